@@ -1,0 +1,66 @@
+// Build @dsa110/ports: the parser as a lazily required CJS file, the generated
+// registry data and JSON Schema, the ESM library entries, the `ports` bin, and
+// the .d.ts files. Run with plain node: `pnpm build`.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { generate } from './generate.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+rmSync(dist, { recursive: true, force: true });
+
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', sourcemap: false };
+
+// 1. The parser: zod + yaml + schema, required on first use only.
+await esbuild.build({ ...common, entryPoints: [join(root, 'src/parse.ts')], format: 'cjs', outfile: join(dist, 'parse.cjs'), minify: true });
+
+// 2. Registry data, service ids and schema.json from the root ports.yaml.
+if (!generate({ parser: require(join(dist, 'parse.cjs')), write: true })) process.exit(1);
+copyFileSync(join(root, '../../ports.yaml'), join(root, 'ports.yaml'));
+
+// 3. The library entries, sharing chunks so that classes are one class across subpaths.
+export const lazyParser = {
+  name: 'lazy-parser',
+  setup(build) {
+    build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'lazy-parser' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-parser' }, () => ({
+      resolveDir: root,
+      contents: `import { createRequire } from 'node:module';
+let parser;
+export function loadParser() {
+  return (parser ??= createRequire(import.meta.url)('@dsa110/ports/parser'));
+}`,
+    }));
+  },
+};
+await esbuild.build({
+  ...common,
+  entryPoints: { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'render/index': 'src/render/index.ts' },
+  absWorkingDir: root,
+  outdir: dist,
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  external: ['yaml', 'zod'],
+  plugins: [lazyParser],
+});
+
+// 4. The `ports` bin: one file, nothing to resolve at start-up but the lazy parser.
+await esbuild.build({
+  ...common,
+  entryPoints: { 'cli/ports': 'src/cli/ports.ts' },
+  absWorkingDir: root,
+  outdir: dist,
+  format: 'esm',
+  external: ['yaml', 'zod'],
+  plugins: [lazyParser],
+});
+
+// 5. Types.
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);

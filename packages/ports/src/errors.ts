@@ -1,0 +1,42 @@
+// Errors meant for people: each says what is wrong, where, and (where it can)
+// what to do. CLIs print `error.message` alone, never a stack trace.
+
+export interface RegistryIssue {
+  /** Dotted path into the registry, with list entries named by id: `services.api.port`. */
+  path: string;
+  message: string;
+  /** 1-based; 0 when the problem has no place in the file (e.g. the file is too large). */
+  line: number;
+  column: number;
+}
+
+export function formatIssue(source: string, issue: RegistryIssue): string {
+  const where = issue.line > 0 ? `${source}:${issue.line}:${issue.column}` : source;
+  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/** A registry that cannot be used. Carries every problem found, not just the first. */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+  readonly source: string;
+  readonly issues: readonly RegistryIssue[];
+
+  constructor(source: string, issues: readonly RegistryIssue[]) {
+    super(issues.map((issue) => formatIssue(source, issue)).join('\n'));
+    this.source = source;
+    this.issues = issues;
+  }
+}
+
+export type PortsErrorCode = 'UNKNOWN_SERVICE' | 'BAD_OVERRIDE' | 'BAD_PORT' | 'NOT_FOUND' | 'IO';
+
+/** A lookup or an override that cannot be honoured (unknown id, bad env value, ...). */
+export class PortsError extends Error {
+  override name = 'PortsError';
+  readonly code: PortsErrorCode;
+
+  constructor(code: PortsErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

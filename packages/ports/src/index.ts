@@ -1,0 +1,20 @@
+// @dsa110/ports: the DSA-110 port registry. Loading and resolving only; the
+// socket and process readers live in '@dsa110/ports/system', the renderers in
+// '@dsa110/ports/render', so a service that resolves a port loads neither.
+export { loadRegistry, parseRegistry, registryPath, REGISTRY_ENV, BUNDLED_SOURCE, type LoadOptions, type ParseOptions } from './load.js';
+export {
+  Registry,
+  type Service,
+  type ReservedRange,
+  type ClaimPolicy,
+  type ResolvedPort,
+  type ResolveOptions,
+  type Transport,
+  type AccessLevel,
+  type ConfiguredBy,
+  type Group,
+} from './registry.js';
+export { RegistryError, PortsError, formatIssue, type RegistryIssue, type PortsErrorCode } from './errors.js';
+export { parsePort, portProblem, isPort } from './port.js';
+export { formatRange } from './rules.js';
+export type { ServiceId } from './generated/registry.js';

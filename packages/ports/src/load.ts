@@ -1,0 +1,81 @@
+import { readFile, stat } from 'node:fs/promises';
+import { RegistryError } from './errors.js';
+import { bundledRegistry, type ServiceId } from './generated/registry.js';
+import { loadParser } from './load-parser.js';
+import { Registry } from './registry.js';
+
+/** The environment variable that names a registry file to use instead of the bundled one. */
+export const REGISTRY_ENV = 'DSA110_PORTS_FILE';
+export const BUNDLED_SOURCE = 'ports.yaml (bundled)';
+const MAX_BYTES = 1024 * 1024;
+
+export interface LoadOptions {
+  /** A ports.yaml to load. Defaults to $DSA110_PORTS_FILE, then the registry bundled with the package. */
+  path?: string;
+  /** Where to read DSA110_PORTS_FILE from; defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ParseOptions {
+  /** Shown in error messages as the file name; defaults to `ports.yaml`. */
+  source?: string;
+}
+
+let bundled: Registry<ServiceId> | undefined;
+
+/** The registry bundled with this package (validated when the package was built). */
+export function bundledRegistryInstance(): Registry<ServiceId> {
+  return (bundled ??= new Registry<ServiceId>(bundledRegistry, BUNDLED_SOURCE));
+}
+
+/** Which file loadRegistry would read, or undefined for the bundled registry. */
+export function registryPath(options: LoadOptions = {}): string | undefined {
+  const fromEnv = (options.env ?? process.env)[REGISTRY_ENV];
+  return options.path ?? (fromEnv ? fromEnv : undefined);
+}
+
+export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
+export async function loadRegistry(options: LoadOptions): Promise<Registry>;
+export async function loadRegistry(options: LoadOptions = {}): Promise<Registry> {
+  const path = registryPath(options);
+  if (path === undefined) return bundledRegistryInstance();
+  let text: string;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (info.size > MAX_BYTES) {
+      throw new RegistryError(path, [
+        { path: '', message: `file is ${(info.size / 1048576).toFixed(1)} MiB; a registry may be at most 1 MiB`, line: 0, column: 0 },
+      ]);
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof RegistryError) throw error;
+    throw new RegistryError(path, [{ path: '', message: readProblem(error, options.path === undefined), line: 0, column: 0 }]);
+  }
+  return parseRegistry(text, { source: path });
+}
+
+/** Validate registry text already in memory. Throws RegistryError with every problem found. */
+export function parseRegistry(text: string, options: ParseOptions = {}): Registry {
+  const source = options.source ?? 'ports.yaml';
+  const result = loadParser().parseRegistryText(text);
+  if (!result.ok) throw new RegistryError(source, result.issues);
+  return new Registry(result.data, source);
+}
+
+function readProblem(error: unknown, fromEnv: boolean): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const hint = fromEnv ? `check ${REGISTRY_ENV}` : 'check the path';
+  switch (code) {
+    case 'ENOENT':
+      return `cannot read the registry: no such file; ${hint}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot read the registry: permission denied; run as a user who can read it, or ${hint}`;
+    case 'EISDIR':
+      return `cannot read the registry: it is a directory, not a file; ${hint}`;
+    default:
+      return `cannot read the registry: ${(error as Error).message}`;
+  }
+}

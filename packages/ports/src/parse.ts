@@ -1,0 +1,214 @@
+// Text -> validated registry data, or every problem with its line and column.
+// This is the only module that loads yaml and zod; the built library loads it
+// lazily (see scripts/build.mjs) so that resolving a port never pays for them.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import * as z from 'zod';
+import type { RegistryIssue } from './errors.js';
+import { checkRules, type PathSegment } from './rules.js';
+import { RegistrySchema, type RegistryData } from './schema.js';
+import { didYouMean } from './suggest.js';
+
+export const MAX_REGISTRY_BYTES = 1024 * 1024;
+export const MAX_ALIASES = 16;
+
+export type ParseResult = { ok: true; data: RegistryData } | { ok: false; issues: RegistryIssue[] };
+
+interface Located {
+  path: PathSegment[];
+  message: string;
+  /** Point at the key of the last path segment rather than its value. */
+  atKey?: boolean;
+}
+
+export function parseRegistryText(text: string): ParseResult {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_REGISTRY_BYTES) {
+    return fail([{ path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most 1 MiB`, line: 0, column: 0 }]);
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  const syntax: RegistryIssue[] = doc.errors.map((error) => ({
+    path: '',
+    message: yamlMessage(error.code, error.message, text.slice(error.pos[0], error.pos[1])),
+    ...position(error.pos[0]),
+  }));
+  let aliases = 0;
+  visit(doc, {
+    Alias(_, node) {
+      aliases++;
+      if (aliases === MAX_ALIASES + 1 && node.range) {
+        syntax.push({ path: '', message: `more than ${MAX_ALIASES} YAML aliases; write the values out instead`, ...position(node.range[0]) });
+      }
+    },
+  });
+  if (syntax.length > 0) return fail(syntax);
+
+  const input: unknown = doc.toJS({ maxAliasCount: MAX_ALIASES * 4 });
+  if (input === null || input === undefined) {
+    return fail([{ path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
+  }
+
+  const parsed = RegistrySchema.safeParse(input);
+  const located: Located[] = parsed.success
+    ? checkRules(parsed.data)
+    : parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input));
+  if (located.length === 0 && parsed.success) return { ok: true, data: parsed.data };
+
+  return fail(
+    located.map(({ path, message, atKey }) => ({
+      path: formatPath(path, input),
+      message,
+      ...position(offsetOf(doc, path, atKey ?? false)),
+    })),
+  );
+}
+
+function fail(issues: RegistryIssue[]): ParseResult {
+  issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, issues };
+}
+
+function yamlMessage(code: string, message: string, source: string): string {
+  if (code === 'DUPLICATE_KEY') return `duplicate key "${source.trim()}"; each key may appear once in a mapping`;
+  // yaml's messages end with a source excerpt after a colon and newline; keep the first line.
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** `services.api.port` rather than `services.5.port`: operators know entries by id. */
+export function formatPath(path: readonly PathSegment[], input: unknown): string {
+  const parts: string[] = [];
+  let value: unknown = input;
+  for (const segment of path) {
+    const child = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[segment] : undefined;
+    if (typeof segment === 'number') {
+      const id = child !== null && typeof child === 'object' ? (child as { id?: unknown }).id : undefined;
+      parts.push(typeof id === 'string' && id !== '' ? id : `[${segment}]`);
+    } else {
+      parts.push(segment);
+    }
+    value = child;
+  }
+  return parts.join('.').replace(/\.\[/g, '[');
+}
+
+function offsetOf(doc: Document, path: readonly PathSegment[], atKey: boolean): number {
+  // Walk as deep as the document goes; a missing key points at its parent.
+  let node: unknown = doc.contents;
+  let best = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  for (let index = 0; index < path.length; index++) {
+    const segment = path[index];
+    const last = index === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === segment);
+      if (!pair) break;
+      const key = pair.key as Node;
+      if (last && (atKey || !pair.value)) return key.range?.[0] ?? best;
+      node = pair.value;
+      best = (node as Node | null)?.range?.[0] ?? key.range?.[0] ?? best;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      if (!node) break;
+      best = (node as Node).range?.[0] ?? best;
+    } else {
+      break;
+    }
+  }
+  return best;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
+  const path = issue.path as PathSegment[];
+  const value = valueAt(input, path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: `unknown key "${key}"${didYouMean(key, knownKeys(path))}`,
+        atKey: true,
+      }));
+    case 'invalid_type':
+      if (value === undefined) return [{ path, message: 'is required' }];
+      if (issue.message.startsWith('Invalid input')) {
+        return [{ path, message: `must be ${article(issue.expected)} (got ${describeValue(value)})` }];
+      }
+      return [{ path, message: `${issue.message} (got ${describeValue(value)})` }];
+    case 'invalid_value': {
+      const options = issue.values.map((option) => String(option));
+      if (!issue.message.startsWith('Invalid')) return [{ path, message: issue.message }];
+      const hint = typeof value === 'string' ? didYouMean(value, options) : '';
+      return [{ path, message: `must be one of ${options.join(', ')} (got ${describeValue(value)})${hint}` }];
+    }
+    case 'invalid_union': {
+      // Report the branch that got furthest: the one whose problems are not at the union itself.
+      const deeper = issue.errors.find((branch) => branch.every((inner) => inner.path.length > 0));
+      if (deeper) return deeper.flatMap((inner) => describeZodIssue({ ...inner, path: [...path, ...inner.path] } as ZodIssue, input));
+      const shape = path.at(-1) === 'configuredBy' ? 'none, hardcoded, { env: VARIABLE } or { file: NAME }' : 'one of the allowed forms';
+      return [{ path, message: `must be ${shape} (got ${describeValue(value)})` }];
+    }
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+function valueAt(input: unknown, path: readonly PathSegment[]): unknown {
+  let value = input;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
+}
+
+function knownKeys(path: readonly PathSegment[]): string[] {
+  let schema: z.ZodType = RegistrySchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[segment as string]!;
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    if (!schema) return [];
+  }
+  schema = unwrap(schema);
+  if (schema instanceof z.ZodUnion) {
+    return schema.options.flatMap((option) => (option instanceof z.ZodObject ? Object.keys(option.shape) : []));
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+  return current;
+}
+
+function article(type: string): string {
+  if (type === 'array') return 'a list';
+  if (type === 'object') return 'a mapping';
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+/** The JSON Schema of ports.yaml, for editors (yaml-language-server) and `ports schema`. */
+export function registryJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(RegistrySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    $id: 'https://dsa110.github.io/ports/schema.json',
+    title: 'DSA-110 port registry (ports.yaml)',
+    ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
+  };
+}

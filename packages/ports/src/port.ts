@@ -1,0 +1,21 @@
+/** A strict decimal port: digits only, no sign, no leading zero, 1-65535. */
+export function parsePort(text: string): number | undefined {
+  if (!/^[1-9][0-9]{0,4}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}
+
+/** Why `text` is not a port, for error messages; undefined when it is one. */
+export function portProblem(text: string): string | undefined {
+  if (parsePort(text) !== undefined) return undefined;
+  if (text === '') return 'it is empty';
+  if (text.trim() !== text) return 'it has surrounding white space';
+  if (/^0[0-9]+$/.test(text)) return 'it has a leading zero';
+  if (/^[0-9]+$/.test(text)) return 'it is outside 1-65535';
+  if (/^-[0-9]+$/.test(text)) return 'it is negative';
+  return 'it is not a plain decimal integer';
+}
+
+export function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
+}

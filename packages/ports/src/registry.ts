@@ -1,0 +1,178 @@
+import { PortsError } from './errors.js';
+import { parsePort, portProblem } from './port.js';
+import { formatRange, reservedRange } from './rules.js';
+import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
+import { didYouMean } from './suggest.js';
+
+export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
+export type Transport = 'tcp' | 'udp';
+
+export interface Service {
+  readonly kind: 'service';
+  readonly id: string;
+  readonly name: string;
+  /** Heading on the reference page (defaults to name). */
+  readonly title: string;
+  readonly group: Group;
+  readonly port: number;
+  readonly protocol: string;
+  readonly transport: Transport;
+  readonly access: AccessLevel;
+  readonly accessNote?: string;
+  readonly configuredBy: ConfiguredBy;
+  /** The environment variable that overrides the port, if any. */
+  readonly env?: string;
+  readonly robust: boolean;
+  readonly robustNote?: string;
+  readonly config?: string;
+  readonly systemd?: { readonly unit: string; readonly claim?: 'unit' | 'drop-in' };
+  readonly processes: readonly string[];
+  readonly command?: string;
+  readonly details: Readonly<Record<string, string>>;
+  readonly purpose: readonly string[];
+  readonly notes: readonly string[];
+}
+
+export interface ReservedRange {
+  readonly kind: 'reserved';
+  readonly id: string;
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly purpose: string;
+  /** Services that may use these ports (by env override). */
+  readonly for: readonly string[];
+}
+
+export interface ClaimPolicy {
+  readonly timeoutSeconds: number;
+  /** Glob patterns on process names that claim-port never signals. */
+  readonly protectedProcesses: readonly string[];
+  /** PIDs at or below this are never signalled. */
+  readonly protectedPidsUpTo: number;
+}
+
+export interface ResolvedPort {
+  readonly port: number;
+  readonly source: 'env' | 'registry';
+  /** The environment variable that supplied the port, when source is 'env'. */
+  readonly variable?: string;
+}
+
+export interface ResolveOptions {
+  /** Where to look for overrides; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A validated registry. `Id` is the union of service ids when known at compile time. */
+export class Registry<Id extends string = string> {
+  /** Where the registry came from: a file path, or `ports.yaml (bundled)`. */
+  readonly source: string;
+  /** Services sorted by port (then transport). */
+  readonly services: readonly Service[];
+  /** Reserved ports and ranges, sorted by first port. */
+  readonly reserved: readonly ReservedRange[];
+  readonly claim: ClaimPolicy;
+
+  readonly #byId: ReadonlyMap<string, Service>;
+
+  constructor(data: RegistryData, source: string) {
+    this.source = source;
+    this.services = data.services.map(toService).sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
+    this.reserved = data.reserved
+      .map((entry): ReservedRange => {
+        const range = reservedRange(entry)!;
+        return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: entry.purpose, for: entry.for };
+      })
+      .sort((a, b) => a.start - b.start);
+    this.claim = {
+      timeoutSeconds: data.claim.timeoutSeconds,
+      protectedProcesses: data.claim.protect.processes,
+      protectedPidsUpTo: data.claim.protect.pidsUpTo,
+    };
+    this.#byId = new Map(this.services.map((service) => [service.id, service]));
+  }
+
+  /** The ids of all services, sorted by port. */
+  get ids(): Id[] {
+    return this.services.map((service) => service.id as Id);
+  }
+
+  has(id: string): id is Id {
+    return this.#byId.has(id);
+  }
+
+  /** The service with this id; throws PortsError (code UNKNOWN_SERVICE) naming the known ids. */
+  service(id: Id): Service {
+    const service = this.#byId.get(id);
+    if (service) return service;
+    const known = [...this.#byId.keys()].sort();
+    throw new PortsError(
+      'UNKNOWN_SERVICE',
+      `unknown service "${id}"${didYouMean(id, known)}; known services: ${known.join(', ')}`,
+    );
+  }
+
+  /** The service or reserved entry that owns `port` in the registry (overrides not applied). */
+  lookup(port: number, transport: Transport = 'tcp'): Service | ReservedRange | undefined {
+    return (
+      this.services.find((service) => service.port === port && service.transport === transport) ??
+      this.reserved.find((range) => port >= range.start && port <= range.end)
+    );
+  }
+
+  /**
+   * The port a service should use: its env override when set and valid, else the registry's.
+   * Throws PortsError (code BAD_OVERRIDE) naming the variable, its value and why it is refused.
+   */
+  resolvePort(id: Id, options: ResolveOptions = {}): ResolvedPort {
+    const service = this.service(id);
+    const variable = service.env;
+    if (!variable) return { port: service.port, source: 'registry' };
+    const env = options.env ?? process.env;
+    const value = env[variable];
+    if (value === undefined) return { port: service.port, source: 'registry' };
+
+    const refuse = (why: string) =>
+      new PortsError('BAD_OVERRIDE', `${variable}=${JSON.stringify(value)} cannot be used for service "${service.id}": ${why}`);
+    const port = parsePort(value);
+    if (port === undefined) throw refuse(`${portProblem(value)}; give a plain decimal port 1-65535 or unset ${variable}`);
+    if (port !== service.port) {
+      const owner = this.lookup(port, service.transport);
+      if (owner?.kind === 'service') {
+        throw refuse(`port ${port} belongs to service "${owner.id}" (${owner.name}) in ${this.source}`);
+      }
+      if (owner?.kind === 'reserved' && !owner.for.includes(service.id)) {
+        throw refuse(`port ${port} is inside reserved "${owner.id}" (${formatRange(owner)}: ${owner.purpose}), which is not reserved for "${service.id}"`);
+      }
+    }
+    return { port, source: 'env', variable };
+  }
+}
+
+function toService(data: RegistryData['services'][number]): Service {
+  const env = typeof data.configuredBy === 'object' && 'env' in data.configuredBy ? data.configuredBy.env : undefined;
+  return {
+    kind: 'service',
+    id: data.id,
+    name: data.name,
+    title: data.title ?? data.name,
+    group: data.group,
+    port: data.port,
+    protocol: data.protocol,
+    transport: data.transport,
+    access: data.access,
+    ...(data.accessNote !== undefined && { accessNote: data.accessNote }),
+    configuredBy: data.configuredBy,
+    ...(env !== undefined && { env }),
+    robust: data.robust,
+    ...(data.robustNote !== undefined && { robustNote: data.robustNote }),
+    ...(data.config !== undefined && { config: data.config }),
+    ...(data.systemd !== undefined && { systemd: data.systemd }),
+    processes: data.processes,
+    ...(data.command !== undefined && { command: data.command }),
+    details: data.details ?? {},
+    purpose: data.purpose,
+    notes: data.notes,
+  };
+}

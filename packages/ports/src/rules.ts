@@ -1,0 +1,128 @@
+// Rules that span entries of a registry whose entries are each well formed.
+// Pure: data in, problems out, with paths the parser turns into line:column.
+import type { RegistryData } from './schema.js';
+
+export type PathSegment = string | number;
+
+export interface RuleProblem {
+  path: PathSegment[];
+  message: string;
+}
+
+export interface PortRange {
+  start: number;
+  end: number;
+}
+
+/** A reserved entry's ports, from `port` or `start`/`end`; undefined when malformed. */
+export function reservedRange(entry: { port?: number; start?: number; end?: number }): PortRange | undefined {
+  if (entry.port !== undefined) return { start: entry.port, end: entry.port };
+  if (entry.start !== undefined && entry.end !== undefined && entry.start <= entry.end) {
+    return { start: entry.start, end: entry.end };
+  }
+  return undefined;
+}
+
+export function formatRange(range: PortRange): string {
+  return range.start === range.end ? String(range.start) : `${range.start}-${range.end}`;
+}
+
+export function checkRules(data: RegistryData): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const ids = new Map<string, string>();
+  const serviceIds = new Set(data.services.map((service) => service.id));
+
+  const claimId = (id: string, path: PathSegment[]) => {
+    const first = ids.get(id);
+    if (first) problems.push({ path: [...path, 'id'], message: `duplicate id "${id}" (first used at ${first})` });
+    else ids.set(id, path.join('.'));
+  };
+
+  const ports = new Map<string, string>();
+  const envVars = new Map<string, string>();
+  data.services.forEach((service, index) => {
+    const path = ['services', index];
+    claimId(service.id, path);
+    const key = `${service.port}/${service.transport}`;
+    const owner = ports.get(key);
+    if (owner) {
+      problems.push({
+        path: [...path, 'port'],
+        message: `port ${service.port}/${service.transport} is already used by service "${owner}"`,
+      });
+    } else {
+      ports.set(key, service.id);
+    }
+    if (typeof service.configuredBy === 'object' && 'env' in service.configuredBy) {
+      const variable = service.configuredBy.env;
+      const other = envVars.get(variable);
+      if (other) {
+        problems.push({
+          path: [...path, 'configuredBy', 'env'],
+          message: `environment variable ${variable} is already used by service "${other}"`,
+        });
+      } else {
+        envVars.set(variable, service.id);
+      }
+    }
+    if (service.robust && !service.systemd?.claim) {
+      problems.push({
+        path: [...path, 'systemd'],
+        message: 'a robust service needs systemd.unit and systemd.claim (unit or drop-in) to say where claim-port is wired',
+      });
+    }
+    if (service.systemd?.claim && !service.robust) {
+      problems.push({
+        path: [...path, 'systemd', 'claim'],
+        message: 'only a robust service claims its port: set robust: true or remove systemd.claim',
+      });
+    }
+  });
+
+  const ranges: { id: string; range: PortRange; index: number }[] = [];
+  data.reserved.forEach((entry, index) => {
+    const path = ['reserved', index];
+    claimId(entry.id, path);
+    if (entry.port !== undefined && (entry.start !== undefined || entry.end !== undefined)) {
+      problems.push({ path: [...path, 'port'], message: 'give either port or start and end, not both' });
+      return;
+    }
+    if (entry.port === undefined && (entry.start === undefined || entry.end === undefined)) {
+      const missing = entry.start === undefined ? 'start' : 'end';
+      problems.push({ path: entry.start === undefined && entry.end === undefined ? path : [...path, entry.start === undefined ? 'end' : 'start'], message: entry.start === undefined && entry.end === undefined ? 'needs port, or start and end' : `needs ${missing} as well` });
+      return;
+    }
+    if (entry.start !== undefined && entry.end !== undefined && entry.start > entry.end) {
+      problems.push({ path: [...path, 'start'], message: `start ${entry.start} is greater than end ${entry.end}` });
+      return;
+    }
+    for (const allowed of entry.for) {
+      if (!serviceIds.has(allowed)) {
+        problems.push({ path: [...path, 'for'], message: `unknown service "${allowed}"` });
+      }
+    }
+    const range = reservedRange(entry)!;
+    for (const other of ranges) {
+      if (range.start <= other.range.end && other.range.start <= range.end) {
+        problems.push({
+          path: [...path, entry.port !== undefined ? 'port' : 'start'],
+          message: `reserved ${formatRange(range)} overlaps reserved "${other.id}" (${formatRange(other.range)})`,
+        });
+      }
+    }
+    ranges.push({ id: entry.id, range, index });
+  });
+
+  data.services.forEach((service, index) => {
+    for (const { id, range, index: reservedIndex } of ranges) {
+      if (service.port < range.start || service.port > range.end) continue;
+      if (data.reserved[reservedIndex]!.for.includes(service.id)) continue;
+      problems.push({
+        path: ['services', index, 'port'],
+        message: `port ${service.port} is inside reserved "${id}" (${formatRange(range)}), which is not reserved for "${service.id}"`,
+      });
+    }
+  });
+
+  return problems;
+}

@@ -1,0 +1,98 @@
+// The shape of ports.yaml. Rules that span entries (unique ports, ranges that
+// overlap, ...) live in rules.ts; this file only says what one entry may hold.
+import * as z from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+
+const port = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const envVar = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: upper-case letters, digits and _, not starting with a digit');
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+const processPattern = z
+  .string()
+  .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)');
+
+export const accessLevels = ['public', 'private', 'localhost', 'dev'] as const;
+export const groups = ['production', 'monitoring', 'development'] as const;
+
+export const ConfiguredBySchema = z.union([
+  z.enum(['none', 'hardcoded']),
+  z.strictObject({ env: envVar }),
+  z.strictObject({ file: nonEmpty, key: nonEmpty.optional() }),
+]);
+
+export const SystemdSchema = z.strictObject({
+  unit: z.string().regex(/^[A-Za-z0-9:_.@\\-]+\.service$/, 'must be a systemd service unit name ending in .service'),
+  claim: z
+    .enum(['unit', 'drop-in'])
+    .optional()
+    .describe('Where ExecStartPre=+claim-port is wired: in the unit file itself or in a NAME.service.d/claim-port.conf drop-in'),
+});
+
+export const ServiceSchema = z.strictObject({
+  id: id.describe('Stable identifier used by the tools (claim-port api, ports get api)'),
+  name: nonEmpty.describe('Display name, as in the Quick Reference table'),
+  title: nonEmpty.optional().describe('Heading on the reference page; defaults to name'),
+  group: z.enum(groups),
+  port,
+  protocol: z.enum(['HTTP', 'HTTPS', 'TCP', 'UDP']),
+  transport: z.enum(['tcp', 'udp']).default('tcp'),
+  access: z.enum(accessLevels).describe('public, private (private networks), localhost or dev (development only)'),
+  accessNote: nonEmpty.optional(),
+  configuredBy: ConfiguredBySchema.describe('none, hardcoded, { env: VAR } or { file: NAME, key?: KEY }'),
+  robust: z.boolean().describe('Claims its port with claim-port before it starts'),
+  robustNote: nonEmpty.optional(),
+  config: nonEmpty.optional().describe('Path of the configuration file'),
+  systemd: SystemdSchema.optional(),
+  processes: z.array(processPattern).min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
+  command: nonEmpty.optional().describe('How developers start it'),
+  details: z.record(nonEmpty, nonEmpty).optional().describe('Extra labelled facts for the reference page'),
+  purpose: z.array(nonEmpty).default([]),
+  notes: z.array(nonEmpty).default([]),
+});
+
+export const ReservedSchema = z.strictObject({
+  id,
+  name: nonEmpty,
+  port: port.optional().describe('A single reserved port (or use start and end)'),
+  start: port.optional(),
+  end: port.optional(),
+  purpose: nonEmpty,
+  for: z.array(id).default([]).describe('Services allowed to use these ports (e.g. by env override)'),
+});
+
+export const ClaimSchema = z.strictObject({
+  timeoutSeconds: z.number().positive('must be greater than 0').max(300, 'must be at most 300').default(5),
+  protect: z
+    .strictObject({
+      processes: z.array(processPattern).default([]),
+      pidsUpTo: z.number().int().min(0).default(2),
+    })
+    .default({ processes: [], pidsUpTo: 2 }),
+});
+
+export const RegistrySchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1, 'must be 1'),
+  claim: ClaimSchema.default({ timeoutSeconds: 5, protect: { processes: [], pidsUpTo: 2 } }),
+  services: z.array(ServiceSchema),
+  reserved: z.array(ReservedSchema).default([]),
+});
+
+export type RegistryInput = z.input<typeof RegistrySchema>;
+export type RegistryData = z.output<typeof RegistrySchema>;
+export type ServiceData = z.output<typeof ServiceSchema>;
+export type ReservedData = z.output<typeof ReservedSchema>;
+export type ConfiguredBy = z.output<typeof ConfiguredBySchema>;
+export type AccessLevel = (typeof accessLevels)[number];
+export type Group = (typeof groups)[number];

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: Debian packages the tests use (as root), install, build, unit + integration tests, the docs
+# drift check, the end-to-end suite, and the benchmark's quick run. Prints
+# "N passed, N failed" (totals across vitest runs) as its last line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PNPM=${PNPM:-npx -y pnpm@10.34.9}
+results=$(mktemp -d)
+status=0
+
+bash scripts/install-system-packages.sh || exit 1
+$PNPM install --frozen-lockfile || exit 1
+$PNPM run build || exit 1
+
+$PNPM exec vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
+if [ -f e2e/vitest.config.ts ]; then
+  $PNPM exec vitest run --config e2e/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || status=1
+fi
+if [ -f packages/ports/dist/cli/ports.js ] && [ -f docs/ports.md ]; then
+  node packages/ports/bin/ports.js docs --check || status=1
+fi
+if [ -f bench/package.json ]; then
+  $PNPM --filter ./bench run bench --quick || status=1
+fi
+
+node -e '
+const fs = require("fs");
+let passed = 0, failed = 0, skipped = 0;
+for (const f of fs.readdirSync(process.argv[1])) {
+  const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (passed + failed === 0) process.exit(1);
+' "$results" || status=1
+exit $status
