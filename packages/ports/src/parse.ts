@@ -4,8 +4,8 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import * as z from 'zod';
 import type { RegistryIssue } from './errors.js';
-import { checkRules, type PathSegment } from './rules.js';
-import { RegistrySchema, type RegistryData } from './schema.js';
+import { checkRules, type CheckableRegistry, type PathSegment } from './rules.js';
+import { RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 export const MAX_REGISTRY_BYTES = 1024 * 1024;
@@ -35,7 +35,7 @@ export function parseRegistryText(text: string): ParseResult {
 
   const syntax: RegistryIssue[] = doc.errors.map((error) => ({
     path: '',
-    message: yamlMessage(error.code, error.message, text.slice(error.pos[0], error.pos[1])),
+    message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).match(/^[^:\n]*/)![0]),
     ...position(error.pos[0]),
   }));
   let aliases = 0;
@@ -57,7 +57,7 @@ export function parseRegistryText(text: string): ParseResult {
   const parsed = RegistrySchema.safeParse(input);
   const located: Located[] = parsed.success
     ? checkRules(parsed.data)
-    : parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input));
+    : [...parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input)), ...checkRules(wellFormedEntries(input))];
   if (located.length === 0 && parsed.success) return { ok: true, data: parsed.data };
 
   return fail(
@@ -67,6 +67,23 @@ export function parseRegistryText(text: string): ParseResult {
       ...position(offsetOf(doc, path, atKey ?? false)),
     })),
   );
+}
+
+/** Each entry that is well formed on its own, so cross-entry rules still run when another entry is broken. */
+function wellFormedEntries(input: unknown): CheckableRegistry {
+  const list = (key: string): unknown[] => {
+    const value = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined;
+    return Array.isArray(value) ? value : [];
+  };
+  const services = list('services');
+  return {
+    serviceIds: services.flatMap((entry) => {
+      const id = entry !== null && typeof entry === 'object' ? (entry as { id?: unknown }).id : undefined;
+      return typeof id === 'string' ? [id] : [];
+    }),
+    services: services.map((entry) => ServiceSchema.safeParse(entry).data),
+    reserved: list('reserved').map((entry) => ReservedSchema.safeParse(entry).data),
+  };
 }
 
 function fail(issues: RegistryIssue[]): ParseResult {
@@ -127,6 +144,9 @@ type ZodIssue = z.core.$ZodIssue;
 function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
   const path = issue.path as PathSegment[];
   const value = valueAt(input, path);
+  if (value === undefined && issue.code !== 'unrecognized_keys' && issue.code !== 'custom') {
+    return [{ path, message: 'is required' }];
+  }
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({
@@ -135,7 +155,6 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
         atKey: true,
       }));
     case 'invalid_type':
-      if (value === undefined) return [{ path, message: 'is required' }];
       if (issue.message.startsWith('Invalid input')) {
         return [{ path, message: `must be ${article(issue.expected)} (got ${describeValue(value)})` }];
       }

@@ -1,6 +1,6 @@
 // Rules that span entries of a registry whose entries are each well formed.
 // Pure: data in, problems out, with paths the parser turns into line:column.
-import type { RegistryData } from './schema.js';
+import type { RegistryData, ReservedData, ServiceData } from './schema.js';
 
 export type PathSegment = string | number;
 
@@ -27,20 +27,32 @@ export function formatRange(range: PortRange): string {
   return range.start === range.end ? String(range.start) : `${range.start}-${range.end}`;
 }
 
-export function checkRules(data: RegistryData): RuleProblem[] {
+/**
+ * Entries that are each well formed; an entry that is not is `undefined`, so
+ * that cross-entry problems are found alongside the per-entry ones.
+ */
+export interface CheckableRegistry {
+  services: readonly (ServiceData | undefined)[];
+  reserved: readonly (ReservedData | undefined)[];
+  /** Ids of every service entry, broken ones included, so that references to them are not flagged. */
+  serviceIds?: readonly string[];
+}
+
+export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const ids = new Map<string, string>();
-  const serviceIds = new Set(data.services.map((service) => service.id));
+  const serviceIds = new Set('serviceIds' in data && data.serviceIds ? data.serviceIds : data.services.flatMap((service) => (service ? [service.id] : [])));
 
   const claimId = (id: string, path: PathSegment[]) => {
     const first = ids.get(id);
-    if (first) problems.push({ path: [...path, 'id'], message: `duplicate id "${id}" (first used at ${first})` });
-    else ids.set(id, path.join('.'));
+    if (first) problems.push({ path: [...path, 'id'], message: `duplicate id "${id}": ${first} already has it` });
+    else ids.set(id, `${path[0]}[${path[1]}]`);
   };
 
   const ports = new Map<string, string>();
   const envVars = new Map<string, string>();
   data.services.forEach((service, index) => {
+    if (!service) return;
     const path = ['services', index];
     claimId(service.id, path);
     const key = `${service.port}/${service.transport}`;
@@ -81,15 +93,20 @@ export function checkRules(data: RegistryData): RuleProblem[] {
 
   const ranges: { id: string; range: PortRange; index: number }[] = [];
   data.reserved.forEach((entry, index) => {
+    if (!entry) return;
     const path = ['reserved', index];
     claimId(entry.id, path);
     if (entry.port !== undefined && (entry.start !== undefined || entry.end !== undefined)) {
       problems.push({ path: [...path, 'port'], message: 'give either port or start and end, not both' });
       return;
     }
+    if (entry.port === undefined && entry.start === undefined && entry.end === undefined) {
+      problems.push({ path, message: 'needs port, or start and end' });
+      return;
+    }
     if (entry.port === undefined && (entry.start === undefined || entry.end === undefined)) {
-      const missing = entry.start === undefined ? 'start' : 'end';
-      problems.push({ path: entry.start === undefined && entry.end === undefined ? path : [...path, entry.start === undefined ? 'end' : 'start'], message: entry.start === undefined && entry.end === undefined ? 'needs port, or start and end' : `needs ${missing} as well` });
+      const [given, missing] = entry.start === undefined ? ['end', 'start'] : ['start', 'end'];
+      problems.push({ path: [...path, given], message: `needs ${missing} as well` });
       return;
     }
     if (entry.start !== undefined && entry.end !== undefined && entry.start > entry.end) {
@@ -114,9 +131,10 @@ export function checkRules(data: RegistryData): RuleProblem[] {
   });
 
   data.services.forEach((service, index) => {
+    if (!service) return;
     for (const { id, range, index: reservedIndex } of ranges) {
       if (service.port < range.start || service.port > range.end) continue;
-      if (data.reserved[reservedIndex]!.for.includes(service.id)) continue;
+      if (data.reserved[reservedIndex]?.for.includes(service.id)) continue;
       problems.push({
         path: ['services', index, 'port'],
         message: `port ${service.port} is inside reserved "${id}" (${formatRange(range)}), which is not reserved for "${service.id}"`,

@@ -1,0 +1,20 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const repoRoot = new URL('../../../', import.meta.url).pathname;
+export const minimalRegistry = readFileSync(new URL('./fixtures/minimal.yaml', import.meta.url), 'utf8');
+
+/** Write registry text to a fresh temp dir; returns the file's path. */
+export function writeRegistry(text: string, name = 'ports.yaml'): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'dsa110-ports-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The minimal registry with one line replaced (1-based), for broken-file tests with known positions. */
+export function withLine(line: number, replacement: string, text = minimalRegistry): string {
+  const lines = text.split('\n');
+  lines[line - 1] = replacement;
+  return lines.join('\n');
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BUNDLED_SOURCE, loadRegistry, parseRegistry, PortsError, type Service } from '../src/index.js';
+import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
+
+const registry = await loadRegistry({ env: {} });
+
+function configurable(service: Service): string {
+  const by = service.configuredBy;
+  if (by === 'none') return 'No';
+  if (by === 'hardcoded') return 'No (hardcoded)';
+  return 'env' in by ? by.env : by.file;
+}
+
+describe('the bundled registry', () => {
+  it('is the root ports.yaml', () => {
+    const fromFile = parseRegistry(readFileSync(`${repoRoot}ports.yaml`, 'utf8'));
+    expect(registry.source).toBe(BUNDLED_SOURCE);
+    expect(registry.services).toEqual(fromFile.services);
+    expect(registry.reserved).toEqual(fromFile.reserved);
+    expect(registry.claim).toEqual(fromFile.claim);
+  });
+
+  // The reference page's Quick Reference table, row by row.
+  it.each([
+    [80, 'nginx', 'Nginx', 'HTTP', 'public', 'No', false],
+    [3000, 'vite', 'Vite Dev Server', 'HTTP', 'dev', 'No (hardcoded)', false],
+    [3030, 'grafana', 'Grafana', 'HTTP', 'localhost', 'grafana.ini', true],
+    [5173, 'vite-default', 'Vite Dev (default)', 'HTTP', 'dev', 'No (hardcoded)', false],
+    [6379, 'redis', 'Redis', 'TCP', 'localhost', 'REDIS_PORT', true],
+    [8000, 'api', 'FastAPI', 'HTTP', 'private', 'CONTIMG_API_PORT', true],
+    [8001, 'mkdocs', 'MkDocs', 'HTTP', 'dev', 'CONTIMG_DOCS_PORT', false],
+    [9090, 'prometheus', 'Prometheus', 'HTTP', 'localhost', 'prometheus.yml', true],
+  ] as const)('port %i is %s (%s, %s, %s, %s, robust %s)', (port, id, name, protocol, access, config, robust) => {
+    const service = registry.lookup(port) as Service;
+    expect(service).toMatchObject({ kind: 'service', id, name, protocol, access, robust, transport: 'tcp' });
+    expect(configurable(service)).toBe(config);
+  });
+
+  it('lists services sorted by port', () => {
+    expect(registry.services.map((service) => service.port)).toEqual([80, 3000, 3030, 5173, 6379, 8000, 8001, 9090]);
+    expect(registry.ids).toEqual(['nginx', 'vite', 'grafana', 'vite-default', 'redis', 'api', 'mkdocs', 'prometheus']);
+  });
+
+  // The Configured Services table: where each robust service's claim is wired.
+  it.each([
+    ['api', 'dsa110-api.service', 'unit', '/etc/systemd/system/dsa110-api.service'],
+    ['prometheus', 'prometheus.service', 'drop-in', '/etc/prometheus/prometheus.yml'],
+    ['redis', 'redis-server.service', 'drop-in', '/etc/redis/redis.conf'],
+    ['grafana', 'grafana-simple.service', 'unit', '/etc/grafana/grafana.ini'],
+  ] as const)('%s claims its port in %s (%s)', (id, unit, claim, config) => {
+    expect(registry.service(id)).toMatchObject({ robust: true, systemd: { unit, claim }, config });
+  });
+
+  it('keeps the per-service facts of the page', () => {
+    expect(registry.service('nginx')).toMatchObject({
+      config: '/etc/nginx/sites-available/dsa110-contimg',
+      systemd: { unit: 'nginx.service' },
+      robustNote: "Nginx doesn't need robust reservation as port 80 typically has no conflicts.",
+      processes: ['nginx'],
+    });
+    expect(registry.service('nginx').purpose).toContain('Proxies `/api/` requests to FastAPI on port 8000');
+    expect(registry.service('api').accessNote).toBe('Localhost and private networks (10.x, 172.16.x, 192.168.x)');
+    expect(registry.service('api').details).toEqual({ Docs: 'Interactive API docs at `/api/docs`' });
+    expect(registry.service('redis').accessNote).toBe('Localhost only (no authentication)');
+    expect(registry.service('grafana').notes).toEqual(['Uses 3030 to avoid conflict with Vite dev server on 3000']);
+    expect(registry.service('grafana').details['Default Credentials']).toBe('admin / admin');
+    expect(registry.service('prometheus').purpose).toEqual(['Scrapes metrics from dsa110-api every 15 seconds', 'Stores time-series data for Grafana']);
+    expect(registry.service('mkdocs')).toMatchObject({ command: 'mkdocs serve', env: 'CONTIMG_DOCS_PORT', access: 'dev' });
+    expect(registry.service('vite').notes).toEqual(['Port varies by Vite version (3000 or 5173)']);
+    for (const service of registry.services) expect(service.processes.length).toBeGreaterThan(0);
+  });
+
+  it('holds the reserved ranges', () => {
+    expect(registry.reserved).toMatchObject([
+      { kind: 'reserved', id: 'dashboard-fallback', start: 3210, end: 3220, for: [] },
+      { kind: 'reserved', id: 'api-alt', start: 8010, end: 8010, for: ['api'] },
+    ]);
+    expect(registry.lookup(3210)?.id).toBe('dashboard-fallback');
+    expect(registry.lookup(3220)?.id).toBe('dashboard-fallback');
+    expect(registry.lookup(3221)).toBeUndefined();
+    expect(registry.lookup(8010)?.id).toBe('api-alt');
+    expect(registry.lookup(8000, 'udp')).toBeUndefined();
+  });
+
+  it('holds the claim policy', () => {
+    expect(registry.claim).toEqual({
+      timeoutSeconds: 5,
+      protectedProcesses: ['systemd', 'systemd-*', 'journald', 'sshd', 'init', 'dbus-daemon'],
+      protectedPidsUpTo: 2,
+    });
+  });
+
+  it('names the known ids when asked for an unknown one', () => {
+    // @ts-expect-error 'prometheos' is not a ServiceId
+    const lookup = () => registry.service('prometheos');
+    expect(lookup).toThrow(PortsError);
+    expect(lookup).toThrow('unknown service "prometheos" (did you mean "prometheus"?); known services: api, grafana, mkdocs, nginx, prometheus, redis, vite, vite-default');
+    expect(registry.has('api')).toBe(true);
+    expect(registry.has('nope')).toBe(false);
+  });
+});
+
+describe('loadRegistry', () => {
+  it('reads DSA110_PORTS_FILE when no path is given', async () => {
+    const path = writeRegistry(minimalRegistry);
+    const fromEnv = await loadRegistry({ env: { DSA110_PORTS_FILE: path } });
+    expect(fromEnv.source).toBe(path);
+    expect(fromEnv.ids).toEqual(['redis', 'api']);
+  });
+
+  it('prefers an explicit path to DSA110_PORTS_FILE', async () => {
+    const path = writeRegistry(minimalRegistry);
+    const explicit = await loadRegistry({ path, env: { DSA110_PORTS_FILE: '/nonexistent.yaml' } });
+    expect(explicit.source).toBe(path);
+  });
+
+  it('returns the same bundled registry each time', async () => {
+    expect(await loadRegistry({ env: {} })).toBe(registry);
+  });
+});

@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadRegistry, parseRegistry, PortsError } from '../src/index.js';
+import { minimalRegistry } from './helpers.js';
+
+const registry = parseRegistry(minimalRegistry);
+
+function refusal(value: string, id: 'api' | 'redis' = 'api'): PortsError {
+  const variable = id === 'api' ? 'CONTIMG_API_PORT' : 'REDIS_PORT';
+  try {
+    registry.resolvePort(id, { env: { [variable]: value } });
+  } catch (error) {
+    expect(error).toBeInstanceOf(PortsError);
+    expect((error as PortsError).code).toBe('BAD_OVERRIDE');
+    expect((error as PortsError).message).toContain(`${variable}=${JSON.stringify(value)} cannot be used for service "${id}"`);
+    return error as PortsError;
+  }
+  throw new Error(`${variable}=${JSON.stringify(value)} was accepted`);
+}
+
+describe('resolvePort', () => {
+  const saved = process.env.CONTIMG_API_PORT;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CONTIMG_API_PORT;
+    else process.env.CONTIMG_API_PORT = saved;
+  });
+
+  it('uses the registry when the variable is unset', () => {
+    expect(registry.resolvePort('api', { env: {} })).toEqual({ port: 8000, source: 'registry' });
+  });
+
+  it('takes a valid override, naming the variable', () => {
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '8080' } })).toEqual({ port: 8080, source: 'env', variable: 'CONTIMG_API_PORT' });
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '65535' } }).port).toBe(65535);
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '1' } }).port).toBe(1);
+  });
+
+  it('accepts its own port and a port reserved for it', () => {
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '8000' } })).toEqual({ port: 8000, source: 'env', variable: 'CONTIMG_API_PORT' });
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '8010' } }).port).toBe(8010);
+  });
+
+  it('reads process.env by default', () => {
+    process.env.CONTIMG_API_PORT = '8081';
+    expect(registry.resolvePort('api').port).toBe(8081);
+  });
+
+  it.each([
+    ['08080', 'it has a leading zero'],
+    [' 80', 'it has surrounding white space'],
+    ['80 ', 'it has surrounding white space'],
+    ['1e3', 'it is not a plain decimal integer'],
+    ['80.0', 'it is not a plain decimal integer'],
+    ['0x50', 'it is not a plain decimal integer'],
+    ['+80', 'it is not a plain decimal integer'],
+    ['', 'it is empty'],
+    ['0', 'it is outside 1-65535'],
+    ['65536', 'it is outside 1-65535'],
+    ['-1', 'it is negative'],
+    ['abc', 'it is not a plain decimal integer'],
+  ])('rejects %j: %s', (value, why) => {
+    expect(refusal(value).message).toContain(`${why}; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT`);
+  });
+
+  it("rejects another service's port", () => {
+    expect(refusal('6379').message).toMatch(/port 6379 belongs to service "redis" \(Redis\)/);
+  });
+
+  it('rejects a port inside a range reserved for someone else', () => {
+    expect(refusal('3215').message).toMatch(/port 3215 is inside reserved "fallback" \(3210-3220: Dashboard fallback\), which is not reserved for "api"/);
+    expect(refusal('8010', 'redis').message).toMatch(/inside reserved "api-alt" \(8010: Alternative API port\), which is not reserved for "redis"/);
+  });
+
+  it('ignores the environment for a service without a variable', async () => {
+    const bundled = await loadRegistry({ env: {} });
+    expect(bundled.resolvePort('nginx', { env: { CONTIMG_API_PORT: 'garbage' } })).toEqual({ port: 80, source: 'registry' });
+  });
+
+  it('refuses an unknown id, suggesting the nearest', () => {
+    expect(() => registry.resolvePort('aip')).toThrow('unknown service "aip" (did you mean "api"?); known services: api, redis');
+  });
+});

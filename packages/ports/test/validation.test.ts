@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
+import { minimalRegistry, withLine, writeRegistry } from './helpers.js';
+
+/** Load `text` from a real file and return the RegistryError it must raise. */
+async function rejection(text: string): Promise<{ error: RegistryError; path: string }> {
+  const path = writeRegistry(text);
+  const error = await loadRegistry({ path }).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(RegistryError);
+  return { error: error as RegistryError, path };
+}
+
+function find(issues: readonly RegistryIssue[], pattern: RegExp): RegistryIssue {
+  const issue = issues.find((candidate) => pattern.test(candidate.message));
+  if (!issue) throw new Error(`no issue matches ${pattern}; got:\n${issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`).join('\n')}`);
+  return issue;
+}
+
+describe('a valid registry', () => {
+  it('loads from a file', async () => {
+    const registry = await loadRegistry({ path: writeRegistry(minimalRegistry) });
+    expect(registry.ids).toEqual(['redis', 'api']);
+  });
+
+  it('accepts a service on a port reserved for it', () => {
+    const registry = parseRegistry(withLine(6, '    port: 8010'));
+    expect(registry.service('api').port).toBe(8010);
+  });
+});
+
+// Each case: the minimal registry with one line changed, and where the problem must be reported.
+const cases: { name: string; line: number; text: string; message: RegExp; path: string; at: [number, number] }[] = [
+  { name: 'an unknown key, with a suggestion', line: 7, text: '    protocl: HTTP', message: /^unknown key "protocl" \(did you mean "protocol"\?\)$/, path: 'services.api.protocl', at: [7, 5] },
+  { name: 'a duplicate YAML key', line: 7, text: '    port: 8001', message: /^duplicate key "port"/, path: '', at: [7, 5] },
+  { name: 'a duplicate id', line: 13, text: '  - id: api', message: /^duplicate id "api": services\[0\] already has it$/, path: 'services.api.id', at: [13, 9] },
+  { name: 'two services on one port and transport', line: 16, text: '    port: 8000', message: /^port 8000\/tcp is already used by service "api"$/, path: 'services.redis.port', at: [16, 11] },
+  { name: 'a service inside a range not reserved for it', line: 16, text: '    port: 3215', message: /inside reserved "fallback" \(3210-3220\), which is not reserved for "redis"/, path: 'services.redis.port', at: [16, 11] },
+  { name: 'overlapping reserved ranges', line: 26, text: '    port: 3215', message: /^reserved 3210-3220 overlaps reserved "api-alt" \(3215\)$/, path: 'reserved.fallback.start', at: [31, 12] },
+  { name: 'a port above 65535', line: 6, text: '    port: 70000', message: /^must be between 1 and 65535$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'port 0', line: 6, text: '    port: 0', message: /^must be between 1 and 65535$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a negative port', line: 16, text: '    port: -1', message: /^must be between 1 and 65535$/, path: 'services.redis.port', at: [16, 11] },
+  { name: 'a fractional port', line: 6, text: '    port: 80.5', message: /^must be a whole number \(got 80.5\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a quoted port', line: 6, text: '    port: "8000"', message: /^must be a number \(got "8000"\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a reserved range whose start is past its end', line: 31, text: '    start: 3230', message: /^start 3230 is greater than end 3220$/, path: 'reserved.fallback.start', at: [31, 12] },
+  { name: 'a malformed env var name', line: 9, text: '    configuredBy: { env: contimg-port }', message: /must be an environment variable name/, path: 'services.api.configuredBy.env', at: [9, 26] },
+  { name: 'one env var on two services', line: 19, text: '    configuredBy: { env: CONTIMG_API_PORT }', message: /^environment variable CONTIMG_API_PORT is already used by service "api"$/, path: 'services.redis.configuredBy.env', at: [19, 26] },
+  { name: 'an access level with a typo', line: 8, text: '    access: privat', message: /^must be one of public, private, localhost, dev \(got "privat"\) \(did you mean "private"\?\)$/, path: 'services.api.access', at: [8, 13] },
+  { name: 'a missing required key', line: 4, text: '', message: /^is required$/, path: 'services.api.name', at: [3, 5] },
+  { name: 'a YAML syntax error', line: 6, text: '    port: [8000', message: /./, path: '', at: [7, 5] },
+  { name: 'a reservation for an unknown service', line: 28, text: '    for: [aip]', message: /^unknown service "aip"$/, path: 'reserved.api-alt.for', at: [28, 10] },
+  { name: 'a robust service without claim wiring', line: 11, text: '    systemd: { unit: dsa110-api.service }', message: /robust service needs systemd.unit and systemd.claim/, path: 'services.api.systemd', at: [11, 14] },
+];
+
+describe('a broken registry is rejected with line and column', () => {
+  it.each(cases)('$name', async ({ line, text, message, path, at }) => {
+    const { error, path: file } = await rejection(withLine(line, text));
+    const issue = find(error.issues, message);
+    expect(issue.path).toBe(path);
+    expect([issue.line, issue.column]).toEqual(at);
+    const printed = path ? `${file}:${at[0]}:${at[1]}: ${path}: ${issue.message}` : `${file}:${at[0]}:${at[1]}: ${issue.message}`;
+    expect(error.message.split('\n')).toContain(printed);
+  });
+
+  it('reports every problem at once, in file order', async () => {
+    const text = withLine(26, '    port: 3215', withLine(17, '    protocl: TCP', withLine(6, '    port: 70000')));
+    const { error } = await rejection(text);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}`)).toEqual([
+      '6:11 services.api.port',
+      '13:5 services.redis.protocol',
+      '17:5 services.redis.protocl',
+      '31:12 reserved.fallback.start',
+    ]);
+  });
+
+  it('rejects YAML aliases past a small limit', async () => {
+    const aliases = Array.from({ length: 17 }, () => '*a').join(', ');
+    const { error } = await rejection(`a: &a [1]\nb: [${aliases}]\n`);
+    const issue = find(error.issues, /more than 16 YAML aliases/);
+    expect([issue.line, issue.column]).toEqual([2, 5 + 16 * 4]);
+  });
+
+  it('rejects a file over 1 MiB before parsing it', async () => {
+    const path = writeRegistry('');
+    writeFileSync(path, `${minimalRegistry}\n${'# padding\n'.repeat(110_000)}`);
+    const error = await loadRegistry({ path }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as RegistryError).message).toBe(`${path}: file is 1.0 MiB; a registry may be at most 1 MiB`);
+  });
+
+  it('rejects an empty file', async () => {
+    const { error } = await rejection('# nothing here\n');
+    find(error.issues, /the registry is empty/);
+  });
+
+  it('says when the file does not exist, and where the path came from', async () => {
+    const missing = '/nonexistent/ports.yaml';
+    await expect(loadRegistry({ path: missing })).rejects.toThrow(`${missing}: cannot read the registry: no such file; check the path`);
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: missing } })).rejects.toThrow(/no such file; check DSA110_PORTS_FILE/);
+  });
+
+  it('names in-memory text by its source option', () => {
+    expect(() => parseRegistry(withLine(6, '    port: 0'), { source: 'inline.yaml' })).toThrow(/^inline\.yaml:6:11: services\.api\.port: must be between 1 and 65535$/m);
+  });
+});
