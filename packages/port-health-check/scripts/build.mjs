@@ -1,0 +1,36 @@
+// Build @dsa110/port-health-check: the bin as one bundled file (the registry
+// library and its socket reader inlined; zod and yaml only through the lazy
+// parser, so checking the bundled registry never loads them), the library
+// entry, and the .d.ts files. Run with plain node: `pnpm build`.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+rmSync(dist, { recursive: true, force: true });
+
+// @dsa110/ports resolves to its built dist (exports map), whose parser is
+// already a lazy `require('@dsa110/ports/parser')`: keep that one external.
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  logLevel: 'warning',
+  legalComments: 'none',
+  sourcemap: false,
+  absWorkingDir: root,
+  external: ['@dsa110/ports/parser', 'yaml', 'zod'],
+  define: { PACKAGE_VERSION: JSON.stringify(version) },
+};
+
+await esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: dist });
+
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);

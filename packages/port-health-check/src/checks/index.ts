@@ -1,0 +1,26 @@
+// Every check, in the order a report lists them. Pure: facts in, results out.
+import type { CheckOptions, CheckResult, Facts } from '../types.js';
+import { checkAccess } from './access.js';
+import { checkDependencies } from './dependencies.js';
+import { checkKernel } from './kernel.js';
+import { checkListening } from './listening.js';
+import { checkOwner } from './owner.js';
+import { registryLoaded } from './registry.js';
+import { checkReserved } from './reserved.js';
+import { checkSystemd } from './systemd.js';
+import { checkUnknownListeners } from './unknown-listeners.js';
+
+export function runChecks(facts: Facts, options: CheckOptions): CheckResult[] {
+  const results = [...registryLoaded(facts.registry), ...checkDependencies(facts)];
+  for (const service of facts.services) {
+    results.push(
+      ...checkSystemd(facts, service),
+      ...checkListening(facts, service),
+      ...checkOwner(facts, service),
+      ...checkAccess(facts, service),
+      ...checkKernel(facts, service),
+    );
+  }
+  if (facts.allServices) results.push(...checkReserved(facts), ...checkUnknownListeners(facts, options));
+  return results;
+}

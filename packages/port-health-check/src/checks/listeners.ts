@@ -1,0 +1,22 @@
+// Shared by the socket checks: the listeners on a port and their holders.
+import type { Facts, ListenerFacts, ProcessFacts } from '../types.js';
+
+export function listenersOn(facts: Facts, port: number): ListenerFacts[] {
+  return facts.sockets.listeners.filter((listener) => listener.port === port);
+}
+
+/** Every process holding any of these sockets (once each), and whether some holders could not be seen. */
+export function holdersOf(listeners: readonly ListenerFacts[]): { processes: ProcessFacts[]; unseen: boolean } {
+  const byPid = new Map<number, ProcessFacts>();
+  let unseen = false;
+  for (const listener of listeners) {
+    // A listening socket always has a holder: none seen means none could be read.
+    if (!listener.holders || listener.holders.length === 0) unseen = true;
+    for (const holder of listener.holders ?? []) byPid.set(holder.pid, holder);
+  }
+  return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen };
+}
+
+export function isDevOnly(service: { group: string; access: string }): boolean {
+  return service.group === 'development' || service.access === 'dev';
+}

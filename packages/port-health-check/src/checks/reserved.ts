@@ -1,0 +1,36 @@
+// Check 7, reserved: listeners inside the registry's reserved ranges, with
+// their owners. Info when the owner is (or may be) the service the range is
+// kept for; a warning when it is someone else; unknown when the owner cannot
+// be seen and the range is kept for particular services.
+import { formatRange, type ReservedRange } from '@dsa110/ports';
+import { formatListener } from '../address.js';
+import { describeProcess, processMatches } from '../process-match.js';
+import type { CheckResult, Facts } from '../types.js';
+import { holdersOf } from './listeners.js';
+
+export function checkReserved(facts: Facts): CheckResult[] {
+  if (facts.sockets.problem) return [];
+  return facts.registry.reserved.flatMap((range) => checkRange(facts, range));
+}
+
+function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
+  const name = `reserved "${range.id}" (${formatRange(range)}: ${range.purpose})`;
+  const inside = facts.sockets.listeners.filter((listener) => listener.port >= range.start && listener.port <= range.end);
+  if (inside.length === 0) return [{ check: 'reserved', severity: 'ok', reason: `${name}: nothing listening` }];
+  const ports = [...new Set(inside.map((listener) => listener.port))].sort((a, b) => a - b);
+  const owners = range.for.filter((id) => facts.registry.has(id)).map((id) => facts.registry.service(id));
+  const globs = owners.flatMap((service) => service.processes);
+  return ports.map((port): CheckResult => {
+    const listeners = inside.filter((listener) => listener.port === port);
+    const { processes, unseen } = holdersOf(listeners);
+    const held = processes.length > 0 ? processes.map(describeProcess).join('; ') : 'a process this user cannot see';
+    const base = `port ${port} in ${name} is in use on ${listeners.map(formatListener).join(', ')}, held by ${held}`;
+    const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({ check: 'reserved', severity, port, reason, processes });
+    if (owners.length === 0) return result('info', base);
+    const forWhom = owners.map((service) => service.id).join(', ');
+    const intruders = processes.filter((process) => !processMatches(process, globs));
+    if (intruders.length > 0) return result('warning', `${base}; the range is kept for ${forWhom} (expected ${globs.join(', ')})`);
+    if (unseen) return result('unknown', `${base}; cannot tell whether it is ${forWhom} (run as root)`);
+    return result('info', `${base} (kept for ${forWhom})`);
+  });
+}

@@ -1,0 +1,92 @@
+// Check 3, systemd: the effective unit (unit file plus drop-ins, merged as
+// systemd does) of every robust service runs claim-port on the service's
+// effective port, as root (`+`), before the service starts.
+import { PortsError, parsePort, type Service } from '@dsa110/ports';
+import { claimLines, claimTarget, where } from '../claim-line.js';
+import { effectivePort, envRecord } from '../effective-port.js';
+import { label } from '../label.js';
+import { UNIT_DIRS } from '../systemd/search-path.js';
+import type { CheckResult, ExecLine, Facts } from '../types.js';
+
+export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
+  if (!service.robust) return [];
+  const effective = effectivePort(facts, service);
+  const port = effective.port;
+  const result = (severity: CheckResult['severity'], reason: string, file?: string): CheckResult => ({
+    check: 'systemd',
+    severity,
+    service: service.id,
+    port,
+    reason: `${label(service, port)}: ${reason}`,
+    ...(file && { file }),
+  });
+  if (!service.systemd) return [result('error', 'is robust but the registry names no systemd unit; add systemd.unit to its entry')];
+  const unitName = service.systemd.unit;
+  const unit = facts.units.get(unitName);
+  if (!unit || (!unit.file && unit.dropIns.length === 0)) {
+    const problems = unit?.problems ?? [];
+    if (problems.length > 0) return [result('unknown', `cannot read ${unitName}: ${problems.join('; ')}`)];
+    const dirs = UNIT_DIRS.map((dir) => `${facts.root === '/' ? '' : facts.root}/${dir}`).join(', ');
+    return [result('error', `unit ${unitName} not found in ${dirs}; install it (\`ports systemd\` writes the claim)`)];
+  }
+  if (unit.masked) return [result('error', `unit ${unitName} is masked (${unit.file} is empty or links to /dev/null)`, unit.file)];
+
+  const results: CheckResult[] = [];
+  if (effective.problem) results.push(result('error', `ignored Environment= override: ${effective.problem}`));
+  for (const problem of unit.problems) results.push(result('unknown', `cannot read part of ${unitName}: ${problem}`));
+
+  const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
+  if (claims.length === 0) {
+    const read = [unit.file, ...unit.dropIns].filter(Boolean).join(', ');
+    results.push(
+      result(
+        'error',
+        `no ExecStartPre= in ${unitName} calls claim-port, so nothing frees port ${port} before it starts (read ${read}); run \`ports systemd\` and install its output`,
+        unit.file,
+      ),
+    );
+    return results;
+  }
+  const env = envRecord(unit.environment);
+  const moved = effective.override ? ` (${effective.override.variable}=${effective.override.value} from ${where(effective.override)})` : '';
+  for (const line of claims) {
+    const claimed = claimedPort(facts, line, env);
+    const shown = `ExecStartPre=${line.value}`;
+    if ('problem' in claimed) {
+      results.push(result('error', `${shown} in ${where(line)}: ${claimed.problem}`, where(line)));
+    } else if (claimed.port !== port) {
+      results.push(
+        result(
+          'error',
+          `${shown} in ${where(line)} claims port ${claimed.port}, but ${service.id} uses port ${port}${moved}; it would free the wrong port`,
+          where(line),
+        ),
+      );
+    } else if (!line.prefixes.includes('+')) {
+      results.push(
+        result(
+          'warning',
+          `${shown} in ${where(line)} lacks the + prefix, so claim-port runs as the service's user and cannot signal other users' processes; write ExecStartPre=+${line.value.slice(line.prefixes.length)}`,
+          where(line),
+        ),
+      );
+    } else {
+      results.push(result('ok', `${shown} from ${where(line)} claims port ${port}${moved}`, where(line)));
+    }
+  }
+  return results;
+}
+
+function claimedPort(facts: Facts, line: ExecLine, env: Record<string, string>): { port: number } | { problem: string } {
+  const target = claimTarget(line.argv);
+  if (target === undefined) return { problem: 'claim-port is given no port or service id' };
+  const port = parsePort(target);
+  if (port !== undefined) return { port };
+  if (!facts.registry.has(target)) return { problem: `claim-port argument "${target}" is neither a port nor a service id in ${facts.registry.source}` };
+  try {
+    return { port: facts.registry.resolvePort(target, { env }).port };
+  } catch (error) {
+    if (error instanceof PortsError) return { problem: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+// The exit-code policy, as the seed's bash script had it so that existing
+// cron jobs and alerting keep working. NOT the Nagios order (Nagios: 1 is
+// WARNING, 2 is CRITICAL, 3 UNKNOWN).
+import type { Severity } from './types.js';
+
+export const EXIT = {
+  /** Every check passed (ok and info only). */
+  ok: 0,
+  /** At least one error. */
+  errors: 1,
+  /** Warnings but no errors (with --strict, unknowns count as warnings). */
+  warnings: 2,
+  /** The check could not run: bad arguments, unwritable --output. */
+  usage: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export function exitCode(counts: Readonly<Record<Severity, number>>, strict: boolean): ExitCode {
+  if (counts.error > 0) return EXIT.errors;
+  if (counts.warning > 0 || (strict && counts.unknown > 0)) return EXIT.warnings;
+  return EXIT.ok;
+}

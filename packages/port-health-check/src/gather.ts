@@ -1,0 +1,93 @@
+// Gather every fact the checks need, once: one read of the socket table and
+// one /proc/*/fd scan for the whole registry (the shared reader in
+// @dsa110/ports/system), the kernel's port ranges, each unit with its
+// drop-ins, and each claim-port executable the units name. All I/O of a
+// health check happens here; the checks are pure.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Registry, Service } from '@dsa110/ports';
+import { claimLines } from './claim-line.js';
+import { readKernelFacts } from './kernel.js';
+import { loadUnit, mergeUnit } from './systemd/effective.js';
+import type { ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
+
+export interface GatherOptions {
+  readonly registry: Registry;
+  /** Configuration files are read under this directory; default `/`. */
+  readonly root?: string;
+  /** Only these services (all when undefined). */
+  readonly services?: readonly Service[];
+  readonly claimPortPaths?: readonly string[];
+}
+
+export async function gather(options: GatherOptions): Promise<Facts> {
+  const root = options.root ?? '/';
+  const services = options.services ?? options.registry.services;
+  const claimPortPaths = options.claimPortPaths ?? [];
+  const unitNames = [...new Set(services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])))];
+
+  const [sockets, kernel, units] = await Promise.all([
+    readSockets(),
+    readKernelFacts(),
+    Promise.all(unitNames.map(async (name) => mergeUnit(await loadUnit(root, name)))),
+  ]);
+  const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
+  const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
+  const executables = new Map<string, ExecutableFacts>(
+    await Promise.all([...paths].map(async (path) => [path, await readExecutable(root, path)] as const)),
+  );
+  return {
+    registry: options.registry,
+    root,
+    services,
+    allServices: options.services === undefined,
+    sockets,
+    kernel,
+    units: unitMap,
+    executables,
+    claimPortPaths,
+  };
+}
+
+/** The live socket table and its holders; a failure becomes a fact, not an exception. */
+export async function readSockets(): Promise<SocketFacts> {
+  try {
+    const { snapshot } = await import('@dsa110/ports/system');
+    const taken = await snapshot();
+    return {
+      listeners: taken.listeners.map((listener) => ({
+        port: listener.port,
+        address: listener.address,
+        family: listener.family === 'IPv6' ? 6 : 4,
+        dualStack: listener.dualStack,
+        inode: listener.inode,
+        holders: listener.ownerKnown
+          ? listener.holders.map((holder) => ({
+              pid: holder.pid,
+              uid: holder.uid,
+              user: holder.user,
+              comm: holder.comm,
+              ...(holder.exe !== undefined && { exe: holder.exe }),
+              argv: holder.argv,
+            }))
+          : undefined,
+      })),
+      unreadableProcesses: taken.unreadable.length,
+    };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { listeners: [], unreadableProcesses: 0, problem: code ? `${code} reading /proc/net/tcp` : (error as Error).message };
+  }
+}
+
+async function readExecutable(root: string, path: string): Promise<ExecutableFacts> {
+  if (!path.startsWith('/')) return { path, exists: false, executable: false, problem: `"${path}" is not an absolute path (systemd needs one)` };
+  try {
+    const info = await stat(join(root, path));
+    return { path, exists: true, executable: info.isFile() && (info.mode & 0o111) !== 0 };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { path, exists: false, executable: false };
+    return { path, exists: false, executable: false, problem: `cannot look at it: ${code ?? (error as Error).message}` };
+  }
+}

@@ -1,0 +1,56 @@
+// @dsa110/port-health-check: hold the registry against the live machine.
+// checkPorts() gathers the facts once, runs the pure checks and returns a
+// report; the renderers turn it into text, JSON or Prometheus metrics.
+import { loadRegistry, RegistryError, type Registry } from '@dsa110/ports';
+import { runChecks } from './checks/index.js';
+import { registryFailed } from './checks/registry.js';
+import { gather } from './gather.js';
+import { buildReport, serviceRows, type HealthReport } from './report.js';
+
+export interface CheckPortsOptions {
+  /** A ports.yaml path or a loaded Registry; default $DSA110_PORTS_FILE, then the bundled registry. */
+  registry?: string | Registry;
+  /** Read unit and configuration files under this directory instead of `/`. The socket table is always the live one. */
+  root?: string;
+  /** Check only these service ids (the reserved and unknown-listener checks run only when all are checked). */
+  services?: readonly string[];
+  /** Unknown listeners are warnings, and unknown results count as warnings in the exit code. */
+  strict?: boolean;
+  /** Executable paths that count as claim-port besides any named `claim-port` (e.g. a custom `ports systemd --claim-port`). */
+  claimPortPaths?: readonly string[];
+}
+
+/**
+ * Run every check. An invalid registry is reported (registry errors, exit
+ * code 1), not thrown; an unknown service id in `services` throws PortsError
+ * (code UNKNOWN_SERVICE).
+ */
+export async function checkPorts(options: CheckPortsOptions = {}): Promise<HealthReport> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const root = options.root ?? '/';
+  const strict = options.strict ?? false;
+  const done = (registry: Registry | string, rest: Pick<HealthReport, 'services' | 'results'>) =>
+    buildReport({ registry, root, strict, startedAt, durationMs: performance.now() - started, ...rest });
+
+  let registry: Registry;
+  try {
+    registry = typeof options.registry === 'object' ? options.registry : await loadRegistry({ path: options.registry });
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    return done(error.source, { services: [], results: registryFailed(error) });
+  }
+  const services = options.services?.length ? [...new Set(options.services)].map((id) => registry.service(id)) : undefined;
+  const facts = await gather({ registry, root, ...(services && { services }), claimPortPaths: options.claimPortPaths ?? [] });
+  const results = runChecks(facts, { strict });
+  return done(registry, { services: serviceRows(facts, results), results });
+}
+
+export { exitCode, EXIT, type ExitCode } from './exit-code.js';
+export { renderText, type TextOptions } from './report/text.js';
+export { renderJson, JSON_SCHEMA_ID } from './report/json.js';
+export { renderPrometheus } from './report/prometheus.js';
+export { writeAtomic } from './write-atomic.js';
+export type { HealthReport, ServiceRow } from './report.js';
+export type { CheckResult, CheckId, Severity, ProcessFacts } from './types.js';
+export { CHECK_IDS, SEVERITIES } from './types.js';

@@ -1,0 +1,53 @@
+// The kernel's ephemeral port range and its exceptions: an outgoing
+// connection may take any port in net.ipv4.ip_local_port_range that is not in
+// net.ipv4.ip_local_reserved_ports (which also covers IPv6).
+import { readFile } from 'node:fs/promises';
+import type { KernelFacts } from './types.js';
+
+export const PORT_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+export const RESERVED_PORTS_FILE = '/proc/sys/net/ipv4/ip_local_reserved_ports';
+
+/** `32768\t60999` -> { start, end }; undefined when malformed. */
+export function parsePortRange(text: string): { start: number; end: number } | undefined {
+  const match = /^\s*(\d+)\s+(\d+)\s*$/.exec(text);
+  if (!match) return undefined;
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  return start <= end ? { start, end } : undefined;
+}
+
+/** `8000,9090-9095` (or empty) -> ranges; malformed pieces are skipped. */
+export function parseReservedPorts(text: string): Array<{ start: number; end: number }> {
+  const ranges: Array<{ start: number; end: number }> = [];
+  for (const piece of text.trim().split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(piece.trim());
+    if (!match) continue;
+    const start = Number(match[1]);
+    const end = match[2] === undefined ? start : Number(match[2]);
+    if (start <= end) ranges.push({ start, end });
+  }
+  return ranges;
+}
+
+export function inRanges(port: number, ranges: readonly { start: number; end: number }[]): boolean {
+  return ranges.some((range) => port >= range.start && port <= range.end);
+}
+
+export async function readKernelFacts(files = { range: PORT_RANGE_FILE, reserved: RESERVED_PORTS_FILE }): Promise<KernelFacts> {
+  const [range, reserved] = await Promise.all([
+    readFile(files.range, 'utf8').then((text) => ({ text }), (error: NodeJS.ErrnoException) => ({ error })),
+    readFile(files.reserved, 'utf8').then((text) => ({ text }), (error: NodeJS.ErrnoException) => ({ error })),
+  ]);
+  const ephemeral = 'text' in range ? parsePortRange(range.text) : undefined;
+  const problem =
+    'error' in range
+      ? `cannot read ${files.range}: ${range.error.code ?? range.error.message}`
+      : ephemeral === undefined
+        ? `cannot parse ${files.range}: ${JSON.stringify(range.text.trim())}`
+        : undefined;
+  return {
+    ...(ephemeral && { ephemeral }),
+    reservedPorts: 'text' in reserved ? parseReservedPorts(reserved.text) : [],
+    ...(problem && { problem }),
+  };
+}

@@ -1,0 +1,94 @@
+// Assemble a HealthReport from the results: one row per service for the
+// table, counts per severity, and the exit code. Pure.
+import type { Registry, Service } from '@dsa110/ports';
+import { formatListener } from './address.js';
+import { holdersOf, listenersOn } from './checks/listeners.js';
+import { effectivePort } from './effective-port.js';
+import { exitCode, type ExitCode } from './exit-code.js';
+import { SEVERITIES, worst, type CheckResult, type Facts, type ProcessFacts, type Severity } from './types.js';
+
+export const REPORT_VERSION = 1;
+
+export interface ServiceRow {
+  readonly id: string;
+  readonly name: string;
+  /** The port the service uses (the unit's Environment= override, else the registry's). */
+  readonly port: number;
+  readonly registryPort: number;
+  readonly group: Service['group'];
+  readonly access: Service['access'];
+  /** undefined when the socket table could not be read. */
+  readonly listening: boolean | undefined;
+  readonly addresses: readonly string[];
+  readonly owners: readonly ProcessFacts[];
+  /** False when some holder of the port could not be seen. */
+  readonly ownersKnown: boolean;
+  readonly verdict: Severity;
+}
+
+export interface HealthReport {
+  readonly version: typeof REPORT_VERSION;
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  readonly registry: string;
+  readonly root: string;
+  readonly strict: boolean;
+  readonly services: readonly ServiceRow[];
+  readonly results: readonly CheckResult[];
+  readonly counts: Readonly<Record<Severity, number>>;
+  /** The worst severity found. */
+  readonly status: Severity;
+  readonly exitCode: ExitCode;
+}
+
+export function countSeverities(results: readonly CheckResult[]): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+  for (const result of results) counts[result.severity]++;
+  return counts;
+}
+
+export function serviceRows(facts: Facts, results: readonly CheckResult[]): ServiceRow[] {
+  return facts.services.map((service) => {
+    const { port } = effectivePort(facts, service);
+    const listeners = facts.sockets.problem ? [] : listenersOn(facts, port);
+    const { processes, unseen } = holdersOf(listeners);
+    return {
+      id: service.id,
+      name: service.name,
+      port,
+      registryPort: service.port,
+      group: service.group,
+      access: service.access,
+      listening: facts.sockets.problem ? undefined : listeners.length > 0,
+      addresses: listeners.map(formatListener),
+      owners: processes,
+      ownersKnown: !unseen,
+      verdict: worst(results.filter((result) => result.service === service.id).map((result) => result.severity)),
+    };
+  });
+}
+
+export function buildReport(input: {
+  registry: Registry | string;
+  root: string;
+  strict: boolean;
+  startedAt: Date;
+  durationMs: number;
+  services: readonly ServiceRow[];
+  results: readonly CheckResult[];
+}): HealthReport {
+  const counts = countSeverities(input.results);
+  return {
+    version: REPORT_VERSION,
+    startedAt: input.startedAt,
+    durationMs: input.durationMs,
+    registry: typeof input.registry === 'string' ? input.registry : input.registry.source,
+    root: input.root,
+    strict: input.strict,
+    services: input.services,
+    results: input.results,
+    counts,
+    status: worst(input.results.map((result) => result.severity)),
+    exitCode: exitCode(counts, input.strict),
+  };
+}

@@ -1,0 +1,56 @@
+// The JSON report: a stable, versioned document with every check result.
+// Keys appear in a fixed order; new fields may be added within a version,
+// none are removed or renamed without bumping `version`.
+import type { HealthReport } from '../report.js';
+import type { ProcessFacts } from '../types.js';
+
+export const JSON_SCHEMA_ID = 'dsa110-port-health-check/v1';
+
+function processJson(process: ProcessFacts) {
+  return {
+    pid: process.pid,
+    user: process.user ?? null,
+    uid: process.uid ?? null,
+    comm: process.comm ?? null,
+    exe: process.exe ?? null,
+    argv: process.argv ?? null,
+  };
+}
+
+export function renderJson(report: HealthReport): string {
+  const document = {
+    schema: JSON_SCHEMA_ID,
+    version: report.version,
+    generatedAt: report.startedAt.toISOString(),
+    durationMs: Math.round(report.durationMs * 10) / 10,
+    registry: report.registry,
+    root: report.root,
+    strict: report.strict,
+    status: report.status,
+    exitCode: report.exitCode,
+    counts: report.counts,
+    services: report.services.map((row) => ({
+      id: row.id,
+      name: row.name,
+      port: row.port,
+      registryPort: row.registryPort,
+      group: row.group,
+      access: row.access,
+      listening: row.listening ?? null,
+      addresses: row.addresses,
+      owners: row.owners.map(processJson),
+      ownersKnown: row.ownersKnown,
+      verdict: row.verdict,
+    })),
+    checks: report.results.map((result) => ({
+      check: result.check,
+      severity: result.severity,
+      service: result.service ?? null,
+      port: result.port ?? null,
+      reason: result.reason,
+      file: result.file ?? null,
+      processes: (result.processes ?? []).map(processJson),
+    })),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

@@ -1,0 +1,118 @@
+// The effective [Service] settings of one unit: read the unit file and its
+// drop-ins under a root (a tree, or `/`), then merge them as systemd does.
+// Reading is here; the merge itself is `mergeUnit`, a pure function.
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { EnvironmentSetting, ExecLine, UnitFacts } from '../types.js';
+import { UNIT_DIRS, chooseDropIns, dropInDirs, templateOf } from './search-path.js';
+import { parseUnitFile } from './unit-file.js';
+import { execArgv, parseEnvironment, splitExecPrefixes } from './words.js';
+
+/** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
+export interface LoadedFile {
+  readonly path: string;
+  readonly text: string | undefined;
+}
+
+export interface LoadedUnit {
+  readonly unit: string;
+  readonly file?: LoadedFile;
+  readonly dropIns: readonly LoadedFile[];
+  readonly problems: readonly string[];
+}
+
+/**
+ * Merge a unit file and its drop-ins (already in systemd's order). An empty
+ * `ExecStartPre=` or `Environment=` clears what came before; `$VAR` in
+ * ExecStartPre is expanded with the final Environment= (EnvironmentFile= is
+ * not read).
+ */
+export function mergeUnit(loaded: LoadedUnit): UnitFacts {
+  const masked = loaded.file !== undefined && loaded.file.text === undefined;
+  type Raw = { file: string; line: number; value: string };
+  let exec: Raw[] = [];
+  const environment = new Map<string, EnvironmentSetting>();
+  const files = masked ? [] : [loaded.file, ...loaded.dropIns];
+  for (const file of files) {
+    if (!file || file.text === undefined) continue;
+    for (const { section, key, value, line } of parseUnitFile(file.text)) {
+      if (section !== 'Service') continue;
+      if (key === 'ExecStartPre') {
+        if (value === '') exec = [];
+        else exec.push({ file: file.path, line, value });
+      } else if (key === 'Environment') {
+        if (value === '') environment.clear();
+        for (const [name, setting] of parseEnvironment(value)) environment.set(name, { value: setting, file: file.path, line });
+      }
+    }
+  }
+  const env = new Map([...environment].map(([name, setting]) => [name, setting.value]));
+  const execStartPre = exec.map(({ file, line, value }): ExecLine => {
+    const { prefixes, command } = splitExecPrefixes(value);
+    return { file, line, value, prefixes, argv: execArgv(command, env, !prefixes.includes(':')) };
+  });
+  return {
+    unit: loaded.unit,
+    ...(loaded.file && { file: loaded.file.path }),
+    dropIns: loaded.dropIns.filter((file) => file.text !== undefined).map((file) => file.path),
+    masked,
+    execStartPre,
+    environment,
+    problems: loaded.problems,
+  };
+}
+
+/** Read a unit and its drop-ins under `root`. Missing files are normal; unreadable ones are problems. */
+export async function loadUnit(root: string, unit: string): Promise<LoadedUnit> {
+  const problems: string[] = [];
+  const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
+  let file: LoadedFile | undefined;
+  search: for (const name of names) {
+    for (const dir of UNIT_DIRS) {
+      const found = await readConfig(root, `${dir}/${name}`, problems);
+      if (found) {
+        file = found;
+        break search;
+      }
+    }
+  }
+  const found: Array<{ dir: string; names: string[] }> = [];
+  for (const dir of dropInDirs(unit)) {
+    const entries = await readdir(join(root, dir)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') problems.push(`/${dir}: cannot list drop-ins: ${error.code ?? error.message}`);
+      return [] as string[];
+    });
+    if (entries.length > 0) found.push({ dir, names: entries });
+  }
+  const dropIns: LoadedFile[] = [];
+  for (const { dir, name } of chooseDropIns(found)) {
+    const loaded = await readConfig(root, `${dir}/${name}`, problems);
+    if (loaded) dropIns.push(loaded);
+  }
+  return { unit, ...(file && { file }), dropIns, problems };
+}
+
+/**
+ * A config file under the root: undefined when absent, text undefined when
+ * masked (a symlink to /dev/null, or empty). Absolute symlinks resolve inside the root.
+ */
+async function readConfig(root: string, relative: string, problems: string[]): Promise<LoadedFile | undefined> {
+  const shown = `/${relative}`;
+  let path = join(root, relative);
+  try {
+    for (let hops = 0; hops < 16; hops++) {
+      const info = await lstat(path);
+      if (!info.isSymbolicLink()) break;
+      const target = await readlink(path);
+      if (target === '/dev/null') return { path: shown, text: undefined };
+      path = isAbsolute(target) ? join(root, target) : resolve(dirname(path), target);
+    }
+    const text = await readFile(path, 'utf8');
+    return { path: shown, text: text === '' ? undefined : text };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    problems.push(`${shown}: cannot read: ${code ?? (error as Error).message}`);
+    return undefined;
+  }
+}

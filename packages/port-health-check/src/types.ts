@@ -1,0 +1,154 @@
+// The shapes shared by gather (facts in), checks (results out) and the
+// reports. Facts are plain data so that every check is a pure function that a
+// test can feed with facts read from a real temp tree or a real listener.
+import type { Registry, Service } from '@dsa110/ports';
+
+export type Severity = 'ok' | 'info' | 'unknown' | 'warning' | 'error';
+
+/** Severities from least to most serious; the verdict of a group is its worst member. */
+export const SEVERITIES: readonly Severity[] = ['ok', 'info', 'unknown', 'warning', 'error'];
+
+export function worst(severities: Iterable<Severity>): Severity {
+  let rank = 0;
+  for (const severity of severities) rank = Math.max(rank, SEVERITIES.indexOf(severity));
+  return SEVERITIES[rank]!;
+}
+
+export type CheckId =
+  | 'registry'
+  | 'dependencies'
+  | 'systemd'
+  | 'listening'
+  | 'owner'
+  | 'access'
+  | 'reserved'
+  | 'kernel'
+  | 'unknown-listeners';
+
+export const CHECK_IDS: readonly CheckId[] = [
+  'registry',
+  'dependencies',
+  'systemd',
+  'listening',
+  'owner',
+  'access',
+  'reserved',
+  'kernel',
+  'unknown-listeners',
+];
+
+export interface CheckResult {
+  readonly check: CheckId;
+  readonly severity: Severity;
+  /** One line for people: names the port, the service and the process. */
+  readonly reason: string;
+  readonly service?: string;
+  readonly port?: number;
+  /** Where the finding comes from, e.g. `/etc/systemd/system/redis-server.service.d/claim-port.conf:2`. */
+  readonly file?: string;
+  /** Processes involved (holders of the port), when the check is about them. */
+  readonly processes?: readonly ProcessFacts[];
+}
+
+// ---- facts ---------------------------------------------------------------
+
+export interface ProcessFacts {
+  readonly pid: number;
+  readonly uid?: number;
+  readonly user?: string;
+  readonly comm?: string;
+  readonly exe?: string;
+  /** argv, split on NUL. */
+  readonly argv?: readonly string[];
+}
+
+/** One LISTEN socket from /proc/net/tcp{,6}. */
+export interface ListenerFacts {
+  readonly port: number;
+  /** Normalized: `127.0.0.1`, `0.0.0.0`, `::`, `::1`, `::ffff:127.0.0.1`. */
+  readonly address: string;
+  readonly family: 4 | 6;
+  /** A `::` socket that also accepts IPv4 (IPV6_V6ONLY off). */
+  readonly dualStack: boolean;
+  readonly inode: number;
+  /** Processes holding the socket; undefined when they could not be seen (unreadable /proc/PID/fd). */
+  readonly holders: readonly ProcessFacts[] | undefined;
+}
+
+export interface SocketFacts {
+  readonly listeners: readonly ListenerFacts[];
+  /** Why the socket table could not be read, when it could not. */
+  readonly problem?: string;
+  /** Processes whose fd tables this user could not read (their sockets' owners are unknown). */
+  readonly unreadableProcesses: number;
+}
+
+export interface KernelFacts {
+  /** net.ipv4.ip_local_port_range; undefined when unreadable. */
+  readonly ephemeral?: { readonly start: number; readonly end: number };
+  /** net.ipv4.ip_local_reserved_ports, as ranges. */
+  readonly reservedPorts: readonly { readonly start: number; readonly end: number }[];
+  readonly problem?: string;
+}
+
+/** One ExecStartPre= that survived the merge, with the file and line that supplied it. */
+export interface ExecLine {
+  readonly file: string;
+  readonly line: number;
+  /** The raw value after `ExecStartPre=`. */
+  readonly value: string;
+  /** Prefix characters (`+`, `-`, `@`, `:`, `!`, `!!`). */
+  readonly prefixes: string;
+  /** argv after variable expansion; argv[0] is the executable path. */
+  readonly argv: readonly string[];
+}
+
+export interface EnvironmentSetting {
+  readonly value: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** The effective [Service] settings of a unit that matter here (unit file plus drop-ins). */
+export interface UnitFacts {
+  readonly unit: string;
+  /** The unit file used, as an absolute path under the root (as seen on the machine). */
+  readonly file?: string;
+  /** Drop-ins applied, in order (as seen on the machine). */
+  readonly dropIns: readonly string[];
+  readonly masked: boolean;
+  readonly execStartPre: readonly ExecLine[];
+  readonly environment: ReadonlyMap<string, EnvironmentSetting>;
+  /** Files that exist but could not be read. */
+  readonly problems: readonly string[];
+}
+
+export interface ExecutableFacts {
+  /** As named in the unit (absolute path on the machine). */
+  readonly path: string;
+  readonly exists: boolean;
+  readonly executable: boolean;
+  readonly problem?: string;
+}
+
+export interface Facts {
+  readonly registry: Registry;
+  /** The directory configuration files were read under (`/` for the live machine). */
+  readonly root: string;
+  readonly services: readonly Service[];
+  /** Whether every service is checked (the global checks run only then). */
+  readonly allServices: boolean;
+  readonly sockets: SocketFacts;
+  readonly kernel: KernelFacts;
+  /** By unit name. */
+  readonly units: ReadonlyMap<string, UnitFacts>;
+  /** By path named in an ExecStartPre. */
+  readonly executables: ReadonlyMap<string, ExecutableFacts>;
+  /** Extra executable paths that count as claim-port (`--claim-port`). */
+  readonly claimPortPaths: readonly string[];
+}
+
+export interface CheckOptions {
+  /** Unknown listeners are warnings, and unknown results count as warnings for the exit code. */
+  readonly strict: boolean;
+}

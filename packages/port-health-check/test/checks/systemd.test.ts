@@ -1,0 +1,148 @@
+// The systemd and dependencies checks over real fixture trees, read by the
+// real gather() (the unit merge, the claim-port stat) with a test registry.
+import { describe, expect, it } from 'vitest';
+import { checkDependencies } from '../../src/checks/dependencies.js';
+import { checkSystemd } from '../../src/checks/systemd.js';
+import { gather } from '../../src/gather.js';
+import { EXECUTABLE, tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+const registry = testRegistry(
+  [
+    { id: 'api', port: 8000, env: 'CONTIMG_API_PORT', robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] },
+    { id: 'redis', port: 6379, env: 'REDIS_PORT', robust: true, unit: 'redis-server.service', claim: 'drop-in', processes: ['redis-server'] },
+    { id: 'web', port: 8080, robust: false, unit: 'web.service' },
+  ],
+  [{ id: 'api-alt', name: 'Alternative API port', port: 8010, purpose: 'Alternative API port', for: ['api'] }],
+);
+const API = 'etc/systemd/system/dsa110-api.service';
+const REDIS_DROP_IN = 'etc/systemd/system/redis-server.service.d/claim-port.conf';
+
+async function check(files: Record<string, TreeEntry>, id = 'api', claimPortPaths: string[] = []) {
+  const root = writeTree(tempDir(), { 'usr/local/bin/claim-port': EXECUTABLE, ...files });
+  const facts = await gather({ registry, root, claimPortPaths });
+  return { root, systemd: checkSystemd(facts, registry.service(id)), dependencies: checkDependencies(facts).filter((r) => r.service) };
+}
+
+const unit = (...lines: string[]) => `[Unit]\nDescription=test\n\n[Service]\n${lines.join('\n')}\nExecStart=/usr/bin/python3 -m api\n`;
+
+describe('systemd check', () => {
+  it('passes a unit whose own ExecStartPre=+ claims the port, naming the file and line', async () => {
+    const { systemd, dependencies } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} 8000`) });
+    expect(systemd).toEqual([expect.objectContaining({ check: 'systemd', severity: 'ok', service: 'api', port: 8000, file: `/${API}:5` })]);
+    expect(systemd[0]!.reason).toBe(`api (8000): ExecStartPre=+${CLAIM} 8000 from /${API}:5 claims port 8000`);
+    expect(dependencies).toEqual([expect.objectContaining({ severity: 'ok' })]);
+  });
+
+  it('passes the drop-in `ports systemd` writes, and says which file supplied the line', async () => {
+    const { systemd } = await check(
+      {
+        'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+        [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+      'redis',
+    );
+    expect(systemd).toEqual([expect.objectContaining({ severity: 'ok', file: `/${REDIS_DROP_IN}:2` })]);
+  });
+
+  it('is an error when no ExecStartPre= calls claim-port (or a drop-in cleared it)', async () => {
+    const { systemd } = await check(
+      {
+        'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+        'etc/systemd/system/redis-server.service.d/zz-local.conf': '[Service]\nExecStartPre=\nExecStartPre=/bin/true\n',
+      },
+      'redis',
+    );
+    expect(systemd).toHaveLength(1);
+    expect(systemd[0]!.severity).toBe('error');
+    expect(systemd[0]!.reason).toMatch(/^redis \(6379\): no ExecStartPre= in redis-server.service calls claim-port/);
+    expect(systemd[0]!.reason).toContain('/etc/systemd/system/redis-server.service.d/zz-local.conf');
+  });
+
+  it('uses the override a drop-in makes after clearing', async () => {
+    const { systemd } = await check(
+      {
+        'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6380\n`,
+        [REDIS_DROP_IN]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+      'redis',
+    );
+    expect(systemd.map((r) => r.severity)).toEqual(['ok']);
+  });
+
+  it('warns when the claim lacks the + prefix', async () => {
+    const { systemd } = await check({ [API]: unit(`ExecStartPre=-${CLAIM} 8000`) });
+    expect(systemd).toEqual([expect.objectContaining({ severity: 'warning' })]);
+    expect(systemd[0]!.reason).toContain('lacks the + prefix');
+    expect(systemd[0]!.reason).toContain(`write ExecStartPre=+${CLAIM} 8000`);
+  });
+
+  it('is an error when the claimed port differs from the registry', async () => {
+    const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} 8001`) });
+    expect(systemd).toEqual([expect.objectContaining({ severity: 'error', file: `/${API}:5` })]);
+    expect(systemd[0]!.reason).toContain('claims port 8001, but api uses port 8000');
+  });
+
+  it('takes an Environment= override of the service variable as the effective port', async () => {
+    const moved = await check({ [API]: unit('Environment=CONTIMG_API_PORT=8010', `ExecStartPre=+${CLAIM} 8010`) });
+    expect(moved.systemd).toEqual([expect.objectContaining({ severity: 'ok', port: 8010 })]);
+    expect(moved.systemd[0]!.reason).toContain(`(CONTIMG_API_PORT=8010 from /${API}:5)`);
+
+    const stale = await check({ [API]: unit('Environment=CONTIMG_API_PORT=8010', `ExecStartPre=+${CLAIM} 8000`) });
+    expect(stale.systemd).toEqual([expect.objectContaining({ severity: 'error', port: 8010 })]);
+    expect(stale.systemd[0]!.reason).toContain('claims port 8000, but api uses port 8010 (CONTIMG_API_PORT=8010');
+
+    const expanded = await check({ [API]: unit('Environment=CONTIMG_API_PORT=8010', `ExecStartPre=+${CLAIM} \${CONTIMG_API_PORT}`) });
+    expect(expanded.systemd.map((r) => r.severity)).toEqual(['ok']);
+  });
+
+  it('reports an override the registry refuses (another service\'s port) and falls back to the registry port', async () => {
+    const { systemd } = await check({ [API]: unit('Environment=CONTIMG_API_PORT=6379', `ExecStartPre=+${CLAIM} 8000`) });
+    expect(systemd.map((r) => r.severity)).toEqual(['error', 'ok']);
+    expect(systemd[0]!.reason).toContain(`ignored Environment= override: /${API}:5: CONTIMG_API_PORT="6379" cannot be used`);
+  });
+
+  it('accepts `claim-port <service-id>` when the id resolves to the effective port, and not otherwise', async () => {
+    const byId = await check({ [API]: unit('Environment=CONTIMG_API_PORT=8010', `ExecStartPre=+${CLAIM} --timeout 10 api`) });
+    expect(byId.systemd.map((r) => r.severity)).toEqual(['ok']);
+    const wrongId = await check({ [API]: unit(`ExecStartPre=+${CLAIM} redis`) });
+    expect(wrongId.systemd[0]).toMatchObject({ severity: 'error' });
+    expect(wrongId.systemd[0]!.reason).toContain('claims port 6379, but api uses port 8000');
+    const junk = await check({ [API]: unit(`ExecStartPre=+${CLAIM} nosuch`) });
+    expect(junk.systemd[0]!.reason).toContain('"nosuch" is neither a port nor a service id in test-ports.yaml');
+  });
+
+  it('counts a --claim-port path as claim-port', async () => {
+    const files = { [API]: unit('ExecStartPre=+/opt/dsa110/bin/free-port 8000'), 'opt/dsa110/bin/free-port': EXECUTABLE };
+    expect((await check(files)).systemd[0]!.severity).toBe('error');
+    expect((await check(files, 'api', ['/opt/dsa110/bin/free-port'])).systemd[0]!.severity).toBe('ok');
+  });
+
+  it('is an error when the unit is missing or masked, and skips services that are not robust', async () => {
+    const missing = await check({});
+    expect(missing.systemd[0]).toMatchObject({ severity: 'error' });
+    expect(missing.systemd[0]!.reason).toContain('unit dsa110-api.service not found in');
+    const masked = await check({ [API]: { symlink: '/dev/null' } });
+    expect(masked.systemd[0]!.reason).toContain('is masked');
+    expect((await check({}, 'web')).systemd).toEqual([]);
+  });
+});
+
+describe('dependencies check', () => {
+  it('is an error when the claim-port a unit calls does not exist under the root', async () => {
+    const { dependencies, root } = await check({ [API]: unit('ExecStartPre=+/usr/bin/claim-port 8000') });
+    expect(dependencies).toEqual([expect.objectContaining({ severity: 'error', service: 'api', file: `/${API}:5` })]);
+    expect(dependencies[0]!.reason).toBe(
+      `claim-port /usr/bin/claim-port (called by api in /${API}:5) does not exist under ${root}; install @dsa110/claim-port there`,
+    );
+  });
+
+  it('is an error when it is not executable', async () => {
+    const { dependencies } = await check({
+      [API]: unit(`ExecStartPre=+${CLAIM} 8000`),
+      'usr/local/bin/claim-port': { text: '#!/bin/sh\n', mode: 0o644 },
+    });
+    expect(dependencies[0]!.severity).toBe('error');
+    expect(dependencies[0]!.reason).toContain('is not an executable file');
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
+import { tempDir, writeTree } from '../helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+
+async function effective(files: Parameters<typeof writeTree>[1], unit = 'redis-server.service') {
+  const root = writeTree(tempDir(), files);
+  return mergeUnit(await loadUnit(root, unit));
+}
+
+describe('the effective unit', () => {
+  it('takes the unit file from the highest-priority directory', async () => {
+    const unit = await effective({
+      'lib/systemd/system/redis-server.service': '[Service]\nExecStartPre=/packaged\n',
+      'etc/systemd/system/redis-server.service': '[Service]\nExecStartPre=/admin\n',
+    });
+    expect(unit.file).toBe('/etc/systemd/system/redis-server.service');
+    expect(unit.execStartPre.map((line) => line.argv[0])).toEqual(['/admin']);
+  });
+
+  it('adds drop-ins in file-name order, across directories, with the file and line of each', async () => {
+    const unit = await effective({
+      'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStartPre=/bin/first\nExecStart=/usr/bin/redis-server\n',
+      'etc/systemd/system/redis-server.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      'run/systemd/system/redis-server.service.d/00-early.conf': '[Service]\nExecStartPre=/bin/early\n',
+    });
+    expect(unit.dropIns).toEqual(['/run/systemd/system/redis-server.service.d/00-early.conf', '/etc/systemd/system/redis-server.service.d/claim-port.conf']);
+    expect(unit.execStartPre.map((line) => [line.argv[0], `${line.file}:${line.line}`])).toEqual([
+      ['/bin/first', '/usr/lib/systemd/system/redis-server.service:2'],
+      ['/bin/early', '/run/systemd/system/redis-server.service.d/00-early.conf:2'],
+      [CLAIM, '/etc/systemd/system/redis-server.service.d/claim-port.conf:2'],
+    ]);
+    expect(unit.execStartPre[2]!.prefixes).toBe('+');
+  });
+
+  it('clears earlier ExecStartPre= lines at an empty assignment (override)', async () => {
+    const unit = await effective({
+      'lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      'etc/systemd/system/redis-server.service.d/override.conf': `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} 6380\n`,
+    });
+    expect(unit.execStartPre.map((line) => line.argv)).toEqual([[CLAIM, '6380']]);
+  });
+
+  it('ends with no ExecStartPre= when a drop-in clears them last', async () => {
+    const unit = await effective({
+      'etc/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      'etc/systemd/system/redis-server.service.d/zz-clear.conf': '[Service]\nExecStartPre=\n',
+    });
+    expect(unit.execStartPre).toEqual([]);
+  });
+
+  it('ignores ExecStartPre= outside [Service]', async () => {
+    const unit = await effective({ 'etc/systemd/system/redis-server.service': `[Unit]\nExecStartPre=+${CLAIM} 6379\n` });
+    expect(unit.execStartPre).toEqual([]);
+  });
+
+  it('merges Environment= (later wins, empty clears) and expands it in ExecStartPre', async () => {
+    const unit = await effective(
+      {
+        'etc/systemd/system/dsa110-api.service': `[Service]\nEnvironment=CONTIMG_API_PORT=8000 OTHER=1\nExecStartPre=+${CLAIM} \${CONTIMG_API_PORT}\n`,
+        'etc/systemd/system/dsa110-api.service.d/port.conf': '[Service]\nEnvironment="CONTIMG_API_PORT=8010"\n',
+      },
+      'dsa110-api.service',
+    );
+    expect(unit.environment.get('CONTIMG_API_PORT')).toEqual({ value: '8010', file: '/etc/systemd/system/dsa110-api.service.d/port.conf', line: 2 });
+    expect(unit.environment.get('OTHER')?.value).toBe('1');
+    expect(unit.execStartPre[0]!.argv).toEqual([CLAIM, '8010']);
+  });
+
+  it('lets a same-named drop-in in /etc hide the packaged one, and an empty one mask it', async () => {
+    const unit = await effective({
+      'etc/systemd/system/redis-server.service': '[Service]\n',
+      'usr/lib/systemd/system/redis-server.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      'etc/systemd/system/redis-server.service.d/claim-port.conf': '',
+    });
+    expect(unit.dropIns).toEqual([]);
+    expect(unit.execStartPre).toEqual([]);
+  });
+
+  it('applies template, dash-prefix and type-wide drop-ins', async () => {
+    const unit = await effective(
+      {
+        'etc/systemd/system/api@.service': '[Service]\n',
+        'etc/systemd/system/service.d/10-all.conf': '[Service]\nExecStartPre=/all\n',
+        'etc/systemd/system/api-.service.d/20-prefix.conf': '[Service]\nExecStartPre=/prefix\n',
+        'etc/systemd/system/api@.service.d/30-template.conf': '[Service]\nExecStartPre=/template\n',
+      },
+      'api@blue.service',
+    );
+    expect(unit.file).toBe('/etc/systemd/system/api@.service');
+    expect(unit.execStartPre.map((line) => line.argv[0])).toEqual(['/all', '/template']);
+  });
+
+  it('reports a unit linked to /dev/null as masked, and follows other links inside the root', async () => {
+    const masked = await effective({ 'etc/systemd/system/redis-server.service': { symlink: '/dev/null' } });
+    expect(masked.masked).toBe(true);
+    const linked = await effective({
+      'opt/units/redis.service': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      'etc/systemd/system/redis-server.service': { symlink: '/opt/units/redis.service' },
+    });
+    expect(linked.masked).toBe(false);
+    expect(linked.execStartPre[0]!.argv).toEqual([CLAIM, '6379']);
+  });
+
+  it('finds nothing (and no problem) when the unit is absent', async () => {
+    const unit = await effective({});
+    expect(unit.file).toBeUndefined();
+    expect(unit).toMatchObject({ dropIns: [], execStartPre: [], problems: [] });
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { execArgv, parseEnvironment, splitExecPrefixes, splitWords } from '../../src/systemd/words.js';
+
+describe('systemd words', () => {
+  it('splits with quotes and escapes', () => {
+    expect(splitWords(`/bin/x "a b" 'c d' e\\ f ""`)).toEqual(['/bin/x', 'a b', 'c d', 'e f', '']);
+  });
+
+  it('separates the prefix characters', () => {
+    expect(splitExecPrefixes('+/usr/local/bin/claim-port 8000')).toEqual({ prefixes: '+', command: '/usr/local/bin/claim-port 8000' });
+    expect(splitExecPrefixes('-!!/bin/true')).toEqual({ prefixes: '-!!', command: '/bin/true' });
+    expect(splitExecPrefixes('/bin/true').prefixes).toBe('');
+  });
+
+  it('expands ${VAR} inside words and $VAR as whole words, unset to nothing', () => {
+    const env = new Map([['CONTIMG_API_PORT', '8010'], ['OPTS', '--timeout 10']]);
+    expect(execArgv('/c ${CONTIMG_API_PORT} $OPTS $UNSET x${UNSET}y', env)).toEqual(['/c', '8010', '--timeout', '10', 'xy']);
+    expect(execArgv('/c $CONTIMG_API_PORT', env, false)).toEqual(['/c', '$CONTIMG_API_PORT']);
+    expect(execArgv('/c 100%%', env)).toEqual(['/c', '100%']);
+  });
+
+  it('parses Environment= assignments, quoted or not, and skips invalid words', () => {
+    expect(parseEnvironment(`CONTIMG_API_PORT=8010 "GREETING=hello world" B="x y" 1BAD=z junk`)).toEqual([
+      ['CONTIMG_API_PORT', '8010'],
+      ['GREETING', 'hello world'],
+      ['B', 'x y'],
+    ]);
+  });
+});
