@@ -1,0 +1,72 @@
+// Timing commands: each run spawns the command (an owned process) and takes
+// the wall time from just before spawn() to its exit. Commands of a scenario
+// are interleaved round by round (A B C A B C ...) so that drift on a shared
+// machine hits every command alike; the first round is a warm-up and is dropped.
+import { spawnOwned } from './owned.mjs';
+
+const childEnv = { ...process.env };
+delete childEnv.NODE_OPTIONS;
+
+/**
+ * Run one command once. `cmd` is { label, argv, cwd?, okCodes?, check? }.
+ * Resolves { ms, code, signal, stdout, stderr, problem }.
+ */
+export async function runOnce(cmd, { timeoutMs = 60_000 } = {}) {
+  const [file, ...args] = cmd.argv;
+  const t0 = performance.now();
+  const child = spawnOwned(file, args, { cwd: cmd.cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const { code, signal, error } = await child.exited;
+  const t1 = performance.now();
+  clearTimeout(timer);
+  // Let the pipes drain (after the clock has stopped).
+  await new Promise((resolve) => setImmediate(resolve));
+  const result = { ms: t1 - t0, t0, t1, code, signal, stdout, stderr, problem: undefined };
+  const okCodes = cmd.okCodes ?? [0];
+  if (error) result.problem = `could not start: ${error.message}`;
+  else if (signal) result.problem = `killed by ${signal}`;
+  else if (!okCodes.includes(code)) result.problem = `exit code ${code} (expected ${okCodes.join(' or ')})`;
+  else if (cmd.check) result.problem = cmd.check(result);
+  return result;
+}
+
+export function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return { n: 0, median: NaN, min: NaN, max: NaN };
+  const median = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  return { n, median, min: s[0], max: s[n - 1] };
+}
+
+/**
+ * Interleave `commands` for `rounds` rounds (plus one warm-up round).
+ * `perRun(cmd)` may replace runOnce (e.g. to start a fresh holder first).
+ * Returns one entry per command: { label, argv, note, samples, problems, stats }.
+ */
+export async function interleave(commands, rounds, { perRun = (cmd) => runOnce(cmd), warmup = 1, onProgress } = {}) {
+  const results = commands.map((cmd) => ({ cmd, samples: [], problems: [] }));
+  for (let round = -warmup; round < rounds; round++) {
+    // Rotate the starting command each round so that no command always runs first.
+    const offset = ((round % commands.length) + commands.length) % commands.length;
+    for (let k = 0; k < commands.length; k++) {
+      const i = (k + offset) % commands.length;
+      const r = await perRun(commands[i]);
+      if (r.problem) results[i].problems.push(r.problem);
+      else if (round >= 0) results[i].samples.push(r.ms);
+    }
+    onProgress?.(round + 1, rounds);
+  }
+  return results.map(({ cmd, samples, problems }) => ({
+    label: cmd.label,
+    argv: cmd.display ?? cmd.argv.join(' '),
+    note: cmd.note,
+    samples: samples.map((x) => Math.round(x * 100) / 100),
+    problems: [...new Set(problems)],
+    problemCount: problems.length,
+    stats: stats(samples),
+  }));
+}

@@ -1,0 +1,302 @@
+// The benchmark itself. Started by bench.mjs in a process group of its own;
+// prints a Markdown report on stdout, progress on stderr, and writes JSON.
+//   --quick          a few rounds of each scenario, 100 filler processes (CI)
+//   --rounds N       rounds per scenario (default: 30 start-up/library, 20 lookup, 15 scale/free, 10 growth)
+//   --only a,b       scenarios: startup, lookup, scale, free, library
+//   --levels a,b,c   filler counts for the growth table (default 0,500,1000,1300,2000)
+//   --scale N        filler count for the full comparison at scale (default 1300)
+//   --fds N          extra descriptors per filler (default 24)
+//   --json FILE      where to write the results (default bench/results/bench-<date>.json)
+// Exit status: 0, or 1 when a command broke (bad exit code, wrong answer,
+// port not freed) or cleanup failed. Never on a ratio.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { available, benchDir, freeCommands, lookupCommands, nodeFloor, peerVersions, repoDir, startupCommands } from './commands.mjs';
+import { interleave, runOnce } from './lib/measure.mjs';
+import { installCleanup, liveCount } from './lib/owned.mjs';
+import { Fillers, startHolder, stopHolders } from './lib/processes.mjs';
+import { pickFreePorts, portIsOurs, waitUntilFree } from './lib/sockets.mjs';
+import { renderMarkdown } from './report.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    levels: { type: 'string' },
+    scale: { type: 'string' },
+    fds: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+const quick = args.quick;
+const fixed = args.rounds ? Number(args.rounds) : undefined;
+const rounds = {
+  startup: fixed ?? (quick ? 3 : 30),
+  library: fixed ?? (quick ? 3 : 30),
+  lookup: fixed ?? (quick ? 3 : 20),
+  scale: fixed ?? (quick ? 3 : 15),
+  free: fixed ?? (quick ? 3 : 15),
+  growth: fixed ?? (quick ? 3 : 10),
+};
+const scaleCount = Number(args.scale ?? (quick ? 100 : 1300));
+const levels = [...new Set([...(args.levels ?? (quick ? '0,100' : '0,500,1000,1300,2000')).split(',').map(Number), scaleCount])].sort((a, b) => a - b);
+const fdsEach = Number(args.fds ?? 24);
+const only = new Set((args.only ?? 'startup,lookup,scale,free,library').split(','));
+
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+installCleanup((signal, n) => log(`${signal}: killed ${n} processes the benchmark had started; exiting`));
+
+const problems = [];
+const progress = (name) => (done, total) => {
+  if (process.stderr.isTTY) process.stderr.write(`\rbench: ${name}: round ${done}/${total}   ${done === total ? '\n' : ''}`);
+  else if (done === total) log(`${name}: ${total} rounds done`);
+};
+
+/** Attach ratio (and difference) against the reference row; note problems. */
+function finish(scenario, rows, refId, { showDiff = false } = {}) {
+  const names = { node: '`node -e 0`', ss: '`ss`' };
+  const ref = rows.find((r) => r.id === refId);
+  const floor = rows.find((r) => r.id === 'node');
+  for (const r of rows) {
+    r.ratio = r.stats.median / ref.stats.median;
+    if (showDiff && floor) r.diff = r.stats.median - floor.stats.median;
+    for (const p of r.problems) problems.push(`${scenario.title}: ${r.label}: ${p}`);
+  }
+  return { ...scenario, rows, referenceLabel: names[refId] ?? ref.label, showDiff };
+}
+
+function withIds(cmds, results) {
+  return results.map((r, i) => ({ id: cmds[i].id, ...r }));
+}
+
+function machine() {
+  let distro = 'Linux';
+  try {
+    const rel = readFileSync('/etc/os-release', 'utf8');
+    distro = /^PRETTY_NAME="?([^"\n]*)/m.exec(rel)?.[1] ?? distro;
+  } catch {
+    // not Linux?
+  }
+  const cpus = os.cpus();
+  const gib = Math.round(os.totalmem() / 2 ** 30);
+  return {
+    distro,
+    kernel: os.release(),
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: gib,
+    node: process.version,
+    description: `${distro}, kernel ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${gib} GiB, Node ${process.version}`,
+    loadBefore: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+async function startup() {
+  const [port] = pickFreePorts(1);
+  const cmds = startupCommands(port);
+  const rows = withIds(cmds, await interleave(cmds, rounds.startup, { onProgress: progress('start-up') }));
+  return finish({ id: 'startup', title: '1. Start-up', description: 'claim-port on a free port (dry run) and the health check over the bundled registry, against bare Node start-up.' }, rows, 'node');
+}
+
+async function lookupQuiet() {
+  const [port] = pickFreePorts(1);
+  const holder = await startHolder(port);
+  try {
+    const cmds = lookupCommands(port, holder.pid);
+    const rows = withIds(cmds, await interleave(cmds, rounds.lookup, { onProgress: progress('lookup (quiet)') }));
+    return finish(
+      { id: 'lookup-quiet', title: '2. Lookup, quiet machine', description: `Find the process listening on an occupied loopback port (a holder the benchmark started); ${census().processesOnMachine} processes on the machine.` },
+      rows,
+      'ss',
+    );
+  } finally {
+    await stopHolders([holder]);
+  }
+}
+
+/** How many processes run on the machine now. */
+function census() {
+  return { processesOnMachine: readdirSync('/proc').filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57).length };
+}
+
+async function growthAndScale() {
+  const fillers = new Fillers(fdsEach);
+  const out = { growth: { id: 'growth', kind: 'growth', title: '3b. Lookup time as processes grow', levels: [] }, scale: undefined };
+  try {
+    for (const level of levels) {
+      log(`starting filler processes: ${level}`);
+      const counted = await fillers.growTo(level);
+      if (counted.fillers !== level) problems.push(`fillers: wanted ${level}, /proc shows ${counted.fillers} alive`);
+      const [port] = pickFreePorts(1);
+      // A fresh holder after the fillers: it has the highest PID, so a scan in PID order meets it last.
+      const holder = await startHolder(port);
+      try {
+        const growthCmds = [...lookupCommands(port, holder.pid, { peers: false }), nodeFloor];
+        const rows = withIds(growthCmds, await interleave(growthCmds, rounds.growth, { onProgress: progress(`growth, ${level} fillers`) }));
+        for (const r of rows) for (const p of r.problems) problems.push(`growth (${level}): ${r.label}: ${p}`);
+        out.growth.levels.push({ census: counted, rows });
+        out.growth.commandIds = growthCmds.map((c) => c.id);
+        out.growth.commandLabels = growthCmds.map((c) => c.short ?? c.label);
+        if (level === scaleCount && only.has('scale')) {
+          const cmds = lookupCommands(port, holder.pid);
+          const scaleRows = withIds(cmds, await interleave(cmds, rounds.scale, { onProgress: progress(`lookup at scale (${level} fillers)`) }));
+          const after = fillers.check();
+          out.scale = finish(
+            {
+              id: 'lookup-scale',
+              title: '3. Lookup at scale',
+              description:
+                `As 2, with ${counted.fillers.toLocaleString('en-US')} extra processes started by the benchmark, holding ` +
+                `${counted.fillerFds.toLocaleString('en-US')} descriptors (${fdsEach} files, /dev nodes and a directory each, plus stdio); ` +
+                `${counted.processesOnMachine.toLocaleString('en-US')} processes on the machine. Holder started after the fillers (highest PID).`,
+              census: counted,
+              censusAfter: after,
+            },
+            scaleRows,
+            'ss',
+          );
+        }
+      } finally {
+        await stopHolders([holder]);
+      }
+    }
+  } finally {
+    log(`stopping ${fillers.count} filler processes`);
+    await fillers.stop();
+  }
+  out.growth.description =
+    `The same lookup with ${levels.join(', ')} extra processes (${fdsEach} extra descriptors each), ${rounds.growth} rounds per level: ` +
+    'how claim-port and `ss` grow with the process count.';
+  return out;
+}
+
+async function freeLatency() {
+  const ports = pickFreePorts(6);
+  const cmds = freeCommands(ports);
+  const perRun = async (cmd) => {
+    if (!cmd.port) return runOnce(cmd);
+    const holder = await startHolder(cmd.port);
+    try {
+      // Never point a killing command at a port that is not held by our own holder alone.
+      if (!portIsOurs(cmd.port, holder.pid)) return { problem: `port ${cmd.port} is not held by our holder alone: not run` };
+      const r = await runOnce(cmd);
+      if (r.problem) return r;
+      const freeAt = await waitUntilFree(cmd.port, r.t1, 10_000);
+      if (freeAt === undefined) return { ...r, problem: 'port still listened on 10 s after the command' };
+      r.ms = freeAt - r.t0;
+      const gone = await Promise.race([holder.exited.then(() => true), new Promise((res) => setTimeout(() => res(false), 5_000))]);
+      if (!gone) r.problem = 'port free but the holder still runs';
+      return r;
+    } finally {
+      await stopHolders([holder]);
+    }
+  };
+  const rows = withIds(cmds, await interleave(cmds, rounds.free, { perRun, onProgress: progress('free latency') }));
+  return finish(
+    {
+      id: 'free',
+      title: '4. Free latency',
+      description:
+        'Each run starts a fresh holder (a Node listener on 127.0.0.1 that exits at once on SIGTERM), checks in /proc that the port is held by it alone, then times the command from spawn until the port is free (claim-port: its exit; the others: their exit, then polling /proc/net/tcp every 1 ms).',
+    },
+    rows,
+    'node',
+    { showDiff: true },
+  );
+}
+
+async function library() {
+  const script = join(benchDir, 'src/library.mjs');
+  const cmds = [
+    nodeFloor,
+    { id: 'library', label: '`import { loadRegistry }` + `await loadRegistry()`', argv: [process.execPath, script], note: 'bundled registry (bench/src/library.mjs)' },
+    {
+      id: 'library-file',
+      label: '… + `loadRegistry({ path })`',
+      argv: [process.execPath, script, join(repoDir, 'ports.yaml')],
+      note: 'for comparison: parses ports.yaml (loads yaml and zod)',
+    },
+  ];
+  const rows = withIds(cmds, await interleave(cmds, rounds.library, { onProgress: progress('library') }));
+  return finish({ id: 'library', title: '5. Library', description: 'A script that imports `@dsa110/ports` and loads the bundled registry, against bare Node start-up.' }, rows, 'node', { showDiff: true });
+}
+
+function targets(byId) {
+  const list = [];
+  const row = (sid, id) => byId[sid]?.rows.find((r) => r.id === id);
+  const add = (text, limit, measured, met, by) => list.push({ text, limit, measured, met, by });
+  const r1 = row('startup', 'claim-port');
+  add('claim-port start-up (`--dry-run`, free port)', '≤ 1.25x `node -e 0`', r1 ? `${r1.ratio.toFixed(2)}x` : 'n/a', r1 ? r1.ratio <= 1.25 : undefined, r1 && `${((r1.ratio / 1.25 - 1) * 100).toFixed(0)}% over`);
+  const r2 = row('startup', 'health-check');
+  add('port-health-check start-up (bundled registry)', '≤ 1.5x `node -e 0`', r2 ? `${r2.ratio.toFixed(2)}x` : 'n/a', r2 ? r2.ratio <= 1.5 : undefined, r2 && `${((r2.ratio / 1.5 - 1) * 100).toFixed(0)}% over`);
+  const s = byId['lookup-scale'];
+  const r3 = row('lookup-scale', 'claim-port');
+  add('lookup at scale vs `ss`', '≤ 1.2x `ss`', r3 ? `${r3.ratio.toFixed(2)}x` : 'n/a', r3 ? r3.ratio <= 1.2 : undefined, r3 && `${((r3.ratio / 1.2 - 1) * 100).toFixed(0)}% over`);
+  if (r3) {
+    const others = s.rows.filter((r) => !['claim-port', 'ss', 'node'].includes(r.id));
+    const slower = others.filter((r) => r.stats.median <= r3.stats.median).map((r) => r.id);
+    const fastest = others.reduce((a, b) => (a.stats.median < b.stats.median ? a : b));
+    add(
+      'lookup at scale vs every other peer',
+      'faster than each',
+      `${r3.stats.median.toFixed(1)} ms vs ${fastest.id} ${fastest.stats.median.toFixed(1)} ms (fastest other)`,
+      slower.length === 0,
+      `slower than ${slower.join(', ')}`,
+    );
+  } else add('lookup at scale vs every other peer', 'faster than each', 'n/a', undefined);
+  const r4 = row('free', 'claim-port');
+  add('free latency (holder exits on SIGTERM)', '≤ `node -e 0` + 50 ms', r4 ? `+${r4.diff.toFixed(1)} ms` : 'n/a', r4 ? r4.diff <= 50 : undefined, r4 && `${(r4.diff - 50).toFixed(1)} ms over`);
+  const r5 = row('library', 'library');
+  add('library: import + load bundled registry', '≤ `node -e 0` + 30 ms', r5 ? `+${r5.diff.toFixed(1)} ms` : 'n/a', r5 ? r5.diff <= 30 : undefined, r5 && `${(r5.diff - 30).toFixed(1)} ms over`);
+  return list;
+}
+
+async function main() {
+  const m = machine();
+  const have = available();
+  const missing = [!have.claimPort && 'claim-port', !have.healthCheck && 'port-health-check'].filter(Boolean);
+  if (missing.length) log(`not built yet, left out: ${missing.join(', ')}`);
+  const started = Date.now();
+  const byId = {};
+  if (only.has('startup')) byId.startup = await startup();
+  if (only.has('library')) byId.library = await library();
+  if (only.has('lookup')) byId['lookup-quiet'] = await lookupQuiet();
+  if (only.has('free')) byId.free = await freeLatency();
+  if (only.has('scale')) {
+    const { growth, scale } = await growthAndScale();
+    if (scale) byId['lookup-scale'] = scale;
+    byId.growth = growth;
+  }
+  m.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (liveCount() !== 0) problems.push(`${liveCount()} processes the benchmark started are still running at the end`);
+  const order = ['startup', 'lookup-quiet', 'lookup-scale', 'growth', 'free', 'library'];
+  const results = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    seconds: Math.round((Date.now() - started) / 1000),
+    machine: m,
+    options: { quick, rounds, levels, scaleCount, fdsEach },
+    peers: peerVersions(),
+    missing,
+    scenarios: order.filter((id) => byId[id]).map((id) => byId[id]),
+    targets: targets(byId),
+    problems,
+  };
+  const file = args.json ?? join(benchDir, 'results', `bench-${results.date.replaceAll(':', '-')}${quick ? '-quick' : ''}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(renderMarkdown(results));
+  log(`results written to ${file} (${results.seconds} s)`);
+  if (problems.length) {
+    log(`${problems.length} problems:`);
+    for (const p of problems) log(`  ${p}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  log(`failed: ${error?.stack ?? error}`);
+  process.exitCode = 1;
+});
