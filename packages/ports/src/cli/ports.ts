@@ -1,6 +1,7 @@
-import { loadRegistry } from '../index.js';
+// The `ports` bin (bundled to dist/cli/ports.js, run by bin/ports.js).
+import { main } from './main.js';
 
-const registry = await loadRegistry();
-for (const service of registry.services) {
-  console.log(`${String(service.port).padStart(5)}  ${service.id.padEnd(14)} ${service.name}`);
-}
+process.exitCode = await main(process.argv.slice(2), {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+});

@@ -34,7 +34,7 @@ export const bundledRegistry: RegistryData = {
       "accessNote": "Publicly accessible (firewall permitting)",
       "configuredBy": "none",
       "robust": false,
-      "robustNote": "Nginx doesn't need robust reservation as port 80 typically has no conflicts.",
+      "robustNote": "Nginx doesn't need robust reservation as port {port:nginx} typically has no conflicts.",
       "config": "/etc/nginx/sites-available/dsa110-contimg",
       "systemd": {
         "unit": "nginx.service"
@@ -44,7 +44,7 @@ export const bundledRegistry: RegistryData = {
       ],
       "purpose": [
         "Serves frontend static files from `/data/dsa110-contimg/frontend/dist`",
-        "Proxies `/api/` requests to FastAPI on port 8000",
+        "Proxies `/api/` requests to FastAPI on port {port:api}",
         "Restricts `/metrics` to localhost only"
       ],
       "notes": []
@@ -64,12 +64,12 @@ export const bundledRegistry: RegistryData = {
       "processes": [
         "node"
       ],
-      "command": "npm run dev in `/data/dsa110-contimg/frontend`",
+      "command": "`npm run dev` in `/data/dsa110-contimg/frontend`",
       "purpose": [
         "Hot-reload development server for Vue.js frontend"
       ],
       "notes": [
-        "Port varies by Vite version (3000 or 5173)"
+        "Port varies by Vite version ({port:vite} or {port:vite-default})"
       ]
     },
     {
@@ -97,13 +97,13 @@ export const bundledRegistry: RegistryData = {
       ],
       "details": {
         "Default Credentials": "admin / admin",
-        "Dashboard": "/d/dsa110-pipeline/dsa-110-continuum-imaging-pipeline"
+        "Dashboard": "`/d/dsa110-pipeline/dsa-110-continuum-imaging-pipeline`"
       },
       "purpose": [
         "Prometheus visualization and dashboards"
       ],
       "notes": [
-        "Uses 3030 to avoid conflict with Vite dev server on 3000"
+        "Uses {port:grafana} to avoid conflict with Vite dev server on {port:vite}"
       ]
     },
     {
@@ -121,12 +121,12 @@ export const bundledRegistry: RegistryData = {
       "processes": [
         "node"
       ],
-      "command": "npm run dev in `/data/dsa110-contimg/frontend`",
+      "command": "`npm run dev` in `/data/dsa110-contimg/frontend`",
       "purpose": [
         "Hot-reload development server for Vue.js frontend"
       ],
       "notes": [
-        "Port varies by Vite version (3000 or 5173)"
+        "Port varies by Vite version ({port:vite} or {port:vite-default})"
       ]
     },
     {
@@ -241,7 +241,7 @@ export const bundledRegistry: RegistryData = {
         "prometheus"
       ],
       "details": {
-        "UI": "Query interface at `http://localhost:9090`"
+        "UI": "Query interface at `http://localhost:{port:prometheus}`"
       },
       "purpose": [
         "Scrapes metrics from dsa110-api every 15 seconds",
@@ -256,7 +256,7 @@ export const bundledRegistry: RegistryData = {
       "name": "Dashboard fallback ports",
       "start": 3210,
       "end": 3220,
-      "purpose": "Dashboard fallback ports (auto-selected if 3210 busy)",
+      "purpose": "Dashboard fallback ports (auto-selected if {port:dashboard-fallback} busy)",
       "for": []
     },
     {

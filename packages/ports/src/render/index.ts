@@ -1,2 +1,30 @@
-// Renderers for docs, systemd and env output: filled in by the ports command work.
-export {};
+// @dsa110/ports/render: everything the `ports` command prints or writes, as
+// pure functions of a Registry. The CLI only parses arguments and does I/O.
+export { sanitizeMarkdownTable, sanitizeMarkdownLine, markdownTable, inlineCode } from './markdown.js';
+export { expandReferences, referencedPort } from './references.js';
+export { accessLabel, configurableLabel, configuredByText, claimLocation } from './labels.js';
+export { renderQuickReference, footnoteMark } from './quick-reference.js';
+export { renderServiceDetails, renderService } from './service-details.js';
+export { renderReserved } from './reserved.js';
+export { renderConfiguredServices } from './configured-services.js';
+export { renderClaimPortUsage, renderCommonCommands, renderFirewall, exampleService } from './snippets.js';
+export { spliceMarkers, MarkerError, GENERATED_NOTE, type SpliceOptions } from './splice.js';
+export { DOC_SECTIONS, renderDocSections, docReference, regenerateDocs, type DocSection } from './docs.js';
+export { unifiedDiff } from './diff.js';
+export {
+  DEFAULT_CLAIM_PORT,
+  DEFAULT_UNIT_DIR,
+  DROP_IN_NAME,
+  GENERATED_HEADER,
+  execStartPreLine,
+  claimPortDropIn,
+  claimPortPathProblem,
+  claimWiring,
+  systemdDrift,
+  serviceSectionLines,
+  type ClaimWiring,
+  type SystemdTree,
+  type SystemdDrift,
+} from './systemd.js';
+export { renderEnv, isEnvFormat, ENV_FORMATS, type EnvFormat } from './env.js';
+export { renderList, listJson, textTable } from './list.js';

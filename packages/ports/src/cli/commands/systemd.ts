@@ -1,0 +1,123 @@
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { unifiedDiff } from '../../render/diff.js';
+import {
+  claimPortPathProblem,
+  claimWiring,
+  DEFAULT_CLAIM_PORT,
+  DEFAULT_UNIT_DIR,
+  DROP_IN_NAME,
+  systemdDrift,
+  type ClaimWiring,
+} from '../../render/systemd.js';
+import { load, type Context } from '../context.js';
+import { CommandError, UsageError, type Outcome } from '../exit-code.js';
+
+export async function run(context: Context): Promise<Outcome> {
+  const { out, root, check } = context.values as { out?: string; root?: string; check?: boolean };
+  const claimPort = (context.values['claim-port'] as string | undefined) ?? DEFAULT_CLAIM_PORT;
+  const problem = claimPortPathProblem(claimPort);
+  if (problem) throw new UsageError(`ports systemd: --claim-port ${JSON.stringify(claimPort)}: ${problem}`);
+  if (out !== undefined && root !== undefined) throw new UsageError('ports systemd: give --out DIR or --root DIR, not both');
+  if (out === '' || root === '') throw new UsageError('ports systemd: --out and --root need a directory');
+  const unitDir = out ?? (root !== undefined ? join(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
+  // Unit files installed by packages live under /usr/lib or /lib; look there too when checking a root.
+  const unitDirs = out !== undefined ? [unitDir] : [unitDir, ...['usr/lib/systemd/system', 'lib/systemd/system'].map((dir) => join(root ?? '/', dir))];
+
+  const registry = await load(context);
+  const wiring = claimWiring(registry, claimPort);
+  return check ? checkTree(context, wiring, unitDir, unitDirs) : writeTree(context, wiring, unitDir);
+}
+
+async function writeTree(context: Context, wiring: readonly ClaimWiring[], unitDir: string): Promise<Outcome> {
+  let wrote = 0;
+  for (const entry of wiring) {
+    if (entry.claim !== 'drop-in') continue;
+    const path = join(unitDir, entry.path);
+    if ((await readText(path)) === entry.contents) {
+      context.io.out(`unchanged ${path}\n`);
+      continue;
+    }
+    try {
+      await mkdir(join(unitDir, `${entry.unit}.d`), { recursive: true });
+      const temporary = `${path}.${process.pid}.tmp`;
+      await writeFile(temporary, entry.contents!, { mode: 0o644 });
+      await rename(temporary, path);
+    } catch (error) {
+      throw new CommandError(`ports systemd: cannot write ${path}: ${ioProblem(error)}; run as root, or pass --out DIR or --root DIR`);
+    }
+    context.io.out(`wrote ${path}\n`);
+    wrote++;
+  }
+  for (const entry of wiring) {
+    if (entry.claim !== 'unit') continue;
+    context.io.out(`${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${join(unitDir, entry.unit)}:\n${entry.line}\n`);
+  }
+  for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
+    if (drift.message.startsWith('unexpected')) context.io.err(`warning: ${join(unitDir, drift.path)}: ${drift.message}\n`);
+  }
+  if (wrote > 0) context.io.err('Run "systemctl daemon-reload" for systemd to read the changes.\n');
+  return 'ok';
+}
+
+async function checkTree(context: Context, wiring: readonly ClaimWiring[], unitDir: string, unitDirs: readonly string[]): Promise<Outcome> {
+  const files = new Map<string, string | undefined>();
+  const shown = new Map<string, string>();
+  for (const entry of wiring) {
+    const candidates = entry.claim === 'unit' ? unitDirs : [unitDir];
+    shown.set(entry.path, join(unitDir, entry.path));
+    for (const dir of candidates) {
+      const text = await readText(join(dir, entry.path));
+      if (text === undefined) continue;
+      files.set(entry.path, text);
+      shown.set(entry.path, join(dir, entry.path));
+      break;
+    }
+  }
+  const drift = systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) });
+  for (const item of drift) {
+    const path = shown.get(item.path) ?? join(unitDir, item.path);
+    context.io.out(`${path}: ${item.message}\n`);
+    if (item.expected !== undefined) context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${path} (on disk)`, to: `${path} (from the registry)` }));
+  }
+  if (drift.length > 0) {
+    context.io.err(`${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${unitDir} differs from the registry\n`);
+    return 'failed';
+  }
+  const dropIns = wiring.filter((entry) => entry.claim === 'drop-in').length;
+  context.io.out(`ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'} and ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} under ${unitDir} match the registry\n`);
+  return 'ok';
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw new CommandError(`ports systemd: cannot read ${path}: ${ioProblem(error)}`);
+  }
+}
+
+function ioProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a path component is not a directory';
+  return (error as Error).message;
+}
+
+/** Every `*.d/claim-port.conf` in the unit directory, relative to it. */
+async function findDropIns(unitDir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(unitDir);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const name of entries.sort()) {
+    if (!name.endsWith('.d')) continue;
+    if ((await readText(join(unitDir, name, DROP_IN_NAME))) !== undefined) found.push(`${name}/${DROP_IN_NAME}`);
+  }
+  return found;
+}

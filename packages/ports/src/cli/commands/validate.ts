@@ -1,0 +1,29 @@
+import { loadRegistry, REGISTRY_ENV, RegistryError } from '../../index.js';
+import { existsSync } from 'node:fs';
+import { CHECKOUT_REGISTRY, type Context } from '../context.js';
+import { UsageError, type Outcome } from '../exit-code.js';
+
+export async function run(context: Context): Promise<Outcome> {
+  const files = context.positionals.length > 0 ? context.positionals : [defaultFile(context)];
+  let failed = false;
+  for (const file of files) {
+    try {
+      const registry = await loadRegistry({ path: file });
+      const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+      const services = count(registry.services.length, 'service', 'services');
+      const reserved = count(registry.reserved.length, 'reserved entry', 'reserved entries');
+      context.io.out(`${file}: ok (${services}, ${reserved})\n`);
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      failed = true;
+      context.io.out(`${error.message}\n`);
+    }
+  }
+  return failed ? 'failed' : 'ok';
+}
+
+function defaultFile(context: Context): string {
+  const file = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined) ?? (existsSync(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined);
+  if (file === undefined) throw new UsageError(`ports validate: no file given and no ./${CHECKOUT_REGISTRY} here; name the registries to validate`);
+  return file;
+}

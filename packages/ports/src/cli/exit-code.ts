@@ -1,0 +1,40 @@
+// The `ports` command's exit-code policy, in one screen:
+//   0  done; the check passed
+//   1  the check or validation failed, or the thing asked for does not exist or
+//      cannot be done (unknown id, bad override, range full, stale docs,
+//      drifted unit files, invalid or unreadable registry, missing marker)
+//   2  usage error: unknown command or option, missing or extra argument
+import { PortsError, RegistryError } from '../index.js';
+import { MarkerError } from '../render/splice.js';
+
+export type Outcome = 'ok' | 'failed' | 'usage';
+
+/** A mistake in the command line: printed with a pointer to --help, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** An expected failure the command reports in one line (file missing, port range full, ...). */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
+export function exitCode(outcome: Outcome): 0 | 1 | 2 {
+  switch (outcome) {
+    case 'ok':
+      return 0;
+    case 'failed':
+      return 1;
+    case 'usage':
+      return 2;
+  }
+}
+
+/** How a thrown error ends the command; `expected` is false for bugs (printed with their stack). */
+export function outcomeOfError(error: unknown): { outcome: Outcome; expected: boolean } {
+  if (error instanceof UsageError) return { outcome: 'usage', expected: true };
+  if (error instanceof RegistryError || error instanceof PortsError || error instanceof MarkerError || error instanceof CommandError) {
+    return { outcome: 'failed', expected: true };
+  }
+  return { outcome: 'failed', expected: false };
+}

@@ -1,0 +1,39 @@
+// The per-service sections of Production Services, Monitoring Stack and
+// Development Services: one `### Port N - Title` heading per service.
+import type { Group, Registry, Service } from '../index.js';
+import { accessLabel } from './labels.js';
+import { codeOrAsIs, inlineCode, sanitizeMarkdownLine } from './markdown.js';
+import { expandReferences } from './references.js';
+
+export function renderServiceDetails(registry: Registry, group: Group): string {
+  const services = registry.services.filter((service) => service.group === group);
+  if (services.length === 0) return `_No ${group} services in the registry._`;
+  return services.map((service) => renderService(registry, service)).join('\n\n');
+}
+
+export function renderService(registry: Registry, service: Service): string {
+  const text = (value: string, field: string) => sanitizeMarkdownLine(expandReferences(registry, value, `services.${service.id}.${field}`));
+  const lines: string[] = [`### Port ${service.port} - ${sanitizeMarkdownLine(service.title)}`, ''];
+  const item = (label: string, value: string) => lines.push(`- **${label}:** ${value}`);
+  const list = (label: string, plural: string, values: readonly string[]) => {
+    if (values.length === 1) item(label, values[0]!);
+    else if (values.length > 1) {
+      lines.push(`- **${plural}:**`);
+      for (const value of values) lines.push(`  - ${value}`);
+    }
+  };
+
+  if (service.config) {
+    const configuredBy = service.configuredBy;
+    const key = typeof configuredBy === 'object' && 'key' in configuredBy && configuredBy.key ? ` (${configuredBy.key} = ${service.port})` : '';
+    item('Config', `${inlineCode(service.config)}${key}`);
+  }
+  if (service.systemd) item('Service', inlineCode(service.systemd.unit));
+  if (service.env) item('Environment Variable', inlineCode(service.env));
+  if (service.command) item('Command', codeOrAsIs(service.command));
+  list('Purpose', 'Purpose', service.purpose.map((line, index) => text(line, `purpose[${index}]`)));
+  item('Access', service.accessNote ? text(service.accessNote, 'accessNote') : accessLabel(service.access));
+  for (const [label, value] of Object.entries(service.details)) item(sanitizeMarkdownLine(label), text(value, `details.${label}`));
+  list('Note', 'Notes', service.notes.map((line, index) => text(line, `notes[${index}]`)));
+  return lines.join('\n');
+}

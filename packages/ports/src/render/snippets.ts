@@ -1,0 +1,86 @@
+// The shell examples on the reference page that name ports: claim-port usage,
+// common commands and the firewall. Generated so that no port number on the
+// page is typed by hand.
+import type { Registry, Service } from '../index.js';
+import { DEFAULT_CLAIM_PORT } from './systemd.js';
+
+/** The service the examples use: a robust production service with an env override (the API), else the first robust one. */
+export function exampleService(registry: Registry): Service | undefined {
+  const robust = registry.services.filter((service) => service.robust);
+  return (
+    robust.find((service) => service.group === 'production' && service.env) ??
+    robust[0] ??
+    registry.services[0]
+  );
+}
+
+function fence(lines: readonly string[], language = 'bash'): string {
+  return ['```' + language, ...lines, '```'].join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLAIM_PORT): string {
+  const service = exampleService(registry);
+  if (!service) return '_No services in the registry._';
+  const port = service.port;
+  return fence([
+    `# Check whether port ${port} (${oneLine(service.name)}) would be freed (dry run)`,
+    `${claimPort} ${port} --dry-run`,
+    '',
+    '# Actually free the port',
+    `sudo ${claimPort} ${port}`,
+    '',
+    `# Custom timeout (default ${registry.claim.timeoutSeconds} seconds)`,
+    `sudo ${claimPort} ${port} --timeout=${Math.max(10, registry.claim.timeoutSeconds * 2)}`,
+    '',
+    '# Skip graceful shutdown, use SIGKILL immediately',
+    `sudo ${claimPort} ${port} --force`,
+  ]);
+}
+
+export function renderCommonCommands(registry: Registry): string {
+  const service = exampleService(registry);
+  const units = registry.services.flatMap((entry) => (entry.systemd ? [entry.systemd.unit.replace(/\.service$/, '')] : []));
+  const lines = ['# List all listening ports', 'ss -tlnp', '', '# The registry: every port, and one service\'s effective port', 'ports list'];
+  if (service) {
+    lines.push(
+      `ports get ${service.id}`,
+      '',
+      `# Check a specific port (${oneLine(service.name)})`,
+      `lsof -i :${service.port}`,
+      '',
+      '# Free a port the way systemd does before a robust service starts',
+      `sudo claim-port ${service.port}`,
+    );
+  }
+  if (units.length > 0) lines.push('', '# Check all DSA-110 services', `sudo systemctl status ${[...new Set(units)].join(' ')}`);
+  lines.push(
+    '',
+    '# Start/stop services',
+    './scripts/manage-services.sh start all',
+    './scripts/manage-services.sh stop all',
+    './scripts/manage-services.sh status',
+  );
+  return fence(lines);
+}
+
+export function renderFirewall(registry: Registry): string {
+  const open = registry.services.filter((service) => service.access === 'public');
+  const internal = registry.services.filter((service) => service.access === 'private' || service.access === 'localhost');
+  const lines: string[] = [];
+  if (open.length > 0) {
+    const protocols = [...new Set(open.map((service) => service.protocol))].join('/');
+    lines.push(`# Allow ${protocols} (${open.map((service) => oneLine(service.name)).join(', ')} only; internal services stay blocked)`);
+    for (const service of open) lines.push(`sudo ufw allow ${service.port}/${service.transport}`);
+  } else {
+    lines.push('# No service in the registry is public: allow nothing');
+  }
+  lines.push('', '# Check firewall status', 'sudo ufw status');
+  if (internal.length > 0) {
+    lines.push('', `# Internal services (${internal.map((service) => service.port).join(', ')}) should NOT be exposed`);
+  }
+  return fence(lines);
+}

@@ -1,0 +1,127 @@
+// Regenerating parts of a Markdown page between markers, as
+// eslint-doc-generator does: the page is prose by hand, and each
+//   <!-- ports:NAME:start --> ... <!-- ports:NAME:end -->
+// block (each marker alone on its line) is replaced as a whole, with fixed
+// blank lines so that splicing twice changes nothing. Inline values use
+//   <!-- ports:ref KEY -->VALUE<!-- /ports:ref -->
+// on one line. Markers inside fenced code blocks and code spans are text.
+
+export const GENERATED_NOTE = '<!-- generated from ports.yaml by `ports docs`: edit ports.yaml instead -->';
+
+/** A page whose markers cannot be spliced: message is `file:line:col: what; what to do`. */
+export class MarkerError extends Error {
+  override name = 'MarkerError';
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+
+  constructor(file: string, line: number, column: number, message: string) {
+    super(line > 0 ? `${file}:${line}:${column}: ${message}` : `${file}: ${message}`);
+    this.file = file;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+export interface SpliceOptions {
+  /** Shown in errors; defaults to `docs/ports.md`. */
+  file?: string;
+  /** Every block the page must contain, with its contents. */
+  blocks: Readonly<Record<string, string>>;
+  /** The value of an inline reference key, or undefined for an unknown key. */
+  reference?: (key: string) => string | undefined;
+}
+
+const BLOCK = /^<!-- ports:([a-z0-9-]+):(start|end) -->$/;
+const REF = /<!-- ports:ref ([^\s]+) -->(.*?)<!-- \/ports:ref -->/g;
+const ANY = /<!--\s*\/?ports:/g;
+
+export function spliceMarkers(text: string, options: SpliceOptions): string {
+  const file = options.file ?? 'docs/ports.md';
+  const known = Object.keys(options.blocks);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(/\r?\n/);
+  const out: string[] = [];
+  const seen = new Map<string, number>();
+  let open: { name: string; line: number } | undefined;
+  let fence: string | undefined;
+
+  lines.forEach((line, index) => {
+    const number = index + 1;
+    const trimmed = line.trim();
+    const block = BLOCK.exec(trimmed);
+    if (fence === undefined && block) {
+      const [, name, edge] = block as unknown as [string, string, 'start' | 'end'];
+      const start = `<!-- ports:${name}:start -->`;
+      const end = `<!-- ports:${name}:end -->`;
+      if (!known.includes(name)) {
+        throw new MarkerError(file, number, line.indexOf('<') + 1, `unknown generated section "${name}"; known sections: ${known.join(', ')}`);
+      }
+      if (edge === 'start') {
+        if (open) {
+          throw new MarkerError(file, open.line, 1, `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end --> before the next section's ${start} on line ${number}; add the end marker on its own line after the section`);
+        }
+        const first = seen.get(name);
+        if (first !== undefined) throw new MarkerError(file, number, 1, `section "${name}" appears twice (first on line ${first}); keep one`);
+        seen.set(name, number);
+        open = { name, line: number };
+        out.push(line);
+        return;
+      }
+      if (!open) throw new MarkerError(file, number, 1, `${end} has no ${start} before it; add the start marker or remove this line`);
+      if (open.name !== name) {
+        throw new MarkerError(file, number, 1, `${end} closes section "${open.name}" (opened on line ${open.line}); add <!-- ports:${open.name}:end --> before it`);
+      }
+      out.push(GENERATED_NOTE, '', ...options.blocks[name]!.replace(/\n+$/, '').split('\n'), '', line);
+      open = undefined;
+      return;
+    }
+    if (open) return; // the old generated contents
+    const fenceMatch = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
+    if (fenceMatch) {
+      if (fence === undefined) fence = fenceMatch[1]!;
+      else if (fenceMatch[1]!.startsWith(fence[0]!) && fenceMatch[1]!.length >= fence.length && trimmed === fenceMatch[1]) fence = undefined;
+      out.push(line);
+      return;
+    }
+    if (fence !== undefined) {
+      out.push(line);
+      return;
+    }
+    out.push(spliceReferences(line, number, file, options.reference));
+  });
+
+  if (open) {
+    throw new MarkerError(file, open.line, 1, `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end -->; add the end marker on its own line after the section`);
+  }
+  const missing = known.filter((name) => !seen.has(name));
+  if (missing.length > 0) {
+    const list = missing.map((name) => `"${name}"`).join(', ');
+    throw new MarkerError(file, 0, 0, `missing generated section${missing.length > 1 ? 's' : ''} ${list}; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go`);
+  }
+  return out.join(eol);
+}
+
+function spliceReferences(line: string, number: number, file: string, reference: SpliceOptions['reference']): string {
+  // Code spans are text: mask them so that a marker shown as an example is left alone.
+  const masked = line.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, (span) => ' '.repeat(span.length));
+  let result = '';
+  let last = 0;
+  const covered: [number, number][] = [];
+  for (const match of masked.matchAll(REF)) {
+    const at = match.index!;
+    const key = match[1]!;
+    const value = reference?.(key);
+    if (value === undefined) throw new MarkerError(file, number, at + 1, `unknown reference "${key}"; use port:ID (a service or reserved id) or claim:timeout, claim:protected, claim:pids`);
+    const open = `<!-- ports:ref ${key} -->`;
+    result += `${line.slice(last, at)}${open}${value}<!-- /ports:ref -->`;
+    last = at + match[0].length;
+    covered.push([at, last]);
+  }
+  for (const stray of masked.matchAll(ANY)) {
+    const at = stray.index!;
+    if (covered.some(([from, to]) => at >= from && at < to)) continue;
+    throw new MarkerError(file, number, at + 1, 'unrecognized ports marker; a section marker is <!-- ports:NAME:start --> or <!-- ports:NAME:end --> alone on its line, a value is <!-- ports:ref KEY -->VALUE<!-- /ports:ref --> on one line');
+  }
+  return result + line.slice(last);
+}

@@ -1,0 +1,116 @@
+// The systemd wiring of claim-port, made from the registry. For a robust
+// service whose claim lives in a drop-in, `<unit>.d/claim-port.conf`; for one
+// whose claim lives in the unit file, the ExecStartPre= line to put there.
+// port-health-check's systemd check accepts exactly what claimPortDropIn writes.
+import type { Registry, Service } from '../index.js';
+
+export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
+export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
+export const DROP_IN_NAME = 'claim-port.conf';
+export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.';
+
+/** `ExecStartPre=+/usr/local/bin/claim-port 8000`: `+` runs it as root whatever the unit's User= is. */
+export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT): string {
+  return `ExecStartPre=+${claimPort} ${port}`;
+}
+
+/** The whole drop-in file: the generated comment, `[Service]`, the ExecStartPre= line. */
+export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT): string {
+  return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort)}\n`;
+}
+
+/** Why `path` cannot be written into ExecStartPre=, or undefined when it can. */
+export function claimPortPathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'it must be an absolute path (systemd runs it without a search path)';
+  if (/[\s"'\\;$%]/.test(path)) return 'it must not contain white space, quotes, backslashes, ";", "$" or "%"';
+  return undefined;
+}
+
+export interface ClaimWiring {
+  readonly service: Service;
+  readonly unit: string;
+  readonly port: number;
+  readonly claim: 'unit' | 'drop-in';
+  /** Relative to the unit directory: `redis-server.service.d/claim-port.conf`, or the unit file itself. */
+  readonly path: string;
+  /** The ExecStartPre= line. */
+  readonly line: string;
+  /** The drop-in's contents (claim: drop-in only). */
+  readonly contents?: string;
+}
+
+/** The claim wiring of every robust service, sorted by port. */
+export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT): ClaimWiring[] {
+  return registry.services.flatMap((service): ClaimWiring[] => {
+    if (!service.robust || !service.systemd?.claim) return [];
+    const { unit, claim } = service.systemd;
+    const line = execStartPreLine(service.port, claimPort);
+    return claim === 'drop-in'
+      ? [{ service, unit, port: service.port, claim, path: `${unit}.d/${DROP_IN_NAME}`, line, contents: claimPortDropIn(service.port, claimPort) }]
+      : [{ service, unit, port: service.port, claim, path: unit, line }];
+  });
+}
+
+/** What `ports systemd --check` found on disk, by path relative to the unit directory. */
+export interface SystemdTree {
+  /** Contents of each expected path (drop-ins and unit files), undefined when missing. */
+  readonly files: ReadonlyMap<string, string | undefined>;
+  /** Every `*.service.d/claim-port.conf` present, relative to the unit directory. */
+  readonly dropIns: readonly string[];
+}
+
+export interface SystemdDrift {
+  readonly path: string;
+  readonly message: string;
+  /** For a drop-in that differs: the expected and actual contents (for a diff). */
+  readonly expected?: string;
+  readonly actual?: string;
+}
+
+/** How the files on disk differ from the registry's wiring; empty when they match. Pure. */
+export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree): SystemdDrift[] {
+  const drift: SystemdDrift[] = [];
+  for (const entry of wiring) {
+    const actual = tree.files.get(entry.path);
+    if (entry.claim === 'drop-in') {
+      if (actual === undefined) drift.push({ path: entry.path, message: `missing: the registry wants ${entry.line} for ${entry.unit}; run \`ports systemd\`` });
+      else if (actual !== entry.contents) {
+        drift.push({ path: entry.path, message: `differs from the registry (${entry.line}); run \`ports systemd\``, expected: entry.contents!, actual });
+      }
+    } else if (actual === undefined) {
+      drift.push({ path: entry.path, message: `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}` });
+    } else if (!serviceSectionLines(actual).includes(entry.line)) {
+      const found = serviceSectionLines(actual).filter((line) => /^ExecStartPre=.*claim-port/.test(line));
+      const has = found.length > 0 ? ` (it has ${found.join(', ')})` : '';
+      drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${has}; add it there` });
+    }
+  }
+  const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
+  for (const path of tree.dropIns) {
+    if (expected.has(path)) continue;
+    const unit = path.slice(0, path.indexOf('.d/'));
+    const owner = wiring.find((entry) => entry.unit === unit);
+    const why = owner ? `the registry wires ${unit}'s claim in the unit file, so this would claim twice` : `no robust service in the registry uses ${unit}`;
+    drift.push({ path, message: `unexpected: ${why}; remove it` });
+  }
+  return drift.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The trimmed lines of a unit file's [Service] sections (continuations joined, comments dropped). */
+export function serviceSectionLines(text: string): string[] {
+  const lines: string[] = [];
+  let section = '';
+  let pending = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = pending + raw.trim();
+    if (line.endsWith('\\')) {
+      pending = `${line.slice(0, -1)} `;
+      continue;
+    }
+    pending = '';
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    if (/^\[.*\]$/.test(line)) section = line;
+    else if (section === '[Service]') lines.push(line.replace(/\s*=\s*/, '='));
+  }
+  return lines;
+}

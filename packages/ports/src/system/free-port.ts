@@ -1,0 +1,50 @@
+// Whether a TCP port can be bound right now on every local interface, the way
+// a server that listens on all addresses would bind it: 0.0.0.0 and, when the
+// machine has IPv6, [::] (IPv6 only, so the two are tested separately).
+import { createServer } from 'node:net';
+
+export interface BindResult {
+  readonly ok: boolean;
+  /** The errno code when the bind failed (EADDRINUSE, EACCES, ...). */
+  readonly code?: string;
+}
+
+/** Errors that mean "this machine has no such address family", not "the port is taken". */
+const NO_FAMILY = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
+
+/** Try to listen on host:port and close again at once. */
+export function tryBind(port: number, host: string, ipv6Only = false): Promise<BindResult> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, code: error.code ?? 'UNKNOWN' }));
+    server.listen({ port, host, ipv6Only, exclusive: true }, () => server.close(() => resolve({ ok: true })));
+  });
+}
+
+export interface PortAvailability {
+  readonly port: number;
+  readonly free: boolean;
+  /** Why not, e.g. `0.0.0.0: EADDRINUSE`. */
+  readonly reason?: string;
+  /** False when IPv6 could not be tested because the machine has none. */
+  readonly ipv6: boolean;
+}
+
+/** Whether `port` can be bound on 0.0.0.0 and on [::] (skipped when the machine has no IPv6). */
+export async function portAvailability(port: number): Promise<PortAvailability> {
+  const v4 = await tryBind(port, '0.0.0.0');
+  if (!v4.ok) return { port, free: false, reason: `0.0.0.0: ${v4.code}`, ipv6: false };
+  const v6 = await tryBind(port, '::', true);
+  if (v6.ok) return { port, free: true, ipv6: true };
+  if (NO_FAMILY.has(v6.code!)) return { port, free: true, ipv6: false };
+  return { port, free: false, reason: `[::]: ${v6.code}`, ipv6: true };
+}
+
+/** The first port in start..end (inclusive) free on every local interface, or undefined when all are taken. */
+export async function findFreePort(range: { start: number; end: number }): Promise<number | undefined> {
+  for (let port = range.start; port <= range.end; port++) {
+    if ((await portAvailability(port)).free) return port;
+  }
+  return undefined;
+}

@@ -1,0 +1,144 @@
+// `ports docs` through the built bin, on copies of ports.yaml and docs/ports.md in temp dirs.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers.js';
+import { checkout, committedDocs, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from './helpers.js';
+
+beforeAll(requireBuilt);
+
+const read = (dir: string) => readFileSync(join(dir, 'docs/ports.md'), 'utf8');
+
+describe('ports docs', () => {
+  it('the committed docs/ports.md is up to date with ports.yaml (run `ports docs` when this fails)', async () => {
+    const run = await ports(['docs', '--check'], { cwd: repoRoot });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('docs/ports.md is up to date with ports.yaml\n');
+    expect(run.code).toBe(0);
+  });
+
+  it('--check on a stale page prints a diff, writes nothing and exits 1', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    const run = await ports(['docs', '--check'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^--- docs\/ports\.md \(committed\)\n\+\+\+ docs\/ports\.md \(from ports\.yaml\)\n@@ /);
+    expect(run.stdout).toContain('\n-| 9090 | Prometheus ');
+    expect(run.stdout).toContain('\n+| 9091 | Prometheus ');
+    expect(run.stderr).toBe('docs/ports.md is stale: run "ports docs" to regenerate it from ports.yaml, then commit it\n');
+    expect(read(dir)).toBe(committedDocs);
+  });
+
+  it('regenerates a stale page, and a second run changes nothing (idempotent, byte for byte)', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    const first = await ports(['docs'], { cwd: dir });
+    expect(first).toEqual({ code: 0, stdout: 'docs/ports.md regenerated from ports.yaml\n', stderr: '' });
+    const once = read(dir);
+    expect(once).not.toBe(committedDocs);
+    const second = await ports(['docs'], { cwd: dir });
+    expect(second.stdout).toBe('docs/ports.md is already up to date\n');
+    expect(read(dir)).toBe(once);
+    expect((await ports(['docs', '--check'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('a changed port changes every place on the page that shows it', async () => {
+    const moved = replaceOnce(rootRegistry, 'port: 3030', 'port: 3031');
+    const dir = checkout(moved, committedDocs);
+    expect((await ports(['docs'], { cwd: dir })).code).toBe(0);
+    const page = read(dir);
+    expect(page).not.toMatch(/\b3030\b/);
+    const before = committedDocs.match(/\b3030\b/g)!.length;
+    expect(before).toBeGreaterThanOrEqual(6);
+    expect(page.match(/\b3031\b/g)).toHaveLength(before);
+    // Each generated place: the table, the details heading and config, the note, the claim table, the firewall, the conflicts row.
+    expect(page).toContain('| 3031 | Grafana ');
+    expect(page).toContain('### Port 3031 - Grafana');
+    expect(page).toContain('(http_port = 3031)');
+    expect(page).toContain('Uses 3031 to avoid conflict');
+    expect(page).toContain('| grafana-simple | 3031 |');
+    expect(page).toMatch(/Internal services \(.*3031.*\) should NOT be exposed/);
+    expect(page).toContain('Grafana moved to <!-- ports:ref port:grafana -->3031<!-- /ports:ref -->');
+  });
+
+  it('escapes | and backslashes in table cells and keeps a | in a purpose line from breaking anything', async () => {
+    let text = replaceOnce(rootRegistry, 'name: Redis\n', 'name: Redis | cache \\ store\n');
+    text = replaceOnce(text, '- API response caching with TTL-based expiration', '- API response caching | TTL-based expiration');
+    text = replaceOnce(text, 'purpose: Alternative API port (if needed)', 'purpose: Alternative API port | if needed');
+    const dir = checkout(text, committedDocs);
+    const run = await ports(['docs'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    const page = read(dir);
+    expect(page).toContain('| 6379 | Redis \\| cache \\\\ store | TCP ');
+    expect(page).toContain('| **8010**      | Alternative API port \\| if needed ');
+    expect(page).toContain('  - API response caching | TTL-based expiration\n');
+    // Every row of the Quick Reference still has exactly 6 cells.
+    const table = page.slice(page.indexOf('| Port |'), page.indexOf('\n\n', page.indexOf('| Port |')));
+    for (const row of table.split('\n')) expect(row.split(/(?<!\\)\|/).length - 2).toBe(6);
+  });
+
+  it('fails with file:line:col when an end marker is missing, and writes nothing', async () => {
+    const broken = replaceOnce(committedDocs, '<!-- ports:reserved:end -->\n', '');
+    const dir = checkout(rootRegistry, broken);
+    const lines = broken.split('\n');
+    const line = lines.indexOf('<!-- ports:reserved:start -->') + 1;
+    const next = lines.indexOf('<!-- ports:claim-port-usage:start -->') + 1;
+    const run = await ports(['docs'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `docs/ports.md:${line}:1: <!-- ports:reserved:start --> has no <!-- ports:reserved:end --> before the next section's <!-- ports:claim-port-usage:start --> on line ${next}; add the end marker on its own line after the section\n`,
+    );
+    expect(read(dir)).toBe(broken);
+
+    // At the end of the page: the last section's end marker removed.
+    const last = replaceOnce(committedDocs, '<!-- ports:firewall:end -->\n', '');
+    const atEnd = await ports(['docs', '--check'], { cwd: checkout(rootRegistry, last) });
+    const firewall = last.split('\n').indexOf('<!-- ports:firewall:start -->') + 1;
+    expect(atEnd.stderr).toBe(`docs/ports.md:${firewall}:1: <!-- ports:firewall:start --> has no <!-- ports:firewall:end -->; add the end marker on its own line after the section\n`);
+    expect(atEnd.code).toBe(1);
+  });
+
+  it('fails when a section is missing altogether, naming it', async () => {
+    const start = committedDocs.indexOf('<!-- ports:firewall:start -->');
+    const end = committedDocs.indexOf('<!-- ports:firewall:end -->\n') + '<!-- ports:firewall:end -->\n'.length;
+    const dir = checkout(rootRegistry, committedDocs.slice(0, start) + committedDocs.slice(end));
+    const run = await ports(['docs', '--check'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^docs\/ports\.md: missing generated section "firewall"; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines/);
+    expectNoStack(run.stderr);
+  });
+
+  it('fails on an end marker without a start, and on an unknown section', async () => {
+    const orphan = replaceOnce(committedDocs, '<!-- ports:firewall:start -->\n', '');
+    const run = await ports(['docs', '--check'], { cwd: checkout(rootRegistry, orphan) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^docs\/ports\.md:\d+:1: <!-- ports:firewall:end --> has no <!-- ports:firewall:start --> before it/);
+
+    const unknown = `${committedDocs}\n<!-- ports:nonsense:start -->\n<!-- ports:nonsense:end -->\n`;
+    const second = await ports(['docs', '--check'], { cwd: checkout(rootRegistry, unknown) });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/^docs\/ports\.md:\d+:1: unknown generated section "nonsense"; known sections: quick-reference, /);
+  });
+
+  it('--file names another page; a missing page is one clear line', async () => {
+    const dir = checkout(rootRegistry);
+    writeFileSync(join(dir, 'page.md'), committedDocs);
+    expect((await ports(['docs', '--check', '--file', 'page.md'], { cwd: dir })).code).toBe(0);
+    const missing = await ports(['docs', '--check'], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('ports docs: cannot read docs/ports.md: no such file; run from the repository root or pass --file PATH\n');
+  });
+
+  it('uses --registry over ./ports.yaml, and reports an invalid registry with file:line:col', async () => {
+    const dir = checkout(rootRegistry, committedDocs);
+    writeFileSync(join(dir, 'other.yaml'), replaceOnce(rootRegistry, 'port: 6379', 'port: 6380'));
+    const run = await ports(['docs', '--check', '--registry', 'other.yaml'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('+| 6380 | Redis ');
+
+    writeFileSync(join(dir, 'ports.yaml'), replaceOnce(rootRegistry, 'port: 6379', 'port: 70000'));
+    const bad = await ports(['docs', '--check'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    const line = rootRegistry.split('\n').findIndex((text) => text.includes('port: 6379')) + 1;
+    expect(bad.stderr).toBe(`ports.yaml:${line}:11: services.redis.port: must be between 1 and 65535\n`);
+  });
+});

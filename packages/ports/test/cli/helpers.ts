@@ -1,0 +1,64 @@
+// Running the built `ports` bin on real files in temp dirs.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers.js';
+
+export const bin = join(repoRoot, 'packages/ports/bin/ports.js');
+export const cliBundle = join(repoRoot, 'packages/ports/dist/cli/ports.js');
+export const rootRegistry = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+export const committedDocs = readFileSync(join(repoRoot, 'docs/ports.md'), 'utf8');
+
+export function requireBuilt(): void {
+  if (!existsSync(cliBundle)) throw new Error('packages/ports is not built: run `pnpm --filter @dsa110/ports build` first');
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `ports ARGS` with a clean environment (PATH plus `env`), in `cwd`. */
+export function ports(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? tmpdir(),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function tempDir(prefix = 'dsa110-ports-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A temp dir holding `ports.yaml` (the root registry, or `text`); returns the dir. */
+export function checkout(text = rootRegistry, docs?: string): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'ports.yaml'), text);
+  if (docs !== undefined) {
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs/ports.md'), docs);
+  }
+  return dir;
+}
+
+/** Replace `from` by `to` in `text`, failing loudly when `from` is not there. */
+export function replaceOnce(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`test setup: ${JSON.stringify(from)} not found`);
+  return text.replace(from, to);
+}
+
+/** A single-line stack-trace-free error: no "    at " frames. */
+export function expectNoStack(text: string): void {
+  if (/\n\s+at .+:\d+:\d+/.test(text)) throw new Error(`stderr has a stack trace:\n${text}`);
+}
