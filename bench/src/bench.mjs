@@ -23,7 +23,8 @@ function groupMembers(pgid) {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) pids.push(Number(name));
+      // fields[0] is the state, fields[2] the process group; zombies are already dead.
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(name));
     } catch {
       // gone
     }
@@ -60,10 +61,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-runner.on('exit', (code, signal) => {
+runner.on('exit', async (code, signal) => {
   reaped = true;
   // Anything of ours left behind (the runner was killed before its own cleanup)?
-  const left = runner.pid === undefined ? [] : groupMembers(runner.pid);
+  // Give processes that were just killed a moment to go, then end the rest.
+  let left = groupMembers(runner.pid);
+  for (let i = 0; i < 20 && left.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = groupMembers(runner.pid);
+  }
   if (left.length) {
     process.stderr.write(`bench: ending ${left.length} leftover processes of the benchmark's group\n`);
     signalGroup('SIGKILL');
