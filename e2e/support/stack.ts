@@ -1,0 +1,327 @@
+// The pipeline's daemons, configured from the test registry: nginx in front
+// of the FastAPI port, Redis, uvicorn serving a tiny ASGI app with
+// /api/health, Prometheus scraping node_exporter's textfile collector. Each
+// runs in the foreground on loopback, from files in one temp directory.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Registry } from '@dsa110/ports';
+import { Daemon, startDaemon } from './daemons.js';
+import { binPath, cleanEnv } from './bins.js';
+import { findFreeBase, httpGet } from './net.js';
+import { readPortsYaml, registryPorts, shiftRegistry, writeRegistry } from './registry.js';
+import { programs } from './requirements.js';
+
+/** node_exporter is not in ports.yaml; in the test range it sits at base + 9100, its usual port. */
+export const NODE_EXPORTER_OFFSET = 9100;
+
+/**
+ * Services of ports.yaml the test registry leaves out, and why:
+ * Grafana has no Debian package, and its entry (robust, production-critical
+ * monitoring) would make every run fail "not listening".
+ */
+export const DROPPED = { grafana: 'Grafana is not packaged in Debian, so the suite cannot run it' } as const;
+
+/**
+ * Entries the test registry changes, and why: ports.yaml lets any python3
+ * process own the API port (`processes: [uvicorn, python, python3, python3.*]`),
+ * so a `python3 -m http.server` squatter there would pass the owner check. The
+ * suite runs uvicorn from its console script (process name `uvicorn`, as the
+ * Debian and pip installs do), and names only that.
+ */
+export const PATCHED: Readonly<Record<string, { processes: string[] }>> = { api: { processes: ['uvicorn'] } };
+
+export class Workspace {
+  readonly dir: string;
+  constructor(prefix = 'dsa110-e2e-') {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
+  }
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+  mkdir(...parts: string[]): string {
+    const path = this.path(...parts);
+    mkdirSync(path, { recursive: true });
+    return path;
+  }
+  write(relative: string, text: string, mode?: number): string {
+    const path = this.path(relative);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+    if (mode !== undefined) chmodSync(path, mode);
+    return path;
+  }
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** PING -> +PONG over RESP: Redis is up and answering. */
+export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    let data = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      if (data.includes('\r\n')) done(data.startsWith('+PONG'));
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+const ASGI_APP = `# The stand-in for the DSA-110 FastAPI backend: plain ASGI, no framework.
+import json
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/api/health":
+        status, body = 200, {"status": "ok", "service": "dsa110-api"}
+    else:
+        status, body = 404, {"detail": "Not Found"}
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+`;
+
+// uvicorn's console script, as pip and Debian's \`uvicorn\` package install it:
+// run by path, its process name (comm) is "uvicorn".
+const UVICORN_LAUNCHER = `#!${programs.python3}
+import sys
+from uvicorn.main import main
+sys.exit(main())
+`;
+
+export class Stack {
+  readonly ws: Workspace;
+  readonly registry: Registry;
+  readonly registryFile: string;
+  readonly base: number;
+  readonly ports: { nginx: number; redis: number; api: number; prometheus: number; nodeExporter: number };
+  /** The claim-port command the systemd lines call: a wrapper around the built bin. */
+  readonly claimPort: string;
+  readonly textfileDir: string;
+  readonly daemons = new Map<string, Daemon>();
+
+  private constructor(ws: Workspace, base: number) {
+    this.ws = ws;
+    this.base = base;
+    const data = shiftRegistry(readPortsYaml(), { base, drop: Object.keys(DROPPED), patch: PATCHED });
+    this.registryFile = ws.path('ports.yaml');
+    this.registry = writeRegistry(
+      this.registryFile,
+      data,
+      `Test registry for the end-to-end suite: ports.yaml shifted by ${base}.\nDropped: ${Object.entries(DROPPED)
+        .map(([id, why]) => `${id} (${why})`)
+        .join('; ')}.\nPatched: api processes [uvicorn] only.`,
+    );
+    const port = (id: string) => this.registry.resolvePort(id, { env: {} }).port;
+    this.ports = {
+      nginx: port('nginx'),
+      redis: port('redis'),
+      api: port('api'),
+      prometheus: port('prometheus'),
+      nodeExporter: base + NODE_EXPORTER_OFFSET,
+    };
+    this.textfileDir = ws.mkdir('textfile');
+    this.claimPort = ws.write(
+      'bin/claim-port',
+      `#!/bin/sh\n# claim-port as installed: the built bin of this checkout.\nexec ${process.execPath} ${binPath('claim-port')} "$@"\n`,
+      0o755,
+    );
+    ws.write('bin/uvicorn', UVICORN_LAUNCHER, 0o755);
+    ws.write('app/app.py', ASGI_APP);
+    ws.mkdir('logs');
+  }
+
+  /** A stack on a free port range (ports.yaml's ports and node_exporter's, all shifted by one base). */
+  static async create(): Promise<Stack> {
+    const offsets = [...registryPorts(readPortsYaml()), NODE_EXPORTER_OFFSET];
+    const base = await findFreeBase(offsets, { ceiling: ephemeralStart() });
+    return new Stack(new Workspace(), base);
+  }
+
+  /** Environment for the project's bins: no overrides, the test registry where a bin reads $DSA110_PORTS_FILE. */
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return cleanEnv({ DSA110_PORTS_FILE: this.registryFile, ...extra });
+  }
+
+  log(name: string): string {
+    return this.ws.path('logs', `${name}.log`);
+  }
+
+  private async start(key: string, daemon: Promise<Daemon>): Promise<Daemon> {
+    const started = await daemon;
+    this.daemons.set(key, started);
+    return started;
+  }
+
+  /** Stop one daemon this stack started (by the PID it recorded). */
+  async stop(key: string): Promise<void> {
+    const daemon = this.daemons.get(key);
+    if (!daemon) return;
+    await daemon.stop();
+    this.daemons.delete(key);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.daemons.keys()].map((key) => this.stop(key)));
+  }
+
+  get(key: string): Daemon {
+    const daemon = this.daemons.get(key);
+    if (!daemon) throw new Error(`e2e: ${key} is not running`);
+    return daemon;
+  }
+
+  nginxConfig(): string {
+    const dir = this.ws.mkdir('nginx');
+    this.ws.mkdir('nginx', 'tmp');
+    const t = (name: string) => join(dir, 'tmp', name);
+    return this.ws.write(
+      'nginx/nginx.conf',
+      `# From the test registry: nginx on port ${this.ports.nginx}, /api/ to the FastAPI port ${this.ports.api}.
+worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log stderr notice;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${t('body')};
+  proxy_temp_path ${t('proxy')};
+  fastcgi_temp_path ${t('fastcgi')};
+  uwsgi_temp_path ${t('uwsgi')};
+  scgi_temp_path ${t('scgi')};
+  server {
+    listen 127.0.0.1:${this.ports.nginx};
+    location /api/ { proxy_pass http://127.0.0.1:${this.ports.api}; }
+    location /metrics { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:${this.ports.api}; }
+    location / { default_type text/plain; return 200 "dsa110 frontend\\n"; }
+  }
+}
+`,
+    );
+  }
+
+  startNginx(): Promise<Daemon> {
+    const conf = this.nginxConfig();
+    const prefix = this.ws.path('nginx');
+    return this.start(
+      'nginx',
+      startDaemon({
+        name: 'nginx',
+        command: programs.nginx,
+        // -e: the error log before the config is read (not /var/log/nginx).
+        args: ['-e', 'stderr', '-p', `${prefix}/`, '-c', conf, '-g', 'daemon off;'],
+        logFile: this.log('nginx'),
+        ready: async () => (await httpGet(`http://127.0.0.1:${this.ports.nginx}/`)).status === 200,
+      }),
+    );
+  }
+
+  /** Redis on its registry port; `bind` 0.0.0.0 only for the access scenario (protected mode stays on). */
+  startRedis(bind = '127.0.0.1'): Promise<Daemon> {
+    const dir = this.ws.mkdir('redis');
+    const port = this.registry.resolvePort('redis', { env: {} }).port;
+    return this.start(
+      'redis',
+      startDaemon({
+        name: 'redis-server',
+        command: programs.redis,
+        args: ['--port', String(port), '--bind', bind, '--protected-mode', 'yes', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+        logFile: this.log('redis'),
+        env: { ...process.env, REDIS_PORT: String(port) },
+        ready: () => redisPing(port),
+      }),
+    );
+  }
+
+  /** uvicorn on the API port, read the way the service reads it: $CONTIMG_API_PORT, resolved by the registry. */
+  startApi(): Promise<Daemon> {
+    const env = { ...cleanEnv(), CONTIMG_API_PORT: String(this.ports.api) };
+    const { port } = this.registry.resolvePort('api', { env });
+    return this.start(
+      'api',
+      startDaemon({
+        name: 'uvicorn',
+        command: this.ws.path('bin', 'uvicorn'),
+        args: ['--app-dir', this.ws.path('app'), 'app:app', '--host', '127.0.0.1', '--port', String(port), '--lifespan', 'off', '--no-access-log'],
+        logFile: this.log('uvicorn'),
+        env,
+        ready: async () => (await httpGet(`http://127.0.0.1:${port}/api/health`)).status === 200,
+      }),
+    );
+  }
+
+  startNodeExporter(): Promise<Daemon> {
+    return this.start(
+      'node-exporter',
+      startDaemon({
+        name: 'prometheus-node-exporter',
+        command: programs.nodeExporter,
+        args: [
+          `--web.listen-address=127.0.0.1:${this.ports.nodeExporter}`,
+          '--collector.disable-defaults',
+          '--collector.textfile',
+          `--collector.textfile.directory=${this.textfileDir}`,
+        ],
+        logFile: this.log('node-exporter'),
+        ready: async () => (await httpGet(`http://127.0.0.1:${this.ports.nodeExporter}/metrics`)).status === 200,
+      }),
+    );
+  }
+
+  prometheusConfig(): string {
+    return this.ws.write(
+      'prometheus/prometheus.yml',
+      `# From the test registry: scrape node_exporter (textfile collector) every second.
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ['127.0.0.1:${this.ports.nodeExporter}']
+`,
+    );
+  }
+
+  startPrometheus(): Promise<Daemon> {
+    const config = this.prometheusConfig();
+    return this.start(
+      'prometheus',
+      startDaemon({
+        name: 'prometheus',
+        command: programs.prometheus,
+        args: [
+          `--config.file=${config}`,
+          `--web.listen-address=127.0.0.1:${this.ports.prometheus}`,
+          `--storage.tsdb.path=${this.ws.mkdir('prometheus', 'data')}`,
+        ],
+        logFile: this.log('prometheus'),
+        ready: async () => (await httpGet(`http://127.0.0.1:${this.ports.prometheus}/-/ready`)).status === 200,
+        readyTimeoutMs: 30_000,
+      }),
+    );
+  }
+}
+
+/** The first port of the kernel's ephemeral range (outgoing connections); 32768 when unreadable. */
+export function ephemeralStart(): number {
+  try {
+    const text = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+    const start = Number(text.trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > 1024 ? start : 32768;
+  } catch {
+    return 32768;
+  }
+}

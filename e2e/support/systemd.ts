@@ -1,0 +1,107 @@
+// A systemd tree for the test registry, as an operator would install it:
+// `ports systemd` writes the claim-port drop-ins into <root>/etc/systemd/system,
+// the units Debian ships are copied to <root>/lib/systemd/system, and the API's
+// own unit file gets the ExecStartPre= line `ports systemd` prints for it.
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Registry } from '@dsa110/ports';
+import { runBin, show, type BinResult } from './bins.js';
+import { programs } from './requirements.js';
+import type { Workspace } from './stack.js';
+
+export interface SystemdTree {
+  /** The --root directory. */
+  root: string;
+  /** <root>/etc/systemd/system */
+  unitDir: string;
+  /** What `ports systemd` printed. */
+  generated: BinResult;
+  /** The ExecStartPre= lines it printed for units that claim in the unit file, by unit. */
+  unitLines: Map<string, string>;
+}
+
+/** Parse `ports systemd`'s advice for units that claim in their own file: unit -> ExecStartPre= line. */
+export function printedUnitLines(stdout: string): Map<string, string> {
+  const lines = stdout.split('\n');
+  const out = new Map<string, string>();
+  for (let index = 0; index < lines.length; index++) {
+    const match = /^(\S+\.service): .*unit file/.exec(lines[index]!);
+    const next = lines[index + 1];
+    if (match && next?.startsWith('ExecStartPre=')) out.set(match[1]!, next);
+  }
+  return out;
+}
+
+export interface TreeOptions {
+  ws: Workspace;
+  registryFile: string;
+  registry: Registry;
+  /** The claim-port path the lines call (must exist on this machine: systemd-analyze checks it). */
+  claimPort: string;
+  /** Directory name inside the workspace. */
+  name?: string;
+  /** How uvicorn is started in the API unit. */
+  apiExecStart: string;
+}
+
+export async function buildSystemdTree(options: TreeOptions): Promise<SystemdTree> {
+  const root = options.ws.mkdir(options.name ?? 'root');
+  const unitDir = join(root, 'etc/systemd/system');
+  mkdirSync(unitDir, { recursive: true });
+  const generated = await runBin('ports', ['--registry', options.registryFile, 'systemd', '--out', unitDir, '--claim-port', options.claimPort]);
+  if (generated.code !== 0) throw new Error(`e2e: ports systemd failed\n${show(generated)}`);
+  const unitLines = printedUnitLines(generated.stdout);
+
+  const packaged = join(root, 'lib/systemd/system');
+  mkdirSync(packaged, { recursive: true });
+  for (const service of options.registry.services) {
+    const unit = service.systemd?.unit;
+    if (!unit) continue;
+    const shipped = [`/lib/systemd/system/${unit}`, `/usr/lib/systemd/system/${unit}`].find((path) => existsSync(path));
+    if (shipped) {
+      copyFileSync(shipped, join(packaged, unit));
+    } else if (unitLines.has(unit)) {
+      // The pipeline's own unit (dsa110-api.service): written here, with the line `ports systemd` printed.
+      options.ws.write(
+        join(options.name ?? 'root', 'etc/systemd/system', unit),
+        [
+          '[Unit]',
+          `Description=${service.title} (end-to-end test unit)`,
+          'After=network.target',
+          '',
+          '[Service]',
+          ...(service.env ? [`Environment=${service.env}=${service.port}`] : []),
+          unitLines.get(unit)!,
+          `ExecStart=${options.apiExecStart}`,
+          '',
+          '[Install]',
+          'WantedBy=multi-user.target',
+          '',
+        ].join('\n'),
+      );
+    }
+  }
+  // claim-port where the units call it, inside the root as on the machine.
+  const mirrored = join(root, options.claimPort);
+  mkdirSync(dirname(mirrored), { recursive: true });
+  if (!existsSync(mirrored)) symlinkSync(options.claimPort, mirrored);
+  return { root, unitDir, generated, unitLines };
+}
+
+/** `systemd-analyze verify` with the tree's directories first on the unit search path. */
+export function systemdVerify(tree: Pick<SystemdTree, 'root'>, units: readonly string[]): BinResult {
+  const unitPath = [join(tree.root, 'etc/systemd/system'), join(tree.root, 'lib/systemd/system'), ''].join(':');
+  const result = spawnSync(programs.systemdAnalyze, ['verify', ...units], {
+    encoding: 'utf8',
+    // The trailing ":" keeps the default search path after the tree's directories.
+    env: { ...process.env, SYSTEMD_UNIT_PATH: unitPath, SYSTEMD_LOG_COLOR: '0' },
+    timeout: 60_000,
+  });
+  return {
+    code: result.status ?? -1,
+    stdout: result.stdout ?? '',
+    stderr: result.stderr ?? '',
+    command: `SYSTEMD_UNIT_PATH=${unitPath} systemd-analyze verify ${units.join(' ')}`,
+  };
+}
