@@ -28,7 +28,7 @@ async function run(request: RunRequest): Promise<number> {
       claimPortPaths: request.claimPortPaths,
     });
   } catch (error) {
-    if (error instanceof PortsError) return fail(`${error.message}`);
+    if (error instanceof PortsError) return fail(`--service: ${error.message}`);
     throw error;
   }
   const color = useColor(process.stdout.isTTY, process.env);

@@ -39,7 +39,8 @@ export function describeProcess(process: ProcessFacts): string {
   const name = process.comm ?? (process.exe ? basename(process.exe) : '?');
   const user = process.user ?? (process.uid !== undefined ? `uid ${process.uid}` : 'user unknown');
   const who = `${name} (pid ${process.pid}, ${process.user ? `user ${user}` : user})`;
-  const command = process.argv?.length ? process.argv.join(' ') : undefined;
+  // process.title pads argv with spaces: trim them.
+  const command = process.argv?.length ? process.argv.join(' ').trim() : undefined;
   if (!command) return who;
   return `${who}: ${command.length > 160 ? `${command.slice(0, 157)}...` : command}`;
 }

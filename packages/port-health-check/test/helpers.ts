@@ -76,3 +76,11 @@ export function registryText(services: ServiceSpec[], reserved: object[] = []): 
 export function testRegistry(services: ServiceSpec[], reserved: object[] = []): Registry {
   return parseRegistry(registryText(services, reserved), { source: 'test-ports.yaml' });
 }
+
+/** A port below the ephemeral range that nothing listens on now (other tests' listeners take ephemeral ports). */
+export function quietPort(taken: ReadonlySet<number>): number {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    if (!taken.has(port)) return port;
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, useColor } from '../src/args.js';
+
+describe('parseArgs', () => {
+  it('defaults to a text report of every service', () => {
+    expect(parseArgs([])).toEqual({ kind: 'run', format: 'text', services: [], strict: false, quiet: false, claimPortPaths: [] });
+  });
+
+  it('reads every option, in both --name value and --name=value forms', () => {
+    expect(
+      parseArgs(['--registry', 'r.yaml', '--root=/tmp/t', '--format', 'prometheus', '--output', 'o.prom', '--service', 'api,redis', '--service=grafana', '--strict', '--quiet', '--claim-port', '/opt/c']),
+    ).toEqual({
+      kind: 'run',
+      registry: 'r.yaml',
+      root: '/tmp/t',
+      format: 'prometheus',
+      output: 'o.prom',
+      services: ['api', 'redis', 'grafana'],
+      strict: true,
+      quiet: true,
+      claimPortPaths: ['/opt/c'],
+    });
+  });
+
+  it('answers help and version', () => {
+    expect(parseArgs(['--strict', '-h'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['--version'])).toEqual({ kind: 'version' });
+  });
+
+  it.each([
+    [['--format', 'xml'], '--format must be one of text, json, prometheus, not "xml"'],
+    [['--format'], '--format needs a value'],
+    [['--output', '--strict'], '--output needs a value'],
+    [['--root='], '--root needs a non-empty value'],
+    [['--registry', 'a', '--registry', 'b'], '--registry given more than once'],
+    [['--stict'], 'unknown option --stict; see --help'],
+    [['--servic', 'api'], 'unknown option --servic; did you mean --service?'],
+    [['api'], 'unexpected argument "api" (services are chosen with --service api)'],
+  ])('refuses %j with one clear message', (argv, message) => {
+    expect(parseArgs(argv)).toEqual({ kind: 'error', message });
+  });
+});
+
+describe('useColor', () => {
+  it('colours a terminal only, and never with NO_COLOR or TERM=dumb', () => {
+    expect(useColor(true, {})).toBe(true);
+    expect(useColor(false, {})).toBe(false);
+    expect(useColor(undefined, {})).toBe(false);
+    expect(useColor(true, { NO_COLOR: '1' })).toBe(false);
+    expect(useColor(true, { NO_COLOR: '' })).toBe(true);
+    expect(useColor(true, { TERM: 'dumb' })).toBe(false);
+  });
+});

@@ -1,0 +1,204 @@
+// The listening, owner, access, reserved, kernel and unknown-listener checks
+// against real listeners this test spawns on loopback (and the real socket
+// table and /proc scan, read once by gather()).
+import { spawnListener } from '../../../../test-support/index.js';
+import { describe, expect, it } from 'vitest';
+import { checkAccess } from '../../src/checks/access.js';
+import { checkKernel } from '../../src/checks/kernel.js';
+import { checkListening } from '../../src/checks/listening.js';
+import { checkOwner } from '../../src/checks/owner.js';
+import { checkReserved } from '../../src/checks/reserved.js';
+import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
+import { gather } from '../../src/gather.js';
+import type { Facts } from '../../src/types.js';
+import { quietPort, tempDir, testRegistry, type ServiceSpec } from '../helpers.js';
+
+async function factsFor(services: ServiceSpec[], reserved: object[] = []): Promise<Facts> {
+  return gather({ registry: testRegistry(services, reserved), root: tempDir() });
+}
+
+function run(facts: Facts, id: string) {
+  const service = facts.registry.service(id);
+  return {
+    listening: checkListening(facts, service),
+    owner: checkOwner(facts, service),
+    access: checkAccess(facts, service),
+    kernel: checkKernel(facts, service),
+  };
+}
+
+const listenedPorts = (facts: Facts) => new Set(facts.sockets.listeners.map((listener) => listener.port));
+
+describe('listening, owner and access on real listeners', () => {
+  it('passes a healthy localhost service and names its process', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const facts = await factsFor([{ id: 'redis', port: listener.port, processes: ['node'] }]);
+    const { listening, owner, access } = run(facts, 'redis');
+    expect(listening).toEqual([expect.objectContaining({ severity: 'ok', reason: `redis (${listener.port}): listening on 127.0.0.1:${listener.port}` })]);
+    expect(owner[0]).toMatchObject({ check: 'owner', severity: 'ok' });
+    expect(owner[0]!.reason).toContain(`(pid ${listener.pid}, user root)`);
+    expect(owner[0]!.processes!.map((p) => p.pid)).toEqual([listener.pid]);
+    expect(access).toEqual([expect.objectContaining({ severity: 'ok' })]);
+  });
+
+  it('is an error when a production service is not listening, fine for a dev-only one', async () => {
+    const seen = listenedPorts(await factsFor([]));
+    const prod = quietPort(seen);
+    const dev = quietPort(new Set([...seen, prod]));
+    const facts = await factsFor([
+      { id: 'api', port: prod, group: 'production', access: 'private', unit: 'dsa110-api.service' },
+      { id: 'vite', port: dev, group: 'development', access: 'dev' },
+    ]);
+    const api = run(facts, 'api');
+    expect(api.listening).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: `api (${prod}): nothing is listening on port ${prod}, but Api (production) should be; start dsa110-api.service`,
+      }),
+    ]);
+    expect(api.owner).toEqual([]);
+    expect(api.access).toEqual([]);
+    expect(run(facts, 'vite').listening).toEqual([expect.objectContaining({ severity: 'ok', reason: `vite (${dev}): not listening (Vite is development-only)` })]);
+  });
+
+  it('names the intruder (PID, user, command line) when another process holds the port', async () => {
+    const vite = await spawnListener({ host: '127.0.0.1', name: 'vite' });
+    const facts = await factsFor([{ id: 'grafana', port: vite.port, access: 'localhost', group: 'monitoring', processes: ['grafana', 'grafana-server'] }]);
+    const { owner, listening } = run(facts, 'grafana');
+    expect(listening[0]!.severity).toBe('ok');
+    expect(owner).toHaveLength(1);
+    expect(owner[0]!.severity).toBe('error');
+    expect(owner[0]!.reason).toBe(
+      `grafana (${vite.port}): port ${vite.port} is held by vite (pid ${vite.pid}, user root): vite, not by Grafana (expected grafana, grafana-server)`,
+    );
+  });
+
+  it('matches the expected name against comm, the executable and argv[0]', async () => {
+    const titled = await spawnListener({ host: '127.0.0.1', name: 'my-api' });
+    const facts = await factsFor([
+      { id: 'by-exe', port: titled.port, processes: ['no*', 'python3.*'] },
+    ]);
+    expect(run(facts, 'by-exe').owner[0]!.severity).toBe('ok');
+  });
+
+  it('lists every holder of a forked listener, and all must match', async () => {
+    const forked = await spawnListener({ host: '127.0.0.1', workers: 2 });
+    expect(forked.pids.length).toBe(3);
+    const facts = await factsFor([{ id: 'api', port: forked.port, access: 'private' }]);
+    const { owner } = run(facts, 'api');
+    expect(owner[0]!.severity).toBe('ok');
+    expect(owner[0]!.processes!.map((p) => p.pid).sort()).toEqual([...forked.pids].sort());
+    for (const pid of forked.pids) expect(owner[0]!.reason).toContain(`pid ${pid},`);
+  });
+
+  it('is an error for a localhost-only service on 0.0.0.0, a warning for a dev server', async () => {
+    const redis = await spawnListener({ host: '0.0.0.0' });
+    const vite = await spawnListener({ host: '0.0.0.0' });
+    const facts = await factsFor([
+      { id: 'redis', port: redis.port, access: 'localhost' },
+      { id: 'vite', port: vite.port, access: 'dev', group: 'development' },
+    ]);
+    expect(run(facts, 'redis').access).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: `redis (${redis.port}): listens on 0.0.0.0:${redis.port} (every IPv4 interface), but Redis is localhost-only; bind it to 127.0.0.1 or ::1`,
+      }),
+    ]);
+    expect(run(facts, 'vite').access[0]).toMatchObject({ severity: 'warning' });
+    expect(run(facts, 'vite').access[0]!.reason).toContain('reachable from the network');
+  });
+
+  it('understands a dual-stack [::] listener as IPv4 and IPv6, and a v6-only one beside an IPv4 twin as IPv6 only', async () => {
+    const dual = await spawnListener({ host: '::' });
+    const v6only = await spawnListener({ host: '::', ipv6Only: true });
+    const twin = await spawnListener({ host: '0.0.0.0', port: v6only.port });
+    const loop6 = await spawnListener({ host: '::1' });
+    const facts = await factsFor([
+      { id: 'dual', port: dual.port, access: 'localhost' },
+      { id: 'six', port: v6only.port, access: 'localhost' },
+      { id: 'loop', port: loop6.port, access: 'localhost' },
+    ]);
+    expect(run(facts, 'dual').listening[0]!.reason).toBe(`dual (${dual.port}): listening on [::]:${dual.port} (IPv4+IPv6)`);
+    expect(run(facts, 'dual').access[0]!.reason).toContain('(every IPv4 and IPv6 interface)');
+    expect(run(facts, 'six').listening[0]!.reason).toBe(`six (${v6only.port}): listening on 0.0.0.0:${twin.port}, [::]:${v6only.port}`);
+    expect(run(facts, 'six').access[0]!.reason).toContain(`[::]:${v6only.port} (every IPv6 interface)`);
+    expect(run(facts, 'loop').access[0]).toMatchObject({ severity: 'ok' });
+  });
+
+  it('is unknown, never "wrong owner", when the holders cannot be seen', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const real = await factsFor([{ id: 'redis', port: listener.port, processes: ['redis-server'] }]);
+    expect(run(real, 'redis').owner[0]!.severity).toBe('error');
+    // The same real facts as an unprivileged user would see them: no readable /proc/PID/fd.
+    const unseen: Facts = {
+      ...real,
+      sockets: { ...real.sockets, listeners: real.sockets.listeners.map((l) => (l.port === listener.port ? { ...l, holders: undefined } : l)) },
+    };
+    const owner = run(unseen, 'redis').owner;
+    expect(owner).toEqual([expect.objectContaining({ severity: 'unknown' })]);
+    expect(owner[0]!.reason).toContain('cannot see every process holding port');
+  });
+});
+
+describe('reserved ranges', () => {
+  it('reports a listener in a reserved range with its owner: info, warning for a stranger, unknown when unseen', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const port = listener.port;
+    const range = (id: string, extra: object) => ({ id, name: id, start: port - 1, end: port + 1, purpose: 'fallback ports', ...extra });
+    const services: ServiceSpec[] = [{ id: 'api', port: 8000, processes: ['python3'] }];
+
+    const open = checkReserved(await factsFor(services, [range('fallback', {})]));
+    expect(open).toEqual([expect.objectContaining({ check: 'reserved', severity: 'info', port })]);
+    expect(open[0]!.reason).toContain(`port ${port} in reserved "fallback" (${port - 1}-${port + 1}: fallback ports) is in use on 127.0.0.1:${port}, held by node (pid ${listener.pid}`);
+
+    const stranger = checkReserved(await factsFor(services, [range('api-alt', { for: ['api'] })]));
+    expect(stranger[0]).toMatchObject({ severity: 'warning' });
+    expect(stranger[0]!.reason).toContain('the range is kept for api (expected python3)');
+
+    const owned = checkReserved(await factsFor([{ id: 'api', port: 8000, processes: ['node'] }], [range('api-alt', { for: ['api'] })]));
+    expect(owned[0]).toMatchObject({ severity: 'info' });
+
+    const real = await factsFor(services, [range('api-alt', { for: ['api'] })]);
+    const unseen: Facts = { ...real, sockets: { ...real.sockets, listeners: real.sockets.listeners.map((l) => (l.port === port ? { ...l, holders: undefined } : l)) } };
+    expect(checkReserved(unseen)[0]).toMatchObject({ severity: 'unknown' });
+  });
+
+  it('is ok for a range nobody listens in', async () => {
+    const facts = await factsFor([], [{ id: 'quiet', name: 'quiet', port: quietPort(listenedPorts(await factsFor([]))), purpose: 'kept free' }]);
+    expect(checkReserved(facts)).toEqual([expect.objectContaining({ severity: 'ok' })]);
+  });
+});
+
+describe('kernel ephemeral range', () => {
+  it('warns about a registered port inside ip_local_port_range, and passes one below it', async () => {
+    const facts = await factsFor([]);
+    const range = facts.kernel.ephemeral!;
+    expect(range.start).toBeLessThanOrEqual(range.end);
+    const inside = range.start + 7;
+    const below = Math.min(range.start - 1, 20000);
+    const withPorts = await factsFor([
+      { id: 'inside', port: inside },
+      { id: 'below', port: below },
+    ]);
+    const reserved = withPorts.kernel.reservedPorts.some((r) => inside >= r.start && inside <= r.end);
+    expect(run(withPorts, 'inside').kernel[0]!.severity).toBe(reserved ? 'ok' : 'warning');
+    if (!reserved) expect(run(withPorts, 'inside').kernel[0]!.reason).toContain(`port ${inside} is inside the ephemeral port range ${range.start}-${range.end}`);
+    expect(run(withPorts, 'below').kernel[0]!.severity).toBe('ok');
+  });
+});
+
+describe('unknown listeners', () => {
+  it('lists a listener below the ephemeral range that the registry does not know: info, warning with --strict', async () => {
+    const seen = listenedPorts(await factsFor([]));
+    const stranger = await spawnListener({ host: '127.0.0.1', port: quietPort(seen), name: 'stray-daemon' });
+    const facts = await factsFor([{ id: 'api', port: 8000 }]);
+    const lax = checkUnknownListeners(facts, { strict: false }).find((r) => r.port === stranger.port);
+    expect(lax).toMatchObject({ check: 'unknown-listeners', severity: 'info' });
+    expect(lax!.reason).toBe(
+      `port ${stranger.port} is not in test-ports.yaml: listening on 127.0.0.1:${stranger.port}, held by stray-daemon (pid ${stranger.pid}, user root): stray-daemon`,
+    );
+    expect(checkUnknownListeners(facts, { strict: true }).find((r) => r.port === stranger.port)!.severity).toBe('warning');
+    const known = await factsFor([{ id: 'stray', port: stranger.port }]);
+    expect(checkUnknownListeners(known, { strict: true }).find((r) => r.port === stranger.port)).toBeUndefined();
+  });
+});

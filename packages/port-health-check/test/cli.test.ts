@@ -1,0 +1,139 @@
+// The built bin, run as operators run it: plain node, real files, real
+// listeners, exit codes and output checked. Build first (`pnpm build`).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnListener } from '../../../test-support/index.js';
+import { quietPort, tempDir } from './helpers.js';
+import { scenario } from './scenario.js';
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(packageDir, 'bin/port-health-check.js');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Asynchronous, so that this worker's listeners keep answering while the bin runs.
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(join(packageDir, 'dist/cli.js'))) throw new Error('port-health-check is not built: run `npx -y pnpm@10.34.9 build` first');
+});
+
+describe('port-health-check (built bin)', () => {
+  it('exits 0 on a healthy machine, 2 on warnings only, 1 on errors', async () => {
+    const healthy = await scenario();
+    const ok = await run(['--registry', healthy.registryPath, '--root', healthy.root]);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/: exit 0\n$/);
+    expect(ok.status).toBe(0);
+
+    const warned = await scenario({ plus: false });
+    const warning = await run(['--registry', warned.registryPath, '--root', warned.root]);
+    expect(warning.stdout).toContain('Warnings (1)\n  [systemd] api (');
+    expect(warning.status).toBe(2);
+
+    const broken = await scenario({ broken: true });
+    const error = await run(['--registry', broken.registryPath, '--root', broken.root]);
+    expect(error.stdout).toContain('Errors (1)\n  [access] redis (');
+    expect(error.status).toBe(1);
+  });
+
+  it('turns unknown listeners into warnings with --strict', async () => {
+    const healthy = await scenario();
+    const stray = await spawnListener({ host: '127.0.0.1', port: quietPort(new Set([healthy.api.port])) });
+    const lax = await run(['--registry', healthy.registryPath, '--root', healthy.root]);
+    expect(lax.stdout).toContain(`[unknown-listeners] port ${stray.port} is not in ${healthy.registryPath}`);
+    expect(lax.status).toBe(0);
+    const strict = await run(['--registry', healthy.registryPath, '--root', healthy.root, '--strict', '--quiet']);
+    expect(strict.stdout).toContain(`warning: [unknown-listeners] port ${stray.port} is not in`);
+    expect(strict.status).toBe(2);
+  });
+
+  it('exits 3 with one line (no stack trace) on bad arguments and unknown services', async () => {
+    const bad = await run(['--format', 'xml']);
+    expect(bad).toEqual({
+      status: 3,
+      stdout: '',
+      stderr: 'port-health-check: --format must be one of text, json, prometheus, not "xml"\nRun port-health-check --help for usage.\n',
+    });
+    const unknown = await run(['--service', 'aip']);
+    expect(unknown.status).toBe(3);
+    expect(unknown.stderr).toMatch(/^port-health-check: --service: unknown service "aip" \(did you mean "api"\?\); known services: api, .*\n$/);
+  });
+
+  it('exits 1 with file:line:col problems for an invalid registry', async () => {
+    const path = join(tempDir(), 'ports.yaml');
+    writeFileSync(path, 'version: 1\nservices:\n  - id: api\n    port: 99999\n');
+    const result = await run(['--registry', path]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(`[registry] ${path}:4:11: services.api.port: must be between 1 and 65535`);
+    const missing = await run(['--registry', join(tempDir(), 'absent.yaml'), '--quiet']);
+    expect(missing.stdout).toMatch(/^error: \[registry\] .*absent\.yaml: cannot read the registry: no such file; check the path\n$/);
+    expect(missing.status).toBe(1);
+  });
+
+  it('writes --output atomically, prints only problems, and the file passes promtool', async () => {
+    const broken = await scenario({ broken: true });
+    const dir = tempDir();
+    const file = join(dir, 'dsa110_ports.prom');
+    const result = await run(['--registry', broken.registryPath, '--root', broken.root, '--format', 'prometheus', '--output', file]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^error: \[access\] redis/);
+    expect(readdirSync(dir)).toEqual(['dsa110_ports.prom']);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('dsa110_port_check{service="redis",check="access",severity="error"} 1');
+    if (spawnSync('promtool', ['--version']).status === 0) {
+      expect(spawnSync('promtool', ['check', 'metrics'], { input: text }).status).toBe(0);
+    }
+    const unwritable = await run(['--registry', broken.registryPath, '--output', join(dir, 'missing', 'x.prom')]);
+    expect(unwritable.status).toBe(3);
+    expect(unwritable.stderr).toBe(`port-health-check: cannot write ${join(dir, 'missing', 'x.prom')}: ENOENT; check that its directory exists and is writable\n`);
+  });
+
+  it('prints JSON that parses, with the same exit code', async () => {
+    const broken = await scenario({ broken: true });
+    const result = await run(['--registry', broken.registryPath, '--root', broken.root, '--format', 'json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: 1, exitCode: 1, status: 'error' });
+    expect(result.status).toBe(1);
+  });
+
+  it('colours a terminal, and not with NO_COLOR', async () => {
+    const broken = await scenario({ broken: true });
+    const command = `${process.execPath} ${bin} --registry ${broken.registryPath} --root ${broken.root}`;
+    const tty = (env: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+        child.on('close', () => resolve(out));
+      });
+    const { NO_COLOR: _drop, ...withoutNoColor } = process.env;
+    expect(await tty({ ...(withoutNoColor as Record<string, string>), NO_COLOR: '' })).toContain('\x1b[31merror\x1b[0m');
+    expect(await tty({ NO_COLOR: '1' })).not.toContain('\x1b[');
+  });
+
+  it('runs against the bundled registry and this machine by default, and prints help', async () => {
+    const result = await run([]);
+    expect([0, 1, 2]).toContain(result.status);
+    expect(result.stdout).toMatch(/^PORT +SERVICE/);
+    expect(result.stdout).toMatch(/port-health-check: .* \(8 services, ports\.yaml \(bundled\), \d+ ms\): exit [012]\n$/);
+    const help = await run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('NOT the Nagios order');
+  });
+});
