@@ -2,6 +2,7 @@
 // commands/<name>.ts over library functions; this file knows only the command
 // line. Exit codes: see exit-code.ts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from '../suggest.js';
 import { type Context, type Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError, type Outcome } from './exit-code.js';
 
@@ -138,9 +139,7 @@ export async function main(argv: readonly string[], io: Io, env: Readonly<Record
     }
     const command = COMMANDS[commandName];
     if (!command) {
-      const known = Object.keys(COMMANDS);
-      const near = known.find((candidate) => candidate.startsWith(commandName.slice(0, 2)));
-      throw new UsageError(`unknown command "${commandName}"${near ? `; did you mean "${near}"?` : ''}`);
+      throw new UsageError(`unknown command "${commandName}"${didYouMean(commandName, Object.keys(COMMANDS))}; commands: ${Object.keys(COMMANDS).join(', ')}`);
     }
     const args = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
     const { values, positionals } = parse(commandName, command, args);
@@ -175,9 +174,10 @@ function parse(name: string, command: CommandSpec, args: string[]) {
     const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '';
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`ports ${name}: unknown option "${option.split(' ')[0]}"; usage: ${command.usage}`);
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      const flag = /'(-[^' ]*(?: [^' ]*)?)'/.exec((error as Error).message)?.[1]?.split(' ').pop() ?? option;
-      const takesValue = Object.entries({ ...GLOBAL, ...command.options }).find(([key]) => flag.endsWith(`--${key}`))?.[1]?.type === 'string';
-      throw new UsageError(`ports ${name}: ${takesValue ? `${flag} needs a value` : `${flag} takes no value`}; usage: ${command.usage}`);
+      // "Option '--format <value>' argument missing" or "Option '--json' does not take an argument"
+      const flag = option.split(' ')[0]!.split(',').pop()!.trim();
+      const missing = / argument missing/.test((error as Error).message);
+      throw new UsageError(`ports ${name}: ${missing ? `${flag} needs a value` : `${flag} takes no value`}; usage: ${command.usage}`);
     }
     throw new UsageError(`ports ${name}: ${(error as Error).message}`);
   }

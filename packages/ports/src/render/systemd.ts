@@ -110,7 +110,7 @@ export function serviceSectionLines(text: string): string[] {
     pending = '';
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
     if (/^\[.*\]$/.test(line)) section = line;
-    else if (section === '[Service]') lines.push(line.replace(/\s*=\s*/, '='));
+    else if (section === '[Service]') lines.push(line.replace(/\s*=\s*/, '=').replace(/\s+/g, ' '));
   }
   return lines;
 }

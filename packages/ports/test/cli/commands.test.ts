@@ -1,0 +1,209 @@
+// list, get, env, validate, schema and usage errors through the built bin.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers.js';
+import { checkout, cliBundle, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+
+beforeAll(requireBuilt);
+
+describe('ports get', () => {
+  it('prints the registry port alone on stdout', async () => {
+    expect(await ports(['get', 'api'])).toEqual({ code: 0, stdout: '8000\n', stderr: '' });
+    expect((await ports(['get', 'grafana'])).stdout).toBe('3030\n');
+  });
+
+  it('applies a valid env override, including a reserved port meant for the service', async () => {
+    expect((await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '8123' } })).stdout).toBe('8123\n');
+    expect((await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '8010' } })).stdout).toBe('8010\n');
+  });
+
+  it('exits 1 with one line for a bad override', async () => {
+    const taken = await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '6379' } });
+    expect(taken).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ports get: CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis" (Redis) in ports.yaml (bundled)\n',
+    });
+    const junk = await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '80a' } });
+    expect(junk.code).toBe(1);
+    expect(junk.stderr).toBe(
+      'ports get: CONTIMG_API_PORT="80a" cannot be used for service "api": it is not a plain decimal integer; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT\n',
+    );
+    const reserved = await ports(['get', 'redis'], { env: { REDIS_PORT: '3215' } });
+    expect(reserved.code).toBe(1);
+    expect(reserved.stderr).toContain('inside reserved "dashboard-fallback"');
+  });
+
+  it('exits 1 for an unknown id with a suggestion, and for a reserved id with a pointer to ports free', async () => {
+    const unknown = await ports(['get', 'grafna']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('ports get: unknown service "grafna" (did you mean "grafana"?); known services: api, grafana, mkdocs, nginx, prometheus, redis, vite, vite-default\n');
+    const reserved = await ports(['get', 'api-alt']);
+    expect(reserved.code).toBe(1);
+    expect(reserved.stderr).toBe('ports get: "api-alt" is a reserved range (8010), not a service; use "ports free api-alt" for a free port in it\n');
+  });
+
+  it('reads --registry and $DSA110_PORTS_FILE; --registry wins', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 8000', 'port: 8002'));
+    const other = join(dir, 'other.yaml');
+    writeFileSync(other, replaceOnce(rootRegistry, 'port: 8000', 'port: 8003'));
+    expect((await ports(['get', 'api', '--registry', 'ports.yaml'], { cwd: dir })).stdout).toBe('8002\n');
+    expect((await ports(['--registry', 'ports.yaml', 'get', 'api'], { cwd: dir })).stdout).toBe('8002\n');
+    expect((await ports(['get', 'api'], { cwd: dir, env: { DSA110_PORTS_FILE: other } })).stdout).toBe('8003\n');
+    expect((await ports(['get', 'api', '--registry', 'ports.yaml'], { cwd: dir, env: { DSA110_PORTS_FILE: other } })).stdout).toBe('8002\n');
+    const missing = await ports(['get', 'api', '--registry', 'nope.yaml'], { cwd: dir });
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'nope.yaml: cannot read the registry: no such file; check the path\n' });
+  });
+
+  it('never loads yaml or zod for the bundled registry', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      process.argv = [process.argv[0], 'ports', 'get', 'api'];
+      await import(${JSON.stringify(cliBundle)});
+      process.on('exit', () => console.error(JSON.stringify(Object.keys(createRequire(import.meta.url).cache))));
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(result.stdout).toBe('8000\n');
+    const loaded = JSON.parse(result.stderr) as string[];
+    expect(loaded.filter((file) => /parse\.cjs|[/\\](yaml|zod)[/\\]/.test(file))).toEqual([]);
+
+    const withFile = spawnSync(process.execPath, ['--input-type=module', '-e', script.replace("'api']", "'api', '--registry', 'ports.yaml']")], {
+      encoding: 'utf8',
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    // The same probe does see the parser when a file must be parsed (so the check above can fail).
+    expect(JSON.parse(withFile.stderr).some((file: string) => /parse\.cjs/.test(file))).toBe(true);
+  });
+});
+
+describe('ports env', () => {
+  it('prints sh (default), dotenv and systemd formats, sorted by port', async () => {
+    expect((await ports(['env'])).stdout).toBe('export REDIS_PORT=6379\nexport CONTIMG_API_PORT=8000\nexport CONTIMG_DOCS_PORT=8001\n');
+    expect((await ports(['env', '--format', 'sh'])).stdout).toBe('export REDIS_PORT=6379\nexport CONTIMG_API_PORT=8000\nexport CONTIMG_DOCS_PORT=8001\n');
+    expect((await ports(['env', '--format', 'dotenv'])).stdout).toBe('REDIS_PORT=6379\nCONTIMG_API_PORT=8000\nCONTIMG_DOCS_PORT=8001\n');
+    expect((await ports(['env', '--format=systemd'])).stdout).toBe(
+      'Environment=REDIS_PORT=6379\nEnvironment=CONTIMG_API_PORT=8000\nEnvironment=CONTIMG_DOCS_PORT=8001\n',
+    );
+  });
+
+  it('prints registry ports, not overrides, and the sh output evaluates in a real shell', async () => {
+    const run = await ports(['env'], { env: { CONTIMG_API_PORT: '8123' } });
+    expect(run.stdout).toContain('export CONTIMG_API_PORT=8000\n');
+    const shell = spawnSync('sh', ['-c', `${run.stdout}\necho "$CONTIMG_API_PORT $REDIS_PORT"`], { encoding: 'utf8' });
+    expect(shell.stdout).toBe('8000 6379\n');
+  });
+
+  it('rejects an unknown format as a usage error', async () => {
+    const run = await ports(['env', '--format', 'json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('ports env: unknown format "json"; use one of sh, dotenv, systemd\nRun "ports --help" for usage.\n');
+  });
+});
+
+describe('ports list', () => {
+  it('prints services sorted by port, then reserved ranges', async () => {
+    const run = await ports(['list']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^PORT +ID +SERVICE +PROTOCOL +ACCESS +CONFIGURED BY +ROBUST$/);
+    expect(lines.slice(1, 9).map((line) => Number(line.split(/\s+/)[0]))).toEqual([80, 3000, 3030, 5173, 6379, 8000, 8001, 9090]);
+    expect(lines[6]).toMatch(/^8000 +api +FastAPI +HTTP +private +env CONTIMG_API_PORT +yes \(unit\)$/);
+    expect(lines[5]).toMatch(/^6379 +redis +Redis +TCP +localhost +env REDIS_PORT +yes \(drop-in\)$/);
+    expect(run.stdout).toMatch(/\n\nRESERVED +ID +PURPOSE\n3210-3220 +dashboard-fallback +Dashboard fallback ports \(auto-selected if 3210 busy\)\n8010 +api-alt +Alternative API port \(if needed\) \(for api\)\n$/);
+  });
+
+  it('--json gives the services and reserved entries as data', async () => {
+    const data = JSON.parse((await ports(['list', '--json'])).stdout);
+    expect(data.source).toBe('ports.yaml (bundled)');
+    expect(data.services.map((service: { id: string }) => service.id)).toEqual(['nginx', 'vite', 'grafana', 'vite-default', 'redis', 'api', 'mkdocs', 'prometheus']);
+    expect(data.services[5]).toMatchObject({ id: 'api', port: 8000, env: 'CONTIMG_API_PORT', robust: true, systemd: { unit: 'dsa110-api.service', claim: 'unit' } });
+    expect(data.reserved).toEqual([
+      expect.objectContaining({ id: 'dashboard-fallback', start: 3210, end: 3220 }),
+      expect.objectContaining({ id: 'api-alt', start: 8010, end: 8010, for: ['api'] }),
+    ]);
+  });
+});
+
+describe('ports validate', () => {
+  it('says ok for valid files, and exits 0', async () => {
+    const dir = checkout();
+    const run = await ports(['validate', 'ports.yaml'], { cwd: dir });
+    expect(run).toEqual({ code: 0, stdout: 'ports.yaml: ok (8 services, 2 reserved entries)\n', stderr: '' });
+    expect((await ports(['validate'], { cwd: dir })).stdout).toBe('ports.yaml: ok (8 services, 2 reserved entries)\n');
+  });
+
+  it('prints FILE:LINE:COL: path: message per problem across files, and exits 1', async () => {
+    const dir = checkout();
+    let bad = replaceOnce(rootRegistry, 'port: 9090', 'port: 6379');
+    bad = replaceOnce(bad, 'access: dev\n', 'access: developers\n');
+    writeFileSync(join(dir, 'bad.yaml'), bad);
+    const lineOf = (needle: string) => bad.split('\n').findIndex((line) => line.includes(needle)) + 1;
+    const run = await ports(['validate', 'ports.yaml', 'bad.yaml'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      [
+        'ports.yaml: ok (8 services, 2 reserved entries)',
+        `bad.yaml:${lineOf('access: developers')}:13: services.vite.access: must be one of public, private, localhost, dev (got "developers")`,
+        `bad.yaml:${bad.split('\n').lastIndexOf('    port: 6379') + 1}:11: services.prometheus.port: port 6379/tcp is already used by service "redis"`,
+        '',
+      ].join('\n'),
+    );
+    expect(run.stderr).toBe('');
+  });
+
+  it('reports an unreadable file and a missing default as one line each', async () => {
+    const dir = tempDir();
+    const missing = await ports(['validate', 'nope.yaml'], { cwd: dir });
+    expect(missing).toEqual({ code: 1, stdout: 'nope.yaml: cannot read the registry: no such file; check the path\n', stderr: '' });
+    const none = await ports(['validate'], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^ports validate: no file given and no \.\/ports\.yaml here; name the registries to validate\n/);
+  });
+});
+
+describe('ports schema', () => {
+  it('prints the JSON Schema of ports.yaml, the same as the committed schema.json', async () => {
+    const run = await ports(['schema']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(readFileSync(join(repoRoot, 'packages/ports/schema.json'), 'utf8'));
+    expect(JSON.parse(run.stdout).properties.services.type).toBe('array');
+  });
+});
+
+describe('usage', () => {
+  it('--help and help COMMAND exit 0; every command is listed', async () => {
+    const help = await ports(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['list', 'get', 'env', 'validate', 'free', 'docs', 'systemd', 'schema']) expect(help.stdout).toContain(`\n  ${command} `);
+    expect((await ports(['help', 'systemd'])).stdout).toMatch(/^Usage: ports systemd /);
+    expect((await ports(['docs', '--help'])).stdout).toContain('default: docs/ports.md in the current directory');
+  });
+
+  it('exits 2 for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /^ports: no command given\n/],
+      [['lst'], /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, schema\n/],
+      [['list', '--jsn'], /^ports list: unknown option "--jsn"; usage: ports list \[--json\]\n/],
+      [['get'], /^ports get: missing argument; usage: ports get <id>\n/],
+      [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id>\n/],
+      [['env', '--format'], /^ports env: --format needs a value; usage: /],
+      [['list', '--json=yes'], /^ports list: --json takes no value; usage: /],
+    ];
+    for (const [args, message] of cases) {
+      const run = await ports(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).toMatch(/Run "ports --help" for usage\.\n$/);
+      expectNoStack(run.stderr);
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const version = JSON.parse(readFileSync(join(repoRoot, 'packages/ports/package.json'), 'utf8')).version;
+    expect(await ports(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});

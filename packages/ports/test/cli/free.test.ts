@@ -1,0 +1,107 @@
+// `ports free` through the built bin, with the first ports of a temp range
+// occupied by listeners this test opens (on the wildcard addresses and loopback).
+import { createServer, type Server } from 'node:net';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tryBind } from '@dsa110/ports/system';
+import { checkout, ports, requireBuilt } from './helpers.js';
+
+beforeAll(requireBuilt);
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+function listen(port: number, host: string, ipv6Only = false): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port, host, ipv6Only }, () => {
+      servers.push(server);
+      resolve(server);
+    });
+  });
+}
+
+/** `count` consecutive ports in 20000-29999 (below the ephemeral range) that nothing holds on 0.0.0.0 or [::]. */
+async function freeBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const start = 20000 + Math.floor(Math.random() * (10000 - count));
+    let ok = true;
+    for (let port = start; port < start + count && ok; port++) {
+      ok = (await tryBind(port, '0.0.0.0')).ok && (!ipv6 || (await tryBind(port, '::', true)).ok);
+    }
+    if (ok) return start;
+  }
+  throw new Error('test setup: no block of free ports found');
+}
+
+let ipv6 = false;
+beforeAll(async () => {
+  const probe = await tryBind(0, '::1', true);
+  ipv6 = probe.ok;
+});
+
+function registryWith(start: number, end: number): string {
+  return `version: 1
+services:
+  - id: api
+    name: FastAPI
+    group: production
+    port: 8000
+    protocol: HTTP
+    access: private
+    configuredBy: { env: CONTIMG_API_PORT }
+    robust: false
+    processes: [uvicorn]
+reserved:
+  - id: scratch
+    name: Scratch range
+    start: ${start}
+    end: ${end}
+    purpose: test range
+`;
+}
+
+describe('ports free', () => {
+  it('skips ports taken on 0.0.0.0, on [::] only, and on loopback only; prints the first free one', async () => {
+    const start = await freeBlock(5);
+    await listen(start, '0.0.0.0');
+    await listen(start + 2, '127.0.0.1');
+    if (ipv6) await listen(start + 1, '::', true);
+    else await listen(start + 1, '0.0.0.0');
+    if (ipv6) await listen(start + 3, '::1', true);
+    else await listen(start + 3, '127.0.0.1');
+    const dir = checkout(registryWith(start, start + 4));
+    const run = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: dir });
+    expect(run).toEqual({ code: 0, stdout: `${start + 4}\n`, stderr: '' });
+  });
+
+  it('prints the range start when it is free, and the port really is bindable', async () => {
+    const start = await freeBlock(3);
+    const dir = checkout(registryWith(start, start + 2));
+    const run = await ports(['free', 'scratch'], { cwd: dir, env: { DSA110_PORTS_FILE: 'ports.yaml' } });
+    expect(run.stdout).toBe(`${start}\n`);
+    await listen(start, '0.0.0.0');
+  });
+
+  it('exits 1 with a clear message when every port of the range is taken', async () => {
+    const start = await freeBlock(3);
+    for (let port = start; port < start + 3; port++) await listen(port, '0.0.0.0');
+    const dir = checkout(registryWith(start, start + 2));
+    const run = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports free: no free port in "scratch" (${start}-${start + 2}): all 3 ports are in use on 0.0.0.0 or [::]\n`,
+    });
+  });
+
+  it('exits 1 for an unknown reserved id, pointing a service id at ports get', async () => {
+    const unknown = await ports(['free', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('ports free: no reserved range "nope"; reserved ids: api-alt, dashboard-fallback\n');
+    const service = await ports(['free', 'api']);
+    expect(service.stderr).toContain('("api" is a service: "ports get api" prints its port)');
+  });
+});

@@ -1,0 +1,154 @@
+// `ports systemd` through the built bin: drop-ins written under a temp dir,
+// verified by the real systemd-analyze, and --check on trees that match and drift.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+
+beforeAll(requireBuilt);
+
+const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
+const HEADER = '# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.';
+const dropIn = (claimPort: string, port: number) => `${HEADER}\n[Service]\nExecStartPre=+${claimPort} ${port}\n`;
+
+/** A staged root: DIR/etc/systemd/system with the robust services' unit files, and a real claim-port executable. */
+function stagedRoot(unitLines: Record<string, string> = {}) {
+  const root = tempDir('dsa110-ports-systemd-');
+  const unitDir = join(root, 'etc/systemd/system');
+  mkdirSync(unitDir, { recursive: true });
+  const claimPort = join(root, 'usr/local/bin/claim-port');
+  mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
+  writeFileSync(claimPort, '#!/bin/sh\nexit 0\n');
+  chmodSync(claimPort, 0o755);
+  for (const unit of ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service']) {
+    const extra = unitLines[unit] ? `${unitLines[unit]}\n` : '';
+    writeFileSync(join(unitDir, unit), `[Unit]\nDescription=${unit} (test)\n\n[Service]\n${extra}ExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n`);
+  }
+  return { root, unitDir, claimPort };
+}
+
+function verify(unitDir: string, unit: string) {
+  const result = spawnSync(analyze!, ['verify', '--man=no', join(unitDir, unit)], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_LEVEL: 'notice' },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stderr: result.stderr };
+}
+
+describe('ports systemd', () => {
+  it('writes a claim-port.conf drop-in per drop-in service and prints the line for unit-file claims', async () => {
+    const out = tempDir();
+    const run = await ports(['systemd', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        `wrote ${out}/redis-server.service.d/claim-port.conf`,
+        `wrote ${out}/prometheus.service.d/claim-port.conf`,
+        `grafana-simple.service: its unit file claims the port; put this line in the [Service] section of ${out}/grafana-simple.service:`,
+        'ExecStartPre=+/usr/local/bin/claim-port 3030',
+        `dsa110-api.service: its unit file claims the port; put this line in the [Service] section of ${out}/dsa110-api.service:`,
+        'ExecStartPre=+/usr/local/bin/claim-port 8000',
+        '',
+      ].join('\n'),
+    );
+    expect(run.stderr).toBe('Run "systemctl daemon-reload" for systemd to read the changes.\n');
+    expect(readFileSync(join(out, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 6379));
+    expect(readFileSync(join(out, 'prometheus.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 9090));
+    expect(existsSync(join(out, 'grafana-simple.service.d'))).toBe(false);
+
+    const again = await ports(['systemd', '--out', out]);
+    expect(again.stdout).toMatch(/^unchanged .*redis-server\.service\.d\/claim-port\.conf\nunchanged /);
+    expect(again.stderr).toBe('');
+  });
+
+  it.skipIf(!analyze)('writes drop-ins and unit lines that systemd-analyze verify accepts', async () => {
+    const { root, unitDir, claimPort } = stagedRoot();
+    const run = await ports(['systemd', '--root', root, '--claim-port', claimPort]);
+    expect(run.code).toBe(0);
+    // Put the printed lines into the unit files that claim in the unit itself.
+    const lines = run.stdout.split('\n');
+    for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
+      const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
+      expect(line).toMatch(/^ExecStartPre=\+\/.*\/claim-port \d+$/);
+      const path = join(unitDir, unit);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
+    }
+    for (const unit of ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service']) {
+      expect(verify(unitDir, unit), unit).toEqual({ code: 0, stderr: '' });
+    }
+    expect((await ports(['systemd', '--check', '--root', root, '--claim-port', claimPort])).code).toBe(0);
+
+    // The verification reads the drop-in: a claim-port path that does not exist fails it.
+    const missing = join(root, 'nowhere/claim-port');
+    expect((await ports(['systemd', '--root', root, '--claim-port', missing])).code).toBe(0);
+    const broken = verify(unitDir, 'redis-server.service');
+    expect(broken.code).not.toBe(0);
+    expect(broken.stderr).toContain(`Command ${missing} is not executable`);
+  });
+
+  it('--check passes on a tree that matches, naming what it checked', async () => {
+    const { root } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    const run = await ports(['systemd', '--check', '--root', root]);
+    expect(run).toEqual({ code: 0, stdout: `ok: 2 drop-ins and 2 unit files under ${root}/etc/systemd/system match the registry\n`, stderr: '' });
+  });
+
+  it('--check exits 1 with a diff when a drop-in drifted, and names missing, unexpected and unwired files', async () => {
+    const { root, unitDir } = stagedRoot({ 'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8001' });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    writeFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), dropIn('/usr/local/bin/claim-port', 6380));
+    rmSync(join(unitDir, 'prometheus.service.d'), { recursive: true });
+    mkdirSync(join(unitDir, 'nginx.service.d'));
+    writeFileSync(join(unitDir, 'nginx.service.d/claim-port.conf'), dropIn('/usr/local/bin/claim-port', 80));
+    const before = readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8');
+
+    const run = await ports(['systemd', '--check', '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `${unitDir}/dsa110-api.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section (it has ExecStartPre=+/usr/local/bin/claim-port 8001); add it there\n`,
+    );
+    expect(run.stdout).toContain(`${unitDir}/grafana-simple.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 3030 in its [Service] section; add it there\n`);
+    expect(run.stdout).toContain(`${unitDir}/nginx.service.d/claim-port.conf: unexpected: no robust service in the registry uses nginx.service; remove it\n`);
+    expect(run.stdout).toContain(`${unitDir}/prometheus.service.d/claim-port.conf: missing: the registry wants ExecStartPre=+/usr/local/bin/claim-port 9090 for prometheus.service; run \`ports systemd\`\n`);
+    expect(run.stdout).toContain(`${unitDir}/redis-server.service.d/claim-port.conf: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 6379); run \`ports systemd\`\n`);
+    expect(run.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6380\n+ExecStartPre=+/usr/local/bin/claim-port 6379\n');
+    expect(run.stderr).toBe(`5 problems: the claim wiring under ${unitDir} differs from the registry\n`);
+    expect(readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(before);
+  });
+
+  it('--check follows the registry: a moved port makes the old tree drift', async () => {
+    const { root } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 6379', 'port: 6390'));
+    const run = await ports(['systemd', '--check', '--root', root, '--registry', join(dir, 'ports.yaml')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('+ExecStartPre=+/usr/local/bin/claim-port 6390');
+  });
+
+  it('refuses a relative or unsafe --claim-port, and --out with --root, as usage errors', async () => {
+    const relative = await ports(['systemd', '--out', tempDir(), '--claim-port', 'bin/claim-port']);
+    expect(relative.code).toBe(2);
+    expect(relative.stderr).toMatch(/^ports systemd: --claim-port "bin\/claim-port": it must be an absolute path/);
+    const spaced = await ports(['systemd', '--out', tempDir(), '--claim-port', '/opt/my tools/claim-port']);
+    expect(spaced.code).toBe(2);
+    const both = await ports(['systemd', '--out', tempDir(), '--root', tempDir()]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^ports systemd: give --out DIR or --root DIR, not both\n/);
+  });
+
+  it('says so in one line when it cannot write', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const run = await ports(['systemd', '--out', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: .*; run as root, or pass --out DIR or --root DIR\\n$`));
+    expectNoStack(run.stderr);
+  });
+});

@@ -1,0 +1,62 @@
+// The reference page's generated parts, as pure functions of a registry.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRegistry } from '@dsa110/ports';
+import { DOC_SECTIONS, expandReferences, regenerateDocs, renderEnv, renderQuickReference } from '@dsa110/ports/render';
+import { repoRoot } from '../helpers.js';
+
+const text = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+const registry = parseRegistry(text);
+const page = readFileSync(join(repoRoot, 'docs/ports.md'), 'utf8');
+
+/** The page with generated sections and inline values cut out: what people wrote by hand. */
+function handWritten(markdown: string): string {
+  const names = Object.keys(DOC_SECTIONS).join('|');
+  return markdown
+    .replace(new RegExp(`<!-- ports:(${names}):start -->[\\s\\S]*?<!-- ports:\\1:end -->`, 'g'), '')
+    .replace(/<!-- ports:ref [^ ]+ -->.*?<!-- \/ports:ref -->/g, '');
+}
+
+describe('docs/ports.md', () => {
+  it('is what regenerateDocs makes from ports.yaml (run `ports docs` when this fails)', () => {
+    expect(regenerateDocs(page, registry)).toBe(page);
+  });
+
+  it('has no port number typed by hand: every one comes from the registry', () => {
+    const ports = new Set<number>([...registry.services.map((service) => service.port), ...registry.reserved.flatMap((entry) => [entry.start, entry.end])]);
+    const prose = handWritten(page);
+    const typed = [...prose.matchAll(/\b\d{2,5}\b/g)].map((match) => Number(match[0])).filter((number) => ports.has(number));
+    expect(typed).toEqual([]);
+    // The check would see one: the original page's sentence about the firewall.
+    expect(handWritten(`${page}\nInternal services (8000, 9090) should NOT be exposed\n`).match(/\b8000\b/)).not.toBeNull();
+  });
+
+  it('has no date or timestamp (deterministic)', () => {
+    expect(page).not.toMatch(/Last Updated|\b20\d\d-\d\d-\d\d\b/);
+  });
+
+  it('is sorted by port in the Quick Reference, with footnote marks', () => {
+    const table = renderQuickReference(registry);
+    const ports = [...table.matchAll(/^\| (\d+) /gm)].map((match) => Number(match[1]));
+    expect(ports).toEqual([...ports].sort((a, b) => a - b));
+    expect(table).toContain('| 80   | Nginx              | HTTP     | Public           | No                | No†     |');
+    expect(table).toMatch(/\n\n†Nginx doesn't need robust reservation as port 80 typically has no conflicts\.$/);
+  });
+});
+
+describe('{port:ID} references', () => {
+  it('expand to service ports and reserved starts, and name an unknown id', () => {
+    expect(expandReferences(registry, 'on {port:api} or {port:dashboard-fallback}')).toBe('on 8000 or 3210');
+    expect(() => expandReferences(registry, 'on {port:apx}', 'services.nginx.purpose[1]')).toThrow(
+      /^services\.nginx\.purpose\[1\]: \{port:apx\} names no service or reserved entry; known ids: api, api-alt, /,
+    );
+  });
+});
+
+describe('renderEnv', () => {
+  it('is empty without configurable services', () => {
+    const bare = parseRegistry('version: 1\nservices: []\n');
+    expect(renderEnv(bare, 'systemd')).toBe('');
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { GENERATED_NOTE, MarkerError, spliceMarkers } from '@dsa110/ports/render';
+
+const page = ['# Title', '', '<!-- ports:one:start -->', 'old', '<!-- ports:one:end -->', '', 'Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.', ''].join('\n');
+const options = { file: 'page.md', blocks: { one: 'NEW\n' }, reference: (key: string) => (key === 'port:x' ? '42' : undefined) };
+
+describe('spliceMarkers', () => {
+  it('replaces the block with the note and fixed blank lines, and inline values', () => {
+    expect(spliceMarkers(page, options)).toBe(
+      ['# Title', '', '<!-- ports:one:start -->', GENERATED_NOTE, '', 'NEW', '', '<!-- ports:one:end -->', '', 'Port <!-- ports:ref port:x -->42<!-- /ports:ref --> here.', ''].join('\n'),
+    );
+  });
+
+  it('is idempotent', () => {
+    const once = spliceMarkers(page, options);
+    expect(spliceMarkers(once, options)).toBe(once);
+  });
+
+  it('keeps CRLF line endings', () => {
+    const crlf = page.replace(/\n/g, '\r\n');
+    const out = spliceMarkers(crlf, options);
+    expect(out).toContain('<!-- ports:one:start -->\r\n' + GENERATED_NOTE + '\r\n\r\nNEW\r\n\r\n<!-- ports:one:end -->');
+    expect(out.replace(/\r\n/g, '')).not.toContain('\n');
+  });
+
+  it('leaves markers inside fenced code and code spans alone', () => {
+    const text = `${page}\n\`\`\`md\n<!-- ports:nope:start -->\n<!-- ports:ref bogus -->\n\`\`\`\n\nWrite \`<!-- ports:NAME:start -->\` on its own line.\n`;
+    expect(spliceMarkers(text, options)).toContain('```md\n<!-- ports:nope:start -->\n<!-- ports:ref bogus -->\n```');
+  });
+
+  it('throws MarkerError with file:line:col for each kind of broken marker', () => {
+    const error = (text: string) => {
+      try {
+        spliceMarkers(text, options);
+      } catch (caught) {
+        expect(caught).toBeInstanceOf(MarkerError);
+        return (caught as Error).message;
+      }
+      throw new Error('expected an error');
+    };
+    expect(error(page.replace('<!-- ports:one:end -->', ''))).toBe(
+      'page.md:3:1: <!-- ports:one:start --> has no <!-- ports:one:end -->; add the end marker on its own line after the section',
+    );
+    expect(error(page.replace('<!-- ports:one:start -->', ''))).toBe(
+      'page.md:5:1: <!-- ports:one:end --> has no <!-- ports:one:start --> before it; add the start marker or remove this line',
+    );
+    expect(error(page.replace(/<!-- ports:one:(start|end) -->/g, ''))).toBe(
+      'page.md: missing generated section "one"; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go',
+    );
+    expect(error(`${page}<!-- ports:one:start -->\n<!-- ports:one:end -->\n`)).toBe('page.md:8:1: section "one" appears twice (first on line 3); keep one');
+    expect(error(`${page}<!-- ports:two:start -->\n`)).toMatch(/^page\.md:8:1: unknown generated section "two"; known sections: one$/);
+    expect(error(page.replace('port:x', 'port:y'))).toMatch(/^page\.md:7:6: unknown reference "port:y"; use port:ID/);
+    expect(error(`${page}Text <!-- ports:ref port:x -->1 and no close\n`)).toMatch(/^page\.md:8:6: unrecognized ports marker; /);
+    expect(error(`${page}  <!-- ports:one:begin -->\n`)).toMatch(/^page\.md:8:3: unrecognized ports marker/);
+  });
+});
