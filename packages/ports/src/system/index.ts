@@ -1,3 +1,28 @@
-// Reading sockets and processes: filled in by the claim-port work.
-export {};
+// @dsa110/ports/system: reading the live machine. LISTEN sockets from
+// /proc/net/tcp{,6}, which processes hold them (one /proc/*/fd scan), and
+// process details; lsof as the fallback where there is no /proc.
+export { decodeIPv4, decodeIPv6, compressIPv6, isWildcard, formatEndpoint } from './address.js';
+export {
+  parseProcNetTcp,
+  readListenSockets,
+  readListenSocketsSync,
+  hasProcNet,
+  type ListenSocket,
+  type SocketFamily,
+  type ReadSocketsOptions,
+} from './sockets.js';
+export { isDualStack, readBindV6Only } from './dual-stack.js';
+export { scanSocketHolders, type HolderScan, type ScanOptions } from './holders.js';
+export {
+  readProcessInfo,
+  readStartTime,
+  parseStat,
+  parseStatusUids,
+  ancestors,
+  type ProcessInfo,
+  type StatFields,
+} from './process.js';
+export { userName, parsePasswd } from './users.js';
+export { snapshot, snapshotSync, assemble, type Listener, type Snapshot, type SnapshotOptions } from './snapshot.js';
+export { parseLsof, readLsofListeners, type LsofListener } from './lsof.js';
 export { tryBind, portAvailability, findFreePort, type BindResult, type PortAvailability } from './free-port.js';

@@ -1,0 +1,64 @@
+// Socket addresses as /proc/net/tcp{,6} prints them, made readable. The kernel
+// prints each 32-bit word of the address in host byte order, so on a
+// little-endian machine every 4-byte group is reversed.
+import { endianness } from 'node:os';
+
+const LITTLE = endianness() === 'LE';
+
+function wordBytes(hex8: string, little = LITTLE): number[] {
+  const bytes = [0, 2, 4, 6].map((i) => parseInt(hex8.slice(i, i + 2), 16));
+  return little ? bytes.reverse() : bytes;
+}
+
+/** `0100007F` -> `127.0.0.1` (IPv4 from /proc/net/tcp). */
+export function decodeIPv4(hex: string, little = LITTLE): string {
+  return wordBytes(hex, little).join('.');
+}
+
+/**
+ * `00000000000000000000000001000000` -> `::1` (IPv6 from /proc/net/tcp6).
+ * IPv4-mapped addresses (`::ffff:a.b.c.d`) are returned as the plain IPv4
+ * address, because that is what the socket accepts connections on.
+ */
+export function decodeIPv6(hex: string, little = LITTLE): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < 32; i += 8) bytes.push(...wordBytes(hex.slice(i, i + 8), little));
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return bytes.slice(12).join('.');
+  }
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  return compressIPv6(groups);
+}
+
+/** RFC 5952 text form: lower case, the longest run (>= 2) of zero groups as `::`. */
+export function compressIPv6(groups: readonly number[]): string {
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const text = (list: readonly number[]) => list.map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return text(groups);
+  return `${text(groups.slice(0, bestStart))}::${text(groups.slice(bestStart + bestLength))}`;
+}
+
+/** True for the wildcard addresses `0.0.0.0` and `::`. */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** `host:port` with IPv6 in brackets: `[::1]:8000`, `127.0.0.1:8000`. */
+export function formatEndpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

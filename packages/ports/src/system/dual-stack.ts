@@ -1,0 +1,23 @@
+// Whether a `::` listener also accepts IPv4. /proc does not show a socket's
+// IPV6_V6ONLY flag, so it is inferred: a `::` socket is dual-stack when the
+// system default (/proc/sys/net/ipv6/bindv6only) is 0 and no 0.0.0.0 socket
+// listens on the same port (the kernel would have refused that bind had the
+// `::` socket been dual-stack). A program that sets IPV6_V6ONLY itself and has
+// no IPv4 twin is reported dual-stack wrongly; nothing in /proc can tell.
+import { readFileSync } from 'node:fs';
+import type { ListenSocket } from './sockets.js';
+
+/** Pure: is this socket dual-stack, given every listener and the bindv6only default. */
+export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], bindV6Only: boolean): boolean {
+  if (socket.family !== 'IPv6' || socket.address !== '::' || bindV6Only) return false;
+  return !all.some((other) => other.port === socket.port && other.family === 'IPv4' && other.address === '0.0.0.0');
+}
+
+/** /proc/sys/net/ipv6/bindv6only as a boolean; false when it cannot be read (the Linux default). */
+export function readBindV6Only(procRoot = '/proc'): boolean {
+  try {
+    return readFileSync(`${procRoot}/sys/net/ipv6/bindv6only`, 'latin1').trim() === '1';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,128 @@
+// What /proc says about one process. Everything a claim or a report needs to
+// name a process to a person and to recognise it again (PID + start time).
+import { readFileSync, readlinkSync } from 'node:fs';
+import { userName } from './users.js';
+
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  /** Effective uid (the user `ps` shows). */
+  readonly uid: number;
+  /** Real uid: what kill(2) compares with when an unprivileged user signals. */
+  readonly realUid: number;
+  /** User name from /etc/passwd, or the uid as text when it has no entry. */
+  readonly user: string;
+  /** The kernel's process name (/proc/PID/comm, at most 15 characters). */
+  readonly comm: string;
+  /** Basename of /proc/PID/exe, when readable (not for other users' processes unless root). */
+  readonly exe?: string;
+  readonly argv: readonly string[];
+  /** argv joined with spaces, or `[comm]` when there is none (kernel threads, zombies). */
+  readonly command: string;
+  /** /proc/PID/stat field 22: clock ticks after boot. With the PID it identifies the process. */
+  readonly startTime: number;
+  /** One-letter state from /proc/PID/stat (R, S, D, Z, T, ...). */
+  readonly state: string;
+  readonly kernelThread: boolean;
+}
+
+const PF_KTHREAD = 0x00200000;
+
+export interface StatFields {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  flags: number;
+  startTime: number;
+}
+
+/** Pure: parse /proc/PID/stat. comm may hold spaces and parentheses, so split at the last `)`. */
+export function parseStat(text: string): StatFields | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); field N is rest[N - 3].
+  const startTime = Number(rest[19]);
+  if (rest.length < 20 || !Number.isFinite(startTime)) return undefined;
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: rest[0]!,
+    ppid: Number(rest[1]),
+    flags: Number(rest[6]),
+    startTime,
+  };
+}
+
+/** The start time of `pid`, or undefined when it no longer exists. Cheap: one small read. */
+export function readStartTime(pid: number, procRoot = '/proc'): number | undefined {
+  try {
+    return parseStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'))?.startTime;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pure: the uids on the `Uid:` line of /proc/PID/status (real, effective). */
+export function parseStatusUids(text: string): { real: number; effective: number } | undefined {
+  const match = /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
+  return match ? { real: Number(match[1]), effective: Number(match[2]) } : undefined;
+}
+
+function tryRead(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Everything about `pid`, or undefined when it has exited (or /proc refuses its stat). */
+export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | undefined {
+  const base = `${procRoot}/${pid}`;
+  const statText = tryRead(`${base}/stat`);
+  const stat = statText === undefined ? undefined : parseStat(statText);
+  if (!stat) return undefined;
+  const uids = parseStatusUids(tryRead(`${base}/status`) ?? '') ?? { real: -1, effective: -1 };
+  const cmdline = tryRead(`${base}/cmdline`) ?? '';
+  const argv = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
+  let exe: string | undefined;
+  try {
+    const target = readlinkSync(`${base}/exe`).replace(/ \(deleted\)$/, '');
+    exe = target.slice(target.lastIndexOf('/') + 1);
+  } catch {
+    exe = undefined; // another user's process, or a kernel thread
+  }
+  // cmdline is read as latin1 to keep NULs intact; re-decode as UTF-8 for display.
+  const utf8 = argv.map((arg) => Buffer.from(arg, 'latin1').toString('utf8'));
+  return {
+    pid,
+    ppid: stat.ppid,
+    uid: uids.effective,
+    realUid: uids.real,
+    user: uids.effective < 0 ? '?' : userName(uids.effective),
+    comm: Buffer.from(stat.comm, 'latin1').toString('utf8'),
+    ...(exe !== undefined && { exe }),
+    argv: utf8,
+    command: utf8.length > 0 ? utf8.join(' ') : `[${stat.comm}]`,
+    startTime: stat.startTime,
+    state: stat.state,
+    kernelThread: (stat.flags & PF_KTHREAD) !== 0 || stat.ppid === 2 || pid === 2,
+  };
+}
+
+/** PIDs from `pid` up to PID 1 (excluding `pid` itself): the chain a claim must never signal. */
+export function ancestors(pid: number, procRoot = '/proc'): number[] {
+  const chain: number[] = [];
+  let current = pid;
+  for (let guard = 0; guard < 4096; guard++) {
+    const text = tryRead(`${procRoot}/${current}/stat`);
+    const ppid = text === undefined ? undefined : parseStat(text)?.ppid;
+    if (ppid === undefined || ppid <= 0 || chain.includes(ppid)) break;
+    chain.push(ppid);
+    current = ppid;
+  }
+  return chain;
+}

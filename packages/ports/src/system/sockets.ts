@@ -1,0 +1,98 @@
+// LISTEN sockets from /proc/net/tcp and /proc/net/tcp6: the network namespace
+// of the reading process. Only state 0A (LISTEN) counts: a client connection,
+// an accepted connection, TIME_WAIT, or a socket bound but not listening never
+// shows up here as a listener.
+import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { decodeIPv4, decodeIPv6 } from './address.js';
+
+export type SocketFamily = 'IPv4' | 'IPv6';
+
+export interface ListenSocket {
+  /** Bind address, normalized: `0.0.0.0`, `::`, `127.0.0.1`, `::1`; IPv4-mapped IPv6 as plain IPv4. */
+  readonly address: string;
+  /** The socket's family (which table it came from), even when the address is shown as IPv4. */
+  readonly family: SocketFamily;
+  readonly port: number;
+  /** Socket inode: matches `socket:[INODE]` links in /proc/PID/fd. */
+  readonly inode: number;
+  /** The socket's owner uid as the kernel records it (the creator's effective uid). */
+  readonly uid: number;
+}
+
+const LISTEN = '0A';
+
+/**
+ * Parse the text of /proc/net/tcp (family IPv4) or /proc/net/tcp6 (IPv6) into
+ * its LISTEN sockets, optionally only those whose local port is in `ports`.
+ */
+export function parseProcNetTcp(text: string, family: SocketFamily, ports?: ReadonlySet<number>): ListenSocket[] {
+  const out: ListenSocket[] = [];
+  const decode = family === 'IPv4' ? decodeIPv4 : decodeIPv6;
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const fields = lines[i]!.trim().split(/\s+/);
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+    if (fields.length < 10 || fields[3] !== LISTEN) continue;
+    const local = fields[1]!;
+    const colon = local.indexOf(':');
+    const port = parseInt(local.slice(colon + 1), 16);
+    if (ports && !ports.has(port)) continue;
+    const inode = Number(fields[9]);
+    out.push({ address: decode(local.slice(0, colon)), family, port, inode, uid: Number(fields[7]) });
+  }
+  return out;
+}
+
+export interface ReadSocketsOptions {
+  /** Only sockets listening on these ports. */
+  ports?: Iterable<number>;
+  /** Where /proc is (tests); defaults to `/proc`. */
+  procRoot?: string;
+}
+
+function portSet(ports: Iterable<number> | undefined): Set<number> | undefined {
+  return ports === undefined ? undefined : new Set(ports);
+}
+
+async function readTable(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'latin1');
+  } catch (error) {
+    // No IPv6 in this kernel (or this namespace): no tcp6 table, no IPv6 listeners.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path.endsWith('6')) return '';
+    throw error;
+  }
+}
+
+function readTableSync(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path.endsWith('6')) return '';
+    throw error;
+  }
+}
+
+/** Every LISTEN TCP socket of this network namespace (IPv4 then IPv6). */
+export async function readListenSockets(options: ReadSocketsOptions = {}): Promise<ListenSocket[]> {
+  const proc = options.procRoot ?? '/proc';
+  const ports = portSet(options.ports);
+  const [v4, v6] = await Promise.all([readTable(`${proc}/net/tcp`), readTable(`${proc}/net/tcp6`)]);
+  return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
+}
+
+/** readListenSockets without the event loop: for tight polling loops where a few ms matter. */
+export function readListenSocketsSync(options: ReadSocketsOptions = {}): ListenSocket[] {
+  const proc = options.procRoot ?? '/proc';
+  const ports = portSet(options.ports);
+  return [
+    ...parseProcNetTcp(readTableSync(`${proc}/net/tcp`), 'IPv4', ports),
+    ...parseProcNetTcp(readTableSync(`${proc}/net/tcp6`), 'IPv6', ports),
+  ];
+}
+
+/** Whether `/proc/net/tcp` exists: false on macOS and other systems without procfs. */
+export function hasProcNet(procRoot = '/proc'): boolean {
+  return existsSync(`${procRoot}/net/tcp`);
+}

@@ -1,0 +1,128 @@
+// The readers against real listeners this test spawns on loopback.
+import { describe, expect, it } from 'vitest';
+import { ancestors, readListenSockets, readLsofListeners, readProcessInfo, scanSocketHolders, snapshot, snapshotSync } from '@dsa110/ports/system';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { spawnClient, spawnListener } from '../../../../test-support/index.js';
+
+const hasLsof = (() => {
+  try {
+    execFileSync('lsof', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+})();
+
+describe('readListenSockets', () => {
+  it('finds IPv4, ::1 and :: listeners with normalized addresses', async () => {
+    const v4 = await spawnListener({ host: '127.0.0.1' });
+    const v6 = await spawnListener({ host: '::1' });
+    const any = await spawnListener({ host: '::' });
+    const sockets = await readListenSockets({ ports: [v4.port, v6.port, any.port] });
+    expect(sockets).toContainEqual(expect.objectContaining({ address: '127.0.0.1', family: 'IPv4', port: v4.port }));
+    expect(sockets).toContainEqual(expect.objectContaining({ address: '::1', family: 'IPv6', port: v6.port }));
+    expect(sockets).toContainEqual(expect.objectContaining({ address: '::', family: 'IPv6', port: any.port }));
+    expect(sockets.every((s) => s.inode > 0 && s.uid === process.getuid!())).toBe(true);
+  });
+
+  it('ignores client connections, accepted connections and bound-but-not-listening sockets', async () => {
+    const server = await spawnListener();
+    const client = await spawnClient({ port: server.port });
+    const bound = await spawnListener({ bindOnly: true });
+    const sockets = await readListenSockets({ ports: [server.port, client.output() ? JSON.parse(client.output().split('\n')[0]!).localPort : 0, bound.port] });
+    expect(sockets.map((s) => s.port)).toEqual([server.port]);
+  });
+});
+
+describe('snapshot', () => {
+  it('maps one shared socket to every forked worker', async () => {
+    const server = await spawnListener({ workers: 2 });
+    expect(server.pids).toHaveLength(3);
+    const { listeners } = await snapshot({ ports: [server.port] });
+    expect(listeners).toHaveLength(1);
+    expect(listeners[0]!.ownerKnown).toBe(true);
+    expect(listeners[0]!.holders.map((h) => h.pid)).toEqual([...server.pids].sort((a, b) => a - b));
+  });
+
+  it('sees two SO_REUSEPORT processes as two sockets with one holder each', async () => {
+    const first = await spawnListener({ reusePort: true });
+    const second = await spawnListener({ reusePort: true, port: first.port });
+    const { listeners } = snapshotSync({ ports: [first.port] });
+    expect(listeners).toHaveLength(2);
+    expect(listeners.map((l) => l.holders.map((h) => h.pid)).flat().sort()).toEqual([first.pid, second.pid].sort());
+  });
+
+  it('infers dual-stack for :: unless 0.0.0.0 shares the port', async () => {
+    const any6 = await spawnListener({ host: '::' });
+    const v6only = await spawnListener({ host: '::', ipv6Only: true });
+    const v4 = await spawnListener({ host: '0.0.0.0', port: v6only.port });
+    const { listeners } = await snapshot({ ports: [any6.port, v6only.port] });
+    const bindV6Only = existsSync('/proc/sys/net/ipv6/bindv6only') && (await import('node:fs')).readFileSync('/proc/sys/net/ipv6/bindv6only', 'utf8').trim() === '1';
+    expect(listeners.find((l) => l.port === any6.port)!.dualStack).toBe(!bindV6Only);
+    expect(listeners.find((l) => l.port === v6only.port && l.address === '::')!.dualStack).toBe(false);
+    expect(listeners.find((l) => l.port === v4.port && l.address === '0.0.0.0')!.dualStack).toBe(false);
+  });
+
+  it('reports holder details: user, comm, argv, start time, parent', async () => {
+    const server = await spawnListener({ name: 'ports-test-srv' });
+    const { listeners } = await snapshot({ ports: [server.port] });
+    const holder = listeners[0]!.holders[0]!;
+    expect(holder).toMatchObject({ pid: server.pid, ppid: process.pid, user: 'root', comm: 'ports-test-srv', kernelThread: false, state: 'S' });
+    expect(holder.startTime).toBeGreaterThan(0);
+    expect(holder.command).toContain('ports-test-srv');
+  });
+
+  it('returns nothing for a port nobody listens on, without scanning /proc/*/fd', async () => {
+    const server = await spawnListener();
+    await server.kill();
+    expect((await snapshot({ ports: [server.port] })).listeners).toEqual([]);
+  });
+
+  it('names a nobody-owned holder', async () => {
+    const server = await spawnListener({ user: 'nobody' });
+    const { listeners } = await snapshot({ ports: [server.port] });
+    expect(listeners[0]!.uid).toBe(65534);
+    expect(listeners[0]!.holders[0]).toMatchObject({ pid: server.pid, user: 'nobody', uid: 65534 });
+  });
+});
+
+describe('holder scan and processes', () => {
+  it('reports other users’ processes as unreadable when not root, never guessing an owner', async () => {
+    const server = await spawnListener();
+    const script = `
+      import('${new URL('../../src/system/index.ts', import.meta.url).pathname}').then(async (m) => {
+        const s = await m.snapshot({ ports: [${server.port}] });
+        console.log(JSON.stringify({ known: s.listeners.map((l) => l.ownerKnown), holders: s.listeners.map((l) => l.holders.length), unreadable: s.unreadable.includes(${server.pid}) }));
+      });`;
+    const tsx = new URL('../../../../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
+    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, tsx, '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ known: [false], holders: [0], unreadable: true });
+  });
+
+  it('scans for several inodes at once', async () => {
+    const a = await spawnListener();
+    const b = await spawnListener({ workers: 1 });
+    const sockets = await readListenSockets({ ports: [a.port, b.port] });
+    const scan = scanSocketHolders(sockets.map((s) => s.inode));
+    expect([...scan.holders.values()].map((pids) => pids.length).sort()).toEqual([1, 2]);
+  });
+
+  it('reads a kernel thread, the ancestry, and nothing for a dead PID', () => {
+    const kthreadd = readProcessInfo(2);
+    if (kthreadd) expect(kthreadd.kernelThread).toBe(true);
+    expect(readProcessInfo(process.pid)!.kernelThread).toBe(false);
+    expect(ancestors(process.pid)).toContain(process.ppid);
+    expect(readProcessInfo(2 ** 22 + 1)).toBeUndefined();
+  });
+});
+
+describe.skipIf(!hasLsof)('lsof fallback (live)', () => {
+  it('agrees with /proc on a real listener', async () => {
+    const server = await spawnListener({ host: '::1' });
+    const listeners = await readLsofListeners(server.port);
+    expect(listeners).toEqual([expect.objectContaining({ pid: server.pid, family: 'IPv6', address: '::1', port: server.port })]);
+    await server.kill();
+    expect(await readLsofListeners(server.port)).toEqual([]);
+  });
+});

@@ -1,0 +1,120 @@
+// The pure parsers, on recorded /proc and lsof text.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  compressIPv6,
+  decodeIPv4,
+  decodeIPv6,
+  formatEndpoint,
+  isDualStack,
+  parseLsof,
+  parsePasswd,
+  parseProcNetTcp,
+  parseStat,
+  parseStatusUids,
+  type ListenSocket,
+} from '@dsa110/ports/system';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+describe('addresses', () => {
+  it('decodes little-endian words', () => {
+    expect(decodeIPv4('0100007F', true)).toBe('127.0.0.1');
+    expect(decodeIPv4('7F000001', false)).toBe('127.0.0.1');
+    expect(decodeIPv4('00000000', true)).toBe('0.0.0.0');
+    expect(decodeIPv6('00000000000000000000000001000000', true)).toBe('::1');
+    expect(decodeIPv6('00000000000000000000000000000000', true)).toBe('::');
+    expect(decodeIPv6('B80D0120000000000000000001000000', true)).toBe('2001:db8::1');
+  });
+  it('presents IPv4-mapped IPv6 as IPv4', () => {
+    expect(decodeIPv6('0000000000000000FFFF00000100007F', true)).toBe('127.0.0.1');
+  });
+  it('compresses the longest zero run only', () => {
+    expect(compressIPv6([1, 0, 0, 2, 0, 0, 0, 3])).toBe('1:0:0:2::3');
+    expect(compressIPv6([1, 0, 2, 3, 4, 5, 6, 7])).toBe('1:0:2:3:4:5:6:7');
+    expect(compressIPv6([0xfe80, 0, 0, 0, 0, 0, 0, 0])).toBe('fe80::');
+  });
+  it('formats endpoints', () => {
+    expect(formatEndpoint('::1', 80)).toBe('[::1]:80');
+    expect(formatEndpoint('0.0.0.0', 80)).toBe('0.0.0.0:80');
+  });
+});
+
+describe('parseProcNetTcp', () => {
+  it('keeps LISTEN sockets only: not clients, accepted connections, TIME_WAIT or bound-only', () => {
+    const sockets = parseProcNetTcp(fixture('proc-net-tcp.txt'), 'IPv4');
+    expect(sockets).toEqual([
+      { address: '0.0.0.0', family: 'IPv4', port: 8000, inode: 41001, uid: 999 },
+      { address: '127.0.0.1', family: 'IPv4', port: 6379, inode: 41002, uid: 0 },
+      { address: '192.168.0.10', family: 'IPv4', port: 80, inode: 41006, uid: 33 },
+    ]);
+  });
+  it('filters by local port, never by remote port', () => {
+    expect(parseProcNetTcp(fixture('proc-net-tcp.txt'), 'IPv4', new Set([50000]))).toEqual([]);
+    expect(parseProcNetTcp(fixture('proc-net-tcp.txt'), 'IPv4', new Set([8000])).map((s) => s.inode)).toEqual([41001]);
+  });
+  it('reads tcp6 with mapped and global addresses', () => {
+    const sockets = parseProcNetTcp(fixture('proc-net-tcp6.txt'), 'IPv6');
+    expect(sockets.map((s) => [s.address, s.port, s.inode])).toEqual([
+      ['::', 8000, 42001],
+      ['::1', 8000, 42002],
+      ['127.0.0.1', 8001, 42003],
+      ['2001:db8::1', 80, 42004],
+    ]);
+    expect(sockets.every((s) => s.family === 'IPv6')).toBe(true);
+  });
+});
+
+describe('isDualStack', () => {
+  const s = (address: string, family: 'IPv4' | 'IPv6', port = 8000): ListenSocket => ({ address, family, port, inode: 1, uid: 0 });
+  it('is true for :: alone when bindv6only is 0', () => {
+    const any6 = s('::', 'IPv6');
+    expect(isDualStack(any6, [any6], false)).toBe(true);
+    expect(isDualStack(any6, [any6], true)).toBe(false);
+  });
+  it('is false when 0.0.0.0 listens on the same port, or for other addresses', () => {
+    const any6 = s('::', 'IPv6');
+    expect(isDualStack(any6, [any6, s('0.0.0.0', 'IPv4')], false)).toBe(false);
+    expect(isDualStack(any6, [any6, s('0.0.0.0', 'IPv4', 8001)], false)).toBe(true);
+    expect(isDualStack(s('::1', 'IPv6'), [], false)).toBe(false);
+    expect(isDualStack(s('0.0.0.0', 'IPv4'), [], false)).toBe(false);
+  });
+});
+
+describe('parseStat', () => {
+  it('handles a comm with spaces and parentheses', () => {
+    const text = '4242 (a) b (c) S 4200 4242 4242 0 -1 4194304 100 0 1 0 0 0 0 0 20 0 1 0 93649 3133440 411 0';
+    expect(parseStat(text)).toEqual({ pid: 4242, comm: 'a) b (c', state: 'S', ppid: 4200, flags: 4194304, startTime: 93649 });
+  });
+  it('rejects garbage', () => {
+    expect(parseStat('nonsense')).toBeUndefined();
+    expect(parseStat('1 (x) S 0')).toBeUndefined();
+  });
+  it('reads uids from status', () => {
+    expect(parseStatusUids('Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t1\n')).toEqual({ real: 1000, effective: 0 });
+  });
+  it('parses passwd, first entry wins', () => {
+    const map = parsePasswd('root:x:0:0::/root:/bin/sh\n# c\ntoor:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/usr/sbin/nologin\n');
+    expect(map.get(0)).toBe('root');
+    expect(map.get(65534)).toBe('nobody');
+  });
+});
+
+describe('parseLsof', () => {
+  it('parses output recorded on Linux (escaped command, *, IPv4, [::1])', () => {
+    expect(parseLsof(fixture('lsof-linux.txt'))).toEqual([
+      { command: 'my ser', pid: 8131, user: 'root', family: 'IPv6', address: '*', port: 45111 },
+      { command: 'my ser', pid: 8131, user: 'root', family: 'IPv4', address: '127.0.0.1', port: 45112 },
+      { command: 'my ser', pid: 8131, user: 'root', family: 'IPv6', address: '::1', port: 45112 },
+    ]);
+  });
+  it('parses macOS output (hex device column)', () => {
+    expect(parseLsof(fixture('lsof-macos.txt')).map((l) => [l.command, l.pid, l.user, l.address, l.port])).toEqual([
+      ['node', 41234, 'alice', '*', 3000],
+      ['Python', 41300, 'alice', '127.0.0.1', 8000],
+    ]);
+  });
+  it('returns nothing for empty output', () => {
+    expect(parseLsof('')).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+// Shared test helpers: real listeners on loopback, and THE SAFETY GUARD.
+//
+// claim-port kills processes as root. A test may only ever signal processes
+// this suite spawned: every PID started here (children, forked workers,
+// respawned children) is recorded with its start time, `signal()` refuses any
+// other PID, and `guardPort()` refuses to let a claim run against a port that
+// anything else listens on. Import this module in every test that spawns or
+// signals a process; it kills what it spawned after each test (listeners
+// spawned with `scope: 'file'` after the file).
+export {
+  spawnListener,
+  spawnClient,
+  killSpawned,
+  type ListenerOptions,
+  type SpawnedListener,
+} from './spawn-listener.js';
+export { guardPort, signal, isSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
