@@ -30,7 +30,17 @@ const common = {
   define: { PACKAGE_VERSION: JSON.stringify(version) },
 };
 
-await esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: dist });
+// Node's built-in modules have no side effects worth keeping: an import the
+// bundle does not use (child_process, net: the socket reader's lsof fallback
+// and port prober) is dropped instead of being loaded at every start.
+const unusedBuiltins = {
+  name: 'unused-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true, sideEffects: false }));
+  },
+};
+
+await esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: dist, plugins: [unusedBuiltins] });
 
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);

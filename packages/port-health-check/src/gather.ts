@@ -6,9 +6,10 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry, Service } from '@dsa110/ports';
+import { snapshot } from '@dsa110/ports/system';
 import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
-import { loadUnit, mergeUnit } from './systemd/effective.js';
+import { listUnitDirs, loadUnit, mergeUnit } from './systemd/effective.js';
 import type { ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
 
 export interface GatherOptions {
@@ -29,7 +30,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const [sockets, kernel, units] = await Promise.all([
     readSockets(),
     readKernelFacts(),
-    Promise.all(unitNames.map(async (name) => mergeUnit(await loadUnit(root, name)))),
+    readUnits(root, unitNames),
   ]);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
@@ -49,10 +50,21 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   };
 }
 
+async function readUnits(root: string, names: readonly string[]): Promise<UnitFacts[]> {
+  if (names.length === 0) return [];
+  const problems: string[] = [];
+  const listing = await listUnitDirs(root, problems);
+  return Promise.all(
+    names.map(async (name) => {
+      const loaded = await loadUnit(root, name, listing);
+      return mergeUnit({ ...loaded, problems: [...problems, ...loaded.problems] });
+    }),
+  );
+}
+
 /** The live socket table and its holders; a failure becomes a fact, not an exception. */
 export async function readSockets(): Promise<SocketFacts> {
   try {
-    const { snapshot } = await import('@dsa110/ports/system');
     const taken = await snapshot();
     return {
       listeners: taken.listeners.map((listener) => ({

@@ -4,7 +4,7 @@
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from '../types.js';
-import { UNIT_DIRS, chooseDropIns, dropInDirs, templateOf } from './search-path.js';
+import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import { execArgv, parseEnvironment, splitExecPrefixes } from './words.js';
 
@@ -62,13 +62,37 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
   };
 }
 
-/** Read a unit and its drop-ins under `root`. Missing files are normal; unreadable ones are problems. */
-export async function loadUnit(root: string, unit: string): Promise<LoadedUnit> {
+/** What each unit directory holds (entry names), read once for every unit; absent directories are left out. */
+export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
+
+export async function listUnitDirs(root: string, problems: string[] = []): Promise<UnitDirListing> {
+  const entries = await Promise.all(
+    UNIT_DIRS.map(async (dir) => {
+      try {
+        return [dir, new Set(await readdir(join(root, dir)))] as const;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${code ?? (error as Error).message}`);
+        return undefined;
+      }
+    }),
+  );
+  return new Map(entries.filter((entry) => entry !== undefined));
+}
+
+/**
+ * Read a unit and its drop-ins under `root`. Missing files are normal;
+ * unreadable ones are problems. Pass `listing` (from listUnitDirs) when
+ * loading several units, so that each unit directory is listed once.
+ */
+export async function loadUnit(root: string, unit: string, listing?: UnitDirListing): Promise<LoadedUnit> {
   const problems: string[] = [];
+  listing ??= await listUnitDirs(root, problems);
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
   let file: LoadedFile | undefined;
   search: for (const name of names) {
     for (const dir of UNIT_DIRS) {
+      if (!listing.get(dir)?.has(name)) continue;
       const found = await readConfig(root, `${dir}/${name}`, problems);
       if (found) {
         file = found;
@@ -77,12 +101,15 @@ export async function loadUnit(root: string, unit: string): Promise<LoadedUnit> 
     }
   }
   const found: Array<{ dir: string; names: string[] }> = [];
-  for (const dir of dropInDirs(unit)) {
-    const entries = await readdir(join(root, dir)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') problems.push(`/${dir}: cannot list drop-ins: ${error.code ?? error.message}`);
-      return [] as string[];
-    });
-    if (entries.length > 0) found.push({ dir, names: entries });
+  for (const dir of UNIT_DIRS) {
+    for (const name of dropInDirNames(unit)) {
+      if (!listing.get(dir)?.has(name)) continue;
+      const entries = await readdir(join(root, dir, name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') problems.push(`/${dir}/${name}: cannot list drop-ins: ${error.code ?? error.message}`);
+        return [] as string[];
+      });
+      if (entries.length > 0) found.push({ dir: `${dir}/${name}`, names: entries });
+    }
   }
   const dropIns: LoadedFile[] = [];
   for (const { dir, name } of chooseDropIns(found)) {
