@@ -37,6 +37,9 @@ export function peerVersions() {
 
 const hasPid = (pid) => (r) => (new RegExp(`\\b${pid}\\b`).test(r.stdout) ? undefined : `output does not name pid ${pid}: ${JSON.stringify(r.stdout.slice(0, 200))}`);
 
+/** The tools operators use today for a lookup: claim-port must beat each at scale. */
+export const LOOKUP_PEERS = ['lsof', 'fuser', 'pid-port', 'find-process'];
+
 export const nodeFloor = { id: 'node', short: '`node -e 0`', label: '`node -e 0`', argv: [node, '-e', '0'], note: 'the floor: Node start-up' };
 
 /** Start-up: claim-port on a free port (dry run) and the health check over the bundled registry. */
@@ -57,7 +60,7 @@ export function startupCommands(freePort) {
 }
 
 /** Find the listener on `port`, held by `pid`. */
-export function lookupCommands(port, pid, { peers = true } = {}) {
+export function lookupCommands(port, pid, { peers = true, referenceScans = false } = {}) {
   const have = available();
   const p = String(port);
   const list = [];
@@ -78,6 +81,18 @@ export function lookupCommands(port, pid, { peers = true } = {}) {
   });
   const fp = peerBin('find-process');
   list.push({ id: 'find-process', label: `\`find-process -p ${p}\``, argv: [node, fp.path, '-p', p], check: hasPid(pid) });
+  if (referenceScans) {
+    const script = join(benchDir, 'src/reference-scan.mjs');
+    for (const threads of [1, 2])
+      list.push({
+        id: `reference-scan-${threads}`,
+        label: `minimal Node /proc scan, ${threads} thread${threads > 1 ? 's' : ''}`,
+        argv: [node, script, p, String(threads)],
+        display: `node bench/src/reference-scan.mjs ${p} ${threads}`,
+        check: hasPid(pid),
+        note: `for comparison, not a peer: bench/src/reference-scan.mjs${threads > 1 ? ' (main thread + 1 worker share the PID list)' : ''}`,
+      });
+  }
   list.push(nodeFloor);
   return list;
 }

@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { available, benchDir, freeCommands, lookupCommands, nodeFloor, peerVersions, repoDir, startupCommands } from './commands.mjs';
+import { available, benchDir, LOOKUP_PEERS, freeCommands, lookupCommands, nodeFloor, peerVersions, repoDir, startupCommands } from './commands.mjs';
 import { interleave, runOnce } from './lib/measure.mjs';
 import { installCleanup, liveCount } from './lib/owned.mjs';
 import { Fillers, startHolder, stopHolders } from './lib/processes.mjs';
@@ -141,7 +141,7 @@ async function growthAndScale() {
         out.growth.commandIds = growthCmds.map((c) => c.id);
         out.growth.commandLabels = growthCmds.map((c) => c.short ?? c.label);
         if (level === scaleCount && only.has('scale')) {
-          const cmds = lookupCommands(port, holder.pid);
+          const cmds = lookupCommands(port, holder.pid, { referenceScans: true });
           const scaleRows = withIds(cmds, await interleave(cmds, rounds.scale, { onProgress: progress(`lookup at scale (${level} fillers)`) }));
           const after = fillers.check();
           out.scale = finish(
@@ -236,7 +236,7 @@ function targets(byId) {
   const r3 = row('lookup-scale', 'claim-port');
   add('lookup at scale vs `ss`', '≤ 1.2x `ss`', r3 ? `${r3.ratio.toFixed(2)}x` : 'n/a', r3 ? r3.ratio <= 1.2 : undefined, r3 && `${((r3.ratio / 1.2 - 1) * 100).toFixed(0)}% over`);
   if (r3) {
-    const others = s.rows.filter((r) => !['claim-port', 'ss', 'node'].includes(r.id));
+    const others = s.rows.filter((r) => LOOKUP_PEERS.includes(r.id));
     const slower = others.filter((r) => r.stats.median <= r3.stats.median).map((r) => r.id);
     const fastest = others.reduce((a, b) => (a.stats.median < b.stats.median ? a : b));
     add(
