@@ -22,10 +22,11 @@ export function checkAccess(facts: Facts, service: Service): CheckResult[] {
     reason: `${label(service, port)}: ${reason}`,
   });
   const exposed = listeners.filter((listener) => !isLoopback(listener.address));
-  const where = exposed.map((listener) => `${formatListener(listener)} (${exposure(listener)})`).join(', ');
+  // exposure() says what dual-stack means here: no "(IPv4+IPv6)" suffix as well.
+  const where = exposed.map((listener) => `${formatListener({ ...listener, dualStack: false })} (${exposure(listener)})`).join(', ');
   if (service.access === 'localhost' && exposed.length > 0) {
-    const why = service.accessNote ? ` (${service.accessNote})` : '';
-    return [result('error', `listens on ${where}, but ${service.name} is localhost-only${why}; bind it to 127.0.0.1 or ::1`)];
+    const rule = service.accessNote ? `the registry says ${service.name} is "${service.accessNote}"` : `${service.name} is localhost-only`;
+    return [result('error', `listens on ${where}, but ${rule}; bind it to 127.0.0.1 or ::1`)];
   }
   if (service.access === 'dev' && exposed.length > 0) {
     return [result('warning', `listens on ${where}: the development server ${service.name} is reachable from the network; bind it to 127.0.0.1`)];

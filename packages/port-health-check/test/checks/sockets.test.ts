@@ -119,7 +119,7 @@ describe('listening, owner and access on real listeners', () => {
       { id: 'loop', port: loop6.port, access: 'localhost' },
     ]);
     expect(run(facts, 'dual').listening[0]!.reason).toBe(`dual (${dual.port}): listening on [::]:${dual.port} (IPv4+IPv6)`);
-    expect(run(facts, 'dual').access[0]!.reason).toContain('(every IPv4 and IPv6 interface)');
+    expect(run(facts, 'dual').access[0]!.reason).toContain(`listens on [::]:${dual.port} (every IPv4 and IPv6 interface), but`);
     expect(run(facts, 'six').listening[0]!.reason).toBe(`six (${v6only.port}): listening on 0.0.0.0:${twin.port}, [::]:${v6only.port}`);
     expect(run(facts, 'six').access[0]!.reason).toContain(`[::]:${v6only.port} (every IPv6 interface)`);
     expect(run(facts, 'loop').access[0]).toMatchObject({ severity: 'ok' });
