@@ -78,11 +78,12 @@ export class Registry<Id extends string = string> {
 
   constructor(data: RegistryData, source: string) {
     this.source = source;
-    this.services = data.services.map(toService).sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
+    const expand = portReferences(data);
+    this.services = data.services.map((service) => toService(service, expand)).sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
     this.reserved = data.reserved
       .map((entry): ReservedRange => {
         const range = reservedRange(entry)!;
-        return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: entry.purpose, for: entry.for };
+        return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: expand(entry.purpose), for: entry.for };
       })
       .sort((a, b) => a.start - b.start);
     this.claim = {
@@ -150,7 +151,20 @@ export class Registry<Id extends string = string> {
   }
 }
 
-function toService(data: RegistryData['services'][number]): Service {
+/**
+ * `{port:ID}` in prose (purpose, notes, details, accessNote, robustNote) stands for
+ * the port of service or reserved entry ID; the Registry hands out the expanded text.
+ */
+function portReferences(data: RegistryData): (text: string) => string {
+  const ports = new Map<string, number>(data.services.map((service) => [service.id, service.port]));
+  for (const entry of data.reserved) {
+    const range = reservedRange(entry);
+    if (range) ports.set(entry.id, range.start);
+  }
+  return (text) => text.replace(/\{port:([^}]*)\}/g, (reference, id: string) => String(ports.get(id) ?? reference));
+}
+
+function toService(data: RegistryData['services'][number], expand: (text: string) => string = (text) => text): Service {
   const env = typeof data.configuredBy === 'object' && 'env' in data.configuredBy ? data.configuredBy.env : undefined;
   return {
     kind: 'service',
@@ -162,17 +176,17 @@ function toService(data: RegistryData['services'][number]): Service {
     protocol: data.protocol,
     transport: data.transport,
     access: data.access,
-    ...(data.accessNote !== undefined && { accessNote: data.accessNote }),
+    ...(data.accessNote !== undefined && { accessNote: expand(data.accessNote) }),
     configuredBy: data.configuredBy,
     ...(env !== undefined && { env }),
     robust: data.robust,
-    ...(data.robustNote !== undefined && { robustNote: data.robustNote }),
+    ...(data.robustNote !== undefined && { robustNote: expand(data.robustNote) }),
     ...(data.config !== undefined && { config: data.config }),
     ...(data.systemd !== undefined && { systemd: data.systemd }),
     processes: data.processes,
     ...(data.command !== undefined && { command: data.command }),
-    details: data.details ?? {},
-    purpose: data.purpose,
-    notes: data.notes,
+    details: Object.fromEntries(Object.entries(data.details ?? {}).map(([label, text]) => [label, expand(text)])),
+    purpose: data.purpose.map(expand),
+    notes: data.notes.map(expand),
   };
 }

@@ -142,5 +142,25 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     }
   });
 
+  // `{port:ID}` in prose stands for that entry's port on the reference page (see src/render/references.ts).
+  if (data.reserved.every((entry) => entry !== undefined)) {
+    const known = new Set([...serviceIds, ...data.reserved.flatMap((entry) => (entry ? [entry.id] : []))]);
+    const checkText = (text: string | undefined, path: PathSegment[]) => {
+      for (const match of text?.matchAll(/\{port:([^}]*)\}/g) ?? []) {
+        if (!known.has(match[1]!)) problems.push({ path, message: `{port:${match[1]}} names no service or reserved entry; write the id of one` });
+      }
+    };
+    data.services.forEach((service, index) => {
+      if (!service) return;
+      const path = ['services', index];
+      checkText(service.robustNote, [...path, 'robustNote']);
+      checkText(service.accessNote, [...path, 'accessNote']);
+      service.purpose.forEach((text, line) => checkText(text, [...path, 'purpose', line]));
+      service.notes.forEach((text, line) => checkText(text, [...path, 'notes', line]));
+      for (const [label, text] of Object.entries(service.details ?? {})) checkText(text, [...path, 'details', label]);
+    });
+    data.reserved.forEach((entry, index) => checkText(entry?.purpose, ['reserved', index, 'purpose']));
+  }
+
   return problems;
 }

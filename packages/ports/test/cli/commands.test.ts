@@ -154,6 +154,17 @@ describe('ports validate', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('flags a {port:ID} reference to no entry at its line and column', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'FastAPI on port {port:api}', 'FastAPI on port {port:apx}'));
+    const line = rootRegistry.split('\n').findIndex((text) => text.includes('{port:api}')) + 1;
+    const run = await ports(['validate'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: `ports.yaml:${line}:9: services.nginx.purpose[1]: {port:apx} names no service or reserved entry; write the id of one\n`,
+      stderr: '',
+    });
+  });
+
   it('reports an unreadable file and a missing default as one line each', async () => {
     const dir = tempDir();
     const missing = await ports(['validate', 'nope.yaml'], { cwd: dir });
