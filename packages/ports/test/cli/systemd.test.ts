@@ -4,11 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers.js';
 import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 
 beforeAll(requireBuilt);
 
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
+const healthCheck = join(repoRoot, 'packages/port-health-check/bin/port-health-check.js');
 const HEADER = '# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.';
 const dropIn = (claimPort: string, port: number) => `${HEADER}\n[Service]\nExecStartPre=+${claimPort} ${port}\n`;
 
@@ -150,5 +152,25 @@ describe('ports systemd', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: .*; run as root, or pass --out DIR or --root DIR\\n$`));
     expectNoStack(run.stderr);
+  });
+
+  it.skipIf(!existsSync(healthCheck))("port-health-check's systemd check accepts exactly what it writes, and flags a drifted drop-in", async () => {
+    if (!existsSync(join(repoRoot, 'packages/port-health-check/dist'))) throw new Error('packages/port-health-check is not built: run `pnpm build` first');
+    const { root, unitDir } = stagedRoot();
+    const run = await ports(['systemd', '--root', root]);
+    const lines = run.stdout.split('\n');
+    for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
+      const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
+      const path = join(unitDir, unit);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
+    }
+    const systemdChecks = () => {
+      const result = spawnSync(process.execPath, [healthCheck, '--root', root, '--format', 'json'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      const report = JSON.parse(result.stdout) as { checks: { check: string; service: string; severity: string; reason: string }[] };
+      return Object.fromEntries(report.checks.filter((check) => check.check === 'systemd').map((check) => [check.service, check.severity]));
+    };
+    expect(systemdChecks()).toEqual({ grafana: 'ok', redis: 'ok', api: 'ok', prometheus: 'ok' });
+    writeFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), dropIn('/usr/local/bin/claim-port', 6380));
+    expect(systemdChecks().redis).toBe('error');
   });
 });
