@@ -1,8 +1,9 @@
 // Running the built `ports` bin on real files in temp dirs.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { repoRoot } from '../helpers.js';
 
 export const bin = join(repoRoot, 'packages/ports/bin/ports.js');
@@ -37,8 +38,16 @@ export function ports(args: readonly string[], options: { cwd?: string; env?: Re
   });
 }
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed after the test file. */
 export function tempDir(prefix = 'dsa110-ports-cli-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A temp dir holding `ports.yaml` (the root registry, or `text`); returns the dir. */
