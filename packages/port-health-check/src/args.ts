@@ -25,7 +25,8 @@ claim, listeners, owners, bind addresses, reserved ranges, kernel ranges.
 
 Options:
   --registry PATH      ports.yaml to check against (default: $DSA110_PORTS_FILE, then the bundled registry)
-  --root DIR           read systemd units and claim-port under DIR instead of / (sockets are always live)
+  --root DIR           read systemd units, claim-port and config files under DIR instead of /
+                       (the socket table is always the live one)
   --format FORMAT      text (default), json or prometheus (node_exporter textfile format)
   --output FILE        write the report to FILE atomically; stdout then shows the problems only
   --service ID         check only this service (repeat, or separate ids with commas)

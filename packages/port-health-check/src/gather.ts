@@ -3,14 +3,15 @@
 // @dsa110/ports/system), the kernel's port ranges, each unit with its
 // drop-ins, and each claim-port executable the units name. All I/O of a
 // health check happens here; the checks are pure.
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry, Service } from '@dsa110/ports';
 import { snapshot } from '@dsa110/ports/system';
+import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
 import { listUnitDirs, loadUnit, mergeUnit } from './systemd/effective.js';
-import type { ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
+import type { ConfigFileFacts, ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
 
 export interface GatherOptions {
   readonly registry: Registry;
@@ -27,10 +28,13 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const claimPortPaths = options.claimPortPaths ?? [];
   const unitNames = [...new Set(services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])))];
 
-  const [sockets, kernel, units] = await Promise.all([
+  const configPaths = [...new Set(services.flatMap((service) => configKey(service)?.file ?? []))];
+
+  const [sockets, kernel, units, configs] = await Promise.all([
     readSockets(),
     readKernelFacts(),
     readUnits(root, unitNames),
+    Promise.all(configPaths.map((path) => readConfigFile(root, path))),
   ]);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
@@ -46,6 +50,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     kernel,
     units: unitMap,
     executables,
+    configs: new Map(configs.map((config) => [config.path, config])),
     claimPortPaths,
   };
 }
@@ -89,6 +94,20 @@ export async function readSockets(): Promise<SocketFacts> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { listeners: [], unreadableProcesses: 0, problem: code ? `${code} reading /proc/net/tcp` : (error as Error).message };
+  }
+}
+
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+async function readConfigFile(root: string, path: string): Promise<ConfigFileFacts> {
+  try {
+    const info = await stat(join(root, path));
+    if (!info.isFile()) return { path, problem: 'not a regular file' };
+    if (info.size > MAX_CONFIG_BYTES) return { path, problem: `larger than ${MAX_CONFIG_BYTES / 1048576} MiB` };
+    return { path, text: await readFile(join(root, path), 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { path, problem: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied (run as root)' : (code ?? (error as Error).message) };
   }
 }
 

@@ -18,6 +18,7 @@ export type CheckId =
   | 'registry'
   | 'dependencies'
   | 'systemd'
+  | 'config'
   | 'listening'
   | 'owner'
   | 'access'
@@ -29,6 +30,7 @@ export const CHECK_IDS: readonly CheckId[] = [
   'registry',
   'dependencies',
   'systemd',
+  'config',
   'listening',
   'owner',
   'access',
@@ -131,6 +133,15 @@ export interface ExecutableFacts {
   readonly problem?: string;
 }
 
+/** A configuration file named in the registry (`config:`), read under the root. */
+export interface ConfigFileFacts {
+  /** As named in the registry (absolute path on the machine). */
+  readonly path: string;
+  /** undefined when absent or unreadable. */
+  readonly text?: string;
+  readonly problem?: string;
+}
+
 export interface Facts {
   readonly registry: Registry;
   /** The directory configuration files were read under (`/` for the live machine). */
@@ -144,6 +155,8 @@ export interface Facts {
   readonly units: ReadonlyMap<string, UnitFacts>;
   /** By path named in an ExecStartPre. */
   readonly executables: ReadonlyMap<string, ExecutableFacts>;
+  /** By path, for services whose port is set by a key in their config file. */
+  readonly configs: ReadonlyMap<string, ConfigFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];
 }

@@ -48,6 +48,8 @@ export interface ServiceSpec {
   unit?: string;
   claim?: 'unit' | 'drop-in';
   processes?: string[];
+  /** The port is set by `key` in the config file at `path` (configuredBy: { file, key }). */
+  configFile?: { path: string; key: string };
 }
 
 export function registryText(services: ServiceSpec[], reserved: object[] = []): string {
@@ -61,7 +63,12 @@ export function registryText(services: ServiceSpec[], reserved: object[] = []): 
         port: spec.port,
         protocol: 'TCP',
         access: spec.access ?? 'localhost',
-        configuredBy: spec.env ? { env: spec.env } : 'none',
+        configuredBy: spec.env
+          ? { env: spec.env }
+          : spec.configFile
+            ? { file: spec.configFile.path.slice(spec.configFile.path.lastIndexOf('/') + 1), key: spec.configFile.key }
+            : 'none',
+        ...(spec.configFile && { config: spec.configFile.path }),
         robust: spec.robust ?? false,
         ...(spec.unit && { systemd: { unit: spec.unit, ...(spec.claim && { claim: spec.claim }) } }),
         processes: spec.processes ?? ['node'],

@@ -1,6 +1,7 @@
 // Every check, in the order a report lists them. Pure: facts in, results out.
 import type { CheckOptions, CheckResult, Facts } from '../types.js';
 import { checkAccess } from './access.js';
+import { checkConfig } from './config.js';
 import { checkDependencies } from './dependencies.js';
 import { checkKernel } from './kernel.js';
 import { checkListening } from './listening.js';
@@ -15,6 +16,7 @@ export function runChecks(facts: Facts, options: CheckOptions): CheckResult[] {
   for (const service of facts.services) {
     results.push(
       ...checkSystemd(facts, service),
+      ...checkConfig(facts, service),
       ...checkListening(facts, service),
       ...checkOwner(facts, service),
       ...checkAccess(facts, service),

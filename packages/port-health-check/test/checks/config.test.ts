@@ -1,0 +1,50 @@
+// The config check over real files under a temp root, read by gather().
+import { describe, expect, it } from 'vitest';
+import { checkConfig, findSetting } from '../../src/checks/config.js';
+import { gather } from '../../src/gather.js';
+import { tempDir, testRegistry, writeTree } from '../helpers.js';
+
+const registry = testRegistry([
+  { id: 'grafana', port: 3030, group: 'monitoring', configFile: { path: '/etc/grafana/grafana.ini', key: 'http_port' }, processes: ['grafana'] },
+  { id: 'nginx', port: 80, access: 'public', processes: ['nginx'] },
+]);
+
+async function check(files: Record<string, string>, id = 'grafana') {
+  const root = writeTree(tempDir(), files);
+  return { root, results: checkConfig(await gather({ registry, root }), registry.service(id)) };
+}
+
+describe('findSetting', () => {
+  it('finds ini, YAML and space-separated settings, skipping comments', () => {
+    expect(findSetting(';http_port = 3000\n[server]\nhttp_port = 3030 ; ours\n', 'http_port')).toEqual({ value: '3030', line: 3 });
+    expect(findSetting('web:\n  http_port: "3030"\n', 'http_port')).toEqual({ value: '3030', line: 2 });
+    expect(findSetting('# port 6380\nport 6379\n', 'port')).toEqual({ value: '6379', line: 2 });
+    expect(findSetting('http_portal = 1\n', 'http_port')).toBeUndefined();
+  });
+});
+
+describe('config check', () => {
+  it('passes when the key sets the registry port, naming file and line', async () => {
+    const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\nprotocol = http\nhttp_port = 3030\n' });
+    expect(results).toEqual([
+      expect.objectContaining({ check: 'config', severity: 'ok', file: '/etc/grafana/grafana.ini:3', reason: 'grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030' }),
+    ]);
+  });
+
+  it('is an error when the key sets another port', async () => {
+    const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n' });
+    expect(results[0]).toMatchObject({ severity: 'error', reason: 'grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 3000, but the registry says Grafana uses port 3030' });
+  });
+
+  it('warns when the key is not set (the program default applies)', async () => {
+    const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\n;http_port = 3000\n' });
+    expect(results[0]).toMatchObject({ severity: 'warning' });
+    expect(results[0]!.reason).toContain('does not set http_port, so Grafana uses its built-in default port, not 3030');
+  });
+
+  it('is unknown when the file is missing, and silent for services without a config key', async () => {
+    const { results, root } = await check({});
+    expect(results[0]).toMatchObject({ severity: 'unknown', reason: `grafana (3030): cannot check http_port in /etc/grafana/grafana.ini under ${root}: no such file` });
+    expect((await check({}, 'nginx')).results).toEqual([]);
+  });
+});
