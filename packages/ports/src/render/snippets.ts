@@ -38,6 +38,9 @@ export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLA
     '',
     '# Skip graceful shutdown, use SIGKILL immediately',
     `sudo ${claimPort} ${port} --force`,
+    '',
+    '# By service id: claim-port looks its port up in the registry',
+    `sudo ${claimPort} ${service.id}`,
   ]);
 }
 
