@@ -1,0 +1,48 @@
+// Build @dsa110/claim-port: the bin as ONE bundled file (the registry library
+// and the socket reader inlined; zod and yaml only through the registry's lazy
+// parser, so the bundled registry never loads them; pidusage and ps-list
+// loaded from node_modules only when needed), the library entry, and the
+// .d.ts files. Run with plain node: `pnpm build`.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+rmSync(dist, { recursive: true, force: true });
+
+// @dsa110/ports resolves to its built dist (exports map), whose parser is
+// already a lazy `require('@dsa110/ports/parser')`: keep that one external.
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  logLevel: 'warning',
+  legalComments: 'none',
+  sourcemap: false,
+  absWorkingDir: root,
+  external: ['@dsa110/ports/parser', 'yaml', 'zod', 'pidusage', 'ps-list'],
+  define: { PACKAGE_VERSION: JSON.stringify(version) },
+};
+
+// Node built-ins the bundle imports but does not use are dropped, not loaded at start.
+const unusedBuiltins = {
+  name: 'unused-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true, sideEffects: false }));
+  },
+};
+
+// The bin: one file, nothing to resolve at start-up.
+await esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: dist, plugins: [unusedBuiltins] });
+// The library entry for services that call claimPort() themselves.
+await esbuild.build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: dist, plugins: [unusedBuiltins] });
+
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);

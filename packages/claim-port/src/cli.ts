@@ -1,0 +1,71 @@
+// The claim-port command: parse -> claimPort() -> print -> exit code. Every
+// human line goes to stderr as `[claim-port:PORT] ...` (journalctl -g);
+// --json prints one object to stdout.
+import { parseArgs, USAGE } from './args.js';
+import { claimPort, ClaimUsageError } from './claim.js';
+import { EXIT_USAGE, exitCode } from './exit-code.js';
+
+declare const PACKAGE_VERSION: string;
+
+const argv = process.argv.slice(2);
+const args = parseArgs(argv);
+const prefix = (port: number | string) => `[claim-port:${port}]`;
+// Before the port is known, lines are labelled with what was asked for.
+const asked = argv.find((a) => !a.startsWith('--')) ?? '?';
+
+function fail(message: string, label: number | string = asked): void {
+  process.stderr.write(`${prefix(label)} error: ${message}\n`);
+  process.exitCode = EXIT_USAGE;
+}
+
+async function main(): Promise<void> {
+  switch (args.command) {
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    case 'version':
+      process.stdout.write(`${PACKAGE_VERSION}\n`);
+      return;
+    case 'usage-error':
+      fail(args.message);
+      return;
+    case 'self-test': {
+      const { runSelfTest } = await import('./self-test.js');
+      process.exitCode = (await runSelfTest({ json: args.json })) ? 0 : 1;
+      return;
+    }
+    case 'claim':
+      break;
+  }
+  const target = 'port' in args.target ? args.target.port : args.target.id;
+  let label: number | string = target;
+  try {
+    const result = await claimPort(target, {
+      dryRun: args.dryRun,
+      force: args.force,
+      ...(args.timeoutSeconds !== undefined && { timeoutSeconds: args.timeoutSeconds }),
+      ...(args.registry !== undefined && { registry: args.registry }),
+      usage: !args.quiet || args.json,
+      log: (line, level, port) => {
+        if (args.quiet && level === 'info') return;
+        process.stderr.write(`${prefix(port ?? label)} ${line}\n`);
+      },
+    });
+    label = result.port;
+    if (args.json) {
+      const { port, service, action, holders, elapsedMs, message, listeners, retakenBy, dryRun } = result;
+      process.stdout.write(`${JSON.stringify({ port, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }) })}\n`);
+    }
+    process.exitCode = exitCode(result.action);
+  } catch (error) {
+    if (error instanceof ClaimUsageError) {
+      fail(error.message, error.port ?? label);
+      return;
+    }
+    // Unexpected: still one line, and exit 1 (the port is not known to be free).
+    process.stderr.write(`${prefix(label)} error: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,10 @@
+// @dsa110/claim-port: free a registered port safely, completely and fast.
+export { claimPort, ClaimUsageError, type ClaimOptions, type LogLevel } from './claim.js';
+export type { ClaimResult, ClaimAction, HolderReport, HolderOutcome } from './result.js';
+export { exitCode, EXIT_FREE, EXIT_NOT_FREE, EXIT_USAGE } from './exit-code.js';
+export { parseArgs, parseTarget, parseTimeout, USAGE, MAX_TIMEOUT_SECONDS, type ParsedArgs, type ClaimArgs } from './args.js';
+export { planClaim, distinctHolders, describeListener, type Plan, type PlanInput, type Refusal } from './plan.js';
+export { protectionReason, processNames, globToRegExp, BUILTIN_POLICY, type ProtectionPolicy, type Self } from './policy.js';
+export { procReader, lsofReader, defaultReader, type Reader, type Gathered } from './reader.js';
+export { isSameProcess, isRunning, signalIfSame, pollUntil, type Identity, type SignalOutcome } from './watch.js';
+export { runSelfTest } from './self-test.js';

@@ -1,0 +1,111 @@
+// Gathering what listens on a port: /proc on Linux, lsof + ps-list elsewhere.
+// Both produce the same Listener shape, so the plan never knows which ran.
+import {
+  ancestors,
+  hasProcNet,
+  readListenSocketsSync,
+  readLsofListeners,
+  snapshotSync,
+  type Listener,
+  type ProcessInfo,
+} from '@dsa110/ports/system';
+
+export interface Gathered {
+  readonly listeners: readonly Listener[];
+  readonly unreadable: readonly number[];
+}
+
+export interface Reader {
+  readonly kind: 'proc' | 'lsof';
+  /** Everything listening on `port`, with holders. */
+  gather(port: number): Promise<Gathered>;
+  /** The socket inodes (or, for lsof, `address/pid` keys) listening on `port` now; cheap on /proc. */
+  listening(port: number): Promise<Set<string>>;
+  /** The keys `listening()` would return for what `gather()` found. */
+  keysOf(port: number, gathered: Gathered): Promise<Set<string>>;
+  /** claim-port's ancestors, never to be signalled. */
+  ancestors(pid: number): Promise<number[]>;
+  /** How often the wait loop may poll at most (lsof is slow). */
+  readonly maxPollMs: number;
+}
+
+export const procReader = (procRoot = '/proc'): Reader => ({
+  kind: 'proc',
+  async gather(port) {
+    return snapshotSync({ ports: [port], procRoot });
+  },
+  async listening(port) {
+    return new Set(readListenSocketsSync({ ports: [port], procRoot }).map((s) => String(s.inode)));
+  },
+  async keysOf(_port, gathered) {
+    return new Set(gathered.listeners.map((l) => String(l.inode)));
+  },
+  async ancestors(pid) {
+    return ancestors(pid, procRoot);
+  },
+  maxPollMs: 10,
+});
+
+type PsEntry = { pid: number; ppid: number; name: string; cmd?: string; uid?: number };
+
+async function processList(): Promise<Map<number, PsEntry>> {
+  const { default: psList } = await import('ps-list');
+  return new Map((await psList()).map((p) => [p.pid, p as PsEntry]));
+}
+
+/** Where there is no /proc (macOS): `lsof -nP -iTCP:PORT -sTCP:LISTEN` and ps-list. No start times. */
+export const lsofReader = (lsof = 'lsof'): Reader => ({
+  kind: 'lsof',
+  async gather(port) {
+    const [rows, ps] = await Promise.all([readLsofListeners(port, lsof), processList()]);
+    const byAddress = new Map<string, Listener & { holders: ProcessInfo[] }>();
+    for (const row of rows) {
+      const address = row.address === '*' ? (row.family === 'IPv4' ? '0.0.0.0' : '::') : row.address;
+      const key = `${row.family} ${address}`;
+      let listener = byAddress.get(key);
+      if (!listener) {
+        listener = { address, family: row.family, port, inode: 0, uid: -1, dualStack: false, holders: [], ownerKnown: true };
+        byAddress.set(key, listener);
+      }
+      if (listener.holders.some((h) => h.pid === row.pid)) continue;
+      const entry = ps.get(row.pid);
+      const command = entry?.cmd || entry?.name || row.command;
+      const argv = command.split(' ');
+      listener.holders.push({
+        pid: row.pid,
+        ppid: entry?.ppid ?? -1,
+        uid: entry?.uid ?? -1,
+        realUid: entry?.uid ?? -1,
+        user: row.user,
+        comm: entry?.name ?? row.command,
+        exe: argv[0]!.slice(argv[0]!.lastIndexOf('/') + 1),
+        argv,
+        command,
+        startTime: -1,
+        state: 'S',
+        kernelThread: false,
+      });
+    }
+    return { listeners: [...byAddress.values()], unreadable: [] };
+  },
+  async listening(port) {
+    return new Set((await readLsofListeners(port, lsof)).map((row) => `${row.family} ${row.address} ${row.pid}`));
+  },
+  async keysOf(port) {
+    return this.listening(port);
+  },
+  async ancestors(pid) {
+    const ps = await processList();
+    const chain: number[] = [];
+    for (let current = ps.get(pid)?.ppid; current !== undefined && current > 0 && !chain.includes(current); current = ps.get(current)?.ppid) {
+      chain.push(current);
+    }
+    return chain;
+  },
+  maxPollMs: 100,
+});
+
+/** /proc when this system has it, else lsof. */
+export function defaultReader(): Reader {
+  return hasProcNet() ? procReader() : lsofReader();
+}

@@ -1,0 +1,59 @@
+// The shape of a claim's outcome: what claimPort() returns and --json prints.
+
+export type ClaimAction = 'already-free' | 'freed' | 'would-free' | 'refused' | 'failed';
+
+export type HolderOutcome =
+  /** Exited after SIGTERM. */
+  | 'exited'
+  /** Exited after SIGKILL. */
+  | 'killed'
+  /** Closed the listening socket after SIGTERM but is still running (a drain): the port is free. */
+  | 'released'
+  /** Exited (or its PID was reused) before it was signalled: nothing was sent. */
+  | 'gone'
+  /** Still running after SIGKILL and the wait (e.g. stuck in the kernel). */
+  | 'survived'
+  /** Protected: never signalled (see `reason`). */
+  | 'protected'
+  /** Not signalled because the claim was refused (another holder is protected or unknown). */
+  | 'spared'
+  /** kill(2) was denied: another user's process and this user is not root. */
+  | 'permission-denied'
+  /** --dry-run: would be sent SIGTERM (or SIGKILL with --force). */
+  | 'would-signal';
+
+export interface HolderReport {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly user: string;
+  readonly uid: number;
+  readonly comm: string;
+  /** The full command line. */
+  readonly command: string;
+  /** /proc/PID/stat field 22 (clock ticks after boot); -1 where unknown (no /proc). */
+  readonly startTime: number;
+  /** Signals actually sent, in order. */
+  readonly signals: readonly ('SIGTERM' | 'SIGKILL')[];
+  readonly outcome: HolderOutcome;
+  /** Why it is protected, or why it was not signalled. */
+  readonly reason?: string;
+  /** CPU percent and resident memory in bytes at discovery (pidusage), when available. */
+  readonly cpu?: number;
+  readonly memory?: number;
+}
+
+export interface ClaimResult {
+  readonly port: number;
+  /** The service id, when claimed by id (or the registry's owner of the port). */
+  readonly service?: string;
+  readonly action: ClaimAction;
+  readonly holders: readonly HolderReport[];
+  readonly elapsedMs: number;
+  /** One line for people: why it was refused or failed, or what happened. */
+  readonly message: string;
+  /** Listening sockets found on the port: `127.0.0.1:8000`, `[::]:8000 (dual-stack)`. */
+  readonly listeners: readonly string[];
+  /** Processes that listen on the port after the holders died (a supervisor respawned them). */
+  readonly retakenBy?: readonly { readonly pid: number; readonly user: string; readonly command: string }[];
+  readonly dryRun: boolean;
+}

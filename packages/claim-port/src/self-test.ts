@@ -1,0 +1,112 @@
+// claim-port --test: the seed's self-test (argument parsing, port range and
+// timeout validation, error handling) and a live claim: it starts its own
+// listener on an ephemeral loopback port, claims it, and checks the port is
+// free and the listener gone. Signals nothing but the child it started.
+import { spawn } from 'node:child_process';
+import { parseArgs } from './args.js';
+import { claimPort, ClaimUsageError } from './claim.js';
+import { exitCode } from './exit-code.js';
+import { isRunning } from './watch.js';
+import { readListenSocketsSync, readStartTime, hasProcNet } from '@dsa110/ports/system';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+const ARG_CASES: [string[], string][] = [
+  [['8000'], 'claim'],
+  [['65535'], 'claim'],
+  [['1'], 'claim'],
+  [['api'], 'claim'],
+  [['8000', '--timeout=2.5'], 'claim'],
+  [['8000', '--timeout', '10'], 'claim'],
+  [['8000', '--dry-run', '--force', '--json', '--quiet'], 'claim'],
+  [['0'], 'usage-error'],
+  [['65536'], 'usage-error'],
+  [['-1'], 'usage-error'],
+  [['80x'], 'usage-error'],
+  [['1e3'], 'usage-error'],
+  [['0x50'], 'usage-error'],
+  [['08000'], 'usage-error'],
+  [[''], 'usage-error'],
+  [[], 'usage-error'],
+  [['8000', '8001'], 'usage-error'],
+  [['8000', '--timeout=abc'], 'usage-error'],
+  [['8000', '--timeout=-1'], 'usage-error'],
+  [['8000', '--timeout=0'], 'usage-error'],
+  [['8000', '--timeout=301'], 'usage-error'],
+  [['8000', '--timeout'], 'usage-error'],
+  [['8000', '--bogus'], 'usage-error'],
+  [['--test'], 'self-test'],
+  [['--help'], 'help'],
+  [['--version'], 'version'],
+];
+
+async function liveClaim(): Promise<Check[]> {
+  const checks: Check[] = [];
+  if (!hasProcNet()) return [{ name: 'live claim (needs /proc; skipped)', ok: true }];
+  const script = "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the test listener did not start within 10 s')), 10_000);
+      child.stdout!.once('data', (data: Buffer) => {
+        clearTimeout(timer);
+        resolve(Number(String(data).trim()));
+      });
+      child.once('exit', () => reject(new Error('the test listener exited before listening')));
+    });
+    const start = readStartTime(child.pid!);
+    const dry = await claimPort(port, { dryRun: true, usage: false });
+    checks.push({ name: `dry run names the listener on 127.0.0.1:${port}`, ok: dry.action === 'would-free' && dry.holders.some((h) => h.pid === child.pid) });
+    checks.push({ name: 'dry run leaves it running', ok: start !== undefined && isRunning({ pid: child.pid!, startTime: start }) });
+    const result = await claimPort(port, { timeoutSeconds: 5, usage: false });
+    checks.push({ name: `claim frees 127.0.0.1:${port}`, ok: result.action === 'freed' && exitCode(result.action) === 0, detail: result.message });
+    checks.push({ name: 'no LISTEN socket left on the port', ok: readListenSocketsSync({ ports: [port] }).length === 0 });
+    checks.push({ name: 'the listener exited after SIGTERM', ok: result.holders.length === 1 && result.holders[0]!.outcome === 'exited' });
+    const again = await claimPort(port, { usage: false });
+    checks.push({ name: 'a free port is reported already free', ok: again.action === 'already-free' });
+  } catch (error) {
+    checks.push({ name: 'live claim', ok: false, detail: (error as Error).message });
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  return checks;
+}
+
+/** Runs every check, prints one line each to stderr (and a JSON summary to stdout with json); true when all pass. */
+export async function runSelfTest(options: { json?: boolean } = {}): Promise<boolean> {
+  const checks: Check[] = [];
+  for (const [argv, expected] of ARG_CASES) {
+    const parsed = parseArgs(argv);
+    checks.push({ name: `arguments ${JSON.stringify(argv)} -> ${expected}`, ok: parsed.command === expected, ...(parsed.command === 'usage-error' && { detail: parsed.message }) });
+  }
+  for (const bad of [0, 65536, 1.5, -1]) {
+    let ok = false;
+    try {
+      await claimPort(bad, { dryRun: true });
+    } catch (error) {
+      ok = error instanceof ClaimUsageError;
+    }
+    checks.push({ name: `claimPort(${bad}) is a usage error`, ok });
+  }
+  let unknown = false;
+  try {
+    await claimPort('no-such-service', { dryRun: true });
+  } catch (error) {
+    unknown = error instanceof ClaimUsageError && /unknown service/.test(error.message);
+  }
+  checks.push({ name: 'an unknown service id is a usage error', ok: unknown });
+  checks.push({ name: 'exit codes: freed 0, would-free 0, refused 1, failed 1', ok: exitCode('freed') === 0 && exitCode('would-free') === 0 && exitCode('refused') === 1 && exitCode('failed') === 1 });
+  checks.push(...(await liveClaim()));
+
+  for (const check of checks) {
+    process.stderr.write(`[claim-port:self-test] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail && !check.ok ? `: ${check.detail}` : ''}\n`);
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  process.stderr.write(`[claim-port:self-test] ${checks.length - failed} passed, ${failed} failed\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify({ passed: checks.length - failed, failed, checks })}\n`);
+  return failed === 0;
+}

@@ -1,0 +1,85 @@
+// Small I/O helpers for the claim loop: is this still the process we found
+// (same PID and start time, not a zombie), signal it only if so, and poll
+// without fixed sleeps.
+import { parseStat, readStartTime } from '@dsa110/ports/system';
+import { readFileSync } from 'node:fs';
+
+export interface Identity {
+  readonly pid: number;
+  /** -1 when unknown (no /proc): then only existence can be checked. */
+  readonly startTime: number;
+}
+
+/**
+ * True while `who` is the same process: same PID and start time. A zombie
+ * still counts (a multi-threaded process's leader is a zombie while its other
+ * threads still hold its fds; signalling a zombie is harmless).
+ */
+export function isSameProcess(who: Identity, procRoot = '/proc'): boolean {
+  return processState(who, procRoot) !== undefined;
+}
+
+/** True while `who` is the same process and not a zombie: it still runs. */
+export function isRunning(who: Identity, procRoot = '/proc'): boolean {
+  const state = processState(who, procRoot);
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+/** The one-letter state of `who`, or undefined when it is gone or its PID was reused. */
+function processState(who: Identity, procRoot: string): string | undefined {
+  if (who.startTime < 0) {
+    try {
+      process.kill(who.pid, 0);
+      return 'S';
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'S' : undefined;
+    }
+  }
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/${who.pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const stat = parseStat(text);
+  return stat !== undefined && stat.startTime === who.startTime ? stat.state : undefined;
+}
+
+export type SignalOutcome = 'sent' | 'gone' | 'permission-denied';
+
+/**
+ * Send `sig` to `who` only if it is still the process that was found: the
+ * start time is re-read right before kill(2), so a reused PID is never
+ * signalled. (The window between the check and the kill is microseconds; a
+ * PID cannot be recycled that fast without 32768+ forks in between.)
+ */
+export function signalIfSame(who: Identity, sig: 'SIGTERM' | 'SIGKILL', procRoot = '/proc'): SignalOutcome {
+  if (who.startTime >= 0 && readStartTime(who.pid, procRoot) !== who.startTime) return 'gone';
+  try {
+    process.kill(who.pid, sig);
+    return 'sent';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return 'gone';
+    if (code === 'EPERM') return 'permission-denied';
+    throw error;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Poll `done()` until true or `deadline` (a performance.now() value). The
+ * first polls come 1 ms apart, growing to `maxIntervalMs`, so a process that
+ * exits at once is noticed within a few milliseconds.
+ */
+export async function pollUntil(done: () => boolean, deadline: number, maxIntervalMs = 10): Promise<boolean> {
+  let interval = 1;
+  for (;;) {
+    if (done()) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(interval, left));
+    interval = Math.min(interval * 1.5, maxIntervalMs);
+  }
+}
