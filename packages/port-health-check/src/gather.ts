@@ -3,10 +3,11 @@
 // @dsa110/ports/system), the kernel's port ranges, each unit with its
 // drop-ins, and each claim-port executable the units name. All I/O of a
 // health check happens here; the checks are pure.
-import { readFile, stat } from 'node:fs/promises';
+// Synchronous reads throughout: small files, and no thread-pool start-up.
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry, Service } from '@dsa110/ports';
-import { snapshot } from '@dsa110/ports/system';
+import { assemble, parseProcNetTcp, readBindV6Only, readProcessInfo, scanSocketHolders, type ProcessInfo } from '@dsa110/ports/system';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
@@ -30,17 +31,13 @@ export async function gather(options: GatherOptions): Promise<Facts> {
 
   const configPaths = [...new Set(services.flatMap((service) => configKey(service)?.file ?? []))];
 
-  const [sockets, kernel, units, configs] = await Promise.all([
-    readSockets(),
-    readKernelFacts(),
-    readUnits(root, unitNames),
-    Promise.all(configPaths.map((path) => readConfigFile(root, path))),
-  ]);
+  const sockets = readSockets();
+  const kernel = readKernelFacts();
+  const units = readUnits(root, unitNames);
+  const configs = configPaths.map((path) => readConfigFile(root, path));
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
-  const executables = new Map<string, ExecutableFacts>(
-    await Promise.all([...paths].map(async (path) => [path, await readExecutable(root, path)] as const)),
-  );
+  const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));
   return {
     registry: options.registry,
     root,
@@ -55,24 +52,64 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   };
 }
 
-async function readUnits(root: string, names: readonly string[]): Promise<UnitFacts[]> {
+function readUnits(root: string, names: readonly string[]): UnitFacts[] {
   if (names.length === 0) return [];
   const problems: string[] = [];
-  const listing = await listUnitDirs(root, problems);
-  return Promise.all(
-    names.map(async (name) => {
-      const loaded = await loadUnit(root, name, listing);
-      return mergeUnit({ ...loaded, problems: [...problems, ...loaded.problems] });
-    }),
-  );
+  const listing = listUnitDirs(root, problems);
+  return names.map((name) => {
+    const loaded = loadUnit(root, name, listing);
+    return mergeUnit({ ...loaded, problems: [...problems, ...loaded.problems] });
+  });
 }
 
-/** The live socket table and its holders; a failure becomes a fact, not an exception. */
-export async function readSockets(): Promise<SocketFacts> {
+/**
+ * Read a /proc/net table in as few read(2) calls as possible. Every read of
+ * /proc/net/tcp walks the kernel's whole TCP hash table (several ms on a big
+ * machine); readFileSync makes at least two (data, then end of file). A
+ * seq_file read fills the buffer unless the table ends, so one short read
+ * means the end.
+ */
+export function readProcTable(path: string): string {
+  const fd = openSync(path, 'r');
   try {
-    const taken = await snapshot();
+    const chunks: Buffer[] = [];
+    for (let size = 256 * 1024; ; size *= 2) {
+      const buffer = Buffer.allocUnsafe(size);
+      const count = readSync(fd, buffer, 0, size, null);
+      chunks.push(buffer.subarray(0, count));
+      if (count < size) return Buffer.concat(chunks).toString('latin1');
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readTable(path: string, family: 'IPv4' | 'IPv6') {
+  try {
+    return parseProcNetTcp(readProcTable(path), family);
+  } catch (error) {
+    // No IPv6 in this kernel (or namespace): no tcp6 table, no IPv6 listeners.
+    if (family === 'IPv6' && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/**
+ * The live socket table and its holders, from the shared reader's pieces
+ * (one table read, one /proc/*\/fd scan). A failure becomes a fact, not an exception.
+ */
+export function readSockets(): SocketFacts {
+  try {
+    const sockets = [...readTable('/proc/net/tcp', 'IPv4'), ...readTable('/proc/net/tcp6', 'IPv6')];
+    const scan = scanSocketHolders(sockets.map((socket) => socket.inode));
+    const cache = new Map<number, ProcessInfo | undefined>();
+    const info = (pid: number) => {
+      if (!cache.has(pid)) cache.set(pid, readProcessInfo(pid));
+      return cache.get(pid);
+    };
+    const listeners = sockets.length === 0 ? [] : assemble(sockets, scan.holders, info, readBindV6Only());
     return {
-      listeners: taken.listeners.map((listener) => ({
+      listeners: listeners.map((listener) => ({
         port: listener.port,
         address: listener.address,
         family: listener.family === 'IPv6' ? 6 : 4,
@@ -89,7 +126,7 @@ export async function readSockets(): Promise<SocketFacts> {
             }))
           : undefined,
       })),
-      unreadableProcesses: taken.unreadable.length,
+      unreadableProcesses: scan.unreadable.length,
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -99,22 +136,22 @@ export async function readSockets(): Promise<SocketFacts> {
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-async function readConfigFile(root: string, path: string): Promise<ConfigFileFacts> {
+function readConfigFile(root: string, path: string): ConfigFileFacts {
   try {
-    const info = await stat(join(root, path));
+    const info = statSync(join(root, path));
     if (!info.isFile()) return { path, problem: 'not a regular file' };
     if (info.size > MAX_CONFIG_BYTES) return { path, problem: `larger than ${MAX_CONFIG_BYTES / 1048576} MiB` };
-    return { path, text: await readFile(join(root, path), 'utf8') };
+    return { path, text: readFileSync(join(root, path), 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { path, problem: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied (run as root)' : (code ?? (error as Error).message) };
   }
 }
 
-async function readExecutable(root: string, path: string): Promise<ExecutableFacts> {
+function readExecutable(root: string, path: string): ExecutableFacts {
   if (!path.startsWith('/')) return { path, exists: false, executable: false, problem: `"${path}" is not an absolute path (systemd needs one)` };
   try {
-    const info = await stat(join(root, path));
+    const info = statSync(join(root, path));
     return { path, exists: true, executable: info.isFile() && (info.mode & 0o111) !== 0 };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

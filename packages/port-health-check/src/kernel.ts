@@ -1,7 +1,7 @@
 // The kernel's ephemeral port range and its exceptions: an outgoing
 // connection may take any port in net.ipv4.ip_local_port_range that is not in
 // net.ipv4.ip_local_reserved_ports (which also covers IPv6).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { KernelFacts } from './types.js';
 
 export const PORT_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
@@ -33,11 +33,17 @@ export function inRanges(port: number, ranges: readonly { start: number; end: nu
   return ranges.some((range) => port >= range.start && port <= range.end);
 }
 
-export async function readKernelFacts(files = { range: PORT_RANGE_FILE, reserved: RESERVED_PORTS_FILE }): Promise<KernelFacts> {
-  const [range, reserved] = await Promise.all([
-    readFile(files.range, 'utf8').then((text) => ({ text }), (error: NodeJS.ErrnoException) => ({ error })),
-    readFile(files.reserved, 'utf8').then((text) => ({ text }), (error: NodeJS.ErrnoException) => ({ error })),
-  ]);
+function read(path: string): { text: string } | { error: NodeJS.ErrnoException } {
+  try {
+    return { text: readFileSync(path, 'latin1') };
+  } catch (error) {
+    return { error: error as NodeJS.ErrnoException };
+  }
+}
+
+export function readKernelFacts(files = { range: PORT_RANGE_FILE, reserved: RESERVED_PORTS_FILE }): KernelFacts {
+  const range = read(files.range);
+  const reserved = read(files.reserved);
   const ephemeral = 'text' in range ? parsePortRange(range.text) : undefined;
   const problem =
     'error' in range
