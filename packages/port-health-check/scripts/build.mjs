@@ -1,4 +1,4 @@
-// Build @dsa110/port-health-check: the bin as one bundled file (the registry
+// Build @dsa110/port-health-check: the bin as one bundled CommonJS file (the registry
 // library and its socket reader inlined; zod and yaml only through the lazy
 // parser, so checking the bundled registry never loads them), the library
 // entry, and the .d.ts files. Run with plain node: `pnpm build`.
@@ -40,7 +40,40 @@ const unusedBuiltins = {
   },
 };
 
-await esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: dist, plugins: [unusedBuiltins] });
+// The library entry, for `import { checkPorts } from '@dsa110/port-health-check'`.
+await esbuild.build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: dist, plugins: [unusedBuiltins] });
+
+// The bin: CommonJS, because Node 20 loads an ES module entry through the
+// asynchronous ESM loader (fs/promises, the thread pool: several ms) and a
+// CommonJS one with plain synchronous reads. fs/promises (used only to read a
+// --registry file or write --output) is required on first use, not at start.
+const lazyFsPromises = {
+  name: 'lazy-fs-promises',
+  setup(build) {
+    build.onResolve({ filter: /^node:fs\/promises$/ }, (args) =>
+      // The stand-in's own require() is the real module.
+      args.kind === 'require-call' ? { path: args.path, external: true } : { path: 'fs-promises', namespace: 'lazy-fs-promises' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-fs-promises' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: ['readFile', 'stat', 'open', 'rename', 'unlink']
+        .map((name) => `export const ${name} = (...args) => require('node:fs/promises').${name}(...args);`)
+        .join('\n'),
+    }));
+    unusedBuiltins.setup(build);
+  },
+};
+await esbuild.build({
+  ...common,
+  format: 'cjs',
+  entryPoints: ['src/cli.ts'],
+  outfile: join(dist, 'cli.cjs'),
+  plugins: [lazyFsPromises],
+  // The registry library finds its lazily required parser from import.meta.url.
+  define: { ...common.define, 'import.meta.url': '__bundleUrl' },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
 
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);

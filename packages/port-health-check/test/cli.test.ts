@@ -31,7 +31,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 beforeAll(() => {
-  if (!existsSync(join(packageDir, 'dist/cli.js'))) throw new Error('port-health-check is not built: run `npx -y pnpm@10.34.9 build` first');
+  if (!existsSync(join(packageDir, 'dist/cli.cjs'))) throw new Error('port-health-check is not built: run `npx -y pnpm@10.34.9 build` first');
 });
 
 describe('port-health-check (built bin)', () => {
@@ -125,6 +125,18 @@ describe('port-health-check (built bin)', () => {
     const { NO_COLOR: _drop, ...withoutNoColor } = process.env;
     expect(await tty({ ...(withoutNoColor as Record<string, string>), NO_COLOR: '' })).toContain('\x1b[31merror\x1b[0m');
     expect(await tty({ NO_COLOR: '1' })).not.toContain('\x1b[');
+  });
+
+  it('starts light: no yaml or zod, no streams, sockets, child processes or fs/promises for the default run', () => {
+    const report = join(tempDir(), 'loaded.json');
+    const preload = join(packageDir, 'test/fixtures/report-loaded-modules.cjs');
+    spawnSync(process.execPath, ['-r', preload, bin], { env: { ...process.env, REPORT_LOADED_MODULES: report }, stdio: 'ignore' });
+    const loaded = JSON.parse(readFileSync(report, 'utf8')) as { builtins: string[]; files: string[] };
+    expect(loaded.files.filter((file) => file !== preload)).toEqual([bin, join(packageDir, 'dist/cli.cjs')]);
+    for (const heavy of ['fs/promises', 'net', 'tty', 'stream', 'child_process', 'crypto']) {
+      expect(loaded.builtins).not.toContain(`NativeModule ${heavy}`);
+    }
+    expect(loaded.builtins.length).toBeGreaterThan(10); // the list is real
   });
 
   it('runs against the bundled registry and this machine by default, and prints help', async () => {
