@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseRegistry, type Registry } from '@dsa110/ports';
 import { afterEach } from 'vitest';
+import { readKernelFacts } from '../src/kernel.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -84,10 +85,18 @@ export function testRegistry(services: ServiceSpec[], reserved: object[] = []): 
   return parseRegistry(registryText(services, reserved), { source: 'test-ports.yaml' });
 }
 
-/** A port below the ephemeral range that nothing listens on now (other tests' listeners take ephemeral ports). */
+const ephemeralStart = readKernelFacts().ephemeral?.start ?? 32768;
+
+/**
+ * A port below the ephemeral range (so the kernel check passes, and other
+ * tests' listeners, which take ephemeral ports, never land on it) that is
+ * not in `taken` (what listens now).
+ */
 export function quietPort(taken: ReadonlySet<number>): number {
+  const high = Math.min(30000, ephemeralStart - 1);
+  const low = Math.max(1024, high - 10000);
   for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 10000);
+    const port = low + Math.floor(Math.random() * (high - low));
     if (!taken.has(port)) return port;
   }
 }
