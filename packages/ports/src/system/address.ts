@@ -1,9 +1,8 @@
 // Socket addresses as /proc/net/tcp{,6} prints them, made readable. The kernel
 // prints each 32-bit word of the address in host byte order, so on a
 // little-endian machine every 4-byte group is reversed.
-import { endianness } from 'node:os';
-
-const LITTLE = endianness() === 'LE';
+// Byte order without loading node:os (start-up time matters to claim-port).
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function wordBytes(hex8: string, little = LITTLE): number[] {
   const bytes = [0, 2, 4, 6].map((i) => parseInt(hex8.slice(i, i + 2), 16));

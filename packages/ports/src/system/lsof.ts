@@ -1,7 +1,6 @@
 // Systems without /proc (macOS dev laptops): LISTEN sockets from
 // `lsof -nP -iTCP:PORT -sTCP:LISTEN`. lsof is only the fallback: on Linux the
 // /proc readers are faster and need no other program.
-import { execFile } from 'node:child_process';
 
 export interface LsofListener {
   readonly command: string;
@@ -37,7 +36,9 @@ export function parseLsof(text: string): LsofListener[] {
 }
 
 /** Run lsof for one port. Resolves [] when nothing listens (lsof exits 1 with no output). */
-export function readLsofListeners(port: number, lsof = 'lsof'): Promise<LsofListener[]> {
+export async function readLsofListeners(port: number, lsof = 'lsof'): Promise<LsofListener[]> {
+  // Loaded here, not at the top: child_process costs every /proc user start-up time.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(lsof, ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN'], { timeout: 10_000 }, (error, stdout) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {

@@ -2,8 +2,7 @@
 // of the reading process. Only state 0A (LISTEN) counts: a client connection,
 // an accepted connection, TIME_WAIT, or a socket bound but not listening never
 // shows up here as a listener.
-import { readFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { decodeIPv4, decodeIPv6 } from './address.js';
 
 export type SocketFamily = 'IPv4' | 'IPv6';
@@ -55,31 +54,57 @@ function portSet(ports: Iterable<number> | undefined): Set<number> | undefined {
   return ports === undefined ? undefined : new Set(ports);
 }
 
-async function readTable(path: string): Promise<string> {
+/**
+ * The LISTEN part of a socket table. The kernel prints listening sockets
+ * first (the listening hash), then walks the whole established hash (262,144
+ * buckets on a 24 GB machine: ~2 ms per walk). Reading stops at the first
+ * line that is not LISTEN; and a read() well short of one page is the end of
+ * the file (seq_file fills its page-sized buffer unless it ran out of
+ * records), so the extra read that would only find EOF, and walk the hash a
+ * second time, is skipped.
+ */
+export function readListenTableSync(path: string): string {
+  let fd: number;
   try {
-    return await readFile(path, 'latin1');
+    fd = openSync(path, 'r');
   } catch (error) {
-    // No IPv6 in this kernel (or this namespace): no tcp6 table, no IPv6 listeners.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path.endsWith('6')) return '';
     throw error;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(65536);
+    let text = '';
+    let scanned = 0; // where the next unchecked line starts
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) return text;
+      text += buffer.toString('latin1', 0, n);
+      const endOfFile = n < SHORT_READ;
+      // Check each complete line after the header: stop at the first non-LISTEN one.
+      for (let end = text.indexOf('\n', scanned); end >= 0; end = text.indexOf('\n', scanned)) {
+        const line = text.slice(scanned, end);
+        const first = scanned === 0;
+        scanned = end + 1;
+        if (first) continue;
+        const fields = line.trim().split(/\s+/, 5);
+        if (fields.length >= 4 && fields[3] !== '0A') return text;
+      }
+      if (endOfFile) return text;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
-function readTableSync(path: string): string {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path.endsWith('6')) return '';
-    throw error;
-  }
-}
+const readTableSync = readListenTableSync;
+
+/** Less than a 4 KiB page minus the longest line (tcp6: 178 bytes) with room to spare: seq_file was at EOF. */
+const SHORT_READ = 4096 - 512;
 
 /** Every LISTEN TCP socket of this network namespace (IPv4 then IPv6). */
 export async function readListenSockets(options: ReadSocketsOptions = {}): Promise<ListenSocket[]> {
-  const proc = options.procRoot ?? '/proc';
-  const ports = portSet(options.ports);
-  const [v4, v6] = await Promise.all([readTable(`${proc}/net/tcp`), readTable(`${proc}/net/tcp6`)]);
-  return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
+  // Two small reads of procfs: faster done synchronously than through the thread pool.
+  return readListenSocketsSync(options);
 }
 
 /** readListenSockets without the event loop: for tight polling loops where a few ms matter. */

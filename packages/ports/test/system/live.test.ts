@@ -126,3 +126,23 @@ describe.skipIf(!hasLsof)('lsof fallback (live)', () => {
     expect(await readLsofListeners(server.port)).toEqual([]);
   });
 });
+
+describe('large socket tables', () => {
+  it('finds every listener when the table is longer than one read (80 listeners, > 4 KiB)', async () => {
+    const count = 80;
+    const { spawn } = await import('node:child_process');
+    // One process with 80 listeners, spawned and killed by this test.
+    const child = spawn(process.execPath, ['-e', `
+      const net = require('net'); const ports = []; let left = ${count};
+      for (let i = 0; i < ${count}; i++) { const s = net.createServer().listen(0, '127.0.0.1', () => { ports.push(s.address().port); if (--left === 0) console.log(JSON.stringify(ports)); }); }
+      setInterval(() => {}, 1e6);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const ports: number[] = await new Promise((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(String(d)))));
+      const found = await readListenSockets({ ports });
+      expect(found.map((s) => s.port).sort()).toEqual([...ports].sort());
+      expect(found.every((s) => s.address === '127.0.0.1')).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
