@@ -4,10 +4,10 @@
 // drop-ins, and each claim-port executable the units name. All I/O of a
 // health check happens here; the checks are pure.
 // Synchronous reads throughout: small files, and no thread-pool start-up.
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry, Service } from '@dsa110/ports';
-import { assemble, parseProcNetTcp, readBindV6Only, readProcessInfo, scanSocketHolders, type ProcessInfo } from '@dsa110/ports/system';
+import { snapshotSync } from '@dsa110/ports/system';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
@@ -63,53 +63,15 @@ function readUnits(root: string, names: readonly string[]): UnitFacts[] {
 }
 
 /**
- * Read a /proc/net table in as few read(2) calls as possible. Every read of
- * /proc/net/tcp walks the kernel's whole TCP hash table (several ms on a big
- * machine); readFileSync makes at least two (data, then end of file). A
- * seq_file read fills the buffer unless the table ends, so one short read
- * means the end.
- */
-export function readProcTable(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    for (let size = 256 * 1024; ; size *= 2) {
-      const buffer = Buffer.allocUnsafe(size);
-      const count = readSync(fd, buffer, 0, size, null);
-      chunks.push(buffer.subarray(0, count));
-      if (count < size) return Buffer.concat(chunks).toString('latin1');
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readTable(path: string, family: 'IPv4' | 'IPv6') {
-  try {
-    return parseProcNetTcp(readProcTable(path), family);
-  } catch (error) {
-    // No IPv6 in this kernel (or namespace): no tcp6 table, no IPv6 listeners.
-    if (family === 'IPv6' && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-/**
- * The live socket table and its holders, from the shared reader's pieces
- * (one table read, one /proc/*\/fd scan). A failure becomes a fact, not an exception.
+ * The live socket table and its holders: one table read and one /proc/*\/fd
+ * scan by the shared reader, synchronous (no thread-pool start-up). A failure
+ * becomes a fact, not an exception.
  */
 export function readSockets(): SocketFacts {
   try {
-    const sockets = [...readTable('/proc/net/tcp', 'IPv4'), ...readTable('/proc/net/tcp6', 'IPv6')];
-    const scan = scanSocketHolders(sockets.map((socket) => socket.inode));
-    const cache = new Map<number, ProcessInfo | undefined>();
-    const info = (pid: number) => {
-      if (!cache.has(pid)) cache.set(pid, readProcessInfo(pid));
-      return cache.get(pid);
-    };
-    const listeners = sockets.length === 0 ? [] : assemble(sockets, scan.holders, info, readBindV6Only());
+    const taken = snapshotSync();
     return {
-      listeners: listeners.map((listener) => ({
+      listeners: taken.listeners.map((listener) => ({
         port: listener.port,
         address: listener.address,
         family: listener.family === 'IPv6' ? 6 : 4,
@@ -126,7 +88,7 @@ export function readSockets(): SocketFacts {
             }))
           : undefined,
       })),
-      unreadableProcesses: scan.unreadable.length,
+      unreadableProcesses: taken.unreadable.length,
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
