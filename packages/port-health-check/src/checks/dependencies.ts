@@ -2,7 +2,6 @@
 // socket table must be readable; each claim-port executable a unit calls
 // must exist (under --root) and be executable, or the unit fails to start.
 import { claimLines, where } from '../claim-line.js';
-import { plural } from '../label.js';
 import type { CheckResult, Facts } from '../types.js';
 
 export function checkDependencies(facts: Facts): CheckResult[] {
@@ -14,7 +13,7 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     results.push({
       check: 'dependencies',
       severity: 'info',
-      reason: `/proc is readable, but ${plural(sockets.unreadableProcesses, 'process')}' open files are not readable by this user: owners of their sockets are unknown (run as root to see them)`,
+      reason: `/proc is readable, but the open files of ${sockets.unreadableProcesses === 1 ? '1 process are' : `${sockets.unreadableProcesses} processes are`} not: the owners of their sockets are unknown (run as root to see them; in some containers even root cannot)`,
     });
   } else {
     results.push({ check: 'dependencies', severity: 'ok', reason: '/proc is readable: every socket owner can be seen' });

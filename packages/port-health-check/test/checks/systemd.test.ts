@@ -145,4 +145,16 @@ describe('dependencies check', () => {
     expect(dependencies[0]!.severity).toBe('error');
     expect(dependencies[0]!.reason).toContain('is not an executable file');
   });
+
+  it('says whether /proc can be read, and how many processes hide their sockets', async () => {
+    const facts = await gather({ registry, root: tempDir() });
+    const procResult = (sockets: typeof facts.sockets) => checkDependencies({ ...facts, sockets }).find((r) => !r.service)!;
+    expect(procResult({ ...facts.sockets, unreadableProcesses: 0 })).toMatchObject({ severity: 'ok', reason: '/proc is readable: every socket owner can be seen' });
+    expect(procResult({ ...facts.sockets, unreadableProcesses: 2 })).toMatchObject({ severity: 'info' });
+    expect(procResult({ ...facts.sockets, unreadableProcesses: 2 }).reason).toContain('the open files of 2 processes are not');
+    expect(procResult({ listeners: [], unreadableProcesses: 0, problem: 'EACCES reading /proc/net/tcp' })).toMatchObject({
+      severity: 'error',
+      reason: 'cannot read the socket table: EACCES reading /proc/net/tcp',
+    });
+  });
 });
