@@ -1,25 +1,30 @@
 // The project's own commands, run as built JavaScript exactly as an operator
 // runs them (`node packages/<pkg>/bin/<name>.js`), never imported.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { repoRoot } from './registry.js';
 
 export const bins = {
-  'port-health-check': { bin: 'packages/port-health-check/bin/port-health-check.js', dist: 'packages/port-health-check/dist/cli.js' },
-  'claim-port': { bin: 'packages/claim-port/bin/claim-port.js', dist: 'packages/claim-port/dist' },
-  ports: { bin: 'packages/ports/bin/ports.js', dist: 'packages/ports/dist/cli/ports.js' },
+  'port-health-check': 'packages/port-health-check/bin/port-health-check.js',
+  'claim-port': 'packages/claim-port/bin/claim-port.js',
+  ports: 'packages/ports/bin/ports.js',
 } as const;
 
 export type BinName = keyof typeof bins;
 
 export function binPath(name: BinName): string {
-  return `${repoRoot}${bins[name].bin}`;
+  return `${repoRoot}${bins[name]}`;
 }
 
-/** Why a bin cannot run (not built), or undefined. */
+/** Why a bin cannot run (not built), or undefined. The bin names its built entry (`import '../dist/cli.js'`). */
 export function binProblem(name: BinName): string | undefined {
-  if (!existsSync(binPath(name))) return `${bins[name].bin} does not exist`;
-  if (!existsSync(`${repoRoot}${bins[name].dist}`)) return `${bins[name].dist} is missing: run \`npx -y pnpm@10.34.9 build\` first`;
+  const bin = binPath(name);
+  if (!existsSync(bin)) return `${bins[name]} does not exist`;
+  const target = /(?:import|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/.exec(readFileSync(bin, 'utf8'))?.[1];
+  if (target && !existsSync(join(dirname(bin), target))) {
+    return `${join(dirname(bins[name]), target)} (which ${bins[name]} loads) is missing: run \`npx -y pnpm@10.34.9 build\` first`;
+  }
   return undefined;
 }
 
@@ -43,7 +48,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function runBin(name: BinName, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<BinResult> {
   const problem = binProblem(name);
   if (problem) throw new Error(`e2e: cannot run ${name}: ${problem}`);
-  const command = `node ${bins[name].bin} ${args.join(' ')}`;
+  const command = `node ${bins[name]} ${args.join(' ')}`;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
