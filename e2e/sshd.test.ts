@@ -94,6 +94,16 @@ describe.skipIf(skip !== undefined).sequential(titled('claim-port and a protecte
     expect(await readBanner(port)).toMatch(/^SSH-2\.0-OpenSSH/);
   });
 
+  it('claim-port --json: refused, sshd protected and never signalled', async () => {
+    guardPort(port);
+    const claim = await runBin('claim-port', ['ssh', '--json', '--registry', registryFile], { env: cleanEnv() });
+    expect(claim.code, show(claim)).toBe(1);
+    const result = JSON.parse(claim.stdout) as { action: string; holders: Array<{ pid: number; comm: string; signals: string[]; outcome: string }> };
+    expect(result).toMatchObject({ port, service: 'ssh', action: 'refused' });
+    expect(result.holders).toEqual([expect.objectContaining({ pid: sshd.pid, comm: 'sshd', signals: [], outcome: 'protected' })]);
+    expect(sshd.running).toBe(true);
+  });
+
   for (const [title, args] of [
     ['5. claim-port ssh refuses, sshd keeps running', () => ['ssh', '--registry', registryFile]],
     ['claim-port <port> refuses too', () => [String(port), '--registry', registryFile]],

@@ -143,8 +143,17 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
 
       // Only processes this suite started may be on the port a claim is pointed at.
       guardPort(port);
-      const claim = await runBin('claim-port', ['api', '--registry', stack.registryFile], { env: stack.env() });
+      // A dry run names the squatter and signals nothing.
+      const dry = await runBin('claim-port', ['api', '--dry-run', '--json', '--registry', stack.registryFile], { env: stack.env() });
+      expect(dry.code, show(dry)).toBe(0);
+      expect(JSON.parse(dry.stdout)).toMatchObject({ port, service: 'api', action: 'would-free', dryRun: true, holders: [{ pid: squatter.pid, signals: [], outcome: 'would-signal' }] });
+      expect(squatter.running).toBe(true);
+      expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);
+
+      guardPort(port);
+      const claim = await runBin('claim-port', ['api', '--json', '--registry', stack.registryFile], { env: stack.env() });
       expect(claim.code, show(claim)).toBe(0);
+      expect(JSON.parse(claim.stdout)).toMatchObject({ port, service: 'api', action: 'freed', holders: [{ pid: squatter.pid, signals: ['SIGTERM'], outcome: 'exited' }] });
       const exit = await Promise.race([squatter.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
       expect(exit, 'the squatter was stopped by claim-port').toEqual({ code: null, signal: 'SIGTERM' });
       expect(isListening(port)).toBe(false);
