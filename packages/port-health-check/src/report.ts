@@ -1,5 +1,6 @@
 // Assemble a HealthReport from the results: one row per service for the
 // table, counts per severity, and the exit code. Pure.
+import { hostname } from 'node:os';
 import type { Registry, Service } from '@dsa110/ports';
 import { formatListener } from './address.js';
 import { holdersOf, listenersOn } from './checks/listeners.js';
@@ -28,6 +29,8 @@ export interface ServiceRow {
 
 export interface HealthReport {
   readonly version: typeof REPORT_VERSION;
+  /** The machine checked (os.hostname()). */
+  readonly host: string;
   readonly startedAt: Date;
   readonly durationMs: number;
   readonly registry: string;
@@ -80,6 +83,7 @@ export function buildReport(input: {
   const counts = countSeverities(input.results);
   return {
     version: REPORT_VERSION,
+    host: hostname(),
     startedAt: input.startedAt,
     durationMs: input.durationMs,
     registry: typeof input.registry === 'string' ? input.registry : input.registry.source,

@@ -21,6 +21,7 @@ export function renderJson(report: HealthReport): string {
   const document = {
     schema: JSON_SCHEMA_ID,
     version: report.version,
+    host: report.host,
     generatedAt: report.startedAt.toISOString(),
     durationMs: Math.round(report.durationMs * 10) / 10,
     registry: report.registry,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { checkPorts } from '../../src/index.js';
 import { JSON_SCHEMA_ID, renderJson } from '../../src/report/json.js';
@@ -9,9 +10,9 @@ describe('json report', () => {
     const report = await checkPorts({ registry: registryPath, root });
     const document = JSON.parse(renderJson(report));
     expect(Object.keys(document)).toEqual([
-      'schema', 'version', 'generatedAt', 'durationMs', 'registry', 'root', 'strict', 'status', 'exitCode', 'counts', 'services', 'checks',
+      'schema', 'version', 'host', 'generatedAt', 'durationMs', 'registry', 'root', 'strict', 'status', 'exitCode', 'counts', 'services', 'checks',
     ]);
-    expect(document).toMatchObject({ schema: JSON_SCHEMA_ID, version: 1, registry: registryPath, root, strict: false, status: 'error', exitCode: 1 });
+    expect(document).toMatchObject({ schema: JSON_SCHEMA_ID, version: 1, host: hostname(), registry: registryPath, root, strict: false, status: 'error', exitCode: 1 });
     expect(document.checks).toHaveLength(report.results.length);
     expect(document.services.find((row: { id: string }) => row.id === 'api')).toEqual({
       id: 'api',
