@@ -12,6 +12,7 @@ import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
 import { listUnitDirs, loadUnit, mergeUnit } from './systemd/effective.js';
+import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type { ConfigFileFacts, ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
 
 export interface GatherOptions {
@@ -35,6 +36,9 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const kernel = readKernelFacts();
   const units = readUnits(root, unitNames);
   const configs = configPaths.map((path) => readConfigFile(root, path));
+  // Robust units only: those are the ones whose claim it confirms.
+  const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
+  const systemctl = root === '/' && systemdRunning() ? await readSystemctl(robustUnits) : undefined;
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
   const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));
@@ -48,6 +52,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     units: unitMap,
     executables,
     configs: new Map(configs.map((config) => [config.path, config])),
+    ...(systemctl && { systemctl }),
     claimPortPaths,
   };
 }

@@ -2,6 +2,7 @@
 // reports. Facts are plain data so that every check is a pure function that a
 // test can feed with facts read from a real temp tree or a real listener.
 import type { Registry, Service } from '@dsa110/ports';
+import type { SystemctlUnit } from './systemd/systemctl.js';
 
 export type Severity = 'ok' | 'info' | 'unknown' | 'warning' | 'error';
 
@@ -155,6 +156,8 @@ export interface Facts {
   readonly units: ReadonlyMap<string, UnitFacts>;
   /** By path named in an ExecStartPre. */
   readonly executables: ReadonlyMap<string, ExecutableFacts>;
+  /** What a running systemd has loaded, by unit (only when checking `/` under systemd). */
+  readonly systemctl?: ReadonlyMap<string, SystemctlUnit>;
   /** By path, for services whose port is set by a key in their config file. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */

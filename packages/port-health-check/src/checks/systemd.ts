@@ -2,10 +2,11 @@
 // systemd does) of every robust service runs claim-port on the service's
 // effective port, as root (`+`), before the service starts.
 import { PortsError, parsePort, type Service } from '@dsa110/ports';
-import { claimLines, claimTarget, where } from '../claim-line.js';
+import { claimLines, claimTarget, isClaimPort, where } from '../claim-line.js';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { label } from '../label.js';
 import { UNIT_DIRS } from '../systemd/search-path.js';
+import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
 
 export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
@@ -74,7 +75,32 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
       results.push(result('ok', `${shown} from ${where(line)} claims port ${port}${moved}`, where(line)));
     }
   }
+  const loaded = facts.systemctl?.get(unitName);
+  if (loaded) results.push(confirm(facts, unitName, loaded, port, env, result));
   return results;
+}
+
+/** Where systemd runs: does the unit it has loaded claim the port too? */
+function confirm(
+  facts: Facts,
+  unitName: string,
+  loaded: SystemctlUnit,
+  port: number,
+  env: Record<string, string>,
+  result: (severity: CheckResult['severity'], reason: string) => CheckResult,
+): CheckResult {
+  if (loaded.needDaemonReload) {
+    return result('warning', `systemd has not reloaded ${unitName} since its files changed, so the running configuration may not match them; run systemctl daemon-reload`);
+  }
+  const claims = loaded.execStartPre.filter((exec) => isClaimPort(exec.argv[0], facts.claimPortPaths));
+  const match = claims.find((exec) => {
+    const claimed = claimedPort(facts, { argv: exec.argv, file: '', line: 0, value: '', prefixes: '' }, env);
+    return 'port' in claimed && claimed.port === port;
+  });
+  if (!match) {
+    return result('warning', `the ${unitName} systemd has loaded (systemctl show) does not run claim-port ${port}; run systemctl daemon-reload`);
+  }
+  return result(match.privileged ? 'ok' : 'warning', `systemctl show confirms systemd has loaded ExecStartPre=${match.privileged ? '+' : ''}${match.argv.join(' ')}`);
 }
 
 function claimedPort(facts: Facts, line: ExecLine, env: Record<string, string>): { port: number } | { problem: string } {
