@@ -2,11 +2,15 @@
 // registry pass `systemd-analyze verify`, with the packaged Debian units they
 // extend and the API's own unit. systemd need not be running (it is not PID 1
 // on the test machines): verify loads the units offline.
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guardPort } from '../test-support/guard.js';
 import { runBin, show } from './support/bins.js';
-import { skipReason, titled } from './support/requirements.js';
-import { Stack } from './support/stack.js';
+import { startDaemon, stopAllDaemons } from './support/daemons.js';
+import { httpGet, isListening } from './support/net.js';
+import { programs, skipReason, titled } from './support/requirements.js';
+import { redisPing, Stack } from './support/stack.js';
 import { buildSystemdTree, systemdVerify, type SystemdTree } from './support/systemd.js';
 
 // The drop-ins extend Debian's own units, so those packages must be installed.
@@ -27,7 +31,9 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
     });
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    await stack?.stopAll();
+    await stopAllDaemons();
     if (!process.env.E2E_KEEP) stack?.ws.remove();
   });
 
@@ -72,10 +78,46 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
     expect(verify.code, show(verify)).toBe(0);
   });
 
+  it("Redis's drop-in, run as systemd runs ExecStartPre=+, frees the port from a squatter; redis-server then starts there", async () => {
+    const port = stack.ports.redis;
+    const dropIn = readFileSync(`${tree.unitDir}/redis-server.service.d/claim-port.conf`, 'utf8');
+    const line = dropIn.split('\n').find((l) => l.startsWith('ExecStartPre='));
+    expect(line).toBe(`ExecStartPre=+${stack.claimPort} ${port}`);
+    // `+` only means "as root"; the rest is the command line.
+    const [command, ...args] = line!.slice('ExecStartPre=+'.length).split(' ');
+
+    const squatter = await startDaemon({
+      name: 'python3 -m http.server (squatter on the Redis port)',
+      command: programs.python3,
+      args: ['-m', 'http.server', String(port), '--bind', '127.0.0.1'],
+      cwd: stack.ws.mkdir('squatter'),
+      logFile: stack.log('squatter'),
+      ready: async () => (await httpGet(`http://127.0.0.1:${port}/`)).status === 200,
+    });
+    try {
+      guardPort(port);
+      const code = await new Promise<number>((resolve) => {
+        // Exactly the line's argv; the test registry comes from $DSA110_PORTS_FILE (stack.env()).
+        execFile(command!, args, { env: stack.env() }, (error) =>
+          resolve(error ? (typeof error.code === 'number' ? error.code : -1) : 0),
+        );
+      });
+      expect(code).toBe(0);
+      expect(await squatter.exited).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(isListening(port)).toBe(false);
+    } finally {
+      await squatter.stop();
+    }
+    const redis = await stack.startRedis();
+    expect(await redisPing(port)).toBe(true);
+    expect(redis.running).toBe(true);
+  });
+
   it('the claim-port the units call runs: a dry run on a free port of the registry exits 0', async () => {
-    const { execFile } = await import('node:child_process');
+    const port = stack.ports.prometheus;
+    expect(isListening(port)).toBe(false);
     const code = await new Promise<number>((resolve) => {
-      execFile(stack.claimPort, [String(stack.ports.redis), '--dry-run', '--registry', stack.registryFile], (error) =>
+      execFile(stack.claimPort, [String(port), '--dry-run', '--registry', stack.registryFile], { env: stack.env() }, (error) =>
         resolve(error ? (typeof error.code === 'number' ? error.code : -1) : 0),
       );
     });
