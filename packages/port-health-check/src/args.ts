@@ -38,7 +38,8 @@ Options:
 
 Exit codes (the seed script's, NOT the Nagios order):
   0  all checks passed      1  errors found
-  2  warnings only          3  the check could not run (bad arguments, unwritable --output)
+  2  warnings only          3  the check could not run (bad arguments, unknown service,
+                               missing --root, unwritable --output)
 `;
 
 const VALUE_OPTIONS = new Set(['--registry', '--root', '--format', '--output', '--service', '--claim-port']);

@@ -57,7 +57,7 @@ async function run(request: RunRequest): Promise<number> {
       claimPortPaths: request.claimPortPaths,
     });
   } catch (error) {
-    if (error instanceof PortsError) return fail(`--service: ${error.message}`);
+    if (error instanceof PortsError) return fail(`${error.code === 'NOT_FOUND' ? '--root' : '--service'}: ${error.message}`);
     throw error;
   }
   const color = useColor(stdoutIsTerminal(), process.env);

@@ -1,7 +1,8 @@
 // @dsa110/port-health-check: hold the registry against the live machine.
 // checkPorts() gathers the facts once, runs the pure checks and returns a
 // report; the renderers turn it into text, JSON or Prometheus metrics.
-import { loadRegistry, RegistryError, type Registry } from '@dsa110/ports';
+import { statSync } from 'node:fs';
+import { loadRegistry, PortsError, RegistryError, type Registry } from '@dsa110/ports';
 import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
 import { gather } from './gather.js';
@@ -22,8 +23,9 @@ export interface CheckPortsOptions {
 
 /**
  * Run every check. An invalid registry is reported (registry errors, exit
- * code 1), not thrown; an unknown service id in `services` throws PortsError
- * (code UNKNOWN_SERVICE).
+ * code 1), not thrown. Throws PortsError for what makes the check
+ * meaningless: an unknown service id (code UNKNOWN_SERVICE), a root that is
+ * not a directory (code NOT_FOUND).
  */
 export async function checkPorts(options: CheckPortsOptions = {}): Promise<HealthReport> {
   const startedAt = new Date();
@@ -33,6 +35,7 @@ export async function checkPorts(options: CheckPortsOptions = {}): Promise<Healt
   const done = (registry: Registry | string, rest: Pick<HealthReport, 'services' | 'results'>) =>
     buildReport({ registry, root, strict, startedAt, durationMs: performance.now() - started, ...rest });
 
+  if (!isDirectory(root)) throw new PortsError('NOT_FOUND', `root ${root} is not a directory; give the top of the tree to check (default /)`);
   let registry: Registry;
   try {
     registry = typeof options.registry === 'object' ? options.registry : await loadRegistry({ path: options.registry });
@@ -54,3 +57,11 @@ export { writeAtomic } from './write-atomic.js';
 export type { HealthReport, ServiceRow } from './report.js';
 export type { CheckResult, CheckId, Severity, ProcessFacts } from './types.js';
 export { CHECK_IDS, SEVERITIES } from './types.js';
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -71,6 +71,12 @@ describe('port-health-check (built bin)', () => {
       stdout: '',
       stderr: 'port-health-check: --format must be one of text, json, prometheus, not "xml"\nRun port-health-check --help for usage.\n',
     });
+    const noRoot = await run(['--root', '/nonexistent/image']);
+    expect(noRoot).toEqual({
+      status: 3,
+      stdout: '',
+      stderr: 'port-health-check: --root: root /nonexistent/image is not a directory; give the top of the tree to check (default /)\n',
+    });
     const unknown = await run(['--service', 'aip']);
     expect(unknown.status).toBe(3);
     expect(unknown.stderr).toMatch(/^port-health-check: --service: unknown service "aip" \(did you mean "api"\?\); known services: api, .*\n$/);
