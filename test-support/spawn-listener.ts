@@ -29,7 +29,11 @@ export interface ListenerOptions {
   executable?: string;
   /** Run as this user (via setpriv), e.g. 'nobody'. Needs root. */
   user?: string;
-  /** A supervisor that respawns its listener child whenever it dies. */
+  /**
+   * A supervisor (python3) whose child listens; the moment the child dies the
+   * supervisor itself listens on the port (SO_REUSEPORT, bound in advance): a
+   * different process re-taking the port.
+   */
   supervisor?: boolean;
   respawnDelayMs?: number;
   /** For `::`: refuse IPv4 (IPV6_V6ONLY). */
@@ -79,7 +83,7 @@ export async function killSpawned(scope?: 'test' | 'file'): Promise<void> {
 }
 
 function start(role: string, options: ListenerOptions & { host: string }): Promise<SpawnedListener> {
-  const usePython = options.reusePort || options.bindOnly;
+  const usePython = options.reusePort || options.bindOnly || options.supervisor;
   const { scope = 'test', executable, user, ...childOptions } = options;
   const argv = usePython
     ? [python, pythonScript, JSON.stringify(childOptions)]
@@ -160,7 +164,7 @@ export function spawnListener(options: ListenerOptions = {}): Promise<SpawnedLis
   if (!['127.0.0.1', '::1', '0.0.0.0', '::'].includes(host) && !host.startsWith('127.')) {
     throw new Error(`spawnListener: ${host} is not a loopback or wildcard address; tests stay on loopback`);
   }
-  return start(options.supervisor ? 'supervisor' : 'listener', { ...options, host });
+  return start('listener', { ...options, host });
 }
 
 /** A process holding a client connection to host:port (never a listener). */

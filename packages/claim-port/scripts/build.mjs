@@ -1,4 +1,4 @@
-// Build @dsa110/claim-port: the bin as ONE bundled file (the registry library
+// Build @dsa110/claim-port: the bin as ONE bundled CommonJS file (the registry library
 // and the socket reader inlined; zod and yaml only through the registry's lazy
 // parser, so the bundled registry never loads them; pidusage and ps-list
 // loaded from node_modules only when needed), the library entry, and the
@@ -39,10 +39,40 @@ const unusedBuiltins = {
   },
 };
 
-// The bin: one file, nothing to resolve at start-up.
-await esbuild.build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: dist, plugins: [unusedBuiltins] });
 // The library entry for services that call claimPort() themselves.
 await esbuild.build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: dist, plugins: [unusedBuiltins] });
+
+// The bin: ONE CommonJS file (the same recipe as port-health-check's). Node 20
+// loads an ES module entry through the asynchronous ESM loader; a CommonJS
+// one with plain synchronous reads, several ms sooner. fs/promises (only for
+// a --registry file) is required on first use.
+const lazyFsPromises = {
+  name: 'lazy-fs-promises',
+  setup(build) {
+    build.onResolve({ filter: /^node:fs\/promises$/ }, (args) =>
+      args.kind === 'require-call' ? { path: args.path, external: true } : { path: 'fs-promises', namespace: 'lazy-fs-promises' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-fs-promises' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: ['readFile', 'stat', 'open']
+        .map((name) => `export const ${name} = (...args) => require('node:fs/promises').${name}(...args);`)
+        .join('\n'),
+    }));
+    unusedBuiltins.setup(build);
+  },
+};
+await esbuild.build({
+  ...common,
+  format: 'cjs',
+  entryPoints: ['src/cli.ts'],
+  outfile: join(dist, 'cli.cjs'),
+  minify: true,
+  plugins: [lazyFsPromises],
+  // The registry library finds its lazily required parser from import.meta.url.
+  define: { ...common.define, 'import.meta.url': '__bundleUrl' },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
 
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);

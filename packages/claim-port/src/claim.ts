@@ -151,6 +151,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   });
   const name = service ? `port ${port} (${service})` : `port ${port}`;
 
+  const wantUsage = options.usage ?? options.log !== undefined;
   const found = await reader.gather(port);
   if (found.listeners.length === 0) {
     const message = `${name} is free; nothing to do`;
@@ -160,7 +161,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
 
   const holders = distinctHolders(found.listeners);
   // pidusage runs while the plan is made; it is only for the log.
-  const usage = (options.usage ?? options.log !== undefined) && holders.length > 0 ? holderUsage(holders.map((h) => h.pid)) : undefined;
+  const usage = wantUsage && holders.length > 0 ? reader.usage(holders.map((h) => h.pid)) : undefined;
   const self = { pid: process.pid, ancestors: new Set(await reader.ancestors(process.pid)) };
   const uid = process.getuid?.() ?? 0;
   const euid = process.geteuid?.() ?? 0;
@@ -310,27 +311,5 @@ async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, ma
     if (left <= 0) return false;
     await new Promise<void>((resolve) => setTimeout(resolve, Math.min(interval, left)));
     interval = Math.min(interval * 1.5, maxIntervalMs);
-  }
-}
-
-async function holderUsage(pids: number[]): Promise<Record<number, { cpu: number; memory: number }> | undefined> {
-  try {
-    const { default: pidusage } = await import('pidusage');
-    // Not maxage 0: pidusage 4 then re-reads /proc/PID/stat forever, leaking an fd each time.
-    // The default keeps a history with a timer; clear() drops both.
-    let stats: Awaited<ReturnType<typeof pidusage>>;
-    try {
-      stats = await pidusage(pids);
-    } finally {
-      pidusage.clear();
-    }
-    const out: Record<number, { cpu: number; memory: number }> = {};
-    for (const pid of pids) {
-      const s = stats[String(pid)];
-      if (s) out[pid] = { cpu: s.cpu, memory: s.memory };
-    }
-    return out;
-  } catch {
-    return undefined; // usage is for the log only
   }
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       force: args.force,
       ...(args.timeoutSeconds !== undefined && { timeoutSeconds: args.timeoutSeconds }),
       ...(args.registry !== undefined && { registry: args.registry }),
+      // CPU and memory, for the log and the JSON holders.
       usage: !args.quiet || args.json,
       log: (line, level, port) => {
         if (args.quiet && level === 'info') return;
@@ -68,4 +69,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+void main();

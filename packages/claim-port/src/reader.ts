@@ -4,6 +4,8 @@ import {
   ancestors,
   hasProcNet,
   readListenSocketsSync,
+  readProcessUsage,
+  type ProcessUsage,
   readLsofListeners,
   snapshotSync,
   type Listener,
@@ -19,6 +21,8 @@ export interface Reader {
   readonly kind: 'proc' | 'lsof';
   /** Everything listening on `port`, with holders. */
   gather(port: number): Promise<Gathered>;
+  /** CPU percent and resident bytes of each PID, for the log; missing entries are unknown. */
+  usage(pids: readonly number[]): Promise<Record<number, ProcessUsage>>;
   /** The socket inodes (or, for lsof, `address/pid` keys) listening on `port` now; cheap on /proc. */
   listening(port: number): Promise<Set<string>>;
   /** The keys `listening()` would return for what `gather()` found. */
@@ -34,6 +38,14 @@ export const procReader = (procRoot = '/proc'): Reader => ({
   async gather(port) {
     return snapshotSync({ ports: [port], procRoot });
   },
+  async usage(pids) {
+    const out: Record<number, ProcessUsage> = {};
+    for (const pid of pids) {
+      const usage = readProcessUsage(pid, procRoot);
+      if (usage) out[pid] = usage;
+    }
+    return out;
+  },
   async listening(port) {
     return new Set(readListenSocketsSync({ ports: [port], procRoot }).map((s) => String(s.inode)));
   },
@@ -45,6 +57,27 @@ export const procReader = (procRoot = '/proc'): Reader => ({
   },
   maxPollMs: 10,
 });
+
+/** pidusage (it runs `ps` where there is no /proc); loaded on first use only. */
+async function pidusageOf(pids: readonly number[]): Promise<Record<number, ProcessUsage>> {
+  const out: Record<number, ProcessUsage> = {};
+  try {
+    const { default: pidusage } = await import('pidusage');
+    // Not maxage 0: pidusage 4 then re-reads /proc/PID/stat forever, leaking an fd each time.
+    try {
+      const stats = await pidusage([...pids]);
+      for (const pid of pids) {
+        const s = stats[String(pid)];
+        if (s) out[pid] = { cpu: Math.round(s.cpu * 10) / 10, memory: s.memory };
+      }
+    } finally {
+      pidusage.clear(); // drops its history and the timer that keeps it
+    }
+  } catch {
+    // usage is for the log only
+  }
+  return out;
+}
 
 type PsEntry = { pid: number; ppid: number; name: string; cmd?: string; uid?: number };
 
@@ -88,6 +121,7 @@ export const lsofReader = (lsof = 'lsof'): Reader => ({
     }
     return { listeners: [...byAddress.values()], unreadable: [] };
   },
+  usage: pidusageOf,
   async listening(port) {
     return new Set((await readLsofListeners(port, lsof)).map((row) => `${row.family} ${row.address} ${row.pid}`));
   },

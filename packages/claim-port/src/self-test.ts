@@ -2,7 +2,6 @@
 // timeout validation, error handling) and a live claim: it starts its own
 // listener on an ephemeral loopback port, claims it, and checks the port is
 // free and the listener gone. Signals nothing but the child it started.
-import { spawn } from 'node:child_process';
 import { parseArgs } from './args.js';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
@@ -47,6 +46,7 @@ const ARG_CASES: [string[], string][] = [
 async function liveClaim(): Promise<Check[]> {
   const checks: Check[] = [];
   if (!hasProcNet()) return [{ name: 'live claim (needs /proc; skipped)', ok: true }];
+  const { spawn } = await import('node:child_process');
   const script = "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))";
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {

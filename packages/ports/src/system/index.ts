@@ -19,7 +19,9 @@ export {
   parseStat,
   parseStatusUids,
   ancestors,
+  readProcessUsage,
   type ProcessInfo,
+  type ProcessUsage,
   type StatFields,
 } from './process.js';
 export { userName, parsePasswd } from './users.js';

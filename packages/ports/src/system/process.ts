@@ -126,3 +126,34 @@ export function ancestors(pid: number, procRoot = '/proc'): number[] {
   }
   return chain;
 }
+
+export interface ProcessUsage {
+  /** Average CPU percent since the process started (one core = 100), as `ps` and pidusage's first sample report it. */
+  readonly cpu: number;
+  /** Resident memory in bytes (VmRSS). */
+  readonly memory: number;
+}
+
+/**
+ * CPU and memory of `pid` from /proc alone: no subprocess (pidusage runs
+ * `getconf` twice on first use, ~10-20 ms that every service start would
+ * pay). USER_HZ is 100 on every Linux architecture, which is what /proc's
+ * clock-tick fields are counted in.
+ */
+export function readProcessUsage(pid: number, procRoot = '/proc'): ProcessUsage | undefined {
+  const stat = tryRead(`${procRoot}/${pid}/stat`);
+  const status = tryRead(`${procRoot}/${pid}/status`);
+  const uptime = Number((tryRead(`${procRoot}/uptime`) ?? '').split(' ')[0]);
+  if (stat === undefined || status === undefined || !Number.isFinite(uptime)) return undefined;
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(rest[11]) + Number(rest[12]); // utime + stime (fields 14, 15)
+  const started = Number(rest[19]) / USER_HZ;
+  const seconds = uptime - started;
+  const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return {
+    cpu: seconds > 0 ? Math.round(((ticks / USER_HZ / seconds) * 100) * 10) / 10 : 0,
+    memory: rss ? Number(rss[1]) * 1024 : 0,
+  };
+}
+
+const USER_HZ = 100;

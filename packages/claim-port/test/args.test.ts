@@ -1,0 +1,64 @@
+// Pure argument parsing: every bad input is a usage error with a message that names it.
+import { describe, expect, it } from 'vitest';
+import { parseArgs, parseTimeout } from '../src/args.js';
+
+describe('parseArgs', () => {
+  it('accepts a port, a service id and every flag in both forms', () => {
+    expect(parseArgs(['8000'])).toEqual({ command: 'claim', target: { port: 8000 }, dryRun: false, force: false, json: false, quiet: false });
+    expect(parseArgs(['api', '--dry-run', '--force', '--json', '--quiet', '--timeout', '2.5', '--registry', '/x/ports.yaml'])).toEqual({
+      command: 'claim', target: { id: 'api' }, dryRun: true, force: true, json: true, quiet: true, timeoutSeconds: 2.5, registry: '/x/ports.yaml',
+    });
+    expect(parseArgs(['--timeout=10', '65535'])).toMatchObject({ target: { port: 65535 }, timeoutSeconds: 10 });
+    expect(parseArgs(['--test'])).toEqual({ command: 'self-test', json: false });
+    expect(parseArgs(['8000', '--help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['--version'])).toEqual({ command: 'version' });
+  });
+
+  it.each([
+    ['0', /outside 1-65535/],
+    ['65536', /outside 1-65535/],
+    ['-1', /negative/],
+    ['abc!', /neither a port nor a service id/],
+    ['80x', /not a plain decimal/],
+    ['1e3', /not a plain decimal/],
+    ['0x50', /not a plain decimal/],
+    ['08000', /leading zero/],
+    ['', /empty/],
+    [' 80', /white space/],
+  ])('refuses the port %j', (arg, message) => {
+    const parsed = parseArgs([arg]);
+    expect(parsed.command).toBe('usage-error');
+    expect((parsed as { message: string }).message).toMatch(message);
+  });
+
+  it.each([
+    [['8000', '--timeout=abc'], /not a number of seconds/],
+    [['8000', '--timeout=-1'], /not a number of seconds/],
+    [['8000', '--timeout', '-1'], /not a number of seconds/],
+    [['8000', '--timeout=0'], /more than 0/],
+    [['8000', '--timeout=301'], /at most 300/],
+    [['8000', '--timeout'], /needs a number/],
+    [['8000', '--bogus'], /unknown option --bogus/],
+    [['8000', '-x'], /unknown option -x/],
+    [['8000', '--dry-run=yes'], /takes no value/],
+    [['8000', '8001'], /one port at a time/],
+    [[], /missing the port/],
+    [['--test', '8000'], /takes no port/],
+    [['8000', '--registry'], /needs the path/],
+  ])('refuses %j', (argv, message) => {
+    const parsed = parseArgs(argv);
+    expect(parsed).toMatchObject({ command: 'usage-error' });
+    expect((parsed as { message: string }).message).toMatch(message);
+  });
+});
+
+describe('parseTimeout', () => {
+  it('takes decimals up to 300 seconds', () => {
+    expect(parseTimeout('0.5')).toEqual({ seconds: 0.5 });
+    expect(parseTimeout('.25')).toEqual({ seconds: 0.25 });
+    expect(parseTimeout('300')).toEqual({ seconds: 300 });
+    expect(parseTimeout('1e2')).toHaveProperty('problem');
+    expect(parseTimeout('Infinity')).toHaveProperty('problem');
+    expect(parseTimeout('300.01')).toHaveProperty('problem');
+  });
+});

@@ -1,0 +1,236 @@
+// claimPort() against real listeners this suite spawns on loopback. Every
+// claim goes through claimOurs(), which runs the guard first.
+import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, linkSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { claimPort, ClaimUsageError, type ClaimOptions } from '../src/index.js';
+import { lsofReader, procReader, type Reader } from '../src/reader.js';
+import { isRunning, signalIfSame } from '../src/watch.js';
+import { guardPort, isAlive, spawnClient, spawnListener } from '../../../test-support/index.js';
+
+function claimOurs(port: number, options: ClaimOptions = {}) {
+  guardPort(port);
+  return claimPort(port, { usage: false, ...options });
+}
+const free = (port: number) => readListenSocketsSync({ ports: [port] }).length === 0;
+const hasLsof = (() => {
+  try {
+    execFileSync('lsof', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+})();
+
+describe('claimPort frees', () => {
+  it.each(['127.0.0.1', '::1', '::'])('a listener on %s', async (host) => {
+    const server = await spawnListener({ host });
+    const result = await claimOurs(server.port);
+    expect(result).toMatchObject({ port: server.port, action: 'freed', dryRun: false });
+    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited', user: 'root' })]);
+    expect(result.holders[0]!.command).toContain('listener-child.mjs');
+    expect(free(server.port)).toBe(true);
+    expect(isAlive(server.pid)).toBe(false);
+    if (host === '::') expect(result.listeners[0]).toMatch(/^\[::\]:\d+( \(dual-stack\))?$/);
+  });
+
+  it('leaves a connected client alive while its server is freed', async () => {
+    const server = await spawnListener();
+    const client = await spawnClient({ port: server.port });
+    const result = await claimOurs(server.port);
+    expect(result.action).toBe('freed');
+    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, outcome: 'exited' })]);
+    expect(isAlive(client.pid)).toBe(true);
+  });
+
+  it('ignores a socket bound to the port but not listening', async () => {
+    const bound = await spawnListener({ bindOnly: true });
+    const result = await claimOurs(bound.port);
+    expect(result.action).toBe('already-free');
+    expect(result.holders).toEqual([]);
+    expect(isAlive(bound.pid)).toBe(true);
+  });
+
+  it('signals every forked worker sharing one socket', async () => {
+    const server = await spawnListener({ workers: 2 });
+    const result = await claimOurs(server.port);
+    expect(result.action).toBe('freed');
+    expect(result.holders.map((h) => h.pid).sort()).toEqual([...server.pids].sort());
+    expect(result.holders.every((h) => h.outcome === 'exited' && h.signals.join() === 'SIGTERM')).toBe(true);
+    for (const pid of server.pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('signals both processes of a SO_REUSEPORT group', async () => {
+    const first = await spawnListener({ reusePort: true });
+    const second = await spawnListener({ reusePort: true, port: first.port });
+    const result = await claimOurs(first.port);
+    expect(result.action).toBe('freed');
+    expect(result.listeners).toHaveLength(2);
+    expect(result.holders.map((h) => h.pid).sort()).toEqual([first.pid, second.pid].sort());
+    expect(isAlive(first.pid) || isAlive(second.pid)).toBe(false);
+  });
+
+  it('SIGKILLs a holder that ignores SIGTERM, after the timeout', async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const result = await claimOurs(server.port, { timeoutSeconds: 0.6 });
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' });
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(600);
+    expect(result.elapsedMs).toBeLessThan(600 + 2000);
+    expect(free(server.port)).toBe(true);
+  });
+
+  it('lets a slow graceful holder exit by itself within the timeout, never SIGKILLed', async () => {
+    const server = await spawnListener({ graceMs: 400 });
+    const result = await claimOurs(server.port, { timeoutSeconds: 5 });
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ signals: ['SIGTERM'], outcome: 'exited' });
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(400);
+    expect(result.elapsedMs).toBeLessThan(3000);
+  });
+
+  it('notices a holder that exits at once within milliseconds, not a poll period', async () => {
+    const server = await spawnListener();
+    const result = await claimOurs(server.port, { timeoutSeconds: 30 });
+    expect(result.action).toBe('freed');
+    // Node exits on SIGTERM at once; the claim must not sit out any fixed sleep.
+    expect(result.elapsedMs).toBeLessThan(1000);
+  });
+
+  it('--force sends SIGKILL at once', async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const result = await claimOurs(server.port, { force: true, timeoutSeconds: 30 });
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ signals: ['SIGKILL'], outcome: 'killed' });
+    expect(result.elapsedMs).toBeLessThan(2000);
+  });
+
+  it('frees a holder owned by nobody (claiming as root)', async () => {
+    const server = await spawnListener({ user: 'nobody' });
+    const result = await claimOurs(server.port);
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, user: 'nobody', uid: 65534, outcome: 'exited' });
+  });
+});
+
+describe('claimPort refuses or fails', () => {
+  it('--dry-run signals nothing and names the holder', async () => {
+    const server = await spawnListener({ name: 'dry-run-holder' });
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { dryRun: true, log: (line) => lines.push(line) });
+    expect(result).toMatchObject({ action: 'would-free', dryRun: true });
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, signals: [], outcome: 'would-signal' });
+    expect(lines.join('\n')).toMatch(new RegExp(`would send SIGTERM to PID ${server.pid}: dry-run-holder`));
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it.each(['sshd', 'dbus-daemon', 'systemd-resolve'])('refuses a holder whose executable is named %s', async (name) => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-protected-'));
+    chmodSync(dir, 0o755);
+    const exe = join(dir, name);
+    try {
+      linkSync(process.execPath, exe); // same inode, so /proc/PID/exe names the link
+    } catch {
+      copyFileSync(process.execPath, exe);
+      chmodSync(exe, 0o755);
+    }
+    const server = await spawnListener({ executable: exe });
+    const result = await claimOurs(server.port);
+    expect(result.action).toBe('refused');
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+    expect(result.holders[0]!.reason).toContain(`"${name}"`);
+    expect(result.message).toMatch(/nothing was signalled/);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('refuses, signalling nobody, when one of several holders is protected', async () => {
+    const first = await spawnListener({ reusePort: true });
+    const second = await spawnListener({ port: first.port, host: '::1', name: 'systemd-fake' });
+    const result = await claimOurs(first.port);
+    expect(result.action).toBe('refused');
+    expect(result.holders.find((h) => h.pid === first.pid)).toMatchObject({ outcome: 'spared', signals: [] });
+    expect(isAlive(first.pid) && isAlive(second.pid)).toBe(true);
+  });
+
+  it('fails and names the supervisor that re-took the port', async () => {
+    const supervised = await spawnListener({ supervisor: true });
+    const [supervisor, child] = supervised.pids as [number, number];
+    const result = await claimOurs(supervised.port, { timeoutSeconds: 2 });
+    expect(result.action).toBe('failed');
+    expect(result.holders.map((h) => h.pid)).toEqual([child]);
+    expect(result.retakenBy?.map((p) => p.pid)).toEqual([supervisor]);
+    expect(result.message).toMatch(/taken again by PID \d+/);
+    expect(isAlive(supervisor)).toBe(true);
+  });
+
+  it('never signals a PID whose start time changed (PID reuse)', async () => {
+    const server = await spawnListener();
+    const start = readStartTime(server.pid)!;
+    // The process behind the PID is not the one that was found.
+    expect(signalIfSame({ pid: server.pid, startTime: start + 1 }, 'SIGKILL')).toBe('gone');
+    expect(isRunning({ pid: server.pid, startTime: start })).toBe(true);
+    // Through the whole claim: the scan saw a process that (by its start time) has since been replaced.
+    const real = procReader();
+    const reused: Reader = {
+      ...real,
+      async gather(port) {
+        const found = await real.gather(port);
+        return { ...found, listeners: found.listeners.map((l) => ({ ...l, holders: l.holders.map((h) => ({ ...h, startTime: h.startTime - 1 })) })) };
+      },
+    };
+    const result = await claimOurs(server.port, { reader: reused, timeoutSeconds: 0.3, killWaitMs: 200 });
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, signals: [], outcome: 'gone' });
+    expect(result.action).toBe('failed');
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('refuses when the holder is claim-port’s own ancestor', async () => {
+    const server = await spawnListener();
+    const result = await claimOurs(server.port, {
+      reader: { ...procReader(), ancestors: async () => [server.pid] },
+    });
+    expect(result.action).toBe('refused');
+    expect(result.holders[0]!.reason).toMatch(/ancestor/);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+});
+
+describe('claimPort resolves', () => {
+  it('a service id with its env override', async () => {
+    const server = await spawnListener();
+    guardPort(server.port);
+    const result = await claimPort('api', { dryRun: true, env: { CONTIMG_API_PORT: String(server.port) }, usage: false });
+    expect(result).toMatchObject({ port: server.port, service: 'api', action: 'would-free' });
+  });
+
+  it('throws ClaimUsageError for an unknown id, a bad port or a bad override', async () => {
+    await expect(claimPort('aip', { dryRun: true })).rejects.toThrow(/unknown service "aip".*did you mean "api"/);
+    await expect(claimPort(0, { dryRun: true })).rejects.toBeInstanceOf(ClaimUsageError);
+    await expect(claimPort('api', { dryRun: true, env: { CONTIMG_API_PORT: '80x' } })).rejects.toThrow(/CONTIMG_API_PORT="80x"/);
+  });
+
+  it('warns and uses the built-in policy when the registry is broken and the port is numeric', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-registry-'));
+    const bad = join(dir, 'ports.yaml');
+    writeFileSync(bad, 'version: 1\nservices: [\n');
+    const server = await spawnListener({ name: 'sshd' });
+    const warnings: string[] = [];
+    const result = await claimOurs(server.port, { registry: bad, log: (line, level) => level === 'warn' && warnings.push(line) });
+    expect(warnings[0]).toMatch(new RegExp(`${bad}:\\d+:\\d+: .*built-in protected list`));
+    expect(result.action).toBe('refused'); // sshd is on the built-in list
+    await expect(claimPort('api', { registry: bad })).rejects.toThrow(/cannot resolve service "api"/);
+  });
+});
+
+describe.skipIf(!hasLsof)('the lsof + ps-list reader (systems without /proc), live', () => {
+  it('frees a listener found through lsof', async () => {
+    const server = await spawnListener({ host: '::1' });
+    const result = await claimOurs(server.port, { reader: lsofReader() });
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, startTime: -1, outcome: 'exited' });
+    expect(result.holders[0]!.command).toContain('listener-child.mjs');
+  });
+});

@@ -1,0 +1,31 @@
+// Running the built claim-port bin against a port, behind the guard.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { guardPort } from '../../../test-support/index.js';
+
+export const BIN = fileURLToPath(new URL('../bin/claim-port.js', import.meta.url));
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Run `claim-port ...args`. `port` is the port the run may act on: the guard
+ * checks, right before the run, that only this suite's processes listen there.
+ */
+export async function runClaim(args: string[], options: { port?: number; user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  if (options.port !== undefined) guardPort(options.port);
+  const argv = [process.execPath, BIN, ...args];
+  const command = options.user ? ['setpriv', `--reuid=${options.user}`, '--regid=nogroup', '--clear-groups', ...argv] : argv;
+  const started = performance.now();
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr, ms: performance.now() - started };
+}
