@@ -10,7 +10,7 @@ import { startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
 import { findFreeBase, isListening, readBanner } from './support/net.js';
 import { readPortsYaml, shiftRegistry, writeRegistry } from './support/registry.js';
 import { programs, skipReason, titled } from './support/requirements.js';
-import { ephemeralStart, Workspace } from './support/stack.js';
+import { Workspace } from './support/stack.js';
 import type { Registry } from '@dsa110/ports';
 
 // sshd refuses to start unless run as root (privilege separation).
@@ -25,7 +25,7 @@ describe.skipIf(skip !== undefined).sequential(titled('claim-port and a protecte
 
   beforeAll(async () => {
     ws = new Workspace('dsa110-e2e-sshd-');
-    const base = await findFreeBase([22], { ceiling: ephemeralStart() });
+    const base = await findFreeBase([22]);
     port = base + 22;
     const data = shiftRegistry(readPortsYaml(), {
       base,

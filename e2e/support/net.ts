@@ -1,5 +1,6 @@
 // Loopback helpers: a free port range for the test registry, readiness by
 // connecting (never by sleeping), and small HTTP requests.
+import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { readListenSocketsSync } from '@dsa110/ports/system';
 
@@ -13,17 +14,29 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** The kernel's ephemeral port range (outgoing connections); Linux's default when unreadable. */
+export function ephemeralRange(): { start: number; end: number } {
+  try {
+    const [start, end] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(start) && Number.isInteger(end)) return { start: start!, end: end! };
+  } catch {
+    // no /proc/sys: assume the default
+  }
+  return { start: 32768, end: 60999 };
+}
+
 /**
- * A base B such that B + offset is free for every offset. The ports stay below
- * the kernel's ephemeral range (32768 and up), so outgoing connections of
- * other programs never take them while the suite runs.
+ * A base B such that B + offset is free for every offset, with every port
+ * outside the kernel's ephemeral range (below it when there is room, else
+ * above it), so outgoing connections of other programs never take them while
+ * the suite runs and the health check's kernel check has nothing to say.
  */
-export async function findFreeBase(offsets: readonly number[], options: { min?: number; ceiling?: number } = {}): Promise<number> {
-  const min = options.min ?? 10_000;
-  const ceiling = options.ceiling ?? 32_768;
+export async function findFreeBase(offsets: readonly number[]): Promise<number> {
+  const range = ephemeralRange();
   const span = Math.max(...offsets) + 1;
   const candidates: number[] = [];
-  for (let base = min; base + span < ceiling; base += 500) candidates.push(base);
+  for (let base = 10_000; base + span <= range.start; base += 500) candidates.push(base);
+  for (let base = range.end + 1; base + span <= 65_536; base += 500) candidates.push(base);
   // Random order: two runs at once (or a leftover listener) rarely pick the same range.
   candidates.sort(() => Math.random() - 0.5);
   for (const base of candidates) {
@@ -36,7 +49,9 @@ export async function findFreeBase(offsets: readonly number[], options: { min?: 
     }
     if (free) return base;
   }
-  throw new Error(`e2e: no free port range for offsets ${offsets.join(', ')} between ${min} and ${ceiling}`);
+  throw new Error(
+    `e2e: no free range of ${span} ports outside the ephemeral range ${range.start}-${range.end} (net.ipv4.ip_local_port_range) between 10000 and 65535`,
+  );
 }
 
 /** True when a TCP connection to host:port succeeds. */

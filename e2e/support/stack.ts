@@ -2,7 +2,7 @@
 // of the FastAPI port, Redis, uvicorn serving a tiny ASGI app with
 // /api/health, Prometheus scraping node_exporter's textfile collector. Each
 // runs in the foreground on loopback, from files in one temp directory.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,7 +145,7 @@ export class Stack {
   /** A stack on a free port range (ports.yaml's ports and node_exporter's, all shifted by one base). */
   static async create(): Promise<Stack> {
     const offsets = [...registryPorts(readPortsYaml()), NODE_EXPORTER_OFFSET];
-    const base = await findFreeBase(offsets, { ceiling: ephemeralStart() });
+    const base = await findFreeBase(offsets);
     return new Stack(new Workspace(), base);
   }
 
@@ -312,16 +312,5 @@ scrape_configs:
         readyTimeoutMs: 30_000,
       }),
     );
-  }
-}
-
-/** The first port of the kernel's ephemeral range (outgoing connections); 32768 when unreadable. */
-export function ephemeralStart(): number {
-  try {
-    const text = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
-    const start = Number(text.trim().split(/\s+/)[0]);
-    return Number.isInteger(start) && start > 1024 ? start : 32768;
-  } catch {
-    return 32768;
   }
 }
