@@ -2,7 +2,7 @@
 // the only two ways a test may act on a process: signal() one the suite
 // spawned, or guardPort() before pointing a claim at a port.
 import { readStartTime, snapshotSync, parseStat } from '@dsa110/ports/system';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** PID -> start time (/proc/PID/stat field 22) of every process this suite spawned. */
 const spawned = new Map<number, number>();
@@ -59,11 +59,17 @@ export function guardPort(port: number): void {
   }
 }
 
-/** Alive and not a zombie (a zombie holds no sockets and ignores signals). */
+/**
+ * Alive: it exists and is not a finished zombie. A multi-threaded process's
+ * leader is a zombie while its other threads still run and hold its fds
+ * (sockets included), so a zombie counts as alive until it has no other task.
+ */
 export function isAlive(pid: number): boolean {
   try {
     const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-    return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+    if (stat === undefined) return false;
+    if (stat.state !== 'Z' && stat.state !== 'X') return true;
+    return readdirSync(`/proc/${pid}/task`).length > 1;
   } catch {
     return false;
   }

@@ -1,0 +1,124 @@
+// The built bin (`pnpm build` first): exit codes, output, JSON shape, and
+// that a usage error signals nothing.
+import { readStartTime } from '@dsa110/ports/system';
+import { describe, expect, it } from 'vitest';
+import { isAlive, spawnListener } from '../../../test-support/index.js';
+import { isRunning } from '../src/watch.js';
+import { runClaim } from './helpers.js';
+
+describe('claim-port usage errors', () => {
+  it.each([
+    ['0'], ['65536'], ['-1'], ['abc!'], ['80x'], ['1e3'], ['0x50'], [''],
+    ['PORT', '--timeout=abc'], ['PORT', '--timeout=-1'], ['PORT', '--timeout=0'], ['PORT', '--timeout', '-1'], ['PORT', '--bogus'], ['PORT', 'PORT'], ['no-such-service'],
+  ])('%j exits 2 and signals nothing', async (...args) => {
+    const server = await spawnListener();
+    const start = readStartTime(server.pid)!;
+    const argv = args.map((a) => (a === 'PORT' ? String(server.port) : a));
+    const run = await runClaim(argv, { port: server.port });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^\[claim-port:[^\]]*\] error: /);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(run.stdout).toBe('');
+    expect(isRunning({ pid: server.pid, startTime: start })).toBe(true);
+  });
+
+  it('an unknown service id names the known ones', async () => {
+    const run = await runClaim(['aip']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown service "aip".*api/);
+  });
+
+  it('--help and --version exit 0', async () => {
+    expect((await runClaim(['--help'])).stdout).toMatch(/Usage: claim-port <port\|service-id>/);
+    expect((await runClaim(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('claim-port on real listeners', () => {
+  it('exits 0 on a free port', async () => {
+    const server = await spawnListener();
+    await server.kill();
+    const run = await runClaim([String(server.port)], { port: server.port });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(`[claim-port:${server.port}] port ${server.port} is free; nothing to do\n`);
+  });
+
+  it('--dry-run names the holder with its full command line and leaves it running', async () => {
+    const server = await spawnListener({ name: 'dry-run-cli-holder' });
+    const run = await runClaim([String(server.port), '--dry-run'], { port: server.port });
+    expect(run.code).toBe(0);
+    for (const line of run.stderr.trim().split('\n')) expect(line.startsWith(`[claim-port:${server.port}] `)).toBe(true);
+    expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}: dry-run-cli-holder`);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('--json prints one object with the documented shape', async () => {
+    const server = await spawnListener();
+    const run = await runClaim([String(server.port), '--json', '--quiet'], { port: server.port });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({ port: server.port, action: 'freed', elapsedMs: expect.any(Number) });
+    expect(out.holders).toEqual([
+      expect.objectContaining({ pid: server.pid, user: 'root', command: expect.stringContaining('listener-child.mjs'), signals: ['SIGTERM'], outcome: 'exited' }),
+    ]);
+    expect(out.holders[0].memory).toBeGreaterThan(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('logs every signal and what became of the process', async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const run = await runClaim([String(server.port), '--timeout=0.3'], { port: server.port });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`sent SIGTERM to PID ${server.pid}: .*listener-child`));
+    expect(run.stderr).toMatch(new RegExp(`sent SIGKILL to PID ${server.pid}`));
+    expect(run.stderr).toMatch(new RegExp(`PID ${server.pid} was killed after SIGKILL`));
+  });
+
+  it('resolves a service id with its env override (claim-port api honours CONTIMG_API_PORT)', async () => {
+    const server = await spawnListener();
+    const run = await runClaim(['api', '--dry-run', '--json'], { port: server.port, env: { CONTIMG_API_PORT: String(server.port) } });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ port: server.port, service: 'api', action: 'would-free' });
+    expect(run.stderr).toContain(`[claim-port:${server.port}] `);
+  });
+
+  it('exits 1 when refused', async () => {
+    const server = await spawnListener({ name: 'systemd-test' });
+    const run = await runClaim([String(server.port), '--json'], { port: server.port });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ action: 'refused' });
+    expect(run.stderr).toMatch(/refusing: PID \d+ \(systemd-test\) is protected/);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('run as nobody against a root holder: exit 1, says to run as root, signals nothing', async () => {
+    const server = await spawnListener();
+    const run = await runClaim([String(server.port)], { port: server.port, user: 'nobody' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/run claim-port as root/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('run as nobody against its own holder: frees it', async () => {
+    const server = await spawnListener({ user: 'nobody' });
+    const run = await runClaim([String(server.port), '--json'], { port: server.port, user: 'nobody' });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ action: 'freed', holders: [expect.objectContaining({ pid: server.pid, user: 'nobody' })] });
+  });
+
+  it('--force kills at once', async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const run = await runClaim([String(server.port), '--force', '--json'], { port: server.port });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).holders[0]).toMatchObject({ signals: ['SIGKILL'], outcome: 'killed' });
+  });
+
+  it('--test passes', async () => {
+    const run = await runClaim(['--test']);
+    expect(run.stderr).toMatch(/\d+ passed, 0 failed/);
+    expect(run.code).toBe(0);
+  });
+});
