@@ -69,10 +69,12 @@ export const isRoot = process.getuid?.() === 0;
 export function skipReason(packages: DebianPackage[], options: { root?: boolean } = {}): string | undefined {
   const missing = missingPackages(...packages);
   const reasons: string[] = [];
-  if (missing.length > 0) reasons.push(`missing Debian package${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-  if (options.root && !isRoot) reasons.push('needs root');
+  if (missing.length > 0) {
+    reasons.push(`missing Debian package${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: install with \`sudo bash scripts/install-system-packages.sh\``);
+  }
+  if (options.root && !isRoot) reasons.push('needs root: run the suite as root');
   if (reasons.length === 0) return undefined;
-  const reason = `${reasons.join('; ')}: run \`sudo bash scripts/install-system-packages.sh\`, then run the suite as root`;
+  const reason = reasons.join('; ');
   console.warn(`e2e: SKIPPED, ${reason}`);
   return reason;
 }
