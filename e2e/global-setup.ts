@@ -1,6 +1,6 @@
-// One pid-record directory for the whole run. Teardown stops any daemon that
+// One pid-record directory for the whole run. Teardown kills any daemon that
 // is still running (it checks PID and start time, so a reused PID is never
-// signalled), in case a worker died before its afterAll.
+// signalled), in case a worker died before its afterAll, and fails the run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,11 @@ export default function setup(project: TestProject) {
   project.provide('e2ePidDir', dir);
   return () => {
     const killed = killRecorded(dir);
-    if (killed.length > 0) console.warn(`e2e: stopped daemons left running: ${killed.join(', ')}`);
     rmSync(dir, { recursive: true, force: true });
+    // Every file stops what it started; anything still running here is a defect, so the run fails.
+    if (killed.length > 0) {
+      process.exitCode = 1;
+      throw new Error(`e2e: daemons were still running after the tests (now killed): ${killed.join(', ')}`);
+    }
   };
 }

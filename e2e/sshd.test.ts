@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardPort } from '../test-support/guard.js';
 import { cleanEnv, runBin, show } from './support/bins.js';
-import { startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
+import { leftovers, startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
 import { findFreeBase, isListening, readBanner } from './support/net.js';
 import { readPortsYaml, shiftRegistry, writeRegistry } from './support/registry.js';
 import { programs, skipReason, titled } from './support/requirements.js';
@@ -82,6 +82,7 @@ describe.skipIf(skip !== undefined).sequential(titled('claim-port and a protecte
     await sshd?.stop();
     await stopAllDaemons();
     if (!process.env.E2E_KEEP) ws?.remove();
+    expect(leftovers(), 'every daemon this file started is stopped').toEqual([]);
   });
 
   it('the test registry marks sshd as protected', () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardPort } from '../test-support/guard.js';
 import { runBin, show } from './support/bins.js';
-import { startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
+import { leftovers, startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
 import { healthCheck, type HealthJson } from './support/health.js';
 import { httpGet, isListening, pollUntil } from './support/net.js';
 import { programs, skipReason, titled } from './support/requirements.js';
@@ -38,6 +38,7 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
     await stack?.stopAll();
     await stopAllDaemons();
     if (!process.env.E2E_KEEP) stack?.ws.remove();
+    expect(leftovers(), 'every daemon this file started is stopped').toEqual([]);
   });
 
   /** The service ids whose daemons the suite runs, with the process name each must show. */

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardPort } from '../test-support/guard.js';
 import { runBin, show } from './support/bins.js';
-import { startDaemon, stopAllDaemons } from './support/daemons.js';
+import { leftovers, startDaemon, stopAllDaemons } from './support/daemons.js';
 import { httpGet, isListening } from './support/net.js';
 import { programs, skipReason, titled } from './support/requirements.js';
 import { redisPing, Stack } from './support/stack.js';
@@ -35,6 +35,7 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
     await stack?.stopAll();
     await stopAllDaemons();
     if (!process.env.E2E_KEEP) stack?.ws.remove();
+    expect(leftovers(), 'every daemon this file started is stopped').toEqual([]);
   });
 
   const units = () => stack.registry.services.filter((service) => service.robust).map((service) => service.systemd!.unit);

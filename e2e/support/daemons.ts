@@ -31,8 +31,12 @@ function pidDir(): string {
   return dir;
 }
 
+/** Every process this worker started (and their recorded children): PID -> name. */
+const started = new Map<number, string>();
+
 function record(pid: number, name: string): void {
   recordSpawned(pid);
+  started.set(pid, name);
   const startTime = readStartTime(pid);
   if (startTime === undefined) return; // already gone
   writeRecord(pidDir(), { pid, startTime, name });
@@ -220,6 +224,11 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
   }
   daemon.recordChildren();
   return daemon;
+}
+
+/** Processes this worker started that are still running: `name (PID n)`. Empty after a clean stop. */
+export function leftovers(): string[] {
+  return [...started].filter(([pid]) => isSpawned(pid) && isAlive(pid)).map(([pid, name]) => `${name} (PID ${pid})`);
 }
 
 /** Stop every daemon still running (afterAll). */
