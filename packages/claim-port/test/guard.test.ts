@@ -1,5 +1,5 @@
 // THE SAFETY GUARD itself: it must refuse whatever the suite did not spawn.
-import { readListenSocketsSync } from '@dsa110/ports/system';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { guardPort, isSpawned, signal, spawnListener } from '../../../test-support/index.js';
 
@@ -21,9 +21,14 @@ describe('test-support guard', () => {
 
   it('refuses low ports and ports held by anything else', async () => {
     expect(() => guardPort(80)).toThrow(/high ports/);
-    // A listener the suite did not spawn: the first one on this machine above 1023, if any.
-    const foreign = readListenSocketsSync().find((s) => s.port >= 1024);
-    if (foreign) expect(() => guardPort(foreign.port)).toThrow(/did not spawn|cannot be read/);
+    // A listener started behind test-support's back is foreign to the guard.
+    const foreign = spawn(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve) => foreign.stdout!.once('data', (d: Buffer) => resolve(Number(String(d)))));
+      expect(() => guardPort(port)).toThrow(new RegExp(`held by PID ${foreign.pid} .*did not spawn`));
+    } finally {
+      foreign.kill('SIGKILL'); // our own child, by its ChildProcess handle
+    }
     const server = await spawnListener();
     expect(() => guardPort(server.port)).not.toThrow();
   });
