@@ -101,6 +101,24 @@ async function startup() {
   return finish({ id: 'startup', title: '1. Start-up', description: 'claim-port on a free port (dry run) and the health check over the bundled registry, against bare Node start-up.' }, rows, 'node');
 }
 
+/** Start-up again with NODE_EXTRA_CA_CERTS as this machine sets it: every Node start pays for it alike. */
+async function startupWithCaCerts() {
+  const [port] = pickFreePorts(1);
+  const cmds = startupCommands(port).map((c) => ({ ...c, keepEnv: true }));
+  const rows = withIds(cmds, await interleave(cmds, rounds.startup, { onProgress: progress('start-up (NODE_EXTRA_CA_CERTS)') }));
+  return finish(
+    {
+      id: 'startup-ca',
+      title: '1b. Start-up with NODE_EXTRA_CA_CERTS set',
+      description:
+        `This machine's environment sets NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS}, which makes every Node process parse that CA bundle at start-up. ` +
+        'The other scenarios run without it (as a systemd unit would); here it is kept, for comparison. Not a target.',
+    },
+    rows,
+    'node',
+  );
+}
+
 async function lookupQuiet() {
   const [port] = pickFreePorts(1);
   const holder = await startHolder(port);
@@ -266,6 +284,7 @@ async function main() {
   const started = Date.now();
   const byId = {};
   if (only.has('startup')) byId.startup = await startup();
+  if (only.has('startup') && process.env.NODE_EXTRA_CA_CERTS && !process.env.BENCH_KEEP_ENV) byId['startup-ca'] = await startupWithCaCerts();
   if (only.has('library')) byId.library = await library();
   if (only.has('lookup')) byId['lookup-quiet'] = await lookupQuiet();
   if (only.has('free')) byId.free = await freeLatency();
@@ -276,7 +295,7 @@ async function main() {
   }
   m.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   if (liveCount() !== 0) problems.push(`${liveCount()} processes the benchmark started are still running at the end`);
-  const order = ['startup', 'lookup-quiet', 'lookup-scale', 'growth', 'free', 'library'];
+  const order = ['startup', 'startup-ca', 'lookup-quiet', 'lookup-scale', 'growth', 'free', 'library'];
   const results = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     seconds: Math.round((Date.now() - started) / 1000),

@@ -4,17 +4,24 @@
 // machine hits every command alike; the first round is a warm-up and is dropped.
 import { spawnOwned } from './owned.mjs';
 
-const childEnv = { ...process.env };
-delete childEnv.NODE_OPTIONS;
+// Commands run in the environment a systemd unit gives them, as far as Node's
+// start-up is concerned: no NODE_OPTIONS, and no NODE_EXTRA_CA_CERTS (when set,
+// every Node process parses that CA bundle at start-up: tens of milliseconds
+// added to `node -e 0` and to every Node tool alike). BENCH_KEEP_ENV=1 keeps both.
+const inheritedEnv = { ...process.env };
+delete inheritedEnv.NODE_OPTIONS;
+const childEnv = { ...inheritedEnv };
+if (!process.env.BENCH_KEEP_ENV) delete childEnv.NODE_EXTRA_CA_CERTS;
 
 /**
- * Run one command once. `cmd` is { label, argv, cwd?, okCodes?, check? }.
+ * Run one command once. `cmd` is { label, argv, cwd?, okCodes?, check?, keepEnv? }
+ * (keepEnv: run with NODE_EXTRA_CA_CERTS as inherited).
  * Resolves { ms, code, signal, stdout, stderr, problem }.
  */
 export async function runOnce(cmd, { timeoutMs = 60_000 } = {}) {
   const [file, ...args] = cmd.argv;
   const t0 = performance.now();
-  const child = spawnOwned(file, args, { cwd: cmd.cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(file, args, { cwd: cmd.cwd, env: cmd.keepEnv ? inheritedEnv : childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => (stdout += d));
