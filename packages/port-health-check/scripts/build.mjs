@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as fsPromises from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,8 +58,10 @@ const lazyFsPromises = {
     build.onLoad({ filter: /.*/, namespace: 'lazy-fs-promises' }, () => ({
       resolveDir: root,
       loader: 'js',
-      contents: ['readFile', 'stat', 'open', 'rename', 'unlink']
-        .map((name) => `export const ${name} = (...args) => require('node:fs/promises').${name}(...args);`)
+      // Every function fs/promises has, so that a new import anywhere in the bundle keeps working.
+      contents: Object.entries(fsPromises)
+        .filter(([, value]) => typeof value === 'function')
+        .map(([name]) => `export const ${name} = (...args) => require('node:fs/promises').${name}(...args);`)
         .join('\n'),
     }));
     unusedBuiltins.setup(build);
