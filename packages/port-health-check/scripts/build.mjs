@@ -53,7 +53,7 @@ const lazyFsPromises = {
   setup(build) {
     build.onResolve({ filter: /^node:fs\/promises$/ }, (args) =>
       // The stand-in's own require() is the real module.
-      args.kind === 'require-call' ? { path: args.path, external: true } : { path: 'fs-promises', namespace: 'lazy-fs-promises' },
+      args.kind === 'require-call' ? { path: args.path, external: true } : { path: 'fs-promises', namespace: 'lazy-fs-promises', sideEffects: false },
     );
     build.onLoad({ filter: /.*/, namespace: 'lazy-fs-promises' }, () => ({
       resolveDir: root,
