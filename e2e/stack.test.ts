@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardPort } from '../test-support/guard.js';
 import { runBin, show } from './support/bins.js';
-import { leftovers, startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
+import { descendants, leftovers, startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
 import { healthCheck, type HealthJson } from './support/health.js';
 import { httpGet, isListening, pollUntil } from './support/net.js';
 import { programs, skipReason, titled } from './support/requirements.js';
@@ -167,6 +167,27 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
     expect(back.result.code, back.text).toBe(0);
     expect(row(back.report, 'api').owners.map((owner) => owner.pid)).toContain(api.pid);
     expect((await httpGet(`http://127.0.0.1:${stack.ports.nginx}/api/health`)).status).toBe(200);
+  });
+
+  it('claim-port frees a port held by a multi-process daemon: nginx master (root) and worker (nobody) both get SIGTERM, then nginx starts again', async () => {
+    const port = stack.ports.nginx;
+    const nginx = stack.get('nginx');
+    const holders = new Set([nginx.pid, ...descendants(nginx.pid)]);
+    expect(holders.size, 'master and worker').toBeGreaterThanOrEqual(2);
+    guardPort(port);
+    const claim = await runBin('claim-port', [String(port), '--json', '--registry', stack.registryFile], { env: stack.env() });
+    expect(claim.code, show(claim)).toBe(0);
+    const result = JSON.parse(claim.stdout) as { action: string; service: string; holders: Array<{ pid: number; signals: string[]; outcome: string }> };
+    expect(result).toMatchObject({ action: 'freed', service: 'nginx' });
+    expect(new Set(result.holders.map((holder) => holder.pid))).toEqual(holders);
+    for (const holder of result.holders) expect(holder, show(claim)).toMatchObject({ signals: ['SIGTERM'], outcome: 'exited' });
+    // SIGTERM is nginx's fast shutdown: the master exits cleanly.
+    expect(await nginx.exited).toEqual({ code: 0, signal: null });
+    expect(isListening(port)).toBe(false);
+    stack.daemons.delete('nginx');
+    await stack.startNginx();
+    const back = await health();
+    expect(back.result.code, back.text).toBe(0);
   });
 
   /** Prometheus's answer to dsa110_port_up, as service -> value (and the port label each carries). */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readStartTime } from '@dsa110/ports/system';
+import { readStartTime, snapshotSync } from '@dsa110/ports/system';
 import { inject } from 'vitest';
 import { isAlive, isSpawned, recordSpawned, signal, waitUntil } from '../../test-support/guard.js';
 import { removeRecord, writeRecord } from './pid-records.js';
@@ -79,6 +79,10 @@ export interface DaemonSpec {
   /** Polled every 50 ms until true: the daemon is ready. */
   ready: () => boolean | Promise<boolean>;
   readyTimeoutMs?: number;
+  /** The port it should listen on: named, with its holders, when it is not ready in time. */
+  port?: number;
+  /** What the last readiness probe saw, for the message when it is not ready in time. */
+  lastProbe?: () => string | undefined;
 }
 
 const live = new Set<Daemon>();
@@ -169,6 +173,26 @@ export class Daemon {
   }
 }
 
+/** `1234 nginx state S` from /proc, for failure messages. */
+function describePid(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    return `${pid} ${comm} state ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]}`;
+  } catch {
+    return `${pid} gone`;
+  }
+}
+
+/** Who listens on `port`, for failure messages. */
+function describePort(port: number): string {
+  const listeners = snapshotSync({ ports: [port] }).listeners;
+  if (listeners.length === 0) return 'nothing listens';
+  return listeners
+    .map((listener) => `${listener.address} held by ${listener.holders.map((holder) => `${holder.pid} ${holder.comm} (${holder.command})`).join(', ') || 'unknown'}`)
+    .join('; ');
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -217,8 +241,13 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
     if (ok) break;
     if (Date.now() > deadline) {
       const log = daemon.log();
+      const seen = [
+        spec.lastProbe?.() ? `last probe: ${spec.lastProbe()}` : undefined,
+        spec.port !== undefined ? `port ${spec.port}: ${describePort(spec.port)}` : undefined,
+        `its processes: ${[daemon.pid, ...descendants(daemon.pid)].map(describePid).join('; ')}`,
+      ].filter(Boolean);
       await daemon.stop();
-      throw new Error(`e2e: ${spec.name} was not ready after ${spec.readyTimeoutMs ?? 20_000} ms\n--- log ---\n${log}`);
+      throw new Error(`e2e: ${spec.name} was not ready after ${spec.readyTimeoutMs ?? 20_000} ms\n${seen.join('\n')}\n--- log ---\n${log}`);
     }
     await delay(50);
   }

@@ -1,6 +1,7 @@
 // Loopback helpers: a free port range for the test registry, readiness by
 // connecting (never by sleeping), and small HTTP requests.
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 import { readListenSocketsSync } from '@dsa110/ports/system';
 
@@ -39,6 +40,9 @@ export async function findFreeBase(offsets: readonly number[]): Promise<number> 
   for (let base = range.end + 1; base + span <= 65_536; base += 500) candidates.push(base);
   // Random order: two runs at once (or a leftover listener) rarely pick the same range.
   candidates.sort(() => Math.random() - 0.5);
+  // E2E_PORT_BASE=N: that base only (to reproduce a run; it must still be free).
+  const forced = process.env.E2E_PORT_BASE;
+  if (forced) candidates.splice(0, candidates.length, Number(forced));
   for (const base of candidates) {
     let free = true;
     for (const offset of offsets) {
@@ -78,14 +82,23 @@ export interface HttpResult {
   body: string;
 }
 
-/** GET a URL with a timeout; network errors become status 0. */
-export async function httpGet(url: string, timeoutMs = 2000): Promise<HttpResult> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return { status: response.status, body: await response.text() };
-  } catch (error) {
-    return { status: 0, body: String(error) };
-  }
+/**
+ * GET a URL with a timeout; network errors become status 0. node:http, not
+ * fetch: fetch refuses the WHATWG "bad ports" (10080 is one), and a shifted
+ * test port may be one of them.
+ */
+export function httpGet(url: string, timeoutMs = 2000): Promise<HttpResult> {
+  return new Promise((resolve) => {
+    const request = get(url, { timeout: timeoutMs, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', (error) => resolve({ status: 0, body: String(error) }));
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', (error) => resolve({ status: 0, body: String(error) }));
+  });
 }
 
 /** Read the first line a server sends (an SSH banner). */

@@ -100,6 +100,19 @@ from uvicorn.main import main
 sys.exit(main())
 `;
 
+/** An HTTP readiness probe (200 means ready) that remembers what it last saw. */
+export function httpProbe(url: string): { ready: () => Promise<boolean>; lastProbe: () => string | undefined } {
+  let last: string | undefined;
+  return {
+    ready: async () => {
+      const response = await httpGet(url);
+      last = `GET ${url}: ${response.status === 0 ? response.body : `${response.status} ${response.body.slice(0, 120)}`}`;
+      return response.status === 200;
+    },
+    lastProbe: () => last,
+  };
+}
+
 export class Stack {
   readonly ws: Workspace;
   readonly registry: Registry;
@@ -222,7 +235,8 @@ http {
         // -e: the error log before the config is read (not /var/log/nginx).
         args: ['-e', 'stderr', '-p', `${prefix}/`, '-c', conf, '-g', 'daemon off;'],
         logFile: this.log('nginx'),
-        ready: async () => (await httpGet(`http://127.0.0.1:${this.ports.nginx}/`)).status === 200,
+        port: this.ports.nginx,
+        ...httpProbe(`http://127.0.0.1:${this.ports.nginx}/`),
       }),
     );
   }
@@ -239,6 +253,7 @@ http {
         args: ['--port', String(port), '--bind', bind, '--protected-mode', 'yes', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
         logFile: this.log('redis'),
         env: { ...process.env, REDIS_PORT: String(port) },
+        port,
         ready: () => redisPing(port),
       }),
     );
@@ -256,7 +271,8 @@ http {
         args: ['--app-dir', this.ws.path('app'), 'app:app', '--host', '127.0.0.1', '--port', String(port), '--lifespan', 'off', '--no-access-log'],
         logFile: this.log('uvicorn'),
         env,
-        ready: async () => (await httpGet(`http://127.0.0.1:${port}/api/health`)).status === 200,
+        port,
+        ...httpProbe(`http://127.0.0.1:${port}/api/health`),
       }),
     );
   }
@@ -274,7 +290,8 @@ http {
           `--collector.textfile.directory=${this.textfileDir}`,
         ],
         logFile: this.log('node-exporter'),
-        ready: async () => (await httpGet(`http://127.0.0.1:${this.ports.nodeExporter}/metrics`)).status === 200,
+        port: this.ports.nodeExporter,
+        ...httpProbe(`http://127.0.0.1:${this.ports.nodeExporter}/metrics`),
       }),
     );
   }
@@ -308,7 +325,8 @@ scrape_configs:
           `--storage.tsdb.path=${this.ws.mkdir('prometheus', 'data')}`,
         ],
         logFile: this.log('prometheus'),
-        ready: async () => (await httpGet(`http://127.0.0.1:${this.ports.prometheus}/-/ready`)).status === 200,
+        port: this.ports.prometheus,
+        ...httpProbe(`http://127.0.0.1:${this.ports.prometheus}/-/ready`),
         readyTimeoutMs: 30_000,
       }),
     );
