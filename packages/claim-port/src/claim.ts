@@ -6,7 +6,7 @@ import { describeListener, distinctHolders, planClaim } from './plan.js';
 import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
 import { defaultReader, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
-import { isRunning, isSameProcess, pollUntil, signalIfSame } from './watch.js';
+import { isRunning, isSameProcess, now, pollUntil, signalIfSame } from './watch.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -132,7 +132,7 @@ function report(t: Tracked): HolderReport {
  * bad input; everything else is in the result (see `action` and `message`).
  */
 export async function claimPort(portOrId: number | string, options: ClaimOptions = {}): Promise<ClaimResult> {
-  const started = performance.now();
+  const started = now();
   const userLog = options.log ?? (() => {});
   const resolved = await resolve(portOrId, options, (line, known) => userLog(line, 'warn', known));
   const { port, service } = resolved;
@@ -140,7 +140,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   const info = (line: string) => log(line, 'info');
   const reader = options.reader ?? defaultReader();
   const dryRun = options.dryRun ?? false;
-  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+  const elapsed = () => Math.round((now() - started) * 10) / 10;
   const finish = (action: ClaimAction, message: string, tracked: Tracked[], listeners: readonly Listener[], extra: Partial<ClaimResult> = {}): ClaimResult => ({
     port,
     ...(service !== undefined && { service }),
@@ -164,7 +164,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
     const gone = await pollUntilAsync(async () => {
       const now = await reader.listening(port);
       return !unseen.some((key) => now.has(key));
-    }, performance.now() + UNSEEN_GRACE_MS, reader.maxPollMs);
+    }, now() + UNSEEN_GRACE_MS, reader.maxPollMs);
     if (gone) found = await reader.gather(port);
   }
   if (found.listeners.length === 0) {
@@ -262,7 +262,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
       classify();
       freed = await released();
       return freed;
-    }, performance.now() + ms, reader.maxPollMs);
+    }, now() + ms, reader.maxPollMs);
     return freed;
   };
 
@@ -276,7 +276,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   // 3. After SIGKILL, wait for the kernel to tear the processes down.
   if (!freed) freed = await waitForRelease(options.killWaitMs ?? 2000);
   // Give holders that closed the socket a moment to finish exiting before they are called "released".
-  await pollUntil(classify, performance.now() + 200, 5);
+  await pollUntil(classify, now() + 200, 5);
   for (const t of signalled()) {
     if (t.outcome === 'killed' || t.outcome === 'exited') continue;
     if (t.signals.includes('SIGKILL')) {
@@ -321,7 +321,7 @@ async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, ma
   let interval = 1;
   for (;;) {
     if (await done()) return true;
-    const left = deadline - performance.now();
+    const left = deadline - now();
     if (left <= 0) return false;
     await new Promise<void>((resolve) => setTimeout(resolve, Math.min(interval, left)));
     interval = Math.min(interval * 1.5, maxIntervalMs);
