@@ -8,33 +8,38 @@ host = options.get('host', '127.0.0.1')
 family = socket.AF_INET6 if ':' in host else socket.AF_INET
 
 if options.get('supervisor'):
-    # A supervisor that re-takes the port the moment its child dies: it binds
-    # a SO_REUSEPORT socket up front (bound, not listening: invisible in
-    # /proc/net/tcp), forks the child that listens, and calls listen() from its
-    # SIGCHLD handler. A claim sees only the child, then a different process
-    # (this one) listening after the child died.
+    # A supervisor that re-takes the port when its child is stopped: it binds a
+    # SO_REUSEPORT socket up front (bound, not listening: invisible in
+    # /proc/net/tcp) and forks the child that listens. On SIGTERM the child
+    # tells the supervisor, which starts listening, and only then exits. A claim
+    # sees only the child at first, and a different process (the supervisor)
+    # listening once the child is gone: deterministically, whatever the load.
     standby = socket.socket(family, socket.SOCK_STREAM)
     standby.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     standby.bind((host, options.get('port', 0)))
     port = standby.getsockname()[1]
-    read_end, write_end = os.pipe()
+    to_parent_r, to_parent_w = os.pipe()
+    to_child_r, to_child_w = os.pipe()
     child = os.fork()
     if child == 0:
-        os.close(read_end)
         s = socket.socket(family, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         s.bind((host, port))
         s.listen(16)
         standby.close()
-        os.write(write_end, b'1')
+        def handover(signum, frame):
+            os.write(to_parent_w, b'T')
+            os.read(to_child_r, 1)  # the supervisor listens now
+            os._exit(0)
+        signal.signal(signal.SIGTERM, handover)
+        os.write(to_parent_w, b'R')
         while True:
             time.sleep(3600)
-    os.close(write_end)
-    os.read(read_end, 1)
-    def retake(signum, frame):
-        standby.listen(16)
-    signal.signal(signal.SIGCHLD, retake)
+    os.read(to_parent_r, 1)  # child listening
     print(json.dumps({'ready': True, 'pid': os.getpid(), 'pids': [os.getpid(), child], 'holders': [child], 'port': port}), flush=True)
+    os.read(to_parent_r, 1)  # child got SIGTERM
+    standby.listen(16)
+    os.write(to_child_w, b'L')
     while True:
         time.sleep(3600)
 

@@ -1,7 +1,7 @@
 // claimPort(): find -> plan (pure) -> signal -> wait -> verify. All I/O of a
 // claim is here; every decision is in plan.ts, policy.ts and exit-code.ts.
 import { loadRegistry, parsePort, portProblem, PortsError, RegistryError, registryPath, type Registry } from '@dsa110/ports';
-import type { Listener, ProcessInfo } from '@dsa110/ports/system';
+import { hasProcNet, readListenSocketsSync, type Listener, type ProcessInfo } from '@dsa110/ports/system';
 import { describeListener, distinctHolders, planClaim } from './plan.js';
 import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
 import { defaultReader, type Reader } from './reader.js';
@@ -124,6 +124,19 @@ function report(t: Tracked): HolderReport {
   };
 }
 
+/** An already-free result for a valid numeric port with no LISTEN socket, or undefined (take the full path). */
+function earlyFree(portOrId: number | string, options: ClaimOptions, started: number): ClaimResult | undefined {
+  const port = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
+  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const timeout = options.timeoutSeconds;
+  if (timeout !== undefined && !(timeout > 0 && timeout <= 300)) return undefined; // resolve() reports it
+  if (options.reader ? options.reader.kind !== 'proc' : !hasProcNet()) return undefined;
+  if (options.reader) return undefined; // a custom reader gets the full path
+  if (readListenSocketsSync({ ports: [port] }).length > 0) return undefined;
+  const message = `port ${port} is free; nothing to do`;
+  return { port, action: 'already-free', holders: [], elapsedMs: Math.round((now() - started) * 10) / 10, message, listeners: [], dryRun: options.dryRun ?? false };
+}
+
 /**
  * Free `portOrId` (a port, or a service id resolved with its env override):
  * SIGTERM every process listening on it, SIGKILL what remains after the
@@ -134,6 +147,13 @@ function report(t: Tracked): HolderReport {
 export async function claimPort(portOrId: number | string, options: ClaimOptions = {}): Promise<ClaimResult> {
   const started = now();
   const userLog = options.log ?? (() => {});
+  // The common case, a numeric port nobody listens on, is answered from the
+  // socket table alone: no registry, no process scan (service start-up time).
+  const early = earlyFree(portOrId, options, started);
+  if (early) {
+    userLog(early.message, 'info', early.port);
+    return early;
+  }
   const resolved = await resolve(portOrId, options, (line, known) => userLog(line, 'warn', known));
   const { port, service } = resolved;
   const log = (line: string, level: LogLevel) => userLog(line, level, port);
@@ -162,8 +182,8 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
   if (unseen.length > 0 && reader.kind === 'proc') {
     const gone = await pollUntilAsync(async () => {
-      const now = await reader.listening(port);
-      return !unseen.some((key) => now.has(key));
+      const listening = await reader.listening(port);
+      return !unseen.some((key) => listening.has(key));
     }, now() + UNSEEN_GRACE_MS, reader.maxPollMs);
     if (gone) found = await reader.gather(port);
   }
@@ -243,8 +263,8 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   // other threads have closed the shared fds.
   const signalled = () => tracked.filter((t) => t.signals.length > 0 && t.outcome !== 'permission-denied');
   const released = async () => {
-    const now = await reader.listening(port);
-    return ![...originalKeys].some((key) => now.has(key));
+    const listening = await reader.listening(port);
+    return ![...originalKeys].some((key) => listening.has(key));
   };
   const classify = () => {
     for (const t of signalled()) {
