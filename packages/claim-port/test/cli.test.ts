@@ -11,7 +11,7 @@ const root = process.getuid?.() === 0;
 
 describe('claim-port usage errors', () => {
   it.each([
-    ['0'], ['65536'], ['-1'], ['abc!'], ['80x'], ['1e3'], ['0x50'], [''],
+    ['0'], ['65536'], ['-1'], ['abc'], ['abc!'], ['80x'], ['1e3'], ['0x50'], [''],
     ['PORT', '--timeout=abc'], ['PORT', '--timeout=-1'], ['PORT', '--timeout=0'], ['PORT', '--timeout', '-1'], ['PORT', '--bogus'], ['PORT', 'PORT'], ['no-such-service'],
   ])('%j exits 2 and signals nothing', async (...args) => {
     const server = await spawnListener();
