@@ -287,14 +287,16 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   };
 
   // 2. Wait for the sockets to close (the holders exit, or close them and drain).
-  let freed = signalled().length === 0 ? await released() : await waitForRelease(options.force ? 0 : resolved.timeoutSeconds * 1000);
-  if (!freed && !options.force) {
+  // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
+  const nobody = signalled().length === 0;
+  let freed = nobody ? await released() : await waitForRelease(options.force ? 0 : resolved.timeoutSeconds * 1000);
+  if (!freed && !nobody && !options.force) {
     const remaining = signalled().filter((t) => isSameProcess(t.info));
     info(`${name} still in use after ${resolved.timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => `PID ${t.info.pid}`).join(', ') || 'nobody (no holder left)'}`);
     for (const t of remaining) send(t, 'SIGKILL');
   }
   // 3. After SIGKILL, wait for the kernel to tear the processes down.
-  if (!freed) freed = await waitForRelease(options.killWaitMs ?? 2000);
+  if (!freed && !nobody) freed = await waitForRelease(options.killWaitMs ?? 2000);
   // Give holders that closed the socket a moment to finish exiting before they are called "released".
   await pollUntil(classify, now() + 200, 5);
   for (const t of signalled()) {
