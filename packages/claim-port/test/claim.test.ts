@@ -2,7 +2,7 @@
 // claim goes through claimOurs(), which runs the guard first.
 import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, linkSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,13 +140,17 @@ describe('claimPort refuses or fails', () => {
       copyFileSync(process.execPath, exe);
       chmodSync(exe, 0o755);
     }
-    const server = await spawnListener({ executable: exe });
-    const result = await claimOurs(server.port);
-    expect(result.action).toBe('refused');
-    expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
-    expect(result.holders[0]!.reason).toContain(`"${name}"`);
-    expect(result.message).toMatch(/nothing was signalled/);
-    expect(isAlive(server.pid)).toBe(true);
+    try {
+      const server = await spawnListener({ executable: exe });
+      const result = await claimOurs(server.port);
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+      expect(result.holders[0]!.reason).toContain(`"${name}"`);
+      expect(result.message).toMatch(/nothing was signalled/);
+      expect(isAlive(server.pid)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // the running process keeps its (unlinked) executable
+    }
   });
 
   it('refuses, signalling nobody, when one of several holders is protected', async () => {
