@@ -8,7 +8,7 @@ import { guardPort } from '../test-support/guard.js';
 import { cleanEnv, runBin, show } from './support/bins.js';
 import { leftovers, startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
 import { findFreeBase, isListening, readBanner } from './support/net.js';
-import { readPortsYaml, shiftRegistry, writeRegistry } from './support/registry.js';
+import { readPortsYaml, registryPorts, shiftRegistry, writeRegistry } from './support/registry.js';
 import { programs, skipReason, titled } from './support/requirements.js';
 import { Workspace } from './support/stack.js';
 import type { Registry } from '@dsa110/ports';
@@ -25,9 +25,11 @@ describe.skipIf(skip !== undefined).sequential(titled('claim-port and a protecte
 
   beforeAll(async () => {
     ws = new Workspace('dsa110-e2e-sshd-');
-    const base = await findFreeBase([22]);
+    // The whole registry is shifted, so the base must fit all of it; only sshd's port must be free.
+    const ports = readPortsYaml();
+    const base = await findFreeBase([22], { fit: Math.max(...registryPorts(ports)) });
     port = base + 22;
-    const data = shiftRegistry(readPortsYaml(), {
+    const data = shiftRegistry(ports, {
       base,
       add: [
         {

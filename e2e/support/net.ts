@@ -32,9 +32,10 @@ export function ephemeralRange(): { start: number; end: number } {
  * above it), so outgoing connections of other programs never take them while
  * the suite runs and the health check's kernel check has nothing to say.
  */
-export async function findFreeBase(offsets: readonly number[]): Promise<number> {
+export async function findFreeBase(offsets: readonly number[], options: { fit?: number } = {}): Promise<number> {
   const range = ephemeralRange();
-  const span = Math.max(...offsets) + 1;
+  // `fit`: the largest offset that must stay a valid port (and outside the range), free or not.
+  const span = Math.max(...offsets, options.fit ?? 0) + 1;
   const candidates: number[] = [];
   for (let base = 10_000; base + span <= range.start; base += 500) candidates.push(base);
   for (let base = range.end + 1; base + span <= 65_536; base += 500) candidates.push(base);
@@ -42,7 +43,12 @@ export async function findFreeBase(offsets: readonly number[]): Promise<number> 
   candidates.sort(() => Math.random() - 0.5);
   // E2E_PORT_BASE=N: that base only (to reproduce a run; it must still be free).
   const forced = process.env.E2E_PORT_BASE;
-  if (forced) candidates.splice(0, candidates.length, Number(forced));
+  if (forced) {
+    const base = Number(forced);
+    const fits = Number.isInteger(base) && base >= 1024 && (base + span <= range.start || (base > range.end && base + span <= 65_536));
+    if (!fits) throw new Error(`e2e: E2E_PORT_BASE=${forced} does not fit ${span} ports outside the ephemeral range ${range.start}-${range.end}`);
+    candidates.splice(0, candidates.length, base);
+  }
   for (const base of candidates) {
     let free = true;
     for (const offset of offsets) {
