@@ -38,7 +38,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const configs = configPaths.map((path) => readConfigFile(root, path));
   // Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
-  const systemctl = root === '/' && systemdRunning() ? await readSystemctl(robustUnits) : undefined;
+  const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
   const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));

@@ -3,6 +3,7 @@
 // and catches unit files edited without a `systemctl daemon-reload`. Only
 // consulted when checking `/` on a machine booted with systemd.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { splitWords } from './words.js';
 
 export interface LoadedExec {
@@ -57,9 +58,10 @@ export function parseSystemctlShow(text: string): Map<string, SystemctlUnit> {
 }
 
 /** What systemd has loaded for these units; undefined when systemctl cannot tell. */
-export async function readSystemctl(units: readonly string[]): Promise<Map<string, SystemctlUnit> | undefined> {
+export function readSystemctl(units: readonly string[]): Map<string, SystemctlUnit> | undefined {
   if (units.length === 0) return undefined;
-  const { spawnSync } = await import('node:child_process');
+  // Required here, not imported at the top: only a machine running systemd pays for child_process.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const result = spawnSync('systemctl', ['show', `--property=${SHOW_PROPERTIES}`, '--no-pager', '--', ...units], {
     encoding: 'utf8',
     timeout: 5000,
