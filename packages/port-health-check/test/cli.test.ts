@@ -146,6 +146,23 @@ describe('port-health-check (built bin)', () => {
     expect(loaded.builtins.length).toBeGreaterThan(10); // the list is real
   });
 
+  it.skipIf(spawnSync('strace', ['-V']).status !== 0)(
+    'reads the socket table once and scans /proc/*/fd once for the whole registry (skipped: strace is not installed; scripts/install-system-packages.sh installs it)',
+    () => {
+      const trace = join(tempDir(), 'openat.txt');
+      const traced = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, bin], { stdio: 'ignore' });
+      expect([0, 1, 2]).toContain(traced.status);
+      const opens = readFileSync(trace, 'utf8').split('\n');
+      const count = (pattern: RegExp) => opens.filter((line) => pattern.test(line)).length;
+      expect(count(/"\/proc\/net\/tcp"/)).toBe(1);
+      expect(count(/"\/proc\/net\/tcp6"/)).toBe(1);
+      expect(count(/"\/proc", .*O_DIRECTORY/)).toBe(1); // one listing of /proc: one scan
+      const fdDirs = opens.map((line) => /"\/proc\/(\d+)\/fd"/.exec(line)?.[1]).filter(Boolean);
+      expect(fdDirs.length).toBeGreaterThan(1);
+      expect(new Set(fdDirs).size).toBe(fdDirs.length); // each process's fds read once, not once per port
+    },
+  );
+
   it('starts from a V8 code cache that this Node accepts', () => {
     const file = join(packageDir, 'dist/cli.cjs');
     const loader = readFileSync(join(packageDir, 'dist/start.cjs'), 'utf8');
