@@ -62,13 +62,36 @@ const lazyFsPromises = {
     unusedBuiltins.setup(build);
   },
 };
+// The registry library from its sources, not its dist: the dist puts the
+// whole library in one chunk, so reading a port number would also evaluate the
+// bundled registry; from sources, esbuild keeps each module apart and the part
+// behind `await import('./claim.js')` is only evaluated when a port is in use.
+const portsSources = {
+  name: 'ports-sources',
+  setup(build) {
+    const src = join(root, '../ports/src');
+    build.onResolve({ filter: /^@dsa110\/ports(\/system)?$/ }, (args) => ({
+      path: join(src, args.path.endsWith('/system') ? 'system/index.ts' : 'index.ts'),
+    }));
+    // As in the registry's own build: yaml and zod only through the lazily required parser.
+    build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'lazy-parser' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-parser' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: `let parser;
+export function loadParser() {
+  return (parser ??= require('@dsa110/ports/parser'));
+}`,
+    }));
+  },
+};
 await esbuild.build({
   ...common,
   format: 'cjs',
   entryPoints: ['src/cli.ts'],
   outfile: join(dist, 'cli.cjs'),
   minify: true,
-  plugins: [lazyFsPromises],
+  plugins: [portsSources, lazyFsPromises],
   // The registry library finds its lazily required parser from import.meta.url.
   define: { ...common.define, 'import.meta.url': '__bundleUrl' },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },

@@ -1,7 +1,8 @@
 // claimPort(): find -> plan (pure) -> signal -> wait -> verify. All I/O of a
 // claim is here; every decision is in plan.ts, policy.ts and exit-code.ts.
 import { loadRegistry, parsePort, portProblem, PortsError, RegistryError, registryPath, type Registry } from '@dsa110/ports';
-import { hasProcNet, readListenSocketsSync, type Listener, type ProcessInfo } from '@dsa110/ports/system';
+import type { Listener, ProcessInfo } from '@dsa110/ports/system';
+import { earlyFree } from './early.js';
 import { describeListener, distinctHolders, planClaim } from './plan.js';
 import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
 import { defaultReader, type Reader } from './reader.js';
@@ -122,19 +123,6 @@ function report(t: Tracked): HolderReport {
     ...(t.cpu !== undefined && { cpu: t.cpu }),
     ...(t.memory !== undefined && { memory: t.memory }),
   };
-}
-
-/** An already-free result for a valid numeric port with no LISTEN socket, or undefined (take the full path). */
-function earlyFree(portOrId: number | string, options: ClaimOptions, started: number): ClaimResult | undefined {
-  const port = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
-  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  const timeout = options.timeoutSeconds;
-  if (timeout !== undefined && !(timeout > 0 && timeout <= 300)) return undefined; // resolve() reports it
-  if (options.reader ? options.reader.kind !== 'proc' : !hasProcNet()) return undefined;
-  if (options.reader) return undefined; // a custom reader gets the full path
-  if (readListenSocketsSync({ ports: [port] }).length > 0) return undefined;
-  const message = `port ${port} is free; nothing to do`;
-  return { port, action: 'already-free', holders: [], elapsedMs: Math.round((now() - started) * 10) / 10, message, listeners: [], dryRun: options.dryRun ?? false };
 }
 
 /**

@@ -2,8 +2,10 @@
 // human line goes to stderr as `[claim-port:PORT] ...` (journalctl -g);
 // --json prints one object to stdout.
 import { parseArgs, USAGE } from './args.js';
-import { claimPort, ClaimUsageError } from './claim.js';
+import type { ClaimOptions } from './claim.js';
+import { earlyFree } from './early.js';
 import { EXIT_USAGE, exitCode } from './exit-code.js';
+import { err, out } from './output.js';
 
 declare const PACKAGE_VERSION: string;
 
@@ -14,17 +16,17 @@ const prefix = (port: number | string) => `[claim-port:${port}]`;
 const asked = argv.find((a) => !a.startsWith('--')) ?? '?';
 
 function fail(message: string, label: number | string = asked): void {
-  process.stderr.write(`${prefix(label)} error: ${message}\n`);
+  err(`${prefix(label)} error: ${message}\n`);
   process.exitCode = EXIT_USAGE;
 }
 
 async function main(): Promise<void> {
   switch (args.command) {
     case 'help':
-      process.stdout.write(`${USAGE}\n`);
+      out(`${USAGE}\n`);
       return;
     case 'version':
-      process.stdout.write(`${PACKAGE_VERSION}\n`);
+      out(`${PACKAGE_VERSION}\n`);
       return;
     case 'usage-error':
       fail(args.message);
@@ -39,32 +41,37 @@ async function main(): Promise<void> {
   }
   const target = 'port' in args.target ? args.target.port : args.target.id;
   let label: number | string = target;
+  const options: ClaimOptions = {
+    dryRun: args.dryRun,
+    force: args.force,
+    ...(args.timeoutSeconds !== undefined && { timeoutSeconds: args.timeoutSeconds }),
+    ...(args.registry !== undefined && { registry: args.registry }),
+    // CPU and memory, for the log and the JSON holders.
+    usage: !args.quiet || args.json,
+    log: (line, level, port) => {
+      if (args.quiet && level === 'info') return;
+      err(`${prefix(port ?? label)} ${line}\n`);
+    },
+  };
+  // A free port is answered before the rest of claim-port is even loaded.
+  const early = earlyFree(target, options);
+  if (early) options.log!(early.message, 'info', early.port);
+  const { claimPort, ClaimUsageError } = early ? { claimPort: undefined, ClaimUsageError: undefined } : await import('./claim.js');
   try {
-    const result = await claimPort(target, {
-      dryRun: args.dryRun,
-      force: args.force,
-      ...(args.timeoutSeconds !== undefined && { timeoutSeconds: args.timeoutSeconds }),
-      ...(args.registry !== undefined && { registry: args.registry }),
-      // CPU and memory, for the log and the JSON holders.
-      usage: !args.quiet || args.json,
-      log: (line, level, port) => {
-        if (args.quiet && level === 'info') return;
-        process.stderr.write(`${prefix(port ?? label)} ${line}\n`);
-      },
-    });
+    const result = early ?? (await claimPort!(target, options));
     label = result.port;
     if (args.json) {
       const { port, service, action, holders, elapsedMs, message, listeners, retakenBy, dryRun } = result;
-      process.stdout.write(`${JSON.stringify({ port, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }) })}\n`);
+      out(`${JSON.stringify({ port, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }) })}\n`);
     }
     process.exitCode = exitCode(result.action);
   } catch (error) {
-    if (error instanceof ClaimUsageError) {
+    if (ClaimUsageError && error instanceof ClaimUsageError) {
       fail(error.message, error.port ?? label);
       return;
     }
     // Unexpected: still one line, and exit 1 (the port is not known to be free).
-    process.stderr.write(`${prefix(label)} error: ${(error as Error).message}\n`);
+    err(`${prefix(label)} error: ${(error as Error).message}\n`);
     process.exitCode = 1;
   }
 }
