@@ -1,7 +1,8 @@
-// Build @dsa110/port-health-check: the bin as one bundled CommonJS file (the registry
-// library and its socket reader inlined; zod and yaml only through the lazy
-// parser, so checking the bundled registry never loads them), the library
-// entry, and the .d.ts files. Run with plain node: `pnpm build`.
+// Build @dsa110/port-health-check: the bin as one bundled CommonJS file (the
+// registry library and its socket reader inlined; zod and yaml only through
+// the lazy parser, so checking the bundled registry never loads them) and its
+// loader with a V8 code cache, the library entry, and the .d.ts files. Run
+// with plain node: `pnpm build`.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -97,8 +98,9 @@ ${write ? "process.on('exit', () => writeFileSync(file + '.cache', script.create
 `;
 writeFileSync(join(dist, 'start.cjs'), wrap(false));
 writeFileSync(join(dist, '.write-code-cache.cjs'), wrap(true));
-// One real run (read-only: it only reads /proc and the unit files) leaves the cache behind.
-const cacheRun = spawnSync(process.execPath, [join(dist, '.write-code-cache.cjs'), '--format', 'json'], { stdio: 'ignore', timeout: 30_000 });
+// One real run of the default check (read-only: it reads /proc and the unit
+// files, and prints to nowhere) leaves the cache behind.
+const cacheRun = spawnSync(process.execPath, [join(dist, '.write-code-cache.cjs')], { stdio: 'ignore', timeout: 30_000 });
 rmSync(join(dist, '.write-code-cache.cjs'));
 if (cacheRun.error || ![0, 1, 2].includes(cacheRun.status ?? -1)) {
   console.warn(`port-health-check build: no code cache (the run ended with ${cacheRun.error?.message ?? `exit ${cacheRun.status}`}); the bin works, a little slower`);
