@@ -30,6 +30,14 @@ export function isSpawned(pid: number, startTime?: number): boolean {
   return readStartTime(pid) === recorded;
 }
 
+/**
+ * True for a PID + start time this suite spawned, even if that process has
+ * since exited. A start time of -1 (unknown: the lsof reader) checks the PID only.
+ */
+export function wasSpawned(pid: number, startTime: number): boolean {
+  return startTime < 0 ? spawned.has(pid) : spawned.get(pid) === startTime;
+}
+
 /** Send `sig` to a process this suite spawned; throws for any other PID. */
 export function signal(pid: number, sig: NodeJS.Signals | number = 'SIGTERM'): void {
   if (!Number.isInteger(pid) || pid <= 1 || !isSpawned(pid)) {

@@ -14,4 +14,4 @@ export {
   type ListenerOptions,
   type SpawnedListener,
 } from './spawn-listener.js';
-export { guardPort, signal, isSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
+export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';

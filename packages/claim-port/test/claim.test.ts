@@ -9,14 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { claimPort, ClaimUsageError, type ClaimOptions } from '../src/index.js';
 import { lsofReader, procReader, type Reader } from '../src/reader.js';
 import { isRunning, signalIfSame } from '../src/watch.js';
-import { guardPort, isAlive, spawnClient, spawnListener } from '../../../test-support/index.js';
+import { guardPort, isAlive, spawnClient, spawnListener, wasSpawned } from '../../../test-support/index.js';
 
 // Running as or against another user (setpriv) needs root; CI runs as root.
 const root = process.getuid?.() === 0;
 
-function claimOurs(port: number, options: ClaimOptions = {}) {
+async function claimOurs(port: number, options: ClaimOptions = {}) {
   guardPort(port);
-  return claimPort(port, { usage: false, ...options });
+  const result = await claimPort(port, { usage: false, ...options });
+  // And after the fact: everything signalled was ours (a failure here is a safety bug, loudly).
+  for (const h of result.holders) {
+    if (h.signals.length > 0 && !wasSpawned(h.pid, h.startTime)) throw new Error(`claim signalled PID ${h.pid} (${h.command}), which the suite did not spawn`);
+  }
+  return result;
 }
 const free = (port: number) => readListenSocketsSync({ ports: [port] }).length === 0;
 const hasLsof = (() => {
