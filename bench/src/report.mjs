@@ -52,7 +52,7 @@ export function renderMarkdown(results) {
   const out = [];
   const m = results.machine;
   out.push(
-    `Run of ${results.date} on ${m.description}. ${results.options.quick ? '**Quick run** (a few rounds: proves the benchmark works; the figures mean little). ' : ''}` +
+    `Run started ${results.date} (${results.seconds} s) on ${m.description}. ${results.options.quick ? '**Quick run** (a few rounds: proves the benchmark works; the figures mean little). ' : ''}` +
       `Commands interleaved round by round, one warm-up round dropped; median wall time from spawn to exit (to port free for "free latency"). ` +
       `Load average ${m.loadBefore} before, ${m.loadAfter} after.`,
   );

@@ -1,7 +1,7 @@
 // The benchmark itself. Started by bench.mjs in a process group of its own;
 // prints a Markdown report on stdout, progress on stderr, and writes JSON.
 //   --quick          a few rounds of each scenario, 100 filler processes (CI)
-//   --rounds N       rounds per scenario (default: 30 start-up/library, 20 lookup, 15 scale/free, 10 growth)
+//   --rounds N       rounds per scenario (default: 50 start-up/library, 20 lookup, 15 scale/free, 10 growth)
 //   --only a,b       scenarios: startup, lookup, scale, free, library
 //   --levels a,b,c   filler counts for the growth table (default 0,500,1000,1300,2000)
 //   --scale N        filler count for the full comparison at scale (default 1300)
@@ -34,8 +34,8 @@ const { values: args } = parseArgs({
 const quick = args.quick;
 const fixed = args.rounds ? Number(args.rounds) : undefined;
 const rounds = {
-  startup: fixed ?? (quick ? 3 : 30),
-  library: fixed ?? (quick ? 3 : 30),
+  startup: fixed ?? (quick ? 3 : 50),
+  library: fixed ?? (quick ? 3 : 50),
   lookup: fixed ?? (quick ? 3 : 20),
   scale: fixed ?? (quick ? 3 : 15),
   free: fixed ?? (quick ? 3 : 15),
@@ -282,6 +282,7 @@ async function main() {
   const missing = [!have.claimPort && 'claim-port', !have.healthCheck && 'port-health-check'].filter(Boolean);
   if (missing.length) log(`not built yet, left out: ${missing.join(', ')}`);
   const started = Date.now();
+  const startedAt = new Date(started).toISOString().replace(/\.\d+Z$/, 'Z');
   const byId = {};
   if (only.has('startup')) byId.startup = await startup();
   if (only.has('startup') && process.env.NODE_EXTRA_CA_CERTS && !process.env.BENCH_KEEP_ENV) byId['startup-ca'] = await startupWithCaCerts();
@@ -297,7 +298,7 @@ async function main() {
   if (liveCount() !== 0) problems.push(`${liveCount()} processes the benchmark started are still running at the end`);
   const order = ['startup', 'startup-ca', 'lookup-quiet', 'lookup-scale', 'growth', 'free', 'library'];
   const results = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    date: startedAt,
     seconds: Math.round((Date.now() - started) / 1000),
     machine: m,
     options: { quick, rounds, levels, scaleCount, fdsEach },
