@@ -1,8 +1,9 @@
-// Build @dsa110/claim-port: the bin as ONE bundled CommonJS file (the registry library
-// and the socket reader inlined; zod and yaml only through the registry's lazy
-// parser, so the bundled registry never loads them; pidusage and ps-list
-// loaded from node_modules only when needed), the library entry, and the
-// .d.ts files. Run with plain node: `pnpm build`.
+// Build @dsa110/claim-port: the bin as bundled CommonJS, a small first half
+// (cli.cjs) and the claim engine (run.cjs), with the registry library and the
+// socket reader inlined (zod and yaml only through the registry's lazy parser,
+// so the bundled registry never loads them; pidusage and ps-list loaded from
+// node_modules only when needed); the library entry; the .d.ts files. Run with
+// plain node: `pnpm build`.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -42,10 +43,10 @@ const unusedBuiltins = {
 // The library entry for services that call claimPort() themselves.
 await esbuild.build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: dist, plugins: [unusedBuiltins] });
 
-// The bin: ONE CommonJS file (the same recipe as port-health-check's). Node 20
-// loads an ES module entry through the asynchronous ESM loader; a CommonJS
-// one with plain synchronous reads, several ms sooner. fs/promises (only for
-// a --registry file) is required on first use.
+// The bin: CommonJS (the same recipe as port-health-check's). Node 20 loads an
+// ES module entry through the asynchronous ESM loader; a CommonJS one with
+// plain synchronous reads, several ms sooner. fs/promises (only for a
+// --registry file) is required on first use.
 const lazyFsPromises = {
   name: 'lazy-fs-promises',
   setup(build) {
@@ -85,17 +86,31 @@ export function loadParser() {
     }));
   },
 };
-await esbuild.build({
-  ...common,
-  format: 'cjs',
-  entryPoints: ['src/cli.ts'],
-  outfile: join(dist, 'cli.cjs'),
-  minify: true,
-  plugins: [portsSources, lazyFsPromises],
-  // The registry library finds its lazily required parser from import.meta.url.
-  define: { ...common.define, 'import.meta.url': '__bundleUrl' },
-  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
+// Two bundles: cli.cjs answers --help, --version, usage errors and a free port
+// (the start of most services) from ~10 KB of code; it loads run.cjs, the
+// claim engine, only when a port is in use, for a service id, or for --test.
+const secondHalf = {
+  name: 'second-half',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/run\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+for (const [entry, outfile] of [
+  ['src/cli.ts', 'cli.cjs'],
+  ['src/run.ts', 'run.cjs'],
+]) {
+  await esbuild.build({
+    ...common,
+    format: 'cjs',
+    entryPoints: [entry],
+    outfile: join(dist, outfile),
+    minify: true,
+    plugins: [portsSources, lazyFsPromises, secondHalf],
+    // The registry library finds its lazily required parser from import.meta.url.
+    define: { ...common.define, 'import.meta.url': '__bundleUrl' },
+    banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+}
 
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);

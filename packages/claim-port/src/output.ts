@@ -7,7 +7,9 @@ function writeAll(fd: number, text: string): void {
   let buffer = Buffer.from(text);
   while (buffer.length > 0) {
     try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
+      const written = writeSync(fd, buffer);
+      if (written <= 0) return; // never spin on a descriptor that takes nothing
+      buffer = buffer.subarray(written);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue; // a non-blocking pipe that is full: try again

@@ -72,27 +72,34 @@ export function readListenTableSync(path: string): string {
     throw error;
   }
   try {
+    const table = new ListenTable();
     const buffer = Buffer.allocUnsafe(65536);
-    let text = '';
-    let scanned = 0; // where the next unchecked line starts
-    for (;;) {
-      const n = readSync(fd, buffer, 0, buffer.length, null);
-      if (n === 0) return text;
-      text += buffer.toString('latin1', 0, n);
-      const endOfFile = n < SHORT_READ;
-      // Check each complete line after the header: stop at the first non-LISTEN one.
-      for (let end = text.indexOf('\n', scanned); end >= 0; end = text.indexOf('\n', scanned)) {
-        const line = text.slice(scanned, end);
-        const first = scanned === 0;
-        scanned = end + 1;
-        if (first) continue;
-        const fields = line.trim().split(/\s+/, 5);
-        if (fields.length >= 4 && fields[3] !== '0A') return text;
-      }
-      if (endOfFile) return text;
-    }
+    while (!table.add(buffer, readSync(fd, buffer, 0, buffer.length, null)));
+    return table.text;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The text of a socket table read so far, and whether to stop reading (see readListenTableSync). */
+class ListenTable {
+  text = '';
+  #scanned = 0; // where the next unchecked line starts
+
+  /** Takes the `n` bytes just read; true when the LISTEN part is complete. */
+  add(buffer: Buffer, n: number): boolean {
+    if (n === 0) return true;
+    this.text += buffer.toString('latin1', 0, n);
+    // Check each complete line after the header: stop at the first non-LISTEN one.
+    for (let end = this.text.indexOf('\n', this.#scanned); end >= 0; end = this.text.indexOf('\n', this.#scanned)) {
+      const line = this.text.slice(this.#scanned, end);
+      const first = this.#scanned === 0;
+      this.#scanned = end + 1;
+      if (first) continue;
+      const fields = line.trim().split(/\s+/, 5);
+      if (fields.length >= 4 && fields[3] !== '0A') return true;
+    }
+    return n < SHORT_READ;
   }
 }
 
