@@ -1,7 +1,7 @@
 // The benchmark itself. Started by bench.mjs in a process group of its own;
 // prints a Markdown report on stdout, progress on stderr, and writes JSON.
 //   --quick          a few rounds of each scenario, 100 filler processes (CI)
-//   --rounds N       rounds per scenario (default: 50 start-up/library, 20 lookup, 15 scale/free, 10 growth)
+//   --rounds N       rounds per scenario (default: 50 start-up/library, 20 lookup/scale/free, 12 growth)
 //   --only a,b       scenarios: startup, lookup, scale, free, library
 //   --levels a,b,c   filler counts for the growth table (default 0,500,1000,1300,2000)
 //   --scale N        filler count for the full comparison at scale (default 1300)
@@ -37,9 +37,9 @@ const rounds = {
   startup: fixed ?? (quick ? 3 : 50),
   library: fixed ?? (quick ? 3 : 50),
   lookup: fixed ?? (quick ? 3 : 20),
-  scale: fixed ?? (quick ? 3 : 15),
-  free: fixed ?? (quick ? 3 : 15),
-  growth: fixed ?? (quick ? 3 : 10),
+  scale: fixed ?? (quick ? 3 : 20),
+  free: fixed ?? (quick ? 3 : 20),
+  growth: fixed ?? (quick ? 3 : 12),
 };
 const scaleCount = Number(args.scale ?? (quick ? 100 : 1300));
 const levels = [...new Set([...(args.levels ?? (quick ? '0,100' : '0,500,1000,1300,2000')).split(',').map(Number), scaleCount])].sort((a, b) => a - b);
