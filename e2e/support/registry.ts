@@ -35,8 +35,6 @@ export interface ShiftOptions {
   base: number;
   /** Service ids to drop (e.g. Grafana: no Debian package). */
   drop?: readonly string[];
-  /** Per-id changes applied after the shift. */
-  patch?: Readonly<Record<string, Partial<ServiceData>>>;
   /** Services to add (ports as given, not shifted). */
   add?: readonly ServiceData[];
 }
@@ -46,7 +44,7 @@ export function shiftRegistry(data: RegistryData, options: ShiftOptions): Regist
   const drop = new Set(options.drop ?? []);
   const services = data.services
     .filter((service) => !drop.has(service.id))
-    .map((service) => ({ ...service, port: service.port + options.base, ...options.patch?.[service.id] }));
+    .map((service) => ({ ...service, port: service.port + options.base }));
   const reserved = data.reserved
     .map((entry) => ({
       ...entry,

@@ -23,15 +23,6 @@ export const NODE_EXPORTER_OFFSET = 9100;
  */
 export const DROPPED = { grafana: 'Grafana is not packaged in Debian, so the suite cannot run it' } as const;
 
-/**
- * Entries the test registry changes, and why: ports.yaml lets any python3
- * process own the API port (`processes: [uvicorn, python, python3, python3.*]`),
- * so a `python3 -m http.server` squatter there would pass the owner check. The
- * suite runs uvicorn from its console script (process name `uvicorn`, as the
- * Debian and pip installs do), and names only that.
- */
-export const PATCHED: Readonly<Record<string, { processes: string[] }>> = { api: { processes: ['uvicorn'] } };
-
 export class Workspace {
   readonly dir: string;
   constructor(prefix = 'dsa110-e2e-') {
@@ -127,7 +118,7 @@ export class Stack {
   private constructor(ws: Workspace, base: number) {
     this.ws = ws;
     this.base = base;
-    const data = shiftRegistry(readPortsYaml(), { base, drop: Object.keys(DROPPED), patch: PATCHED });
+    const data = shiftRegistry(readPortsYaml(), { base, drop: Object.keys(DROPPED) });
     this.registryFile = ws.path('ports.yaml');
     this.registry = writeRegistry(
       this.registryFile,

@@ -4,7 +4,7 @@ export type { ClaimResult, ClaimAction, HolderReport, HolderOutcome } from './re
 export { exitCode, EXIT_FREE, EXIT_NOT_FREE, EXIT_USAGE } from './exit-code.js';
 export { parseArgs, parseTarget, parseTimeout, USAGE, MAX_TIMEOUT_SECONDS, type ParsedArgs, type ClaimArgs } from './args.js';
 export { planClaim, distinctHolders, describeListener, type Plan, type PlanInput, type Refusal } from './plan.js';
-export { protectionReason, processNames, globToRegExp, BUILTIN_POLICY, type ProtectionPolicy, type Self } from './policy.js';
+export { protectionReason, BUILTIN_POLICY, type ProtectionPolicy, type Self } from './policy.js';
 export { procReader, lsofReader, defaultReader, type Reader, type Gathered } from './reader.js';
 export { isSameProcess, isRunning, signalIfSame, pollUntil, type Identity, type SignalOutcome } from './watch.js';
 export { runSelfTest } from './self-test.js';

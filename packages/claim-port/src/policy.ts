@@ -1,8 +1,8 @@
 // Which processes a claim must never signal. Pure.
-import type { ProcessInfo } from '@dsa110/ports/system';
+import { matchProcessName, type ProcessInfo } from '@dsa110/ports/system';
 
 export interface ProtectionPolicy {
-  /** Glob patterns (`*`, `?`) matched against comm, the executable's basename and argv[0]'s basename. */
+  /** Glob patterns (`*`, `?`) matched against the names a process goes by (see processNames in @dsa110/ports/system). */
   readonly protectedProcesses: readonly string[];
   /** PIDs at or below this are never signalled. */
   readonly protectedPidsUpTo: number;
@@ -14,21 +14,6 @@ export const BUILTIN_POLICY: ProtectionPolicy & { readonly timeoutSeconds: numbe
   protectedProcesses: ['systemd', 'systemd-*', 'journald', 'sshd', 'init', 'dbus-daemon'],
   protectedPidsUpTo: 2,
 };
-
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
-const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-
-/** The names a process goes by: comm, exe basename, argv[0] basename (deduplicated). */
-export function processNames(info: Pick<ProcessInfo, 'comm' | 'exe' | 'argv'>): string[] {
-  const names = [info.comm, info.exe, info.argv[0] === undefined ? undefined : basename(info.argv[0])];
-  // A login shell's argv[0] is `-bash`; sshd's children are `sshd: user@pts/0`.
-  const extra = names.flatMap((name) => (name ? [name.replace(/^-/, ''), name.split(/[:\s]/)[0]!] : []));
-  return [...new Set([...names, ...extra].filter((n): n is string => !!n))];
-}
 
 export interface Self {
   readonly pid: number;
@@ -42,11 +27,6 @@ export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, se
   if (info.kernelThread) return 'it is a kernel thread';
   if (info.pid === self.pid) return 'it is claim-port itself';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
-  const names = processNames(info);
-  for (const pattern of policy.protectedProcesses) {
-    const re = globToRegExp(pattern);
-    const hit = names.find((name) => re.test(name));
-    if (hit !== undefined) return `its name "${hit}" matches the protected pattern "${pattern}"`;
-  }
-  return undefined;
+  const hit = matchProcessName(info, policy.protectedProcesses);
+  return hit && `its name "${hit.name}" matches the protected pattern "${hit.glob}"`;
 }

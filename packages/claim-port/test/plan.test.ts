@@ -3,7 +3,8 @@ import { readProcessInfo, type Listener, type ProcessInfo } from '@dsa110/ports/
 import { describe, expect, it } from 'vitest';
 import { exitCode } from '../src/exit-code.js';
 import { planClaim } from '../src/plan.js';
-import { BUILTIN_POLICY, globToRegExp, processNames, protectionReason } from '../src/policy.js';
+import { globToRegExp, processNames } from '@dsa110/ports/system';
+import { BUILTIN_POLICY, protectionReason } from '../src/policy.js';
 
 const proc = (over: Partial<ProcessInfo>): ProcessInfo => ({
   pid: 5000, ppid: 4000, uid: 0, realUid: 0, user: 'root', comm: 'node', exe: 'node', argv: ['node', 'server.js'],

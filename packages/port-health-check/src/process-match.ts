@@ -1,37 +1,15 @@
-// Is this process one the registry expects on the port? Registry globs (`*`,
-// `?`) are matched against the kernel's name for it (comm, 15 characters at
-// most), the basename of its executable and the basename of argv[0]: a
-// Python service shows as `python3.11` in comm and exe but may set its argv[0].
+// Is this process one the registry expects on the port? The names a process
+// goes by (comm, executable, argv[0], an interpreter's module or script) are
+// those of @dsa110/ports/system, the same claim-port protects by.
+import { matchProcessName } from '@dsa110/ports/system';
 import type { ProcessFacts } from './types.js';
-
-const cache = new Map<string, RegExp>();
-
-export function globToRegExp(glob: string): RegExp {
-  let regexp = cache.get(glob);
-  if (!regexp) {
-    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    regexp = new RegExp(`^${body}$`);
-    cache.set(glob, regexp);
-  }
-  return regexp;
-}
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** The names a process goes by: comm, exe basename (without " (deleted)"), argv[0] basename. */
-export function processNames(process: ProcessFacts): string[] {
-  const names = new Set<string>();
-  if (process.comm) names.add(process.comm);
-  if (process.exe) names.add(basename(process.exe.replace(/ \(deleted\)$/, '')));
-  if (process.argv?.[0]) names.add(basename(process.argv[0]));
-  return [...names];
-}
-
 export function processMatches(process: ProcessFacts, globs: readonly string[]): boolean {
-  const names = processNames(process);
-  return globs.some((glob) => names.some((name) => globToRegExp(glob).test(name)));
+  return matchProcessName(process, globs) !== undefined;
 }
 
 /** `node (pid 4242, user alice): node /srv/vite.js --port 3030` */

@@ -178,9 +178,8 @@ export const bundledRegistry: RegistryData = {
       },
       "processes": [
         "uvicorn",
-        "python",
-        "python3",
-        "python3.*"
+        "gunicorn",
+        "dsa110_contimg.api*"
       ],
       "details": {
         "Docs": "Interactive API docs at `/api/docs`"
@@ -207,10 +206,7 @@ export const bundledRegistry: RegistryData = {
       },
       "robust": false,
       "processes": [
-        "mkdocs",
-        "python",
-        "python3",
-        "python3.*"
+        "mkdocs"
       ],
       "command": "mkdocs serve",
       "purpose": [

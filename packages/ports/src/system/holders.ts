@@ -58,7 +58,12 @@ export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions
       try {
         target = readlinkSync(`${dir}/${fd}`);
       } catch (error) {
-        if (denied(error)) blocked = true;
+        // Access to a process's fds is granted or refused for the process as a
+        // whole: one refusal means the rest would be refused too (each costs time).
+        if (denied(error)) {
+          blocked = true;
+          break;
+        }
         continue;
       }
       // Cheap prefilter: only socket links can match.

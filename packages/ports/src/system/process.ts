@@ -106,7 +106,8 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
     comm: Buffer.from(stat.comm, 'latin1').toString('utf8'),
     ...(exe !== undefined && { exe }),
     argv: utf8,
-    command: utf8.length > 0 ? utf8.join(' ') : `[${stat.comm}]`,
+    // trimEnd: a process that retitles itself (nginx: worker process) pads the old argv with spaces.
+    command: utf8.length > 0 ? utf8.join(' ').trimEnd() : `[${stat.comm}]`,
     startTime: stat.startTime,
     state: stat.state,
     kernelThread: (stat.flags & PF_KTHREAD) !== 0 || stat.ppid === 2 || pid === 2,

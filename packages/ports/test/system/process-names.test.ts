@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { matchProcessName, processNames, readProcessInfo } from '@dsa110/ports/system';
+import { recordSpawned, signal, waitForExit, waitUntil } from '../../../../test-support/guard.js';
+
+describe('processNames', () => {
+  it('knows a retitled daemon and a login shell by their program', () => {
+    expect(processNames({ comm: 'nginx', argv: [`nginx: worker process${' '.repeat(40)}`] })).toContain('nginx');
+    expect(processNames({ comm: 'bash', argv: ['-bash'] })).toContain('bash');
+    expect(processNames({ comm: 'sshd', argv: ['sshd: alice@pts/0'] })).toContain('sshd');
+  });
+
+  it("names an interpreter's module or script, and only an interpreter's", () => {
+    expect(processNames({ comm: 'python3', exe: '/usr/bin/python3.11', argv: ['python3', '-u', '-m', 'uvicorn', 'app:app'] })).toEqual(
+      expect.arrayContaining(['python3', 'python3.11', 'uvicorn']),
+    );
+    expect(processNames({ comm: 'node', argv: ['node', '--inspect', '/srv/vite.js', '--port', '3000'] })).toEqual(expect.arrayContaining(['node', 'vite.js', 'vite']));
+    expect(processNames({ comm: 'python3', argv: ['python3', '-c', 'import uvicorn'] })).not.toContain('uvicorn');
+    expect(processNames({ comm: 'redis-server', argv: ['/usr/bin/redis-server', 'uvicorn'] })).not.toContain('uvicorn');
+  });
+
+  it('matches globs and says which name matched which glob', () => {
+    expect(matchProcessName({ comm: 'systemd-resolve' }, ['sshd', 'systemd-*'])).toEqual({ name: 'systemd-resolve', glob: 'systemd-*' });
+    expect(matchProcessName({ comm: 'python3', argv: ['python3', '-m', 'dsa110_contimg.api.server'] }, ['uvicorn', 'dsa110_contimg.api*'])).toEqual({
+      name: 'dsa110_contimg.api.server',
+      glob: 'dsa110_contimg.api*',
+    });
+    expect(matchProcessName({ comm: 'node' }, ['n?de'])?.glob).toBe('n?de');
+    expect(matchProcessName({ comm: 'a.bc' }, ['a.b*'])).toBeDefined();
+    expect(matchProcessName({ comm: 'axbc' }, ['a.b*'])).toBeUndefined();
+  });
+});
+
+describe.skipIf(!existsSync('/usr/bin/python3'))('processNames of real processes (needs Debian python3)', () => {
+  const started: number[] = [];
+  afterEach(async () => {
+    for (const pid of started.splice(0)) {
+      signal(pid, 'SIGKILL');
+      await waitForExit(pid);
+    }
+  });
+
+  // Debian's python3, not a version manager's shim (a shell script that execs it later).
+  const python = '/usr/bin/python3';
+
+  async function start(args: string[], cwd?: string) {
+    const child = spawn(python, args, { cwd, stdio: 'ignore' });
+    await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+    recordSpawned(child.pid!);
+    started.push(child.pid!);
+    // 'spawn' can come before the exec: wait until /proc shows python's own argv.
+    const exec = await waitUntil(() => readProcessInfo(child.pid!)?.argv[0] === python);
+    expect(exec).toBe(true);
+    return readProcessInfo(child.pid!)!;
+  }
+
+  it('a python3 -m http.server squatter is not uvicorn', async () => {
+    const info = await start(['-m', 'http.server', '--bind', '127.0.0.1', '0']);
+    expect(processNames(info)).toEqual(expect.arrayContaining(['python3', 'http.server']));
+    expect(matchProcessName(info, ['uvicorn', 'gunicorn', 'dsa110_contimg.api*'])).toBeUndefined();
+  });
+
+  it('python3 -m uvicorn is uvicorn', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsa110-names-'));
+    mkdirSync(join(dir, 'uvicorn'));
+    writeFileSync(join(dir, 'uvicorn/__main__.py'), 'import time\ntime.sleep(30)\n');
+    const info = await start(['-m', 'uvicorn', 'app:app'], dir);
+    expect(matchProcessName(info, ['uvicorn'])).toEqual({ name: 'uvicorn', glob: 'uvicorn' });
+  });
+});
