@@ -57,7 +57,7 @@ export function parseRegistryText(text: string): ParseResult {
   const parsed = RegistrySchema.safeParse(input);
   const located: Located[] = parsed.success
     ? checkRules(parsed.data)
-    : [...parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input)), ...checkRules(wellFormedEntries(input))];
+    : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(wellFormedEntries(input))];
   if (located.length === 0 && parsed.success) return { ok: true, data: parsed.data };
 
   return fail(
@@ -67,6 +67,27 @@ export function parseRegistryText(text: string): ParseResult {
       ...position(offsetOf(doc, path, atKey ?? false)),
     })),
   );
+}
+
+/** Several missing keys of one mapping as one line: `services.x: missing keys name, group`. */
+function mergeMissing(located: Located[]): Located[] {
+  const missing = new Map<string, { parent: PathSegment[]; keys: string[] }>();
+  const rest: Located[] = [];
+  for (const item of located) {
+    if (item.message !== 'is required' || item.path.length === 0) {
+      rest.push(item);
+      continue;
+    }
+    const parent = item.path.slice(0, -1);
+    const key = JSON.stringify(parent);
+    const entry = missing.get(key) ?? { parent, keys: [] };
+    entry.keys.push(String(item.path.at(-1)));
+    missing.set(key, entry);
+  }
+  for (const { parent, keys } of missing.values()) {
+    rest.push(keys.length === 1 ? { path: [...parent, keys[0]!], message: 'is required' } : { path: parent, message: `missing keys ${keys.join(', ')}` });
+  }
+  return rest;
 }
 
 /** Each entry that is well formed on its own, so cross-entry rules still run when another entry is broken. */

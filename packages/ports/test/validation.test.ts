@@ -91,6 +91,14 @@ describe('a broken registry is rejected with line and column', () => {
     expect((error as RegistryError).message).toBe(`${path}: file is 1.0 MiB; a registry may be at most 1 MiB`);
   });
 
+  it('names all the missing keys of an entry on one line', async () => {
+    const { error } = await rejection('version: 1\nservices:\n  - id: x\n    port: 99999\n');
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '3:5 services.x: missing keys name, group, protocol, access, configuredBy, robust, processes',
+      '4:11 services.x.port: must be between 1 and 65535',
+    ]);
+  });
+
   it('rejects an empty file', async () => {
     const { error } = await rejection('# nothing here\n');
     find(error.issues, /the registry is empty/);
