@@ -1,12 +1,12 @@
 // Build @dsa110/ports: the parser as a lazily required CJS file, the generated
 // registry data and JSON Schema, the ESM library entries, the `ports` bin, and
 // the .d.ts files. Run with plain node: `pnpm build`.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { emitTypes } from '../../../scripts/build-support.mjs';
 import { generate } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,5 +62,4 @@ await esbuild.build({
 });
 
 // 5. Types.
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+emitTypes(root);
