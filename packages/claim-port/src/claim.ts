@@ -2,7 +2,7 @@
 // claim is here; every decision is in plan.ts, policy.ts and exit-code.ts.
 import { loadRegistry, parsePort, portProblem, PortsError, RegistryError, registryPath, type Registry } from '@dsa110/ports';
 import type { Listener, ProcessInfo } from '@dsa110/ports/system';
-import { earlyFree } from './early.js';
+import { earlyLook, type SeenListening } from './early.js';
 import { describeListener, distinctHolders, planClaim } from './plan.js';
 import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
 import { defaultReader, type Reader } from './reader.js';
@@ -33,6 +33,8 @@ export interface ClaimOptions {
   killWaitMs?: number;
   /** How sockets are read: default /proc where it exists, else lsof. */
   reader?: Reader;
+  /** What a first look just found listening on the port (the CLI's): reused, not read again. */
+  listening?: SeenListening;
 }
 
 /** A claim that cannot even start: bad port or timeout, unknown service id, unusable registry or override. */
@@ -137,10 +139,10 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   const userLog = options.log ?? (() => {});
   // The common case, a numeric port nobody listens on, is answered from the
   // socket table alone: no registry, no process scan (service start-up time).
-  const early = earlyFree(portOrId, options, started);
-  if (early) {
-    userLog(early.message, 'info', early.port);
-    return early;
+  const look = options.listening ? { listening: options.listening } : earlyLook(portOrId, options, started);
+  if (look && 'free' in look) {
+    userLog(look.free.message, 'info', look.free.port);
+    return look.free;
   }
   const resolved = await resolve(portOrId, options, (line, known) => userLog(line, 'warn', known));
   const { port, service } = resolved;
@@ -163,7 +165,8 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   const name = service ? `port ${port} (${service})` : `port ${port}`;
 
   const wantUsage = options.usage ?? options.log !== undefined;
-  let found = await reader.gather(port);
+  const seen = look?.listening.port === port && !options.reader ? look.listening.sockets : undefined;
+  let found = await reader.gather(port, seen);
   // An owner that cannot be seen may be a process in the middle of exiting (its
   // zombie leader's fds are unreadable while other threads still close them):
   // give such sockets a moment to go away before refusing over them.

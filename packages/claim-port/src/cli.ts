@@ -5,7 +5,7 @@
 // start on a free port never even parses the claim engine.
 import { parseArgs, USAGE } from './args.js';
 import type { ClaimOptions } from './claim.js';
-import { earlyFree } from './early.js';
+import { earlyLook, type SeenListening } from './early.js';
 import { EXIT_USAGE } from './exit-code.js';
 import { err, out } from './output.js';
 import { cliOptions, fail, printResult } from './cli-shared.js';
@@ -14,6 +14,8 @@ declare const PACKAGE_VERSION: string;
 
 const argv = process.argv.slice(2);
 const args = parseArgs(argv);
+
+let listening: SeenListening | undefined;
 
 function main(): void | Promise<void> {
   switch (args.command) {
@@ -30,18 +32,19 @@ function main(): void | Promise<void> {
     case 'claim': {
       const target = 'port' in args.target ? args.target.port : args.target.id;
       const options: ClaimOptions = cliOptions(args, target);
-      const early = earlyFree(target, options);
-      if (early) {
-        options.log!(early.message, 'info', early.port);
-        printResult(args, early);
+      const look = earlyLook(target, options);
+      if (look && 'free' in look) {
+        options.log!(look.free.message, 'info', look.free.port);
+        printResult(args, look.free);
         return;
       }
+      listening = look?.listening;
       break;
     }
   }
   // The port is in use, or a service id, or --test: load the rest (dist/run.cjs).
   const { run } = require('./run.cjs') as typeof import('./run.js');
-  return run(args, argv);
+  return run(args, argv, listening);
 }
 
 void (async () => {

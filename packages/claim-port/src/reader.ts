@@ -9,6 +9,7 @@ import {
   readLsofListeners,
   snapshotSync,
   type Listener,
+  type ListenSocket,
   type ProcessInfo,
 } from '@dsa110/ports/system';
 
@@ -19,8 +20,8 @@ export interface Gathered {
 
 export interface Reader {
   readonly kind: 'proc' | 'lsof';
-  /** Everything listening on `port`, with holders. */
-  gather(port: number): Promise<Gathered>;
+  /** Everything listening on `port`, with holders; `sockets`, when given, are its LISTEN sockets read a moment ago (/proc only). */
+  gather(port: number, sockets?: readonly ListenSocket[]): Promise<Gathered>;
   /** CPU percent and resident bytes of each PID, for the log; missing entries are unknown. */
   usage(pids: readonly number[]): Promise<Record<number, ProcessUsage>>;
   /** The socket inodes (or, for lsof, `address/pid` keys) listening on `port` now; cheap on /proc. */
@@ -35,8 +36,8 @@ export interface Reader {
 
 export const procReader = (procRoot = '/proc'): Reader => ({
   kind: 'proc',
-  async gather(port) {
-    return snapshotSync({ ports: [port], procRoot });
+  async gather(port, sockets) {
+    return snapshotSync({ ports: [port], procRoot, ...(sockets && { sockets }) });
   },
   async usage(pids) {
     const out: Record<number, ProcessUsage> = {};

@@ -5,9 +5,10 @@ import { claimPort, ClaimUsageError } from './claim.js';
 import { cliOptions, fail, printResult, prefix } from './cli-shared.js';
 import { EXIT_USAGE } from './exit-code.js';
 import { err } from './output.js';
+import type { SeenListening } from './early.js';
 import { runSelfTest } from './self-test.js';
 
-export async function run(args: ParsedArgs, argv: readonly string[]): Promise<void> {
+export async function run(args: ParsedArgs, argv: readonly string[], listening?: SeenListening): Promise<void> {
   if (args.command === 'self-test') {
     process.exitCode = (await runSelfTest({ json: args.json })) ? 0 : 1;
     return;
@@ -16,7 +17,7 @@ export async function run(args: ParsedArgs, argv: readonly string[]): Promise<vo
   const target = 'port' in args.target ? args.target.port : args.target.id;
   let label: number | string = target;
   try {
-    const result = await claimPort(target, cliOptions(args, label));
+    const result = await claimPort(target, { ...cliOptions(args, label), ...(listening && { listening }) });
     label = result.port;
     printResult(args, result);
   } catch (error) {

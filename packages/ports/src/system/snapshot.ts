@@ -28,6 +28,12 @@ export interface SnapshotOptions {
   /** Only listeners on these ports (much faster: the fd scan is skipped when none listen). */
   ports?: Iterable<number>;
   procRoot?: string;
+  /**
+   * The LISTEN sockets (already filtered to `ports`) when the caller has just
+   * read them: reused instead of reading /proc/net/tcp{,6} again, which costs
+   * about 2 ms a table on a large hash.
+   */
+  sockets?: readonly ListenSocket[];
 }
 
 /** Pure: join sockets, the holder scan and process info into listeners. */
@@ -43,7 +49,7 @@ export function assemble(
   });
 }
 
-function build(sockets: ListenSocket[], options: SnapshotOptions): Snapshot {
+function build(sockets: readonly ListenSocket[], options: SnapshotOptions): Snapshot {
   const procRoot = options.procRoot ?? '/proc';
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const scan = scanSocketHolders(
@@ -60,9 +66,9 @@ function build(sockets: ListenSocket[], options: SnapshotOptions): Snapshot {
 
 /** Listeners (optionally on `ports` only) with every holder process. */
 export async function snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
-  return build(await readListenSockets(options), options);
+  return build(options.sockets ?? (await readListenSockets(options)), options);
 }
 
 export function snapshotSync(options: SnapshotOptions = {}): Snapshot {
-  return build(readListenSocketsSync(options), options);
+  return build(options.sockets ?? readListenSocketsSync(options), options);
 }
