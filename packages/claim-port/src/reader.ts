@@ -7,7 +7,7 @@ import {
   readProcessUsage,
   type ProcessUsage,
   readLsofListeners,
-  snapshotSync,
+  snapshot,
   type Listener,
   type ListenSocket,
   type ProcessInfo,
@@ -37,7 +37,7 @@ export interface Reader {
 export const procReader = (procRoot = '/proc'): Reader => ({
   kind: 'proc',
   async gather(port, sockets) {
-    return snapshotSync({ ports: [port], procRoot, ...(sockets && { sockets }) });
+    return snapshot({ ports: [port], procRoot, parallel: true, ...(sockets && { sockets }) });
   },
   async usage(pids) {
     const out: Record<number, ProcessUsage> = {};

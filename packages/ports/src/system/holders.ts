@@ -17,66 +17,107 @@ export interface ScanOptions {
   skip?: ReadonlySet<number>;
 }
 
-function isPidName(name: string): boolean {
-  const c = name.charCodeAt(0);
-  return c >= 48 && c <= 57;
-}
-
-function denied(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM';
+/** What one scanner found: [pid, inode] pairs and the PIDs it could not read. */
+export interface PartialScan {
+  found: number[];
+  unreadable: number[];
 }
 
 /**
- * Map each of `inodes` to the PIDs that hold it. Synchronous on purpose:
- * tens of thousands of tiny readlink calls are several times faster in a
- * plain loop than through promises and the thread pool (see the package README).
+ * Scan the fds of `pids`, taking them CHUNK at a time from a shared cursor so
+ * that several threads can split one list. Self-contained on purpose (no
+ * closure, fs passed in): holders-parallel.ts runs its source in a worker.
+ * Synchronous: tens of thousands of tiny readlink calls are several times
+ * faster in a plain loop than through promises and the thread pool.
  */
-export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions = {}): HolderScan {
+export function scanPids(
+  pids: readonly number[],
+  cursor: Int32Array,
+  wanted: ReadonlyMap<string, number>,
+  proc: string,
+  fs: { readdirSync(path: string): string[]; readlinkSync(path: string): string },
+): PartialScan {
+  const CHUNK = 16;
+  const found: number[] = [];
+  const unreadable: number[] = [];
+  const denied = (error: unknown) => {
+    const code = (error as { code?: string }).code;
+    return code === 'EACCES' || code === 'EPERM';
+  };
+  for (;;) {
+    const start = Atomics.add(cursor, 0, CHUNK);
+    if (start >= pids.length) return { found, unreadable };
+    const end = Math.min(start + CHUNK, pids.length);
+    for (let index = start; index < end; index++) {
+      const pid = pids[index]!;
+      const dir = `${proc}/${pid}/fd`;
+      let fds: string[];
+      try {
+        fds = fs.readdirSync(dir);
+      } catch (error) {
+        if (denied(error)) unreadable.push(pid);
+        continue; // ENOENT: the process has exited
+      }
+      for (const fd of fds) {
+        let target: string;
+        try {
+          target = fs.readlinkSync(`${dir}/${fd}`);
+        } catch (error) {
+          // Access to a process's fds is granted or refused for the process as a
+          // whole: one refusal means the rest would be refused too (each costs time).
+          if (denied(error)) {
+            unreadable.push(pid);
+            break;
+          }
+          continue;
+        }
+        // Cheap prefilter: only socket links can match.
+        if (target.charCodeAt(0) !== 115 /* s */) continue;
+        const inode = wanted.get(target);
+        if (inode !== undefined) found.push(pid, inode);
+      }
+    }
+  }
+}
+
+/** The PIDs to scan, and the `socket:[INODE]` links that matter. */
+export function scanInputs(inodes: Iterable<number>, options: ScanOptions): { pids: number[]; wanted: Map<string, number>; proc: string } {
   const proc = options.procRoot ?? '/proc';
   const wanted = new Map<string, number>();
   for (const inode of inodes) wanted.set(`socket:[${inode}]`, inode);
+  const pids: number[] = [];
+  if (wanted.size === 0) return { pids, wanted, proc };
+  for (const name of readdirSync(proc)) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    if (!options.skip?.has(pid)) pids.push(pid);
+  }
+  return { pids, wanted, proc };
+}
+
+/** Pure: the scanners' partial results as one HolderScan. */
+export function mergeScans(parts: readonly PartialScan[]): HolderScan {
   const holders = new Map<number, number[]>();
   const unreadable: number[] = [];
-  if (wanted.size === 0) return { holders, unreadable };
-
-  for (const name of readdirSync(proc)) {
-    if (!isPidName(name)) continue;
-    const pid = Number(name);
-    if (options.skip?.has(pid)) continue;
-    const dir = `${proc}/${name}/fd`;
-    let fds: string[];
-    try {
-      fds = readdirSync(dir);
-    } catch (error) {
-      if (denied(error)) unreadable.push(pid);
-      continue; // ENOENT: the process has exited
-    }
-    let blocked = false;
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = readlinkSync(`${dir}/${fd}`);
-      } catch (error) {
-        // Access to a process's fds is granted or refused for the process as a
-        // whole: one refusal means the rest would be refused too (each costs time).
-        if (denied(error)) {
-          blocked = true;
-          break;
-        }
-        continue;
-      }
-      // Cheap prefilter: only socket links can match.
-      if (target.charCodeAt(0) !== 115 /* s */) continue;
-      const inode = wanted.get(target);
-      if (inode === undefined) continue;
+  for (const part of parts) {
+    for (let index = 0; index < part.found.length; index += 2) {
+      const pid = part.found[index]!;
+      const inode = part.found[index + 1]!;
       const list = holders.get(inode);
       if (!list) holders.set(inode, [pid]);
-      else if (list[list.length - 1] !== pid) list.push(pid);
+      else if (!list.includes(pid)) list.push(pid);
     }
-    if (blocked) unreadable.push(pid);
+    unreadable.push(...part.unreadable);
   }
   for (const list of holders.values()) list.sort((a, b) => a - b);
   unreadable.sort((a, b) => a - b);
-  return { holders, unreadable };
+  return { holders, unreadable: [...new Set(unreadable)] };
+}
+
+/** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */
+export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions = {}): HolderScan {
+  const { pids, wanted, proc } = scanInputs(inodes, options);
+  if (pids.length === 0) return { holders: new Map(), unreadable: [] };
+  return mergeScans([scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })]);
 }

@@ -1,7 +1,8 @@
 // One call for "who listens where": the socket table, one /proc/*/fd scan,
 // and process info for each holder.
 import { isDualStack, readBindV6Only } from './dual-stack.js';
-import { scanSocketHolders } from './holders.js';
+import { scanSocketHolders, type HolderScan } from './holders.js';
+import { scanSocketHoldersParallel } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readListenSockets, readListenSocketsSync, type ListenSocket } from './sockets.js';
 
@@ -34,6 +35,8 @@ export interface SnapshotOptions {
    * about 2 ms a table on a large hash.
    */
   sockets?: readonly ListenSocket[];
+  /** snapshot() only: split the fd scan over two threads on a machine with many processes (see holders-parallel.ts). */
+  parallel?: boolean;
 }
 
 /** Pure: join sockets, the holder scan and process info into listeners. */
@@ -49,13 +52,8 @@ export function assemble(
   });
 }
 
-function build(sockets: readonly ListenSocket[], options: SnapshotOptions): Snapshot {
+function build(sockets: readonly ListenSocket[], scan: HolderScan, options: SnapshotOptions): Snapshot {
   const procRoot = options.procRoot ?? '/proc';
-  if (sockets.length === 0) return { listeners: [], unreadable: [] };
-  const scan = scanSocketHolders(
-    sockets.map((s) => s.inode),
-    { procRoot },
-  );
   const cache = new Map<number, ProcessInfo | undefined>();
   const info = (pid: number) => {
     if (!cache.has(pid)) cache.set(pid, readProcessInfo(pid, procRoot));
@@ -66,9 +64,16 @@ function build(sockets: readonly ListenSocket[], options: SnapshotOptions): Snap
 
 /** Listeners (optionally on `ports` only) with every holder process. */
 export async function snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
-  return build(options.sockets ?? (await readListenSockets(options)), options);
+  const sockets = options.sockets ?? (await readListenSockets(options));
+  if (sockets.length === 0) return { listeners: [], unreadable: [] };
+  const inodes = sockets.map((s) => s.inode);
+  const procRoot = options.procRoot ?? '/proc';
+  const scan = options.parallel ? await scanSocketHoldersParallel(inodes, { procRoot }) : scanSocketHolders(inodes, { procRoot });
+  return build(sockets, scan, options);
 }
 
 export function snapshotSync(options: SnapshotOptions = {}): Snapshot {
-  return build(options.sockets ?? readListenSocketsSync(options), options);
+  const sockets = options.sockets ?? readListenSocketsSync(options);
+  if (sockets.length === 0) return { listeners: [], unreadable: [] };
+  return build(sockets, scanSocketHolders(sockets.map((s) => s.inode), { procRoot: options.procRoot ?? '/proc' }), options);
 }

@@ -1,0 +1,54 @@
+// The /proc/*/fd scan split over two threads, for machines with many
+// processes. The scan is kernel time (readdir and readlink of every fd), which
+// a second core halves; a worker costs about 30 ms to start, so below
+// PARALLEL_MIN_PROCESSES, or with no idle core, one thread is faster.
+import { availableParallelism, loadavg } from 'node:os';
+import { mergeScans, scanInputs, scanPids, scanSocketHolders, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
+
+export const PARALLEL_MIN_PROCESSES = 800;
+
+export interface ParallelScanOptions extends ScanOptions {
+  /** Use a second thread from this many processes on (default PARALLEL_MIN_PROCESSES). */
+  minProcesses?: number;
+  /** Use it only when a core looks idle (default true). */
+  requireIdleCore?: boolean;
+}
+
+/** Whether a second thread can be expected to run at the same time: a core is idle. */
+export function hasIdleCore(): boolean {
+  return availableParallelism() >= 2 && loadavg()[0]! < availableParallelism() - 1;
+}
+
+/** As scanSocketHolders, with a second thread when it pays; `threads` says how many scanned. */
+export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<HolderScan & { threads: 1 | 2 }> {
+  const list = [...inodes];
+  const { pids, wanted, proc } = scanInputs(list, options);
+  const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore());
+  if (!worthIt) return { ...scanSocketHolders(list, options), threads: 1 };
+
+  const { Worker } = await import('node:worker_threads');
+  const { readdirSync, readlinkSync } = await import('node:fs');
+  const cursor = new Int32Array(new SharedArrayBuffer(4));
+  // The worker runs scanPids' own source: one scan loop, in either thread.
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const scanPids = ${scanPids.toString()};
+const { pids, cursor, wanted, proc } = workerData;
+parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
+    { eval: true, workerData: { pids, cursor, wanted: [...wanted], proc } },
+  );
+  const fromWorker = new Promise<PartialScan>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const own = scanPids(pids, cursor, wanted, proc, { readdirSync, readlinkSync });
+  try {
+    return { ...mergeScans([own, await fromWorker]), threads: 2 };
+  } catch {
+    // A worker that failed to start or run leaves part of the list unscanned: scan it all here.
+    return { ...scanSocketHolders(list, options), threads: 1 };
+  } finally {
+    void worker.terminate();
+  }
+}
