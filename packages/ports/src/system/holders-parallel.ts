@@ -2,7 +2,8 @@
 // processes. The scan is kernel time (readdir and readlink of every fd), which
 // a second core halves; a worker costs about 30 ms to start, so below
 // PARALLEL_MIN_PROCESSES, or with no idle core, one thread is faster.
-import { availableParallelism, loadavg } from 'node:os';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { mergeScans, scanInputs, scanPids, scanSocketHolders, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
 
 export const PARALLEL_MIN_PROCESSES = 800;
@@ -14,20 +15,31 @@ export interface ParallelScanOptions extends ScanOptions {
   requireIdleCore?: boolean;
 }
 
-/** Whether a second thread can be expected to run at the same time: a core is idle. */
-export function hasIdleCore(): boolean {
-  return availableParallelism() >= 2 && loadavg()[0]! < availableParallelism() - 1;
+/**
+ * Whether a second thread can be expected to run at the same time: fewer
+ * runnable tasks than cores right now. /proc/loadavg's fourth field counts the
+ * runnable tasks (this one included) at this instant, where the load average
+ * lags by a minute.
+ */
+export function hasIdleCore(procRoot = '/proc'): boolean {
+  const cores = availableParallelism();
+  if (cores < 2) return false;
+  try {
+    const running = Number(readFileSync(`${procRoot}/loadavg`, 'latin1').split(' ')[3]?.split('/')[0]);
+    return Number.isInteger(running) && running < cores;
+  } catch {
+    return false;
+  }
 }
 
 /** As scanSocketHolders, with a second thread when it pays; `threads` says how many scanned. */
 export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<HolderScan & { threads: 1 | 2 }> {
   const list = [...inodes];
   const { pids, wanted, proc } = scanInputs(list, options);
-  const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore());
+  const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore(proc));
   if (!worthIt) return { ...scanSocketHolders(list, options), threads: 1 };
 
   const { Worker } = await import('node:worker_threads');
-  const { readdirSync, readlinkSync } = await import('node:fs');
   const cursor = new Int32Array(new SharedArrayBuffer(4));
   // The worker runs scanPids' own source: one scan loop, in either thread.
   const worker = new Worker(
