@@ -12,7 +12,7 @@ import { healthCheck, type HealthJson } from './support/health.js';
 import { httpGet, isListening, pollUntil } from './support/net.js';
 import { programs, skipReason, titled } from './support/requirements.js';
 import { Stack } from './support/stack.js';
-import { buildSystemdTree, type SystemdTree } from './support/systemd.js';
+import type { SystemdTree } from './support/systemd.js';
 
 const skip = skipReason(['nginx-light', 'redis-server', 'python3-uvicorn', 'prometheus', 'prometheus-node-exporter']);
 
@@ -24,13 +24,7 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
 
   beforeAll(async () => {
     stack = await Stack.create();
-    tree = await buildSystemdTree({
-      ws: stack.ws,
-      registryFile: stack.registryFile,
-      registry: stack.registry,
-      claimPort: stack.claimPort,
-      apiExecStart: `${stack.ws.path('bin', 'uvicorn')} --app-dir ${stack.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`,
-    });
+    tree = await stack.systemdTree();
     await Promise.all([stack.startRedis(), stack.startApi(), stack.startNginx(), stack.startNodeExporter(), stack.startPrometheus()]);
   });
 
@@ -267,14 +261,7 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
     expect(dependency?.severity, run.text).toBe('ok');
 
     // The same tree without Redis's drop-in: the systemd check says so.
-    const bare = await buildSystemdTree({
-      ws: stack.ws,
-      name: 'root-without-redis-drop-in',
-      registryFile: stack.registryFile,
-      registry: stack.registry,
-      claimPort: stack.claimPort,
-      apiExecStart: '/bin/true',
-    });
+    const bare = await stack.systemdTree('root-without-redis-drop-in', '/bin/true');
     const { rmSync } = await import('node:fs');
     rmSync(`${bare.unitDir}/redis-server.service.d`, { recursive: true });
     const missing = await healthCheck(['--registry', stack.registryFile, '--root', bare.root], stack.env());

@@ -11,7 +11,7 @@ import { leftovers, startDaemon, stopAllDaemons } from './support/daemons.js';
 import { httpGet, isListening } from './support/net.js';
 import { programs, skipReason, titled } from './support/requirements.js';
 import { redisPing, Stack } from './support/stack.js';
-import { buildSystemdTree, systemdVerify, type SystemdTree } from './support/systemd.js';
+import { systemdVerify, type SystemdTree } from './support/systemd.js';
 
 // The drop-ins extend Debian's own units, so those packages must be installed.
 const skip = skipReason(['systemd', 'nginx-light', 'redis-server', 'prometheus', 'python3-uvicorn']);
@@ -22,13 +22,7 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
 
   beforeAll(async () => {
     stack = await Stack.create();
-    tree = await buildSystemdTree({
-      ws: stack.ws,
-      registryFile: stack.registryFile,
-      registry: stack.registry,
-      claimPort: stack.claimPort,
-      apiExecStart: `${stack.ws.path('bin', 'uvicorn')} --app-dir ${stack.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`,
-    });
+    tree = await stack.systemdTree();
   });
 
   afterAll(async () => {

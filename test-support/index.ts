@@ -15,3 +15,4 @@ export {
   type SpawnedListener,
 } from './spawn-listener.js';
 export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
+export { hasCommand } from './commands.js';

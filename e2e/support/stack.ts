@@ -12,6 +12,7 @@ import { binPath, cleanEnv } from './bins.js';
 import { findFreeBase, httpGet } from './net.js';
 import { readPortsYaml, registryPorts, shiftRegistry, writeRegistry } from './registry.js';
 import { programs } from './requirements.js';
+import { buildSystemdTree, type SystemdTree } from './systemd.js';
 
 /** node_exporter is not in ports.yaml; in the test range it sits at base + 9100, its usual port. */
 export const NODE_EXPORTER_OFFSET = 9100;
@@ -154,6 +155,11 @@ export class Stack {
   }
 
   /** Environment for the project's bins: no overrides, the test registry where a bin reads $DSA110_PORTS_FILE. */
+  /** A --root tree with what `ports systemd` writes for this stack's registry (see support/systemd.ts). */
+  systemdTree(name?: string, apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`): Promise<SystemdTree> {
+    return buildSystemdTree({ ws: this.ws, registryFile: this.registryFile, registry: this.registry, claimPort: this.claimPort, apiExecStart, ...(name !== undefined && { name }) });
+  }
+
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return cleanEnv({ DSA110_PORTS_FILE: this.registryFile, ...extra });
   }

@@ -1,7 +1,6 @@
 // claimPort() against real listeners this suite spawns on loopback. Every
 // claim goes through claimOurs(), which runs the guard first.
 import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { claimPort, ClaimUsageError, type ClaimOptions } from '../src/index.js';
 import { lsofReader, procReader, type Reader } from '../src/reader.js';
 import { isRunning, signalIfSame } from '../src/watch.js';
-import { guardPort, isAlive, spawnClient, spawnListener, wasSpawned } from '../../../test-support/index.js';
+import { guardPort, hasCommand, isAlive, spawnClient, spawnListener, wasSpawned } from '../../../test-support/index.js';
 
 // Running as or against another user (setpriv) needs root; CI runs as root.
 const root = process.getuid?.() === 0;
@@ -24,14 +23,7 @@ async function claimOurs(port: number, options: ClaimOptions = {}) {
   return result;
 }
 const free = (port: number) => readListenSocketsSync({ ports: [port] }).length === 0;
-const hasLsof = (() => {
-  try {
-    execFileSync('lsof', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-})();
+const hasLsof = hasCommand('lsof');
 
 describe('claimPort frees', () => {
   it.each(['127.0.0.1', '::1', '::'])('a listener on %s', async (host) => {

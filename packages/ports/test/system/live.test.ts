@@ -3,19 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ancestors, readListenSockets, readLsofListeners, readProcessInfo, scanSocketHolders, snapshot, snapshotSync } from '@dsa110/ports/system';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { spawnClient, spawnListener } from '../../../../test-support/index.js';
+import { hasCommand, spawnClient, spawnListener } from '../../../../test-support/index.js';
 
 // Running as or against another user (setpriv) needs root; CI runs as root.
 const root = process.getuid?.() === 0;
 
-const hasLsof = (() => {
-  try {
-    execFileSync('lsof', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-})();
+const hasLsof = hasCommand('lsof');
 
 describe('readListenSockets', () => {
   it('finds IPv4, ::1 and :: listeners with normalized addresses', async () => {
