@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardPort } from '../test-support/guard.js';
 import { runBin, show } from './support/bins.js';
-import { descendants, leftovers, startDaemon, stopAllDaemons, type Daemon } from './support/daemons.js';
+import { descendants, leftovers, stopAllDaemons, type Daemon } from './support/daemons.js';
 import { healthCheck, type HealthJson } from './support/health.js';
 import { httpGet, isListening, pollUntil } from './support/net.js';
 import { programs, skipReason, titled } from './support/requirements.js';
@@ -118,14 +118,7 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
   it('4. a python3 http.server squatting on the API port: reported by PID and command, freed by claim-port api, uvicorn back', async () => {
     const port = stack.ports.api;
     await stack.stop('api');
-    const squatter: Daemon = await startDaemon({
-      name: 'python3 -m http.server (squatter)',
-      command: programs.python3,
-      args: ['-m', 'http.server', String(port), '--bind', '127.0.0.1'],
-      cwd: stack.ws.mkdir('squatter'),
-      logFile: stack.log('squatter'),
-      ready: async () => (await httpGet(`http://127.0.0.1:${port}/`)).status === 200,
-    });
+    const squatter: Daemon = await stack.startSquatter(port);
     try {
       const run = await health();
       expect(run.result.code, run.text).toBe(1);

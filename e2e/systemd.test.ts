@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardPort } from '../test-support/guard.js';
 import { runBin, show } from './support/bins.js';
-import { leftovers, startDaemon, stopAllDaemons } from './support/daemons.js';
-import { httpGet, isListening } from './support/net.js';
-import { programs, skipReason, titled } from './support/requirements.js';
+import { leftovers, stopAllDaemons } from './support/daemons.js';
+import { isListening } from './support/net.js';
+import { skipReason, titled } from './support/requirements.js';
 import { redisPing, Stack } from './support/stack.js';
 import { systemdVerify, type SystemdTree } from './support/systemd.js';
 
@@ -81,14 +81,7 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
     // `+` only means "as root"; the rest is the command line.
     const [command, ...args] = line!.slice('ExecStartPre=+'.length).split(' ');
 
-    const squatter = await startDaemon({
-      name: 'python3 -m http.server (squatter on the Redis port)',
-      command: programs.python3,
-      args: ['-m', 'http.server', String(port), '--bind', '127.0.0.1'],
-      cwd: stack.ws.mkdir('squatter'),
-      logFile: stack.log('squatter'),
-      ready: async () => (await httpGet(`http://127.0.0.1:${port}/`)).status === 200,
-    });
+    const squatter = await stack.startSquatter(port, 'python3 -m http.server (squatter on the Redis port)');
     try {
       guardPort(port);
       const code = await new Promise<number>((resolve) => {

@@ -155,6 +155,18 @@ export class Stack {
   }
 
   /** Environment for the project's bins: no overrides, the test registry where a bin reads $DSA110_PORTS_FILE. */
+  /** A `python3 -m http.server` on loopback `port`, the squatter of the conflict scenarios. */
+  startSquatter(port: number, name = 'python3 -m http.server (squatter)'): Promise<Daemon> {
+    return startDaemon({
+      name,
+      command: programs.python3,
+      args: ['-m', 'http.server', String(port), '--bind', '127.0.0.1'],
+      cwd: this.ws.mkdir('squatter'),
+      logFile: this.log('squatter'),
+      ready: async () => (await httpGet(`http://127.0.0.1:${port}/`)).status === 200,
+    });
+  }
+
   /** A --root tree with what `ports systemd` writes for this stack's registry (see support/systemd.ts). */
   systemdTree(name?: string, apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`): Promise<SystemdTree> {
     return buildSystemdTree({ ws: this.ws, registryFile: this.registryFile, registry: this.registry, claimPort: this.claimPort, apiExecStart, ...(name !== undefined && { name }) });
