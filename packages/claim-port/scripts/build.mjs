@@ -22,8 +22,8 @@ const portsSources = {
   name: 'ports-sources',
   setup(build) {
     const src = join(root, '../ports/src');
-    build.onResolve({ filter: /^@dsa110\/ports(\/system)?$/ }, (args) => ({
-      path: join(src, args.path.endsWith('/system') ? 'system/index.ts' : 'index.ts'),
+    build.onResolve({ filter: /^@dsa110\/ports(\/system|\/systemd)?$/ }, (args) => ({
+      path: join(src, args.path === '@dsa110/ports' ? 'index.ts' : `${args.path.slice('@dsa110/ports/'.length)}/index.ts`),
     }));
     // As in the registry's own build: yaml and zod only through the lazily required parser.
     build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'lazy-parser' }));

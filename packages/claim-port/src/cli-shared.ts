@@ -1,5 +1,5 @@
 // What both halves of the command share: the log callback, the JSON line, the usage-error line.
-import type { ClaimArgs } from './args.js';
+import type { ClaimArgs } from '@dsa110/ports/systemd';
 import type { ClaimOptions } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { err, out } from './output.js';

@@ -3,7 +3,7 @@
 // common case of all, a port nobody listens on (exit 0). Everything else is
 // in run.ts, built as a second bundle that this one loads only then: a service
 // start on a free port never even parses the claim engine.
-import { parseArgs, USAGE } from './args.js';
+import { parseClaimArgs as parseArgs, CLAIM_USAGE as USAGE } from '@dsa110/ports/systemd';
 import type { ClaimOptions } from './claim.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { EXIT_USAGE } from './exit-code.js';

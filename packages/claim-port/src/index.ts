@@ -2,7 +2,15 @@
 export { claimPort, ClaimUsageError, type ClaimOptions, type LogLevel } from './claim.js';
 export type { ClaimResult, ClaimAction, HolderReport, HolderOutcome } from './result.js';
 export { exitCode, EXIT_FREE, EXIT_NOT_FREE, EXIT_USAGE } from './exit-code.js';
-export { parseArgs, parseTarget, parseTimeout, USAGE, MAX_TIMEOUT_SECONDS, type ParsedArgs, type ClaimArgs } from './args.js';
+export {
+  parseClaimArgs as parseArgs,
+  parseClaimTarget as parseTarget,
+  parseClaimTimeout as parseTimeout,
+  CLAIM_USAGE as USAGE,
+  MAX_CLAIM_TIMEOUT_SECONDS as MAX_TIMEOUT_SECONDS,
+  type ParsedClaimArgs as ParsedArgs,
+  type ClaimArgs,
+} from '@dsa110/ports/systemd';
 export { planClaim, distinctHolders, describeListener, type Plan, type PlanInput, type Refusal } from './plan.js';
 export { protectionReason, BUILTIN_POLICY, type ProtectionPolicy, type Self } from './policy.js';
 export { procReader, lsofReader, defaultReader, type Reader, type Gathered } from './reader.js';

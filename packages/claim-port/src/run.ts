@@ -1,6 +1,6 @@
 // The claim-port command, part 2 (dist/run.cjs, loaded by cli.ts when a port
 // is in use, for a service id, and for --test): claimPort() -> print -> exit code.
-import type { ParsedArgs } from './args.js';
+import type { ParsedClaimArgs as ParsedArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { cliOptions, fail, printResult, prefix } from './cli-shared.js';
 import { EXIT_USAGE } from './exit-code.js';

@@ -2,7 +2,7 @@
 // timeout validation, error handling) and a live claim: it starts its own
 // listener on an ephemeral loopback port, claims it, and checks the port is
 // free and the listener gone. Signals nothing but the child it started.
-import { parseArgs } from './args.js';
+import { parseClaimArgs as parseArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { isRunning } from './watch.js';

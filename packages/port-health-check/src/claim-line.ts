@@ -1,10 +1,9 @@
 // Recognising the ExecStartPre= that calls claim-port, and what it claims.
 // `ports systemd` writes `ExecStartPre=+/usr/local/bin/claim-port <port>`
 // (the path is configurable), and claim-port also accepts a service id.
+// The arguments are judged by claim-port's own parser (@dsa110/ports/systemd).
+import { parseClaimArgs } from '@dsa110/ports/systemd';
 import type { ExecLine } from './types.js';
-
-/** claim-port's options that take a separate value (`--timeout 10`). */
-const OPTIONS_WITH_VALUE = new Set(['--timeout', '-t', '--registry', '--signal']);
 
 export function isClaimPort(path: string | undefined, extraPaths: readonly string[]): boolean {
   if (!path) return false;
@@ -16,18 +15,26 @@ export function claimLines(lines: readonly ExecLine[], extraPaths: readonly stri
   return lines.filter((line) => isClaimPort(line.argv[0], extraPaths));
 }
 
-/** The port or service id claim-port is given: its first operand. */
-export function claimTarget(argv: readonly string[]): string | undefined {
-  for (let index = 1; index < argv.length; index++) {
-    const arg = argv[index]!;
-    if (arg === '--') return argv[index + 1];
-    if (arg.startsWith('-')) {
-      if (OPTIONS_WITH_VALUE.has(arg)) index++;
-      continue;
-    }
-    return arg;
+/**
+ * What claim-port does with this command line (argv[0] is the program): the
+ * port or service id it claims, or why it would not claim (a usage error, exit
+ * 2; --help, --version, --test; --dry-run, which frees nothing).
+ */
+export function claimTarget(argv: readonly string[]): { port: number } | { id: string } | { problem: string } {
+  const args = parseClaimArgs(argv.slice(1));
+  switch (args.command) {
+    case 'claim':
+      if (args.dryRun) return { problem: 'claim-port is given --dry-run, so it frees nothing' };
+      return args.target;
+    case 'usage-error':
+      return { problem: `claim-port would refuse these arguments and exit 2: ${args.message}` };
+    case 'help':
+      return { problem: 'claim-port is given --help, so it prints its usage and claims nothing' };
+    case 'version':
+      return { problem: 'claim-port is given --version, so it prints its version and claims nothing' };
+    case 'self-test':
+      return { problem: 'claim-port is given --test, so it runs its self-test and claims no port of this service' };
   }
-  return undefined;
 }
 
 /** `/etc/systemd/system/redis-server.service.d/claim-port.conf:2` */

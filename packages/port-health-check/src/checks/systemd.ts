@@ -1,7 +1,7 @@
 // Check 3, systemd: the effective unit (unit file plus drop-ins, merged as
 // systemd does) of every robust service runs claim-port on the service's
 // effective port, as root (`+`), before the service starts.
-import { PortsError, parsePort, type Service } from '@dsa110/ports';
+import { PortsError, type Service } from '@dsa110/ports';
 import { claimLines, claimTarget, isClaimPort, where } from '../claim-line.js';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { label } from '../label.js';
@@ -105,12 +105,11 @@ function confirm(
 
 function claimedPort(facts: Facts, line: ExecLine, env: Record<string, string>): { port: number } | { problem: string } {
   const target = claimTarget(line.argv);
-  if (target === undefined) return { problem: 'claim-port is given no port or service id' };
-  const port = parsePort(target);
-  if (port !== undefined) return { port };
-  if (!facts.registry.has(target)) return { problem: `claim-port argument "${target}" is neither a port nor a service id in ${facts.registry.source}` };
+  if (!('id' in target)) return target;
+  const id = target.id;
+  if (!facts.registry.has(id)) return { problem: `claim-port argument "${id}" is neither a port nor a service id in ${facts.registry.source}` };
   try {
-    return { port: facts.registry.resolvePort(target, { env }).port };
+    return { port: facts.registry.resolvePort(id, { env }).port };
   } catch (error) {
     if (error instanceof PortsError) return { problem: error.message };
     throw error;

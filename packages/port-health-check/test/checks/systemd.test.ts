@@ -112,6 +112,27 @@ describe('systemd check', () => {
     expect(junk.systemd[0]!.reason).toContain('"nosuch" is neither a port nor a service id in test-ports.yaml');
   });
 
+  it.each([
+    ['--dry-run 8000', /given --dry-run, so it frees nothing/],
+    ['-t 5 8000', /would refuse these arguments and exit 2: unknown option -t/],
+    ['--bogus 8000', /exit 2: unknown option --bogus/],
+    ['8000 8001', /exit 2: one port at a time/],
+    ['--timeout 0 8000', /exit 2: --timeout 0 must be more than 0/],
+    ['--help 8000', /given --help/],
+    ['', /exit 2: missing the port/],
+  ])('judges `claim-port %s` with claim-port\'s own argument parser', async (args, reason) => {
+    const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} ${args}`) });
+    expect(systemd).toEqual([expect.objectContaining({ severity: 'error' })]);
+    expect(systemd[0]!.reason).toMatch(reason);
+  });
+
+  it('accepts every option form claim-port accepts', async () => {
+    for (const args of ['--timeout=2.5 8000', '--force --quiet 8000', '--json -- 8000', '--registry /etc/dsa110/ports.yaml api']) {
+      const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} ${args}`) });
+      expect(systemd.map((r) => r.severity), args).toEqual(['ok']);
+    }
+  });
+
   it('counts a --claim-port path as claim-port', async () => {
     const files = { [API]: unit('ExecStartPre=+/opt/dsa110/bin/free-port 8000'), 'opt/dsa110/bin/free-port': EXECUTABLE };
     expect((await check(files)).systemd[0]!.severity).toBe('error');

@@ -1,8 +1,12 @@
-// Pure: the command line -> what to do, or a usage error. No I/O, no registry:
-// a service id is only recognised as "not a port" here and resolved later.
-import { parsePort, portProblem } from '@dsa110/ports';
+// claim-port's command line, pure: argv -> what to do, or a usage error. No
+// I/O, no registry: a service id is only recognised as "not a port" here and
+// resolved later. It lives in the core, not in claim-port, because it has two
+// readers: claim-port itself, and the unit-file model that judges an
+// `ExecStartPre=` claim line ("would claim-port accept this, and which port
+// would it claim?"): one grammar, one answer.
+import { parsePort, portProblem } from '../port.js';
 
-export const MAX_TIMEOUT_SECONDS = 300;
+export const MAX_CLAIM_TIMEOUT_SECONDS = 300;
 
 export interface ClaimArgs {
   readonly command: 'claim';
@@ -17,14 +21,14 @@ export interface ClaimArgs {
   readonly registry?: string;
 }
 
-export type ParsedArgs =
+export type ParsedClaimArgs =
   | ClaimArgs
   | { readonly command: 'help' }
   | { readonly command: 'version' }
   | { readonly command: 'self-test'; readonly json: boolean }
   | { readonly command: 'usage-error'; readonly message: string };
 
-export const USAGE = `Usage: claim-port <port|service-id> [options]
+export const CLAIM_USAGE = `Usage: claim-port <port|service-id> [options]
        claim-port --test | --help | --version
 
 Frees a TCP port for the service that owns it: finds every process listening
@@ -33,7 +37,7 @@ to what remains, and verifies the port is free.
 
 Options:
   --dry-run              signal nothing; report what would be done
-  --timeout SECONDS      wait this long after SIGTERM before SIGKILL (> 0, <= ${MAX_TIMEOUT_SECONDS};
+  --timeout SECONDS      wait this long after SIGTERM before SIGKILL (> 0, <= ${MAX_CLAIM_TIMEOUT_SECONDS};
                          decimals allowed; default from the registry, 5)
   --force                send SIGKILL at once, no SIGTERM
   --json                 print one JSON object to stdout
@@ -46,18 +50,18 @@ Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
 1 it is not (refused, permission, still held, re-taken); 2 usage error.`;
 
 /** Pure: why `text` is not a valid --timeout, or its value in seconds. */
-export function parseTimeout(text: string): { seconds: number } | { problem: string } {
+export function parseClaimTimeout(text: string): { seconds: number } | { problem: string } {
   if (!/^(\d+(\.\d+)?|\.\d+)$/.test(text)) {
     return { problem: `--timeout ${JSON.stringify(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5` };
   }
   const seconds = Number(text);
   if (seconds <= 0) return { problem: `--timeout ${text} must be more than 0 seconds` };
-  if (seconds > MAX_TIMEOUT_SECONDS) return { problem: `--timeout ${text} is too long; at most ${MAX_TIMEOUT_SECONDS} seconds` };
+  if (seconds > MAX_CLAIM_TIMEOUT_SECONDS) return { problem: `--timeout ${text} is too long; at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds` };
   return { seconds };
 }
 
 /** Pure: a port or a service id; a usage error for anything that looks like a broken port. */
-export function parseTarget(text: string): { port: number } | { id: string } | { problem: string } {
+export function parseClaimTarget(text: string): { port: number } | { id: string } | { problem: string } {
   const port = parsePort(text);
   if (port !== undefined) return { port };
   // Anything that starts like a number (or is empty, or signed) was meant as a port.
@@ -70,9 +74,9 @@ export function parseTarget(text: string): { port: number } | { id: string } | {
   return { id: text };
 }
 
-const usage = (message: string): ParsedArgs => ({ command: 'usage-error', message });
+const usage = (message: string): ParsedClaimArgs => ({ command: 'usage-error', message });
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
   let dryRun = false;
   let force = false;
   let json = false;
@@ -99,12 +103,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       i++;
       return next;
     };
-    const flag = (set: () => void): ParsedArgs | undefined => {
+    const flag = (set: () => void): ParsedClaimArgs | undefined => {
       if (inline !== undefined) return usage(`${name} takes no value`);
       set();
       return undefined;
     };
-    let error: ParsedArgs | undefined;
+    let error: ParsedClaimArgs | undefined;
     switch (name) {
       case '--dry-run':
         error = flag(() => (dryRun = true));
@@ -125,7 +129,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--timeout': {
         const text = value();
         if (text === undefined) return usage('--timeout needs a number of seconds, e.g. --timeout=5');
-        const parsed = parseTimeout(text);
+        const parsed = parseClaimTimeout(text);
         if ('problem' in parsed) return usage(parsed.problem);
         timeoutSeconds = parsed.seconds;
         break;
@@ -154,7 +158,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (positional.length === 0) return usage('missing the port (or service id) to claim; see claim-port --help');
   if (positional.length > 1) return usage(`one port at a time; got ${positional.map((p) => JSON.stringify(p)).join(', ')}`);
-  const target = parseTarget(positional[0]!);
+  const target = parseClaimTarget(positional[0]!);
   if ('problem' in target) return usage(target.problem);
   if (dryRun && force) {
     // Allowed: a dry run with --force reports that SIGKILL would be sent.

@@ -1,6 +1,6 @@
 // Pure argument parsing: every bad input is a usage error with a message that names it.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseTimeout } from '../src/args.js';
+import { parseClaimArgs as parseArgs, parseClaimTimeout as parseTimeout } from '../../src/systemd/claim-args.js';
 
 describe('parseArgs', () => {
   it('accepts a port, a service id and every flag in both forms', () => {
