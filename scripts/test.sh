@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: Debian packages the tests use (as root), install, build, unit + integration tests, the docs
+# The whole test suite: Debian packages the tests use (as root), install, build, type-check and lint, unit + integration tests, the docs
 # drift check, the end-to-end suite, and the benchmark's quick run. Prints
 # "N passed, N failed" (totals across vitest runs) as its last line.
 set -uo pipefail
@@ -11,6 +11,10 @@ status=0
 bash scripts/install-system-packages.sh || exit 1
 $PNPM install --frozen-lockfile || exit 1
 $PNPM run build || exit 1
+
+# Guards: every TypeScript file type-checks (tsc -b over the project references), lint (Biome, import cycles included).
+$PNPM run typecheck || status=1
+$PNPM exec biome lint . || status=1
 
 $PNPM exec vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
 if [ -f e2e/vitest.config.ts ]; then

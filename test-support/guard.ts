@@ -1,8 +1,53 @@
 // THE SAFETY GUARD. The record of every process the test suite spawned, and
 // the only two ways a test may act on a process: signal() one the suite
 // spawned, or guardPort() before pointing a claim at a port.
-import { readStartTime, snapshotSync, parseStat } from '@dsa110/ports/system';
+//
+// The guard reads the machine with its own code, never through @dsa110/ports
+// (whose socket and process readers are what the suite tests): holders come
+// from iproute2's `ss -p` (the kernel's sock_diag netlink, not /proc/net), and
+// process identity from a few lines of /proc/PID/stat parsing below. A bug in
+// the readers under test cannot make the guard wave a foreign process through.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+
+/** /proc/PID/stat: state (field 3) and start time (field 22), or undefined when the PID is gone. */
+function readStat(pid: number): { state: string; startTime: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // comm (field 2) is in parentheses and may hold anything, ')' and spaces included: fields resume after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const startTime = Number(fields[19]);
+  return fields[0] && Number.isInteger(startTime) ? { state: fields[0], startTime } : undefined;
+}
+
+const readStartTime = (pid: number): number | undefined => readStat(pid)?.startTime;
+
+/** A socket bound on the port, as `ss` shows it: its local address and the processes holding it (none if unreadable). */
+export interface GuardSocket {
+  readonly local: string;
+  readonly holders: readonly { readonly pid: number; readonly name: string }[];
+}
+
+/** Every listening TCP socket (or bound UDP socket) on `port`, from `ss -p`, in every address family. */
+export function socketsOn(port: number, transport: 'tcp' | 'udp' = 'tcp'): GuardSocket[] {
+  const run = spawnSync('ss', ['-H', '-n', '-p', '-l', transport === 'tcp' ? '-t' : '-u', `( sport = :${port} )`], { encoding: 'utf8' });
+  if (run.error || run.status !== 0) {
+    throw new Error(`test-support guard: cannot list sockets with ss (${run.error?.message ?? run.stderr.trim()}); install iproute2`);
+  }
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      // State Recv-Q Send-Q Local:Port Peer:Port [users:(("name",pid=N,fd=N),...)]
+      const local = line.trim().split(/\s+/)[3] ?? '?';
+      const holders = [...line.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g)].map((match) => ({ name: match[1]!, pid: Number(match[2]) }));
+      return { local, holders };
+    });
+}
 
 /** PID -> start time (/proc/PID/stat field 22) of every process this suite spawned. */
 const spawned = new Map<number, number>();
@@ -47,21 +92,21 @@ export function signal(pid: number, sig: NodeJS.Signals | number = 'SIGTERM'): v
 }
 
 /**
- * Throws unless every LISTEN socket on `port` is held only by processes this
+ * Throws unless every LISTEN socket (udp: bound socket) on `port` is held only by processes this
  * suite spawned, each holder known. Call it right before a claim is pointed
  * at `port`. A port nobody listens on passes (a claim there signals nobody).
  */
-export function guardPort(port: number): void {
-  if (!Number.isInteger(port) || port < 1024) {
+export function guardPort(port: number, transport: 'tcp' | 'udp' = 'tcp'): void {
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     throw new Error(`test-support guard: refusing port ${port}: tests use high ports their own listeners opened`);
   }
-  for (const listener of snapshotSync({ ports: [port] }).listeners) {
-    if (!listener.ownerKnown) {
-      throw new Error(`test-support guard: port ${port} has a listener on ${listener.address} whose owner cannot be read; refusing`);
+  for (const socket of socketsOn(port, transport)) {
+    if (socket.holders.length === 0) {
+      throw new Error(`test-support guard: port ${port}/${transport} has a socket on ${socket.local} whose owner cannot be read; refusing`);
     }
-    for (const holder of listener.holders) {
-      if (!isSpawned(holder.pid, holder.startTime)) {
-        throw new Error(`test-support guard: port ${port} is held by PID ${holder.pid} (${holder.command}), which the test suite did not spawn; refusing`);
+    for (const holder of socket.holders) {
+      if (!isSpawned(holder.pid)) {
+        throw new Error(`test-support guard: port ${port} is held by PID ${holder.pid} (${holder.name}), which the test suite did not spawn; refusing`);
       }
     }
   }
@@ -74,7 +119,7 @@ export function guardPort(port: number): void {
  */
 export function isAlive(pid: number): boolean {
   try {
-    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    const stat = readStat(pid);
     if (stat === undefined) return false;
     if (stat.state !== 'Z' && stat.state !== 'X') return true;
     return readdirSync(`/proc/${pid}/task`).length > 1;

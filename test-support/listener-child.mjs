@@ -29,7 +29,7 @@ if (options.role === 'client') {
   // A forked worker: receives the listening handle from its parent and keeps it.
   process.on('message', (message, handle) => {
     if (message !== 'server') return;
-    const server = net.createServer(() => {}).listen(handle, () => process.send('holding'));
+    net.createServer(() => {}).listen(handle, () => process.send('holding'));
     onTerm(() => process.exit(0)); // at once, open connections or not
   });
 } else {

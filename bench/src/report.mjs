@@ -73,7 +73,7 @@ export function renderMarkdown(results) {
     );
   }
   if (results.missing.length) out.push('', `Not measured (not built yet): ${results.missing.join(', ')}.`);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

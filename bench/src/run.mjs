@@ -310,7 +310,7 @@ async function main() {
   };
   const file = args.json ?? join(benchDir, 'results', `bench-${results.date.replaceAll(':', '-')}${quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(renderMarkdown(results));
   log(`results written to ${file} (${results.seconds} s)`);
   if (problems.length) {

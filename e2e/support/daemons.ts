@@ -93,7 +93,6 @@ export class Daemon {
   readonly logFile: string;
   /** How it ended: resolved when the process exits. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  #child: ChildProcess;
   #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Forked children (nginx workers) recorded when the daemon became ready. */
   #children: number[] = [];
@@ -102,7 +101,6 @@ export class Daemon {
     this.name = name;
     this.pid = child.pid!;
     this.logFile = logFile;
-    this.#child = child;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, sig) => {
         this.#exit = { code, signal: sig };

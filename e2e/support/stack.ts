@@ -2,14 +2,13 @@
 // of the FastAPI port, Redis, uvicorn serving a tiny ASGI app with
 // /api/health, Prometheus scraping node_exporter's textfile collector. Each
 // runs in the foreground on loopback, from files in one temp directory.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from '@dsa110/ports';
-import { Daemon, startDaemon } from './daemons.js';
+import { type Daemon, startDaemon } from './daemons.js';
 import { binPath, cleanEnv } from './bins.js';
 import { findFreeBase, httpGet } from './net.js';
+import { Workspace } from './workspace.js';
 import { readPortsYaml, registryPorts, shiftRegistry, writeRegistry } from './registry.js';
 import { programs } from './requirements.js';
 import { buildSystemdTree, type SystemdTree } from './systemd.js';
@@ -24,30 +23,7 @@ export const NODE_EXPORTER_OFFSET = 9100;
  */
 export const DROPPED = { grafana: 'Grafana is not packaged in Debian, so the suite cannot run it' } as const;
 
-export class Workspace {
-  readonly dir: string;
-  constructor(prefix = 'dsa110-e2e-') {
-    this.dir = mkdtempSync(join(tmpdir(), prefix));
-  }
-  path(...parts: string[]): string {
-    return join(this.dir, ...parts);
-  }
-  mkdir(...parts: string[]): string {
-    const path = this.path(...parts);
-    mkdirSync(path, { recursive: true });
-    return path;
-  }
-  write(relative: string, text: string, mode?: number): string {
-    const path = this.path(relative);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, text);
-    if (mode !== undefined) chmodSync(path, mode);
-    return path;
-  }
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
+export { Workspace };
 
 /** PING -> +PONG over RESP: Redis is up and answering. */
 export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import type { Registry } from '@dsa110/ports';
 import { runBin, show, type BinResult } from './bins.js';
 import { programs } from './requirements.js';
-import type { Workspace } from './stack.js';
+import type { Workspace } from './workspace.js';
 
 export interface SystemdTree {
   /** The --root directory. */

@@ -191,7 +191,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   const uid = process.getuid?.() ?? 0;
   const euid = process.geteuid?.() ?? 0;
   const plan = planClaim({ port, listeners: found.listeners, unreadable: found.unreadable, policy: resolved.policy, self, uid, euid });
-  const stats = usage ? await usage : undefined;
+  const stats = await usage;
   const tracked: Tracked[] = holders.map((h) => ({
     info: h,
     signals: [],

@@ -3,7 +3,6 @@
 // loads the rest of claim-port (start-up time of every service).
 import { parsePort } from '@dsa110/ports';
 import { hasProcNet, readListenSocketsSync, type ListenSocket } from '@dsa110/ports/system';
-import type { ClaimOptions } from './claim.js';
 import type { ClaimResult } from './result.js';
 import { now } from './watch.js';
 
@@ -13,12 +12,20 @@ export interface SeenListening {
   readonly sockets: readonly ListenSocket[];
 }
 
+/** What the first look needs of claimPort()'s options (ClaimOptions has them all). */
+export interface EarlyLookOptions {
+  readonly timeoutSeconds?: number | undefined;
+  readonly dryRun?: boolean | undefined;
+  /** A custom reader sends the claim down the full path. */
+  readonly reader?: unknown;
+}
+
 /**
  * A valid numeric port read from /proc: already free (a result), or in use
  * (the sockets seen, so the claim need not read the tables again); undefined
  * when the full path must decide (a service id, a bad value, no /proc).
  */
-export function earlyLook(portOrId: number | string, options: ClaimOptions, started = now()): { free: ClaimResult } | { listening: SeenListening } | undefined {
+export function earlyLook(portOrId: number | string, options: EarlyLookOptions, started = now()): { free: ClaimResult } | { listening: SeenListening } | undefined {
   const port = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
   if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   const timeout = options.timeoutSeconds;

@@ -1,6 +1,8 @@
 // THE SAFETY GUARD itself: it must refuse whatever the suite did not spawn.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { socketsOn } from '../../../test-support/guard.js';
 import { guardPort, isSpawned, signal, spawnListener } from '../../../test-support/index.js';
 
 describe('test-support guard', () => {
@@ -31,5 +33,24 @@ describe('test-support guard', () => {
     }
     const server = await spawnListener();
     expect(() => guardPort(server.port)).not.toThrow();
+  });
+
+  it('refuses a foreign UDP socket on the port when asked about udp', async () => {
+    const foreign = spawn(process.execPath, ['-e', "const s=require('dgram').createSocket('udp4').bind(0,'127.0.0.1',()=>console.log(s.address().port))"], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const port = await new Promise<number>((resolve) => foreign.stdout!.once('data', (d: Buffer) => resolve(Number(String(d)))));
+      expect(() => guardPort(port, 'udp')).toThrow(new RegExp(`held by PID ${foreign.pid} .*did not spawn`));
+    } finally {
+      foreign.kill('SIGKILL'); // our own child, by its ChildProcess handle
+    }
+  });
+
+  it('reads holders with its own reader (ss), never with the code under test', async () => {
+    const server = await spawnListener();
+    expect(socketsOn(server.port)).toEqual([expect.objectContaining({ holders: [expect.objectContaining({ pid: server.pid })] })]);
+    const source = readFileSync(new URL('../../../test-support/guard.ts', import.meta.url), 'utf8');
+    expect(source).not.toMatch(/from '@dsa110\/|from '\.\.\/packages\//);
   });
 });

@@ -155,11 +155,17 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
       const path = ['services', index];
       checkText(service.robustNote, [...path, 'robustNote']);
       checkText(service.accessNote, [...path, 'accessNote']);
-      service.purpose.forEach((text, line) => checkText(text, [...path, 'purpose', line]));
-      service.notes.forEach((text, line) => checkText(text, [...path, 'notes', line]));
+      service.purpose.forEach((text, line) => {
+        checkText(text, [...path, 'purpose', line]);
+      });
+      service.notes.forEach((text, line) => {
+        checkText(text, [...path, 'notes', line]);
+      });
       for (const [label, text] of Object.entries(service.details ?? {})) checkText(text, [...path, 'details', label]);
     });
-    data.reserved.forEach((entry, index) => checkText(entry?.purpose, ['reserved', index, 'purpose']));
+    data.reserved.forEach((entry, index) => {
+      checkText(entry?.purpose, ['reserved', index, 'purpose']);
+    });
   }
 
   return problems;

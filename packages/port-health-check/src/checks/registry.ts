@@ -1,6 +1,6 @@
 // Check 1, registry: it loads and validates. An invalid registry is one
 // error per problem, each `file:line:col: path: message`.
-import { RegistryError, formatIssue, type Registry } from '@dsa110/ports';
+import { type RegistryError, formatIssue, type Registry } from '@dsa110/ports';
 import { plural } from '../label.js';
 import type { CheckResult } from '../types.js';
 

@@ -4,13 +4,13 @@
 import type { HealthReport } from '../report.js';
 import { SEVERITIES, worst, type Severity } from '../types.js';
 
-function escape(value: string): string {
+function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 function labels(pairs: Record<string, string | number>): string {
   return `{${Object.entries(pairs)
-    .map(([name, value]) => `${name}="${escape(String(value))}"`)
+    .map(([name, value]) => `${name}="${escapeLabel(String(value))}"`)
     .join(',')}}`;
 }
 

@@ -28,7 +28,7 @@ export function parseUnitFile(text: string): Assignment[] {
     }
     const continues = /(^|[^\\])(\\\\)*\\$/.test(trimmed); // an odd number of trailing backslashes
     const piece = continues ? trimmed.slice(0, -1) : trimmed;
-    if (pending) pending.text += ' ' + piece;
+    if (pending) pending.text += ` ${piece}`;
     else pending = { text: piece, line: index + 1 };
     if (continues && index < lines.length - 1) continue;
 

@@ -3,7 +3,7 @@
 // line. Exit codes: see exit-code.ts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from '../suggest.js';
-import { type Context, type Io } from './context.js';
+import type { Context, Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError, type Outcome } from './exit-code.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

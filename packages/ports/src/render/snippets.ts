@@ -15,7 +15,7 @@ export function exampleService(registry: Registry): Service | undefined {
 }
 
 function fence(lines: readonly string[], language = 'bash'): string {
-  return ['```' + language, ...lines, '```'].join('\n');
+  return [`\`\`\`${language}`, ...lines, '```'].join('\n');
 }
 
 function oneLine(text: string): string {

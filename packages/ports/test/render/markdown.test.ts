@@ -33,7 +33,7 @@ describe('inlineCode', () => {
 describe('unifiedDiff', () => {
   it('is empty for equal texts and shows - then + lines with context', () => {
     expect(unifiedDiff('a\n', 'a\n')).toBe('');
-    const before = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'].join('\n') + '\n';
+    const before = `${['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'].join('\n')}\n`;
     const after = before.replace('5\n', 'five\n');
     expect(unifiedDiff(before, after, { from: 'old', to: 'new' })).toBe(
       ['--- old', '+++ new', '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-5', '+five', ' 6', ' 7', ' 8', ''].join('\n'),
@@ -41,8 +41,8 @@ describe('unifiedDiff', () => {
   });
 
   it('splits far-apart changes into hunks, and handles additions at the end', () => {
-    const before = Array.from({ length: 20 }, (_, index) => String(index)).join('\n') + '\n';
-    const after = before.replace('1\n', 'one\n') + 'new\n';
+    const before = `${Array.from({ length: 20 }, (_, index) => String(index)).join('\n')}\n`;
+    const after = `${before.replace('1\n', 'one\n')}new\n`;
     const diff = unifiedDiff(before, after);
     expect(diff.match(/^@@ /gm)).toHaveLength(2);
     expect(diff).toContain('@@ -18,3 +18,4 @@\n 17\n 18\n 19\n+new\n');

@@ -19,7 +19,7 @@ describe('spliceMarkers', () => {
   it('keeps CRLF line endings', () => {
     const crlf = page.replace(/\n/g, '\r\n');
     const out = spliceMarkers(crlf, options);
-    expect(out).toContain('<!-- ports:one:start -->\r\n' + GENERATED_NOTE + '\r\n\r\nNEW\r\n\r\n<!-- ports:one:end -->');
+    expect(out).toContain(`<!-- ports:one:start -->\r\n${GENERATED_NOTE}\r\n\r\nNEW\r\n\r\n<!-- ports:one:end -->`);
     expect(out.replace(/\r\n/g, '')).not.toContain('\n');
   });
 

@@ -46,7 +46,7 @@ describe('snapshot', () => {
     const second = await spawnListener({ reusePort: true, port: first.port });
     const { listeners } = snapshotSync({ ports: [first.port] });
     expect(listeners).toHaveLength(2);
-    expect(listeners.map((l) => l.holders.map((h) => h.pid)).flat().sort()).toEqual([first.pid, second.pid].sort());
+    expect(listeners.flatMap((l) => l.holders.map((h) => h.pid)).sort()).toEqual([first.pid, second.pid].sort());
   });
 
   it('infers dual-stack for :: unless 0.0.0.0 shares the port', async () => {
