@@ -26,5 +26,17 @@ export {
   type SystemdTree,
   type SystemdDrift,
 } from './systemd.js';
+export {
+  DEFAULT_HEALTH_CHECK,
+  DEFAULT_TEXTFILE,
+  HEALTH_SERVICE,
+  HEALTH_TIMER,
+  HEALTH_INTERVAL,
+  healthUnits,
+  healthCheckCommand,
+  textfileProblem,
+  type HealthUnit,
+  type HealthUnitOptions,
+} from './health-timer.js';
 export { renderEnv, isEnvFormat, ENV_FORMATS, type EnvFormat } from './env.js';
 export { renderList, listJson, textTable } from './list.js';

@@ -47,6 +47,8 @@ describe('ports systemd', () => {
       [
         `wrote ${out}/redis-server.service.d/claim-port.conf`,
         `wrote ${out}/prometheus.service.d/claim-port.conf`,
+        `wrote ${out}/dsa110-port-health.service`,
+        `wrote ${out}/dsa110-port-health.timer`,
         `grafana-simple.service: its unit file claims the port; put this line in the [Service] section of ${out}/grafana-simple.service:`,
         'ExecStartPre=+/usr/local/bin/claim-port 3030',
         `dsa110-api.service: its unit file claims the port; put this line in the [Service] section of ${out}/dsa110-api.service:`,
@@ -54,7 +56,9 @@ describe('ports systemd', () => {
         '',
       ].join('\n'),
     );
-    expect(run.stderr).toBe('Run "systemctl daemon-reload" for systemd to read the changes.\n');
+    expect(run.stderr).toBe(
+      'Run "systemctl daemon-reload" for systemd to read the changes, and "systemctl enable --now dsa110-port-health.timer" once to start the health check\'s timer.\n',
+    );
     expect(readFileSync(join(out, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 6379));
     expect(readFileSync(join(out, 'prometheus.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 9090));
     expect(existsSync(join(out, 'grafana-simple.service.d'))).toBe(false);
@@ -96,7 +100,7 @@ describe('ports systemd', () => {
     });
     expect((await ports(['systemd', '--root', root])).code).toBe(0);
     const run = await ports(['systemd', '--check', '--root', root]);
-    expect(run).toEqual({ code: 0, stdout: `ok: 2 drop-ins and 2 unit files under ${root}/etc/systemd/system match the registry\n`, stderr: '' });
+    expect(run).toEqual({ code: 0, stdout: `ok: 2 drop-ins, 2 unit files and the health check's 2 units under ${root}/etc/systemd/system match the registry\n`, stderr: '' });
   });
 
   it('--check exits 1 with a diff when a drop-in drifted, and names missing, unexpected and unwired files', async () => {
@@ -143,6 +147,43 @@ describe('ports systemd', () => {
     const both = await ports(['systemd', '--out', tempDir(), '--root', tempDir()]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^ports systemd: give --out DIR or --root DIR, not both\n/);
+  });
+
+  it.skipIf(!analyze)("writes the health check's service and timer; systemd-analyze verify accepts them; --check finds their drift", async () => {
+    const { root, unitDir } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    const healthBin = join(root, 'usr/local/bin/port-health-check');
+    writeFileSync(healthBin, '#!/bin/sh\nexit 0\n');
+    chmodSync(healthBin, 0o755);
+    const registry = checkout(rootRegistry);
+    const args = ['--registry', join(registry, 'ports.yaml'), 'systemd', '--root', root, '--port-health-check', healthBin, '--textfile', '/var/lib/node/x.prom'];
+    const run = await ports(args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`wrote ${unitDir}/dsa110-port-health.service\nwrote ${unitDir}/dsa110-port-health.timer\n`);
+    const service = readFileSync(join(unitDir, 'dsa110-port-health.service'), 'utf8');
+    expect(service).toContain(`\nExecStart=${healthBin} --registry ${join(registry, 'ports.yaml')} --format prometheus --output /var/lib/node/x.prom\n`);
+    expect(verify(unitDir, 'dsa110-port-health.service')).toEqual({ code: 0, stderr: '' });
+    expect(verify(unitDir, 'dsa110-port-health.timer')).toEqual({ code: 0, stderr: '' });
+    expect((await ports([...args, '--check'])).code).toBe(0);
+
+    rmSync(join(unitDir, 'dsa110-port-health.timer'));
+    writeFileSync(join(unitDir, 'dsa110-port-health.service'), service.replace('x.prom', 'y.prom'));
+    const drift = await ports([...args, '--check']);
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.timer: missing: the port health check's unit; run \`ports systemd\`\n`);
+    expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.service: differs from what \`ports systemd\` writes; run \`ports systemd\`\n`);
+    expect(drift.stdout).toContain('\n+ExecStart=');
+  });
+
+  it('refuses an unsafe --port-health-check or a --textfile that node_exporter would not read, as usage errors', async () => {
+    const relative = await ports(['systemd', '--out', tempDir(), '--port-health-check', 'port-health-check']);
+    expect(relative.code).toBe(2);
+    expect(relative.stderr).toMatch(/^ports systemd: --port-health-check "port-health-check": it must be an absolute path/);
+    const text = await ports(['systemd', '--out', tempDir(), '--textfile', '/var/lib/node-exporter/ports.txt']);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/^ports systemd: --textfile "\/var\/lib\/node-exporter\/ports.txt": node_exporter's textfile collector reads only files ending in "\.prom"\n/);
   });
 
   it('says so in one line when it cannot write', async () => {

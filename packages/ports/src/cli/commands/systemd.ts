@@ -1,6 +1,8 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
+import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
 import {
   claimPortPathProblem,
   claimWiring,
@@ -24,31 +26,51 @@ export async function run(context: Context): Promise<Outcome> {
   // Unit files installed by packages live under /usr/lib or /lib; look there too when checking a root.
   const unitDirs = out !== undefined ? [unitDir] : [unitDir, ...['usr/lib/systemd/system', 'lib/systemd/system'].map((dir) => join(root ?? '/', dir))];
 
+  const health = healthUnitsFor(context, claimPort);
+
   const registry = await load(context);
   const wiring = claimWiring(registry, claimPort);
-  return check ? checkTree(context, wiring, unitDir, unitDirs) : writeTree(context, wiring, unitDir);
+  return check ? checkTree(context, wiring, health, unitDir, unitDirs) : writeTree(context, wiring, health, unitDir);
 }
 
-async function writeTree(context: Context, wiring: readonly ClaimWiring[], unitDir: string): Promise<Outcome> {
+/** The health check's service and timer, from --port-health-check, --textfile and the registry this run reads. */
+function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
+  const healthCheck = (context.values['port-health-check'] as string | undefined) ?? DEFAULT_HEALTH_CHECK;
+  const textfile = (context.values.textfile as string | undefined) ?? DEFAULT_TEXTFILE;
+  const healthProblem = claimPortPathProblem(healthCheck);
+  if (healthProblem) throw new UsageError(`ports systemd: --port-health-check ${JSON.stringify(healthCheck)}: ${healthProblem}`);
+  const fileProblem = textfileProblem(textfile);
+  if (fileProblem) throw new UsageError(`ports systemd: --textfile ${JSON.stringify(textfile)}: ${fileProblem}`);
+  // The timer checks the registry this command read: a named one by its absolute path, else the bundled one.
+  const named = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined);
+  const registry = named === undefined ? undefined : resolve(named);
+  const registryProblem = registry === undefined ? undefined : claimPortPathProblem(registry);
+  if (registryProblem) throw new UsageError(`ports systemd: the registry path ${JSON.stringify(registry)} cannot go into the health check's unit: ${registryProblem}`);
+  return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
+}
+
+async function writeTree(context: Context, wiring: readonly ClaimWiring[], health: readonly HealthUnit[], unitDir: string): Promise<Outcome> {
   let wrote = 0;
-  for (const entry of wiring) {
-    if (entry.claim !== 'drop-in') continue;
-    const path = join(unitDir, entry.path);
-    if ((await readText(path)) === entry.contents) {
+  const write = async (path: string, contents: string, dir: string): Promise<void> => {
+    if ((await readText(path)) === contents) {
       context.io.out(`unchanged ${path}\n`);
-      continue;
+      return;
     }
     try {
-      await mkdir(join(unitDir, `${entry.unit}.d`), { recursive: true });
+      await mkdir(dir, { recursive: true });
       const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, entry.contents!, { mode: 0o644 });
+      await writeFile(temporary, contents, { mode: 0o644 });
       await rename(temporary, path);
     } catch (error) {
       throw new CommandError(`ports systemd: cannot write ${path}: ${ioProblem(error)}; run as root, or pass --out DIR or --root DIR`);
     }
     context.io.out(`wrote ${path}\n`);
     wrote++;
+  };
+  for (const entry of wiring) {
+    if (entry.claim === 'drop-in') await write(join(unitDir, entry.path), entry.contents!, join(unitDir, `${entry.unit}.d`));
   }
+  for (const unit of health) await write(join(unitDir, unit.path), unit.contents, unitDir);
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     context.io.out(`${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${join(unitDir, entry.unit)}:\n${entry.line}\n`);
@@ -56,11 +78,13 @@ async function writeTree(context: Context, wiring: readonly ClaimWiring[], unitD
   for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
     if (drift.message.startsWith('unexpected')) context.io.err(`warning: ${join(unitDir, drift.path)}: ${drift.message}\n`);
   }
-  if (wrote > 0) context.io.err('Run "systemctl daemon-reload" for systemd to read the changes.\n');
+  if (wrote > 0) {
+    context.io.err(`Run "systemctl daemon-reload" for systemd to read the changes, and "systemctl enable --now ${HEALTH_TIMER}" once to start the health check's timer.\n`);
+  }
   return 'ok';
 }
 
-async function checkTree(context: Context, wiring: readonly ClaimWiring[], unitDir: string, unitDirs: readonly string[]): Promise<Outcome> {
+async function checkTree(context: Context, wiring: readonly ClaimWiring[], health: readonly HealthUnit[], unitDir: string, unitDirs: readonly string[]): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
   const shown = new Map<string, string>();
   for (const entry of wiring) {
@@ -74,7 +98,12 @@ async function checkTree(context: Context, wiring: readonly ClaimWiring[], unitD
       break;
     }
   }
-  const drift = systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) });
+  const drift = [...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) })];
+  for (const unit of health) {
+    const actual = await readText(join(unitDir, unit.path));
+    if (actual === undefined) drift.push({ path: unit.path, message: 'missing: the port health check\'s unit; run `ports systemd`' });
+    else if (actual !== unit.contents) drift.push({ path: unit.path, message: 'differs from what `ports systemd` writes; run `ports systemd`', expected: unit.contents, actual });
+  }
   for (const item of drift) {
     const path = shown.get(item.path) ?? join(unitDir, item.path);
     context.io.out(`${path}: ${item.message}\n`);
@@ -85,7 +114,9 @@ async function checkTree(context: Context, wiring: readonly ClaimWiring[], unitD
     return 'failed';
   }
   const dropIns = wiring.filter((entry) => entry.claim === 'drop-in').length;
-  context.io.out(`ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'} and ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} under ${unitDir} match the registry\n`);
+  context.io.out(
+    `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${unitDir} match the registry\n`,
+  );
   return 'ok';
 }
 
