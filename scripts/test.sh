@@ -23,6 +23,12 @@ fi
 if [ -f packages/ports/dist/cli/ports.js ] && [ -f docs/ports.md ]; then
   node packages/ports/bin/ports.js docs --check || status=1
 fi
+if [ -f packages/ports/dist/cli/ports.js ] && [ -d deploy ]; then
+  # The committed deploy/ tree: current, and valid by its own projects' checkers.
+  node packages/ports/bin/ports.js monitoring --check || status=1
+  promtool check config deploy/prometheus/prometheus.yml || status=1
+  promtool test rules deploy/prometheus/tests/dsa110-ports.rules.test.yml || status=1
+fi
 if [ -f bench/package.json ]; then
   $PNPM --filter ./bench run bench --quick || status=1
 fi

@@ -25,6 +25,8 @@ export interface Service {
   readonly robust: boolean;
   readonly robustNote?: string;
   readonly config?: string;
+  /** Path of its Prometheus metrics endpoint (`/metrics`), scraped by the generated Prometheus config. */
+  readonly metrics?: string;
   readonly systemd?: { readonly unit: string; readonly claim?: 'unit' | 'drop-in' };
   readonly processes: readonly string[];
   readonly command?: string;
@@ -182,6 +184,7 @@ function toService(data: RegistryData['services'][number], expand: (text: string
     robust: data.robust,
     ...(data.robustNote !== undefined && { robustNote: expand(data.robustNote) }),
     ...(data.config !== undefined && { config: data.config }),
+    ...(data.metrics !== undefined && { metrics: data.metrics }),
     ...(data.systemd !== undefined && { systemd: data.systemd }),
     processes: data.processes,
     ...(data.command !== undefined && { command: data.command }),

@@ -53,6 +53,11 @@ export const ServiceSchema = z.strictObject({
   robust: z.boolean().describe('Claims its port with claim-port before it starts'),
   robustNote: nonEmpty.optional(),
   config: nonEmpty.optional().describe('Path of the configuration file'),
+  metrics: z
+    .string()
+    .regex(/^\/[\x21-\x7e]*$/, 'must be a URL path starting with / (printable ASCII, no spaces)')
+    .optional()
+    .describe('Path of its Prometheus metrics endpoint; `ports monitoring` writes a scrape job for it'),
   systemd: SystemdSchema.optional(),
   processes: z.array(processPattern).min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
   command: nonEmpty.optional().describe('How developers start it'),

@@ -91,6 +91,19 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     positionals: [0, 0],
     run: () => import('./commands/systemd.js'),
   },
+  monitoring: {
+    usage: 'ports monitoring [--out DIR] [--check]',
+    summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
+    help: [
+      '  --out DIR  the directory to write (default: deploy in the current directory)',
+      '  --check    write nothing; print a diff and exit 1 when a file is missing or stale',
+      '  Validate what it writes: promtool check config DIR/prometheus/prometheus.yml;',
+      '  promtool test rules DIR/prometheus/rules/dsa110-ports.rules.test.yml.',
+    ].join('\n'),
+    options: { out: { type: 'string' }, check: { type: 'boolean' } },
+    positionals: [0, 0],
+    run: () => import('./commands/monitoring.js'),
+  },
   schema: {
     usage: 'ports schema',
     summary: 'the JSON Schema of ports.yaml',

@@ -172,6 +172,7 @@ export const bundledRegistry: RegistryData = {
       },
       "robust": true,
       "config": "/etc/systemd/system/dsa110-api.service",
+      "metrics": "/metrics",
       "systemd": {
         "unit": "dsa110-api.service",
         "claim": "unit"

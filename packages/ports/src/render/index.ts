@@ -40,3 +40,33 @@ export {
 } from './health-timer.js';
 export { renderEnv, isEnvFormat, ENV_FORMATS, type EnvFormat } from './env.js';
 export { renderList, listJson, textTable } from './list.js';
+export { toYaml, quote as yamlQuote, type YamlValue } from './yaml.js';
+export {
+  alertRules,
+  renderAlertRules,
+  annotate,
+  templateText,
+  promString,
+  duration,
+  durationSeconds,
+  NODE_JOB,
+  RULES_FILE,
+  RULES_TEST_FILE,
+  RULE_GROUP,
+  type AlertRule,
+  type AlertCase,
+  type AlertInput,
+  type AlertOptions,
+} from './alert-rules.js';
+export { renderAlertTests } from './alert-tests.js';
+export { renderPrometheusConfig, renderNodeTarget, metricsJob, NODE_EXPORTER_PORT, NODE_TARGETS_DIR, SCRAPE_INTERVAL, type PrometheusConfigOptions } from './prometheus-config.js';
+export {
+  renderDashboard,
+  renderDashboardProvisioning,
+  renderDatasourceProvisioning,
+  DASHBOARD_UID,
+  DASHBOARD_FILE,
+  DASHBOARD_DIR,
+  DATASOURCE_UID,
+} from './grafana.js';
+export { monitoringFiles, DEFAULT_DEPLOY_DIR, type GeneratedFile, type MonitoringOptions } from './monitoring.js';

@@ -1,0 +1,229 @@
+// Prometheus alert rules from the registry, over the metrics port-health-check
+// writes into node_exporter's textfile collector (one series set per host,
+// told apart by Prometheus's `instance` label). Each robust service gets four
+// alerts; the health check itself gets three (stale, failing, missing). Every
+// alert carries its own promtool test case, a firing and a quiet input, so
+// the rules and their tests (alert-tests.ts) are made from one definition.
+import type { Registry, Service } from '../index.js';
+import { toYaml, type YamlValue } from './yaml.js';
+
+/** node_exporter's job name in the generated scrape config; the "missing" alert looks for it. */
+export const NODE_JOB = 'node';
+export const RULES_FILE = 'dsa110-ports.rules.yml';
+export const RULES_TEST_FILE = 'dsa110-ports.rules.test.yml';
+export const RULE_GROUP = 'dsa110-ports';
+
+export interface AlertOptions {
+  /** How often the health check runs on each host (the timer or cron interval); default 300 s. */
+  readonly healthIntervalSeconds?: number;
+  /** Override every alert's `for:` (tests use a short one). */
+  readonly for?: string;
+}
+
+/** One promtool input: series selector (with its labels) and its values. */
+export interface AlertInput {
+  readonly series: string;
+  readonly values: string;
+}
+
+export interface AlertCase {
+  /** `{n}` in values stands for the number of samples the test needs. */
+  readonly input: readonly AlertInput[];
+  /** The labels of the alert that fires (empty for the quiet case). */
+  readonly firing?: Readonly<Record<string, string>>;
+}
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Go templates over $labels; `annotate()` fills them in for a test's expected alert. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly fires: AlertCase;
+  readonly quiet: AlertCase;
+  /** Seconds of the firing input before the expression holds (the stale alert's threshold), before `for:`. */
+  readonly delaySeconds: number;
+}
+
+/** Text from the registry inside a Go template: `{{` and `}}` are printed, not parsed. */
+export function templateText(text: string): string {
+  return text.replace(/\{\{|\}\}/g, (delimiter) => `{{ ${JSON.stringify(delimiter)} }}`);
+}
+
+/** A PromQL string literal. */
+export function promString(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** The annotations of an alert with `labels`, as Prometheus renders them (for promtool's exp_annotations). */
+export function annotate(template: string, labels: Readonly<Record<string, string>>): string {
+  return template.replace(/\{\{ (\$labels\.([a-z_]+)|"(\{\{|\}\})") \}\}/g, (_, __, label: string | undefined, literal: string | undefined) =>
+    literal ?? labels[label!] ?? '',
+  );
+}
+
+const HOST_A = 'host-a:9100';
+
+/** 900 -> "15m", 90 -> "90s": a Prometheus duration. */
+export function duration(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** "2m" -> 120: the Prometheus durations this module writes (s, m, h, d; one or more parts). */
+export function durationSeconds(text: string): number {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) throw new RangeError(`not a Prometheus duration: ${JSON.stringify(text)}`);
+  return parts.reduce((sum, part) => sum + Number(part[1]) * units[part[2]!]!, 0);
+}
+
+function series(name: string, labels: Record<string, string>): string {
+  const all = { ...labels, instance: HOST_A, job: NODE_JOB };
+  return `${name}{${Object.entries(all)
+    .map(([label, value]) => `${label}=${promString(value)}`)
+    .join(',')}}`;
+}
+
+function unitHint(service: Service): string {
+  return service.systemd ? ` (${service.systemd.unit})` : '';
+}
+
+function serviceAlerts(service: Service, forDuration: (normal: string) => string): AlertRule[] {
+  const id = service.id;
+  const name = templateText(service.name);
+  const severity = service.group === 'production' ? 'critical' : 'warning';
+  const where = 'on {{ $labels.instance }}';
+  const check = (checkId: string, severities: string) =>
+    `max by (instance, job, service) (dsa110_port_check{service=${promString(id)},check=${promString(checkId)},severity=~${promString(severities)}}) == 1`;
+  const checkCase = (checkId: string, metricSeverity: string, alertLabels?: Record<string, string>): AlertCase => ({
+    input: [{ series: series('dsa110_port_check', { service: id, check: checkId, severity: metricSeverity }), values: '1x{n}' }],
+    ...(alertLabels && { firing: { service: id, instance: HOST_A, job: NODE_JOB, ...alertLabels } }),
+  });
+  const port = String(service.port);
+  const rules: Omit<AlertRule, 'delaySeconds'>[] = [
+    {
+      alert: 'Dsa110PortDown',
+      expr: `dsa110_port_up{service=${promString(id)}} == 0`,
+      for: forDuration('2m'),
+      labels: { service: id, severity },
+      annotations: {
+        summary: `${name} is not listening on port {{ $labels.port }} ${where}`,
+        description: `port-health-check found nothing listening on ${name}'s port {{ $labels.port }}; start it${templateText(unitHint(service))} and run port-health-check on the host.`,
+      },
+      fires: {
+        input: [{ series: series('dsa110_port_up', { service: id, port }), values: '0x{n}' }],
+        firing: { service: id, port, instance: HOST_A, job: NODE_JOB, severity },
+      },
+      quiet: { input: [{ series: series('dsa110_port_up', { service: id, port }), values: '1x{n}' }] },
+    },
+    {
+      alert: 'Dsa110PortIntruder',
+      expr: check('owner', 'error'),
+      for: forDuration('2m'),
+      labels: { service: id, severity },
+      annotations: {
+        summary: `${name}'s port is held by another process ${where}`,
+        description: `port-health-check found a process that is not ${name} holding its port; see its report on the host (port-health-check --service ${id}). claim-port frees the port when ${name} restarts.`,
+      },
+      fires: checkCase('owner', 'error', { severity }),
+      quiet: checkCase('owner', 'ok'),
+    },
+    {
+      alert: 'Dsa110PortExposed',
+      expr: check('access', 'error|warning'),
+      for: forDuration('2m'),
+      labels: { service: id, severity },
+      annotations: {
+        summary: `${name} listens wider than its access level (${service.access}) ${where}`,
+        description: `port-health-check found ${name} bound to an address its access level (${service.access}) does not allow; bind it as the registry says (port-health-check --service ${id}).`,
+      },
+      fires: checkCase('access', 'error', { severity }),
+      quiet: checkCase('access', 'ok'),
+    },
+    {
+      alert: 'Dsa110ClaimWiringMissing',
+      expr: check('systemd', 'error'),
+      for: forDuration('10m'),
+      labels: { service: id, severity: 'warning' },
+      annotations: {
+        summary: `${name}'s systemd unit does not claim its port ${where}`,
+        description: `port-health-check found no working ExecStartPre=+claim-port for ${name}${templateText(unitHint(service))}; run \`ports systemd\` on the host and systemctl daemon-reload.`,
+      },
+      fires: checkCase('systemd', 'error', { severity: 'warning' }),
+      quiet: checkCase('systemd', 'ok'),
+    },
+  ];
+  return rules.map((rule) => ({ ...rule, delaySeconds: 0 }));
+}
+
+function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => string): AlertRule[] {
+  const staleAfter = intervalSeconds * 3;
+  const host = { instance: HOST_A, job: NODE_JOB };
+  const lastRun = series('dsa110_port_health_last_run_timestamp_seconds', {});
+  // promtool starts at time 0: a run stamped 0 that is never repeated goes stale; one stamped every minute never does.
+  const rules: Omit<AlertRule, 'delaySeconds'>[] = [
+    {
+      alert: 'Dsa110PortHealthStale',
+      expr: `time() - max by (instance, job) (dsa110_port_health_last_run_timestamp_seconds) > ${staleAfter}`,
+      for: forDuration('5m'),
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `port-health-check has not run for over ${duration(staleAfter)} on {{ $labels.instance }}`,
+        description: `The health check's textfile is older than ${staleAfter} s (three runs); check its timer (systemctl status port-health-check.timer) or cron line on the host.`,
+      },
+      fires: { input: [{ series: lastRun, values: '0x{n}' }], firing: { ...host, severity: 'warning' } },
+      quiet: { input: [{ series: lastRun, values: '0+60x{n}' }] },
+    },
+    {
+      alert: 'Dsa110PortHealthFailing',
+      expr: 'max by (instance, job) (dsa110_port_check{check="registry",severity="error"}) == 1',
+      for: forDuration('5m'),
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'port-health-check cannot load the port registry on {{ $labels.instance }}',
+        description: 'The health check ran but could not read ports.yaml, so it checked nothing; run port-health-check on the host to see why.',
+      },
+      fires: {
+        input: [{ series: series('dsa110_port_check', { service: '', check: 'registry', severity: 'error' }), values: '1x{n}' }],
+        firing: { ...host, severity: 'warning' },
+      },
+      quiet: { input: [{ series: series('dsa110_port_check', { service: '', check: 'registry', severity: 'ok' }), values: '1x{n}' }] },
+    },
+    {
+      alert: 'Dsa110PortHealthMissing',
+      expr: `up{job=${promString(NODE_JOB)}} == 1 unless on (instance) dsa110_port_health_last_run_timestamp_seconds`,
+      for: forDuration('15m'),
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'node_exporter on {{ $labels.instance }} exports no port-health-check results',
+        description:
+          "The host's textfile collector has no dsa110_port_* metrics: install the health check's timer (or cron line) writing --format prometheus into node_exporter's textfile directory.",
+      },
+      fires: { input: [{ series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' }], firing: { ...host, severity: 'warning' } },
+      quiet: { input: [{ series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' }, { series: lastRun, values: '0+60x{n}' }] },
+    },
+  ];
+  return rules.map((rule) => ({ ...rule, delaySeconds: rule.alert === 'Dsa110PortHealthStale' ? staleAfter : 0 }));
+}
+
+/** Every alert rule, robust services by port first, then the health check's own. */
+export function alertRules(registry: Registry, options: AlertOptions = {}): AlertRule[] {
+  const interval = options.healthIntervalSeconds ?? 300;
+  if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`healthIntervalSeconds must be a whole number of seconds >= 1, not ${interval}`);
+  if (options.for !== undefined) durationSeconds(options.for);
+  const forDuration = (normal: string) => options.for ?? normal;
+  return [...registry.services.filter((service) => service.robust).flatMap((service) => serviceAlerts(service, forDuration)), ...healthAlerts(interval, forDuration)];
+}
+
+export const GENERATED_BY = (command: string) => [`Generated from ports.yaml by \`${command}\`; edit ports.yaml instead.`];
+
+/** The rules file Prometheus loads (rule_files:). */
+export function renderAlertRules(registry: Registry, options: AlertOptions = {}): string {
+  const rules = alertRules(registry, options).map(
+    (rule): YamlValue => ({ alert: rule.alert, expr: rule.expr, for: rule.for, labels: rule.labels, annotations: rule.annotations }),
+  );
+  return toYaml({ groups: [{ name: RULE_GROUP, rules }] }, GENERATED_BY('ports monitoring'));
+}

@@ -1,0 +1,44 @@
+// `ports monitoring` through the built bin, in temp checkouts.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers.js';
+import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from './helpers.js';
+
+beforeAll(requireBuilt);
+
+describe('ports monitoring', () => {
+  it('the committed deploy/ is up to date with ports.yaml (run `ports monitoring` when this fails)', async () => {
+    const run = await ports(['monitoring', '--check'], { cwd: repoRoot });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^deploy: \d+ files up to date with ports\.yaml\n$/);
+    expect(run.code).toBe(0);
+  });
+
+  it('writes the tree, then --check passes; a moved API port makes --check print the diff and exit 1, writing nothing', async () => {
+    const dir = checkout();
+    const first = await ports(['monitoring'], { cwd: dir });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('wrote deploy/prometheus/prometheus.yml\n');
+    expect((await ports(['monitoring'], { cwd: dir })).stdout).toBe('deploy: already up to date from ports.yaml\n');
+    expect((await ports(['monitoring', '--check'], { cwd: dir })).code).toBe(0);
+
+    writeFileSync(join(dir, 'ports.yaml'), replaceOnce(rootRegistry, 'port: 8000', 'port: 8002'));
+    const before = readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8');
+    const check = await ports(['monitoring', '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("-          - 'localhost:8000'\n+          - 'localhost:8002'\n");
+    expect(check.stderr).toMatch(/^3 of \d+ files under deploy are stale: run "ports monitoring"/);
+    expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
+  });
+
+  it('--out DIR; a file in the way is one clear line, exit 1', async () => {
+    const dir = checkout();
+    writeFileSync(join(dir, 'blocker'), 'x');
+    const run = await ports(['monitoring', '--out', 'blocker'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^ports monitoring: cannot write blocker\/prometheus\/prometheus\.yml: ENOTDIR\n$/);
+    expectNoStack(run.stderr);
+    expect((await ports(['monitoring', '--out', ''], { cwd: dir })).code).toBe(2);
+  });
+});
