@@ -23,7 +23,9 @@ export function metricsIn(expr: string): string[] {
     .replace(/\{[^}]*\}/g, ' ')
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
-  return [...bare.matchAll(/(?<![\w:.$])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![a-zA-Z0-9_:])(?!\s*\()/g)].map((match) => match[1]!).filter((name) => !KEYWORDS.has(name.toLowerCase()));
+  return [...bare.matchAll(/(?<![\w:.$])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![a-zA-Z0-9_:])(?!\s*\()/g)]
+    .map((match) => match[1]!)
+    .filter((name) => !KEYWORDS.has(name.toLowerCase()));
 }
 
 interface Panel {
@@ -63,7 +65,11 @@ describe('the generated monitoring files read what the health check writes', asy
       expect(panel.gridPos.x + panel.gridPos.w, panel.title).toBeLessThanOrEqual(24);
       queries.push(...panel.targets!.map((target) => target.expr));
     }
-    for (const service of services) expect(queries.some((query) => query.includes(`dsa110_port_up{service="${service.id}"`)), service.id).toBe(true);
+    for (const service of services)
+      expect(
+        queries.some((query) => query.includes(`dsa110_port_up{service="${service.id}"`)),
+        service.id,
+      ).toBe(true);
     for (const query of queries) {
       const metrics = metricsIn(query.replace(/label_values\((\w+),\s*\w+\)/, '$1'));
       expect(metrics.length, query).toBeGreaterThan(0);
@@ -74,7 +80,7 @@ describe('the generated monitoring files read what the health check writes', asy
     expect(datasource).toContain(`url: 'http://localhost:${registry.service('prometheus').port}'`);
   });
 
-  it('the alert rules: every expression reads emitted metrics (and Prometheus\'s up)', () => {
+  it("the alert rules: every expression reads emitted metrics (and Prometheus's up)", () => {
     for (const rule of alertRules(registry)) {
       for (const metric of metricsIn(rule.expr)) expect([...emitted, 'up'], `${metric} in ${rule.alert}`).toContain(metric);
     }

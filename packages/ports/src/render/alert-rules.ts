@@ -58,8 +58,9 @@ export function promString(value: string): string {
 
 /** The annotations of an alert with `labels`, as Prometheus renders them (for promtool's exp_annotations). */
 export function annotate(template: string, labels: Readonly<Record<string, string>>): string {
-  return template.replace(/\{\{ (\$labels\.([a-z_]+)|"(\{\{|\}\})") \}\}/g, (_, __, label: string | undefined, literal: string | undefined) =>
-    literal ?? labels[label!] ?? '',
+  return template.replace(
+    /\{\{ (\$labels\.([a-z_]+)|"(\{\{|\}\})") \}\}/g,
+    (_, __, label: string | undefined, literal: string | undefined) => literal ?? labels[label!] ?? '',
   );
 }
 
@@ -203,7 +204,12 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
           "The host's textfile collector has no dsa110_port_* metrics: install the health check's timer (or cron line) writing --format prometheus into node_exporter's textfile directory.",
       },
       fires: { input: [{ series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' }], firing: { ...host, severity: 'warning' } },
-      quiet: { input: [{ series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' }, { series: lastRun, values: '0+60x{n}' }] },
+      quiet: {
+        input: [
+          { series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' },
+          { series: lastRun, values: '0+60x{n}' },
+        ],
+      },
     },
   ];
   return rules.map((rule) => ({ ...rule, delaySeconds: rule.alert === 'Dsa110PortHealthStale' ? staleAfter : 0 }));
@@ -215,7 +221,10 @@ export function alertRules(registry: Registry, options: AlertOptions = {}): Aler
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`healthIntervalSeconds must be a whole number of seconds >= 1, not ${interval}`);
   if (options.for !== undefined) durationSeconds(options.for);
   const forDuration = (normal: string) => options.for ?? normal;
-  return [...registry.services.filter((service) => service.robust).flatMap((service) => serviceAlerts(service, forDuration)), ...healthAlerts(interval, forDuration)];
+  return [
+    ...registry.services.filter((service) => service.robust).flatMap((service) => serviceAlerts(service, forDuration)),
+    ...healthAlerts(interval, forDuration),
+  ];
 }
 
 export const GENERATED_BY = (command: string) => [`Generated from ports.yaml by \`${command}\`; edit ports.yaml instead.`];

@@ -2,7 +2,17 @@
 // rule, one case where it fires (with the exact labels and annotations) and
 // one where it stays quiet. Made from the same definitions as the rules.
 import type { Registry } from '../index.js';
-import { alertRules, annotate, durationSeconds, GENERATED_BY, RULES_FILE, RULES_TEST_FILE, type AlertCase, type AlertOptions, type AlertRule } from './alert-rules.js';
+import {
+  alertRules,
+  annotate,
+  durationSeconds,
+  GENERATED_BY,
+  RULES_FILE,
+  RULES_TEST_FILE,
+  type AlertCase,
+  type AlertOptions,
+  type AlertRule,
+} from './alert-rules.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 const STEP_SECONDS = 60;
@@ -42,8 +52,8 @@ export function renderAlertTests(registry: Registry, options: AlertOptions & { r
     const subject = service ? `${rule.alert} for ${service}` : rule.alert;
     return [testFor(rule, rule.fires, `${subject} fires`), testFor(rule, rule.quiet, `${subject} stays quiet`)];
   });
-  return toYaml(
-    { rule_files: [options.rulesPath ?? `../rules/${RULES_FILE}`], evaluation_interval: `${STEP_SECONDS}s`, tests },
-    [...GENERATED_BY('ports monitoring'), `Run: promtool test rules ${RULES_TEST_FILE}`],
-  );
+  return toYaml({ rule_files: [options.rulesPath ?? `../rules/${RULES_FILE}`], evaluation_interval: `${STEP_SECONDS}s`, tests }, [
+    ...GENERATED_BY('ports monitoring'),
+    `Run: promtool test rules ${RULES_TEST_FILE}`,
+  ]);
 }

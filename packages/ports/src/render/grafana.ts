@@ -44,7 +44,13 @@ function serviceRow(service: Service, y: number, nextId: () => number): Panel[] 
       fieldConfig: {
         defaults: {
           mappings: [{ type: 'value', options: { '0': { text: 'DOWN', color: 'red', index: 0 }, '1': { text: 'up', color: 'green', index: 1 } } }],
-          thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] },
+          thresholds: {
+            mode: 'absolute',
+            steps: [
+              { color: 'red', value: null },
+              { color: 'green', value: 1 },
+            ],
+          },
         },
         overrides: [],
       },
@@ -56,7 +62,12 @@ function serviceRow(service: Service, y: number, nextId: () => number): Panel[] 
       description: 'Intruders on the port (check "owner") and bind addresses wider than the access level (check "access"), per host, from port-health-check.',
       datasource: DATASOURCE,
       gridPos: { h: 5, w: 14, x: 10, y: y + 1 },
-      targets: [target(`dsa110_port_check${selector(service, ',check=~"owner|access",severity=~"error|warning|unknown"')} == 1`, '', { format: 'table', instant: true })],
+      targets: [
+        target(`dsa110_port_check${selector(service, ',check=~"owner|access",severity=~"error|warning|unknown"')} == 1`, '', {
+          format: 'table',
+          instant: true,
+        }),
+      ],
       transformations: [{ id: 'organize', options: { excludeByName: { Time: true, Value: true, __name__: true, job: true }, renameByName: {} } }],
       fieldConfig: { defaults: {}, overrides: [] },
       options: { showHeader: true },
@@ -75,7 +86,17 @@ function healthRow(nextId: () => number): Panel[] {
       gridPos: { h: 5, w: 8, x: 0, y: 1 },
       targets: [target(`time() - dsa110_port_health_last_run_timestamp_seconds{${HOSTS}}`, '{{instance}}')],
       fieldConfig: {
-        defaults: { unit: 's', thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 600 }, { color: 'red', value: 900 }] } },
+        defaults: {
+          unit: 's',
+          thresholds: {
+            mode: 'absolute',
+            steps: [
+              { color: 'green', value: null },
+              { color: 'orange', value: 600 },
+              { color: 'red', value: 900 },
+            ],
+          },
+        },
         overrides: [],
       },
       options: { colorMode: 'background', graphMode: 'none', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, textMode: 'value_and_name' },
@@ -91,7 +112,14 @@ function healthRow(nextId: () => number): Panel[] {
       fieldConfig: {
         defaults: {
           mappings: [
-            { type: 'value', options: { '0': { text: 'passed', color: 'green', index: 0 }, '1': { text: 'errors', color: 'red', index: 1 }, '2': { text: 'warnings', color: 'orange', index: 2 } } },
+            {
+              type: 'value',
+              options: {
+                '0': { text: 'passed', color: 'green', index: 0 },
+                '1': { text: 'errors', color: 'red', index: 1 },
+                '2': { text: 'warnings', color: 'orange', index: 2 },
+              },
+            },
           ],
         },
         overrides: [],
@@ -118,7 +146,7 @@ export function renderDashboard(registry: Registry): string {
   const panels = healthRow(nextId);
   // Development servers are not expected to run on a host: no row for them.
   const services = registry.services.filter((service) => service.group !== 'development');
-  services.forEach((service, index) => panels.push(...serviceRow(service, 6 + index * 6, nextId)));
+  for (const [index, service] of services.entries()) panels.push(...serviceRow(service, 6 + index * 6, nextId));
   const dashboard = {
     uid: DASHBOARD_UID,
     title: 'DSA-110 ports',
@@ -174,7 +202,10 @@ export function renderDatasourceProvisioning(registry: Registry): string | undef
   if (!registry.has(PROMETHEUS_SERVICE)) return undefined;
   const url = `http://localhost:${registry.service(PROMETHEUS_SERVICE).port}`;
   return toYaml(
-    { apiVersion: 1, datasources: [{ name: 'DSA-110 Prometheus', uid: DATASOURCE_UID, type: 'prometheus', access: 'proxy', url, isDefault: false, editable: false }] },
+    {
+      apiVersion: 1,
+      datasources: [{ name: 'DSA-110 Prometheus', uid: DATASOURCE_UID, type: 'prometheus', access: 'proxy', url, isDefault: false, editable: false }],
+    },
     [...GENERATED_BY('ports monitoring'), 'Install in /etc/grafana/provisioning/datasources/.'],
   );
 }

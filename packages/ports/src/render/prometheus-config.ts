@@ -40,10 +40,10 @@ export function renderPrometheusConfig(registry: Registry, options: PrometheusCo
     ),
     { job_name: NODE_JOB, scrape_interval: interval, file_sd_configs: [{ files: [`${NODE_TARGETS_DIR}/*.yml`] }] },
   ];
-  return toYaml(
-    { global: { scrape_interval: interval, evaluation_interval: interval }, rule_files: [`rules/${RULES_FILE}`], scrape_configs: jobs },
-    [...GENERATED_BY('ports monitoring'), 'Install as /etc/prometheus/prometheus.yml, with rules/ and targets/ beside it.'],
-  );
+  return toYaml({ global: { scrape_interval: interval, evaluation_interval: interval }, rule_files: [`rules/${RULES_FILE}`], scrape_configs: jobs }, [
+    ...GENERATED_BY('ports monitoring'),
+    'Install as /etc/prometheus/prometheus.yml, with rules/ and targets/ beside it.',
+  ]);
 }
 
 /** A file_sd target file for one host's node_exporter (targets/node/HOST.yml). */

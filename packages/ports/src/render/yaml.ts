@@ -17,10 +17,17 @@ function scalar(value: string | number | boolean | null): string {
   return quote(value);
 }
 
+function hasControl(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff) return true;
+  }
+  return false;
+}
+
 /** Single-quoted (only ' is special: doubled) when the text is printable; else a JSON string. */
 export function quote(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(text)) return JSON.stringify(text);
+  if (hasControl(text)) return JSON.stringify(text);
   return `'${text.replace(/'/g, "''")}'`;
 }
 
@@ -58,5 +65,5 @@ function inline(value: YamlValue): string {
 
 /** The document, with `header` lines as # comments on top. */
 export function toYaml(value: YamlValue, header: readonly string[] = []): string {
-  return [...header.map((line) => `# ${line}`.trimEnd()), ...lines(value, '')].join('\n') + '\n';
+  return `${[...header.map((line) => `# ${line}`.trimEnd()), ...lines(value, '')].join('\n')}\n`;
 }

@@ -80,9 +80,7 @@ describe('Prometheus files', () => {
       ['dsa110_port_up{service="redis"} == 0', 'dsa110_port_up{service="redis"} >= 0'],
       ['dsa110_port_up{service="redis"} == 0', 'dsa110_port_up{service="redis"} == 2'],
     ] as const) {
-      const files = monitoringFiles(registry).map((file) =>
-        file.path.endsWith('.rules.yml') ? { ...file, contents: file.contents.replace(from, to) } : file,
-      );
+      const files = monitoringFiles(registry).map((file) => (file.path.endsWith('.rules.yml') ? { ...file, contents: file.contents.replace(from, to) } : file));
       expect(files.find((file) => file.path.endsWith('.rules.yml'))!.contents).toContain(to);
       const result = run('promtool', ['test', 'rules', join(writeTree(files), 'prometheus/tests/dsa110-ports.rules.test.yml')]);
       expect(result.code, result.output).toBe(1);
@@ -118,7 +116,11 @@ describe('Prometheus files', () => {
   });
 
   it('scrape the API at its registry port every 15 s and every node_exporter listed under targets/node', () => {
-    const config = parse(renderPrometheusConfig(parseRegistry(minimalRegistry.replace('port: 8000', 'port: 8123').replace('processes: [uvicorn]', 'processes: [uvicorn]\n    metrics: /metrics'))));
+    const config = parse(
+      renderPrometheusConfig(
+        parseRegistry(minimalRegistry.replace('port: 8000', 'port: 8123').replace('processes: [uvicorn]', 'processes: [uvicorn]\n    metrics: /metrics')),
+      ),
+    );
     expect(config.scrape_configs).toEqual([
       { job_name: 'dsa110-api', scrape_interval: '15s', metrics_path: '/metrics', static_configs: [{ targets: ['localhost:8123'] }] },
       { job_name: 'node', scrape_interval: '15s', file_sd_configs: [{ files: ['targets/node/*.yml'] }] },
@@ -135,7 +137,12 @@ describe('Go templates and YAML from registry text', () => {
   });
 
   it('toYaml round-trips hostile strings through a YAML parser', () => {
-    const value = { "a'b": ["it's", 'line\nbreak', '# not a comment', 'key: value', '- item', '{{ x }}', '', 'tab\there', '\u2028'], n: [1, 0.5, true, null], e: [], o: {} };
+    const value = {
+      "a'b": ["it's", 'line\nbreak', '# not a comment', 'key: value', '- item', '{{ x }}', '', 'tab\there', '\u2028'],
+      n: [1, 0.5, true, null],
+      e: [],
+      o: {},
+    };
     expect(parse(toYaml(value, ['head']))).toEqual(value);
   });
 
@@ -148,7 +155,9 @@ describe('Go templates and YAML from registry text', () => {
   it('a hostile registry still yields one rule group whose names are literal text', () => {
     const rules = parse(renderAlertRules(parseRegistry(hostile)));
     expect(rules.groups).toHaveLength(1);
-    const summary = rules.groups[0].rules.find((rule: { alert: string; labels: { service?: string } }) => rule.alert === 'Dsa110PortDown' && rule.labels.service === 'api').annotations.summary;
+    const summary = rules.groups[0].rules.find(
+      (rule: { alert: string; labels: { service?: string } }) => rule.alert === 'Dsa110PortDown' && rule.labels.service === 'api',
+    ).annotations.summary;
     expect(summary).toContain(`Fast'API {{ "{{" }} .Evil {{ "}}" }}`);
   });
 });
