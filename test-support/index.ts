@@ -16,3 +16,4 @@ export {
 } from './spawn-listener.js';
 export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
 export { hasCommand } from './commands.js';
+export { fakeIo, runMain, type CapturedRun, type FakeIo } from './cli.js';

@@ -22,9 +22,8 @@ const portsSources = {
   name: 'ports-sources',
   setup(build) {
     const src = join(root, '../ports/src');
-    build.onResolve({ filter: /^@dsa110\/ports(\/system|\/systemd)?$/ }, (args) => ({
-      path: join(src, args.path === '@dsa110/ports' ? 'index.ts' : `${args.path.slice('@dsa110/ports/'.length)}/index.ts`),
-    }));
+    const entries = { '@dsa110/ports': 'index.ts', '@dsa110/ports/system': 'system/index.ts', '@dsa110/ports/systemd': 'systemd/index.ts', '@dsa110/ports/cli': 'cli-kit/index.ts' };
+    build.onResolve({ filter: /^@dsa110\/ports(\/[a-z]+)?$/ }, (args) => (entries[args.path] ? { path: join(src, entries[args.path]) } : undefined));
     // As in the registry's own build: yaml and zod only through the lazily required parser.
     build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'lazy-parser' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-parser' }, () => ({
@@ -40,14 +39,24 @@ export function loadParser() {
 // Two bundles: cli.cjs answers --help, --version, usage errors and a free port
 // (the start of most services) from ~10 KB of code; it loads run.cjs, the
 // claim engine, only when a port is in use, for a service id, or for --test.
+// In the source, src/load-run.ts is `import('./run.js')`; in the bin it becomes
+// a require() of the second bundle: an import() from CommonJS would start
+// Node's asynchronous ESM loader (several ms), and would also let esbuild put
+// the engine into cli.cjs.
 const secondHalf = {
   name: 'second-half',
   setup(build) {
     build.onResolve({ filter: /^\.\/run\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /\/load-run\.js$/ }, () => ({ path: 'load-run', namespace: 'second-half' }));
+    build.onLoad({ filter: /.*/, namespace: 'second-half' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: "export const loadRun = async () => require('./run.cjs');",
+    }));
   },
 };
 for (const [entry, outfile] of [
-  ['src/cli.ts', 'cli.cjs'],
+  ['src/bin.ts', 'cli.cjs'],
   ['src/run.ts', 'run.cjs'],
 ]) {
   await esbuild.build({ ...cjsBin(common), entryPoints: [entry], outfile: join(dist, outfile), plugins: [portsSources, lazyFsPromises(root), secondHalf] });

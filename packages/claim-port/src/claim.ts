@@ -1,7 +1,8 @@
 // claimPort(): find -> plan (pure) -> signal -> wait -> verify. All I/O of a
 // claim is here; every decision is in plan.ts, policy.ts and exit-code.ts.
-import { loadRegistry, parsePort, portProblem, PortsError, RegistryError, registryPath, type Registry } from '@dsa110/ports';
+import { isPort, loadRegistry, parsePort, portProblem, PortsError, RegistryError, registryPath, type Registry } from '@dsa110/ports';
 import type { Listener, ProcessInfo } from '@dsa110/ports/system';
+import { isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS } from '@dsa110/ports/systemd';
 import { earlyLook, type SeenListening } from './early.js';
 import { describeListener, distinctHolders, planClaim } from './plan.js';
 import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
@@ -57,7 +58,7 @@ interface Resolved {
 
 async function resolve(portOrId: number | string, options: ClaimOptions, warn: (line: string, port?: number) => void): Promise<Resolved> {
   const numeric = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
-  if (typeof portOrId === 'number' && !(Number.isInteger(portOrId) && portOrId >= 1 && portOrId <= 65535)) {
+  if (typeof portOrId === 'number' && !isPort(portOrId)) {
     throw new ClaimUsageError(`port ${portOrId} is not valid: give an integer 1-65535`);
   }
   if (numeric === undefined && /^[-+]?[0-9.]|^$/.test(String(portOrId))) {
@@ -93,7 +94,7 @@ async function resolve(portOrId: number | string, options: ClaimOptions, warn: (
     if (owner?.kind === 'service') service = owner.id;
   }
   const timeoutSeconds = options.timeoutSeconds ?? policy.timeoutSeconds ?? BUILTIN_POLICY.timeoutSeconds;
-  if (!(timeoutSeconds > 0 && timeoutSeconds <= 300)) throw new ClaimUsageError(`timeout ${timeoutSeconds} is not valid: give seconds > 0 and at most 300`, port);
+  if (!isClaimTimeout(timeoutSeconds)) throw new ClaimUsageError(`timeout ${timeoutSeconds} is not valid: give seconds > 0 and at most ${MAX_CLAIM_TIMEOUT_SECONDS}`, port);
   return { port: port!, ...(service !== undefined && { service }), policy, timeoutSeconds };
 }
 

@@ -1,38 +1,49 @@
-// What both halves of the command share: the log callback, the JSON line, the usage-error line.
+// What both halves of the command share: the log callback, the JSON object, the error lines.
 import type { ClaimArgs } from '@dsa110/ports/systemd';
+import { type Env, errorJson, type Io } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './claim.js';
-import { exitCode } from './exit-code.js';
-import { err, out } from './output.js';
+import { EXIT_NOT_FREE, EXIT_USAGE, exitCode } from './exit-code.js';
 import type { ClaimResult } from './result.js';
 
 export const prefix = (port: number | string) => `[claim-port:${port}]`;
 
-/** A usage error: one line on stderr, labelled with what was asked for (the port may be unknown). */
-export function fail(argv: readonly string[], message: string, label: number | string = argv.find((a) => !a.startsWith('--')) ?? '?'): void {
-  err(`${prefix(label)} error: ${message}\n`);
+/** What was asked for, for the prefix of an error line (the port may be unknown). */
+export const labelOf = (argv: readonly string[]): string => argv.find((a) => !a.startsWith('-')) ?? '?';
+
+/**
+ * An error: one line on stderr, labelled with the port or id; with --json also
+ * one JSON object on stdout. Returns the exit code: EX_USAGE, or 1 (the port is
+ * not known to be free) for anything else.
+ */
+export function fail(io: Io, json: boolean, label: number | string, message: string, kind: 'usage' | 'error'): number {
+  const code = kind === 'usage' ? EXIT_USAGE : EXIT_NOT_FREE;
+  io.err(`${prefix(label)} error: ${message}\n`);
+  if (json) io.out(errorJson('claim-port', kind, message, code));
+  return code;
 }
 
 /** claimPort() options for the command line: human lines to stderr, `[claim-port:PORT]` first. */
-export function cliOptions(args: ClaimArgs, label: number | string): ClaimOptions {
+export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env: Env): ClaimOptions {
   return {
     dryRun: args.dryRun,
     force: args.force,
+    env,
     ...(args.timeoutSeconds !== undefined && { timeoutSeconds: args.timeoutSeconds }),
     ...(args.registry !== undefined && { registry: args.registry }),
     // CPU and memory, for the log and the JSON holders.
     usage: !args.quiet || args.json,
     log: (line, level, port) => {
       if (args.quiet && level === 'info') return;
-      err(`${prefix(port ?? label)} ${line}\n`);
+      io.err(`${prefix(port ?? label)} ${line}\n`);
     },
   };
 }
 
-/** --json's one line, and the exit code. */
-export function printResult(args: ClaimArgs, result: ClaimResult): void {
+/** --json's one object; returns the exit code. */
+export function printResult(io: Io, args: ClaimArgs, result: ClaimResult): number {
   if (args.json) {
     const { port, service, action, holders, elapsedMs, message, listeners, retakenBy, dryRun } = result;
-    out(`${JSON.stringify({ port, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }) })}\n`);
+    io.out(`${JSON.stringify({ port, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }) })}\n`);
   }
-  process.exitCode = exitCode(result.action);
+  return exitCode(result.action);
 }

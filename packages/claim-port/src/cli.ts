@@ -1,58 +1,58 @@
-// The claim-port command, part 1: parse the arguments and answer what needs
-// no more than that: --help, --version, usage errors (exit 2), and the most
-// common case of all, a port nobody listens on (exit 0). Everything else is
-// in run.ts, built as a second bundle that this one loads only then: a service
-// start on a free port never even parses the claim engine.
-import { parseClaimArgs as parseArgs, CLAIM_USAGE as USAGE } from '@dsa110/ports/systemd';
-import type { ClaimOptions } from './claim.js';
+// The claim-port command, part 1: main(argv, io, env) -> exit code. It parses
+// the arguments and answers what needs no more than that: --help, --version,
+// usage errors, and the most common case of all, a port nobody listens on
+// (exit 0). Everything else is in run.ts, which this part loads only then
+// (load-run.ts): a service start on a free port never loads the claim engine.
+// The options themselves are declared in @dsa110/ports/systemd (claim-args.ts),
+// because the health check judges claim lines with the same grammar.
+import { createRequire } from 'node:module';
+import { type Env, type Io, wantsJson } from '@dsa110/ports/cli';
+import { CLAIM_USAGE, parseClaimArgs } from '@dsa110/ports/systemd';
+import { fail, labelOf, cliOptions, printResult } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
-import { EXIT_USAGE } from './exit-code.js';
-import { err, out } from './output.js';
-import { cliOptions, fail, printResult } from './cli-shared.js';
+import { loadRun } from './load-run.js';
 
-declare const PACKAGE_VERSION: string;
+declare const PACKAGE_VERSION: string | undefined;
 
-const argv = process.argv.slice(2);
-const args = parseArgs(argv);
-
-let listening: SeenListening | undefined;
-
-function main(): void | Promise<void> {
-  switch (args.command) {
-    case 'help':
-      out(`${USAGE}\n`);
-      return;
-    case 'version':
-      out(`${PACKAGE_VERSION}\n`);
-      return;
-    case 'usage-error':
-      fail(argv, args.message);
-      process.exitCode = EXIT_USAGE;
-      return;
-    case 'claim': {
-      const target = 'port' in args.target ? args.target.port : args.target.id;
-      const options: ClaimOptions = cliOptions(args, target);
-      const look = earlyLook(target, options);
-      if (look && 'free' in look) {
-        options.log!(look.free.message, 'info', look.free.port);
-        printResult(args, look.free);
-        return;
-      }
-      listening = look?.listening;
-      break;
-    }
-  }
-  // The port is in use, or a service id, or --test: load the rest (dist/run.cjs).
-  const { run } = require('./run.cjs') as typeof import('./run.js');
-  return run(args, argv, listening);
+/** The version: defined by the build; read from package.json when the source runs unbundled (tsx). */
+function version(): string {
+  if (typeof PACKAGE_VERSION === 'string') return PACKAGE_VERSION;
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
-void (async () => {
+export async function main(argv: readonly string[], io: Io, env: Env): Promise<number> {
+  const json = wantsJson(argv);
   try {
-    await main();
+    const args = parseClaimArgs(argv);
+    let listening: SeenListening | undefined;
+    switch (args.command) {
+      case 'help':
+        io.out(`${CLAIM_USAGE}\n`);
+        return 0;
+      case 'version':
+        io.out(`${version()}\n`);
+        return 0;
+      case 'usage-error':
+        return fail(io, json, labelOf(argv), args.message, 'usage');
+      case 'claim': {
+        const target = 'port' in args.target ? args.target.port : args.target.id;
+        const options = cliOptions(args, target, io, env);
+        const look = earlyLook(target, options);
+        if (look && 'free' in look) {
+          options.log!(look.free.message, 'info', look.free.port);
+          return printResult(io, args, look.free);
+        }
+        listening = look?.listening;
+        break;
+      }
+      case 'self-test':
+        break;
+    }
+    // The port is in use, or a service id, or --test: load the rest.
+    const { run } = await loadRun();
+    return await run(args, argv, io, env, listening);
   } catch (error) {
     // Unexpected: one line, no stack trace, exit 1 (the port is not known to be free).
-    err(`[claim-port:${argv[0] ?? '?'}] error: ${(error as Error).message}\n`);
-    process.exitCode = 1;
+    return fail(io, json, labelOf(argv), (error as Error).message, 'error');
   }
-})();
+}

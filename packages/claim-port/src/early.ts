@@ -1,7 +1,8 @@
 // The common case, a numeric port nobody listens on, answered from the socket
 // table alone: no registry, no process scan. The command calls this before it
 // loads the rest of claim-port (start-up time of every service).
-import { parsePort } from '@dsa110/ports';
+import { isPort, parsePort } from '@dsa110/ports';
+import { isClaimTimeout } from '@dsa110/ports/systemd';
 import { hasProcNet, readListenSocketsSync, type ListenSocket } from '@dsa110/ports/system';
 import type { ClaimResult } from './result.js';
 import { now } from './watch.js';
@@ -27,9 +28,9 @@ export interface EarlyLookOptions {
  */
 export function earlyLook(portOrId: number | string, options: EarlyLookOptions, started = now()): { free: ClaimResult } | { listening: SeenListening } | undefined {
   const port = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
-  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  if (!isPort(port)) return undefined;
   const timeout = options.timeoutSeconds;
-  if (timeout !== undefined && !(timeout > 0 && timeout <= 300)) return undefined; // resolve() reports it
+  if (timeout !== undefined && !isClaimTimeout(timeout)) return undefined; // resolve() reports it
   if (options.reader || !hasProcNet()) return undefined; // a custom reader, or lsof, takes the full path
   const sockets = readListenSocketsSync({ ports: [port] });
   if (sockets.length > 0) return { listening: { port, sockets } };

@@ -1,33 +1,23 @@
-// The claim-port command, part 2 (dist/run.cjs, loaded by cli.ts when a port
-// is in use, for a service id, and for --test): claimPort() -> print -> exit code.
-import type { ParsedClaimArgs as ParsedArgs } from '@dsa110/ports/systemd';
+// The claim-port command, part 2 (dist/run.cjs in the bin, loaded by cli.ts
+// when a port is in use, for a service id, and for --test): claimPort() ->
+// print -> exit code.
+import type { Env, Io } from '@dsa110/ports/cli';
+import type { ParsedClaimArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
-import { cliOptions, fail, printResult, prefix } from './cli-shared.js';
-import { EXIT_USAGE } from './exit-code.js';
-import { err } from './output.js';
+import { cliOptions, fail, labelOf, printResult } from './cli-shared.js';
 import type { SeenListening } from './early.js';
 import { runSelfTest } from './self-test.js';
 
-export async function run(args: ParsedArgs, argv: readonly string[], listening?: SeenListening): Promise<void> {
-  if (args.command === 'self-test') {
-    process.exitCode = (await runSelfTest({ json: args.json })) ? 0 : 1;
-    return;
-  }
-  if (args.command !== 'claim') return;
+export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io, env: Env, listening?: SeenListening): Promise<number> {
+  if (args.command === 'self-test') return (await runSelfTest({ json: args.json, io })) ? 0 : 1;
+  if (args.command !== 'claim') return fail(io, false, labelOf(argv), `nothing to run for ${args.command}`, 'error');
   const target = 'port' in args.target ? args.target.port : args.target.id;
-  let label: number | string = target;
   try {
-    const result = await claimPort(target, { ...cliOptions(args, label), ...(listening && { listening }) });
-    label = result.port;
-    printResult(args, result);
+    const result = await claimPort(target, { ...cliOptions(args, target, io, env), ...(listening && { listening }) });
+    return printResult(io, args, result);
   } catch (error) {
-    if (error instanceof ClaimUsageError) {
-      fail(argv, error.message, error.port ?? label);
-      process.exitCode = EXIT_USAGE;
-      return;
-    }
+    if (error instanceof ClaimUsageError) return fail(io, args.json, error.port ?? target, error.message, 'usage');
     // Unexpected: still one line, and exit 1 (the port is not known to be free).
-    err(`${prefix(label)} error: ${(error as Error).message}\n`);
-    process.exitCode = 1;
+    return fail(io, args.json, target, (error as Error).message, 'error');
   }
 }

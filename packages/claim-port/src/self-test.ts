@@ -77,7 +77,8 @@ async function liveClaim(): Promise<Check[]> {
 }
 
 /** Runs every check, prints one line each to stderr (and a JSON summary to stdout with json); true when all pass. */
-export async function runSelfTest(options: { json?: boolean } = {}): Promise<boolean> {
+export async function runSelfTest(options: { json?: boolean; io?: { out(text: string): void; err(text: string): void } } = {}): Promise<boolean> {
+  const io = options.io ?? { out: (text: string) => void process.stdout.write(text), err: (text: string) => void process.stderr.write(text) };
   const checks: Check[] = [];
   for (const [argv, expected] of ARG_CASES) {
     const parsed = parseArgs(argv);
@@ -103,10 +104,10 @@ export async function runSelfTest(options: { json?: boolean } = {}): Promise<boo
   checks.push(...(await liveClaim()));
 
   for (const check of checks) {
-    process.stderr.write(`[claim-port:self-test] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail && !check.ok ? `: ${check.detail}` : ''}\n`);
+    io.err(`[claim-port:self-test] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail && !check.ok ? `: ${check.detail}` : ''}\n`);
   }
   const failed = checks.filter((c) => !c.ok).length;
-  process.stderr.write(`[claim-port:self-test] ${checks.length - failed} passed, ${failed} failed\n`);
-  if (options.json) process.stdout.write(`${JSON.stringify({ passed: checks.length - failed, failed, checks })}\n`);
+  io.err(`[claim-port:self-test] ${checks.length - failed} passed, ${failed} failed\n`);
+  if (options.json) io.out(`${JSON.stringify({ passed: checks.length - failed, failed, checks })}\n`);
   return failed === 0;
 }

@@ -1,10 +1,13 @@
-// The built bin (`pnpm build` first): exit codes, output, JSON shape, and
-// that a usage error signals nothing.
+// The command: exit codes, output, JSON shape, and that a usage error signals
+// nothing. Most cases call main() in-process; the built bin (`pnpm build`
+// first) is run where the process itself matters: another user, the exit code
+// of the real process, --test, a pipe nobody reads.
+import { spawn } from 'node:child_process';
 import { readStartTime } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
 import { isAlive, spawnListener } from '../../../test-support/index.js';
 import { isRunning } from '../src/watch.js';
-import { runClaim } from './helpers.js';
+import { BIN, claimInProcess, runClaim } from './helpers.js';
 
 // Running as or against another user (setpriv) needs root; CI runs as root.
 const root = process.getuid?.() === 0;
@@ -13,12 +16,13 @@ describe('claim-port usage errors', () => {
   it.each([
     ['0'], ['65536'], ['-1'], ['abc'], ['abc!'], ['80x'], ['1e3'], ['0x50'], [''],
     ['PORT', '--timeout=abc'], ['PORT', '--timeout=-1'], ['PORT', '--timeout=0'], ['PORT', '--timeout', '-1'], ['PORT', '--bogus'], ['PORT', 'PORT'], ['no-such-service'],
-  ])('%j exits 2 and signals nothing', async (...args) => {
+    ['PORT', '--timeout', '301'], ['PORT', '--dry-run=yes'], ['PORT', '-t', '5'], [],
+  ])('%j exits 64 (EX_USAGE) and signals nothing', async (...args) => {
     const server = await spawnListener();
     const start = readStartTime(server.pid)!;
     const argv = args.map((a) => (a === 'PORT' ? String(server.port) : a));
-    const run = await runClaim(argv, { port: server.port });
-    expect(run.code).toBe(2);
+    const run = await claimInProcess(argv, { port: server.port });
+    expect(run.code).toBe(64);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/^\[claim-port:[^\]]*\] error: /);
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -27,19 +31,40 @@ describe('claim-port usage errors', () => {
   });
 
   it('an unknown service id names the known ones', async () => {
-    const run = await runClaim(['aip']);
-    expect(run.code).toBe(2);
+    const run = await claimInProcess(['aip']);
+    expect(run.code).toBe(64);
     expect(run.stderr).toMatch(/unknown service "aip".*api/);
   });
 
-  it('--help and --version exit 0', async () => {
+  it('--json prints one JSON object on stdout for a usage error too', async () => {
+    for (const argv of [['--bogus', '--json'], ['aip', '--json'], ['--json', '0']]) {
+      const run = await claimInProcess(argv);
+      expect(run.code).toBe(64);
+      expect(JSON.parse(run.stdout)).toEqual({ tool: 'claim-port', error: { kind: 'usage', message: expect.any(String) }, exitCode: 64 });
+      expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('--help and -h, --version and -V exit 0, and win over mistakes on the line', async () => {
+    for (const flag of ['--help', '-h']) {
+      const help = await claimInProcess([flag, '--bogus']);
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toMatch(/Usage: claim-port <port\|service-id>/);
+      expect(help.stdout).toMatch(/Examples:\n {2}claim-port 8000/);
+      expect(help.stdout).toMatch(/64 usage error/);
+    }
+    for (const flag of ['--version', '-V']) expect((await claimInProcess([flag])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('the built bin: --help, --version, and exit 64 on a usage error', async () => {
     expect((await runClaim(['--help'])).stdout).toMatch(/Usage: claim-port <port\|service-id>/);
-    expect((await runClaim(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await runClaim(['-V'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(await runClaim([])).toMatchObject({ code: 64, stdout: '', stderr: expect.stringMatching(/^\[claim-port:\?\] error: missing the port/) });
   });
 });
 
 describe('claim-port on real listeners', () => {
-  it('exits 0 on a free port', async () => {
+  it('exits 0 on a free port (the built bin)', async () => {
     const server = await spawnListener();
     await server.kill();
     const run = await runClaim([String(server.port)], { port: server.port });
@@ -49,7 +74,7 @@ describe('claim-port on real listeners', () => {
 
   it('--dry-run names the holder with its full command line and leaves it running', async () => {
     const server = await spawnListener({ name: 'dry-run-cli-holder' });
-    const run = await runClaim([String(server.port), '--dry-run'], { port: server.port });
+    const run = await claimInProcess([String(server.port), '--dry-run'], { port: server.port });
     expect(run.code).toBe(0);
     for (const line of run.stderr.trim().split('\n')) expect(line.startsWith(`[claim-port:${server.port}] `)).toBe(true);
     expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}: dry-run-cli-holder`);
@@ -58,7 +83,7 @@ describe('claim-port on real listeners', () => {
 
   it('--json prints one object with the documented shape', async () => {
     const server = await spawnListener();
-    const run = await runClaim([String(server.port), '--json', '--quiet'], { port: server.port });
+    const run = await claimInProcess([String(server.port), '--json', '--quiet'], { port: server.port });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const out = JSON.parse(run.stdout);
@@ -72,7 +97,7 @@ describe('claim-port on real listeners', () => {
 
   it('logs every signal and what became of the process', async () => {
     const server = await spawnListener({ ignoreTerm: true });
-    const run = await runClaim([String(server.port), '--timeout=0.3'], { port: server.port });
+    const run = await claimInProcess([String(server.port), '--timeout=0.3'], { port: server.port });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(new RegExp(`sent SIGTERM to PID ${server.pid}: .*listener-child`));
     expect(run.stderr).toMatch(new RegExp(`sent SIGKILL to PID ${server.pid}`));
@@ -81,7 +106,7 @@ describe('claim-port on real listeners', () => {
 
   it('resolves a service id with its env override (claim-port api honours CONTIMG_API_PORT)', async () => {
     const server = await spawnListener();
-    const run = await runClaim(['api', '--dry-run', '--json'], { port: server.port, env: { CONTIMG_API_PORT: String(server.port) } });
+    const run = await claimInProcess(['api', '--dry-run', '--json'], { port: server.port, env: { CONTIMG_API_PORT: String(server.port) } });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ port: server.port, service: 'api', action: 'would-free' });
     expect(run.stderr).toContain(`[claim-port:${server.port}] `);
@@ -114,7 +139,7 @@ describe('claim-port on real listeners', () => {
 
   it('--force kills at once', async () => {
     const server = await spawnListener({ ignoreTerm: true });
-    const run = await runClaim([String(server.port), '--force', '--json'], { port: server.port });
+    const run = await claimInProcess([String(server.port), '--force', '--json'], { port: server.port });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).holders[0]).toMatchObject({ signals: ['SIGKILL'], outcome: 'killed' });
   });
@@ -123,5 +148,17 @@ describe('claim-port on real listeners', () => {
     const run = await runClaim(['--test']);
     expect(run.stderr).toMatch(/\d+ passed, 0 failed/);
     expect(run.code).toBe(0);
+  });
+
+  it('the built bin on a pipe nobody reads (EPIPE): no crash, the exit code stands', async () => {
+    const server = await spawnListener();
+    await server.kill();
+    const child = spawn(process.execPath, [BIN, String(server.port), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader goes away before claim-port writes
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe(`[claim-port:${server.port}] port ${server.port} is free; nothing to do\n`);
+    expect(code).toBe(0);
   });
 });

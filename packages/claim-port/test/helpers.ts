@@ -1,7 +1,15 @@
-// Running the built claim-port bin against a port, behind the guard.
+// Running claim-port against a port, behind the guard: in-process through
+// main(argv, io, env) (most tests), or the built bin (a few, to test the bin).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { guardPort } from '../../../test-support/index.js';
+import { type CapturedRun, guardPort, runMain } from '../../../test-support/index.js';
+import { main } from '../src/cli.js';
+
+/** `claim-port ...args` in this process; `port` is checked by the guard first, as for runClaim(). */
+export async function claimInProcess(args: string[], options: { port?: number; env?: Record<string, string> } = {}): Promise<CapturedRun> {
+  if (options.port !== undefined) guardPort(options.port);
+  return runMain(main, args, options.env ?? {});
+}
 
 export const BIN = fileURLToPath(new URL('../bin/claim-port.js', import.meta.url));
 

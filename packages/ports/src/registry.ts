@@ -3,6 +3,7 @@ import { parsePort, portProblem } from './port.js';
 import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { expandPortReferences } from './port-references.js';
 
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
 export type Transport = 'tcp' | 'udp';
@@ -163,7 +164,7 @@ function portReferences(data: RegistryData): (text: string) => string {
     const range = reservedRange(entry);
     if (range) ports.set(entry.id, range.start);
   }
-  return (text) => text.replace(/\{port:([^}]*)\}/g, (reference, id: string) => String(ports.get(id) ?? reference));
+  return (text) => expandPortReferences(text, (id) => ports.get(id));
 }
 
 function toService(data: RegistryData['services'][number], expand: (text: string) => string = (text) => text): Service {

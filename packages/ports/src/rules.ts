@@ -1,6 +1,7 @@
 // Rules that span entries of a registry whose entries are each well formed.
 // Pure: data in, problems out, with paths the parser turns into line:column.
 import type { RegistryData, ReservedData, ServiceData } from './schema.js';
+import { portReferenceIds } from './port-references.js';
 
 export type PathSegment = string | number;
 
@@ -142,12 +143,12 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     }
   });
 
-  // `{port:ID}` in prose stands for that entry's port on the reference page (see src/render/references.ts).
+  // `{port:ID}` in prose stands for that entry's port on the reference page (syntax: src/port-references.ts).
   if (data.reserved.every((entry) => entry !== undefined)) {
     const known = new Set([...serviceIds, ...data.reserved.flatMap((entry) => (entry ? [entry.id] : []))]);
     const checkText = (text: string | undefined, path: PathSegment[]) => {
-      for (const match of text?.matchAll(/\{port:([^}]*)\}/g) ?? []) {
-        if (!known.has(match[1]!)) problems.push({ path, message: `{port:${match[1]}} names no service or reserved entry; write the id of one` });
+      for (const id of portReferenceIds(text ?? '')) {
+        if (!known.has(id)) problems.push({ path, message: `{port:${id}} names no service or reserved entry; write the id of one` });
       }
     };
     data.services.forEach((service, index) => {

@@ -1,6 +1,7 @@
 // The shape of ports.yaml. Rules that span entries (unique ports, ranges that
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
+import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 
 const id = z
   .string()
@@ -77,7 +78,11 @@ export const ReservedSchema = z.strictObject({
 });
 
 export const ClaimSchema = z.strictObject({
-  timeoutSeconds: z.number().positive('must be greater than 0').max(300, 'must be at most 300').default(5),
+  timeoutSeconds: z
+    .number()
+    .positive('must be greater than 0')
+    .max(MAX_CLAIM_TIMEOUT_SECONDS, `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS}`)
+    .default(DEFAULT_CLAIM_TIMEOUT_SECONDS),
   protect: z
     .strictObject({
       processes: z.array(processPattern).default([]),

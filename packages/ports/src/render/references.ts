@@ -2,8 +2,7 @@
 // reserved purpose) stands for that service's port, or a reserved entry's first
 // port, so that moving a port moves every sentence that mentions it.
 import { PortsError, type Registry } from '../index.js';
-
-const REFERENCE = /\{port:([a-z][a-z0-9-]*)\}/g;
+import { expandPortReferences } from '../port-references.js';
 
 /** The port a `{port:ID}` reference names, or undefined for an unknown id. */
 export function referencedPort(registry: Registry, id: string): number | undefined {
@@ -13,12 +12,12 @@ export function referencedPort(registry: Registry, id: string): number | undefin
 
 /** `text` with every `{port:ID}` replaced by the port; throws PortsError naming an unknown id. */
 export function expandReferences(registry: Registry, text: string, where = 'ports.yaml'): string {
-  return text.replace(REFERENCE, (_, id: string) => {
-    const port = referencedPort(registry, id);
-    if (port === undefined) {
+  return expandPortReferences(
+    text,
+    (id) => referencedPort(registry, id),
+    (id) => {
       const known = [...registry.ids, ...registry.reserved.map((entry) => entry.id)].sort();
       throw new PortsError('NOT_FOUND', `${where}: {port:${id}} names no service or reserved entry; known ids: ${known.join(', ')}`);
-    }
-    return String(port);
-  });
+    },
+  );
 }

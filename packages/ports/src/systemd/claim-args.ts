@@ -4,9 +4,11 @@
 // readers: claim-port itself, and the unit-file model that judges an
 // `ExecStartPre=` claim line ("would claim-port accept this, and which port
 // would it claim?"): one grammar, one answer.
+import { parseCommandLine, STANDARD_OPTIONS, UsageError, type Options, type Parsed } from '../cli-kit/parse.js';
+import { EXIT_USAGE } from '../cli-kit/conventions.js';
+import { DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS } from '../limits.js';
 import { parsePort, portProblem } from '../port.js';
 
-export const MAX_CLAIM_TIMEOUT_SECONDS = 300;
 
 export interface ClaimArgs {
   readonly command: 'claim';
@@ -38,16 +40,25 @@ to what remains, and verifies the port is free.
 Options:
   --dry-run              signal nothing; report what would be done
   --timeout SECONDS      wait this long after SIGTERM before SIGKILL (> 0, <= ${MAX_CLAIM_TIMEOUT_SECONDS};
-                         decimals allowed; default from the registry, 5)
+                         decimals allowed; default from the registry, ${DEFAULT_CLAIM_TIMEOUT_SECONDS})
   --force                send SIGKILL at once, no SIGTERM
   --json                 print one JSON object to stdout
   --quiet                print nothing to stderr but errors
   --registry PATH        use this ports.yaml (default: $DSA110_PORTS_FILE, else the bundled one)
   --test                 run the self-test (argument checks and a live claim on loopback)
-  --help, --version
+  -h, --help             show this help
+  -V, --version          show the version
+
+Examples:
+  claim-port 8000                       free port 8000 (exit 0 when it is free)
+  claim-port api                        the registry's port of service "api" ($CONTIMG_API_PORT applied)
+  claim-port 6379 --dry-run             say what would be signalled; signal nothing
+  ExecStartPre=+/usr/local/bin/claim-port 8000    in a unit (see ports systemd)
 
 Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
-1 it is not (refused, permission, still held, re-taken); 2 usage error.`;
+1 it is not (refused, permission, still held, re-taken); ${EXIT_USAGE} usage error
+(bad option or port, unknown service id). With --json, one JSON object on stdout
+in every case.`;
 
 /** Pure: why `text` is not a valid --timeout, or its value in seconds. */
 export function parseClaimTimeout(text: string): { seconds: number } | { problem: string } {
@@ -56,7 +67,7 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
   }
   const seconds = Number(text);
   if (seconds <= 0) return { problem: `--timeout ${text} must be more than 0 seconds` };
-  if (seconds > MAX_CLAIM_TIMEOUT_SECONDS) return { problem: `--timeout ${text} is too long; at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds` };
+  if (!isClaimTimeout(seconds)) return { problem: `--timeout ${text} is too long; at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds` };
   return { seconds };
 }
 
@@ -74,103 +85,66 @@ export function parseClaimTarget(text: string): { port: number } | { id: string 
   return { id: text };
 }
 
+/**
+ * claim-port's options, as node:util parseArgs takes them. To add a flag: a
+ * line here, a line in CLAIM_USAGE, and read it in parseClaimArgs() below.
+ */
+const CLAIM_OPTIONS = {
+  ...STANDARD_OPTIONS,
+  'dry-run': { type: 'boolean' },
+  force: { type: 'boolean' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  test: { type: 'boolean' },
+  timeout: { type: 'string' },
+  registry: { type: 'string' },
+} as const satisfies Options;
+
+/** What each value option needs, for its "needs a value" error. */
+const CLAIM_NEEDS = { timeout: 'a number of seconds, e.g. --timeout=5', registry: 'the path of a ports.yaml' };
+
 const usage = (message: string): ParsedClaimArgs => ({ command: 'usage-error', message });
 
 export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
-  let dryRun = false;
-  let force = false;
-  let json = false;
-  let quiet = false;
-  let test = false;
+  // --help and --version win over everything else on the line, mistakes included.
+  const end = argv.indexOf('--');
+  const options = end < 0 ? argv : argv.slice(0, end);
+  if (options.includes('--help') || options.includes('-h')) return { command: 'help' };
+  if (options.includes('--version') || options.includes('-V')) return { command: 'version' };
+
+  let values: Parsed<typeof CLAIM_OPTIONS>['values'];
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseCommandLine(argv, CLAIM_OPTIONS, { maxPositionals: Infinity, negativeNumbers: true, hint: 'see claim-port --help', needs: CLAIM_NEEDS }));
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error.message);
+    throw error;
+  }
   let timeoutSeconds: number | undefined;
-  let registry: string | undefined;
-  const positional: string[] = [];
+  if (values.timeout !== undefined) {
+    const parsed = parseClaimTimeout(values.timeout);
+    if ('problem' in parsed) return usage(parsed.problem);
+    timeoutSeconds = parsed.seconds;
+  }
+  if (values.registry === '') return usage('--registry needs the path of a ports.yaml');
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { command: 'help' };
-    if (arg === '--version' || arg === '-V') return { command: 'version' };
+  if (values.test) {
+    if (positionals.length > 0) return usage('--test takes no port');
+    return { command: 'self-test', json: values.json ?? false };
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string | undefined => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) return undefined;
-      i++;
-      return next;
-    };
-    const flag = (set: () => void): ParsedClaimArgs | undefined => {
-      if (inline !== undefined) return usage(`${name} takes no value`);
-      set();
-      return undefined;
-    };
-    let error: ParsedClaimArgs | undefined;
-    switch (name) {
-      case '--dry-run':
-        error = flag(() => (dryRun = true));
-        break;
-      case '--force':
-        error = flag(() => (force = true));
-        break;
-      case '--json':
-        error = flag(() => (json = true));
-        break;
-      case '--quiet':
-      case '-q':
-        error = flag(() => (quiet = true));
-        break;
-      case '--test':
-        error = flag(() => (test = true));
-        break;
-      case '--timeout': {
-        const text = value();
-        if (text === undefined) return usage('--timeout needs a number of seconds, e.g. --timeout=5');
-        const parsed = parseClaimTimeout(text);
-        if ('problem' in parsed) return usage(parsed.problem);
-        timeoutSeconds = parsed.seconds;
-        break;
-      }
-      case '--registry': {
-        const text = value();
-        if (text === undefined || text === '') return usage('--registry needs the path of a ports.yaml');
-        registry = text;
-        break;
-      }
-      case '--':
-        positional.push(...argv.slice(i + 1));
-        i = argv.length;
-        break;
-      default:
-        // A negative number is a bad port, not an unknown flag.
-        if (arg.startsWith('-') && !/^-[0-9]/.test(arg)) return usage(`unknown option ${arg}; see claim-port --help`);
-        positional.push(arg);
-    }
-    if (error) return error;
-  }
-
-  if (test) {
-    if (positional.length > 0) return usage('--test takes no port');
-    return { command: 'self-test', json };
-  }
-  if (positional.length === 0) return usage('missing the port (or service id) to claim; see claim-port --help');
-  if (positional.length > 1) return usage(`one port at a time; got ${positional.map((p) => JSON.stringify(p)).join(', ')}`);
-  const target = parseClaimTarget(positional[0]!);
+  if (positionals.length === 0) return usage('missing the port (or service id) to claim; see claim-port --help');
+  if (positionals.length > 1) return usage(`one port at a time; got ${positionals.map((p) => JSON.stringify(p)).join(', ')}`);
+  const target = parseClaimTarget(positionals[0]!);
   if ('problem' in target) return usage(target.problem);
-  if (dryRun && force) {
-    // Allowed: a dry run with --force reports that SIGKILL would be sent.
-  }
+  // --dry-run with --force is allowed: the dry run reports that SIGKILL would be sent.
   return {
     command: 'claim',
     target,
-    dryRun,
-    force,
-    json,
-    quiet,
+    dryRun: values['dry-run'] ?? false,
+    force: values.force ?? false,
+    json: values.json ?? false,
+    quiet: values.quiet ?? false,
     ...(timeoutSeconds !== undefined && { timeoutSeconds }),
-    ...(registry !== undefined && { registry }),
+    ...(values.registry !== undefined && { registry: values.registry }),
   };
 }

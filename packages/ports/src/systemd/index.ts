@@ -6,7 +6,7 @@ export {
   parseClaimTarget,
   parseClaimTimeout,
   CLAIM_USAGE,
-  MAX_CLAIM_TIMEOUT_SECONDS,
   type ClaimArgs,
   type ParsedClaimArgs,
 } from './claim-args.js';
+export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';

@@ -1,0 +1,7 @@
+// The command-line plumbing the three bins share (ports, claim-port,
+// port-health-check): the writer, the injected io, the argument parser and the
+// conventions. Internal: bundled into each bin, not part of the public API.
+export { fdWriter, type FdWriter } from './write.js';
+export { processIo, type Io, type Env } from './io.js';
+export { parseCommandLine, STANDARD_OPTIONS, UsageError, type Options, type Parsed, type ParseOptions } from './parse.js';
+export { EXIT_USAGE, wantsJson, errorJson, useColor } from './conventions.js';

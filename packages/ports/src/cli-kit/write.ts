@@ -1,0 +1,90 @@
+// One writer for the three bins' stdout and stderr. Writes go straight to the
+// file descriptor (touching process.stdout builds a stream, and loads net or
+// tty for it: 1-2 ms that every service start would pay for one line). Two
+// cases a plain writeSync loop gets wrong:
+// - a full non-blocking pipe (EAGAIN): the rest, and everything after it, goes
+//   to a stream that waits for the reader (libuv's poll), never a busy loop;
+// - a reader that went away (EPIPE, `| head -1`): the output is dropped
+//   silently, and the command's exit code stands.
+import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Writable } from 'node:stream';
+
+export interface FdWriter {
+  /** Write all of `text`, now or (on a full pipe) as soon as the reader takes it. */
+  write(text: string): void;
+  /** Resolves when everything written has reached the descriptor (or was dropped on EPIPE). */
+  flush(): Promise<void>;
+  /** True once the reader went away: later writes are dropped. */
+  readonly closed: boolean;
+}
+
+/** The stream that takes over a full pipe: process.stdout/stderr for 1 and 2, else a socket on the fd. */
+function streamFor(fd: number): Writable {
+  if (fd === 1) return process.stdout;
+  if (fd === 2) return process.stderr;
+  // A pipe or FIFO: net.Socket polls it for writability (required lazily: only a full pipe pays for it).
+  const { Socket } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
+  return new Socket({ fd, readable: false, writable: true });
+}
+
+export function fdWriter(fd: number, makeStream: (fd: number) => Writable = streamFor): FdWriter {
+  let stream: Writable | undefined;
+  let closed = false;
+  let pending = Promise.resolve();
+
+  const toStream = (buffer: Buffer): void => {
+    if (!stream) {
+      stream = makeStream(fd);
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') closed = true;
+        else throw error;
+      });
+    }
+    const target = stream;
+    pending = pending.then(
+      () =>
+        new Promise<void>((resolve) => {
+          if (closed) return resolve();
+          target.write(buffer, () => resolve());
+        }),
+    );
+  };
+
+  return {
+    get closed() {
+      return closed;
+    },
+    write(text: string): void {
+      if (closed || text === '') return;
+      let buffer = Buffer.from(text);
+      if (stream) {
+        toStream(buffer); // keep the order: once queued, always queued
+        return;
+      }
+      while (buffer.length > 0) {
+        let written: number;
+        try {
+          written = writeSync(fd, buffer);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN') {
+            toStream(buffer);
+            return;
+          }
+          if (code === 'EPIPE') {
+            closed = true;
+            return;
+          }
+          throw error;
+        }
+        if (written <= 0) {
+          toStream(buffer);
+          return;
+        }
+        buffer = buffer.subarray(written);
+      }
+    },
+    flush: () => pending,
+  };
+}

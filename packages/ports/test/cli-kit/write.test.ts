@@ -1,0 +1,80 @@
+// The one writer of the three bins, on a real FIFO: a full non-blocking pipe
+// is waited for (not spun on), order is kept, and a reader that goes away
+// ends the output quietly.
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fdWriter } from '../../src/cli-kit/write.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A FIFO with both ends open non-blocking (the read end first, so the write end can open). */
+function fifo(): { read: number; write: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-kit-'));
+  dirs.push(dir);
+  const path = join(dir, 'pipe');
+  execFileSync('mkfifo', [path]);
+  const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const write = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  return { read, write };
+}
+
+function drain(fd: number): string {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(65536);
+  for (;;) {
+    try {
+      const n = readSync(fd, buffer);
+      if (n <= 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+      throw error;
+    }
+  }
+  return Buffer.concat(chunks).toString();
+}
+
+describe('fdWriter', () => {
+  it('waits for a full pipe instead of spinning, and keeps the order', async () => {
+    const { read, write } = fifo();
+    const writer = fdWriter(write);
+    const big = 'x'.repeat(300_000); // far more than a pipe holds (64 KiB)
+    const started = process.cpuUsage();
+    writer.write(big);
+    writer.write('\nthe end\n');
+    // The call returned with the pipe full: the rest waits for the reader.
+    let received = drain(read);
+    expect(received.length).toBeLessThan(big.length);
+    const deadline = Date.now() + 5000;
+    let flushed = false;
+    void writer.flush().then(() => (flushed = true));
+    while (!flushed && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      received += drain(read);
+    }
+    received += drain(read);
+    expect(flushed).toBe(true);
+    expect(received).toBe(`${big}\nthe end\n`);
+    // A busy loop on EAGAIN would burn the CPU for as long as the reader waits.
+    const cpu = process.cpuUsage(started);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(1000);
+    closeSync(read);
+  });
+
+  it('drops output quietly once the reader is gone (EPIPE)', async () => {
+    const { read, write } = fifo();
+    closeSync(read);
+    const writer = fdWriter(write);
+    expect(() => writer.write('nobody reads this\n')).not.toThrow();
+    expect(writer.closed).toBe(true);
+    expect(() => writer.write('nor this\n')).not.toThrow();
+    await writer.flush();
+    closeSync(write);
+  });
+});

@@ -1,0 +1,41 @@
+// Calling a tool's main(argv, io, env) in-process, as clack's tests do: a fake
+// io that records what was printed. The real code runs; only the process edges
+// (fds 1 and 2, process.env) are replaced.
+export interface CapturedRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface FakeIo {
+  out(text: string): void;
+  err(text: string): void;
+  readonly stdoutIsTTY: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function fakeIo(options: { tty?: boolean } = {}): FakeIo {
+  let stdout = '';
+  let stderr = '';
+  return {
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
+    stdoutIsTTY: options.tty ?? false,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+  };
+}
+
+type Main = (argv: readonly string[], io: FakeIo, env: Readonly<Record<string, string | undefined>>) => Promise<number>;
+
+/** Run `main` with `argv` and `env` (default: no variables at all, so the machine's own cannot leak in). */
+export async function runMain(main: Main, argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}, options: { tty?: boolean } = {}): Promise<CapturedRun> {
+  const io = fakeIo(options);
+  const code = await main(argv, io, env);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
