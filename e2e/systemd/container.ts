@@ -70,7 +70,7 @@ function probe(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux namespaces';
   if (process.getuid?.() !== 0) return 'needs root (namespaces, mounts, systemd as PID 1): run the suite as root';
   for (const program of ['unshare', 'nsenter', 'findmnt', 'setpriv', 'curl', 'npm']) {
-    if (!hasProgram(program)) return `${program} is not installed (Debian packages util-linux and curl, and npm): run `sudo bash scripts/install-system-packages.sh``;
+    if (!hasProgram(program)) return `${program} is not installed (Debian packages util-linux and curl, and npm): run \`sudo bash scripts/install-system-packages.sh\``;
   }
   if (!existsSync(SYSTEMD)) return `${SYSTEMD} is missing: install the Debian package systemd with \`sudo bash scripts/install-system-packages.sh\``;
   const dir = mkdtempSync(join(tmpdir(), 'dsa110-systemd-probe-'));
