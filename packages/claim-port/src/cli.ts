@@ -5,7 +5,6 @@
 // (load-run.ts): a service start on a free port never loads the claim engine.
 // The options themselves are declared in @dsa110/ports/systemd (claim-args.ts),
 // because the health check judges claim lines with the same grammar.
-import { createRequire } from 'node:module';
 import { type Env, type Io, wantsJson } from '@dsa110/ports/cli';
 import { CLAIM_USAGE, parseClaimArgs } from '@dsa110/ports/systemd';
 import { fail, labelOf, cliOptions, printResult } from './cli-shared.js';
@@ -15,8 +14,9 @@ import { loadRun } from './load-run.js';
 declare const PACKAGE_VERSION: string | undefined;
 
 /** The version: defined by the build; read from package.json when the source runs unbundled (tsx). */
-function version(): string {
+async function version(): Promise<string> {
   if (typeof PACKAGE_VERSION === 'string') return PACKAGE_VERSION;
+  const { createRequire } = await import('node:module');
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
@@ -30,7 +30,7 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
         io.out(`${CLAIM_USAGE}\n`);
         return 0;
       case 'version':
-        io.out(`${version()}\n`);
+        io.out(`${await version()}\n`);
         return 0;
       case 'usage-error':
         return fail(io, json, labelOf(argv), args.message, 'usage');

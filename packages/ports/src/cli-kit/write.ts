@@ -7,7 +7,6 @@
 // - a reader that went away (EPIPE, `| head -1`): the output is dropped
 //   silently, and the command's exit code stands.
 import { writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 
 export interface FdWriter {
@@ -20,35 +19,34 @@ export interface FdWriter {
 }
 
 /** The stream that takes over a full pipe: process.stdout/stderr for 1 and 2, else a socket on the fd. */
-function streamFor(fd: number): Writable {
+async function streamFor(fd: number): Promise<Writable> {
   if (fd === 1) return process.stdout;
   if (fd === 2) return process.stderr;
-  // A pipe or FIFO: net.Socket polls it for writability (required lazily: only a full pipe pays for it).
-  const { Socket } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
+  // A pipe or FIFO: net.Socket polls it for writability (loaded only when a pipe is full).
+  const { Socket } = await import('node:net');
   return new Socket({ fd, readable: false, writable: true });
 }
 
-export function fdWriter(fd: number, makeStream: (fd: number) => Writable = streamFor): FdWriter {
-  let stream: Writable | undefined;
+export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writable> = streamFor): FdWriter {
+  let stream: Promise<Writable> | undefined;
   let closed = false;
   let pending = Promise.resolve();
 
   const toStream = (buffer: Buffer): void => {
-    if (!stream) {
-      stream = makeStream(fd);
-      stream.on('error', (error: NodeJS.ErrnoException) => {
+    stream ??= makeStream(fd).then((created) =>
+      created.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'EPIPE') closed = true;
         else throw error;
-      });
-    }
-    const target = stream;
-    pending = pending.then(
-      () =>
-        new Promise<void>((resolve) => {
-          if (closed) return resolve();
-          target.write(buffer, () => resolve());
-        }),
+      }),
     );
+    const target = stream;
+    pending = pending.then(async () => {
+      const writable = await target;
+      await new Promise<void>((resolve) => {
+        if (closed) resolve();
+        else writable.write(buffer, () => resolve());
+      });
+    });
   };
 
   return {
