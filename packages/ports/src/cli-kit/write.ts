@@ -56,7 +56,7 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
     write(text: string): void {
       if (closed || text === '') return;
       let buffer = Buffer.from(text);
-      if (stream) {
+      if (stream !== undefined) {
         toStream(buffer); // keep the order: once queued, always queued
         return;
       }
