@@ -112,7 +112,8 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     const dir = Container.prepare();
     const stage = join(dir, 'stage');
     // 1. The README's first step, on the build host: one tarball per package.
-    const pack = spawnSync(process.execPath, [join(repoRoot, 'scripts/tarballs.mjs'), join(stage, 'tarballs')], { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 });
+    const pnpm = (process.env.PNPM ?? 'npx -y pnpm@10.34.9').split(' ');
+    const pack = spawnSync(pnpm[0]!, [...pnpm.slice(1), 'tarballs', join(stage, 'tarballs')], { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 });
     expect(pack.status, `${pack.stdout}\n${pack.stderr}`).toBe(0);
     deploy.tarballs = { code: 0, stdout: readdirSync(join(stage, 'tarballs')).sort().join('\n'), stderr: '', command: 'pnpm tarballs' };
     // The container has only lo: fill an npm cache with the tarballs' dependencies here, for `npm install --offline` there.
