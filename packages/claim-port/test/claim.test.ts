@@ -216,10 +216,14 @@ describe('claimPort resolves', () => {
     await expect(claimPort('api', { dryRun: true, env: { CONTIMG_API_PORT: '80x' } })).rejects.toThrow(/CONTIMG_API_PORT="80x"/);
   });
 
-  it('warns and uses the built-in policy when the registry is broken and the port is numeric', async () => {
+  it.each([
+    ['a syntax error', 'version: 1\nservices: [\n'],
+    ['an alias with no anchor', 'version: 1\nservices: *x\n'],
+    ['8 nested aliases', `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`],
+  ])('warns and uses the built-in policy when the registry has %s and the port is numeric', async (_, text) => {
     const dir = mkdtempSync(join(tmpdir(), 'claim-port-registry-'));
     const bad = join(dir, 'ports.yaml');
-    writeFileSync(bad, 'version: 1\nservices: [\n');
+    writeFileSync(bad, text);
     const server = await spawnListener({ name: 'sshd' });
     const warnings: string[] = [];
     const result = await claimOurs(server.port, { registry: bad, log: (line, level) => level === 'warn' && warnings.push(line) });

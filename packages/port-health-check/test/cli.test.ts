@@ -89,6 +89,15 @@ describe('port-health-check (built bin)', () => {
     const result = await run(['--registry', path]);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain(`[registry] ${path}:4:11: services.api.port: must be between 1 and 65535`);
+    for (const [text, problem] of [
+      ['version: 1\nservices: *x\n', ':2:11: YAML alias *x has no anchor &x before it'],
+      [`version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`, ':3:1: a0: unknown key "a0"'],
+    ] as const) {
+      writeFileSync(path, text);
+      const hostile = await run(['--registry', path]);
+      expect(hostile.stdout).toContain(`[registry] ${path}${problem}`);
+      expect(hostile.status).toBe(1);
+    }
     const missing = await run(['--registry', join(tempDir(), 'absent.yaml'), '--quiet']);
     expect(missing.stdout).toMatch(/^error: \[registry\] .*absent\.yaml: cannot read the registry: no such file; check the path\n$/);
     expect(missing.status).toBe(1);

@@ -1,11 +1,26 @@
-// Limits that more than one module enforces or prints, each written once.
+// Limits that more than one module enforces or prints, each written once:
+// the schema, claim-port's --timeout and the README. Every number in
+// ports.yaml is a plain decimal (yaml-rules.ts); these say which values are sane.
 
 /** claim-port's wait between SIGTERM and SIGKILL: the registry's claim.timeoutSeconds, and --timeout. */
 export const DEFAULT_CLAIM_TIMEOUT_SECONDS = 5;
+/** Shorter than a millisecond is not a wait. */
+export const MIN_CLAIM_TIMEOUT_SECONDS = 0.001;
 /** Longer than this is a typo, not a wait: it would hold the service's start (ExecStartPre=) for minutes. */
 export const MAX_CLAIM_TIMEOUT_SECONDS = 300;
 
-/** A timeout claim-port accepts: more than 0, at most MAX_CLAIM_TIMEOUT_SECONDS. */
+/** claim.protect.pidsUpTo: 0 (protect none by number) to Linux's PID_MAX_LIMIT. */
+export const MAX_PIDS_UP_TO = 4_194_304;
+
+/** Why `seconds` is not a valid claim timeout, or undefined. */
+export function timeoutProblem(seconds: number): string | undefined {
+  if (!Number.isFinite(seconds) || seconds <= 0) return 'must be more than 0 seconds';
+  if (seconds < MIN_CLAIM_TIMEOUT_SECONDS) return `must be at least ${MIN_CLAIM_TIMEOUT_SECONDS} seconds`;
+  if (seconds > MAX_CLAIM_TIMEOUT_SECONDS) return `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds`;
+  return undefined;
+}
+
+/** A timeout claim-port accepts: MIN_CLAIM_TIMEOUT_SECONDS to MAX_CLAIM_TIMEOUT_SECONDS. */
 export function isClaimTimeout(seconds: number): boolean {
-  return seconds > 0 && seconds <= MAX_CLAIM_TIMEOUT_SECONDS;
+  return timeoutProblem(seconds) === undefined;
 }

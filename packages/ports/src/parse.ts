@@ -5,11 +5,12 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import * as z from 'zod';
 import type { RegistryIssue } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment } from './rules.js';
-import { RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
+import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { MAX_ALIASES, PLAIN_TAGS, yamlProblems } from './yaml-rules.js';
 
 export const MAX_REGISTRY_BYTES = 1024 * 1024;
-export const MAX_ALIASES = 16;
+export { MAX_ALIASES };
 
 export type ParseResult = { ok: true; data: RegistryData } | { ok: false; issues: RegistryIssue[] };
 
@@ -20,14 +21,27 @@ interface Located {
   atKey?: boolean;
 }
 
+/**
+ * Never throws: every input either parses or gives issues with a line and a
+ * column (held by a property-based test, test/parse.fuzz.test.ts).
+ */
 export function parseRegistryText(text: string): ParseResult {
+  try {
+    return parseUnsafe(text);
+  } catch (error) {
+    // A bug, not a property of the input: still an issue, never a crash of the caller.
+    return fail([{ path: '', message: `internal error reading the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}; please report this with the file`, line: 0, column: 0 }]);
+  }
+}
+
+function parseUnsafe(text: string): ParseResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_REGISTRY_BYTES) {
     return fail([{ path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most 1 MiB`, line: 0, column: 0 }]);
   }
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false, schema: 'failsafe', customTags: PLAIN_TAGS });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -38,27 +52,25 @@ export function parseRegistryText(text: string): ParseResult {
     message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).match(/^[^:\n]*/)![0]),
     ...position(error.pos[0]),
   }));
-  let aliases = 0;
-  visit(doc, {
-    Alias(_, node) {
-      aliases++;
-      if (aliases === MAX_ALIASES + 1 && node.range) {
-        syntax.push({ path: '', message: `more than ${MAX_ALIASES} YAML aliases; write the values out instead`, ...position(node.range[0]) });
-      }
-    },
-  });
   if (syntax.length > 0) return fail(syntax);
+  const structure = yamlProblems(doc);
+  if (structure.length > 0) return fail(structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) })));
 
-  const input: unknown = doc.toJS({ maxAliasCount: MAX_ALIASES * 4 });
+  // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
+  const input: unknown = doc.toJS({ maxAliasCount: -1 });
   if (input === null || input === undefined) {
     return fail([{ path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
   }
 
   const parsed = RegistrySchema.safeParse(input);
-  const located: Located[] = parsed.success
-    ? checkRules(parsed.data)
-    : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(wellFormedEntries(input))];
+  const located: Located[] = [
+    ...wholeNumbersWithAPoint(doc),
+    ...(parsed.success
+      ? checkRules(parsed.data)
+      : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(wellFormedEntries(input))]),
+  ];
   if (located.length === 0 && parsed.success) return { ok: true, data: parsed.data };
+
 
   return fail(
     located.map(({ path, message, atKey }) => ({
@@ -67,6 +79,29 @@ export function parseRegistryText(text: string): ParseResult {
       ...position(offsetOf(doc, path, atKey ?? false)),
     })),
   );
+}
+
+/**
+ * `port: 61800.0`: zod sees 61800, a whole number; the command line would
+ * refuse it, so the registry does too (whole numbers are written as such).
+ */
+function wholeNumbersWithAPoint(doc: Document): Located[] {
+  const found: Located[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || !INTEGER_KEYS.has(String(pair.key.value)) || !isScalar(pair.value)) return;
+      const { value, source } = pair.value as { value: unknown; source?: unknown };
+      if (typeof value !== 'number' || !Number.isInteger(value) || typeof source !== 'string' || !source.includes('.')) return;
+      const chain = [...ancestors, pair];
+      const path: PathSegment[] = [];
+      chain.forEach((node, index) => {
+        if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
+        else if (isSeq(node)) path.push(node.items.indexOf(chain[index + 1] as never));
+      });
+      found.push({ path, message: `must be a whole number written without a decimal point (got ${source})` });
+    },
+  });
+  return found;
 }
 
 /** Several missing keys of one mapping as one line: `services.x: missing keys name, group`. */

@@ -1,14 +1,17 @@
 // The shape of ports.yaml. Rules that span entries (unique ports, ranges that
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
-import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS } from './limits.js';
+import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 
 const id = z
   .string()
   .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, starting with a letter');
 
+/** Keys whose numbers must be written as whole numbers (`61800`, not `61800.0`); see parse.ts. */
+export const INTEGER_KEYS: ReadonlySet<string> = new Set(['port', 'start', 'end', 'pidsUpTo', 'version']);
+
 const port = z
-  .number({ error: 'must be a number' })
+  .number({ error: 'must be a port number written in plain decimal, 1-65535' })
   .int('must be a whole number')
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
@@ -79,14 +82,19 @@ export const ReservedSchema = z.strictObject({
 
 export const ClaimSchema = z.strictObject({
   timeoutSeconds: z
-    .number()
-    .positive('must be greater than 0')
-    .max(MAX_CLAIM_TIMEOUT_SECONDS, `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS}`)
+    .number({ error: 'must be a number of seconds written in plain decimal, e.g. 5 or 0.5' })
+    .min(MIN_CLAIM_TIMEOUT_SECONDS, `must be at least ${MIN_CLAIM_TIMEOUT_SECONDS} seconds`)
+    .max(MAX_CLAIM_TIMEOUT_SECONDS, `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds`)
     .default(DEFAULT_CLAIM_TIMEOUT_SECONDS),
   protect: z
     .strictObject({
       processes: z.array(processPattern).default([]),
-      pidsUpTo: z.number().int().min(0).default(2),
+      pidsUpTo: z
+        .number({ error: 'must be a whole number written in plain decimal' })
+        .int('must be a whole number')
+        .min(0, `must be between 0 and ${MAX_PIDS_UP_TO}`)
+        .max(MAX_PIDS_UP_TO, `must be between 0 and ${MAX_PIDS_UP_TO}`)
+        .default(2),
     })
     .default({ processes: [], pidsUpTo: 2 }),
 });

@@ -44,7 +44,12 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
   { name: 'port 0', line: 6, text: '    port: 0', message: /^must be between 1 and 65535$/, path: 'services.api.port', at: [6, 11] },
   { name: 'a negative port', line: 16, text: '    port: -1', message: /^must be between 1 and 65535$/, path: 'services.redis.port', at: [16, 11] },
   { name: 'a fractional port', line: 6, text: '    port: 80.5', message: /^must be a whole number \(got 80.5\)$/, path: 'services.api.port', at: [6, 11] },
-  { name: 'a quoted port', line: 6, text: '    port: "8000"', message: /^must be a number \(got "8000"\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a whole port with a point', line: 6, text: '    port: 8000.0', message: /^must be a whole number written without a decimal point \(got 8000.0\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a hexadecimal port', line: 6, text: '    port: 0x1F40', message: /^must be a port number written in plain decimal, 1-65535 \(got "0x1F40"\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'an exponent port', line: 6, text: '    port: 8.0e3', message: /^must be a port number written in plain decimal, 1-65535 \(got "8.0e3"\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a leading-zero port', line: 6, text: '    port: 08000', message: /^must be a port number written in plain decimal, 1-65535 \(got "08000"\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a port with a trailing point', line: 6, text: '    port: 8000.', message: /^must be a port number written in plain decimal, 1-65535 \(got "8000."\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a quoted port', line: 6, text: '    port: "8000"', message: /^must be a port number written in plain decimal, 1-65535 \(got "8000"\)$/, path: 'services.api.port', at: [6, 11] },
   { name: 'a reserved range whose start is past its end', line: 31, text: '    start: 3230', message: /^start 3230 is greater than end 3220$/, path: 'reserved.fallback.start', at: [31, 12] },
   { name: 'a malformed env var name', line: 9, text: '    configuredBy: { env: contimg-port }', message: /must be an environment variable name/, path: 'services.api.configuredBy.env', at: [9, 26] },
   { name: 'one env var on two services', line: 19, text: '    configuredBy: { env: CONTIMG_API_PORT }', message: /^environment variable CONTIMG_API_PORT is already used by service "api"$/, path: 'services.redis.configuredBy.env', at: [19, 26] },
@@ -81,6 +86,17 @@ describe('a broken registry is rejected with line and column', () => {
     const { error } = await rejection(`a: &a [1]\nb: [${aliases}]\n`);
     const issue = find(error.issues, /more than 16 YAML aliases/);
     expect([issue.line, issue.column]).toEqual([2, 5 + 16 * 4]);
+  });
+
+  it.each([
+    ['timeoutSeconds: 1e-300', /^claim\.timeoutSeconds: must be a number of seconds written in plain decimal, e\.g\. 5 or 0\.5 \(got "1e-300"\)$/],
+    ['timeoutSeconds: 0.0001', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
+    ['timeoutSeconds: 301', /^claim\.timeoutSeconds: must be at most 300 seconds$/],
+    ['protect: { pidsUpTo: 5000000 }', /^claim\.protect\.pidsUpTo: must be between 0 and 4194304$/],
+    ['protect: { pidsUpTo: 2.0 }', /^claim\.protect\.pidsUpTo: must be a whole number written without a decimal point \(got 2\.0\)$/],
+  ])('rejects claim.%s', async (line, message) => {
+    const { error } = await rejection(`${minimalRegistry}\nclaim:\n  ${line}\n`);
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([expect.stringMatching(message)]);
   });
 
   it('rejects a file over 1 MiB before parsing it', async () => {

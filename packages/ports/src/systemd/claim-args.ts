@@ -6,7 +6,7 @@
 // would it claim?"): one grammar, one answer.
 import { parseCommandLine, STANDARD_OPTIONS, UsageError, type Options, type Parsed } from '../cli-kit/parse.js';
 import { EXIT_USAGE } from '../cli-kit/conventions.js';
-import { DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS } from '../limits.js';
+import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
 import { parsePort, portProblem } from '../port.js';
 
 
@@ -66,8 +66,8 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
     return { problem: `--timeout ${JSON.stringify(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5` };
   }
   const seconds = Number(text);
-  if (seconds <= 0) return { problem: `--timeout ${text} must be more than 0 seconds` };
-  if (!isClaimTimeout(seconds)) return { problem: `--timeout ${text} is too long; at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds` };
+  const problem = timeoutProblem(seconds);
+  if (problem) return { problem: `--timeout ${text} ${problem}` };
   return { seconds };
 }
 

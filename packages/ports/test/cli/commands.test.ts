@@ -57,6 +57,20 @@ describe('ports get', () => {
     expect(missing).toEqual({ code: 1, stdout: '', stderr: 'nope.yaml: cannot read the registry: no such file; check the path\n' });
   });
 
+  it.each([
+    ['an alias with no anchor', 'version: 1\nservices: *x\n', /^ports\.yaml:2:11: YAML alias \*x has no anchor &x before it\n$/],
+    ['8 nested aliases', `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`, /^ports\.yaml:3:1: a0: unknown key "a0"\n/],
+    ['a hexadecimal port', rootRegistry.replace(/port: 8000\b/, 'port: 0x1F40'), /ports\.yaml:\d+:\d+: services\.api\.port: must be a port number written in plain decimal, 1-65535 \(got "0x1F40"\)/],
+  ])('reports a registry with %s as file:line:col problems, no stack trace (exit 1)', async (_, text, message) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ports.yaml'), text);
+    const result = await ports(['list', '--registry', 'ports.yaml'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expectNoStack(result.stderr);
+  });
+
   it('never loads yaml or zod for the bundled registry', () => {
     const script = `
       import { createRequire } from 'node:module';

@@ -1,0 +1,117 @@
+// How ports.yaml's YAML is read, beyond the YAML spec: numbers only as plain
+// decimals, no explicit tags, aliases bounded and acyclic, nesting bounded.
+// The checks run on the parsed document before it becomes JavaScript, so no
+// input can make toJS() throw, loop, or blow up in memory (all limits are
+// documented in packages/ports/README.md, "Beware").
+import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type Document, type Node, type ScalarTag } from 'yaml';
+
+export const MAX_ALIASES = 16;
+/** Nodes after every alias is expanded; the real registry has about 1,500. */
+export const MAX_EXPANDED_NODES = 100_000;
+export const MAX_DEPTH = 32;
+
+/** A plain decimal: what every number in ports.yaml must look like (`61800`, `0.5`, `-1`). */
+const DECIMAL = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+
+/**
+ * The scalar types of ports.yaml: the failsafe schema (strings, maps, lists)
+ * plus null, true/false and plain decimal numbers. `0xF168`, `6.18e4`,
+ * `061800`, `61800.`, `.5`, `+5`, `.inf` stay strings, so the schema reports
+ * them ("must be a number (got "0xF168")") instead of reading 61800.
+ */
+export const PLAIN_TAGS: ScalarTag[] = [
+  {
+    identify: (value) => value == null,
+    default: true,
+    tag: 'tag:yaml.org,2002:null',
+    test: /^(?:~|[Nn]ull|NULL)?$/,
+    resolve: () => new Scalar(null),
+  },
+  {
+    identify: (value) => typeof value === 'boolean',
+    default: true,
+    tag: 'tag:yaml.org,2002:bool',
+    test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+    resolve: (text) => new Scalar(text[0] === 't' || text[0] === 'T'),
+  },
+  {
+    identify: (value) => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    test: DECIMAL,
+    resolve: (text) => new Scalar(Number(text)),
+  },
+];
+
+export interface YamlProblem {
+  readonly message: string;
+  readonly offset: number;
+}
+
+/** Every way `doc` breaks the rules above; empty when toJS() is safe. */
+export function yamlProblems(doc: Document): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  const at = (node: Node | null | undefined) => node?.range?.[0] ?? 0;
+  let aliases = 0;
+  const sizes = new Map<Node, number>();
+  const open = new Set<Node>();
+  let tooDeep = false;
+
+  const size = (node: unknown, depth: number): number => {
+    if (node === null || node === undefined || problems.length > 20) return 1;
+    if (depth > MAX_DEPTH) {
+      if (!tooDeep) problems.push({ message: `the YAML nests deeper than ${MAX_DEPTH} levels`, offset: at(node as Node) });
+      tooDeep = true;
+      return 1;
+    }
+    if (isAlias(node)) {
+      aliases++;
+      if (aliases === MAX_ALIASES + 1) {
+        problems.push({ message: `more than ${MAX_ALIASES} YAML aliases; write the values out instead`, offset: at(node) });
+      }
+      const target = node.resolve(doc);
+      if (!target) {
+        problems.push({ message: `YAML alias *${node.source} has no anchor &${node.source} before it`, offset: at(node) });
+        return 1;
+      }
+      if (open.has(target)) {
+        problems.push({ message: `YAML alias *${node.source} is inside the value it refers to (a loop)`, offset: at(node) });
+        return 1;
+      }
+      return size(target, depth);
+    }
+    const node_ = node as Node;
+    const known = sizes.get(node_);
+    if (known !== undefined) return known;
+    const tag = (node_ as { tag?: string }).tag;
+    if (tag !== undefined && tag !== 'tag:yaml.org,2002:str' && (isScalar(node_) || isMap(node_) || isSeq(node_))) {
+      problems.push({ message: `YAML tag ${shortTag(tag)} is not allowed in ports.yaml; write the plain value`, offset: at(node_) });
+    }
+    let total = 1;
+    open.add(node_);
+    if (isMap(node_)) {
+      for (const pair of node_.items) {
+        if (!isPair(pair)) continue;
+        total += size(pair.key, depth + 1) + size(pair.value, depth + 1);
+      }
+    } else if (isSeq(node_)) {
+      for (const item of node_.items) total += size(item, depth + 1);
+    }
+    open.delete(node_);
+    sizes.set(node_, total);
+    return total;
+  };
+
+  const total = size(doc.contents, 0);
+  if (total > MAX_EXPANDED_NODES && problems.length === 0) {
+    problems.push({
+      message: `YAML aliases expand the registry to ${total} values, more than ${MAX_EXPANDED_NODES}; write the values out instead`,
+      offset: at(doc.contents as Node | null),
+    });
+  }
+  return problems;
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
