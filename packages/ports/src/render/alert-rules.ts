@@ -5,6 +5,7 @@
 // alert carries its own promtool test case, a firing and a quiet input, so
 // the rules and their tests (alert-tests.ts) are made from one definition.
 import type { Registry, Service } from '../index.js';
+import { HEALTH_INTERVAL, HEALTH_TIMER } from './health-timer.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 /** node_exporter's job name in the generated scrape config; the "missing" alert looks for it. */
@@ -14,7 +15,7 @@ export const RULES_TEST_FILE = 'dsa110-ports.rules.test.yml';
 export const RULE_GROUP = 'dsa110-ports';
 
 export interface AlertOptions {
-  /** How often the health check runs on each host (the timer or cron interval); default 300 s. */
+  /** How often the health check runs on each host (the timer or cron interval); default the timer's (HEALTH_INTERVAL). */
   readonly healthIntervalSeconds?: number;
   /** Override every alert's `for:` (tests use a short one). */
   readonly for?: string;
@@ -71,6 +72,14 @@ export function duration(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
+}
+
+/** A systemd time span as the timer writes it ("5min", "30s", "1h") in seconds. */
+export function systemdSpanSeconds(span: string): number {
+  const units: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, hr: 3600 };
+  const match = /^(\d+)\s*(s|sec|m|min|h|hr)$/.exec(span);
+  if (!match) throw new RangeError(`not a systemd time span this module reads: ${JSON.stringify(span)}`);
+  return Number(match[1]) * units[match[2]!]!;
 }
 
 /** "2m" -> 120: the Prometheus durations this module writes (s, m, h, d; one or more parts). */
@@ -173,7 +182,7 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
       labels: { severity: 'warning' },
       annotations: {
         summary: `port-health-check has not run for over ${duration(staleAfter)} on {{ $labels.instance }}`,
-        description: `The health check's textfile is older than ${staleAfter} s (three runs); check its timer (systemctl status port-health-check.timer) or cron line on the host.`,
+        description: `The health check's textfile is older than ${staleAfter} s (three runs); check its timer (systemctl status ${HEALTH_TIMER}) or cron line on the host.`,
       },
       fires: { input: [{ series: lastRun, values: '0x{n}' }], firing: { ...host, severity: 'warning' } },
       quiet: { input: [{ series: lastRun, values: '0+60x{n}' }] },
@@ -201,7 +210,7 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
       annotations: {
         summary: 'node_exporter on {{ $labels.instance }} exports no port-health-check results',
         description:
-          "The host's textfile collector has no dsa110_port_* metrics: install the health check's timer (or cron line) writing --format prometheus into node_exporter's textfile directory.",
+          `The host's textfile collector has no dsa110_port_* metrics: install ${HEALTH_TIMER} (\`ports systemd\` writes it) or the cron line, writing --format prometheus into node_exporter's textfile directory.`,
       },
       fires: { input: [{ series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' }], firing: { ...host, severity: 'warning' } },
       quiet: {
@@ -217,7 +226,7 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
 
 /** Every alert rule, robust services by port first, then the health check's own. */
 export function alertRules(registry: Registry, options: AlertOptions = {}): AlertRule[] {
-  const interval = options.healthIntervalSeconds ?? 300;
+  const interval = options.healthIntervalSeconds ?? systemdSpanSeconds(HEALTH_INTERVAL);
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`healthIntervalSeconds must be a whole number of seconds >= 1, not ${interval}`);
   if (options.for !== undefined) durationSeconds(options.for);
   const forDuration = (normal: string) => options.for ?? normal;
