@@ -91,6 +91,19 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     positionals: [0, 0],
     run: () => import('./commands/systemd.js'),
   },
+  firewall: {
+    usage: 'ports firewall [--format nft|ufw]',
+    summary: "firewall rules from the services' access levels, for the registry's ports only",
+    help: [
+      '  --format nft  an nft script replacing table inet dsa110_ports (default); load with nft -f, check with nft -c -f',
+      '  --format ufw  ufw commands, allows before denies',
+      '  public: from anywhere; private: from 10/8, 172.16/12, 192.168/16, fc00::/7, fe80::/10; localhost and dev: loopback only.',
+      '  Other ports (SSH, node_exporter) are left to the host: the rules never lock anyone out.',
+    ].join('\n'),
+    options: { format: { type: 'string' } },
+    positionals: [0, 0],
+    run: () => import('./commands/firewall.js'),
+  },
   monitoring: {
     usage: 'ports monitoring [--out DIR] [--check]',
     summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',

@@ -209,8 +209,7 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
       labels: { severity: 'warning' },
       annotations: {
         summary: 'node_exporter on {{ $labels.instance }} exports no port-health-check results',
-        description:
-          `The host's textfile collector has no dsa110_port_* metrics: install ${HEALTH_TIMER} (\`ports systemd\` writes it) or the cron line, writing --format prometheus into node_exporter's textfile directory.`,
+        description: `The host's textfile collector has no dsa110_port_* metrics: install ${HEALTH_TIMER} (\`ports systemd\` writes it) or the cron line, writing --format prometheus into node_exporter's textfile directory.`,
       },
       fires: { input: [{ series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' }], firing: { ...host, severity: 'warning' } },
       quiet: {

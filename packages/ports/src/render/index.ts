@@ -70,3 +70,17 @@ export {
   DATASOURCE_UID,
 } from './grafana.js';
 export { monitoringFiles, DEFAULT_DEPLOY_DIR, type GeneratedFile, type MonitoringOptions } from './monitoring.js';
+export {
+  firewallPlan,
+  renderNft,
+  renderUfw,
+  renderFirewallRules,
+  isFirewallFormat,
+  FIREWALL_FORMATS,
+  NFT_TABLE,
+  PRIVATE_NETWORKS_V4,
+  PRIVATE_NETWORKS_V6,
+  type FirewallEntry,
+  type FirewallFormat,
+  type Sources,
+} from './firewall.js';

@@ -81,6 +81,7 @@ export function renderFirewall(registry: Registry): string {
   } else {
     lines.push('# No service in the registry is public: allow nothing');
   }
+  lines.push('', '# Or every registry port at once, from its access level (nft: ports firewall --format nft)', 'ports firewall --format ufw | sudo sh');
   lines.push('', '# Check firewall status', 'sudo ufw status');
   if (internal.length > 0) {
     lines.push('', `# Internal services (${internal.map((service) => service.port).join(', ')}) should NOT be exposed`);

@@ -210,7 +210,7 @@ describe('usage', () => {
   it('exits 2 for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
       [[], /^ports: no command given\n/],
-      [['lst'], /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, monitoring, schema\n/],
+      [['lst'], /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, monitoring, schema\n/],
       [['list', '--jsn'], /^ports list: unknown option "--jsn"; usage: ports list \[--json\]\n/],
       [['get'], /^ports get: missing argument; usage: ports get <id>\n/],
       [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id>\n/],

@@ -1,0 +1,138 @@
+// Firewall rules from the registry's access levels, for nft or ufw. Only the
+// registry's own ports are filtered: `public` accepts from anywhere,
+// `private` from the private networks (RFC 1918 for IPv4; unique-local and
+// link-local for IPv6), `localhost` and `dev` from nowhere but the host itself
+// (loopback). A reserved range takes the access of the services it is
+// reserved for (the most restrictive), else none. Every other port (SSH,
+// node_exporter) is left to the host's own rules, so loading this cannot lock
+// anyone out. The plan is a pure function; nft and ufw are two spellings of it.
+import type { AccessLevel, Registry, Transport } from '../index.js';
+import { GENERATED_BY } from './alert-rules.js';
+
+export const PRIVATE_NETWORKS_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
+export const PRIVATE_NETWORKS_V6 = ['fc00::/7', 'fe80::/10'] as const;
+export const NFT_TABLE = 'dsa110_ports';
+export const FIREWALL_FORMATS = ['nft', 'ufw'] as const;
+export type FirewallFormat = (typeof FIREWALL_FORMATS)[number];
+
+export function isFirewallFormat(format: string): format is FirewallFormat {
+  return (FIREWALL_FORMATS as readonly string[]).includes(format);
+}
+
+/** Who may connect from outside the host. */
+export type Sources = 'any' | 'private' | 'none';
+
+export interface FirewallEntry {
+  /** The service or reserved entry id. */
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
+  readonly transport: Transport;
+  readonly access: AccessLevel | 'reserved';
+  readonly sources: Sources;
+}
+
+const SOURCES: Record<AccessLevel, Sources> = { public: 'any', private: 'private', localhost: 'none', dev: 'none' };
+const RANK: Record<Sources, number> = { none: 0, private: 1, any: 2 };
+
+/** What the firewall allows for each of the registry's ports, by port. */
+export function firewallPlan(registry: Registry): FirewallEntry[] {
+  const entries: FirewallEntry[] = registry.services.map((service) => ({
+    id: service.id,
+    start: service.port,
+    end: service.port,
+    transport: service.transport,
+    access: service.access,
+    sources: SOURCES[service.access],
+  }));
+  for (const range of registry.reserved) {
+    const users = range.for.filter((id) => registry.has(id)).map((id) => registry.service(id));
+    const transports = users.length > 0 ? [...new Set(users.map((user) => user.transport))] : (['tcp'] as const);
+    const sources = users.length > 0 ? users.map((user) => SOURCES[user.access]).reduce((a, b) => (RANK[a] <= RANK[b] ? a : b)) : 'none';
+    for (const transport of transports) entries.push({ id: range.id, start: range.start, end: range.end, transport, access: 'reserved', sources });
+  }
+  return entries.sort((a, b) => a.start - b.start || a.transport.localeCompare(b.transport));
+}
+
+function ports(entry: FirewallEntry, separator: string): string {
+  return entry.start === entry.end ? String(entry.start) : `${entry.start}${separator}${entry.end}`;
+}
+
+function describe(entry: FirewallEntry): string {
+  const who = { any: 'from anywhere', private: 'from private networks', none: 'from this host only' }[entry.sources];
+  return `${entry.id} (${entry.access}): ${entry.transport} ${ports(entry, '-')} ${who}`;
+}
+
+/** An nft script: replaces table inet dsa110_ports atomically (nft -f applies it as one transaction). */
+export function renderNft(registry: Registry): string {
+  const plan = firewallPlan(registry);
+  const lines = [
+    '#!/usr/sbin/nft -f',
+    ...GENERATED_BY('ports firewall --format nft').map((line) => `# ${line}`),
+    `# Filters the registry's ports only; every other port is left to the host's other rules.`,
+    '# Load: nft -f THIS_FILE (check first: nft -c -f THIS_FILE). Remove: nft delete table inet dsa110_ports.',
+    '',
+    `table inet ${NFT_TABLE}`,
+    `delete table inet ${NFT_TABLE}`,
+    '',
+    `table inet ${NFT_TABLE} {`,
+    '\tset private_v4 {',
+    '\t\ttype ipv4_addr',
+    '\t\tflags interval',
+    `\t\telements = { ${PRIVATE_NETWORKS_V4.join(', ')} }`,
+    '\t}',
+    '',
+    '\tset private_v6 {',
+    '\t\ttype ipv6_addr',
+    '\t\tflags interval',
+    `\t\telements = { ${PRIVATE_NETWORKS_V6.join(', ')} }`,
+    '\t}',
+    '',
+    '\tchain input {',
+    '\t\ttype filter hook input priority filter; policy accept;',
+    '\t\tiif "lo" accept',
+    '\t\tct state established,related accept',
+  ];
+  for (const entry of plan) {
+    const match = `${entry.transport} dport ${ports(entry, '-')}`;
+    lines.push(`\t\t# ${describe(entry)}`);
+    if (entry.sources === 'any') {
+      lines.push(`\t\t${match} accept`);
+      continue;
+    }
+    if (entry.sources === 'private') lines.push(`\t\t${match} ip saddr @private_v4 accept`, `\t\t${match} ip6 saddr @private_v6 accept`);
+    lines.push(`\t\t${match} drop`);
+  }
+  lines.push('\t}', '}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** ufw commands, in order (ufw matches the first rule that fits): allows before the deny of the same port. */
+export function renderUfw(registry: Registry): string {
+  const plan = firewallPlan(registry);
+  const lines = [
+    '#!/bin/sh',
+    ...GENERATED_BY('ports firewall --format ufw').map((line) => `# ${line}`),
+    "# Filters the registry's ports only. Run as root on a host whose ufw is enabled; `ufw status numbered` lists the result.",
+    'set -e',
+  ];
+  for (const entry of plan) {
+    const to = `proto ${entry.transport} to any port ${ports(entry, ':')}`;
+    const comment = `comment 'dsa110 ${entry.id} (${entry.access})'`;
+    lines.push('', `# ${describe(entry)}`);
+    if (entry.sources === 'any') {
+      lines.push(`ufw allow in ${to} ${comment}`);
+      continue;
+    }
+    if (entry.sources === 'private') {
+      for (const network of [...PRIVATE_NETWORKS_V4, ...PRIVATE_NETWORKS_V6])
+        lines.push(`ufw allow in proto ${entry.transport} from ${network} to any port ${ports(entry, ':')} ${comment}`);
+    }
+    lines.push(`ufw deny in ${to} ${comment}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderFirewallRules(registry: Registry, format: FirewallFormat): string {
+  return format === 'nft' ? renderNft(registry) : renderUfw(registry);
+}

@@ -1,0 +1,129 @@
+// The firewall from access levels. The plan is pure; the nft ruleset is proved
+// on real kernels: loaded in a network namespace this test makes (and that
+// dies with it), with a veth pair to a second namespace acting as an outside
+// host that connects from a public and a private source address.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRegistry, parseRegistry } from '@dsa110/ports';
+import { firewallPlan, renderNft, renderUfw } from '@dsa110/ports/render';
+import { hasCommand } from '../../../../test-support/commands.js';
+import { minimalRegistry, repoRoot } from '../helpers.js';
+
+const root = process.getuid?.() === 0;
+const nft = hasCommand('nft', ['--version']);
+const ufw = hasCommand('ufw', ['--version']);
+const canNamespace = root && nft && hasCommand('unshare', ['--version']) && hasCommand('nsenter', ['--version']) && hasCommand('python3', ['--version']);
+const skipReason = (what: string) => `[skipped: ${what}]`;
+
+function tempFile(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'dsa110-firewall-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('firewallPlan', () => {
+  it('public from anywhere, private from private networks, localhost and dev from nowhere; reserved ranges as their services', () => {
+    expect(firewallPlan(parseRegistry(minimalRegistry)).map((entry) => [entry.id, entry.start, entry.end, entry.sources])).toEqual([
+      ['fallback', 3210, 3220, 'none'],
+      ['redis', 6379, 6379, 'none'],
+      ['api', 8000, 8000, 'private'],
+      ['api-alt', 8010, 8010, 'private'],
+    ]);
+  });
+
+  it('ufw: every allow of a port comes before its deny (ufw takes the first match)', async () => {
+    const text = renderUfw(await loadRegistry({ path: join(repoRoot, 'ports.yaml') }));
+    expect(text).toContain("ufw allow in proto tcp to any port 80 comment 'dsa110 nginx (public)'\n");
+    expect(text).toContain("ufw allow in proto tcp from 192.168.0.0/16 to any port 8000 comment 'dsa110 api (private)'\n");
+    expect(text).toContain('ufw deny in proto tcp to any port 3210:3220 ');
+    const lines = text.split('\n');
+    const deny8000 = lines.findIndex((line) => line.startsWith('ufw deny in proto tcp to any port 8000 '));
+    expect(lines.findIndex((line) => line.includes('to any port 8000 ') && line.startsWith('ufw allow'))).toBeLessThan(deny8000);
+    expect(text).not.toMatch(/port 80 .*deny|deny .*port 80 /);
+  });
+});
+
+describe('the nft ruleset', () => {
+  it.skipIf(!canNamespace)(`passes nft -c -f (in a namespace of its own) ${canNamespace ? '' : skipReason('needs root, nft, unshare')}`, async () => {
+    for (const registry of [await loadRegistry({ path: join(repoRoot, 'ports.yaml') }), parseRegistry(minimalRegistry)]) {
+      const check = spawnSync('unshare', ['--net', 'nft', '-c', '-f', tempFile('rules.nft', renderNft(registry))], { encoding: 'utf8' });
+      expect(check.stderr).toBe('');
+      expect(check.status).toBe(0);
+    }
+    const broken = spawnSync(
+      'unshare',
+      ['--net', 'nft', '-c', '-f', tempFile('rules.nft', renderNft(parseRegistry(minimalRegistry)).replace('drop', 'dorp'))],
+      { encoding: 'utf8' },
+    );
+    expect(broken.status).not.toBe(0);
+  });
+
+  it.skipIf(!canNamespace)(
+    `from an outside host: 80 answers; 6379, 9090, 3030 and 8000 do not; 8000 answers a private address; all answer before it loads and over loopback ${canNamespace ? '' : skipReason('needs root, nft, unshare, python3')}`,
+    async () => {
+      const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+      const port = (id: string) => registry.service(id).port;
+      const ports = [port('nginx'), port('api'), port('redis'), port('prometheus'), port('grafana')];
+      const rules = tempFile('rules.nft', renderNft(registry));
+      // PID 1 of its own PID namespace, killed with this process: nothing outlives the test.
+      const output = execFileSync(
+        'unshare',
+        [
+          '--net',
+          '--pid',
+          '--fork',
+          '--kill-child',
+          '--mount-proc',
+          'bash',
+          join(import.meta.dirname, 'fixtures/firewall-netns.sh'),
+          rules,
+          ...ports.map(String),
+        ],
+        { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' },
+      );
+      const seen = new Map(
+        output
+          .trim()
+          .split('\n')
+          .map((line) => {
+            const [phase, family, kind, portText, state] = line.split(' ');
+            return [`${phase} ${family} ${kind} ${portText}`, state];
+          }),
+      );
+      for (const family of ['v4', 'v6']) {
+        for (const p of ports) {
+          expect(seen.get(`before ${family} public ${p}`), `before ${family} public ${p}`).toBe('open');
+          expect(seen.get(`after ${family} loopback ${p}`), `after ${family} loopback ${p}`).toBe('open');
+        }
+        expect(seen.get(`after ${family} public ${port('nginx')}`)).toBe('open');
+        for (const p of [port('redis'), port('prometheus'), port('grafana'), port('api')]) {
+          expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('closed');
+        }
+        expect(seen.get(`after ${family} private ${port('api')}`)).toBe('open');
+        for (const p of [port('redis'), port('prometheus'), port('grafana')]) {
+          expect(seen.get(`after ${family} private ${p}`), `after ${family} private ${p}`).toBe('closed');
+        }
+      }
+    },
+  );
+});
+
+describe('the ufw commands', () => {
+  it.skipIf(!root || !ufw)(`each passes ufw --dry-run ${root && ufw ? '' : skipReason('needs root and ufw')}`, () => {
+    const commands = renderUfw(parseRegistry(minimalRegistry))
+      .split('\n')
+      .filter((line) => line.startsWith('ufw '));
+    expect(commands.length).toBeGreaterThan(5);
+    for (const command of [...commands, "ufw allow in proto tcp frm 10.0.0.0/8 to any port 8000 comment 'typo'"]) {
+      const args = [...command.slice(4).matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2]!);
+      // --dry-run changes nothing; the namespaces keep even a mistake away from the host.
+      const run = spawnSync('unshare', ['--net', '--mount', 'ufw', '--dry-run', ...args], { encoding: 'utf8' });
+      if (command.includes('typo')) expect(run.status, command).not.toBe(0);
+      else expect(run.status, `${command}\n${run.stderr}`).toBe(0);
+    }
+  });
+});
