@@ -17,7 +17,7 @@ const { root, dist, common } = packageBuild(import.meta.url);
 await esbuild.build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: dist, plugins: [unusedBuiltins] });
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why).
-await esbuild.build({ ...cjsBin(common), entryPoints: ['src/cli.ts'], outfile: join(dist, 'cli.cjs'), plugins: [lazyFsPromises(root)] });
+await esbuild.build({ ...cjsBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [lazyFsPromises(root)] });
 
 // The bin's loader, with a V8 code cache. Node 20 has no
 // module.enableCompileCache() (Node 22 does): without a cache, every start

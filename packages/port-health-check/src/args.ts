@@ -1,5 +1,9 @@
 // Command-line arguments, parsed by a pure function: argv in, a request or
-// one clear error out (the CLI exits 3 on it).
+// one clear usage error out (the CLI exits 64, EX_USAGE, on it). To add a
+// flag: a line in OPTIONS, a line in USAGE, and read it in parseArgs() below.
+import { EXIT_USAGE, parseCommandLine, STANDARD_OPTIONS, UsageError, useColor, type Options, type Parsed } from '@dsa110/ports/cli';
+
+export { useColor };
 
 export type Format = 'text' | 'json' | 'prometheus';
 const FORMATS: readonly Format[] = ['text', 'json', 'prometheus'];
@@ -18,6 +22,19 @@ export interface RunRequest {
 
 export type Request = RunRequest | { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'error'; readonly message: string };
 
+const OPTIONS = {
+  ...STANDARD_OPTIONS,
+  registry: { type: 'string' },
+  root: { type: 'string' },
+  format: { type: 'string' },
+  json: { type: 'boolean' },
+  output: { type: 'string' },
+  service: { type: 'string', multiple: true },
+  'claim-port': { type: 'string', multiple: true },
+  strict: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const satisfies Options;
+
 export const USAGE = `Usage: port-health-check [options]
 
 Hold the DSA-110 port registry against this machine: systemd wiring of the
@@ -27,6 +44,7 @@ Options:
   --registry PATH      ports.yaml to check against (default: $DSA110_PORTS_FILE, then the bundled registry)
   --root DIR           read systemd units, claim-port and config files under DIR instead of /
                        (the socket table is always the live one)
+  --json               the report as one JSON object (same as --format json)
   --format FORMAT      text (default), json or prometheus (node_exporter textfile format)
   --output FILE        write the report to FILE atomically; stdout then shows the problems only
   --service ID         check only this service (repeat, or separate ids with commas)
@@ -34,73 +52,67 @@ Options:
   --strict             unknown listeners are warnings; unknown results count as warnings
   --quiet              print the problems only (nothing when all is well)
   -h, --help           show this help
-  --version            show the version
+  -V, --version        show the version
+
+Examples:
+  port-health-check                                   check every service; a table, then the problems
+  port-health-check --service api,redis --quiet       only these two; print only what is wrong
+  port-health-check --json | jq .status               for scripts
+  port-health-check --format prometheus --output /var/lib/prometheus/node-exporter/dsa110_ports.prom
+
+Colour only on a terminal, never with NO_COLOR set or TERM=dumb.
 
 Exit codes (the seed script's, NOT the Nagios order):
   0  all checks passed      1  errors found
-  2  warnings only          3  the check could not run (bad arguments, unknown service,
-                               missing --root, unwritable --output)
+  2  warnings only          3  the check could not run (unknown service, missing --root,
+                               unwritable --output)
+  ${EXIT_USAGE} usage error (unknown option, bad or missing value), as in claim-port and ports
 `;
 
-const VALUE_OPTIONS = new Set(['--registry', '--root', '--format', '--output', '--service', '--claim-port']);
-const FLAGS = new Set(['--strict', '--quiet', '--help', '-h', '--version']);
+const HINT = 'see port-health-check --help';
 
 export function parseArgs(argv: readonly string[]): Request {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index]!;
-    const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = equals > 0 ? arg.slice(0, equals) : arg;
-    if (VALUE_OPTIONS.has(name)) {
-      const value = equals > 0 ? arg.slice(equals + 1) : argv[++index];
-      if (value === undefined || (equals < 0 && value.startsWith('--'))) return error(`${name} needs a value`);
-      if (value === '') return error(`${name} needs a non-empty value`);
-      values.set(name, [...(values.get(name) ?? []), value]);
-    } else if (FLAGS.has(arg)) {
-      flags.add(arg);
-    } else if (arg.startsWith('-')) {
-      return error(`unknown option ${arg}${suggest(name)}`);
-    } else {
-      return error(`unexpected argument "${arg}" (services are chosen with --service ${arg})`);
-    }
+  let values: Parsed<typeof OPTIONS>['values'];
+  try {
+    ({ values } = parseCommandLine(argv, OPTIONS, { hint: HINT }));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    const unexpected = /^unexpected argument "([^"]*)"/.exec(error.message);
+    if (unexpected) return fail(`unexpected argument "${unexpected[1]}" (services are chosen with --service ${unexpected[1]})`);
+    const unknown = /^unknown option (\S+);/.exec(error.message);
+    if (unknown) return fail(`unknown option ${unknown[1]}${suggest(unknown[1]!)}`);
+    return fail(error.message);
   }
-  if (flags.has('--help') || flags.has('-h')) return { kind: 'help' };
-  if (flags.has('--version')) return { kind: 'version' };
-  for (const name of ['--registry', '--root', '--format', '--output']) {
-    if ((values.get(name)?.length ?? 0) > 1) return error(`${name} given more than once`);
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  for (const name of ['registry', 'root', 'format', 'output'] as const) {
+    if (values[name] === '') return fail(`--${name} needs a non-empty value`);
+    if (argv.filter((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`)).length > 1) return fail(`--${name} given more than once`);
   }
-  const format = values.get('--format')?.[0] ?? 'text';
-  if (!FORMATS.includes(format as Format)) return error(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
-  const services = (values.get('--service') ?? []).flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
-  const registry = values.get('--registry')?.[0];
-  const root = values.get('--root')?.[0];
-  const output = values.get('--output')?.[0];
+  if (values.json && values.format !== undefined && values.format !== 'json') return fail(`--json and --format ${values.format} disagree; give one`);
+  const format = values.json ? 'json' : (values.format ?? 'text');
+  if (!FORMATS.includes(format as Format)) return fail(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+  const services = (values.service ?? []).flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
   return {
     kind: 'run',
-    ...(registry !== undefined && { registry }),
-    ...(root !== undefined && { root }),
+    ...(values.registry !== undefined && { registry: values.registry }),
+    ...(values.root !== undefined && { root: values.root }),
     format: format as Format,
-    ...(output !== undefined && { output }),
+    ...(values.output !== undefined && { output: values.output }),
     services,
-    strict: flags.has('--strict'),
-    quiet: flags.has('--quiet'),
-    claimPortPaths: values.get('--claim-port') ?? [],
+    strict: values.strict ?? false,
+    quiet: values.quiet ?? false,
+    claimPortPaths: values['claim-port'] ?? [],
   };
 }
 
-function error(message: string): Request {
+function fail(message: string): Request {
   return { kind: 'error', message };
 }
 
 function suggest(name: string): string {
-  const known = [...VALUE_OPTIONS, ...FLAGS].filter((option) => option.startsWith('--'));
-  const close = known.find((option) => option.startsWith(name) || name.startsWith(option));
-  return close ? `; did you mean ${close}?` : '; see --help';
-}
-
-/** Colour on a terminal unless NO_COLOR is set to anything non-empty (no-color.org). */
-export function useColor(isTTY: boolean | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
-  if (env.NO_COLOR) return false;
-  return isTTY === true && env.TERM !== 'dumb';
+  const known = Object.keys(OPTIONS).map((option) => `--${option}`);
+  const bare = name.split('=')[0]!;
+  const close = known.find((option) => option.startsWith(bare) || bare.startsWith(option));
+  return close ? `; did you mean ${close}?` : `; ${HINT}`;
 }

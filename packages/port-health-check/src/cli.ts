@@ -1,7 +1,8 @@
-// The port-health-check command: parse arguments, run checkPorts, print or
-// write the report, exit with the report's code (3 when it could not run).
-import { fstatSync, writeSync } from 'node:fs';
+// The port-health-check command: main(argv, io, env) -> exit code. Parse the
+// arguments (args.ts), run checkPorts, print or write the report, and return
+// the report's code; 3 when the check could not run, 64 for a usage error.
 import { PortsError } from '@dsa110/ports';
+import { type Env, errorJson, type Io, wantsJson } from '@dsa110/ports/cli';
 import { parseArgs, USAGE, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
@@ -11,42 +12,24 @@ import { renderText } from './report/text.js';
 import type { HealthReport } from './report.js';
 import { writeAtomic } from './write-atomic.js';
 
-declare const PACKAGE_VERSION: string;
+declare const PACKAGE_VERSION: string | undefined;
 
-/**
- * Write straight to the file descriptor: touching process.stdout builds a
- * stream (net, tty, stream internals: several ms of start-up) for one write.
- */
-function write(fd: 1 | 2, text: string): void {
-  let buffer = Buffer.from(text);
-  while (buffer.length > 0) {
-    try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return; // the reader went away (| head): nothing more to say
-      if (code !== 'EAGAIN') throw error;
-      (fd === 1 ? process.stdout : process.stderr).write(buffer); // a non-blocking pipe: let the stream queue it
-      return;
-    }
-  }
+/** The version: defined by the build; read from package.json when the source runs unbundled (tsx). */
+async function version(): Promise<string> {
+  if (typeof PACKAGE_VERSION === 'string') return PACKAGE_VERSION;
+  const { createRequire } = await import('node:module');
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
-/** A terminal, without loading node:tty (and with it net and stream): a TTY is a character device. */
-function stdoutIsTerminal(): boolean {
-  try {
-    return fstatSync(1).isCharacterDevice();
-  } catch {
-    return false;
-  }
+/** One line on stderr; with --json (or --format json) also one JSON object on stdout. Returns the code. */
+function fail(io: Io, json: boolean, message: string, code: number): number {
+  io.err(`port-health-check: ${message}\n`);
+  if (json) io.out(errorJson('port-health-check', code === EXIT.usage ? 'usage' : 'error', message, code));
+  return code;
 }
 
-function fail(message: string): number {
-  write(2, `port-health-check: ${message}\n`);
-  return EXIT.usage;
-}
-
-async function run(request: RunRequest): Promise<number> {
+async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
+  const json = request.format === 'json';
   let report: HealthReport;
   try {
     report = await checkPorts({
@@ -55,12 +38,13 @@ async function run(request: RunRequest): Promise<number> {
       services: request.services,
       strict: request.strict,
       claimPortPaths: request.claimPortPaths,
+      env,
     });
   } catch (error) {
-    if (error instanceof PortsError) return fail(`${error.code === 'NOT_FOUND' ? '--root' : '--service'}: ${error.message}`);
+    if (error instanceof PortsError) return fail(io, json, `${error.code === 'NOT_FOUND' ? '--root' : '--service'}: ${error.message}`, EXIT.failed);
     throw error;
   }
-  const color = useColor(stdoutIsTerminal(), process.env);
+  const color = useColor(io.stdoutIsTTY, env);
   const rendered =
     request.format === 'json' ? renderJson(report) : request.format === 'prometheus' ? renderPrometheus(report) : renderText(report, { color: request.output ? false : color, quiet: request.quiet });
   if (request.output) {
@@ -68,36 +52,32 @@ async function run(request: RunRequest): Promise<number> {
       await writeAtomic(request.output, rendered);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return fail(`cannot write ${request.output}: ${code ?? (error as Error).message}; check that its directory exists and is writable`);
+      return fail(io, false, `cannot write ${request.output}: ${code ?? (error as Error).message}; check that its directory exists and is writable`, EXIT.failed);
     }
-    write(1, renderText(report, { color, quiet: true }));
+    io.out(renderText(report, { color, quiet: true }));
   } else {
-    write(1, rendered);
+    io.out(rendered);
   }
   return report.exitCode;
 }
 
-async function main(): Promise<number> {
-  const request = parseArgs(process.argv.slice(2));
-  switch (request.kind) {
-    case 'help':
-      write(1, USAGE);
-      return EXIT.ok;
-    case 'version':
-      write(1, `${typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev'}\n`);
-      return EXIT.ok;
-    case 'error':
-      return fail(`${request.message}\nRun port-health-check --help for usage.`);
-    case 'run':
-      return run(request);
+export async function main(argv: readonly string[], io: Io, env: Env): Promise<number> {
+  const json = wantsJson(argv, [['--format', 'json']]);
+  try {
+    const request = parseArgs(argv);
+    switch (request.kind) {
+      case 'help':
+        io.out(USAGE);
+        return EXIT.ok;
+      case 'version':
+        io.out(`${await version()}\n`);
+        return EXIT.ok;
+      case 'error':
+        return fail(io, json, `${request.message}\nRun port-health-check --help for usage.`, EXIT.usage);
+      case 'run':
+        return await run(request, io, env);
+    }
+  } catch (error) {
+    return fail(io, json, `could not run: ${(error as Error).message ?? String(error)}`, EXIT.failed);
   }
 }
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.exitCode = fail(`could not run: ${(error as Error).message ?? String(error)}`);
-  },
-);

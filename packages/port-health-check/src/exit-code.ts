@@ -1,6 +1,7 @@
 // The exit-code policy, as the seed's bash script had it so that existing
 // cron jobs and alerting keep working. NOT the Nagios order (Nagios: 1 is
 // WARNING, 2 is CRITICAL, 3 UNKNOWN).
+import { EXIT_USAGE } from '@dsa110/ports/cli';
 import type { Severity } from './types.js';
 
 export const EXIT = {
@@ -10,8 +11,10 @@ export const EXIT = {
   errors: 1,
   /** Warnings but no errors (with --strict, unknowns count as warnings). */
   warnings: 2,
-  /** The check could not run: bad arguments, unwritable --output. */
-  usage: 3,
+  /** The check could not run: unknown --service, missing --root, unwritable --output. */
+  failed: 3,
+  /** A usage error (unknown option, bad or missing value): EX_USAGE, as in claim-port and ports. */
+  usage: EXIT_USAGE,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -19,6 +19,8 @@ export interface CheckPortsOptions {
   strict?: boolean;
   /** Executable paths that count as claim-port besides any named `claim-port` (e.g. a custom `ports systemd --claim-port`). */
   claimPortPaths?: readonly string[];
+  /** Where $DSA110_PORTS_FILE and the services' env overrides are read; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function checkPorts(options: CheckPortsOptions = {}): Promise<Healt
   if (!isDirectory(root)) throw new PortsError('NOT_FOUND', `root ${root} is not a directory; give the top of the tree to check (default /)`);
   let registry: Registry;
   try {
-    registry = typeof options.registry === 'object' ? options.registry : await loadRegistry({ path: options.registry });
+    registry = typeof options.registry === 'object' ? options.registry : await loadRegistry({ path: options.registry, ...(options.env && { env: options.env }) });
   } catch (error) {
     if (!(error instanceof RegistryError)) throw error;
     return done(error.source, { services: [], results: registryFailed(error) });

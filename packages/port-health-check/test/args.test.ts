@@ -25,15 +25,23 @@ describe('parseArgs', () => {
   it('answers help and version', () => {
     expect(parseArgs(['--strict', '-h'])).toEqual({ kind: 'help' });
     expect(parseArgs(['--version'])).toEqual({ kind: 'version' });
+    expect(parseArgs(['-V'])).toEqual({ kind: 'version' });
+  });
+
+  it('takes --json as --format json', () => {
+    expect(parseArgs(['--json'])).toMatchObject({ kind: 'run', format: 'json' });
+    expect(parseArgs(['--json', '--format=json'])).toMatchObject({ kind: 'run', format: 'json' });
   });
 
   it.each([
     [['--format', 'xml'], '--format must be one of text, json, prometheus, not "xml"'],
-    [['--format'], '--format needs a value'],
-    [['--output', '--strict'], '--output needs a value'],
+    [['--format'], '--format needs a value; see port-health-check --help'],
+    [['--output', '--strict'], '--output needs a value; to give one that starts with "-", write --output=VALUE'],
+    [['--json', '--format', 'prometheus'], '--json and --format prometheus disagree; give one'],
+    [['--strict=yes'], '--strict takes no value; see port-health-check --help'],
     [['--root='], '--root needs a non-empty value'],
     [['--registry', 'a', '--registry', 'b'], '--registry given more than once'],
-    [['--stict'], 'unknown option --stict; see --help'],
+    [['--stict'], 'unknown option --stict; see port-health-check --help'],
     [['--servic', 'api'], 'unknown option --servic; did you mean --service?'],
     [['api'], 'unexpected argument "api" (services are chosen with --service api)'],
   ])('refuses %j with one clear message', (argv, message) => {

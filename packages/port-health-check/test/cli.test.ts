@@ -1,12 +1,16 @@
-// The built bin, run as operators run it: plain node, real files, real
-// listeners, exit codes and output checked. Build first (`pnpm build`).
+// The command, run as operators run it: real files, real listeners, exit
+// codes and output checked. Most cases call main(argv, io, env) in-process;
+// what depends on the process itself (a terminal, the modules a start loads,
+// the syscalls, the code cache, the bin's exit status) runs the built bin.
+// Build first (`pnpm build`).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnListener } from '../../../test-support/index.js';
+import { runMain, spawnListener } from '../../../test-support/index.js';
+import { main } from '../src/cli.js';
 import { quietPort, tempDir } from './helpers.js';
 import { scenario } from './scenario.js';
 
@@ -19,8 +23,14 @@ interface Run {
   stderr: string;
 }
 
+/** In-process: main() with no environment but what the test gives (no NO_COLOR, no DSA110_PORTS_FILE from the machine). */
+async function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const { code, stdout, stderr } = await runMain(main, args, env);
+  return { status: code, stdout, stderr };
+}
+
 // Asynchronous, so that this worker's listeners keep answering while the bin runs.
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function runBin(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -38,18 +48,18 @@ beforeAll(() => {
 describe('port-health-check (built bin)', () => {
   it('exits 0 on a healthy machine, 2 on warnings only, 1 on errors', async () => {
     const healthy = await scenario();
-    const ok = await run(['--registry', healthy.registryPath, '--root', healthy.root]);
+    const ok = await runBin(['--registry', healthy.registryPath, '--root', healthy.root]);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toMatch(/: exit 0\n$/);
     expect(ok.status).toBe(0);
 
     const warned = await scenario({ plus: false });
-    const warning = await run(['--registry', warned.registryPath, '--root', warned.root]);
+    const warning = await runBin(['--registry', warned.registryPath, '--root', warned.root]);
     expect(warning.stdout).toContain('Warnings (1)\n  [systemd] api (');
     expect(warning.status).toBe(2);
 
     const broken = await scenario({ broken: true });
-    const error = await run(['--registry', broken.registryPath, '--root', broken.root]);
+    const error = await runBin(['--registry', broken.registryPath, '--root', broken.root]);
     expect(error.stdout).toContain('Errors (1)\n  [access] redis (');
     expect(error.status).toBe(1);
   });
@@ -65,13 +75,14 @@ describe('port-health-check (built bin)', () => {
     expect(strict.status).toBe(2);
   });
 
-  it('exits 3 with one line (no stack trace) on bad arguments and unknown services', async () => {
+  it('exits 64 (EX_USAGE) on bad arguments, 3 when the check cannot run; one line, no stack trace', async () => {
     const bad = await run(['--format', 'xml']);
     expect(bad).toEqual({
-      status: 3,
+      status: 64,
       stdout: '',
       stderr: 'port-health-check: --format must be one of text, json, prometheus, not "xml"\nRun port-health-check --help for usage.\n',
     });
+    expect((await runBin(['--bogus'])).status).toBe(64);
     const noRoot = await run(['--root', '/nonexistent/image']);
     expect(noRoot).toEqual({
       status: 3,
@@ -121,11 +132,34 @@ describe('port-health-check (built bin)', () => {
     expect(unwritable.stderr).toBe(`port-health-check: cannot write ${join(dir, 'missing', 'x.prom')}: ENOENT; check that its directory exists and is writable\n`);
   });
 
+  it('--json (or --format json) prints one JSON object on stdout for errors and usage errors too', async () => {
+    for (const [argv, status, kind] of [
+      [['--json', '--bogus'], 64, 'usage'],
+      [['--format', 'json', '--format', 'text'], 64, 'usage'],
+      [['--json', '--service', 'aip'], 3, 'error'],
+      [['--format=json', '--root', '/nonexistent/image'], 3, 'error'],
+    ] as const) {
+      const result = await run([...argv]);
+      expect(result.status).toBe(status);
+      expect(JSON.parse(result.stdout)).toEqual({ tool: 'port-health-check', error: { kind, message: expect.any(String) }, exitCode: status });
+      expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('-V and --version print the version; --help has examples', async () => {
+    expect((await run(['-V'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await run(['--help'])).stdout).toMatch(/Examples:\n {2}port-health-check /);
+  });
+
   it('prints JSON that parses, with the same exit code', async () => {
     const broken = await scenario({ broken: true });
     const result = await run(['--registry', broken.registryPath, '--root', broken.root, '--format', 'json']);
     expect(JSON.parse(result.stdout)).toMatchObject({ version: 1, exitCode: 1, status: 'error' });
     expect(result.status).toBe(1);
+    const viaBin = await runBin(['--registry', broken.registryPath, '--root', broken.root, '--json']);
+    expect(JSON.parse(viaBin.stdout)).toMatchObject({ version: 1, exitCode: 1, status: 'error' });
+    expect(viaBin.status).toBe(1);
   });
 
   it('colours a terminal, and not with NO_COLOR', async () => {
@@ -183,11 +217,11 @@ describe('port-health-check (built bin)', () => {
   });
 
   it('runs against the bundled registry and this machine by default, and prints help', async () => {
-    const result = await run([]);
+    const result = await runBin([]);
     expect([0, 1, 2]).toContain(result.status);
     expect(result.stdout).toMatch(/^PORT +SERVICE/);
     expect(result.stdout).toMatch(/port-health-check: .* \(8 services, ports\.yaml \(bundled\), \d+ ms\): exit [012]\n$/);
-    const help = await run(['--help']);
+    const help = await runBin(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('NOT the Nagios order');
   });
