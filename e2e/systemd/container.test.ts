@@ -277,6 +277,7 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
       await c.exec(['systemctl', 'reset-failed', 'dsa110-api.service']);
     }
     ok(await c.exec(['systemctl', 'start', 'dsa110-api.service']));
+    expect(await apiHealthy()).toBe('{"status": "ok"}');
   });
 
   it.skipIf(supervisorMissing !== undefined)(titled('a squatter kept alive by its own unit (Restart=always, RestartSec=100ms): the start fails and claim-port names that unit to stop', supervisorMissing), async () => {
@@ -300,6 +301,7 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
       await c.exec(['systemctl', 'reset-failed', 'dsa110-api.service']);
     }
     ok(await c.exec(['systemctl', 'start', 'dsa110-api.service']));
+    expect(await apiHealthy()).toBe('{"status": "ok"}');
     expect((await health()).run.code).toBe(0);
   });
 
