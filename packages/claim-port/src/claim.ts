@@ -1,102 +1,31 @@
-// claimPort(): find -> plan (pure) -> signal -> wait -> verify. All I/O of a
-// claim is here; every decision is in plan.ts, policy.ts and exit-code.ts.
-import { isPort, loadRegistry, parsePort, portProblem, PortsError, RegistryError, registryPath, type Registry } from '@dsa110/ports';
-import type { Listener, ProcessInfo } from '@dsa110/ports/system';
-import { isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS } from '@dsa110/ports/systemd';
-import { earlyLook, type SeenListening } from './early.js';
-import { describeListener, distinctHolders, planClaim } from './plan.js';
-import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
-import { defaultReader, type Reader } from './reader.js';
+// claimPort(): gather -> plan (pure) -> act -> settle -> verify. Each phase is
+// a function of the claim's state below; every decision is in plan.ts,
+// policy.ts, context.ts and exit-code.ts, every process touched through the
+// ProcessControl (processes.ts).
+import type { ProcessInfo } from '@dsa110/ports/system';
+import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
+import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
+import { earlyLook } from './early.js';
+import type { ClaimOptions, LogLevel } from './options.js';
+import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, type Plan } from './plan.js';
+import { procControl, type ProcessControl } from './processes.js';
+import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
-import { isRunning, isSameProcess, now, pollUntil, signalIfSame } from './watch.js';
+import { resolveTarget, targetName, type Target } from './target.js';
+import { now, pollUntil } from './watch.js';
 
-export type LogLevel = 'info' | 'warn' | 'error';
+export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
 
-/** How long a listener whose owner cannot be seen may take to disappear before the claim refuses over it. */
+/** How a listener whose owner cannot be seen may take to disappear before the claim refuses over it. */
 const UNSEEN_GRACE_MS = 300;
-
-export interface ClaimOptions {
-  /** Signal nothing; report what would be done. */
-  dryRun?: boolean;
-  /** SIGKILL at once, no SIGTERM. */
-  force?: boolean;
-  /** Seconds between SIGTERM and SIGKILL; default the registry's claim.timeoutSeconds (5). */
-  timeoutSeconds?: number;
-  /** A loaded registry, or the path of a ports.yaml; default $DSA110_PORTS_FILE, else the bundled one. */
-  registry?: Registry | string;
-  /** Where env overrides (CONTIMG_API_PORT, ...) and DSA110_PORTS_FILE are read; default process.env. */
-  env?: Readonly<Record<string, string | undefined>>;
-  /** Receives every human-readable line (without the `[claim-port:PORT]` prefix). Default: silent. */
-  log?: (line: string, level: LogLevel, port?: number) => void;
-  /** Collect CPU and memory of holders with pidusage for the log (default: when `log` is given). */
-  usage?: boolean;
-  /** How long to wait for SIGKILLed processes to disappear (ms, default 2000). */
-  killWaitMs?: number;
-  /** How sockets are read: default /proc where it exists, else lsof. */
-  reader?: Reader;
-  /** What a first look just found listening on the port (the CLI's): reused, not read again. */
-  listening?: SeenListening;
-}
-
-/** A claim that cannot even start: bad port or timeout, unknown service id, unusable registry or override. */
-export class ClaimUsageError extends Error {
-  override name = 'ClaimUsageError';
-  /** The port, when it is known. */
-  readonly port?: number;
-  constructor(message: string, port?: number) {
-    super(message);
-    if (port !== undefined) this.port = port;
-  }
-}
-
-interface Resolved {
-  port: number;
-  service?: string;
-  policy: ProtectionPolicy;
-  timeoutSeconds: number;
-}
-
-async function resolve(portOrId: number | string, options: ClaimOptions, warn: (line: string, port?: number) => void): Promise<Resolved> {
-  const numeric = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
-  if (typeof portOrId === 'number' && !isPort(portOrId)) {
-    throw new ClaimUsageError(`port ${portOrId} is not valid: give an integer 1-65535`);
-  }
-  if (numeric === undefined && /^[-+]?[0-9.]|^$/.test(String(portOrId))) {
-    throw new ClaimUsageError(`port ${JSON.stringify(portOrId)} is not valid: ${portProblem(String(portOrId))}`);
-  }
-  let registry: Registry | undefined;
-  try {
-    if (typeof options.registry === 'object') registry = options.registry;
-    else {
-      const env = options.env ?? process.env;
-      const path = options.registry ?? registryPath({ env });
-      registry = path === undefined ? await loadRegistry({ env: {} }) : await loadRegistry({ path });
-    }
-  } catch (error) {
-    if (!(error instanceof RegistryError)) throw error;
-    if (numeric === undefined) throw new ClaimUsageError(`cannot resolve service "${portOrId}": ${error.message}`);
-    // A broken ports.yaml must never block a service start: the port is known, use the built-in policy.
-    warn(`warning: ${error.message.split('\n')[0]}${error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : ''}; using the built-in protected list`, numeric);
-  }
-  const policy = registry?.claim ?? BUILTIN_POLICY;
-  let port = numeric;
-  let service: string | undefined;
-  if (numeric === undefined) {
-    try {
-      port = registry!.resolvePort(String(portOrId), { env: options.env ?? process.env }).port;
-      service = String(portOrId);
-    } catch (error) {
-      if (error instanceof PortsError) throw new ClaimUsageError(error.message);
-      throw error;
-    }
-  } else {
-    const owner = registry?.lookup(numeric);
-    if (owner?.kind === 'service') service = owner.id;
-  }
-  const timeoutSeconds = options.timeoutSeconds ?? policy.timeoutSeconds ?? BUILTIN_POLICY.timeoutSeconds;
-  if (!isClaimTimeout(timeoutSeconds)) throw new ClaimUsageError(`timeout ${timeoutSeconds} is not valid: give seconds > 0 and at most ${MAX_CLAIM_TIMEOUT_SECONDS}`, port);
-  return { port: port!, ...(service !== undefined && { service }), policy, timeoutSeconds };
-}
+/**
+ * After the holders are gone, how long claim-port watches for a supervisor
+ * (a holder's live parent other than PID 1) taking the port back. Orphaned
+ * holders (parent PID 1) pay nothing.
+ */
+export const SETTLE_MS = 1000;
+/** How long a failing bind check is retried after a claim (sockets of killed processes being torn down). */
+const BIND_GRACE_MS = 250;
 
 function formatBytes(bytes: number): string {
   return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
@@ -104,6 +33,7 @@ function formatBytes(bytes: number): string {
 
 interface Tracked {
   info: ProcessInfo;
+  context: HolderContext;
   signals: ('SIGTERM' | 'SIGKILL')[];
   outcome: HolderOutcome;
   reason?: string;
@@ -120,6 +50,8 @@ function report(t: Tracked): HolderReport {
     comm: t.info.comm,
     command: t.info.command,
     startTime: t.info.startTime,
+    ...(t.context.unit !== undefined && { unit: t.context.unit }),
+    ...(t.context.container !== undefined && { container: t.context.container }),
     signals: [...t.signals],
     outcome: t.outcome,
     ...(t.reason !== undefined && { reason: t.reason }),
@@ -128,208 +60,342 @@ function report(t: Tracked): HolderReport {
   };
 }
 
-/**
- * Free `portOrId` (a port, or a service id resolved with its env override):
- * SIGTERM every process listening on it, SIGKILL what remains after the
- * timeout, and verify nothing listens. Never signals a protected process,
- * and never signals anyone when it refuses. Throws ClaimUsageError only for
- * bad input; everything else is in the result (see `action` and `message`).
- */
-export async function claimPort(portOrId: number | string, options: ClaimOptions = {}): Promise<ClaimResult> {
-  const started = now();
-  const userLog = options.log ?? (() => {});
-  // The common case, a numeric port nobody listens on, is answered from the
-  // socket table alone: no registry, no process scan (service start-up time).
-  const look = options.listening ? { listening: options.listening } : earlyLook(portOrId, options, started);
-  if (look && 'free' in look) {
-    userLog(look.free.message, 'info', look.free.port);
-    return look.free;
-  }
-  const resolved = await resolve(portOrId, options, (line, known) => userLog(line, 'warn', known));
-  const { port, service } = resolved;
-  const log = (line: string, level: LogLevel) => userLog(line, level, port);
-  const info = (line: string) => log(line, 'info');
-  const reader = options.reader ?? defaultReader();
-  const dryRun = options.dryRun ?? false;
-  const elapsed = () => Math.round((now() - started) * 10) / 10;
-  const finish = (action: ClaimAction, message: string, tracked: Tracked[], listeners: readonly Listener[], extra: Partial<ClaimResult> = {}): ClaimResult => ({
-    port,
-    ...(service !== undefined && { service }),
-    action,
-    holders: tracked.map(report),
-    elapsedMs: elapsed(),
-    message,
-    listeners: listeners.map(describeListener),
-    dryRun,
-    ...extra,
-  });
-  const name = service ? `port ${port} (${service})` : `port ${port}`;
+/** One claim's state, shared by its phases. */
+class Claim {
+  readonly name: string;
+  readonly reader: Reader;
+  readonly processes: ProcessControl;
+  readonly euid = process.geteuid?.() ?? 0;
+  readonly uid = process.getuid?.() ?? 0;
+  tracked: Tracked[] = [];
+  found: Gathered = { listeners: [], unreadable: [] };
 
-  const wantUsage = options.usage ?? options.log !== undefined;
-  const seen = look?.listening.port === port && !options.reader ? look.listening.sockets : undefined;
-  let found = await reader.gather(port, seen);
-  // An owner that cannot be seen may be a process in the middle of exiting (its
-  // zombie leader's fds are unreadable while other threads still close them):
-  // give such sockets a moment to go away before refusing over them.
-  const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
-  if (unseen.length > 0 && reader.kind === 'proc') {
-    const gone = await pollUntilAsync(async () => {
-      const listening = await reader.listening(port);
-      return !unseen.some((key) => listening.has(key));
-    }, now() + UNSEEN_GRACE_MS, reader.maxPollMs);
-    if (gone) found = await reader.gather(port);
-  }
-  if (found.listeners.length === 0) {
-    const message = `${name} is free; nothing to do`;
-    info(message);
-    return finish('already-free', message, [], []);
+  constructor(
+    readonly target: Target,
+    readonly options: ClaimOptions,
+    readonly started: number,
+    private readonly userLog: NonNullable<ClaimOptions['log']>,
+  ) {
+    this.name = targetName(target);
+    this.reader = options.reader ?? defaultReader();
+    this.processes = options.processes ?? procControl();
   }
 
-  const holders = distinctHolders(found.listeners);
-  // pidusage runs while the plan is made; it is only for the log.
-  const usage = wantUsage && holders.length > 0 ? reader.usage(holders.map((h) => h.pid)) : undefined;
-  const self = { pid: process.pid, ancestors: new Set(await reader.ancestors(process.pid)) };
-  const uid = process.getuid?.() ?? 0;
-  const euid = process.geteuid?.() ?? 0;
-  const plan = planClaim({ port, listeners: found.listeners, unreadable: found.unreadable, policy: resolved.policy, self, uid, euid });
-  const stats = await usage;
-  const tracked: Tracked[] = holders.map((h) => ({
-    info: h,
-    signals: [],
-    outcome: 'spared',
-    ...(stats?.[h.pid] && { cpu: Math.round(stats[h.pid]!.cpu * 10) / 10, memory: stats[h.pid]!.memory }),
-  }));
-
-  info(`${found.listeners.map(describeListener).join(', ')} held by ${holders.length === 0 ? 'an unknown process' : holders.map((h) => `PID ${h.pid}`).join(', ')}`);
-  for (const t of tracked) {
-    const h = t.info;
-    const usageText = t.cpu !== undefined ? `, cpu ${t.cpu}%, mem ${formatBytes(t.memory ?? 0)}` : '';
-    info(`PID ${h.pid} (${h.comm}, user ${h.user}, parent ${h.ppid}${usageText}): ${h.command}`);
+  log(line: string, level: LogLevel = 'info'): void {
+    this.userLog(line, level, this.target.port);
   }
 
-  if (plan.kind === 'refuse') {
-    for (const t of tracked) {
-      const why = plan.kind === 'refuse' ? plan.protectedPids.get(t.info.pid) : undefined;
+  elapsed(): number {
+    return Math.round((now() - this.started) * 10) / 10;
+  }
+
+  who(t: Tracked): string {
+    return describeHolder(t.info, t.context);
+  }
+
+  finish(action: ClaimAction, message: string, extra: Partial<ClaimResult> = {}): ClaimResult {
+    const { port, transport, service } = this.target;
+    return {
+      port,
+      transport,
+      ...(service !== undefined && { service }),
+      action,
+      holders: this.tracked.map(report),
+      elapsedMs: this.elapsed(),
+      message,
+      listeners: this.found.listeners.map((l) => describeListener(l, transport)),
+      dryRun: this.options.dryRun ?? false,
+      ...extra,
+    };
+  }
+
+  /** Whatever holds the port now, after a moment's grace for owners that cannot be seen (a process in the middle of exiting). */
+  async gather(seen?: SeenSockets): Promise<Gathered> {
+    const { port, transport } = this.target;
+    let found = await this.reader.gather(port, seen, transport);
+    const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
+    if (unseen.length > 0 && this.reader.kind === 'proc') {
+      const gone = await pollUntilAsync(async () => {
+        const listening = await this.reader.listening(port, transport);
+        return !unseen.some((key) => listening.has(key));
+      }, now() + UNSEEN_GRACE_MS, this.reader.maxPollMs);
+      if (gone) found = await this.reader.gather(port, undefined, transport);
+    }
+    return found;
+  }
+
+  async bindable(graceMs: number): Promise<BindVerdict> {
+    return verifyBindable(this.target.port, this.target.transport, { graceMs, tables: this.reader.kind === 'proc' });
+  }
+
+  notBindable(verdict: BindVerdict, before: string): ClaimResult {
+    const message = `${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}`;
+    this.log(message, 'error');
+    return this.finish('failed', message, { blockers: verdict.blockers });
+  }
+
+  describeHolders(): void {
+    const { transport } = this.target;
+    const holders = this.tracked;
+    this.log(`${this.found.listeners.map((l) => describeListener(l, transport)).join(', ')} held by ${holders.length === 0 ? 'an unknown process' : holders.map((t) => this.who(t)).join(', ')}`);
+    for (const t of holders) {
+      const h = t.info;
+      const usageText = t.cpu !== undefined ? `, cpu ${t.cpu}%, mem ${formatBytes(t.memory ?? 0)}` : '';
+      const unit = describeUnit(t.context);
+      const container = t.context.container ? `, container ${t.context.container}` : '';
+      this.log(`PID ${h.pid} (${h.comm}, user ${h.user}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${h.command}`);
+    }
+  }
+
+  refuse(plan: Extract<Plan, { kind: 'refuse' }>): ClaimResult {
+    for (const t of this.tracked) {
+      const why = plan.protectedPids.get(t.info.pid);
       if (why !== undefined) {
         t.outcome = 'protected';
         t.reason = why;
       } else t.reason = 'the claim was refused';
     }
-    for (const refusal of plan.refusals) log(`refusing: ${refusal.reason}`, 'error');
-    const message = `refused to free ${name}: ${plan.refusals[0]!.reason}${plan.refusals.length > 1 ? ` (and ${plan.refusals.length - 1} more)` : ''}; nothing was signalled`;
-    log(`nothing was signalled; ${name} is still in use`, 'error');
-    return finish('refused', message, tracked, found.listeners);
+    for (const refusal of plan.refusals) this.log(`refusing: ${refusal.reason}`, 'error');
+    const more = plan.refusals.length > 1 ? ` (and ${plan.refusals.length - 1} more)` : '';
+    const message = `refused to free ${this.name}: ${plan.refusals[0]!.reason}${more}; nothing was signalled`;
+    this.log(`nothing was signalled; ${this.name} is still in use`, 'error');
+    return this.finish('refused', message);
   }
 
-  const first = options.force ? 'SIGKILL' : 'SIGTERM';
-  if (dryRun) {
-    for (const t of tracked) {
-      t.outcome = 'would-signal';
-      info(`dry run: would send ${first} to PID ${t.info.pid}: ${t.info.command}`);
-    }
-    const message = `dry run: would send ${first} to ${tracked.map((t) => `PID ${t.info.pid}`).join(', ')} to free ${name}`;
-    return finish('would-free', message, tracked, found.listeners);
-  }
-
-  // 1. SIGTERM (or SIGKILL with --force) to every holder, each re-checked first.
-  const originalKeys = await reader.keysOf(port, found);
-  const send = (t: Tracked, sig: 'SIGTERM' | 'SIGKILL') => {
-    const outcome = signalIfSame(t.info, sig);
+  send(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): void {
+    const outcome = this.processes.signal(t.info, sig);
     if (outcome === 'sent') {
       t.signals.push(sig);
-      info(`sent ${sig} to PID ${t.info.pid}: ${t.info.command}`);
+      this.log(`sent ${sig} to ${this.who(t)}: ${t.info.command}`);
     } else if (outcome === 'gone') {
       if (t.signals.length === 0) t.outcome = 'gone';
-      info(`PID ${t.info.pid} is gone (exited or its PID was reused); not signalled`);
+      this.log(`${this.who(t)} is gone (exited or its PID was reused); not signalled`);
     } else {
       t.outcome = 'permission-denied';
-      log(`not permitted to signal PID ${t.info.pid} (user ${t.info.user}); run claim-port as root`, 'error');
+      const hint = this.euid === 0 ? 'even as root (a security module or another user namespace refuses it)' : `as this user (uid ${this.euid}); run claim-port as root`;
+      this.log(`not permitted to signal ${this.who(t)} (user ${t.info.user}) ${hint}`, 'error');
     }
-    return outcome;
-  };
-  for (const t of tracked) send(t, first);
+  }
 
-  // A holder counts as gone once it no longer runs (exited, or a zombie); the
-  // port counts as free once none of the sockets found is listening any more.
-  // Both are needed: a multi-threaded process's leader turns zombie before its
-  // other threads have closed the shared fds.
-  const signalled = () => tracked.filter((t) => t.signals.length > 0 && t.outcome !== 'permission-denied');
-  const released = async () => {
-    const listening = await reader.listening(port);
-    return ![...originalKeys].some((key) => listening.has(key));
-  };
-  const classify = () => {
-    for (const t of signalled()) {
+  signalled(): Tracked[] {
+    return this.tracked.filter((t) => t.signals.length > 0 && t.outcome !== 'permission-denied');
+  }
+
+  /** Marks holders that no longer run; true when every signalled one is gone. */
+  classify(): boolean {
+    for (const t of this.signalled()) {
       if (t.outcome === 'killed' || t.outcome === 'exited') continue;
-      if (!isRunning(t.info)) {
+      if (!this.processes.isRunning(t.info)) {
         t.outcome = t.signals.includes('SIGKILL') ? 'killed' : 'exited';
-        info(`PID ${t.info.pid} ${t.outcome === 'killed' ? 'was killed' : 'exited'} after ${t.signals.at(-1)} (${elapsed()} ms)`);
+        this.log(`${this.who(t)} ${t.outcome === 'killed' ? 'was killed' : 'exited'} after ${t.signals.at(-1)} (${this.elapsed()} ms)`);
       }
     }
-    return signalled().every((t) => t.outcome === 'killed' || t.outcome === 'exited');
-  };
-  const waitForRelease = async (ms: number) => {
-    let freed = false;
-    await pollUntilAsync(async () => {
-      classify();
-      freed = await released();
-      return freed;
-    }, now() + ms, reader.maxPollMs);
-    return freed;
-  };
-
-  // 2. Wait for the sockets to close (the holders exit, or close them and drain).
-  // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
-  const nobody = signalled().length === 0;
-  let freed = nobody ? await released() : await waitForRelease(options.force ? 0 : resolved.timeoutSeconds * 1000);
-  if (!freed && !nobody && !options.force) {
-    const remaining = signalled().filter((t) => isSameProcess(t.info));
-    info(`${name} still in use after ${resolved.timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => `PID ${t.info.pid}`).join(', ') || 'nobody (no holder left)'}`);
-    for (const t of remaining) send(t, 'SIGKILL');
+    return this.signalled().every((t) => t.outcome === 'killed' || t.outcome === 'exited');
   }
-  // 3. After SIGKILL, wait for the kernel to tear the processes down.
-  if (!freed && !nobody) freed = await waitForRelease(options.killWaitMs ?? 2000);
-  // Give holders that closed the socket a moment to finish exiting before they are called "released".
-  await pollUntil(classify, now() + 200, 5);
-  for (const t of signalled()) {
-    if (t.outcome === 'killed' || t.outcome === 'exited') continue;
-    if (t.signals.includes('SIGKILL')) {
-      t.outcome = 'survived';
-      log(`PID ${t.info.pid} is still running after SIGKILL (stuck in the kernel?): ${t.info.command}`, 'error');
-    } else {
-      t.outcome = 'released';
-      info(`PID ${t.info.pid} closed its listening socket and is still running (draining); not killed`);
+
+  /**
+   * SIGTERM (or SIGKILL with --force) every holder, wait for the sockets to
+   * close, SIGKILL what remains after the timeout. A holder counts as gone once
+   * it no longer runs (exited, or a zombie); the port counts as released once
+   * none of the sockets found holds it. Both are needed: a multi-threaded
+   * process's leader turns zombie before its other threads close the fds.
+   */
+  async act(): Promise<void> {
+    const { port, transport, timeoutSeconds } = this.target;
+    const force = this.options.force ?? false;
+    const originalKeys = await this.reader.keysOf(port, this.found, transport);
+    const released = async () => {
+      const holding = await this.reader.listening(port, transport);
+      return ![...originalKeys].some((key) => holding.has(key));
+    };
+    const waitForRelease = async (ms: number) => {
+      let freed = false;
+      await pollUntilAsync(async () => {
+        this.classify();
+        freed = await released();
+        return freed;
+      }, now() + ms, this.reader.maxPollMs);
+      return freed;
+    };
+    for (const t of this.tracked) this.send(t, force ? 'SIGKILL' : 'SIGTERM');
+    // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
+    const nobody = this.signalled().length === 0;
+    let freed = nobody ? await released() : await waitForRelease(force ? 0 : timeoutSeconds * 1000);
+    if (!freed && !nobody && !force) {
+      const remaining = this.signalled().filter((t) => this.processes.isSame(t.info));
+      this.log(`${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ') || 'nobody (no holder left)'}`);
+      for (const t of remaining) this.send(t, 'SIGKILL');
+    }
+    // After SIGKILL, wait for the kernel to tear the processes down.
+    if (!freed && !nobody) freed = await waitForRelease(this.options.killWaitMs ?? 2000);
+    // Give holders that closed the socket a moment to finish exiting before they are called "released".
+    await pollUntil(() => this.classify(), now() + 200, 5);
+    for (const t of this.signalled()) {
+      if (t.outcome === 'killed' || t.outcome === 'exited') continue;
+      if (t.signals.includes('SIGKILL')) {
+        t.outcome = 'survived';
+        this.log(`${this.who(t)} is still running after SIGKILL (stuck in the kernel?): ${t.info.command}`, 'error');
+      } else {
+        t.outcome = 'released';
+        this.log(`${this.who(t)} closed its socket and is still running (draining); not killed`);
+      }
     }
   }
 
-  // 4. Verify: nothing may listen on the port now.
-  const after = await reader.gather(port);
-  if (after.listeners.length === 0) {
+  /** The live parents (not PID 1, not claim-port) of the holders that are gone: who could start one again. */
+  supervisors(): ProcessInfo[] {
+    const byPid = new Map<number, ProcessInfo>();
+    for (const t of this.signalled()) {
+      const parent = t.context.parent;
+      if (!parent || parent.pid === process.pid || this.tracked.some((o) => o.info.pid === parent.pid)) continue;
+      if (this.processes.isSame(parent)) byPid.set(parent.pid, parent);
+    }
+    return [...byPid.values()];
+  }
+
+  /**
+   * The settle window: when a holder's parent is alive (a shell loop, a
+   * supervisor), watch the port for SETTLE_MS after the holders are gone; a
+   * re-take shows up in verify(). Ends early once no such parent is left.
+   */
+  async settle(): Promise<void> {
+    const supervisors = this.supervisors();
+    if (supervisors.length === 0) return;
+    const { port, transport } = this.target;
+    const ms = this.options.settleMs ?? SETTLE_MS;
+    this.log(`watching ${this.name} for ${ms} ms: the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${p.comm})`).join(', ')}) and could start it again`);
+    await pollUntilAsync(async () => {
+      if ((await this.reader.listening(port, transport)).size > 0) return true;
+      return supervisors.every((p) => !this.processes.isSame(p));
+    }, now() + ms, Math.max(this.reader.maxPollMs, 10));
+  }
+
+  /** Who started a newcomer: an original holder's parent (itself, or its parent). */
+  supervisorOf(newcomer: ProcessInfo): ProcessInfo | undefined {
+    const parents = new Map(this.tracked.flatMap((t) => (t.context.parent ? [[t.context.parent.pid, t.context.parent] as const] : [])));
+    return parents.get(newcomer.pid) ?? parents.get(newcomer.ppid);
+  }
+
+  async retaken(after: Gathered): Promise<ClaimResult> {
+    const newcomers = distinctHolders(after.listeners).filter((h) => !this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime));
+    const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => this.supervisorOf(h) ?? [])], this.options.env ?? process.env);
+    const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${p.command}`;
+    let message: string;
+    if (newcomers.length === 0) {
+      message = `${this.name} is still in use (${after.listeners.map((l) => describeListener(l, this.target.transport)).join(', ')}) ${after.listeners.some((l) => !l.ownerKnown) ? 'by a process whose owner cannot be read' : 'after SIGKILL'}`;
+    } else {
+      const parts = newcomers.map((h) => {
+        const supervisor = this.supervisorOf(h);
+        const by = supervisor === undefined ? '' : supervisor.pid === h.pid ? ' (the supervisor itself)' : `, started by its supervisor ${name(supervisor)}`;
+        return `${name(h)}${by}`;
+      });
+      const stop = newcomers.map((h) => context.holders.get(this.supervisorOf(h)?.pid ?? h.pid)?.unit ?? context.holders.get(h.pid)?.unit).find((u) => u !== undefined);
+      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${stop ?? 'that supervisor'} first`;
+    }
+    this.log(message, 'error');
+    return this.finish('failed', message, newcomers.length > 0 ? { retakenBy: newcomers.map((h) => ({ pid: h.pid, user: h.user, command: h.command, ...(this.supervisorOf(h) && { supervisor: { pid: this.supervisorOf(h)!.pid, command: this.supervisorOf(h)!.command } }) })) } : {});
+  }
+
+  async verify(): Promise<ClaimResult> {
+    const after = await this.reader.gather(this.target.port, undefined, this.target.transport);
+    if (after.listeners.length > 0) {
+      const denied = this.tracked.filter((t) => t.outcome === 'permission-denied');
+      if (denied.length > 0 && after.listeners.every((l) => l.holders.every((h) => denied.some((t) => t.info.pid === h.pid)))) {
+        const why = this.euid === 0 ? 'even as root' : `as this user (uid ${this.euid}); run claim-port as root`;
+        const message = `${this.name} is still in use: not permitted to signal ${denied.map((t) => `${this.who(t)} (user ${t.info.user})`).join(', ')} ${why}`;
+        this.log(message, 'error');
+        return this.finish('failed', message);
+      }
+      return this.retaken(after);
+    }
+    const verdict = await this.bindable(BIND_GRACE_MS);
+    if (!verdict.ok) return this.notBindable(verdict, `nothing holds ${this.name} any more`);
     // Free at exit is success, even if a holder that could not be signalled let go by itself.
-    const message = `${name} is free (${elapsed()} ms)`;
-    info(message);
-    return finish('freed', message, tracked, found.listeners);
+    const message = `${this.name} is free (${this.elapsed()} ms)`;
+    this.log(message);
+    return this.finish('freed', message);
   }
-  const ours = new Set(tracked.map((t) => t.info.pid));
-  const newcomers = distinctHolders(after.listeners).filter((h) => !ours.has(h.pid) || !tracked.find((t) => t.info.pid === h.pid && t.info.startTime === h.startTime));
-  if (newcomers.length > 0) {
-    const who = newcomers.map((h) => `PID ${h.pid} (${h.comm}, user ${h.user}, parent ${h.ppid}): ${h.command}`).join('; ');
-    const message = `${name} was taken again by ${who}; a supervisor probably restarted it: stop that first (e.g. systemctl stop the unit that owns it)`;
-    log(message, 'error');
-    return finish('failed', message, tracked, found.listeners, {
-      retakenBy: newcomers.map((h) => ({ pid: h.pid, user: h.user, command: h.command })),
-    });
-  }
-  const stuck = after.listeners.map(describeListener).join(', ');
-  const denied = tracked.filter((t) => t.outcome === 'permission-denied');
-  const message = denied.length > 0
-    ? `${name} is still in use: not permitted to signal ${denied.map((t) => `PID ${t.info.pid} (user ${t.info.user})`).join(', ')}; run claim-port as root`
-    : after.listeners.some((l) => !l.ownerKnown)
-      ? `${name} is still in use (${stuck}) by a process whose owner cannot be read`
-      : `${name} is still in use (${stuck}) after SIGKILL`;
-  log(message, 'error');
-  return finish('failed', message, tracked, found.listeners);
 }
+
+type SeenSockets = NonNullable<ClaimOptions['listening']>['sockets'];
+
+/**
+ * Free `portOrId` (a port, or a service id resolved with its env override):
+ * SIGTERM every process holding it (TCP: listening; UDP: bound), SIGKILL what
+ * remains after the timeout, watch for a supervisor taking it back, and
+ * verify that a server could bind it. Never signals a protected process, and
+ * never signals anyone when it refuses. Throws ClaimUsageError only for bad
+ * input; everything else is in the result (see `action` and `message`).
+ */
+export async function claimPort(portOrId: number | string, options: ClaimOptions = {}): Promise<ClaimResult> {
+  const started = now();
+  const userLog = options.log ?? (() => {});
+  // The common case, a numeric port nobody holds, is answered by a bind check
+  // alone: no registry, no socket table, no process scan (service start-up time).
+  const look = options.listening ? { listening: options.listening } : earlyLook(portOrId, options, started);
+  if (look && 'free' in look) {
+    userLog(look.free.message, 'info', look.free.port);
+    return look.free;
+  }
+  const target = await resolveTarget(portOrId, options, (line, known) => userLog(line, 'warn', known));
+  const claim = new Claim(target, options, started, userLog);
+  const { port, transport } = target;
+
+  // 1. Gather: the sockets, their holders, and what surrounds each holder.
+  const seen = look?.listening.port === port && transport === 'tcp' && !options.reader ? look.listening.sockets : undefined;
+  claim.found = await claim.gather(seen);
+  if (claim.found.listeners.length === 0) {
+    const verdict = await claim.bindable(0);
+    if (!verdict.ok) return claim.notBindable(verdict, `nothing ${transport === 'udp' ? 'is bound to' : 'listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`);
+    const message = `${claim.name} is free; nothing to do`;
+    claim.log(message);
+    return claim.finish('already-free', message);
+  }
+  const holders = distinctHolders(claim.found.listeners);
+  const wantUsage = options.usage ?? options.log !== undefined;
+  // pidusage runs while the context is read and the plan made; it is only for the log.
+  const usage = wantUsage && holders.length > 0 ? claim.reader.usage(holders.map((h) => h.pid)) : undefined;
+  const [context, ancestors] = await Promise.all([gatherContext(holders, options.env ?? process.env), claim.reader.ancestors(process.pid)]);
+  const stats = await usage;
+  claim.tracked = holders.map((h) => ({
+    info: h,
+    context: context.holders.get(h.pid) ?? {},
+    signals: [],
+    outcome: 'spared',
+    ...(stats?.[h.pid] && { cpu: Math.round(stats[h.pid]!.cpu * 10) / 10, memory: stats[h.pid]!.memory }),
+  }));
+
+  // 2. Plan (pure).
+  const plan = planClaim({
+    port,
+    transport,
+    listeners: claim.found.listeners,
+    unreadable: claim.found.unreadable,
+    policy: target.policy,
+    self: { pid: process.pid, ancestors: new Set(ancestors) },
+    uid: claim.uid,
+    euid: claim.euid,
+    context,
+  });
+  claim.describeHolders();
+  if (plan.kind === 'refuse') return claim.refuse(plan);
+  if (options.dryRun) {
+    const first = options.force ? 'SIGKILL' : 'SIGTERM';
+    for (const t of claim.tracked) {
+      t.outcome = 'would-signal';
+      claim.log(`dry run: would send ${first} to ${claim.who(t)}: ${t.info.command}`);
+    }
+    return claim.finish('would-free', `dry run: would send ${first} to ${claim.tracked.map((t) => claim.who(t)).join(', ')} to free ${claim.name}`);
+  }
+
+  // 3. Act, 4. settle, 5. verify.
+  await claim.act();
+  await claim.settle();
+  return claim.verify();
+}
+
+/** For a caller that already has the context (tests). */
+export type { ClaimContext };
 
 async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, maxIntervalMs: number): Promise<boolean> {
   let interval = 1;

@@ -1,7 +1,7 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
 import type { ClaimArgs } from '@dsa110/ports/systemd';
 import { type Env, errorJson, type Io } from '@dsa110/ports/cli';
-import type { ClaimOptions } from './claim.js';
+import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, EXIT_USAGE, exitCode } from './exit-code.js';
 import type { ClaimResult } from './result.js';
 
@@ -30,6 +30,7 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
     env,
     ...(args.timeoutSeconds !== undefined && { timeoutSeconds: args.timeoutSeconds }),
     ...(args.registry !== undefined && { registry: args.registry }),
+    ...(args.transport !== undefined && { transport: args.transport }),
     // CPU and memory, for the log and the JSON holders.
     usage: !args.quiet || args.json,
     log: (line, level, port) => {
@@ -42,8 +43,9 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
 /** --json's one object; returns the exit code. */
 export function printResult(io: Io, args: ClaimArgs, result: ClaimResult): number {
   if (args.json) {
-    const { port, service, action, holders, elapsedMs, message, listeners, retakenBy, dryRun } = result;
-    io.out(`${JSON.stringify({ port, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }) })}\n`);
+    const { port, transport, service, action, holders, elapsedMs, message, listeners, retakenBy, blockers, dryRun } = result;
+    const json = { port, transport, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }), ...(blockers && { blockers }) };
+    io.out(`${JSON.stringify(json)}\n`);
   }
   return exitCode(result.action);
 }

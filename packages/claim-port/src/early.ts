@@ -1,9 +1,9 @@
-// The common case, a numeric port nobody listens on, answered from the socket
-// table alone: no registry, no process scan. The command calls this before it
-// loads the rest of claim-port (start-up time of every service).
+// The common case, a numeric port nobody holds, answered by a bind check
+// alone: no registry, no socket table, no process scan. The command calls this
+// before it loads the rest of claim-port (start-up time of every service).
 import { isPort, parsePort } from '@dsa110/ports';
 import { isClaimTimeout } from '@dsa110/ports/systemd';
-import { hasProcNet, readListenSocketsSync, type ListenSocket } from '@dsa110/ports/system';
+import { canBindSync, hasProcNet, readListenSocketsSync, type ListenSocket } from '@dsa110/ports/system';
 import type { ClaimResult } from './result.js';
 import { now } from './watch.js';
 
@@ -17,23 +17,31 @@ export interface SeenListening {
 export interface EarlyLookOptions {
   readonly timeoutSeconds?: number | undefined;
   readonly dryRun?: boolean | undefined;
+  readonly transport?: 'tcp' | 'udp' | undefined;
   /** A custom reader sends the claim down the full path. */
   readonly reader?: unknown;
 }
 
 /**
- * A valid numeric port read from /proc: already free (a result), or in use
- * (the sockets seen, so the claim need not read the tables again); undefined
- * when the full path must decide (a service id, a bad value, no /proc).
+ * A valid numeric port: free (a result) when a server could bind it on the
+ * wildcard addresses, IPv4 and IPv6, right now; else in use (for TCP on
+ * /proc, the LISTEN sockets seen, so the claim need not read the tables
+ * again); undefined when the full path must decide (a service id, a bad
+ * value, a custom reader, a port this user may not bind).
  */
 export function earlyLook(portOrId: number | string, options: EarlyLookOptions, started = now()): { free: ClaimResult } | { listening: SeenListening } | undefined {
   const port = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
   if (!isPort(port)) return undefined;
   const timeout = options.timeoutSeconds;
-  if (timeout !== undefined && !isClaimTimeout(timeout)) return undefined; // resolve() reports it
-  if (options.reader || !hasProcNet()) return undefined; // a custom reader, or lsof, takes the full path
-  const sockets = readListenSocketsSync({ ports: [port] });
-  if (sockets.length > 0) return { listening: { port, sockets } };
-  const message = `port ${port} is free; nothing to do`;
-  return { free: { port, action: 'already-free', holders: [], elapsedMs: Math.round((now() - started) * 10) / 10, message, listeners: [], dryRun: options.dryRun ?? false } };
+  if (timeout !== undefined && !isClaimTimeout(timeout)) return undefined; // resolveTarget() reports it
+  if (options.reader) return undefined; // a custom reader takes the full path
+  const transport = options.transport ?? 'tcp';
+  const bind = canBindSync(port, transport);
+  if (bind?.ok) {
+    const name = `port ${port}${transport === 'udp' ? '/udp' : ''}`;
+    const message = `${name} is free; nothing to do`;
+    return { free: { port, transport, action: 'already-free', holders: [], elapsedMs: Math.round((now() - started) * 10) / 10, message, listeners: [], dryRun: options.dryRun ?? false } };
+  }
+  if (transport !== 'tcp' || !hasProcNet()) return undefined;
+  return { listening: { port, sockets: readListenSocketsSync({ ports: [port] }) } };
 }

@@ -1,11 +1,14 @@
-// Pure: given what was found on the port, decide whom to signal or why to
-// refuse. Refusal signals nobody: a claim is all or nothing.
-import type { Listener, ProcessInfo } from '@dsa110/ports/system';
+// Pure: given what was found on the port and around its holders, decide whom
+// to signal or why to refuse. Refusal signals nobody: a claim is all or nothing.
+import type { Listener, ProcessInfo, Transport } from '@dsa110/ports/system';
 import { formatEndpoint } from '@dsa110/ports/system';
-import { protectionReason, type ProtectionPolicy, type Self } from './policy.js';
+import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
+import { isContainerRuntime, protectionReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
   readonly port: number;
+  /** Default tcp. */
+  readonly transport?: Transport;
   readonly listeners: readonly Listener[];
   /** PIDs whose fds could not be read. */
   readonly unreadable: readonly number[];
@@ -14,6 +17,8 @@ export interface PlanInput {
   /** The claiming process's real and effective uid (0 = root). */
   readonly uid: number;
   readonly euid: number;
+  /** Units, containers, Restart= and parents of the holders (see context.ts). */
+  readonly context?: ClaimContext;
 }
 
 export interface Refusal {
@@ -34,38 +39,72 @@ export function distinctHolders(listeners: readonly Listener[]): ProcessInfo[] {
   return [...byPid.values()].sort((a, b) => a.pid - b.pid);
 }
 
-/** `127.0.0.1:8000`, `[::]:8000 (dual-stack)`. */
-export function describeListener(listener: Listener): string {
-  return `${formatEndpoint(listener.address, listener.port)}${listener.dualStack ? ' (dual-stack)' : ''}`;
+/** `127.0.0.1:8000`, `[::]:8000 (dual-stack)`, `0.0.0.0:5353/udp`. */
+export function describeListener(listener: Listener, transport: Transport = 'tcp'): string {
+  return `${formatEndpoint(listener.address, listener.port)}${transport === 'udp' ? '/udp' : ''}${listener.dualStack ? ' (dual-stack)' : ''}`;
+}
+
+/** `api.service`, `app.service (user@1000.service)`: a unit as systemctl would need it. */
+export function describeUnit(context: HolderContext): string | undefined {
+  if (context.unit === undefined) return undefined;
+  return context.userManager ? `${context.unit} (of ${context.userManager})` : context.unit;
+}
+
+/** `PID 901`, `PID 901 (unit api.service)`: how every message names a holder; with `comm`, `PID 901 (uvicorn, unit api.service)`. */
+export function describeHolder(holder: Pick<ProcessInfo, 'pid' | 'comm'>, context?: HolderContext, comm = false): string {
+  const unit = context && describeUnit(context);
+  const inside = [...(comm ? [holder.comm] : []), ...(unit ? [`unit ${unit}`] : [])];
+  return `PID ${holder.pid}${inside.length > 0 ? ` (${inside.join(', ')})` : ''}`;
+}
+
+/** What to stop instead of a container runtime process. */
+function containerAdvice(context: HolderContext | undefined): string {
+  const unit = context && describeUnit(context);
+  if (context?.container) return `it serves container ${context.container}: stop that container instead${unit ? ` (or ${unit})` : ''}`;
+  return `it carries containers' ports: stop the container that publishes the port (docker ps / podman ps --filter publish=PORT)${unit ? ` or ${unit}` : ''} instead`;
 }
 
 export function planClaim(input: PlanInput): Plan {
   if (input.listeners.length === 0) return { kind: 'free' };
+  const transport = input.transport ?? 'tcp';
   const holders = distinctHolders(input.listeners);
   const refusals: Refusal[] = [];
   const protectedPids = new Map<number, string>();
   const root = input.euid === 0;
+  const target = `${input.port}${transport === 'udp' ? '/udp' : ''}`;
 
   for (const listener of input.listeners) {
     if (listener.ownerKnown) continue;
     refusals.push({
       reason: root
-        ? `the process listening on ${describeListener(listener)} cannot be identified even as root (its /proc entries are unreadable, or it lives in another PID namespace or container, e.g. docker-proxy); stop it by its own means`
-        : `the process listening on ${describeListener(listener)} is not visible to this user (uid ${input.euid}); run claim-port as root (sudo claim-port ${input.port})`,
+        ? `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable, or it lives in another PID namespace or container); stop it by its own means`
+        : `the process holding ${describeListener(listener, transport)} is not visible to this user (uid ${input.euid}); run claim-port as root (sudo claim-port ${target})`,
     });
   }
   for (const holder of holders) {
+    const context = input.context?.holders.get(holder.pid);
+    const who = describeHolder(holder, context, true);
     const why = protectionReason(holder, input.policy, input.self);
     if (why) {
-      protectedPids.set(holder.pid, why);
-      refusals.push({ pid: holder.pid, reason: `PID ${holder.pid} (${holder.comm}) is protected: ${why}` });
+      const full = isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why;
+      protectedPids.set(holder.pid, full);
+      refusals.push({ pid: holder.pid, reason: `${who} is protected: ${full}` });
+      continue;
+    }
+    if (wouldRestart(context)) {
+      const unit = describeUnit(context!)!;
+      protectedPids.set(holder.pid, `${unit} would restart it (Restart=${context!.restart!.restart})`);
+      refusals.push({
+        pid: holder.pid,
+        reason: `${who} belongs to ${unit}, which would start it again (Restart=${context!.restart!.restart}, ${context!.restart!.source}): stop ${context!.unit} first (systemctl stop ${context!.unit})`,
+      });
       continue;
     }
     // kill(2) as non-root needs the sender's real or effective uid to match the target's real uid.
     if (!root && holder.realUid !== input.uid && holder.realUid !== input.euid) {
       refusals.push({
         pid: holder.pid,
-        reason: `PID ${holder.pid} (${holder.comm}) belongs to user ${holder.user} and this user (uid ${input.euid}) may not signal it; run claim-port as root (sudo claim-port ${input.port})`,
+        reason: `${who} belongs to user ${holder.user} and this user (uid ${input.euid}) may not signal it; run claim-port as root (sudo claim-port ${target})`,
       });
     }
   }

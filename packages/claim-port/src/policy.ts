@@ -1,4 +1,5 @@
 // Which processes a claim must never signal. Pure.
+import { BUILTIN_PROTECTED_PROCESSES, CONTAINER_RUNTIME_PROCESSES, DEFAULT_CLAIM_TIMEOUT_SECONDS, MIN_PROTECTED_PIDS_UP_TO } from '@dsa110/ports';
 import { matchProcessName, type ProcessInfo } from '@dsa110/ports/system';
 
 export interface ProtectionPolicy {
@@ -8,11 +9,11 @@ export interface ProtectionPolicy {
   readonly protectedPidsUpTo: number;
 }
 
-/** Used when the registry is missing or broken and the port was given as a number. */
+/** Used when the registry is missing or broken and the port was given as a number: the built-in list (see @dsa110/ports). */
 export const BUILTIN_POLICY: ProtectionPolicy & { readonly timeoutSeconds: number } = {
-  timeoutSeconds: 5,
-  protectedProcesses: ['systemd', 'systemd-*', 'journald', 'sshd', 'init', 'dbus-daemon'],
-  protectedPidsUpTo: 2,
+  timeoutSeconds: DEFAULT_CLAIM_TIMEOUT_SECONDS,
+  protectedProcesses: BUILTIN_PROTECTED_PROCESSES,
+  protectedPidsUpTo: MIN_PROTECTED_PIDS_UP_TO,
 };
 
 export interface Self {
@@ -23,10 +24,17 @@ export interface Self {
 
 /** Pure: why this holder must not be signalled, or undefined when it may be. */
 export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, self: Self): string | undefined {
-  if (info.pid <= policy.protectedPidsUpTo) return `PID ${info.pid} is at or below ${policy.protectedPidsUpTo} (init and kthreadd)`;
+  // Never below the built-in floor, whatever a caller's policy says.
+  const upTo = Math.max(policy.protectedPidsUpTo, MIN_PROTECTED_PIDS_UP_TO);
+  if (info.pid <= upTo) return `PID ${info.pid} is at or below ${upTo} (init and kthreadd)`;
   if (info.kernelThread) return 'it is a kernel thread';
   if (info.pid === self.pid) return 'it is claim-port itself';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
   const hit = matchProcessName(info, policy.protectedProcesses);
   return hit && `its name "${hit.name}" matches the protected pattern "${hit.glob}"`;
+}
+
+/** Pure: whether this holder is a container runtime process (docker-proxy, conmon, ...): stop the container instead. */
+export function isContainerRuntime(info: ProcessInfo): boolean {
+  return matchProcessName(info, CONTAINER_RUNTIME_PROCESSES) !== undefined;
 }

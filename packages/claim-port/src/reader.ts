@@ -2,6 +2,8 @@
 // Both produce the same Listener shape, so the plan never knows which ran.
 import {
   ancestors,
+  readBoundUdpSockets,
+  type Transport,
   hasProcNet,
   readListenSocketsSync,
   readProcessUsage,
@@ -20,14 +22,18 @@ export interface Gathered {
 
 export interface Reader {
   readonly kind: 'proc' | 'lsof';
-  /** Everything listening on `port`, with holders; `sockets`, when given, are its LISTEN sockets read a moment ago (/proc only). */
-  gather(port: number, sockets?: readonly ListenSocket[]): Promise<Gathered>;
+  /**
+   * Everything holding `port`, with holders: TCP LISTEN sockets, or the UDP
+   * sockets bound to it. `sockets`, when given, are its TCP LISTEN sockets
+   * read a moment ago (/proc only).
+   */
+  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport): Promise<Gathered>;
   /** CPU percent and resident bytes of each PID, for the log; missing entries are unknown. */
   usage(pids: readonly number[]): Promise<Record<number, ProcessUsage>>;
-  /** The socket inodes (or, for lsof, `address/pid` keys) listening on `port` now; cheap on /proc. */
-  listening(port: number): Promise<Set<string>>;
+  /** The socket inodes (or, for lsof, `address/pid` keys) holding `port` now; cheap on /proc. */
+  listening(port: number, transport?: Transport): Promise<Set<string>>;
   /** The keys `listening()` would return for what `gather()` found. */
-  keysOf(port: number, gathered: Gathered): Promise<Set<string>>;
+  keysOf(port: number, gathered: Gathered, transport?: Transport): Promise<Set<string>>;
   /** claim-port's ancestors, never to be signalled. */
   ancestors(pid: number): Promise<number[]>;
   /** How often the wait loop may poll at most (lsof is slow). */
@@ -36,8 +42,8 @@ export interface Reader {
 
 export const procReader = (procRoot = '/proc'): Reader => ({
   kind: 'proc',
-  async gather(port, sockets) {
-    return snapshot({ ports: [port], procRoot, parallel: true, ...(sockets && { sockets }) });
+  async gather(port, sockets, transport = 'tcp') {
+    return snapshot({ ports: [port], procRoot, parallel: true, transport, ...(sockets && transport === 'tcp' && { sockets }) });
   },
   async usage(pids) {
     const out: Record<number, ProcessUsage> = {};
@@ -47,8 +53,9 @@ export const procReader = (procRoot = '/proc'): Reader => ({
     }
     return out;
   },
-  async listening(port) {
-    return new Set(readListenSocketsSync({ ports: [port], procRoot }).map((s) => String(s.inode)));
+  async listening(port, transport = 'tcp') {
+    const sockets = transport === 'udp' ? readBoundUdpSockets(port, procRoot) : readListenSocketsSync({ ports: [port], procRoot });
+    return new Set(sockets.map((s) => String(s.inode)));
   },
   async keysOf(_port, gathered) {
     return new Set(gathered.listeners.map((l) => String(l.inode)));
@@ -87,11 +94,17 @@ async function processList(): Promise<Map<number, PsEntry>> {
   return new Map((await psList()).map((p) => [p.pid, p as PsEntry]));
 }
 
-/** Where there is no /proc (macOS): `lsof -nP -iTCP:PORT -sTCP:LISTEN` and ps-list. No start times. */
+/**
+ * Where there is no /proc (macOS): `lsof -nP -iTCP:PORT -sTCP:LISTEN` (or
+ * `-iUDP:PORT`) and ps-list. No start times. lsof shows only the sockets of
+ * processes this user may inspect: claimPort() proves "free" with a bind
+ * check, so what lsof cannot see is refused, never called free.
+ */
 export const lsofReader = (lsof = 'lsof'): Reader => ({
   kind: 'lsof',
-  async gather(port) {
-    const [rows, ps] = await Promise.all([readLsofListeners(port, lsof), processList()]);
+  async gather(port, _sockets, transport = 'tcp') {
+    const [all, ps] = await Promise.all([readLsofListeners(port, lsof, transport), processList()]);
+    const rows = all.filter((row) => row.port === port);
     const byAddress = new Map<string, Listener & { holders: ProcessInfo[] }>();
     for (const row of rows) {
       const address = row.address === '*' ? (row.family === 'IPv4' ? '0.0.0.0' : '::') : row.address;
@@ -123,11 +136,12 @@ export const lsofReader = (lsof = 'lsof'): Reader => ({
     return { listeners: [...byAddress.values()], unreadable: [] };
   },
   usage: pidusageOf,
-  async listening(port) {
-    return new Set((await readLsofListeners(port, lsof)).map((row) => `${row.family} ${row.address} ${row.pid}`));
+  async listening(port, transport = 'tcp') {
+    const rows = (await readLsofListeners(port, lsof, transport)).filter((row) => row.port === port);
+    return new Set(rows.map((row) => `${row.family} ${row.address} ${row.pid}`));
   },
-  async keysOf(port) {
-    return this.listening(port);
+  async keysOf(port, _gathered, transport) {
+    return this.listening(port, transport);
   },
   async ancestors(pid) {
     const ps = await processList();

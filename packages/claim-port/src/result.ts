@@ -32,6 +32,10 @@ export interface HolderReport {
   readonly command: string;
   /** /proc/PID/stat field 22 (clock ticks after boot); -1 where unknown (no /proc). */
   readonly startTime: number;
+  /** The systemd unit it runs in (from /proc/PID/cgroup), when it is in one. */
+  readonly unit?: string;
+  /** The container it belongs to or serves (an id, or docker-proxy's `172.17.0.2:80`). */
+  readonly container?: string;
   /** Signals actually sent, in order. */
   readonly signals: readonly ('SIGTERM' | 'SIGKILL')[];
   readonly outcome: HolderOutcome;
@@ -44,6 +48,8 @@ export interface HolderReport {
 
 export interface ClaimResult {
   readonly port: number;
+  /** What was claimed: tcp (listening sockets) or udp (bound sockets). */
+  readonly transport: 'tcp' | 'udp';
   /** The service id, when claimed by id (or the registry's owner of the port). */
   readonly service?: string;
   readonly action: ClaimAction;
@@ -53,7 +59,14 @@ export interface ClaimResult {
   readonly message: string;
   /** Listening sockets found on the port: `127.0.0.1:8000`, `[::]:8000 (dual-stack)`. */
   readonly listeners: readonly string[];
-  /** Processes that listen on the port after the holders died (a supervisor respawned them). */
-  readonly retakenBy?: readonly { readonly pid: number; readonly user: string; readonly command: string }[];
+  /** Processes that hold the port after the holders died, and the supervisor that started each, where known. */
+  readonly retakenBy?: readonly {
+    readonly pid: number;
+    readonly user: string;
+    readonly command: string;
+    readonly supervisor?: { readonly pid: number; readonly command: string };
+  }[];
+  /** When a server could still not bind the port: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
+  readonly blockers?: readonly { readonly socket: string; readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[] }[];
   readonly dryRun: boolean;
 }

@@ -46,11 +46,14 @@ describe('claimPort frees', () => {
     expect(isAlive(client.pid)).toBe(true);
   });
 
-  it('ignores a socket bound to the port but not listening', async () => {
+  it('never calls a port free while a socket bound to it, not listening, blocks bind(); names it, signals nobody', async () => {
     const bound = await spawnListener({ bindOnly: true });
     const result = await claimOurs(bound.port);
-    expect(result.action).toBe('already-free');
+    expect(result.action).toBe('failed');
     expect(result.holders).toEqual([]);
+    expect(result.message).toMatch(/a socket bound to the port but not listening/);
+    expect(result.message).toContain(`PID ${bound.pid} (python3)`);
+    expect(result.blockers).toEqual([expect.objectContaining({ holders: expect.arrayContaining([expect.objectContaining({ pid: bound.pid })]) })]);
     expect(isAlive(bound.pid)).toBe(true);
   });
 

@@ -49,7 +49,7 @@ describe('claim-port usage errors', () => {
     for (const flag of ['--help', '-h']) {
       const help = await claimInProcess([flag, '--bogus']);
       expect(help).toMatchObject({ code: 0, stderr: '' });
-      expect(help.stdout).toMatch(/Usage: claim-port <port\|service-id>/);
+      expect(help.stdout).toMatch(/Usage: claim-port <port\[\/tcp\|\/udp\]\|service-id>/);
       expect(help.stdout).toMatch(/Examples:\n {2}claim-port 8000/);
       expect(help.stdout).toMatch(/64 usage error/);
     }
@@ -57,7 +57,7 @@ describe('claim-port usage errors', () => {
   });
 
   it('the built bin: --help, --version, and exit 64 on a usage error', async () => {
-    expect((await runClaim(['--help'])).stdout).toMatch(/Usage: claim-port <port\|service-id>/);
+    expect((await runClaim(['--help'])).stdout).toMatch(/Usage: claim-port <port\[\/tcp\|\/udp\]\|service-id>/);
     expect((await runClaim(['-V'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(await runClaim([])).toMatchObject({ code: 64, stdout: '', stderr: expect.stringMatching(/^\[claim-port:\?\] error: missing the port/) });
   });

@@ -20,12 +20,12 @@ export function claimLines(lines: readonly ExecLine[], extraPaths: readonly stri
  * port or service id it claims, or why it would not claim (a usage error, exit
  * 2; --help, --version, --test; --dry-run, which frees nothing).
  */
-export function claimTarget(argv: readonly string[]): { port: number } | { id: string } | { problem: string } {
+export function claimTarget(argv: readonly string[]): { port: number; transport?: 'tcp' | 'udp' } | { id: string } | { problem: string } {
   const args = parseClaimArgs(argv.slice(1));
   switch (args.command) {
     case 'claim':
       if (args.dryRun) return { problem: 'claim-port is given --dry-run, so it frees nothing' };
-      return args.target;
+      return 'port' in args.target && args.transport ? { ...args.target, transport: args.transport } : args.target;
     case 'usage-error':
       return { problem: `claim-port would refuse these arguments and exit 2: ${args.message}` };
     case 'help':

@@ -17,4 +17,11 @@ export {
 export { RegistryError, PortsError, formatIssue, type RegistryIssue, type PortsErrorCode } from './errors.js';
 export { parsePort, portProblem, isPort } from './port.js';
 export { formatRange } from './rules.js';
+export {
+  BUILTIN_PROTECTED_PROCESSES,
+  CONTAINER_RUNTIME_PROCESSES,
+  MIN_PROTECTED_PIDS_UP_TO,
+  effectiveProtectedProcesses,
+} from './builtin-protection.js';
+export { MAX_CLAIM_TIMEOUT_SECONDS, DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from './limits.js';
 export type { ServiceId } from './generated/registry.js';

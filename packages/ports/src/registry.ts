@@ -1,5 +1,6 @@
 import { PortsError } from './errors.js';
 import { parsePort, portProblem } from './port.js';
+import { effectiveProtectedProcesses } from './builtin-protection.js';
 import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -49,8 +50,10 @@ export interface ReservedRange {
 
 export interface ClaimPolicy {
   readonly timeoutSeconds: number;
-  /** Glob patterns on process names that claim-port never signals. */
+  /** Glob patterns on process names that claim-port never signals: the built-in list (less `unprotectedBuiltins`) and the registry's additions. */
   readonly protectedProcesses: readonly string[];
+  /** Built-in names the registry removed (claim.protect.unprotectBuiltin); `ports validate` warns about each. */
+  readonly unprotectedBuiltins: readonly string[];
   /** PIDs at or below this are never signalled. */
   readonly protectedPidsUpTo: number;
 }
@@ -91,7 +94,8 @@ export class Registry<Id extends string = string> {
       .sort((a, b) => a.start - b.start);
     this.claim = {
       timeoutSeconds: data.claim.timeoutSeconds,
-      protectedProcesses: data.claim.protect.processes,
+      protectedProcesses: effectiveProtectedProcesses(data.claim.protect.processes, data.claim.protect.unprotectBuiltin),
+      unprotectedBuiltins: data.claim.protect.unprotectBuiltin,
       protectedPidsUpTo: data.claim.protect.pidsUpTo,
     };
     this.#byId = new Map(this.services.map((service) => [service.id, service]));

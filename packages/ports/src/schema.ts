@@ -1,6 +1,7 @@
 // The shape of ports.yaml. Rules that span entries (unique ports, ranges that
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
+import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 
 const id = z
@@ -88,21 +89,29 @@ export const ClaimSchema = z.strictObject({
     .default(DEFAULT_CLAIM_TIMEOUT_SECONDS),
   protect: z
     .strictObject({
-      processes: z.array(processPattern).default([]),
+      processes: z.array(processPattern).default([]).describe('Added to the built-in protected list (which always applies)'),
+      unprotectBuiltin: z
+        .array(
+          z.enum(BUILTIN_PROTECTED_PROCESSES as [string, ...string[]], {
+            error: `must be a built-in protected name: ${BUILTIN_PROTECTED_PROCESSES.join(', ')}`,
+          }),
+        )
+        .default([])
+        .describe('Built-in protected names to remove (ports validate warns about each)'),
       pidsUpTo: z
         .number({ error: 'must be a whole number written in plain decimal' })
         .int('must be a whole number')
-        .min(0, `must be between 0 and ${MAX_PIDS_UP_TO}`)
-        .max(MAX_PIDS_UP_TO, `must be between 0 and ${MAX_PIDS_UP_TO}`)
-        .default(2),
+        .min(MIN_PROTECTED_PIDS_UP_TO, `must be between ${MIN_PROTECTED_PIDS_UP_TO} and ${MAX_PIDS_UP_TO} (PID 1, init, and PID 2, kthreadd, are always protected)`)
+        .max(MAX_PIDS_UP_TO, `must be between ${MIN_PROTECTED_PIDS_UP_TO} and ${MAX_PIDS_UP_TO}`)
+        .default(MIN_PROTECTED_PIDS_UP_TO),
     })
-    .default({ processes: [], pidsUpTo: 2 }),
+    .default({ processes: [], unprotectBuiltin: [], pidsUpTo: MIN_PROTECTED_PIDS_UP_TO }),
 });
 
 export const RegistrySchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(1, 'must be 1'),
-  claim: ClaimSchema.default({ timeoutSeconds: 5, protect: { processes: [], pidsUpTo: 2 } }),
+  claim: ClaimSchema.default({ timeoutSeconds: DEFAULT_CLAIM_TIMEOUT_SECONDS, protect: { processes: [], unprotectBuiltin: [], pidsUpTo: MIN_PROTECTED_PIDS_UP_TO } }),
   services: z.array(ServiceSchema),
   reserved: z.array(ReservedSchema).default([]),
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_SOURCE, loadRegistry, parseRegistry, PortsError, type Service } from '../src/index.js';
+import { BUILTIN_PROTECTED_PROCESSES, BUNDLED_SOURCE, loadRegistry, parseRegistry, PortsError, type Service } from '../src/index.js';
 import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
 const registry = await loadRegistry({ env: {} });
@@ -86,7 +86,8 @@ describe('the bundled registry', () => {
   it('holds the claim policy', () => {
     expect(registry.claim).toEqual({
       timeoutSeconds: 5,
-      protectedProcesses: ['systemd', 'systemd-*', 'journald', 'sshd', 'init', 'dbus-daemon'],
+      protectedProcesses: BUILTIN_PROTECTED_PROCESSES,
+      unprotectedBuiltins: [],
       protectedPidsUpTo: 2,
     });
   });

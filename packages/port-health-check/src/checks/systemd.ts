@@ -55,11 +55,13 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     const shown = `ExecStartPre=${line.value}`;
     if ('problem' in claimed) {
       results.push(result('error', `${shown} in ${where(line)}: ${claimed.problem}`, where(line)));
-    } else if (claimed.port !== port) {
+    } else if (claimed.port !== port || claimed.transport !== service.transport) {
+      const claimedText = `${claimed.port}${claimed.transport === 'udp' ? '/udp' : ''}`;
+      const ownText = `${port}${service.transport === 'udp' ? '/udp' : ''}`;
       results.push(
         result(
           'error',
-          `${shown} in ${where(line)} claims port ${claimed.port}, but ${service.id} uses port ${port}${moved}; it would free the wrong port`,
+          `${shown} in ${where(line)} claims port ${claimedText}, but ${service.id} uses port ${ownText}${moved}; it would free the wrong port`,
           where(line),
         ),
       );
@@ -76,7 +78,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     }
   }
   const loaded = facts.systemctl?.get(unitName);
-  if (loaded) results.push(confirm(facts, unitName, loaded, port, env, result));
+  if (loaded) results.push(confirm(facts, unitName, loaded, port, service.transport, env, result));
   return results;
 }
 
@@ -86,6 +88,7 @@ function confirm(
   unitName: string,
   loaded: SystemctlUnit,
   port: number,
+  transport: 'tcp' | 'udp',
   env: Record<string, string>,
   result: (severity: CheckResult['severity'], reason: string) => CheckResult,
 ): CheckResult {
@@ -95,7 +98,7 @@ function confirm(
   const claims = loaded.execStartPre.filter((exec) => isClaimPort(exec.argv[0], facts.claimPortPaths));
   const match = claims.find((exec) => {
     const claimed = claimedPort(facts, { argv: exec.argv, file: '', line: 0, value: '', prefixes: '' }, env);
-    return 'port' in claimed && claimed.port === port;
+    return 'port' in claimed && claimed.port === port && claimed.transport === transport;
   });
   if (!match) {
     return result('warning', `the ${unitName} systemd has loaded (systemctl show) does not run claim-port ${port}; run systemctl daemon-reload`);
@@ -103,13 +106,13 @@ function confirm(
   return result(match.privileged ? 'ok' : 'warning', `systemctl show confirms systemd has loaded ExecStartPre=${match.privileged ? '+' : ''}${match.argv.join(' ')}`);
 }
 
-function claimedPort(facts: Facts, line: ExecLine, env: Record<string, string>): { port: number } | { problem: string } {
+function claimedPort(facts: Facts, line: ExecLine, env: Record<string, string>): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
   const target = claimTarget(line.argv);
-  if (!('id' in target)) return target;
+  if (!('id' in target)) return 'problem' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
   const id = target.id;
   if (!facts.registry.has(id)) return { problem: `claim-port argument "${id}" is neither a port nor a service id in ${facts.registry.source}` };
   try {
-    return { port: facts.registry.resolvePort(id, { env }).port };
+    return { port: facts.registry.resolvePort(id, { env }).port, transport: facts.registry.service(id).transport };
   } catch (error) {
     if (error instanceof PortsError) return { problem: error.message };
     throw error;

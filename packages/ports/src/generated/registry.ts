@@ -10,14 +10,8 @@ export const bundledRegistry: RegistryData = {
   "claim": {
     "timeoutSeconds": 5,
     "protect": {
-      "processes": [
-        "systemd",
-        "systemd-*",
-        "journald",
-        "sshd",
-        "init",
-        "dbus-daemon"
-      ],
+      "processes": [],
+      "unprotectBuiltin": [],
       "pidsUpTo": 2
     }
   },

@@ -9,14 +9,17 @@ export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
 export const DROP_IN_NAME = 'claim-port.conf';
 export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.';
 
-/** `ExecStartPre=+/usr/local/bin/claim-port 8000`: `+` runs it as root whatever the unit's User= is. */
-export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT): string {
-  return `ExecStartPre=+${claimPort} ${port}`;
+/**
+ * `ExecStartPre=+/usr/local/bin/claim-port 8000`, or `... 5353/udp` for a UDP
+ * service: `+` runs it as root whatever the unit's User= is.
+ */
+export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp'): string {
+  return `ExecStartPre=+${claimPort} ${port}${transport === 'udp' ? '/udp' : ''}`;
 }
 
 /** The whole drop-in file: the generated comment, `[Service]`, the ExecStartPre= line. */
-export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT): string {
-  return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort)}\n`;
+export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp'): string {
+  return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort, transport)}\n`;
 }
 
 /** Why `path` cannot be written into ExecStartPre=, or undefined when it can. */
@@ -44,9 +47,9 @@ export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT):
   return registry.services.flatMap((service): ClaimWiring[] => {
     if (!service.robust || !service.systemd?.claim) return [];
     const { unit, claim } = service.systemd;
-    const line = execStartPreLine(service.port, claimPort);
+    const line = execStartPreLine(service.port, claimPort, service.transport);
     return claim === 'drop-in'
-      ? [{ service, unit, port: service.port, claim, path: `${unit}.d/${DROP_IN_NAME}`, line, contents: claimPortDropIn(service.port, claimPort) }]
+      ? [{ service, unit, port: service.port, claim, path: `${unit}.d/${DROP_IN_NAME}`, line, contents: claimPortDropIn(service.port, claimPort, service.transport) }]
       : [{ service, unit, port: service.port, claim, path: unit, line }];
   });
 }

@@ -4,7 +4,7 @@
 // PARALLEL_MIN_PROCESSES, or with no idle core, one thread is faster.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { mergeScans, scanInputs, scanPids, scanSocketHolders, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
+import { mergeScans, scanInputs, scanPids, scanSocketHolders, scanTasks, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
 
 export const PARALLEL_MIN_PROCESSES = 800;
 
@@ -56,7 +56,9 @@ parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
   });
   const own = scanPids(pids, cursor, wanted, proc, { readdirSync, readlinkSync });
   try {
-    return { ...mergeScans([own, await fromWorker]), threads: 2 };
+    const parts = [own, await fromWorker];
+    const tasks = scanTasks(parts, wanted, proc);
+    return { ...mergeScans(tasks ? [...parts, tasks] : parts), threads: 2 };
   } catch {
     // A worker that failed to start or run leaves part of the list unscanned: scan it all here.
     return { ...scanSocketHolders(list, options), threads: 1 };

@@ -21,6 +21,8 @@ export interface ScanOptions {
 export interface PartialScan {
   found: number[];
   unreadable: number[];
+  /** PIDs whose fd directory was empty: kernel threads, and processes whose thread-group leader has exited (see scanTasks). */
+  empty?: number[];
 }
 
 /**
@@ -40,13 +42,14 @@ export function scanPids(
   const CHUNK = 16;
   const found: number[] = [];
   const unreadable: number[] = [];
+  const empty: number[] = [];
   const denied = (error: unknown) => {
     const code = (error as { code?: string }).code;
     return code === 'EACCES' || code === 'EPERM';
   };
   for (;;) {
     const start = Atomics.add(cursor, 0, CHUNK);
-    if (start >= pids.length) return { found, unreadable };
+    if (start >= pids.length) return { found, unreadable, empty };
     const end = Math.min(start + CHUNK, pids.length);
     for (let index = start; index < end; index++) {
       const pid = pids[index]!;
@@ -58,6 +61,7 @@ export function scanPids(
         if (denied(error)) unreadable.push(pid);
         continue; // ENOENT: the process has exited
       }
+      if (fds.length === 0) empty.push(pid);
       for (const fd of fds) {
         let target: string;
         try {
@@ -115,9 +119,58 @@ export function mergeScans(parts: readonly PartialScan[]): HolderScan {
   return { holders, unreadable: [...new Set(unreadable)] };
 }
 
+/**
+ * A process whose thread-group leader has exited (pthread_exit in the main
+ * thread) is a zombie whose /proc/PID/fd is empty, while its other threads
+ * still hold its fds: read them through /proc/PID/task/TID/fd. Only for PIDs
+ * with an empty fd directory, and only when some socket's holder is still
+ * unknown, so the common scan pays nothing for it.
+ */
+export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {
+  const seen = new Set<number>();
+  for (const part of parts) for (let index = 1; index < part.found.length; index += 2) seen.add(part.found[index]!);
+  if (seen.size >= new Set(wanted.values()).size) return undefined;
+  const found: number[] = [];
+  const unreadable: number[] = [];
+  for (const pid of parts.flatMap((part) => part.empty ?? [])) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`${proc}/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      if (tid === String(pid)) continue;
+      const dir = `${proc}/${pid}/task/${tid}/fd`;
+      let fds: string[];
+      try {
+        fds = readdirSync(dir);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'EACCES' || code === 'EPERM') unreadable.push(pid);
+        continue;
+      }
+      for (const fd of fds) {
+        let target: string;
+        try {
+          target = readlinkSync(`${dir}/${fd}`);
+        } catch {
+          continue;
+        }
+        const inode = wanted.get(target);
+        if (inode !== undefined) found.push(pid, inode);
+      }
+      break; // the threads of a process share one fd table: one live thread shows it
+    }
+  }
+  return { found, unreadable };
+}
+
 /** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */
 export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions = {}): HolderScan {
   const { pids, wanted, proc } = scanInputs(inodes, options);
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
-  return mergeScans([scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })]);
+  const parts = [scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })];
+  const tasks = scanTasks(parts, wanted, proc);
+  return mergeScans(tasks ? [...parts, tasks] : parts);
 }

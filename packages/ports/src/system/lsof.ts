@@ -12,18 +12,19 @@ export interface LsofListener {
   readonly port: number;
 }
 
-/** Pure: parse lsof's default table output. Lines that do not parse are skipped. */
-export function parseLsof(text: string): LsofListener[] {
+/** Pure: parse lsof's default table output (TCP LISTEN rows, or every UDP row). Lines that do not parse are skipped. */
+export function parseLsof(text: string, transport: 'tcp' | 'udp' = 'tcp'): LsofListener[] {
   const out: LsofListener[] = [];
   for (const line of text.split('\n').slice(1)) {
     const tokens = line.trim().split(/\s+/);
     if (tokens.length < 9) continue;
     const pid = Number(tokens[1]);
     const family = tokens.find((t) => t === 'IPv4' || t === 'IPv6') as LsofListener['family'] | undefined;
-    const tcp = tokens.lastIndexOf('TCP');
+    const tcp = tokens.lastIndexOf(transport.toUpperCase());
     if (!Number.isInteger(pid) || !family || tcp < 0) continue;
-    const name = tokens[tcp + 1] ?? '';
-    if (!tokens.slice(tcp + 2).join(' ').includes('LISTEN')) continue;
+    // A connected UDP socket's name is `local->remote`: the local end is what holds the port.
+    const name = (tokens[tcp + 1] ?? '').split('->')[0]!;
+    if (transport === 'tcp' && !tokens.slice(tcp + 2).join(' ').includes('LISTEN')) continue;
     const colon = name.lastIndexOf(':');
     const port = Number(name.slice(colon + 1));
     if (colon < 0 || !Number.isInteger(port)) continue;
@@ -35,22 +36,23 @@ export function parseLsof(text: string): LsofListener[] {
   return out;
 }
 
-/** Run lsof for one port. Resolves [] when nothing listens (lsof exits 1 with no output). */
-export async function readLsofListeners(port: number, lsof = 'lsof'): Promise<LsofListener[]> {
+/** Run lsof for one port: TCP listeners, or UDP sockets bound to it. Resolves [] when there are none (lsof exits 1 with no output). */
+export async function readLsofListeners(port: number, lsof = 'lsof', transport: 'tcp' | 'udp' = 'tcp'): Promise<LsofListener[]> {
   // Loaded here, not at the top: child_process costs every /proc user start-up time.
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    execFile(lsof, ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN'], { timeout: 10_000 }, (error, stdout) => {
+    const args = transport === 'tcp' ? ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN'] : ['-nP', `-iUDP:${port}`];
+    execFile(lsof, args, { timeout: 10_000 }, (error, stdout) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
         reject(new Error(`cannot read sockets: there is no /proc and no ${lsof} on this system`));
         return;
       }
       // Exit status 1 with empty output is "nothing found".
       if (error && stdout.trim() !== '') {
-        resolve(parseLsof(stdout));
+        resolve(parseLsof(stdout, transport));
         return;
       }
-      resolve(error ? [] : parseLsof(stdout));
+      resolve(error ? [] : parseLsof(stdout, transport));
     });
   });
 }

@@ -4,6 +4,7 @@ import { isDualStack, readBindV6Only } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan } from './holders.js';
 import { scanSocketHoldersParallel } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
+import { readBoundUdpSockets, type Transport } from './port-sockets.js';
 import { readListenSockets, readListenSocketsSync, type ListenSocket } from './sockets.js';
 
 export interface Listener extends ListenSocket {
@@ -35,6 +36,11 @@ export interface SnapshotOptions {
    * about 2 ms a table on a large hash.
    */
   sockets?: readonly ListenSocket[];
+  /**
+   * 'udp': the UDP sockets bound to `ports` (UDP has no listening: a bound
+   * socket holds the port) instead of TCP LISTEN sockets. Needs `ports`.
+   */
+  transport?: Transport;
   /** snapshot() only: split the fd scan over two threads on a machine with many processes (see holders-parallel.ts). */
   parallel?: boolean;
 }
@@ -64,7 +70,7 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
 
 /** Listeners (optionally on `ports` only) with every holder process. */
 export async function snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
-  const sockets = options.sockets ?? (await readListenSockets(options));
+  const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : await readListenSockets(options));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
   const procRoot = options.procRoot ?? '/proc';
@@ -72,8 +78,13 @@ export async function snapshot(options: SnapshotOptions = {}): Promise<Snapshot>
   return build(sockets, scan, options);
 }
 
+function udpSockets(options: SnapshotOptions): ListenSocket[] {
+  if (options.ports === undefined) throw new TypeError('snapshot: transport udp needs ports');
+  return [...options.ports].flatMap((port) => readBoundUdpSockets(port, options.procRoot));
+}
+
 export function snapshotSync(options: SnapshotOptions = {}): Snapshot {
-  const sockets = options.sockets ?? readListenSocketsSync(options);
+  const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : readListenSocketsSync(options));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   return build(sockets, scanSocketHolders(sockets.map((s) => s.inode), { procRoot: options.procRoot ?? '/proc' }), options);
 }

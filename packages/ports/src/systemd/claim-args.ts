@@ -14,6 +14,8 @@ export interface ClaimArgs {
   readonly command: 'claim';
   /** A port, or a service id to resolve against the registry. */
   readonly target: { readonly port: number } | { readonly id: string };
+  /** From `PORT/udp` or `PORT/tcp`; undefined: tcp for a port, the registry's for a service id. */
+  readonly transport?: 'tcp' | 'udp';
   readonly dryRun: boolean;
   /** Seconds; undefined means the registry's default. */
   readonly timeoutSeconds?: number;
@@ -30,12 +32,14 @@ export type ParsedClaimArgs =
   | { readonly command: 'self-test'; readonly json: boolean }
   | { readonly command: 'usage-error'; readonly message: string };
 
-export const CLAIM_USAGE = `Usage: claim-port <port|service-id> [options]
+export const CLAIM_USAGE = `Usage: claim-port <port[/tcp|/udp]|service-id> [options]
        claim-port --test | --help | --version
 
-Frees a TCP port for the service that owns it: finds every process listening
-on the port, refuses if one is protected, sends SIGTERM, waits, sends SIGKILL
-to what remains, and verifies the port is free.
+Frees a port for the service that owns it: finds every process listening on
+the port (for PORT/udp: every process with a socket bound to it), refuses if
+one is protected or its systemd unit would restart it, sends SIGTERM, waits,
+sends SIGKILL to what remains, watches for a supervisor taking the port back,
+and verifies that a server could bind the port.
 
 Options:
   --dry-run              signal nothing; report what would be done
@@ -53,6 +57,7 @@ Examples:
   claim-port 8000                       free port 8000 (exit 0 when it is free)
   claim-port api                        the registry's port of service "api" ($CONTIMG_API_PORT applied)
   claim-port 6379 --dry-run             say what would be signalled; signal nothing
+  claim-port 5353/udp                   free UDP port 5353 (its bound sockets; a TCP listener on 5353 is left alone)
   ExecStartPre=+/usr/local/bin/claim-port 8000    in a unit (see ports systemd)
 
 Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
@@ -72,7 +77,15 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
 }
 
 /** Pure: a port or a service id; a usage error for anything that looks like a broken port. */
-export function parseClaimTarget(text: string): { port: number } | { id: string } | { problem: string } {
+export function parseClaimTarget(text: string): { port: number; transport?: 'tcp' | 'udp' } | { id: string } | { problem: string } {
+  // `5353/udp`, `8000/tcp`: the transport to claim.
+  const slash = /^(.*)\/(tcp|udp)$/.exec(text);
+  if (slash) {
+    const port = parsePort(slash[1]!);
+    if (port === undefined) return { problem: `port ${JSON.stringify(slash[1])} is not valid: ${portProblem(slash[1]!)}; give e.g. 5353/udp` };
+    return { port, transport: slash[2] as 'tcp' | 'udp' };
+  }
+  if (text.includes('/')) return { problem: `${JSON.stringify(text)} is not a port: give PORT, PORT/tcp or PORT/udp, or a service id` };
   const port = parsePort(text);
   if (port !== undefined) return { port };
   // Anything that starts like a number (or is empty, or signed) was meant as a port.
@@ -134,8 +147,9 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
   }
   if (positionals.length === 0) return usage('missing the port (or service id) to claim; see claim-port --help');
   if (positionals.length > 1) return usage(`one port at a time; got ${positionals.map((p) => JSON.stringify(p)).join(', ')}`);
-  const target = parseClaimTarget(positionals[0]!);
-  if ('problem' in target) return usage(target.problem);
+  const parsed = parseClaimTarget(positionals[0]!);
+  if ('problem' in parsed) return usage(parsed.problem);
+  const { transport, ...target } = parsed as { port: number; transport?: 'tcp' | 'udp' } | { id: string; transport?: undefined };
   // --dry-run with --force is allowed: the dry run reports that SIGKILL would be sent.
   return {
     command: 'claim',
@@ -146,5 +160,6 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
     quiet: values.quiet ?? false,
     ...(timeoutSeconds !== undefined && { timeoutSeconds }),
     ...(values.registry !== undefined && { registry: values.registry }),
+    ...(transport !== undefined && { transport }),
   };
 }

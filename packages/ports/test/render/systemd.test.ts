@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
 import { claimPortDropIn, claimPortPathProblem, claimWiring, execStartPreLine, serviceSectionLines, systemdDrift } from '@dsa110/ports/render';
@@ -15,6 +16,15 @@ describe('claim wiring', () => {
       { unit: 'redis-server.service', claim: 'drop-in', path: 'redis-server.service.d/claim-port.conf', line: 'ExecStartPre=+/usr/local/bin/claim-port 6379' },
       { unit: 'dsa110-api.service', claim: 'unit', path: 'dsa110-api.service', line: 'ExecStartPre=+/usr/local/bin/claim-port 8000' },
     ]);
+  });
+
+  it('writes the transport of a UDP service: claim-port PORT/udp (and nothing extra for TCP)', () => {
+    const twins = parseRegistry(readFileSync(new URL('../fixtures/udp-twins.yaml', import.meta.url), 'utf8'));
+    expect(claimWiring(twins).map(({ unit, line }) => [unit, line])).toEqual([
+      ['resolver-tcp.service', 'ExecStartPre=+/usr/local/bin/claim-port 61053'],
+      ['resolver-udp.service', 'ExecStartPre=+/usr/local/bin/claim-port 61053/udp'],
+    ]);
+    expect(claimPortDropIn(5353, '/opt/bin/claim-port', 'udp')).toContain('\nExecStartPre=+/opt/bin/claim-port 5353/udp\n');
   });
 
   it('refuses claim-port paths systemd would misread', () => {

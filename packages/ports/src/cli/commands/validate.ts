@@ -1,5 +1,5 @@
-import { loadRegistry, REGISTRY_ENV, RegistryError } from '../../index.js';
-import { existsSync } from 'node:fs';
+import { loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { CHECKOUT_REGISTRY, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
 
@@ -12,6 +12,7 @@ export async function run(context: Context): Promise<Outcome> {
       const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
       const services = count(registry.services.length, 'service', 'services');
       const reserved = count(registry.reserved.length, 'reserved entry', 'reserved entries');
+      for (const warning of warnings(registry, file)) context.io.err(`${warning}\n`);
       context.io.out(`${file}: ok (${services}, ${reserved})\n`);
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;
@@ -20,6 +21,21 @@ export async function run(context: Context): Promise<Outcome> {
     }
   }
   return failed ? 'failed' : 'ok';
+}
+
+/** Valid but worth a person's attention: built-in protection switched off. */
+function warnings(registry: Registry, file: string): string[] {
+  if (registry.claim.unprotectedBuiltins.length === 0) return [];
+  let where = file;
+  try {
+    const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+    const line = lines.findIndex((text) => /^\s*unprotectBuiltin\s*:/.test(text));
+    if (line >= 0) where = `${file}:${line + 1}:${lines[line]!.indexOf('unprotectBuiltin') + 1}`;
+  } catch {
+    // the position is a courtesy
+  }
+  const names = registry.claim.unprotectedBuiltins.join(', ');
+  return [`${where}: warning: claim.protect.unprotectBuiltin removes built-in protection from ${names}: claim-port will signal such processes when they hold a claimed port`];
 }
 
 function defaultFile(context: Context): string {

@@ -1,0 +1,114 @@
+// Free means bindable: after a claim (and for a port nothing listens on),
+// claim-port binds the port the way a server would (see canBind in
+// @dsa110/ports/system). When that fails, this names what blocks it: a
+// socket bound but not listening, or a connection using the port as its local
+// port, with the PIDs that hold them where they can be seen.
+import { canBind, formatEndpoint, processesWithUnlistedSockets, readPortSockets, readProcessInfo, scanSocketHolders, type BindCheck, type PortSocket, type ProcessInfo, type Transport } from '@dsa110/ports/system';
+import { now } from './watch.js';
+
+export interface Blocker {
+  /** `127.0.0.1:8000 bound, not listening`, `127.0.0.1:8000 -> 127.0.0.1:41234 (ESTABLISHED)`. */
+  readonly socket: string;
+  readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[];
+}
+
+export interface BindVerdict {
+  readonly ok: boolean;
+  /** `0.0.0.0: EADDRINUSE` */
+  readonly reason?: string;
+  readonly code?: string;
+  /** What holds the port without listening on it (the /proc reader only). */
+  readonly blockers: readonly Blocker[];
+  /** The bind could not be tried (EACCES: a privileged port as non-root): decided from the socket tables alone. */
+  readonly untestable?: boolean;
+}
+
+/** Pure: how a blocking socket is named. */
+export function describeSocket(socket: PortSocket): string {
+  const local = `${formatEndpoint(socket.address, socket.port)}${socket.transport === 'udp' ? '/udp' : ''}`;
+  if (socket.transport === 'udp') return `${local} bound${socket.remote ? ` and connected to ${socket.remote}` : ''}`;
+  if (socket.state === 'CLOSE') return `${local} bound, not listening`;
+  return `${local} -> ${socket.remote ?? '?'} (${socket.state}, a connection using the port as its local port)`;
+}
+
+/** The sockets that can make a bind of `port` fail: not LISTEN (those are the claim's) and not TIME_WAIT (SO_REUSEADDR passes those). */
+export function readBlockers(port: number, transport: Transport, procRoot = '/proc'): Blocker[] {
+  let sockets: PortSocket[];
+  try {
+    sockets = readPortSockets(port, transport, procRoot).filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT');
+  } catch {
+    return [];
+  }
+  const scan = scanSocketHolders(sockets.map((s) => s.inode).filter((inode) => inode !== 0), { procRoot });
+  const info = new Map<number, ProcessInfo | undefined>();
+  return sockets.map((socket) => ({
+    socket: describeSocket(socket),
+    holders: (scan.holders.get(socket.inode) ?? []).flatMap((pid) => {
+      if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
+      const p = info.get(pid);
+      return p ? [{ pid, comm: p.comm, command: p.command }] : [];
+    }),
+  }));
+}
+
+/** At most this many candidates are named for a socket the tables do not list. */
+const MAX_CANDIDATES = 5;
+
+/**
+ * A TCP socket bound but not listening is in no /proc/net table: name the
+ * processes that hold sockets no table lists (one of them holds it).
+ */
+function unlistedBlockers(procRoot = '/proc'): Blocker[] {
+  let holders: Blocker['holders'];
+  try {
+    holders = [...processesWithUnlistedSockets(procRoot).keys()]
+      .filter((pid) => pid !== process.pid)
+      .flatMap((pid) => {
+        const p = readProcessInfo(pid, procRoot);
+        return p ? [{ pid, comm: p.comm, command: p.command }] : [];
+      });
+  } catch {
+    return [];
+  }
+  if (holders.length === 0) return [];
+  const more = holders.length > MAX_CANDIDATES ? ` (${holders.length - MAX_CANDIDATES} more not shown)` : '';
+  return [{ socket: `a socket bound to the port but not listening (the kernel's tables do not list such sockets; one of these processes holds it${more})`, holders: holders.slice(0, MAX_CANDIDATES) }];
+}
+
+/**
+ * Whether `port` binds now; a failure is retried for `graceMs` (sockets of
+ * processes just killed take a moment to be torn down), then explained.
+ */
+export async function verifyBindable(port: number, transport: Transport, options: { procRoot?: string; graceMs?: number; tables: boolean }): Promise<BindVerdict> {
+  let check: BindCheck = await canBind(port, transport);
+  if (!check.ok && check.code !== 'EACCES' && (options.graceMs ?? 0) > 0) {
+    await pollUntilAsync(async () => (check = await canBind(port, transport)).ok, now() + options.graceMs!);
+  }
+  if (check.ok) return { ok: true, blockers: [] };
+  let blockers = options.tables ? readBlockers(port, transport, options.procRoot) : [];
+  if (options.tables && blockers.length === 0 && check.code === 'EADDRINUSE' && transport === 'tcp') blockers = unlistedBlockers(options.procRoot);
+  // A privileged port cannot be test-bound without the privilege: the socket tables decide.
+  if (check.code === 'EACCES' || check.code === 'EPERM') return { ...check, ok: blockers.length === 0, untestable: true, blockers };
+  return { ok: false, ...(check.reason !== undefined && { reason: check.reason }), ...(check.code !== undefined && { code: check.code }), blockers };
+}
+
+async function pollUntilAsync(done: () => Promise<boolean>, deadline: number): Promise<boolean> {
+  for (let interval = 2; ; interval = Math.min(interval * 1.5, 20)) {
+    const left = deadline - now();
+    if (left <= 0) return false;
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(interval, left)));
+    if (await done()) return true;
+  }
+}
+
+/** Pure: one line naming what blocks the port. */
+export function describeBlockers(verdict: BindVerdict, euid: number): string {
+  if (verdict.blockers.length === 0) {
+    return euid === 0
+      ? `something this machine does not show holds it (not even to root: another network namespace's socket, or the /proc tables are unavailable)`
+      : `its owner is not visible to this user (uid ${euid}); run claim-port as root to see it`;
+  }
+  return verdict.blockers
+    .map((b) => `${b.socket}${b.holders.length > 0 ? `, held by ${b.holders.map((h) => `PID ${h.pid} (${h.comm}): ${h.command}`).join('; ')}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}`)
+    .join('; ');
+}

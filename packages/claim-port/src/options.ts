@@ -1,0 +1,52 @@
+// What a claim is asked to do: claimPort()'s options and its one error.
+// Its own module so that the first half of the command (early.ts) and the
+// engine (claim.ts) share it without importing each other.
+import type { Transport } from '@dsa110/ports/system';
+import type { ProcessControl } from './processes.js';
+import type { Reader } from './reader.js';
+import type { SeenListening } from './early.js';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface ClaimOptions {
+  /** Signal nothing; report what would be done. */
+  dryRun?: boolean;
+  /** SIGKILL at once, no SIGTERM. */
+  force?: boolean;
+  /** Seconds between SIGTERM and SIGKILL; default the registry's claim.timeoutSeconds (5). */
+  timeoutSeconds?: number;
+  /**
+   * 'tcp' or 'udp': the transport of a numeric port (default tcp). A service
+   * id takes its transport from the registry; giving another one is a usage error.
+   */
+  transport?: Transport;
+  /** A loaded registry, or the path of a ports.yaml; default $DSA110_PORTS_FILE, else the bundled one. */
+  registry?: import('@dsa110/ports').Registry | string;
+  /** Where env overrides (CONTIMG_API_PORT, ...), DSA110_PORTS_FILE and SYSTEMD_UNIT_PATH are read; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Receives every human-readable line (without the `[claim-port:PORT]` prefix). Default: silent. */
+  log?: (line: string, level: LogLevel, port?: number) => void;
+  /** Collect CPU and memory of holders with pidusage for the log (default: when `log` is given). */
+  usage?: boolean;
+  /** How long to wait for SIGKILLed processes to disappear (ms, default 2000). */
+  killWaitMs?: number;
+  /** How long to watch for a supervisor re-taking the port after its holders are gone (ms, default SETTLE_MS, 1000). */
+  settleMs?: number;
+  /** How sockets are read: default /proc where it exists, else lsof. */
+  reader?: Reader;
+  /** How processes are recognised again and signalled: default /proc and kill(2). */
+  processes?: ProcessControl;
+  /** What a first look just found listening on the port (the CLI's): reused, not read again. */
+  listening?: SeenListening;
+}
+
+/** A claim that cannot even start: bad port or timeout, unknown service id, unusable registry or override. */
+export class ClaimUsageError extends Error {
+  override name = 'ClaimUsageError';
+  /** The port, when it is known. */
+  readonly port?: number;
+  constructor(message: string, port?: number) {
+    super(message);
+    if (port !== undefined) this.port = port;
+  }
+}

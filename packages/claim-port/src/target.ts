@@ -1,0 +1,81 @@
+// What a claim is about: the port and transport (a number, or a service id
+// resolved with its env override), the service that owns it, and the policy
+// (the registry's, or the built-in one when the registry cannot be read).
+import {
+  DEFAULT_CLAIM_TIMEOUT_SECONDS,
+  loadRegistry,
+  MAX_CLAIM_TIMEOUT_SECONDS,
+  parsePort,
+  portProblem,
+  PortsError,
+  RegistryError,
+  registryPath,
+  type Registry,
+} from '@dsa110/ports';
+import type { Transport } from '@dsa110/ports/system';
+import { ClaimUsageError, type ClaimOptions } from './options.js';
+import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
+
+export interface Target {
+  readonly port: number;
+  readonly transport: Transport;
+  readonly service?: string;
+  readonly policy: ProtectionPolicy;
+  readonly timeoutSeconds: number;
+}
+
+/** `port 8000 (api)`, `port 5353/udp (mdns)`: how messages name what is claimed. */
+export function targetName(target: Pick<Target, 'port' | 'transport' | 'service'>): string {
+  return `port ${target.port}${target.transport === 'udp' ? '/udp' : ''}${target.service ? ` (${target.service})` : ''}`;
+}
+
+export async function resolveTarget(portOrId: number | string, options: ClaimOptions, warn: (line: string, port?: number) => void): Promise<Target> {
+  const numeric = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
+  if (typeof portOrId === 'number' && !(Number.isInteger(portOrId) && portOrId >= 1 && portOrId <= 65535)) {
+    throw new ClaimUsageError(`port ${portOrId} is not valid: give an integer 1-65535`);
+  }
+  if (numeric === undefined && /^[-+]?[0-9.]|^$/.test(String(portOrId))) {
+    throw new ClaimUsageError(`port ${JSON.stringify(portOrId)} is not valid: ${portProblem(String(portOrId))}`);
+  }
+  let registry: Registry | undefined;
+  try {
+    if (typeof options.registry === 'object') registry = options.registry;
+    else {
+      const env = options.env ?? process.env;
+      const path = options.registry ?? registryPath({ env });
+      registry = path === undefined ? await loadRegistry({ env: {} }) : await loadRegistry({ path });
+    }
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    if (numeric === undefined) throw new ClaimUsageError(`cannot resolve service "${portOrId}": ${error.message}`);
+    // A broken ports.yaml must never block a service start: the port is known, use the built-in policy.
+    warn(`warning: ${error.message.split('\n')[0]}${error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : ''}; using the built-in protected list`, numeric);
+  }
+  const policy = registry?.claim ?? BUILTIN_POLICY;
+  let port = numeric;
+  let service: string | undefined;
+  let transport: Transport = options.transport ?? 'tcp';
+  if (numeric === undefined) {
+    try {
+      const id = String(portOrId);
+      port = registry!.resolvePort(id, { env: options.env ?? process.env }).port;
+      service = id;
+      const own = registry!.service(id).transport;
+      if (options.transport !== undefined && options.transport !== own) {
+        throw new ClaimUsageError(`service "${id}" is ${own}, not ${options.transport}; give the id alone (claim-port ${id})`, port);
+      }
+      transport = own;
+    } catch (error) {
+      if (error instanceof PortsError) throw new ClaimUsageError(error.message);
+      throw error;
+    }
+  } else {
+    const owner = registry?.lookup(numeric, transport);
+    if (owner?.kind === 'service') service = owner.id;
+  }
+  const timeoutSeconds = options.timeoutSeconds ?? policy.timeoutSeconds ?? DEFAULT_CLAIM_TIMEOUT_SECONDS;
+  if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_CLAIM_TIMEOUT_SECONDS)) {
+    throw new ClaimUsageError(`timeout ${timeoutSeconds} is not valid: give seconds > 0 and at most ${MAX_CLAIM_TIMEOUT_SECONDS}`, port);
+  }
+  return { port: port!, transport, ...(service !== undefined && { service }), policy, timeoutSeconds };
+}

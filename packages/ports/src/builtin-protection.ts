@@ -1,0 +1,52 @@
+// claim-port's built-in protection: the processes no registry can expose to a
+// claim by accident. One home for this list: the registry adds to it
+// (`claim.protect.processes`), removes from it only by naming entries in the
+// separate `claim.protect.unprotectBuiltin` (which `ports validate` warns
+// about), and claim-port applies it even when the registry cannot be read.
+// ports.yaml's comment and claim-port's README list the same names; a test
+// holds them to this one.
+
+/** Glob patterns (`*`, `?`) on the names a process goes by, always protected. */
+export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
+  // init and the service manager
+  'init',
+  'systemd',
+  'systemd-*',
+  // remote access, the system bus, the journal
+  'sshd',
+  'dbus-daemon',
+  'dbus-broker',
+  'journald',
+  // container runtimes: their processes publish and carry containers' ports
+  'docker-proxy',
+  'dockerd',
+  'containerd',
+  'containerd-shim*',
+  'conmon',
+  'rootlessport',
+  'slirp4netns',
+  'pasta',
+];
+
+/** Container runtime names among the built-ins: a refusal over one names the container or unit to stop instead. */
+export const CONTAINER_RUNTIME_PROCESSES: readonly string[] = [
+  'docker-proxy',
+  'dockerd',
+  'containerd',
+  'containerd-shim*',
+  'conmon',
+  'rootlessport',
+  'slirp4netns',
+  'pasta',
+];
+
+/** PIDs at or below this are never signalled: 1 (init) and 2 (kthreadd). The registry may raise it, never lower it. */
+export const MIN_PROTECTED_PIDS_UP_TO = 2;
+
+/** Pure: the effective protected list: the built-ins less `unprotect`, then the registry's additions. */
+export function effectiveProtectedProcesses(added: readonly string[], unprotect: readonly string[] = []): string[] {
+  const removed = new Set(unprotect);
+  const out = BUILTIN_PROTECTED_PROCESSES.filter((name) => !removed.has(name));
+  for (const name of added) if (!out.includes(name)) out.push(name);
+  return out;
+}

@@ -1,0 +1,118 @@
+// Whether a server could bind a port right now: bind (without listening) on
+// the wildcard addresses, IPv4 and IPv6 (IPV6_V6ONLY, so each family is tested
+// on its own), as servers do: TCP with SO_REUSEADDR (libuv sets it on every
+// TCP bind, as nginx, uvicorn and redis do), UDP without it. The socket is
+// closed at once: for microseconds it holds the port, and it never listens,
+// so no connection can land on it.
+//
+// Synchronous through libuv's own handles (process.binding('tcp_wrap'), about
+// 0.2 ms) where this Node has them: loading `net` costs 2-3 ms of every
+// service start. Where they are missing, through `net`/`dgram` (a listen and
+// close, or a bind and close).
+import { getSystemErrorName } from 'node:util';
+import type { Transport } from './port-sockets.js';
+
+export interface BindCheck {
+  /** True when both wildcard binds succeeded (IPv6 counts as bindable on a machine without IPv6). */
+  readonly ok: boolean;
+  /** The first failure: `0.0.0.0: EADDRINUSE`. */
+  readonly reason?: string;
+  /** The errno name of that failure (EADDRINUSE, EACCES, ...). */
+  readonly code?: string;
+}
+
+/** Errors that mean "this machine has no such address family", not "the port is taken". */
+const NO_FAMILY = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
+const UV_TCP_IPV6ONLY = 1;
+const UV_UDP_IPV6ONLY = 1;
+
+interface Handle {
+  bind(address: string, port: number, flags?: number): number;
+  bind6(address: string, port: number, flags: number): number;
+  getsockname(out: Record<string, unknown>): number;
+  close(): void;
+}
+type Wrap = { create(): Handle; errname(code: number): string };
+
+let wraps: Record<Transport, Wrap | undefined> | undefined;
+
+function loadWraps(): Record<Transport, Wrap | undefined> {
+  const errname = (code: number): string => {
+    try {
+      return getSystemErrorName(code); // util is loaded by Node's bootstrap already: no start-up cost
+
+    } catch {
+      return `errno ${-code}`;
+    }
+  };
+  const load = (name: 'tcp_wrap' | 'udp_wrap'): Wrap | undefined => {
+    try {
+      // Deprecated only in documentation (DEP0111; a warning with --pending-deprecation alone).
+      const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding(name);
+      if (name === 'tcp_wrap') {
+        const { TCP, constants } = binding as { TCP: new (type: number) => Handle; constants: { SERVER: number } };
+        if (typeof TCP !== 'function' || constants?.SERVER === undefined) return undefined;
+        return { create: () => new TCP(constants.SERVER), errname };
+      }
+      const { UDP } = binding as { UDP: new () => Handle };
+      if (typeof UDP !== 'function') return undefined;
+      return { create: () => new UDP(), errname };
+    } catch {
+      return undefined;
+    }
+  };
+  return { tcp: load('tcp_wrap'), udp: load('udp_wrap') };
+}
+
+function result(v4: string | undefined, v6: string | undefined): BindCheck {
+  if (v4 !== undefined) return { ok: false, reason: `0.0.0.0: ${v4}`, code: v4 };
+  if (v6 !== undefined && !NO_FAMILY.has(v6)) return { ok: false, reason: `[::]: ${v6}`, code: v6 };
+  return { ok: true };
+}
+
+/** The bind check without the event loop; undefined where this Node lacks the handles (use canBind). */
+export function canBindSync(port: number, transport: Transport = 'tcp'): BindCheck | undefined {
+  wraps ??= loadWraps();
+  const wrap = wraps[transport];
+  if (!wrap) return undefined;
+  const attempt = (family: 4 | 6): string | undefined => {
+    const handle = wrap.create();
+    try {
+      let code = family === 4 ? handle.bind('0.0.0.0', port, 0) : handle.bind6('::', port, transport === 'tcp' ? UV_TCP_IPV6ONLY : UV_UDP_IPV6ONLY);
+      // libuv keeps a TCP bind's EADDRINUSE for listen(); getsockname() reports it without listening.
+      if (code === 0) code = handle.getsockname({});
+      return code === 0 ? undefined : wrap.errname(code);
+    } finally {
+      handle.close();
+    }
+  };
+  const v4 = attempt(4);
+  return result(v4, v4 === undefined ? attempt(6) : undefined);
+}
+
+/** Whether `port` can be bound on 0.0.0.0 and [::] right now, as a server would bind it. */
+export async function canBind(port: number, transport: Transport = 'tcp'): Promise<BindCheck> {
+  const sync = canBindSync(port, transport);
+  if (sync) return sync;
+  const attempt = async (host: string): Promise<string | undefined> => {
+    if (transport === 'tcp') {
+      const { createServer } = await import('node:net');
+      return new Promise((resolve) => {
+        const server = createServer();
+        server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'UNKNOWN'));
+        server.listen({ port, host, ipv6Only: host === '::', exclusive: true }, () => server.close(() => resolve(undefined)));
+      });
+    }
+    const { createSocket } = await import('node:dgram');
+    return new Promise((resolve) => {
+      const socket = createSocket({ type: host === '::' ? 'udp6' : 'udp4', ipv6Only: host === '::' });
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        socket.close();
+        resolve(error.code ?? 'UNKNOWN');
+      });
+      socket.bind({ port, address: host, exclusive: true }, () => socket.close(() => resolve(undefined)));
+    });
+  };
+  const v4 = await attempt('0.0.0.0');
+  return result(v4, v4 === undefined ? await attempt('::') : undefined);
+}

@@ -1,0 +1,88 @@
+// Which systemd unit and which container a process belongs to, from
+// /proc/PID/cgroup (cgroup v2 `0::/path`, or v1's `name=systemd:/path`) and,
+// for container proxies, from its arguments. Pure parsers plus one reader.
+import { readFileSync } from 'node:fs';
+
+export interface CgroupPlace {
+  /** The cgroup path the unit was read from (`/system.slice/api.service`). */
+  readonly path: string;
+  /** The innermost systemd unit: `api.service`, `session-3.scope`, `docker-<id>.scope`. */
+  readonly unit?: string;
+  /** Set when the unit lives under a user's service manager (`user@1000.service`): manage it with `systemctl --user`. */
+  readonly userManager?: string;
+  /** A container id (hex, as the runtime names it) when the path shows one. */
+  readonly container?: string;
+}
+
+/** Pure: the cgroup path systemd manages, from the text of /proc/PID/cgroup. */
+export function cgroupPath(text: string): string | undefined {
+  let v2: string | undefined;
+  for (const line of text.split('\n')) {
+    const first = line.indexOf(':');
+    const second = line.indexOf(':', first + 1);
+    if (first < 0 || second < 0) continue;
+    const hierarchy = line.slice(0, first);
+    const controllers = line.slice(first + 1, second);
+    const path = line.slice(second + 1);
+    if (controllers === 'name=systemd') return path;
+    if (hierarchy === '0' && controllers === '') v2 = path;
+  }
+  return v2;
+}
+
+const CONTAINER_SCOPE = /^(?:docker|libpod|libpod-conmon|crio|crio-conmon|cri-containerd)-([0-9a-f]{12,64})\.scope$/;
+
+/** Pure: unit, user manager and container of a cgroup path. */
+export function parseCgroupPath(path: string): CgroupPlace {
+  const parts = path.split('/').filter((part) => part !== '');
+  let unit: string | undefined;
+  let userManager: string | undefined;
+  let container: string | undefined;
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index]!;
+    if (/^user@\d+\.service$/.test(part) && index < parts.length - 1) userManager = part;
+    if (/\.(service|scope)$/.test(part)) unit = part;
+    const scope = CONTAINER_SCOPE.exec(part);
+    if (scope) container = scope[1];
+    // cgroupfs driver: /docker/<id>, /kubepods/.../<id>
+    else if (/^[0-9a-f]{64}$/.test(part) && index > 0) container = part;
+  }
+  if (unit === userManager) userManager = undefined;
+  return { path, ...(unit !== undefined && { unit }), ...(userManager !== undefined && { userManager }), ...(container !== undefined && { container }) };
+}
+
+/** The cgroup place of `pid`, or undefined when /proc/PID/cgroup cannot be read. */
+export function readCgroup(pid: number, procRoot = '/proc'): CgroupPlace | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/${pid}/cgroup`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const path = cgroupPath(text);
+  return path === undefined ? undefined : parseCgroupPath(path);
+}
+
+/**
+ * Pure: what a container runtime's arguments say it serves: docker-proxy's
+ * `-container-ip 172.17.0.2 -container-port 80`, containerd-shim's `-id ID`,
+ * conmon's `-c ID` / `--cid ID`, rootlessport's container id in its state dir.
+ */
+export function containerFromArgs(argv: readonly string[]): string | undefined {
+  const value = (...names: string[]) => {
+    for (let index = 0; index < argv.length; index++) {
+      const arg = argv[index]!;
+      for (const name of names) {
+        if (arg === name && index + 1 < argv.length) return argv[index + 1]!;
+        if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
+      }
+    }
+    return undefined;
+  };
+  const ip = value('-container-ip', '--container-ip');
+  if (ip !== undefined) {
+    const port = value('-container-port', '--container-port');
+    return port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  }
+  return value('-id', '--id', '-c', '--cid');
+}

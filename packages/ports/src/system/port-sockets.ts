@@ -1,0 +1,87 @@
+// Every socket on a local port, whatever its state, from /proc/net/{tcp,udp}{,6}.
+// UDP has no listening: a bound UDP socket is what holds a UDP port. For TCP,
+// the sockets that are not listening (bound only, or a connection using the
+// port as its local port) are what can still make a server's bind() fail.
+import { readFileSync } from 'node:fs';
+import { decodeIPv4, decodeIPv6 } from './address.js';
+import type { ListenSocket, SocketFamily } from './sockets.js';
+
+export type Transport = 'tcp' | 'udp';
+
+/** /proc/net/tcp's state codes (include/net/tcp_states.h). */
+export const TCP_STATES: Readonly<Record<string, string>> = {
+  '01': 'ESTABLISHED',
+  '02': 'SYN_SENT',
+  '03': 'SYN_RECV',
+  '04': 'FIN_WAIT1',
+  '05': 'FIN_WAIT2',
+  '06': 'TIME_WAIT',
+  '07': 'CLOSE',
+  '08': 'CLOSE_WAIT',
+  '09': 'LAST_ACK',
+  '0A': 'LISTEN',
+  '0B': 'CLOSING',
+};
+
+export interface PortSocket extends ListenSocket {
+  readonly transport: Transport;
+  /** TCP: the state name (`LISTEN`, `ESTABLISHED`, `CLOSE` for bound but not listening); UDP: `BOUND` or `CONNECTED`. */
+  readonly state: string;
+  /** The remote end, `address:port`, for a connection; undefined when there is none. */
+  readonly remote?: string;
+}
+
+/** Pure: the sockets of one table whose local port is `port`. */
+export function parsePortSockets(text: string, family: SocketFamily, transport: Transport, port: number): PortSocket[] {
+  const out: PortSocket[] = [];
+  const decode = family === 'IPv4' ? decodeIPv4 : decodeIPv6;
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.includes(hexPort)) continue;
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10) continue;
+    const local = fields[1]!;
+    const colon = local.indexOf(':');
+    if (parseInt(local.slice(colon + 1), 16) !== port) continue;
+    const remote = fields[2]!;
+    const remoteColon = remote.indexOf(':');
+    const remotePort = parseInt(remote.slice(remoteColon + 1), 16);
+    const code = fields[3]!;
+    const state = transport === 'tcp' ? (TCP_STATES[code] ?? code) : code === '01' ? 'CONNECTED' : 'BOUND';
+    out.push({
+      address: decode(local.slice(0, colon)),
+      family,
+      port,
+      inode: Number(fields[9]),
+      uid: Number(fields[7]),
+      transport,
+      state,
+      ...(remotePort !== 0 && { remote: `${decode(remote.slice(0, remoteColon))}:${remotePort}` }),
+    });
+  }
+  return out;
+}
+
+function readTable(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ''; // no IPv6
+    throw error;
+  }
+}
+
+/** Every `transport` socket on local port `port` (both families). Reads the whole tables: not for the hot path. */
+export function readPortSockets(port: number, transport: Transport, procRoot = '/proc'): PortSocket[] {
+  return [
+    ...parsePortSockets(readTable(`${procRoot}/net/${transport}`), 'IPv4', transport, port),
+    ...parsePortSockets(readTable(`${procRoot}/net/${transport}6`), 'IPv6', transport, port),
+  ];
+}
+
+/** The UDP sockets bound to `port`: the holders of a UDP port. */
+export function readBoundUdpSockets(port: number, procRoot = '/proc'): PortSocket[] {
+  return readPortSockets(port, 'udp', procRoot);
+}
