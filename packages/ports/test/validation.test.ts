@@ -92,7 +92,7 @@ describe('a broken registry is rejected with line and column', () => {
     ['timeoutSeconds: 1e-300', /^claim\.timeoutSeconds: must be a number of seconds written in plain decimal, e\.g\. 5 or 0\.5 \(got "1e-300"\)$/],
     ['timeoutSeconds: 0.0001', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
     ['timeoutSeconds: 301', /^claim\.timeoutSeconds: must be at most 300 seconds$/],
-    ['protect: { pidsUpTo: 5000000 }', /^claim\.protect\.pidsUpTo: must be between 0 and 4194304$/],
+    ['protect: { pidsUpTo: 5000000 }', /^claim\.protect\.pidsUpTo: must be between 2 and 4194304$/],
     ['protect: { pidsUpTo: 2.0 }', /^claim\.protect\.pidsUpTo: must be a whole number written without a decimal point \(got 2\.0\)$/],
   ])('rejects claim.%s', async (line, message) => {
     const { error } = await rejection(`${minimalRegistry}\nclaim:\n  ${line}\n`);
