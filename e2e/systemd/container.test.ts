@@ -10,14 +10,14 @@
 // container is stopped by SIGKILL to its PID 1, even when a test fails. A
 // canary in the host's /tmp proves systemd never touched the host's root.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/registry.js';
 import { skipReason, titled } from '../support/requirements.js';
-import { Container, containerSkipReason, type RunResult, showRun } from './container.js';
+import { BOOT_SCRIPT, Container, containerSkipReason, type RunResult, showRun } from './container.js';
 
 const skip =
   containerSkipReason() ?? skipReason(['systemd', 'nginx-light', 'redis-server', 'prometheus', 'prometheus-node-exporter', 'python3-uvicorn', 'openssh-server']);
@@ -334,5 +334,36 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     } finally {
       ok(await c.exec(['systemctl', 'start', 'redis-server.service']));
     }
+  });
+});
+
+describe.skipIf(skip !== undefined)(titled('boot.sh refuses to boot systemd outside new namespaces', skip), () => {
+  const attempt = (wrapper: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsa110-systemd-refuse-'));
+    try {
+      mkdirSync(join(dir, 'scratch'));
+      mkdirSync(join(dir, 'stage'));
+      const ns = (kind: string) => readlinkSync(`/proc/self/ns/${kind}`);
+      const args = [BOOT_SCRIPT, join(dir, 'scratch'), join(dir, 'stage'), 'dsa110-e2e.target', ns('pid'), ns('mnt'), ns('net')];
+      // BOOT_DRY_RUN as a second safety net: even a wrong pass would exit before exec'ing systemd.
+      const run = spawnSync(wrapper[0]!, [...wrapper.slice(1), 'bash', ...args], { encoding: 'utf8', env: { ...process.env, BOOT_DRY_RUN: '1' }, timeout: 20_000 });
+      return { code: run.status, stderr: run.stderr, scratchEmpty: readdirSync(join(dir, 'scratch')).length === 0 };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("in the host's own namespaces: exit 1, nothing mounted", () => {
+    const run = attempt(['env']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/^boot\.sh: not PID 1 of a new PID namespace \(PID \d+\); systemd NOT booted\n$/);
+    expect(run.scratchEmpty).toBe(true);
+  });
+
+  it("in new PID and mount namespaces but the host's network: exit 1, nothing mounted", () => {
+    const run = attempt(['unshare', '--pid', '--fork', '--kill-child', '--mount']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toBe("boot.sh: still in the host's network namespace; systemd NOT booted\n");
+    expect(run.scratchEmpty).toBe(true);
   });
 });

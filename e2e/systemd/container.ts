@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { removeRecord, startTimeOf, writeRecord } from '../support/pid-records.js';
 
-const BOOT = fileURLToPath(new URL('./boot.sh', import.meta.url));
+export const BOOT_SCRIPT = fileURLToPath(new URL('./boot.sh', import.meta.url));
 const SYSTEMD = '/lib/systemd/systemd';
 const UNSHARE = ['--pid', '--fork', '--kill-child', '--mount', '--net', '--uts', '--ipc'];
 /** The target the container boots: basic.target (journald, no daemons) and nothing else. */
@@ -44,7 +44,7 @@ function nsLink(kind: string): string {
 }
 
 function bootArgs(scratch: string, stage: string): string[] {
-  return [...UNSHARE, 'bash', BOOT, scratch, stage, TARGET, nsLink('pid'), nsLink('mnt'), nsLink('net')];
+  return [...UNSHARE, 'bash', BOOT_SCRIPT, scratch, stage, TARGET, nsLink('pid'), nsLink('mnt'), nsLink('net')];
 }
 
 function hasProgram(name: string): boolean {
