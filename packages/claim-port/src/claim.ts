@@ -2,6 +2,7 @@
 // a function of the claim's state below; every decision is in plan.ts,
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
@@ -24,6 +25,8 @@ const UNSEEN_GRACE_MS = 300;
  * holders (parent PID 1) pay nothing.
  */
 export const SETTLE_MS = 1000;
+/** The settle window's bound while a supervisor's new child is still starting (see settle()). */
+export const SETTLE_MAX_MS = 3000;
 /** How long a failing bind check is retried after a claim (sockets of killed processes being torn down). */
 const BIND_GRACE_MS = 250;
 
@@ -69,6 +72,8 @@ class Claim {
   readonly uid = process.getuid?.() ?? 0;
   tracked: Tracked[] = [];
   found: Gathered = { listeners: [], unreadable: [] };
+  /** The children of the holders' parents before any signal: a child not among them was started since (a respawn). */
+  childrenBefore: ReadonlySet<number> = new Set();
 
   constructor(
     readonly target: Target,
@@ -202,6 +207,7 @@ class Claim {
    */
   async act(): Promise<void> {
     const { port, transport, timeoutSeconds } = this.target;
+    this.childrenBefore = new Set(this.tracked.flatMap((t) => (t.context.parent ? readChildren(t.context.parent.pid) : [])));
     const force = this.options.force ?? false;
     const originalKeys = await this.reader.keysOf(port, this.found, transport);
     const released = async () => {
@@ -256,18 +262,27 @@ class Claim {
   /**
    * The settle window: when a holder's parent is alive (a shell loop, a
    * supervisor), watch the port for SETTLE_MS after the holders are gone; a
-   * re-take shows up in verify(). Ends early once no such parent is left.
+   * re-take shows up in verify(). Ends early once no such parent is left. While
+   * a process such a parent started after the holders died is still running
+   * (a respawn on its way up, slowed by load), the watch goes on, up to
+   * SETTLE_MAX_MS.
    */
   async settle(): Promise<void> {
     const supervisors = this.supervisors();
     if (supervisors.length === 0) return;
     const { port, transport } = this.target;
     const ms = this.options.settleMs ?? SETTLE_MS;
+    const max = Math.max(ms, this.options.settleMs === undefined ? SETTLE_MAX_MS : ms * 3);
     this.log(`watching ${this.name} for ${ms} ms: the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${p.comm})`).join(', ')}) and could start it again`);
+    const before = this.childrenBefore;
+    const startedAt = now();
+    const respawning = () => supervisors.some((p) => readChildren(p.pid).some((child) => !before.has(child)));
     await pollUntilAsync(async () => {
       if ((await this.reader.listening(port, transport)).size > 0) return true;
-      return supervisors.every((p) => !this.processes.isSame(p));
-    }, now() + ms, Math.max(this.reader.maxPollMs, 10));
+      if (supervisors.every((p) => !this.processes.isSame(p))) return true;
+      // Past the window: done, unless a new child of a supervisor is still starting.
+      return now() - startedAt >= ms && !respawning();
+    }, startedAt + max, Math.max(this.reader.maxPollMs, 10));
   }
 
   /** Who started a newcomer: an original holder's parent (itself, or its parent). */
@@ -396,6 +411,20 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
 
 /** For a caller that already has the context (tests). */
 export type { ClaimContext };
+
+/** The children of `pid` (all its threads'), from /proc/PID/task/TID/children; empty where the kernel lacks it. */
+function readChildren(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').trim();
+      if (text !== '') for (const child of text.split(' ')) out.push(Number(child));
+    }
+  } catch {
+    // gone, or no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)
+  }
+  return out;
+}
 
 async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, maxIntervalMs: number): Promise<boolean> {
   let interval = 1;

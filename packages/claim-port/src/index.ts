@@ -1,5 +1,5 @@
 // @dsa110/claim-port: free a registered port safely, completely and fast.
-export { claimPort, SETTLE_MS } from './claim.js';
+export { claimPort, SETTLE_MS, SETTLE_MAX_MS } from './claim.js';
 export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
 export { resolveTarget, targetName, type Target } from './target.js';
 export { gatherContext, wouldRestart, type ClaimContext, type HolderContext } from './context.js';

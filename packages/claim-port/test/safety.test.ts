@@ -1,0 +1,425 @@
+// Issue 10: claim-port never signals the wrong process and never calls a port
+// free that is not. Every case runs real processes on loopback that this
+// suite spawned (recorded with the guard); claims go through claimOurs(),
+// which checks the guard first and, after the fact, that everything signalled
+// was ours.
+import { parseRegistry } from '@dsa110/ports';
+import { readStartTime } from '@dsa110/ports/system';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { claimPort, procControl, type ClaimOptions, type ProcessControl } from '../src/index.js';
+import { lsofReader } from '../src/reader.js';
+import { guardPort, hasCommand, isAlive, isSpawned, spawnListener, waitForExit, waitUntil, wasSpawned } from '../../../test-support/index.js';
+import { forgetSpawned, recordSpawned } from '../../../test-support/guard.js';
+
+const root = process.getuid?.() === 0;
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const listenerChild = fileURLToPath(new URL('../../../test-support/listener-child.mjs', import.meta.url));
+
+async function claimOurs(port: number, options: ClaimOptions = {}) {
+  guardPort(port, options.transport ?? 'tcp');
+  const result = await claimPort(port, { usage: false, ...options });
+  for (const h of result.holders) {
+    if (h.signals.length > 0 && !wasSpawned(h.pid, h.startTime)) throw new Error(`claim signalled PID ${h.pid} (${h.command}), which the suite did not spawn`);
+  }
+  return result;
+}
+
+/** Processes this file started itself (beyond spawnListener): every PID recorded, all SIGKILLed after each test. */
+const started: { child: ChildProcess; pids: number[] }[] = [];
+afterEach(async () => {
+  for (const entry of started.splice(0)) {
+    for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    await Promise.all(entry.pids.map((pid) => waitForExit(pid, 5000)));
+    for (const pid of entry.pids) forgetSpawned(pid);
+  }
+});
+
+/**
+ * Start `argv`; every JSON line it prints with `pid` is recorded with the
+ * guard; resolves with the first line that has `port`.
+ */
+function start(argv: string[]): Promise<{ child: ChildProcess; pids: number[]; first: { pid: number; port: number; [key: string]: unknown } }> {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = { child, pids: [] as number[] };
+  started.push(entry);
+  const track = (pid: number) => {
+    if (!entry.pids.includes(pid)) entry.pids.push(pid);
+    recordSpawned(pid);
+  };
+  track(child.pid!);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start within 15 s: ${output}`)), 15_000);
+    let buffer = '';
+    let done = false;
+    child.stderr!.on('data', (data: Buffer) => (output += data.toString()));
+    child.stdout!.on('data', (data: Buffer) => {
+      buffer += data.toString();
+      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        let message: { pid?: number; pids?: number[]; port?: number };
+        try {
+          message = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        for (const pid of [message.pid, ...(message.pids ?? [])]) if (pid) track(pid);
+        if (!done && message.port) {
+          done = true;
+          clearTimeout(timer);
+          resolve({ ...entry, first: message as { pid: number; port: number } });
+        }
+      }
+    });
+    // 'close', not 'exit': a shell that backgrounds the program exits first, and the program still writes.
+    child.on('close', (code) => {
+      if (!done) reject(new Error(`exited (${code}) before it was ready: ${output}`));
+    });
+  });
+}
+
+/** A Python program that prints {"pid", "port", ...} once set up, then sleeps. */
+const py = (code: string) => start([python, '-c', code]);
+
+/** A free ephemeral port, by binding port 0 and letting it go. */
+function freePort(): number {
+  const run = spawnSync(python, ['-c', "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"], { encoding: 'utf8' });
+  return Number(run.stdout.trim());
+}
+
+function linkedExecutable(name: string): { exe: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'claim-port-safety-'));
+  chmodSync(dir, 0o755);
+  const exe = join(dir, name);
+  try {
+    linkSync(process.execPath, exe);
+  } catch {
+    copyFileSync(process.execPath, exe);
+    chmodSync(exe, 0o755);
+  }
+  return { exe, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe('1. protection is never off by accident', () => {
+  const noClaimBlock = parseRegistry('version: 1\nservices: []\n');
+  const emptyList = parseRegistry('version: 1\nclaim:\n  protect:\n    processes: []\nservices: []\n');
+
+  it.each([
+    ['no claim block', noClaimBlock],
+    ['processes: []', emptyList],
+  ])('a registry with %s still protects sshd and systemd-*', async (_, registry) => {
+    for (const name of ['sshd', 'systemd-fake']) {
+      const linked = name === 'sshd' ? linkedExecutable(name) : undefined;
+      try {
+        const server = await spawnListener(linked ? { executable: linked.exe } : { name });
+        const result = await claimOurs(server.port, { registry });
+        expect(result.action).toBe('refused');
+        expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+        expect(isAlive(server.pid)).toBe(true);
+      } finally {
+        linked?.cleanup();
+      }
+    }
+  });
+
+  it('unprotectBuiltin is the one way to expose a built-in name', async () => {
+    const registry = parseRegistry('version: 1\nclaim:\n  protect:\n    unprotectBuiltin: [systemd-*]\nservices: []\n');
+    const server = await spawnListener({ name: 'systemd-fake' });
+    const result = await claimOurs(server.port, { registry });
+    expect(result.action).toBe('freed');
+  });
+});
+
+describe('2. container runtimes', () => {
+  it('refuses docker-proxy and names the container it serves; signals nothing', async () => {
+    const linked = linkedExecutable('docker-proxy');
+    try {
+      const proxy = await start([linked.exe, listenerChild, JSON.stringify({ host: '127.0.0.1', role: 'listener' }), '-proto', 'tcp', '-container-ip', '172.17.0.2', '-container-port', '80']);
+      const lines: string[] = [];
+      const result = await claimOurs(proxy.first.port, { log: (line) => lines.push(line) });
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: proxy.first.pid, outcome: 'protected', signals: [], container: '172.17.0.2:80' });
+      expect(result.message).toMatch(/"docker-proxy".*serves container 172\.17\.0\.2:80: stop that container instead/);
+      expect(lines.every((line) => !line.includes('\n'))).toBe(true);
+      expect(isAlive(proxy.first.pid)).toBe(true);
+    } finally {
+      linked.cleanup();
+    }
+  });
+
+  it.each(['dockerd', 'containerd-shim-runc-v2', 'conmon', 'rootlessport', 'pasta'])('refuses a holder named %s', async (name) => {
+    const server = await spawnListener({ name });
+    const result = await claimOurs(server.port);
+    expect(result.action).toBe('refused');
+    expect(result.holders[0]!.reason).toMatch(/stop the container/);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+});
+
+const UDP_HOLDER = (port: number) =>
+  `import json, os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', ${port}))
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`;
+
+describe('3. transport end to end', () => {
+  it('PORT/udp frees the UDP holder and never touches the TCP listener on the same number', async () => {
+    const tcp = await spawnListener();
+    const udp = await py(UDP_HOLDER(tcp.port));
+    const lines: string[] = [];
+    const result = await claimOurs(tcp.port, { transport: 'udp', log: (line) => lines.push(line) });
+    expect(result).toMatchObject({ action: 'freed', transport: 'udp' });
+    expect(result.holders.map((h) => h.pid)).toEqual([udp.first.pid]);
+    expect(result.listeners).toEqual([`127.0.0.1:${tcp.port}/udp`]);
+    expect(lines.join('\n')).toContain(`port ${tcp.port}/udp is free`);
+    expect(isAlive(udp.first.pid)).toBe(false);
+    expect(isAlive(tcp.pid)).toBe(true);
+  });
+
+  it('a TCP claim never touches a UDP holder of the same number', async () => {
+    const tcp = await spawnListener();
+    const udp = await py(UDP_HOLDER(tcp.port));
+    const result = await claimOurs(tcp.port);
+    expect(result).toMatchObject({ action: 'freed', transport: 'tcp' });
+    expect(result.holders.map((h) => h.pid)).toEqual([tcp.pid]);
+    expect(isAlive(udp.first.pid)).toBe(true);
+  });
+
+  it('a UDP port nobody holds is free at once; the CLI grammar carries the transport', async () => {
+    const port = freePort();
+    const result = await claimOurs(port, { transport: 'udp' });
+    expect(result).toMatchObject({ action: 'already-free', transport: 'udp', message: `port ${port}/udp is free; nothing to do` });
+  });
+});
+
+describe('4. free means bindable', () => {
+  it('a connection using the port as its local port blocks bind(): exit 1, named with its PID, nobody signalled', async () => {
+    const server = await spawnListener();
+    const port = freePort();
+    const client = await py(`import json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.connect(('127.0.0.1', ${server.port}))
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`);
+    const result = await claimOurs(port);
+    expect(result.action).toBe('failed');
+    expect(result.message).toContain(`127.0.0.1:${port} -> 127.0.0.1:${server.port} (ESTABLISHED, a connection using the port as its local port), held by PID ${client.first.pid}`);
+    expect(result.holders).toEqual([]);
+    expect(isAlive(client.first.pid)).toBe(true);
+  });
+
+  it('a socket bound but not listening: the CLI-facing result says exit 1, never free', async () => {
+    const bound = await spawnListener({ bindOnly: true });
+    const result = await claimOurs(bound.port, { dryRun: true });
+    expect(result.action).toBe('failed');
+    expect(result.blockers?.[0]?.holders.map((h) => h.pid)).toContain(bound.pid);
+  });
+});
+
+/** A shell loop that restarts a node listener on `port` whenever it dies. */
+async function shellLoop(port: number) {
+  const json = JSON.stringify({ host: '127.0.0.1', port, role: 'listener' });
+  const loop = await start(['/bin/sh', '-c', `while :; do "${process.execPath}" "${listenerChild}" '${json}'; done`]);
+  // The listener's own "ready" line names its PID; the shell is the spawned child.
+  return { shell: loop.child.pid!, holder: loop.first.pids ? (loop.first.pids as number[])[0]! : loop.first.pid, entry: loop };
+}
+
+describe('5. a respawn is caught, and its cause named', () => {
+  it.each([false, true])('a shell loop re-taking the port within 1 s fails the claim and names the shell (force: %s)', async (force) => {
+    const port = freePort();
+    const loop = await shellLoop(port);
+    const lines: string[] = [];
+    const result = await claimOurs(port, { force, timeoutSeconds: 2, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.retakenBy?.length).toBe(1);
+    expect(result.retakenBy![0]!.supervisor?.pid).toBe(loop.shell);
+    expect(result.message).toMatch(new RegExp(`was taken again by PID \\d+ .*started by its supervisor PID ${loop.shell} \\(sh\\): /bin/sh -c while`));
+    expect(isAlive(loop.shell)).toBe(true);
+  });
+
+  it('a holder whose parent stays but never restarts it pays the settle window once, and is freed', async () => {
+    const json = JSON.stringify({ host: '127.0.0.1', role: 'listener' });
+    const wrapped = await start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}'; sleep 30`]);
+    const result = await claimOurs(wrapped.first.port, { settleMs: 600 });
+    expect(result.action).toBe('freed');
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(600);
+    expect(isAlive(wrapped.child.pid!)).toBe(true);
+  });
+
+  it('a holder whose parent exits with it ends the settle window early', async () => {
+    const json = JSON.stringify({ host: '127.0.0.1', role: 'listener' });
+    const wrapped = await start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}'; true`]);
+    const result = await claimOurs(wrapped.first.port, { settleMs: 5000 });
+    expect(result.action).toBe('freed');
+    expect(result.elapsedMs).toBeLessThan(3000);
+  });
+
+  it('an orphaned holder (parent PID 1) pays no settle window', async () => {
+    const json = JSON.stringify({ host: '127.0.0.1', role: 'listener' });
+    // The shell starts the listener in the background and exits: the listener is reparented.
+    const orphan = await start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}' & exit 0`]);
+    const pid = orphan.first.pids ? (orphan.first.pids as number[])[0]! : orphan.first.pid;
+    await waitUntil(() => !isAlive(orphan.child.pid!), 5000);
+    const parent = Number(spawnSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim());
+    const result = await claimOurs(orphan.first.port, { settleMs: 5000 });
+    expect(result.action).toBe('freed');
+    if (parent === 1) expect(result.elapsedMs).toBeLessThan(2000);
+  });
+});
+
+/** A cgroup this test may create and move its own processes into, with its unit name; undefined where cgroupfs is not writable. */
+function makeUnitCgroup(unit: string): { move: (pid: number) => void; remove: () => void } | undefined {
+  for (const base of ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+    const dir = join(base, unit);
+    try {
+      if (!existsSync(join(base, 'cgroup.procs'))) continue;
+      mkdirSync(dir);
+    } catch {
+      continue;
+    }
+    return {
+      move: (pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)),
+      remove: () => {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // still has a process: it is SIGKILLed after the test; the empty cgroup is harmless
+        }
+      },
+    };
+  }
+  return undefined;
+}
+const cgroupsWritable = root && (() => {
+  const probe = makeUnitCgroup(`claim-port-probe-${process.pid}.service`);
+  probe?.remove();
+  return probe !== undefined;
+})();
+
+describe.skipIf(!cgroupsWritable)('5. units: named in every message; Restart= refused up front', () => {
+  it.each([
+    ['always', 'refused'],
+    ['no', 'freed'],
+  ])('Restart=%s -> %s, naming the unit', async (restart, action) => {
+    const unit = `claim-port-test-${process.pid}-${restart}.service`;
+    const cgroup = makeUnitCgroup(unit)!;
+    const unitDir = mkdtempSync(join(tmpdir(), 'claim-port-units-'));
+    writeFileSync(join(unitDir, unit), `[Service]\nExecStart=/bin/true\nRestart=on-failure\n`);
+    mkdirSync(join(unitDir, `${unit}.d`));
+    writeFileSync(join(unitDir, `${unit}.d`, 'override.conf'), `[Service]\nRestart=${restart}\n`);
+    try {
+      const server = await spawnListener();
+      cgroup.move(server.pid);
+      const lines: string[] = [];
+      const result = await claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: unitDir }, log: (line) => lines.push(line) });
+      expect(result.action).toBe(action);
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, unit });
+      const aboutHolder = lines.filter((line) => line.includes(`PID ${server.pid}`));
+      expect(aboutHolder.length).toBeGreaterThan(0);
+      for (const line of aboutHolder) expect(line).toContain(unit);
+      if (action === 'refused') {
+        expect(result.message).toContain(`stop ${unit} first`);
+        expect(result.message).toContain(`Restart=${restart}`);
+        expect(result.message.split('\n')).toHaveLength(1);
+        expect(isAlive(server.pid)).toBe(true);
+      } else expect(isAlive(server.pid)).toBe(false);
+      await server.kill();
+    } finally {
+      cgroup.remove();
+      rmSync(unitDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('process identity through one interface (issue 13)', () => {
+  it('a holder replaced by a new process between SIGTERM and SIGKILL: the new process is never signalled', async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const stranger = await spawnListener();
+    const real = procControl();
+    let swapped = false;
+    // After the SIGTERM, the holder's PID "belongs" to another process: identity checks and signals see that one.
+    const swap = (who: { pid: number; startTime: number }) => (swapped && who.pid === server.pid ? { ...who, pid: stranger.pid } : who);
+    const control: ProcessControl = {
+      isSame: (who) => real.isSame(swap(who)),
+      isRunning: (who) => real.isRunning(swap(who)),
+      signal: (who, sig) => {
+        const outcome = real.signal(swap(who), sig);
+        if (sig === 'SIGTERM') swapped = true;
+        return outcome;
+      },
+    };
+    const result = await claimOurs(server.port, { processes: control, timeoutSeconds: 0.3, killWaitMs: 200 });
+    expect(result.holders[0]!.signals).toEqual(['SIGTERM']);
+    expect(isAlive(stranger.pid)).toBe(true);
+    expect(result.action).toBe('failed');
+  });
+});
+
+describe('6. threads', () => {
+  it('a socket held only by a thread whose leader exited is found through /proc/PID/task and signalled', async () => {
+    const holder = await py(`import ctypes, json, os, socket, threading, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+def hold():
+    while True: time.sleep(3600)
+threading.Thread(target=hold).start()
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+ctypes.CDLL(None).pthread_exit(None)`);
+    const { pid, port } = holder.first;
+    await waitUntil(() => readdirSync(`/proc/${pid}/fd`).length === 0, 5000);
+    // The guard cannot see this holder (ss reads /proc/PID/fd): check it is ours by its threads' fds instead.
+    const tids = readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid));
+    expect(tids.length).toBeGreaterThan(0);
+    expect(readdirSync(`/proc/${pid}/task/${tids[0]}/fd`).some((fd) => readlinkSync(`/proc/${pid}/task/${tids[0]}/fd/${fd}`).startsWith('socket:'))).toBe(true);
+    expect(isSpawned(pid)).toBe(true);
+    const result = await claimPort(port, { usage: false });
+    expect(result.holders.map((h) => [h.pid, h.startTime])).toEqual([[pid, readStartTime(pid) ?? result.holders[0]!.startTime]]);
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]!.signals).toEqual(['SIGTERM']);
+    await waitForExit(pid, 5000);
+  });
+});
+
+describe('7. permissions, said truthfully', () => {
+  it('root denied a signal (a security module, another user namespace) is told so, never to run as root', async () => {
+    const server = await spawnListener();
+    const denied: ProcessControl = { ...procControl(), signal: () => 'permission-denied' };
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { processes: denied, timeoutSeconds: 0.2, killWaitMs: 100, log: (line) => lines.push(line) });
+    expect(result.action).toBe('failed');
+    if (root) {
+      expect(`${lines.join('\n')}\n${result.message}`).not.toMatch(/run (claim-port )?as root/);
+      expect(result.message).toMatch(/even as root/);
+    }
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it.skipIf(!root)('root is never told to run as root when a holder is out of its reach', async () => {
+    const bound = await spawnListener({ bindOnly: true });
+    const result = await claimOurs(bound.port);
+    expect(result.message).not.toMatch(/run (claim-port )?as root/);
+  });
+
+  it.skipIf(!root || !hasCommand('lsof') || !hasCommand('setpriv'))('the lsof fallback, blind to another user’s socket, never says free', async () => {
+    const server = await spawnListener();
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-lsof-'));
+    chmodSync(dir, 0o755);
+    const wrapper = join(dir, 'lsof-as-nobody');
+    // lsof run as nobody cannot see root's sockets, as on a Mac run without sudo.
+    writeFileSync(wrapper, `#!/bin/sh\nexec setpriv --reuid=nobody --regid=nogroup --clear-groups lsof "$@"\n`, { mode: 0o755 });
+    try {
+      const result = await claimOurs(server.port, { reader: lsofReader(wrapper) });
+      expect(result.action).not.toBe('already-free');
+      expect(result.action).toBe('failed');
+      expect(result.message).toMatch(/a server could not bind it/);
+      expect(result.holders).toEqual([]);
+      expect(isAlive(server.pid)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
