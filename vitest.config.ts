@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@dsa110\/ports$/, replacement: src('ports/src/index.ts') },
       { find: /^@dsa110\/ports\/system$/, replacement: src('ports/src/system/index.ts') },
       { find: /^@dsa110\/ports\/systemd$/, replacement: src('ports/src/systemd/index.ts') },
+      { find: /^@dsa110\/ports\/files$/, replacement: src('ports/src/files/index.ts') },
       { find: /^@dsa110\/ports\/render$/, replacement: src('ports/src/render/index.ts') },
     ],
   },

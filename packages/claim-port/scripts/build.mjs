@@ -22,7 +22,7 @@ const portsSources = {
   name: 'ports-sources',
   setup(build) {
     const src = join(root, '../ports/src');
-    const entries = { '@dsa110/ports': 'index.ts', '@dsa110/ports/system': 'system/index.ts', '@dsa110/ports/systemd': 'systemd/index.ts', '@dsa110/ports/cli': 'cli-kit/index.ts' };
+    const entries = { '@dsa110/ports': 'index.ts', '@dsa110/ports/system': 'system/index.ts', '@dsa110/ports/systemd': 'systemd/index.ts', '@dsa110/ports/files': 'files/index.ts', '@dsa110/ports/cli': 'cli-kit/index.ts' };
     build.onResolve({ filter: /^@dsa110\/ports(\/[a-z]+)?$/ }, (args) => (entries[args.path] ? { path: join(src, entries[args.path]) } : undefined));
     // As in the registry's own build: yaml and zod only through the lazily required parser.
     build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'lazy-parser' }));

@@ -2,7 +2,10 @@
 // nothing. Most cases call main() in-process; the built bin (`pnpm build`
 // first) is run where the process itself matters: another user, the exit code
 // of the real process, --test, a pipe nobody reads.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readStartTime } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
 import { isAlive, spawnListener } from '../../../test-support/index.js';
@@ -64,6 +67,21 @@ describe('claim-port usage errors', () => {
 });
 
 describe('claim-port on real listeners', () => {
+  it('does not hang on a FIFO as the registry (--registry or DSA110_PORTS_FILE), and still claims a numeric port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-fifo-'));
+    const fifo = join(dir, 'ports.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const server = await spawnListener({ name: 'fifo-registry-holder' });
+    const byFlag = await runClaim([String(server.port), '--dry-run', '--registry', fifo], { port: server.port });
+    expect(byFlag.code).toBe(0);
+    expect(byFlag.stderr).toContain(`[claim-port:${server.port}] warning: ${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file`);
+    expect(byFlag.stderr).toContain(`would send SIGTERM to PID ${server.pid}`);
+    const byEnv = await runClaim(['api', '--dry-run'], { env: { DSA110_PORTS_FILE: fifo } });
+    expect(byEnv.code).toBe(64); // a service id that cannot be resolved: a usage error
+    expect(byEnv.stderr).toContain(`${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file`);
+    expect(byEnv.ms).toBeLessThan(10_000);
+  });
+
   it('exits 0 on a free port (the built bin)', async () => {
     const server = await spawnListener();
     await server.kill();

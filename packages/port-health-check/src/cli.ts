@@ -10,7 +10,7 @@ import { renderJson } from './report/json.js';
 import { renderPrometheus } from './report/prometheus.js';
 import { renderText } from './report/text.js';
 import type { HealthReport } from './report.js';
-import { writeAtomic } from './write-atomic.js';
+import { FileWriteError, writeOutputFile } from '@dsa110/ports/files';
 
 declare const PACKAGE_VERSION: string | undefined;
 
@@ -49,10 +49,11 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
     request.format === 'json' ? renderJson(report) : request.format === 'prometheus' ? renderPrometheus(report) : renderText(report, { color: request.output ? false : color, quiet: request.quiet });
   if (request.output) {
     try {
-      await writeAtomic(request.output, rendered);
+      // `-` is stdout; a regular file is replaced atomically, a device (/dev/null) or FIFO written in place.
+      if (writeOutputFile(request.output, rendered, { stdout: (text) => io.out(text) }) === 'stdout') return report.exitCode;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return fail(io, false, `cannot write ${request.output}: ${code ?? (error as Error).message}; check that its directory exists and is writable`, EXIT.failed);
+      if (!(error instanceof FileWriteError)) throw error;
+      return fail(io, false, `cannot write ${request.output}: ${error.reason}`, EXIT.failed);
     }
     io.out(renderText(report, { color, quiet: true }));
   } else {

@@ -4,10 +4,11 @@
 // drop-ins, and each claim-port executable the units name. All I/O of a
 // health check happens here; the checks are pure.
 // Synchronous reads throughout: small files, and no thread-pool start-up.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry, Service } from '@dsa110/ports';
 import { snapshotSync } from '@dsa110/ports/system';
+import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
@@ -111,13 +112,10 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 function readConfigFile(root: string, path: string): ConfigFileFacts {
   try {
-    const info = statSync(join(root, path));
-    if (!info.isFile()) return { path, problem: 'not a regular file' };
-    if (info.size > MAX_CONFIG_BYTES) return { path, problem: `larger than ${MAX_CONFIG_BYTES / 1048576} MiB` };
-    return { path, text: readFileSync(join(root, path), 'utf8') };
+    return { path, text: readTextFile(join(root, path), { maxBytes: MAX_CONFIG_BYTES }) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { path, problem: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied (run as root)' : (code ?? (error as Error).message) };
+    if (!(error instanceof FileReadError)) throw error;
+    return { path, problem: error.kind === 'denied' ? 'permission denied (run as root)' : error.reason };
   }
 }
 

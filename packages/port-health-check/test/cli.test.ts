@@ -3,8 +3,8 @@
 // what depends on the process itself (a terminal, the modules a start loads,
 // the syscalls, the code cache, the bin's exit status) runs the built bin.
 // Build first (`pnpm build`).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -109,6 +109,13 @@ describe('port-health-check (built bin)', () => {
       expect(hostile.stdout).toContain(`[registry] ${path}${problem}`);
       expect(hostile.status).toBe(1);
     }
+    const fifo = join(tempDir(), 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    for (const [args, env] of [[['--registry', fifo]], [[], { DSA110_PORTS_FILE: fifo }]] as const) {
+      const special = await run([...args, '--quiet'], env);
+      expect(special.stdout).toBe(`error: [registry] ${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check ${args.length ? 'the path' : 'DSA110_PORTS_FILE'}\n`);
+      expect(special.status).toBe(1);
+    }
     const missing = await run(['--registry', join(tempDir(), 'absent.yaml'), '--quiet']);
     expect(missing.stdout).toMatch(/^error: \[registry\] .*absent\.yaml: cannot read the registry: no such file; check the path\n$/);
     expect(missing.status).toBe(1);
@@ -129,7 +136,37 @@ describe('port-health-check (built bin)', () => {
     }
     const unwritable = await run(['--registry', broken.registryPath, '--output', join(dir, 'missing', 'x.prom')]);
     expect(unwritable.status).toBe(3);
-    expect(unwritable.stderr).toBe(`port-health-check: cannot write ${join(dir, 'missing', 'x.prom')}: ENOENT; check that its directory exists and is writable\n`);
+    expect(unwritable.stderr).toBe(`port-health-check: cannot write ${join(dir, 'missing', 'x.prom')}: its directory does not exist; create it first\n`);
+  });
+
+  it('writes --output - to stdout, a private /dev/stdout link to its own stdout, and never replaces a directory or a FIFO nobody reads', async () => {
+    const broken = await scenario({ broken: true });
+    const args = ['--registry', broken.registryPath, '--root', broken.root, '--format', 'prometheus'];
+    const dash = await run([...args, '--output', '-']);
+    expect(dash.stdout).toContain('dsa110_port_check{service="redis",check="access",severity="error"} 1');
+    expect(dash.status).toBe(1);
+    const dir = tempDir();
+    symlinkSync('/proc/self/fd/1', join(dir, 'stdout'));
+    const viaLink = await run([...args, '--output', join(dir, 'stdout')]);
+    expect(viaLink.stdout).toContain('dsa110_port_check{service="redis",check="access",severity="error"} 1');
+    expect(lstatSync(join(dir, 'stdout')).isSymbolicLink()).toBe(true);
+    mkdirSync(join(dir, 'd'));
+    const directory = await run([...args, '--output', join(dir, 'd')]);
+    expect(directory.stderr).toBe(`port-health-check: cannot write ${join(dir, 'd')}: it is a directory; give the path of a file to write (nothing was written)\n`);
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const fifo = await run([...args, '--output', join(dir, 'fifo')]);
+    expect(fifo.stderr).toBe(`port-health-check: cannot write ${join(dir, 'fifo')}: it is a FIFO (named pipe) that nobody is reading; nothing was written\n`);
+    expect(lstatSync(join(dir, 'fifo')).isFIFO()).toBe(true);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('writes --output into a private copy of /dev/null in place: it stays a device (skipped unless root: mknod)', async () => {
+    const broken = await scenario({ broken: true });
+    const dir = tempDir();
+    execFileSync('mknod', ['-m', '0666', join(dir, 'null'), 'c', '1', '3']);
+    const result = await run(['--registry', broken.registryPath, '--root', broken.root, '--format', 'prometheus', '--output', join(dir, 'null')]);
+    expect(result.status).toBe(1);
+    expect(lstatSync(join(dir, 'null')).isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['null']);
   });
 
   it('--json (or --format json) prints one JSON object on stdout for errors and usage errors too', async () => {

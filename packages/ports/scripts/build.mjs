@@ -40,7 +40,7 @@ export function loadParser() {
 };
 await esbuild.build({
   ...common,
-  entryPoints: { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'render/index': 'src/render/index.ts', 'cli-kit/index': 'src/cli-kit/index.ts' },
+  entryPoints: { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'files/index': 'src/files/index.ts', 'render/index': 'src/render/index.ts', 'cli-kit/index': 'src/cli-kit/index.ts' },
   absWorkingDir: root,
   outdir: dist,
   format: 'esm',

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { RegistryError } from './errors.js';
+import { FileReadError, readTextFile } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser } from './load-parser.js';
 import { Registry } from './registry.js';
@@ -41,16 +41,10 @@ export async function loadRegistry(options: LoadOptions = {}): Promise<Registry>
   if (path === undefined) return bundledRegistryInstance();
   let text: string;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (info.size > MAX_BYTES) {
-      throw new RegistryError(path, [
-        { path: '', message: `file is ${(info.size / 1048576).toFixed(1)} MiB; a registry may be at most 1 MiB`, line: 0, column: 0 },
-      ]);
-    }
-    text = await readFile(path, 'utf8');
+    // Never blocks: a FIFO, a device or a directory is refused at once, and no
+    // more than 1 MiB is read whatever the file claims (files/read.ts).
+    text = readTextFile(path, { maxBytes: MAX_BYTES });
   } catch (error) {
-    if (error instanceof RegistryError) throw error;
     throw new RegistryError(path, [{ path: '', message: readProblem(error, options.path === undefined), line: 0, column: 0 }]);
   }
   return parseRegistry(text, { source: path });
@@ -65,17 +59,18 @@ export function parseRegistry(text: string, options: ParseOptions = {}): Registr
 }
 
 function readProblem(error: unknown, fromEnv: boolean): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const hint = fromEnv ? `check ${REGISTRY_ENV}` : 'check the path';
-  switch (code) {
-    case 'ENOENT':
+  if (!(error instanceof FileReadError)) return `cannot read the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
+  switch (error.kind) {
+    case 'missing':
       return `cannot read the registry: no such file; ${hint}`;
-    case 'EACCES':
-    case 'EPERM':
+    case 'denied':
       return `cannot read the registry: permission denied; run as a user who can read it, or ${hint}`;
-    case 'EISDIR':
-      return `cannot read the registry: it is a directory, not a file; ${hint}`;
+    case 'too-large':
+      return `file is larger than 1 MiB; a registry may be at most 1 MiB`;
+    case 'not-regular':
+      return `cannot read the registry: ${error.reason}; ${hint}`;
     default:
-      return `cannot read the registry: ${(error as Error).message}`;
+      return `cannot read the registry: ${error.reason}`;
   }
 }

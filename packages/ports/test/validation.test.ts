@@ -104,7 +104,7 @@ describe('a broken registry is rejected with line and column', () => {
     writeFileSync(path, `${minimalRegistry}\n${'# padding\n'.repeat(110_000)}`);
     const error = await loadRegistry({ path }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RegistryError);
-    expect((error as RegistryError).message).toBe(`${path}: file is 1.0 MiB; a registry may be at most 1 MiB`);
+    expect((error as RegistryError).message).toBe(`${path}: file is larger than 1 MiB; a registry may be at most 1 MiB`);
   });
 
   it('names all the missing keys of an entry on one line', async () => {

@@ -3,7 +3,8 @@
 // Reading is here; the merge itself is `mergeUnit`, a pure function.
 // Synchronous on purpose: a handful of small files, and no thread-pool start-up
 // (several ms) for a command that must start about as fast as `node -e 0`.
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from '../types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
@@ -122,6 +123,9 @@ export function loadUnit(root: string, unit: string, listing?: UnitDirListing): 
   return { unit, ...(file && { file }), dropIns, problems };
 }
 
+/** systemd itself refuses unit files over 64 MiB; a unit this tool must judge is far smaller. */
+const MAX_UNIT_BYTES = 1024 * 1024;
+
 /**
  * A config file under the root: undefined when absent, text undefined when
  * masked (a symlink to /dev/null, or empty). Absolute symlinks resolve inside the root.
@@ -137,9 +141,15 @@ function readConfig(root: string, relative: string, problems: string[]): LoadedF
       if (target === '/dev/null') return { path: shown, text: undefined };
       path = isAbsolute(target) ? join(root, target) : resolve(dirname(path), target);
     }
-    const text = readFileSync(path, 'utf8');
+    // Never blocks: a FIFO or device is refused at once, and no unit is read past 1 MiB.
+    const text = readTextFile(path, { maxBytes: MAX_UNIT_BYTES });
     return { path: shown, text: text === '' ? undefined : text };
   } catch (error) {
+    if (error instanceof FileReadError) {
+      if (error.kind === 'missing') return undefined;
+      problems.push(`${shown}: cannot read: ${error.reason}`);
+      return undefined;
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     problems.push(`${shown}: cannot read: ${code ?? (error as Error).message}`);

@@ -1,5 +1,8 @@
 // The systemd and dependencies checks over real fixture trees, read by the
 // real gather() (the unit merge, the claim-port stat) with a test registry.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDependencies } from '../../src/checks/dependencies.js';
 import { checkSystemd } from '../../src/checks/systemd.js';
@@ -130,6 +133,17 @@ describe('systemd check', () => {
     for (const args of ['--timeout=2.5 8000', '--force --quiet 8000', '--json -- 8000', '--registry /etc/dsa110/ports.yaml api']) {
       const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} ${args}`) });
       expect(systemd.map((r) => r.severity), args).toEqual(['ok']);
+    }
+  });
+
+  it('does not hang on a FIFO unit file or drop-in: it reports it as unreadable', async () => {
+    for (const fifoAt of [API, 'etc/systemd/system/dsa110-api.service.d/claim-port.conf']) {
+      const root = writeTree(tempDir(), { 'usr/local/bin/claim-port': EXECUTABLE, ...(fifoAt === API ? {} : { [API]: unit(`ExecStartPre=+${CLAIM} 8000`) }) });
+      mkdirSync(join(root, dirname(fifoAt)), { recursive: true });
+      execFileSync('mkfifo', [join(root, fifoAt)]);
+      const facts = await gather({ registry, root });
+      const reasons = checkSystemd(facts, registry.service('api')).map((r) => r.reason);
+      expect(reasons).toContain(`api (8000): cannot ${fifoAt === API ? 'read' : 'read part of'} dsa110-api.service: /${fifoAt}: cannot read: it is a FIFO (named pipe), not a regular file`);
     }
   });
 

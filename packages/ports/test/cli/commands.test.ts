@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 import { checkout, cliBundle, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 beforeAll(requireBuilt);
 
@@ -230,5 +230,21 @@ describe('usage', () => {
   it('--version prints the package version', async () => {
     const version = JSON.parse(readFileSync(join(repoRoot, 'packages/ports/package.json'), 'utf8')).version;
     expect(await ports(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
+
+describe('special files', () => {
+  it('refuses a FIFO or a device as the registry, and a FIFO as docs --file, at once', async () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    for (const [args, env, message] of [
+      [['list', '--registry', 'fifo'], {}, 'fifo: cannot read the registry: it is a FIFO (named pipe), not a regular file; check the path\n'],
+      [['list'], { DSA110_PORTS_FILE: join(dir, 'fifo') }, `${join(dir, 'fifo')}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check DSA110_PORTS_FILE\n`],
+      [['list', '--registry', '/dev/urandom'], {}, '/dev/urandom: cannot read the registry: it is a character device, not a regular file; check the path\n'],
+      [['docs', '--file', 'fifo', '--registry', join(repoRoot, 'ports.yaml')], {}, 'ports docs: cannot read fifo: it is a FIFO (named pipe), not a regular file\n'],
+    ] as const) {
+      const result = await ports(args, { cwd: dir, env });
+      expect(result, args.join(' ')).toEqual({ code: 1, stdout: '', stderr: message });
+    }
   });
 });

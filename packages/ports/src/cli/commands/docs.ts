@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { FileReadError, readTextFile } from '../../files/read.js';
+import { FileWriteError, writeOutputFile } from '../../files/write.js';
 import { regenerateDocs } from '../../render/docs.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { loadForCheckout, type Context } from '../context.js';
@@ -12,11 +13,12 @@ export async function run(context: Context): Promise<Outcome> {
   const registry = await loadForCheckout(context);
   let current: string;
   try {
-    current = await readFile(file, 'utf8');
+    // Never blocks on a FIFO or device; a page over 4 MiB is not a docs page.
+    current = readTextFile(file, { maxBytes: 4 * 1024 * 1024 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    const hint = context.values.file === undefined ? '; run from the repository root or pass --file PATH' : '';
+    if (!(error instanceof FileReadError)) throw error;
+    const why = error.reason;
+    const hint = context.values.file === undefined && error.kind === 'missing' ? '; run from the repository root or pass --file PATH' : '';
     throw new CommandError(`ports docs: cannot read ${file}: ${why}${hint}`);
   }
   const next = regenerateDocs(current, registry, file);
@@ -33,12 +35,12 @@ export async function run(context: Context): Promise<Outcome> {
     context.io.out(`${file} is already up to date\n`);
     return 'ok';
   }
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, next);
-    await rename(temporary, file);
+    // Atomic replace of a regular file; a device or FIFO in place; never a symlink replaced.
+    writeOutputFile(file, next);
   } catch (error) {
-    throw new CommandError(`ports docs: cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (!(error instanceof FileWriteError)) throw error;
+    throw new CommandError(`ports docs: cannot write ${file}: ${error.reason}`);
   }
   context.io.out(`${file} regenerated from ${registry.source}\n`);
   return 'ok';

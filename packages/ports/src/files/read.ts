@@ -1,0 +1,112 @@
+// Reading a file a user named, safely: the registry, unit files and drop-ins,
+// config files, `ports docs --file`. A FIFO, device, socket or directory is
+// refused at once (never opened for a blocking read: a FIFO would hang, and
+// /dev/urandom or /dev/zero would flood), and no read goes past the size
+// limit whatever stat() said (/proc files say 0, a growing file says less).
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+
+export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'io';
+
+/** Why a file could not be read; `reason` is a short phrase for a one-line error. */
+export class FileReadError extends Error {
+  override name = 'FileReadError';
+  readonly path: string;
+  readonly kind: ReadFailure;
+  readonly reason: string;
+  readonly code: string | undefined;
+
+  constructor(path: string, kind: ReadFailure, reason: string, code?: string) {
+    super(`${path}: ${reason}`);
+    this.path = path;
+    this.kind = kind;
+    this.reason = reason;
+    this.code = code;
+  }
+}
+
+export interface ReadOptions {
+  /** Refuse a file longer than this many bytes. */
+  readonly maxBytes: number;
+}
+
+/** `a FIFO (named pipe)`, `a directory`, ... for a file that is not regular. */
+export function fileKind(info: Stats): string {
+  if (info.isFile()) return 'a regular file';
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+
+/**
+ * The bytes of a regular file, at most `maxBytes` of them; throws FileReadError
+ * (never hangs) for anything else. Symbolic links are followed.
+ */
+export function readFileBytes(path: string, options: ReadOptions): Buffer {
+  // stat first so that a device is never even opened (opening one can have effects);
+  // fstat after, on the descriptor, so that a swap between the two is caught too.
+  refuseIrregular(path, attempt(path, () => statSync(path)));
+  const fd = attempt(path, () => openSync(path, OPEN_FLAGS));
+  try {
+    refuseIrregular(path, attempt(path, () => fstatSync(fd)));
+    const limit = options.maxBytes;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      // One byte past the limit tells "exactly the limit" from "more".
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+      const read = attempt(path, () => readSync(fd, chunk, 0, chunk.length, null));
+      if (read === 0) break;
+      chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
+      total += read;
+      if (total > limit) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(limit)}`);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readFileBytes, decoded as UTF-8. */
+export function readTextFile(path: string, options: ReadOptions): string {
+  return readFileBytes(path, options).toString('utf8');
+}
+
+function refuseIrregular(path: string, info: Stats): void {
+  if (!info.isFile()) throw new FileReadError(path, 'not-regular', `it is ${fileKind(info)}, not a regular file`);
+}
+
+function attempt<T>(path: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof FileReadError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    switch (code) {
+      case 'ENOENT':
+      case 'ENOTDIR':
+        throw new FileReadError(path, 'missing', 'no such file', code);
+      case 'EACCES':
+      case 'EPERM':
+        throw new FileReadError(path, 'denied', 'permission denied', code);
+      case 'EISDIR':
+        throw new FileReadError(path, 'not-regular', 'it is a directory, not a regular file', code);
+      case 'ELOOP':
+        throw new FileReadError(path, 'io', 'too many levels of symbolic links', code);
+      case 'EAGAIN':
+        throw new FileReadError(path, 'not-regular', 'it would block (not a regular file)', code);
+      default:
+        throw new FileReadError(path, 'io', code ?? String((error as Error)?.message ?? error).slice(0, 200), code);
+    }
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1048576 && bytes % 1048576 === 0) return `${bytes / 1048576} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}

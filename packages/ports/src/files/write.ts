@@ -1,0 +1,196 @@
+// Writing a file a user named (`port-health-check --output`, `ports docs
+// --file`), by what is at the path:
+// - nothing, or a regular file: atomic replace: a temp file in the same
+//   directory, fsync, rename over the path (a reader such as node_exporter's
+//   textfile collector never sees half a file); an existing file keeps its mode;
+// - a character device (/dev/null, a terminal): written in place, never
+//   replaced by a regular file;
+// - a FIFO: written in place when a reader has it open, else refused at once
+//   (never a hang waiting for one);
+// - a symbolic link (/dev/stdout): never replaced; what it points to is written
+//   by these same rules (a link to a regular file: that file is replaced
+//   atomically, the link stays); a dangling link is refused;
+// - a directory, socket or block device: refused, nothing written;
+// - `-`: standard output (the caller's `stdout`).
+import { chmodSync, closeSync, constants, fsyncSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileKind } from './read.js';
+
+export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
+
+export class FileWriteError extends Error {
+  override name = 'FileWriteError';
+  readonly path: string;
+  readonly reason: string;
+  readonly code: string | undefined;
+
+  constructor(path: string, reason: string, code?: string) {
+    super(`${path}: ${reason}`);
+    this.path = path;
+    this.reason = reason;
+    this.code = code;
+  }
+}
+
+export interface WriteOptions {
+  /** Where `-` goes. */
+  readonly stdout?: (text: string) => void;
+  /** Mode of a new file (default 0o644). */
+  readonly mode?: number;
+}
+
+/** Write `text` to `path` by the rules above; returns how it was written. */
+export function writeOutputFile(path: string, text: string, options: WriteOptions = {}): WriteMethod {
+  if (path === '-') {
+    if (!options.stdout) throw new FileWriteError(path, '"-" (standard output) is not supported here');
+    options.stdout(text);
+    return 'stdout';
+  }
+  const link = lstatOrUndefined(path);
+  if (link === undefined) return replaceAtomically(path, text, options.mode ?? 0o644);
+  let target = path;
+  let info: Stats = link;
+  if (link.isSymbolicLink()) {
+    // /dev/stdout, /dev/fd/N, /proc/self/fd/N: this process's descriptor N, written to as it is
+    // (a terminal, a pipe, a file the shell opened, journald's socket), never replaced.
+    const fd = ownDescriptor(path);
+    if (fd !== undefined) return writeDescriptor(path, fd, text, options);
+    try {
+      target = realpathSync(path);
+      info = statSync(target);
+    } catch (error) {
+      throw new FileWriteError(path, `it is a symbolic link to a missing file; write to the file itself (${errorCode(error)})`, errorCode(error));
+    }
+  }
+  if (info.isFile()) return replaceAtomically(target, text, info.mode & 0o7777, path);
+  if (info.isCharacterDevice() || info.isFIFO()) return writeInPlace(path, text, info);
+  throw new FileWriteError(path, `it is ${fileKind(info)}; give the path of a file to write (nothing was written)`);
+}
+
+/** N when `path` is, through symbolic links, /proc/self/fd/N or /dev/fd/N (as /dev/stdout is). */
+function ownDescriptor(path: string): number | undefined {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const own = /^\/(?:proc\/(?:self|thread-self|(\d+))\/fd|dev\/fd)\/(\d+)$/.exec(current);
+    if (own && (own[1] === undefined || Number(own[1]) === process.pid)) return Number(own[2]);
+    let target: string;
+    try {
+      target = readlinkSync(current);
+    } catch {
+      return undefined;
+    }
+    current = target.startsWith('/') ? target : join(dirname(current), target);
+  }
+  return undefined;
+}
+
+function writeDescriptor(path: string, fd: number, text: string, options: WriteOptions): 'in-place' | 'stdout' {
+  if (fd === 1 && options.stdout) {
+    options.stdout(text);
+    return 'stdout';
+  }
+  try {
+    writeAll(fd, text);
+    return 'in-place';
+  } catch (error) {
+    const code = errorCode(error);
+    throw new FileWriteError(path, code === 'EBADF' ? `descriptor ${fd} is not open` : describe(code), code);
+  }
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT') return undefined;
+    throw new FileWriteError(path, describe(code), code);
+  }
+}
+
+function replaceAtomically(path: string, text: string, mode: number, shown = path): 'atomic' {
+  // The temp name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+    chmodSync(temp, mode); // the umask does not narrow an existing file's mode
+    writeAll(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, path);
+    return 'atomic';
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
+    const code = errorCode(error);
+    throw new FileWriteError(shown, describe(code), code);
+  }
+}
+
+function writeInPlace(path: string, text: string, info: Stats): 'in-place' {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO nobody reads is ENXIO at once, not a hang. No O_CREAT, no O_TRUNC.
+    fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENXIO' && info.isFIFO()) throw new FileWriteError(path, 'it is a FIFO (named pipe) that nobody is reading; nothing was written', code);
+    throw new FileWriteError(path, describe(code), code);
+  }
+  try {
+    writeAll(fd, text);
+    return 'in-place';
+  } catch (error) {
+    const code = errorCode(error);
+    throw new FileWriteError(path, describe(code), code);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buffer = Buffer.from(text, 'utf8');
+  let offset = 0;
+  let waits = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += writeSync(fd, buffer, offset, buffer.length - offset);
+      waits = 0;
+    } catch (error) {
+      // A full pipe opened non-blocking: wait for the reader a little, then give up (never hang).
+      if (errorCode(error) !== 'EAGAIN' || ++waits > 2000) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function describe(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'its directory does not exist; create it first';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied; run as a user who may write there';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EISDIR':
+      return 'it is a directory; give the path of a file to write';
+    case 'EAGAIN':
+      return 'the reader is not taking the output (full pipe for 10 s)';
+    default:
+      return code ?? 'cannot write';
+  }
+}

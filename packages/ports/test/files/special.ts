@@ -1,0 +1,35 @@
+// Special files made in a private temp dir (never the real /dev): a FIFO, a
+// Unix socket, and, as root, private copies of device nodes (mknod).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const isRoot = process.getuid?.() === 0;
+/** The reason a device-node test is skipped, named in its title. */
+export const NOT_ROOT = 'skipped: mknod needs root';
+
+export function privateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'dsa110-special-'));
+}
+
+export function fifo(dir: string, name = 'fifo'): string {
+  const path = join(dir, name);
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+/** A private copy of a device node: mknod PATH c|b MAJOR MINOR (root only). */
+export function device(dir: string, name: string, type: 'c' | 'b', major: number, minor: number): string {
+  const path = join(dir, name);
+  execFileSync('mknod', ['-m', '0666', path, type, String(major), String(minor)]);
+  return path;
+}
+
+export async function unixSocket(dir: string): Promise<{ path: string; server: Server }> {
+  const path = join(dir, 'sock');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return { path, server };
+}

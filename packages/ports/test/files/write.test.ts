@@ -1,0 +1,116 @@
+// The output writer on real files and private special files (never the real
+// /dev): what is at the path decides how it is written, and a device,
+// symbolic link, FIFO or directory is never replaced by a regular file.
+import { spawn } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileWriteError, writeOutputFile } from '../../src/files/write.js';
+import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
+
+function refusal(path: string): FileWriteError {
+  try {
+    writeOutputFile(path, 'report\n');
+  } catch (error) {
+    expect(error).toBeInstanceOf(FileWriteError);
+    return error as FileWriteError;
+  }
+  throw new Error(`${path} was written`);
+}
+
+describe('writeOutputFile', () => {
+  it('creates a missing file, and replaces a regular file atomically keeping its mode, leaving no temp file', () => {
+    const dir = privateDir();
+    const path = join(dir, 'ports.prom');
+    expect(writeOutputFile(path, 'one\n')).toBe('atomic');
+    expect(statSync(path).mode & 0o777).toBe(0o644);
+    chmodSync(path, 0o640);
+    const before = statSync(path).ino;
+    expect(writeOutputFile(path, 'two\n')).toBe('atomic');
+    expect(readFileSync(path, 'utf8')).toBe('two\n');
+    expect(statSync(path).ino).not.toBe(before);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir)).toEqual(['ports.prom']);
+  });
+
+  it('sends `-` to stdout', () => {
+    const printed: string[] = [];
+    expect(writeOutputFile('-', 'x\n', { stdout: (text) => printed.push(text) })).toBe('stdout');
+    expect(printed).toEqual(['x\n']);
+  });
+
+  it('keeps a symbolic link, replacing the regular file it points to', () => {
+    const dir = privateDir();
+    writeFileSync(join(dir, 'real.prom'), 'old\n');
+    symlinkSync('real.prom', join(dir, 'link.prom'));
+    expect(writeOutputFile(join(dir, 'link.prom'), 'new\n')).toBe('atomic');
+    expect(lstatSync(join(dir, 'link.prom')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, 'link.prom'))).toBe('real.prom');
+    expect(readFileSync(join(dir, 'real.prom'), 'utf8')).toBe('new\n');
+  });
+
+  it('refuses a dangling symbolic link, a directory and a socket, writing nothing', async () => {
+    const dir = privateDir();
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
+    expect(refusal(join(dir, 'dangling')).reason).toMatch(/^it is a symbolic link to a missing file/);
+    mkdirSync(join(dir, 'd'));
+    expect(refusal(join(dir, 'd')).reason).toBe('it is a directory; give the path of a file to write (nothing was written)');
+    const { path, server } = await unixSocket(dir);
+    try {
+      expect(refusal(path).reason).toMatch(/^it is a socket;/);
+      expect(readdirSync(dir).sort()).toEqual(['d', 'dangling', 'sock']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a FIFO nobody reads at once, and writes in place into one that is read', async () => {
+    const dir = privateDir();
+    const path = fifo(dir);
+    expect(refusal(path).reason).toBe('it is a FIFO (named pipe) that nobody is reading; nothing was written');
+    const reader = spawn('cat', [path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let read = '';
+    reader.stdout.on('data', (chunk: Buffer) => (read += chunk.toString()));
+    const closed = new Promise((resolve) => reader.on('close', resolve));
+    // cat opens the FIFO asynchronously: retry until it has.
+    for (let tries = 0; ; tries++) {
+      try {
+        expect(writeOutputFile(path, 'through the pipe\n')).toBe('in-place');
+        break;
+      } catch (error) {
+        if (tries > 200 || !(error instanceof FileWriteError) || error.code !== 'ENXIO') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    await closed;
+    expect(read).toBe('through the pipe\n');
+    expect(lstatSync(path).isFIFO()).toBe(true);
+  });
+
+  it('writes /dev/stdout and /proc/self/fd/1 to this process\'s own stdout, never replacing the link', () => {
+    const printed: string[] = [];
+    const dir = privateDir();
+    symlinkSync('/proc/self/fd/1', join(dir, 'stdout')); // a private copy of the /dev/stdout link
+    expect(writeOutputFile(join(dir, 'stdout'), 'a\n', { stdout: (text) => printed.push(text) })).toBe('stdout');
+    expect(writeOutputFile('/proc/self/fd/1', 'b\n', { stdout: (text) => printed.push(text) })).toBe('stdout');
+    expect(printed).toEqual(['a\n', 'b\n']);
+    expect(readlinkSync(join(dir, 'stdout'))).toBe('/proc/self/fd/1');
+  });
+
+  it.skipIf(!isRoot)(`writes a private copy of /dev/null in place: it stays a character device (${isRoot ? 'as root' : NOT_ROOT})`, () => {
+    const dir = privateDir();
+    const path = device(dir, 'null', 'c', 1, 3);
+    expect(writeOutputFile(path, 'report\n')).toBe('in-place');
+    const after = lstatSync(path);
+    expect(after.isCharacterDevice()).toBe(true);
+    expect(after.rdev).toBe(statSync('/dev/null').rdev);
+    expect(readdirSync(dir)).toEqual(['null']);
+  });
+
+  it.skipIf(!isRoot)(`refuses a private block device node without opening it (${isRoot ? 'as root' : NOT_ROOT})`, () => {
+    const dir = privateDir();
+    const path = device(dir, 'ram0', 'b', 1, 0);
+    expect(refusal(path).reason).toBe('it is a block device; give the path of a file to write (nothing was written)');
+    expect(lstatSync(path).isBlockDevice()).toBe(true);
+  });
+});
