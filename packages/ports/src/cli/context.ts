@@ -2,12 +2,10 @@
 // Paths are used as given (relative to the working directory), so that error
 // messages name files the way the operator typed them.
 import { existsSync } from 'node:fs';
+import type { Io } from '../cli-kit/io.js';
 import { loadRegistry, REGISTRY_ENV, type Registry } from '../index.js';
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { Io };
 
 export interface Context {
   readonly io: Io;

@@ -3,13 +3,15 @@
 //   1  the check or validation failed, or the thing asked for does not exist or
 //      cannot be done (unknown id, bad override, range full, stale docs,
 //      drifted unit files, invalid or unreadable registry, missing marker)
-//   2  usage error: unknown command or option, missing or extra argument
+//  64  usage error (EX_USAGE, as in claim-port and port-health-check): unknown
+//      command or option, missing or extra argument
+import { EXIT_USAGE } from '../cli-kit/conventions.js';
 import { PortsError, RegistryError } from '../index.js';
 import { MarkerError } from '../render/splice.js';
 
 export type Outcome = 'ok' | 'failed' | 'usage';
 
-/** A mistake in the command line: printed with a pointer to --help, exit 2. */
+/** A mistake in the command line: printed with a pointer to --help, exit 64. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -19,14 +21,14 @@ export class CommandError extends Error {
   override name = 'CommandError';
 }
 
-export function exitCode(outcome: Outcome): 0 | 1 | 2 {
+export function exitCode(outcome: Outcome): 0 | 1 | typeof EXIT_USAGE {
   switch (outcome) {
     case 'ok':
       return 0;
     case 'failed':
       return 1;
     case 'usage':
-      return 2;
+      return EXIT_USAGE;
   }
 }
 

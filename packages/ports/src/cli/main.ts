@@ -1,12 +1,12 @@
-// `ports`: argument parsing, dispatch and printing. Each command's work is in
-// commands/<name>.ts over library functions; this file knows only the command
-// line. Exit codes: see exit-code.ts.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// `ports`: main(argv, io, env) -> exit code: argument parsing, dispatch and
+// printing. Each command's work is in commands/<name>.ts over library
+// functions; this file knows only the command line: to add a flag to a
+// command, add it to the command's `options` and `help` below and read it
+// from context.values in its file. Exit codes: see exit-code.ts.
+import { type Env, errorJson, type Options, parseCommandLine, STANDARD_OPTIONS, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
 import type { Context, Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError, type Outcome } from './exit-code.js';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 export interface CommandSpec {
   readonly usage: string;
@@ -15,6 +15,8 @@ export interface CommandSpec {
   readonly options: Options;
   /** Positional arguments: [min, max]. */
   readonly positionals: readonly [number, number];
+  /** The command prints JSON with --json (context.values.json); without this, --json is a usage error. */
+  readonly json?: true;
   readonly run: () => Promise<{ run(context: Context): Promise<Outcome> }>;
 }
 
@@ -23,16 +25,18 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'ports list [--json]',
     summary: 'the registry as a table: services, then reserved ranges',
     help: '  --json    the services and reserved entries as JSON',
-    options: { json: { type: 'boolean' } },
+    options: {},
     positionals: [0, 0],
+    json: true,
     run: () => import('./commands/list.js'),
   },
   get: {
-    usage: 'ports get <id>',
+    usage: 'ports get <id> [--json]',
     summary: "a service's effective port (its env override applied), alone on stdout",
-    help: '  For shell use: uvicorn --port "$(ports get api)". Exits 1 for an unknown id or a bad override.',
+    help: '  For shell use: uvicorn --port "$(ports get api)". Exits 1 for an unknown id or a bad override.\n  --json    {"id":"api","port":8000,"source":"registry"} (source "env": its variable named)',
     options: {},
     positionals: [1, 1],
+    json: true,
     run: () => import('./commands/get.js'),
   },
   env: {
@@ -52,11 +56,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     run: () => import('./commands/validate.js'),
   },
   free: {
-    usage: 'ports free <reserved-id>',
+    usage: 'ports free <reserved-id> [--json]',
     summary: 'the first port of a reserved range that can be bound now on 0.0.0.0 and [::]',
-    help: '  Exits 1 when every port of the range is taken.',
+    help: '  Exits 1 when every port of the range is taken.\n  --json    {"id":"dashboard-fallback","port":3210}',
     options: {},
     positionals: [1, 1],
+    json: true,
     run: () => import('./commands/free.js'),
   },
   docs: {
@@ -120,17 +125,20 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   schema: {
     usage: 'ports schema',
     summary: 'the JSON Schema of ports.yaml',
-    help: '',
+    help: '  The output is JSON, with or without --json.',
     options: {},
     positionals: [0, 0],
+    json: true,
     run: () => import('./commands/schema.js'),
   },
 };
 
-const GLOBAL: Options = {
+/** What every command takes. */
+const GLOBAL = {
+  ...STANDARD_OPTIONS,
   registry: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
+  json: { type: 'boolean' },
+} as const satisfies Options;
 
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -140,19 +148,30 @@ export function usage(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
     '',
-    'Every command takes --registry PATH (default: $DSA110_PORTS_FILE, else the bundled ports.yaml).',
-    'Exit codes: 0 ok, 1 check failed or not found, 2 usage error.',
+    'Every command takes --registry PATH (default: $DSA110_PORTS_FILE, else the bundled ports.yaml),',
+    '--json (one JSON object on stdout, errors included), -h/--help and -V/--version.',
+    '',
+    'Examples:',
+    '  ports list                          every service and reserved range',
+    '  uvicorn --port "$(ports get api)"   a service\'s port, its env override applied',
+    '  ports systemd --check               exit 1 when the installed drop-ins drifted from ports.yaml',
+    '  ports docs --check                  exit 1 when docs/ports.md is stale',
+    '',
+    `Exit codes: 0 ok, 1 check failed or not found, ${EXIT_USAGE_TEXT} usage error.`,
     'Run "ports <command> --help" for a command\'s options.',
     '',
   ].join('\n');
 }
+
+const EXIT_USAGE_TEXT = exitCode('usage');
 
 function commandHelp(name: string, command: CommandSpec): string {
   return [`Usage: ${command.usage} [--registry PATH]`, '', `ports ${name}: ${command.summary}.`, ...(command.help ? ['', command.help] : []), ''].join('\n');
 }
 
 /** Run `ports` with `argv` (without node and the script); returns the exit code. */
-export async function main(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function main(argv: readonly string[], io: Io, env: Env = process.env): Promise<number> {
+  const json = wantsJson(argv);
   // `--registry PATH` may come before the command: skip its value when looking for the command.
   const commandIndex = argv.findIndex((arg, index) => !arg.startsWith('-') && argv[index - 1] !== '--registry');
   const commandName = commandIndex >= 0 ? argv[commandIndex] : undefined;
@@ -164,15 +183,16 @@ export async function main(argv: readonly string[], io: Io, env: Readonly<Record
         return exitCode('ok');
       }
       if (topic !== undefined) throw new UsageError(`unknown command "${topic}"`);
-      if (argv.includes('--help') || argv.includes('-h') || commandName === 'help') {
+      // Bare `ports` is a question, not a mistake: the help, exit 0.
+      if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || commandName === 'help') {
         io.out(usage());
         return exitCode('ok');
       }
-      if (argv.includes('--version')) {
+      if (argv.includes('--version') || argv.includes('-V')) {
         io.out(`${await version()}\n`);
         return exitCode('ok');
       }
-      throw new UsageError(argv.length === 0 ? 'no command given' : `no command given (got ${argv.join(' ')})`);
+      throw new UsageError(`no command given (got ${argv.join(' ')})`);
     }
     const command = COMMANDS[commandName];
     if (!command) {
@@ -184,11 +204,16 @@ export async function main(argv: readonly string[], io: Io, env: Readonly<Record
       io.out(commandHelp(commandName, command));
       return exitCode('ok');
     }
+    if (values.version) {
+      io.out(`${await version()}\n`);
+      return exitCode('ok');
+    }
     const [min, max] = command.positionals;
     if (positionals.length < min) throw new UsageError(`ports ${commandName}: missing argument; usage: ${command.usage}`);
     if (positionals.length > max) {
       throw new UsageError(`ports ${commandName}: unexpected argument "${positionals[max]}"; usage: ${command.usage}`);
     }
+    if (values.json && !command.json) throw new UsageError(`ports ${commandName}: has no JSON output; drop --json`);
     const registryPath = values.registry as string | undefined;
     if (registryPath === '') throw new UsageError(`ports ${commandName}: --registry needs a path`);
     const module = await command.run();
@@ -199,24 +224,19 @@ export async function main(argv: readonly string[], io: Io, env: Readonly<Record
     if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${message}\nRun "ports --help" for usage.\n`);
     else if (expected) io.err(`${message}\n`);
     else io.err(`ports: internal error (please report it): ${error instanceof Error ? error.stack : message}\n`);
-    return exitCode(outcome);
+    const code = exitCode(outcome);
+    if (json) io.out(errorJson('ports', outcome === 'usage' ? 'usage' : 'error', message, code));
+    return code;
   }
 }
 
 function parse(name: string, command: CommandSpec, args: string[]) {
   try {
-    return parseArgs({ args, options: { ...GLOBAL, ...command.options }, allowPositionals: true, strict: true });
+    return parseCommandLine(args, { ...GLOBAL, ...command.options }, { maxPositionals: Infinity, hint: `usage: ${command.usage}` });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '';
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`ports ${name}: unknown option "${option.split(' ')[0]}"; usage: ${command.usage}`);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      // "Option '--format <value>' argument missing" or "Option '--json' does not take an argument"
-      const flag = option.split(' ')[0]!.split(',').pop()!.trim();
-      const missing = / argument missing/.test((error as Error).message);
-      throw new UsageError(`ports ${name}: ${missing ? `${flag} needs a value` : `${flag} takes no value`}; usage: ${command.usage}`);
-    }
-    throw new UsageError(`ports ${name}: ${(error as Error).message}`);
+    if (!(error instanceof ParseError)) throw error;
+    // "unknown option --jsn; usage: ..." -> "ports list: unknown option "--jsn"; usage: ..."
+    throw new UsageError(`ports ${name}: ${error.message.replace(/^unknown option (\S+);/, 'unknown option "$1";')}`);
   }
 }
 

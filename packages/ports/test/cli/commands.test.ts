@@ -1,9 +1,9 @@
-// list, get, env, validate, schema and usage errors through the built bin.
+// list, get, env, validate, schema and usage errors: in-process through main(), and the built bin where the process matters.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
-import { checkout, cliBundle, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 
 beforeAll(requireBuilt);
@@ -112,7 +112,7 @@ describe('ports env', () => {
 
   it('rejects an unknown format as a usage error', async () => {
     const run = await ports(['env', '--format', 'json']);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(64);
     expect(run.stderr).toBe('ports env: unknown format "json"; use one of sh, dotenv, systemd\nRun "ports --help" for usage.\n');
   });
 });
@@ -184,7 +184,7 @@ describe('ports validate', () => {
     const missing = await ports(['validate', 'nope.yaml'], { cwd: dir });
     expect(missing).toEqual({ code: 1, stdout: 'nope.yaml: cannot read the registry: no such file; check the path\n', stderr: '' });
     const none = await ports(['validate'], { cwd: dir });
-    expect(none.code).toBe(2);
+    expect(none.code).toBe(64);
     expect(none.stderr).toMatch(/^ports validate: no file given and no \.\/ports\.yaml here; name the registries to validate\n/);
   });
 });
@@ -207,19 +207,19 @@ describe('usage', () => {
     expect((await ports(['docs', '--help'])).stdout).toContain('default: docs/ports.md in the current directory');
   });
 
-  it('exits 2 for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
+  it('exits 64 (EX_USAGE) for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
-      [[], /^ports: no command given\n/],
+      [['--registry', 'x.yaml'], /^ports: no command given \(got --registry x.yaml\)\n/],
       [['lst'], /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, monitoring, schema\n/],
       [['list', '--jsn'], /^ports list: unknown option "--jsn"; usage: ports list \[--json\]\n/],
-      [['get'], /^ports get: missing argument; usage: ports get <id>\n/],
-      [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id>\n/],
+      [['get'], /^ports get: missing argument; usage: ports get <id> \[--json\]\n/],
+      [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id> \[--json\]\n/],
       [['env', '--format'], /^ports env: --format needs a value; usage: /],
       [['list', '--json=yes'], /^ports list: --json takes no value; usage: /],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);
-      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.code, args.join(' ')).toBe(64);
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(message);
       expect(run.stderr).toMatch(/Run "ports --help" for usage\.\n$/);
@@ -227,9 +227,45 @@ describe('usage', () => {
     }
   });
 
-  it('--version prints the package version', async () => {
+  it('--version and -V print the package version, before or after a command', async () => {
     const version = JSON.parse(readFileSync(join(repoRoot, 'packages/ports/package.json'), 'utf8')).version;
-    expect(await ports(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    for (const args of [['--version'], ['-V'], ['list', '-V']]) expect(await ports(args)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await portsBin(['-V'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('bare ports prints the help (with examples) and exits 0', async () => {
+    for (const run of [await ports([]), await portsBin([])]) {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/^Usage: ports /);
+      expect(run.stdout).toMatch(/\nExamples:\n {2}ports list /);
+      expect(run.stdout).toContain('64 usage error');
+    }
+  });
+
+  it('--json prints one JSON object on stdout for errors and usage errors too', async () => {
+    for (const [args, code, kind] of [
+      [['lst', '--json'], 64, 'usage'],
+      [['--json', 'get'], 64, 'usage'],
+      [['env', '--json'], 64, 'usage'],
+      [['get', 'nosuch', '--json'], 1, 'error'],
+    ] as const) {
+      const run = await ports([...args]);
+      expect(run.code, args.join(' ')).toBe(code);
+      expect(JSON.parse(run.stdout)).toEqual({ tool: 'ports', error: { kind, message: expect.any(String) }, exitCode: code });
+      expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    }
+    expect((await portsBin(['lst', '--json'])).code).toBe(64);
+  });
+
+  it('--json for get and free', async () => {
+    expect(JSON.parse((await ports(['get', 'api', '--json'])).stdout)).toEqual({ id: 'api', port: 8000, source: 'registry' });
+    expect(JSON.parse((await ports(['get', 'api', '--json'], { env: { CONTIMG_API_PORT: '8123' } })).stdout)).toEqual({
+      id: 'api',
+      port: 8123,
+      source: 'env',
+      variable: 'CONTIMG_API_PORT',
+    });
   });
 });
 

@@ -4,8 +4,8 @@ import { MarkerError } from '@dsa110/ports/render';
 import { CommandError, exitCode, outcomeOfError, UsageError } from '../../src/cli/exit-code.js';
 
 describe('exit codes', () => {
-  it('0 ok, 1 failed, 2 usage', () => {
-    expect([exitCode('ok'), exitCode('failed'), exitCode('usage')]).toEqual([0, 1, 2]);
+  it('0 ok, 1 failed, 64 usage (EX_USAGE)', () => {
+    expect([exitCode('ok'), exitCode('failed'), exitCode('usage')]).toEqual([0, 1, 64]);
   });
 
   it('maps expected errors to 1 or 2 without a stack, and bugs to 1 with one', () => {

@@ -14,7 +14,7 @@ describe('ports firewall', () => {
     const ufw = await ports(['firewall', '--format', 'ufw', '--registry', 'ports.yaml'], { cwd: dir });
     expect(ufw.stdout).toContain("ufw allow in proto tcp to any port 80 comment 'dsa110 nginx (public)'\n");
     const bad = await ports(['firewall', '--format', 'iptables'], { cwd: dir });
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/^ports firewall: --format must be one of nft, ufw, not "iptables"\n/);
   });
 });

@@ -1,9 +1,12 @@
-// Running the built `ports` bin on real files in temp dirs.
+// Running `ports` on real files in temp dirs: in-process through
+// main(argv, io, env) (ports()), or the built bin (portsBin()).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { runMain } from '../../../../test-support/index.js';
+import { main } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
 
 export const bin = join(repoRoot, 'packages/ports/bin/ports.js');
@@ -21,8 +24,23 @@ export interface Run {
   stderr: string;
 }
 
-/** Run `ports ARGS` with a clean environment (PATH plus `env`), in `cwd`. */
-export function ports(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/**
+ * `ports ARGS` in this process: main() with a clean environment (`env` only),
+ * in `cwd` (default: a temp dir, so that no ./ports.yaml is found by accident).
+ * Test files run their tests one at a time, so changing the directory is safe.
+ */
+export async function ports(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const previous = process.cwd();
+  process.chdir(options.cwd ?? tmpdir());
+  try {
+    return await runMain(main, args, { ...options.env });
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+/** Run the built bin, `ports ARGS`, with a clean environment (PATH plus `env`), in `cwd`. */
+export function portsBin(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? tmpdir(),

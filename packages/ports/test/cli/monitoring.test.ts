@@ -39,6 +39,6 @@ describe('ports monitoring', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^ports monitoring: cannot write blocker\/prometheus\/prometheus\.yml: ENOTDIR\n$/);
     expectNoStack(run.stderr);
-    expect((await ports(['monitoring', '--out', ''], { cwd: dir })).code).toBe(2);
+    expect((await ports(['monitoring', '--out', ''], { cwd: dir })).code).toBe(64);
   });
 });

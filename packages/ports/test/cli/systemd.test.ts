@@ -140,12 +140,12 @@ describe('ports systemd', () => {
 
   it('refuses a relative or unsafe --claim-port, and --out with --root, as usage errors', async () => {
     const relative = await ports(['systemd', '--out', tempDir(), '--claim-port', 'bin/claim-port']);
-    expect(relative.code).toBe(2);
+    expect(relative.code).toBe(64);
     expect(relative.stderr).toMatch(/^ports systemd: --claim-port "bin\/claim-port": it must be an absolute path/);
     const spaced = await ports(['systemd', '--out', tempDir(), '--claim-port', '/opt/my tools/claim-port']);
-    expect(spaced.code).toBe(2);
+    expect(spaced.code).toBe(64);
     const both = await ports(['systemd', '--out', tempDir(), '--root', tempDir()]);
-    expect(both.code).toBe(2);
+    expect(both.code).toBe(64);
     expect(both.stderr).toMatch(/^ports systemd: give --out DIR or --root DIR, not both\n/);
   });
 
@@ -179,10 +179,10 @@ describe('ports systemd', () => {
 
   it('refuses an unsafe --port-health-check or a --textfile that node_exporter would not read, as usage errors', async () => {
     const relative = await ports(['systemd', '--out', tempDir(), '--port-health-check', 'port-health-check']);
-    expect(relative.code).toBe(2);
+    expect(relative.code).toBe(64);
     expect(relative.stderr).toMatch(/^ports systemd: --port-health-check "port-health-check": it must be an absolute path/);
     const text = await ports(['systemd', '--out', tempDir(), '--textfile', '/var/lib/node-exporter/ports.txt']);
-    expect(text.code).toBe(2);
+    expect(text.code).toBe(64);
     expect(text.stderr).toMatch(/^ports systemd: --textfile "\/var\/lib\/node-exporter\/ports.txt": node_exporter's textfile collector reads only files ending in "\.prom"\n/);
   });
 

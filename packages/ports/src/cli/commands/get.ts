@@ -10,7 +10,8 @@ export async function run(context: Context): Promise<Outcome> {
     throw new PortsError('UNKNOWN_SERVICE', `ports get: "${id}" is a reserved range (${formatRange(reserved)}), not a service; use "ports free ${id}" for a free port in it`);
   }
   try {
-    context.io.out(`${registry.resolvePort(id, { env: context.env }).port}\n`);
+    const resolved = registry.resolvePort(id, { env: context.env });
+    context.io.out(context.values.json ? `${JSON.stringify({ id, ...resolved })}\n` : `${resolved.port}\n`);
   } catch (error) {
     if (error instanceof PortsError) throw new PortsError(error.code, `ports get: ${error.message}`);
     throw error;
