@@ -106,6 +106,18 @@ export function freeCommands(ports) {
     const p = take();
     list.push({ id: 'claim-port', label: `\`claim-port ${p}\``, argv: [node, bins.claimPort, p], port: Number(p), okCodes: [0] });
   }
+  if (have.claimPort) {
+    const p = take();
+    list.push({
+      id: 'claim-port-parented',
+      label: `\`claim-port ${p}\`, holder with a live parent`,
+      argv: [node, bins.claimPort, p],
+      port: Number(p),
+      okCodes: [0],
+      holder: 'child',
+      note: 'the holder is the benchmark\'s own child: claim-port watches 1 s for a re-take (its settle window)',
+    });
+  }
   {
     const p = take();
     const kp = peerBin('kill-port');

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { available, benchDir, LOOKUP_PEERS, freeCommands, lookupCommands, nodeFloor, peerVersions, repoDir, startupCommands } from './commands.mjs';
 import { interleave, runOnce } from './lib/measure.mjs';
 import { installCleanup, liveCount } from './lib/owned.mjs';
-import { Fillers, startHolder, stopHolders } from './lib/processes.mjs';
+import { Fillers, startHolder, startOrphanHolder, stopHolders } from './lib/processes.mjs';
 import { pickFreePorts, portIsOurs, waitUntilFree } from './lib/sockets.mjs';
 import { renderMarkdown } from './report.mjs';
 
@@ -192,11 +192,12 @@ async function growthAndScale() {
 }
 
 async function freeLatency() {
-  const ports = pickFreePorts(6);
+  const ports = pickFreePorts(7);
   const cmds = freeCommands(ports);
   const perRun = async (cmd) => {
     if (!cmd.port) return runOnce(cmd);
-    const holder = await startHolder(cmd.port);
+    // An orphaned holder (a crashed service's stale process), except for the row that measures a holder with a live parent.
+    const holder = cmd.holder === 'child' ? await startHolder(cmd.port) : await startOrphanHolder(cmd.port);
     try {
       // Never point a killing command at a port that is not held by our own holder alone.
       if (!portIsOurs(cmd.port, holder.pid)) return { problem: `port ${cmd.port} is not held by our holder alone: not run` };
@@ -218,7 +219,7 @@ async function freeLatency() {
       id: 'free',
       title: '4. Free latency',
       description:
-        'Each run starts a fresh holder (a Node listener on 127.0.0.1 that exits at once on SIGTERM), checks in /proc that the port is held by it alone, then times the command from spawn until the port is free (claim-port: its exit; the others: their exit, then polling /proc/net/tcp every 1 ms).',
+        'Each run starts a fresh holder (a Node listener on 127.0.0.1 that exits at once on SIGTERM) whose parent has exited, as a crashed service leaves it; checks in /proc that the port is held by it alone, then times the command from spawn until the port is free (claim-port: its exit; the others: their exit, then polling /proc/net/tcp every 1 ms). One more claim-port row frees a holder whose parent is alive: there claim-port watches 1 s for a supervisor taking the port back (its settle window) before it exits.',
     },
     rows,
     'node',
@@ -270,7 +271,10 @@ function targets(byId) {
     );
   } else add('lookup at scale vs every other peer', 'faster than each', 'n/a', undefined);
   const r4 = row('free', 'claim-port');
-  add('free latency (holder exits on SIGTERM)', '≤ `node -e 0` + 50 ms', r4 ? signedMs(r4.diff) : 'n/a', r4 ? r4.diff <= 50 : undefined, r4 && `${(r4.diff - 50).toFixed(1)} ms over`);
+  add('free latency (orphaned holder, exits on SIGTERM)', '≤ `node -e 0` + 50 ms', r4 ? signedMs(r4.diff) : 'n/a', r4 ? r4.diff <= 50 : undefined, r4 && `${(r4.diff - 50).toFixed(1)} ms over`);
+  const r4b = row('free', 'claim-port-parented');
+  // Informational: the settle window is the price of catching a supervisor's re-take (issue 10), 1 s by design.
+  add('free latency, holder with a live parent (settle window)', '≤ `node -e 0` + 1 s + 50 ms', r4b ? signedMs(r4b.diff) : 'n/a', r4b ? r4b.diff <= 1050 : undefined, r4b && `${(r4b.diff - 1050).toFixed(1)} ms over`);
   const r5 = row('library', 'library');
   add('library: import + load bundled registry', '≤ `node -e 0` + 30 ms', r5 ? signedMs(r5.diff) : 'n/a', r5 ? r5.diff <= 30 : undefined, r5 && `${(r5.diff - 30).toFixed(1)} ms over`);
   return list;

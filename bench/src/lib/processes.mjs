@@ -35,10 +35,78 @@ export async function startHolder(port) {
   return child;
 }
 
+/** /proc/PID/stat field 22, or undefined when the PID is gone. */
+function startTimeOf(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Start a holder whose parent exits at once, so it is adopted by PID 1 (or a
+ * subreaper): the stale process of a crashed service, which claim-port frees
+ * without a settle window (a holder with a live parent costs claim-port's 1 s
+ * settle window, measured separately). A launcher we own starts it detached
+ * and exits; the holder exits by itself once the benchmark's PID is gone. It
+ * is signalled only while its PID still has the start time it had when it
+ * was started.
+ */
+export async function startOrphanHolder(port) {
+  const launcher = `const { spawn } = require('node:child_process');
+const c = spawn(process.execPath, [${JSON.stringify(holderScript)}, ${JSON.stringify(String(port))}, String(process.ppid)], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+process.stdout.write('pid ' + c.pid + '\\n');
+c.unref();`;
+  const child = spawnOwned(process.execPath, ['-e', launcher], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const pid = await new Promise((resolve) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = /pid (\d+)\n[\s\S]*ready/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    setTimeout(() => resolve(undefined), 10_000).unref();
+  });
+  await child.exited;
+  const startTime = pid === undefined ? undefined : startTimeOf(pid);
+  const holder = {
+    pid,
+    orphan: true,
+    stdin: child.stdin,
+    exited: (async () => {
+      while (pid !== undefined && startTimeOf(pid) === startTime) await new Promise((r) => setTimeout(r, 2));
+    })(),
+    kill() {
+      if (pid !== undefined && startTime !== undefined && startTimeOf(pid) === startTime) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    },
+  };
+  if (pid === undefined || startTime === undefined) {
+    holder.kill();
+    child.stdin.destroy();
+    throw new Error(`orphan holder on port ${port} did not start: ${err.trim() || 'timeout'}`);
+  }
+  if (!portIsOurs(port, pid)) {
+    holder.kill();
+    child.stdin.destroy();
+    throw new Error(`port ${port} is not held by our holder (pid ${pid}) alone`);
+  }
+  return holder;
+}
+
 /** Stop holders that are still running (those a peer has not killed already). */
 export async function stopHolders(holders) {
   for (const h of holders) h.stdin?.destroy();
-  await killAndReap(holders);
+  for (const h of holders.filter((h) => h.orphan)) h.kill();
+  await Promise.all(holders.filter((h) => h.orphan).map((h) => h.exited));
+  await killAndReap(holders.filter((h) => !h.orphan));
 }
 
 /**

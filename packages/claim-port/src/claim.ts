@@ -254,6 +254,9 @@ class Claim {
     for (const t of this.signalled()) {
       const parent = t.context.parent;
       if (!parent || parent.pid === process.pid || this.tracked.some((o) => o.info.pid === parent.pid)) continue;
+      // A service manager (systemd --user, a subreaper that adopted an orphan) restarts only units with
+      // Restart=, which the plan has refused up front: not a supervisor to wait for.
+      if (isServiceManager(parent)) continue;
       if (this.processes.isSame(parent)) byPid.set(parent.pid, parent);
     }
     return [...byPid.values()];
@@ -411,6 +414,11 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
 
 /** For a caller that already has the context (tests). */
 export type { ClaimContext };
+
+/** systemd (the system or a user manager) or init: PID 1's kind, wherever it runs. */
+function isServiceManager(p: ProcessInfo): boolean {
+  return p.comm === 'systemd' || p.comm === 'init' || p.exe === 'systemd';
+}
 
 /** The children of `pid` (all its threads'), from /proc/PID/task/TID/children; empty where the kernel lacks it. */
 function readChildren(pid: number): number[] {
