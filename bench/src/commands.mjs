@@ -59,6 +59,23 @@ export function startupCommands(freePort) {
   return list;
 }
 
+/** The health check over a large registry file, against `ss` listing every listener with its processes. */
+export function bigHealthCommands(registryFile, services) {
+  return [
+    {
+      id: 'health-check',
+      short: 'port-health-check',
+      label: `\`port-health-check --registry <${services} services>\``,
+      argv: [node, bins.healthCheck, '--registry', registryFile],
+      display: `port-health-check --registry ${registryFile}`,
+      okCodes: [0, 1],
+      note: 'exit 1 expected here (the services are not running)',
+    },
+    { id: 'ss', short: '`ss`', label: '`ss -Htlnp`', argv: ['ss', '-Htlnp'], reference: true },
+    nodeFloor,
+  ];
+}
+
 /** Find the listener on `port`, held by `pid`. */
 export function lookupCommands(port, pid, { peers = true, referenceScans = false } = {}) {
   const have = available();

@@ -6,14 +6,17 @@
 //   --levels a,b,c   filler counts for the growth table (default 0,500,1000,1300,2000)
 //   --scale N        filler count for the full comparison at scale (default 1300)
 //   --fds N          extra descriptors per filler (default 24)
+//   --services N     services in the health check's large registry (default 500; quick: 50)
+//   --hc-level N     filler count for that case (default 1000; quick: 100)
 //   --json FILE      where to write the results (default bench/results/bench-<date>.json)
 // Exit status: 0, or 1 when a command broke (bad exit code, wrong answer,
 // port not freed) or cleanup failed. Never on a ratio.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { available, benchDir, LOOKUP_PEERS, freeCommands, lookupCommands, nodeFloor, peerVersions, repoDir, startupCommands } from './commands.mjs';
+import { writeBigRegistry } from './big-registry.mjs';
+import { available, benchDir, bigHealthCommands, LOOKUP_PEERS, freeCommands, lookupCommands, nodeFloor, peerVersions, repoDir, startupCommands } from './commands.mjs';
 import { interleave, runOnce } from './lib/measure.mjs';
 import { installCleanup, liveCount } from './lib/owned.mjs';
 import { Fillers, startHolder, startOrphanHolder, stopHolders } from './lib/processes.mjs';
@@ -28,6 +31,8 @@ const { values: args } = parseArgs({
     levels: { type: 'string' },
     scale: { type: 'string' },
     fds: { type: 'string' },
+    services: { type: 'string' },
+    'hc-level': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -40,9 +45,14 @@ const rounds = {
   scale: fixed ?? (quick ? 3 : 20),
   free: fixed ?? (quick ? 3 : 20),
   growth: fixed ?? (quick ? 3 : 12),
+  bigHealth: fixed ?? (quick ? 3 : 12),
 };
 const scaleCount = Number(args.scale ?? (quick ? 100 : 1300));
-const levels = [...new Set([...(args.levels ?? (quick ? '0,100' : '0,500,1000,1300,2000')).split(',').map(Number), scaleCount])].sort((a, b) => a - b);
+const bigServices = Number(args.services ?? (quick ? 50 : 500));
+const bigLevel = Number(args['hc-level'] ?? (quick ? 100 : 1000));
+const levels = [...new Set([...(args.levels ?? (quick ? '0,100' : '0,500,1000,1300,2000')).split(',').map(Number), scaleCount, ...(available().healthCheck ? [bigLevel] : [])])].sort(
+  (a, b) => a - b,
+);
 const fdsEach = Number(args.fds ?? 24);
 const only = new Set((args.only ?? 'startup,lookup,scale,free,library').split(','));
 
@@ -142,7 +152,7 @@ function census() {
 
 async function growthAndScale() {
   const fillers = new Fillers(fdsEach);
-  const out = { growth: { id: 'growth', kind: 'growth', title: '3b. Lookup time as processes grow', levels: [] }, scale: undefined };
+  const out = { growth: { id: 'growth', kind: 'growth', title: '3b. Lookup time as processes grow', levels: [] }, scale: undefined, bigHealth: undefined };
   try {
     for (const level of levels) {
       log(`starting filler processes: ${level}`);
@@ -158,6 +168,7 @@ async function growthAndScale() {
         out.growth.levels.push({ census: counted, rows });
         out.growth.commandIds = growthCmds.map((c) => c.id);
         out.growth.commandLabels = growthCmds.map((c) => c.short ?? c.label);
+        if (level === bigLevel && available().healthCheck) out.bigHealth = await bigHealthCheck(counted);
         if (level === scaleCount && only.has('scale')) {
           const cmds = lookupCommands(port, holder.pid, { referenceScans: true });
           const scaleRows = withIds(cmds, await interleave(cmds, rounds.scale, { onProgress: progress(`lookup at scale (${level} fillers)`) }));
@@ -189,6 +200,32 @@ async function growthAndScale() {
     `The same lookup with ${levels.join(', ')} extra processes (${fdsEach} extra descriptors each), ${rounds.growth} rounds per level: ` +
     'how claim-port and `ss` grow with the process count.';
   return out;
+}
+
+/** The health check over a large generated registry, with the fillers of this level running. */
+async function bigHealthCheck(counted) {
+  const file = writeBigRegistry(join(os.tmpdir(), `dsa110-bench-registry-${process.pid}.yaml`), bigServices);
+  let rows;
+  try {
+    const cmds = bigHealthCommands(file, bigServices);
+    rows = withIds(cmds, await interleave(cmds, rounds.bigHealth, { onProgress: progress(`health check, ${bigServices} services, ${counted.fillers} fillers`) }));
+  } finally {
+    rmSync(file, { force: true });
+  }
+  return finish(
+    {
+      id: 'health-scale',
+      title: '3c. Health check at scale',
+      description:
+        `port-health-check over a generated registry of ${bigServices} services on distinct ports (bench/src/big-registry.mjs: units, claim modes, process names, ` +
+        `configuredBy, prose with {port:ID}), with ${counted.fillers.toLocaleString('en-US')} extra processes ` +
+        `(${counted.fillerFds.toLocaleString('en-US')} descriptors); ${counted.processesOnMachine.toLocaleString('en-US')} processes on the machine. ` +
+        'Against `ss -tlnp`, which lists every listener with its processes over the same /proc.',
+      census: counted,
+    },
+    rows,
+    'ss',
+  );
 }
 
 async function freeLatency() {
@@ -270,6 +307,15 @@ function targets(byId) {
       `slower than ${slower.join(', ')}`,
     );
   } else add('lookup at scale vs every other peer', 'faster than each', 'n/a', undefined);
+  const hs = byId['health-scale'];
+  const r6 = row('health-scale', 'health-check');
+  add(
+    `port-health-check, ${bigServices} services, ${(hs?.census.fillers ?? bigLevel).toLocaleString('en-US')} extra processes, vs \`ss -tlnp\``,
+    '≤ 1.3x `ss -tlnp`',
+    r6 ? `${r6.ratio.toFixed(2)}x` : 'n/a',
+    r6 ? r6.ratio <= 1.3 : undefined,
+    r6 && `${((r6.ratio / 1.3 - 1) * 100).toFixed(0)}% over`,
+  );
   const r4 = row('free', 'claim-port');
   add('free latency (orphaned holder, exits on SIGTERM)', '≤ `node -e 0` + 50 ms', r4 ? signedMs(r4.diff) : 'n/a', r4 ? r4.diff <= 50 : undefined, r4 && `${(r4.diff - 50).toFixed(1)} ms over`);
   const r4b = row('free', 'claim-port-parented');
@@ -294,18 +340,19 @@ async function main() {
   if (only.has('lookup')) byId['lookup-quiet'] = await lookupQuiet();
   if (only.has('free')) byId.free = await freeLatency();
   if (only.has('scale')) {
-    const { growth, scale } = await growthAndScale();
+    const { growth, scale, bigHealth } = await growthAndScale();
     if (scale) byId['lookup-scale'] = scale;
+    if (bigHealth) byId['health-scale'] = bigHealth;
     byId.growth = growth;
   }
   m.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   if (liveCount() !== 0) problems.push(`${liveCount()} processes the benchmark started are still running at the end`);
-  const order = ['startup', 'startup-ca', 'lookup-quiet', 'lookup-scale', 'growth', 'free', 'library'];
+  const order = ['startup', 'startup-ca', 'lookup-quiet', 'lookup-scale', 'growth', 'health-scale', 'free', 'library'];
   const results = {
     date: startedAt,
     seconds: Math.round((Date.now() - started) / 1000),
     machine: m,
-    options: { quick, rounds, levels, scaleCount, fdsEach },
+    options: { quick, rounds, levels, scaleCount, fdsEach, bigServices, bigLevel },
     peers: peerVersions(),
     missing,
     scenarios: order.filter((id) => byId[id]).map((id) => byId[id]),
