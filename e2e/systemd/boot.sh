@@ -31,6 +31,30 @@ die() {
 [ "$(readlink /proc/self/ns/net)" != "$host_net_ns" ] || die "still in the host's network namespace"
 [ -d "$scratch" ] && [ -z "$(ls -A "$scratch")" ] || die "scratch $scratch is not an empty directory"
 
+# 1b. A cgroup of its own in each hierarchy (cpuset aside: a new cpuset cgroup
+# has no CPUs to run on), named after this run's directory, so that the
+# units' cgroups of this systemd live under it: without a cgroup namespace
+# systemd takes its own cgroup as its root, and at the host's root two runs
+# would share one system.slice/redis-server.service. The paths go to
+# STAGE/../cgroups for the harness to remove after the container is gone.
+tag=$(basename "$(dirname "$scratch")")
+: > "$(dirname "$stage")/cgroups"
+# Read the list first: /proc/self/cgroup changes as this loop moves the shell.
+own_cgroups=$(cat /proc/self/cgroup)
+while IFS=: read -r _ controllers path; do
+  case "$controllers" in
+    "") if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then hierarchy=/sys/fs/cgroup; else hierarchy=/sys/fs/cgroup/unified; fi ;;
+    *cpuset*) continue ;;
+    name=systemd) hierarchy=/sys/fs/cgroup/systemd ;;
+    *) hierarchy=/sys/fs/cgroup/$controllers ;;
+  esac
+  [ -d "$hierarchy" ] || continue
+  own=${hierarchy}${path%/}/$tag
+  mkdir "$own" || die "cannot make the cgroup $own"
+  echo "$own" >> "$(dirname "$stage")/cgroups"
+  echo $$ > "$own/cgroup.procs" || die "cannot move into the cgroup $own"
+done <<< "$own_cgroups"
+
 # 2. Nothing mounted from here on propagates to the host.
 mount --make-rprivate /
 

@@ -59,6 +59,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 10_000): Pro
 
 describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as the README says, ExecStartPre=+claim-port end to end', skip), () => {
   let c: Container;
+  let dir: string | undefined;
   const canary = join(tmpdir(), `dsa110-systemd-e2e-canary-${process.pid}`);
   const deploy: Record<string, RunResult> = {};
 
@@ -109,7 +110,7 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
 
   beforeAll(async () => {
     writeFileSync(canary, 'the systemd suite checks that this file survives\n');
-    const dir = Container.prepare();
+    dir = Container.prepare();
     const stage = join(dir, 'stage');
     // 1. The README's first step, on the build host: one tarball per package.
     const pnpm = (process.env.PNPM ?? 'npx -y pnpm@10.34.9').split(' ');
@@ -152,6 +153,8 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
   afterAll(async () => {
     await c?.stop();
     expect(c === undefined || !c.running, 'the container is stopped').toBe(true);
+    // Never booted (the packing failed): stop() did not remove the staging directory.
+    if (c === undefined && dir !== undefined && !process.env.E2E_KEEP) rmSync(dir, { recursive: true, force: true });
     expect(existsSync(canary), `the canary ${canary} in the host's /tmp survived`).toBe(true);
     expect(readFileSync(canary, 'utf8')).toBe('the systemd suite checks that this file survives\n');
     rmSync(canary, { force: true });

@@ -9,7 +9,7 @@
 // then to the `unshare` this file spawned. Both PIDs are recorded in the e2e
 // pid records, so the global teardown kills them if this worker dies first.
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, type Dirent, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,37 @@ function nsLink(kind: string): string {
 
 function bootArgs(scratch: string, stage: string): string[] {
   return [...UNSHARE, 'bash', BOOT_SCRIPT, scratch, stage, TARGET, nsLink('pid'), nsLink('mnt'), nsLink('net')];
+}
+
+/**
+ * Removes the cgroups boot.sh made for a container (listed in DIR/cgroups),
+ * deepest first, once its processes are gone: rmdir only removes an empty
+ * cgroup, so a cgroup that still holds a process is left alone. Returns those left.
+ */
+export function removeCgroups(dir: string): string[] {
+  let roots: string[];
+  try {
+    roots = readFileSync(join(dir, 'cgroups'), 'utf8').split('\n').filter((line) => line.startsWith('/sys/fs/cgroup/'));
+  } catch {
+    return [];
+  }
+  const left: string[] = [];
+  const remove = (path: string): void => {
+    let entries: Dirent[] = [];
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) if (entry.isDirectory()) remove(join(path, entry.name));
+    try {
+      rmdirSync(path);
+    } catch {
+      left.push(path);
+    }
+  };
+  for (const root of roots) remove(root);
+  return left;
 }
 
 function hasProgram(name: string): boolean {
@@ -88,6 +119,7 @@ function probe(): string | undefined {
     }
     return undefined;
   } finally {
+    removeCgroups(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -222,6 +254,8 @@ export class Container {
       removeRecord(records, this.pid);
       removeRecord(records, unsharePid);
     }
+    // The container's cgroups empty out as the kernel reaps its processes: retry for a moment.
+    for (const deadline = Date.now() + 5_000; removeCgroups(this.dir).length > 0 && Date.now() < deadline; ) await sleep(100);
     if (!process.env.E2E_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 
