@@ -2,7 +2,7 @@
 // that keep start-up small, and the .d.ts step. Each package's
 // scripts/build.mjs says what it builds; this file says how.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,8 +25,11 @@ export function packageBuild(buildScriptUrl, { external = [] } = {}) {
     legalComments: 'none',
     sourcemap: false,
     absWorkingDir: root,
-    // The registry's parser (yaml, zod) is required lazily, never bundled into a bin.
-    external: ['@dsa110/ports/parser', 'yaml', 'zod', ...external],
+    // `@dsa110/ports` resolves through its "development" export condition to
+    // its sources (no hand-kept alias map); the library entries mark it
+    // external, the bins bundle it (see portsInBin).
+    conditions: ['development'],
+    external: ['yaml', 'zod', ...external],
     define: { PACKAGE_VERSION: JSON.stringify(version) },
   };
   return { root, dist, version, common };
@@ -90,3 +93,70 @@ export function emitTypes(root) {
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
+
+/**
+ * The published entries of @dsa110/ports ('@dsa110/ports', '@dsa110/ports/system', ...),
+ * read from its publishConfig.exports: what a library entry of another package
+ * imports as a dependency (never bundles), so that its classes are the caller's.
+ * Anything else of it (the internal CLI kit) is bundled.
+ */
+export const portsLibrary = Object.entries(
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../packages/ports/package.json'), 'utf8')).publishConfig.exports,
+)
+  .filter(([, target]) => typeof target === 'object' && target.import)
+  .map(([subpath]) => `@dsa110/ports${subpath.slice(1)}`);
+
+/**
+ * The CommonJS door of each ES module entry: `require('@dsa110/ports')`
+ * loads the very same ES module (Node 20.19+ and 22.12+ load ES modules with
+ * require()), so import and require share one copy of every class: no dual
+ * package hazard. `NAME.cjs` and `NAME.d.cts` next to each `NAME.js`.
+ */
+export function requireDoors(dist, names) {
+  for (const name of names) {
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    writeFileSync(
+      join(dist, `${name}.cjs`),
+      `'use strict';
+// require() of this package is its ES module, loaded by Node's require(esm).
+try {
+  module.exports = require('./${base}.js');
+} catch (error) {
+  if (error && error.code === 'ERR_REQUIRE_ESM') {
+    throw new Error('require() of this package needs Node 20.19 or later (22.12 or later on Node 22); use import, or a newer Node', { cause: error });
+  }
+  throw error;
+}
+`,
+    );
+    writeFileSync(join(dist, `${name}.d.cts`), `export * from './${base}.js';\n`);
+  }
+}
+
+/**
+ * For bins: `@dsa110/ports` bundled from its sources (the development
+ * condition), so a bin resolves nothing at start-up. The registry's parser
+ * (yaml and zod, ~300 KB) stays out of the bundle: it is required on first use
+ * from the @dsa110/ports this package depends on (an exact version, so its
+ * dist/parse.cjs is the one these sources expect), found through that
+ * package's exported package.json.
+ */
+export const portsInBin = {
+  name: 'ports-in-bin',
+  setup(build) {
+    build.onResolve({ filter: /^@dsa110\/ports\/package\.json$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'ports-in-bin' }));
+    build.onLoad({ filter: /.*/, namespace: 'ports-in-bin' }, () => ({
+      resolveDir: build.initialOptions.absWorkingDir,
+      loader: 'js',
+      contents: `let parser;
+export function loadParser() {
+  if (parser === undefined) {
+    const { dirname, join } = require('node:path');
+    parser = require(join(dirname(require.resolve('@dsa110/ports/package.json')), 'dist/parse.cjs'));
+  }
+  return parser;
+}`,
+    }));
+  },
+};

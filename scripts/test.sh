@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: Debian packages the tests use (as root), install, build, type-check and lint, unit + integration tests, the docs
-# drift check, the end-to-end suite, and the benchmark's quick run. Prints
+# drift check, the end-to-end suite, changeset status, the packed packages' checks, and the benchmark's quick run. Prints
 # "N passed, N failed" (totals across vitest runs) as its last line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,11 @@ if [ -f packages/ports/dist/cli/ports.js ] && [ -d deploy ]; then
   promtool check config deploy/prometheus/prometheus.yml || status=1
   promtool test rules deploy/prometheus/tests/dsa110-ports.rules.test.yml || status=1
 fi
+# Every package changed since the base branch has a changeset.
+bash scripts/changeset-status.sh || status=1
+# The packages as a consumer gets them: packed, installed with npm outside the repo,
+# imported, required, run, type-checked, linted (publint, attw), and rebuilt byte for byte.
+node scripts/check-packages.mjs --reproducible || status=1
 if [ -f bench/package.json ]; then
   $PNPM --filter ./bench run bench --quick || status=1
 fi

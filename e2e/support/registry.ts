@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseRegistry, type Registry } from '@dsa110/ports';
-import { parseRegistryText } from '@dsa110/ports/parser';
+import { parseRegistryText } from '../../packages/ports/src/parse.js';
 import type { RegistryData } from '../../packages/ports/src/schema.js';
 
 export type RegistryFileData = RegistryData;

@@ -43,6 +43,8 @@ export interface ClaimOptions {
 /** A claim that cannot even start: bad port or timeout, unknown service id, unusable registry or override. */
 export class ClaimUsageError extends Error {
   override name = 'ClaimUsageError';
+  /** Stable across copies of this package: test `error.code`, not only `instanceof`. */
+  readonly code = 'CLAIM_USAGE';
   /** The port, when it is known. */
   readonly port?: number;
   constructor(message: string, port?: number) {

@@ -1,12 +1,13 @@
 // Build @dsa110/ports: the parser as a lazily required CJS file, the generated
-// registry data and JSON Schema, the ESM library entries, the `ports` bin, and
-// the .d.ts files. Run with plain node: `pnpm build`.
+// registry data and JSON Schema, the ESM library entries (with a CommonJS
+// door for require()), the `ports` bin, and the .d.ts files. Run with plain
+// node: `pnpm build`.
 import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { emitTypes } from '../../../scripts/build-support.mjs';
+import { emitTypes, requireDoors } from '../../../scripts/build-support.mjs';
 import { generate } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,16 +15,19 @@ const dist = join(root, 'dist');
 const require = createRequire(import.meta.url);
 rmSync(dist, { recursive: true, force: true });
 
-const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', sourcemap: false };
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', sourcemap: false, absWorkingDir: root };
 
-// 1. The parser: zod + yaml + schema, required on first use only.
-await esbuild.build({ ...common, entryPoints: [join(root, 'src/parse.ts')], format: 'cjs', outfile: join(dist, 'parse.cjs'), minify: true });
+// 1. The parser: zod + yaml + schema, required on first use only. The one
+//    bundle with third-party code in it (see THIRD-PARTY-NOTICES.md).
+await esbuild.build({ ...common, entryPoints: ['src/parse.ts'], format: 'cjs', outfile: join(dist, 'parse.cjs'), minify: true });
 
 // 2. Registry data, service ids and schema.json from the root ports.yaml.
 if (!generate({ parser: require(join(dist, 'parse.cjs')), write: true })) process.exit(1);
 copyFileSync(join(root, '../../ports.yaml'), join(root, 'ports.yaml'));
 
-// 3. The library entries, sharing chunks so that classes are one class across subpaths.
+// 3. The library entries, sharing chunks so that classes are one class across
+//    subpaths. The parser is required through the package's private import
+//    `#parser` (package.json "imports"), never exported.
 export const lazyParser = {
   name: 'lazy-parser',
   setup(build) {
@@ -33,15 +37,15 @@ export const lazyParser = {
       contents: `import { createRequire } from 'node:module';
 let parser;
 export function loadParser() {
-  return (parser ??= createRequire(import.meta.url)('@dsa110/ports/parser'));
+  return (parser ??= createRequire(import.meta.url)('#parser'));
 }`,
     }));
   },
 };
+const entries = { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'files/index': 'src/files/index.ts', 'render/index': 'src/render/index.ts' };
 await esbuild.build({
   ...common,
-  entryPoints: { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'files/index': 'src/files/index.ts', 'render/index': 'src/render/index.ts', 'cli-kit/index': 'src/cli-kit/index.ts' },
-  absWorkingDir: root,
+  entryPoints: entries,
   outdir: dist,
   format: 'esm',
   splitting: true,
@@ -49,12 +53,12 @@ await esbuild.build({
   external: ['yaml', 'zod'],
   plugins: [lazyParser],
 });
+requireDoors(dist, Object.keys(entries));
 
 // 4. The `ports` bin: one file, nothing to resolve at start-up but the lazy parser.
 await esbuild.build({
   ...common,
   entryPoints: { 'cli/ports': 'src/cli/ports.ts' },
-  absWorkingDir: root,
   outdir: dist,
   format: 'esm',
   external: ['yaml', 'zod'],

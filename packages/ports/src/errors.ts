@@ -18,6 +18,8 @@ export function formatIssue(source: string, issue: RegistryIssue): string {
 /** A registry that cannot be used. Carries every problem found, not just the first. */
 export class RegistryError extends Error {
   override name = 'RegistryError';
+  /** Stable across copies of this package: test `error.code`, not only `instanceof`. */
+  readonly code = 'INVALID_REGISTRY';
   readonly source: string;
   readonly issues: readonly RegistryIssue[];
 
@@ -33,6 +35,7 @@ export type PortsErrorCode = 'UNKNOWN_SERVICE' | 'BAD_OVERRIDE' | 'BAD_PORT' | '
 /** A lookup or an override that cannot be honoured (unknown id, bad env value, ...). */
 export class PortsError extends Error {
   override name = 'PortsError';
+  /** Which failure; stable across copies of this package. */
   readonly code: PortsErrorCode;
 
   constructor(code: PortsErrorCode, message: string) {

@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// `pnpm check:packages [--reproducible]`: the packages as a consumer gets them.
+//
+// Packs every package (`pnpm tarballs`), installs the tarballs with npm in a
+// fresh directory outside the repository, and there: imports and requires
+// every entry (one copy of each class across packages and across import and
+// require), runs each bin, type-checks a consumer under `nodenext` and under
+// `bundler`, and runs publint and @arethetypeswrong/cli on each tarball.
+// With --reproducible it builds and packs a second time and requires
+// byte-identical tarballs. Prints one line per check; exit 1 when any fails.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const reproducible = process.argv.includes('--reproducible');
+const keep = process.env.CHECK_PACKAGES_KEEP === '1';
+const work = mkdtempSync(join(tmpdir(), 'dsa110-packages-'));
+let failed = 0;
+
+function run(command, args, options = {}) {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options, env: { ...process.env, ...options.env } });
+  return { status: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+function check(name, ok, detail = '') {
+  if (ok) console.log(`ok   ${name}`);
+  else {
+    failed++;
+    console.log(`FAIL ${name}${detail ? `\n${detail.trimEnd().replace(/^/gm, '     ')}` : ''}`);
+  }
+}
+function pack(dir) {
+  const r = run(process.execPath, [join(repo, 'scripts/tarballs.mjs'), dir], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) {
+    console.log(r.out);
+    throw new Error(`packing failed (pnpm tarballs ${dir})`);
+  }
+  return readdirSync(dir).filter((f) => f.endsWith('.tgz')).sort();
+}
+const sha = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+try {
+  // 1. Pack (and, for --reproducible, build and pack again).
+  const first = join(work, 'tarballs');
+  const tarballs = pack(first);
+  check(`packed ${tarballs.join(', ')}`, tarballs.length === 3);
+  if (reproducible) {
+    const second = join(work, 'tarballs-again');
+    const again = pack(second);
+    for (const file of tarballs) {
+      const same = again.includes(file) && sha(join(first, file)) === sha(join(second, file));
+      let detail = '';
+      if (!same && again.includes(file)) {
+        const list = (dir) => run('tar', ['-xzvf', join(dir, file), '-O'], {}).out;
+        detail = `the two tarballs differ; compare: tar -xzf ${join(first, file)} and ${join(second, file)}`;
+        if (list(first) === list(second)) detail += ' (same contents: metadata such as modes or times differ)';
+      }
+      check(`two builds of one commit give a byte-identical ${file}`, same, detail);
+    }
+  }
+
+  // 2. A consumer outside the repository installs the tarballs with npm.
+  const consumer = join(work, 'consumer');
+  mkdirSync(join(consumer, 'src'), { recursive: true });
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
+  const typesNode = JSON.parse(readFileSync(join(repo, 'node_modules/@types/node/package.json'), 'utf8')).version;
+  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.map((f) => join(first, f)), `@types/node@${typesNode}`], { cwd: consumer });
+  check('npm installs the tarballs in a fresh directory', install.status === 0, install.out);
+  if (install.status !== 0) throw new Error('cannot go on without an install');
+
+  // 3. import and require: every entry, one copy of each class.
+  const esm = run(process.execPath, ['--input-type=module', '-e', `
+    import assert from 'node:assert/strict';
+    import { createRequire } from 'node:module';
+    import * as ports from '@dsa110/ports';
+    import * as system from '@dsa110/ports/system';
+    import * as render from '@dsa110/ports/render';
+    import { claimPort, ClaimUsageError } from '@dsa110/claim-port';
+    import { checkPorts } from '@dsa110/port-health-check';
+    const require = createRequire(import.meta.url);
+    const registry = await ports.loadRegistry();
+    assert.equal(registry.resolvePort('api').port, 8000);
+    assert.equal(typeof system.snapshot, 'function');
+    assert.equal(typeof render.renderDocSections, 'function');
+    // require() gives the very same modules: no dual package hazard.
+    assert.equal(require('@dsa110/ports').PortsError, ports.PortsError);
+    assert.equal(require('@dsa110/ports/system').snapshot, system.snapshot);
+    assert.equal(require('@dsa110/ports/render').renderDocSections, render.renderDocSections);
+    assert.equal(require('@dsa110/claim-port').claimPort, claimPort);
+    assert.equal(require('@dsa110/port-health-check').checkPorts, checkPorts);
+    // One PortsError across packages: thrown by the health check, caught as @dsa110/ports's.
+    await assert.rejects(checkPorts({ services: ['no-such-service'] }), (error) => error instanceof ports.PortsError && error.code === 'UNKNOWN_SERVICE');
+    await assert.rejects(claimPort('no-such-service', { dryRun: true }), (error) => error instanceof ClaimUsageError && error.code === 'CLAIM_USAGE');
+    assert.throws(() => ports.parseRegistry('version: 1\\n', { source: 'x.yaml' }), (error) => error instanceof ports.RegistryError && error.code === 'INVALID_REGISTRY');
+    // Internal files are not reachable.
+    for (const internal of ['@dsa110/ports/parser', '@dsa110/ports/dist/parse.cjs', '@dsa110/claim-port/dist/cli.cjs']) {
+      assert.throws(() => require.resolve(internal), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, internal);
+    }
+    console.log('done');
+  `], { cwd: consumer });
+  check('import every entry; require gives the same modules; one PortsError across packages; internals not exported', esm.status === 0 && esm.out.trim() === 'done', esm.out);
+  const cjs = run(process.execPath, ['-e', `
+    const assert = require('node:assert/strict');
+    const { loadRegistry } = require('@dsa110/ports');
+    assert.equal(typeof require('@dsa110/ports/system').readListenSockets, 'function');
+    assert.equal(typeof require('@dsa110/claim-port').claimPort, 'function');
+    assert.equal(typeof require('@dsa110/port-health-check').renderText, 'function');
+    loadRegistry().then((r) => { assert.equal(r.resolvePort('redis').port, 6379); console.log('done'); });
+  `], { cwd: consumer });
+  check('require every package from CommonJS (Node 20.19+)', cjs.status === 0 && cjs.out.trim() === 'done', cjs.out);
+
+  // 4. The bins, as installed (node_modules/.bin), including their lazily loaded parts.
+  const bin = (name) => join(consumer, 'node_modules/.bin', name);
+  const version = JSON.parse(readFileSync(join(repo, 'packages/ports/package.json'), 'utf8')).version;
+  const badRegistry = join(consumer, 'bad.yaml');
+  writeFileSync(badRegistry, 'version: 1\nservices: {}\nunknown: 1\n');
+  const bins = [
+    ['ports --version', [bin('ports'), '--version'], (r) => r.status === 0 && r.out.trim() === version],
+    ['ports get api', [bin('ports'), 'get', 'api'], (r) => r.status === 0 && r.out.trim() === '8000'],
+    ['ports schema (the lazily required parser)', [bin('ports'), 'schema'], (r) => r.status === 0 && JSON.parse(r.out).type === 'object'],
+    ['ports validate a bad file', [bin('ports'), 'validate', badRegistry], (r) => r.status === 1 && r.out.includes('bad.yaml:')],
+    ['claim-port --help', [bin('claim-port'), '--help'], (r) => r.status === 0 && r.out.includes('claim-port')],
+    ['claim-port --version', [bin('claim-port'), '--version'], (r) => r.status === 0 && r.out.includes(version)],
+    ['claim-port with a bad --registry (the claim engine and the parser)', [bin('claim-port'), '--dry-run', '--registry', badRegistry, 'api'], (r) => r.status === 2 && r.out.includes('bad.yaml:3:1')],
+    ['port-health-check --help', [bin('port-health-check'), '--help'], (r) => r.status === 0 && r.out.includes('port-health-check')],
+    ['port-health-check --format json --service api', [bin('port-health-check'), '--format', 'json', '--service', 'api'], (r) => [0, 1, 2].includes(r.status) && r.out.includes('"schema"')],
+    ['port-health-check with a bad --registry', [bin('port-health-check'), '--registry', badRegistry], (r) => r.status === 1 && r.out.includes('bad.yaml:3:1')],
+  ];
+  for (const [name, argv, ok] of bins) {
+    const r = run(argv[0], argv.slice(1), { cwd: consumer, env: { DSA110_PORTS_FILE: '' } });
+    let good = false;
+    try {
+      good = ok(r);
+    } catch {
+      good = false;
+    }
+    check(`bin: ${name}`, good, `exit ${r.status}\n${r.out.slice(0, 2000)}`);
+  }
+
+  // 5. Type-check a consumer under nodenext and under bundler.
+  writeFileSync(join(consumer, 'src/use.ts'), `
+import { loadRegistry, PortsError, RegistryError, type Registry, type ServiceId } from '@dsa110/ports';
+import { snapshot, type Listener } from '@dsa110/ports/system';
+import { renderDocSections } from '@dsa110/ports/render';
+import { claimPort, ClaimUsageError, type ClaimResult } from '@dsa110/claim-port';
+import { checkPorts, renderText, type HealthReport } from '@dsa110/port-health-check';
+
+const registry = await loadRegistry();
+const general: Registry = registry;
+const id: ServiceId = 'api';
+const port: number = registry.resolvePort(id).port;
+const listeners: readonly Listener[] = (await snapshot({ ports: [port] })).listeners;
+const sections: unknown = renderDocSections(registry);
+const result: ClaimResult = await claimPort(port, { dryRun: true });
+const report: HealthReport = await checkPorts({ registry, services: [id] });
+const text: string = renderText(report);
+const codes: string[] = [new PortsError('BAD_PORT', 'x').code, new RegistryError('x', []).code, new ClaimUsageError('x').code];
+// @ts-expect-error: 'aip' is not a service id of the bundled registry
+registry.resolvePort('aip');
+export { general, listeners, sections, result, text, codes };
+`);
+  writeFileSync(join(consumer, 'src/use.cts'), `
+import ports = require('@dsa110/ports');
+import claim = require('@dsa110/claim-port');
+import health = require('@dsa110/port-health-check');
+export const loaded: [typeof ports.loadRegistry, typeof claim.claimPort, typeof health.checkPorts] = [ports.loadRegistry, claim.claimPort, health.checkPorts];
+`);
+  const base = { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', lib: ['ES2023'], types: ['node'] };
+  writeFileSync(join(consumer, 'tsconfig.nodenext.json'), JSON.stringify({ compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' }, include: ['src'] }));
+  writeFileSync(join(consumer, 'tsconfig.bundler.json'), JSON.stringify({ compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' }, include: ['src/use.ts'] }));
+  const tsc = require.resolve('typescript/bin/tsc');
+  for (const mode of ['nodenext', 'bundler']) {
+    const r = run(process.execPath, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: consumer });
+    check(`a consumer type-checks under ${mode}${mode === 'nodenext' ? ' (ESM and CommonJS files)' : ''}`, r.status === 0, r.out);
+  }
+
+  // 6. publint and arethetypeswrong on each tarball.
+  const publint = join(repo, 'node_modules/publint/src/cli.js');
+  const attw = join(repo, 'node_modules/@arethetypeswrong/cli/dist/index.js');
+  for (const file of tarballs) {
+    const tarball = join(first, file);
+    const p = run(process.execPath, [publint, 'run', tarball, '--strict', '--level', 'suggestion']);
+    check(`publint ${file}: no problem`, p.status === 0 && !/(suggestion|warning|error)s?:/i.test(p.out.replace(/All good!/, '')), p.out);
+    // ports.yaml is data: no types to look for.
+    const a = run(process.execPath, [attw, tarball, '--format', 'ascii', '--no-color', '--no-emoji', ...(file.startsWith('dsa110-ports-') ? ['--exclude-entrypoints', './ports.yaml'] : [])]);
+    check(`attw ${file}: no problem`, a.status === 0 && /No problems found/.test(a.out), a.out);
+  }
+} catch (error) {
+  failed++;
+  console.log(`FAIL ${error.message}`);
+} finally {
+  if (keep) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
+console.log(failed ? `check-packages: ${failed} failed` : 'check-packages: all passed');
+process.exit(failed ? 1 : 0);
