@@ -40,7 +40,9 @@ function pack(dir) {
     console.log(r.out);
     throw new Error(`packing failed (pnpm tarballs ${dir})`);
   }
-  return readdirSync(dir).filter((f) => f.endsWith('.tgz')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.tgz'))
+    .sort();
 }
 const sha = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -69,12 +71,21 @@ try {
   mkdirSync(join(consumer, 'src'), { recursive: true });
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
   const typesNode = JSON.parse(readFileSync(join(repo, 'node_modules/@types/node/package.json'), 'utf8')).version;
-  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.map((f) => join(first, f)), `@types/node@${typesNode}`], { cwd: consumer });
+  const install = run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.map((f) => join(first, f)), `@types/node@${typesNode}`],
+    { cwd: consumer },
+  );
   check('npm installs the tarballs in a fresh directory', install.status === 0, install.out);
   if (install.status !== 0) throw new Error('cannot go on without an install');
 
   // 3. import and require: every entry, one copy of each class.
-  const esm = run(process.execPath, ['--input-type=module', '-e', `
+  const esm = run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     import assert from 'node:assert/strict';
     import { createRequire } from 'node:module';
     import * as ports from '@dsa110/ports';
@@ -102,16 +113,30 @@ try {
       assert.throws(() => require.resolve(internal), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, internal);
     }
     console.log('done');
-  `], { cwd: consumer });
-  check('import every entry; require gives the same modules; one PortsError across packages; internals not exported', esm.status === 0 && esm.out.trim() === 'done', esm.out);
-  const cjs = run(process.execPath, ['-e', `
+  `,
+    ],
+    { cwd: consumer },
+  );
+  check(
+    'import every entry; require gives the same modules; one PortsError across packages; internals not exported',
+    esm.status === 0 && esm.out.trim() === 'done',
+    esm.out,
+  );
+  const cjs = run(
+    process.execPath,
+    [
+      '-e',
+      `
     const assert = require('node:assert/strict');
     const { loadRegistry } = require('@dsa110/ports');
     assert.equal(typeof require('@dsa110/ports/system').readListenSockets, 'function');
     assert.equal(typeof require('@dsa110/claim-port').claimPort, 'function');
     assert.equal(typeof require('@dsa110/port-health-check').renderText, 'function');
     loadRegistry().then((r) => { assert.equal(r.resolvePort('redis').port, 6379); console.log('done'); });
-  `], { cwd: consumer });
+  `,
+    ],
+    { cwd: consumer },
+  );
   check('require every package from CommonJS (Node 20.19+)', cjs.status === 0 && cjs.out.trim() === 'done', cjs.out);
 
   // 4. The bins, as installed (node_modules/.bin), including their lazily loaded parts.
@@ -126,9 +151,17 @@ try {
     ['ports validate a bad file', [bin('ports'), 'validate', badRegistry], (r) => r.status === 1 && r.out.includes('bad.yaml:')],
     ['claim-port --help', [bin('claim-port'), '--help'], (r) => r.status === 0 && r.out.includes('claim-port')],
     ['claim-port --version', [bin('claim-port'), '--version'], (r) => r.status === 0 && r.out.includes(version)],
-    ['claim-port with a bad --registry (the claim engine and the parser)', [bin('claim-port'), '--dry-run', '--registry', badRegistry, 'api'], (r) => r.status === 2 && r.out.includes('bad.yaml:3:1')],
+    [
+      'claim-port with a bad --registry (the claim engine and the parser)',
+      [bin('claim-port'), '--dry-run', '--registry', badRegistry, 'api'],
+      (r) => r.status === 64 && r.out.includes('bad.yaml:3:1'),
+    ],
     ['port-health-check --help', [bin('port-health-check'), '--help'], (r) => r.status === 0 && r.out.includes('port-health-check')],
-    ['port-health-check --format json --service api', [bin('port-health-check'), '--format', 'json', '--service', 'api'], (r) => [0, 1, 2].includes(r.status) && r.out.includes('"schema"')],
+    [
+      'port-health-check --format json --service api',
+      [bin('port-health-check'), '--format', 'json', '--service', 'api'],
+      (r) => [0, 1, 2].includes(r.status) && r.out.includes('"schema"'),
+    ],
     ['port-health-check with a bad --registry', [bin('port-health-check'), '--registry', badRegistry], (r) => r.status === 1 && r.out.includes('bad.yaml:3:1')],
   ];
   for (const [name, argv, ok] of bins) {
@@ -143,7 +176,9 @@ try {
   }
 
   // 5. Type-check a consumer under nodenext and under bundler.
-  writeFileSync(join(consumer, 'src/use.ts'), `
+  writeFileSync(
+    join(consumer, 'src/use.ts'),
+    `
 import { loadRegistry, PortsError, RegistryError, type Registry, type ServiceId } from '@dsa110/ports';
 import { snapshot, type Listener } from '@dsa110/ports/system';
 import { renderDocSections } from '@dsa110/ports/render';
@@ -163,16 +198,26 @@ const codes: string[] = [new PortsError('BAD_PORT', 'x').code, new RegistryError
 // @ts-expect-error: 'aip' is not a service id of the bundled registry
 registry.resolvePort('aip');
 export { general, listeners, sections, result, text, codes };
-`);
-  writeFileSync(join(consumer, 'src/use.cts'), `
+`,
+  );
+  writeFileSync(
+    join(consumer, 'src/use.cts'),
+    `
 import ports = require('@dsa110/ports');
 import claim = require('@dsa110/claim-port');
 import health = require('@dsa110/port-health-check');
 export const loaded: [typeof ports.loadRegistry, typeof claim.claimPort, typeof health.checkPorts] = [ports.loadRegistry, claim.claimPort, health.checkPorts];
-`);
+`,
+  );
   const base = { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', lib: ['ES2023'], types: ['node'] };
-  writeFileSync(join(consumer, 'tsconfig.nodenext.json'), JSON.stringify({ compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' }, include: ['src'] }));
-  writeFileSync(join(consumer, 'tsconfig.bundler.json'), JSON.stringify({ compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' }, include: ['src/use.ts'] }));
+  writeFileSync(
+    join(consumer, 'tsconfig.nodenext.json'),
+    JSON.stringify({ compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' }, include: ['src'] }),
+  );
+  writeFileSync(
+    join(consumer, 'tsconfig.bundler.json'),
+    JSON.stringify({ compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' }, include: ['src/use.ts'] }),
+  );
   const tsc = require.resolve('typescript/bin/tsc');
   for (const mode of ['nodenext', 'bundler']) {
     const r = run(process.execPath, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: consumer });
@@ -187,7 +232,15 @@ export const loaded: [typeof ports.loadRegistry, typeof claim.claimPort, typeof 
     const p = run(process.execPath, [publint, 'run', tarball, '--strict', '--level', 'suggestion']);
     check(`publint ${file}: no problem`, p.status === 0 && !/(suggestion|warning|error)s?:/i.test(p.out.replace(/All good!/, '')), p.out);
     // ports.yaml is data: no types to look for.
-    const a = run(process.execPath, [attw, tarball, '--format', 'ascii', '--no-color', '--no-emoji', ...(file.startsWith('dsa110-ports-') ? ['--exclude-entrypoints', './ports.yaml'] : [])]);
+    const a = run(process.execPath, [
+      attw,
+      tarball,
+      '--format',
+      'ascii',
+      '--no-color',
+      '--no-emoji',
+      ...(file.startsWith('dsa110-ports-') ? ['--exclude-entrypoints', './ports.yaml'] : []),
+    ]);
     check(`attw ${file}: no problem`, a.status === 0 && /No problems found/.test(a.out), a.out);
   }
 } catch (error) {

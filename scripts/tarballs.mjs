@@ -28,4 +28,9 @@ for (const file of readdirSync(out)) if (/^dsa110-.*\.tgz$/.test(file)) rmSync(j
 run(['run', 'build'], repo);
 // Built once above: each package's prepack (scripts/prepack.mjs) need not build again.
 for (const pkg of PACKAGES) run(['pack', '--pack-destination', out], join(repo, 'packages', pkg), { DSA110_PREBUILT: '1' });
-process.stdout.write(readdirSync(out).filter((f) => f.endsWith('.tgz')).map((f) => join(out, f)).join('\n') + '\n');
+process.stdout.write(
+  `${readdirSync(out)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => join(out, f))
+    .join('\n')}\n`,
+);

@@ -12,7 +12,13 @@ import { cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibra
 const { root, dist, common } = packageBuild(import.meta.url, { external: ['pidusage', 'ps-list'] });
 
 // The library entry for services that call claimPort() themselves.
-await esbuild.build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: dist, external: [...common.external, ...portsLibrary], plugins: [unusedBuiltins] });
+await esbuild.build({
+  ...common,
+  entryPoints: { index: 'src/index.ts' },
+  outdir: dist,
+  external: [...common.external, ...portsLibrary],
+  plugins: [unusedBuiltins],
+});
 requireDoors(dist, ['index']);
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why), with the

@@ -1,8 +1,8 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
 import type { ClaimArgs } from '@dsa110/ports/systemd';
-import { type Env, errorJson, type Io } from '@dsa110/ports/cli';
+import { type Env, EXIT_USAGE, errorJson, type Io } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
-import { EXIT_NOT_FREE, EXIT_USAGE, exitCode } from './exit-code.js';
+import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
 import type { ClaimResult } from './result.js';
 
 export const prefix = (port: number | string) => `[claim-port:${port}]`;

@@ -1,12 +1,11 @@
 // Pure: claim-port's exit codes. 0 when the port is free at exit (a dry run:
-// free, or would be freed); 1 when it is not; EX_USAGE (64) for a usage error
-// (bad option or port, unknown service id), the same code in all three tools.
-import { EXIT_USAGE } from '@dsa110/ports/cli';
+// free, or would be freed); 1 when it is not. A usage error (bad option or
+// port, unknown service id) is EXIT_USAGE of @dsa110/ports/cli (64), the same
+// code in all three tools; the command decides that, not a claim's action.
 import type { ClaimAction } from './result.js';
 
 export const EXIT_FREE = 0;
 export const EXIT_NOT_FREE = 1;
-export { EXIT_USAGE };
 
 export function exitCode(action: ClaimAction): 0 | 1 {
   switch (action) {

@@ -19,7 +19,13 @@ import { cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibra
 const { root, dist, common } = packageBuild(import.meta.url);
 
 // The library entry, for `import { checkPorts } from '@dsa110/port-health-check'`.
-await esbuild.build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: dist, external: [...common.external, ...portsLibrary], plugins: [unusedBuiltins] });
+await esbuild.build({
+  ...common,
+  entryPoints: { index: 'src/index.ts' },
+  outdir: dist,
+  external: [...common.external, ...portsLibrary],
+  plugins: [unusedBuiltins],
+});
 requireDoors(dist, ['index']);
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why).
