@@ -1,7 +1,6 @@
 // The exit-code policy, as the seed's bash script had it so that existing
 // cron jobs and alerting keep working. NOT the Nagios order (Nagios: 1 is
 // WARNING, 2 is CRITICAL, 3 UNKNOWN).
-import { EXIT_USAGE } from '@dsa110/ports/cli';
 import type { Severity } from './types.js';
 
 export const EXIT = {
@@ -13,8 +12,12 @@ export const EXIT = {
   warnings: 2,
   /** The check could not run: unknown --service, missing --root, unwritable --output. */
   failed: 3,
-  /** A usage error (unknown option, bad or missing value): EX_USAGE, as in claim-port and ports. */
-  usage: EXIT_USAGE,
+  /**
+   * A usage error (unknown option, bad or missing value): EX_USAGE, as in
+   * claim-port and ports. Written out, not imported from the internal CLI kit,
+   * so the published types stand alone; test/exit-code.test.ts ties the two.
+   */
+  usage: 64,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

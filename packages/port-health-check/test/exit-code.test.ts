@@ -1,5 +1,6 @@
+import { EXIT_USAGE } from '@dsa110/ports/cli';
 import { describe, expect, it } from 'vitest';
-import { exitCode } from '../src/exit-code.js';
+import { EXIT, exitCode } from '../src/exit-code.js';
 
 const counts = (partial: Partial<Record<'ok' | 'info' | 'unknown' | 'warning' | 'error', number>>) => ({ ok: 0, info: 0, unknown: 0, warning: 0, error: 0, ...partial });
 
@@ -12,3 +13,5 @@ describe('exitCode (the seed script\'s order, not Nagios\')', () => {
     expect(exitCode(counts({ unknown: 2 }), true)).toBe(2);
   });
 });
+
+it('uses the usage-error code of every tool (the CLI kit\'s EXIT_USAGE)', () => expect(EXIT.usage).toBe(EXIT_USAGE));
