@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry, Service } from '@dsa110/ports';
-import { snapshotSync } from '@dsa110/ports/system';
+import { normalizeAddress, snapshotSync } from '@dsa110/ports/system';
 import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
@@ -83,7 +83,7 @@ export function readSockets(): SocketFacts {
     return {
       listeners: taken.listeners.map((listener) => ({
         port: listener.port,
-        address: listener.address,
+        address: normalizeAddress(listener.address),
         family: listener.family === 'IPv6' ? 6 : 4,
         dualStack: listener.dualStack,
         inode: listener.inode,

@@ -57,7 +57,19 @@ export function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }
 
-/** `host:port` with IPv6 in brackets: `[::1]:8000`, `127.0.0.1:8000`. */
+/**
+ * The one printed form of an address: an IPv4-mapped IPv6 address
+ * (`::ffff:127.0.0.1`, from lsof or a caller) as the plain IPv4 address it
+ * accepts connections on; IPv6 in RFC 5952 lower case.
+ */
+export function normalizeAddress(address: string): string {
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address.replace(/^\[|\]$/g, ''));
+  if (mapped) return mapped[1]!;
+  return address.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
+/** `host:port` with IPv6 in brackets and IPv4-mapped as IPv4: `[::1]:8000`, `127.0.0.1:8000`. */
 export function formatEndpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  const host = normalizeAddress(address);
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

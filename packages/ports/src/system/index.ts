@@ -1,7 +1,7 @@
 // @dsa110/ports/system: reading the live machine. LISTEN sockets from
 // /proc/net/tcp{,6}, which processes hold them (one /proc/*/fd scan), and
 // process details; lsof as the fallback where there is no /proc.
-export { decodeIPv4, decodeIPv6, compressIPv6, isWildcard, formatEndpoint } from './address.js';
+export { decodeIPv4, decodeIPv6, compressIPv6, isWildcard, formatEndpoint, normalizeAddress } from './address.js';
 export {
   parseProcNetTcp,
   readListenSockets,

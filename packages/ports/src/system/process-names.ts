@@ -3,6 +3,8 @@
 // signal (`claim.protect.processes`). One place, so that the health check and
 // claim-port agree on who a process is.
 
+import { grammarFor, interpretedProgram, isInterpreter } from './interpreters.js';
+
 export interface NamedProcess {
   /** The kernel's name (15 characters at most). */
   readonly comm?: string;
@@ -26,8 +28,9 @@ export function globToRegExp(glob: string): RegExp {
 
 const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-// Interpreters whose own name says little: what they run is the program.
-const INTERPRETER = /^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|java|(ba|da|z)?sh)$/;
+// Interpreters whose own name says little: what they run is the program,
+// read with each interpreter's option grammar (interpreters.ts).
+const RUNNERS = /^(deno|bun)$/;
 
 /**
  * comm, the executable's basename, argv[0]'s basename (a login shell's `-bash`
@@ -51,25 +54,26 @@ export function processNames(process: NamedProcess): string[] {
   if (process.exe) add(basename(process.exe.replace(/ \(deleted\)$/, '')));
   const argv0 = process.argv?.[0];
   if (argv0) add(basename(argv0.split(/[:\s]/)[0]!));
-  if ([...names].some((name) => INTERPRETER.test(name))) {
-    for (const program of interpretedProgram(process.argv ?? [])) add(program);
-  }
+  const interpreter = [...names].find((name) => isInterpreter(name) || RUNNERS.test(name));
+  if (interpreter) for (const program of programNames(interpreter, process.argv ?? [])) add(program);
   return [...names];
 }
 
-/** What an interpreter's argv runs: `-m MODULE`, or the first argument that is not an option. */
-function interpretedProgram(argv: readonly string[]): string[] {
-  for (let index = 1; index < argv.length; index++) {
-    const arg = argv[index]!;
-    if (arg === '-m' || arg === '--module') return argv[index + 1] ? [argv[index + 1]!] : [];
-    if (arg.startsWith('-m') && arg.length > 2 && !arg.startsWith('--')) return [arg.slice(2)];
-    if (arg === '-c' || arg === '-e' || arg === '--eval' || arg === '-p') return []; // inline code: no program name
-    if (arg.startsWith('-')) continue;
-    const script = basename(arg);
-    const bare = script.replace(/\.(py|js|mjs|cjs|pl|rb|php|sh)$/, '');
-    return bare === script ? [script] : [script, bare];
-  }
-  return [];
+/** The module (`uvicorn`) or the script (`vite.js` and `vite`) an interpreter's argv runs. */
+function programNames(interpreter: string, argv: readonly string[]): string[] {
+  const grammar = grammarFor(interpreter);
+  // deno and bun: `deno run [options] script`, `bun [run] script`; no option takes a separate value we need.
+  const program = grammar
+    ? interpretedProgram(grammar, argv)
+    : (() => {
+        const rest = argv.slice(1).filter((arg) => arg !== 'run' && !arg.startsWith('-'));
+        return rest[0] === undefined ? undefined : { script: rest[0] };
+      })();
+  if (!program || 'inline' in program) return [];
+  if ('module' in program) return [program.module];
+  const script = basename(program.script);
+  const bare = script.replace(/\.(py|js|mjs|cjs|ts|pl|rb|php|sh|jar)$/, '');
+  return bare === script ? [script] : [script, bare];
 }
 
 /** The first of `globs` that one of the process's names matches, with that name. */
