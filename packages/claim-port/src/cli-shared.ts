@@ -1,11 +1,12 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
+import { escapeText, oneLine } from '@dsa110/ports';
 import type { ClaimArgs } from '@dsa110/ports/systemd';
 import { type Env, EXIT_USAGE, errorJson, type Io } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
 import type { ClaimResult } from './result.js';
 
-export const prefix = (port: number | string) => `[claim-port:${port}]`;
+export const prefix = (port: number | string) => `[claim-port:${typeof port === 'number' ? port : escapeText(port, 64)}]`;
 
 /** What was asked for, for the prefix of an error line (the port may be unknown). */
 export const labelOf = (argv: readonly string[]): string => argv.find((a) => !a.startsWith('-')) ?? '?';
@@ -17,7 +18,7 @@ export const labelOf = (argv: readonly string[]): string => argv.find((a) => !a.
  */
 export function fail(io: Io, json: boolean, label: number | string, message: string, kind: 'usage' | 'error'): number {
   const code = kind === 'usage' ? EXIT_USAGE : EXIT_NOT_FREE;
-  io.err(`${prefix(label)} error: ${message}\n`);
+  io.err(`${prefix(label)} error: ${oneLine(message)}\n`);
   if (json) io.out(errorJson('claim-port', kind, message, code));
   return code;
 }
@@ -35,7 +36,8 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
     usage: !args.quiet || args.json,
     log: (line, level, port) => {
       if (args.quiet && level === 'info') return;
-      io.err(`${prefix(port ?? label)} ${line}\n`);
+      // One line each, whatever a process's command line holds: no forged lines, no terminal escapes.
+      io.err(`${prefix(port ?? label)} ${oneLine(line)}\n`);
     },
   };
 }

@@ -82,6 +82,17 @@ describe('claim-port on real listeners', () => {
     expect(byEnv.ms).toBeLessThan(10_000);
   });
 
+  it('prints a holder whose command line holds newlines and terminal escapes on one line each, with the prefix', async () => {
+    // comm (the first 15 bytes) stays plain, so that the suite's guard can read the holder with ss; the command line does not.
+    const server = await spawnListener({ name: `evil-cmdline-xx\n[claim-port:1] port 1 was freed\x1b[2J\x1b[31m${'x'.repeat(300)}` });
+    const run = await runClaim([String(server.port), '--dry-run'], { port: server.port });
+    expect(run.code).toBe(0);
+    const lines = run.stderr.trimEnd().split('\n');
+    for (const line of lines) expect(line.startsWith(`[claim-port:${server.port}] `), line).toBe(true);
+    expect(run.stderr).not.toContain('\x1b');
+    expect(run.stderr).toContain('evil-cmdline-xx\\n[claim-port:1] port 1 was freed\\e[2J');
+  });
+
   it('exits 0 on a free port (the built bin)', async () => {
     const server = await spawnListener();
     await server.kill();

@@ -16,6 +16,7 @@ export {
 } from './registry.js';
 export { RegistryError, PortsError, formatIssue, type RegistryIssue, type PortsErrorCode } from './errors.js';
 export { parsePort, portProblem, isPort } from './port.js';
+export { escapeText, quoteValue, oneLine, prometheusLabel, truncate, MAX_QUOTED } from './escape.js';
 export { formatRange } from './rules.js';
 export {
   BUILTIN_PROTECTED_PROCESSES,

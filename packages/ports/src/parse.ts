@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { RegistryIssue } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment } from './rules.js';
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
+import { oneLine, quoteValue } from './escape.js';
 import { didYouMean } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, yamlProblems } from './yaml-rules.js';
 
@@ -148,9 +149,9 @@ function fail(issues: RegistryIssue[]): ParseResult {
 }
 
 function yamlMessage(code: string, message: string, source: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key "${source.trim()}"; each key may appear once in a mapping`;
+  if (code === 'DUPLICATE_KEY') return `duplicate key ${quoteValue(source.trim())}; each key may appear once in a mapping`;
   // yaml's messages end with a source excerpt after a colon and newline; keep the first line.
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return oneLine(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 300);
 }
 
 /** `services.api.port` rather than `services.5.port`: operators know entries by id. */
@@ -207,7 +208,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({
         path: [...path, key],
-        message: `unknown key "${key}"${didYouMean(key, knownKeys(path))}`,
+        message: `unknown key ${quoteValue(key)}${didYouMean(key, knownKeys(path))}`,
         atKey: true,
       }));
     case 'invalid_type':
@@ -273,7 +274,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quoteValue(value);
   return String(value);
 }
 

@@ -99,6 +99,13 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([expect.stringMatching(message)]);
   });
 
+  it('quotes at most 200 characters of a bad value, escaped', async () => {
+    const { error } = await rejection(`${minimalRegistry}\nclaim:\n  timeoutSeconds: "${'9'.repeat(500_000)}\\e[31m"\n`);
+    for (const line of error.message.split('\n')) expect(line.length).toBeLessThan(400);
+    const { error: keyError } = await rejection(`${minimalRegistry}\n${'k'.repeat(500_000)}: 1\n`);
+    expect(keyError.message.length).toBeLessThan(400);
+  });
+
   it('rejects a file over 1 MiB before parsing it', async () => {
     const path = writeRegistry('');
     writeFileSync(path, `${minimalRegistry}\n${'# padding\n'.repeat(110_000)}`);

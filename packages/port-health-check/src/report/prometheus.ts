@@ -1,16 +1,13 @@
 // The node_exporter textfile-collector format (Prometheus text exposition
 // 0.0.4), so the existing Prometheus and Grafana see every host's port
 // health. Write it with --output into the collector's directory.
+import { prometheusLabel } from '@dsa110/ports';
 import type { HealthReport } from '../report.js';
 import { SEVERITIES, worst, type Severity } from '../types.js';
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
 function labels(pairs: Record<string, string | number>): string {
   return `{${Object.entries(pairs)
-    .map(([name, value]) => `${name}="${escapeLabel(String(value))}"`)
+    .map(([name, value]) => `${name}="${prometheusLabel(String(value))}"`)
     .join(',')}}`;
 }
 

@@ -2,6 +2,7 @@
 // problems grouped by severity, then one summary line. `quiet` prints the
 // problems alone (nothing at all when every check passed, so cron sends no
 // mail). Colour only when asked (the CLI asks on a TTY without NO_COLOR).
+import { escapeText, oneLine } from '@dsa110/ports';
 import { plural } from '../label.js';
 import type { HealthReport, ServiceRow } from '../report.js';
 import type { CheckResult, ProcessFacts, Severity } from '../types.js';
@@ -53,7 +54,8 @@ export function renderText(report: HealthReport, options: TextOptions = {}): str
 }
 
 function line(result: CheckResult): string {
-  return `[${result.check}] ${result.reason}`;
+  // Reasons quote unit lines, paths and command lines: one line each, control characters visible.
+  return `[${result.check}] ${oneLine(result.reason)}`;
 }
 
 function state(row: ServiceRow): string {
@@ -64,7 +66,7 @@ function state(row: ServiceRow): string {
 
 function owners(row: ServiceRow): string {
   if (!row.listening) return '-';
-  const seen = row.owners.map((process: ProcessFacts) => `${process.comm ?? '?'}[${process.pid}]`);
+  const seen = row.owners.map((process: ProcessFacts) => `${escapeText(process.comm ?? '?', 32)}[${process.pid}]`);
   if (!row.ownersKnown) seen.push('?');
   return seen.join(', ');
 }

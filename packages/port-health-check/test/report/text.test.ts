@@ -18,6 +18,15 @@ describe('text report', () => {
     expect(text).not.toContain('\x1b[');
   });
 
+  it('prints reasons with newlines and terminal escapes on one line, escaped', async () => {
+    const { root, registryPath } = await scenario({ broken: true });
+    const report = await checkPorts({ registry: registryPath, root });
+    const forged = { ...report, results: [...report.results, { check: 'systemd' as const, severity: 'error' as const, reason: 'ExecStartPre=/x\n  [systemd] api: ok\x1b[2J' }] };
+    const text = renderText(forged);
+    expect(text).toContain('  [systemd] ExecStartPre=/x\\n  [systemd] api: ok\\e[2J\n');
+    expect(text).not.toContain('\x1b');
+  });
+
   it('colours only when asked', async () => {
     const { root, registryPath } = await scenario({ broken: true });
     expect(renderText(await checkPorts({ registry: registryPath, root }), { color: true })).toContain('\x1b[31merror\x1b[0m');

@@ -7,6 +7,7 @@
 import { parseCommandLine, STANDARD_OPTIONS, UsageError, type Options, type Parsed } from '../cli-kit/parse.js';
 import { EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
+import { quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
 
 
@@ -68,7 +69,7 @@ in every case.`;
 /** Pure: why `text` is not a valid --timeout, or its value in seconds. */
 export function parseClaimTimeout(text: string): { seconds: number } | { problem: string } {
   if (!/^(\d+(\.\d+)?|\.\d+)$/.test(text)) {
-    return { problem: `--timeout ${JSON.stringify(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5` };
+    return { problem: `--timeout ${quoteValue(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5` };
   }
   const seconds = Number(text);
   const problem = timeoutProblem(seconds);
@@ -82,18 +83,18 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
   const slash = /^(.*)\/(tcp|udp)$/.exec(text);
   if (slash) {
     const port = parsePort(slash[1]!);
-    if (port === undefined) return { problem: `port ${JSON.stringify(slash[1])} is not valid: ${portProblem(slash[1]!)}; give e.g. 5353/udp` };
+    if (port === undefined) return { problem: `port ${quoteValue(slash[1]!)} is not valid: ${portProblem(slash[1]!)}; give e.g. 5353/udp` };
     return { port, transport: slash[2] as 'tcp' | 'udp' };
   }
-  if (text.includes('/')) return { problem: `${JSON.stringify(text)} is not a port: give PORT, PORT/tcp or PORT/udp, or a service id` };
+  if (text.includes('/')) return { problem: `${quoteValue(text)} is not a port: give PORT, PORT/tcp or PORT/udp, or a service id` };
   const port = parsePort(text);
   if (port !== undefined) return { port };
   // Anything that starts like a number (or is empty, or signed) was meant as a port.
   if (text === '' || /^[-+]?[0-9.]/.test(text) || text.trim() !== text) {
-    return { problem: `port ${JSON.stringify(text)} is not valid: ${portProblem(text)}; give a decimal port 1-65535 or a service id` };
+    return { problem: `port ${quoteValue(text)} is not valid: ${portProblem(text)}; give a decimal port 1-65535 or a service id` };
   }
   if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(text)) {
-    return { problem: `${JSON.stringify(text)} is neither a port nor a service id; give a decimal port 1-65535 or a service id` };
+    return { problem: `${quoteValue(text)} is neither a port nor a service id; give a decimal port 1-65535 or a service id` };
   }
   return { id: text };
 }
@@ -146,7 +147,7 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
     return { command: 'self-test', json: values.json ?? false };
   }
   if (positionals.length === 0) return usage('missing the port (or service id) to claim; see claim-port --help');
-  if (positionals.length > 1) return usage(`one port at a time; got ${positionals.map((p) => JSON.stringify(p)).join(', ')}`);
+  if (positionals.length > 1) return usage(`one port at a time; got ${positionals.map((p) => quoteValue(p)).join(', ')}`);
   const parsed = parseClaimTarget(positionals[0]!);
   if ('problem' in parsed) return usage(parsed.problem);
   const { transport, ...target } = parsed as { port: number; transport?: 'tcp' | 'udp' } | { id: string; transport?: undefined };

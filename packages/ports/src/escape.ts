@@ -1,0 +1,68 @@
+// Strings from outside (command lines, comm, paths, unit lines, values from
+// files) as they may be printed: every control character, line break and
+// terminal escape as a visible escape, long values cut with an ellipsis. One
+// home for the rule; claim-port, the health check and `ports` print through it.
+
+/** Errors quote at most this much of a bad value. */
+export const MAX_QUOTED = 200;
+
+// C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the
+// bidirectional overrides and isolates (which reorder what a terminal shows).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const UNSAFE_OR_BACKSLASH = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e', '\\': '\\\\' };
+
+function visible(char: string): string {
+  const named = NAMED[char];
+  if (named) return named;
+  const code = char.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Cut `text` to `max` characters (code points), the last one an ellipsis. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const points = Array.from(text);
+  if (points.length <= max) return text;
+  return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/**
+ * A value from outside, safe to print on one line: backslashes and every
+ * control character as C-style escapes (`\n`, `\e`, `\x07`, `\u202e`), so
+ * nothing it holds can start a new log line, move the cursor or colour the
+ * terminal, and `\n` in the output always means an escaped newline. Cut to
+ * `max` characters (default 500) with an ellipsis.
+ */
+export function escapeText(value: string, max = 500): string {
+  // Cut before escaping (bounded work on a 1 MB value), then once more after.
+  return truncate(truncate(value, max).replace(UNSAFE_OR_BACKSLASH, visible), max);
+}
+
+/** A bad value quoted in an error message: `"…"`, escaped, at most MAX_QUOTED characters. */
+export function quoteValue(value: string, max = MAX_QUOTED): string {
+  return `"${escapeText(value, max).replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * One line for a log or a report, whatever went into it: control characters
+ * and line breaks escaped (backslashes left alone: the line's own text is
+ * ours; values from outside were escaped with escapeText already). Cut to
+ * `max` characters.
+ */
+export function oneLine(line: string, max = 4000): string {
+  return truncate(truncate(line, max).replace(UNSAFE, visible), max);
+}
+
+/**
+ * A Prometheus label value: the exposition format's own escapes (`\\`, `\"`,
+ * `\n`), with every other control character escaped visibly too, and cut to
+ * 200 characters.
+ */
+export function prometheusLabel(value: string, max = MAX_QUOTED): string {
+  const shown = truncate(value, max).replace(UNSAFE, (char) => (char === '\n' ? char : visible(char)));
+  return truncate(shown, max).replace(/[\\"\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`));
+}

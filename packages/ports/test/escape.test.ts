@@ -1,0 +1,47 @@
+// Strings from outside, printed: visible escapes, one line, bounded.
+import { describe, expect, it } from 'vitest';
+import { escapeText, oneLine, prometheusLabel, quoteValue } from '../src/escape.js';
+
+describe('escapeText', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['a\nb', 'a\\nb'],
+    ['a\r\nb\tc', 'a\\r\\nb\\tc'],
+    ['\x1b[31mred\x1b[0m', '\\e[31mred\\e[0m'],
+    ['bell\x07 nul\x00 del\x7f c1\x9b', 'bell\\x07 nul\\x00 del\\x7f c1\\x9b'],
+    ['back\\slash', 'back\\\\slash'],
+    ['rtl\u202eevil\u2028line', 'rtl\\u202eevil\\u2028line'],
+    ['naïve ☃', 'naïve ☃'],
+  ])('%j -> %s', (value, shown) => {
+    expect(escapeText(value)).toBe(shown);
+  });
+
+  it('cuts long values with an ellipsis, after escaping too', () => {
+    expect(escapeText('x'.repeat(1_000_000), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(escapeText('\n'.repeat(100), 10)).toBe(`${'\\n'.repeat(4)}\\…`);
+    expect(escapeText('🙂'.repeat(20), 5)).toBe('🙂🙂🙂🙂…');
+  });
+});
+
+describe('quoteValue', () => {
+  it('quotes at most 200 characters of a bad value', () => {
+    const quoted = quoteValue(`${'a'.repeat(1_000_000)}`);
+    expect(quoted).toHaveLength(202);
+    expect(quoted.endsWith('…"')).toBe(true);
+    expect(quoteValue('say "hi"\n')).toBe('"say \\"hi\\"\\n"');
+  });
+});
+
+describe('oneLine', () => {
+  it('leaves our own backslashes and escapes line breaks', () => {
+    expect(oneLine('unit dsa110\\x2dapi.service\n[claim-port:1] forged')).toBe('unit dsa110\\x2dapi.service\\n[claim-port:1] forged');
+  });
+});
+
+describe('prometheusLabel', () => {
+  it('uses only the exposition format\'s escapes, other controls as visible text', () => {
+    expect(prometheusLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+    expect(prometheusLabel('x\x1b[31m')).toBe('x\\\\e[31m');
+    expect(prometheusLabel('y'.repeat(500))).toHaveLength(200);
+  });
+});
