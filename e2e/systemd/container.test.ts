@@ -338,6 +338,22 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
       ok(await c.exec(['systemctl', 'start', 'redis-server.service']));
     }
   });
+
+  it('a health check that cannot run (its textfile directory is gone) fails the service: exit 3, one line in the journal', async () => {
+    ok(await c.exec(['mv', '/var/lib/prometheus/node-exporter', '/var/lib/prometheus/node-exporter.away']));
+    try {
+      const since = await cursor();
+      const start = await c.exec(['systemctl', 'start', 'dsa110-port-health.service']);
+      expect(start.code, showRun(start)).not.toBe(0);
+      const state = await c.exec(['systemctl', 'show', '-p', 'Result,ExecMainStatus', 'dsa110-port-health.service']);
+      expect(state.stdout).toBe('Result=exit-code\nExecMainStatus=3\n');
+      expect(await journal('dsa110-port-health.service', since, /node-exporter/)).toMatch(/dsa110_ports\.prom/);
+    } finally {
+      ok(await c.exec(['mv', '/var/lib/prometheus/node-exporter.away', '/var/lib/prometheus/node-exporter']));
+      await c.exec(['systemctl', 'reset-failed', 'dsa110-port-health.service']);
+    }
+    ok(await c.exec(['systemctl', 'start', 'dsa110-port-health.service']));
+  });
 });
 
 describe.skipIf(skip !== undefined)(titled('boot.sh refuses to boot systemd outside new namespaces', skip), () => {
