@@ -307,11 +307,25 @@ class Claim {
         const by = supervisor === undefined ? '' : supervisor.pid === h.pid ? ' (the supervisor itself)' : `, started by its supervisor ${name(supervisor)}`;
         return `${name(h)}${by}`;
       });
-      const stop = newcomers.map((h) => context.holders.get(this.supervisorOf(h)?.pid ?? h.pid)?.unit ?? context.holders.get(h.pid)?.unit).find((u) => u !== undefined);
-      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${stop ?? 'that supervisor'} first`;
+      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context)} first`;
     }
     this.log(message, 'error');
-    return this.finish('failed', message, newcomers.length > 0 ? { retakenBy: newcomers.map((h) => ({ pid: h.pid, user: h.user, command: h.command, ...(this.supervisorOf(h) && { supervisor: { pid: this.supervisorOf(h)!.pid, command: this.supervisorOf(h)!.command } }) })) } : {});
+    const retakenBy = newcomers.map((h) => {
+      const supervisor = this.supervisorOf(h);
+      return { pid: h.pid, user: h.user, command: h.command, ...(supervisor && { supervisor: { pid: supervisor.pid, command: supervisor.command } }) };
+    });
+    return this.finish('failed', message, newcomers.length > 0 ? { retakenBy } : {});
+  }
+
+  /** What an operator stops so the port stays free: the supervisor's (or newcomer's) service unit, else the supervisor by PID. */
+  whatToStop(newcomers: readonly ProcessInfo[], context: ClaimContext): string {
+    for (const h of newcomers) {
+      const owner = this.supervisorOf(h) ?? h;
+      const unit = context.holders.get(owner.pid)?.unit ?? context.holders.get(h.pid)?.unit;
+      if (unit?.endsWith('.service')) return unit;
+    }
+    const owner = this.supervisorOf(newcomers[0]!);
+    return owner ? `its supervisor (PID ${owner.pid})` : `PID ${newcomers[0]!.pid}`;
   }
 
   async verify(): Promise<ClaimResult> {
