@@ -52,7 +52,7 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
 }
 
 /** At most this many candidates are named for a socket the tables do not list. */
-const MAX_CANDIDATES = 5;
+const MAX_CANDIDATES = 8;
 
 /**
  * A TCP socket bound but not listening is in no /proc/net table: name the
@@ -61,12 +61,15 @@ const MAX_CANDIDATES = 5;
 function unlistedBlockers(procRoot = '/proc'): Blocker[] {
   let holders: Blocker['holders'];
   try {
+    // Newest first: a socket left bound is more often a recent process's.
     holders = [...processesWithUnlistedSockets(procRoot).keys()]
       .filter((pid) => pid !== process.pid)
       .flatMap((pid) => {
         const p = readProcessInfo(pid, procRoot);
-        return p ? [{ pid, comm: p.comm, command: p.command }] : [];
-      });
+        return p ? [p] : [];
+      })
+      .sort((a, b) => b.startTime - a.startTime)
+      .map((p) => ({ pid: p.pid, comm: p.comm, command: p.command }));
   } catch {
     return [];
   }

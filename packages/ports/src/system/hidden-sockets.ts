@@ -26,7 +26,7 @@ export function tableInodes(text: string): number[] {
   return out;
 }
 
-/** PIDs holding sockets that no /proc/net table lists (bound-only TCP sockets are among them), with how many. */
+/** PIDs of this network namespace holding sockets that no /proc/net table lists (bound-only TCP sockets are among them), with how many. */
 export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, number> {
   const listed = new Set<number>();
   for (const table of TABLES) {
@@ -36,10 +36,21 @@ export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, nu
       // a table this kernel does not have
     }
   }
+  // A socket of another network namespace is in none of this namespace's
+  // tables, and cannot block a bind here: only processes in this one count.
+  const netns = (pid: string) => {
+    try {
+      return readlinkSync(`${procRoot}/${pid}/ns/net`);
+    } catch {
+      return undefined;
+    }
+  };
+  const own = netns('self');
   const out = new Map<number, number>();
   for (const name of readdirSync(procRoot)) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
+    if (own !== undefined && netns(name) !== own) continue;
     let fds: string[];
     try {
       fds = readdirSync(`${procRoot}/${name}/fd`);
