@@ -2,6 +2,9 @@
 // the schema, claim-port's --timeout and the README. Every number in
 // ports.yaml is a plain decimal (yaml-rules.ts); these say which values are sane.
 
+/** The largest ports.yaml read or parsed: a registry is a few kB; this stops a wrong file (a log, /dev/urandom) early. */
+export const MAX_REGISTRY_BYTES = 1024 * 1024;
+
 /** claim-port's wait between SIGTERM and SIGKILL: the registry's claim.timeoutSeconds, and --timeout. */
 export const DEFAULT_CLAIM_TIMEOUT_SECONDS = 5;
 /** Shorter than a millisecond is not a wait. */

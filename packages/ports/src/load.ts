@@ -3,11 +3,11 @@ import { FileReadError, readTextFile } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser } from './load-parser.js';
 import { Registry } from './registry.js';
+import { MAX_REGISTRY_BYTES } from './limits.js';
 
 /** The environment variable that names a registry file to use instead of the bundled one. */
 export const REGISTRY_ENV = 'DSA110_PORTS_FILE';
 export const BUNDLED_SOURCE = 'ports.yaml (bundled)';
-const MAX_BYTES = 1024 * 1024;
 
 export interface LoadOptions {
   /** A ports.yaml to load. Defaults to $DSA110_PORTS_FILE, then the registry bundled with the package. */
@@ -42,8 +42,8 @@ export async function loadRegistry(options: LoadOptions = {}): Promise<Registry>
   let text: string;
   try {
     // Never blocks: a FIFO, a device or a directory is refused at once, and no
-    // more than 1 MiB is read whatever the file claims (files/read.ts).
-    text = readTextFile(path, { maxBytes: MAX_BYTES });
+    // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
+    text = readTextFile(path, { maxBytes: MAX_REGISTRY_BYTES });
   } catch (error) {
     throw new RegistryError(path, [{ path: '', message: readProblem(error, options.path === undefined), line: 0, column: 0 }]);
   }
@@ -67,7 +67,7 @@ function readProblem(error: unknown, fromEnv: boolean): string {
     case 'denied':
       return `cannot read the registry: permission denied; run as a user who can read it, or ${hint}`;
     case 'too-large':
-      return `file is larger than 1 MiB; a registry may be at most 1 MiB`;
+      return `file is larger than ${MAX_REGISTRY_BYTES / 1048576} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`;
     case 'not-regular':
       return `cannot read the registry: ${error.reason}; ${hint}`;
     default:

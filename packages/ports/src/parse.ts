@@ -9,8 +9,8 @@ import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type Regis
 import { oneLine, quoteValue } from './escape.js';
 import { didYouMean } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, yamlProblems } from './yaml-rules.js';
+import { MAX_REGISTRY_BYTES } from './limits.js';
 
-export const MAX_REGISTRY_BYTES = 1024 * 1024;
 export { MAX_ALIASES };
 
 export type ParseResult = { ok: true; data: RegistryData } | { ok: false; issues: RegistryIssue[] };
@@ -38,7 +38,7 @@ export function parseRegistryText(text: string): ParseResult {
 function parseUnsafe(text: string): ParseResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_REGISTRY_BYTES) {
-    return fail([{ path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most 1 MiB`, line: 0, column: 0 }]);
+    return fail([{ path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`, line: 0, column: 0 }]);
   }
 
   const lineCounter = new LineCounter();
