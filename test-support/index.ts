@@ -16,4 +16,5 @@ export {
 } from './spawn-listener.js';
 export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
 export { hasCommand } from './commands.js';
+export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
 export { fakeIo, runMain, type CapturedRun, type FakeIo } from './cli.js';

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
 import { forgetSpawned, isAlive, isSpawned, recordSpawned, waitForExit } from './guard.js';
+import { worldReadable } from './world-readable.js';
 
 export interface ListenerOptions {
   /** Loopback only: 127.0.0.1 (default), ::1, or for wildcard tests 0.0.0.0 / :: (still only reached over loopback). */
@@ -85,9 +86,11 @@ export async function killSpawned(scope?: 'test' | 'file'): Promise<void> {
 function start(role: string, options: ListenerOptions & { host: string }): Promise<SpawnedListener> {
   const usePython = options.reusePort || options.bindOnly || options.supervisor;
   const { scope = 'test', executable, user, ...childOptions } = options;
+  // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
+  const script = (path: string) => (user ? worldReadable(path) : path);
   const argv = usePython
-    ? [python, pythonScript, JSON.stringify(childOptions)]
-    : [executable ?? process.execPath, nodeScript, JSON.stringify({ ...childOptions, role })];
+    ? [python, script(pythonScript), JSON.stringify(childOptions)]
+    : [executable ?? process.execPath, script(nodeScript), JSON.stringify({ ...childOptions, role })];
   const command = user ? ['setpriv', `--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', ...argv] : argv;
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 // claimPort() against real listeners this suite spawns on loopback. Every
 // claim goes through claimOurs(), which runs the guard first.
 import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
@@ -9,6 +10,9 @@ import { claimPort, ClaimUsageError, type ClaimOptions } from '../src/index.js';
 import { lsofReader, procReader, type Reader } from '../src/reader.js';
 import { isRunning, signalIfSame } from '../src/watch.js';
 import { guardPort, hasCommand, isAlive, spawnClient, spawnListener, wasSpawned } from '../../../test-support/index.js';
+
+/** The user the suite runs as (root or not): holders it spawns belong to it. */
+const me = userInfo().username;
 
 // Running as or against another user (setpriv) needs root; CI runs as root.
 const root = process.getuid?.() === 0;
@@ -30,7 +34,7 @@ describe('claimPort frees', () => {
     const server = await spawnListener({ host });
     const result = await claimOurs(server.port);
     expect(result).toMatchObject({ port: server.port, action: 'freed', dryRun: false });
-    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited', user: 'root' })]);
+    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited', user: me })]);
     expect(result.holders[0]!.command).toContain('listener-child.mjs');
     expect(free(server.port)).toBe(true);
     expect(isAlive(server.pid)).toBe(false);

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 // The command: exit codes, output, JSON shape, and that a usage error signals
 // nothing. Most cases call main() in-process; the built bin (`pnpm build`
 // first) is run where the process itself matters: another user, the exit code
@@ -11,6 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { isAlive, spawnListener } from '../../../test-support/index.js';
 import { isRunning } from '../src/watch.js';
 import { BIN, claimInProcess, runClaim } from './helpers.js';
+
+/** The user the suite runs as (root or not): holders it spawns belong to it. */
+const me = userInfo().username;
 
 // Running as or against another user (setpriv) needs root; CI runs as root.
 const root = process.getuid?.() === 0;
@@ -118,7 +122,7 @@ describe('claim-port on real listeners', () => {
     const out = JSON.parse(run.stdout);
     expect(out).toMatchObject({ port: server.port, action: 'freed', elapsedMs: expect.any(Number) });
     expect(out.holders).toEqual([
-      expect.objectContaining({ pid: server.pid, user: 'root', command: expect.stringContaining('listener-child.mjs'), signals: ['SIGTERM'], outcome: 'exited' }),
+      expect.objectContaining({ pid: server.pid, user: me, command: expect.stringContaining('listener-child.mjs'), signals: ['SIGTERM'], outcome: 'exited' }),
     ]);
     expect(out.holders[0].memory).toBeGreaterThan(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);

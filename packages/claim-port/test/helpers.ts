@@ -2,7 +2,8 @@
 // main(argv, io, env) (most tests), or the built bin (a few, to test the bin).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type CapturedRun, guardPort, runMain } from '../../../test-support/index.js';
+import { dirname, join } from 'node:path';
+import { type CapturedRun, guardPort, runMain, worldReadablePackage } from '../../../test-support/index.js';
 import { main } from '../src/cli.js';
 
 /** `claim-port ...args` in this process; `port` is checked by the guard first, as for runClaim(). */
@@ -26,7 +27,9 @@ export interface Run {
  */
 export async function runClaim(args: string[], options: { port?: number; user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   if (options.port !== undefined) guardPort(options.port);
-  const argv = [process.execPath, BIN, ...args];
+  // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
+  const bin = options.user ? join(worldReadablePackage(dirname(dirname(BIN)), { pidusage: ['package.json', 'lib', 'index.js'], 'ps-list': ['package.json', 'index.js', 'vendor'] }), 'bin/claim-port.js') : BIN;
+  const argv = [process.execPath, bin, ...args];
   const command = options.user ? ['setpriv', `--reuid=${options.user}`, '--regid=nogroup', '--clear-groups', ...argv] : argv;
   const started = performance.now();
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 // The listening, owner, access, reserved, kernel and unknown-listener checks
 // against real listeners this test spawns on loopback (and the real socket
 // table and /proc scan, read once by gather()).
@@ -12,6 +13,9 @@ import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
 import { gather } from '../../src/gather.js';
 import type { Facts } from '../../src/types.js';
 import { quietPort, tempDir, testRegistry, type ServiceSpec } from '../helpers.js';
+
+/** The user the suite runs as (root or not): holders it spawns belong to it. */
+const me = userInfo().username;
 
 async function factsFor(services: ServiceSpec[], reserved: object[] = []): Promise<Facts> {
   return gather({ registry: testRegistry(services, reserved), root: tempDir() });
@@ -36,7 +40,7 @@ describe('listening, owner and access on real listeners', () => {
     const { listening, owner, access } = run(facts, 'redis');
     expect(listening).toEqual([expect.objectContaining({ severity: 'ok', reason: `redis (${listener.port}): listening on 127.0.0.1:${listener.port}` })]);
     expect(owner[0]).toMatchObject({ check: 'owner', severity: 'ok' });
-    expect(owner[0]!.reason).toContain(`(pid ${listener.pid}, user root)`);
+    expect(owner[0]!.reason).toContain(`(pid ${listener.pid}, user ${me})`);
     expect(owner[0]!.processes!.map((p) => p.pid)).toEqual([listener.pid]);
     expect(access).toEqual([expect.objectContaining({ severity: 'ok' })]);
   });
@@ -69,7 +73,7 @@ describe('listening, owner and access on real listeners', () => {
     expect(owner).toHaveLength(1);
     expect(owner[0]!.severity).toBe('error');
     expect(owner[0]!.reason).toBe(
-      `grafana (${vite.port}): port ${vite.port} is held by vite (pid ${vite.pid}, user root): vite, not by Grafana (expected grafana, grafana-server)`,
+      `grafana (${vite.port}): port ${vite.port} is held by vite (pid ${vite.pid}, user ${me}): vite, not by Grafana (expected grafana, grafana-server)`,
     );
   });
 
@@ -195,7 +199,7 @@ describe('unknown listeners', () => {
     const lax = checkUnknownListeners(facts, { strict: false }).find((r) => r.port === stranger.port);
     expect(lax).toMatchObject({ check: 'unknown-listeners', severity: 'info' });
     expect(lax!.reason).toBe(
-      `port ${stranger.port} is not in test-ports.yaml: listening on 127.0.0.1:${stranger.port}, held by stray-daemon (pid ${stranger.pid}, user root): stray-daemon`,
+      `port ${stranger.port} is not in test-ports.yaml: listening on 127.0.0.1:${stranger.port}, held by stray-daemon (pid ${stranger.pid}, user ${me}): stray-daemon`,
     );
     expect(checkUnknownListeners(facts, { strict: true }).find((r) => r.port === stranger.port)!.severity).toBe('warning');
     const known = await factsFor([{ id: 'stray', port: stranger.port }]);

@@ -1,8 +1,12 @@
+import { userInfo } from 'node:os';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { checkPorts } from '../../src/index.js';
 import { JSON_SCHEMA_ID, renderJson } from '../../src/report/json.js';
 import { scenario } from '../scenario.js';
+
+/** The user the suite runs as (root or not): holders it spawns belong to it. */
+const me = userInfo().username;
 
 describe('json report', () => {
   it('is a stable, versioned document with every check result', async () => {
@@ -23,7 +27,7 @@ describe('json report', () => {
       access: 'private',
       listening: true,
       addresses: [`127.0.0.1:${api.port}`],
-      owners: [expect.objectContaining({ pid: api.pid, user: 'root', uid: 0, comm: 'node' })],
+      owners: [expect.objectContaining({ pid: api.pid, user: me, uid: process.getuid?.(), comm: 'node' })],
       ownersKnown: true,
       verdict: 'ok',
     });

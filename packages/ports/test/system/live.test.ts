@@ -1,9 +1,13 @@
+import { userInfo } from 'node:os';
 // The readers against real listeners this test spawns on loopback.
 import { describe, expect, it } from 'vitest';
 import { ancestors, readListenSockets, readLsofListeners, readProcessInfo, scanSocketHolders, snapshot, snapshotSync } from '@dsa110/ports/system';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { hasCommand, spawnClient, spawnListener } from '../../../../test-support/index.js';
+import { hasCommand, spawnClient, spawnListener, worldReadableBundle } from '../../../../test-support/index.js';
+
+/** The user the suite runs as (root or not): holders it spawns belong to it. */
+const me = userInfo().username;
 
 // Running as or against another user (setpriv) needs root; CI runs as root.
 const root = process.getuid?.() === 0;
@@ -64,7 +68,7 @@ describe('snapshot', () => {
     const server = await spawnListener({ name: 'ports-test-srv' });
     const { listeners } = await snapshot({ ports: [server.port] });
     const holder = listeners[0]!.holders[0]!;
-    expect(holder).toMatchObject({ pid: server.pid, ppid: process.pid, user: 'root', comm: 'ports-test-srv', kernelThread: false, state: 'S' });
+    expect(holder).toMatchObject({ pid: server.pid, ppid: process.pid, user: me, comm: 'ports-test-srv', kernelThread: false, state: 'S' });
     expect(holder.startTime).toBeGreaterThan(0);
     expect(holder.command).toContain('ports-test-srv');
   });
@@ -86,13 +90,14 @@ describe('snapshot', () => {
 describe('holder scan and processes', () => {
   it.skipIf(!root)('reports other users’ processes as unreadable when not root, never guessing an owner', async () => {
     const server = await spawnListener();
+    // nobody may not be able to read the checkout (a clone in a 0700 dir): a world-readable bundle of the reader.
+    const bundle = await worldReadableBundle(new URL('../../src/system/index.ts', import.meta.url).pathname);
     const script = `
-      import('${new URL('../../src/system/index.ts', import.meta.url).pathname}').then(async (m) => {
+      import('${bundle}').then(async (m) => {
         const s = await m.snapshot({ ports: [${server.port}] });
         console.log(JSON.stringify({ known: s.listeners.map((l) => l.ownerKnown), holders: s.listeners.map((l) => l.holders.length), unreadable: s.unreadable.includes(${server.pid}) }));
       });`;
-    const tsx = new URL('../../../../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
-    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, tsx, '-e', script], { encoding: 'utf8' });
+    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', cwd: '/' });
     expect(JSON.parse(out)).toEqual({ known: [false], holders: [0], unreadable: true });
   });
 
