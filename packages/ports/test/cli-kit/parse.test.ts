@@ -1,0 +1,67 @@
+// The shared argument parser and conventions: parseArgs' errors as one line a
+// person can act on, negative numbers as operands, --json detection, colour.
+import { describe, expect, it } from 'vitest';
+import { EXIT_USAGE, errorJson, useColor, wantsJson } from '../../src/cli-kit/conventions.js';
+import { parseCommandLine, STANDARD_OPTIONS, UsageError } from '../../src/cli-kit/parse.js';
+
+const OPTIONS = { ...STANDARD_OPTIONS, timeout: { type: 'string' }, json: { type: 'boolean' } } as const;
+const parse = (argv: string[], max = 1) => parseCommandLine(argv, OPTIONS, { maxPositionals: max, negativeNumbers: true, hint: 'see tool --help', needs: { timeout: 'seconds' } });
+const problem = (argv: string[], max = 1) => {
+  try {
+    parse(argv, max);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error(`${JSON.stringify(argv)} parsed`);
+};
+
+describe('parseCommandLine', () => {
+  it('reads both option forms, short flags, and operands', () => {
+    expect(parse(['8000', '--timeout', '5', '-V'])).toEqual({ values: { timeout: '5', version: true }, positionals: ['8000'] });
+    expect(parse(['--timeout=0.5', '--json', '-h', '--', '--x'])).toEqual({ values: { timeout: '0.5', json: true, help: true }, positionals: ['--x'] });
+  });
+
+  it('takes a negative number as an operand, or as the value of the option before it', () => {
+    expect(parse(['-1'])).toEqual({ values: {}, positionals: ['-1'] });
+    expect(parse(['8000', '--timeout', '-1'])).toEqual({ values: { timeout: '-1' }, positionals: ['8000'] });
+  });
+
+  it.each([
+    [['--bogus'], 'unknown option --bogus; see tool --help'],
+    [['-x'], 'unknown option -x; see tool --help'],
+    [['--timeout'], '--timeout needs seconds'],
+    [['--timeout', '--json'], '--timeout needs seconds; to give one that starts with "-", write --timeout=VALUE'],
+    [['--json=yes'], '--json takes no value; see tool --help'],
+    [['a', 'b'], 'too many arguments ("b"); see tool --help'],
+  ])('%j: %s', (argv, message) => {
+    expect(problem(argv)).toBe(message);
+  });
+
+  it('names an unexpected operand when none is taken', () => {
+    expect(problem(['api'], 0)).toBe('unexpected argument "api"; see tool --help');
+  });
+});
+
+describe('conventions', () => {
+  it('usage errors exit 64 (EX_USAGE)', () => expect(EXIT_USAGE).toBe(64));
+
+  it('sees --json and its aliases before --, in both forms', () => {
+    expect(wantsJson(['x', '--json'])).toBe(true);
+    expect(wantsJson(['--', '--json'])).toBe(false);
+    expect(wantsJson(['--format', 'json'], [['--format', 'json']])).toBe(true);
+    expect(wantsJson(['--format=json'], [['--format', 'json']])).toBe(true);
+    expect(wantsJson(['--format', 'text'], [['--format', 'json']])).toBe(false);
+  });
+
+  it('prints one JSON line for an error', () => {
+    expect(errorJson('ports', 'usage', 'bad "x"\nnext', 64)).toBe('{"tool":"ports","error":{"kind":"usage","message":"bad \\"x\\"\\nnext"},"exitCode":64}\n');
+  });
+
+  it('colours a terminal only, and never with NO_COLOR or TERM=dumb', () => {
+    expect(useColor(true, {})).toBe(true);
+    expect(useColor(false, {})).toBe(false);
+    expect(useColor(true, { NO_COLOR: '1' })).toBe(false);
+    expect(useColor(true, { TERM: 'dumb' })).toBe(false);
+  });
+});
