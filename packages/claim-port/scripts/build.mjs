@@ -6,13 +6,12 @@
 // ps-list loaded from node_modules only when needed); the .d.ts files. Run
 // with plain node: `pnpm build`.
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibrary, requireDoors, unusedBuiltins } from '../../../scripts/build-support.mjs';
+import { bundle, cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibrary, requireDoors, unusedBuiltins, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url, { external: ['pidusage', 'ps-list'] });
 
 // The library entry for services that call claimPort() themselves.
-await esbuild.build({
+await bundle({
   ...common,
   entryPoints: { index: 'src/index.ts' },
   outdir: dist,
@@ -50,7 +49,8 @@ for (const [entry, outfile] of [
   ['src/bin.ts', 'cli.cjs'],
   ['src/run.ts', 'run.cjs'],
 ]) {
-  await esbuild.build({ ...cjsBin(common), entryPoints: [entry], outfile: join(dist, outfile), plugins: [portsInBin, lazyFsPromises(root), secondHalf] });
+  await bundle({ ...cjsBin(common), entryPoints: [entry], outfile: join(dist, outfile), plugins: [portsInBin, lazyFsPromises(root), secondHalf] });
 }
 
 emitTypes(root);
+writeThirdPartyNotices(root);

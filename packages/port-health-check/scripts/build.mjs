@@ -13,13 +13,12 @@
 // only root can write, set in the unit or cron line). Without a cache the
 // bundle compiles at every start (measured: see the package README).
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibrary, requireDoors, unusedBuiltins } from '../../../scripts/build-support.mjs';
+import { bundle, cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibrary, requireDoors, unusedBuiltins, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url);
 
 // The library entry, for `import { checkPorts } from '@dsa110/port-health-check'`.
-await esbuild.build({
+await bundle({
   ...common,
   entryPoints: { index: 'src/index.ts' },
   outdir: dist,
@@ -29,6 +28,7 @@ await esbuild.build({
 requireDoors(dist, ['index']);
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why).
-await esbuild.build({ ...cjsBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyFsPromises(root)] });
+await bundle({ ...cjsBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyFsPromises(root)] });
 
 emitTypes(root);
+writeThirdPartyNotices(root);

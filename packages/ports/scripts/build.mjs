@@ -6,8 +6,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
-import { emitTypes, requireDoors } from '../../../scripts/build-support.mjs';
+import { bundle, emitTypes, requireDoors, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
 import { generate } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,7 +18,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'wa
 
 // 1. The parser: zod + yaml + schema, required on first use only. The one
 //    bundle with third-party code in it (see THIRD-PARTY-NOTICES.md).
-await esbuild.build({ ...common, entryPoints: ['src/parse.ts'], format: 'cjs', outfile: join(dist, 'parse.cjs'), minify: true });
+await bundle({ ...common, entryPoints: ['src/parse.ts'], format: 'cjs', outfile: join(dist, 'parse.cjs'), minify: true });
 
 // 2. Registry data, service ids and schema.json from the root ports.yaml.
 if (!generate({ parser: require(join(dist, 'parse.cjs')), write: true })) process.exit(1);
@@ -43,7 +42,7 @@ export function loadParser() {
   },
 };
 const entries = { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'files/index': 'src/files/index.ts', 'render/index': 'src/render/index.ts' };
-await esbuild.build({
+await bundle({
   ...common,
   entryPoints: entries,
   outdir: dist,
@@ -56,7 +55,7 @@ await esbuild.build({
 requireDoors(dist, Object.keys(entries));
 
 // 4. The `ports` bin: one file, nothing to resolve at start-up but the lazy parser.
-await esbuild.build({
+await bundle({
   ...common,
   entryPoints: { 'cli/ports': 'src/cli/ports.ts' },
   outdir: dist,
@@ -67,3 +66,4 @@ await esbuild.build({
 
 // 5. Types.
 emitTypes(root);
+writeThirdPartyNotices(root);
