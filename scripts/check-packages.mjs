@@ -90,18 +90,15 @@ try {
     import { createRequire } from 'node:module';
     import * as ports from '@dsa110/ports';
     import * as system from '@dsa110/ports/system';
-    import * as render from '@dsa110/ports/render';
     import { claimPort, ClaimUsageError } from '@dsa110/claim-port';
     import { checkPorts } from '@dsa110/port-health-check';
     const require = createRequire(import.meta.url);
     const registry = await ports.loadRegistry();
     assert.equal(registry.resolvePort('api').port, 8000);
     assert.equal(typeof system.snapshot, 'function');
-    assert.equal(typeof render.renderDocSections, 'function');
     // require() gives the very same modules: no dual package hazard.
     assert.equal(require('@dsa110/ports').PortsError, ports.PortsError);
     assert.equal(require('@dsa110/ports/system').snapshot, system.snapshot);
-    assert.equal(require('@dsa110/ports/render').renderDocSections, render.renderDocSections);
     assert.equal(require('@dsa110/claim-port').claimPort, claimPort);
     assert.equal(require('@dsa110/port-health-check').checkPorts, checkPorts);
     // One PortsError across packages: thrown by the health check, caught as @dsa110/ports's.
@@ -109,7 +106,7 @@ try {
     await assert.rejects(claimPort('no-such-service', { dryRun: true }), (error) => error instanceof ClaimUsageError && error.code === 'CLAIM_USAGE');
     assert.throws(() => ports.parseRegistry('version: 1\\n', { source: 'x.yaml' }), (error) => error instanceof ports.RegistryError && error.code === 'INVALID_REGISTRY');
     // Internal files are not reachable.
-    for (const internal of ['@dsa110/ports/parser', '@dsa110/ports/dist/parse.cjs', '@dsa110/claim-port/dist/cli.cjs']) {
+    for (const internal of ['@dsa110/ports/parser', '@dsa110/ports/render', '@dsa110/ports/cli', '@dsa110/ports/dist/parse.cjs', '@dsa110/claim-port/dist/cli.cjs']) {
       assert.throws(() => require.resolve(internal), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, internal);
     }
     console.log('done');
@@ -181,7 +178,6 @@ try {
     `
 import { loadRegistry, PortsError, RegistryError, type Registry, type ServiceId } from '@dsa110/ports';
 import { snapshot, type Listener } from '@dsa110/ports/system';
-import { renderDocSections } from '@dsa110/ports/render';
 import { claimPort, ClaimUsageError, type ClaimResult } from '@dsa110/claim-port';
 import { checkPorts, renderText, type HealthReport } from '@dsa110/port-health-check';
 
@@ -190,14 +186,13 @@ const general: Registry = registry;
 const id: ServiceId = 'api';
 const port: number = registry.resolvePort(id).port;
 const listeners: readonly Listener[] = (await snapshot({ ports: [port] })).listeners;
-const sections: unknown = renderDocSections(registry);
 const result: ClaimResult = await claimPort(port, { dryRun: true });
 const report: HealthReport = await checkPorts({ registry, services: [id] });
 const text: string = renderText(report);
 const codes: string[] = [new PortsError('BAD_PORT', 'x').code, new RegistryError('x', []).code, new ClaimUsageError('x').code];
 // @ts-expect-error: 'aip' is not a service id of the bundled registry
 registry.resolvePort('aip');
-export { general, listeners, sections, result, text, codes };
+export { general, listeners, result, text, codes };
 `,
   );
   writeFileSync(

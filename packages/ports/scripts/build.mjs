@@ -41,7 +41,7 @@ export function loadParser() {
     }));
   },
 };
-const entries = { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'files/index': 'src/files/index.ts', 'render/index': 'src/render/index.ts' };
+const entries = { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'files/index': 'src/files/index.ts' };
 await bundle({
   ...common,
   entryPoints: entries,
