@@ -27,7 +27,7 @@ export function claimTarget(argv: readonly string[]): { port: number; transport?
       if (args.dryRun) return { problem: 'claim-port is given --dry-run, so it frees nothing' };
       return 'port' in args.target && args.transport ? { ...args.target, transport: args.transport } : args.target;
     case 'usage-error':
-      return { problem: `claim-port would refuse these arguments and exit 2: ${args.message}` };
+      return { problem: `claim-port would refuse these arguments (a usage error, exit 64): ${args.message}` };
     case 'help':
       return { problem: 'claim-port is given --help, so it prints its usage and claims nothing' };
     case 'version':

@@ -124,6 +124,8 @@ export interface UnitFacts {
   readonly environment: ReadonlyMap<string, EnvironmentSetting>;
   /** Files that exist but could not be read. */
   readonly problems: readonly string[];
+  /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
+  readonly invalid?: readonly string[];
 }
 
 export interface ExecutableFacts {

@@ -33,6 +33,9 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (unit.masked) return [result('error', `unit ${unitName} is masked (${unit.file} is empty or links to /dev/null)`, unit.file)];
 
   const results: CheckResult[] = [];
+  for (const reason of unit.invalid ?? []) {
+    results.push(result('error', `systemd would refuse to load ${unitName}: ${reason}; fix the line (systemd-analyze verify ${unitName} says the same)`, reason.split(': ')[0]));
+  }
   if (effective.problem) results.push(result('error', `ignored Environment= override: ${effective.problem}`));
   for (const problem of unit.problems) results.push(result('unknown', `cannot read part of ${unitName}: ${problem}`));
 

@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from '../types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
-import { execArgv, parseEnvironment, splitExecPrefixes } from './words.js';
+import { parseEnvironment, parseExec } from './words.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -36,9 +36,13 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
   let exec: Raw[] = [];
   const environment = new Map<string, EnvironmentSetting>();
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
+  const invalid: string[] = [];
   for (const file of files) {
     if (!file || file.text === undefined) continue;
-    for (const { section, key, value, line } of parseUnitFile(file.text)) {
+    const errors: { line: number; message: string }[] = [];
+    const assignments = parseUnitFile(file.text, errors);
+    for (const error of errors) invalid.push(`${file.path}:${error.line}: ${error.message}`);
+    for (const { section, key, value, line } of assignments) {
       if (section !== 'Service') continue;
       if (key === 'ExecStartPre') {
         if (value === '') exec = [];
@@ -50,9 +54,14 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
     }
   }
   const env = new Map([...environment].map(([name, setting]) => [name, setting.value]));
-  const execStartPre = exec.map(({ file, line, value }): ExecLine => {
-    const { prefixes, command } = splitExecPrefixes(value);
-    return { file, line, value, prefixes, argv: execArgv(command, env, !prefixes.includes(':')) };
+  // One ExecLine per command: a line may hold several, separated by a bare `;`.
+  const execStartPre = exec.flatMap(({ file, line, value }): ExecLine[] => {
+    const parsed = parseExec(value, env);
+    if ('error' in parsed) {
+      invalid.push(`${file}:${line}: ExecStartPre=${value.slice(0, 200)}: ${parsed.error}`);
+      return [];
+    }
+    return parsed.commands.map(({ prefixes, argv }) => ({ file, line, value, prefixes, argv }));
   });
   return {
     unit: loaded.unit,
@@ -62,6 +71,7 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
     execStartPre,
     environment,
     problems: loaded.problems,
+    ...(invalid.length > 0 && { invalid }),
   };
 }
 

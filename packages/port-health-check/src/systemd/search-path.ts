@@ -54,7 +54,8 @@ export function dropInDirs(unit: string): string[] {
 export function chooseDropIns(found: ReadonlyArray<{ dir: string; names: readonly string[] }>): Array<{ dir: string; name: string }> {
   const winners = new Map<string, string>();
   for (const { dir, names } of found) {
-    for (const name of names) if (name.endsWith('.conf') && !winners.has(name)) winners.set(name, dir);
+    // systemd reads only `*.conf`, and skips hidden files (`.claim-port.conf`) as it skips backups.
+    for (const name of names) if (name.endsWith('.conf') && !name.startsWith('.') && !winners.has(name)) winners.set(name, dir);
   }
   return [...winners.keys()].sort().map((name) => ({ dir: winners.get(name)!, name }));
 }

@@ -117,12 +117,12 @@ describe('systemd check', () => {
 
   it.each([
     ['--dry-run 8000', /given --dry-run, so it frees nothing/],
-    ['-t 5 8000', /would refuse these arguments and exit 2: unknown option -t/],
-    ['--bogus 8000', /exit 2: unknown option --bogus/],
-    ['8000 8001', /exit 2: one port at a time/],
-    ['--timeout 0 8000', /exit 2: --timeout 0 must be more than 0/],
+    ['-t 5 8000', /would refuse these arguments \(a usage error, exit 64\): unknown option -t/],
+    ['--bogus 8000', /exit 64\): unknown option --bogus/],
+    ['8000 8001', /exit 64\): one port at a time/],
+    ['--timeout 0 8000', /exit 64\): --timeout 0 must be more than 0/],
     ['--help 8000', /given --help/],
-    ['', /exit 2: missing the port/],
+    ['', /exit 64\): missing the port/],
   ])('judges `claim-port %s` with claim-port\'s own argument parser', async (args, reason) => {
     const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} ${args}`) });
     expect(systemd).toEqual([expect.objectContaining({ severity: 'error' })]);
@@ -145,6 +145,44 @@ describe('systemd check', () => {
       const reasons = checkSystemd(facts, registry.service('api')).map((r) => r.reason);
       expect(reasons).toContain(`api (8000): cannot ${fifoAt === API ? 'read' : 'read part of'} dsa110-api.service: /${fifoAt}: cannot read: it is a FIFO (named pipe), not a regular file`);
     }
+  });
+
+  // Cases checked against systemd 252's parser and man pages (systemd.syntax, systemd.service, systemd.unit).
+  it.each([
+    ['an inline # comment (part of the value: four more arguments)', unit(`ExecStartPre=+${CLAIM} 8000 # free the port`), /exit 64\): one port at a time/],
+    ['a backslash then a space (no continuation)', unit(`ExecStartPre=+${CLAIM} \\ `, '8000'), /would refuse these arguments/],
+    ['+@ (the port becomes argv[0])', unit(`ExecStartPre=+@${CLAIM} 8000`), /exit 64\): missing the port/],
+    ['+! (+ never with !)', unit(`ExecStartPre=+!${CLAIM} 8000`), /systemd would refuse to load dsa110-api\.service: .*:5: .*\+ cannot be combined with ! or !!/],
+    ['+ /path (a prefix alone)', unit(`ExecStartPre=+ ${CLAIM} 8000`), /systemd would refuse to load .*prefixes but no executable/],
+    ['[Service] # x (a header with more on its line)', `[Unit]\nDescription=x\n[Service] # x\nExecStartPre=+${CLAIM} 8000\n`, /systemd would refuse to load .*:3: invalid section header/],
+  ])('is an error for %s, as systemd reads it', async (_, text, reason) => {
+    const { systemd } = await check({ [API]: text });
+    expect(systemd.some((r) => r.severity === 'error' && reason.test(r.reason)), systemd.map((r) => r.reason).join('\n')).toBe(true);
+    expect(systemd.some((r) => r.severity === 'ok')).toBe(false);
+  });
+
+  it.each([
+    ['@ used correctly', unit(`ExecStartPre=+@${CLAIM} claim-port 8000`)],
+    [';-separated commands', unit(`ExecStartPre=/bin/true ; +${CLAIM} 8000`)],
+    ['CR line endings', unit(`ExecStartPre=+${CLAIM} 8000`).replace(/\n/g, '\r')],
+    ['a \\x2d escape', unit('ExecStartPre=+/usr/local/bin/claim\\x2dport 8000')],
+    ['a quoted "+/path"', unit(`ExecStartPre="+${CLAIM}" 8000`)],
+    ['a continuation', unit(`ExecStartPre=+${CLAIM} \\`, '  8000')],
+  ])('passes %s, as systemd reads it', async (_, text) => {
+    const { systemd } = await check({ [API]: text });
+    expect(systemd.map((r) => r.severity), systemd.map((r) => r.reason).join('\n')).toEqual(['ok']);
+  });
+
+  it('does not read a hidden drop-in (.claim-port.conf), as systemd does not', async () => {
+    const { systemd } = await check(
+      {
+        'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+        'etc/systemd/system/redis-server.service.d/.claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+      'redis',
+    );
+    expect(systemd.map((r) => r.severity)).toEqual(['error']);
+    expect(systemd[0]!.reason).toContain('no ExecStartPre= in redis-server.service calls claim-port');
   });
 
   it('counts a --claim-port path as claim-port', async () => {
