@@ -7,7 +7,7 @@
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', s: ' ' };
 
 /** A C escape at `text[index]` (just after the backslash): its text and length (`x2d` -> `-`, 3). */
-function unescape(text: string, index: number): { char: string; length: number } {
+function cUnescape(text: string, index: number): { char: string; length: number } {
   const next = text[index]!;
   const hex = (digits: number) => {
     const body = text.slice(index + 1, index + 1 + digits);
@@ -40,7 +40,7 @@ export function splitTokens(text: string): Array<{ word: string; separator: bool
   for (let index = 0; index < text.length; index++) {
     const char = text[index]!;
     if (char === '\\' && index + 1 < text.length) {
-      const { char: unescaped, length } = unescape(text, index + 1);
+      const { char: unescaped, length } = cUnescape(text, index + 1);
       index += length;
       word = (word ?? '') + unescaped;
       plain = false;
