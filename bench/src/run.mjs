@@ -21,6 +21,7 @@ import { interleave, runOnce } from './lib/measure.mjs';
 import { installCleanup, liveCount } from './lib/owned.mjs';
 import { Fillers, startHolder, startOrphanHolder, stopHolders } from './lib/processes.mjs';
 import { pickFreePorts, portIsOurs, waitUntilFree } from './lib/sockets.mjs';
+import { LAST_RUN, README, section, splice } from './readme.mjs';
 import { renderMarkdown } from './report.mjs';
 
 const { values: args } = parseArgs({
@@ -362,6 +363,13 @@ async function main() {
   const file = args.json ?? join(benchDir, 'results', `bench-${results.date.replaceAll(':', '-')}${quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  // A full run of every scenario is the one the README reports: keep it beside
+  // the README (committed) and regenerate its section (bench/src/readme.mjs).
+  if (!quick && !args.only && !args.rounds && !args.levels && !args.scale && !args.fds && !args.json && problems.length === 0) {
+    writeFileSync(LAST_RUN, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(README, splice(readFileSync(README, 'utf8'), section(results)));
+    log('bench/last-run.json and the last full run section of bench/README.md updated: commit both');
+  }
   process.stdout.write(renderMarkdown(results));
   log(`results written to ${file} (${results.seconds} s)`);
   if (problems.length) {
