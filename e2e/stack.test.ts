@@ -58,9 +58,15 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
       const service = row(run.report, id);
       expect(service.port).toBe(stack.registry.service(id).port);
       expect(service.listening, id).toBe(true);
-      expect(service.owners.map((owner) => owner.comm), id).toContain(comm);
+      expect(
+        service.owners.map((owner) => owner.comm),
+        id,
+      ).toContain(comm);
       // The very process the suite started (nginx: its master; its worker holds the socket too).
-      expect(service.owners.map((owner) => owner.pid), id).toContain(stack.get(id).pid);
+      expect(
+        service.owners.map((owner) => owner.pid),
+        id,
+      ).toContain(stack.get(id).pid);
       const owner = run.report.checks.find((check) => check.check === 'owner' && check.service === id);
       expect(owner?.severity, id).toBe('ok');
       expect(owner?.reason, id).toContain(`${comm} (pid ${stack.get(id).pid}`);
@@ -83,10 +89,16 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
       const run = await health();
       expect(run.result.code, run.text).toBe(1);
       const redisErrors = run.errors.filter((error) => error.service === 'redis');
-      expect(redisErrors.map((error) => error.check), run.text).toContain('listening');
+      expect(
+        redisErrors.map((error) => error.check),
+        run.text,
+      ).toContain('listening');
       expect(redisErrors.find((error) => error.check === 'listening')!.reason).toContain(String(port));
       // Only Redis is wrong.
-      expect(run.errors.filter((error) => error.service !== 'redis'), run.text).toEqual([]);
+      expect(
+        run.errors.filter((error) => error.service !== 'redis'),
+        run.text,
+      ).toEqual([]);
       expect(row(run.report, 'redis').listening).toBe(false);
     } finally {
       if (!stack.daemons.has('redis')) await stack.startRedis();
@@ -102,11 +114,17 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
       expect(run.result.code, run.text).toBe(1);
       expect(row(run.report, 'redis').addresses.join(' '), run.text).toContain('0.0.0.0');
       const access = run.errors.filter((error) => error.check === 'access');
-      expect(access.map((error) => error.service), run.text).toEqual(['redis']);
+      expect(
+        access.map((error) => error.service),
+        run.text,
+      ).toEqual(['redis']);
       expect(access[0]!.reason).toContain('0.0.0.0');
       expect(access[0]!.reason).toContain(String(stack.ports.redis));
       // Nothing else is wrong: still the right owner, still listening.
-      expect(run.errors.filter((error) => error.check !== 'access'), run.text).toEqual([]);
+      expect(
+        run.errors.filter((error) => error.check !== 'access'),
+        run.text,
+      ).toEqual([]);
       expect(row(run.report, 'redis').owners.map((owner) => owner.pid)).toContain(redis.pid);
     } finally {
       await stack.stop('redis');
@@ -127,21 +145,39 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
       expect(conflict!.reason).toContain(`pid ${squatter.pid}`);
       expect(conflict!.reason).toContain('http.server');
       expect(conflict!.processes.map((p) => p.pid)).toContain(squatter.pid);
-      expect(conflict!.processes.find((p) => p.pid === squatter.pid)!.argv).toEqual([programs.python3, '-m', 'http.server', String(port), '--bind', '127.0.0.1']);
+      expect(conflict!.processes.find((p) => p.pid === squatter.pid)!.argv).toEqual([
+        programs.python3,
+        '-m',
+        'http.server',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+      ]);
 
       // Only processes this suite started may be on the port a claim is pointed at.
       guardPort(port);
       // A dry run names the squatter and signals nothing.
       const dry = await runBin('claim-port', ['api', '--dry-run', '--json', '--registry', stack.registryFile], { env: stack.env() });
       expect(dry.code, show(dry)).toBe(0);
-      expect(JSON.parse(dry.stdout)).toMatchObject({ port, service: 'api', action: 'would-free', dryRun: true, holders: [{ pid: squatter.pid, signals: [], outcome: 'would-signal' }] });
+      expect(JSON.parse(dry.stdout)).toMatchObject({
+        port,
+        service: 'api',
+        action: 'would-free',
+        dryRun: true,
+        holders: [{ pid: squatter.pid, signals: [], outcome: 'would-signal' }],
+      });
       expect(squatter.running).toBe(true);
       expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);
 
       guardPort(port);
       const claim = await runBin('claim-port', ['api', '--json', '--registry', stack.registryFile], { env: stack.env() });
       expect(claim.code, show(claim)).toBe(0);
-      expect(JSON.parse(claim.stdout)).toMatchObject({ port, service: 'api', action: 'freed', holders: [{ pid: squatter.pid, signals: ['SIGTERM'], outcome: 'exited' }] });
+      expect(JSON.parse(claim.stdout)).toMatchObject({
+        port,
+        service: 'api',
+        action: 'freed',
+        holders: [{ pid: squatter.pid, signals: ['SIGTERM'], outcome: 'exited' }],
+      });
       const exit = await Promise.race([squatter.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
       expect(exit, 'the squatter was stopped by claim-port').toEqual({ code: null, signal: 'SIGTERM' });
       expect(isListening(port)).toBe(false);
@@ -171,7 +207,10 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
       expect(result.holders.map((holder) => holder.pid).sort()).toEqual([nginx.pid, ...workers].sort());
       // SIGTERM is nginx's fast shutdown: the master exits cleanly, and takes its worker
       // with it (which claim-port may then find gone before it signals it).
-      expect(result.holders.find((holder) => holder.pid === nginx.pid), show(claim)).toMatchObject({ signals: ['SIGTERM'], outcome: 'exited' });
+      expect(
+        result.holders.find((holder) => holder.pid === nginx.pid),
+        show(claim),
+      ).toMatchObject({ signals: ['SIGTERM'], outcome: 'exited' });
       for (const worker of result.holders.filter((holder) => holder.pid !== nginx.pid)) {
         expect(['exited', 'gone'], show(claim)).toContain(worker.outcome);
       }
@@ -197,9 +236,7 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
 
   function expectedUp(down: readonly string[]): Map<string, { value: string; port: string }> {
     const running = new Set(Object.keys(OWNERS).filter((id) => !down.includes(id)));
-    return new Map(
-      stack.registry.services.map((service) => [service.id, { value: running.has(service.id) ? '1' : '0', port: String(service.port) }]),
-    );
+    return new Map(stack.registry.services.map((service) => [service.id, { value: running.has(service.id) ? '1' : '0', port: String(service.port) }]));
   }
 
   it('6. --format prometheus into the textfile directory: node_exporter exposes it, Prometheus scrapes it, the query API answers per service', async () => {
@@ -245,7 +282,10 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
     expect(robust.map((service) => service.id).sort()).toEqual(['api', 'prometheus', 'redis']);
     for (const service of robust) {
       const systemd = run.report.checks.filter((check) => check.check === 'systemd' && check.service === service.id);
-      expect(systemd.map((check) => check.severity), `${service.id}\n${run.text}`).toEqual(['ok']);
+      expect(
+        systemd.map((check) => check.severity),
+        `${service.id}\n${run.text}`,
+      ).toEqual(['ok']);
       expect(systemd[0]!.reason).toContain(`${stack.claimPort} ${service.port}`);
     }
     const dropIn = run.report.checks.find((check) => check.check === 'systemd' && check.service === 'redis')!;
@@ -259,7 +299,10 @@ describe.skipIf(skip !== undefined).sequential(titled('the pipeline stack on loo
     rmSync(`${bare.unitDir}/redis-server.service.d`, { recursive: true });
     const missing = await healthCheck(['--registry', stack.registryFile, '--root', bare.root], stack.env());
     expect(missing.result.code, missing.text).toBe(1);
-    expect(missing.errors.map((error) => `${error.check}:${error.service}`), missing.text).toEqual(['systemd:redis']);
+    expect(
+      missing.errors.map((error) => `${error.check}:${error.service}`),
+      missing.text,
+    ).toEqual(['systemd:redis']);
   });
 });
 

@@ -86,9 +86,7 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
       guardPort(port);
       const code = await new Promise<number>((resolve) => {
         // Exactly the line's argv; the test registry comes from $DSA110_PORTS_FILE (stack.env()).
-        execFile(command!, args, { env: stack.env() }, (error) =>
-          resolve(error ? (typeof error.code === 'number' ? error.code : -1) : 0),
-        );
+        execFile(command!, args, { env: stack.env() }, (error) => resolve(error ? (typeof error.code === 'number' ? error.code : -1) : 0));
       });
       expect(code).toBe(0);
       expect(await squatter.exited).toEqual({ code: null, signal: 'SIGTERM' });

@@ -34,7 +34,12 @@ export function fakeIo(options: { tty?: boolean } = {}): FakeIo {
 type Main = (argv: readonly string[], io: FakeIo, env: Readonly<Record<string, string | undefined>>) => Promise<number>;
 
 /** Run `main` with `argv` and `env` (default: no variables at all, so the machine's own cannot leak in). */
-export async function runMain(main: Main, argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}, options: { tty?: boolean } = {}): Promise<CapturedRun> {
+export async function runMain(
+  main: Main,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+  options: { tty?: boolean } = {},
+): Promise<CapturedRun> {
   const io = fakeIo(options);
   const code = await main(argv, io, env);
   return { code, stdout: io.stdout, stderr: io.stderr };

@@ -42,7 +42,9 @@ if (options.role === 'client') {
     const port = server.address().port;
     const pids = [process.pid];
     for (let i = 0; i < (options.workers ?? 0); i++) {
-      const worker = fork(new URL(import.meta.url), [JSON.stringify({ ...options, role: 'worker', workers: 0 })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const worker = fork(new URL(import.meta.url), [JSON.stringify({ ...options, role: 'worker', workers: 0 })], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       await new Promise((resolve) => {
         worker.on('message', (message) => message === 'holding' && resolve());
         worker.send('server', server);

@@ -35,7 +35,8 @@ export function peerVersions() {
   return { 'kill-port': v('kill-port'), 'fkill-cli': v('fkill-cli'), 'pid-port': v('pid-port'), 'find-process': v('find-process') };
 }
 
-const hasPid = (pid) => (r) => (new RegExp(`\\b${pid}\\b`).test(r.stdout) ? undefined : `output does not name pid ${pid}: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+const hasPid = (pid) => (r) =>
+  new RegExp(`\\b${pid}\\b`).test(r.stdout) ? undefined : `output does not name pid ${pid}: ${JSON.stringify(r.stdout.slice(0, 200))}`;
 
 /** The tools operators use today for a lookup: claim-port must beat each at scale. */
 export const LOOKUP_PEERS = ['lsof', 'fuser', 'pid-port', 'find-process'];
@@ -47,7 +48,13 @@ export function startupCommands(freePort) {
   const have = available();
   const list = [nodeFloor];
   if (have.claimPort)
-    list.push({ id: 'claim-port', label: `\`claim-port ${freePort} --dry-run\``, argv: [node, bins.claimPort, String(freePort), '--dry-run'], okCodes: [0], note: 'free port' });
+    list.push({
+      id: 'claim-port',
+      label: `\`claim-port ${freePort} --dry-run\``,
+      argv: [node, bins.claimPort, String(freePort), '--dry-run'],
+      okCodes: [0],
+      note: 'free port',
+    });
   if (have.healthCheck)
     list.push({
       id: 'health-check',
@@ -82,8 +89,22 @@ export function lookupCommands(port, pid, { peers = true, referenceScans = false
   const p = String(port);
   const list = [];
   if (have.claimPort)
-    list.push({ id: 'claim-port', short: 'claim-port', label: `\`claim-port ${p} --dry-run --json\``, argv: [node, bins.claimPort, p, '--dry-run', '--json'], okCodes: [0, 1], check: hasPid(pid) });
-  list.push({ id: 'ss', short: '`ss`', label: `\`ss -Htlnp sport = :${p}\``, argv: ['ss', '-Htlnp', 'sport', '=', `:${p}`], check: hasPid(pid), reference: true });
+    list.push({
+      id: 'claim-port',
+      short: 'claim-port',
+      label: `\`claim-port ${p} --dry-run --json\``,
+      argv: [node, bins.claimPort, p, '--dry-run', '--json'],
+      okCodes: [0, 1],
+      check: hasPid(pid),
+    });
+  list.push({
+    id: 'ss',
+    short: '`ss`',
+    label: `\`ss -Htlnp sport = :${p}\``,
+    argv: ['ss', '-Htlnp', 'sport', '=', `:${p}`],
+    check: hasPid(pid),
+    reference: true,
+  });
   if (!peers) return list;
   list.push({ id: 'lsof', label: `\`lsof -t -nP -iTCP:${p} -sTCP:LISTEN\``, argv: ['lsof', '-t', '-nP', `-iTCP:${p}`, '-sTCP:LISTEN'], check: hasPid(pid) });
   list.push({ id: 'fuser', label: `\`fuser -n tcp ${p}\``, argv: ['fuser', '-n', 'tcp', p], check: hasPid(pid) });
@@ -132,7 +153,7 @@ export function freeCommands(ports) {
       port: Number(p),
       okCodes: [0],
       holder: 'child',
-      note: 'the holder is the benchmark\'s own child: claim-port watches 1 s for a re-take (its settle window)',
+      note: "the holder is the benchmark's own child: claim-port watches 1 s for a re-take (its settle window)",
     });
   }
   {
@@ -154,7 +175,13 @@ export function freeCommands(ports) {
   }
   {
     const p = take();
-    list.push({ id: 'fuser-k', label: `\`fuser -k -TERM -n tcp ${p}\` + wait`, argv: ['fuser', '-k', '-TERM', '-n', 'tcp', p], port: Number(p), note: 'then poll /proc until the port is free' });
+    list.push({
+      id: 'fuser-k',
+      label: `\`fuser -k -TERM -n tcp ${p}\` + wait`,
+      argv: ['fuser', '-k', '-TERM', '-n', 'tcp', p],
+      port: Number(p),
+      note: 'then poll /proc until the port is free',
+    });
   }
   return list;
 }

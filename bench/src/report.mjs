@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 /** A table cell: no pipes or newlines may break the row. */
-const cell = (s) => String(s ?? '').replaceAll('|', '\\|').replaceAll('\n', '<br/>');
+const cell = (s) =>
+  String(s ?? '')
+    .replaceAll('|', '\\|')
+    .replaceAll('\n', '<br/>');
 const ms = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a');
 const range = (s) => (Number.isFinite(s.min) ? `${s.min.toFixed(1)}–${s.max.toFixed(1)}` : 'n/a');
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
@@ -43,7 +46,12 @@ function growthTable(scenario) {
     const by = Object.fromEntries(level.rows.map((r) => [r.id, r]));
     const cp = by['claim-port']?.stats.median;
     const ss = by.ss?.stats.median;
-    return [level.census.fillers.toLocaleString('en-US'), level.census.fillerFds.toLocaleString('en-US'), ...ids.map((id) => (by[id] ? ms(by[id].stats.median) : 'n/a')), ratio(cp / ss)];
+    return [
+      level.census.fillers.toLocaleString('en-US'),
+      level.census.fillerFds.toLocaleString('en-US'),
+      ...ids.map((id) => (by[id] ? ms(by[id].stats.median) : 'n/a')),
+      ratio(cp / ss),
+    ];
   });
   return table(header, rows, ['r', 'r', ...ids.map(() => 'r'), 'r']);
 }

@@ -16,7 +16,18 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBigRegistry } from './big-registry.mjs';
-import { available, benchDir, bigHealthCommands, LOOKUP_PEERS, freeCommands, lookupCommands, nodeFloor, peerVersions, repoDir, startupCommands } from './commands.mjs';
+import {
+  available,
+  benchDir,
+  bigHealthCommands,
+  LOOKUP_PEERS,
+  freeCommands,
+  lookupCommands,
+  nodeFloor,
+  peerVersions,
+  repoDir,
+  startupCommands,
+} from './commands.mjs';
 import { interleave, runOnce } from './lib/measure.mjs';
 import { installCleanup, liveCount } from './lib/owned.mjs';
 import { Fillers, startHolder, startOrphanHolder, stopHolders } from './lib/processes.mjs';
@@ -51,9 +62,13 @@ const rounds = {
 const scaleCount = Number(args.scale ?? (quick ? 100 : 1300));
 const bigServices = Number(args.services ?? (quick ? 50 : 500));
 const bigLevel = Number(args['hc-level'] ?? (quick ? 100 : 1000));
-const levels = [...new Set([...(args.levels ?? (quick ? '0,100' : '0,500,1000,1300,2000')).split(',').map(Number), scaleCount, ...(available().healthCheck ? [bigLevel] : [])])].sort(
-  (a, b) => a - b,
-);
+const levels = [
+  ...new Set([
+    ...(args.levels ?? (quick ? '0,100' : '0,500,1000,1300,2000')).split(',').map(Number),
+    scaleCount,
+    ...(available().healthCheck ? [bigLevel] : []),
+  ]),
+].sort((a, b) => a - b);
 const fdsEach = Number(args.fds ?? 24);
 const only = new Set((args.only ?? 'startup,lookup,scale,free,library').split(','));
 
@@ -101,7 +116,10 @@ function machine() {
     memoryGiB: gib,
     node: process.version,
     description: `${distro}, kernel ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${gib} GiB, Node ${process.version}`,
-    loadBefore: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadBefore: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -109,7 +127,15 @@ async function startup() {
   const [port] = pickFreePorts(1);
   const cmds = startupCommands(port);
   const rows = withIds(cmds, await interleave(cmds, rounds.startup, { onProgress: progress('start-up') }));
-  return finish({ id: 'startup', title: '1. Start-up', description: 'claim-port on a free port (dry run) and the health check over the bundled registry, against bare Node start-up.' }, rows, 'node');
+  return finish(
+    {
+      id: 'startup',
+      title: '1. Start-up',
+      description: 'claim-port on a free port (dry run) and the health check over the bundled registry, against bare Node start-up.',
+    },
+    rows,
+    'node',
+  );
 }
 
 /** Start-up again with NODE_EXTRA_CA_CERTS as this machine sets it: every Node start pays for it alike. */
@@ -137,7 +163,11 @@ async function lookupQuiet() {
     const cmds = lookupCommands(port, holder.pid);
     const rows = withIds(cmds, await interleave(cmds, rounds.lookup, { onProgress: progress('lookup (quiet)') }));
     return finish(
-      { id: 'lookup-quiet', title: '2. Lookup, quiet machine', description: `Find the process listening on an occupied loopback port (a holder the benchmark started); ${census().processesOnMachine} processes on the machine.` },
+      {
+        id: 'lookup-quiet',
+        title: '2. Lookup, quiet machine',
+        description: `Find the process listening on an occupied loopback port (a holder the benchmark started); ${census().processesOnMachine} processes on the machine.`,
+      },
       rows,
       'ss',
     );
@@ -209,7 +239,10 @@ async function bigHealthCheck(counted) {
   let rows;
   try {
     const cmds = bigHealthCommands(file, bigServices);
-    rows = withIds(cmds, await interleave(cmds, rounds.bigHealth, { onProgress: progress(`health check, ${bigServices} services, ${counted.fillers} fillers`) }));
+    rows = withIds(
+      cmds,
+      await interleave(cmds, rounds.bigHealth, { onProgress: progress(`health check, ${bigServices} services, ${counted.fillers} fillers`) }),
+    );
   } finally {
     rmSync(file, { force: true });
   }
@@ -269,7 +302,12 @@ async function library() {
   const script = join(benchDir, 'src/library.mjs');
   const cmds = [
     nodeFloor,
-    { id: 'library', label: '`import { loadRegistry }` + `await loadRegistry()`', argv: [process.execPath, script], note: 'bundled registry (bench/src/library.mjs)' },
+    {
+      id: 'library',
+      label: '`import { loadRegistry }` + `await loadRegistry()`',
+      argv: [process.execPath, script],
+      note: 'bundled registry (bench/src/library.mjs)',
+    },
     {
       id: 'library-file',
       label: '… + `loadRegistry({ path })`',
@@ -278,7 +316,12 @@ async function library() {
     },
   ];
   const rows = withIds(cmds, await interleave(cmds, rounds.library, { onProgress: progress('library') }));
-  return finish({ id: 'library', title: '5. Library', description: 'A script that imports `@dsa110/ports` and loads the bundled registry, against bare Node start-up.' }, rows, 'node', { showDiff: true });
+  return finish(
+    { id: 'library', title: '5. Library', description: 'A script that imports `@dsa110/ports` and loads the bundled registry, against bare Node start-up.' },
+    rows,
+    'node',
+    { showDiff: true },
+  );
 }
 
 const signedMs = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(1)} ms`;
@@ -289,12 +332,30 @@ function targets(byId) {
   const add = (text, limit, measured, met, by) =>
     list.push(measured.includes('NaN') ? { text, limit, measured: 'n/a (every run failed)', met: undefined } : { text, limit, measured, met, by });
   const r1 = row('startup', 'claim-port');
-  add('claim-port start-up (`--dry-run`, free port)', '≤ 1.25x `node -e 0`', r1 ? `${r1.ratio.toFixed(2)}x` : 'n/a', r1 ? r1.ratio <= 1.25 : undefined, r1 && `${((r1.ratio / 1.25 - 1) * 100).toFixed(0)}% over`);
+  add(
+    'claim-port start-up (`--dry-run`, free port)',
+    '≤ 1.25x `node -e 0`',
+    r1 ? `${r1.ratio.toFixed(2)}x` : 'n/a',
+    r1 ? r1.ratio <= 1.25 : undefined,
+    r1 && `${((r1.ratio / 1.25 - 1) * 100).toFixed(0)}% over`,
+  );
   const r2 = row('startup', 'health-check');
-  add('port-health-check start-up (bundled registry)', '≤ 1.5x `node -e 0`', r2 ? `${r2.ratio.toFixed(2)}x` : 'n/a', r2 ? r2.ratio <= 1.5 : undefined, r2 && `${((r2.ratio / 1.5 - 1) * 100).toFixed(0)}% over`);
+  add(
+    'port-health-check start-up (bundled registry)',
+    '≤ 1.5x `node -e 0`',
+    r2 ? `${r2.ratio.toFixed(2)}x` : 'n/a',
+    r2 ? r2.ratio <= 1.5 : undefined,
+    r2 && `${((r2.ratio / 1.5 - 1) * 100).toFixed(0)}% over`,
+  );
   const s = byId['lookup-scale'];
   const r3 = row('lookup-scale', 'claim-port');
-  add('lookup at scale vs `ss`', '≤ 1.2x `ss`', r3 ? `${r3.ratio.toFixed(2)}x` : 'n/a', r3 ? r3.ratio <= 1.2 : undefined, r3 && `${((r3.ratio / 1.2 - 1) * 100).toFixed(0)}% over`);
+  add(
+    'lookup at scale vs `ss`',
+    '≤ 1.2x `ss`',
+    r3 ? `${r3.ratio.toFixed(2)}x` : 'n/a',
+    r3 ? r3.ratio <= 1.2 : undefined,
+    r3 && `${((r3.ratio / 1.2 - 1) * 100).toFixed(0)}% over`,
+  );
   const peersMeasured = s?.rows.filter((r) => LOOKUP_PEERS.includes(r.id) && Number.isFinite(r.stats.median)) ?? [];
   if (r3 && peersMeasured.length) {
     const others = s.rows.filter((r) => LOOKUP_PEERS.includes(r.id) && Number.isFinite(r.stats.median));
@@ -318,12 +379,30 @@ function targets(byId) {
     r6 && `${((r6.ratio / 1.3 - 1) * 100).toFixed(0)}% over`,
   );
   const r4 = row('free', 'claim-port');
-  add('free latency (orphaned holder, exits on SIGTERM)', '≤ `node -e 0` + 50 ms', r4 ? signedMs(r4.diff) : 'n/a', r4 ? r4.diff <= 50 : undefined, r4 && `${(r4.diff - 50).toFixed(1)} ms over`);
+  add(
+    'free latency (orphaned holder, exits on SIGTERM)',
+    '≤ `node -e 0` + 50 ms',
+    r4 ? signedMs(r4.diff) : 'n/a',
+    r4 ? r4.diff <= 50 : undefined,
+    r4 && `${(r4.diff - 50).toFixed(1)} ms over`,
+  );
   const r4b = row('free', 'claim-port-parented');
   // Informational: the settle window is the price of catching a supervisor's re-take (issue 10), 1 s by design.
-  add('free latency, holder with a live parent (settle window)', '≤ `node -e 0` + 1 s + 50 ms', r4b ? signedMs(r4b.diff) : 'n/a', r4b ? r4b.diff <= 1050 : undefined, r4b && `${(r4b.diff - 1050).toFixed(1)} ms over`);
+  add(
+    'free latency, holder with a live parent (settle window)',
+    '≤ `node -e 0` + 1 s + 50 ms',
+    r4b ? signedMs(r4b.diff) : 'n/a',
+    r4b ? r4b.diff <= 1050 : undefined,
+    r4b && `${(r4b.diff - 1050).toFixed(1)} ms over`,
+  );
   const r5 = row('library', 'library');
-  add('library: import + load bundled registry', '≤ `node -e 0` + 30 ms', r5 ? signedMs(r5.diff) : 'n/a', r5 ? r5.diff <= 30 : undefined, r5 && `${(r5.diff - 30).toFixed(1)} ms over`);
+  add(
+    'library: import + load bundled registry',
+    '≤ `node -e 0` + 30 ms',
+    r5 ? signedMs(r5.diff) : 'n/a',
+    r5 ? r5.diff <= 30 : undefined,
+    r5 && `${(r5.diff - 30).toFixed(1)} ms over`,
+  );
   return list;
 }
 
@@ -346,7 +425,10 @@ async function main() {
     if (bigHealth) byId['health-scale'] = bigHealth;
     byId.growth = growth;
   }
-  m.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  m.loadAfter = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   if (liveCount() !== 0) problems.push(`${liveCount()} processes the benchmark started are still running at the end`);
   const order = ['startup', 'startup-ca', 'lookup-quiet', 'lookup-scale', 'growth', 'health-scale', 'free', 'library'];
   const results = {

@@ -187,7 +187,10 @@ function describePort(port: number): string {
   const listeners = snapshotSync({ ports: [port] }).listeners;
   if (listeners.length === 0) return 'nothing listens';
   return listeners
-    .map((listener) => `${listener.address} held by ${listener.holders.map((holder) => `${holder.pid} ${holder.comm} (${holder.command})`).join(', ') || 'unknown'}`)
+    .map(
+      (listener) =>
+        `${listener.address} held by ${listener.holders.map((holder) => `${holder.pid} ${holder.comm} (${holder.command})`).join(', ') || 'unknown'}`,
+    )
     .join('; ');
 }
 

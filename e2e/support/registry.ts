@@ -42,17 +42,14 @@ export interface ShiftOptions {
 /** ports.yaml with every port moved up by `base`. */
 export function shiftRegistry(data: RegistryData, options: ShiftOptions): RegistryData {
   const drop = new Set(options.drop ?? []);
-  const services = data.services
-    .filter((service) => !drop.has(service.id))
-    .map((service) => ({ ...service, port: service.port + options.base }));
-  const reserved = data.reserved
-    .map((entry) => ({
-      ...entry,
-      ...(entry.port !== undefined && { port: entry.port + options.base }),
-      ...(entry.start !== undefined && { start: entry.start + options.base }),
-      ...(entry.end !== undefined && { end: entry.end + options.base }),
-      for: entry.for.filter((id) => !drop.has(id)),
-    }));
+  const services = data.services.filter((service) => !drop.has(service.id)).map((service) => ({ ...service, port: service.port + options.base }));
+  const reserved = data.reserved.map((entry) => ({
+    ...entry,
+    ...(entry.port !== undefined && { port: entry.port + options.base }),
+    ...(entry.start !== undefined && { start: entry.start + options.base }),
+    ...(entry.end !== undefined && { end: entry.end + options.base }),
+    for: entry.for.filter((id) => !drop.has(id)),
+  }));
   return { ...data, services: [...services, ...(options.add ?? [])], reserved };
 }
 

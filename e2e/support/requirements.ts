@@ -4,14 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 
-export type DebianPackage =
-  | 'nginx-light'
-  | 'redis-server'
-  | 'python3-uvicorn'
-  | 'prometheus'
-  | 'prometheus-node-exporter'
-  | 'openssh-server'
-  | 'systemd';
+export type DebianPackage = 'nginx-light' | 'redis-server' | 'python3-uvicorn' | 'prometheus' | 'prometheus-node-exporter' | 'openssh-server' | 'systemd';
 
 /** The programs the suite runs from each package (absolute paths, as on Debian 12). */
 export const programs = {
@@ -39,8 +32,7 @@ const probes: Record<DebianPackage, () => boolean> = {
   'nginx-light': () => executable(programs.nginx),
   'redis-server': () => executable(programs.redis),
   // python3-uvicorn pulls in python3; the module must import with the system python.
-  'python3-uvicorn': () =>
-    executable(programs.python3) && spawnSync(programs.python3, ['-c', 'import uvicorn'], { stdio: 'ignore' }).status === 0,
+  'python3-uvicorn': () => executable(programs.python3) && spawnSync(programs.python3, ['-c', 'import uvicorn'], { stdio: 'ignore' }).status === 0,
   prometheus: () => executable(programs.prometheus) && executable(programs.promtool),
   'prometheus-node-exporter': () => executable(programs.nodeExporter),
   'openssh-server': () => executable(programs.sshd) && executable(programs.sshKeygen),
@@ -50,7 +42,12 @@ const probes: Record<DebianPackage, () => boolean> = {
 const cache = new Map<DebianPackage, boolean>();
 
 /** E2E_ASSUME_MISSING=pkg,pkg: treat these as not installed (to see the skip path on a full machine). */
-const assumedMissing = new Set((process.env.E2E_ASSUME_MISSING ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+const assumedMissing = new Set(
+  (process.env.E2E_ASSUME_MISSING ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean),
+);
 
 /** The packages in `wanted` that this machine lacks. */
 export function missingPackages(...wanted: DebianPackage[]): DebianPackage[] {

@@ -144,8 +144,18 @@ export class Stack {
   }
 
   /** A --root tree with what `ports systemd` writes for this stack's registry (see support/systemd.ts). */
-  systemdTree(name?: string, apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`): Promise<SystemdTree> {
-    return buildSystemdTree({ ws: this.ws, registryFile: this.registryFile, registry: this.registry, claimPort: this.claimPort, apiExecStart, ...(name !== undefined && { name }) });
+  systemdTree(
+    name?: string,
+    apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`,
+  ): Promise<SystemdTree> {
+    return buildSystemdTree({
+      ws: this.ws,
+      registryFile: this.registryFile,
+      registry: this.registry,
+      claimPort: this.claimPort,
+      apiExecStart,
+      ...(name !== undefined && { name }),
+    });
   }
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -20,7 +20,8 @@ import { skipReason, titled } from '../support/requirements.js';
 import { BOOT_SCRIPT, Container, containerSkipReason, type RunResult, showRun } from './container.js';
 
 const skip =
-  containerSkipReason() ?? skipReason(['systemd', 'nginx-light', 'redis-server', 'prometheus', 'prometheus-node-exporter', 'python3-uvicorn', 'openssh-server']);
+  containerSkipReason() ??
+  skipReason(['systemd', 'nginx-light', 'redis-server', 'prometheus', 'prometheus-node-exporter', 'python3-uvicorn', 'openssh-server']);
 
 // claim-port naming the unit that keeps a holder alive is issue 10's (helper A); until it is on main, that scenario is skipped, saying so.
 const system = (await import('@dsa110/ports/system')) as Record<string, unknown>;
@@ -65,16 +66,23 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
 
   const unitState = async (unit: string) => {
     const show = await c.exec(['systemctl', 'show', '-p', 'ActiveState,SubState,Result,MainPID', unit]);
-    return Object.fromEntries(show.stdout.trim().split('\n').map((line) => line.split('=', 2) as [string, string]));
+    return Object.fromEntries(
+      show.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=', 2) as [string, string]),
+    );
   };
   const cursor = async () => (await c.exec(['journalctl', '-n', '0', '--show-cursor', '--no-pager'])).stdout.match(/-- cursor: (.*)/)?.[1] ?? '';
   /** The unit's journal since `after` (a cursor), message text only; waits until `until` matches when given. */
   const journal = async (unit: string, after: string, until?: RegExp) => {
     const read = async () => (await c.exec(['journalctl', '-u', unit, '-o', 'cat', '--no-pager', ...(after ? [`--after-cursor=${after}`] : [])])).stdout;
-    return (await waitFor(async () => {
-      const text = await read();
-      return until === undefined || until.test(text) ? text : undefined;
-    }, 5_000)) ?? (await read());
+    return (
+      (await waitFor(async () => {
+        const text = await read();
+        return until === undefined || until.test(text) ? text : undefined;
+      }, 5_000)) ?? (await read())
+    );
   };
   const health = async (...args: string[]): Promise<HealthReport & { run: RunResult }> => {
     const run = await c.exec(['port-health-check', '--format', 'json', ...args]);
@@ -121,7 +129,18 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     const tarballs = readdirSync(join(stage, 'tarballs')).filter((file) => file.endsWith('.tgz'));
     const fill = spawnSync(
       'npm',
-      ['install', '-g', '--prefix', join(dir, 'host-prefix'), '--cache', join(stage, 'npm-cache'), '--prefer-offline', '--no-audit', '--no-fund', ...tarballs.map((file) => join(stage, 'tarballs', file))],
+      [
+        'install',
+        '-g',
+        '--prefix',
+        join(dir, 'host-prefix'),
+        '--cache',
+        join(stage, 'npm-cache'),
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        ...tarballs.map((file) => join(stage, 'tarballs', file)),
+      ],
       { encoding: 'utf8', timeout: 120_000 },
     );
     expect(fill.status, `npm cache fill: ${fill.stderr}`).toBe(0);
@@ -133,7 +152,9 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     // 2. npm install -g --prefix /usr/local <tarballs> (offline, from the cache filled above).
     ok(await c.sh('cp -a /opt/dsa110-e2e/npm-cache /root/.npm-offline'));
     deploy.npm = ok(
-      await c.sh('cd /opt/dsa110-e2e && npm install -g --prefix /usr/local --offline --cache /root/.npm-offline --no-audit --no-fund ./tarballs/*.tgz', { timeoutMs: 120_000 }),
+      await c.sh('cd /opt/dsa110-e2e && npm install -g --prefix /usr/local --offline --cache /root/.npm-offline --no-audit --no-fund ./tarballs/*.tgz', {
+        timeoutMs: 120_000,
+      }),
     );
     // 3. ports systemd; the ExecStartPre= lines it prints go into the units that claim in their own file.
     deploy.systemd = ok(await c.exec(['ports', 'systemd']));
@@ -164,7 +185,9 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     expect((await c.exec(['findmnt', '-n', '-o', 'SOURCE,FSTYPE', '/'])).stdout.trim()).toBe('dsa110-e2e-root overlay');
     expect(readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim()).toBe('systemd');
     for (const ns of ['pid', 'mnt', 'net', 'uts', 'ipc']) {
-      expect(spawnSync('readlink', [`/proc/${c.pid}/ns/${ns}`], { encoding: 'utf8' }).stdout, ns).not.toBe(spawnSync('readlink', [`/proc/self/ns/${ns}`], { encoding: 'utf8' }).stdout);
+      expect(spawnSync('readlink', [`/proc/${c.pid}/ns/${ns}`], { encoding: 'utf8' }).stdout, ns).not.toBe(
+        spawnSync('readlink', [`/proc/self/ns/${ns}`], { encoding: 'utf8' }).stdout,
+      );
     }
     expect((await c.exec(['cat', '/proc/net/dev'])).stdout).not.toMatch(/^\s*(?!lo:)\w+:/m);
     expect(existsSync(canary)).toBe(true);
@@ -283,30 +306,36 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     expect(await apiHealthy()).toBe('{"status": "ok"}');
   });
 
-  it.skipIf(supervisorMissing !== undefined)(titled('a squatter kept alive by its own unit (Restart=always, RestartSec=100ms): the start fails and claim-port names that unit to stop', supervisorMissing), async () => {
-    ok(await c.exec(['systemctl', 'stop', 'dsa110-api.service']));
-    ok(await c.exec(['systemctl', 'start', 'dsa110-e2e-squatter.service']));
-    try {
-      expect(await waitFor(async () => ((await listening(8000)) ? true : undefined))).toBe(true);
-      const report = await health();
-      expect(report.run.code).toBe(1);
-      expect(problems(report).join('\n')).toMatch(/\[owner\] .*8000/);
+  it.skipIf(supervisorMissing !== undefined)(
+    titled(
+      'a squatter kept alive by its own unit (Restart=always, RestartSec=100ms): the start fails and claim-port names that unit to stop',
+      supervisorMissing,
+    ),
+    async () => {
+      ok(await c.exec(['systemctl', 'stop', 'dsa110-api.service']));
+      ok(await c.exec(['systemctl', 'start', 'dsa110-e2e-squatter.service']));
+      try {
+        expect(await waitFor(async () => ((await listening(8000)) ? true : undefined))).toBe(true);
+        const report = await health();
+        expect(report.run.code).toBe(1);
+        expect(problems(report).join('\n')).toMatch(/\[owner\] .*8000/);
 
-      const since = await cursor();
-      const start = await c.exec(['systemctl', 'start', 'dsa110-api.service']);
-      expect(start.code, showRun(start)).not.toBe(0);
-      expect(await unitState('dsa110-api.service')).toMatchObject({ ActiveState: 'failed' });
-      const text = await journal('dsa110-api.service', since, /dsa110-e2e-squatter\.service/);
-      const named = text.split('\n').filter((line) => line.startsWith('[claim-port:8000]') && line.includes('dsa110-e2e-squatter.service'));
-      expect(named.join('\n'), text).toMatch(/stop/);
-    } finally {
-      await c.exec(['systemctl', 'stop', 'dsa110-e2e-squatter.service']);
-      await c.exec(['systemctl', 'reset-failed', 'dsa110-api.service']);
-    }
-    ok(await c.exec(['systemctl', 'start', 'dsa110-api.service']));
-    expect(await apiHealthy()).toBe('{"status": "ok"}');
-    expect((await health()).run.code).toBe(0);
-  });
+        const since = await cursor();
+        const start = await c.exec(['systemctl', 'start', 'dsa110-api.service']);
+        expect(start.code, showRun(start)).not.toBe(0);
+        expect(await unitState('dsa110-api.service')).toMatchObject({ ActiveState: 'failed' });
+        const text = await journal('dsa110-api.service', since, /dsa110-e2e-squatter\.service/);
+        const named = text.split('\n').filter((line) => line.startsWith('[claim-port:8000]') && line.includes('dsa110-e2e-squatter.service'));
+        expect(named.join('\n'), text).toMatch(/stop/);
+      } finally {
+        await c.exec(['systemctl', 'stop', 'dsa110-e2e-squatter.service']);
+        await c.exec(['systemctl', 'reset-failed', 'dsa110-api.service']);
+      }
+      ok(await c.exec(['systemctl', 'start', 'dsa110-api.service']));
+      expect(await apiHealthy()).toBe('{"status": "ok"}');
+      expect((await health()).run.code).toBe(0);
+    },
+  );
 
   it('the health check on its timer writes the textfile; node_exporter serves it; Prometheus reads dsa110_port_up{service="redis"} 0 after systemctl stop redis-server', async () => {
     const timer = await c.exec(['systemctl', 'show', '-p', 'Triggers,NextElapseUSecMonotonic,UnitFileState', 'dsa110-port-health.timer']);
@@ -365,7 +394,11 @@ describe.skipIf(skip !== undefined)(titled('boot.sh refuses to boot systemd outs
       const ns = (kind: string) => readlinkSync(`/proc/self/ns/${kind}`);
       const args = [BOOT_SCRIPT, join(dir, 'scratch'), join(dir, 'stage'), 'dsa110-e2e.target', ns('pid'), ns('mnt'), ns('net')];
       // BOOT_DRY_RUN as a second safety net: even a wrong pass would exit before exec'ing systemd.
-      const run = spawnSync(wrapper[0]!, [...wrapper.slice(1), 'bash', ...args], { encoding: 'utf8', env: { ...process.env, BOOT_DRY_RUN: '1' }, timeout: 20_000 });
+      const run = spawnSync(wrapper[0]!, [...wrapper.slice(1), 'bash', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, BOOT_DRY_RUN: '1' },
+        timeout: 20_000,
+      });
       return { code: run.status, stderr: run.stderr, scratchEmpty: readdirSync(join(dir, 'scratch')).length === 0 };
     } finally {
       rmSync(dir, { recursive: true, force: true });

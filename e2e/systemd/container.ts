@@ -9,7 +9,20 @@
 // then to the `unshare` this file spawned. Both PIDs are recorded in the e2e
 // pid records, so the global teardown kills them if this worker dies first.
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { closeSync, type Dirent, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  type Dirent,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +68,9 @@ function bootArgs(scratch: string, stage: string): string[] {
 export function removeCgroups(dir: string): string[] {
   let roots: string[];
   try {
-    roots = readFileSync(join(dir, 'cgroups'), 'utf8').split('\n').filter((line) => line.startsWith('/sys/fs/cgroup/'));
+    roots = readFileSync(join(dir, 'cgroups'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('/sys/fs/cgroup/'));
   } catch {
     return [];
   }
@@ -101,7 +116,8 @@ function probe(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux namespaces';
   if (process.getuid?.() !== 0) return 'needs root (namespaces, mounts, systemd as PID 1): run the suite as root';
   for (const program of ['unshare', 'nsenter', 'findmnt', 'setpriv', 'curl', 'npm']) {
-    if (!hasProgram(program)) return `${program} is not installed (Debian packages util-linux and curl, and npm): run \`sudo bash scripts/install-system-packages.sh\``;
+    if (!hasProgram(program))
+      return `${program} is not installed (Debian packages util-linux and curl, and npm): run \`sudo bash scripts/install-system-packages.sh\``;
   }
   if (!existsSync(SYSTEMD)) return `${SYSTEMD} is missing: install the Debian package systemd with \`sudo bash scripts/install-system-packages.sh\``;
   const dir = mkdtempSync(join(tmpdir(), 'dsa110-systemd-probe-'));
@@ -225,7 +241,14 @@ export class Container {
         {
           timeout: options.timeoutMs ?? 60_000,
           maxBuffer: 16 * 1024 * 1024,
-          env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', PS1: '', LANG: 'C.UTF-8', SYSTEMD_COLORS: '0', ...options.env },
+          env: {
+            PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+            HOME: '/root',
+            PS1: '',
+            LANG: 'C.UTF-8',
+            SYSTEMD_COLORS: '0',
+            ...options.env,
+          },
         },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;

@@ -6,7 +6,18 @@
 // ps-list loaded from node_modules only when needed); the .d.ts files. Run
 // with plain node: `pnpm build`.
 import { join } from 'node:path';
-import { bundle, cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibrary, requireDoors, unusedBuiltins, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
+import {
+  bundle,
+  cjsBin,
+  emitTypes,
+  lazyFsPromises,
+  packageBuild,
+  portsInBin,
+  portsLibrary,
+  requireDoors,
+  unusedBuiltins,
+  writeThirdPartyNotices,
+} from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url, { external: ['pidusage', 'ps-list'] });
 

@@ -3,7 +3,18 @@
 // @dsa110/ports/system). When that fails, this names what blocks it: a
 // socket bound but not listening, or a connection using the port as its local
 // port, with the PIDs that hold them where they can be seen.
-import { canBind, formatEndpoint, processesWithUnlistedSockets, readPortSockets, readProcessInfo, scanSocketHolders, type BindCheck, type PortSocket, type ProcessInfo, type Transport } from '@dsa110/ports/system';
+import {
+  canBind,
+  formatEndpoint,
+  processesWithUnlistedSockets,
+  readPortSockets,
+  readProcessInfo,
+  scanSocketHolders,
+  type BindCheck,
+  type PortSocket,
+  type ProcessInfo,
+  type Transport,
+} from '@dsa110/ports/system';
 import { now } from './watch.js';
 
 export interface Blocker {
@@ -39,7 +50,10 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
   } catch {
     return [];
   }
-  const scan = scanSocketHolders(sockets.map((s) => s.inode).filter((inode) => inode !== 0), { procRoot });
+  const scan = scanSocketHolders(
+    sockets.map((s) => s.inode).filter((inode) => inode !== 0),
+    { procRoot },
+  );
   const info = new Map<number, ProcessInfo | undefined>();
   return sockets.map((socket) => ({
     socket: describeSocket(socket),
@@ -75,14 +89,23 @@ function unlistedBlockers(procRoot = '/proc'): Blocker[] {
   }
   if (holders.length === 0) return [];
   const more = holders.length > MAX_CANDIDATES ? ` (${holders.length - MAX_CANDIDATES} more not shown)` : '';
-  return [{ socket: `a socket bound to the port but not listening (the kernel's tables do not list such sockets; one of these processes holds it${more})`, holders: holders.slice(0, MAX_CANDIDATES) }];
+  return [
+    {
+      socket: `a socket bound to the port but not listening (the kernel's tables do not list such sockets; one of these processes holds it${more})`,
+      holders: holders.slice(0, MAX_CANDIDATES),
+    },
+  ];
 }
 
 /**
  * Whether `port` binds now; a failure is retried for `graceMs` (sockets of
  * processes just killed take a moment to be torn down), then explained.
  */
-export async function verifyBindable(port: number, transport: Transport, options: { procRoot?: string; graceMs?: number; tables: boolean }): Promise<BindVerdict> {
+export async function verifyBindable(
+  port: number,
+  transport: Transport,
+  options: { procRoot?: string; graceMs?: number; tables: boolean },
+): Promise<BindVerdict> {
   let check: BindCheck = await canBind(port, transport);
   if (!check.ok && check.code !== 'EACCES' && (options.graceMs ?? 0) > 0) {
     await pollUntilAsync(async () => (check = await canBind(port, transport)).ok, now() + options.graceMs!);
@@ -112,6 +135,9 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
       : `its owner is not visible to this user (uid ${euid}); run claim-port as root to see it`;
   }
   return verdict.blockers
-    .map((b) => `${b.socket}${b.holders.length > 0 ? `, held by ${b.holders.map((h) => `PID ${h.pid} (${h.comm}): ${h.command}`).join('; ')}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}`)
+    .map(
+      (b) =>
+        `${b.socket}${b.holders.length > 0 ? `, held by ${b.holders.map((h) => `PID ${h.pid} (${h.comm}): ${h.command}`).join('; ')}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}`,
+    )
     .join('; ');
 }

@@ -120,10 +120,14 @@ class Claim {
     let found = await this.reader.gather(port, seen, transport);
     const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
     if (unseen.length > 0 && this.reader.kind === 'proc') {
-      const gone = await pollUntilAsync(async () => {
-        const listening = await this.reader.listening(port, transport);
-        return !unseen.some((key) => listening.has(key));
-      }, now() + UNSEEN_GRACE_MS, this.reader.maxPollMs);
+      const gone = await pollUntilAsync(
+        async () => {
+          const listening = await this.reader.listening(port, transport);
+          return !unseen.some((key) => listening.has(key));
+        },
+        now() + UNSEEN_GRACE_MS,
+        this.reader.maxPollMs,
+      );
       if (gone) found = await this.reader.gather(port, undefined, transport);
     }
     return found;
@@ -142,7 +146,9 @@ class Claim {
   describeHolders(): void {
     const { transport } = this.target;
     const holders = this.tracked;
-    this.log(`${this.found.listeners.map((l) => describeListener(l, transport)).join(', ')} held by ${holders.length === 0 ? 'an unknown process' : holders.map((t) => this.who(t)).join(', ')}`);
+    this.log(
+      `${this.found.listeners.map((l) => describeListener(l, transport)).join(', ')} held by ${holders.length === 0 ? 'an unknown process' : holders.map((t) => this.who(t)).join(', ')}`,
+    );
     for (const t of holders) {
       const h = t.info;
       const usageText = t.cpu !== undefined ? `, cpu ${t.cpu}%, mem ${formatBytes(t.memory ?? 0)}` : '';
@@ -177,7 +183,8 @@ class Claim {
       this.log(`${this.who(t)} is gone (exited or its PID was reused); not signalled`);
     } else {
       t.outcome = 'permission-denied';
-      const hint = this.euid === 0 ? 'even as root (a security module or another user namespace refuses it)' : `as this user (uid ${this.euid}); run claim-port as root`;
+      const hint =
+        this.euid === 0 ? 'even as root (a security module or another user namespace refuses it)' : `as this user (uid ${this.euid}); run claim-port as root`;
       this.log(`not permitted to signal ${this.who(t)} (user ${t.info.user}) ${hint}`, 'error');
     }
   }
@@ -216,11 +223,15 @@ class Claim {
     };
     const waitForRelease = async (ms: number) => {
       let freed = false;
-      await pollUntilAsync(async () => {
-        this.classify();
-        freed = await released();
-        return freed;
-      }, now() + ms, this.reader.maxPollMs);
+      await pollUntilAsync(
+        async () => {
+          this.classify();
+          freed = await released();
+          return freed;
+        },
+        now() + ms,
+        this.reader.maxPollMs,
+      );
       return freed;
     };
     for (const t of this.tracked) this.send(t, force ? 'SIGKILL' : 'SIGTERM');
@@ -229,7 +240,9 @@ class Claim {
     let freed = nobody ? await released() : await waitForRelease(force ? 0 : timeoutSeconds * 1000);
     if (!freed && !nobody && !force) {
       const remaining = this.signalled().filter((t) => this.processes.isSame(t.info));
-      this.log(`${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ') || 'nobody (no holder left)'}`);
+      this.log(
+        `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ') || 'nobody (no holder left)'}`,
+      );
       for (const t of remaining) this.send(t, 'SIGKILL');
     }
     // After SIGKILL, wait for the kernel to tear the processes down.
@@ -276,16 +289,22 @@ class Claim {
     const { port, transport } = this.target;
     const ms = this.options.settleMs ?? SETTLE_MS;
     const max = Math.max(ms, this.options.settleMs === undefined ? SETTLE_MAX_MS : ms * 3);
-    this.log(`watching ${this.name} for ${ms} ms: the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${p.comm})`).join(', ')}) and could start it again`);
+    this.log(
+      `watching ${this.name} for ${ms} ms: the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${p.comm})`).join(', ')}) and could start it again`,
+    );
     const before = this.childrenBefore;
     const startedAt = now();
     const respawning = () => supervisors.some((p) => readChildren(p.pid).some((child) => !before.has(child)));
-    await pollUntilAsync(async () => {
-      if ((await this.reader.listening(port, transport)).size > 0) return true;
-      if (supervisors.every((p) => !this.processes.isSame(p))) return true;
-      // Past the window: done, unless a new child of a supervisor is still starting.
-      return now() - startedAt >= ms && !respawning();
-    }, startedAt + max, Math.max(this.reader.maxPollMs, 10));
+    await pollUntilAsync(
+      async () => {
+        if ((await this.reader.listening(port, transport)).size > 0) return true;
+        if (supervisors.every((p) => !this.processes.isSame(p))) return true;
+        // Past the window: done, unless a new child of a supervisor is still starting.
+        return now() - startedAt >= ms && !respawning();
+      },
+      startedAt + max,
+      Math.max(this.reader.maxPollMs, 10),
+    );
   }
 
   /** Who started a newcomer: an original holder's parent (itself, or its parent). */
@@ -378,7 +397,11 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
   claim.found = await claim.gather(seen);
   if (claim.found.listeners.length === 0) {
     const verdict = await claim.bindable(0);
-    if (!verdict.ok) return claim.notBindable(verdict, `nothing ${transport === 'udp' ? 'is bound to' : 'listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`);
+    if (!verdict.ok)
+      return claim.notBindable(
+        verdict,
+        `nothing ${transport === 'udp' ? 'is bound to' : 'listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`,
+      );
     const message = `${claim.name} is free; nothing to do`;
     claim.log(message);
     return claim.finish('already-free', message);

@@ -46,7 +46,19 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
 export function printResult(io: Io, args: ClaimArgs, result: ClaimResult): number {
   if (args.json) {
     const { port, transport, service, action, holders, elapsedMs, message, listeners, retakenBy, blockers, dryRun } = result;
-    const json = { port, transport, ...(service !== undefined && { service }), action, holders, elapsedMs, message, listeners, dryRun, ...(retakenBy && { retakenBy }), ...(blockers && { blockers }) };
+    const json = {
+      port,
+      transport,
+      ...(service !== undefined && { service }),
+      action,
+      holders,
+      elapsedMs,
+      message,
+      listeners,
+      dryRun,
+      ...(retakenBy && { retakenBy }),
+      ...(blockers && { blockers }),
+    };
     io.out(`${JSON.stringify(json)}\n`);
   }
   return exitCode(result.action);

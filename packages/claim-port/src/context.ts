@@ -2,7 +2,15 @@
 // /proc/PID/cgroup and, for container proxies, its arguments), whether that
 // unit would restart it (Restart=), and its parent (a supervisor that may
 // take the port back). Gathered once, before the plan; the plan is pure.
-import { containerFromArgs, readCgroup, readProcessInfo, readRestartPolicy, restartsAfterKill, type ProcessInfo, type RestartPolicy } from '@dsa110/ports/system';
+import {
+  containerFromArgs,
+  readCgroup,
+  readProcessInfo,
+  readRestartPolicy,
+  restartsAfterKill,
+  type ProcessInfo,
+  type RestartPolicy,
+} from '@dsa110/ports/system';
 import { isContainerRuntime } from './policy.js';
 
 export interface HolderContext {
@@ -24,7 +32,11 @@ export interface ClaimContext {
   readonly ownUnit?: string;
 }
 
-export async function gatherContext(holders: readonly ProcessInfo[], env: Readonly<Record<string, string | undefined>>, procRoot = '/proc'): Promise<ClaimContext> {
+export async function gatherContext(
+  holders: readonly ProcessInfo[],
+  env: Readonly<Record<string, string | undefined>>,
+  procRoot = '/proc',
+): Promise<ClaimContext> {
   const ownUnit = readCgroup(process.pid, procRoot)?.unit;
   const out = new Map<number, HolderContext>();
   const restarts = new Map<string, Promise<RestartPolicy | undefined>>();

@@ -29,7 +29,11 @@ export interface EarlyLookOptions {
  * again); undefined when the full path must decide (a service id, a bad
  * value, a custom reader, a port this user may not bind).
  */
-export function earlyLook(portOrId: number | string, options: EarlyLookOptions, started = now()): { free: ClaimResult } | { listening: SeenListening } | undefined {
+export function earlyLook(
+  portOrId: number | string,
+  options: EarlyLookOptions,
+  started = now(),
+): { free: ClaimResult } | { listening: SeenListening } | undefined {
   const port = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
   if (!isPort(port)) return undefined;
   const timeout = options.timeoutSeconds;
@@ -40,7 +44,18 @@ export function earlyLook(portOrId: number | string, options: EarlyLookOptions, 
   if (bind?.ok) {
     const name = `port ${port}${transport === 'udp' ? '/udp' : ''}`;
     const message = `${name} is free; nothing to do`;
-    return { free: { port, transport, action: 'already-free', holders: [], elapsedMs: Math.round((now() - started) * 10) / 10, message, listeners: [], dryRun: options.dryRun ?? false } };
+    return {
+      free: {
+        port,
+        transport,
+        action: 'already-free',
+        holders: [],
+        elapsedMs: Math.round((now() - started) * 10) / 10,
+        message,
+        listeners: [],
+        dryRun: options.dryRun ?? false,
+      },
+    };
   }
   if (transport !== 'tcp' || !hasProcNet()) return undefined;
   return { listening: { port, sockets: readListenSocketsSync({ ports: [port] }) } };

@@ -30,7 +30,12 @@ export interface Refusal {
 export type Plan =
   | { readonly kind: 'free' }
   | { readonly kind: 'signal'; readonly holders: readonly ProcessInfo[] }
-  | { readonly kind: 'refuse'; readonly holders: readonly ProcessInfo[]; readonly refusals: readonly Refusal[]; readonly protectedPids: ReadonlyMap<number, string> };
+  | {
+      readonly kind: 'refuse';
+      readonly holders: readonly ProcessInfo[];
+      readonly refusals: readonly Refusal[];
+      readonly protectedPids: ReadonlyMap<number, string>;
+    };
 
 /** Every distinct holder of the port's listeners, by PID. */
 export function distinctHolders(listeners: readonly Listener[]): ProcessInfo[] {

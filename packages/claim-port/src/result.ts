@@ -67,6 +67,9 @@ export interface ClaimResult {
     readonly supervisor?: { readonly pid: number; readonly command: string };
   }[];
   /** When a server could still not bind the port: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
-  readonly blockers?: readonly { readonly socket: string; readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[] }[];
+  readonly blockers?: readonly {
+    readonly socket: string;
+    readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[];
+  }[];
   readonly dryRun: boolean;
 }

@@ -82,7 +82,11 @@ export async function runSelfTest(options: { json?: boolean; io?: { out(text: st
   const checks: Check[] = [];
   for (const [argv, expected] of ARG_CASES) {
     const parsed = parseArgs(argv);
-    checks.push({ name: `arguments ${JSON.stringify(argv)} -> ${expected}`, ok: parsed.command === expected, ...(parsed.command === 'usage-error' && { detail: parsed.message }) });
+    checks.push({
+      name: `arguments ${JSON.stringify(argv)} -> ${expected}`,
+      ok: parsed.command === expected,
+      ...(parsed.command === 'usage-error' && { detail: parsed.message }),
+    });
   }
   for (const bad of [0, 65536, 1.5, -1]) {
     let ok = false;
@@ -100,7 +104,10 @@ export async function runSelfTest(options: { json?: boolean; io?: { out(text: st
     unknown = error instanceof ClaimUsageError && /unknown service/.test(error.message);
   }
   checks.push({ name: 'an unknown service id is a usage error', ok: unknown });
-  checks.push({ name: 'exit codes: freed 0, would-free 0, refused 1, failed 1', ok: exitCode('freed') === 0 && exitCode('would-free') === 0 && exitCode('refused') === 1 && exitCode('failed') === 1 });
+  checks.push({
+    name: 'exit codes: freed 0, would-free 0, refused 1, failed 1',
+    ok: exitCode('freed') === 0 && exitCode('would-free') === 0 && exitCode('refused') === 1 && exitCode('failed') === 1,
+  });
   checks.push(...(await liveClaim()));
 
   for (const check of checks) {

@@ -49,7 +49,10 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     if (!(error instanceof RegistryError)) throw error;
     if (numeric === undefined) throw new ClaimUsageError(`cannot resolve service "${portOrId}": ${error.message}`);
     // A broken ports.yaml must never block a service start: the port is known, use the built-in policy.
-    warn(`warning: ${error.message.split('\n')[0]}${error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : ''}; using the built-in protected list`, numeric);
+    warn(
+      `warning: ${error.message.split('\n')[0]}${error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : ''}; using the built-in protected list`,
+      numeric,
+    );
   }
   const policy = registry?.claim ?? BUILTIN_POLICY;
   let port = numeric;

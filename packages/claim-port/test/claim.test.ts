@@ -226,7 +226,10 @@ describe('claimPort resolves', () => {
   it.each([
     ['a syntax error', 'version: 1\nservices: [\n'],
     ['an alias with no anchor', 'version: 1\nservices: *x\n'],
-    ['8 nested aliases', `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`],
+    [
+      '8 nested aliases',
+      `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`,
+    ],
   ])('warns and uses the built-in policy when the registry has %s and the port is numeric', async (_, text) => {
     const dir = mkdtempSync(join(tmpdir(), 'claim-port-registry-'));
     const bad = join(dir, 'ports.yaml');

@@ -21,9 +21,26 @@ const root = process.getuid?.() === 0;
 
 describe('claim-port usage errors', () => {
   it.each([
-    ['0'], ['65536'], ['-1'], ['abc'], ['abc!'], ['80x'], ['1e3'], ['0x50'], [''],
-    ['PORT', '--timeout=abc'], ['PORT', '--timeout=-1'], ['PORT', '--timeout=0'], ['PORT', '--timeout', '-1'], ['PORT', '--bogus'], ['PORT', 'PORT'], ['no-such-service'],
-    ['PORT', '--timeout', '301'], ['PORT', '--dry-run=yes'], ['PORT', '-t', '5'], [],
+    ['0'],
+    ['65536'],
+    ['-1'],
+    ['abc'],
+    ['abc!'],
+    ['80x'],
+    ['1e3'],
+    ['0x50'],
+    [''],
+    ['PORT', '--timeout=abc'],
+    ['PORT', '--timeout=-1'],
+    ['PORT', '--timeout=0'],
+    ['PORT', '--timeout', '-1'],
+    ['PORT', '--bogus'],
+    ['PORT', 'PORT'],
+    ['no-such-service'],
+    ['PORT', '--timeout', '301'],
+    ['PORT', '--dry-run=yes'],
+    ['PORT', '-t', '5'],
+    [],
   ])('%j exits 64 (EX_USAGE) and signals nothing', async (...args) => {
     const server = await spawnListener();
     const start = readStartTime(server.pid)!;
@@ -44,7 +61,11 @@ describe('claim-port usage errors', () => {
   });
 
   it('--json prints one JSON object on stdout for a usage error too', async () => {
-    for (const argv of [['--bogus', '--json'], ['aip', '--json'], ['--json', '0']]) {
+    for (const argv of [
+      ['--bogus', '--json'],
+      ['aip', '--json'],
+      ['--json', '0'],
+    ]) {
       const run = await claimInProcess(argv);
       expect(run.code).toBe(64);
       expect(JSON.parse(run.stdout)).toEqual({ tool: 'claim-port', error: { kind: 'usage', message: expect.any(String) }, exitCode: 64 });

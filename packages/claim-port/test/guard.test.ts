@@ -24,7 +24,9 @@ describe('test-support guard', () => {
   it('refuses low ports and ports held by anything else', async () => {
     expect(() => guardPort(80)).toThrow(/high ports/);
     // A listener started behind test-support's back is foreign to the guard.
-    const foreign = spawn(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const foreign = spawn(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))"], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const port = await new Promise<number>((resolve) => foreign.stdout!.once('data', (d: Buffer) => resolve(Number(String(d)))));
       expect(() => guardPort(port)).toThrow(new RegExp(`held by PID ${foreign.pid} .*did not spawn`));

@@ -28,7 +28,12 @@ export interface Run {
 export async function runClaim(args: string[], options: { port?: number; user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   if (options.port !== undefined) guardPort(options.port);
   // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
-  const bin = options.user ? join(worldReadablePackage(dirname(dirname(BIN)), { pidusage: ['package.json', 'lib', 'index.js'], 'ps-list': ['package.json', 'index.js', 'vendor'] }), 'bin/claim-port.js') : BIN;
+  const bin = options.user
+    ? join(
+        worldReadablePackage(dirname(dirname(BIN)), { pidusage: ['package.json', 'lib', 'index.js'], 'ps-list': ['package.json', 'index.js', 'vendor'] }),
+        'bin/claim-port.js',
+      )
+    : BIN;
   const argv = [process.execPath, bin, ...args];
   const command = options.user ? ['setpriv', `--reuid=${options.user}`, '--regid=nogroup', '--clear-groups', ...argv] : argv;
   const started = performance.now();

@@ -7,11 +7,30 @@ import { globToRegExp, processNames } from '@dsa110/ports/system';
 import { BUILTIN_POLICY, protectionReason } from '../src/policy.js';
 
 const proc = (over: Partial<ProcessInfo>): ProcessInfo => ({
-  pid: 5000, ppid: 4000, uid: 0, realUid: 0, user: 'root', comm: 'node', exe: 'node', argv: ['node', 'server.js'],
-  command: 'node server.js', startTime: 100, state: 'S', kernelThread: false, ...over,
+  pid: 5000,
+  ppid: 4000,
+  uid: 0,
+  realUid: 0,
+  user: 'root',
+  comm: 'node',
+  exe: 'node',
+  argv: ['node', 'server.js'],
+  command: 'node server.js',
+  startTime: 100,
+  state: 'S',
+  kernelThread: false,
+  ...over,
 });
 const listener = (holders: ProcessInfo[], over: Partial<Listener> = {}): Listener => ({
-  address: '127.0.0.1', family: 'IPv4', port: 8000, inode: 1, uid: 0, dualStack: false, holders, ownerKnown: holders.length > 0, ...over,
+  address: '127.0.0.1',
+  family: 'IPv4',
+  port: 8000,
+  inode: 1,
+  uid: 0,
+  dualStack: false,
+  holders,
+  ownerKnown: holders.length > 0,
+  ...over,
 });
 const self = { pid: 9000, ancestors: new Set([8999, 1]) };
 const base = { port: 8000, unreadable: [], policy: BUILTIN_POLICY, self, uid: 0, euid: 0 };

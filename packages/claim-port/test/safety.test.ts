@@ -141,7 +141,17 @@ describe('2. container runtimes', () => {
   it('refuses docker-proxy and names the container it serves; signals nothing', async () => {
     const linked = linkedExecutable('docker-proxy');
     try {
-      const proxy = await start([linked.exe, listenerChild, JSON.stringify({ host: '127.0.0.1', role: 'listener' }), '-proto', 'tcp', '-container-ip', '172.17.0.2', '-container-port', '80']);
+      const proxy = await start([
+        linked.exe,
+        listenerChild,
+        JSON.stringify({ host: '127.0.0.1', role: 'listener' }),
+        '-proto',
+        'tcp',
+        '-container-ip',
+        '172.17.0.2',
+        '-container-port',
+        '80',
+      ]);
       const lines: string[] = [];
       const result = await claimOurs(proxy.first.port, { log: (line) => lines.push(line) });
       expect(result.action).toBe('refused');
@@ -209,7 +219,9 @@ print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
 while True: time.sleep(3600)`);
     const result = await claimOurs(port);
     expect(result.action).toBe('failed');
-    expect(result.message).toContain(`127.0.0.1:${port} -> 127.0.0.1:${server.port} (ESTABLISHED, a connection using the port as its local port), held by PID ${client.first.pid}`);
+    expect(result.message).toContain(
+      `127.0.0.1:${port} -> 127.0.0.1:${server.port} (ESTABLISHED, a connection using the port as its local port), held by PID ${client.first.pid}`,
+    );
     expect(result.holders).toEqual([]);
     expect(isAlive(client.first.pid)).toBe(true);
   });
@@ -298,11 +310,13 @@ function makeUnitCgroup(unit: string): { move: (pid: number) => void; remove: ()
   }
   return undefined;
 }
-const cgroupsWritable = root && (() => {
-  const probe = makeUnitCgroup(`claim-port-probe-${process.pid}.service`);
-  probe?.remove();
-  return probe !== undefined;
-})();
+const cgroupsWritable =
+  root &&
+  (() => {
+    const probe = makeUnitCgroup(`claim-port-probe-${process.pid}.service`);
+    probe?.remove();
+    return probe !== undefined;
+  })();
 
 describe.skipIf(!cgroupsWritable)('5. units: named in every message; Restart= refused up front', () => {
   it.each([

@@ -12,7 +12,11 @@ describe('claim-port from its TypeScript source', () => {
   it('answers a port in use (the engine half) under tsx', async () => {
     const server = await spawnListener();
     guardPort(server.port);
-    const run = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'packages/claim-port/src/bin.ts', String(server.port), '--dry-run'], { cwd: repoRoot, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', 'packages/claim-port/src/bin.ts', String(server.port), '--dry-run'],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}`);
     expect(run.status).toBe(0);
     expect(isAlive(server.pid)).toBe(true);

@@ -13,7 +13,18 @@
 // only root can write, set in the unit or cron line). Without a cache the
 // bundle compiles at every start (measured: see the package README).
 import { join } from 'node:path';
-import { bundle, cjsBin, emitTypes, lazyFsPromises, packageBuild, portsInBin, portsLibrary, requireDoors, unusedBuiltins, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
+import {
+  bundle,
+  cjsBin,
+  emitTypes,
+  lazyFsPromises,
+  packageBuild,
+  portsInBin,
+  portsLibrary,
+  requireDoors,
+  unusedBuiltins,
+  writeThirdPartyNotices,
+} from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url);
 

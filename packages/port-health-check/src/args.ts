@@ -92,7 +92,10 @@ export function parseArgs(argv: readonly string[]): Request {
   if (values.json && values.format !== undefined && values.format !== 'json') return fail(`--json and --format ${values.format} disagree; give one`);
   const format = values.json ? 'json' : (values.format ?? 'text');
   if (!FORMATS.includes(format as Format)) return fail(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
-  const services = (values.service ?? []).flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
+  const services = (values.service ?? [])
+    .flatMap((value) => value.split(','))
+    .map((id) => id.trim())
+    .filter(Boolean);
   return {
     kind: 'run',
     ...(values.registry !== undefined && { registry: values.registry }),

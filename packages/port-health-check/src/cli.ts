@@ -46,7 +46,11 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
   }
   const color = useColor(io.stdoutIsTTY, env);
   const rendered =
-    request.format === 'json' ? renderJson(report) : request.format === 'prometheus' ? renderPrometheus(report) : renderText(report, { color: request.output ? false : color, quiet: request.quiet });
+    request.format === 'json'
+      ? renderJson(report)
+      : request.format === 'prometheus'
+        ? renderPrometheus(report)
+        : renderText(report, { color: request.output ? false : color, quiet: request.quiet });
   if (request.output) {
     try {
       // `-` is stdout; a regular file is replaced atomically, a device (/dev/null) or FIFO written in place.

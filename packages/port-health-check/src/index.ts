@@ -40,7 +40,8 @@ export async function checkPorts(options: CheckPortsOptions = {}): Promise<Healt
   if (!isDirectory(root)) throw new PortsError('NOT_FOUND', `root ${root} is not a directory; give the top of the tree to check (default /)`);
   let registry: Registry;
   try {
-    registry = typeof options.registry === 'object' ? options.registry : await loadRegistry({ path: options.registry, ...(options.env && { env: options.env }) });
+    registry =
+      typeof options.registry === 'object' ? options.registry : await loadRegistry({ path: options.registry, ...(options.env && { env: options.env }) });
   } catch (error) {
     if (!(error instanceof RegistryError)) throw error;
     return done(error.source, { services: [], results: registryFailed(error) });

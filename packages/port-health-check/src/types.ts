@@ -15,17 +15,7 @@ export function worst(severities: Iterable<Severity>): Severity {
   return SEVERITIES[rank]!;
 }
 
-export type CheckId =
-  | 'registry'
-  | 'dependencies'
-  | 'systemd'
-  | 'config'
-  | 'listening'
-  | 'owner'
-  | 'access'
-  | 'reserved'
-  | 'kernel'
-  | 'unknown-listeners';
+export type CheckId = 'registry' | 'dependencies' | 'systemd' | 'config' | 'listening' | 'owner' | 'access' | 'reserved' | 'kernel' | 'unknown-listeners';
 
 export const CHECK_IDS: readonly CheckId[] = [
   'registry',

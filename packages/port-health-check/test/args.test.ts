@@ -8,7 +8,22 @@ describe('parseArgs', () => {
 
   it('reads every option, in both --name value and --name=value forms', () => {
     expect(
-      parseArgs(['--registry', 'r.yaml', '--root=/tmp/t', '--format', 'prometheus', '--output', 'o.prom', '--service', 'api,redis', '--service=grafana', '--strict', '--quiet', '--claim-port', '/opt/c']),
+      parseArgs([
+        '--registry',
+        'r.yaml',
+        '--root=/tmp/t',
+        '--format',
+        'prometheus',
+        '--output',
+        'o.prom',
+        '--service',
+        'api,redis',
+        '--service=grafana',
+        '--strict',
+        '--quiet',
+        '--claim-port',
+        '/opt/c',
+      ]),
     ).toEqual({
       kind: 'run',
       registry: 'r.yaml',

@@ -101,7 +101,10 @@ describe('port-health-check (built bin)', () => {
     expect(result.stdout).toContain(`[registry] ${path}:4:11: services.api.port: must be between 1 and 65535`);
     for (const [text, problem] of [
       ['version: 1\nservices: *x\n', ':2:11: YAML alias *x has no anchor &x before it'],
-      [`version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`, ':3:1: a0: unknown key "a0"'],
+      [
+        `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`,
+        ':3:1: a0: unknown key "a0"',
+      ],
     ] as const) {
       writeFileSync(path, text);
       const hostile = await run(['--registry', path]);
@@ -112,7 +115,9 @@ describe('port-health-check (built bin)', () => {
     execFileSync('mkfifo', [fifo]);
     for (const [args, env] of [[['--registry', fifo]], [[], { DSA110_PORTS_FILE: fifo }]] as const) {
       const special = await run([...args, '--quiet'], env);
-      expect(special.stdout).toBe(`error: [registry] ${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check ${args.length ? 'the path' : 'DSA110_PORTS_FILE'}\n`);
+      expect(special.stdout).toBe(
+        `error: [registry] ${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check ${args.length ? 'the path' : 'DSA110_PORTS_FILE'}\n`,
+      );
       expect(special.status).toBe(1);
     }
     const missing = await run(['--registry', join(tempDir(), 'absent.yaml'), '--quiet']);
@@ -151,7 +156,9 @@ describe('port-health-check (built bin)', () => {
     expect(lstatSync(join(dir, 'stdout')).isSymbolicLink()).toBe(true);
     mkdirSync(join(dir, 'd'));
     const directory = await run([...args, '--output', join(dir, 'd')]);
-    expect(directory.stderr).toBe(`port-health-check: cannot write ${join(dir, 'd')}: it is a directory; give the path of a file to write (nothing was written)\n`);
+    expect(directory.stderr).toBe(
+      `port-health-check: cannot write ${join(dir, 'd')}: it is a directory; give the path of a file to write (nothing was written)\n`,
+    );
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     const fifo = await run([...args, '--output', join(dir, 'fifo')]);
     expect(fifo.stderr).toBe(`port-health-check: cannot write ${join(dir, 'fifo')}: it is a FIFO (named pipe) that nobody is reading; nothing was written\n`);

@@ -8,7 +8,10 @@ describe('kernel port ranges', () => {
   it('parses ip_local_port_range and ip_local_reserved_ports', () => {
     expect(parsePortRange('32768\t60999\n')).toEqual({ start: 32768, end: 60999 });
     expect(parsePortRange('garbage')).toBeUndefined();
-    expect(parseReservedPorts('8000,9090-9095\n')).toEqual([{ start: 8000, end: 8000 }, { start: 9090, end: 9095 }]);
+    expect(parseReservedPorts('8000,9090-9095\n')).toEqual([
+      { start: 8000, end: 8000 },
+      { start: 9090, end: 9095 },
+    ]);
     expect(parseReservedPorts('\n')).toEqual([]);
     expect(inRanges(9093, parseReservedPorts('8000,9090-9095'))).toBe(true);
   });

@@ -21,7 +21,9 @@ interface Case {
   exitCode: 0 | 1 | 2;
 }
 
-const unit = (port: number | string, prefix = '+') => ({ 'etc/systemd/system/app.service': `[Service]\nExecStartPre=${prefix}${CLAIM} ${port}\nExecStart=/usr/bin/node app.js\n` });
+const unit = (port: number | string, prefix = '+') => ({
+  'etc/systemd/system/app.service': `[Service]\nExecStartPre=${prefix}${CLAIM} ${port}\nExecStart=/usr/bin/node app.js\n`,
+});
 
 const cases: Case[] = [
   { name: 'healthy', listen: {}, service: (port) => ({ id: 'app', port }), problems: [], exitCode: 0 },
@@ -30,8 +32,20 @@ const cases: Case[] = [
   { name: 'wrong owner', listen: { name: 'vite' }, service: (port) => ({ id: 'app', port, processes: ['grafana'] }), problems: ['owner:error'], exitCode: 1 },
   { name: 'localhost service on 0.0.0.0', listen: { host: '0.0.0.0' }, service: (port) => ({ id: 'app', port }), problems: ['access:error'], exitCode: 1 },
   { name: 'localhost service on dual-stack [::]', listen: { host: '::' }, service: (port) => ({ id: 'app', port }), problems: ['access:error'], exitCode: 1 },
-  { name: 'private service on dual-stack [::]', listen: { host: '::' }, service: (port) => ({ id: 'app', port, access: 'private' }), problems: [], exitCode: 0 },
-  { name: 'dev server on 0.0.0.0', listen: { host: '0.0.0.0' }, service: (port) => ({ id: 'app', port, group: 'development', access: 'dev' }), problems: ['access:warning'], exitCode: 2 },
+  {
+    name: 'private service on dual-stack [::]',
+    listen: { host: '::' },
+    service: (port) => ({ id: 'app', port, access: 'private' }),
+    problems: [],
+    exitCode: 0,
+  },
+  {
+    name: 'dev server on 0.0.0.0',
+    listen: { host: '0.0.0.0' },
+    service: (port) => ({ id: 'app', port, group: 'development', access: 'dev' }),
+    problems: ['access:warning'],
+    exitCode: 2,
+  },
   { name: 'forked holders', listen: { workers: 2 }, service: (port) => ({ id: 'app', port }), problems: [], exitCode: 0 },
   {
     name: 'reserved range in use by a stranger',
@@ -94,9 +108,7 @@ describe('scenarios: severities and exit codes', () => {
     const registry = testRegistry([scenario.service(port)], scenario.reserved?.(port) ?? []);
     const root = writeTree(tempDir(), scenario.files?.(port) ?? {});
     const report = await checkPorts({ registry, root });
-    const problems = report.results
-      .filter((result) => !['ok', 'info'].includes(result.severity))
-      .map((result) => `${result.check}:${result.severity}`);
+    const problems = report.results.filter((result) => !['ok', 'info'].includes(result.severity)).map((result) => `${result.check}:${result.severity}`);
     expect(problems, report.results.map((result) => result.reason).join('\n')).toEqual(scenario.problems);
     expect(report.exitCode).toBe(scenario.exitCode);
   });

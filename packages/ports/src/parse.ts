@@ -31,14 +31,23 @@ export function parseRegistryText(text: string): ParseResult {
     return parseUnsafe(text);
   } catch (error) {
     // A bug, not a property of the input: still an issue, never a crash of the caller.
-    return fail([{ path: '', message: `internal error reading the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}; please report this with the file`, line: 0, column: 0 }]);
+    return fail([
+      {
+        path: '',
+        message: `internal error reading the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}; please report this with the file`,
+        line: 0,
+        column: 0,
+      },
+    ]);
   }
 }
 
 function parseUnsafe(text: string): ParseResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_REGISTRY_BYTES) {
-    return fail([{ path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`, line: 0, column: 0 }]);
+    return fail([
+      { path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`, line: 0, column: 0 },
+    ]);
   }
 
   const lineCounter = new LineCounter();
@@ -71,7 +80,6 @@ function parseUnsafe(text: string): ParseResult {
       : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(wellFormedEntries(input))]),
   ];
   if (located.length === 0 && parsed.success) return { ok: true, data: parsed.data };
-
 
   return fail(
     located.map(({ path, message, atKey }) => ({

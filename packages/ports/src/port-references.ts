@@ -12,7 +12,11 @@ export function portReferenceIds(text: string): string[] {
 }
 
 /** `text` with each `{port:ID}` replaced by `portOf(ID)`; `unknown(ID)` decides for an id with no port (default: leave it). */
-export function expandPortReferences(text: string, portOf: (id: string) => number | undefined, unknown: (id: string) => string = (id) => `{port:${id}}`): string {
+export function expandPortReferences(
+  text: string,
+  portOf: (id: string) => number | undefined,
+  unknown: (id: string) => string = (id) => `{port:${id}}`,
+): string {
   return text.replace(REFERENCE, (_, id: string) => {
     const port = portOf(id);
     return port === undefined ? unknown(id) : String(port);

@@ -4,9 +4,7 @@ import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 
-const id = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+const id = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, starting with a letter');
 
 /** Keys whose numbers must be written as whole numbers (`61800`, not `61800.0`); see parse.ts. */
 export const INTEGER_KEYS: ReadonlySet<string> = new Set(['port', 'start', 'end', 'pidsUpTo', 'version']);
@@ -17,15 +15,11 @@ const port = z
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
-const envVar = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: upper-case letters, digits and _, not starting with a digit');
+const envVar = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: upper-case letters, digits and _, not starting with a digit');
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
-const processPattern = z
-  .string()
-  .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)');
+const processPattern = z.string().regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)');
 
 export const accessLevels = ['public', 'private', 'localhost', 'dev'] as const;
 export const groups = ['production', 'monitoring', 'development'] as const;
@@ -101,7 +95,10 @@ export const ClaimSchema = z.strictObject({
       pidsUpTo: z
         .number({ error: 'must be a whole number written in plain decimal' })
         .int('must be a whole number')
-        .min(MIN_PROTECTED_PIDS_UP_TO, `must be between ${MIN_PROTECTED_PIDS_UP_TO} and ${MAX_PIDS_UP_TO} (PID 1, init, and PID 2, kthreadd, are always protected)`)
+        .min(
+          MIN_PROTECTED_PIDS_UP_TO,
+          `must be between ${MIN_PROTECTED_PIDS_UP_TO} and ${MAX_PIDS_UP_TO} (PID 1, init, and PID 2, kthreadd, are always protected)`,
+        )
         .max(MAX_PIDS_UP_TO, `must be between ${MIN_PROTECTED_PIDS_UP_TO} and ${MAX_PIDS_UP_TO}`)
         .default(MIN_PROTECTED_PIDS_UP_TO),
     })
@@ -111,7 +108,10 @@ export const ClaimSchema = z.strictObject({
 export const RegistrySchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(1, 'must be 1'),
-  claim: ClaimSchema.default({ timeoutSeconds: DEFAULT_CLAIM_TIMEOUT_SECONDS, protect: { processes: [], unprotectBuiltin: [], pidsUpTo: MIN_PROTECTED_PIDS_UP_TO } }),
+  claim: ClaimSchema.default({
+    timeoutSeconds: DEFAULT_CLAIM_TIMEOUT_SECONDS,
+    protect: { processes: [], unprotectBuiltin: [], pidsUpTo: MIN_PROTECTED_PIDS_UP_TO },
+  }),
   services: z.array(ServiceSchema),
   reserved: z.array(ReservedSchema).default([]),
 });

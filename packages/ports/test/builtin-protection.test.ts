@@ -12,7 +12,11 @@ const withClaim = (claim: string) => `version: 1\n${claim}\n${minimalRegistry.sl
 
 describe('the built-in protected list', () => {
   it('applies with no claim block, with processes: [], and under the registry’s additions', () => {
-    for (const registry of [parseRegistry(minimalRegistry), parseRegistry(withClaim('claim:\n  protect:\n    processes: []')), parseRegistry(withClaim('claim: {}'))]) {
+    for (const registry of [
+      parseRegistry(minimalRegistry),
+      parseRegistry(withClaim('claim:\n  protect:\n    processes: []')),
+      parseRegistry(withClaim('claim: {}')),
+    ]) {
       expect(registry.claim.protectedProcesses).toEqual(BUILTIN_PROTECTED_PROCESSES);
       expect(registry.claim.protectedPidsUpTo).toBe(2);
     }

@@ -39,7 +39,7 @@ describe('oneLine', () => {
 });
 
 describe('prometheusLabel', () => {
-  it('uses only the exposition format\'s escapes, other controls as visible text', () => {
+  it("uses only the exposition format's escapes, other controls as visible text", () => {
     expect(prometheusLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     expect(prometheusLabel('x\x1b[31m')).toBe('x\\\\e[31m');
     expect(prometheusLabel('y'.repeat(500))).toHaveLength(200);

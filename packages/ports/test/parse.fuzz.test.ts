@@ -31,11 +31,72 @@ function holds(text: string): void {
 // Pieces of YAML that have broken parsers: aliases, anchors, tags, flow
 // collections, odd numbers, directives, document markers, control characters.
 const TOKENS = [
-  '*x', '&x ', '*a', '&a ', '!!int ', '!!float ', '!!binary ', '!!set ', '!!timestamp ', '!foo ', '! ', '[', ']', '{', '}', ', ',
-  ': ', '- ', '? ', '|', '>', '<<: ', '#', '"', "'", '\\', '\n', '\r', '\r\n', '\t', '  ', '\u0000', '\u001b[31m', '\uFEFF', '\u2028',
-  '0xF168', '6.18e4', '061800', '61800.', '.inf', '.nan', '-1', '1e-300', '99999999999999999999', '~', 'null', 'true', 'yes',
-  '%YAML 1.1\n', '%TAG ! tag:x,2000:\n', '---\n', '...\n', '__proto__', 'constructor', 'toString', 'services', 'reserved', 'claim',
-  'port: ', 'id: ', 'for: ', 'start: ', 'end: ', 'protect: ', 'pidsUpTo: ', 'timeoutSeconds: ',
+  '*x',
+  '&x ',
+  '*a',
+  '&a ',
+  '!!int ',
+  '!!float ',
+  '!!binary ',
+  '!!set ',
+  '!!timestamp ',
+  '!foo ',
+  '! ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ', ',
+  ': ',
+  '- ',
+  '? ',
+  '|',
+  '>',
+  '<<: ',
+  '#',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  '  ',
+  '\u0000',
+  '\u001b[31m',
+  '\uFEFF',
+  '\u2028',
+  '0xF168',
+  '6.18e4',
+  '061800',
+  '61800.',
+  '.inf',
+  '.nan',
+  '-1',
+  '1e-300',
+  '99999999999999999999',
+  '~',
+  'null',
+  'true',
+  'yes',
+  '%YAML 1.1\n',
+  '%TAG ! tag:x,2000:\n',
+  '---\n',
+  '...\n',
+  '__proto__',
+  'constructor',
+  'toString',
+  'services',
+  'reserved',
+  'claim',
+  'port: ',
+  'id: ',
+  'for: ',
+  'start: ',
+  'end: ',
+  'protect: ',
+  'pidsUpTo: ',
+  'timeoutSeconds: ',
 ];
 
 const mutation = fc.oneof(
@@ -75,7 +136,26 @@ const anyValue = fc.oneof(
   fc.dictionary(fc.constantFrom('env', 'file', 'key', 'unit', 'claim', 'x'), fc.constantFrom('A_B', 'x', 'unit', 1), { maxKeys: 3 }),
 );
 const entry = fc.dictionary(
-  fc.constantFrom('id', 'name', 'group', 'port', 'protocol', 'transport', 'access', 'configuredBy', 'robust', 'processes', 'systemd', 'start', 'end', 'for', 'purpose', 'details', 'notes', 'bogus'),
+  fc.constantFrom(
+    'id',
+    'name',
+    'group',
+    'port',
+    'protocol',
+    'transport',
+    'access',
+    'configuredBy',
+    'robust',
+    'processes',
+    'systemd',
+    'start',
+    'end',
+    'for',
+    'purpose',
+    'details',
+    'notes',
+    'bogus',
+  ),
   anyValue,
   { maxKeys: 12 },
 );
@@ -97,7 +177,7 @@ describe('parseRegistryText on hostile input', () => {
     );
   });
 
-  it('never throws on registries generated from the schema\'s keys with values of any type', () => {
+  it("never throws on registries generated from the schema's keys with values of any type", () => {
     fc.assert(
       fc.property(registry, (data) => holds(stringify(data))),
       { seed, numRuns },
@@ -113,12 +193,24 @@ describe('parseRegistryText on hostile input', () => {
 
   it.each([
     ['an alias with no anchor', 'version: 1\nservices: *x\n', /alias \*x has no anchor/],
-    ['8 nested aliases', `version: 1\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}`}]`).join('\n')}\nservices: []\n`, /unknown key "a0"/],
-    ['aliases that double 8 times', `x: &a0 [1]\n${Array.from({ length: 7 }, (_, i) => `x${i + 1}: &a${i + 1} [*a${i}, *a${i}]`).join('\n')}\nversion: 1\nservices: []\n`, /more than 16 YAML aliases|unknown key/],
+    [
+      '8 nested aliases',
+      `version: 1\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}`}]`).join('\n')}\nservices: []\n`,
+      /unknown key "a0"/,
+    ],
+    [
+      'aliases that double 8 times',
+      `x: &a0 [1]\n${Array.from({ length: 7 }, (_, i) => `x${i + 1}: &a${i + 1} [*a${i}, *a${i}]`).join('\n')}\nversion: 1\nservices: []\n`,
+      /more than 16 YAML aliases|unknown key/,
+    ],
     ['an alias inside its own anchor', 'version: 1\nservices: &a [*a]\n', /inside the value it refers to/],
     ['an explicit tag', 'version: 1\nservices: !!set {a}\n', /tag !!set is not allowed/],
     ['17 aliases', `a: &a [1]\nb: [${Array(17).fill('*a').join(', ')}]\nversion: 1\nservices: []\n`, /more than 16 YAML aliases/],
-    ['aliases that expand past 100,000 values', `a: &a [${Array(7000).fill('x').join(',')}]\nb: [${Array(16).fill('*a').join(', ')}]\nversion: 1\nservices: []\n`, /expand the registry to \d+ values, more than 100000/],
+    [
+      'aliases that expand past 100,000 values',
+      `a: &a [${Array(7000).fill('x').join(',')}]\nb: [${Array(16).fill('*a').join(', ')}]\nversion: 1\nservices: []\n`,
+      /expand the registry to \d+ values, more than 100000/,
+    ],
   ])('reports %s as an issue with a position', (_, text, message) => {
     const result = parseRegistryText(text);
     expect(result.ok).toBe(false);

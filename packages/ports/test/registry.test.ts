@@ -96,7 +96,9 @@ describe('the bundled registry', () => {
     // @ts-expect-error 'prometheos' is not a ServiceId
     const lookup = () => registry.service('prometheos');
     expect(lookup).toThrow(PortsError);
-    expect(lookup).toThrow('unknown service "prometheos" (did you mean "prometheus"?); known services: api, grafana, mkdocs, nginx, prometheus, redis, vite, vite-default');
+    expect(lookup).toThrow(
+      'unknown service "prometheos" (did you mean "prometheus"?); known services: api, grafana, mkdocs, nginx, prometheus, redis, vite, vite-default',
+    );
     expect(registry.has('api')).toBe(true);
     expect(registry.has('nope')).toBe(false);
   });

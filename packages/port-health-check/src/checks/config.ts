@@ -47,7 +47,13 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   }
   const setting = findSetting(config.text, wanted.key);
   if (!setting) {
-    return [result('warning', `${wanted.file} does not set ${wanted.key}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}`, wanted.file)];
+    return [
+      result(
+        'warning',
+        `${wanted.file} does not set ${wanted.key}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}`,
+        wanted.file,
+      ),
+    ];
   }
   const at = `${wanted.file}:${setting.line}`;
   if (setting.value !== String(port)) {

@@ -20,7 +20,8 @@ export function checkKernel(facts: Facts, service: Service): CheckResult[] {
   if (!range) return [result('unknown', `cannot read the ephemeral port range: ${facts.kernel.problem ?? 'unknown reason'}`)];
   const shown = `${range.start}-${range.end}`;
   if (port < range.start || port > range.end) return [result('ok', `outside the ephemeral port range ${shown}`)];
-  if (inRanges(port, facts.kernel.reservedPorts)) return [result('ok', `inside the ephemeral port range ${shown} but listed in net.ipv4.ip_local_reserved_ports`)];
+  if (inRanges(port, facts.kernel.reservedPorts))
+    return [result('ok', `inside the ephemeral port range ${shown} but listed in net.ipv4.ip_local_reserved_ports`)];
   return [
     result(
       'warning',

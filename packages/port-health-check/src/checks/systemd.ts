@@ -34,7 +34,13 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
 
   const results: CheckResult[] = [];
   for (const reason of unit.invalid ?? []) {
-    results.push(result('error', `systemd would refuse to load ${unitName}: ${reason}; fix the line (systemd-analyze verify ${unitName} says the same)`, reason.split(': ')[0]));
+    results.push(
+      result(
+        'error',
+        `systemd would refuse to load ${unitName}: ${reason}; fix the line (systemd-analyze verify ${unitName} says the same)`,
+        reason.split(': ')[0],
+      ),
+    );
   }
   if (effective.problem) results.push(result('error', `ignored Environment= override: ${effective.problem}`));
   for (const problem of unit.problems) results.push(result('unknown', `cannot read part of ${unitName}: ${problem}`));
@@ -96,7 +102,10 @@ function confirm(
   result: (severity: CheckResult['severity'], reason: string) => CheckResult,
 ): CheckResult {
   if (loaded.needDaemonReload) {
-    return result('warning', `systemd has not reloaded ${unitName} since its files changed, so the running configuration may not match them; run systemctl daemon-reload`);
+    return result(
+      'warning',
+      `systemd has not reloaded ${unitName} since its files changed, so the running configuration may not match them; run systemctl daemon-reload`,
+    );
   }
   const claims = loaded.execStartPre.filter((exec) => isClaimPort(exec.argv[0], facts.claimPortPaths));
   const match = claims.find((exec) => {
@@ -106,7 +115,10 @@ function confirm(
   if (!match) {
     return result('warning', `the ${unitName} systemd has loaded (systemctl show) does not run claim-port ${port}; run systemctl daemon-reload`);
   }
-  return result(match.privileged ? 'ok' : 'warning', `systemctl show confirms systemd has loaded ExecStartPre=${match.privileged ? '+' : ''}${match.argv.join(' ')}`);
+  return result(
+    match.privileged ? 'ok' : 'warning',
+    `systemctl show confirms systemd has loaded ExecStartPre=${match.privileged ? '+' : ''}${match.argv.join(' ')}`,
+  );
 }
 
 function claimedPort(facts: Facts, line: ExecLine, env: Record<string, string>): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {

@@ -80,14 +80,14 @@ export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
 
 export function listUnitDirs(root: string, problems: string[] = []): UnitDirListing {
   const entries = UNIT_DIRS.map((dir) => {
-      try {
-        return [dir, new Set(readdirSync(join(root, dir)))] as const;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${code ?? (error as Error).message}`);
-        return undefined;
-      }
-    });
+    try {
+      return [dir, new Set(readdirSync(join(root, dir)))] as const;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${code ?? (error as Error).message}`);
+      return undefined;
+    }
+  });
   return new Map(entries.filter((entry) => entry !== undefined));
 }
 

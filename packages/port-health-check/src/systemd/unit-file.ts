@@ -48,7 +48,10 @@ export function parseUnitFile(text: string, errors: UnitFileError[] = []): Assig
     if (logical.startsWith('[')) {
       const header = logical.trim();
       if (!header.endsWith(']') || header.length < 3) {
-        errors.push({ line, message: `invalid section header ${JSON.stringify(header.slice(0, 80))} (a header line holds only [Section]; systemd refuses the file)` });
+        errors.push({
+          line,
+          message: `invalid section header ${JSON.stringify(header.slice(0, 80))} (a header line holds only [Section]; systemd refuses the file)`,
+        });
         section = '';
         continue;
       }

@@ -112,7 +112,9 @@ export function parseExec(value: string, env: ReadonlyMap<string, string>): { co
     const path = first.slice(at);
     if (path === '') return { error: `${JSON.stringify(first)} has prefixes but no executable (systemd: "Empty path in command line")` };
     if (/[!+@:-]/.test(path[0]!)) {
-      return { error: `${JSON.stringify(first)}: prefix ${JSON.stringify(path[0])} is not allowed here (${prefixes.includes('+') || path[0] === '+' ? '+ cannot be combined with ! or !!' : 'each prefix at most once'})` };
+      return {
+        error: `${JSON.stringify(first)}: prefix ${JSON.stringify(path[0])} is not allowed here (${prefixes.includes('+') || path[0] === '+' ? '+ cannot be combined with ! or !!' : 'each prefix at most once'})`,
+      };
     }
     if (!path.startsWith('/') && path.includes('/')) return { error: `executable ${JSON.stringify(path)} is neither an absolute path nor a plain name` };
     const rest = words.slice(1);

@@ -27,13 +27,21 @@ describe('config check', () => {
   it('passes when the key sets the registry port, naming file and line', async () => {
     const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\nprotocol = http\nhttp_port = 3030\n' });
     expect(results).toEqual([
-      expect.objectContaining({ check: 'config', severity: 'ok', file: '/etc/grafana/grafana.ini:3', reason: 'grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030' }),
+      expect.objectContaining({
+        check: 'config',
+        severity: 'ok',
+        file: '/etc/grafana/grafana.ini:3',
+        reason: 'grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+      }),
     ]);
   });
 
   it('is an error when the key sets another port', async () => {
     const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n' });
-    expect(results[0]).toMatchObject({ severity: 'error', reason: 'grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 3000, but the registry says Grafana uses port 3030' });
+    expect(results[0]).toMatchObject({
+      severity: 'error',
+      reason: 'grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 3000, but the registry says Grafana uses port 3030',
+    });
   });
 
   it('warns when the key is not set (the program default applies)', async () => {
@@ -44,7 +52,10 @@ describe('config check', () => {
 
   it('is unknown when the file is missing, and silent for services without a config key', async () => {
     const { results, root } = await check({});
-    expect(results[0]).toMatchObject({ severity: 'unknown', reason: `grafana (3030): cannot check http_port in /etc/grafana/grafana.ini under ${root}: no such file` });
+    expect(results[0]).toMatchObject({
+      severity: 'unknown',
+      reason: `grafana (3030): cannot check http_port in /etc/grafana/grafana.ini under ${root}: no such file`,
+    });
     expect((await check({}, 'nginx')).results).toEqual([]);
   });
 });

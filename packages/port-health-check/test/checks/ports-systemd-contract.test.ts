@@ -16,7 +16,8 @@ async function checkWiring(claimPort?: string, path?: string) {
   const wiring = claimWiring(registry, ...(claimPort ? [claimPort] : []));
   const files: Record<string, TreeEntry> = { [(claimPort ?? '/usr/local/bin/claim-port').slice(1)]: EXECUTABLE };
   for (const entry of wiring) {
-    files[`etc/systemd/system/${entry.path}`] = entry.contents ?? `[Unit]\nDescription=${entry.service.name}\n\n[Service]\n${entry.line}\nExecStart=/usr/bin/true\n`;
+    files[`etc/systemd/system/${entry.path}`] =
+      entry.contents ?? `[Unit]\nDescription=${entry.service.name}\n\n[Service]\n${entry.line}\nExecStart=/usr/bin/true\n`;
     // A packaged unit for the drop-in to extend, as Debian ships redis-server.service.
     if (entry.contents) files[`usr/lib/systemd/system/${entry.unit}`] = '[Service]\nExecStart=/usr/bin/true\n';
   }
@@ -36,7 +37,10 @@ describe('what `ports systemd` writes', () => {
     const twins = fileURLToPath(new URL('../../../ports/test/fixtures/udp-twins.yaml', import.meta.url));
     const { wiring, results } = await checkWiring(undefined, twins);
     expect(wiring.map((entry) => entry.line)).toEqual(['ExecStartPre=+/usr/local/bin/claim-port 61053', 'ExecStartPre=+/usr/local/bin/claim-port 61053/udp']);
-    expect(results.filter((r) => r.check === 'systemd').map((r) => [r.service, r.severity])).toEqual([['dns-tcp', 'ok'], ['dns-udp', 'ok']]);
+    expect(results.filter((r) => r.check === 'systemd').map((r) => [r.service, r.severity])).toEqual([
+      ['dns-tcp', 'ok'],
+      ['dns-udp', 'ok'],
+    ]);
     const registry = await loadRegistry({ path: twins });
     const swapped = claimWiring(registry).map((entry, index, all) => ({ ...entry, contents: all[1 - index]!.contents }));
     const files: Record<string, TreeEntry> = { 'usr/local/bin/claim-port': EXECUTABLE };

@@ -62,7 +62,9 @@ describe('listening, owner and access on real listeners', () => {
     ]);
     expect(api.owner).toEqual([]);
     expect(api.access).toEqual([]);
-    expect(run(facts, 'vite').listening).toEqual([expect.objectContaining({ severity: 'ok', reason: `vite (${dev}): not listening (Vite is development-only)` })]);
+    expect(run(facts, 'vite').listening).toEqual([
+      expect.objectContaining({ severity: 'ok', reason: `vite (${dev}): not listening (Vite is development-only)` }),
+    ]);
   });
 
   it('names the intruder (PID, user, command line) when another process holds the port', async () => {
@@ -79,9 +81,7 @@ describe('listening, owner and access on real listeners', () => {
 
   it('matches the expected name against comm, the executable and argv[0]', async () => {
     const titled = await spawnListener({ host: '127.0.0.1', name: 'my-api' });
-    const facts = await factsFor([
-      { id: 'by-exe', port: titled.port, processes: ['no*', 'python3.*'] },
-    ]);
+    const facts = await factsFor([{ id: 'by-exe', port: titled.port, processes: ['no*', 'python3.*'] }]);
     expect(run(facts, 'by-exe').owner[0]!.severity).toBe('ok');
   });
 
@@ -153,7 +153,9 @@ describe('reserved ranges', () => {
 
     const open = checkReserved(await factsFor(services, [range('fallback', {})]));
     expect(open).toEqual([expect.objectContaining({ check: 'reserved', severity: 'info', port })]);
-    expect(open[0]!.reason).toContain(`port ${port} in reserved "fallback" (${port - 1}-${port + 1}: fallback ports) is in use on 127.0.0.1:${port}, held by node (pid ${listener.pid}`);
+    expect(open[0]!.reason).toContain(
+      `port ${port} in reserved "fallback" (${port - 1}-${port + 1}: fallback ports) is in use on 127.0.0.1:${port}, held by node (pid ${listener.pid}`,
+    );
 
     const stranger = checkReserved(await factsFor(services, [range('api-alt', { for: ['api'] })]));
     expect(stranger[0]).toMatchObject({ severity: 'warning' });
@@ -163,7 +165,10 @@ describe('reserved ranges', () => {
     expect(owned[0]).toMatchObject({ severity: 'info' });
 
     const real = await factsFor(services, [range('api-alt', { for: ['api'] })]);
-    const unseen: Facts = { ...real, sockets: { ...real.sockets, listeners: real.sockets.listeners.map((l) => (l.port === port ? { ...l, holders: undefined } : l)) } };
+    const unseen: Facts = {
+      ...real,
+      sockets: { ...real.sockets, listeners: real.sockets.listeners.map((l) => (l.port === port ? { ...l, holders: undefined } : l)) },
+    };
     expect(checkReserved(unseen)[0]).toMatchObject({ severity: 'unknown' });
   });
 
@@ -186,7 +191,8 @@ describe('kernel ephemeral range', () => {
     ]);
     const reserved = withPorts.kernel.reservedPorts.some((r) => inside >= r.start && inside <= r.end);
     expect(run(withPorts, 'inside').kernel[0]!.severity).toBe(reserved ? 'ok' : 'warning');
-    if (!reserved) expect(run(withPorts, 'inside').kernel[0]!.reason).toContain(`port ${inside} is inside the ephemeral port range ${range.start}-${range.end}`);
+    if (!reserved)
+      expect(run(withPorts, 'inside').kernel[0]!.reason).toContain(`port ${inside} is inside the ephemeral port range ${range.start}-${range.end}`);
     expect(run(withPorts, 'below').kernel[0]!.severity).toBe('ok');
   });
 });

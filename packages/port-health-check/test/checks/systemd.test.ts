@@ -99,7 +99,7 @@ describe('systemd check', () => {
     expect(expanded.systemd.map((r) => r.severity)).toEqual(['ok']);
   });
 
-  it('reports an override the registry refuses (another service\'s port) and falls back to the registry port', async () => {
+  it("reports an override the registry refuses (another service's port) and falls back to the registry port", async () => {
     const { systemd } = await check({ [API]: unit('Environment=CONTIMG_API_PORT=6379', `ExecStartPre=+${CLAIM} 8000`) });
     expect(systemd.map((r) => r.severity)).toEqual(['error', 'ok']);
     expect(systemd[0]!.reason).toContain(`ignored Environment= override: /${API}:5: CONTIMG_API_PORT="6379" cannot be used`);
@@ -123,7 +123,7 @@ describe('systemd check', () => {
     ['--timeout 0 8000', /exit 64\): --timeout 0 must be more than 0/],
     ['--help 8000', /given --help/],
     ['', /exit 64\): missing the port/],
-  ])('judges `claim-port %s` with claim-port\'s own argument parser', async (args, reason) => {
+  ])("judges `claim-port %s` with claim-port's own argument parser", async (args, reason) => {
     const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} ${args}`) });
     expect(systemd).toEqual([expect.objectContaining({ severity: 'error' })]);
     expect(systemd[0]!.reason).toMatch(reason);
@@ -132,7 +132,10 @@ describe('systemd check', () => {
   it('accepts every option form claim-port accepts', async () => {
     for (const args of ['--timeout=2.5 8000', '--force --quiet 8000', '--json -- 8000', '--registry /etc/dsa110/ports.yaml api']) {
       const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} ${args}`) });
-      expect(systemd.map((r) => r.severity), args).toEqual(['ok']);
+      expect(
+        systemd.map((r) => r.severity),
+        args,
+      ).toEqual(['ok']);
     }
   });
 
@@ -143,7 +146,9 @@ describe('systemd check', () => {
       execFileSync('mkfifo', [join(root, fifoAt)]);
       const facts = await gather({ registry, root });
       const reasons = checkSystemd(facts, registry.service('api')).map((r) => r.reason);
-      expect(reasons).toContain(`api (8000): cannot ${fifoAt === API ? 'read' : 'read part of'} dsa110-api.service: /${fifoAt}: cannot read: it is a FIFO (named pipe), not a regular file`);
+      expect(reasons).toContain(
+        `api (8000): cannot ${fifoAt === API ? 'read' : 'read part of'} dsa110-api.service: /${fifoAt}: cannot read: it is a FIFO (named pipe), not a regular file`,
+      );
     }
   });
 
@@ -152,12 +157,23 @@ describe('systemd check', () => {
     ['an inline # comment (part of the value: four more arguments)', unit(`ExecStartPre=+${CLAIM} 8000 # free the port`), /exit 64\): one port at a time/],
     ['a backslash then a space (no continuation)', unit(`ExecStartPre=+${CLAIM} \\ `, '8000'), /would refuse these arguments/],
     ['+@ (the port becomes argv[0])', unit(`ExecStartPre=+@${CLAIM} 8000`), /exit 64\): missing the port/],
-    ['+! (+ never with !)', unit(`ExecStartPre=+!${CLAIM} 8000`), /systemd would refuse to load dsa110-api\.service: .*:5: .*\+ cannot be combined with ! or !!/],
+    [
+      '+! (+ never with !)',
+      unit(`ExecStartPre=+!${CLAIM} 8000`),
+      /systemd would refuse to load dsa110-api\.service: .*:5: .*\+ cannot be combined with ! or !!/,
+    ],
     ['+ /path (a prefix alone)', unit(`ExecStartPre=+ ${CLAIM} 8000`), /systemd would refuse to load .*prefixes but no executable/],
-    ['[Service] # x (a header with more on its line)', `[Unit]\nDescription=x\n[Service] # x\nExecStartPre=+${CLAIM} 8000\n`, /systemd would refuse to load .*:3: invalid section header/],
+    [
+      '[Service] # x (a header with more on its line)',
+      `[Unit]\nDescription=x\n[Service] # x\nExecStartPre=+${CLAIM} 8000\n`,
+      /systemd would refuse to load .*:3: invalid section header/,
+    ],
   ])('is an error for %s, as systemd reads it', async (_, text, reason) => {
     const { systemd } = await check({ [API]: text });
-    expect(systemd.some((r) => r.severity === 'error' && reason.test(r.reason)), systemd.map((r) => r.reason).join('\n')).toBe(true);
+    expect(
+      systemd.some((r) => r.severity === 'error' && reason.test(r.reason)),
+      systemd.map((r) => r.reason).join('\n'),
+    ).toBe(true);
     expect(systemd.some((r) => r.severity === 'ok')).toBe(false);
   });
 
@@ -170,7 +186,10 @@ describe('systemd check', () => {
     ['a continuation', unit(`ExecStartPre=+${CLAIM} \\`, '  8000')],
   ])('passes %s, as systemd reads it', async (_, text) => {
     const { systemd } = await check({ [API]: text });
-    expect(systemd.map((r) => r.severity), systemd.map((r) => r.reason).join('\n')).toEqual(['ok']);
+    expect(
+      systemd.map((r) => r.severity),
+      systemd.map((r) => r.reason).join('\n'),
+    ).toEqual(['ok']);
   });
 
   it('does not read a hidden drop-in (.claim-port.conf), as systemd does not', async () => {
@@ -222,7 +241,10 @@ describe('dependencies check', () => {
   it('says whether /proc can be read, and how many processes hide their sockets', async () => {
     const facts = await gather({ registry, root: tempDir() });
     const procResult = (sockets: typeof facts.sockets) => checkDependencies({ ...facts, sockets }).find((r) => !r.service)!;
-    expect(procResult({ ...facts.sockets, unreadableProcesses: 0 })).toMatchObject({ severity: 'ok', reason: '/proc is readable: every socket owner can be seen' });
+    expect(procResult({ ...facts.sockets, unreadableProcesses: 0 })).toMatchObject({
+      severity: 'ok',
+      reason: '/proc is readable: every socket owner can be seen',
+    });
     expect(procResult({ ...facts.sockets, unreadableProcesses: 2 })).toMatchObject({ severity: 'info' });
     expect(procResult({ ...facts.sockets, unreadableProcesses: 2 }).reason).toContain('the open files of 2 processes are not');
     expect(procResult({ listeners: [], unreadableProcesses: 0, problem: 'EACCES reading /proc/net/tcp' })).toMatchObject({

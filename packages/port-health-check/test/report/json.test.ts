@@ -14,9 +14,30 @@ describe('json report', () => {
     const report = await checkPorts({ registry: registryPath, root });
     const document = JSON.parse(renderJson(report));
     expect(Object.keys(document)).toEqual([
-      'schema', 'version', 'host', 'generatedAt', 'durationMs', 'registry', 'root', 'strict', 'status', 'exitCode', 'counts', 'services', 'checks',
+      'schema',
+      'version',
+      'host',
+      'generatedAt',
+      'durationMs',
+      'registry',
+      'root',
+      'strict',
+      'status',
+      'exitCode',
+      'counts',
+      'services',
+      'checks',
     ]);
-    expect(document).toMatchObject({ schema: JSON_SCHEMA_ID, version: 1, host: hostname(), registry: registryPath, root, strict: false, status: 'error', exitCode: 1 });
+    expect(document).toMatchObject({
+      schema: JSON_SCHEMA_ID,
+      version: 1,
+      host: hostname(),
+      registry: registryPath,
+      root,
+      strict: false,
+      status: 'error',
+      exitCode: 1,
+    });
     expect(document.checks).toHaveLength(report.results.length);
     expect(document.services.find((row: { id: string }) => row.id === 'api')).toEqual({
       id: 'api',
@@ -31,9 +52,7 @@ describe('json report', () => {
       ownersKnown: true,
       verdict: 'ok',
     });
-    expect(document.checks).toContainEqual(
-      expect.objectContaining({ check: 'access', severity: 'error', service: 'redis', port: redis!.port, file: null }),
-    );
+    expect(document.checks).toContainEqual(expect.objectContaining({ check: 'access', severity: 'error', service: 'redis', port: redis!.port, file: null }));
     expect(new Date(document.generatedAt).getTime()).toBe(report.startedAt.getTime());
   });
 });

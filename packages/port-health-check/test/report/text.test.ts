@@ -12,16 +12,23 @@ describe('text report', () => {
     expect(text).toMatch(new RegExp(`^${api.port} +api +127\\.0\\.0\\.1:${api.port} +node\\[${api.pid}\\] +ok$`, 'm'));
     expect(text).toMatch(new RegExp(`^${redis!.port} +redis +0\\.0\\.0\\.0:${redis!.port} +node\\[${redis!.pid}\\] +error$`, 'm'));
     expect(text).toMatch(new RegExp(`^${vitePort} +vite +not listening +- +ok$`, 'm'));
-    expect(text).toContain(`Errors (1)\n  [access] redis (${redis!.port}): listens on 0.0.0.0:${redis!.port} (every IPv4 interface), but Redis is localhost-only`);
+    expect(text).toContain(
+      `Errors (1)\n  [access] redis (${redis!.port}): listens on 0.0.0.0:${redis!.port} (every IPv4 interface), but Redis is localhost-only`,
+    );
     expect(text).not.toContain('Warnings (');
-    expect(lines.at(-2)).toMatch(/^port-health-check: 1 error, 0 warnings, \d+ unknown, \d+ info, \d+ passed \(3 services, .*ports\.yaml, root .*, \d+ ms\): exit 1$/);
+    expect(lines.at(-2)).toMatch(
+      /^port-health-check: 1 error, 0 warnings, \d+ unknown, \d+ info, \d+ passed \(3 services, .*ports\.yaml, root .*, \d+ ms\): exit 1$/,
+    );
     expect(text).not.toContain('\x1b[');
   });
 
   it('prints reasons with newlines and terminal escapes on one line, escaped', async () => {
     const { root, registryPath } = await scenario({ broken: true });
     const report = await checkPorts({ registry: registryPath, root });
-    const forged = { ...report, results: [...report.results, { check: 'systemd' as const, severity: 'error' as const, reason: 'ExecStartPre=/x\n  [systemd] api: ok\x1b[2J' }] };
+    const forged = {
+      ...report,
+      results: [...report.results, { check: 'systemd' as const, severity: 'error' as const, reason: 'ExecStartPre=/x\n  [systemd] api: ok\x1b[2J' }],
+    };
     const text = renderText(forged);
     expect(text).toContain('  [systemd] ExecStartPre=/x\\n  [systemd] api: ok\\e[2J\n');
     expect(text).not.toContain('\x1b');

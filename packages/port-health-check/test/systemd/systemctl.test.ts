@@ -53,7 +53,10 @@ describe('systemctl show', () => {
     });
     const facts = { ...(await gather({ registry, root })), systemctl: parseSystemctlShow(SHOW) };
     const last = (id: string) => checkSystemd(facts, registry.service(id)).at(-1)!;
-    expect(last('redis')).toMatchObject({ severity: 'ok', reason: 'redis (6379): systemctl show confirms systemd has loaded ExecStartPre=+/usr/local/bin/claim-port 6379' });
+    expect(last('redis')).toMatchObject({
+      severity: 'ok',
+      reason: 'redis (6379): systemctl show confirms systemd has loaded ExecStartPre=+/usr/local/bin/claim-port 6379',
+    });
     expect(last('api')).toMatchObject({ severity: 'warning' });
     expect(last('api').reason).toContain('run systemctl daemon-reload');
     expect(last('prometheus')).toMatchObject({ severity: 'warning' });

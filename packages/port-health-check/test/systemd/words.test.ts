@@ -14,7 +14,10 @@ describe('systemd words', () => {
 
   // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
   it('expands ${VAR} inside words and $VAR as whole words, unset to nothing', () => {
-    const env = new Map([['CONTIMG_API_PORT', '8010'], ['OPTS', '--timeout 10']]);
+    const env = new Map([
+      ['CONTIMG_API_PORT', '8010'],
+      ['OPTS', '--timeout 10'],
+    ]);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
     expect(execArgv('/c ${CONTIMG_API_PORT} $OPTS $UNSET x${UNSET}y', env)).toEqual(['/c', '8010', '--timeout', '10', 'xy']);
     expect(execArgv('/c $CONTIMG_API_PORT', env, false)).toEqual(['/c', '$CONTIMG_API_PORT']);

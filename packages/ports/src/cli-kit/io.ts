@@ -18,7 +18,7 @@ function isTerminal(fd: number): boolean {
   try {
     const stat = fstatSync(fd);
     // /dev/null is a character device too (1, 3).
-    return stat.isCharacterDevice() && !(stat.rdev === 259 /* makedev(1, 3) */);
+    return stat.isCharacterDevice() && !((stat.rdev === 259) /* makedev(1, 3) */);
   } catch {
     return false;
   }

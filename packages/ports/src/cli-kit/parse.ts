@@ -72,13 +72,17 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
 function describeParseError(error: Error & { code?: string }, { hint, needs = {} }: ParseOptions): string {
   // "Option '-t, --timeout <value>' argument missing": the long name, as typed.
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
-  const flag = quoted.replace(/ <value>$/, '').split(', ').pop()!;
+  const flag = quoted
+    .replace(/ <value>$/, '')
+    .split(', ')
+    .pop()!;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${flag}; ${hint}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (/argument missing/.test(error.message)) return `${flag} needs ${needs[flag.replace(/^-+/, '')] ?? `a value; ${hint}`}`;
-      if (/ambiguous/.test(error.message)) return `${flag} needs ${needs[flag.replace(/^-+/, '')] ?? 'a value'}; to give one that starts with "-", write ${flag}=VALUE`;
+      if (/ambiguous/.test(error.message))
+        return `${flag} needs ${needs[flag.replace(/^-+/, '')] ?? 'a value'}; to give one that starts with "-", write ${flag}=VALUE`;
       if (/does not take an argument/.test(error.message)) return `${flag} takes no value; ${hint}`;
       return `${error.message.split('\n')[0]}; ${hint}`;
     default:

@@ -18,9 +18,7 @@ export interface Context {
 
 /** --registry, then $DSA110_PORTS_FILE, then the registry bundled with the package. */
 export function load(context: Context): Promise<Registry> {
-  return context.registryPath === undefined
-    ? loadRegistry({ env: context.env })
-    : loadRegistry({ path: context.registryPath, env: context.env });
+  return context.registryPath === undefined ? loadRegistry({ env: context.env }) : loadRegistry({ path: context.registryPath, env: context.env });
 }
 
 /** The registry file a checkout command reads when none is named: ./ports.yaml. */

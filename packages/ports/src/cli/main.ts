@@ -74,7 +74,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   systemd: {
     usage: 'ports systemd [--out DIR | --root DIR] [--claim-port PATH] [--port-health-check PATH] [--textfile FILE] [--check]',
-    summary: 'write the claim-port drop-ins and the health check\'s timer units; print the unit-file lines',
+    summary: "write the claim-port drop-ins and the health check's timer units; print the unit-file lines",
     help: [
       '  --out DIR                 the unit directory to write to (default: /etc/systemd/system)',
       '  --root DIR                use DIR/etc/systemd/system (a staged or mounted root) as the unit directory',

@@ -49,10 +49,16 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
 export function readFileBytes(path: string, options: ReadOptions): Buffer {
   // stat first so that a device is never even opened (opening one can have effects);
   // fstat after, on the descriptor, so that a swap between the two is caught too.
-  refuseIrregular(path, attempt(path, () => statSync(path)));
+  refuseIrregular(
+    path,
+    attempt(path, () => statSync(path)),
+  );
   const fd = attempt(path, () => openSync(path, OPEN_FLAGS));
   try {
-    refuseIrregular(path, attempt(path, () => fstatSync(fd)));
+    refuseIrregular(
+      path,
+      attempt(path, () => fstatSync(fd)),
+    );
     const limit = options.maxBytes;
     const chunks: Buffer[] = [];
     let total = 0;

@@ -12,7 +12,21 @@
 //   atomically, the link stays); a dangling link is refused;
 // - a directory, socket or block device: refused, nothing written;
 // - `-`: standard output (the caller's `stdout`).
-import { chmodSync, closeSync, constants, fsyncSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileKind } from './read.js';
 

@@ -59,7 +59,15 @@ export {
   type AlertOptions,
 } from './alert-rules.js';
 export { renderAlertTests } from './alert-tests.js';
-export { renderPrometheusConfig, renderNodeTarget, metricsJob, NODE_EXPORTER_PORT, NODE_TARGETS_DIR, SCRAPE_INTERVAL, type PrometheusConfigOptions } from './prometheus-config.js';
+export {
+  renderPrometheusConfig,
+  renderNodeTarget,
+  metricsJob,
+  NODE_EXPORTER_PORT,
+  NODE_TARGETS_DIR,
+  SCRAPE_INTERVAL,
+  type PrometheusConfigOptions,
+} from './prometheus-config.js';
 export {
   renderDashboard,
   renderDashboardProvisioning,

@@ -31,9 +31,17 @@ export function renderService(registry: Registry, service: Service): string {
   if (service.systemd) item('Service', inlineCode(service.systemd.unit));
   if (service.env) item('Environment Variable', inlineCode(service.env));
   if (service.command) item('Command', codeOrAsIs(service.command));
-  list('Purpose', 'Purpose', service.purpose.map((line, index) => text(line, `purpose[${index}]`)));
+  list(
+    'Purpose',
+    'Purpose',
+    service.purpose.map((line, index) => text(line, `purpose[${index}]`)),
+  );
   item('Access', service.accessNote ? text(service.accessNote, 'accessNote') : accessLabel(service.access));
   for (const [label, value] of Object.entries(service.details)) item(sanitizeMarkdownLine(label), text(value, `details.${label}`));
-  list('Note', 'Notes', service.notes.map((line, index) => text(line, `notes[${index}]`)));
+  list(
+    'Note',
+    'Notes',
+    service.notes.map((line, index) => text(line, `notes[${index}]`)),
+  );
   return lines.join('\n');
 }

@@ -7,11 +7,7 @@ import { DEFAULT_CLAIM_PORT } from './systemd.js';
 /** The service the examples use: a robust production service with an env override (the API), else the first robust one. */
 export function exampleService(registry: Registry): Service | undefined {
   const robust = registry.services.filter((service) => service.robust);
-  return (
-    robust.find((service) => service.group === 'production' && service.env) ??
-    robust[0] ??
-    registry.services[0]
-  );
+  return robust.find((service) => service.group === 'production' && service.env) ?? robust[0] ?? registry.services[0];
 }
 
 function fence(lines: readonly string[], language = 'bash'): string {
@@ -47,7 +43,7 @@ export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLA
 export function renderCommonCommands(registry: Registry): string {
   const service = exampleService(registry);
   const units = registry.services.flatMap((entry) => (entry.systemd ? [entry.systemd.unit.replace(/\.service$/, '')] : []));
-  const lines = ['# List all listening ports', 'ss -tlnp', '', '# The registry: every port, and one service\'s effective port', 'ports list'];
+  const lines = ['# List all listening ports', 'ss -tlnp', '', "# The registry: every port, and one service's effective port", 'ports list'];
   if (service) {
     lines.push(
       `ports get ${service.id}`,

@@ -59,7 +59,12 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
       }
       if (edge === 'start') {
         if (open) {
-          throw new MarkerError(file, open.line, 1, `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end --> before the next section's ${start} on line ${number}; add the end marker on its own line after the section`);
+          throw new MarkerError(
+            file,
+            open.line,
+            1,
+            `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end --> before the next section's ${start} on line ${number}; add the end marker on its own line after the section`,
+          );
         }
         const first = seen.get(name);
         if (first !== undefined) throw new MarkerError(file, number, 1, `section "${name}" appears twice (first on line ${first}); keep one`);
@@ -70,7 +75,12 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
       }
       if (!open) throw new MarkerError(file, number, 1, `${end} has no ${start} before it; add the start marker or remove this line`);
       if (open.name !== name) {
-        throw new MarkerError(file, number, 1, `${end} closes section "${open.name}" (opened on line ${open.line}); add <!-- ports:${open.name}:end --> before it`);
+        throw new MarkerError(
+          file,
+          number,
+          1,
+          `${end} closes section "${open.name}" (opened on line ${open.line}); add <!-- ports:${open.name}:end --> before it`,
+        );
       }
       out.push(GENERATED_NOTE, '', ...options.blocks[name]!.replace(/\n+$/, '').split('\n'), '', line);
       open = undefined;
@@ -92,12 +102,22 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
   });
 
   if (open) {
-    throw new MarkerError(file, open.line, 1, `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end -->; add the end marker on its own line after the section`);
+    throw new MarkerError(
+      file,
+      open.line,
+      1,
+      `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end -->; add the end marker on its own line after the section`,
+    );
   }
   const missing = known.filter((name) => !seen.has(name));
   if (missing.length > 0) {
     const list = missing.map((name) => `"${name}"`).join(', ');
-    throw new MarkerError(file, 0, 0, `missing generated section${missing.length > 1 ? 's' : ''} ${list}; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go`);
+    throw new MarkerError(
+      file,
+      0,
+      0,
+      `missing generated section${missing.length > 1 ? 's' : ''} ${list}; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go`,
+    );
   }
   return out.join(eol);
 }
@@ -112,7 +132,13 @@ function spliceReferences(line: string, number: number, file: string, reference:
     const at = match.index!;
     const key = match[1]!;
     const value = reference?.(key);
-    if (value === undefined) throw new MarkerError(file, number, at + 1, `unknown reference "${key}"; use port:ID (a service or reserved id) or claim:timeout, claim:protected, claim:pids`);
+    if (value === undefined)
+      throw new MarkerError(
+        file,
+        number,
+        at + 1,
+        `unknown reference "${key}"; use port:ID (a service or reserved id) or claim:timeout, claim:protected, claim:pids`,
+      );
     const open = `<!-- ports:ref ${key} -->`;
     result += `${line.slice(last, at)}${open}${value}<!-- /ports:ref -->`;
     last = at + match[0].length;
@@ -121,7 +147,12 @@ function spliceReferences(line: string, number: number, file: string, reference:
   for (const stray of masked.matchAll(ANY)) {
     const at = stray.index!;
     if (covered.some(([from, to]) => at >= from && at < to)) continue;
-    throw new MarkerError(file, number, at + 1, 'unrecognized ports marker; a section marker is <!-- ports:NAME:start --> or <!-- ports:NAME:end --> alone on its line, a value is <!-- ports:ref KEY -->VALUE<!-- /ports:ref --> on one line');
+    throw new MarkerError(
+      file,
+      number,
+      at + 1,
+      'unrecognized ports marker; a section marker is <!-- ports:NAME:start --> or <!-- ports:NAME:end --> alone on its line, a value is <!-- ports:ref KEY -->VALUE<!-- /ports:ref --> on one line',
+    );
   }
   return result + line.slice(last);
 }

@@ -49,7 +49,17 @@ export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT):
     const { unit, claim } = service.systemd;
     const line = execStartPreLine(service.port, claimPort, service.transport);
     return claim === 'drop-in'
-      ? [{ service, unit, port: service.port, claim, path: `${unit}.d/${DROP_IN_NAME}`, line, contents: claimPortDropIn(service.port, claimPort, service.transport) }]
+      ? [
+          {
+            service,
+            unit,
+            port: service.port,
+            claim,
+            path: `${unit}.d/${DROP_IN_NAME}`,
+            line,
+            contents: claimPortDropIn(service.port, claimPort, service.transport),
+          },
+        ]
       : [{ service, unit, port: service.port, claim, path: unit, line }];
   });
 }

@@ -40,7 +40,6 @@ function loadWraps(): Record<Transport, Wrap | undefined> {
   const errname = (code: number): string => {
     try {
       return getSystemErrorName(code); // util is loaded by Node's bootstrap already: no start-up cost
-
     } catch {
       return `errno ${-code}`;
     }

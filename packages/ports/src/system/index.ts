@@ -31,7 +31,15 @@ export { parseLsof, readLsofListeners, type LsofListener } from './lsof.js';
 export { tryBind, portAvailability, findFreePort, type BindResult, type PortAvailability } from './free-port.js';
 export { processNames, matchProcessName, globToRegExp, type NamedProcess } from './process-names.js';
 export { cgroupPath, parseCgroupPath, readCgroup, containerFromArgs, type CgroupPlace } from './cgroup.js';
-export { unitSearchPath, restartSetting, restartsAfterKill, readRestartFromFiles, readRestartPolicy, systemdRunning, type RestartPolicy } from './unit-restart.js';
+export {
+  unitSearchPath,
+  restartSetting,
+  restartsAfterKill,
+  readRestartFromFiles,
+  readRestartPolicy,
+  systemdRunning,
+  type RestartPolicy,
+} from './unit-restart.js';
 export { parsePortSockets, readPortSockets, readBoundUdpSockets, TCP_STATES, type PortSocket, type Transport } from './port-sockets.js';
 export { canBind, canBindSync, type BindCheck } from './bindable.js';
 export { tableInodes, processesWithUnlistedSockets } from './hidden-sockets.js';

@@ -24,7 +24,14 @@ export function parseLsof(text: string, transport: 'tcp' | 'udp' = 'tcp'): LsofL
     if (!Number.isInteger(pid) || !family || tcp < 0) continue;
     // A connected UDP socket's name is `local->remote`: the local end is what holds the port.
     const name = (tokens[tcp + 1] ?? '').split('->')[0]!;
-    if (transport === 'tcp' && !tokens.slice(tcp + 2).join(' ').includes('LISTEN')) continue;
+    if (
+      transport === 'tcp' &&
+      !tokens
+        .slice(tcp + 2)
+        .join(' ')
+        .includes('LISTEN')
+    )
+      continue;
     const colon = name.lastIndexOf(':');
     const port = Number(name.slice(colon + 1));
     if (colon < 0 || !Number.isInteger(port)) continue;

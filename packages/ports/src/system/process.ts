@@ -152,7 +152,7 @@ export function readProcessUsage(pid: number, procRoot = '/proc'): ProcessUsage 
   const seconds = uptime - started;
   const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
   return {
-    cpu: seconds > 0 ? Math.round(((ticks / USER_HZ / seconds) * 100) * 10) / 10 : 0,
+    cpu: seconds > 0 ? Math.round((ticks / USER_HZ / seconds) * 100 * 10) / 10 : 0,
     memory: rss ? Number(rss[1]) * 1024 : 0,
   };
 }

@@ -86,5 +86,12 @@ function udpSockets(options: SnapshotOptions): ListenSocket[] {
 export function snapshotSync(options: SnapshotOptions = {}): Snapshot {
   const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : readListenSocketsSync(options));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
-  return build(sockets, scanSocketHolders(sockets.map((s) => s.inode), { procRoot: options.procRoot ?? '/proc' }), options);
+  return build(
+    sockets,
+    scanSocketHolders(
+      sockets.map((s) => s.inode),
+      { procRoot: options.procRoot ?? '/proc' },
+    ),
+    options,
+  );
 }

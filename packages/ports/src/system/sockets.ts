@@ -118,10 +118,7 @@ export async function readListenSockets(options: ReadSocketsOptions = {}): Promi
 export function readListenSocketsSync(options: ReadSocketsOptions = {}): ListenSocket[] {
   const proc = options.procRoot ?? '/proc';
   const ports = portSet(options.ports);
-  return [
-    ...parseProcNetTcp(readTableSync(`${proc}/net/tcp`), 'IPv4', ports),
-    ...parseProcNetTcp(readTableSync(`${proc}/net/tcp6`), 'IPv6', ports),
-  ];
+  return [...parseProcNetTcp(readTableSync(`${proc}/net/tcp`), 'IPv4', ports), ...parseProcNetTcp(readTableSync(`${proc}/net/tcp6`), 'IPv6', ports)];
 }
 
 /** Whether `/proc/net/tcp` exists: false on macOS and other systems without procfs. */

@@ -123,7 +123,9 @@ export async function readRestartPolicy(unit: string, env: Readonly<Record<strin
   if (systemdRunning() && env.SYSTEMD_UNIT_PATH === undefined) {
     const { execFile } = await import('node:child_process');
     const shown = await new Promise<string | undefined>((resolve) => {
-      execFile('systemctl', ['show', '--property=Restart', '--value', '--', unit], { timeout: 5000 }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+      execFile('systemctl', ['show', '--property=Restart', '--value', '--', unit], { timeout: 5000 }, (error, stdout) =>
+        resolve(error ? undefined : stdout.trim()),
+      );
     });
     if (shown) return { restart: shown, source: 'systemctl show' };
   }

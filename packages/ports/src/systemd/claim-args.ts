@@ -10,7 +10,6 @@ import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, timeoutProble
 import { quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
 
-
 export interface ClaimArgs {
   readonly command: 'claim';
   /** A port, or a service id to resolve against the registry. */
@@ -129,7 +128,12 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
   let values: Parsed<typeof CLAIM_OPTIONS>['values'];
   let positionals: string[];
   try {
-    ({ values, positionals } = parseCommandLine(argv, CLAIM_OPTIONS, { maxPositionals: Infinity, negativeNumbers: true, hint: 'see claim-port --help', needs: CLAIM_NEEDS }));
+    ({ values, positionals } = parseCommandLine(argv, CLAIM_OPTIONS, {
+      maxPositionals: Infinity,
+      negativeNumbers: true,
+      hint: 'see claim-port --help',
+      needs: CLAIM_NEEDS,
+    }));
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
     throw error;

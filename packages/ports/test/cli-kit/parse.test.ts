@@ -5,7 +5,8 @@ import { EXIT_USAGE, errorJson, useColor, wantsJson } from '../../src/cli-kit/co
 import { parseCommandLine, STANDARD_OPTIONS, UsageError } from '../../src/cli-kit/parse.js';
 
 const OPTIONS = { ...STANDARD_OPTIONS, timeout: { type: 'string' }, json: { type: 'boolean' } } as const;
-const parse = (argv: string[], max = 1) => parseCommandLine(argv, OPTIONS, { maxPositionals: max, negativeNumbers: true, hint: 'see tool --help', needs: { timeout: 'seconds' } });
+const parse = (argv: string[], max = 1) =>
+  parseCommandLine(argv, OPTIONS, { maxPositionals: max, negativeNumbers: true, hint: 'see tool --help', needs: { timeout: 'seconds' } });
 const problem = (argv: string[], max = 1) => {
   try {
     parse(argv, max);

@@ -39,7 +39,9 @@ describe('ports get', () => {
   it('exits 1 for an unknown id with a suggestion, and for a reserved id with a pointer to ports free', async () => {
     const unknown = await ports(['get', 'grafna']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe('ports get: unknown service "grafna" (did you mean "grafana"?); known services: api, grafana, mkdocs, nginx, prometheus, redis, vite, vite-default\n');
+    expect(unknown.stderr).toBe(
+      'ports get: unknown service "grafna" (did you mean "grafana"?); known services: api, grafana, mkdocs, nginx, prometheus, redis, vite, vite-default\n',
+    );
     const reserved = await ports(['get', 'api-alt']);
     expect(reserved.code).toBe(1);
     expect(reserved.stderr).toBe('ports get: "api-alt" is a reserved range (8010), not a service; use "ports free api-alt" for a free port in it\n');
@@ -59,8 +61,16 @@ describe('ports get', () => {
 
   it.each([
     ['an alias with no anchor', 'version: 1\nservices: *x\n', /^ports\.yaml:2:11: YAML alias \*x has no anchor &x before it\n$/],
-    ['8 nested aliases', `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`, /^ports\.yaml:3:1: a0: unknown key "a0"\n/],
-    ['a hexadecimal port', rootRegistry.replace(/port: 8000\b/, 'port: 0x1F40'), /ports\.yaml:\d+:\d+: services\.api\.port: must be a port number written in plain decimal, 1-65535 \(got "0x1F40"\)/],
+    [
+      '8 nested aliases',
+      `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`,
+      /^ports\.yaml:3:1: a0: unknown key "a0"\n/,
+    ],
+    [
+      'a hexadecimal port',
+      rootRegistry.replace(/port: 8000\b/, 'port: 0x1F40'),
+      /ports\.yaml:\d+:\d+: services\.api\.port: must be a port number written in plain decimal, 1-65535 \(got "0x1F40"\)/,
+    ],
   ])('reports a registry with %s as file:line:col problems, no stack trace (exit 1)', async (_, text, message) => {
     const dir = tempDir();
     writeFileSync(join(dir, 'ports.yaml'), text);
@@ -126,14 +136,31 @@ describe('ports list', () => {
     expect(lines.slice(1, 9).map((line) => Number(line.split(/\s+/)[0]))).toEqual([80, 3000, 3030, 5173, 6379, 8000, 8001, 9090]);
     expect(lines[6]).toMatch(/^8000 +api +FastAPI +HTTP +private +env CONTIMG_API_PORT +yes \(unit\)$/);
     expect(lines[5]).toMatch(/^6379 +redis +Redis +TCP +localhost +env REDIS_PORT +yes \(drop-in\)$/);
-    expect(run.stdout).toMatch(/\n\nRESERVED +ID +PURPOSE\n3210-3220 +dashboard-fallback +Dashboard fallback ports \(auto-selected if 3210 busy\)\n8010 +api-alt +Alternative API port \(if needed\) \(for api\)\n$/);
+    expect(run.stdout).toMatch(
+      /\n\nRESERVED +ID +PURPOSE\n3210-3220 +dashboard-fallback +Dashboard fallback ports \(auto-selected if 3210 busy\)\n8010 +api-alt +Alternative API port \(if needed\) \(for api\)\n$/,
+    );
   });
 
   it('--json gives the services and reserved entries as data', async () => {
     const data = JSON.parse((await ports(['list', '--json'])).stdout);
     expect(data.source).toBe('ports.yaml (bundled)');
-    expect(data.services.map((service: { id: string }) => service.id)).toEqual(['nginx', 'vite', 'grafana', 'vite-default', 'redis', 'api', 'mkdocs', 'prometheus']);
-    expect(data.services[5]).toMatchObject({ id: 'api', port: 8000, env: 'CONTIMG_API_PORT', robust: true, systemd: { unit: 'dsa110-api.service', claim: 'unit' } });
+    expect(data.services.map((service: { id: string }) => service.id)).toEqual([
+      'nginx',
+      'vite',
+      'grafana',
+      'vite-default',
+      'redis',
+      'api',
+      'mkdocs',
+      'prometheus',
+    ]);
+    expect(data.services[5]).toMatchObject({
+      id: 'api',
+      port: 8000,
+      env: 'CONTIMG_API_PORT',
+      robust: true,
+      systemd: { unit: 'dsa110-api.service', claim: 'unit' },
+    });
     expect(data.reserved).toEqual([
       expect.objectContaining({ id: 'dashboard-fallback', start: 3210, end: 3220 }),
       expect.objectContaining({ id: 'api-alt', start: 8010, end: 8010, for: ['api'] }),
@@ -210,7 +237,10 @@ describe('usage', () => {
   it('exits 64 (EX_USAGE) for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
       [['--registry', 'x.yaml'], /^ports: no command given \(got --registry x.yaml\)\n/],
-      [['lst'], /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, monitoring, schema\n/],
+      [
+        ['lst'],
+        /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, monitoring, schema\n/,
+      ],
       [['list', '--jsn'], /^ports list: unknown option "--jsn"; usage: ports list \[--json\]\n/],
       [['get'], /^ports get: missing argument; usage: ports get <id> \[--json\]\n/],
       [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id> \[--json\]\n/],
@@ -275,9 +305,17 @@ describe('special files', () => {
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     for (const [args, env, message] of [
       [['list', '--registry', 'fifo'], {}, 'fifo: cannot read the registry: it is a FIFO (named pipe), not a regular file; check the path\n'],
-      [['list'], { DSA110_PORTS_FILE: join(dir, 'fifo') }, `${join(dir, 'fifo')}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check DSA110_PORTS_FILE\n`],
+      [
+        ['list'],
+        { DSA110_PORTS_FILE: join(dir, 'fifo') },
+        `${join(dir, 'fifo')}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check DSA110_PORTS_FILE\n`,
+      ],
       [['list', '--registry', '/dev/urandom'], {}, '/dev/urandom: cannot read the registry: it is a character device, not a regular file; check the path\n'],
-      [['docs', '--file', 'fifo', '--registry', join(repoRoot, 'ports.yaml')], {}, 'ports docs: cannot read fifo: it is a FIFO (named pipe), not a regular file\n'],
+      [
+        ['docs', '--file', 'fifo', '--registry', join(repoRoot, 'ports.yaml')],
+        {},
+        'ports docs: cannot read fifo: it is a FIFO (named pipe), not a regular file\n',
+      ],
     ] as const) {
       const result = await ports(args, { cwd: dir, env });
       expect(result, args.join(' ')).toEqual({ code: 1, stdout: '', stderr: message });

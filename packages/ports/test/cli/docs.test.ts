@@ -93,7 +93,9 @@ describe('ports docs', () => {
     const last = replaceOnce(committedDocs, '<!-- ports:firewall:end -->\n', '');
     const atEnd = await ports(['docs', '--check'], { cwd: checkout(rootRegistry, last) });
     const firewall = last.split('\n').indexOf('<!-- ports:firewall:start -->') + 1;
-    expect(atEnd.stderr).toBe(`docs/ports.md:${firewall}:1: <!-- ports:firewall:start --> has no <!-- ports:firewall:end -->; add the end marker on its own line after the section\n`);
+    expect(atEnd.stderr).toBe(
+      `docs/ports.md:${firewall}:1: <!-- ports:firewall:start --> has no <!-- ports:firewall:end -->; add the end marker on its own line after the section\n`,
+    );
     expect(atEnd.code).toBe(1);
   });
 

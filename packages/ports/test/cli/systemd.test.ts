@@ -25,7 +25,10 @@ function stagedRoot(unitLines: Record<string, string> = {}) {
   chmodSync(claimPort, 0o755);
   for (const unit of ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service']) {
     const extra = unitLines[unit] ? `${unitLines[unit]}\n` : '';
-    writeFileSync(join(unitDir, unit), `[Unit]\nDescription=${unit} (test)\n\n[Service]\n${extra}ExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n`);
+    writeFileSync(
+      join(unitDir, unit),
+      `[Unit]\nDescription=${unit} (test)\n\n[Service]\n${extra}ExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n`,
+    );
   }
   return { root, unitDir, claimPort };
 }
@@ -100,7 +103,11 @@ describe('ports systemd', () => {
     });
     expect((await ports(['systemd', '--root', root])).code).toBe(0);
     const run = await ports(['systemd', '--check', '--root', root]);
-    expect(run).toEqual({ code: 0, stdout: `ok: 2 drop-ins, 2 unit files and the health check's 2 units under ${root}/etc/systemd/system match the registry\n`, stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout: `ok: 2 drop-ins, 2 unit files and the health check's 2 units under ${root}/etc/systemd/system match the registry\n`,
+      stderr: '',
+    });
   });
 
   it('--check exits 1 with a diff when a drop-in drifted, and names missing, unexpected and unwired files', async () => {
@@ -117,10 +124,16 @@ describe('ports systemd', () => {
     expect(run.stdout).toContain(
       `${unitDir}/dsa110-api.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section (it has ExecStartPre=+/usr/local/bin/claim-port 8001); add it there\n`,
     );
-    expect(run.stdout).toContain(`${unitDir}/grafana-simple.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 3030 in its [Service] section; add it there\n`);
+    expect(run.stdout).toContain(
+      `${unitDir}/grafana-simple.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 3030 in its [Service] section; add it there\n`,
+    );
     expect(run.stdout).toContain(`${unitDir}/nginx.service.d/claim-port.conf: unexpected: no robust service in the registry uses nginx.service; remove it\n`);
-    expect(run.stdout).toContain(`${unitDir}/prometheus.service.d/claim-port.conf: missing: the registry wants ExecStartPre=+/usr/local/bin/claim-port 9090 for prometheus.service; run \`ports systemd\`\n`);
-    expect(run.stdout).toContain(`${unitDir}/redis-server.service.d/claim-port.conf: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 6379); run \`ports systemd\`\n`);
+    expect(run.stdout).toContain(
+      `${unitDir}/prometheus.service.d/claim-port.conf: missing: the registry wants ExecStartPre=+/usr/local/bin/claim-port 9090 for prometheus.service; run \`ports systemd\`\n`,
+    );
+    expect(run.stdout).toContain(
+      `${unitDir}/redis-server.service.d/claim-port.conf: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 6379); run \`ports systemd\`\n`,
+    );
     expect(run.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6380\n+ExecStartPre=+/usr/local/bin/claim-port 6379\n');
     expect(run.stderr).toBe(`5 problems: the claim wiring under ${unitDir} differs from the registry\n`);
     expect(readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(before);
@@ -158,7 +171,17 @@ describe('ports systemd', () => {
     writeFileSync(healthBin, '#!/bin/sh\nexit 0\n');
     chmodSync(healthBin, 0o755);
     const registry = checkout(rootRegistry);
-    const args = ['--registry', join(registry, 'ports.yaml'), 'systemd', '--root', root, '--port-health-check', healthBin, '--textfile', '/var/lib/node/x.prom'];
+    const args = [
+      '--registry',
+      join(registry, 'ports.yaml'),
+      'systemd',
+      '--root',
+      root,
+      '--port-health-check',
+      healthBin,
+      '--textfile',
+      '/var/lib/node/x.prom',
+    ];
     const run = await ports(args);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`wrote ${unitDir}/dsa110-port-health.service\nwrote ${unitDir}/dsa110-port-health.timer\n`);
@@ -183,7 +206,9 @@ describe('ports systemd', () => {
     expect(relative.stderr).toMatch(/^ports systemd: --port-health-check "port-health-check": it must be an absolute path/);
     const text = await ports(['systemd', '--out', tempDir(), '--textfile', '/var/lib/node-exporter/ports.txt']);
     expect(text.code).toBe(64);
-    expect(text.stderr).toMatch(/^ports systemd: --textfile "\/var\/lib\/node-exporter\/ports.txt": node_exporter's textfile collector reads only files ending in "\.prom"\n/);
+    expect(text.stderr).toMatch(
+      /^ports systemd: --textfile "\/var\/lib\/node-exporter\/ports.txt": node_exporter's textfile collector reads only files ending in "\.prom"\n/,
+    );
   });
 
   it('says so in one line when it cannot write', async () => {
@@ -191,7 +216,9 @@ describe('ports systemd', () => {
     writeFileSync(file, '');
     const run = await ports(['systemd', '--out', file]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: .*; run as root, or pass --out DIR or --root DIR\\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: .*; run as root, or pass --out DIR or --root DIR\\n$`),
+    );
     expectNoStack(run.stderr);
   });
 
@@ -206,7 +233,10 @@ describe('ports systemd', () => {
       writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
     }
     const systemdChecks = () => {
-      const result = spawnSync(process.execPath, [healthCheck, '--root', root, '--format', 'json'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      const result = spawnSync(process.execPath, [healthCheck, '--root', root, '--format', 'json'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '' },
+      });
       const report = JSON.parse(result.stdout) as { checks: { check: string; service: string; severity: string; reason: string }[] };
       return Object.fromEntries(report.checks.filter((check) => check.check === 'systemd').map((check) => [check.service, check.severity]));
     };

@@ -87,7 +87,7 @@ describe('writeOutputFile', () => {
     expect(lstatSync(path).isFIFO()).toBe(true);
   });
 
-  it('writes /dev/stdout and /proc/self/fd/1 to this process\'s own stdout, never replacing the link', () => {
+  it("writes /dev/stdout and /proc/self/fd/1 to this process's own stdout, never replacing the link", () => {
     const printed: string[] = [];
     const dir = privateDir();
     symlinkSync('/proc/self/fd/1', join(dir, 'stdout')); // a private copy of the /dev/stdout link

@@ -14,11 +14,19 @@ describe('healthUnits', () => {
     expect(timer!.path).toBe('dsa110-port-health.timer');
     expect(timer!.contents).toContain('\n[Timer]\nOnBootSec=1min\nOnUnitActiveSec=5min\n');
     expect(timer!.contents).toContain('\n[Install]\nWantedBy=timers.target\n');
-    for (const unit of [service!, timer!]) expect(unit.contents.split('\n')[0]).toBe('# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.');
+    for (const unit of [service!, timer!])
+      expect(unit.contents.split('\n')[0]).toBe('# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.');
   });
 
   it('passes a named registry and a non-default claim-port on to the health check', () => {
-    expect(healthCheckCommand({ registry: '/etc/dsa110/ports.yaml', claimPort: '/opt/dsa110/bin/claim-port', healthCheck: '/opt/dsa110/bin/port-health-check', textfile: '/srv/t/x.prom' })).toBe(
+    expect(
+      healthCheckCommand({
+        registry: '/etc/dsa110/ports.yaml',
+        claimPort: '/opt/dsa110/bin/claim-port',
+        healthCheck: '/opt/dsa110/bin/port-health-check',
+        textfile: '/srv/t/x.prom',
+      }),
+    ).toBe(
       '/opt/dsa110/bin/port-health-check --registry /etc/dsa110/ports.yaml --claim-port /opt/dsa110/bin/claim-port --format prometheus --output /srv/t/x.prom',
     );
     expect(healthCheckCommand({ claimPort: '/usr/local/bin/claim-port' })).not.toContain('--claim-port');

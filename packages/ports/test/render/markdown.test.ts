@@ -17,9 +17,15 @@ describe('sanitizeMarkdownTable', () => {
 
 describe('markdownTable', () => {
   it('pads columns and sanitizes every cell, headers included', () => {
-    expect(markdownTable(['A', 'B|C'], [['x|y', '1'], ['long\nline', '']])).toBe(
-      ['| A             | B\\|C |', '| ------------- | ---- |', '| x\\|y          | 1    |', '| long<br/>line |      |'].join('\n'),
-    );
+    expect(
+      markdownTable(
+        ['A', 'B|C'],
+        [
+          ['x|y', '1'],
+          ['long\nline', ''],
+        ],
+      ),
+    ).toBe(['| A             | B\\|C |', '| ------------- | ---- |', '| x\\|y          | 1    |', '| long<br/>line |      |'].join('\n'));
   });
 });
 

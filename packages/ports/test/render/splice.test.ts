@@ -1,13 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATED_NOTE, MarkerError, spliceMarkers } from '@dsa110/ports/render';
 
-const page = ['# Title', '', '<!-- ports:one:start -->', 'old', '<!-- ports:one:end -->', '', 'Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.', ''].join('\n');
+const page = [
+  '# Title',
+  '',
+  '<!-- ports:one:start -->',
+  'old',
+  '<!-- ports:one:end -->',
+  '',
+  'Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.',
+  '',
+].join('\n');
 const options = { file: 'page.md', blocks: { one: 'NEW\n' }, reference: (key: string) => (key === 'port:x' ? '42' : undefined) };
 
 describe('spliceMarkers', () => {
   it('replaces the block with the note and fixed blank lines, and inline values', () => {
     expect(spliceMarkers(page, options)).toBe(
-      ['# Title', '', '<!-- ports:one:start -->', GENERATED_NOTE, '', 'NEW', '', '<!-- ports:one:end -->', '', 'Port <!-- ports:ref port:x -->42<!-- /ports:ref --> here.', ''].join('\n'),
+      [
+        '# Title',
+        '',
+        '<!-- ports:one:start -->',
+        GENERATED_NOTE,
+        '',
+        'NEW',
+        '',
+        '<!-- ports:one:end -->',
+        '',
+        'Port <!-- ports:ref port:x -->42<!-- /ports:ref --> here.',
+        '',
+      ].join('\n'),
     );
   });
 

@@ -66,6 +66,8 @@ describe('systemdDrift', () => {
     const elsewhere = '[Unit]\nExecStartPre=+/usr/local/bin/claim-port 8000\n[Service]\nExecStart=/bin/true\n';
     const files = new Map(good).set('dsa110-api.service', elsewhere);
     expect(systemdDrift(wiring, { files, dropIns: ['redis-server.service.d/claim-port.conf'] })[0]!.message).toMatch(/^does not contain/);
-    expect(serviceSectionLines('[Service]\nExecStartPre = +/usr/local/bin/claim-port \\\n  8000\n# comment\n')).toEqual(['ExecStartPre=+/usr/local/bin/claim-port 8000']);
+    expect(serviceSectionLines('[Service]\nExecStartPre = +/usr/local/bin/claim-port \\\n  8000\n# comment\n')).toEqual([
+      'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    ]);
   });
 });

@@ -31,8 +31,14 @@ describe('cgroup -> unit and container', () => {
   it('names the innermost unit, a user manager and a container', () => {
     expect(parseCgroupPath('/system.slice/api.service')).toMatchObject({ unit: 'api.service' });
     expect(parseCgroupPath('/system.slice/api.service/worker')).toMatchObject({ unit: 'api.service' });
-    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service/app.slice/dev.service')).toMatchObject({ unit: 'dev.service', userManager: 'user@1000.service' });
-    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service')).toEqual({ path: '/user.slice/user-1000.slice/user@1000.service', unit: 'user@1000.service' });
+    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service/app.slice/dev.service')).toMatchObject({
+      unit: 'dev.service',
+      userManager: 'user@1000.service',
+    });
+    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service')).toEqual({
+      path: '/user.slice/user-1000.slice/user@1000.service',
+      unit: 'user@1000.service',
+    });
     const id = 'ab'.repeat(32);
     expect(parseCgroupPath(`/system.slice/docker-${id}.scope`)).toMatchObject({ unit: `docker-${id}.scope`, container: id });
     expect(parseCgroupPath(`/machine.slice/libpod-conmon-${id}.scope`)).toMatchObject({ container: id });
@@ -41,7 +47,9 @@ describe('cgroup -> unit and container', () => {
   });
 
   it('reads a container proxy’s target from its arguments', () => {
-    expect(containerFromArgs(['docker-proxy', '-proto', 'tcp', '-host-ip', '0.0.0.0', '-host-port', '8080', '-container-ip', '172.17.0.2', '-container-port', '80'])).toBe('172.17.0.2:80');
+    expect(
+      containerFromArgs(['docker-proxy', '-proto', 'tcp', '-host-ip', '0.0.0.0', '-host-port', '8080', '-container-ip', '172.17.0.2', '-container-port', '80']),
+    ).toBe('172.17.0.2:80');
     expect(containerFromArgs(['docker-proxy', '-container-ip', 'fd00::2', '-container-port', '80'])).toBe('[fd00::2]:80');
     expect(containerFromArgs(['containerd-shim-runc-v2', '-namespace', 'moby', '-id', 'abc123', '-address', '/run/containerd.sock'])).toBe('abc123');
     expect(containerFromArgs(['conmon', '--cid=abc123'])).toBe('abc123');
@@ -103,8 +111,12 @@ describe('socket tables in any state', () => {
 
   it('reads the inode column of every /proc/net table layout', () => {
     expect(tableInodes(tcp)).toEqual([1001, 1002, 1003]);
-    expect(tableInodes('Num       RefCount Protocol Flags    Type St Inode Path\n0000000000000000: 00000002 00000000 00010000 0001 01 4242 /run/x.sock\n')).toEqual([4242]);
-    expect(tableInodes('sk               RefCnt Type Proto  Iface R Rmem   User   Inode\n0000000000000000 3      3    0003   2     1 0      0      777\n')).toEqual([777]);
+    expect(
+      tableInodes('Num       RefCount Protocol Flags    Type St Inode Path\n0000000000000000: 00000002 00000000 00010000 0001 01 4242 /run/x.sock\n'),
+    ).toEqual([4242]);
+    expect(
+      tableInodes('sk               RefCnt Type Proto  Iface R Rmem   User   Inode\n0000000000000000 3      3    0003   2     1 0      0      777\n'),
+    ).toEqual([777]);
   });
 });
 

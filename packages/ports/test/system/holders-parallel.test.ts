@@ -36,7 +36,15 @@ const inodes = readListenSocketsSync({ ports: [Number(process.argv[2])] }).map((
 const scan = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
 console.log(JSON.stringify({ threads: scan.threads, pids: [...scan.holders.values()].flat() }));`,
     );
-    await esbuild.build({ entryPoints: [join(dir, 'entry.ts')], bundle: true, minify: true, platform: 'node', format: 'esm', outfile: join(dir, 'out.mjs'), logLevel: 'error' });
+    await esbuild.build({
+      entryPoints: [join(dir, 'entry.ts')],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: join(dir, 'out.mjs'),
+      logLevel: 'error',
+    });
     const result = JSON.parse(execFileSync(process.execPath, [join(dir, 'out.mjs'), String(listener.port)], { encoding: 'utf8' }));
     expect(result).toEqual({ threads: 2, pids: listener.pids });
   });

@@ -16,26 +16,59 @@ describe.each([
       [['python3', '-W', 'ignore', '-m', 'uvicorn'], ['uvicorn']],
       [['python3', '-X', 'utf8', '-m', 'uvicorn'], ['uvicorn']],
       [['python3', '-Wignore', '-Xdev', '-muvicorn'], ['uvicorn']],
-      [['python3', '-uW', 'ignore', 'serve.py'], ['serve.py', 'serve']],
+      [
+        ['python3', '-uW', 'ignore', 'serve.py'],
+        ['serve.py', 'serve'],
+      ],
       [['python3', '-um', 'uvicorn'], ['uvicorn']],
-      [['python3', '-OO', '-u', '/srv/app.py', '-m', 'x'], ['app.py', 'app']],
-      [['python3', '--check-hash-based-pycs', 'always', 'run.py'], ['run.py', 'run']],
+      [
+        ['python3', '-OO', '-u', '/srv/app.py', '-m', 'x'],
+        ['app.py', 'app'],
+      ],
+      [
+        ['python3', '--check-hash-based-pycs', 'always', 'run.py'],
+        ['run.py', 'run'],
+      ],
       [['python3', '-c', 'import uvicorn', 'uvicorn'], []],
       [['python3', '-Sc', 'import uvicorn'], []],
       [['python3', '-', 'uvicorn'], []],
-      [['python3', '--', 'x.py'], ['x.py', 'x']],
+      [
+        ['python3', '--', 'x.py'],
+        ['x.py', 'x'],
+      ],
     ],
   ],
   [
     'node',
     [
-      [['node', '/srv/vite.js', '--port', '3000'], ['vite.js', 'vite']],
-      [['node', '-r', 'dotenv/config', 'server.js'], ['server.js', 'server']],
-      [['node', '--require', 'ts-node/register', 'server.ts'], ['server.ts', 'server']],
-      [['node', '--import', 'tsx', 'main.mjs'], ['main.mjs', 'main']],
-      [['node', '--import=tsx', '--inspect', 'main.mjs'], ['main.mjs', 'main']],
-      [['node', '--env-file', '.env', '--title', 'api', 'api.cjs'], ['api.cjs', 'api']],
-      [['node', '-C', 'development', 'a.js'], ['a.js', 'a']],
+      [
+        ['node', '/srv/vite.js', '--port', '3000'],
+        ['vite.js', 'vite'],
+      ],
+      [
+        ['node', '-r', 'dotenv/config', 'server.js'],
+        ['server.js', 'server'],
+      ],
+      [
+        ['node', '--require', 'ts-node/register', 'server.ts'],
+        ['server.ts', 'server'],
+      ],
+      [
+        ['node', '--import', 'tsx', 'main.mjs'],
+        ['main.mjs', 'main'],
+      ],
+      [
+        ['node', '--import=tsx', '--inspect', 'main.mjs'],
+        ['main.mjs', 'main'],
+      ],
+      [
+        ['node', '--env-file', '.env', '--title', 'api', 'api.cjs'],
+        ['api.cjs', 'api'],
+      ],
+      [
+        ['node', '-C', 'development', 'a.js'],
+        ['a.js', 'a'],
+      ],
       [['node', '-e', 'require("http")', 'x.js'], []],
       [['node', '--eval=1', 'x.js'], []],
       [['node', '-p', '1'], []],
@@ -44,16 +77,28 @@ describe.each([
   [
     'perl',
     [
-      [['perl', '-Mstrict', '-w', 'daemon.pl'], ['daemon.pl', 'daemon']],
-      [['perl', '-I/opt/lib', 'x.pl'], ['x.pl', 'x']],
+      [
+        ['perl', '-Mstrict', '-w', 'daemon.pl'],
+        ['daemon.pl', 'daemon'],
+      ],
+      [
+        ['perl', '-I/opt/lib', 'x.pl'],
+        ['x.pl', 'x'],
+      ],
       [['perl', '-e', 'print 1', 'x.pl'], []],
     ],
   ],
   [
     'ruby',
     [
-      [['ruby', '-r', 'bundler/setup', 'app.rb'], ['app.rb', 'app']],
-      [['ruby', '-I', 'lib', 'app.rb'], ['app.rb', 'app']],
+      [
+        ['ruby', '-r', 'bundler/setup', 'app.rb'],
+        ['app.rb', 'app'],
+      ],
+      [
+        ['ruby', '-I', 'lib', 'app.rb'],
+        ['app.rb', 'app'],
+      ],
       [['ruby', '-e', 'puts 1'], []],
     ],
   ],
@@ -61,7 +106,10 @@ describe.each([
     'php',
     [
       [['php', '-S', '0.0.0.0:8080', '-t', 'public'], []],
-      [['php', '-c', '/etc/php.ini', '-f', 'worker.php'], ['worker.php', 'worker']],
+      [
+        ['php', '-c', '/etc/php.ini', '-f', 'worker.php'],
+        ['worker.php', 'worker'],
+      ],
       [['php', '-r', 'echo 1;'], []],
       [['php', 'artisan', 'serve'], ['artisan']],
     ],
@@ -69,7 +117,10 @@ describe.each([
   [
     'java',
     [
-      [['java', '-Xmx1g', '-jar', '/opt/kafka.jar'], ['kafka.jar', 'kafka']],
+      [
+        ['java', '-Xmx1g', '-jar', '/opt/kafka.jar'],
+        ['kafka.jar', 'kafka'],
+      ],
       [['java', '-cp', 'lib/*', 'org.example.Main'], ['org.example.Main']],
       [['java', '-m', 'com.x/com.x.Main'], ['com.x/com.x.Main']],
     ],
@@ -78,8 +129,14 @@ describe.each([
     'bash',
     [
       [['bash', '-c', 'exec uvicorn'], []],
-      [['bash', '-o', 'pipefail', 'run.sh'], ['run.sh', 'run']],
-      [['bash', '-eu', 'run.sh'], ['run.sh', 'run']],
+      [
+        ['bash', '-o', 'pipefail', 'run.sh'],
+        ['run.sh', 'run'],
+      ],
+      [
+        ['bash', '-eu', 'run.sh'],
+        ['run.sh', 'run'],
+      ],
     ],
   ],
 ] as const)('%s', (_, table) => {

@@ -58,7 +58,8 @@ describe('snapshot', () => {
     const v6only = await spawnListener({ host: '::', ipv6Only: true });
     const v4 = await spawnListener({ host: '0.0.0.0', port: v6only.port });
     const { listeners } = await snapshot({ ports: [any6.port, v6only.port] });
-    const bindV6Only = existsSync('/proc/sys/net/ipv6/bindv6only') && (await import('node:fs')).readFileSync('/proc/sys/net/ipv6/bindv6only', 'utf8').trim() === '1';
+    const bindV6Only =
+      existsSync('/proc/sys/net/ipv6/bindv6only') && (await import('node:fs')).readFileSync('/proc/sys/net/ipv6/bindv6only', 'utf8').trim() === '1';
     expect(listeners.find((l) => l.port === any6.port)!.dualStack).toBe(!bindV6Only);
     expect(listeners.find((l) => l.port === v6only.port && l.address === '::')!.dualStack).toBe(false);
     expect(listeners.find((l) => l.port === v4.port && l.address === '0.0.0.0')!.dualStack).toBe(false);
@@ -97,7 +98,10 @@ describe('holder scan and processes', () => {
         const s = await m.snapshot({ ports: [${server.port}] });
         console.log(JSON.stringify({ known: s.listeners.map((l) => l.ownerKnown), holders: s.listeners.map((l) => l.holders.length), unreadable: s.unreadable.includes(${server.pid}) }));
       });`;
-    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', cwd: '/' });
+    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: '/',
+    });
     expect(JSON.parse(out)).toEqual({ known: [false], holders: [0], unreadable: true });
   });
 
@@ -133,10 +137,17 @@ describe('large socket tables', () => {
     const count = 80;
     const { spawn } = await import('node:child_process');
     // One process with 80 listeners, spawned and killed by this test.
-    const child = spawn(process.execPath, ['-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const net = require('net'); const ports = []; let left = ${count};
       for (let i = 0; i < ${count}; i++) { const s = net.createServer().listen(0, '127.0.0.1', () => { ports.push(s.address().port); if (--left === 0) console.log(JSON.stringify(ports)); }); }
-      setInterval(() => {}, 1e6);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      setInterval(() => {}, 1e6);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const ports: number[] = await new Promise((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(String(d)))));
       const found = await readListenSockets({ ports });

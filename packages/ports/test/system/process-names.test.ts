@@ -17,7 +17,9 @@ describe('processNames', () => {
     expect(processNames({ comm: 'python3', exe: '/usr/bin/python3.11', argv: ['python3', '-u', '-m', 'uvicorn', 'app:app'] })).toEqual(
       expect.arrayContaining(['python3', 'python3.11', 'uvicorn']),
     );
-    expect(processNames({ comm: 'node', argv: ['node', '--inspect', '/srv/vite.js', '--port', '3000'] })).toEqual(expect.arrayContaining(['node', 'vite.js', 'vite']));
+    expect(processNames({ comm: 'node', argv: ['node', '--inspect', '/srv/vite.js', '--port', '3000'] })).toEqual(
+      expect.arrayContaining(['node', 'vite.js', 'vite']),
+    );
     expect(processNames({ comm: 'python3', argv: ['python3', '-c', 'import uvicorn'] })).not.toContain('uvicorn');
     expect(processNames({ comm: 'redis-server', argv: ['/usr/bin/redis-server', 'uvicorn'] })).not.toContain('uvicorn');
   });

@@ -6,7 +6,14 @@ describe('parseArgs', () => {
   it('accepts a port, a service id and every flag in both forms', () => {
     expect(parseArgs(['8000'])).toEqual({ command: 'claim', target: { port: 8000 }, dryRun: false, force: false, json: false, quiet: false });
     expect(parseArgs(['api', '--dry-run', '--force', '--json', '--quiet', '--timeout', '2.5', '--registry', '/x/ports.yaml'])).toEqual({
-      command: 'claim', target: { id: 'api' }, dryRun: true, force: true, json: true, quiet: true, timeoutSeconds: 2.5, registry: '/x/ports.yaml',
+      command: 'claim',
+      target: { id: 'api' },
+      dryRun: true,
+      force: true,
+      json: true,
+      quiet: true,
+      timeoutSeconds: 2.5,
+      registry: '/x/ports.yaml',
     });
     expect(parseArgs(['--timeout=10', '65535'])).toMatchObject({ target: { port: 65535 }, timeoutSeconds: 10 });
     expect(parseArgs(['--test'])).toEqual({ command: 'self-test', json: false });

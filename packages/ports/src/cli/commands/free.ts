@@ -15,7 +15,9 @@ export async function run(context: Context): Promise<Outcome> {
   const port = await findFreePort(range);
   if (port === undefined) {
     const size = range.end - range.start + 1;
-    throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${size === 1 ? 'the port is' : `all ${size} ports are`} in use on 0.0.0.0 or [::]`);
+    throw new CommandError(
+      `ports free: no free port in "${id}" (${formatRange(range)}): ${size === 1 ? 'the port is' : `all ${size} ports are`} in use on 0.0.0.0 or [::]`,
+    );
   }
   context.io.out(context.values.json ? `${JSON.stringify({ id, port })}\n` : `${port}\n`);
   return 'ok';

@@ -7,7 +7,10 @@ export async function run(context: Context): Promise<Outcome> {
   const id = context.positionals[0]!;
   const reserved = registry.reserved.find((entry) => entry.id === id);
   if (reserved && !registry.has(id)) {
-    throw new PortsError('UNKNOWN_SERVICE', `ports get: "${id}" is a reserved range (${formatRange(reserved)}), not a service; use "ports free ${id}" for a free port in it`);
+    throw new PortsError(
+      'UNKNOWN_SERVICE',
+      `ports get: "${id}" is a reserved range (${formatRange(reserved)}), not a service; use "ports free ${id}" for a free port in it`,
+    );
   }
   try {
     const resolved = registry.resolvePort(id, { env: context.env });

@@ -3,15 +3,7 @@ import { join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
-import {
-  claimPortPathProblem,
-  claimWiring,
-  DEFAULT_CLAIM_PORT,
-  DEFAULT_UNIT_DIR,
-  DROP_IN_NAME,
-  systemdDrift,
-  type ClaimWiring,
-} from '../../render/systemd.js';
+import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring } from '../../render/systemd.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 
@@ -45,7 +37,8 @@ function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
   const named = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined);
   const registry = named === undefined ? undefined : resolve(named);
   const registryProblem = registry === undefined ? undefined : claimPortPathProblem(registry);
-  if (registryProblem) throw new UsageError(`ports systemd: the registry path ${JSON.stringify(registry)} cannot go into the health check's unit: ${registryProblem}`);
+  if (registryProblem)
+    throw new UsageError(`ports systemd: the registry path ${JSON.stringify(registry)} cannot go into the health check's unit: ${registryProblem}`);
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
 }
 
@@ -79,12 +72,20 @@ async function writeTree(context: Context, wiring: readonly ClaimWiring[], healt
     if (drift.message.startsWith('unexpected')) context.io.err(`warning: ${join(unitDir, drift.path)}: ${drift.message}\n`);
   }
   if (wrote > 0) {
-    context.io.err(`Run "systemctl daemon-reload" for systemd to read the changes, and "systemctl enable --now ${HEALTH_TIMER}" once to start the health check's timer.\n`);
+    context.io.err(
+      `Run "systemctl daemon-reload" for systemd to read the changes, and "systemctl enable --now ${HEALTH_TIMER}" once to start the health check's timer.\n`,
+    );
   }
   return 'ok';
 }
 
-async function checkTree(context: Context, wiring: readonly ClaimWiring[], health: readonly HealthUnit[], unitDir: string, unitDirs: readonly string[]): Promise<Outcome> {
+async function checkTree(
+  context: Context,
+  wiring: readonly ClaimWiring[],
+  health: readonly HealthUnit[],
+  unitDir: string,
+  unitDirs: readonly string[],
+): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
   const shown = new Map<string, string>();
   for (const entry of wiring) {
@@ -101,13 +102,15 @@ async function checkTree(context: Context, wiring: readonly ClaimWiring[], healt
   const drift = [...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) })];
   for (const unit of health) {
     const actual = await readText(join(unitDir, unit.path));
-    if (actual === undefined) drift.push({ path: unit.path, message: 'missing: the port health check\'s unit; run `ports systemd`' });
-    else if (actual !== unit.contents) drift.push({ path: unit.path, message: 'differs from what `ports systemd` writes; run `ports systemd`', expected: unit.contents, actual });
+    if (actual === undefined) drift.push({ path: unit.path, message: "missing: the port health check's unit; run `ports systemd`" });
+    else if (actual !== unit.contents)
+      drift.push({ path: unit.path, message: 'differs from what `ports systemd` writes; run `ports systemd`', expected: unit.contents, actual });
   }
   for (const item of drift) {
     const path = shown.get(item.path) ?? join(unitDir, item.path);
     context.io.out(`${path}: ${item.message}\n`);
-    if (item.expected !== undefined) context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${path} (on disk)`, to: `${path} (from the registry)` }));
+    if (item.expected !== undefined)
+      context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${path} (on disk)`, to: `${path} (from the registry)` }));
   }
   if (drift.length > 0) {
     context.io.err(`${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${unitDir} differs from the registry\n`);

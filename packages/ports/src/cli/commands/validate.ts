@@ -35,7 +35,9 @@ function warnings(registry: Registry, file: string): string[] {
     // the position is a courtesy
   }
   const names = registry.claim.unprotectedBuiltins.join(', ');
-  return [`${where}: warning: claim.protect.unprotectBuiltin removes built-in protection from ${names}: claim-port will signal such processes when they hold a claimed port`];
+  return [
+    `${where}: warning: claim.protect.unprotectBuiltin removes built-in protection from ${names}: claim-port will signal such processes when they hold a claimed port`,
+  ];
 }
 
 function defaultFile(context: Context): string {
