@@ -12,9 +12,10 @@ bash scripts/install-system-packages.sh || exit 1
 $PNPM install --frozen-lockfile || exit 1
 $PNPM run build || exit 1
 
-# Guards: every TypeScript file type-checks (tsc -b over the project references), lint (Biome, import cycles included).
+# Guards: every TypeScript file type-checks (tsc -b over the project references); lint and formatting
+# (pnpm lint: biome check, import cycles included; `pnpm format` fixes the formatting).
 $PNPM run typecheck || status=1
-$PNPM exec biome lint . || status=1
+$PNPM run lint || status=1
 
 $PNPM exec vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
 if [ -f e2e/vitest.config.ts ]; then
