@@ -24,15 +24,18 @@ describe('the unit-file model', () => {
   });
 });
 
-describe.skipIf(!analyze)(`systemd-analyze verify agrees (${analyze ? 'systemd-analyze installed' : 'skipped: systemd-analyze is not installed; scripts/install-system-packages.sh installs systemd'})`, () => {
-  it.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_, c) => {
-    const dir = mkdtempSync(join(tmpdir(), 'dsa110-corpus-'));
-    writeFileSync(join(dir, 'corpus.service'), c.text);
-    const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'corpus.service')], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${dir}:`, SYSTEMD_LOG_LEVEL: 'notice' },
-      encoding: 'utf8',
+describe.skipIf(!analyze)(
+  `systemd-analyze verify agrees (${analyze ? 'systemd-analyze installed' : 'skipped: systemd-analyze is not installed; scripts/install-system-packages.sh installs systemd'})`,
+  () => {
+    it.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_, c) => {
+      const dir = mkdtempSync(join(tmpdir(), 'dsa110-corpus-'));
+      writeFileSync(join(dir, 'corpus.service'), c.text);
+      const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'corpus.service')], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${dir}:`, SYSTEMD_LOG_LEVEL: 'notice' },
+        encoding: 'utf8',
+      });
+      const loads = result.status === 0 && !/failed to load|fatal error/.test(result.stderr);
+      expect(loads, result.stderr).toBe(c.loads);
     });
-    const loads = result.status === 0 && !/failed to load|fatal error/.test(result.stderr);
-    expect(loads, result.stderr).toBe(c.loads);
-  });
-});
+  },
+);
