@@ -52,10 +52,16 @@ try {
   const tarballs = pack(first);
   check(`packed ${tarballs.join(', ')}`, tarballs.length === 3);
   for (const file of tarballs) {
-    const list = run('tar', ['-tzf', join(first, file)]).out.split('\n').filter(Boolean);
+    const list = run('tar', ['-tzf', join(first, file)])
+      .out.split('\n')
+      .filter(Boolean);
     const missing = ['package/LICENSE', 'package/README.md', 'package/THIRD-PARTY-NOTICES.md', 'package/package.json'].filter((f) => !list.includes(f));
     const unwanted = list.filter((f) => /^package\/(src|test|scripts)\/|\.cache$|\.v8|tsbuildinfo$/.test(f));
-    check(`${file} ships LICENSE, README, notices; no sources, tests or caches`, missing.length === 0 && unwanted.length === 0, [...missing.map((f) => `missing ${f}`), ...unwanted.map((f) => `unwanted ${f}`)].join('\n'));
+    check(
+      `${file} ships LICENSE, README, notices; no sources, tests or caches`,
+      missing.length === 0 && unwanted.length === 0,
+      [...missing.map((f) => `missing ${f}`), ...unwanted.map((f) => `unwanted ${f}`)].join('\n'),
+    );
   }
   if (reproducible) {
     const second = join(work, 'tarballs-again');
