@@ -14,7 +14,7 @@ import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
 import { listUnitDirs, loadUnit, mergeUnit } from './systemd/effective.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
-import type { ConfigFileFacts, ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
+import type { ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
 
 export interface GatherOptions {
   readonly registry: Registry;
@@ -31,7 +31,8 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const claimPortPaths = options.claimPortPaths ?? [];
   const unitNames = [...new Set(services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])))];
 
-  const configPaths = [...new Set(services.flatMap((service) => configKey(service)?.file ?? []))];
+  // Files whose port key the config check reads, and every file the references check holds against the registry.
+  const configPaths = [...new Set(services.flatMap((service) => [...(configKey(service) ? [configKey(service)!.file] : []), ...service.configs.map((ref) => ref.path)]))];
 
   const sockets = readSockets();
   const kernel = readKernelFacts();

@@ -15,7 +15,18 @@ export function worst(severities: Iterable<Severity>): Severity {
   return SEVERITIES[rank]!;
 }
 
-export type CheckId = 'registry' | 'dependencies' | 'systemd' | 'config' | 'listening' | 'owner' | 'access' | 'reserved' | 'kernel' | 'unknown-listeners';
+export type CheckId =
+  | 'registry'
+  | 'dependencies'
+  | 'systemd'
+  | 'config'
+  | 'listening'
+  | 'owner'
+  | 'access'
+  | 'reserved'
+  | 'kernel'
+  | 'references'
+  | 'unknown-listeners';
 
 export const CHECK_IDS: readonly CheckId[] = [
   'registry',
@@ -27,6 +38,7 @@ export const CHECK_IDS: readonly CheckId[] = [
   'access',
   'reserved',
   'kernel',
+  'references',
   'unknown-listeners',
 ];
 
@@ -150,7 +162,7 @@ export interface Facts {
   readonly executables: ReadonlyMap<string, ExecutableFacts>;
   /** What a running systemd has loaded, by unit (only when checking `/` under systemd). */
   readonly systemctl?: ReadonlyMap<string, SystemctlUnit>;
-  /** By path, for services whose port is set by a key in their config file. */
+  /** By path: the files of services whose port is set by a key in them, and every file in a service's configs:. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];

@@ -13,7 +13,9 @@ export {
   type AccessLevel,
   type ConfiguredBy,
   type Group,
+  type ConfigRef,
 } from './registry.js';
+export { CONFIG_KINDS, configKinds, type ConfigKind, type ConfigKindInfo } from './config-kinds.js';
 export { RegistryError, PortsError, formatIssue, type RegistryIssue, type PortsErrorCode } from './errors.js';
 export { parsePort, portProblem, isPort } from './port.js';
 export { escapeText, quoteValue, oneLine, prometheusLabel, truncate, MAX_QUOTED } from './escape.js';

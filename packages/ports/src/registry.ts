@@ -1,3 +1,4 @@
+import { CONFIG_KINDS, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
 import { parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses } from './builtin-protection.js';
@@ -30,11 +31,20 @@ export interface Service {
   /** Path of its Prometheus metrics endpoint (`/metrics`), scraped by the generated Prometheus config. */
   readonly metrics?: string;
   readonly systemd?: { readonly unit: string; readonly claim?: 'unit' | 'drop-in' };
+  /** Configuration files that name ports, each with its path resolved (registry, else the service's config, else Debian's). */
+  readonly configs: readonly ConfigRef[];
   readonly processes: readonly string[];
   readonly command?: string;
   readonly details: Readonly<Record<string, string>>;
   readonly purpose: readonly string[];
   readonly notes: readonly string[];
+}
+
+export interface ConfigRef {
+  readonly kind: ConfigKind;
+  readonly path: string;
+  /** The service it points at (nginx-site, grafana-datasource). */
+  readonly upstream?: string;
 }
 
 export interface ReservedRange {
@@ -187,6 +197,11 @@ function toService(data: RegistryData['services'][number], expand: (text: string
     ...(data.config !== undefined && { config: data.config }),
     ...(data.metrics !== undefined && { metrics: data.metrics }),
     ...(data.systemd !== undefined && { systemd: data.systemd }),
+    configs: (data.configs ?? []).map((ref) => ({
+      kind: ref.kind,
+      path: ref.path ?? (CONFIG_KINDS[ref.kind].isServiceConfig ? data.config : undefined) ?? CONFIG_KINDS[ref.kind].debianPath,
+      ...(ref.upstream !== undefined && { upstream: ref.upstream }),
+    })),
     processes: data.processes,
     ...(data.command !== undefined && { command: data.command }),
     details: Object.fromEntries(Object.entries(data.details ?? {}).map(([label, text]) => [label, expand(text)])),

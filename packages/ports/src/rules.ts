@@ -1,6 +1,7 @@
 // Rules that span entries of a registry whose entries are each well formed.
 // Pure: data in, problems out, with paths the parser turns into line:column.
 import type { RegistryData, ReservedData, ServiceData } from './schema.js';
+import { CONFIG_KINDS } from './config-kinds.js';
 import { portReferenceIds } from './port-references.js';
 
 export type PathSegment = string | number;
@@ -90,6 +91,14 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
         message: 'only a robust service claims its port: set robust: true or remove systemd.claim',
       });
     }
+    (service.configs ?? []).forEach((ref, refIndex) => {
+      const refPath = [...path, 'configs', refIndex];
+      if (ref.upstream !== undefined && !serviceIds.has(ref.upstream)) {
+        problems.push({ path: [...refPath, 'upstream'], message: `unknown service "${ref.upstream}"` });
+      } else if (ref.upstream === undefined && CONFIG_KINDS[ref.kind].needsUpstream) {
+        problems.push({ path: refPath, message: `a ${ref.kind} config needs upstream: the id of the service it points at` });
+      }
+    });
   });
 
   const ranges: { id: string; range: PortRange; index: number }[] = [];

@@ -2,6 +2,7 @@
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
+import { configKinds } from './config-kinds.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 
 const id = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, starting with a letter');
@@ -38,6 +39,12 @@ export const SystemdSchema = z.strictObject({
     .describe('Where ExecStartPre=+claim-port is wired: in the unit file itself or in a NAME.service.d/claim-port.conf drop-in'),
 });
 
+export const ConfigRefSchema = z.strictObject({
+  kind: z.enum(configKinds).describe('What the file is: nginx-site, prometheus-yml, prometheus-args, grafana-datasource or redis-conf'),
+  path: z.string().regex(/^\//, 'must be an absolute path').optional().describe("Where it is; default the service's config: for its own kind, else Debian's path"),
+  upstream: id.optional().describe('The service it points at (nginx-site: proxy_pass; grafana-datasource: url)'),
+});
+
 export const ServiceSchema = z.strictObject({
   id: id.describe('Stable identifier used by the tools (claim-port api, ports get api)'),
   name: nonEmpty.describe('Display name, as in the Quick Reference table'),
@@ -58,6 +65,10 @@ export const ServiceSchema = z.strictObject({
     .optional()
     .describe('Path of its Prometheus metrics endpoint; `ports monitoring` writes a scrape job for it'),
   systemd: SystemdSchema.optional(),
+  configs: z
+    .array(ConfigRefSchema)
+    .optional()
+    .describe('Configuration files that name ports; port-health-check holds each against the registry'),
   processes: z.array(processPattern).min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
   command: nonEmpty.optional().describe('How developers start it'),
   details: z.record(nonEmpty, nonEmpty).optional().describe('Extra labelled facts for the reference page'),
@@ -119,6 +130,7 @@ export const RegistrySchema = z.strictObject({
 export type RegistryInput = z.input<typeof RegistrySchema>;
 export type RegistryData = z.output<typeof RegistrySchema>;
 export type ServiceData = z.output<typeof ServiceSchema>;
+export type ConfigRefData = z.output<typeof ConfigRefSchema>;
 export type ReservedData = z.output<typeof ReservedSchema>;
 export type ConfiguredBy = z.output<typeof ConfiguredBySchema>;
 export type AccessLevel = (typeof accessLevels)[number];

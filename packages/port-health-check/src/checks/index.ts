@@ -6,6 +6,7 @@ import { checkDependencies } from './dependencies.js';
 import { checkKernel } from './kernel.js';
 import { checkListening } from './listening.js';
 import { checkOwner } from './owner.js';
+import { checkReferences } from './references.js';
 import { registryLoaded } from './registry.js';
 import { checkReserved } from './reserved.js';
 import { checkSystemd } from './systemd.js';
@@ -21,6 +22,7 @@ export function runChecks(facts: Facts, options: CheckOptions): CheckResult[] {
       ...checkOwner(facts, service),
       ...checkAccess(facts, service),
       ...checkKernel(facts, service),
+      ...checkReferences(facts, service),
     );
   }
   if (facts.allServices) results.push(...checkReserved(facts), ...checkUnknownListeners(facts, options));

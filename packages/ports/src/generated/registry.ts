@@ -33,6 +33,12 @@ export const bundledRegistry: RegistryData = {
       "systemd": {
         "unit": "nginx.service"
       },
+      "configs": [
+        {
+          "kind": "nginx-site",
+          "upstream": "api"
+        }
+      ],
       "processes": [
         "nginx"
       ],
@@ -85,6 +91,12 @@ export const bundledRegistry: RegistryData = {
         "unit": "grafana-simple.service",
         "claim": "unit"
       },
+      "configs": [
+        {
+          "kind": "grafana-datasource",
+          "upstream": "prometheus"
+        }
+      ],
       "processes": [
         "grafana",
         "grafana-server"
@@ -142,6 +154,11 @@ export const bundledRegistry: RegistryData = {
         "unit": "redis-server.service",
         "claim": "drop-in"
       },
+      "configs": [
+        {
+          "kind": "redis-conf"
+        }
+      ],
       "processes": [
         "redis-server"
       ],
@@ -228,6 +245,14 @@ export const bundledRegistry: RegistryData = {
         "unit": "prometheus.service",
         "claim": "drop-in"
       },
+      "configs": [
+        {
+          "kind": "prometheus-yml"
+        },
+        {
+          "kind": "prometheus-args"
+        }
+      ],
       "processes": [
         "prometheus"
       ],

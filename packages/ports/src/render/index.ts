@@ -92,3 +92,4 @@ export {
   type FirewallFormat,
   type Sources,
 } from './firewall.js';
+export { renderSnippets, bindAddresses, isSnippetKind, SNIPPET_KINDS, NGINX_API_LOCATION, type Snippet, type SnippetKind, type PortOf } from './config-snippets.js';

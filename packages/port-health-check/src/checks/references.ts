@@ -1,0 +1,71 @@
+// The references check: every configuration file a service's `configs:` names
+// agrees with the registry: nginx's listen, proxy_pass and /metrics
+// restriction, Prometheus's scrape targets and listen address, Grafana's
+// datasource URL, Redis's port and bind. Ports are the effective ones (a
+// unit's Environment= override moves them), so a moved API makes every file
+// that still names the old port an error, with its file and line.
+import type { ConfigRef, Service } from '@dsa110/ports';
+import { effectivePort } from '../effective-port.js';
+import { label } from '../label.js';
+import type { CheckResult, Facts } from '../types.js';
+import type { Finding } from './references/finding.js';
+import { readGrafanaDatasource } from './references/grafana.js';
+import { readNginxSite } from './references/nginx.js';
+import { readPrometheusArgs, readPrometheusYml } from './references/prometheus.js';
+import { readRedisConf } from './references/redis.js';
+
+/** The registry's port of a service moved by its unit's override, in words, for a reason. */
+function portWords(facts: Facts, service: Service): { port: number; name: string } {
+  const effective = effectivePort(facts, service);
+  const moved = effective.override ? ` (${effective.override.variable}=${effective.port} in ${effective.override.file}:${effective.override.line})` : '';
+  return { port: effective.port, name: `${service.name}${moved}` };
+}
+
+function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string): Finding[] | string {
+  const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
+  const self = portWords(facts, service);
+  switch (ref.kind) {
+    case 'nginx-site':
+      if (!upstream) return 'the registry names no upstream for it';
+      return readNginxSite(text, { ...self, upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics' } });
+    case 'prometheus-yml':
+      return readPrometheusYml(
+        text,
+        facts.registry.services.filter((scraped) => scraped.metrics !== undefined).map((scraped) => ({ job: `dsa110-${scraped.id}`, ...portWords(facts, scraped) })),
+      );
+    case 'prometheus-args':
+      return readPrometheusArgs(text, self);
+    case 'grafana-datasource':
+      if (!upstream) return 'the registry names no upstream for it';
+      return readGrafanaDatasource(text, { upstream: portWords(facts, upstream) });
+    case 'redis-conf':
+      return readRedisConf(text, { ...self, localOnly: service.access === 'localhost' || service.access === 'dev' });
+  }
+}
+
+export function checkReferences(facts: Facts, service: Service): CheckResult[] {
+  const { port } = effectivePort(facts, service);
+  return service.configs.flatMap((ref): CheckResult[] => {
+    const result = (severity: CheckResult['severity'], reason: string, file: string): CheckResult => ({
+      check: 'references',
+      severity,
+      service: service.id,
+      port,
+      reason: `${label(service, port)}: ${reason}`,
+      file,
+    });
+    const config = facts.configs.get(ref.path);
+    if (!config || config.text === undefined) {
+      const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
+      return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${config?.problem ?? 'not read'}`, ref.path)];
+    }
+    const findings = findingsFor(facts, service, ref, config.text);
+    if (typeof findings === 'string') return [result('unknown', `cannot check ${ref.kind} ${ref.path}: ${findings}`, ref.path)];
+    const problems = findings.filter((finding) => finding.severity !== 'ok');
+    if (problems.length === 0) return [result('ok', `${ref.path} agrees with the registry (${ref.kind})`, ref.path)];
+    return problems.map((finding) => {
+      const at = finding.line > 0 ? `${ref.path}:${finding.line}` : ref.path;
+      return result(finding.severity, `${at}: ${finding.message}`, at);
+    });
+  });
+}

@@ -1,0 +1,36 @@
+// What a config-file reader reports: a line (0 for the file as a whole), a
+// severity and one sentence. The references check adds the file and service.
+import type { Severity } from '../../types.js';
+
+export interface Finding {
+  readonly line: number;
+  readonly severity: Severity;
+  readonly message: string;
+}
+
+/** Lines without comments (`#`, and `;` where the format has it), 1-based, blank ones dropped. */
+export function contentLines(text: string, comment = /\s*#.*$/): { line: number; text: string }[] {
+  return text
+    .split(/\r?\n/)
+    .map((raw, index) => ({ line: index + 1, text: raw.replace(comment, '').trim() }))
+    .filter((entry) => entry.text !== '');
+}
+
+/** `127.0.0.1`, `::1`, `[::1]`, `localhost`: the host is this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare) || /^::ffff:127\./.test(bare);
+}
+
+/** `http://host:port/...` -> host and port (the scheme's default when absent); undefined for anything else. */
+export function parseUrl(url: string): { host: string; port: number } | undefined {
+  const match = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(\d+))?/.exec(url);
+  if (!match) return undefined;
+  return { host: match[2]!, port: match[3] !== undefined ? Number(match[3]) : match[1] === 'https' ? 443 : 80 };
+}
+
+/** `host:port` -> port (IPv6 in brackets); undefined without one. */
+export function portOfAddress(address: string): number | undefined {
+  const match = /:(\d+)$/.exec(address);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,104 @@
+// The references check against real files in temp trees: what `ports snippet`
+// prints passes (the contract), each kind of mismatch is an error naming the
+// file and line, and an operator who moves the API with CONTIMG_API_PORT in
+// its unit is told every file that still names the old port.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadRegistry, type Registry } from '@dsa110/ports';
+import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../src/checks/references.js';
+import { gather } from '../../src/gather.js';
+import type { CheckResult } from '../../src/types.js';
+import { tempDir, writeTree } from '../helpers.js';
+
+const repoRoot = new URL('../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const API_UNIT = 'etc/systemd/system/dsa110-api.service';
+
+/** A root with every snippet written where the registry says its file is. */
+function snippetTree(reg: Registry = registry, portOf?: PortOf, extra: Record<string, string> = {}): string {
+  const files: Record<string, string> = { [API_UNIT]: '[Service]\nExecStart=/usr/bin/true\n', ...extra };
+  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(reg, kind, portOf)) files[snippet.path.slice(1)] = snippet.text;
+  return writeTree(tempDir(), { ...files, ...extra });
+}
+
+async function references(root: string, reg: Registry = registry): Promise<CheckResult[]> {
+  const facts = await gather({ registry: reg, root });
+  return reg.services.flatMap((service) => checkReferences(facts, service));
+}
+
+const problems = (results: CheckResult[]) => results.filter((result) => result.severity !== 'ok').map((result) => result.reason);
+
+describe('the references check', () => {
+  it("accepts exactly what `ports snippet` prints, for every config the registry names", async () => {
+    const results = await references(snippetTree());
+    expect(problems(results)).toEqual([]);
+    expect(results.map((result) => result.file).sort()).toEqual(registry.services.flatMap((service) => service.configs.map((ref) => ref.path)).sort());
+  });
+
+  it('an API moved with CONTIMG_API_PORT in its unit: every file still naming the old port is an error with its line', async () => {
+    const root = snippetTree(registry, undefined, { [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n' });
+    const found = problems(await references(root));
+    expect(found).toEqual([
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7: proxy_pass http://127.0.0.1:8000;, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:9: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
+    ]);
+    // Rewritten from the registry with the operator's override: clean again.
+    const moved = snippetTree(registry, (service) => registry.resolvePort(service.id, { env: { CONTIMG_API_PORT: '8010' } }).port, {
+      [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n',
+    });
+    expect(problems(await references(moved))).toEqual([]);
+  });
+
+  it('nginx: a listen elsewhere, an unrestricted /metrics, a missing /metrics location', async () => {
+    const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
+    expect(problems(await references(site('server {\n  listen 8080;\n  location /metrics {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n')))).toEqual([
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location /metrics is not restricted to localhost; add allow 127.0.0.1; deny all;',
+    ]);
+    expect(problems(await references(site('server {\n  listen [::]:80; # v6\n  location / { proxy_pass http://localhost:8000; }\n}\n')))).toEqual([
+      "nginx (80): /etc/nginx/sites-available/dsa110-contimg: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)",
+    ]);
+  });
+
+  it('redis.conf: port and bind, the last occurrence winning; Prometheus args and datasource url', async () => {
+    const tree = (files: Record<string, string>) => snippetTree(registry, undefined, files);
+    expect(problems(await references(tree({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 6379\n# bind 0.0.0.0\nbind 0.0.0.0 ::1\nport 6380\n' })))).toEqual([
+      'redis (6379): /etc/redis/redis.conf:5: port 6380, but the registry says Redis uses port 6379',
+      'redis (6379): /etc/redis/redis.conf:4: bind 0.0.0.0 ::1 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+    ]);
+    expect(problems(await references(tree({ 'etc/redis/redis.conf': 'port 6379\n' })))).toEqual([
+      'redis (6379): /etc/redis/redis.conf: sets no bind, so Redis listens on every address; add bind 127.0.0.1 -::1 (localhost only)',
+    ]);
+    expect(
+      problems(
+        await references(
+          tree({
+            'etc/default/prometheus': 'ARGS="--storage.tsdb.retention.time=15d --web.listen-address=:9091"\n',
+            'etc/grafana/provisioning/datasources/dsa110-prometheus.yml': "datasources:\n  - name: x\n    url: 'http://127.0.0.1:9091'\n",
+          }),
+        ),
+      ),
+    ).toEqual([
+      'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3: url http://127.0.0.1:9091, but Prometheus uses port 9090',
+      'prometheus (9090): /etc/default/prometheus:1: --web.listen-address=:9091, but the registry says Prometheus uses port 9090',
+    ]);
+    expect(problems(await references(tree({ 'etc/prometheus/prometheus.yml': 'scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [localhost:9100]\n' })))).toEqual([
+      'prometheus (9090): /etc/prometheus/prometheus.yml: no scrape job dsa110-api, so Prometheus does not scrape FastAPI on port 8000 (ports snippet prometheus-yml)',
+    ]);
+  });
+
+  it('a missing file or a FIFO is unknown, never a hang', async () => {
+    const root = snippetTree();
+    execFileSync('rm', [join(root, 'etc/redis/redis.conf')]);
+    execFileSync('mkfifo', [join(root, 'etc/redis/redis.conf')]);
+    execFileSync('rm', [join(root, 'etc/default/prometheus')]);
+    const results = (await references(root)).filter((result) => result.severity !== 'ok');
+    expect(results.map((result) => [result.severity, result.reason])).toEqual([
+      ['unknown', `redis (6379): cannot check redis-conf /etc/redis/redis.conf under ${root}: not a regular file`],
+      ['unknown', `prometheus (9090): cannot check prometheus-args /etc/default/prometheus under ${root}: no such file`],
+    ]);
+  });
+});

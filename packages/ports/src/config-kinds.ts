@@ -1,0 +1,50 @@
+// The configuration files, other than systemd units, that name a port: what
+// each kind holds, and where Debian keeps it when the registry does not say.
+// port-health-check reads each one and holds it against the registry;
+// `ports snippet` prints what each should contain.
+
+export const configKinds = ['nginx-site', 'prometheus-yml', 'prometheus-args', 'grafana-datasource', 'redis-conf'] as const;
+export type ConfigKind = (typeof configKinds)[number];
+
+export interface ConfigKindInfo {
+  /** Where Debian's package keeps it. */
+  readonly debianPath: string;
+  /** The service's own `config:` file, when it has one, is this kind's file. */
+  readonly isServiceConfig: boolean;
+  /** Whether the entry must name the service it points at (`upstream:`). */
+  readonly needsUpstream: boolean;
+  readonly holds: string;
+}
+
+export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindInfo>> = {
+  'nginx-site': {
+    debianPath: '/etc/nginx/sites-enabled/default',
+    isServiceConfig: true,
+    needsUpstream: true,
+    holds: "`listen` on the service's port, `proxy_pass` to the upstream's port, `location /metrics` restricted to localhost",
+  },
+  'prometheus-yml': {
+    debianPath: '/etc/prometheus/prometheus.yml',
+    isServiceConfig: true,
+    needsUpstream: false,
+    holds: 'a scrape job dsa110-ID for each service with `metrics:`, targeting its port',
+  },
+  'prometheus-args': {
+    debianPath: '/etc/default/prometheus',
+    isServiceConfig: false,
+    needsUpstream: false,
+    holds: "`--web.listen-address` on the service's port (Debian's unit passes $ARGS from this file)",
+  },
+  'grafana-datasource': {
+    debianPath: '/etc/grafana/provisioning/datasources/dsa110-prometheus.yml',
+    isServiceConfig: false,
+    needsUpstream: true,
+    holds: "the Prometheus datasource `url:` on the upstream's port",
+  },
+  'redis-conf': {
+    debianPath: '/etc/redis/redis.conf',
+    isServiceConfig: true,
+    needsUpstream: false,
+    holds: "`port` the service's port, `bind` within its access level",
+  },
+};

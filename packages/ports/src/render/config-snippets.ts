@@ -1,0 +1,124 @@
+// What each configuration file that names a port should say, from the
+// registry: `ports snippet KIND` prints it, so that nginx, Prometheus, Grafana
+// and Redis are configured from the registry in the first place, and
+// port-health-check's references check accepts exactly this (a contract test
+// holds the two together). Ports come from `portOf`, so that an operator's
+// env override (CONTIMG_API_PORT) shows in the snippet.
+import { CONFIG_KINDS, type ConfigKind, type Registry, type Service } from '../index.js';
+import { metricsJob } from './prometheus-config.js';
+import { toYaml } from './yaml.js';
+import { DATASOURCE_UID } from './grafana.js';
+
+export const SNIPPET_KINDS = [...(Object.keys(CONFIG_KINDS) as ConfigKind[]), 'grafana-ini'] as const;
+export type SnippetKind = (typeof SNIPPET_KINDS)[number];
+
+export function isSnippetKind(kind: string): kind is SnippetKind {
+  return (SNIPPET_KINDS as readonly string[]).includes(kind);
+}
+
+/** The location nginx proxies to the upstream (the page: "Proxies /api/ requests to FastAPI"). */
+export const NGINX_API_LOCATION = '/api/';
+
+export type PortOf = (service: Service) => number;
+
+export interface Snippet {
+  readonly kind: SnippetKind;
+  readonly service: Service;
+  /** Where it goes on a Debian host. */
+  readonly path: string;
+  readonly text: string;
+}
+
+function header(kind: SnippetKind, path: string): string {
+  return `# Generated from ports.yaml by \`ports snippet ${kind}\` for ${path}; edit ports.yaml instead.`;
+}
+
+/** The address a service binds for its access level: loopback for localhost and dev, every address otherwise (the firewall narrows it). */
+export function bindAddresses(service: Service): { v4: string; v6: string } {
+  return service.access === 'localhost' || service.access === 'dev' ? { v4: '127.0.0.1', v6: '::1' } : { v4: '0.0.0.0', v6: '::' };
+}
+
+function nginxSite(service: Service, upstream: Service, portOf: PortOf, path: string): string {
+  const backend = `http://127.0.0.1:${portOf(upstream)}`;
+  const metrics = upstream.metrics ?? '/metrics';
+  return [
+    header('nginx-site', path),
+    'server {',
+    `    listen ${portOf(service)};`,
+    `    listen [::]:${portOf(service)};`,
+    '',
+    `    location ${NGINX_API_LOCATION} {`,
+    `        proxy_pass ${backend};`,
+    '    }',
+    '',
+    `    # ${upstream.name}'s Prometheus metrics: localhost only.`,
+    `    location ${metrics} {`,
+    '        allow 127.0.0.1;',
+    '        allow ::1;',
+    '        deny all;',
+    `        proxy_pass ${backend};`,
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+function prometheusYml(registry: Registry, portOf: PortOf, path: string): string {
+  const jobs = registry.services.flatMap((service) =>
+    service.metrics === undefined
+      ? []
+      : [{ job_name: metricsJob(service.id), scrape_interval: '15s', metrics_path: service.metrics, static_configs: [{ targets: [`localhost:${portOf(service)}`] }] }],
+  );
+  return toYaml({ scrape_configs: jobs }, [header('prometheus-yml', path).slice(2), 'Merge into scrape_configs: (`ports monitoring` writes the whole file).']);
+}
+
+function prometheusArgs(service: Service, portOf: PortOf, path: string): string {
+  return `${header('prometheus-args', path)}\nARGS="--web.listen-address=${bindAddresses(service).v4}:${portOf(service)}"\n`;
+}
+
+function grafanaDatasource(upstream: Service, portOf: PortOf, path: string): string {
+  return toYaml(
+    {
+      apiVersion: 1,
+      datasources: [{ name: 'DSA-110 Prometheus', uid: DATASOURCE_UID, type: 'prometheus', access: 'proxy', url: `http://localhost:${portOf(upstream)}`, isDefault: false, editable: false }],
+    },
+    [header('grafana-datasource', path).slice(2)],
+  );
+}
+
+function grafanaIni(service: Service, key: string, portOf: PortOf, path: string): string {
+  return `${header('grafana-ini', path).replace('#', ';')}\n[server]\nhttp_addr = ${bindAddresses(service).v4}\n${key} = ${portOf(service)}\n`;
+}
+
+function redisConf(service: Service, portOf: PortOf, path: string): string {
+  const bind = bindAddresses(service);
+  // `-::1`: Redis skips an address it cannot bind (a host without IPv6) instead of failing.
+  return `${header('redis-conf', path)}\nport ${portOf(service)}\nbind ${bind.v4} -${bind.v6}\n`;
+}
+
+/** Every snippet of `kind` the registry asks for (one per service whose configs name that kind). */
+export function renderSnippets(registry: Registry, kind: SnippetKind, portOf: PortOf = (service) => service.port): Snippet[] {
+  if (kind === 'grafana-ini') {
+    return registry.services.flatMap((service) => {
+      const by = service.configuredBy;
+      if (typeof by !== 'object' || !('file' in by) || by.file !== 'grafana.ini' || !by.key) return [];
+      const path = service.config ?? '/etc/grafana/grafana.ini';
+      return [{ kind, service, path, text: grafanaIni(service, by.key, portOf, path) }];
+    });
+  }
+  return registry.services.flatMap((service) =>
+    service.configs
+      .filter((ref) => ref.kind === kind)
+      .map((ref): Snippet => {
+        const upstream = ref.upstream !== undefined ? registry.service(ref.upstream) : service;
+        const text = {
+          'nginx-site': () => nginxSite(service, upstream, portOf, ref.path),
+          'prometheus-yml': () => prometheusYml(registry, portOf, ref.path),
+          'prometheus-args': () => prometheusArgs(service, portOf, ref.path),
+          'grafana-datasource': () => grafanaDatasource(upstream, portOf, ref.path),
+          'redis-conf': () => redisConf(service, portOf, ref.path),
+        }[ref.kind]();
+        return { kind, service, path: ref.path, text };
+      }),
+  );
+}
