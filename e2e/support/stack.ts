@@ -3,8 +3,10 @@
 // /api/health, Prometheus scraping node_exporter's textfile collector. Each
 // runs in the foreground on loopback, from files in one temp directory.
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
-import type { Registry } from '@dsa110/ports';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ConfigKind, Registry } from '@dsa110/ports';
+import { renderSnippets } from '@dsa110/ports/render';
 import { type Daemon, startDaemon } from './daemons.js';
 import { binPath, cleanEnv } from './bins.js';
 import { findFreeBase, httpGet } from './net.js';
@@ -51,6 +53,11 @@ import json
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
+    if scope["path"] == "/metrics":
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain; version=0.0.4")]})
+        await send({"type": "http.response.body", "body": b"# TYPE dsa110_api_up gauge\\ndsa110_api_up 1\\n"})
+        return
     if scope["path"] == "/api/health":
         status, body = 200, {"status": "ok", "service": "dsa110-api"}
     else:
@@ -81,6 +88,15 @@ export function httpProbe(url: string): { ready: () => Promise<boolean>; lastPro
   };
 }
 
+/** Where the stack keeps each kind of config file the registry names (relative to the workspace). */
+export const CONFIG_FILES: Readonly<Record<ConfigKind, string>> = {
+  'nginx-site': 'nginx/nginx.conf',
+  'prometheus-yml': 'prometheus/prometheus.yml',
+  'prometheus-args': 'prometheus/args',
+  'grafana-datasource': 'grafana/dsa110-prometheus.yml',
+  'redis-conf': 'redis/redis.conf',
+};
+
 export class Stack {
   readonly ws: Workspace;
   readonly registry: Registry;
@@ -95,14 +111,21 @@ export class Stack {
   private constructor(ws: Workspace, base: number) {
     this.ws = ws;
     this.base = base;
-    const data = shiftRegistry(readPortsYaml(), { base, drop: Object.keys(DROPPED) });
+    const shifted = shiftRegistry(readPortsYaml(), { base, drop: Object.keys(DROPPED) });
+    // Each config file the references check reads is the stack's own, in the workspace (written below).
+    const data = {
+      ...shifted,
+      services: shifted.services.map((service) =>
+        service.configs ? { ...service, configs: service.configs.map((ref) => ({ ...ref, path: ws.path(CONFIG_FILES[ref.kind]) })) } : service,
+      ),
+    };
     this.registryFile = ws.path('ports.yaml');
     this.registry = writeRegistry(
       this.registryFile,
       data,
       `Test registry for the end-to-end suite: ports.yaml shifted by ${base}.\nDropped: ${Object.entries(DROPPED)
         .map(([id, why]) => `${id} (${why})`)
-        .join('; ')}.\nPatched: api processes [uvicorn] only.`,
+        .join('; ')}.\nPatched: api processes [uvicorn] only; configs: paths in the run's directory.`,
     );
     const port = (id: string) => this.registry.resolvePort(id, { env: {} }).port;
     this.ports = {
@@ -121,6 +144,11 @@ export class Stack {
     ws.write('bin/uvicorn', UVICORN_LAUNCHER, 0o755);
     ws.write('app/app.py', ASGI_APP);
     ws.mkdir('logs');
+    this.nginxConfig();
+    this.prometheusConfig();
+    for (const kind of ['prometheus-args', 'redis-conf'] as const) {
+      for (const snippet of renderSnippets(this.registry, kind)) ws.write(CONFIG_FILES[kind], snippet.text);
+    }
   }
 
   /** A stack on a free port range (ports.yaml's ports and node_exporter's, all shifted by one base). */
@@ -144,18 +172,15 @@ export class Stack {
   }
 
   /** A --root tree with what `ports systemd` writes for this stack's registry (see support/systemd.ts). */
-  systemdTree(
-    name?: string,
-    apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`,
-  ): Promise<SystemdTree> {
-    return buildSystemdTree({
-      ws: this.ws,
-      registryFile: this.registryFile,
-      registry: this.registry,
-      claimPort: this.claimPort,
-      apiExecStart,
-      ...(name !== undefined && { name }),
-    });
+  async systemdTree(name?: string, apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`): Promise<SystemdTree> {
+    const tree = await buildSystemdTree({ ws: this.ws, registryFile: this.registryFile, registry: this.registry, claimPort: this.claimPort, apiExecStart, ...(name !== undefined && { name }) });
+    // The config files the registry names, seen under the root where the machine has them: links to the stack's own.
+    for (const ref of this.registry.services.flatMap((service) => service.configs)) {
+      const link = join(tree.root, ref.path);
+      mkdirSync(dirname(link), { recursive: true });
+      if (!existsSync(link)) symlinkSync(ref.path, link);
+    }
+    return tree;
   }
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -245,7 +270,7 @@ http {
       startDaemon({
         name: 'redis-server',
         command: programs.redis,
-        args: ['--port', String(port), '--bind', bind, '--protected-mode', 'yes', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+        args: [this.ws.path(CONFIG_FILES['redis-conf']), '--port', String(port), '--bind', bind, '--protected-mode', 'yes', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
         logFile: this.log('redis'),
         env: { ...process.env, REDIS_PORT: String(port) },
         port,
@@ -300,6 +325,10 @@ global:
   scrape_timeout: 1s
   evaluation_interval: 1s
 scrape_configs:
+  - job_name: dsa110-api
+    metrics_path: /metrics
+    static_configs:
+      - targets: ['127.0.0.1:${this.ports.api}']
   - job_name: node
     static_configs:
       - targets: ['127.0.0.1:${this.ports.nodeExporter}']

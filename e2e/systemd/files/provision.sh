@@ -50,6 +50,10 @@ cat > /etc/prometheus/prometheus.yml <<'YAML'
 global:
   scrape_interval: 2s
 scrape_configs:
+  # The API's scrape job, as the registry says (the health check's references check holds it to the API's port).
+  - job_name: dsa110-api
+    static_configs:
+      - targets: ['127.0.0.1:8000']
   - job_name: node
     static_configs:
       - targets: ['127.0.0.1:9100']

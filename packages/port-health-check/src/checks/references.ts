@@ -31,7 +31,9 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
     case 'prometheus-yml':
       return readPrometheusYml(
         text,
-        facts.registry.services.filter((scraped) => scraped.metrics !== undefined).map((scraped) => ({ job: `dsa110-${scraped.id}`, ...portWords(facts, scraped) })),
+        facts.registry.services
+          .filter((scraped) => scraped.metrics !== undefined)
+          .map((scraped) => ({ job: `dsa110-${scraped.id}`, ...portWords(facts, scraped) })),
       );
     case 'prometheus-args':
       return readPrometheusArgs(text, self);

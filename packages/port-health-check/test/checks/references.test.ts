@@ -31,7 +31,7 @@ async function references(root: string, reg: Registry = registry): Promise<Check
 const problems = (results: CheckResult[]) => results.filter((result) => result.severity !== 'ok').map((result) => result.reason);
 
 describe('the references check', () => {
-  it("accepts exactly what `ports snippet` prints, for every config the registry names", async () => {
+  it('accepts exactly what `ports snippet` prints, for every config the registry names', async () => {
     const results = await references(snippetTree());
     expect(problems(results)).toEqual([]);
     expect(results.map((result) => result.file).sort()).toEqual(registry.services.flatMap((service) => service.configs.map((ref) => ref.path)).sort());
@@ -41,7 +41,7 @@ describe('the references check', () => {
     const root = snippetTree(registry, undefined, { [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n' });
     const found = problems(await references(root));
     expect(found).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7: proxy_pass http://127.0.0.1:8000;, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
       'prometheus (9090): /etc/prometheus/prometheus.yml:9: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
     ]);
@@ -58,6 +58,9 @@ describe('the references check', () => {
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80',
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location /metrics is not restricted to localhost; add allow 127.0.0.1; deny all;',
     ]);
+    expect(
+      problems(await references(site('server { listen 80; location /metrics { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000; } }\n'))),
+    ).toEqual([]);
     expect(problems(await references(site('server {\n  listen [::]:80; # v6\n  location / { proxy_pass http://localhost:8000; }\n}\n')))).toEqual([
       "nginx (80): /etc/nginx/sites-available/dsa110-contimg: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)",
     ]);
@@ -85,7 +88,13 @@ describe('the references check', () => {
       'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3: url http://127.0.0.1:9091, but Prometheus uses port 9090',
       'prometheus (9090): /etc/default/prometheus:1: --web.listen-address=:9091, but the registry says Prometheus uses port 9090',
     ]);
-    expect(problems(await references(tree({ 'etc/prometheus/prometheus.yml': 'scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [localhost:9100]\n' })))).toEqual([
+    expect(
+      problems(
+        await references(
+          tree({ 'etc/prometheus/prometheus.yml': 'scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [localhost:9100]\n' }),
+        ),
+      ),
+    ).toEqual([
       'prometheus (9090): /etc/prometheus/prometheus.yml: no scrape job dsa110-api, so Prometheus does not scrape FastAPI on port 8000 (ports snippet prometheus-yml)',
     ]);
   });

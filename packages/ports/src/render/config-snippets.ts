@@ -67,7 +67,14 @@ function prometheusYml(registry: Registry, portOf: PortOf, path: string): string
   const jobs = registry.services.flatMap((service) =>
     service.metrics === undefined
       ? []
-      : [{ job_name: metricsJob(service.id), scrape_interval: '15s', metrics_path: service.metrics, static_configs: [{ targets: [`localhost:${portOf(service)}`] }] }],
+      : [
+          {
+            job_name: metricsJob(service.id),
+            scrape_interval: '15s',
+            metrics_path: service.metrics,
+            static_configs: [{ targets: [`localhost:${portOf(service)}`] }],
+          },
+        ],
   );
   return toYaml({ scrape_configs: jobs }, [header('prometheus-yml', path).slice(2), 'Merge into scrape_configs: (`ports monitoring` writes the whole file).']);
 }
@@ -80,7 +87,17 @@ function grafanaDatasource(upstream: Service, portOf: PortOf, path: string): str
   return toYaml(
     {
       apiVersion: 1,
-      datasources: [{ name: 'DSA-110 Prometheus', uid: DATASOURCE_UID, type: 'prometheus', access: 'proxy', url: `http://localhost:${portOf(upstream)}`, isDefault: false, editable: false }],
+      datasources: [
+        {
+          name: 'DSA-110 Prometheus',
+          uid: DATASOURCE_UID,
+          type: 'prometheus',
+          access: 'proxy',
+          url: `http://localhost:${portOf(upstream)}`,
+          isDefault: false,
+          editable: false,
+        },
+      ],
     },
     [header('grafana-datasource', path).slice(2)],
   );

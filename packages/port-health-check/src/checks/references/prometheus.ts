@@ -29,7 +29,12 @@ export function readPrometheusYml(text: string, expect: readonly ScrapeExpectati
     const targets = /^-?\s*targets:\s*(.*)$/.exec(content);
     if (targets) {
       inTargets = true;
-      for (const target of targets[1]!.replace(/^\[|\]$/g, '').split(',').map((part) => unquote(part.trim())).filter(Boolean)) current.targets.push({ line, target });
+      for (const target of targets[1]!
+        .replace(/^\[|\]$/g, '')
+        .split(',')
+        .map((part) => unquote(part.trim()))
+        .filter(Boolean))
+        current.targets.push({ line, target });
       continue;
     }
     const item = /^-\s+(['"]?[^\s'"]+['"]?)$/.exec(content);
@@ -40,10 +45,15 @@ export function readPrometheusYml(text: string, expect: readonly ScrapeExpectati
   for (const want of expect) {
     const job = jobs.get(want.job);
     if (!job) {
-      findings.push({ line: 0, severity: 'error', message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (ports snippet prometheus-yml)` });
+      findings.push({
+        line: 0,
+        severity: 'error',
+        message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (ports snippet prometheus-yml)`,
+      });
       continue;
     }
-    if (job.targets.length === 0) findings.push({ line: job.line, severity: 'error', message: `scrape job ${want.job} has no targets; add localhost:${want.port}` });
+    if (job.targets.length === 0)
+      findings.push({ line: job.line, severity: 'error', message: `scrape job ${want.job} has no targets; add localhost:${want.port}` });
     for (const { line, target } of job.targets) {
       if (portOfAddress(target) !== want.port) {
         findings.push({ line, severity: 'error', message: `scrape job ${want.job} targets ${target}, but ${want.name} uses port ${want.port}` });
@@ -63,11 +73,16 @@ export function readPrometheusArgs(text: string, expect: { name: string; port: n
     for (const match of content.matchAll(/--web\.listen-address(?:=|\s+)['"]?([^\s'"]+)/g)) {
       seen = true;
       const port = portOfAddress(match[1]!);
-      if (port !== expect.port) findings.push({ line, severity: 'error', message: `--web.listen-address=${match[1]}, but the registry says ${expect.name} uses port ${expect.port}` });
+      if (port !== expect.port)
+        findings.push({ line, severity: 'error', message: `--web.listen-address=${match[1]}, but the registry says ${expect.name} uses port ${expect.port}` });
     }
   }
   if (!seen && expect.port !== PROMETHEUS_DEFAULT_PORT) {
-    findings.push({ line: 0, severity: 'error', message: `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}` });
+    findings.push({
+      line: 0,
+      severity: 'error',
+      message: `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}`,
+    });
   }
   return findings;
 }

@@ -16,16 +16,30 @@ export function readRedisConf(text: string, expect: { name: string; port: number
   }
   const findings: Finding[] = [];
   if (port === undefined) {
-    if (expect.port !== REDIS_DEFAULT_PORT) findings.push({ line: 0, severity: 'error', message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}` });
+    if (expect.port !== REDIS_DEFAULT_PORT)
+      findings.push({
+        line: 0,
+        severity: 'error',
+        message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}`,
+      });
   } else if (port.value !== String(expect.port)) {
     findings.push({ line: port.line, severity: 'error', message: `port ${port.value}, but the registry says ${expect.name} uses port ${expect.port}` });
   }
   if (expect.localOnly) {
     if (bind === undefined) {
-      findings.push({ line: 0, severity: 'error', message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)` });
+      findings.push({
+        line: 0,
+        severity: 'error',
+        message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)`,
+      });
     } else {
       const wide = bind.addresses.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
-      if (wide.length > 0) findings.push({ line: bind.line, severity: 'error', message: `bind ${bind.addresses.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only` });
+      if (wide.length > 0)
+        findings.push({
+          line: bind.line,
+          severity: 'error',
+          message: `bind ${bind.addresses.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only`,
+        });
     }
   }
   return findings;
