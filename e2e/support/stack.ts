@@ -336,8 +336,8 @@ scrape_configs:
     );
   }
 
-  startPrometheus(): Promise<Daemon> {
-    const config = this.prometheusConfig();
+  /** Prometheus on the registry's port, with the stack's config or the one at `config` (the fleet scenario's). */
+  startPrometheus(config = this.prometheusConfig()): Promise<Daemon> {
     return this.start(
       'prometheus',
       startDaemon({

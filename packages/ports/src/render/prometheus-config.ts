@@ -46,7 +46,10 @@ export function renderPrometheusConfig(registry: Registry, options: PrometheusCo
   ]);
 }
 
-/** A file_sd target file for one host's node_exporter (targets/node/HOST.yml). */
-export function renderNodeTarget(host = 'localhost', port = NODE_EXPORTER_PORT): string {
-  return toYaml([{ targets: [`${host}:${port}`] }], ['One file per host whose node_exporter Prometheus scrapes; add a host by adding a file.']);
+/** A file_sd target file for one host's node_exporter (targets/node/HOST.yml); `labels` e.g. { instance: 'host-a' }. */
+export function renderNodeTarget(host = 'localhost', port = NODE_EXPORTER_PORT, labels: Readonly<Record<string, string>> = {}): string {
+  return toYaml(
+    [{ targets: [`${host}:${port}`], ...(Object.keys(labels).length > 0 && { labels }) }],
+    ['One file per host whose node_exporter Prometheus scrapes; add a host by adding a file.'],
+  );
 }
