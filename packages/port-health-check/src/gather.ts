@@ -14,7 +14,7 @@ import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
 import { listUnitDirs, loadUnit, mergeUnit } from './systemd/effective.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
-import type { ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
+import type { ConfigFileFacts, ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
 
 export interface GatherOptions {
   readonly registry: Registry;

@@ -106,7 +106,7 @@ describe('the references check', () => {
     execFileSync('rm', [join(root, 'etc/default/prometheus')]);
     const results = (await references(root)).filter((result) => result.severity !== 'ok');
     expect(results.map((result) => [result.severity, result.reason])).toEqual([
-      ['unknown', `redis (6379): cannot check redis-conf /etc/redis/redis.conf under ${root}: not a regular file`],
+      ['unknown', `redis (6379): cannot check redis-conf /etc/redis/redis.conf under ${root}: it is a FIFO (named pipe), not a regular file`],
       ['unknown', `prometheus (9090): cannot check prometheus-args /etc/default/prometheus under ${root}: no such file`],
     ]);
   });
