@@ -172,8 +172,18 @@ export class Stack {
   }
 
   /** A --root tree with what `ports systemd` writes for this stack's registry (see support/systemd.ts). */
-  async systemdTree(name?: string, apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`): Promise<SystemdTree> {
-    const tree = await buildSystemdTree({ ws: this.ws, registryFile: this.registryFile, registry: this.registry, claimPort: this.claimPort, apiExecStart, ...(name !== undefined && { name }) });
+  async systemdTree(
+    name?: string,
+    apiExecStart = `${this.ws.path('bin', 'uvicorn')} --app-dir ${this.ws.path('app')} app:app --host 127.0.0.1 --port \${CONTIMG_API_PORT}`,
+  ): Promise<SystemdTree> {
+    const tree = await buildSystemdTree({
+      ws: this.ws,
+      registryFile: this.registryFile,
+      registry: this.registry,
+      claimPort: this.claimPort,
+      apiExecStart,
+      ...(name !== undefined && { name }),
+    });
     // The config files the registry names, seen under the root where the machine has them: links to the stack's own.
     for (const ref of this.registry.services.flatMap((service) => service.configs)) {
       const link = join(tree.root, ref.path);
@@ -270,7 +280,23 @@ http {
       startDaemon({
         name: 'redis-server',
         command: programs.redis,
-        args: [this.ws.path(CONFIG_FILES['redis-conf']), '--port', String(port), '--bind', bind, '--protected-mode', 'yes', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+        args: [
+          this.ws.path(CONFIG_FILES['redis-conf']),
+          '--port',
+          String(port),
+          '--bind',
+          bind,
+          '--protected-mode',
+          'yes',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--daemonize',
+          'no',
+          '--dir',
+          dir,
+        ],
         logFile: this.log('redis'),
         env: { ...process.env, REDIS_PORT: String(port) },
         port,

@@ -32,7 +32,9 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const unitNames = [...new Set(services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])))];
 
   // Files whose port key the config check reads, and every file the references check holds against the registry.
-  const configPaths = [...new Set(services.flatMap((service) => [...(configKey(service) ? [configKey(service)!.file] : []), ...service.configs.map((ref) => ref.path)]))];
+  const configPaths = [
+    ...new Set(services.flatMap((service) => [...(configKey(service) ? [configKey(service)!.file] : []), ...service.configs.map((ref) => ref.path)])),
+  ];
 
   const sockets = readSockets();
   const kernel = readKernelFacts();

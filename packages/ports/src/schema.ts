@@ -41,7 +41,11 @@ export const SystemdSchema = z.strictObject({
 
 export const ConfigRefSchema = z.strictObject({
   kind: z.enum(configKinds).describe('What the file is: nginx-site, prometheus-yml, prometheus-args, grafana-datasource or redis-conf'),
-  path: z.string().regex(/^\//, 'must be an absolute path').optional().describe("Where it is; default the service's config: for its own kind, else Debian's path"),
+  path: z
+    .string()
+    .regex(/^\//, 'must be an absolute path')
+    .optional()
+    .describe("Where it is; default the service's config: for its own kind, else Debian's path"),
   upstream: id.optional().describe('The service it points at (nginx-site: proxy_pass; grafana-datasource: url)'),
 });
 
@@ -65,10 +69,7 @@ export const ServiceSchema = z.strictObject({
     .optional()
     .describe('Path of its Prometheus metrics endpoint; `ports monitoring` writes a scrape job for it'),
   systemd: SystemdSchema.optional(),
-  configs: z
-    .array(ConfigRefSchema)
-    .optional()
-    .describe('Configuration files that name ports; port-health-check holds each against the registry'),
+  configs: z.array(ConfigRefSchema).optional().describe('Configuration files that name ports; port-health-check holds each against the registry'),
   processes: z.array(processPattern).min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
   command: nonEmpty.optional().describe('How developers start it'),
   details: z.record(nonEmpty, nonEmpty).optional().describe('Extra labelled facts for the reference page'),

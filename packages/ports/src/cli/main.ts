@@ -114,7 +114,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     summary: 'what a config file that names a port should say (nginx-site, prometheus-yml, prometheus-args, grafana-datasource, grafana-ini, redis-conf)',
     help: [
       "  Printed from the registry, with the services' env overrides applied (CONTIMG_API_PORT=8010 ports snippet nginx-site).",
-      '  port-health-check holds the files named in each service\'s configs: against the same registry.',
+      "  port-health-check holds the files named in each service's configs: against the same registry.",
     ].join('\n'),
     options: {},
     positionals: [1, 1],

@@ -92,4 +92,13 @@ export {
   type FirewallFormat,
   type Sources,
 } from './firewall.js';
-export { renderSnippets, bindAddresses, isSnippetKind, SNIPPET_KINDS, NGINX_API_LOCATION, type Snippet, type SnippetKind, type PortOf } from './config-snippets.js';
+export {
+  renderSnippets,
+  bindAddresses,
+  isSnippetKind,
+  SNIPPET_KINDS,
+  NGINX_API_LOCATION,
+  type Snippet,
+  type SnippetKind,
+  type PortOf,
+} from './config-snippets.js';

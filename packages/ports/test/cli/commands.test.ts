@@ -237,7 +237,10 @@ describe('usage', () => {
   it('exits 64 (EX_USAGE) for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
       [['--registry', 'x.yaml'], /^ports: no command given \(got --registry x.yaml\)\n/],
-      [['lst'], /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, snippet, monitoring, schema\n/],
+      [
+        ['lst'],
+        /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, snippet, monitoring, schema\n/,
+      ],
       [['list', '--jsn'], /^ports list: unknown option "--jsn"; usage: ports list \[--json\]\n/],
       [['get'], /^ports get: missing argument; usage: ports get <id> \[--json\]\n/],
       [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id> \[--json\]\n/],
