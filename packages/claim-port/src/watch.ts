@@ -1,7 +1,7 @@
 // Small I/O helpers for the claim loop: is this still the process we found
 // (same PID and start time, not a zombie), signal it only if so, and poll
 // without fixed sleeps.
-import { parseStat, readStartTime } from '@dsa110/ports/system';
+import { now, parseStat, readStartTime } from '@dsa110/ports/system';
 import { readFileSync } from 'node:fs';
 
 export interface Identity {
@@ -66,13 +66,8 @@ export function signalIfSame(who: Identity, sig: 'SIGTERM' | 'SIGKILL', procRoot
   }
 }
 
-/**
- * Milliseconds from an arbitrary start. Not performance.now(): reading the
- * `performance` global loads perf_hooks (~0.5 ms of every start).
- */
-export function now(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
+/** Milliseconds from an arbitrary start (the shared clock: no perf_hooks at start-up). */
+export { now };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

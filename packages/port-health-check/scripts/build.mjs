@@ -7,15 +7,16 @@
 //
 // No V8 code cache is shipped: a cache made on the build machine is valid for
 // one Node version only and makes two builds differ. Nor does the bin turn on
-// Node's compile cache itself: its default directory is under /tmp, and a
-// tool run as root must not load code from a directory others can write.
-// Node 22.1+ caches compilation where NODE_COMPILE_CACHE points (a directory
-// only root can write, set in the unit or cron line). Without a cache the
-// bundle compiles at every start (measured: see the package README).
+// Node's compile cache: its default directory is under /tmp, and a tool run
+// as root must not load code from a directory others can write. The bin's
+// entry, dist/start.cjs, makes its own cache on the first run, in a directory
+// of the running user's that nobody else can write (codeCacheLoader in
+// scripts/build-support.mjs; packages/ports/src/cli-kit/code-cache.ts).
 import { join } from 'node:path';
 import {
   bundle,
-  cjsBin,
+  cachedBin,
+  codeCacheLoader,
   emitTypes,
   lazyFsPromises,
   packageBuild,
@@ -39,7 +40,11 @@ await bundle({
 requireDoors(dist, ['index']);
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why).
-await bundle({ ...cjsBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyFsPromises(root)] });
+await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyFsPromises(root)] });
+
+// The bin's entry (bin/port-health-check.js requires dist/start.cjs): the
+// bundle with a code cache made on first run (see scripts/build-support.mjs).
+await codeCacheLoader(root, dist, 'cli.cjs');
 
 emitTypes(root);
 writeThirdPartyNotices(root);

@@ -3,11 +3,12 @@
 // @dsa110/ports/system), the kernel's port ranges, each unit with its
 // drop-ins, and each claim-port executable the units name. All I/O of a
 // health check happens here; the checks are pure.
-// Synchronous reads throughout: small files, and no thread-pool start-up.
+// Synchronous reads throughout: small files, and no thread-pool start-up;
+// the fd scan adds a worker thread only where that pays (many processes).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry, Service } from '@dsa110/ports';
-import { normalizeAddress, snapshotSync } from '@dsa110/ports/system';
+import { normalizeAddress, snapshot } from '@dsa110/ports/system';
 import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
@@ -36,7 +37,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...new Set(services.flatMap((service) => [...(configKey(service) ? [configKey(service)!.file] : []), ...service.configs.map((ref) => ref.path)])),
   ];
 
-  const sockets = readSockets();
+  const sockets = await readSockets();
   const kernel = readKernelFacts();
   const units = readUnits(root, unitNames);
   const configs = configPaths.map((path) => readConfigFile(root, path));
@@ -73,16 +74,18 @@ function readUnits(root: string, names: readonly string[]): UnitFacts[] {
 
 /**
  * The live socket table and its holders: one table read and one /proc/*\/fd
- * scan by the shared reader, synchronous (no thread-pool start-up). A failure
- * becomes a fact, not an exception.
+ * scan by the shared reader, synchronous (no thread-pool start-up), split
+ * over two threads on a machine with many processes and an idle core, as
+ * claim-port's (see holders-parallel.ts). A failure becomes a fact, not an
+ * exception.
  */
-export function readSockets(): SocketFacts {
+export async function readSockets(): Promise<SocketFacts> {
   // The scan meets EACCES on every fd of a process it may not read (hundreds
   // of them, each a new Error): without stack traces those cost a fraction.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    const taken = snapshotSync();
+    const taken = await snapshot({ parallel: true });
     return {
       listeners: taken.listeners.map((listener) => ({
         port: listener.port,

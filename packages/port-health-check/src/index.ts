@@ -3,6 +3,7 @@
 // report; the renderers turn it into text, JSON or Prometheus metrics.
 import { statSync } from 'node:fs';
 import { loadRegistry, PortsError, RegistryError, type Registry } from '@dsa110/ports';
+import { now } from '@dsa110/ports/system';
 import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
 import { gather } from './gather.js';
@@ -31,11 +32,11 @@ export interface CheckPortsOptions {
  */
 export async function checkPorts(options: CheckPortsOptions = {}): Promise<HealthReport> {
   const startedAt = new Date();
-  const started = performance.now();
+  const started = now();
   const root = options.root ?? '/';
   const strict = options.strict ?? false;
   const done = (registry: Registry | string, rest: Pick<HealthReport, 'services' | 'results'>) =>
-    buildReport({ registry, root, strict, startedAt, durationMs: performance.now() - started, ...rest });
+    buildReport({ registry, root, strict, startedAt, durationMs: now() - started, ...rest });
 
   if (!isDirectory(root)) throw new PortsError('NOT_FOUND', `root ${root} is not a directory; give the top of the tree to check (default /)`);
   let registry: Registry;

@@ -7,6 +7,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { decodeEntry, wrapCommonJs } from '@dsa110/ports/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMain, spawnListener } from '../../../test-support/index.js';
 import { main } from '../src/cli.js';
@@ -251,7 +253,25 @@ describe('port-health-check (built bin)', () => {
 
   it('ships no V8 code cache: nothing made on the build machine, nothing that differs between two builds', () => {
     const shipped = readdirSync(join(packageDir, 'dist'), { recursive: true }).map(String);
-    expect(shipped.filter((file) => /\.cache$|start\.cjs$/.test(file))).toEqual([]);
+    expect(shipped.filter((file) => /\.cache$|\.v8$/.test(file))).toEqual([]);
+  });
+
+  it('makes a V8 code cache on its first run, in the cache directory, that this Node accepts, and starts from it', async () => {
+    const cache = join(tempDir(), 'cache');
+    const first = await runBin(['--json'], { DSA110_PORTS_CACHE: cache });
+    expect([0, 1, 2]).toContain(first.status);
+    const [name] = readdirSync(cache);
+    expect(name).toMatch(/^port-health-check-[\d.]+-cli-v[\d.]+-[a-z0-9]+\.v8$/);
+    const entry = readFileSync(join(cache, name!));
+    const file = join(packageDir, 'dist/cli.cjs');
+    const source = readFileSync(file);
+    const data = decodeEntry(entry, source);
+    expect(data).toBeDefined();
+    const script = new Script(wrapCommonJs(source.toString('utf8')), { filename: file, cachedData: data! });
+    expect(script.cachedDataRejected).toBe(false);
+    const second = await runBin(['--json'], { DSA110_PORTS_CACHE: cache });
+    expect(second.status).toBe(first.status);
+    expect(readFileSync(join(cache, name!)).equals(entry)).toBe(true); // used, not made again
   });
 
   it('runs against the bundled registry and this machine by default, and prints help', async () => {

@@ -34,9 +34,10 @@ interface Handle {
 }
 type Wrap = { create(): Handle; errname(code: number): string };
 
-let wraps: Record<Transport, Wrap | undefined> | undefined;
+const wraps = new Map<Transport, Wrap | undefined>();
 
-function loadWraps(): Record<Transport, Wrap | undefined> {
+/** libuv's handle for `transport`, loaded on first use (a TCP check never loads udp_wrap). */
+function loadWrap(transport: Transport): Wrap | undefined {
   const errname = (code: number): string => {
     try {
       return getSystemErrorName(code); // util is loaded by Node's bootstrap already: no start-up cost
@@ -44,23 +45,20 @@ function loadWraps(): Record<Transport, Wrap | undefined> {
       return `errno ${-code}`;
     }
   };
-  const load = (name: 'tcp_wrap' | 'udp_wrap'): Wrap | undefined => {
-    try {
-      // Deprecated only in documentation (DEP0111; a warning with --pending-deprecation alone).
-      const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding(name);
-      if (name === 'tcp_wrap') {
-        const { TCP, constants } = binding as { TCP: new (type: number) => Handle; constants: { SERVER: number } };
-        if (typeof TCP !== 'function' || constants?.SERVER === undefined) return undefined;
-        return { create: () => new TCP(constants.SERVER), errname };
-      }
-      const { UDP } = binding as { UDP: new () => Handle };
-      if (typeof UDP !== 'function') return undefined;
-      return { create: () => new UDP(), errname };
-    } catch {
-      return undefined;
+  try {
+    // Deprecated only in documentation (DEP0111; a warning with --pending-deprecation alone).
+    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding(transport === 'tcp' ? 'tcp_wrap' : 'udp_wrap');
+    if (transport === 'tcp') {
+      const { TCP, constants } = binding as { TCP: new (type: number) => Handle; constants: { SERVER: number } };
+      if (typeof TCP !== 'function' || constants?.SERVER === undefined) return undefined;
+      return { create: () => new TCP(constants.SERVER), errname };
     }
-  };
-  return { tcp: load('tcp_wrap'), udp: load('udp_wrap') };
+    const { UDP } = binding as { UDP: new () => Handle };
+    if (typeof UDP !== 'function') return undefined;
+    return { create: () => new UDP(), errname };
+  } catch {
+    return undefined;
+  }
 }
 
 function result(v4: string | undefined, v6: string | undefined): BindCheck {
@@ -71,8 +69,8 @@ function result(v4: string | undefined, v6: string | undefined): BindCheck {
 
 /** The bind check without the event loop; undefined where this Node lacks the handles (use canBind). */
 export function canBindSync(port: number, transport: Transport = 'tcp'): BindCheck | undefined {
-  wraps ??= loadWraps();
-  const wrap = wraps[transport];
+  if (!wraps.has(transport)) wraps.set(transport, loadWrap(transport));
+  const wrap = wraps.get(transport);
   if (!wrap) return undefined;
   const attempt = (family: 4 | 6): string | undefined => {
     const handle = wrap.create();

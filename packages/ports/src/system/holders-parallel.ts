@@ -4,7 +4,7 @@
 // PARALLEL_MIN_PROCESSES, or with no idle core, one thread is faster.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { mergeScans, scanInputs, scanPids, scanSocketHolders, scanTasks, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
+import { mergeScans, scanInputs, scanInputsSync, scanPids, scanTasks, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
 
 export const PARALLEL_MIN_PROCESSES = 800;
 
@@ -34,10 +34,11 @@ export function hasIdleCore(procRoot = '/proc'): boolean {
 
 /** As scanSocketHolders, with a second thread when it pays; `threads` says how many scanned. */
 export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<HolderScan & { threads: 1 | 2 }> {
-  const list = [...inodes];
-  const { pids, wanted, proc } = scanInputs(list, options);
+  const inputs = scanInputs(inodes, options);
+  const { pids, wanted, proc } = inputs;
   const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore(proc));
-  if (!worthIt) return { ...scanSocketHolders(list, options), threads: 1 };
+  // One listing of /proc either way (the PID list is the one the threads would share).
+  if (!worthIt) return { ...scanInputsSync(inputs), threads: 1 };
 
   const { Worker } = await import('node:worker_threads');
   const cursor = new Int32Array(new SharedArrayBuffer(4));
@@ -61,7 +62,7 @@ parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
     return { ...mergeScans(tasks ? [...parts, tasks] : parts), threads: 2 };
   } catch {
     // A worker that failed to start or run leaves part of the list unscanned: scan it all here.
-    return { ...scanSocketHolders(list, options), threads: 1 };
+    return { ...scanInputsSync(inputs), threads: 1 };
   } finally {
     void worker.terminate();
   }

@@ -168,7 +168,11 @@ export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, numb
 
 /** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */
 export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions = {}): HolderScan {
-  const { pids, wanted, proc } = scanInputs(inodes, options);
+  return scanInputsSync(scanInputs(inodes, options));
+}
+
+/** The synchronous pass over inputs already listed (scanInputs): one listing of /proc per scan. */
+export function scanInputsSync({ pids, wanted, proc }: ReturnType<typeof scanInputs>): HolderScan {
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
   const parts = [scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })];
   const tasks = scanTasks(parts, wanted, proc);

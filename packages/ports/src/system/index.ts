@@ -42,4 +42,5 @@ export {
 } from './unit-restart.js';
 export { parsePortSockets, readPortSockets, readBoundUdpSockets, TCP_STATES, type PortSocket, type Transport } from './port-sockets.js';
 export { canBind, canBindSync, type BindCheck } from './bindable.js';
+export { now } from './clock.js';
 export { tableInodes, processesWithUnlistedSockets } from './hidden-sockets.js';

@@ -1,0 +1,76 @@
+// A cache directory for what the bins can always make again (the V8 code
+// cache of a bundle): per user, owned by the running user and writable by
+// nobody else, or not used at all. A tool that runs as root must never load
+// anything from a place another user can write, so every read checks the
+// directory and the file (owner, mode, no symbolic link). Nothing here
+// throws: a cache that cannot be read or written is simply not there.
+import { constants, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+
+/** The environment variable that names the cache directory (absolute), or turns the cache off (`off`). */
+export const CACHE_ENV = 'DSA110_PORTS_CACHE';
+
+/** root's cache directory (systemd units run the tools as root, usually without HOME). */
+export const ROOT_CACHE_DIR = '/var/cache/dsa110-ports';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Where this user's cache lives: $DSA110_PORTS_CACHE (absolute; `off` for
+ * none), else /var/cache/dsa110-ports for root, else
+ * $XDG_CACHE_HOME/dsa110-ports or ~/.cache/dsa110-ports. Undefined: no cache.
+ */
+export function cacheDir(env: Env, uid: number | undefined = process.getuid?.()): string | undefined {
+  const chosen = env[CACHE_ENV];
+  if (chosen !== undefined) return chosen.startsWith('/') ? chosen : undefined; // `off`, empty or relative: none
+  if (uid === undefined) return undefined;
+  if (uid === 0) return ROOT_CACHE_DIR;
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg?.startsWith('/')) return `${xdg}/dsa110-ports`;
+  const home = env.HOME;
+  return home?.startsWith('/') && home !== '/' ? `${home}/.cache/dsa110-ports` : undefined;
+}
+
+/** Owned by this user and writable by nobody else. */
+function trusted(info: Stats): boolean {
+  return info.uid === process.getuid?.() && (info.mode & 0o022) === 0;
+}
+
+function trustedDir(dir: string): boolean {
+  const info = lstatSync(dir);
+  return info.isDirectory() && trusted(info);
+}
+
+/**
+ * The bytes of `dir/name`, when the directory is trusted (see above); else
+ * undefined. Only this user (or root) can create or replace a file in a
+ * directory that is its own and writable by nobody else, so the file itself
+ * needs no check but that it is no symbolic link. Few fs calls on purpose:
+ * each fs function a start uses is compiled at that start.
+ */
+export function readCacheFile(dir: string, name: string): Buffer | undefined {
+  try {
+    // Node takes numeric open flags here too (its types name only strings).
+    return trustedDir(dir) ? readFileSync(`${dir}/${name}`, { flag: NO_FOLLOW as unknown as string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/** Write `dir/name` atomically (made 0700 and 0600 if new); silently nothing when it cannot, or the directory is not trusted. */
+export function writeCacheFile(dir: string, name: string, data: Uint8Array): void {
+  let temporary: string | undefined;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!trustedDir(dir)) return;
+    temporary = `${dir}/.${name}.${process.pid}.tmp`;
+    writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
+    renameSync(temporary, `${dir}/${name}`);
+    temporary = undefined;
+  } catch {
+    // no cache, then
+  } finally {
+    if (temporary !== undefined) rmSync(temporary, { force: true });
+  }
+}

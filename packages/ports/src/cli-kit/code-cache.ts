@@ -1,0 +1,83 @@
+// Runs a bin's CommonJS bundle with a V8 code cache made on this machine, on
+// the first run, in the user's cache directory (cache.ts): later starts skip
+// parsing and compiling the functions that run. Nothing is shipped: the cache
+// is made where it is used, for this Node and this bundle only. Used by the
+// bins' build (scripts/build-support.mjs, codeCacheLoader), never by the
+// library. Node 22's module.enableCompileCache() would do the same; Node 20
+// has none.
+//
+// A cache entry holds the bundle's exact bytes and V8's data: it is used only
+// when those bytes equal the bundle's (V8 itself checks only the length), with
+// the same Node version and architecture (V8 checks its version and flags and
+// rejects a mismatch). Any failure falls back to compiling the bundle as usual.
+//
+// The bundle must not use import(): a vm.Script has no module loader for it,
+// and on Node 20 even vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER is lost
+// when the script comes from a code cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+// The build turns import() into require() and refuses a bundle with one left.
+import { readFileSync } from 'node:fs';
+import type { Script } from 'node:vm';
+import { cacheDir, readCacheFile, writeCacheFile } from './cache.js';
+
+type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: NodeJS.Module, filename: string, dirname: string) => void;
+
+/** The cache file of bundle `name` (chosen by the build: package, version, bundle) for this Node version and architecture. */
+export function cacheName(name: string, version = process.version, arch = process.arch): string {
+  return `${name}-${version}-${arch}.v8`;
+}
+
+/** Pure: a cache entry is the bundle's bytes, then V8's data. */
+export function encodeEntry(source: Buffer, data: Buffer): Buffer {
+  return Buffer.concat([source, data]);
+}
+
+/** Pure: V8's data from an entry, when the entry was made from exactly `source`. */
+export function decodeEntry(entry: Buffer | undefined, source: Buffer): Buffer | undefined {
+  if (entry === undefined || entry.length <= source.length) return undefined;
+  return source.equals(entry.subarray(0, source.length)) ? entry.subarray(source.length) : undefined;
+}
+
+/** Pure: the text V8 compiles: the bundle inside CommonJS's module wrapper. */
+export function wrapCommonJs(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+}
+
+/**
+ * Run `bundle` (an absolute path) as the CommonJS module `module` (the
+ * loader's own: same require, same exports), with the code cache `name` from
+ * this user's cache directory when there is a good one; when there is none,
+ * or V8 rejected it, make one at exit. Few calls on purpose (no regular
+ * expression, no path functions): every function a start compiles costs.
+ */
+export function runWithCodeCache(
+  bundle: string,
+  name: string,
+  module: NodeJS.Module,
+  require: NodeJS.Require,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): void {
+  const source = readFileSync(bundle);
+  const dir = cacheDir(env);
+  if (dir === undefined) {
+    require(bundle); // no cache directory: as plain require() would
+    return;
+  }
+  const vm = require('node:vm') as typeof import('node:vm');
+  const file = cacheName(name);
+  const cachedData = decodeEntry(readCacheFile(dir, file), source);
+  const script: Script = new vm.Script(wrapCommonJs(source.toString('utf8')), {
+    filename: bundle,
+    ...(cachedData && { cachedData }),
+  });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // After the run, so the functions that ran are in it.
+    process.once('exit', () => {
+      try {
+        writeCacheFile(dir, file, encodeEntry(source, script.createCachedData()));
+      } catch {
+        // no cache, then
+      }
+    });
+  }
+  (script.runInThisContext() as CommonJsWrapper)(module.exports, require, module, bundle, bundle.slice(0, bundle.lastIndexOf('/')));
+}

@@ -1,0 +1,123 @@
+// The bins' code cache (made on first run): where it lives, that it is only
+// read from a directory of this user's that nobody else can write, that a
+// cache made from other bytes is never used, and, on real child processes,
+// that the second run uses the cache the first one made.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CACHE_ENV, cacheDir, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cli-kit/cache.js';
+import { cacheName, decodeEntry, encodeEntry } from '../../src/cli-kit/code-cache.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('cacheDir', () => {
+  it('is /var/cache/dsa110-ports for root, the XDG cache for others, and can be chosen or turned off', () => {
+    expect(cacheDir({}, 0)).toBe(ROOT_CACHE_DIR);
+    expect(cacheDir({ XDG_CACHE_HOME: '/home/a/.xdg', HOME: '/home/a' }, 1000)).toBe('/home/a/.xdg/dsa110-ports');
+    expect(cacheDir({ HOME: '/home/a' }, 1000)).toBe('/home/a/.cache/dsa110-ports');
+    expect(cacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/a' }, 1000)).toBe('/home/a/.cache/dsa110-ports');
+    expect(cacheDir({ HOME: '/' }, 1000)).toBeUndefined();
+    expect(cacheDir({}, 1000)).toBeUndefined();
+    expect(cacheDir({ [CACHE_ENV]: '/srv/cache' }, 0)).toBe('/srv/cache');
+    expect(cacheDir({ [CACHE_ENV]: 'off' }, 0)).toBeUndefined();
+    expect(cacheDir({ [CACHE_ENV]: 'relative/dir' }, 0)).toBeUndefined();
+  });
+});
+
+describe('readCacheFile and writeCacheFile', () => {
+  it('write then read back, in a directory made 0700', () => {
+    const dir = join(tempDir(), 'made', 'here');
+    writeCacheFile(dir, 'entry', Buffer.from('data'));
+    expect(readCacheFile(dir, 'entry')?.toString()).toBe('data');
+    expect(readFileSync(join(dir, 'entry')).toString()).toBe('data');
+    expect(readdirSync(dir)).toEqual(['entry']); // no temporary file left
+  });
+
+  it('ignore a directory others can write, a symbolic link to a directory, and a symbolic link as the file', () => {
+    const base = tempDir();
+    const open = join(base, 'open');
+    mkdirSync(open);
+    writeFileSync(join(open, 'entry'), 'planted');
+    chmodSync(open, 0o777);
+    expect(readCacheFile(open, 'entry')).toBeUndefined();
+    writeCacheFile(open, 'other', Buffer.from('x'));
+    expect(existsSync(join(open, 'other'))).toBe(false);
+
+    const good = join(base, 'good');
+    mkdirSync(good, { mode: 0o700 });
+    writeFileSync(join(good, 'entry'), 'ok');
+    symlinkSync(good, join(base, 'link'));
+    expect(readCacheFile(join(base, 'link'), 'entry')).toBeUndefined();
+    symlinkSync(join(good, 'entry'), join(good, 'alias'));
+    expect(readCacheFile(good, 'alias')).toBeUndefined();
+    expect(readCacheFile(good, 'entry')?.toString()).toBe('ok');
+  });
+
+  it('read nothing, and throw nothing, when the directory or the file is missing', () => {
+    expect(readCacheFile(join(tempDir(), 'none'), 'entry')).toBeUndefined();
+    expect(readCacheFile(tempDir(), 'entry')).toBeUndefined();
+  });
+});
+
+describe('cache entries', () => {
+  it('give back V8 data only for the exact bytes they were made from', () => {
+    const source = Buffer.from('console.log(1);');
+    const entry = encodeEntry(source, Buffer.from('V8DATA'));
+    expect(decodeEntry(entry, source)?.toString()).toBe('V8DATA');
+    expect(decodeEntry(entry, Buffer.from('console.log(2);'))).toBeUndefined(); // same length, other bytes
+    expect(decodeEntry(entry, Buffer.from('console.log(1); '))).toBeUndefined();
+    expect(decodeEntry(source, source)).toBeUndefined(); // no data after the source
+    expect(decodeEntry(undefined, source)).toBeUndefined();
+  });
+
+  it('are named per bundle, Node version and architecture', () => {
+    expect(cacheName('claim-port-1.2.3-cli', 'v20.20.2', 'x64')).toBe('claim-port-1.2.3-cli-v20.20.2-x64.v8');
+  });
+});
+
+describe('runWithCodeCache, on real processes', () => {
+  it('runs the bundle as its own module, makes the cache on the first run, uses it on the second, and never uses it for other bytes', () => {
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const bundle = join(dir, 'bundle.cjs');
+    const loader = join(dir, 'start.cjs');
+    const source = (n: number) =>
+      `const vm = require('node:vm');\nmodule.exports = ${n};\nconsole.log(JSON.stringify({ n: ${n}, file: __filename, dir: __dirname, args: process.argv.slice(2) }));\nPromise.resolve().then(() => console.log(typeof require('node:os').hostname));\n`;
+    writeFileSync(bundle, source(1));
+    const codeCache = join(import.meta.dirname, '../../src/cli-kit/code-cache.ts');
+    // The loader as the build writes it, run unbundled through tsx's require hook.
+    writeFileSync(
+      loader,
+      `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nrunWithCodeCache(${JSON.stringify(bundle)}, 'test-bundle', module, require);\n`,
+    );
+    const run = () => execFileSync(process.execPath, [loader, 'a', 'b'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
+    expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
+    const [name] = readdirSync(cache);
+    expect(name).toMatch(/^test-bundle-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/);
+    const first = readFileSync(join(cache, name!));
+    expect(first.subarray(0, source(1).length).toString()).toBe(source(1));
+    run();
+    expect(readFileSync(join(cache, name!)).equals(first)).toBe(true); // used, not made again
+
+    // Same length, other bytes: the entry is not used, and is made again from the new bytes.
+    writeFileSync(bundle, source(2));
+    expect(run()).toContain('"n":2');
+    expect(readFileSync(join(cache, name!)).subarray(0, source(2).length).toString()).toBe(source(2));
+
+    // Off: plain require(), nothing written.
+    rmSync(cache, { recursive: true });
+    expect(execFileSync(process.execPath, [loader], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: 'off' } })).toContain('"n":2');
+    expect(existsSync(cache)).toBe(false);
+  });
+});
