@@ -13,7 +13,7 @@ import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
 import { readKernelFacts } from './kernel.js';
-import { listUnitDirs, loadUnit, mergeUnit } from './systemd/effective.js';
+import { listUnitDirs, loadUnit, mergeUnit } from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type { ConfigFileFacts, ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
 

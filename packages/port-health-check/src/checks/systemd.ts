@@ -5,7 +5,7 @@ import { PortsError, type Service } from '@dsa110/ports';
 import { claimLines, claimTarget, isClaimPort, where } from '../claim-line.js';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { label } from '../label.js';
-import { UNIT_DIRS } from '../systemd/search-path.js';
+import { UNIT_DIRS } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
 
@@ -47,6 +47,17 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
 
   const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
   if (claims.length === 0) {
+    const cleared = unit.execStartPreCleared;
+    if (cleared) {
+      results.push(
+        result(
+          'error',
+          `the empty ExecStartPre= in ${where(cleared)} clears every earlier ExecStartPre= of ${unitName}, the claim-port line included, so nothing frees port ${port} before it starts; remove that line or add the claim after it`,
+          where(cleared),
+        ),
+      );
+      return results;
+    }
     const read = [unit.file, ...unit.dropIns].filter(Boolean).join(', ');
     results.push(
       result(

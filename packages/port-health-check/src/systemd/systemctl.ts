@@ -4,7 +4,7 @@
 // consulted when checking `/` on a machine booted with systemd.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { splitWords } from './words.js';
+import { splitWords } from '@dsa110/ports/systemd';
 
 export interface LoadedExec {
   readonly argv: readonly string[];

@@ -58,8 +58,14 @@ describe('systemd check', () => {
     );
     expect(systemd).toHaveLength(1);
     expect(systemd[0]!.severity).toBe('error');
+    expect(systemd[0]!.reason).toMatch(/^redis \(6379\): the empty ExecStartPre= in \S+zz-local.conf:2 clears every earlier ExecStartPre=/);
+    expect(systemd[0]!.file).toBe('/etc/systemd/system/redis-server.service.d/zz-local.conf:2');
+  });
+
+  it('is an error when no ExecStartPre= calls claim-port at all', async () => {
+    const { systemd } = await check({ 'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStartPre=/bin/true\n' }, 'redis');
+    expect(systemd).toHaveLength(1);
     expect(systemd[0]!.reason).toMatch(/^redis \(6379\): no ExecStartPre= in redis-server.service calls claim-port/);
-    expect(systemd[0]!.reason).toContain('/etc/systemd/system/redis-server.service.d/zz-local.conf');
   });
 
   it('uses the override a drop-in makes after clearing', async () => {

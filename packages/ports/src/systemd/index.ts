@@ -1,6 +1,7 @@
-// @dsa110/ports/systemd: how systemd and claim-port read a unit's claim line.
-// For now claim-port's own argument grammar, shared by claim-port and the
-// health check so both judge an `ExecStartPre=` claim line the same way.
+// @dsa110/ports/systemd: the one systemd model, used by `ports systemd --check`
+// and the health check. It reads unit files and drop-ins as systemd does
+// (systemd.syntax, systemd.service Exec lines, drop-in search and precedence)
+// and judges a claim line with claim-port's own argument grammar.
 export {
   parseClaimArgs,
   parseClaimTarget,
@@ -10,3 +11,9 @@ export {
   type ParsedClaimArgs,
 } from './claim-args.js';
 export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';
+export { claimLines, claimTarget, isClaimPort, where } from './claim-line.js';
+export { parseUnitFile, type Assignment, type UnitFileError } from './unit-file.js';
+export { splitWords, splitTokens, parseExec, parseEnvironment, execArgv, splitExecPrefixes, expandSpecifiers, type ExecCommand } from './words.js';
+export { UNIT_DIRS, templateOf, dropInDirNames, dropInDirs, chooseDropIns } from './search-path.js';
+export { mergeUnit, loadUnit, listUnitDirs, type LoadedFile, type LoadedUnit, type UnitDirListing } from './effective.js';
+export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from './types.js';

@@ -33,6 +33,11 @@ function stagedRoot(unitLines: Record<string, string> = {}) {
   return { root, unitDir, claimPort };
 }
 
+function writeTree(root: string, relative: string, text: string) {
+  mkdirSync(join(root, relative, '..'), { recursive: true });
+  writeFileSync(join(root, relative), text);
+}
+
 function verify(unitDir: string, unit: string) {
   const result = spawnSync(analyze!, ['verify', '--man=no', join(unitDir, unit)], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_LEVEL: 'notice' },
@@ -243,5 +248,71 @@ describe('ports systemd', () => {
     expect(systemdChecks()).toEqual({ grafana: 'ok', redis: 'ok', api: 'ok', prometheus: 'ok' });
     writeFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), dropIn('/usr/local/bin/claim-port', 6380));
     expect(systemdChecks().redis).toBe('error');
+  });
+
+  describe.skipIf(!existsSync(healthCheck))('--check and the health check judge the effective unit with one model', () => {
+    /** Units shipped in /usr/lib (as packages do), the output of `ports systemd --root`, and the unit-file claims. */
+    async function wiredRoot() {
+      const { root, unitDir } = stagedRoot();
+      const libDir = join(root, 'usr/lib/systemd/system');
+      mkdirSync(libDir, { recursive: true });
+      for (const unit of ['redis-server.service', 'prometheus.service']) {
+        writeFileSync(join(libDir, unit), readFileSync(join(unitDir, unit), 'utf8'));
+        rmSync(join(unitDir, unit));
+      }
+      const run = await ports(['systemd', '--root', root]);
+      const lines = run.stdout.split('\n');
+      for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
+        const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
+        const path = join(unitDir, unit);
+        writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
+      }
+      return root;
+    }
+    function healthRedis(root: string) {
+      const result = spawnSync(process.execPath, [healthCheck, '--root', root, '--format', 'json'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      const report = JSON.parse(result.stdout) as { checks: { check: string; service: string; severity: string; reason: string }[] };
+      return { code: result.status, checks: report.checks.filter((check) => check.check === 'systemd' && check.service === 'redis') };
+    }
+
+    it('both pass the wiring `ports systemd` writes over units in /usr/lib', async () => {
+      const root = await wiredRoot();
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(healthRedis(root).checks.map((check) => check.severity)).toEqual(['ok']);
+    });
+
+    it.each([
+      ['a later drop-in in the same directory', 'etc/systemd/system/redis-server.service.d/zz-override.conf'],
+      ['a later drop-in in the type-wide service.d/', 'etc/systemd/system/service.d/zz-override.conf'],
+      ['a later drop-in under /run', 'run/systemd/system/redis-server.service.d/zz-override.conf'],
+    ])('both fail, naming the file and line, when %s clears ExecStartPre=', async (_, relative) => {
+      const root = await wiredRoot();
+      mkdirSync(join(root, relative, '..'), { recursive: true });
+      writeFileSync(join(root, relative), '[Service]\nExecStartPre=\nExecStartPre=/bin/true\n');
+      const where = `/${relative}:2`;
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`redis-server.service: the empty ExecStartPre= in ${where} clears every earlier ExecStartPre=`);
+      expect(run.stderr).toMatch(/^\d+ problems?: the files match the registry, but the units systemd would load/);
+      expectNoStack(run.stderr);
+      const health = healthRedis(root);
+      expect(health.code).toBe(1);
+      expect(health.checks).toEqual([
+        expect.objectContaining({ severity: 'error', reason: expect.stringContaining(`the empty ExecStartPre= in ${where} clears`) }),
+      ]);
+    });
+
+    it('both fail when a later drop-in claims the wrong port', async () => {
+      const root = await wiredRoot();
+      writeTree(root, 'etc/systemd/system/redis-server.service.d/zz-override.conf', '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port 6380\n');
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('zz-override.conf:3 claims port 6380, but redis uses port 6379');
+      expect(healthRedis(root).checks).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('claims port 6380') })]);
+    });
   });
 });

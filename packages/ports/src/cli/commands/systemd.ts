@@ -4,6 +4,8 @@ import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
 import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring } from '../../render/systemd.js';
+import { claimLines, claimTarget, listUnitDirs, loadUnit, mergeUnit, where, type UnitFacts } from '../../systemd/index.js';
+import type { Registry } from '../../registry.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 
@@ -22,7 +24,10 @@ export async function run(context: Context): Promise<Outcome> {
 
   const registry = await load(context);
   const wiring = claimWiring(registry, claimPort);
-  return check ? checkTree(context, wiring, health, unitDir, unitDirs) : writeTree(context, wiring, health, unitDir);
+  if (!check) return writeTree(context, wiring, health, unitDir);
+  // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
+  const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
+  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, claimPort);
 }
 
 /** The health check's service and timer, from --port-health-check, --textfile and the registry this run reads. */
@@ -81,10 +86,13 @@ async function writeTree(context: Context, wiring: readonly ClaimWiring[], healt
 
 async function checkTree(
   context: Context,
+  registry: Registry,
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
   unitDir: string,
   unitDirs: readonly string[],
+  effectiveRoot: string | undefined,
+  claimPort: string,
 ): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
   const shown = new Map<string, string>();
@@ -116,11 +124,95 @@ async function checkTree(
     context.io.err(`${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${unitDir} differs from the registry\n`);
     return 'failed';
   }
+  if (effectiveRoot !== undefined) {
+    const problems = effectiveProblems(registry, wiring, effectiveRoot, claimPort);
+    for (const problem of problems) context.io.out(`${problem}\n`);
+    if (problems.length > 0) {
+      context.io.err(
+        `${problems.length} problem${problems.length === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${effectiveRoot} do not claim their ports\n`,
+      );
+      return 'failed';
+    }
+  }
   const dropIns = wiring.filter((entry) => entry.claim === 'drop-in').length;
   context.io.out(
     `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${unitDir} match the registry\n`,
   );
   return 'ok';
+}
+
+/**
+ * Each wired unit as systemd would load it under `root` (unit file plus every
+ * drop-in, in systemd's precedence): does its effective ExecStartPre= list
+ * still run claim-port on the service's port? The same model and verdict as
+ * the health check's systemd check; one line per problem, naming file:line.
+ */
+function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], root: string, claimPort: string): string[] {
+  const problems: string[] = [];
+  const listingProblems: string[] = [];
+  const listing = listUnitDirs(root, listingProblems);
+  problems.push(...listingProblems);
+  for (const entry of wiring) {
+    const unit = mergeUnit(loadUnit(root, entry.unit, listing));
+    const service = entry.service;
+    const expected = effectivePort(registry, service, unit);
+    const shownPort = `${expected}${service.transport === 'udp' ? '/udp' : ''}`;
+    const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
+    for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
+    if (unit.masked) {
+      say(`masked (${unit.file} is empty or links to /dev/null), so systemd never starts it`);
+      continue;
+    }
+    for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
+    const claims = claimLines(unit.execStartPre, [claimPort]);
+    if (claims.length === 0) {
+      const cleared = unit.execStartPreCleared;
+      say(
+        cleared
+          ? `the empty ExecStartPre= in ${where(cleared)} clears every earlier ExecStartPre=, the claim-port line included, so nothing frees port ${shownPort} before it starts; remove that line or add the claim after it`
+          : `no effective ExecStartPre= calls claim-port, so nothing frees port ${shownPort} before it starts (read ${[unit.file, ...unit.dropIns].filter(Boolean).join(', ')})`,
+      );
+      continue;
+    }
+    for (const line of claims) {
+      const shown = `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)}`;
+      const target = claimTarget(line.argv);
+      let claimed: { port: number; transport: 'tcp' | 'udp' } | undefined;
+      if ('problem' in target) say(`${shown}: ${target.problem}`);
+      else if ('port' in target) claimed = { port: target.port, transport: target.transport ?? 'tcp' };
+      else if (!registry.has(target.id)) say(`${shown}: claim-port argument "${target.id}" is neither a port nor a service id in ${registry.source}`);
+      else {
+        try {
+          claimed = { port: registry.resolvePort(target.id, { env: envRecord(unit) }).port, transport: registry.service(target.id).transport };
+        } catch (error) {
+          say(`${shown}: ${(error as Error).message}`);
+        }
+      }
+      if (claimed && (claimed.port !== expected || claimed.transport !== service.transport)) {
+        say(
+          `${shown} claims port ${claimed.port}${claimed.transport === 'udp' ? '/udp' : ''}, but ${service.id} uses port ${shownPort}; it would free the wrong port`,
+        );
+      } else if (claimed && !line.prefixes.includes('+')) {
+        say(`${shown} lacks the + prefix, so claim-port runs as the service's user and cannot signal other users' processes`);
+      }
+    }
+  }
+  return problems;
+}
+
+function envRecord(unit: UnitFacts): Record<string, string> {
+  return Object.fromEntries([...unit.environment].map(([name, setting]) => [name, setting.value]));
+}
+
+/** The port systemd hands the service: its unit's Environment= override of the service's variable, else the registry's (as the health check). */
+function effectivePort(registry: Registry, service: ClaimWiring['service'], unit: UnitFacts): number {
+  const setting = service.env ? unit.environment.get(service.env) : undefined;
+  if (!service.env || !setting) return service.port;
+  try {
+    return registry.resolvePort(service.id, { env: { [service.env]: setting.value } }).port;
+  } catch {
+    return service.port;
+  }
 }
 
 async function readText(path: string): Promise<string | undefined> {

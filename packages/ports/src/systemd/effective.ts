@@ -4,9 +4,9 @@
 // Synchronous on purpose: a handful of small files, and no thread-pool start-up
 // (several ms) for a command that must start about as fast as `node -e 0`.
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { FileReadError, readTextFile } from '@dsa110/ports/files';
+import { FileReadError, readTextFile } from '../files/index.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { EnvironmentSetting, ExecLine, UnitFacts } from '../types.js';
+import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import { parseEnvironment, parseExec } from './words.js';
@@ -34,6 +34,7 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   type Raw = { file: string; line: number; value: string };
   let exec: Raw[] = [];
+  let cleared: { file: string; line: number } | undefined;
   const environment = new Map<string, EnvironmentSetting>();
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
   const invalid: string[] = [];
@@ -45,8 +46,10 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
     for (const { section, key, value, line } of assignments) {
       if (section !== 'Service') continue;
       if (key === 'ExecStartPre') {
-        if (value === '') exec = [];
-        else exec.push({ file: file.path, line, value });
+        if (value === '') {
+          exec = [];
+          cleared = { file: file.path, line };
+        } else exec.push({ file: file.path, line, value });
       } else if (key === 'Environment') {
         if (value === '') environment.clear();
         for (const [name, setting] of parseEnvironment(value)) environment.set(name, { value: setting, file: file.path, line });
@@ -69,6 +72,7 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
     dropIns: loaded.dropIns.filter((file) => file.text !== undefined).map((file) => file.path),
     masked,
     execStartPre,
+    ...(cleared && { execStartPreCleared: cleared }),
     environment,
     problems: loaded.problems,
     ...(invalid.length > 0 && { invalid }),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../test-support/index.js';
 import { mergeUnit } from '../../src/systemd/effective.js';
-import { CORPUS } from '../fixtures/systemd-corpus.js';
+import { CORPUS } from './fixtures/systemd-corpus.js';
 
 const analyze = hasCommand('systemd-analyze');
 

@@ -1,0 +1,45 @@
+// Recognising an ExecStartPre= command that calls claim-port, and what it
+// claims, judged by claim-port's own argument parser: the one answer to
+// "would claim-port accept this and claim the right port", for both
+// `ports systemd --check` and the health check.
+import { parseClaimArgs } from './claim-args.js';
+import type { ExecLine } from './types.js';
+
+/** Is this executable claim-port: named `claim-port` (`.sh`, `.js`, `.mjs`), or one of `extraPaths`? */
+export function isClaimPort(path: string | undefined, extraPaths: readonly string[]): boolean {
+  if (!path) return false;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return /^claim-port(\.sh|\.js|\.mjs)?$/.test(name) || extraPaths.includes(path);
+}
+
+/** The commands among `lines` that run claim-port. */
+export function claimLines(lines: readonly ExecLine[], extraPaths: readonly string[]): ExecLine[] {
+  return lines.filter((line) => isClaimPort(line.argv[0], extraPaths));
+}
+
+/**
+ * What claim-port does with this command line (argv[0] is the program): the
+ * port or service id it claims, or why it would not claim (a usage error, exit
+ * 2; --help, --version, --test; --dry-run, which frees nothing).
+ */
+export function claimTarget(argv: readonly string[]): { port: number; transport?: 'tcp' | 'udp' } | { id: string } | { problem: string } {
+  const args = parseClaimArgs(argv.slice(1));
+  switch (args.command) {
+    case 'claim':
+      if (args.dryRun) return { problem: 'claim-port is given --dry-run, so it frees nothing' };
+      return 'port' in args.target && args.transport ? { ...args.target, transport: args.transport } : args.target;
+    case 'usage-error':
+      return { problem: `claim-port would refuse these arguments (a usage error, exit 64): ${args.message}` };
+    case 'help':
+      return { problem: 'claim-port is given --help, so it prints its usage and claims nothing' };
+    case 'version':
+      return { problem: 'claim-port is given --version, so it prints its version and claims nothing' };
+    case 'self-test':
+      return { problem: 'claim-port is given --test, so it runs its self-test and claims no port of this service' };
+  }
+}
+
+/** `/etc/systemd/system/redis-server.service.d/claim-port.conf:2` */
+export function where(line: Pick<ExecLine, 'file' | 'line'>): string {
+  return `${line.file}:${line.line}`;
+}

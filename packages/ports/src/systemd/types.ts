@@ -1,0 +1,44 @@
+// The effective unit as the systemd model reports it: what survived the merge
+// of a unit file and its drop-ins, with the file and line of each setting.
+
+/** One ExecStartPre= command that survived the merge, with the file and line that supplied it. */
+export interface ExecLine {
+  readonly file: string;
+  readonly line: number;
+  /** The raw value after `ExecStartPre=`. */
+  readonly value: string;
+  /** Prefix characters (`+`, `-`, `@`, `:`, `!`, `!!`). */
+  readonly prefixes: string;
+  /** argv after variable expansion; argv[0] is the executable path. */
+  readonly argv: readonly string[];
+}
+
+export interface EnvironmentSetting {
+  readonly value: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** Where ExecStartPre= was last cleared (an empty `ExecStartPre=`), and so everything before it dropped. */
+export interface ClearedAt {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** The effective [Service] settings of a unit that matter here (unit file plus drop-ins). */
+export interface UnitFacts {
+  readonly unit: string;
+  /** The unit file used, as an absolute path under the root (as seen on the machine). */
+  readonly file?: string;
+  /** Drop-ins applied, in order (as seen on the machine). */
+  readonly dropIns: readonly string[];
+  readonly masked: boolean;
+  readonly execStartPre: readonly ExecLine[];
+  /** The last empty `ExecStartPre=`, which dropped every earlier one. */
+  readonly execStartPreCleared?: ClearedAt;
+  readonly environment: ReadonlyMap<string, EnvironmentSetting>;
+  /** Files that exist but could not be read. */
+  readonly problems: readonly string[];
+  /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
+  readonly invalid?: readonly string[];
+}
