@@ -34,6 +34,16 @@ async function claimOurs(port: number, options: ClaimOptions = {}) {
 const started: { child: ChildProcess; pids: number[] }[] = [];
 afterEach(async () => {
   for (const entry of started.splice(0)) {
+    // The child leads a process group of its own (detached): SIGKILL to the group first, so that a
+    // listener a shell loop started after its last reported line dies too instead of being orphaned.
+    const group = entry.child.pid;
+    if (group !== undefined && isSpawned(group)) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }
     for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) process.kill(pid, 'SIGKILL');
     await Promise.all(entry.pids.map((pid) => waitForExit(pid, 5000)));
     for (const pid of entry.pids) forgetSpawned(pid);
@@ -45,7 +55,7 @@ afterEach(async () => {
  * guard; resolves with the first line that has `port`.
  */
 function start(argv: string[]): Promise<{ child: ChildProcess; pids: number[]; first: { pid: number; port: number; [key: string]: unknown } }> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const entry = { child, pids: [] as number[] };
   started.push(entry);
   const track = (pid: number) => {
