@@ -27,3 +27,6 @@ export function timeoutProblem(seconds: number): string | undefined {
 export function isClaimTimeout(seconds: number): boolean {
   return timeoutProblem(seconds) === undefined;
 }
+
+/** An existing file at a path `ports` generates (a unit, a drop-in, the dashboard: each well under 1 MiB) is not read past this. */
+export const MAX_GENERATED_FILE_BYTES = 4 * 1024 * 1024;

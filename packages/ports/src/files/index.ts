@@ -1,5 +1,15 @@
 // @dsa110/ports/files: reading and writing files users name, safely. Used by
 // the registry loader, the health check (unit files, drop-ins, config files,
-// --output) and the ports command (docs --file).
+// --output) and the ports command (docs --file; the trees `ports systemd` and
+// `ports monitoring` write).
 export { readFileBytes, readTextFile, fileKind, formatBytes, FileReadError, type ReadFailure, type ReadOptions } from './read.js';
-export { writeOutputFile, FileWriteError, type WriteMethod, type WriteOptions } from './write.js';
+export { writeOutputFile, replaceFileAtomically, FileWriteError, type WriteMethod, type WriteOptions } from './write.js';
+export {
+  inspectGeneratedFiles,
+  readFileIfPresent,
+  writeGeneratedFiles,
+  type GeneratedFile,
+  type InspectedFile,
+  type TreeOptions,
+  type WrittenFile,
+} from './tree.js';

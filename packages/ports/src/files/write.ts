@@ -122,6 +122,11 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
+/** Replace the regular file (or nothing) at `path` atomically: temp file in its directory, fsync, rename. */
+export function replaceFileAtomically(path: string, text: string, mode: number): void {
+  replaceAtomically(path, text, mode);
+}
+
 function replaceAtomically(path: string, text: string, mode: number, shown = path): 'atomic' {
   // The temp name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);

@@ -11,11 +11,9 @@ import { NODE_TARGETS_DIR, renderNodeTarget, renderPrometheusConfig } from './pr
 
 export const DEFAULT_DEPLOY_DIR = 'deploy';
 
-export interface GeneratedFile {
-  /** Relative to the output directory, `/`-separated. */
-  readonly path: string;
-  readonly contents: string;
-}
+import type { GeneratedFile } from '../files/tree.js';
+
+export type { GeneratedFile };
 
 export type MonitoringOptions = AlertOptions;
 

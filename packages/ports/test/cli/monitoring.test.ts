@@ -1,5 +1,6 @@
 // `ports monitoring` through the built bin, in temp checkouts.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
@@ -37,8 +38,29 @@ describe('ports monitoring', () => {
     writeFileSync(join(dir, 'blocker'), 'x');
     const run = await ports(['monitoring', '--out', 'blocker'], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^ports monitoring: cannot write blocker\/prometheus\/prometheus\.yml: ENOTDIR\n$/);
+    expect(run.stderr).toMatch(
+      /^ports monitoring: cannot write blocker\/prometheus\/prometheus\.yml: a path component is not a directory; nothing was written \(and \d+ more: [^\n]*\)\n$/,
+    );
     expectNoStack(run.stderr);
     expect((await ports(['monitoring', '--out', ''], { cwd: dir })).code).toBe(64);
+  });
+
+  it('a FIFO in the tree is refused at once (never opened), by the write and by --check', async () => {
+    const dir = checkout();
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+    const target = join(dir, 'deploy/prometheus/prometheus.yml');
+    rmSync(target);
+    spawnSync('mkfifo', [target]);
+    const run = await ports(['monitoring'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'ports monitoring: cannot write deploy/prometheus/prometheus.yml: it is a FIFO (named pipe), not a regular file; move it away to let this tool write the file; nothing was written\n',
+    );
+    const check = await ports(['monitoring', '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toBe(
+      'deploy/prometheus/prometheus.yml: it is a FIFO (named pipe), not a regular file; move it away to let this tool write the file\n',
+    );
+    expect(lstatSync(target).isFIFO()).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // `ports systemd` through the built bin: drop-ins written under a temp dir,
 // verified by the real systemd-analyze, and --check on trees that match and drift.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
@@ -222,9 +222,31 @@ describe('ports systemd', () => {
     const run = await ports(['systemd', '--out', file]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      new RegExp(`^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: .*; run as root, or pass --out DIR or --root DIR\\n$`),
+      new RegExp(
+        `^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: a path component is not a directory; nothing was written \\(and 3 more: `,
+      ),
     );
+    expect(run.stderr.split('\n')).toHaveLength(2);
     expectNoStack(run.stderr);
+  });
+
+  it('never opens a FIFO nor replaces a link at a path it writes: one line, exit 1, nothing written; --check reports it as drift', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'redis-server.service.d'));
+    spawnSync('mkfifo', [join(dir, 'redis-server.service.d/claim-port.conf')]);
+    symlinkSync('/dev/null', join(dir, 'dsa110-port-health.timer'));
+    const run = await ports(['systemd', '--out', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `ports systemd: cannot write ${dir}/redis-server.service.d/claim-port.conf: it is a FIFO (named pipe), not a regular file; move it away to let this tool write the file; nothing was written (and 1 more: ${dir}/dsa110-port-health.timer)\n`,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['dsa110-port-health.timer', 'redis-server.service.d']);
+    expect(readlinkSync(join(dir, 'dsa110-port-health.timer'))).toBe('/dev/null');
+    const check = await ports(['systemd', '--out', dir, '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${dir}/redis-server.service.d/claim-port.conf: it is a FIFO (named pipe), not a regular file;`);
+    expect(check.stdout).toContain(`${dir}/dsa110-port-health.timer: it is a symbolic link to "/dev/null" (a masked unit), which is never replaced;`);
+    expectNoStack(check.stdout + check.stderr);
   });
 
   it.skipIf(!existsSync(healthCheck))("port-health-check's systemd check accepts exactly what it writes, and flags a drifted drop-in", async () => {

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { FileWriteError, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
+import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { DEFAULT_DEPLOY_DIR, monitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
 import { loadForCheckout, type Context } from '../context.js';
@@ -16,13 +16,12 @@ export async function run(context: Context): Promise<Outcome> {
 
 async function checkFiles(context: Context, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
   let stale = 0;
-  for (const file of files) {
-    const path = join(dir, file.path);
-    const current = await readText(path);
-    if (current === file.contents) continue;
+  for (const entry of inspectGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES })) {
+    if (entry.problem === undefined && entry.current === entry.file.contents) continue;
     stale++;
-    if (current === undefined) context.io.out(`${path}: missing\n`);
-    else context.io.out(unifiedDiff(current, file.contents, { from: `${path} (committed)`, to: `${path} (from ${source})` }));
+    if (entry.problem !== undefined) context.io.out(`${entry.path}: ${entry.problem}\n`);
+    else if (entry.current === undefined) context.io.out(`${entry.path}: missing\n`);
+    else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${entry.path} (committed)`, to: `${entry.path} (from ${source})` }));
   }
   if (stale > 0) {
     context.io.err(`${stale} of ${files.length} files under ${dir} are stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`);
@@ -33,31 +32,15 @@ async function checkFiles(context: Context, files: readonly GeneratedFile[], dir
 }
 
 async function writeFiles(context: Context, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
-  let wrote = 0;
-  for (const file of files) {
-    const path = join(dir, file.path);
-    if ((await readText(path)) === file.contents) continue;
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, file.contents, { mode: 0o644 });
-      await rename(temporary, path);
-    } catch (error) {
-      throw new CommandError(`ports monitoring: cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    context.io.out(`wrote ${path}\n`);
-    wrote++;
+  let written: WrittenFile[];
+  try {
+    written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES });
+  } catch (error) {
+    if (error instanceof FileWriteError) throw new CommandError(`ports monitoring: cannot write ${error.path}: ${error.reason}`);
+    throw error;
   }
+  for (const file of written) if (file.wrote) context.io.out(`wrote ${file.path}\n`);
+  const wrote = written.filter((file) => file.wrote).length;
   context.io.out(`${dir}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);
   return 'ok';
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new CommandError(`ports monitoring: cannot read ${path}: ${code === 'EISDIR' ? 'it is a directory' : (code ?? (error as Error).message)}`);
-  }
 }

@@ -1,9 +1,29 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import {
+  FileReadError,
+  FileWriteError,
+  inspectGeneratedFiles,
+  readFileIfPresent,
+  writeGeneratedFiles,
+  type GeneratedFile,
+  type InspectedFile,
+  type WrittenFile,
+} from '../../files/index.js';
+import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
-import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring } from '../../render/systemd.js';
+import {
+  claimPortPathProblem,
+  claimWiring,
+  DEFAULT_CLAIM_PORT,
+  DEFAULT_UNIT_DIR,
+  DROP_IN_NAME,
+  systemdDrift,
+  type ClaimWiring,
+  type SystemdDrift,
+} from '../../render/systemd.js';
 import { claimLines, claimTarget, listUnitDirs, loadUnit, mergeUnit, where, type UnitFacts } from '../../systemd/index.js';
 import type { Registry } from '../../registry.js';
 import { load, type Context } from '../context.js';
@@ -48,27 +68,16 @@ function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
 }
 
 async function writeTree(context: Context, wiring: readonly ClaimWiring[], health: readonly HealthUnit[], unitDir: string): Promise<Outcome> {
-  let wrote = 0;
-  const write = async (path: string, contents: string, dir: string): Promise<void> => {
-    if ((await readText(path)) === contents) {
-      context.io.out(`unchanged ${path}\n`);
-      return;
-    }
-    try {
-      await mkdir(dir, { recursive: true });
-      const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, contents, { mode: 0o644 });
-      await rename(temporary, path);
-    } catch (error) {
-      throw new CommandError(`ports systemd: cannot write ${path}: ${ioProblem(error)}; run as root, or pass --out DIR or --root DIR`);
-    }
-    context.io.out(`wrote ${path}\n`);
-    wrote++;
-  };
-  for (const entry of wiring) {
-    if (entry.claim === 'drop-in') await write(join(unitDir, entry.path), entry.contents!, join(unitDir, `${entry.unit}.d`));
+  let written: WrittenFile[];
+  try {
+    written = writeGeneratedFiles(unitDir, generatedFiles(wiring, health), { maxBytes: MAX_GENERATED_FILE_BYTES });
+  } catch (error) {
+    if (!(error instanceof FileWriteError)) throw error;
+    const hint = ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? '; run as root, or pass --out DIR or --root DIR' : '';
+    throw new CommandError(`ports systemd: cannot write ${error.path}: ${error.reason}${hint}`);
   }
-  for (const unit of health) await write(join(unitDir, unit.path), unit.contents, unitDir);
+  for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${file.path}\n`);
+  const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     context.io.out(`${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${join(unitDir, entry.unit)}:\n${entry.line}\n`);
@@ -96,10 +105,19 @@ async function checkTree(
 ): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
   const shown = new Map<string, string>();
+  const unreadable: SystemdDrift[] = [];
   for (const entry of wiring) {
-    const candidates = entry.claim === 'unit' ? unitDirs : [unitDir];
     shown.set(entry.path, join(unitDir, entry.path));
-    for (const dir of candidates) {
+    if (entry.claim === 'drop-in') {
+      // The drop-in is this command's file: judged as `ports systemd` would write it (a link or a FIFO there is drift).
+      const [{ current, problem }] = inspectGeneratedFiles(unitDir, [{ path: entry.path, contents: entry.contents! }], {
+        maxBytes: MAX_GENERATED_FILE_BYTES,
+      }) as [InspectedFile];
+      if (problem !== undefined) unreadable.push({ path: entry.path, message: problem });
+      else files.set(entry.path, current);
+      continue;
+    }
+    for (const dir of unitDirs) {
       const text = await readText(join(dir, entry.path));
       if (text === undefined) continue;
       files.set(entry.path, text);
@@ -107,10 +125,12 @@ async function checkTree(
       break;
     }
   }
-  const drift = [...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) })];
+  const unreadablePaths = new Set(unreadable.map((item) => item.path));
+  const drift = [...unreadable, ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }).filter((item) => !unreadablePaths.has(item.path))];
   for (const unit of health) {
-    const actual = await readText(join(unitDir, unit.path));
-    if (actual === undefined) drift.push({ path: unit.path, message: "missing: the port health check's unit; run `ports systemd`" });
+    const [{ current: actual, problem }] = inspectGeneratedFiles(unitDir, [unit], { maxBytes: MAX_GENERATED_FILE_BYTES }) as [InspectedFile];
+    if (problem !== undefined) drift.push({ path: unit.path, message: problem });
+    else if (actual === undefined) drift.push({ path: unit.path, message: "missing: the port health check's unit; run `ports systemd`" });
     else if (actual !== unit.contents)
       drift.push({ path: unit.path, message: 'differs from what `ports systemd` writes; run `ports systemd`', expected: unit.contents, actual });
   }
@@ -215,21 +235,22 @@ function effectivePort(registry: Registry, service: ClaimWiring['service'], unit
   }
 }
 
+/** A unit file or drop-in as systemd would read it (links followed); undefined when absent. */
 async function readText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
   } catch (error) {
-    if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
-    throw new CommandError(`ports systemd: cannot read ${path}: ${ioProblem(error)}`);
+    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot read ${path}: ${error.reason}`);
+    throw error;
   }
 }
 
-function ioProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a path component is not a directory';
-  return (error as Error).message;
+/** The files `ports systemd` writes under the unit directory: the claim drop-ins and the health check's units. */
+function generatedFiles(wiring: readonly ClaimWiring[], health: readonly HealthUnit[]): GeneratedFile[] {
+  return [
+    ...wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => ({ path: entry.path, contents: entry.contents! })),
+    ...health.map((unit) => ({ path: unit.path, contents: unit.contents })),
+  ];
 }
 
 /** Every `*.d/claim-port.conf` in the unit directory, relative to it. */
@@ -243,7 +264,14 @@ async function findDropIns(unitDir: string): Promise<string[]> {
   const found: string[] = [];
   for (const name of entries.sort()) {
     if (!name.endsWith('.d')) continue;
-    if ((await readText(join(unitDir, name, DROP_IN_NAME))) !== undefined) found.push(`${name}/${DROP_IN_NAME}`);
+    // Whatever is there (a file, a link, a FIFO) is found without being opened.
+    if (
+      await lstat(join(unitDir, name, DROP_IN_NAME)).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push(`${name}/${DROP_IN_NAME}`);
   }
   return found;
 }

@@ -1,0 +1,122 @@
+// Writing a set of generated files into a directory an operator owns
+// (`ports systemd` into /etc/systemd/system, `ports monitoring` into deploy/).
+// Unlike --output (write.ts), each path here is a name the tool chose, so
+// anything but a regular file at one of them is the operator's doing and is
+// left alone: a symbolic link is never replaced nor written through (in
+// /etc/systemd/system a link to /dev/null masks a unit, and a link elsewhere
+// shares a file), nor is a FIFO, directory, device or socket. Every path is
+// inspected before the first write, so a refusal leaves nothing half-done, and
+// no inspection blocks (a FIFO is never opened) or reads past the size limit.
+import { lstatSync, mkdirSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { FileReadError, fileKind, readTextFile } from './read.js';
+import { FileWriteError, replaceFileAtomically } from './write.js';
+
+export interface GeneratedFile {
+  /** Relative to the directory written to. */
+  readonly path: string;
+  readonly contents: string;
+}
+
+export interface InspectedFile {
+  readonly file: GeneratedFile;
+  /** `dir` joined with file.path. */
+  readonly path: string;
+  /** What is there now: undefined when nothing is. */
+  readonly current: string | undefined;
+  /** Why the file cannot be compared or written (a link, a FIFO, unreadable...): one phrase. */
+  readonly problem: string | undefined;
+}
+
+export interface TreeOptions {
+  /** Refuse an existing file longer than this. */
+  readonly maxBytes: number;
+}
+
+/** What is at each generated file's path, without following links or opening anything but regular files. */
+export function inspectGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions): InspectedFile[] {
+  return files.map((file) => {
+    const path = join(dir, file.path);
+    const { current, problem } = inspect(path, options);
+    return { file, path, current, problem };
+  });
+}
+
+/** The text of the regular file at `path`, following links; undefined when there is none. Throws FileReadError otherwise. */
+export function readFileIfPresent(path: string, options: TreeOptions): string | undefined {
+  try {
+    return readTextFile(path, options);
+  } catch (error) {
+    if (error instanceof FileReadError && error.kind === 'missing') return undefined;
+    throw error;
+  }
+}
+
+export interface WrittenFile {
+  readonly path: string;
+  readonly wrote: boolean;
+}
+
+/**
+ * Write each file whose contents differ, atomically (temp file, fsync, rename).
+ * Throws FileWriteError, before writing anything, when any path holds something
+ * that is not a regular file (or cannot be read); the message names each one.
+ */
+export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions & { readonly mode?: number }): WrittenFile[] {
+  const inspected = inspectGeneratedFiles(dir, files, options);
+  const refused = inspected.filter((entry) => entry.problem !== undefined);
+  if (refused.length > 0) {
+    const first = refused[0]!;
+    const others = refused.slice(1).map((entry) => entry.path);
+    const more = others.length > 0 ? ` (and ${others.length} more: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : '';
+    throw new FileWriteError(first.path, `${first.problem}; nothing was written${more}`);
+  }
+  return inspected.map((entry) => {
+    if (entry.current === entry.file.contents) return { path: entry.path, wrote: false };
+    try {
+      mkdirSync(dirname(entry.path), { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new FileWriteError(
+        entry.path,
+        code === 'EEXIST' || code === 'ENOTDIR' ? 'a path component is not a directory' : (code ?? 'cannot create its directory'),
+        code,
+      );
+    }
+    replaceFileAtomically(entry.path, entry.file.contents, options.mode ?? 0o644);
+    return { path: entry.path, wrote: true };
+  });
+}
+
+function inspect(path: string, options: TreeOptions): { current: string | undefined; problem: string | undefined } {
+  let info: ReturnType<typeof lstatSync>;
+  try {
+    info = lstatSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { current: undefined, problem: undefined };
+    if (code === 'ENOTDIR') return { current: undefined, problem: 'a path component is not a directory' };
+    if (code === 'EACCES' || code === 'EPERM') return { current: undefined, problem: 'permission denied' };
+    return { current: undefined, problem: code ?? 'cannot be inspected' };
+  }
+  if (info.isSymbolicLink()) {
+    let target = '?';
+    try {
+      target = readlinkSync(path);
+    } catch {
+      // shown as ?
+    }
+    const masked = target === '/dev/null' ? ' (a masked unit)' : '';
+    return {
+      current: undefined,
+      problem: `it is a symbolic link to ${JSON.stringify(target.slice(0, 200))}${masked}, which is never replaced; remove the link to let this tool write the file`,
+    };
+  }
+  if (!info.isFile()) return { current: undefined, problem: `it is ${fileKind(info)}, not a regular file; move it away to let this tool write the file` };
+  try {
+    return { current: readTextFile(path, options), problem: undefined };
+  } catch (error) {
+    if (error instanceof FileReadError) return { current: undefined, problem: error.reason };
+    throw error;
+  }
+}

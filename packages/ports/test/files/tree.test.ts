@@ -1,0 +1,94 @@
+// The generated-tree writer (`ports systemd`, `ports monitoring`) on real files
+// and private special files: every path is inspected before the first write,
+// nothing but a regular file is ever replaced, and no inspection blocks.
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileWriteError } from '../../src/files/write.js';
+import { inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
+import { FileReadError } from '../../src/files/read.js';
+import { fifo, privateDir } from './special.js';
+
+const LIMIT = { maxBytes: 1024 };
+const FILES = [
+  { path: 'a.service.d/claim-port.conf', contents: 'drop-in\n' },
+  { path: 'health.timer', contents: 'timer\n' },
+];
+
+function refusal(dir: string): FileWriteError {
+  try {
+    writeGeneratedFiles(dir, FILES, LIMIT);
+  } catch (error) {
+    expect(error).toBeInstanceOf(FileWriteError);
+    return error as FileWriteError;
+  }
+  throw new Error('the tree was written');
+}
+
+describe('writeGeneratedFiles', () => {
+  it('creates missing files and directories, rewrites only what differs, atomically, leaving no temp file', () => {
+    const dir = privateDir();
+    expect(writeGeneratedFiles(dir, FILES, LIMIT)).toEqual([
+      { path: join(dir, FILES[0]!.path), wrote: true },
+      { path: join(dir, FILES[1]!.path), wrote: true },
+    ]);
+    expect(readFileSync(join(dir, 'health.timer'), 'utf8')).toBe('timer\n');
+    expect(statSync(join(dir, 'health.timer')).mode & 0o777).toBe(0o644);
+    writeFileSync(join(dir, 'health.timer'), 'edited by hand\n');
+    const inode = statSync(join(dir, FILES[0]!.path)).ino;
+    expect(writeGeneratedFiles(dir, FILES, LIMIT).map((file) => file.wrote)).toEqual([false, true]);
+    expect(statSync(join(dir, FILES[0]!.path)).ino).toBe(inode);
+    expect(readFileSync(join(dir, 'health.timer'), 'utf8')).toBe('timer\n');
+    expect(readdirSync(dir).sort()).toEqual(['a.service.d', 'health.timer']);
+  });
+
+  it('never replaces or writes through a symbolic link (a masked unit stays masked), and writes nothing else either', () => {
+    const dir = privateDir();
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious\n');
+    symlinkSync('/dev/null', join(dir, 'health.timer'));
+    mkdirSync(join(dir, 'a.service.d'));
+    symlinkSync(victim, join(dir, FILES[0]!.path));
+    const error = refusal(dir);
+    expect(error.path).toBe(join(dir, FILES[0]!.path));
+    expect(error.reason).toBe(
+      `it is a symbolic link to ${JSON.stringify(victim)}, which is never replaced; remove the link to let this tool write the file; nothing was written (and 1 more: ${join(dir, 'health.timer')})`,
+    );
+    expect(readlinkSync(join(dir, 'health.timer'))).toBe('/dev/null');
+    expect(readlinkSync(join(dir, FILES[0]!.path))).toBe(victim);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(inspectGeneratedFiles(dir, FILES, LIMIT)[1]!.problem).toMatch(/^it is a symbolic link to "\/dev\/null" \(a masked unit\)/);
+  });
+
+  it('refuses a FIFO at once (never opened), a directory, an oversized file and a file in place of a directory, writing nothing', () => {
+    const dir = privateDir();
+    fifo(dir, 'health.timer');
+    expect(refusal(dir).reason).toBe('it is a FIFO (named pipe), not a regular file; move it away to let this tool write the file; nothing was written');
+    expect(readdirSync(dir)).toEqual(['health.timer']);
+    expect(lstatSync(join(dir, 'health.timer')).isFIFO()).toBe(true);
+
+    const other = privateDir();
+    mkdirSync(join(other, 'health.timer'));
+    expect(refusal(other).reason).toMatch(/^it is a directory, not a regular file;/);
+
+    const big = privateDir();
+    writeFileSync(join(big, 'health.timer'), 'x'.repeat(2000));
+    expect(refusal(big).reason).toBe('it is larger than 1 KiB; nothing was written');
+
+    const blocked = privateDir();
+    writeFileSync(join(blocked, 'a.service.d'), 'a file');
+    expect(refusal(blocked).reason).toBe('a path component is not a directory; nothing was written');
+    expect(readdirSync(blocked)).toEqual(['a.service.d']);
+  });
+});
+
+describe('readFileIfPresent', () => {
+  it('follows links, says undefined for nothing there, and refuses a FIFO without blocking', () => {
+    const dir = privateDir();
+    writeFileSync(join(dir, 'unit'), 'text\n');
+    symlinkSync('unit', join(dir, 'alias'));
+    expect(readFileIfPresent(join(dir, 'alias'), LIMIT)).toBe('text\n');
+    expect(readFileIfPresent(join(dir, 'none'), LIMIT)).toBeUndefined();
+    expect(() => readFileIfPresent(fifo(dir), LIMIT)).toThrow(FileReadError);
+  });
+});
