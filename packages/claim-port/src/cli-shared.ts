@@ -1,6 +1,6 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
 import { escapeText, oneLine } from '@dsa110/ports';
-import type { ClaimArgs } from '@dsa110/ports/systemd';
+import { claimLabel, type ClaimArgs } from '@dsa110/ports/systemd';
 import { type Env, EXIT_USAGE, errorJson, type Io } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
@@ -8,8 +8,8 @@ import type { ClaimResult } from './result.js';
 
 export const prefix = (port: number | string) => `[claim-port:${typeof port === 'number' ? port : escapeText(port, 64)}]`;
 
-/** What was asked for, for the prefix of an error line (the port may be unknown). */
-export const labelOf = (argv: readonly string[]): string => argv.find((a) => !a.startsWith('-')) ?? '?';
+/** What was asked for, for the prefix of an error line (the port may be unknown): claimLabel's answer. */
+export const labelOf = (argv: readonly string[]): string => claimLabel(argv);
 
 /**
  * An error: one line on stderr, labelled with the port or id; with --json also

@@ -8,6 +8,7 @@ import {
   parsePort,
   portProblem,
   PortsError,
+  quoteValue,
   RegistryError,
   registryPath,
   type Registry,
@@ -35,7 +36,7 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     throw new ClaimUsageError(`port ${portOrId} is not valid: give an integer 1-65535`);
   }
   if (numeric === undefined && /^[-+]?[0-9.]|^$/.test(String(portOrId))) {
-    throw new ClaimUsageError(`port ${JSON.stringify(portOrId)} is not valid: ${portProblem(String(portOrId))}`);
+    throw new ClaimUsageError(`port ${quoteValue(String(portOrId))} is not valid: ${portProblem(String(portOrId))}`);
   }
   let registry: Registry | undefined;
   try {

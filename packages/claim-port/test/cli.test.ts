@@ -216,3 +216,21 @@ describe('claim-port on real listeners', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('claim-port: hostile values in errors', () => {
+  const hostile = `\u001b[2J${'9\n[claim-port:22] forged '.repeat(300)}`;
+  it.each([
+    ['a bad port', [hostile]],
+    ['a bad --timeout', ['--timeout', `9${'9'.repeat(1000)}`, 'api']],
+    ['a non-numeric --timeout', ['--timeout', hostile, 'api']],
+  ])('%s: one line with the prefix, escaped, the value cut', async (_name, args) => {
+    const run = await claimInProcess(args);
+    expect(run.code).toBe(64);
+    const lines = run.stderr.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(args[0] === '--timeout' ? /^\[claim-port:api\] error: --timeout / : /^\[claim-port:\?\] error: port "/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+    expect(run.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(run.stderr.length).toBeLessThan(600);
+  });
+});

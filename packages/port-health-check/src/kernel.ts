@@ -2,6 +2,7 @@
 // connection may take any port in net.ipv4.ip_local_port_range that is not in
 // net.ipv4.ip_local_reserved_ports (which also covers IPv6).
 import { readFileSync } from 'node:fs';
+import { quoteValue } from '@dsa110/ports';
 import type { KernelFacts } from './types.js';
 
 export const PORT_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
@@ -49,7 +50,7 @@ export function readKernelFacts(files = { range: PORT_RANGE_FILE, reserved: RESE
     'error' in range
       ? `cannot read ${files.range}: ${range.error.code ?? range.error.message}`
       : ephemeral === undefined
-        ? `cannot parse ${files.range}: ${JSON.stringify(range.text.trim())}`
+        ? `cannot parse ${files.range}: ${quoteValue(range.text.trim())}`
         : undefined;
   return {
     ...(ephemeral && { ephemeral }),

@@ -1,5 +1,6 @@
 import { CONFIG_KINDS, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
+import { quoteValue } from './escape.js';
 import { parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses } from './builtin-protection.js';
 import { formatRange, reservedRange } from './rules.js';
@@ -125,7 +126,7 @@ export class Registry<Id extends string = string> {
     const service = this.#byId.get(id);
     if (service) return service;
     const known = [...this.#byId.keys()].sort();
-    throw new PortsError('UNKNOWN_SERVICE', `unknown service "${id}"${didYouMean(id, known)}; known services: ${known.join(', ')}`);
+    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(id)}${didYouMean(id, known)}; known services: ${known.join(', ')}`);
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */
@@ -148,7 +149,7 @@ export class Registry<Id extends string = string> {
     const value = env[variable];
     if (value === undefined) return { port: service.port, source: 'registry' };
 
-    const refuse = (why: string) => new PortsError('BAD_OVERRIDE', `${variable}=${JSON.stringify(value)} cannot be used for service "${service.id}": ${why}`);
+    const refuse = (why: string) => new PortsError('BAD_OVERRIDE', `${variable}=${quoteValue(value)} cannot be used for service "${service.id}": ${why}`);
     const port = parsePort(value);
     if (port === undefined) throw refuse(`${portProblem(value)}; give a plain decimal port 1-65535 or unset ${variable}`);
     if (port !== service.port) {

@@ -7,7 +7,7 @@
 import { parseCommandLine, STANDARD_OPTIONS, UsageError, type Options, type Parsed } from '../cli-kit/parse.js';
 import { EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
-import { quoteValue } from '../escape.js';
+import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
 
 export interface ClaimArgs {
@@ -72,7 +72,7 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
   }
   const seconds = Number(text);
   const problem = timeoutProblem(seconds);
-  if (problem) return { problem: `--timeout ${text} ${problem}` };
+  if (problem) return { problem: `--timeout ${escapeText(text, MAX_QUOTED)} ${problem}` };
   return { seconds };
 }
 
@@ -117,6 +117,35 @@ const CLAIM_OPTIONS = {
 const CLAIM_NEEDS = { timeout: 'a number of seconds, e.g. --timeout=5', registry: 'the path of a ports.yaml' };
 
 const usage = (message: string): ParsedClaimArgs => ({ command: 'usage-error', message });
+
+/** Option words that take the next word as their value (`--timeout 5`), from CLAIM_OPTIONS. */
+const VALUE_WORDS: ReadonlySet<string> = new Set(
+  Object.entries(CLAIM_OPTIONS as Options).flatMap(([name, option]) =>
+    option.type === 'string' ? [`--${name}`, ...(option.short ? [`-${option.short}`] : [])] : [],
+  ),
+);
+
+/** What looks like a port, PORT/udp or a service id: what an error line may show in its prefix. */
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:\/(?:tcp|udp))?$/;
+
+/**
+ * The port or service id on a claim-port command line, for the `[claim-port:X]`
+ * prefix of an error line even when the line does not parse: the first word
+ * that is not an option or an option's value, when it looks like a port or an
+ * id; `?` otherwise (a hostile argument is never put in the prefix).
+ */
+export function claimLabel(argv: readonly string[]): string {
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index]!;
+    if (word === '--') return LABEL.test(argv[index + 1] ?? '') ? argv[index + 1]! : '?';
+    if (word.startsWith('-') && word !== '-') {
+      if (VALUE_WORDS.has(word)) index++;
+      continue;
+    }
+    return LABEL.test(word) ? word : '?';
+  }
+  return '?';
+}
 
 export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
   // --help and --version win over everything else on the line, mistakes included.

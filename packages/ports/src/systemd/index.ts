@@ -6,6 +6,7 @@ export {
   parseClaimArgs,
   parseClaimTarget,
   parseClaimTimeout,
+  claimLabel,
   CLAIM_USAGE,
   type ClaimArgs,
   type ParsedClaimArgs,

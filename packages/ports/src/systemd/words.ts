@@ -3,6 +3,7 @@
 // ExecStartPre= prefix characters, Environment= assignments, and $VAR /
 // ${VAR} expansion. Pure functions; see systemd.service(5) "Command lines"
 // and systemd.exec(5) "Environment=".
+import { quoteValue } from '../escape.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', s: ' ' };
 
@@ -110,13 +111,13 @@ export function parseExec(value: string, env: ReadonlyMap<string, string>): { co
       prefixes += char;
     }
     const path = first.slice(at);
-    if (path === '') return { error: `${JSON.stringify(first)} has prefixes but no executable (systemd: "Empty path in command line")` };
+    if (path === '') return { error: `${quoteValue(first)} has prefixes but no executable (systemd: "Empty path in command line")` };
     if (/[!+@:-]/.test(path[0]!)) {
       return {
-        error: `${JSON.stringify(first)}: prefix ${JSON.stringify(path[0])} is not allowed here (${prefixes.includes('+') || path[0] === '+' ? '+ cannot be combined with ! or !!' : 'each prefix at most once'})`,
+        error: `${quoteValue(first)}: prefix ${quoteValue(path[0]!)} is not allowed here (${prefixes.includes('+') || path[0] === '+' ? '+ cannot be combined with ! or !!' : 'each prefix at most once'})`,
       };
     }
-    if (!path.startsWith('/') && path.includes('/')) return { error: `executable ${JSON.stringify(path)} is neither an absolute path nor a plain name` };
+    if (!path.startsWith('/') && path.includes('/')) return { error: `executable ${quoteValue(path)} is neither an absolute path nor a plain name` };
     const rest = words.slice(1);
     const args = prefixes.includes('@') ? rest.slice(1) : rest;
     const expand = !prefixes.includes(':');

@@ -1,6 +1,6 @@
 // Pure argument parsing: every bad input is a usage error with a message that names it.
 import { describe, expect, it } from 'vitest';
-import { parseClaimArgs as parseArgs, parseClaimTimeout as parseTimeout } from '../../src/systemd/claim-args.js';
+import { claimLabel, parseClaimArgs as parseArgs, parseClaimTimeout as parseTimeout } from '../../src/systemd/claim-args.js';
 
 describe('parseArgs', () => {
   it('accepts a port, a service id and every flag in both forms', () => {
@@ -67,5 +67,22 @@ describe('parseTimeout', () => {
     expect(parseTimeout('1e2')).toHaveProperty('problem');
     expect(parseTimeout('Infinity')).toHaveProperty('problem');
     expect(parseTimeout('300.01')).toHaveProperty('problem');
+  });
+});
+
+describe('claimLabel', () => {
+  it.each([
+    [['6379'], '6379'],
+    [['5353/udp', '--dry-run'], '5353/udp'],
+    [['--timeout', '400', 'api'], 'api'],
+    [['--timeout=400', 'api'], 'api'],
+    [['--registry', 'x.yaml', '--json', 'redis'], 'redis'],
+    [['--', '80'], '80'],
+    [['--dry-run'], '?'],
+    [['\u001b[2J80\n[claim-port:22] forged'], '?'],
+    [['a]b'], '?'],
+    [['x'.repeat(65)], '?'],
+  ])('%j -> %s', (argv, label) => {
+    expect(claimLabel(argv)).toBe(label);
   });
 });

@@ -9,6 +9,7 @@ import {
   type InspectedFile,
   type WrittenFile,
 } from '../../files/index.js';
+import { quoteValue } from '../../escape.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
@@ -33,7 +34,7 @@ export async function run(context: Context): Promise<Outcome> {
   const { out, root, check } = context.values as { out?: string; root?: string; check?: boolean };
   const claimPort = (context.values['claim-port'] as string | undefined) ?? DEFAULT_CLAIM_PORT;
   const problem = claimPortPathProblem(claimPort);
-  if (problem) throw new UsageError(`ports systemd: --claim-port ${JSON.stringify(claimPort)}: ${problem}`);
+  if (problem) throw new UsageError(`ports systemd: --claim-port ${quoteValue(claimPort)}: ${problem}`);
   if (out !== undefined && root !== undefined) throw new UsageError('ports systemd: give --out DIR or --root DIR, not both');
   if (out === '' || root === '') throw new UsageError('ports systemd: --out and --root need a directory');
   const unitDir = out ?? (root !== undefined ? join(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
@@ -55,15 +56,15 @@ function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
   const healthCheck = (context.values['port-health-check'] as string | undefined) ?? DEFAULT_HEALTH_CHECK;
   const textfile = (context.values.textfile as string | undefined) ?? DEFAULT_TEXTFILE;
   const healthProblem = claimPortPathProblem(healthCheck);
-  if (healthProblem) throw new UsageError(`ports systemd: --port-health-check ${JSON.stringify(healthCheck)}: ${healthProblem}`);
+  if (healthProblem) throw new UsageError(`ports systemd: --port-health-check ${quoteValue(healthCheck)}: ${healthProblem}`);
   const fileProblem = textfileProblem(textfile);
-  if (fileProblem) throw new UsageError(`ports systemd: --textfile ${JSON.stringify(textfile)}: ${fileProblem}`);
+  if (fileProblem) throw new UsageError(`ports systemd: --textfile ${quoteValue(textfile)}: ${fileProblem}`);
   // The timer checks the registry this command read: a named one by its absolute path, else the bundled one.
   const named = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined);
   const registry = named === undefined ? undefined : resolve(named);
   const registryProblem = registry === undefined ? undefined : claimPortPathProblem(registry);
   if (registryProblem)
-    throw new UsageError(`ports systemd: the registry path ${JSON.stringify(registry)} cannot go into the health check's unit: ${registryProblem}`);
+    throw new UsageError(`ports systemd: the registry path ${quoteValue(registry!)} cannot go into the health check's unit: ${registryProblem}`);
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
 }
 
