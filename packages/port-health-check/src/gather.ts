@@ -7,7 +7,7 @@
 // the fd scan adds a worker thread only where that pays (many processes).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Registry, Service } from '@dsa110/ports';
+import { MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot } from '@dsa110/ports/system';
 import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -113,8 +113,6 @@ export async function readSockets(): Promise<SocketFacts> {
     Error.stackTraceLimit = stackTraceLimit;
   }
 }
-
-const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 function readConfigFile(root: string, path: string): ConfigFileFacts {
   try {

@@ -26,5 +26,5 @@ export {
   MIN_PROTECTED_PIDS_UP_TO,
   effectiveProtectedProcesses,
 } from './builtin-protection.js';
-export { MAX_CLAIM_TIMEOUT_SECONDS, DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from './limits.js';
+export { MAX_CLAIM_TIMEOUT_SECONDS, DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, MAX_UNIT_BYTES, MAX_CONFIG_BYTES } from './limits.js';
 export type { ServiceId } from './generated/registry.js';

@@ -5,6 +5,12 @@
 /** The largest ports.yaml read or parsed: a registry is a few kB; this stops a wrong file (a log, /dev/urandom) early. */
 export const MAX_REGISTRY_BYTES = 1024 * 1024;
 
+/** The largest unit file or drop-in read: systemd itself refuses unit files over 64 MiB; a unit these tools must judge is far smaller. */
+export const MAX_UNIT_BYTES = 1024 * 1024;
+
+/** The largest configuration file the health check reads for a port (a config whose port key it checks, or one that names ports). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 /** claim-port's wait between SIGTERM and SIGKILL: the registry's claim.timeoutSeconds, and --timeout. */
 export const DEFAULT_CLAIM_TIMEOUT_SECONDS = 5;
 /** Shorter than a millisecond is not a wait. */

@@ -5,6 +5,7 @@
 // (several ms) for a command that must start about as fast as `node -e 0`.
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { FileReadError, readTextFile } from '../files/index.js';
+import { MAX_UNIT_BYTES } from '../limits.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
@@ -136,9 +137,6 @@ export function loadUnit(root: string, unit: string, listing?: UnitDirListing): 
   }
   return { unit, ...(file && { file }), dropIns, problems };
 }
-
-/** systemd itself refuses unit files over 64 MiB; a unit this tool must judge is far smaller. */
-const MAX_UNIT_BYTES = 1024 * 1024;
 
 /**
  * A config file under the root: undefined when absent, text undefined when
