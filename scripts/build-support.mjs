@@ -2,6 +2,7 @@
 // that keep start-up small, and the .d.ts step. Each package's
 // scripts/build.mjs says what it builds; this file says how.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -31,9 +32,27 @@ export function packageBuild(buildScriptUrl, { external = [] } = {}) {
     // external, the bins bundle it (see portsInBin).
     conditions: ['development'],
     external: ['yaml', 'zod', ...external],
-    define: { PACKAGE_VERSION: JSON.stringify(version) },
+    define: { PACKAGE_VERSION: JSON.stringify(version), ...registryCacheDefine() },
   };
   return { root, dist, version, common };
+}
+
+const portsRoot = join(dirname(fileURLToPath(import.meta.url)), '../packages/ports');
+
+/**
+ * REGISTRY_CACHE_ID for every bundle that contains @dsa110/ports's load.ts:
+ * the name of the parsed-registry cache entries it may use
+ * (packages/ports/src/registry-cache.ts). The version of @dsa110/ports and a
+ * hash of its built parser (dist/parse.cjs, built first), so that a changed
+ * schema or rule never reads an entry an older parser made, even at an
+ * unchanged version. The same bytes give the same id: builds stay reproducible.
+ */
+export function registryCacheDefine() {
+  const parser = join(portsRoot, 'dist/parse.cjs');
+  if (!existsSync(parser)) throw new Error(`${parser} is missing: build @dsa110/ports first (pnpm build builds it first)`);
+  const { version } = JSON.parse(readFileSync(join(portsRoot, 'package.json'), 'utf8'));
+  const hash = createHash('sha256').update(readFileSync(parser)).digest('hex').slice(0, 16);
+  return { REGISTRY_CACHE_ID: JSON.stringify(`${version}+${hash}`) };
 }
 
 /**

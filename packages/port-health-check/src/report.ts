@@ -51,6 +51,14 @@ export function countSeverities(results: readonly CheckResult[]): Record<Severit
 }
 
 export function serviceRows(facts: Facts, results: readonly CheckResult[]): ServiceRow[] {
+  // Each service's severities, in one pass (a filter per service is quadratic: 500 services, 1,700 results).
+  const severities = new Map<string, Severity[]>();
+  for (const result of results) {
+    if (result.service === undefined) continue;
+    const list = severities.get(result.service);
+    if (list) list.push(result.severity);
+    else severities.set(result.service, [result.severity]);
+  }
   return facts.services.map((service) => {
     const { port } = effectivePort(facts, service);
     const listeners = facts.sockets.problem ? [] : listenersOn(facts, port);
@@ -66,7 +74,7 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
       addresses: listeners.map(formatListener),
       owners: processes,
       ownersKnown: !unseen,
-      verdict: worst(results.filter((result) => result.service === service.id).map((result) => result.severity)),
+      verdict: worst(severities.get(service.id) ?? []),
     };
   });
 }

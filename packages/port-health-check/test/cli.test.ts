@@ -275,6 +275,35 @@ describe('port-health-check (built bin)', () => {
     expect(readFileSync(join(cache, name!)).equals(entry)).toBe(true); // used, not made again
   });
 
+  it('keeps a --registry file parsed in the cache directory and loads it from there the next time', async () => {
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const registry = join(dir, 'ports.yaml');
+    writeFileSync(registry, readFileSync(join(packageDir, '../../ports.yaml')));
+    const report = (stdout: string) => {
+      const { services, results } = JSON.parse(stdout) as { services: unknown; results: unknown };
+      return { services, results };
+    };
+    const first = await runBin(['--json', '--registry', registry], { DSA110_PORTS_CACHE: cache });
+    const entries = readdirSync(cache).filter((name) => name.startsWith('registry-'));
+    expect(entries).toHaveLength(1);
+    const entry = join(cache, entries[0]!);
+    const made = readFileSync(entry);
+    expect(made.includes(readFileSync(registry))).toBe(true);
+    // Proof that the second run reads the entry: a service renamed in it (and only there) shows in the report.
+    const renamed = Buffer.from(made.toString('utf8').replace('"name":"Redis"', '"name":"Redis from the cache"'));
+    expect(renamed.equals(made)).toBe(false);
+    writeFileSync(entry, renamed, { mode: 0o600 });
+    const second = await runBin(['--json', '--registry', registry], { DSA110_PORTS_CACHE: cache });
+    expect(second.status).toBe(first.status);
+    expect(second.stdout).toContain('Redis from the cache');
+    expect(JSON.stringify(report(second.stdout)).replaceAll('Redis from the cache', 'Redis')).toBe(JSON.stringify(report(first.stdout)));
+    // Off: parsed from the file, nothing read or written.
+    const off = await runBin(['--json', '--registry', registry], { DSA110_PORTS_CACHE: 'off' });
+    expect(off.stdout).not.toContain('Redis from the cache');
+    expect(report(off.stdout)).toEqual(report(first.stdout));
+  });
+
   it('runs against the bundled registry and this machine by default, and prints help', async () => {
     const result = await runBin([]);
     expect([0, 1, 2]).toContain(result.status);

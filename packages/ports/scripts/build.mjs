@@ -6,7 +6,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle, emitTypes, requireDoors, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
+import { bundle, emitTypes, registryCacheDefine, requireDoors, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
 import { generate } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,6 +23,8 @@ await bundle({ ...common, entryPoints: ['src/parse.ts'], format: 'cjs', outfile:
 // 2. Registry data, service ids and schema.json from the root ports.yaml.
 if (!generate({ parser: require(join(dist, 'parse.cjs')), write: true })) process.exit(1);
 copyFileSync(join(root, '../../ports.yaml'), join(root, 'ports.yaml'));
+// The parsed-registry cache's id (scripts/build-support.mjs), from the parser just built.
+common.define = registryCacheDefine();
 
 // 3. The library entries, sharing chunks so that classes are one class across
 //    subpaths. The parser is required through the package's private import

@@ -1,10 +1,11 @@
-// A cache directory for what the bins can always make again (the V8 code
-// cache of a bundle): per user, owned by the running user and writable by
+// A cache directory for what the tools can always make again (the V8 code
+// cache of a bin's bundle, cli-kit/code-cache.ts; a parsed registry file,
+// registry-cache.ts): per user, owned by the running user and writable by
 // nobody else, or not used at all. A tool that runs as root must never load
 // anything from a place another user can write, so every read checks the
 // directory and the file (owner, mode, no symbolic link). Nothing here
 // throws: a cache that cannot be read or written is simply not there.
-import { constants, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 
 /** The environment variable that names the cache directory (absolute), or turns the cache off (`off`). */
 export const CACHE_ENV = 'DSA110_PORTS_CACHE';
@@ -41,22 +42,28 @@ function trustedDir(dir: string): boolean {
 }
 
 /**
- * The bytes of `dir/name`, when the directory is trusted (see above); else
- * undefined. Only this user (or root) can create or replace a file in a
- * directory that is its own and writable by nobody else, so the file itself
- * needs no check but that it is no symbolic link. Few fs calls on purpose:
- * each fs function a start uses is compiled at that start.
+ * The bytes of `dir/name`, when the directory and the file are trusted (see
+ * above; the file no symbolic link, a regular file, this user's, writable by
+ * nobody else); else undefined. Few fs calls on purpose: each fs function a
+ * start uses is compiled at that start.
  */
 export function readCacheFile(dir: string, name: string): Buffer | undefined {
+  let fd: number | undefined;
   try {
+    if (!trustedDir(dir)) return undefined;
     // Node takes numeric open flags here too (its types name only strings).
-    return trustedDir(dir) ? readFileSync(`${dir}/${name}`, { flag: NO_FOLLOW as unknown as string }) : undefined;
+    fd = openSync(`${dir}/${name}`, NO_FOLLOW as unknown as string);
+    const info = fstatSync(fd);
+    return info.isFile() && trusted(info) ? readFileSync(fd) : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+// No symbolic link followed; a FIFO (which only this user could have put there) never blocks the open.
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
 
 /** Write `dir/name` atomically (made 0700 and 0600 if new); silently nothing when it cannot, or the directory is not trusted. */
 export function writeCacheFile(dir: string, name: string, data: Uint8Array): void {

@@ -1,9 +1,19 @@
+import { resolve } from 'node:path';
+import { cacheDir } from './cache.js';
 import { RegistryError } from './errors.js';
-import { FileReadError, readTextFile } from './files/read.js';
+import { FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser } from './load-parser.js';
 import { Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
+import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
+
+/**
+ * Set by the build (scripts/build-support.mjs): the package version and a
+ * hash of its parser, which name the parsed-registry cache entries this build
+ * may use. Undefined in the sources (tests, tsx): no cache.
+ */
+declare const REGISTRY_CACHE_ID: string | undefined;
 
 /** The environment variable that names a registry file to use instead of the bundled one. */
 export const REGISTRY_ENV = 'DSA110_PORTS_FILE';
@@ -39,15 +49,40 @@ export async function loadRegistry(options: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options: LoadOptions = {}): Promise<Registry> {
   const path = registryPath(options);
   if (path === undefined) return bundledRegistryInstance();
-  let text: string;
+  let bytes: Buffer;
   try {
     // Never blocks: a FIFO, a device or a directory is refused at once, and no
     // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
-    text = readTextFile(path, { maxBytes: MAX_REGISTRY_BYTES });
+    bytes = readFileBytes(path, { maxBytes: MAX_REGISTRY_BYTES });
   } catch (error) {
     throw new RegistryError(path, [{ path: '', message: readProblem(error, options.path === undefined), line: 0, column: 0 }]);
   }
-  return parseRegistry(text, { source: path });
+  const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
+  const dir = id === undefined ? undefined : cacheDir(options.env ?? process.env);
+  return parseRegistryFile(bytes, path, dir === undefined || id === undefined ? undefined : { dir, id });
+}
+
+/**
+ * A registry file's bytes, validated: from the parsed-registry cache
+ * (registry-cache.ts) when it holds these exact bytes of this file, else
+ * parsed, and kept there when valid. Throws RegistryError like parseRegistry.
+ */
+export function parseRegistryFile(bytes: Buffer, path: string, cache?: RegistryCache): Registry {
+  const absolute = resolve(path);
+  if (cache !== undefined) {
+    const cached = readCachedRegistry(cache, absolute, bytes);
+    if (cached !== undefined) {
+      try {
+        return new Registry(cached, path);
+      } catch {
+        // a corrupt entry: parse the file
+      }
+    }
+  }
+  const result = loadParser().parseRegistryText(bytes.toString('utf8'));
+  if (!result.ok) throw new RegistryError(path, result.issues);
+  if (cache !== undefined) writeCachedRegistry(cache, absolute, bytes, result.data);
+  return new Registry(result.data, path);
 }
 
 /** Validate registry text already in memory. Throws RegistryError with every problem found. */

@@ -17,7 +17,7 @@
 // The build turns import() into require() and refuses a bundle with one left.
 import { readFileSync } from 'node:fs';
 import type { Script } from 'node:vm';
-import { cacheDir, readCacheFile, writeCacheFile } from './cache.js';
+import { cacheDir, readCacheFile, writeCacheFile } from '../cache.js';
 
 type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: NodeJS.Module, filename: string, dirname: string) => void;
 

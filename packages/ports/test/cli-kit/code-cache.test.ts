@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CACHE_ENV, cacheDir, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cli-kit/cache.js';
+import { CACHE_ENV, cacheDir, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
 import { cacheName, decodeEntry, encodeEntry } from '../../src/cli-kit/code-cache.js';
 
 const dirs: string[] = [];

@@ -1,0 +1,85 @@
+// A parsed registry file, kept in the user's cache directory (cache.ts), so
+// that loading the same bytes again skips yaml and zod: a 500-service
+// registry takes about 400 ms to parse and validate, a few ms from here.
+// Shared by everything that loads a file through loadRegistry({ path }):
+// port-health-check --registry, claim-port --registry, the ports command and
+// services that use the library.
+//
+// An entry is found by the file's absolute path and the build's cache id
+// (the package version and a hash of its parser, see scripts/build-support.mjs),
+// and holds the file's exact bytes, then the validated registry data as JSON:
+// it is used only when those bytes equal the file's. Only valid registries
+// are cached (an invalid one needs yaml's document for the line and column of
+// each problem). A corrupt, foreign or mismatching entry is never used and
+// never an error: the file is parsed as if there were no cache.
+import { readCacheFile, writeCacheFile } from './cache.js';
+import type { RegistryData } from './schema.js';
+
+/** The first line of every entry; a new layout gets a new number. */
+const FORMAT = 'dsa110-ports registry cache 1';
+
+export interface RegistryCache {
+  /** The cache directory (cacheDir()). */
+  readonly dir: string;
+  /** What made the entry: package version and parser. An entry made by another build is never used. */
+  readonly id: string;
+}
+
+/** Pure: the entry's file name for a registry file at `absolutePath`. */
+export function registryCacheName(absolutePath: string, id: string): string {
+  // FNV-1a, 32 bits: a name, not a check (the entry holds the path and the bytes).
+  let hash = 0x811c9dc5;
+  const key = `${id}\0${absolutePath}`;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `registry-${hash.toString(16).padStart(8, '0')}.json`;
+}
+
+/** Pure: an entry for `bytes` (the file's exact bytes) and the data they validated to. */
+export function encodeRegistryEntry(id: string, absolutePath: string, bytes: Uint8Array, data: RegistryData): Buffer {
+  const header = `${FORMAT}\n${JSON.stringify({ id, path: absolutePath, bytes: bytes.length })}\n`;
+  return Buffer.concat([Buffer.from(header), bytes, Buffer.from(JSON.stringify(data))]);
+}
+
+/** Pure: the data of an entry made by build `id` for exactly these bytes of that file; else undefined. Never throws. */
+export function decodeRegistryEntry(entry: Buffer | undefined, id: string, absolutePath: string, bytes: Uint8Array): RegistryData | undefined {
+  if (entry === undefined) return undefined;
+  try {
+    const first = entry.indexOf(10);
+    const second = first < 0 ? -1 : entry.indexOf(10, first + 1);
+    if (second < 0 || entry.toString('utf8', 0, first) !== FORMAT) return undefined;
+    const header = JSON.parse(entry.toString('utf8', first + 1, second)) as { id?: unknown; path?: unknown; bytes?: unknown };
+    if (header.id !== id || header.path !== absolutePath || header.bytes !== bytes.length) return undefined;
+    const start = second + 1;
+    if (entry.length < start + bytes.length || !entry.subarray(start, start + bytes.length).equals(bytes)) return undefined;
+    const data = JSON.parse(entry.toString('utf8', start + bytes.length)) as RegistryData;
+    return isRegistryShaped(data) ? data : undefined;
+  } catch {
+    return undefined; // not JSON: corrupt
+  }
+}
+
+/** The shape Registry's constructor walks; anything else is a corrupt entry. */
+function isRegistryShaped(data: unknown): data is RegistryData {
+  if (data === null || typeof data !== 'object') return false;
+  const { services, reserved, claim } = data as Partial<Record<keyof RegistryData, unknown>>;
+  return (
+    Array.isArray(services) &&
+    services.every((service) => service !== null && typeof service === 'object') &&
+    Array.isArray(reserved) &&
+    claim !== null &&
+    typeof claim === 'object'
+  );
+}
+
+/** The cached data of this file's exact bytes, or undefined (no entry, or one that is not trusted or does not match). */
+export function readCachedRegistry(cache: RegistryCache, absolutePath: string, bytes: Uint8Array): RegistryData | undefined {
+  return decodeRegistryEntry(readCacheFile(cache.dir, registryCacheName(absolutePath, cache.id)), cache.id, absolutePath, bytes);
+}
+
+/** Keep the data these bytes validated to (atomically; silently nothing when the cache cannot be written). */
+export function writeCachedRegistry(cache: RegistryCache, absolutePath: string, bytes: Uint8Array, data: RegistryData): void {
+  writeCacheFile(cache.dir, registryCacheName(absolutePath, cache.id), encodeRegistryEntry(cache.id, absolutePath, bytes, data));
+}
