@@ -1,5 +1,6 @@
 // list, get, env, validate, schema and usage errors: in-process through main(), and the built bin where the process matters.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
@@ -93,13 +94,21 @@ describe('ports get', () => {
     const loaded = JSON.parse(result.stderr) as string[];
     expect(loaded.filter((file) => /parse\.cjs|[/\\](yaml|zod)[/\\]/.test(file))).toEqual([]);
 
-    const withFile = spawnSync(process.execPath, ['--input-type=module', '-e', script.replace("'api']", "'api', '--registry', 'ports.yaml']")], {
-      encoding: 'utf8',
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    // The same probe does see the parser when a file must be parsed (so the check above can fail).
-    expect(JSON.parse(withFile.stderr).some((file: string) => /parse\.cjs/.test(file))).toBe(true);
+    const cache = mkdtempSync(join(tmpdir(), 'ports-cache-'));
+    const withFile = () =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script.replace("'api']", "'api', '--registry', 'ports.yaml']")], {
+        encoding: 'utf8',
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '', DSA110_PORTS_CACHE: cache },
+      });
+    const parserLoaded = (run: ReturnType<typeof withFile>) => JSON.parse(run.stderr).some((file: string) => /parse\.cjs/.test(file));
+    // The same probe does see the parser when a file must be parsed (so the check above can fail)...
+    expect(parserLoaded(withFile())).toBe(true);
+    // ...and not when the parsed-registry cache holds that file.
+    const again = withFile();
+    expect(again.stdout).toBe('8000\n');
+    expect(parserLoaded(again)).toBe(false);
+    rmSync(cache, { recursive: true, force: true });
   });
 });
 
