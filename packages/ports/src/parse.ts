@@ -51,7 +51,15 @@ function parseUnsafe(text: string): ParseResult {
   }
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false, schema: 'failsafe', customTags: PLAIN_TAGS });
+  const doc = parseDocument(text, {
+    lineCounter,
+    logLevel: 'error',
+    uniqueKeys: true,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    schema: 'failsafe',
+    customTags: PLAIN_TAGS,
+  });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -158,6 +166,7 @@ function fail(issues: RegistryIssue[]): ParseResult {
 
 function yamlMessage(code: string, message: string, source: string): string {
   if (code === 'DUPLICATE_KEY') return `duplicate key ${quoteValue(source.trim())}; each key may appear once in a mapping`;
+  if (code === 'MULTIPLE_DOCS') return 'more than one YAML document (a "---" line starts another); a registry is one document';
   // yaml's messages end with a source excerpt after a colon and newline; keep the first line.
   return oneLine(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 300);
 }

@@ -1,5 +1,6 @@
 // How ports.yaml's YAML is read, beyond the YAML spec: numbers only as plain
-// decimals, no explicit tags, aliases bounded and acyclic, nesting bounded.
+// decimals, no explicit tags, aliases bounded and acyclic, nesting bounded,
+// keys plain (never a list or a mapping).
 // The checks run on the parsed document before it becomes JavaScript, so no
 // input can make toJS() throw, loop, or blow up in memory (all limits are
 // documented in packages/ports/README.md, "Beware").
@@ -92,6 +93,12 @@ export function yamlProblems(doc: Document): YamlProblem[] {
     if (isMap(node_)) {
       for (const pair of node_.items) {
         if (!isPair(pair)) continue;
+        // A list or mapping as a key (`? [a, b]`) has no JavaScript form: toJS() would stringify it with a warning.
+        const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+        if (isMap(key) || isSeq(key)) {
+          problems.push({ message: 'a mapping key must be a plain word, not a list or a mapping', offset: at(pair.key as Node) });
+          continue;
+        }
         total += size(pair.key, depth + 1) + size(pair.value, depth + 1);
       }
     } else if (isSeq(node_)) {

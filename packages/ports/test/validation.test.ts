@@ -207,6 +207,22 @@ describe('a broken registry is rejected with line and column', () => {
     expect([issue.line, issue.column]).toEqual([2, 5 + 16 * 4]);
   });
 
+  it('rejects a list or mapping as a key, with no warning on stderr, and a second YAML document, in plain words', async () => {
+    const warnings: string[] = [];
+    const listen = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', listen);
+    try {
+      const { error } = await rejection(`${minimalRegistry}\n? [a, b]\n: c\n`);
+      expect(error.issues.map((issue) => issue.message)).toEqual(['a mapping key must be a plain word, not a list or a mapping']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', listen);
+    }
+    const { error: twoDocs } = await rejection(`${minimalRegistry}\n---\nversion: 1\n`);
+    expect(twoDocs.issues.map((issue) => issue.message)).toEqual(['more than one YAML document (a "---" line starts another); a registry is one document']);
+  });
+
   it.each([
     ['timeoutSeconds: 1e-300', /^claim\.timeoutSeconds: must be a number of seconds written in plain decimal, e\.g\. 5 or 0\.5 \(got "1e-300"\)$/],
     ['timeoutSeconds: 0.0001', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
