@@ -44,3 +44,22 @@ export async function runMain(
   const code = await main(argv, io, env);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
+
+/**
+ * The flags a help text lists in its "Options:" section, as printed: each
+ * `--name` and `-x` at the start of an option line. Read from the text, not
+ * from the declarations, so a test can hold one against the other.
+ */
+export function flagsInHelp(help: string): string[] {
+  const section = help.split('\nOptions:\n')[1];
+  if (section === undefined) throw new Error(`no "Options:" section in the help:\n${help}`);
+  const flags: string[] = [];
+  for (const line of section.split('\n')) {
+    if (line.trim() === '') break; // the section ends at the first blank line
+    const match = /^ {2}(-[A-Za-z], )?(--[a-z][a-z0-9-]*)/.exec(line);
+    if (!match) continue; // a continuation line
+    if (match[1]) flags.push(match[1].slice(0, 2));
+    flags.push(match[2]!);
+  }
+  return flags;
+}

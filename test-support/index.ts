@@ -17,4 +17,4 @@ export {
 export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
 export { hasCommand } from './commands.js';
 export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
-export { fakeIo, runMain, type CapturedRun, type FakeIo } from './cli.js';
+export { fakeIo, flagsInHelp, runMain, type CapturedRun, type FakeIo } from './cli.js';

@@ -3,10 +3,12 @@
 // usage errors, and the most common case of all, a port nobody listens on
 // (exit 0). Everything else is in run.ts, which this part loads only then
 // (load-run.ts): a service start on a free port never loads the claim engine.
-// The options themselves are declared in @dsa110/ports/systemd (claim-args.ts),
-// because the health check judges claim lines with the same grammar.
+// Every flag, its help and its reading are declared in one file,
+// packages/ports/src/systemd/claim-args.ts (@dsa110/ports/systemd), because
+// the health check judges claim lines with the same grammar; cli-shared.ts
+// hands what it read to claimPort().
 import { type Env, type Io, wantsJson } from '@dsa110/ports/cli';
-import { CLAIM_USAGE, parseClaimArgs } from '@dsa110/ports/systemd';
+import { claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
 import { fail, labelOf, cliOptions, printResult } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
@@ -27,7 +29,7 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
     let listening: SeenListening | undefined;
     switch (args.command) {
       case 'help':
-        io.out(`${CLAIM_USAGE}\n`);
+        io.out(`${claimUsage()}\n`);
         return 0;
       case 'version':
         io.out(`${await version()}\n`);

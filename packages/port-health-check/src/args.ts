@@ -1,7 +1,12 @@
-// Command-line arguments, parsed by a pure function: argv in, a request or
-// one clear usage error out (the CLI exits 64, EX_USAGE, on it). To add a
-// flag: a line in OPTIONS, a line in USAGE, and read it in parseArgs() below.
-import { EXIT_USAGE, parseCommandLine, STANDARD_OPTIONS, UsageError, useColor, type Options, type Parsed } from '@dsa110/ports/cli';
+// port-health-check's command line, in one file: each flag is declared once
+// in FLAGS (its parseArgs type and its help line), the help text is made from
+// those declarations (usage()), and parseArgs() below reads the values into a
+// RunRequest, the one thing cli.ts and checkPorts() see. To add a flag: an
+// entry in FLAGS, a field in RunRequest read in parseArgs(), and its use where
+// the request is run (cli.ts). A test holds the help against FLAGS
+// (test/args.test.ts). Pure: argv in, a request or one clear usage error out
+// (the CLI exits 64, EX_USAGE, on it).
+import { EXIT_USAGE, formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, useColor, type Flags, type Parsed } from '@dsa110/ports/cli';
 
 export { useColor };
 
@@ -22,37 +27,33 @@ export interface RunRequest {
 
 export type Request = RunRequest | { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'error'; readonly message: string };
 
-const OPTIONS = {
+/** Every flag, in the order --help lists them. A string flag that is not `multiple` may be given once, and not empty. */
+export const FLAGS = {
+  registry: { type: 'string', value: 'PATH', help: 'ports.yaml to check against (default: $DSA110_PORTS_FILE, then the bundled registry)' },
+  root: {
+    type: 'string',
+    value: 'DIR',
+    help: ['read systemd units, claim-port and config files under DIR instead of /', '(the socket table is always the live one)'],
+  },
+  json: { type: 'boolean', help: 'the report as one JSON object (same as --format json)' },
+  format: { type: 'string', value: 'FORMAT', help: 'text (default), json or prometheus (node_exporter textfile format)' },
+  output: { type: 'string', value: 'FILE', help: 'write the report to FILE atomically; stdout then shows the problems only' },
+  service: { type: 'string', multiple: true, value: 'ID', help: 'check only this service (repeat, or separate ids with commas)' },
+  'claim-port': { type: 'string', multiple: true, value: 'PATH', help: 'also count PATH as claim-port in ExecStartPre= (repeatable)' },
+  strict: { type: 'boolean', help: 'unknown listeners are warnings; unknown results count as warnings' },
+  quiet: { type: 'boolean', help: 'print the problems only (nothing when all is well)' },
   ...STANDARD_OPTIONS,
-  registry: { type: 'string' },
-  root: { type: 'string' },
-  format: { type: 'string' },
-  json: { type: 'boolean' },
-  output: { type: 'string' },
-  service: { type: 'string', multiple: true },
-  'claim-port': { type: 'string', multiple: true },
-  strict: { type: 'boolean' },
-  quiet: { type: 'boolean' },
-} as const satisfies Options;
+} as const satisfies Flags;
 
-export const USAGE = `Usage: port-health-check [options]
+/** The --help text: FLAGS' own lines between the summary and the examples. */
+export function usage(): string {
+  return `Usage: port-health-check [options]
 
 Hold the DSA-110 port registry against this machine: systemd wiring of the
 claim, listeners, owners, bind addresses, reserved ranges, kernel ranges.
 
 Options:
-  --registry PATH      ports.yaml to check against (default: $DSA110_PORTS_FILE, then the bundled registry)
-  --root DIR           read systemd units, claim-port and config files under DIR instead of /
-                       (the socket table is always the live one)
-  --json               the report as one JSON object (same as --format json)
-  --format FORMAT      text (default), json or prometheus (node_exporter textfile format)
-  --output FILE        write the report to FILE atomically; stdout then shows the problems only
-  --service ID         check only this service (repeat, or separate ids with commas)
-  --claim-port PATH    also count PATH as claim-port in ExecStartPre= (repeatable)
-  --strict             unknown listeners are warnings; unknown results count as warnings
-  --quiet              print the problems only (nothing when all is well)
-  -h, --help           show this help
-  -V, --version        show the version
+${formatFlags(FLAGS)}
 
 Examples:
   port-health-check                                   check every service; a table, then the problems
@@ -68,13 +69,14 @@ Exit codes (the seed script's, NOT the Nagios order):
                                unwritable --output)
   ${EXIT_USAGE} usage error (unknown option, bad or missing value), as in claim-port and ports
 `;
+}
 
 const HINT = 'see port-health-check --help';
 
 export function parseArgs(argv: readonly string[]): Request {
-  let values: Parsed<typeof OPTIONS>['values'];
+  let values: Parsed<typeof FLAGS>['values'];
   try {
-    ({ values } = parseCommandLine(argv, OPTIONS, { hint: HINT }));
+    ({ values } = parseCommandLine(argv, FLAGS, { hint: HINT }));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     const unexpected = /^unexpected argument "([^"]*)"/.exec(error.message);
@@ -85,9 +87,12 @@ export function parseArgs(argv: readonly string[]): Request {
   }
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
-  for (const name of ['registry', 'root', 'format', 'output'] as const) {
-    if (values[name] === '') return fail(`--${name} needs a non-empty value`);
-    if (argv.filter((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`)).length > 1) return fail(`--${name} given more than once`);
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    if (flag.type !== 'string' || ('multiple' in flag && flag.multiple)) continue;
+    if (values[name as keyof typeof values] === '') return fail(`--${name} needs a non-empty value`);
+    const end = argv.indexOf('--');
+    const given = (end < 0 ? argv : argv.slice(0, end)).filter((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+    if (given.length > 1) return fail(`--${name} given more than once`);
   }
   if (values.json && values.format !== undefined && values.format !== 'json') return fail(`--json and --format ${values.format} disagree; give one`);
   const format = values.json ? 'json' : (values.format ?? 'text');
@@ -114,7 +119,7 @@ function fail(message: string): Request {
 }
 
 function suggest(name: string): string {
-  const known = Object.keys(OPTIONS).map((option) => `--${option}`);
+  const known = Object.keys(FLAGS).map((option) => `--${option}`);
   const bare = name.split('=')[0]!;
   const close = known.find((option) => option.startsWith(bare) || bare.startsWith(option));
   return close ? `; did you mean ${close}?` : `; ${HINT}`;

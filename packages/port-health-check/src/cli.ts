@@ -1,9 +1,9 @@
 // The port-health-check command: main(argv, io, env) -> exit code. Parse the
-// arguments (args.ts), run checkPorts, print or write the report, and return
+// arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
 import { PortsError } from '@dsa110/ports';
 import { type Env, errorJson, type Io, wantsJson } from '@dsa110/ports/cli';
-import { parseArgs, USAGE, useColor, type RunRequest } from './args.js';
+import { parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
 import { renderJson } from './report/json.js';
@@ -72,7 +72,7 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
     const request = parseArgs(argv);
     switch (request.kind) {
       case 'help':
-        io.out(USAGE);
+        io.out(usage());
         return EXIT.ok;
       case 'version':
         io.out(`${await version()}\n`);

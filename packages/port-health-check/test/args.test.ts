@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, useColor } from '../src/args.js';
+import { flagsInHelp } from '../../../test-support/index.js';
+import { FLAGS, parseArgs, usage, useColor } from '../src/args.js';
+
+describe('--help', () => {
+  it('lists exactly the flags parseArgs reads (read back from the text), and parseArgs accepts each', () => {
+    const shown = flagsInHelp(usage());
+    const declared = Object.entries(FLAGS).flatMap(([name, flag]) => [...('short' in flag ? [`-${flag.short}`] : []), `--${name}`]);
+    expect(new Set(shown)).toEqual(new Set(declared));
+    expect(shown).toHaveLength(declared.length);
+    for (const flag of shown) {
+      const declaredFlag = FLAGS[flag.replace(/^--/, '') as keyof typeof FLAGS];
+      const request = parseArgs([flag, ...(declaredFlag?.type === 'string' ? ['json'] : [])]);
+      expect(request.kind === 'error' ? request.message : '', flag).not.toMatch(/unknown option/);
+    }
+  });
+});
 
 describe('parseArgs', () => {
   it('defaults to a text report of every service', () => {

@@ -3,7 +3,18 @@
 // conventions. Internal: bundled into each bin, not part of the public API.
 export { fdWriter, type FdWriter } from './write.js';
 export { processIo, type Io, type Env } from './io.js';
-export { parseCommandLine, STANDARD_OPTIONS, UsageError, type Options, type Parsed, type ParseOptions } from './parse.js';
+export {
+  flagSyntax,
+  formatFlags,
+  parseCommandLine,
+  STANDARD_OPTIONS,
+  UsageError,
+  type Flag,
+  type Flags,
+  type Options,
+  type Parsed,
+  type ParseOptions,
+} from './parse.js';
 export { EXIT_USAGE, wantsJson, errorJson, useColor } from './conventions.js';
 export { CACHE_ENV, cacheDir } from '../cache.js';
 export { decodeEntry, wrapCommonJs } from './code-cache.js';

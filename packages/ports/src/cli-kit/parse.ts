@@ -1,17 +1,52 @@
 // The command line, through node:util parseArgs (maintained, +0.5 ms), with
 // its errors turned into one line a person can act on. Each tool declares its
-// options as a parseArgs options object in one file (its args.ts, or for
-// `ports` each command's entry in main.ts): adding a flag is adding one line
-// there and reading it from `values`.
+// flags in one file, as `Flags`: parseArgs' options plus each flag's help, so
+// that the parser and the --help text come from the same declaration
+// (port-health-check: src/args.ts; claim-port: @dsa110/ports/systemd's
+// claim-args.ts; `ports`: each src/cli/commands/<name>.ts). CONTRIBUTING.md,
+// "Adding a flag".
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * One flag: what node:util parseArgs takes (type, short, multiple), and what
+ * --help says of it. parseArgs ignores the extra keys.
+ */
+export interface Flag {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** The value's name in the help, for a string flag: PATH, SECONDS. */
+  readonly value?: string;
+  /** What the flag does: one line, or several (each printed on its own line). */
+  readonly help: string | readonly string[];
+}
+
+export type Flags = Readonly<Record<string, Flag>>;
+
 /** What every tool accepts: --help/-h, --version/-V. */
 export const STANDARD_OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const satisfies Options;
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+  version: { type: 'boolean', short: 'V', help: 'show the version' },
+} as const satisfies Flags;
+
+/** How a flag is written in the help: `-q, --quiet`, `--timeout SECONDS`. */
+export function flagSyntax(name: string, flag: Flag): string {
+  const value = flag.type === 'string' ? ` ${flag.value ?? 'VALUE'}` : '';
+  return `${flag.short ? `-${flag.short}, ` : ''}--${name}${value}`;
+}
+
+/**
+ * The "Options:" lines of a help text, from the declarations, in their order:
+ * each flag's syntax, then its help aligned in a column (later lines of a
+ * flag's help under the first). Pure; called only when help is printed.
+ */
+export function formatFlags(flags: Flags, indent = '  '): string {
+  const entries = Object.entries(flags).map(([name, flag]) => [flagSyntax(name, flag), typeof flag.help === 'string' ? [flag.help] : flag.help] as const);
+  const width = Math.max(...entries.map(([syntax]) => syntax.length)) + 2;
+  return entries.flatMap(([syntax, lines]) => lines.map((line, index) => `${indent}${(index === 0 ? syntax : '').padEnd(width)}${line}`.trimEnd())).join('\n');
+}
 
 /** parseArgs' own result type for `options`: values typed per option (string, boolean, string[]). */
 export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;

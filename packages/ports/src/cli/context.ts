@@ -7,28 +7,27 @@ import { loadRegistry, REGISTRY_ENV, type Registry } from '../index.js';
 
 export type { Io };
 
-export interface Context {
+export interface Context<V = Readonly<Record<string, string | boolean | undefined>>> {
   readonly io: Io;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** --registry PATH, if given. */
   readonly registryPath: string | undefined;
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  /** The command reads a checkout's ./ports.yaml by default (its spec's `checkout`). */
+  readonly checkout?: boolean;
+  /** The parsed flags, typed from the command's declarations (command.ts). */
+  readonly values: V;
   readonly positionals: readonly string[];
-}
-
-/** --registry, then $DSA110_PORTS_FILE, then the registry bundled with the package. */
-export function load(context: Context): Promise<Registry> {
-  return context.registryPath === undefined ? loadRegistry({ env: context.env }) : loadRegistry({ path: context.registryPath, env: context.env });
 }
 
 /** The registry file a checkout command reads when none is named: ./ports.yaml. */
 export const CHECKOUT_REGISTRY = 'ports.yaml';
 
 /**
- * For the commands that work on a checkout (docs, validate): --registry, then
- * $DSA110_PORTS_FILE, then ./ports.yaml when it exists, then the bundled registry.
+ * --registry, then $DSA110_PORTS_FILE, then (for a checkout command) ./ports.yaml
+ * when it exists, then the registry bundled with the package.
  */
-export function loadForCheckout(context: Context): Promise<Registry> {
-  if (context.registryPath !== undefined || context.env[REGISTRY_ENV] || !existsSync(CHECKOUT_REGISTRY)) return load(context);
-  return loadRegistry({ path: CHECKOUT_REGISTRY, env: context.env });
+export function load(context: Context<unknown>): Promise<Registry> {
+  if (context.registryPath !== undefined) return loadRegistry({ path: context.registryPath, env: context.env });
+  if (context.checkout && !context.env[REGISTRY_ENV] && existsSync(CHECKOUT_REGISTRY)) return loadRegistry({ path: CHECKOUT_REGISTRY, env: context.env });
+  return loadRegistry({ env: context.env });
 }

@@ -4,7 +4,7 @@
 // readers: claim-port itself, and the unit-file model that judges an
 // `ExecStartPre=` claim line ("would claim-port accept this, and which port
 // would it claim?"): one grammar, one answer.
-import { parseCommandLine, STANDARD_OPTIONS, UsageError, type Options, type Parsed } from '../cli-kit/parse.js';
+import { formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, type Flags, type Parsed } from '../cli-kit/parse.js';
 import { EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
@@ -32,7 +32,34 @@ export type ParsedClaimArgs =
   | { readonly command: 'self-test'; readonly json: boolean }
   | { readonly command: 'usage-error'; readonly message: string };
 
-export const CLAIM_USAGE = `Usage: claim-port <port[/tcp|/udp]|service-id> [options]
+/**
+ * claim-port's flags, in the order --help lists them: each declared once, with
+ * its help (the help text is made from these, claimUsage()), and read in
+ * parseClaimArgs() below. To add a flag: an entry here, its reading into
+ * ClaimArgs in parseClaimArgs(), and its use in claim-port's cliOptions()
+ * (packages/claim-port/src/cli-shared.ts), which hands ClaimArgs to claimPort().
+ */
+export const CLAIM_FLAGS = {
+  'dry-run': { type: 'boolean', help: 'signal nothing; report what would be done' },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    help: [
+      `wait this long after SIGTERM before SIGKILL (> 0, <= ${MAX_CLAIM_TIMEOUT_SECONDS};`,
+      `decimals allowed; default from the registry, ${DEFAULT_CLAIM_TIMEOUT_SECONDS})`,
+    ],
+  },
+  force: { type: 'boolean', help: 'send SIGKILL at once, no SIGTERM' },
+  json: { type: 'boolean', help: 'print one JSON object to stdout' },
+  quiet: { type: 'boolean', short: 'q', help: 'print nothing to stderr but errors' },
+  registry: { type: 'string', value: 'PATH', help: 'use this ports.yaml (default: $DSA110_PORTS_FILE, else the bundled one)' },
+  test: { type: 'boolean', help: 'run the self-test (argument checks and a live claim on loopback)' },
+  ...STANDARD_OPTIONS,
+} as const satisfies Flags;
+
+/** claim-port --help: CLAIM_FLAGS' own lines between the description and the examples. Built only when asked for. */
+export function claimUsage(): string {
+  return `Usage: claim-port <port[/tcp|/udp]|service-id> [options]
        claim-port --test | --help | --version
 
 Frees a port for the service that owns it: finds every process listening on
@@ -42,16 +69,7 @@ sends SIGKILL to what remains, watches for a supervisor taking the port back,
 and verifies that a server could bind the port.
 
 Options:
-  --dry-run              signal nothing; report what would be done
-  --timeout SECONDS      wait this long after SIGTERM before SIGKILL (> 0, <= ${MAX_CLAIM_TIMEOUT_SECONDS};
-                         decimals allowed; default from the registry, ${DEFAULT_CLAIM_TIMEOUT_SECONDS})
-  --force                send SIGKILL at once, no SIGTERM
-  --json                 print one JSON object to stdout
-  --quiet                print nothing to stderr but errors
-  --registry PATH        use this ports.yaml (default: $DSA110_PORTS_FILE, else the bundled one)
-  --test                 run the self-test (argument checks and a live claim on loopback)
-  -h, --help             show this help
-  -V, --version          show the version
+${formatFlags(CLAIM_FLAGS)}
 
 Examples:
   claim-port 8000                       free port 8000 (exit 0 when it is free)
@@ -64,6 +82,7 @@ Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
 1 it is not (refused, permission, still held, re-taken); ${EXIT_USAGE} usage error
 (bad option or port, unknown service id). With --json, one JSON object on stdout
 in every case.`;
+}
 
 /** Pure: why `text` is not a valid --timeout, or its value in seconds. */
 export function parseClaimTimeout(text: string): { seconds: number } | { problem: string } {
@@ -97,21 +116,6 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
   }
   return { id: text };
 }
-
-/**
- * claim-port's options, as node:util parseArgs takes them. To add a flag: a
- * line here, a line in CLAIM_USAGE, and read it in parseClaimArgs() below.
- */
-const CLAIM_OPTIONS = {
-  ...STANDARD_OPTIONS,
-  'dry-run': { type: 'boolean' },
-  force: { type: 'boolean' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  test: { type: 'boolean' },
-  timeout: { type: 'string' },
-  registry: { type: 'string' },
-} as const satisfies Options;
 
 /** What each value option needs, for its "needs a value" error. */
 const CLAIM_NEEDS = { timeout: 'a number of seconds, e.g. --timeout=5', registry: 'the path of a ports.yaml' };
@@ -154,10 +158,10 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
   if (options.includes('--help') || options.includes('-h')) return { command: 'help' };
   if (options.includes('--version') || options.includes('-V')) return { command: 'version' };
 
-  let values: Parsed<typeof CLAIM_OPTIONS>['values'];
+  let values: Parsed<typeof CLAIM_FLAGS>['values'];
   let positionals: string[];
   try {
-    ({ values, positionals } = parseCommandLine(argv, CLAIM_OPTIONS, {
+    ({ values, positionals } = parseCommandLine(argv, CLAIM_FLAGS, {
       maxPositionals: Infinity,
       negativeNumbers: true,
       hint: 'see claim-port --help',

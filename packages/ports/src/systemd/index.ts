@@ -7,7 +7,7 @@ export {
   parseClaimTarget,
   parseClaimTimeout,
   claimLabel,
-  CLAIM_USAGE,
+  claimUsage,
   type ClaimArgs,
   type ParsedClaimArgs,
 } from './claim-args.js';

@@ -1,10 +1,21 @@
 import { ENV_FORMATS, isEnvFormat, renderEnv } from '../../render/env.js';
-import { load, type Context } from '../context.js';
-import { UsageError, type Outcome } from '../exit-code.js';
+import { defineCommand } from '../command.js';
+import { load } from '../context.js';
+import { UsageError } from '../exit-code.js';
 
-export async function run(context: Context): Promise<Outcome> {
-  const format = (context.values.format as string | undefined) ?? 'sh';
-  if (!isEnvFormat(format)) throw new UsageError(`ports env: unknown format "${format}"; use one of ${ENV_FORMATS.join(', ')}`);
-  context.io.out(renderEnv(await load(context), format));
-  return 'ok';
-}
+export const command = defineCommand({
+  summary: 'the env variables of the configurable services, with their registry ports',
+  flags: {
+    format: {
+      type: 'string',
+      value: 'sh|dotenv|systemd',
+      help: ['sh: export CONTIMG_API_PORT=8000 (default)', 'dotenv: CONTIMG_API_PORT=8000', 'systemd: Environment=CONTIMG_API_PORT=8000'],
+    },
+  },
+  async run(context) {
+    const format = context.values.format ?? 'sh';
+    if (!isEnvFormat(format)) throw new UsageError(`ports env: unknown format "${format}"; use one of ${ENV_FORMATS.join(', ')}`);
+    context.io.out(renderEnv(await load(context), format));
+    return 'ok';
+  },
+});

@@ -1,23 +1,30 @@
 import { formatRange, PortsError } from '../../index.js';
-import { load, type Context } from '../context.js';
-import type { Outcome } from '../exit-code.js';
+import { defineCommand } from '../command.js';
+import { load } from '../context.js';
 
-export async function run(context: Context): Promise<Outcome> {
-  const registry = await load(context);
-  const id = context.positionals[0]!;
-  const reserved = registry.reserved.find((entry) => entry.id === id);
-  if (reserved && !registry.has(id)) {
-    throw new PortsError(
-      'UNKNOWN_SERVICE',
-      `ports get: "${id}" is a reserved range (${formatRange(reserved)}), not a service; use "ports free ${id}" for a free port in it`,
-    );
-  }
-  try {
-    const resolved = registry.resolvePort(id, { env: context.env });
-    context.io.out(context.values.json ? `${JSON.stringify({ id, ...resolved })}\n` : `${resolved.port}\n`);
-  } catch (error) {
-    if (error instanceof PortsError) throw new PortsError(error.code, `ports get: ${error.message}`);
-    throw error;
-  }
-  return 'ok';
-}
+export const command = defineCommand({
+  summary: "a service's effective port (its env override applied), alone on stdout",
+  operands: '<id>',
+  flags: {},
+  json: '{"id":"api","port":8000,"source":"registry"} (source "env": its variable named)',
+  notes: ['For shell use: uvicorn --port "$(ports get api)". Exits 1 for an unknown id or a bad override.'],
+  async run(context) {
+    const registry = await load(context);
+    const id = context.positionals[0]!;
+    const reserved = registry.reserved.find((entry) => entry.id === id);
+    if (reserved && !registry.has(id)) {
+      throw new PortsError(
+        'UNKNOWN_SERVICE',
+        `ports get: "${id}" is a reserved range (${formatRange(reserved)}), not a service; use "ports free ${id}" for a free port in it`,
+      );
+    }
+    try {
+      const resolved = registry.resolvePort(id, { env: context.env });
+      context.io.out(context.values.json ? `${JSON.stringify({ id, ...resolved })}\n` : `${resolved.port}\n`);
+    } catch (error) {
+      if (error instanceof PortsError) throw new PortsError(error.code, `ports get: ${error.message}`);
+      throw error;
+    }
+    return 'ok';
+  },
+});

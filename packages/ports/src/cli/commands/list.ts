@@ -1,9 +1,14 @@
 import { listJson, renderList } from '../../render/list.js';
-import { load, type Context } from '../context.js';
-import type { Outcome } from '../exit-code.js';
+import { defineCommand } from '../command.js';
+import { load } from '../context.js';
 
-export async function run(context: Context): Promise<Outcome> {
-  const registry = await load(context);
-  context.io.out(context.values.json ? `${JSON.stringify(listJson(registry), null, 2)}\n` : renderList(registry));
-  return 'ok';
-}
+export const command = defineCommand({
+  summary: 'the registry as a table: services, then reserved ranges',
+  flags: {},
+  json: 'the services and reserved entries as JSON',
+  async run(context) {
+    const registry = await load(context);
+    context.io.out(context.values.json ? `${JSON.stringify(listJson(registry), null, 2)}\n` : renderList(registry));
+    return 'ok';
+  },
+});

@@ -2,19 +2,32 @@ import { FileWriteError, inspectGeneratedFiles, writeGeneratedFiles, type Writte
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { DEFAULT_DEPLOY_DIR, monitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
-import { loadForCheckout, type Context } from '../context.js';
+import { defineCommand } from '../command.js';
+import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 
-export async function run(context: Context): Promise<Outcome> {
-  const { out, check } = context.values as { out?: string; check?: boolean };
-  if (out === '') throw new UsageError('ports monitoring: --out needs a directory');
-  const dir = out ?? DEFAULT_DEPLOY_DIR;
-  const registry = await loadForCheckout(context);
-  const files = monitoringFiles(registry);
-  return check ? checkFiles(context, files, dir, registry.source) : writeFiles(context, files, dir, registry.source);
-}
+export const command = defineCommand({
+  summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
+  flags: {
+    out: { type: 'string', value: 'DIR', help: `the directory to write (default: ${DEFAULT_DEPLOY_DIR} in the current directory)` },
+    check: { type: 'boolean', help: 'write nothing; print a diff and exit 1 when a file is missing or stale' },
+  },
+  checkout: true,
+  notes: [
+    'Validate what it writes: promtool check config DIR/prometheus/prometheus.yml;',
+    'promtool test rules DIR/prometheus/rules/dsa110-ports.rules.test.yml.',
+  ],
+  async run(context) {
+    const { out, check } = context.values;
+    if (out === '') throw new UsageError('ports monitoring: --out needs a directory');
+    const dir = out ?? DEFAULT_DEPLOY_DIR;
+    const registry = await load(context);
+    const files = monitoringFiles(registry);
+    return check ? checkFiles(context, files, dir, registry.source) : writeFiles(context, files, dir, registry.source);
+  },
+});
 
-async function checkFiles(context: Context, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
+async function checkFiles(context: Context<unknown>, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
   let stale = 0;
   for (const entry of inspectGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES })) {
     if (entry.problem === undefined && entry.current === entry.file.contents) continue;
@@ -31,7 +44,7 @@ async function checkFiles(context: Context, files: readonly GeneratedFile[], dir
   return 'ok';
 }
 
-async function writeFiles(context: Context, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
+async function writeFiles(context: Context<unknown>, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
   let written: WrittenFile[];
   try {
     written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES });

@@ -1,8 +1,12 @@
 import { loadParser } from '../../load-parser.js';
-import type { Context } from '../context.js';
-import type { Outcome } from '../exit-code.js';
+import { defineCommand } from '../command.js';
 
-export async function run(context: Context): Promise<Outcome> {
-  context.io.out(`${JSON.stringify(loadParser().registryJsonSchema(), null, 2)}\n`);
-  return 'ok';
-}
+export const command = defineCommand({
+  summary: 'the JSON Schema of ports.yaml',
+  flags: {},
+  json: 'the same: the output is JSON, with or without --json',
+  async run(context) {
+    context.io.out(`${JSON.stringify(loadParser().registryJsonSchema(), null, 2)}\n`);
+    return 'ok';
+  },
+});

@@ -1,15 +1,25 @@
 import { isSnippetKind, renderSnippets, SNIPPET_KINDS } from '../../render/config-snippets.js';
-import { load, type Context } from '../context.js';
-import { CommandError, UsageError, type Outcome } from '../exit-code.js';
+import { defineCommand } from '../command.js';
+import { load } from '../context.js';
+import { CommandError, UsageError } from '../exit-code.js';
 
-export async function run(context: Context): Promise<Outcome> {
-  const kind = context.positionals[0]!;
-  if (!isSnippetKind(kind)) throw new UsageError(`ports snippet: unknown kind "${kind}"; kinds: ${SNIPPET_KINDS.join(', ')}`);
-  const registry = await load(context);
-  // Env overrides apply (CONTIMG_API_PORT=8010 ports snippet nginx-site), as for `ports get`.
-  const snippets = renderSnippets(registry, kind, (service) => registry.resolvePort(service.id, { env: context.env }).port);
-  if (snippets.length === 0)
-    throw new CommandError(`ports snippet: no service in ${registry.source} has a ${kind} config; add configs: [{ kind: ${kind} }] to one`);
-  context.io.out(snippets.map((snippet) => snippet.text).join('\n'));
-  return 'ok';
-}
+export const command = defineCommand({
+  summary: `what a config file that names a port should say (${SNIPPET_KINDS.join(', ')})`,
+  operands: '<kind>',
+  flags: {},
+  notes: [
+    "Printed from the registry, with the services' env overrides applied (CONTIMG_API_PORT=8010 ports snippet nginx-site).",
+    "port-health-check holds the files named in each service's configs: against the same registry.",
+  ],
+  async run(context) {
+    const kind = context.positionals[0]!;
+    if (!isSnippetKind(kind)) throw new UsageError(`ports snippet: unknown kind "${kind}"; kinds: ${SNIPPET_KINDS.join(', ')}`);
+    const registry = await load(context);
+    // Env overrides apply (CONTIMG_API_PORT=8010 ports snippet nginx-site), as for `ports get`.
+    const snippets = renderSnippets(registry, kind, (service) => registry.resolvePort(service.id, { env: context.env }).port);
+    if (snippets.length === 0)
+      throw new CommandError(`ports snippet: no service in ${registry.source} has a ${kind} config; add configs: [{ kind: ${kind} }] to one`);
+    context.io.out(snippets.map((snippet) => snippet.text).join('\n'));
+    return 'ok';
+  },
+});

@@ -27,8 +27,26 @@ import {
 } from '../../render/systemd.js';
 import { claimLines, claimTarget, listUnitDirs, loadUnit, mergeUnit, where, type UnitFacts } from '../../systemd/index.js';
 import type { Registry } from '../../registry.js';
+import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
+
+export const command = defineCommand({
+  summary: "write the claim-port drop-ins and the health check's timer units; print the unit-file lines",
+  flags: {
+    out: { type: 'string', value: 'DIR', help: `the unit directory to write to (default: ${DEFAULT_UNIT_DIR})` },
+    root: { type: 'string', value: 'DIR', help: `use DIR/${DEFAULT_UNIT_DIR.replace(/^\//, '')} (a staged or mounted root) as the unit directory` },
+    'claim-port': { type: 'string', value: 'PATH', help: `the claim-port executable (default: ${DEFAULT_CLAIM_PORT})` },
+    'port-health-check': {
+      type: 'string',
+      value: 'PATH',
+      help: ['the port-health-check executable dsa110-port-health.service runs', `(default: ${DEFAULT_HEALTH_CHECK})`],
+    },
+    textfile: { type: 'string', value: 'FILE', help: ['the .prom file it writes for node_exporter', `(default: ${DEFAULT_TEXTFILE})`] },
+    check: { type: 'boolean', help: 'write nothing; exit 1 when the files differ from the registry' },
+  },
+  run,
+});
 
 export async function run(context: Context): Promise<Outcome> {
   const { out, root, check } = context.values as { out?: string; root?: string; check?: boolean };

@@ -1,9 +1,19 @@
 import { loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
 
-export async function run(context: Context): Promise<Outcome> {
+export const command = defineCommand({
+  summary: 'validate registries; one FILE:LINE:COL: path: message line per problem',
+  operands: '[FILE...]',
+  flags: {},
+  checkout: true,
+  notes: ['Without FILE: --registry, $DSA110_PORTS_FILE, else ./ports.yaml (never the bundled one). Exits 1 if any file has a problem.'],
+  run,
+});
+
+async function run(context: Context<unknown>): Promise<Outcome> {
   const files = context.positionals.length > 0 ? context.positionals : [defaultFile(context)];
   let failed = false;
   for (const file of files) {
@@ -40,7 +50,7 @@ function warnings(registry: Registry, file: string): string[] {
   ];
 }
 
-function defaultFile(context: Context): string {
+function defaultFile(context: Context<unknown>): string {
   const file = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined) ?? (existsSync(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined);
   if (file === undefined) throw new UsageError(`ports validate: no file given and no ./${CHECKOUT_REGISTRY} here; name the registries to validate`);
   return file;

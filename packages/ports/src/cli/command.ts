@@ -1,0 +1,82 @@
+// What a `ports` command is: one file, src/cli/commands/<name>.ts, exports
+// `command = defineCommand({...})`: its summary, its operands, its flags (each
+// with its help), --json's meaning for it, and run(), which reads the parsed
+// flags, typed, from context.values. main.ts parses the command line with
+// these declarations and makes each command's --help from them (commandHelp),
+// so the parser, the help and the reading cannot drift apart. main.ts lists
+// the command names only, each loaded on first use. CONTRIBUTING.md, "Adding
+// a flag" and "Adding a command".
+import { formatFlags, STANDARD_OPTIONS, type Flags, type Parsed } from '../cli-kit/parse.js';
+import type { Context } from './context.js';
+import type { Outcome } from './exit-code.js';
+
+/** What every command takes, besides its own flags; --json only where the command declares `json`. */
+export const GLOBAL_FLAGS = {
+  registry: { type: 'string', value: 'PATH', help: 'the registry to read (default: $DSA110_PORTS_FILE, else the bundled ports.yaml)' },
+  json: { type: 'boolean', help: 'one JSON object on stdout, errors included' },
+  ...STANDARD_OPTIONS,
+} as const satisfies Flags;
+
+/** The values run() reads: the command's own flags and the global ones, typed from the declarations. */
+export type Values<F extends Flags> = Parsed<F & typeof GLOBAL_FLAGS>['values'];
+
+export interface Command<F extends Flags = Flags> {
+  /** One line for `ports --help`: what the command does. */
+  readonly summary: string;
+  /** The operands, as the usage line shows them: `<id>` (one), `[FILE...]` (any number); none when absent. */
+  readonly operands?: string;
+  /** The command's own flags (GLOBAL_FLAGS come with every command). */
+  readonly flags: F;
+  /** What --json prints for this command (its help line); without it, --json is a usage error. */
+  readonly json?: string;
+  /**
+   * A command for a checkout: without --registry or $DSA110_PORTS_FILE it reads
+   * ./ports.yaml when it exists, before the bundled registry (context.ts, load()).
+   */
+  readonly checkout?: true;
+  /** Lines printed after the options in the command's --help. */
+  readonly notes?: readonly string[];
+  run(context: Context<Values<F>>): Promise<Outcome>;
+}
+
+/** Declare a command (the identity, for the types: flags typed into run()'s context.values). */
+export function defineCommand<const F extends Flags>(command: Command<F>): Command<F> {
+  return command;
+}
+
+/** Pure: how many operands `operands` allows, [min, max]: `<x>` is required, `[x]` optional, `...` any number. */
+export function operandCount(operands: string | undefined): readonly [number, number] {
+  const words = operands?.split(' ').filter(Boolean) ?? [];
+  const min = words.filter((word) => word.startsWith('<')).length;
+  return [min, words.some((word) => word.endsWith('...') || word.endsWith('...]')) ? Infinity : words.length];
+}
+
+/** The flags a command parses: its own, then the global ones (--json only when it has JSON output, but always parsed). */
+export function commandFlags(command: Command): Flags {
+  return { ...command.flags, ...GLOBAL_FLAGS };
+}
+
+/** The usage line: `ports get <id> [--json]`, `ports docs [--check] [--file PATH]` (global flags left to --help). */
+export function usageLine(name: string, command: Command): string {
+  const flags = Object.entries(command.flags).map(([flag, declared]) => ` [--${flag}${declared.type === 'string' ? ` ${declared.value ?? 'VALUE'}` : ''}]`);
+  return `ports ${name}${command.operands ? ` ${command.operands}` : ''}${flags.join('')}${command.json ? ' [--json]' : ''}`;
+}
+
+/** `ports <name> --help`, made from the declarations: usage, summary, every flag it parses, notes. */
+export function commandHelp(name: string, command: Command): string {
+  const { json, ...global } = GLOBAL_FLAGS;
+  const flags: Flags = { ...command.flags, ...(command.json && { json: { ...json, help: command.json } }), ...global };
+  const registry: Flags = command.checkout
+    ? { registry: { ...global.registry, help: 'the registry to read (default: $DSA110_PORTS_FILE, else ./ports.yaml when it exists, else the bundled one)' } }
+    : {};
+  return [
+    `Usage: ${usageLine(name, command)} [--registry PATH]`,
+    '',
+    `ports ${name}: ${command.summary}.`,
+    '',
+    'Options:',
+    formatFlags({ ...flags, ...registry }),
+    ...(command.notes ? ['', ...command.notes] : []),
+    '',
+  ].join('\n');
+}
