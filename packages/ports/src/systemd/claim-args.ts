@@ -122,9 +122,9 @@ const CLAIM_NEEDS = { timeout: 'a number of seconds, e.g. --timeout=5', registry
 
 const usage = (message: string): ParsedClaimArgs => ({ command: 'usage-error', message });
 
-/** Option words that take the next word as their value (`--timeout 5`), from CLAIM_OPTIONS. */
+/** Option words that take the next word as their value (`--timeout 5`), from CLAIM_FLAGS. */
 const VALUE_WORDS: ReadonlySet<string> = new Set(
-  Object.entries(CLAIM_OPTIONS as Options).flatMap(([name, option]) =>
+  Object.entries(CLAIM_FLAGS as Flags).flatMap(([name, option]) =>
     option.type === 'string' ? [`--${name}`, ...(option.short ? [`-${option.short}`] : [])] : [],
   ),
 );
