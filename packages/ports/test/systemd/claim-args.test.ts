@@ -84,3 +84,20 @@ describe('parseTimeout', () => {
     expect(parseTimeout('300.01')).toHaveProperty('problem');
   });
 });
+
+describe('claimLabel', () => {
+  it.each([
+    [['6379'], '6379'],
+    [['5353/udp', '--dry-run'], '5353/udp'],
+    [['--timeout', '400', 'api'], 'api'],
+    [['--timeout=400', 'api'], 'api'],
+    [['--registry', 'x.yaml', '--json', 'redis'], 'redis'],
+    [['--', '80'], '80'],
+    [['--dry-run'], '?'],
+    [['\u001b[2J80\n[claim-port:22] forged'], '?'],
+    [['a]b'], '?'],
+    [['x'.repeat(65)], '?'],
+  ])('%j -> %s', (argv, label) => {
+    expect(claimLabel(argv)).toBe(label);
+  });
+});
