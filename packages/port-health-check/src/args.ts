@@ -23,6 +23,7 @@ export interface RunRequest {
   readonly strict: boolean;
   readonly quiet: boolean;
   readonly claimPortPaths: readonly string[];
+  readonly firewall: boolean;
 }
 
 export type Request = RunRequest | { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'error'; readonly message: string };
@@ -40,6 +41,10 @@ export const FLAGS = {
   output: { type: 'string', value: 'FILE', help: 'write the report to FILE atomically; stdout then shows the problems only' },
   service: { type: 'string', multiple: true, value: 'ID', help: 'check only this service (repeat, or separate ids with commas)' },
   'claim-port': { type: 'string', multiple: true, value: 'PATH', help: 'also count PATH as claim-port in ExecStartPre= (repeatable)' },
+  'no-firewall': {
+    type: 'boolean',
+    help: ['do not read the nftables ruleset (by default, as root, a robust service that is', 'not public and that the firewall lets in from outside is an error)'],
+  },
   strict: { type: 'boolean', help: 'unknown listeners are warnings; unknown results count as warnings' },
   quiet: { type: 'boolean', help: 'print the problems only (nothing when all is well)' },
   ...STANDARD_OPTIONS,
@@ -111,6 +116,7 @@ export function parseArgs(argv: readonly string[]): Request {
     strict: values.strict ?? false,
     quiet: values.quiet ?? false,
     claimPortPaths: values['claim-port'] ?? [],
+    firewall: !values['no-firewall'],
   };
 }
 

@@ -38,6 +38,7 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
       services: request.services,
       strict: request.strict,
       claimPortPaths: request.claimPortPaths,
+      firewall: request.firewall,
       env,
     });
   } catch (error) {

@@ -13,7 +13,7 @@ export interface EffectivePort {
   readonly problem?: string;
 }
 
-export function unitEnvironment(facts: Facts, service: Service): ReadonlyMap<string, EnvironmentSetting> {
+export function unitEnvironment(facts: Pick<Facts, 'units'>, service: Service): ReadonlyMap<string, EnvironmentSetting> {
   const unit = service.systemd ? facts.units.get(service.systemd.unit) : undefined;
   return unit?.environment ?? new Map();
 }
@@ -22,7 +22,7 @@ export function envRecord(environment: ReadonlyMap<string, EnvironmentSetting>):
   return Object.fromEntries([...environment].map(([name, setting]) => [name, setting.value]));
 }
 
-export function effectivePort(facts: Facts, service: Service): EffectivePort {
+export function effectivePort(facts: Pick<Facts, 'registry' | 'units'>, service: Service): EffectivePort {
   const environment = unitEnvironment(facts, service);
   const setting = service.env ? environment.get(service.env) : undefined;
   if (!service.env || !setting) return { port: service.port };

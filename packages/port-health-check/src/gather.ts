@@ -12,6 +12,8 @@ import { normalizeAddress, snapshot } from '@dsa110/ports/system';
 import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
+import { exposedListeners } from './checks/firewall.js';
+import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readKernelFacts } from './kernel.js';
 import { listUnitDirs, loadUnit, mergeUnit } from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
@@ -24,6 +26,8 @@ export interface GatherOptions {
   /** Only these services (all when undefined). */
   readonly services?: readonly Service[];
   readonly claimPortPaths?: readonly string[];
+  /** Read the live nftables ruleset (default true): only when a robust, non-public service listens beyond loopback. */
+  readonly firewall?: boolean;
 }
 
 export async function gather(options: GatherOptions): Promise<Facts> {
@@ -40,11 +44,15 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const sockets = await readSockets();
   const kernel = readKernelFacts();
   const units = readUnits(root, unitNames);
+  const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
+  // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter);
+  // nft then runs in its own process while the files and systemctl are read here.
+  const exposed = services.some((service) => exposedListeners({ registry: options.registry, units: unitMap, sockets }, service).length > 0);
+  const firewall = options.firewall === false ? undefined : exposed ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
   const configs = configPaths.map((path) => readConfigFile(root, path));
   // Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
   const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
-  const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
   const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));
   return {
@@ -59,6 +67,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     configs: new Map(configs.map((config) => [config.path, config])),
     ...(systemctl && { systemctl }),
     claimPortPaths,
+    ...(firewall && { firewall: await firewall }),
   };
 }
 

@@ -20,6 +20,11 @@ export interface CheckPortsOptions {
   strict?: boolean;
   /** Executable paths that count as claim-port besides any named `claim-port` (e.g. a custom `ports systemd --claim-port`). */
   claimPortPaths?: readonly string[];
+  /**
+   * Read the live nftables ruleset (`nft -j list ruleset`, needs root) and report a robust, non-public
+   * service that listens beyond loopback and that the firewall lets outside connections reach. Default true.
+   */
+  firewall?: boolean;
   /** Where $DSA110_PORTS_FILE and the services' env overrides are read; default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -48,7 +53,13 @@ export async function checkPorts(options: CheckPortsOptions = {}): Promise<Healt
     return done(error.source, { services: [], results: registryFailed(error) });
   }
   const services = options.services?.length ? [...new Set(options.services)].map((id) => registry.service(id)) : undefined;
-  const facts = await gather({ registry, root, ...(services && { services }), claimPortPaths: options.claimPortPaths ?? [] });
+  const facts = await gather({
+    registry,
+    root,
+    ...(services && { services }),
+    claimPortPaths: options.claimPortPaths ?? [],
+    firewall: options.firewall ?? true,
+  });
   const results = runChecks(facts, { strict });
   return done(registry, { services: serviceRows(facts, results), results });
 }

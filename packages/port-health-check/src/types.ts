@@ -2,6 +2,7 @@
 // reports. Facts are plain data so that every check is a pure function that a
 // test can feed with facts read from a real temp tree or a real listener.
 import type { Registry, Service } from '@dsa110/ports';
+import type { FirewallFacts } from './firewall/read.js';
 import type { SystemctlUnit } from './systemd/systemctl.js';
 
 export type Severity = 'ok' | 'info' | 'unknown' | 'warning' | 'error';
@@ -23,6 +24,7 @@ export type CheckId =
   | 'listening'
   | 'owner'
   | 'access'
+  | 'firewall'
   | 'reserved'
   | 'kernel'
   | 'references'
@@ -36,6 +38,7 @@ export const CHECK_IDS: readonly CheckId[] = [
   'listening',
   'owner',
   'access',
+  'firewall',
   'reserved',
   'kernel',
   'references',
@@ -135,6 +138,8 @@ export interface Facts {
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];
+  /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */
+  readonly firewall?: FirewallFacts;
 }
 
 export interface CheckOptions {

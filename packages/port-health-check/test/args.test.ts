@@ -18,7 +18,7 @@ describe('--help', () => {
 
 describe('parseArgs', () => {
   it('defaults to a text report of every service', () => {
-    expect(parseArgs([])).toEqual({ kind: 'run', format: 'text', services: [], strict: false, quiet: false, claimPortPaths: [] });
+    expect(parseArgs([])).toEqual({ kind: 'run', format: 'text', services: [], strict: false, quiet: false, claimPortPaths: [], firewall: true });
   });
 
   it('reads every option, in both --name value and --name=value forms', () => {
@@ -38,6 +38,7 @@ describe('parseArgs', () => {
         '--quiet',
         '--claim-port',
         '/opt/c',
+        '--no-firewall',
       ]),
     ).toEqual({
       kind: 'run',
@@ -49,6 +50,7 @@ describe('parseArgs', () => {
       strict: true,
       quiet: true,
       claimPortPaths: ['/opt/c'],
+      firewall: false,
     });
   });
 

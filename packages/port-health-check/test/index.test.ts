@@ -17,7 +17,7 @@ describe('checkPorts', () => {
       expect.objectContaining({ id: 'api', port: api.port, listening: true, addresses: [`127.0.0.1:${api.port}`], ownersKnown: true, verdict: 'ok' }),
     ]);
     const checks = new Set(report.results.filter((r) => r.service === 'api').map((r) => r.check));
-    expect([...checks].sort()).toEqual(['access', 'dependencies', 'kernel', 'listening', 'owner', 'systemd']);
+    expect([...checks].sort()).toEqual(['access', 'dependencies', 'firewall', 'kernel', 'listening', 'owner', 'systemd']);
   });
 
   it('reports errors (exit code 1) and warnings only (exit code 2)', async () => {

@@ -3,6 +3,7 @@ import type { CheckOptions, CheckResult, Facts } from '../types.js';
 import { checkAccess } from './access.js';
 import { checkConfig } from './config.js';
 import { checkDependencies } from './dependencies.js';
+import { checkFirewall } from './firewall.js';
 import { checkKernel } from './kernel.js';
 import { checkListening } from './listening.js';
 import { checkOwner } from './owner.js';
@@ -21,6 +22,7 @@ export function runChecks(facts: Facts, options: CheckOptions): CheckResult[] {
       ...checkListening(facts, service),
       ...checkOwner(facts, service),
       ...checkAccess(facts, service),
+      ...checkFirewall(facts, service),
       ...checkKernel(facts, service),
       ...checkReferences(facts, service),
     );

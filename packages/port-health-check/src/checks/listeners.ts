@@ -1,7 +1,7 @@
 // Shared by the socket checks: the listeners on a port and their holders.
 import type { Facts, ListenerFacts, ProcessFacts } from '../types.js';
 
-export function listenersOn(facts: Facts, port: number): ListenerFacts[] {
+export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): ListenerFacts[] {
   return facts.sockets.listeners.filter((listener) => listener.port === port);
 }
 

@@ -40,6 +40,15 @@ export function renderPrometheus(report: HealthReport): string {
     'Health check results: 1 for the worst severity (ok, info, unknown, warning, error) a check reached for a service (service is empty for host-wide checks).',
     [...worstOf.values()].map((entry) => [{ service: entry.service, check: entry.check, severity: worst(entry.severities) }, 1]),
   );
+  // Only where the firewall check could decide: no series when it could not read or evaluate the ruleset.
+  metric(
+    lines,
+    'dsa110_port_firewall_exposed',
+    'Whether the live nftables ruleset lets outside connections reach a robust, non-public service listening beyond loopback (1) or not (0).',
+    report.results
+      .filter((result) => result.check === 'firewall' && result.service !== undefined && (result.severity === 'error' || result.severity === 'ok'))
+      .map((result) => [{ service: result.service!, port: result.port ?? '' }, result.severity === 'error' ? 1 : 0]),
+  );
   metric(
     lines,
     'dsa110_port_health_results',
