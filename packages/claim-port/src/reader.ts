@@ -13,6 +13,7 @@ import {
   type Listener,
   type ListenSocket,
   type ProcessInfo,
+  type ScanHelper,
 } from '@dsa110/ports/system';
 
 export interface Gathered {
@@ -25,9 +26,10 @@ export interface Reader {
   /**
    * Everything holding `port`, with holders: TCP LISTEN sockets, or the UDP
    * sockets bound to it. `sockets`, when given, are its TCP LISTEN sockets
-   * read a moment ago (/proc only).
+   * read a moment ago (/proc only); `helper`, a second fd scan thread started
+   * by the first look, which this call uses or closes.
    */
-  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport): Promise<Gathered>;
+  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport, helper?: ScanHelper): Promise<Gathered>;
   /** CPU percent and resident bytes of each PID, for the log; missing entries are unknown. */
   usage(pids: readonly number[]): Promise<Record<number, ProcessUsage>>;
   /** The socket inodes (or, for lsof, `address/pid` keys) holding `port` now; cheap on /proc. */
@@ -42,8 +44,8 @@ export interface Reader {
 
 export const procReader = (procRoot = '/proc'): Reader => ({
   kind: 'proc',
-  async gather(port, sockets, transport = 'tcp') {
-    return snapshot({ ports: [port], procRoot, parallel: true, transport, ...(sockets && transport === 'tcp' && { sockets }) });
+  async gather(port, sockets, transport = 'tcp', helper) {
+    return snapshot({ ports: [port], procRoot, parallel: true, transport, helper, ...(sockets && transport === 'tcp' && { sockets }) });
   },
   async usage(pids) {
     const out: Record<number, ProcessUsage> = {};
@@ -102,7 +104,8 @@ async function processList(): Promise<Map<number, PsEntry>> {
  */
 export const lsofReader = (lsof = 'lsof'): Reader => ({
   kind: 'lsof',
-  async gather(port, _sockets, transport = 'tcp') {
+  async gather(port, _sockets, transport = 'tcp', helper) {
+    helper?.close();
     const [all, ps] = await Promise.all([readLsofListeners(port, lsof, transport), processList()]);
     const rows = all.filter((row) => row.port === port);
     const byAddress = new Map<string, Listener & { holders: ProcessInfo[] }>();

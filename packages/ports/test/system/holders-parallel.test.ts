@@ -3,14 +3,28 @@
 // scan function's own source text, which minifying must not break).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { readListenSocketsSync, scanSocketHolders, scanSocketHoldersParallel } from '@dsa110/ports/system';
+import { readListenSocketsSync, scanSocketHolders, scanSocketHoldersParallel, startScanHelper } from '@dsa110/ports/system';
 import { spawnListener } from '../../../../test-support/index.js';
 
 const systemSource = new URL('../../src/system/index.ts', import.meta.url).pathname;
+
+/**
+ * A scan with a helper that is running before the scan starts. The worker
+ * takes part only if it picks the job up before the main thread has scanned
+ * this (small) machine alone, which a busy machine can prevent: up to 5 tries.
+ */
+async function withReadyHelper(inodes: number[]) {
+  for (let attempt = 1; ; attempt++) {
+    const helper = startScanHelper({ minProcesses: 1, requireIdleCore: false });
+    expect(await helper!.ready).toBe(true);
+    const scan = await scanSocketHoldersParallel(inodes, { helper });
+    if (scan.threads === 2 || attempt === 5) return scan;
+  }
+}
 
 describe('scanSocketHoldersParallel', () => {
   it('finds every holder the one-thread scan finds', async () => {
@@ -19,9 +33,11 @@ describe('scanSocketHoldersParallel', () => {
     const inodes = readListenSocketsSync({ ports: [shared.port, single.port] }).map((s) => s.inode);
     expect(inodes.length).toBeGreaterThanOrEqual(2);
     const expected = scanSocketHolders(inodes);
-    const { threads, ...parallel } = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+    // Forced on (a few processes), and given time to start: the worker takes part only once it runs.
+    const { threads, ...parallel } = await withReadyHelper(inodes);
     expect(threads).toBe(2);
     expect(parallel).toEqual(expected);
+    expect(await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false })).toEqual({ ...expected, threads: expect.any(Number) });
     expect((await scanSocketHoldersParallel(inodes)).threads).toBe(1); // a few processes: one thread pays better
     expect([...parallel.holders.values()].flat()).toEqual(expect.arrayContaining([...shared.pids, ...single.pids]));
   });
@@ -31,9 +47,14 @@ describe('scanSocketHoldersParallel', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dsa110-parallel-'));
     writeFileSync(
       join(dir, 'entry.ts'),
-      `import { readListenSocketsSync, scanSocketHoldersParallel } from ${JSON.stringify(systemSource)};
+      `import { readListenSocketsSync, scanSocketHoldersParallel, startScanHelper } from ${JSON.stringify(systemSource)};
 const inodes = readListenSocketsSync({ ports: [Number(process.argv[2])] }).map((s) => s.inode);
-const scan = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+let scan;
+for (let attempt = 0; attempt < 5 && scan?.threads !== 2; attempt++) {
+  const helper = startScanHelper({ minProcesses: 1, requireIdleCore: false });
+  await helper.ready;
+  scan = await scanSocketHoldersParallel(inodes, { helper });
+}
 console.log(JSON.stringify({ threads: scan.threads, pids: [...scan.holders.values()].flat() }));`,
     );
     await esbuild.build({
@@ -47,5 +68,59 @@ console.log(JSON.stringify({ threads: scan.threads, pids: [...scan.holders.value
     });
     const result = JSON.parse(execFileSync(process.execPath, [join(dir, 'out.mjs'), String(listener.port)], { encoding: 'utf8' }));
     expect(result).toEqual({ threads: 2, pids: listener.pids });
+  });
+
+  it('uses a helper started ahead of the scan, and finds what one thread finds', async () => {
+    const shared = await spawnListener({ host: '127.0.0.1', workers: 2 });
+    const inodes = readListenSocketsSync({ ports: [shared.port] }).map((s) => s.inode);
+    const { threads, ...parallel } = await withReadyHelper(inodes);
+    expect(threads).toBe(2);
+    expect(parallel).toEqual(scanSocketHolders(inodes));
+    expect(parallel.holders.get(inodes[0]!)).toEqual([...shared.pids].sort((a, b) => a - b));
+  });
+
+  it('never waits for a helper that has not started: the main thread scans it all', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+    // A scan of this machine takes a few ms, a worker's start-up tens: the scan ends first.
+    // (Retried: a starved main thread could, rarely, let the worker win; then it must take part.)
+    const outcomes: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const helper = startScanHelper({ minProcesses: 1, requireIdleCore: false })!;
+      let ready = false;
+      void helper.ready.then(() => (ready = true));
+      const { threads, ...scan } = await scanSocketHoldersParallel(inodes, { helper });
+      expect(scan.holders.get(inodes[0]!)).toEqual(listener.pids);
+      outcomes.push(`${threads} ${ready}`);
+      if (threads === 1 && !ready) break;
+    }
+    expect(outcomes).toContain('1 false');
+  });
+
+  it('a closed helper is not used', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+    const helper = startScanHelper({ minProcesses: 1, requireIdleCore: false })!;
+    await helper.ready;
+    helper.close();
+    const { threads, ...scan } = await scanSocketHoldersParallel(inodes, { helper });
+    expect(threads).toBe(1);
+    expect(scan.holders.get(inodes[0]!)).toEqual(listener.pids);
+  });
+
+  it.skipIf(availableParallelism() < 2)('starts a helper only with many tasks and an idle core, from one read of /proc/loadavg', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'dsa110-loadavg-'));
+    const gate = (line: string, options = {}) => {
+      writeFileSync(join(root, 'loadavg'), `${line}\n`);
+      const helper = startScanHelper({ procRoot: root, ...options });
+      helper?.close();
+      return helper !== undefined;
+    };
+    expect(gate('0.52 0.40 0.31 1/1450 4242')).toBe(true); // many tasks, only this one runnable
+    expect(gate(`0.52 0.40 0.31 ${availableParallelism()}/1450 4242`)).toBe(false); // every core busy
+    expect(gate(`0.52 0.40 0.31 ${availableParallelism()}/1450 4242`, { requireIdleCore: false })).toBe(true);
+    expect(gate('0.52 0.40 0.31 1/120 4242')).toBe(false); // a small machine: one thread is faster
+    expect(gate('0.52 0.40 0.31 1/120 4242', { minProcesses: 100 })).toBe(true);
+    expect(gate('garbage')).toBe(false);
   });
 });
