@@ -56,7 +56,7 @@ const DONE = 2;
 
 /** A second scan thread, started ahead of one scan (startScanHelper). */
 export interface ScanHelper {
-  /** Settles once the thread runs (true) or has failed to start (false): a scan need not wait for it, it never does. */
+  /** Settles once the thread has loaded its scan code and waits for a job (true), or has failed (false). A scan never waits for it. */
   readonly ready: Promise<boolean>;
   /** Stop it unused (when no scan follows); a scan given the helper closes it itself. Idempotent. */
   close(): void;
@@ -82,24 +82,23 @@ const shared = workerData;
 parentPort.once('message', ({ pids, wanted, proc }) => {
   if (Atomics.compareExchange(shared, ${PART}, ${IDLE}, ${SCANNING}) !== ${IDLE}) return process.exit(0);
   parentPort.postMessage(scanPids(pids, shared, new Map(wanted), proc, fs));
-});`,
+});
+parentPort.postMessage('ready');`,
       { eval: true, workerData: this.shared, stdin: false },
     );
     // Never keeps the process alive: an unused helper ends with it.
     this.worker.unref();
+    let running: (ok: boolean) => void = () => {};
+    this.ready = new Promise<boolean>((resolve) => (running = resolve));
     this.result = new Promise<PartialScan>((resolve, reject) => {
-      this.worker.once('message', resolve);
+      this.worker.on('message', (message: PartialScan | 'ready') => (message === 'ready' ? running(true) : resolve(message)));
       this.worker.once('error', reject);
       this.worker.once('exit', () => reject(new Error('scan worker exited without a result')));
     });
-    this.result.catch(() => {}); // handled where it is awaited; unused helpers must not raise
-    this.ready = new Promise<boolean>((resolve) => {
-      this.worker.once('online', () => resolve(true));
-      this.result.then(
-        () => resolve(true),
-        () => resolve(false),
-      );
-    });
+    this.result.then(
+      () => running(true),
+      () => running(false),
+    ); // and handled where it is awaited: an unused helper must not raise
   }
 
   /** Hand it one scan's list (a helper serves one scan: the cursor starts at 0). */
