@@ -16,5 +16,6 @@ export {
 } from './spawn-listener.js';
 export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
 export { hasCommand } from './commands.js';
+export { canRunFirewallNetns, runFirewallNetns, type FirewallNetnsOptions, type FirewallNetnsRun } from './firewall-netns.js';
 export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
 export { fakeIo, flagsInHelp, runMain, type CapturedRun, type FakeIo } from './cli.js';

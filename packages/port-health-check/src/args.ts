@@ -43,7 +43,10 @@ export const FLAGS = {
   'claim-port': { type: 'string', multiple: true, value: 'PATH', help: 'also count PATH as claim-port in ExecStartPre= (repeatable)' },
   'no-firewall': {
     type: 'boolean',
-    help: ['do not read the nftables ruleset (by default, as root, a robust service that is', 'not public and that the firewall lets in from outside is an error)'],
+    help: [
+      'do not read the nftables ruleset (by default, as root, a robust service that is',
+      'not public and that the firewall lets in from outside is an error)',
+    ],
   },
   strict: { type: 'boolean', help: 'unknown listeners are warnings; unknown results count as warnings' },
   quiet: { type: 'boolean', help: 'print the problems only (nothing when all is well)' },

@@ -1,7 +1,8 @@
 // Prometheus alert rules from the registry, over the metrics port-health-check
 // writes into node_exporter's textfile collector (one series set per host,
 // told apart by Prometheus's `instance` label). Each robust service gets four
-// alerts; the health check itself gets three (stale, failing, missing). Every
+// alerts, five when it is not public (the firewall lets outside traffic in);
+// the health check itself gets three (stale, failing, missing). Every
 // alert carries its own promtool test case, a firing and a quiet input, so
 // the rules and their tests (alert-tests.ts) are made from one definition.
 import type { Registry, Service } from '../index.js';
@@ -166,6 +167,21 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       quiet: checkCase('systemd', 'ok'),
     },
   ];
+  if (service.access !== 'public') {
+    const exposed = (value: string) => [{ series: series('dsa110_port_firewall_exposed', { service: id, port }), values: `${value}x{n}` }];
+    rules.push({
+      alert: 'Dsa110PortFirewallOpen',
+      expr: `max by (instance, job, service) (dsa110_port_firewall_exposed{service=${promString(id)}}) == 1`,
+      for: forDuration('10m'),
+      labels: { service: id, severity },
+      annotations: {
+        summary: `The firewall lets outside connections reach ${name} (access: ${service.access}) ${where}`,
+        description: `port-health-check found ${name} listening beyond loopback and the host's nftables ruleset accepting new connections to its port from outside; load the registry's rules (ports firewall --format nft) or bind it to loopback (port-health-check --service ${id} names the accepting rule).`,
+      },
+      fires: { input: exposed('1'), firing: { service: id, instance: HOST_A, job: NODE_JOB, severity } },
+      quiet: { input: exposed('0') },
+    });
+  }
   return rules.map((rule) => ({ ...rule, delaySeconds: 0 }));
 }
 

@@ -58,12 +58,13 @@ function serviceRow(service: Service, y: number, nextId: () => number): Panel[] 
     {
       type: 'table',
       id: nextId(),
-      title: `${service.name}: owner and access findings`,
-      description: 'Intruders on the port (check "owner") and bind addresses wider than the access level (check "access"), per host, from port-health-check.',
+      title: `${service.name}: owner, access and firewall findings`,
+      description:
+        'Intruders on the port (check "owner"), bind addresses wider than the access level (check "access") and a firewall that lets outside connections in (check "firewall"), per host, from port-health-check.',
       datasource: DATASOURCE,
       gridPos: { h: 5, w: 14, x: 10, y: y + 1 },
       targets: [
-        target(`dsa110_port_check${selector(service, ',check=~"owner|access",severity=~"error|warning|unknown"')} == 1`, '', {
+        target(`dsa110_port_check${selector(service, ',check=~"owner|access|firewall",severity=~"error|warning|unknown"')} == 1`, '', {
           format: 'table',
           instant: true,
         }),

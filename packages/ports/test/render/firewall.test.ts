@@ -1,8 +1,9 @@
 // The firewall from access levels. The plan is pure; the nft ruleset is proved
 // on real kernels: loaded in a network namespace this test makes (and that
 // dies with it), with a veth pair to a second namespace acting as an outside
-// host that connects from a public and a private source address.
-import { execFileSync, spawnSync } from 'node:child_process';
+// host that connects from a public and a private source address
+// (test-support/firewall-netns.ts, shared with the health check's test).
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +12,13 @@ import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry } from '@dsa110/ports';
 import { firewallPlan, renderNft, renderUfw } from '@dsa110/ports/render';
 import { hasCommand } from '../../../../test-support/commands.js';
+import { canRunFirewallNetns, runFirewallNetns } from '../../../../test-support/firewall-netns.js';
 import { minimalRegistry, repoRoot } from '../helpers.js';
 
 const root = process.getuid?.() === 0;
 const nft = hasCommand('nft', ['--version']);
 const ufw = hasCommand('ufw', ['--version']);
-const canNamespace = root && nft && hasCommand('unshare', ['--version']) && hasCommand('nsenter', ['--version']) && hasCommand('python3', ['--version']);
+const canNamespace = root && nft && hasCommand('unshare', ['--version']);
 const skipReason = (what: string) => `[skipped: ${what}]`;
 
 function tempFile(name: string, text: string): string {
@@ -62,38 +64,13 @@ describe('the nft ruleset', () => {
     expect(broken.status).not.toBe(0);
   });
 
-  it.skipIf(!canNamespace)(
-    `from an outside host: 80 answers; 6379, 9090, 3030 and 8000 do not; 8000 answers a private address; all answer before it loads and over loopback ${canNamespace ? '' : skipReason('needs root, nft, unshare, python3')}`,
+  it.skipIf(!canRunFirewallNetns)(
+    `from an outside host: 80 answers; 6379, 9090, 3030 and 8000 do not; 8000 answers a private address; all answer before it loads and over loopback ${canRunFirewallNetns ? '' : skipReason('needs root, nft, unshare, nsenter, ip, python3')}`,
     async () => {
       const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
       const port = (id: string) => registry.service(id).port;
       const ports = [port('nginx'), port('api'), port('redis'), port('prometheus'), port('grafana')];
-      const rules = tempFile('rules.nft', renderNft(registry));
-      // PID 1 of its own PID namespace, killed with this process: nothing outlives the test.
-      const output = execFileSync(
-        'unshare',
-        [
-          '--net',
-          '--pid',
-          '--fork',
-          '--kill-child',
-          '--mount-proc',
-          'bash',
-          join(import.meta.dirname, 'fixtures/firewall-netns.sh'),
-          rules,
-          ...ports.map(String),
-        ],
-        { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' },
-      );
-      const seen = new Map(
-        output
-          .trim()
-          .split('\n')
-          .map((line) => {
-            const [phase, family, kind, portText, state] = line.split(' ');
-            return [`${phase} ${family} ${kind} ${portText}`, state];
-          }),
-      );
+      const { seen } = await runFirewallNetns({ rules: tempFile('rules.nft', renderNft(registry)), ports });
       for (const family of ['v4', 'v6']) {
         for (const p of ports) {
           expect(seen.get(`before ${family} public ${p}`), `before ${family} public ${p}`).toBe('open');

@@ -88,7 +88,7 @@ describe('Prometheus files', () => {
     }
   });
 
-  it('have four alerts per robust service and three for the health check, each with a firing and a quiet case', () => {
+  it('have four alerts per robust service (five when not public: the firewall) and three for the health check, each with a firing and a quiet case', () => {
     const registry = parseRegistry(minimalRegistry);
     const rules = alertRules(registry);
     expect(rules.map((rule) => `${rule.alert}:${rule.labels.service ?? ''}`)).toEqual([
@@ -96,10 +96,12 @@ describe('Prometheus files', () => {
       'Dsa110PortIntruder:redis',
       'Dsa110PortExposed:redis',
       'Dsa110ClaimWiringMissing:redis',
+      'Dsa110PortFirewallOpen:redis',
       'Dsa110PortDown:api',
       'Dsa110PortIntruder:api',
       'Dsa110PortExposed:api',
       'Dsa110ClaimWiringMissing:api',
+      'Dsa110PortFirewallOpen:api',
       'Dsa110PortHealthStale:',
       'Dsa110PortHealthFailing:',
       'Dsa110PortHealthMissing:',
