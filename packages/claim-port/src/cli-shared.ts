@@ -30,7 +30,7 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
     force: args.force,
     env,
     ...(args.timeoutSeconds !== undefined && { timeoutSeconds: args.timeoutSeconds }),
-    ...(args.registry !== undefined && { registry: args.registry }),
+    ...(args.registry !== undefined && { registry: args.registry, registryOrigin: 'from --registry' }),
     ...(args.transport !== undefined && { transport: args.transport }),
     // CPU and memory, for the log and the JSON holders.
     usage: !args.quiet || args.json,

@@ -22,6 +22,12 @@ export interface ClaimOptions {
   transport?: Transport;
   /** A loaded registry, or the path of a ports.yaml; default $DSA110_PORTS_FILE, else the bundled one. */
   registry?: import('@dsa110/ports').Registry | string;
+  /**
+   * Where a `registry` path came from, said in an error about reading it
+   * (claim-port's CLI: `from --registry`). A path from $DSA110_PORTS_FILE is
+   * always named so.
+   */
+  registryOrigin?: string;
   /** Where env overrides (CONTIMG_API_PORT, ...), DSA110_PORTS_FILE and SYSTEMD_UNIT_PATH are read; default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives every human-readable line (without the `[claim-port:PORT]` prefix). Default: silent. */

@@ -10,7 +10,6 @@ import {
   PortsError,
   quoteValue,
   RegistryError,
-  registryPath,
   type Registry,
 } from '@dsa110/ports';
 import type { Transport } from '@dsa110/ports/system';
@@ -42,9 +41,12 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
   try {
     if (typeof options.registry === 'object') registry = options.registry;
     else {
+      // A path from $DSA110_PORTS_FILE (read from options.env) or options.registry; errors say which (registryOrigin).
       const env = options.env ?? process.env;
-      const path = options.registry ?? registryPath({ env });
-      registry = path === undefined ? await loadRegistry({ env: {} }) : await loadRegistry({ path });
+      registry =
+        options.registry === undefined
+          ? await loadRegistry({ env })
+          : await loadRegistry({ path: options.registry, env, ...(options.registryOrigin !== undefined && { origin: options.registryOrigin }) });
     }
   } catch (error) {
     if (!(error instanceof RegistryError)) throw error;

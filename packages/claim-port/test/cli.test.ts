@@ -73,6 +73,20 @@ describe('claim-port usage errors', () => {
     }
   });
 
+  it('says where an unreadable registry path came from: --registry or $DSA110_PORTS_FILE', async () => {
+    const missing = '/nonexistent/dsa110/ports.yaml';
+    const byFlag = await claimInProcess(['api', '--dry-run', '--registry', missing]);
+    expect(byFlag.code).toBe(64);
+    expect(byFlag.stderr).toBe(
+      `[claim-port:api] error: cannot resolve service "api": ${missing}: cannot read the registry (from --registry): no such file; check the path\n`,
+    );
+    const byEnv = await claimInProcess(['api', '--dry-run'], { env: { DSA110_PORTS_FILE: missing } });
+    expect(byEnv.code).toBe(64);
+    expect(byEnv.stderr).toBe(
+      `[claim-port:api] error: cannot resolve service "api": ${missing}: cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n`,
+    );
+  });
+
   it('--help and -h, --version and -V exit 0, and win over mistakes on the line', async () => {
     for (const flag of ['--help', '-h']) {
       const help = await claimInProcess([flag, '--bogus']);
@@ -99,12 +113,20 @@ describe('claim-port on real listeners', () => {
     const server = await spawnListener({ name: 'fifo-registry-holder' });
     const byFlag = await runClaim([String(server.port), '--dry-run', '--registry', fifo], { port: server.port });
     expect(byFlag.code).toBe(0);
-    expect(byFlag.stderr).toContain(`[claim-port:${server.port}] warning: ${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file`);
+    expect(byFlag.stderr).toContain(
+      `[claim-port:${server.port}] warning: ${fifo}: cannot read the registry (from --registry): it is a FIFO (named pipe), not a regular file; check the path`,
+    );
     expect(byFlag.stderr).toContain(`would send SIGTERM to PID ${server.pid}`);
     const byEnv = await runClaim(['api', '--dry-run'], { env: { DSA110_PORTS_FILE: fifo } });
     expect(byEnv.code).toBe(64); // a service id that cannot be resolved: a usage error
-    expect(byEnv.stderr).toContain(`${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file`);
+    expect(byEnv.stderr).toContain(`${fifo}: cannot read the registry (from $DSA110_PORTS_FILE): it is a FIFO (named pipe), not a regular file`);
     expect(byEnv.ms).toBeLessThan(10_000);
+    // A numeric port with a bad $DSA110_PORTS_FILE: claimed with the built-in policy, the warning names the variable.
+    const portByEnv = await runClaim([String(server.port), '--dry-run'], { port: server.port, env: { DSA110_PORTS_FILE: fifo } });
+    expect(portByEnv.code).toBe(0);
+    expect(portByEnv.stderr).toContain(
+      `[claim-port:${server.port}] warning: ${fifo}: cannot read the registry (from $DSA110_PORTS_FILE): it is a FIFO (named pipe), not a regular file; fix or unset DSA110_PORTS_FILE; using the built-in protected list`,
+    );
   });
 
   it('prints a holder whose command line holds newlines and terminal escapes on one line each, with the prefix', async () => {

@@ -33,7 +33,7 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
   let report: HealthReport;
   try {
     report = await checkPorts({
-      ...(request.registry !== undefined && { registry: request.registry }),
+      ...(request.registry !== undefined && { registry: request.registry, registryOrigin: 'from --registry' }),
       ...(request.root !== undefined && { root: request.root }),
       services: request.services,
       strict: request.strict,

@@ -12,6 +12,11 @@ import { buildReport, serviceRows, type HealthReport } from './report.js';
 export interface CheckPortsOptions {
   /** A ports.yaml path or a loaded Registry; default $DSA110_PORTS_FILE, then the bundled registry. */
   registry?: string | Registry;
+  /**
+   * Where a `registry` path came from, said in an error about reading it (the
+   * CLI: `from --registry`). A path from $DSA110_PORTS_FILE is always named so.
+   */
+  registryOrigin?: string;
   /** Read unit and configuration files under this directory instead of `/`. The socket table is always the live one. */
   root?: string;
   /** Check only these service ids (the reserved and unknown-listener checks run only when all are checked). */
@@ -47,7 +52,13 @@ export async function checkPorts(options: CheckPortsOptions = {}): Promise<Healt
   let registry: Registry;
   try {
     registry =
-      typeof options.registry === 'object' ? options.registry : await loadRegistry({ path: options.registry, ...(options.env && { env: options.env }) });
+      typeof options.registry === 'object'
+        ? options.registry
+        : await loadRegistry({
+            path: options.registry,
+            ...(options.env && { env: options.env }),
+            ...(options.registry !== undefined && options.registryOrigin !== undefined && { origin: options.registryOrigin }),
+          });
   } catch (error) {
     if (!(error instanceof RegistryError)) throw error;
     return done(error.source, { services: [], results: registryFailed(error) });

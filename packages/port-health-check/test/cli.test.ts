@@ -118,12 +118,12 @@ describe('port-health-check (built bin)', () => {
     for (const [args, env] of [[['--registry', fifo]], [[], { DSA110_PORTS_FILE: fifo }]] as const) {
       const special = await run([...args, '--quiet'], env);
       expect(special.stdout).toBe(
-        `error: [registry] ${fifo}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check ${args.length ? 'the path' : 'DSA110_PORTS_FILE'}\n`,
+        `error: [registry] ${fifo}: cannot read the registry (${args.length ? 'from --registry' : 'from $DSA110_PORTS_FILE'}): it is a FIFO (named pipe), not a regular file; ${args.length ? 'check the path' : 'fix or unset DSA110_PORTS_FILE'}\n`,
       );
       expect(special.status).toBe(1);
     }
     const missing = await run(['--registry', join(tempDir(), 'absent.yaml'), '--quiet']);
-    expect(missing.stdout).toMatch(/^error: \[registry\] .*absent\.yaml: cannot read the registry: no such file; check the path\n$/);
+    expect(missing.stdout).toMatch(/^error: \[registry\] .*absent\.yaml: cannot read the registry \(from --registry\): no such file; check the path\n$/);
     expect(missing.status).toBe(1);
   });
 

@@ -24,6 +24,13 @@ export interface LoadOptions {
   path?: string;
   /** Where to read DSA110_PORTS_FILE from; defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where `path` came from, said in an error about reading it, e.g.
+   * `from --registry`: "cannot read the registry (from --registry): no such
+   * file". Without it: `from $DSA110_PORTS_FILE` when the path came from
+   * there, else nothing.
+   */
+  origin?: string;
 }
 
 export interface ParseOptions {
@@ -55,7 +62,10 @@ export async function loadRegistry(options: LoadOptions = {}): Promise<Registry>
     // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
     bytes = readFileBytes(path, { maxBytes: MAX_REGISTRY_BYTES });
   } catch (error) {
-    throw new RegistryError(path, [{ path: '', message: readProblem(error, options.path === undefined), line: 0, column: 0 }]);
+    const envOrigin = `from $${REGISTRY_ENV}`;
+    const origin = options.origin ?? (options.path === undefined ? envOrigin : undefined);
+    const fromEnv = origin === envOrigin;
+    throw new RegistryError(path, [{ path: '', message: readProblem(error, origin, fromEnv), line: 0, column: 0 }]);
   }
   const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
   const dir = id === undefined ? undefined : cacheDir(options.env ?? process.env);
@@ -93,19 +103,21 @@ export function parseRegistry(text: string, options: ParseOptions = {}): Registr
   return new Registry(result.data, source);
 }
 
-function readProblem(error: unknown, fromEnv: boolean): string {
-  const hint = fromEnv ? `check ${REGISTRY_ENV}` : 'check the path';
-  if (!(error instanceof FileReadError)) return `cannot read the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
+/** Why the registry file cannot be read, saying where its path came from (`origin`) and what to do. */
+function readProblem(error: unknown, origin: string | undefined, fromEnv: boolean): string {
+  const what = `cannot read the registry${origin ? ` (${origin})` : ''}`;
+  const hint = fromEnv ? `fix or unset ${REGISTRY_ENV}` : 'check the path';
+  if (!(error instanceof FileReadError)) return `${what}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
   switch (error.kind) {
     case 'missing':
-      return `cannot read the registry: no such file; ${hint}`;
+      return `${what}: no such file; ${hint}`;
     case 'denied':
-      return `cannot read the registry: permission denied; run as a user who can read it, or ${hint}`;
+      return `${what}: permission denied; run as a user who can read it, or ${hint}`;
     case 'too-large':
-      return `file is larger than ${MAX_REGISTRY_BYTES / 1048576} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`;
+      return `${what}: the file is larger than ${MAX_REGISTRY_BYTES / 1048576} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`;
     case 'not-regular':
-      return `cannot read the registry: ${error.reason}; ${hint}`;
+      return `${what}: ${error.reason}; ${hint}`;
     default:
-      return `cannot read the registry: ${error.reason}`;
+      return `${what}: ${error.reason}`;
   }
 }

@@ -246,7 +246,7 @@ describe('a broken registry is rejected with line and column', () => {
     writeFileSync(path, `${minimalRegistry}\n${'# padding\n'.repeat(110_000)}`);
     const error = await loadRegistry({ path }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RegistryError);
-    expect((error as RegistryError).message).toBe(`${path}: file is larger than 1 MiB; a registry may be at most 1 MiB`);
+    expect((error as RegistryError).message).toBe(`${path}: cannot read the registry: the file is larger than 1 MiB; a registry may be at most 1 MiB`);
   });
 
   it('names all the missing keys of an entry on one line', async () => {
@@ -265,7 +265,12 @@ describe('a broken registry is rejected with line and column', () => {
   it('says when the file does not exist, and where the path came from', async () => {
     const missing = '/nonexistent/ports.yaml';
     await expect(loadRegistry({ path: missing })).rejects.toThrow(`${missing}: cannot read the registry: no such file; check the path`);
-    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: missing } })).rejects.toThrow(/no such file; check DSA110_PORTS_FILE/);
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: missing } })).rejects.toThrow(
+      `${missing}: cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE`,
+    );
+    await expect(loadRegistry({ path: missing, origin: 'from --registry' })).rejects.toThrow(
+      `${missing}: cannot read the registry (from --registry): no such file; check the path`,
+    );
   });
 
   it('names in-memory text by its source option', () => {

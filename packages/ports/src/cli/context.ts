@@ -27,7 +27,16 @@ export const CHECKOUT_REGISTRY = 'ports.yaml';
  * when it exists, then the registry bundled with the package.
  */
 export function load(context: Context<unknown>): Promise<Registry> {
-  if (context.registryPath !== undefined) return loadRegistry({ path: context.registryPath, env: context.env });
-  if (context.checkout && !context.env[REGISTRY_ENV] && existsSync(CHECKOUT_REGISTRY)) return loadRegistry({ path: CHECKOUT_REGISTRY, env: context.env });
+  if (context.registryPath !== undefined) return loadRegistry({ path: context.registryPath, env: context.env, origin: ORIGIN.option });
+  if (context.checkout && !context.env[REGISTRY_ENV] && existsSync(CHECKOUT_REGISTRY)) {
+    return loadRegistry({ path: CHECKOUT_REGISTRY, env: context.env, origin: ORIGIN.checkout });
+  }
   return loadRegistry({ env: context.env });
 }
+
+/** Where a registry path came from, as errors about reading it say (loadRegistry's `origin`). */
+export const ORIGIN = {
+  option: 'from --registry',
+  env: `from $${REGISTRY_ENV}`,
+  checkout: `the default: ./${CHECKOUT_REGISTRY} in the current directory`,
+} as const;

@@ -1,5 +1,5 @@
 // list, get, env, validate, schema and usage errors: in-process through main(), and the built bin where the process matters.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +57,41 @@ describe('ports get', () => {
     expect((await ports(['get', 'api'], { cwd: dir, env: { DSA110_PORTS_FILE: other } })).stdout).toBe('8003\n');
     expect((await ports(['get', 'api', '--registry', 'ports.yaml'], { cwd: dir, env: { DSA110_PORTS_FILE: other } })).stdout).toBe('8002\n');
     const missing = await ports(['get', 'api', '--registry', 'nope.yaml'], { cwd: dir });
-    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'nope.yaml: cannot read the registry: no such file; check the path\n' });
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'nope.yaml: cannot read the registry (from --registry): no such file; check the path\n' });
+  });
+
+  it('says where an unreadable registry path came from: --registry, $DSA110_PORTS_FILE or the default ./ports.yaml', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'ports.yaml')); // the default of a checkout command, but a directory
+    const cases = [
+      [['list', '--registry', 'nope.yaml'], {}, 'nope.yaml: cannot read the registry (from --registry): no such file; check the path\n'],
+      [['validate', '--registry', 'nope.yaml'], {}, 'nope.yaml: cannot read the registry (from --registry): no such file; check the path\n'],
+      [
+        ['get', 'api'],
+        { DSA110_PORTS_FILE: '/nonexistent/ports.yaml' },
+        '/nonexistent/ports.yaml: cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n',
+      ],
+      [
+        ['validate'],
+        { DSA110_PORTS_FILE: '/nonexistent/ports.yaml' },
+        '/nonexistent/ports.yaml: cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n',
+      ],
+      [
+        ['docs', '--check'],
+        {},
+        'ports.yaml: cannot read the registry (the default: ./ports.yaml in the current directory): it is a directory, not a regular file; check the path\n',
+      ],
+      [
+        ['validate'],
+        {},
+        'ports.yaml: cannot read the registry (the default: ./ports.yaml in the current directory): it is a directory, not a regular file; check the path\n',
+      ],
+    ] as const;
+    for (const [args, env, message] of cases) {
+      const run = await ports(args, { cwd: dir, env });
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stdout + run.stderr, args.join(' ')).toBe(message);
+    }
   });
 
   it.each([
@@ -313,13 +347,17 @@ describe('special files', () => {
     const dir = tempDir();
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     for (const [args, env, message] of [
-      [['list', '--registry', 'fifo'], {}, 'fifo: cannot read the registry: it is a FIFO (named pipe), not a regular file; check the path\n'],
+      [['list', '--registry', 'fifo'], {}, 'fifo: cannot read the registry (from --registry): it is a FIFO (named pipe), not a regular file; check the path\n'],
       [
         ['list'],
         { DSA110_PORTS_FILE: join(dir, 'fifo') },
-        `${join(dir, 'fifo')}: cannot read the registry: it is a FIFO (named pipe), not a regular file; check DSA110_PORTS_FILE\n`,
+        `${join(dir, 'fifo')}: cannot read the registry (from $DSA110_PORTS_FILE): it is a FIFO (named pipe), not a regular file; fix or unset DSA110_PORTS_FILE\n`,
       ],
-      [['list', '--registry', '/dev/urandom'], {}, '/dev/urandom: cannot read the registry: it is a character device, not a regular file; check the path\n'],
+      [
+        ['list', '--registry', '/dev/urandom'],
+        {},
+        '/dev/urandom: cannot read the registry (from --registry): it is a character device, not a regular file; check the path\n',
+      ],
       [
         ['docs', '--file', 'fifo', '--registry', join(repoRoot, 'ports.yaml')],
         {},

@@ -28,7 +28,7 @@ import {
 import { claimLines, claimTarget, listUnitDirs, loadUnit, mergeUnit, where, type UnitFacts } from '../../systemd/index.js';
 import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
-import { load, type Context } from '../context.js';
+import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 
 export const command = defineCommand({
@@ -82,7 +82,9 @@ function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
   const registry = named === undefined ? undefined : resolve(named);
   const registryProblem = registry === undefined ? undefined : claimPortPathProblem(registry);
   if (registryProblem)
-    throw new UsageError(`ports systemd: the registry path ${quoteValue(registry!)} cannot go into the health check's unit: ${registryProblem}`);
+    throw new UsageError(
+      `ports systemd: the registry path ${quoteValue(registry!)} (${context.registryPath === undefined ? ORIGIN.env : ORIGIN.option}) cannot go into the health check's unit: ${registryProblem}`,
+    );
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
 }
 

@@ -1,7 +1,7 @@
 import { loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { defineCommand } from '../command.js';
-import { CHECKOUT_REGISTRY, type Context } from '../context.js';
+import { CHECKOUT_REGISTRY, ORIGIN, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
 
 export const command = defineCommand({
@@ -14,11 +14,11 @@ export const command = defineCommand({
 });
 
 async function run(context: Context<unknown>): Promise<Outcome> {
-  const files = context.positionals.length > 0 ? context.positionals : [defaultFile(context)];
+  const files: { file: string; origin?: string }[] = context.positionals.length > 0 ? context.positionals.map((file) => ({ file })) : [defaultFile(context)];
   let failed = false;
-  for (const file of files) {
+  for (const { file, origin } of files) {
     try {
-      const registry = await loadRegistry({ path: file });
+      const registry = await loadRegistry({ path: file, ...(origin && { origin }) });
       const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
       const services = count(registry.services.length, 'service', 'services');
       const reserved = count(registry.reserved.length, 'reserved entry', 'reserved entries');
@@ -50,8 +50,11 @@ function warnings(registry: Registry, file: string): string[] {
   ];
 }
 
-function defaultFile(context: Context<unknown>): string {
-  const file = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined) ?? (existsSync(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined);
-  if (file === undefined) throw new UsageError(`ports validate: no file given and no ./${CHECKOUT_REGISTRY} here; name the registries to validate`);
-  return file;
+/** The registry to validate when no FILE is named, and where its path came from. */
+function defaultFile(context: Context<unknown>): { file: string; origin: string } {
+  if (context.registryPath !== undefined) return { file: context.registryPath, origin: ORIGIN.option };
+  const fromEnv = context.env[REGISTRY_ENV];
+  if (fromEnv) return { file: fromEnv, origin: ORIGIN.env };
+  if (existsSync(CHECKOUT_REGISTRY)) return { file: CHECKOUT_REGISTRY, origin: ORIGIN.checkout };
+  throw new UsageError(`ports validate: no file given and no ./${CHECKOUT_REGISTRY} here; name the registries to validate`);
 }
