@@ -62,13 +62,22 @@ describe('claim-port usage errors', () => {
 
   it('--json prints one JSON object on stdout for a usage error too', async () => {
     for (const argv of [
-      ['--bogus', '--json'],
-      ['aip', '--json'],
-      ['--json', '0'],
+      ['--bogus', '--json'], // unknown flag
+      ['-x', '--json'], // unknown short flag
+      ['aip', '--json'], // unknown service id
+      ['--json', '0'], // bad port
+      ['--json'], // no port
+      ['80', '81', '--json'], // two ports
+      ['80', '--timeout', 'x', '--json'], // bad value
+      ['80', '--json', '--timeout'], // a flag without its value
+      ['80', '--registry=', '--json'], // an empty value
+      ['80', '--json=1'], // --json takes no value
+      ['--test', '80', '--json'], // --test takes no port
+      ['80/sctp', '--json'], // bad transport
     ]) {
       const run = await claimInProcess(argv);
-      expect(run.code).toBe(64);
-      expect(JSON.parse(run.stdout)).toEqual({ tool: 'claim-port', error: { kind: 'usage', message: expect.any(String) }, exitCode: 64 });
+      expect(run.code, argv.join(' ')).toBe(64);
+      expect(JSON.parse(run.stdout), argv.join(' ')).toEqual({ tool: 'claim-port', error: { kind: 'usage', message: expect.any(String) }, exitCode: 64 });
       expect(run.stdout.trim().split('\n')).toHaveLength(1);
     }
   });

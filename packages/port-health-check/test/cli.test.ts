@@ -179,13 +179,21 @@ describe('port-health-check (built bin)', () => {
 
   it('--json (or --format json) prints one JSON object on stdout for errors and usage errors too', async () => {
     for (const [argv, status, kind] of [
-      [['--json', '--bogus'], 64, 'usage'],
+      [['--json', '--bogus'], 64, 'usage'], // unknown flag
+      [['--json', '-x'], 64, 'usage'], // unknown short flag
+      [['--json', 'api'], 64, 'usage'], // an operand
+      [['--json', '--format'], 64, 'usage'], // a flag without its value
+      [['--json', '--format', 'xml'], 64, 'usage'], // a bad value
+      [['--json', '--root='], 64, 'usage'], // an empty value
+      [['--json', '--registry', 'a', '--registry', 'b'], 64, 'usage'], // given twice
+      [['--json=1'], 64, 'usage'], // --json takes no value
+      [['--format=json', '--strict=yes'], 64, 'usage'],
       [['--format', 'json', '--format', 'text'], 64, 'usage'],
       [['--json', '--service', 'aip'], 3, 'error'],
       [['--format=json', '--root', '/nonexistent/image'], 3, 'error'],
     ] as const) {
       const result = await run([...argv]);
-      expect(result.status).toBe(status);
+      expect(result.status, argv.join(' ')).toBe(status);
       expect(JSON.parse(result.stdout)).toEqual({ tool: 'port-health-check', error: { kind, message: expect.any(String) }, exitCode: status });
       expect(result.stdout.trim().split('\n')).toHaveLength(1);
     }

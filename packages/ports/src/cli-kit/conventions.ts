@@ -10,13 +10,14 @@ export const EXIT_USAGE = 64;
 
 /**
  * --json was asked for (before any `--`): then even a usage error prints one
- * JSON object on stdout. `aliases` are other spellings, e.g. the health
- * check's `--format json`.
+ * JSON object on stdout. `--json=VALUE` counts too (a usage error: --json
+ * takes no value, but JSON was asked for). `aliases` are other spellings,
+ * e.g. the health check's `--format json`.
  */
 export function wantsJson(argv: readonly string[], aliases: readonly (readonly string[])[] = []): boolean {
   const end = argv.indexOf('--');
   const args = end < 0 ? argv : argv.slice(0, end);
-  if (args.includes('--json')) return true;
+  if (args.some((arg) => arg === '--json' || arg.startsWith('--json='))) return true;
   return aliases.some((alias) =>
     args.some((_, index) => alias.every((part, offset) => args[index + offset] === part) || (alias.length === 2 && args[index] === `${alias[0]}=${alias[1]}`)),
   );

@@ -50,6 +50,8 @@ describe('conventions', () => {
   it('sees --json and its aliases before --, in both forms', () => {
     expect(wantsJson(['x', '--json'])).toBe(true);
     expect(wantsJson(['--', '--json'])).toBe(false);
+    expect(wantsJson(['--json=yes'])).toBe(true);
+    expect(wantsJson(['--jsonx'])).toBe(false);
     expect(wantsJson(['--format', 'json'], [['--format', 'json']])).toBe(true);
     expect(wantsJson(['--format=json'], [['--format', 'json']])).toBe(true);
     expect(wantsJson(['--format', 'text'], [['--format', 'json']])).toBe(false);

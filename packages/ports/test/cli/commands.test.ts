@@ -293,7 +293,8 @@ describe('usage', () => {
     for (const [args, message] of cases) {
       const run = await ports(args);
       expect(run.code, args.join(' ')).toBe(64);
-      expect(run.stdout).toBe('');
+      // --json=yes asked for JSON: the error is also one JSON object on stdout (see below).
+      if (!args.includes('--json=yes')) expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(message);
       expect(run.stderr).toMatch(/Run "ports --help" for usage\.\n$/);
       expectNoStack(run.stderr);
@@ -318,10 +319,21 @@ describe('usage', () => {
 
   it('--json prints one JSON object on stdout for errors and usage errors too', async () => {
     for (const [args, code, kind] of [
-      [['lst', '--json'], 64, 'usage'],
-      [['--json', 'get'], 64, 'usage'],
-      [['env', '--json'], 64, 'usage'],
+      [['lst', '--json'], 64, 'usage'], // unknown command
+      [['--json'], 64, 'usage'], // no command
+      [['help', 'nosuch', '--json'], 64, 'usage'], // help for an unknown command
+      [['list', '--bogus', '--json'], 64, 'usage'], // unknown flag
+      [['list', '-x', '--json'], 64, 'usage'], // unknown short flag
+      [['list', '--json=yes'], 64, 'usage'], // --json takes no value
+      [['--json', 'get'], 64, 'usage'], // missing operand
+      [['get', 'a', 'b', '--json'], 64, 'usage'], // extra operand
+      [['env', '--json'], 64, 'usage'], // no JSON output
+      [['env', '--format', '--json'], 64, 'usage'], // a flag without its value
+      [['list', '--registry=', '--json'], 64, 'usage'], // an empty value
+      [['--json', '--registry'], 64, 'usage'],
+      [['env', '--format', 'xml', '--json'], 64, 'usage'], // a bad value, judged by the command
       [['get', 'nosuch', '--json'], 1, 'error'],
+      [['list', '--registry', '/nonexistent/ports.yaml', '--json'], 1, 'error'],
     ] as const) {
       const run = await ports([...args]);
       expect(run.code, args.join(' ')).toBe(code);
