@@ -12,10 +12,12 @@ import type { CheckResult, Facts } from '../types.js';
 export function findSetting(text: string, key: string): { value: string; line: number } | undefined {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`^\\s*${escaped}\\s*(?:=|:|\\s)\\s*(.*?)\\s*$`);
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n'); // a CRLF line's \r is trailing space to the pattern
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    if (/^\s*[#;]/.test(line)) continue;
+    // The key must appear for the pattern to match: skip the regular expressions
+    // on every other line (a fresh process interprets them: milliseconds on a long file).
+    if (!line.includes(key) || /^\s*[#;]/.test(line)) continue;
     const match = pattern.exec(line);
     if (match) return { value: match[1]!.replace(/\s+[#;].*$/, '').replace(/^(["'])(.*)\1$/, '$2'), line: index + 1 };
   }

@@ -21,6 +21,13 @@ describe('findSetting', () => {
     expect(findSetting('# port 6380\nport 6379\n', 'port')).toEqual({ value: '6379', line: 2 });
     expect(findSetting('http_portal = 1\n', 'http_port')).toBeUndefined();
   });
+
+  it('reads CRLF files and long ones the same way', () => {
+    expect(findSetting(';http_port = 3000\r\n[server]\r\nhttp_port = 3030 ; ours\r\n', 'http_port')).toEqual({ value: '3030', line: 3 });
+    expect(findSetting('http_port = "3030"\r\n', 'http_port')).toEqual({ value: '3030', line: 1 });
+    const long = `${'# a comment line naming no key at all\n'.repeat(5000)}[server]\nhttp_port = 3030\n`;
+    expect(findSetting(long, 'http_port')).toEqual({ value: '3030', line: 5002 });
+  });
 });
 
 describe('config check', () => {

@@ -8,6 +8,7 @@ import { loadRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../src/checks/references.js';
+import { contentLines } from '../../src/checks/references/finding.js';
 import { gather } from '../../src/gather.js';
 import type { CheckResult } from '../../src/types.js';
 import { tempDir, writeTree } from '../helpers.js';
@@ -108,6 +109,19 @@ describe('the references check', () => {
     expect(results.map((result) => [result.severity, result.reason])).toEqual([
       ['unknown', `redis (6379): cannot check redis-conf /etc/redis/redis.conf under ${root}: it is a FIFO (named pipe), not a regular file`],
       ['unknown', `prometheus (9090): cannot check prometheus-args /etc/default/prometheus under ${root}: no such file`],
+    ]);
+  });
+});
+
+describe('contentLines', () => {
+  it('drops comments from the first # on, blank lines and a CRLF file\'s \\r, keeping 1-based line numbers', () => {
+    expect(contentLines('# intro\r\nport 6379 # ours\r\n\r\n   \r\nbind 127.0.0.1\r\n#bind 0.0.0.0\n')).toEqual([
+      { line: 2, text: 'port 6379' },
+      { line: 5, text: 'bind 127.0.0.1' },
+    ]);
+    expect(contentLines('a ; b\nc', ';')).toEqual([
+      { line: 1, text: 'a' },
+      { line: 2, text: 'c' },
     ]);
   });
 });
