@@ -163,6 +163,28 @@ try {
 }
 
 /**
+ * A bin package's library entry, src/index.ts -> dist/index.js with its
+ * CommonJS door: ESM that imports @dsa110/ports as a dependency (never
+ * bundles it), so that the classes a caller gets are the caller's own.
+ */
+export async function libraryEntry(common, dist) {
+  await bundle({
+    ...common,
+    entryPoints: { index: 'src/index.ts' },
+    outdir: dist,
+    external: [...common.external, ...portsLibrary],
+    plugins: [unusedBuiltins],
+  });
+  requireDoors(dist, ['index']);
+}
+
+/** The last steps of every package's build: the .d.ts files, then THIRD-PARTY-NOTICES.md. */
+export function finish(root) {
+  emitTypes(root);
+  writeThirdPartyNotices(root);
+}
+
+/**
  * For bins: `@dsa110/ports` bundled from its sources (the development
  * condition), so a bin resolves nothing at start-up. The registry's parser
  * (yaml and zod, ~300 KB) stays out of the bundle: it is required on first use

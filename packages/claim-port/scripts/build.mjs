@@ -6,30 +6,12 @@
 // ps-list loaded from node_modules only when needed); the .d.ts files. Run
 // with plain node: `pnpm build`.
 import { join } from 'node:path';
-import {
-  bundle,
-  cjsBin,
-  emitTypes,
-  lazyFsPromises,
-  packageBuild,
-  portsInBin,
-  portsLibrary,
-  requireDoors,
-  unusedBuiltins,
-  writeThirdPartyNotices,
-} from '../../../scripts/build-support.mjs';
+import { bundle, cjsBin, finish, lazyFsPromises, libraryEntry, packageBuild, portsInBin } from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url, { external: ['pidusage', 'ps-list'] });
 
 // The library entry for services that call claimPort() themselves.
-await bundle({
-  ...common,
-  entryPoints: { index: 'src/index.ts' },
-  outdir: dist,
-  external: [...common.external, ...portsLibrary],
-  plugins: [unusedBuiltins],
-});
-requireDoors(dist, ['index']);
+await libraryEntry(common, dist);
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why), with the
 // registry library bundled from its sources (the development condition): the
@@ -63,5 +45,4 @@ for (const [entry, outfile] of [
   await bundle({ ...cjsBin(common), entryPoints: [entry], outfile: join(dist, outfile), plugins: [portsInBin, lazyFsPromises(root), secondHalf] });
 }
 
-emitTypes(root);
-writeThirdPartyNotices(root);
+finish(root);

@@ -13,31 +13,12 @@
 // of the running user's that nobody else can write (codeCacheLoader in
 // scripts/build-support.mjs; packages/ports/src/cli-kit/code-cache.ts).
 import { join } from 'node:path';
-import {
-  bundle,
-  cachedBin,
-  codeCacheLoader,
-  emitTypes,
-  lazyFsPromises,
-  packageBuild,
-  portsInBin,
-  portsLibrary,
-  requireDoors,
-  unusedBuiltins,
-  writeThirdPartyNotices,
-} from '../../../scripts/build-support.mjs';
+import { bundle, cachedBin, codeCacheLoader, finish, lazyFsPromises, libraryEntry, packageBuild, portsInBin } from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url);
 
 // The library entry, for `import { checkPorts } from '@dsa110/port-health-check'`.
-await bundle({
-  ...common,
-  entryPoints: { index: 'src/index.ts' },
-  outdir: dist,
-  external: [...common.external, ...portsLibrary],
-  plugins: [unusedBuiltins],
-});
-requireDoors(dist, ['index']);
+await libraryEntry(common, dist);
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why).
 await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyFsPromises(root)] });
@@ -46,5 +27,4 @@ await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(
 // bundle with a code cache made on first run (see scripts/build-support.mjs).
 await codeCacheLoader(root, dist, 'cli.cjs');
 
-emitTypes(root);
-writeThirdPartyNotices(root);
+finish(root);

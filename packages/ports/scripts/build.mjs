@@ -6,7 +6,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle, emitTypes, registryCacheDefine, requireDoors, writeThirdPartyNotices } from '../../../scripts/build-support.mjs';
+import { bundle, finish, registryCacheDefine, requireDoors } from '../../../scripts/build-support.mjs';
 import { generate } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,6 +66,5 @@ await bundle({
   plugins: [lazyParser],
 });
 
-// 5. Types.
-emitTypes(root);
-writeThirdPartyNotices(root);
+// 5. Types and notices.
+finish(root);
