@@ -114,7 +114,7 @@ describe('the references check', () => {
 });
 
 describe('contentLines', () => {
-  it('drops comments from the first # on, blank lines and a CRLF file\'s \\r, keeping 1-based line numbers', () => {
+  it("drops comments from the first # on, blank lines and a CRLF file's \\r, keeping 1-based line numbers", () => {
     expect(contentLines('# intro\r\nport 6379 # ours\r\n\r\n   \r\nbind 127.0.0.1\r\n#bind 0.0.0.0\n')).toEqual([
       { line: 2, text: 'port 6379' },
       { line: 5, text: 'bind 127.0.0.1' },
