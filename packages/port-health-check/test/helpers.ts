@@ -1,40 +1,11 @@
 // Small helpers that keep the tests short: real temp trees, and test
 // registries written as real ports.yaml text (JSON is YAML) and parsed by the
 // real parser.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { parseRegistry, type Registry } from '@dsa110/ports';
-import { afterEach } from 'vitest';
 import { readKernelFacts } from '../src/kernel.js';
 
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-export function tempDir(prefix = 'phc-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export type TreeEntry = string | { text: string; mode: number } | { symlink: string };
-
-/** Write files under root: `{ 'etc/systemd/system/x.service': '...' }`. */
-export function writeTree(root: string, files: Record<string, TreeEntry>): string {
-  for (const [path, entry] of Object.entries(files)) {
-    const full = join(root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    if (typeof entry === 'string') writeFileSync(full, entry);
-    else if ('symlink' in entry) symlinkSync(entry.symlink, full);
-    else {
-      writeFileSync(full, entry.text);
-      chmodSync(full, entry.mode);
-    }
-  }
-  return root;
-}
+// Temp trees of real files: one helper for both packages, in test-support/.
+export { tempDir, writeTree, type TreeEntry } from '../../../test-support/tree.js';
 
 /** An executable claim-port stand-in (its content never runs). */
 export const EXECUTABLE = { text: '#!/bin/sh\nexit 0\n', mode: 0o755 } as const;

@@ -92,7 +92,7 @@ const cases: Case[] = [
     listen: {},
     service: () => ({ id: 'app', port: 1999, env: 'APP_PORT', robust: true, unit: 'app.service', claim: 'unit' }),
     files: (port) => ({
-      'etc/systemd/system/app.service': `[Service]\nEnvironment=APP_PORT=${port}\nExecStartPre=+${CLAIM} \${APP_PORT}\n`,
+      'etc/systemd/system/app.service': `[Service]\nEnvironment=APP_PORT=${port}\nExecStartPre=+${CLAIM} \${APP_PORT}\nExecStart=/usr/bin/node app.js\n`,
       'usr/local/bin/claim-port': EXECUTABLE,
     }),
     problems: [],

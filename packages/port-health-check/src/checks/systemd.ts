@@ -120,7 +120,7 @@ function confirm(
   }
   const claims = loaded.execStartPre.filter((exec) => isClaimPort(exec.argv[0], facts.claimPortPaths));
   const match = claims.find((exec) => {
-    const claimed = claimedPort(facts, { argv: exec.argv, file: '', line: 0, value: '', prefixes: '' }, env);
+    const claimed = claimedPort(facts, exec, env);
     return 'port' in claimed && claimed.port === port && claimed.transport === transport;
   });
   if (!match) {
@@ -132,7 +132,11 @@ function confirm(
   );
 }
 
-function claimedPort(facts: Facts, line: ExecLine, env: Record<string, string>): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
+function claimedPort(
+  facts: Facts,
+  line: Pick<ExecLine, 'argv'>,
+  env: Record<string, string>,
+): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
   const target = claimTarget(line.argv);
   if (!('id' in target)) return 'problem' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
   const id = target.id;

@@ -51,7 +51,7 @@ describe('systemd check', () => {
   it('is an error when no ExecStartPre= calls claim-port (or a drop-in cleared it)', async () => {
     const { systemd } = await check(
       {
-        'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+        'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n`,
         'etc/systemd/system/redis-server.service.d/zz-local.conf': '[Service]\nExecStartPre=\nExecStartPre=/bin/true\n',
       },
       'redis',
@@ -63,7 +63,10 @@ describe('systemd check', () => {
   });
 
   it('is an error when no ExecStartPre= calls claim-port at all', async () => {
-    const { systemd } = await check({ 'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStartPre=/bin/true\n' }, 'redis');
+    const { systemd } = await check(
+      { 'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStartPre=/bin/true\nExecStart=/usr/bin/redis-server\n' },
+      'redis',
+    );
     expect(systemd).toHaveLength(1);
     expect(systemd[0]!.reason).toMatch(/^redis \(6379\): no ExecStartPre= in redis-server.service calls claim-port/);
   });
@@ -71,7 +74,7 @@ describe('systemd check', () => {
   it('uses the override a drop-in makes after clearing', async () => {
     const { systemd } = await check(
       {
-        'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6380\n`,
+        'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6380\nExecStart=/usr/bin/redis-server\n`,
         [REDIS_DROP_IN]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} 6379\n`,
       },
       'redis',
@@ -166,9 +169,9 @@ describe('systemd check', () => {
     [
       '+! (+ never with !)',
       unit(`ExecStartPre=+!${CLAIM} 8000`),
-      /systemd would refuse to load dsa110-api\.service: .*:5: .*\+ cannot be combined with ! or !!/,
+      /systemd would refuse to load dsa110-api\.service: .*:5: .*Neither a valid executable name nor an absolute path: "\+!/,
     ],
-    ['+ /path (a prefix alone)', unit(`ExecStartPre=+ ${CLAIM} 8000`), /systemd would refuse to load .*prefixes but no executable/],
+    ['+ /path (a prefix alone)', unit(`ExecStartPre=+ ${CLAIM} 8000`), /systemd would refuse to load .*Empty path in command line/],
     [
       '[Service] # x (a header with more on its line)',
       `[Unit]\nDescription=x\n[Service] # x\nExecStartPre=+${CLAIM} 8000\n`,

@@ -8,9 +8,9 @@ import { FileReadError, readTextFile } from '../files/index.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
-import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
+import { UNIT_DIRS, chooseDropIns, dropInDirs, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
-import { parseEnvironment, parseExec } from './words.js';
+import { commandArgv, type ExecCommand, parseEnvironment, parseExec } from './words.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -26,47 +26,83 @@ export interface LoadedUnit {
 }
 
 /**
- * Merge a unit file and its drop-ins (already in systemd's order). An empty
- * `ExecStartPre=` or `Environment=` clears what came before; `$VAR` in
- * ExecStartPre is expanded with the final Environment= (EnvironmentFile= is
- * not read).
+ * Merge a unit file and its drop-ins (already in systemd's order), as systemd
+ * 252 loads them: each file read top to bottom; an empty `ExecStartPre=` or
+ * `Environment=` clears what came before; `$VAR` in ExecStartPre is expanded
+ * with the final Environment= (EnvironmentFile= is not read).
+ *
+ * An error in the unit file itself (a bad section header, an Exec line
+ * systemd refuses, no ExecStart=) stops the unit loading: `invalid`. The same
+ * error in a drop-in only ends the reading of that drop-in (what came before
+ * it stays), and the unit loads: `ignored`.
  */
 export function mergeUnit(loaded: LoadedUnit): UnitFacts {
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
-  type Raw = { file: string; line: number; value: string };
-  let exec: Raw[] = [];
+  type Command = { file: string; line: number; value: string; command: ExecCommand };
+  let commands: Command[] = [];
   let cleared: { file: string; line: number } | undefined;
   const environment = new Map<string, EnvironmentSetting>();
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
   const invalid: string[] = [];
+  const ignored: string[] = [];
+  const unit = { name: loaded.unit };
+  // What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction=, Type=.
+  const count = { ExecStart: 0, ExecStop: 0 };
+  let successAction = false;
+  let type = 'simple';
   for (const file of files) {
     if (!file || file.text === undefined) continue;
+    const fatal = file === loaded.file;
+    const report = (line: number, message: string) => (fatal ? invalid : ignored).push(`${file.path}:${line}: ${message}`);
     const errors: { line: number; message: string }[] = [];
     const assignments = parseUnitFile(file.text, errors);
-    for (const error of errors) invalid.push(`${file.path}:${error.line}: ${error.message}`);
+    let stopped = false;
     for (const { section, key, value, line } of assignments) {
       if (section !== 'Service') continue;
-      if (key === 'ExecStartPre') {
+      if (key === 'ExecStartPre' || key === 'ExecStart' || key === 'ExecStop') {
         if (value === '') {
-          exec = [];
-          cleared = { file: file.path, line };
-        } else exec.push({ file: file.path, line, value });
+          if (key === 'ExecStartPre') {
+            commands = [];
+            cleared = { file: file.path, line };
+          } else count[key] = 0;
+          continue;
+        }
+        const parsed = parseExec(value, undefined, unit);
+        if (key === 'ExecStartPre') for (const command of parsed.commands) commands.push({ file: file.path, line, value, command });
+        else count[key] += parsed.commands.length;
+        if (parsed.error !== undefined) {
+          report(line, `${key}=: ${parsed.error}`);
+          stopped = true;
+          break;
+        }
       } else if (key === 'Environment') {
         if (value === '') environment.clear();
-        for (const [name, setting] of parseEnvironment(value)) environment.set(name, { value: setting, file: file.path, line });
-      }
+        for (const [name, setting] of parseEnvironment(value, unit)) environment.set(name, { value: setting, file: file.path, line });
+      } else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
+      else if (key === 'Type') type = value;
     }
+    if (!stopped) for (const error of errors) report(error.line, error.message);
+  }
+  if (loaded.file && !masked && invalid.length === 0) {
+    const where = loaded.file.path;
+    if (count.ExecStart === 0 && count.ExecStop === 0 && !successAction)
+      invalid.push(`${where}: Service has no ExecStart=, ExecStop=, or SuccessAction= (systemd refuses it)`);
+    else if (count.ExecStart > 1 && type !== 'oneshot')
+      invalid.push(`${where}: Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)`);
   }
   const env = new Map([...environment].map(([name, setting]) => [name, setting.value]));
   // One ExecLine per command: a line may hold several, separated by a bare `;`.
-  const execStartPre = exec.flatMap(({ file, line, value }): ExecLine[] => {
-    const parsed = parseExec(value, env);
-    if ('error' in parsed) {
-      invalid.push(`${file}:${line}: ExecStartPre=${value.slice(0, 200)}: ${parsed.error}`);
-      return [];
-    }
-    return parsed.commands.map(({ prefixes, argv }) => ({ file, line, value, prefixes, argv }));
-  });
+  const execStartPre = commands.map(
+    ({ file, line, value, command }): ExecLine => ({
+      file,
+      line,
+      value,
+      prefixes: command.prefixes,
+      path: command.path,
+      words: command.words,
+      argv: commandArgv(command, env),
+    }),
+  );
   return {
     unit: loaded.unit,
     ...(loaded.file && { file: loaded.file.path }),
@@ -77,6 +113,7 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
     environment,
     problems: loaded.problems,
     ...(invalid.length > 0 && { invalid }),
+    ...(ignored.length > 0 && { ignored }),
   };
 }
 
@@ -117,18 +154,21 @@ export function loadUnit(root: string, unit: string, listing?: UnitDirListing): 
     }
   }
   const found: Array<{ dir: string; names: string[] }> = [];
-  for (const dir of UNIT_DIRS) {
-    for (const name of dropInDirNames(unit)) {
-      if (!listing.get(dir)?.has(name)) continue;
-      let entries: string[] = [];
-      try {
-        entries = readdirSync(join(root, dir, name));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}/${name}: cannot list drop-ins: ${code ?? (error as Error).message}`);
-      }
-      if (entries.length > 0) found.push({ dir: `${dir}/${name}`, names: entries });
+  for (const path of dropInDirs(unit)) {
+    const slash = path.lastIndexOf('/');
+    if (!listing.get(path.slice(0, slash))?.has(path.slice(slash + 1))) continue;
+    let entries: string[] = [];
+    try {
+      // A directory named *.conf is skipped, as systemd skips it. A FIFO is not
+      // (systemd 252 blocks opening one): it is refused when read, a problem.
+      entries = readdirSync(join(root, path), { withFileTypes: true })
+        .filter((entry) => !entry.isDirectory())
+        .map((entry) => entry.name);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${path}: cannot list drop-ins: ${code ?? (error as Error).message}`);
     }
+    if (entries.length > 0) found.push({ dir: path, names: entries });
   }
   const dropIns: LoadedFile[] = [];
   for (const { dir, name } of chooseDropIns(found)) {

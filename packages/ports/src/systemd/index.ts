@@ -13,8 +13,22 @@ export {
 } from './claim-args.js';
 export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';
 export { claimLines, claimTarget, isClaimPort, where } from './claim-line.js';
-export { parseUnitFile, type Assignment, type UnitFileError } from './unit-file.js';
-export { splitWords, splitTokens, parseExec, parseEnvironment, execArgv, splitExecPrefixes, expandSpecifiers, type ExecCommand } from './words.js';
+export { parseUnitFile, splitUnitLines, LONG_LINE_MAX, type Assignment, type UnitFileError } from './unit-file.js';
+export {
+  splitWords,
+  extractWord,
+  parseExec,
+  commandArgv,
+  parseEnvironment,
+  execArgv,
+  splitExecPrefixes,
+  expandSpecifiers,
+  HOST_SPECIFIERS,
+  SYSTEMD_WHITESPACE,
+  type ExecCommand,
+  type ParsedExec,
+  type SpecifierUnit,
+} from './words.js';
 export { UNIT_DIRS, templateOf, dropInDirNames, dropInDirs, chooseDropIns } from './search-path.js';
 export { mergeUnit, loadUnit, listUnitDirs, type LoadedFile, type LoadedUnit, type UnitDirListing } from './effective.js';
 export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from './types.js';

@@ -2,13 +2,26 @@
 // first (systemd.unit(5), "Unit File Load Path"): the administrator's
 // /etc, runtime /run, then the packaged units. Pure: names in, paths out.
 
-/** Unit directories, relative to the root, highest priority first. */
+/**
+ * Unit directories of the system manager, relative to the root, highest
+ * priority first, as systemd 252 lists them (`systemd-analyze unit-paths`):
+ * runtime control and transient units, generators, /etc, /run, the packaged
+ * /usr/local/lib, /lib and /usr/lib, late generators.
+ */
 export const UNIT_DIRS: readonly string[] = [
+  'etc/systemd/system.control',
+  'run/systemd/system.control',
+  'run/systemd/transient',
+  'run/systemd/generator.early',
   'etc/systemd/system',
+  'etc/systemd/system.attached',
   'run/systemd/system',
+  'run/systemd/system.attached',
+  'run/systemd/generator',
   'usr/local/lib/systemd/system',
-  'usr/lib/systemd/system',
   'lib/systemd/system',
+  'usr/lib/systemd/system',
+  'run/systemd/generator.late',
 ];
 
 /** `foo@bar.service` -> `foo@.service`; undefined for a unit that is not an instance. */
@@ -18,38 +31,64 @@ export function templateOf(unit: string): string | undefined {
 }
 
 /**
- * The drop-in directory names for a unit, most specific first: `NAME.d`, the
- * template's `PREFIX@.service.d`, the dash prefixes (`a-b-.service.d`, then
- * `a-.service.d`), then the type-wide `service.d`. A drop-in file name found
- * in a more specific directory hides the same name in a less specific one.
+ * unit_file_find_dirs(): the unit-specific drop-in directory names, most
+ * specific first: `NAME.d`, the template's, then the dash prefixes
+ * (`a-b-c.service` -> `a-b-.service.d`, `a-.service.d`; for an instance
+ * `a-b@i.service` -> `a-@i.service.d` and its template `a-@.service.d`).
  */
-export function dropInDirNames(unit: string): string[] {
+function specificDirNames(unit: string, out: Set<string>): void {
+  out.add(`${unit}.d`);
   const dot = unit.lastIndexOf('.');
   const base = unit.slice(0, dot);
   const type = unit.slice(dot + 1);
-  const names = [`${unit}.d`];
+  const at = base.indexOf('@');
+  const instance = at >= 0 ? base.slice(at + 1) : '';
   const template = templateOf(unit);
-  if (template) names.push(`${template}.d`);
-  const stem = base.split('@')[0]!;
-  const parts = stem.split('-');
-  for (let count = parts.length - 1; count >= 1; count--) {
-    const prefix = parts.slice(0, count).join('-');
-    if (prefix) names.push(`${prefix}-.${type}.d`);
+  if (template) specificDirNames(template, out);
+  let prefix = at >= 0 ? base.slice(0, at) : base;
+  let chopped = false;
+  for (;;) {
+    const dash = prefix.lastIndexOf('-');
+    if (dash <= 0) return;
+    if (dash + 1 < prefix.length || chopped) {
+      prefix = prefix.slice(0, dash + 1);
+      break;
+    }
+    // A trailing dash: chop it off and look again, once.
+    prefix = prefix.slice(0, dash);
+    chopped = true;
   }
-  names.push(`${type}.d`);
-  return names;
+  specificDirNames(`${prefix}${instance ? `@${instance}` : ''}.${type}`, out);
 }
 
-/** Every drop-in directory to look in, in priority order (search directory first, then name). */
+/**
+ * The drop-in directory names for a unit, most specific first: the
+ * unit-specific ones (specificDirNames), then the type-wide `service.d`.
+ */
+export function dropInDirNames(unit: string): string[] {
+  const names = new Set<string>();
+  specificDirNames(unit, names);
+  return [...names, `${unit.slice(unit.lastIndexOf('.') + 1)}.d`];
+}
+
+/**
+ * Every drop-in directory to look in, in systemd's order: the unit-specific
+ * names in every unit directory first, then the type-wide `service.d` in
+ * every unit directory (so `/usr/lib/.../foo.service.d/x.conf` hides
+ * `/etc/.../service.d/x.conf`).
+ */
 export function dropInDirs(unit: string): string[] {
   const names = dropInDirNames(unit);
-  return UNIT_DIRS.flatMap((dir) => names.map((name) => `${dir}/${name}`));
+  const typeWide = names.pop()!;
+  return [...UNIT_DIRS.flatMap((dir) => names.map((name) => `${dir}/${name}`)), ...UNIT_DIRS.map((dir) => `${dir}/${typeWide}`)];
 }
 
 /**
  * Which drop-ins apply, in the order systemd applies them: for each file name
- * the highest-priority directory wins, then all winners sorted by file name.
- * `found` lists, per directory in `dropInDirs` order, the `.conf` names in it.
+ * the first directory (in `dropInDirs` order) wins, then all winners sorted by
+ * file name. `found` lists, per directory in `dropInDirs` order, its entries:
+ * regular files (or links) named `*.conf`, not hidden, are read (a FIFO,
+ * directory or other special file is skipped, as systemd skips it).
  */
 export function chooseDropIns(found: ReadonlyArray<{ dir: string; names: readonly string[] }>): Array<{ dir: string; name: string }> {
   const winners = new Map<string, string>();
@@ -57,5 +96,10 @@ export function chooseDropIns(found: ReadonlyArray<{ dir: string; names: readonl
     // systemd reads only `*.conf`, and skips hidden files (`.claim-port.conf`) as it skips backups.
     for (const name of names) if (name.endsWith('.conf') && !name.startsWith('.') && !winners.has(name)) winners.set(name, dir);
   }
-  return [...winners.keys()].sort().map((name) => ({ dir: winners.get(name)!, name }));
+  return [...winners.keys()].sort(compareNames).map((name) => ({ dir: winners.get(name)!, name }));
+}
+
+/** strcmp() order on the bytes (conf_files_list sorts by file name so). */
+function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -9,7 +9,11 @@ export interface ExecLine {
   readonly value: string;
   /** Prefix characters (`+`, `-`, `@`, `:`, `!`, `!!`). */
   readonly prefixes: string;
-  /** argv after variable expansion; argv[0] is the executable path. */
+  /** The executable, as systemd stores it (`//` and `/./` simplified). */
+  readonly path: string;
+  /** systemd's argv as loaded (`systemctl show`): argv[0] (the path as written, or with `@` the word after it), then the arguments, $VAR not expanded. */
+  readonly words: readonly string[];
+  /** The executable, then the arguments the program gets, after $VAR expansion: what claim-port would parse. */
   readonly argv: readonly string[];
 }
 
@@ -41,4 +45,6 @@ export interface UnitFacts {
   readonly problems: readonly string[];
   /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
   readonly invalid?: readonly string[];
+  /** Errors systemd logs in drop-ins and then ignores, with the rest of that drop-in (`file:line: reason`); the unit still loads. */
+  readonly ignored?: readonly string[];
 }

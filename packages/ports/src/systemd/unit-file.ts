@@ -1,12 +1,19 @@
-// Parse a systemd unit or drop-in file the way systemd's config parser does
-// (systemd.syntax(7), src/shared/conf-parser.c): lines end at LF, CR LF or a
-// lone CR; `[Section]` headers (a header line must end with `]`, else systemd
-// refuses the file); `Key=Value` assignments with white space trimmed around
-// both; `#` and `;` comment lines, only at the start of a line (a `#` later in
-// a line is part of the value); a line whose last character is an unescaped
-// backslash joins the next (the backslash becomes a space; a backslash
-// followed by a space is not a continuation; comment lines inside the
-// continuation are dropped). Pure: text in, assignments out with line numbers.
+// Parse a systemd unit or drop-in file the way systemd 252's config parser
+// does (systemd.syntax(7); src/shared/conf-parser.c, src/basic/fileio.c):
+// - a line ends at LF, CR, NUL or a run of them with no kind repeated
+//   (CR LF is one line end, LF LF two); a line over 1 MiB refuses the file;
+// - a line whose first non-blank character is `#` or `;` is a comment, also
+//   inside a continuation; a `#` later in a line is part of the value;
+// - a line ending in an unescaped backslash continues on the next: the
+//   backslash becomes a space and the next line is joined as written (a
+//   backslash followed by a space is not a continuation);
+// - one UTF-8 byte order mark is dropped, the first one that starts a line;
+// - `[Section]` headers (a header line must end with `]`, else systemd
+//   refuses the file); `Key=Value` with systemd's white space (space, tab, CR,
+//   LF; not \v or \f) trimmed around both; a line without `=` is ignored.
+// Pure: text in, assignments out with line numbers.
+import { quoteValue } from '../escape.js';
+import { isSafeString, SYSTEMD_WHITESPACE } from './words.js';
 
 export interface Assignment {
   readonly section: string;
@@ -22,45 +29,109 @@ export interface UnitFileError {
   readonly message: string;
 }
 
+/** systemd's LONG_LINE_MAX: a longer line (or continued line) refuses the file. */
+export const LONG_LINE_MAX = 1024 * 1024;
+
+const EOL: Readonly<Record<string, number>> = { '\n': 1, '\r': 2, '\0': 4 };
+
+/** read_line(): the file's lines, as systemd splits them. */
+export function splitUnitLines(text: string): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  let index = 0;
+  while (index < text.length) {
+    const kind = EOL[text[index]!];
+    if (kind === undefined) {
+      index++;
+      continue;
+    }
+    lines.push(text.slice(start, index));
+    let seen = kind;
+    index++;
+    // One line end: more end characters join it while none repeats, and not after a NUL.
+    while (index < text.length && !(seen & 4)) {
+      const next = EOL[text[index]!];
+      if (next === undefined || seen & next) break;
+      seen |= next;
+      index++;
+    }
+    start = index;
+  }
+  if (start < text.length) lines.push(text.slice(start));
+  return lines;
+}
+
+const trim = (text: string) => {
+  let start = 0;
+  let end = text.length;
+  while (start < end && SYSTEMD_WHITESPACE.includes(text[start]!)) start++;
+  while (end > start && SYSTEMD_WHITESPACE.includes(text[end - 1]!)) end--;
+  return text.slice(start, end);
+};
+
 export function parseUnitFile(text: string, errors: UnitFileError[] = []): Assignment[] {
   const assignments: Assignment[] = [];
-  const lines = text.replace(/^\ufeff/, '').split(/\r\n|\r|\n/);
+  const lines = splitUnitLines(text);
   let section = '';
-  let pending: { text: string; line: number } | undefined;
+  let bomSeen = false;
+  let continuation: { text: string; line: number } | undefined;
+
+  const parseLine = (logical: string, line: number): boolean => {
+    const stripped = trim(logical);
+    if (stripped === '') return true;
+    if (stripped.startsWith('[')) {
+      if (!stripped.endsWith(']') || stripped.length < 2) {
+        errors.push({
+          line,
+          message: `invalid section header ${quoteValue(stripped, 80)} (a header line holds only [Section]; systemd refuses the file)`,
+        });
+        return false;
+      }
+      const name = stripped.slice(1, -1);
+      if (!isSafeString(name)) {
+        errors.push({ line, message: `bad characters in section header ${quoteValue(stripped, 80)} (systemd refuses the file)` });
+        return false;
+      }
+      section = name;
+      return true;
+    }
+    const equals = stripped.indexOf('=');
+    // systemd logs "Missing '='" or "Missing key name" and ignores the line; an assignment before any section is ignored too.
+    if (equals <= 0 || section === '') return true;
+    assignments.push({ section, key: trim(stripped.slice(0, equals)), value: trim(stripped.slice(equals + 1)), line });
+    return true;
+  };
 
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
-    const trimmed = raw.trim();
-    if (pending) {
-      if (trimmed.startsWith('#') || trimmed.startsWith(';')) continue;
-    } else if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) {
+    if (Buffer.byteLength(raw) >= LONG_LINE_MAX) {
+      errors.push({ line: index + 1, message: `line too long (systemd refuses lines of 1 MiB or more)` });
+      return assignments;
+    }
+    const first = raw.replace(/^[ \t\n\r]+/, '')[0];
+    if (first === '#' || first === ';') continue;
+    let line = raw;
+    if (!bomSeen && line.startsWith('\ufeff')) {
+      line = line.slice(1);
+      bomSeen = true;
+    }
+    const joined = continuation ? continuation.text + line : line;
+    if (continuation && Buffer.byteLength(joined) > LONG_LINE_MAX) {
+      errors.push({ line: continuation.line, message: `continued line too long (systemd refuses lines of 1 MiB or more)` });
+      return assignments;
+    }
+    // An unescaped backslash at the very end: scanned over the whole joined line, as systemd does.
+    let escaped = false;
+    for (const char of joined) escaped = escaped ? false : char === '\\';
+    if (escaped) {
+      continuation = { text: `${joined.slice(0, -1)} `, line: continuation?.line ?? index + 1 };
       continue;
     }
-    // An odd number of backslashes at the very end of the raw line (trailing white space breaks it).
-    const continues = /(^|[^\\])(\\\\)*\\$/.test(raw);
-    const piece = continues ? raw.trimStart().slice(0, -1) : trimmed;
-    if (pending) pending.text += ` ${piece}`;
-    else pending = { text: piece, line: index + 1 };
-    if (continues && index < lines.length - 1) continue;
-
-    const { text: logical, line } = pending;
-    pending = undefined;
-    if (logical.startsWith('[')) {
-      const header = logical.trim();
-      if (!header.endsWith(']') || header.length < 3) {
-        errors.push({
-          line,
-          message: `invalid section header ${JSON.stringify(header.slice(0, 80))} (a header line holds only [Section]; systemd refuses the file)`,
-        });
-        section = '';
-        continue;
-      }
-      section = header.slice(1, -1);
-      continue;
-    }
-    const equals = logical.indexOf('=');
-    if (equals <= 0) continue; // systemd logs "missing '='" and ignores the line
-    assignments.push({ section, key: logical.slice(0, equals).trim(), value: logical.slice(equals + 1).trim(), line });
+    const start = continuation?.line ?? index + 1;
+    continuation = undefined;
+    if (!parseLine(joined, start)) return assignments;
   }
+  // A file that ends inside a continuation: the joined text is still one line.
+  if (continuation) parseLine(continuation.text, continuation.line);
   return assignments;
 }

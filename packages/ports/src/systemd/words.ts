@@ -1,138 +1,343 @@
-// The small pieces of systemd's command-line and environment syntax the
-// health check needs: splitting into words with quotes and C escapes, the
-// ExecStartPre= prefix characters, Environment= assignments, and $VAR /
-// ${VAR} expansion. Pure functions; see systemd.service(5) "Command lines"
-// and systemd.exec(5) "Environment=".
+// systemd's command-line and environment syntax, ported from systemd 252:
+// words split as extract_first_word(EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE) does
+// (quotes anywhere in a word, C escapes in and out of quotes, an unknown
+// escape kept with its backslash), unit specifiers (%n, %i, %%, ...), the
+// Exec*= prefixes and `;` separators of config_parse_exec(), Environment=
+// assignments, and $VAR / ${VAR} expansion at run time. Pure functions; see
+// systemd.syntax(7), systemd.service(5) "Command lines", systemd.unit(5)
+// "Specifiers" and systemd.exec(5) "Environment=".
 import { quoteValue } from '../escape.js';
 
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', s: ' ' };
+/** systemd's WHITESPACE: the only word separators (not \v, \f or Unicode spaces). */
+export const SYSTEMD_WHITESPACE = ' \t\n\r';
+const isSpace = (char: string | undefined) => char !== undefined && char !== '' && SYSTEMD_WHITESPACE.includes(char);
 
-/** A C escape at `text[index]` (just after the backslash): its text and length (`x2d` -> `-`, 3). */
-function cUnescape(text: string, index: number): { char: string; length: number } {
-  const next = text[index]!;
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+  s: ' ',
+};
+
+/**
+ * cunescape_one(): the escape at `text[index]` (just after the backslash), or
+ * undefined when systemd does not accept it (`\q`, `\x0`, `\x00`, `\8`).
+ */
+function cUnescape(text: string, index: number): { char: string; length: number } | undefined {
+  const next = text[index];
+  if (next === undefined) return undefined;
+  const simple = SIMPLE_ESCAPES[next];
+  if (simple !== undefined) return { char: simple, length: 1 };
   const hex = (digits: number) => {
     const body = text.slice(index + 1, index + 1 + digits);
-    return new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(body) ? { char: String.fromCodePoint(Number.parseInt(body, 16)), length: 1 + digits } : undefined;
+    if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(body)) return undefined;
+    const code = Number.parseInt(body, 16);
+    // No NUL, and (\U) only valid code points.
+    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+    return { char: String.fromCodePoint(code), length: 1 + digits };
   };
-  if (next === 'x') return hex(2) ?? { char: next, length: 1 };
-  if (next === 'u') return hex(4) ?? { char: next, length: 1 };
-  if (next === 'U') return hex(8) ?? { char: next, length: 1 };
-  const octal = /^[0-7]{3}/.exec(text.slice(index));
-  if (octal) return { char: String.fromCharCode(Number.parseInt(octal[0], 8)), length: 3 };
-  return { char: ESCAPES[next] ?? next, length: 1 };
+  if (next === 'x') return hex(2);
+  if (next === 'u') return hex(4);
+  if (next === 'U') return hex(8);
+  const octal = /^[0-7]{3}/.exec(text.slice(index, index + 3));
+  if (octal) {
+    const code = Number.parseInt(octal[0], 8);
+    return code === 0 || code > 255 ? undefined : { char: String.fromCharCode(code), length: 3 };
+  }
+  return undefined;
 }
 
-/** Split on white space; single and double quotes group, backslash escapes (`\n`, `\x2d`, `\123`, `\u00e9`). Unbalanced quotes run to the end. */
-export function splitWords(text: string): string[] {
-  return splitTokens(text).map((token) => token.word);
+/** One word, and where the next one starts (undefined at the end); or why systemd refuses it. */
+type Extracted = { word: string; next: number | undefined; unknownEscape: boolean } | { end: true } | { error: 'unbalanced quoting' };
+
+/**
+ * extract_first_word(EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE) from `start`, with
+ * extract_first_word_and_warn()'s retry: an escape systemd does not know is
+ * kept as written, backslash included (systemd warns "Ignoring unknown escape
+ * sequences"); a quote left open is an error ("Unbalanced quoting").
+ */
+export function extractWord(text: string, start: number): Extracted {
+  const strict = extract(text, start, false);
+  if (!('error' in strict)) return strict;
+  const relaxed = extract(text, start, true);
+  return 'error' in relaxed ? { error: 'unbalanced quoting' } : { ...relaxed, unknownEscape: true };
 }
 
-/** splitWords, also saying which words were a bare, unquoted `;` (systemd's command separator). */
-export function splitTokens(text: string): Array<{ word: string; separator: boolean }> {
-  const words: Array<{ word: string; separator: boolean }> = [];
-  let word: string | undefined;
-  let plain = true;
-  let quote: '"' | "'" | undefined;
-  const push = () => {
-    if (word !== undefined) words.push({ word, separator: plain && word === ';' });
-    word = undefined;
-    plain = true;
-  };
-  for (let index = 0; index < text.length; index++) {
+function extract(text: string, start: number, relax: boolean): Extracted | { error: 'invalid' } {
+  let index = start;
+  while (index < text.length && isSpace(text[index])) index++;
+  if (index >= text.length) return { end: true };
+  let word = '';
+  let quote: string | undefined;
+  for (; index < text.length; index++) {
     const char = text[index]!;
-    if (char === '\\' && index + 1 < text.length) {
-      const { char: unescaped, length } = cUnescape(text, index + 1);
-      index += length;
-      word = (word ?? '') + unescaped;
-      plain = false;
+    if (char === '\\') {
+      if (index + 1 >= text.length) {
+        // A trailing backslash: kept when relaxed and outside quotes.
+        if (relax && !quote) return { word: `${word}\\`, next: undefined, unknownEscape: false };
+        return { error: 'invalid' };
+      }
+      const unescaped = cUnescape(text, index + 1);
+      if (unescaped) {
+        word += unescaped.char;
+        index += unescaped.length;
+      } else if (relax) {
+        word += `\\${text[index + 1]}`;
+        index += 1;
+      } else return { error: 'invalid' };
     } else if (quote) {
       if (char === quote) quote = undefined;
-      else word = (word ?? '') + char;
+      else word += char;
     } else if (char === '"' || char === "'") {
       quote = char;
-      word ??= '';
-      plain = false;
-    } else if (/\s/.test(char)) {
-      push();
-    } else {
-      word = (word ?? '') + char;
-    }
+    } else if (isSpace(char)) {
+      while (index < text.length && isSpace(text[index])) index++;
+      return { word, next: index < text.length ? index : undefined, unknownEscape: false };
+    } else word += char;
   }
-  push();
+  if (quote) return { error: 'invalid' };
+  return { word, next: undefined, unknownEscape: false };
+}
+
+/** Split on systemd's white space; quotes group, backslash escapes. An unbalanced quote ends the words. */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  for (let at: number | undefined = 0; at !== undefined; ) {
+    const extracted = extractWord(text, at);
+    if ('end' in extracted || 'error' in extracted) break;
+    words.push(extracted.word);
+    at = extracted.next;
+  }
   return words;
 }
 
-/** `%%` is a literal percent sign; other specifiers are left as written (they never name a port). */
-export function expandSpecifiers(text: string): string {
-  return text.replace(/%%/g, '%');
+/** The unit a value belongs to, for its specifiers (`%n`, `%i`, ...). */
+export interface SpecifierUnit {
+  /** The unit's full name, e.g. `api@blue.service`. */
+  readonly name: string;
 }
 
-/** One command of an Exec*= line, as systemd would run it. */
-export interface ExecCommand {
-  /** The prefix characters systemd honoured (`+`, `@-`, `!!`, ...). */
-  readonly prefixes: string;
-  /** The executable. */
-  readonly path: string;
-  /** The executable, then the arguments it is given (with `@`, the word after the path is argv[0] and is left out). */
-  readonly argv: readonly string[];
+/** unit_name_unescape(): `-` is `/`, `\xNN` a byte. */
+function unescapeUnitName(text: string): string {
+  return text.replace(/\\x([0-9a-fA-F]{2})|-/g, (_, hex: string | undefined) => (hex ? String.fromCharCode(Number.parseInt(hex, 16)) : '/'));
+}
+
+/** The specifiers the model can resolve from the unit's name alone, as systemd.unit(5) "Specifiers" defines them. */
+function nameSpecifiers(unit: string): Record<string, string> {
+  const dot = unit.lastIndexOf('.');
+  const base = dot > 0 ? unit.slice(0, dot) : unit;
+  const at = base.indexOf('@');
+  const prefix = at >= 0 ? base.slice(0, at) : base;
+  const instance = at >= 0 ? base.slice(at + 1) : '';
+  const last = prefix.slice(prefix.lastIndexOf('-') + 1);
+  const pathOf = (text: string) => {
+    if (text === '-') return '/';
+    const path = unescapeUnitName(text);
+    return path.startsWith('/') ? path : `/${path}`;
+  };
+  return {
+    n: unit,
+    N: base,
+    p: prefix,
+    P: unescapeUnitName(prefix),
+    i: instance,
+    I: unescapeUnitName(instance),
+    j: last,
+    J: unescapeUnitName(last),
+    f: pathOf(at >= 0 ? instance : prefix),
+  };
 }
 
 /**
- * An Exec*= value as systemd.service(5) reads it: commands separated by a bare
- * `;`; each command's first word (quotes removed, so `"+/path"` works) starts
- * with prefixes, each at most once, `+` never with `!`/`!!`; `@` makes the
- * next word argv[0]. A value systemd refuses (`+!/path`, `+ /path`, an empty
- * or relative path) is an error: the unit does not load.
+ * Specifiers systemd resolves from the machine (host name, machine id, user,
+ * directories): the model, a pure function of the files, leaves them as
+ * written. None of them can name a port of the registry.
  */
-export function parseExec(value: string, env: ReadonlyMap<string, string>): { commands: ExecCommand[] } | { error: string } {
-  const tokens = splitTokens(expandSpecifiers(value));
-  const commands: ExecCommand[] = [];
-  let start = 0;
-  for (let index = 0; index <= tokens.length; index++) {
-    if (index < tokens.length && !tokens[index]!.separator) continue;
-    const words = tokens.slice(start, index).map((token) => token.word);
-    start = index + 1;
-    if (words.length === 0) continue;
-    const first = words[0]!;
-    let at = 0;
-    const seen = new Set<string>();
-    let prefixes = '';
-    for (; at < first.length; at++) {
-      const char = first[at]!;
-      if (char === '-' || char === '@' || char === ':') {
-        if (seen.has(char)) break;
-      } else if (char === '+') {
-        if (seen.has('+') || seen.has('!')) break;
-      } else if (char === '!') {
-        if (seen.has('+') || prefixes.endsWith('!!')) break;
-        if (seen.has('!') && !prefixes.endsWith('!')) break;
-      } else break;
-      seen.add(char);
-      prefixes += char;
-    }
-    const path = first.slice(at);
-    if (path === '') return { error: `${quoteValue(first)} has prefixes but no executable (systemd: "Empty path in command line")` };
-    if (/[!+@:-]/.test(path[0]!)) {
-      return {
-        error: `${quoteValue(first)}: prefix ${quoteValue(path[0]!)} is not allowed here (${prefixes.includes('+') || path[0] === '+' ? '+ cannot be combined with ! or !!' : 'each prefix at most once'})`,
-      };
-    }
-    if (!path.startsWith('/') && path.includes('/')) return { error: `executable ${quoteValue(path)} is neither an absolute path nor a plain name` };
-    const rest = words.slice(1);
-    const args = prefixes.includes('@') ? rest.slice(1) : rest;
-    const expand = !prefixes.includes(':');
-    commands.push({ prefixes, path, argv: [path, ...(expand ? expandWords(args, env) : args)] });
-  }
-  return { commands };
+export const HOST_SPECIFIERS = 'aAbBcCdEgGhHlLmMorRsStTuUvVwWyY';
+
+/**
+ * specifier_printf() with a unit's table: `%%` is `%`, the name specifiers
+ * (`%n %N %p %P %i %I %j %J %f`) resolved from the unit's name; host
+ * specifiers (HOST_SPECIFIERS) and letters systemd does not know are left as
+ * written, as systemd itself leaves an unknown one.
+ */
+export function expandSpecifiers(text: string, unit?: SpecifierUnit): string {
+  const table = unit ? nameSpecifiers(unit.name) : {};
+  return text.replace(/%([\s\S]?)/g, (whole, letter: string) => {
+    if (letter === '%') return '%';
+    return table[letter] ?? whole;
+  });
 }
 
+/** One command of an Exec*= line, as systemd loads it. */
+export interface ExecCommand {
+  /** The prefix characters systemd honoured, in the order written (`+`, `-@`, `!!`, ...). */
+  readonly prefixes: string;
+  /** The executable, as systemd stores it (`//` and `/./` simplified). */
+  readonly path: string;
+  /** systemd's argv as loaded: argv[0] (the path as written, or the word after it with `@`), then the arguments; $VAR not yet expanded. */
+  readonly words: readonly string[];
+  /** The executable, then the arguments the program gets, $VAR and ${VAR} expanded (unless `:`). */
+  readonly argv: readonly string[];
+}
+
+/** What systemd makes of one Exec*= value: its commands, or why the unit does not load, and its warnings. */
+export interface ParsedExec {
+  readonly commands: readonly ExecCommand[];
+  /** Set when systemd refuses the value: the unit does not load ("bad-setting"). */
+  readonly error?: string;
+  /** Things systemd logs and then ignores (the rest of the line is dropped when one says "ignoring"). */
+  readonly warnings: readonly string[];
+}
+
+const PATH_MAX = 4096;
+const NAME_MAX = 255;
+
+/** string_is_safe(): no control characters (below space, and DEL), quotes or backslashes. */
+export function isSafeString(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f || char === '"' || char === "'" || char === '\\') return false;
+  }
+  return true;
+}
+
+function pathProblem(path: string): string | undefined {
+  if (path === '') return 'Empty path in command line';
+  if (!isSafeString(path)) return 'Executable name contains special characters';
+  if (path.endsWith('/')) return 'Executable path specifies a directory';
+  const bytes = Buffer.byteLength(path);
+  if (path.startsWith('/')) {
+    if (bytes >= PATH_MAX || path.split('/').some((part) => Buffer.byteLength(part) > NAME_MAX)) return 'Neither a valid executable name nor an absolute path';
+  } else if (path === '.' || path === '..' || path.includes('/') || bytes > NAME_MAX) {
+    return 'Neither a valid executable name nor an absolute path';
+  }
+  return undefined;
+}
+
+/** path_simplify(): `//` to `/`, `/./` dropped. */
+function simplifyPath(path: string): string {
+  const absolute = path.startsWith('/');
+  const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+  const joined = parts.join('/');
+  return absolute ? `/${joined}` : joined || '.';
+}
+
+/**
+ * An Exec*= value as systemd 252's config_parse_exec() reads it: specifiers
+ * resolved after unquoting; commands separated by a bare `;`; each command's
+ * first word (unquoted, so `"+/path"` works) starts with prefixes, each at most
+ * once, `+` never with `!`/`!!`; `@` makes the next word argv[0]. A value
+ * systemd refuses (`+!/path`, `+ /path`, a relative path with a slash, an
+ * open quote after the first word) gives `error`: the unit does not load,
+ * unless the command has the `-` prefix, which makes systemd ignore the rest
+ * of the line instead. An open quote in a command's first word drops the rest
+ * of the line, and the unit still loads.
+ */
+export function parseExec(value: string, env: ReadonlyMap<string, string> = new Map(), unit?: SpecifierUnit): ParsedExec {
+  const commands: ExecCommand[] = [];
+  const warnings: string[] = [];
+  const done = (error?: string): ParsedExec => ({ commands, warnings, ...(error !== undefined && { error }) });
+  let at: number | undefined = 0;
+  let semicolon: boolean;
+  do {
+    semicolon = false;
+    if (at === undefined) break;
+    const first = extractWord(value, at);
+    if ('end' in first) return done();
+    if ('error' in first) {
+      warnings.push(`Unbalanced quoting, ignoring: ${quoteValue(value)}`);
+      return done();
+    }
+    if (first.unknownEscape) warnings.push(`Ignoring unknown escape sequences: ${quoteValue(first.word)}`);
+    at = first.next;
+    if (first.word === ';') {
+      semicolon = true;
+      continue;
+    }
+    // The prefixes, as config_parse_exec() takes them: each once; `+` only first among +, !, !!.
+    let ignore = false;
+    let separateArgv0 = false;
+    let noExpand = false;
+    let privileged = false;
+    let noSetuid = false;
+    let ambient = false;
+    let index = 0;
+    for (; index < first.word.length; index++) {
+      const char = first.word[index];
+      if (char === '-' && !ignore) ignore = true;
+      else if (char === '@' && !separateArgv0) separateArgv0 = true;
+      else if (char === ':' && !noExpand) noExpand = true;
+      else if (char === '+' && !(privileged || noSetuid || ambient)) privileged = true;
+      else if (char === '!' && !(privileged || noSetuid || ambient)) noSetuid = true;
+      else if (char === '!' && !(privileged || ambient)) {
+        noSetuid = false;
+        ambient = true;
+      } else break;
+    }
+    const prefixes = first.word.slice(0, index);
+    const refuse = (message: string): ParsedExec => {
+      const text = `${message}${ignore ? ', ignoring' : ''}: ${quoteValue(value)}`;
+      if (ignore) {
+        warnings.push(text);
+        return done();
+      }
+      return done(text);
+    };
+    const written = expandSpecifiers(first.word.slice(index), unit);
+    const problem = pathProblem(written);
+    if (problem) return refuse(problem);
+    const words: string[] = separateArgv0 ? [] : [written];
+    while (at !== undefined) {
+      // A bare `;` (followed by white space or the end) ends the command; `\;` so placed is a literal `;`.
+      if (value[at] === ';' && (at + 1 >= value.length || isSpace(value[at + 1]))) {
+        at += 1;
+        while (at < value.length && isSpace(value[at])) at++;
+        semicolon = true;
+        break;
+      }
+      if (value[at] === '\\' && value[at + 1] === ';' && (at + 2 >= value.length || isSpace(value[at + 2]))) {
+        at += 2;
+        while (at < value.length && isSpace(value[at])) at++;
+        words.push(';');
+        if (at >= value.length) at = undefined;
+        continue;
+      }
+      const word = extractWord(value, at);
+      if ('end' in word) break;
+      if ('error' in word) return refuse('Unbalanced quoting');
+      if (word.unknownEscape) warnings.push(`Ignoring unknown escape sequences: ${quoteValue(word.word)}`);
+      words.push(expandSpecifiers(word.word, unit));
+      at = word.next;
+    }
+    if (words.length === 0) return refuse('Empty executable name or zeroeth argument');
+    const command = { prefixes, path: simplifyPath(written), words };
+    commands.push({ ...command, argv: commandArgv(command, env) });
+  } while (semicolon);
+  return done();
+}
+
+/** The executable and the arguments the program gets: systemd's words after argv[0], $VAR expanded unless the `:` prefix. */
+export function commandArgv(command: Pick<ExecCommand, 'prefixes' | 'path' | 'words'>, env: ReadonlyMap<string, string>): string[] {
+  const args = command.words.slice(1);
+  return [command.path, ...(command.prefixes.includes(':') ? args : expandWords(args, env))];
+}
+
+/** Exec-time expansion: a word that is exactly `$VAR` becomes the value's words (none when unset); `${VAR}` inside a word its value. */
 function expandWords(words: readonly string[], env: ReadonlyMap<string, string>): string[] {
   const argv: string[] = [];
   for (const word of words) {
     const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
     if (whole) {
       const value = env.get(whole[1]!);
-      if (value !== undefined) argv.push(...value.split(/\s+/).filter(Boolean));
+      if (value !== undefined) argv.push(...value.split(/[ \t\n\r]+/).filter(Boolean));
       continue;
     }
     argv.push(word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env.get(name) ?? ''));
@@ -142,7 +347,7 @@ function expandWords(words: readonly string[], env: ReadonlyMap<string, string>)
 
 const PREFIX_CHARS = new Set(['-', '@', ':', '+', '!']);
 
-/** Split an Exec*= value into its prefix characters and the rest. */
+/** Split an Exec*= value into its leading prefix characters and the rest (no validation; see parseExec). */
 export function splitExecPrefixes(value: string): { prefixes: string; command: string } {
   let index = 0;
   while (index < value.length && PREFIX_CHARS.has(value[index]!)) index++;
@@ -150,31 +355,20 @@ export function splitExecPrefixes(value: string): { prefixes: string; command: s
 }
 
 /**
- * The argv systemd would run: words split, then `${VAR}` replaced inside a
- * word and a word that is exactly `$VAR` replaced by the value's words
- * (nothing when unset). The `:` prefix turns expansion off.
+ * The argv systemd would run for one command (no prefixes): words split, then
+ * `${VAR}` replaced inside a word and a word that is exactly `$VAR` replaced by
+ * the value's words (nothing when unset). `expand = false` is the `:` prefix.
  */
 export function execArgv(command: string, env: ReadonlyMap<string, string>, expand = true): string[] {
-  const words = splitWords(expandSpecifiers(command));
-  if (!expand) return words;
-  const argv: string[] = [];
-  for (const word of words) {
-    const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
-    if (whole) {
-      const value = env.get(whole[1]!);
-      if (value !== undefined) argv.push(...value.split(/\s+/).filter(Boolean));
-      continue;
-    }
-    argv.push(word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env.get(name) ?? ''));
-  }
-  return argv;
+  const words = splitWords(command).map((word) => expandSpecifiers(word));
+  return expand ? [...words.slice(0, 1), ...expandWords(words.slice(1), env)] : words;
 }
 
 /** The `NAME=value` assignments of one Environment= line; invalid words are skipped, as systemd does. */
-export function parseEnvironment(value: string): Array<[string, string]> {
+export function parseEnvironment(value: string, unit?: SpecifierUnit): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  for (const word of splitWords(expandSpecifiers(value))) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(word);
+  for (const word of splitWords(value)) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(expandSpecifiers(word, unit));
     if (match) pairs.push([match[1]!, match[2]!]);
   }
   return pairs;

@@ -1,41 +1,99 @@
-// The health check's reading of unit files against systemd's own: each corpus
-// case is loaded (or refused) by `systemd-analyze verify` exactly when the
-// model says so, and the model's ExecStartPre= argv is the one in the corpus.
+// The systemd model against systemd itself, on the differential corpus
+// (fixtures/systemd-corpus.ts): every hand-made case's expectations are held
+// against the model and against `systemd-analyze verify --root` (does the unit
+// load?); each random ExecStartPre= line is loaded by both and must load (or
+// not) alike. What a running systemd loads, command by command, is compared in
+// the e2e container (e2e/systemd/corpus.test.ts).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../test-support/index.js';
-import { mergeUnit } from '../../src/systemd/effective.js';
-import { CORPUS } from './fixtures/systemd-corpus.js';
+import { tempDir, writeTree } from '../../../../test-support/tree.js';
+import { corpusModel, type CorpusOutcome, verifyOutcome } from './corpus-model.js';
+import { CORPUS, type CorpusCase, RANDOM_CORPUS } from './fixtures/systemd-corpus.js';
 
 const analyze = hasCommand('systemd-analyze');
 
-function model(text: string) {
-  return mergeUnit({ unit: 'corpus.service', file: { path: '/etc/systemd/system/corpus.service', text }, dropIns: [], problems: [] });
+/** The trees the cases need: one shared root for the ordinary cases, one per isolated case. */
+function roots<C extends Pick<CorpusCase, 'files' | 'isolated'>>(cases: readonly C[]): Array<{ root: string; cases: C[] }> {
+  const shared = cases.filter((c) => !c.isolated);
+  const groups = [shared, ...cases.filter((c) => c.isolated).map((c) => [c])];
+  return groups.map((group) => {
+    const root = tempDir('dsa110-corpus-');
+    for (const c of group) writeTree(root, c.files);
+    return { root, cases: group };
+  });
 }
 
-describe('the unit-file model', () => {
+/** What the case says the model answers: systemd's answer, unless a divergence is recorded. */
+function expectedOfModel(c: CorpusCase): CorpusOutcome {
+  const expected = c.divergence?.model ?? c;
+  return { loads: expected.loads, ...(expected.commands && { commands: expected.commands }) };
+}
+
+describe('the systemd model on the corpus', () => {
+  let outcomes: Map<string, CorpusOutcome>;
+  beforeAll(() => {
+    outcomes = new Map();
+    for (const { root, cases } of roots(CORPUS)) for (const c of cases) outcomes.set(c.name, corpusModel(root, c.unit));
+  });
+
+  it(`has ${CORPUS.length} hand-made cases with distinct names and units`, () => {
+    expect(CORPUS.length).toBeGreaterThanOrEqual(89);
+    expect(new Set(CORPUS.map((c) => c.name)).size).toBe(CORPUS.length);
+    expect(new Set(CORPUS.map((c) => c.unit)).size).toBe(CORPUS.length);
+  });
+
   it.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_, c) => {
-    const facts = model(c.text);
-    expect((facts.invalid ?? []).length === 0, (facts.invalid ?? []).join('\n')).toBe(c.loads);
-    if (c.argv) expect(facts.execStartPre.map((line) => line.argv)).toEqual(c.argv);
+    const outcome = outcomes.get(c.name)!;
+    const expected = expectedOfModel(c);
+    expect(outcome.loads, JSON.stringify(outcome)).toBe(expected.loads);
+    // Flags are compared where the case gives them; path defaults to argv[0].
+    const seen = outcome.commands?.map((command, index) => (expected.commands?.[index]?.flags ? command : { ...command, flags: undefined }));
+    if (expected.commands) expect(seen).toEqual(expected.commands.map((command) => ({ path: command.argv[0], flags: undefined, ...command })));
   });
 });
 
 describe.skipIf(!analyze)(
   `systemd-analyze verify agrees (${analyze ? 'systemd-analyze installed' : 'skipped: systemd-analyze is not installed; scripts/install-system-packages.sh installs systemd'})`,
   () => {
-    it.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_, c) => {
-      const dir = mkdtempSync(join(tmpdir(), 'dsa110-corpus-'));
-      writeFileSync(join(dir, 'corpus.service'), c.text);
-      const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'corpus.service')], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${dir}:`, SYSTEMD_LOG_LEVEL: 'notice' },
+    let verified: Map<string, { loads: boolean | 'masked'; output: string }>;
+    beforeAll(() => {
+      verified = new Map();
+      const runnable = [...CORPUS.filter((c) => !c.blocksSystemd), ...RANDOM_CORPUS];
+      for (const { root, cases } of roots(runnable)) {
+        for (const [unit, result] of verifyOutcome(
+          root,
+          cases.map((c) => c.unit),
+        ))
+          verified.set(unit, result);
+      }
+    }, 60_000);
+
+    it.each(CORPUS.filter((c) => c.blocksSystemd).map((c) => [c.name, c] as const))('%s: systemd blocks on it', (_, c) => {
+      const root = writeTree(tempDir('dsa110-corpus-'), c.files);
+      const run = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, c.unit], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'notice' },
         encoding: 'utf8',
+        timeout: 2_000,
+        killSignal: 'SIGKILL',
       });
-      const loads = result.status === 0 && !/failed to load|fatal error/.test(result.stderr);
-      expect(loads, result.stderr).toBe(c.loads);
+      expect(run.signal, `${run.stdout}${run.stderr}`).toBe('SIGKILL');
+    });
+
+    it.each(CORPUS.filter((c) => !c.blocksSystemd).map((c) => [c.name, c] as const))('%s', (_, c) => {
+      const result = verified.get(c.unit)!;
+      expect(result.loads, result.output).toBe(c.loads);
+    });
+
+    it(`loads each of ${RANDOM_CORPUS.length} random ExecStartPre= lines exactly when the model does`, () => {
+      const root = tempDir('dsa110-corpus-model-');
+      for (const c of RANDOM_CORPUS) writeTree(root, c.files);
+      const mismatches = RANDOM_CORPUS.flatMap((c) => {
+        const model = corpusModel(root, c.unit);
+        const systemd = verified.get(c.unit)!;
+        return model.loads === systemd.loads ? [] : [`${c.name}: model ${JSON.stringify(model)}, systemd ${systemd.loads}\n${systemd.output}`];
+      });
+      expect(mismatches).toEqual([]);
     });
   },
 );

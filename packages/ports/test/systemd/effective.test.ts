@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
-import { tempDir, writeTree } from './tree.js';
+import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 

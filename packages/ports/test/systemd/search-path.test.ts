@@ -9,6 +9,10 @@ describe('systemd search path', () => {
       'dsa110-api-v2@.service.d',
       'dsa110-api-.service.d',
       'dsa110-.service.d',
+      'dsa110-api-@blue.service.d',
+      'dsa110-api-@.service.d',
+      'dsa110-@blue.service.d',
+      'dsa110-@.service.d',
       'service.d',
     ]);
     expect(templateOf('x@y.service')).toBe('x@.service');
@@ -19,6 +23,8 @@ describe('systemd search path', () => {
     const dirs = dropInDirs('prometheus.service');
     expect(dirs.indexOf('etc/systemd/system/prometheus.service.d')).toBeLessThan(dirs.indexOf('run/systemd/system/prometheus.service.d'));
     expect(dirs.indexOf('run/systemd/system/prometheus.service.d')).toBeLessThan(dirs.indexOf('lib/systemd/system/prometheus.service.d'));
+    // The type-wide service.d comes after every unit-specific directory, /usr/lib's included.
+    expect(dirs.indexOf('usr/lib/systemd/system/prometheus.service.d')).toBeLessThan(dirs.indexOf('etc/systemd/system/service.d'));
   });
 
   it('lets the highest-priority directory win a file name, then sorts by name', () => {

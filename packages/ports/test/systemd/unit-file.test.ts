@@ -13,7 +13,7 @@ describe('parseUnitFile', () => {
   it('joins backslash continuations (comment lines inside are dropped) and reports the first line', () => {
     const text = '[Service]\nExecStartPre=+/usr/local/bin/claim-port \\\n# a comment in between\n  8000\nUser=api\n';
     expect(parseUnitFile(text)).toEqual([
-      { section: 'Service', key: 'ExecStartPre', value: '+/usr/local/bin/claim-port  8000', line: 2 },
+      { section: 'Service', key: 'ExecStartPre', value: '+/usr/local/bin/claim-port    8000', line: 2 },
       { section: 'Service', key: 'User', value: 'api', line: 5 },
     ]);
   });

@@ -3,7 +3,9 @@ import { execArgv, parseEnvironment, splitExecPrefixes, splitWords } from '../..
 
 describe('systemd words', () => {
   it('splits with quotes and escapes', () => {
-    expect(splitWords(`/bin/x "a b" 'c d' e\\ f ""`)).toEqual(['/bin/x', 'a b', 'c d', 'e f', '']);
+    expect(splitWords(`/bin/x "a b" 'c d' e\\sf ""`)).toEqual(['/bin/x', 'a b', 'c d', 'e f', '']);
+    // systemd's own rules: an unknown escape keeps its backslash; \v is no separator.
+    expect(splitWords('a\\ b \\q c\vd')).toEqual(['a\\ b', '\\q', 'c\vd']);
   });
 
   it('separates the prefix characters', () => {
