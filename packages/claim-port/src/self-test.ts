@@ -1,12 +1,13 @@
 // claim-port --test: the seed's self-test (argument parsing, port range and
-// timeout validation, error handling) and a live claim: it starts its own
-// listener on an ephemeral loopback port, claims it, and checks the port is
-// free and the listener gone. Signals nothing but the child it started.
+// timeout validation, error handling) and two live claims: it starts its own
+// TCP listener, then its own process holding a UDP socket, each on an
+// ephemeral loopback port, claims each (PORT, then PORT/udp), and checks the
+// port is free and the holder gone. Signals nothing but the children it started.
 import { parseClaimArgs as parseArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { isRunning } from './watch.js';
-import { readListenSocketsSync, readStartTime, hasProcNet } from '@dsa110/ports/system';
+import { hasProcNet, readBoundUdpSockets, readListenSocketsSync, readStartTime, type Transport } from '@dsa110/ports/system';
 
 interface Check {
   name: string;
@@ -22,6 +23,8 @@ const ARG_CASES: [string[], string][] = [
   [['8000', '--timeout=2.5'], 'claim'],
   [['8000', '--timeout', '10'], 'claim'],
   [['8000', '--dry-run', '--force', '--json', '--quiet'], 'claim'],
+  [['5353/udp'], 'claim'],
+  [['5353/sctp'], 'usage-error'],
   [['0'], 'usage-error'],
   [['65536'], 'usage-error'],
   [['-1'], 'usage-error'],
@@ -43,34 +46,53 @@ const ARG_CASES: [string[], string][] = [
   [['--version'], 'version'],
 ];
 
-async function liveClaim(): Promise<Check[]> {
+/** A child this test starts: a TCP listener or a bound UDP socket on an ephemeral loopback port, which it prints. */
+const HOLDER_SCRIPTS: Readonly<Record<Transport, string>> = {
+  tcp: "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))",
+  udp: "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>console.log(s.address().port))",
+};
+
+/**
+ * A live claim of `transport` on loopback: start a holder of our own (a TCP
+ * listener, or a process holding a UDP socket), dry-run, claim it (PORT/udp
+ * for UDP), and check that the port is free and the holder gone.
+ */
+async function liveClaim(transport: Transport): Promise<Check[]> {
   const checks: Check[] = [];
-  if (!hasProcNet()) return [{ name: 'live claim (needs /proc; skipped)', ok: true }];
+  const shown = (port: number) => `127.0.0.1:${port}${transport === 'udp' ? '/udp' : ''}`;
+  if (!hasProcNet()) return [{ name: `live ${transport.toUpperCase()} claim (needs /proc; skipped)`, ok: true }];
   const { spawn } = await import('node:child_process');
-  const script = "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))";
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['-e', HOLDER_SCRIPTS[transport]], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the test listener did not start within 10 s')), 10_000);
+      const timer = setTimeout(() => reject(new Error(`the test ${transport.toUpperCase()} holder did not start within 10 s`)), 10_000);
       child.stdout!.once('data', (data: Buffer) => {
         clearTimeout(timer);
         resolve(Number(String(data).trim()));
       });
-      child.once('exit', () => reject(new Error('the test listener exited before listening')));
+      child.once('exit', () => reject(new Error(`the test ${transport.toUpperCase()} holder exited before binding`)));
     });
     const start = readStartTime(child.pid!);
-    const dry = await claimPort(port, { dryRun: true, usage: false });
-    checks.push({ name: `dry run names the listener on 127.0.0.1:${port}`, ok: dry.action === 'would-free' && dry.holders.some((h) => h.pid === child.pid) });
-    checks.push({ name: 'dry run leaves it running', ok: start !== undefined && isRunning({ pid: child.pid!, startTime: start }) });
-    const result = await claimPort(port, { timeoutSeconds: 5, usage: false });
-    checks.push({ name: `claim frees 127.0.0.1:${port}`, ok: result.action === 'freed' && exitCode(result.action) === 0, detail: result.message });
-    checks.push({ name: 'no LISTEN socket left on the port', ok: readListenSocketsSync({ ports: [port] }).length === 0 });
-    checks.push({ name: 'the listener exited after SIGTERM', ok: result.holders.length === 1 && result.holders[0]!.outcome === 'exited' });
-    const again = await claimPort(port, { usage: false });
-    checks.push({ name: 'a free port is reported already free', ok: again.action === 'already-free' });
+    const dry = await claimPort(port, { dryRun: true, usage: false, transport });
+    checks.push({ name: `dry run names the holder of ${shown(port)}`, ok: dry.action === 'would-free' && dry.holders.some((h) => h.pid === child.pid) });
+    checks.push({
+      name: `dry run leaves the ${transport.toUpperCase()} holder running`,
+      ok: start !== undefined && isRunning({ pid: child.pid!, startTime: start }),
+    });
+    const result = await claimPort(port, { timeoutSeconds: 5, usage: false, transport });
+    checks.push({ name: `claim frees ${shown(port)}`, ok: result.action === 'freed' && exitCode(result.action) === 0, detail: result.message });
+    const left = transport === 'udp' ? readBoundUdpSockets(port) : readListenSocketsSync({ ports: [port] });
+    checks.push({ name: `no ${transport === 'udp' ? 'bound UDP' : 'LISTEN'} socket left on the port`, ok: left.length === 0 });
+    checks.push({
+      name: `the ${transport.toUpperCase()} holder exited after SIGTERM`,
+      ok: result.holders.length === 1 && result.holders[0]!.outcome === 'exited',
+    });
+    const again = await claimPort(port, { usage: false, transport });
+    checks.push({ name: `a free ${transport.toUpperCase()} port is reported already free`, ok: again.action === 'already-free' });
   } catch (error) {
-    checks.push({ name: 'live claim', ok: false, detail: (error as Error).message });
+    checks.push({ name: `live ${transport.toUpperCase()} claim`, ok: false, detail: (error as Error).message });
   } finally {
+    // Only the child this test started, by its own handle.
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   return checks;
@@ -108,7 +130,7 @@ export async function runSelfTest(options: { json?: boolean; io?: { out(text: st
     name: 'exit codes: freed 0, would-free 0, refused 1, failed 1',
     ok: exitCode('freed') === 0 && exitCode('would-free') === 0 && exitCode('refused') === 1 && exitCode('failed') === 1,
   });
-  checks.push(...(await liveClaim()));
+  checks.push(...(await liveClaim('tcp')), ...(await liveClaim('udp')));
 
   for (const check of checks) {
     io.err(`[claim-port:self-test] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail && !check.ok ? `: ${check.detail}` : ''}\n`);

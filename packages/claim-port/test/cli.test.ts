@@ -229,10 +229,17 @@ describe('claim-port on real listeners', () => {
     expect(JSON.parse(run.stdout).holders[0]).toMatchObject({ signals: ['SIGKILL'], outcome: 'killed' });
   });
 
-  it('--test passes', async () => {
-    const run = await runClaim(['--test']);
+  it('--test passes, with a live TCP claim and a live UDP claim of its own children', async () => {
+    const run = await runClaim(['--test', '--json']);
     expect(run.stderr).toMatch(/\d+ passed, 0 failed/);
     expect(run.code).toBe(0);
+    const names = (JSON.parse(run.stdout) as { checks: { name: string; ok: boolean }[] }).checks.filter((check) => check.ok).map((check) => check.name);
+    for (const transport of ['', '/udp']) {
+      expect(names).toContainEqual(expect.stringMatching(new RegExp(`^dry run names the holder of 127\\.0\\.0\\.1:\\d+${transport}$`)));
+      expect(names).toContainEqual(expect.stringMatching(new RegExp(`^claim frees 127\\.0\\.0\\.1:\\d+${transport}$`)));
+    }
+    expect(names).toContain('no bound UDP socket left on the port');
+    expect(names).toContain('the UDP holder exited after SIGTERM');
   });
 
   it('the built bin on a pipe nobody reads (EPIPE): no crash, the exit code stands', async () => {

@@ -53,7 +53,7 @@ export const CLAIM_FLAGS = {
   json: { type: 'boolean', help: 'print one JSON object to stdout' },
   quiet: { type: 'boolean', short: 'q', help: 'print nothing to stderr but errors' },
   registry: { type: 'string', value: 'PATH', help: 'use this ports.yaml (default: $DSA110_PORTS_FILE, else the bundled one)' },
-  test: { type: 'boolean', help: 'run the self-test (argument checks and a live claim on loopback)' },
+  test: { type: 'boolean', help: 'run the self-test (argument checks, and live TCP and UDP claims on loopback)' },
   ...STANDARD_OPTIONS,
 } as const satisfies Flags;
 
