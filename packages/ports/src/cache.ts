@@ -65,18 +65,19 @@ export function readCacheFile(dir: string, name: string): Buffer | undefined {
 // No symbolic link followed; a FIFO (which only this user could have put there) never blocks the open.
 const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
 
-/** Write `dir/name` atomically (made 0700 and 0600 if new); silently nothing when it cannot, or the directory is not trusted. */
-export function writeCacheFile(dir: string, name: string, data: Uint8Array): void {
+/** Write `dir/name` atomically (made 0700 and 0600 if new); silently nothing when it cannot, or the directory is not trusted. True when written. */
+export function writeCacheFile(dir: string, name: string, data: Uint8Array): boolean {
   let temporary: string | undefined;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!trustedDir(dir)) return;
+    if (!trustedDir(dir)) return false;
     temporary = `${dir}/.${name}.${process.pid}.tmp`;
     writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
     renameSync(temporary, `${dir}/${name}`);
     temporary = undefined;
+    return true;
   } catch {
-    // no cache, then
+    return false; // no cache, then
   } finally {
     if (temporary !== undefined) rmSync(temporary, { force: true });
   }

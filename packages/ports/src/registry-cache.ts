@@ -12,8 +12,18 @@
 // are cached (an invalid one needs yaml's document for the line and column of
 // each problem). A corrupt, foreign or mismatching entry is never used and
 // never an error: the file is parsed as if there were no cache.
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { readCacheFile, writeCacheFile } from './cache.js';
 import type { RegistryData } from './schema.js';
+
+/**
+ * At most this many registry entries are kept (a host has one or two registry
+ * files; tests and benchmarks make many in temporary directories): after a
+ * write, the least recently written beyond it are removed.
+ */
+export const MAX_REGISTRY_ENTRIES = 8;
+
+const ENTRY_NAME = /^registry-[0-9a-f]{8}\.json$/;
 
 /** The first line of every entry; a new layout gets a new number. */
 const FORMAT = 'dsa110-ports registry cache 1';
@@ -79,7 +89,22 @@ export function readCachedRegistry(cache: RegistryCache, absolutePath: string, b
   return decodeRegistryEntry(readCacheFile(cache.dir, registryCacheName(absolutePath, cache.id)), cache.id, absolutePath, bytes);
 }
 
-/** Keep the data these bytes validated to (atomically; silently nothing when the cache cannot be written). */
+/**
+ * Keep the data these bytes validated to (atomically; silently nothing when
+ * the cache cannot be written), then keep only the MAX_REGISTRY_ENTRIES most
+ * recent entries. Only on a miss, which has just paid for a parse.
+ */
 export function writeCachedRegistry(cache: RegistryCache, absolutePath: string, bytes: Uint8Array, data: RegistryData): void {
-  writeCacheFile(cache.dir, registryCacheName(absolutePath, cache.id), encodeRegistryEntry(cache.id, absolutePath, bytes, data));
+  const name = registryCacheName(absolutePath, cache.id);
+  // Not written (not a directory of ours, or full): touch nothing there.
+  if (!writeCacheFile(cache.dir, name, encodeRegistryEntry(cache.id, absolutePath, bytes, data))) return;
+  try {
+    const entries = readdirSync(cache.dir)
+      .filter((entry) => ENTRY_NAME.test(entry))
+      .map((entry) => ({ entry, written: lstatSync(`${cache.dir}/${entry}`).mtimeMs }))
+      .sort((a, b) => b.written - a.written || (a.entry === name ? -1 : b.entry === name ? 1 : 0));
+    for (const { entry } of entries.slice(MAX_REGISTRY_ENTRIES)) rmSync(`${cache.dir}/${entry}`, { force: true });
+  } catch {
+    // pruning is best effort
+  }
 }

@@ -3,14 +3,14 @@
 // and a generated 500-service registry); an entry is used only from a
 // trusted directory, as a trusted regular file, for the exact bytes of that
 // file and the same build; anything else is ignored, never an error.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bigRegistryYaml } from '../../../bench/src/big-registry.mjs';
 import { parseRegistry, RegistryError, type Registry } from '../src/index.js';
 import { parseRegistryFile } from '../src/load.js';
-import { encodeRegistryEntry, readCachedRegistry, registryCacheName, type RegistryCache } from '../src/registry-cache.js';
+import { encodeRegistryEntry, MAX_REGISTRY_ENTRIES, readCachedRegistry, registryCacheName, type RegistryCache } from '../src/registry-cache.js';
 import { parseRegistryText } from '../src/parse.js';
 import type { RegistryData } from '../src/schema.js';
 import { minimalRegistry, repoRoot } from './helpers.js';
@@ -183,5 +183,21 @@ describe('the parsed-registry cache', () => {
     parseRegistryFile(bytes, file, cache);
     expect(readdirSync(cache.dir)).toEqual([registryCacheName(file, ID)]);
     expect(readFileSync(entry).subarray(0, 30).toString()).toBe('dsa110-ports registry cache 1\n');
+  });
+
+  it('keeps the most recently written entries only, and leaves other files of the directory alone', () => {
+    const base = tempDir();
+    const cache = { dir: join(base, 'cache'), id: ID };
+    mkdirSync(cache.dir, { mode: 0o700 });
+    writeFileSync(join(cache.dir, 'port-health-check-1.0.0-cli-v20.0.0-x64.v8'), 'code cache', { mode: 0o600 });
+    const names = Array.from({ length: MAX_REGISTRY_ENTRIES + 3 }, (_, index) => {
+      const file = join(base, `registry-${index}.yaml`);
+      writeFileSync(file, minimalRegistry);
+      parseRegistryFile(readFileSync(file), file, cache);
+      const name = registryCacheName(file, ID);
+      utimesSync(join(cache.dir, name), 1_000_000 + index, 1_000_000 + index); // written in this order
+      return name;
+    });
+    expect(readdirSync(cache.dir).sort()).toEqual(['port-health-check-1.0.0-cli-v20.0.0-x64.v8', ...names.slice(-MAX_REGISTRY_ENTRIES)].sort());
   });
 });
