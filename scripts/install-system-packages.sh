@@ -5,7 +5,7 @@
 # and the real daemons of the end-to-end
 # suite. Skips what is already installed; needs root for anything missing.
 set -euo pipefail
-want=(systemd curl lsof iproute2 psmisc prometheus prometheus-node-exporter redis-server nginx-light python3-uvicorn openssh-server python3 util-linux strace nftables ufw)
+want=(systemd dbus curl lsof iproute2 psmisc prometheus prometheus-node-exporter redis-server nginx-light python3-uvicorn openssh-server python3 util-linux strace nftables ufw)
 missing=()
 for package in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -36,7 +36,7 @@ export interface LoadedUnit {
  * error in a drop-in only ends the reading of that drop-in (what came before
  * it stays), and the unit loads: `ignored`.
  */
-export function mergeUnit(loaded: LoadedUnit): UnitFacts {
+export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers?: Readonly<Record<string, string>> } = {}): UnitFacts {
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   type Command = { file: string; line: number; value: string; command: ExecCommand };
   let commands: Command[] = [];
@@ -45,7 +45,7 @@ export function mergeUnit(loaded: LoadedUnit): UnitFacts {
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
   const invalid: string[] = [];
   const ignored: string[] = [];
-  const unit = { name: loaded.unit };
+  const unit = { name: loaded.unit, ...(options.hostSpecifiers && { host: options.hostSpecifiers }) };
   // What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction=, Type=.
   const count = { ExecStart: 0, ExecStop: 0 };
   let successAction = false;

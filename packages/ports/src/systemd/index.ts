@@ -24,6 +24,7 @@ export {
   splitExecPrefixes,
   expandSpecifiers,
   HOST_SPECIFIERS,
+  unknownSpecifier,
   SYSTEMD_WHITESPACE,
   type ExecCommand,
   type ParsedExec,

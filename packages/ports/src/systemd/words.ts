@@ -122,6 +122,8 @@ export function splitWords(text: string): string[] {
 export interface SpecifierUnit {
   /** The unit's full name, e.g. `api@blue.service`. */
   readonly name: string;
+  /** Values of host specifiers when the caller knows them (`{ H: 'host', q: 'host' }`); without, they stay as written. */
+  readonly host?: Readonly<Record<string, string>>;
 }
 
 /** unit_name_unescape(): `-` is `/`, `\xNN` a byte. */
@@ -156,24 +158,37 @@ function nameSpecifiers(unit: string): Record<string, string> {
 }
 
 /**
- * Specifiers systemd resolves from the machine (host name, machine id, user,
- * directories): the model, a pure function of the files, leaves them as
- * written. None of them can name a port of the registry.
+ * Specifiers systemd resolves from the machine (host name and pretty host
+ * name `%H %q %l`, machine id, user, directories, OS release): the model, a
+ * pure function of the files, leaves them as written unless the caller passes
+ * their values (SpecifierUnit.host).
  */
-export const HOST_SPECIFIERS = 'aAbBcCdEgGhHlLmMorRsStTuUvVwWyY';
+export const HOST_SPECIFIERS = 'aAbBcCdEgGhHlLmMoqrRsStTuUvVwWyY';
 
 /**
  * specifier_printf() with a unit's table: `%%` is `%`, the name specifiers
  * (`%n %N %p %P %i %I %j %J %f`) resolved from the unit's name; host
- * specifiers (HOST_SPECIFIERS) and letters systemd does not know are left as
- * written, as systemd itself leaves an unknown one.
+ * specifiers (HOST_SPECIFIERS) from `unit.host` when given, else left as
+ * written; letters systemd does not know are left as written, as systemd does.
  */
 export function expandSpecifiers(text: string, unit?: SpecifierUnit): string {
   const table = unit ? nameSpecifiers(unit.name) : {};
   return text.replace(/%([\s\S]?)/g, (whole, letter: string) => {
     if (letter === '%') return '%';
-    return table[letter] ?? whole;
+    return table[letter] ?? (HOST_SPECIFIERS.includes(letter) ? unit?.host?.[letter] : undefined) ?? whole;
   });
+}
+
+/** The letters systemd 252 knows as unit specifiers; `%` and any other letter after it make systemd refuse the value. */
+const KNOWN_SPECIFIERS = `iIjJnNpPf${HOST_SPECIFIERS}`;
+
+/** A specifier systemd does not know (`%Z`, `%1`): systemd refuses the word ("Failed to resolve unit specifiers"). `%` before anything but a letter or digit, or at the end, is kept. */
+export function unknownSpecifier(text: string): string | undefined {
+  for (const match of text.matchAll(/%([\s\S])/g)) {
+    // Only a letter or digit is taken for a specifier (POSSIBLE_SPECIFIERS); `%-` or `% ` stay as written.
+    if (/^[A-Za-z0-9]$/.test(match[1]!) && !KNOWN_SPECIFIERS.includes(match[1]!)) return match[0];
+  }
+  return undefined;
 }
 
 /** One command of an Exec*= line, as systemd loads it. */
@@ -291,6 +306,8 @@ export function parseExec(value: string, env: ReadonlyMap<string, string> = new 
       }
       return done(text);
     };
+    const unresolved = unknownSpecifier(first.word.slice(index));
+    if (unresolved) return refuse(`Failed to resolve unit specifiers (${unresolved} is none)`);
     const written = expandSpecifiers(first.word.slice(index), unit);
     const problem = pathProblem(written);
     if (problem) return refuse(problem);
@@ -314,6 +331,8 @@ export function parseExec(value: string, env: ReadonlyMap<string, string> = new 
       if ('end' in word) break;
       if ('error' in word) return refuse('Unbalanced quoting');
       if (word.unknownEscape) warnings.push(`Ignoring unknown escape sequences: ${quoteValue(word.word)}`);
+      const unknown = unknownSpecifier(word.word);
+      if (unknown) return refuse(`Failed to resolve unit specifiers (${unknown} is none)`);
       words.push(expandSpecifiers(word.word, unit));
       at = word.next;
     }

@@ -22,8 +22,8 @@ export function flagsOf(prefixes: string): string[] {
 }
 
 /** The model's answer for `unit` under `root`: loads or not, and the ExecStartPre= commands as systemd stores them. */
-export function corpusModel(root: string, unit: string): Required<CorpusOutcome> {
-  const facts = mergeUnit(loadUnit(root, unit));
+export function corpusModel(root: string, unit: string, hostSpecifiers?: Readonly<Record<string, string>>): Required<CorpusOutcome> {
+  const facts = mergeUnit(loadUnit(root, unit), hostSpecifiers ? { hostSpecifiers } : {});
   const loads = facts.masked ? 'masked' : facts.problems.length > 0 ? 'unreadable' : (facts.invalid ?? []).length === 0;
   return {
     loads,
