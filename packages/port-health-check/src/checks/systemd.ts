@@ -5,7 +5,7 @@ import { PortsError, type Service } from '@dsa110/ports';
 import { claimLines, claimTarget, isClaimPort, where } from '../claim-line.js';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { label } from '../label.js';
-import { UNIT_DIRS } from '@dsa110/ports/systemd';
+import { judgeClaims, UNIT_DIRS } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
 
@@ -45,58 +45,20 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (effective.problem) results.push(result('error', `ignored Environment= override: ${effective.problem}`));
   for (const problem of unit.problems) results.push(result('unknown', `cannot read part of ${unitName}: ${problem}`));
 
-  const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
-  if (claims.length === 0) {
-    const cleared = unit.execStartPreCleared;
-    if (cleared) {
-      results.push(
-        result(
-          'error',
-          `the empty ExecStartPre= in ${where(cleared)} clears every earlier ExecStartPre= of ${unitName}, the claim-port line included, so nothing frees port ${port} before it starts; remove that line or add the claim after it`,
-          where(cleared),
-        ),
-      );
-      return results;
-    }
-    const read = [unit.file, ...unit.dropIns].filter(Boolean).join(', ');
-    results.push(
-      result(
-        'error',
-        `no ExecStartPre= in ${unitName} calls claim-port, so nothing frees port ${port} before it starts (read ${read}); run \`ports systemd\` and install its output`,
-        unit.file,
-      ),
-    );
-    return results;
-  }
   const env = envRecord(unit.environment);
   const moved = effective.override ? ` (${effective.override.variable}=${effective.override.value} from ${where(effective.override)})` : '';
-  for (const line of claims) {
-    const claimed = claimedPort(facts, line, env);
-    const shown = `ExecStartPre=${line.value}`;
-    if ('problem' in claimed) {
-      results.push(result('error', `${shown} in ${where(line)}: ${claimed.problem}`, where(line)));
-    } else if (claimed.port !== port || claimed.transport !== service.transport) {
-      const claimedText = `${claimed.port}${claimed.transport === 'udp' ? '/udp' : ''}`;
-      const ownText = `${port}${service.transport === 'udp' ? '/udp' : ''}`;
-      results.push(
-        result(
-          'error',
-          `${shown} in ${where(line)} claims port ${claimedText}, but ${service.id} uses port ${ownText}${moved}; it would free the wrong port`,
-          where(line),
-        ),
-      );
-    } else if (!line.prefixes.includes('+')) {
-      results.push(
-        result(
-          'warning',
-          `${shown} in ${where(line)} lacks the + prefix, so claim-port runs as the service's user and cannot signal other users' processes; write ExecStartPre=+${line.value.slice(line.prefixes.length)}`,
-          where(line),
-        ),
-      );
-    } else {
-      results.push(result('ok', `${shown} from ${where(line)} claims port ${port}${moved}`, where(line)));
-    }
-  }
+  // The verdict on the claim lines is the core's, shared with `ports systemd --check`.
+  const findings = judgeClaims(unit, {
+    serviceId: service.id,
+    port,
+    transport: service.transport,
+    claimPortPaths: facts.claimPortPaths,
+    resolveId: (id, unitEnv) => resolveId(facts, id, unitEnv),
+    moved,
+  });
+  for (const finding of findings) results.push(result(finding.severity, finding.reason, finding.where));
+  // No claim line at all: nothing for systemctl to confirm.
+  if (claimLines(unit.execStartPre, facts.claimPortPaths).length === 0) return results;
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, port, service.transport, env, result));
   return results;
@@ -139,10 +101,14 @@ function claimedPort(
 ): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
   const target = claimTarget(line.argv);
   if (!('id' in target)) return 'problem' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
-  const id = target.id;
+  return resolveId(facts, target.id, env);
+}
+
+/** The port and transport of a service id given to claim-port, with the unit's Environment=. */
+function resolveId(facts: Facts, id: string, env: Readonly<Record<string, string>>): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
   if (!facts.registry.has(id)) return { problem: `claim-port argument "${id}" is neither a port nor a service id in ${facts.registry.source}` };
   try {
-    return { port: facts.registry.resolvePort(id, { env }).port, transport: facts.registry.service(id).transport };
+    return { port: facts.registry.resolvePort(id, { env: { ...env } }).port, transport: facts.registry.service(id).transport };
   } catch (error) {
     if (error instanceof PortsError) return { problem: error.message };
     throw error;

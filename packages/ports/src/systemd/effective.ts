@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirs, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
-import { commandArgv, type ExecCommand, parseEnvironment, parseExec } from './words.js';
+import { commandArgv, type ExecCommand, expandSpecifiers, parseEnvironment, parseExec } from './words.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -49,6 +49,8 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
   // What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction=, Type=.
   const count = { ExecStart: 0, ExecStop: 0 };
   let successAction = false;
+  let user: EnvironmentSetting | undefined;
+  let dynamicUser = false;
   let type = 'simple';
   for (const file of files) {
     if (!file || file.text === undefined) continue;
@@ -78,7 +80,9 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
       } else if (key === 'Environment') {
         if (value === '') environment.clear();
         for (const [name, setting] of parseEnvironment(value, unit)) environment.set(name, { value: setting, file: file.path, line });
-      } else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
+      } else if (key === 'User') user = value === '' ? undefined : { value: expandSpecifiers(value, unit), file: file.path, line };
+      else if (key === 'DynamicUser') dynamicUser = /^(1|yes|y|true|t|on)$/i.test(value);
+      else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
       else if (key === 'Type') type = value;
     }
     if (!stopped) for (const error of errors) report(error.line, error.message);
@@ -111,6 +115,8 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
     execStartPre,
     ...(cleared && { execStartPreCleared: cleared }),
     environment,
+    ...(user && { user }),
+    ...(dynamicUser && { dynamicUser }),
     problems: loaded.problems,
     ...(invalid.length > 0 && { invalid }),
     ...(ignored.length > 0 && { ignored }),

@@ -41,6 +41,10 @@ export interface UnitFacts {
   /** The last empty `ExecStartPre=`, which dropped every earlier one. */
   readonly execStartPreCleared?: ClearedAt;
   readonly environment: ReadonlyMap<string, EnvironmentSetting>;
+  /** The last non-empty User= of [Service], with where it was set. */
+  readonly user?: EnvironmentSetting;
+  /** DynamicUser= is true. */
+  readonly dynamicUser?: boolean;
   /** Files that exist but could not be read. */
   readonly problems: readonly string[];
   /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */

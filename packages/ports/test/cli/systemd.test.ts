@@ -328,6 +328,34 @@ describe('ports systemd', () => {
       ]);
     });
 
+    it('both warn, and neither fails, on a claim without + in a unit with no User= (it runs as root)', async () => {
+      const root = await wiredRoot();
+      writeTree(root, 'etc/systemd/system/redis-server.service.d/zz-override.conf', '[Service]\nExecStartPre=\nExecStartPre=/usr/local/bin/claim-port 6379\n');
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(
+        'warning: redis-server.service: ExecStartPre=/usr/local/bin/claim-port 6379 in /etc/systemd/system/redis-server.service.d/zz-override.conf:3 lacks the + prefix',
+      );
+      // (The health check's exit code also counts the other services of this root, which do not listen.)
+      const health = healthRedis(root);
+      expect(health.checks).toEqual([expect.objectContaining({ severity: 'warning', reason: expect.stringContaining('lacks the + prefix') })]);
+    });
+
+    it('both fail on a claim without + in a unit with User= (claim-port cannot signal other users)', async () => {
+      const root = await wiredRoot();
+      writeTree(
+        root,
+        'etc/systemd/system/redis-server.service.d/zz-override.conf',
+        '[Service]\nUser=redis\nExecStartPre=\nExecStartPre=/usr/local/bin/claim-port 6379\n',
+      );
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('lacks the + prefix, so claim-port runs as User=redis (/etc/systemd/system/redis-server.service.d/zz-override.conf:2)');
+      const health = healthRedis(root);
+      expect(health.code).toBe(1);
+      expect(health.checks).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('runs as User=redis') })]);
+    });
+
     it('both fail when a later drop-in claims the wrong port', async () => {
       const root = await wiredRoot();
       writeTree(root, 'etc/systemd/system/redis-server.service.d/zz-override.conf', '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port 6380\n');

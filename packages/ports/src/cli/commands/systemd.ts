@@ -25,7 +25,7 @@ import {
   type ClaimWiring,
   type SystemdDrift,
 } from '../../render/systemd.js';
-import { claimLines, claimTarget, listUnitDirs, loadUnit, mergeUnit, where, type UnitFacts } from '../../systemd/index.js';
+import { judgeClaims, listUnitDirs, loadUnit, mergeUnit, type UnitFacts } from '../../systemd/index.js';
 import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
@@ -166,7 +166,8 @@ async function checkTree(
     return 'failed';
   }
   if (effectiveRoot !== undefined) {
-    const problems = effectiveProblems(registry, wiring, effectiveRoot, claimPort);
+    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, claimPort);
+    for (const warning of warnings) context.io.out(`warning: ${warning}\n`);
     for (const problem of problems) context.io.out(`${problem}\n`);
     if (problems.length > 0) {
       context.io.err(
@@ -186,18 +187,19 @@ async function checkTree(
  * Each wired unit as systemd would load it under `root` (unit file plus every
  * drop-in, in systemd's precedence): does its effective ExecStartPre= list
  * still run claim-port on the service's port? The same model and verdict as
- * the health check's systemd check; one line per problem, naming file:line.
+ * the health check's systemd check (judgeClaims): one line per problem,
+ * naming file:line; warnings (a claim without + in a unit with no User=) are
+ * printed but do not fail the check, as they do not fail the health check.
  */
-function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], root: string, claimPort: string): string[] {
+function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], root: string, claimPort: string): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const listingProblems: string[] = [];
   const listing = listUnitDirs(root, listingProblems);
   problems.push(...listingProblems);
   for (const entry of wiring) {
     const unit = mergeUnit(loadUnit(root, entry.unit, listing));
     const service = entry.service;
-    const expected = effectivePort(registry, service, unit);
-    const shownPort = `${expected}${service.transport === 'udp' ? '/udp' : ''}`;
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
     for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {
@@ -205,44 +207,27 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
       continue;
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
-    const claims = claimLines(unit.execStartPre, [claimPort]);
-    if (claims.length === 0) {
-      const cleared = unit.execStartPreCleared;
-      say(
-        cleared
-          ? `the empty ExecStartPre= in ${where(cleared)} clears every earlier ExecStartPre=, the claim-port line included, so nothing frees port ${shownPort} before it starts; remove that line or add the claim after it`
-          : `no effective ExecStartPre= calls claim-port, so nothing frees port ${shownPort} before it starts (read ${[unit.file, ...unit.dropIns].filter(Boolean).join(', ')})`,
-      );
-      continue;
-    }
-    for (const line of claims) {
-      const shown = `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)}`;
-      const target = claimTarget(line.argv);
-      let claimed: { port: number; transport: 'tcp' | 'udp' } | undefined;
-      if ('problem' in target) say(`${shown}: ${target.problem}`);
-      else if ('port' in target) claimed = { port: target.port, transport: target.transport ?? 'tcp' };
-      else if (!registry.has(target.id)) say(`${shown}: claim-port argument "${target.id}" is neither a port nor a service id in ${registry.source}`);
-      else {
+    // The verdict on the claim lines is the core's, shared with the health check's systemd check.
+    const findings = judgeClaims(unit, {
+      serviceId: service.id,
+      port: effectivePort(registry, service, unit),
+      transport: service.transport,
+      claimPortPaths: [claimPort],
+      resolveId: (id, env) => {
+        if (!registry.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${registry.source}` };
         try {
-          claimed = { port: registry.resolvePort(target.id, { env: envRecord(unit) }).port, transport: registry.service(target.id).transport };
+          return { port: registry.resolvePort(id, { env: { ...env } }).port, transport: registry.service(id).transport };
         } catch (error) {
-          say(`${shown}: ${(error as Error).message}`);
+          return { problem: (error as Error).message };
         }
-      }
-      if (claimed && (claimed.port !== expected || claimed.transport !== service.transport)) {
-        say(
-          `${shown} claims port ${claimed.port}${claimed.transport === 'udp' ? '/udp' : ''}, but ${service.id} uses port ${shownPort}; it would free the wrong port`,
-        );
-      } else if (claimed && !line.prefixes.includes('+')) {
-        say(`${shown} lacks the + prefix, so claim-port runs as the service's user and cannot signal other users' processes`);
-      }
+      },
+    });
+    for (const finding of findings) {
+      if (finding.severity === 'error') say(finding.reason);
+      else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
     }
   }
-  return problems;
-}
-
-function envRecord(unit: UnitFacts): Record<string, string> {
-  return Object.fromEntries([...unit.environment].map(([name, setting]) => [name, setting.value]));
+  return { problems, warnings };
 }
 
 /** The port systemd hands the service: its unit's Environment= override of the service's variable, else the registry's (as the health check). */

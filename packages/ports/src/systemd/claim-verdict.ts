@@ -1,0 +1,105 @@
+// The one verdict on a unit's claim-port wiring, for both `ports systemd
+// --check` and the health check's systemd check: given the effective unit
+// (mergeUnit) and the port the service uses, does an ExecStartPre= line run
+// claim-port on that port, with the privileges to free it? Pure: facts in,
+// findings with severities out; each tool prints them its own way.
+import { claimLines, claimTarget, where } from './claim-line.js';
+import type { ExecLine, UnitFacts } from './types.js';
+
+export type ClaimSeverity = 'ok' | 'warning' | 'error';
+
+export interface ClaimFinding {
+  readonly severity: ClaimSeverity;
+  readonly reason: string;
+  /** `file:line` of the line the finding is about, when there is one. */
+  readonly where?: string;
+}
+
+export interface ClaimExpectation {
+  /** The registry id of the service that owns the port. */
+  readonly serviceId: string;
+  /** The port the service uses (its Environment= override applied), and its transport. */
+  readonly port: number;
+  readonly transport: 'tcp' | 'udp';
+  /** Executables that are claim-port besides those named claim-port. */
+  readonly claimPortPaths: readonly string[];
+  /** The port a service-id argument stands for, with the unit's Environment= (`claim-port api`). */
+  readonly resolveId: (id: string, env: Readonly<Record<string, string>>) => { port: number; transport: 'tcp' | 'udp' } | { problem: string };
+  /** Said after the port when the unit's Environment= moved it, e.g. ` (APP_PORT=8010 from file:2)`. */
+  readonly moved?: string;
+}
+
+const portText = (port: number, transport: 'tcp' | 'udp') => `${port}${transport === 'udp' ? '/udp' : ''}`;
+
+/**
+ * Who claim-port runs as, and so whether it can free a port another user
+ * holds. `+` (full privileges) and `!` (User= not applied) run it as root.
+ * Without them it runs as the unit's User=: with User= (not root) or
+ * DynamicUser=yes it cannot signal other users' processes, an error; with no
+ * User= the service runs as root, so it works today, but only until someone
+ * sets User=: a warning.
+ */
+export function privilegeFinding(line: Pick<ExecLine, 'prefixes' | 'value'>, unit: Pick<UnitFacts, 'user' | 'dynamicUser'>): ClaimFinding | undefined {
+  const prefixes = line.prefixes;
+  if (prefixes.includes('+') || (prefixes.includes('!') && !prefixes.includes('!!'))) return undefined;
+  const fixed = `write ExecStartPre=+${line.value.slice(line.value.indexOf(prefixes) + prefixes.length).replace(/^[-@:!+]+/, '')}`;
+  const user = unit.user && unit.user.value !== 'root' && unit.user.value !== '0' ? unit.user : undefined;
+  if (unit.dynamicUser || user) {
+    const who = user ? `User=${user.value} (${where(user)})` : 'DynamicUser=yes';
+    return {
+      severity: 'error',
+      reason: `lacks the + prefix, so claim-port runs as ${who} and cannot signal another user's process holding the port; ${fixed}`,
+    };
+  }
+  return {
+    severity: 'warning',
+    reason: `lacks the + prefix: it runs as root only because the unit sets no User=, and loses that the day one is set; ${fixed}`,
+  };
+}
+
+/** Every finding on `unit`'s claim wiring, in order: none when the unit is fine is never the case (an ok finding per good line). */
+export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimFinding[] {
+  const findings: ClaimFinding[] = [];
+  const own = portText(expected.port, expected.transport);
+  const claims = claimLines(unit.execStartPre, expected.claimPortPaths);
+  if (claims.length === 0) {
+    const cleared = unit.execStartPreCleared;
+    if (cleared) {
+      findings.push({
+        severity: 'error',
+        where: where(cleared),
+        reason: `the empty ExecStartPre= in ${where(cleared)} clears every earlier ExecStartPre= of ${unit.unit}, the claim-port line included, so nothing frees port ${own} before it starts; remove that line or add the claim after it`,
+      });
+    } else {
+      const read = [unit.file, ...unit.dropIns].filter(Boolean).join(', ');
+      findings.push({
+        severity: 'error',
+        ...(unit.file && { where: unit.file }),
+        reason: `no ExecStartPre= in ${unit.unit} calls claim-port, so nothing frees port ${own} before it starts (read ${read}); run \`ports systemd\` and install its output`,
+      });
+    }
+    return findings;
+  }
+  const env = Object.fromEntries([...unit.environment].map(([name, setting]) => [name, setting.value]));
+  for (const line of claims) {
+    const at = where(line);
+    const shown = `ExecStartPre=${line.value.slice(0, 200)}`;
+    const target = claimTarget(line.argv);
+    const claimed =
+      'id' in target ? expected.resolveId(target.id, env) : 'problem' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
+    if ('problem' in claimed) {
+      findings.push({ severity: 'error', where: at, reason: `${shown} in ${at}: ${claimed.problem}` });
+    } else if (claimed.port !== expected.port || claimed.transport !== expected.transport) {
+      findings.push({
+        severity: 'error',
+        where: at,
+        reason: `${shown} in ${at} claims port ${portText(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port`,
+      });
+    } else {
+      const privilege = privilegeFinding(line, unit);
+      if (privilege) findings.push({ ...privilege, where: at, reason: `${shown} in ${at} ${privilege.reason}` });
+      else findings.push({ severity: 'ok', where: at, reason: `${shown} from ${at} claims port ${expected.port}${expected.moved ?? ''}` });
+    }
+  }
+  return findings;
+}
