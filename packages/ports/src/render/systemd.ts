@@ -3,6 +3,7 @@
 // whose claim lives in the unit file, the ExecStartPre= line to put there.
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
+import { parseUnitFile } from '../systemd/unit-file.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -109,21 +110,13 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree):
   return drift.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** The trimmed lines of a unit file's [Service] sections (continuations joined, comments dropped). */
+/**
+ * The `Key=value` lines of a unit file's [Service] sections, read by the core
+ * systemd model (parseUnitFile: continuations, comments, line ends as systemd
+ * 252), white space runs collapsed for comparison.
+ */
 export function serviceSectionLines(text: string): string[] {
-  const lines: string[] = [];
-  let section = '';
-  let pending = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = pending + raw.trim();
-    if (line.endsWith('\\')) {
-      pending = `${line.slice(0, -1)} `;
-      continue;
-    }
-    pending = '';
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    if (/^\[.*\]$/.test(line)) section = line;
-    else if (section === '[Service]') lines.push(line.replace(/\s*=\s*/, '=').replace(/\s+/g, ' '));
-  }
-  return lines;
+  return parseUnitFile(text)
+    .filter((assignment) => assignment.section === 'Service')
+    .map((assignment) => `${assignment.key}=${assignment.value}`.replace(/\s+/g, ' '));
 }

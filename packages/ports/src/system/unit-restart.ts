@@ -5,6 +5,7 @@
 // $SYSTEMD_UNIT_PATH (systemd's own: colon-separated, a trailing colon appends
 // the defaults) replaces the search path.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { parseUnitFile } from '../systemd/unit-file.js';
 
 const DEFAULT_DIRS = [
   '/etc/systemd/system.control',
@@ -27,24 +28,10 @@ export function unitSearchPath(env: Readonly<Record<string, string | undefined>>
 
 /** Pure: the last `Restart=` of the [Service] section in unit-file text, '' when it resets, undefined when absent. */
 export function restartSetting(text: string): string | undefined {
-  let section = '';
-  let value: string | undefined;
-  let pending = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = pending + raw.trim();
-    if (line.endsWith('\\')) {
-      pending = `${line.slice(0, -1)} `;
-      continue;
-    }
-    pending = '';
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    if (line.startsWith('[')) section = line;
-    else if (section === '[Service]') {
-      const match = /^Restart\s*=\s*(.*)$/.exec(line);
-      if (match) value = match[1]!.trim();
-    }
-  }
-  return value;
+  // The core systemd model's reading of the file (continuations, comments, line ends as systemd 252).
+  return parseUnitFile(text)
+    .filter((assignment) => assignment.section === 'Service' && assignment.key === 'Restart')
+    .at(-1)?.value;
 }
 
 export interface RestartPolicy {

@@ -66,6 +66,9 @@ describe('Restart= from unit files', () => {
   it('takes the last [Service] Restart=, continuation lines and comments included', () => {
     expect(restartSetting('[Unit]\nRestart=always\n[Service]\nExecStart=/bin/true\n# Restart=always\nRestart=on-failure\n')).toBe('on-failure');
     expect(restartSetting('[Service]\nRestart=\\\n  always\n')).toBe('always');
+    // Read by the core systemd model, as systemd reads it: CR line ends, a header with more on its line.
+    expect(restartSetting('[Service]\rRestart=always\r')).toBe('always');
+    expect(restartSetting('[Service] # x\nRestart=always\n')).toBeUndefined();
     expect(restartSetting('[Service]\nExecStart=/bin/true\n')).toBeUndefined();
     expect(restartsAfterKill('no')).toBe(false);
     for (const value of ['always', 'on-failure', 'on-abnormal', 'on-abort', 'on-success', 'on-watchdog']) expect(restartsAfterKill(value)).toBe(true);
