@@ -3,7 +3,7 @@
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ProcessInfo, ScanHelper } from '@dsa110/ports/system';
+import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
@@ -115,9 +115,9 @@ class Claim {
   }
 
   /** Whatever holds the port now, after a moment's grace for owners that cannot be seen (a process in the middle of exiting). */
-  async gather(seen?: SeenSockets, helper?: ScanHelper): Promise<Gathered> {
+  async gather(seen?: SeenSockets): Promise<Gathered> {
     const { port, transport } = this.target;
-    let found = await this.reader.gather(port, seen, transport, helper);
+    let found = await this.reader.gather(port, seen, transport);
     const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
     if (unseen.length > 0 && this.reader.kind === 'proc') {
       const gone = await pollUntilAsync(
@@ -388,20 +388,13 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
     userLog(look.free.message, 'info', look.free.port);
     return look.free;
   }
-  let target: Awaited<ReturnType<typeof resolveTarget>>;
-  try {
-    target = await resolveTarget(portOrId, options, (line, known) => userLog(line, 'warn', known));
-  } catch (error) {
-    look?.listening.helper?.close();
-    throw error;
-  }
+  const target = await resolveTarget(portOrId, options, (line, known) => userLog(line, 'warn', known));
   const claim = new Claim(target, options, started, userLog);
   const { port, transport } = target;
 
   // 1. Gather: the sockets, their holders, and what surrounds each holder.
-  const first = look?.listening.port === port && transport === 'tcp' && !options.reader ? look.listening : undefined;
-  if (!first) look?.listening.helper?.close();
-  claim.found = await claim.gather(first?.sockets, first?.helper);
+  const seen = look?.listening.port === port && transport === 'tcp' && !options.reader ? look.listening.sockets : undefined;
+  claim.found = await claim.gather(seen);
   if (claim.found.listeners.length === 0) {
     const verdict = await claim.bindable(0);
     if (!verdict.ok)

@@ -3,7 +3,7 @@
 // before it loads the rest of claim-port (start-up time of every service).
 import { isPort, parsePort } from '@dsa110/ports';
 import { isClaimTimeout } from '@dsa110/ports/systemd';
-import { canBindSync, hasProcNet, readListenSocketsSync, startScanHelper, type ListenSocket, type ScanHelper } from '@dsa110/ports/system';
+import { canBindSync, hasProcNet, readListenSocketsSync, type ListenSocket } from '@dsa110/ports/system';
 import type { ClaimResult } from './result.js';
 import { now } from './watch.js';
 
@@ -11,8 +11,6 @@ import { now } from './watch.js';
 export interface SeenListening {
   readonly port: number;
   readonly sockets: readonly ListenSocket[];
-  /** A second /proc/*\/fd scan thread, started before the table read when one pays (startScanHelper): the claim's scan uses it. */
-  readonly helper?: ScanHelper;
 }
 
 /** What the first look needs of claimPort()'s options (ClaimOptions has them all). */
@@ -60,14 +58,5 @@ export function earlyLook(
     };
   }
   if (transport !== 'tcp' || !hasProcNet()) return undefined;
-  // In use: the claim will scan /proc/*/fd for the holders. Where a second
-  // scan thread pays (many processes, an idle core), it starts now, so that its
-  // start-up (about 30 ms) overlaps the table read and the loading of the claim engine.
-  const helper = startScanHelper();
-  try {
-    return { listening: { port, sockets: readListenSocketsSync({ ports: [port] }), ...(helper && { helper }) } };
-  } catch (error) {
-    helper?.close();
-    throw error;
-  }
+  return { listening: { port, sockets: readListenSocketsSync({ ports: [port] }) } };
 }

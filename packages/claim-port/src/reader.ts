@@ -13,7 +13,6 @@ import {
   type Listener,
   type ListenSocket,
   type ProcessInfo,
-  type ScanHelper,
 } from '@dsa110/ports/system';
 
 export interface Gathered {
@@ -26,10 +25,9 @@ export interface Reader {
   /**
    * Everything holding `port`, with holders: TCP LISTEN sockets, or the UDP
    * sockets bound to it. `sockets`, when given, are its TCP LISTEN sockets
-   * read a moment ago (/proc only); `helper`, a second fd scan thread started
-   * by the first look, which this call uses or closes.
+   * read a moment ago (/proc only).
    */
-  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport, helper?: ScanHelper): Promise<Gathered>;
+  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport): Promise<Gathered>;
   /** CPU percent and resident bytes of each PID, for the log; missing entries are unknown. */
   usage(pids: readonly number[]): Promise<Record<number, ProcessUsage>>;
   /** The socket inodes (or, for lsof, `address/pid` keys) holding `port` now; cheap on /proc. */
@@ -44,8 +42,8 @@ export interface Reader {
 
 export const procReader = (procRoot = '/proc'): Reader => ({
   kind: 'proc',
-  async gather(port, sockets, transport = 'tcp', helper) {
-    return snapshot({ ports: [port], procRoot, parallel: true, transport, helper, ...(sockets && transport === 'tcp' && { sockets }) });
+  async gather(port, sockets, transport = 'tcp') {
+    return snapshot({ ports: [port], procRoot, parallel: true, transport, ...(sockets && transport === 'tcp' && { sockets }) });
   },
   async usage(pids) {
     const out: Record<number, ProcessUsage> = {};
@@ -104,8 +102,7 @@ async function processList(): Promise<Map<number, PsEntry>> {
  */
 export const lsofReader = (lsof = 'lsof'): Reader => ({
   kind: 'lsof',
-  async gather(port, _sockets, transport = 'tcp', helper) {
-    helper?.close();
+  async gather(port, _sockets, transport = 'tcp') {
     const [all, ps] = await Promise.all([readLsofListeners(port, lsof, transport), processList()]);
     const rows = all.filter((row) => row.port === port);
     const byAddress = new Map<string, Listener & { holders: ProcessInfo[] }>();

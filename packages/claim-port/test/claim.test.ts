@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 // claimPort() against real listeners this suite spawns on loopback. Every
 // claim goes through claimOurs(), which runs the guard first.
-import { readListenSocketsSync, readStartTime, startScanHelper } from '@dsa110/ports/system';
+import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
 import { chmodSync, copyFileSync, linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,17 +132,6 @@ describe('claimPort refuses or fails', () => {
     expect(result.holders[0]).toMatchObject({ pid: server.pid, signals: [], outcome: 'would-signal' });
     expect(lines.join('\n')).toMatch(new RegExp(`would send SIGTERM to PID ${server.pid}: dry-run-holder`));
     expect(isAlive(server.pid)).toBe(true);
-  });
-
-  it('with a scan thread started by the first look (as on a machine with many processes), names every forked holder', async () => {
-    const server = await spawnListener({ name: 'early-helper-holder', workers: 2 });
-    const helper = startScanHelper({ minProcesses: 1, requireIdleCore: false });
-    expect(await helper!.ready).toBe(true);
-    const sockets = readListenSocketsSync({ ports: [server.port] });
-    const result = await claimOurs(server.port, { dryRun: true, listening: { port: server.port, sockets, helper: helper! } });
-    expect(result.action).toBe('would-free');
-    expect(result.holders.map((h) => h.pid).sort((a, b) => a - b)).toEqual([...server.pids].sort((a, b) => a - b));
-    for (const pid of server.pids) expect(isAlive(pid)).toBe(true);
   });
 
   it.each(['sshd', 'dbus-daemon', 'systemd-resolve'])('refuses a holder whose executable is named %s', async (name) => {

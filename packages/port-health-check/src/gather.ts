@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
-import { normalizeAddress, snapshot, startScanHelper, type ScanHelper } from '@dsa110/ports/system';
+import { normalizeAddress, snapshot } from '@dsa110/ports/system';
 import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { claimLines } from './claim-line.js';
@@ -41,12 +41,9 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...new Set(services.flatMap((service) => [...(configKey(service) ? [configKey(service)!.file] : []), ...service.configs.map((ref) => ref.path)])),
   ];
 
-  // The fd scan's second thread (a machine with many processes and an idle core) starts first, so that
-  // its start-up overlaps the kernel facts and unit files read here before the socket table.
-  const helper = startScanHelper();
+  const sockets = await readSockets();
   const kernel = readKernelFacts();
   const units = readUnits(root, unitNames);
-  const sockets = await readSockets(helper);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter);
   // nft then runs in its own process while the files and systemctl are read here.
@@ -91,13 +88,13 @@ function readUnits(root: string, names: readonly string[]): UnitFacts[] {
  * claim-port's (see holders-parallel.ts). A failure becomes a fact, not an
  * exception.
  */
-export async function readSockets(helper?: ScanHelper): Promise<SocketFacts> {
+export async function readSockets(): Promise<SocketFacts> {
   // The scan meets EACCES on every fd of a process it may not read (hundreds
   // of them, each a new Error): without stack traces those cost a fraction.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    const taken = await snapshot({ parallel: true, helper });
+    const taken = await snapshot({ parallel: true });
     return {
       listeners: taken.listeners.map((listener) => ({
         port: listener.port,

@@ -13,14 +13,7 @@ export {
 } from './sockets.js';
 export { isDualStack, readBindV6Only } from './dual-stack.js';
 export { scanSocketHolders, type HolderScan, type ScanOptions } from './holders.js';
-export {
-  scanSocketHoldersParallel,
-  startScanHelper,
-  hasIdleCore,
-  PARALLEL_MIN_PROCESSES,
-  type ParallelScanOptions,
-  type ScanHelper,
-} from './holders-parallel.js';
+export { scanSocketHoldersParallel, hasIdleCore, PARALLEL_MIN_PROCESSES, type ParallelScanOptions } from './holders-parallel.js';
 export {
   readProcessInfo,
   readStartTime,

@@ -2,7 +2,7 @@
 // and process info for each holder.
 import { isDualStack, readBindV6Only } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan } from './holders.js';
-import { scanSocketHoldersParallel, type ScanHelper } from './holders-parallel.js';
+import { scanSocketHoldersParallel } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readBoundUdpSockets, type Transport } from './port-sockets.js';
 import { readListenSockets, readListenSocketsSync, type ListenSocket } from './sockets.js';
@@ -43,11 +43,6 @@ export interface SnapshotOptions {
   transport?: Transport;
   /** snapshot() only: split the fd scan over two threads on a machine with many processes (see holders-parallel.ts). */
   parallel?: boolean;
-  /**
-   * snapshot() only: a second scan thread started earlier (startScanHelper),
-   * used by the fd scan whatever `parallel` says, and closed by this call.
-   */
-  helper?: ScanHelper | undefined;
 }
 
 /** Pure: join sockets, the holder scan and process info into listeners. */
@@ -75,23 +70,11 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
 
 /** Listeners (optionally on `ports` only) with every holder process. */
 export async function snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
-  let sockets: readonly ListenSocket[];
-  try {
-    sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : await readListenSockets(options));
-  } catch (error) {
-    options.helper?.close();
-    throw error;
-  }
-  if (sockets.length === 0) {
-    options.helper?.close();
-    return { listeners: [], unreadable: [] };
-  }
+  const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : await readListenSockets(options));
+  if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
   const procRoot = options.procRoot ?? '/proc';
-  const scan =
-    options.parallel || options.helper
-      ? await scanSocketHoldersParallel(inodes, { procRoot, helper: options.helper })
-      : scanSocketHolders(inodes, { procRoot });
+  const scan = options.parallel ? await scanSocketHoldersParallel(inodes, { procRoot }) : scanSocketHolders(inodes, { procRoot });
   return build(sockets, scan, options);
 }
 
@@ -101,7 +84,6 @@ function udpSockets(options: SnapshotOptions): ListenSocket[] {
 }
 
 export function snapshotSync(options: SnapshotOptions = {}): Snapshot {
-  options.helper?.close();
   const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : readListenSocketsSync(options));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   return build(
