@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
+import { writeTree } from '../../../../test-support/tree.js';
 import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 
 beforeAll(requireBuilt);
@@ -33,9 +34,18 @@ function stagedRoot(unitLines: Record<string, string> = {}) {
   return { root, unitDir, claimPort };
 }
 
-function writeTree(root: string, relative: string, text: string) {
-  mkdirSync(join(root, relative, '..'), { recursive: true });
-  writeFileSync(join(root, relative), text);
+/**
+ * Put each `ExecStartPre=` line that `ports systemd` printed for a unit that
+ * claims in its own file into that unit file's [Service] section; returns the lines.
+ */
+function addPrintedClaimLines(stdout: string, unitDir: string, units = ['grafana-simple.service', 'dsa110-api.service']): string[] {
+  const lines = stdout.split('\n');
+  return units.map((unit) => {
+    const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
+    const path = join(unitDir, unit);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
+    return line;
+  });
 }
 
 function verify(unitDir: string, unit: string) {
@@ -81,13 +91,7 @@ describe('ports systemd', () => {
     const run = await ports(['systemd', '--root', root, '--claim-port', claimPort]);
     expect(run.code).toBe(0);
     // Put the printed lines into the unit files that claim in the unit itself.
-    const lines = run.stdout.split('\n');
-    for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
-      const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
-      expect(line).toMatch(/^ExecStartPre=\+\/.*\/claim-port \d+$/);
-      const path = join(unitDir, unit);
-      writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
-    }
+    for (const line of addPrintedClaimLines(run.stdout, unitDir)) expect(line).toMatch(/^ExecStartPre=\+\/.*\/claim-port \d+$/);
     for (const unit of ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service']) {
       expect(verify(unitDir, unit), unit).toEqual({ code: 0, stderr: '' });
     }
@@ -252,13 +256,7 @@ describe('ports systemd', () => {
   it.skipIf(!existsSync(healthCheck))("port-health-check's systemd check accepts exactly what it writes, and flags a drifted drop-in", async () => {
     if (!existsSync(join(repoRoot, 'packages/port-health-check/dist'))) throw new Error('packages/port-health-check is not built: run `pnpm build` first');
     const { root, unitDir } = stagedRoot();
-    const run = await ports(['systemd', '--root', root]);
-    const lines = run.stdout.split('\n');
-    for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
-      const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
-      const path = join(unitDir, unit);
-      writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
-    }
+    addPrintedClaimLines((await ports(['systemd', '--root', root])).stdout, unitDir);
     const systemdChecks = () => {
       const result = spawnSync(process.execPath, [healthCheck, '--root', root, '--format', 'json'], {
         encoding: 'utf8',
@@ -282,13 +280,7 @@ describe('ports systemd', () => {
         writeFileSync(join(libDir, unit), readFileSync(join(unitDir, unit), 'utf8'));
         rmSync(join(unitDir, unit));
       }
-      const run = await ports(['systemd', '--root', root]);
-      const lines = run.stdout.split('\n');
-      for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
-        const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
-        const path = join(unitDir, unit);
-        writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
-      }
+      addPrintedClaimLines((await ports(['systemd', '--root', root])).stdout, unitDir);
       return root;
     }
     function healthRedis(root: string) {
@@ -330,7 +322,9 @@ describe('ports systemd', () => {
 
     it('both warn, and neither fails, on a claim without + in a unit with no User= (it runs as root)', async () => {
       const root = await wiredRoot();
-      writeTree(root, 'etc/systemd/system/redis-server.service.d/zz-override.conf', '[Service]\nExecStartPre=\nExecStartPre=/usr/local/bin/claim-port 6379\n');
+      writeTree(root, {
+        'etc/systemd/system/redis-server.service.d/zz-override.conf': '[Service]\nExecStartPre=\nExecStartPre=/usr/local/bin/claim-port 6379\n',
+      });
       const run = await ports(['systemd', '--check', '--root', root]);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(
@@ -343,11 +337,9 @@ describe('ports systemd', () => {
 
     it('both fail on a claim without + in a unit with User= (claim-port cannot signal other users)', async () => {
       const root = await wiredRoot();
-      writeTree(
-        root,
-        'etc/systemd/system/redis-server.service.d/zz-override.conf',
-        '[Service]\nUser=redis\nExecStartPre=\nExecStartPre=/usr/local/bin/claim-port 6379\n',
-      );
+      writeTree(root, {
+        'etc/systemd/system/redis-server.service.d/zz-override.conf': '[Service]\nUser=redis\nExecStartPre=\nExecStartPre=/usr/local/bin/claim-port 6379\n',
+      });
       const run = await ports(['systemd', '--check', '--root', root]);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('lacks the + prefix, so claim-port runs as User=redis (/etc/systemd/system/redis-server.service.d/zz-override.conf:2)');
@@ -358,7 +350,9 @@ describe('ports systemd', () => {
 
     it('both fail when a later drop-in claims the wrong port', async () => {
       const root = await wiredRoot();
-      writeTree(root, 'etc/systemd/system/redis-server.service.d/zz-override.conf', '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port 6380\n');
+      writeTree(root, {
+        'etc/systemd/system/redis-server.service.d/zz-override.conf': '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port 6380\n',
+      });
       const run = await ports(['systemd', '--check', '--root', root]);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('zz-override.conf:3 claims port 6380, but redis uses port 6379');
