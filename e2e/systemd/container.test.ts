@@ -10,14 +10,14 @@
 // container is stopped by SIGKILL to its PID 1, even when a test fails. A
 // canary in the host's /tmp proves systemd never touched the host's root.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/registry.js';
 import { skipReason, titled } from '../support/requirements.js';
-import { BOOT_SCRIPT, Container, containerSkipReason, type RunResult, showRun } from './container.js';
+import { BOOT_SCRIPT, Container, containerSkipReason, endContainerSuite, HostCanary, type RunResult, showRun } from './container.js';
 
 const skip =
   containerSkipReason() ??
@@ -61,7 +61,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 10_000): Pro
 describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as the README says, ExecStartPre=+claim-port end to end', skip), () => {
   let c: Container;
   let dir: string | undefined;
-  const canary = join(tmpdir(), `dsa110-systemd-e2e-canary-${process.pid}`);
+  const canary = new HostCanary('systemd-e2e');
   const deploy: Record<string, RunResult> = {};
 
   const unitState = async (unit: string) => {
@@ -117,7 +117,7 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
   };
 
   beforeAll(async () => {
-    writeFileSync(canary, 'the systemd suite checks that this file survives\n');
+    canary.plant();
     dir = Container.prepare();
     const stage = join(dir, 'stage');
     // 1. The README's first step, on the build host: one tarball per package.
@@ -171,15 +171,7 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     deploy.start = await c.exec(['systemctl', 'start', ...DAEMONS.map((unit) => `${unit}.service`)], { timeoutMs: 90_000 });
   }, 300_000);
 
-  afterAll(async () => {
-    await c?.stop();
-    expect(c === undefined || !c.running, 'the container is stopped').toBe(true);
-    // Never booted (the packing failed): stop() did not remove the staging directory.
-    if (c === undefined && dir !== undefined && !process.env.E2E_KEEP) rmSync(dir, { recursive: true, force: true });
-    expect(existsSync(canary), `the canary ${canary} in the host's /tmp survived`).toBe(true);
-    expect(readFileSync(canary, 'utf8')).toBe('the systemd suite checks that this file survives\n');
-    rmSync(canary, { force: true });
-  }, 60_000);
+  afterAll(() => endContainerSuite(c, dir, canary), 60_000);
 
   it('boots on the overlay, in its own namespaces; the host /tmp canary survives the boot', async () => {
     expect((await c.exec(['findmnt', '-n', '-o', 'SOURCE,FSTYPE', '/'])).stdout.trim()).toBe('dsa110-e2e-root overlay');
@@ -190,7 +182,7 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
       );
     }
     expect((await c.exec(['cat', '/proc/net/dev'])).stdout).not.toMatch(/^\s*(?!lo:)\w+:/m);
-    expect(existsSync(canary)).toBe(true);
+    expect(existsSync(canary.path)).toBe(true);
   });
 
   it('deploys as the README says: the tarballs, npm install -g, ports systemd, daemon-reload; every unit is active', async () => {

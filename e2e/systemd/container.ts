@@ -26,7 +26,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { removeRecord, startTimeOf, writeRecord } from '../support/pid-records.js';
 
 export const BOOT_SCRIPT = fileURLToPath(new URL('./boot.sh', import.meta.url));
@@ -165,6 +165,40 @@ function comm(pid: number): string | undefined {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A file a container suite plants in the host's /tmp before it boots systemd:
+ * booted on the host's own root, systemd would empty /tmp, so the file still
+ * being there proves the boot stayed on its overlay.
+ */
+export class HostCanary {
+  readonly path: string;
+  readonly text: string;
+
+  constructor(suite: string) {
+    this.path = join(tmpdir(), `dsa110-${suite}-canary-${process.pid}`);
+    this.text = `the ${suite} suite checks that this file survives\n`;
+  }
+
+  plant(): void {
+    writeFileSync(this.path, this.text);
+  }
+}
+
+/**
+ * A container suite's afterAll: stop the container (removing the staging
+ * directory when it never booted from it), then check that the host canary
+ * survived, and remove it.
+ */
+export async function endContainerSuite(container: Container | undefined, dir: string | undefined, canary: HostCanary): Promise<void> {
+  await container?.stop();
+  expect(container === undefined || !container.running, 'the container is stopped').toBe(true);
+  // Never booted (the staging failed): stop() did not remove the staging directory.
+  if (container === undefined && dir !== undefined && !process.env.E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+  expect(existsSync(canary.path), `the canary ${canary.path} in the host's /tmp survived`).toBe(true);
+  expect(readFileSync(canary.path, 'utf8')).toBe(canary.text);
+  rmSync(canary.path, { force: true });
+}
 
 export class Container {
   private stopped = false;

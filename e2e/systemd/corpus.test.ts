@@ -10,15 +10,14 @@
 // that writes the type-wide service.d/ (which would apply to every unit) in a
 // phase of its own, its files removed after it. Cases on which systemd blocks
 // (a FIFO drop-in) are never installed: PID 1 would hang on them.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusModel, type CorpusOutcome } from '../../packages/ports/test/systemd/corpus-model.js';
 import { CONTAINER_HOST, CORPUS, type CorpusCase, RANDOM_CORPUS, type RandomCase } from '../../packages/ports/test/systemd/fixtures/systemd-corpus.js';
 import { writeTree } from '../../test-support/tree.js';
 import { titled } from '../support/requirements.js';
-import { Container, containerSkipReason, showRun } from './container.js';
+import { Container, containerSkipReason, endContainerSuite, HostCanary, showRun } from './container.js';
 
 const skip = containerSkipReason();
 
@@ -57,12 +56,12 @@ function outcomeOf(state: string, exec: Exec): Required<CorpusOutcome> {
 describe.skipIf(skip !== undefined)(titled('under a real systemd: the differential corpus, as PID 1 loads it', skip), () => {
   let c: Container;
   let dir: string | undefined;
-  const canary = join(tmpdir(), `dsa110-systemd-corpus-canary-${process.pid}`);
+  const canary = new HostCanary('systemd-corpus');
   const systemd = new Map<string, Required<CorpusOutcome>>();
   const model = new Map<string, Required<CorpusOutcome>>();
 
   beforeAll(async () => {
-    writeFileSync(canary, 'the systemd corpus suite checks that this file survives\n');
+    canary.plant();
     dir = Container.prepare();
     const stage = join(dir, 'stage');
     for (const [index, phase] of phases.entries()) {
@@ -103,19 +102,12 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: the differenti
     }
   }, 600_000);
 
-  afterAll(async () => {
-    await c?.stop();
-    expect(c === undefined || !c.running, 'the container is stopped').toBe(true);
-    if (c === undefined && dir !== undefined && !process.env.E2E_KEEP) rmSync(dir, { recursive: true, force: true });
-    expect(existsSync(canary), `the canary ${canary} in the host's /tmp survived`).toBe(true);
-    expect(readFileSync(canary, 'utf8')).toBe('the systemd corpus suite checks that this file survives\n');
-    rmSync(canary, { force: true });
-  }, 60_000);
+  afterAll(() => endContainerSuite(c, dir, canary), 60_000);
 
   it('boots on the overlay, and the host /tmp canary survives', async () => {
     expect((await c.exec(['findmnt', '-n', '-o', 'SOURCE,FSTYPE', '/'])).stdout.trim()).toBe('dsa110-e2e-root overlay');
     expect((await c.exec(['hostname'])).stdout.trim()).toBe(CONTAINER_HOST);
-    expect(existsSync(canary)).toBe(true);
+    expect(existsSync(canary.path)).toBe(true);
   });
 
   it(`systemd loaded every one of the ${runnable.length} corpus units`, () => {
