@@ -331,36 +331,23 @@ function targets(byId) {
   const row = (sid, id) => byId[sid]?.rows.find((r) => r.id === id);
   const add = (text, limit, measured, met, by) =>
     list.push(measured.includes('NaN') ? { text, limit, measured: 'n/a (every run failed)', met: undefined } : { text, limit, measured, met, by });
+  /** At most `max` times the scenario's reference (`node -e 0`, `ss`). */
+  const ratioTarget = (text, limit, r, max) =>
+    add(text, limit, r ? `${r.ratio.toFixed(2)}x` : 'n/a', r ? r.ratio <= max : undefined, r && `${((r.ratio / max - 1) * 100).toFixed(0)}% over`);
+  /** At most `max` ms more than the scenario's reference. */
+  const diffTarget = (text, limit, r, max) =>
+    add(text, limit, r ? signedMs(r.diff) : 'n/a', r ? r.diff <= max : undefined, r && `${(r.diff - max).toFixed(1)} ms over`);
   const r1 = row('startup', 'claim-port');
-  add(
-    'claim-port start-up (`--dry-run`, free port)',
-    '≤ 1.25x `node -e 0`',
-    r1 ? `${r1.ratio.toFixed(2)}x` : 'n/a',
-    r1 ? r1.ratio <= 1.25 : undefined,
-    r1 && `${((r1.ratio / 1.25 - 1) * 100).toFixed(0)}% over`,
-  );
+  ratioTarget('claim-port start-up (`--dry-run`, free port)', '≤ 1.25x `node -e 0`', r1, 1.25);
   const r2 = row('startup', 'health-check');
-  add(
-    'port-health-check start-up (bundled registry)',
-    '≤ 1.5x `node -e 0`',
-    r2 ? `${r2.ratio.toFixed(2)}x` : 'n/a',
-    r2 ? r2.ratio <= 1.5 : undefined,
-    r2 && `${((r2.ratio / 1.5 - 1) * 100).toFixed(0)}% over`,
-  );
+  ratioTarget('port-health-check start-up (bundled registry)', '≤ 1.5x `node -e 0`', r2, 1.5);
   const s = byId['lookup-scale'];
   const r3 = row('lookup-scale', 'claim-port');
-  add(
-    'lookup at scale vs `ss`',
-    '≤ 1.2x `ss`',
-    r3 ? `${r3.ratio.toFixed(2)}x` : 'n/a',
-    r3 ? r3.ratio <= 1.2 : undefined,
-    r3 && `${((r3.ratio / 1.2 - 1) * 100).toFixed(0)}% over`,
-  );
+  ratioTarget('lookup at scale vs `ss`', '≤ 1.2x `ss`', r3, 1.2);
   const peersMeasured = s?.rows.filter((r) => LOOKUP_PEERS.includes(r.id) && Number.isFinite(r.stats.median)) ?? [];
   if (r3 && peersMeasured.length) {
-    const others = s.rows.filter((r) => LOOKUP_PEERS.includes(r.id) && Number.isFinite(r.stats.median));
-    const slower = others.filter((r) => r.stats.median <= r3.stats.median).map((r) => r.id);
-    const fastest = others.reduce((a, b) => (a.stats.median < b.stats.median ? a : b));
+    const slower = peersMeasured.filter((r) => r.stats.median <= r3.stats.median).map((r) => r.id);
+    const fastest = peersMeasured.reduce((a, b) => (a.stats.median < b.stats.median ? a : b));
     add(
       'lookup at scale vs every other peer',
       'faster than each',
@@ -371,38 +358,19 @@ function targets(byId) {
   } else add('lookup at scale vs every other peer', 'faster than each', 'n/a', undefined);
   const hs = byId['health-scale'];
   const r6 = row('health-scale', 'health-check');
-  add(
+  ratioTarget(
     `port-health-check, ${bigServices} services, ${(hs?.census.fillers ?? bigLevel).toLocaleString('en-US')} extra processes, vs \`ss -tlnp\``,
     '≤ 1.3x `ss -tlnp`',
-    r6 ? `${r6.ratio.toFixed(2)}x` : 'n/a',
-    r6 ? r6.ratio <= 1.3 : undefined,
-    r6 && `${((r6.ratio / 1.3 - 1) * 100).toFixed(0)}% over`,
+    r6,
+    1.3,
   );
   const r4 = row('free', 'claim-port');
-  add(
-    'free latency (orphaned holder, exits on SIGTERM)',
-    '≤ `node -e 0` + 50 ms',
-    r4 ? signedMs(r4.diff) : 'n/a',
-    r4 ? r4.diff <= 50 : undefined,
-    r4 && `${(r4.diff - 50).toFixed(1)} ms over`,
-  );
+  diffTarget('free latency (orphaned holder, exits on SIGTERM)', '≤ `node -e 0` + 50 ms', r4, 50);
   const r4b = row('free', 'claim-port-parented');
   // Informational: the settle window is the price of catching a supervisor's re-take (issue 10), 1 s by design.
-  add(
-    'free latency, holder with a live parent (settle window)',
-    '≤ `node -e 0` + 1 s + 50 ms',
-    r4b ? signedMs(r4b.diff) : 'n/a',
-    r4b ? r4b.diff <= 1050 : undefined,
-    r4b && `${(r4b.diff - 1050).toFixed(1)} ms over`,
-  );
+  diffTarget('free latency, holder with a live parent (settle window)', '≤ `node -e 0` + 1 s + 50 ms', r4b, 1050);
   const r5 = row('library', 'library');
-  add(
-    'library: import + load bundled registry',
-    '≤ `node -e 0` + 30 ms',
-    r5 ? signedMs(r5.diff) : 'n/a',
-    r5 ? r5.diff <= 30 : undefined,
-    r5 && `${(r5.diff - 30).toFixed(1)} ms over`,
-  );
+  diffTarget('library: import + load bundled registry', '≤ `node -e 0` + 30 ms', r5, 30);
   return list;
 }
 
