@@ -8,7 +8,7 @@
 // the health check judges claim lines with the same grammar; cli-shared.ts
 // hands what it read to claimPort().
 import { type Env, type Io, wantsJson } from '@dsa110/ports/cli';
-import { claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
+import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
 import { fail, labelOf, cliOptions, printResult } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
@@ -23,7 +23,7 @@ async function version(): Promise<string> {
 }
 
 export async function main(argv: readonly string[], io: Io, env: Env): Promise<number> {
-  const json = wantsJson(argv);
+  const json = wantsJson(argv, CLAIM_FLAGS);
   try {
     const args = parseClaimArgs(argv);
     let listening: SeenListening | undefined;

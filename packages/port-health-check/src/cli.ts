@@ -3,7 +3,7 @@
 // the report's code; 3 when the check could not run, 64 for a usage error.
 import { PortsError } from '@dsa110/ports';
 import { type Env, errorJson, type Io, wantsJson } from '@dsa110/ports/cli';
-import { parseArgs, usage, useColor, type RunRequest } from './args.js';
+import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
 import { renderJson } from './report/json.js';
@@ -21,7 +21,7 @@ async function version(): Promise<string> {
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
-/** One line on stderr; with --json (or --format json) also one JSON object on stdout. Returns the code. */
+/** One line on stderr; when JSON was asked for (FLAGS' `selectsJson`) also one JSON object on stdout. Returns the code. */
 function fail(io: Io, json: boolean, message: string, code: number): number {
   io.err(`port-health-check: ${message}\n`);
   if (json) io.out(errorJson('port-health-check', code === EXIT.usage ? 'usage' : 'error', message, code));
@@ -68,7 +68,7 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
 }
 
 export async function main(argv: readonly string[], io: Io, env: Env): Promise<number> {
-  const json = wantsJson(argv, [['--format', 'json']]);
+  const json = wantsJson(argv, FLAGS);
   try {
     const request = parseArgs(argv);
     switch (request.kind) {

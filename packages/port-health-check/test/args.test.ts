@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wantsJson } from '@dsa110/ports/cli';
 import { flagsInHelp } from '../../../test-support/index.js';
 import { FLAGS, parseArgs, usage, useColor } from '../src/args.js';
 
@@ -12,6 +13,27 @@ describe('--help', () => {
       const declaredFlag = FLAGS[flag.replace(/^--/, '') as keyof typeof FLAGS];
       const request = parseArgs([flag, ...(declaredFlag?.type === 'string' ? ['json'] : [])]);
       expect(request.kind === 'error' ? request.message : '', flag).not.toMatch(/unknown option/);
+    }
+  });
+});
+
+describe('JSON errors', () => {
+  it('are asked for by exactly the spellings that parse to a JSON report (FLAGS declares them, selectsJson)', () => {
+    for (const argv of [
+      ['--json'],
+      ['--format', 'json'],
+      ['--format=json'],
+      ['--json', '--format', 'json'],
+      ['--quiet', '--format', 'json', '--strict'],
+      ['--format', 'text'],
+      ['--format=prometheus'],
+      ['--service', 'json'],
+      ['--output', 'json'],
+      [],
+    ]) {
+      const request = parseArgs(argv);
+      expect(request.kind, argv.join(' ')).toBe('run');
+      expect(wantsJson(argv, FLAGS), argv.join(' ')).toBe(request.kind === 'run' && request.format === 'json');
     }
   });
 });

@@ -1,5 +1,6 @@
 // The conventions the three bins share (README: "Conventions"), in one place.
 import type { Env } from './io.js';
+import type { Flags } from './parse.js';
 
 /**
  * A mistake in the command line. 64 is EX_USAGE (sysexits.h); systemd shows it
@@ -9,18 +10,21 @@ import type { Env } from './io.js';
 export const EXIT_USAGE = 64;
 
 /**
- * --json was asked for (before any `--`): then even a usage error prints one
- * JSON object on stdout. `--json=VALUE` counts too (a usage error: --json
- * takes no value, but JSON was asked for). `aliases` are other spellings,
- * e.g. the health check's `--format json`.
+ * JSON output was asked for, by a flag declared with `selectsJson` (`--json`,
+ * `--json=VALUE`, `--format json`, `--format=json`) before any `--`: then
+ * even a usage error prints one JSON object on stdout. It reads argv as typed,
+ * not parsed, because it must answer when parsing fails (`--json=VALUE` is a
+ * usage error: --json takes no value, but JSON was asked for).
  */
-export function wantsJson(argv: readonly string[], aliases: readonly (readonly string[])[] = []): boolean {
+export function wantsJson(argv: readonly string[], flags: Flags): boolean {
   const end = argv.indexOf('--');
   const args = end < 0 ? argv : argv.slice(0, end);
-  if (args.some((arg) => arg === '--json' || arg.startsWith('--json='))) return true;
-  return aliases.some((alias) =>
-    args.some((_, index) => alias.every((part, offset) => args[index + offset] === part) || (alias.length === 2 && args[index] === `${alias[0]}=${alias[1]}`)),
-  );
+  return Object.entries(flags).some(([name, { type, short, selectsJson }]) => {
+    if (selectsJson === undefined) return false;
+    const long = `--${name}`;
+    if (type === 'boolean') return args.some((arg) => arg === long || arg.startsWith(`${long}=`) || (short !== undefined && arg === `-${short}`));
+    return args.some((arg, index) => arg === `${long}=${selectsJson}` || (arg === long && args[index + 1] === selectsJson));
+  });
 }
 
 /** The JSON object every tool prints on stdout for an error when --json was given. */

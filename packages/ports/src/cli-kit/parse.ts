@@ -21,6 +21,13 @@ export interface Flag {
   readonly value?: string;
   /** What the flag does: one line, or several (each printed on its own line). */
   readonly help: string | readonly string[];
+  /**
+   * This flag asks for JSON output: `true` for a boolean flag (`--json`), or
+   * the value that does for a string flag (`'json'` for `--format json`). A
+   * tool that prints errors as JSON on request learns it from here, before
+   * parsing (wantsJson, conventions.ts), so even a usage error is JSON.
+   */
+  readonly selectsJson?: true | string;
 }
 
 export type Flags = Readonly<Record<string, Flag>>;

@@ -13,7 +13,7 @@ import type { Outcome } from './exit-code.js';
 /** What every command takes, besides its own flags; --json only where the command declares `json`. */
 export const GLOBAL_FLAGS = {
   registry: { type: 'string', value: 'PATH', help: 'the registry to read (default: $DSA110_PORTS_FILE, else the bundled ports.yaml)' },
-  json: { type: 'boolean', help: 'one JSON object on stdout, errors included' },
+  json: { type: 'boolean', selectsJson: true, help: 'one JSON object on stdout, errors included' },
   ...STANDARD_OPTIONS,
 } as const satisfies Flags;
 

@@ -6,7 +6,7 @@
 // add a command: its file, and its name below. Exit codes: see exit-code.ts.
 import { type Env, errorJson, parseCommandLine, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
-import { type Command, commandFlags, commandHelp, operandCount, usageLine } from './command.js';
+import { type Command, commandFlags, commandHelp, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError } from './exit-code.js';
 
@@ -61,7 +61,8 @@ export async function usage(): Promise<string> {
 
 /** Run `ports` with `argv` (without node and the script); returns the exit code. */
 export async function main(argv: readonly string[], io: Io, env: Env = process.env): Promise<number> {
-  const json = wantsJson(argv);
+  // JSON errors when a flag declared `selectsJson` asks for them: the global ones until the command is known, then its own too.
+  let json = wantsJson(argv, GLOBAL_FLAGS);
   // `--registry PATH` may come before the command: skip its value when looking for the command.
   const commandIndex = argv.findIndex((arg, index) => !arg.startsWith('-') && argv[index - 1] !== '--registry');
   const commandName = commandIndex >= 0 ? argv[commandIndex] : undefined;
@@ -89,6 +90,7 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
     }
     const command = await loadCommand(commandName);
     const args = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
+    json = wantsJson(args, commandFlags(command));
     const { values, positionals } = parse(commandName, command, args);
     if (values.help) {
       io.out(commandHelp(commandName, command));

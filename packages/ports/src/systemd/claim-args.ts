@@ -50,7 +50,7 @@ export const CLAIM_FLAGS = {
     ],
   },
   force: { type: 'boolean', help: 'send SIGKILL at once, no SIGTERM' },
-  json: { type: 'boolean', help: 'print one JSON object to stdout' },
+  json: { type: 'boolean', selectsJson: true, help: 'print one JSON object to stdout' },
   quiet: { type: 'boolean', short: 'q', help: 'print nothing to stderr but errors' },
   registry: { type: 'string', value: 'PATH', help: 'use this ports.yaml (default: $DSA110_PORTS_FILE, else the bundled one)' },
   test: { type: 'boolean', help: 'run the self-test (argument checks, and live TCP and UDP claims on loopback)' },

@@ -3,6 +3,7 @@
 // (systemd.syntax, systemd.service Exec lines, drop-in search and precedence)
 // and judges a claim line with claim-port's own argument grammar.
 export {
+  CLAIM_FLAGS,
   parseClaimArgs,
   parseClaimTarget,
   parseClaimTimeout,

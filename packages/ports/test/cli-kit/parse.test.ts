@@ -47,14 +47,25 @@ describe('parseCommandLine', () => {
 describe('conventions', () => {
   it('usage errors exit 64 (EX_USAGE)', () => expect(EXIT_USAGE).toBe(64));
 
-  it('sees --json and its aliases before --, in both forms', () => {
-    expect(wantsJson(['x', '--json'])).toBe(true);
-    expect(wantsJson(['--', '--json'])).toBe(false);
-    expect(wantsJson(['--json=yes'])).toBe(true);
-    expect(wantsJson(['--jsonx'])).toBe(false);
-    expect(wantsJson(['--format', 'json'], [['--format', 'json']])).toBe(true);
-    expect(wantsJson(['--format=json'], [['--format', 'json']])).toBe(true);
-    expect(wantsJson(['--format', 'text'], [['--format', 'json']])).toBe(false);
+  it('sees a flag declared selectsJson before --, in both forms, and nothing else', () => {
+    const flags = {
+      json: { type: 'boolean', selectsJson: true, help: '' },
+      emit: { type: 'string', short: 'e', selectsJson: 'json', help: '' },
+      machine: { type: 'boolean', short: 'm', selectsJson: true, help: '' },
+      registry: { type: 'string', help: '' },
+    } as const;
+    expect(wantsJson(['x', '--json'], flags)).toBe(true);
+    expect(wantsJson(['--', '--json'], flags)).toBe(false);
+    expect(wantsJson(['--json=yes'], flags)).toBe(true);
+    expect(wantsJson(['--jsonx'], flags)).toBe(false);
+    expect(wantsJson(['--emit', 'json'], flags)).toBe(true);
+    expect(wantsJson(['--emit=json'], flags)).toBe(true);
+    expect(wantsJson(['--emit', 'text'], flags)).toBe(false);
+    expect(wantsJson(['--machine'], flags)).toBe(true);
+    expect(wantsJson(['-m'], flags)).toBe(true);
+    expect(wantsJson(['--registry', 'json'], flags)).toBe(false);
+    // Only what the declarations say: the same spellings mean nothing to a tool that does not declare them.
+    expect(wantsJson(['--json'], { registry: flags.registry })).toBe(false);
   });
 
   it('prints one JSON line for an error', () => {
