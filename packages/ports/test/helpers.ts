@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../../test-support/tree.js';
 
 export const repoRoot = new URL('../../../', import.meta.url).pathname;
 export const minimalRegistry = readFileSync(new URL('./fixtures/minimal.yaml', import.meta.url), 'utf8');
 
-/** Write registry text to a fresh temp dir; returns the file's path. */
+/** Write registry text to a fresh temp dir, removed after the test; returns the file's path. */
 export function writeRegistry(text: string, name = 'ports.yaml'): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'dsa110-ports-')), name);
+  const path = join(tempDir('dsa110-ports-'), name);
   writeFileSync(path, text);
   return path;
 }

@@ -3,32 +3,23 @@
 // and a generated 500-service registry); an entry is used only from a
 // trusted directory, as a trusted regular file, for the exact bytes of that
 // file and the same build; anything else is ignored, never an error.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bigRegistryYaml } from '../../../bench/src/big-registry.mjs';
 import { parseRegistry, RegistryError, type Registry } from '../src/index.js';
 import { parseRegistryFile } from '../src/load.js';
 import { encodeRegistryEntry, MAX_REGISTRY_ENTRIES, readCachedRegistry, registryCacheName, type RegistryCache } from '../src/registry-cache.js';
 import { parseRegistryText } from '../src/parse.js';
 import type { RegistryData } from '../src/schema.js';
+import { tempDir } from '../../../test-support/tree.js';
 import { minimalRegistry, repoRoot } from './helpers.js';
 
 const ID = '1.2.3+0123456789abcdef';
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'registry-cache-'));
-  dirs.push(dir);
-  return dir;
-}
 
 /** A registry file and a cache directory (made 0700 by the first write). */
 function setup(text = minimalRegistry): { file: string; bytes: Buffer; cache: RegistryCache; entry: string } {
-  const base = tempDir();
+  const base = tempDir('registry-cache-');
   const file = join(base, 'ports.yaml');
   writeFileSync(file, text);
   const cache = { dir: join(base, 'cache'), id: ID };
@@ -129,13 +120,13 @@ describe('the parsed-registry cache', () => {
 
   it('ignores a symbolic link as the entry, and a directory that is a symbolic link', () => {
     const { file, bytes, cache, entry } = setup();
-    const elsewhere = join(tempDir(), 'real');
+    const elsewhere = join(tempDir('registry-cache-'), 'real');
     mkdirSync(elsewhere, { mode: 0o700 });
     const target = plant(file, bytes, { dir: elsewhere, id: cache.id });
     mkdirSync(cache.dir, { mode: 0o700 });
     symlinkSync(target, entry);
     expect(planted(parseRegistryFile(bytes, file, cache))).toBe(false);
-    const linkedDir = join(tempDir(), 'linked');
+    const linkedDir = join(tempDir('registry-cache-'), 'linked');
     symlinkSync(elsewhere, linkedDir);
     expect(planted(parseRegistryFile(bytes, file, { dir: linkedDir, id: cache.id }))).toBe(false);
   });
@@ -186,7 +177,7 @@ describe('the parsed-registry cache', () => {
   });
 
   it('keeps the most recently written entries only, and leaves other files of the directory alone', () => {
-    const base = tempDir();
+    const base = tempDir('registry-cache-');
     const cache = { dir: join(base, 'cache'), id: ID };
     mkdirSync(cache.dir, { mode: 0o700 });
     writeFileSync(join(cache.dir, 'port-health-check-1.0.0-cli-v20.0.0-x64.v8'), 'code cache', { mode: 0o600 });

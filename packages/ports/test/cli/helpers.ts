@@ -1,13 +1,16 @@
 // Running `ports` on real files in temp dirs: in-process through
 // main(argv, io, env) (ports()), or the built bin (portsBin()).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { runMain } from '../../../../test-support/index.js';
+import { tempDir } from '../../../../test-support/tree.js';
 import { main } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
+
+// One temp-dir helper for every test: test-support's, which removes each dir after its test.
+export { tempDir };
 
 export const bin = join(repoRoot, 'packages/ports/bin/ports.js');
 export const cliBundle = join(repoRoot, 'packages/ports/dist/cli/ports.js');
@@ -56,19 +59,7 @@ export function portsBin(args: readonly string[], options: { cwd?: string; env?:
   });
 }
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh temp dir, removed after the test file. */
-export function tempDir(prefix = 'dsa110-ports-cli-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-/** A temp dir holding `ports.yaml` (the root registry, or `text`); returns the dir. */
+/** A temp dir holding `ports.yaml` (the root registry, or `text`), removed after the test; returns the dir. */
 export function checkout(text = rootRegistry, docs?: string): string {
   const dir = tempDir();
   writeFileSync(join(dir, 'ports.yaml'), text);
