@@ -1,20 +1,12 @@
 // The benchmark itself. Started by bench.mjs in a process group of its own;
 // prints a Markdown report on stdout, progress on stderr, and writes JSON.
-//   --quick          a few rounds of each scenario, 100 filler processes (CI)
-//   --rounds N       rounds per scenario (default: 50 start-up/library, 20 lookup/scale/free, 12 growth)
-//   --only a,b       scenarios: startup, lookup, scale, free, library
-//   --levels a,b,c   filler counts for the growth table (default 0,500,1000,1300,2000)
-//   --scale N        filler count for the full comparison at scale (default 1300)
-//   --fds N          extra descriptors per filler (default 24)
-//   --services N     services in the health check's large registry (default 500; quick: 50)
-//   --hc-level N     filler count for that case (default 1000; quick: 100)
-//   --json FILE      where to write the results (default bench/results/bench-<date>.json)
-// Exit status: 0, or 1 when a command broke (bad exit code, wrong answer,
-// port not freed) or cleanup failed. Never on a ratio.
+// Its options, their defaults and their help are in run-args.mjs (--help
+// prints them); a bad option or value is one line and exit 2, before anything
+// starts. Exit status: 0, or 1 when a command broke (bad exit code, wrong
+// answer, port not freed) or cleanup failed. Never on a ratio.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeBigRegistry } from './big-registry.mjs';
 import {
   available,
@@ -34,43 +26,23 @@ import { Fillers, startHolder, startOrphanHolder, stopHolders } from './lib/proc
 import { pickFreePorts, portIsOurs, waitUntilFree } from './lib/sockets.mjs';
 import { LAST_RUN, README, section, splice } from './readme.mjs';
 import { renderMarkdown } from './report.mjs';
+import { EXIT_USAGE, parseRunArgs, usage } from './run-args.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    rounds: { type: 'string' },
-    only: { type: 'string' },
-    levels: { type: 'string' },
-    scale: { type: 'string' },
-    fds: { type: 'string' },
-    services: { type: 'string' },
-    'hc-level': { type: 'string' },
-    json: { type: 'string' },
-  },
-});
-const quick = args.quick;
-const fixed = args.rounds ? Number(args.rounds) : undefined;
-const rounds = {
-  startup: fixed ?? (quick ? 3 : 50),
-  library: fixed ?? (quick ? 3 : 50),
-  lookup: fixed ?? (quick ? 3 : 20),
-  scale: fixed ?? (quick ? 3 : 20),
-  free: fixed ?? (quick ? 3 : 20),
-  growth: fixed ?? (quick ? 3 : 12),
-  bigHealth: fixed ?? (quick ? 3 : 12),
-};
-const scaleCount = Number(args.scale ?? (quick ? 100 : 1300));
-const bigServices = Number(args.services ?? (quick ? 50 : 500));
-const bigLevel = Number(args['hc-level'] ?? (quick ? 100 : 1000));
-const levels = [
-  ...new Set([
-    ...(args.levels ?? (quick ? '0,100' : '0,500,1000,1300,2000')).split(',').map(Number),
-    scaleCount,
-    ...(available().healthCheck ? [bigLevel] : []),
-  ]),
-].sort((a, b) => a - b);
-const fdsEach = Number(args.fds ?? 24);
-const only = new Set((args.only ?? 'startup,lookup,scale,free,library').split(','));
+const args = parseRunArgs(process.argv.slice(2));
+if (args.kind === 'help') {
+  process.stdout.write(usage());
+  process.exit(0);
+}
+if (args.kind === 'error') {
+  process.stderr.write(`bench: ${args.message}\n`);
+  process.exit(EXIT_USAGE);
+}
+const { quick, rounds, only, fullRun } = args;
+const scaleCount = args.scale;
+const bigServices = args.services;
+const bigLevel = args.hcLevel;
+const levels = [...new Set([...args.levels, scaleCount, ...(available().healthCheck ? [bigLevel] : [])])].sort((a, b) => a - b);
+const fdsEach = args.fds;
 
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 installCleanup((signal, n) => log(`${signal}: killed ${n} processes the benchmark had started; exiting`));
@@ -415,7 +387,7 @@ async function main() {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   // A full run of every scenario is the one the README reports: keep it beside
   // the README (committed) and regenerate its section (bench/src/readme.mjs).
-  if (!quick && !args.only && !args.rounds && !args.levels && !args.scale && !args.fds && !args.json && problems.length === 0) {
+  if (fullRun && problems.length === 0) {
     writeFileSync(LAST_RUN, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(README, splice(readFileSync(README, 'utf8'), section(results)));
     log('bench/last-run.json and the last full run section of bench/README.md updated: commit both');
