@@ -1,29 +1,26 @@
 // Whether systemd would restart a unit's process after claim-port kills it:
-// the unit's effective Restart= (unit file, then drop-ins in systemd's order).
-// Read from the files, so it works where systemd is not PID 1 (a container,
-// an image build); `systemctl show` is asked first where systemd runs.
+// the unit's effective Restart=. `systemctl show` is asked where systemd runs;
+// elsewhere (a container, an image build) the unit file and its drop-ins are
+// read with the core systemd model, loadUnit() (../systemd/effective.ts): the
+// one drop-in search and order that `ports systemd --check` and the health
+// check use (template, dash prefixes, type-wide `service.d`, hidden files and
+// FIFOs skipped, masked units). Only Restart= is taken from them here.
 // $SYSTEMD_UNIT_PATH (systemd's own: colon-separated, a trailing colon appends
 // the defaults) replaces the search path.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { FileReadError, readTextFile } from '../files/read.js';
+import { MAX_UNIT_BYTES } from '../limits.js';
+import { loadUnit, type LoadedFile, type LoadedUnit } from '../systemd/effective.js';
+import { chooseDropIns, dropInDirNames, templateOf, UNIT_DIRS } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
 
-const DEFAULT_DIRS = [
-  '/etc/systemd/system.control',
-  '/run/systemd/system.control',
-  '/run/systemd/transient',
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-];
-
-/** Pure: the unit directories, highest priority first, from $SYSTEMD_UNIT_PATH or the defaults. */
+/** Pure: the unit directories, highest priority first, from $SYSTEMD_UNIT_PATH or the defaults (the core's UNIT_DIRS under /). */
 export function unitSearchPath(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  const defaults = UNIT_DIRS.map((dir) => `/${dir}`);
   const given = env.SYSTEMD_UNIT_PATH;
-  if (given === undefined || given === '') return DEFAULT_DIRS;
+  if (given === undefined || given === '') return defaults;
   const dirs = given.split(':').filter((dir) => dir !== '');
-  return given.endsWith(':') ? [...dirs, ...DEFAULT_DIRS] : dirs;
+  return given.endsWith(':') ? [...dirs, ...defaults] : dirs;
 }
 
 /** Pure: the last `Restart=` of the [Service] section in unit-file text, '' when it resets, undefined when absent. */
@@ -46,58 +43,68 @@ export function restartsAfterKill(restart: string): boolean {
   return restart !== 'no' && restart !== '';
 }
 
-function templateOf(unit: string): string | undefined {
-  const match = /^([^@]+)@[^@]+(\.[a-z]+)$/.exec(unit);
-  return match ? `${match[1]}@${match[2]}` : undefined;
-}
-
-function tryRead(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
+/**
+ * Pure: the effective Restart= of a loaded unit (its file, then its drop-ins,
+ * in the order loadUnit() gives them); undefined when there is neither a unit
+ * file nor a drop-in. A masked unit cannot be started, so it restarts nothing.
+ */
+export function restartOf(loaded: LoadedUnit): RestartPolicy | undefined {
+  if (loaded.file === undefined && loaded.dropIns.length === 0) return undefined;
+  if (loaded.file !== undefined && loaded.file.text === undefined) return { restart: 'no', source: `${loaded.file.path} (masked)` };
+  let policy: RestartPolicy = { restart: 'no', source: 'the default (no Restart= set)' };
+  for (const file of [loaded.file, ...loaded.dropIns]) {
+    const value = file?.text === undefined ? undefined : restartSetting(file.text);
+    if (value !== undefined) policy = { restart: value || 'no', source: file!.path };
   }
+  return policy;
 }
 
-/** The effective Restart= of `unit` from its files, or undefined when no unit file is found. */
-export function readRestartFromFiles(unit: string, env: Readonly<Record<string, string | undefined>> = process.env): RestartPolicy | undefined {
-  const dirs = unitSearchPath(env);
+/**
+ * The effective Restart= of `unit` from its files, or undefined when no unit
+ * file or drop-in is found: under `root` (default /) with the core model's
+ * search path, or in $SYSTEMD_UNIT_PATH's directories when it is set.
+ */
+export function readRestartFromFiles(unit: string, env: Readonly<Record<string, string | undefined>> = process.env, root = '/'): RestartPolicy | undefined {
+  const given = env.SYSTEMD_UNIT_PATH;
+  return restartOf(given === undefined || given === '' ? loadUnit(root, unit) : loadUnitFromDirs(unitSearchPath(env), unit));
+}
+
+/**
+ * A unit and its drop-ins from absolute directories ($SYSTEMD_UNIT_PATH),
+ * by the core's rules: the first directory with the unit file (or its
+ * template) wins; drop-in directory names from dropInDirNames() (the
+ * unit-specific ones in every directory, then the type-wide one in every
+ * directory, as the core's dropInDirs() orders them under UNIT_DIRS); which
+ * drop-ins apply and their order from chooseDropIns(). loadUnit() reads only
+ * UNIT_DIRS under a root; this goes when it takes a list of directories.
+ */
+function loadUnitFromDirs(dirs: readonly string[], unit: string): LoadedUnit {
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
-  let restart: string | undefined;
-  let source: string | undefined;
-  let found = false;
-  // The unit file: the first directory that has it (or its template) wins.
-  outer: for (const name of names) {
-    for (const dir of dirs) {
-      const text = tryRead(`${dir}/${name}`);
-      if (text === undefined) continue;
-      found = true;
-      const value = restartSetting(text);
-      if (value !== undefined) [restart, source] = [value, `${dir}/${name}`];
-      break outer;
+  let file: LoadedFile | undefined;
+  for (const path of names.flatMap((name) => dirs.map((dir) => `${dir}/${name}`))) if ((file = readUnitFile(path))) break;
+  const dirNames = dropInDirNames(unit);
+  const typeWide = dirNames.pop()!;
+  const found = [...dirs.flatMap((dir) => dirNames.map((name) => `${dir}/${name}`)), ...dirs.map((dir) => `${dir}/${typeWide}`)].flatMap((dir) => {
+    try {
+      return [{ dir, names: readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? [] : [entry.name])) }];
+    } catch {
+      return [];
     }
+  });
+  const dropIns = chooseDropIns(found).flatMap(({ dir, name }) => readUnitFile(`${dir}/${name}`) ?? []);
+  return { unit, ...(file && { file }), dropIns, problems: [] };
+}
+
+/** A unit file or drop-in: undefined when absent or unreadable (a FIFO, too large); text undefined when masked (a link to /dev/null, or empty). */
+function readUnitFile(path: string): LoadedFile | undefined {
+  try {
+    if (lstatSync(path).isSymbolicLink() && readlinkSync(path) === '/dev/null') return { path, text: undefined };
+    const text = readTextFile(path, { maxBytes: MAX_UNIT_BYTES });
+    return { path, text: text === '' ? undefined : text };
+  } catch (error) {
+    if (error instanceof FileReadError || (error as NodeJS.ErrnoException).code !== undefined) return undefined;
+    throw error;
   }
-  // Drop-ins: for each file name the highest-priority directory wins; applied in name order.
-  const dropIns = new Map<string, string>();
-  for (const dir of dirs) {
-    for (const name of names) {
-      let entries: string[];
-      try {
-        entries = readdirSync(`${dir}/${name}.d`);
-      } catch {
-        continue;
-      }
-      for (const entry of entries) if (entry.endsWith('.conf') && !dropIns.has(entry)) dropIns.set(entry, `${dir}/${name}.d/${entry}`);
-    }
-  }
-  for (const entry of [...dropIns.keys()].sort()) {
-    const path = dropIns.get(entry)!;
-    const value = restartSetting(tryRead(path) ?? '');
-    found = true;
-    if (value !== undefined) [restart, source] = [value, path];
-  }
-  if (!found) return undefined;
-  return { restart: restart || 'no', source: source ?? 'the default (no Restart= set)' };
 }
 
 /** Whether systemd is the running service manager (sd_booted(3)). */

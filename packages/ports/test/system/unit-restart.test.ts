@@ -1,0 +1,86 @@
+// A unit's effective Restart= from its files (where systemd is not PID 1),
+// read with the core systemd model's search (loadUnit): the same drop-ins, in
+// the same order, that `ports systemd --check` and the health check see. Each
+// case is run twice: under a staged root (the default search path), and from
+// $SYSTEMD_UNIT_PATH, which claim-port honours as systemd does.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
+import { readRestartFromFiles, type RestartPolicy } from '../../src/system/unit-restart.js';
+import { repoRoot } from '../helpers.js';
+
+const UNIT = 'claim-api.service';
+const DIR = 'etc/systemd/system';
+
+/** The unit's files in DIR; the policy read from them both ways, with `source` as each way shows the path. */
+function read(files: Record<string, TreeEntry>, unit = UNIT): { root?: RestartPolicy; unitPath?: RestartPolicy; dir: string } {
+  const dir = stage(files);
+  return { root: readRestartFromFiles(unit, {}, join(dir, '../../..')), unitPath: readRestartFromFiles(unit, { SYSTEMD_UNIT_PATH: dir }), dir };
+}
+
+/** A root with `files` in its DIR; returns that DIR. */
+function stage(files: Record<string, TreeEntry>): string {
+  const root = writeTree(tempDir('unit-restart-'), Object.fromEntries(Object.entries(files).map(([path, entry]) => [`${DIR}/${path}`, entry])));
+  return join(root, DIR);
+}
+
+function expectBoth(files: Record<string, TreeEntry>, restart: string, source: string | undefined): void {
+  const { root, unitPath, dir } = read(files);
+  expect(root).toEqual({ restart, source: source === undefined ? 'the default (no Restart= set)' : `/${DIR}/${source}` });
+  expect(unitPath).toEqual({ restart, source: source === undefined ? 'the default (no Restart= set)' : `${dir}/${source}` });
+}
+
+const SERVICE = '[Service]\nExecStart=/bin/true\n';
+
+describe('Restart= from unit files, through the core drop-in search', () => {
+  it('applies the type-wide service.d/ drop-ins to every service', () => {
+    expectBoth({ [UNIT]: SERVICE, 'service.d/50-all.conf': '[Service]\nRestart=always\n' }, 'always', 'service.d/50-all.conf');
+  });
+
+  it('applies the dash-prefix drop-ins (claim-.service.d/ for claim-api.service)', () => {
+    expectBoth({ [UNIT]: SERVICE, 'claim-.service.d/restart.conf': '[Service]\nRestart=on-failure\n' }, 'on-failure', 'claim-.service.d/restart.conf');
+  });
+
+  it('lets the unit-specific drop-in of the same name hide the type-wide one, and applies all in file-name order', () => {
+    expectBoth(
+      {
+        [UNIT]: '[Service]\nExecStart=/bin/true\nRestart=always\n',
+        'service.d/10-x.conf': '[Service]\nRestart=always\n',
+        [`${UNIT}.d/10-x.conf`]: '[Service]\nExecStartPre=/bin/true\n',
+        [`${UNIT}.d/20-no.conf`]: '[Service]\nRestart=no\n',
+        'service.d/30-z.conf': '[Service]\nRestart=on-abort\n',
+      },
+      'on-abort',
+      'service.d/30-z.conf',
+    );
+  });
+
+  it('skips hidden drop-ins and directories named *.conf, as systemd does', () => {
+    expectBoth({ [UNIT]: SERVICE, [`${UNIT}.d/.restart.conf`]: '[Service]\nRestart=always\n', [`${UNIT}.d/dir.conf`]: { dir: true } }, 'no', undefined);
+  });
+
+  it('a masked unit restarts nothing; no unit file and no drop-in: unknown', () => {
+    const masked = read({ [UNIT]: { symlink: '/dev/null' }, [`${UNIT}.d/r.conf`]: '[Service]\nRestart=always\n' });
+    expect(masked.root).toEqual({ restart: 'no', source: `/${DIR}/${UNIT} (masked)` });
+    expect(masked.unitPath).toEqual({ restart: 'no', source: `${masked.dir}/${UNIT} (masked)` });
+    const absent = read({ 'other.service': SERVICE });
+    expect([absent.root, absent.unitPath]).toEqual([undefined, undefined]);
+  });
+
+  it('never blocks on a FIFO among the drop-ins (run in a child, which would hang)', () => {
+    const dir = stage({ [UNIT]: SERVICE, [`${UNIT}.d/fifo.conf`]: { fifo: true }, [`${UNIT}.d/r.conf`]: '[Service]\nRestart=always\n' });
+    const root = join(dir, '../../..');
+    const script = `
+      import { readRestartFromFiles } from './packages/ports/src/system/unit-restart.ts';
+      console.log(JSON.stringify([readRestartFromFiles(${JSON.stringify(UNIT)}, {}, ${JSON.stringify(root)}), readRestartFromFiles(${JSON.stringify(UNIT)}, { SYSTEMD_UNIT_PATH: ${JSON.stringify(dir)} })]));
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 });
+    expect(child.signal, 'the read hung on the FIFO').toBeNull();
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([
+      { restart: 'always', source: `/${DIR}/${UNIT}.d/r.conf` },
+      { restart: 'always', source: `${dir}/${UNIT}.d/r.conf` },
+    ]);
+  });
+});
