@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
+import * as os from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,26 +69,34 @@ export const unusedBuiltins = {
 };
 
 /**
- * For CommonJS bins: fs/promises (only for a --registry file or --output) is
- * required on first use, not at start. Node 20 loads an ES module entry
- * through the asynchronous ESM loader (fs/promises, the thread pool: several
- * ms); a CommonJS one with plain synchronous reads. Includes unusedBuiltins.
+ * Builtins that Node's bootstrap has not loaded and that a bin's usual run
+ * does not need, each required on first use instead of at start:
+ * - fs/promises: only for a --registry file or --output. Node 20 loads an ES
+ *   module entry through the asynchronous ESM loader (fs/promises, the
+ *   thread pool: several ms); a CommonJS one with plain synchronous reads.
+ * - os: only the report's host name and, on machines with many processes,
+ *   the core count. Loading it cost the health check about 1M instructions
+ *   (callgrind, Node 20) of its 60M above `node -e 0`.
  */
-export function lazyFsPromises(root) {
+const LAZY_BUILTINS = { 'node:fs/promises': fsPromises, 'node:os': os };
+
+/** For CommonJS bins: the LAZY_BUILTINS as stand-ins that require the real module on first call. Includes unusedBuiltins. */
+export function lazyBuiltins(root) {
   return {
-    name: 'lazy-fs-promises',
+    name: 'lazy-builtins',
     setup(build) {
-      build.onResolve({ filter: /^node:fs\/promises$/ }, (args) =>
+      const filter = new RegExp(`^(${Object.keys(LAZY_BUILTINS).join('|')})$`);
+      build.onResolve({ filter }, (args) =>
         // The stand-in's own require() is the real module.
-        args.kind === 'require-call' ? { path: args.path, external: true } : { path: 'fs-promises', namespace: 'lazy-fs-promises', sideEffects: false },
+        args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtins', sideEffects: false },
       );
-      build.onLoad({ filter: /.*/, namespace: 'lazy-fs-promises' }, () => ({
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtins' }, (args) => ({
         resolveDir: root,
         loader: 'js',
-        // Every function fs/promises has, so that a new import anywhere in the bundle keeps working.
-        contents: Object.entries(fsPromises)
+        // Every function the module has, so that a new import anywhere in the bundle keeps working (a constant does not build).
+        contents: Object.entries(LAZY_BUILTINS[args.path])
           .filter(([, value]) => typeof value === 'function')
-          .map(([name]) => `export const ${name} = (...args) => require('node:fs/promises').${name}(...args);`)
+          .map(([name]) => `export const ${name} = (...args) => require(${JSON.stringify(args.path)}).${name}(...args);`)
           .join('\n'),
       }));
       unusedBuiltins.setup(build);

@@ -6,7 +6,7 @@
 // ps-list loaded from node_modules only when needed); the .d.ts files. Run
 // with plain node: `pnpm build`.
 import { join } from 'node:path';
-import { bundle, cjsBin, finish, lazyFsPromises, libraryEntry, packageBuild, portsInBin } from '../../../scripts/build-support.mjs';
+import { bundle, cjsBin, finish, lazyBuiltins, libraryEntry, packageBuild, portsInBin } from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url, { external: ['pidusage', 'ps-list'] });
 
@@ -42,7 +42,7 @@ for (const [entry, outfile] of [
   ['src/bin.ts', 'cli.cjs'],
   ['src/run.ts', 'run.cjs'],
 ]) {
-  await bundle({ ...cjsBin(common), entryPoints: [entry], outfile: join(dist, outfile), plugins: [portsInBin, lazyFsPromises(root), secondHalf] });
+  await bundle({ ...cjsBin(common), entryPoints: [entry], outfile: join(dist, outfile), plugins: [portsInBin, lazyBuiltins(root), secondHalf] });
 }
 
 finish(root);

@@ -13,7 +13,7 @@
 // of the running user's that nobody else can write (codeCacheLoader in
 // scripts/build-support.mjs; packages/ports/src/cli-kit/code-cache.ts).
 import { join } from 'node:path';
-import { bundle, cachedBin, codeCacheLoader, finish, lazyFsPromises, libraryEntry, packageBuild, portsInBin } from '../../../scripts/build-support.mjs';
+import { bundle, cachedBin, codeCacheLoader, finish, lazyBuiltins, libraryEntry, packageBuild, portsInBin } from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url);
 
@@ -21,7 +21,7 @@ const { root, dist, common } = packageBuild(import.meta.url);
 await libraryEntry(common, dist);
 
 // The bin: CommonJS, from scripts/build-support.mjs (see there why).
-await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyFsPromises(root)] });
+await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyBuiltins(root)] });
 
 // The bin's entry (bin/port-health-check.js requires dist/start.cjs): the
 // bundle with a code cache made on first run (see scripts/build-support.mjs).

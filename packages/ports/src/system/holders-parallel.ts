@@ -4,6 +4,7 @@
 // PARALLEL_MIN_PROCESSES, or with no idle core, one thread is faster.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { withoutStackTraces } from '../stack-traces.js';
 import { mergeScans, scanInputs, scanInputsSync, scanPids, scanTasks, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
 
 export const PARALLEL_MIN_PROCESSES = 800;
@@ -48,6 +49,7 @@ export async function scanSocketHoldersParallel(inodes: Iterable<number>, option
 const fs = require('node:fs');
 const scanPids = ${scanPids.toString()};
 const { pids, cursor, wanted, proc } = workerData;
+Error.stackTraceLimit = 0;
 parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
     { eval: true, workerData: { pids, cursor, wanted: [...wanted], proc } },
   );
@@ -55,10 +57,10 @@ parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-  const own = scanPids(pids, cursor, wanted, proc, { readdirSync, readlinkSync });
+  const own = withoutStackTraces(() => scanPids(pids, cursor, wanted, proc, { readdirSync, readlinkSync }));
   try {
     const parts = [own, await fromWorker];
-    const tasks = scanTasks(parts, wanted, proc);
+    const tasks = withoutStackTraces(() => scanTasks(parts, wanted, proc));
     return { ...mergeScans(tasks ? [...parts, tasks] : parts), threads: 2 };
   } catch {
     // A worker that failed to start or run leaves part of the list unscanned: scan it all here.

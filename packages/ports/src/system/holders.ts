@@ -2,7 +2,8 @@
 // held by every process with an fd on it (forked workers, SO_REUSEPORT groups
 // are several sockets, a shared listen socket is one inode in many PIDs).
 // Processes whose fd directory cannot be read are reported, never guessed.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { withoutStackTraces } from '../stack-traces.js';
 
 export interface HolderScan {
   /** Socket inode -> PIDs holding it (ascending), for the inodes asked about. */
@@ -133,6 +134,9 @@ export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, numb
   const found: number[] = [];
   const unreadable: number[] = [];
   for (const pid of parts.flatMap((part) => part.empty ?? [])) {
+    // A kernel thread (most empty fd directories) has one task: /proc/PID/task's
+    // link count is 2 + its tasks, and one stat is cheaper than listing it.
+    if ((statSync(`${proc}/${pid}/task`, { throwIfNoEntry: false })?.nlink ?? 0) < 4) continue;
     let tasks: string[];
     try {
       tasks = readdirSync(`${proc}/${pid}/task`);
@@ -174,7 +178,9 @@ export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions
 /** The synchronous pass over inputs already listed (scanInputs): one listing of /proc per scan. */
 export function scanInputsSync({ pids, wanted, proc }: ReturnType<typeof scanInputs>): HolderScan {
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
-  const parts = [scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })];
-  const tasks = scanTasks(parts, wanted, proc);
-  return mergeScans(tasks ? [...parts, tasks] : parts);
+  return withoutStackTraces(() => {
+    const parts = [scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })];
+    const tasks = scanTasks(parts, wanted, proc);
+    return mergeScans(tasks ? [...parts, tasks] : parts);
+  });
 }

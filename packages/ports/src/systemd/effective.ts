@@ -11,6 +11,7 @@ import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirs, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import { commandArgv, type ExecCommand, expandSpecifiers, parseEnvironment, parseExec } from './words.js';
+import { withoutStackTraces } from '../stack-traces.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -127,15 +128,18 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
 export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
 
 export function listUnitDirs(root: string, problems: string[] = []): UnitDirListing {
-  const entries = UNIT_DIRS.map((dir) => {
-    try {
-      return [dir, new Set(readdirSync(join(root, dir)))] as const;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${code ?? (error as Error).message}`);
-      return undefined;
-    }
-  });
+  // Most of the 16 directories do not exist on a given machine: an ENOENT each.
+  const entries = withoutStackTraces(() =>
+    UNIT_DIRS.map((dir) => {
+      try {
+        return [dir, new Set(readdirSync(join(root, dir)))] as const;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${code ?? (error as Error).message}`);
+        return undefined;
+      }
+    }),
+  );
   return new Map(entries.filter((entry) => entry !== undefined));
 }
 

@@ -108,7 +108,7 @@ export function parseUnitFile(text: string, errors: UnitFileError[] = []): Assig
       errors.push({ line: index + 1, message: `line too long (systemd refuses lines of 1 MiB or more)` });
       return assignments;
     }
-    const first = raw.replace(/^[ \t\n\r]+/, '')[0];
+    const first = raw[firstNonBlank(raw)];
     if (first === '#' || first === ';') continue;
     let line = raw;
     if (!bomSeen && line.startsWith('\ufeff')) {
@@ -120,10 +120,10 @@ export function parseUnitFile(text: string, errors: UnitFileError[] = []): Assig
       errors.push({ line: continuation.line, message: `continued line too long (systemd refuses lines of 1 MiB or more)` });
       return assignments;
     }
-    // An unescaped backslash at the very end: scanned over the whole joined line, as systemd does.
-    let escaped = false;
-    for (const char of joined) escaped = escaped ? false : char === '\\';
-    if (escaped) {
+    // An unescaped backslash at the very end, as systemd scans the whole joined
+    // line: each backslash escapes the next character, so an odd run of them
+    // at the end leaves the last one unescaped (counted from the end: cheaper).
+    if (endsInUnescapedBackslash(joined)) {
       continuation = { text: `${joined.slice(0, -1)} `, line: continuation?.line ?? index + 1 };
       continue;
     }
@@ -134,4 +134,21 @@ export function parseUnitFile(text: string, errors: UnitFileError[] = []): Assig
   // A file that ends inside a continuation: the joined text is still one line.
   if (continuation) parseLine(continuation.text, continuation.line);
   return assignments;
+}
+
+/** Index of the first character that is not a space, tab, CR or LF (the text's length when there is none). */
+function firstNonBlank(text: string): number {
+  let index = 0;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code !== 32 && code !== 9 && code !== 10 && code !== 13) break;
+  }
+  return index;
+}
+
+/** Pure: whether `line` ends in a backslash that no earlier backslash escapes (an odd run of them at the end). */
+export function endsInUnescapedBackslash(line: string): boolean {
+  let run = 0;
+  while (run < line.length && line.charCodeAt(line.length - 1 - run) === 92) run++;
+  return run % 2 === 1;
 }
