@@ -6,6 +6,22 @@
 // ports.yaml's comment and claim-port's README list the same names; a test
 // holds them to this one.
 
+/**
+ * Container runtime names, all among the built-ins (BUILTIN_PROTECTED_PROCESSES
+ * includes this list): a refusal over one names the container or unit to stop
+ * instead.
+ */
+export const CONTAINER_RUNTIME_PROCESSES: readonly string[] = [
+  'docker-proxy',
+  'dockerd',
+  'containerd',
+  'containerd-shim*',
+  'conmon',
+  'rootlessport',
+  'slirp4netns',
+  'pasta',
+];
+
 /** Glob patterns (`*`, `?`) on the names a process goes by, always protected. */
 export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
   // init and the service manager
@@ -18,26 +34,7 @@ export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
   'dbus-broker',
   'journald',
   // container runtimes: their processes publish and carry containers' ports
-  'docker-proxy',
-  'dockerd',
-  'containerd',
-  'containerd-shim*',
-  'conmon',
-  'rootlessport',
-  'slirp4netns',
-  'pasta',
-];
-
-/** Container runtime names among the built-ins: a refusal over one names the container or unit to stop instead. */
-export const CONTAINER_RUNTIME_PROCESSES: readonly string[] = [
-  'docker-proxy',
-  'dockerd',
-  'containerd',
-  'containerd-shim*',
-  'conmon',
-  'rootlessport',
-  'slirp4netns',
-  'pasta',
+  ...CONTAINER_RUNTIME_PROCESSES,
 ];
 
 /** PIDs at or below this are never signalled: 1 (init) and 2 (kthreadd). The registry may raise it, never lower it. */
