@@ -2,7 +2,6 @@
 // every unit at once (one child process). This confirms the file-based check
 // and catches unit files edited without a `systemctl daemon-reload`. Only
 // consulted when checking `/` on a machine booted with systemd.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { splitWords } from '@dsa110/ports/systemd';
 
@@ -21,10 +20,8 @@ export interface SystemctlUnit {
 
 export const SHOW_PROPERTIES = 'Id,LoadState,NeedDaemonReload,ExecStartPreEx';
 
-/** Like sd_booted(3): systemd is PID 1 when /run/systemd/system/ exists. */
-export function systemdRunning(): boolean {
-  return existsSync('/run/systemd/system');
-}
+// Like sd_booted(3): systemd is PID 1 when /run/systemd/system/ exists (the core's test, which claim-port uses too).
+export { systemdRunning } from '@dsa110/ports/system';
 
 /**
  * Parse `systemctl show -p Id,LoadState,NeedDaemonReload,ExecStartPreEx U1 U2 ...`:
