@@ -7,20 +7,13 @@
 // packages/ports/src/systemd/claim-args.ts (@dsa110/ports/systemd), because
 // the health check judges claim lines with the same grammar; cli-shared.ts
 // hands what it read to claimPort().
-import { type Env, type Io, wantsJson } from '@dsa110/ports/cli';
+import { type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
 import { fail, labelOf, cliOptions, printResult } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
 
-declare const PACKAGE_VERSION: string | undefined;
-
-/** The version: defined by the build; read from package.json when the source runs unbundled (tsx). */
-async function version(): Promise<string> {
-  if (typeof PACKAGE_VERSION === 'string') return PACKAGE_VERSION;
-  const { createRequire } = await import('node:module');
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-}
+const version = () => packageVersion(import.meta.url, '@dsa110/claim-port');
 
 export async function main(argv: readonly string[], io: Io, env: Env): Promise<number> {
   const json = wantsJson(argv, CLAIM_FLAGS);

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 // first) is run where the process itself matters: another user, the exit code
 // of the real process, --test, a pipe nobody reads.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStartTime } from '@dsa110/ports/system';
@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { isAlive, spawnListener } from '../../../test-support/index.js';
 import { isRunning } from '../src/watch.js';
 import { BIN, claimInProcess, runClaim } from './helpers.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
 const me = userInfo().username;
@@ -104,12 +106,12 @@ describe('claim-port usage errors', () => {
       expect(help.stdout).toMatch(/Examples:\n {2}claim-port 8000/);
       expect(help.stdout).toMatch(/64 usage error/);
     }
-    for (const flag of ['--version', '-V']) expect((await claimInProcess([flag])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    for (const flag of ['--version', '-V']) expect((await claimInProcess([flag])).stdout).toBe(`${VERSION}\n`);
   });
 
   it('the built bin: --help, --version, and exit 64 on a usage error', async () => {
     expect((await runClaim(['--help'])).stdout).toMatch(/Usage: claim-port <port\[\/tcp\|\/udp\]\|service-id>/);
-    expect((await runClaim(['-V'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await runClaim(['-V'])).stdout).toBe(`${VERSION}\n`);
     expect(await runClaim([])).toMatchObject({ code: 64, stdout: '', stderr: expect.stringMatching(/^\[claim-port:\?\] error: missing the port/) });
   });
 });

@@ -2,7 +2,7 @@
 // arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
 import { PortsError } from '@dsa110/ports';
-import { type Env, errorJson, type Io, wantsJson } from '@dsa110/ports/cli';
+import { type Env, errorJson, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
@@ -12,14 +12,7 @@ import { renderText } from './report/text.js';
 import type { HealthReport } from './report.js';
 import { FileWriteError, writeOutputFile } from '@dsa110/ports/files';
 
-declare const PACKAGE_VERSION: string | undefined;
-
-/** The version: defined by the build; read from package.json when the source runs unbundled (tsx). */
-async function version(): Promise<string> {
-  if (typeof PACKAGE_VERSION === 'string') return PACKAGE_VERSION;
-  const { createRequire } = await import('node:module');
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-}
+const version = () => packageVersion(import.meta.url, '@dsa110/port-health-check');
 
 /** One line on stderr; when JSON was asked for (FLAGS' `selectsJson`) also one JSON object on stdout. Returns the code. */
 function fail(io: Io, json: boolean, message: string, code: number): number {

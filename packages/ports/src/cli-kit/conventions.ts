@@ -27,6 +27,28 @@ export function wantsJson(argv: readonly string[], flags: Flags): boolean {
   });
 }
 
+declare const PACKAGE_VERSION: string | undefined;
+
+/**
+ * What --version prints: PACKAGE_VERSION where the bin's build defines it
+ * (claim-port, port-health-check: scripts/build-support.mjs); else the version
+ * of the package.json named `name` beside or above the calling module (`from`:
+ * its import.meta.url), as when the source runs unbundled (tsx) or in a bundle
+ * built without the define (`ports`).
+ */
+export async function packageVersion(from: string, name: string): Promise<string> {
+  if (typeof PACKAGE_VERSION === 'string') return PACKAGE_VERSION;
+  const { createRequire } = await import('node:module');
+  const require = createRequire(from);
+  for (const candidate of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = require(candidate) as { name?: string; version?: string };
+      if (pkg.name === name) return pkg.version ?? 'unknown';
+    } catch {}
+  }
+  return 'unknown';
+}
+
 /** The JSON object every tool prints on stdout for an error when --json was given. */
 export function errorJson(tool: string, kind: 'usage' | 'error', message: string, exitCode: number): string {
   return `${JSON.stringify({ tool, error: { kind, message }, exitCode })}\n`;

@@ -15,6 +15,6 @@ export {
   type Parsed,
   type ParseOptions,
 } from './parse.js';
-export { EXIT_USAGE, wantsJson, errorJson, useColor } from './conventions.js';
+export { EXIT_USAGE, wantsJson, errorJson, packageVersion, useColor } from './conventions.js';
 export { CACHE_ENV, cacheDir } from '../cache.js';
 export { decodeEntry, wrapCommonJs } from './code-cache.js';

@@ -4,7 +4,7 @@
 // defineCommand() (command.ts). This file only lists the command names, each
 // loaded on first use, and parses and prints help from the declarations. To
 // add a command: its file, and its name below. Exit codes: see exit-code.ts.
-import { type Env, errorJson, parseCommandLine, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
+import { type Env, errorJson, packageVersion, parseCommandLine, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
 import { type Command, commandFlags, commandHelp, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
@@ -24,6 +24,9 @@ export const COMMANDS = {
   monitoring: () => import('./commands/monitoring.js'),
   schema: () => import('./commands/schema.js'),
 } as const satisfies Readonly<Record<string, () => Promise<{ command: Command }>>>;
+
+/** What --version prints: this package's version. */
+const version = () => packageVersion(import.meta.url, '@dsa110/ports');
 
 type CommandName = keyof typeof COMMANDS;
 const NAMES = Object.keys(COMMANDS) as CommandName[];
@@ -130,16 +133,4 @@ function parse(name: string, command: Command, args: string[]) {
     // "unknown option --jsn; usage: ..." -> "ports list: unknown option "--jsn"; usage: ..."
     throw new UsageError(`ports ${name}: ${error.message.replace(/^unknown option (\S+);/, 'unknown option "$1";')}`);
   }
-}
-
-async function version(): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const require = createRequire(import.meta.url);
-  for (const candidate of ['../../package.json', '../package.json']) {
-    try {
-      const pkg = require(candidate) as { name?: string; version?: string };
-      if (pkg.name === '@dsa110/ports') return pkg.version ?? 'unknown';
-    } catch {}
-  }
-  return 'unknown';
 }
