@@ -4,7 +4,7 @@
 // defineCommand() (command.ts). This file only lists the command names, each
 // loaded on first use, and parses and prints help from the declarations. To
 // add a command: its file, and its name below. Exit codes: see exit-code.ts.
-import { type Env, errorJson, packageVersion, parseCommandLine, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
+import { type Env, errorJson, type Flags, formatFlags, packageVersion, parseCommandLine, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
 import { type Command, commandFlags, commandHelp, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
@@ -47,8 +47,10 @@ export async function usage(): Promise<string> {
     'Commands:',
     ...commands,
     '',
-    'Every command takes --registry PATH (default: $DSA110_PORTS_FILE, else the bundled ports.yaml),',
-    '--json (one JSON object on stdout, errors included), -h/--help and -V/--version.',
+    'Options:',
+    formatFlags(GLOBAL_FLAGS),
+    '',
+    'Every command takes these options, before or after its name; --json where it has JSON output.',
     '',
     'Examples:',
     '  ports list                          every service and reserved range',
@@ -66,8 +68,9 @@ export async function usage(): Promise<string> {
 export async function main(argv: readonly string[], io: Io, env: Env = process.env): Promise<number> {
   // JSON errors when a flag declared `selectsJson` asks for them: the global ones until the command is known, then its own too.
   let json = wantsJson(argv, GLOBAL_FLAGS);
-  // `--registry PATH` may come before the command: skip its value when looking for the command.
-  const commandIndex = argv.findIndex((arg, index) => !arg.startsWith('-') && argv[index - 1] !== '--registry');
+  // A global option may come before the command: skip the value of one that takes a value (`--registry PATH`).
+  const takesValue = (arg: string | undefined) => arg?.startsWith('--') === true && (GLOBAL_FLAGS as Flags)[arg.slice(2)]?.type === 'string';
+  const commandIndex = argv.findIndex((arg, index) => !arg.startsWith('-') && !takesValue(argv[index - 1]));
   const commandName = commandIndex >= 0 ? argv[commandIndex] : undefined;
   try {
     if (commandName === undefined || commandName === 'help') {

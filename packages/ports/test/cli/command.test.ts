@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flagsInHelp } from '../../../../test-support/index.js';
-import { operandCount } from '../../src/cli/command.js';
+import { GLOBAL_FLAGS, operandCount } from '../../src/cli/command.js';
 import { COMMANDS, loadCommand } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
 import { ports } from './helpers.js';
@@ -49,6 +49,14 @@ describe('the commands', () => {
     // And --json is refused where the help does not offer it.
     const operands = Array.from({ length: operandCount(command.operands)[0] }, () => 'x');
     if (!command.json) expect((await ports([name, ...operands, '--json'])).stderr).toContain('has no JSON output');
+  });
+});
+
+describe('ports --help', () => {
+  it('lists exactly the global flags (GLOBAL_FLAGS, read back from the text)', async () => {
+    const help = await ports(['--help']);
+    const declared = Object.entries(GLOBAL_FLAGS).flatMap(([flag, declaration]) => [...('short' in declaration ? [`-${declaration.short}`] : []), `--${flag}`]);
+    expect(new Set(flagsInHelp(help.stdout))).toEqual(new Set(declared));
   });
 });
 
