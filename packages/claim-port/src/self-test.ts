@@ -3,7 +3,7 @@
 // TCP listener, then its own process holding a UDP socket, each on an
 // ephemeral loopback port, claims each (PORT, then PORT/udp), and checks the
 // port is free and the holder gone. Signals nothing but the children it started.
-import { parseClaimArgs as parseArgs } from '@dsa110/ports/systemd';
+import { MAX_CLAIM_TIMEOUT_SECONDS, parseClaimArgs as parseArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { isRunning } from './watch.js';
@@ -38,7 +38,8 @@ const ARG_CASES: [string[], string][] = [
   [['8000', '--timeout=abc'], 'usage-error'],
   [['8000', '--timeout=-1'], 'usage-error'],
   [['8000', '--timeout=0'], 'usage-error'],
-  [['8000', '--timeout=301'], 'usage-error'],
+  [['8000', `--timeout=${MAX_CLAIM_TIMEOUT_SECONDS}`], 'claim'],
+  [['8000', `--timeout=${MAX_CLAIM_TIMEOUT_SECONDS + 1}`], 'usage-error'],
   [['8000', '--timeout'], 'usage-error'],
   [['8000', '--bogus'], 'usage-error'],
   [['--test'], 'self-test'],
