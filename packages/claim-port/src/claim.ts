@@ -30,7 +30,8 @@ export const SETTLE_MAX_MS = 3000;
 /** How long a failing bind check is retried after a claim (sockets of killed processes being torn down). */
 const BIND_GRACE_MS = 250;
 
-function formatBytes(bytes: number): string {
+/** A process's resident memory for the log: `512.0 MiB`, `1.5 GiB`. */
+function formatMemory(bytes: number): string {
   return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 }
 
@@ -151,7 +152,7 @@ class Claim {
     );
     for (const t of holders) {
       const h = t.info;
-      const usageText = t.cpu !== undefined ? `, cpu ${t.cpu}%, mem ${formatBytes(t.memory ?? 0)}` : '';
+      const usageText = t.cpu !== undefined ? `, cpu ${t.cpu}%, mem ${formatMemory(t.memory ?? 0)}` : '';
       const unit = describeUnit(t.context);
       const container = t.context.container ? `, container ${t.context.container}` : '';
       this.log(`PID ${h.pid} (${h.comm}, user ${h.user}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${h.command}`);
