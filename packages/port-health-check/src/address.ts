@@ -3,12 +3,15 @@
 import { formatEndpoint, normalizeAddress } from '@dsa110/ports/system';
 import type { ListenerFacts } from './types.js';
 
+/**
+ * An address of this machine's loopback, as a socket or a config file writes
+ * it: `127.x.y.z`, `::1`, an IPv4-mapped `::ffff:127.x.y.z` (any spelling
+ * normalizeAddress reads), with or without brackets. A host name that only
+ * starts like one (`127.0.0.1.example.net`) is not.
+ */
 export function isLoopback(address: string): boolean {
-  return address === '::1' || /^127\./.test(address) || /^::ffff:127\./i.test(address);
-}
-
-export function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::';
+  const bare = normalizeAddress(address);
+  return bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
 /** `127.0.0.1:6379` (also for an IPv4-mapped socket), `[::1]:6379`, `[::]:6379 (IPv4+IPv6)`. */

@@ -1,5 +1,6 @@
 // What a config-file reader reports: a line (0 for the file as a whole), a
 // severity and one sentence. The references check adds the file and service.
+import { isLoopback } from '../../address.js';
 import type { Severity } from '../../types.js';
 
 export interface Finding {
@@ -28,8 +29,7 @@ export function contentLines(text: string, comment = '#'): { line: number; text:
 
 /** `127.0.0.1`, `::1`, `[::1]`, `localhost`: the host is this machine. */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare) || /^::ffff:127\./.test(bare);
+  return host.toLowerCase() === 'localhost' || isLoopback(host);
 }
 
 /** `http://host:port/...` -> host and port (the scheme's default when absent); undefined for anything else. */
