@@ -7,11 +7,9 @@
 // FIFOs skipped, masked units). Only Restart= is taken from them here.
 // $SYSTEMD_UNIT_PATH (systemd's own: colon-separated, a trailing colon appends
 // the defaults) replaces the search path.
-import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { FileReadError, readTextFile } from '../files/read.js';
-import { MAX_UNIT_BYTES } from '../limits.js';
-import { loadUnit, type LoadedFile, type LoadedUnit } from '../systemd/effective.js';
-import { chooseDropIns, dropInDirNames, templateOf, UNIT_DIRS } from '../systemd/search-path.js';
+import { existsSync } from 'node:fs';
+import { listUnitDirs, loadUnit, type LoadedUnit } from '../systemd/effective.js';
+import { UNIT_DIRS } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
 
 /** Pure: the unit directories, highest priority first, from $SYSTEMD_UNIT_PATH or the defaults (the core's UNIT_DIRS under /). */
@@ -66,45 +64,8 @@ export function restartOf(loaded: LoadedUnit): RestartPolicy | undefined {
  */
 export function readRestartFromFiles(unit: string, env: Readonly<Record<string, string | undefined>> = process.env, root = '/'): RestartPolicy | undefined {
   const given = env.SYSTEMD_UNIT_PATH;
-  return restartOf(given === undefined || given === '' ? loadUnit(root, unit) : loadUnitFromDirs(unitSearchPath(env), unit));
-}
-
-/**
- * A unit and its drop-ins from absolute directories ($SYSTEMD_UNIT_PATH),
- * by the core's rules: the first directory with the unit file (or its
- * template) wins; drop-in directory names from dropInDirNames() (the
- * unit-specific ones in every directory, then the type-wide one in every
- * directory, as the core's dropInDirs() orders them under UNIT_DIRS); which
- * drop-ins apply and their order from chooseDropIns(). loadUnit() reads only
- * UNIT_DIRS under a root; this goes when it takes a list of directories.
- */
-function loadUnitFromDirs(dirs: readonly string[], unit: string): LoadedUnit {
-  const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
-  let file: LoadedFile | undefined;
-  for (const path of names.flatMap((name) => dirs.map((dir) => `${dir}/${name}`))) if ((file = readUnitFile(path))) break;
-  const dirNames = dropInDirNames(unit);
-  const typeWide = dirNames.pop()!;
-  const found = [...dirs.flatMap((dir) => dirNames.map((name) => `${dir}/${name}`)), ...dirs.map((dir) => `${dir}/${typeWide}`)].flatMap((dir) => {
-    try {
-      return [{ dir, names: readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? [] : [entry.name])) }];
-    } catch {
-      return [];
-    }
-  });
-  const dropIns = chooseDropIns(found).flatMap(({ dir, name }) => readUnitFile(`${dir}/${name}`) ?? []);
-  return { unit, ...(file && { file }), dropIns, problems: [] };
-}
-
-/** A unit file or drop-in: undefined when absent or unreadable (a FIFO, too large); text undefined when masked (a link to /dev/null, or empty). */
-function readUnitFile(path: string): LoadedFile | undefined {
-  try {
-    if (lstatSync(path).isSymbolicLink() && readlinkSync(path) === '/dev/null') return { path, text: undefined };
-    const text = readTextFile(path, { maxBytes: MAX_UNIT_BYTES });
-    return { path, text: text === '' ? undefined : text };
-  } catch (error) {
-    if (error instanceof FileReadError || (error as NodeJS.ErrnoException).code !== undefined) return undefined;
-    throw error;
-  }
+  const listing = given === undefined || given === '' ? undefined : listUnitDirs(root, [], unitSearchPath(env));
+  return restartOf(loadUnit(root, unit, listing));
 }
 
 /** Whether systemd is the running service manager (sd_booted(3)). */

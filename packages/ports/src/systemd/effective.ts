@@ -124,13 +124,19 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
   };
 }
 
-/** What each unit directory holds (entry names), read once for every unit, in UNIT_DIRS' order (which loadUnit relies on); absent directories are left out. */
+/** What each unit directory holds (entry names), read once for every unit, in the search path's order (which loadUnit follows); absent directories are left out. */
 export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
 
-export function listUnitDirs(root: string, problems: string[] = []): UnitDirListing {
+/**
+ * List the unit directories under `root`: systemd's (UNIT_DIRS), or `dirs`
+ * in their order (a search path such as $SYSTEMD_UNIT_PATH's; a leading `/`
+ * is taken from under `root` too).
+ */
+export function listUnitDirs(root: string, problems: string[] = [], dirs: readonly string[] = UNIT_DIRS): UnitDirListing {
   // Most of the 16 directories do not exist on a given machine: an ENOENT each.
   const entries = withoutStackTraces(() =>
-    UNIT_DIRS.map((dir) => {
+    dirs.map((given) => {
+      const dir = given.replace(/^\/+/, '');
       try {
         return [dir, new Set(readdirSync(join(root, dir)))] as const;
       } catch (error) {
@@ -153,7 +159,7 @@ export function loadUnit(root: string, unit: string, listing?: UnitDirListing): 
   listing ??= listUnitDirs(root, problems);
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
   let file: LoadedFile | undefined;
-  // The listing holds the directories that exist, in UNIT_DIRS' order: usually 3 of 16.
+  // The listing holds the directories that exist, in search order: usually 3 of UNIT_DIRS' 16.
   search: for (const name of names) {
     for (const [dir, listed] of listing) {
       if (!listed.has(name)) continue;
