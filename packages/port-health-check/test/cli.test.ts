@@ -4,7 +4,7 @@
 // the syscalls, the code cache, the bin's exit status) runs the built bin.
 // Build first (`pnpm build`).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -47,6 +47,21 @@ beforeAll(() => {
 });
 
 describe('port-health-check (built bin)', () => {
+  it.skipIf(!existsSync('/dev/full'))('with stdout on /dev/full: one line and exit 3, the report could not be delivered', async () => {
+    const healthy = await scenario();
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [bin, '--registry', healthy.registryPath, '--root', healthy.root, '--format', 'prometheus'], {
+      env: { ...process.env, NO_COLOR: '' },
+      stdio: ['ignore', full, 'pipe'],
+    });
+    closeSync(full);
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('port-health-check: cannot write to standard output: no space left on the device\n');
+    expect(status).toBe(3);
+  });
+
   it('exits 0 on a healthy machine, 2 on warnings only, 1 on errors', async () => {
     const healthy = await scenario();
     const ok = await runBin(['--registry', healthy.registryPath, '--root', healthy.root]);

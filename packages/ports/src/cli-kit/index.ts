@@ -2,7 +2,7 @@
 // port-health-check): the writer, the injected io, the argument parser and the
 // conventions. Internal: bundled into each bin, not part of the public API.
 export { fdWriter, type FdWriter } from './write.js';
-export { processIo, type Io, type Env } from './io.js';
+export { finishOutput, processIo, type Io, type Env, type ProcessIo } from './io.js';
 export {
   flagSyntax,
   formatFlags,

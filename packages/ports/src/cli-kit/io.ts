@@ -24,8 +24,16 @@ function isTerminal(fd: number): boolean {
   }
 }
 
+/** The bins' io: the real stdout and stderr. */
+export interface ProcessIo extends Io {
+  /** Resolves when everything written has reached its descriptor (or was dropped). */
+  flush(): Promise<void>;
+  /** Why stdout could not be written (a full disk, an I/O error), once it failed; a reader that went away is not a failure. */
+  readonly outError: NodeJS.ErrnoException | undefined;
+}
+
 /** The real stdout and stderr, through the one writer (back-pressure and EPIPE handled). */
-export function processIo(): Io & { flush(): Promise<void> } {
+export function processIo(): ProcessIo {
   const out = fdWriter(1);
   const err = fdWriter(2);
   return {
@@ -34,8 +42,46 @@ export function processIo(): Io & { flush(): Promise<void> } {
     get stdoutIsTTY() {
       return isTerminal(1);
     },
+    get outError() {
+      return out.error;
+    },
     flush: async () => {
       await Promise.all([out.flush(), err.flush()]);
     },
   };
+}
+
+/** Words for a failed write to stdout. */
+function writeProblem(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EIO':
+      return 'input/output error';
+    case 'EBADF':
+      return 'it is not open for writing';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EFBIG':
+      return 'the file is too large';
+    default:
+      return error.code ?? 'write failed';
+  }
+}
+
+/**
+ * The bin's last step, after main(): waits for the output, and when stdout
+ * could not be written (`ports list > /dev/full`) says so in one line on
+ * stderr, `PREFIX: cannot write to standard output: no space left on the
+ * device` (PREFIX: the tool's own error prefix), and returns `failed(code)`: each tool's policy (ports: 1 for a
+ * success; the health check: 3; claim-port: its code, which says what became
+ * of the port). A reader that went away (`| head -1`) is not a failure.
+ */
+export async function finishOutput(io: ProcessIo, prefix: string, code: number, failed: (code: number) => number): Promise<number> {
+  await io.flush();
+  const error = io.outError;
+  if (error === undefined) return code;
+  io.err(`${prefix}: cannot write to standard output: ${writeProblem(error)}\n`);
+  await io.flush();
+  return failed(code);
 }

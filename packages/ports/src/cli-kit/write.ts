@@ -5,7 +5,11 @@
 // - a full non-blocking pipe (EAGAIN): the rest, and everything after it, goes
 //   to a stream that waits for the reader (libuv's poll), never a busy loop;
 // - a reader that went away (EPIPE, `| head -1`): the output is dropped
-//   silently, and the command's exit code stands.
+//   silently, and the command's exit code stands;
+// - any other error (ENOSPC on /dev/full or a full disk, EIO): the output is
+//   dropped and the error kept in `error`, never thrown from a write (a throw
+//   from the error path would print a second error or a stack trace); the bin
+//   then says so in one line (io.ts, finishOutput).
 import { writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
@@ -14,8 +18,10 @@ export interface FdWriter {
   write(text: string): void;
   /** Resolves when everything written has reached the descriptor (or was dropped on EPIPE). */
   flush(): Promise<void>;
-  /** True once the reader went away: later writes are dropped. */
+  /** True once the reader went away or a write failed: later writes are dropped. */
   readonly closed: boolean;
+  /** The error that ended the output, other than a reader going away (EPIPE); undefined while all is well. */
+  readonly error: NodeJS.ErrnoException | undefined;
 }
 
 /** The stream that takes over a full pipe: process.stdout/stderr for 1 and 2, else a socket on the fd. */
@@ -30,15 +36,15 @@ async function streamFor(fd: number): Promise<Writable> {
 export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writable> = streamFor): FdWriter {
   let stream: Promise<Writable> | undefined;
   let closed = false;
+  let failure: NodeJS.ErrnoException | undefined;
   let pending = Promise.resolve();
+  const fail = (error: NodeJS.ErrnoException): void => {
+    closed = true;
+    if (error.code !== 'EPIPE') failure ??= error;
+  };
 
   const toStream = (buffer: Buffer): void => {
-    stream ??= makeStream(fd).then((created) =>
-      created.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPIPE') closed = true;
-        else throw error;
-      }),
-    );
+    stream ??= makeStream(fd).then((created) => created.on('error', fail));
     const target = stream;
     pending = pending.then(async () => {
       const writable = await target;
@@ -52,6 +58,9 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
   return {
     get closed() {
       return closed;
+    },
+    get error() {
+      return failure;
     },
     write(text: string): void {
       if (closed || text === '') return;
@@ -70,11 +79,8 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
             toStream(buffer);
             return;
           }
-          if (code === 'EPIPE') {
-            closed = true;
-            return;
-          }
-          throw error;
+          fail(error as NodeJS.ErrnoException);
+          return;
         }
         if (written <= 0) {
           toStream(buffer);

@@ -2,7 +2,7 @@
 // is waited for (not spun on), order is kept, and a reader that goes away
 // ends the output quietly.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,5 +76,17 @@ describe('fdWriter', () => {
     expect(() => writer.write('nor this\n')).not.toThrow();
     await writer.flush();
     closeSync(write);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('keeps a write error (ENOSPC on /dev/full) instead of throwing it, and drops the rest', async () => {
+    const full = openSync('/dev/full', 'w');
+    const writer = fdWriter(full);
+    expect(writer.error).toBeUndefined();
+    expect(() => writer.write('lost\n')).not.toThrow();
+    expect(writer.closed).toBe(true);
+    expect(writer.error?.code).toBe('ENOSPC');
+    expect(() => writer.write('also lost\n')).not.toThrow();
+    await writer.flush();
+    closeSync(full);
   });
 });

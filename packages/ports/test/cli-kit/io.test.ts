@@ -1,0 +1,40 @@
+// The bin's last step (finishOutput): a stdout that cannot be written is one
+// line on stderr and a failing exit code, never a stack trace; the built
+// `ports` bin with its stdout on /dev/full (ENOSPC on every write).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { bin, requireBuilt } from '../cli/helpers.js';
+
+function portsToDevFull(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  requireBuilt();
+  const full = openSync('/dev/full', 'w');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+      stdio: ['ignore', full, 'pipe'],
+    });
+    closeSync(full);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe.skipIf(!existsSync('/dev/full'))('ports with stdout on /dev/full', () => {
+  it('says so in one line and exits 1 instead of 0 (was: "internal error" and a stack trace)', async () => {
+    const run = await portsToDevFull(['list']);
+    expect(run.stderr).toBe('ports: cannot write to standard output: no space left on the device\n');
+    expect(run.code).toBe(1);
+  });
+
+  it('keeps a usage error its code (64), and says why nothing reached stdout', async () => {
+    const run = await portsToDevFull(['list', '--json', '--bogus']);
+    expect(run.code).toBe(64);
+    expect(run.stderr.split('\n').at(-2)).toBe('ports: cannot write to standard output: no space left on the device');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
