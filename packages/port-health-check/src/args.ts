@@ -6,6 +6,7 @@
 // the request is run (cli.ts). A test holds the help against FLAGS
 // (test/args.test.ts). Pure: argv in, a request or one clear usage error out
 // (the CLI exits 64, EX_USAGE, on it).
+import { quoteValue } from '@dsa110/ports';
 import { EXIT_USAGE, formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, useColor, type Flags, type Parsed } from '@dsa110/ports/cli';
 
 export { useColor };
@@ -81,6 +82,9 @@ Exit codes (the seed script's, NOT the Nagios order):
 
 const HINT = 'see port-health-check --help';
 
+/** What could be a --service value: ids (lower-case words) separated by commas. */
+const SERVICE_IDS = /^[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*$/;
+
 export function parseArgs(argv: readonly string[]): Request {
   let values: Parsed<typeof FLAGS>['values'];
   try {
@@ -88,7 +92,8 @@ export function parseArgs(argv: readonly string[]): Request {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     const unexpected = /^unexpected argument "([^"]*)"/.exec(error.message);
-    if (unexpected) return fail(`unexpected argument "${unexpected[1]}" (services are chosen with --service ${unexpected[1]})`);
+    // A word that could be service ids gets the hint; anything else (`-- --json`) is just unexpected.
+    if (unexpected) return fail(`unexpected argument "${unexpected[1]}"${SERVICE_IDS.test(unexpected[1]!) ? ` (services are chosen with --service ${unexpected[1]})` : ''}`);
     const unknown = /^unknown option (\S+);/.exec(error.message);
     if (unknown) return fail(`unknown option ${unknown[1]}${suggest(unknown[1]!)}`);
     return fail(error.message);
@@ -96,8 +101,11 @@ export function parseArgs(argv: readonly string[]): Request {
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
   for (const [name, flag] of Object.entries(FLAGS)) {
-    if (flag.type !== 'string' || ('multiple' in flag && flag.multiple)) continue;
-    if (values[name as keyof typeof values] === '') return fail(`--${name} needs a non-empty value`);
+    if (flag.type !== 'string') continue;
+    // `--service "$IDS"` with IDS unset must not quietly check every service.
+    const value = values[name as keyof typeof values];
+    if (value === '' || (Array.isArray(value) && value.includes(''))) return fail(`--${name} needs a non-empty value`);
+    if ('multiple' in flag && flag.multiple) continue;
     const end = argv.indexOf('--');
     const given = (end < 0 ? argv : argv.slice(0, end)).filter((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
     if (given.length > 1) return fail(`--${name} given more than once`);
@@ -105,6 +113,8 @@ export function parseArgs(argv: readonly string[]): Request {
   if (values.json && values.format !== undefined && values.format !== 'json') return fail(`--json and --format ${values.format} disagree; give one`);
   const format = values.json ? 'json' : (values.format ?? 'text');
   if (!FORMATS.includes(format as Format)) return fail(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+  const empty = (values.service ?? []).find((value) => !value.split(',').some((id) => id.trim() !== ''));
+  if (empty !== undefined) return fail(`--service ${quoteValue(empty)} names no service; give ids separated by commas`);
   const services = (values.service ?? [])
     .flatMap((value) => value.split(','))
     .map((id) => id.trim())

@@ -98,6 +98,14 @@ describe('parseArgs', () => {
     [['--stict'], 'unknown option --stict; see port-health-check --help'],
     [['--servic', 'api'], 'unknown option --servic; did you mean --service?'],
     [['api'], 'unexpected argument "api" (services are chosen with --service api)'],
+    [['api,redis'], 'unexpected argument "api,redis" (services are chosen with --service api,redis)'],
+    [['--', '--json'], 'unexpected argument "--json"'],
+    [['--service='], '--service needs a non-empty value'],
+    [['--service', ''], '--service needs a non-empty value'],
+    [['--service', 'api', '--service', ''], '--service needs a non-empty value'],
+    [['--service', ','], '--service "," names no service; give ids separated by commas'],
+    [['--service', ' , '], '--service " , " names no service; give ids separated by commas'],
+    [['--claim-port='], '--claim-port needs a non-empty value'],
   ])('refuses %j with one clear message', (argv, message) => {
     expect(parseArgs(argv)).toEqual({ kind: 'error', message });
   });
