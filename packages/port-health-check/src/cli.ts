@@ -14,9 +14,13 @@ import { FileWriteError, writeOutputFile } from '@dsa110/ports/files';
 
 const version = () => packageVersion(import.meta.url, '@dsa110/port-health-check');
 
-/** One line on stderr; when JSON was asked for (FLAGS' `selectsJson`) also one JSON object on stdout. Returns the code. */
-function fail(io: Io, json: boolean, message: string, code: number): number {
-  io.err(`port-health-check: ${message}\n`);
+/**
+ * One line on stderr (then `hint`, a line for people only); when JSON was
+ * asked for (FLAGS' `selectsJson`) also one JSON object on stdout, whose
+ * message is the one line. Returns the code.
+ */
+function fail(io: Io, json: boolean, message: string, code: number, hint = ''): number {
+  io.err(`port-health-check: ${message}\n${hint}`);
   if (json) io.out(errorJson('port-health-check', code === EXIT.usage ? 'usage' : 'error', message, code));
   return code;
 }
@@ -72,7 +76,7 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
         io.out(`${await version()}\n`);
         return EXIT.ok;
       case 'error':
-        return fail(io, json, `${request.message}\nRun port-health-check --help for usage.`, EXIT.usage);
+        return fail(io, json, request.message, EXIT.usage, 'Run port-health-check --help for usage.\n');
       case 'run':
         return await run(request, io, env);
     }

@@ -209,9 +209,11 @@ describe('port-health-check (built bin)', () => {
     ] as const) {
       const result = await run([...argv]);
       expect(result.status, argv.join(' ')).toBe(status);
-      expect(JSON.parse(result.stdout)).toEqual({ tool: 'port-health-check', error: { kind, message: expect.any(String) }, exitCode: status });
+      // The message is the one line of the error, as claim-port's and ports' are: no "Run --help" line for people.
+      expect(JSON.parse(result.stdout)).toEqual({ tool: 'port-health-check', error: { kind, message: expect.stringMatching(/^[^\n]+$/) }, exitCode: status });
       expect(result.stdout.trim().split('\n')).toHaveLength(1);
     }
+    expect(JSON.parse((await run(['--json', '--bogus'])).stdout).error.message).toBe('unknown option --bogus; see port-health-check --help');
   });
 
   it('-V and --version print the package version (in-process and the built bin); --help has examples', async () => {
