@@ -256,20 +256,23 @@ describe('claim-port on real listeners', () => {
     expect(code).toBe(0);
   });
 
-  it.skipIf(!existsSync('/dev/full'))('the built bin with stdout on /dev/full: one line, no stack trace, the exit code still says the port is free', async () => {
-    const server = await spawnListener();
-    await server.kill();
-    const full = openSync('/dev/full', 'w');
-    const child = spawn(process.execPath, [BIN, String(server.port), '--json'], { stdio: ['ignore', full, 'pipe'] });
-    closeSync(full);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(stderr).toBe(
-      `[claim-port:${server.port}] port ${server.port} is free; nothing to do\n[claim-port:${server.port}] error: cannot write to standard output: no space left on the device\n`,
-    );
-    expect(code).toBe(0);
-  });
+  it.skipIf(!existsSync('/dev/full'))(
+    'the built bin with stdout on /dev/full: one line, no stack trace, the exit code still says the port is free',
+    async () => {
+      const server = await spawnListener();
+      await server.kill();
+      const full = openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [BIN, String(server.port), '--json'], { stdio: ['ignore', full, 'pipe'] });
+      closeSync(full);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe(
+        `[claim-port:${server.port}] port ${server.port} is free; nothing to do\n[claim-port:${server.port}] error: cannot write to standard output: no space left on the device\n`,
+      );
+      expect(code).toBe(0);
+    },
+  );
 });
 
 describe('claim-port: hostile values in errors', () => {

@@ -93,7 +93,8 @@ export function parseArgs(argv: readonly string[]): Request {
     if (!(error instanceof UsageError)) throw error;
     const unexpected = /^unexpected argument "([^"]*)"/.exec(error.message);
     // A word that could be service ids gets the hint; anything else (`-- --json`) is just unexpected.
-    if (unexpected) return fail(`unexpected argument "${unexpected[1]}"${SERVICE_IDS.test(unexpected[1]!) ? ` (services are chosen with --service ${unexpected[1]})` : ''}`);
+    if (unexpected)
+      return fail(`unexpected argument "${unexpected[1]}"${SERVICE_IDS.test(unexpected[1]!) ? ` (services are chosen with --service ${unexpected[1]})` : ''}`);
     const unknown = /^unknown option (\S+);/.exec(error.message);
     if (unknown) return fail(`unknown option ${unknown[1]}${suggest(unknown[1]!)}`);
     return fail(error.message);

@@ -56,7 +56,7 @@ describe('port-health-check (built bin)', () => {
     });
     closeSync(full);
     let stderr = '';
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('port-health-check: cannot write to standard output: no space left on the device\n');
     expect(status).toBe(3);

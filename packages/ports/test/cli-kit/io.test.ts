@@ -18,7 +18,7 @@ function portsToDevFull(args: readonly string[]): Promise<{ code: number | null;
     });
     closeSync(full);
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stderr }));
   });
