@@ -19,6 +19,8 @@ export interface Flag {
   readonly multiple?: boolean;
   /** The value's name in the help, for a string flag: PATH, SECONDS. */
   readonly value?: string;
+  /** What the value must be, for the error when it is missing: `a number of seconds, e.g. --timeout=5` (default: "a value"). */
+  readonly needs?: string;
   /** What the flag does: one line, or several (each printed on its own line). */
   readonly help: string | readonly string[];
   /**
@@ -65,8 +67,6 @@ export interface ParseOptions {
   readonly negativeNumbers?: boolean;
   /** The hint for an unknown option, e.g. "see claim-port --help". */
   readonly hint: string;
-  /** What a value option needs, for its "needs a value" error: { timeout: 'a number of seconds, e.g. --timeout=5' }. */
-  readonly needs?: Readonly<Record<string, string>>;
 }
 
 /** A mistake in the command line: one line, exit EXIT_USAGE. */
@@ -100,7 +100,7 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
   try {
     parsed = parseArgs({ args, options, allowPositionals: true as const, strict: true as const });
   } catch (error) {
-    throw new UsageError(describeParseError(error as Error & { code?: string }, settings));
+    throw new UsageError(describeParseError(error as Error & { code?: string }, options as unknown as Flags, settings.hint));
   }
   const max = settings.maxPositionals ?? 0;
   if (parsed.positionals.length > max) {
@@ -110,21 +110,22 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
   return parsed;
 }
 
-/** parseArgs' messages, one line each: the option named as typed, and what to do. */
-function describeParseError(error: Error & { code?: string }, { hint, needs = {} }: ParseOptions): string {
+/** parseArgs' messages, one line each: the option named as typed, and what to do (a value's `needs` from its declaration). */
+function describeParseError(error: Error & { code?: string }, flags: Flags, hint: string): string {
   // "Option '-t, --timeout <value>' argument missing": the long name, as typed.
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
   const flag = quoted
     .replace(/ <value>$/, '')
     .split(', ')
     .pop()!;
+  const name = flag.replace(/^-+/, '');
+  const needs = Object.hasOwn(flags, name) ? flags[name]!.needs : undefined;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${flag}; ${hint}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (/argument missing/.test(error.message)) return `${flag} needs ${needs[flag.replace(/^-+/, '')] ?? `a value; ${hint}`}`;
-      if (/ambiguous/.test(error.message))
-        return `${flag} needs ${needs[flag.replace(/^-+/, '')] ?? 'a value'}; to give one that starts with "-", write ${flag}=VALUE`;
+      if (/argument missing/.test(error.message)) return `${flag} needs ${needs ?? `a value; ${hint}`}`;
+      if (/ambiguous/.test(error.message)) return `${flag} needs ${needs ?? 'a value'}; to give one that starts with "-", write ${flag}=VALUE`;
       if (/does not take an argument/.test(error.message)) return `${flag} takes no value; ${hint}`;
       return `${error.message.split('\n')[0]}; ${hint}`;
     default:

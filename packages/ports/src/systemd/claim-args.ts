@@ -44,6 +44,7 @@ export const CLAIM_FLAGS = {
   timeout: {
     type: 'string',
     value: 'SECONDS',
+    needs: 'a number of seconds, e.g. --timeout=5',
     help: [
       `wait this long after SIGTERM before SIGKILL (> 0, <= ${MAX_CLAIM_TIMEOUT_SECONDS};`,
       `decimals allowed; default from the registry, ${DEFAULT_CLAIM_TIMEOUT_SECONDS})`,
@@ -52,7 +53,12 @@ export const CLAIM_FLAGS = {
   force: { type: 'boolean', help: 'send SIGKILL at once, no SIGTERM' },
   json: { type: 'boolean', selectsJson: true, help: 'print one JSON object to stdout' },
   quiet: { type: 'boolean', short: 'q', help: 'print nothing to stderr but errors' },
-  registry: { type: 'string', value: 'PATH', help: 'use this ports.yaml (default: $DSA110_PORTS_FILE, else the bundled one)' },
+  registry: {
+    type: 'string',
+    value: 'PATH',
+    needs: 'the path of a ports.yaml',
+    help: 'use this ports.yaml (default: $DSA110_PORTS_FILE, else the bundled one)',
+  },
   test: { type: 'boolean', help: 'run the self-test (argument checks, and live TCP and UDP claims on loopback)' },
   ...STANDARD_OPTIONS,
 } as const satisfies Flags;
@@ -117,9 +123,6 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
   return { id: text };
 }
 
-/** What each value option needs, for its "needs a value" error. */
-const CLAIM_NEEDS = { timeout: 'a number of seconds, e.g. --timeout=5', registry: 'the path of a ports.yaml' };
-
 const usage = (message: string): ParsedClaimArgs => ({ command: 'usage-error', message });
 
 /** Option words that take the next word as their value (`--timeout 5`), from CLAIM_FLAGS. */
@@ -165,7 +168,6 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
       maxPositionals: Infinity,
       negativeNumbers: true,
       hint: 'see claim-port --help',
-      needs: CLAIM_NEEDS,
     }));
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
@@ -177,7 +179,7 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
     if ('problem' in parsed) return usage(parsed.problem);
     timeoutSeconds = parsed.seconds;
   }
-  if (values.registry === '') return usage('--registry needs the path of a ports.yaml');
+  if (values.registry === '') return usage(`--registry needs ${CLAIM_FLAGS.registry.needs}`);
 
   if (values.test) {
     if (positionals.length > 0) return usage('--test takes no port');

@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_USAGE, errorJson, useColor, wantsJson } from '../../src/cli-kit/conventions.js';
 import { parseCommandLine, STANDARD_OPTIONS, UsageError } from '../../src/cli-kit/parse.js';
 
-const OPTIONS = { ...STANDARD_OPTIONS, timeout: { type: 'string' }, json: { type: 'boolean' } } as const;
-const parse = (argv: string[], max = 1) =>
-  parseCommandLine(argv, OPTIONS, { maxPositionals: max, negativeNumbers: true, hint: 'see tool --help', needs: { timeout: 'seconds' } });
+const OPTIONS = { ...STANDARD_OPTIONS, timeout: { type: 'string', needs: 'seconds', help: '' }, json: { type: 'boolean', help: '' } } as const;
+const parse = (argv: string[], max = 1) => parseCommandLine(argv, OPTIONS, { maxPositionals: max, negativeNumbers: true, hint: 'see tool --help' });
 const problem = (argv: string[], max = 1) => {
   try {
     parse(argv, max);
