@@ -44,7 +44,8 @@ export function wrapCommonJs(source: string): string {
 
 /**
  * Run `bundle` (an absolute path) as the CommonJS module `module` (the
- * loader's own: same require, same exports), with the code cache `name` from
+ * loader's own: same require, same exports; or a fresh `{ exports: {} }` for
+ * a second bundle) and return its exports, with the code cache `name` from
  * this user's cache directory when there is a good one; when there is none,
  * or V8 rejected it, make one at exit. Few calls on purpose (no regular
  * expression, no path functions): every function a start compiles costs.
@@ -55,13 +56,10 @@ export function runWithCodeCache(
   module: NodeJS.Module,
   require: NodeJS.Require,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): void {
-  const source = readFileSync(bundle);
+): unknown {
   const dir = cacheDir(env);
-  if (dir === undefined) {
-    require(bundle); // no cache directory: as plain require() would
-    return;
-  }
+  if (dir === undefined) return require(bundle); // no cache directory: as plain require() would
+  const source = readFileSync(bundle);
   const vm = require('node:vm') as typeof import('node:vm');
   const file = cacheName(name);
   const cachedData = decodeEntry(readCacheFile(dir, file), source);
@@ -80,4 +78,5 @@ export function runWithCodeCache(
     });
   }
   (script.runInThisContext() as CommonJsWrapper)(module.exports, require, module, bundle, bundle.slice(0, bundle.lastIndexOf('/')));
+  return module.exports;
 }
