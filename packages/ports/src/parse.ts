@@ -8,7 +8,7 @@ import { checkRules, type CheckableRegistry, type PathSegment } from './rules.js
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { oneLine, quoteValue } from './escape.js';
 import { didYouMean } from './suggest.js';
-import { MAX_ALIASES, PLAIN_TAGS, yamlProblems } from './yaml-rules.js';
+import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, yamlProblems } from './yaml-rules.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
 
 export { MAX_ALIASES };
@@ -65,11 +65,14 @@ function parseUnsafe(text: string): ParseResult {
     return { line, column: col };
   };
 
-  const syntax: RegistryIssue[] = doc.errors.map((error) => ({
-    path: '',
-    message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).match(/^[^:\n]*/)![0]),
-    ...position(error.pos[0]),
-  }));
+  const syntax: RegistryIssue[] = doc.errors
+    .map((error) => ({
+      path: '',
+      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).match(/^[^:\n]*/)![0]),
+      ...position(error.pos[0]),
+    }))
+    // A stack overflow may be reported once per level on the way out: say it once.
+    .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index);
   if (syntax.length > 0) return fail(syntax);
   const structure = yamlProblems(doc);
   if (structure.length > 0) return fail(structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) })));
@@ -165,6 +168,9 @@ function fail(issues: RegistryIssue[]): ParseResult {
 }
 
 function yamlMessage(code: string, message: string, source: string): string {
+  // yaml's parser recurses once per level: thousands of levels (`[[[[...`, `- - - ...`) overflow
+  // the stack before yamlProblems can count them. Only nesting does that, so say so.
+  if (code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(message)) return TOO_DEEP;
   if (code === 'DUPLICATE_KEY') return `duplicate key ${quoteValue(source.trim())}; each key may appear once in a mapping`;
   if (code === 'MULTIPLE_DOCS') return 'more than one YAML document (a "---" line starts another); a registry is one document';
   // yaml's messages end with a source excerpt after a colon and newline; keep the first line.

@@ -10,6 +10,8 @@ export const MAX_ALIASES = 16;
 /** Nodes after every alias is expanded; the real registry has about 1,500. */
 export const MAX_EXPANDED_NODES = 100_000;
 export const MAX_DEPTH = 32;
+/** The one message for a document nested past MAX_DEPTH, however deep (parse.ts uses it when yaml's own parser runs out of stack). */
+export const TOO_DEEP = `the YAML nests deeper than ${MAX_DEPTH} levels`;
 
 /** A plain decimal: what every number in ports.yaml must look like (`61800`, `0.5`, `-1`). */
 const DECIMAL = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
@@ -61,7 +63,7 @@ export function yamlProblems(doc: Document): YamlProblem[] {
   const size = (node: unknown, depth: number): number => {
     if (node === null || node === undefined || problems.length > 20) return 1;
     if (depth > MAX_DEPTH) {
-      if (!tooDeep) problems.push({ message: `the YAML nests deeper than ${MAX_DEPTH} levels`, offset: at(node as Node) });
+      if (!tooDeep) problems.push({ message: TOO_DEEP, offset: at(node as Node) });
       tooDeep = true;
       return 1;
     }

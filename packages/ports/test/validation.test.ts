@@ -207,6 +207,17 @@ describe('a broken registry is rejected with line and column', () => {
     expect([issue.line, issue.column]).toEqual([2, 5 + 16 * 4]);
   });
 
+  it.each([
+    ['40 flow lists', `x: ${'['.repeat(40)}${']'.repeat(40)}`],
+    ['5,000 flow lists', `x: ${'['.repeat(5000)}${']'.repeat(5000)}`],
+    ['20,000 compact block lists', `x:\n  ${'- '.repeat(20_000)}a`],
+    ['20,000 flow mappings', `x: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}`],
+  ])('rejects %s as nesting deeper than 32 levels, however deep (not "Maximum call stack size exceeded")', async (_name, extra) => {
+    const { error } = await rejection(`${minimalRegistry}${extra}\n`);
+    expect(error.issues.map((issue) => issue.message)).toEqual(['the YAML nests deeper than 32 levels']);
+    expect(error.issues[0]!.line).toBeGreaterThan(minimalRegistry.split('\n').length - 1);
+  });
+
   it('rejects a list or mapping as a key, with no warning on stderr, and a second YAML document, in plain words', async () => {
     const warnings: string[] = [];
     const listen = (warning: Error) => warnings.push(warning.message);
