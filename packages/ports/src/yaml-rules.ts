@@ -1,6 +1,6 @@
 // How ports.yaml's YAML is read, beyond the YAML spec: numbers only as plain
 // decimals, no explicit tags, aliases bounded and acyclic, nesting bounded,
-// keys plain (never a list or a mapping).
+// keys plain (never a list or a mapping), no merge keys (`<<`).
 // The checks run on the parsed document before it becomes JavaScript, so no
 // input can make toJS() throw, loop, or blow up in memory (all limits are
 // documented in packages/ports/README.md, "Beware").
@@ -99,6 +99,12 @@ export function yamlProblems(doc: Document): YamlProblem[] {
         const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
         if (isMap(key) || isSeq(key)) {
           problems.push({ message: 'a mapping key must be a plain word, not a list or a mapping', offset: at(pair.key as Node) });
+          continue;
+        }
+        // A merge key (`<<: *base`, YAML 1.1) is not YAML 1.2: read as a key named "<<", it would be
+        // "unknown key" and every merged key "missing". Say what it is instead.
+        if (isScalar(key) && key.type === 'PLAIN' && key.source === '<<') {
+          problems.push({ message: 'YAML merge keys (<<) are not supported in ports.yaml; write the keys out', offset: at(pair.key as Node) });
           continue;
         }
         total += size(pair.key, depth + 1) + size(pair.value, depth + 1);

@@ -218,6 +218,17 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.issues[0]!.line).toBeGreaterThan(minimalRegistry.split('\n').length - 1);
   });
 
+  it('rejects a YAML merge key (<<) in plain words, not as an unknown key "<<" with every merged key missing', async () => {
+    const text = minimalRegistry.replace('  - id: api', '  - &api\n    id: api').replace(/^reserved:/m, `  - <<: *api\n    id: api2\n    port: 8002\nreserved:`);
+    const { error } = await rejection(text);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      `${text.split('\n').indexOf('  - <<: *api') + 1}:5 YAML merge keys (<<) are not supported in ports.yaml; write the keys out`,
+    ]);
+    // A quoted "<<" is an ordinary key (here an unknown one).
+    const { error: quoted } = await rejection(`${minimalRegistry}"<<": 1\n`);
+    expect(quoted.issues.map((issue) => issue.message)).toEqual(['unknown key "<<"']);
+  });
+
   it('rejects a list or mapping as a key, with no warning on stderr, and a second YAML document, in plain words', async () => {
     const warnings: string[] = [];
     const listen = (warning: Error) => warnings.push(warning.message);
