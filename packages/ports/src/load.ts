@@ -7,6 +7,7 @@ import { loadParser } from './load-parser.js';
 import { Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
+import { utf8Problem } from './utf8.js';
 
 /**
  * Set by the build (scripts/build-support.mjs): the package version and a
@@ -73,11 +74,14 @@ export async function loadRegistry(options: LoadOptions = {}): Promise<Registry>
 }
 
 /**
- * A registry file's bytes, validated: from the parsed-registry cache
+ * A registry file's bytes, validated (UTF-8 first, utf8.ts): from the parsed-registry cache
  * (registry-cache.ts) when it holds these exact bytes of this file, else
  * parsed, and kept there when valid. Throws RegistryError like parseRegistry.
  */
 export function parseRegistryFile(bytes: Buffer, path: string, cache?: RegistryCache): Registry {
+  // Before the cache too: bytes that are not UTF-8 are never read as text with U+FFFD in them.
+  const encoding = utf8Problem(bytes);
+  if (encoding !== undefined) throw new RegistryError(path, [encoding]);
   const absolute = resolve(path);
   if (cache !== undefined) {
     const cached = readCachedRegistry(cache, absolute, bytes);

@@ -219,7 +219,9 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it('rejects a YAML merge key (<<) in plain words, not as an unknown key "<<" with every merged key missing', async () => {
-    const text = minimalRegistry.replace('  - id: api', '  - &api\n    id: api').replace(/^reserved:/m, `  - <<: *api\n    id: api2\n    port: 8002\nreserved:`);
+    const text = minimalRegistry
+      .replace('  - id: api', '  - &api\n    id: api')
+      .replace(/^reserved:/m, `  - <<: *api\n    id: api2\n    port: 8002\nreserved:`);
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
       `${text.split('\n').indexOf('  - <<: *api') + 1}:5 YAML merge keys (<<) are not supported in ports.yaml; write the keys out`,

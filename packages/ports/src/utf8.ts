@@ -1,0 +1,43 @@
+// A registry file must be UTF-8: decoding other bytes would silently turn
+// them into U+FFFD (a Latin-1 "Café" in a note becomes "Caf�" on the
+// reference page). The check is Node's native isUtf8; only a failing file is
+// walked byte by byte to say where.
+import { isUtf8 } from 'node:buffer';
+import type { RegistryIssue } from './errors.js';
+
+/** The offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629), or -1. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const extra = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    if (extra === 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const [low, high] =
+      lead === 0xe0 ? [0xa0, 0xbf] : lead === 0xed ? [0x80, 0x9f] : lead === 0xf0 ? [0x90, 0xbf] : lead === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    const second = bytes[i + 1];
+    if (second === undefined || second < low || second > high) return i;
+    for (let k = 2; k <= extra; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || (next & 0xc0) !== 0x80) return i;
+    }
+    i += extra + 1;
+  }
+  return -1;
+}
+
+/** Undefined for UTF-8 text; else one issue at the first bad byte's line and column. */
+export function utf8Problem(bytes: Buffer): RegistryIssue | undefined {
+  if (isUtf8(bytes)) return undefined;
+  const offset = firstInvalidUtf8(bytes);
+  if (offset < 0) return undefined;
+  const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(0x0a, offset - 1) + 1; // (a negative start would count from the end)
+  const line = bytes.subarray(0, lineStart).reduce((count, byte) => count + (byte === 0x0a ? 1 : 0), 1);
+  // In UTF-16 code units, as yaml counts the columns of every other issue.
+  const column = bytes.subarray(lineStart, offset).toString('utf8').length + 1;
+  const hex = bytes[offset]!.toString(16).padStart(2, '0');
+  return { path: '', message: `the file is not UTF-8 text (byte 0x${hex}); save it as UTF-8`, line, column };
+}
