@@ -5,7 +5,7 @@
 import type { Service } from '@dsa110/ports';
 import { exposure, formatListener, isLoopback } from '../address.js';
 import { effectivePort } from '../effective-port.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 import { listenersOn } from './listeners.js';
 
@@ -14,13 +14,7 @@ export function checkAccess(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) return [];
-  const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
-    check: 'access',
-    severity,
-    service: service.id,
-    port,
-    reason: `${label(service, port)}: ${reason}`,
-  });
+  const result = serviceResult('access', service, port);
   const exposed = listeners.filter((listener) => !isLoopback(listener.address));
   // exposure() says what dual-stack means here: no "(IPv4+IPv6)" suffix as well.
   const where = exposed.map((listener) => `${formatListener({ ...listener, dualStack: false })} (${exposure(listener)})`).join(', ');

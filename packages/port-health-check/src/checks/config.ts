@@ -5,7 +5,7 @@
 // which is how Grafana ends up on 3000, Vite's port.
 import type { Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 
 /** The first uncommented `key = value`, `key: value` or `key value` line: value and 1-based line. */
@@ -35,14 +35,7 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   if (!wanted) return [];
   const { port } = effectivePort(facts, service);
   const config = facts.configs.get(wanted.file);
-  const result = (severity: CheckResult['severity'], reason: string, file?: string): CheckResult => ({
-    check: 'config',
-    severity,
-    service: service.id,
-    port,
-    reason: `${label(service, port)}: ${reason}`,
-    ...(file && { file }),
-  });
+  const result = serviceResult('config', service, port);
   if (!config || config.text === undefined) {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];

@@ -9,7 +9,7 @@ import type { Service } from '@dsa110/ports';
 import { formatListener, isLoopback } from '../address.js';
 import { effectivePort } from '../effective-port.js';
 import { describeDecision, evaluateInput, OUTSIDE_SOURCE, type Outcome } from '../firewall/ruleset.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts, ListenerFacts } from '../types.js';
 import { listenersOn } from './listeners.js';
 
@@ -37,13 +37,7 @@ export function checkFirewall(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) return [];
-  const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
-    check: 'firewall',
-    severity,
-    service: service.id,
-    port,
-    reason: `${label(service, port)}: ${reason}`,
-  });
+  const result = serviceResult('firewall', service, port);
   const exposed = exposedListeners(facts, service);
   if (exposed.length === 0) return [result('ok', 'bound to loopback only: not reachable from outside whatever the firewall says')];
   const where = exposed.map((listener) => formatListener(listener)).join(', ');

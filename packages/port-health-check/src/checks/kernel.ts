@@ -4,18 +4,12 @@
 import type { Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { inRanges } from '../kernel.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 
 export function checkKernel(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
-  const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
-    check: 'kernel',
-    severity,
-    service: service.id,
-    port,
-    reason: `${label(service, port)}: ${reason}`,
-  });
+  const result = serviceResult('kernel', service, port);
   const range = facts.kernel.ephemeral;
   if (!range) return [result('unknown', `cannot read the ephemeral port range: ${facts.kernel.problem ?? 'unknown reason'}`)];
   const shown = `${range.start}-${range.end}`;

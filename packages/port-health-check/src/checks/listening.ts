@@ -4,19 +4,13 @@
 import type { Service } from '@dsa110/ports';
 import { formatListener } from '../address.js';
 import { effectivePort } from '../effective-port.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 import { isDevOnly, listenersOn } from './listeners.js';
 
 export function checkListening(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
-  const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
-    check: 'listening',
-    severity,
-    service: service.id,
-    port,
-    reason: `${label(service, port)}: ${reason}`,
-  });
+  const result = serviceResult('listening', service, port);
   if (service.transport !== 'tcp') return [result('unknown', `${service.transport.toUpperCase()} ports are not checked (only TCP listeners are read)`)];
   if (facts.sockets.problem) return [result('unknown', `cannot tell whether port ${port} is listening: ${facts.sockets.problem}`)];
   const listeners = listenersOn(facts, port);

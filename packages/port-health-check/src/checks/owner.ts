@@ -5,7 +5,7 @@
 // unknown, never a false "wrong owner".
 import type { Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts } from '../types.js';
 import { holdersOf, listenersOn } from './listeners.js';
@@ -16,14 +16,7 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) return [];
   const { processes, unseen } = holdersOf(listeners);
-  const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
-    check: 'owner',
-    severity,
-    service: service.id,
-    port,
-    reason: `${label(service, port)}: ${reason}`,
-    processes,
-  });
+  const result = serviceResult('owner', service, port, { processes });
   const expected = service.processes.join(', ');
   const intruders = processes.filter((process) => !processMatches(process, service.processes));
   if (intruders.length > 0) {

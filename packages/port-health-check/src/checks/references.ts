@@ -6,7 +6,7 @@
 // that still names the old port an error, with its file and line.
 import type { ConfigRef, Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 import type { Finding } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
@@ -48,14 +48,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
 export function checkReferences(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   return service.configs.flatMap((ref): CheckResult[] => {
-    const result = (severity: CheckResult['severity'], reason: string, file: string): CheckResult => ({
-      check: 'references',
-      severity,
-      service: service.id,
-      port,
-      reason: `${label(service, port)}: ${reason}`,
-      file,
-    });
+    const result = serviceResult('references', service, port);
     const config = facts.configs.get(ref.path);
     if (!config || config.text === undefined) {
       const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;

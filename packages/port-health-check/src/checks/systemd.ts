@@ -4,7 +4,7 @@
 import { PortsError, type Service } from '@dsa110/ports';
 import { claimLines, claimTarget, isClaimPort, where } from '../claim-line.js';
 import { effectivePort, envRecord } from '../effective-port.js';
-import { label } from '../label.js';
+import { serviceResult } from './service-result.js';
 import { judgeClaims, UNIT_DIRS } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
@@ -13,14 +13,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (!service.robust) return [];
   const effective = effectivePort(facts, service);
   const port = effective.port;
-  const result = (severity: CheckResult['severity'], reason: string, file?: string): CheckResult => ({
-    check: 'systemd',
-    severity,
-    service: service.id,
-    port,
-    reason: `${label(service, port)}: ${reason}`,
-    ...(file && { file }),
-  });
+  const result = serviceResult('systemd', service, port);
   if (!service.systemd) return [result('error', 'is robust but the registry names no systemd unit; add systemd.unit to its entry')];
   const unitName = service.systemd.unit;
   const unit = facts.units.get(unitName);
