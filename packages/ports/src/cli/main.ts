@@ -40,7 +40,9 @@ export async function loadCommand(name: CommandName): Promise<Command> {
 /** `ports --help`: every command's summary (this loads every command module: only for the help). */
 export async function usage(): Promise<string> {
   const width = Math.max(...NAMES.map((name) => name.length));
-  const commands = await Promise.all(NAMES.map(async (name) => `  ${name.padEnd(width)}  ${(await loadCommand(name)).summary}`));
+  const loaded = await Promise.all(NAMES.map(async (name) => [name, await loadCommand(name)] as const));
+  const commands = loaded.map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  const checkout = loaded.filter(([, command]) => command.checkout).map(([name]) => name);
   return [
     'Usage: ports [--registry PATH] <command> [options]',
     '',
@@ -51,6 +53,11 @@ export async function usage(): Promise<string> {
     formatFlags(GLOBAL_FLAGS),
     '',
     'Every command takes these options, before or after its name; --json where it has JSON output.',
+    ...(checkout.length
+      ? [
+          `In a checkout, ${[checkout.slice(0, -1).join(', '), checkout.at(-1)].filter(Boolean).join(' and ')} read ./ports.yaml (when it exists) before the bundled one.`,
+        ]
+      : []),
     '',
     'Examples:',
     '  ports list                          every service and reserved range',

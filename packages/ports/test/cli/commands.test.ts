@@ -277,6 +277,16 @@ describe('usage', () => {
     expect((await ports(['docs', '--help'])).stdout).toContain('default: docs/ports.md in the current directory');
   });
 
+  it('--help names the commands that read ./ports.yaml first, as their own --help says', async () => {
+    const help = (await ports(['--help'])).stdout;
+    const named = /In a checkout, (.*) read \.\/ports\.yaml/.exec(help)?.[1]?.split(/, | and /) ?? [];
+    expect(named.length).toBeGreaterThan(0);
+    for (const command of ['list', 'get', 'env', 'validate', 'free', 'docs', 'systemd', 'firewall', 'snippet', 'monitoring', 'schema']) {
+      const own = (await ports([command, '--help'])).stdout.includes('else ./ports.yaml when it exists');
+      expect(named.includes(command), command).toBe(own);
+    }
+  });
+
   it('exits 64 (EX_USAGE) for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
       [['--registry', 'x.yaml'], /^ports: no command given \(got --registry x.yaml\)\n/],
