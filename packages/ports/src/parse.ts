@@ -223,6 +223,10 @@ type ZodIssue = z.core.$ZodIssue;
 
 function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
   const path = issue.path as PathSegment[];
+  // `.int()` also refuses a whole number past 2^53 (`port: 99999999999999999999`) with its
+  // "must be a whole number" message, which is untrue; every whole-number key has a range
+  // whose message says what is wrong, so this one goes.
+  if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'int') return [];
   const value = valueAt(input, path);
   if (value === undefined && issue.code !== 'unrecognized_keys' && issue.code !== 'custom') {
     return [{ path, message: 'is required' }];

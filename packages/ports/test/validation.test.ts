@@ -273,6 +273,14 @@ describe('a broken registry is rejected with line and column', () => {
     expect((error as RegistryError).message).toBe(`${path}: cannot read the registry: the file is larger than 1 MiB; a registry may be at most 1 MiB`);
   });
 
+  it.each([
+    ['    port: 99999999999999999999', 'services.api.port: must be between 1 and 65535'],
+    ['    port: -9007199254740993', 'services.api.port: must be between 1 and 65535'],
+  ])('refuses %s with its range only, not also "must be a whole number"', async (line, message) => {
+    const { error } = await rejection(withLine(6, line));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);
+  });
+
   it('names all the missing keys of an entry on one line', async () => {
     const { error } = await rejection('version: 1\nservices:\n  - id: x\n    port: 99999\n');
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
