@@ -81,6 +81,7 @@ export function summary(report: HealthReport, paint: (severity: Severity, text: 
     `${counts.info} info`,
     `${counts.ok} passed`,
   ];
-  const scope = `${plural(report.services.length, 'service')}, ${report.registry}${report.root === '/' ? '' : `, root ${report.root}`}, ${Math.round(report.durationMs)} ms`;
+  // The registry path and the root come from the command line: escaped, so the summary stays one line.
+  const scope = `${plural(report.services.length, 'service')}, ${escapeText(report.registry)}${report.root === '/' ? '' : `, root ${escapeText(report.root)}`}, ${Math.round(report.durationMs)} ms`;
   return `port-health-check: ${parts.join(', ')} (${scope}): exit ${report.exitCode}`;
 }

@@ -34,6 +34,14 @@ describe('text report', () => {
     expect(text).not.toContain('\x1b');
   });
 
+  it('prints a registry path and a root with newlines and terminal escapes on the summary line, escaped', async () => {
+    const { root, registryPath } = await scenario({ broken: true });
+    const report = await checkPorts({ registry: registryPath, root });
+    const text = renderText({ ...report, registry: '/etc/a\n[forged]\x1b[2J.yaml', root: '/srv/r\noot' });
+    expect(text.split('\n').at(-2)).toMatch(/ \(3 services, \/etc\/a\\n\[forged\]\\e\[2J\.yaml, root \/srv\/r\\noot, \d+ ms\): exit 1$/);
+    expect(text).not.toContain('\x1b');
+  });
+
   it('colours only when asked', async () => {
     const { root, registryPath } = await scenario({ broken: true });
     expect(renderText(await checkPorts({ registry: registryPath, root }), { color: true })).toContain('\x1b[31merror\x1b[0m');
