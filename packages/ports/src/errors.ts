@@ -1,5 +1,6 @@
 // Errors meant for people: each says what is wrong, where, and (where it can)
 // what to do. CLIs print `error.message` alone, never a stack trace.
+import { escapeText } from './escape.js';
 
 export interface RegistryIssue {
   /** Dotted path into the registry, with list entries named by id: `services.api.port`. */
@@ -11,7 +12,10 @@ export interface RegistryIssue {
 }
 
 export function formatIssue(source: string, issue: RegistryIssue): string {
-  const where = issue.line > 0 ? `${source}:${issue.line}:${issue.column}` : source;
+  // The path is from outside (a --registry argument, $DSA110_PORTS_FILE): a line break or a
+  // terminal escape in it must not start a forged line or colour the terminal.
+  const file = escapeText(source);
+  const where = issue.line > 0 ? `${file}:${issue.line}:${issue.column}` : file;
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 

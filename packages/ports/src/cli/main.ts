@@ -6,6 +6,8 @@
 // add a command: its file, and its name below. Exit codes: see exit-code.ts.
 import { type Env, errorJson, type Flags, formatFlags, packageVersion, parseCommandLine, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
+import { oneLine, quoteValue } from '../escape.js';
+import { RegistryError, formatIssue } from '../errors.js';
 import { type Command, commandFlags, commandHelp, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError } from './exit-code.js';
@@ -86,7 +88,7 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
         io.out(commandHelp(topic, await loadCommand(topic)));
         return exitCode('ok');
       }
-      if (topic !== undefined) throw new UsageError(`unknown command "${topic}"`);
+      if (topic !== undefined) throw new UsageError(`unknown command ${quoteValue(topic)}`);
       // Bare `ports` is a question, not a mistake: the help, exit 0.
       if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || commandName === 'help') {
         io.out(await usage());
@@ -99,7 +101,7 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
       throw new UsageError(`no command given (got ${argv.join(' ')})`);
     }
     if (!isCommand(commandName)) {
-      throw new UsageError(`unknown command "${commandName}"${didYouMean(commandName, NAMES)}; commands: ${NAMES.join(', ')}`);
+      throw new UsageError(`unknown command ${quoteValue(commandName)}${didYouMean(commandName, NAMES)}; commands: ${NAMES.join(', ')}`);
     }
     const command = await loadCommand(commandName);
     const args = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
@@ -117,7 +119,7 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
     const line = usageLine(commandName, command);
     if (positionals.length < min) throw new UsageError(`ports ${commandName}: missing argument; usage: ${line}`);
     if (positionals.length > max) {
-      throw new UsageError(`ports ${commandName}: unexpected argument "${positionals[max]}"; usage: ${line}`);
+      throw new UsageError(`ports ${commandName}: unexpected argument ${quoteValue(positionals[max]!)}; usage: ${line}`);
     }
     if (values.json && !command.json) throw new UsageError(`ports ${commandName}: has no JSON output; drop --json`);
     const registryPath = values.registry as string | undefined;
@@ -126,8 +128,10 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
   } catch (error) {
     const { outcome, expected } = outcomeOfError(error);
     const message = error instanceof Error ? error.message : String(error);
-    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${message}\nRun "ports --help" for usage.\n`);
-    else if (expected) io.err(`${message}\n`);
+    // One line per error (a registry's: one per issue), whatever a value in it held.
+    const printed = error instanceof RegistryError ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n') : oneLine(message);
+    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\nRun "ports --help" for usage.\n`);
+    else if (expected) io.err(`${printed}\n`);
     else io.err(`ports: internal error (please report it): ${error instanceof Error ? error.stack : message}\n`);
     const code = exitCode(outcome);
     if (json) io.out(errorJson('ports', outcome === 'usage' ? 'usage' : 'error', message, code));

@@ -2,7 +2,10 @@
 // echoed whole: each error is one line, escaped (no terminal escape or line
 // break gets through), and quotes at most about 200 characters of the value.
 import { describe, expect, it } from 'vitest';
-import { ports } from './helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { minimalRegistry } from '../helpers.js';
+import { ports, tempDir } from './helpers.js';
 
 const HOSTILE = `\u001b[2J\u001b[31m${'x\n[forged] '.repeat(300)}`;
 
@@ -27,9 +30,43 @@ describe('ports: hostile values in errors', () => {
     ['a bad --claim-port', ['systemd', '--out', '/nonexistent', '--claim-port', HOSTILE], {}],
     ['a bad --textfile', ['systemd', '--out', '/nonexistent', '--textfile', HOSTILE], {}],
     ['a bad --port-health-check', ['systemd', '--out', '/nonexistent', '--port-health-check', HOSTILE], {}],
+    ['an unknown command', [HOSTILE], {}],
+    ['an extra argument', ['get', 'api', HOSTILE], {}],
+    ['an unknown snippet kind', ['snippet', HOSTILE], {}],
+    ['an unknown env format', ['env', '--format', HOSTILE], {}],
+    ['an unknown reserved id', ['free', HOSTILE], {}],
   ])('%s: one escaped line, the value cut', async (_name, args, env) => {
     const run = await ports(args, { env });
     expect(run.code).not.toBe(0);
     expectQuoted(run.stderr);
+  });
+});
+
+describe('ports: a hostile file path in errors', () => {
+  const path = `/nonexistent/a\n[forged] line\u001b[31m\u2028x`;
+  it.each([
+    ['--registry (list)', ['list', '--registry', path], {}],
+    ['--registry (get)', ['get', 'api', '--registry', path], {}],
+    ['validate FILE', ['validate', path], {}],
+    ['$DSA110_PORTS_FILE', ['get', 'api'], { DSA110_PORTS_FILE: path }],
+    ['docs --file', ['docs', '--check', '--file', path], {}],
+  ])('%s: one line, the path escaped', async (_name, args, env) => {
+    const run = await ports(args, { env });
+    expect(run.code).toBe(1);
+    const printed = run.stderr + run.stdout; // validate reports on stdout
+    expect(printed.split('\n')).toHaveLength(2);
+    expect(printed).not.toMatch(CONTROL);
+    expect(printed).not.toContain('\u2028');
+    expect(printed).toContain('/nonexistent/a\\n[forged] line\\e[31m\\u2028x');
+  });
+
+  it('validate FILE: a valid registry at such a path is one "ok" line, and its warning one line', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a\n[forged] \u001b[31mports.yaml');
+    writeFileSync(file, `${minimalRegistry}claim:\n  protect:\n    unprotectBuiltin: [sshd]\n`);
+    const run = await ports(['validate', file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${dir}/a\\n[forged] \\e[31mports.yaml: ok (2 services, 2 reserved entries)\n`);
+    expect(run.stderr).toMatch(/^[^\n]*a\\n\[forged\] \\e\[31mports\.yaml:\d+:\d+: warning: [^\n]*\n$/);
   });
 });

@@ -5,6 +5,7 @@ import { unifiedDiff } from '../../render/diff.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError } from '../exit-code.js';
+import { escapeText } from '../../escape.js';
 
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
 export const DEFAULT_DOCS_FILE = 'docs/ports.md';
@@ -27,7 +28,7 @@ export const command = defineCommand({
       if (!(error instanceof FileReadError)) throw error;
       const why = error.reason;
       const hint = context.values.file === undefined && error.kind === 'missing' ? '; run from the repository root or pass --file PATH' : '';
-      throw new CommandError(`ports docs: cannot read ${file}: ${why}${hint}`);
+      throw new CommandError(`ports docs: cannot read ${escapeText(file)}: ${why}${hint}`);
     }
     const next = regenerateDocs(current, registry, file);
     if (context.values.check) {

@@ -2,6 +2,7 @@ import { ENV_FORMATS, isEnvFormat, renderEnv } from '../../render/env.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { UsageError } from '../exit-code.js';
+import { quoteValue } from '../../escape.js';
 
 export const command = defineCommand({
   summary: 'the env variables of the configurable services, with their registry ports',
@@ -14,7 +15,7 @@ export const command = defineCommand({
   },
   async run(context) {
     const format = context.values.format ?? 'sh';
-    if (!isEnvFormat(format)) throw new UsageError(`ports env: unknown format "${format}"; use one of ${ENV_FORMATS.join(', ')}`);
+    if (!isEnvFormat(format)) throw new UsageError(`ports env: unknown format ${quoteValue(format)}; use one of ${ENV_FORMATS.join(', ')}`);
     context.io.out(renderEnv(await load(context), format));
     return 'ok';
   },

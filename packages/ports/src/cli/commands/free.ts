@@ -1,4 +1,5 @@
 import { formatRange, PortsError } from '../../index.js';
+import { quoteValue } from '../../escape.js';
 import { findFreePort } from '../../system/free-port.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
@@ -17,7 +18,7 @@ export const command = defineCommand({
     if (!range) {
       const known = registry.reserved.map((entry) => entry.id).sort();
       const hint = registry.has(id) ? ` ("${id}" is a service: "ports get ${id}" prints its port)` : '';
-      throw new PortsError('NOT_FOUND', `ports free: no reserved range "${id}"${hint}; reserved ids: ${known.join(', ') || 'none'}`);
+      throw new PortsError('NOT_FOUND', `ports free: no reserved range ${quoteValue(id)}${hint}; reserved ids: ${known.join(', ') || 'none'}`);
     }
     const port = await findFreePort(range);
     if (port === undefined) {

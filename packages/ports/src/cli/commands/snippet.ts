@@ -2,6 +2,7 @@ import { isSnippetKind, renderSnippets, SNIPPET_KINDS } from '../../render/confi
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
+import { quoteValue } from '../../escape.js';
 
 export const command = defineCommand({
   summary: `what a config file that names a port should say (${SNIPPET_KINDS.join(', ')})`,
@@ -13,7 +14,7 @@ export const command = defineCommand({
   ],
   async run(context) {
     const kind = context.positionals[0]!;
-    if (!isSnippetKind(kind)) throw new UsageError(`ports snippet: unknown kind "${kind}"; kinds: ${SNIPPET_KINDS.join(', ')}`);
+    if (!isSnippetKind(kind)) throw new UsageError(`ports snippet: unknown kind ${quoteValue(kind)}; kinds: ${SNIPPET_KINDS.join(', ')}`);
     const registry = await load(context);
     // Env overrides apply (CONTIMG_API_PORT=8010 ports snippet nginx-site), as for `ports get`.
     const snippets = renderSnippets(registry, kind, (service) => registry.resolvePort(service.id, { env: context.env }).port);

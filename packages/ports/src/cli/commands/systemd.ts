@@ -9,7 +9,7 @@ import {
   type InspectedFile,
   type WrittenFile,
 } from '../../files/index.js';
-import { quoteValue } from '../../escape.js';
+import { escapeText, quoteValue } from '../../escape.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
@@ -246,7 +246,7 @@ async function readText(path: string): Promise<string | undefined> {
   try {
     return readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
   } catch (error) {
-    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot read ${path}: ${error.reason}`);
+    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot read ${escapeText(path)}: ${error.reason}`);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { escapeText } from '../../escape.js';
 import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, ORIGIN, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
@@ -23,7 +24,7 @@ async function run(context: Context<unknown>): Promise<Outcome> {
       const services = count(registry.services.length, 'service', 'services');
       const reserved = count(registry.reserved.length, 'reserved entry', 'reserved entries');
       for (const warning of warnings(registry, file)) context.io.err(`${warning}\n`);
-      context.io.out(`${file}: ok (${services}, ${reserved})\n`);
+      context.io.out(`${escapeText(file)}: ok (${services}, ${reserved})\n`);
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;
       failed = true;
@@ -36,11 +37,11 @@ async function run(context: Context<unknown>): Promise<Outcome> {
 /** Valid but worth a person's attention: built-in protection switched off. */
 function warnings(registry: Registry, file: string): string[] {
   if (registry.claim.unprotectedBuiltins.length === 0) return [];
-  let where = file;
+  let where = escapeText(file);
   try {
     const lines = readFileSync(file, 'utf8').split(/\r?\n/);
     const line = lines.findIndex((text) => /^\s*unprotectBuiltin\s*:/.test(text));
-    if (line >= 0) where = `${file}:${line + 1}:${lines[line]!.indexOf('unprotectBuiltin') + 1}`;
+    if (line >= 0) where = `${escapeText(file)}:${line + 1}:${lines[line]!.indexOf('unprotectBuiltin') + 1}`;
   } catch {
     // the position is a courtesy
   }
