@@ -38,7 +38,7 @@ export const FLAGS = {
     help: ['read systemd units, claim-port and config files under DIR instead of /', '(the socket table is always the live one)'],
   },
   json: { type: 'boolean', selectsJson: true, help: 'the report as one JSON object (same as --format json)' },
-  format: { type: 'string', value: 'FORMAT', selectsJson: 'json', help: 'text (default), json or prometheus (node_exporter textfile format)' },
+  format: { type: 'string', value: 'FORMAT', selectsJson: 'json', help: `${FORMATS.join(', ')} (default: text; prometheus: node_exporter's textfile format)` },
   output: { type: 'string', value: 'FILE', help: 'write the report to FILE atomically; stdout then shows the problems only' },
   service: { type: 'string', multiple: true, value: 'ID', help: 'check only this service (repeat, or separate ids with commas)' },
   'claim-port': { type: 'string', multiple: true, value: 'PATH', help: 'also count PATH as claim-port in ExecStartPre= (repeatable)' },

@@ -17,6 +17,18 @@ describe('--help', () => {
   });
 });
 
+describe('--format', () => {
+  it('--help names every format parseArgs accepts, and no other', () => {
+    const line = usage()
+      .split('\n')
+      .find((text) => text.trimStart().startsWith('--format'))!;
+    for (const format of ['text', 'json', 'prometheus']) {
+      expect(line).toContain(format);
+      expect(parseArgs(['--format', format])).toMatchObject({ kind: 'run', format });
+    }
+  });
+});
+
 describe('JSON errors', () => {
   it('are asked for by exactly the spellings that parse to a JSON report (FLAGS declares them, selectsJson)', () => {
     for (const argv of [
