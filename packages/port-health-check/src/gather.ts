@@ -11,11 +11,10 @@ import { MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot } from '@dsa110/ports/system';
 import { FileReadError, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
-import { claimLines } from './claim-line.js';
 import { exposedListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readKernelFacts } from './kernel.js';
-import { listUnitDirs, loadUnit, mergeUnit } from '@dsa110/ports/systemd';
+import { claimLines, listUnitDirs, loadUnit, mergeUnit } from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type { ConfigFileFacts, ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
 

@@ -1,7 +1,7 @@
 // Check 2, dependencies: what the other checks and the units rely on. The
 // socket table must be readable; each claim-port executable a unit calls
 // must exist (under --root) and be executable, or the unit fails to start.
-import { claimLines, where } from '../claim-line.js';
+import { claimLines, where } from '@dsa110/ports/systemd';
 import type { CheckResult, Facts } from '../types.js';
 
 export function checkDependencies(facts: Facts): CheckResult[] {

@@ -2,10 +2,9 @@
 // systemd does) of every robust service runs claim-port on the service's
 // effective port, as root (`+`), before the service starts.
 import { PortsError, type Service } from '@dsa110/ports';
-import { claimLines, claimTarget, isClaimPort, where } from '../claim-line.js';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
-import { judgeClaims, UNIT_DIRS } from '@dsa110/ports/systemd';
+import { claimLines, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, where } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
 
