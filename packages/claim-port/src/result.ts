@@ -73,3 +73,21 @@ export interface ClaimResult {
   }[];
   readonly dryRun: boolean;
 }
+
+/** Pure: the object `--json` prints, its keys in the documented order (the README's JSON output), optional ones only when set. */
+export function resultJson(result: ClaimResult): ClaimResult {
+  const { port, transport, service, action, holders, elapsedMs, message, listeners, retakenBy, blockers, dryRun } = result;
+  return {
+    port,
+    transport,
+    ...(service !== undefined && { service }),
+    action,
+    holders,
+    elapsedMs,
+    message,
+    listeners,
+    dryRun,
+    ...(retakenBy && { retakenBy }),
+    ...(blockers && { blockers }),
+  };
+}
