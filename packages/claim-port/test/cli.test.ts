@@ -42,6 +42,8 @@ describe('claim-port usage errors', () => {
     ['PORT', '--timeout', '301'],
     ['PORT', '--dry-run=yes'],
     ['PORT', '-t', '5'],
+    ['PORT', '--timeout', '5', '--timeout', '0.001'],
+    ['PORT', '--registry', '/nonexistent/a', '--registry', '/nonexistent/b'],
     [],
   ])('%j exits 64 (EX_USAGE) and signals nothing', async (...args) => {
     const server = await spawnListener();

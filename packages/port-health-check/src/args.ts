@@ -106,10 +106,7 @@ export function parseArgs(argv: readonly string[]): Request {
     // `--service "$IDS"` with IDS unset must not quietly check every service.
     const value = values[name as keyof typeof values];
     if (value === '' || (Array.isArray(value) && value.includes(''))) return fail(`--${name} needs a non-empty value`);
-    if ('multiple' in flag && flag.multiple) continue;
-    const end = argv.indexOf('--');
-    const given = (end < 0 ? argv : argv.slice(0, end)).filter((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
-    if (given.length > 1) return fail(`--${name} given more than once`);
+    // (Given twice is refused by parseCommandLine, for all three tools.)
   }
   if (values.json && values.format !== undefined && values.format !== 'json') return fail(`--json and --format ${values.format} disagree; give one`);
   const format = values.json ? 'json' : (values.format ?? 'text');

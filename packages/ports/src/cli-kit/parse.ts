@@ -97,10 +97,23 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
     }
   }
   let parsed: Parsed<O>;
+  let tokens: readonly { kind: string; name?: string }[];
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true as const, strict: true as const });
+    ({ tokens, ...parsed } = parseArgs({ args, options, allowPositionals: true as const, strict: true as const, tokens: true as const }) as Parsed<O> & {
+      tokens: readonly { kind: string; name?: string }[];
+    });
   } catch (error) {
     throw new UsageError(describeParseError(error as Error & { code?: string }, options as unknown as Flags, settings.hint));
+  }
+  // A string flag that is not `multiple` takes one value: given twice (`--timeout 5 --timeout 60`,
+  // `--registry a --registry b`), which one was meant is a guess, so neither is taken.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const flag = options[token.name];
+    if (flag?.type !== 'string' || flag.multiple) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} given more than once`);
+    seen.add(token.name);
   }
   const max = settings.maxPositionals ?? 0;
   if (parsed.positionals.length > max) {

@@ -34,8 +34,17 @@ describe('parseCommandLine', () => {
     [['--timeout', '--json'], '--timeout needs seconds; to give one that starts with "-", write --timeout=VALUE'],
     [['--json=yes'], '--json takes no value; see tool --help'],
     [['a', 'b'], 'too many arguments ("b"); see tool --help'],
+    [['--timeout', '5', '--timeout', '60'], '--timeout given more than once'],
+    [['--timeout=5', '8000', '--timeout=5'], '--timeout given more than once'],
   ])('%j: %s', (argv, message) => {
     expect(problem(argv)).toBe(message);
+  });
+
+  it('takes a boolean flag twice, a `multiple` flag many times, and a value after -- as an operand', () => {
+    expect(parse(['--json', '--json', '1'])).toEqual({ values: { json: true }, positionals: ['1'] });
+    const many = parseCommandLine(['--id', 'a', '--id', 'b'], { id: { type: 'string', multiple: true, help: '' } } as const, { hint: '' });
+    expect(many.values).toEqual({ id: ['a', 'b'] });
+    expect(parse(['--timeout', '5', '--', '--timeout'])).toEqual({ values: { timeout: '5' }, positionals: ['--timeout'] });
   });
 
   it('names an unexpected operand when none is taken', () => {

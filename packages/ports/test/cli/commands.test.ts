@@ -342,6 +342,8 @@ describe('usage', () => {
       [['list', '--registry=', '--json'], 64, 'usage'], // an empty value
       [['--json', '--registry'], 64, 'usage'],
       [['env', '--format', 'xml', '--json'], 64, 'usage'], // a bad value, judged by the command
+      [['env', '--format', 'sh', '--format', 'dotenv', '--json'], 64, 'usage'], // a value flag given twice
+      [['--registry', 'a', 'list', '--registry', 'b', '--json'], 64, 'usage'], // --registry twice: which one?
       [['get', 'nosuch', '--json'], 1, 'error'],
       [['list', '--registry', '/nonexistent/ports.yaml', '--json'], 1, 'error'],
     ] as const) {
