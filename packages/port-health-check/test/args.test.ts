@@ -118,6 +118,7 @@ describe('parseArgs', () => {
     [['--service', ','], '--service "," names no service; give ids separated by commas'],
     [['--service', ' , '], '--service " , " names no service; give ids separated by commas'],
     [['--claim-port='], '--claim-port needs a non-empty value'],
+    [['--x\n\u001b[31mforged'], 'unknown option --x\\n\\e[31mforged; see port-health-check --help'],
   ])('refuses %j with one clear message', (argv, message) => {
     expect(parseArgs(argv)).toEqual({ kind: 'error', message });
   });

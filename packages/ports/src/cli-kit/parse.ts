@@ -6,6 +6,7 @@
 // claim-args.ts; `ports`: each src/cli/commands/<name>.ts). CONTRIBUTING.md,
 // "Adding a flag".
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { escapeText } from '../escape.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -127,10 +128,14 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
 function describeParseError(error: Error & { code?: string }, flags: Flags, hint: string): string {
   // "Option '-t, --timeout <value>' argument missing": the long name, as typed.
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
-  const flag = quoted
-    .replace(/ <value>$/, '')
-    .split(', ')
-    .pop()!;
+  // As typed, so escaped: `--x\n...` must not start a forged line.
+  const flag = escapeText(
+    quoted
+      .replace(/ <value>$/, '')
+      .split(', ')
+      .pop()!,
+    200,
+  );
   const name = flag.replace(/^-+/, '');
   const needs = Object.hasOwn(flags, name) ? flags[name]!.needs : undefined;
   switch (error.code) {

@@ -36,6 +36,7 @@ describe('parseCommandLine', () => {
     [['a', 'b'], 'too many arguments ("b"); see tool --help'],
     [['--timeout', '5', '--timeout', '60'], '--timeout given more than once'],
     [['--timeout=5', '8000', '--timeout=5'], '--timeout given more than once'],
+    [['--x\n\u001b[31mforged'], 'unknown option --x\\n\\e[31mforged; see tool --help'],
   ])('%j: %s', (argv, message) => {
     expect(problem(argv)).toBe(message);
   });
