@@ -1,7 +1,7 @@
 // The port-health-check command: main(argv, io, env) -> exit code. Parse the
 // arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
-import { PortsError } from '@dsa110/ports';
+import { escapeText, oneLine, PortsError } from '@dsa110/ports';
 import { type Env, errorJson, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
@@ -20,7 +20,8 @@ const version = () => packageVersion(import.meta.url, '@dsa110/port-health-check
  * message is the one line. Returns the code.
  */
 function fail(io: Io, json: boolean, message: string, code: number, hint = ''): number {
-  io.err(`port-health-check: ${message}\n${hint}`);
+  // One line whatever a value in it held (values are escaped where they are quoted; this is the net).
+  io.err(`port-health-check: ${oneLine(message)}\n${hint}`);
   if (json) io.out(errorJson('port-health-check', code === EXIT.usage ? 'usage' : 'error', message, code));
   return code;
 }
@@ -55,7 +56,7 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
       if (writeOutputFile(request.output, rendered, { stdout: (text) => io.out(text) }) === 'stdout') return report.exitCode;
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
-      return fail(io, false, `cannot write ${request.output}: ${error.reason}`, EXIT.failed);
+      return fail(io, false, `cannot write ${escapeText(request.output)}: ${error.reason}`, EXIT.failed);
     }
     io.out(renderText(report, { color, quiet: true }));
   } else {

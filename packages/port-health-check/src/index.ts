@@ -2,7 +2,7 @@
 // checkPorts() gathers the facts once, runs the pure checks and returns a
 // report; the renderers turn it into text, JSON or Prometheus metrics.
 import { statSync } from 'node:fs';
-import { loadRegistry, PortsError, RegistryError, type Registry } from '@dsa110/ports';
+import { escapeText, loadRegistry, PortsError, RegistryError, type Registry } from '@dsa110/ports';
 import { now } from '@dsa110/ports/system';
 import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
@@ -48,7 +48,7 @@ export async function checkPorts(options: CheckPortsOptions = {}): Promise<Healt
   const done = (registry: Registry | string, rest: Pick<HealthReport, 'services' | 'results'>) =>
     buildReport({ registry, root, strict, startedAt, durationMs: now() - started, ...rest });
 
-  if (!isDirectory(root)) throw new PortsError('NOT_FOUND', `root ${root} is not a directory; give the top of the tree to check (default /)`);
+  if (!isDirectory(root)) throw new PortsError('NOT_FOUND', `root ${escapeText(root)} is not a directory; give the top of the tree to check (default /)`);
   let registry: Registry;
   try {
     registry =

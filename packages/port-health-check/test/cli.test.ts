@@ -192,6 +192,16 @@ describe('port-health-check (built bin)', () => {
     expect(readdirSync(dir)).toEqual(['null']);
   });
 
+  it('names a hostile --root or --output escaped, on one line', async () => {
+    const hostile = '/nonexistent/a\n[forged]\u001b[31m';
+    const root = await run(['--root', hostile]);
+    expect(root.status).toBe(3);
+    expect(root.stderr).toBe('port-health-check: --root: root /nonexistent/a\\n[forged]\\e[31m is not a directory; give the top of the tree to check (default /)\n');
+    const output = await run(['--registry', '/nonexistent/ports.yaml', '--output', `${hostile}/x.prom`]);
+    expect(output.status).toBe(3);
+    expect(output.stderr).toBe('port-health-check: cannot write /nonexistent/a\\n[forged]\\e[31m/x.prom: its directory does not exist; create it first\n');
+  });
+
   it('--json (or --format json) prints one JSON object on stdout for errors and usage errors too', async () => {
     for (const [argv, status, kind] of [
       [['--json', '--bogus'], 64, 'usage'], // unknown flag
