@@ -103,6 +103,10 @@ function attempt<T>(path: string, action: () => T): T {
         throw new FileReadError(path, 'not-regular', 'it is a directory, not a regular file', code);
       case 'ELOOP':
         throw new FileReadError(path, 'io', 'too many levels of symbolic links', code);
+      case 'ENAMETOOLONG':
+        throw new FileReadError(path, 'io', 'the path is too long (a name over 255 bytes, or over 4095 in all)', code);
+      case 'EIO':
+        throw new FileReadError(path, 'io', 'input/output error reading it', code);
       case 'EAGAIN':
         throw new FileReadError(path, 'not-regular', 'it would block (not a regular file)', code);
       default:

@@ -25,6 +25,12 @@ describe('readTextFile', () => {
     expect(readTextFile(join(dir, 'link'), { maxBytes: 1024 })).toHaveLength(1024);
   });
 
+  it('names a path too long in words, not ENAMETOOLONG', () => {
+    const dir = privateDir();
+    expect(refusal(join(dir, 'a'.repeat(300)))).toMatchObject({ kind: 'io', reason: 'the path is too long (a name over 255 bytes, or over 4095 in all)' });
+    expect(refusal(`${dir}/${'b/'.repeat(2100)}x`).reason).toBe('the path is too long (a name over 255 bytes, or over 4095 in all)');
+  });
+
   it('refuses a file one byte over the limit', () => {
     const dir = privateDir();
     writeFileSync(join(dir, 'a'), 'x'.repeat(1025));
