@@ -196,7 +196,9 @@ describe('port-health-check (built bin)', () => {
     const hostile = '/nonexistent/a\n[forged]\u001b[31m';
     const root = await run(['--root', hostile]);
     expect(root.status).toBe(3);
-    expect(root.stderr).toBe('port-health-check: --root: root /nonexistent/a\\n[forged]\\e[31m is not a directory; give the top of the tree to check (default /)\n');
+    expect(root.stderr).toBe(
+      'port-health-check: --root: root /nonexistent/a\\n[forged]\\e[31m is not a directory; give the top of the tree to check (default /)\n',
+    );
     const output = await run(['--registry', '/nonexistent/ports.yaml', '--output', `${hostile}/x.prom`]);
     expect(output.status).toBe(3);
     expect(output.stderr).toBe('port-health-check: cannot write /nonexistent/a\\n[forged]\\e[31m/x.prom: its directory does not exist; create it first\n');
