@@ -20,6 +20,16 @@ const envVar = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment va
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+/**
+ * A file on the machine: absolute, with no `..` segment. The health check reads
+ * it under `--root`, so `../../etc/shadow` (or `/../../etc/shadow`) would reach
+ * outside the tree it was asked to check.
+ */
+const filePath = z
+  .string()
+  .regex(/^\//, 'must be an absolute path')
+  .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it');
+
 const processPattern = z.string().regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)');
 
 export const accessLevels = ['public', 'private', 'localhost', 'dev'] as const;
@@ -41,9 +51,7 @@ export const SystemdSchema = z.strictObject({
 
 export const ConfigRefSchema = z.strictObject({
   kind: z.enum(configKinds).describe('What the file is: nginx-site, prometheus-yml, prometheus-args, grafana-datasource or redis-conf'),
-  path: z
-    .string()
-    .regex(/^\//, 'must be an absolute path')
+  path: filePath
     .optional()
     .describe("Where it is; default the service's config: for its own kind, else Debian's path"),
   upstream: id.optional().describe('The service it points at (nginx-site: proxy_pass; grafana-datasource: url)'),
@@ -62,7 +70,7 @@ export const ServiceSchema = z.strictObject({
   configuredBy: ConfiguredBySchema.describe('none, hardcoded, { env: VAR } or { file: NAME, key?: KEY }'),
   robust: z.boolean().describe('Claims its port with claim-port before it starts'),
   robustNote: nonEmpty.optional(),
-  config: nonEmpty.optional().describe('Path of the configuration file'),
+  config: filePath.optional().describe('Path of the configuration file (absolute)'),
   metrics: z
     .string()
     .regex(/^\/[\x21-\x7e]*$/, 'must be a URL path starting with / (printable ASCII, no spaces)')

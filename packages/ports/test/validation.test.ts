@@ -281,6 +281,22 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);
   });
 
+  it.each([
+    ['    config: grafana.ini', 'services.api.config: must be an absolute path'],
+    ['    config: /etc/../shadow', 'services.api.config: must not contain a ".." segment; write the path without it'],
+    ['    config: /../../etc/shadow', 'services.api.config: must not contain a ".." segment; write the path without it'],
+    ['    configs: [{ kind: nginx-site, path: /srv/../../etc/shadow }]', 'services.api.configs[0].path: must not contain a ".." segment; write the path without it'],
+  ])('refuses a config path that could leave --root: %s', async (line, message) => {
+    const { error } = await rejection(minimalRegistry.replace('    port: 8000\n', `    port: 8000\n${line}\n`));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);
+  });
+
+  it('takes config paths with dots that are not a ".." segment', async () => {
+    const text = minimalRegistry.replace('    port: 8000\n', '    port: 8000\n    config: /etc/a..b/.../x..\n');
+    expect(text).toContain('a..b');
+    await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
+  });
+
   it('names all the missing keys of an entry on one line', async () => {
     const { error } = await rejection('version: 1\nservices:\n  - id: x\n    port: 99999\n');
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
