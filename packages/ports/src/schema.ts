@@ -51,9 +51,7 @@ export const SystemdSchema = z.strictObject({
 
 export const ConfigRefSchema = z.strictObject({
   kind: z.enum(configKinds).describe('What the file is: nginx-site, prometheus-yml, prometheus-args, grafana-datasource or redis-conf'),
-  path: filePath
-    .optional()
-    .describe("Where it is; default the service's config: for its own kind, else Debian's path"),
+  path: filePath.optional().describe("Where it is; default the service's config: for its own kind, else Debian's path"),
   upstream: id.optional().describe('The service it points at (nginx-site: proxy_pass; grafana-datasource: url)'),
 });
 

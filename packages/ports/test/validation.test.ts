@@ -285,7 +285,10 @@ describe('a broken registry is rejected with line and column', () => {
     ['    config: grafana.ini', 'services.api.config: must be an absolute path'],
     ['    config: /etc/../shadow', 'services.api.config: must not contain a ".." segment; write the path without it'],
     ['    config: /../../etc/shadow', 'services.api.config: must not contain a ".." segment; write the path without it'],
-    ['    configs: [{ kind: nginx-site, path: /srv/../../etc/shadow }]', 'services.api.configs[0].path: must not contain a ".." segment; write the path without it'],
+    [
+      '    configs: [{ kind: nginx-site, path: /srv/../../etc/shadow }]',
+      'services.api.configs[0].path: must not contain a ".." segment; write the path without it',
+    ],
   ])('refuses a config path that could leave --root: %s', async (line, message) => {
     const { error } = await rejection(minimalRegistry.replace('    port: 8000\n', `    port: 8000\n${line}\n`));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);
