@@ -14,7 +14,7 @@ export interface RegistryIssue {
 export function formatIssue(source: string, issue: RegistryIssue): string {
   // The path is from outside (a --registry argument, $DSA110_PORTS_FILE): a line break or a
   // terminal escape in it must not start a forged line or colour the terminal.
-  const file = escapeText(source);
+  const file = escapeText(String(source));
   const where = issue.line > 0 ? `${file}:${issue.line}:${issue.column}` : file;
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }

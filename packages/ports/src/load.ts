@@ -4,7 +4,7 @@ import { RegistryError } from './errors.js';
 import { FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser } from './load-parser.js';
-import { Registry } from './registry.js';
+import { describeArgument, Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { utf8Problem } from './utf8.js';
@@ -55,6 +55,9 @@ export function registryPath(options: LoadOptions = {}): string | undefined {
 export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
 export async function loadRegistry(options: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options: LoadOptions = {}): Promise<Registry> {
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
+    throw new TypeError(`loadRegistry: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`);
+  }
   const path = registryPath(options);
   if (path === undefined) return bundledRegistryInstance();
   let bytes: Buffer;

@@ -125,6 +125,8 @@ export class Registry<Id extends string = string> {
   service(id: Id): Service {
     const service = this.#byId.get(id);
     if (service) return service;
+    // From JavaScript anything can arrive: say what it was, not "cannot read properties of undefined".
+    if (typeof id !== 'string') throw new TypeError(`a service id must be a string, not ${describeArgument(id)}`);
     const known = [...this.#byId.keys()].sort();
     throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(id)}${didYouMean(id, known)}; known services: ${known.join(', ')}`);
   }
@@ -209,4 +211,11 @@ function toService(data: RegistryData['services'][number], expand: (text: string
     purpose: data.purpose.map(expand),
     notes: data.notes.map(expand),
   };
+}
+
+/** A bad argument, named for a TypeError: its type, and its value when short. */
+export function describeArgument(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  return typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : typeof value;
 }

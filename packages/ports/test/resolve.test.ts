@@ -79,3 +79,22 @@ describe('resolvePort', () => {
     expect(() => registry.resolvePort('aip')).toThrow('unknown service "aip" (did you mean "api"?); known services: api, redis');
   });
 });
+
+describe('misuse from JavaScript', () => {
+  it('a service id that is not a string is a TypeError naming it (was: "Cannot read properties of undefined")', async () => {
+    const registry = await loadRegistry({ env: {} });
+    const untyped = registry as unknown as { resolvePort(id: unknown): unknown; service(id: unknown): unknown };
+    expect(() => untyped.resolvePort(undefined)).toThrow(new TypeError('a service id must be a string, not undefined'));
+    expect(() => untyped.service(8000)).toThrow(new TypeError('a service id must be a string, not number 8000'));
+    expect(() => untyped.service(null)).toThrow(new TypeError('a service id must be a string, not null'));
+  });
+
+  it('a path that is not a non-empty string is a TypeError naming it (was: a crash in the error message, or ": cannot read")', async () => {
+    await expect(loadRegistry({ path: 123 as unknown as string })).rejects.toThrow(
+      new TypeError('loadRegistry: options.path must be a non-empty string (a ports.yaml path), not number 123'),
+    );
+    await expect(loadRegistry({ path: '' })).rejects.toThrow(
+      new TypeError('loadRegistry: options.path must be a non-empty string (a ports.yaml path), not an empty string'),
+    );
+  });
+});
