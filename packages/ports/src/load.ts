@@ -56,7 +56,9 @@ export async function loadRegistry(options?: { path?: undefined; env?: LoadOptio
 export async function loadRegistry(options: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options: LoadOptions = {}): Promise<Registry> {
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
-    throw new TypeError(`loadRegistry: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`);
+    throw new TypeError(
+      `loadRegistry: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`,
+    );
   }
   const path = registryPath(options);
   if (path === undefined) return bundledRegistryInstance();
