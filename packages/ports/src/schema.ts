@@ -18,7 +18,21 @@ const port = z
 
 const envVar = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: upper-case letters, digits and _, not starting with a digit');
 
-const nonEmpty = z.string().min(1, 'must not be empty');
+/**
+ * Every text of the registry reaches a terminal (`ports list`, the health
+ * check), the reference page, the firewall script and the alerts as written:
+ * no control character (a terminal escape, a bell, a carriage return), no
+ * Unicode line separator, bidirectional override or isolate, no byte order
+ * mark. Line breaks are allowed in prose; names and paths are one line.
+ */
+const CONTROLS = '\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff';
+const NO_CONTROLS = new RegExp(`^[^${CONTROLS}]*$`);
+const ONE_LINE = new RegExp(`^[^\\n${CONTROLS}]*$`);
+const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text';
+
+const nonEmpty = z.string().min(1, 'must not be empty').regex(NO_CONTROLS, CONTROLS_MESSAGE);
+/** A name or label: one line of plain text. */
+const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`);
 
 /**
  * A file on the machine: absolute, with no `..` segment. The health check reads
@@ -28,9 +42,13 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 const filePath = z
   .string()
   .regex(/^\//, 'must be an absolute path')
-  .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it');
+  .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it')
+  .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`);
 
-const processPattern = z.string().regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)');
+const processPattern = z
+  .string()
+  .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)')
+  .regex(ONE_LINE, CONTROLS_MESSAGE);
 
 export const accessLevels = ['public', 'private', 'localhost', 'dev'] as const;
 export const groups = ['production', 'monitoring', 'development'] as const;
@@ -38,7 +56,7 @@ export const groups = ['production', 'monitoring', 'development'] as const;
 export const ConfiguredBySchema = z.union([
   z.enum(['none', 'hardcoded']),
   z.strictObject({ env: envVar }),
-  z.strictObject({ file: nonEmpty, key: nonEmpty.optional() }),
+  z.strictObject({ file: label, key: label.optional() }),
 ]);
 
 export const SystemdSchema = z.strictObject({
@@ -57,8 +75,8 @@ export const ConfigRefSchema = z.strictObject({
 
 export const ServiceSchema = z.strictObject({
   id: id.describe('Stable identifier used by the tools (claim-port api, ports get api)'),
-  name: nonEmpty.describe('Display name, as in the Quick Reference table'),
-  title: nonEmpty.optional().describe('Heading on the reference page; defaults to name'),
+  name: label.describe('Display name, as in the Quick Reference table'),
+  title: label.optional().describe('Heading on the reference page; defaults to name'),
   group: z.enum(groups),
   port,
   protocol: z.enum(['HTTP', 'HTTPS', 'TCP', 'UDP']),
@@ -78,14 +96,14 @@ export const ServiceSchema = z.strictObject({
   configs: z.array(ConfigRefSchema).optional().describe('Configuration files that name ports; port-health-check holds each against the registry'),
   processes: z.array(processPattern).min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
   command: nonEmpty.optional().describe('How developers start it'),
-  details: z.record(nonEmpty, nonEmpty).optional().describe('Extra labelled facts for the reference page'),
+  details: z.record(label, nonEmpty).optional().describe('Extra labelled facts for the reference page'),
   purpose: z.array(nonEmpty).default([]),
   notes: z.array(nonEmpty).default([]),
 });
 
 export const ReservedSchema = z.strictObject({
   id,
-  name: nonEmpty,
+  name: label,
   port: port.optional().describe('A single reserved port (or use start and end)'),
   start: port.optional(),
   end: port.optional(),

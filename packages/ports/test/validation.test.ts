@@ -300,6 +300,25 @@ describe('a broken registry is rejected with line and column', () => {
     await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
   });
 
+  it.each([
+    ['a terminal escape in a name', 'name: FastAPI', 'name: "Fast\\e[31mAPI"', 'services.api.name', ' on one line'],
+    ['a line break in a name', 'name: FastAPI', 'name: "Fast\\nAPI"', 'services.api.name', ' on one line'],
+    ['a bidirectional override in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u202ey"]', 'services.api.purpose[0]', ''],
+    ['a carriage return in a reserved name', 'name: Fallback', 'name: "Fall\\rback"', 'reserved.fallback.name', ' on one line'],
+    ['a bell in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\acorn"]', 'services.api.processes[0]', ''],
+  ])('refuses %s: it would reach terminals and the reference page as written', async (_name, from, to, path, oneLine) => {
+    expect(minimalRegistry).toContain(from);
+    const { error } = await rejection(minimalRegistry.replace(from, to));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `${path}: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text${oneLine}`,
+    ]);
+  });
+
+  it('takes line breaks in prose (a block scalar)', async () => {
+    const text = minimalRegistry.replace('name: FastAPI', 'name: FastAPI\n    purpose:\n      - |\n        two\n        lines');
+    await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
+  });
+
   it('names all the missing keys of an entry on one line', async () => {
     const { error } = await rejection('version: 1\nservices:\n  - id: x\n    port: 99999\n');
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
