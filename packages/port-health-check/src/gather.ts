@@ -6,10 +6,9 @@
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan adds a worker thread only where that pays (many processes).
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot } from '@dsa110/ports/system';
-import { FileReadError, readTextFile } from '@dsa110/ports/files';
+import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { exposedListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
@@ -109,6 +108,7 @@ export async function readSockets(): Promise<SocketFacts> {
           : undefined,
       })),
       unreadableProcesses: taken.unreadable.length,
+      readAsRoot: process.geteuid?.() === 0,
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -118,17 +118,22 @@ export async function readSockets(): Promise<SocketFacts> {
 
 function readConfigFile(root: string, path: string): ConfigFileFacts {
   try {
-    return { path, text: readTextFile(join(root, path), { maxBytes: MAX_CONFIG_BYTES }) };
+    return { path, text: readTextFile(hostPath(root, path), { maxBytes: MAX_CONFIG_BYTES }) };
   } catch (error) {
-    if (!(error instanceof FileReadError)) throw error;
-    return { path, problem: error.kind === 'denied' ? 'permission denied (run as root)' : error.reason };
+    if (!(error instanceof FileReadError)) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) throw error;
+      return { path, problem: `cannot look at it: ${code}` };
+    }
+    const denied = process.geteuid?.() === 0 ? 'permission denied, even to root' : 'permission denied (run as root)';
+    return { path, problem: error.kind === 'denied' ? denied : error.reason };
   }
 }
 
 function readExecutable(root: string, path: string): ExecutableFacts {
   if (!path.startsWith('/')) return { path, exists: false, executable: false, problem: `"${path}" is not an absolute path (systemd needs one)` };
   try {
-    const info = statSync(join(root, path));
+    const info = statSync(hostPath(root, path));
     return { path, exists: true, executable: info.isFile() && (info.mode & 0o111) !== 0 };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -89,6 +89,8 @@ export interface SocketFacts {
   readonly problem?: string;
   /** Processes whose fd tables this user could not read (their sockets' owners are unknown). */
   readonly unreadableProcesses: number;
+  /** Whether the table was read as root: then running as root would not show the unreadable ones either. */
+  readonly readAsRoot?: boolean;
 }
 
 export interface KernelFacts {

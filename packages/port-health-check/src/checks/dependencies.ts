@@ -13,7 +13,7 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     results.push({
       check: 'dependencies',
       severity: 'info',
-      reason: `/proc is readable, but the open files of ${sockets.unreadableProcesses === 1 ? '1 process are' : `${sockets.unreadableProcesses} processes are`} not: the owners of their sockets are unknown (run as root to see them; in some containers even root cannot)`,
+      reason: `/proc is readable, but the open files of ${sockets.unreadableProcesses === 1 ? '1 process are' : `${sockets.unreadableProcesses} processes are`} not: the owners of their sockets are unknown (${sockets.readAsRoot ? "even root cannot read them here: protected processes, or another container's" : 'run as root to see them; in some containers even root cannot'})`,
     });
   } else {
     results.push({ check: 'dependencies', severity: 'ok', reason: '/proc is readable: every socket owner can be seen' });

@@ -17,6 +17,17 @@ export function holdersOf(listeners: readonly ListenerFacts[]): { processes: Pro
   return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen };
 }
 
+/**
+ * How to speak of socket holders that could not be seen, and what would
+ * show them: running as root, unless this already ran as root (a protected
+ * process, or another container's, whose open files even root cannot read).
+ */
+export function unseenHolders(facts: Pick<Facts, 'sockets'>): { holder: string; remedy: string } {
+  return facts.sockets.readAsRoot
+    ? { holder: 'a process whose open files even root cannot read', remedy: 'even root cannot read their open files here' }
+    : { holder: 'a process this user cannot see', remedy: 'run as root to see them' };
+}
+
 export function isDevOnly(service: { group: string; access: string }): boolean {
   return service.group === 'development' || service.access === 'dev';
 }

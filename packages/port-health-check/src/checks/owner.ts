@@ -8,7 +8,7 @@ import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts } from '../types.js';
-import { holdersOf, listenersOn } from './listeners.js';
+import { holdersOf, listenersOn, unseenHolders } from './listeners.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   if (facts.sockets.problem || service.transport !== 'tcp') return [];
@@ -24,7 +24,9 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   }
   if (unseen) {
     const seen = processes.length > 0 ? ` (seen: ${processes.map(describeProcess).join('; ')})` : '';
-    return [result('unknown', `cannot see every process holding port ${port}: their /proc/PID/fd is not readable by this user; run as root${seen}`)];
+    return [
+      result('unknown', `cannot see every process holding port ${port}: their open files (/proc/PID/fd) are unreadable; ${unseenHolders(facts).remedy}${seen}`),
+    ];
   }
   return [result('ok', `held by ${processes.map(describeProcess).join('; ')}`)];
 }

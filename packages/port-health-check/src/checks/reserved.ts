@@ -6,7 +6,7 @@ import { formatRange, type ReservedRange } from '@dsa110/ports';
 import { formatListener } from '../address.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts } from '../types.js';
-import { holdersOf } from './listeners.js';
+import { holdersOf, unseenHolders } from './listeners.js';
 
 export function checkReserved(facts: Facts): CheckResult[] {
   if (facts.sockets.problem) return [];
@@ -23,14 +23,15 @@ function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
   return ports.map((port): CheckResult => {
     const listeners = inside.filter((listener) => listener.port === port);
     const { processes, unseen } = holdersOf(listeners);
-    const held = processes.length > 0 ? processes.map(describeProcess).join('; ') : 'a process this user cannot see';
+    const unseenWords = unseenHolders(facts);
+    const held = processes.length > 0 ? processes.map(describeProcess).join('; ') : unseenWords.holder;
     const base = `port ${port} in ${name} is in use on ${listeners.map(formatListener).join(', ')}, held by ${held}`;
     const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({ check: 'reserved', severity, port, reason, processes });
     if (owners.length === 0) return result('info', base);
     const forWhom = owners.map((service) => service.id).join(', ');
     const intruders = processes.filter((process) => !processMatches(process, globs));
     if (intruders.length > 0) return result('warning', `${base}; the range is kept for ${forWhom} (expected ${globs.join(', ')})`);
-    if (unseen) return result('unknown', `${base}; cannot tell whether it is ${forWhom} (run as root)`);
+    if (unseen) return result('unknown', `${base}; cannot tell whether it is ${forWhom} (${unseenWords.remedy})`);
     return result('info', `${base} (kept for ${forWhom})`);
   });
 }

@@ -5,7 +5,7 @@ import { formatListener } from '../address.js';
 import { effectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts } from '../types.js';
-import { holdersOf } from './listeners.js';
+import { holdersOf, unseenHolders } from './listeners.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
 const DEFAULT_EPHEMERAL_START = 32768;
@@ -28,7 +28,7 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
   return ports.map((port): CheckResult => {
     const listeners = unknown.filter((listener) => listener.port === port);
     const { processes, unseen } = holdersOf(listeners);
-    const held = [...processes.map(describeProcess), ...(unseen ? ['a process this user cannot see'] : [])].join('; ');
+    const held = [...processes.map(describeProcess), ...(unseen ? [unseenHolders(facts).holder] : [])].join('; ');
     return {
       check: 'unknown-listeners',
       severity: options.strict ? 'warning' : 'info',

@@ -3,6 +3,7 @@
 // file and line, and an operator who moves the API with CONTIMG_API_PORT in
 // its unit is told every file that still names the old port.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render';
@@ -30,6 +31,26 @@ async function references(root: string, reg: Registry = registry): Promise<Check
 }
 
 const problems = (results: CheckResult[]) => results.filter((result) => result.severity !== 'ok').map((result) => result.reason);
+
+describe('config files under --root', () => {
+  it('follow a link inside the image, never to the host file of the same name', async () => {
+    const root = snippetTree();
+    const conf = join(root, 'etc/redis/redis.conf');
+    const good = readFileSync(conf, 'utf8');
+    // On the host, outside the image, a file that would pass: the image's absolute link must not reach it.
+    const host = join(writeTree(tempDir(), { 'redis.conf': good }), 'redis.conf');
+    rmSync(conf);
+    symlinkSync(host, conf);
+    const escaped = (await gather({ registry, root })).configs.get('/etc/redis/redis.conf');
+    expect(escaped?.text).toBeUndefined();
+    expect(escaped?.problem).toMatch(/no such file/);
+    // The same kind of link to a file inside the image is followed there.
+    rmSync(conf);
+    writeTree(root, { 'srv/redis.conf': good });
+    symlinkSync('/srv/redis.conf', conf);
+    expect((await gather({ registry, root })).configs.get('/etc/redis/redis.conf')?.text).toBe(good);
+  });
+});
 
 describe('the references check', () => {
   it('accepts exactly what `ports snippet` prints, for every config the registry names', async () => {

@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import { spawnListener } from '../../../../test-support/index.js';
 import { describe, expect, it } from 'vitest';
 import { checkAccess } from '../../src/checks/access.js';
+import { checkDependencies } from '../../src/checks/dependencies.js';
 import { checkKernel } from '../../src/checks/kernel.js';
 import { checkListening } from '../../src/checks/listening.js';
 import { checkOwner } from '../../src/checks/owner.js';
@@ -141,6 +142,21 @@ describe('listening, owner and access on real listeners', () => {
     const owner = run(unseen, 'redis').owner;
     expect(owner).toEqual([expect.objectContaining({ severity: 'unknown' })]);
     expect(owner[0]!.reason).toContain('cannot see every process holding port');
+    // What would show them: root, unless this already ran as root.
+    const asUser = run({ ...unseen, sockets: { ...unseen.sockets, readAsRoot: false, unreadableProcesses: 1 } }, 'redis');
+    const asRoot = run({ ...unseen, sockets: { ...unseen.sockets, readAsRoot: true, unreadableProcesses: 1 } }, 'redis');
+    expect(asUser.owner[0]!.reason).toContain('run as root to see them');
+    expect(asRoot.owner[0]!.reason).toContain('even root cannot read their open files here');
+    expect(asRoot.owner[0]!.reason).not.toContain('run as root');
+    const dependencies = (facts: Facts) => checkDependencies(facts).find((result) => result.reason.includes('/proc is readable'))!.reason;
+    expect(dependencies({ ...unseen, sockets: { ...unseen.sockets, readAsRoot: false, unreadableProcesses: 1 } })).toContain('run as root to see them');
+    expect(dependencies({ ...unseen, sockets: { ...unseen.sockets, readAsRoot: true, unreadableProcesses: 1 } })).not.toContain('run as root');
+  });
+
+  it('records whether the table was read as root', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const facts = await factsFor([{ id: 'redis', port: listener.port, processes: ['redis-server'] }]);
+    expect(facts.sockets.readAsRoot).toBe(process.geteuid?.() === 0);
   });
 });
 

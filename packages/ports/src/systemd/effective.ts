@@ -3,10 +3,11 @@
 // Reading is here; the merge itself is `mergeUnit`, a pure function.
 // Synchronous on purpose: a handful of small files, and no thread-pool start-up
 // (several ms) for a command that must start about as fast as `node -e 0`.
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { FileReadError, readTextFile } from '../files/index.js';
+import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
@@ -138,7 +139,7 @@ export function listUnitDirs(root: string, problems: string[] = [], dirs: readon
     dirs.map((given) => {
       const dir = given.replace(/^\/+/, '');
       try {
-        return [dir, new Set(readdirSync(join(root, dir)))] as const;
+        return [dir, new Set(readdirSync(hostPath(root, dir)))] as const;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${code ?? (error as Error).message}`);
@@ -199,7 +200,7 @@ function listDropIns(root: string, path: string, problems: string[]): string[] {
   try {
     // A directory named *.conf is skipped, as systemd skips it. A FIFO is not
     // (systemd 252 blocks opening one): it is refused when read, a problem.
-    return readdirSync(join(root, path), { withFileTypes: true })
+    return readdirSync(hostPath(root, path), { withFileTypes: true })
       .filter((entry) => !entry.isDirectory())
       .map((entry) => entry.name);
   } catch (error) {
@@ -215,15 +216,12 @@ function listDropIns(root: string, path: string, problems: string[]): string[] {
  */
 function readConfig(root: string, relative: string, problems: string[]): LoadedFile | undefined {
   const shown = `/${relative}`;
-  let path = join(root, relative);
   try {
-    for (let hops = 0; hops < 16; hops++) {
-      const info = lstatSync(path);
-      if (!info.isSymbolicLink()) break;
-      const target = readlinkSync(path);
-      if (target === '/dev/null') return { path: shown, text: undefined };
-      path = isAbsolute(target) ? join(root, target) : resolve(dirname(path), target);
-    }
+    // Links are followed inside the root (files/root.ts): an image's absolute link never reaches the host.
+    const inside = resolveInRoot(root, relative);
+    // Masked: a link to /dev/null, directly or through other links (an image need not have /dev/null itself).
+    if (inside === '/dev/null') return { path: shown, text: undefined };
+    const path = join(root, inside);
     // Never blocks: a FIFO or device is refused at once, and no unit is read past 1 MiB.
     const text = readTextFile(path, { maxBytes: MAX_UNIT_BYTES });
     return { path: shown, text: text === '' ? undefined : text };
