@@ -148,7 +148,19 @@ function replaceAtomically(path: string, text: string, mode: number, shown = pat
       // never created, or already renamed
     }
     const code = errorCode(error);
+    // ENOENT for a new file in a directory that exists: procfs, sysfs and the like make no files.
+    if (code === 'ENOENT' && isDirectory(dirname(path))) {
+      throw new FileWriteError(shown, 'its directory takes no new files (a special file system such as /proc or /sys); nothing was written', code);
+    }
     throw new FileWriteError(shown, describe(code), code);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
