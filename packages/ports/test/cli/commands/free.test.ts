@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryBind } from '@dsa110/ports/system';
-import { checkout, ports, requireBuilt } from './helpers.js';
+import { checkout, ports, requireBuilt } from '../helpers.js';
 
 beforeAll(requireBuilt);
 

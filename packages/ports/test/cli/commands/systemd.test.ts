@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers.js';
-import { writeTree } from '../../../../test-support/tree.js';
-import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { repoRoot } from '../../helpers.js';
+import { writeTree } from '../../../../../test-support/tree.js';
+import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
 

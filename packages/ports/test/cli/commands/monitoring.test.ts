@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers.js';
-import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from './helpers.js';
+import { repoRoot } from '../../helpers.js';
+import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 beforeAll(requireBuilt);
 

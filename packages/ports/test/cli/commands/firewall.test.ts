@@ -1,6 +1,6 @@
 // `ports firewall` through the built bin.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkout, ports, requireBuilt } from './helpers.js';
+import { checkout, ports, requireBuilt } from '../helpers.js';
 
 beforeAll(requireBuilt);
 

@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers.js';
-import { checkout, committedDocs, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from './helpers.js';
+import { repoRoot } from '../../helpers.js';
+import { checkout, committedDocs, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
