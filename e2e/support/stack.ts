@@ -3,7 +3,7 @@
 // /api/health, Prometheus scraping node_exporter's textfile collector. Each
 // runs in the foreground on loopback, from files in one temp directory.
 import { createConnection } from 'node:net';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ConfigKind, Registry } from '@dsa110/ports';
 import { renderSnippets } from '@dsa110/ports/render';
@@ -184,11 +184,13 @@ export class Stack {
       apiExecStart,
       ...(name !== undefined && { name }),
     });
-    // The config files the registry names, seen under the root where the machine has them: links to the stack's own.
+    // The config files the registry names, under the root where the machine has them: hard links to the stack's
+    // own (the same files, kept in step). Not symbolic links: --root follows a link inside the root, as chroot does,
+    // so a link to the host path would be a loop there.
     for (const ref of this.registry.services.flatMap((service) => service.configs)) {
       const link = join(tree.root, ref.path);
       mkdirSync(dirname(link), { recursive: true });
-      if (!existsSync(link)) symlinkSync(ref.path, link);
+      if (!existsSync(link)) linkSync(ref.path, link);
     }
     return tree;
   }

@@ -2,7 +2,7 @@
 // `ports systemd` writes the claim-port drop-ins into <root>/etc/systemd/system,
 // the units Debian ships are copied to <root>/lib/systemd/system, and the API's
 // own unit file gets the ExecStartPre= line `ports systemd` prints for it.
-import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Registry } from '@dsa110/ports';
@@ -82,10 +82,14 @@ export async function buildSystemdTree(options: TreeOptions): Promise<SystemdTre
       );
     }
   }
-  // claim-port where the units call it, inside the root as on the machine.
+  // claim-port where the units call it, inside the root as on the machine: a copy (--root follows a symbolic
+  // link inside the root, as chroot does, so a link to the host path would be a loop there).
   const mirrored = join(root, options.claimPort);
   mkdirSync(dirname(mirrored), { recursive: true });
-  if (!existsSync(mirrored)) symlinkSync(options.claimPort, mirrored);
+  if (!existsSync(mirrored)) {
+    copyFileSync(options.claimPort, mirrored);
+    chmodSync(mirrored, 0o755);
+  }
   return { root, unitDir, generated, unitLines };
 }
 
