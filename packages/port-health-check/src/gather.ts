@@ -138,6 +138,7 @@ function readExecutable(root: string, path: string): ExecutableFacts {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { path, exists: false, executable: false };
-    return { path, exists: false, executable: false, problem: `cannot look at it: ${code ?? (error as Error).message}` };
+    const reason = error instanceof FileReadError ? error.reason : (code ?? (error as Error).message);
+    return { path, exists: false, executable: false, problem: `cannot look at it: ${reason}` };
   }
 }

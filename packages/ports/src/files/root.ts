@@ -7,6 +7,7 @@
 // calls per path, and only when the root is not `/`.
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileReadError } from './read.js';
 
 /** Most links followed in one path, as Linux's MAXSYMLINKS (40): more is a loop. */
 export const MAX_LINKS = 40;
@@ -16,8 +17,8 @@ export const MAX_LINKS = 40;
  * inside `root`: the path as seen inside the root (`/etc/redis/redis.conf`,
  * `/dev/null` for a masked unit); open `join(root, result)`. A component that
  * does not exist ends the walk: the rest is appended without its `..`, so
- * opening the result fails as it would inside the root. Throws an ELOOP error
- * after MAX_LINKS links.
+ * opening the result fails as it would inside the root. Throws a
+ * FileReadError (code ELOOP) after MAX_LINKS links.
  */
 export function resolveInRoot(root: string, path: string): string {
   const todo = path.split('/').filter((part) => part !== '' && part !== '.');
@@ -41,7 +42,14 @@ export function resolveInRoot(root: string, path: string): string {
       done.push(part);
       continue;
     }
-    if (++links > MAX_LINKS) throw Object.assign(new Error(`too many levels of symbolic links: ${path}`), { code: 'ELOOP' });
+    if (++links > MAX_LINKS) {
+      throw new FileReadError(
+        path,
+        'io',
+        `a loop of symbolic links (links are followed inside the root, as chroot does: copy or hard-link host files into it)`,
+        'ELOOP',
+      );
+    }
     const target = readlinkSync(host);
     if (target.startsWith('/')) done.length = 0;
     todo.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));

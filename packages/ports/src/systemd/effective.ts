@@ -142,7 +142,8 @@ export function listUnitDirs(root: string, problems: string[] = [], dirs: readon
         return [dir, new Set(readdirSync(hostPath(root, dir)))] as const;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${code ?? (error as Error).message}`);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+          problems.push(`/${dir}: cannot list: ${error instanceof FileReadError ? error.reason : (code ?? (error as Error).message)}`);
         return undefined;
       }
     }),
@@ -205,7 +206,8 @@ function listDropIns(root: string, path: string, problems: string[]): string[] {
       .map((entry) => entry.name);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${path}: cannot list drop-ins: ${code ?? (error as Error).message}`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      problems.push(`/${path}: cannot list drop-ins: ${error instanceof FileReadError ? error.reason : (code ?? (error as Error).message)}`);
     return [];
   }
 }

@@ -49,6 +49,14 @@ describe('resolveInRoot', () => {
   it(`refuses a loop after ${MAX_LINKS} links (ELOOP)`, () => {
     const { img } = image({ 'etc/a': { symlink: 'b' }, 'etc/b': { symlink: 'a' } });
     expect(() => resolveInRoot(img, 'etc/a')).toThrow(expect.objectContaining({ code: 'ELOOP' }));
+    // A link to a host path is looked up inside the root: missing there, or, when the root mirrors
+    // that path (a test tree of links to the host's own files), a link to itself.
+    const selfLink = join(img, 'srv/app.conf');
+    writeTree(img, { 'srv/app.conf': { symlink: selfLink } });
+    expect(() => resolveInRoot(img, selfLink.slice(img.length))).not.toThrow();
+    const hostPathLink = image({});
+    writeTree(hostPathLink.img, { [`${hostPathLink.img.slice(1)}/x.conf`]: { symlink: `${hostPathLink.img}/x.conf` } });
+    expect(() => resolveInRoot(hostPathLink.img, `${hostPathLink.img}/x.conf`)).toThrow(/a loop of symbolic links \(links are followed inside the root/);
   });
 
   it('under /, hostPath leaves the lookup to the kernel', () => {
