@@ -45,6 +45,11 @@ export async function runMain(
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
+/** Each declared flag as a help text prints it: `-x` for a short name, then `--name`. */
+export function flagSpellings(flags: Readonly<Record<string, object>>): string[] {
+  return Object.entries(flags).flatMap(([name, flag]) => [...('short' in flag && flag.short ? [`-${String(flag.short)}`] : []), `--${name}`]);
+}
+
 /**
  * The flags a help text lists in its "Options:" section, as printed: each
  * `--name` and `-x` at the start of an option line. Read from the text, not

@@ -18,4 +18,4 @@ export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitFor
 export { hasCommand } from './commands.js';
 export { canRunFirewallNetns, runFirewallNetns, type FirewallNetnsOptions, type FirewallNetnsRun } from './firewall-netns.js';
 export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
-export { fakeIo, flagsInHelp, runMain, type CapturedRun, type FakeIo } from './cli.js';
+export { fakeIo, flagSpellings, flagsInHelp, runMain, type CapturedRun, type FakeIo } from './cli.js';

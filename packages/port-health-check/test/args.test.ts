@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { wantsJson } from '@dsa110/ports/cli';
-import { flagsInHelp } from '../../../test-support/index.js';
+import { flagSpellings, flagsInHelp } from '../../../test-support/index.js';
 import { FLAGS, parseArgs, usage, useColor } from '../src/args.js';
 
 describe('--help', () => {
   it('lists exactly the flags parseArgs reads (read back from the text), and parseArgs accepts each', () => {
     const shown = flagsInHelp(usage());
-    const declared = Object.entries(FLAGS).flatMap(([name, flag]) => [...('short' in flag ? [`-${flag.short}`] : []), `--${name}`]);
+    const declared = flagSpellings(FLAGS);
     expect(new Set(shown)).toEqual(new Set(declared));
     expect(shown).toHaveLength(declared.length);
     for (const flag of shown) {

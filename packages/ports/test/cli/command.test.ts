@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flagsInHelp } from '../../../../test-support/index.js';
+import { flagSpellings, flagsInHelp } from '../../../../test-support/index.js';
 import { GLOBAL_FLAGS, operandCount } from '../../src/cli/command.js';
 import { COMMANDS, loadCommand } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
@@ -34,7 +34,7 @@ describe('the commands', () => {
     const help = await ports([name, '--help']);
     expect(help.code).toBe(0);
     const shown = flagsInHelp(help.stdout);
-    const declared = Object.entries(command.flags).flatMap(([flag, { short }]) => [...(short ? [`-${short}`] : []), `--${flag}`]);
+    const declared = flagSpellings(command.flags);
     const global = ['--registry', '-h', '--help', '-V', '--version', ...(command.json ? ['--json'] : [])];
     expect(new Set(shown)).toEqual(new Set([...declared, ...global]));
     expect(shown).toHaveLength(new Set(shown).size);
@@ -55,7 +55,7 @@ describe('the commands', () => {
 describe('ports --help', () => {
   it('lists exactly the global flags (GLOBAL_FLAGS, read back from the text)', async () => {
     const help = await ports(['--help']);
-    const declared = Object.entries(GLOBAL_FLAGS).flatMap(([flag, declaration]) => [...('short' in declaration ? [`-${declaration.short}`] : []), `--${flag}`]);
+    const declared = flagSpellings(GLOBAL_FLAGS);
     expect(new Set(flagsInHelp(help.stdout))).toEqual(new Set(declared));
   });
 });

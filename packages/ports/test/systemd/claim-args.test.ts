@@ -1,12 +1,12 @@
 // Pure argument parsing: every bad input is a usage error with a message that names it.
 import { describe, expect, it } from 'vitest';
-import { flagsInHelp } from '../../../../test-support/index.js';
+import { flagSpellings, flagsInHelp } from '../../../../test-support/index.js';
 import { CLAIM_FLAGS, claimLabel, claimUsage, parseClaimArgs as parseArgs, parseClaimTimeout as parseTimeout } from '../../src/systemd/claim-args.js';
 
 describe('claim-port --help', () => {
   it('lists exactly the flags claim-port parses (read back from the text), and the parser accepts each', () => {
     const shown = flagsInHelp(claimUsage());
-    const declared = Object.entries(CLAIM_FLAGS).flatMap(([name, flag]) => [...('short' in flag ? [`-${flag.short}`] : []), `--${name}`]);
+    const declared = flagSpellings(CLAIM_FLAGS);
     expect(new Set(shown)).toEqual(new Set(declared));
     expect(shown).toHaveLength(declared.length);
     for (const flag of shown) {
