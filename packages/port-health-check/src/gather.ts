@@ -108,12 +108,17 @@ export async function readSockets(): Promise<SocketFacts> {
           : undefined,
       })),
       unreadableProcesses: taken.unreadable.length,
-      readAsRoot: process.geteuid?.() === 0,
+      readAsRoot: runningAsRoot(),
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { listeners: [], unreadableProcesses: 0, problem: code ? `${code} reading /proc/net/tcp` : (error as Error).message };
   }
+}
+
+/** Whether this check runs as root: then "run as root" is no advice. */
+function runningAsRoot(): boolean {
+  return process.geteuid?.() === 0;
 }
 
 function readConfigFile(root: string, path: string): ConfigFileFacts {
@@ -125,7 +130,7 @@ function readConfigFile(root: string, path: string): ConfigFileFacts {
       if (code === undefined) throw error;
       return { path, problem: `cannot look at it: ${code}` };
     }
-    const denied = process.geteuid?.() === 0 ? 'permission denied, even to root' : 'permission denied (run as root)';
+    const denied = runningAsRoot() ? 'permission denied, even to root' : 'permission denied (run as root)';
     return { path, problem: error.kind === 'denied' ? denied : error.reason };
   }
 }
