@@ -3,7 +3,7 @@
 // Reading is here; the merge itself is `mergeUnit`, a pure function.
 // Synchronous on purpose: a handful of small files, and no thread-pool start-up
 // (several ms) for a command that must start about as fast as `node -e 0`.
-import { readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { FileReadError, readTextFile } from '../files/index.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
@@ -220,7 +220,9 @@ function readConfig(root: string, relative: string, problems: string[]): LoadedF
   const shown = `/${relative}`;
   try {
     // Links are followed inside the root (files/root.ts): an image's absolute link never reaches the host.
-    const inside = resolveInRoot(root, relative);
+    // Under `/` the kernel follows them rightly, so only a unit file that is a link (a mask, perhaps) costs the walk.
+    const given = join(root, relative);
+    const inside = root === '/' && !lstatSync(given).isSymbolicLink() ? `/${relative}` : resolveInRoot(root, relative);
     // Masked: a link to /dev/null, directly or through other links (an image need not have /dev/null itself).
     if (inside === '/dev/null') return { path: shown, text: undefined };
     const path = join(root, inside);
