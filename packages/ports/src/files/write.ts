@@ -28,6 +28,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
@@ -60,6 +61,10 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
     options.stdout(text);
     return 'stdout';
   }
+  // `out/` names a directory whatever is there: never a file called `out`, never "its directory does not exist".
+  if (path.endsWith('/') && !isDirectory(path)) {
+    throw new FileWriteError(path, 'it ends in "/", so it names a directory; give the path of a file to write (nothing was written)');
+  }
   const link = lstatOrUndefined(path);
   if (link === undefined) return replaceAtomically(path, text, options.mode ?? 0o644);
   let target = path;
@@ -73,7 +78,10 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
       target = realpathSync(path);
       info = statSync(target);
     } catch (error) {
-      throw new FileWriteError(path, `it is a symbolic link to a missing file; write to the file itself (${errorCode(error)})`, errorCode(error));
+      const code = errorCode(error);
+      if (code === 'ELOOP') throw new FileWriteError(path, 'it is a symbolic link in a loop of links (ELOOP); give the path of a file to write (nothing was written)', code);
+      if (code === 'ENOTDIR') throw new FileWriteError(path, `it is a symbolic link to a path under a file: ${notADirectory(linkTarget(path))}`, code);
+      throw new FileWriteError(path, `it is a symbolic link to a missing file; write to the file itself (${code})`, code);
     }
   }
   if (info.isFile()) return replaceAtomically(target, text, info.mode & 0o7777, path);
@@ -118,8 +126,36 @@ function lstatOrUndefined(path: string): Stats | undefined {
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT') return undefined;
-    throw new FileWriteError(path, describe(code), code);
+    throw new FileWriteError(path, code === 'ENOTDIR' ? notADirectory(path) : describe(code), code);
   }
+}
+
+/** Where the symbolic link `path` points (one hop), as a path. */
+function linkTarget(path: string): string {
+  try {
+    const target = readlinkSync(path);
+    return target.startsWith('/') ? target : join(dirname(path), target);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The reason for ENOTDIR: which part of `path` is a file where a directory
+ * should be (`--output notes.txt/x.prom`), escaped; its directory "does not
+ * exist" would send the user looking for the wrong thing.
+ */
+function notADirectory(path: string): string {
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    let info: Stats;
+    try {
+      info = statSync(dir);
+    } catch {
+      continue; // missing, or itself under the culprit
+    }
+    if (!info.isDirectory()) return `${escapeText(dir)} is ${fileKind(info)}, not a directory; give a path whose directories exist (nothing was written)`;
+  }
+  return 'a part of its path is not a directory; give a path whose directories exist (nothing was written)';
 }
 
 /** Replace the regular file (or nothing) at `path` atomically: temp file in its directory, fsync, rename. */
@@ -208,8 +244,11 @@ function errorCode(error: unknown): string | undefined {
 function describe(code: string | undefined): string {
   switch (code) {
     case 'ENOENT':
-    case 'ENOTDIR':
       return 'its directory does not exist; create it first';
+    case 'ENOTDIR':
+      return 'a part of its path is not a directory; give a path whose directories exist (nothing was written)';
+    case 'ELOOP':
+      return 'its path holds a loop of symbolic links; give the path of a file to write (nothing was written)';
     case 'EACCES':
     case 'EPERM':
       return 'permission denied; run as a user who may write there';

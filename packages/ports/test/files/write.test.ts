@@ -70,6 +70,26 @@ describe('writeOutputFile', () => {
     }
   });
 
+  it('names the file that stands where a directory should be (ENOTDIR), a loop of links, and a path ending in "/", writing nothing', () => {
+    const dir = privateDir();
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+    // Not "its directory does not exist": it does, as a file.
+    expect(refusal(join(dir, 'notes.txt/x.prom')).reason).toBe(`${join(dir, 'notes.txt')} is a regular file, not a directory; give a path whose directories exist (nothing was written)`);
+    expect(refusal(join(dir, 'notes.txt/a/x.prom')).reason).toMatch(/notes\.txt is a regular file, not a directory/);
+    symlinkSync('notes.txt/x.prom', join(dir, 'through.prom'));
+    expect(refusal(join(dir, 'through.prom')).reason).toMatch(/^it is a symbolic link to a path under a file: .*notes\.txt is a regular file, not a directory/);
+    // Not "a symbolic link to a missing file".
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    expect(refusal(join(dir, 'loop-a')).reason).toMatch(/^it is a symbolic link in a loop of links \(ELOOP\)/);
+    expect(refusal(join(dir, 'loop-a/x.prom')).reason).toMatch(/^its path holds a loop of symbolic links/);
+    // `new/` and `notes.txt/` name directories: never written as a file called `new` (nor "its directory does not exist").
+    expect(refusal(join(dir, 'new/')).reason).toBe('it ends in "/", so it names a directory; give the path of a file to write (nothing was written)');
+    expect(refusal(join(dir, 'notes.txt/')).reason).toMatch(/^it ends in "\/"/);
+    expect(readdirSync(dir).sort()).toEqual(['loop-a', 'loop-b', 'notes.txt', 'through.prom']);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
+  });
+
   it('refuses a FIFO nobody reads at once, and writes in place into one that is read', async () => {
     const dir = privateDir();
     const path = fifo(dir);
