@@ -56,7 +56,7 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
       if (writeOutputFile(request.output, rendered, { stdout: (text) => io.out(text) }) === 'stdout') return report.exitCode;
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
-      return fail(io, false, `cannot write ${escapeText(request.output)}: ${error.reason}`, EXIT.failed);
+      return fail(io, json, `cannot write ${escapeText(request.output)}: ${error.reason}`, EXIT.failed);
     }
     io.out(renderText(report, { color, quiet: true }));
   } else {

@@ -218,6 +218,8 @@ describe('port-health-check (built bin)', () => {
       [['--format', 'json', '--format', 'text'], 64, 'usage'],
       [['--json', '--service', 'aip'], 3, 'error'],
       [['--format=json', '--root', '/nonexistent/image'], 3, 'error'],
+      [['--json', '--registry', '/nonexistent/ports.yaml', '--output', tempDir()], 3, 'error'], // an --output it cannot write (a directory)
+      [['--json', '--registry', '/nonexistent/ports.yaml', '--output', '/nonexistent/dir/x.json'], 3, 'error'],
     ] as const) {
       const result = await run([...argv]);
       expect(result.status, argv.join(' ')).toBe(status);
