@@ -239,15 +239,20 @@ class Claim {
     // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
     const nobody = this.signalled().length === 0;
     let freed = nobody ? await released() : await waitForRelease(force ? 0 : timeoutSeconds * 1000);
+    let killed = force;
     if (!freed && !nobody && !force) {
-      const remaining = this.signalled().filter((t) => this.processes.isSame(t.info));
+      // A holder that exited is never signalled again: its socket lives on in another process (a child it forked), which the check after names.
+      const remaining = this.signalled().filter((t) => t.outcome !== 'exited' && t.outcome !== 'killed' && this.processes.isSame(t.info));
       this.log(
-        `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ') || 'nobody (no holder left)'}`,
+        remaining.length > 0
+          ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}`
+          : `${this.name} still in use after ${timeoutSeconds} s, though every holder exited: another process has its socket`,
       );
       for (const t of remaining) this.send(t, 'SIGKILL');
+      killed = remaining.length > 0;
     }
     // After SIGKILL, wait for the kernel to tear the processes down.
-    if (!freed && !nobody) freed = await waitForRelease(this.options.killWaitMs ?? 2000);
+    if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000);
     // Give holders that closed the socket a moment to finish exiting before they are called "released".
     await pollUntil(() => this.classify(), now() + 200, 5);
     for (const t of this.signalled()) {

@@ -2,7 +2,7 @@
 // (same PID and start time, not a zombie), signal it only if so, and poll
 // without fixed sleeps.
 import { now, parseStat, readStartTime } from '@dsa110/ports/system';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Identity {
   readonly pid: number;
@@ -19,10 +19,36 @@ export function isSameProcess(who: Identity, procRoot = '/proc'): boolean {
   return processState(who, procRoot) !== undefined;
 }
 
-/** True while `who` is the same process and not a zombie: it still runs. */
+/**
+ * True while `who` is the same process and still runs: not a zombie, or a
+ * zombie leader (its main thread exited) whose other threads still run and may
+ * hold its sockets: that process has not exited, and SIGKILL still ends it.
+ */
 export function isRunning(who: Identity, procRoot = '/proc'): boolean {
   const state = processState(who, procRoot);
-  return state !== undefined && state !== 'Z' && state !== 'X';
+  if (state === undefined) return false;
+  return (state !== 'Z' && state !== 'X') || threadRuns(who.pid, procRoot);
+}
+
+const dead = (state: string | undefined) => state === undefined || state === 'Z' || state === 'X';
+
+/** Some thread of `pid` other than its leader is alive (read only for a zombie leader, so rare). */
+function threadRuns(pid: number, procRoot: string): boolean {
+  let tids: string[];
+  try {
+    tids = readdirSync(`${procRoot}/${pid}/task`);
+  } catch {
+    return false;
+  }
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    try {
+      if (!dead(parseStat(readFileSync(`${procRoot}/${pid}/task/${tid}/stat`, 'latin1'))?.state)) return true;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return false;
 }
 
 /** The one-letter state of `who`, or undefined when it is gone or its PID was reused. */

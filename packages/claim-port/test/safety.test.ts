@@ -411,6 +411,54 @@ ctypes.CDLL(None).pthread_exit(None)`);
   });
 });
 
+describe('6b. holders that exit, or outlive their leader', () => {
+  it('a thread that ignores SIGTERM after its leader exited is still running: SIGKILLed and reported killed, never "exited after SIGTERM"', async () => {
+    const holder = await py(`import ctypes, json, os, signal, socket, threading, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+def hold():
+    while True: time.sleep(3600)
+threading.Thread(target=hold).start()
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+ctypes.CDLL(None).pthread_exit(None)`);
+    const { pid, port } = holder.first;
+    await waitUntil(() => readdirSync(`/proc/${pid}/fd`).length === 0, 5000);
+    expect(isSpawned(pid)).toBe(true);
+    const lines: string[] = [];
+    const result = await claimPort(port, { usage: false, timeoutSeconds: 0.3, log: (line) => lines.push(line) });
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' });
+    expect(lines.join('\n')).not.toMatch(/exited after SIGTERM/);
+    await waitForExit(pid, 5000);
+  });
+
+  it('a holder that exits on SIGTERM, leaving its socket to a child it forked, is not signalled again; the child is named, the claim fails at once', async () => {
+    const holder = await py(`import json, os, signal, socket, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+def handover(signum, frame):
+    if os.fork() == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print(json.dumps({'pid': os.getpid()}), flush=True)
+        while True: time.sleep(3600)
+    time.sleep(0.1)
+    os._exit(0)
+signal.signal(signal.SIGTERM, handover)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.3, killWaitMs: 5000, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action).toBe('failed');
+    expect(result.holders[0]).toMatchObject({ pid, signals: ['SIGTERM'], outcome: 'exited' });
+    const child = result.retakenBy?.[0]?.pid;
+    expect(child).toBeDefined();
+    expect(holder.pids).toContain(child);
+    expect(lines.join('\n')).not.toMatch(new RegExp(`SIGKILL to PID ${pid}\\b`));
+    // No wait for a SIGKILL nobody was sent (killWaitMs is 5 s here).
+    expect(result.elapsedMs).toBeLessThan(3000);
+  });
+});
+
 describe('7. permissions, said truthfully', () => {
   it('root denied a signal (a security module, another user namespace) is told so, never to run as root', async () => {
     const server = await spawnListener();
