@@ -79,7 +79,8 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
       info = statSync(target);
     } catch (error) {
       const code = errorCode(error);
-      if (code === 'ELOOP') throw new FileWriteError(path, 'it is a symbolic link in a loop of links (ELOOP); give the path of a file to write (nothing was written)', code);
+      if (code === 'ELOOP')
+        throw new FileWriteError(path, 'it is a symbolic link in a loop of links (ELOOP); give the path of a file to write (nothing was written)', code);
       if (code === 'ENOTDIR') throw new FileWriteError(path, `it is a symbolic link to a path under a file: ${notADirectory(linkTarget(path))}`, code);
       throw new FileWriteError(path, `it is a symbolic link to a missing file; write to the file itself (${code})`, code);
     }

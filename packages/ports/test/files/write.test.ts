@@ -74,7 +74,9 @@ describe('writeOutputFile', () => {
     const dir = privateDir();
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
     // Not "its directory does not exist": it does, as a file.
-    expect(refusal(join(dir, 'notes.txt/x.prom')).reason).toBe(`${join(dir, 'notes.txt')} is a regular file, not a directory; give a path whose directories exist (nothing was written)`);
+    expect(refusal(join(dir, 'notes.txt/x.prom')).reason).toBe(
+      `${join(dir, 'notes.txt')} is a regular file, not a directory; give a path whose directories exist (nothing was written)`,
+    );
     expect(refusal(join(dir, 'notes.txt/a/x.prom')).reason).toMatch(/notes\.txt is a regular file, not a directory/);
     symlinkSync('notes.txt/x.prom', join(dir, 'through.prom'));
     expect(refusal(join(dir, 'through.prom')).reason).toMatch(/^it is a symbolic link to a path under a file: .*notes\.txt is a regular file, not a directory/);
