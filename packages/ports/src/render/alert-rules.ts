@@ -48,9 +48,13 @@ export interface AlertRule {
   readonly delaySeconds: number;
 }
 
-/** Text from the registry inside a Go template: `{{` and `}}` are printed, not parsed. */
+/**
+ * Text from the registry inside a Go template: printed, not parsed. Every run
+ * of braces becomes a string action (`{{ "{}}" }}`), so no brace of the text
+ * can join a neighbour (its own, or the template's) into a `{{` or `}}`.
+ */
 export function templateText(text: string): string {
-  return text.replace(/\{\{|\}\}/g, (delimiter) => `{{ ${JSON.stringify(delimiter)} }}`);
+  return text.replace(/[{}]+/g, (braces) => `{{ ${JSON.stringify(braces)} }}`);
 }
 
 /** A PromQL string literal. */
@@ -61,7 +65,7 @@ export function promString(value: string): string {
 /** The annotations of an alert with `labels`, as Prometheus renders them (for promtool's exp_annotations). */
 export function annotate(template: string, labels: Readonly<Record<string, string>>): string {
   return template.replace(
-    /\{\{ (\$labels\.([a-z_]+)|"(\{\{|\}\})") \}\}/g,
+    /\{\{ (\$labels\.([a-z_]+)|"([{}]+)") \}\}/g,
     (_, __, label: string | undefined, literal: string | undefined) => literal ?? labels[label!] ?? '',
   );
 }

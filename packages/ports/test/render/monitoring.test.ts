@@ -45,10 +45,11 @@ function run(command: string, args: string[]): { code: number; output: string } 
   }
 }
 
-// A registry whose names try to break out of YAML, PromQL and Go templates.
+// A registry whose names try to break out of YAML, PromQL and Go templates
+// (`{}}` and `{{{`: a lone brace next to an escaped pair).
 const hostile = minimalRegistry
-  .replace('name: FastAPI', `name: "Fast'API {{ .Evil }} \\"x\\" #: - [a]"`)
-  .replace('name: Redis', 'name: "Redis }}{{ printf \\"%s\\" 1"');
+  .replace('name: FastAPI', `name: "Fast'API {{ .Evil }} \\"x\\" #: - [a] {}} {{{ US$ {"`)
+  .replace('name: Redis', 'name: "Redis }}{{ printf \\"%s\\" 1 }"');
 
 describe('the committed deploy/ tree', () => {
   it('matches ports.yaml (run `ports monitoring` to refresh it)', async () => {
@@ -134,6 +135,7 @@ describe('Prometheus files', () => {
 describe('Go templates and YAML from registry text', () => {
   it('registry text is printed, never run, by a template', () => {
     expect(templateText('a {{ .X }} b')).toBe('a {{ "{{" }} .X {{ "}}" }} b');
+    expect(templateText('a{}} {')).toBe('a{{ "{}}" }} {{ "{" }}');
     expect(annotate(templateText('a {{ .X }} on {{ $labels.instance }}'), { instance: 'h:1' })).toBe('a {{ .X }} on {{ $labels.instance }}');
     expect(annotate(`${templateText('{{x}}')} on {{ $labels.instance }}`, { instance: 'h:1' })).toBe('{{x}} on h:1');
   });
@@ -161,5 +163,6 @@ describe('Go templates and YAML from registry text', () => {
       (rule: { alert: string; labels: { service?: string } }) => rule.alert === 'Dsa110PortDown' && rule.labels.service === 'api',
     ).annotations.summary;
     expect(summary).toContain(`Fast'API {{ "{{" }} .Evil {{ "}}" }}`);
+    expect(annotate(summary, { port: '8000', instance: 'h:1' })).toBe(`Fast'API {{ .Evil }} "x" #: - [a] {}} {{{ US$ { is not listening on port 8000 on h:1`);
   });
 });
