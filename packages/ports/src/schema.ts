@@ -35,6 +35,18 @@ const nonEmpty = z.string().min(1, 'must not be empty').regex(NO_CONTROLS, CONTR
 const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`);
 
 /**
+ * Grafana replaces `$var`, `${var}` and `[[var]]` in a dashboard's panel and
+ * row titles with a variable's value (the dashboard's `$instance`, built-ins
+ * such as `$__interval`), and has no escape for them (grafana/grafana#40603),
+ * so a service name holding one would not be shown as written.
+ */
+const NO_GRAFANA_VARIABLE = /^(?!.*(?:\$[A-Za-z0-9_{]|\[\[[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)?\]\]))/;
+const serviceName = label.regex(
+  NO_GRAFANA_VARIABLE,
+  'must not contain $word, ${...} or [[word]]: the Grafana dashboard would show a variable\'s value there (Grafana has no escape); write "$ word" or leave the $ out',
+);
+
+/**
  * A file on the machine: absolute, with no `..` segment. The health check reads
  * it under `--root`, so `../../etc/shadow` (or `/../../etc/shadow`) would reach
  * outside the tree it was asked to check.
@@ -75,7 +87,7 @@ export const ConfigRefSchema = z.strictObject({
 
 export const ServiceSchema = z.strictObject({
   id: id.describe('Stable identifier used by the tools (claim-port api, ports get api)'),
-  name: label.describe('Display name, as in the Quick Reference table'),
+  name: serviceName.describe('Display name, as in the Quick Reference table and the Grafana dashboard'),
   title: label.optional().describe('Heading on the reference page; defaults to name'),
   group: z.enum(groups),
   port,

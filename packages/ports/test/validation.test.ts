@@ -314,6 +314,24 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it.each(['API $value', 'x ${__interval}', '${instance:csv} API', 'API$__dashboard', 'API [[instance]]', 'API [[instance:raw]]', '$1 API'])(
+    'refuses a service name Grafana would fill in with a variable (no escape there): %s',
+    async (name) => {
+      const { error, path } = await rejection(withLine(4, `    name: ${JSON.stringify(name)}`));
+      expect(error.message).toBe(
+        `${path}:4:11: services.api.name: must not contain $word, \${...} or [[word]]: the Grafana dashboard would show a variable's value there (Grafana has no escape); write "$ word" or leave the $ out`,
+      );
+    },
+  );
+
+  it.each(['API $ value', 'US$', 'Costs $', '[[ instance ]]', '[x]', '{{ x }}', 'a \\ "b" \'c\' é 日本'])(
+    'takes a name with $ or brackets Grafana leaves as they are: %s',
+    (name) => {
+      const registry = parseRegistry(withLine(4, `    name: ${JSON.stringify(name)}`));
+      expect(registry.service('api').name).toBe(name);
+    },
+  );
+
   it('takes line breaks in prose (a block scalar)', async () => {
     const text = minimalRegistry.replace('name: FastAPI', 'name: FastAPI\n    purpose:\n      - |\n        two\n        lines');
     await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
