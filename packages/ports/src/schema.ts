@@ -43,6 +43,7 @@ const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS
 const NO_GRAFANA_VARIABLE = /^(?!.*(?:\$[A-Za-z0-9_{]|\[\[[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)?\]\]))/;
 const serviceName = label.regex(
   NO_GRAFANA_VARIABLE,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${...}, named in the message
   'must not contain $word, ${...} or [[word]]: the Grafana dashboard would show a variable\'s value there (Grafana has no escape); write "$ word" or leave the $ out',
 );
 

@@ -314,6 +314,7 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${var} syntax, as a hostile name
   it.each(['API $value', 'x ${__interval}', '${instance:csv} API', 'API$__dashboard', 'API [[instance]]', 'API [[instance:raw]]', '$1 API'])(
     'refuses a service name Grafana would fill in with a variable (no escape there): %s',
     async (name) => {
