@@ -4,10 +4,12 @@
 // case is run twice: under a staged root (the default search path), and from
 // $SYSTEMD_UNIT_PATH, which claim-port honours as systemd does.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
-import { readRestartFromFiles, type RestartPolicy } from '../../src/system/unit-restart.js';
+import { readRestartFromFiles, type RestartPolicy, restartSetting, restartsAfterKill, unitSearchPath } from '../../src/system/unit-restart.js';
 import { repoRoot } from '../helpers.js';
 
 const UNIT = 'claim-api.service';
@@ -82,5 +84,40 @@ describe('Restart= from unit files, through the core drop-in search', () => {
       { restart: 'always', source: `/${DIR}/${UNIT}.d/r.conf` },
       { restart: 'always', source: `${dir}/${UNIT}.d/r.conf` },
     ]);
+  });
+});
+
+describe('Restart= from unit files', () => {
+  it('takes the last [Service] Restart=, continuation lines and comments included', () => {
+    expect(restartSetting('[Unit]\nRestart=always\n[Service]\nExecStart=/bin/true\n# Restart=always\nRestart=on-failure\n')).toBe('on-failure');
+    expect(restartSetting('[Service]\nRestart=\\\n  always\n')).toBe('always');
+    // Read by the core systemd model, as systemd reads it: CR line ends, a header with more on its line.
+    expect(restartSetting('[Service]\rRestart=always\r')).toBe('always');
+    expect(restartSetting('[Service] # x\nRestart=always\n')).toBeUndefined();
+    expect(restartSetting('[Service]\nExecStart=/bin/true\n')).toBeUndefined();
+    expect(restartsAfterKill('no')).toBe(false);
+    for (const value of ['always', 'on-failure', 'on-abnormal', 'on-abort', 'on-success', 'on-watchdog']) expect(restartsAfterKill(value)).toBe(true);
+  });
+
+  it('merges the unit file, its template and drop-ins in systemd’s order, from $SYSTEMD_UNIT_PATH', () => {
+    const high = mkdtempSync(join(tmpdir(), 'units-high-'));
+    const low = mkdtempSync(join(tmpdir(), 'units-low-'));
+    try {
+      writeFileSync(join(low, 'worker@.service'), '[Service]\nRestart=always\n');
+      mkdirSync(join(high, 'worker@.service.d'));
+      writeFileSync(join(high, 'worker@.service.d', '20-no.conf'), '[Service]\nRestart=no\n');
+      mkdirSync(join(low, 'worker@.service.d'));
+      writeFileSync(join(low, 'worker@.service.d', '10-fail.conf'), '[Service]\nRestart=on-failure\n');
+      const env = { SYSTEMD_UNIT_PATH: `${high}:${low}` };
+      expect(unitSearchPath(env)).toEqual([high, low]);
+      expect(readRestartFromFiles('worker@1.service', env)).toEqual({ restart: 'no', source: join(high, 'worker@.service.d', '20-no.conf') });
+      writeFileSync(join(high, 'worker@.service.d', '20-no.conf'), '[Service]\nExecStartPre=/bin/true\n');
+      expect(readRestartFromFiles('worker@1.service', env)).toEqual({ restart: 'on-failure', source: join(low, 'worker@.service.d', '10-fail.conf') });
+      expect(readRestartFromFiles('absent.service', env)).toBeUndefined();
+      expect(unitSearchPath({ SYSTEMD_UNIT_PATH: `${high}:` })).toContain('/etc/systemd/system');
+    } finally {
+      rmSync(high, { recursive: true, force: true });
+      rmSync(low, { recursive: true, force: true });
+    }
   });
 });

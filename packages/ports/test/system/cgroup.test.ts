@@ -1,0 +1,44 @@
+// cgroup -> unit and container: pure parsers on real /proc/PID/cgroup text and
+// container proxies' arguments, and the reader on this process's own cgroup.
+import { describe, expect, it } from 'vitest';
+import { cgroupPath, containerFromArgs, parseCgroupPath, readCgroup } from '../../src/system/cgroup.js';
+
+describe('cgroup -> unit and container', () => {
+  it('reads v2 and v1 (name=systemd wins) /proc/PID/cgroup text', () => {
+    expect(cgroupPath('0::/system.slice/api.service\n')).toBe('/system.slice/api.service');
+    expect(cgroupPath('4:memory:/x\n1:name=systemd:/system.slice/redis-server.service\n0::/\n')).toBe('/system.slice/redis-server.service');
+  });
+
+  it('names the innermost unit, a user manager and a container', () => {
+    expect(parseCgroupPath('/system.slice/api.service')).toMatchObject({ unit: 'api.service' });
+    expect(parseCgroupPath('/system.slice/api.service/worker')).toMatchObject({ unit: 'api.service' });
+    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service/app.slice/dev.service')).toMatchObject({
+      unit: 'dev.service',
+      userManager: 'user@1000.service',
+    });
+    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service')).toEqual({
+      path: '/user.slice/user-1000.slice/user@1000.service',
+      unit: 'user@1000.service',
+    });
+    const id = 'ab'.repeat(32);
+    expect(parseCgroupPath(`/system.slice/docker-${id}.scope`)).toMatchObject({ unit: `docker-${id}.scope`, container: id });
+    expect(parseCgroupPath(`/machine.slice/libpod-conmon-${id}.scope`)).toMatchObject({ container: id });
+    expect(parseCgroupPath(`/docker/${id}`)).toMatchObject({ container: id });
+    expect(parseCgroupPath('/')).toEqual({ path: '/' });
+  });
+
+  it('reads a container proxy’s target from its arguments', () => {
+    expect(
+      containerFromArgs(['docker-proxy', '-proto', 'tcp', '-host-ip', '0.0.0.0', '-host-port', '8080', '-container-ip', '172.17.0.2', '-container-port', '80']),
+    ).toBe('172.17.0.2:80');
+    expect(containerFromArgs(['docker-proxy', '-container-ip', 'fd00::2', '-container-port', '80'])).toBe('[fd00::2]:80');
+    expect(containerFromArgs(['containerd-shim-runc-v2', '-namespace', 'moby', '-id', 'abc123', '-address', '/run/containerd.sock'])).toBe('abc123');
+    expect(containerFromArgs(['conmon', '--cid=abc123'])).toBe('abc123');
+    expect(containerFromArgs(['node', 'server.js'])).toBeUndefined();
+  });
+
+  it('reads this process’s own cgroup', () => {
+    expect(readCgroup(process.pid)?.path).toMatch(/^\//);
+    expect(readCgroup(2 ** 22 + 1)).toBeUndefined();
+  });
+});
