@@ -3,6 +3,7 @@
 // @dsa110/ports/system). When that fails, this names what blocks it: a
 // socket bound but not listening, or a connection using the port as its local
 // port, with the PIDs that hold them where they can be seen.
+import { escapeText } from '@dsa110/ports';
 import {
   canBind,
   formatEndpoint,
@@ -137,7 +138,7 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
   return verdict.blockers
     .map(
       (b) =>
-        `${b.socket}${b.holders.length > 0 ? `, held by ${b.holders.map((h) => `PID ${h.pid} (${h.comm}): ${h.command}`).join('; ')}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}`,
+        `${b.socket}${b.holders.length > 0 ? `, held by ${b.holders.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)}): ${escapeText(h.command, 1000)}`).join('; ')}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}`,
     )
     .join('; ');
 }

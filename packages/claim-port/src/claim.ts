@@ -3,12 +3,13 @@
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
 import { readdirSync, readFileSync } from 'node:fs';
+import { escapeText } from '@dsa110/ports';
 import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
 import type { ClaimOptions, LogLevel } from './options.js';
-import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, type Plan } from './plan.js';
+import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, type Plan } from './plan.js';
 import { procControl, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
@@ -154,8 +155,10 @@ class Claim {
       const h = t.info;
       const usageText = t.cpu !== undefined ? `, cpu ${t.cpu}%, mem ${formatMemory(t.memory ?? 0)}` : '';
       const unit = describeUnit(t.context);
-      const container = t.context.container ? `, container ${t.context.container}` : '';
-      this.log(`PID ${h.pid} (${h.comm}, user ${h.user}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${h.command}`);
+      const container = t.context.container ? `, container ${escapeText(t.context.container, 200)}` : '';
+      this.log(
+        `PID ${h.pid} (${escapeText(h.comm, 64)}, user ${escapeText(h.user, 64)}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${shownCommand(h)}`,
+      );
     }
   }
 
@@ -178,7 +181,7 @@ class Claim {
     const outcome = this.processes.signal(t.info, sig);
     if (outcome === 'sent') {
       t.signals.push(sig);
-      this.log(`sent ${sig} to ${this.who(t)}: ${t.info.command}`);
+      this.log(`sent ${sig} to ${this.who(t)}: ${shownCommand(t.info)}`);
     } else if (outcome === 'gone') {
       if (t.signals.length === 0) t.outcome = 'gone';
       this.log(`${this.who(t)} is gone (exited or its PID was reused); not signalled`);
@@ -186,7 +189,7 @@ class Claim {
       t.outcome = 'permission-denied';
       const hint =
         this.euid === 0 ? 'even as root (a security module or another user namespace refuses it)' : `as this user (uid ${this.euid}); run claim-port as root`;
-      this.log(`not permitted to signal ${this.who(t)} (user ${t.info.user}) ${hint}`, 'error');
+      this.log(`not permitted to signal ${this.who(t)} (user ${escapeText(t.info.user, 64)}) ${hint}`, 'error');
     }
   }
 
@@ -259,7 +262,7 @@ class Claim {
       if (t.outcome === 'killed' || t.outcome === 'exited') continue;
       if (t.signals.includes('SIGKILL')) {
         t.outcome = 'survived';
-        this.log(`${this.who(t)} is still running after SIGKILL (stuck in the kernel?): ${t.info.command}`, 'error');
+        this.log(`${this.who(t)} is still running after SIGKILL (stuck in the kernel?): ${shownCommand(t.info)}`, 'error');
       } else {
         t.outcome = 'released';
         this.log(`${this.who(t)} closed its socket and is still running (draining); not killed`);
@@ -296,7 +299,7 @@ class Claim {
     const ms = this.options.settleMs ?? SETTLE_MS;
     const max = Math.max(ms, this.options.settleMs === undefined ? SETTLE_MAX_MS : ms * 3);
     this.log(
-      `watching ${this.name} for ${ms} ms: the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${p.comm})`).join(', ')}) and could start it again`,
+      `watching ${this.name} for ${ms} ms: the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`).join(', ')}) and could start it again`,
     );
     const before = this.childrenBefore;
     const startedAt = now();
@@ -322,7 +325,7 @@ class Claim {
   async retaken(after: Gathered): Promise<ClaimResult> {
     const newcomers = distinctHolders(after.listeners).filter((h) => !this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime));
     const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => this.supervisorOf(h) ?? [])], this.options.env ?? process.env);
-    const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${p.command}`;
+    const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
     let message: string;
     if (newcomers.length === 0) {
       message = `${this.name} is still in use (${after.listeners.map((l) => describeListener(l, this.target.transport)).join(', ')}) ${after.listeners.some((l) => !l.ownerKnown) ? 'by a process whose owner cannot be read' : 'after SIGKILL'}`;
@@ -347,7 +350,7 @@ class Claim {
     for (const h of newcomers) {
       const owner = this.supervisorOf(h) ?? h;
       const unit = context.holders.get(owner.pid)?.unit ?? context.holders.get(h.pid)?.unit;
-      if (unit?.endsWith('.service')) return unit;
+      if (unit?.endsWith('.service')) return escapeText(unit, 200);
     }
     const owner = this.supervisorOf(newcomers[0]!);
     return owner ? `its supervisor (PID ${owner.pid})` : `PID ${newcomers[0]!.pid}`;
@@ -359,7 +362,7 @@ class Claim {
       const denied = this.tracked.filter((t) => t.outcome === 'permission-denied');
       if (denied.length > 0 && after.listeners.every((l) => l.holders.every((h) => denied.some((t) => t.info.pid === h.pid)))) {
         const why = this.euid === 0 ? 'even as root' : `as this user (uid ${this.euid}); run claim-port as root`;
-        const message = `${this.name} is still in use: not permitted to signal ${denied.map((t) => `${this.who(t)} (user ${t.info.user})`).join(', ')} ${why}`;
+        const message = `${this.name} is still in use: not permitted to signal ${denied.map((t) => `${this.who(t)} (user ${escapeText(t.info.user, 64)})`).join(', ')} ${why}`;
         this.log(message, 'error');
         return this.finish('failed', message);
       }
@@ -444,7 +447,7 @@ export async function claimPort(portOrId: number | string, options: ClaimOptions
     const first = options.force ? 'SIGKILL' : 'SIGTERM';
     for (const t of claim.tracked) {
       t.outcome = 'would-signal';
-      claim.log(`dry run: would send ${first} to ${claim.who(t)}: ${t.info.command}`);
+      claim.log(`dry run: would send ${first} to ${claim.who(t)}: ${shownCommand(t.info)}`);
     }
     return claim.finish('would-free', `dry run: would send ${first} to ${claim.tracked.map((t) => claim.who(t)).join(', ')} to free ${claim.name}`);
   }

@@ -1,6 +1,7 @@
 // Pure: given what was found on the port and around its holders, decide whom
 // to signal or why to refuse. Refusal signals nobody: a claim is all or nothing.
 import type { Listener, ProcessInfo, Transport } from '@dsa110/ports/system';
+import { escapeText } from '@dsa110/ports';
 import { formatEndpoint } from '@dsa110/ports/system';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { isContainerRuntime, protectionReason, type ProtectionPolicy, type Self } from './policy.js';
@@ -52,20 +53,30 @@ export function describeListener(listener: Listener, transport: Transport = 'tcp
 /** `api.service`, `app.service (user@1000.service)`: a unit as systemctl would need it. */
 export function describeUnit(context: HolderContext): string | undefined {
   if (context.unit === undefined) return undefined;
-  return context.userManager ? `${context.unit} (of ${context.userManager})` : context.unit;
+  const unit = escapeText(context.unit, 200);
+  return context.userManager ? `${unit} (of ${escapeText(context.userManager, 200)})` : unit;
 }
 
 /** `PID 901`, `PID 901 (unit api.service)`: how every message names a holder; with `comm`, `PID 901 (uvicorn, unit api.service)`. */
 export function describeHolder(holder: Pick<ProcessInfo, 'pid' | 'comm'>, context?: HolderContext, comm = false): string {
   const unit = context && describeUnit(context);
-  const inside = [...(comm ? [holder.comm] : []), ...(unit ? [`unit ${unit}`] : [])];
+  const inside = [...(comm ? [escapeText(holder.comm, 64)] : []), ...(unit ? [`unit ${unit}`] : [])];
   return `PID ${holder.pid}${inside.length > 0 ? ` (${inside.join(', ')})` : ''}`;
+}
+
+/**
+ * A holder's command line as every line prints it: escaped, backslashes too
+ * (a `\n` a process wrote into its argv must not read as an escaped newline),
+ * cut to 3000 characters so that the line around it survives.
+ */
+export function shownCommand(holder: Pick<ProcessInfo, 'command'>): string {
+  return escapeText(holder.command, 3000);
 }
 
 /** What to stop instead of a container runtime process. */
 function containerAdvice(context: HolderContext | undefined): string {
   const unit = context && describeUnit(context);
-  if (context?.container) return `it serves container ${context.container}: stop that container instead${unit ? ` (or ${unit})` : ''}`;
+  if (context?.container) return `it serves container ${escapeText(context.container, 200)}: stop that container instead${unit ? ` (or ${unit})` : ''}`;
   return `it carries containers' ports: stop the container that publishes the port (docker ps / podman ps --filter publish=PORT)${unit ? ` or ${unit}` : ''} instead`;
 }
 
@@ -101,7 +112,7 @@ export function planClaim(input: PlanInput): Plan {
       protectedPids.set(holder.pid, `${unit} would restart it (Restart=${context!.restart!.restart})`);
       refusals.push({
         pid: holder.pid,
-        reason: `${who} belongs to ${unit}, which would start it again (Restart=${context!.restart!.restart}, ${context!.restart!.source}): stop ${context!.unit} first (systemctl stop ${context!.unit})`,
+        reason: `${who} belongs to ${unit}, which would start it again (Restart=${context!.restart!.restart}, ${context!.restart!.source}): stop ${escapeText(context!.unit!, 200)} first (systemctl stop ${escapeText(context!.unit!, 200)})`,
       });
       continue;
     }

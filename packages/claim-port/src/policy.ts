@@ -1,5 +1,5 @@
 // Which processes a claim must never signal. Pure.
-import { BUILTIN_PROTECTED_PROCESSES, CONTAINER_RUNTIME_PROCESSES, DEFAULT_CLAIM_TIMEOUT_SECONDS, MIN_PROTECTED_PIDS_UP_TO } from '@dsa110/ports';
+import { BUILTIN_PROTECTED_PROCESSES, CONTAINER_RUNTIME_PROCESSES, DEFAULT_CLAIM_TIMEOUT_SECONDS, MIN_PROTECTED_PIDS_UP_TO, quoteValue } from '@dsa110/ports';
 import { matchProcessName, type ProcessInfo } from '@dsa110/ports/system';
 
 export interface ProtectionPolicy {
@@ -31,7 +31,7 @@ export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, se
   if (info.pid === self.pid) return 'it is claim-port itself';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
   const hit = matchProcessName(info, policy.protectedProcesses);
-  return hit && `its name "${hit.name}" matches the protected pattern "${hit.glob}"`;
+  return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
 }
 
 /** Pure: whether this holder is a container runtime process (docker-proxy, conmon, ...): stop the container instead. */

@@ -153,6 +153,13 @@ describe('claim-port on real listeners', () => {
     expect(run.stderr).toContain('evil-cmdline-xx\\n[claim-port:1] port 1 was freed\\e[2J');
   });
 
+  it('escapes the backslashes of a holder\'s command line, so that a "\\n" or "\\e" it wrote never reads as an escaped control character', async () => {
+    const server = await spawnListener({ name: 'plain-cmdline-x literal\\n[claim-port:1] forged \\e[31m real\u001b[2J' });
+    const run = await runClaim([String(server.port), '--dry-run'], { port: server.port });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}: plain-cmdline-x literal\\\\n[claim-port:1] forged \\\\e[31m real\\e[2J\n`);
+  });
+
   it('exits 0 on a free port (the built bin)', async () => {
     const server = await spawnListener();
     await server.kill();

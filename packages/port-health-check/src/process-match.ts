@@ -1,6 +1,7 @@
 // Is this process one the registry expects on the port? The names a process
 // goes by (comm, executable, argv[0], an interpreter's module or script) are
 // those of @dsa110/ports/system, the same claim-port protects by.
+import { escapeText } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
 import type { ProcessFacts } from './types.js';
 
@@ -12,13 +13,19 @@ export function processMatches(process: ProcessFacts, globs: readonly string[]):
   return matchProcessName(process, globs) !== undefined;
 }
 
-/** `node (pid 4242, user alice): node /srv/vite.js --port 3030` */
+/**
+ * `node (pid 4242, user alice): node /srv/vite.js --port 3030`. What the
+ * process chose (its name, its command line) is escaped, backslashes too, so
+ * `\n` or `\e` in a report always stands for a control character and never
+ * for text a process wrote to look like one; the command line is cut to 160
+ * characters.
+ */
 export function describeProcess(process: ProcessFacts): string {
-  const name = process.comm ?? (process.exe ? basename(process.exe) : '?');
-  const user = process.user ?? (process.uid !== undefined ? `uid ${process.uid}` : 'user unknown');
-  const who = `${name} (pid ${process.pid}, ${process.user ? `user ${user}` : user})`;
+  const name = escapeText(process.comm ?? (process.exe ? basename(process.exe) : '?'), 64);
+  const user = process.user ? `user ${escapeText(process.user, 64)}` : process.uid !== undefined ? `uid ${process.uid}` : 'user unknown';
+  const who = `${name} (pid ${process.pid}, ${user})`;
   // process.title pads argv with spaces: trim them.
   const command = process.argv?.length ? process.argv.join(' ').trim() : undefined;
   if (!command) return who;
-  return `${who}: ${command.length > 160 ? `${command.slice(0, 157)}...` : command}`;
+  return `${who}: ${escapeText(command, 160)}`;
 }

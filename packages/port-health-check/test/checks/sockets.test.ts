@@ -80,6 +80,16 @@ describe('listening, owner and access on real listeners', () => {
     );
   });
 
+  it('names a hostile intruder escaped, backslashes included: a "\\n" it wrote never reads as an escaped newline', async () => {
+    // Its name is a literal backslash-n and backslash-e, then a real escape sequence and a real newline.
+    const hostile = await spawnListener({ host: '127.0.0.1', name: 'x\\n\\e[2J\u001b[31m\nforged' });
+    const facts = await factsFor([{ id: 'grafana', port: hostile.port, access: 'localhost', group: 'monitoring', processes: ['grafana'] }]);
+    const reason = run(facts, 'grafana').owner[0]!.reason;
+    expect(reason).toContain(`(pid ${hostile.pid}, user ${me}): x\\\\n\\\\e[2J\\e[31m\\nforged, not by Grafana`);
+    expect(reason).toMatch(/^grafana \(\d+\): port \d+ is held by x\\\\n\\\\e\[2J\\e\[31m\\nf \(pid/); // comm: its first 15 bytes
+    expect([...reason].some((char) => char.charCodeAt(0) < 0x20)).toBe(false);
+  });
+
   it('matches the expected name against comm, the executable and argv[0]', async () => {
     const titled = await spawnListener({ host: '127.0.0.1', name: 'my-api' });
     const facts = await factsFor([{ id: 'by-exe', port: titled.port, processes: ['no*', 'python3.*'] }]);
