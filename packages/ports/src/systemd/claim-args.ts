@@ -66,7 +66,7 @@ export const CLAIM_FLAGS = {
 /** claim-port --help: CLAIM_FLAGS' own lines between the description and the examples. Built only when asked for. */
 export function claimUsage(): string {
   return `Usage: claim-port <port[/tcp|/udp]|service-id> [options]
-       claim-port --test | --help | --version
+       claim-port --test [--json] | --help | --version
 
 Frees a port for the service that owns it: finds every process listening on
 the port (for PORT/udp: every process with a socket bound to it), refuses if
@@ -183,6 +183,9 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
 
   if (values.test) {
     if (positionals.length > 0) return usage('--test takes no port');
+    // The self-test claims ports of its own, its own way: a --dry-run, --force, --timeout, --registry or --quiet given with it would be silently ignored.
+    const ignored = (['dry-run', 'force', 'timeout', 'registry', 'quiet'] as const).find((name) => values[name] !== undefined);
+    if (ignored) return usage(`--test takes no --${ignored}: the self-test runs with its own settings (only --json applies)`);
     return { command: 'self-test', json: values.json ?? false };
   }
   if (positionals.length === 0) return usage('missing the port (or service id) to claim; see claim-port --help');

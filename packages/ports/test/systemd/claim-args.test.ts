@@ -66,6 +66,12 @@ describe('parseArgs', () => {
     [['8000', '8001'], /one port at a time/],
     [[], /missing the port/],
     [['--test', '8000'], /takes no port/],
+    // Options the self-test would silently ignore: `--test --dry-run` still signals (its own processes).
+    [['--test', '--dry-run'], /--test takes no --dry-run: the self-test runs with its own settings \(only --json applies\)/],
+    [['--test', '--force'], /--test takes no --force/],
+    [['--timeout', '5', '--test'], /--test takes no --timeout/],
+    [['--test', '--registry', 'ports.yaml'], /--test takes no --registry/],
+    [['--test', '-q'], /--test takes no --quiet/],
     [['8000', '--registry'], /needs the path/],
   ])('refuses %j', (argv, message) => {
     const parsed = parseArgs(argv);
