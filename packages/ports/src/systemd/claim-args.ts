@@ -101,13 +101,20 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
   return { seconds };
 }
 
+/** What a service id on the command line may look like. */
+const SERVICE_ID = /^[a-z0-9][a-z0-9_.-]*$/i;
+
 /** Pure: a port or a service id; a usage error for anything that looks like a broken port. */
 export function parseClaimTarget(text: string): { port: number; transport?: 'tcp' | 'udp' } | { id: string } | { problem: string } {
   // `5353/udp`, `8000/tcp`: the transport to claim.
   const slash = /^(.*)\/(tcp|udp)$/.exec(text);
   if (slash) {
-    const port = parsePort(slash[1]!);
-    if (port === undefined) return { problem: `port ${quoteValue(slash[1]!)} is not valid: ${portProblem(slash[1]!)}; give e.g. 5353/udp` };
+    const before = slash[1]!;
+    const port = parsePort(before);
+    if (port === undefined && SERVICE_ID.test(before) && !/^[0-9]/.test(before)) {
+      return { problem: `${quoteValue(text)}: a service id takes no /${slash[2]} (its transport is in the registry); give the id alone, ${quoteValue(before)}` };
+    }
+    if (port === undefined) return { problem: `port ${quoteValue(before)} is not valid: ${portProblem(before)}; give e.g. 5353/${slash[2]}` };
     return { port, transport: slash[2] as 'tcp' | 'udp' };
   }
   if (text.includes('/')) return { problem: `${quoteValue(text)} is not a port: give PORT, PORT/tcp or PORT/udp, or a service id` };
@@ -117,7 +124,7 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
   if (text === '' || /^[-+]?[0-9.]/.test(text) || text.trim() !== text) {
     return { problem: `port ${quoteValue(text)} is not valid: ${portProblem(text)}; give a decimal port 1-65535 or a service id` };
   }
-  if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(text)) {
+  if (!SERVICE_ID.test(text)) {
     return { problem: `${quoteValue(text)} is neither a port nor a service id; give a decimal port 1-65535 or a service id` };
   }
   return { id: text };

@@ -66,6 +66,9 @@ describe('parseArgs', () => {
     [['8000', '8001'], /one port at a time/],
     [[], /missing the port/],
     [['--test', '8000'], /takes no port/],
+    // A service id with a transport: said so (it was "port "api" is not valid: ... give e.g. 5353/udp").
+    [['api/tcp'], /^"api\/tcp": a service id takes no \/tcp \(its transport is in the registry\); give the id alone, "api"$/],
+    [['8000x/tcp'], /^port "8000x" is not valid: .*; give e.g. 5353\/tcp$/],
     // Options the self-test would silently ignore: `--test --dry-run` still signals (its own processes).
     [['--test', '--dry-run'], /--test takes no --dry-run: the self-test runs with its own settings \(only --json applies\)/],
     [['--test', '--force'], /--test takes no --force/],
