@@ -112,7 +112,9 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
     const before = slash[1]!;
     const port = parsePort(before);
     if (port === undefined && SERVICE_ID.test(before) && !/^[0-9]/.test(before)) {
-      return { problem: `${quoteValue(text)}: a service id takes no /${slash[2]} (its transport is in the registry); give the id alone, ${quoteValue(before)}` };
+      return {
+        problem: `${quoteValue(text)}: a service id takes no /${slash[2]} (its transport is in the registry); give the id alone, ${quoteValue(before)}`,
+      };
     }
     if (port === undefined) return { problem: `port ${quoteValue(before)} is not valid: ${portProblem(before)}; give e.g. 5353/${slash[2]}` };
     return { port, transport: slash[2] as 'tcp' | 'udp' };
