@@ -1,7 +1,7 @@
 // The port-health-check command: main(argv, io, env) -> exit code. Parse the
 // arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
-import { escapeText, oneLine, PortsError } from '@dsa110/ports';
+import { escapeText, oneLine, PortsError, registryPath } from '@dsa110/ports';
 import { type Env, errorJson, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
@@ -11,6 +11,7 @@ import { renderPrometheus } from './report/prometheus.js';
 import { renderText } from './report/text.js';
 import type { HealthReport } from './report.js';
 import { FileWriteError, writeOutputFile } from '@dsa110/ports/files';
+import { statSync } from 'node:fs';
 
 const version = () => packageVersion(import.meta.url, '@dsa110/port-health-check');
 
@@ -26,8 +27,32 @@ function fail(io: Io, json: boolean, message: string, code: number, hint = ''): 
   return code;
 }
 
+/**
+ * The registry file this run reads when `output` is that same file (through
+ * any link): `--registry ports.yaml --output ports.yaml` would replace the
+ * registry with the report. Undefined when they differ or cannot be compared.
+ */
+function outputIsRegistry(output: string | undefined, registry: string | undefined): string | undefined {
+  if (output === undefined || output === '-' || !registry) return undefined;
+  try {
+    const [a, b] = [statSync(output), statSync(registry)];
+    return a.isFile() && a.dev === b.dev && a.ino === b.ino ? registry : undefined;
+  } catch {
+    return undefined; // a new file, or one it cannot see: not the registry it reads
+  }
+}
+
 async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
   const json = request.format === 'json';
+  const registryFile = outputIsRegistry(request.output, registryPath({ ...(request.registry !== undefined && { path: request.registry }), env }));
+  if (registryFile !== undefined) {
+    return fail(
+      io,
+      json,
+      `cannot write ${escapeText(request.output!)}: it is the registry this check reads (${escapeText(registryFile)}); give another path (nothing was written)`,
+      EXIT.failed,
+    );
+  }
   let report: HealthReport;
   try {
     report = await checkPorts({

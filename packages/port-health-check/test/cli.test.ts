@@ -192,6 +192,25 @@ describe('port-health-check (built bin)', () => {
     expect(readdirSync(dir)).toEqual(['null']);
   });
 
+  it('never writes --output over the registry it reads (--registry or $DSA110_PORTS_FILE, through a link too): exit 3, the registry untouched', async () => {
+    const dir = tempDir();
+    const registry = join(dir, 'ports.yaml');
+    writeFileSync(registry, 'version: 1\nservices: []\n');
+    symlinkSync('ports.yaml', join(dir, 'link.yaml'));
+    const same = await run(['--registry', registry, '--format', 'prometheus', '--output', registry]);
+    expect(same.status).toBe(3);
+    expect(same.stderr).toBe(
+      `port-health-check: cannot write ${registry}: it is the registry this check reads (${registry}); give another path (nothing was written)\n`,
+    );
+    const viaLink = await run(['--json', '--output', join(dir, 'link.yaml')], { DSA110_PORTS_FILE: registry });
+    expect(viaLink.status).toBe(3);
+    expect(JSON.parse(viaLink.stdout).error.message).toMatch(/it is the registry this check reads/);
+    expect(readFileSync(registry, 'utf8')).toBe('version: 1\nservices: []\n');
+    expect(lstatSync(join(dir, 'link.yaml')).isSymbolicLink()).toBe(true);
+    // Another file in the same directory is written as ever.
+    expect((await run(['--registry', registry, '--output', join(dir, 'report.txt')])).status).not.toBe(3);
+  });
+
   it('names a hostile --root or --output escaped, on one line', async () => {
     const hostile = '/nonexistent/a\n[forged]\u001b[31m';
     const root = await run(['--root', hostile]);
