@@ -7,10 +7,11 @@
 // shares a file), nor is a FIFO, directory, device or socket. Every path is
 // inspected before the first write, so a refusal leaves nothing half-done, and
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
-import { lstatSync, mkdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, readTextFile } from './read.js';
-import { FileWriteError, replaceFileAtomically } from './write.js';
+import { escapeText, quoteValue } from '../escape.js';
+import { describe, FileWriteError, replaceFileAtomically } from './write.js';
 
 export interface GeneratedFile {
   /** Relative to the directory written to. */
@@ -71,21 +72,95 @@ export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[]
     const more = others.length > 0 ? ` (and ${others.length} more: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : '';
     throw new FileWriteError(first.path, `${first.problem}; nothing was written${more}`);
   }
-  return inspected.map((entry) => {
-    if (entry.current === entry.file.contents) return { path: entry.path, wrote: false };
+  const changed = inspected.filter((entry) => entry.current !== entry.file.contents);
+  // Every directory first, so a directory that cannot be made leaves every file as it was.
+  for (const entry of changed) {
+    const problem = makeDirectories(dirname(entry.path));
+    if (problem !== undefined) throw new FileWriteError(entry.path, `${problem.reason}; nothing was written`, problem.code);
+  }
+  let wrote = 0;
+  for (const entry of changed) {
     try {
-      mkdirSync(dirname(entry.path), { recursive: true });
+      replaceFileAtomically(entry.path, entry.file.contents, options.mode ?? 0o644);
+    } catch (error) {
+      if (!(error instanceof FileWriteError) || wrote === 0) throw error;
+      throw new FileWriteError(error.path, `${error.reason} (${wrote} of ${changed.length} changed files were written before it)`, error.code);
+    }
+    wrote++;
+  }
+  return inspected.map((entry) => ({ path: entry.path, wrote: changed.includes(entry) }));
+}
+
+/**
+ * `mkdir -p DIR`, one directory at a time. Node's recursive mkdirSync never
+ * returns where a directory exists but takes no new entries (under /proc/1:
+ * ENOENT for the child, EEXIST for the parent, again and again). Returns why
+ * DIR cannot be made (one phrase, and the error code), or undefined once it exists.
+ */
+function makeDirectories(dir: string): { reason: string; code?: string } | undefined {
+  const missing: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    let info: Stats;
+    try {
+      info = statSync(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new FileWriteError(
-        entry.path,
-        code === 'EEXIST' || code === 'ENOTDIR' ? 'a path component is not a directory' : (code ?? 'cannot create its directory'),
-        code,
-      );
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return { reason: `cannot make its directory ${escapeText(current)}: ${describe(code)}`, code };
+      const link = lstatOrUndefined(current);
+      if (link?.isSymbolicLink()) {
+        return {
+          reason: `${escapeText(current)} is a symbolic link to a missing directory (${quoteValue(readlinkOr(current))}); create that directory or give another`,
+          code: 'ENOENT',
+        };
+      }
+      missing.push(current);
+      if (dirname(current) === current) break;
+      continue;
     }
-    replaceFileAtomically(entry.path, entry.file.contents, options.mode ?? 0o644);
-    return { path: entry.path, wrote: true };
-  });
+    if (!info.isDirectory()) return { reason: `${escapeText(current)} is ${fileKind(info)}, not a directory`, code: 'ENOTDIR' };
+    break;
+  }
+  for (const current of missing.reverse()) {
+    try {
+      mkdirSync(current);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statOrUndefined(current)?.isDirectory()) continue; // made meanwhile
+      // Its parent is a directory (just found or made), yet no entry can be made in it.
+      if (code === 'ENOENT') {
+        return {
+          reason: `cannot make its directory ${escapeText(current)}: its parent takes no new entries (a special file system such as /proc or /sys)`,
+          code,
+        };
+      }
+      return { reason: `cannot make its directory ${escapeText(current)}: ${describe(code)}`, code };
+    }
+  }
+  return undefined;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function readlinkOr(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '?';
+  }
 }
 
 function inspect(path: string, options: TreeOptions): { current: string | undefined; problem: string | undefined } {

@@ -242,7 +242,8 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-function describe(code: string | undefined): string {
+/** One phrase for a failed write or mkdir, by its error code. */
+export function describe(code: string | undefined): string {
   switch (code) {
     case 'ENOENT':
       return 'its directory does not exist; create it first';
@@ -261,6 +262,10 @@ function describe(code: string | undefined): string {
       return 'it is a directory; give the path of a file to write';
     case 'EAGAIN':
       return 'the reader is not taking the output (full pipe for 10 s)';
+    case 'ENAMETOOLONG':
+      return 'its path or a part of it is too long for the file system';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
     default:
       return code ?? 'cannot write';
   }

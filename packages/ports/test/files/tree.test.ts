@@ -82,6 +82,38 @@ describe('writeGeneratedFiles', () => {
   });
 });
 
+describe('writeGeneratedFiles: directories', () => {
+  const NESTED = [FILES[1]!, FILES[0]!]; // the file whose directory is missing comes second
+
+  it('makes every directory before writing any file: a dangling link in the way writes nothing and names the link', () => {
+    const dir = privateDir();
+    symlinkSync(join(dir, 'gone'), join(dir, 'a.service.d'));
+    let error: FileWriteError | undefined;
+    try {
+      writeGeneratedFiles(dir, NESTED, LIMIT);
+    } catch (caught) {
+      error = caught as FileWriteError;
+    }
+    expect(error).toBeInstanceOf(FileWriteError);
+    expect(error!.reason).toBe(
+      `${join(dir, 'a.service.d')} is a symbolic link to a missing directory (${JSON.stringify(join(dir, 'gone'))}); create that directory or give another; nothing was written`,
+    );
+    expect(readdirSync(dir)).toEqual(['a.service.d']);
+  });
+
+  it('makes missing directories several levels deep, and names a file where one should be', () => {
+    const dir = privateDir();
+    const deep = [{ path: 'x/y/z/file', contents: 'z\n' }];
+    expect(writeGeneratedFiles(join(dir, 'new'), deep, LIMIT)).toEqual([{ path: join(dir, 'new/x/y/z/file'), wrote: true }]);
+    expect(readFileSync(join(dir, 'new/x/y/z/file'), 'utf8')).toBe('z\n');
+    writeFileSync(join(dir, 'plain'), 'a file');
+    const blocked = [FILES[1]!, { path: 'plain/y/file', contents: 'z\n' }];
+    // The inspection finds the file in the way (ENOTDIR) before anything is made or written.
+    expect(() => writeGeneratedFiles(dir, blocked, LIMIT)).toThrow(/^.*: a path component is not a directory; nothing was written$/);
+    expect(readdirSync(dir).sort()).toEqual(['new', 'plain']);
+  });
+});
+
 describe('readFileIfPresent', () => {
   it('follows links, says undefined for nothing there, and refuses a FIFO without blocking', () => {
     const dir = privateDir();

@@ -4,7 +4,7 @@ import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { bin, checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -62,5 +62,20 @@ describe('ports monitoring', () => {
       'deploy/prometheus/prometheus.yml: it is a FIFO (named pipe), not a regular file; move it away to let this tool write the file\n',
     );
     expect(lstatSync(target).isFIFO()).toBe(true);
+  });
+
+  it('--out under /proc (a directory that takes no new entries) is one line and exit 1, not a hang', () => {
+    // The built bin in a child with a time limit: Node's recursive mkdir never returned there.
+    const run = spawnSync(process.execPath, [bin, 'monitoring', '--out', `/proc/${process.pid}/deploy`], {
+      cwd: checkout(),
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    expect(run.error, 'ports monitoring did not return within 20 s').toBeUndefined();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `ports monitoring: cannot write /proc/${process.pid}/deploy/prometheus/prometheus.yml: cannot make its directory /proc/${process.pid}/deploy: its parent takes no new entries (a special file system such as /proc or /sys); nothing was written\n`,
+    );
   });
 });
