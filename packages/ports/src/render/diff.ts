@@ -1,6 +1,9 @@
 // A unified diff of two texts, line by line, for `--check` output. Small
 // inputs only (reference pages, unit files): common prefix and suffix are
-// trimmed, the rest is an LCS table.
+// trimmed, the rest is an LCS table. Every line of the diff is printed with
+// its control characters escaped (the texts are files from disk: a terminal
+// escape or a carriage return in one must not reach the terminal).
+import { oneLine } from '../escape.js';
 
 type Op = { kind: ' ' | '-' | '+'; line: string; a: number; b: number };
 
@@ -29,7 +32,7 @@ export function unifiedDiff(before: string, after: string, { from = 'a', to = 'b
     out.push(`@@ -${aCount === 0 ? first.a : first.a + 1},${aCount} +${bCount === 0 ? first.b : first.b + 1},${bCount} @@`);
     for (const op of hunk) out.push(`${op.kind}${op.line}`);
   }
-  return `${out.join('\n')}\n`;
+  return `${out.map((line) => oneLine(line)).join('\n')}\n`;
 }
 
 function splitLines(text: string): string[] {

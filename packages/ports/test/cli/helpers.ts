@@ -76,6 +76,10 @@ export function replaceOnce(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
+/** A control character other than the line feed that ends each line: none may reach output unescaped. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+export const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
 /** A single-line stack-trace-free error: no "    at " frames. */
 export function expectNoStack(text: string): void {
   if (/\n\s+at .+:\d+:\d+/.test(text)) throw new Error(`stderr has a stack trace:\n${text}`);

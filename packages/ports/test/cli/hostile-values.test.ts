@@ -5,12 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minimalRegistry } from '../helpers.js';
-import { ports, tempDir } from './helpers.js';
+import { CONTROL, ports, tempDir } from './helpers.js';
 
 const HOSTILE = `\u001b[2J\u001b[31m${'x\n[forged] '.repeat(300)}`;
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 function expectQuoted(stderr: string): void {
   expect(stderr.endsWith('\n')).toBe(true);

@@ -31,17 +31,20 @@ export const command = defineCommand({
       throw new CommandError(`ports docs: cannot read ${escapeText(file)}: ${why}${hint}`);
     }
     const next = regenerateDocs(current, registry, file);
+    // Printed names: the path as typed and the registry's, escaped (a newline in one must not start a line).
+    const shown = escapeText(file);
+    const source = escapeText(registry.source);
     if (context.values.check) {
       if (next === current) {
-        context.io.out(`${file} is up to date with ${registry.source}\n`);
+        context.io.out(`${shown} is up to date with ${source}\n`);
         return 'ok';
       }
-      context.io.out(unifiedDiff(current, next, { from: `${file} (committed)`, to: `${file} (from ${registry.source})` }));
-      context.io.err(`${file} is stale: run "ports docs" to regenerate it from ${registry.source}, then commit it\n`);
+      context.io.out(unifiedDiff(current, next, { from: `${shown} (committed)`, to: `${shown} (from ${source})` }));
+      context.io.err(`${shown} is stale: run "ports docs" to regenerate it from ${source}, then commit it\n`);
       return 'failed';
     }
     if (next === current) {
-      context.io.out(`${file} is already up to date\n`);
+      context.io.out(`${shown} is already up to date\n`);
       return 'ok';
     }
     try {
@@ -49,9 +52,9 @@ export const command = defineCommand({
       writeOutputFile(file, next);
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
-      throw new CommandError(`ports docs: cannot write ${file}: ${error.reason}`);
+      throw new CommandError(`ports docs: cannot write ${shown}: ${error.reason}`);
     }
-    context.io.out(`${file} regenerated from ${registry.source}\n`);
+    context.io.out(`${shown} regenerated from ${source}\n`);
     return 'ok';
   },
 });

@@ -1,6 +1,7 @@
 import { FileWriteError, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
+import { escapeText } from '../../escape.js';
 import { DEFAULT_DEPLOY_DIR, monitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
 import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
@@ -23,7 +24,9 @@ export const command = defineCommand({
     const dir = out ?? DEFAULT_DEPLOY_DIR;
     const registry = await load(context);
     const files = monitoringFiles(registry);
-    return check ? checkFiles(context, files, dir, registry.source) : writeFiles(context, files, dir, registry.source);
+    // Paths as typed (--out, --registry) are printed escaped: a newline in one must not start a line.
+    const source = escapeText(registry.source);
+    return check ? checkFiles(context, files, dir, source) : writeFiles(context, files, dir, source);
   },
 });
 
@@ -32,15 +35,18 @@ async function checkFiles(context: Context<unknown>, files: readonly GeneratedFi
   for (const entry of inspectGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES })) {
     if (entry.problem === undefined && entry.current === entry.file.contents) continue;
     stale++;
-    if (entry.problem !== undefined) context.io.out(`${entry.path}: ${entry.problem}\n`);
-    else if (entry.current === undefined) context.io.out(`${entry.path}: missing\n`);
-    else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${entry.path} (committed)`, to: `${entry.path} (from ${source})` }));
+    const path = escapeText(entry.path);
+    if (entry.problem !== undefined) context.io.out(`${path}: ${entry.problem}\n`);
+    else if (entry.current === undefined) context.io.out(`${path}: missing\n`);
+    else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (committed)`, to: `${path} (from ${source})` }));
   }
   if (stale > 0) {
-    context.io.err(`${stale} of ${files.length} files under ${dir} are stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`);
+    context.io.err(
+      `${stale} of ${files.length} files under ${escapeText(dir)} are stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`,
+    );
     return 'failed';
   }
-  context.io.out(`${dir}: ${files.length} files up to date with ${source}\n`);
+  context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
   return 'ok';
 }
 
@@ -49,11 +55,11 @@ async function writeFiles(context: Context<unknown>, files: readonly GeneratedFi
   try {
     written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES });
   } catch (error) {
-    if (error instanceof FileWriteError) throw new CommandError(`ports monitoring: cannot write ${error.path}: ${error.reason}`);
+    if (error instanceof FileWriteError) throw new CommandError(`ports monitoring: cannot write ${escapeText(error.path)}: ${error.reason}`);
     throw error;
   }
-  for (const file of written) if (file.wrote) context.io.out(`wrote ${file.path}\n`);
+  for (const file of written) if (file.wrote) context.io.out(`wrote ${escapeText(file.path)}\n`);
   const wrote = written.filter((file) => file.wrote).length;
-  context.io.out(`${dir}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);
+  context.io.out(`${escapeText(dir)}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);
   return 'ok';
 }

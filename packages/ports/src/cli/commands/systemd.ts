@@ -9,7 +9,7 @@ import {
   type InspectedFile,
   type WrittenFile,
 } from '../../files/index.js';
-import { escapeText, quoteValue } from '../../escape.js';
+import { escapeText, oneLine, quoteValue } from '../../escape.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
@@ -95,16 +95,19 @@ async function writeTree(context: Context, wiring: readonly ClaimWiring[], healt
   } catch (error) {
     if (!(error instanceof FileWriteError)) throw error;
     const hint = ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? '; run as root, or pass --out DIR or --root DIR' : '';
-    throw new CommandError(`ports systemd: cannot write ${error.path}: ${error.reason}${hint}`);
+    throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
   }
-  for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${file.path}\n`);
+  for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
   const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
-    context.io.out(`${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${join(unitDir, entry.unit)}:\n${entry.line}\n`);
+    context.io.out(
+      `${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, entry.unit))}:\n${entry.line}\n`,
+    );
   }
   for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
-    if (drift.message.startsWith('unexpected')) context.io.err(`warning: ${join(unitDir, drift.path)}: ${drift.message}\n`);
+    // Unit names here come from the directory listing: one line each, whatever they hold.
+    if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`);
   }
   if (wrote > 0) {
     context.io.err(
@@ -157,28 +160,29 @@ async function checkTree(
   }
   for (const item of drift) {
     const path = shown.get(item.path) ?? join(unitDir, item.path);
-    context.io.out(`${path}: ${item.message}\n`);
+    const printed = escapeText(path);
+    context.io.out(`${oneLine(`${printed}: ${item.message}`)}\n`);
     if (item.expected !== undefined)
-      context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${path} (on disk)`, to: `${path} (from the registry)` }));
+      context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
   }
   if (drift.length > 0) {
-    context.io.err(`${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${unitDir} differs from the registry\n`);
+    context.io.err(`${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${escapeText(unitDir)} differs from the registry\n`);
     return 'failed';
   }
   if (effectiveRoot !== undefined) {
     const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, claimPort);
-    for (const warning of warnings) context.io.out(`warning: ${warning}\n`);
-    for (const problem of problems) context.io.out(`${problem}\n`);
+    for (const warning of warnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
+    for (const problem of problems) context.io.out(`${oneLine(problem)}\n`);
     if (problems.length > 0) {
       context.io.err(
-        `${problems.length} problem${problems.length === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${effectiveRoot} do not claim their ports\n`,
+        `${problems.length} problem${problems.length === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${escapeText(effectiveRoot)} do not claim their ports\n`,
       );
       return 'failed';
     }
   }
   const dropIns = wiring.filter((entry) => entry.claim === 'drop-in').length;
   context.io.out(
-    `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${unitDir} match the registry\n`,
+    `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${escapeText(unitDir)} match the registry\n`,
   );
   return 'ok';
 }

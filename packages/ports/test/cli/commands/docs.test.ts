@@ -28,6 +28,19 @@ describe('ports docs', () => {
     expect(read(dir)).toBe(committedDocs);
   });
 
+  it('a page path with a line break or a terminal escape, and control characters in the page, are printed escaped', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'));
+    const page = 'pa\u001b[31mge\nok: forged.md';
+    writeFileSync(join(dir, page), committedDocs.replace('| 9090 | Prometheus ', '| 9090 | Prometheus \u001b[2J'));
+    const check = await ports(['docs', '--check', '--file', page], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/^--- pa\\e\[31mge\\nok: forged\.md \(committed\)\n/);
+    expect(check.stdout).toContain('\n-| 9090 | Prometheus \\e[2J');
+    expect(check.stderr).toBe('pa\\e[31mge\\nok: forged.md is stale: run "ports docs" to regenerate it from ports.yaml, then commit it\n');
+    const write = await ports(['docs', '--file', page], { cwd: dir });
+    expect(write).toEqual({ code: 0, stdout: 'pa\\e[31mge\\nok: forged.md regenerated from ports.yaml\n', stderr: '' });
+  });
+
   it('regenerates a stale page, and a second run changes nothing (idempotent, byte for byte)', async () => {
     const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
     const first = await ports(['docs'], { cwd: dir });

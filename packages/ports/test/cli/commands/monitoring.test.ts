@@ -4,7 +4,7 @@ import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { bin, checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -77,5 +77,19 @@ describe('ports monitoring', () => {
     expect(run.stderr).toBe(
       `ports monitoring: cannot write /proc/${process.pid}/deploy/prometheus/prometheus.yml: cannot make its directory /proc/${process.pid}/deploy: its parent takes no new entries (a special file system such as /proc or /sys); nothing was written\n`,
     );
+  });
+
+  it('an --out with a line break or a terminal escape is printed escaped by the write and by --check', async () => {
+    const dir = checkout();
+    const out = 'de\u001b[31mploy\nok: forged';
+    const write = await ports(['monitoring', '--out', out], { cwd: dir });
+    expect(write.code).toBe(0);
+    expect(write.stdout).toContain('wrote de\\e[31mploy\\nok: forged/prometheus/prometheus.yml\n');
+    rmSync(join(dir, out, 'prometheus/prometheus.yml'));
+    const check = await ports(['monitoring', '--check', '--out', out], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toBe('de\\e[31mploy\\nok: forged/prometheus/prometheus.yml: missing\n');
+    expect(check.stderr).toMatch(/^1 of \d+ files under de\\e\[31mploy\\nok: forged are stale/);
+    for (const output of [write.stdout, write.stderr, check.stdout, check.stderr]) expect(output).not.toMatch(CONTROL);
   });
 });

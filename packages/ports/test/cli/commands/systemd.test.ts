@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
 import { writeTree } from '../../../../../test-support/tree.js';
-import { checkout, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+import { checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -146,6 +146,34 @@ describe('ports systemd', () => {
     expect(run.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6380\n+ExecStartPre=+/usr/local/bin/claim-port 6379\n');
     expect(run.stderr).toBe(`5 problems: the claim wiring under ${unitDir} differs from the registry\n`);
     expect(readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(before);
+  });
+
+  it('names from the unit directory and text from its files are printed escaped: no forged line, no terminal escape', async () => {
+    const { root, unitDir } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    const evil = 'ev\u001b[2Jil\nok: forged';
+    mkdirSync(join(unitDir, `${evil}.service.d`));
+    writeFileSync(join(unitDir, `${evil}.service.d/claim-port.conf`), dropIn('/usr/local/bin/claim-port', 80));
+    writeFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), `${HEADER}\n[Service]\nExecStartPre=+/usr/local/bin/claim-port 6379 \u001b[31m\r\n`);
+
+    const check = await ports(['systemd', '--check', '--root', root]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(
+      `${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; remove it\n`,
+    );
+    expect(check.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6379 \\e[31m\\r\n');
+    const write = await ports(['systemd', '--root', root]);
+    expect(write.code).toBe(0);
+    expect(write.stderr).toContain(
+      `warning: ${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; remove it\n`,
+    );
+    for (const output of [check.stdout, check.stderr, write.stdout, write.stderr]) {
+      expect(output).not.toMatch(CONTROL);
+      expect(output).not.toMatch(/^ok: forged/m);
+    }
   });
 
   it('--check follows the registry: a moved port makes the old tree drift', async () => {
