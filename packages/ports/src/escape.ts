@@ -6,12 +6,16 @@
 /** Errors quote at most this much of a bad value. */
 export const MAX_QUOTED = 200;
 
-// C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the
-// bidirectional overrides and isolates (which reorder what a terminal shows).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-const UNSAFE_OR_BACKSLASH = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// C0 and C1 controls, DEL, the Unicode line and paragraph separators, the
+// bidirectional overrides and isolates (which reorder what a terminal shows),
+// and lone surrogates (a terminal would show U+FFFD; U+DC80-U+DCFF are the bad
+// bytes decodeKeepingBadBytes kept, shown as \xNN).
+const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE_OR_BACKSLASH =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e', '\\': '\\\\' };
 
@@ -19,6 +23,7 @@ function visible(char: string): string {
   const named = NAMED[char];
   if (named) return named;
   const code = char.charCodeAt(0);
+  if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`; // a bad byte kept by decodeKeepingBadBytes
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 

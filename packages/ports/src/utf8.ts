@@ -29,6 +29,23 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
+/**
+ * Bytes from outside (a process's argv or comm) as text: UTF-8, with each byte
+ * of an invalid sequence kept as the lone surrogate U+DC80+byte (Python's
+ * "surrogateescape"), which escapeText shows as `\xNN`, where decoding with
+ * Buffer#toString would turn every one into the same U+FFFD.
+ */
+export function decodeKeepingBadBytes(bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  let text = '';
+  let rest = bytes;
+  for (let bad = firstInvalidUtf8(rest); bad >= 0; bad = firstInvalidUtf8(rest)) {
+    text += rest.subarray(0, bad).toString('utf8') + String.fromCharCode(0xdc00 + rest[bad]!);
+    rest = rest.subarray(bad + 1);
+  }
+  return text + rest.toString('utf8');
+}
+
 /** Undefined for UTF-8 text; else one issue at the first bad byte's line and column. */
 export function utf8Problem(bytes: Buffer): RegistryIssue | undefined {
   if (isUtf8(bytes)) return undefined;

@@ -16,6 +16,13 @@ describe('escapeText', () => {
     expect(escapeText(value)).toBe(shown);
   });
 
+  it('shows lone surrogates escaped (bad bytes kept by decodeKeepingBadBytes as \\xNN), and leaves a real pair (an emoji) alone', () => {
+    expect(escapeText(`a${String.fromCharCode(0xdcff)}b`)).toBe('a\\xffb');
+    expect(escapeText(`a${String.fromCharCode(0xd800)}b${String.fromCharCode(0xdfff)}`)).toBe('a\\ud800b\\udfff');
+    expect(escapeText('ok \u{1f600} \u{10ffff}')).toBe('ok \u{1f600} \u{10ffff}');
+    expect(prometheusLabel(`x${String.fromCharCode(0xdc80)}`)).toBe('x\\\\x80'); // as visible text, like every control (\\e)
+  });
+
   it('cuts long values with an ellipsis, after escaping too', () => {
     expect(escapeText('x'.repeat(1_000_000), 10)).toBe(`${'x'.repeat(9)}…`);
     expect(escapeText('\n'.repeat(100), 10)).toBe(`${'\\n'.repeat(4)}\\…`);

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, RegistryError } from '../src/index.js';
-import { firstInvalidUtf8 } from '../src/utf8.js';
+import { decodeKeepingBadBytes, firstInvalidUtf8 } from '../src/utf8.js';
 import { minimalRegistry, writeRegistry } from './helpers.js';
 
 async function loadBytes(bytes: Buffer): Promise<{ error: unknown; path: string }> {
@@ -79,5 +79,14 @@ describe('firstInvalidUtf8', () => {
       );
       expect(firstInvalidUtf8(bytes) === -1, bytes.toString('hex')).toBe(isUtf8(bytes));
     }
+  });
+});
+
+describe('decodeKeepingBadBytes', () => {
+  it('decodes UTF-8 as Buffer#toString does, and keeps each bad byte as U+DC80+byte', () => {
+    expect(decodeKeepingBadBytes(Buffer.from('héllo \u{1f600}'))).toBe('héllo \u{1f600}');
+    expect(decodeKeepingBadBytes(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0xc3]))).toBe(`a${String.fromCharCode(0xdcff, 0xdcfe)}b${String.fromCharCode(0xdcc3)}`);
+    // An overlong form and a surrogate encoded in UTF-8 are bad bytes too, each of them.
+    expect(decodeKeepingBadBytes(Buffer.from([0xc0, 0xaf, 0xed, 0xa0, 0x80]))).toBe(String.fromCharCode(0xdcc0, 0xdcaf, 0xdced, 0xdca0, 0xdc80));
   });
 });

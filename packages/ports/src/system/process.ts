@@ -1,6 +1,7 @@
 // What /proc says about one process. Everything a claim or a report needs to
 // name a process to a person and to recognise it again (PID + start time).
 import { readFileSync, readlinkSync } from 'node:fs';
+import { decodeKeepingBadBytes } from '../utf8.js';
 import { userName } from './users.js';
 
 export interface ProcessInfo {
@@ -95,15 +96,15 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
   } catch {
     exe = undefined; // another user's process, or a kernel thread
   }
-  // cmdline is read as latin1 to keep NULs intact; re-decode as UTF-8 for display.
-  const utf8 = argv.map((arg) => Buffer.from(arg, 'latin1').toString('utf8'));
+  // cmdline is read as latin1 to keep NULs intact; re-decode as UTF-8 for display (bad bytes kept, for escapeText to show as \xNN).
+  const utf8 = argv.map((arg) => decodeKeepingBadBytes(Buffer.from(arg, 'latin1')));
   return {
     pid,
     ppid: stat.ppid,
     uid: uids.effective,
     realUid: uids.real,
     user: uids.effective < 0 ? '?' : userName(uids.effective),
-    comm: Buffer.from(stat.comm, 'latin1').toString('utf8'),
+    comm: decodeKeepingBadBytes(Buffer.from(stat.comm, 'latin1')),
     ...(exe !== undefined && { exe }),
     argv: utf8,
     // trimEnd: a process that retitles itself (nginx: worker process) pads the old argv with spaces.

@@ -2,7 +2,8 @@ import { userInfo } from 'node:os';
 // The readers against real listeners this test spawns on loopback.
 import { describe, expect, it } from 'vitest';
 import { ancestors, readListenSockets, readLsofListeners, readProcessInfo, scanSocketHolders, snapshot, snapshotSync } from '@dsa110/ports/system';
-import { execFileSync } from 'node:child_process';
+import { escapeText } from '@dsa110/ports';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { hasCommand, spawnClient, spawnListener, worldReadableBundle } from '../../../../test-support/index.js';
 
@@ -111,6 +112,23 @@ describe('holder scan and processes', () => {
     const sockets = await readListenSockets({ ports: [a.port, b.port] });
     const scan = scanSocketHolders(sockets.map((s) => s.inode));
     expect([...scan.holders.values()].map((pids) => pids.length).sort()).toEqual([1, 2]);
+  });
+
+  it('keeps the bytes of an argv and comm that are not UTF-8, for escapeText to show as \\xNN (not all as the same U+FFFD)', async () => {
+    // sh's printf makes the raw bytes 0xff 0xfe; the child renames itself (comm) with bytes too, and ends when its stdin closes.
+    const code = "import ctypes, sys\nctypes.CDLL(None).prctl(15, b'bad\\xffname', 0, 0, 0)\nprint('ready', flush=True)\nsys.stdin.read()";
+    const child = spawn('sh', ['-c', 'exec python3 -c "$0" "$(printf \'a\\377\\376b\')" \'\\xff\'', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => child.stdout!.once('data', resolve));
+      const info = readProcessInfo(child.pid!)!;
+      expect(escapeText(info.comm)).toBe('bad\\xffname');
+      // The bad bytes, and a literal backslash-x typed by the process, are told apart.
+      expect(escapeText(info.command)).toMatch(/ a\\xff\\xfeb \\\\xff$/);
+      expect(JSON.parse(JSON.stringify(info.command))).toBe(info.command);
+    } finally {
+      child.stdin!.end();
+      await new Promise((resolve) => child.once('close', resolve));
+    }
   });
 
   it('reads a kernel thread, the ancestry, and nothing for a dead PID', () => {
