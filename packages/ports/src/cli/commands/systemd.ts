@@ -2,6 +2,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import {
   FileReadError,
   FileWriteError,
+  hostPath,
   inspectGeneratedFiles,
   readFileIfPresent,
   writeGeneratedFiles,
@@ -55,9 +56,17 @@ export async function run(context: Context): Promise<Outcome> {
   if (problem) throw new UsageError(`ports systemd: --claim-port ${quoteValue(claimPort)}: ${problem}`);
   if (out !== undefined && root !== undefined) throw new UsageError('ports systemd: give --out DIR or --root DIR, not both');
   if (out === '' || root === '') throw new UsageError('ports systemd: --out and --root need a directory');
-  const unitDir = out ?? (root !== undefined ? join(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
+  // Under --root, a link means what it means inside the root (`systemctl link` leaves absolute links in
+  // /etc/systemd/system): the unit directory and every unit file read are found there, never on the host.
+  const unitDir = out ?? (root !== undefined ? hostPath(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
   // Unit files installed by packages live under /usr/lib or /lib; look there too when checking a root.
-  const unitDirs = out !== undefined ? [unitDir] : [unitDir, ...['usr/lib/systemd/system', 'lib/systemd/system'].map((dir) => join(root ?? '/', dir))];
+  const unitDirs: UnitDir[] =
+    out !== undefined
+      ? [{ shown: unitDir, open: (name) => join(unitDir, name) }]
+      : [DEFAULT_UNIT_DIR, '/usr/lib/systemd/system', '/lib/systemd/system'].map((dir) => ({
+          shown: join(root ?? '/', dir),
+          open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
+        }));
 
   const health = healthUnitsFor(context, claimPort);
 
@@ -123,7 +132,7 @@ async function checkTree(
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
   unitDir: string,
-  unitDirs: readonly string[],
+  unitDirs: readonly UnitDir[],
   effectiveRoot: string | undefined,
   claimPort: string,
 ): Promise<Outcome> {
@@ -142,10 +151,10 @@ async function checkTree(
       continue;
     }
     for (const dir of unitDirs) {
-      const text = await readText(join(dir, entry.path));
+      const text = await readText(join(dir.shown, entry.path), () => dir.open(entry.path));
       if (text === undefined) continue;
       files.set(entry.path, text);
-      shown.set(entry.path, join(dir, entry.path));
+      shown.set(entry.path, join(dir.shown, entry.path));
       break;
     }
   }
@@ -245,12 +254,18 @@ function effectivePort(registry: Registry, service: ClaimWiring['service'], unit
   }
 }
 
-/** A unit file or drop-in as systemd would read it (links followed); undefined when absent. */
-async function readText(path: string): Promise<string | undefined> {
+/** A unit directory --check reads: as printed, and the host path of a file in it (links resolved inside --root). */
+interface UnitDir {
+  readonly shown: string;
+  open(name: string): string;
+}
+
+/** A unit file or drop-in as systemd would read it (links followed, inside --root); undefined when absent. */
+async function readText(shown: string, open: () => string): Promise<string | undefined> {
   try {
-    return readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
+    return readFileIfPresent(open(), { maxBytes: MAX_GENERATED_FILE_BYTES });
   } catch (error) {
-    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot read ${escapeText(path)}: ${error.reason}`);
+    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${error.reason}`);
     throw error;
   }
 }

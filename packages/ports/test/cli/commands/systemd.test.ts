@@ -2,7 +2,7 @@
 // verified by the real systemd-analyze, and --check on trees that match and drift.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
 import { writeTree } from '../../../../../test-support/tree.js';
@@ -173,6 +173,48 @@ describe('ports systemd', () => {
     for (const output of [check.stdout, check.stderr, write.stdout, write.stderr]) {
       expect(output).not.toMatch(CONTROL);
       expect(output).not.toMatch(/^ok: forged/m);
+    }
+  });
+
+  it('--check --root reads a unit file linked with an absolute link (systemctl link) inside the root, not on the host', async () => {
+    const { root, unitDir } = stagedRoot({ 'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030' });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    const inside = `/opt/dsa110-linked-${process.pid}/dsa110-api.service`;
+    expect(existsSync(inside)).toBe(false);
+    mkdirSync(join(root, dirname(inside)), { recursive: true });
+    writeFileSync(
+      join(root, inside),
+      readFileSync(join(unitDir, 'dsa110-api.service'), 'utf8').replace('[Service]\n', '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\n'),
+    );
+    rmSync(join(unitDir, 'dsa110-api.service'));
+    symlinkSync(inside, join(unitDir, 'dsa110-api.service'));
+    const run = await ports(['systemd', '--check', '--root', root]);
+    expect(run).toEqual({
+      code: 0,
+      stdout: `ok: 2 drop-ins, 2 unit files and the health check's 2 units under ${root}/etc/systemd/system match the registry\n`,
+      stderr: '',
+    });
+  });
+
+  it('--root whose unit directory is an absolute link writes inside the root, never on the host', async () => {
+    const root = tempDir('dsa110-ports-systemd-');
+    const host = `/tmp/dsa110-host-units-${process.pid}-${Date.now()}`;
+    try {
+      mkdirSync(join(root, host), { recursive: true });
+      mkdirSync(join(root, 'etc/systemd'), { recursive: true });
+      symlinkSync(host, join(root, 'etc/systemd/system'));
+      const run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(existsSync(host)).toBe(false);
+      expect(readdirSync(join(root, host)).sort()).toEqual([
+        'dsa110-port-health.service',
+        'dsa110-port-health.timer',
+        'prometheus.service.d',
+        'redis-server.service.d',
+      ]);
+      expect(run.stdout).toContain(`wrote ${join(root, host)}/redis-server.service.d/claim-port.conf\n`);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
     }
   });
 
