@@ -100,15 +100,25 @@ describe('claim-port usage errors', () => {
     );
   });
 
-  it('--help and -h, --version and -V exit 0, and win over mistakes on the line', async () => {
+  it('--help and -h, --version and -V exit 0; an unknown option with them is a usage error, wherever it stands', async () => {
     for (const flag of ['--help', '-h']) {
-      const help = await claimInProcess([flag, '--bogus']);
+      const help = await claimInProcess([flag, '8000']);
       expect(help).toMatchObject({ code: 0, stderr: '' });
       expect(help.stdout).toMatch(/Usage: claim-port <port\[\/tcp\|\/udp\]\|service-id>/);
       expect(help.stdout).toMatch(/Examples:\n {2}claim-port 8000/);
       expect(help.stdout).toMatch(/64 usage error/);
     }
     for (const flag of ['--version', '-V']) expect((await claimInProcess([flag])).stdout).toBe(`${VERSION}\n`);
+    for (const argv of [
+      ['--bogus', '--help'],
+      ['-h', '--bogus'],
+      ['--version', '--bogus'],
+    ])
+      expect(await claimInProcess(argv)).toEqual({
+        code: 64,
+        stdout: '',
+        stderr: '[claim-port:?] error: unknown option --bogus; see claim-port --help\n',
+      });
   });
 
   it('the built bin: --help, --version, and exit 64 on a usage error', async () => {

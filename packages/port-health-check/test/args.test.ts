@@ -119,6 +119,10 @@ describe('parseArgs', () => {
     [['--service', ' , '], '--service " , " names no service; give ids separated by commas'],
     [['--claim-port='], '--claim-port needs a non-empty value'],
     [['--x\n\u001b[31mforged'], 'unknown option --x\\n\\e[31mforged; see port-health-check --help'],
+    // --help and --version do not hide a mistake in the options, wherever they stand (as in claim-port and ports).
+    [['-h', '--bogus'], 'unknown option --bogus; see port-health-check --help'],
+    [['--bogus', '--help'], 'unknown option --bogus; see port-health-check --help'],
+    [['--version', '--bogus'], 'unknown option --bogus; see port-health-check --help'],
   ])('refuses %j with one clear message', (argv, message) => {
     expect(parseArgs(argv)).toEqual({ kind: 'error', message });
   });

@@ -164,12 +164,6 @@ export function claimLabel(argv: readonly string[]): string {
 }
 
 export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
-  // --help and --version win over everything else on the line, mistakes included.
-  const end = argv.indexOf('--');
-  const options = end < 0 ? argv : argv.slice(0, end);
-  if (options.includes('--help') || options.includes('-h')) return { command: 'help' };
-  if (options.includes('--version') || options.includes('-V')) return { command: 'version' };
-
   let values: Parsed<typeof CLAIM_FLAGS>['values'];
   let positionals: string[];
   try {
@@ -182,6 +176,16 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
     if (error instanceof UsageError) return usage(error.message);
     throw error;
   }
+  // --help and --version answer once the options parse: a mistake in them (an
+  // unknown option, a flag without its value, one given twice) is a usage
+  // error wherever --help stands, as in port-health-check and ports. A
+  // mistake is never hidden, and a line means the same in any order (GNU
+  // getopt tools go left to right: `ls --help --bogus` helps, `ls --bogus
+  // --help` errs). In a unit's ExecStartPre= such a line now fails the start
+  // (64) instead of starting the service unclaimed (the health check flags
+  // both). The values and the operand are judged only for a real claim.
+  if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
   let timeoutSeconds: number | undefined;
   if (values.timeout !== undefined) {
     const parsed = parseClaimTimeout(values.timeout);

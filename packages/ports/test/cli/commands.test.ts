@@ -299,6 +299,10 @@ describe('usage', () => {
       [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id> \[--json\]\n/],
       [['env', '--format'], /^ports env: --format needs a value; usage: /],
       [['list', '--json=yes'], /^ports list: --json takes no value; usage: /],
+      // --help and --version do not hide a mistake in the options, wherever they stand (as in claim-port and the health check).
+      [['list', '--help', '--bogus'], /^ports list: unknown option "--bogus"; /],
+      [['list', '--bogus', '-h'], /^ports list: unknown option "--bogus"; /],
+      [['list', '-V', '--bogus'], /^ports list: unknown option "--bogus"; /],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);

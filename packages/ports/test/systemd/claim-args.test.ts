@@ -36,6 +36,22 @@ describe('parseArgs', () => {
     expect(parseArgs(['--version'])).toEqual({ command: 'version' });
   });
 
+  it('--help and --version do not hide a mistake in the options, wherever they stand (as in port-health-check and ports)', () => {
+    for (const argv of [
+      ['--bogus', '--help'],
+      ['--help', '--bogus'],
+      ['-h', '8000', '-x'],
+      ['--version', '--bogus'],
+      ['--help', '--timeout'],
+      ['--help', '--registry', 'a', '--registry', 'b'],
+    ])
+      expect(parseArgs(argv)).toMatchObject({ command: 'usage-error' });
+    // What the values and the operands mean is checked only for a claim: help is help.
+    expect(parseArgs(['--help', '8000', '8001'])).toEqual({ command: 'help' });
+    expect(parseArgs(['--timeout=abc', '--help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['-V', '--test', '8000'])).toEqual({ command: 'version' });
+  });
+
   it.each([
     ['0', /outside 1-65535/],
     ['65536', /outside 1-65535/],
