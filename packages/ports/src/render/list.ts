@@ -4,14 +4,27 @@ import { formatRange, type Registry } from '../index.js';
 import { configuredByText } from './labels.js';
 import { expandReferences } from './references.js';
 
-/** Columns padded with spaces; the last column is not padded. */
+// What a terminal gives a character: none for a combining mark or a zero-width
+// character, two for an East Asian wide or fullwidth one or an emoji, else one.
+const ZERO_WIDTH = /[\p{M}\u200b-\u200f\u2060]/u; // \p{M} holds the variation selectors
+const DOUBLE_WIDTH =
+  /[\p{Emoji_Presentation}\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]/u;
+
+/** Terminal columns `text` takes (`日本` 4, `🚀` 2, `é` as e + combining accent 1). */
+export function columns(text: string): number {
+  let width = 0;
+  for (const char of text) width += ZERO_WIDTH.test(char) ? 0 : DOUBLE_WIDTH.test(char) ? 2 : 1;
+  return width;
+}
+
+/** Columns padded with spaces to line up on a terminal (wide characters count twice); the last column is not padded. */
 export function textTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [headers, ...rows].map((row) => row.map((cell) => cell.replace(/\s+/g, ' ')));
-  const widths = headers.map((_, index) => Math.max(...all.map((row) => [...(row[index] ?? '')].length)));
+  const widths = headers.map((_, index) => Math.max(...all.map((row) => columns(row[index] ?? ''))));
   return all
     .map((row) =>
       row
-        .map((cell, index) => (index === row.length - 1 ? cell : cell + ' '.repeat(widths[index]! - [...cell].length)))
+        .map((cell, index) => (index === row.length - 1 ? cell : cell + ' '.repeat(widths[index]! - columns(cell))))
         .join('  ')
         .trimEnd(),
     )
