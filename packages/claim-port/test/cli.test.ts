@@ -93,6 +93,12 @@ describe('claim-port usage errors', () => {
     expect(byFlag.stderr).toBe(
       `[claim-port:api] error: cannot resolve service "api": ${missing}: cannot read the registry (from --registry): no such file; check the path\n`,
     );
+    expect(await claimInProcess(['api', '--dry-run', '--registry', '-'])).toEqual({
+      code: 64,
+      stdout: '',
+      stderr:
+        '[claim-port:api] error: cannot resolve service "api": -: cannot read the registry (from --registry): "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")\n',
+    });
     const byEnv = await claimInProcess(['api', '--dry-run'], { env: { DSA110_PORTS_FILE: missing } });
     expect(byEnv.code).toBe(64);
     expect(byEnv.stderr).toBe(

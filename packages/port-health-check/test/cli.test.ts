@@ -137,6 +137,11 @@ describe('port-health-check (built bin)', () => {
       );
       expect(special.status).toBe(1);
     }
+    const stdin = await run(['--registry', '-', '--quiet']);
+    expect(stdin.stdout).toBe(
+      'error: [registry] -: cannot read the registry (from --registry): "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")\n',
+    );
+    expect(stdin.status).toBe(1);
     const missing = await run(['--registry', join(tempDir(), 'absent.yaml'), '--quiet']);
     expect(missing.stdout).toMatch(/^error: \[registry\] .*absent\.yaml: cannot read the registry \(from --registry\): no such file; check the path\n$/);
     expect(missing.status).toBe(1);

@@ -64,6 +64,7 @@ export async function loadRegistry(options: LoadOptions = {}): Promise<Registry>
   if (path === undefined) return bundledRegistryInstance();
   let bytes: Buffer;
   try {
+    if (path === STDIN_PATH) throw new StdinNotSupported();
     // Never blocks: a FIFO, a device or a directory is refused at once, and no
     // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
     bytes = readFileBytes(path, { maxBytes: MAX_REGISTRY_BYTES });
@@ -112,10 +113,24 @@ export function parseRegistry(text: string, options: ParseOptions = {}): Registr
   return new Registry(result.data, source);
 }
 
+/**
+ * `-`, which many tools read as standard input, is refused for every reader of
+ * the registry (the three commands' --registry, $DSA110_PORTS_FILE, the
+ * library). Not supported, by decision: claim-port runs from ExecStartPre=
+ * with stdin on /dev/null; the registry is read without ever blocking (a pipe
+ * is refused, files/read.ts); its path keys the parsed-registry cache, names
+ * the file in every error (file:line:col) and is what port-health-check
+ * --output must not overwrite. A file named `-` is `./-`.
+ */
+const STDIN_PATH = '-';
+
+class StdinNotSupported extends Error {}
+
 /** Why the registry file cannot be read, saying where its path came from (`origin`) and what to do. */
 function readProblem(error: unknown, origin: string | undefined, fromEnv: boolean): string {
   const what = `cannot read the registry${origin ? ` (${origin})` : ''}`;
   const hint = fromEnv ? `fix or unset ${REGISTRY_ENV}` : 'check the path';
+  if (error instanceof StdinNotSupported) return `${what}: "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")`;
   if (!(error instanceof FileReadError)) return `${what}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
   switch (error.kind) {
     case 'missing':

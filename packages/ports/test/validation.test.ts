@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
 import { minimalRegistry, withLine, writeRegistry } from './helpers.js';
@@ -349,6 +351,15 @@ describe('a broken registry is rejected with line and column', () => {
   it('rejects an empty file', async () => {
     const { error } = await rejection('# nothing here\n');
     find(error.issues, /the registry is empty/);
+  });
+
+  it('refuses "-" (standard input) in one line; a file named "-" is read by another path to it', async () => {
+    const hint = '"-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")';
+    await expect(loadRegistry({ path: '-', origin: 'from --registry' })).rejects.toThrow(`-: cannot read the registry (from --registry): ${hint}`);
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: '-' } })).rejects.toThrow(`-: cannot read the registry (from $DSA110_PORTS_FILE): ${hint}`);
+    const named = join(mkdtempSync(join(tmpdir(), 'ports-stdin-')), '-');
+    writeFileSync(named, minimalRegistry);
+    expect((await loadRegistry({ path: named })).services.length).toBeGreaterThan(0);
   });
 
   it('says when the file does not exist, and where the path came from', async () => {

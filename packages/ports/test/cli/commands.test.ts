@@ -63,6 +63,7 @@ describe('ports get', () => {
   it('says where an unreadable registry path came from: --registry, $DSA110_PORTS_FILE or the default ./ports.yaml', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'ports.yaml')); // the default of a checkout command, but a directory
+    writeFileSync(join(dir, '-'), readFileSync(join(repoRoot, 'ports.yaml'))); // a valid registry named "-"
     const cases = [
       [['list', '--registry', 'nope.yaml'], {}, 'nope.yaml: cannot read the registry (from --registry): no such file; check the path\n'],
       [['validate', '--registry', 'nope.yaml'], {}, 'nope.yaml: cannot read the registry (from --registry): no such file; check the path\n'],
@@ -75,6 +76,17 @@ describe('ports get', () => {
         ['validate'],
         { DSA110_PORTS_FILE: '/nonexistent/ports.yaml' },
         '/nonexistent/ports.yaml: cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n',
+      ],
+      // "-" is not standard input, nor the file "-" in the directory (there is one here): one line that says so.
+      [
+        ['list', '--registry', '-'],
+        {},
+        '-: cannot read the registry (from --registry): "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")\n',
+      ],
+      [
+        ['get', 'api'],
+        { DSA110_PORTS_FILE: '-' },
+        '-: cannot read the registry (from $DSA110_PORTS_FILE): "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")\n',
       ],
       [
         ['docs', '--check'],
@@ -92,6 +104,7 @@ describe('ports get', () => {
       expect(run.code, args.join(' ')).toBe(1);
       expect(run.stdout + run.stderr, args.join(' ')).toBe(message);
     }
+    expect(await ports(['get', 'api', '--registry', './-'], { cwd: dir })).toMatchObject({ code: 0, stdout: '8000\n' });
   });
 
   it.each([
