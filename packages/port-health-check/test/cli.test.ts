@@ -108,6 +108,16 @@ describe('port-health-check (built bin)', () => {
     const unknown = await run(['--service', 'aip']);
     expect(unknown.status).toBe(3);
     expect(unknown.stderr).toMatch(/^port-health-check: --service: unknown service "aip" \(did you mean "api"\?\); known services: api, .*\n$/);
+    // A port or a systemd unit instead of the id: the id to give.
+    const byPort = await run(['--service', '8000']);
+    expect(byPort.status).toBe(3);
+    expect(byPort.stderr).toMatch(
+      /^port-health-check: --service: unknown service "8000" \(port 8000 belongs to service "api": give its id, "api"\); known services: /,
+    );
+    const byUnit = await run(['--service', 'redis-server.service']);
+    expect(byUnit.stderr).toMatch(
+      /^port-health-check: --service: unknown service "redis-server\.service" \(unit redis-server\.service belongs to service "redis": give its id, "redis"\); known/,
+    );
   });
 
   it('exits 1 with file:line:col problems for an invalid registry', async () => {

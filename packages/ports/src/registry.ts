@@ -5,7 +5,7 @@ import { parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses } from './builtin-protection.js';
 import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { serviceIdHint } from './suggest.js';
 import { expandPortReferences } from './port-references.js';
 
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
@@ -128,7 +128,7 @@ export class Registry<Id extends string = string> {
     // From JavaScript anything can arrive: say what it was, not "cannot read properties of undefined".
     if (typeof id !== 'string') throw new TypeError(`a service id must be a string, not ${describeArgument(id)}`);
     const known = [...this.#byId.keys()].sort();
-    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(id)}${didYouMean(id, known)}; known services: ${known.join(', ')}`);
+    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(id)}${serviceIdHint(id, this.services)}; known services: ${known.join(', ')}`);
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */

@@ -32,3 +32,34 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   const suggestion = closest(input, candidates);
   return suggestion ? ` (did you mean "${suggestion}"?)` : '';
 }
+
+/** What serviceIdHint() needs of a service. */
+interface ServiceFacts {
+  readonly id: string;
+  readonly port: number;
+  readonly transport: 'tcp' | 'udp';
+  readonly systemd?: { readonly unit: string };
+}
+
+/**
+ * The hint for a service id that is not one: the id to give instead, when the
+ * input is a service's port (`8000`, `5353/udp`: its port in the registry,
+ * overrides not applied), a systemd unit a service declares
+ * (`redis-server.service`, or without `.service`), or close to an id (a typo).
+ * Empty when none fits. Used by Registry.service(), so every tool that takes
+ * an id (port-health-check --service, ports get, claim-port) says the same.
+ */
+export function serviceIdHint(input: string, services: readonly ServiceFacts[]): string {
+  const port = /^([1-9][0-9]{0,4})(?:\/(tcp|udp))?$/.exec(input);
+  const matches = port
+    ? services.filter((service) => service.port === Number(port[1]) && (port[2] === undefined || service.transport === port[2]))
+    : services.filter((service) => service.systemd !== undefined && (service.systemd.unit === input || service.systemd.unit === `${input}.service`));
+  // The port and the unit come from the registry (validated), never the input as typed.
+  const what = port ? `port ${matches[0]?.port}${port[2] ? `/${port[2]}` : ''}` : `unit ${matches[0]?.systemd?.unit}`;
+  if (matches.length === 1) return ` (${what} belongs to service "${matches[0]!.id}": give its id, "${matches[0]!.id}")`;
+  if (matches.length > 1) return ` (${what} belongs to services ${matches.map((service) => `"${service.id}"`).join(', ')}: give one of their ids)`;
+  return didYouMean(
+    input,
+    services.map((service) => service.id),
+  );
+}

@@ -78,6 +78,19 @@ describe('resolvePort', () => {
   it('refuses an unknown id, suggesting the nearest', () => {
     expect(() => registry.resolvePort('aip')).toThrow('unknown service "aip" (did you mean "api"?); known services: api, redis');
   });
+
+  it.each([
+    ['8000', ' (port 8000 belongs to service "api": give its id, "api")'],
+    ['6379/tcp', ' (port 6379/tcp belongs to service "redis": give its id, "redis")'],
+    ['6379/udp', ''], // redis is TCP
+    ['8010', ''], // reserved, not a service's port
+    ['08000', ''],
+    ['redis-server.service', ' (unit redis-server.service belongs to service "redis": give its id, "redis")'],
+    ['dsa110-api', ' (unit dsa110-api.service belongs to service "api": give its id, "api")'],
+    ['redis-server.socket', ''],
+  ])("an unknown id %j that is a service's port or unit names the id to give", (id, hint) => {
+    expect(() => registry.service(id)).toThrow(`unknown service ${JSON.stringify(id)}${hint}; known services: api, redis`);
+  });
 });
 
 describe('misuse from JavaScript', () => {
