@@ -77,7 +77,7 @@ export {
   DASHBOARD_DIR,
   DATASOURCE_UID,
 } from './grafana.js';
-export { monitoringFiles, DEFAULT_DEPLOY_DIR, type GeneratedFile, type MonitoringOptions } from './monitoring.js';
+export { monitoringFiles, unmadeMonitoringFiles, DATASOURCE_FILE, DEFAULT_DEPLOY_DIR, type GeneratedFile, type MonitoringOptions } from './monitoring.js';
 export {
   firewallPlan,
   renderNft,

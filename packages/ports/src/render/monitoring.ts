@@ -17,6 +17,9 @@ export type { GeneratedFile };
 
 export type MonitoringOptions = AlertOptions;
 
+/** Grafana's datasource provisioning file: written only when the registry has a Prometheus to point it at. */
+export const DATASOURCE_FILE = 'grafana/provisioning/datasources/dsa110-prometheus.yml';
+
 export function monitoringFiles(registry: Registry, options: MonitoringOptions = {}): GeneratedFile[] {
   const datasource = renderDatasourceProvisioning(registry);
   return [
@@ -26,6 +29,12 @@ export function monitoringFiles(registry: Registry, options: MonitoringOptions =
     { path: `prometheus/${NODE_TARGETS_DIR}/localhost.yml`, contents: renderNodeTarget() },
     { path: `grafana/dashboards/${DASHBOARD_FILE}`, contents: renderDashboard(registry) },
     { path: 'grafana/provisioning/dashboards/dsa110-ports.yml', contents: renderDashboardProvisioning() },
-    ...(datasource ? [{ path: 'grafana/provisioning/datasources/dsa110-prometheus.yml', contents: datasource }] : []),
+    ...(datasource ? [{ path: DATASOURCE_FILE, contents: datasource }] : []),
   ];
+}
+
+/** Files of the tree that this registry does not make (the datasource without a Prometheus): left over from an earlier registry. */
+export function unmadeMonitoringFiles(registry: Registry, options: MonitoringOptions = {}): string[] {
+  const made = new Set(monitoringFiles(registry, options).map((file) => file.path));
+  return [DATASOURCE_FILE].filter((path) => !made.has(path));
 }

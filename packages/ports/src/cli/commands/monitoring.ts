@@ -2,7 +2,10 @@ import { FileWriteError, inspectGeneratedFiles, writeGeneratedFiles, type Writte
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { escapeText } from '../../escape.js';
-import { DEFAULT_DEPLOY_DIR, monitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROMETHEUS_SERVICE } from '../../render/grafana.js';
+import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
 import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
@@ -24,14 +27,39 @@ export const command = defineCommand({
     const dir = out ?? DEFAULT_DEPLOY_DIR;
     const registry = await load(context);
     const files = monitoringFiles(registry);
+    const leftovers = unmadeMonitoringFiles(registry).filter((path) => exists(join(dir, path)));
     // Paths as typed (--out, --registry) are printed escaped: a newline in one must not start a line.
     const source = escapeText(registry.source);
-    return check ? checkFiles(context, files, dir, source) : writeFiles(context, files, dir, source);
+    if (!check) return writeFiles(context, files, dir, source, leftovers);
+    return checkFiles(context, files, dir, source, leftovers);
   },
 });
 
-async function checkFiles(context: Context<unknown>, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
+/** Why a file of the tree is left over: the registry no longer makes it. */
+const LEFTOVER = `unexpected: the registry has no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
+
+/** Anything at `path`, a dangling link included (never followed, never opened). */
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function checkFiles(
+  context: Context<unknown>,
+  files: readonly GeneratedFile[],
+  dir: string,
+  source: string,
+  leftovers: readonly string[],
+): Promise<Outcome> {
   let stale = 0;
+  for (const path of leftovers) {
+    stale++;
+    context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
+  }
   for (const entry of inspectGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES })) {
     if (entry.problem === undefined && entry.current === entry.file.contents) continue;
     stale++;
@@ -42,7 +70,7 @@ async function checkFiles(context: Context<unknown>, files: readonly GeneratedFi
   }
   if (stale > 0) {
     context.io.err(
-      `${stale} of ${files.length} files under ${escapeText(dir)} are stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`,
+      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`,
     );
     return 'failed';
   }
@@ -50,7 +78,13 @@ async function checkFiles(context: Context<unknown>, files: readonly GeneratedFi
   return 'ok';
 }
 
-async function writeFiles(context: Context<unknown>, files: readonly GeneratedFile[], dir: string, source: string): Promise<Outcome> {
+async function writeFiles(
+  context: Context<unknown>,
+  files: readonly GeneratedFile[],
+  dir: string,
+  source: string,
+  leftovers: readonly string[],
+): Promise<Outcome> {
   let written: WrittenFile[];
   try {
     written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES });
@@ -59,6 +93,7 @@ async function writeFiles(context: Context<unknown>, files: readonly GeneratedFi
     throw error;
   }
   for (const file of written) if (file.wrote) context.io.out(`wrote ${escapeText(file.path)}\n`);
+  for (const path of leftovers) context.io.err(`warning: ${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
   const wrote = written.filter((file) => file.wrote).length;
   context.io.out(`${escapeText(dir)}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);
   return 'ok';

@@ -92,4 +92,26 @@ describe('ports monitoring', () => {
     expect(check.stderr).toMatch(/^1 of \d+ files under de\\e\[31mploy\\nok: forged are stale/);
     for (const output of [write.stdout, write.stderr, check.stdout, check.stderr]) expect(output).not.toMatch(CONTROL);
   });
+
+  it('--check reports the datasource file a registry without a "prometheus" service no longer makes; the write warns', async () => {
+    const dir = checkout();
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+    const renamed = replaceOnce(
+      replaceOnce(replaceOnce(rootRegistry, 'id: prometheus\n', 'id: prom-server\n'), 'upstream: prometheus }', 'upstream: prom-server }'),
+      '{port:prometheus}',
+      '{port:prom-server}',
+    );
+    writeFileSync(join(dir, 'ports.yaml'), renamed);
+    const write = await ports(['monitoring'], { cwd: dir });
+    expect(write.code).toBe(0);
+    const leftover = 'deploy/grafana/provisioning/datasources/dsa110-prometheus.yml';
+    const why = 'unexpected: the registry has no "prometheus" service, so this tool no longer writes it; remove it';
+    expect(write.stderr).toBe(`warning: ${leftover}: ${why}\n`);
+    const check = await ports(['monitoring', '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toBe(`${leftover}: ${why}\n`);
+    expect(check.stderr).toMatch(/^1 of 7 files under deploy are stale/);
+    rmSync(join(dir, leftover));
+    expect((await ports(['monitoring', '--check'], { cwd: dir })).code).toBe(0);
+  });
 });
