@@ -12,7 +12,7 @@ import {
 } from '../../files/index.js';
 import { escapeText, oneLine, quoteValue } from '../../escape.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
@@ -58,7 +58,7 @@ export async function run(context: Context): Promise<Outcome> {
   if (out === '' || root === '') throw new UsageError('ports systemd: --out and --root need a directory');
   // Under --root, a link means what it means inside the root (`systemctl link` leaves absolute links in
   // /etc/systemd/system): the unit directory and every unit file read are found there, never on the host.
-  const unitDir = out ?? (root !== undefined ? hostPath(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
+  const unitDir = out ?? (root !== undefined ? inRoot(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
   // Unit files installed by packages live under /usr/lib or /lib; look there too when checking a root.
   const unitDirs: UnitDir[] =
     out !== undefined
@@ -72,10 +72,14 @@ export async function run(context: Context): Promise<Outcome> {
 
   const registry = await load(context);
   const wiring = claimWiring(registry, claimPort);
-  if (!check) return writeTree(context, wiring, health, unitDir);
+  // Each file's host path: under --root its directory's links resolved inside the root too (a drop-in
+  // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
+  const place = (path: string) =>
+    root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
+  if (!check) return writeTree(context, wiring, health, unitDir, place);
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
-  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, claimPort);
+  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, claimPort, place);
 }
 
 /** The health check's service and timer, from --port-health-check, --textfile and the registry this run reads. */
@@ -97,10 +101,17 @@ function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
 }
 
-async function writeTree(context: Context, wiring: readonly ClaimWiring[], health: readonly HealthUnit[], unitDir: string): Promise<Outcome> {
+async function writeTree(
+  context: Context,
+  wiring: readonly ClaimWiring[],
+  health: readonly HealthUnit[],
+  unitDir: string,
+  place: (path: string) => string,
+): Promise<Outcome> {
   let written: WrittenFile[];
   try {
-    written = writeGeneratedFiles(unitDir, generatedFiles(wiring, health), { maxBytes: MAX_GENERATED_FILE_BYTES });
+    const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
+    written = writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES });
   } catch (error) {
     if (!(error instanceof FileWriteError)) throw error;
     const hint = ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? '; run as root, or pass --out DIR or --root DIR' : '';
@@ -135,6 +146,7 @@ async function checkTree(
   unitDirs: readonly UnitDir[],
   effectiveRoot: string | undefined,
   claimPort: string,
+  place: (path: string) => string,
 ): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
   const shown = new Map<string, string>();
@@ -143,7 +155,7 @@ async function checkTree(
     shown.set(entry.path, join(unitDir, entry.path));
     if (entry.claim === 'drop-in') {
       // The drop-in is this command's file: judged as `ports systemd` would write it (a link or a FIFO there is drift).
-      const [{ current, problem }] = inspectGeneratedFiles(unitDir, [{ path: entry.path, contents: entry.contents! }], {
+      const [{ current, problem }] = inspectGeneratedFiles('', [{ path: place(entry.path), contents: entry.contents! }], {
         maxBytes: MAX_GENERATED_FILE_BYTES,
       }) as [InspectedFile];
       if (problem !== undefined) unreadable.push({ path: entry.path, message: problem });
@@ -161,7 +173,9 @@ async function checkTree(
   const unreadablePaths = new Set(unreadable.map((item) => item.path));
   const drift = [...unreadable, ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }).filter((item) => !unreadablePaths.has(item.path))];
   for (const unit of health) {
-    const [{ current: actual, problem }] = inspectGeneratedFiles(unitDir, [unit], { maxBytes: MAX_GENERATED_FILE_BYTES }) as [InspectedFile];
+    const [{ current: actual, problem }] = inspectGeneratedFiles('', [{ ...unit, path: place(unit.path) }], { maxBytes: MAX_GENERATED_FILE_BYTES }) as [
+      InspectedFile,
+    ];
     if (problem !== undefined) drift.push({ path: unit.path, message: problem });
     else if (actual === undefined) drift.push({ path: unit.path, message: "missing: the port health check's unit; run `ports systemd`" });
     else if (actual !== unit.contents)
@@ -251,6 +265,16 @@ function effectivePort(registry: Registry, service: ClaimWiring['service'], unit
     return registry.resolvePort(service.id, { env: { [service.env]: setting.value } }).port;
   } catch {
     return service.port;
+  }
+}
+
+/** hostPath(root, path), a loop of links there one line (exit 1), never a stack trace. */
+function inRoot(root: string, path: string): string {
+  try {
+    return hostPath(root, path);
+  } catch (error) {
+    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot follow ${escapeText(join(root, path))}: ${error.reason}`);
+    throw error;
   }
 }
 

@@ -218,6 +218,24 @@ describe('ports systemd', () => {
     }
   });
 
+  it('--root with a drop-in directory that is an absolute link writes and checks the drop-in inside the root', async () => {
+    const { root, unitDir } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    const host = `/tmp/dsa110-host-dropins-${process.pid}-${Date.now()}`;
+    try {
+      mkdirSync(join(root, host), { recursive: true });
+      symlinkSync(host, join(unitDir, 'redis-server.service.d'));
+      expect((await ports(['systemd', '--root', root])).code).toBe(0);
+      expect(existsSync(host)).toBe(false);
+      expect(readFileSync(join(root, host, 'claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 6379));
+      expect((await ports(['systemd', '--check', '--root', root])).code).toBe(0);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+
   it('--check follows the registry: a moved port makes the old tree drift', async () => {
     const { root } = stagedRoot({
       'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
