@@ -70,7 +70,9 @@ describe('snapshot', () => {
     const server = await spawnListener({ name: 'ports-test-srv' });
     const { listeners } = await snapshot({ ports: [server.port] });
     const holder = listeners[0]!.holders[0]!;
-    expect(holder).toMatchObject({ pid: server.pid, ppid: process.pid, user: me, comm: 'ports-test-srv', kernelThread: false, state: 'S' });
+    expect(holder).toMatchObject({ pid: server.pid, ppid: process.pid, user: me, comm: 'ports-test-srv', kernelThread: false });
+    // Idle once it listens, but it may still be finishing its ready line when the snapshot looks (a busy machine): running or sleeping, never a zombie.
+    expect(['S', 'R']).toContain(holder.state);
     expect(holder.startTime).toBeGreaterThan(0);
     expect(holder.command).toContain('ports-test-srv');
   });

@@ -19,7 +19,7 @@ export const command = defineCommand({
     // Env overrides apply (CONTIMG_API_PORT=8010 ports snippet nginx-site), as for `ports get`.
     const snippets = renderSnippets(registry, kind, (service) => registry.resolvePort(service.id, { env: context.env }).port);
     if (snippets.length === 0)
-      throw new CommandError(`ports snippet: no service in ${registry.source} has a ${kind} config; add configs: [{ kind: ${kind} }] to one`);
+      throw new CommandError(`ports snippet: no service in ${registry.source} has a config of kind ${kind}; add configs: [{ kind: ${kind} }] to one`);
     context.io.out(snippets.map((snippet) => snippet.text).join('\n'));
     return 'ok';
   },

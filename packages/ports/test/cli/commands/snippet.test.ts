@@ -1,0 +1,28 @@
+// `ports snippet KIND` in-process: the settings a config file should hold,
+// from the registry with env overrides applied, and its two refusals.
+import { describe, expect, it } from 'vitest';
+import { minimalRegistry, writeRegistry } from '../../helpers.js';
+import { ports } from '../helpers.js';
+
+describe('ports snippet', () => {
+  it("prints a kind's settings with the env overrides applied, as ports get does", async () => {
+    const run = await ports(['snippet', 'nginx-site'], { env: { CONTIMG_API_PORT: '8010' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('127.0.0.1:8010');
+    expect(run.stdout).not.toContain('127.0.0.1:8000');
+  });
+
+  it('refuses an unknown kind as a usage error that lists the kinds', async () => {
+    const run = await ports(['snippet', 'nginx']);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/^ports snippet: unknown kind "nginx"; kinds: nginx-site, /);
+  });
+
+  it('says in words which kind no service has, and how to add it', async () => {
+    const run = await ports(['snippet', 'nginx-site', '--registry', writeRegistry(minimalRegistry)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toMatch(
+      /^ports snippet: no service in .*ports\.yaml has a config of kind nginx-site; add configs: \[\{ kind: nginx-site \}\] to one$/,
+    );
+  });
+});
