@@ -3,7 +3,8 @@
 // registry-cache.ts): per user, owned by the running user and writable by
 // nobody else, or not used at all. A tool that runs as root must never load
 // anything from a place another user can write, so every read checks the
-// directory and the file (owner, mode, no symbolic link). Nothing here
+// directory, the directories above it (trustedDir) and the file (owner,
+// mode, no symbolic link). Nothing here
 // throws: a cache that cannot be read or written is simply not there.
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 
@@ -36,9 +37,51 @@ function trusted(info: Stats): boolean {
   return info.uid === process.getuid?.() && (info.mode & 0o022) === 0;
 }
 
+/**
+ * The directory and every directory above it, as OpenSSH's StrictModes has
+ * it. The directory: a directory (not a symbolic link), this user's, writable
+ * by nobody else. Each ancestor: a directory, not a symbolic link, owned by
+ * root or this user, not writable by group or others unless sticky (/tmp).
+ *
+ * Why the ancestors too, when a read opens the file O_NOFOLLOW and checks
+ * its owner and mode on the descriptor: that fstat keeps out bytes another
+ * user wrote, but the path is resolved again at each call, so whoever may
+ * rename an ancestor (a directory writable by others, not sticky) can swap
+ * in a directory or a link of their own between this check and the next
+ * call. Reads stay safe (the file must still be this user's), but writes do
+ * not: writeCacheFile's mkdir, temporary file and rename (and the registry
+ * cache's pruning) would then make, replace or remove files as this user,
+ * as root for claim-port, in a directory of the other user's choosing. With
+ * every ancestor writable only by root or this user (or sticky, where
+ * others cannot rename what is not theirs), nobody else can change what
+ * the path names. A symbolic link on the way is refused rather than
+ * followed (its target's ancestors would need the same check): set
+ * DSA110_PORTS_CACHE to the real path. The defaults pass
+ * (/var/cache/dsa110-ports, ~/.cache/dsa110-ports in a home of one's own).
+ *
+ * Cost: one lstat per directory of the path, 4 for the root default, every
+ * start (within callgrind's noise of `port-health-check --version`). No path
+ * functions (compiled at each start): the path is cut at each '/'.
+ */
 function trustedDir(dir: string): boolean {
   const info = lstatSync(dir);
-  return info.isDirectory() && trusted(info);
+  return info.isDirectory() && trusted(info) && trustedAncestors(dir, false);
+}
+
+/** Each directory above `path` (see trustedDir); with `missingOk`, ones that do not exist yet are passed over (mkdir will make them, this user's). */
+function trustedAncestors(path: string, missingOk: boolean): boolean {
+  const uid = process.getuid?.();
+  for (let end = path.lastIndexOf('/'); end >= 0; end = end === 0 ? -1 : path.lastIndexOf('/', end - 1)) {
+    let info: Stats;
+    try {
+      info = lstatSync(end === 0 ? '/' : path.slice(0, end));
+    } catch (error) {
+      if (missingOk && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      return false;
+    }
+    if (!info.isDirectory() || (info.uid !== 0 && info.uid !== uid) || ((info.mode & 0o022) !== 0 && (info.mode & 0o1000) === 0)) return false;
+  }
+  return true;
 }
 
 /**
@@ -69,6 +112,8 @@ const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBL
 export function writeCacheFile(dir: string, name: string, data: Uint8Array): boolean {
   let temporary: string | undefined;
   try {
+    // Made only below directories nobody else can change (trustedDir), then checked whole.
+    if (!trustedAncestors(dir, true)) return false;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!trustedDir(dir)) return false;
     temporary = `${dir}/.${name}.${process.pid}.tmp`;

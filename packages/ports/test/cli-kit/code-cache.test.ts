@@ -64,6 +64,50 @@ describe('readCacheFile and writeCacheFile', () => {
     expect(readCacheFile(good, 'entry')?.toString()).toBe('ok');
   });
 
+  it("ignore a good directory under one that others may rename it in (world- or group-writable, not sticky), a symbolic link or another user's", () => {
+    // The cache directory itself is fine (this user's, 0700, with a good entry): only an ancestor is not.
+    const plant = (parent: string) => {
+      const dir = join(parent, 'cache');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(dir, 'entry'), 'planted', { mode: 0o600 });
+      return dir;
+    };
+    const base = tempDir();
+    for (const [name, mode] of [
+      ['world', 0o777],
+      ['group', 0o770],
+    ] as const) {
+      const shared = join(base, name);
+      const dir = plant(shared);
+      chmodSync(shared, mode);
+      expect(readCacheFile(dir, 'entry'), name).toBeUndefined();
+      expect(writeCacheFile(dir, 'other', Buffer.from('x')), name).toBe(false);
+      expect(existsSync(join(dir, 'other')), name).toBe(false);
+      // Nor is a cache directory made below it.
+      expect(writeCacheFile(join(shared, 'new', 'cache'), 'entry', Buffer.from('x')), name).toBe(false);
+      expect(existsSync(join(shared, 'new')), name).toBe(false);
+      // Sticky (as /tmp): others cannot rename what is not theirs, so it is used.
+      chmodSync(shared, mode | 0o1000);
+      expect(readCacheFile(dir, 'entry')?.toString(), name).toBe('planted');
+      expect(writeCacheFile(join(shared, 'new', 'cache'), 'entry', Buffer.from('x')), name).toBe(true);
+    }
+    // A symbolic link on the way: refused, not followed.
+    const real = join(base, 'real');
+    const dir = plant(real);
+    expect(readCacheFile(dir, 'entry')?.toString()).toBe('planted');
+    symlinkSync(real, join(base, 'alias'));
+    expect(readCacheFile(join(base, 'alias', 'cache'), 'entry')).toBeUndefined();
+    expect(readCacheFile(join(base, 'alias', 'cache/'), 'entry')).toBeUndefined();
+    expect(readCacheFile(`${base}/alias/../real/cache`, 'entry')).toBeUndefined();
+    // Owned by another user (as root only, who can chown), even read-only: they could chmod it.
+    if (process.getuid?.() === 0) {
+      execFileSync('chown', ['65534', real]);
+      expect(readCacheFile(dir, 'entry')).toBeUndefined();
+      execFileSync('chown', ['0', real]);
+      expect(readCacheFile(dir, 'entry')?.toString()).toBe('planted');
+    }
+  });
+
   it('read nothing, and throw nothing, when the directory or the file is missing', () => {
     expect(readCacheFile(join(tempDir(), 'none'), 'entry')).toBeUndefined();
     expect(readCacheFile(tempDir(), 'entry')).toBeUndefined();
