@@ -91,6 +91,27 @@ describe('resolvePort', () => {
   ])("an unknown id %j that is a service's port or unit names the id to give", (id, hint) => {
     expect(() => registry.service(id)).toThrow(`unknown service ${JSON.stringify(id)}${hint}; known services: api, redis`);
   });
+
+  it('names every service of a port or unit that several share, and the transport picks one', () => {
+    const udp = [
+      '  - id: redis-udp',
+      '    name: Redis UDP',
+      '    group: production',
+      '    port: 6379',
+      '    transport: udp',
+      '    protocol: UDP',
+      '    access: localhost',
+      '    configuredBy: { env: REDIS_UDP_PORT }',
+      '    robust: true',
+      '    systemd: { unit: redis-server.service, claim: drop-in }',
+      '    processes: [redis-server]',
+    ].join('\n');
+    const shared = parseRegistry(minimalRegistry.replace('reserved:', `${udp}\nreserved:`));
+    const message = (id: string) => (() => shared.service(id)) as () => never;
+    expect(message('6379')).toThrow('unknown service "6379" (port 6379 belongs to services "redis", "redis-udp": give one of their ids); known');
+    expect(message('6379/udp')).toThrow('unknown service "6379/udp" (port 6379/udp belongs to service "redis-udp": give its id, "redis-udp"); known');
+    expect(message('redis-server')).toThrow('(unit redis-server.service belongs to services "redis", "redis-udp": give one of their ids); known');
+  });
 });
 
 describe('misuse from JavaScript', () => {
