@@ -207,6 +207,19 @@ describe('claim-port on real listeners', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it('--quiet drops the progress lines but keeps warnings, as --help and the README say', async () => {
+    const server = await spawnListener({ name: 'quiet-cli-holder' });
+    const missing = join(mkdtempSync(join(tmpdir(), 'claim-quiet-')), 'missing.yaml');
+    const run = await claimInProcess([String(server.port), '--dry-run', '--quiet', '--registry', missing], { port: server.port });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      new RegExp(`^\\[claim-port:${server.port}\\] warning: .*missing\\.yaml: cannot read the registry .*; using the built-in protected list\\n$`),
+    );
+    expect(isAlive(server.pid)).toBe(true);
+    const quietHelp = (await claimInProcess(['--help'])).stdout.split('\n').find((line) => line.includes('--quiet'));
+    expect(quietHelp).toMatch(/warnings and errors/);
+  });
+
   it('logs every signal and what became of the process', async () => {
     const server = await spawnListener({ ignoreTerm: true });
     const run = await claimInProcess([String(server.port), '--timeout=0.3'], { port: server.port });

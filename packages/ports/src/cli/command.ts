@@ -34,6 +34,8 @@ export interface Command<F extends Flags = Flags> {
    * ./ports.yaml when it exists, before the bundled registry (context.ts, load()).
    */
   readonly checkout?: true;
+  /** A checkout command's --registry help line, when its default differs from load()'s (validate never reads the bundled registry). */
+  readonly registryHelp?: string;
   /** Lines printed after the options in the command's --help. */
   readonly notes?: readonly string[];
   run(context: Context<Values<F>>): Promise<Outcome>;
@@ -67,7 +69,12 @@ export function commandHelp(name: string, command: Command): string {
   const { json, ...global } = GLOBAL_FLAGS;
   const flags: Flags = { ...command.flags, ...(command.json && { json: { ...json, help: command.json } }), ...global };
   const registry: Flags = command.checkout
-    ? { registry: { ...global.registry, help: 'the registry to read (default: $DSA110_PORTS_FILE, else ./ports.yaml when it exists, else the bundled one)' } }
+    ? {
+        registry: {
+          ...global.registry,
+          help: command.registryHelp ?? 'the registry to read (default: $DSA110_PORTS_FILE, else ./ports.yaml when it exists, else the bundled one)',
+        },
+      }
     : {};
   return [
     `Usage: ${usageLine(name, command)} [--registry PATH]`,

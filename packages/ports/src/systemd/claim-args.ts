@@ -52,7 +52,7 @@ export const CLAIM_FLAGS = {
   },
   force: { type: 'boolean', help: 'send SIGKILL at once, no SIGTERM' },
   json: { type: 'boolean', selectsJson: true, help: 'print one JSON object to stdout' },
-  quiet: { type: 'boolean', short: 'q', help: 'print nothing to stderr but errors' },
+  quiet: { type: 'boolean', short: 'q', help: 'print only warnings and errors to stderr (no progress lines)' },
   registry: {
     type: 'string',
     value: 'PATH',

@@ -270,6 +270,13 @@ describe('ports validate', () => {
     expect(none.code).toBe(64);
     expect(none.stderr).toMatch(/^ports validate: no file given and no \.\/ports\.yaml here; name the registries to validate\n/);
   });
+
+  it('--help says what it does without ./ports.yaml: never falls back to the bundled registry', async () => {
+    const help = (await ports(['validate', '--help'])).stdout;
+    const registryLine = help.split('\n').find((line) => line.trimStart().startsWith('--registry'));
+    expect(registryLine).toContain('never the bundled one');
+    expect(registryLine).not.toContain('else the bundled');
+  });
 });
 
 describe('ports schema', () => {

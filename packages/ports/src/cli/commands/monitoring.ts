@@ -19,7 +19,7 @@ export const command = defineCommand({
   checkout: true,
   notes: [
     'Validate what it writes: promtool check config DIR/prometheus/prometheus.yml;',
-    'promtool test rules DIR/prometheus/rules/dsa110-ports.rules.test.yml.',
+    'promtool test rules DIR/prometheus/tests/dsa110-ports.rules.test.yml.',
   ],
   async run(context) {
     const { out, check } = context.values;

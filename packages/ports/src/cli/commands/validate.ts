@@ -10,6 +10,7 @@ export const command = defineCommand({
   operands: '[FILE...]',
   flags: {},
   checkout: true,
+  registryHelp: 'the registry to validate when no FILE is given (default: $DSA110_PORTS_FILE, else ./ports.yaml when it exists; never the bundled one)',
   notes: ['Without FILE: --registry, $DSA110_PORTS_FILE, else ./ports.yaml (never the bundled one). Exits 1 if any file has a problem.'],
   run,
 });

@@ -33,6 +33,14 @@ describe('ports monitoring', () => {
     expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
   });
 
+  it('--help names files it writes: the promtool commands it suggests point at them', async () => {
+    const dir = checkout();
+    expect((await ports(['monitoring', '--out', 'out'], { cwd: dir })).code).toBe(0);
+    const named = [...(await ports(['monitoring', '--help'])).stdout.matchAll(/DIR\/(\S+?)[;.]?(?:\s|$)/g)].map((match) => match[1] ?? '');
+    expect(named).toEqual(['prometheus/prometheus.yml', 'prometheus/tests/dsa110-ports.rules.test.yml']);
+    for (const path of named) expect(lstatSync(join(dir, 'out', path)).isFile(), path).toBe(true);
+  });
+
   it('--out DIR; a file in the way is one clear line, exit 1', async () => {
     const dir = checkout();
     writeFileSync(join(dir, 'blocker'), 'x');
