@@ -2,7 +2,7 @@
 // `pnpm tarballs [DIR]`: builds every package and packs one tarball each into
 // DIR (default ./tarballs), as `pnpm publish` would pack them: `workspace:*`
 // rewritten to the version. Install them with npm, all in one command
-// (`npm install -g tarballs/*.tgz`): until the packages are published, the
+// (`npm install -g ./tarballs/*.tgz`; the `./` matters: npm reads tarballs/x.tgz as a GitHub repository): until the packages are published, the
 // tools' dependency on @dsa110/ports is found only among the tarballs given.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
