@@ -1,9 +1,10 @@
 // The common case, a numeric port nobody holds, answered by a bind check
 // alone: no registry, no socket table, no process scan. The command calls this
 // before it loads the rest of claim-port (start-up time of every service).
-import { isPort, parsePort } from '@dsa110/ports';
+import { checkRegistryFile, isPort, parsePort, RegistryError } from '@dsa110/ports';
 import { isClaimTimeout } from '@dsa110/ports/systemd';
 import { canBindSync, hasProcNet, readListenSocketsSync, type ListenSocket } from '@dsa110/ports/system';
+import { registryWarning } from './registry-warning.js';
 import type { ClaimResult } from './result.js';
 import { now } from './watch.js';
 
@@ -20,6 +21,11 @@ export interface EarlyLookOptions {
   readonly transport?: 'tcp' | 'udp' | undefined;
   /** A custom reader sends the claim down the full path. */
   readonly reader?: unknown;
+  /** The registry: a path (or $DSA110_PORTS_FILE from `env`) is checked readable on a free port too. */
+  readonly registry?: unknown;
+  readonly registryOrigin?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  readonly log?: ((line: string, level: 'warn', port?: number) => void) | undefined;
 }
 
 /**
@@ -42,6 +48,12 @@ export function earlyLook(
   const transport = options.transport ?? 'tcp';
   const bind = canBindSync(port, transport);
   if (bind?.ok) {
+    // No registry is needed to answer, but a registry path that cannot be read
+    // is said on every run (a typo in ExecStartPre= shows at once, not on the
+    // day the port is busy): a stat and an open, no read, no parse. The same
+    // line the claim of a busy port gives; a file that reads but does not
+    // validate is found only there.
+    warnUnreadableRegistry(port, options);
     const name = `port ${port}${transport === 'udp' ? '/udp' : ''}`;
     const message = `${name} is free; nothing to do`;
     return {
@@ -59,4 +71,18 @@ export function earlyLook(
   }
   if (transport !== 'tcp' || !hasProcNet()) return undefined;
   return { listening: { port, sockets: readListenSocketsSync({ ports: [port] }) } };
+}
+
+function warnUnreadableRegistry(port: number, options: EarlyLookOptions): void {
+  if (options.registry !== undefined && typeof options.registry !== 'string') return; // a Registry: nothing to read
+  try {
+    checkRegistryFile({
+      ...(options.registry !== undefined && { path: options.registry }),
+      env: options.env ?? process.env,
+      ...(options.registryOrigin !== undefined && { origin: options.registryOrigin }),
+    });
+  } catch (error) {
+    // A bad `registry` value (TypeError) is the full path's to report, when it needs the registry.
+    if (error instanceof RegistryError) options.log?.(registryWarning(error), 'warn', port);
+  }
 }

@@ -15,6 +15,7 @@ import {
 import type { Transport } from '@dsa110/ports/system';
 import { ClaimUsageError, type ClaimOptions } from './options.js';
 import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
+import { registryWarning } from './registry-warning.js';
 
 export interface Target {
   readonly port: number;
@@ -52,10 +53,7 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     if (!(error instanceof RegistryError)) throw error;
     if (numeric === undefined) throw new ClaimUsageError(`cannot resolve service "${portOrId}": ${error.message}`);
     // A broken ports.yaml must never block a service start: the port is known, use the built-in policy.
-    warn(
-      `warning: ${error.message.split('\n')[0]}${error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : ''}; using the built-in protected list`,
-      numeric,
-    );
+    warn(registryWarning(error), numeric);
   }
   const policy = registry?.claim ?? BUILTIN_POLICY;
   let port = numeric;

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 // first) is run where the process itself matters: another user, the exit code
 // of the real process, --test, a pipe nobody reads.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStartTime } from '@dsa110/ports/system';
@@ -182,6 +182,39 @@ describe('claim-port on real listeners', () => {
     const run = await runClaim([String(server.port)], { port: server.port });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(`[claim-port:${server.port}] port ${server.port} is free; nothing to do\n`);
+  });
+
+  it('on a free port too, says a --registry or $DSA110_PORTS_FILE that cannot be read (the busy-port line), and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-free-registry-'));
+    const fifo = join(dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const valid = join(dir, 'ports.yaml');
+    writeFileSync(valid, readFileSync(new URL('../../ports/ports.yaml', import.meta.url)));
+    const server = await spawnListener();
+    await server.kill();
+    const port = String(server.port);
+    const warning = (path: string, problem: string, hint = 'check the path', origin = 'from --registry') =>
+      `[claim-port:${port}] warning: ${path}: cannot read the registry (${origin}): ${problem}; ${hint}; using the built-in protected list\n`;
+    const free = `[claim-port:${port}] port ${port} is free; nothing to do\n`;
+    const cases: [string[], NodeJS.ProcessEnv, string][] = [
+      [['--registry', join(dir, 'missing.yaml')], {}, warning(join(dir, 'missing.yaml'), 'no such file')],
+      [['--registry', dir], {}, warning(dir, 'it is a directory, not a regular file')],
+      [['--registry', fifo], {}, warning(fifo, 'it is a FIFO (named pipe), not a regular file')],
+      [['--registry', '/dev/null'], {}, warning('/dev/null', 'it is a character device, not a regular file')],
+      [[], { DSA110_PORTS_FILE: join(dir, 'nope') }, warning(join(dir, 'nope'), 'no such file', 'fix or unset DSA110_PORTS_FILE', 'from $DSA110_PORTS_FILE')],
+    ];
+    for (const [args, env, line] of cases) {
+      const run = await runClaim([port, '--dry-run', ...args], { port: server.port, env });
+      expect({ args, env, ...run, ms: 0 }).toEqual({ args, env, code: 0, stdout: '', stderr: `${line}${free}`, ms: 0 });
+      // --quiet keeps the warning; --json keeps stdout one object
+      const quiet = await claimInProcess([port, '--quiet', '--json', ...args], { port: server.port, env: env as Record<string, string> });
+      expect(quiet.code).toBe(0);
+      expect(quiet.stderr).toBe(line);
+      expect(JSON.parse(quiet.stdout)).toMatchObject({ port: server.port, action: 'already-free' });
+    }
+    // A readable registry (the file checked, never parsed here) and no registry at all: no warning.
+    expect((await runClaim([port, '--registry', valid], { port: server.port })).stderr).toBe(free);
+    expect((await runClaim([port], { port: server.port, env: { DSA110_PORTS_FILE: valid } })).stderr).toBe(free);
   });
 
   it('--dry-run names the holder with its full command line and leaves it running', async () => {

@@ -1,7 +1,7 @@
 // @dsa110/ports: the DSA-110 port registry. Loading and resolving only; the
 // socket and process readers live in '@dsa110/ports/system', the renderers in
 // '@dsa110/ports/render', so a service that resolves a port loads neither.
-export { loadRegistry, parseRegistry, registryPath, REGISTRY_ENV, BUNDLED_SOURCE, type LoadOptions, type ParseOptions } from './load.js';
+export { checkRegistryFile, loadRegistry, parseRegistry, registryPath, REGISTRY_ENV, BUNDLED_SOURCE, type LoadOptions, type ParseOptions } from './load.js';
 export {
   Registry,
   type Service,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { cacheDir } from './cache.js';
 import { RegistryError } from './errors.js';
-import { FileReadError, readFileBytes } from './files/read.js';
+import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser } from './load-parser.js';
 import { describeArgument, Registry } from './registry.js';
@@ -55,28 +55,51 @@ export function registryPath(options: LoadOptions = {}): string | undefined {
 export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
 export async function loadRegistry(options: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options: LoadOptions = {}): Promise<Registry> {
-  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
-    throw new TypeError(
-      `loadRegistry: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`,
-    );
-  }
+  checkPathOption('loadRegistry', options);
   const path = registryPath(options);
   if (path === undefined) return bundledRegistryInstance();
-  let bytes: Buffer;
+  // Never blocks: a FIFO, a device or a directory is refused at once, and no
+  // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
+  const bytes = readRegistryFile(path, options, readFileBytes);
+  const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
+  const dir = id === undefined ? undefined : cacheDir(options.env ?? process.env);
+  return parseRegistryFile(bytes, path, dir === undefined || id === undefined ? undefined : { dir, id });
+}
+
+/**
+ * Throws the RegistryError loadRegistry(options) would throw because its file
+ * cannot be read (missing, not a regular file, permission denied, larger than
+ * 1 MiB, `-`), checked with a stat and an open, without reading or parsing the
+ * file: what a hot path that needs no registry can afford to check on every
+ * run. Returns the path that would be read, or undefined for the bundled
+ * registry (nothing to check).
+ */
+export function checkRegistryFile(options: LoadOptions = {}): string | undefined {
+  checkPathOption('checkRegistryFile', options);
+  const path = registryPath(options);
+  if (path !== undefined) readRegistryFile(path, options, checkFileReadable);
+  return path;
+}
+
+function checkPathOption(fn: string, options: LoadOptions): void {
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
+    throw new TypeError(
+      `${fn}: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`,
+    );
+  }
+}
+
+/** read(path), with its failure as loadRegistry's RegistryError (saying where the path came from). */
+function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: string, limits: { maxBytes: number }) => T): T {
   try {
     if (path === STDIN_PATH) throw new StdinNotSupported();
-    // Never blocks: a FIFO, a device or a directory is refused at once, and no
-    // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
-    bytes = readFileBytes(path, { maxBytes: MAX_REGISTRY_BYTES });
+    return read(path, { maxBytes: MAX_REGISTRY_BYTES });
   } catch (error) {
     const envOrigin = `from $${REGISTRY_ENV}`;
     const origin = options.origin ?? (options.path === undefined ? envOrigin : undefined);
     const fromEnv = origin === envOrigin;
     throw new RegistryError(path, [{ path: '', message: readProblem(error, origin, fromEnv), line: 0, column: 0 }]);
   }
-  const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
-  const dir = id === undefined ? undefined : cacheDir(options.env ?? process.env);
-  return parseRegistryFile(bytes, path, dir === undefined || id === undefined ? undefined : { dir, id });
 }
 
 /**

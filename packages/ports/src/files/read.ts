@@ -77,6 +77,27 @@ export function readFileBytes(path: string, options: ReadOptions): Buffer {
   }
 }
 
+/**
+ * Whether readFileBytes could read this file, checked without reading it: it
+ * exists, is a regular file (stat, then open without blocking and fstat), this
+ * user may open it, and stat() says it is no larger than `maxBytes`. Throws
+ * the FileReadError readFileBytes would; a few system calls, no read.
+ */
+export function checkFileReadable(path: string, options: ReadOptions): void {
+  refuseIrregular(
+    path,
+    attempt(path, () => statSync(path)),
+  );
+  const fd = attempt(path, () => openSync(path, OPEN_FLAGS));
+  try {
+    const info = attempt(path, () => fstatSync(fd));
+    refuseIrregular(path, info);
+    if (info.size > options.maxBytes) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(options.maxBytes)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** readFileBytes, decoded as UTF-8. */
 export function readTextFile(path: string, options: ReadOptions): string {
   return readFileBytes(path, options).toString('utf8');
