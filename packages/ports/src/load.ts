@@ -4,7 +4,8 @@ import { RegistryError } from './errors.js';
 import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser } from './load-parser.js';
-import { describeArgument, Registry } from './registry.js';
+import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
+import { Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { utf8Problem } from './utf8.js';
@@ -47,16 +48,33 @@ export function bundledRegistryInstance(): Registry<ServiceId> {
 }
 
 /** Which file loadRegistry would read, or undefined for the bundled registry. */
-export function registryPath(options: LoadOptions = {}): string | undefined {
-  const fromEnv = (options.env ?? process.env)[REGISTRY_ENV];
-  return options.path ?? (fromEnv ? fromEnv : undefined);
+export function registryPath(options?: LoadOptions): string | undefined {
+  return checkedPath('registryPath', options).path;
+}
+
+const LOAD_SHAPE = '{ path?, env?, origin? }';
+
+/** The options of loadRegistry and its kin, checked (TypeErrors name `fn`), and the file they name. */
+function checkedPath(fn: string, given: LoadOptions | undefined): { options: LoadOptions; path: string | undefined } {
+  const options = optionsArgument(fn, given, LOAD_SHAPE);
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
+    throw new TypeError(
+      `${fn}: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`,
+    );
+  }
+  if (options.origin !== undefined && typeof options.origin !== 'string') {
+    throw new TypeError(`${fn}: options.origin must be a string (e.g. "from --registry") or left out, not ${describeArgument(options.origin)}`);
+  }
+  const env = envArgument(fn, options.env);
+  if (options.path !== undefined) return { options, path: options.path };
+  const fromEnv = envValue(fn, env, REGISTRY_ENV);
+  return { options, path: fromEnv ? fromEnv : undefined };
 }
 
 export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
 export async function loadRegistry(options: LoadOptions): Promise<Registry>;
-export async function loadRegistry(options: LoadOptions = {}): Promise<Registry> {
-  checkPathOption('loadRegistry', options);
-  const path = registryPath(options);
+export async function loadRegistry(given?: LoadOptions): Promise<Registry> {
+  const { options, path } = checkedPath('loadRegistry', given);
   if (path === undefined) return bundledRegistryInstance();
   // Never blocks: a FIFO, a device or a directory is refused at once, and no
   // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
@@ -74,19 +92,10 @@ export async function loadRegistry(options: LoadOptions = {}): Promise<Registry>
  * run. Returns the path that would be read, or undefined for the bundled
  * registry (nothing to check).
  */
-export function checkRegistryFile(options: LoadOptions = {}): string | undefined {
-  checkPathOption('checkRegistryFile', options);
-  const path = registryPath(options);
+export function checkRegistryFile(given?: LoadOptions): string | undefined {
+  const { options, path } = checkedPath('checkRegistryFile', given);
   if (path !== undefined) readRegistryFile(path, options, checkFileReadable);
   return path;
-}
-
-function checkPathOption(fn: string, options: LoadOptions): void {
-  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
-    throw new TypeError(
-      `${fn}: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`,
-    );
-  }
 }
 
 /** read(path), with its failure as loadRegistry's RegistryError (saying where the path came from). */
@@ -129,8 +138,18 @@ export function parseRegistryFile(bytes: Buffer, path: string, cache?: RegistryC
 }
 
 /** Validate registry text already in memory. Throws RegistryError with every problem found. */
-export function parseRegistry(text: string, options: ParseOptions = {}): Registry {
-  const source = options.source ?? 'ports.yaml';
+export function parseRegistry(text: string, options?: ParseOptions): Registry {
+  if (typeof text !== 'string') {
+    const hint = (text as unknown) instanceof Uint8Array ? ' (decode the bytes first: .toString("utf8"), or use loadRegistry({ path }))' : '';
+    throw new TypeError(`parseRegistry: text must be a string (the YAML of a ports.yaml), not ${describeArgument(text)}${hint}`);
+  }
+  const { source: given } = optionsArgument('parseRegistry', options, '{ source? }');
+  if (given !== undefined && (typeof given !== 'string' || given === '')) {
+    throw new TypeError(
+      `parseRegistry: options.source must be a non-empty string (the file name for messages) or left out, not ${given === '' ? 'an empty string' : describeArgument(given)}`,
+    );
+  }
+  const source = given ?? 'ports.yaml';
   const result = loadParser().parseRegistryText(text);
   if (!result.ok) throw new RegistryError(source, result.issues);
   return new Registry(result.data, source);

@@ -1,3 +1,4 @@
+import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { CONFIG_KINDS, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
 import { quoteValue } from './escape.js';
@@ -133,6 +134,11 @@ export class Registry<Id extends string = string> {
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */
   lookup(port: number, transport: Transport = 'tcp'): Service | ReservedRange | undefined {
+    // A port read from process.env is a string: say so rather than find nothing.
+    if (typeof port !== 'number')
+      throw new TypeError(`lookup: port must be a number, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`);
+    if (transport !== 'tcp' && transport !== 'udp')
+      throw new TypeError(`lookup: transport must be "tcp" or "udp" (or left out: "tcp"), not ${describeArgument(transport)}`);
     return (
       this.services.find((service) => service.port === port && service.transport === transport) ??
       this.reserved.find((range) => port >= range.start && port <= range.end)
@@ -143,12 +149,12 @@ export class Registry<Id extends string = string> {
    * The port a service should use: its env override when set and valid, else the registry's.
    * Throws PortsError (code BAD_OVERRIDE) naming the variable, its value and why it is refused.
    */
-  resolvePort(id: Id, options: ResolveOptions = {}): ResolvedPort {
+  resolvePort(id: Id, options?: ResolveOptions): ResolvedPort {
     const service = this.service(id);
+    const env = envArgument('resolvePort', optionsArgument('resolvePort', options, '{ env? }').env);
     const variable = service.env;
     if (!variable) return { port: service.port, source: 'registry' };
-    const env = options.env ?? process.env;
-    const value = env[variable];
+    const value = envValue('resolvePort', env, variable);
     if (value === undefined) return { port: service.port, source: 'registry' };
 
     const refuse = (why: string) => new PortsError('BAD_OVERRIDE', `${variable}=${quoteValue(value)} cannot be used for service "${service.id}": ${why}`);
@@ -211,11 +217,4 @@ function toService(data: RegistryData['services'][number], expand: (text: string
     purpose: data.purpose.map(expand),
     notes: data.notes.map(expand),
   };
-}
-
-/** A bad argument, named for a TypeError: its type, and its value when short. */
-export function describeArgument(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
-  return typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : typeof value;
 }

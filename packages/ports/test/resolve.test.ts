@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadRegistry, parseRegistry, PortsError } from '../src/index.js';
+import { checkRegistryFile, loadRegistry, parseRegistry, PortsError, registryPath } from '../src/index.js';
 import { minimalRegistry } from './helpers.js';
 
 const registry = parseRegistry(minimalRegistry);
@@ -130,5 +130,59 @@ describe('misuse from JavaScript', () => {
     await expect(loadRegistry({ path: '' })).rejects.toThrow(
       new TypeError('loadRegistry: options.path must be a non-empty string (a ports.yaml path), not an empty string'),
     );
+  });
+
+  it('options that are not an object are a TypeError naming the function, never ignored (loadRegistry("/etc/ports.yaml") loaded the bundled registry)', async () => {
+    const untyped = loadRegistry as unknown as (options: unknown) => Promise<unknown>;
+    await expect(untyped('/etc/ports.yaml')).rejects.toThrow(
+      new TypeError('loadRegistry: options must be an object ({ path?, env?, origin? }) or left out, not the string "/etc/ports.yaml"'),
+    );
+    await expect(untyped(null)).rejects.toThrow(/^loadRegistry: options must be an object .*, not null$/);
+    await expect(untyped({ env: 'x' })).rejects.toThrow(/^loadRegistry: options.env must be an object of environment variables .*, not the string "x"$/);
+    await expect(untyped({ env: { DSA110_PORTS_FILE: 5 } })).rejects.toThrow(
+      new TypeError('loadRegistry: options.env.DSA110_PORTS_FILE must be a string (environment variables are text) or undefined, not number 5'),
+    );
+    await expect(untyped({ origin: 5 })).rejects.toThrow(/^loadRegistry: options.origin must be a string .*not number 5$/);
+    expect(() => (registryPath as (options: unknown) => unknown)(null)).toThrow(/^registryPath: options must be an object/);
+    expect(() => (checkRegistryFile as (options: unknown) => unknown)([])).toThrow(/^checkRegistryFile: options must be an object .*, not an array$/);
+  });
+
+  it('parseRegistry of something not a string is a TypeError (was: a RegistryError "internal error ... please report")', () => {
+    const untyped = parseRegistry as unknown as (text: unknown, options?: unknown) => unknown;
+    expect(() => untyped(Buffer.from(minimalRegistry))).toThrow(
+      new TypeError(
+        'parseRegistry: text must be a string (the YAML of a ports.yaml), not a Buffer (decode the bytes first: .toString("utf8"), or use loadRegistry({ path }))',
+      ),
+    );
+    expect(() => untyped(undefined)).toThrow(new TypeError('parseRegistry: text must be a string (the YAML of a ports.yaml), not undefined'));
+    expect(() => untyped(minimalRegistry, 'my.yaml')).toThrow(
+      new TypeError('parseRegistry: options must be an object ({ source? }) or left out, not the string "my.yaml"'),
+    );
+    expect(() => untyped(minimalRegistry, null)).toThrow(TypeError);
+    expect(() => untyped(minimalRegistry, { source: 5 })).toThrow(/^parseRegistry: options.source must be a non-empty string .*not number 5$/);
+    expect(() => untyped(minimalRegistry, { source: '' })).toThrow(/not an empty string$/);
+    expect(untyped(minimalRegistry, { source: 'my.yaml' })).toMatchObject({ source: 'my.yaml' });
+  });
+
+  it('resolvePort: bad options or a non-string override is a TypeError naming it (was: "truncate(...).replace is not a function")', async () => {
+    const registry = await loadRegistry({ env: {} });
+    const untyped = registry as unknown as { resolvePort(id: string, options?: unknown): unknown };
+    expect(() => untyped.resolvePort('api', { env: { CONTIMG_API_PORT: 8001 } })).toThrow(
+      new TypeError('resolvePort: options.env.CONTIMG_API_PORT must be a string (environment variables are text) or undefined, not number 8001'),
+    );
+    expect(() => untyped.resolvePort('api', null)).toThrow(new TypeError('resolvePort: options must be an object ({ env? }) or left out, not null'));
+    expect(() => untyped.resolvePort('api', 'x')).toThrow(TypeError);
+    expect(() => untyped.resolvePort('api', { env: null })).toThrow(/^resolvePort: options.env must be an object/);
+    expect(untyped.resolvePort('api', { env: { CONTIMG_API_PORT: '8010' } })).toEqual({ port: 8010, source: 'env', variable: 'CONTIMG_API_PORT' });
+  });
+
+  it('lookup: a port that is not a number, or a transport not tcp/udp, is a TypeError (was: undefined, as if the port were unregistered)', async () => {
+    const registry = await loadRegistry({ env: {} });
+    const untyped = registry as unknown as { lookup(port: unknown, transport?: unknown): unknown };
+    expect(() => untyped.lookup('8000')).toThrow(new TypeError('lookup: port must be a number, not the string "8000" (parse it with parsePort)'));
+    expect(() => untyped.lookup(8000, 'TCP')).toThrow(new TypeError('lookup: transport must be "tcp" or "udp" (or left out: "tcp"), not the string "TCP"'));
+    expect(() => untyped.lookup(8000, null)).toThrow(TypeError);
+    expect(untyped.lookup(8000)).toMatchObject({ id: 'api' });
+    expect(untyped.lookup(-1)).toBeUndefined();
   });
 });

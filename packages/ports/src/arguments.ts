@@ -1,0 +1,36 @@
+// Checking what a JavaScript caller passed to the library's entry points, so a
+// wrong type is a TypeError naming the function, the argument and what it was,
+// never "cannot read properties of null" from deep inside, and never silently
+// ignored (loadRegistry('/etc/ports.yaml') must not load the bundled registry).
+
+/** A bad argument, named for a TypeError: its type, and its value when short. */
+export function describeArgument(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return value.length <= 60 ? `the string ${JSON.stringify(value)}` : 'a string';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  return typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : typeof value;
+}
+
+/** `options` as an object: undefined is {}; anything but a plain object is a TypeError. */
+export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string): T {
+  if (value === undefined) return {} as T;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  throw new TypeError(`${fn}: options must be an object (${shape}) or left out, not ${describeArgument(value)}`);
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** `options.env`, or process.env when it is left out; anything but an object is a TypeError. */
+export function envArgument(fn: string, env: Env | undefined): Env {
+  if (env === undefined) return process.env;
+  if (typeof env === 'object' && env !== null && !Array.isArray(env)) return env;
+  throw new TypeError(`${fn}: options.env must be an object of environment variables (like process.env) or left out, not ${describeArgument(env)}`);
+}
+
+/** One variable of an env object: a string or undefined (process.env only ever holds strings). */
+export function envValue(fn: string, env: Env, name: string): string | undefined {
+  const value: unknown = env[name];
+  if (value === undefined || typeof value === 'string') return value;
+  throw new TypeError(`${fn}: options.env.${name} must be a string (environment variables are text) or undefined, not ${describeArgument(value)}`);
+}
