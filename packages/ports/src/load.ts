@@ -73,14 +73,14 @@ function checkedPath(fn: string, given: LoadOptions | undefined): { options: Loa
 
 export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
 export async function loadRegistry(options: LoadOptions): Promise<Registry>;
-export async function loadRegistry(given?: LoadOptions): Promise<Registry> {
-  const { options, path } = checkedPath('loadRegistry', given);
+export async function loadRegistry(options?: LoadOptions): Promise<Registry> {
+  const { options: checked, path } = checkedPath('loadRegistry', options);
   if (path === undefined) return bundledRegistryInstance();
   // Never blocks: a FIFO, a device or a directory is refused at once, and no
   // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
-  const bytes = readRegistryFile(path, options, readFileBytes);
+  const bytes = readRegistryFile(path, checked, readFileBytes);
   const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
-  const dir = id === undefined ? undefined : cacheDir(options.env ?? process.env);
+  const dir = id === undefined ? undefined : cacheDir(checked.env ?? process.env);
   return parseRegistryFile(bytes, path, dir === undefined || id === undefined ? undefined : { dir, id });
 }
 
@@ -92,9 +92,9 @@ export async function loadRegistry(given?: LoadOptions): Promise<Registry> {
  * run. Returns the path that would be read, or undefined for the bundled
  * registry (nothing to check).
  */
-export function checkRegistryFile(given?: LoadOptions): string | undefined {
-  const { options, path } = checkedPath('checkRegistryFile', given);
-  if (path !== undefined) readRegistryFile(path, options, checkFileReadable);
+export function checkRegistryFile(options?: LoadOptions): string | undefined {
+  const { options: checked, path } = checkedPath('checkRegistryFile', options);
+  if (path !== undefined) readRegistryFile(path, checked, checkFileReadable);
   return path;
 }
 
