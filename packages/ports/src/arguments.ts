@@ -34,3 +34,24 @@ export function envValue(fn: string, env: Env, name: string): string | undefined
   if (value === undefined || typeof value === 'string') return value;
   throw new TypeError(`${fn}: options.env.${name} must be a string (environment variables are text) or undefined, not ${describeArgument(value)}`);
 }
+
+/**
+ * A port a bind check can test: an integer 1-65535. Port 0 would bind any free
+ * port and say "free" whatever the caller meant (NaN, a string, undefined all
+ * end up there), so it is refused like the rest.
+ */
+export function portArgument(fn: string, port: unknown, name = 'port'): number {
+  if (typeof port !== 'number') {
+    throw new TypeError(
+      `${fn}: ${name} must be a number 1-65535, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`,
+    );
+  }
+  if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new RangeError(`${fn}: ${name} must be an integer 1-65535, not ${port}`);
+  return port;
+}
+
+/** "tcp" or "udp". */
+export function transportArgument(fn: string, transport: unknown): 'tcp' | 'udp' {
+  if (transport === 'tcp' || transport === 'udp') return transport;
+  throw new TypeError(`${fn}: transport must be "tcp" or "udp" (or left out: "tcp"), not ${describeArgument(transport)}`);
+}

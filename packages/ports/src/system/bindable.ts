@@ -10,6 +10,7 @@
 // service start. Where they are missing, through `net`/`dgram` (a listen and
 // close, or a bind and close).
 import { getSystemErrorName } from 'node:util';
+import { portArgument, transportArgument } from '../arguments.js';
 import type { Transport } from './port-sockets.js';
 
 export interface BindCheck {
@@ -69,6 +70,13 @@ function result(v4: string | undefined, v6: string | undefined): BindCheck {
 
 /** The bind check without the event loop; undefined where this Node lacks the handles (use canBind). */
 export function canBindSync(port: number, transport: Transport = 'tcp'): BindCheck | undefined {
+  return bindSync('canBindSync', port, transport);
+}
+
+function bindSync(fn: string, port: number, transport: Transport): BindCheck | undefined {
+  // From JavaScript: NaN, "8000", 0 or undefined would bind an ephemeral port and answer "free".
+  portArgument(fn, port);
+  transportArgument(fn, transport);
   if (!wraps.has(transport)) wraps.set(transport, loadWrap(transport));
   const wrap = wraps.get(transport);
   if (!wrap) return undefined;
@@ -89,7 +97,7 @@ export function canBindSync(port: number, transport: Transport = 'tcp'): BindChe
 
 /** Whether `port` can be bound on 0.0.0.0 and [::] right now, as a server would bind it. */
 export async function canBind(port: number, transport: Transport = 'tcp'): Promise<BindCheck> {
-  const sync = canBindSync(port, transport);
+  const sync = bindSync('canBind', port, transport);
   if (sync) return sync;
   const attempt = async (host: string): Promise<string | undefined> => {
     if (transport === 'tcp') {

@@ -2,6 +2,7 @@
 // a server that listens on all addresses would bind it: 0.0.0.0 and, when the
 // machine has IPv6, [::] (IPv6 only, so the two are tested separately).
 import { createServer } from 'node:net';
+import { describeArgument, portArgument } from '../arguments.js';
 
 export interface BindResult {
   readonly ok: boolean;
@@ -14,6 +15,13 @@ const NO_FAMILY = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 
 /** Try to listen on host:port and close again at once. */
 export function tryBind(port: number, host: string, ipv6Only = false): Promise<BindResult> {
+  try {
+    portArgument('tryBind', port);
+    if (typeof host !== 'string' || host === '')
+      throw new TypeError(`tryBind: host must be an address such as "0.0.0.0" or "::", not ${describeArgument(host)}`);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
@@ -33,6 +41,7 @@ export interface PortAvailability {
 
 /** Whether `port` can be bound on 0.0.0.0 and on [::] (skipped when the machine has no IPv6). */
 export async function portAvailability(port: number): Promise<PortAvailability> {
+  portArgument('portAvailability', port);
   const v4 = await tryBind(port, '0.0.0.0');
   if (!v4.ok) return { port, free: false, reason: `0.0.0.0: ${v4.code}`, ipv6: false };
   const v6 = await tryBind(port, '::', true);
@@ -43,6 +52,9 @@ export async function portAvailability(port: number): Promise<PortAvailability> 
 
 /** The first port in start..end (inclusive) free on every local interface, or undefined when all are taken. */
 export async function findFreePort(range: { start: number; end: number }): Promise<number | undefined> {
+  if (typeof range !== 'object' || range === null) throw new TypeError(`findFreePort: range must be an object { start, end }, not ${describeArgument(range)}`);
+  portArgument('findFreePort', range.start, 'range.start');
+  portArgument('findFreePort', range.end, 'range.end');
   for (let port = range.start; port <= range.end; port++) {
     if ((await portAvailability(port)).free) return port;
   }

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { canBind, canBindSync } from '../../src/system/bindable.js';
+import { findFreePort, portAvailability, tryBind } from '../../src/system/free-port.js';
 
 describe('the bind check', () => {
   const listen = (host: string) =>
@@ -19,5 +20,44 @@ describe('the bind check', () => {
       await new Promise((resolve) => server.close(resolve));
       expect(canBindSync(port)).toEqual({ ok: true });
     }
+  });
+});
+
+describe('bind checks given a value that is not a port (from JavaScript)', () => {
+  // Each of these used to bind an ephemeral port (or ignore the transport) and answer { ok: true }: "free".
+  const notPorts: [unknown, RegExp][] = [
+    [undefined, /^canBind(Sync)?: port must be a number 1-65535, not undefined$/],
+    [null, /^canBind(Sync)?: port must be a number 1-65535, not null$/],
+    ['8000', /^canBind(Sync)?: port must be a number 1-65535, not the string "8000" \(parse it with parsePort\)$/],
+    [Number.NaN, /^canBind(Sync)?: port must be an integer 1-65535, not NaN$/],
+    [0, /^canBind(Sync)?: port must be an integer 1-65535, not 0$/],
+    [-1, /not -1$/],
+    [1.5, /not 1\.5$/],
+    [65536, /not 65536$/],
+  ];
+  const untypedSync = canBindSync as (port: unknown, transport?: unknown) => unknown;
+  const untyped = canBind as (port: unknown, transport?: unknown) => Promise<unknown>;
+
+  it.each(notPorts)('canBind / canBindSync(%j) throws naming it', async (port, message) => {
+    expect(() => untypedSync(port)).toThrow(message);
+    await expect(untyped(port)).rejects.toThrow(message);
+  });
+
+  it('a transport other than tcp/udp is a TypeError', async () => {
+    expect(() => untypedSync(8000, 'TCP')).toThrow(new TypeError('canBindSync: transport must be "tcp" or "udp" (or left out: "tcp"), not the string "TCP"'));
+    await expect(untyped(8000, 'sctp')).rejects.toThrow(TypeError);
+    expect(() => untypedSync(8000, null)).toThrow(TypeError);
+  });
+
+  it('findFreePort, portAvailability and tryBind refuse a bad range, port or host', async () => {
+    const find = findFreePort as (range: unknown) => Promise<unknown>;
+    await expect(find(undefined)).rejects.toThrow(new TypeError('findFreePort: range must be an object { start, end }, not undefined'));
+    await expect(find({ start: '40000', end: '40010' })).rejects.toThrow(/^findFreePort: range.start must be a number 1-65535, not the string "40000"/);
+    await expect(find({ start: -5, end: 3 })).rejects.toThrow(new RangeError('findFreePort: range.start must be an integer 1-65535, not -5'));
+    await expect(find({ start: 65530, end: 70000 })).rejects.toThrow(/range.end must be an integer 1-65535, not 70000$/);
+    await expect((portAvailability as (port: unknown) => Promise<unknown>)(0)).rejects.toThrow(RangeError);
+    const bind = tryBind as (port: unknown, host: unknown) => Promise<unknown>;
+    await expect(bind(Number.NaN, '127.0.0.1')).rejects.toThrow(RangeError);
+    await expect(bind(40000, -1)).rejects.toThrow(new TypeError('tryBind: host must be an address such as "0.0.0.0" or "::", not number -1'));
   });
 });
