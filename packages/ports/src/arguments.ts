@@ -40,13 +40,13 @@ export function envValue(fn: string, env: Env, name: string): string | undefined
  * port and say "free" whatever the caller meant (NaN, a string, undefined all
  * end up there), so it is refused like the rest.
  */
-export function portArgument(fn: string, port: unknown, name = 'port'): number {
+export function portArgument(fn: string, port: unknown, name = 'port', min: 0 | 1 = 1): number {
   if (typeof port !== 'number') {
     throw new TypeError(
-      `${fn}: ${name} must be a number 1-65535, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`,
+      `${fn}: ${name} must be a number ${min}-65535, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`,
     );
   }
-  if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new RangeError(`${fn}: ${name} must be an integer 1-65535, not ${port}`);
+  if (!(Number.isInteger(port) && port >= min && port <= 65535)) throw new RangeError(`${fn}: ${name} must be an integer ${min}-65535, not ${port}`);
   return port;
 }
 

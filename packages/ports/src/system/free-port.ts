@@ -16,7 +16,7 @@ const NO_FAMILY = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 /** Try to listen on host:port and close again at once. */
 export function tryBind(port: number, host: string, ipv6Only = false): Promise<BindResult> {
   try {
-    portArgument('tryBind', port);
+    portArgument('tryBind', port, 'port', 0); // 0: whether this address can be bound at all (any port)
     if (typeof host !== 'string' || host === '')
       throw new TypeError(`tryBind: host must be an address such as "0.0.0.0" or "::", not ${describeArgument(host)}`);
   } catch (error) {
