@@ -1,5 +1,6 @@
 // One call for "who listens where": the socket table, one /proc/*/fd scan,
 // and process info for each holder.
+import { optionsArgument } from '../arguments.js';
 import { isDualStack, readBindV6Only } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan } from './holders.js';
 import { scanSocketHoldersParallel } from './holders-parallel.js';
@@ -69,7 +70,8 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
 }
 
 /** Listeners (optionally on `ports` only) with every holder process. */
-export async function snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+export async function snapshot(given?: SnapshotOptions): Promise<Snapshot> {
+  const options = optionsArgument('snapshot', given, '{ ports?, procRoot?, sockets?, transport?, parallel? }');
   const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : await readListenSockets(options));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
@@ -83,7 +85,8 @@ function udpSockets(options: SnapshotOptions): ListenSocket[] {
   return [...options.ports].flatMap((port) => readBoundUdpSockets(port, options.procRoot));
 }
 
-export function snapshotSync(options: SnapshotOptions = {}): Snapshot {
+export function snapshotSync(given?: SnapshotOptions): Snapshot {
+  const options = optionsArgument('snapshotSync', given, '{ ports?, procRoot?, sockets?, transport? }');
   const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : readListenSocketsSync(options));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   return build(

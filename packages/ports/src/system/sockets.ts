@@ -2,6 +2,7 @@
 // of the reading process. Only state 0A (LISTEN) counts: a client connection,
 // an accepted connection, TIME_WAIT, or a socket bound but not listening never
 // shows up here as a listener.
+import { describeArgument, optionsArgument, portArgument } from '../arguments.js';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { decodeIPv4, decodeIPv6 } from './address.js';
 
@@ -50,8 +51,24 @@ export interface ReadSocketsOptions {
   procRoot?: string;
 }
 
-function portSet(ports: Iterable<number> | undefined): Set<number> | undefined {
-  return ports === undefined ? undefined : new Set(ports);
+function portSet(fn: string, ports: Iterable<number> | undefined): Set<number> | undefined {
+  if (ports === undefined) return undefined;
+  // A string is iterable too ("8000" is "8", "0", "0", "0"): it used to match nothing, silently.
+  if (typeof ports !== 'object' || ports === null || typeof (ports as Partial<Iterable<number>>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${fn}: options.ports must be an array (or other iterable) of port numbers, not ${describeArgument(ports)}`);
+  }
+  const set = new Set<number>();
+  for (const port of ports) set.add(portArgument(fn, port, 'each of options.ports'));
+  return set;
+}
+
+/** `options.procRoot`, checked: a non-empty string, or /proc. */
+export function procRootOption(fn: string, procRoot: unknown): string {
+  if (procRoot === undefined) return '/proc';
+  if (typeof procRoot === 'string' && procRoot !== '') return procRoot;
+  throw new TypeError(
+    `${fn}: options.procRoot must be a non-empty string (where /proc is mounted) or left out, not ${procRoot === '' ? 'an empty string' : describeArgument(procRoot)}`,
+  );
 }
 
 /**
@@ -115,9 +132,10 @@ export async function readListenSockets(options: ReadSocketsOptions = {}): Promi
 }
 
 /** readListenSockets without the event loop: for tight polling loops where a few ms matter. */
-export function readListenSocketsSync(options: ReadSocketsOptions = {}): ListenSocket[] {
-  const proc = options.procRoot ?? '/proc';
-  const ports = portSet(options.ports);
+export function readListenSocketsSync(options?: ReadSocketsOptions): ListenSocket[] {
+  const checked = optionsArgument('readListenSockets', options, '{ ports?, procRoot? }');
+  const proc = procRootOption('readListenSockets', checked.procRoot);
+  const ports = portSet('readListenSockets', checked.ports);
   return [...parseProcNetTcp(readTableSync(`${proc}/net/tcp`), 'IPv4', ports), ...parseProcNetTcp(readTableSync(`${proc}/net/tcp6`), 'IPv6', ports)];
 }
 
