@@ -70,14 +70,14 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
 }
 
 /** Listeners (optionally on `ports` only) with every holder process. */
-export async function snapshot(given?: SnapshotOptions): Promise<Snapshot> {
-  const options = optionsArgument('snapshot', given, '{ ports?, procRoot?, sockets?, transport?, parallel? }');
-  const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : await readListenSockets(options));
+export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
+  const checked = optionsArgument('snapshot', options, '{ ports?, procRoot?, sockets?, transport?, parallel? }');
+  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : await readListenSockets(checked));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
-  const procRoot = options.procRoot ?? '/proc';
-  const scan = options.parallel ? await scanSocketHoldersParallel(inodes, { procRoot }) : scanSocketHolders(inodes, { procRoot });
-  return build(sockets, scan, options);
+  const procRoot = checked.procRoot ?? '/proc';
+  const scan = checked.parallel ? await scanSocketHoldersParallel(inodes, { procRoot }) : scanSocketHolders(inodes, { procRoot });
+  return build(sockets, scan, checked);
 }
 
 function udpSockets(options: SnapshotOptions): ListenSocket[] {
@@ -85,16 +85,16 @@ function udpSockets(options: SnapshotOptions): ListenSocket[] {
   return [...options.ports].flatMap((port) => readBoundUdpSockets(port, options.procRoot));
 }
 
-export function snapshotSync(given?: SnapshotOptions): Snapshot {
-  const options = optionsArgument('snapshotSync', given, '{ ports?, procRoot?, sockets?, transport? }');
-  const sockets = options.sockets ?? (options.transport === 'udp' ? udpSockets(options) : readListenSocketsSync(options));
+export function snapshotSync(options?: SnapshotOptions): Snapshot {
+  const checked = optionsArgument('snapshotSync', options, '{ ports?, procRoot?, sockets?, transport? }');
+  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(checked));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   return build(
     sockets,
     scanSocketHolders(
       sockets.map((s) => s.inode),
-      { procRoot: options.procRoot ?? '/proc' },
+      { procRoot: checked.procRoot ?? '/proc' },
     ),
-    options,
+    checked,
   );
 }
