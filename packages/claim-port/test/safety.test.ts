@@ -387,15 +387,24 @@ describe('process identity through one interface (issue 13)', () => {
   });
 });
 
-describe('6. threads', () => {
-  it('a socket held only by a thread whose leader exited is found through /proc/PID/task and signalled', async () => {
-    const holder = await py(`import ctypes, json, os, socket, threading, time
-s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+/**
+ * A Python holder whose main thread exits (pthread_exit) while another thread
+ * keeps the process, and its listening socket, alive: /proc/PID/fd is empty,
+ * the fds show only under /proc/PID/task/TID/fd.
+ */
+function leaderExitsScript({ ignoreSigterm = false } = {}): string {
+  return `import ctypes, json, os, signal, socket, threading, time
+${ignoreSigterm ? 'signal.signal(signal.SIGTERM, signal.SIG_IGN)\n' : ''}s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
 def hold():
     while True: time.sleep(3600)
 threading.Thread(target=hold).start()
 print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
-ctypes.CDLL(None).pthread_exit(None)`);
+ctypes.CDLL(None).pthread_exit(None)`;
+}
+
+describe('6. threads', () => {
+  it('a socket held only by a thread whose leader exited is found through /proc/PID/task and signalled', async () => {
+    const holder = await py(leaderExitsScript());
     const { pid, port } = holder.first;
     await waitUntil(() => readdirSync(`/proc/${pid}/fd`).length === 0, 5000);
     // The guard cannot see this holder (ss reads /proc/PID/fd): check it is ours by its threads' fds instead.
@@ -413,14 +422,7 @@ ctypes.CDLL(None).pthread_exit(None)`);
 
 describe('6b. holders that exit, or outlive their leader', () => {
   it('a thread that ignores SIGTERM after its leader exited is still running: SIGKILLed and reported killed, never "exited after SIGTERM"', async () => {
-    const holder = await py(`import ctypes, json, os, signal, socket, threading, time
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
-def hold():
-    while True: time.sleep(3600)
-threading.Thread(target=hold).start()
-print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
-ctypes.CDLL(None).pthread_exit(None)`);
+    const holder = await py(leaderExitsScript({ ignoreSigterm: true }));
     const { pid, port } = holder.first;
     await waitUntil(() => readdirSync(`/proc/${pid}/fd`).length === 0, 5000);
     expect(isSpawned(pid)).toBe(true);
