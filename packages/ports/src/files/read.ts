@@ -43,22 +43,34 @@ export function fileKind(info: Stats): string {
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
 /**
- * The bytes of a regular file, at most `maxBytes` of them; throws FileReadError
- * (never hangs) for anything else. Symbolic links are followed.
+ * Open a regular file (FileReadError for anything else) and fstat it. stat
+ * first, so that a device is never even opened (opening one can have
+ * effects); fstat after, on the descriptor, so that a swap between the two is
+ * caught too. The caller closes `fd`.
  */
-export function readFileBytes(path: string, options: ReadOptions): Buffer {
-  // stat first so that a device is never even opened (opening one can have effects);
-  // fstat after, on the descriptor, so that a swap between the two is caught too.
+function openRegularFile(path: string): { fd: number; info: Stats } {
   refuseIrregular(
     path,
     attempt(path, () => statSync(path)),
   );
   const fd = attempt(path, () => openSync(path, OPEN_FLAGS));
   try {
-    refuseIrregular(
-      path,
-      attempt(path, () => fstatSync(fd)),
-    );
+    const info = attempt(path, () => fstatSync(fd));
+    refuseIrregular(path, info);
+    return { fd, info };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/**
+ * The bytes of a regular file, at most `maxBytes` of them; throws FileReadError
+ * (never hangs) for anything else. Symbolic links are followed.
+ */
+export function readFileBytes(path: string, options: ReadOptions): Buffer {
+  const { fd } = openRegularFile(path);
+  try {
     const limit = options.maxBytes;
     const chunks: Buffer[] = [];
     let total = 0;
@@ -84,14 +96,8 @@ export function readFileBytes(path: string, options: ReadOptions): Buffer {
  * the FileReadError readFileBytes would; a few system calls, no read.
  */
 export function checkFileReadable(path: string, options: ReadOptions): void {
-  refuseIrregular(
-    path,
-    attempt(path, () => statSync(path)),
-  );
-  const fd = attempt(path, () => openSync(path, OPEN_FLAGS));
+  const { fd, info } = openRegularFile(path);
   try {
-    const info = attempt(path, () => fstatSync(fd));
-    refuseIrregular(path, info);
     if (info.size > options.maxBytes) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(options.maxBytes)}`);
   } finally {
     closeSync(fd);
