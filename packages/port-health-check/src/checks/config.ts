@@ -8,26 +8,47 @@ import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 
-/** The first uncommented `key = value`, `key: value` or `key value` line: value and 1-based line. */
-export function findSetting(text: string, key: string): { value: string; line: number } | undefined {
+/**
+ * The uncommented `key = value`, `key: value` or `key value` line that takes
+ * effect: the LAST one, as go-ini (Grafana), Redis and systemd read a key
+ * given twice. With `section`, only lines under an INI `[section]` header of
+ * that name count (Grafana reads http_port from [server] only; a [server]
+ * given twice is one section). Value and 1-based line.
+ */
+export function findSetting(text: string, key: string, section?: string): { value: string; line: number } | undefined {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`^\\s*${escaped}\\s*(?:=|:|\\s)\\s*(.*?)\\s*$`);
   const lines = text.split('\n'); // a CRLF line's \r is trailing space to the pattern
+  let current: string | undefined; // the INI section a line is in (none before the first header)
+  let found: { value: string; line: number } | undefined;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
+    if (section !== undefined && line.trimStart().startsWith('[')) {
+      const header = /^\s*\[([^\]]*)\]/.exec(line);
+      if (header) current = header[1]!.trim();
+      continue;
+    }
     // The key must appear for the pattern to match: skip the regular expressions
     // on every other line (a fresh process interprets them: milliseconds on a long file).
-    if (!line.includes(key) || /^\s*[#;]/.test(line)) continue;
+    if (!line.includes(key) || /^\s*[#;]/.test(line) || current !== section) continue;
     const match = pattern.exec(line);
-    if (match) return { value: match[1]!.replace(/\s+[#;].*$/, '').replace(/^(["'])(.*)\1$/, '$2'), line: index + 1 };
+    if (match) found = { value: match[1]!.replace(/\s+[#;].*$/, '').replace(/^(["'])(.*)\1$/, '$2'), line: index + 1 };
   }
-  return undefined;
+  return found;
 }
 
-export function configKey(service: Service): { file: string; key: string } | undefined {
+/**
+ * The INI section a config file's port key lives in, by file name: Grafana
+ * reads `http_port` under `[server]` (what `ports snippet grafana-ini` writes);
+ * a key anywhere else is not its port.
+ */
+const INI_SECTIONS: Readonly<Record<string, string>> = { 'grafana.ini': 'server' };
+
+export function configKey(service: Service): { file: string; key: string; section?: string } | undefined {
   const by = service.configuredBy;
   if (typeof by !== 'object' || !('file' in by) || !by.key || !service.config) return undefined;
-  return { file: service.config, key: by.key };
+  const section = Object.hasOwn(INI_SECTIONS, by.file) ? INI_SECTIONS[by.file] : undefined;
+  return { file: service.config, key: by.key, ...(section !== undefined && { section }) };
 }
 
 export function checkConfig(facts: Facts, service: Service): CheckResult[] {
@@ -40,12 +61,12 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];
   }
-  const setting = findSetting(config.text, wanted.key);
+  const setting = findSetting(config.text, wanted.key, wanted.section);
   if (!setting) {
     return [
       result(
         'warning',
-        `${wanted.file} does not set ${wanted.key}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}`,
+        `${wanted.file} does not set ${wanted.key}${wanted.section !== undefined ? ` in [${wanted.section}]` : ''}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}${wanted.section !== undefined ? ` under [${wanted.section}]` : ''}`,
         wanted.file,
       ),
     ];

@@ -20,6 +20,8 @@ describe('findSetting', () => {
     expect(findSetting('web:\n  http_port: "3030"\n', 'http_port')).toEqual({ value: '3030', line: 2 });
     expect(findSetting('# port 6380\nport 6379\n', 'port')).toEqual({ value: '6379', line: 2 });
     expect(findSetting('http_portal = 1\n', 'http_port')).toBeUndefined();
+    expect(findSetting('port 6379\nport 6380\n', 'port')).toEqual({ value: '6380', line: 2 });
+    expect(findSetting('http_port = 1\n[server]\nhttp_port = 2\n[log]\nhttp_port = 3\n', 'http_port', 'server')).toEqual({ value: '2', line: 3 });
   });
 
   it('reads CRLF files and long ones the same way', () => {
@@ -54,7 +56,31 @@ describe('config check', () => {
   it('warns when the key is not set (the program default applies)', async () => {
     const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\n;http_port = 3000\n' });
     expect(results[0]).toMatchObject({ severity: 'warning' });
-    expect(results[0]!.reason).toContain('does not set http_port, so Grafana uses its built-in default port, not 3030');
+    expect(results[0]!.reason).toContain(
+      'does not set http_port in [server], so Grafana uses its built-in default port, not 3030; add http_port = 3030 under [server]',
+    );
+  });
+
+  it('a key given twice: the last one counts, as Grafana (go-ini) reads it, a repeated [server] included', async () => {
+    const twice = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n[server]\nhttp_port = 3000\n' });
+    expect(twice.results[0]).toMatchObject({
+      severity: 'error',
+      reason: 'grafana (3030): /etc/grafana/grafana.ini:4 sets http_port = 3000, but the registry says Grafana uses port 3030',
+    });
+    expect((await check({ 'etc/grafana/grafana.ini': '[server]\r\nhttp_port = 3000\r\nhttp_port = 3030\r\n' })).results[0]).toMatchObject({
+      severity: 'ok',
+      file: '/etc/grafana/grafana.ini:3',
+    });
+  });
+
+  it('grafana.ini: only [server] sets the port; the key in another section or before any is not it', async () => {
+    for (const text of ['[database]\nhttp_port = 3030\n[server]\n;http_port = 3000\n', 'http_port = 3030\n[server]\nprotocol = http\n']) {
+      const { results } = await check({ 'etc/grafana/grafana.ini': text });
+      expect(results[0]).toMatchObject({ severity: 'warning' });
+      expect(results[0]!.reason).toContain('does not set http_port in [server]');
+    }
+    const after = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n[log]\nhttp_port = 1\n' });
+    expect(after.results[0]).toMatchObject({ severity: 'ok', file: '/etc/grafana/grafana.ini:2' });
   });
 
   it('is unknown when the file is missing, and silent for services without a config key', async () => {

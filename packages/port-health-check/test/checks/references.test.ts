@@ -88,6 +88,43 @@ describe('the references check', () => {
     ]);
   });
 
+  it('nginx: words read as nginx reads them: quotes removed, # a comment only at the start of a word, escapes', async () => {
+    const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
+    const metrics = 'location /metrics { allow 127.0.0.1; deny all; }';
+    // Quoted values are the values: a quoted listen elsewhere or proxy_pass to another port is an error, never port 80 or skipped.
+    expect(problems(await references(site(`server {\n  listen "8080";\n  location /api/ { proxy_pass 'http://127.0.0.1:9000'; }\n  ${metrics}\n}\n`)))).toEqual(
+      [
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000',
+      ],
+    );
+    expect(problems(await references(site(`server { listen "80"; location /api/ { proxy_pass "http://127.0.0.1:8000"; } ${metrics} }\n`)))).toEqual([]);
+    // A # inside a word is part of it (nginx): the rest of the line, the /metrics location included, is still read.
+    expect(problems(await references(site(`server { listen 80; location /api/ { proxy_pass http://127.0.0.1:8000/#x; } ${metrics} }\n`)))).toEqual([]);
+    // A ; inside quotes does not end the statement; ${var} is one word; CRLF lines count as lines.
+    expect(
+      problems(
+        await references(
+          site(
+            `server {\r\n  listen 80;\r\n  add_header X "a;b}";\r\n  set $p 1;\r\n  location /x { return 200 "\${p}"; }\r\n  listen 81;\r\n  ${metrics}\r\n}\r\n`,
+          ),
+        ),
+      ),
+    ).toEqual(['nginx (80): /etc/nginx/sites-available/dsa110-contimg:6: listen 81, but the registry says Nginx uses port 80']);
+  });
+
+  it('redis.conf: quoted values are read as Redis splits them; unbalanced quotes on port or bind are an error', async () => {
+    const tree = (conf: string) => snippetTree(registry, undefined, { 'etc/redis/redis.conf': conf });
+    expect(problems(await references(tree('port "6379"\nbind \'127.0.0.1\' "::1"\n')))).toEqual([]);
+    expect(problems(await references(tree('port "6380"\nbind "127.0.0.1" "0.0.0.0"\n')))).toEqual([
+      'redis (6379): /etc/redis/redis.conf:1: port 6380, but the registry says Redis uses port 6379',
+      'redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+    ]);
+    expect(problems(await references(tree('port "6379\nbind 127.0.0.1\n')))).toEqual([
+      'redis (6379): /etc/redis/redis.conf:1: port "6379: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+  });
+
   it('redis.conf: port and bind, the last occurrence winning; Prometheus args and datasource url', async () => {
     const tree = (files: Record<string, string>) => snippetTree(registry, undefined, files);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 6379\n# bind 0.0.0.0\nbind 0.0.0.0 ::1\nport 6380\n' })))).toEqual([

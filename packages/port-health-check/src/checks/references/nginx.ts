@@ -12,39 +12,78 @@ export interface NginxExpectations {
 
 interface Statement {
   readonly line: number;
-  readonly text: string;
+  /** The directive and its arguments, quotes removed and escapes applied, as nginx reads them. */
+  readonly words: readonly string[];
   /** What ended it: `;` a directive, `{` a block opening, `}` a block closing. */
   readonly end: ';' | '{' | '}';
 }
 
-/** nginx's configuration as statements with the line each starts on: `;`, `{` and `}` end them, `#` comments to the end of the line. */
+const SPACE = new Set([' ', '\t', '\r', '\n']);
+
+/**
+ * nginx's configuration as statements, read as nginx's own tokenizer
+ * (ngx_conf_read_token) reads it: words separated by spaces; `;` and `{` end
+ * a statement, `}` (at the start of a word) closes a block; `#` starts a
+ * comment only at the start of a word (`http://h/#x` is one word); a word in
+ * `"..."` or `'...'` loses its quotes (`listen "8080";` is port 8080) and
+ * `\\` escapes the next character; `${name}` is one word. Each statement keeps
+ * the line its first word starts on.
+ */
 export function nginxStatements(text: string): Statement[] {
   const statements: Statement[] = [];
-  let current = '';
+  let words: string[] = [];
   let startLine = 1;
   let line = 1;
-  let quote: string | undefined;
-  for (let index = 0; index < text.length; index++) {
+  let index = 0;
+  const length = text.length;
+  while (index < length) {
     const char = text[index]!;
-    if (char === '\n') line++;
-    if (quote) {
-      if (char === quote && text[index - 1] !== '\\') quote = undefined;
-      current += char;
+    if (SPACE.has(char)) {
+      if (char === '\n') line++;
+      index++;
       continue;
     }
     if (char === '#') {
-      while (index + 1 < text.length && text[index + 1] !== '\n') index++;
+      while (index < length && text[index] !== '\n') index++;
       continue;
     }
-    if (char === '"' || char === "'") quote = char;
+    if (words.length === 0) startLine = line;
     if (char === ';' || char === '{' || char === '}') {
-      statements.push({ line: startLine, text: current.trim().replace(/\s+/g, ' '), end: char });
-      current = '';
+      statements.push({ line: startLine, words, end: char });
+      words = [];
+      index++;
       continue;
     }
-    if (current.trim() === '' && !/\s/.test(char)) startLine = line;
-    current += char;
+    // A word: quoted, or up to a space, `;` or `{` (a `}` inside a word is part of it, as in nginx).
+    let word = '';
+    const quote = char === '"' || char === "'" ? char : undefined;
+    if (quote) index++;
+    let variable = false;
+    while (index < length) {
+      const c = text[index]!;
+      if (c === '\\' && index + 1 < length) {
+        const next = text[index + 1]!;
+        // nginx keeps a backslash before anything but a quote, a backslash, t, r or n.
+        word += next === '"' || next === "'" || next === '\\' ? next : next === 't' ? '\t' : next === 'r' ? '\r' : next === 'n' ? '\n' : `\\${next}`;
+        if (next === '\n') line++;
+        index += 2;
+        continue;
+      }
+      if (quote) {
+        index++;
+        if (c === quote) break;
+        if (c === '\n') line++;
+        word += c;
+        continue;
+      }
+      if (SPACE.has(c) || c === ';' || (c === '{' && !variable)) break;
+      variable = c === '$';
+      word += c;
+      index++;
+    }
+    words.push(word);
   }
+  if (words.length > 0) statements.push({ line: startLine, words, end: ';' }); // an unterminated last statement, read as nginx would have it
   return statements;
 }
 
@@ -55,7 +94,7 @@ export function readNginxSite(text: string, expect: NginxExpectations): Finding[
   let listens = 0;
   for (const statement of nginxStatements(text)) {
     if (statement.end === '{') {
-      const location = /^location (?:[=~^*]+ )?(\S+)$/.exec(statement.text);
+      const location = statement.words[0] === 'location' ? /^(?:[=~^*]+ ?)?(\S+)$/.exec(statement.words.slice(1).join(' ')) : null;
       open.push({ ...(location && { path: location[1]! }), line: statement.line, denyAll: false });
       continue;
     }
@@ -64,7 +103,7 @@ export function readNginxSite(text: string, expect: NginxExpectations): Finding[
       if (closed?.path?.startsWith(expect.upstream.metrics)) metricsLocations.push({ path: closed.path, line: closed.line, denyAll: closed.denyAll });
       continue;
     }
-    const [directive, ...args] = statement.text.split(' ');
+    const [directive, ...args] = statement.words;
     const { line } = statement;
     if (directive === 'listen' && args[0] !== undefined && !args[0].startsWith('unix:')) {
       listens++;

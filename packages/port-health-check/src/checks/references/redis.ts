@@ -6,15 +6,72 @@ import { contentLines, type Finding } from './finding.js';
 /** Redis's compiled-in port, when redis.conf sets none. */
 export const REDIS_DEFAULT_PORT = 6379;
 
+/**
+ * A redis.conf line's words as Redis splits them (sdssplitargs): `"..."`
+ * with C escapes (`\\n`, `\\"`, `\\xHH`), `'...'` with only `\\'`, so
+ * `port "6380"` is port 6380. Undefined for a line Redis refuses (an
+ * unbalanced quote, or one not followed by a space).
+ */
+export function redisWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  let index = 0;
+  while (true) {
+    while (index < line.length && /\s/.test(line[index]!)) index++;
+    if (index >= line.length) return words;
+    let word = '';
+    const quote = line[index] === '"' || line[index] === "'" ? line[index++] : undefined;
+    for (;;) {
+      if (index >= line.length) {
+        if (quote) return undefined; // unterminated quotes
+        break;
+      }
+      const char = line[index]!;
+      if (!quote) {
+        if (/\s/.test(char)) break;
+        word += char;
+        index++;
+        continue;
+      }
+      if (char === '\\' && index + 1 < line.length) {
+        const next = line[index + 1]!;
+        const hex = quote === '"' && next === 'x' ? /^[0-9a-fA-F]{2}/.exec(line.slice(index + 2)) : null;
+        if (hex) {
+          word += String.fromCharCode(parseInt(hex[0], 16));
+          index += 4;
+          continue;
+        }
+        if (quote === '"') word += ({ n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' } as Record<string, string>)[next] ?? next;
+        else word += next === "'" ? "'" : `\\${next}`;
+        index += 2;
+        continue;
+      }
+      index++;
+      if (char === quote) {
+        // The closing quote must be followed by a space or the end of the line.
+        if (index < line.length && !/\s/.test(line[index]!)) return undefined;
+        break;
+      }
+      word += char;
+    }
+    words.push(word);
+  }
+}
+
 export function readRedisConf(text: string, expect: { name: string; port: number; localOnly: boolean }): Finding[] {
   let port: { line: number; value: string } | undefined;
   let bind: { line: number; addresses: string[] } | undefined;
+  const findings: Finding[] = [];
   for (const { line, text: content } of contentLines(text)) {
-    const [directive, ...args] = content.split(/\s+/);
+    const words = redisWords(content);
+    if (words === undefined) {
+      if (/^(port|bind)\s/i.test(content))
+        findings.push({ line, severity: 'error', message: `${content.slice(0, 200)}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
+      continue;
+    }
+    const [directive, ...args] = words;
     if (directive?.toLowerCase() === 'port' && args[0] !== undefined) port = { line, value: args[0] };
     if (directive?.toLowerCase() === 'bind') bind = { line, addresses: args };
   }
-  const findings: Finding[] = [];
   if (port === undefined) {
     if (expect.port !== REDIS_DEFAULT_PORT)
       findings.push({
