@@ -48,9 +48,22 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     resolveId: (id, unitEnv) => resolveId(facts, id, unitEnv),
     moved,
   });
-  for (const finding of findings) results.push(result(finding.severity, finding.reason, finding.where));
+  const claimed = claimLines(unit.execStartPre, facts.claimPortPaths).length > 0;
+  for (const finding of findings) {
+    // No claim line in what could be read, but part of the unit could not be: the claim may be in that part
+    // (a drop-in only root may read, say). Not an error it cannot stand behind: unknown, as the unread part is.
+    if (!claimed && finding.severity === 'error' && unit.problems.length > 0) {
+      results.push(
+        result(
+          'unknown',
+          `${finding.reason.replace(/; run `ports systemd` and install its output$/, '')}, but part of ${unitName} could not be read and may hold the claim`,
+          finding.where,
+        ),
+      );
+    } else results.push(result(finding.severity, finding.reason, finding.where));
+  }
   // No claim line at all: nothing for systemctl to confirm.
-  if (claimLines(unit.execStartPre, facts.claimPortPaths).length === 0) return results;
+  if (!claimed) return results;
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, port, service.transport, env, result));
   return results;

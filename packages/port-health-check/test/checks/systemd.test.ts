@@ -1,13 +1,14 @@
 // The systemd and dependencies checks over real fixture trees, read by the
 // real gather() (the unit merge, the claim-port stat) with a test registry.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDependencies } from '../../src/checks/dependencies.js';
 import { checkSystemd } from '../../src/checks/systemd.js';
 import { gather } from '../../src/gather.js';
-import { EXECUTABLE, tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
+import { hasCommand } from '../../../../test-support/commands.js';
+import { EXECUTABLE, registryText, tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 const registry = testRegistry(
@@ -47,6 +48,57 @@ describe('systemd check', () => {
     );
     expect(systemd).toEqual([expect.objectContaining({ severity: 'ok', file: `/${REDIS_DROP_IN}:2` })]);
   });
+
+  it('no claim in what it could read, but part of the unit unreadable: unknown (the claim may be there), never an error', async () => {
+    const { systemd } = await check(
+      { 'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n', [REDIS_DROP_IN]: { fifo: true } },
+      'redis',
+    );
+    expect(systemd.map((result) => result.severity)).toEqual(['unknown', 'unknown']);
+    expect(systemd[0]!.reason).toBe(
+      `redis (6379): cannot read part of redis-server.service: /${REDIS_DROP_IN}: cannot read: it is a FIFO (named pipe), not a regular file`,
+    );
+    expect(systemd[1]!.reason).toMatch(
+      /^redis \(6379\): no ExecStartPre= in redis-server\.service calls claim-port, .*, but part of redis-server\.service could not be read and may hold the claim$/,
+    );
+    // A claim in what it could read still passes (the unread part stays unknown).
+    const claimed = await check(
+      {
+        'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n`,
+        'etc/systemd/system/redis-server.service.d/zz.conf': { fifo: true },
+      },
+      'redis',
+    );
+    expect(claimed.systemd.map((result) => result.severity)).toEqual(['unknown', 'ok']);
+  });
+
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root || !hasCommand('setpriv', ['--version']))(
+    `a drop-in directory it may not list is "permission denied" in words, and the verdict unknown ${root ? '' : '[skipped: needs root and setpriv]'}`,
+    async () => {
+      const tree = writeTree(tempDir(), {
+        'usr/local/bin/claim-port': EXECUTABLE,
+        'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+        [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+        'ports.yaml': registryText([{ id: 'redis', port: 6379, robust: true, unit: 'redis-server.service', claim: 'drop-in', processes: ['redis-server'] }]),
+      });
+      chmodSync(join(tree, dirname(REDIS_DROP_IN)), 0);
+      const bin = join(import.meta.dirname, '../../bin/port-health-check.js');
+      // Root without the capabilities that read past a file's mode, as a service account is.
+      const drop = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search'];
+      const args = [bin, '--registry', join(tree, 'ports.yaml'), '--root', tree, '--no-firewall', '--json'];
+      const run = spawnSync('setpriv', [...drop, process.execPath, ...args], { encoding: 'utf8', env: { ...process.env, DSA110_PORTS_CACHE: 'off' } });
+      expect(run.stderr).toBe('');
+      const report = JSON.parse(run.stdout) as { checks: { check: string; severity: string; reason: string }[] };
+      expect(report.checks.filter((result) => result.check === 'systemd').map((result) => [result.severity, result.reason])).toEqual([
+        [
+          'unknown',
+          `redis (6379): cannot read part of redis-server.service: /${dirname(REDIS_DROP_IN)}: cannot list drop-ins: permission denied, even to root`,
+        ],
+        ['unknown', expect.stringMatching(/could not be read and may hold the claim$/)],
+      ]);
+    },
+  );
 
   it('is an error when no ExecStartPre= calls claim-port (or a drop-in cleared it)', async () => {
     const { systemd } = await check(

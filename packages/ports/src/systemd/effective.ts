@@ -142,13 +142,20 @@ export function listUnitDirs(root: string, problems: string[] = [], dirs: readon
         return [dir, new Set(readdirSync(hostPath(root, dir)))] as const;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR')
-          problems.push(`/${dir}: cannot list: ${error instanceof FileReadError ? error.reason : (code ?? (error as Error).message)}`);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${listingError(error)}`);
         return undefined;
       }
     }),
   );
   return new Map(entries.filter((entry) => entry !== undefined));
+}
+
+/** Why a directory could not be listed, in words (`EACCES` is "permission denied", with what to do). */
+function listingError(error: unknown): string {
+  if (error instanceof FileReadError) return error.reason;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return process.geteuid?.() === 0 ? 'permission denied, even to root' : 'permission denied (run as root)';
+  return code ?? (error as Error).message;
 }
 
 /**
@@ -206,8 +213,7 @@ function listDropIns(root: string, path: string, problems: string[]): string[] {
       .map((entry) => entry.name);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR')
-      problems.push(`/${path}: cannot list drop-ins: ${error instanceof FileReadError ? error.reason : (code ?? (error as Error).message)}`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${path}: cannot list drop-ins: ${listingError(error)}`);
     return [];
   }
 }
@@ -237,7 +243,7 @@ function readConfig(root: string, relative: string, problems: string[]): LoadedF
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    problems.push(`${shown}: cannot read: ${code ?? (error as Error).message}`);
+    problems.push(`${shown}: cannot read: ${listingError(error)}`);
     return undefined;
   }
 }
