@@ -30,6 +30,9 @@ export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, se
   if (info.kernelThread) return 'it is a kernel thread';
   if (info.pid === self.pid) return 'it is claim-port itself';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
+  // The kernel drops a signal to a namespace's init unless it handles it, and its death (SIGKILL) kills every process in the namespace.
+  if (info.namespacePid === 1)
+    return 'it is PID 1 of its own PID namespace (the init of a container or sandbox): killing it kills every process in that namespace, holders of the port or not; stop the container or sandbox instead';
   const hit = matchProcessName(info, policy.protectedProcesses);
   return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
 }

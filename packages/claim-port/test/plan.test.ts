@@ -43,6 +43,10 @@ describe('protectionReason', () => {
     expect(protectionReason(proc({ pid: 8999 }), BUILTIN_POLICY, self)).toMatch(/ancestor/);
     expect(protectionReason(proc({}), BUILTIN_POLICY, self)).toBeUndefined();
   });
+  it('protects the init of another PID namespace, not the other processes in it', () => {
+    expect(protectionReason(proc({ pid: 4242, namespacePid: 1 }), BUILTIN_POLICY, self)).toMatch(/PID 1 of its own PID namespace/);
+    expect(protectionReason(proc({ pid: 4243, namespacePid: 7 }), BUILTIN_POLICY, self)).toBeUndefined();
+  });
   it('matches globs against comm, exe and argv[0]', () => {
     expect(protectionReason(proc({ comm: 'systemd-resolve' }), BUILTIN_POLICY, self)).toMatch(/"systemd-resolve" matches .*"systemd-\*"/);
     expect(protectionReason(proc({ comm: 'x', exe: 'dbus-daemon' }), BUILTIN_POLICY, self)).toMatch(/dbus-daemon/);

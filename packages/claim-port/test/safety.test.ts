@@ -183,6 +183,32 @@ describe('2. container runtimes', () => {
   });
 });
 
+describe.skipIf(!root || !hasCommand('unshare'))('2b. the init of another PID namespace', () => {
+  it('a holder that is PID 1 of its own PID namespace is refused, never signalled (its death would kill the whole namespace)', async () => {
+    // Inside the namespace getpid() is 1; /proc (the host's, not remounted) names it by its host PID.
+    const init = await start([
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      python,
+      '-c',
+      `import json, os, socket, subprocess, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+child = subprocess.Popen(['sleep', '3600'])
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    expect(init.first.inner).toBe(1);
+    const lines: string[] = [];
+    const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 500, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('refused');
+    expect(result.holders[0]).toMatchObject({ pid: init.first.pid, outcome: 'protected', signals: [] });
+    expect(result.holders[0]!.reason).toMatch(/PID 1 of its own PID namespace/);
+    expect(isAlive(init.first.pid)).toBe(true);
+  });
+});
+
 const UDP_HOLDER = (port: number) =>
   `import json, os, socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', ${port}))

@@ -25,6 +25,12 @@ export interface ProcessInfo {
   /** One-letter state from /proc/PID/stat (R, S, D, Z, T, ...). */
   readonly state: string;
   readonly kernelThread: boolean;
+  /**
+   * The PID in the process's own PID namespace, when that namespace is not
+   * the one /proc shows (the last `NSpid:` of /proc/PID/status): `1` for the
+   * init of a container or sandbox (`unshare --pid`, bubblewrap, nspawn).
+   */
+  readonly namespacePid?: number;
 }
 
 const PF_KTHREAD = 0x00200000;
@@ -80,13 +86,21 @@ function tryRead(path: string): string | undefined {
   }
 }
 
+/** Pure: the PID in the innermost PID namespace (the last of the `NSpid:` line of /proc/PID/status), when there is more than one. */
+export function parseStatusNamespacePid(text: string): number | undefined {
+  const match = /^NSpid:\s+(\d+(?:\s+\d+)+)\s*$/m.exec(text);
+  return match ? Number(match[1]!.split(/\s+/).at(-1)) : undefined;
+}
+
 /** Everything about `pid`, or undefined when it has exited (or /proc refuses its stat). */
 export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | undefined {
   const base = `${procRoot}/${pid}`;
   const statText = tryRead(`${base}/stat`);
   const stat = statText === undefined ? undefined : parseStat(statText);
   if (!stat) return undefined;
-  const uids = parseStatusUids(tryRead(`${base}/status`) ?? '') ?? { real: -1, effective: -1 };
+  const status = tryRead(`${base}/status`) ?? '';
+  const uids = parseStatusUids(status) ?? { real: -1, effective: -1 };
+  const namespacePid = parseStatusNamespacePid(status);
   const cmdline = tryRead(`${base}/cmdline`) ?? '';
   const argv = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
   let exe: string | undefined;
@@ -112,6 +126,7 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
     startTime: stat.startTime,
     state: stat.state,
     kernelThread: (stat.flags & PF_KTHREAD) !== 0 || stat.ppid === 2 || pid === 2,
+    ...(namespacePid !== undefined && { namespacePid }),
   };
 }
 
