@@ -4,8 +4,8 @@
 // Packs every package (`pnpm tarballs`), installs the tarballs with npm in a
 // fresh directory outside the repository, and there: imports and requires
 // every entry (one copy of each class across packages and across import and
-// require), runs each bin, type-checks a consumer under `nodenext` and under
-// `bundler`, and runs publint and @arethetypeswrong/cli on each tarball.
+// require), runs each bin, type-checks a consumer and the READMEs' examples
+// under `nodenext`, `node16` and `bundler`, and runs publint and @arethetypeswrong/cli on each tarball.
 // With --reproducible it builds and packs a second time and requires
 // byte-identical tarballs. Prints one line per check; exit 1 when any fails.
 import { spawnSync } from 'node:child_process';
@@ -111,6 +111,11 @@ try {
     // require() gives the very same modules: no dual package hazard.
     assert.equal(require('@dsa110/ports').PortsError, ports.PortsError);
     assert.equal(require('@dsa110/ports/system').snapshot, system.snapshot);
+    for (const entry of ['@dsa110/ports', '@dsa110/ports/system', '@dsa110/ports/files', '@dsa110/ports/systemd', '@dsa110/claim-port', '@dsa110/port-health-check']) {
+      const imported = await import(entry);
+      const required = require(entry);
+      for (const name of Object.keys(imported)) assert.equal(required[name], imported[name], entry + ': ' + name);
+    }
     assert.equal(require('@dsa110/claim-port').claimPort, claimPort);
     assert.equal(require('@dsa110/port-health-check').checkPorts, checkPorts);
     // One PortsError across packages: thrown by the health check, caught as @dsa110/ports's.
@@ -216,17 +221,43 @@ import health = require('@dsa110/port-health-check');
 export const loaded: [typeof ports.loadRegistry, typeof claim.claimPort, typeof health.checkPorts] = [ports.loadRegistry, claim.claimPort, health.checkPorts];
 `,
   );
-  const base = { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', lib: ['ES2023'], types: ['node'] };
+  // Every TypeScript example of the READMEs, as a consumer would paste it (a
+  // line marked "compile error" must fail to compile: @ts-expect-error).
+  const readmes = ['README.md', 'packages/ports/README.md', 'packages/claim-port/README.md', 'packages/port-health-check/README.md'];
+  let examples = 0;
+  for (const readme of readmes) {
+    const text = readFileSync(join(repo, readme), 'utf8');
+    for (const [, code] of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+      const lines = code.split('\n').flatMap((line) => (/compile error/.test(line) ? ['// @ts-expect-error: the README says so', line] : [line]));
+      writeFileSync(join(consumer, `src/readme-${++examples}.ts`), `// ${readme}\n${lines.join('\n')}\nexport {};\n`);
+    }
+  }
+  check(`the READMEs' TypeScript examples are type-checked below (${examples})`, examples >= 4);
+  const base = {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    noEmit: true,
+    skipLibCheck: false,
+    target: 'ES2022',
+    lib: ['ES2023'],
+    types: ['node'],
+  };
   writeFileSync(
     join(consumer, 'tsconfig.nodenext.json'),
     JSON.stringify({ compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' }, include: ['src'] }),
   );
   writeFileSync(
     join(consumer, 'tsconfig.bundler.json'),
-    JSON.stringify({ compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' }, include: ['src/use.ts'] }),
+    JSON.stringify({ compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' }, include: ['src/*.ts'] }),
+  );
+  // node16 knows no require(esm) (TS1479 in a CommonJS file, as the README says): ES module files only.
+  writeFileSync(
+    join(consumer, 'tsconfig.node16.json'),
+    JSON.stringify({ compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, include: ['src/*.ts'] }),
   );
   const tsc = require.resolve('typescript/bin/tsc');
-  for (const mode of ['nodenext', 'bundler']) {
+  for (const mode of ['nodenext', 'node16', 'bundler']) {
     const r = run(process.execPath, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: consumer });
     check(`a consumer type-checks under ${mode}${mode === 'nodenext' ? ' (ESM and CommonJS files)' : ''}`, r.status === 0, r.out);
   }

@@ -8,7 +8,7 @@ import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
-import type { ClaimOptions, LogLevel } from './options.js';
+import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, type Plan } from './plan.js';
 import { procControl, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
@@ -387,8 +387,16 @@ type SeenSockets = NonNullable<ClaimOptions['listening']>['sockets'];
  * never signals anyone when it refuses. Throws ClaimUsageError only for bad
  * input; everything else is in the result (see `action` and `message`).
  */
-export async function claimPort(portOrId: number | string, options: ClaimOptions = {}): Promise<ClaimResult> {
+export function claimPort(portOrId: number | string, options?: ClaimOptions): Promise<ClaimResult> {
   const started = now();
+  try {
+    return claimChecked(portOrId, checkClaimArguments(portOrId, options), started);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+async function claimChecked(portOrId: number | string, options: ClaimOptions, started: number): Promise<ClaimResult> {
   const userLog = options.log ?? (() => {});
   // The common case, a numeric port nobody holds, is answered by a bind check
   // alone: no registry, no socket table, no process scan (service start-up time).

@@ -1,6 +1,7 @@
 // What a claim is asked to do: claimPort()'s options and its one error.
 // Its own module so that the first half of the command (early.ts) and the
 // engine (claim.ts) share it without importing each other.
+import { describeArgument } from '@dsa110/ports';
 import type { Transport } from '@dsa110/ports/system';
 import type { ProcessControl } from './processes.js';
 import type { Reader } from './reader.js';
@@ -57,4 +58,50 @@ export class ClaimUsageError extends Error {
     super(message);
     if (port !== undefined) this.port = port;
   }
+}
+
+/**
+ * claimPort()'s arguments from JavaScript, checked before anything is read or
+ * signalled: a wrong type is a TypeError naming the option, never ignored
+ * (`claimPort('api', 'dry-run')` must not claim for real). Returns a copy of
+ * the options, each getter read once.
+ */
+export function checkClaimArguments(portOrId: unknown, options: unknown): ClaimOptions {
+  const fn = 'claimPort';
+  if (typeof portOrId !== 'number' && typeof portOrId !== 'string') {
+    throw new TypeError(`${fn}: portOrId must be a port number, a decimal string or a service id, not ${describeArgument(portOrId)}`);
+  }
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${fn}: options must be an object ({ dryRun?, force?, timeoutSeconds?, ... }) or left out, not ${describeArgument(options)}`);
+  }
+  const copy: Record<string, unknown> = { ...options };
+  const bad = (name: string, what: string): never => {
+    throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
+  };
+  for (const name of ['dryRun', 'force', 'usage']) if (copy[name] !== undefined && typeof copy[name] !== 'boolean') bad(name, 'a boolean');
+  if (copy.timeoutSeconds !== undefined && typeof copy.timeoutSeconds !== 'number') bad('timeoutSeconds', 'a number of seconds');
+  if (copy.transport !== undefined && copy.transport !== 'tcp' && copy.transport !== 'udp') bad('transport', '"tcp" or "udp"');
+  if (
+    copy.registry !== undefined &&
+    !(typeof copy.registry === 'string' && copy.registry !== '') &&
+    !(typeof copy.registry === 'object' && copy.registry !== null)
+  ) {
+    bad('registry', 'a ports.yaml path or a Registry');
+  }
+  if (copy.registryOrigin !== undefined && typeof copy.registryOrigin !== 'string') bad('registryOrigin', 'a string');
+  if (copy.env !== undefined && (typeof copy.env !== 'object' || copy.env === null || Array.isArray(copy.env)))
+    bad('env', 'an object of environment variables (like process.env)');
+  if (copy.log !== undefined && typeof copy.log !== 'function') bad('log', 'a function');
+  for (const name of ['killWaitMs', 'settleMs']) {
+    const value = copy[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number') bad(name, 'a number of milliseconds');
+    if (!(Number.isFinite(value) && (value as number) >= 0))
+      throw new RangeError(`${fn}: options.${name} must be a finite number of milliseconds >= 0, not ${value}`);
+  }
+  for (const name of ['reader', 'processes', 'listening']) {
+    if (copy[name] !== undefined && (typeof copy[name] !== 'object' || copy[name] === null)) bad(name, 'an object');
+  }
+  return copy as ClaimOptions;
 }

@@ -2,7 +2,7 @@
 // checkPorts() gathers the facts once, runs the pure checks and returns a
 // report; the renderers turn it into text, JSON or Prometheus metrics.
 import { statSync } from 'node:fs';
-import { escapeText, loadRegistry, PortsError, RegistryError, type Registry } from '@dsa110/ports';
+import { describeArgument, escapeText, loadRegistry, PortsError, RegistryError, type Registry } from '@dsa110/ports';
 import { now } from '@dsa110/ports/system';
 import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
@@ -40,7 +40,15 @@ export interface CheckPortsOptions {
  * meaningless: an unknown service id (code UNKNOWN_SERVICE), a root that is
  * not a directory (code NOT_FOUND).
  */
-export async function checkPorts(options: CheckPortsOptions = {}): Promise<HealthReport> {
+export function checkPorts(options?: CheckPortsOptions): Promise<HealthReport> {
+  try {
+    return checkChecked(checkOptions(options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
   const startedAt = new Date();
   const started = now();
   const root = options.root ?? '/';
@@ -90,4 +98,37 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * checkPorts()'s options from JavaScript, checked: a wrong type is a TypeError
+ * naming the option, never ignored (`services: 'api'` used to check services
+ * "a", "p", "i"). Returns a copy, each getter read once.
+ */
+function checkOptions(options: unknown): CheckPortsOptions {
+  const fn = 'checkPorts';
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${fn}: options must be an object ({ registry?, root?, services?, ... }) or left out, not ${describeArgument(options)}`);
+  }
+  const copy: Record<string, unknown> = { ...options };
+  const bad = (name: string, what: string): never => {
+    throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
+  };
+  const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (copy.registry !== undefined && !(typeof copy.registry === 'string' && copy.registry !== '') && !isObject(copy.registry))
+    bad('registry', 'a ports.yaml path or a Registry');
+  if (copy.registryOrigin !== undefined && typeof copy.registryOrigin !== 'string') bad('registryOrigin', 'a string');
+  if (copy.root !== undefined && !(typeof copy.root === 'string' && copy.root !== '')) bad('root', 'a directory (a non-empty string)');
+  for (const name of ['services', 'claimPortPaths']) {
+    const list = copy[name];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) bad(name, 'an array of strings');
+    for (const [i, entry] of (list as unknown[]).entries()) {
+      if (typeof entry !== 'string') throw new TypeError(`${fn}: options.${name}[${i}] must be a string, not ${describeArgument(entry)}`);
+    }
+  }
+  for (const name of ['strict', 'firewall']) if (copy[name] !== undefined && typeof copy[name] !== 'boolean') bad(name, 'a boolean');
+  if (copy.env !== undefined && !isObject(copy.env)) bad('env', 'an object of environment variables (like process.env)');
+  return copy as CheckPortsOptions;
 }

@@ -57,3 +57,38 @@ describe('checkPorts', () => {
     expect(report.durationMs).toBeGreaterThan(0);
   });
 });
+
+describe('checkPorts from JavaScript', () => {
+  const untyped = checkPorts as unknown as (options?: unknown) => Promise<unknown>;
+
+  it('refuses options that are not an object, never checking as if none were given', async () => {
+    await expect(untyped('/etc/ports.yaml')).rejects.toThrow(
+      new TypeError('checkPorts: options must be an object ({ registry?, root?, services?, ... }) or left out, not the string "/etc/ports.yaml"'),
+    );
+    await expect(untyped(null)).rejects.toThrow(/^checkPorts: options must be an object .*, not null$/);
+    await expect(untyped([])).rejects.toThrow(/not an array$/);
+  });
+
+  it('names each option of the wrong type (services: "api" used to check services "a", "p" and "i")', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ services: 'api' }, /^checkPorts: options\.services must be an array of strings or left out, not the string "api"$/],
+      [{ services: ['api', 5] }, /^checkPorts: options\.services\[1\] must be a string, not number 5$/],
+      [{ claimPortPaths: '/usr/bin/claim-port' }, /options\.claimPortPaths must be an array of strings/],
+      [{ root: 5 }, /options\.root must be a directory \(a non-empty string\) or left out, not number 5$/],
+      [{ root: '' }, /options\.root must be .*not the string ""$/],
+      [{ registry: 5 }, /options\.registry must be a ports.yaml path or a Registry .*not number 5$/],
+      [{ registryOrigin: 5 }, /options\.registryOrigin must be a string/],
+      [{ strict: 'yes' }, /options\.strict must be a boolean .*not the string "yes"$/],
+      [{ firewall: 'no' }, /options\.firewall must be a boolean .*not the string "no"$/],
+      [{ env: null }, /options\.env must be an object of environment variables .*not null$/],
+    ];
+    for (const [options, message] of cases) {
+      const error = await untyped(options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, JSON.stringify(options)).toBeInstanceOf(TypeError);
+      expect((error as Error).message, JSON.stringify(options)).toMatch(message);
+    }
+  });
+});

@@ -55,3 +55,69 @@ export function transportArgument(fn: string, transport: unknown): 'tcp' | 'udp'
   if (transport === 'tcp' || transport === 'udp') return transport;
   throw new TypeError(`${fn}: transport must be "tcp" or "udp" (or left out: "tcp"), not ${describeArgument(transport)}`);
 }
+
+// The checks below guard the exported helpers of '@dsa110/ports/system',
+// '/files' and the escapers, so a wrong type or an impossible number is a
+// TypeError or RangeError naming the function and the argument, never
+// "x.split is not a function" from deep inside nor a silent `undefined`
+// (readProcessInfo('1') used to say "no such process").
+
+/** A string argument (text to parse, a path, an address). */
+export function stringArgument(fn: string, name: string, value: unknown, what = 'a string'): string {
+  if (typeof value === 'string') return value;
+  throw new TypeError(`${fn}: ${name} must be ${what}, not ${describeArgument(value)}`);
+}
+
+/** A non-empty string argument (a path, a unit name). */
+export function nonEmptyStringArgument(fn: string, name: string, value: unknown, what: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw new TypeError(`${fn}: ${name} must be ${what}, not ${value === '' ? 'an empty string' : describeArgument(value)}`);
+}
+
+/** An integer in [min, max]: TypeError for a non-number, RangeError for the rest (NaN, 1.5, -1). */
+export function integerArgument(fn: string, name: string, value: unknown, min: number, max: number, what = 'a number'): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${fn}: ${name} must be ${what}, not ${describeArgument(value)}${typeof value === 'string' ? ' (convert it with Number first)' : ''}`);
+  }
+  if (!(Number.isInteger(value) && value >= min && value <= max)) throw new RangeError(`${fn}: ${name} must be an integer ${min}-${max}, not ${value}`);
+  return value;
+}
+
+/** Linux's largest PID (pid_max's ceiling). */
+const MAX_PID = 4194304;
+
+/** A process id: an integer 1-4194304 (PID 0 is no process; /proc has no entry for it). */
+export function pidArgument(fn: string, pid: unknown, name = 'pid'): number {
+  return integerArgument(fn, name, pid, 1, MAX_PID, 'a process id (a number)');
+}
+
+/** A uid: an integer 0-4294967294. */
+export function uidArgument(fn: string, uid: unknown): number {
+  return integerArgument(fn, 'uid', uid, 0, 4294967294, 'a user id (a number)');
+}
+
+/** `procRoot`, where /proc is mounted: a non-empty string, or /proc when left out. */
+export function procRootArgument(fn: string, procRoot: unknown, name = 'procRoot'): string {
+  if (procRoot === undefined) return '/proc';
+  return nonEmptyStringArgument(fn, name, procRoot, 'a non-empty string (where /proc is mounted) or left out');
+}
+
+/** A list (array) argument whose entries are strings. */
+export function stringListArgument(fn: string, name: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value)) throw new TypeError(`${fn}: ${name} must be an array of strings, not ${describeArgument(value)}`);
+  for (const [i, entry] of value.entries()) {
+    if (typeof entry !== 'string') throw new TypeError(`${fn}: ${name}[${i}] must be a string, not ${describeArgument(entry)}`);
+  }
+  return value;
+}
+
+/** An object argument (not null, not an array). */
+export function objectArgument<T extends object>(fn: string, name: string, value: T | undefined | null, shape: string): T {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  throw new TypeError(`${fn}: ${name} must be an object (${shape}), not ${describeArgument(value)}`);
+}
+
+/** An optional `max` length for the escapers: a positive integer. */
+export function maxArgument(fn: string, max: unknown): number {
+  return integerArgument(fn, 'max', max, 1, Number.MAX_SAFE_INTEGER, 'a number of characters');
+}

@@ -19,7 +19,7 @@ export { CONFIG_KINDS, configKinds, type ConfigKind, type ConfigKindInfo } from 
 export { RegistryError, PortsError, formatIssue, type RegistryIssue, type PortsErrorCode } from './errors.js';
 export { parsePort, portProblem, isPort } from './port.js';
 export { escapeText, quoteValue, oneLine, prometheusLabel, truncate, MAX_QUOTED } from './escape.js';
-export { formatRange } from './rules.js';
+export { formatRange, type PortRange } from './rules.js';
 export {
   BUILTIN_PROTECTED_PROCESSES,
   CONTAINER_RUNTIME_PROCESSES,
@@ -27,4 +27,5 @@ export {
   effectiveProtectedProcesses,
 } from './builtin-protection.js';
 export { MAX_CLAIM_TIMEOUT_SECONDS, DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, MAX_UNIT_BYTES, MAX_CONFIG_BYTES } from './limits.js';
+export { describeArgument } from './arguments.js';
 export type { ServiceId } from './generated/registry.js';

@@ -1,0 +1,74 @@
+// claimPort()'s arguments from JavaScript: a wrong type is a TypeError naming
+// the option, before anything is read or signalled. Every call here names a
+// port nobody listens on, so even a check that failed to fire signals nothing.
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { claimPort } from '../src/index.js';
+
+/** A port that was free a moment ago: bound to 0 on loopback, then closed. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const untyped = claimPort as unknown as (portOrId: unknown, options?: unknown) => Promise<unknown>;
+
+describe('claimPort from JavaScript', () => {
+  it('refuses options that are not an object, never claiming as if none were given ("dry-run" used to claim for real)', async () => {
+    const port = await unusedPort();
+    await expect(untyped(port, 'dry-run')).rejects.toThrow(
+      new TypeError('claimPort: options must be an object ({ dryRun?, force?, timeoutSeconds?, ... }) or left out, not the string "dry-run"'),
+    );
+    await expect(untyped(port, null)).rejects.toThrow(/^claimPort: options must be an object .*, not null$/);
+    await expect(untyped(port, [])).rejects.toThrow(/^claimPort: options must be an object .*, not an array$/);
+  });
+
+  it('refuses a port or id that is neither a number nor a string (null was "unknown service \\"null\\"", 10n claimed port 10)', async () => {
+    await expect(untyped(null, { dryRun: true })).rejects.toThrow(
+      new TypeError('claimPort: portOrId must be a port number, a decimal string or a service id, not null'),
+    );
+    await expect(untyped(10n, { dryRun: true })).rejects.toThrow(/^claimPort: portOrId must be .*, not bigint 10$/);
+    await expect(untyped(Symbol('x'), { dryRun: true })).rejects.toThrow(/^claimPort: portOrId must be .*, not symbol$/);
+    await expect(untyped({ port: 8000 }, { dryRun: true })).rejects.toThrow(/not an object$/);
+  });
+
+  it('names each option of the wrong type', async () => {
+    const port = await unusedPort();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ dryRun: 'yes' }, /^claimPort: options\.dryRun must be a boolean or left out, not the string "yes"$/],
+      [{ force: 1 }, /options\.force must be a boolean .*not number 1$/],
+      [{ timeoutSeconds: '5' }, /options\.timeoutSeconds must be a number of seconds .*not the string "5"$/],
+      [{ transport: 'sctp' }, /options\.transport must be "tcp" or "udp" .*not the string "sctp"$/],
+      [{ registry: 5 }, /options\.registry must be a ports.yaml path or a Registry .*not number 5$/],
+      [{ registry: '' }, /options\.registry must be .*not the string ""$/],
+      [{ env: null }, /options\.env must be an object of environment variables .*not null$/],
+      [{ log: 'console' }, /options\.log must be a function .*not the string "console"$/],
+      [{ killWaitMs: '10' }, /options\.killWaitMs must be a number of milliseconds/],
+    ];
+    for (const [options, message] of cases) {
+      await expect(untyped(port, { dryRun: true, ...options }), JSON.stringify(options)).rejects.toThrow(message);
+      await expect(untyped(port, { dryRun: true, ...options })).rejects.toBeInstanceOf(TypeError);
+    }
+    await expect(untyped(port, { dryRun: true, settleMs: Number.NaN })).rejects.toThrow(
+      new RangeError('claimPort: options.settleMs must be a finite number of milliseconds >= 0, not NaN'),
+    );
+    await expect(untyped(port, { dryRun: true, killWaitMs: -1 })).rejects.toThrow(RangeError);
+  });
+
+  it('reads each option once (a getter), and takes frozen options', async () => {
+    const port = await unusedPort();
+    let reads = 0;
+    const options = {
+      get dryRun() {
+        reads++;
+        return true;
+      },
+    };
+    await expect(untyped(port, options)).resolves.toMatchObject({ action: 'already-free' });
+    expect(reads).toBe(1);
+    await expect(untyped(port, Object.freeze({ dryRun: true }))).resolves.toMatchObject({ action: 'already-free' });
+  });
+});
