@@ -5,17 +5,19 @@
 // health check happens here; the checks are pure.
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan adds a worker thread only where that pays (many processes).
-import { statSync } from 'node:fs';
-import { MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
+import { readdirSync, statSync } from 'node:fs';
+import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
+import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES } from './checks/references/include-files.js';
+import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
 import { exposedListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readKernelFacts } from './kernel.js';
 import { claimLines, listUnitDirs, loadUnit, mergeUnit } from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
-import type { ConfigFileFacts, ExecutableFacts, Facts, SocketFacts, UnitFacts } from './types.js';
+import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, SocketFacts, UnitFacts } from './types.js';
 
 export interface GatherOptions {
   readonly registry: Registry;
@@ -48,6 +50,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const exposed = services.some((service) => exposedListeners({ registry: options.registry, units: unitMap, sockets }, service).length > 0);
   const firewall = options.firewall === false ? undefined : exposed ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
   const configs = configPaths.map((path) => readConfigFile(root, path));
+  const includes = readIncludes(root, services, new Map(configs.map((config) => [config.path, config])));
   // Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
   const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
@@ -63,6 +66,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     units: unitMap,
     executables,
     configs: new Map(configs.map((config) => [config.path, config])),
+    ...(includes.size > 0 && { includes }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
     ...(firewall && { firewall: await firewall }),
@@ -133,6 +137,64 @@ function readConfigFile(root: string, path: string): ConfigFileFacts {
     const denied = runningAsRoot() ? 'permission denied, even to root' : 'permission denied (run as root)';
     return { path, problem: error.kind === 'denied' ? denied : error.reason };
   }
+}
+
+/**
+ * Every file the includes of the services' nginx sites and redis.conf name
+ * (nested ones too, to MAX_INCLUDE_DEPTH; at most MAX_INCLUDED_FILES), read
+ * under the root, by the include's path or glob.
+ */
+function readIncludes(root: string, services: readonly Service[], configs: ReadonlyMap<string, ConfigFileFacts>): Map<string, IncludeFacts> {
+  const includes = new Map<string, IncludeFacts>();
+  let budget = MAX_INCLUDED_FILES;
+  const follow = (kind: ConfigKind, text: string, depth: number): void => {
+    if (depth >= MAX_INCLUDE_DEPTH) return;
+    for (const pattern of includePatterns(kind, text)) {
+      if (includes.has(pattern)) continue;
+      const found = readInclude(root, pattern, budget);
+      includes.set(pattern, found);
+      if (!('files' in found)) continue;
+      budget -= found.files.length;
+      for (const file of found.files) follow(kind, file.text, depth + 1);
+    }
+  };
+  for (const ref of services.flatMap((service) => service.configs)) {
+    const text = configs.get(ref.path)?.text;
+    if (text !== undefined) follow(ref.kind, text, 0);
+  }
+  return includes;
+}
+
+/** The files one include names: a path, or a glob in its last part (in name order, as glob() gives them; none matching is none). */
+function readInclude(root: string, pattern: string, budget: number): IncludeFacts {
+  if (!pattern.startsWith('/')) return { problem: "a relative path (read from the program's working directory, which this check does not know)" };
+  const dir = pattern.slice(0, pattern.lastIndexOf('/') + 1);
+  const base = pattern.slice(dir.length);
+  if (isGlob(dir)) return { problem: 'a glob in a directory name is not followed' };
+  let paths = [pattern];
+  if (isGlob(base)) {
+    const matcher = globPart(base);
+    try {
+      paths = readdirSync(hostPath(root, dir))
+        .filter((name) => matcher.test(name))
+        .sort()
+        .map((name) => `${dir}${name}`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [] };
+      return {
+        problem: `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
+      };
+    }
+  }
+  if (paths.length > budget) return { problem: `it names more files than the ${MAX_INCLUDED_FILES} read for includes` };
+  const files: { path: string; text: string }[] = [];
+  for (const path of paths) {
+    const read = readConfigFile(root, path);
+    if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
+    files.push({ path, text: read.text });
+  }
+  return { files };
 }
 
 function readExecutable(root: string, path: string): ExecutableFacts {

@@ -112,6 +112,9 @@ export interface ExecutableFacts {
   readonly problem?: string;
 }
 
+/** What an include in a config file names: the files it matched, in the order they are spliced, or why they cannot be read. */
+export type IncludeFacts = { readonly files: readonly { readonly path: string; readonly text: string }[] } | { readonly problem: string };
+
 /** A configuration file named in the registry (`config:`), read under the root. */
 export interface ConfigFileFacts {
   /** As named in the registry (absolute path on the machine). */
@@ -138,6 +141,8 @@ export interface Facts {
   readonly systemctl?: ReadonlyMap<string, SystemctlUnit>;
   /** By path: the files of services whose port is set by a key in them, and every file in a service's configs:. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
+  /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
+  readonly includes?: ReadonlyMap<string, IncludeFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */

@@ -22,12 +22,13 @@ function portWords(facts: Facts, service: Service): { port: number; name: string
 }
 
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string): Finding[] | string {
+  const lookup = (pattern: string) => facts.includes?.get(pattern);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
   const self = portWords(facts, service);
   switch (ref.kind) {
     case 'nginx-site':
       if (!upstream) return 'the registry names no upstream for it';
-      return readNginxSite(text, { ...self, upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics' } });
+      return readNginxSite(text, { ...self, upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics' } }, lookup, ref.path);
     case 'prometheus-yml':
       return readPrometheusYml(
         text,
@@ -41,7 +42,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       if (!upstream) return 'the registry names no upstream for it';
       return readGrafanaDatasource(text, { upstream: portWords(facts, upstream) });
     case 'redis-conf':
-      return readRedisConf(text, { ...self, localOnly: service.access === 'localhost' || service.access === 'dev' });
+      return readRedisConf(text, { ...self, localOnly: service.access === 'localhost' || service.access === 'dev' }, lookup, ref.path);
   }
 }
 
@@ -59,7 +60,8 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
     const problems = findings.filter((finding) => finding.severity !== 'ok');
     if (problems.length === 0) return [result('ok', `${ref.path} agrees with the registry (${ref.kind})`, ref.path)];
     return problems.map((finding) => {
-      const at = finding.line > 0 ? `${ref.path}:${finding.line}` : ref.path;
+      const file = finding.file ?? ref.path;
+      const at = finding.line > 0 ? `${file}:${finding.line}` : file;
       return result(finding.severity, `${at}: ${finding.message}`, at);
     });
   });

@@ -12,15 +12,15 @@ import { checkReferences } from '../../src/checks/references.js';
 import { contentLines } from '../../src/checks/references/finding.js';
 import { gather } from '../../src/gather.js';
 import type { CheckResult } from '../../src/types.js';
-import { tempDir, writeTree } from '../helpers.js';
+import { tempDir, writeTree, type TreeEntry } from '../helpers.js';
 
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
 const API_UNIT = 'etc/systemd/system/dsa110-api.service';
 
 /** A root with every snippet written where the registry says its file is. */
-function snippetTree(reg: Registry = registry, portOf?: PortOf, extra: Record<string, string> = {}): string {
-  const files: Record<string, string> = { [API_UNIT]: '[Service]\nExecStart=/usr/bin/true\n', ...extra };
+function snippetTree(reg: Registry = registry, portOf?: PortOf, extra: Record<string, TreeEntry> = {}): string {
+  const files: Record<string, TreeEntry> = { [API_UNIT]: '[Service]\nExecStart=/usr/bin/true\n', ...extra };
   for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(reg, kind, portOf)) files[snippet.path.slice(1)] = snippet.text;
   return writeTree(tempDir(), { ...files, ...extra });
 }
@@ -122,6 +122,64 @@ describe('the references check', () => {
     ]);
     expect(problems(await references(tree('port "6379\nbind 127.0.0.1\n')))).toEqual([
       'redis (6379): /etc/redis/redis.conf:1: port "6379: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+  });
+
+  it('includes are read where they stand: nginx (relative to /etc/nginx, globs in name order) and Redis (the last port or bind wins)', async () => {
+    const metrics = 'location /metrics { allow 127.0.0.1; deny all; }';
+    const root = snippetTree(registry, undefined, {
+      'etc/nginx/sites-available/dsa110-contimg': `server {\n  include snippets/listen.conf;\n  location /api/ { include proxy_params; proxy_pass http://127.0.0.1:8000; }\n  include /etc/nginx/conf.d/*.conf;\n}\n`,
+      'etc/nginx/snippets/listen.conf': 'listen 80;\n# listen 8081;\nlisten "8081";\n',
+      'etc/nginx/proxy_params': 'proxy_set_header Host $host;\nproxy_pass http://127.0.0.1:9999;\n',
+      'etc/nginx/conf.d/b-metrics.conf': `${metrics}\n`,
+      'etc/nginx/conf.d/.hidden.conf': 'listen 1;\n',
+      'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\ninclude /etc/redis/conf.d/*.conf\ninclude /etc/redis/none.d/*.conf\n',
+      'etc/redis/conf.d/b.conf': 'port 6380\n',
+      'etc/redis/conf.d/a.conf': 'port 6381\nbind 0.0.0.0\n',
+    });
+    expect(problems(await references(root))).toEqual([
+      'nginx (80): /etc/nginx/snippets/listen.conf:3: listen 8081, but the registry says Nginx uses port 80',
+      'nginx (80): /etc/nginx/proxy_params:2: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000',
+      'redis (6379): /etc/redis/conf.d/b.conf:1: port 6380, but the registry says Redis uses port 6379',
+      'redis (6379): /etc/redis/conf.d/a.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+    ]);
+    // Redis: a port set again after the include counts; nothing is said about the included one.
+    const after = snippetTree(registry, undefined, {
+      'etc/redis/redis.conf': 'include /etc/redis/x.conf\nport 6379\nbind 127.0.0.1\n',
+      'etc/redis/x.conf': 'port 1\n',
+    });
+    expect(problems(await references(after)).filter((reason) => reason.startsWith('redis'))).toEqual([]);
+  });
+
+  it('an include it cannot read, a relative Redis include or a loop of includes is unknown, never a hang', async () => {
+    const root = snippetTree(registry, undefined, {
+      'etc/nginx/sites-available/dsa110-contimg': 'server { listen 80; include snippets/gone.conf; include fifo.conf; location /metrics { deny all; } }\n',
+      'etc/nginx/fifo.conf': { fifo: true },
+      'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\ninclude /etc/redis/loop.conf\ninclude local.conf\n',
+      'etc/redis/loop.conf': 'include /etc/redis/redis.conf\n',
+    });
+    const results = (await references(root)).filter((result) => result.severity !== 'ok');
+    expect(results.map((result) => [result.severity, result.reason, result.file])).toEqual([
+      [
+        'unknown',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1: include snippets/gone.conf: no such file; a listen or proxy_pass in it is not checked',
+        '/etc/nginx/sites-available/dsa110-contimg:1',
+      ],
+      [
+        'unknown',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1: include fifo.conf: it is a FIFO (named pipe), not a regular file; a listen or proxy_pass in it is not checked',
+        '/etc/nginx/sites-available/dsa110-contimg:1',
+      ],
+      [
+        'unknown',
+        'redis (6379): /etc/redis/loop.conf:1: include /etc/redis/redis.conf: a loop: /etc/redis/redis.conf is already being read (/etc/redis/redis.conf -> /etc/redis/loop.conf -> /etc/redis/redis.conf), so it is not read again; a port or bind in it is not checked',
+        '/etc/redis/loop.conf:1',
+      ],
+      [
+        'unknown',
+        "redis (6379): /etc/redis/redis.conf:4: include local.conf: a relative path (read from the program's working directory, which this check does not know); a port or bind in it is not checked",
+        '/etc/redis/redis.conf:4',
+      ],
     ]);
   });
 

@@ -4,6 +4,8 @@ import { isLoopback } from '../../address.js';
 import type { Severity } from '../../types.js';
 
 export interface Finding {
+  /** The included file it is in (nginx's or Redis's include); undefined for the file the registry names. */
+  readonly file?: string;
   readonly line: number;
   readonly severity: Severity;
   readonly message: string;

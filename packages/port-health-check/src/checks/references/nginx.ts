@@ -3,6 +3,7 @@
 // restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
 import { type Finding, isLoopbackHost, parseUrl } from './finding.js';
+import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 export interface NginxExpectations {
   readonly name: string;
@@ -87,20 +88,50 @@ export function nginxStatements(text: string): Statement[] {
   return statements;
 }
 
-export function readNginxSite(text: string, expect: NginxExpectations): Finding[] {
+/**
+ * The statements of a site with every `include FILE;` replaced by the
+ * statements of the files it names (from the facts), as nginx reads them;
+ * each keeps the file it came from (undefined: the site itself). An include
+ * it cannot read is an unknown finding.
+ */
+function siteStatements(text: string, lookup: IncludeLookup | undefined, findings: Finding[], self: string | undefined): (Statement & { file?: string })[] {
+  const all: (Statement & { file?: string })[] = [];
+  const read = (source: string, file: string | undefined, chain: readonly string[]): void => {
+    for (const statement of nginxStatements(source)) {
+      if (statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined) {
+        const included = includedFiles(lookup, includePath('nginx-site', statement.words[1]), chain);
+        if ('problem' in included) {
+          findings.push({
+            ...(file !== undefined && { file }),
+            line: statement.line,
+            severity: 'unknown',
+            message: `include ${statement.words[1]}: ${included.problem}; a listen or proxy_pass in it is not checked`,
+          });
+        } else for (const each of included.files) read(each.text, each.path, [...chain, each.path]);
+        continue;
+      }
+      all.push({ ...statement, ...(file !== undefined && { file }) });
+    }
+  };
+  read(text, undefined, self !== undefined ? [self] : []);
+  return all;
+}
+
+export function readNginxSite(text: string, expect: NginxExpectations, lookup?: IncludeLookup, self?: string): Finding[] {
   const findings: Finding[] = [];
-  const open: { path?: string; line: number; denyAll: boolean }[] = [];
-  const metricsLocations: { path: string; line: number; denyAll: boolean }[] = [];
+  const open: { file?: string; path?: string; line: number; denyAll: boolean }[] = [];
+  const metricsLocations: { file?: string; path: string; line: number; denyAll: boolean }[] = [];
   let listens = 0;
-  for (const statement of nginxStatements(text)) {
+  for (const statement of siteStatements(text, lookup, findings, self)) {
+    const file = statement.file !== undefined ? { file: statement.file } : {};
     if (statement.end === '{') {
       const location = statement.words[0] === 'location' ? /^(?:[=~^*]+ ?)?(\S+)$/.exec(statement.words.slice(1).join(' ')) : null;
-      open.push({ ...(location && { path: location[1]! }), line: statement.line, denyAll: false });
+      open.push({ ...file, ...(location && { path: location[1]! }), line: statement.line, denyAll: false });
       continue;
     }
     if (statement.end === '}') {
       const closed = open.pop();
-      if (closed?.path?.startsWith(expect.upstream.metrics)) metricsLocations.push({ path: closed.path, line: closed.line, denyAll: closed.denyAll });
+      if (closed?.path?.startsWith(expect.upstream.metrics)) metricsLocations.push({ ...closed, path: closed.path });
       continue;
     }
     const [directive, ...args] = statement.words;
@@ -110,22 +141,22 @@ export function readNginxSite(text: string, expect: NginxExpectations): Finding[
       const value = args[0];
       const port = /^\d+$/.test(value) ? Number(value) : Number(/:(\d+)$/.exec(value)?.[1] ?? 80);
       if (port !== expect.port)
-        findings.push({ line, severity: 'error', message: `listen ${value}, but the registry says ${expect.name} uses port ${expect.port}` });
+        findings.push({ ...file, line, severity: 'error', message: `listen ${value}, but the registry says ${expect.name} uses port ${expect.port}` });
     }
     if (directive === 'proxy_pass' && args[0] !== undefined) {
       const url = parseUrl(args[0]);
       if (url && isLoopbackHost(url.host) && url.port !== expect.upstream.port) {
-        findings.push({ line, severity: 'error', message: `proxy_pass ${args[0]}, but ${expect.upstream.name} uses port ${expect.upstream.port}` });
+        findings.push({ ...file, line, severity: 'error', message: `proxy_pass ${args[0]}, but ${expect.upstream.name} uses port ${expect.upstream.port}` });
       }
     }
     if (directive === 'deny' && args[0] === 'all' && open.length > 0) open[open.length - 1]!.denyAll = true;
   }
-  for (const unclosed of open)
-    if (unclosed.path?.startsWith(expect.upstream.metrics)) metricsLocations.push({ path: unclosed.path, line: unclosed.line, denyAll: unclosed.denyAll });
+  for (const unclosed of open) if (unclosed.path?.startsWith(expect.upstream.metrics)) metricsLocations.push({ ...unclosed, path: unclosed.path });
   if (listens === 0) findings.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
   for (const location of metricsLocations) {
     if (!location.denyAll) {
       findings.push({
+        ...(location.file !== undefined && { file: location.file }),
         line: location.line,
         severity: 'error',
         message: `location ${location.path} is not restricted to localhost; add allow 127.0.0.1; deny all;`,

@@ -2,6 +2,7 @@
 // access level. Redis applies the last occurrence of a directive.
 import { isLoopback } from '../../address.js';
 import { contentLines, type Finding } from './finding.js';
+import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 /** Redis's compiled-in port, when redis.conf sets none. */
 export const REDIS_DEFAULT_PORT = 6379;
@@ -57,21 +58,32 @@ export function redisWords(line: string): string[] | undefined {
   }
 }
 
-export function readRedisConf(text: string, expect: { name: string; port: number; localOnly: boolean }): Finding[] {
-  let port: { line: number; value: string } | undefined;
-  let bind: { line: number; addresses: string[] } | undefined;
+export function readRedisConf(text: string, expect: { name: string; port: number; localOnly: boolean }, lookup?: IncludeLookup, self?: string): Finding[] {
+  let port: { file?: string; line: number; value: string } | undefined;
+  let bind: { file?: string; line: number; addresses: string[] } | undefined;
   const findings: Finding[] = [];
-  for (const { line, text: content } of contentLines(text)) {
-    const words = redisWords(content);
-    if (words === undefined) {
-      if (/^(port|bind)\s/i.test(content))
-        findings.push({ line, severity: 'error', message: `${content.slice(0, 200)}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
-      continue;
+  // `include FILE` reads FILE there, so the last port or bind may be in it.
+  const read = (source: string, file: string | undefined, chain: readonly string[]): void => {
+    for (const { line, text: content } of contentLines(source)) {
+      const words = redisWords(content);
+      if (words === undefined) {
+        if (/^(port|bind)\s/i.test(content))
+          findings.push({ file, line, severity: 'error', message: `${content.slice(0, 200)}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
+        continue;
+      }
+      const [directive, ...args] = words;
+      const name = directive?.toLowerCase();
+      if (name === 'port' && args[0] !== undefined) port = { file, line, value: args[0] };
+      if (name === 'bind') bind = { file, line, addresses: args };
+      if (name === 'include' && args[0] !== undefined) {
+        const included = includedFiles(lookup, includePath('redis-conf', args[0]), chain);
+        if ('problem' in included) {
+          findings.push({ file, line, severity: 'unknown', message: `include ${args[0]}: ${included.problem}; a port or bind in it is not checked` });
+        } else for (const each of included.files) read(each.text, each.path, [...chain, each.path]);
+      }
     }
-    const [directive, ...args] = words;
-    if (directive?.toLowerCase() === 'port' && args[0] !== undefined) port = { line, value: args[0] };
-    if (directive?.toLowerCase() === 'bind') bind = { line, addresses: args };
-  }
+  };
+  read(text, undefined, self !== undefined ? [self] : []);
   if (port === undefined) {
     if (expect.port !== REDIS_DEFAULT_PORT)
       findings.push({
@@ -80,7 +92,12 @@ export function readRedisConf(text: string, expect: { name: string; port: number
         message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}`,
       });
   } else if (port.value !== String(expect.port)) {
-    findings.push({ line: port.line, severity: 'error', message: `port ${port.value}, but the registry says ${expect.name} uses port ${expect.port}` });
+    findings.push({
+      file: port.file,
+      line: port.line,
+      severity: 'error',
+      message: `port ${port.value}, but the registry says ${expect.name} uses port ${expect.port}`,
+    });
   }
   if (expect.localOnly) {
     if (bind === undefined) {
@@ -93,6 +110,7 @@ export function readRedisConf(text: string, expect: { name: string; port: number
       const wide = bind.addresses.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
       if (wide.length > 0)
         findings.push({
+          file: bind.file,
           line: bind.line,
           severity: 'error',
           message: `bind ${bind.addresses.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only`,

@@ -1,0 +1,40 @@
+// What an include (nginx's `include FILE;`, Redis's `include FILE`) splices
+// in, looked up in the facts gather() read: the readers' side of includes.ts.
+import type { ConfigKind } from '@dsa110/ports';
+import type { IncludeFacts } from '../../types.js';
+
+/** Includes nest at most this deep (deeper is not read; nginx and Redis would fail or recurse forever on a loop). */
+export const MAX_INCLUDE_DEPTH = 8;
+/** At most this many files are read for one check's includes. */
+export const MAX_INCLUDED_FILES = 256;
+
+/** The included files by pattern, as the include wrote it (after includePath). */
+export type IncludeLookup = (pattern: string) => IncludeFacts | undefined;
+
+/** Where nginx looks for a relative include: its configuration prefix (Debian's nginx -V --conf-path=/etc/nginx/nginx.conf). */
+export const NGINX_PREFIX = '/etc/nginx/';
+
+/** An include's argument as a path to look for: nginx's relative ones are under its prefix; Redis's, relative to its working directory, are left as written. */
+export function includePath(kind: ConfigKind, argument: string): string {
+  return kind === 'nginx-site' && !argument.startsWith('/') ? `${NGINX_PREFIX}${argument}` : argument;
+}
+
+/**
+ * The files an include of `pattern` splices in, from the facts, or why not
+ * (a finding: unknown, what it may set is not checked). `chain` holds the
+ * files being read, the top one first: a file that includes one of them is a
+ * loop (nginx fails on it, Redis recurses until it crashes), read once.
+ */
+export function includedFiles(
+  lookup: IncludeLookup | undefined,
+  pattern: string,
+  chain: readonly string[],
+): { files: readonly { path: string; text: string }[] } | { problem: string } {
+  if (chain.length > MAX_INCLUDE_DEPTH) return { problem: `includes nest deeper than ${MAX_INCLUDE_DEPTH}, so it is not read` };
+  const found = lookup?.(pattern);
+  if (!found) return { problem: 'not read' };
+  if ('problem' in found) return found;
+  const looped = found.files.find((file) => chain.includes(file.path));
+  if (looped) return { problem: `a loop: ${looped.path} is already being read (${[...chain, looped.path].join(' -> ')}), so it is not read again` };
+  return found;
+}

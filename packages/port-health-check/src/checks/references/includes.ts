@@ -1,0 +1,56 @@
+// Configuration files that include others: nginx's `include FILE;` and
+// Redis's `include FILE` splice that file in where they stand, so a `listen`
+// or `port` in it counts as if written there. gather() reads every file an
+// include names (a glob in its last part expands, in name order, as both
+// programs' glob() does), under the root, nested up to MAX_INCLUDE_DEPTH,
+// with what is here; the readers splice them in from those facts
+// (include-files.ts), so the checks stay pure.
+import type { ConfigKind } from '@dsa110/ports';
+import { contentLines } from './finding.js';
+import { includePath } from './include-files.js';
+import { nginxStatements } from './nginx.js';
+import { redisWords } from './redis.js';
+
+/** The include arguments of a file of `kind`, resolved by includePath, in order (kinds without includes: none). */
+export function includePatterns(kind: ConfigKind, text: string): string[] {
+  if (kind === 'redis-conf') {
+    return contentLines(text).flatMap(({ text: content }) => {
+      const words = redisWords(content);
+      return words && words[0]?.toLowerCase() === 'include' && words[1] !== undefined ? [includePath(kind, words[1])] : [];
+    });
+  }
+  if (kind === 'nginx-site') {
+    return nginxStatements(text).flatMap((statement) =>
+      statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined ? [includePath(kind, statement.words[1])] : [],
+    );
+  }
+  return [];
+}
+
+/** Whether a path holds glob characters (`*`, `?`, `[`). */
+export function isGlob(path: string): boolean {
+  return /[*?[]/.test(path);
+}
+
+/** A glob for one path part (`*.conf`) as a regular expression; `*` and `?` never match a leading dot, as glob(3) has it. */
+export function globPart(pattern: string): RegExp {
+  let source = '';
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index]!;
+    if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else if (char === '[') {
+      const end = pattern.indexOf(']', index + 2);
+      if (end < 0) source += '\\[';
+      else {
+        const body = pattern
+          .slice(index + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
+        source += `[${body}]`;
+        index = end;
+      }
+    } else source += char.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${pattern.startsWith('.') ? '' : '(?!\\.)'}${source}$`);
+}
