@@ -4,7 +4,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import * as z from 'zod';
 import type { RegistryIssue } from './errors.js';
-import { checkRules, type CheckableRegistry, type PathSegment } from './rules.js';
+import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { oneLine, quoteValue } from './escape.js';
 import { didYouMean } from './suggest.js';
@@ -88,7 +88,7 @@ function parseUnsafe(text: string): ParseResult {
     ...wholeNumbersWithAPoint(doc),
     ...(parsed.success
       ? checkRules(parsed.data)
-      : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(wellFormedEntries(input))]),
+      : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input))]),
   ];
   if (located.length === 0 && parsed.success) return { ok: true, data: parsed.data };
 
@@ -145,21 +145,53 @@ function mergeMissing(located: Located[]): Located[] {
   return rest;
 }
 
-/** Each entry that is well formed on its own, so cross-entry rules still run when another entry is broken. */
-function wellFormedEntries(input: unknown): CheckableRegistry {
+/**
+ * What is known of each entry, so the cross-entry rules still run when an entry
+ * is broken: a well-formed entry as parsed, a broken one by its valid keys
+ * (see `EntryFacts` in rules.ts).
+ */
+function entryFacts(input: unknown): CheckableRegistry {
   const list = (key: string): unknown[] => {
     const value = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined;
     return Array.isArray(value) ? value : [];
   };
-  const services = list('services');
-  return {
-    serviceIds: services.flatMap((entry) => {
+  const rawIds = (entries: unknown[]) =>
+    entries.flatMap((entry) => {
       const id = entry !== null && typeof entry === 'object' ? (entry as { id?: unknown }).id : undefined;
       return typeof id === 'string' ? [id] : [];
-    }),
-    services: services.map((entry) => ServiceSchema.safeParse(entry).data),
-    reserved: list('reserved').map((entry) => ReservedSchema.safeParse(entry).data),
+    });
+  const services = list('services');
+  const reserved = list('reserved');
+  return {
+    serviceIds: rawIds(services),
+    reservedIds: rawIds(reserved),
+    services: services.map((entry) => facts(ServiceSchema, entry) as ServiceFacts | undefined),
+    reserved: reserved.map((entry) => facts(ReservedSchema, entry) as ReservedFacts | undefined),
   };
+}
+
+/** The entry parsed whole when it is valid, else each of its keys parsed alone (a list item by item). */
+function facts(schema: z.ZodObject, entry: unknown): Record<string, unknown> | undefined {
+  const whole = schema.safeParse(entry);
+  if (whole.success) return whole.data as Record<string, unknown>;
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
+  const out: Record<string, unknown> = {};
+  const broken = new Set<string>();
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const value = (entry as Record<string, unknown>)[key];
+    const parsed = field.safeParse(value);
+    if (parsed.success) {
+      if (parsed.data !== undefined) out[key] = parsed.data;
+      continue;
+    }
+    broken.add(key);
+    const inner = unwrap(field);
+    if (Array.isArray(value) && inner instanceof z.ZodArray) {
+      out[key] = value.map((item) => (inner.element as z.ZodType).safeParse(item).data);
+    }
+  }
+  out.broken = broken;
+  return out;
 }
 
 function fail(issues: RegistryIssue[]): ParseResult {

@@ -30,22 +30,47 @@ export function formatRange(range: PortRange): string {
 }
 
 /**
- * Entries that are each well formed; an entry that is not is `undefined`, so
- * that cross-entry problems are found alongside the per-entry ones.
+ * What is known of one entry. A well-formed entry is its parsed data; a
+ * malformed one keeps every key that is valid on its own (a list keeps its
+ * valid items, a broken item is `undefined`) and names the broken keys in
+ * `broken`, so the cross-entry rules still see its id, port and variable:
+ * a duplicate port involving a broken entry is reported in the same run,
+ * while a rule that needs a broken key skips the entry (no follow-on errors).
+ */
+export type EntryFacts<T> = { [K in keyof T]?: T[K] extends readonly (infer E)[] ? readonly (E | undefined)[] : T[K] } & {
+  /** Keys present in the file but not valid; a rule that needs one of them skips the entry. */
+  readonly broken?: ReadonlySet<string>;
+};
+export type ServiceFacts = EntryFacts<ServiceData>;
+export type ReservedFacts = EntryFacts<ReservedData>;
+
+/**
+ * A registry's entries, each well formed or known in part (`EntryFacts`); an
+ * entry that is not even a mapping is `undefined`.
  */
 export interface CheckableRegistry {
-  services: readonly (ServiceData | undefined)[];
-  reserved: readonly (ReservedData | undefined)[];
+  services: readonly (ServiceFacts | undefined)[];
+  reserved: readonly (ReservedFacts | undefined)[];
   /** Ids of every service entry, broken ones included, so that references to them are not flagged. */
   serviceIds?: readonly string[];
+  /** Ids of every reserved entry, broken ones included. */
+  reservedIds?: readonly string[];
+}
+
+/** Whether `key` of `entry` is valid (present or absent), so a rule may read it. */
+function known(entry: { readonly broken?: ReadonlySet<string> }, ...keys: string[]): boolean {
+  return !keys.some((key) => entry.broken?.has(key));
 }
 
 export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const ids = new Map<string, string>();
-  const serviceIds = new Set('serviceIds' in data && data.serviceIds ? data.serviceIds : data.services.flatMap((service) => (service ? [service.id] : [])));
+  const listed = (key: 'serviceIds' | 'reservedIds', entries: readonly ({ id?: string } | undefined)[]) =>
+    new Set(key in data && (data as CheckableRegistry)[key] ? (data as CheckableRegistry)[key] : entries.flatMap((entry) => (entry?.id ? [entry.id] : [])));
+  const serviceIds = listed('serviceIds', data.services);
 
-  const claimId = (id: string, path: PathSegment[]) => {
+  const claimId = (id: string | undefined, path: PathSegment[]) => {
+    if (id === undefined) return;
     const first = ids.get(id);
     if (first) problems.push({ path: [...path, 'id'], message: `duplicate id "${id}": ${first} already has it` });
     else ids.set(id, `${path[0]}[${path[1]}]`);
@@ -53,21 +78,24 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
 
   const ports = new Map<string, string>();
   const envVars = new Map<string, string>();
-  data.services.forEach((service, index) => {
+  data.services.forEach((service: ServiceFacts | undefined, index) => {
     if (!service) return;
     const path = ['services', index];
+    const label = service.id ?? `services[${index}]`;
     claimId(service.id, path);
-    const key = `${service.port}/${service.transport}`;
-    const owner = ports.get(key);
-    if (owner) {
-      problems.push({
-        path: [...path, 'port'],
-        message: `port ${service.port}/${service.transport} is already used by service "${owner}"`,
-      });
-    } else {
-      ports.set(key, service.id);
+    if (service.port !== undefined && service.transport !== undefined) {
+      const key = `${service.port}/${service.transport}`;
+      const owner = ports.get(key);
+      if (owner) {
+        problems.push({
+          path: [...path, 'port'],
+          message: `port ${service.port}/${service.transport} is already used by service "${owner}"`,
+        });
+      } else {
+        ports.set(key, label);
+      }
     }
-    if (typeof service.configuredBy === 'object' && 'env' in service.configuredBy) {
+    if (service.configuredBy !== undefined && typeof service.configuredBy === 'object' && 'env' in service.configuredBy) {
       const variable = service.configuredBy.env;
       const other = envVars.get(variable);
       if (other) {
@@ -76,22 +104,23 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
           message: `environment variable ${variable} is already used by service "${other}"`,
         });
       } else {
-        envVars.set(variable, service.id);
+        envVars.set(variable, label);
       }
     }
-    if (service.robust && !service.systemd?.claim) {
+    if (service.robust && known(service, 'systemd') && !service.systemd?.claim) {
       problems.push({
         path: [...path, 'systemd'],
         message: 'a robust service needs systemd.unit and systemd.claim (unit or drop-in) to say where claim-port is wired',
       });
     }
-    if (service.systemd?.claim && !service.robust) {
+    if (service.systemd?.claim && service.robust === false) {
       problems.push({
         path: [...path, 'systemd', 'claim'],
         message: 'only a robust service claims its port: set robust: true or remove systemd.claim',
       });
     }
     (service.configs ?? []).forEach((ref, refIndex) => {
+      if (!ref) return;
       const refPath = [...path, 'configs', refIndex];
       if (ref.upstream !== undefined && !serviceIds.has(ref.upstream)) {
         problems.push({ path: [...refPath, 'upstream'], message: `unknown service "${ref.upstream}"` });
@@ -102,10 +131,17 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   });
 
   const ranges: { id: string; range: PortRange; index: number }[] = [];
-  data.reserved.forEach((entry, index) => {
+  data.reserved.forEach((entry: ReservedFacts | undefined, index) => {
     if (!entry) return;
     const path = ['reserved', index];
     claimId(entry.id, path);
+    for (const allowed of entry.for ?? []) {
+      if (allowed !== undefined && !serviceIds.has(allowed)) {
+        problems.push({ path: [...path, 'for'], message: `unknown service "${allowed}"` });
+      }
+    }
+    // The shape of its ports needs all three keys valid (or absent).
+    if (!known(entry, 'port', 'start', 'end')) return;
     if (entry.port !== undefined && (entry.start !== undefined || entry.end !== undefined)) {
       problems.push({ path: [...path, 'port'], message: 'give either port or start and end, not both' });
       return;
@@ -123,11 +159,6 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
       problems.push({ path: [...path, 'start'], message: `start ${entry.start} is greater than end ${entry.end}` });
       return;
     }
-    for (const allowed of entry.for) {
-      if (!serviceIds.has(allowed)) {
-        problems.push({ path: [...path, 'for'], message: `unknown service "${allowed}"` });
-      }
-    }
     const range = reservedRange(entry)!;
     for (const other of ranges) {
       if (range.start <= other.range.end && other.range.start <= range.end) {
@@ -137,46 +168,47 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
         });
       }
     }
-    ranges.push({ id: entry.id, range, index });
+    ranges.push({ id: entry.id ?? `reserved[${index}]`, range, index });
   });
 
-  data.services.forEach((service, index) => {
-    if (!service) return;
+  data.services.forEach((service: ServiceFacts | undefined, index) => {
+    if (service?.port === undefined || service.id === undefined) return;
+    const { port, id: serviceId } = service;
     for (const { id, range, index: reservedIndex } of ranges) {
-      if (service.port < range.start || service.port > range.end) continue;
-      if (data.reserved[reservedIndex]?.for.includes(service.id)) continue;
+      if (port < range.start || port > range.end) continue;
+      const allowed = data.reserved[reservedIndex]?.for;
+      // A broken item of `for` might have named this service: say nothing rather than guess.
+      if (allowed === undefined || allowed.includes(serviceId) || allowed.includes(undefined as never)) continue;
       problems.push({
         path: ['services', index, 'port'],
-        message: `port ${service.port} is inside reserved "${id}" (${formatRange(range)}), which is not reserved for "${service.id}"`,
+        message: `port ${port} is inside reserved "${id}" (${formatRange(range)}), which is not reserved for "${serviceId}"`,
       });
     }
   });
 
   // `{port:ID}` in prose stands for that entry's port on the reference page (syntax: src/port-references.ts).
-  if (data.reserved.every((entry) => entry !== undefined)) {
-    const known = new Set([...serviceIds, ...data.reserved.flatMap((entry) => (entry ? [entry.id] : []))]);
-    const checkText = (text: string | undefined, path: PathSegment[]) => {
-      for (const id of portReferenceIds(text ?? '')) {
-        if (!known.has(id)) problems.push({ path, message: `{port:${id}} names no service or reserved entry; write the id of one` });
-      }
-    };
-    data.services.forEach((service, index) => {
-      if (!service) return;
-      const path = ['services', index];
-      checkText(service.robustNote, [...path, 'robustNote']);
-      checkText(service.accessNote, [...path, 'accessNote']);
-      service.purpose.forEach((text, line) => {
-        checkText(text, [...path, 'purpose', line]);
-      });
-      service.notes.forEach((text, line) => {
-        checkText(text, [...path, 'notes', line]);
-      });
-      for (const [label, text] of Object.entries(service.details ?? {})) checkText(text, [...path, 'details', label]);
+  const knownIds = new Set([...serviceIds, ...listed('reservedIds', data.reserved)]);
+  const checkText = (text: string | undefined, path: PathSegment[]) => {
+    for (const id of portReferenceIds(text ?? '')) {
+      if (!knownIds.has(id)) problems.push({ path, message: `{port:${id}} names no service or reserved entry; write the id of one` });
+    }
+  };
+  data.services.forEach((service: ServiceFacts | undefined, index) => {
+    if (!service) return;
+    const path = ['services', index];
+    checkText(service.robustNote, [...path, 'robustNote']);
+    checkText(service.accessNote, [...path, 'accessNote']);
+    (service.purpose ?? []).forEach((text, line) => {
+      checkText(text, [...path, 'purpose', line]);
     });
-    data.reserved.forEach((entry, index) => {
-      checkText(entry?.purpose, ['reserved', index, 'purpose']);
+    (service.notes ?? []).forEach((text, line) => {
+      checkText(text, [...path, 'notes', line]);
     });
-  }
+    for (const [label, text] of Object.entries(service.details ?? {})) checkText(text, [...path, 'details', label]);
+  });
+  data.reserved.forEach((entry: ReservedFacts | undefined, index) => {
+    checkText(entry?.purpose, ['reserved', index, 'purpose']);
+  });
 
   return problems;
 }

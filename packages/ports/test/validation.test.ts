@@ -202,6 +202,65 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  // A broken entry still takes part in the rules across entries, by the keys that are valid on their own:
+  // the problem it shares with another entry is reported in the same run, not after the first fix.
+  it.each([
+    ['a typo in another key', 17, '    protocl: TCP'],
+    ['a bad name', 14, '    name: "Re\\e[31mdis"'],
+    ['a bad access level', 18, '    access: everywhere'],
+    ['a missing key', 22, '    # processes removed'],
+  ])('reports a port shared with an entry broken by %s in the same run', async (_name, line, text) => {
+    const { error } = await rejection(withLine(16, '    port: 8000', withLine(line, text)));
+    find(error.issues, /^port 8000\/tcp is already used by service "api"$/);
+    const shared = error.issues.find((issue) => /already used/.test(issue.message))!;
+    expect(`${shared.line}:${shared.column} ${shared.path}`).toBe('16:11 services.redis.port');
+  });
+
+  it('reports a duplicate id, variable or reserved port involving a broken entry in the same run, at the right line', async () => {
+    // api is broken (its protocol is misspelt); redis takes its id, its variable and a reserved port.
+    let text = withLine(7, '    protocl: HTTP');
+    text = withLine(13, '  - id: api', text);
+    text = withLine(19, '    configuredBy: { env: CONTIMG_API_PORT }', text);
+    text = withLine(16, '    port: 3215', text);
+    const { error } = await rejection(text);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '3:5 services.api.protocol: is required',
+      '7:5 services.api.protocl: unknown key "protocl" (did you mean "protocol"?)',
+      '13:9 services.api.id: duplicate id "api": services[0] already has it',
+      '16:11 services.api.port: port 3215 is inside reserved "fallback" (3210-3220), which is not reserved for "api"',
+      '19:26 services.api.configuredBy.env: environment variable CONTIMG_API_PORT is already used by service "api"',
+    ]);
+  });
+
+  it('reports a broken entry that comes second against the first, once', async () => {
+    // redis is broken twice over (a bad group, an unknown key) and repeats api's port.
+    const text = withLine(16, '    port: 8000', withLine(15, '    group: prod', withLine(22, '    processes: [redis-server]\n    colour: red')));
+    const { error } = await rejection(text);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '15:12 services.redis.group: must be one of production, monitoring, development (got "prod")',
+      '16:11 services.redis.port: port 8000/tcp is already used by service "api"',
+      '23:5 services.redis.colour: unknown key "colour"',
+    ]);
+  });
+
+  it('a broken key is not judged again by the rules across entries (no follow-on errors)', async () => {
+    // A port that is not a port, a transport that is not one, a broken systemd: only what is wrong with each.
+    for (const [line, text, only] of [
+      [16, '    port: "8000"', 'services.redis.port: must be a port number written in plain decimal, 1-65535 (got "8000")'],
+      [21, '    systemd: { unit: redis-server, claim: drop-in }', 'services.redis.systemd.unit: must be a systemd service unit name ending in .service'],
+      [28, '    for: [api, 7]', 'reserved.api-alt.for[1]: must be a string (got 7)'],
+    ] as const) {
+      const { error } = await rejection(withLine(line, text));
+      expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([only]);
+    }
+    // A broken reserved entry's valid range still keeps other entries out of it.
+    const { error } = await rejection(withLine(27, '    purpose: ""', withLine(6, '    port: 8010', withLine(28, '    for: []'))));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services.api.port: port 8010 is inside reserved "api-alt" (8010), which is not reserved for "api"',
+      'reserved.api-alt.purpose: must not be empty',
+    ]);
+  });
+
   it('rejects YAML aliases past a small limit', async () => {
     const aliases = Array.from({ length: 17 }, () => '*a').join(', ');
     const { error } = await rejection(`a: &a [1]\nb: [${aliases}]\n`);
