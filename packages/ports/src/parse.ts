@@ -73,14 +73,18 @@ function parseUnsafe(text: string): ParseResult {
     }))
     // A stack overflow may be reported once per level on the way out: say it once.
     .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index);
-  if (syntax.length > 0) return fail(syntax);
+  // A duplicate key leaves the document whole: report it, keep the first of the pair (where every
+  // line:col then points), and go on, so the file's other problems come in the same run.
+  const duplicates = syntax.filter((issue) => issue.message.startsWith('duplicate key '));
+  if (syntax.length > duplicates.length) return fail(syntax);
+  if (duplicates.length > 0) dropDuplicateKeys(doc);
   const structure = yamlProblems(doc);
-  if (structure.length > 0) return fail(structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) })));
+  if (structure.length > 0) return fail([...duplicates, ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
 
   // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
   const input: unknown = doc.toJS({ maxAliasCount: -1 });
   if (input === null || input === undefined) {
-    return fail([{ path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
+    return fail([...duplicates, { path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
   }
 
   const parsed = RegistrySchema.safeParse(input);
@@ -90,15 +94,31 @@ function parseUnsafe(text: string): ParseResult {
       ? checkRules(parsed.data)
       : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input))]),
   ];
-  if (located.length === 0 && parsed.success) return { ok: true, data: parsed.data };
+  if (located.length === 0 && parsed.success && duplicates.length === 0) return { ok: true, data: parsed.data };
 
-  return fail(
-    located.map(({ path, message, atKey }) => ({
+  return fail([
+    ...duplicates,
+    ...located.map(({ path, message, atKey }) => ({
       path: formatPath(path, input),
       message,
       ...position(offsetOf(doc, path, atKey ?? false)),
     })),
-  );
+  ]);
+}
+
+/** Remove the second and later pairs of each key in every mapping (yaml keeps them all). */
+function dropDuplicateKeys(doc: Document): void {
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      map.items = map.items.filter((pair) => {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    },
+  });
 }
 
 /**

@@ -68,6 +68,9 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   const listed = (key: 'serviceIds' | 'reservedIds', entries: readonly ({ id?: string } | undefined)[]) =>
     new Set(key in data && (data as CheckableRegistry)[key] ? (data as CheckableRegistry)[key] : entries.flatMap((entry) => (entry?.id ? [entry.id] : [])));
   const serviceIds = listed('serviceIds', data.services);
+  // An entry without a valid id may be the one a reference means (`id: ngіnx`, a Cyrillic і, and
+  // `upstream: nginx`): then only the id is reported, not every reference to it as well.
+  const everyServiceIdValid = data.services.every((entry) => entry?.id !== undefined);
 
   const claimId = (id: string | undefined, path: PathSegment[]) => {
     if (id === undefined) return;
@@ -123,6 +126,7 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
       if (!ref) return;
       const refPath = [...path, 'configs', refIndex];
       if (ref.upstream !== undefined && !serviceIds.has(ref.upstream)) {
+        if (!everyServiceIdValid) return;
         problems.push({ path: [...refPath, 'upstream'], message: `unknown service "${ref.upstream}"` });
       } else if (ref.upstream === undefined && CONFIG_KINDS[ref.kind].needsUpstream) {
         problems.push({ path: refPath, message: `a ${ref.kind} config needs upstream: the id of the service it points at` });
@@ -136,7 +140,7 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     const path = ['reserved', index];
     claimId(entry.id, path);
     for (const allowed of entry.for ?? []) {
-      if (allowed !== undefined && !serviceIds.has(allowed)) {
+      if (allowed !== undefined && !serviceIds.has(allowed) && everyServiceIdValid) {
         problems.push({ path: [...path, 'for'], message: `unknown service "${allowed}"` });
       }
     }
@@ -188,9 +192,10 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
 
   // `{port:ID}` in prose stands for that entry's port on the reference page (syntax: src/port-references.ts).
   const knownIds = new Set([...serviceIds, ...listed('reservedIds', data.reserved)]);
+  const everyIdValid = everyServiceIdValid && data.reserved.every((entry) => entry?.id !== undefined);
   const checkText = (text: string | undefined, path: PathSegment[]) => {
     for (const id of portReferenceIds(text ?? '')) {
-      if (!knownIds.has(id)) problems.push({ path, message: `{port:${id}} names no service or reserved entry; write the id of one` });
+      if (!knownIds.has(id) && everyIdValid) problems.push({ path, message: `{port:${id}} names no service or reserved entry; write the id of one` });
     }
   };
   data.services.forEach((service: ServiceFacts | undefined, index) => {

@@ -29,10 +29,19 @@ const CONTROLS = '\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u
 const NO_CONTROLS = new RegExp(`^[^${CONTROLS}]*$`);
 const ONE_LINE = new RegExp(`^[^\\n${CONTROLS}]*$`);
 const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text';
+/**
+ * Characters that show as nothing: a zero-width space, word joiner or
+ * invisible operator, a soft hyphen, the bidirectional marks (LRM, RLM, ALM,
+ * which reorder text as the overrides do), interlinear annotations. "Ng\u200binx"
+ * reads as "Nginx" on every page and terminal but is another name. The zero-width
+ * (non-)joiners stay allowed: emoji and some scripts need them.
+ */
+const INVISIBLE = /^[^\u00ad\u061c\u180e\u200b\u200e\u200f\u2060-\u2064\ufff9-\ufffb]*$/;
+const INVISIBLE_MESSAGE = 'must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text';
 
-const nonEmpty = z.string().min(1, 'must not be empty').regex(NO_CONTROLS, CONTROLS_MESSAGE);
+const nonEmpty = z.string().min(1, 'must not be empty').regex(NO_CONTROLS, CONTROLS_MESSAGE).regex(INVISIBLE, INVISIBLE_MESSAGE);
 /** A name or label: one line of plain text. */
-const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`);
+const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`).regex(INVISIBLE, INVISIBLE_MESSAGE);
 
 /**
  * Grafana replaces `$var`, `${var}` and `[[var]]` in a dashboard's panel and
@@ -56,12 +65,14 @@ const filePath = z
   .string()
   .regex(/^\//, 'must be an absolute path')
   .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it')
-  .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`);
+  .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
+  .regex(INVISIBLE, INVISIBLE_MESSAGE);
 
 const processPattern = z
   .string()
   .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)')
-  .regex(ONE_LINE, CONTROLS_MESSAGE);
+  .regex(ONE_LINE, CONTROLS_MESSAGE)
+  .regex(INVISIBLE, INVISIBLE_MESSAGE);
 
 export const accessLevels = ['public', 'private', 'localhost', 'dev'] as const;
 export const groups = ['production', 'monitoring', 'development'] as const;

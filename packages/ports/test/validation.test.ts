@@ -253,12 +253,35 @@ describe('a broken registry is rejected with line and column', () => {
       const { error } = await rejection(withLine(line, text));
       expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([only]);
     }
+    // An id that is broken (a Cyrillic і) is reported once, not again at every {port:ID} that means it.
+    const confusable = withLine(3, '  - id: apі', withLine(10, '    robust: true\n    purpose: ["on {port:api}"]'));
+    const { error: idError } = await rejection(confusable);
+    expect(idError.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services.apі.id: must be lower-case letters, digits and dashes, starting with a letter',
+    ]);
+    // With every id valid, a reference to nothing is still reported.
+    const { error: refError } = await rejection(withLine(10, '    robust: true\n    purpose: ["on {port:apx}"]'));
+    expect(refError.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services.api.purpose[0]: {port:apx} names no service or reserved entry; write the id of one',
+    ]);
     // A broken reserved entry's valid range still keeps other entries out of it.
     const { error } = await rejection(withLine(27, '    purpose: ""', withLine(6, '    port: 8010', withLine(28, '    for: []'))));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
       'services.api.port: port 8010 is inside reserved "api-alt" (8010), which is not reserved for "api"',
       'reserved.api-alt.purpose: must not be empty',
     ]);
+  });
+
+  it("reports a duplicate key and the file's other problems in the same run, judging the first of the pair", async () => {
+    const text = withLine(6, '    port: 8000\n    port: 6379', withLine(17, '    protocol: TPC'));
+    const { error } = await rejection(text);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '7:5 : duplicate key "port"; each key may appear once in a mapping',
+      '18:15 services.redis.protocol: must be one of HTTP, HTTPS, TCP, UDP (got "TPC") (did you mean "TCP"?)',
+    ]);
+    // Alone, it still fails the file.
+    const { error: alone } = await rejection(`${minimalRegistry}\nversion: 1\n`);
+    expect(alone.issues.map((issue) => issue.message)).toEqual(['duplicate key "version"; each key may appear once in a mapping']);
   });
 
   it('rejects YAML aliases past a small limit', async () => {
@@ -373,6 +396,23 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
       `${path}: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text${oneLine}`,
     ]);
+  });
+
+  it.each([
+    ['a zero-width space in a name', 'name: FastAPI', 'name: "Fast\\u200bAPI"', 'services.api.name'],
+    ['a right-to-left mark in a reserved name', 'name: Fallback', 'name: "Fall\\u200fback"', 'reserved.fallback.name'],
+    ['an Arabic letter mark in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u061cy"]', 'services.api.purpose[0]'],
+    ['a soft hyphen in a config path', 'name: FastAPI', 'name: FastAPI\n    config: "/etc/x\\u00ady.conf"', 'services.api.config'],
+    ['a word joiner in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\u2060corn"]', 'services.api.processes[0]'],
+  ])('refuses %s: it shows as nothing, so the text reads as another', async (_name, from, to, path) => {
+    const { error } = await rejection(minimalRegistry.replace(from, to));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `${path}: must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text`,
+    ]);
+  });
+
+  it('takes the zero-width joiner that emoji need', () => {
+    expect(parseRegistry(withLine(4, '    name: "FastAPI \u{1F469}\u200d\u{1F4BB}"')).service('api').name).toBe('FastAPI \u{1F469}\u200d\u{1F4BB}');
   });
 
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${var} syntax, as a hostile name
