@@ -1,4 +1,5 @@
-import { FileReadError, readTextFile } from '../../files/read.js';
+import { FileReadError, readFileBytes } from '../../files/read.js';
+import { utf8Problem } from '../../utf8.js';
 import { FileWriteError, writeOutputFile } from '../../files/write.js';
 import { regenerateDocs } from '../../render/docs.js';
 import { unifiedDiff } from '../../render/diff.js';
@@ -20,16 +21,23 @@ export const command = defineCommand({
   async run(context) {
     const file = context.values.file ?? DEFAULT_DOCS_FILE;
     const registry = await load(context);
-    let current: string;
+    let bytes: Buffer;
     try {
       // Never blocks on a FIFO or device; a page over 4 MiB is not a docs page.
-      current = readTextFile(file, { maxBytes: 4 * 1024 * 1024 });
+      bytes = readFileBytes(file, { maxBytes: 4 * 1024 * 1024 });
     } catch (error) {
       if (!(error instanceof FileReadError)) throw error;
       const why = error.reason;
       const hint = context.values.file === undefined && error.kind === 'missing' ? '; run from the repository root or pass --file PATH' : '';
       throw new CommandError(`ports docs: cannot read ${escapeText(file)}: ${why}${hint}`);
     }
+    // Decoding would turn each bad byte of the prose into U+FFFD, and writing would keep that: refuse instead.
+    const encoding = utf8Problem(bytes);
+    if (encoding)
+      throw new CommandError(
+        `${escapeText(file)}:${encoding.line}:${encoding.column}: ${encoding.message}${context.values.check ? '' : '; nothing was written'}`,
+      );
+    const current = bytes.toString('utf8');
     const next = regenerateDocs(current, registry, file);
     // Printed names: the path as typed and the registry's, escaped (a newline in one must not start a line).
     const shown = escapeText(file);

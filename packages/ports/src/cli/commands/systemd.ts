@@ -76,7 +76,7 @@ export async function run(context: Context): Promise<Outcome> {
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
   const place = (path: string) =>
     root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
-  if (!check) return writeTree(context, wiring, health, unitDir, place);
+  if (!check) return writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined);
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
   return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, claimPort, place);
@@ -107,6 +107,7 @@ async function writeTree(
   health: readonly HealthUnit[],
   unitDir: string,
   place: (path: string) => string,
+  defaultDir: boolean,
 ): Promise<Outcome> {
   let written: WrittenFile[];
   try {
@@ -114,7 +115,8 @@ async function writeTree(
     written = writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES });
   } catch (error) {
     if (!(error instanceof FileWriteError)) throw error;
-    const hint = ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? '; run as root, or pass --out DIR or --root DIR' : '';
+    // Only the default directory gets the hint: with --out or --root the user already chose where.
+    const hint = defaultDir && ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? ` (to write elsewhere: --out DIR or --root DIR)` : '';
     throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
   }
   for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { checkout, committedDocs, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { checkout, committedDocs, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -132,6 +132,24 @@ describe('ports docs', () => {
     const second = await ports(['docs', '--check'], { cwd: checkout(rootRegistry, unknown) });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/^docs\/ports\.md:\d+:1: unknown generated section "nonsense"; known sections: quick-reference, /);
+  });
+
+  it('refuses a page that is not UTF-8 with file:line:col, instead of writing U+FFFD over the prose', async () => {
+    // A stale page (so a write is due) whose hand-written prose holds a Latin-1 é.
+    const dir = checkout(rootRegistry, replaceOnce(committedDocs, '| 8000 |', '| 8001 |'));
+    const page = join(dir, 'docs/ports.md');
+    const bytes = Buffer.concat([readFileSync(page), Buffer.from('caf\xe9 prose\n', 'latin1')]);
+    writeFileSync(page, bytes);
+    const line = bytes.toString('latin1').split('\n').length - 1;
+    const run = await portsBin(['docs'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `docs/ports.md:${line}:4: the file is not UTF-8 text (byte 0xe9); save it as UTF-8; nothing was written\n`,
+    });
+    expect(readFileSync(page)).toEqual(bytes);
+    const check = await portsBin(['docs', '--check'], { cwd: dir });
+    expect(check).toEqual({ code: 1, stdout: '', stderr: `docs/ports.md:${line}:4: the file is not UTF-8 text (byte 0xe9); save it as UTF-8\n` });
   });
 
   it('--file names another page; a missing page is one clear line', async () => {

@@ -322,6 +322,31 @@ describe('ports systemd', () => {
     expectNoStack(run.stderr);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('without permission, suggests --out or --root only when neither was given', () => {
+    // As nobody (setpriv needs root): a directory nobody may write in, then the default /etc/systemd/system.
+    const parent = tempDir();
+    chmodSync(parent, 0o755);
+    const locked = join(parent, 'locked');
+    mkdirSync(locked, { mode: 0o755 });
+    const asNobody = (args: string[]) =>
+      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(repoRoot, 'packages/ports/bin/ports.js'), ...args], {
+        cwd: parent,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+        encoding: 'utf8',
+      });
+    const chosen = asNobody(['systemd', '--out', locked]);
+    expect(chosen.status).toBe(1);
+    expect(chosen.stderr).toBe(
+      `ports systemd: cannot write ${locked}/redis-server.service.d/claim-port.conf: cannot make its directory ${locked}/redis-server.service.d: permission denied; run as a user who may write there; nothing was written\n`,
+    );
+    expect(readdirSync(locked)).toEqual([]);
+    const byDefault = asNobody(['systemd']);
+    expect(byDefault.status).toBe(1);
+    expect(byDefault.stderr).toMatch(
+      /^ports systemd: cannot write \/etc\/systemd\/system\/.*: permission denied; run as a user who may write there; nothing was written \(to write elsewhere: --out DIR or --root DIR\)\n$/,
+    );
+  });
+
   it('never opens a FIFO nor replaces a link at a path it writes: one line, exit 1, nothing written; --check reports it as drift', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'redis-server.service.d'));
