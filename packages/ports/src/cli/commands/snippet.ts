@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
 import { quoteValue } from '../../escape.js';
+import { PortsError } from '../../errors.js';
 
 export const command = defineCommand({
   summary: `what a config file that names a port should say (${SNIPPET_KINDS.join(', ')})`,
@@ -17,7 +18,14 @@ export const command = defineCommand({
     if (!isSnippetKind(kind)) throw new UsageError(`ports snippet: unknown kind ${quoteValue(kind)}; kinds: ${SNIPPET_KINDS.join(', ')}`);
     const registry = await load(context);
     // Env overrides apply (CONTIMG_API_PORT=8010 ports snippet nginx-site), as for `ports get`.
-    const snippets = renderSnippets(registry, kind, (service) => registry.resolvePort(service.id, { env: context.env }).port);
+    let snippets: ReturnType<typeof renderSnippets>;
+    try {
+      snippets = renderSnippets(registry, kind, (service) => registry.resolvePort(service.id, { env: context.env }).port);
+    } catch (error) {
+      // A bad override: the same line as `ports get`'s, named for this command.
+      if (error instanceof PortsError) throw new PortsError(error.code, `ports snippet: ${error.message}`);
+      throw error;
+    }
     if (snippets.length === 0)
       throw new CommandError(`ports snippet: no service in ${registry.source} has a config of kind ${kind}; add configs: [{ kind: ${kind} }] to one`);
     context.io.out(snippets.map((snippet) => snippet.text).join('\n'));

@@ -2,7 +2,7 @@
 // from the registry with env overrides applied, and its two refusals.
 import { describe, expect, it } from 'vitest';
 import { minimalRegistry, writeRegistry } from '../../helpers.js';
-import { ports } from '../helpers.js';
+import { ports, portsBin, requireBuilt } from '../helpers.js';
 
 describe('ports snippet', () => {
   it("prints a kind's settings with the env overrides applied, as ports get does", async () => {
@@ -10,6 +10,16 @@ describe('ports snippet', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('127.0.0.1:8010');
     expect(run.stdout).not.toContain('127.0.0.1:8000');
+  });
+
+  it('a bad override is one line named for the command, as in ports get, exit 1 (built bin)', async () => {
+    requireBuilt();
+    const run = await portsBin(['snippet', 'nginx-site'], { env: { CONTIMG_API_PORT: '6379' } });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ports snippet: CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis" (Redis) in ports.yaml (bundled)\n',
+    });
   });
 
   it('refuses an unknown kind as a usage error that lists the kinds', async () => {
