@@ -36,3 +36,15 @@ export function isClaimTimeout(seconds: number): boolean {
 
 /** An existing file at a path `ports` generates (a unit, a drop-in, the dashboard: each well under 1 MiB) is not read past this. */
 export const MAX_GENERATED_FILE_BYTES = 4 * 1024 * 1024;
+
+/** The longest id (service or reserved): it goes into job names, metric labels, file names and every message. */
+export const MAX_ID_LENGTH = 64;
+/** The longest name or title: it heads table columns, reference-page sections and dashboard rows. */
+export const MAX_NAME_LENGTH = 80;
+/**
+ * systemd refuses a unit name over 255 characters (UNIT_NAME_MAX, 256 with its NUL), and a
+ * unit's drop-in directory, NAME.d, must fit in a file name (255 bytes): so 253.
+ */
+export const MAX_UNIT_NAME_LENGTH = 253;
+/** Linux's PATH_MAX, 4096 with its NUL: a longer path cannot be opened. */
+export const MAX_PATH_LENGTH = 4095;

@@ -6,10 +6,10 @@ import * as z from 'zod';
 import type { RegistryIssue } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
-import { oneLine, quoteValue } from './escape.js';
+import { escapeText, oneLine, quoteValue } from './escape.js';
 import { didYouMean } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, yamlProblems } from './yaml-rules.js';
-import { MAX_REGISTRY_BYTES } from './limits.js';
+import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 
 export { MAX_ALIASES };
 
@@ -229,6 +229,9 @@ function yamlMessage(code: string, message: string, source: string): string {
   return oneLine(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 300);
 }
 
+/** An id or key longer than an id may be is shown by its position (`services[3]`) or cut short in a path. */
+const MAX_ID_IN_PATH = MAX_ID_LENGTH;
+
 /** `services.api.port` rather than `services.5.port`: operators know entries by id. */
 export function formatPath(path: readonly PathSegment[], input: unknown): string {
   const parts: string[] = [];
@@ -237,9 +240,11 @@ export function formatPath(path: readonly PathSegment[], input: unknown): string
     const child = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[segment] : undefined;
     if (typeof segment === 'number') {
       const id = child !== null && typeof child === 'object' ? (child as { id?: unknown }).id : undefined;
-      parts.push(typeof id === 'string' && id !== '' ? id : `[${segment}]`);
+      parts.push(typeof id === 'string' && id !== '' && id.length <= MAX_ID_IN_PATH ? escapeText(id) : `[${segment}]`);
     } else {
-      parts.push(segment);
+      // A key or an id from the file: escaped (a line break or a terminal escape in it must not
+      // forge a line or colour the terminal) and cut short.
+      parts.push(escapeText(segment, MAX_ID_IN_PATH));
     }
     value = child;
   }
@@ -301,6 +306,9 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';
       return [{ path, message: `must be one of ${options.join(', ')} (got ${describeValue(value)})${hint}` }];
     }
+    case 'invalid_key':
+      // A record's key (a details label) that is not valid: say why, at the key.
+      return issue.issues.flatMap((inner) => describeZodIssue({ ...inner, path } as ZodIssue, input).map((located) => ({ ...located, path, atKey: true })));
     case 'invalid_union': {
       // Report the branch that got furthest: the one whose problems are not at the union itself.
       const deeper = issue.errors.find((branch) => branch.every((inner) => inner.path.length > 0));

@@ -3,9 +3,21 @@
 import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { configKinds } from './config-kinds.js';
-import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
+import {
+  DEFAULT_CLAIM_TIMEOUT_SECONDS,
+  MAX_CLAIM_TIMEOUT_SECONDS,
+  MAX_ID_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_PATH_LENGTH,
+  MAX_PIDS_UP_TO,
+  MAX_UNIT_NAME_LENGTH,
+  MIN_CLAIM_TIMEOUT_SECONDS,
+} from './limits.js';
 
-const id = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+const id = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, starting with a letter')
+  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
 
 /** Keys whose numbers must be written as whole numbers (`61800`, not `61800.0`); see parse.ts. */
 export const INTEGER_KEYS: ReadonlySet<string> = new Set(['port', 'start', 'end', 'pidsUpTo', 'version']);
@@ -50,7 +62,12 @@ const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS
  * so a service name holding one would not be shown as written.
  */
 const NO_GRAFANA_VARIABLE = /^(?!.*(?:\$[A-Za-z0-9_{]|\[\[[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)?\]\]))/;
-const serviceName = label.regex(
+/** A name or title: it heads a table column, a section of the reference page and a dashboard row. */
+const displayName = label.max(
+  MAX_NAME_LENGTH,
+  `must be at most ${MAX_NAME_LENGTH} characters; it heads tables and dashboard rows (say more in purpose or notes)`,
+);
+const serviceName = displayName.regex(
   NO_GRAFANA_VARIABLE,
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${...}, named in the message
   'must not contain $word, ${...} or [[word]]: the Grafana dashboard would show a variable\'s value there (Grafana has no escape); write "$ word" or leave the $ out',
@@ -63,6 +80,7 @@ const serviceName = label.regex(
  */
 const filePath = z
   .string()
+  .max(MAX_PATH_LENGTH, `must be at most ${MAX_PATH_LENGTH} characters (Linux's PATH_MAX)`)
   .regex(/^\//, 'must be an absolute path')
   .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it')
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
@@ -84,7 +102,13 @@ export const ConfiguredBySchema = z.union([
 ]);
 
 export const SystemdSchema = z.strictObject({
-  unit: z.string().regex(/^[A-Za-z0-9:_.@\\-]+\.service$/, 'must be a systemd service unit name ending in .service'),
+  unit: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.@\\-]+\.service$/, 'must be a systemd service unit name ending in .service')
+    .max(
+      MAX_UNIT_NAME_LENGTH,
+      `must be at most ${MAX_UNIT_NAME_LENGTH} characters (systemd takes 255, and its drop-in directory NAME.d must fit in a file name)`,
+    ),
   claim: z
     .enum(['unit', 'drop-in'])
     .optional()
@@ -100,7 +124,7 @@ export const ConfigRefSchema = z.strictObject({
 export const ServiceSchema = z.strictObject({
   id: id.describe('Stable identifier used by the tools (claim-port api, ports get api)'),
   name: serviceName.describe('Display name, as in the Quick Reference table and the Grafana dashboard'),
-  title: label.optional().describe('Heading on the reference page; defaults to name'),
+  title: displayName.optional().describe('Heading on the reference page; defaults to name'),
   group: z.enum(groups),
   port,
   protocol: z.enum(['HTTP', 'HTTPS', 'TCP', 'UDP']),
@@ -127,7 +151,7 @@ export const ServiceSchema = z.strictObject({
 
 export const ReservedSchema = z.strictObject({
   id,
-  name: label,
+  name: displayName,
   port: port.optional().describe('A single reserved port (or use start and end)'),
   start: port.optional(),
   end: port.optional(),

@@ -411,6 +411,61 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it('escapes an id or key from the file in the path of a message, and shows a long id by its position', async () => {
+    // A broken id holding a terminal escape and a line break must not colour the terminal nor forge a line.
+    const { error, path: file } = await rejection(withLine(3, '  - id: "a\\e[31mb\\nforged:1:1: fake"'));
+    expect(error.message).toBe(`${file}:3:9: services.a\\e[31mb\\nforged:1:1: fake.id: must be lower-case letters, digits and dashes, starting with a letter`);
+    const { error: key } = await rejection(withLine(12, '    processes: [uvicorn]\n    "x\\e[2Jy": 1'));
+    expect(key.message.split('\n')).toEqual([expect.stringMatching(/:13:5: services\.api\.x\\e\[2Jy: unknown key "x\\e\[2Jy"$/)]);
+    const { error: long } = await rejection(withLine(3, `  - id: a${'b'.repeat(5000)}`));
+    expect(long.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services[0].id: must be at most 64 characters']);
+  });
+
+  it('says why a details label is refused, at the label', async () => {
+    const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details: { "a\\tb": x }'));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '13:16 services.api.details.a\\tb: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text on one line',
+    ]);
+  });
+
+  it.each([
+    [
+      'a name',
+      4,
+      `    name: ${'N'.repeat(81)}`,
+      'services.api.name: must be at most 80 characters; it heads tables and dashboard rows (say more in purpose or notes)',
+    ],
+    [
+      'a reserved name',
+      25,
+      `    name: ${'N'.repeat(81)}`,
+      'reserved.api-alt.name: must be at most 80 characters; it heads tables and dashboard rows (say more in purpose or notes)',
+    ],
+    ['an id', 13, `  - id: r${'e'.repeat(64)}`, `services[1].id: must be at most 64 characters`],
+    [
+      'a unit name',
+      21,
+      `    systemd: { unit: ${'r'.repeat(246)}.service, claim: drop-in }`,
+      'services.redis.systemd.unit: must be at most 253 characters (systemd takes 255, and its drop-in directory NAME.d must fit in a file name)',
+    ],
+    [
+      'a config path',
+      12,
+      `    processes: [uvicorn]\n    config: /${'p'.repeat(4095)}`,
+      "services.api.config: must be at most 4095 characters (Linux's PATH_MAX)",
+    ],
+  ])('refuses %s too long to use', async (_name, line, text, message) => {
+    const { error } = await rejection(withLine(line, text));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);
+  });
+
+  it('takes a name of 80 characters, an id of 64 and a unit name of 253', () => {
+    let text = withLine(4, `    name: ${'N'.repeat(80)}`);
+    text = withLine(13, `  - id: r${'e'.repeat(63)}`, text);
+    text = withLine(21, `    systemd: { unit: ${'r'.repeat(245)}.service, claim: drop-in }`, text);
+    expect(parseRegistry(text).ids).toHaveLength(2);
+  });
+
   it('takes the zero-width joiner that emoji need', () => {
     expect(parseRegistry(withLine(4, '    name: "FastAPI \u{1F469}\u200d\u{1F4BB}"')).service('api').name).toBe('FastAPI \u{1F469}\u200d\u{1F4BB}');
   });
