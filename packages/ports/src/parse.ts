@@ -87,6 +87,10 @@ function parseUnsafe(text: string): ParseResult {
     return fail([...duplicates, { path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
   }
 
+  // Another YAML file altogether (a compose file, /proc/self/status): one line, not an "unknown key" per key.
+  const foreign = notARegistry(input);
+  if (foreign) return fail([...duplicates, { path: '', message: foreign, line: 1, column: 1 }]);
+
   const parsed = RegistrySchema.safeParse(input);
   const located: Located[] = [
     ...wholeNumbersWithAPoint(doc),
@@ -104,6 +108,17 @@ function parseUnsafe(text: string): ParseResult {
       ...position(offsetOf(doc, path, atKey ?? false)),
     })),
   ]);
+}
+
+/** Why a mapping none of whose keys is a registry's is not a registry at all, or undefined. */
+function notARegistry(input: unknown): string | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  const keys = Object.keys(input);
+  const known = Object.keys(RegistrySchema.shape);
+  // A misspelt registry (`verison:`) gets its did-you-mean lines instead.
+  if (keys.length < 2 || keys.some((key) => known.includes(key) || didYouMean(key, known) !== '')) return undefined;
+  const shown = keys.slice(0, 3).map((key) => quoteValue(key, 40));
+  return `not a ports registry: none of its keys is version, services, reserved or claim (it has ${shown.join(', ')}${keys.length > 3 ? ', …' : ''}); check the path`;
 }
 
 /** Remove the second and later pairs of each key in every mapping (yaml keeps them all). */

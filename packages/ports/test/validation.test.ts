@@ -502,6 +502,20 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it('says in one line that another YAML file is not a registry, instead of an "unknown key" per key', async () => {
+    const { error, path } = await rejection('services_list:\n  - a\nimage: nginx\nports: ["80:80"]\nvolumes: []\n');
+    expect(error.message).toBe(
+      `${path}:1:1: not a ports registry: none of its keys is version, services, reserved or claim (it has "services_list", "image", "ports", …); check the path`,
+    );
+    // A misspelt registry keeps its did-you-mean lines.
+    const { error: typo } = await rejection('verison: 1\nservics: []\n');
+    expect(typo.issues.map((issue) => issue.message)).toEqual([
+      'unknown key "verison" (did you mean "version"?)',
+      'missing keys version, services',
+      'unknown key "servics" (did you mean "services"?)',
+    ]);
+  });
+
   it('rejects an empty file', async () => {
     const { error } = await rejection('# nothing here\n');
     find(error.issues, /the registry is empty/);

@@ -31,6 +31,8 @@ export interface HealthUnit {
 
 /** Why `path` cannot be the textfile, or undefined when it can. */
 export function textfileProblem(path: string): string | undefined {
+  // Not run, written: a relative path would be taken from the service's working directory, /.
+  if (!path.startsWith('/')) return 'it must be an absolute path (the service would write it relative to /, not to here)';
   const problem = claimPortPathProblem(path);
   if (problem) return problem;
   if (!path.endsWith('.prom')) return 'node_exporter\'s textfile collector reads only files ending in ".prom"';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minimalRegistry } from '../helpers.js';
-import { CONTROL, ports, tempDir } from './helpers.js';
+import { CONTROL, ports, portsBin, requireBuilt, tempDir } from './helpers.js';
 
 const HOSTILE = `\u001b[2J\u001b[31m${'x\n[forged] '.repeat(300)}`;
 
@@ -65,5 +65,25 @@ describe('ports: a hostile file path in errors', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`${dir}/a\\n[forged] \\e[31mports.yaml: ok (2 services, 2 reserved entries)\n`);
     expect(run.stderr).toMatch(/^[^\n]*a\\n\[forged\] \\e\[31mports\.yaml:\d+:\d+: warning: [^\n]*\n$/);
+  });
+});
+
+describe('ports: an empty value where a path is due (built bin)', () => {
+  it.each([
+    [['validate', ''], 'ports validate: an empty FILE argument; name the registries to validate'],
+    [['validate', 'ports.yaml', ''], 'ports validate: an empty FILE argument; name the registries to validate'],
+    [['docs', '--file', ''], 'ports docs: --file needs a path'],
+    [['docs', '--check', '--file='], 'ports docs: --file needs a path'],
+  ])('ports %j is a usage error in one line, never an internal error with a stack', async (args, message) => {
+    requireBuilt();
+    const run = await portsBin(args);
+    expect(run).toEqual({ code: 64, stdout: '', stderr: `${message}\nRun "ports --help" for usage.\n` });
+  });
+
+  it('a relative --textfile is refused for what it is: a file the service writes, not a program it runs', async () => {
+    requireBuilt();
+    const run = await portsBin(['systemd', '--out', tempDir(), '--textfile', 'dsa110.prom']);
+    expect(run.code).toBe(64);
+    expect(run.stderr.split('\n')[0]).toBe('ports systemd: --textfile "dsa110.prom": it must be an absolute path (the service would write it relative to /, not to here)');
   });
 });

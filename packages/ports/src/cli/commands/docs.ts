@@ -5,7 +5,7 @@ import { regenerateDocs } from '../../render/docs.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
-import { CommandError } from '../exit-code.js';
+import { CommandError, UsageError } from '../exit-code.js';
 import { escapeText } from '../../escape.js';
 
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
@@ -19,6 +19,7 @@ export const command = defineCommand({
   },
   checkout: true,
   async run(context) {
+    if (context.values.file === '') throw new UsageError('ports docs: --file needs a path');
     const file = context.values.file ?? DEFAULT_DOCS_FILE;
     const registry = await load(context);
     let bytes: Buffer;

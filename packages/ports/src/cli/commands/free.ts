@@ -1,6 +1,6 @@
 import { formatRange, PortsError } from '../../index.js';
 import { quoteValue } from '../../escape.js';
-import { findFreePort } from '../../system/free-port.js';
+import { portAvailability } from '../../system/free-port.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError } from '../exit-code.js';
@@ -20,14 +20,29 @@ export const command = defineCommand({
       const hint = registry.has(id) ? ` ("${id}" is a service: "ports get ${id}" prints its port)` : '';
       throw new PortsError('NOT_FOUND', `ports free: no reserved range ${quoteValue(id)}${hint}; reserved ids: ${known.join(', ') || 'none'}`);
     }
-    const port = await findFreePort(range);
-    if (port === undefined) {
-      const size = range.end - range.start + 1;
-      throw new CommandError(
-        `ports free: no free port in "${id}" (${formatRange(range)}): ${size === 1 ? 'the port is' : `all ${size} ports are`} in use on 0.0.0.0 or [::]`,
-      );
+    // Why each port could not be bound, by errno: a port below 1024 is not "in use" for a user who may not bind it.
+    const refused = new Map<string, number>();
+    for (let port = range.start; port <= range.end; port++) {
+      const availability = await portAvailability(port);
+      if (availability.free) {
+        context.io.out(context.values.json ? `${JSON.stringify({ id, port })}\n` : `${port}\n`);
+        return 'ok';
+      }
+      const code = availability.reason?.split(': ').at(-1) ?? 'UNKNOWN';
+      refused.set(code, (refused.get(code) ?? 0) + 1);
     }
-    context.io.out(context.values.json ? `${JSON.stringify({ id, port })}\n` : `${port}\n`);
-    return 'ok';
+    throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1)}`);
   },
 });
+
+/** `all 11 ports are in use on 0.0.0.0 or [::]`, or how many were refused for which reason. */
+function whyNotFree(refused: ReadonlyMap<string, number>, size: number): string {
+  if (refused.size === 1 && refused.has('EADDRINUSE')) return `${size === 1 ? 'the port is' : `all ${size} ports are`} in use on 0.0.0.0 or [::]`;
+  const parts = [...refused].map(([code, count]) => {
+    if (code === 'EADDRINUSE') return `${count} in use on 0.0.0.0 or [::]`;
+    if (code === 'EACCES' || code === 'EPERM')
+      return `${count} not permitted to this user (a port below net.ipv4.ip_unprivileged_port_start, 1024 by default, needs root or CAP_NET_BIND_SERVICE)`;
+    return `${count} refused (${code})`;
+  });
+  return parts.join(', ');
+}

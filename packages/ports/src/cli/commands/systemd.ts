@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import {
   FileReadError,
   FileWriteError,
@@ -56,6 +56,7 @@ export async function run(context: Context): Promise<Outcome> {
   if (problem) throw new UsageError(`ports systemd: --claim-port ${quoteValue(claimPort)}: ${problem}`);
   if (out !== undefined && root !== undefined) throw new UsageError('ports systemd: give --out DIR or --root DIR, not both');
   if (out === '' || root === '') throw new UsageError('ports systemd: --out and --root need a directory');
+  if (root !== undefined) await requireRoot(root);
   // Under --root, a link means what it means inside the root (`systemctl link` leaves absolute links in
   // /etc/systemd/system): the unit directory and every unit file read are found there, never on the host.
   const unitDir = out ?? (root !== undefined ? inRoot(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
@@ -80,6 +81,26 @@ export async function run(context: Context): Promise<Outcome> {
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
   return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, claimPort, place);
+}
+
+/**
+ * --root names a system that is there (a staged tree, a mounted image): a missing one is a typo or an
+ * image not mounted, so nothing is made under it (as root, a whole etc/systemd/system would appear at
+ * the typo's path) and --check does not report every file "missing". --out DIR is made when missing.
+ */
+async function requireRoot(root: string): Promise<void> {
+  let why: string | undefined;
+  try {
+    if (!(await stat(root)).isDirectory()) why = 'not a directory';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    why = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : `cannot be read (${code ?? 'error'})`;
+  }
+  if (why !== undefined) {
+    throw new CommandError(
+      `ports systemd: --root ${escapeText(root)}: ${why}; give the root of a staged or mounted system (or --out DIR for a plain directory, made when missing)`,
+    );
+  }
 }
 
 /** The health check's service and timer, from --port-health-check, --textfile and the registry this run reads. */

@@ -16,6 +16,7 @@ export const command = defineCommand({
 });
 
 async function run(context: Context<unknown>): Promise<Outcome> {
+  if (context.positionals.includes('')) throw new UsageError('ports validate: an empty FILE argument; name the registries to validate');
   const files: { file: string; origin?: string }[] = context.positionals.length > 0 ? context.positionals.map((file) => ({ file })) : [defaultFile(context)];
   let failed = false;
   for (const { file, origin } of files) {

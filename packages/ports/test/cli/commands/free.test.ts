@@ -1,9 +1,12 @@
 // `ports free` through the built bin, with the first ports of a temp range
 // occupied by listeners this test opens (on the wildcard addresses and loopback).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryBind } from '@dsa110/ports/system';
-import { checkout, ports, requireBuilt } from '../helpers.js';
+import { bin, checkout, ports, requireBuilt } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -103,5 +106,29 @@ describe('ports free', () => {
     expect(unknown.stderr).toBe('ports free: no reserved range "nope"; reserved ids: api-alt, dashboard-fallback\n');
     const service = await ports(['free', 'api']);
     expect(service.stderr).toContain('("api" is a service: "ports get api" prints its port)');
+  });
+
+  // As nobody (setpriv needs root), where ports below 1024 need privileges: not "in use".
+  const unprivilegedStart = (() => {
+    try {
+      return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+    } catch {
+      return 0;
+    }
+  })();
+  it.skipIf(process.getuid?.() !== 0 || unprivilegedStart < 11)('a range this user may not bind is said so, not "in use" (built bin, as nobody)', async () => {
+    const dir = checkout(registryWith(1, 10));
+    chmodSync(dir, 0o755); // nobody reads the registry in it
+    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'free', 'scratch', '--registry', join(dir, 'ports.yaml')], {
+      cwd: '/',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+      encoding: 'utf8',
+    });
+    expect({ code: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ports free: no free port in "scratch" (1-10): 10 not permitted to this user (a port below net.ipv4.ip_unprivileged_port_start, 1024 by default, needs root or CAP_NET_BIND_SERVICE)\n',
+    });
   });
 });

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
 import { writeTree } from '../../../../../test-support/tree.js';
-import { checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+import { checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -345,6 +345,27 @@ describe('ports systemd', () => {
     expect(byDefault.stderr).toMatch(
       /^ports systemd: cannot write \/etc\/systemd\/system\/.*: permission denied; run as a user who may write there; nothing was written \(to write elsewhere: --out DIR or --root DIR\)\n$/,
     );
+  });
+
+  it('refuses a --root that is not there (a typo, an image not mounted): nothing made under it, and --check says so once', async () => {
+    const parent = tempDir();
+    const missing = join(parent, 'mnt/image');
+    const file = join(parent, 'a-file');
+    writeFileSync(file, '');
+    for (const [root, why] of [
+      [missing, 'no such directory'],
+      [file, 'not a directory'],
+    ] as const) {
+      for (const args of [['systemd', '--root', root], ['systemd', '--check', '--root', root]]) {
+        const run = await portsBin(args);
+        expect(run).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `ports systemd: --root ${root}: ${why}; give the root of a staged or mounted system (or --out DIR for a plain directory, made when missing)\n`,
+        });
+      }
+    }
+    expect(readdirSync(parent)).toEqual(['a-file']);
   });
 
   it('never opens a FIFO nor replaces a link at a path it writes: one line, exit 1, nothing written; --check reports it as drift', async () => {
