@@ -98,7 +98,14 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
         io.out(`${await version()}\n`);
         return exitCode('ok');
       }
-      throw new UsageError(`no command given (got ${argv.join(' ')})`);
+      // The options alone: a mistake in them is named (`--bogus`, `--registry` without its path) before the missing command.
+      try {
+        parseCommandLine(argv, GLOBAL_FLAGS, { maxPositionals: Infinity, hint: 'usage: ports [--registry PATH] <command> [options]' });
+      } catch (error) {
+        if (!(error instanceof ParseError)) throw error;
+        throw new UsageError(`ports: ${error.message.replace(/^unknown option (\S+);/, 'unknown option "$1";')}`);
+      }
+      throw new UsageError(`no command given (got ${argv.join(' ')}); commands: ${NAMES.join(', ')}`);
     }
     if (!isCommand(commandName)) {
       throw new UsageError(`unknown command ${quoteValue(commandName)}${didYouMean(commandName, NAMES)}; commands: ${NAMES.join(', ')}`);

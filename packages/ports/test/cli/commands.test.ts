@@ -309,7 +309,13 @@ describe('usage', () => {
 
   it('exits 64 (EX_USAGE) for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
-      [['--registry', 'x.yaml'], /^ports: no command given \(got --registry x.yaml\)\n/],
+      [
+        ['--registry', 'x.yaml'],
+        /^ports: no command given \(got --registry x.yaml\); commands: list, get, env, validate, free, docs, systemd, firewall, snippet, monitoring, schema\n/,
+      ],
+      // Without a command, a mistake in the options is named for what it is.
+      [['--bogus'], /^ports: unknown option "--bogus"; usage: ports \[--registry PATH\] <command> \[options\]\n/],
+      [['--registry'], /^ports: --registry needs a value; usage: ports \[--registry PATH\] <command> \[options\]\n/],
       [
         ['lst'],
         /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, snippet, monitoring, schema\n/,

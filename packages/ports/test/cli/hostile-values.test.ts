@@ -84,6 +84,8 @@ describe('ports: an empty value where a path is due (built bin)', () => {
     requireBuilt();
     const run = await portsBin(['systemd', '--out', tempDir(), '--textfile', 'dsa110.prom']);
     expect(run.code).toBe(64);
-    expect(run.stderr.split('\n')[0]).toBe('ports systemd: --textfile "dsa110.prom": it must be an absolute path (the service would write it relative to /, not to here)');
+    expect(run.stderr.split('\n')[0]).toBe(
+      'ports systemd: --textfile "dsa110.prom": it must be an absolute path (the service would write it relative to /, not to here)',
+    );
   });
 });

@@ -119,11 +119,15 @@ describe('ports free', () => {
   it.skipIf(process.getuid?.() !== 0 || unprivilegedStart < 11)('a range this user may not bind is said so, not "in use" (built bin, as nobody)', async () => {
     const dir = checkout(registryWith(1, 10));
     chmodSync(dir, 0o755); // nobody reads the registry in it
-    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'free', 'scratch', '--registry', join(dir, 'ports.yaml')], {
-      cwd: '/',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'free', 'scratch', '--registry', join(dir, 'ports.yaml')],
+      {
+        cwd: '/',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+        encoding: 'utf8',
+      },
+    );
     expect({ code: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
       code: 1,
       stdout: '',

@@ -356,7 +356,10 @@ describe('ports systemd', () => {
       [missing, 'no such directory'],
       [file, 'not a directory'],
     ] as const) {
-      for (const args of [['systemd', '--root', root], ['systemd', '--check', '--root', root]]) {
+      for (const args of [
+        ['systemd', '--root', root],
+        ['systemd', '--check', '--root', root],
+      ]) {
         const run = await portsBin(args);
         expect(run).toEqual({
           code: 1,
