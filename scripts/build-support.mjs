@@ -6,12 +6,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import * as os from 'node:os';
-import { createRequire } from 'node:module';
+import * as util from 'node:util';
+import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
-const require = createRequire(import.meta.url);
+const require = nodeModule.createRequire(import.meta.url);
 
 /** A package's root and dist (emptied), its version, and the esbuild options every bundle starts from. */
 export function packageBuild(buildScriptUrl, { external = [] } = {}) {
@@ -77,8 +78,24 @@ export const unusedBuiltins = {
  * - os: only the report's host name and, on machines with many processes,
  *   the core count. Loading it cost the health check about 1M instructions
  *   (callgrind, Node 20) of its 60M above `node -e 0`.
+ * - module: only to require child_process for systemctl or nft. Loading it
+ *   (with the ES module loader it brings) cost about 0.8M instructions.
+ * - util: loaded by Node's bootstrap already; here for its stand-ins below.
  */
-const LAZY_BUILTINS = { 'node:fs/promises': fsPromises, 'node:os': os };
+const LAZY_BUILTINS = { 'node:fs/promises': fsPromises, 'node:module': nodeModule, 'node:os': os, 'node:util': util };
+
+/**
+ * Functions of a LAZY_BUILTINS module that the bundle answers itself in the
+ * common case, calling the real one for the rest; each stand-in's file says
+ * what it saves, measured:
+ * - util.parseArgs: a command line of operands only (parse-args-stand-in.mjs).
+ */
+const STAND_INS = {
+  'node:util': {
+    imports: `import { parseOperandsOnly } from ${JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), 'parse-args-stand-in.mjs'))};`,
+    functions: { parseArgs: '(config) => parseOperandsOnly(config) ?? require("node:util").parseArgs(config)' },
+  },
+};
 
 /** For CommonJS bins: the LAZY_BUILTINS as stand-ins that require the real module on first call. Includes unusedBuiltins. */
 export function lazyBuiltins(root) {
@@ -94,10 +111,15 @@ export function lazyBuiltins(root) {
         resolveDir: root,
         loader: 'js',
         // Every function the module has, so that a new import anywhere in the bundle keeps working (a constant does not build).
-        contents: Object.entries(LAZY_BUILTINS[args.path])
-          .filter(([, value]) => typeof value === 'function')
-          .map(([name]) => `export const ${name} = (...args) => require(${JSON.stringify(args.path)}).${name}(...args);`)
-          .join('\n'),
+        contents: [
+          STAND_INS[args.path]?.imports ?? '',
+          ...Object.entries(LAZY_BUILTINS[args.path])
+            .filter(([name, value]) => typeof value === 'function' && name !== 'default')
+            .map(
+              ([name]) =>
+                `export const ${name} = ${STAND_INS[args.path]?.functions[name] ?? `(...args) => require(${JSON.stringify(args.path)}).${name}(...args)`};`,
+            ),
+        ].join('\n'),
       }));
       unusedBuiltins.setup(build);
     },
