@@ -183,6 +183,20 @@ describe('the references check', () => {
     ]);
   });
 
+  it('prometheus.yml: a flow list over several lines and a job written as a flow mapping are read (promtool accepts both)', async () => {
+    const yml = (text: string) => snippetTree(registry, undefined, { 'etc/prometheus/prometheus.yml': text });
+    const job = (targets: string) => `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ${targets}\n`;
+    expect(problems(await references(yml(job("['localhost:8000',\n          'localhost:9000']"))))).toEqual([
+      'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000',
+    ]);
+    expect(problems(await references(yml(job("[\n          'localhost:8000',\n        ]"))))).toEqual([]);
+    const flow = (target: string) => `scrape_configs:\n  - {job_name: 'dsa110-api', static_configs: [{targets: ['${target}']}]}\n`;
+    expect(problems(await references(yml(flow('localhost:8000'))))).toEqual([]);
+    expect(problems(await references(yml(flow('localhost:9000'))))).toEqual([
+      'prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000',
+    ]);
+  });
+
   it('redis.conf: port and bind, the last occurrence winning; Prometheus args and datasource url', async () => {
     const tree = (files: Record<string, string>) => snippetTree(registry, undefined, files);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 6379\n# bind 0.0.0.0\nbind 0.0.0.0 ::1\nport 6380\n' })))).toEqual([
