@@ -245,11 +245,20 @@ class Claim {
     let killed = force;
     if (!freed && !nobody && !force) {
       // A holder that exited is never signalled again: its socket lives on in another process (a child it forked), which the check after names.
-      const remaining = this.signalled().filter((t) => t.outcome !== 'exited' && t.outcome !== 'killed' && this.processes.isSame(t.info));
+      const running = this.signalled().filter((t) => t.outcome !== 'exited' && t.outcome !== 'killed' && this.processes.isSame(t.info));
+      // Nor is one that closed its socket and drains: SIGKILL goes only to a process that still holds the port.
+      const holding = await this.reader.listening(port, transport);
+      const remaining: Tracked[] = [];
+      for (const t of running) if (await this.reader.holds(t.info.pid, holding)) remaining.push(t);
+      const draining = running.filter((t) => !remaining.includes(t));
+      const drainingText =
+        draining.length > 0
+          ? ` (${draining.map((t) => this.who(t)).join(', ')} closed ${draining.length > 1 ? 'their sockets' : 'its socket'}: not killed)`
+          : '';
       this.log(
         remaining.length > 0
-          ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}`
-          : `${this.name} still in use after ${timeoutSeconds} s, though every holder exited: another process has its socket`,
+          ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`
+          : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket`,
       );
       for (const t of remaining) this.send(t, 'SIGKILL');
       killed = remaining.length > 0;

@@ -1,5 +1,6 @@
 // Gathering what listens on a port: /proc on Linux, lsof + ps-list elsewhere.
 // Both produce the same Listener shape, so the plan never knows which ran.
+import { readdirSync, readlinkSync } from 'node:fs';
 import {
   ancestors,
   readBoundUdpSockets,
@@ -34,6 +35,12 @@ export interface Reader {
   listening(port: number, transport?: Transport): Promise<Set<string>>;
   /** The keys `listening()` would return for what `gather()` found. */
   keysOf(port: number, gathered: Gathered, transport?: Transport): Promise<Set<string>>;
+  /**
+   * Whether `pid` still holds one of `keys` (from `listening()`): false only
+   * when it is known not to (a holder that closed its socket and drains);
+   * true when its fds cannot be read.
+   */
+  holds(pid: number, keys: ReadonlySet<string>): Promise<boolean>;
   /** claim-port's ancestors, never to be signalled. */
   ancestors(pid: number): Promise<number[]>;
   /** How often the wait loop may poll at most (lsof is slow). */
@@ -60,11 +67,57 @@ export const procReader = (procRoot = '/proc'): Reader => ({
   async keysOf(_port, gathered) {
     return new Set(gathered.listeners.map((l) => String(l.inode)));
   },
+  async holds(pid, keys) {
+    return holdsSocket(pid, keys, procRoot);
+  },
   async ancestors(pid) {
     return ancestors(pid, procRoot);
   },
   maxPollMs: 10,
 });
+
+/**
+ * Whether `pid` has an fd on one of the socket inodes `keys`, through
+ * /proc/PID/fd, or its threads' fds when that is empty (a leader that exited
+ * while a thread runs on). True when the fds cannot be read: not knowing is
+ * not "released".
+ */
+function holdsSocket(pid: number, keys: ReadonlySet<string>, procRoot: string): boolean {
+  if (keys.size === 0) return false;
+  const wanted = new Set([...keys].map((inode) => `socket:[${inode}]`));
+  const inDir = (dir: string): boolean | undefined => {
+    let fds: string[];
+    try {
+      fds = readdirSync(dir);
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? false : undefined;
+    }
+    for (const fd of fds) {
+      try {
+        if (wanted.has(readlinkSync(`${dir}/${fd}`))) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return fds.length === 0 ? undefined : false;
+  };
+  const own = inDir(`${procRoot}/${pid}/fd`);
+  if (own !== undefined) return own;
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`${procRoot}/${pid}/task`);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+  let unknown = false;
+  for (const tid of tasks) {
+    if (tid === String(pid)) continue;
+    const held = inDir(`${procRoot}/${pid}/task/${tid}/fd`);
+    if (held) return true;
+    if (held === undefined) unknown = true;
+  }
+  return unknown;
+}
 
 /** pidusage (it runs `ps` where there is no /proc); loaded on first use only. */
 async function pidusageOf(pids: readonly number[]): Promise<Record<number, ProcessUsage>> {
@@ -142,6 +195,10 @@ export const lsofReader = (lsof = 'lsof'): Reader => ({
   },
   async keysOf(port, _gathered, transport) {
     return this.listening(port, transport);
+  },
+  async holds(pid, keys) {
+    // A key is `family address pid`: lsof lists the socket under each process that holds it.
+    return [...keys].some((key) => key.endsWith(` ${pid}`));
   },
   async ancestors(pid) {
     const ps = await processList();

@@ -487,6 +487,32 @@ while True: time.sleep(3600)`);
   });
 });
 
+describe('6c. SIGKILL only to what still holds the port', () => {
+  it('of two holders sharing a socket, the one that closed it on SIGTERM and drains is never SIGKILLed; the stuck one is', async () => {
+    const holders = await py(`import json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+if os.fork() == 0:
+    signal.signal(signal.SIGTERM, lambda *a: s.close())
+    print(json.dumps({'pid': os.getpid()}), flush=True)
+    while True: time.sleep(0.05)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+time.sleep(0.2)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`);
+    const stuck = holders.first.pid;
+    const drainer = holders.pids.find((pid) => pid !== stuck && pid !== holders.child.pid)!;
+    expect(drainer).toBeDefined();
+    const lines: string[] = [];
+    const result = await claimOurs(holders.first.port, { timeoutSeconds: 0.3, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    const byPid = new Map(result.holders.map((h) => [h.pid, h]));
+    expect(byPid.get(stuck)).toMatchObject({ signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' });
+    expect(byPid.get(drainer)).toMatchObject({ signals: ['SIGTERM'], outcome: 'released' });
+    expect(isAlive(drainer)).toBe(true);
+    expect(lines.join('\n')).not.toMatch(new RegExp(`SIGKILL to PID ${drainer}\\b`));
+  });
+});
+
 describe('7. permissions, said truthfully', () => {
   it('root denied a signal (a security module, another user namespace) is told so, never to run as root', async () => {
     const server = await spawnListener();
