@@ -83,12 +83,12 @@ export function integerArgument(fn: string, name: string, value: unknown, min: n
   return value;
 }
 
-/** Linux's largest PID (pid_max's ceiling). */
-const MAX_PID = 4194304;
-
-/** A process id: an integer 1-4194304 (PID 0 is no process; /proc has no entry for it). */
+/**
+ * A process id: an integer 1-2147483647 (a pid_t; PID 0 is no process). One
+ * above Linux's pid_max (4194304) is a process that does not exist, not an error.
+ */
 export function pidArgument(fn: string, pid: unknown, name = 'pid'): number {
-  return integerArgument(fn, name, pid, 1, MAX_PID, 'a process id (a number)');
+  return integerArgument(fn, name, pid, 1, 2147483647, 'a process id (a number)');
 }
 
 /** A uid: an integer 0-4294967294. */
@@ -120,4 +120,26 @@ export function objectArgument<T extends object>(fn: string, name: string, value
 /** An optional `max` length for the escapers: a positive integer. */
 export function maxArgument(fn: string, max: unknown): number {
   return integerArgument(fn, 'max', max, 1, Number.MAX_SAFE_INTEGER, 'a number of characters');
+}
+
+/** An iterable argument (an array, a Set): a string, though iterable, is refused. */
+export function iterableArgument(fn: string, name: string, value: unknown, what: string): void {
+  if (typeof value === 'object' && value !== null && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') return;
+  throw new TypeError(`${fn}: ${name} must be an array (or other iterable) of ${what}, not ${describeArgument(value)}`);
+}
+
+/** A path argument: a non-empty string (a Buffer or URL is not taken: paths are printed in messages). */
+export function pathArgument(fn: string, name: string, path: unknown): string {
+  return nonEmptyStringArgument(fn, name, path, 'a path (a non-empty string)');
+}
+
+/** `{ maxBytes }` of the file readers: an object whose maxBytes is an integer >= 0. */
+export function maxBytesOption(fn: string, options: unknown): number {
+  const { maxBytes } = objectArgument(fn, 'options', options as { maxBytes?: unknown } | undefined, '{ maxBytes }');
+  return integerArgument(fn, 'options.maxBytes', maxBytes, 0, Number.MAX_SAFE_INTEGER, 'a number of bytes');
+}
+
+/** A file mode: an integer 0-0o7777. */
+export function modeArgument(fn: string, name: string, mode: unknown): number {
+  return integerArgument(fn, name, mode, 0, 0o7777, 'a file mode (a number such as 0o644)');
 }

@@ -5,6 +5,7 @@
 // about), and claim-port applies it even when the registry cannot be read.
 // ports.yaml's comment and claim-port's README list the same names; a test
 // holds them to this one.
+import { stringListArgument } from './arguments.js';
 
 /**
  * Container runtime names, all among the built-ins (BUILTIN_PROTECTED_PROCESSES
@@ -42,6 +43,8 @@ export const MIN_PROTECTED_PIDS_UP_TO = 2;
 
 /** Pure: the effective protected list: the built-ins less `unprotect`, then the registry's additions. */
 export function effectiveProtectedProcesses(added: readonly string[], unprotect: readonly string[] = []): string[] {
+  stringListArgument('effectiveProtectedProcesses', 'added', added);
+  stringListArgument('effectiveProtectedProcesses', 'unprotect', unprotect);
   const removed = new Set(unprotect);
   const out = BUILTIN_PROTECTED_PROCESSES.filter((name) => !removed.has(name));
   for (const name of added) if (!out.includes(name)) out.push(name);

@@ -1,6 +1,7 @@
 // Errors meant for people: each says what is wrong, where, and (where it can)
 // what to do. CLIs print `error.message` alone, never a stack trace.
 import { escapeText } from './escape.js';
+import { objectArgument, stringArgument } from './arguments.js';
 
 export interface RegistryIssue {
   /** Dotted path into the registry, with list entries named by id: `services.api.port`. */
@@ -12,6 +13,8 @@ export interface RegistryIssue {
 }
 
 export function formatIssue(source: string, issue: RegistryIssue): string {
+  stringArgument('formatIssue', 'source', source, 'a file name (a string)');
+  objectArgument('formatIssue', 'issue', issue, '{ path, message, line, column }: a RegistryIssue');
   // The path is from outside (a --registry argument, $DSA110_PORTS_FILE): a line break or a
   // terminal escape in it must not start a forged line or colour the terminal.
   const file = escapeText(String(source));

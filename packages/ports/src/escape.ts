@@ -3,6 +3,8 @@
 // terminal escape as a visible escape, long values cut with an ellipsis. One
 // home for the rule; claim-port, the health check and `ports` print through it.
 
+import { maxArgument, stringArgument } from './arguments.js';
+
 /** Errors quote at most this much of a bad value. */
 export const MAX_QUOTED = 200;
 
@@ -29,6 +31,8 @@ function visible(char: string): string {
 
 /** Cut `text` to `max` characters (code points), the last one an ellipsis. */
 export function truncate(text: string, max: number): string {
+  stringArgument('truncate', 'text', text);
+  maxArgument('truncate', max);
   if (text.length <= max) return text;
   const points = Array.from(text);
   if (points.length <= max) return text;
@@ -43,12 +47,16 @@ export function truncate(text: string, max: number): string {
  * `max` characters (default 500) with an ellipsis.
  */
 export function escapeText(value: string, max = 500): string {
+  stringArgument('escapeText', 'value', value);
+  maxArgument('escapeText', max);
   // Cut before escaping (bounded work on a 1 MB value), then once more after.
   return truncate(truncate(value, max).replace(UNSAFE_OR_BACKSLASH, visible), max);
 }
 
 /** A bad value quoted in an error message: `"…"`, escaped, at most MAX_QUOTED characters. */
 export function quoteValue(value: string, max = MAX_QUOTED): string {
+  stringArgument('quoteValue', 'value', value);
+  maxArgument('quoteValue', max);
   return `"${escapeText(value, max).replace(/"/g, '\\"')}"`;
 }
 
@@ -59,6 +67,8 @@ export function quoteValue(value: string, max = MAX_QUOTED): string {
  * `max` characters.
  */
 export function oneLine(line: string, max = 4000): string {
+  stringArgument('oneLine', 'line', line);
+  maxArgument('oneLine', max);
   return truncate(truncate(line, max).replace(UNSAFE, visible), max);
 }
 
@@ -68,6 +78,8 @@ export function oneLine(line: string, max = 4000): string {
  * 200 characters.
  */
 export function prometheusLabel(value: string, max = MAX_QUOTED): string {
+  stringArgument('prometheusLabel', 'value', value);
+  maxArgument('prometheusLabel', max);
   const shown = truncate(value, max).replace(UNSAFE, (char) => (char === '\n' ? char : visible(char)));
   return truncate(shown, max).replace(/[\\"\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`));
 }

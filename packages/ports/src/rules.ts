@@ -3,6 +3,7 @@
 import type { RegistryData, ReservedData, ServiceData } from './schema.js';
 import { CONFIG_KINDS } from './config-kinds.js';
 import { portReferenceIds } from './port-references.js';
+import { integerArgument, objectArgument } from './arguments.js';
 
 export type PathSegment = string | number;
 
@@ -26,6 +27,9 @@ export function reservedRange(entry: { port?: number; start?: number; end?: numb
 }
 
 export function formatRange(range: PortRange): string {
+  objectArgument('formatRange', 'range', range, '{ start, end }');
+  integerArgument('formatRange', 'range.start', range.start, 0, 65535, 'a port number');
+  integerArgument('formatRange', 'range.end', range.end, 0, 65535, 'a port number');
   return range.start === range.end ? String(range.start) : `${range.start}-${range.end}`;
 }
 

@@ -4,6 +4,7 @@
 // /dev/urandom or /dev/zero would flood), and no read goes past the size
 // limit whatever stat() said (/proc files say 0, a growing file says less).
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { integerArgument, maxBytesOption, objectArgument, pathArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
 
 export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'io';
@@ -32,6 +33,8 @@ export interface ReadOptions {
 
 /** `a FIFO (named pipe)`, `a directory`, ... for a file that is not regular. */
 export function fileKind(info: Stats): string {
+  if (typeof objectArgument('fileKind', 'info', info, 'a Stats from fs.stat').isFile !== 'function')
+    throw new TypeError('fileKind: info must be a Stats from fs.stat or fs.lstat (it has no isFile())');
   if (info.isFile()) return 'a regular file';
   if (info.isDirectory()) return 'a directory';
   if (info.isFIFO()) return 'a FIFO (named pipe)';
@@ -72,6 +75,8 @@ function openRegularFile(path: string): { fd: number; info: Stats } {
  * (never hangs) for anything else. Symbolic links are followed.
  */
 export function readFileBytes(path: string, options: ReadOptions): Buffer {
+  pathArgument('readFileBytes', 'path', path);
+  maxBytesOption('readFileBytes', options);
   const { fd } = openRegularFile(path);
   try {
     const limit = options.maxBytes;
@@ -99,6 +104,8 @@ export function readFileBytes(path: string, options: ReadOptions): Buffer {
  * the FileReadError readFileBytes would; a few system calls, no read.
  */
 export function checkFileReadable(path: string, options: ReadOptions): void {
+  pathArgument('checkFileReadable', 'path', path);
+  maxBytesOption('checkFileReadable', options);
   const { fd, info } = openRegularFile(path);
   try {
     if (info.size > options.maxBytes) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(options.maxBytes)}`);
@@ -109,6 +116,8 @@ export function checkFileReadable(path: string, options: ReadOptions): void {
 
 /** readFileBytes, decoded as UTF-8. */
 export function readTextFile(path: string, options: ReadOptions): string {
+  pathArgument('readTextFile', 'path', path);
+  maxBytesOption('readTextFile', options);
   return readFileBytes(path, options).toString('utf8');
 }
 
@@ -146,6 +155,7 @@ function attempt<T>(path: string, action: () => T): T {
 }
 
 export function formatBytes(bytes: number): string {
+  integerArgument('formatBytes', 'bytes', bytes, 0, Number.MAX_SAFE_INTEGER, 'a number of bytes');
   if (bytes >= 1048576 && bytes % 1048576 === 0) return `${bytes / 1048576} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   return `${bytes} bytes`;

@@ -8,6 +8,7 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileReadError } from './read.js';
+import { pathArgument, stringArgument } from '../arguments.js';
 
 /** Most links followed in one path, as Linux's MAXSYMLINKS (40): more is a loop. */
 export const MAX_LINKS = 40;
@@ -21,6 +22,8 @@ export const MAX_LINKS = 40;
  * FileReadError (code ELOOP) after MAX_LINKS links.
  */
 export function resolveInRoot(root: string, path: string): string {
+  pathArgument('resolveInRoot', 'root', root);
+  stringArgument('resolveInRoot', 'path', path, 'a path (a string)');
   const todo = path.split('/').filter((part) => part !== '' && part !== '.');
   const done: string[] = [];
   let links = 0;
@@ -59,5 +62,7 @@ export function resolveInRoot(root: string, path: string): string {
 
 /** The host path to open for `path` under `root`: resolveInRoot's, or `path` itself under `/` (where the kernel's own lookup is right, and cheaper). */
 export function hostPath(root: string, path: string): string {
+  pathArgument('hostPath', 'root', root);
+  stringArgument('hostPath', 'path', path, 'a path (a string)');
   return root === '/' ? join('/', path) : join(root, resolveInRoot(root, path));
 }

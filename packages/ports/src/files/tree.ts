@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, readTextFile } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
 import { describe, FileWriteError, replaceFileAtomically } from './write.js';
+import { iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export interface GeneratedFile {
   /** Relative to the directory written to. */
@@ -34,8 +35,22 @@ export interface TreeOptions {
   readonly maxBytes: number;
 }
 
+/** `files` of the tree writers: an array of { path, contents }. */
+function generatedFilesArgument(fn: string, files: unknown): void {
+  iterableArgument(fn, 'files', files, '{ path, contents }');
+  if (!Array.isArray(files)) throw new TypeError(`${fn}: files must be an array of { path, contents }`);
+  for (const [i, file] of files.entries()) {
+    if (typeof file !== 'object' || file === null || typeof file.path !== 'string' || file.path === '' || typeof file.contents !== 'string') {
+      throw new TypeError(`${fn}: files[${i}] must be { path, contents } with a non-empty path and string contents`);
+    }
+  }
+}
+
 /** What is at each generated file's path, without following links or opening anything but regular files. */
 export function inspectGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions): InspectedFile[] {
+  stringArgument('inspectGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
+  generatedFilesArgument('inspectGeneratedFiles', files);
+  maxBytesOption('inspectGeneratedFiles', options);
   return files.map((file) => {
     const path = join(dir, file.path);
     const { current, problem } = inspect(path, options);
@@ -45,6 +60,8 @@ export function inspectGeneratedFiles(dir: string, files: readonly GeneratedFile
 
 /** The text of the regular file at `path`, following links; undefined when there is none. Throws FileReadError otherwise. */
 export function readFileIfPresent(path: string, options: TreeOptions): string | undefined {
+  pathArgument('readFileIfPresent', 'path', path);
+  maxBytesOption('readFileIfPresent', options);
   try {
     return readTextFile(path, options);
   } catch (error) {
@@ -64,6 +81,10 @@ export interface WrittenFile {
  * that is not a regular file (or cannot be read); the message names each one.
  */
 export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions & { readonly mode?: number }): WrittenFile[] {
+  stringArgument('writeGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
+  generatedFilesArgument('writeGeneratedFiles', files);
+  maxBytesOption('writeGeneratedFiles', options);
+  if (options.mode !== undefined) modeArgument('writeGeneratedFiles', 'options.mode', options.mode);
   const inspected = inspectGeneratedFiles(dir, files, options);
   const refused = inspected.filter((entry) => entry.problem !== undefined);
   if (refused.length > 0) {

@@ -30,6 +30,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
+import { describeArgument, modeArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
 
@@ -56,6 +57,12 @@ export interface WriteOptions {
 
 /** Write `text` to `path` by the rules above; returns how it was written. */
 export function writeOutputFile(path: string, text: string, options: WriteOptions = {}): WriteMethod {
+  pathArgument('writeOutputFile', 'path', path);
+  stringArgument('writeOutputFile', 'text', text);
+  objectArgument('writeOutputFile', 'options', options, '{ stdout?, mode? }');
+  if (options.stdout !== undefined && typeof options.stdout !== 'function')
+    throw new TypeError(`writeOutputFile: options.stdout must be a function or left out, not ${describeArgument(options.stdout)}`);
+  if (options.mode !== undefined) modeArgument('writeOutputFile', 'options.mode', options.mode);
   if (path === '-') {
     if (!options.stdout) throw new FileWriteError(path, '"-" (standard output) is not supported here');
     options.stdout(text);
@@ -161,6 +168,9 @@ function notADirectory(path: string): string {
 
 /** Replace the regular file (or nothing) at `path` atomically: temp file in its directory, fsync, rename. */
 export function replaceFileAtomically(path: string, text: string, mode: number): void {
+  pathArgument('replaceFileAtomically', 'path', path);
+  stringArgument('replaceFileAtomically', 'text', text);
+  modeArgument('replaceFileAtomically', 'mode', mode);
   replaceAtomically(path, text, mode);
 }
 

@@ -2,6 +2,7 @@
 // /proc/PID/cgroup (cgroup v2 `0::/path`, or v1's `name=systemd:/path`) and,
 // for container proxies, from its arguments. Pure parsers plus one reader.
 import { readFileSync } from 'node:fs';
+import { pidArgument, procRootArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 export interface CgroupPlace {
   /** The cgroup path the unit was read from (`/system.slice/api.service`). */
@@ -16,6 +17,7 @@ export interface CgroupPlace {
 
 /** Pure: the cgroup path systemd manages, from the text of /proc/PID/cgroup. */
 export function cgroupPath(text: string): string | undefined {
+  stringArgument('cgroupPath', 'text', text, 'the text of /proc/PID/cgroup');
   let v2: string | undefined;
   for (const line of text.split('\n')) {
     const first = line.indexOf(':');
@@ -34,6 +36,7 @@ const CONTAINER_SCOPE = /^(?:docker|libpod|libpod-conmon|crio|crio-conmon|cri-co
 
 /** Pure: unit, user manager and container of a cgroup path. */
 export function parseCgroupPath(path: string): CgroupPlace {
+  stringArgument('parseCgroupPath', 'path', path, 'a cgroup path');
   const parts = path.split('/').filter((part) => part !== '');
   let unit: string | undefined;
   let userManager: string | undefined;
@@ -53,6 +56,8 @@ export function parseCgroupPath(path: string): CgroupPlace {
 
 /** The cgroup place of `pid`, or undefined when /proc/PID/cgroup cannot be read. */
 export function readCgroup(pid: number, procRoot = '/proc'): CgroupPlace | undefined {
+  pidArgument('readCgroup', pid);
+  procRootArgument('readCgroup', procRoot);
   let text: string;
   try {
     text = readFileSync(`${procRoot}/${pid}/cgroup`, 'latin1');
@@ -69,6 +74,7 @@ export function readCgroup(pid: number, procRoot = '/proc'): CgroupPlace | undef
  * conmon's `-c ID` / `--cid ID`, rootlessport's container id in its state dir.
  */
 export function containerFromArgs(argv: readonly string[]): string | undefined {
+  stringListArgument('containerFromArgs', 'argv', argv);
   const value = (...names: string[]) => {
     for (let index = 0; index < argv.length; index++) {
       const arg = argv[index]!;

@@ -6,15 +6,19 @@
 // no IPv4 twin is reported dual-stack wrongly; nothing in /proc can tell.
 import { readFileSync } from 'node:fs';
 import type { ListenSocket } from './sockets.js';
+import { describeArgument, procRootArgument } from '../arguments.js';
 
 /** Pure: is this socket dual-stack, given every listener and the bindv6only default. */
 export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], bindV6Only: boolean): boolean {
+  if (typeof socket !== 'object' || socket === null) throw new TypeError(`isDualStack: socket must be a ListenSocket, not ${describeArgument(socket)}`);
+  if (!Array.isArray(all)) throw new TypeError(`isDualStack: all must be an array of ListenSocket, not ${describeArgument(all)}`);
   if (socket.family !== 'IPv6' || socket.address !== '::' || bindV6Only) return false;
   return !all.some((other) => other.port === socket.port && other.family === 'IPv4' && other.address === '0.0.0.0');
 }
 
 /** /proc/sys/net/ipv6/bindv6only as a boolean; false when it cannot be read (the Linux default). */
 export function readBindV6Only(procRoot = '/proc'): boolean {
+  procRootArgument('readBindV6Only', procRoot);
   try {
     return readFileSync(`${procRoot}/sys/net/ipv6/bindv6only`, 'latin1').trim() === '1';
   } catch {

@@ -55,6 +55,7 @@ export async function findFreePort(range: { start: number; end: number }): Promi
   if (typeof range !== 'object' || range === null) throw new TypeError(`findFreePort: range must be an object { start, end }, not ${describeArgument(range)}`);
   portArgument('findFreePort', range.start, 'range.start');
   portArgument('findFreePort', range.end, 'range.end');
+  if (range.start > range.end) throw new RangeError(`findFreePort: range.start (${range.start}) is past range.end (${range.end})`);
   for (let port = range.start; port <= range.end; port++) {
     if ((await portAvailability(port)).free) return port;
   }

@@ -5,11 +5,13 @@
 // be read; what can be found is which processes hold such unlisted sockets.
 // One full /proc/*/fd scan: for explaining a failed bind only, never the hot path.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { procRootArgument, stringArgument } from '../arguments.js';
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'icmp', 'icmp6', 'unix', 'netlink', 'packet'];
 
 /** Pure: the socket inodes a /proc/net table lists (the `inode` column, wherever the header puts it). */
 export function tableInodes(text: string): number[] {
+  stringArgument('tableInodes', 'text', text, 'the text of a /proc/net table');
   const lines = text.split('\n');
   const header = lines[0]?.trim().split(/\s+/) ?? [];
   let column = header.indexOf('inode');
@@ -28,6 +30,7 @@ export function tableInodes(text: string): number[] {
 
 /** PIDs of this network namespace holding sockets that no /proc/net table lists (bound-only TCP sockets are among them), with how many. */
 export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, number> {
+  procRootArgument('processesWithUnlistedSockets', procRoot);
   const listed = new Set<number>();
   for (const table of TABLES) {
     try {

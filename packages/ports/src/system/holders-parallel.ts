@@ -4,6 +4,7 @@
 // PARALLEL_MIN_PROCESSES, or with no idle core, one thread is faster.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { iterableArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
 import { mergeScans, scanInputs, scanInputsSync, scanPids, scanTasks, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
 
@@ -35,6 +36,7 @@ export function hasIdleCore(procRoot = '/proc'): boolean {
 
 /** As scanSocketHolders, with a second thread when it pays; `threads` says how many scanned. */
 export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<HolderScan & { threads: 1 | 2 }> {
+  iterableArgument('scanSocketHoldersParallel', 'inodes', inodes, 'socket inodes (numbers)');
   const inputs = scanInputs(inodes, options);
   const { pids, wanted, proc } = inputs;
   const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore(proc));

@@ -4,6 +4,7 @@
 // Processes whose fd directory cannot be read are reported, never guessed.
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
+import { iterableArgument } from '../arguments.js';
 
 export interface HolderScan {
   /** Socket inode -> PIDs holding it (ascending), for the inodes asked about. */
@@ -172,6 +173,7 @@ export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, numb
 
 /** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */
 export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions = {}): HolderScan {
+  iterableArgument('scanSocketHolders', 'inodes', inodes, 'socket inodes (numbers)');
   return scanInputsSync(scanInputs(inodes, options));
 }
 

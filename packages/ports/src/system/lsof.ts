@@ -1,6 +1,7 @@
 // Systems without /proc (macOS dev laptops): LISTEN sockets from
 // `lsof -nP -iTCP:PORT -sTCP:LISTEN`. lsof is only the fallback: on Linux the
 // /proc readers are faster and need no other program.
+import { nonEmptyStringArgument, portArgument, stringArgument, transportArgument } from '../arguments.js';
 
 export interface LsofListener {
   readonly command: string;
@@ -14,6 +15,8 @@ export interface LsofListener {
 
 /** Pure: parse lsof's default table output (TCP LISTEN rows, or every UDP row). Lines that do not parse are skipped. */
 export function parseLsof(text: string, transport: 'tcp' | 'udp' = 'tcp'): LsofListener[] {
+  stringArgument('parseLsof', 'text', text, 'the output of lsof -F');
+  transportArgument('parseLsof', transport);
   const out: LsofListener[] = [];
   for (const line of text.split('\n').slice(1)) {
     const tokens = line.trim().split(/\s+/);
@@ -45,6 +48,9 @@ export function parseLsof(text: string, transport: 'tcp' | 'udp' = 'tcp'): LsofL
 
 /** Run lsof for one port: TCP listeners, or UDP sockets bound to it. Resolves [] when there are none (lsof exits 1 with no output). */
 export async function readLsofListeners(port: number, lsof = 'lsof', transport: 'tcp' | 'udp' = 'tcp'): Promise<LsofListener[]> {
+  portArgument('readLsofListeners', port);
+  nonEmptyStringArgument('readLsofListeners', 'lsof', lsof, 'the lsof command (default lsof)');
+  transportArgument('readLsofListeners', transport);
   // Loaded here, not at the top: child_process costs every /proc user start-up time.
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {

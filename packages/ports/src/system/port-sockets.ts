@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { decodeIPv4, decodeIPv6 } from './address.js';
 import type { ListenSocket, SocketFamily } from './sockets.js';
+import { describeArgument, portArgument, procRootArgument, stringArgument, transportArgument } from '../arguments.js';
 
 export type Transport = 'tcp' | 'udp';
 
@@ -33,6 +34,10 @@ export interface PortSocket extends ListenSocket {
 
 /** Pure: the sockets of one table whose local port is `port`. */
 export function parsePortSockets(text: string, family: SocketFamily, transport: Transport, port: number): PortSocket[] {
+  stringArgument('parsePortSockets', 'text', text, 'the text of a /proc/net table');
+  if (family !== 'IPv4' && family !== 'IPv6') throw new TypeError(`parsePortSockets: family must be "IPv4" or "IPv6", not ${describeArgument(family)}`);
+  transportArgument('parsePortSockets', transport);
+  portArgument('parsePortSockets', port);
   const out: PortSocket[] = [];
   const decode = family === 'IPv4' ? decodeIPv4 : decodeIPv6;
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -75,6 +80,9 @@ function readTable(path: string): string {
 
 /** Every `transport` socket on local port `port` (both families). Reads the whole tables: not for the hot path. */
 export function readPortSockets(port: number, transport: Transport, procRoot = '/proc'): PortSocket[] {
+  portArgument('readPortSockets', port);
+  transportArgument('readPortSockets', transport);
+  procRootArgument('readPortSockets', procRoot);
   return [
     ...parsePortSockets(readTable(`${procRoot}/net/${transport}`), 'IPv4', transport, port),
     ...parsePortSockets(readTable(`${procRoot}/net/${transport}6`), 'IPv6', transport, port),
@@ -83,5 +91,7 @@ export function readPortSockets(port: number, transport: Transport, procRoot = '
 
 /** The UDP sockets bound to `port`: the holders of a UDP port. */
 export function readBoundUdpSockets(port: number, procRoot = '/proc'): PortSocket[] {
+  portArgument('readBoundUdpSockets', port);
+  procRootArgument('readBoundUdpSockets', procRoot);
   return readPortSockets(port, 'udp', procRoot);
 }

@@ -4,6 +4,7 @@
 // claim-port agree on who a process is.
 
 import { grammarFor, interpretedProgram, isInterpreter } from './interpreters.js';
+import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 export interface NamedProcess {
   /** The kernel's name (15 characters at most). */
@@ -17,6 +18,7 @@ const cache = new Map<string, RegExp>();
 
 /** A registry glob (`*` any run, `?` one character) as an anchored RegExp. */
 export function globToRegExp(glob: string): RegExp {
+  stringArgument('globToRegExp', 'glob', glob, 'a glob (a string)');
   let regexp = cache.get(glob);
   if (!regexp) {
     const body = glob
@@ -43,6 +45,7 @@ const RUNNERS = /^(deno|bun)$/;
  * uvicorn started either way, and `python3 -m http.server` is not `uvicorn`.
  */
 export function processNames(process: NamedProcess): string[] {
+  objectArgument('processNames', 'process', process, '{ comm, exe?, argv }: a ProcessInfo');
   const names = new Set<string>();
   // Each name also without a login shell's leading `-` and without a title
   // after `:` or a space (`sshd: alice@pts/0`, `nginx: worker process`).
@@ -81,6 +84,8 @@ function programNames(interpreter: string, argv: readonly string[]): string[] {
 
 /** The first of `globs` that one of the process's names matches, with that name. */
 export function matchProcessName(process: NamedProcess, globs: readonly string[]): { name: string; glob: string } | undefined {
+  objectArgument('matchProcessName', 'process', process, '{ comm, exe?, argv }: a ProcessInfo');
+  stringListArgument('matchProcessName', 'globs', globs);
   const names = processNames(process);
   for (const glob of globs) {
     const regexp = globToRegExp(glob);

@@ -3,6 +3,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { userName } from './users.js';
+import { pidArgument, procRootArgument, stringArgument } from '../arguments.js';
 
 export interface ProcessInfo {
   readonly pid: number;
@@ -46,6 +47,7 @@ export interface StatFields {
 
 /** Pure: parse /proc/PID/stat. comm may hold spaces and parentheses, so split at the last `)`. */
 export function parseStat(text: string): StatFields | undefined {
+  stringArgument('parseStat', 'text', text, 'the text of /proc/PID/stat');
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
@@ -65,6 +67,8 @@ export function parseStat(text: string): StatFields | undefined {
 
 /** The start time of `pid`, or undefined when it no longer exists. Cheap: one small read. */
 export function readStartTime(pid: number, procRoot = '/proc'): number | undefined {
+  pidArgument('readStartTime', pid);
+  procRootArgument('readStartTime', procRoot);
   try {
     return parseStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'))?.startTime;
   } catch {
@@ -74,6 +78,7 @@ export function readStartTime(pid: number, procRoot = '/proc'): number | undefin
 
 /** Pure: the uids on the `Uid:` line of /proc/PID/status (real, effective). */
 export function parseStatusUids(text: string): { real: number; effective: number } | undefined {
+  stringArgument('parseStatusUids', 'text', text, 'the text of /proc/PID/status');
   const match = /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
   return match ? { real: Number(match[1]), effective: Number(match[2]) } : undefined;
 }
@@ -94,6 +99,8 @@ export function parseStatusNamespacePid(text: string): number | undefined {
 
 /** Everything about `pid`, or undefined when it has exited (or /proc refuses its stat). */
 export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | undefined {
+  pidArgument('readProcessInfo', pid);
+  procRootArgument('readProcessInfo', procRoot);
   const base = `${procRoot}/${pid}`;
   const statText = tryRead(`${base}/stat`);
   const stat = statText === undefined ? undefined : parseStat(statText);
@@ -132,6 +139,8 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
 
 /** PIDs from `pid` up to PID 1 (excluding `pid` itself): the chain a claim must never signal. */
 export function ancestors(pid: number, procRoot = '/proc'): number[] {
+  pidArgument('ancestors', pid);
+  procRootArgument('ancestors', procRoot);
   const chain: number[] = [];
   let current = pid;
   for (let guard = 0; guard < 4096; guard++) {
@@ -158,6 +167,8 @@ export interface ProcessUsage {
  * clock-tick fields are counted in.
  */
 export function readProcessUsage(pid: number, procRoot = '/proc'): ProcessUsage | undefined {
+  pidArgument('readProcessUsage', pid);
+  procRootArgument('readProcessUsage', procRoot);
   const stat = tryRead(`${procRoot}/${pid}/stat`);
   const status = tryRead(`${procRoot}/${pid}/status`);
   const uptime = Number((tryRead(`${procRoot}/uptime`) ?? '').split(' ')[0]);

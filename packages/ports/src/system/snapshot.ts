@@ -1,6 +1,6 @@
 // One call for "who listens where": the socket table, one /proc/*/fd scan,
 // and process info for each holder.
-import { optionsArgument } from '../arguments.js';
+import { describeArgument, optionsArgument } from '../arguments.js';
 import { isDualStack, readBindV6Only } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan } from './holders.js';
 import { scanSocketHoldersParallel } from './holders-parallel.js';
@@ -53,6 +53,10 @@ export function assemble(
   info: (pid: number) => ProcessInfo | undefined,
   bindV6Only: boolean,
 ): Listener[] {
+  if (!Array.isArray(sockets)) throw new TypeError(`assemble: sockets must be an array of ListenSocket, not ${describeArgument(sockets)}`);
+  if (typeof (holders as Partial<ReadonlyMap<number, readonly number[]>> | null)?.get !== 'function')
+    throw new TypeError(`assemble: holders must be a Map of inode to PIDs, not ${describeArgument(holders)}`);
+  if (typeof info !== 'function') throw new TypeError(`assemble: info must be a function of a PID, not ${describeArgument(info)}`);
   return sockets.map((socket) => {
     const processes = (holders.get(socket.inode) ?? []).map(info).filter((p): p is ProcessInfo => p !== undefined);
     return { ...socket, dualStack: isDualStack(socket, sockets, bindV6Only), holders: processes, ownerKnown: processes.length > 0 };

@@ -2,7 +2,7 @@
 // of the reading process. Only state 0A (LISTEN) counts: a client connection,
 // an accepted connection, TIME_WAIT, or a socket bound but not listening never
 // shows up here as a listener.
-import { describeArgument, optionsArgument, portArgument } from '../arguments.js';
+import { describeArgument, optionsArgument, portArgument, procRootArgument, stringArgument } from '../arguments.js';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { decodeIPv4, decodeIPv6 } from './address.js';
 
@@ -27,6 +27,10 @@ const LISTEN = '0A';
  * its LISTEN sockets, optionally only those whose local port is in `ports`.
  */
 export function parseProcNetTcp(text: string, family: SocketFamily, ports?: ReadonlySet<number>): ListenSocket[] {
+  stringArgument('parseProcNetTcp', 'text', text, 'the text of /proc/net/tcp or tcp6');
+  if (family !== 'IPv4' && family !== 'IPv6') throw new TypeError(`parseProcNetTcp: family must be "IPv4" or "IPv6", not ${describeArgument(family)}`);
+  if (ports !== undefined && !(ports instanceof Set))
+    throw new TypeError(`parseProcNetTcp: ports must be a Set of port numbers or left out, not ${describeArgument(ports)}`);
   const out: ListenSocket[] = [];
   const decode = family === 'IPv4' ? decodeIPv4 : decodeIPv6;
   const lines = text.split('\n');
@@ -136,10 +140,28 @@ export function readListenSocketsSync(options?: ReadSocketsOptions): ListenSocke
   const checked = optionsArgument('readListenSockets', options, '{ ports?, procRoot? }');
   const proc = procRootOption('readListenSockets', checked.procRoot);
   const ports = portSet('readListenSockets', checked.ports);
-  return [...parseProcNetTcp(readTableSync(`${proc}/net/tcp`), 'IPv4', ports), ...parseProcNetTcp(readTableSync(`${proc}/net/tcp6`), 'IPv6', ports)];
+  let v4: string;
+  try {
+    v4 = readTableSync(`${proc}/net/tcp`);
+  } catch (error) {
+    throw tableError(error, proc);
+  }
+  return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(readTableSync(`${proc}/net/tcp6`), 'IPv6', ports)];
+}
+
+/** A missing socket table names the procRoot and what to do, not a bare ENOENT. */
+function tableError(error: unknown, proc: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOENT' && code !== 'ENOTDIR') return error;
+  const where =
+    proc === '/proc'
+      ? 'this system has no /proc/net/tcp (no procfs: use lsof, readLsofListeners)'
+      : `options.procRoot ${JSON.stringify(proc)} holds no net/tcp: give where /proc is mounted`;
+  return Object.assign(new Error(`readListenSockets: cannot read ${proc}/net/tcp: ${where}`, { cause: error }), { code });
 }
 
 /** Whether `/proc/net/tcp` exists: false on macOS and other systems without procfs. */
 export function hasProcNet(procRoot = '/proc'): boolean {
+  procRootArgument('hasProcNet', procRoot);
   return existsSync(`${procRoot}/net/tcp`);
 }

@@ -11,9 +11,11 @@ import { existsSync } from 'node:fs';
 import { listUnitDirs, loadUnit, type LoadedUnit } from '../systemd/effective.js';
 import { UNIT_DIRS } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
+import { envArgument, nonEmptyStringArgument, stringArgument } from '../arguments.js';
 
 /** Pure: the unit directories, highest priority first, from $SYSTEMD_UNIT_PATH or the defaults (the core's UNIT_DIRS under /). */
 export function unitSearchPath(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  envArgument('unitSearchPath', env);
   const defaults = UNIT_DIRS.map((dir) => `/${dir}`);
   const given = env.SYSTEMD_UNIT_PATH;
   if (given === undefined || given === '') return defaults;
@@ -23,6 +25,7 @@ export function unitSearchPath(env: Readonly<Record<string, string | undefined>>
 
 /** Pure: the last `Restart=` of the [Service] section in unit-file text, '' when it resets, undefined when absent. */
 export function restartSetting(text: string): string | undefined {
+  stringArgument('restartSetting', 'text', text, 'the text of a unit file');
   // The core systemd model's reading of the file (continuations, comments, line ends as systemd 252).
   return parseUnitFile(text)
     .filter((assignment) => assignment.section === 'Service' && assignment.key === 'Restart')
@@ -38,6 +41,7 @@ export interface RestartPolicy {
 
 /** Pure: whether a unit with this Restart= restarts its process after SIGTERM or SIGKILL. */
 export function restartsAfterKill(restart: string): boolean {
+  stringArgument('restartsAfterKill', 'restart', restart, 'a Restart= value (a string)');
   return restart !== 'no' && restart !== '';
 }
 
@@ -63,6 +67,9 @@ export function restartOf(loaded: LoadedUnit): RestartPolicy | undefined {
  * search path, or in $SYSTEMD_UNIT_PATH's directories when it is set.
  */
 export function readRestartFromFiles(unit: string, env: Readonly<Record<string, string | undefined>> = process.env, root = '/'): RestartPolicy | undefined {
+  nonEmptyStringArgument('readRestartFromFiles', 'unit', unit, 'a unit name (a non-empty string)');
+  envArgument('readRestartFromFiles', env);
+  nonEmptyStringArgument('readRestartFromFiles', 'root', root, 'a directory (default /)');
   const given = env.SYSTEMD_UNIT_PATH;
   const listing = given === undefined || given === '' ? undefined : listUnitDirs(root, [], unitSearchPath(env));
   return restartOf(loadUnit(root, unit, listing));
@@ -75,6 +82,8 @@ export function systemdRunning(): boolean {
 
 /** The effective Restart= of a system unit: `systemctl show` where systemd runs, else its files. */
 export async function readRestartPolicy(unit: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<RestartPolicy | undefined> {
+  nonEmptyStringArgument('readRestartPolicy', 'unit', unit, 'a unit name (a non-empty string)');
+  envArgument('readRestartPolicy', env);
   if (systemdRunning() && env.SYSTEMD_UNIT_PATH === undefined) {
     const { execFile } = await import('node:child_process');
     const shown = await new Promise<string | undefined>((resolve) => {

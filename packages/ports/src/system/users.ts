@@ -1,11 +1,13 @@
 // uid -> user name from /etc/passwd, read once. No NSS (LDAP users show as
 // their uid), which is what a root tool on a service host needs.
 import { readFileSync } from 'node:fs';
+import { nonEmptyStringArgument, stringArgument, uidArgument } from '../arguments.js';
 
 let byUid: Map<number, string> | undefined;
 
 /** Pure: parse passwd(5) text into uid -> name (the first entry wins, as getpwuid does). */
 export function parsePasswd(text: string): Map<number, string> {
+  stringArgument('parsePasswd', 'text', text, 'the text of /etc/passwd');
   const map = new Map<number, string>();
   for (const line of text.split('\n')) {
     const fields = line.split(':');
@@ -17,6 +19,8 @@ export function parsePasswd(text: string): Map<number, string> {
 }
 
 export function userName(uid: number, passwdPath = '/etc/passwd'): string {
+  uidArgument('userName', uid);
+  nonEmptyStringArgument('userName', 'passwdPath', passwdPath, 'a path (default /etc/passwd)');
   if (!byUid) {
     try {
       byUid = parsePasswd(readFileSync(passwdPath, 'utf8'));

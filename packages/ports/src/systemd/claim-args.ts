@@ -9,6 +9,7 @@ import { EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
+import { stringArgument, stringListArgument } from '../arguments.js';
 
 export interface ClaimArgs {
   readonly command: 'claim';
@@ -92,6 +93,7 @@ in every case.`;
 
 /** Pure: why `text` is not a valid --timeout, or its value in seconds. */
 export function parseClaimTimeout(text: string): { seconds: number } | { problem: string } {
+  stringArgument('parseClaimTimeout', 'text', text, 'a string (the --timeout value)');
   if (!/^(\d+(\.\d+)?|\.\d+)$/.test(text)) {
     return { problem: `--timeout ${quoteValue(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5` };
   }
@@ -106,6 +108,7 @@ const SERVICE_ID = /^[a-z0-9][a-z0-9_.-]*$/i;
 
 /** Pure: a port or a service id; a usage error for anything that looks like a broken port. */
 export function parseClaimTarget(text: string): { port: number; transport?: 'tcp' | 'udp' } | { id: string } | { problem: string } {
+  stringArgument('parseClaimTarget', 'text', text, 'a string (PORT, PORT/udp or a service id)');
   // `5353/udp`, `8000/tcp`: the transport to claim.
   const slash = /^(.*)\/(tcp|udp)$/.exec(text);
   if (slash) {
@@ -151,6 +154,7 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:\/(?:tcp|udp))?$/;
  * id; `?` otherwise (a hostile argument is never put in the prefix).
  */
 export function claimLabel(argv: readonly string[]): string {
+  stringListArgument('claimLabel', 'argv', argv);
   for (let index = 0; index < argv.length; index++) {
     const word = argv[index]!;
     if (word === '--') return LABEL.test(argv[index + 1] ?? '') ? argv[index + 1]! : '?';
@@ -164,6 +168,7 @@ export function claimLabel(argv: readonly string[]): string {
 }
 
 export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
+  stringListArgument('parseClaimArgs', 'argv', argv);
   let values: Parsed<typeof CLAIM_FLAGS>['values'];
   let positionals: string[];
   try {

@@ -4,9 +4,12 @@
 // `ports systemd --check` and the health check.
 import { parseClaimArgs } from './claim-args.js';
 import type { ExecLine } from './types.js';
+import { describeArgument, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 /** Is this executable claim-port: named `claim-port` (`.sh`, `.js`, `.mjs`), or one of `extraPaths`? */
 export function isClaimPort(path: string | undefined, extraPaths: readonly string[]): boolean {
+  if (path !== undefined) stringArgument('isClaimPort', 'path', path, 'a path (a string) or undefined');
+  stringListArgument('isClaimPort', 'extraPaths', extraPaths);
   if (!path) return false;
   const name = path.slice(path.lastIndexOf('/') + 1);
   return /^claim-port(\.sh|\.js|\.mjs)?$/.test(name) || extraPaths.includes(path);
@@ -14,6 +17,8 @@ export function isClaimPort(path: string | undefined, extraPaths: readonly strin
 
 /** The commands among `lines` that run claim-port. */
 export function claimLines(lines: readonly ExecLine[], extraPaths: readonly string[]): ExecLine[] {
+  if (!Array.isArray(lines)) throw new TypeError(`claimLines: lines must be an array of ExecLine ({ argv, ... }), not ${describeArgument(lines)}`);
+  stringListArgument('claimLines', 'extraPaths', extraPaths);
   return lines.filter((line) => isClaimPort(line.argv[0], extraPaths));
 }
 
@@ -23,6 +28,7 @@ export function claimLines(lines: readonly ExecLine[], extraPaths: readonly stri
  * 2; --help, --version, --test; --dry-run, which frees nothing).
  */
 export function claimTarget(argv: readonly string[]): { port: number; transport?: 'tcp' | 'udp' } | { id: string } | { problem: string } {
+  stringListArgument('claimTarget', 'argv', argv);
   const args = parseClaimArgs(argv.slice(1));
   switch (args.command) {
     case 'claim':
@@ -41,5 +47,6 @@ export function claimTarget(argv: readonly string[]): { port: number; transport?
 
 /** `/etc/systemd/system/redis-server.service.d/claim-port.conf:2` */
 export function where(line: Pick<ExecLine, 'file' | 'line'>): string {
+  objectArgument('where', 'line', line, '{ file, line }: an ExecLine');
   return `${line.file}:${line.line}`;
 }

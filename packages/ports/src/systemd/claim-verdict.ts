@@ -5,6 +5,7 @@
 // findings with severities out; each tool prints them its own way.
 import { claimLines, claimTarget, where } from './claim-line.js';
 import type { ExecLine, UnitFacts } from './types.js';
+import { objectArgument } from '../arguments.js';
 
 export type ClaimSeverity = 'ok' | 'warning' | 'error';
 
@@ -40,6 +41,8 @@ const portText = (port: number, transport: 'tcp' | 'udp') => `${port}${transport
  * sets User=: a warning.
  */
 export function privilegeFinding(line: Pick<ExecLine, 'prefixes' | 'value'>, unit: Pick<UnitFacts, 'user' | 'dynamicUser'>): ClaimFinding | undefined {
+  objectArgument('privilegeFinding', 'line', line, 'an ExecLine');
+  objectArgument('privilegeFinding', 'unit', unit, 'UnitFacts');
   const prefixes = line.prefixes;
   if (prefixes.includes('+') || (prefixes.includes('!') && !prefixes.includes('!!'))) return undefined;
   const fixed = `write ExecStartPre=+${line.value.slice(line.value.indexOf(prefixes) + prefixes.length).replace(/^[-@:!+]+/, '')}`;
@@ -59,6 +62,8 @@ export function privilegeFinding(line: Pick<ExecLine, 'prefixes' | 'value'>, uni
 
 /** Every finding on `unit`'s claim wiring, in order: none when the unit is fine is never the case (an ok finding per good line). */
 export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimFinding[] {
+  objectArgument('judgeClaims', 'unit', unit, 'UnitFacts, from mergeUnit');
+  objectArgument('judgeClaims', 'expected', expected, '{ port, transport?, ... }: a ClaimExpectation');
   const findings: ClaimFinding[] = [];
   const own = portText(expected.port, expected.transport);
   const claims = claimLines(unit.execStartPre, expected.claimPortPaths);

@@ -13,6 +13,7 @@ import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-p
 import { parseUnitFile } from './unit-file.js';
 import { commandArgv, type ExecCommand, expandSpecifiers, parseEnvironment, parseExec } from './words.js';
 import { withoutStackTraces } from '../stack-traces.js';
+import { nonEmptyStringArgument, objectArgument } from '../arguments.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -39,6 +40,8 @@ export interface LoadedUnit {
  * it stays), and the unit loads: `ignored`.
  */
 export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers?: Readonly<Record<string, string>> } = {}): UnitFacts {
+  objectArgument('mergeUnit', 'loaded', loaded, 'a LoadedUnit, from loadUnit');
+  objectArgument('mergeUnit', 'options', options, '{ hostSpecifiers? }');
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   type Command = { file: string; line: number; value: string; command: ExecCommand };
   let commands: Command[] = [];
@@ -134,6 +137,7 @@ export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
  * is taken from under `root` too).
  */
 export function listUnitDirs(root: string, problems: string[] = [], dirs: readonly string[] = UNIT_DIRS): UnitDirListing {
+  nonEmptyStringArgument('listUnitDirs', 'root', root, 'a directory (a non-empty string)');
   // Most of the 16 directories do not exist on a given machine: an ENOENT each.
   const entries = withoutStackTraces(() =>
     dirs.map((given) => {
@@ -164,6 +168,8 @@ function listingError(error: unknown): string {
  * loading several units, so that each unit directory is listed once.
  */
 export function loadUnit(root: string, unit: string, listing?: UnitDirListing): LoadedUnit {
+  nonEmptyStringArgument('loadUnit', 'root', root, 'a directory (a non-empty string)');
+  nonEmptyStringArgument('loadUnit', 'unit', unit, 'a unit name (a non-empty string)');
   const problems: string[] = [];
   listing ??= listUnitDirs(root, problems);
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);

@@ -1,6 +1,7 @@
 // Where systemd looks for a system unit and its drop-ins, highest priority
 // first (systemd.unit(5), "Unit File Load Path"): the administrator's
 // /etc, runtime /run, then the packaged units. Pure: names in, paths out.
+import { describeArgument, nonEmptyStringArgument } from '../arguments.js';
 
 /**
  * Unit directories of the system manager, relative to the root, highest
@@ -26,6 +27,7 @@ export const UNIT_DIRS: readonly string[] = [
 
 /** `foo@bar.service` -> `foo@.service`; undefined for a unit that is not an instance. */
 export function templateOf(unit: string): string | undefined {
+  nonEmptyStringArgument('templateOf', 'unit', unit, 'a unit name (a non-empty string)');
   const match = /^([^@]+)@[^@]+(\.[a-z]+)$/.exec(unit);
   return match ? `${match[1]}@${match[2]}` : undefined;
 }
@@ -66,6 +68,7 @@ function specificDirNames(unit: string, out: Set<string>): void {
  * unit-specific ones (specificDirNames), then the type-wide `service.d`.
  */
 export function dropInDirNames(unit: string): string[] {
+  nonEmptyStringArgument('dropInDirNames', 'unit', unit, 'a unit name (a non-empty string)');
   const names = new Set<string>();
   specificDirNames(unit, names);
   return [...names, `${unit.slice(unit.lastIndexOf('.') + 1)}.d`];
@@ -78,6 +81,7 @@ export function dropInDirNames(unit: string): string[] {
  * `/etc/.../service.d/x.conf`).
  */
 export function dropInDirs(unit: string): string[] {
+  nonEmptyStringArgument('dropInDirs', 'unit', unit, 'a unit name (a non-empty string)');
   const names = dropInDirNames(unit);
   const typeWide = names.pop()!;
   return [...UNIT_DIRS.flatMap((dir) => names.map((name) => `${dir}/${name}`)), ...UNIT_DIRS.map((dir) => `${dir}/${typeWide}`)];
@@ -91,6 +95,7 @@ export function dropInDirs(unit: string): string[] {
  * directory or other special file is skipped, as systemd skips it).
  */
 export function chooseDropIns(found: ReadonlyArray<{ dir: string; names: readonly string[] }>): Array<{ dir: string; name: string }> {
+  if (!Array.isArray(found)) throw new TypeError(`chooseDropIns: found must be an array of { dir, names }, not ${describeArgument(found)}`);
   const winners = new Map<string, string>();
   for (const { dir, names } of found) {
     // systemd reads only `*.conf`, and skips hidden files (`.claim-port.conf`) as it skips backups.

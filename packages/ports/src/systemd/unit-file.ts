@@ -14,6 +14,7 @@
 // Pure: text in, assignments out with line numbers.
 import { quoteValue } from '../escape.js';
 import { isSafeString, SYSTEMD_WHITESPACE } from './words.js';
+import { stringArgument } from '../arguments.js';
 
 export interface Assignment {
   readonly section: string;
@@ -36,6 +37,7 @@ const EOL: Readonly<Record<string, number>> = { '\n': 1, '\r': 2, '\0': 4 };
 
 /** read_line(): the file's lines, as systemd splits them. */
 export function splitUnitLines(text: string): string[] {
+  stringArgument('splitUnitLines', 'text', text, 'the text of a unit file');
   const lines: string[] = [];
   let start = 0;
   let index = 0;
@@ -70,6 +72,7 @@ const trim = (text: string) => {
 };
 
 export function parseUnitFile(text: string, errors: UnitFileError[] = []): Assignment[] {
+  stringArgument('parseUnitFile', 'text', text, 'the text of a unit file');
   const assignments: Assignment[] = [];
   const lines = splitUnitLines(text);
   let section = '';

@@ -7,6 +7,7 @@
 // systemd.syntax(7), systemd.service(5) "Command lines", systemd.unit(5)
 // "Specifiers" and systemd.exec(5) "Environment=".
 import { quoteValue } from '../escape.js';
+import { integerArgument, objectArgument, stringArgument } from '../arguments.js';
 
 /** systemd's WHITESPACE: the only word separators (not \v, \f or Unicode spaces). */
 export const SYSTEMD_WHITESPACE = ' \t\n\r';
@@ -64,6 +65,8 @@ type Extracted = { word: string; next: number | undefined; unknownEscape: boolea
  * sequences"); a quote left open is an error ("Unbalanced quoting").
  */
 export function extractWord(text: string, start: number): Extracted {
+  stringArgument('extractWord', 'text', text, 'a string');
+  integerArgument('extractWord', 'start', start, 0, Number.MAX_SAFE_INTEGER, 'an index (a number)');
   const strict = extract(text, start, false);
   if (!('error' in strict)) return strict;
   const relaxed = extract(text, start, true);
@@ -108,6 +111,7 @@ function extract(text: string, start: number, relax: boolean): Extracted | { err
 
 /** Split on systemd's white space; quotes group, backslash escapes. An unbalanced quote ends the words. */
 export function splitWords(text: string): string[] {
+  stringArgument('splitWords', 'text', text, 'a string');
   const words: string[] = [];
   for (let at: number | undefined = 0; at !== undefined; ) {
     const extracted = extractWord(text, at);
@@ -172,6 +176,7 @@ export const HOST_SPECIFIERS = 'aAbBcCdEgGhHlLmMoqrRsStTuUvVwWyY';
  * written; letters systemd does not know are left as written, as systemd does.
  */
 export function expandSpecifiers(text: string, unit?: SpecifierUnit): string {
+  stringArgument('expandSpecifiers', 'text', text, 'a string');
   const table = unit ? nameSpecifiers(unit.name) : {};
   return text.replace(/%([\s\S]?)/g, (whole, letter: string) => {
     if (letter === '%') return '%';
@@ -184,6 +189,7 @@ const KNOWN_SPECIFIERS = `iIjJnNpPf${HOST_SPECIFIERS}`;
 
 /** A specifier systemd does not know (`%Z`, `%1`): systemd refuses the word ("Failed to resolve unit specifiers"). `%` before anything but a letter or digit, or at the end, is kept. */
 export function unknownSpecifier(text: string): string | undefined {
+  stringArgument('unknownSpecifier', 'text', text, 'a string');
   for (const match of text.matchAll(/%([\s\S])/g)) {
     // Only a letter or digit is taken for a specifier (POSSIBLE_SPECIFIERS); `%-` or `% ` stay as written.
     if (/^[A-Za-z0-9]$/.test(match[1]!) && !KNOWN_SPECIFIERS.includes(match[1]!)) return match[0];
@@ -257,6 +263,7 @@ function simplifyPath(path: string): string {
  * of the line, and the unit still loads.
  */
 export function parseExec(value: string, env: ReadonlyMap<string, string> = new Map(), unit?: SpecifierUnit): ParsedExec {
+  stringArgument('parseExec', 'value', value, 'an ExecStart= value (a string)');
   const commands: ExecCommand[] = [];
   const warnings: string[] = [];
   const done = (error?: string): ParsedExec => ({ commands, warnings, ...(error !== undefined && { error }) });
@@ -345,6 +352,7 @@ export function parseExec(value: string, env: ReadonlyMap<string, string> = new 
 
 /** The executable and the arguments the program gets: systemd's words after argv[0], $VAR expanded unless the `:` prefix. */
 export function commandArgv(command: Pick<ExecCommand, 'prefixes' | 'path' | 'words'>, env: ReadonlyMap<string, string>): string[] {
+  objectArgument('commandArgv', 'command', command, 'an ExecCommand, from parseExec');
   const args = command.words.slice(1);
   return [command.path, ...(command.prefixes.includes(':') ? args : expandWords(args, env))];
 }
@@ -368,6 +376,7 @@ const PREFIX_CHARS = new Set(['-', '@', ':', '+', '!']);
 
 /** Split an Exec*= value into its leading prefix characters and the rest (no validation; see parseExec). */
 export function splitExecPrefixes(value: string): { prefixes: string; command: string } {
+  stringArgument('splitExecPrefixes', 'value', value, 'an Exec*= value (a string)');
   let index = 0;
   while (index < value.length && PREFIX_CHARS.has(value[index]!)) index++;
   return { prefixes: value.slice(0, index), command: value.slice(index) };
@@ -379,12 +388,14 @@ export function splitExecPrefixes(value: string): { prefixes: string; command: s
  * the value's words (nothing when unset). `expand = false` is the `:` prefix.
  */
 export function execArgv(command: string, env: ReadonlyMap<string, string>, expand = true): string[] {
+  stringArgument('execArgv', 'command', command, 'an Exec*= command (a string)');
   const words = splitWords(command).map((word) => expandSpecifiers(word));
   return expand ? [...words.slice(0, 1), ...expandWords(words.slice(1), env)] : words;
 }
 
 /** The `NAME=value` assignments of one Environment= line; invalid words are skipped, as systemd does. */
 export function parseEnvironment(value: string, unit?: SpecifierUnit): Array<[string, string]> {
+  stringArgument('parseEnvironment', 'value', value, 'an Environment= value (a string)');
   const pairs: Array<[string, string]> = [];
   for (const word of splitWords(value)) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(expandSpecifiers(word, unit));

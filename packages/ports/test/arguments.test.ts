@@ -1,0 +1,138 @@
+// Every exported function of @dsa110/ports and its subpaths, called from
+// JavaScript with arguments of the wrong type or impossible values: a
+// TypeError or RangeError that names the function and the argument, never
+// "x.split is not a function" from inside nor a silent answer.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as files from '../src/files/index.js';
+import * as ports from '../src/index.js';
+import * as system from '../src/system/index.js';
+import * as systemd from '../src/systemd/index.js';
+
+type Untyped = (...args: unknown[]) => unknown;
+
+/** Functions that take anything by design (predicates, the clock, describeArgument itself). */
+const TAKES_ANYTHING = new Set(['isPort', 'isClaimTimeout', 'describeArgument', 'now', 'systemdRunning', 'hasIdleCore', 'claimUsage']);
+
+async function outcome(call: () => unknown): Promise<unknown> {
+  try {
+    return { returned: await call() };
+  } catch (error) {
+    return error;
+  }
+}
+
+describe('every exported function refuses an argument of the wrong type, naming itself', () => {
+  const entries = { '@dsa110/ports': ports, '@dsa110/ports/system': system, '@dsa110/ports/files': files, '@dsa110/ports/systemd': systemd };
+  for (const [entry, module] of Object.entries(entries)) {
+    const functions = Object.entries(module).filter(([name, value]) => typeof value === 'function' && /^[a-z]/.test(name) && !TAKES_ANYTHING.has(name));
+    it(`${entry} (${functions.length} functions), given a symbol first`, async () => {
+      const wrong: string[] = [];
+      for (const [name, fn] of functions) {
+        const error = await outcome(() => (fn as Untyped)(Symbol('bad')));
+        const ok =
+          (error instanceof TypeError || error instanceof RangeError) &&
+          (error.message.startsWith(`${name}: `) || error.message.startsWith(`${name.replace(/Sync$/, '')}: `)) &&
+          /symbol/.test(error.message);
+        if (!ok) wrong.push(`${name}: ${error instanceof Error ? `${error.constructor.name}: ${error.message}` : JSON.stringify(error)}`);
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+});
+
+describe('the low-level helpers, misused', () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+
+  it('a PID that is not a whole positive number is refused, not "no such process" (readProcessInfo("1") used to say undefined)', () => {
+    expect(() => untyped(system.readProcessInfo)('1')).toThrow(
+      new TypeError('readProcessInfo: pid must be a process id (a number), not the string "1" (convert it with Number first)'),
+    );
+    for (const pid of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => system.readProcessInfo(pid), String(pid)).toThrow(RangeError);
+      expect(() => system.readStartTime(pid), String(pid)).toThrow(/^readStartTime: pid must be an integer 1-2147483647, not /);
+      expect(() => system.ancestors(pid), String(pid)).toThrow(RangeError);
+      expect(() => system.readProcessUsage(pid), String(pid)).toThrow(RangeError);
+      expect(() => system.readCgroup(pid), String(pid)).toThrow(RangeError);
+    }
+    // One past pid_max is a process that does not exist: an answer, not an error.
+    expect(system.readProcessInfo(4194305)).toBeUndefined();
+    expect(system.readProcessInfo(process.pid)?.pid).toBe(process.pid);
+    expect(() => untyped(system.readProcessInfo)(process.pid, '')).toThrow(/^readProcessInfo: procRoot must be a non-empty string .*not an empty string$/);
+  });
+
+  it('the parsers take text only (parseStat(null) used to fail inside on indexOf)', () => {
+    expect(() => untyped(system.parseStat)(null)).toThrow(new TypeError('parseStat: text must be the text of /proc/PID/stat, not null'));
+    expect(() => untyped(system.parseProcNetTcp)(Buffer.from(''), 'IPv4')).toThrow(/^parseProcNetTcp: text must be .*not a Buffer$/);
+    expect(() => untyped(system.parsePortSockets)('', 'IPv5', 'tcp', 80)).toThrow(/^parsePortSockets: family must be "IPv4" or "IPv6", not the string "IPv5"$/);
+    expect(() => untyped(system.parseLsof)('', 'sctp')).toThrow(/^parseLsof: transport must be "tcp" or "udp"/);
+    expect(() => untyped(ports.portProblem)(8000)).toThrow(/^portProblem: text must be a string/);
+    expect(() => untyped(ports.parsePort)(8000)).toThrow(/^parsePort: text must be a string .*check it with isPort.*not number 8000$/);
+    expect(ports.parsePort('٨٠')).toBeUndefined(); // Arabic-Indic digits are not decimal digits here
+  });
+
+  it('addresses: decodeIPv4(0) and a hex string of the wrong length are refused, not decoded as NaN.NaN.NaN.NaN', () => {
+    expect(() => untyped(system.decodeIPv4)(0)).toThrow(new TypeError('decodeIPv4: hex must be 8 hex digits as /proc/net prints an address, not number 0'));
+    expect(() => system.decodeIPv4('0100007')).toThrow(TypeError);
+    expect(() => system.decodeIPv6('zz'.repeat(16))).toThrow(/^decodeIPv6: hex must be 32 hex digits/);
+    expect(system.decodeIPv4('0100007F')).toMatch(/^(127\.0\.0\.1|1\.0\.0\.127)$/);
+    expect(() => system.compressIPv6([1, 2, 3])).toThrow(/^compressIPv6: groups must be an array of 8 numbers, not 3 of them$/);
+    expect(() => system.compressIPv6([0, 0, 0, 0, 0, 0, 0, 65536])).toThrow(RangeError);
+    expect(() => system.formatEndpoint('::1', 70000)).toThrow(/^formatEndpoint: port must be an integer 0-65535, not 70000$/);
+    expect(system.formatEndpoint('::1', 8000)).toBe('[::1]:8000');
+  });
+
+  it('findFreePort with start past end is a RangeError (it used to answer undefined, "all taken")', async () => {
+    await expect(system.findFreePort({ start: 9010, end: 9000 })).rejects.toThrow(new RangeError('findFreePort: range.start (9010) is past range.end (9000)'));
+  });
+
+  it('a procRoot with no socket table says so, naming it (it used to be a bare ENOENT)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proc-root-'));
+    try {
+      await expect(system.readListenSockets({ procRoot: dir })).rejects.toThrow(/^readListenSockets: cannot read .*give where \/proc is mounted$/);
+      expect(() => system.readListenSocketsSync({ procRoot: dir })).toThrow(
+        `readListenSockets: cannot read ${dir}/net/tcp: options.procRoot "${dir}" holds no net/tcp: give where /proc is mounted`,
+      );
+      expect(() => system.readListenSocketsSync({ procRoot: dir })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+      expect(system.hasProcNet(dir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('files: hostPath(undefined), readTextFile without maxBytes, a mode that is not a mode', () => {
+    expect(() => untyped(files.hostPath)(undefined, '/etc')).toThrow(new TypeError('hostPath: root must be a path (a non-empty string), not undefined'));
+    expect(() => untyped(files.resolveInRoot)('/', 5)).toThrow(/^resolveInRoot: path must be a path \(a string\), not number 5$/);
+    expect(() => untyped(files.readTextFile)('/etc/hostname')).toThrow(/^readTextFile: options must be an object \(\{ maxBytes \}\), not undefined$/);
+    expect(() => files.readTextFile('/etc/hostname', { maxBytes: Number.NaN })).toThrow(/^readTextFile: options.maxBytes must be an integer/);
+    expect(() => files.readTextFile('/etc/hostname', { maxBytes: -1 })).toThrow(RangeError);
+    expect(() => untyped(files.readTextFile)(Buffer.from('/etc/hostname'), { maxBytes: 10 })).toThrow(/^readTextFile: path must be .*not a Buffer$/);
+    expect(() => files.replaceFileAtomically(join(tmpdir(), 'never-written'), 'x', 0o10000)).toThrow(/^replaceFileAtomically: mode must be an integer 0-4095/);
+    expect(() => untyped(files.writeOutputFile)(join(tmpdir(), 'never-written'), 5)).toThrow(/^writeOutputFile: text must be a string, not number 5$/);
+    expect(() => untyped(files.writeGeneratedFiles)('/nonexistent', [{ path: 'a', text: 'x' }], { maxBytes: 10 })).toThrow(
+      /^writeGeneratedFiles: files\[0\] must be \{ path, contents \}/,
+    );
+    expect(() => files.formatBytes(1.5)).toThrow(RangeError);
+  });
+
+  it('escapers and registry helpers: no crash inside, no "undefined" text', () => {
+    expect(() => untyped(ports.escapeText)(undefined)).toThrow(new TypeError('escapeText: value must be a string, not undefined'));
+    expect(() => ports.escapeText('x', 0)).toThrow(/^escapeText: max must be an integer 1-/);
+    expect(() => untyped(ports.truncate)('abc', '2')).toThrow(/^truncate: max must be a number of characters, not the string "2"/);
+    expect(() => untyped(ports.formatRange)(0)).toThrow(/^formatRange: range must be an object \(\{ start, end \}\), not number 0$/);
+    expect(() => untyped(ports.formatRange)({ start: '1', end: 2 })).toThrow(/^formatRange: range.start must be a port number/);
+    expect(ports.formatRange({ start: 9000, end: 9009 })).toBe('9000-9009');
+    expect(() => untyped(ports.effectiveProtectedProcesses)('sshd')).toThrow(
+      /^effectiveProtectedProcesses: added must be an array of strings, not the string "sshd"$/,
+    );
+    expect(() => untyped(ports.formatIssue)('ports.yaml', null)).toThrow(/^formatIssue: issue must be an object/);
+  });
+
+  it('userName takes a uid number, not anything printable (userName(undefined) used to be "undefined")', () => {
+    expect(() => untyped(system.userName)(undefined)).toThrow(/^userName: uid must be a user id \(a number\), not undefined$/);
+    expect(() => system.userName(-1)).toThrow(RangeError);
+    expect(system.userName(0)).toBe('root');
+  });
+});
