@@ -39,7 +39,7 @@ function formatMemory(bytes: number): string {
 interface Tracked {
   info: ProcessInfo;
   context: HolderContext;
-  signals: ('SIGTERM' | 'SIGKILL')[];
+  signals: ('SIGTERM' | 'SIGCONT' | 'SIGKILL')[];
   outcome: HolderOutcome;
   reason?: string;
   cpu?: number;
@@ -182,6 +182,11 @@ class Claim {
     if (outcome === 'sent') {
       t.signals.push(sig);
       this.log(`sent ${sig} to ${this.who(t)}: ${shownCommand(t.info)}`);
+      // A stopped holder (SIGSTOP, a dev server suspended with Ctrl-Z) acts on SIGTERM only once continued, as systemd does it.
+      if (sig === 'SIGTERM' && this.processes.isStopped?.(t.info) && this.processes.signal(t.info, 'SIGCONT') === 'sent') {
+        t.signals.push('SIGCONT');
+        this.log(`${this.who(t)} was stopped: sent SIGCONT so that it can act on SIGTERM`);
+      }
     } else if (outcome === 'gone') {
       if (t.signals.length === 0) t.outcome = 'gone';
       this.log(`${this.who(t)} is gone (exited or its PID was reused); not signalled`);
@@ -203,7 +208,9 @@ class Claim {
       if (t.outcome === 'killed' || t.outcome === 'exited') continue;
       if (!this.processes.isRunning(t.info)) {
         t.outcome = t.signals.includes('SIGKILL') ? 'killed' : 'exited';
-        this.log(`${this.who(t)} ${t.outcome === 'killed' ? 'was killed' : 'exited'} after ${t.signals.at(-1)} (${this.elapsed()} ms)`);
+        this.log(
+          `${this.who(t)} ${t.outcome === 'killed' ? 'was killed' : 'exited'} after ${t.signals.includes('SIGKILL') ? 'SIGKILL' : 'SIGTERM'} (${this.elapsed()} ms)`,
+        );
       }
     }
     return this.signalled().every((t) => t.outcome === 'killed' || t.outcome === 'exited');

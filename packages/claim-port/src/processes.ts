@@ -3,19 +3,22 @@
 // reads /proc and calls kill(2); a test can put another in its place (e.g. to
 // hand a holder's PID to a new process between SIGTERM and SIGKILL) and see
 // that only the process that was found is ever signalled.
-import { isRunning, isSameProcess, signalIfSame, type Identity, type SignalOutcome } from './watch.js';
+import { isRunning, isSameProcess, isStopped, signalIfSame, type ClaimSignal, type Identity, type SignalOutcome } from './watch.js';
 
 export interface ProcessControl {
   /** Still the same process (same PID and start time); a zombie counts. */
   isSame(who: Identity): boolean;
   /** The same process, and not a zombie: it still runs. */
   isRunning(who: Identity): boolean;
+  /** The same process, and stopped (SIGSTOP, Ctrl-Z): SIGTERM waits for a SIGCONT. Without it, never stopped. */
+  isStopped?(who: Identity): boolean;
   /** Send `sig` only if `who` is still the process that was found. */
-  signal(who: Identity, sig: 'SIGTERM' | 'SIGKILL'): SignalOutcome;
+  signal(who: Identity, sig: ClaimSignal): SignalOutcome;
 }
 
 export const procControl = (procRoot = '/proc'): ProcessControl => ({
   isSame: (who) => isSameProcess(who, procRoot),
   isRunning: (who) => isRunning(who, procRoot),
+  isStopped: (who) => isStopped(who, procRoot),
   signal: (who, sig) => signalIfSame(who, sig, procRoot),
 });

@@ -37,7 +37,7 @@ export interface HolderReport {
   /** The container it belongs to or serves (an id, or docker-proxy's `172.17.0.2:80`). */
   readonly container?: string;
   /** Signals actually sent, in order. */
-  readonly signals: readonly ('SIGTERM' | 'SIGKILL')[];
+  readonly signals: readonly ('SIGTERM' | 'SIGCONT' | 'SIGKILL')[];
   readonly outcome: HolderOutcome;
   /** Why it is protected, or why it was not signalled. */
   readonly reason?: string;

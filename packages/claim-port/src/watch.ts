@@ -30,6 +30,11 @@ export function isRunning(who: Identity, procRoot = '/proc'): boolean {
   return (state !== 'Z' && state !== 'X') || threadRuns(who.pid, procRoot);
 }
 
+/** True while `who` is the same process and stopped (state T: SIGSTOP, Ctrl-Z): it acts on SIGTERM only once continued. */
+export function isStopped(who: Identity, procRoot = '/proc'): boolean {
+  return processState(who, procRoot) === 'T';
+}
+
 const dead = (state: string | undefined) => state === undefined || state === 'Z' || state === 'X';
 
 /** Some thread of `pid` other than its leader is alive (read only for a zombie leader, so rare). */
@@ -73,13 +78,16 @@ function processState(who: Identity, procRoot: string): string | undefined {
 
 export type SignalOutcome = 'sent' | 'gone' | 'permission-denied';
 
+/** The signals a claim sends: SIGCONT only right after SIGTERM, to a holder that is stopped. */
+export type ClaimSignal = 'SIGTERM' | 'SIGCONT' | 'SIGKILL';
+
 /**
  * Send `sig` to `who` only if it is still the process that was found: the
  * start time is re-read right before kill(2), so a reused PID is never
  * signalled. (The window between the check and the kill is microseconds; a
  * PID cannot be recycled that fast without 32768+ forks in between.)
  */
-export function signalIfSame(who: Identity, sig: 'SIGTERM' | 'SIGKILL', procRoot = '/proc'): SignalOutcome {
+export function signalIfSame(who: Identity, sig: ClaimSignal, procRoot = '/proc'): SignalOutcome {
   if (who.startTime >= 0 && readStartTime(who.pid, procRoot) !== who.startTime) return 'gone';
   try {
     process.kill(who.pid, sig);

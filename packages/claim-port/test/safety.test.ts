@@ -6,7 +6,20 @@
 import { parseRegistry } from '@dsa110/ports';
 import { readStartTime } from '@dsa110/ports/system';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +27,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { claimPort, type ClaimOptions } from '../src/index.js';
 import { procControl, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
-import { guardPort, hasCommand, isAlive, isSpawned, spawnListener, waitForExit, waitUntil, wasSpawned } from '../../../test-support/index.js';
+import { guardPort, hasCommand, isAlive, isSpawned, signal, spawnListener, waitForExit, waitUntil, wasSpawned } from '../../../test-support/index.js';
 import { forgetSpawned, recordSpawned } from '../../../test-support/guard.js';
 
 const root = process.getuid?.() === 0;
@@ -510,6 +523,20 @@ while True: time.sleep(3600)`);
     expect(byPid.get(drainer)).toMatchObject({ signals: ['SIGTERM'], outcome: 'released' });
     expect(isAlive(drainer)).toBe(true);
     expect(lines.join('\n')).not.toMatch(new RegExp(`SIGKILL to PID ${drainer}\\b`));
+  });
+});
+
+describe('6d. a stopped holder', () => {
+  it('a holder stopped with SIGSTOP (a dev server suspended with Ctrl-Z) is continued after SIGTERM and exits at once, not SIGKILLed after the timeout', async () => {
+    const server = await spawnListener();
+    signal(server.pid, 'SIGSTOP');
+    await waitUntil(() => readFileSync(`/proc/${server.pid}/stat`, 'latin1').split(') ')[1]!.startsWith('T'), 5000);
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { timeoutSeconds: 3, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, signals: ['SIGTERM', 'SIGCONT'], outcome: 'exited' });
+    expect(result.elapsedMs).toBeLessThan(2500);
+    expect(lines.join('\n')).toContain(`PID ${server.pid} was stopped: sent SIGCONT`);
   });
 });
 
