@@ -184,6 +184,6 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
     case 'not-regular':
       return `${what}: ${error.reason}; ${hint}`;
     default:
-      return `${what}: ${error.reason}`;
+      return `${what}: ${error.reason}; ${hint}`;
   }
 }

@@ -120,6 +120,16 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
         message: 'a robust service needs systemd.unit and systemd.claim (unit or drop-in) to say where claim-port is wired',
       });
     }
+    // The tools check and claim a port by its transport (tcp by default), not by the protocol's label.
+    if (service.protocol === 'UDP' && service.transport === 'tcp') {
+      problems.push({
+        path: [...path, 'protocol'],
+        message: 'protocol UDP needs transport: udp (without it the port is checked and claimed as TCP); add transport: udp',
+      });
+    }
+    if (service.protocol === 'TCP' && service.transport === 'udp') {
+      problems.push({ path: [...path, 'transport'], message: 'transport udp contradicts protocol TCP; write protocol: UDP, or transport: tcp' });
+    }
     if (service.systemd?.claim && service.robust === false) {
       problems.push({
         path: [...path, 'systemd', 'claim'],

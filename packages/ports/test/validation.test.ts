@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -514,6 +514,31 @@ describe('a broken registry is rejected with line and column', () => {
       'missing keys version, services',
       'unknown key "servics" (did you mean "services"?)',
     ]);
+  });
+
+  it('refuses a protocol its transport contradicts: the tools check and claim the transport, not the label', async () => {
+    const { error } = await rejection(withLine(17, '    protocol: UDP'));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '17:15 services.redis.protocol: protocol UDP needs transport: udp (without it the port is checked and claimed as TCP); add transport: udp',
+    ]);
+    const { error: tcp } = await rejection(withLine(17, '    protocol: TCP\n    transport: udp'));
+    expect(tcp.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '18:16 services.redis.transport: transport udp contradicts protocol TCP; write protocol: UDP, or transport: tcp',
+    ]);
+    // UDP over udp is fine, and so is HTTP over udp (HTTP/3 runs over QUIC).
+    expect(parseRegistry(withLine(17, '    protocol: UDP\n    transport: udp')).service('redis').transport).toBe('udp');
+    expect(parseRegistry(withLine(7, '    protocol: HTTPS\n    transport: udp')).service('api').transport).toBe('udp');
+  });
+
+  it('says what to do when the path is a loop of symbolic links', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ports-loop-'));
+    symlinkSync(join(dir, 'b.yaml'), join(dir, 'a.yaml'));
+    symlinkSync(join(dir, 'a.yaml'), join(dir, 'b.yaml'));
+    const path = join(dir, 'a.yaml');
+    await expect(loadRegistry({ path })).rejects.toThrow(`${path}: cannot read the registry: too many levels of symbolic links; check the path`);
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: path } })).rejects.toThrow(
+      `${path}: cannot read the registry (from $DSA110_PORTS_FILE): too many levels of symbolic links; fix or unset DSA110_PORTS_FILE`,
+    );
   });
 
   it('rejects an empty file', async () => {
