@@ -7,7 +7,7 @@ import type { RegistryIssue } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { escapeText, oneLine, quoteValue } from './escape.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, yamlProblems } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 
@@ -20,6 +20,8 @@ interface Located {
   message: string;
   /** Point at the key of the last path segment rather than its value. */
   atKey?: boolean;
+  /** An unknown key's nearest known key (its did-you-mean). */
+  suggests?: string;
 }
 
 /**
@@ -159,15 +161,21 @@ function wholeNumbersWithAPoint(doc: Document): Located[] {
   return found;
 }
 
-/** Several missing keys of one mapping as one line: `services.x: missing keys name, group`. */
+/**
+ * Several missing keys of one mapping as one line: `services.x: missing keys name, group`.
+ * A key that is missing because it is misspelt (`protocl:`, "did you mean protocol?") is said
+ * once, by the unknown key's line, not again as missing.
+ */
 function mergeMissing(located: Located[]): Located[] {
   const missing = new Map<string, { parent: PathSegment[]; keys: string[] }>();
   const rest: Located[] = [];
+  const misspelt = new Set(located.flatMap((item) => (item.suggests ? [JSON.stringify([...item.path.slice(0, -1), item.suggests])] : [])));
   for (const item of located) {
     if (item.message !== 'is required' || item.path.length === 0) {
       rest.push(item);
       continue;
     }
+    if (misspelt.has(JSON.stringify(item.path))) continue;
     const parent = item.path.slice(0, -1);
     const key = JSON.stringify(parent);
     const entry = missing.get(key) ?? { parent, keys: [] };
@@ -305,11 +313,15 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
   }
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({
-        path: [...path, key],
-        message: `unknown key ${quoteValue(key)}${didYouMean(key, knownKeys(path))}`,
-        atKey: true,
-      }));
+      return issue.keys.map((key) => {
+        const suggests = closest(key, knownKeys(path));
+        return {
+          path: [...path, key],
+          message: `unknown key ${quoteValue(key)}${didYouMean(key, knownKeys(path))}`,
+          atKey: true,
+          ...(suggests !== undefined && { suggests }),
+        };
+      });
     case 'invalid_type':
       if (issue.message.startsWith('Invalid input')) {
         return [{ path, message: `must be ${article(issue.expected)} (got ${describeValue(value)})` }];

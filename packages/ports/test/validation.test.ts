@@ -196,7 +196,6 @@ describe('a broken registry is rejected with line and column', () => {
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}`)).toEqual([
       '6:11 services.api.port',
-      '13:5 services.redis.protocol',
       '17:5 services.redis.protocl',
       '31:12 reserved.fallback.start',
     ]);
@@ -224,7 +223,6 @@ describe('a broken registry is rejected with line and column', () => {
     text = withLine(16, '    port: 3215', text);
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
-      '3:5 services.api.protocol: is required',
       '7:5 services.api.protocl: unknown key "protocl" (did you mean "protocol"?)',
       '13:9 services.api.id: duplicate id "api": services[0] already has it',
       '16:11 services.api.port: port 3215 is inside reserved "fallback" (3210-3220), which is not reserved for "api"',
@@ -494,6 +492,20 @@ describe('a broken registry is rejected with line and column', () => {
     await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
   });
 
+  it('says a misspelt key once, by its did-you-mean, not again as a missing key', async () => {
+    const { error } = await rejection(withLine(17, '    protocl: TCP', withLine(15, '    gruop: production')));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '15:5 services.redis.gruop: unknown key "gruop" (did you mean "group"?)',
+      '17:5 services.redis.protocl: unknown key "protocl" (did you mean "protocol"?)',
+    ]);
+    // A key missing for no such reason is still named.
+    const { error: other } = await rejection(withLine(17, '    colour: TCP'));
+    expect(other.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services.redis.protocol: is required',
+      'services.redis.colour: unknown key "colour"',
+    ]);
+  });
+
   it('names all the missing keys of an entry on one line', async () => {
     const { error } = await rejection('version: 1\nservices:\n  - id: x\n    port: 99999\n');
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
@@ -511,7 +523,6 @@ describe('a broken registry is rejected with line and column', () => {
     const { error: typo } = await rejection('verison: 1\nservics: []\n');
     expect(typo.issues.map((issue) => issue.message)).toEqual([
       'unknown key "verison" (did you mean "version"?)',
-      'missing keys version, services',
       'unknown key "servics" (did you mean "services"?)',
     ]);
   });
