@@ -80,7 +80,7 @@ function parseUnsafe(text: string): ParseResult {
   const duplicates = syntax.filter((issue) => issue.message.startsWith('duplicate key '));
   if (syntax.length > duplicates.length) return fail(syntax);
   if (duplicates.length > 0) dropDuplicateKeys(doc);
-  const structure = yamlProblems(doc);
+  const structure = yamlProblems(doc, text);
   if (structure.length > 0) return fail([...duplicates, ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
 
   // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
@@ -329,7 +329,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
       return [{ path, message: `${issue.message} (got ${describeValue(value)})` }];
     case 'invalid_value': {
       const options = issue.values.map((option) => String(option));
-      if (!issue.message.startsWith('Invalid')) return [{ path, message: issue.message }];
+      if (!issue.message.startsWith('Invalid')) return [{ path, message: `${issue.message} (got ${describeValue(value)})` }];
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';
       return [{ path, message: `must be one of ${options.join(', ')} (got ${describeValue(value)})${hint}` }];
     }

@@ -52,7 +52,7 @@ export interface YamlProblem {
 }
 
 /** Every way `doc` breaks the rules above; empty when toJS() is safe. */
-export function yamlProblems(doc: Document): YamlProblem[] {
+export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
   const problems: YamlProblem[] = [];
   const at = (node: Node | null | undefined) => node?.range?.[0] ?? 0;
   let aliases = 0;
@@ -88,7 +88,7 @@ export function yamlProblems(doc: Document): YamlProblem[] {
     if (known !== undefined) return known;
     const tag = (node_ as { tag?: string }).tag;
     if (tag !== undefined && tag !== 'tag:yaml.org,2002:str' && (isScalar(node_) || isMap(node_) || isSeq(node_))) {
-      problems.push({ message: `YAML tag ${shortTag(tag)} is not allowed in ports.yaml; write the plain value`, offset: at(node_) });
+      problems.push({ message: `YAML tag ${shortTag(tag)} is not allowed in ports.yaml; write the plain value`, offset: tagStart(text, at(node_)) });
     }
     let total = 1;
     open.add(node_);
@@ -125,6 +125,24 @@ export function yamlProblems(doc: Document): YamlProblem[] {
     });
   }
   return problems;
+}
+
+/**
+ * Where the tag written before the value at `offset` starts (`version: !!int 1` points at the `!`,
+ * not at the 1), looking back past at most an anchor; `offset` when it cannot tell (no text, a comment between).
+ */
+function tagStart(text: string | undefined, offset: number): number {
+  if (text === undefined) return offset;
+  let end = offset;
+  for (let token = 0; token < 2; token++) {
+    while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+    let start = end;
+    while (start > 0 && !/[\s,[\]{}]/.test(text[start - 1]!)) start--;
+    if (text[start] === '!') return start;
+    if (text[start] !== '&' || start === end) return offset;
+    end = start;
+  }
+  return offset;
 }
 
 function shortTag(tag: string): string {

@@ -552,6 +552,20 @@ describe('a broken registry is rejected with line and column', () => {
     );
   });
 
+  it('points at an explicit tag itself, and names the value a fixed key got', async () => {
+    for (const [text, at] of [
+      ['version: !!int 1\nservices: []\n', '1:10'],
+      ['version: 1\nservices: !!seq\n  - a\n', '2:11'],
+      ['version: &v !!int 1\nservices: []\n', '1:13'],
+      ['version: 1\nservices: [!foo a]\n', '2:12'],
+    ]) {
+      const { error } = await rejection(text!);
+      expect(error.issues.map((issue) => `${issue.line}:${issue.column}`)).toEqual([at]);
+    }
+    const { error } = await rejection('version: 0x1\nservices: []\n');
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['version: must be 1 (got "0x1")']);
+  });
+
   it('rejects an empty file', async () => {
     const { error } = await rejection('# nothing here\n');
     find(error.issues, /the registry is empty/);
