@@ -152,6 +152,14 @@ describe('1. protection is never off by accident', () => {
     }
   });
 
+  it.each(['sshd-session', 'sshd-auth'])('%s (OpenSSH 9.8+: a connection holding its forwarded port) is protected like sshd', async (name) => {
+    const server = await spawnListener({ name });
+    const result = await claimOurs(server.port);
+    expect(result.action).toBe('refused');
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
   it('unprotectBuiltin is the one way to expose a built-in name', async () => {
     const registry = parseRegistry('version: 1\nclaim:\n  protect:\n    unprotectBuiltin: [systemd-*]\nservices: []\n');
     const server = await spawnListener({ name: 'systemd-fake' });

@@ -31,6 +31,9 @@ export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
   'systemd-*',
   // remote access, the system bus, the journal
   'sshd',
+  // OpenSSH 9.8+ (Debian 13): a connection's own process, which holds its forwarded ports (ssh -R, X11)
+  'sshd-session',
+  'sshd-auth',
   'dbus-daemon',
   'dbus-broker',
   'journald',
