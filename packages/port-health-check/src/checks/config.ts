@@ -4,7 +4,7 @@
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
 import type { Service } from '@dsa110/ports';
-import { effectivePort } from '../effective-port.js';
+import { effectivePort, unitEnvironment } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 
@@ -38,17 +38,20 @@ export function findSetting(text: string, key: string, section?: string): { valu
 }
 
 /**
- * The INI section a config file's port key lives in, by file name: Grafana
- * reads `http_port` under `[server]` (what `ports snippet grafana-ini` writes);
- * a key anywhere else is not its port.
+ * The INI section a config file's port key lives in, by file name, and the
+ * environment variables that override it: Grafana reads `http_port` under
+ * `[server]` (what `ports snippet grafana-ini` writes), and
+ * `GF_SERVER_HTTP_PORT` in its environment wins over the file.
  */
-const INI_SECTIONS: Readonly<Record<string, string>> = { 'grafana.ini': 'server' };
+const INI_FILES: Readonly<Record<string, { section: string; envPrefix: string }>> = { 'grafana.ini': { section: 'server', envPrefix: 'GF_' } };
 
-export function configKey(service: Service): { file: string; key: string; section?: string } | undefined {
+export function configKey(service: Service): { file: string; key: string; section?: string; envOverride?: string } | undefined {
   const by = service.configuredBy;
   if (typeof by !== 'object' || !('file' in by) || !by.key || !service.config) return undefined;
-  const section = Object.hasOwn(INI_SECTIONS, by.file) ? INI_SECTIONS[by.file] : undefined;
-  return { file: service.config, key: by.key, ...(section !== undefined && { section }) };
+  const ini = Object.hasOwn(INI_FILES, by.file) ? INI_FILES[by.file] : undefined;
+  if (!ini) return { file: service.config, key: by.key };
+  const envOverride = `${ini.envPrefix}${ini.section}_${by.key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  return { file: service.config, key: by.key, section: ini.section, envOverride };
 }
 
 export function checkConfig(facts: Facts, service: Service): CheckResult[] {
@@ -61,6 +64,15 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];
   }
+  // The unit's Environment= (what systemd hands the program): an override of the key wins over the file.
+  const environment = unitEnvironment(facts, service);
+  const override = wanted.envOverride !== undefined ? environment.get(wanted.envOverride) : undefined;
+  if (override) {
+    const at = `${override.file}:${override.line}`;
+    const what = `${at} sets ${wanted.envOverride}=${override.value}, which overrides ${wanted.key} in ${wanted.file}`;
+    if (override.value.trim() !== String(port)) return [result('error', `${what}, but the registry says ${service.name} uses port ${port}`, at)];
+    return [result('ok', what, at)];
+  }
   const setting = findSetting(config.text, wanted.key, wanted.section);
   if (!setting) {
     return [
@@ -72,8 +84,27 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     ];
   }
   const at = `${wanted.file}:${setting.line}`;
-  if (setting.value !== String(port)) {
-    return [result('error', `${at} sets ${wanted.key} = ${setting.value}, but the registry says ${service.name} uses port ${port}`, at)];
+  // `${VAR}` or `$__env{VAR}` (Grafana expands them from its environment): the unit's Environment=, else unknown.
+  const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(setting.value);
+  let value = setting.value;
+  let from = '';
+  if (variable) {
+    const name = (variable[1] ?? variable[2])!;
+    const set = environment.get(name);
+    if (!set) {
+      return [
+        result(
+          'unknown',
+          `${at} sets ${wanted.key} = ${setting.value}, from ${service.name}'s environment, and the unit sets no ${name} (its EnvironmentFile= is not read), so the port cannot be told`,
+          at,
+        ),
+      ];
+    }
+    value = set.value.trim();
+    from = ` (${name}=${set.value} from ${set.file}:${set.line})`;
   }
-  return [result('ok', `${at} sets ${wanted.key} = ${port}`, at)];
+  if (value !== String(port)) {
+    return [result('error', `${at} sets ${wanted.key} = ${setting.value}${from}, but the registry says ${service.name} uses port ${port}`, at)];
+  }
+  return [result('ok', `${at} sets ${wanted.key} = ${setting.value}${from}`, at)];
 }

@@ -5,7 +5,14 @@ import { gather } from '../../src/gather.js';
 import { tempDir, testRegistry, writeTree } from '../helpers.js';
 
 const registry = testRegistry([
-  { id: 'grafana', port: 3030, group: 'monitoring', configFile: { path: '/etc/grafana/grafana.ini', key: 'http_port' }, processes: ['grafana'] },
+  {
+    id: 'grafana',
+    port: 3030,
+    group: 'monitoring',
+    configFile: { path: '/etc/grafana/grafana.ini', key: 'http_port' },
+    unit: 'grafana-server.service',
+    processes: ['grafana'],
+  },
   { id: 'nginx', port: 80, access: 'public', processes: ['nginx'] },
 ]);
 
@@ -81,6 +88,29 @@ describe('config check', () => {
     }
     const after = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n[log]\nhttp_port = 1\n' });
     expect(after.results[0]).toMatchObject({ severity: 'ok', file: '/etc/grafana/grafana.ini:2' });
+  });
+
+  it("grafana: GF_SERVER_HTTP_PORT in the unit's Environment= overrides the file; a $-variable in the file is read from it, else unknown", async () => {
+    const UNIT = 'lib/systemd/system/grafana-server.service';
+    const overridden = await check({
+      'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n',
+      [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=3000\nExecStart=/usr/sbin/grafana-server\n',
+    });
+    expect(overridden.results[0]).toMatchObject({
+      severity: 'error',
+      file: `/${UNIT}:2`,
+      reason: `grafana (3030): /${UNIT}:2 sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030`,
+    });
+    const fixed = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n', [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=3030\n' });
+    expect(fixed.results[0]).toMatchObject({ severity: 'ok' });
+    const fromEnv = await check({ 'etc/grafana/grafana.ini': `[server]\nhttp_port = \${PORT}\n`, [UNIT]: '[Service]\nEnvironment=PORT=3030\n' });
+    expect(fromEnv.results[0]).toMatchObject({
+      severity: 'ok',
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = \${PORT} (PORT=3030 from /${UNIT}:2)`,
+    });
+    const unset = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = $__env{PORT}\n' });
+    expect(unset.results[0]).toMatchObject({ severity: 'unknown' });
+    expect(unset.results[0]!.reason).toContain('the unit sets no PORT (its EnvironmentFile= is not read), so the port cannot be told');
   });
 
   it('is unknown when the file is missing, and silent for services without a config key', async () => {
