@@ -307,6 +307,14 @@ describe('usage', () => {
     }
   });
 
+  it('ports schema says that it does not read --registry (it takes it, as every command does)', async () => {
+    const help = await ports(['schema', '--help']);
+    expect(help.stdout).toContain('--registry is taken, as by every command, but not read: the schema is the same for every registry.');
+    const run = await ports(['schema', '--registry', '/nonexistent/ports.yaml']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).title).toBe('DSA-110 port registry (ports.yaml)');
+  });
+
   it('exits 64 (EX_USAGE) for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
       [
