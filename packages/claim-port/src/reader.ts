@@ -82,41 +82,36 @@ export const procReader = (procRoot = '/proc'): Reader => ({
  * while a thread runs on). True when the fds cannot be read: not knowing is
  * not "released".
  */
-function holdsSocket(pid: number, keys: ReadonlySet<string>, procRoot: string): boolean {
+export function holdsSocket(pid: number, keys: ReadonlySet<string>, procRoot = '/proc'): boolean {
   if (keys.size === 0) return false;
   const wanted = new Set([...keys].map((inode) => `socket:[${inode}]`));
-  const inDir = (dir: string): boolean | undefined => {
+  const inDir = (dir: string): 'yes' | 'no' | 'empty' | 'unreadable' => {
     let fds: string[];
     try {
       fds = readdirSync(dir);
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? false : undefined;
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no' : 'unreadable';
     }
+    let unreadable = false;
     for (const fd of fds) {
       try {
-        if (wanted.has(readlinkSync(`${dir}/${fd}`))) return true;
-      } catch {
-        // closed meanwhile
+        if (wanted.has(readlinkSync(`${dir}/${fd}`))) return 'yes';
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') unreadable = true; // ENOENT: closed meanwhile
       }
     }
-    return fds.length === 0 ? undefined : false;
+    return unreadable ? 'unreadable' : fds.length === 0 ? 'empty' : 'no';
   };
   const own = inDir(`${procRoot}/${pid}/fd`);
-  if (own !== undefined) return own;
+  if (own !== 'empty') return own !== 'no';
+  // An empty fd directory: a leader that exited while its threads run on with the fds.
   let tasks: string[];
   try {
     tasks = readdirSync(`${procRoot}/${pid}/task`);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
-  let unknown = false;
-  for (const tid of tasks) {
-    if (tid === String(pid)) continue;
-    const held = inDir(`${procRoot}/${pid}/task/${tid}/fd`);
-    if (held) return true;
-    if (held === undefined) unknown = true;
-  }
-  return unknown;
+  return tasks.some((tid) => tid !== String(pid) && ['yes', 'unreadable'].includes(inDir(`${procRoot}/${pid}/task/${tid}/fd`)));
 }
 
 /** pidusage (it runs `ps` where there is no /proc); loaded on first use only. */
