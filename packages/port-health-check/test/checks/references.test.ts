@@ -10,6 +10,7 @@ import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../src/checks/references.js';
 import { contentLines } from '../../src/checks/references/finding.js';
+import { mayBeRedisDirective, redisWords } from '../../src/checks/references/redis.js';
 import { gather } from '../../src/gather.js';
 import type { CheckResult } from '../../src/types.js';
 import { tempDir, writeTree, type TreeEntry } from '../helpers.js';
@@ -253,5 +254,35 @@ describe('contentLines', () => {
       { line: 1, text: 'a' },
       { line: 2, text: 'c' },
     ]);
+  });
+
+  it('answers the same file read twice in a row once, frozen, and any other text or comment afresh', () => {
+    const text = 'port 6379\ninclude /etc/redis/more.conf\n';
+    const first = contentLines(text);
+    expect(contentLines(text)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first[0])).toBe(true);
+    expect(contentLines(text, ';')).not.toBe(first);
+    expect(contentLines('port 6380\n')).toEqual([{ line: 1, text: 'port 6380' }]);
+    expect(contentLines(text)).toEqual(first);
+  });
+});
+
+describe('redisWords', () => {
+  it('splits a line without quotes at runs of space, and one with quotes as Redis does', () => {
+    expect(redisWords('bind  127.0.0.1\t-::1')).toEqual(['bind', '127.0.0.1', '-::1']);
+    expect(redisWords('port 6379')).toEqual(['port', '6379']);
+    expect(redisWords('dir C:\\x')).toEqual(['dir', 'C:\\x']); // a backslash outside quotes is a character
+    expect(redisWords('port "6380"')).toEqual(['port', '6380']);
+    expect(redisWords("\"port\" '63\\'81'")).toEqual(['port', "63'81"]);
+    expect(redisWords('port "6380')).toBeUndefined();
+  });
+});
+
+describe('mayBeRedisDirective', () => {
+  it('tells from the first character whether the first word can be a directive looked for', () => {
+    for (const line of ['port 6379', 'PORT 6379', 'bind x', '"port" 1', "'include' /x", 'include /x'])
+      expect(mayBeRedisDirective(line, ['port', 'bind', 'include'])).toBe(true);
+    for (const line of ['save 900 1', 'xport 1', '', 'maxmemory 1gb']) expect(mayBeRedisDirective(line, ['port', 'bind', 'include'])).toBe(false);
+    expect(mayBeRedisDirective('port 1', ['include'])).toBe(false);
   });
 });

@@ -17,17 +17,31 @@ export interface Finding {
  * line of a 2,000-line redis.conf costs 5-12 ms in a fresh process (the
  * expression is interpreted until V8 compiles it), this about 0.5 ms.
  */
-export function contentLines(text: string, comment = '#'): { line: number; text: string }[] {
+export function contentLines(text: string, comment = '#'): readonly ContentLine[] {
+  // The same file is read twice in a row (gather's look for includes, then
+  // the check): the second read is the first's answer, frozen so no reader can
+  // change it for another. Saved about 1M instructions and a background
+  // compile of this loop for Debian's redis.conf (callgrind).
+  if (text === last.text && comment === last.comment) return last.lines;
   const lines = text.split('\n');
-  const found: { line: number; text: string }[] = [];
+  const found: ContentLine[] = [];
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
     const at = raw.indexOf(comment);
     const content = (at < 0 ? raw : raw.slice(0, at)).trim(); // trim() also drops a CRLF file's \r
-    if (content !== '') found.push({ line: index + 1, text: content });
+    if (content !== '') found.push(Object.freeze({ line: index + 1, text: content }));
   }
-  return found;
+  last = { text, comment, lines: Object.freeze(found) };
+  return last.lines;
 }
+
+/** A line of contentLines: its 1-based number and its text without the comment, trimmed. */
+export interface ContentLine {
+  readonly line: number;
+  readonly text: string;
+}
+
+let last: { text: string; comment: string; lines: readonly ContentLine[] } = { text: '', comment: '', lines: [] };
 
 /** `127.0.0.1`, `::1`, `[::1]`, `localhost`: the host is this machine. */
 export function isLoopbackHost(host: string): boolean {

@@ -9,12 +9,13 @@ import type { ConfigKind } from '@dsa110/ports';
 import { contentLines } from './finding.js';
 import { includePath } from './include-files.js';
 import { nginxStatements } from './nginx.js';
-import { redisWords } from './redis.js';
+import { mayBeRedisDirective, redisWords } from './redis.js';
 
 /** The include arguments of a file of `kind`, resolved by includePath, in order (kinds without includes: none). */
 export function includePatterns(kind: ConfigKind, text: string): string[] {
   if (kind === 'redis-conf') {
     return contentLines(text).flatMap(({ text: content }) => {
+      if (!mayBeRedisDirective(content, ['include'])) return [];
       const words = redisWords(content);
       return words && words[0]?.toLowerCase() === 'include' && words[1] !== undefined ? [includePath(kind, words[1])] : [];
     });
