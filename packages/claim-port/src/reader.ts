@@ -1,6 +1,5 @@
 // Gathering what listens on a port: /proc on Linux, lsof + ps-list elsewhere.
 // Both produce the same Listener shape, so the plan never knows which ran.
-import { readdirSync, readlinkSync } from 'node:fs';
 import {
   ancestors,
   readBoundUdpSockets,
@@ -10,6 +9,7 @@ import {
   readProcessUsage,
   type ProcessUsage,
   readLsofListeners,
+  scanSocketHolders,
   snapshot,
   type Listener,
   type ListenSocket,
@@ -84,34 +84,12 @@ export const procReader = (procRoot = '/proc'): Reader => ({
  */
 export function holdsSocket(pid: number, keys: ReadonlySet<string>, procRoot = '/proc'): boolean {
   if (keys.size === 0) return false;
-  const wanted = new Set([...keys].map((inode) => `socket:[${inode}]`));
-  const inDir = (dir: string): 'yes' | 'no' | 'empty' | 'unreadable' => {
-    let fds: string[];
-    try {
-      fds = readdirSync(dir);
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no' : 'unreadable';
-    }
-    let unreadable = false;
-    for (const fd of fds) {
-      try {
-        if (wanted.has(readlinkSync(`${dir}/${fd}`))) return 'yes';
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') unreadable = true; // ENOENT: closed meanwhile
-      }
-    }
-    return unreadable ? 'unreadable' : fds.length === 0 ? 'empty' : 'no';
-  };
-  const own = inDir(`${procRoot}/${pid}/fd`);
-  if (own !== 'empty') return own !== 'no';
-  // An empty fd directory: a leader that exited while its threads run on with the fds.
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`${procRoot}/${pid}/task`);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-  return tasks.some((tid) => tid !== String(pid) && ['yes', 'unreadable'].includes(inDir(`${procRoot}/${pid}/task/${tid}/fd`)));
+  // The core's fd scan, for this one process: its threads' fds when its own directory is empty.
+  const scan = scanSocketHolders(
+    [...keys].map((inode) => Number(inode)),
+    { procRoot, pids: [pid] },
+  );
+  return scan.unreadable.includes(pid) || [...scan.holders.values()].some((pids) => pids.includes(pid));
 }
 
 /** pidusage (it runs `ps` where there is no /proc); loaded on first use only. */

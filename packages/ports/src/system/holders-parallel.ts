@@ -37,7 +37,7 @@ export function hasIdleCore(procRoot = '/proc'): boolean {
 /** As scanSocketHolders, with a second thread when it pays; `threads` says how many scanned. */
 export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<HolderScan & { threads: 1 | 2 }> {
   iterableArgument('scanSocketHoldersParallel', 'inodes', inodes, 'socket inodes (numbers)');
-  const inputs = scanInputs(inodes, options);
+  const inputs = scanInputs(inodes, options, 'scanSocketHoldersParallel');
   const { pids, wanted, proc } = inputs;
   const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore(proc));
   // One listing of /proc either way (the PID list is the one the threads would share).

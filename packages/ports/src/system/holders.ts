@@ -4,7 +4,7 @@
 // Processes whose fd directory cannot be read are reported, never guessed.
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
-import { iterableArgument } from '../arguments.js';
+import { iterableArgument, pidArgument } from '../arguments.js';
 
 export interface HolderScan {
   /** Socket inode -> PIDs holding it (ascending), for the inodes asked about. */
@@ -17,6 +17,8 @@ export interface ScanOptions {
   procRoot?: string;
   /** Skip these PIDs (e.g. the caller itself); default none. */
   skip?: ReadonlySet<number>;
+  /** Scan only these PIDs (does one of them still hold the socket?); default every process under procRoot. */
+  pids?: readonly number[];
 }
 
 /** What one scanner found: [pid, inode] pairs and the PIDs it could not read. */
@@ -87,12 +89,24 @@ export function scanPids(
 }
 
 /** The PIDs to scan, and the `socket:[INODE]` links that matter. */
-export function scanInputs(inodes: Iterable<number>, options: ScanOptions): { pids: number[]; wanted: Map<string, number>; proc: string } {
+export function scanInputs(
+  inodes: Iterable<number>,
+  options: ScanOptions,
+  fn = 'scanSocketHolders',
+): { pids: number[]; wanted: Map<string, number>; proc: string } {
   const proc = options.procRoot ?? '/proc';
   const wanted = new Map<string, number>();
   for (const inode of inodes) wanted.set(`socket:[${inode}]`, inode);
   const pids: number[] = [];
   if (wanted.size === 0) return { pids, wanted, proc };
+  if (options.pids !== undefined) {
+    iterableArgument(fn, 'options.pids', options.pids, 'PIDs');
+    for (const pid of options.pids) {
+      pidArgument(fn, pid, 'options.pids[]');
+      if (!options.skip?.has(pid)) pids.push(pid);
+    }
+    return { pids, wanted, proc };
+  }
   for (const name of readdirSync(proc)) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;

@@ -117,6 +117,15 @@ describe('holder scan and processes', () => {
     expect(JSON.parse(out)).toEqual({ known: [false], holders: [0], unreadable: true });
   });
 
+  it('scans only the PIDs given, when given', async () => {
+    const server = await spawnListener();
+    const [socket] = await readListenSockets({ ports: [server.port] });
+    expect(scanSocketHolders([socket!.inode], { pids: [server.pid] }).holders.get(socket!.inode)).toEqual([server.pid]);
+    expect(scanSocketHolders([socket!.inode], { pids: [process.pid] }).holders.size).toBe(0);
+    expect(scanSocketHolders([socket!.inode], { pids: [server.pid], skip: new Set([server.pid]) }).holders.size).toBe(0);
+    expect(() => scanSocketHolders([socket!.inode], { pids: [0] })).toThrow(/scanSocketHolders.*options\.pids/);
+  });
+
   it('scans for several inodes at once', async () => {
     const a = await spawnListener();
     const b = await spawnListener({ workers: 1 });
