@@ -10,6 +10,7 @@ import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../src/checks/references.js';
 import { contentLines } from '../../src/checks/references/finding.js';
+import { readGrafanaDatasource } from '../../src/checks/references/grafana.js';
 import { mayBeRedisDirective, redisWords } from '../../src/checks/references/redis.js';
 import { gather } from '../../src/gather.js';
 import type { CheckResult } from '../../src/types.js';
@@ -284,5 +285,44 @@ describe('mayBeRedisDirective', () => {
       expect(mayBeRedisDirective(line, ['port', 'bind', 'include'])).toBe(true);
     for (const line of ['save 900 1', 'xport 1', '', 'maxmemory 1gb']) expect(mayBeRedisDirective(line, ['port', 'bind', 'include'])).toBe(false);
     expect(mayBeRedisDirective('port 1', ['include'])).toBe(false);
+  });
+});
+
+describe('readGrafanaDatasource', () => {
+  const expect9090 = { upstream: { name: 'Prometheus', port: 9090 } };
+  it('holds only Prometheus datasources (or untyped ones) to the upstream port, not Loki or Tempo in the same file', () => {
+    const file = [
+      'apiVersion: 1',
+      'deleteDatasources:',
+      '  - name: Old',
+      '    orgId: 1',
+      'datasources:',
+      '  - name: Loki',
+      '    type: loki',
+      '    url: http://localhost:3100',
+      '  - name: Prometheus',
+      '    url: http://127.0.0.1:9091 # moved',
+      '    type: "prometheus"',
+      '    jsonData:',
+      '      exemplarTraceIdDestinations:',
+      '        - name: traceID',
+      '          type: tempo',
+      '  -   name: Tempo',
+      '      type: tempo',
+      '      url: http://localhost:3200',
+      '  - name: Untyped',
+      '    url: http://localhost:9092',
+    ].join('\n');
+    expect(readGrafanaDatasource(file, expect9090)).toEqual([
+      { line: 10, severity: 'error', message: 'url http://127.0.0.1:9091, but Prometheus uses port 9090' },
+      { line: 20, severity: 'error', message: 'url http://localhost:9092, but Prometheus uses port 9090' },
+    ]);
+  });
+
+  it('passes a file whose Prometheus datasource is right, and warns on one with no url at all', () => {
+    expect(readGrafanaDatasource('datasources:\n- name: P\n  type: prometheus\n  url: http://localhost:9090\n', expect9090)).toEqual([]);
+    expect(readGrafanaDatasource('datasources: []\n', expect9090)).toEqual([
+      { line: 0, severity: 'warning', message: 'no datasource url: for Prometheus (ports snippet grafana-datasource)' },
+    ]);
   });
 });

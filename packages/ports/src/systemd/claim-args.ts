@@ -6,7 +6,7 @@
 // would it claim?"): one grammar, one answer.
 import { formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, type Flags, type Parsed } from '../cli-kit/parse.js';
 import { EXIT_USAGE } from '../cli-kit/conventions.js';
-import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
+import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
 import { stringArgument, stringListArgument } from '../arguments.js';
@@ -47,7 +47,7 @@ export const CLAIM_FLAGS = {
     value: 'SECONDS',
     needs: 'a number of seconds, e.g. --timeout=5',
     help: [
-      `wait this long after SIGTERM before SIGKILL (> 0, <= ${MAX_CLAIM_TIMEOUT_SECONDS};`,
+      `wait this long after SIGTERM before SIGKILL (${MIN_CLAIM_TIMEOUT_SECONDS} to ${MAX_CLAIM_TIMEOUT_SECONDS} s;`,
       `decimals allowed; default from the registry, ${DEFAULT_CLAIM_TIMEOUT_SECONDS})`,
     ],
   },
