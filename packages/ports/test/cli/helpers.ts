@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMain } from '../../../../test-support/index.js';
+import { runMain, worldReadablePackage } from '../../../../test-support/index.js';
 import { tempDir } from '../../../../test-support/tree.js';
 import { main } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
@@ -13,6 +13,15 @@ import { repoRoot } from '../helpers.js';
 export { tempDir };
 
 export const bin = join(repoRoot, 'packages/ports/bin/ports.js');
+
+/**
+ * The built `ports` bin for a test that runs it as another user (`nobody`):
+ * in a world-readable copy of the package with yaml and zod, since the
+ * checkout may not be readable by that user (a clone in a 0700 `mktemp -d`).
+ */
+export function binForOtherUsers(): string {
+  return join(worldReadablePackage(join(repoRoot, 'packages/ports'), { yaml: ['.'], zod: ['.'] }), 'bin/ports.js');
+}
 export const cliBundle = join(repoRoot, 'packages/ports/dist/cli/ports.js');
 export const rootRegistry = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
 export const committedDocs = readFileSync(join(repoRoot, 'docs/ports.md'), 'utf8');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryBind } from '@dsa110/ports/system';
-import { bin, checkout, ports, requireBuilt } from '../helpers.js';
+import { binForOtherUsers, checkout, ports, requireBuilt } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -121,7 +121,7 @@ describe('ports free', () => {
     chmodSync(dir, 0o755); // nobody reads the registry in it
     const run = spawnSync(
       'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'free', 'scratch', '--registry', join(dir, 'ports.yaml')],
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), 'free', 'scratch', '--registry', join(dir, 'ports.yaml')],
       {
         cwd: '/',
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },

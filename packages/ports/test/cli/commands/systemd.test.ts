@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
 import { writeTree } from '../../../../../test-support/tree.js';
-import { checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+import { binForOtherUsers, checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -329,7 +329,7 @@ describe('ports systemd', () => {
     const locked = join(parent, 'locked');
     mkdirSync(locked, { mode: 0o755 });
     const asNobody = (args: string[]) =>
-      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(repoRoot, 'packages/ports/bin/ports.js'), ...args], {
+      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), ...args], {
         cwd: parent,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
         encoding: 'utf8',
