@@ -49,8 +49,8 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   // nft then runs in its own process while the files and systemctl are read here.
   const exposed = services.some((service) => exposedListeners({ registry: options.registry, units: unitMap, sockets }, service).length > 0);
   const firewall = options.firewall === false ? undefined : exposed ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
-  const configs = configPaths.map((path) => readConfigFile(root, path));
-  const includes = readIncludes(root, services, new Map(configs.map((config) => [config.path, config])));
+  const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
+  const includes = readIncludes(root, services, configs);
   // Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
   const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
@@ -65,7 +65,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     kernel,
     units: unitMap,
     executables,
-    configs: new Map(configs.map((config) => [config.path, config])),
+    configs,
     ...(includes.size > 0 && { includes }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
