@@ -12,6 +12,8 @@ import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
+import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
+import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
 import { exposedListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readKernelFacts } from './kernel.js';
@@ -51,6 +53,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const firewall = options.firewall === false ? undefined : exposed ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
   const includes = readIncludes(root, services, configs);
+  const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   // Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
   const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
@@ -67,6 +70,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     executables,
     configs,
     ...(includes.size > 0 && { includes }),
+    ...(prometheusFiles.size > 0 && { prometheusFiles }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
     ...(firewall && { firewall: await firewall }),
@@ -126,6 +130,12 @@ function runningAsRoot(): boolean {
 }
 
 function readConfigFile(root: string, path: string): ConfigFileFacts {
+  const { missing: _, ...facts } = readFileFacts(root, path);
+  return facts;
+}
+
+/** readConfigFile's facts, and whether the file is simply not there. */
+function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?: boolean } {
   try {
     return { path, text: readTextFile(hostPath(root, path), { maxBytes: MAX_CONFIG_BYTES }) };
   } catch (error) {
@@ -135,7 +145,7 @@ function readConfigFile(root: string, path: string): ConfigFileFacts {
       return { path, problem: `cannot look at it: ${code}` };
     }
     const denied = runningAsRoot() ? 'permission denied, even to root' : 'permission denied (run as root)';
-    return { path, problem: error.kind === 'denied' ? denied : error.reason };
+    return { path, problem: error.kind === 'denied' ? denied : error.reason, ...(error.kind === 'missing' && { missing: true }) };
   }
 }
 
@@ -191,6 +201,84 @@ function readInclude(root: string, pattern: string, budget: number): IncludeFact
   const files: { path: string; text: string }[] = [];
   for (const path of paths) {
     const read = readConfigFile(root, path);
+    if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
+    files.push({ path, text: read.text });
+  }
+  return { files };
+}
+
+/**
+ * The files the services' prometheus.yml makes Prometheus read for the
+ * registry's scrape jobs: its scrape_config_files, and the file_sd files of
+ * those jobs (in prometheus.yml or a scrape config file), by resolved glob,
+ * at most MAX_INCLUDED_FILES. Nothing at all for a prometheus.yml without them.
+ */
+function readPrometheusFiles(
+  root: string,
+  registry: Registry,
+  services: readonly Service[],
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+): Map<string, IncludeFacts> {
+  const files = new Map<string, IncludeFacts>();
+  const refs = services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'prometheus-yml'));
+  if (refs.length === 0) return files;
+  const jobs = new Set(registry.services.flatMap((service) => (service.metrics === undefined ? [] : [scrapeJobName(service.id)])));
+  let budget = MAX_INCLUDED_FILES;
+  const follow = (text: string, path: string, scrapeConfigFile: boolean): void => {
+    for (const { pattern, scrapeConfigs } of prometheusFilePatterns(text, path, jobs, scrapeConfigFile)) {
+      if (files.has(pattern)) continue;
+      const found = readGoGlob(root, pattern, budget);
+      files.set(pattern, found);
+      if (!('files' in found)) continue;
+      budget -= found.files.length;
+      if (scrapeConfigs) for (const file of found.files) follow(file.text, file.path, true);
+    }
+  };
+  for (const ref of refs) {
+    const text = configs.get(ref.path)?.text;
+    if (text !== undefined) follow(text, ref.path, false);
+  }
+  return files;
+}
+
+/**
+ * The files an absolute glob names as Go's filepath.Glob expands it (a glob
+ * in any part, `*` matching a leading dot; names in order within each
+ * directory; none matching is none), read under the root. A directory it
+ * cannot list is a problem, not nothing: Prometheus, as another user, may see
+ * files there.
+ */
+function readGoGlob(root: string, pattern: string, budget: number): IncludeFacts {
+  const parts = pattern.split('/').filter((part) => part !== '');
+  let paths = [''];
+  for (const part of parts) {
+    if (!hasGoMeta(part)) {
+      paths = paths.map((path) => `${path}/${part}`);
+      continue;
+    }
+    const matcher = goGlobPart(part);
+    if (typeof matcher === 'string') return { problem: matcher };
+    const next: string[] = [];
+    for (const dir of paths) {
+      let names: string[];
+      try {
+        names = readdirSync(hostPath(root, dir || '/'));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+        return {
+          problem: `cannot list ${dir || '/'}: ${error instanceof FileReadError ? error.reason : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
+        };
+      }
+      for (const name of names.sort()) if (matcher.test(name)) next.push(`${dir}/${name}`);
+    }
+    paths = next;
+    if (paths.length > budget) return { problem: `it names more files than the ${MAX_INCLUDED_FILES} read for Prometheus's jobs` };
+  }
+  const files: { path: string; text: string }[] = [];
+  for (const path of paths) {
+    const read = readFileFacts(root, path);
+    if (read.missing && !hasGoMeta(parts.at(-1) ?? '')) continue; // a last part without a glob that is not there matches nothing (a listed name that is not: a dangling link)
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
     files.push({ path, text: read.text });
   }

@@ -12,6 +12,7 @@ import type { Finding } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
 import { readNginxSite } from './references/nginx.js';
 import { readPrometheusArgs, readPrometheusYml } from './references/prometheus.js';
+import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf } from './references/redis.js';
 
 /** The registry's port of a service moved by its unit's override, in words, for a reason. */
@@ -34,7 +35,9 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         text,
         facts.registry.services
           .filter((scraped) => scraped.metrics !== undefined)
-          .map((scraped) => ({ job: `dsa110-${scraped.id}`, ...portWords(facts, scraped) })),
+          .map((scraped) => ({ job: scrapeJobName(scraped.id), ...portWords(facts, scraped) })),
+        (pattern) => facts.prometheusFiles?.get(pattern),
+        ref.path,
       );
     case 'prometheus-args':
       return readPrometheusArgs(text, self);

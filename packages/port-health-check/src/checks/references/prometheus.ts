@@ -1,11 +1,15 @@
 // Prometheus: the scrape job of each service with metrics targets its port
 // (prometheus.yml), and --web.listen-address puts Prometheus on its own port
 // (the ARGS of /etc/default/prometheus, or a unit's ExecStart). prometheus.yml
-// is read line by line, as it is written: `- job_name:` starts a job, and
-// host:port strings on `targets` lines and the list items after them are its
-// targets; a flow collection that spans lines is read as one line, and a job
-// written as a flow mapping (`- {job_name: x, ...}`) is read too.
+// is read line by line (prometheus-jobs.ts), and so are the files it makes
+// Prometheus read for jobs (prometheus-files.ts): the scrape config files of
+// `scrape_config_files:`, and a job's file_sd target files. A job whose
+// targets come only from a discovery this check cannot read (Consul, DNS,
+// Kubernetes, HTTP, ...) is unknown, never a false error.
 import { contentLines, type Finding, portOfAddress } from './finding.js';
+import type { IncludeLookup } from './include-files.js';
+import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
+import { patternProblem, readTargetFile, resolveFrom } from './prometheus-files.js';
 
 export interface ScrapeExpectation {
   readonly job: string;
@@ -13,85 +17,168 @@ export interface ScrapeExpectation {
   readonly port: number;
 }
 
-const unquote = (text: string) => text.replace(/^['"]|['"]$/g, '');
+/** A job with the file it is in (undefined: prometheus.yml itself). */
+type PlacedJob = ScrapeJob & { readonly file?: string };
 
-/** How deep `[` and `{` nest on a line, outside quotes (a flow collection open at its end continues on the next line). */
-function flowDepth(text: string, depth: number): number {
-  let quote: string | undefined;
-  for (const char of text) {
-    if (quote) {
-      if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === '[' || char === '{') depth++;
-    else if (char === ']' || char === '}') depth = Math.max(0, depth - 1);
-  }
-  return depth;
-}
-
-/** Content lines with a flow collection that spans lines (`targets: ['a',\n 'b']`) joined into one, at the line it starts on. */
-function logicalLines(text: string): { line: number; text: string }[] {
-  const joined: { line: number; text: string }[] = [];
-  let depth = 0;
-  for (const content of contentLines(text)) {
-    if (depth > 0) joined[joined.length - 1]!.text += ` ${content.text}`;
-    else joined.push({ ...content });
-    depth = flowDepth(content.text, depth);
-  }
-  return joined;
-}
-
-/** The items of a flow sequence's text (`'a', "b", c`), unquoted. */
-const flowItems = (text: string) =>
-  text
-    .split(',')
-    .map((part) => unquote(part.trim()))
-    .filter(Boolean);
-
-export function readPrometheusYml(text: string, expect: readonly ScrapeExpectation[]): Finding[] {
-  const jobs = new Map<string, { line: number; targets: { line: number; target: string }[] }>();
-  let current: { line: number; targets: { line: number; target: string }[] } | undefined;
-  let inTargets = false;
-  for (const { line, text: content } of logicalLines(text)) {
-    // Keys in block style (`- job_name: x`) or in a flow mapping (`- {job_name: x, static_configs: [{targets: [...]}]}`), in order.
-    const keys = [...content.matchAll(/(?:^|[\s{,-])(job_name|targets):\s*/g)];
-    if (keys.length > 0) {
-      inTargets = false;
-      for (const key of keys) {
-        const rest = content.slice(key.index + key[0].length);
-        if (key[1] === 'job_name') {
-          current = { line, targets: [] };
-          jobs.set(unquote(/^(?:'[^']*'|"[^"]*"|[^,}\]]*)/.exec(rest)![0].trim()), current);
-        } else if (current) {
-          const flow = /^\[([^\]]*)\]/.exec(rest);
-          if (flow) for (const target of flowItems(flow[1]!)) current.targets.push({ line, target });
-          else if (rest.trim() === '')
-            inTargets = true; // a block list follows
-          else current.targets.push({ line, target: unquote(rest.trim()) });
-        }
+/**
+ * The jobs of prometheus.yml and of the scrape config files it names (looked
+ * up in the facts; a scrape config file may name none, Prometheus refuses
+ * that), with a finding for each file it cannot read. A file named twice is
+ * read twice, as Prometheus does: its jobs are then duplicates.
+ */
+function allJobs(text: string, self: string, lookup: IncludeLookup | undefined, findings: Finding[]): { jobs: PlacedJob[]; unread: boolean } {
+  const jobs: PlacedJob[] = [];
+  let unread = false;
+  const read = (source: string, file: string | undefined): void => {
+    const at = file !== undefined ? { file } : {};
+    const config = readScrapeConfigs(source);
+    if (file !== undefined) {
+      for (const section of config.sections.filter((each) => each.value !== 'scrape_configs')) {
+        findings.push({
+          ...at,
+          line: section.line,
+          severity: 'error',
+          message: `${section.value}: a scrape config file holds only scrape_configs:, so Prometheus refuses the configuration`,
+        });
       }
+    }
+    jobs.push(...config.jobs.map((job) => ({ ...job, ...at })));
+    if (file !== undefined && config.scrapeConfigFiles.length > 0) return; // refused above; not followed
+    for (const entry of config.scrapeConfigFiles) {
+      const problem = patternProblem('scrape_config_files', entry.value);
+      if (problem) {
+        findings.push({ ...at, line: entry.line, severity: 'error', message: `scrape_config_files ${entry.value}: ${problem}` });
+        continue;
+      }
+      const found = lookup?.(resolveFrom(self, entry.value));
+      if (!found || 'problem' in found) {
+        unread = true;
+        findings.push({
+          ...at,
+          line: entry.line,
+          severity: 'unknown',
+          message: `scrape_config_files ${entry.value}: ${found?.problem ?? 'not read'}; a scrape job in it is not checked`,
+        });
+        continue;
+      }
+      for (const each of found.files) read(each.text, each.path);
+    }
+  };
+  read(text, undefined);
+  return { jobs, unread };
+}
+
+/** A job's targets from its static_configs and its file_sd files, each with its file; and whether some could not be read. */
+function jobTargets(
+  job: PlacedJob,
+  self: string,
+  lookup: IncludeLookup | undefined,
+  findings: Finding[],
+): { targets: (AtLine & { file?: string })[]; unread: boolean } {
+  const at = job.file !== undefined ? { file: job.file } : {};
+  const targets: (AtLine & { file?: string })[] = job.targets.map((target) => ({ ...target, ...at }));
+  let unread = false;
+  for (const entry of job.fileSd) {
+    const problem = patternProblem('file_sd_configs', entry.value);
+    if (problem) {
+      findings.push({ ...at, line: entry.line, severity: 'error', message: `scrape job ${job.name}: file_sd_configs file ${entry.value}: ${problem}` });
       continue;
     }
-    if (!current) continue;
-    const item = /^-\s+(['"]?[^\s'"]+['"]?)$/.exec(content);
-    if (inTargets && item) current.targets.push({ line, target: unquote(item[1]!) });
-    else inTargets = false;
-  }
-  const findings: Finding[] = [];
-  for (const want of expect) {
-    const job = jobs.get(want.job);
-    if (!job) {
+    const found = lookup?.(resolveFrom(job.file ?? self, entry.value));
+    if (!found || 'problem' in found) {
+      unread = true;
       findings.push({
-        line: 0,
-        severity: 'error',
-        message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (ports snippet prometheus-yml)`,
+        ...at,
+        line: entry.line,
+        severity: 'unknown',
+        message: `scrape job ${job.name}: file_sd_configs file ${entry.value}: ${found?.problem ?? 'not read'}; its targets are not checked`,
       });
       continue;
     }
-    if (job.targets.length === 0)
-      findings.push({ line: job.line, severity: 'error', message: `scrape job ${want.job} has no targets; add localhost:${want.port}` });
-    for (const { line, target } of job.targets) {
-      if (portOfAddress(target) !== want.port) {
-        findings.push({ line, severity: 'error', message: `scrape job ${want.job} targets ${target}, but ${want.name} uses port ${want.port}` });
+    for (const file of found.files) {
+      const read = readTargetFile(file.path, file.text);
+      if ('targets' in read) targets.push(...read.targets.map((target) => ({ ...target, file: file.path })));
+      else {
+        if (read.severity !== 'error') unread = true;
+        findings.push({ file: file.path, line: 0, severity: read.severity, message: `scrape job ${job.name}: ${read.message}` });
+      }
+    }
+  }
+  return { targets, unread };
+}
+
+/**
+ * Findings for prometheus.yml at `self` (its path: relative scrape config
+ * and file_sd paths are taken from its directory), the files it names looked
+ * up with `lookup`.
+ */
+export function readPrometheusYml(
+  text: string,
+  expect: readonly ScrapeExpectation[],
+  lookup?: IncludeLookup,
+  self = '/etc/prometheus/prometheus.yml',
+): Finding[] {
+  const findings: Finding[] = [];
+  const { jobs, unread } = allJobs(text, self, lookup, findings);
+  for (const want of expect) {
+    const [job, ...again] = jobs.filter((each) => each.name === want.job);
+    for (const twice of again) {
+      const first = `${job!.file ?? self}:${job!.line}`;
+      const where = `${twice.file ?? self}:${twice.line}`;
+      findings.push({
+        ...(twice.file !== undefined && { file: twice.file }),
+        line: twice.line,
+        severity: 'error',
+        message:
+          first === where
+            ? `scrape job ${want.job}: this file is read twice (scrape_config_files names it again), so Prometheus refuses the configuration`
+            : `scrape job ${want.job} is defined again (first at ${first}), so Prometheus refuses the configuration`,
+      });
+    }
+    if (!job) {
+      findings.push(
+        unread
+          ? {
+              line: 0,
+              severity: 'unknown',
+              message: `no scrape job ${want.job} found, and a scrape config file could not be read (see above): it may be there, so whether Prometheus scrapes ${want.name} on port ${want.port} is not known`,
+            }
+          : {
+              line: 0,
+              severity: 'error',
+              message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (ports snippet prometheus-yml)`,
+            },
+      );
+      continue;
+    }
+    const at = job.file !== undefined ? { file: job.file } : {};
+    const { targets, unread: targetsUnread } = jobTargets(job, self, lookup, findings);
+    if (targets.length === 0 && !targetsUnread) {
+      const other = job.otherSd[0];
+      if (other) {
+        findings.push({
+          ...at,
+          line: other.line,
+          severity: 'unknown',
+          message: `scrape job ${want.job} takes its targets from ${[...new Set(job.otherSd.map((sd) => sd.value))].join(', ')}, which this check cannot read: whether they are on port ${want.port} is not known`,
+        });
+      } else if (job.fileSd.length > 0) {
+        findings.push({
+          ...at,
+          line: job.line,
+          severity: 'error',
+          message: `scrape job ${want.job} has no targets: its file_sd_configs files (${job.fileSd.map((entry) => entry.value).join(', ')}) name none; add localhost:${want.port} to one`,
+        });
+      } else findings.push({ ...at, line: job.line, severity: 'error', message: `scrape job ${want.job} has no targets; add localhost:${want.port}` });
+    }
+    for (const { file, line, value } of targets) {
+      if (portOfAddress(value) !== want.port) {
+        findings.push({
+          ...(file !== undefined && { file }),
+          line,
+          severity: 'error',
+          message: `scrape job ${want.job} targets ${value}, but ${want.name} uses port ${want.port}`,
+        });
       }
     }
   }

@@ -1,0 +1,149 @@
+// The other files prometheus.yml makes Prometheus read for its jobs, with
+// Prometheus's own rules (config/config.go, discovery/file/file.go):
+// `scrape_config_files:` globs name files of more scrape_configs (2.43+), and
+// a job's `file_sd_configs: [{files: [...]}]` globs name its target files
+// (a JSON or YAML list of `{targets: [...], labels: {...}}`). A relative
+// path is taken from the directory of the file that names it (prometheus.yml,
+// or the scrape config file the job is in), globs are Go's (go-glob.ts), and
+// a glob that matches nothing is no error. gather() reads them under the root
+// (prometheusFiles in the facts); the reader looks them up here.
+import { posix } from 'node:path';
+import type { Finding } from './finding.js';
+import { goGlobPart, hasGoMeta } from './go-glob.js';
+import { keyValue, listItem, logicalLines, readScrapeConfigs, type AtLine } from './prometheus-jobs.js';
+
+/** The scrape job Prometheus must have for a service with `metrics:` (as `ports snippet prometheus-yml` writes it). */
+export const scrapeJobName = (id: string) => `dsa110-${id}`;
+
+/** Prometheus's check of a scrape_config_files entry (patRulePath): a `*` only in the last part. */
+const SCRAPE_CONFIG_FILE = /^[^*]*(\*[^/]*)?$/;
+/** Prometheus's check of a file_sd_configs file (patFileSDName): a `*` only in the last part, and .json, .yml or .yaml. */
+const FILE_SD_FILE = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
+
+/** A path as Prometheus takes it from the file `from` names it in (config.JoinDir: a relative one from that file's directory). */
+export function resolveFrom(from: string, pattern: string): string {
+  return pattern.startsWith('/') ? pattern : posix.join(posix.dirname(from), pattern);
+}
+
+/** Why Prometheus refuses a scrape_config_files or file_sd_configs entry, or undefined when it takes it. */
+export function patternProblem(kind: 'scrape_config_files' | 'file_sd_configs', pattern: string): string | undefined {
+  if (kind === 'scrape_config_files' ? !SCRAPE_CONFIG_FILE.test(pattern) : !FILE_SD_FILE.test(pattern)) {
+    return kind === 'scrape_config_files'
+      ? 'Prometheus refuses the configuration (a * is allowed only in the last part of the path)'
+      : 'Prometheus refuses the configuration (a file_sd path must end in .json, .yml or .yaml, with a * only in its last part)';
+  }
+  for (const part of pattern.split('/')) {
+    const matcher = hasGoMeta(part) ? goGlobPart(part) : undefined;
+    if (typeof matcher === 'string') return `${matcher}, so Prometheus cannot expand it`;
+  }
+  return undefined;
+}
+
+/** A file Prometheus reads for a job: the resolved glob, and whether its files are scrape config files (read for more files in turn). */
+export interface PrometheusFilePattern {
+  readonly pattern: string;
+  readonly scrapeConfigs: boolean;
+}
+
+/**
+ * The globs a prometheus.yml (or, `scrapeConfigFile`, a scrape config file)
+ * at `path` makes Prometheus read that matter to the check: every
+ * scrape_config_files entry of prometheus.yml, and the file_sd files of the
+ * jobs named in `jobs` (the registry's; a node job's targets are none of its
+ * business). Resolved; ones Prometheus refuses left out.
+ */
+export function prometheusFilePatterns(text: string, path: string, jobs: ReadonlySet<string>, scrapeConfigFile = false): PrometheusFilePattern[] {
+  if (!text.includes('scrape_config_files') && !text.includes('file_sd_configs')) return []; // the common file, at no cost
+  const read = readScrapeConfigs(text);
+  const found = (kind: 'scrape_config_files' | 'file_sd_configs', entries: readonly AtLine[]) =>
+    entries.filter((entry) => patternProblem(kind, entry.value) === undefined).map((entry) => resolveFrom(path, entry.value));
+  return [
+    ...found('scrape_config_files', scrapeConfigFile ? [] : read.scrapeConfigFiles).map((pattern) => ({ pattern, scrapeConfigs: true })),
+    ...read.jobs
+      .filter((job) => jobs.has(job.name))
+      .flatMap((job) => found('file_sd_configs', job.fileSd).map((pattern) => ({ pattern, scrapeConfigs: false }))),
+  ];
+}
+
+/** The targets of a file_sd file, each with its line, or why Prometheus cannot read them (severity error) or this check cannot (unknown). */
+export type TargetFile = { readonly targets: readonly AtLine[] } | Omit<Finding, 'line' | 'file'>;
+
+/** A file_sd file's targets, read as Prometheus reads it by its extension: JSON, or YAML (as written, line by line). */
+export function readTargetFile(path: string, text: string): TargetFile {
+  const json = path.toLowerCase().endsWith('.json');
+  if (json || /^\s*\[\s*(\{\s*"|\]\s*$)/.test(text)) {
+    // YAML is a superset of JSON: a .yml file written as JSON means the same.
+    let groups: unknown;
+    try {
+      groups = JSON.parse(text);
+    } catch (error) {
+      if (json) return { severity: 'error', message: `Prometheus cannot read its targets: not JSON (${(error as Error).message.slice(0, 120)})` };
+    }
+    if (groups !== undefined) return jsonTargets(text, groups);
+  }
+  return yamlTargets(text);
+}
+
+function jsonTargets(text: string, groups: unknown): TargetFile {
+  const cannot = (why: string): TargetFile => ({ severity: 'error', message: `Prometheus cannot read its targets: ${why}` });
+  if (!Array.isArray(groups)) return cannot('it is not a list of target groups ([{"targets": [...]}])');
+  const targets: AtLine[] = [];
+  let from = 0;
+  for (const [index, group] of groups.entries()) {
+    if (group === null) return cannot(`nil target group item found (index ${index})`);
+    if (typeof group !== 'object' || Array.isArray(group)) return cannot(`target group ${index} is not an object`);
+    const list = (group as { targets?: unknown }).targets ?? [];
+    if (!Array.isArray(list) || list.some((target) => typeof target !== 'string')) return cannot(`the targets of group ${index} are not a list of strings`);
+    for (const target of list as string[]) {
+      // The line of the target: its next appearance as a JSON string (0, the file as a whole, when written with escapes).
+      const at = text.indexOf(JSON.stringify(target), from);
+      if (at >= 0) from = at + 1;
+      targets.push({ line: at >= 0 ? text.slice(0, at).split('\n').length : 0, value: target });
+    }
+  }
+  return { targets };
+}
+
+/** YAML the line-by-line reading does not follow: an anchor, alias, tag or block scalar where a target would be. */
+const UNREAD_YAML = /^[&*!|>]/;
+
+function yamlTargets(text: string): TargetFile {
+  const targets: AtLine[] = [];
+  let list = false;
+  let labelsIndent: number | undefined;
+  const raw = text.split('\n');
+  for (const { line, text: content } of logicalLines(text)) {
+    const indent = /^\s*-?\s*/.exec(raw[line - 1]!)![0].length;
+    if (labelsIndent !== undefined) {
+      if (indent > labelsIndent && !content.startsWith('-')) continue; // a label of the group
+      labelsIndent = undefined;
+    }
+    // `labels: {...}` on the line is the group's labels: a label named targets is no target.
+    const scanned = content.replace(/(^|[\s{,-])(['"]?)labels\2:\s*\{[^}]*\}/g, '$1');
+    const keys = [...scanned.matchAll(/(?:^|[\s{,-])(['"]?)(targets|labels)\1:\s*/g)];
+    if (keys.length === 0) {
+      const item = list ? listItem(content) : undefined;
+      if (item !== undefined) targets.push({ line, value: item });
+      else list = false;
+      continue;
+    }
+    list = false;
+    for (const key of keys) {
+      const value = keyValue(scanned.slice(key.index + key[0].length));
+      if (key[2] === 'labels') {
+        if (value.block) labelsIndent = indent;
+        continue;
+      }
+      targets.push(...value.items.map((item) => ({ line, value: item })));
+      list = value.block;
+    }
+  }
+  const unread = targets.find((target) => UNREAD_YAML.test(target.value));
+  if (unread) {
+    return {
+      severity: 'unknown',
+      message: `line ${unread.line} uses YAML this check does not read (an anchor, alias, tag or block scalar); its targets are not checked`,
+    };
+  }
+  return { targets };
+}

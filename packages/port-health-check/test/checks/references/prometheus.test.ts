@@ -1,0 +1,260 @@
+// prometheus.yml's jobs whose targets live in other files, read as Prometheus
+// reads them (config/config.go, discovery/file/file.go): scrape_config_files
+// (2.43+) and file_sd_configs, under --root, real files in temp trees from
+// the fixtures beside this file; the file_sd fixture is also held to the real
+// `promtool check config` (Debian's promtool, 2.42, predates
+// scrape_config_files, so that fixture is held to Prometheus's source only).
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry, type Registry } from '@dsa110/ports';
+import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { goGlobPart } from '../../../src/checks/references/go-glob.js';
+import { readTargetFile } from '../../../src/checks/references/prometheus-files.js';
+import { readPrometheusYml } from '../../../src/checks/references/prometheus.js';
+import { gather } from '../../../src/gather.js';
+import type { CheckResult } from '../../../src/types.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const fixtures = new URL('fixtures/', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const PROM = 'etc/prometheus';
+
+const promtool = hasCommand('promtool', ['--version']);
+if (!promtool) console.warn('[skipped: missing Debian package prometheus (promtool): install with sudo bash scripts/install-system-packages.sh]');
+
+/** A root with every snippet where the registry says, /etc/prometheus replaced by a fixture (if any), then `extra`. */
+function tree(fixture: string | undefined, extra: Record<string, TreeEntry> = {}): string {
+  const root = tempDir();
+  const files: Record<string, TreeEntry> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
+  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) files[snippet.path.slice(1)] = snippet.text;
+  writeTree(root, files);
+  if (fixture) cpSync(join(fixtures, fixture), join(root, PROM), { recursive: true });
+  for (const path of Object.keys(extra)) rmSync(join(root, path), { force: true });
+  return writeTree(root, extra);
+}
+
+async function prometheusResults(root: string, reg: Registry = registry): Promise<CheckResult[]> {
+  const facts = await gather({ registry: reg, root });
+  return checkReferences(facts, reg.service('prometheus')).filter((result) => result.severity !== 'ok');
+}
+const problems = async (root: string) => (await prometheusResults(root)).map((result) => [result.severity, result.reason]);
+
+describe('file_sd_configs', () => {
+  it('a job whose targets are only in file_sd files (JSON and YAML, from prometheus.yml’s directory) passes, and a wrong one is an error at its file:line', async () => {
+    const root = tree('file-sd');
+    expect(await problems(root)).toEqual([]);
+    // The fixture is a configuration Prometheus takes, target files included.
+    if (promtool) expect(execFileSync('promtool', ['check', 'config', join(root, PROM, 'prometheus.yml')], { encoding: 'utf8' })).toMatch(/SUCCESS/);
+    const wrong = tree('file-sd', {
+      [`${PROM}/targets/api/extra.yml`]: '- labels:\n    targets: x\n  targets:\n    - localhost:8000\n    - localhost:8001\n',
+      // Go's glob, unlike glob(3), lets * match a leading dot: Prometheus reads this one too.
+      [`${PROM}/targets/api/.hidden.json`]: '[\n  {"targets": [\n    "localhost:9000"]}]\n',
+    });
+    expect(await prometheusResults(wrong)).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: 'prometheus (9090): /etc/prometheus/targets/api/.hidden.json:3: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000',
+        file: '/etc/prometheus/targets/api/.hidden.json:3',
+      }),
+      expect.objectContaining({
+        severity: 'error',
+        reason: 'prometheus (9090): /etc/prometheus/targets/api/extra.yml:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000',
+      }),
+    ]);
+  });
+
+  it('files that name no target are an error; a file Prometheus cannot parse is an error (as promtool says), one this check cannot read unknown', async () => {
+    expect(await problems(tree('file-sd', { [`${PROM}/targets/api/main.json`]: '[]', [`${PROM}/targets/api/extra.yml`]: '[]\n' }))).toEqual([
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:7: scrape job dsa110-api has no targets: its file_sd_configs files (targets/api/*.json, targets/api/*.yml) name none; add localhost:8000 to one',
+      ],
+    ]);
+    const broken = tree('file-sd', { [`${PROM}/targets/api/main.json`]: '[null]\n', [`${PROM}/targets/api/extra.yml`]: { fifo: true } });
+    expect(await problems(broken)).toEqual([
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/targets/api/main.json: scrape job dsa110-api: Prometheus cannot read its targets: nil target group item found (index 0)',
+      ],
+      [
+        'unknown',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:12: scrape job dsa110-api: file_sd_configs file targets/api/*.yml: /etc/prometheus/targets/api/extra.yml: it is a FIFO (named pipe), not a regular file; its targets are not checked',
+      ],
+    ]);
+    if (promtool) {
+      const refused = tree('file-sd', { [`${PROM}/targets/api/main.json`]: '[null]\n' });
+      expect(() => execFileSync('promtool', ['check', 'config', join(refused, PROM, 'prometheus.yml')], { stdio: 'pipe' })).toThrow(/nil target group/);
+    }
+    const aliased = tree('file-sd', { [`${PROM}/targets/api/extra.yml`]: "- targets: &api ['localhost:8000']\n- targets: *api\n" });
+    expect(await problems(aliased)).toEqual([
+      [
+        'unknown',
+        'prometheus (9090): /etc/prometheus/targets/api/extra.yml: scrape job dsa110-api: line 1 uses YAML this check does not read (an anchor, alias, tag or block scalar); its targets are not checked',
+      ],
+    ]);
+  });
+
+  it('a path Prometheus refuses (not .json/.yml/.yaml, a * in a directory) is an error; a glob matching nothing names no targets', async () => {
+    const yml = (files: string) =>
+      tree(undefined, { [`${PROM}/prometheus.yml`]: `scrape_configs:\n  - job_name: dsa110-api\n    file_sd_configs:\n      - files: [${files}]\n` });
+    expect(await problems(yml('targets/*.txt, t*/api.json'))).toEqual([
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api: file_sd_configs file targets/*.txt: Prometheus refuses the configuration (a file_sd path must end in .json, .yml or .yaml, with a * only in its last part)',
+      ],
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api: file_sd_configs file t*/api.json: Prometheus refuses the configuration (a file_sd path must end in .json, .yml or .yaml, with a * only in its last part)',
+      ],
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api has no targets: its file_sd_configs files (targets/*.txt, t*/api.json) name none; add localhost:8000 to one',
+      ],
+    ]);
+  });
+});
+
+describe('scrape_config_files', () => {
+  it('a job in a scrape config file counts, its file_sd paths taken from that file’s directory; a glob matching nothing is fine', async () => {
+    expect(await problems(tree('scrape-config-files'))).toEqual([]);
+    const wrong = tree('scrape-config-files', { [`${PROM}/jobs/targets/api.json`]: '[{ "targets": ["localhost:8080"] }]\n' });
+    expect(await problems(wrong)).toEqual([
+      ['error', 'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000'],
+    ]);
+  });
+
+  it('a job defined twice, or a file holding more than scrape_configs, is an error: Prometheus refuses the configuration', async () => {
+    const twice = tree('scrape-config-files', {
+      [`${PROM}/jobs/other.yml`]:
+        "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: 'dsa110-api'\n    static_configs: [{targets: ['localhost:8000']}]\n",
+    });
+    expect(await problems(twice)).toEqual([
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/jobs/other.yml:1: global: a scrape config file holds only scrape_configs:, so Prometheus refuses the configuration',
+      ],
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/jobs/other.yml:4: scrape job dsa110-api is defined again (first at /etc/prometheus/jobs/dsa110.yml:3), so Prometheus refuses the configuration',
+      ],
+    ]);
+  });
+
+  it('a scrape config file it cannot read is unknown, and so is a job that may be in it', async () => {
+    const root = tree('scrape-config-files', { [`${PROM}/jobs/fifo.yml`]: { fifo: true } });
+    expect(await problems(root)).toEqual([
+      [
+        'unknown',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:6: scrape_config_files jobs/*.yml: /etc/prometheus/jobs/fifo.yml: it is a FIFO (named pipe), not a regular file; a scrape job in it is not checked',
+      ],
+      [
+        'unknown',
+        'prometheus (9090): /etc/prometheus/prometheus.yml: no scrape job dsa110-api found, and a scrape config file could not be read (see above): it may be there, so whether Prometheus scrapes FastAPI on port 8000 is not known',
+      ],
+    ]);
+  });
+});
+
+describe('jobs Prometheus fills from elsewhere', () => {
+  it('a job whose targets come only from Consul or DNS discovery is unknown (it cannot be checked here), never an error', async () => {
+    const root = tree(undefined, {
+      [`${PROM}/prometheus.yml`]:
+        'scrape_configs:\n  - job_name: dsa110-api\n    consul_sd_configs:\n      - server: localhost:8500\n    dns_sd_configs:\n      - names: [api.service.consul]\n',
+    });
+    expect(await problems(root)).toEqual([
+      [
+        'unknown',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:3: scrape job dsa110-api takes its targets from consul_sd_configs, dns_sd_configs, which this check cannot read: whether they are on port 8000 is not known',
+      ],
+    ]);
+  });
+
+  it('targets and file_sd files under alerting: are the Alertmanagers’, not the last job’s', async () => {
+    const root = tree(undefined, {
+      [`${PROM}/prometheus.yml`]:
+        "scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8000']\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['localhost:9093']\n    - file_sd_configs:\n        - files: [am/*.json]\n",
+      [`${PROM}/am/a.json`]: '[{"targets": ["localhost:9094"]}]',
+    });
+    expect(await problems(root)).toEqual([]);
+  });
+});
+
+describe('what gather reads for Prometheus', () => {
+  it('the file_sd files of the registry’s jobs only: nothing for a prometheus.yml without these keys, nor for the generated node job', async () => {
+    expect([...((await gather({ registry, root: tree('file-sd') })).prometheusFiles?.keys() ?? [])]).toEqual([
+      '/etc/prometheus/targets/api/*.json',
+      '/etc/prometheus/targets/api/*.yml',
+    ]);
+    expect((await gather({ registry, root: tree(undefined) })).prometheusFiles).toBeUndefined();
+    const generated = tree(undefined);
+    cpSync(join(repoRoot, 'deploy/prometheus'), join(generated, PROM), { recursive: true });
+    expect((await gather({ registry, root: generated })).prometheusFiles).toBeUndefined();
+    expect(await problems(generated)).toEqual([]);
+  });
+
+  it('reads inside the root only: an absolute glob and a link are taken in the root', async () => {
+    const outside = writeTree(tempDir(), { 'api.json': '[{"targets": ["localhost:1"]}]' });
+    const root = tree('file-sd', { [`${PROM}/targets/api/link.json`]: { symlink: join(outside, 'api.json') } });
+    const results = await problems(root);
+    expect(results).toEqual([
+      [
+        'unknown',
+        `prometheus (9090): /etc/prometheus/prometheus.yml:11: scrape job dsa110-api: file_sd_configs file targets/api/*.json: /etc/prometheus/targets/api/link.json: no such file; its targets are not checked`,
+      ],
+    ]);
+  });
+});
+
+describe('readTargetFile', () => {
+  it('reads groups as Prometheus does: by extension, YAML written as JSON, flow groups on one line, labels never targets', () => {
+    expect(readTargetFile('/a.yml', '[{"targets": ["a:1", "b:2"]}]')).toEqual({
+      targets: [
+        { line: 1, value: 'a:1' },
+        { line: 1, value: 'b:2' },
+      ],
+    });
+    expect(readTargetFile('/a.YAML', "[{targets: ['a:1'], labels: {targets: 'x'}}, {targets: [b:2]}]\n")).toEqual({
+      targets: [
+        { line: 1, value: 'a:1' },
+        { line: 1, value: 'b:2' },
+      ],
+    });
+    expect(readTargetFile('/a.json', '{"targets": []}')).toEqual({
+      severity: 'error',
+      message: 'Prometheus cannot read its targets: it is not a list of target groups ([{"targets": [...]}])',
+    });
+    expect(readTargetFile('/a.json', '- targets: [a:1]')).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(/^Prometheus cannot read its targets: not JSON/),
+    });
+  });
+});
+
+describe('readPrometheusYml without facts', () => {
+  it('a file_sd or scrape config file not gathered is unknown, never a crash', () => {
+    const text = 'scrape_config_files: [jobs/*.yml]\nscrape_configs:\n  - job_name: dsa110-api\n    file_sd_configs: [{files: [t.json]}]\n';
+    expect(readPrometheusYml(text, [{ job: 'dsa110-api', name: 'FastAPI', port: 8000 }])).toEqual([
+      { line: 1, severity: 'unknown', message: 'scrape_config_files jobs/*.yml: not read; a scrape job in it is not checked' },
+      { line: 4, severity: 'unknown', message: 'scrape job dsa110-api: file_sd_configs file t.json: not read; its targets are not checked' },
+    ]);
+  });
+});
+
+describe('goGlobPart (Go filepath.Match)', () => {
+  it('matches as Go does: * and ? take a leading dot, [^...] negates, \\ escapes; a malformed class is refused', () => {
+    const glob = (pattern: string) => goGlobPart(pattern) as RegExp;
+    expect(glob('*.yml').test('.x.yml')).toBe(true);
+    expect(glob('*.yml').test('x.yaml')).toBe(false);
+    expect(glob('[^a]?.json').test('bc.json')).toBe(true);
+    expect(glob('[^a]?.json').test('ac.json')).toBe(false);
+    expect(glob('[a-c]\\*').test('b*')).toBe(true);
+    expect(glob('[a-c]\\*').test('bx')).toBe(false);
+    expect(glob('[!a]').test('!')).toBe(true); // ! is no negation in Go
+    for (const bad of ['[', '[]', '[a', '[a-]', 'x\\', '[^]']) expect(goGlobPart(bad), bad).toEqual(expect.stringMatching(/malformed|escaping/));
+  });
+});
