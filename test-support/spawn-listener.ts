@@ -24,10 +24,12 @@ export interface ListenerOptions {
   ignoreTerm?: boolean;
   /** On SIGTERM, close and exit after this many ms. */
   graceMs?: number;
-  /** process.title (also the comm). */
+  /** process.title (also the comm); for a python3 listener, the comm (prctl PR_SET_NAME). */
   name?: string;
-  /** Run the node listener with this binary instead (e.g. a copy of node named `sshd`). */
+  /** Run the listener with this binary instead of node (or python3 with `python`): e.g. a copy named `sshd`. */
   executable?: string;
+  /** A python3 listener (listener-child.py) even for a plain listener. */
+  python?: boolean;
   /** Run as this user (via setpriv), e.g. 'nobody'. Needs root. */
   user?: string;
   /**
@@ -84,12 +86,12 @@ export async function killSpawned(scope?: 'test' | 'file'): Promise<void> {
 }
 
 function start(role: string, options: ListenerOptions & { host: string }): Promise<SpawnedListener> {
-  const usePython = options.reusePort || options.bindOnly || options.supervisor;
-  const { scope = 'test', executable, user, ...childOptions } = options;
+  const usePython = options.reusePort || options.bindOnly || options.supervisor || options.python;
+  const { scope = 'test', executable, user, python: _python, ...childOptions } = options;
   // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
   const script = (path: string) => (user ? worldReadable(path) : path);
   const argv = usePython
-    ? [python, script(pythonScript), JSON.stringify(childOptions)]
+    ? [executable ?? python, script(pythonScript), JSON.stringify(childOptions)]
     : [executable ?? process.execPath, script(nodeScript), JSON.stringify({ ...childOptions, role })];
   const command = user ? ['setpriv', `--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', ...argv] : argv;
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
