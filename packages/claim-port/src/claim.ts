@@ -42,6 +42,8 @@ interface Tracked {
   signals: ('SIGTERM' | 'SIGCONT' | 'SIGKILL')[];
   outcome: HolderOutcome;
   reason?: string;
+  /** Why its protected name did not protect it (a disguise). */
+  disguise?: string;
   cpu?: number;
   memory?: number;
 }
@@ -60,6 +62,7 @@ function report(t: Tracked): HolderReport {
     signals: [...t.signals],
     outcome: t.outcome,
     ...(t.reason !== undefined && { reason: t.reason }),
+    ...(t.disguise !== undefined && { disguise: t.disguise }),
     ...(t.cpu !== undefined && { cpu: t.cpu }),
     ...(t.memory !== undefined && { memory: t.memory }),
   };
@@ -159,6 +162,16 @@ class Claim {
       this.log(
         `PID ${h.pid} (${escapeText(h.comm, 64)}, user ${escapeText(h.user, 64)}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${shownCommand(h)}`,
       );
+    }
+  }
+
+  /** Says of each holder whose protected name is a disguise why it is not protected. */
+  unmask(disguised: ReadonlyMap<number, string>): void {
+    for (const t of this.tracked) {
+      const why = disguised.get(t.info.pid);
+      if (why === undefined) continue;
+      t.disguise = why;
+      this.log(`${describeHolder(t.info, t.context, true)} is not protected: ${why}`, 'warn');
     }
   }
 
@@ -466,6 +479,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     context,
   });
   claim.describeHolders();
+  if (plan.kind !== 'free') claim.unmask(plan.disguised);
   if (plan.kind === 'refuse') return claim.refuse(plan);
   if (options.dryRun) {
     const first = options.force ? 'SIGKILL' : 'SIGTERM';

@@ -1,7 +1,8 @@
 // What surrounds each holder: its systemd unit and container (from
 // /proc/PID/cgroup and, for container proxies, its arguments), whether that
-// unit would restart it (Restart=), and its parent (a supervisor that may
-// take the port back). Gathered once, before the plan; the plan is pure.
+// unit would restart it (Restart=), its parent (a supervisor that may
+// take the port back), and for a holder not run by root the program it runs
+// (whether a protected name is its own). Gathered once, before the plan; the plan is pure.
 import {
   containerFromArgs,
   readCgroup,
@@ -11,6 +12,7 @@ import {
   type ProcessInfo,
   type RestartPolicy,
 } from '@dsa110/ports/system';
+import { readExecutable, type Executable } from './executable.js';
 import { isContainerRuntime } from './policy.js';
 
 export interface HolderContext {
@@ -24,6 +26,8 @@ export interface HolderContext {
   readonly restart?: RestartPolicy;
   /** The parent process, when it is alive and not PID 1. */
   readonly parent?: ProcessInfo;
+  /** The program it runs, for a holder whose real and effective uids are not root, when /proc/PID/exe can be read. */
+  readonly executable?: Executable;
 }
 
 export interface ClaimContext {
@@ -53,12 +57,14 @@ export async function gatherContext(
         restart = await restarts.get(unit);
       }
       const parent = holder.ppid > 1 ? readProcessInfo(holder.ppid, procRoot) : undefined;
+      const executable = holder.uid > 0 && holder.realUid > 0 ? readExecutable(holder.pid, holder.startTime, procRoot) : undefined;
       out.set(holder.pid, {
         ...(unit !== undefined && { unit }),
         ...(place?.userManager !== undefined && { userManager: place.userManager }),
         ...(container !== undefined && { container }),
         ...(restart !== undefined && { restart }),
         ...(parent !== undefined && { parent }),
+        ...(executable !== undefined && { executable }),
       });
     }),
   );

@@ -4,7 +4,7 @@ import type { Listener, ProcessInfo, Transport } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { formatEndpoint } from '@dsa110/ports/system';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
-import { isContainerRuntime, protectionReason, type ProtectionPolicy, type Self } from './policy.js';
+import { disguiseReason, isContainerRuntime, protectionReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
   readonly port: number;
@@ -28,14 +28,18 @@ export interface Refusal {
   readonly reason: string;
 }
 
+/** Holders whose protected name is a disguise (see disguiseReason), by PID: why they are not protected. */
+export type Disguised = ReadonlyMap<number, string>;
+
 export type Plan =
   | { readonly kind: 'free' }
-  | { readonly kind: 'signal'; readonly holders: readonly ProcessInfo[] }
+  | { readonly kind: 'signal'; readonly holders: readonly ProcessInfo[]; readonly disguised: Disguised }
   | {
       readonly kind: 'refuse';
       readonly holders: readonly ProcessInfo[];
       readonly refusals: readonly Refusal[];
       readonly protectedPids: ReadonlyMap<number, string>;
+      readonly disguised: Disguised;
     };
 
 /** Every distinct holder of the port's listeners, by PID. */
@@ -86,6 +90,7 @@ export function planClaim(input: PlanInput): Plan {
   const holders = distinctHolders(input.listeners);
   const refusals: Refusal[] = [];
   const protectedPids = new Map<number, string>();
+  const disguised = new Map<number, string>();
   const root = input.euid === 0;
   const target = `${input.port}${transport === 'udp' ? '/udp' : ''}`;
 
@@ -100,7 +105,9 @@ export function planClaim(input: PlanInput): Plan {
   for (const holder of holders) {
     const context = input.context?.holders.get(holder.pid);
     const who = describeHolder(holder, context, true);
-    const why = protectionReason(holder, input.policy, input.self);
+    const why = protectionReason(holder, input.policy, input.self, context?.executable);
+    const disguise = why ? undefined : disguiseReason(holder, input.policy, context?.executable);
+    if (disguise) disguised.set(holder.pid, disguise);
     if (why) {
       const full = isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why;
       protectedPids.set(holder.pid, full);
@@ -124,6 +131,6 @@ export function planClaim(input: PlanInput): Plan {
       });
     }
   }
-  if (refusals.length > 0) return { kind: 'refuse', holders, refusals, protectedPids };
-  return { kind: 'signal', holders };
+  if (refusals.length > 0) return { kind: 'refuse', holders, refusals, protectedPids, disguised };
+  return { kind: 'signal', holders, disguised };
 }

@@ -1,6 +1,15 @@
 // Which processes a claim must never signal. Pure.
-import { BUILTIN_PROTECTED_PROCESSES, CONTAINER_RUNTIME_PROCESSES, DEFAULT_CLAIM_TIMEOUT_SECONDS, MIN_PROTECTED_PIDS_UP_TO, quoteValue } from '@dsa110/ports';
-import { matchProcessName, type ProcessInfo } from '@dsa110/ports/system';
+import {
+  BUILTIN_PROTECTED_ALIASES,
+  BUILTIN_PROTECTED_PROCESSES,
+  CONTAINER_RUNTIME_PROCESSES,
+  DEFAULT_CLAIM_TIMEOUT_SECONDS,
+  MIN_PROTECTED_PIDS_UP_TO,
+  escapeText,
+  quoteValue,
+} from '@dsa110/ports';
+import { globToRegExp, matchProcessName, processNames, type ProcessInfo } from '@dsa110/ports/system';
+import type { Executable, Ownership } from './executable.js';
 
 export interface ProtectionPolicy {
   /** Glob patterns (`*`, `?`) matched against the names a process goes by (see processNames in @dsa110/ports/system). */
@@ -22,8 +31,12 @@ export interface Self {
   readonly ancestors: ReadonlySet<number>;
 }
 
-/** Pure: why this holder must not be signalled, or undefined when it may be. */
-export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, self: Self): string | undefined {
+/**
+ * Pure: why this holder must not be signalled, or undefined when it may be.
+ * A protected name protects unless the holder's executable shows that its
+ * user chose the name (see disguiseReason); without `executable`, it always does.
+ */
+export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, self: Self, executable?: Executable): string | undefined {
   // Never below the built-in floor, whatever a caller's policy says.
   const upTo = Math.max(policy.protectedPidsUpTo, MIN_PROTECTED_PIDS_UP_TO);
   if (info.pid <= upTo) return `PID ${info.pid} is at or below ${upTo} (init and kthreadd)`;
@@ -34,7 +47,57 @@ export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, se
   if (info.namespacePid === 1)
     return 'it is PID 1 of its own PID namespace (the init of a container or sandbox): killing it kills every process in that namespace, holders of the port or not; stop the container or sandbox instead';
   const hit = matchProcessName(info, policy.protectedProcesses);
-  return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
+  if (!hit || disguise(info, hit, policy, executable) !== undefined) return undefined;
+  return `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
+}
+
+/**
+ * Pure: why the protected name of this holder is a disguise, one its user
+ * gave it, so that it earns no protection; undefined when it does not match
+ * a protected pattern, or the kernel's facts do not prove that. Any local user
+ * controls a process's comm (prctl PR_SET_NAME), its argv and the name of a
+ * copy of a program, never the owner of a file outside its reach. Proof needs
+ * all of: the holder runs as a user other than root (real and effective uid);
+ * its executable (/proc/PID/exe) was read; and that executable is a file or
+ * in a directory that a user other than root owns or may write (a copy in
+ * /home or /tmp), or it bears no protected name (a python3 that renamed
+ * itself sshd), nor an alias of the pattern matched (BUILTIN_PROTECTED_ALIASES:
+ * pasta runs as passt). Whatever is not known keeps the name's protection.
+ */
+export function disguiseReason(info: ProcessInfo, policy: ProtectionPolicy, executable: Executable | undefined): string | undefined {
+  const hit = matchProcessName(info, policy.protectedProcesses);
+  return hit && disguise(info, hit, policy, executable);
+}
+
+function disguise(info: ProcessInfo, hit: { name: string; glob: string }, policy: ProtectionPolicy, executable: Executable | undefined): string | undefined {
+  // A root process's name was chosen by root; an unknown uid (-1) is not known to be a user's.
+  if (executable === undefined || !(info.uid > 0 && info.realUid > 0)) return undefined;
+  const named = `named ${quoteValue(hit.name)} (protected pattern ${quoteValue(hit.glob)}) but runs ${escapeText(executable.path, 300)}${executable.deleted ? ' (deleted)' : ''}`;
+  const file = writableBy(executable.file);
+  if (file) return `${named}, ${file === 'world' ? 'which anyone may write' : file.startsWith('group') ? `which ${file} may write` : `owned by ${file}`}`;
+  const directory = executable.directory && writableBy(executable.directory);
+  if (directory)
+    return `${named}, in a directory ${directory === 'world' ? 'anyone may write' : directory.startsWith('group') ? `${directory} may write` : `owned by ${directory}`}`;
+  if (bearsProtectedName(info, executable.path, policy)) return undefined;
+  return `${named}, which bears no protected name`;
+}
+
+/** Who other than root may write a file or directory: `uid 1000`, `group 100`, `world`; undefined when only root may. */
+function writableBy(owner: Ownership): string | undefined {
+  if (owner.uid !== 0) return `uid ${owner.uid}`;
+  if ((owner.mode & 0o002) !== 0) return 'world';
+  if ((owner.mode & 0o020) !== 0 && owner.gid !== 0) return `group ${owner.gid}`;
+  return undefined;
+}
+
+/** Whether the executable's own name is protected, or an alias of a built-in pattern the holder's names match. */
+function bearsProtectedName(info: ProcessInfo, path: string, policy: ProtectionPolicy): boolean {
+  const program = path.slice(path.lastIndexOf('/') + 1);
+  if (policy.protectedProcesses.some((glob) => globToRegExp(glob).test(program))) return true;
+  const names = processNames(info);
+  return Object.entries(BUILTIN_PROTECTED_ALIASES).some(
+    ([glob, aliases]) => aliases.includes(program) && policy.protectedProcesses.includes(glob) && names.some((name) => globToRegExp(glob).test(name)),
+  );
 }
 
 /** Pure: whether this holder is a container runtime process (docker-proxy, conmon, ...): stop the container instead. */

@@ -41,6 +41,12 @@ export interface HolderReport {
   readonly outcome: HolderOutcome;
   /** Why it is protected, or why it was not signalled. */
   readonly reason?: string;
+  /**
+   * Why a name that matches a protected pattern did not protect it: its user
+   * chose the name, as its executable shows (`named "sshd" (protected pattern
+   * "sshd") but runs /tmp/x/sshd, owned by uid 1000`).
+   */
+  readonly disguise?: string;
   /** CPU percent and resident memory in bytes at discovery (pidusage), when available. */
   readonly cpu?: number;
   readonly memory?: number;

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { exitCode } from '../src/exit-code.js';
 import { planClaim } from '../src/plan.js';
 import { globToRegExp, processNames } from '@dsa110/ports/system';
-import { BUILTIN_POLICY, protectionReason } from '../src/policy.js';
+import { BUILTIN_POLICY, disguiseReason, protectionReason } from '../src/policy.js';
+import type { Executable } from '../src/executable.js';
 
 const proc = (over: Partial<ProcessInfo>): ProcessInfo => ({
   pid: 5000,
@@ -69,6 +70,94 @@ describe('protectionReason', () => {
   });
 });
 
+describe('disguiseReason: a protected name its user chose protects nothing', () => {
+  const rootOnly = { uid: 0, gid: 0, mode: 0o755 };
+  const runs = (path: string, over: Partial<Executable> = {}): Executable => ({ path, deleted: false, file: rootOnly, directory: rootOnly, ...over });
+  const user = (over: Partial<ProcessInfo>) => proc({ uid: 1000, realUid: 1000, user: 'alice', ...over });
+  const judge = (info: ProcessInfo, executable?: Executable) => ({
+    disguise: disguiseReason(info, BUILTIN_POLICY, executable),
+    protection: protectionReason(info, BUILTIN_POLICY, self, executable),
+  });
+
+  it('unmasks a renamed interpreter, a user’s copy, a writable file or directory', () => {
+    const renamed = judge(user({ comm: 'sshd', exe: 'python3.11', argv: ['sshd'] }), runs('/usr/bin/python3.11'));
+    expect(renamed).toEqual({
+      disguise: 'named "sshd" (protected pattern "sshd") but runs /usr/bin/python3.11, which bears no protected name',
+      protection: undefined,
+    });
+    // A script's name is the process's own choice too (python3 /tmp/sshd.py).
+    expect(judge(user({ comm: 'python3', exe: 'python3.11', argv: ['python3', '/tmp/sshd.py'] }), runs('/usr/bin/python3.11')).disguise).toMatch(
+      /which bears no protected name$/,
+    );
+    const cases: [Partial<Executable>, RegExp][] = [
+      [{ file: { uid: 1000, gid: 1000, mode: 0o755 } }, /, owned by uid 1000$/],
+      [{ file: { uid: 0, gid: 0, mode: 0o757 } }, /, which anyone may write$/],
+      [{ file: { uid: 0, gid: 100, mode: 0o775 } }, /, which group 100 may write$/],
+      [{ directory: { uid: 1000, gid: 1000, mode: 0o700 } }, /, in a directory owned by uid 1000$/],
+      [{ directory: { uid: 0, gid: 0, mode: 0o1777 } }, /, in a directory anyone may write$/],
+      [{ directory: { uid: 0, gid: 50, mode: 0o2775 } }, /, in a directory group 50 may write$/],
+      [{ deleted: true, file: { uid: 1000, gid: 1000, mode: 0o755 } }, /^named "sshd" .* but runs \/home\/alice\/sshd \(deleted\), owned by uid 1000$/],
+    ];
+    for (const [over, why] of cases)
+      expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/home/alice/sshd', over))).toEqual({
+        disguise: expect.stringMatching(why),
+        protection: undefined,
+      });
+    // The path is the process's: escaped.
+    expect(judge(user({ comm: 'sshd' }), runs('/tmp/a\nb\u001b[2J/python3')).disguise).toContain('runs /tmp/a\\nb\\e[2J/python3,');
+  });
+
+  it('keeps the protection of every real program a user runs (root-owned, in root-only directories)', () => {
+    const real: [Partial<ProcessInfo>, string][] = [
+      // OpenSSH 9.8+: the user's half of a connection, titled "sshd-session: alice@pts/0" or "sshd: alice@pts/0".
+      [{ comm: 'sshd-session', exe: 'sshd-session', argv: ['sshd: alice@pts/0'] }, '/usr/lib/openssh/sshd-session'],
+      [{ comm: 'sshd', exe: 'sshd', argv: ['sshd: alice@notty'] }, '/usr/sbin/sshd'],
+      [{ comm: 'systemd', exe: 'systemd', argv: ['/usr/lib/systemd/systemd', '--user'] }, '/usr/lib/systemd/systemd'],
+      [{ comm: 'dbus-daemon', exe: 'dbus-daemon', argv: ['/usr/bin/dbus-daemon', '--session'] }, '/usr/bin/dbus-daemon'],
+      [{ comm: 'conmon', exe: 'conmon', argv: ['/usr/bin/conmon'] }, '/usr/bin/conmon'],
+      [{ comm: 'slirp4netns', exe: 'slirp4netns', argv: ['slirp4netns'] }, '/usr/bin/slirp4netns'],
+      [{ comm: 'rootlessport', exe: 'rootlessport', argv: ['rootlessport'] }, '/usr/libexec/podman/rootlessport'],
+      // pasta is a symlink to passt, re-executed as passt.avx2 on x86-64; podman 3 ran rootlessport as itself.
+      [{ comm: 'pasta', exe: 'passt', argv: ['pasta', '--config-net'] }, '/usr/bin/passt'],
+      [{ comm: 'passt.avx2', exe: 'passt.avx2', argv: ['pasta', '--config-net'] }, '/usr/bin/passt.avx2'],
+      [{ comm: 'pasta.avx2', exe: 'pasta.avx2', argv: ['pasta', '--config-net'] }, '/usr/bin/pasta.avx2'],
+      [{ comm: 'exe', exe: 'podman', argv: ['rootlessport'] }, '/usr/bin/podman'],
+    ];
+    for (const [over, path] of real) {
+      const verdict = judge(user(over), runs(path));
+      expect(verdict, path).toEqual({ disguise: undefined, protection: expect.stringMatching(/matches the protected pattern/) });
+    }
+    // An alias vouches only for its own pattern's name: passt called sshd is a disguise.
+    expect(judge(user({ comm: 'sshd', exe: 'passt' }), runs('/usr/bin/passt')).disguise).toMatch(/which bears no protected name$/);
+    // After a package upgrade the running file is "(deleted)": still root's, still protected.
+    expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/usr/sbin/sshd', { deleted: true })).disguise).toBeUndefined();
+    // Root may let group root write.
+    expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/usr/sbin/sshd', { directory: { uid: 0, gid: 0, mode: 0o775 } })).disguise).toBeUndefined();
+  });
+
+  it('keeps protection whenever a fact is missing: a root holder, an unknown uid, an unread executable or directory', () => {
+    const python = runs('/usr/bin/python3.11', { directory: { uid: 1000, gid: 1000, mode: 0o755 } });
+    expect(judge(proc({ comm: 'sshd', uid: 0, realUid: 0 }), python).disguise).toBeUndefined();
+    expect(judge(proc({ comm: 'sshd', uid: 1000, realUid: 0 }), python).disguise).toBeUndefined();
+    expect(judge(proc({ comm: 'sshd', uid: 0, realUid: 1000 }), python).disguise).toBeUndefined();
+    expect(judge(proc({ comm: 'sshd', uid: -1, realUid: -1 }), python).disguise).toBeUndefined();
+    expect(judge(user({ comm: 'sshd' }), undefined)).toEqual({ disguise: undefined, protection: expect.stringMatching(/"sshd"/) });
+    // No directory facts (another root directory, or gone): only the file and the name decide.
+    const { directory: _, ...noDirectory } = runs('/home/alice/sshd');
+    expect(judge(user({ comm: 'sshd', exe: 'sshd' }), noDirectory).disguise).toBeUndefined();
+    // Not a protected name at all: nothing to unmask.
+    expect(judge(user({ comm: 'uvicorn' }), python).disguise).toBeUndefined();
+  });
+
+  it('a registry-added name is held to the same rule; unprotecting a pattern drops its aliases', () => {
+    const policy = { ...BUILTIN_POLICY, protectedProcesses: [...BUILTIN_POLICY.protectedProcesses, 'redis-server'] };
+    expect(disguiseReason(user({ comm: 'redis-server', exe: 'redis-server' }), policy, runs('/usr/bin/redis-server'))).toBeUndefined();
+    expect(disguiseReason(user({ comm: 'redis-server', exe: 'node' }), policy, runs('/usr/bin/node'))).toMatch(/"redis-server".*which bears no protected name/);
+    const noPasta = { ...BUILTIN_POLICY, protectedProcesses: BUILTIN_POLICY.protectedProcesses.filter((glob) => glob !== 'pasta') };
+    expect(disguiseReason(user({ comm: 'pasta', exe: 'passt' }), noPasta, runs('/usr/bin/passt'))).toBeUndefined(); // not protected to begin with
+  });
+});
+
 describe('planClaim', () => {
   it('is free with no listeners', () => {
     expect(planClaim({ ...base, listeners: [] })).toEqual({ kind: 'free' });
@@ -84,6 +173,20 @@ describe('planClaim', () => {
     const plan = planClaim({ ...base, listeners: [listener([proc({ pid: 5001 }), proc({ pid: 5002, comm: 'sshd' })])] });
     expect(plan).toMatchObject({ kind: 'refuse' });
     expect(plan.kind === 'refuse' && plan.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/PID 5002 \(sshd\) is protected/)]);
+  });
+  it('signals a holder whose protected name is a disguise, and says why', () => {
+    const disguised = proc({ pid: 5003, uid: 1000, realUid: 1000, comm: 'sshd', exe: 'python3.11' });
+    const executable: Executable = {
+      path: '/usr/bin/python3.11',
+      deleted: false,
+      file: { uid: 0, gid: 0, mode: 0o755 },
+      directory: { uid: 0, gid: 0, mode: 0o755 },
+    };
+    const context = { holders: new Map([[5003, { executable }]]) };
+    const plan = planClaim({ ...base, listeners: [listener([disguised])], context });
+    expect(plan).toMatchObject({ kind: 'signal', disguised: new Map([[5003, expect.stringMatching(/^named "sshd"/)]]) });
+    // Without the executable's facts the name protects, as before.
+    expect(planClaim({ ...base, listeners: [listener([disguised])] }).kind).toBe('refuse');
   });
   it('refuses an unknown owner, suggesting root when not root', () => {
     const unknown = listener([], { address: '0.0.0.0' });

@@ -8,6 +8,7 @@ import { readStartTime } from '@dsa110/ports/system';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   copyFileSync,
   existsSync,
   linkSync,
@@ -16,6 +17,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   rmdirSync,
   rmSync,
   writeFileSync,
@@ -165,6 +167,109 @@ describe('1. protection is never off by accident', () => {
     const server = await spawnListener({ name: 'systemd-fake' });
     const result = await claimOurs(server.port, { registry });
     expect(result.action).toBe('freed');
+  });
+});
+
+// A name is anyone's to choose (comm, argv, a copy of a program): a holder
+// another user runs earns no protection from a name its executable disproves.
+describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing', () => {
+  const nobody = 65534;
+  const realPython = realpathSync(python);
+  /** A copy (never a link: its owner changes) of python3 named `name` in a fresh directory; `setup` sets owners and modes. */
+  function pythonCopy(name: string, prefix = 'claim-port-disguise-'): { dir: string; exe: string; cleanup: () => void } {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    chmodSync(dir, 0o755);
+    const exe = join(dir, name);
+    copyFileSync(realPython, exe);
+    chmodSync(exe, 0o755);
+    return { dir, exe, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const asNobody = (over: Parameters<typeof spawnListener>[0] = {}) => spawnListener({ user: 'nobody', python: true, ...over });
+
+  it('a process of another user that renamed itself sshd (prctl) is freed, and the log and result say why', async () => {
+    const server = await asNobody({ name: 'sshd' });
+    expect(readFileSync(`/proc/${server.pid}/comm`, 'utf8').trim()).toBe('sshd');
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { log: (line) => lines.push(line) });
+    expect(result.action).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, uid: nobody, outcome: 'exited', signals: ['SIGTERM'] });
+    expect(result.holders[0]!.disguise).toMatch(new RegExp(`^named "sshd" \\(protected pattern "sshd"\\) but runs ${realPython}, `));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PID ${server.pid} \\(sshd\\) is not protected: named "sshd"`)));
+  });
+
+  it('a copy named sshd that another user owns, or in a directory another user may write, is freed; root-owned in a root-only directory, it stays protected', async () => {
+    // Control chars in the directory name: every line and the result show them escaped.
+    const copy = pythonCopy('sshd', 'claim-port-disguise-\n\u001b[31m-');
+    try {
+      const claim = async () => {
+        const server = await asNobody({ executable: copy.exe });
+        const lines: string[] = [];
+        const result = await claimOurs(server.port, { log: (line) => lines.push(line) });
+        expect(lines.every((line) => !line.includes('\n') && !line.includes('\u001b'))).toBe(true);
+        return { server, result };
+      };
+      // As a package installs it: root's file in root's directory. A user running it gets its protection (sshd-session runs as the user).
+      const genuine = await claim();
+      expect(genuine.result.action).toBe('refused');
+      expect(genuine.result.holders[0]).toMatchObject({ pid: genuine.server.pid, outcome: 'protected', signals: [] });
+      expect(genuine.result.holders[0]!.disguise).toBeUndefined();
+      await genuine.server.kill();
+
+      const shown = copy.exe.replace('\n', '\\n').replace('\u001b', '\\e');
+      // [file owner, file mode, directory owner, directory mode]: one way each that a user other than root could have named it.
+      const cases: [[number, number, number, number], RegExp][] = [
+        [[nobody, 0o755, 0, 0o755], /, owned by uid 65534$/],
+        [[0, 0o757, 0, 0o755], /, which anyone may write$/],
+        [[0, 0o755, nobody, 0o755], /, in a directory owned by uid 65534$/],
+        [[0, 0o755, 0, 0o1777], /, in a directory anyone may write$/],
+      ];
+      for (const [[fileOwner, fileMode, dirOwner, dirMode], why] of cases) {
+        chownSync(copy.exe, fileOwner, 0);
+        chmodSync(copy.exe, fileMode);
+        chownSync(copy.dir, dirOwner, 0);
+        chmodSync(copy.dir, dirMode);
+        const { server, result } = await claim();
+        expect(result.action).toBe('freed');
+        expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'exited', signals: ['SIGTERM'] });
+        expect(result.holders[0]!.disguise).toMatch(why);
+        expect(result.holders[0]!.disguise).toContain(`but runs ${shown}`);
+        expect(isAlive(server.pid)).toBe(false);
+      }
+    } finally {
+      copy.cleanup();
+    }
+  });
+
+  it('a program deleted since it started (a package upgrade): root-owned stays protected, a user-owned copy does not', async () => {
+    const copy = pythonCopy('sshd');
+    try {
+      const upgraded = await asNobody({ executable: copy.exe });
+      rmSync(copy.exe);
+      expect(readlinkSync(`/proc/${upgraded.pid}/exe`)).toBe(`${copy.exe} (deleted)`);
+      const kept = await claimOurs(upgraded.port);
+      expect(kept.holders[0]).toMatchObject({ pid: upgraded.pid, outcome: 'protected', signals: [] });
+      await upgraded.kill();
+
+      copyFileSync(realPython, copy.exe);
+      chmodSync(copy.exe, 0o755);
+      chownSync(copy.exe, nobody, 0);
+      const hidden = await asNobody({ executable: copy.exe });
+      rmSync(copy.exe);
+      const freed = await claimOurs(hidden.port);
+      expect(freed.action).toBe('freed');
+      expect(freed.holders[0]!.disguise).toMatch(/ \(deleted\), owned by uid 65534$/);
+    } finally {
+      copy.cleanup();
+    }
+  });
+
+  it('a root process keeps the protection of any name it bears', async () => {
+    const server = await spawnListener({ python: true, name: 'sshd' });
+    const result = await claimOurs(server.port);
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, uid: 0, outcome: 'protected', signals: [] });
+    // The same, run by nobody: the control that shows the name alone decided.
+    const other = await asNobody({ name: 'sshd' });
+    expect((await claimOurs(other.port)).holders[0]).toMatchObject({ pid: other.pid, outcome: 'exited' });
   });
 });
 

@@ -41,6 +41,20 @@ export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
   ...CONTAINER_RUNTIME_PROCESSES,
 ];
 
+/**
+ * Programs that really run under a built-in protected name they do not bear:
+ * `pasta` is a symlink to `passt`, which on x86-64 re-executes itself as
+ * `passt.avx2` (or `pasta.avx2`), keeping argv[0]; podman before 4.0 ran
+ * `rootlessport` as podman itself, re-executed with that argv[0]. claim-port
+ * trusts a non-root holder's protected name only when its executable
+ * (/proc/PID/exe) bears a protected name too, or one listed here for the
+ * pattern its name matches.
+ */
+export const BUILTIN_PROTECTED_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  pasta: ['passt', 'passt.avx2', 'pasta.avx2'],
+  rootlessport: ['podman'],
+};
+
 /** PIDs at or below this are never signalled: 1 (init) and 2 (kthreadd). The registry may raise it, never lower it. */
 export const MIN_PROTECTED_PIDS_UP_TO = 2;
 

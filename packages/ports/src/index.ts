@@ -22,6 +22,7 @@ export { escapeText, quoteValue, oneLine, prometheusLabel, truncate, MAX_QUOTED 
 export { formatRange, type PortRange } from './rules.js';
 export {
   BUILTIN_PROTECTED_PROCESSES,
+  BUILTIN_PROTECTED_ALIASES,
   CONTAINER_RUNTIME_PROCESSES,
   MIN_PROTECTED_PIDS_UP_TO,
   effectiveProtectedProcesses,

@@ -1,0 +1,70 @@
+// What the kernel says about the program a holder runs: the path of
+// /proc/PID/exe, and who owns and may write that file and its directory. The
+// facts that tell a real sshd from a process that only calls itself sshd
+// (policy.ts decides; this only reads). Every read that fails leaves the fact
+// out: not knowing never counts as a disguise.
+import { readlinkSync, statSync } from 'node:fs';
+import { readStartTime } from '@dsa110/ports/system';
+
+/** Owner, group and permission bits of a file or directory. */
+export interface Ownership {
+  readonly uid: number;
+  readonly gid: number;
+  /** The permission bits (`mode & 0o7777`). */
+  readonly mode: number;
+}
+
+export interface Executable {
+  /** The path the kernel records for the running program, without ` (deleted)`. */
+  readonly path: string;
+  /** The file was deleted or replaced since it was started (a package upgrade). */
+  readonly deleted: boolean;
+  /** The running file itself (read through /proc/PID/exe, so a deleted file's too). */
+  readonly file: Ownership;
+  /** Its directory, when it still exists and the process sees the same root directory as claim-port. */
+  readonly directory?: Ownership;
+}
+
+const ownership = (path: string): Ownership => {
+  const stat = statSync(path);
+  return { uid: stat.uid, gid: stat.gid, mode: stat.mode & 0o7777 };
+};
+
+/** Whether `pid` sees the filesystem from the same root as claim-port (not chrooted, not in another mount namespace's root). */
+function sameRoot(pid: number, procRoot: string): boolean {
+  try {
+    const theirs = statSync(`${procRoot}/${pid}/root`);
+    const ours = statSync('/');
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The program `pid` runs, or undefined when it cannot be read (a kernel
+ * thread, another user's process without root, a process that exited or
+ * whose PID now names another process than the one started at `startTime`).
+ */
+export function readExecutable(pid: number, startTime: number, procRoot = '/proc'): Executable | undefined {
+  try {
+    const link = readlinkSync(`${procRoot}/${pid}/exe`);
+    const deleted = link.endsWith(' (deleted)');
+    const path = deleted ? link.slice(0, -' (deleted)'.length) : link;
+    if (!path.startsWith('/')) return undefined;
+    const file = ownership(`${procRoot}/${pid}/exe`);
+    const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+    let directory: Ownership | undefined;
+    try {
+      if (sameRoot(pid, procRoot)) directory = ownership(dir);
+    } catch {
+      directory = undefined; // gone (a deleted program's directory, removed since)
+    }
+    // Read after the facts: the same process running the same program throughout (no exec in between), or nothing is known.
+    if (readlinkSync(`${procRoot}/${pid}/exe`) !== link) return undefined;
+    if (startTime >= 0 && readStartTime(pid, procRoot) !== startTime) return undefined;
+    return { path, deleted, file, ...(directory && { directory }) };
+  } catch {
+    return undefined;
+  }
+}
