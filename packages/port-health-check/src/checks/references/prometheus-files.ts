@@ -10,7 +10,7 @@
 import { posix } from 'node:path';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
-import { keyValue, listItem, logicalLines, readScrapeConfigs, type AtLine } from './prometheus-jobs.js';
+import { keyValue, listItem, logicalLines, readScrapeConfigs, withoutLabels, type AtLine } from './prometheus-jobs.js';
 
 /** The scrape job Prometheus must have for a service with `metrics:` (as `ports snippet prometheus-yml` writes it). */
 export const scrapeJobName = (id: string) => `dsa110-${id}`;
@@ -110,30 +110,16 @@ const UNREAD_YAML = /^[&*!|>]/;
 function yamlTargets(text: string): TargetFile {
   const targets: AtLine[] = [];
   let list = false;
-  let labelsIndent: number | undefined;
-  const raw = text.split('\n');
-  for (const { line, text: content } of logicalLines(text)) {
-    const indent = /^\s*-?\s*/.exec(raw[line - 1]!)![0].length;
-    if (labelsIndent !== undefined) {
-      if (indent > labelsIndent && !content.startsWith('-')) continue; // a label of the group
-      labelsIndent = undefined;
-    }
-    // `labels: {...}` on the line is the group's labels: a label named targets is no target.
-    const scanned = content.replace(/(^|[\s{,-])(['"]?)labels\2:\s*\{[^}]*\}/g, '$1');
-    const keys = [...scanned.matchAll(/(?:^|[\s{,-])(['"]?)(targets|labels)\1:\s*/g)];
+  for (const { line, text: content } of withoutLabels(logicalLines(text))) {
+    const keys = [...content.matchAll(/(?:^|[\s{,-])(['"]?)targets\1:\s*/g)];
     if (keys.length === 0) {
       const item = list ? listItem(content) : undefined;
       if (item !== undefined) targets.push({ line, value: item });
       else list = false;
       continue;
     }
-    list = false;
     for (const key of keys) {
-      const value = keyValue(scanned.slice(key.index + key[0].length));
-      if (key[2] === 'labels') {
-        if (value.block) labelsIndent = indent;
-        continue;
-      }
+      const value = keyValue(content.slice(key.index + key[0].length));
       targets.push(...value.items.map((item) => ({ line, value: item })));
       list = value.block;
     }

@@ -51,11 +51,12 @@ function flowDepth(text: string, depth: number): number {
   return depth;
 }
 
-/** A line of logicalLines: whether it starts at column 0 (a top-level key) besides its number and text. */
+/** A line of logicalLines: whether it starts at column 0 (a top-level key) and how far its key is indented (after any `- `), besides its number and text. */
 export interface LogicalLine {
   readonly line: number;
   text: string;
   readonly topLevel: boolean;
+  readonly indent: number;
 }
 
 /** Content lines with a flow collection that spans lines (`targets: ['a',\n 'b']`) joined into one, at the line it starts on. */
@@ -65,10 +66,31 @@ export function logicalLines(text: string): LogicalLine[] {
   let depth = 0;
   for (const content of contentLines(text)) {
     if (depth > 0) joined[joined.length - 1]!.text += ` ${content.text}`;
-    else joined.push({ line: content.line, text: content.text, topLevel: !/^\s/.test(raw[content.line - 1]!) });
+    else {
+      const start = raw[content.line - 1]!;
+      joined.push({ line: content.line, text: content.text, topLevel: !/^\s/.test(start), indent: /^\s*(?:-\s+)?/.exec(start)![0].length });
+    }
     depth = flowDepth(content.text, depth);
   }
   return joined;
+}
+
+/**
+ * The lines without target groups' `labels:` (a flow mapping on the line, or
+ * the block under the key): a label may be named `targets` or `files`, and is
+ * still no target.
+ */
+export function withoutLabels(lines: readonly LogicalLine[]): LogicalLine[] {
+  const kept: LogicalLine[] = [];
+  let labels: number | undefined; // the indent of an open block `labels:`
+  for (const line of lines) {
+    if (labels !== undefined && line.indent > labels && !line.text.startsWith('-')) continue;
+    labels = undefined;
+    const text = line.text.replace(/(^|[\s{,-])(['"]?)labels\2:\s*\{[^}]*\}/g, '$1');
+    if (/(?:^|[\s{,-])(['"]?)labels\1:$/.test(text)) labels = line.indent;
+    kept.push(text === line.text ? line : { ...line, text });
+  }
+  return kept;
 }
 
 /** The items of a flow sequence's text (`'a', "b", c`), unquoted. */
@@ -102,7 +124,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let section: string | undefined;
   let current: (ScrapeJob & { sd?: string }) | undefined;
   let list: AtLine[] | undefined; // the block list the next `- item` lines belong to
-  for (const { line, text: content, topLevel } of logicalLines(text)) {
+  for (const { line, text: content, topLevel } of withoutLabels(logicalLines(text))) {
     const top = topLevel ? /^(['"]?)([^'"\s:]+)\1:(?:\s|$)/.exec(content) : null;
     if (top) {
       section = top[2]!;

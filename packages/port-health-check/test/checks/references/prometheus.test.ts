@@ -1,9 +1,9 @@
 // prometheus.yml's jobs whose targets live in other files, read as Prometheus
 // reads them (config/config.go, discovery/file/file.go): scrape_config_files
 // (2.43+) and file_sd_configs, under --root, real files in temp trees from
-// the fixtures beside this file; the file_sd fixture is also held to the real
-// `promtool check config` (Debian's promtool, 2.42, predates
-// scrape_config_files, so that fixture is held to Prometheus's source only).
+// the fixtures beside this file, held to the real `promtool check config`
+// (Debian's promtool, 2.42, predates scrape_config_files: it checks the
+// scrape config file itself, a configuration of scrape_configs only).
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,7 +121,15 @@ describe('file_sd_configs', () => {
 
 describe('scrape_config_files', () => {
   it('a job in a scrape config file counts, its file_sd paths taken from that file’s directory; a glob matching nothing is fine', async () => {
-    expect(await problems(tree('scrape-config-files'))).toEqual([]);
+    const root = tree('scrape-config-files');
+    expect(await problems(root)).toEqual([]);
+    // A scrape config file is itself a configuration of scrape_configs only, its paths taken from its directory:
+    // promtool (2.42, before scrape_config_files) finds its target file there, as Prometheus 2.43+ does.
+    if (promtool) {
+      const checked = execFileSync('promtool', ['check', 'config', join(root, PROM, 'jobs/dsa110.yml')], { encoding: 'utf8', stdio: 'pipe' });
+      expect(checked).toMatch(/SUCCESS/);
+      expect(checked).not.toMatch(/WARNING/);
+    }
     const wrong = tree('scrape-config-files', { [`${PROM}/jobs/targets/api.json`]: '[{ "targets": ["localhost:8080"] }]\n' });
     expect(await problems(wrong)).toEqual([
       ['error', 'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000'],
@@ -174,10 +182,10 @@ describe('jobs Prometheus fills from elsewhere', () => {
     ]);
   });
 
-  it('targets and file_sd files under alerting: are the Alertmanagers’, not the last job’s', async () => {
+  it('targets and file_sd files under alerting: are the Alertmanagers’, not the last job’s; a label named targets is a label', async () => {
     const root = tree(undefined, {
       [`${PROM}/prometheus.yml`]:
-        "scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8000']\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['localhost:9093']\n    - file_sd_configs:\n        - files: [am/*.json]\n",
+        "scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8000']\n        labels:\n          targets: 'x:1'\n      - {targets: ['localhost:8000'], labels: {targets: 'y:2'}}\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['localhost:9093']\n    - file_sd_configs:\n        - files: [am/*.json]\n",
       [`${PROM}/am/a.json`]: '[{"targets": ["localhost:9094"]}]',
     });
     expect(await problems(root)).toEqual([]);
