@@ -3,7 +3,8 @@
 // node_exporter's textfile collector serves; `dsa110-port-health.timer` runs
 // it every five minutes (the cron line in the README does the same on hosts
 // without timers). `ports systemd` writes both next to the claim-port drop-ins.
-import { claimPortPathProblem, DEFAULT_CLAIM_PORT, GENERATED_HEADER } from './systemd.js';
+import { quoteExecWord } from '../systemd/words.js';
+import { DEFAULT_CLAIM_PORT, execArgumentProblem, GENERATED_HEADER } from './systemd.js';
 
 export const DEFAULT_HEALTH_CHECK = '/usr/local/bin/port-health-check';
 /** Debian's prometheus-node-exporter reads `*.prom` from /var/lib/prometheus/node-exporter. */
@@ -33,19 +34,24 @@ export interface HealthUnit {
 export function textfileProblem(path: string): string | undefined {
   // Not run, written: a relative path would be taken from the service's working directory, /.
   if (!path.startsWith('/')) return 'it must be an absolute path (the service would write it relative to /, not to here)';
-  const problem = claimPortPathProblem(path);
+  const problem = execArgumentProblem(path);
   if (problem) return problem;
   if (!path.endsWith('.prom')) return 'node_exporter\'s textfile collector reads only files ending in ".prom"';
   return undefined;
 }
 
-/** The command line the service runs (each path already checked by claimPortPathProblem / textfileProblem). */
+/**
+ * The command line the service runs, each word quoted and escaped as systemd
+ * reads it back (quoteExecWord); the executable checked by
+ * claimPortPathProblem, the registry path by execArgumentProblem, the textfile
+ * by textfileProblem.
+ */
 export function healthCheckCommand(options: HealthUnitOptions = {}): string {
-  const args = [options.healthCheck ?? DEFAULT_HEALTH_CHECK];
+  const args: string[] = [];
   if (options.registry !== undefined) args.push('--registry', options.registry);
   if (options.claimPort !== undefined && options.claimPort !== DEFAULT_CLAIM_PORT) args.push('--claim-port', options.claimPort);
   args.push('--format', 'prometheus', '--output', options.textfile ?? DEFAULT_TEXTFILE);
-  return args.join(' ');
+  return [quoteExecWord(options.healthCheck ?? DEFAULT_HEALTH_CHECK, 'executable'), ...args.map((arg) => quoteExecWord(arg))].join(' ');
 }
 
 /** The service and the timer, in that order. Pure. */

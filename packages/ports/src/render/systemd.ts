@@ -4,6 +4,7 @@
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
+import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, type ParsedExec } from '../systemd/words.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -12,10 +13,12 @@ export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`;
 
 /**
  * `ExecStartPre=+/usr/local/bin/claim-port 8000`, or `... 5353/udp` for a UDP
- * service: `+` runs it as root whatever the unit's User= is.
+ * service: `+` runs it as root whatever the unit's User= is. A path with white
+ * space is written in double quotes, `%` as `%%` (quoteExecWord), so systemd
+ * runs exactly that file; check it first with claimPortPathProblem.
  */
 export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp'): string {
-  return `ExecStartPre=+${claimPort} ${port}${transport === 'udp' ? '/udp' : ''}`;
+  return `ExecStartPre=+${quoteExecWord(claimPort, 'executable')} ${port}${transport === 'udp' ? '/udp' : ''}`;
 }
 
 /** The whole drop-in file: the generated comment, `[Service]`, the ExecStartPre= line. */
@@ -23,10 +26,40 @@ export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT, tr
   return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort, transport)}\n`;
 }
 
-/** Why `path` cannot be written into ExecStartPre=, or undefined when it can. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Why `text` cannot be an argument of a generated Exec*= line (a registry path,
+ * the textfile), or undefined when it can: any text but control characters
+ * (a newline would end the line; systemd.service(5) allows none in a command)
+ * and broken Unicode. White space, quotes, backslashes, `%`, `$` and `;` are
+ * written quoted and escaped (quoteExecWord).
+ */
+export function execArgumentProblem(text: string): string | undefined {
+  if (CONTROL.test(text)) return 'it must not contain control characters (a newline, a tab, ...): a unit file line cannot hold them';
+  if (LONE_SURROGATE.test(text)) return 'it is not valid Unicode (a lone surrogate)';
+  return undefined;
+}
+
+/**
+ * Why `path` cannot be the executable of a generated Exec*= line (claim-port,
+ * port-health-check), or undefined when it can: an absolute path to a file
+ * that systemd accepts as a command (no control characters, quotes or
+ * backslashes, at most 4095 bytes and 255 a name). White space, `%`, `$` and
+ * `;` are written quoted and escaped.
+ */
 export function claimPortPathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'it must be an absolute path (systemd runs it without a search path)';
-  if (/[\s"'\\;$%]/.test(path)) return 'it must not contain white space, quotes, backslashes, ";", "$" or "%"';
+  const problem = execArgumentProblem(path);
+  if (problem) return problem;
+  if (/["'\\]/.test(path))
+    return 'systemd refuses a command whose path has quotes or backslashes ("Executable name contains special characters"); install it elsewhere';
+  if (path.endsWith('/')) return 'it names a directory (it ends in "/"); give the executable file';
+  if (Buffer.byteLength(path) >= PATH_MAX || path.split('/').some((part) => Buffer.byteLength(part) > NAME_MAX)) {
+    return `systemd refuses a command path of ${PATH_MAX} bytes or more, or with a name longer than ${NAME_MAX} bytes`;
+  }
   return undefined;
 }
 
@@ -93,7 +126,7 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree):
       }
     } else if (actual === undefined) {
       drift.push({ path: entry.path, message: `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}` });
-    } else if (!serviceSectionLines(actual).includes(entry.line)) {
+    } else if (!hasExecStartPre(actual, entry.line)) {
       const found = serviceSectionLines(actual).filter((line) => /^ExecStartPre=.*claim-port/.test(line));
       const has = found.length > 0 ? ` (it has ${found.join(', ')})` : '';
       drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${has}; add it there` });
@@ -108,6 +141,28 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree):
     drift.push({ path, message: `unexpected: ${why}; remove it` });
   }
   return drift.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Does the unit file's [Service] section hold `line` (`ExecStartPre=...`), read
+ * as systemd reads it: the same commands, prefixes and words, however quoted
+ * or spaced (`"/opt/my dir/claim-port"` and `/opt/my\sdir/claim-port` alike,
+ * and two spaces inside quotes never the same as one).
+ */
+function hasExecStartPre(text: string, line: string): boolean {
+  const want = execShape(parseExec(line.slice(line.indexOf('=') + 1)));
+  return (
+    want !== undefined &&
+    parseUnitFile(text).some(
+      (assignment) => assignment.section === 'Service' && assignment.key === 'ExecStartPre' && execShape(parseExec(assignment.value)) === want,
+    )
+  );
+}
+
+/** A parsed Exec line as one comparable string: each command's prefixes (in any order), executable and words; undefined when systemd refuses it. */
+function execShape(parsed: ParsedExec): string | undefined {
+  if (parsed.error !== undefined) return undefined;
+  return JSON.stringify(parsed.commands.map((command) => [[...command.prefixes].sort().join(''), command.path, command.words]));
 }
 
 /**

@@ -4,15 +4,20 @@
 // `ports systemd --check` and the health check.
 import { parseClaimArgs } from './claim-args.js';
 import type { ExecLine } from './types.js';
+import { simplifyPath } from './words.js';
 import { describeArgument, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
-/** Is this executable claim-port: named `claim-port` (`.sh`, `.js`, `.mjs`), or one of `extraPaths`? */
+/**
+ * Is this executable claim-port: named `claim-port` (`.sh`, `.js`, `.mjs`), or
+ * one of `extraPaths`, compared as systemd stores a path (`//` and `/./`
+ * simplified: `/opt//bin/claim` is `/opt/bin/claim`).
+ */
 export function isClaimPort(path: string | undefined, extraPaths: readonly string[]): boolean {
   if (path !== undefined) stringArgument('isClaimPort', 'path', path, 'a path (a string) or undefined');
   stringListArgument('isClaimPort', 'extraPaths', extraPaths);
   if (!path) return false;
   const name = path.slice(path.lastIndexOf('/') + 1);
-  return /^claim-port(\.sh|\.js|\.mjs)?$/.test(name) || extraPaths.includes(path);
+  return /^claim-port(\.sh|\.js|\.mjs)?$/.test(name) || extraPaths.includes(path) || extraPaths.some((extra) => simplifyPath(extra) === simplifyPath(path));
 }
 
 /** The commands among `lines` that run claim-port. */

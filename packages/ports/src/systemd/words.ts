@@ -218,8 +218,10 @@ export interface ParsedExec {
   readonly warnings: readonly string[];
 }
 
-const PATH_MAX = 4096;
-const NAME_MAX = 255;
+/** PATH_MAX: systemd refuses an executable path of this many bytes or more. */
+export const PATH_MAX = 4096;
+/** NAME_MAX: nor one with a longer name in it. */
+export const NAME_MAX = 255;
 
 /** string_is_safe(): no control characters (below space, and DEL), quotes or backslashes. */
 export function isSafeString(text: string): boolean {
@@ -244,7 +246,7 @@ function pathProblem(path: string): string | undefined {
 }
 
 /** path_simplify(): `//` to `/`, `/./` dropped. */
-function simplifyPath(path: string): string {
+export function simplifyPath(path: string): string {
   const absolute = path.startsWith('/');
   const parts = path.split('/').filter((part) => part !== '' && part !== '.');
   const joined = parts.join('/');
@@ -357,19 +359,56 @@ export function commandArgv(command: Pick<ExecCommand, 'prefixes' | 'path' | 'wo
   return [command.path, ...(command.prefixes.includes(':') ? args : expandWords(args, env))];
 }
 
-/** Exec-time expansion: a word that is exactly `$VAR` becomes the value's words (none when unset); `${VAR}` inside a word its value. */
+/**
+ * Exec-time expansion, replace_env_argv(): a word that starts with `$` but not
+ * `${` or `$$` is a variable of its own and becomes the value's words (none
+ * when unset); in any other word `${VAR}` is the value (empty when unset) and
+ * `$$` a literal `$`.
+ */
 function expandWords(words: readonly string[], env: ReadonlyMap<string, string>): string[] {
   const argv: string[] = [];
   for (const word of words) {
-    const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
-    if (whole) {
-      const value = env.get(whole[1]!);
+    if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') {
+      const value = env.get(word.slice(1));
       if (value !== undefined) argv.push(...value.split(/[ \t\n\r]+/).filter(Boolean));
       continue;
     }
-    argv.push(word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env.get(name) ?? ''));
+    argv.push(replaceEnv(word, env));
   }
   return argv;
+}
+
+/**
+ * replace_env() without flags, as systemd 252 expands one word of a command:
+ * `${NAME}` is the value (empty when unset; NAME is whatever stands up to the
+ * `}`), `$$` is `$`; `${NAME:...}` and a `${` never closed stay as written,
+ * and so does `$NAME` inside a word.
+ */
+function replaceEnv(word: string, env: ReadonlyMap<string, string>): string {
+  let out = '';
+  let from = 0;
+  let index = 0;
+  while (index < word.length) {
+    if (word[index] !== '$') {
+      index++;
+      continue;
+    }
+    const next = word[index + 1];
+    if (next === '$') {
+      out += word.slice(from, index + 1);
+      index += 2;
+      from = index;
+    } else if (next === '{') {
+      let end = index + 2;
+      while (end < word.length && word[end] !== '}' && word[end] !== ':') end++;
+      if (word[end] === '}') {
+        out += word.slice(from, index) + (env.get(word.slice(index + 2, end)) ?? '');
+        index = end + 1;
+        from = index;
+      } else index = end + 1;
+    } else index++;
+  }
+  return out + word.slice(from);
 }
 
 const PREFIX_CHARS = new Set(['-', '@', ':', '+', '!']);
@@ -402,4 +441,29 @@ export function parseEnvironment(value: string, unit?: SpecifierUnit): Array<[st
     if (match) pairs.push([match[1]!, match[2]!]);
   }
   return pairs;
+}
+
+/** What puts a word written by quoteExecWord() in double quotes: systemd's white space, other control characters, quotes, backslash. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: quoting them is the point
+const NEEDS_QUOTES = /[\u0001-\u0020\u007f"'\\]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+const ESCAPED_IN_QUOTES = /[\u0001-\u001f\u007f"\\]/g;
+
+/**
+ * One word of an Exec*= line that systemd reads back as exactly `word`, the
+ * inverse of parseExec() (systemd.service(5) "Command lines"): `%` written
+ * `%%` (a specifier otherwise), and in an argument `$` written `$$` (a
+ * variable otherwise; the executable is never expanded, so it keeps its `$`);
+ * a word with white space, a quote or a backslash, an empty word and a lone
+ * `;` in double quotes, in which `"` and `\` are backslash-escaped and a
+ * control character is a C escape. A plain word is written as it is. NUL
+ * cannot be written (RangeError); neither can a quote or backslash in an
+ * executable (systemd refuses the line): the caller checks first.
+ */
+export function quoteExecWord(word: string, role: 'executable' | 'argument' = 'argument'): string {
+  if (word.includes('\0')) throw new RangeError('quoteExecWord: a unit file cannot hold NUL in a command line');
+  let text = word.replace(/%/g, '%%');
+  if (role === 'argument') text = text.replace(/\$/g, '$$$$');
+  if (text !== '' && text !== ';' && !NEEDS_QUOTES.test(text)) return text;
+  return `"${text.replace(ESCAPED_IN_QUOTES, (char) => (char === '"' || char === '\\' ? `\\${char}` : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`))}"`;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
 import { claimPortDropIn, claimPortPathProblem, claimWiring, execStartPreLine, serviceSectionLines, systemdDrift } from '@dsa110/ports/render';
+import { parseExec } from '@dsa110/ports/systemd';
 import { minimalRegistry } from '../helpers.js';
 
 const registry = parseRegistry(minimalRegistry);
@@ -27,13 +28,60 @@ describe('claim wiring', () => {
     expect(claimPortDropIn(5353, '/opt/bin/claim-port', 'udp')).toContain('\nExecStartPre=+/opt/bin/claim-port 5353/udp\n');
   });
 
-  it('refuses claim-port paths systemd would misread', () => {
+  it('refuses only the claim-port paths systemd cannot run: relative, control characters, quotes, backslashes, a directory, too long', () => {
     expect(claimPortPathProblem('/usr/local/bin/claim-port')).toBeUndefined();
     expect(claimPortPathProblem('claim-port')).toMatch(/absolute/);
-    expect(claimPortPathProblem('/a b/claim-port')).toMatch(/white space/);
-    expect(claimPortPathProblem('/a/%n')).toMatch(/%/);
+    for (const path of HOSTILE_EXECUTABLES) expect(claimPortPathProblem(path), path).toBeUndefined();
+    for (const path of ['/a\nb/claim-port', '/a\tb/claim-port', '/a\0b', '/a\x1b[31m', '/a\x7f'])
+      expect(claimPortPathProblem(path), path).toMatch(/control characters/);
+    for (const path of ['/a"b/claim-port', "/it's/claim-port", '/a\\b/claim-port']) expect(claimPortPathProblem(path), path).toMatch(/quotes or backslashes/);
+    expect(claimPortPathProblem('/opt/bin/')).toMatch(/directory/);
+    expect(claimPortPathProblem(`/${'x'.repeat(256)}/claim-port`)).toMatch(/255 bytes/);
+    expect(claimPortPathProblem(`/${'x/'.repeat(2048)}claim-port`)).toMatch(/4096 bytes/);
+    expect(claimPortPathProblem('/a\ud800b')).toMatch(/Unicode/);
+  });
+
+  it('writes a hostile claim-port path so that systemd (the core model) reads back exactly that path and port', () => {
+    // $VAR-like text set in the environment, and specifier-like text in a template unit: neither may be expanded.
+    const env = new Map([
+      ['x', 'EXPANDED'],
+      ['Y', 'EXPANDED'],
+    ]);
+    for (const path of HOSTILE_EXECUTABLES) {
+      for (const transport of ['tcp', 'udp'] as const) {
+        const line = execStartPreLine(8000, path, transport);
+        expect(line.split('\n'), path).toHaveLength(1);
+        const parsed = parseExec(line.slice('ExecStartPre='.length), env, { name: 'api@blue.service' });
+        expect(parsed.error, line).toBeUndefined();
+        expect(parsed.warnings, line).toEqual([]);
+        expect(
+          parsed.commands.map(({ prefixes, path, words }) => ({ prefixes, path, words })),
+          line,
+        ).toEqual([{ prefixes: '+', path, words: [path, transport === 'udp' ? '8000/udp' : '8000'] }]);
+        expect(serviceSectionLines(claimPortDropIn(8000, path, transport)).length, line).toBe(1);
+      }
+    }
+    // A plain path is written as it always was.
+    expect(execStartPreLine(8000, '/opt/bin/claim-port')).toBe('ExecStartPre=+/opt/bin/claim-port 8000');
+    expect(execStartPreLine(8000, '/opt/my tools/claim-port')).toBe('ExecStartPre=+"/opt/my tools/claim-port" 8000');
+    expect(execStartPreLine(8000, '/opt/100%/claim-port')).toBe('ExecStartPre=+/opt/100%%/claim-port 8000');
   });
 });
+
+/** Executable paths systemd can run, each a trap for a naive writer: white space, specifiers, variables, `;`, Unicode. */
+const HOSTILE_EXECUTABLES = [
+  '/opt/my tools/claim-port',
+  '/opt/two  spaces/claim-port',
+  '/opt/ lead/trail /claim-port',
+  '/opt/%n%i%%%/claim-port',
+  '/opt/100%/claim-port',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
+  '/opt/$x/${Y}/$$/claim-port',
+  '/opt/a;b/ ; /claim-port',
+  '/opt/ünïcödé 日本/🙂/claim-port',
+  '/opt/#hash/claim-port',
+  '/opt/-+@!:/claim-port',
+];
 
 describe('systemdDrift', () => {
   const wiring = claimWiring(registry);
@@ -69,5 +117,25 @@ describe('systemdDrift', () => {
     expect(serviceSectionLines('[Service]\nExecStartPre = +/usr/local/bin/claim-port \\\n  8000\n# comment\n')).toEqual([
       'ExecStartPre=+/usr/local/bin/claim-port 8000',
     ]);
+  });
+
+  it('finds the unit line by what systemd reads: a quoted path with two spaces is not the same path with one', () => {
+    const path = '/opt/two  spaces/claim-port';
+    const quoted = claimWiring(registry, path);
+    const unitWith = (line: string) => `[Unit]\nDescription=x\n[Service]\n${line}\nExecStart=/bin/true\n`;
+    const tree = (line: string) => ({
+      files: new Map([
+        ['redis-server.service.d/claim-port.conf', claimPortDropIn(6379, path)],
+        ['dsa110-api.service', unitWith(line)],
+      ]),
+      dropIns: ['redis-server.service.d/claim-port.conf'],
+    });
+    expect(quoted[1]!.line).toBe('ExecStartPre=+"/opt/two  spaces/claim-port" 8000');
+    expect(systemdDrift(quoted, tree(quoted[1]!.line))).toEqual([]);
+    // The same words, spelled otherwise (escapes, spacing between words, the prefix inside the quotes): no drift.
+    expect(systemdDrift(quoted, tree('ExecStartPre="+/opt/two\\s\\x20spaces/claim-port"   8000'))).toEqual([]);
+    // One space where the path has two: another file, so drift.
+    expect(systemdDrift(quoted, tree('ExecStartPre=+"/opt/two spaces/claim-port" 8000'))[0]!.message).toMatch(/^does not contain/);
+    expect(systemdDrift(quoted, tree('ExecStartPre=+"/opt/two  spaces/claim-port" 8001'))[0]!.message).toMatch(/^does not contain/);
   });
 });

@@ -8,13 +8,13 @@ import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 const CLAIM = '/usr/local/bin/claim-port';
 const UNIT = 'etc/systemd/system/api.service';
 
-function verdict(text: string, dropIns: Record<string, string> = {}) {
+function verdict(text: string, dropIns: Record<string, string> = {}, claimPortPaths: readonly string[] = []) {
   const root = writeTree(tempDir(), { [UNIT]: text, ...dropIns });
   return judgeClaims(mergeUnit(loadUnit(root, 'api.service')), {
     serviceId: 'api',
     port: 8000,
     transport: 'tcp',
-    claimPortPaths: [],
+    claimPortPaths,
     resolveId: (id) => (id === 'api' ? { port: 8000, transport: 'tcp' } : { problem: `${id} is not in the registry` }),
   }).map(({ severity, reason }) => ({ severity, reason }));
 }
@@ -24,6 +24,14 @@ describe('judgeClaims', () => {
   it('is ok for +claim-port on the service port, by number or by id', () => {
     expect(verdict(service(`ExecStartPre=+${CLAIM} 8000`))).toEqual([{ severity: 'ok', reason: expect.stringMatching(/claims port 8000$/) }]);
     expect(verdict(service('User=api', `ExecStartPre=+${CLAIM} api`))).toEqual([{ severity: 'ok', reason: expect.any(String) }]);
+  });
+
+  it('knows a claim-port of another name (--claim-port PATH) as systemd stores its path: // and /./ simplified on either side', () => {
+    const ok = [{ severity: 'ok', reason: expect.stringMatching(/claims port 8000$/) }];
+    expect(verdict(service('ExecStartPre=+/opt//bin/./claim 8000'), {}, ['/opt/bin/claim'])).toEqual(ok);
+    expect(verdict(service('ExecStartPre=+/opt/bin/claim 8000'), {}, ['/opt//bin/./claim'])).toEqual(ok);
+    expect(verdict(service('ExecStartPre=+"/opt/my tools/claim" 8000'), {}, ['/opt/my tools/claim'])).toEqual(ok);
+    expect(verdict(service('ExecStartPre=+/opt/bin/claim 8000'), {}, ['/opt/bin/claim2'])[0]!.severity).toBe('error');
   });
 
   it('without +: a warning when the unit sets no User= (runs as root), an error with User= or DynamicUser=', () => {

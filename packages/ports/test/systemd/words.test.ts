@@ -26,6 +26,19 @@ describe('systemd words', () => {
     expect(execArgv('/c 100%%', env)).toEqual(['/c', '100%']);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
+  it('expands as replace_env() does: $$ is a literal $, ${NAME} whatever NAME holds, ${X:...} and an open ${ stay as written', () => {
+    const env = new Map([
+      ['A', 'one'],
+      ['a b', 'spaced'],
+    ]);
+    const $ = '$';
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
+    expect(execArgv(`/c ${$}${$}A x${$}${$}{A} ${$}${$}${$}{A} ${$}${$}${$}${$}`, env)).toEqual(['/c', '$A', 'x${A}', '$one', '$$']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
+    expect(execArgv(`/c "${$}{a b}" x${$}{A:-d} ${$}{A ${$}{ x${$}A ${$}`, env)).toEqual(['/c', 'spaced', 'x${A:-d}', '${A', '${', 'x$A']);
+  });
+
   it('parses Environment= assignments, quoted or not, and skips invalid words', () => {
     expect(parseEnvironment(`CONTIMG_API_PORT=8010 "GREETING=hello world" B="x y" 1BAD=z junk`)).toEqual([
       ['CONTIMG_API_PORT', '8010'],

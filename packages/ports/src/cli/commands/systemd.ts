@@ -19,6 +19,7 @@ import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, text
 import {
   claimPortPathProblem,
   claimWiring,
+  execArgumentProblem,
   DEFAULT_CLAIM_PORT,
   DEFAULT_UNIT_DIR,
   DROP_IN_NAME,
@@ -114,7 +115,7 @@ function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
   // The timer checks the registry this command read: a named one by its absolute path, else the bundled one.
   const named = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined);
   const registry = named === undefined ? undefined : resolve(named);
-  const registryProblem = registry === undefined ? undefined : claimPortPathProblem(registry);
+  const registryProblem = registry === undefined ? undefined : execArgumentProblem(registry);
   if (registryProblem)
     throw new UsageError(
       `ports systemd: the registry path ${quoteValue(registry!)} (${context.registryPath === undefined ? ORIGIN.env : ORIGIN.option}) cannot go into the health check's unit: ${registryProblem}`,

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseExec } from '@dsa110/ports/systemd';
 import { repoRoot } from '../../helpers.js';
 import { writeTree } from '../../../../../test-support/tree.js';
 import { binForOtherUsers, checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
@@ -252,8 +253,16 @@ describe('ports systemd', () => {
     const relative = await ports(['systemd', '--out', tempDir(), '--claim-port', 'bin/claim-port']);
     expect(relative.code).toBe(64);
     expect(relative.stderr).toMatch(/^ports systemd: --claim-port "bin\/claim-port": it must be an absolute path/);
-    const spaced = await ports(['systemd', '--out', tempDir(), '--claim-port', '/opt/my tools/claim-port']);
-    expect(spaced.code).toBe(64);
+    // What systemd cannot run: a newline (or any control character), a quote or a backslash in the executable's path.
+    for (const [path, why] of [
+      ['/opt/my\ntools/claim-port', 'it must not contain control characters'],
+      ['/opt/my"tools/claim-port', 'systemd refuses a command whose path has quotes or backslashes'],
+    ]) {
+      const run = await ports(['systemd', '--out', tempDir(), '--claim-port', path!]);
+      expect(run.code).toBe(64);
+      expect(run.stderr).toMatch(new RegExp(`^ports systemd: --claim-port "[^\n]*": ${why}[^\n]*\n`));
+      expect(run.stderr).not.toMatch(CONTROL);
+    }
     const both = await ports(['systemd', '--out', tempDir(), '--root', tempDir()]);
     expect(both.code).toBe(64);
     expect(both.stderr).toMatch(/^ports systemd: give --out DIR or --root DIR, not both\n/);
@@ -295,6 +304,64 @@ describe('ports systemd', () => {
     expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.timer: missing: the port health check's unit; run \`ports systemd\`\n`);
     expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.service: differs from what \`ports systemd\` writes; run \`ports systemd\`\n`);
     expect(drift.stdout).toContain('\n+ExecStart=');
+  });
+
+  it.skipIf(!analyze)(
+    'quotes hostile paths (white space, quotes, backslashes, %, $, ;, Unicode): systemd-analyze verify runs those files, --check reads them back',
+    async () => {
+      const { root, unitDir } = stagedRoot();
+      // Executables systemd can run, at paths that break a naive writer; the registry's path may hold anything but control characters.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
+      const tools = join(root, 'opt/my  tools %n $HOME ${X}; ünï 🙂');
+      mkdirSync(tools, { recursive: true });
+      const claimPort = join(tools, 'claim port');
+      const healthBin = join(tools, 'port health check');
+      for (const file of [claimPort, healthBin]) {
+        writeFileSync(file, '#!/bin/sh\nexit 0\n');
+        chmodSync(file, 0o755);
+      }
+      const registryDir = join(root, `etc/"dsa110" 'ports' \\x41 %i $$ ;`);
+      mkdirSync(registryDir, { recursive: true });
+      const registry = join(registryDir, 'ports.yaml');
+      writeFileSync(registry, rootRegistry);
+      const textfile = join(root, 'var/lib/node exporter/$x %% "q".prom');
+      const args = ['systemd', '--root', root, '--claim-port', claimPort, '--port-health-check', healthBin, '--textfile', textfile];
+
+      const run = await ports(args, { env: { DSA110_PORTS_FILE: registry } });
+      expect(run.code, run.stderr).toBe(0);
+      for (const line of addPrintedClaimLines(run.stdout, unitDir)) expect(line).toMatch(/^ExecStartPre=\+"\/.*\/claim port" \d+$/);
+      for (const unit of ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service', 'dsa110-port-health.service']) {
+        expect(verify(unitDir, unit), unit).toEqual({ code: 0, stderr: '' });
+      }
+      // The core model reads the health check's command back word for word.
+      const service = readFileSync(join(unitDir, 'dsa110-port-health.service'), 'utf8');
+      const execStart = service.split('\n').find((line) => line.startsWith('ExecStart='))!;
+      expect(parseExec(execStart.slice('ExecStart='.length), new Map([['x', 'EXPANDED']])).commands.map((c) => c.argv)).toEqual([
+        [healthBin, '--registry', registry, '--claim-port', claimPort, '--format', 'prometheus', '--output', textfile],
+      ]);
+      // --check: the files match, and the units systemd would load claim their ports with that claim-port.
+      const check = await ports([...args, '--check'], { env: { DSA110_PORTS_FILE: registry } });
+      expect(check.stderr).toBe('');
+      expect(check).toMatchObject({ code: 0 });
+      expect(check.stdout).toMatch(/^ok: 2 drop-ins, 2 unit files/);
+
+      // The same path spelt with one space fewer is another file: verify and --check both fail.
+      const dropInPath = join(unitDir, 'redis-server.service.d/claim-port.conf');
+      writeFileSync(dropInPath, readFileSync(dropInPath, 'utf8').replace('my  tools', 'my tools'));
+      expect(verify(unitDir, 'redis-server.service').stderr).toContain('is not executable');
+      expect((await ports([...args, '--check'], { env: { DSA110_PORTS_FILE: registry } })).code).toBe(1);
+    },
+  );
+
+  it('refuses a registry path that a unit line cannot hold (a control character) in one line', async () => {
+    const dir = join(tempDir(), 'line\nbreak');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
+    const run = await ports(['systemd', '--out', tempDir()], { env: { DSA110_PORTS_FILE: join(dir, 'ports.yaml') } });
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(
+      /^ports systemd: the registry path ".*line\\nbreak\/ports\.yaml" \(from \$DSA110_PORTS_FILE\) cannot go into the health check's unit: it must not contain control characters[^\n]*\nRun "ports --help" for usage\.\n$/,
+    );
   });
 
   it('refuses an unsafe --port-health-check or a --textfile that node_exporter would not read, as usage errors', async () => {
