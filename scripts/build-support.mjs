@@ -88,12 +88,12 @@ const LAZY_BUILTINS = { 'node:fs/promises': fsPromises, 'node:module': nodeModul
  * Functions of a LAZY_BUILTINS module that the bundle answers itself in the
  * common case, calling the real one for the rest; each stand-in's file says
  * what it saves, measured:
- * - util.parseArgs: a command line of operands only (parse-args-stand-in.mjs).
+ * - util.parseArgs: a command line of operands and long options (parse-args-stand-in.mjs).
  */
 const STAND_INS = {
   'node:util': {
-    imports: `import { parseOperandsOnly } from ${JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), 'parse-args-stand-in.mjs'))};`,
-    functions: { parseArgs: '(config) => parseOperandsOnly(config) ?? require("node:util").parseArgs(config)' },
+    imports: `import { parseArgsStandIn } from ${JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), 'parse-args-stand-in.mjs'))};`,
+    functions: { parseArgs: '(config) => parseArgsStandIn(config) ?? require("node:util").parseArgs(config)' },
   },
 };
 

@@ -1,4 +1,4 @@
 // Types of parse-args-stand-in.mjs, for its test.
 import type { ParseArgsConfig, parseArgs } from 'node:util';
 
-export function parseOperandsOnly(config: ParseArgsConfig): ReturnType<typeof parseArgs> | undefined;
+export function parseArgsStandIn(config: ParseArgsConfig): ReturnType<typeof parseArgs> | undefined;
