@@ -77,7 +77,12 @@ export function readTargetFile(path: string, text: string): TargetFile {
     try {
       groups = JSON.parse(text);
     } catch (error) {
-      if (json) return { severity: 'error', message: `Prometheus cannot read its targets: not JSON (${(error as Error).message.slice(0, 120)})` };
+      if (json) {
+        // Node's message quotes the file; only where it is wrong is kept, as a line.
+        const position = /position (\d+)/.exec((error as Error).message);
+        const at = position ? ` (line ${text.slice(0, Number(position[1])).split('\n').length})` : '';
+        return { severity: 'error', message: `Prometheus cannot read its targets: not valid JSON${at}` };
+      }
     }
     if (groups !== undefined) return jsonTargets(text, groups);
   }

@@ -108,10 +108,11 @@ export function keyValue(rest: string): { items: string[]; block: boolean } {
   return { items: [unquote(/^(?:'[^']*'|"[^"]*"|[^,}\]]*)/.exec(rest)![0].trim())], block: false };
 }
 
-/** A block list item (`- 'a'`), unquoted; undefined for any other line. */
+/** A block list item (`- 'a'`), unquoted; undefined for any other line (`- key:` included). */
 export function listItem(content: string): string | undefined {
   const item = /^-\s+(['"]?[^\s'"]+['"]?)$/.exec(content);
-  return item ? unquote(item[1]!) : undefined;
+  // `- labels:` starts a mapping (the next group), not a string: a plain item cannot end in `:`.
+  return item && !/^[^'"].*:$/.test(item[1]!) ? unquote(item[1]!) : undefined;
 }
 
 const KEYS = /(?:^|[\s{,-])(['"]?)(job_name|targets|files|scrape_config_files|[a-z0-9]+(?:_[a-z0-9]+)*_sd_configs)\1:\s*/g;

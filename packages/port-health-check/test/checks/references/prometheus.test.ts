@@ -232,13 +232,20 @@ describe('readTargetFile', () => {
         { line: 1, value: 'b:2' },
       ],
     });
+    // After a block list of targets, `- labels:` is the next group, not a target.
+    expect(readTargetFile('/a.yaml', '- targets:\n    - a:1\n- labels:\n    env: x\n  targets:\n  - b:2\n')).toEqual({
+      targets: [
+        { line: 2, value: 'a:1' },
+        { line: 6, value: 'b:2' },
+      ],
+    });
     expect(readTargetFile('/a.json', '{"targets": []}')).toEqual({
       severity: 'error',
       message: 'Prometheus cannot read its targets: it is not a list of target groups ([{"targets": [...]}])',
     });
     expect(readTargetFile('/a.json', '- targets: [a:1]')).toMatchObject({
       severity: 'error',
-      message: expect.stringMatching(/^Prometheus cannot read its targets: not JSON/),
+      message: expect.stringMatching(/^Prometheus cannot read its targets: not valid JSON/),
     });
   });
 });
