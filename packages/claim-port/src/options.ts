@@ -1,7 +1,7 @@
 // What a claim is asked to do: claimPort()'s options and its one error.
 // Its own module so that the first half of the command (early.ts) and the
 // engine (claim.ts) share it without importing each other.
-import { describeArgument } from '@dsa110/ports';
+import { describeArgument, optionsArgument } from '@dsa110/ports';
 import type { Transport } from '@dsa110/ports/system';
 import type { ProcessControl } from './processes.js';
 import type { Reader } from './reader.js';
@@ -71,11 +71,7 @@ export function checkClaimArguments(portOrId: unknown, options: unknown): ClaimO
   if (typeof portOrId !== 'number' && typeof portOrId !== 'string') {
     throw new TypeError(`${fn}: portOrId must be a port number, a decimal string or a service id, not ${describeArgument(portOrId)}`);
   }
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${fn}: options must be an object ({ dryRun?, force?, timeoutSeconds?, ... }) or left out, not ${describeArgument(options)}`);
-  }
-  const copy: Record<string, unknown> = { ...options };
+  const copy: Record<string, unknown> = { ...optionsArgument(fn, options as object | undefined, '{ dryRun?, force?, timeoutSeconds?, ... }') };
   const bad = (name: string, what: string): never => {
     throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
   };

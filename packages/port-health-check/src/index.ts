@@ -2,7 +2,7 @@
 // checkPorts() gathers the facts once, runs the pure checks and returns a
 // report; the renderers turn it into text, JSON or Prometheus metrics.
 import { statSync } from 'node:fs';
-import { describeArgument, escapeText, loadRegistry, PortsError, RegistryError, type Registry } from '@dsa110/ports';
+import { describeArgument, escapeText, loadRegistry, optionsArgument, PortsError, RegistryError, type Registry } from '@dsa110/ports';
 import { now } from '@dsa110/ports/system';
 import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
@@ -107,11 +107,7 @@ function isDirectory(path: string): boolean {
  */
 function checkOptions(options: unknown): CheckPortsOptions {
   const fn = 'checkPorts';
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${fn}: options must be an object ({ registry?, root?, services?, ... }) or left out, not ${describeArgument(options)}`);
-  }
-  const copy: Record<string, unknown> = { ...options };
+  const copy: Record<string, unknown> = { ...optionsArgument(fn, options as object | undefined, '{ registry?, root?, services?, ... }') };
   const bad = (name: string, what: string): never => {
     throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
   };

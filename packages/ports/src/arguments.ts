@@ -14,6 +14,12 @@ export function describeArgument(value: unknown): string {
 
 /** `options` as an object: undefined is {}; anything but a plain object is a TypeError. */
 export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string): T {
+  // Its own arguments too: it is exported, and `fn` and `shape` end up in the message.
+  if (typeof fn !== 'string' || typeof shape !== 'string') {
+    throw new TypeError(
+      `optionsArgument: fn and shape must be strings (the function's name, the options' shape), not ${describeArgument(typeof fn !== 'string' ? fn : shape)}`,
+    );
+  }
   if (value === undefined) return {} as T;
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
   throw new TypeError(`${fn}: options must be an object (${shape}) or left out, not ${describeArgument(value)}`);

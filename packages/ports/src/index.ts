@@ -28,5 +28,5 @@ export {
   effectiveProtectedProcesses,
 } from './builtin-protection.js';
 export { MAX_CLAIM_TIMEOUT_SECONDS, DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, MAX_UNIT_BYTES, MAX_CONFIG_BYTES } from './limits.js';
-export { describeArgument } from './arguments.js';
+export { describeArgument, optionsArgument } from './arguments.js';
 export type { ServiceId } from './generated/registry.js';
