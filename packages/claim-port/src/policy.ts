@@ -46,15 +46,35 @@ export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, se
   // The kernel drops a signal to a namespace's init unless it handles it, and its death (SIGKILL) kills every process in the namespace.
   if (info.namespacePid === 1)
     return 'it is PID 1 of its own PID namespace (the init of a container or sandbox): killing it kills every process in that namespace, holders of the port or not; stop the container or sandbox instead';
-  const hit = matchProcessName(info, policy.protectedProcesses);
-  if (!hit || disguise(info, hit, policy, executable) !== undefined) return undefined;
-  return `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
+  const { added, builtin } = protectedNameHits(info, policy);
+  const hit = added ?? (builtin && disguise(info, builtin, policy, executable) === undefined ? builtin : undefined);
+  return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
 }
+
+/**
+ * The protected patterns a holder's names match: the first one the registry
+ * added (its author chose to trust that name, whoever runs the program and
+ * from wherever: a script, a conda environment in a service user's home), and
+ * the first built-in one (system programs, installed by root: see disguise).
+ */
+function protectedNameHits(info: ProcessInfo, policy: ProtectionPolicy): { added?: NameHit; builtin?: NameHit } {
+  const isBuiltin = (glob: string) => BUILTIN_PROTECTED_PROCESSES.includes(glob);
+  const added = matchProcessName(
+    info,
+    policy.protectedProcesses.filter((glob) => !isBuiltin(glob)),
+  );
+  const builtin = matchProcessName(info, policy.protectedProcesses.filter(isBuiltin));
+  return { ...(added && { added }), ...(builtin && { builtin }) };
+}
+
+type NameHit = { name: string; glob: string };
 
 /**
  * Pure: why the protected name of this holder is a disguise, one its user
  * gave it, so that it earns no protection; undefined when it does not match
- * a protected pattern, or the kernel's facts do not prove that. Any local user
+ * a built-in protected pattern, when it matches one the registry added (a
+ * name the registry's author chose to trust), or when the kernel's facts do
+ * not prove a disguise. Any local user
  * controls a process's comm (prctl PR_SET_NAME), its argv and the name of a
  * copy of a program, never the owner of a file outside its reach. Proof needs
  * all of: the holder runs as a user other than root (real and effective uid);
@@ -65,11 +85,11 @@ export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, se
  * pasta runs as passt). Whatever is not known keeps the name's protection.
  */
 export function disguiseReason(info: ProcessInfo, policy: ProtectionPolicy, executable: Executable | undefined): string | undefined {
-  const hit = matchProcessName(info, policy.protectedProcesses);
-  return hit && disguise(info, hit, policy, executable);
+  const { added, builtin } = protectedNameHits(info, policy);
+  return added ? undefined : builtin && disguise(info, builtin, policy, executable);
 }
 
-function disguise(info: ProcessInfo, hit: { name: string; glob: string }, policy: ProtectionPolicy, executable: Executable | undefined): string | undefined {
+function disguise(info: ProcessInfo, hit: NameHit, policy: ProtectionPolicy, executable: Executable | undefined): string | undefined {
   // A root process's name was chosen by root; an unknown uid (-1) is not known to be a user's.
   if (executable === undefined || !(info.uid > 0 && info.realUid > 0)) return undefined;
   const named = `named ${quoteValue(hit.name)} (protected pattern ${quoteValue(hit.glob)}) but runs ${escapeText(executable.path, 300)}${executable.deleted ? ' (deleted)' : ''}`;

@@ -149,10 +149,27 @@ describe('disguiseReason: a protected name its user chose protects nothing', () 
     expect(judge(user({ comm: 'uvicorn' }), python).disguise).toBeUndefined();
   });
 
-  it('a registry-added name is held to the same rule; unprotecting a pattern drops its aliases', () => {
-    const policy = { ...BUILTIN_POLICY, protectedProcesses: [...BUILTIN_POLICY.protectedProcesses, 'redis-server'] };
-    expect(disguiseReason(user({ comm: 'redis-server', exe: 'redis-server' }), policy, runs('/usr/bin/redis-server'))).toBeUndefined();
-    expect(disguiseReason(user({ comm: 'redis-server', exe: 'node' }), policy, runs('/usr/bin/node'))).toMatch(/"redis-server".*which bears no protected name/);
+  it('a name the registry added protects by itself, whoever runs the program from wherever; unprotecting a pattern drops its aliases', () => {
+    const policy = { ...BUILTIN_POLICY, protectedProcesses: [...BUILTIN_POLICY.protectedProcesses, 'redis-server', 'dask-*'] };
+    const userOwned = { uid: 1000, gid: 1000, mode: 0o755 };
+    const trusted: [Partial<ProcessInfo>, Executable][] = [
+      [{ comm: 'redis-server', exe: 'redis-server' }, runs('/usr/bin/redis-server')],
+      // A Python program's script or module is its name: its executable is the interpreter, maybe a conda one in a service user's home.
+      [
+        { comm: 'dask-scheduler', exe: 'python3.11', argv: ['/srv/conda/bin/python3.11', '/srv/conda/bin/dask-scheduler'] },
+        runs('/srv/conda/bin/python3.11', { file: userOwned, directory: userOwned }),
+      ],
+      [{ comm: 'redis-server', exe: 'node' }, runs('/usr/bin/node')],
+    ];
+    for (const [over, executable] of trusted) {
+      expect(protectionReason(user(over), policy, self, executable), executable.path).toMatch(/matches the protected pattern "(redis-server|dask-\*)"/);
+      expect(disguiseReason(user(over), policy, executable), executable.path).toBeUndefined();
+    }
+    // A built-in name is still unmasked under a policy that adds others.
+    expect(disguiseReason(user({ comm: 'sshd', exe: 'python3.11' }), policy, runs('/usr/bin/python3.11'))).toMatch(/"sshd".*which bears no protected name/);
+    // The registry listing a built-in name again trusts it no more than the built-in list does.
+    const again = { ...BUILTIN_POLICY, protectedProcesses: [...BUILTIN_POLICY.protectedProcesses, 'sshd'] };
+    expect(protectionReason(user({ comm: 'sshd', exe: 'python3.11' }), again, self, runs('/usr/bin/python3.11'))).toBeUndefined();
     const noPasta = { ...BUILTIN_POLICY, protectedProcesses: BUILTIN_POLICY.protectedProcesses.filter((glob) => glob !== 'pasta') };
     expect(disguiseReason(user({ comm: 'pasta', exe: 'passt' }), noPasta, runs('/usr/bin/passt'))).toBeUndefined(); // not protected to begin with
   });

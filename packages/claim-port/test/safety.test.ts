@@ -271,6 +271,28 @@ describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing
     const other = await asNobody({ name: 'sshd' });
     expect((await claimOurs(other.port)).holders[0]).toMatchObject({ pid: other.pid, outcome: 'exited' });
   });
+
+  it("a name the registry added protects a program another user runs from files a user owns (a conda environment in a service user's home)", async () => {
+    const registry = parseRegistry('version: 1\nclaim:\n  protect:\n    processes: [dask-*]\nservices: []\n');
+    // python3 copied to a directory nobody owns: a built-in name run from here is unmasked (the control below).
+    const copy = pythonCopy('python3');
+    try {
+      chownSync(copy.dir, nobody, nobody);
+      chownSync(copy.exe, nobody, nobody);
+      const scheduler = await asNobody({ executable: copy.exe, name: 'dask-scheduler' });
+      const result = await claimOurs(scheduler.port, { registry });
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: scheduler.pid, uid: nobody, outcome: 'protected', signals: [] });
+      expect(result.holders[0]!.disguise).toBeUndefined();
+      expect(isAlive(scheduler.pid)).toBe(true);
+      await scheduler.kill();
+      // The control: the same program under a built-in name is a disguise, and is freed.
+      const disguised = await asNobody({ executable: copy.exe, name: 'sshd' });
+      expect((await claimOurs(disguised.port, { registry })).holders[0]).toMatchObject({ pid: disguised.pid, outcome: 'exited' });
+    } finally {
+      copy.cleanup();
+    }
+  });
 });
 
 describe('2. container runtimes', () => {
