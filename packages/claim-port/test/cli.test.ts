@@ -291,7 +291,7 @@ describe('claim-port on real listeners', () => {
   it.skipIf(!root)('run as nobody against its own holder: frees it', async () => {
     const server = await spawnListener({ user: 'nobody' });
     const run = await runClaim([String(server.port), '--json'], { port: server.port, user: 'nobody' });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ action: 'freed', holders: [expect.objectContaining({ pid: server.pid, user: 'nobody' })] });
   });
 
