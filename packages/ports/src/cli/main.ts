@@ -83,27 +83,36 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
   const commandName = commandIndex >= 0 ? argv[commandIndex] : undefined;
   try {
     if (commandName === undefined || commandName === 'help') {
-      const topic = commandName === 'help' ? argv[commandIndex + 1] : undefined;
-      if (topic !== undefined && isCommand(topic)) {
-        io.out(commandHelp(topic, await loadCommand(topic)));
-        return exitCode('ok');
-      }
-      if (topic !== undefined) throw new UsageError(`unknown command ${quoteValue(topic)}`);
-      // Bare `ports` is a question, not a mistake: the help, exit 0.
-      if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || commandName === 'help') {
-        io.out(await usage());
-        return exitCode('ok');
-      }
-      if (argv.includes('--version') || argv.includes('-V')) {
-        io.out(`${await version()}\n`);
-        return exitCode('ok');
-      }
-      // The options alone: a mistake in them is named (`--bogus`, `--registry` without its path) before the missing command.
+      // The options first, as with a command: a mistake in them (`--bogus`, `--registry` without its path)
+      // is a usage error even with --help or --version on the line, and -hV is -h -V.
+      let parsed: ReturnType<typeof parseCommandLine<typeof GLOBAL_FLAGS>>;
       try {
-        parseCommandLine(argv, GLOBAL_FLAGS, { maxPositionals: Infinity, hint: 'usage: ports [--registry PATH] <command> [options]' });
+        parsed = parseCommandLine(argv, GLOBAL_FLAGS, { maxPositionals: Infinity, hint: 'usage: ports [--registry PATH] <command> [options]' });
       } catch (error) {
         if (!(error instanceof ParseError)) throw error;
         throw new UsageError(`ports: ${error.message.replace(/^unknown option (\S+);/, 'unknown option "$1";')}`);
+      }
+      const { values, positionals } = parsed;
+      if (commandName === 'help') {
+        // `ports help [COMMAND]`.
+        const [, topic, extra] = positionals;
+        if (extra !== undefined) throw new UsageError(`ports help: unexpected argument ${quoteValue(extra)}; usage: ports help [<command>]`);
+        if (topic !== undefined && !isCommand(topic)) {
+          throw new UsageError(`unknown command ${quoteValue(topic)}${didYouMean(topic, NAMES)}; commands: ${NAMES.join(', ')}`);
+        }
+        io.out(topic !== undefined ? commandHelp(topic, await loadCommand(topic)) : await usage());
+        return exitCode('ok');
+      }
+      // An operand after `--` that starts with "-" (`ports -- --help`) is no command.
+      if (positionals.length > 0) throw new UsageError(`unknown command ${quoteValue(positionals[0]!)}; commands: ${NAMES.join(', ')}`);
+      // Bare `ports` is a question, not a mistake: the help, exit 0.
+      if (argv.length === 0 || values.help) {
+        io.out(await usage());
+        return exitCode('ok');
+      }
+      if (values.version) {
+        io.out(`${await version()}\n`);
+        return exitCode('ok');
       }
       throw new UsageError(`no command given (got ${argv.join(' ')}); commands: ${NAMES.join(', ')}`);
     }

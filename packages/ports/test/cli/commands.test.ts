@@ -337,6 +337,14 @@ describe('usage', () => {
       [['list', '--help', '--bogus'], /^ports list: unknown option "--bogus"; /],
       [['list', '--bogus', '-h'], /^ports list: unknown option "--bogus"; /],
       [['list', '-V', '--bogus'], /^ports list: unknown option "--bogus"; /],
+      // ... and without a command too.
+      [['--help', '--bogus'], /^ports: unknown option "--bogus"; usage: ports \[--registry PATH\] <command> \[options\]\n/],
+      [['--bogus', '-h'], /^ports: unknown option "--bogus"; /],
+      [['-V', '--registry'], /^ports: --registry needs a value; /],
+      [['help', '--bogus'], /^ports: unknown option "--bogus"; /],
+      [['help', 'get', 'extra'], /^ports help: unexpected argument "extra"; usage: ports help \[<command>\]\n/],
+      // After `--`, --help is an operand: no command of that name.
+      [['--', '--help'], /^ports: unknown command "--help"; commands: list, /],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);
@@ -352,6 +360,14 @@ describe('usage', () => {
   it('--version and -V print the package version, before or after a command', async () => {
     const version = JSON.parse(readFileSync(join(repoRoot, 'packages/ports/package.json'), 'utf8')).version;
     for (const args of [['--version'], ['-V'], ['list', '-V']]) expect(await ports(args)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    // Short options grouped, as parseArgs reads them after a command too: -hV is -h -V (the help wins), -VV is -V.
+    const help = (await ports(['--help'])).stdout;
+    for (const args of [['-hV'], ['-Vh'], ['-hh'], ['list', '-hV']]) {
+      const run = await ports(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout, args.join(' ')).toBe(args[0] === 'list' ? (await ports(['list', '--help'])).stdout : help);
+    }
+    expect(await ports(['-VV'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     expect(await portsBin(['-V'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
