@@ -162,11 +162,16 @@ export class Registry<Id extends string = string> {
     if (port === undefined) throw refuse(`${portProblem(value)}; give a plain decimal port 1-65535 or unset ${variable}`);
     if (port !== service.port) {
       const owner = this.lookup(port, service.transport);
+      // What to give instead: a range kept for this service, when the registry has one.
+      const kept = this.reserved.filter((range) => range.for.includes(service.id)).map((range) => `${formatRange(range)} ("${range.id}")`);
+      const instead = `; give ${kept.length > 0 ? `a port reserved for "${service.id}", ${kept.join(' or ')}, or another` : 'a'} port the registry does not assign, or unset ${variable}`;
       if (owner?.kind === 'service') {
-        throw refuse(`port ${port} belongs to service "${owner.id}" (${owner.name}) in ${this.source}`);
+        throw refuse(`port ${port} belongs to service "${owner.id}" (${owner.name}) in ${this.source}${instead}`);
       }
       if (owner?.kind === 'reserved' && !owner.for.includes(service.id)) {
-        throw refuse(`port ${port} is inside reserved "${owner.id}" (${formatRange(owner)}: ${owner.purpose}), which is not reserved for "${service.id}"`);
+        throw refuse(
+          `port ${port} is inside reserved "${owner.id}" (${formatRange(owner)}: ${owner.purpose}), which is not reserved for "${service.id}"${instead}`,
+        );
       }
     }
     return { port, source: 'env', variable };

@@ -65,6 +65,16 @@ describe('resolvePort', () => {
     expect(refusal('6379').message).toMatch(/port 6379 belongs to service "redis" \(Redis\)/);
   });
 
+  it('says what to give instead of a taken port: the ranges kept for the service, or any port the registry does not assign', () => {
+    expect(refusal('6379').message).toMatch(
+      /; give a port reserved for "api", 8010 \("api-alt"\), or another port the registry does not assign, or unset CONTIMG_API_PORT$/,
+    );
+    expect(refusal('3215').message).toMatch(
+      /; give a port reserved for "api", 8010 \("api-alt"\), or another port the registry does not assign, or unset CONTIMG_API_PORT$/,
+    );
+    expect(refusal('8000', 'redis').message).toMatch(/belongs to service "api" .*; give a port the registry does not assign, or unset REDIS_PORT$/);
+  });
+
   it('rejects a port inside a range reserved for someone else', () => {
     expect(refusal('3215').message).toMatch(/port 3215 is inside reserved "fallback" \(3210-3220: Dashboard fallback\), which is not reserved for "api"/);
     expect(refusal('8010', 'redis').message).toMatch(/inside reserved "api-alt" \(8010: Alternative API port\), which is not reserved for "redis"/);

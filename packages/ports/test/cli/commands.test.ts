@@ -25,7 +25,8 @@ describe('ports get', () => {
     expect(taken).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'ports get: CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis" (Redis) in ports.yaml (bundled)\n',
+      stderr:
+        'ports get: CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis" (Redis) in ports.yaml (bundled); give a port reserved for "api", 8010 ("api-alt"), or another port the registry does not assign, or unset CONTIMG_API_PORT\n',
     });
     const junk = await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '80a' } });
     expect(junk.code).toBe(1);

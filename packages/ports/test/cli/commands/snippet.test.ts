@@ -18,7 +18,8 @@ describe('ports snippet', () => {
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'ports snippet: CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis" (Redis) in ports.yaml (bundled)\n',
+      stderr:
+        'ports snippet: CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis" (Redis) in ports.yaml (bundled); give a port reserved for "api", 8010 ("api-alt"), or another port the registry does not assign, or unset CONTIMG_API_PORT\n',
     });
   });
 
