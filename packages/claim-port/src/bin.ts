@@ -1,14 +1,19 @@
 // The claim-port bin: the real process's argv, stdout/stderr and environment.
-// A stdout that cannot be written is one line on stderr; the exit code still
-// says whether the port is free (finishOutput).
+// A stdout that cannot be written is one line on stderr; after a claim the
+// exit code still says whether the port is free (finishOutput); --help,
+// --version and --test, whose output is all they do, exit 1 instead of 0.
 import { finishOutput, processIo } from '@dsa110/ports/cli';
+import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
+import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
 
 const io = processIo();
 const argv = process.argv.slice(2);
 void main(argv, io, process.env)
-  .then((code) => finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => kept))
+  .then((code) =>
+    finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => (kept === EXIT_FREE && parseClaimArgs(argv).command !== 'claim' ? EXIT_NOT_FREE : kept)),
+  )
   .then((code) => {
     process.exitCode = code;
   });

@@ -344,6 +344,19 @@ describe('claim-port on real listeners', () => {
       expect(code).toBe(0);
     },
   );
+
+  it.skipIf(!existsSync('/dev/full'))('the built bin with stdout on /dev/full: --help and --version, which only print, exit 1', async () => {
+    for (const args of [['--help'], ['-V']]) {
+      const full = openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', full, 'pipe'] });
+      closeSync(full);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr, args[0]).toBe('[claim-port:?] error: cannot write to standard output: no space left on the device\n');
+      expect(code, args[0]).toBe(1);
+    }
+  });
 });
 
 describe('claim-port: hostile values in errors', () => {
