@@ -30,7 +30,7 @@ export interface CheckPortsOptions {
    * service that listens beyond loopback and that the firewall lets outside connections reach. Default true.
    */
   firewall?: boolean;
-  /** Where $DSA110_PORTS_FILE and the services' env overrides are read; default process.env. */
+  /** Where $DSA110_PORTS_FILE and $DSA110_PORTS_CACHE are read; default process.env. A service's port override comes from its unit's Environment=, never from here. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PortsError } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
 import { checkPorts } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { registryText, tempDir } from './helpers.js';
 import { scenario } from './scenario.js';
 
 describe('checkPorts', () => {
@@ -48,6 +48,23 @@ describe('checkPorts', () => {
     expect(report.services).toEqual([]);
     expect(report.results.every((r) => r.check === 'registry' && r.severity === 'error')).toBe(true);
     expect(report.results.map((r) => r.reason)).toContain(`${path}:4:11: services.api.port: must be between 1 and 65535`);
+  });
+
+  it("reads a service's port override from its unit's Environment=, never from the checker's own env (cron's is not the service's)", async () => {
+    const { root, api } = await scenario();
+    const registryPath = join(tempDir(), 'ports.yaml');
+    writeFileSync(
+      registryPath,
+      registryText([
+        { id: 'api', port: api.port, access: 'private', robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['node'], env: 'API_PORT' },
+      ]),
+    );
+    // A different port, and a value no port could be: neither moves the check off the registry's port.
+    for (const value of [String(api.port === 65535 ? 1 : api.port + 1), 'garbage']) {
+      const report = await checkPorts({ registry: registryPath, root, env: { API_PORT: value } });
+      expect(report.services, value).toEqual([expect.objectContaining({ id: 'api', port: api.port, listening: true, verdict: 'ok' })]);
+      expect(report.exitCode, value).toBe(0);
+    }
   });
 
   it('checks the bundled registry against this machine by default', async () => {
