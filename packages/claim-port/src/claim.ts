@@ -8,8 +8,10 @@ import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
+import { readExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, type Plan } from './plan.js';
+import { disguiseReason } from './policy.js';
 import { procControl, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
@@ -499,9 +501,17 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
 /** For a caller that already has the context (tests). */
 export type { ClaimContext };
 
-/** systemd (the system or a user manager) or init: PID 1's kind, wherever it runs. */
+const SERVICE_MANAGERS = { protectedProcesses: ['systemd', 'init'], protectedPidsUpTo: 2 };
+
+/**
+ * systemd (the system or a user manager) or init: PID 1's kind, wherever it
+ * runs. Not a process of a user's that only took the name (a python3 that
+ * renamed itself systemd, see disguiseReason): its respawns are watched.
+ */
 function isServiceManager(p: ProcessInfo): boolean {
-  return p.comm === 'systemd' || p.comm === 'init' || p.exe === 'systemd';
+  if (!(p.comm === 'systemd' || p.comm === 'init' || p.exe === 'systemd')) return false;
+  const executable = p.uid > 0 && p.realUid > 0 ? readExecutable(p.pid, p.startTime) : undefined;
+  return disguiseReason(p, SERVICE_MANAGERS, executable) === undefined;
 }
 
 /** The children of `pid` (all its threads'), from /proc/PID/task/TID/children; empty where the kernel lacks it. */

@@ -263,6 +263,42 @@ describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing
     }
   });
 
+  it('a supervisor of another user that only took the name systemd is watched for a respawn like any other', async () => {
+    // Supervisor and child both call themselves systemd; the supervisor starts a new child 0.5 s after the first dies.
+    const code = `
+import ctypes, json, os, socket, time
+ctypes.CDLL(None).prctl(15, b'systemd', 0, 0, 0)
+r, w = os.pipe()
+def child(port):
+    pid = os.fork()
+    if pid == 0:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', port))
+        s.listen(16)
+        os.write(w, str(s.getsockname()[1]).encode().ljust(8))
+        while True:
+            time.sleep(3600)
+    print(json.dumps({'pid': pid}), flush=True)
+    return pid
+first = child(0)
+port = int(os.read(r, 8))
+print(json.dumps({'pid': first, 'port': port}), flush=True)
+os.waitpid(first, 0)
+time.sleep(0.5)
+child(port)
+time.sleep(3600)
+`;
+    const supervised = await start(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', python, '-c', code]);
+    const supervisor = supervised.child.pid!;
+    expect(readFileSync(`/proc/${supervisor}/comm`, 'utf8').trim()).toBe('systemd');
+    const result = await claimOurs(supervised.first.port);
+    expect(result.holders[0]).toMatchObject({ pid: supervised.first.pid, outcome: 'exited', disguise: expect.stringMatching(/^named "systemd"/) });
+    expect(result.action).toBe('failed');
+    expect(result.message).toMatch(new RegExp(`taken again by PID \\d+ .*started by its supervisor PID ${supervisor}`));
+    expect(isAlive(supervisor)).toBe(true);
+  });
+
   it('a root process keeps the protection of any name it bears', async () => {
     const server = await spawnListener({ python: true, name: 'sshd' });
     const result = await claimOurs(server.port);
