@@ -193,7 +193,9 @@ function inspect(path: string, options: TreeOptions): { current: string | undefi
     if (code === 'ENOENT') return { current: undefined, problem: undefined };
     if (code === 'ENOTDIR') return { current: undefined, problem: 'a path component is not a directory' };
     if (code === 'EACCES' || code === 'EPERM') return { current: undefined, problem: 'permission denied' };
-    return { current: undefined, problem: code ?? 'cannot be inspected' };
+    if (code === 'ENAMETOOLONG') return { current: undefined, problem: 'its path or a part of it is too long (a name over 255 bytes, or over 4095 in all)' };
+    if (code === 'ELOOP') return { current: undefined, problem: 'its path holds a loop of symbolic links' };
+    return { current: undefined, problem: `cannot be inspected (${code ?? 'error'})` };
   }
   if (info.isSymbolicLink()) {
     let target = '?';

@@ -101,6 +101,24 @@ describe('writeGeneratedFiles: directories', () => {
     expect(readdirSync(dir)).toEqual(['a.service.d']);
   });
 
+  it('says in words why a path cannot be inspected: a name too long, a loop of links (never a bare error code)', () => {
+    const long = join(privateDir(), 'x'.repeat(300));
+    expect(refusal(long).message).toMatch(
+      /: its path or a part of it is too long \(a name over 255 bytes, or over 4095 in all\); nothing was written \(and 1 more: /,
+    );
+    const deep = join(privateDir(), 'd/'.repeat(2100));
+    expect(refusal(deep).reason).toMatch(/^its path or a part of it is too long /);
+    const loop = privateDir();
+    symlinkSync(join(loop, 'b'), join(loop, 'a'));
+    symlinkSync(join(loop, 'a'), join(loop, 'b'));
+    expect(refusal(join(loop, 'a')).reason).toMatch(/^its path holds a loop of symbolic links; nothing was written/);
+    for (const dir of [long, deep, join(loop, 'a')])
+      expect(
+        inspectGeneratedFiles(dir, FILES, LIMIT).every((entry) => !/E[A-Z]+/.test(entry.problem ?? '')),
+        dir,
+      ).toBe(true);
+  });
+
   it('makes missing directories several levels deep, and names a file where one should be', () => {
     const dir = privateDir();
     const deep = [{ path: 'x/y/z/file', contents: 'z\n' }];
