@@ -276,6 +276,15 @@ export function describe(code: string | undefined): string {
       return 'its path or a part of it is too long for the file system';
     case 'EDQUOT':
       return 'disk quota exceeded';
+    case 'ENXIO':
+    case 'ENODEV':
+      return 'no device behind it (a terminal this process does not have, or a device not present)';
+    case 'EIO':
+      return 'input/output error';
+    case 'EFBIG':
+      return 'the file is too large for the file system';
+    case 'ETXTBSY':
+      return 'it is a program being run; give another path';
     default:
       return code ?? 'cannot write';
   }

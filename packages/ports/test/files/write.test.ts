@@ -135,6 +135,21 @@ describe('writeOutputFile', () => {
     expect(readdirSync(dir)).toEqual(['null']);
   });
 
+  it.skipIf(!isRoot)(
+    `says in words that a device has nothing behind it (ENXIO: no driver, or /dev/tty without a terminal) (${isRoot ? 'as root' : NOT_ROOT})`,
+    () => {
+      // A character major in the local range that no driver has taken on this machine.
+      const used = new Set([...readFileSync('/proc/devices', 'utf8').matchAll(/^\s*(\d+) /gm)].map((match) => Number(match[1])));
+      const major = [240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254].find((n) => !used.has(n));
+      if (major === undefined) return;
+      const path = device(privateDir(), 'nothing', 'c', major, 77);
+      const refused = refusal(path);
+      expect(refused.reason).toBe('no device behind it (a terminal this process does not have, or a device not present)');
+      expect(refused.code).toBe('ENXIO');
+      expect(lstatSync(path).isCharacterDevice()).toBe(true);
+    },
+  );
+
   it.skipIf(!isRoot)(`refuses a private block device node without opening it (${isRoot ? 'as root' : NOT_ROOT})`, () => {
     const dir = privateDir();
     const path = device(dir, 'ram0', 'b', 1, 0);
