@@ -279,6 +279,20 @@ describe('claim-port on real listeners', () => {
     expect(isAlive(server.pid)).toBe(true);
   });
 
+  it.skipIf(!root)('a holder of another user that only took a protected name is freed; stderr and the JSON say why', async () => {
+    const server = await spawnListener({ user: 'nobody', python: true, name: 'sshd' });
+    const run = await runClaim([String(server.port), '--json'], { port: server.port });
+    // Not the exit code: in the 1 s settle window (its parent, this test, is alive) another process may take the freed ephemeral port.
+    const holder = JSON.parse(run.stdout).holders[0];
+    expect(holder).toMatchObject({
+      pid: server.pid,
+      comm: 'sshd',
+      outcome: 'exited',
+      disguise: expect.stringMatching(/^named "sshd" \(protected pattern "sshd"\) but runs \//),
+    });
+    expect(run.stderr).toContain(`[claim-port:${server.port}] PID ${server.pid} (sshd) is not protected: ${holder.disguise}\n`);
+  });
+
   it.skipIf(!root)('run as nobody against a root holder: exit 1, says to run as root, signals nothing', async () => {
     const server = await spawnListener();
     const run = await runClaim([String(server.port)], { port: server.port, user: 'nobody' });
