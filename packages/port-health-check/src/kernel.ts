@@ -34,6 +34,19 @@ export function inRanges(port: number, ranges: readonly { start: number; end: nu
   return ranges.some((range) => port >= range.start && port <= range.end);
 }
 
+/** Why a /proc/sys file could not be read, in words. */
+function readProblem(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'no such file (a kernel without it, or a container that hides it)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return error.code ?? error.message;
+  }
+}
+
 function read(path: string): { text: string } | { error: NodeJS.ErrnoException } {
   try {
     return { text: readFileSync(path, 'latin1') };
@@ -48,7 +61,7 @@ export function readKernelFacts(files = { range: PORT_RANGE_FILE, reserved: RESE
   const ephemeral = 'text' in range ? parsePortRange(range.text) : undefined;
   const problem =
     'error' in range
-      ? `cannot read ${files.range}: ${range.error.code ?? range.error.message}`
+      ? `cannot read ${files.range}: ${readProblem(range.error)}`
       : ephemeral === undefined
         ? `cannot parse ${files.range}: ${quoteValue(range.text.trim())}`
         : undefined;

@@ -32,6 +32,6 @@ describe('kernel port ranges', () => {
       problem: `cannot parse ${join(dir, 'range')}: "nonsense"`,
     });
     const missing = await readKernelFacts({ range: join(dir, 'absent'), reserved: join(dir, 'absent') });
-    expect(missing.problem).toBe(`cannot read ${join(dir, 'absent')}: ENOENT`);
+    expect(missing.problem).toBe(`cannot read ${join(dir, 'absent')}: no such file (a kernel without it, or a container that hides it)`);
   });
 });
