@@ -56,7 +56,8 @@ async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
   const done = (registry: Registry | string, rest: Pick<HealthReport, 'services' | 'results'>) =>
     buildReport({ registry, root, strict, startedAt, durationMs: now() - started, ...rest });
 
-  if (!isDirectory(root)) throw new PortsError('NOT_FOUND', `root ${escapeText(root)} is not a directory; give the top of the tree to check (default /)`);
+  const notRoot = rootProblem(root);
+  if (notRoot) throw new PortsError('NOT_FOUND', `root ${escapeText(root)} ${notRoot}; give the top of the tree to check (default /)`);
   let registry: Registry;
   try {
     registry =
@@ -92,11 +93,15 @@ export type { HealthReport, ServiceRow } from './report.js';
 export type { CheckResult, CheckId, Severity, ProcessFacts } from './types.js';
 export { CHECK_IDS, SEVERITIES } from './types.js';
 
-function isDirectory(path: string): boolean {
+/** Why `path` cannot be the root to check, or undefined when it is a directory. */
+function rootProblem(path: string): string | undefined {
   try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+    return statSync(path).isDirectory() ? undefined : 'is not a directory';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'does not exist';
+    if (code === 'EACCES' || code === 'EPERM') return 'cannot be reached (permission denied)';
+    return 'is not a directory';
   }
 }
 

@@ -103,8 +103,13 @@ describe('port-health-check (built bin)', () => {
     expect(noRoot).toEqual({
       status: 3,
       stdout: '',
-      stderr: 'port-health-check: --root: root /nonexistent/image is not a directory; give the top of the tree to check (default /)\n',
+      stderr: 'port-health-check: --root: root /nonexistent/image does not exist; give the top of the tree to check (default /)\n',
     });
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const fileRoot = await run(['--root', file]);
+    expect(fileRoot.stderr).toBe(`port-health-check: --root: root ${file} is not a directory; give the top of the tree to check (default /)\n`);
+    expect(fileRoot.status).toBe(3);
     const unknown = await run(['--service', 'aip']);
     expect(unknown.status).toBe(3);
     expect(unknown.stderr).toMatch(/^port-health-check: --service: unknown service "aip" \(did you mean "api"\?\); known services: api, .*\n$/);
@@ -231,7 +236,7 @@ describe('port-health-check (built bin)', () => {
     const root = await run(['--root', hostile]);
     expect(root.status).toBe(3);
     expect(root.stderr).toBe(
-      'port-health-check: --root: root /nonexistent/a\\n[forged]\\e[31m is not a directory; give the top of the tree to check (default /)\n',
+      'port-health-check: --root: root /nonexistent/a\\n[forged]\\e[31m does not exist; give the top of the tree to check (default /)\n',
     );
     const output = await run(['--registry', '/nonexistent/ports.yaml', '--output', `${hostile}/x.prom`]);
     expect(output.status).toBe(3);
