@@ -6,13 +6,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
+import { leasePort } from './test-port.js';
 import { forgetSpawned, isAlive, isSpawned, recordSpawned, waitForExit } from './guard.js';
 import { worldReadable } from './world-readable.js';
 
 export interface ListenerOptions {
   /** Loopback only: 127.0.0.1 (default), ::1, or for wildcard tests 0.0.0.0 / :: (still only reached over loopback). */
   host?: string;
-  /** Default 0: an ephemeral port. */
+  /**
+   * Default: a port outside the kernel's ephemeral range, leased so that no
+   * other test takes it in the next 10 minutes (see test-port.ts). 0: an
+   * ephemeral port, which any bind(0) on the machine may be given once freed.
+   */
   port?: number;
   /** SO_REUSEPORT (a python3 listener): spawn two on the same port for a reuse-port group. */
   reusePort?: boolean;
@@ -169,7 +174,19 @@ export function spawnListener(options: ListenerOptions = {}): Promise<SpawnedLis
   if (!['127.0.0.1', '::1', '0.0.0.0', '::'].includes(host) && !host.startsWith('127.')) {
     throw new Error(`spawnListener: ${host} is not a loopback or wildcard address; tests stay on loopback`);
   }
-  return start('listener', { ...options, host });
+  if (options.port !== undefined) return start('listener', { ...options, host });
+  return startOnLeasedPort({ ...options, host });
+}
+
+/** On a leased port; another one if something outside the lease (a service, a foreign test) holds it. */
+async function startOnLeasedPort(options: ListenerOptions & { host: string }): Promise<SpawnedListener> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start('listener', { ...options, port: leasePort() });
+    } catch (error) {
+      if (attempt >= 10 || !/EADDRINUSE|Address already in use/.test(String(error))) throw error;
+    }
+  }
 }
 
 /** A process holding a client connection to host:port (never a listener). */

@@ -1,8 +1,11 @@
 // THE SAFETY GUARD itself: it must refuse whatever the suite did not spawn.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { socketsOn } from '../../../test-support/guard.js';
+import { ephemeralRange, leasePort } from '../../../test-support/test-port.js';
 import { guardPort, isSpawned, signal, spawnListener } from '../../../test-support/index.js';
 
 describe('test-support guard', () => {
@@ -54,5 +57,33 @@ describe('test-support guard', () => {
     expect(socketsOn(server.port)).toEqual([expect.objectContaining({ holders: [expect.objectContaining({ pid: server.pid })] })]);
     const source = readFileSync(new URL('../../../test-support/guard.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/from '@dsa110\/|from '\.\.\/packages\//);
+  });
+});
+
+describe('test-support listener ports', () => {
+  it("are outside the kernel's ephemeral range, so that no bind(0) or connect() elsewhere is given one a claim just freed", async () => {
+    const [low, high] = ephemeralRange();
+    const servers = await Promise.all([spawnListener(), spawnListener({ python: true }), spawnListener({ host: '::1' })]);
+    for (const { port } of servers) {
+      expect(port < low || port > high, `${port} in ${low}-${high}`).toBe(true);
+      expect(port).toBeGreaterThanOrEqual(20_000);
+    }
+  });
+
+  it('are leased: never given twice while the lease runs (in any process: a lease is a directory made with mkdir)', () => {
+    const pool = { root: mkdtempSync(join(tmpdir(), 'dsa110-test-ports-')), ranges: [[20_000, 20_049]] as [number, number][] };
+    const leased: number[] = [];
+    let exhausted = '';
+    for (let i = 0; i < 60 && !exhausted; i++) {
+      try {
+        leased.push(leasePort(pool));
+      } catch (error) {
+        exhausted = String(error);
+      }
+    }
+    expect(new Set(leased).size).toBe(leased.length);
+    expect(leased.length).toBeLessThanOrEqual(50);
+    expect(exhausted).toMatch(/no free port left to lease in 20000-20049/);
+    rmSync(pool.root, { recursive: true });
   });
 });

@@ -1,0 +1,138 @@
+// Ports for the suite's listeners that nothing else can be given while a test
+// uses them, before or after a claim frees them.
+//
+// A listener on port 0 gets an ephemeral port, and so does every other
+// bind(0) and every outgoing connection on the machine: other test files,
+// other test runs. A claim frees its port and then watches it for a second
+// (the settle window, whenever the holder's parent, the suite, is alive): an
+// ephemeral port handed to someone else in that second reads as a re-take and
+// fails the claim. So listeners take ports outside the kernel's ephemeral range
+// (/proc/sys/net/ipv4/ip_local_port_range), which no bind(0) and no connect()
+// is ever given, each leased by this suite for 10-20 minutes so that no other
+// test process (every one uses this lease) picks it again meanwhile.
+//
+// A lease is a directory made with mkdir (atomic, across processes and users)
+// in two 10-minute generations, the current one and the next: two leases taken
+// less than a generation apart always meet in one directory, so one of them
+// fails and picks another port. Generations older than the previous one are
+// removed.
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const GENERATION_MS = 10 * 60_000;
+/** Below this, ports are left to the machine's own services. */
+const LOWEST = 20_000;
+const ROOT = join(tmpdir(), 'dsa110-test-ports');
+
+/** The kernel's ephemeral range, [low, high]; the Linux default when it cannot be read. */
+export function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // no /proc: assume the default
+  }
+  return [32768, 60999];
+}
+
+/** The ports a test listener may lease: LOWEST..65535 without the ephemeral range. */
+function candidates(): [number, number][] {
+  const [low, high] = ephemeralRange();
+  const ranges: [number, number][] = [
+    [LOWEST, Math.min(low - 1, 65535)],
+    [Math.max(high + 1, LOWEST), 65535],
+  ];
+  return ranges.filter(([from, to]) => from <= to);
+}
+
+/** Local ports of every TCP socket the kernel lists (listening or connected; IPv4 and IPv6). */
+function tcpPortsInUse(): Set<number> {
+  const used = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      if (local) used.add(Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16));
+    }
+  }
+  return used;
+}
+
+function makeDir(path: string): boolean {
+  try {
+    mkdirSync(path, { mode: 0o1777 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  chmodSync(path, 0o1777); // every user's suite leases here; past the umask
+  return true;
+}
+
+function tryLease(root: string, port: number, generation: number): boolean {
+  for (const g of [generation, generation + 1]) {
+    const dir = join(root, String(g));
+    try {
+      makeDir(dir);
+    } catch {
+      // made by someone else meanwhile, or not ours to make: the port's mkdir below says
+    }
+    if (!makeDir(join(dir, String(port)))) return false;
+  }
+  return true;
+}
+
+const cleaned = new Set<string>();
+/** Remove generations older than the previous one, once per process (best effort: another user's may stay). */
+function clean(root: string, generation: number): void {
+  if (cleaned.has(root)) return;
+  cleaned.add(root);
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    try {
+      if (Number(name) < generation - 1) rmSync(join(root, name), { recursive: true, force: true });
+    } catch {
+      // another user's leases (the directory is sticky): theirs to remove
+    }
+  }
+}
+
+/**
+ * A port outside the kernel's ephemeral range that no TCP socket uses now and
+ * no other test process has leased in the last 10 minutes, leased for the
+ * next 10; 0 (an ephemeral port) if the machine leaves no such range.
+ * `pool`: another lease directory and range (the lease's own tests).
+ */
+export function leasePort(pool: { root: string; ranges: [number, number][] } = { root: ROOT, ranges: candidates() }): number {
+  const { root, ranges } = pool;
+  const size = ranges.reduce((sum, [from, to]) => sum + to - from + 1, 0);
+  if (pool.root === ROOT && size < 1000) return 0;
+  makeDir(root);
+  const generation = Math.floor(Date.now() / GENERATION_MS);
+  clean(root, generation);
+  const used = tcpPortsInUse();
+  for (let attempt = 0; attempt < 2000; attempt++) {
+    let n = Math.floor(Math.random() * size);
+    let port = 0;
+    for (const [from, to] of ranges) {
+      if (n <= to - from) {
+        port = from + n;
+        break;
+      }
+      n -= to - from + 1;
+    }
+    if (!used.has(port) && tryLease(root, port, generation)) return port;
+  }
+  throw new Error(`test-support: no free port left to lease in ${ranges.map(([from, to]) => `${from}-${to}`).join(', ')} (see ${root})`);
+}
