@@ -16,6 +16,7 @@ export {
 } from './spawn-listener.js';
 export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitForExit, waitUntil } from './guard.js';
 export { hasCommand } from './commands.js';
+export { leasePort } from './test-port.js';
 export { canRunFirewallNetns, runFirewallNetns, type FirewallNetnsOptions, type FirewallNetnsRun } from './firewall-netns.js';
 export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
 export { fakeIo, flagSpellings, flagsInHelp, runMain, type CapturedRun, type FakeIo } from './cli.js';

@@ -112,12 +112,13 @@ function clean(root: string, generation: number): void {
  * A port outside the kernel's ephemeral range that no TCP socket uses now and
  * no other test process has leased in the last 10 minutes, leased for the
  * next 10; 0 (an ephemeral port) if the machine leaves no such range.
- * `pool`: another lease directory and range (the lease's own tests).
+ * `ranges`: lease from these only (inclusive; for a port that must lie below
+ * the ephemeral range); `root`: another lease directory (the lease's own tests).
  */
-export function leasePort(pool: { root: string; ranges: [number, number][] } = { root: ROOT, ranges: candidates() }): number {
-  const { root, ranges } = pool;
+export function leasePort(options: { ranges?: [number, number][]; root?: string } = {}): number {
+  const { root = ROOT, ranges = candidates() } = options;
   const size = ranges.reduce((sum, [from, to]) => sum + to - from + 1, 0);
-  if (pool.root === ROOT && size < 1000) return 0;
+  if (!options.ranges && size < 1000) return 0;
   makeDir(root);
   const generation = Math.floor(Date.now() / GENERATION_MS);
   clean(root, generation);

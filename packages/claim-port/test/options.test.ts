@@ -1,24 +1,18 @@
 // claimPort()'s arguments from JavaScript: a wrong type is a TypeError naming
 // the option, before anything is read or signalled. Every call here names a
 // port nobody listens on, so even a check that failed to fire signals nothing.
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { leasePort } from '../../../test-support/index.js';
 import { claimPort } from '../src/index.js';
 
-/** A port that was free a moment ago: bound to 0 on loopback, then closed. */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A port nobody listens on, and no other process is given meanwhile (leased, outside the ephemeral range). */
+const unusedPort = leasePort;
 
 const untyped = claimPort as unknown as (portOrId: unknown, options?: unknown) => Promise<unknown>;
 
 describe('claimPort from JavaScript', () => {
   it('refuses options that are not an object, never claiming as if none were given ("dry-run" used to claim for real)', async () => {
-    const port = await unusedPort();
+    const port = unusedPort();
     await expect(untyped(port, 'dry-run')).rejects.toThrow(
       new TypeError('claimPort: options must be an object ({ dryRun?, force?, timeoutSeconds?, ... }) or left out, not the string "dry-run"'),
     );
@@ -36,7 +30,7 @@ describe('claimPort from JavaScript', () => {
   });
 
   it('names each option of the wrong type', async () => {
-    const port = await unusedPort();
+    const port = unusedPort();
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ dryRun: 'yes' }, /^claimPort: options\.dryRun must be a boolean or left out, not the string "yes"$/],
       [{ force: 1 }, /options\.force must be a boolean .*not number 1$/],
@@ -59,7 +53,7 @@ describe('claimPort from JavaScript', () => {
   });
 
   it('reads each option once (a getter), and takes frozen options', async () => {
-    const port = await unusedPort();
+    const port = unusedPort();
     let reads = 0;
     const options = {
       get dryRun() {

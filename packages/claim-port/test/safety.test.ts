@@ -29,7 +29,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { claimPort, type ClaimOptions } from '../src/index.js';
 import { procControl, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
-import { guardPort, hasCommand, isAlive, isSpawned, signal, spawnListener, waitForExit, waitUntil, wasSpawned } from '../../../test-support/index.js';
+import {
+  guardPort,
+  hasCommand,
+  isAlive,
+  leasePort,
+  isSpawned,
+  signal,
+  spawnListener,
+  waitForExit,
+  waitUntil,
+  wasSpawned,
+} from '../../../test-support/index.js';
 import { forgetSpawned, recordSpawned } from '../../../test-support/guard.js';
 
 const root = process.getuid?.() === 0;
@@ -113,11 +124,11 @@ function start(argv: string[]): Promise<{ child: ChildProcess; pids: number[]; f
 /** A Python program that prints {"pid", "port", ...} once set up, then sleeps. */
 const py = (code: string) => start([python, '-c', code]);
 
-/** A free ephemeral port, by binding port 0 and letting it go. */
-function freePort(): number {
-  const run = spawnSync(python, ['-c', "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"], { encoding: 'utf8' });
-  return Number(run.stdout.trim());
-}
+/**
+ * A free port no other process is given meanwhile (leased, outside the ephemeral range): a port
+ * that bind(0) found free and let go could go to any other bind(0) or connection before the test uses it.
+ */
+const freePort = leasePort;
 
 function linkedExecutable(name: string): { exe: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'claim-port-safety-'));
@@ -378,7 +389,7 @@ describe.skipIf(!root || !hasCommand('unshare'))('2b. the init of another PID na
       python,
       '-c',
       `import json, os, socket, subprocess, time
-s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 child = subprocess.Popen(['sleep', '3600'])
 print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
 while True: time.sleep(3600)`,
@@ -604,7 +615,7 @@ describe('process identity through one interface (issue 13)', () => {
  */
 function leaderExitsScript({ ignoreSigterm = false } = {}): string {
   return `import ctypes, json, os, signal, socket, threading, time
-${ignoreSigterm ? 'signal.signal(signal.SIGTERM, signal.SIG_IGN)\n' : ''}s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+${ignoreSigterm ? 'signal.signal(signal.SIGTERM, signal.SIG_IGN)\n' : ''}s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 def hold():
     while True: time.sleep(3600)
 threading.Thread(target=hold).start()
@@ -646,7 +657,7 @@ describe('6b. holders that exit, or outlive their leader', () => {
 
   it('a holder that exits on SIGTERM, leaving its socket to a child it forked, is not signalled again; the child is named, the claim fails at once', async () => {
     const holder = await py(`import json, os, signal, socket, sys, time
-s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 def handover(signum, frame):
     if os.fork() == 0:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -674,7 +685,7 @@ while True: time.sleep(3600)`);
 describe('6c. SIGKILL only to what still holds the port', () => {
   it('of two holders sharing a socket, the one that closed it on SIGTERM and drains is never SIGKILLed; the stuck one is', async () => {
     const holders = await py(`import json, os, signal, socket, time
-s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 if os.fork() == 0:
     signal.signal(signal.SIGTERM, lambda *a: s.close())
     print(json.dumps({'pid': os.getpid()}), flush=True)

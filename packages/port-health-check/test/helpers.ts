@@ -3,6 +3,7 @@
 // real parser.
 import { parseRegistry, type Registry } from '@dsa110/ports';
 import { readKernelFacts } from '../src/kernel.js';
+import { leasePort } from '../../../test-support/test-port.js';
 
 // Temp trees of real files: one helper for both packages, in test-support/.
 export { tempDir, writeTree, type TreeEntry } from '../../../test-support/tree.js';
@@ -59,15 +60,16 @@ export function testRegistry(services: ServiceSpec[], reserved: object[] = []): 
 const ephemeralStart = readKernelFacts().ephemeral?.start ?? 32768;
 
 /**
- * A port below the ephemeral range (so the kernel check passes, and other
- * tests' listeners, which take ephemeral ports, never land on it) that is
- * not in `taken` (what listens now).
+ * A port below the ephemeral range (so the kernel check passes, and no
+ * bind(0) or connection elsewhere is given it), leased like every test
+ * listener's port (so no other test listens there meanwhile), and not in
+ * `taken` (what listens now).
  */
 export function quietPort(taken: ReadonlySet<number>): number {
   const high = Math.min(30000, ephemeralStart - 1);
   const low = Math.max(1024, high - 10000);
   for (;;) {
-    const port = low + Math.floor(Math.random() * (high - low));
+    const port = leasePort({ ranges: [[low, high]] });
     if (!taken.has(port)) return port;
   }
 }
