@@ -8,7 +8,7 @@ import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
-import { readExecutable } from './executable.js';
+import { readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, type Plan } from './plan.js';
 import { disguiseReason } from './policy.js';
@@ -510,7 +510,7 @@ const SERVICE_MANAGERS = { protectedProcesses: ['systemd', 'init'], protectedPid
  */
 function isServiceManager(p: ProcessInfo): boolean {
   if (!(p.comm === 'systemd' || p.comm === 'init' || p.exe === 'systemd')) return false;
-  const executable = p.uid > 0 && p.realUid > 0 ? readExecutable(p.pid, p.startTime) : undefined;
+  const executable = readUserExecutable(p);
   return disguiseReason(p, SERVICE_MANAGERS, executable) === undefined;
 }
 

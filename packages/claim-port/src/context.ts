@@ -12,7 +12,7 @@ import {
   type ProcessInfo,
   type RestartPolicy,
 } from '@dsa110/ports/system';
-import { readExecutable, type Executable } from './executable.js';
+import { readUserExecutable, type Executable } from './executable.js';
 import { isContainerRuntime } from './policy.js';
 
 export interface HolderContext {
@@ -26,7 +26,7 @@ export interface HolderContext {
   readonly restart?: RestartPolicy;
   /** The parent process, when it is alive and not PID 1. */
   readonly parent?: ProcessInfo;
-  /** The program it runs, for a holder whose real and effective uids are not root, when /proc/PID/exe can be read. */
+  /** The program it runs, for a holder whose real and effective uids are not root, when claim-port runs as root and /proc/PID/exe can be read (readUserExecutable). */
   readonly executable?: Executable;
 }
 
@@ -57,7 +57,7 @@ export async function gatherContext(
         restart = await restarts.get(unit);
       }
       const parent = holder.ppid > 1 ? readProcessInfo(holder.ppid, procRoot) : undefined;
-      const executable = holder.uid > 0 && holder.realUid > 0 ? readExecutable(holder.pid, holder.startTime, procRoot) : undefined;
+      const executable = readUserExecutable(holder, procRoot);
       out.set(holder.pid, {
         ...(unit !== undefined && { unit }),
         ...(place?.userManager !== undefined && { userManager: place.userManager }),

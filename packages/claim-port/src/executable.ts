@@ -4,7 +4,7 @@
 // (policy.ts decides; this only reads). Every read that fails leaves the fact
 // out: not knowing never counts as a disguise.
 import { readlinkSync, statSync } from 'node:fs';
-import { readStartTime } from '@dsa110/ports/system';
+import { readStartTime, type ProcessInfo } from '@dsa110/ports/system';
 
 /** Owner, group and permission bits of a file or directory. */
 export interface Ownership {
@@ -67,4 +67,17 @@ export function readExecutable(pid: number, startTime: number, procRoot = '/proc
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The program of a holder (or a holder's parent) whose protected name may be
+ * a disguise (see disguiseReason in policy.ts): read only for a process not
+ * run by root (real and effective uid), and only when claim-port itself runs
+ * as root. The rule stops a user from blocking root's claim with a borrowed
+ * name; run as a user, claim-port can signal only that user's own processes,
+ * whose names protect as before.
+ */
+export function readUserExecutable(p: ProcessInfo, procRoot = '/proc'): Executable | undefined {
+  if (process.geteuid?.() !== 0 || !(p.uid > 0 && p.realUid > 0)) return undefined;
+  return readExecutable(p.pid, p.startTime, procRoot);
 }

@@ -302,6 +302,18 @@ describe('claim-port on real listeners', () => {
     expect(isAlive(server.pid)).toBe(true);
   });
 
+  it.skipIf(!root)('run as a user, its own process that took a protected name stays protected (the disguise rule is for claims run as root)', async () => {
+    const server = await spawnListener({ user: 'nobody', python: true, name: 'sshd' });
+    const run = await runClaim([String(server.port), '--json'], { port: server.port, user: 'nobody' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      action: 'refused',
+      holders: [expect.objectContaining({ pid: server.pid, outcome: 'protected', signals: [] })],
+    });
+    expect(JSON.parse(run.stdout).holders[0].disguise).toBeUndefined();
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
   it.skipIf(!root)('run as nobody against its own holder: frees it', async () => {
     const server = await spawnListener({ user: 'nobody' });
     const run = await runClaim([String(server.port), '--json'], { port: server.port, user: 'nobody' });
