@@ -113,27 +113,33 @@ function clean(root: string, generation: number): void {
  * no other test process has leased in the last 10 minutes, leased for the
  * next 10; 0 (an ephemeral port) if the machine leaves no such range.
  * `ranges`: lease from these only (inclusive; for a port that must lie below
- * the ephemeral range); `root`: another lease directory (the lease's own tests).
+ * the ephemeral range); `count`: the first of that many consecutive ports, all
+ * leased; `root`: another lease directory (the lease's own tests).
  */
-export function leasePort(options: { ranges?: [number, number][]; root?: string } = {}): number {
-  const { root = ROOT, ranges = candidates() } = options;
-  const size = ranges.reduce((sum, [from, to]) => sum + to - from + 1, 0);
+export function leasePort(options: { ranges?: [number, number][]; count?: number; root?: string } = {}): number {
+  const { root = ROOT, ranges = candidates(), count = 1 } = options;
+  // Each range offers its ports that start a block of `count` inside it.
+  const starts = ranges.map(([from, to]): [number, number] => [from, to - count + 1]).filter(([from, to]) => from <= to);
+  const size = starts.reduce((sum, [from, to]) => sum + to - from + 1, 0);
   if (!options.ranges && size < 1000) return 0;
   makeDir(root);
   const generation = Math.floor(Date.now() / GENERATION_MS);
   clean(root, generation);
   const used = tcpPortsInUse();
-  for (let attempt = 0; attempt < 2000; attempt++) {
+  for (let attempt = 0; size > 0 && attempt < 2000; attempt++) {
     let n = Math.floor(Math.random() * size);
-    let port = 0;
-    for (const [from, to] of ranges) {
+    let first = 0;
+    for (const [from, to] of starts) {
       if (n <= to - from) {
-        port = from + n;
+        first = from + n;
         break;
       }
       n -= to - from + 1;
     }
-    if (!used.has(port) && tryLease(root, port, generation)) return port;
+    const block = Array.from({ length: count }, (_, i) => first + i);
+    // A lease taken for a block that then fails is left to expire: harmless.
+    if (block.every((port) => !used.has(port)) && block.every((port) => tryLease(root, port, generation))) return first;
   }
-  throw new Error(`test-support: no free port left to lease in ${ranges.map(([from, to]) => `${from}-${to}`).join(', ')} (see ${root})`);
+  const what = count === 1 ? 'port' : `block of ${count} ports`;
+  throw new Error(`test-support: no free ${what} left to lease in ${ranges.map(([from, to]) => `${from}-${to}`).join(', ')} (see ${root})`);
 }

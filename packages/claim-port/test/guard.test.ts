@@ -86,4 +86,15 @@ describe('test-support listener ports', () => {
     expect(exhausted).toMatch(/no free port left to lease in 20000-20049/);
     rmSync(pool.root, { recursive: true });
   });
+
+  it('a block of consecutive ports is leased whole', (context) => {
+    const root = mkdtempSync(join(tmpdir(), 'dsa110-test-ports-'));
+    // Ten low ports: no test listener (all leased from 20000 up) and no bind(0) is ever given one.
+    const ranges: [number, number][] = [[1030, 1039]];
+    if (Array.from({ length: 10 }, (_, i) => socketsOn(1030 + i)).some((sockets) => sockets.length > 0)) context.skip(); // a service there
+    expect(leasePort({ root, ranges, count: 10 })).toBe(1030);
+    expect(() => leasePort({ root, ranges, count: 1 })).toThrow(/no free port left to lease in 1030-1039/);
+    expect(() => leasePort({ root, ranges: [[1030, 1038]], count: 10 })).toThrow(/no free block of 10 ports left to lease/);
+    rmSync(root, { recursive: true });
+  });
 });

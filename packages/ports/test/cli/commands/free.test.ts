@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryBind } from '@dsa110/ports/system';
 import { binForOtherUsers, checkout, ports, requireBuilt } from '../helpers.js';
+import { leasePort } from '../../../../../test-support/test-port.js';
 
 beforeAll(requireBuilt);
 
@@ -26,10 +27,13 @@ function listen(port: number, host: string, ipv6Only = false): Promise<Server> {
   });
 }
 
-/** `count` consecutive ports in 20000-29999 (below the ephemeral range) that nothing holds on 0.0.0.0 or [::]. */
+/**
+ * `count` consecutive ports in 20000-29999 (below the ephemeral range) that nothing holds on 0.0.0.0 or [::],
+ * leased as the suite's listeners' ports are (test-support), so that no other test listens there meanwhile.
+ */
 async function freeBlock(count: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const start = 20000 + Math.floor(Math.random() * (10000 - count));
+    const start = leasePort({ ranges: [[20000, 29999]], count });
     let ok = true;
     for (let port = start; port < start + count && ok; port++) {
       ok = (await tryBind(port, '0.0.0.0')).ok && (!ipv6 || (await tryBind(port, '::', true)).ok);
