@@ -349,7 +349,7 @@ describe('2. container runtimes', () => {
       const proxy = await start([
         linked.exe,
         listenerChild,
-        JSON.stringify({ host: '127.0.0.1', role: 'listener' }),
+        JSON.stringify({ host: '127.0.0.1', port: leasePort(), role: 'listener' }),
         '-proto',
         'tcp',
         '-container-ip',
@@ -487,7 +487,7 @@ describe('5. a respawn is caught, and its cause named', () => {
   });
 
   it('a holder whose parent stays but never restarts it pays the settle window once, and is freed', async () => {
-    const json = JSON.stringify({ host: '127.0.0.1', role: 'listener' });
+    const json = JSON.stringify({ host: '127.0.0.1', port: leasePort(), role: 'listener' });
     const wrapped = await start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}'; sleep 30`]);
     const result = await claimOurs(wrapped.first.port, { settleMs: 600 });
     expect(result.action).toBe('freed');
@@ -496,7 +496,7 @@ describe('5. a respawn is caught, and its cause named', () => {
   });
 
   it('a holder whose parent exits with it ends the settle window early', async () => {
-    const json = JSON.stringify({ host: '127.0.0.1', role: 'listener' });
+    const json = JSON.stringify({ host: '127.0.0.1', port: leasePort(), role: 'listener' });
     const wrapped = await start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}'; true`]);
     const result = await claimOurs(wrapped.first.port, { settleMs: 5000 });
     expect(result.action).toBe('freed');
@@ -504,7 +504,7 @@ describe('5. a respawn is caught, and its cause named', () => {
   });
 
   it('an orphaned holder (parent PID 1) pays no settle window', async () => {
-    const json = JSON.stringify({ host: '127.0.0.1', role: 'listener' });
+    const json = JSON.stringify({ host: '127.0.0.1', port: leasePort(), role: 'listener' });
     // The shell starts the listener in the background and exits: the listener is reparented.
     const launch = () => start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}' & exit 0`]);
     // Under heavy load the backgrounded listener has been seen to vanish before its first line: one retry.
