@@ -2,12 +2,17 @@
 // world-readable temp dir, because the checkout itself may not be readable by
 // that user (a clone inside `mktemp -d`, mode 0700, or under /root).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, realpathSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 let dir: string | undefined;
 const copies = new Map<string, string>();
+/** Every directory made here: kept for the whole test process (its copies are reused), removed when it exits. */
+const roots: string[] = [];
+process.once('exit', () => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
 
 /** A copy of `file` that every user can read (and, with `mode`, run). */
 export function worldReadable(file: string, mode = 0o644): string {
@@ -15,6 +20,7 @@ export function worldReadable(file: string, mode = 0o644): string {
   if (known) return known;
   if (!dir) {
     dir = mkdtempSync(join(tmpdir(), 'dsa110-shared-'));
+    roots.push(dir);
     chmodSync(dir, 0o755);
   }
   const copy = join(dir, `${copies.size}-${basename(file)}`);
@@ -35,6 +41,7 @@ export function worldReadablePackage(packageDir: string, dependencies: Record<st
   const known = copies.get(key);
   if (known) return known;
   const root = mkdtempSync(join(tmpdir(), 'dsa110-package-'));
+  roots.push(root);
   const target = join(root, basename(packageDir));
   const copy = (from: string, to: string) => cpSync(from, to, { recursive: true, dereference: true });
   for (const part of ['package.json', 'bin', 'dist']) if (existsSync(join(packageDir, part))) copy(join(packageDir, part), join(target, part));
@@ -54,6 +61,7 @@ export async function worldReadableBundle(entry: string): Promise<string> {
   if (known) return known;
   const { build } = await import('esbuild');
   const root = mkdtempSync(join(tmpdir(), 'dsa110-bundle-'));
+  roots.push(root);
   const outfile = join(root, `${basename(entry).replace(/\.ts$/, '')}.mjs`);
   await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error', external: ['yaml', 'zod'] });
   execFileSync('chmod', ['-R', 'a+rX', root]);

@@ -4,14 +4,14 @@ import { userInfo } from 'node:os';
 // first) is run where the process itself matters: another user, the exit code
 // of the real process, --test, a pipe nobody reads.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readStartTime } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
 import { isAlive, spawnListener } from '../../../test-support/index.js';
 import { isRunning } from '../src/watch.js';
 import { BIN, claimInProcess, runClaim } from './helpers.js';
+import { tempDir } from '../../../test-support/tree.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -136,7 +136,7 @@ describe('claim-port usage errors', () => {
 
 describe('claim-port on real listeners', () => {
   it('does not hang on a FIFO as the registry (--registry or DSA110_PORTS_FILE), and still claims a numeric port', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'claim-port-fifo-'));
+    const dir = tempDir('claim-port-fifo-');
     const fifo = join(dir, 'ports.yaml');
     execFileSync('mkfifo', [fifo]);
     const server = await spawnListener({ name: 'fifo-registry-holder' });
@@ -185,7 +185,7 @@ describe('claim-port on real listeners', () => {
   });
 
   it('on a free port too, says a --registry or $DSA110_PORTS_FILE that cannot be read (the busy-port line), and exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'claim-port-free-registry-'));
+    const dir = tempDir('claim-port-free-registry-');
     const fifo = join(dir, 'fifo.yaml');
     execFileSync('mkfifo', [fifo]);
     const valid = join(dir, 'ports.yaml');
@@ -242,7 +242,7 @@ describe('claim-port on real listeners', () => {
 
   it('--quiet drops the progress lines but keeps warnings, as --help and the README say', async () => {
     const server = await spawnListener({ name: 'quiet-cli-holder' });
-    const missing = join(mkdtempSync(join(tmpdir(), 'claim-quiet-')), 'missing.yaml');
+    const missing = join(tempDir('claim-quiet-'), 'missing.yaml');
     const run = await claimInProcess([String(server.port), '--dry-run', '--quiet', '--registry', missing], { port: server.port });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(

@@ -3,10 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTree } from '../../../test-support/tree.js';
 import { checkRegistryFile, loadRegistry, RegistryError } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'check-registry-file-'));
+afterAll(() => removeTree(dir));
 
 /** The message loadRegistry gives for these options (it must fail to read). */
 async function loadMessage(options: Parameters<typeof checkRegistryFile>[0]): Promise<string> {

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTree } from '../../../test-support/tree.js';
 import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
 const packageDir = join(repoRoot, 'packages/ports');
@@ -21,9 +22,11 @@ let consumer: string;
 beforeAll(() => {
   if (!existsSync(join(packageDir, 'dist/index.js'))) throw new Error('packages/ports is not built: run `pnpm build` first');
   consumer = mkdtempSync(join(tmpdir(), 'dsa110-consumer-'));
+  // Removed after the file's tests; the link into the checkout is unlinked, never followed.
   mkdirSync(join(consumer, 'node_modules/@dsa110'), { recursive: true });
   symlinkSync(packageDir, join(consumer, 'node_modules/@dsa110/ports'));
 });
+afterAll(() => removeTree(consumer));
 
 describe('the built package', () => {
   it('loads the bundled registry from any directory, without loading yaml or zod', () => {

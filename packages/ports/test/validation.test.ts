@@ -1,9 +1,9 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
 import { minimalRegistry, withLine, writeRegistry } from './helpers.js';
+import { tempDir } from '../../../test-support/tree.js';
 
 /** Load `text` from a real file and return the RegistryError it must raise. */
 async function rejection(text: string): Promise<{ error: RegistryError; path: string }> {
@@ -542,7 +542,7 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it('says what to do when the path is a loop of symbolic links', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ports-loop-'));
+    const dir = tempDir('ports-loop-');
     symlinkSync(join(dir, 'b.yaml'), join(dir, 'a.yaml'));
     symlinkSync(join(dir, 'a.yaml'), join(dir, 'b.yaml'));
     const path = join(dir, 'a.yaml');
@@ -575,7 +575,7 @@ describe('a broken registry is rejected with line and column', () => {
     const hint = '"-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")';
     await expect(loadRegistry({ path: '-', origin: 'from --registry' })).rejects.toThrow(`-: cannot read the registry (from --registry): ${hint}`);
     await expect(loadRegistry({ env: { DSA110_PORTS_FILE: '-' } })).rejects.toThrow(`-: cannot read the registry (from $DSA110_PORTS_FILE): ${hint}`);
-    const named = join(mkdtempSync(join(tmpdir(), 'ports-stdin-')), '-');
+    const named = join(tempDir('ports-stdin-'), '-');
     writeFileSync(named, minimalRegistry);
     expect((await loadRegistry({ path: named })).services.length).toBeGreaterThan(0);
   });

@@ -7,12 +7,12 @@
 // exposed. With Redis's drop turned into an accept on purpose: Redis exposed,
 // named with the rule that lets it in.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
 import { canRunFirewallNetns, runFirewallNetns } from '../../../../test-support/firewall-netns.js';
+import { tempDir } from '../../../../test-support/tree.js';
 
 const repo = join(import.meta.dirname, '../../../..');
 const portsBin = join(repo, 'packages/ports/bin/ports.js');
@@ -35,7 +35,7 @@ describe('the firewall check on a loaded ruleset', () => {
       const generated = execFileSync(process.execPath, [portsBin, 'firewall', '--format', 'nft'], { encoding: 'utf8' });
       const drop = `\t\ttcp dport ${redis} drop\n`;
       expect(generated).toContain(drop);
-      const dir = mkdtempSync(join(tmpdir(), 'dsa110-firewall-health-'));
+      const dir = tempDir('dsa110-firewall-health-');
       const write = (name: string, text: string) => {
         writeFileSync(join(dir, name), text);
         return join(dir, name);

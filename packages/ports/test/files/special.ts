@@ -1,17 +1,17 @@
 // Special files made in a private temp dir (never the real /dev): a FIFO, a
 // Unix socket, and, as root, private copies of device nodes (mknod).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../../../../test-support/tree.js';
 
 export const isRoot = process.getuid?.() === 0;
 /** The reason a device-node test is skipped, named in its title. */
 export const NOT_ROOT = 'skipped: mknod needs root';
 
+/** A private directory for special files, removed (with what was made in it) after the current test. */
 export function privateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'dsa110-special-'));
+  return tempDir('dsa110-special-');
 }
 
 export function fifo(dir: string, name = 'fifo'): string {

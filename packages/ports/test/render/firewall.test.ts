@@ -5,15 +5,14 @@
 // (test-support/firewall-netns.ts, shared with the health check's test).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry } from '@dsa110/ports';
 import { firewallPlan, renderNft, renderUfw } from '@dsa110/ports/render';
 import { hasCommand } from '../../../../test-support/commands.js';
 import { canRunFirewallNetns, runFirewallNetns } from '../../../../test-support/firewall-netns.js';
 import { minimalRegistry, repoRoot } from '../helpers.js';
+import { tempDir } from '../../../../test-support/tree.js';
 
 const root = process.getuid?.() === 0;
 const nft = hasCommand('nft', ['--version']);
@@ -22,7 +21,7 @@ const canNamespace = root && nft && hasCommand('unshare', ['--version']);
 const skipReason = (what: string) => `[skipped: ${what}]`;
 
 function tempFile(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'dsa110-firewall-')), name);
+  const path = join(tempDir('dsa110-firewall-'), name);
   writeFileSync(path, text);
   return path;
 }

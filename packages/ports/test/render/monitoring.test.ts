@@ -3,8 +3,7 @@
 // config, check rules, test rules). The generated rule tests are not vacuous:
 // a rule that fires when it should not fails them.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -22,13 +21,14 @@ import {
 } from '@dsa110/ports/render';
 import { hasCommand } from '../../../../test-support/commands.js';
 import { minimalRegistry, repoRoot } from '../helpers.js';
+import { tempDir } from '../../../../test-support/tree.js';
 
 const promtool = hasCommand('promtool', ['--version']);
 const withPromtool = promtool ? it : it.skip;
 if (!promtool) console.warn('[skipped: missing Debian package prometheus (promtool): install with sudo bash scripts/install-system-packages.sh]');
 
 function writeTree(files: readonly GeneratedFile[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dsa110-monitoring-'));
+  const dir = tempDir('dsa110-monitoring-');
   for (const file of files) {
     mkdirSync(dirname(join(dir, file.path)), { recursive: true });
     writeFileSync(join(dir, file.path), file.contents);

@@ -2,13 +2,13 @@
 // from the TypeScript source and from a minified bundle (the worker runs the
 // scan function's own source text, which minifying must not break).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { readListenSocketsSync, scanSocketHolders, scanSocketHoldersParallel } from '@dsa110/ports/system';
 import { spawnListener } from '../../../../test-support/index.js';
+import { tempDir } from '../../../../test-support/tree.js';
 
 const systemSource = new URL('../../src/system/index.ts', import.meta.url).pathname;
 
@@ -28,7 +28,7 @@ describe('scanSocketHoldersParallel', () => {
 
   it('works from a minified bundle', async () => {
     const listener = await spawnListener({ host: '127.0.0.1' });
-    const dir = mkdtempSync(join(tmpdir(), 'dsa110-parallel-'));
+    const dir = tempDir('dsa110-parallel-');
     writeFileSync(
       join(dir, 'entry.ts'),
       `import { readListenSocketsSync, scanSocketHoldersParallel } from ${JSON.stringify(systemSource)};
