@@ -10,6 +10,7 @@ import { claimPort, ClaimUsageError, type ClaimOptions } from '../src/index.js';
 import { lsofReader, procReader, type Reader } from '../src/reader.js';
 import { isRunning, signalIfSame } from '../src/watch.js';
 import { guardPort, hasCommand, isAlive, spawnClient, spawnListener, wasSpawned } from '../../../test-support/index.js';
+import { tempDir } from '../../../test-support/tree.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
 const me = userInfo().username;
@@ -231,7 +232,7 @@ describe('claimPort resolves', () => {
       `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`,
     ],
   ])('warns and uses the built-in policy when the registry has %s and the port is numeric', async (_, text) => {
-    const dir = mkdtempSync(join(tmpdir(), 'claim-port-registry-'));
+    const dir = tempDir('claim-port-registry-');
     const bad = join(dir, 'ports.yaml');
     writeFileSync(bad, text);
     const server = await spawnListener({ name: 'sshd' });

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchProcessName, processNames, readProcessInfo } from '@dsa110/ports/system';
 import { recordSpawned, signal, waitForExit, waitUntil } from '../../../../test-support/guard.js';
+import { tempDir } from '../../../../test-support/tree.js';
 
 describe('processNames', () => {
   it('knows a retitled daemon and a login shell by their program', () => {
@@ -66,7 +66,7 @@ describe.skipIf(!existsSync('/usr/bin/python3'))('processNames of real processes
   });
 
   it('python3 -m uvicorn is uvicorn', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dsa110-names-'));
+    const dir = tempDir('dsa110-names-');
     mkdirSync(join(dir, 'uvicorn'));
     writeFileSync(join(dir, 'uvicorn/__main__.py'), 'import time\ntime.sleep(30)\n');
     const info = await start(['-m', 'uvicorn', 'app:app'], dir);
