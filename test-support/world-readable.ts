@@ -5,13 +5,20 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { afterAll } from 'vitest';
 
 let dir: string | undefined;
 const copies = new Map<string, string>();
-/** Every directory made here: kept for the whole test process (its copies are reused), removed when it exits. */
+/**
+ * Every directory made here: its copies are reused by the file's tests, and
+ * removed after them (vitest ends its worker processes without an exit event).
+ * The cache goes with them, so a later file in the same process copies again.
+ */
 const roots: string[] = [];
-process.once('exit', () => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
+afterAll(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  copies.clear();
+  dir = undefined;
 });
 
 /** A copy of `file` that every user can read (and, with `mode`, run). */
