@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PNPM=${PNPM:-npx -y pnpm@10.34.9}
 results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT # the vitest JSON reports, read for the last line
 status=0
 
 bash scripts/install-system-packages.sh || exit 1
