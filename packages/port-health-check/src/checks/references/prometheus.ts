@@ -45,27 +45,41 @@ function allJobs(text: string, self: string, lookup: IncludeLookup | undefined, 
     jobs.push(...config.jobs.map((job) => ({ ...job, ...at })));
     if (file !== undefined && config.scrapeConfigFiles.length > 0) return; // refused above; not followed
     for (const entry of config.scrapeConfigFiles) {
-      const problem = patternProblem('scrape_config_files', entry.value);
-      if (problem) {
-        findings.push({ ...at, line: entry.line, severity: 'error', message: `scrape_config_files ${entry.value}: ${problem}` });
-        continue;
-      }
-      const found = lookup?.(resolveFrom(self, entry.value));
-      if (!found || 'problem' in found) {
-        unread = true;
-        findings.push({
-          ...at,
-          line: entry.line,
-          severity: 'unknown',
-          message: `scrape_config_files ${entry.value}: ${found?.problem ?? 'not read'}; a scrape job in it is not checked`,
-        });
-        continue;
-      }
-      for (const each of found.files) read(each.text, each.path);
+      const named = namedFiles('scrape_config_files', entry, { at, said: `scrape_config_files ${entry.value}`, from: self, lookup, findings });
+      if (named === 'unread') unread = true;
+      if (typeof named !== 'string') for (const each of named) read(each.text, each.path);
     }
   };
   read(text, undefined);
   return { jobs, unread };
+}
+
+type NamedFile = NonNullable<Extract<ReturnType<IncludeLookup>, { files: unknown }>>['files'][number];
+
+/**
+ * The files a `scrape_config_files` or `file_sd_configs` entry names, read
+ * from the directory of `from`; or, with a finding at the entry (`said` names
+ * it), 'refused' for a path Prometheus refuses (an error) and 'unread' for
+ * files that cannot be read (unknown: what they hold is not checked).
+ */
+function namedFiles(
+  key: 'scrape_config_files' | 'file_sd_configs',
+  entry: AtLine,
+  where: { at: { file?: string }; said: string; from: string; lookup: IncludeLookup | undefined; findings: Finding[] },
+): readonly NamedFile[] | 'refused' | 'unread' {
+  const { at, said, findings } = where;
+  const problem = patternProblem(key, entry.value);
+  if (problem) {
+    findings.push({ ...at, line: entry.line, severity: 'error', message: `${said}: ${problem}` });
+    return 'refused';
+  }
+  const found = where.lookup?.(resolveFrom(where.from, entry.value));
+  if (!found || 'problem' in found) {
+    const notChecked = key === 'scrape_config_files' ? 'a scrape job in it is not checked' : 'its targets are not checked';
+    findings.push({ ...at, line: entry.line, severity: 'unknown', message: `${said}: ${found?.problem ?? 'not read'}; ${notChecked}` });
+    return 'unread';
+  }
+  return found.files;
 }
 
 /** A job's targets from its static_configs and its file_sd files, each with its file; and whether some could not be read. */
@@ -79,23 +93,11 @@ function jobTargets(
   const targets: (AtLine & { file?: string })[] = job.targets.map((target) => ({ ...target, ...at }));
   let unread = false;
   for (const entry of job.fileSd) {
-    const problem = patternProblem('file_sd_configs', entry.value);
-    if (problem) {
-      findings.push({ ...at, line: entry.line, severity: 'error', message: `scrape job ${job.name}: file_sd_configs file ${entry.value}: ${problem}` });
-      continue;
-    }
-    const found = lookup?.(resolveFrom(job.file ?? self, entry.value));
-    if (!found || 'problem' in found) {
-      unread = true;
-      findings.push({
-        ...at,
-        line: entry.line,
-        severity: 'unknown',
-        message: `scrape job ${job.name}: file_sd_configs file ${entry.value}: ${found?.problem ?? 'not read'}; its targets are not checked`,
-      });
-      continue;
-    }
-    for (const file of found.files) {
+    const said = `scrape job ${job.name}: file_sd_configs file ${entry.value}`;
+    const named = namedFiles('file_sd_configs', entry, { at, said, from: job.file ?? self, lookup, findings });
+    if (named === 'unread') unread = true;
+    if (typeof named === 'string') continue;
+    for (const file of named) {
       const read = readTargetFile(file.path, file.text);
       if ('targets' in read) targets.push(...read.targets.map((target) => ({ ...target, file: file.path })));
       else {
