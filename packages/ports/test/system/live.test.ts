@@ -13,8 +13,10 @@ import {
 } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { hasCommand, spawnClient, spawnListener, worldReadableBundle } from '../../../../test-support/index.js';
+import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
 const me = userInfo().username;
@@ -191,6 +193,52 @@ describe('large socket tables', () => {
       const found = await readListenSockets({ ports });
       expect(found.map((s) => s.port).sort()).toEqual([...ports].sort());
       expect(found.every((s) => s.address === '127.0.0.1')).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('a socket table the kernel counts empty is not read', () => {
+  // Reading a table walks the kernel's whole established hash (~1 ms) even when
+  // it lists nothing; /proc/net/sockstat{,6} count the family's sockets, listeners included.
+  const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'latin1');
+  const proc = (files: Record<string, string>) =>
+    writeTree(tempDir(), { 'net/tcp': fixture('proc-net-tcp.txt'), 'net/tcp6': fixture('proc-net-tcp6.txt'), ...files });
+  const families = (root: string) => [...new Set(readListenSocketsSync({ procRoot: root }).map((socket) => socket.family))];
+
+  it('skips tcp6 at "TCP6: inuse 0" and tcp at "TCP: inuse 0", and reads a table whose count is above 0', () => {
+    const v4 = 'sockets: used 7\nTCP: inuse 3 orphan 0 tw 0 alloc 3 mem 1\nUDP: inuse 0 mem 0\n';
+    expect(families(proc({ 'net/sockstat': v4, 'net/sockstat6': 'TCP6: inuse 0\nUDP6: inuse 0\n' }))).toEqual(['IPv4']);
+    expect(families(proc({ 'net/sockstat': v4.replace('inuse 3', 'inuse 0'), 'net/sockstat6': 'TCP6: inuse 2\n' }))).toEqual(['IPv6']);
+    expect(families(proc({ 'net/sockstat': v4, 'net/sockstat6': 'TCP6: inuse 2\nUDP6: inuse 0\n' }))).toEqual(['IPv4', 'IPv6']);
+  });
+
+  it('reads the tables when the counts are missing or not understood', () => {
+    expect(families(proc({}))).toEqual(['IPv4', 'IPv6']);
+    expect(families(proc({ 'net/sockstat': 'TCP: inuse zero\n', 'net/sockstat6': 'TCP6: in use 0\n' }))).toEqual(['IPv4', 'IPv6']);
+    expect(families(proc({ 'net/sockstat': 'UDP: inuse 0\n', 'net/sockstat6': 'XTCP6: inuse 0\n' }))).toEqual(['IPv4', 'IPv6']);
+  });
+
+  // The rule rests on the kernel counting a listener as in use: shown in a network namespace of
+  // its own (unshare needs root), read through /proc/PID (its net/ is the process's namespace).
+  it.runIf(root && hasCommand('unshare'))('finds IPv4 and IPv6 listeners in a fresh network namespace, and none before they listen', async () => {
+    const script = `
+      const net = require('net'); let n = 0;
+      process.stdin.once('data', () => { for (const host of ['::', '0.0.0.0']) net.createServer().listen(0, host, () => { if (++n === 2) console.log('listening'); }); });
+      console.log('ready'); setInterval(() => {}, 1e6);`;
+    const child = spawn('unshare', ['--net', process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const next = () => new Promise<string>((resolve) => child.stdout!.once('data', (data: Buffer) => resolve(String(data).trim())));
+    try {
+      expect(await next()).toBe('ready');
+      const procRoot = `/proc/${child.pid}`;
+      expect(readFileSync(`${procRoot}/net/sockstat6`, 'latin1')).toMatch(/^TCP6: inuse 0$/m);
+      expect(readListenSocketsSync({ procRoot })).toEqual([]);
+      child.stdin!.write('go\n');
+      expect(await next()).toBe('listening');
+      expect(readFileSync(`${procRoot}/net/sockstat6`, 'latin1')).toMatch(/^TCP6: inuse 1$/m);
+      const found = readListenSocketsSync({ procRoot });
+      expect(found.map((socket) => `${socket.family} ${socket.address}`).sort()).toEqual(['IPv4 0.0.0.0', 'IPv6 ::']);
     } finally {
       child.kill('SIGKILL');
     }
