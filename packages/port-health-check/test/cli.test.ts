@@ -331,15 +331,16 @@ describe('port-health-check (built bin)', () => {
   });
 
   it.skipIf(spawnSync('strace', ['-V']).status !== 0)(
-    'reads the socket table once and scans /proc/*/fd once for the whole registry (skipped: strace is not installed; scripts/install-system-packages.sh installs it)',
+    'reads each socket table at most once and scans /proc/*/fd once for the whole registry (skipped: strace is not installed; scripts/install-system-packages.sh installs it)',
     () => {
       const trace = join(tempDir(), 'openat.txt');
       const traced = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, bin], { stdio: 'ignore' });
       expect([0, 1, 2]).toContain(traced.status);
       const opens = readFileSync(trace, 'utf8').split('\n');
       const count = (pattern: RegExp) => opens.filter((line) => pattern.test(line)).length;
-      expect(count(/"\/proc\/net\/tcp"/)).toBe(1);
-      expect(count(/"\/proc\/net\/tcp6"/)).toBe(1);
+      // At most once each: not at all when net/sockstat{,6} counts no TCP socket of the family (other tests' sockets come and go).
+      expect(count(/"\/proc\/net\/tcp"/)).toBeLessThanOrEqual(1);
+      expect(count(/"\/proc\/net\/tcp6"/)).toBeLessThanOrEqual(1);
       expect(count(/"\/proc", .*O_DIRECTORY/)).toBe(1); // one listing of /proc: one scan
       const fdDirs = opens.map((line) => /"\/proc\/(\d+)\/fd"/.exec(line)?.[1]).filter(Boolean);
       expect(fdDirs.length).toBeGreaterThan(1);
