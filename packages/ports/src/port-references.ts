@@ -17,6 +17,8 @@ export function expandPortReferences(
   portOf: (id: string) => number | undefined,
   unknown: (id: string) => string = (id) => `{port:${id}}`,
 ): string {
+  // Most prose refers to no port: a registry's load expands every sentence.
+  if (!text.includes('{port:')) return text;
   return text.replace(REFERENCE, (_, id: string) => {
     const port = portOf(id);
     return port === undefined ? unknown(id) : String(port);

@@ -177,6 +177,8 @@ export const HOST_SPECIFIERS = 'aAbBcCdEgGhHlLmMoqrRsStTuUvVwWyY';
  */
 export function expandSpecifiers(text: string, unit?: SpecifierUnit): string {
   stringArgument('expandSpecifiers', 'text', text, 'a string');
+  // Most words have no specifier: then neither the name table (five unescapes) nor the pattern is worth building.
+  if (!text.includes('%')) return text;
   const table = unit ? nameSpecifiers(unit.name) : {};
   return text.replace(/%([\s\S]?)/g, (whole, letter: string) => {
     if (letter === '%') return '%';
@@ -190,6 +192,7 @@ const KNOWN_SPECIFIERS = `iIjJnNpPf${HOST_SPECIFIERS}`;
 /** A specifier systemd does not know (`%Z`, `%1`): systemd refuses the word ("Failed to resolve unit specifiers"). `%` before anything but a letter or digit, or at the end, is kept. */
 export function unknownSpecifier(text: string): string | undefined {
   stringArgument('unknownSpecifier', 'text', text, 'a string');
+  if (!text.includes('%')) return undefined;
   for (const match of text.matchAll(/%([\s\S])/g)) {
     // Only a letter or digit is taken for a specifier (POSSIBLE_SPECIFIERS); `%-` or `% ` stay as written.
     if (/^[A-Za-z0-9]$/.test(match[1]!) && !KNOWN_SPECIFIERS.includes(match[1]!)) return match[0];

@@ -68,11 +68,40 @@ export function logicalLines(text: string): LogicalLine[] {
     if (depth > 0) joined[joined.length - 1]!.text += ` ${content.text}`;
     else {
       const start = raw[content.line - 1]!;
-      joined.push({ line: content.line, text: content.text, topLevel: !/^\s/.test(start), indent: /^\s*(?:-\s+)?/.exec(start)![0].length });
+      joined.push({ line: content.line, text: content.text, topLevel: !isSpaceAt(start, 0), indent: keyIndent(start) });
     }
     depth = flowDepth(content.text, depth);
   }
   return joined;
+}
+
+/** Whether `text[index]` is a character `\s` matches (a plain test: a regular expression per line is not free in a fresh process). */
+export function isSpaceAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code === 32 || (code >= 9 && code <= 13)) return true;
+  if (code < 160 || Number.isNaN(code)) return false;
+  return (
+    code === 160 ||
+    code === 5760 ||
+    (code >= 8192 && code <= 8202) ||
+    code === 8232 ||
+    code === 8233 ||
+    code === 8239 ||
+    code === 8287 ||
+    code === 12288 ||
+    code === 65279
+  );
+}
+
+/** The length of `^\s*(?:-\s+)?` in a raw line: how far its key is indented, after any `- `. */
+export function keyIndent(raw: string): number {
+  let index = 0;
+  while (isSpaceAt(raw, index)) index++;
+  if (raw[index] === '-' && isSpaceAt(raw, index + 1)) {
+    index += 2;
+    while (isSpaceAt(raw, index)) index++;
+  }
+  return index;
 }
 
 /**
@@ -86,6 +115,10 @@ export function withoutLabels(lines: readonly LogicalLine[]): LogicalLine[] {
   for (const line of lines) {
     if (labels !== undefined && line.indent > labels && !line.text.startsWith('-')) continue;
     labels = undefined;
+    if (!line.text.includes('labels')) {
+      kept.push(line);
+      continue;
+    }
     const text = line.text.replace(/(^|[\s{,-])(['"]?)labels\2:\s*\{[^}]*\}/g, '$1');
     if (/(?:^|[\s{,-])(['"]?)labels\1:$/.test(text)) labels = line.indent;
     kept.push(text === line.text ? line : { ...line, text });
@@ -135,7 +168,9 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     }
     // A document of other top-level keys, or none seen yet (a file of one flow mapping): jobs only under scrape_configs.
     if (section !== undefined && section !== 'scrape_configs' && section !== 'scrape_config_files') continue;
-    const keys = [...content.matchAll(KEYS)];
+    // Every key KEYS matches holds one of these words: most lines hold none.
+    const mayHoldKey = content.includes('job_name') || content.includes('targets') || content.includes('files') || content.includes('_sd_configs');
+    const keys = mayHoldKey ? [...content.matchAll(KEYS)] : [];
     if (keys.length === 0) {
       const item = list && listItem(content);
       if (item !== undefined) list!.push({ line, value: item });
