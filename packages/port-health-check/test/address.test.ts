@@ -36,6 +36,23 @@ describe('formatListener', () => {
     expect(isLoopbackHost('LocalHost')).toBe(true);
   });
 
+  it('says what the expression /^127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$/ on the normalized address says, for every address made of these parts', () => {
+    // isLoopback tests the parts by hand (the expression cost about 0.1 ms to compile at every start).
+    const pieces = ['127', '.', '1', '12', '255', '1234', '0', '', 'a', '\u0663', ' ', '::ffff:', '::1', '[', ']', ':', '-'];
+    const addresses: string[] = [];
+    for (const a of pieces)
+      for (const b of pieces) for (const c of pieces) for (const d of ['.1', '.12', '.1.2', '']) addresses.push(`${a}${b}${c}${d}`, `127.${a}${b}${c}${d}`);
+    const expected = (address: string) => {
+      let bare = address.startsWith('[') ? address.slice(1) : address;
+      if (bare.endsWith(']')) bare = bare.slice(0, -1);
+      const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+      const normal = mapped ? mapped[1]! : bare.toLowerCase();
+      return normal === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(normal);
+    };
+    expect(addresses.filter((address) => isLoopback(address) !== expected(address))).toEqual([]);
+    expect(addresses.filter((address) => isLoopback(address)).length).toBeGreaterThan(50);
+  });
+
   it('reads a mapped address as the IPv4 address it is', () => {
     expect(isLoopback('::ffff:127.0.0.1')).toBe(true);
     expect(exposure({ address: '::ffff:10.0.0.5', family: 6, dualStack: false })).toBe('the interface with address 10.0.0.5');

@@ -84,7 +84,7 @@ export function normalizeAddress(address: string): string {
   if (bare.startsWith('[')) bare = bare.slice(1);
   if (bare.endsWith(']')) bare = bare.slice(0, -1);
   // The long expression only where it can match: compiling it cost more than a health check's other address work.
-  if (bare.includes(':') && /ffff/i.test(bare)) {
+  if (bare.includes(':') && bare.toLowerCase().includes('ffff')) {
     const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
     if (mapped) return mapped[1]!;
   }

@@ -168,10 +168,13 @@ function tcpSocketCount(proc: string, family: SocketFamily): number | undefined 
   } catch {
     return undefined;
   }
-  const start = text.startsWith(label) ? 0 : text.indexOf(`\n${label}`) + 1;
-  if (start === 0 && !text.startsWith(label)) return undefined;
-  const match = /^\d+(?=[ \n])/.exec(text.slice(start + label.length));
-  return match ? Number(match[0]) : undefined;
+  const at = text.startsWith(label) ? 0 : text.indexOf(`\n${label}`) + 1;
+  if (at === 0 && !text.startsWith(label)) return undefined;
+  // Digits, then a space or the line's end (a plain loop: no expression to compile at start-up).
+  const start = at + label.length;
+  let end = start;
+  while (text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+  return end > start && (text[end] === ' ' || text[end] === '\n') ? Number(text.slice(start, end)) : undefined;
 }
 
 /** A missing socket table names the procRoot and what to do, not a bare ENOENT. */

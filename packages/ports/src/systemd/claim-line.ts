@@ -7,6 +7,8 @@ import type { ExecLine } from './types.js';
 import { simplifyPath } from './words.js';
 import { describeArgument, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
+const CLAIM_PORT_NAMES = ['claim-port', 'claim-port.sh', 'claim-port.js', 'claim-port.mjs'];
+
 /**
  * Is this executable claim-port: named `claim-port` (`.sh`, `.js`, `.mjs`), or
  * one of `extraPaths`, compared as systemd stores a path (`//` and `/./`
@@ -17,7 +19,7 @@ export function isClaimPort(path: string | undefined, extraPaths: readonly strin
   stringListArgument('isClaimPort', 'extraPaths', extraPaths);
   if (!path) return false;
   const name = path.slice(path.lastIndexOf('/') + 1);
-  return /^claim-port(\.sh|\.js|\.mjs)?$/.test(name) || extraPaths.includes(path) || extraPaths.some((extra) => simplifyPath(extra) === simplifyPath(path));
+  return CLAIM_PORT_NAMES.includes(name) || extraPaths.includes(path) || extraPaths.some((extra) => simplifyPath(extra) === simplifyPath(path));
 }
 
 /** The commands among `lines` that run claim-port. */

@@ -218,6 +218,7 @@ describe('a socket table the kernel counts empty is not read', () => {
     expect(families(proc({}))).toEqual(['IPv4', 'IPv6']);
     expect(families(proc({ 'net/sockstat': 'TCP: inuse zero\n', 'net/sockstat6': 'TCP6: in use 0\n' }))).toEqual(['IPv4', 'IPv6']);
     expect(families(proc({ 'net/sockstat': 'UDP: inuse 0\n', 'net/sockstat6': 'XTCP6: inuse 0\n' }))).toEqual(['IPv4', 'IPv6']);
+    expect(families(proc({ 'net/sockstat': 'TCP: inuse 0x\n', 'net/sockstat6': 'TCP6: inuse 0' }))).toEqual(['IPv4', 'IPv6']);
   });
 
   // The rule rests on the kernel counting a listener as in use: shown in a network namespace of

@@ -194,6 +194,7 @@ export function readPrometheusArgs(text: string, expect: { name: string; port: n
   const findings: Finding[] = [];
   let seen = false;
   for (const { line, text: content } of contentLines(text)) {
+    if (!content.includes('--web.listen-address')) continue; // most lines: no need for the expression
     for (const match of content.matchAll(/--web\.listen-address(?:=|\s+)['"]?([^\s'"]+)/g)) {
       seen = true;
       const port = portOfAddress(match[1]!);
