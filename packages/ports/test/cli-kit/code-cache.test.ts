@@ -2,14 +2,14 @@
 // read from a directory of this user's that nobody else can write, that a
 // cache made from other bytes is never used, and, on real child processes,
 // that the second run uses the cache the first one made.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
-import { cacheName, decodeEntry, encodeEntry } from '../../src/cli-kit/code-cache.js';
+import { cacheName, decodeEntry, encodeEntry, worthCaching } from '../../src/cli-kit/code-cache.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -130,6 +130,17 @@ describe('cache entries', () => {
   });
 });
 
+describe('worthCaching', () => {
+  it('keeps the code of a run that did the work, not of one that printed help or the version or ended in a usage error', () => {
+    for (const args of [[], ['--json'], ['8000', '--dry-run'], ['--', '--help'], ['-q'], ['--service', 'api']])
+      expect(worthCaching(args, 0), args.join(' ')).toBe(true);
+    expect(worthCaching(['--registry', 'x.yaml'], 3)).toBe(true);
+    for (const args of [['--help'], ['-h'], ['--version'], ['-V'], ['8000', '--help'], ['-qh'], ['-Vq']])
+      expect(worthCaching(args, 0), args.join(' ')).toBe(false);
+    expect(worthCaching(['--bogus'], 64)).toBe(false);
+  });
+});
+
 describe('runWithCodeCache, on real processes', () => {
   it('runs the bundle as its own module, makes the cache on the first run, uses it on the second, and never uses it for other bytes', () => {
     const dir = tempDir();
@@ -157,6 +168,18 @@ describe('runWithCodeCache, on real processes', () => {
     // Same length, other bytes: the entry is not used, and is made again from the new bytes.
     writeFileSync(bundle, source(2));
     expect(run()).toContain('"n":2');
+    expect(readFileSync(join(cache, name!)).subarray(0, source(2).length).toString()).toBe(source(2));
+
+    // A run that only printed the version, or ended in a usage error, writes no entry: the next run that does the work does.
+    rmSync(cache, { recursive: true });
+    execFileSync(process.execPath, [loader, '--version'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
+    expect(existsSync(join(cache, name!))).toBe(false);
+    const usage = `process.exitCode = 64;\n`;
+    writeFileSync(bundle, usage);
+    expect(spawnSync(process.execPath, [loader], { env: { ...process.env, [CACHE_ENV]: cache } }).status).toBe(64);
+    expect(existsSync(join(cache, name!))).toBe(false);
+    writeFileSync(bundle, source(2));
+    run();
     expect(readFileSync(join(cache, name!)).subarray(0, source(2).length).toString()).toBe(source(2));
 
     // Off: plain require(), nothing written.
