@@ -119,8 +119,26 @@ export async function readSockets(): Promise<SocketFacts> {
       readAsRoot: runningAsRoot(),
     };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { listeners: [], unreadableProcesses: 0, problem: code ? `${code} reading /proc/net/tcp` : (error as Error).message };
+    return { listeners: [], unreadableProcesses: 0, problem: socketTableProblem(error, runningAsRoot()) };
+  }
+}
+
+/** Pure: why the socket table could not be read, in words, with what to do (it was a bare `EACCES reading /proc/net/tcp`). */
+export function socketTableProblem(error: unknown, asRoot: boolean): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return asRoot
+        ? 'permission denied reading /proc/net/tcp, even to root (a sandbox or security module hides it: run the check on the host)'
+        : 'permission denied reading /proc/net/tcp (run as root)';
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'this system has no /proc/net/tcp (no procfs at /proc: mount it, or run the check on Linux)';
+    case undefined:
+      return error instanceof Error ? error.message : String(error);
+    default:
+      return `cannot read /proc/net/tcp (${code})`;
   }
 }
 

@@ -11,7 +11,7 @@ import { checkListening } from '../../src/checks/listening.js';
 import { checkOwner } from '../../src/checks/owner.js';
 import { checkReserved } from '../../src/checks/reserved.js';
 import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
-import { gather } from '../../src/gather.js';
+import { gather, socketTableProblem } from '../../src/gather.js';
 import type { Facts } from '../../src/types.js';
 import { quietPort, tempDir, testRegistry, type ServiceSpec } from '../helpers.js';
 
@@ -236,5 +236,19 @@ describe('unknown listeners', () => {
     expect(checkUnknownListeners(facts, { strict: true }).find((r) => r.port === stranger.port)!.severity).toBe('warning');
     const known = await factsFor([{ id: 'stray', port: stranger.port }]);
     expect(checkUnknownListeners(known, { strict: true }).find((r) => r.port === stranger.port)).toBeUndefined();
+  });
+});
+
+describe('a socket table that cannot be read', () => {
+  // The errors are made here: the real table is readable to every user on this machine.
+  const errno = (code: string) => Object.assign(new Error(`${code}: open '/proc/net/tcp'`), { code });
+  it('says why in words and what to do, not a bare errno code', () => {
+    expect(socketTableProblem(errno('EACCES'), false)).toBe('permission denied reading /proc/net/tcp (run as root)');
+    expect(socketTableProblem(errno('EPERM'), true)).toBe(
+      'permission denied reading /proc/net/tcp, even to root (a sandbox or security module hides it: run the check on the host)',
+    );
+    expect(socketTableProblem(errno('ENOENT'), true)).toBe('this system has no /proc/net/tcp (no procfs at /proc: mount it, or run the check on Linux)');
+    expect(socketTableProblem(errno('EIO'), true)).toBe('cannot read /proc/net/tcp (EIO)');
+    expect(socketTableProblem(new Error('something else'), true)).toBe('something else');
   });
 });

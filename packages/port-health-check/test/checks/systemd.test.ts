@@ -308,9 +308,9 @@ describe('dependencies check', () => {
     });
     expect(procResult({ ...facts.sockets, unreadableProcesses: 2 })).toMatchObject({ severity: 'info' });
     expect(procResult({ ...facts.sockets, unreadableProcesses: 2 }).reason).toContain('the open files of 2 processes are not');
-    expect(procResult({ listeners: [], unreadableProcesses: 0, problem: 'EACCES reading /proc/net/tcp' })).toMatchObject({
+    expect(procResult({ listeners: [], unreadableProcesses: 0, problem: 'permission denied reading /proc/net/tcp (run as root)' })).toMatchObject({
       severity: 'error',
-      reason: 'cannot read the socket table: EACCES reading /proc/net/tcp',
+      reason: 'cannot read the socket table: permission denied reading /proc/net/tcp (run as root)',
     });
   });
 });
