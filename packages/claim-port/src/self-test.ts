@@ -1,13 +1,14 @@
 // claim-port --test: the seed's self-test (argument parsing, port range and
 // timeout validation, error handling) and two live claims: it starts its own
-// TCP listener, then its own process holding a UDP socket, each on an
-// ephemeral loopback port, claims each (PORT, then PORT/udp), and checks the
-// port is free and the holder gone. Signals nothing but the children it started.
+// TCP listener, then its own process holding a UDP socket, each on a loopback
+// port outside the ephemeral range, claims each (PORT, then PORT/udp), and
+// checks the port is free and the holder gone. Signals nothing but the children it started.
 import { MAX_CLAIM_TIMEOUT_SECONDS, parseClaimArgs as parseArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { isRunning } from './watch.js';
-import { hasProcNet, readBoundUdpSockets, readListenSocketsSync, readStartTime, type Transport } from '@dsa110/ports/system';
+import { loadRegistry } from '@dsa110/ports';
+import { hasProcNet, readBoundUdpSockets, readEphemeralRange, readListenSocketsSync, readStartTime, type Transport } from '@dsa110/ports/system';
 
 interface Check {
   name: string;
@@ -47,11 +48,51 @@ const ARG_CASES: [string[], string][] = [
   [['--version'], 'version'],
 ];
 
-/** A child this test starts: a TCP listener or a bound UDP socket on an ephemeral loopback port, which it prints. */
+/**
+ * A child this test starts: a TCP listener or a bound UDP socket on loopback,
+ * on the first of the ports it is given that it can bind (else on an ephemeral
+ * port), which it prints.
+ */
 const HOLDER_SCRIPTS: Readonly<Record<Transport, string>> = {
-  tcp: "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port))",
-  udp: "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>console.log(s.address().port))",
+  tcp: "const n=require('net'),p=[...process.argv.slice(1).map(Number),0];(function t(i){if(i>=p.length)process.exit(1);const s=n.createServer();s.once('error',()=>t(i+1));s.listen(p[i],'127.0.0.1',()=>console.log(s.address().port))})(0)",
+  udp: "const d=require('dgram'),p=[...process.argv.slice(1).map(Number),0];(function t(i){if(i>=p.length)process.exit(1);const s=d.createSocket('udp4');s.once('error',()=>{s.close();t(i+1)});s.bind(p[i],'127.0.0.1',()=>console.log(s.address().port))})(0)",
 };
+
+/** Below this, ports are left to the machine's own services. */
+const LOWEST_TEST_PORT = 20_000;
+
+/**
+ * Pure: up to `count` ports for a test holder, at random from 20000-65535,
+ * outside the kernel's ephemeral range and none that `known` (the registry)
+ * names. bind(0) and every outgoing connection are given ephemeral ports, so
+ * one the holder had could be handed to another program as soon as it is
+ * freed: read as a re-take in the claim's settle window, or left bound by a
+ * resolver's UDP socket, it failed the test. Empty when the range is unknown.
+ */
+export function holderPorts(
+  range: { start: number; end: number } | undefined,
+  known: (port: number) => boolean,
+  count = 16,
+  random: () => number = Math.random,
+): number[] {
+  if (range === undefined) return [];
+  const picked = new Set<number>();
+  for (let tries = 0; picked.size < count && tries < count * 20; tries++) {
+    const port = LOWEST_TEST_PORT + Math.floor(random() * (65536 - LOWEST_TEST_PORT));
+    if ((port < range.start || port > range.end) && !known(port)) picked.add(port);
+  }
+  return [...picked];
+}
+
+/** The registry's ports and reserved ranges (the bundled one, or $DSA110_PORTS_FILE's), for holderPorts; none when it cannot be loaded. */
+async function registryPorts(): Promise<(port: number) => boolean> {
+  try {
+    const registry = await loadRegistry({ env: process.env });
+    return (port) => registry.lookup(port, 'tcp') !== undefined || registry.lookup(port, 'udp') !== undefined;
+  } catch {
+    return () => false;
+  }
+}
 
 /**
  * A live claim of `transport` on loopback: start a holder of our own (a TCP
@@ -63,7 +104,8 @@ async function liveClaim(transport: Transport): Promise<Check[]> {
   const shown = (port: number) => `127.0.0.1:${port}${transport === 'udp' ? '/udp' : ''}`;
   if (!hasProcNet()) return [{ name: `live ${transport.toUpperCase()} claim (needs /proc; skipped)`, ok: true }];
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['-e', HOLDER_SCRIPTS[transport]], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const ports = holderPorts(readEphemeralRange(), await registryPorts());
+  const child = spawn(process.execPath, ['-e', HOLDER_SCRIPTS[transport], ...ports.map(String)], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the test ${transport.toUpperCase()} holder did not start within 10 s`)), 10_000);

@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStartTime } from '@dsa110/ports/system';
+import { readEphemeralRange, readStartTime } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
 import { isAlive, spawnListener } from '../../../test-support/index.js';
 import { isRunning } from '../src/watch.js';
@@ -341,6 +341,11 @@ describe('claim-port on real listeners', () => {
     }
     expect(names).toContain('no bound UDP socket left on the port');
     expect(names).toContain('the UDP holder exited after SIGTERM');
+    // Its holders' ports are outside the kernel's ephemeral range: nothing else is given them once freed.
+    const range = readEphemeralRange()!;
+    const claimed = names.flatMap((name) => /^claim frees 127\.0\.0\.1:(\d+)/.exec(name)?.[1] ?? []).map(Number);
+    expect(claimed).toHaveLength(2);
+    for (const port of claimed) expect(port < range.start || port > range.end, `port ${port}`).toBe(true);
   });
 
   it('the built bin on a pipe nobody reads (EPIPE): no crash, the exit code stands', async () => {

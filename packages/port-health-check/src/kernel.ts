@@ -3,19 +3,13 @@
 // net.ipv4.ip_local_reserved_ports (which also covers IPv6).
 import { readFileSync } from 'node:fs';
 import { quoteValue } from '@dsa110/ports';
+import { EPHEMERAL_RANGE_FILE, parsePortRange } from '@dsa110/ports/system';
 import type { KernelFacts } from './types.js';
 
-export const PORT_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+// The range's one home is @dsa110/ports/system (claim-port's self-test picks ports outside it).
+export { parsePortRange } from '@dsa110/ports/system';
+export const PORT_RANGE_FILE = EPHEMERAL_RANGE_FILE;
 export const RESERVED_PORTS_FILE = '/proc/sys/net/ipv4/ip_local_reserved_ports';
-
-/** `32768\t60999` -> { start, end }; undefined when malformed. */
-export function parsePortRange(text: string): { start: number; end: number } | undefined {
-  const match = /^\s*(\d+)\s+(\d+)\s*$/.exec(text);
-  if (!match) return undefined;
-  const start = Number(match[1]);
-  const end = Number(match[2]);
-  return start <= end ? { start, end } : undefined;
-}
 
 /** `8000,9090-9095` (or empty) -> ranges; malformed pieces are skipped. */
 export function parseReservedPorts(text: string): Array<{ start: number; end: number }> {

@@ -44,3 +44,4 @@ export { parsePortSockets, readPortSockets, readBoundUdpSockets, TCP_STATES, typ
 export { canBind, canBindSync, type BindCheck } from './bindable.js';
 export { now } from './clock.js';
 export { tableInodes, processesWithUnlistedSockets } from './hidden-sockets.js';
+export { EPHEMERAL_RANGE_FILE, parsePortRange, readEphemeralRange } from './ephemeral.js';

@@ -1,0 +1,28 @@
+// The kernel's ephemeral port range (net.ipv4.ip_local_port_range): the ports
+// bind(0) and every outgoing connection are given. A port outside it is taken
+// only by a program that asks for it by number.
+import { readFileSync } from 'node:fs';
+import { stringArgument } from '../arguments.js';
+
+/** Where Linux shows the range (it covers IPv6 too). */
+export const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+
+/** `32768\t60999` -> { start, end }; undefined when malformed (or start > end). */
+export function parsePortRange(text: string): { start: number; end: number } | undefined {
+  stringArgument('parsePortRange', 'text', text, 'the text of ip_local_port_range');
+  const match = /^\s*(\d+)\s+(\d+)\s*$/.exec(text);
+  if (!match) return undefined;
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  return start <= end ? { start, end } : undefined;
+}
+
+/** The range as this machine has it; undefined when the file cannot be read or parsed (no /proc, a container that hides it). */
+export function readEphemeralRange(path = EPHEMERAL_RANGE_FILE): { start: number; end: number } | undefined {
+  stringArgument('readEphemeralRange', 'path', path, 'a file path');
+  try {
+    return parsePortRange(readFileSync(path, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
