@@ -10,7 +10,18 @@
 import { posix } from 'node:path';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
-import { keyValue, listItem, logicalLines, readScrapeConfigs, withoutLabels, type AtLine } from './prometheus-jobs.js';
+import {
+  isSpaceAt,
+  keyValue,
+  listItem,
+  logicalLines,
+  readScrapeConfigs,
+  topLevelKey,
+  unquote,
+  withoutLabels,
+  type AtLine,
+  type LogicalLine,
+} from './prometheus-jobs.js';
 
 /** The scrape job Prometheus must have for a service with `metrics:` (as `ports snippet prometheus-yml` writes it). */
 export const scrapeJobName = (id: string) => `dsa110-${id}`;
@@ -115,7 +126,10 @@ const UNREAD_YAML = /^[&*!|>]/;
 function yamlTargets(text: string): TargetFile {
   const targets: AtLine[] = [];
   let list = false;
-  for (const { line, text: content } of withoutLabels(logicalLines(text))) {
+  const lines = withoutLabels(logicalLines(text));
+  const refused = groupShapeProblem(text, lines);
+  if (refused) return { severity: 'error', message: `Prometheus cannot read its targets: ${refused}` };
+  for (const { line, text: content } of lines) {
     const keys = [...content.matchAll(/(?:^|[\s{,-])(['"]?)targets\1:\s*/g)];
     if (keys.length === 0) {
       const item = list ? listItem(content) : undefined;
@@ -137,4 +151,73 @@ function yamlTargets(text: string): TargetFile {
     };
   }
   return { targets };
+}
+
+/** The keys a YAML target group may have: Prometheus reads file_sd YAML strictly (yaml.UnmarshalStrict), so any other refuses the whole file. */
+const GROUP_KEYS = new Set(['targets', 'labels']);
+
+/**
+ * Why Prometheus refuses a file_sd YAML file for its shape, or undefined: a
+ * document that is not a list (of target groups), or a group with a key other
+ * than `targets` and `labels` (`target:`, `Labels:`, `foo:`), in block form
+ * (`- targets: ...` and the keys under it) or flow form (`- {targets: [...]}`).
+ * The lines are logicalLines without labels' contents (withoutLabels).
+ */
+export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): string | undefined {
+  const raw = text.split('\n');
+  let dashAt: number | undefined; // the column of the dash of a target group
+  let keyAt: number | undefined; // the column of the current group's keys
+  for (const line of lines) {
+    const lead = leadingSpace(raw[line.line - 1]!);
+    let keys: string[] = [];
+    if (line.text === '-' || (line.text.startsWith('-') && isSpaceAt(line.text, 1))) {
+      dashAt ??= lead;
+      if (lead !== dashAt) continue; // an item of a list inside the group (its targets)
+      keyAt = line.indent;
+      const item = line.text.slice(1).trim();
+      keys = item.startsWith('{') ? flowMappingKeys(item) : [topLevelKey(item)].filter((key) => key !== undefined);
+    } else if (dashAt === undefined) {
+      if (line.text.startsWith('[')) return undefined; // a flow list, read as written
+      return `line ${line.line}: it is not a list of target groups (- targets: [...])`;
+    } else if (lead === keyAt) {
+      const key = topLevelKey(line.text);
+      if (key !== undefined) keys = [key];
+    }
+    // A merge key (<<) is YAML's, not a field.
+    const other = keys.find((key) => !GROUP_KEYS.has(key) && key !== '<<');
+    if (other !== undefined) return `line ${line.line}: ${JSON.stringify(other)} is not a key of a target group (only targets and labels are)`;
+  }
+  return undefined;
+}
+
+/** How many white-space characters a raw line starts with. */
+function leadingSpace(raw: string): number {
+  let at = 0;
+  while (isSpaceAt(raw, at)) at++;
+  return at;
+}
+
+/** The keys of a flow mapping's outer level (`{targets: ['a:1'], foo: 1}` -> targets, foo), unquoted. */
+export function flowMappingKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start: number | undefined; // where a key may start (after `{` or `,` at the outer level)
+  for (let at = 0; at < text.length; at++) {
+    const char = text[at]!;
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+    } else if (char === '"' || char === "'") quote = char;
+    else if (char === '{' || char === '[') {
+      depth++;
+      if (depth === 1) start = at + 1;
+    } else if (char === '}' || char === ']') depth--;
+    else if (depth === 1 && char === ',') start = at + 1;
+    else if (depth === 1 && char === ':' && start !== undefined) {
+      const key = unquote(text.slice(start, at).trim());
+      if (key !== '') keys.push(key);
+      start = undefined;
+    }
+  }
+  return keys;
 }

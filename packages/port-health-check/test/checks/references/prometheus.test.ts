@@ -273,3 +273,58 @@ describe('goGlobPart (Go filepath.Match)', () => {
     for (const bad of ['[', '[]', '[a', '[a-]', 'x\\', '[^]']) expect(goGlobPart(bad), bad).toEqual(expect.stringMatching(/malformed|escaping/));
   });
 });
+
+describe('a YAML file_sd file Prometheus refuses for its shape', () => {
+  // Prometheus reads file_sd YAML strictly: a target group has targets and labels, nothing else,
+  // and the document is a list of groups. Each case is also given to the real
+  // `promtool check service-discovery`, which reads the file with Prometheus's own code.
+  const cases: [string, string, boolean][] = [
+    ['block group with block labels', "- targets: ['localhost:8000']\n  labels:\n    env: prod\n", true],
+    ['an unknown key', "- targets: ['localhost:8000']\n  foo: bar\n", false],
+    ['Labels capitalised', "- targets: ['localhost:8000']\n  Labels: {a: b}\n", false],
+    ['flow group with a misspelt key', "- {targets: ['localhost:8000'], lables: {a: b}}\n", false],
+    ['flow group', "- {targets: ['localhost:8000'], labels: {a: b}}\n", true],
+    ['a mapping, not a list', "targets: ['localhost:8000']\n", false],
+    ['a block list of targets at the key column', '- targets:\n  - localhost:8000\n  - localhost:8001\n  labels:\n    a: b\n', true],
+    ['an indented list whose second group has a typo', "  - targets: ['localhost:8000']\n  - target: ['localhost:8001']\n", false],
+    ['labels first, quoted keys, a comment', '- labels: {a: b}\n  "targets":\n    - localhost:8000\n  # foo: bar\n- \'targets\': ["localhost:8001"]\n', true],
+    ['a label named like a key', "- targets: ['localhost:8000']\n  labels:\n    foo: bar\n    target: x\n", true],
+  ];
+
+  it.each(cases)('%s', (_name, text, accepted) => {
+    const read = readTargetFile('/etc/prometheus/targets/x.yml', text);
+    if (accepted) expect(read).toHaveProperty('targets');
+    else expect(read).toMatchObject({ severity: 'error', message: expect.stringMatching(/^Prometheus cannot read its targets: line \d+: /) });
+  });
+
+  it('names the line and the key', () => {
+    expect(readTargetFile('/t.yml', "- targets: ['localhost:8000']\n  # a comment\n  foo: bar\n")).toEqual({
+      severity: 'error',
+      message: 'Prometheus cannot read its targets: line 3: "foo" is not a key of a target group (only targets and labels are)',
+    });
+    expect(readTargetFile('/t.yml', "targets: ['localhost:8000']\n")).toEqual({
+      severity: 'error',
+      message: 'Prometheus cannot read its targets: line 1: it is not a list of target groups (- targets: [...])',
+    });
+  });
+
+  it.runIf(promtool)('promtool check service-discovery agrees on every case', async () => {
+    const { execFile } = await import('node:child_process');
+    const verdicts = await Promise.all(
+      cases.map(async ([name, text]) => {
+        const root = tempDir();
+        writeTree(root, {
+          'prometheus.yml': 'scrape_configs:\n  - job_name: x\n    file_sd_configs:\n      - files: [targets/*.yml]\n',
+          'targets/x.yml': text,
+        });
+        const output = await new Promise<string>((resolve) =>
+          execFile('promtool', ['check', 'service-discovery', '--timeout=1s', 'prometheus.yml', 'x'], { cwd: root }, (_error, stdout, stderr) =>
+            resolve(`${stdout}${stderr}`),
+          ),
+        );
+        return [name, !/Error reading file/.test(output) && /localhost:8000/.test(output)] as const;
+      }),
+    );
+    expect(verdicts).toEqual(cases.map(([name, , accepted]) => [name, accepted]));
+  });
+});
