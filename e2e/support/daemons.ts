@@ -83,7 +83,27 @@ export interface DaemonSpec {
   port?: number;
   /** What the last readiness probe saw, for the message when it is not ready in time. */
   lastProbe?: () => string | undefined;
+  /**
+   * Run as this account (its uid and group from /etc/passwd), as the User= of
+   * the daemon's Debian unit does: the health check holds a holder's user to
+   * it. Only as root; otherwise the daemon runs as the suite's user (see
+   * Stack.systemdTree, which then says so in the tree's units).
+   */
+  user?: string;
 }
+
+/** An account's uid and gid from /etc/passwd. */
+export function accountIds(name: string): { uid: number; gid: number } {
+  const entry = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[0] === name);
+  if (!entry) throw new Error(`e2e: no account ${name} in /etc/passwd (its Debian package makes it)`);
+  return { uid: Number(entry[2]), gid: Number(entry[3]) };
+}
+
+/** Whether startDaemon runs daemons as their own accounts here (it must be root to switch). */
+export const runsAsDaemonUsers = process.getuid?.() === 0;
 
 const live = new Set<Daemon>();
 
@@ -211,6 +231,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<Daemon> {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
       stdio: ['ignore', fd, fd],
+      ...(spec.user !== undefined && runsAsDaemonUsers && accountIds(spec.user)),
     });
   } finally {
     closeSync(fd);

@@ -3,11 +3,12 @@
 // /api/health, Prometheus scraping node_exporter's textfile collector. Each
 // runs in the foreground on loopback, from files in one temp directory.
 import { createConnection } from 'node:net';
-import { existsSync, linkSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ConfigKind, Registry } from '@dsa110/ports';
 import { renderSnippets } from '@dsa110/ports/render';
-import { type Daemon, startDaemon } from './daemons.js';
+import { accountIds, type Daemon, runsAsDaemonUsers, startDaemon } from './daemons.js';
 import { binPath, cleanEnv } from './bins.js';
 import { findFreeBase, httpGet } from './net.js';
 import { Workspace } from './workspace.js';
@@ -96,6 +97,11 @@ export const CONFIG_FILES: Readonly<Record<ConfigKind, string>> = {
   'grafana-datasource': 'grafana/dsa110-prometheus.yml',
   'redis-conf': 'redis/redis.conf',
 };
+
+/** The accounts the Debian units run these daemons as (User=), which the stack runs them as too. */
+const DAEMON_USERS = { redis: 'redis', prometheus: 'prometheus' } as const;
+/** Their units. */
+const DAEMON_UNITS = ['redis-server.service', 'prometheus.service'];
 
 export class Stack {
   readonly ws: Workspace;
@@ -192,7 +198,31 @@ export class Stack {
       mkdirSync(dirname(link), { recursive: true });
       if (!existsSync(link)) linkSync(ref.path, link);
     }
+    // Run as a user, the suite cannot start the daemons as the accounts their units name (User=redis):
+    // the tree's units say whom they run as here, as an operator's drop-in would.
+    if (!runsAsDaemonUsers) {
+      for (const unit of DAEMON_UNITS) {
+        const dropIn = join(tree.root, 'etc/systemd/system', `${unit}.d`, 'e2e-user.conf');
+        mkdirSync(dirname(dropIn), { recursive: true });
+        writeFileSync(dropIn, `[Service]\nUser=${userInfo().username}\n`);
+      }
+    }
     return tree;
+  }
+
+  /**
+   * A directory in the workspace that `user` may write, for a daemon run as
+   * that account (the workspace made traversable, as /var/lib is): the
+   * suite's own when it cannot switch users.
+   */
+  private daemonDir(user: string, ...parts: string[]): string {
+    const dir = this.ws.mkdir(...parts);
+    if (runsAsDaemonUsers) {
+      chmodSync(this.ws.dir, 0o755);
+      const { uid, gid } = accountIds(user);
+      chownSync(dir, uid, gid);
+    }
+    return dir;
   }
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -275,7 +305,7 @@ http {
 
   /** Redis on its registry port; `bind` 0.0.0.0 only for the access scenario (protected mode stays on). */
   startRedis(bind = '127.0.0.1'): Promise<Daemon> {
-    const dir = this.ws.mkdir('redis');
+    const dir = this.daemonDir(DAEMON_USERS.redis, 'redis');
     const port = this.registry.resolvePort('redis', { env: {} }).port;
     return this.start(
       'redis',
@@ -300,6 +330,7 @@ http {
           dir,
         ],
         logFile: this.log('redis'),
+        user: DAEMON_USERS.redis,
         env: { ...process.env, REDIS_PORT: String(port) },
         port,
         ready: () => redisPing(port),
@@ -374,9 +405,10 @@ scrape_configs:
         args: [
           `--config.file=${config}`,
           `--web.listen-address=127.0.0.1:${this.ports.prometheus}`,
-          `--storage.tsdb.path=${this.ws.mkdir('prometheus', 'data')}`,
+          `--storage.tsdb.path=${this.daemonDir(DAEMON_USERS.prometheus, 'prometheus', 'data')}`,
         ],
         logFile: this.log('prometheus'),
+        user: DAEMON_USERS.prometheus,
         port: this.ports.prometheus,
         ...httpProbe(`http://127.0.0.1:${this.ports.prometheus}/-/ready`),
         readyTimeoutMs: 30_000,

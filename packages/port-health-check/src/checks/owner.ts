@@ -2,12 +2,14 @@
 // registry expects (its `processes` globs). Anything else is an intruder,
 // named with PID, user and command line: the seed's conflict detection (e.g.
 // Vite on Grafana's port). Holders this user cannot see make the check
-// unknown, never a false "wrong owner".
-import type { Service } from '@dsa110/ports';
+// unknown, never a false "wrong owner". A name is not an identity: holders
+// whose names match but none of which runs as the User= of the service's unit
+// are a warning (a copy started by hand holds the port).
+import { quoteValue, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { describeProcess, processMatches } from '../process-match.js';
-import type { CheckResult, Facts } from '../types.js';
+import type { CheckResult, Facts, ProcessFacts } from '../types.js';
 import { holdersOf, listenersOn, unseenHolders } from './listeners.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
@@ -28,5 +30,29 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
       result('unknown', `cannot see every process holding port ${port}: their open files (/proc/PID/fd) are unreadable; ${unseenHolders(facts).remedy}${seen}`),
     ];
   }
+  const stranger = otherUser(facts, service, processes);
+  if (stranger) return [result('warning', stranger.reason, stranger.file)];
   return [result('ok', `held by ${processes.map(describeProcess).join('; ')}`)];
+}
+
+/**
+ * The names match, but none of the holders runs as the User= its unit sets:
+ * a copy started by hand (or by another unit) holds the port, and a name is
+ * all it shares with the service. Only where the unit names a user (not
+ * DynamicUser=, and no specifier left unresolved) and every holder's uid is
+ * known; a holder of that user, by name or uid, is enough (a master that
+ * drops privileges has its workers as another user).
+ */
+function otherUser(facts: Facts, service: Service, processes: readonly ProcessFacts[]): { reason: string; file: string } | undefined {
+  const unit = service.systemd ? facts.units.get(service.systemd.unit) : undefined;
+  const user = unit && !unit.dynamicUser ? unit.user : undefined;
+  if (!unit || !user || user.value.includes('%') || processes.some((process) => process.uid === undefined)) return undefined;
+  const numeric = /^\d+$/.test(user.value) ? Number(user.value) : undefined;
+  if (processes.some((process) => (numeric !== undefined ? process.uid === numeric : process.user === user.value))) return undefined;
+  return {
+    reason:
+      `port ${effectivePort(facts, service).port} is held by ${processes.map(describeProcess).join('; ')}: the name matches, ` +
+      `but ${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (User=): another copy, started by hand or by another unit, holds the port; stop it and restart ${unit.unit}`,
+    file: `${user.file}:${user.line}`,
+  };
 }

@@ -13,7 +13,7 @@ import { checkReserved } from '../../src/checks/reserved.js';
 import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
 import { gather, socketTableProblem } from '../../src/gather.js';
 import type { Facts } from '../../src/types.js';
-import { quietPort, tempDir, testRegistry, type ServiceSpec } from '../helpers.js';
+import { quietPort, tempDir, testRegistry, writeTree, type ServiceSpec } from '../helpers.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
 const me = userInfo().username;
@@ -88,6 +88,33 @@ describe('listening, owner and access on real listeners', () => {
     expect(reason).toContain(`(pid ${hostile.pid}, user ${me}): x\\\\n\\\\e[2J\\e[31m\\nforged, not by Grafana`);
     expect(reason).toMatch(/^grafana \(\d+\): port \d+ is held by x\\\\n\\\\e\[2J\\e\[31m\\nf \(pid/); // comm: its first 15 bytes
     expect([...reason].some((char) => char.charCodeAt(0) < 0x20)).toBe(false);
+  });
+
+  it("warns when the names match but no holder runs as the User= of the service's unit (a copy started by hand)", async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const { uid } = userInfo();
+    const other = uid === 0 ? 'nobody' : 'root';
+    const factsWith = (user: string | undefined) => {
+      const root = tempDir();
+      writeTree(root, { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\n${user === undefined ? '' : `User=${user}\n`}` });
+      return gather({ registry: testRegistry([{ id: 'x', port: listener.port, processes: ['node'], unit: 'x.service' }]), root });
+    };
+    const owner = (facts: Facts) => run(facts, 'x').owner;
+    const [warned, ...more] = owner(await factsWith(other));
+    expect(more).toEqual([]);
+    expect(warned).toMatchObject({ severity: 'warning', file: '/etc/systemd/system/x.service:3' });
+    expect(warned!.reason.startsWith(`x (${listener.port}): port ${listener.port} is held by node (pid ${listener.pid}, user ${me}): `)).toBe(true);
+    expect(warned!.reason).toMatch(
+      new RegExp(
+        `: the name matches, but x\\.service runs X as "${other}" \\(User=\\): another copy, started by hand or by another unit, holds the port; stop it and restart x\\.service$`,
+      ),
+    );
+    // Its own user, by name or by uid; no User=; a DynamicUser=: no warning.
+    for (const facts of [await factsWith(me), await factsWith(String(uid)), await factsWith(undefined)]) expect(owner(facts)[0]!.severity).toBe('ok');
+    const root = tempDir();
+    writeTree(root, { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${other}\nDynamicUser=yes\n` });
+    const dynamic = await gather({ registry: testRegistry([{ id: 'x', port: listener.port, processes: ['node'], unit: 'x.service' }]), root });
+    expect(owner(dynamic)[0]!.severity).toBe('ok');
   });
 
   it('matches the expected name against comm, the executable and argv[0]', async () => {
