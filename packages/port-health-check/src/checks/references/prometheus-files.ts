@@ -8,6 +8,7 @@
 // a glob that matches nothing is no error. gather() reads them under the root
 // (prometheusFiles in the facts); the reader looks them up here.
 import { posix } from 'node:path';
+import { quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
 import {
@@ -185,7 +186,7 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
     }
     // A merge key (<<) is YAML's, not a field.
     const other = keys.find((key) => !GROUP_KEYS.has(key) && key !== '<<');
-    if (other !== undefined) return `line ${line.line}: ${JSON.stringify(other)} is not a key of a target group (only targets and labels are)`;
+    if (other !== undefined) return `line ${line.line}: ${quoteValue(other)} is not a key of a target group (only targets and labels are)`;
   }
   return undefined;
 }

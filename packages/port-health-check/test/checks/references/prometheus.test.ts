@@ -302,6 +302,11 @@ describe('a YAML file_sd file Prometheus refuses for its shape', () => {
       severity: 'error',
       message: 'Prometheus cannot read its targets: line 3: "foo" is not a key of a target group (only targets and labels are)',
     });
+    // A key from the file is shown escaped: a terminal escape or a bidi override cannot dress the line up.
+    expect(readTargetFile('/t.yml', "- targets: ['localhost:8000']\n  \u001b[2Jx\u202e: 1\n")).toEqual({
+      severity: 'error',
+      message: 'Prometheus cannot read its targets: line 2: "\\e[2Jx\\u202e" is not a key of a target group (only targets and labels are)',
+    });
     expect(readTargetFile('/t.yml', "targets: ['localhost:8000']\n")).toEqual({
       severity: 'error',
       message: 'Prometheus cannot read its targets: line 1: it is not a list of target groups (- targets: [...])',
