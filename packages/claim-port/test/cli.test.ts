@@ -4,8 +4,10 @@ import { userInfo } from 'node:os';
 // first) is run where the process itself matters: another user, the exit code
 // of the real process, --test, a pipe nobody reads.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Script } from 'node:vm';
+import { dirname, join } from 'node:path';
+import { decodeEntry, wrapCommonJs } from '@dsa110/ports/cli';
 import { readEphemeralRange, readStartTime } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
 import { isAlive, spawnListener } from '../../../test-support/index.js';
@@ -346,6 +348,26 @@ describe('claim-port on real listeners', () => {
     const claimed = names.flatMap((name) => /^claim frees 127\.0\.0\.1:(\d+)/.exec(name)?.[1] ?? []).map(Number);
     expect(claimed).toHaveLength(2);
     for (const port of claimed) expect(port < range.start || port > range.end, `port ${port}`).toBe(true);
+  });
+
+  it('keeps a V8 code cache of its first bundle, made by its first real use (not --version), that this Node accepts and the next run starts from', async () => {
+    const cache = join(tempDir(), 'cache');
+    const env = { DSA110_PORTS_CACHE: cache };
+    const free = await spawnListener({ host: '127.0.0.1' });
+    await free.kill(); // a port known to be free now
+    expect((await runClaim(['--version'], { env })).code).toBe(0);
+    expect(existsSync(cache)).toBe(false); // --version makes none: it would hold only --version's code
+    expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
+    const names = readdirSync(cache);
+    expect(names).toEqual([expect.stringMatching(/^claim-port-[\d.]+-cli-v[\d.]+-[a-z0-9]+\.v8$/)]);
+    const entry = readFileSync(join(cache, names[0]!));
+    const file = join(dirname(dirname(BIN)), 'dist/cli.cjs');
+    const source = readFileSync(file);
+    const data = decodeEntry(entry, source);
+    expect(data).toBeDefined();
+    expect(new Script(wrapCommonJs(source.toString('utf8')), { filename: file, cachedData: data! }).cachedDataRejected).toBe(false);
+    expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
+    expect(readFileSync(join(cache, names[0]!)).equals(entry)).toBe(true); // used, not made again
   });
 
   it('the built bin on a pipe nobody reads (EPIPE): no crash, the exit code stands', async () => {
