@@ -313,7 +313,9 @@ describe('a YAML file_sd file Prometheus refuses for its shape', () => {
     });
   });
 
-  it.runIf(promtool)('promtool check service-discovery agrees on every case', async () => {
+  // promtool waits out its --timeout (the discovery window) and then prints what was found: 5 s leaves
+  // a loaded machine time to read the file; the cases run at once.
+  it.runIf(promtool)('promtool check service-discovery agrees on every case', { timeout: 30_000 }, async () => {
     const { execFile } = await import('node:child_process');
     const verdicts = await Promise.all(
       cases.map(async ([name, text]) => {
@@ -323,7 +325,7 @@ describe('a YAML file_sd file Prometheus refuses for its shape', () => {
           'targets/x.yml': text,
         });
         const output = await new Promise<string>((resolve) =>
-          execFile('promtool', ['check', 'service-discovery', '--timeout=1s', 'prometheus.yml', 'x'], { cwd: root }, (_error, stdout, stderr) =>
+          execFile('promtool', ['check', 'service-discovery', '--timeout=5s', 'prometheus.yml', 'x'], { cwd: root }, (_error, stdout, stderr) =>
             resolve(`${stdout}${stderr}`),
           ),
         );
