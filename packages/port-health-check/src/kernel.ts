@@ -3,12 +3,10 @@
 // net.ipv4.ip_local_reserved_ports (which also covers IPv6).
 import { readFileSync } from 'node:fs';
 import { quoteValue } from '@dsa110/ports';
+// The ephemeral range's one home is @dsa110/ports/system (claim-port's self-test picks ports outside it).
 import { EPHEMERAL_RANGE_FILE, parsePortRange } from '@dsa110/ports/system';
 import type { KernelFacts } from './types.js';
 
-// The range's one home is @dsa110/ports/system (claim-port's self-test picks ports outside it).
-export { parsePortRange } from '@dsa110/ports/system';
-export const PORT_RANGE_FILE = EPHEMERAL_RANGE_FILE;
 export const RESERVED_PORTS_FILE = '/proc/sys/net/ipv4/ip_local_reserved_ports';
 
 /** `8000,9090-9095` (or empty) -> ranges; malformed pieces are skipped. */
@@ -49,7 +47,7 @@ function read(path: string): { text: string } | { error: NodeJS.ErrnoException }
   }
 }
 
-export function readKernelFacts(files = { range: PORT_RANGE_FILE, reserved: RESERVED_PORTS_FILE }): KernelFacts {
+export function readKernelFacts(files = { range: EPHEMERAL_RANGE_FILE, reserved: RESERVED_PORTS_FILE }): KernelFacts {
   const range = read(files.range);
   const reserved = read(files.reserved);
   const ephemeral = 'text' in range ? parsePortRange(range.text) : undefined;

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inRanges, parsePortRange, parseReservedPorts, readKernelFacts } from '../src/kernel.js';
+import { parsePortRange } from '@dsa110/ports/system';
+import { inRanges, parseReservedPorts, readKernelFacts } from '../src/kernel.js';
 import { tempDir } from './helpers.js';
 
 describe('kernel port ranges', () => {

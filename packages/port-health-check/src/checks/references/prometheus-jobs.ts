@@ -82,9 +82,13 @@ export function logicalLines(text: string): LogicalLine[] {
   return joined;
 }
 
-/** Whether `text[index]` is a character `\s` matches (a plain test: a regular expression per line is not free in a fresh process). */
+/** Whether `text[index]` is a character `\s` matches (a plain test: a regular expression per line is not free in a fresh process); false past the end. */
 export function isSpaceAt(text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
+  return isSpaceCode(text.charCodeAt(index));
+}
+
+/** Whether a UTF-16 code unit is one `\s` matches (NaN, past a string's end, is not). */
+function isSpaceCode(code: number): boolean {
   if (code === 32 || (code >= 9 && code <= 13)) return true;
   if (code < 160 || Number.isNaN(code)) return false;
   return (
@@ -181,6 +185,8 @@ export interface KeyAt {
  */
 export function keysOn(content: string): KeyAt[] {
   const keys: KeyAt[] = [];
+  // Every key isFollowedKey takes holds one of these words (`scrape_config_files` holds `files`): most lines hold none.
+  if (!content.includes('job_name') && !content.includes('targets') && !content.includes('files') && !content.includes('_sd_configs')) return keys;
   for (let index = 0; index < content.length; ) {
     const key = (index === 0 && keyFrom(content, 0)) || (isKeyStart(content.charCodeAt(index)) && keyFrom(content, index + 1));
     if (key) {
@@ -193,7 +199,7 @@ export function keysOn(content: string): KeyAt[] {
 
 /** A character a key may follow: a space (as `\s` has it), `{`, `,` or `-`. */
 function isKeyStart(code: number): boolean {
-  return code === 123 /* { */ || code === 44 /* , */ || code === 45 /* - */ || isSpaceAt(String.fromCharCode(code), 0);
+  return code === 123 /* { */ || code === 44 /* , */ || code === 45 /* - */ || isSpaceCode(code);
 }
 
 /** The followed key written at `at` (maybe quoted), with where its `:` and the spaces after end. */
@@ -246,9 +252,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     }
     // A document of other top-level keys, or none seen yet (a file of one flow mapping): jobs only under scrape_configs.
     if (section !== undefined && section !== 'scrape_configs' && section !== 'scrape_config_files') continue;
-    // Every key keysOn finds holds one of these words: most lines hold none.
-    const mayHoldKey = content.includes('job_name') || content.includes('targets') || content.includes('files') || content.includes('_sd_configs');
-    const keys = mayHoldKey ? keysOn(content) : [];
+    const keys = keysOn(content);
     if (keys.length === 0) {
       const item = list && listItem(content);
       if (item !== undefined) list!.push({ line, value: item });
