@@ -4,7 +4,7 @@
 // (policy.ts decides; this only reads). Every read that fails leaves the fact
 // out: not knowing never counts as a disguise.
 import { readlinkSync, statSync } from 'node:fs';
-import { readStartTime, type ProcessInfo } from '@dsa110/ports/system';
+import { decodeKeepingBadBytes, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
 
 /** Owner, group and permission bits of a file or directory. */
 export interface Ownership {
@@ -15,7 +15,7 @@ export interface Ownership {
 }
 
 export interface Executable {
-  /** The path the kernel records for the running program, without ` (deleted)`. */
+  /** The path the kernel records for the running program, without ` (deleted)`; a byte that is not UTF-8 is kept as U+DC80+byte (escapeText shows `\xNN`). */
   readonly path: string;
   /** The file was deleted or replaced since it was started (a package upgrade). */
   readonly deleted: boolean;
@@ -25,10 +25,13 @@ export interface Executable {
   readonly directory?: Ownership;
 }
 
-const ownership = (path: string): Ownership => {
+const ownership = (path: string | Buffer): Ownership => {
   const stat = statSync(path);
   return { uid: stat.uid, gid: stat.gid, mode: stat.mode & 0o7777 };
 };
+
+const DELETED = Buffer.from(' (deleted)');
+const SLASH = 0x2f;
 
 /** Whether `pid` sees the filesystem from the same root as claim-port (not chrooted, not in another mount namespace's root). */
 function sameRoot(pid: number, procRoot: string): boolean {
@@ -48,12 +51,16 @@ function sameRoot(pid: number, procRoot: string): boolean {
  */
 export function readExecutable(pid: number, startTime: number, procRoot = '/proc'): Executable | undefined {
   try {
-    const link = readlinkSync(`${procRoot}/${pid}/exe`);
-    const deleted = link.endsWith(' (deleted)');
-    const path = deleted ? link.slice(0, -' (deleted)'.length) : link;
-    if (!path.startsWith('/')) return undefined;
+    // The link's bytes, not a UTF-8 reading of them: a directory named with a byte that is not
+    // UTF-8 must still be found by stat (a U+FFFD in its place names no file: the directory's owner
+    // would be unknown, and an unknown keeps the protection), and is shown as `\xNN`.
+    const link = readlinkSync(`${procRoot}/${pid}/exe`, { encoding: 'buffer' });
+    const deleted = link.length > DELETED.length && link.subarray(link.length - DELETED.length).equals(DELETED);
+    const path = deleted ? link.subarray(0, link.length - DELETED.length) : link;
+    if (path[0] !== SLASH) return undefined;
     const file = ownership(`${procRoot}/${pid}/exe`);
-    const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+    const slash = path.lastIndexOf(SLASH);
+    const dir = slash > 0 ? path.subarray(0, slash) : Buffer.from('/');
     let directory: Ownership | undefined;
     try {
       if (sameRoot(pid, procRoot)) directory = ownership(dir);
@@ -61,9 +68,9 @@ export function readExecutable(pid: number, startTime: number, procRoot = '/proc
       directory = undefined; // gone (a deleted program's directory, removed since)
     }
     // Read after the facts: the same process running the same program throughout (no exec in between), or nothing is known.
-    if (readlinkSync(`${procRoot}/${pid}/exe`) !== link) return undefined;
+    if (!readlinkSync(`${procRoot}/${pid}/exe`, { encoding: 'buffer' }).equals(link)) return undefined;
     if (startTime >= 0 && readStartTime(pid, procRoot) !== startTime) return undefined;
-    return { path, deleted, file, ...(directory && { directory }) };
+    return { path: decodeKeepingBadBytes(path), deleted, file, ...(directory && { directory }) };
   } catch {
     return undefined;
   }

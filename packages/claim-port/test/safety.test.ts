@@ -20,6 +20,7 @@ import {
   realpathSync,
   rmdirSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -248,6 +249,35 @@ describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing
       }
     } finally {
       copy.cleanup();
+    }
+  });
+
+  it('a root-owned copy named sshd in a directory another user owns is freed when the directory name holds a byte that is not UTF-8, shown as \\xff', async () => {
+    // The directory's owner was looked up by a UTF-8 reading of /proc/PID/exe (U+FFFD for 0xff): no such
+    // directory, so its owner was unknown, which keeps the protection: any user could block a claim this way.
+    const base = mkdtempSync(join(tmpdir(), 'claim-port-disguise-'));
+    try {
+      chmodSync(base, 0o755);
+      const dir = Buffer.concat([Buffer.from(`${base}/d`), Buffer.from([0xff]), Buffer.from('x')]);
+      const exe = Buffer.concat([dir, Buffer.from('/sshd')]);
+      mkdirSync(dir, { mode: 0o755 });
+      copyFileSync(realPython, exe);
+      chmodSync(exe, 0o755);
+      chownSync(dir, nobody, 0);
+      // spawn() takes a string path: an ASCII link to the copy (/proc/PID/exe names the copy itself).
+      const link = join(base, 'sshd');
+      symlinkSync(exe, link);
+      const server = await asNobody({ executable: link });
+      expect(readlinkSync(`/proc/${server.pid}/exe`, { encoding: 'buffer' }).equals(exe)).toBe(true);
+      const lines: string[] = [];
+      const result = await claimOurs(server.port, { log: (line) => lines.push(line) });
+      expect(result.action).toBe('freed');
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'exited', signals: ['SIGTERM'] });
+      expect(result.holders[0]!.disguise).toMatch(/, in a directory owned by uid 65534$/);
+      expect(result.holders[0]!.disguise).toContain(`but runs ${base}/d\\xffx/sshd,`); // escaped, as every path from a process
+      expect(lines).toContainEqual(expect.stringContaining(`but runs ${base}/d\\xffx/sshd, in a directory owned by uid 65534`));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
     }
   });
 

@@ -3,6 +3,7 @@
 // reference page). The check is Node's native isUtf8; only a failing file is
 // walked byte by byte to say where.
 import { isUtf8 } from 'node:buffer';
+import { describeArgument } from './arguments.js';
 import type { RegistryIssue } from './errors.js';
 
 /** The offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629), or -1. */
@@ -30,12 +31,14 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 /**
- * Bytes from outside (a process's argv or comm) as text: UTF-8, with each byte
+ * Bytes from outside (a process's argv, comm, executable path or cgroup) as text: UTF-8, with each byte
  * of an invalid sequence kept as the lone surrogate U+DC80+byte (Python's
  * "surrogateescape"), which escapeText shows as `\xNN`, where decoding with
  * Buffer#toString would turn every one into the same U+FFFD.
  */
-export function decodeKeepingBadBytes(bytes: Buffer): string {
+export function decodeKeepingBadBytes(input: Uint8Array): string {
+  if (!(input instanceof Uint8Array)) throw new TypeError(`decodeKeepingBadBytes: bytes must be a Buffer or Uint8Array, not ${describeArgument(input)}`);
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (isUtf8(bytes)) return bytes.toString('utf8');
   let text = '';
   let rest = bytes;

@@ -3,6 +3,7 @@
 // for container proxies, from its arguments. Pure parsers plus one reader.
 import { readFileSync } from 'node:fs';
 import { pidArgument, procRootArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { decodeKeepingBadBytes } from '../utf8.js';
 
 export interface CgroupPlace {
   /** The cgroup path the unit was read from (`/system.slice/api.service`). */
@@ -60,7 +61,8 @@ export function readCgroup(pid: number, procRoot = '/proc'): CgroupPlace | undef
   procRootArgument('readCgroup', procRoot);
   let text: string;
   try {
-    text = readFileSync(`${procRoot}/${pid}/cgroup`, 'latin1');
+    // UTF-8, a byte that is not kept as U+DC80+byte (escapeText shows \xNN): a cgroup's name is anyone's with cgroupfs access.
+    text = decodeKeepingBadBytes(readFileSync(`${procRoot}/${pid}/cgroup`));
   } catch {
     return undefined;
   }

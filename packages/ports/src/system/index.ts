@@ -45,3 +45,4 @@ export { canBind, canBindSync, type BindCheck } from './bindable.js';
 export { now } from './clock.js';
 export { tableInodes, processesWithUnlistedSockets } from './hidden-sockets.js';
 export { EPHEMERAL_RANGE_FILE, parsePortRange, readEphemeralRange } from './ephemeral.js';
+export { decodeKeepingBadBytes } from '../utf8.js';

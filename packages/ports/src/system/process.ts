@@ -112,7 +112,8 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
   const argv = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
   let exe: string | undefined;
   try {
-    const target = readlinkSync(`${base}/exe`).replace(/ \(deleted\)$/, '');
+    // As bytes: a name with a byte that is not UTF-8 keeps it (shown as \xNN), as comm and argv do.
+    const target = decodeKeepingBadBytes(readlinkSync(`${base}/exe`, { encoding: 'buffer' })).replace(/ \(deleted\)$/, '');
     exe = target.slice(target.lastIndexOf('/') + 1);
   } catch {
     exe = undefined; // another user's process, or a kernel thread

@@ -1,7 +1,24 @@
 // cgroup -> unit and container: pure parsers on real /proc/PID/cgroup text and
 // container proxies' arguments, and the reader on this process's own cgroup.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { escapeText } from '../../src/escape.js';
 import { cgroupPath, containerFromArgs, parseCgroupPath, readCgroup } from '../../src/system/cgroup.js';
+
+/** A writable cgroup hierarchy systemd's paths show in /proc/PID/cgroup (root, cgroupfs mounted read-write); undefined elsewhere. */
+const writableHierarchy = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((base) => {
+  if (process.getuid?.() !== 0 || !existsSync(join(base, 'cgroup.procs'))) return false;
+  const probe = join(base, `dsa110-probe-${process.pid}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+});
 
 describe('cgroup -> unit and container', () => {
   it('reads v2 and v1 (name=systemd wins) /proc/PID/cgroup text', () => {
@@ -35,6 +52,24 @@ describe('cgroup -> unit and container', () => {
     expect(containerFromArgs(['containerd-shim-runc-v2', '-namespace', 'moby', '-id', 'abc123', '-address', '/run/containerd.sock'])).toBe('abc123');
     expect(containerFromArgs(['conmon', '--cid=abc123'])).toBe('abc123');
     expect(containerFromArgs(['node', 'server.js'])).toBeUndefined();
+  });
+
+  it.skipIf(!writableHierarchy)('reads a unit name that is not ASCII as UTF-8, a byte that is not UTF-8 kept (\\xff), as argv and comm', async () => {
+    // A cgroup's name is anyone's who may write cgroupfs (a container runtime, a delegated subtree): it was read as latin1 ("cafÃ©", "ÿ").
+    const name = Buffer.concat([Buffer.from(`dsa110-café-${process.pid}-`), Buffer.from([0xff]), Buffer.from('.service')]);
+    const dir = Buffer.concat([Buffer.from(`${writableHierarchy}/`), name]);
+    mkdirSync(dir);
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      writeFileSync(Buffer.concat([dir, Buffer.from('/cgroup.procs')]), String(child.pid));
+      const place = readCgroup(child.pid!)!;
+      expect(escapeText(place.unit!)).toBe(`dsa110-café-${process.pid}-\\xff.service`);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+      rmdirSync(dir);
+    }
   });
 
   it('reads this process’s own cgroup', () => {

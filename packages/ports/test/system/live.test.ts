@@ -13,7 +13,7 @@ import {
 } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, spawnClient, spawnListener, worldReadableBundle } from '../../../../test-support/index.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
@@ -147,6 +147,22 @@ describe('holder scan and processes', () => {
       // The bad bytes, and a literal backslash-x typed by the process, are told apart.
       expect(escapeText(info.command)).toMatch(/ a\\xff\\xfeb \\\\xff$/);
       expect(JSON.parse(JSON.stringify(info.command))).toBe(info.command);
+    } finally {
+      child.stdin!.end();
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+  });
+
+  it('keeps the bytes of an executable name that is not UTF-8 (exe), as of argv and comm', async () => {
+    const dir = tempDir();
+    const copy = Buffer.concat([Buffer.from(`${dir}/py`), Buffer.from([0xff])]);
+    copyFileSync(realpathSync(existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'), copy);
+    chmodSync(copy, 0o755);
+    symlinkSync(copy, `${dir}/link`); // spawn() takes a string; /proc/PID/exe names the copy
+    const child = spawn(`${dir}/link`, ['-c', "import sys\nprint('ready', flush=True)\nsys.stdin.read()"], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => child.stdout!.once('data', resolve));
+      expect(escapeText(readProcessInfo(child.pid!)!.exe!)).toBe('py\\xff');
     } finally {
       child.stdin!.end();
       await new Promise((resolve) => child.once('close', resolve));
