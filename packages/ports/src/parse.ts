@@ -1,7 +1,7 @@
 // Text -> validated registry data, or every problem with its line and column.
 // This is the only module that loads yaml and zod; the built library loads it
 // lazily (see scripts/build.mjs) so that resolving a port never pays for them.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import * as z from 'zod';
 import type { RegistryIssue } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
@@ -56,7 +56,9 @@ function parseUnsafe(text: string): ParseResult {
   const doc = parseDocument(text, {
     lineCounter,
     logLevel: 'error',
-    uniqueKeys: true,
+    // yaml's own duplicate-key check compares each key with every key before it: a mapping of
+    // 16,000 keys (well under 1 MiB) took seconds, 100,000 minutes. duplicateKeys() does it in one pass.
+    uniqueKeys: false,
     prettyErrors: false,
     keepSourceTokens: false,
     schema: 'failsafe',
@@ -70,16 +72,19 @@ function parseUnsafe(text: string): ParseResult {
   const syntax: RegistryIssue[] = doc.errors
     .map((error) => ({
       path: '',
-      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).match(/^[^:\n]*/)![0]),
+      message: yamlMessage(error.code, error.message, sourceAt(text, error.pos[0])),
       ...position(error.pos[0]),
     }))
     // A stack overflow may be reported once per level on the way out: say it once.
     .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index);
   // A duplicate key leaves the document whole: report it, keep the first of the pair (where every
   // line:col then points), and go on, so the file's other problems come in the same run.
-  const duplicates = syntax.filter((issue) => issue.message.startsWith('duplicate key '));
-  if (syntax.length > duplicates.length) return fail(syntax);
-  if (duplicates.length > 0) dropDuplicateKeys(doc);
+  const duplicates = dropDuplicateKeys(doc).map((offset) => ({
+    path: '',
+    message: yamlMessage('DUPLICATE_KEY', '', sourceAt(text, offset)),
+    ...position(offset),
+  }));
+  if (syntax.length > 0) return fail([...syntax, ...duplicates]);
   const structure = yamlProblems(doc, text);
   if (structure.length > 0) return fail([...duplicates, ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
 
@@ -123,19 +128,34 @@ function notARegistry(input: unknown): string | undefined {
   return `not a ports registry: none of its keys is version, services, reserved or claim (it has ${shown.join(', ')}${keys.length > 3 ? ', …' : ''}); check the path`;
 }
 
-/** Remove the second and later pairs of each key in every mapping (yaml keeps them all). */
-function dropDuplicateKeys(doc: Document): void {
+/** The text at `offset` up to a colon or the end of the line: the key a duplicate-key message names. */
+function sourceAt(text: string, offset: number): string {
+  return text.slice(offset).match(/^[^:\n]*/)![0];
+}
+
+/**
+ * Remove the second and later pairs of each key in every mapping (yaml keeps them all) and return
+ * where each removed key starts. One pass with a set per mapping: yaml's `uniqueKeys` compares each
+ * key with all the keys before it. Keys are compared as JavaScript will see them (`8000:` and
+ * `"8000":` are one key of the object toJS() makes, the later silently winning).
+ */
+function dropDuplicateKeys(doc: Document): number[] {
+  const found: number[] = [];
   visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       map.items = map.items.filter((pair) => {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
+        const key = isScalar(pair.key) ? String(pair.key.value) : pair.key;
+        if (!seen.has(key)) {
+          seen.add(key);
+          return true;
+        }
+        found.push((pair.key as Node | null)?.range?.[0] ?? 0);
+        return false;
       });
     },
   });
+  return found;
 }
 
 /**
@@ -274,6 +294,19 @@ export function formatPath(path: readonly PathSegment[], input: unknown): string
   return parts.join('.').replace(/\.\[/g, '[');
 }
 
+/** Each mapping's pairs by key (the first of a key), made once: a file with thousands of problems is not searched key by key for each. */
+const pairIndexes = new WeakMap<object, Map<unknown, Pair>>();
+
+function pairByKey(map: YAMLMap, key: PathSegment | undefined): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const item of map.items) if (isPair(item) && isScalar(item.key) && !index.has(item.key.value)) index.set(item.key.value, item);
+    pairIndexes.set(map, index);
+  }
+  return index.get(key);
+}
+
 function offsetOf(doc: Document, path: readonly PathSegment[], atKey: boolean): number {
   // Walk as deep as the document goes; a missing key points at its parent.
   let node: unknown = doc.contents;
@@ -282,7 +315,7 @@ function offsetOf(doc: Document, path: readonly PathSegment[], atKey: boolean): 
     const segment = path[index];
     const last = index === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === segment);
+      const pair = pairByKey(node, segment);
       if (!pair) break;
       const key = pair.key as Node;
       if (last && (atKey || !pair.value)) return key.range?.[0] ?? best;
