@@ -39,7 +39,9 @@ export interface Self {
 export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, self: Self, executable?: Executable): string | undefined {
   // Never below the built-in floor, whatever a caller's policy says.
   const upTo = Math.max(policy.protectedPidsUpTo, MIN_PROTECTED_PIDS_UP_TO);
-  if (info.pid <= upTo) return `PID ${info.pid} is at or below ${upTo} (init and kthreadd)`;
+  if (info.pid <= upTo)
+    // Only the floor is init and kthreadd; a higher bound is the registry's choice, named as such.
+    return `PID ${info.pid} is at or below ${upTo} (${upTo === MIN_PROTECTED_PIDS_UP_TO ? 'init and kthreadd' : 'claim.protect.pidsUpTo'})`;
   if (info.kernelThread) return 'it is a kernel thread';
   if (info.pid === self.pid) return 'it is claim-port itself';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';

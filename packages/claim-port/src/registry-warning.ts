@@ -4,6 +4,7 @@
 import type { RegistryError } from '@dsa110/ports';
 
 export function registryWarning(error: RegistryError): string {
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : '';
+  const others = error.issues.length - 1;
+  const more = others > 0 ? ` (and ${others} more problem${others === 1 ? '' : 's'})` : '';
   return `warning: ${error.message.split('\n')[0]}${more}; using the built-in protected list`;
 }

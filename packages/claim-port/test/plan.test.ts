@@ -39,6 +39,10 @@ const base = { port: 8000, unreadable: [], policy: BUILTIN_POLICY, self, uid: 0,
 describe('protectionReason', () => {
   it('protects PID <= 2, kernel threads, itself and its ancestors', () => {
     expect(protectionReason(proc({ pid: 1 }), BUILTIN_POLICY, self)).toMatch(/at or below 2/);
+    // A higher bound is the registry's, not "init and kthreadd" (PID 402 is neither).
+    expect(protectionReason(proc({ pid: 402 }), { ...BUILTIN_POLICY, protectedPidsUpTo: 1000 }, self)).toBe(
+      'PID 402 is at or below 1000 (claim.protect.pidsUpTo)',
+    );
     expect(protectionReason(proc({ pid: 77, kernelThread: true }), BUILTIN_POLICY, self)).toMatch(/kernel thread/);
     expect(protectionReason(proc({ pid: 9000 }), BUILTIN_POLICY, self)).toMatch(/claim-port itself/);
     expect(protectionReason(proc({ pid: 8999 }), BUILTIN_POLICY, self)).toMatch(/ancestor/);
