@@ -129,7 +129,9 @@ export class Registry<Id extends string = string> {
     // From JavaScript anything can arrive: say what it was, not "cannot read properties of undefined".
     if (typeof id !== 'string') throw new TypeError(`a service id must be a string, not ${describeArgument(id)}`);
     const known = [...this.#byId.keys()].sort();
-    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(id)}${serviceIdHint(id, this.services)}; known services: ${known.join(', ')}`);
+    // A registry may list no services at all: say so, not "known services: " and nothing.
+    const list = known.length > 0 ? `known services: ${known.join(', ')}` : `${this.source} has no services`;
+    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(id)}${serviceIdHint(id, this.services)}; ${list}`);
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */

@@ -89,6 +89,12 @@ describe('resolvePort', () => {
     expect(() => registry.resolvePort('aip')).toThrow('unknown service "aip" (did you mean "api"?); known services: api, redis');
   });
 
+  it('refuses any id in a registry without services, saying it has none (not "known services: " and nothing)', () => {
+    expect(() => parseRegistry('version: 1\nservices: []\n', { source: 'empty.yaml' }).service('api')).toThrow(
+      /^unknown service "api"; empty\.yaml has no services$/,
+    );
+  });
+
   it.each([
     ['8000', ' (port 8000 belongs to service "api": give its id, "api")'],
     ['6379/tcp', ' (port 6379/tcp belongs to service "redis": give its id, "redis")'],
