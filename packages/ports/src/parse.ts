@@ -101,6 +101,7 @@ function parseUnsafe(text: string): ParseResult {
   const parsed = RegistrySchema.safeParse(input);
   const located: Located[] = [
     ...wholeNumbersWithAPoint(doc),
+    ...protoLabels(doc),
     ...(parsed.success
       ? checkRules(parsed.data)
       : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input))]),
@@ -169,16 +170,39 @@ function wholeNumbersWithAPoint(doc: Document): Located[] {
       if (!isScalar(pair.key) || !INTEGER_KEYS.has(String(pair.key.value)) || !isScalar(pair.value)) return;
       const { value, source } = pair.value as { value: unknown; source?: unknown };
       if (typeof value !== 'number' || !Number.isInteger(value) || typeof source !== 'string' || !source.includes('.')) return;
-      const chain = [...ancestors, pair];
-      const path: PathSegment[] = [];
-      chain.forEach((node, index) => {
-        if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
-        else if (isSeq(node)) path.push(node.items.indexOf(chain[index + 1] as never));
-      });
+      const path = pathTo([...ancestors, pair]);
       found.push({ path, message: `must be a whole number written without a decimal point (got ${source})` });
     },
   });
   return found;
+}
+
+/**
+ * A `__proto__` label in a mapping of free labels (a service's `details`): zod's record drops the
+ * key without a word (it guards against prototype pollution), so the fact would vanish from the
+ * reference page while the file validated. A fixed mapping reports it already, as an unknown key.
+ */
+function protoLabels(doc: Document): Located[] {
+  const found: Located[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.value !== '__proto__') return;
+      const path = pathTo([...ancestors, pair]);
+      if (!(schemaAt(path.slice(0, -1)) instanceof z.ZodRecord)) return;
+      found.push({ path, message: 'a label may not be "__proto__" (JavaScript objects drop it); write another', atKey: true });
+    },
+  });
+  return found;
+}
+
+/** The registry path of the last node of a chain from visit(): keys by name, list items by index. */
+function pathTo(chain: readonly unknown[]): PathSegment[] {
+  const path: PathSegment[] = [];
+  chain.forEach((node, index) => {
+    if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
+    else if (isSeq(node)) path.push(node.items.indexOf(chain[index + 1] as never));
+  });
+  return path;
 }
 
 /**
@@ -390,15 +414,22 @@ function valueAt(input: unknown, path: readonly PathSegment[]): unknown {
   return value;
 }
 
-function knownKeys(path: readonly PathSegment[]): string[] {
+/** The schema of the value at `path` (unwrapped), or undefined where the schema has none. */
+function schemaAt(path: readonly PathSegment[]): z.ZodType | undefined {
   let schema: z.ZodType = RegistrySchema;
   for (const segment of path) {
     schema = unwrap(schema);
     if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[segment as string]!;
     else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
-    if (!schema) return [];
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+    else return undefined;
+    if (!schema) return undefined;
   }
-  schema = unwrap(schema);
+  return unwrap(schema);
+}
+
+function knownKeys(path: readonly PathSegment[]): string[] {
+  const schema = schemaAt(path);
   if (schema instanceof z.ZodUnion) {
     return schema.options.flatMap((option) => (option instanceof z.ZodObject ? Object.keys(option.shape) : []));
   }

@@ -468,6 +468,21 @@ describe('a broken registry is rejected with line and column', () => {
     expect(long.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services[0].id: must be at most 64 characters']);
   });
 
+  it.each([
+    ['a text', 'admin'],
+    ['a mapping', '{ polluted: yes }'],
+  ])('refuses a details label "__proto__" with %s, which JavaScript would drop while the file validated', async (_name, value) => {
+    const { error } = await rejection(withLine(12, `    processes: [uvicorn]\n    details:\n      Kept: yes\n      __proto__: ${value}`));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '15:7 services.api.details.__proto__: a label may not be "__proto__" (JavaScript objects drop it); write another',
+    ]);
+    // A fixed mapping says it once, as the unknown key it is; "constructor" is an ordinary label.
+    const { error: fixed } = await rejection(withLine(12, '    processes: [uvicorn]\n    __proto__: x'));
+    expect(fixed.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services.api.__proto__: unknown key "__proto__"']);
+    const registry = parseRegistry(withLine(12, '    processes: [uvicorn]\n    details: { constructor: x }'));
+    expect(registry.service('api').details).toEqual({ constructor: 'x' });
+  });
+
   it('says why a details label is refused, at the label', async () => {
     const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details: { "a\\tb": x }'));
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
