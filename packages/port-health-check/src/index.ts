@@ -117,8 +117,16 @@ function checkOptions(options: unknown): CheckPortsOptions {
     throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
   };
   const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (copy.registry !== undefined && !(typeof copy.registry === 'string' && copy.registry !== '') && !isObject(copy.registry))
-    bad('registry', 'a ports.yaml path or a Registry');
+  // A Registry by its shape, not instanceof: one from another copy of @dsa110/ports is as good. A plain
+  // object (`{ path }`, a parsed YAML) failed deep inside the checks with "reading 'flatMap'".
+  const isRegistry = (value: unknown) =>
+    isObject(value) &&
+    Array.isArray((value as Registry).services) &&
+    Array.isArray((value as Registry).reserved) &&
+    typeof (value as Registry).service === 'function' &&
+    typeof (value as Registry).resolvePort === 'function';
+  if (copy.registry !== undefined && !(typeof copy.registry === 'string' && copy.registry !== '') && !isRegistry(copy.registry))
+    bad('registry', 'a ports.yaml path or a Registry (from loadRegistry or parseRegistry)');
   if (copy.registryOrigin !== undefined && typeof copy.registryOrigin !== 'string') bad('registryOrigin', 'a string');
   if (copy.root !== undefined && !(typeof copy.root === 'string' && copy.root !== '')) bad('root', 'a directory (a non-empty string)');
   for (const name of ['services', 'claimPortPaths']) {

@@ -94,6 +94,13 @@ describe('checkPorts from JavaScript', () => {
       [{ root: 5 }, /options\.root must be a directory \(a non-empty string\) or left out, not number 5$/],
       [{ root: '' }, /options\.root must be .*not the string ""$/],
       [{ registry: 5 }, /options\.registry must be a ports.yaml path or a Registry .*not number 5$/],
+      // A plain object is not a Registry: it failed deep inside the checks ("reading 'flatMap'").
+      [
+        { registry: {} },
+        /^checkPorts: options\.registry must be a ports.yaml path or a Registry \(from loadRegistry or parseRegistry\) or left out, not an object$/,
+      ],
+      [{ registry: { path: '/etc/ports.yaml' } }, /options\.registry must be a ports.yaml path or a Registry/],
+      [{ registry: { services: [], reserved: [] } }, /options\.registry must be a ports.yaml path or a Registry/],
       [{ registryOrigin: 5 }, /options\.registryOrigin must be a string/],
       [{ strict: 'yes' }, /options\.strict must be a boolean .*not the string "yes"$/],
       [{ firewall: 'no' }, /options\.firewall must be a boolean .*not the string "no"$/],
