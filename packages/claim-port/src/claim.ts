@@ -448,7 +448,8 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     if (!verdict.ok)
       return claim.notBindable(
         verdict,
-        `nothing ${transport === 'udp' ? 'is bound to' : 'listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`,
+        // UDP: a client's socket connected to a peer may be bound to it (a blocker, named next), but no server's.
+        `${transport === 'udp' ? 'no server socket is bound to' : 'nothing listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`,
       );
     const message = `${claim.name} is free; nothing to do`;
     claim.log(message);

@@ -463,6 +463,29 @@ describe('3. transport end to end', () => {
     expect(isAlive(udp.first.pid)).toBe(true);
   });
 
+  it('PORT/udp never signals a UDP client: a socket bound to the port and connected to a peer blocks bind(), is named with its PID, exit 1', async () => {
+    // As a TCP connection using the port as its local port: a client's socket (a resolver's query, a QUIC client) is not the port's server.
+    const server = await py(UDP_HOLDER(freePort()));
+    const port = freePort();
+    const client = await py(`import json, os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', ${port})); s.connect(('127.0.0.1', ${server.first.port}))
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`);
+    const result = await claimOurs(port, { transport: 'udp' });
+    expect(result.action).toBe('failed');
+    expect(result.holders).toEqual([]);
+    expect(result.message).toMatch(
+      new RegExp(`^no server socket is bound to port ${port}/udp, but a server could not bind it \\(0\\.0\\.0\\.0: EADDRINUSE\\): `),
+    );
+    expect(result.message).toContain(`127.0.0.1:${port}/udp bound and connected to 127.0.0.1:${server.first.port}, held by PID ${client.first.pid}`);
+    expect(isAlive(client.first.pid)).toBe(true);
+    // Its peer's port is the server's: claiming that one frees the server and leaves the client alone.
+    const freed = await claimOurs(server.first.port, { transport: 'udp' });
+    expect(freed.action).toBe('freed');
+    expect(freed.holders.map((h) => h.pid)).toEqual([server.first.pid]);
+    expect(isAlive(client.first.pid)).toBe(true);
+  });
+
   it('a UDP port nobody holds is free at once; the CLI grammar carries the transport', async () => {
     const port = freePort();
     const result = await claimOurs(port, { transport: 'udp' });

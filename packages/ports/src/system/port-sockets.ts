@@ -89,9 +89,14 @@ export function readPortSockets(port: number, transport: Transport, procRoot = '
   ];
 }
 
-/** The UDP sockets bound to `port`: the holders of a UDP port. */
+/**
+ * The UDP sockets bound to `port` and not connected to a peer: the holders of
+ * a UDP port. A socket connected to a peer is a client's (a resolver's query,
+ * a QUIC client, whose ephemeral port can be any number), as a TCP connection
+ * using the port as its local port is: never a holder (readPortSockets lists it).
+ */
 export function readBoundUdpSockets(port: number, procRoot = '/proc'): PortSocket[] {
   portArgument('readBoundUdpSockets', port);
   procRootArgument('readBoundUdpSockets', procRoot);
-  return readPortSockets(port, 'udp', procRoot);
+  return readPortSockets(port, 'udp', procRoot).filter((socket) => socket.state !== 'CONNECTED');
 }

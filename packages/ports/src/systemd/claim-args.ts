@@ -70,10 +70,11 @@ export function claimUsage(): string {
        claim-port --test [--json] | --help | --version
 
 Frees a port for the service that owns it: finds every process listening on
-the port (for PORT/udp: every process with a socket bound to it), refuses if
-one is protected or its systemd unit would restart it, sends SIGTERM, waits,
-sends SIGKILL to what remains, watches for a supervisor taking the port back,
-and verifies that a server could bind the port.
+the port (for PORT/udp: every process with a socket bound to it, not a
+client's socket connected to a peer), refuses if one is protected or its
+systemd unit would restart it, sends SIGTERM, waits, sends SIGKILL to what
+remains, watches for a supervisor taking the port back, and verifies that a
+server could bind the port.
 
 Options:
 ${formatFlags(CLAIM_FLAGS)}
