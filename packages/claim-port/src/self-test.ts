@@ -7,8 +7,17 @@ import { MAX_CLAIM_TIMEOUT_SECONDS, parseClaimArgs as parseArgs } from '@dsa110/
 import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { isRunning } from './watch.js';
-import { loadRegistry } from '@dsa110/ports';
-import { hasProcNet, readBoundUdpSockets, readEphemeralRange, readListenSocketsSync, readStartTime, type Transport } from '@dsa110/ports/system';
+import { escapeText, loadRegistry } from '@dsa110/ports';
+import {
+  hasProcNet,
+  readBoundUdpSockets,
+  readEphemeralRange,
+  readListenSocketsSync,
+  readPortSockets,
+  readStartTime,
+  type Transport,
+} from '@dsa110/ports/system';
+import { procControl, type ProcessControl } from './processes.js';
 
 interface Check {
   name: string;
@@ -95,16 +104,34 @@ async function registryPorts(): Promise<(port: number) => boolean> {
 }
 
 /**
- * A live claim of `transport` on loopback: start a holder of our own (a TCP
- * listener, or a process holding a UDP socket), dry-run, claim it (PORT/udp
- * for UDP), and check that the port is free and the holder gone.
+ * Whether no socket of either transport, in any state, on any address, uses
+ * `port`: the holder binds 127.0.0.1, which a listener on [::1], [::] (IPv6
+ * only) or 127.0.0.2 does not stop, and a claim of the port would find that
+ * listener too.
  */
-async function liveClaim(transport: Transport): Promise<Check[]> {
+function unused(port: number): boolean {
+  try {
+    return readPortSockets(port, 'tcp').length === 0 && readPortSockets(port, 'udp').length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A live claim of `transport` on loopback: start a holder of our own (a TCP
+ * listener, or a process holding a UDP socket) on a port nothing else uses,
+ * dry-run, claim it (PORT/udp for UDP), and check that the port is free and
+ * the holder gone. It signals nothing but that child: a port another process
+ * turns out to share is not claimed, and every signal goes through a
+ * ProcessControl that refuses any other PID (a process that took the port
+ * between the dry run and the claim).
+ */
+async function liveClaim(transport: Transport, random: () => number): Promise<Check[]> {
   const checks: Check[] = [];
   const shown = (port: number) => `127.0.0.1:${port}${transport === 'udp' ? '/udp' : ''}`;
   if (!hasProcNet()) return [{ name: `live ${transport.toUpperCase()} claim (needs /proc; skipped)`, ok: true }];
   const { spawn } = await import('node:child_process');
-  const ports = holderPorts(readEphemeralRange(), await registryPorts());
+  const ports = holderPorts(readEphemeralRange(), await registryPorts(), 16, random).filter(unused);
   const child = spawn(process.execPath, ['-e', HOLDER_SCRIPTS[transport], ...ports.map(String)], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -116,13 +143,25 @@ async function liveClaim(transport: Transport): Promise<Check[]> {
       child.once('exit', () => reject(new Error(`the test ${transport.toUpperCase()} holder exited before binding`)));
     });
     const start = readStartTime(child.pid!);
-    const dry = await claimPort(port, { dryRun: true, usage: false, transport });
+    const base = procControl();
+    const onlyOurs: ProcessControl = { ...base, signal: (who, sig) => (who.pid === child.pid ? base.signal(who, sig) : 'permission-denied') };
+    const dry = await claimPort(port, { dryRun: true, usage: false, transport, processes: onlyOurs });
+    const strangers = dry.holders.filter((h) => h.pid !== child.pid);
+    if (strangers.length > 0 || dry.listeners.length !== 1) {
+      const who = strangers.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)})`).join(', ') || 'a process that cannot be seen';
+      checks.push({
+        name: `live ${transport.toUpperCase()} claim of ${shown(port)}`,
+        ok: false,
+        detail: `the port is also held by ${who}, which the self-test did not start: not claimed; run --test again`,
+      });
+      return checks;
+    }
     checks.push({ name: `dry run names the holder of ${shown(port)}`, ok: dry.action === 'would-free' && dry.holders.some((h) => h.pid === child.pid) });
     checks.push({
       name: `dry run leaves the ${transport.toUpperCase()} holder running`,
       ok: start !== undefined && isRunning({ pid: child.pid!, startTime: start }),
     });
-    const result = await claimPort(port, { timeoutSeconds: 5, usage: false, transport });
+    const result = await claimPort(port, { timeoutSeconds: 5, usage: false, transport, processes: onlyOurs });
     checks.push({ name: `claim frees ${shown(port)}`, ok: result.action === 'freed' && exitCode(result.action) === 0, detail: result.message });
     const left = transport === 'udp' ? readBoundUdpSockets(port) : readListenSocketsSync({ ports: [port] });
     checks.push({ name: `no ${transport === 'udp' ? 'bound UDP' : 'LISTEN'} socket left on the port`, ok: left.length === 0 });
@@ -130,7 +169,7 @@ async function liveClaim(transport: Transport): Promise<Check[]> {
       name: `the ${transport.toUpperCase()} holder exited after SIGTERM`,
       ok: result.holders.length === 1 && result.holders[0]!.outcome === 'exited',
     });
-    const again = await claimPort(port, { usage: false, transport });
+    const again = await claimPort(port, { usage: false, transport, processes: onlyOurs });
     checks.push({ name: `a free ${transport.toUpperCase()} port is reported already free`, ok: again.action === 'already-free' });
   } catch (error) {
     checks.push({ name: `live ${transport.toUpperCase()} claim`, ok: false, detail: (error as Error).message });
@@ -142,7 +181,14 @@ async function liveClaim(transport: Transport): Promise<Check[]> {
 }
 
 /** Runs every check, prints one line each to stderr (and a JSON summary to stdout with json); true when all pass. */
-export async function runSelfTest(options: { json?: boolean; io?: { out(text: string): void; err(text: string): void } } = {}): Promise<boolean> {
+export async function runSelfTest(
+  options: {
+    json?: boolean;
+    io?: { out(text: string): void; err(text: string): void };
+    /** Where the holders' ports are drawn from (holderPorts): a hook for this package's tests. */
+    random?: () => number;
+  } = {},
+): Promise<boolean> {
   const io = options.io ?? { out: (text: string) => void process.stdout.write(text), err: (text: string) => void process.stderr.write(text) };
   const checks: Check[] = [];
   for (const [argv, expected] of ARG_CASES) {
@@ -173,7 +219,8 @@ export async function runSelfTest(options: { json?: boolean; io?: { out(text: st
     name: 'exit codes: freed 0, would-free 0, refused 1, failed 1',
     ok: exitCode('freed') === 0 && exitCode('would-free') === 0 && exitCode('refused') === 1 && exitCode('failed') === 1,
   });
-  checks.push(...(await liveClaim('tcp')), ...(await liveClaim('udp')));
+  const random = options.random ?? Math.random;
+  checks.push(...(await liveClaim('tcp', random)), ...(await liveClaim('udp', random)));
 
   for (const check of checks) {
     io.err(`[claim-port:self-test] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail && !check.ok ? `: ${check.detail}` : ''}\n`);
