@@ -89,7 +89,7 @@ Examples:
 Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
 1 it is not (refused, permission, still held, re-taken); ${EXIT_USAGE} usage error
 (bad option or port, unknown service id). With --json, one JSON object on stdout
-in every case.`;
+in every case but --help and --version.`;
 }
 
 /** Pure: why `text` is not a valid --timeout, or its value in seconds. */
