@@ -214,7 +214,9 @@ describe('planClaim', () => {
     const asRoot = planClaim({ ...base, listeners: [unknown] });
     expect(asRoot.kind === 'refuse' && asRoot.refusals[0]!.reason).toMatch(/cannot be identified even as root/);
     const asUser = planClaim({ ...base, uid: 1000, euid: 1000, listeners: [unknown] });
-    expect(asUser.kind === 'refuse' && asUser.refusals[0]!.reason).toMatch(/not visible to this user .*run claim-port as root/);
+    expect(asUser.kind === 'refuse' && asUser.refusals[0]!.reason).toBe(
+      'the process holding 0.0.0.0:8000 (a socket of uid 0) is not visible to this user (uid 1000); run claim-port as root (sudo claim-port 8000)',
+    );
   });
   it('refuses another user’s process when not root', () => {
     const plan = planClaim({ ...base, uid: 1000, euid: 1000, listeners: [listener([proc({ realUid: 0, user: 'root' })])] });
