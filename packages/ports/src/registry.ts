@@ -175,6 +175,15 @@ export class Registry<Id extends string = string> {
           `port ${port} is inside reserved "${owner.id}" (${formatRange(owner)}: ${owner.purpose}), which is not reserved for "${service.id}"${instead}`,
         );
       }
+      // Two overrides in one environment that move two services onto the same free port: each alone
+      // looks fine against the registry, together they would fight over it.
+      for (const other of this.services) {
+        if (other.id === service.id || other.env === undefined || other.env === variable || other.transport !== service.transport) continue;
+        const theirs: unknown = env[other.env];
+        if (typeof theirs === 'string' && parsePort(theirs) === port) {
+          throw refuse(`${other.env}=${quoteValue(theirs)} moves service "${other.id}" (${other.name}) to port ${port} too; give each service its own port`);
+        }
+      }
     }
     return { port, source: 'env', variable };
   }

@@ -75,6 +75,19 @@ describe('resolvePort', () => {
     expect(refusal('8000', 'redis').message).toMatch(/belongs to service "api" .*; give a port the registry does not assign, or unset REDIS_PORT$/);
   });
 
+  it('refuses two overrides in one environment that move two services onto the same port (each alone looked fine)', () => {
+    const env = { CONTIMG_API_PORT: '7000', REDIS_PORT: '7000' };
+    expect(() => registry.resolvePort('api', { env })).toThrow(
+      'CONTIMG_API_PORT="7000" cannot be used for service "api": REDIS_PORT="7000" moves service "redis" (Redis) to port 7000 too; give each service its own port',
+    );
+    expect(() => registry.resolvePort('redis', { env })).toThrow(
+      /^REDIS_PORT="7000" cannot be used for service "redis": CONTIMG_API_PORT="7000" moves service "api"/,
+    );
+    // Different ports, or the other variable not a port at all (its own resolvePort says so), are each fine here.
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '7000', REDIS_PORT: '7001' } }).port).toBe(7000);
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '7000', REDIS_PORT: '07000' } }).port).toBe(7000);
+  });
+
   it('rejects a port inside a range reserved for someone else', () => {
     expect(refusal('3215').message).toMatch(/port 3215 is inside reserved "fallback" \(3210-3220: Dashboard fallback\), which is not reserved for "api"/);
     expect(refusal('8010', 'redis').message).toMatch(/inside reserved "api-alt" \(8010: Alternative API port\), which is not reserved for "redis"/);
