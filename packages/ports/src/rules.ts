@@ -178,13 +178,15 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
       return;
     }
     const range = reservedRange(entry)!;
-    for (const other of ranges) {
-      if (range.start <= other.range.end && other.range.start <= range.end) {
-        problems.push({
-          path: [...path, entry.port !== undefined ? 'port' : 'start'],
-          message: `reserved ${formatRange(range)} overlaps reserved "${other.id}" (${formatRange(other.range)})`,
-        });
-      }
+    // One line per entry, naming the first range it overlaps and counting the rest: a line per
+    // pair was millions of lines (and gigabytes) for a few thousand ranges that all overlap.
+    const overlapped = ranges.filter((other) => range.start <= other.range.end && other.range.start <= range.end);
+    if (overlapped.length > 0) {
+      const [first] = overlapped as [(typeof ranges)[number]];
+      problems.push({
+        path: [...path, entry.port !== undefined ? 'port' : 'start'],
+        message: `reserved ${formatRange(range)} overlaps reserved "${first.id}" (${formatRange(first.range)})${more(overlapped.length - 1)}`,
+      });
     }
     ranges.push({ id: entry.id ?? `reserved[${index}]`, range, index });
   });
@@ -192,14 +194,17 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   data.services.forEach((service: ServiceFacts | undefined, index) => {
     if (service?.port === undefined || service.id === undefined) return;
     const { port, id: serviceId } = service;
-    for (const { id, range, index: reservedIndex } of ranges) {
-      if (port < range.start || port > range.end) continue;
+    const inside = ranges.filter(({ range, index: reservedIndex }) => {
+      if (port < range.start || port > range.end) return false;
       const allowed = data.reserved[reservedIndex]?.for;
       // A broken item of `for` might have named this service: say nothing rather than guess.
-      if (allowed === undefined || allowed.includes(serviceId) || allowed.includes(undefined as never)) continue;
+      return !(allowed === undefined || allowed.includes(serviceId) || allowed.includes(undefined as never));
+    });
+    if (inside.length > 0) {
+      const [{ id, range }] = inside as [(typeof ranges)[number]];
       problems.push({
         path: ['services', index, 'port'],
-        message: `port ${port} is inside reserved "${id}" (${formatRange(range)}), which is not reserved for "${serviceId}"`,
+        message: `port ${port} is inside reserved "${id}" (${formatRange(range)}), which is not reserved for "${serviceId}"${more(inside.length - 1)}`,
       });
     }
   });
@@ -230,4 +235,9 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   });
 
   return problems;
+}
+
+/** `, and N more` after the first of several of the same problem, or nothing. */
+function more(count: number): string {
+  return count === 0 ? '' : ` and ${count} more`;
 }

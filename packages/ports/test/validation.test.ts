@@ -396,6 +396,34 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it('says each reserved range that overlaps others, and each service inside ranges not its own, once (a line per pair was gigabytes)', () => {
+    const n = 3000;
+    // Every range overlaps every other, and every service sits inside all of them: n*n/2 and n*n
+    // pairs (4,000 ranges took 77 s and 4.5 GB, then aborted out of memory).
+    const ranges = Array.from({ length: n }, (_, i) => `  - { id: r${i}, name: R, start: ${20000 + i}, end: ${40000 + i}, purpose: x }`);
+    const services = Array.from(
+      { length: 50 },
+      (_, i) =>
+        `  - { id: s${i}, name: S, group: development, port: ${30000 + i}, protocol: HTTP, access: dev, configuredBy: none, robust: false, processes: [p] }`,
+    );
+    const text = `version: 1\nservices:\n${services.join('\n')}\nreserved:\n${ranges.join('\n')}\n`;
+    const started = performance.now();
+    const error = (() => {
+      try {
+        parseRegistry(text);
+      } catch (caught) {
+        return caught as RegistryError;
+      }
+    })();
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(error).toBeInstanceOf(RegistryError);
+    const messages = error!.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    expect(messages).toHaveLength(n - 1 + 50);
+    expect(messages).toContain(`reserved.r${n - 1}.start: reserved ${20000 + n - 1}-${40000 + n - 1} overlaps reserved "r0" (20000-40000) and ${n - 2} more`);
+    expect(messages).toContain('reserved.r1.start: reserved 20001-40001 overlaps reserved "r0" (20000-40000)');
+    expect(messages).toContain(`services.s0.port: port 30000 is inside reserved "r0" (20000-40000), which is not reserved for "s0" and ${n - 1} more`);
+  }, 60_000);
+
   it('rejects a file over 1 MiB before parsing it', async () => {
     const path = writeRegistry('');
     writeFileSync(path, `${minimalRegistry}\n${'# padding\n'.repeat(110_000)}`);
