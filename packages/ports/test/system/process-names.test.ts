@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { matchProcessName, processNames, readProcessInfo } from '@dsa110/ports/system';
+import { globToRegExp, matchProcessName, processNames, readProcessInfo } from '@dsa110/ports/system';
 import { recordSpawned, signal, waitForExit, waitUntil } from '../../../../test-support/guard.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
@@ -22,6 +22,33 @@ describe('processNames', () => {
     );
     expect(processNames({ comm: 'python3', argv: ['python3', '-c', 'import uvicorn'] })).not.toContain('uvicorn');
     expect(processNames({ comm: 'redis-server', argv: ['/usr/bin/redis-server', 'uvicorn'] })).not.toContain('uvicorn');
+  });
+
+  it('matches a glob of many stars against a long name at once, as a glob does (no regular-expression backtracking)', () => {
+    // Any user can give a process holding a port a 100,000-character argv[0]; `^.*a.*a.*a.*b$`
+    // backtracked through every split of it (2,000 characters: 2.4 s; this one: forever), and
+    // the health check and claim-port that match it run as root.
+    const long = 'a'.repeat(100_000);
+    const started = performance.now();
+    expect(matchProcessName({ comm: 'x', argv: [long] }, ['*a*a*a*a*b', '*a?a*?b*'])).toBeUndefined();
+    expect(matchProcessName({ comm: 'x', argv: [`${long}b`] }, ['*a*a*a*a*b'])).toEqual({ name: `${long}b`, glob: '*a*a*a*a*b' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    // Still a glob: each star any run (empty too, never across a line break), ? one character, the rest literal.
+    const cases: [string, string, boolean][] = [
+      ['a*b*c', 'abc', true],
+      ['a*b*c', 'aXbYc', true],
+      ['a*b*c', 'acb', false],
+      ['*ab*ab*', 'abab', true],
+      ['*ab*ab*', 'aab', false],
+      ['*a?c*', 'xxabcyy', true],
+      ['a**b', 'ab', true],
+      ['*', '', true],
+      ['*.py', 'x.py', true],
+      ['*.py', 'xpy', false],
+      ['a*b', 'a\nb', false],
+      ['(*)', '(x)', true],
+    ];
+    for (const [glob, name, matches] of cases) expect(globToRegExp(glob).test(name), `${glob} ${JSON.stringify(name)}`).toBe(matches);
   });
 
   it('matches globs and says which name matched which glob', () => {
