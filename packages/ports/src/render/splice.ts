@@ -34,6 +34,7 @@ export interface SpliceOptions {
 
 const BLOCK = /^<!-- ports:([a-z0-9-]+):(start|end) -->$/;
 const REF = /<!-- ports:ref ([^\s]+) -->(.*?)<!-- \/ports:ref -->/g;
+const REF_END = '<!-- /ports:ref -->';
 const ANY = /<!--\s*\/?ports:/g;
 
 export function spliceMarkers(text: string, options: SpliceOptions): string {
@@ -128,7 +129,11 @@ function spliceReferences(line: string, number: number, file: string, reference:
   let result = '';
   let last = 0;
   const covered: [number, number][] = [];
-  for (const match of masked.matchAll(REF)) {
+  // A value ends at a closing marker, so none reaches past the last one: REF is run on the line up
+  // to there. On the whole line, each opening marker after it was scanned to the end of the line
+  // (40,000 unclosed on one line: 23 s).
+  const lastEnd = masked.lastIndexOf(REF_END);
+  for (const match of (lastEnd === -1 ? '' : masked.slice(0, lastEnd + REF_END.length)).matchAll(REF)) {
     const at = match.index!;
     const key = match[1]!;
     const value = reference?.(key);
@@ -144,9 +149,12 @@ function spliceReferences(line: string, number: number, file: string, reference:
     last = at + match[0].length;
     covered.push([at, last]);
   }
+  // Both in line order: one walk, not every reference for every marker (40,000 references on one line: 6 s).
+  let next = 0;
   for (const stray of masked.matchAll(ANY)) {
     const at = stray.index!;
-    if (covered.some(([from, to]) => at >= from && at < to)) continue;
+    while (next < covered.length && covered[next]![1] <= at) next++;
+    if (next < covered.length && at >= covered[next]![0]) continue;
     throw new MarkerError(
       file,
       number,
