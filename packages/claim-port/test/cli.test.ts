@@ -88,6 +88,15 @@ describe('claim-port usage errors', () => {
     }
   });
 
+  it('shows a white-space $DSA110_PORTS_FILE or --registry quoted, so the blank path is seen', async () => {
+    const byEnv = await claimInProcess(['api', '--dry-run'], { env: { DSA110_PORTS_FILE: ' ' } });
+    expect(byEnv.stderr).toBe(
+      '[claim-port:api] error: cannot resolve service "api": " ": cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n',
+    );
+    const byFlag = await claimInProcess(['api', '--dry-run', '--registry', ' ']);
+    expect(byFlag.stderr).toContain('"api": " ": cannot read the registry (from --registry)');
+  });
+
   it('says where an unreadable registry path came from: --registry or $DSA110_PORTS_FILE', async () => {
     const missing = '/nonexistent/dsa110/ports.yaml';
     const byFlag = await claimInProcess(['api', '--dry-run', '--registry', missing]);

@@ -152,6 +152,8 @@ describe('port-health-check (built bin)', () => {
       );
       expect(special.status).toBe(1);
     }
+    const blank = await run(['--quiet'], { DSA110_PORTS_FILE: ' ' });
+    expect(blank.stdout).toBe('error: [registry] " ": cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n');
     const stdin = await run(['--registry', '-', '--quiet']);
     expect(stdin.stdout).toBe(
       'error: [registry] -: cannot read the registry (from --registry): "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")\n',

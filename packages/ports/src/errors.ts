@@ -1,6 +1,6 @@
 // Errors meant for people: each says what is wrong, where, and (where it can)
 // what to do. CLIs print `error.message` alone, never a stack trace.
-import { escapeText } from './escape.js';
+import { pathText } from './escape.js';
 import { objectArgument, stringArgument } from './arguments.js';
 
 export interface RegistryIssue {
@@ -16,8 +16,9 @@ export function formatIssue(source: string, issue: RegistryIssue): string {
   stringArgument('formatIssue', 'source', source, 'a file name (a string)');
   objectArgument('formatIssue', 'issue', issue, '{ path, message, line, column }: a RegistryIssue');
   // The path is from outside (a --registry argument, $DSA110_PORTS_FILE): a line break or a
-  // terminal escape in it must not start a forged line or colour the terminal.
-  const file = escapeText(String(source));
+  // terminal escape in it must not start a forged line or colour the terminal, and an
+  // empty or white-space name must still be seen (quoted).
+  const file = pathText(String(source));
   const where = issue.line > 0 ? `${file}:${issue.line}:${issue.column}` : file;
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }

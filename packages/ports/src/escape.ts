@@ -61,6 +61,17 @@ export function quoteValue(value: string, max = MAX_QUOTED): string {
 }
 
 /**
+ * A path (or file name) from outside, as printed: escaped like escapeText, and
+ * quoted when it would not be seen for what it is otherwise: empty, or starting
+ * or ending with white space (`DSA110_PORTS_FILE=' '` shows as `" "`, not as a
+ * blank).
+ */
+export function pathText(path: string, max = 500): string {
+  stringArgument('pathText', 'path', path);
+  return path === '' || /^\s|\s$/u.test(path) ? quoteValue(path, max) : escapeText(path, max);
+}
+
+/**
  * One line for a log or a report, whatever went into it: control characters
  * and line breaks escaped (backslashes left alone: the line's own text is
  * ours; values from outside were escaped with escapeText already). Cut to

@@ -1,6 +1,7 @@
 // Strings from outside, printed: visible escapes, one line, bounded.
 import { describe, expect, it } from 'vitest';
-import { escapeText, oneLine, prometheusLabel, quoteValue } from '../src/escape.js';
+import { escapeText, oneLine, pathText, prometheusLabel, quoteValue } from '../src/escape.js';
+import { formatIssue } from '../src/errors.js';
 
 describe('escapeText', () => {
   it.each([
@@ -50,5 +51,17 @@ describe('prometheusLabel', () => {
     expect(prometheusLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     expect(prometheusLabel('x\x1b[31m')).toBe('x\\\\e[31m');
     expect(prometheusLabel('y'.repeat(500))).toHaveLength(200);
+  });
+});
+
+describe('pathText', () => {
+  it('quotes a path that would not be seen otherwise (empty, white space at either end), escapes every other one', () => {
+    expect(pathText(' ')).toBe('" "');
+    expect(pathText('')).toBe('""');
+    expect(pathText('ports.yaml ')).toBe('"ports.yaml "');
+    expect(pathText('\tx')).toBe('"\\tx"');
+    expect(pathText('/etc/a b.yaml')).toBe('/etc/a b.yaml');
+    expect(pathText('/etc/a\nb')).toBe('/etc/a\\nb');
+    expect(formatIssue(' ', { path: '', message: 'cannot read', line: 0, column: 0 })).toBe('" ": cannot read');
   });
 });

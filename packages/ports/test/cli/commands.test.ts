@@ -73,6 +73,7 @@ describe('ports get', () => {
         { DSA110_PORTS_FILE: '/nonexistent/ports.yaml' },
         '/nonexistent/ports.yaml: cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n',
       ],
+      [['get', 'api'], { DSA110_PORTS_FILE: ' ' }, '" ": cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n'],
       [
         ['validate'],
         { DSA110_PORTS_FILE: '/nonexistent/ports.yaml' },
