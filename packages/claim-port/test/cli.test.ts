@@ -88,6 +88,10 @@ describe('claim-port usage errors', () => {
     }
   });
 
+  it('labels a bad port as given, negative or not: [claim-port:-1] as [claim-port:0]', async () => {
+    for (const port of ['-1', '0']) expect((await claimInProcess([port, '--dry-run'])).stderr).toMatch(new RegExp(`^\\[claim-port:${port}\\] error: `));
+  });
+
   it('shows a white-space $DSA110_PORTS_FILE or --registry quoted, so the blank path is seen', async () => {
     const byEnv = await claimInProcess(['api', '--dry-run'], { env: { DSA110_PORTS_FILE: ' ' } });
     expect(byEnv.stderr).toBe(

@@ -147,18 +147,22 @@ const VALUE_WORDS: ReadonlySet<string> = new Set(
 
 /** What looks like a port, PORT/udp or a service id: what an error line may show in its prefix. */
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:\/(?:tcp|udp))?$/;
+/** A negative number: the parser takes it as the port operand (`claim-port -1`), so the prefix shows it as given, as it shows `0`. */
+const NEGATIVE = /^-[0-9.][0-9.]{0,19}$/;
 
 /**
  * The port or service id on a claim-port command line, for the `[claim-port:X]`
  * prefix of an error line even when the line does not parse: the first word
- * that is not an option or an option's value, when it looks like a port or an
- * id; `?` otherwise (a hostile argument is never put in the prefix).
+ * that is not an option or an option's value, when it looks like a port, a
+ * negative number (`-1`, judged a bad port) or an id; `?` otherwise (a hostile
+ * argument is never put in the prefix).
  */
 export function claimLabel(argv: readonly string[]): string {
   stringListArgument('claimLabel', 'argv', argv);
   for (let index = 0; index < argv.length; index++) {
     const word = argv[index]!;
-    if (word === '--') return LABEL.test(argv[index + 1] ?? '') ? argv[index + 1]! : '?';
+    if (word === '--') return LABEL.test(argv[index + 1] ?? '') || NEGATIVE.test(argv[index + 1] ?? '') ? argv[index + 1]! : '?';
+    if (NEGATIVE.test(word)) return word;
     if (word.startsWith('-') && word !== '-') {
       if (VALUE_WORDS.has(word)) index++;
       continue;
