@@ -88,6 +88,14 @@ describe('claim-port usage errors', () => {
     }
   });
 
+  it('names the service id for a unit name given instead (redis.service, redis-server.service)', async () => {
+    for (const unit of ['redis.service', 'redis-server.service']) {
+      const run = await claimInProcess([unit, '--dry-run']);
+      expect(run.code).toBe(64);
+      expect(run.stderr).toMatch(/give (its|the) id, "redis"\); known services: /);
+    }
+  });
+
   it('labels a bad port as given, negative or not: [claim-port:-1] as [claim-port:0]', async () => {
     for (const port of ['-1', '0']) expect((await claimInProcess([port, '--dry-run'])).stderr).toMatch(new RegExp(`^\\[claim-port:${port}\\] error: `));
   });

@@ -33,6 +33,9 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   return suggestion ? ` (did you mean "${suggestion}"?)` : '';
 }
 
+/** A name with a systemd unit type suffix (systemd.unit(5)). */
+const UNIT_SUFFIX = /^(.+)\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
+
 /** What serviceIdHint() needs of a service. */
 interface ServiceFacts {
   readonly id: string;
@@ -45,7 +48,8 @@ interface ServiceFacts {
  * The hint for a service id that is not one: the id to give instead, when the
  * input is a service's port (`8000`, `5353/udp`: its port in the registry,
  * overrides not applied), a systemd unit a service declares
- * (`redis-server.service`, or without `.service`), or close to an id (a typo).
+ * (`redis-server.service`, or without `.service`), an id with a unit suffix
+ * (`redis.service`), or close to an id (a typo).
  * Empty when none fits. Used by Registry.service(), so every tool that takes
  * an id (port-health-check --service, ports get, claim-port) says the same.
  */
@@ -58,6 +62,10 @@ export function serviceIdHint(input: string, services: readonly ServiceFacts[]):
   const what = port ? `port ${matches[0]?.port}${port[2] ? `/${port[2]}` : ''}` : `unit ${matches[0]?.systemd?.unit}`;
   if (matches.length === 1) return ` (${what} belongs to service "${matches[0]!.id}": give its id, "${matches[0]!.id}")`;
   if (matches.length > 1) return ` (${what} belongs to services ${matches.map((service) => `"${service.id}"`).join(', ')}: give one of their ids)`;
+  // An id with a unit suffix (`redis.service` for service redis, whose unit is redis-server.service).
+  const unit = UNIT_SUFFIX.exec(input);
+  const byId = unit ? services.find((service) => service.id === unit[1]) : undefined;
+  if (byId) return ` (a systemd unit name, not a service id: give the id, "${byId.id}")`;
   return didYouMean(
     input,
     services.map((service) => service.id),

@@ -117,6 +117,9 @@ describe('resolvePort', () => {
     ['redis-server.service', ' (unit redis-server.service belongs to service "redis": give its id, "redis")'],
     ['dsa110-api', ' (unit dsa110-api.service belongs to service "api": give its id, "api")'],
     ['redis-server.socket', ''],
+    ['redis.service', ' (a systemd unit name, not a service id: give the id, "redis")'],
+    ['api.socket', ' (a systemd unit name, not a service id: give the id, "api")'],
+    ['nope.service', ''],
   ])("an unknown id %j that is a service's port or unit names the id to give", (id, hint) => {
     expect(() => registry.service(id)).toThrow(`unknown service ${JSON.stringify(id)}${hint}; known services: api, redis`);
   });
