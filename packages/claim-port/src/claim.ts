@@ -224,7 +224,8 @@ class Claim {
       if (!this.processes.isRunning(t.info)) {
         t.outcome = t.signals.includes('SIGKILL') ? 'killed' : 'exited';
         this.log(
-          `${this.who(t)} ${t.outcome === 'killed' ? 'was killed' : 'exited'} after ${t.signals.includes('SIGKILL') ? 'SIGKILL' : 'SIGTERM'} (${this.elapsed()} ms)`,
+          // Gone after our SIGTERM: whether it exited or something else ended it (another claim's SIGKILL) is not known.
+          `${this.who(t)} ${t.outcome === 'killed' ? 'was killed' : 'is gone'} after ${t.signals.includes('SIGKILL') ? 'SIGKILL' : 'SIGTERM'} (${this.elapsed()} ms)`,
         );
       }
     }

@@ -3,7 +3,7 @@
 export type ClaimAction = 'already-free' | 'freed' | 'would-free' | 'refused' | 'failed';
 
 export type HolderOutcome =
-  /** Exited after SIGTERM. */
+  /** Gone after SIGTERM (only SIGTERM was sent; whether it exited or was ended otherwise, e.g. by another claim's SIGKILL, is not known). */
   | 'exited'
   /** Exited after SIGKILL. */
   | 'killed'

@@ -166,7 +166,7 @@ async function liveClaim(transport: Transport, random: () => number): Promise<Ch
     const left = transport === 'udp' ? readBoundUdpSockets(port) : readListenSocketsSync({ ports: [port] });
     checks.push({ name: `no ${transport === 'udp' ? 'bound UDP' : 'LISTEN'} socket left on the port`, ok: left.length === 0 });
     checks.push({
-      name: `the ${transport.toUpperCase()} holder exited after SIGTERM`,
+      name: `the ${transport.toUpperCase()} holder is gone after SIGTERM`,
       ok: result.holders.length === 1 && result.holders[0]!.outcome === 'exited',
     });
     const again = await claimPort(port, { usage: false, transport, processes: onlyOurs });

@@ -363,7 +363,7 @@ describe('claim-port on real listeners', () => {
       expect(names).toContainEqual(expect.stringMatching(new RegExp(`^claim frees 127\\.0\\.0\\.1:\\d+${transport}$`)));
     }
     expect(names).toContain('no bound UDP socket left on the port');
-    expect(names).toContain('the UDP holder exited after SIGTERM');
+    expect(names).toContain('the UDP holder is gone after SIGTERM');
     // Its holders' ports are outside the kernel's ephemeral range: nothing else is given them once freed.
     const range = readEphemeralRange()!;
     const claimed = names.flatMap((name) => /^claim frees 127\.0\.0\.1:(\d+)/.exec(name)?.[1] ?? []).map(Number);

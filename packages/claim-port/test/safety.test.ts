@@ -768,6 +768,20 @@ while True: time.sleep(3600)`);
 });
 
 describe('6d. a stopped holder', () => {
+  it("a holder ignoring SIGTERM that something else ends (another claim's SIGKILL) is said to be gone, not to have exited", async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const lines: string[] = [];
+    const log = (line: string) => {
+      lines.push(line);
+      if (line.includes(`sent SIGTERM to PID ${server.pid}`)) signal(server.pid, 'SIGKILL'); // the other claim
+    };
+    const result = await claimOurs(server.port, { timeoutSeconds: 3, settleMs: 0, log });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited' });
+    expect(lines.join('\n')).toContain(`PID ${server.pid} is gone after SIGTERM`);
+    expect(lines.join('\n')).not.toMatch(/exited after SIGTERM/);
+  });
+
   it('a holder stopped with SIGSTOP (a dev server suspended with Ctrl-Z) is continued after SIGTERM and exits at once, not SIGKILLed after the timeout', async () => {
     const server = await spawnListener();
     signal(server.pid, 'SIGSTOP');
