@@ -34,8 +34,13 @@ export function envArgument(fn: string, env: Env | undefined): Env {
   throw new TypeError(`${fn}: options.env must be an object of environment variables (like process.env) or left out, not ${describeArgument(env)}`);
 }
 
-/** One variable of an env object: a string or undefined (process.env only ever holds strings). */
+/**
+ * One variable of an env object: a string or undefined (process.env only ever holds strings).
+ * Only the object's own properties count: process.env has no inherited variables, so one
+ * reached through a prototype (Object.create({...})) is not set.
+ */
 export function envValue(fn: string, env: Env, name: string): string | undefined {
+  if (!Object.prototype.hasOwnProperty.call(env, name)) return undefined;
   const value: unknown = env[name];
   if (value === undefined || typeof value === 'string') return value;
   throw new TypeError(`${fn}: options.env.${name} must be a string (environment variables are text) or undefined, not ${describeArgument(value)}`);

@@ -39,6 +39,15 @@ describe('resolvePort', () => {
     expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '8010' } }).port).toBe(8010);
   });
 
+  it("counts only the env object's own variables, as process.env has no inherited ones", () => {
+    expect(registry.resolvePort('api', { env: Object.create({ CONTIMG_API_PORT: '8010' }) as Record<string, string> })).toEqual({
+      port: 8000,
+      source: 'registry',
+    });
+    const env = Object.assign(Object.create({ REDIS_PORT: '7000' }) as Record<string, string>, { CONTIMG_API_PORT: '7000' });
+    expect(registry.resolvePort('api', { env }).port).toBe(7000);
+  });
+
   it('reads process.env by default', () => {
     process.env.CONTIMG_API_PORT = '8081';
     expect(registry.resolvePort('api').port).toBe(8081);
