@@ -20,7 +20,8 @@ export interface RunRequest {
   readonly root?: string;
   readonly format: Format;
   readonly output?: string;
-  readonly services: readonly string[];
+  /** The ids given with --service; left out when none was given (every service). */
+  readonly services?: readonly string[];
   readonly strict: boolean;
   readonly quiet: boolean;
   readonly claimPortPaths: readonly string[];
@@ -123,7 +124,7 @@ export function parseArgs(argv: readonly string[]): Request {
     ...(values.root !== undefined && { root: values.root }),
     format: format as Format,
     ...(values.output !== undefined && { output: values.output }),
-    services,
+    ...(services.length > 0 && { services }),
     strict: values.strict ?? false,
     quiet: values.quiet ?? false,
     claimPortPaths: values['claim-port'] ?? [],

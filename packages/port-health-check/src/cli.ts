@@ -58,7 +58,7 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
     report = await checkPorts({
       ...(request.registry !== undefined && { registry: request.registry, registryOrigin: 'from --registry' }),
       ...(request.root !== undefined && { root: request.root }),
-      services: request.services,
+      ...(request.services !== undefined && { services: request.services }),
       strict: request.strict,
       claimPortPaths: request.claimPortPaths,
       firewall: request.firewall,

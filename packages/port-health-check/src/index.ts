@@ -133,6 +133,9 @@ function checkOptions(options: unknown): CheckPortsOptions {
     const list = copy[name];
     if (list === undefined) continue;
     if (!Array.isArray(list)) bad(name, 'an array of strings');
+    // An empty list would check every service (as leaving it out does), the opposite of what it says.
+    if (name === 'services' && (list as unknown[]).length === 0)
+      throw new TypeError(`${fn}: options.services is an empty array; give at least one service id, or leave it out to check every service`);
     for (const [i, entry] of (list as unknown[]).entries()) {
       if (typeof entry !== 'string') throw new TypeError(`${fn}: options.${name}[${i}] must be a string, not ${describeArgument(entry)}`);
     }

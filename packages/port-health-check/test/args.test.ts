@@ -52,7 +52,7 @@ describe('JSON errors', () => {
 
 describe('parseArgs', () => {
   it('defaults to a text report of every service', () => {
-    expect(parseArgs([])).toEqual({ kind: 'run', format: 'text', services: [], strict: false, quiet: false, claimPortPaths: [], firewall: true });
+    expect(parseArgs([])).toEqual({ kind: 'run', format: 'text', strict: false, quiet: false, claimPortPaths: [], firewall: true });
   });
 
   it('reads every option, in both --name value and --name=value forms', () => {

@@ -89,6 +89,8 @@ describe('checkPorts from JavaScript', () => {
   it('names each option of the wrong type (services: "api" used to check services "a", "p" and "i")', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ services: 'api' }, /^checkPorts: options\.services must be an array of strings or left out, not the string "api"$/],
+      // An empty list checked every service.
+      [{ services: [] }, /^checkPorts: options\.services is an empty array; give at least one service id, or leave it out to check every service$/],
       [{ services: ['api', 5] }, /^checkPorts: options\.services\[1\] must be a string, not number 5$/],
       [{ claimPortPaths: '/usr/bin/claim-port' }, /options\.claimPortPaths must be an array of strings/],
       [{ root: 5 }, /options\.root must be a directory \(a non-empty string\) or left out, not number 5$/],
