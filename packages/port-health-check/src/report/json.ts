@@ -2,6 +2,7 @@
 // Keys appear in a fixed order; new fields may be added within a version,
 // none are removed or renamed without bumping `version`.
 import type { HealthReport } from '../report.js';
+import { reportArgument } from './argument.js';
 import type { ProcessFacts } from '../types.js';
 
 export const JSON_SCHEMA_ID = 'dsa110-port-health-check/v1';
@@ -18,6 +19,7 @@ function processJson(process: ProcessFacts) {
 }
 
 export function renderJson(report: HealthReport): string {
+  reportArgument('renderJson', report);
   const document = {
     schema: JSON_SCHEMA_ID,
     version: report.version,

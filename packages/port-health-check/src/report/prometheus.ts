@@ -3,6 +3,7 @@
 // health. Write it with --output into the collector's directory.
 import { prometheusLabel } from '@dsa110/ports';
 import type { HealthReport } from '../report.js';
+import { reportArgument } from './argument.js';
 import { SEVERITIES, worst, type Severity } from '../types.js';
 
 function labels(pairs: Record<string, string | number>): string {
@@ -17,6 +18,7 @@ function metric(lines: string[], name: string, help: string, samples: Array<[Rec
 }
 
 export function renderPrometheus(report: HealthReport): string {
+  reportArgument('renderPrometheus', report);
   const lines: string[] = [];
   metric(
     lines,

@@ -2,7 +2,8 @@
 // problems grouped by severity, then one summary line. `quiet` prints the
 // problems alone (nothing at all when every check passed, so cron sends no
 // mail). Colour only when asked (the CLI asks on a TTY without NO_COLOR).
-import { escapeText, oneLine } from '@dsa110/ports';
+import { escapeText, oneLine, optionsArgument } from '@dsa110/ports';
+import { reportArgument } from './argument.js';
 import { plural } from '../label.js';
 import type { HealthReport, ServiceRow } from '../report.js';
 import type { CheckResult, ProcessFacts, Severity } from '../types.js';
@@ -17,7 +18,9 @@ const HEADINGS: Readonly<Record<Severity, string>> = { error: 'Errors', warning:
 /** Problems first, most serious first. */
 const GROUPS: readonly Severity[] = ['error', 'warning', 'unknown'];
 
-export function renderText(report: HealthReport, options: TextOptions = {}): string {
+export function renderText(report: HealthReport, options?: TextOptions): string {
+  reportArgument('renderText', report);
+  options = optionsArgument('renderText', options, '{ color?, quiet? }');
   const paint = (severity: Severity, text: string) => (options.color ? `\x1b[${COLORS[severity]}m${text}\x1b[0m` : text);
   const bold = (text: string) => (options.color ? `\x1b[1m${text}\x1b[0m` : text);
   const lines: string[] = [];
