@@ -6,7 +6,7 @@ import { type Env, errorJson, type Io, packageVersion, wantsJson } from '@dsa110
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
-import { renderJson } from './report/json.js';
+import { renderJson, renderJsonProblems } from './report/json.js';
 import { renderPrometheus } from './report/prometheus.js';
 import { renderText } from './report/text.js';
 import type { HealthReport } from './report.js';
@@ -83,7 +83,8 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
       if (!(error instanceof FileWriteError)) throw error;
       return fail(io, json, `cannot write ${escapeText(request.output)}: ${error.reason}`, EXIT.failed);
     }
-    io.out(renderText(report, { color, quiet: true }));
+    // stdout then shows the problems only: as lines, or with --json as one JSON object (never text a script's JSON parser chokes on).
+    io.out(json ? renderJsonProblems(report, request.output) : renderText(report, { color, quiet: true }));
   } else {
     io.out(rendered);
   }

@@ -182,6 +182,22 @@ describe('port-health-check (built bin)', () => {
     expect(unwritable.stderr).toBe(`port-health-check: cannot write ${join(dir, 'missing', 'x.prom')}: its directory does not exist; create it first\n`);
   });
 
+  it('with --json and --output, stdout is one JSON object with the problems only, never text lines', async () => {
+    const broken = await scenario({ broken: true });
+    const dir = tempDir();
+    const file = join(dir, 'report.json');
+    const result = await run(['--registry', broken.registryPath, '--root', broken.root, '--json', '--output', file]);
+    expect(result.status).toBe(1);
+    const full = JSON.parse(readFileSync(file, 'utf8'));
+    const shown = JSON.parse(result.stdout);
+    expect(shown).toMatchObject({ schema: 'dsa110-port-health-check/problems/v1', output: file, status: 'error', exitCode: 1, counts: full.counts });
+    expect(shown.checks.length).toBeGreaterThan(0);
+    expect(shown.checks).toEqual(full.checks.filter((check: { severity: string }) => ['error', 'warning', 'unknown'].includes(check.severity)));
+    // The text format keeps its lines.
+    const text = await run(['--registry', broken.registryPath, '--root', broken.root, '--output', join(dir, 'report.txt')]);
+    expect(text.stdout).toMatch(/^error: \[access\] redis/);
+  });
+
   it('writes --output - to stdout, a private /dev/stdout link to its own stdout, and never replaces a directory or a FIFO nobody reads', async () => {
     const broken = await scenario({ broken: true });
     const args = ['--registry', broken.registryPath, '--root', broken.root, '--format', 'prometheus'];

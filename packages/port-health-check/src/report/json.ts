@@ -45,15 +45,46 @@ export function renderJson(report: HealthReport): string {
       ownersKnown: row.ownersKnown,
       verdict: row.verdict,
     })),
-    checks: report.results.map((result) => ({
-      check: result.check,
-      severity: result.severity,
-      service: result.service ?? null,
-      port: result.port ?? null,
-      reason: result.reason,
-      file: result.file ?? null,
-      processes: (result.processes ?? []).map(processJson),
-    })),
+    checks: report.results.map(checkJson),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
+
+function checkJson(result: HealthReport['results'][number]) {
+  return {
+    check: result.check,
+    severity: result.severity,
+    service: result.service ?? null,
+    port: result.port ?? null,
+    reason: result.reason,
+    file: result.file ?? null,
+    processes: (result.processes ?? []).map(processJson),
+  };
+}
+
+/** The `schema` of what stdout shows when a JSON report went to `--output FILE`. */
+export const JSON_PROBLEMS_SCHEMA_ID = 'dsa110-port-health-check/problems/v1';
+
+/**
+ * What `--json --output FILE` prints on stdout once the report is in FILE: one JSON
+ * object (as every --json output is) holding where the report went, the status, the
+ * counts and the problems only (the checks that are errors, warnings or unknown), in
+ * the report's own shape; the text format's `--output` shows the same problems as lines.
+ */
+export function renderJsonProblems(report: HealthReport, output: string): string {
+  reportArgument('renderJsonProblems', report);
+  const document = {
+    schema: JSON_PROBLEMS_SCHEMA_ID,
+    version: report.version,
+    host: report.host,
+    generatedAt: report.startedAt.toISOString(),
+    output,
+    status: report.status,
+    exitCode: report.exitCode,
+    counts: report.counts,
+    checks: report.results.filter((result) => PROBLEMS.has(result.severity)).map(checkJson),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const PROBLEMS: ReadonlySet<string> = new Set(['error', 'warning', 'unknown']);
