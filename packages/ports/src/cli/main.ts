@@ -137,6 +137,9 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
     if (positionals.length > max) {
       throw new UsageError(`ports ${commandName}: unexpected argument ${quoteValue(positionals[max]!)}; usage: ${line}`);
     }
+    // An empty operand (`ports get ""`, an unset shell variable) names nothing: a usage error, as the health check's `--service ""` is.
+    // (`validate`'s optional FILEs say so themselves.)
+    if (positionals.slice(0, min).includes('')) throw new UsageError(`ports ${commandName}: an empty ${command.operands} argument; usage: ${line}`);
     if (values.json && !command.json) throw new UsageError(`ports ${commandName}: has no JSON output; drop --json`);
     const registryPath = values.registry as string | undefined;
     if (registryPath === '') throw new UsageError(`ports ${commandName}: --registry needs a path`);

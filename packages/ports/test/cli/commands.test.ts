@@ -333,6 +333,10 @@ describe('usage', () => {
       [['list', '--jsn'], /^ports list: unknown option "--jsn"; usage: ports list \[--json\]\n/],
       [['get'], /^ports get: missing argument; usage: ports get <id> \[--json\]\n/],
       [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id> \[--json\]\n/],
+      // An empty operand (an unset shell variable) names nothing: a usage error, as the health check's --service "" is.
+      [['get', ''], /^ports get: an empty <id> argument; usage: ports get <id> \[--json\]\n/],
+      [['free', ''], /^ports free: an empty <reserved-id> argument; usage: ports free <reserved-id>/],
+      [['snippet', ''], /^ports snippet: an empty <kind> argument; usage: ports snippet <kind>/],
       [['env', '--format'], /^ports env: --format needs a value; usage: /],
       [['list', '--json=yes'], /^ports list: --json takes no value; usage: /],
       // --help and --version do not hide a mistake in the options, wherever they stand (as in claim-port and the health check).
