@@ -40,7 +40,7 @@ export function envArgument(fn: string, env: Env | undefined): Env {
  * reached through a prototype (Object.create({...})) is not set.
  */
 export function envValue(fn: string, env: Env, name: string): string | undefined {
-  if (!Object.prototype.hasOwnProperty.call(env, name)) return undefined;
+  if (!Object.hasOwn(env, name)) return undefined;
   const value: unknown = env[name];
   if (value === undefined || typeof value === 'string') return value;
   throw new TypeError(`${fn}: options.env.${name} must be a string (environment variables are text) or undefined, not ${describeArgument(value)}`);

@@ -179,7 +179,7 @@ export class Registry<Id extends string = string> {
       // looks fine against the registry, together they would fight over it.
       for (const other of this.services) {
         if (other.id === service.id || other.env === undefined || other.env === variable || other.transport !== service.transport) continue;
-        const theirs: unknown = Object.prototype.hasOwnProperty.call(env, other.env) ? env[other.env] : undefined;
+        const theirs: unknown = Object.hasOwn(env, other.env) ? env[other.env] : undefined;
         if (typeof theirs === 'string' && parsePort(theirs) === port) {
           throw refuse(`${other.env}=${quoteValue(theirs)} moves service "${other.id}" (${other.name}) to port ${port} too; give each service its own port`);
         }
