@@ -10,6 +10,9 @@ export type Severity = 'ok' | 'info' | 'unknown' | 'warning' | 'error';
 /** Severities from least to most serious; the verdict of a group is its worst member. */
 export const SEVERITIES: readonly Severity[] = ['ok', 'info', 'unknown', 'warning', 'error'];
 
+/** The severities that are problems, most serious first: what `--quiet` and `--output` show on stdout. */
+export const PROBLEM_SEVERITIES: readonly Severity[] = ['error', 'warning', 'unknown'];
+
 export function worst(severities: Iterable<Severity>): Severity {
   let rank = 0;
   for (const severity of severities) rank = Math.max(rank, SEVERITIES.indexOf(severity));

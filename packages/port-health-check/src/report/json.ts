@@ -3,7 +3,7 @@
 // none are removed or renamed without bumping `version`.
 import type { HealthReport } from '../report.js';
 import { reportArgument } from './argument.js';
-import type { ProcessFacts } from '../types.js';
+import { PROBLEM_SEVERITIES, type ProcessFacts } from '../types.js';
 
 export const JSON_SCHEMA_ID = 'dsa110-port-health-check/v1';
 
@@ -82,9 +82,7 @@ export function renderJsonProblems(report: HealthReport, output: string): string
     status: report.status,
     exitCode: report.exitCode,
     counts: report.counts,
-    checks: report.results.filter((result) => PROBLEMS.has(result.severity)).map(checkJson),
+    checks: report.results.filter((result) => PROBLEM_SEVERITIES.includes(result.severity)).map(checkJson),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
-
-const PROBLEMS: ReadonlySet<string> = new Set(['error', 'warning', 'unknown']);

@@ -6,7 +6,7 @@ import { escapeText, oneLine, optionsArgument } from '@dsa110/ports';
 import { reportArgument } from './argument.js';
 import { plural } from '../label.js';
 import type { HealthReport, ServiceRow } from '../report.js';
-import type { CheckResult, ProcessFacts, Severity } from '../types.js';
+import { PROBLEM_SEVERITIES, type CheckResult, type ProcessFacts, type Severity } from '../types.js';
 
 export interface TextOptions {
   readonly color?: boolean;
@@ -15,8 +15,6 @@ export interface TextOptions {
 
 const COLORS: Readonly<Record<Severity, string>> = { ok: '32', info: '36', unknown: '35', warning: '33', error: '31' };
 const HEADINGS: Readonly<Record<Severity, string>> = { error: 'Errors', warning: 'Warnings', unknown: 'Unknown', info: 'Info', ok: 'Passed' };
-/** Problems first, most serious first. */
-const GROUPS: readonly Severity[] = ['error', 'warning', 'unknown'];
 
 export function renderText(report: HealthReport, options?: TextOptions): string {
   reportArgument('renderText', report);
@@ -26,7 +24,7 @@ export function renderText(report: HealthReport, options?: TextOptions): string 
   const lines: string[] = [];
 
   if (options.quiet) {
-    for (const severity of GROUPS) {
+    for (const severity of PROBLEM_SEVERITIES) {
       for (const result of report.results.filter((r) => r.severity === severity)) lines.push(`${paint(severity, severity)}: ${line(result)}`);
     }
     return lines.length ? `${lines.join('\n')}\n` : '';
@@ -45,7 +43,7 @@ export function renderText(report: HealthReport, options?: TextOptions): string 
     lines.push('');
   }
 
-  for (const severity of [...GROUPS, 'info'] as const) {
+  for (const severity of [...PROBLEM_SEVERITIES, 'info'] as const) {
     const results = report.results.filter((result) => result.severity === severity);
     if (results.length === 0) continue;
     lines.push(paint(severity, `${HEADINGS[severity]} (${results.length})`));
