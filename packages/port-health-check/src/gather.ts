@@ -17,7 +17,8 @@ import { prometheusFilePatterns, scrapeJobName } from './checks/references/prome
 import { exposedListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readKernelFacts } from './kernel.js';
-import { claimLines, listUnitDirs, loadUnit, mergeUnit } from '@dsa110/ports/systemd';
+import { claimLines, listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from '@dsa110/ports/systemd';
+import { readSocketUnits } from './systemd/socket-units.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, SocketFacts, UnitFacts } from './types.js';
 
@@ -45,7 +46,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
 
   const sockets = await readSockets();
   const kernel = readKernelFacts();
-  const units = readUnits(root, unitNames);
+  const { units, listing } = readUnits(root, unitNames);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter);
   // nft then runs in its own process while the files and systemctl are read here.
@@ -57,7 +58,10 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   // Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
   const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
-  const paths = new Set(units.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
+  const claiming = units.filter((unit) => claimLines(unit.execStartPre, claimPortPaths).length > 0);
+  const paths = new Set(claiming.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
+  // Socket activation only matters where claim-port runs: PID 1 would hold the port it must free.
+  const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
   const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));
   return {
     registry: options.registry,
@@ -68,6 +72,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     kernel,
     units: unitMap,
     executables,
+    ...(socketUnits && socketUnits.size > 0 && { socketUnits }),
     configs,
     ...(includes.size > 0 && { includes }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
@@ -77,14 +82,15 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   };
 }
 
-function readUnits(root: string, names: readonly string[]): UnitFacts[] {
-  if (names.length === 0) return [];
+function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]; listing?: UnitDirListing } {
+  if (names.length === 0) return { units: [] };
   const problems: string[] = [];
   const listing = listUnitDirs(root, problems);
-  return names.map((name) => {
+  const units = names.map((name) => {
     const loaded = loadUnit(root, name, listing);
     return mergeUnit({ ...loaded, problems: [...problems, ...loaded.problems] });
   });
+  return { units, listing };
 }
 
 /**

@@ -105,6 +105,7 @@ export interface KernelFacts {
 }
 
 import type { UnitFacts } from '@dsa110/ports/systemd';
+import type { RelatedSocket } from './systemd/socket-units.js';
 export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {
@@ -138,6 +139,8 @@ export interface Facts {
   readonly kernel: KernelFacts;
   /** By unit name. */
   readonly units: ReadonlyMap<string, UnitFacts>;
+  /** By service unit name: the socket units that activate it or feed it its socket (only for units that call claim-port). */
+  readonly socketUnits?: ReadonlyMap<string, readonly RelatedSocket[]>;
   /** By path named in an ExecStartPre. */
   readonly executables: ReadonlyMap<string, ExecutableFacts>;
   /** What a running systemd has loaded, by unit (only when checking `/` under systemd). */

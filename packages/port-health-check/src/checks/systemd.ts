@@ -4,6 +4,7 @@
 import { PortsError, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
+import { checkSocketActivation } from './socket-activation.js';
 import { claimLines, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, where } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
@@ -62,8 +63,9 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
       );
     } else results.push(result(finding.severity, finding.reason, finding.where));
   }
-  // No claim line at all: nothing for systemctl to confirm.
+  // No claim line at all: nothing for systemctl to confirm, and no claim a socket unit could defeat.
   if (!claimed) return results;
+  results.push(...checkSocketActivation(facts, service, unit, port, result));
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, port, service.transport, env, result));
   return results;

@@ -55,6 +55,7 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
   const count = { ExecStart: 0, ExecStop: 0 };
   let successAction = false;
   let user: EnvironmentSetting | undefined;
+  const sockets: EnvironmentSetting[] = [];
   let dynamicUser = false;
   let type = 'simple';
   for (const file of files) {
@@ -86,7 +87,14 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
         if (value === '') environment.clear();
         for (const [name, setting] of parseEnvironment(value, unit)) environment.set(name, { value: setting, file: file.path, line });
       } else if (key === 'User') user = value === '' ? undefined : { value: expandSpecifiers(value, unit), file: file.path, line };
-      else if (key === 'DynamicUser') dynamicUser = /^(1|yes|y|true|t|on)$/i.test(value);
+      else if (key === 'Sockets') {
+        // A list of socket units, merged across lines (systemd cannot clear it); words are split, not unquoted, and a
+        // name that is not `*.socket` is ignored, as systemd 252 (config_parse_service_sockets) does.
+        for (const name of value.split(/[ \t\n\r]+/)) {
+          const expanded = expandSpecifiers(name, unit);
+          if (expanded.endsWith('.socket') && expanded.length > '.socket'.length) sockets.push({ value: expanded, file: file.path, line });
+        }
+      } else if (key === 'DynamicUser') dynamicUser = /^(1|yes|y|true|t|on)$/i.test(value);
       else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
       else if (key === 'Type') type = value;
     }
@@ -122,6 +130,7 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
     environment,
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
+    ...(sockets.length > 0 && { sockets }),
     problems: loaded.problems,
     ...(invalid.length > 0 && { invalid }),
     ...(ignored.length > 0 && { ignored }),

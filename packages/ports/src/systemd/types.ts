@@ -43,6 +43,8 @@ export interface UnitFacts {
   readonly environment: ReadonlyMap<string, EnvironmentSetting>;
   /** The last non-empty User= of [Service], with where it was set. */
   readonly user?: EnvironmentSetting;
+  /** The socket units of `Sockets=` (each name with where it was given): systemd passes their sockets to the service, and starting the service starts them. */
+  readonly sockets?: readonly EnvironmentSetting[];
   /** DynamicUser= is true. */
   readonly dynamicUser?: boolean;
   /** Files that exist but could not be read. */

@@ -1,0 +1,157 @@
+// The socket units that hand a service its listening socket (socket
+// activation): systemd (PID 1) then holds the port, and claim-port, which
+// never signals PID 1, refuses in the service's ExecStartPre=. Which socket
+// units belong to a service, as systemd 252 ties them (systemd.socket(5),
+// systemd.service(5)):
+// - the socket unit of the same name (`foo.socket` for `foo.service`; for an
+//   instance `foo@i.service`, `foo@i.socket` or, with Accept=yes, `foo.socket`);
+// - a socket unit named by the service's `Sockets=` (which also makes starting
+//   the service start the socket: Wants= and After=);
+// - a socket unit whose `Service=` names the service.
+// Reading is `readSocketUnits`; parsing one unit is `parseSocketUnit`, pure.
+import { readdirSync } from 'node:fs';
+import { hostPath } from '@dsa110/ports/files';
+import { expandSpecifiers, type LoadedUnit, loadUnit, parseUnitFile, templateOf, type UnitDirListing, type UnitFacts } from '@dsa110/ports/systemd';
+
+/** One `ListenStream=` / `ListenDatagram=` of a socket unit, with the port it names (none for a UNIX or vsock socket). */
+export interface SocketListen {
+  readonly key: 'ListenStream' | 'ListenDatagram';
+  readonly value: string;
+  readonly port?: number;
+  readonly transport: 'tcp' | 'udp';
+  readonly file: string;
+  readonly line: number;
+}
+
+/** A socket unit's [Socket] settings that matter here, merged over its file and drop-ins. */
+export interface SocketUnit {
+  readonly unit: string;
+  readonly file?: string;
+  readonly masked: boolean;
+  readonly listens: readonly SocketListen[];
+  /** `Service=`: the service it activates, with where it was set (default: the same name). */
+  readonly service?: { readonly value: string; readonly file: string; readonly line: number };
+  readonly accept: boolean;
+}
+
+/** A socket unit tied to a service, how it is tied, and whether something starts it at boot. */
+export interface RelatedSocket extends SocketUnit {
+  /** How it is tied to the service, in words: `same name`, `Sockets= at FILE:LINE`, `Service= at FILE:LINE`. */
+  readonly via: string;
+  /** The `.wants/` or `.requires/` directory that enables it (`/etc/systemd/system/sockets.target.wants`), if any. */
+  readonly enabledBy?: string;
+  /** Whether the service's own Sockets= names it (then starting the service starts it). */
+  readonly pulledByService: boolean;
+}
+
+/**
+ * The port a socket address names, as systemd's socket_address_parse() reads
+ * it: `8000`, `127.0.0.1:8000`, `[::1]:8000`, with `%ifname` or `#name`
+ * after it; undefined for a UNIX socket (`/path`, `@abstract`), a vsock or
+ * anything systemd would refuse.
+ */
+export function listenPort(value: string): number | undefined {
+  let text = value.trim();
+  if (text.startsWith('/') || text.startsWith('@') || text.startsWith('vsock:')) return undefined;
+  const port = (digits: string) => (/^\d{1,5}$/.test(digits) && Number(digits) >= 1 && Number(digits) <= 65535 ? Number(digits) : undefined);
+  if (/^\d+$/.test(text)) return port(text);
+  text = text.replace(/#.*$/s, '').replace(/%.*$/s, '');
+  const bracketed = /^\[[0-9A-Fa-f:.]+\]:(\d+)$/.exec(text);
+  if (bracketed) return port(bracketed[1]!);
+  const ipv4 = /^\d{1,3}(?:\.\d{1,3}){3}:(\d+)$/.exec(text);
+  return ipv4 ? port(ipv4[1]!) : undefined;
+}
+
+/** Pure: merge a loaded socket unit's [Socket] section (an empty Listen*= drops every listen line before it, as systemd has it). */
+export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
+  const masked = loaded.file !== undefined && loaded.file.text === undefined;
+  let listens: SocketListen[] = [];
+  let service: SocketUnit['service'];
+  let accept = false;
+  const unit = { name: loaded.unit };
+  for (const file of masked ? [] : [loaded.file, ...loaded.dropIns]) {
+    if (!file || file.text === undefined) continue;
+    for (const { section, key, value, line } of parseUnitFile(file.text, [])) {
+      if (section !== 'Socket') continue;
+      if (key.startsWith('Listen') && value === '') listens = [];
+      else if (key === 'ListenStream' || key === 'ListenDatagram') {
+        const expanded = expandSpecifiers(value, unit);
+        const port = listenPort(expanded);
+        listens.push({ key, value: expanded, ...(port !== undefined && { port }), transport: key === 'ListenStream' ? 'tcp' : 'udp', file: file.path, line });
+      } else if (key === 'Service' && value !== '') service = { value: expandSpecifiers(value, unit), file: file.path, line };
+      else if (key === 'Accept') accept = /^(1|yes|y|true|t|on)$/i.test(value);
+    }
+  }
+  return { unit: loaded.unit, ...(loaded.file && { file: loaded.file.path }), masked, listens, ...(service && { service }), accept };
+}
+
+/** `foo.service` -> `foo.socket`. */
+const socketName = (service: string) => `${service.slice(0, service.lastIndexOf('.'))}.socket`;
+
+/**
+ * The socket units tied to each of `units` (service units, merged), read
+ * under `root` from the unit directories of `listing`. Every `*.socket` in
+ * those directories is read once (for `Service=`), with its drop-ins.
+ * A socket unit it cannot read is left out.
+ */
+export function readSocketUnits(root: string, listing: UnitDirListing, units: readonly UnitFacts[]): Map<string, RelatedSocket[]> {
+  const related = new Map<string, RelatedSocket[]>();
+  if (units.length === 0) return related;
+  const names = new Set<string>();
+  for (const listed of listing.values()) for (const name of listed) if (name.endsWith('.socket') && !name.includes('@.')) names.add(name);
+  const cache = new Map<string, SocketUnit | undefined>();
+  const load = (name: string): SocketUnit | undefined => {
+    if (!cache.has(name)) {
+      const loaded = loadUnit(root, name, listing);
+      cache.set(name, loaded.file || loaded.dropIns.length > 0 ? parseSocketUnit(loaded) : undefined);
+    }
+    return cache.get(name);
+  };
+  let enabled: Map<string, string> | undefined;
+  const enabledBy = (name: string): string | undefined => {
+    enabled ??= readEnabled(root, listing);
+    return enabled.get(name) ?? (templateOf(name) ? enabled.get(templateOf(name)!) : undefined);
+  };
+  for (const unit of units) {
+    const found = new Map<string, RelatedSocket>();
+    const add = (name: string, via: string, pulledByService: boolean, accepting?: boolean) => {
+      if (found.has(name)) return;
+      const socket = load(name);
+      if (!socket || socket.masked || (accepting !== undefined && socket.accept !== accepting)) return;
+      const by = enabledBy(name);
+      found.set(name, { ...socket, via, pulledByService, ...(by && { enabledBy: by }) });
+    };
+    for (const setting of unit.sockets ?? []) add(setting.value, `Sockets= at ${setting.file}:${setting.line}`, true);
+    // The same name: foo.socket activates foo.service unless its Service= names another (Accept=no).
+    const same = socketName(unit.unit);
+    const sameUnit = load(same);
+    if (sameUnit && !sameUnit.accept && (sameUnit.service === undefined || sameUnit.service.value === unit.unit)) add(same, 'same name', false);
+    // An instance foo@i.service is also what foo.socket with Accept=yes starts for each connection.
+    const template = templateOf(unit.unit);
+    if (template) add(`${unit.unit.slice(0, unit.unit.indexOf('@'))}.socket`, 'Accept=yes, the template of the same name', false, true);
+    for (const name of names) {
+      const socket = load(name);
+      if (socket?.service?.value === unit.unit) add(name, `Service= at ${socket.service.file}:${socket.service.line}`, false);
+    }
+    if (found.size > 0) related.set(unit.unit, [...found.values()]);
+  }
+  return related;
+}
+
+/** Which socket units a `*.wants/` or `*.requires/` directory in the unit directories enables: name -> that directory. */
+function readEnabled(root: string, listing: UnitDirListing): Map<string, string> {
+  const enabled = new Map<string, string>();
+  for (const [dir, listed] of listing) {
+    for (const name of listed) {
+      if (!name.endsWith('.wants') && !name.endsWith('.requires')) continue;
+      try {
+        for (const entry of readdirSync(hostPath(root, `${dir}/${name}`))) {
+          if (entry.endsWith('.socket') && !enabled.has(entry)) enabled.set(entry, `/${dir}/${name}`);
+        }
+      } catch {
+        // A directory it cannot list enables nothing it can see.
+      }
+    }
+  }
+  return enabled;
+}

@@ -1,0 +1,172 @@
+// A socket-activated service whose ExecStartPre= also runs claim-port: the
+// socket unit makes systemd (PID 1) hold the port, claim-port never signals
+// PID 1, so the service can never start. Real unit trees, read by the real
+// gather(); systemd-analyze verify confirms each tree is one systemd loads.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { checkSystemd } from '../../src/checks/systemd.js';
+import { gather } from '../../src/gather.js';
+import { listenPort } from '../../src/systemd/socket-units.js';
+import { hasCommand } from '../../../../test-support/commands.js';
+import { EXECUTABLE, tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+const registry = testRegistry([
+  { id: 'api', port: 8000, env: 'CONTIMG_API_PORT', robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] },
+  { id: 'worker', port: 9500, robust: true, unit: 'worker@main.service', claim: 'unit', processes: ['python3'] },
+]);
+const DIR = 'etc/systemd/system';
+const API = `${DIR}/dsa110-api.service`;
+const service = (...lines: string[]) =>
+  `[Unit]\nDescription=api\nDefaultDependencies=no\n\n[Service]\n${lines.join('\n')}\nExecStartPre=+${CLAIM} 8000\nExecStart=/usr/bin/python3 -m api\n`;
+const socket = (...lines: string[]) =>
+  `[Unit]\nDescription=api socket\nDefaultDependencies=no\n\n[Socket]\n${lines.join('\n')}\n\n[Install]\nWantedBy=sockets.target\n`;
+const enabled = (name: string) => ({ [`${DIR}/sockets.target.wants/${name}`]: { symlink: `/${DIR}/${name}` } });
+
+async function run(files: Record<string, TreeEntry>, id = 'api') {
+  const root = writeTree(tempDir(), { 'usr/local/bin/claim-port': EXECUTABLE, 'usr/bin/python3': EXECUTABLE, ...files });
+  const facts = await gather({ registry, root, firewall: false });
+  const results = checkSystemd(facts, registry.service(id));
+  return { root, results, socket: results.filter((r) => /socket/.test(r.reason) && r.severity !== 'ok') };
+}
+
+const analyze = hasCommand('systemd-analyze', ['--version']);
+/** systemd-analyze verify --root: the tree's units load (a socket whose service is missing, or a bad ListenStream=, fails it). */
+function verify(root: string, units: string[]) {
+  const result = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, ...units], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'notice' },
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  return {
+    code: result.status,
+    stderr: result.stderr.split('\n').filter((line) => line && !/Cannot find unit for notify-reload|sockets\.target|No such file/.test(line)),
+  };
+}
+
+describe('socket activation and claim-port', () => {
+  it('warns for an enabled socket unit of the same name on the port, naming both units and what to drop', async () => {
+    const {
+      root,
+      results,
+      socket: found,
+    } = await run({
+      [API]: service(),
+      [`${DIR}/dsa110-api.socket`]: socket('ListenStream=127.0.0.1:8000'),
+      ...enabled('dsa110-api.socket'),
+    });
+    expect(found).toEqual([
+      expect.objectContaining({ check: 'systemd', severity: 'warning', service: 'api', port: 8000, file: `/${DIR}/dsa110-api.socket:6` }),
+    ]);
+    expect(found[0]!.reason).toBe(
+      `api (8000): dsa110-api.socket (same name) listens on ListenStream=127.0.0.1:8000 for dsa110-api.service, and it is enabled (/${DIR}/sockets.target.wants): ` +
+        `systemd (PID 1) holds port 8000, which claim-port never signals, so claim-port (ExecStartPre= at /${API}:7) refuses and dsa110-api.service can never start; ` +
+        `drop the claim-port ExecStartPre= at /${API}:7 (systemd hands the socket over, so no stray process can hold the port), or drop the socket unit (remove or \`systemctl mask dsa110-api.socket\`)`,
+    );
+    // The claim line itself is still judged: the warning comes beside it.
+    expect(results.map((r) => r.severity)).toEqual(['ok', 'warning']);
+    if (analyze) expect(verify(root, ['dsa110-api.socket', 'dsa110-api.service'])).toEqual({ code: 0, stderr: [] });
+  });
+
+  it("warns for a socket unit the service's Sockets= names (starting the service starts it), enabled or not", async () => {
+    const { root, socket: found } = await run({
+      [API]: service('Sockets=api-http.socket'),
+      [`${DIR}/api-http.socket`]: socket('ListenStream=/run/api.sock', 'ListenStream=[::]:8000', 'Service=dsa110-api.service'),
+    });
+    expect(found.map((r) => [r.severity, r.file])).toEqual([['warning', `/${DIR}/api-http.socket:7`]]);
+    expect(found[0]!.reason).toContain(
+      `api-http.socket (Sockets= at /${API}:6) listens on ListenStream=[::]:8000 for dsa110-api.service, and dsa110-api.service's Sockets= starts it`,
+    );
+    if (analyze) expect(verify(root, ['api-http.socket', 'dsa110-api.service'])).toEqual({ code: 0, stderr: [] });
+  });
+
+  it('finds a socket unit of another name by its Service=, and one changed by a drop-in', async () => {
+    const viaService = await run({
+      [API]: service(),
+      [`${DIR}/http.socket`]: socket('ListenStream=8000', 'Service=dsa110-api.service'),
+      ...enabled('http.socket'),
+    });
+    expect(viaService.socket.map((r) => r.severity)).toEqual(['warning']);
+    expect(viaService.socket[0]!.reason).toContain(`http.socket (Service= at /${DIR}/http.socket:7) listens on ListenStream=8000`);
+    const dropIn = await run({
+      [API]: service(),
+      'usr/lib/systemd/system/dsa110-api.socket': socket('ListenStream=/run/api.sock'),
+      [`${DIR}/dsa110-api.socket.d/port.conf`]: '[Socket]\nListenStream=0.0.0.0:8000%lo\n',
+      ...enabled('dsa110-api.socket'),
+    });
+    expect(dropIn.socket.map((r) => [r.severity, r.file])).toEqual([['warning', `/${DIR}/dsa110-api.socket.d/port.conf:2`]]);
+  });
+
+  it('is info, not a warning, for a socket unit nothing starts (claim-port works until it is started)', async () => {
+    const { socket: found } = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8000') });
+    expect(found.map((r) => r.severity)).toEqual(['info']);
+    expect(found[0]!.reason).toContain('it is not enabled, so claim-port works today, but once dsa110-api.socket is started');
+  });
+
+  it('covers an instance: foo@.socket with Accept=yes starts foo@I.service for each connection', async () => {
+    const { root, socket: found } = await run(
+      {
+        [`${DIR}/worker@.service`]: `[Unit]\nDefaultDependencies=no\n[Service]\nExecStartPre=+${CLAIM} 9500\nExecStart=/usr/bin/python3 -m worker\nStandardInput=socket\n`,
+        [`${DIR}/worker.socket`]: socket('ListenStream=9500', 'Accept=yes'),
+        ...enabled('worker.socket'),
+      },
+      'worker',
+    );
+    expect(found.map((r) => r.severity)).toEqual(['warning']);
+    expect(found[0]!.reason).toContain('worker.socket (Accept=yes, the template of the same name) listens on ListenStream=9500 for worker@main.service');
+    if (analyze) expect(verify(root, ['worker.socket'])).toEqual({ code: 0, stderr: [] });
+  });
+
+  it.each<[string, Record<string, TreeEntry>]>([
+    ['another port', { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8001'), ...enabled('dsa110-api.socket') }],
+    ['a UNIX socket only', { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=/run/8000'), ...enabled('dsa110-api.socket') }],
+    ['UDP on the port (the service is TCP)', { [`${DIR}/dsa110-api.socket`]: socket('ListenDatagram=8000'), ...enabled('dsa110-api.socket') }],
+    [
+      'a masked socket unit',
+      { [`${DIR}/dsa110-api.socket`]: { symlink: '/dev/null' }, 'usr/lib/systemd/system/dsa110-api.socket': socket('ListenStream=8000') },
+    ],
+    [
+      'a drop-in that resets the listen lines',
+      {
+        [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8000'),
+        [`${DIR}/dsa110-api.socket.d/off.conf`]: '[Socket]\nListenStream=\nListenStream=/run/api.sock\n',
+        ...enabled('dsa110-api.socket'),
+      },
+    ],
+    [
+      'a same-named socket whose Service= is another unit',
+      { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8000', 'Service=other.service'), ...enabled('dsa110-api.socket') },
+    ],
+    ['a socket of another service on the port (not this wiring)', { [`${DIR}/other.socket`]: socket('ListenStream=8000'), ...enabled('other.socket') }],
+  ])('says nothing for %s', async (_, files) => {
+    const { socket: found } = await run({ [API]: service(), ...files });
+    expect(found).toEqual([]);
+  });
+
+  it('says nothing about sockets when the unit has no claim line (that is its own error)', async () => {
+    const { results } = await run({
+      [API]: '[Service]\nExecStart=/usr/bin/python3 -m api\n',
+      [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8000'),
+      ...enabled('dsa110-api.socket'),
+    });
+    expect(results.map((r) => r.severity)).toEqual(['error']);
+    expect(results[0]!.reason).not.toContain('socket');
+  });
+
+  it.each([
+    ['8000', 8000],
+    [' 8000 ', 8000],
+    ['127.0.0.1:8000', 8000],
+    ['[::1]:8000', 8000],
+    ['[fe80::1]:8000%eth0', 8000],
+    ['0.0.0.0:8000#name', 8000],
+    ['/run/x.sock', undefined],
+    ['@abstract:8000', undefined],
+    ['vsock:2:8000', undefined],
+    ['0', undefined],
+    ['70000', undefined],
+    ['localhost:8000', undefined],
+  ])('listenPort(%j) is %j, as systemd parses a socket address', (value, port) => {
+    expect(listenPort(value)).toBe(port);
+  });
+});
