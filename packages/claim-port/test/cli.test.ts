@@ -199,6 +199,13 @@ describe('claim-port on real listeners', () => {
     expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}: plain-cmdline-x literal\\\\n[claim-port:1] forged \\\\e[31m real\\e[2J\n`);
   });
 
+  it("shows invisible characters in a holder's command line (a zero-width space, a bidi mark, a no-break space), so that it cannot pass for another", async () => {
+    const server = await spawnListener({ name: 'plain-cmdline-y /usr/sbin/sshd\u200b\u200f -D\u00a0' });
+    const run = await runClaim([String(server.port), '--dry-run'], { port: server.port });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}: plain-cmdline-y /usr/sbin/sshd\\u200b\\u200f -D\\xa0\n`);
+  });
+
   it('exits 0 on a free port (the built bin)', async () => {
     const server = await spawnListener();
     await server.kill();

@@ -2,6 +2,7 @@
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
+import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS } from './characters.js';
 import { configKinds } from './config-kinds.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
@@ -37,23 +38,20 @@ const envVar = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment va
  * Unicode line separator, bidirectional override or isolate, no byte order
  * mark. Line breaks are allowed in prose; names and paths are one line.
  */
-const CONTROLS = '\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff';
-const NO_CONTROLS = new RegExp(`^[^${CONTROLS}]*$`);
-const ONE_LINE = new RegExp(`^[^\\n${CONTROLS}]*$`);
+const NO_CONTROLS = new RegExp(`^[^${CONTROLS_BUT_NEWLINE}]*$`);
+const ONE_LINE = new RegExp(`^[^\\n${CONTROLS_BUT_NEWLINE}]*$`);
 const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text';
 /**
- * Characters that show as nothing: a zero-width space, word joiner or
- * invisible operator, a soft hyphen, the bidirectional marks (LRM, RLM, ALM,
- * which reorder text as the overrides do), interlinear annotations. "Ng\u200binx"
- * reads as "Nginx" on every page and terminal but is another name. The zero-width
- * (non-)joiners stay allowed: emoji and some scripts need them.
+ * No character that shows as nothing (characters.ts: "Ng\u200binx" reads as
+ * "Nginx" but is another name). The zero-width (non-)joiners and variation
+ * selectors stay allowed: emoji and some scripts need them.
  */
-const INVISIBLE = /^[^\u00ad\u061c\u180e\u200b\u200e\u200f\u2060-\u2064\ufff9-\ufffb]*$/;
+const NO_INVISIBLE = new RegExp(`^(?![\\s\\S]*(?:${INVISIBLE_PAIRS}))[^${INVISIBLE}]*$`);
 const INVISIBLE_MESSAGE = 'must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text';
 
-const nonEmpty = z.string().min(1, 'must not be empty').regex(NO_CONTROLS, CONTROLS_MESSAGE).regex(INVISIBLE, INVISIBLE_MESSAGE);
+const nonEmpty = z.string().min(1, 'must not be empty').regex(NO_CONTROLS, CONTROLS_MESSAGE).regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
 /** A name or label: one line of plain text. */
-const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`).regex(INVISIBLE, INVISIBLE_MESSAGE);
+const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`).regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
 
 /**
  * Grafana replaces `$var`, `${var}` and `[[var]]` in a dashboard's panel and
@@ -84,13 +82,13 @@ const filePath = z
   .regex(/^\//, 'must be an absolute path')
   .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it')
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
-  .regex(INVISIBLE, INVISIBLE_MESSAGE);
+  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
 
 const processPattern = z
   .string()
   .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)')
   .regex(ONE_LINE, CONTROLS_MESSAGE)
-  .regex(INVISIBLE, INVISIBLE_MESSAGE);
+  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
 
 export const accessLevels = ['public', 'private', 'localhost', 'dev'] as const;
 export const groups = ['production', 'monitoring', 'development'] as const;

@@ -13,6 +13,15 @@ describe('escapeText', () => {
     ['back\\slash', 'back\\\\slash'],
     ['rtl\u202eevil\u2028line', 'rtl\\u202eevil\\u2028line'],
     ['naïve ☃', 'naïve ☃'],
+    // Invisible: a name followed by one of these looks like the bare name.
+    ['sshd\u200b', 'sshd\\u200b'],
+    ['ss\u00adhd \u2060x\u200dy\ufe0f\u3164', 'ss\\xadhd \\u2060x\\u200dy\\ufe0f\\u3164'],
+    // Bidi marks reorder what a terminal shows, as the overrides do.
+    ['a\u200fb\u200ec\u061cd', 'a\\u200fb\\u200ec\\u061cd'],
+    // Spaces that are not U+0020.
+    ['no\u00a0break\u2009thin\u3000wide\u202fnarrow', 'no\\xa0break\\u2009thin\\u3000wide\\u202fnarrow'],
+    // Tag characters and variation selectors beyond the BMP.
+    ['flag\u{e0067}\u{e007f} vs\u{e0100}', 'flag\\u{e0067}\\u{e007f} vs\\u{e0100}'],
   ])('%j -> %s', (value, shown) => {
     expect(escapeText(value)).toBe(shown);
   });
@@ -43,6 +52,12 @@ describe('quoteValue', () => {
 describe('oneLine', () => {
   it('leaves our own backslashes and escapes line breaks', () => {
     expect(oneLine('unit dsa110\\x2dapi.service\n[claim-port:1] forged')).toBe('unit dsa110\\x2dapi.service\\n[claim-port:1] forged');
+  });
+
+  it("escapes what the registry's schema refuses, and leaves what it allows (an emoji's joiner, a no-break space)", () => {
+    expect(oneLine('Dev \u{1f469}\u200d\u{1f4bb}\u00a0ok\u200b \u{e0041}')).toBe('Dev \u{1f469}\u200d\u{1f4bb}\u00a0ok\\u200b \\u{e0041}');
+    // A value from outside has them escaped too: alone, they let it pass for another.
+    expect(escapeText('\u{1f469}\u200d\u{1f4bb}\u00a0')).toBe('\u{1f469}\\u200d\u{1f4bb}\\xa0');
   });
 });
 

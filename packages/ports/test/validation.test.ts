@@ -490,11 +490,22 @@ describe('a broken registry is rejected with line and column', () => {
     ['an Arabic letter mark in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u061cy"]', 'services.api.purpose[0]'],
     ['a soft hyphen in a config path', 'name: FastAPI', 'name: FastAPI\n    config: "/etc/x\\u00ady.conf"', 'services.api.config'],
     ['a word joiner in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\u2060corn"]', 'services.api.processes[0]'],
+    ['a Hangul filler in a name', 'name: FastAPI', 'name: "Fast\\u3164API"', 'services.api.name'],
+    ['a combining grapheme joiner in a name', 'name: FastAPI', 'name: "Fast\\u034fAPI"', 'services.api.name'],
+    ['a tag character in a name', 'name: FastAPI', 'name: "FastAPI\\U000E0041"', 'services.api.name'],
   ])('refuses %s: it shows as nothing, so the text reads as another', async (_name, from, to, path) => {
     const { error } = await rejection(minimalRegistry.replace(from, to));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
       `${path}: must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text`,
     ]);
+  });
+
+  it('allows the joiners and variation selectors that emoji and some scripts need, and no-break spaces', async () => {
+    const text = minimalRegistry.replace(
+      'name: FastAPI',
+      'name: "Fast\\u00a0API \\U0001F469\\u200D\\U0001F4BB \\u2764\\uFE0F \\u0645\\u06CC\\u200C\\u062E\\u0648\\u0627\\u0647\\u0645"',
+    );
+    expect(parseRegistry(text).services.find((service) => service.id === 'api')?.name).toBe('Fast\u00a0API 👩‍💻 ❤️ می‌خواهم');
   });
 
   it('escapes an id or key from the file in the path of a message, and shows a long id by its position', async () => {

@@ -129,8 +129,7 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
     comm: decodeKeepingBadBytes(Buffer.from(stat.comm, 'latin1')),
     ...(exe !== undefined && { exe }),
     argv: utf8,
-    // trimEnd: a process that retitles itself (nginx: worker process) pads the old argv with spaces.
-    command: utf8.length > 0 ? utf8.join(' ').trimEnd() : `[${stat.comm}]`,
+    command: utf8.length > 0 ? withoutPaddingSpaces(utf8.join(' ')) : `[${stat.comm}]`,
     startTime: stat.startTime,
     state: stat.state,
     kernelThread: (stat.flags & PF_KTHREAD) !== 0 || stat.ppid === 2 || pid === 2,
@@ -186,3 +185,15 @@ export function readProcessUsage(pid: number, procRoot = '/proc'): ProcessUsage 
 }
 
 const USER_HZ = 100;
+
+/**
+ * A process that retitles itself (nginx: worker process) pads the old argv
+ * with spaces: drop them. Only U+0020: trimEnd() would also drop a no-break
+ * or other Unicode space that the process put there, so `sshd\u00a0` would
+ * show as `sshd`.
+ */
+function withoutPaddingSpaces(command: string): string {
+  let end = command.length;
+  while (end > 0 && command.charCodeAt(end - 1) === 32) end--;
+  return command.slice(0, end);
+}

@@ -1,0 +1,40 @@
+// Which characters may not be printed or written as they are: one home for
+// the sets that the registry's schema refuses (schema.ts) and that every
+// printer escapes (escape.ts). Each set is the body of a regular expression's
+// character class (BMP), or an alternation of surrogate pairs (beyond it).
+
+/**
+ * Controls, save the line feed: C0 and C1 controls, DEL, the Unicode line
+ * and paragraph separators, the bidirectional overrides and isolates (they
+ * reorder what a terminal shows), the byte order mark.
+ */
+export const CONTROLS_BUT_NEWLINE = '\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff';
+
+/**
+ * Characters that show as nothing and that no text needs: a zero-width space,
+ * word joiner or invisible operator, a soft hyphen, a combining grapheme
+ * joiner, the bidirectional marks (LRM, RLM, ALM, which reorder text as the
+ * overrides do), the Mongolian vowel separator, Khmer's inherent vowels, the
+ * deprecated format characters, interlinear annotations, Hangul fillers, tag
+ * characters. "Ng\u200binx" reads as "Nginx" on every page and terminal but
+ * is another name.
+ */
+export const INVISIBLE = '\\u00ad\\u034f\\u061c\\u17b4\\u17b5\\u180e\\u200b\\u200e\\u200f\\u2060-\\u2064\\u206a-\\u206f\\u3164\\uffa0\\ufff9-\\ufffb';
+/** INVISIBLE beyond the BMP: tag characters (U+E0000-U+E007F), musical and shorthand format controls. */
+export const INVISIBLE_PAIRS = '\\udb40[\\udc00-\\udc7f]|\\ud834[\\udd73-\\udd7a]|\\ud82f[\\udca0-\\udca3]';
+
+/**
+ * Characters that text may need but that let a value pass for another when
+ * it stands alone: the zero-width (non-)joiners and variation selectors
+ * (emoji and some scripts need them; `sshd` followed by one looks like
+ * `sshd`), the Hangul jamo fillers, Mongolian's variation selectors, and
+ * every space that is not U+0020 (a no-break space looks like a space and is
+ * not one). The registry may hold them; a value from outside (a process's
+ * command line, a path) is printed with them escaped.
+ */
+export const LOOKALIKES = '\\u00a0\\u115f\\u1160\\u1680\\u180b-\\u180d\\u180f\\u2000-\\u200a\\u200c\\u200d\\u202f\\u205f\\u3000\\ufe00-\\ufe0f';
+/** LOOKALIKES beyond the BMP: the variation selectors supplement (U+E0100-U+E01EF). */
+export const LOOKALIKE_PAIRS = '\\udb40[\\udd00-\\uddef]';
+
+/** A surrogate without its other half (a terminal shows U+FFFD; decodeKeepingBadBytes keeps a bad byte as U+DC80+byte). */
+export const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
