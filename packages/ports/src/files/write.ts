@@ -72,6 +72,9 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
   if (path.endsWith('/') && !isDirectory(path)) {
     throw new FileWriteError(path, 'it ends in "/", so it names a directory; give the path of a file to write (nothing was written)');
   }
+  // A link another user planted in /tmp (or any sticky, world-writable directory) is never followed, on the path or at its end.
+  const hostile = plantedLink(path);
+  if (hostile) throw new FileWriteError(path, hostile);
   const link = lstatOrUndefined(path);
   if (link === undefined) return replaceAtomically(path, text, options.mode ?? 0o644);
   let target = path;
@@ -89,12 +92,63 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
       if (code === 'ELOOP')
         throw new FileWriteError(path, 'it is a symbolic link in a loop of links (ELOOP); give the path of a file to write (nothing was written)', code);
       if (code === 'ENOTDIR') throw new FileWriteError(path, `it is a symbolic link to a path under a file: ${notADirectory(linkTarget(path))}`, code);
-      throw new FileWriteError(path, `it is a symbolic link to a missing file; write to the file itself (${code})`, code);
+      if (code === 'ENOENT') throw new FileWriteError(path, 'it is a symbolic link to a missing file; write to the file itself (nothing was written)', code);
+      throw new FileWriteError(path, `it is a symbolic link whose target cannot be reached: ${describe(code)}`, code);
     }
   }
   if (info.isFile()) return replaceAtomically(target, text, info.mode & 0o7777, path);
   if (info.isCharacterDevice() || info.isFIFO()) return writeInPlace(path, text, info);
   throw new FileWriteError(path, `it is ${fileKind(info)}; give the path of a file to write (nothing was written)`);
+}
+
+/**
+ * Why `path` must not be followed, or undefined: a symbolic link on it (a
+ * directory on the way, or the file itself, through every hop) that sits in
+ * a sticky, world-writable directory (`/tmp`, `/var/tmp`, `/dev/shm`) and
+ * is owned by neither this user nor that directory's owner. That is the
+ * kernel's `fs.protected_symlinks` rule, kept here too: where the sysctl is
+ * off (some containers, older kernels), root would otherwise replace the
+ * file such a link names (`/tmp/x.prom -> /etc/shadow`).
+ */
+function plantedLink(path: string): string | undefined {
+  const euid = process.geteuid?.();
+  if (euid === undefined) return undefined;
+  const pending = (path.startsWith('/') ? path : join(process.cwd(), path)).split('/');
+  let resolved = '/';
+  for (let hops = 0; pending.length > 0; ) {
+    const name = pending.shift()!;
+    if (name === '' || name === '.') continue;
+    if (name === '..') {
+      resolved = dirname(resolved);
+      continue;
+    }
+    const next = join(resolved, name);
+    let info: Stats;
+    let dir: Stats;
+    try {
+      info = lstatSync(next);
+      if (!info.isSymbolicLink()) {
+        resolved = next;
+        continue;
+      }
+      dir = statSync(resolved);
+    } catch {
+      return undefined; // missing or unreadable: the write itself says why
+    }
+    if ((dir.mode & 0o1002) === 0o1002 && info.uid !== euid && info.uid !== dir.uid) {
+      return `${escapeText(next)} is a symbolic link owned by uid ${info.uid} in the sticky, world-writable directory ${escapeText(resolved)}; it is not followed (as the kernel's fs.protected_symlinks has it): remove it, or give a path in a directory only trusted users may write (nothing was written)`;
+    }
+    if (++hops > 40) return undefined; // a loop of links: the write says so
+    let target: string;
+    try {
+      target = readlinkSync(next);
+    } catch {
+      return undefined;
+    }
+    if (target.startsWith('/')) resolved = '/';
+    pending.unshift(...target.split('/'));
+  }
+  return undefined;
 }
 
 /** N when `path` is, through symbolic links, /proc/self/fd/N or /dev/fd/N (as /dev/stdout is). */

@@ -2,7 +2,7 @@
 // /dev): what is at the path decides how it is written, and a device,
 // symbolic link, FIFO or directory is never replaced by a regular file.
 import { spawn } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError, writeOutputFile } from '../../src/files/write.js';
@@ -54,6 +54,49 @@ describe('writeOutputFile', () => {
     expect(readlinkSync(join(dir, 'link.prom'))).toBe('real.prom');
     expect(readFileSync(join(dir, 'real.prom'), 'utf8')).toBe('new\n');
   });
+
+  it.skipIf(!isRoot)(
+    `never follows a symbolic link another user planted in a sticky, world-writable directory, on the path or at its end ${isRoot ? '' : '[skipped: lchown needs root]'}`,
+    () => {
+      const dir = privateDir();
+      const shared = join(dir, 'tmp');
+      mkdirSync(shared);
+      chmodSync(shared, 0o1777); // as /tmp
+      const guarded = join(dir, 'etc');
+      mkdirSync(guarded);
+      writeFileSync(join(guarded, 'shadow'), 'precious\n');
+      const plant = (target: string, name: string) => {
+        symlinkSync(target, join(shared, name));
+        lchownSync(join(shared, name), 65534, 65534); // nobody's link
+        return join(shared, name);
+      };
+      // At the end (the file it points to would be replaced), and on the way (the file would be made in that directory).
+      const atEnd = plant(join(guarded, 'shadow'), 'ports.prom');
+      const onTheWay = plant(guarded, 'dir');
+      for (const [path, link] of [
+        [atEnd, atEnd],
+        [join(onTheWay, 'ports.prom'), onTheWay],
+        [`${onTheWay}/../etc/shadow`, onTheWay], // resolved as the kernel does: through the link, then ..
+      ] as const) {
+        expect(refusal(path).reason).toBe(
+          `${link} is a symbolic link owned by uid 65534 in the sticky, world-writable directory ${shared}; it is not followed (as the kernel's fs.protected_symlinks has it): remove it, or give a path in a directory only trusted users may write (nothing was written)`,
+        );
+      }
+      expect(readdirSync(guarded)).toEqual(['shadow']);
+      expect(readFileSync(join(guarded, 'shadow'), 'utf8')).toBe('precious\n');
+      // This user's own link there, or one the directory's owner made, is followed as before.
+      symlinkSync(join(guarded, 'report.prom'), join(shared, 'mine.prom'));
+      writeFileSync(join(guarded, 'report.prom'), 'old\n');
+      expect(writeOutputFile(join(shared, 'mine.prom'), 'new\n')).toBe('atomic');
+      expect(readFileSync(join(guarded, 'report.prom'), 'utf8')).toBe('new\n');
+      // A link nobody owns outside a sticky world-writable directory is the owner's choice: followed.
+      const owned = join(dir, 'owned.prom');
+      symlinkSync(join(guarded, 'report.prom'), owned);
+      lchownSync(owned, 65534, 65534);
+      expect(writeOutputFile(owned, 'newer\n')).toBe('atomic');
+      expect(readFileSync(join(guarded, 'report.prom'), 'utf8')).toBe('newer\n');
+    },
+  );
 
   it('refuses a dangling symbolic link, a directory and a socket, writing nothing', async () => {
     const dir = privateDir();
