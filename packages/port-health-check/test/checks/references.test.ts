@@ -3,7 +3,7 @@
 // file and line, and an operator who moves the API with CONTIMG_API_PORT in
 // its unit is told every file that still names the old port.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render';
@@ -55,6 +55,32 @@ describe('config files under --root', () => {
 });
 
 describe('the references check', () => {
+  it('reads a YAML file whose lines end in a lone CR as YAML does (lines), and nginx and redis.conf as they do (one comment line)', async () => {
+    const crOnly = (root: string, path: string, edit = (text: string) => text) => {
+      const file = join(root, path);
+      writeFileSync(file, edit(readFileSync(file, 'utf8')).replace(/\n/g, '\r'));
+    };
+    const yamlFiles = ['etc/prometheus/prometheus.yml', 'etc/grafana/provisioning/datasources/dsa110-prometheus.yml'];
+    const root = snippetTree();
+    for (const path of yamlFiles) crOnly(root, path);
+    expect(problems(await references(root))).toEqual([]);
+    // A wrong port there is still found, at the line YAML counts.
+    const moved = snippetTree();
+    for (const path of yamlFiles) crOnly(moved, path, (text) => text.replace('localhost:8000', 'localhost:8001').replace('localhost:9090', 'localhost:9091'));
+    expect(problems(await references(moved))).toEqual([
+      expect.stringMatching(
+        /^grafana \(3030\): \/etc\/grafana\/provisioning\/datasources\/dsa110-prometheus\.yml:8: url http:\/\/localhost:9091, but Prometheus uses port 9090$/,
+      ),
+      expect.stringMatching(
+        /^prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:9: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000$/,
+      ),
+    ]);
+    // nginx and Redis take a lone CR for a space: after the first # the whole file is one comment, as they read it.
+    const flat = snippetTree();
+    crOnly(flat, 'etc/redis/redis.conf');
+    expect(problems(await references(flat))).toEqual([expect.stringContaining('/etc/redis/redis.conf: sets no bind')]);
+  });
+
   it('accepts exactly what `ports snippet` prints, for every config the registry names', async () => {
     const results = await references(snippetTree());
     expect(problems(results)).toEqual([]);

@@ -60,3 +60,12 @@ export function portOfAddress(address: string): number | undefined {
   const match = /:(\d+)$/.exec(address);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * YAML's line breaks as LF: YAML (and so Prometheus and Grafana) ends a line
+ * at CR LF, LF or a lone CR, where nginx and Redis take a lone CR for a space.
+ * CR LF is left as it is (trim() drops its CR); line numbers do not move.
+ */
+export function yamlLineBreaks(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+}

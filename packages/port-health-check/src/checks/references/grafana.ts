@@ -2,7 +2,7 @@
 // on this machine points at the upstream's (Prometheus's) port. A datasource
 // of another type in the same file (Loki on 3100, Tempo on 3200) listens
 // elsewhere, and is left alone.
-import { type Finding, isLoopbackHost, parseUrl } from './finding.js';
+import { type Finding, isLoopbackHost, parseUrl, yamlLineBreaks } from './finding.js';
 
 interface Datasource {
   /** Its `type:`, undefined when the entry names none (then it is held to the port, as before types were read). */
@@ -33,7 +33,7 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
   // list's indentation; a deeper `- ` is a list inside one (jsonData's).
   let current: Datasource | undefined;
   const loose: Datasource = { indent: -1, urls: [] };
-  const lines = text.split('\n');
+  const lines = yamlLineBreaks(text).split('\n');
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
     const hash = raw.indexOf('#');

@@ -8,6 +8,7 @@
 // a glob that matches nothing is no error. gather() reads them under the root
 // (prometheusFiles in the facts); the reader looks them up here.
 import { posix } from 'node:path';
+import { yamlLineBreaks } from './finding.js';
 import { quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
@@ -165,7 +166,7 @@ const GROUP_KEYS = new Set(['targets', 'labels']);
  * The lines are logicalLines without labels' contents (withoutLabels).
  */
 export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): string | undefined {
-  const raw = text.split('\n');
+  const raw = yamlLineBreaks(text).split('\n');
   let dashAt: number | undefined; // the column of the dash of a target group
   let keyAt: number | undefined; // the column of the current group's keys
   for (const line of lines) {

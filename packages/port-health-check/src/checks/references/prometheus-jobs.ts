@@ -9,7 +9,7 @@
 // that spans lines is read as one line, and a job written as a flow mapping
 // (`- {job_name: x, ...}`) is read too. A scrape config file (Prometheus
 // 2.43+) is read the same way.
-import { contentLines } from './finding.js';
+import { contentLines, yamlLineBreaks } from './finding.js';
 
 /** A string and the line it is on. */
 export interface AtLine {
@@ -67,7 +67,8 @@ export interface LogicalLine {
 }
 
 /** Content lines with a flow collection that spans lines (`targets: ['a',\n 'b']`) joined into one, at the line it starts on. */
-export function logicalLines(text: string): LogicalLine[] {
+export function logicalLines(given: string): LogicalLine[] {
+  const text = yamlLineBreaks(given);
   const raw = text.split('\n');
   const joined: LogicalLine[] = [];
   let depth = 0;
