@@ -3,7 +3,9 @@
 // `private` from the private networks (RFC 1918 for IPv4; unique-local and
 // link-local for IPv6), `localhost` and `dev` from nowhere but the host itself
 // (loopback). A reserved range takes the access of the services it is
-// reserved for (the most restrictive), else none. Every other port (SSH,
+// reserved for (the most restrictive), else none; its rules come after every
+// service's, so a service inside a range reserved for it keeps its own access
+// (nft and ufw take the first rule that matches). Every other port (SSH,
 // node_exporter) is left to the host's own rules, so loading this cannot lock
 // anyone out. The plan is a pure function; nft and ufw are two spellings of it.
 import type { AccessLevel, Registry, Transport } from '../index.js';
@@ -35,7 +37,13 @@ export interface FirewallEntry {
 const SOURCES: Record<AccessLevel, Sources> = { public: 'any', private: 'private', localhost: 'none', dev: 'none' };
 const RANK: Record<Sources, number> = { none: 0, private: 1, any: 2 };
 
-/** What the firewall allows for each of the registry's ports, by port. */
+/**
+ * What the firewall allows for each of the registry's ports, in rule order:
+ * the services by port, then the reserved ranges by start. The first rule that
+ * matches decides, so a service's own rules must come before a range that
+ * holds its port (a range reserved for a public and a localhost service is
+ * loopback only, the public service's port inside it still public).
+ */
 export function firewallPlan(registry: Registry): FirewallEntry[] {
   const entries: FirewallEntry[] = registry.services.map((service) => ({
     id: service.id,
@@ -51,7 +59,8 @@ export function firewallPlan(registry: Registry): FirewallEntry[] {
     const sources = users.length > 0 ? users.map((user) => SOURCES[user.access]).reduce((a, b) => (RANK[a] <= RANK[b] ? a : b)) : 'none';
     for (const transport of transports) entries.push({ id: range.id, start: range.start, end: range.end, transport, access: 'reserved', sources });
   }
-  return entries.sort((a, b) => a.start - b.start || a.transport.localeCompare(b.transport));
+  const isRange = (entry: FirewallEntry) => (entry.access === 'reserved' ? 1 : 0);
+  return entries.sort((a, b) => isRange(a) - isRange(b) || a.start - b.start || a.transport.localeCompare(b.transport));
 }
 
 function ports(entry: FirewallEntry, separator: string): string {

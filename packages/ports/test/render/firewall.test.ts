@@ -26,14 +26,38 @@ function tempFile(name: string, text: string): string {
   return path;
 }
 
+/** A range reserved for a public and a localhost service, both inside it: the range is loopback only, the public port is not. */
+const sharedPool = `version: 1
+services:
+  - { id: web, name: Web, group: production, port: 8005, protocol: HTTP, access: public, configuredBy: none, robust: false, processes: [nginx] }
+  - { id: cache, name: Cache, group: production, port: 8006, protocol: TCP, access: localhost, configuredBy: none, robust: false, processes: [redis-server] }
+reserved:
+  - { id: pool, name: Pool, start: 8000, end: 8010, purpose: Shared pool, for: [web, cache] }
+`;
+
 describe('firewallPlan', () => {
   it('public from anywhere, private from private networks, localhost and dev from nowhere; reserved ranges as their services', () => {
     expect(firewallPlan(parseRegistry(minimalRegistry)).map((entry) => [entry.id, entry.start, entry.end, entry.sources])).toEqual([
-      ['fallback', 3210, 3220, 'none'],
       ['redis', 6379, 6379, 'none'],
       ['api', 8000, 8000, 'private'],
+      ['fallback', 3210, 3220, 'none'],
       ['api-alt', 8010, 8010, 'private'],
     ]);
+  });
+
+  it('a service inside a range reserved for it keeps its own access: its rules come before the range (the first match decides)', () => {
+    const plan = firewallPlan(parseRegistry(sharedPool));
+    expect(plan.map((entry) => [entry.id, entry.sources])).toEqual([
+      ['web', 'any'],
+      ['cache', 'none'],
+      ['pool', 'none'],
+    ]);
+    const nft = renderNft(parseRegistry(sharedPool));
+    expect(nft.indexOf('tcp dport 8005 accept')).toBeGreaterThan(0);
+    expect(nft.indexOf('tcp dport 8005 accept')).toBeLessThan(nft.indexOf('tcp dport 8000-8010 drop'));
+    const ufw = renderUfw(parseRegistry(sharedPool));
+    expect(ufw.indexOf('ufw allow in proto tcp to any port 8005 ')).toBeGreaterThan(0);
+    expect(ufw.indexOf('ufw allow in proto tcp to any port 8005 ')).toBeLessThan(ufw.indexOf('ufw deny in proto tcp to any port 8000:8010 '));
   });
 
   it('ufw: every allow of a port comes before its deny (ufw takes the first match)', async () => {
@@ -83,6 +107,20 @@ describe('the nft ruleset', () => {
         for (const p of [port('redis'), port('prometheus'), port('grafana')]) {
           expect(seen.get(`after ${family} private ${p}`), `after ${family} private ${p}`).toBe('closed');
         }
+      }
+    },
+  );
+});
+
+describe('the nft ruleset of a range shared by a public and a localhost service', () => {
+  it.skipIf(!canRunFirewallNetns)(
+    `from an outside host: the public service inside the range answers; the localhost one and the rest of the range do not ${canRunFirewallNetns ? '' : skipReason('needs root, nft, unshare, nsenter, ip, python3')}`,
+    async () => {
+      const { seen } = await runFirewallNetns({ rules: tempFile('rules.nft', renderNft(parseRegistry(sharedPool))), ports: [8005, 8006, 8009] });
+      for (const family of ['v4', 'v6']) {
+        expect(seen.get(`after ${family} public 8005`), `after ${family} public 8005`).toBe('open');
+        for (const p of [8006, 8009]) expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('closed');
+        for (const p of [8005, 8006, 8009]) expect(seen.get(`after ${family} loopback ${p}`), `after ${family} loopback ${p}`).toBe('open');
       }
     },
   );
