@@ -85,6 +85,7 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
 
   const ports = new Map<string, string>();
   const envVars = new Map<string, string>();
+  const claimUnits = new Map<string, string>();
   data.services.forEach((service: ServiceFacts | undefined, index) => {
     if (!service) return;
     const path = ['services', index];
@@ -112,6 +113,20 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
         });
       } else {
         envVars.set(variable, label);
+      }
+    }
+    // One unit claims one port: the drop-in is one file (a second service's would replace the first's), and
+    // the claim verdict holds every claim line of the unit to the one service's port.
+    if (service.systemd?.claim !== undefined && service.robust === true) {
+      const unit = service.systemd.unit;
+      const other = claimUnits.get(unit);
+      if (other) {
+        problems.push({
+          path: [...path, 'systemd', 'unit'],
+          message: `${unit} already claims the port of service "${other}"; a unit frees one port before it starts: give each service its own unit, or make one of them robust: false`,
+        });
+      } else {
+        claimUnits.set(unit, label);
       }
     }
     if (service.robust && known(service, 'systemd') && !service.systemd?.claim) {

@@ -172,6 +172,14 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     at: [28, 10],
   },
   {
+    name: 'two robust services claiming in one unit',
+    line: 21,
+    text: '    systemd: { unit: dsa110-api.service, claim: drop-in }',
+    message: /^dsa110-api\.service already claims the port of service "api"; a unit frees one port before it starts/,
+    path: 'services.redis.systemd.unit',
+    at: [21, 22],
+  },
+  {
     name: 'a robust service without claim wiring',
     line: 11,
     text: '    systemd: { unit: dsa110-api.service }',
