@@ -143,8 +143,9 @@ describe('resolvePort', () => {
       '    protocol: UDP',
       '    access: localhost',
       '    configuredBy: { env: REDIS_UDP_PORT }',
-      '    robust: true',
-      '    systemd: { unit: redis-server.service, claim: drop-in }',
+      // Only one service may claim in a unit (its drop-in is one file); others may name it.
+      '    robust: false',
+      '    systemd: { unit: redis-server.service }',
       '    processes: [redis-server]',
     ].join('\n');
     const shared = parseRegistry(minimalRegistry.replace('reserved:', `${udp}\nreserved:`));
