@@ -1,7 +1,7 @@
 // The systemd and dependencies checks over real fixture trees, read by the
 // real gather() (the unit merge, the claim-port stat) with a test registry.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDependencies } from '../../src/checks/dependencies.js';
@@ -197,6 +197,35 @@ describe('systemd check', () => {
         systemd.map((r) => r.severity),
         args,
       ).toEqual(['ok']);
+    }
+  });
+
+  it('does not pass over a drop-in whose name is not UTF-8 (systemd applies it): unknown, naming it escaped', async () => {
+    const root = writeTree(tempDir(), {
+      'usr/local/bin/claim-port': EXECUTABLE,
+      'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n`,
+    });
+    const dir = join(root, 'etc/systemd/system/redis-server.service.d');
+    mkdirSync(dir, { recursive: true });
+    // systemd 252 applies it (systemd-analyze verify reads it): here it would clear the claim.
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/zz-\x1b[31m`), Buffer.from([0xff]), Buffer.from('.conf')]), '[Service]\nExecStartPre=\n');
+    const facts = await gather({ registry, root });
+    const systemd = checkSystemd(facts, registry.service('redis'));
+    expect(systemd.map((r) => [r.severity, r.reason])).toEqual([
+      [
+        'unknown',
+        'redis (6379): cannot read part of redis-server.service: /etc/systemd/system/redis-server.service.d/zz-\\e[31m\\xff.conf: cannot read: its name is not UTF-8 (systemd applies it, this check cannot open it); rename it',
+      ],
+      ['ok', expect.stringContaining('claims port 6379')],
+    ]);
+    // That systemd reads such a drop-in: one that clears ExecStart= makes systemd-analyze verify refuse the unit.
+    if (hasCommand('systemd-analyze', ['--version'])) {
+      writeFileSync(Buffer.concat([Buffer.from(`${dir}/zz-`), Buffer.from([0xfe]), Buffer.from('.conf')]), '[Service]\nExecStart=\n');
+      const verify = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, 'redis-server.service'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'notice' },
+        encoding: 'utf8',
+      });
+      expect(verify.stderr).toContain('Service has no ExecStart=');
     }
   });
 

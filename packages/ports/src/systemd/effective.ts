@@ -8,6 +8,9 @@ import { FileReadError, readTextFile } from '../files/index.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
 import { join } from 'node:path';
+import { isUtf8 } from 'node:buffer';
+import { decodeKeepingBadBytes } from '../utf8.js';
+import { pathText } from '../escape.js';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
@@ -223,9 +226,21 @@ function listDropIns(root: string, path: string, problems: string[]): string[] {
   try {
     // A directory named *.conf is skipped, as systemd skips it. A FIFO is not
     // (systemd 252 blocks opening one): it is refused when read, a problem.
-    return readdirSync(hostPath(root, path), { withFileTypes: true })
-      .filter((entry) => !entry.isDirectory())
-      .map((entry) => entry.name);
+    // Names as bytes: a drop-in whose name is not UTF-8 is still applied by
+    // systemd, but a string path cannot open it here, so it is a problem (the
+    // verdict unknown), never silently left out.
+    const names: string[] = [];
+    for (const entry of readdirSync(hostPath(root, path), { withFileTypes: true, encoding: 'buffer' })) {
+      if (entry.isDirectory()) continue;
+      const name = entry.name.toString('utf8');
+      if (isUtf8(entry.name)) names.push(name);
+      else if (entry.name.subarray(-5).toString('latin1') === '.conf' && entry.name[0] !== 0x2e) {
+        problems.push(
+          `${pathText(`/${path}/${decodeKeepingBadBytes(entry.name)}`)}: cannot read: its name is not UTF-8 (systemd applies it, this check cannot open it); rename it`,
+        );
+      }
+    }
+    return names;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${path}: cannot list drop-ins: ${listingError(error)}`);
