@@ -96,13 +96,27 @@ export const groups = ['production', 'monitoring', 'development'] as const;
 export const ConfiguredBySchema = z.union([
   z.enum(['none', 'hardcoded']),
   z.strictObject({ env: envVar }),
-  z.strictObject({ file: label, key: label.optional() }),
+  z.strictObject({
+    file: label,
+    // It is written as a line of the file (`ports snippet grafana-ini`: `KEY = PORT`): `#http_port` would be
+    // a comment there, `http_port = 1 ;` another value.
+    key: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+        'must be a setting name: letters, digits, _ . and - (no spaces, =, :, # or ;, which the file would read as syntax)',
+      )
+      .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
+      .optional(),
+  }),
 ]);
 
 export const SystemdSchema = z.strictObject({
   unit: z
     .string()
     .regex(/^[A-Za-z0-9:_.@\\-]+\.service$/, 'must be a systemd service unit name ending in .service')
+    // systemd refuses a unit whose name before the @ is empty ("@x.service"): its drop-in would never be read.
+    .regex(/^(?!@)/, 'must not start with @: a template instance is NAME@INSTANCE.service')
     .max(
       MAX_UNIT_NAME_LENGTH,
       `must be at most ${MAX_UNIT_NAME_LENGTH} characters (systemd takes 255, and its drop-in directory NAME.d must fit in a file name)`,
@@ -135,7 +149,13 @@ export const ServiceSchema = z.strictObject({
   config: filePath.optional().describe('Path of the configuration file (absolute)'),
   metrics: z
     .string()
-    .regex(/^\/[\x21-\x7e]*$/, 'must be a URL path starting with / (printable ASCII, no spaces)')
+    // A path as nginx's `location` line and Prometheus's metrics_path both read it as written: RFC 3986 path
+    // characters without `;` (it ends an nginx directive) and `%` (Prometheus escapes it again); `?` and `#`
+    // would be sent escaped, as part of the path, and braces, quotes, backslashes and spaces are nginx syntax.
+    .regex(
+      /^\/[A-Za-z0-9._~!$&'()*+,=:@/-]*$/,
+      "must be a URL path starting with /: letters, digits and - . _ ~ ! $ & ' ( ) * + , = : @ / (no query, fragment, %-escape, space, quote, backslash or ; { })",
+    )
     .optional()
     .describe('Path of its Prometheus metrics endpoint; `ports monitoring` writes a scrape job for it'),
   systemd: SystemdSchema.optional(),

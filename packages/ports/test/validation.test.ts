@@ -719,3 +719,42 @@ describe('a broken registry is rejected with line and column', () => {
     );
   });
 });
+
+// Values written into other programs' files: the schema takes only what those files read as written.
+describe('values that generated files would read as syntax are refused where they are written', () => {
+  it.each([
+    // nginx's `location PATH {` (ports snippet nginx-site) and Prometheus's metrics_path.
+    ['/metrics;}', 'an nginx directive end and a brace'],
+    ['/metrics{', 'a brace'],
+    ['/metrics\\;x', 'a backslash, an nginx escape'],
+    ['/metrics?format=text', 'a query (Prometheus would send it escaped, as part of the path)'],
+    ['/metrics#x', 'a fragment'],
+    ['/metrics%2Fx', 'a %-escape (Prometheus escapes the % again)'],
+    ['/metrics"x', 'a quote'],
+  ])('metrics: %j (%s)', async (value, _why) => {
+    const { error } = await rejection(withLine(12, `    processes: [uvicorn]\n    metrics: ${JSON.stringify(value)}`));
+    const issue = find(error.issues, /^must be a URL path starting with \/: letters, digits and /);
+    expect(`${issue.line}:${issue.column} ${issue.path}`).toBe('13:14 services.api.metrics');
+  });
+
+  it('metrics: every URL path character nginx and Prometheus read as written is taken', () => {
+    const registry = parseRegistry(withLine(12, '    processes: [uvicorn]\n    metrics: "/a-._~!$&\'()*+,=:@/Z9"'));
+    expect(registry.service('api').metrics).toBe("/a-._~!$&'()*+,=:@/Z9");
+  });
+
+  it.each(['#http_port', 'http_port = 1 ;', 'http port', 'server:http_port', '[server]'])(
+    'configuredBy.key %j (a line of the file: a comment, another value, a section)',
+    async (key) => {
+      const { error } = await rejection(withLine(9, `    configuredBy: { file: grafana.ini, key: ${JSON.stringify(key)} }`));
+      const issue = find(error.issues, /^must be a setting name: letters, digits, _ \. and -/);
+      expect(`${issue.line}:${issue.column} ${issue.path}`).toBe('9:45 services.api.configuredBy.key');
+    },
+  );
+
+  it('systemd.unit starting with @ (systemd refuses a unit with nothing before its @; the drop-in would never be read)', async () => {
+    const { error } = await rejection(withLine(11, '    systemd: { unit: "@api.service", claim: unit }'));
+    const issue = find(error.issues, /^must not start with @: a template instance is NAME@INSTANCE\.service$/);
+    expect(`${issue.line}:${issue.column} ${issue.path}`).toBe('11:22 services.api.systemd.unit');
+    expect(parseRegistry(withLine(11, '    systemd: { unit: "api@main.service", claim: unit }')).service('api').systemd?.unit).toBe('api@main.service');
+  });
+});

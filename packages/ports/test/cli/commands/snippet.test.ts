@@ -1,8 +1,14 @@
 // `ports snippet KIND` in-process: the settings a config file should hold,
 // from the registry with env overrides applied, and its two refusals.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hasCommand } from '../../../../../test-support/commands.js';
 import { minimalRegistry, writeRegistry } from '../../helpers.js';
-import { ports, portsBin, requireBuilt } from '../helpers.js';
+import { ports, portsBin, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+
+const nginx = hasCommand('nginx', ['-v']);
 
 describe('ports snippet', () => {
   it("prints a kind's settings with the env overrides applied, as ports get does", async () => {
@@ -36,4 +42,24 @@ describe('ports snippet', () => {
       /^ports snippet: no service in .*ports\.yaml has a config of kind nginx-site; add configs: \[\{ kind: nginx-site \}\] to one$/,
     );
   });
+
+  it.skipIf(!nginx)(
+    `an nginx site whose metrics path holds every character the registry takes passes nginx -t, the location as written ${nginx ? '' : '[skipped: needs nginx]'}`,
+    async () => {
+      const path = "/a-._~!$&'()*+,=:@/Z9";
+      const registry = writeRegistry(rootRegistry.replace('    metrics: /metrics\n', () => `    metrics: "${path}"\n`));
+      const run = await ports(['snippet', 'nginx-site', '--registry', registry]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`    location ${path} {\n`);
+      const dir = tempDir();
+      writeFileSync(join(dir, 'site.conf'), run.stdout);
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        `pid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  include ${dir}/site.conf;\n}\n`,
+      );
+      const test = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+      expect(test.stderr).toBe('');
+      expect(test.status).toBe(0);
+    },
+  );
 });
