@@ -55,4 +55,26 @@ describe('json report', () => {
     expect(document.checks).toContainEqual(expect.objectContaining({ check: 'access', severity: 'error', service: 'redis', port: redis!.port, file: null }));
     expect(new Date(document.generatedAt).getTime()).toBe(report.startedAt.getTime());
   });
+
+  it('is well-formed Unicode (I-JSON): a byte that is not UTF-8 in a holder is U+FFFD there, and \\xff in the reason', async () => {
+    const { root, registryPath } = await scenario({ broken: true });
+    const report = await checkPorts({ registry: registryPath, root });
+    // A holder as the process reader gives one whose argv and comm hold the bytes ff and fe: kept as U+DCFF and U+DCFE.
+    const holder = { pid: 4242, uid: 0, user: 'root', comm: 'ev\udcffil', exe: 'python3', argv: ['python3', '\udcff\udcfe', 'ok \ud83d\ude00'] };
+    const result = {
+      check: 'owner' as const,
+      severity: 'error' as const,
+      service: 'api',
+      port: 8000,
+      reason: 'api (8000): held by ev\\xffil',
+      processes: [holder],
+    };
+    const text = renderJson({ ...report, results: [...report.results, result] });
+    // No lone surrogate escape is written (serde_json refuses one; Python cannot encode it again).
+    expect(text).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i);
+    expect(Buffer.from(text, 'utf8').toString('utf8')).toBe(text);
+    const written = JSON.parse(text).checks.at(-1);
+    expect(written.processes[0]).toMatchObject({ comm: 'ev\ufffdil', argv: ['python3', '\ufffd\ufffd', 'ok \ud83d\ude00'] });
+    expect(written.reason).toBe('api (8000): held by ev\\xffil');
+  });
 });
