@@ -29,7 +29,25 @@ const port = z
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
-const envVar = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: upper-case letters, digits and _, not starting with a digit');
+/**
+ * Variables that a shell, the C library and its loader, an interpreter, systemd
+ * or these tools read for themselves. A service's port variable is set by
+ * `eval "$(ports env)"` and `ports env --format systemd` (Environment=): as one
+ * of these it would do harm (BASH_ENV=8000 makes every bash script source
+ * ./8000, PATH=8000 leaves the shell no commands, LD_PRELOAD=8000 loads a
+ * library named 8000), and resolvePort would read the shell's own value as the port.
+ */
+const RESERVED_ENV_NAMES =
+  '(?:_|PATH|HOME|IFS|ENV|CDPATH|FPATH|ZDOTDIR|PS[0-4]|PWD|OLDPWD|SHELL|SHELLOPTS|BASHOPTS|GLOBIGNORE|PROMPT_COMMAND|HISTFILE|MAIL|MAILCHECK|MAILPATH|OPTIND|OPTARG|USER|LOGNAME|TERM|TZ|TMPDIR|LANG|LANGUAGE|NLSPATH|LOCPATH|GCONV_PATH|HOSTALIASES|RES_OPTIONS|LOCALDOMAIN|NO_COLOR|NODE_OPTIONS|NODE_PATH|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|PERL5OPT|PERL5LIB|PERLLIB|RUBYOPT|RUBYLIB|NOTIFY_SOCKET|INVOCATION_ID|JOURNAL_STREAM|MAINPID|(?:LD|LC|BASH|MALLOC|SYSTEMD|XDG|LISTEN|WATCHDOG|DSA110_PORTS)_[A-Z0-9_]*)';
+
+const envVar = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: upper-case letters, digits and _, not starting with a digit')
+  // A pattern, not a refinement, so that schema.json (and an editor) has it too.
+  .regex(
+    new RegExp(`^(?!${RESERVED_ENV_NAMES}$)`),
+    'must not be a variable the shell, the loader, an interpreter, systemd or these tools read for themselves (PATH, IFS, BASH_ENV, LD_*, LC_*, NODE_OPTIONS, DSA110_PORTS_*, ...): `eval "$(ports env)"` would set it to a port; name it for the service, e.g. CONTIMG_API_PORT',
+  );
 
 /**
  * Every text of the registry reaches a terminal (`ports list`, the health

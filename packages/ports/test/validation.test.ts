@@ -758,3 +758,29 @@ describe('values that generated files would read as syntax are refused where the
     expect(parseRegistry(withLine(11, '    systemd: { unit: "api@main.service", claim: unit }')).service('api').systemd?.unit).toBe('api@main.service');
   });
 });
+
+describe('a port variable that the shell, the loader, an interpreter, systemd or these tools read for themselves is refused', () => {
+  it.each([
+    'PATH',
+    'IFS',
+    'BASH_ENV',
+    'ENV',
+    'PS4',
+    'PROMPT_COMMAND',
+    'LD_PRELOAD',
+    'LC_ALL',
+    'NODE_OPTIONS',
+    'PYTHONSTARTUP',
+    'DSA110_PORTS_FILE',
+    'LISTEN_FDS',
+    '_',
+  ])('%s (eval "$(ports env)" would set it to a port)', async (name) => {
+    const { error } = await rejection(withLine(9, `    configuredBy: { env: ${name} }`));
+    const issue = find(error.issues, /^must not be a variable the shell, the loader, an interpreter, systemd or these tools read for themselves/);
+    expect(`${issue.line}:${issue.column} ${issue.path}`).toBe('9:26 services.api.configuredBy.env');
+  });
+
+  it.each(['PATHS', 'BASHFUL_PORT', 'LDAP_PORT', 'HOME_PORT', 'DSA110_API_PORT', '_PORT'])('%s, which only starts like one, is taken', (name) => {
+    expect(parseRegistry(withLine(9, `    configuredBy: { env: ${name} }`)).service('api').env).toBe(name);
+  });
+});
