@@ -41,11 +41,14 @@ export function bindAddresses(service: Service): { v4: string; v6: string } {
 function nginxSite(service: Service, upstream: Service, portOf: PortOf, path: string): string {
   const backend = `http://127.0.0.1:${portOf(upstream)}`;
   const metrics = upstream.metrics ?? '/metrics';
+  // Every address for public and private (the firewall narrows private), loopback for localhost and dev, as the other snippets bind.
+  const bind = bindAddresses(service);
+  const port = portOf(service);
   return [
     header('nginx-site', path),
     'server {',
-    `    listen ${portOf(service)};`,
-    `    listen [::]:${portOf(service)};`,
+    `    listen ${bind.v4 === '0.0.0.0' ? '' : `${bind.v4}:`}${port};`,
+    `    listen [${bind.v6}]:${port};`,
     '',
     `    location ${NGINX_API_LOCATION} {`,
     `        proxy_pass ${backend};`,

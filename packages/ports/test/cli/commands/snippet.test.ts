@@ -1,10 +1,12 @@
 // `ports snippet KIND` in-process: the settings a config file should hold,
 // from the registry with env overrides applied, and its two refusals.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
+import { forgetSpawned, recordSpawned, signal, socketsOn, waitForExit, waitUntil } from '../../../../../test-support/guard.js';
+import { leasePort } from '../../../../../test-support/test-port.js';
 import { minimalRegistry, writeRegistry } from '../../helpers.js';
 import { ports, portsBin, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
@@ -60,6 +62,40 @@ describe('ports snippet', () => {
       const test = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
       expect(test.stderr).toBe('');
       expect(test.status).toBe(0);
+    },
+  );
+
+  it.skipIf(!nginx)(
+    `a localhost nginx site listens on loopback only, as its access level says (real nginx) ${nginx ? '' : '[skipped: needs nginx]'}`,
+    async () => {
+      const port = leasePort();
+      const text = rootRegistry.replace('    port: 80\n', `    port: ${port}\n`).replace('    access: public\n', '    access: localhost\n');
+      const run = await ports(['snippet', 'nginx-site', '--registry', writeRegistry(text)]);
+      expect(run.code).toBe(0);
+      const dir = tempDir();
+      writeFileSync(join(dir, 'site.conf'), run.stdout);
+      const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind};`).join('\n');
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        `daemon off;\nmaster_process off;\npid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n${temp}\n  include ${dir}/site.conf;\n}\n`,
+      );
+      const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      recordSpawned(child.pid!);
+      try {
+        expect(await waitUntil(() => socketsOn(port).length >= 2 || child.exitCode !== null), stderr).toBe(true);
+        expect(
+          socketsOn(port)
+            .map((socket) => socket.local)
+            .sort(),
+          stderr,
+        ).toEqual([`127.0.0.1:${port}`, `[::1]:${port}`]);
+      } finally {
+        signal(child.pid!, 'SIGTERM');
+        if (!(await waitForExit(child.pid!))) signal(child.pid!, 'SIGKILL');
+        forgetSpawned(child.pid!);
+      }
     },
   );
 });
