@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { escapeText } from '@dsa110/ports';
 import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
-import { gatherContext, type ClaimContext, type HolderContext } from './context.js';
+import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
 import { readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
@@ -326,12 +326,20 @@ class Claim {
    */
   async settle(): Promise<void> {
     const supervisors = this.supervisors();
-    if (supervisors.length === 0) return;
+    // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
+    const units = [...new Set(this.signalled().flatMap((t) => (restartUncertain(t.context) ? [t.context.unit!] : [])))];
+    if (supervisors.length === 0 && units.length === 0) return;
     const { port, transport } = this.target;
     const ms = this.options.settleMs ?? SETTLE_MS;
     const max = Math.max(ms, this.options.settleMs === undefined ? SETTLE_MAX_MS : ms * 3);
+    const why = [
+      ...(supervisors.length > 0
+        ? [`the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`).join(', ')})`]
+        : []),
+      ...(units.length > 0 ? [`the Restart= of ${units.map((unit) => escapeText(unit, 200)).join(', ')} is not known`] : []),
+    ];
     this.log(
-      `watching ${this.name} for ${ms} ms: the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`).join(', ')}) and could start it again`,
+      `watching ${this.name} for ${ms} ms: ${why.join(', and ')}, and ${units.length + supervisors.length > 1 ? 'they' : 'it'} could start a holder again`,
     );
     const before = this.childrenBefore;
     const startedAt = now();
@@ -339,7 +347,7 @@ class Claim {
     await pollUntilAsync(
       async () => {
         if ((await this.reader.listening(port, transport)).size > 0) return true;
-        if (supervisors.every((p) => !this.processes.isSame(p))) return true;
+        if (units.length === 0 && supervisors.every((p) => !this.processes.isSame(p))) return true;
         // Past the window: done, unless a new child of a supervisor is still starting.
         return now() - startedAt >= ms && !respawning();
       },
@@ -483,6 +491,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     context,
   });
   claim.describeHolders();
+  for (const line of restartWarnings(context, options.settleMs ?? SETTLE_MS)) claim.log(line, 'warn');
   if (plan.kind !== 'free') claim.unmask(plan.disguised);
   if (plan.kind === 'refuse') return claim.refuse(plan);
   if (options.dryRun) {

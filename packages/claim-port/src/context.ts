@@ -12,6 +12,7 @@ import {
   type ProcessInfo,
   type RestartPolicy,
 } from '@dsa110/ports/system';
+import { escapeText } from '@dsa110/ports';
 import { readUserExecutable, type Executable } from './executable.js';
 import { isContainerRuntime } from './policy.js';
 
@@ -22,7 +23,7 @@ export interface HolderContext {
   readonly userManager?: string;
   /** The container it belongs to or serves (an id, or docker-proxy's `172.17.0.2:80`). */
   readonly container?: string;
-  /** The unit's Restart=, when a unit file (or systemctl) says; only for .service units. */
+  /** The unit's Restart=, when a unit file (or systemctl) says; only for .service units. With `problems` when some of its files could not be read (see restartWarnings). */
   readonly restart?: RestartPolicy;
   /** The parent process, when it is alive and not PID 1. */
   readonly parent?: ProcessInfo;
@@ -74,4 +75,28 @@ export async function gatherContext(
 /** Pure: whether the unit would start the holder again once it is killed. */
 export function wouldRestart(context: HolderContext | undefined): boolean {
   return context?.restart !== undefined && restartsAfterKill(context.restart.restart);
+}
+
+/** Pure: whether the holder's Restart= is a guess (some of its unit's files could not be read) that says it would not be started again. */
+export function restartUncertain(context: HolderContext | undefined): boolean {
+  return context?.restart?.problems !== undefined && !wouldRestart(context);
+}
+
+/**
+ * Pure: one warning line per unit whose Restart= could not be read from all
+ * its files: the unit, each file and what was wrong with it (escaped), and
+ * what claim-port assumed. Assumed to restart: its holders are refused. Assumed
+ * not to: they are signalled, and the port watched for `watchMs` after they
+ * are gone in case systemd starts them again (Claim.settle).
+ */
+export function restartWarnings(context: ClaimContext, watchMs: number): string[] {
+  const byUnit = new Map<string, HolderContext>();
+  for (const holder of context.holders.values()) if (holder.unit !== undefined && holder.restart?.problems) byUnit.set(holder.unit, holder);
+  return [...byUnit].map(([unit, holder]) => {
+    const { restart, source, problems } = holder.restart!;
+    const assumed = restartsAfterKill(restart)
+      ? 'would start its processes again: they are not signalled'
+      : `would not start its processes again: they may be signalled, and the port is then watched for ${watchMs} ms in case systemd does`;
+    return `cannot tell the Restart= of ${escapeText(unit, 200)}: ${problems!.map((problem) => escapeText(problem, 600)).join('; ')}; assuming Restart=${escapeText(restart, 64)} (${escapeText(source, 300)}), which ${assumed}`;
+  });
 }

@@ -18,7 +18,6 @@ import {
   readFileSync,
   readlinkSync,
   realpathSync,
-  rmdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -43,6 +42,7 @@ import {
   wasSpawned,
 } from '../../../test-support/index.js';
 import { forgetSpawned, recordSpawned } from '../../../test-support/guard.js';
+import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
 
 const root = process.getuid?.() === 0;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -570,37 +570,6 @@ describe('5. a respawn is caught, and its cause named', () => {
     if (parent === 1) expect(result.elapsedMs).toBeLessThan(2000);
   });
 });
-
-/** A cgroup this test may create and move its own processes into, with its unit name; undefined where cgroupfs is not writable. */
-function makeUnitCgroup(unit: string): { move: (pid: number) => void; remove: () => void } | undefined {
-  for (const base of ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
-    const dir = join(base, unit);
-    try {
-      if (!existsSync(join(base, 'cgroup.procs'))) continue;
-      mkdirSync(dir);
-    } catch {
-      continue;
-    }
-    return {
-      move: (pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)),
-      remove: () => {
-        try {
-          rmdirSync(dir);
-        } catch {
-          // still has a process: it is SIGKILLed after the test; the empty cgroup is harmless
-        }
-      },
-    };
-  }
-  return undefined;
-}
-const cgroupsWritable =
-  root &&
-  (() => {
-    const probe = makeUnitCgroup(`claim-port-probe-${process.pid}.service`);
-    probe?.remove();
-    return probe !== undefined;
-  })();
 
 describe.skipIf(!cgroupsWritable)('5. units: named in every message; Restart= refused up front', () => {
   it.each([

@@ -37,6 +37,12 @@ export interface RestartPolicy {
   readonly restart: string;
   /** Where it was read: `systemctl show`, or the file that set it. */
   readonly source: string;
+  /**
+   * What kept some of the unit's files from being read (`/etc/systemd/system/api.service: cannot read: it is a FIFO (named pipe), not a
+   * regular file`, one line each, as loadUnit gives them): `restart` is then from the files that could be read, or systemd's default
+   * `no` when none could, and may not be what systemd runs the unit with. Absent when every file was read.
+   */
+  readonly problems?: readonly string[];
 }
 
 /** Pure: whether a unit with this Restart= restarts its process after SIGTERM or SIGKILL. */
@@ -48,31 +54,41 @@ export function restartsAfterKill(restart: string): boolean {
 /**
  * Pure: the effective Restart= of a loaded unit (its file, then its drop-ins,
  * in the order loadUnit() gives them); undefined when there is neither a unit
- * file nor a drop-in. A masked unit cannot be started, so it restarts nothing.
+ * file nor a drop-in, nor a problem reading one. A masked unit cannot be
+ * started, so it restarts nothing. The load's problems (a unit file that is a
+ * FIFO, a directory, too large, unreadable) are kept in `problems`: the value
+ * is then a guess, and the caller says so.
  */
 export function restartOf(loaded: LoadedUnit): RestartPolicy | undefined {
-  if (loaded.file === undefined && loaded.dropIns.length === 0) return undefined;
-  if (loaded.file !== undefined && loaded.file.text === undefined) return { restart: 'no', source: `${loaded.file.path} (masked)` };
+  const problems = loaded.problems.length > 0 ? { problems: [...loaded.problems] } : {};
+  if (loaded.file === undefined && loaded.dropIns.length === 0) {
+    return loaded.problems.length === 0 ? undefined : { restart: 'no', source: "systemd's default, as no file of the unit could be read", ...problems };
+  }
+  if (loaded.file !== undefined && loaded.file.text === undefined) return { restart: 'no', source: `${loaded.file.path} (masked)`, ...problems };
   let policy: RestartPolicy = { restart: 'no', source: 'the default (no Restart= set)' };
   for (const file of [loaded.file, ...loaded.dropIns]) {
     const value = file?.text === undefined ? undefined : restartSetting(file.text);
     if (value !== undefined) policy = { restart: value || 'no', source: file!.path };
   }
-  return policy;
+  return { ...policy, ...problems };
 }
 
 /**
  * The effective Restart= of `unit` from its files, or undefined when no unit
- * file or drop-in is found: under `root` (default /) with the core model's
- * search path, or in $SYSTEMD_UNIT_PATH's directories when it is set.
+ * file or drop-in is found (and none failed to read): under `root` (default /)
+ * with the core model's search path, or in $SYSTEMD_UNIT_PATH's directories
+ * when it is set. Files that could not be read are in `problems`.
  */
 export function readRestartFromFiles(unit: string, env: Readonly<Record<string, string | undefined>> = process.env, root = '/'): RestartPolicy | undefined {
   nonEmptyStringArgument('readRestartFromFiles', 'unit', unit, 'a unit name (a non-empty string)');
   envArgument('readRestartFromFiles', env);
   nonEmptyStringArgument('readRestartFromFiles', 'root', root, 'a directory (default /)');
   const given = env.SYSTEMD_UNIT_PATH;
-  const listing = given === undefined || given === '' ? undefined : listUnitDirs(root, [], unitSearchPath(env));
-  return restartOf(loadUnit(root, unit, listing));
+  // A directory of $SYSTEMD_UNIT_PATH that cannot be listed may hold the unit: a problem too.
+  const listed: string[] = [];
+  const listing = given === undefined || given === '' ? undefined : listUnitDirs(root, listed, unitSearchPath(env));
+  const loaded = loadUnit(root, unit, listing);
+  return restartOf(listed.length === 0 ? loaded : { ...loaded, problems: [...listed, ...loaded.problems] });
 }
 
 /** Whether systemd is the running service manager (sd_booted(3)). */

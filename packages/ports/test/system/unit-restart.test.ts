@@ -80,10 +80,33 @@ describe('Restart= from unit files, through the core drop-in search', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 });
     expect(child.signal, 'the read hung on the FIFO').toBeNull();
     expect(child.stderr).toBe('');
+    const fifo = 'cannot read: it is a FIFO (named pipe), not a regular file';
     expect(JSON.parse(child.stdout)).toEqual([
-      { restart: 'always', source: `/${DIR}/${UNIT}.d/r.conf` },
-      { restart: 'always', source: `${dir}/${UNIT}.d/r.conf` },
+      { restart: 'always', source: `/${DIR}/${UNIT}.d/r.conf`, problems: [`/${DIR}/${UNIT}.d/fifo.conf: ${fifo}`] },
+      { restart: 'always', source: `${dir}/${UNIT}.d/r.conf`, problems: [`${dir}/${UNIT}.d/fifo.conf: ${fifo}`] },
     ]);
+  });
+
+  it('a unit file that cannot be read is a problem the policy carries, not an unknown unit; the default no is then a guess', () => {
+    // A link to /dev/zero under a staged root points at the image's own /dev/zero (absent there): only read under /.
+    const cases: [TreeEntry, string, boolean][] = [
+      [{ fifo: true }, 'it is a FIFO (named pipe), not a regular file', true],
+      [{ symlink: '/dev/zero' }, 'it is a character device, not a regular file', false],
+      [{ dir: true }, 'it is a directory, not a regular file', true],
+      [`[Service]\nRestart=always\n${'#'.repeat(1024 * 1024)}\n`, 'it is larger than 1 MiB', true],
+    ];
+    const source = "systemd's default, as no file of the unit could be read";
+    for (const [entry, reason, staged] of cases) {
+      const { root, unitPath, dir } = read({ [UNIT]: entry });
+      if (staged) expect(root).toEqual({ restart: 'no', source, problems: [`/${DIR}/${UNIT}: cannot read: ${reason}`] });
+      expect(unitPath).toEqual({ restart: 'no', source, problems: [`${dir}/${UNIT}: cannot read: ${reason}`] });
+    }
+    const { root } = read({ [UNIT]: { fifo: true }, [`${UNIT}.d/r.conf`]: '[Service]\nRestart=on-failure\n' });
+    expect(root).toEqual({
+      restart: 'on-failure',
+      source: `/${DIR}/${UNIT}.d/r.conf`,
+      problems: [`/${DIR}/${UNIT}: cannot read: it is a FIFO (named pipe), not a regular file`],
+    });
   });
 });
 

@@ -1,0 +1,36 @@
+// A cgroup named for a systemd unit, made under /sys/fs/cgroup by a test (as
+// root) so that a process it spawned sits in "unit X" as /proc/PID/cgroup
+// tells it: claim-port then reads X's Restart= as it would on a real machine.
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A cgroup this test may create and move its own processes into, with its unit name; undefined where cgroupfs is not writable. */
+export function makeUnitCgroup(unit: string): { move: (pid: number) => void; remove: () => void } | undefined {
+  for (const base of ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+    const dir = join(base, unit);
+    try {
+      if (!existsSync(join(base, 'cgroup.procs'))) continue;
+      mkdirSync(dir);
+    } catch {
+      continue;
+    }
+    return {
+      move: (pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)),
+      remove: () => {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // still has a process: it is SIGKILLed after the test; the empty cgroup is harmless
+        }
+      },
+    };
+  }
+  return undefined;
+}
+export const cgroupsWritable =
+  process.getuid?.() === 0 &&
+  (() => {
+    const probe = makeUnitCgroup(`claim-port-probe-${process.pid}.service`);
+    probe?.remove();
+    return probe !== undefined;
+  })();
