@@ -13,7 +13,9 @@ export function renderServiceDetails(registry: Registry, group: Group): string {
 
 export function renderService(registry: Registry, service: Service): string {
   const text = (value: string, field: string) => sanitizeMarkdownLine(expandReferences(registry, value, `services.${service.id}.${field}`));
-  const lines: string[] = [`### Port ${service.port} - ${sanitizeMarkdownLine(service.title)}`, ''];
+  // A title ending in " #" would lose it: Markdown reads trailing #s after a space as the heading's closing sequence.
+  const title = sanitizeMarkdownLine(service.title).replace(/(\s)(#+)$/, '$1\\$2');
+  const lines: string[] = [`### Port ${service.port} - ${title}`, ''];
   const item = (label: string, value: string) => lines.push(`- **${label}:** ${value}`);
   const list = (label: string, plural: string, values: readonly string[]) => {
     if (values.length === 1) item(label, values[0]!);

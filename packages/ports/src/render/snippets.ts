@@ -18,6 +18,11 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** A word for the examples' shell lines: as written when the shell leaves it so, else in single quotes (`foo\x2dbar.service` would lose its backslash). */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
 export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLAIM_PORT): string {
   const service = exampleService(registry);
   if (!service) return '_No services in the registry._';
@@ -55,7 +60,7 @@ export function renderCommonCommands(registry: Registry): string {
       `sudo claim-port ${service.port}`,
     );
   }
-  if (units.length > 0) lines.push('', '# Check all DSA-110 services', `sudo systemctl status ${[...new Set(units)].join(' ')}`);
+  if (units.length > 0) lines.push('', '# Check all DSA-110 services', `sudo systemctl status ${[...new Set(units)].map(shellWord).join(' ')}`);
   lines.push(
     '',
     '# Start/stop services',

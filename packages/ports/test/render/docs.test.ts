@@ -1,4 +1,5 @@
 // The reference page's generated parts, as pure functions of a registry.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +59,26 @@ describe('renderEnv', () => {
   it('is empty without configurable services', () => {
     const bare = parseRegistry('version: 1\nservices: []\n');
     expect(renderEnv(bare, 'systemd')).toBe('');
+  });
+});
+
+describe('text from the registry on the page means what it says', () => {
+  const odd = parseRegistry(
+    readFileSync(join(repoRoot, 'packages/ports/test/fixtures/minimal.yaml'), 'utf8')
+      .replace('name: Redis', 'name: Redis\n    title: "Cache #"')
+      .replace('unit: redis-server.service', 'unit: "redis\\\\x2dserver.service"'),
+  );
+
+  it('a unit name with a backslash (systemd-escape) reaches the example shell line whole', () => {
+    expect(odd.service('redis').systemd?.unit).toBe('redis\\x2dserver.service');
+    const line = DOC_SECTIONS['common-commands'](odd)
+      .split('\n')
+      .find((candidate) => candidate.startsWith('sudo systemctl status '))!;
+    const run = spawnSync('bash', ['-c', `printf '%s\\n' ${line.slice('sudo systemctl status '.length)}`], { encoding: 'utf8' });
+    expect(run.stdout.split('\n')).toContain('redis\\x2dserver');
+  });
+
+  it('a title ending in " #" keeps it (Markdown would read it as the closing sequence of the heading)', () => {
+    expect(DOC_SECTIONS['production-services'](odd)).toContain('### Port 6379 - Cache \\#\n');
   });
 });
