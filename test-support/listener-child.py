@@ -1,6 +1,6 @@
 # Listeners node cannot make (node 20 has no SO_REUSEPORT and cannot bind without
 # listening), and a listener run by a copy of python3. One JSON argument:
-# {host, port, reusePort, bindOnly, name}; name sets the comm (prctl PR_SET_NAME). Prints one JSON
+# {host, port, reusePort, bindOnly, name}; name sets the comm (prctl PR_SET_NAME; U+DC80+byte is that byte). Prints one JSON
 # line {"ready":true,"pid":...,"pids":[...],"port":...} once set up.
 import json, os, signal, socket, sys, time
 
@@ -8,7 +8,7 @@ options = json.loads(sys.argv[1] if len(sys.argv) > 1 else '{}')
 if options.get('name'):
     import ctypes
     PR_SET_NAME = 15
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, options['name'].encode()[:15], 0, 0, 0)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, options['name'].encode('utf-8', 'surrogateescape')[:15], 0, 0, 0)
 host = options.get('host', '127.0.0.1')
 family = socket.AF_INET6 if ':' in host else socket.AF_INET
 

@@ -4,7 +4,7 @@ import { claimLabel, type ClaimArgs } from '@dsa110/ports/systemd';
 import { type Env, EXIT_USAGE, errorJson, type Io } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
-import { resultJson, type ClaimResult } from './result.js';
+import { resultJsonLine, type ClaimResult } from './result.js';
 
 export const prefix = (port: number | string) => `[claim-port:${typeof port === 'number' ? port : escapeText(port, 64)}]`;
 
@@ -44,6 +44,6 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
 
 /** --json's one object; returns the exit code. */
 export function printResult(io: Io, args: ClaimArgs, result: ClaimResult): number {
-  if (args.json) io.out(`${JSON.stringify(resultJson(result))}\n`);
+  if (args.json) io.out(resultJsonLine(result));
   return exitCode(result.action);
 }

@@ -97,3 +97,16 @@ export function resultJson(result: ClaimResult): ClaimResult {
     ...(blockers && { blockers }),
   };
 }
+
+/** A surrogate without its other half: how a byte that is not UTF-8 in a process's argv or comm is kept (U+DC80+byte). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Pure: `--json`'s line, well-formed Unicode (I-JSON, RFC 7493): a lone
+ * surrogate in a string (a holder's comm, command or user) is U+FFFD. Plain
+ * JSON.stringify writes `"\udcff"`, which strict parsers (Rust's serde_json)
+ * refuse; the human lines keep such a byte visible as `\xff`.
+ */
+export function resultJsonLine(result: ClaimResult): string {
+  return `${JSON.stringify(resultJson(result), (_key, value: unknown) => (typeof value === 'string' ? value.replace(LONE_SURROGATE, '\uFFFD') : value))}\n`;
+}

@@ -270,6 +270,19 @@ describe('claim-port on real listeners', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it("--json is well-formed Unicode: a byte that is not UTF-8 in a holder's comm is U+FFFD there (never a lone surrogate), \\xff on stderr", async () => {
+    const server = await spawnListener({ python: true, name: 'bad\udcffname' });
+    const run = await claimInProcess([String(server.port), '--dry-run', '--json'], { port: server.port });
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    // Every string as parsed: no surrogate of either half (strict parsers refuse a lone one; none here makes a pair).
+    const strings: string[] = [];
+    JSON.stringify(out, (_key, value: unknown) => (typeof value === 'string' && strings.push(value), value));
+    expect(strings.filter((text) => /[\uD800-\uDFFF]/.test(text))).toEqual([]);
+    expect(out.holders[0].comm).toBe('bad\uFFFDname');
+    expect(run.stderr).toContain(`PID ${server.pid} (bad\\xffname,`);
+  });
+
   it('--quiet drops the progress lines but keeps warnings, as --help and the README say', async () => {
     const server = await spawnListener({ name: 'quiet-cli-holder' });
     const missing = join(tempDir('claim-quiet-'), 'missing.yaml');
