@@ -277,7 +277,10 @@ describe('claim-port on real listeners', () => {
     const out = JSON.parse(run.stdout);
     // Every string as parsed: no surrogate of either half (strict parsers refuse a lone one; none here makes a pair).
     const strings: string[] = [];
-    JSON.stringify(out, (_key, value: unknown) => (typeof value === 'string' && strings.push(value), value));
+    JSON.stringify(out, (_key, value: unknown) => {
+      if (typeof value === 'string') strings.push(value);
+      return value;
+    });
     expect(strings.filter((text) => /[\uD800-\uDFFF]/.test(text))).toEqual([]);
     expect(out.holders[0].comm).toBe('bad\uFFFDname');
     expect(run.stderr).toContain(`PID ${server.pid} (bad\\xffname,`);
