@@ -5,11 +5,13 @@
 // (loopback). A reserved range takes the access of the services it is
 // reserved for (the most restrictive), else none; its rules come after every
 // service's, so a service inside a range reserved for it keeps its own access
-// (nft and ufw take the first rule that matches). Every other port (SSH,
-// node_exporter) is left to the host's own rules, so loading this cannot lock
-// anyone out. The plan is a pure function; nft and ufw are two spellings of it.
+// (nft and ufw take the first rule that matches). Every other port is left
+// to the host's own rules, and so are SSH and node_exporter's ports inside a
+// reserved range (HOST_PORTS), so loading this cannot lock anyone out. The
+// plan is a pure function; nft and ufw are two spellings of it.
 import type { AccessLevel, Registry, Transport } from '../index.js';
 import { GENERATED_BY } from './alert-rules.js';
+import { NODE_EXPORTER_PORT } from './prometheus-config.js';
 
 export const PRIVATE_NETWORKS_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
 export const PRIVATE_NETWORKS_V6 = ['fc00::/7', 'fe80::/10'] as const;
@@ -32,6 +34,27 @@ export interface FirewallEntry {
   readonly transport: Transport;
   readonly access: AccessLevel | 'reserved';
   readonly sources: Sources;
+}
+
+/**
+ * Ports a reserved range's rules leave to the host's own, whatever the range
+ * covers: SSH, so that loading the rules cannot lock anyone out (a range 1-1024
+ * dropped port 22 from outside), and node_exporter, which Prometheus scrapes from
+ * another host. A service on one of them is the registry's own word and is filtered.
+ */
+const HOST_PORTS: readonly number[] = [22, NODE_EXPORTER_PORT];
+
+/** `start`-`end` without the host's ports, as the runs left. */
+function withoutHostPorts(start: number, end: number): [number, number][] {
+  const runs: [number, number][] = [];
+  let from = start;
+  for (const port of [...HOST_PORTS].sort((a, b) => a - b)) {
+    if (port < from || port > end) continue;
+    if (port > from) runs.push([from, port - 1]);
+    from = port + 1;
+  }
+  if (from <= end) runs.push([from, end]);
+  return runs;
 }
 
 const SOURCES: Record<AccessLevel, Sources> = { public: 'any', private: 'private', localhost: 'none', dev: 'none' };
@@ -57,7 +80,8 @@ export function firewallPlan(registry: Registry): FirewallEntry[] {
     const users = range.for.filter((id) => registry.has(id)).map((id) => registry.service(id));
     const transports = users.length > 0 ? [...new Set(users.map((user) => user.transport))] : (['tcp'] as const);
     const sources = users.length > 0 ? users.map((user) => SOURCES[user.access]).reduce((a, b) => (RANK[a] <= RANK[b] ? a : b)) : 'none';
-    for (const transport of transports) entries.push({ id: range.id, start: range.start, end: range.end, transport, access: 'reserved', sources });
+    for (const [start, end] of withoutHostPorts(range.start, range.end))
+      for (const transport of transports) entries.push({ id: range.id, start, end, transport, access: 'reserved', sources });
   }
   const isRange = (entry: FirewallEntry) => (entry.access === 'reserved' ? 1 : 0);
   return entries.sort((a, b) => isRange(a) - isRange(b) || a.start - b.start || a.transport.localeCompare(b.transport));

@@ -35,6 +35,15 @@ reserved:
   - { id: pool, name: Pool, start: 8000, end: 8010, purpose: Shared pool, for: [web, cache] }
 `;
 
+/** Reserved ranges over SSH's port and node_exporter's, reserved for nobody (so loopback only). */
+const wideRanges = `version: 1
+services:
+  - { id: web, name: Web, group: production, port: 8005, protocol: HTTP, access: public, configuredBy: none, robust: false, processes: [nginx] }
+reserved:
+  - { id: low, name: Low, start: 20, end: 30, purpose: Legacy }
+  - { id: exporters, name: Exporters, start: 9100, end: 9200, purpose: Exporters }
+`;
+
 describe('firewallPlan', () => {
   it('public from anywhere, private from private networks, localhost and dev from nowhere; reserved ranges as their services', () => {
     expect(firewallPlan(parseRegistry(minimalRegistry)).map((entry) => [entry.id, entry.start, entry.end, entry.sources])).toEqual([
@@ -42,6 +51,15 @@ describe('firewallPlan', () => {
       ['api', 8000, 8000, 'private'],
       ['fallback', 3210, 3220, 'none'],
       ['api-alt', 8010, 8010, 'private'],
+    ]);
+  });
+
+  it("a reserved range leaves SSH's port and node_exporter's to the host's rules (a range 1-1024 dropped 22: locked out)", () => {
+    expect(firewallPlan(parseRegistry(wideRanges)).map((entry) => [entry.id, entry.start, entry.end, entry.sources])).toEqual([
+      ['web', 8005, 8005, 'any'],
+      ['low', 20, 21, 'none'],
+      ['low', 23, 30, 'none'],
+      ['exporters', 9101, 9200, 'none'],
     ]);
   });
 
@@ -121,6 +139,19 @@ describe('the nft ruleset of a range shared by a public and a localhost service'
         expect(seen.get(`after ${family} public 8005`), `after ${family} public 8005`).toBe('open');
         for (const p of [8006, 8009]) expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('closed');
         for (const p of [8005, 8006, 8009]) expect(seen.get(`after ${family} loopback ${p}`), `after ${family} loopback ${p}`).toBe('open');
+      }
+    },
+  );
+});
+
+describe('the nft ruleset of reserved ranges over SSH and node_exporter', () => {
+  it.skipIf(!canRunFirewallNetns)(
+    `from an outside host: 22 and 9100 still answer; the rest of the ranges do not ${canRunFirewallNetns ? '' : skipReason('needs root, nft, unshare, nsenter, ip, python3')}`,
+    async () => {
+      const { seen } = await runFirewallNetns({ rules: tempFile('rules.nft', renderNft(parseRegistry(wideRanges))), ports: [22, 25, 9100, 9150] });
+      for (const family of ['v4', 'v6']) {
+        for (const p of [22, 9100]) expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('open');
+        for (const p of [25, 9150]) expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('closed');
       }
     },
   );
