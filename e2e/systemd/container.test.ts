@@ -298,6 +298,41 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
     expect(await apiHealthy()).toBe('{"status": "ok"}');
   });
 
+  it('a socket unit on 8000 beside the claim (socket activation): the health check warns naming both units; PID 1 holds the port and dsa110-api cannot start', async () => {
+    ok(await c.exec(['systemctl', 'stop', 'dsa110-api.service']));
+    ok(await c.sh("printf '[Socket]\\nListenStream=127.0.0.1:8000\\n' > /etc/systemd/system/dsa110-api.socket && systemctl daemon-reload"));
+    try {
+      // Not started, not enabled: claim-port still works, so it is info only.
+      const idle = await health('--service', 'api');
+      expect(idle.checks.filter((check) => check.check === 'systemd' && /dsa110-api\.socket/.test(check.reason)).map((check) => check.severity)).toEqual([
+        'info',
+      ]);
+      ok(await c.exec(['systemctl', 'start', 'dsa110-api.socket']));
+      const report = await health('--service', 'api');
+      expect(problems(report).join('\n')).toMatch(
+        /\[systemd\] api \(8000\): dsa110-api\.socket \(same name\) listens on ListenStream=127\.0\.0\.1:8000 for dsa110-api\.service, and it is active now: systemd \(PID 1\) holds port 8000 for it, .*can never start; drop the claim-port ExecStartPre= .* or drop the socket unit/,
+      );
+      const since = await cursor();
+      const start = await c.exec(['systemctl', 'start', 'dsa110-api.service']);
+      expect(start.code, showRun(start)).not.toBe(0);
+      expect(await unitState('dsa110-api.service')).toMatchObject({ ActiveState: 'failed' });
+      const text = await journal('dsa110-api.service', since, /\[claim-port:8000\]/);
+      expect(
+        text
+          .split('\n')
+          .filter((line) => line.startsWith('[claim-port:8000]'))
+          .join('\n'),
+        text,
+      ).toMatch(/PID 1\b/);
+    } finally {
+      await c.exec(['systemctl', 'stop', 'dsa110-api.socket']);
+      await c.sh('rm -f /etc/systemd/system/dsa110-api.socket && systemctl daemon-reload');
+      await c.exec(['systemctl', 'reset-failed', 'dsa110-api.service']);
+    }
+    ok(await c.exec(['systemctl', 'start', 'dsa110-api.service']));
+    expect(await apiHealthy()).toBe('{"status": "ok"}');
+  });
+
   it.skipIf(supervisorMissing !== undefined)(
     titled(
       'a squatter kept alive by its own unit (Restart=always, RestartSec=100ms): the start fails and claim-port names that unit to stop',

@@ -26,7 +26,7 @@ export function checkSocketActivation(facts: Facts, service: Service, unit: Unit
       : socket.enabledBy
         ? `it is enabled (${socket.enabledBy})`
         : heldByInit
-          ? 'systemd (PID 1) holds the port now'
+          ? 'it is active now'
           : undefined;
     const what = `${socket.unit} (${socket.via}) listens on ${listen.key}=${listen.value} for ${unit.unit}`;
     const fix = `drop the claim-port ${claimAt} (systemd hands the socket over, so no stray process can hold the port), or drop the socket unit (remove or \`systemctl mask ${socket.unit}\`)`;
@@ -35,7 +35,7 @@ export function checkSocketActivation(facts: Facts, service: Service, unit: Unit
       started
         ? result(
             'warning',
-            `${what}, and ${started}: systemd (PID 1) holds port ${port}, which claim-port never signals, so claim-port (${claimAt}) refuses and ${unit.unit} can never start; ${fix}`,
+            `${what}, and ${started}: systemd (PID 1) holds port ${port} for it, and claim-port (${claimAt}) never signals PID 1, so it refuses and ${unit.unit} can never start; ${fix}`,
             where,
           )
         : result(

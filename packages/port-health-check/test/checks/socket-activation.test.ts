@@ -60,7 +60,7 @@ describe('socket activation and claim-port', () => {
     ]);
     expect(found[0]!.reason).toBe(
       `api (8000): dsa110-api.socket (same name) listens on ListenStream=127.0.0.1:8000 for dsa110-api.service, and it is enabled (/${DIR}/sockets.target.wants): ` +
-        `systemd (PID 1) holds port 8000, which claim-port never signals, so claim-port (ExecStartPre= at /${API}:7) refuses and dsa110-api.service can never start; ` +
+        `systemd (PID 1) holds port 8000 for it, and claim-port (ExecStartPre= at /${API}:7) never signals PID 1, so it refuses and dsa110-api.service can never start; ` +
         `drop the claim-port ExecStartPre= at /${API}:7 (systemd hands the socket over, so no stray process can hold the port), or drop the socket unit (remove or \`systemctl mask dsa110-api.socket\`)`,
     );
     // The claim line itself is still judged: the warning comes beside it.
