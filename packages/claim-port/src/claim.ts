@@ -20,6 +20,8 @@ import { now, pollUntil } from './watch.js';
 
 export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
 
+/** How many times a claim looks for processes that inherited a holder's socket, and signals them (a holder that forks again on every SIGTERM ends there). */
+const MAX_ADOPTIONS = 8;
 /** How a listener whose owner cannot be seen may take to disappear before the claim refuses over it. */
 const UNSEEN_GRACE_MS = 300;
 /**
@@ -46,6 +48,8 @@ interface Tracked {
   reason?: string;
   /** Why its protected name did not protect it (a disguise). */
   disguise?: string;
+  /** A process that inherited a holder's socket (see Claim.adoptInheritors). */
+  inheritedFrom?: number[];
   cpu?: number;
   memory?: number;
 }
@@ -65,6 +69,7 @@ function report(t: Tracked): HolderReport {
     outcome: t.outcome,
     ...(t.reason !== undefined && { reason: t.reason }),
     ...(t.disguise !== undefined && { disguise: t.disguise }),
+    ...(t.inheritedFrom !== undefined && { inheritedFrom: [...t.inheritedFrom] }),
     ...(t.cpu !== undefined && { cpu: t.cpu }),
     ...(t.memory !== undefined && { memory: t.memory }),
   };
@@ -213,6 +218,60 @@ class Claim {
     }
   }
 
+  /**
+   * The processes that hold one of the port's original sockets (`keys`) now
+   * that every holder is gone, and were not holders: children a holder forked
+   * that inherited its socket. They are judged as the holders were (protected
+   * names, Restart=, this user's rights: planClaim), and signalled with `sig`
+   * unless the plan refuses one; a refused one is left alone and the claim
+   * fails naming it (verify). Only where sockets are known by inode (/proc):
+   * lsof's keys name their process.
+   */
+  async adoptInheritors(keys: ReadonlySet<string>, sig: 'SIGTERM' | 'SIGKILL'): Promise<'none' | 'signalled' | 'refused'> {
+    if (this.reader.kind !== 'proc') return 'none';
+    const { port, transport } = this.target;
+    const known = (h: ProcessInfo) => this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime);
+    const listeners = (await this.reader.gather(port, undefined, transport)).listeners
+      .filter((l) => l.ownerKnown && keys.has(String(l.inode)))
+      .map((l) => ({ ...l, holders: l.holders.filter((h) => !known(h)) }))
+      .filter((l) => l.holders.length > 0);
+    if (listeners.length === 0) return 'none';
+    const inheritors = distinctHolders(listeners);
+    const [context, ancestors] = await Promise.all([gatherContext(inheritors, this.options.env ?? process.env), this.reader.ancestors(process.pid)]);
+    const plan = planClaim({
+      port,
+      transport,
+      listeners,
+      unreadable: [],
+      policy: this.target.policy,
+      self: { pid: process.pid, ancestors: new Set(ancestors) },
+      uid: this.uid,
+      euid: this.euid,
+      context,
+    });
+    if (plan.kind !== 'signal') {
+      // verify() names whoever still holds the port; say here why they were not signalled.
+      if (plan.kind === 'refuse')
+        for (const refusal of plan.refusals) this.log(`not signalling a process that inherited the socket: ${refusal.reason}`, 'error');
+      return 'refused';
+    }
+    // Whose socket it holds: the first holders of those sockets (once they exit, its parent is no longer one of them).
+    const from = (h: ProcessInfo) => {
+      const inodes = new Set(listeners.filter((l) => l.holders.some((o) => o.pid === h.pid)).map((l) => l.inode));
+      return distinctHolders(this.found.listeners.filter((l) => inodes.has(l.inode))).map((o) => o.pid);
+    };
+    for (const info of inheritors) {
+      const parents = from(info);
+      const t: Tracked = { info, context: context.holders.get(info.pid) ?? {}, signals: [], outcome: 'spared', inheritedFrom: parents };
+      this.tracked.push(t);
+      this.log(
+        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which is gone (a child it forked?): ${shownCommand(info)}`,
+      );
+      this.send(t, sig);
+    }
+    return 'signalled';
+  }
+
   signalled(): Tracked[] {
     return this.tracked.filter((t) => t.signals.length > 0 && t.outcome !== 'permission-denied');
   }
@@ -248,12 +307,17 @@ class Claim {
       const holding = await this.reader.listening(port, transport);
       return ![...originalKeys].some((key) => holding.has(key));
     };
-    const waitForRelease = async (ms: number) => {
+    let adoptions = 0;
+    const waitForRelease = async (ms: number, sig: 'SIGTERM' | 'SIGKILL') => {
       let freed = false;
       await pollUntilAsync(
         async () => {
-          this.classify();
+          const gone = this.classify();
           freed = await released();
+          // Every holder is gone but their socket is not: a child of one holds it (forked on SIGTERM, say).
+          // Each look scans /proc: a few at most; after a refusal, none (verify names who holds the port).
+          if (!freed && gone && adoptions < MAX_ADOPTIONS)
+            adoptions = (await this.adoptInheritors(originalKeys, sig)) === 'refused' ? MAX_ADOPTIONS : adoptions + 1;
           return freed;
         },
         now() + ms,
@@ -264,10 +328,10 @@ class Claim {
     for (const t of this.tracked) this.send(t, force ? 'SIGKILL' : 'SIGTERM');
     // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
     const nobody = this.signalled().length === 0;
-    let freed = nobody ? await released() : await waitForRelease(force ? 0 : timeoutSeconds * 1000);
+    let freed = nobody ? await released() : await waitForRelease(force ? 0 : timeoutSeconds * 1000, force ? 'SIGKILL' : 'SIGTERM');
     let killed = force;
     if (!freed && !nobody && !force) {
-      // A holder that exited is never signalled again: its socket lives on in another process (a child it forked), which the check after names.
+      // A holder that exited is never signalled again: its socket lives on in another process (a child it forked: adopted above, or named by the check after).
       const running = this.signalled().filter((t) => t.outcome !== 'exited' && t.outcome !== 'killed' && this.processes.isSame(t.info));
       // Nor is one that closed its socket and drains: SIGKILL goes only to a process that still holds the port.
       const holding = await this.reader.listening(port, transport);
@@ -287,7 +351,7 @@ class Claim {
       killed = remaining.length > 0;
     }
     // After SIGKILL, wait for the kernel to tear the processes down.
-    if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000);
+    if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');
     // Give holders that closed the socket a moment to finish exiting before they are called "released".
     await pollUntil(() => this.classify(), now() + 200, 5);
     for (const t of this.signalled()) {

@@ -47,6 +47,13 @@ export interface HolderReport {
    * "sshd") but runs /tmp/x/sshd, owned by uid 1000`).
    */
   readonly disguise?: string;
+  /**
+   * Set for a process that was not a holder when the claim began but held one
+   * of the port's sockets once every holder was gone: a child a holder forked
+   * (on SIGTERM, say) that inherited the socket. The PIDs of the holders whose
+   * socket it held; it was judged as they were, then signalled.
+   */
+  readonly inheritedFrom?: readonly number[];
   /** CPU percent and resident memory in bytes at discovery (pidusage), when available. */
   readonly cpu?: number;
   readonly memory?: number;
