@@ -349,6 +349,9 @@ class Claim {
       );
       for (const t of remaining) this.send(t, 'SIGKILL');
       killed = remaining.length > 0;
+      // The socket lives on in a process that inherited it after the looks ran out (one that forks again on every SIGTERM): SIGKILL, which it cannot answer with a fork.
+      if (!killed && this.signalled().every((t) => t.outcome === 'exited' || t.outcome === 'killed'))
+        killed = (await this.adoptInheritors(originalKeys, 'SIGKILL')) === 'signalled';
     }
     // After SIGKILL, wait for the kernel to tear the processes down.
     if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');

@@ -710,6 +710,26 @@ while True: time.sleep(3600)`);
     expect(isAlive(child.pid)).toBe(false);
   });
 
+  it('a holder whose every child forks again on SIGTERM: SIGTERM to each for a few looks, then SIGKILL to the last, and the port is free', async () => {
+    const holder = await py(`import json, os, signal, socket, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def handover(signum, frame):
+    if os.fork() == 0:
+        print(json.dumps({'pid': os.getpid()}), flush=True)
+        return
+    os._exit(0)
+signal.signal(signal.SIGTERM, handover)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(0.05)`);
+    const lines: string[] = [];
+    const result = await claimOurs(holder.first.port, { timeoutSeconds: 0.5, killWaitMs: 2000, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    const last = result.holders.at(-1)!;
+    expect(last).toMatchObject({ signals: ['SIGKILL'], outcome: 'killed', inheritedFrom: [holder.first.pid] });
+    expect(result.holders.length).toBeGreaterThan(2);
+    for (const h of result.holders) expect(holder.pids).toContain(h.pid);
+  });
+
   it('a process that inherited the socket is judged as holders are: a protected one is never signalled, the claim fails naming it', async () => {
     // The child takes a name the registry protects (run by root, from root's own python3: a protection, not a disguise).
     const policy = parseRegistry('version: 1\nclaim:\n  protect:\n    processes: [h6-keeper]\nservices: []\n');
