@@ -86,6 +86,8 @@ class Claim {
   found: Gathered = { listeners: [], unreadable: [] };
   /** The children of the holders' parents before any signal: a child not among them was started since (a respawn). */
   childrenBefore: ReadonlySet<number> = new Set();
+  /** A process that inherited a holder's socket was refused (adoptInheritors): it is not judged again. */
+  inheritorRefused = false;
 
   constructor(
     readonly target: Target,
@@ -229,6 +231,7 @@ class Claim {
    */
   async adoptInheritors(keys: ReadonlySet<string>, sig: 'SIGTERM' | 'SIGKILL'): Promise<'none' | 'signalled' | 'refused'> {
     if (this.reader.kind !== 'proc') return 'none';
+    if (this.inheritorRefused) return 'refused';
     const { port, transport } = this.target;
     const known = (h: ProcessInfo) => this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime);
     const listeners = (await this.reader.gather(port, undefined, transport)).listeners
@@ -253,6 +256,7 @@ class Claim {
       // verify() names whoever still holds the port; say here why they were not signalled.
       if (plan.kind === 'refuse')
         for (const refusal of plan.refusals) this.log(`not signalling a process that inherited the socket: ${refusal.reason}`, 'error');
+      this.inheritorRefused = true;
       return 'refused';
     }
     // Whose socket it holds: the first holders of those sockets (once they exit, its parent is no longer one of them).

@@ -714,8 +714,11 @@ while True: time.sleep(3600)`);
     const holder = await py(`import json, os, signal, socket, sys, time
 s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 def handover(signum, frame):
+    # SIGTERM stays blocked in the child until it has told the suite its PID (the guard knows every process signalled).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     if os.fork() == 0:
         print(json.dumps({'pid': os.getpid()}), flush=True)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         return
     os._exit(0)
 signal.signal(signal.SIGTERM, handover)
