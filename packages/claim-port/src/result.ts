@@ -1,5 +1,7 @@
 // The shape of a claim's outcome: what claimPort() returns and --json prints.
 
+import { wellFormedJson } from '@dsa110/ports';
+
 export type ClaimAction = 'already-free' | 'freed' | 'would-free' | 'refused' | 'failed';
 
 export type HolderOutcome =
@@ -105,9 +107,6 @@ export function resultJson(result: ClaimResult): ClaimResult {
   };
 }
 
-/** A surrogate without its other half: how a byte that is not UTF-8 in a process's argv or comm is kept (U+DC80+byte). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 /**
  * Pure: `--json`'s line, well-formed Unicode (I-JSON, RFC 7493): a lone
  * surrogate in a string (a holder's comm, command or user) is U+FFFD. Plain
@@ -115,5 +114,5 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * refuse; the human lines keep such a byte visible as `\xff`.
  */
 export function resultJsonLine(result: ClaimResult): string {
-  return `${JSON.stringify(resultJson(result), (_key, value: unknown) => (typeof value === 'string' ? value.replace(LONE_SURROGATE, '\uFFFD') : value))}\n`;
+  return `${JSON.stringify(resultJson(result), wellFormedJson)}\n`;
 }

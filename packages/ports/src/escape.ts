@@ -95,3 +95,18 @@ export function prometheusLabel(value: string, max = MAX_QUOTED): string {
   const shown = truncate(value, max).replace(UNSAFE, (char) => (char === '\n' ? char : visible(char)));
   return truncate(shown, max).replace(/[\\"\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`));
 }
+
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE, 'g');
+
+/**
+ * JSON.stringify's replacer for output other programs parse: every string
+ * well-formed Unicode (I-JSON, RFC 7493), a lone surrogate (a byte that is not
+ * UTF-8 in a process's argv or comm, kept as U+DC80+byte) U+FFFD. Plain
+ * JSON.stringify writes `"\udcff"`, which Rust's serde_json refuses and
+ * Python cannot encode again; the human lines keep such a byte visible as
+ * `\xff` (escapeText).
+ */
+export function wellFormedJson(key: string, value: unknown): unknown {
+  stringArgument('wellFormedJson', 'key', key);
+  return typeof value === 'string' ? value.replace(LONE_SURROGATES, '\uFFFD') : value;
+}

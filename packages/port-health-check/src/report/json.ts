@@ -2,22 +2,11 @@
 // Keys appear in a fixed order; new fields may be added within a version,
 // none are removed or renamed without bumping `version`.
 import type { HealthReport } from '../report.js';
+import { wellFormedJson } from '@dsa110/ports';
 import { reportArgument } from './argument.js';
 import { PROBLEM_SEVERITIES, type ProcessFacts } from '../types.js';
 
 export const JSON_SCHEMA_ID = 'dsa110-port-health-check/v1';
-
-/** A surrogate without its other half: how a byte that is not UTF-8 (a process's argv, comm) is kept in memory (U+DC80+byte). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/**
- * JSON.stringify's replacer: every string well-formed Unicode (I-JSON, RFC 7493), a lone surrogate U+FFFD.
- * JSON.stringify would write `"\udcff"`, which Rust's serde_json refuses, Python cannot encode again, and
- * jq and Go turn into U+FFFD anyway. The reason keeps such a byte visible (`\xff`).
- */
-function wellFormed(_key: string, value: unknown): unknown {
-  return typeof value === 'string' ? value.replace(LONE_SURROGATE, '\uFFFD') : value;
-}
 
 function processJson(process: ProcessFacts) {
   return {
@@ -59,7 +48,7 @@ export function renderJson(report: HealthReport): string {
     })),
     checks: report.results.map(checkJson),
   };
-  return `${JSON.stringify(document, wellFormed, 2)}\n`;
+  return `${JSON.stringify(document, wellFormedJson, 2)}\n`;
 }
 
 function checkJson(result: HealthReport['results'][number]) {
@@ -96,5 +85,5 @@ export function renderJsonProblems(report: HealthReport, output: string): string
     counts: report.counts,
     checks: report.results.filter((result) => PROBLEM_SEVERITIES.includes(result.severity)).map(checkJson),
   };
-  return `${JSON.stringify(document, wellFormed, 2)}\n`;
+  return `${JSON.stringify(document, wellFormedJson, 2)}\n`;
 }
