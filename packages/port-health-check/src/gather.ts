@@ -58,8 +58,9 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   // Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
   const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
-  const claiming = units.filter((unit) => claimLines(unit.execStartPre, claimPortPaths).length > 0);
-  const paths = new Set(claiming.flatMap((unit) => claimLines(unit.execStartPre, claimPortPaths).map((line) => line.argv[0]!)));
+  const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
+  const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
+  const paths = new Set(claims.flatMap((claim) => claim.lines.map((line) => line.argv[0]!)));
   // Socket activation only matters where claim-port runs: PID 1 would hold the port it must free.
   const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
   const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));

@@ -11,7 +11,16 @@
 // Reading is `readSocketUnits`; parsing one unit is `parseSocketUnit`, pure.
 import { readdirSync } from 'node:fs';
 import { hostPath } from '@dsa110/ports/files';
-import { expandSpecifiers, type LoadedUnit, loadUnit, parseUnitFile, templateOf, type UnitDirListing, type UnitFacts } from '@dsa110/ports/systemd';
+import {
+  expandSpecifiers,
+  isTrueSetting,
+  type LoadedUnit,
+  loadUnit,
+  parseUnitFile,
+  templateOf,
+  type UnitDirListing,
+  type UnitFacts,
+} from '@dsa110/ports/systemd';
 
 /** One `ListenStream=` / `ListenDatagram=` of a socket unit, with the port it names (none for a UNIX or vsock socket). */
 export interface SocketListen {
@@ -79,7 +88,7 @@ export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
         const port = listenPort(expanded);
         listens.push({ key, value: expanded, ...(port !== undefined && { port }), transport: key === 'ListenStream' ? 'tcp' : 'udp', file: file.path, line });
       } else if (key === 'Service' && value !== '') service = { value: expandSpecifiers(value, unit), file: file.path, line };
-      else if (key === 'Accept') accept = /^(1|yes|y|true|t|on)$/i.test(value);
+      else if (key === 'Accept') accept = isTrueSetting(value);
     }
   }
   return { unit: loaded.unit, ...(loaded.file && { file: loaded.file.path }), masked, listens, ...(service && { service }), accept };

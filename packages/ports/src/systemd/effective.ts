@@ -14,7 +14,7 @@ import { pathText } from '../escape.js';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
-import { commandArgv, type ExecCommand, expandSpecifiers, parseEnvironment, parseExec } from './words.js';
+import { commandArgv, type ExecCommand, expandSpecifiers, isTrueSetting, parseEnvironment, parseExec } from './words.js';
 import { withoutStackTraces } from '../stack-traces.js';
 import { nonEmptyStringArgument, objectArgument } from '../arguments.js';
 
@@ -97,7 +97,7 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
           const expanded = expandSpecifiers(name, unit);
           if (expanded.endsWith('.socket') && expanded.length > '.socket'.length) sockets.push({ value: expanded, file: file.path, line });
         }
-      } else if (key === 'DynamicUser') dynamicUser = /^(1|yes|y|true|t|on)$/i.test(value);
+      } else if (key === 'DynamicUser') dynamicUser = isTrueSetting(value);
       else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
       else if (key === 'Type') type = value;
     }

@@ -28,6 +28,7 @@ export {
   HOST_SPECIFIERS,
   unknownSpecifier,
   SYSTEMD_WHITESPACE,
+  isTrueSetting,
   type ExecCommand,
   type ParsedExec,
   type SpecifierUnit,

@@ -11,6 +11,12 @@ import { integerArgument, objectArgument, stringArgument } from '../arguments.js
 
 /** systemd's WHITESPACE: the only word separators (not \v, \f or Unicode spaces). */
 export const SYSTEMD_WHITESPACE = ' \t\n\r';
+
+/** Pure: a boolean setting (`DynamicUser=`, `Accept=`) as systemd's parse_boolean() reads it: true for 1, yes, y, true, t, on (any case). */
+export function isTrueSetting(value: string): boolean {
+  stringArgument('isTrueSetting', 'value', value);
+  return /^(1|yes|y|true|t|on)$/i.test(value);
+}
 const isSpace = (char: string | undefined) => char !== undefined && char !== '' && SYSTEMD_WHITESPACE.includes(char);
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execArgv, parseEnvironment, splitExecPrefixes, splitWords } from '../../src/systemd/words.js';
+import { execArgv, isTrueSetting, parseEnvironment, splitExecPrefixes, splitWords } from '../../src/systemd/words.js';
 
 describe('systemd words', () => {
   it('splits with quotes and escapes', () => {
@@ -45,5 +45,12 @@ describe('systemd words', () => {
       ['GREETING', 'hello world'],
       ['B', 'x y'],
     ]);
+  });
+});
+
+describe('isTrueSetting', () => {
+  it("reads a boolean setting as systemd's parse_boolean() does", () => {
+    for (const value of ['1', 'yes', 'Y', 'true', 'T', 'on', 'ON']) expect(isTrueSetting(value), value).toBe(true);
+    for (const value of ['0', 'no', 'false', 'off', '', ' yes', 'yes ', 'enabled', '2']) expect(isTrueSetting(value), value).toBe(false);
   });
 });
