@@ -135,6 +135,14 @@ export const SystemdSchema = z.strictObject({
     .regex(/^[A-Za-z0-9:_.@\\-]+\.service$/, 'must be a systemd service unit name ending in .service')
     // systemd refuses a unit whose name before the @ is empty ("@x.service"): its drop-in would never be read.
     .regex(/^(?!@)/, 'must not start with @: a template instance is NAME@INSTANCE.service')
+    // A template (`api@.service`: nothing between the first @ and the suffix, as systemd's unit_name_is_valid
+    // reads it) is never started nor active itself ("Unit name api@.service is missing the instance name"),
+    // and a drop-in in its NAME@.service.d/ applies to every instance: `systemctl start api@a api@b` would
+    // have b's claim-port kill a, which holds the same port.
+    .regex(
+      /^(?![^@]+@\.service$)/,
+      'must name an instance, NAME@INSTANCE.service (e.g. api@main.service), not the template NAME@.service: a template is never started or active itself, and its claim drop-in would apply to every instance, each freeing the port from the others',
+    )
     .max(
       MAX_UNIT_NAME_LENGTH,
       `must be at most ${MAX_UNIT_NAME_LENGTH} characters (systemd takes 255, and its drop-in directory NAME.d must fit in a file name)`,

@@ -757,6 +757,25 @@ describe('values that generated files would read as syntax are refused where the
     expect(`${issue.line}:${issue.column} ${issue.path}`).toBe('11:22 services.api.systemd.unit');
     expect(parseRegistry(withLine(11, '    systemd: { unit: "api@main.service", claim: unit }')).service('api').systemd?.unit).toBe('api@main.service');
   });
+
+  it.each(['api@.service', 'dsa110-api@.service'])(
+    'systemd.unit %j, a template (never active itself; its claim drop-in would apply to every instance)',
+    async (unit) => {
+      const { error } = await rejection(withLine(11, `    systemd: { unit: "${unit}", claim: drop-in }`));
+      // One message only: not also the "must not start with @" one.
+      expect(
+        error.issues.filter((issue) => issue.path === 'services.api.systemd.unit').map((issue) => `${issue.line}:${issue.column} ${issue.message}`),
+      ).toEqual([
+        '11:22 must name an instance, NAME@INSTANCE.service (e.g. api@main.service), not the template NAME@.service: a template is never started or active itself, and its claim drop-in would apply to every instance, each freeing the port from the others',
+      ]);
+    },
+  );
+
+  it('systemd.unit: an instance whose name holds another @ or a dot is taken (systemd reads it so: api@a@b.service is an instance of api@.service)', () => {
+    for (const unit of ['api@a@b.service', 'api@b@.service', 'api@.x.service', 'api@x.service']) {
+      expect(parseRegistry(withLine(11, `    systemd: { unit: "${unit}", claim: unit }`)).service('api').systemd?.unit).toBe(unit);
+    }
+  });
 });
 
 describe('a port variable that the shell, the loader, an interpreter, systemd or these tools read for themselves is refused', () => {

@@ -25,11 +25,15 @@ export const UNIT_DIRS: readonly string[] = [
   'run/systemd/generator.late',
 ];
 
-/** `foo@bar.service` -> `foo@.service`; undefined for a unit that is not an instance. */
+/**
+ * `foo@bar.service` -> `foo@.service`; undefined for a unit that is not an
+ * instance. As systemd's unit_name_template(): the name up to the first `@`,
+ * then the suffix, so `foo@a@b.service` (instance `a@b`) is `foo@.service` too.
+ */
 export function templateOf(unit: string): string | undefined {
   nonEmptyStringArgument('templateOf', 'unit', unit, 'a unit name (a non-empty string)');
-  const match = /^([^@]+)@[^@]+(\.[a-z]+)$/.exec(unit);
-  return match ? `${match[1]}@${match[2]}` : undefined;
+  const match = /^([^@]+@).+(\.[a-z]+)$/.exec(unit);
+  return match ? `${match[1]}${match[2]}` : undefined;
 }
 
 /**

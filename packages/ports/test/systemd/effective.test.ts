@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
+const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
 
 async function effective(files: Parameters<typeof writeTree>[1], unit = 'redis-server.service') {
   const root = writeTree(tempDir(), files);
@@ -90,6 +93,26 @@ describe('the effective unit', () => {
     );
     expect(unit.file).toBe('/etc/systemd/system/api@.service');
     expect(unit.execStartPre.map((line) => line.argv[0])).toEqual(['/all', '/template']);
+  });
+
+  it('loads an instance whose name holds another @ from its template, as systemd does (systemd-analyze confirms)', async () => {
+    const files = {
+      'etc/systemd/system/api@.service': '[Service]\nExecStart=/bin/true %i\n',
+      'etc/systemd/system/api@.service.d/30-template.conf': '[Service]\nExecStartPre=/template\n',
+    };
+    const root = writeTree(tempDir(), files);
+    const unit = mergeUnit(loadUnit(root, 'api@a@b.service'));
+    expect([unit.file, unit.dropIns]).toEqual(['/etc/systemd/system/api@.service', ['/etc/systemd/system/api@.service.d/30-template.conf']]);
+    if (analyze) {
+      const shown = spawnSync(analyze, ['verify', '--man=no', `--root=${root}`, 'api@a@b.service'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      }).stderr;
+      // systemd reads the template's file and its drop-in for the instance (it then finds /template missing from the tree).
+      expect(shown).toContain('Unit api@a@b.service has alias api@.service.');
+      expect(shown).toContain('api@a@b.service: Command /template is not executable');
+    }
   });
 
   it('reports a unit linked to /dev/null as masked, and follows other links inside the root', async () => {

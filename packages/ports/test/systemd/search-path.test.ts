@@ -17,6 +17,10 @@ describe('systemd search path', () => {
     ]);
     expect(templateOf('x@y.service')).toBe('x@.service');
     expect(templateOf('x.service')).toBeUndefined();
+    // As systemd's unit_name_template(): up to the first @, then the suffix (systemd-analyze loads x@a@b.service from x@.service).
+    expect(templateOf('x@a@b.service')).toBe('x@.service');
+    expect(templateOf('x@a.b.service')).toBe('x@.service');
+    expect(templateOf('x@.service')).toBeUndefined();
   });
 
   it('searches /etc before /run before the packaged directories', () => {
