@@ -14,6 +14,7 @@ import {
 } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { readUserExecutable, type Executable } from './executable.js';
+import { readUserNamespace, type UserNamespace } from './namespace.js';
 import { isContainerRuntime } from './policy.js';
 
 export interface HolderContext {
@@ -29,6 +30,8 @@ export interface HolderContext {
   readonly parent?: ProcessInfo;
   /** The program it runs, for a holder whose real and effective uids are not root, when claim-port runs as root and /proc/PID/exe can be read (readUserExecutable). */
   readonly executable?: Executable;
+  /** Its user namespace, for the init of another PID namespace run by a user other than root in a user namespace not claim-port's, when claim-port runs as root (readUserNamespace). */
+  readonly userNamespace?: UserNamespace;
 }
 
 export interface ClaimContext {
@@ -59,6 +62,7 @@ export async function gatherContext(
       }
       const parent = holder.ppid > 1 ? readProcessInfo(holder.ppid, procRoot) : undefined;
       const executable = readUserExecutable(holder, procRoot);
+      const userNamespace = readUserNamespace(holder, procRoot);
       out.set(holder.pid, {
         ...(unit !== undefined && { unit }),
         ...(place?.userManager !== undefined && { userManager: place.userManager }),
@@ -66,6 +70,7 @@ export async function gatherContext(
         ...(restart !== undefined && { restart }),
         ...(parent !== undefined && { parent }),
         ...(executable !== undefined && { executable }),
+        ...(userNamespace !== undefined && { userNamespace }),
       });
     }),
   );

@@ -4,7 +4,7 @@ import type { Listener, ProcessInfo, Transport } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { formatEndpoint } from '@dsa110/ports/system';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
-import { disguiseReason, isContainerRuntime, protectionReason, type ProtectionPolicy, type Self } from './policy.js';
+import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
   readonly port: number;
@@ -28,7 +28,7 @@ export interface Refusal {
   readonly reason: string;
 }
 
-/** Holders whose protected name is a disguise (see disguiseReason), by PID: why they are not protected. */
+/** Holders whose protected name is a disguise (see disguiseReason), or that are the init of a PID namespace their user made (sandboxReason), by PID: why they are not protected. */
 export type Disguised = ReadonlyMap<number, string>;
 
 export type Plan =
@@ -106,8 +106,10 @@ export function planClaim(input: PlanInput): Plan {
   for (const holder of holders) {
     const context = input.context?.holders.get(holder.pid);
     const who = describeHolder(holder, context, true);
-    const why = protectionReason(holder, input.policy, input.self, context?.executable);
-    const disguise = why ? undefined : disguiseReason(holder, input.policy, context?.executable);
+    const why = protectionReason(holder, input.policy, input.self, context?.executable, context);
+    const disguise = why
+      ? undefined
+      : [sandboxReason(holder, context), disguiseReason(holder, input.policy, context?.executable)].filter((reason) => reason !== undefined).join('; ');
     if (disguise) disguised.set(holder.pid, disguise);
     if (why) {
       const full = isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why;

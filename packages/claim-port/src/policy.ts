@@ -10,6 +10,7 @@ import {
 } from '@dsa110/ports';
 import { globToRegExp, matchProcessName, processNames, type ProcessInfo } from '@dsa110/ports/system';
 import type { Executable, Ownership } from './executable.js';
+import type { UserNamespace } from './namespace.js';
 
 export interface ProtectionPolicy {
   /** Glob patterns (`*`, `?`) matched against the names a process goes by (see processNames in @dsa110/ports/system). */
@@ -31,12 +32,27 @@ export interface Self {
   readonly ancestors: ReadonlySet<number>;
 }
 
+/** Where the init of another PID namespace lives: its user namespace (see readUserNamespace) and container (see HolderContext). */
+export interface NamespaceFacts {
+  readonly userNamespace?: UserNamespace;
+  readonly container?: string;
+  readonly userManager?: string;
+}
+
 /**
  * Pure: why this holder must not be signalled, or undefined when it may be.
  * A protected name protects unless the holder's executable shows that its
  * user chose the name (see disguiseReason); without `executable`, it always does.
+ * The init of another PID namespace is protected unless `namespace` shows it
+ * to be a sandbox its user made (see sandboxReason); without it, it always is.
  */
-export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, self: Self, executable?: Executable): string | undefined {
+export function protectionReason(
+  info: ProcessInfo,
+  policy: ProtectionPolicy,
+  self: Self,
+  executable?: Executable,
+  namespace?: NamespaceFacts,
+): string | undefined {
   // Never below the built-in floor, whatever a caller's policy says.
   const upTo = Math.max(policy.protectedPidsUpTo, MIN_PROTECTED_PIDS_UP_TO);
   if (info.pid <= upTo)
@@ -46,11 +62,33 @@ export function protectionReason(info: ProcessInfo, policy: ProtectionPolicy, se
   if (info.pid === self.pid) return 'it is claim-port itself';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
   // The kernel drops a signal to a namespace's init unless it handles it, and its death (SIGKILL) kills every process in the namespace.
-  if (info.namespacePid === 1)
+  if (info.namespacePid === 1 && sandboxReason(info, namespace) === undefined)
     return 'it is PID 1 of its own PID namespace (the init of a container or sandbox): killing it kills every process in that namespace, holders of the port or not; stop the container or sandbox instead';
   const { added, builtin } = protectedNameHits(info, policy);
   const hit = added ?? (builtin && disguise(info, builtin, policy, executable) === undefined ? builtin : undefined);
   return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
+}
+
+/**
+ * Pure: why the init of another PID namespace is not protected, because its
+ * user made that namespace, or undefined when it is protected (or is no such
+ * init). An unprivileged user can make a PID namespace only inside a user
+ * namespace of their own (`unshare --user --pid --fork`, bubblewrap, rootless
+ * podman), and then give any process the init's protection: a refusal any user
+ * could cause for every claim. Proof needs all of: the holder runs as a user
+ * other than root (real and effective uid); its user namespace is not
+ * claim-port's and its uid_map maps no host root (so no process in it, or in a
+ * namespace nested in it, runs as root: its death kills only processes of
+ * users other than root, which a claim run as root may signal); and it is not
+ * in a container of the system's runtime (a container's cgroup outside a
+ * user's service manager, which a user cannot make: stop that container instead).
+ * Whatever is not known keeps the protection.
+ */
+export function sandboxReason(info: ProcessInfo, namespace: NamespaceFacts | undefined): string | undefined {
+  if (info.namespacePid !== 1 || !(info.uid > 0 && info.realUid > 0)) return undefined;
+  if (namespace?.userNamespace === undefined || namespace.userNamespace.mapsRoot) return undefined;
+  if (namespace.container !== undefined && namespace.userManager === undefined) return undefined;
+  return 'PID 1 of its own PID namespace, made in a user namespace that maps no host root (one any user can make: unshare --user --pid), so killing it kills no process of root';
 }
 
 /**

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { exitCode } from '../src/exit-code.js';
 import { planClaim } from '../src/plan.js';
 import { globToRegExp, processNames } from '@dsa110/ports/system';
-import { BUILTIN_POLICY, disguiseReason, protectionReason } from '../src/policy.js';
+import { BUILTIN_POLICY, disguiseReason, protectionReason, sandboxReason } from '../src/policy.js';
+import { mapsHostRoot } from '../src/namespace.js';
 import type { Executable } from '../src/executable.js';
 
 const proc = (over: Partial<ProcessInfo>): ProcessInfo => ({
@@ -51,6 +52,42 @@ describe('protectionReason', () => {
   it('protects the init of another PID namespace, not the other processes in it', () => {
     expect(protectionReason(proc({ pid: 4242, namespacePid: 1 }), BUILTIN_POLICY, self)).toMatch(/PID 1 of its own PID namespace/);
     expect(protectionReason(proc({ pid: 4243, namespacePid: 7 }), BUILTIN_POLICY, self)).toBeUndefined();
+  });
+  it("unprotects the init of a PID namespace only when its user made it: a user's process in a user namespace mapping no host root, in no system container", () => {
+    const init = proc({ pid: 4242, namespacePid: 1, uid: 1000, realUid: 1000 });
+    const userMade = { userNamespace: { mapsRoot: false } };
+    expect(protectionReason(init, BUILTIN_POLICY, self, undefined, userMade)).toBeUndefined();
+    expect(sandboxReason(init, userMade)).toMatch(/maps no host root/);
+    // A rootless container in the user's own service manager is the user's too.
+    expect(sandboxReason(init, { ...userMade, container: 'abc', userManager: 'user@1000.service' })).toBeDefined();
+    for (const [holder, facts] of [
+      [init, undefined], // not known: not read, or a read failed
+      [init, { userNamespace: { mapsRoot: true } }], // root may run in it
+      [init, { ...userMade, container: 'abc' }], // a container of the system's runtime (userns-remap)
+      [proc({ pid: 4242, namespacePid: 1, uid: 0, realUid: 1000 }), userMade], // effective root
+      [proc({ pid: 4242, namespacePid: 1, uid: 1000, realUid: 0 }), userMade], // real root
+    ] as const) {
+      expect(sandboxReason(holder, facts)).toBeUndefined();
+      expect(protectionReason(holder, BUILTIN_POLICY, self, undefined, facts)).toMatch(/PID 1 of its own PID namespace/);
+    }
+    // Its names are still judged: a user's init named sshd that runs python is a disguise too; a genuine root-owned sshd is not.
+    const named = proc({ pid: 4242, namespacePid: 1, uid: 1000, realUid: 1000, comm: 'sshd' });
+    const rootOnly = { uid: 0, gid: 0, mode: 0o755 };
+    expect(protectionReason(named, BUILTIN_POLICY, self, { path: '/usr/sbin/sshd', deleted: false, file: rootOnly, directory: rootOnly }, userMade)).toMatch(
+      /"sshd"/,
+    );
+    const plan = planClaim({ ...base, listeners: [listener([init])], context: { holders: new Map([[4242, userMade]]) } });
+    expect(plan).toMatchObject({ kind: 'signal' });
+    expect(plan.kind === 'signal' && plan.disguised.get(4242)).toMatch(/^PID 1 of its own PID namespace/);
+  });
+  it('reads a uid_map: host root mapped or not, and nothing known from a malformed one', () => {
+    expect(mapsHostRoot('         0      65534          1\n')).toBe(false);
+    expect(mapsHostRoot('0 1000 1\n1 100000 65536\n')).toBe(false);
+    expect(mapsHostRoot('0 0 4294967295\n')).toBe(true);
+    expect(mapsHostRoot('0 100000 65536\n65536 0 1\n')).toBe(true);
+    expect(mapsHostRoot('')).toBe(false);
+    expect(mapsHostRoot('0 -1 1\n')).toBeUndefined();
+    expect(mapsHostRoot('0 0\n')).toBeUndefined();
   });
   it('matches globs against comm, exe and argv[0]', () => {
     expect(protectionReason(proc({ comm: 'systemd-resolve' }), BUILTIN_POLICY, self)).toMatch(/"systemd-resolve" matches .*"systemd-\*"/);

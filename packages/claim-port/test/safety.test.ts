@@ -432,6 +432,37 @@ while True: time.sleep(3600)`,
     expect(result.holders[0]!.reason).toMatch(/PID 1 of its own PID namespace/);
     expect(isAlive(init.first.pid)).toBe(true);
   });
+
+  // Any user can make a PID namespace inside a user namespace of their own: its init's protection was a refusal any user could cause.
+  const initScript = () => `import json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`;
+  const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+  it.skipIf(!hasCommand('setpriv'))(
+    'the init of a PID namespace a user made in a user namespace of their own (unshare --user --pid, no host root mapped) is not protected: SIGKILLed (the kernel drops the SIGTERM), and the log and result say why',
+    async () => {
+      const init = await start([...asNobody, 'unshare', '--user', '--map-root-user', '--pid', '--fork', '--kill-child', python, '-c', initScript()]);
+      expect(init.first.inner).toBe(1);
+      expect(readFileSync(`/proc/${init.first.pid}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '65534', '1']);
+      const lines: string[] = [];
+      const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 2000, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(result.holders[0]).toMatchObject({ pid: init.first.pid, uid: 65534, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' });
+      expect(result.holders[0]!.disguise).toMatch(/^PID 1 of its own PID namespace, made in a user namespace that maps no host root/);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PID ${init.first.pid} \\(python3\\) is not protected: PID 1 of its own PID namespace`)));
+    },
+  );
+
+  it.skipIf(!hasCommand('setpriv'))('the same init run by a user in a PID namespace root made (no user namespace of its own) stays protected', async () => {
+    const init = await start(['unshare', '--pid', '--fork', '--kill-child', ...asNobody, python, '-c', initScript()]);
+    expect(init.first.inner).toBe(1);
+    const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 500 });
+    expect(result.action).toBe('refused');
+    expect(result.holders[0]).toMatchObject({ pid: init.first.pid, uid: 65534, outcome: 'protected', signals: [] });
+    expect(isAlive(init.first.pid)).toBe(true);
+  });
 });
 
 const UDP_HOLDER = (port: number) =>
