@@ -1,0 +1,73 @@
+// What the documentation says about claim-port, held against its argument
+// grammar (CLAIM_FLAGS and parseClaimArgs, in @dsa110/ports/systemd): every
+// `claim-port ...` example on every page (READMEs, CONTRIBUTING.md, docs/,
+// unit-file lines included) uses only flags claim-port has and, when it is a
+// command as written (not a synopsis with placeholders), parses; the README's
+// Flags section names every flag; its exit codes are the ones the help gives.
+import { describe, expect, it } from 'vitest';
+import { EXIT_USAGE } from '@dsa110/ports/cli';
+import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
+import { examplesOf, firstCells, flagSpellings, flagsIn, section, splitArgv } from '../../../test-support/index.js';
+import { EXIT_FREE, EXIT_NOT_FREE } from '../src/index.js';
+
+/** The name the docs give an unknown option when they show a usage error. */
+const SHOWN_AS_A_MISTAKE = '--bogus';
+const takesValue = (flag: string) => (CLAIM_FLAGS as Record<string, { type: string }>)[flag.slice(2)]?.type === 'string';
+
+describe('the `claim-port` examples in the documentation', () => {
+  const examples = examplesOf('claim-port');
+
+  it('are found (unit-file lines and docs/ports.md included)', () => {
+    expect(examples.length).toBeGreaterThan(10);
+    expect(examples.some((example) => example.where.startsWith('docs/ports.md') && example.argv.includes('--timeout=10'))).toBe(true);
+  });
+
+  it('use only flags claim-port has', () => {
+    const known = new Set(flagSpellings(CLAIM_FLAGS));
+    const problems = examples.flatMap((example) =>
+      splitArgv(example.argv, takesValue)
+        .flags.filter((flag) => flag !== SHOWN_AS_A_MISTAKE && !known.has(flag))
+        .map((flag) => `${example.where}: \`claim-port ${example.argv.join(' ')}\`: no such flag ${flag}`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('parse as written, where they are commands and not synopses', () => {
+    const runnable = examples.filter(
+      (example) =>
+        !example.synopsis &&
+        example.argv.length > 0 &&
+        !example.argv.includes(SHOWN_AS_A_MISTAKE) &&
+        // `claim-port --registry` in prose names the flag; it is no command line.
+        !(takesValue(example.argv.at(-1)!) && !example.argv.at(-1)!.includes('=')),
+    );
+    expect(runnable.length).toBeGreaterThan(8);
+    const problems = runnable.flatMap((example) => {
+      const parsed = parseClaimArgs(example.argv);
+      return parsed.command === 'usage-error' ? [`${example.where}: \`claim-port ${example.argv.join(' ')}\`: ${parsed.message}`] : [];
+    });
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("the README's Flags section", () => {
+  const flags = section('packages/claim-port/README.md', '## Flags');
+
+  it('names every flag claim-port has, in its synopsis or its table, and no other', () => {
+    const named = new Set([...flagsIn(flags.split('\n| ')[0]!), ...firstCells(flags).flatMap(flagsIn)]);
+    expect(named).toEqual(new Set(flagSpellings(CLAIM_FLAGS)));
+  });
+
+  it('gives each flag of the table a row that --help lists too', () => {
+    const help = claimUsage();
+    for (const cell of firstCells(flags)) for (const flag of flagsIn(cell)) expect(help, flag).toContain(flag);
+  });
+});
+
+describe('the exit codes', () => {
+  it('are the ones the README and --help give: 0 free, 1 not free, 64 usage', () => {
+    const paragraph = section('packages/claim-port/README.md', '## Exit codes').trim().split('\n\n')[0]!;
+    expect([...paragraph.matchAll(/`(\d+)`/g)].map((match) => Number(match[1]))).toEqual([EXIT_FREE, EXIT_NOT_FREE, EXIT_USAGE]);
+    expect(claimUsage()).toMatch(/Exit codes: 0 the port is free at exit[\s\S]*\n1 it is not[\s\S]*; 64 usage error/);
+  });
+});

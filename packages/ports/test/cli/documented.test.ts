@@ -1,0 +1,72 @@
+// What the documentation says about `ports`, held against the commands'
+// declarations: every `ports ...` example on every page (READMEs,
+// CONTRIBUTING.md, docs/) names a real command and only flags that command
+// takes, and the README's command table names every command with every flag
+// it has (it left out get's, free's and schema's --json; claim-port's README
+// told users to run `ports --check`, which is no command).
+import { describe, expect, it } from 'vitest';
+import { docExamples, firstCells, flagSpellings, flagsIn, section, splitArgv } from '../../../../test-support/index.js';
+import { type Command, commandFlags, GLOBAL_FLAGS } from '../../src/cli/command.js';
+import { COMMANDS, loadCommand } from '../../src/cli/main.js';
+
+const names = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
+const isCommand = (name: string): name is keyof typeof COMMANDS => Object.hasOwn(COMMANDS, name);
+/** A word the docs write for "some value here": `PLACEHOLDER` (from `<id>`), `KIND`, `FILE...`. */
+const isPlaceholder = (word: string) => /^[A-Z][A-Z_]*(\.\.\.)?$/.test(word) || word.endsWith('...');
+/** The name the docs give an unknown option when they show a usage error. */
+const SHOWN_AS_A_MISTAKE = '--bogus';
+
+/** The flags a command line with `command` (or none) accepts, as spellings. */
+function accepted(command: Command | undefined): Set<string> {
+  if (!command) return new Set(flagSpellings(GLOBAL_FLAGS));
+  const { json: _json, ...flags } = commandFlags(command);
+  return new Set([...flagSpellings(flags), ...(command.json ? ['--json'] : [])]);
+}
+
+describe('the `ports` examples in the documentation', () => {
+  const examples = docExamples().filter((example) => example.tool === 'ports');
+
+  it('are found (on every page that shows one)', () => {
+    expect(examples.length).toBeGreaterThan(50);
+    expect(new Set(examples.map((example) => example.where.split(':')[0]))).toContain('docs/ports.md');
+  });
+
+  it('each names a command `ports` has and only flags that command takes', async () => {
+    const problems: string[] = [];
+    for (const example of examples) {
+      const global = splitArgv(example.argv, (flag) => (GLOBAL_FLAGS as Record<string, { type: string }>)[flag.slice(2)]?.type === 'string');
+      const word = global.operands[0];
+      if (word !== undefined && !isPlaceholder(word) && word !== 'help' && !isCommand(word)) {
+        problems.push(`${example.where}: \`ports ${example.argv.join(' ')}\`: ports has no command "${word}"`);
+        continue;
+      }
+      const command = word !== undefined && isCommand(word) ? await loadCommand(word) : undefined;
+      const takes = command ? commandFlags(command) : GLOBAL_FLAGS;
+      const { flags } = splitArgv(example.argv, (flag) => (takes as Record<string, { type: string }>)[flag.slice(2)]?.type === 'string');
+      const known = accepted(command);
+      for (const flag of flags) {
+        if (flag !== SHOWN_AS_A_MISTAKE && !known.has(flag)) {
+          problems.push(`${example.where}: \`ports ${example.argv.join(' ')}\`: ${command ? `ports ${word}` : 'ports'} has no ${flag}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("the README's table of commands", () => {
+  const rows = firstCells(section('packages/ports/README.md', '## The `ports` command'))
+    .map((cell) => /^`ports (\S+)(.*)`$/.exec(cell))
+    .filter((match) => match !== null);
+
+  it('has one row per command, in the order `ports --help` lists them', () => {
+    expect(rows.map((row) => row[1])).toEqual(names);
+  });
+
+  it.each(names)('ports %s: its row names every flag of its own and --json where it has JSON output, and no other', async (name) => {
+    const command = await loadCommand(name);
+    const row = rows.find((match) => match[1] === name)!;
+    const own = [...flagSpellings(command.flags), ...(command.json ? ['--json'] : [])];
+    expect(new Set(flagsIn(row[2]!))).toEqual(new Set(own));
+  });
+});
