@@ -81,6 +81,8 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
   const takesValue = (arg: string | undefined) => arg?.startsWith('--') === true && (GLOBAL_FLAGS as Flags)[arg.slice(2)]?.type === 'string';
   const commandIndex = argv.findIndex((arg, index) => !arg.startsWith('-') && !takesValue(argv[index - 1]));
   const commandName = commandIndex >= 0 ? argv[commandIndex] : undefined;
+  // Where a usage error sends the user: the command's own help once the command is known.
+  let helpLine = 'ports --help';
   try {
     if (commandName === undefined || commandName === 'help') {
       // The options first, as with a command: a mistake in them (`--bogus`, `--registry` without its path)
@@ -120,6 +122,7 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
       throw new UsageError(`unknown command ${quoteValue(commandName)}${didYouMean(commandName, NAMES)}; commands: ${NAMES.join(', ')}`);
     }
     const command = await loadCommand(commandName);
+    helpLine = `ports ${commandName} --help`;
     const args = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
     json = wantsJson(args, commandFlags(command));
     const { values, positionals } = parse(commandName, command, args);
@@ -149,7 +152,7 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
     const message = error instanceof Error ? error.message : String(error);
     // One line per error (a registry's: one per issue), whatever a value in it held.
     const printed = error instanceof RegistryError ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n') : oneLine(message);
-    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\nRun "ports --help" for usage.\n`);
+    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\nRun "${helpLine}" for usage.\n`);
     else if (expected) io.err(`${printed}\n`);
     else io.err(`ports: internal error (please report it): ${error instanceof Error ? error.stack : message}\n`);
     const code = exitCode(outcome);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
+import { COMMANDS } from '../../src/cli/main.js';
 import { checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 
@@ -181,7 +182,7 @@ describe('ports env', () => {
   it('rejects an unknown format as a usage error', async () => {
     const run = await ports(['env', '--format', 'json']);
     expect(run.code).toBe(64);
-    expect(run.stderr).toBe('ports env: unknown format "json"; use one of sh, dotenv, systemd\nRun "ports --help" for usage.\n');
+    expect(run.stderr).toBe('ports env: unknown format "json"; use one of sh, dotenv, systemd\nRun "ports env --help" for usage.\n');
   });
 });
 
@@ -358,7 +359,10 @@ describe('usage', () => {
       // --json=yes asked for JSON: the error is also one JSON object on stdout (see below).
       if (!args.includes('--json=yes')) expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(message);
-      expect(run.stderr).toMatch(/Run "ports --help" for usage\.\n$/);
+      // The help that answers: the command's own once the command is known, else ports --help.
+      const first = args.find((arg) => !arg.startsWith('-'));
+      const named = first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+      expect(run.stderr.endsWith(`\nRun "ports ${named ? `${named} ` : ''}--help" for usage.\n`), run.stderr).toBe(true);
       expectNoStack(run.stderr);
     }
   });

@@ -360,7 +360,7 @@ describe('ports systemd', () => {
     const run = await ports(['systemd', '--out', tempDir()], { env: { DSA110_PORTS_FILE: join(dir, 'ports.yaml') } });
     expect(run.code).toBe(64);
     expect(run.stderr).toMatch(
-      /^ports systemd: the registry path ".*line\\nbreak\/ports\.yaml" \(from \$DSA110_PORTS_FILE\) cannot go into the health check's unit: it must not contain control characters[^\n]*\nRun "ports --help" for usage\.\n$/,
+      /^ports systemd: the registry path ".*line\\nbreak\/ports\.yaml" \(from \$DSA110_PORTS_FILE\) cannot go into the health check's unit: it must not contain control characters[^\n]*\nRun "ports systemd --help" for usage\.\n$/,
     );
   });
 
