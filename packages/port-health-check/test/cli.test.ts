@@ -348,8 +348,9 @@ describe('port-health-check (built bin)', () => {
     expect(loadedBy(['-j'])).toContain(parseArgsModule); // a short option goes to parseArgs: the list is real
   });
 
-  it.skipIf(spawnSync('strace', ['-V']).status !== 0)(
-    'reads each socket table at most once and scans /proc/*/fd once for the whole registry (skipped: strace is not installed; scripts/install-system-packages.sh installs it)',
+  const strace = spawnSync('strace', ['-V']).status === 0;
+  it.skipIf(!strace)(
+    `reads each socket table at most once and scans /proc/*/fd once for the whole registry${strace ? '' : ' [skipped: strace is not installed; scripts/install-system-packages.sh installs it]'}`,
     () => {
       const trace = join(tempDir(), 'openat.txt');
       const traced = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, bin], { stdio: 'ignore' });
