@@ -8,7 +8,7 @@ import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFact
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { escapeText, oneLine, quoteValue } from './escape.js';
 import { closest, didYouMean } from './suggest.js';
-import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, yamlProblems } from './yaml-rules.js';
+import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 
 export { MAX_ALIASES };
@@ -51,6 +51,8 @@ function parseUnsafe(text: string): ParseResult {
       { path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`, line: 0, column: 0 },
     ]);
   }
+
+  if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }]);
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {

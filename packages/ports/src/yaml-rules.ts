@@ -4,7 +4,7 @@
 // The checks run on the parsed document before it becomes JavaScript, so no
 // input can make toJS() throw, loop, or blow up in memory (all limits are
 // documented in packages/ports/README.md, "Beware").
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
 
 export const MAX_ALIASES = 16;
 /** Nodes after every alias is expanded; the real registry has about 1,500. */
@@ -45,6 +45,44 @@ export const PLAIN_TAGS: ScalarTag[] = [
     resolve: (text) => new Scalar(Number(text)),
   },
 ];
+
+/** The message for a file of more than MAX_EXPANDED_NODES values (`total` when counted, else "more than"). */
+export function tooManyValuesMessage(total?: number): string {
+  const held = total === undefined ? `more than ${MAX_EXPANDED_NODES} values` : `${total} values, more than ${MAX_EXPANDED_NODES}`;
+  return `the registry holds ${held} (the real registry has about 1,500); check the path`;
+}
+
+/** Characters one of which comes before every value but the first (a separator, an indicator, a quote): fewer of them than the limit, fewer values. */
+const BEFORE_A_VALUE = new Uint8Array(128);
+for (const char of ',\n\r:-?[]{}"\'|>*&!') BEFORE_A_VALUE[char.charCodeAt(0)] = 1;
+/** Lexer tokens that begin a value (CST.tokenType); a plain or block scalar is the token after a SCALAR mark. */
+const VALUE_TOKENS: ReadonlySet<string | null> = new Set(['double-quoted-scalar', 'single-quoted-scalar', 'alias', 'flow-seq-start', 'flow-map-start']);
+
+/**
+ * Whether `text` holds more than `limit` values, found before
+ * any document is built: yaml builds each value at about 12 µs and 1 KiB,
+ * so a 1 MiB flow list of 400,000 numbers took 5 s and 460 MB before the
+ * tree walk (yamlProblems) could refuse it. A count of the characters that
+ * must come before a value gates a count of yaml's own tokens, which stops
+ * at the limit (about 0.2 s): a registry (a few kB) pays only the first.
+ */
+export function tooManyValues(text: string, limit = MAX_EXPANDED_NODES): boolean {
+  let before = 0;
+  for (let index = 0; index < text.length; index++) before += BEFORE_A_VALUE[text.charCodeAt(index)] ?? 0;
+  if (before < limit) return false;
+  let values = 0;
+  let afterMark = false;
+  for (const token of new Lexer().lex(text)) {
+    // The token after a SCALAR mark is that scalar's source, whatever its first character.
+    if (afterMark) afterMark = false;
+    else if (token === CST.SCALAR) {
+      afterMark = true;
+      values++;
+    } else if (VALUE_TOKENS.has(CST.tokenType(token) ?? null)) values++;
+    if (values > limit) return true;
+  }
+  return false;
+}
 
 export interface YamlProblem {
   readonly message: string;
@@ -124,7 +162,7 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
       message:
         aliases > 0
           ? `YAML aliases expand the registry to ${total} values, more than ${MAX_EXPANDED_NODES}; write the values out instead`
-          : `the registry holds ${total} values, more than ${MAX_EXPANDED_NODES} (the real registry has about 1,500); check the path`,
+          : tooManyValuesMessage(total),
       offset: at(doc.contents as Node | null),
     });
   }

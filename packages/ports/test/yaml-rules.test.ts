@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { MAX_EXPANDED_NODES, tooManyValues } from '../src/yaml-rules.js';
+
+const list = (count: number, value: string) => `version: 1\nservices: [${Array(count).fill(value).join(',')}]\n`;
+// The values of a `list` besides its items: version, 1, services and the list itself.
+const LIST_EXTRA = 4;
+// A small limit keeps these fast; the last test holds the real one.
+const LIMIT = 1000;
+
+describe('tooManyValues', () => {
+  it('counts the values yaml would build, up to the limit and one past it', () => {
+    expect(tooManyValues(list(LIMIT - LIST_EXTRA, '1'), LIMIT)).toBe(false);
+    expect(tooManyValues(list(LIMIT - LIST_EXTRA + 1, '1'), LIMIT)).toBe(true);
+  });
+
+  it.each([
+    ['double-quoted scalars', '"a"'],
+    ['single-quoted scalars', "'a'"],
+    ['aliases', '*a'],
+    ['empty lists', '[]'],
+    ['empty mappings', '{}'],
+  ])('counts %s as values', (_name, value) => {
+    expect(tooManyValues(list(LIMIT, value), LIMIT)).toBe(true);
+    expect(tooManyValues(list(LIMIT / 2 - LIST_EXTRA, value), LIMIT)).toBe(false);
+  });
+
+  it('counts block lists and mappings', () => {
+    expect(tooManyValues(`version: 1\nservices:\n${'- 1\n'.repeat(LIMIT)}`, LIMIT)).toBe(true);
+    expect(tooManyValues(`version: 1\nservices:\n${'- |\n  a\n'.repeat(LIMIT)}`, LIMIT)).toBe(true);
+    expect(tooManyValues(`version: 1\nx:\n${Array.from({ length: LIMIT / 2 + 1 }, (_, index) => `  k${index}: v\n`).join('')}`, LIMIT)).toBe(true);
+  });
+
+  it('does not take characters inside a value for values (a long text of commas and colons is one value)', () => {
+    const prose = `version: 1\nservices: []\nnote: "${'a, b: c - d? [e] {f} '.repeat(LIMIT)}"\n`;
+    expect(tooManyValues(prose, LIMIT)).toBe(false);
+    expect(parseDocument(prose).errors).toEqual([]);
+  });
+
+  it('holds MAX_EXPANDED_NODES by default', () => {
+    expect(tooManyValues(list(MAX_EXPANDED_NODES - LIST_EXTRA, '1'))).toBe(false);
+    expect(tooManyValues(list(MAX_EXPANDED_NODES - LIST_EXTRA + 1, '1'))).toBe(true);
+  });
+});
