@@ -17,8 +17,7 @@ import { prometheusFilePatterns, scrapeJobName } from './checks/references/prome
 import { exposedListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readKernelFacts } from './kernel.js';
-import { claimLines, listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from '@dsa110/ports/systemd';
-import { readSocketUnits } from './systemd/socket-units.js';
+import { claimLines, listUnitDirs, loadUnit, mergeUnit, readSocketUnits, type UnitDirListing } from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, SocketFacts, UnitFacts } from './types.js';
 

@@ -104,8 +104,7 @@ export interface KernelFacts {
   readonly problem?: string;
 }
 
-import type { UnitFacts } from '@dsa110/ports/systemd';
-import type { RelatedSocket } from './systemd/socket-units.js';
+import type { RelatedSocket, UnitFacts } from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {

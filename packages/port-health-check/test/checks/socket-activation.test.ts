@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { checkSystemd } from '../../src/checks/systemd.js';
 import { gather } from '../../src/gather.js';
-import { listenPort } from '../../src/systemd/socket-units.js';
+import { listenPort } from '@dsa110/ports/systemd';
 import { hasCommand } from '../../../../test-support/commands.js';
 import { EXECUTABLE, tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
 

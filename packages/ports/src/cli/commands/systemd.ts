@@ -27,7 +27,17 @@ import {
   type ClaimWiring,
   type SystemdDrift,
 } from '../../render/systemd.js';
-import { judgeClaims, listUnitDirs, loadUnit, mergeUnit, type UnitFacts } from '../../systemd/index.js';
+import {
+  claimLines,
+  judgeClaims,
+  listUnitDirs,
+  loadUnit,
+  mergeUnit,
+  readSocketUnits,
+  socketConflicts,
+  type UnitDirListing,
+  type UnitFacts,
+} from '../../systemd/index.js';
 import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
@@ -78,7 +88,19 @@ export async function run(context: Context): Promise<Outcome> {
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
   const place = (path: string) =>
     root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
-  if (!check) return writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined);
+  if (!check) {
+    const outcome = await writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined);
+    // The claim just wired may never work: a socket unit on its port (PID 1 holds it, claim-port refuses). Said, not
+    // failed: the files are what the registry asks for; `--check` fails on it.
+    if (out === undefined) {
+      const effectiveRoot = root ?? '/';
+      const listing = listUnitDirs(effectiveRoot, []);
+      const units = wiring.map((entry) => ({ entry, unit: mergeUnit(loadUnit(effectiveRoot, entry.unit, listing)) }));
+      const found = socketActivation(effectiveRoot, listing, claimingUnits(registry, units, claimPort), claimPort);
+      for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`);
+    }
+    return outcome;
+  }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
   return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, claimPort, place);
@@ -248,6 +270,7 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
   const listingProblems: string[] = [];
   const listing = listUnitDirs(root, listingProblems);
   problems.push(...listingProblems);
+  const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   for (const entry of wiring) {
     const unit = mergeUnit(loadUnit(root, entry.unit, listing));
     const service = entry.service;
@@ -258,6 +281,7 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
       continue;
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
+    merged.push({ entry, unit });
     // The verdict on the claim lines is the core's, shared with the health check's systemd check.
     const findings = judgeClaims(unit, {
       serviceId: service.id,
@@ -278,7 +302,49 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
     }
   }
+  // A socket unit that something starts makes PID 1 hold the port: the service never starts, a problem. One that
+  // nothing starts yet, a warning.
+  const found = socketActivation(root, listing, claimingUnits(registry, merged, claimPort), claimPort);
+  problems.push(...found.started);
+  warnings.push(...found.idle);
   return { problems, warnings };
+}
+
+interface ClaimingUnit {
+  readonly unit: UnitFacts;
+  readonly port: number;
+  readonly transport: 'tcp' | 'udp';
+}
+
+/** The wired units whose effective ExecStartPre= runs claim-port (not masked), with the port each claims. */
+function claimingUnits(registry: Registry, units: readonly { entry: ClaimWiring; unit: UnitFacts }[], claimPort: string): ClaimingUnit[] {
+  return units.flatMap(({ entry, unit }) =>
+    !unit.masked && claimLines(unit.execStartPre, [claimPort]).length > 0
+      ? [{ unit, port: effectivePort(registry, entry.service, unit), transport: entry.service.transport }]
+      : [],
+  );
+}
+
+/**
+ * Socket units that listen on a port claim-port must free (socket activation: PID 1 holds the port and claim-port
+ * refuses), by the verdict the health check uses (socketConflicts), as `FILE:LINE: reason` lines: those something
+ * starts (the service can never start), and those nothing starts yet. Socket units are read only when a unit claims.
+ */
+function socketActivation(root: string, listing: UnitDirListing, claiming: readonly ClaimingUnit[], claimPort: string): { started: string[]; idle: string[] } {
+  const started: string[] = [];
+  const idle: string[] = [];
+  if (claiming.length === 0) return { started, idle };
+  const sockets = readSocketUnits(
+    root,
+    listing,
+    claiming.map(({ unit }) => unit),
+  );
+  for (const { unit, port, transport } of claiming) {
+    for (const conflict of socketConflicts(unit, sockets.get(unit.unit) ?? [], { port, transport, claimPortPaths: [claimPort] })) {
+      (conflict.started ? started : idle).push(`${conflict.where}: ${conflict.reason}`);
+    }
+  }
+  return { started, idle };
 }
 
 /** The port systemd hands the service: its unit's Environment= override of the service's variable, else the registry's (as the health check). */

@@ -552,6 +552,52 @@ describe('ports systemd', () => {
       expect(health.checks).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('runs as User=redis') })]);
     });
 
+    /** A socket unit of the same name as redis-server.service, listening on LISTEN; enabled through sockets.target.wants when asked. */
+    function socketUnit(root: string, listen: string, enabled: boolean) {
+      writeTree(root, {
+        'etc/systemd/system/redis-server.socket': `[Unit]\nDescription=redis socket\n\n[Socket]\n${listen}\n\n[Install]\nWantedBy=sockets.target\n`,
+        ...(enabled && { 'etc/systemd/system/sockets.target.wants/redis-server.socket': { symlink: '/etc/systemd/system/redis-server.socket' } }),
+      });
+    }
+    const CONFLICT =
+      'redis-server.socket (same name) listens on ListenStream=127.0.0.1:6379 for redis-server.service, and it is enabled (/etc/systemd/system/sockets.target.wants): ' +
+      'systemd (PID 1) holds port 6379 for it, and claim-port (ExecStartPre= at /etc/systemd/system/redis-server.service.d/claim-port.conf:3) never signals PID 1, ' +
+      'so it refuses and redis-server.service can never start; drop the claim-port ExecStartPre= at /etc/systemd/system/redis-server.service.d/claim-port.conf:3 ' +
+      '(systemd hands the socket over, so no stray process can hold the port), or drop the socket unit (remove or `systemctl mask redis-server.socket`)';
+
+    it('both fail on a claim whose port an enabled socket unit listens on (PID 1 holds it; claim-port refuses), naming both units and the ListenStream= line', async () => {
+      const root = await wiredRoot();
+      socketUnit(root, 'ListenStream=127.0.0.1:6379', true);
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stdout.split('\n')).toContain(`/etc/systemd/system/redis-server.socket:5: ${CONFLICT}`);
+      expect(run.stderr).toMatch(/^1 problem: the files match the registry, but the units systemd would load/);
+      expectNoStack(run.stderr);
+      // The same verdict, word for word, from the health check.
+      expect(healthRedis(root).checks.filter((check) => check.severity !== 'ok')).toEqual([
+        expect.objectContaining({ severity: 'warning', reason: `redis (6379): ${CONFLICT}` }),
+      ]);
+      // Writing the wiring says so too (a warning: the files are what the registry asks for; --check fails).
+      const write = await ports(['systemd', '--root', root]);
+      expect(write.code).toBe(0);
+      expect(write.stderr.split('\n')).toContain(`warning: /etc/systemd/system/redis-server.socket:5: ${CONFLICT}`);
+    });
+
+    it('both only warn while nothing starts the socket unit, and say nothing of one on another port', async () => {
+      const root = await wiredRoot();
+      socketUnit(root, 'ListenStream=6379', false);
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(
+        'warning: /etc/systemd/system/redis-server.socket:5: redis-server.socket (same name) listens on ListenStream=6379 for redis-server.service; it is not enabled, so claim-port works today',
+      );
+      expect(healthRedis(root).checks.map((check) => check.severity)).toEqual(['ok', 'info']);
+      socketUnit(root, 'ListenStream=6380', true);
+      const other = await ports(['systemd', '--check', '--root', root]);
+      expect([other.code, other.stdout]).toEqual([0, expect.not.stringContaining('socket')]);
+      expect(healthRedis(root).checks.map((check) => check.severity)).toEqual(['ok']);
+    });
+
     it('both fail when a later drop-in claims the wrong port', async () => {
       const root = await wiredRoot();
       writeTree(root, {

@@ -9,18 +9,15 @@
 //   the service start the socket: Wants= and After=);
 // - a socket unit whose `Service=` names the service.
 // Reading is `readSocketUnits`; parsing one unit is `parseSocketUnit`, pure.
+// Shared by the health check and `ports systemd` (socket-conflict.ts judges).
 import { readdirSync } from 'node:fs';
-import { hostPath } from '@dsa110/ports/files';
-import {
-  expandSpecifiers,
-  isTrueSetting,
-  type LoadedUnit,
-  loadUnit,
-  parseUnitFile,
-  templateOf,
-  type UnitDirListing,
-  type UnitFacts,
-} from '@dsa110/ports/systemd';
+import { hostPath } from '../files/root.js';
+import { describeArgument, nonEmptyStringArgument, objectArgument, stringArgument } from '../arguments.js';
+import { type LoadedUnit, loadUnit, type UnitDirListing } from './effective.js';
+import { templateOf } from './search-path.js';
+import type { UnitFacts } from './types.js';
+import { parseUnitFile } from './unit-file.js';
+import { expandSpecifiers, isTrueSetting } from './words.js';
 
 /** One `ListenStream=` / `ListenDatagram=` of a socket unit, with the port it names (none for a UNIX or vsock socket). */
 export interface SocketListen {
@@ -60,6 +57,7 @@ export interface RelatedSocket extends SocketUnit {
  * anything systemd would refuse.
  */
 export function listenPort(value: string): number | undefined {
+  stringArgument('listenPort', 'value', value, 'a ListenStream= or ListenDatagram= value (a string)');
   let text = value.trim();
   if (text.startsWith('/') || text.startsWith('@') || text.startsWith('vsock:')) return undefined;
   const port = (digits: string) => (/^\d{1,5}$/.test(digits) && Number(digits) >= 1 && Number(digits) <= 65535 ? Number(digits) : undefined);
@@ -73,6 +71,7 @@ export function listenPort(value: string): number | undefined {
 
 /** Pure: merge a loaded socket unit's [Socket] section (an empty Listen*= drops every listen line before it, as systemd has it). */
 export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
+  objectArgument('parseSocketUnit', 'loaded', loaded, 'a LoadedUnit, from loadUnit');
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   let listens: SocketListen[] = [];
   let service: SocketUnit['service'];
@@ -104,6 +103,10 @@ const socketName = (service: string) => `${service.slice(0, service.lastIndexOf(
  * A socket unit it cannot read is left out.
  */
 export function readSocketUnits(root: string, listing: UnitDirListing, units: readonly UnitFacts[]): Map<string, RelatedSocket[]> {
+  nonEmptyStringArgument('readSocketUnits', 'root', root, 'a directory (a non-empty string)');
+  if (!(listing instanceof Map)) throw new TypeError(`readSocketUnits: listing must be a Map, from listUnitDirs, not ${describeArgument(listing)}`);
+  if (!Array.isArray(units as unknown))
+    throw new TypeError(`readSocketUnits: units must be an array of UnitFacts, from mergeUnit, not ${describeArgument(units)}`);
   const related = new Map<string, RelatedSocket[]>();
   if (units.length === 0) return related;
   const names = new Set<string>();
@@ -139,8 +142,8 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     const template = templateOf(unit.unit);
     if (template) add(`${unit.unit.slice(0, unit.unit.indexOf('@'))}.socket`, 'Accept=yes, the template of the same name', false, true);
     for (const name of names) {
-      const socket = load(name);
-      if (socket?.service?.value === unit.unit) add(name, `Service= at ${socket.service.file}:${socket.service.line}`, false);
+      const service = load(name)?.service;
+      if (service?.value === unit.unit) add(name, `Service= at ${service.file}:${service.line}`, false);
     }
     if (found.size > 0) related.set(unit.unit, [...found.values()]);
   }
