@@ -128,11 +128,19 @@ class Claim {
     };
   }
 
-  /** Whatever holds the port now, after a moment's grace for owners that cannot be seen (a process in the middle of exiting). */
+  /**
+   * Whatever holds the port now. A socket whose holder the common scan does
+   * not find is looked for in every thread's own fd table (a thread that made
+   * one with unshare(CLONE_FILES) and keeps the socket in it hides it from
+   * /proc/PID/fd: any user could make every claim refuse), then given a
+   * moment's grace (a process in the middle of exiting).
+   */
   async gather(seen?: SeenSockets): Promise<Gathered> {
     const { port, transport } = this.target;
     let found = await this.reader.gather(port, seen, transport);
-    const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
+    const unseenIn = (gathered: Gathered) => gathered.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
+    if (unseenIn(found).length > 0 && this.reader.kind === 'proc') found = await this.reader.gather(port, undefined, transport, 'every');
+    const unseen = unseenIn(found);
     if (unseen.length > 0 && this.reader.kind === 'proc') {
       const gone = await pollUntilAsync(
         async () => {
@@ -142,7 +150,7 @@ class Claim {
         now() + UNSEEN_GRACE_MS,
         this.reader.maxPollMs,
       );
-      if (gone) found = await this.reader.gather(port, undefined, transport);
+      if (gone) found = await this.reader.gather(port, undefined, transport, 'every');
     }
     return found;
   }
@@ -234,7 +242,8 @@ class Claim {
     if (this.inheritorRefused) return 'refused';
     const { port, transport } = this.target;
     const known = (h: ProcessInfo) => this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime);
-    const listeners = (await this.reader.gather(port, undefined, transport)).listeners
+    // Every thread's fd table: the socket may live on in a thread's own (see gather).
+    const listeners = (await this.reader.gather(port, undefined, transport, 'every')).listeners
       .filter((l) => l.ownerKnown && keys.has(String(l.inode)))
       .map((l) => ({ ...l, holders: l.holders.filter((h) => !known(h)) }))
       .filter((l) => l.holders.length > 0);
@@ -468,7 +477,10 @@ class Claim {
   }
 
   async verify(): Promise<ClaimResult> {
-    const after = await this.reader.gather(this.target.port, undefined, this.target.transport);
+    let after = await this.reader.gather(this.target.port, undefined, this.target.transport);
+    // Name whoever still holds the port, even from a thread's own fd table (see gather).
+    if (after.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc')
+      after = await this.reader.gather(this.target.port, undefined, this.target.transport, 'every');
     if (after.listeners.length > 0) {
       const denied = this.tracked.filter((t) => t.outcome === 'permission-denied');
       if (denied.length > 0 && after.listeners.every((l) => l.holders.every((h) => denied.some((t) => t.info.pid === h.pid)))) {

@@ -26,9 +26,11 @@ export interface Reader {
   /**
    * Everything holding `port`, with holders: TCP LISTEN sockets, or the UDP
    * sockets bound to it. `sockets`, when given, are its TCP LISTEN sockets
-   * read a moment ago (/proc only).
+   * read a moment ago (/proc only). `threads: 'every'` also reads every
+   * thread's own fd table (/proc only: see ScanOptions.threads in
+   * @dsa110/ports/system), for a socket whose holder was not found.
    */
-  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport): Promise<Gathered>;
+  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport, threads?: 'every'): Promise<Gathered>;
   /** CPU percent and resident bytes of each PID, for the log; missing entries are unknown. */
   usage(pids: readonly number[]): Promise<Record<number, ProcessUsage>>;
   /** The socket inodes (or, for lsof, `address/pid` keys) holding `port` now; cheap on /proc. */
@@ -49,8 +51,15 @@ export interface Reader {
 
 export const procReader = (procRoot = '/proc'): Reader => ({
   kind: 'proc',
-  async gather(port, sockets, transport = 'tcp') {
-    return snapshot({ ports: [port], procRoot, parallel: true, transport, ...(sockets && transport === 'tcp' && { sockets }) });
+  async gather(port, sockets, transport = 'tcp', threads) {
+    return snapshot({
+      ports: [port],
+      procRoot,
+      parallel: true,
+      transport,
+      ...(sockets && transport === 'tcp' && { sockets }),
+      ...(threads !== undefined && { threads }),
+    });
   },
   async usage(pids) {
     const out: Record<number, ProcessUsage> = {};
@@ -78,16 +87,16 @@ export const procReader = (procRoot = '/proc'): Reader => ({
 
 /**
  * Whether `pid` has an fd on one of the socket inodes `keys`, through
- * /proc/PID/fd, or its threads' fds when that is empty (a leader that exited
- * while a thread runs on). True when the fds cannot be read: not knowing is
- * not "released".
+ * /proc/PID/fd or any of its threads' fd tables (a leader that exited while a
+ * thread runs on; a thread with a table of its own). True when the fds cannot
+ * be read: not knowing is not "released".
  */
 export function holdsSocket(pid: number, keys: ReadonlySet<string>, procRoot = '/proc'): boolean {
   if (keys.size === 0) return false;
-  // The core's fd scan, for this one process: its threads' fds when its own directory is empty.
+  // The core's fd scan, for this one process and every thread of it.
   const scan = scanSocketHolders(
     [...keys].map((inode) => Number(inode)),
-    { procRoot, pids: [pid] },
+    { procRoot, pids: [pid], threads: 'every' },
   );
   return scan.unreadable.includes(pid) || [...scan.holders.values()].some((pids) => pids.includes(pid));
 }

@@ -4,7 +4,7 @@
 // which checks the guard first and, after the fact, that everything signalled
 // was ours.
 import { parseRegistry } from '@dsa110/ports';
-import { readStartTime } from '@dsa110/ports/system';
+import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
@@ -41,7 +41,7 @@ import {
   waitUntil,
   wasSpawned,
 } from '../../../test-support/index.js';
-import { forgetSpawned, recordSpawned } from '../../../test-support/guard.js';
+import { forgetSpawned, recordSpawned, socketsOn } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
 
 const root = process.getuid?.() === 0;
@@ -693,6 +693,70 @@ describe('6. threads', () => {
     expect(result.holders.map((h) => [h.pid, h.startTime])).toEqual([[pid, readStartTime(pid) ?? result.holders[0]!.startTime]]);
     expect(result.action).toBe('freed');
     expect(result.holders[0]!.signals).toEqual(['SIGTERM']);
+    await waitForExit(pid, 5000);
+  });
+});
+
+describe('6a. holders that /proc/PID/fd does not show', () => {
+  it.skipIf(!root)(
+    'a protected process whose leader exited, sharing the socket of one that /proc/PID/fd shows, is found before any signal: the claim is refused, nobody signalled',
+    async () => {
+      // A root process keeps the protection of any name: the forked co-holder calls itself sshd, then its leader exits.
+      const holder = await py(`import ctypes, json, os, socket, threading, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+child = os.fork()
+if child == 0:
+    libc = ctypes.CDLL(None)
+    libc.prctl(15, b'sshd', 0, 0, 0)
+    def hold():
+        while True: time.sleep(3600)
+    threading.Thread(target=hold).start()
+    libc.pthread_exit(None)
+print(json.dumps({'pid': os.getpid(), 'pids': [child], 'port': s.getsockname()[1], 'child': child}), flush=True)
+while True: time.sleep(3600)`);
+      const { pid, port } = holder.first;
+      const child = holder.first.child as number;
+      await waitUntil(() => readdirSync(`/proc/${child}/fd`).length === 0, 5000);
+      const lines: string[] = [];
+      const result = await claimOurs(port, { timeoutSeconds: 0.3, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('refused');
+      expect(result.holders.map((h) => h.pid)).toEqual([pid, child].sort((a, b) => a - b));
+      expect(result.holders.find((h) => h.pid === child)).toMatchObject({ outcome: 'protected', signals: [] });
+      expect(result.holders.find((h) => h.pid === pid)).toMatchObject({ outcome: 'spared', signals: [] });
+      expect(isAlive(pid)).toBe(true);
+    },
+  );
+
+  it("a socket that only a thread's own fd table holds (unshare(CLONE_FILES), then closed in the leader's) is found and its process signalled, not refused as unidentifiable; SIGKILL too, once it ignores SIGTERM", async () => {
+    const holder = await py(`import ctypes, json, os, signal, socket, threading, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+port = s.getsockname()[1]
+ready = threading.Event()
+def hold():
+    if libc.unshare(0x400) != 0: raise OSError(ctypes.get_errno(), 'unshare(CLONE_FILES)')
+    ready.set()
+    while True: time.sleep(3600)
+threading.Thread(target=hold, daemon=True).start()
+ready.wait(); s.close()
+print(json.dumps({'pid': os.getpid(), 'port': port}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    // The guard's ss cannot see this holder (it reads /proc/PID/fd): the socket is in none of them.
+    expect(socketsOn(port)).toEqual([expect.objectContaining({ holders: [] })]);
+    const [socket] = readListenSocketsSync({ ports: [port] });
+    const links = (dir: string) => readdirSync(dir).map((fd) => readlinkSync(`${dir}/${fd}`));
+    expect(links(`/proc/${pid}/fd`)).not.toContain(`socket:[${socket!.inode}]`);
+    // So the guard cannot vouch for the port: check it is ours by the thread's fd table instead (as in 6).
+    const tids = readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid));
+    expect(tids.some((tid) => links(`/proc/${pid}/task/${tid}/fd`).includes(`socket:[${socket!.inode}]`))).toBe(true);
+    expect(isSpawned(pid)).toBe(true);
+    const lines: string[] = [];
+    const result = await claimPort(port, { usage: false, timeoutSeconds: 0.3, log: (line) => lines.push(line) });
+    for (const h of result.holders) if (h.signals.length > 0) expect(wasSpawned(h.pid, h.startTime)).toBe(true);
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders).toEqual([expect.objectContaining({ pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
     await waitForExit(pid, 5000);
   });
 });

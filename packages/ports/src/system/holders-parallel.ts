@@ -38,7 +38,7 @@ export function hasIdleCore(procRoot = '/proc'): boolean {
 export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<HolderScan & { threads: 1 | 2 }> {
   iterableArgument('scanSocketHoldersParallel', 'inodes', inodes, 'socket inodes (numbers)');
   const inputs = scanInputs(inodes, options, 'scanSocketHoldersParallel');
-  const { pids, wanted, proc } = inputs;
+  const { pids, wanted, proc, everyThread } = inputs;
   const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore(proc));
   // One listing of /proc either way (the PID list is the one the threads would share).
   if (!worthIt) return { ...scanInputsSync(inputs), threads: 1 };
@@ -62,7 +62,7 @@ parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
   const own = withoutStackTraces(() => scanPids(pids, cursor, wanted, proc, { readdirSync, readlinkSync }));
   try {
     const parts = [own, await fromWorker];
-    const tasks = withoutStackTraces(() => scanTasks(parts, wanted, proc));
+    const tasks = withoutStackTraces(() => scanTasks(parts, wanted, proc, everyThread ? pids : undefined));
     return { ...mergeScans(tasks ? [...parts, tasks] : parts), threads: 2 };
   } catch {
     // A worker that failed to start or run leaves part of the list unscanned: scan it all here.

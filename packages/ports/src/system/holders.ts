@@ -2,9 +2,9 @@
 // held by every process with an fd on it (forked workers, SO_REUSEPORT groups
 // are several sockets, a shared listen socket is one inode in many PIDs).
 // Processes whose fd directory cannot be read are reported, never guessed.
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
-import { iterableArgument, pidArgument } from '../arguments.js';
+import { describeArgument, iterableArgument, pidArgument } from '../arguments.js';
 
 export interface HolderScan {
   /** Socket inode -> PIDs holding it (ascending), for the inodes asked about. */
@@ -19,6 +19,15 @@ export interface ScanOptions {
   skip?: ReadonlySet<number>;
   /** Scan only these PIDs (does one of them still hold the socket?); default every process under procRoot. */
   pids?: readonly number[];
+  /**
+   * 'every': also read the fd table of every thread of every multi-threaded
+   * process, not only of a process whose leader exited. A thread may have an fd
+   * table of its own (unshare(CLONE_FILES), clone without CLONE_FILES) that
+   * /proc/PID/fd does not show: a socket only such a table holds has no holder
+   * otherwise. It costs a stat per process and a listing per thread: for a
+   * socket whose holder the common scan did not find. Default: leaders only.
+   */
+  threads?: 'every';
 }
 
 /** What one scanner found: [pid, inode] pairs and the PIDs it could not read. */
@@ -93,19 +102,22 @@ export function scanInputs(
   inodes: Iterable<number>,
   options: ScanOptions,
   fn = 'scanSocketHolders',
-): { pids: number[]; wanted: Map<string, number>; proc: string } {
+): { pids: number[]; wanted: Map<string, number>; proc: string; everyThread: boolean } {
   const proc = options.procRoot ?? '/proc';
+  if (options.threads !== undefined && options.threads !== 'every')
+    throw new TypeError(`${fn}: options.threads must be 'every' or undefined, not ${describeArgument(options.threads)}`);
+  const everyThread = options.threads === 'every';
   const wanted = new Map<string, number>();
   for (const inode of inodes) wanted.set(`socket:[${inode}]`, inode);
   const pids: number[] = [];
-  if (wanted.size === 0) return { pids, wanted, proc };
+  if (wanted.size === 0) return { pids, wanted, proc, everyThread };
   if (options.pids !== undefined) {
     iterableArgument(fn, 'options.pids', options.pids, 'PIDs');
     for (const pid of options.pids) {
       pidArgument(fn, pid, 'options.pids[]');
       if (!options.skip?.has(pid)) pids.push(pid);
     }
-    return { pids, wanted, proc };
+    return { pids, wanted, proc, everyThread };
   }
   for (const name of readdirSync(proc)) {
     const c = name.charCodeAt(0);
@@ -113,7 +125,7 @@ export function scanInputs(
     const pid = Number(name);
     if (!options.skip?.has(pid)) pids.push(pid);
   }
-  return { pids, wanted, proc };
+  return { pids, wanted, proc, everyThread };
 }
 
 /** Pure: the scanners' partial results as one HolderScan. */
@@ -136,21 +148,42 @@ export function mergeScans(parts: readonly PartialScan[]): HolderScan {
 }
 
 /**
- * A process whose thread-group leader has exited (pthread_exit in the main
- * thread) is a zombie whose /proc/PID/fd is empty, while its other threads
- * still hold its fds: read them through /proc/PID/task/TID/fd. Only for PIDs
- * with an empty fd directory, and only when some socket's holder is still
- * unknown, so the common scan pays nothing for it.
+ * The kernel threads among `empty` (PIDs whose fd directory is empty): kthreadd
+ * (PID 2) and its children (/proc/2/task/2/children), when PID 2 is among them
+ * (kthreadd has no fds; where PID 2 has some, it is no kthreadd: another PID
+ * namespace shows no kernel thread). One small read, where a stat of each empty
+ * directory's task list costs one per kernel thread (hundreds on a large host).
  */
-export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {
-  const seen = new Set<number>();
-  for (const part of parts) for (let index = 1; index < part.found.length; index += 2) seen.add(part.found[index]!);
-  if (seen.size >= new Set(wanted.values()).size) return undefined;
+function kernelThreads(empty: readonly number[], proc: string): ReadonlySet<number> {
+  if (!empty.includes(2)) return new Set();
+  try {
+    const children = readFileSync(`${proc}/2/task/2/children`, 'latin1').trim();
+    return new Set([2, ...(children === '' ? [] : children.split(' ').map(Number))]);
+  } catch {
+    return new Set(); // no such file (CONFIG_PROC_CHILDREN): each empty directory's task list is looked at
+  }
+}
+
+/**
+ * The holders the fd directories of processes do not show: threads' fd tables.
+ * A process whose thread-group leader has exited (pthread_exit in the main
+ * thread) is a zombie whose /proc/PID/fd is empty while its other threads still
+ * hold its fds: read them through /proc/PID/task/TID/fd. Its socket may be
+ * shared with a process the common scan found (a forked worker), so every such
+ * process is looked at, not only when a socket's holder is still unknown: a
+ * claim must know every holder before it signals one. Kernel threads (most
+ * empty fd directories) are skipped. With `every` (the PIDs of the scan, see
+ * ScanOptions.threads), every thread of every multi-threaded process is read.
+ */
+export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, number>, proc: string, every?: readonly number[]): PartialScan | undefined {
+  const candidates = every ?? parts.flatMap((part) => part.empty ?? []);
+  if (candidates.length === 0) return undefined;
+  const kernel = kernelThreads(every ? parts.flatMap((part) => part.empty ?? []) : candidates, proc);
   const found: number[] = [];
   const unreadable: number[] = [];
-  for (const pid of parts.flatMap((part) => part.empty ?? [])) {
-    // A kernel thread (most empty fd directories) has one task: /proc/PID/task's
-    // link count is 2 + its tasks, and one stat is cheaper than listing it.
+  for (const pid of candidates) {
+    if (kernel.has(pid)) continue;
+    // /proc/PID/task's link count is 2 + its tasks: one stat tells a single-threaded process.
     if ((statSync(`${proc}/${pid}/task`, { throwIfNoEntry: false })?.nlink ?? 0) < 4) continue;
     let tasks: string[];
     try {
@@ -166,7 +199,7 @@ export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, numb
         fds = readdirSync(dir);
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (code === 'EACCES' || code === 'EPERM') unreadable.push(pid);
+        if ((code === 'EACCES' || code === 'EPERM') && !unreadable.includes(pid)) unreadable.push(pid);
         continue;
       }
       for (const fd of fds) {
@@ -179,7 +212,8 @@ export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, numb
         const inode = wanted.get(target);
         if (inode !== undefined) found.push(pid, inode);
       }
-      break; // the threads of a process share one fd table: one live thread shows it
+      // Threads usually share one fd table: one live thread shows a dead leader's. Only `every` reads each.
+      if (!every) break;
     }
   }
   return { found, unreadable };
@@ -192,11 +226,11 @@ export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions
 }
 
 /** The synchronous pass over inputs already listed (scanInputs): one listing of /proc per scan. */
-export function scanInputsSync({ pids, wanted, proc }: ReturnType<typeof scanInputs>): HolderScan {
+export function scanInputsSync({ pids, wanted, proc, everyThread }: ReturnType<typeof scanInputs>): HolderScan {
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
   return withoutStackTraces(() => {
     const parts = [scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })];
-    const tasks = scanTasks(parts, wanted, proc);
+    const tasks = scanTasks(parts, wanted, proc, everyThread ? pids : undefined);
     return mergeScans(tasks ? [...parts, tasks] : parts);
   });
 }

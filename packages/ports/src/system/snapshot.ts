@@ -44,6 +44,8 @@ export interface SnapshotOptions {
   transport?: Transport;
   /** snapshot() only: split the fd scan over two threads on a machine with many processes (see holders-parallel.ts). */
   parallel?: boolean;
+  /** 'every': read every thread's fd table too (see ScanOptions.threads): for a socket whose holder was not found. */
+  threads?: 'every';
 }
 
 /** Pure: join sockets, the holder scan and process info into listeners. */
@@ -75,12 +77,13 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
 
 /** Listeners (optionally on `ports` only) with every holder process. */
 export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
-  const checked = optionsArgument('snapshot', options, '{ ports?, procRoot?, sockets?, transport?, parallel? }');
+  const checked = optionsArgument('snapshot', options, '{ ports?, procRoot?, sockets?, transport?, parallel?, threads? }');
   const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : await readListenSockets(checked));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
   const procRoot = checked.procRoot ?? '/proc';
-  const scan = checked.parallel ? await scanSocketHoldersParallel(inodes, { procRoot }) : scanSocketHolders(inodes, { procRoot });
+  const scanOptions = { procRoot, ...(checked.threads !== undefined && { threads: checked.threads }) };
+  const scan = checked.parallel ? await scanSocketHoldersParallel(inodes, scanOptions) : scanSocketHolders(inodes, scanOptions);
   return build(sockets, scan, checked);
 }
 
@@ -90,14 +93,14 @@ function udpSockets(options: SnapshotOptions): ListenSocket[] {
 }
 
 export function snapshotSync(options?: SnapshotOptions): Snapshot {
-  const checked = optionsArgument('snapshotSync', options, '{ ports?, procRoot?, sockets?, transport? }');
+  const checked = optionsArgument('snapshotSync', options, '{ ports?, procRoot?, sockets?, transport?, threads? }');
   const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(checked));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   return build(
     sockets,
     scanSocketHolders(
       sockets.map((s) => s.inode),
-      { procRoot: checked.procRoot ?? '/proc' },
+      { procRoot: checked.procRoot ?? '/proc', ...(checked.threads !== undefined && { threads: checked.threads }) },
     ),
     checked,
   );

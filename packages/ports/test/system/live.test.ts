@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 // The readers against real listeners this test spawns on loopback.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   ancestors,
   readListenSockets,
@@ -13,9 +13,10 @@ import {
 } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { hasCommand, spawnClient, spawnListener, worldReadableBundle } from '../../../../test-support/index.js';
+import { hasCommand, leasePort, signal, spawnClient, spawnListener, waitForExit, waitUntil, worldReadableBundle } from '../../../../test-support/index.js';
+import { recordSpawned } from '../../../../test-support/guard.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -185,6 +186,84 @@ describe.skipIf(!hasLsof)('lsof fallback (live)', () => {
     expect(listeners).toEqual([expect.objectContaining({ pid: server.pid, family: 'IPv6', address: '::1', port: server.port })]);
     await server.kill();
     expect(await readLsofListeners(server.port)).toEqual([]);
+  });
+});
+
+// Sockets that /proc/PID/fd does not show: in a thread's fd table (a leader that exited, or a table of the thread's own).
+describe.skipIf(!existsSync('/usr/bin/python3'))("holders in threads' fd tables", () => {
+  const started: number[] = [];
+  afterEach(async () => {
+    for (const pid of started.splice(0)) {
+      signal(pid, 'SIGKILL');
+      await waitForExit(pid);
+    }
+  });
+
+  /** A python3 program that prints {"port", "pids"} once set up; every PID it names is recorded with the guard. */
+  async function python(code: string): Promise<{ port: number; pids: number[] }> {
+    const child = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    recordSpawned(child.pid!);
+    started.push(child.pid!);
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (data: Buffer) => {
+        text += data.toString();
+        if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+      });
+      child.once('close', (code) => reject(new Error(`python3 exited (${code}) before it was ready`)));
+    });
+    const message = JSON.parse(line) as { port: number; pids: number[] };
+    for (const pid of message.pids) {
+      if (pid === child.pid) continue;
+      recordSpawned(pid);
+      started.push(pid);
+    }
+    return message;
+  }
+
+  it.skipIf(!root)(
+    'finds a process whose leader exited beside a holder /proc/PID/fd shows (a socket with a known holder was not looked for further)',
+    async () => {
+      const { port, pids } = await python(`import ctypes, json, os, socket, threading, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+child = os.fork()
+if child == 0:
+    threading.Thread(target=lambda: time.sleep(3600)).start()
+    ctypes.CDLL(None).pthread_exit(None)
+print(json.dumps({'port': s.getsockname()[1], 'pids': [os.getpid(), child]}), flush=True)
+time.sleep(3600)`);
+      await waitUntil(() => readdirSync(`/proc/${pids[1]}/fd`).length === 0);
+      const [socket] = await readListenSockets({ ports: [port] });
+      expect(scanSocketHolders([socket!.inode]).holders.get(socket!.inode)).toEqual([...pids].sort((a, b) => a - b));
+      expect((await snapshot({ ports: [port], parallel: true })).listeners[0]!.holders.map((h) => h.pid).sort((a, b) => a - b)).toEqual(
+        [...pids].sort((a, b) => a - b),
+      );
+    },
+  );
+
+  it("finds a socket only a thread's own fd table holds (unshare(CLONE_FILES)) with threads: 'every', and says its owner is unknown without", async () => {
+    const { port, pids } = await python(`import ctypes, json, os, socket, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+port = s.getsockname()[1]
+ready = threading.Event()
+def hold():
+    if libc.unshare(0x400) != 0: raise OSError(ctypes.get_errno(), 'unshare(CLONE_FILES)')
+    ready.set()
+    time.sleep(3600)
+threading.Thread(target=hold, daemon=True).start()
+ready.wait(); s.close()
+print(json.dumps({'port': port, 'pids': [os.getpid()]}), flush=True)
+time.sleep(3600)`);
+    const [socket] = await readListenSockets({ ports: [port] });
+    expect(scanSocketHolders([socket!.inode]).holders.size).toBe(0);
+    expect(scanSocketHolders([socket!.inode], { threads: 'every' }).holders.get(socket!.inode)).toEqual(pids);
+    expect(scanSocketHolders([socket!.inode], { threads: 'every', pids }).holders.get(socket!.inode)).toEqual(pids);
+    expect((await snapshot({ ports: [port], parallel: true, threads: 'every' })).listeners[0]).toMatchObject({ ownerKnown: true, holders: [{ pid: pids[0] }] });
+    expect(snapshotSync({ ports: [port] }).listeners[0]).toMatchObject({ ownerKnown: false, holders: [] });
+    expect(() => scanSocketHolders([socket!.inode], { threads: 'all' as 'every' })).toThrow(
+      /^scanSocketHolders: options\.threads must be 'every' or undefined/,
+    );
   });
 });
 
