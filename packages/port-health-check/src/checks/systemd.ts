@@ -21,7 +21,13 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     const problems = unit?.problems ?? [];
     if (problems.length > 0) return [result('unknown', `cannot read ${unitName}: ${problems.join('; ')}`)];
     const dirs = UNIT_DIRS.map((dir) => `${facts.root === '/' ? '' : facts.root}/${dir}`).join(', ');
-    return [result('error', `unit ${unitName} not found in ${dirs}; install it (\`ports systemd\` writes the claim)`)];
+    // What installs it: the unit file is the operator's (claim: unit; `ports systemd` only prints its line), or the
+    // service's package (claim: drop-in; `ports systemd` writes the drop-in, which claims nothing without the unit).
+    const fix =
+      service.systemd.claim === 'unit'
+        ? `install it, with the ExecStartPre= line \`ports systemd\` prints for it in its [Service] section`
+        : `install the service (its package), and run \`ports systemd\`, which writes its claim drop-in`;
+    return [result('error', `unit ${unitName} not found in ${dirs}; ${fix}`)];
   }
   if (unit.masked) return [result('error', `unit ${unitName} is masked (${unit.file} is empty or links to /dev/null)`, unit.file)];
 

@@ -304,6 +304,12 @@ describe('systemd check', () => {
     const missing = await check({});
     expect(missing.systemd[0]).toMatchObject({ severity: 'error' });
     expect(missing.systemd[0]!.reason).toContain('unit dsa110-api.service not found in');
+    // The api's claim is in its own unit file, which `ports systemd` does not write (it prints the line): the fix says so.
+    expect(missing.systemd[0]!.reason).toMatch(/; install it, with the ExecStartPre= line `ports systemd` prints for it in its \[Service\] section$/);
+    // Redis's unit comes from its package, and its claim from the drop-in `ports systemd` writes.
+    expect((await check({}, 'redis')).systemd[0]!.reason).toMatch(
+      /: unit redis-server\.service not found in .*; install the service \(its package\), and run `ports systemd`, which writes its claim drop-in$/,
+    );
     const masked = await check({ [API]: { symlink: '/dev/null' } });
     expect(masked.systemd[0]!.reason).toContain('is masked');
     expect((await check({}, 'web')).systemd).toEqual([]);
