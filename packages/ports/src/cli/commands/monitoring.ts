@@ -31,6 +31,14 @@ export const command = defineCommand({
     // Paths as typed (--out, --registry) are printed escaped: a newline in one must not start a line.
     const source = escapeText(registry.source);
     if (!check) return writeFiles(context, files, dir, source, leftovers);
+    // Nothing there at all is not "7 of 7 files are stale": outside a checkout, say where the tree was looked for.
+    if (!exists(dir)) {
+      throw new CommandError(
+        out === undefined
+          ? `ports monitoring: cannot check ${DEFAULT_DEPLOY_DIR}: no such directory here (the default: ./${DEFAULT_DEPLOY_DIR} in the current directory); run from the repository root or pass --out DIR`
+          : `ports monitoring: cannot check ${escapeText(dir)}: no such directory; "ports monitoring --out DIR" writes it`,
+      );
+    }
     return checkFiles(context, files, dir, source, leftovers);
   },
 });
@@ -70,7 +78,7 @@ async function checkFiles(
   }
   if (stale > 0) {
     context.io.err(
-      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`,
+      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`,
     );
     return 'failed';
   }

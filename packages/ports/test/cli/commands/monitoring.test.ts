@@ -29,8 +29,26 @@ describe('ports monitoring', () => {
     const check = await ports(['monitoring', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain("-          - 'localhost:8000'\n+          - 'localhost:8002'\n");
-    expect(check.stderr).toMatch(/^3 of \d+ files under deploy are stale: run "ports monitoring"/);
+    expect(check.stderr).toMatch(/^3 of \d+ files under deploy are missing or stale: run "ports monitoring"/);
     expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
+  });
+
+  it('--check where there is no tree at all says where it looked and what to do, not that every file is stale', async () => {
+    const dir = checkout();
+    const run = await ports(['monitoring', '--check'], { cwd: dir });
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toBe(
+      'ports monitoring: cannot check deploy: no such directory here (the default: ./deploy in the current directory); run from the repository root or pass --out DIR\n',
+    );
+    const out = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
+    expect(out).toMatchObject({ code: 1, stdout: '' });
+    expect(out.stderr).toBe('ports monitoring: cannot check elsewhere: no such directory; "ports monitoring --out DIR" writes it\n');
+    // One file missing in a tree that is there is still a drift, listed.
+    expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
+    rmSync(join(dir, 'elsewhere/prometheus/prometheus.yml'));
+    const one = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
+    expect(one.stdout).toBe('elsewhere/prometheus/prometheus.yml: missing\n');
+    expect(one.stderr).toMatch(/^1 of 7 files under elsewhere are missing or stale: /);
   });
 
   it('--help names files it writes: the promtool commands it suggests point at them', async () => {
@@ -97,7 +115,7 @@ describe('ports monitoring', () => {
     const check = await ports(['monitoring', '--check', '--out', out], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toBe('de\\e[31mploy\\nok: forged/prometheus/prometheus.yml: missing\n');
-    expect(check.stderr).toMatch(/^1 of \d+ files under de\\e\[31mploy\\nok: forged are stale/);
+    expect(check.stderr).toMatch(/^1 of \d+ files under de\\e\[31mploy\\nok: forged are missing or stale/);
     for (const output of [write.stdout, write.stderr, check.stdout, check.stderr]) expect(output).not.toMatch(CONTROL);
   });
 
@@ -118,7 +136,7 @@ describe('ports monitoring', () => {
     const check = await ports(['monitoring', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toBe(`${leftover}: ${why}\n`);
-    expect(check.stderr).toMatch(/^1 of 7 files under deploy are stale/);
+    expect(check.stderr).toMatch(/^1 of 7 files under deploy are missing or stale/);
     rmSync(join(dir, leftover));
     expect((await ports(['monitoring', '--check'], { cwd: dir })).code).toBe(0);
   });
