@@ -4,6 +4,7 @@
 // takes, and the README's command table names every command with every flag
 // it has (it left out get's, free's and schema's --json; claim-port's README
 // told users to run `ports --check`, which is no command).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { docExamples, firstCells, flagSpellings, flagsIn, section, splitArgv } from '../../../../test-support/index.js';
 import { type Command, commandFlags, GLOBAL_FLAGS } from '../../src/cli/command.js';
@@ -68,5 +69,17 @@ describe("the README's table of commands", () => {
     const row = rows.find((match) => match[1] === name)!;
     const own = [...flagSpellings(command.flags), ...(command.json ? ['--json'] : [])];
     expect(new Set(flagsIn(row[2]!))).toEqual(new Set(own));
+  });
+
+  it.each(names)("ports %s: each flag's default, as its help gives it, is the one the README gives", async (name) => {
+    const command = await loadCommand(name);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const [flag, declared] of Object.entries(command.flags)) {
+      const help = ([] as string[]).concat(declared.help ?? []).join(' ');
+      // `(default: /etc/systemd/system)`, or an alternative marked `nft: ... (default)`.
+      const value = /\(default: ([^\s)]+)/.exec(help)?.[1] ?? /(?:^|\s)([\w-]+): [^,;]*\(default\)/.exec(help)?.[1];
+      if (value === undefined) continue;
+      expect(readme, `--${flag}'s default ${value}`).toMatch(new RegExp(`(?<![\\w/.-])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\w/-])`));
+    }
   });
 });
