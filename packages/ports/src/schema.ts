@@ -30,23 +30,34 @@ const port = z
   .max(65535, 'must be between 1 and 65535');
 
 /**
- * Variables that a shell, the C library and its loader, an interpreter, systemd
- * or these tools read for themselves. A service's port variable is set by
- * `eval "$(ports env)"` and `ports env --format systemd` (Environment=): as one
- * of these it would do harm (BASH_ENV=8000 makes every bash script source
- * ./8000, PATH=8000 leaves the shell no commands, LD_PRELOAD=8000 loads a
- * library named 8000), and resolvePort would read the shell's own value as the port.
+ * A service's port variable is set by `eval "$(ports env)"` and `ports env
+ * --format systemd` (Environment=), and resolvePort reads it as the port. A
+ * list of the variables programs read for themselves is never complete
+ * (BASH_ENV=8000 makes every bash script source ./8000, PATH=8000 leaves the
+ * shell no commands, LD_PRELOAD=8000 loads a library named 8000; EDITOR,
+ * PAGER, GIT_SSH_COMMAND, HTTP_PROXY, PYTHONSTARTUP, PERL5OPT run or redirect
+ * programs), so the rule is the other way round: the name must say it holds a
+ * port. PORT as the whole name, its end (REDIS_PORT, PGPORT) or a word of it
+ * followed by _ or a digit (API_PORT_NUMBER, PORT2). Then, of those, names in a
+ * namespace that the loader, the C library, bash, systemd or these tools own
+ * are refused too (LD_*, LC_*, BASH_*, DSA110_PORTS_*, ...): that namespace is
+ * theirs to define.
  */
-const RESERVED_ENV_NAMES =
-  '(?:_|PATH|HOME|IFS|ENV|CDPATH|FPATH|ZDOTDIR|PS[0-4]|PWD|OLDPWD|SHELL|SHELLOPTS|BASHOPTS|GLOBIGNORE|PROMPT_COMMAND|HISTFILE|MAIL|MAILCHECK|MAILPATH|OPTIND|OPTARG|USER|LOGNAME|TERM|TZ|TMPDIR|LANG|LANGUAGE|NLSPATH|LOCPATH|GCONV_PATH|HOSTALIASES|RES_OPTIONS|LOCALDOMAIN|NO_COLOR|NODE_OPTIONS|NODE_PATH|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|PERL5OPT|PERL5LIB|PERLLIB|RUBYOPT|RUBYLIB|NOTIFY_SOCKET|INVOCATION_ID|JOURNAL_STREAM|MAINPID|(?:LD|LC|BASH|MALLOC|SYSTEMD|XDG|LISTEN|WATCHDOG|DSA110_PORTS)_[A-Z0-9_]*)';
+const PORT_NAME = 'PORT(?:[_0-9]|$)';
+const OWNED_ENV_PREFIXES = '(?:LD|LC|BASH|MALLOC|GLIBC|SYSTEMD|XDG|LISTEN|WATCHDOG|NOTIFY|DSA110_PORTS)_';
 
 const envVar = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: upper-case letters, digits and _, not starting with a digit')
-  // A pattern, not a refinement, so that schema.json (and an editor) has it too.
+  // Patterns, not refinements, so that schema.json (and an editor) has them too. The second is only
+  // reported for a name that passes the first: one message each.
   .regex(
-    new RegExp(`^(?!${RESERVED_ENV_NAMES}$)`),
-    'must not be a variable the shell, the loader, an interpreter, systemd or these tools read for themselves (PATH, IFS, BASH_ENV, LD_*, LC_*, NODE_OPTIONS, DSA110_PORTS_*, ...): `eval "$(ports env)"` would set it to a port; name it for the service, e.g. CONTIMG_API_PORT',
+    new RegExp(`^(?![A-Z0-9_]*$)|^[A-Z0-9_]*${PORT_NAME}`),
+    'must say it holds a port: PORT, or a name with PORT at its end or before _ or a digit (REDIS_PORT, PGPORT, API_PORT_NUMBER, PORT2); `eval "$(ports env)"` sets it to a port, and a variable of any other name may be one a program reads for itself (PATH, EDITOR, PAGER, GIT_SSH_COMMAND, HTTP_PROXY, PYTHONSTARTUP); name it for the service, e.g. CONTIMG_API_PORT',
+  )
+  .regex(
+    new RegExp(`^(?!${OWNED_ENV_PREFIXES}[A-Z0-9_]*${PORT_NAME})`),
+    'must not be in a namespace the loader, the C library, bash, systemd or these tools read for themselves (LD_*, LC_*, BASH_*, MALLOC_*, GLIBC_*, SYSTEMD_*, XDG_*, LISTEN_*, WATCHDOG_*, NOTIFY_*, DSA110_PORTS_*): `eval "$(ports env)"` would set it to a port; name it for the service, e.g. CONTIMG_API_PORT',
   );
 
 /**

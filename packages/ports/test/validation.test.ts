@@ -782,8 +782,17 @@ describe('values that generated files would read as syntax are refused where the
   });
 });
 
-describe('a port variable that the shell, the loader, an interpreter, systemd or these tools read for themselves is refused', () => {
+describe('a port variable must say it holds a port, outside the namespaces the loader, bash, systemd and these tools own', () => {
+  const NOT_A_PORT = /^must say it holds a port: PORT, or a name with PORT at its end or before _ or a digit/;
+  const OWNED = /^must not be in a namespace the loader, the C library, bash, systemd or these tools read for themselves/;
+  /** The messages about the variable's name (one line each, at its place). */
+  async function nameIssues(name: string) {
+    const { error } = await rejection(withLine(9, `    configuredBy: { env: ${name} }`));
+    return error.issues.filter((issue) => issue.path === 'services.api.configuredBy.env').map((issue) => `${issue.line}:${issue.column} ${issue.message}`);
+  }
+
   it.each([
+    // The shell, the loader, interpreters, systemd: a hand list of them was never complete.
     'PATH',
     'IFS',
     'BASH_ENV',
@@ -797,13 +806,58 @@ describe('a port variable that the shell, the loader, an interpreter, systemd or
     'DSA110_PORTS_FILE',
     'LISTEN_FDS',
     '_',
-  ])('%s (eval "$(ports env)" would set it to a port)', async (name) => {
-    const { error } = await rejection(withLine(9, `    configuredBy: { env: ${name} }`));
-    const issue = find(error.issues, /^must not be a variable the shell, the loader, an interpreter, systemd or these tools read for themselves/);
-    expect(`${issue.line}:${issue.column} ${issue.path}`).toBe('9:26 services.api.configuredBy.env');
+    // What that list let through: each runs or redirects a program when set.
+    'GIT_SSH_COMMAND',
+    'PERL5OPT',
+    'SSH_ASKPASS',
+    'EDITOR',
+    'VISUAL',
+    'PAGER',
+    'HTTP_PROXY',
+    'GLIBC_TUNABLES',
+    'JAVA_TOOL_OPTIONS',
+    'RUSTC_WRAPPER',
+    // Names that hold PORT but not as a word.
+    'PORTS',
+    'API_PORTAL',
+  ])('%s (eval "$(ports env)" would set it to a port): one message, at its place', async (name) => {
+    const issues = await nameIssues(name);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^9:26 /);
+    expect(issues[0]!.slice(5)).toMatch(NOT_A_PORT);
   });
 
-  it.each(['PATHS', 'BASHFUL_PORT', 'LDAP_PORT', 'HOME_PORT', 'DSA110_API_PORT', '_PORT'])('%s, which only starts like one, is taken', (name) => {
+  it.each(['LD_PORT', 'LC_PORT', 'BASH_PORT', 'SYSTEMD_PORT', 'LISTEN_PORT', 'XDG_RUNTIME_PORT', 'DSA110_PORTS_API_PORT', 'GLIBC_PORT'])(
+    '%s names a port but in a namespace another program owns: one message',
+    async (name) => {
+      const issues = await nameIssues(name);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.slice(5)).toMatch(OWNED);
+    },
+  );
+
+  it('a name of the wrong shape gets only the shape message', async () => {
+    expect(await nameIssues('contimg-port')).toEqual([
+      '9:26 must be an environment variable name: upper-case letters, digits and _, not starting with a digit',
+    ]);
+  });
+
+  it.each([
+    'PORT',
+    'CACHE_REDIS_PORT',
+    'VITE_PORT',
+    'API_PORT',
+    'PGPORT',
+    'GF_SERVER_HTTP_PORT',
+    'API_PORT_NUMBER',
+    'PORT2',
+    'BASHFUL_PORT',
+    'LDAP_PORT',
+    'HOME_PORT',
+    'PATH_PORT',
+    'DSA110_API_PORT',
+    '_PORT',
+  ])('%s is taken', (name) => {
     expect(parseRegistry(withLine(9, `    configuredBy: { env: ${name} }`)).service('api').env).toBe(name);
   });
 });
