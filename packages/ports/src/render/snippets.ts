@@ -28,8 +28,9 @@ export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLA
   if (!service) return '_No services in the registry._';
   const port = service.port;
   return fence([
-    `# Check whether port ${port} (${oneLine(service.name)}) would be freed (dry run)`,
-    `${claimPort} ${port} --dry-run`,
+    `# Check whether port ${port} (${oneLine(service.name)}) would be freed (dry run: signals nothing;`,
+    '# as root, as systemd runs it: a user cannot see the holders of other users)',
+    `sudo ${claimPort} ${port} --dry-run`,
     '',
     '# Actually free the port',
     `sudo ${claimPort} ${port}`,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
 import { DOC_SECTIONS, expandReferences, regenerateDocs, renderEnv, renderQuickReference } from '@dsa110/ports/render';
+import { docExamples } from '../../../../test-support/index.js';
 import { repoRoot } from '../helpers.js';
 
 const text = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
@@ -31,6 +32,14 @@ describe('docs/ports.md', () => {
     expect(typed).toEqual([]);
     // The check would see one: the original page's sentence about the firewall.
     expect(handWritten(`${page}\nInternal services (8000, 9090) should NOT be exposed\n`).match(/\b8000\b/)).not.toBeNull();
+  });
+
+  it('runs every claim of a port as root (sudo), the dry run too: as a user claim-port cannot see a root holder, and refuses', () => {
+    const claims = docExamples(['docs/ports.md']).filter(
+      (example) => example.tool === 'claim-port' && example.argv.length > 0 && !example.argv.includes('--test') && !example.text.includes('ExecStartPre='),
+    );
+    expect(claims.map((example) => example.argv.join(' '))).toContain('6379 --dry-run');
+    expect(claims.filter((example) => !example.text.startsWith('sudo ')).map((example) => `${example.where}: ${example.text}`)).toEqual([]);
   });
 
   it('has no date or timestamp (deterministic)', () => {
