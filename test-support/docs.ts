@@ -196,3 +196,17 @@ export function firstCells(text: string): string[] {
 export function flagsIn(text: string): string[] {
   return [...new Set([...text.matchAll(/(?<![\w-])(--?[A-Za-z][\w-]*)/g)].map((match) => match[1]!))];
 }
+
+/** The members of `interface NAME` in a package's API report (api/*.api.md), as declared: what an options table must list. */
+export function interfaceMembers(apiReport: string, name: string): string[] {
+  const lines = readFileSync(join(repoRoot, apiReport), 'utf8').split('\n');
+  const start = lines.findIndex((line) => new RegExp(`^export (declare )?interface ${name}\\b`).test(line));
+  if (start < 0) throw new Error(`${apiReport}: no interface ${name}`);
+  const members: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith('}')) break;
+    const member = /^ {4}(?:readonly )?([A-Za-z_$][\w$]*)\??[:(]/.exec(line);
+    if (member) members.push(member[1]!);
+  }
+  return members;
+}

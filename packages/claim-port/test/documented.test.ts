@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT_USAGE } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import { examplesOf, firstCells, flagSpellings, flagsIn, section, splitArgv } from '../../../test-support/index.js';
+import { examplesOf, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv } from '../../../test-support/index.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from '../src/index.js';
 
 /** The name the docs give an unknown option when they show a usage error. */
@@ -69,5 +69,13 @@ describe('the exit codes', () => {
     const paragraph = section('packages/claim-port/README.md', '## Exit codes').trim().split('\n\n')[0]!;
     expect([...paragraph.matchAll(/`(\d+)`/g)].map((match) => Number(match[1]))).toEqual([EXIT_FREE, EXIT_NOT_FREE, EXIT_USAGE]);
     expect(claimUsage()).toMatch(/Exit codes: 0 the port is free at exit[\s\S]*\n1 it is not[\s\S]*; 64 usage error/);
+  });
+});
+
+describe("the README's API", () => {
+  it('lists every option of ClaimOptions in its table, and no other', () => {
+    const table = firstCells(section('packages/claim-port/README.md', '## API')).map((cell) => cell.replace(/`/g, ''));
+    expect(new Set(table)).toEqual(new Set(interfaceMembers('packages/claim-port/api/index.api.md', 'ClaimOptions')));
+    expect(table).toHaveLength(new Set(table).size);
   });
 });

@@ -6,7 +6,7 @@
 // docs/ports.md's list, which gave 3 for bad arguments and left out 64) gives
 // exactly EXIT's codes.
 import { describe, expect, it } from 'vitest';
-import { examplesOf, firstCells, flagSpellings, flagsIn, section, splitArgv } from '../../../test-support/index.js';
+import { examplesOf, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv } from '../../../test-support/index.js';
 import { FLAGS, parseArgs, usage } from '../src/args.js';
 import { EXIT } from '../src/exit-code.js';
 
@@ -70,5 +70,15 @@ describe('the exit codes', () => {
     const usageItem = items.find((item) => Number(item[1]) === EXIT.usage)!;
     expect(usageItem[2]).toMatch(/usage/i);
     for (const item of items.filter((item) => Number(item[1]) !== EXIT.usage)) expect(item[2]).not.toMatch(/argument|option/i);
+  });
+});
+
+describe("the README's API", () => {
+  it('names every option of CheckPortsOptions where it says what checkPorts(options) takes', () => {
+    const api = section('packages/port-health-check/README.md', '## API');
+    const paragraph = api.split('\n\n').find((text) => text.startsWith('`checkPorts(options)` takes'))!;
+    const named = new Set([...paragraph.matchAll(/`([A-Za-z]+)`/g)].map((match) => match[1]));
+    const missing = interfaceMembers('packages/port-health-check/api/index.api.md', 'CheckPortsOptions').filter((option) => !named.has(option));
+    expect(missing).toEqual([]);
   });
 });

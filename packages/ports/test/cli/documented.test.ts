@@ -6,7 +6,7 @@
 // told users to run `ports --check`, which is no command).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { docExamples, firstCells, flagSpellings, flagsIn, section, splitArgv } from '../../../../test-support/index.js';
+import { docExamples, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv } from '../../../../test-support/index.js';
 import { type Command, commandFlags, GLOBAL_FLAGS } from '../../src/cli/command.js';
 import { COMMANDS, loadCommand } from '../../src/cli/main.js';
 
@@ -81,5 +81,12 @@ describe("the README's table of commands", () => {
       if (value === undefined) continue;
       expect(readme, `--${flag}'s default ${value}`).toMatch(new RegExp(`(?<![\\w/.-])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\w/-])`));
     }
+  });
+});
+
+describe("the README's API", () => {
+  it("lists every option of LoadOptions in loadRegistry's table, and no other", () => {
+    const table = firstCells(section('packages/ports/README.md', '### `loadRegistry(options?)` → `Promise<Registry>`')).map((cell) => cell.replace(/`/g, ''));
+    expect(new Set(table)).toEqual(new Set(interfaceMembers('packages/ports/api/index.api.md', 'LoadOptions')));
   });
 });
