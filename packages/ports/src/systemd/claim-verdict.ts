@@ -4,6 +4,7 @@
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
 import { claimLines, claimTarget, where } from './claim-line.js';
+import { templateOf } from './search-path.js';
 import type { ExecLine, UnitFacts } from './types.js';
 import { objectArgument } from '../arguments.js';
 
@@ -102,9 +103,39 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
       });
     } else {
       const privilege = privilegeFinding(line, unit);
+      const shared = privilege ? undefined : sharedFile(unit.unit, line);
       if (privilege) findings.push({ ...privilege, where: at, reason: `${shown} in ${at} ${privilege.reason}` });
-      else findings.push({ severity: 'ok', where: at, reason: `${shown} from ${at} claims port ${expected.port}${expected.moved ?? ''}` });
+      else if (shared) {
+        findings.push({
+          severity: 'warning',
+          where: at,
+          reason: `${shown} in ${at} claims port ${own} for ${unit.unit}, but ${shared}, so starting any of them runs this claim-port too and frees port ${own} from ${expected.serviceId}; put the claim in ${unit.unit}.d/ (\`systemd.claim: drop-in\` writes ${unit.unit}.d/claim-port.conf), or make the port follow the unit (%i, or a $VARIABLE each unit sets)`,
+        });
+      } else findings.push({ severity: 'ok', where: at, reason: `${shown} from ${at} claims port ${expected.port}${expected.moved ?? ''}` });
     }
   }
   return findings;
+}
+
+/**
+ * Whether the file that holds a claim line is read by other units too, in
+ * words: the template's unit file (every instance reads it), the template's
+ * drop-in directory, a dash-prefix one (`dsa110-.service.d/`: every unit
+ * whose name starts so) or the type-wide `service.d/`. Not when the line
+ * names its port through the unit (a specifier such as %i, or a $VARIABLE):
+ * then each unit claims its own.
+ */
+function sharedFile(unit: string, line: Pick<ExecLine, 'file' | 'value'>): string | undefined {
+  if (/\$|%[a-zA-Z]/.test(line.value.replaceAll('%%', ''))) return undefined;
+  const slash = line.file.lastIndexOf('/');
+  const name = line.file.slice(slash + 1);
+  const dir = line.file.slice(0, slash);
+  const dirName = dir.slice(dir.lastIndexOf('/') + 1);
+  const template = templateOf(unit);
+  if (template && name === template) return `${line.file} is the unit file of the template ${template}, which every instance of it reads`;
+  if (!dirName.endsWith('.d') || dirName === `${unit}.d`) return undefined;
+  if (template && dirName === `${template}.d`) return `${dir}/ holds drop-ins of the template ${template}, which every instance of it reads`;
+  if (!dirName.slice(0, -2).includes('.')) return `${dir}/ holds drop-ins every ${dirName.slice(0, -2)} unit reads`;
+  const base = dirName.slice(0, -2);
+  return `${dir}/ holds drop-ins every unit whose name starts with ${base.slice(0, base.includes('@') ? base.indexOf('@') : base.lastIndexOf('.'))} reads`;
 }

@@ -21,6 +21,77 @@ function verdict(text: string, dropIns: Record<string, string> = {}, claimPortPa
 const service = (...lines: string[]) => `[Service]\n${lines.join('\n')}\nExecStart=/usr/bin/api\n`;
 
 describe('judgeClaims', () => {
+  describe('a claim line in a file other units read too (a template, a dash-prefix or the type-wide drop-in directory)', () => {
+    const ETC = 'etc/systemd/system';
+    function shared(unit: string, files: Record<string, string>) {
+      const root = writeTree(tempDir(), files);
+      return judgeClaims(mergeUnit(loadUnit(root, unit)), {
+        serviceId: 'api',
+        port: 8000,
+        transport: 'tcp',
+        claimPortPaths: [],
+        resolveId: (id) => (id === 'main' ? { port: 8000, transport: 'tcp' } : { problem: `${id} is not in the registry` }),
+      }).map(({ severity, reason }) => ({ severity, reason }));
+    }
+    const FIX = 'put the claim in api@main.service.d/ (`systemd.claim: drop-in` writes api@main.service.d/claim-port.conf), or make the port follow the unit';
+
+    it("warns for the template's unit file and its drop-ins: every instance (api@other too) would free the port", () => {
+      expect(shared('api@main.service', { [`${ETC}/api@.service`]: service(`ExecStartPre=+${CLAIM} 8000`) })).toEqual([
+        {
+          severity: 'warning',
+          reason: `ExecStartPre=+${CLAIM} 8000 in /${ETC}/api@.service:2 claims port 8000 for api@main.service, but /${ETC}/api@.service is the unit file of the template api@.service, which every instance of it reads, so starting any of them runs this claim-port too and frees port 8000 from api; ${FIX} (%i, or a $VARIABLE each unit sets)`,
+        },
+      ]);
+      const dropIn = shared('api@main.service', {
+        [`${ETC}/api@.service`]: service(),
+        [`${ETC}/api@.service.d/claim.conf`]: `[Service]\nExecStartPre=+${CLAIM} 8000\n`,
+      });
+      expect(dropIn).toEqual([
+        {
+          severity: 'warning',
+          reason: expect.stringContaining(`but /${ETC}/api@.service.d/ holds drop-ins of the template api@.service, which every instance of it reads`),
+        },
+      ]);
+    });
+
+    it('warns for the type-wide service.d/ and a dash-prefix directory', () => {
+      const typeWide = shared('api.service', {
+        [`${ETC}/api.service`]: service(),
+        [`${ETC}/service.d/claim.conf`]: `[Service]\nExecStartPre=+${CLAIM} 8000\n`,
+      });
+      expect(typeWide).toEqual([{ severity: 'warning', reason: expect.stringContaining(`but /${ETC}/service.d/ holds drop-ins every service unit reads`) }]);
+      const prefix = shared('dsa110-api@blue-x.service', {
+        [`${ETC}/dsa110-api@.service`]: service(),
+        [`${ETC}/dsa110-@blue-x.service.d/claim.conf`]: `[Service]\nExecStartPre=+${CLAIM} 8000\n`,
+      });
+      expect(prefix).toEqual([
+        {
+          severity: 'warning',
+          reason: expect.stringContaining(`but /${ETC}/dsa110-@blue-x.service.d/ holds drop-ins every unit whose name starts with dsa110- reads`),
+        },
+      ]);
+    });
+
+    it("is ok in the instance's own drop-in, or when the line's port follows the unit (%i, a $VARIABLE)", () => {
+      const ok = [{ severity: 'ok', reason: expect.stringMatching(/claims port 8000$/) }];
+      expect(
+        shared('api@main.service', {
+          [`${ETC}/api@.service`]: service(),
+          [`${ETC}/api@main.service.d/claim-port.conf`]: `[Service]\nExecStartPre=+${CLAIM} 8000\n`,
+        }),
+      ).toEqual(ok);
+      expect(shared('api@main.service', { [`${ETC}/api@.service`]: service(`ExecStartPre=+${CLAIM} %i`) })).toEqual(ok);
+      expect(
+        shared('api@main.service', {
+          [`${ETC}/api@.service`]: service(`ExecStartPre=+${CLAIM} \${PORT}`),
+          [`${ETC}/api@main.service.d/port.conf`]: '[Service]\nEnvironment=PORT=8000\n',
+        }),
+      ).toEqual(ok);
+      // A literal %% is no specifier: the port is still the same for every instance.
+      expect(shared('api@main.service', { [`${ETC}/api@.service`]: service('ExecStartPre=+/opt/100%%/claim-port 8000') })[0]!.severity).toBe('warning');
+    });
+  });
+
   it('is ok for +claim-port on the service port, by number or by id', () => {
     expect(verdict(service(`ExecStartPre=+${CLAIM} 8000`))).toEqual([{ severity: 'ok', reason: expect.stringMatching(/claims port 8000$/) }]);
     expect(verdict(service('User=api', `ExecStartPre=+${CLAIM} api`))).toEqual([{ severity: 'ok', reason: expect.any(String) }]);

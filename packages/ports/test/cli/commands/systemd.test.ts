@@ -539,6 +539,18 @@ describe('ports systemd', () => {
       expect(health.checks).toEqual([expect.objectContaining({ severity: 'warning', reason: expect.stringContaining('lacks the + prefix') })]);
     });
 
+    it('both warn, and neither fails, on a claim line in a drop-in directory other units read too (redis-.service.d/)', async () => {
+      const root = await wiredRoot();
+      writeTree(root, { 'etc/systemd/system/redis-.service.d/zz-claim.conf': '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port 6379\n' });
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect(run.code).toBe(0);
+      const warning =
+        'ExecStartPre=+/usr/local/bin/claim-port 6379 in /etc/systemd/system/redis-.service.d/zz-claim.conf:3 claims port 6379 for redis-server.service, ' +
+        'but /etc/systemd/system/redis-.service.d/ holds drop-ins every unit whose name starts with redis- reads';
+      expect(run.stdout).toContain(`warning: redis-server.service: ${warning}`);
+      expect(healthRedis(root).checks).toEqual([expect.objectContaining({ severity: 'warning', reason: expect.stringContaining(warning) })]);
+    });
+
     it('both fail on a claim without + in a unit with User= (claim-port cannot signal other users)', async () => {
       const root = await wiredRoot();
       writeTree(root, {
