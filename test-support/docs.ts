@@ -180,7 +180,7 @@ export function section(page: string, heading: string): string {
 
 /** The first cell of each body row of the Markdown tables in `text` (header and rule rows left out), `\\|` read as `|`. */
 export function firstCells(text: string): string[] {
-  const lines = text.split('\n');
+  const lines = text.split('\n').map((line) => line.trimStart()); // a table may be indented in a list item
   const isRule = (line: string | undefined) => line !== undefined && /^\|(\s*:?-{3,}:?\s*\|)+\s*$/.test(line);
   return lines
     .filter((line, index) => line.startsWith('|') && !isRule(line) && !isRule(lines[index + 1]))

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { examplesOf, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv } from '../../../test-support/index.js';
 import { FLAGS, parseArgs, usage } from '../src/args.js';
 import { EXIT } from '../src/exit-code.js';
+import { CHECK_IDS, checkPorts, renderJson, renderPrometheus } from '../src/index.js';
 
 /** The name the docs give an unknown option when they show a usage error. */
 const SHOWN_AS_A_MISTAKE = '--bogus';
@@ -80,5 +81,34 @@ describe("the README's API", () => {
     const named = new Set([...paragraph.matchAll(/`([A-Za-z]+)`/g)].map((match) => match[1]));
     const missing = interfaceMembers('packages/port-health-check/api/index.api.md', 'CheckPortsOptions').filter((option) => !named.has(option));
     expect(missing).toEqual([]);
+  });
+});
+
+describe("the README's checks and formats", () => {
+  // One real run (no firewall: nothing is started), rendered in each format.
+  const report = checkPorts({ firewall: false, services: ['api'] });
+
+  it('the checks table has a row for every check id, and no other', () => {
+    const ids = firstCells(section('packages/port-health-check/README.md', '## The checks')).map((cell) => cell.replace(/`/g, ''));
+    expect(new Set(ids)).toEqual(new Set(CHECK_IDS));
+    expect(ids).toHaveLength(CHECK_IDS.length);
+  });
+
+  it('the Prometheus table names every metric the report writes, and no other', async () => {
+    const written = [...renderPrometheus(await report).matchAll(/^# TYPE (\S+) gauge$/gm)].map((match) => match[1]);
+    const formats = section('packages/port-health-check/README.md', '## Formats');
+    const documented = firstCells(formats)
+      .map((cell) => cell.replace(/`/g, ''))
+      .filter((cell) => cell.startsWith('dsa110_'));
+    expect(new Set(documented)).toEqual(new Set(written));
+  });
+
+  it('the JSON description names every key of the report and of a check, in order', async () => {
+    const json = JSON.parse(renderJson(await report)) as { checks: Record<string, unknown>[] };
+    const formats = section('packages/port-health-check/README.md', '## Formats');
+    const described = /- `json`: `\{([\s\S]*?)\}`\. Each check is\s+`\{([^}]*)\}`/.exec(formats)!;
+    const top = [...described[1]!.matchAll(/"(\w+)"/g)].map((match) => match[1]).filter((key) => !key!.startsWith('dsa110'));
+    expect(top).toEqual(Object.keys(json));
+    expect(described[2]!.split(/,\s*/)).toEqual(Object.keys(json.checks[0]!));
   });
 });
