@@ -210,3 +210,11 @@ export function interfaceMembers(apiReport: string, name: string): string[] {
   }
   return members;
 }
+
+/** The string literals of `type NAME = 'a' | 'b'` in a package's API report: the values a README must list. */
+export function unionMembers(apiReport: string, name: string): string[] {
+  const text = readFileSync(join(repoRoot, apiReport), 'utf8');
+  const declaration = new RegExp(`^export (?:declare )?type ${name} = ([^;]+);`, 'm').exec(text);
+  if (!declaration) throw new Error(`${apiReport}: no type ${name}`);
+  return [...declaration[1]!.matchAll(/'([^']*)'/g)].map((match) => match[1]!);
+}

@@ -20,4 +20,16 @@ export { leasePort } from './test-port.js';
 export { canRunFirewallNetns, runFirewallNetns, type FirewallNetnsOptions, type FirewallNetnsRun } from './firewall-netns.js';
 export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
 export { fakeIo, flagSpellings, flagsInHelp, runMain, type CapturedRun, type FakeIo } from './cli.js';
-export { docExamples, docPages, examplesOf, firstCells, flagsIn, interfaceMembers, section, splitArgv, type DocExample, type Tool } from './docs.js';
+export {
+  docExamples,
+  docPages,
+  examplesOf,
+  firstCells,
+  flagsIn,
+  interfaceMembers,
+  section,
+  splitArgv,
+  unionMembers,
+  type DocExample,
+  type Tool,
+} from './docs.js';

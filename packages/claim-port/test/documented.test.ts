@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT_USAGE } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import { examplesOf, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv } from '../../../test-support/index.js';
+import { examplesOf, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv, unionMembers } from '../../../test-support/index.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from '../src/index.js';
 
 /** The name the docs give an unknown option when they show a usage error. */
@@ -77,5 +77,21 @@ describe("the README's API", () => {
     const table = firstCells(section('packages/claim-port/README.md', '## API')).map((cell) => cell.replace(/`/g, ''));
     expect(new Set(table)).toEqual(new Set(interfaceMembers('packages/claim-port/api/index.api.md', 'ClaimOptions')));
     expect(table).toHaveLength(new Set(table).size);
+  });
+});
+
+describe("the README's JSON output", () => {
+  const json = section('packages/claim-port/README.md', '## JSON output');
+  const listed = (sentence: RegExp) => [...(sentence.exec(json)?.[1] ?? '').matchAll(/`([a-z-]+)`/g)].map((match) => match[1]);
+
+  it('lists every action (ClaimAction), and no other', () => {
+    expect(listed(/`action` is ([^.;]*)/)).toEqual(unionMembers('packages/claim-port/api/index.api.md', 'ClaimAction'));
+  });
+
+  it('lists every holder outcome (HolderOutcome), and no other', () => {
+    // Each outcome is named in backticks, with what it means after it: `exited` (gone after SIGTERM ...), ...
+    const sentence = /holder's `outcome` is ([\s\S]*?)\. A\s/.exec(json)?.[1] ?? '';
+    const named = [...sentence.matchAll(/(?:^|,\s+|\sor\s+)`([a-z-]+)`/g)].map((match) => match[1]);
+    expect(named).toEqual(unionMembers('packages/claim-port/api/index.api.md', 'HolderOutcome'));
   });
 });
