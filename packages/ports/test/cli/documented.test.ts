@@ -6,9 +6,10 @@
 // told users to run `ports --check`, which is no command).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { docExamples, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv } from '../../../../test-support/index.js';
+import { docExamples, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv, unionMembers } from '../../../../test-support/index.js';
 import { type Command, commandFlags, GLOBAL_FLAGS } from '../../src/cli/command.js';
 import { COMMANDS, loadCommand } from '../../src/cli/main.js';
+import { SNIPPET_KINDS } from '../../src/render/config-snippets.js';
 
 const names = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
 const isCommand = (name: string): name is keyof typeof COMMANDS => Object.hasOwn(COMMANDS, name);
@@ -88,5 +89,23 @@ describe("the README's API", () => {
   it("lists every option of LoadOptions in loadRegistry's table, and no other", () => {
     const table = firstCells(section('packages/ports/README.md', '### `loadRegistry(options?)` → `Promise<Registry>`')).map((cell) => cell.replace(/`/g, ''));
     expect(new Set(table)).toEqual(new Set(interfaceMembers('packages/ports/api/index.api.md', 'LoadOptions')));
+  });
+});
+
+describe("the README's snippet kinds", () => {
+  it('the ports snippet row names every kind it prints, and no other', () => {
+    const row = firstCells(section('packages/ports/README.md', '## The `ports` command')).find((cell) => cell.startsWith('`ports snippet'))!;
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const line = readme.split('\n').find((text) => text.startsWith(`| ${row} |`))!;
+    const kinds = [...line.slice(row.length + 4).matchAll(/`([a-z]+-[a-z]+)`/g)].map((match) => match[1]);
+    expect(new Set(kinds)).toEqual(new Set(SNIPPET_KINDS));
+  });
+});
+
+describe("the README's errors", () => {
+  it("PortsError's codes are PortsErrorCode's, every one", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const sentence = /`PortsError` is [^.]*\. Its `code`\s+says which: ([^.]*)\./.exec(readme)?.[1] ?? '';
+    expect([...sentence.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1])).toEqual(unionMembers('packages/ports/api/index.api.md', 'PortsErrorCode'));
   });
 });
