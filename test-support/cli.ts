@@ -1,6 +1,11 @@
 // Calling a tool's main(argv, io, env) in-process, as clack's tests do: a fake
 // io that records what was printed. The real code runs; only the process edges
 // (fds 1 and 2, process.env) are replaced.
+import { spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './tree.js';
+
 export interface CapturedRun {
   code: number;
   stdout: string;
@@ -67,4 +72,17 @@ export function flagsInHelp(help: string): string[] {
     flags.push(match[2]!);
   }
   return flags;
+}
+
+/**
+ * A package's bin as it stands in a checkout that was never built: `bin/`
+ * and `package.json` copied into a temp dir without `dist/`, run with node.
+ * What a user who skipped `pnpm build` sees.
+ */
+export function runUnbuiltBin(packageDir: string, bin: string, args: readonly string[] = []): CapturedRun {
+  const dir = tempDir('dsa110-unbuilt-');
+  cpSync(join(packageDir, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(packageDir, 'package.json'), join(dir, 'package.json'));
+  const run = spawnSync(process.execPath, [join(dir, 'bin', bin), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }

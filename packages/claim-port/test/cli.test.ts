@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { decodeEntry, wrapCommonJs } from '@dsa110/ports/cli';
 import { readEphemeralRange, readStartTime } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
-import { isAlive, spawnListener } from '../../../test-support/index.js';
+import { isAlive, runUnbuiltBin, spawnListener } from '../../../test-support/index.js';
 import { isRunning } from '../src/watch.js';
 import { BIN, claimInProcess, runClaim } from './helpers.js';
 import { tempDir } from '../../../test-support/tree.js';
@@ -473,5 +473,16 @@ describe('claim-port: hostile values in errors', () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
     expect(run.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(run.stderr.length).toBeLessThan(600);
+  });
+});
+
+describe('the bin in a checkout that was never built', () => {
+  it('says in one line what to run, exit 1 (the port is not known to be free), no stack trace', () => {
+    const run = runUnbuiltBin(join(dirname(BIN), '..'), 'claim-port.js', ['8000']);
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: '[claim-port:?] error: not built: dist/ is missing; run `npx -y pnpm@10.34.9 build` in the checkout\n',
+    });
   });
 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { decodeEntry, wrapCommonJs } from '@dsa110/ports/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runMain, spawnListener } from '../../../test-support/index.js';
+import { runMain, runUnbuiltBin, spawnListener } from '../../../test-support/index.js';
 import { main } from '../src/cli.js';
 import { quietPort, tempDir } from './helpers.js';
 import { scenario } from './scenario.js';
@@ -427,5 +427,12 @@ describe('port-health-check (built bin)', () => {
     const help = await runBin(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('NOT the Nagios order');
+  });
+});
+
+describe('the bin in a checkout that was never built', () => {
+  it('says in one line what to run, exit 3 (the check could not run), no stack trace', () => {
+    const run = runUnbuiltBin(fileURLToPath(new URL('..', import.meta.url)), 'port-health-check.js');
+    expect(run).toEqual({ code: 3, stdout: '', stderr: 'port-health-check: not built: dist/ is missing; run `npx -y pnpm@10.34.9 build` in the checkout\n' });
   });
 });

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUnbuiltBin } from '../../../test-support/index.js';
 import { removeTree } from '../../../test-support/tree.js';
 import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
@@ -88,5 +89,12 @@ describe('service ids are a type', () => {
     const result = check('bad-id.ts');
     expect(result.status).not.toBe(0);
     expect(result.stdout).toMatch(/bad-id\.ts\(4,22\): error TS2345: Argument of type '"aip"' is not assignable/);
+  });
+});
+
+describe('the bin in a checkout that was never built', () => {
+  it('says in one line what to run, exit 1, no stack trace', () => {
+    const run = runUnbuiltBin(join(repoRoot, 'packages/ports'), 'ports.js', ['list']);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'ports: not built: dist/ is missing; run `npx -y pnpm@10.34.9 build` in the checkout\n' });
   });
 });
