@@ -289,6 +289,11 @@ class Claim {
     return this.tracked.filter((t) => t.signals.length > 0 && t.outcome !== 'permission-denied');
   }
 
+  /** The signalled holders not known to be gone: still the process that was found. */
+  runningSignalled(): Tracked[] {
+    return this.signalled().filter((t) => t.outcome !== 'exited' && t.outcome !== 'killed' && this.processes.isSame(t.info));
+  }
+
   /** Marks holders that no longer run; true when every signalled one is gone. */
   classify(): boolean {
     for (const t of this.signalled()) {
@@ -318,7 +323,10 @@ class Claim {
     const originalKeys = await this.reader.keysOf(port, this.found, transport);
     const released = async () => {
       const holding = await this.reader.listening(port, transport);
-      return ![...originalKeys].some((key) => holding.has(key));
+      if ([...originalKeys].some((key) => holding.has(key))) return false;
+      // A holder that closed its socket and bound the port again (on SIGTERM) still holds it: not released, SIGKILLed after the timeout.
+      if (holding.size > 0) for (const t of this.runningSignalled()) if (await this.reader.holds(t.info.pid, holding)) return false;
+      return true;
     };
     let adoptions = 0;
     const waitForRelease = async (ms: number, sig: 'SIGTERM' | 'SIGKILL') => {
@@ -339,13 +347,14 @@ class Claim {
       return freed;
     };
     for (const t of this.tracked) this.send(t, force ? 'SIGKILL' : 'SIGTERM');
+    const killAt = now() + (force ? 0 : timeoutSeconds * 1000);
     // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
     const nobody = this.signalled().length === 0;
     let freed = nobody ? await released() : await waitForRelease(force ? 0 : timeoutSeconds * 1000, force ? 'SIGKILL' : 'SIGTERM');
     let killed = force;
     if (!freed && !nobody && !force) {
       // A holder that exited is never signalled again: its socket lives on in another process (a child it forked: adopted above, or named by the check after).
-      const running = this.signalled().filter((t) => t.outcome !== 'exited' && t.outcome !== 'killed' && this.processes.isSame(t.info));
+      const running = this.runningSignalled();
       // Nor is one that closed its socket and drains: SIGKILL goes only to a process that still holds the port.
       const holding = await this.reader.listening(port, transport);
       const remaining: Tracked[] = [];
@@ -370,6 +379,35 @@ class Claim {
     if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');
     // Give holders that closed the socket a moment to finish exiting before they are called "released".
     await pollUntil(() => this.classify(), now() + 200, 5);
+    // One that bound the port again a moment after it closed its socket (the wait saw the port empty in between) still holds it:
+    // SIGKILL at the timeout, as any holder.
+    if (!nobody && !force && this.runningSignalled().some((t) => !t.signals.includes('SIGKILL'))) {
+      const rebound = async () => {
+        const holding = await this.reader.listening(port, transport);
+        const out: Tracked[] = [];
+        if (holding.size > 0)
+          for (const t of this.runningSignalled()) if (!t.signals.includes('SIGKILL') && (await this.reader.holds(t.info.pid, holding))) out.push(t);
+        return out;
+      };
+      let again = await rebound();
+      if (again.length > 0) await pollUntilAsync(async () => (again = await rebound()).length === 0, killAt, this.reader.maxPollMs);
+      if (again.length > 0) {
+        this.log(
+          `${again.map((t) => this.who(t)).join(', ')} closed ${again.length > 1 ? 'their sockets' : 'its socket'} and bound ${this.name} again; sending SIGKILL after ${timeoutSeconds} s`,
+        );
+        for (const t of again) this.send(t, 'SIGKILL');
+        await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');
+        // Until the kernel has torn them down, so that they are called killed (the others may drain on).
+        await pollUntil(
+          () => {
+            this.classify();
+            return again.every((t) => t.outcome === 'killed' || t.outcome === 'exited');
+          },
+          now() + (this.options.killWaitMs ?? 2000),
+          5,
+        );
+      }
+    }
     for (const t of this.signalled()) {
       if (t.outcome === 'killed' || t.outcome === 'exited') continue;
       if (t.signals.includes('SIGKILL')) {
@@ -443,36 +481,60 @@ class Claim {
   }
 
   async retaken(after: Gathered): Promise<ClaimResult> {
-    const newcomers = distinctHolders(after.listeners).filter((h) => !this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime));
-    const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => this.supervisorOf(h) ?? [])], this.options.env ?? process.env);
+    const tracked = (h: ProcessInfo) => this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime);
+    // A holder that bound the port again itself (a socket that is not one of those found) took it back, as a newcomer does.
+    const original = new Set(this.found.listeners.map((l) => l.inode));
+    const again = new Set(
+      distinctHolders(after.listeners.filter((l) => !original.has(l.inode)))
+        .filter(tracked)
+        .map((h) => h.pid),
+    );
+    const newcomers = distinctHolders(after.listeners).filter((h) => !tracked(h) || again.has(h.pid));
+    const context = await gatherContext(
+      [...newcomers, ...newcomers.flatMap((h) => (again.has(h.pid) ? [] : (this.supervisorOf(h) ?? [])))],
+      this.options.env ?? process.env,
+    );
     const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
     let message: string;
     if (newcomers.length === 0) {
-      message = `${this.name} is still in use (${after.listeners.map((l) => describeListener(l, this.target.transport)).join(', ')}) ${after.listeners.some((l) => !l.ownerKnown) ? 'by a process whose owner cannot be read' : 'after SIGKILL'}`;
+      const how = after.listeners.some((l) => !l.ownerKnown)
+        ? 'by a process whose owner cannot be read'
+        : this.tracked.some((t) => t.signals.includes('SIGKILL'))
+          ? 'after SIGKILL'
+          : 'by its holders';
+      message = `${this.name} is still in use (${after.listeners.map((l) => describeListener(l, this.target.transport)).join(', ')}) ${how}`;
     } else {
       const parts = newcomers.map((h) => {
-        const supervisor = this.supervisorOf(h);
-        const by = supervisor === undefined ? '' : supervisor.pid === h.pid ? ' (the supervisor itself)' : `, started by its supervisor ${name(supervisor)}`;
+        const supervisor = again.has(h.pid) ? undefined : this.supervisorOf(h);
+        const by = again.has(h.pid)
+          ? ' (a holder that bound it again itself)'
+          : supervisor === undefined
+            ? ''
+            : supervisor.pid === h.pid
+              ? ' (the supervisor itself)'
+              : `, started by its supervisor ${name(supervisor)}`;
         return `${name(h)}${by}`;
       });
-      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context)} first`;
+      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context, again)} first`;
     }
     this.log(message, 'error');
     const retakenBy = newcomers.map((h) => {
-      const supervisor = this.supervisorOf(h);
+      const supervisor = again.has(h.pid) ? undefined : this.supervisorOf(h);
       return { pid: h.pid, user: h.user, command: h.command, ...(supervisor && { supervisor: { pid: supervisor.pid, command: supervisor.command } }) };
     });
     return this.finish('failed', message, newcomers.length > 0 ? { retakenBy } : {});
   }
 
   /** What an operator stops so the port stays free: the supervisor's (or newcomer's) service unit, else the supervisor by PID. */
-  whatToStop(newcomers: readonly ProcessInfo[], context: ClaimContext): string {
+  whatToStop(newcomers: readonly ProcessInfo[], context: ClaimContext, again: ReadonlySet<number> = new Set()): string {
+    // A holder that bound the port again itself is its own supervisor.
+    const supervisor = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.supervisorOf(h));
     for (const h of newcomers) {
-      const owner = this.supervisorOf(h) ?? h;
+      const owner = supervisor(h) ?? h;
       const unit = context.holders.get(owner.pid)?.unit ?? context.holders.get(h.pid)?.unit;
       if (unit?.endsWith('.service')) return escapeText(unit, 200);
     }
-    const owner = this.supervisorOf(newcomers[0]!);
+    const owner = supervisor(newcomers[0]!);
     return owner ? `its supervisor (PID ${owner.pid})` : `PID ${newcomers[0]!.pid}`;
   }
 

@@ -880,6 +880,65 @@ while True: time.sleep(3600)`);
     expect(isAlive(drainer)).toBe(true);
     expect(lines.join('\n')).not.toMatch(new RegExp(`SIGKILL to PID ${drainer}\\b`));
   });
+
+  // A holder that closes its socket on SIGTERM and binds the port again made every claim fail (any user's process can).
+  it.each([0, 0.05])(
+    'a holder that closes its socket on SIGTERM and binds the port again %s s later still holds it: SIGKILLed after the timeout, never "released", and the port is free',
+    async (gap) => {
+      const holder = await py(`import json, os, signal, socket, threading, time
+port = ${leasePort()}
+def listen():
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', port)); s.listen(16); return s
+child = os.fork()
+if child == 0:
+    s = listen()
+    def again(signum, frame):
+        global s
+        s.close()
+        time.sleep(${gap})
+        s = listen()
+    signal.signal(signal.SIGTERM, again)
+    while True: time.sleep(1)
+time.sleep(0.2)
+print(json.dumps({'pid': os.getpid(), 'pids': [child], 'port': port, 'holder': child}), flush=True)
+while True: time.sleep(3600)`);
+      const pid = holder.first.holder as number;
+      const lines: string[] = [];
+      const result = await claimOurs(holder.first.port, { timeoutSeconds: 0.3, settleMs: 200, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(result.holders, lines.join('\n')).toEqual([expect.objectContaining({ pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
+    },
+  );
+
+  it('one that binds it again later, within the settle window, is named as what took the port back, not its parent', async () => {
+    const holder = await py(`import json, os, signal, socket, threading, time
+port = ${leasePort()}
+def listen():
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', port)); s.listen(16); return s
+child = os.fork()
+if child == 0:
+    s = listen()
+    def again(signum, frame):
+        global s
+        s.close()
+        time.sleep(0.6)
+        s = listen()
+    signal.signal(signal.SIGTERM, again)
+    while True: time.sleep(1)
+time.sleep(0.2)
+print(json.dumps({'pid': os.getpid(), 'pids': [child], 'port': port, 'holder': child}), flush=True)
+while True: time.sleep(3600)`);
+    const pid = holder.first.holder as number;
+    const lines: string[] = [];
+    const result = await claimOurs(holder.first.port, { timeoutSeconds: 0.3, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.holders).toEqual([expect.objectContaining({ pid, signals: ['SIGTERM'], outcome: 'released' })]);
+    expect(result.retakenBy).toEqual([expect.objectContaining({ pid })]);
+    expect(result.retakenBy![0]!.supervisor).toBeUndefined();
+    expect(result.message).toMatch(
+      new RegExp(`was taken again by PID ${pid} \\(python3\\): .* \\(a holder that bound it again itself\\): stop PID ${pid} first$`),
+    );
+  });
 });
 
 describe('6d. a stopped holder', () => {
