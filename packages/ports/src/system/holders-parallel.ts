@@ -6,7 +6,17 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { iterableArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
-import { mergeScans, scanInputs, scanInputsSync, scanPids, scanTasks, type HolderScan, type PartialScan, type ScanOptions } from './holders.js';
+import {
+  mergeScans,
+  scanEveryThread,
+  scanInputs,
+  scanInputsSync,
+  scanPids,
+  scanTasks,
+  type HolderScan,
+  type PartialScan,
+  type ScanOptions,
+} from './holders.js';
 
 export const PARALLEL_MIN_PROCESSES = 800;
 
@@ -62,7 +72,7 @@ parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
   const own = withoutStackTraces(() => scanPids(pids, cursor, wanted, proc, { readdirSync, readlinkSync }));
   try {
     const parts = [own, await fromWorker];
-    const tasks = withoutStackTraces(() => scanTasks(parts, wanted, proc, everyThread ? pids : undefined));
+    const tasks = withoutStackTraces(() => (everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc)));
     return { ...mergeScans(tasks ? [...parts, tasks] : parts), threads: 2 };
   } catch {
     // A worker that failed to start or run leaves part of the list unscanned: scan it all here.

@@ -20,12 +20,15 @@ export interface ScanOptions {
   /** Scan only these PIDs (does one of them still hold the socket?); default every process under procRoot. */
   pids?: readonly number[];
   /**
-   * 'every': also read the fd table of every thread of every multi-threaded
+   * 'every': also read the fd tables of the threads of every multi-threaded
    * process, not only of a process whose leader exited. A thread may have an fd
    * table of its own (unshare(CLONE_FILES), clone without CLONE_FILES) that
    * /proc/PID/fd does not show: a socket only such a table holds has no holder
-   * otherwise. It costs a stat per process and a listing per thread: for a
-   * socket whose holder the common scan did not find. Default: leaders only.
+   * otherwise. It costs a stat per process and per thread, and the reading of
+   * the tables that are not the leader's by their size; those that look like
+   * it are read only while a socket has no holder, for at most
+   * EVERY_THREAD_SCAN_MS (see scanEveryThread). For a socket whose holder the
+   * common scan did not find. Default: leaders that exited only.
    */
   threads?: 'every';
 }
@@ -165,58 +168,136 @@ function kernelThreads(empty: readonly number[], proc: string): ReadonlySet<numb
 }
 
 /**
- * The holders the fd directories of processes do not show: threads' fd tables.
- * A process whose thread-group leader has exited (pthread_exit in the main
- * thread) is a zombie whose /proc/PID/fd is empty while its other threads still
- * hold its fds: read them through /proc/PID/task/TID/fd. Its socket may be
- * shared with a process the common scan found (a forked worker), so every such
- * process is looked at, not only when a socket's holder is still unknown: a
- * claim must know every holder before it signals one. Kernel threads (most
- * empty fd directories) are skipped. With `every` (the PIDs of the scan, see
- * ScanOptions.threads), every thread of every multi-threaded process is read.
+ * Read one fd table (`/proc/PID/fd` or a thread's `/proc/PID/task/TID/fd`):
+ * every fd that is one of the `wanted` sockets goes into `found` as [pid,
+ * inode]. False when the table could not be read for want of permission;
+ * stops (true) at `deadline` (performance.now()), when given, with `late` set.
  */
-export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, number>, proc: string, every?: readonly number[]): PartialScan | undefined {
-  const candidates = every ?? parts.flatMap((part) => part.empty ?? []);
+function readTable(dir: string, pid: number, wanted: ReadonlyMap<string, number>, found: number[], deadline?: { at: number; late: boolean }): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(dir);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return !(code === 'EACCES' || code === 'EPERM');
+  }
+  for (let index = 0; index < fds.length; index++) {
+    if (deadline && (index & 1023) === 1023 && performance.now() > deadline.at) {
+      deadline.late = true;
+      return true;
+    }
+    let target: string;
+    try {
+      target = readlinkSync(`${dir}/${fds[index]}`);
+    } catch {
+      continue;
+    }
+    const inode = wanted.get(target);
+    if (inode !== undefined) found.push(pid, inode);
+  }
+  return true;
+}
+
+/** The tasks of a multi-threaded `pid` other than itself; none for a single-threaded one (one stat: /proc/PID/task's link count is 2 + its tasks). */
+function otherTasks(pid: number, proc: string): string[] {
+  if ((statSync(`${proc}/${pid}/task`, { throwIfNoEntry: false })?.nlink ?? 0) < 4) return [];
+  try {
+    return readdirSync(`${proc}/${pid}/task`).filter((tid) => tid !== String(pid));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The holders the fd directories of processes do not show: a process whose
+ * thread-group leader has exited (pthread_exit in the main thread) is a zombie
+ * whose /proc/PID/fd is empty while its other threads still hold its fds: read
+ * them through /proc/PID/task/TID/fd. Its socket may be shared with a process
+ * the common scan found (a forked worker), so every such process is looked at,
+ * not only when a socket's holder is still unknown: a claim must know every
+ * holder before it signals one. Kernel threads (most empty fd directories) are
+ * skipped.
+ */
+export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {
+  const candidates = parts.flatMap((part) => part.empty ?? []);
   if (candidates.length === 0) return undefined;
-  const kernel = kernelThreads(every ? parts.flatMap((part) => part.empty ?? []) : candidates, proc);
+  const kernel = kernelThreads(candidates, proc);
   const found: number[] = [];
   const unreadable: number[] = [];
   for (const pid of candidates) {
     if (kernel.has(pid)) continue;
-    // /proc/PID/task's link count is 2 + its tasks: one stat tells a single-threaded process.
-    if ((statSync(`${proc}/${pid}/task`, { throwIfNoEntry: false })?.nlink ?? 0) < 4) continue;
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`${proc}/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tasks) {
-      if (tid === String(pid)) continue;
-      const dir = `${proc}/${pid}/task/${tid}/fd`;
-      let fds: string[];
-      try {
-        fds = readdirSync(dir);
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if ((code === 'EACCES' || code === 'EPERM') && !unreadable.includes(pid)) unreadable.push(pid);
-        continue;
-      }
-      for (const fd of fds) {
-        let target: string;
-        try {
-          target = readlinkSync(`${dir}/${fd}`);
-        } catch {
-          continue;
-        }
-        const inode = wanted.get(target);
-        if (inode !== undefined) found.push(pid, inode);
-      }
-      // Threads usually share one fd table: one live thread shows a dead leader's. Only `every` reads each.
-      if (!every) break;
-    }
+    // The threads of a process usually share one fd table: one live thread shows a dead leader's.
+    const [tid] = otherTasks(pid, proc);
+    if (tid !== undefined && !readTable(`${proc}/${pid}/task/${tid}/fd`, pid, wanted, found)) unreadable.push(pid);
   }
   return { found, unreadable };
+}
+
+/** How long a scan of every thread's fd table (ScanOptions.threads) may read tables it can only guess are shared, in ms. */
+export const EVERY_THREAD_SCAN_MS = 1000;
+
+/**
+ * ScanOptions.threads 'every': the fd tables of the threads of every
+ * multi-threaded process among `pids`, for a table of a thread's own
+ * (unshare(CLONE_FILES)) that /proc/PID/fd does not show. A thread that shares
+ * its leader's table would show the same fds again (a process of 300 threads
+ * and 19,000 fds: 5.7 million links, 40 s), so a table is read at once only
+ * when it is not the leader's by its size (the number of open fds, which
+ * /proc/PID/task/TID/fd's size gives from Linux 6.2) nor the size of a table
+ * already read in that process; the others only while a wanted socket still
+ * has no holder, for at most `budgetMs`. The processes not read by then are
+ * reported unreadable: an owner is never guessed, and no process can make the
+ * scan take longer.
+ */
+export function scanEveryThread(
+  pids: readonly number[],
+  parts: PartialScan[],
+  wanted: ReadonlyMap<string, number>,
+  proc: string,
+  budgetMs = EVERY_THREAD_SCAN_MS,
+): PartialScan {
+  const empty = new Set(parts.flatMap((part) => part.empty ?? []));
+  const kernel = kernelThreads([...empty], proc);
+  const found: number[] = [];
+  const unreadable = new Set<number>();
+  const later: { pid: number; dir: string }[] = [];
+  const size = (dir: string) => statSync(dir, { throwIfNoEntry: false })?.size ?? 0;
+  for (const pid of pids) {
+    if (kernel.has(pid)) continue;
+    const tasks = otherTasks(pid, proc);
+    if (tasks.length === 0) continue;
+    // A leader that exited has no table of its own: its first live thread's is the process's.
+    const leader = empty.has(pid) ? undefined : size(`${proc}/${pid}/fd`);
+    const sizes = new Set<number>();
+    for (const tid of tasks) {
+      const dir = `${proc}/${pid}/task/${tid}/fd`;
+      const own = size(dir);
+      if ((leader === undefined && sizes.size === 0) || (own > 0 && own !== leader && !sizes.has(own))) {
+        sizes.add(own);
+        if (!readTable(dir, pid, wanted, found)) unreadable.add(pid);
+      } else later.push({ pid, dir });
+    }
+  }
+  const missing = () => {
+    const seen = new Set<number>();
+    for (const part of [...parts, { found }]) for (let index = 1; index < part.found.length; index += 2) seen.add(part.found[index]!);
+    return seen.size < new Set(wanted.values()).size;
+  };
+  if (later.length > 0 && missing()) {
+    const deadline = { at: performance.now() + budgetMs, late: false };
+    for (let index = 0; index < later.length; index++) {
+      const { pid, dir } = later[index]!;
+      if (deadline.late || performance.now() > deadline.at) {
+        for (const rest of later.slice(index)) unreadable.add(rest.pid);
+        break;
+      }
+      if (!readTable(dir, pid, wanted, found, deadline)) unreadable.add(pid);
+      if (deadline.late) unreadable.add(pid);
+      // Stop as soon as every wanted socket has a holder.
+      if ((index & 15) === 15 && !missing()) break;
+    }
+  }
+  return { found, unreadable: [...unreadable] };
 }
 
 /** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */
@@ -230,7 +311,7 @@ export function scanInputsSync({ pids, wanted, proc, everyThread }: ReturnType<t
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
   return withoutStackTraces(() => {
     const parts = [scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })];
-    const tasks = scanTasks(parts, wanted, proc, everyThread ? pids : undefined);
+    const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
     return mergeScans(tasks ? [...parts, tasks] : parts);
   });
 }

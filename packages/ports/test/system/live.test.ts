@@ -17,6 +17,7 @@ import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, realpat
 import { fileURLToPath } from 'node:url';
 import { hasCommand, leasePort, signal, spawnClient, spawnListener, waitForExit, waitUntil, worldReadableBundle } from '../../../../test-support/index.js';
 import { recordSpawned } from '../../../../test-support/guard.js';
+import { scanEveryThread } from '../../src/system/holders.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -264,6 +265,31 @@ time.sleep(3600)`);
     expect(() => scanSocketHolders([socket!.inode], { threads: 'all' as 'every' })).toThrow(
       /^scanSocketHolders: options\.threads must be 'every' or undefined/,
     );
+  });
+
+  it("reads a thread's table at once only when its size is not its leader's; those that look shared only while a socket has no holder, within the budget, else the process is unreadable", async () => {
+    // 20 threads share the leader's table; one has its own, holding the socket the leader closed.
+    const { port, pids } = await python(`import ctypes, json, os, socket, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+port = s.getsockname()[1]
+for _ in range(20): threading.Thread(target=lambda: time.sleep(3600), daemon=True).start()
+ready = threading.Event()
+def hold():
+    if libc.unshare(0x400) != 0: raise OSError(ctypes.get_errno(), 'unshare(CLONE_FILES)')
+    ready.set()
+    time.sleep(3600)
+threading.Thread(target=hold, daemon=True).start()
+ready.wait(); s.close()
+print(json.dumps({'port': port, 'pids': [os.getpid()]}), flush=True)
+time.sleep(3600)`);
+    const [socket] = await readListenSockets({ ports: [port] });
+    const wanted = (inode: number) => new Map([[`socket:[${inode}]`, inode]]);
+    // Its own table is found with no time for the others (budget 0).
+    expect(scanEveryThread(pids, [], wanted(socket!.inode), '/proc', 0)).toEqual({ found: [pids[0], socket!.inode], unreadable: [] });
+    // A socket no table holds: the 20 that look shared are read within the budget, or the process is said unread.
+    expect(scanEveryThread(pids, [], wanted(1), '/proc', 0)).toEqual({ found: [], unreadable: pids });
+    expect(scanEveryThread(pids, [], wanted(1), '/proc', 5000)).toEqual({ found: [], unreadable: [] });
   });
 });
 
