@@ -5,11 +5,24 @@
 // it has (it left out get's, free's and schema's --json; claim-port's README
 // told users to run `ports --check`, which is no command).
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { docExamples, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv, unionMembers } from '../../../../test-support/index.js';
+import {
+  docExamples,
+  docPages,
+  firstCells,
+  flagSpellings,
+  flagsIn,
+  interfaceMembers,
+  section,
+  splitArgv,
+  unionMembers,
+} from '../../../../test-support/index.js';
 import { type Command, commandFlags, GLOBAL_FLAGS } from '../../src/cli/command.js';
 import { COMMANDS, loadCommand } from '../../src/cli/main.js';
 import { SNIPPET_KINDS } from '../../src/render/config-snippets.js';
+import { DEFAULT_CLAIM_PORT } from '../../src/render/systemd.js';
+import { repoRoot } from '../helpers.js';
 
 const names = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
 const isCommand = (name: string): name is keyof typeof COMMANDS => Object.hasOwn(COMMANDS, name);
@@ -107,5 +120,22 @@ describe("the README's errors", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const sentence = /`PortsError` is [^.]*\. Its `code`\s+says which: ([^.]*)\./.exec(readme)?.[1] ?? '';
     expect([...sentence.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1])).toEqual(unionMembers('packages/ports/api/index.api.md', 'PortsErrorCode'));
+  });
+});
+
+describe('the install commands in the documentation', () => {
+  it('every global npm install puts the commands where the units run them (--prefix /usr/local): npm -g alone follows Node (/usr/bin with NodeSource)', () => {
+    const prefix = dirname(dirname(DEFAULT_CLAIM_PORT));
+    const problems = docPages().flatMap((page) =>
+      readFileSync(join(repoRoot, page), 'utf8')
+        .split('\n')
+        .flatMap((line, index) =>
+          [...line.matchAll(/npm (?:install|i) (?:-g|--global)\b[^`#\n]*/g)]
+            .filter((match) => !match[0].includes(`--prefix ${prefix}`))
+            .map((match) => `${page}:${index + 1}: ${match[0].trim()}`),
+        ),
+    );
+    expect(prefix).toBe('/usr/local');
+    expect(problems).toEqual([]);
   });
 });
