@@ -35,6 +35,7 @@ import {
   mergeUnit,
   readSocketUnits,
   socketConflicts,
+  templateOf,
   type UnitDirListing,
   type UnitFacts,
 } from '../../systemd/index.js';
@@ -167,8 +168,13 @@ async function writeTree(
   const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
+    // An instance's unit file is usually its template's, which every instance reads: the line there would run for all.
+    const template = templateOf(entry.unit);
+    const instance = template
+      ? ` (the instance's own file: in the template ${template}, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own)`
+      : '';
     context.io.out(
-      `${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, entry.unit))}:\n${entry.line}\n`,
+      `${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, entry.unit))}${instance}:\n${entry.line}\n`,
     );
   }
   for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
@@ -196,6 +202,8 @@ async function checkTree(
 ): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
   const shown = new Map<string, string>();
+  /** Unit-file claims of an instance found in its template's file (no file of its own): what to say beside a missing line. */
+  const fromTemplate = new Map<string, string>();
   const unreadable: SystemdDrift[] = [];
   for (const entry of wiring) {
     shown.set(entry.path, join(unitDir, entry.path));
@@ -208,12 +216,21 @@ async function checkTree(
       else files.set(entry.path, current);
       continue;
     }
-    for (const dir of unitDirs) {
-      const text = await readText(join(dir.shown, entry.path), () => dir.open(entry.path));
-      if (text === undefined) continue;
-      files.set(entry.path, text);
-      shown.set(entry.path, join(dir.shown, entry.path));
-      break;
+    // The file systemd loads: the unit's own, else (an instance) its template's, first directory first.
+    const template = templateOf(entry.unit);
+    search: for (const name of template ? [entry.path, template] : [entry.path]) {
+      for (const dir of unitDirs) {
+        const text = await readText(join(dir.shown, name), () => dir.open(name));
+        if (text === undefined) continue;
+        files.set(entry.path, text);
+        shown.set(entry.path, join(dir.shown, name));
+        if (name !== entry.path)
+          fromTemplate.set(
+            entry.path,
+            `${name} is the template every instance reads, so a claim line there would run for each of them; give ${entry.unit} a file of its own with the line, or use \`systemd.claim: drop-in\``,
+          );
+        break search;
+      }
     }
   }
   const unreadablePaths = new Set(unreadable.map((item) => item.path));
@@ -230,7 +247,11 @@ async function checkTree(
   for (const item of drift) {
     const path = shown.get(item.path) ?? join(unitDir, item.path);
     const printed = escapeText(path);
-    context.io.out(`${oneLine(`${printed}: ${item.message}`)}\n`);
+    const message =
+      fromTemplate.has(item.path) && item.message.startsWith('does not contain')
+        ? `${item.message.replace(/; add it there$/, '')}: ${fromTemplate.get(item.path)}`
+        : item.message;
+    context.io.out(`${oneLine(`${printed}: ${message}`)}\n`);
     if (item.expected !== undefined)
       context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
   }

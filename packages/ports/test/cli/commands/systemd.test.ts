@@ -474,6 +474,55 @@ describe('ports systemd', () => {
     expect(systemdChecks().redis).toBe('error');
   });
 
+  describe('a unit-file claim of a template instance (systemd.unit: api@main.service, claim: unit)', () => {
+    const ETC = 'etc/systemd/system';
+    const LINE = 'ExecStartPre=+/usr/local/bin/claim-port 8000';
+    /** A root with the instance's template (and its own file when given) and a registry naming the instance. */
+    function instanceRoot(files: Record<string, string>) {
+      const root = tempDir('dsa110-ports-instance-');
+      writeTree(root, { 'usr/local/bin/claim-port': '#!/bin/sh\nexit 0\n', ...files });
+      chmodSync(join(root, 'usr/local/bin/claim-port'), 0o755);
+      const registry = join(root, 'ports.yaml');
+      writeFileSync(
+        registry,
+        'version: 1\nservices:\n  - id: api\n    name: API\n    group: production\n    port: 8000\n    protocol: HTTP\n    access: private\n' +
+          '    configuredBy: none\n    robust: true\n    systemd: { unit: api@main.service, claim: unit }\n    processes: [python3]\n',
+      );
+      return { root, registry };
+    }
+    const unit = (...lines: string[]) => `[Service]\n${lines.join('\n')}\nExecStart=/bin/true\n`;
+
+    it("says to put the line in the instance's own file, not the template every instance reads", async () => {
+      const { root, registry } = instanceRoot({ [`${ETC}/api@.service`]: unit() });
+      const run = await ports(['systemd', '--registry', registry, '--root', root]);
+      expect(run.stdout).toContain(
+        `api@main.service: its unit file claims the port; put this line in the [Service] section of ${root}/${ETC}/api@main.service (the instance's own file: in the template api@.service, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own):\n${LINE}\n`,
+      );
+    });
+
+    it('--check reads the template systemd loads when the instance has no file of its own: the line there passes with a warning, its absence names the template', async () => {
+      const inTemplate = instanceRoot({ [`${ETC}/api@.service`]: unit(LINE) });
+      await ports(['systemd', '--registry', inTemplate.registry, '--root', inTemplate.root]);
+      const passed = await ports(['systemd', '--check', '--registry', inTemplate.registry, '--root', inTemplate.root]);
+      expect(passed.code).toBe(0);
+      expect(passed.stdout).toContain(
+        `warning: api@main.service: ${LINE} in /${ETC}/api@.service:2 claims port 8000 for api@main.service, but /${ETC}/api@.service is the unit file of the template api@.service, which every instance of it reads`,
+      );
+      const missing = instanceRoot({ [`${ETC}/api@.service`]: unit() });
+      await ports(['systemd', '--registry', missing.registry, '--root', missing.root]);
+      const failed = await ports(['systemd', '--check', '--registry', missing.registry, '--root', missing.root]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain(
+        `${missing.root}/${ETC}/api@.service: does not contain ${LINE} in its [Service] section: api@.service is the template every instance reads, so a claim line there would run for each of them; give api@main.service a file of its own with the line, or use \`systemd.claim: drop-in\`\n`,
+      );
+      // The instance's own file wins, as systemd has it: no warning.
+      const own = instanceRoot({ [`${ETC}/api@.service`]: unit(), [`${ETC}/api@main.service`]: unit(LINE) });
+      await ports(['systemd', '--registry', own.registry, '--root', own.root]);
+      const clean = await ports(['systemd', '--check', '--registry', own.registry, '--root', own.root]);
+      expect([clean.code, clean.stdout]).toEqual([0, expect.not.stringContaining('warning')]);
+    });
+  });
+
   describe.skipIf(!existsSync(healthCheck))('--check and the health check judge the effective unit with one model', () => {
     /** Units shipped in /usr/lib (as packages do), the output of `ports systemd --root`, and the unit-file claims. */
     async function wiredRoot() {
