@@ -122,11 +122,14 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
  * words: the template's unit file (every instance reads it), the template's
  * drop-in directory, a dash-prefix one (`dsa110-.service.d/`: every unit
  * whose name starts so) or the type-wide `service.d/`. Not when the line
- * names its port through the unit (a specifier such as %i, or a $VARIABLE):
- * then each unit claims its own.
+ * names its port through the unit (a specifier such as %i or %n, or a
+ * $VARIABLE): then each unit claims its own.
  */
 function sharedFile(unit: string, line: Pick<ExecLine, 'file' | 'value'>): string | undefined {
-  if (/\$|%[a-zA-Z]/.test(line.value.replaceAll('%%', ''))) return undefined;
+  // %i %I %j %J %n %N %f differ between the units that read the file; %p %P too, but not between instances of one
+  // template; %H, %m and the like are the machine's, the same for all.
+  const value = line.value.replaceAll('%%', '');
+  if (value.includes('$') || /%[iIjJnNf]/.test(value)) return undefined;
   const slash = line.file.lastIndexOf('/');
   const name = line.file.slice(slash + 1);
   const dir = line.file.slice(0, slash);
@@ -135,6 +138,7 @@ function sharedFile(unit: string, line: Pick<ExecLine, 'file' | 'value'>): strin
   if (template && name === template) return `${line.file} is the unit file of the template ${template}, which every instance of it reads`;
   if (!dirName.endsWith('.d') || dirName === `${unit}.d`) return undefined;
   if (template && dirName === `${template}.d`) return `${dir}/ holds drop-ins of the template ${template}, which every instance of it reads`;
+  if (/%[pP]/.test(value)) return undefined;
   if (!dirName.slice(0, -2).includes('.')) return `${dir}/ holds drop-ins every ${dirName.slice(0, -2)} unit reads`;
   const base = dirName.slice(0, -2);
   return `${dir}/ holds drop-ins every unit whose name starts with ${base.slice(0, base.includes('@') ? base.indexOf('@') : base.lastIndexOf('.'))} reads`;

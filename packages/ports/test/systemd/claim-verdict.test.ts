@@ -87,8 +87,10 @@ describe('judgeClaims', () => {
           [`${ETC}/api@main.service.d/port.conf`]: '[Service]\nEnvironment=PORT=8000\n',
         }),
       ).toEqual(ok);
-      // A literal %% is no specifier: the port is still the same for every instance.
+      // A literal %%, the machine's %H, and %p (the template's prefix, the same for every instance) do not follow the instance.
       expect(shared('api@main.service', { [`${ETC}/api@.service`]: service('ExecStartPre=+/opt/100%%/claim-port 8000') })[0]!.severity).toBe('warning');
+      expect(shared('api@main.service', { [`${ETC}/api@.service`]: service('ExecStartPre=+/opt/%H/claim-port 8000') })[0]!.severity).toBe('warning');
+      expect(shared('api@main.service', { [`${ETC}/api@.service`]: service('ExecStartPre=+/opt/%p/claim-port 8000') })[0]!.severity).toBe('warning');
     });
   });
 
