@@ -84,6 +84,24 @@ function containerAdvice(context: HolderContext | undefined): string {
   return `it carries containers' ports: stop the container that publishes the port (docker ps / podman ps --filter publish=PORT)${unit ? ` or ${unit}` : ''} instead`;
 }
 
+/**
+ * For a protected holder that holds a socket made by a user other than root and
+ * other than its own (the socket table's uid is its maker's): the note that
+ * says so. Any user can hand a socket to another process that takes fds over
+ * a Unix socket (SCM_RIGHTS: a D-Bus daemon queueing a message, a service that
+ * receives fds), or leave it to a child: the protected process then holds the
+ * port for that user, and the refusal names who made the socket.
+ */
+function foreignSocketNote(holder: ProcessInfo, listeners: readonly Listener[]): string {
+  const makers = new Set<number>();
+  for (const listener of listeners)
+    if (listener.uid > 0 && listener.uid !== holder.uid && listener.uid !== holder.realUid && listener.holders.some((h) => h.pid === holder.pid))
+      makers.add(listener.uid);
+  if (makers.size === 0) return '';
+  const uids = [...makers].map((uid) => `uid ${uid}`).join(', ');
+  return `; it holds a socket ${uids} made, not it (passed to it over a Unix socket, SCM_RIGHTS, or left to it by a parent): look for what ${makers.size > 1 ? 'those users' : 'that user'} ran on the port`;
+}
+
 export function planClaim(input: PlanInput): Plan {
   if (input.listeners.length === 0) return { kind: 'free' };
   const transport = input.transport ?? 'tcp';
@@ -112,7 +130,7 @@ export function planClaim(input: PlanInput): Plan {
       : [sandboxReason(holder, context), disguiseReason(holder, input.policy, context?.executable)].filter((reason) => reason !== undefined).join('; ');
     if (disguise) disguised.set(holder.pid, disguise);
     if (why) {
-      const full = isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why;
+      const full = `${isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why}${foreignSocketNote(holder, input.listeners)}`;
       protectedPids.set(holder.pid, full);
       refusals.push({ pid: holder.pid, reason: `${who} is protected: ${full}` });
       continue;

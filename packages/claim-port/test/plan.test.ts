@@ -232,6 +232,18 @@ describe('planClaim', () => {
     expect(plan).toMatchObject({ kind: 'refuse' });
     expect(plan.kind === 'refuse' && plan.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/PID 5002 \(sshd\) is protected/)]);
   });
+  it("names the user who made a protected holder's socket when it is another, not root (a socket passed with SCM_RIGHTS)", () => {
+    const dbus = proc({ pid: 700, comm: 'dbus-daemon', exe: 'dbus-daemon', uid: 100, realUid: 100, user: 'messagebus' });
+    const plan = planClaim({ ...base, listeners: [listener([dbus], { uid: 1000 })] });
+    expect(plan.kind === 'refuse' && plan.refusals[0]!.reason).toMatch(
+      /^PID 700 \(dbus-daemon\) is protected: its name "dbus-daemon" matches .*; it holds a socket uid 1000 made, not it \(passed to it over a Unix socket, SCM_RIGHTS/,
+    );
+    // Root's socket (systemd's socket activation, a daemon that drops privileges after binding) and its own are no news.
+    for (const uid of [0, 100]) {
+      const own = planClaim({ ...base, listeners: [listener([dbus], { uid })] });
+      expect(own.kind === 'refuse' && own.refusals[0]!.reason).not.toMatch(/made, not it/);
+    }
+  });
   it('signals a holder whose protected name is a disguise, and says why', () => {
     const disguised = proc({ pid: 5003, uid: 1000, realUid: 1000, comm: 'sshd', exe: 'python3.11' });
     const executable: Executable = {

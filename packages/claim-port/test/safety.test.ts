@@ -372,6 +372,32 @@ time.sleep(3600)
   });
 });
 
+describe.skipIf(!root)('1c. a socket another user made and passed to a protected process', () => {
+  it('is refused, nobody signalled, and the refusal names the uid that made the socket (SCM_RIGHTS)', async () => {
+    // A root process keeps its name's protection (sshd); a child that became nobody makes the socket and hands it over.
+    const holder = await py(`import array, ctypes, json, os, socket, time
+a, b = socket.socketpair()
+child = os.fork()
+if child == 0:
+    os.setgid(65534); os.setuid(65534)
+    s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+    a.sendmsg([str(s.getsockname()[1]).encode()], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+    os._exit(0)
+ctypes.CDLL(None).prctl(15, b'sshd', 0, 0, 0)
+port, fds, _, _ = b.recvmsg(16, socket.CMSG_LEN(4))
+os.waitpid(child, 0)
+print(json.dumps({'pid': os.getpid(), 'port': int(port)}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('refused');
+    expect(result.holders).toEqual([expect.objectContaining({ pid, uid: 0, outcome: 'protected', signals: [] })]);
+    expect(result.holders[0]!.reason).toMatch(/; it holds a socket uid 65534 made, not it \(passed to it over a Unix socket, SCM_RIGHTS/);
+    expect(isAlive(pid)).toBe(true);
+  });
+});
+
 describe('2. container runtimes', () => {
   it('refuses docker-proxy and names the container it serves; signals nothing', async () => {
     const linked = linkedExecutable('docker-proxy');
