@@ -20,7 +20,9 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (!unit || (!unit.file && unit.dropIns.length === 0)) {
     const problems = unit?.problems ?? [];
     if (problems.length > 0) return [result('unknown', `cannot read ${unitName}: ${problems.join('; ')}`)];
-    const dirs = UNIT_DIRS.map((dir) => `${facts.root === '/' ? '' : facts.root}/${dir}`).join(', ');
+    // The directories people install units in, not all 13 (control, transient, generator and attached ones are systemd's own).
+    const usual = UNIT_DIRS.filter((dir) => !/\.control$|transient|generator|\.attached$/.test(dir));
+    const dirs = `any of systemd's ${UNIT_DIRS.length} unit directories (${usual.map((dir) => `${facts.root === '/' ? '' : facts.root}/${dir}`).join(', ')}, ...)`;
     // What installs it: the unit file is the operator's (claim: unit; `ports systemd` only prints its line), or the
     // service's package (claim: drop-in; `ports systemd` writes the drop-in, which claims nothing without the unit).
     const fix =

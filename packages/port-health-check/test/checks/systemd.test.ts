@@ -303,7 +303,10 @@ describe('systemd check', () => {
   it('is an error when the unit is missing or masked, and skips services that are not robust', async () => {
     const missing = await check({});
     expect(missing.systemd[0]).toMatchObject({ severity: 'error' });
-    expect(missing.systemd[0]!.reason).toContain('unit dsa110-api.service not found in');
+    // Where it looked, in words a person can act on: the usual directories, not all 13 of systemd's.
+    expect(missing.systemd[0]!.reason).toContain(
+      `unit dsa110-api.service not found in any of systemd's 13 unit directories (${missing.root}/etc/systemd/system, ${missing.root}/run/systemd/system, ${missing.root}/usr/local/lib/systemd/system, ${missing.root}/lib/systemd/system, ${missing.root}/usr/lib/systemd/system, ...)`,
+    );
     // The api's claim is in its own unit file, which `ports systemd` does not write (it prints the line): the fix says so.
     expect(missing.systemd[0]!.reason).toMatch(/; install it, with the ExecStartPre= line `ports systemd` prints for it in its \[Service\] section$/);
     // Redis's unit comes from its package, and its claim from the drop-in `ports systemd` writes.
