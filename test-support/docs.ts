@@ -4,8 +4,8 @@
 // must name every flag it has. Prose is not parsed: only code spans that start
 // with a command (`ports get api`, `sudo claim-port 6379`) and the lines of
 // shell, cron and unit-file code blocks.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
 export const repoRoot = new URL('../', import.meta.url).pathname;
 
@@ -217,4 +217,50 @@ export function unionMembers(apiReport: string, name: string): string[] {
   const declaration = new RegExp(`^export (?:declare )?type ${name} = ([^;]+);`, 'm').exec(text);
   if (!declaration) throw new Error(`${apiReport}: no type ${name}`);
   return [...declaration[1]!.matchAll(/'([^']*)'/g)].map((match) => match[1]!);
+}
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped (not `-` or `_`), spaces as `-`; a repeat gets `-1`, `-2`. */
+export function headingAnchors(page: string): Set<string> {
+  const text = readFileSync(join(repoRoot, page), 'utf8').replace(/^\s*```[\s\S]*?^\s*```/gm, '');
+  const seen = new Map<string, number>();
+  const anchors = new Set<string>();
+  for (const heading of text.matchAll(/^#{1,6} (.*)$/gm)) {
+    const slug = heading[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return anchors;
+}
+
+/**
+ * The links of `page` that lead nowhere: a relative path that does not exist,
+ * or an anchor no heading of the target makes; links to this repository on
+ * GitHub (`https://github.com/dsa110/ports/tree/main/...`) are read as
+ * relative ones. `#readme` (GitHub's own anchor for a directory's README) is
+ * always there.
+ */
+export function brokenLinks(page: string): string[] {
+  const text = readFileSync(join(repoRoot, page), 'utf8').replace(/^\s*```[\s\S]*?^\s*```/gm, '');
+  const broken: string[] = [];
+  for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    let link = match[1]!;
+    const ours = /^https:\/\/github\.com\/dsa110\/ports(?:\/(?:tree|blob)\/main\/([^#]*))?(#.*)?$/.exec(link);
+    if (ours)
+      link = `${ours[1] ? relative(dirname(join(repoRoot, page)), join(repoRoot, ours[1])) || '.' : relative(dirname(join(repoRoot, page)), repoRoot) || '.'}${ours[2] ?? ''}`;
+    else if (/^[a-z]+:/.test(link)) continue; // another site
+    const [path, anchor] = link.split('#') as [string, string | undefined];
+    let target = path === '' ? join(repoRoot, page) : join(dirname(join(repoRoot, page)), path);
+    if (!existsSync(target)) {
+      broken.push(`${page}: ${match[1]}: no such file`);
+      continue;
+    }
+    if (statSync(target).isDirectory()) target = join(target, 'README.md');
+    if (anchor === undefined || anchor === 'readme' || !target.endsWith('.md')) continue;
+    if (!headingAnchors(relative(repoRoot, target)).has(anchor)) broken.push(`${page}: ${match[1]}: no heading makes #${anchor}`);
+  }
+  return broken;
 }

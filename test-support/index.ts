@@ -21,9 +21,11 @@ export { canRunFirewallNetns, runFirewallNetns, type FirewallNetnsOptions, type 
 export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
 export { fakeIo, flagSpellings, flagsInHelp, runMain, runUnbuiltBin, type CapturedRun, type FakeIo } from './cli.js';
 export {
+  brokenLinks,
   docExamples,
   docPages,
   examplesOf,
+  headingAnchors,
   firstCells,
   flagsIn,
   interfaceMembers,
