@@ -30,6 +30,13 @@ export interface HolderContext {
   readonly parent?: ProcessInfo;
   /** The program it runs, for a holder whose real and effective uids are not root, when claim-port runs as root and /proc/PID/exe can be read (readUserExecutable). */
   readonly executable?: Executable;
+  /**
+   * Its cgroup is a unit of the system's service manager outside `user.slice`
+   * (a system service, a machine of machine.slice, a container runtime's scope):
+   * something root started. A user's processes are in user.slice (their
+   * sessions, their service manager), and no user can move one out of it.
+   */
+  readonly systemUnit?: boolean;
   /** Its user namespace, for the init of another PID namespace run by a user other than root in a user namespace not claim-port's, when claim-port runs as root (readUserNamespace). */
   readonly userNamespace?: UserNamespace;
 }
@@ -66,6 +73,7 @@ export async function gatherContext(
       out.set(holder.pid, {
         ...(unit !== undefined && { unit }),
         ...(place?.userManager !== undefined && { userManager: place.userManager }),
+        ...(unit !== undefined && !place!.path.startsWith('/user.slice/') && { systemUnit: true }),
         ...(container !== undefined && { container }),
         ...(restart !== undefined && { restart }),
         ...(parent !== undefined && { parent }),

@@ -37,6 +37,7 @@ export interface NamespaceFacts {
   readonly userNamespace?: UserNamespace;
   readonly container?: string;
   readonly userManager?: string;
+  readonly systemUnit?: boolean;
 }
 
 /**
@@ -81,13 +82,16 @@ export function protectionReason(
  * namespace nested in it, runs as root: its death kills only processes of
  * users other than root, which a claim run as root may signal); and it is not
  * in a container of the system's runtime (a container's cgroup outside a
- * user's service manager, which a user cannot make: stop that container instead).
+ * user's service manager) nor in any unit of the system's outside user.slice
+ * (systemd-nspawn -U, LXC, a service: root made those; a user cannot move a
+ * process there): stop that container or unit instead.
  * Whatever is not known keeps the protection.
  */
 export function sandboxReason(info: ProcessInfo, namespace: NamespaceFacts | undefined): string | undefined {
   if (info.namespacePid !== 1 || !(info.uid > 0 && info.realUid > 0)) return undefined;
   if (namespace?.userNamespace === undefined || namespace.userNamespace.mapsRoot) return undefined;
-  if (namespace.container !== undefined && namespace.userManager === undefined) return undefined;
+  // Root started it: a container of the system's runtime (its cgroup, outside a user's service manager), or any unit of the system's outside user.slice (systemd-nspawn -U, LXC, a service).
+  if ((namespace.container !== undefined && namespace.userManager === undefined) || namespace.systemUnit) return undefined;
   return 'PID 1 of its own PID namespace, made in a user namespace that maps no host root (one any user can make: unshare --user --pid), so killing it kills no process of root';
 }
 

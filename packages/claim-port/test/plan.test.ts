@@ -64,6 +64,7 @@ describe('protectionReason', () => {
       [init, undefined], // not known: not read, or a read failed
       [init, { userNamespace: { mapsRoot: true } }], // root may run in it
       [init, { ...userMade, container: 'abc' }], // a container of the system's runtime (userns-remap)
+      [init, { ...userMade, systemUnit: true }], // a unit of the system's outside user.slice (systemd-nspawn -U, LXC)
       [proc({ pid: 4242, namespacePid: 1, uid: 0, realUid: 1000 }), userMade], // effective root
       [proc({ pid: 4242, namespacePid: 1, uid: 1000, realUid: 0 }), userMade], // real root
     ] as const) {

@@ -481,6 +481,25 @@ while True: time.sleep(3600)`;
     },
   );
 
+  it.skipIf(!hasCommand('setpriv') || !cgroupsWritable)(
+    "the same user-made init in a unit of the system's outside user.slice (a machine, a service: root put it there) stays protected",
+    async () => {
+      const init = await start([...asNobody, 'unshare', '--user', '--map-root-user', '--pid', '--fork', '--kill-child', python, '-c', initScript()]);
+      const cgroup = makeUnitCgroup(`claim-port-sandbox-${process.pid}.scope`)!;
+      try {
+        cgroup.move(init.first.pid);
+        const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 500 });
+        expect(result.action).toBe('refused');
+        expect(result.holders[0]).toMatchObject({ pid: init.first.pid, unit: `claim-port-sandbox-${process.pid}.scope`, outcome: 'protected', signals: [] });
+        expect(isAlive(init.first.pid)).toBe(true);
+      } finally {
+        signal(init.first.pid, 'SIGKILL');
+        await waitForExit(init.first.pid, 5000);
+        cgroup.remove();
+      }
+    },
+  );
+
   it.skipIf(!hasCommand('setpriv'))('the same init run by a user in a PID namespace root made (no user namespace of its own) stays protected', async () => {
     const init = await start(['unshare', '--pid', '--fork', '--kill-child', ...asNobody, python, '-c', initScript()]);
     expect(init.first.inner).toBe(1);
