@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
 import { describeArgument, iterableArgument, pidArgument } from '../arguments.js';
+import { flagsKernelThread, parseStat } from './process.js';
 
 export interface HolderScan {
   /** Socket inode -> PIDs holding it (ascending), for the inodes asked about. */
@@ -153,13 +154,18 @@ export function mergeScans(parts: readonly PartialScan[]): HolderScan {
 /**
  * The kernel threads among `empty` (PIDs whose fd directory is empty): kthreadd
  * (PID 2) and its children (/proc/2/task/2/children), when PID 2 is among them
- * (kthreadd has no fds; where PID 2 has some, it is no kthreadd: another PID
- * namespace shows no kernel thread). One small read, where a stat of each empty
- * directory's task list costs one per kernel thread (hundreds on a large host).
+ * and its stat flags say kernel thread (kthreadd has no fds; where PID 2 has
+ * some, or is no kernel thread, it is no kthreadd: another PID namespace shows
+ * no kernel thread). Two small reads, where a stat of each empty directory's
+ * task list costs one per kernel thread (hundreds on a large host).
  */
 function kernelThreads(empty: readonly number[], proc: string): ReadonlySet<number> {
   if (!empty.includes(2)) return new Set();
   try {
+    // In a PID namespace's own /proc (a container's), PID 2 is a process like any other: one whose leader
+    // exited has an empty fd directory too, and taking it and its children for kernel threads hid them.
+    const stat = parseStat(readFileSync(`${proc}/2/stat`, 'latin1'));
+    if (stat === undefined || !flagsKernelThread(stat)) return new Set();
     const children = readFileSync(`${proc}/2/task/2/children`, 'latin1').trim();
     return new Set([2, ...(children === '' ? [] : children.split(' ').map(Number))]);
   } catch {

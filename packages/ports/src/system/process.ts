@@ -36,6 +36,11 @@ export interface ProcessInfo {
 
 const PF_KTHREAD = 0x00200000;
 
+/** Pure: whether /proc/PID/stat's flags mark a kernel thread (PF_KTHREAD): the kernel's own word, whatever the PID namespace. */
+export function flagsKernelThread(stat: Pick<StatFields, 'flags'>): boolean {
+  return (stat.flags & PF_KTHREAD) !== 0;
+}
+
 export interface StatFields {
   pid: number;
   comm: string;
@@ -132,7 +137,7 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
     command: utf8.length > 0 ? withoutPaddingSpaces(utf8.join(' ')) : `[${stat.comm}]`,
     startTime: stat.startTime,
     state: stat.state,
-    kernelThread: (stat.flags & PF_KTHREAD) !== 0 || stat.ppid === 2 || pid === 2,
+    kernelThread: flagsKernelThread(stat) || stat.ppid === 2 || pid === 2,
     ...(namespacePid !== undefined && { namespacePid }),
   };
 }

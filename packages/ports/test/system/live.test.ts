@@ -242,6 +242,42 @@ time.sleep(3600)`);
     },
   );
 
+  it.runIf(root && hasCommand('unshare'))(
+    "reads PID 2 of a PID namespace's own /proc as any process (only the host's kthreadd, PF_KTHREAD, is skipped with its children)",
+    async () => {
+      // PID 1 of a fresh PID namespace holds the socket; PID 2, a fork whose leader exited, holds it too (its fd directory is empty).
+      const child = spawn(
+        'unshare',
+        [
+          '--pid',
+          '--fork',
+          '--kill-child=SIGKILL',
+          '--mount-proc',
+          '/usr/bin/python3',
+          '-c',
+          `import ctypes, os, socket, threading, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+if os.fork() == 0:
+    threading.Thread(target=lambda: time.sleep(3600)).start()
+    ctypes.CDLL(None).pthread_exit(None)
+print(s.getsockname()[1], flush=True)
+time.sleep(3600)`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      recordSpawned(child.pid!);
+      started.push(child.pid!);
+      const port = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (data: Buffer) => resolve(String(data).trim()))));
+      // Only unshare is signalled: --kill-child has the kernel kill its child, the namespace's init, which ends the namespace.
+      const [init] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'latin1').trim().split(' ').map(Number);
+      // The namespace's own /proc, where PID 2 is the fork: read through its init's root.
+      const proc = `/proc/${init}/root/proc`;
+      await waitUntil(() => readdirSync(`${proc}/2/fd`).length === 0);
+      const [socket] = await readListenSockets({ ports: [port] });
+      expect(scanSocketHolders([socket!.inode], { procRoot: proc }).holders.get(socket!.inode)).toEqual([1, 2]);
+    },
+  );
+
   it("finds a socket only a thread's own fd table holds (unshare(CLONE_FILES)) with threads: 'every', and says its owner is unknown without", async () => {
     const { port, pids } = await python(`import ctypes, json, os, socket, threading, time
 libc = ctypes.CDLL(None, use_errno=True)
