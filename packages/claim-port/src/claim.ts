@@ -328,7 +328,9 @@ class Claim {
       if (holding.size > 0) for (const t of this.runningSignalled()) if (await this.reader.holds(t.info.pid, holding)) return false;
       return true;
     };
-    let adoptions = 0;
+    // Looks for inheritors, per signal: the SIGKILL wait has its own, for a child forked by a holder in its SIGTERM
+    // handler the moment before its SIGKILL landed (a child SIGKILLed itself cannot fork again).
+    const adoptions = { SIGTERM: 0, SIGKILL: 0 };
     const waitForRelease = async (ms: number, sig: 'SIGTERM' | 'SIGKILL') => {
       let freed = false;
       await pollUntilAsync(
@@ -337,8 +339,8 @@ class Claim {
           freed = await released();
           // Every holder is gone but their socket is not: a child of one holds it (forked on SIGTERM, say).
           // Each look scans /proc: a few at most; after a refusal, none (verify names who holds the port).
-          if (!freed && gone && adoptions < MAX_ADOPTIONS)
-            adoptions = (await this.adoptInheritors(originalKeys, sig)) === 'refused' ? MAX_ADOPTIONS : adoptions + 1;
+          if (!freed && gone && adoptions[sig] < MAX_ADOPTIONS)
+            adoptions[sig] = (await this.adoptInheritors(originalKeys, sig)) === 'refused' ? MAX_ADOPTIONS : adoptions[sig] + 1;
           return freed;
         },
         now() + ms,
@@ -371,9 +373,10 @@ class Claim {
       );
       for (const t of remaining) this.send(t, 'SIGKILL');
       killed = remaining.length > 0;
-      // The socket lives on in a process that inherited it after the looks ran out (one that forks again on every SIGTERM): SIGKILL, which it cannot answer with a fork.
-      if (!killed && this.signalled().every((t) => t.outcome === 'exited' || t.outcome === 'killed'))
-        killed = (await this.adoptInheritors(originalKeys, 'SIGKILL')) === 'signalled';
+      // No holder holds the socket any more, yet it is held: by a process that inherited it after the looks ran out (one
+      // that forks again on every SIGTERM; or the fork of a holder caught exiting, which then no longer holds it, and so
+      // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are.
+      if (!killed) killed = (await this.adoptInheritors(originalKeys, 'SIGKILL')) === 'signalled';
     }
     // After SIGKILL, wait for the kernel to tear the processes down.
     if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');

@@ -850,27 +850,82 @@ while True: time.sleep(3600)`);
     expect(isAlive(child.pid)).toBe(false);
   });
 
-  it('a holder whose every child forks again on SIGTERM: SIGTERM to each for a few looks, then SIGKILL to the last, and the port is free', async () => {
-    const holder = await py(`import json, os, signal, socket, sys, time
-s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
-def handover(signum, frame):
-    # SIGTERM stays blocked in the child until it has told the suite its PID (the guard knows every process signalled).
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+  it('a holder that hands its socket on at every SIGTERM: SIGTERM to each inheritor for a few looks, then SIGKILL, and the port is free', async () => {
+    // Each holder hands the socket (SCM_RIGHTS) to the next process and exits, as a holder that forks a replacement
+    // does. Every process that will hold it is forked and prints its PID before the socket exists, and the claim
+    // starts once the suite has them all: the guard knows every process signalled, even one SIGKILLed the moment
+    // it got the socket (a child forked in a SIGTERM handler could be SIGKILLed before it said who it is).
+    const successors = 16;
+    const holder = await py(`import json, os, signal, socket, time
+def say(message):
+    # One write a line: ${successors + 1} processes share stdout, and print() writes a line's text and its newline apart.
+    os.write(1, (json.dumps(message) + '\\n').encode())
+pairs = [socket.socketpair() for _ in range(${successors})]
+held = None
+def hand_over(to):
+    def handler(signum, frame):
+        if held is not None and to is not None:
+            socket.send_fds(to, [b'x'], [held.fileno()])
+            os._exit(0)
+    return handler
+for i in range(${successors}):
     if os.fork() == 0:
-        print(json.dumps({'pid': os.getpid()}), flush=True)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-        return
-    os._exit(0)
-signal.signal(signal.SIGTERM, handover)
-print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+        receive, send = pairs[i][1], (pairs[i + 1][0] if i + 1 < ${successors} else None)
+        for end in [end for pair in pairs for end in pair if end is not receive and end is not send]:
+            end.close()
+        # The last one keeps the socket whatever SIGTERM says: only SIGKILL frees it.
+        signal.signal(signal.SIGTERM, hand_over(send))
+        say({'pid': os.getpid()})
+        # Left without the socket when all that could hand it on are gone (end of file), or after 30 s: exit.
+        receive.settimeout(30)
+        try:
+            _, fds, _, _ = socket.recv_fds(receive, 1, 1)
+        except OSError:
+            os._exit(0)
+        if not fds:
+            os._exit(0)
+        held = socket.socket(fileno=fds[0])
+        while True: time.sleep(0.05)
+for pair in pairs:
+    pair[1].close()
+held = socket.socket(); held.bind(('127.0.0.1', ${leasePort()})); held.listen(16)
+signal.signal(signal.SIGTERM, hand_over(pairs[0][0]))
+say({'pid': os.getpid(), 'port': held.getsockname()[1]})
 while True: time.sleep(0.05)`);
+    expect(await waitUntil(() => holder.pids.length === successors + 1, 5000)).toBe(true); // python and its successors
     const lines: string[] = [];
     const result = await claimOurs(holder.first.port, { timeoutSeconds: 0.5, killWaitMs: 2000, settleMs: 0, log: (line) => lines.push(line) });
     expect(result.action, lines.join('\n')).toBe('freed');
+    // The last: adopted with SIGKILL after the timeout, or SIGTERMed by the last look and SIGKILLed while it handed over.
     const last = result.holders.at(-1)!;
-    expect(last).toMatchObject({ signals: ['SIGKILL'], outcome: 'killed', inheritedFrom: [holder.first.pid] });
+    expect(last, lines.join('\n')).toMatchObject({ outcome: 'killed', inheritedFrom: [holder.first.pid] });
+    expect(last.signals.at(-1)).toBe('SIGKILL');
     expect(result.holders.length).toBeGreaterThan(2);
     for (const h of result.holders) expect(holder.pids).toContain(h.pid);
+  });
+
+  it('a holder that forks on SIGTERM and drains on without its socket: at the timeout the child that kept it is SIGKILLed, the draining parent is not', async () => {
+    // The parent never exits, so the looks during the wait (which wait for every holder to be gone) adopt no one:
+    // only the timeout finds the socket in a process no holder is, judges it and SIGKILLs it.
+    const holder = await py(`import json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def handover(signum, frame):
+    if os.fork() == 0:
+        os.write(1, (json.dumps({'pid': os.getpid()}) + '\\n').encode())
+        while True: time.sleep(3600)
+    s.close()
+signal.signal(signal.SIGTERM, handover)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(0.05)`);
+    const { pid, port } = holder.first;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.3, killWaitMs: 2000, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid, signals: ['SIGTERM'], outcome: 'released' });
+    const child = result.holders[1]!;
+    expect(holder.pids).toContain(child.pid);
+    expect(child).toMatchObject({ inheritedFrom: [pid], signals: ['SIGKILL'], outcome: 'killed' });
+    expect(isAlive(pid)).toBe(true);
   });
 
   it('a process that inherited the socket is judged as holders are: a protected one is never signalled, the claim fails naming it', async () => {
