@@ -7,7 +7,7 @@
 // the fd scan adds a worker thread only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
 import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
-import { normalizeAddress, snapshot } from '@dsa110/ports/system';
+import { normalizeAddress, snapshot, type Listener } from '@dsa110/ports/system';
 import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES } from './checks/references/include-files.js';
@@ -43,7 +43,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...new Set(services.flatMap((service) => [...(configKey(service) ? [configKey(service)!.file] : []), ...service.configs.map((ref) => ref.path)])),
   ];
 
-  const sockets = await readSockets();
+  const sockets = await readSockets(new Set(services.map((service) => service.port)));
   const kernel = readKernelFacts();
   const { units, listing } = readUnits(root, unitNames);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
@@ -100,11 +100,11 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
  * claim-port's (see holders-parallel.ts). A failure becomes a fact, not an
  * exception.
  */
-export async function readSockets(): Promise<SocketFacts> {
+export async function readSockets(watched: ReadonlySet<number> = new Set()): Promise<SocketFacts> {
   try {
     const taken = await snapshot({ parallel: true });
     return {
-      listeners: taken.listeners.map((listener) => ({
+      listeners: (await withHiddenHolders(taken.listeners, watched)).map((listener) => ({
         port: listener.port,
         address: normalizeAddress(listener.address),
         family: listener.family === 'IPv6' ? 6 : 4,
@@ -127,6 +127,25 @@ export async function readSockets(): Promise<SocketFacts> {
   } catch (error) {
     return { listeners: [], unreadableProcesses: 0, problem: socketTableProblem(error, runningAsRoot()) };
   }
+}
+
+/**
+ * A listener on a `watched` port (a service's) whose holder the scan did not
+ * find may be held in a thread's own fd table (unshare(CLONE_FILES)), which no
+ * /proc/PID/fd shows: any user could so hide an intruder as "unknown". Only
+ * those sockets are looked for in every thread's table (ScanOptions.threads,
+ * bounded to about a second), never the sockets of other ports (a kernel's
+ * NFS sockets have no process at all, and would cost that on every run).
+ */
+async function withHiddenHolders(listeners: readonly Listener[], watched: ReadonlySet<number>): Promise<readonly Listener[]> {
+  const hidden = listeners.filter((listener) => !listener.ownerKnown && watched.has(listener.port));
+  if (hidden.length === 0) return listeners;
+  const found = await snapshot({ ports: [...new Set(hidden.map((listener) => listener.port))], sockets: hidden, threads: 'every' });
+  const byInode = new Map(found.listeners.filter((listener) => listener.ownerKnown).map((listener) => [listener.inode, listener]));
+  return listeners.map((listener) => {
+    const seen = byInode.get(listener.inode);
+    return seen ? { ...listener, holders: seen.holders, ownerKnown: true } : listener;
+  });
 }
 
 /** Pure: why the socket table could not be read, in words, with what to do (it was a bare `EACCES reading /proc/net/tcp`). */

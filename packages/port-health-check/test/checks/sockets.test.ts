@@ -2,7 +2,10 @@ import { userInfo } from 'node:os';
 // The listening, owner, access, reserved, kernel and unknown-listener checks
 // against real listeners this test spawns on loopback (and the real socket
 // table and /proc scan, read once by gather()).
-import { spawnListener } from '../../../../test-support/index.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { leasePort, signal, spawnListener, waitForExit } from '../../../../test-support/index.js';
+import { recordSpawned } from '../../../../test-support/guard.js';
 import { describe, expect, it } from 'vitest';
 import { checkAccess } from '../../src/checks/access.js';
 import { checkDependencies } from '../../src/checks/dependencies.js';
@@ -132,6 +135,47 @@ describe('listening, owner and access on real listeners', () => {
     expect(owner[0]!.processes!.map((p) => p.pid).sort()).toEqual([...forked.pids].sort());
     for (const pid of forked.pids) expect(owner[0]!.reason).toContain(`pid ${pid},`);
   });
+
+  it.skipIf(!existsSync('/usr/bin/python3'))(
+    "finds a holder that keeps a service's socket only in a thread's own fd table (unshare(CLONE_FILES)), instead of an unknown owner",
+    async () => {
+      const child = spawn(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import ctypes, json, os, socket, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+port = s.getsockname()[1]
+ready = threading.Event()
+def hold():
+    if libc.unshare(0x400) != 0: raise OSError(ctypes.get_errno(), 'unshare(CLONE_FILES)')
+    ready.set()
+    time.sleep(3600)
+threading.Thread(target=hold, daemon=True).start()
+ready.wait(); s.close()
+print(json.dumps({'port': port}), flush=True)
+time.sleep(3600)`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      recordSpawned(child.pid!);
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          child.stdout!.once('data', (data: Buffer) => resolve(data.toString()));
+          child.once('close', (code) => reject(new Error(`python3 exited (${code}) before it was ready`)));
+        });
+        const { port } = JSON.parse(line) as { port: number };
+        const facts = await factsFor([{ id: 'api', port, processes: ['uvicorn'] }]);
+        const { owner } = run(facts, 'api');
+        expect(owner[0]!.severity, owner[0]!.reason).not.toBe('unknown');
+        expect(owner[0]!.processes!.map((p) => p.pid)).toEqual([child.pid]);
+      } finally {
+        signal(child.pid!, 'SIGKILL');
+        await waitForExit(child.pid!);
+      }
+    },
+  );
 
   it('is an error for a localhost-only service on 0.0.0.0, a warning for a dev server', async () => {
     const redis = await spawnListener({ host: '0.0.0.0' });
