@@ -137,10 +137,8 @@ class Claim {
    */
   async gather(seen?: SeenSockets): Promise<Gathered> {
     const { port, transport } = this.target;
-    let found = await this.reader.gather(port, seen, transport);
-    const unseenIn = (gathered: Gathered) => gathered.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
-    if (unseenIn(found).length > 0 && this.reader.kind === 'proc') found = await this.reader.gather(port, undefined, transport, 'every');
-    const unseen = unseenIn(found);
+    let found = await this.gatherOwners(seen);
+    const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
     if (unseen.length > 0 && this.reader.kind === 'proc') {
       const gone = await pollUntilAsync(
         async () => {
@@ -153,6 +151,13 @@ class Claim {
       if (gone) found = await this.reader.gather(port, undefined, transport, 'every');
     }
     return found;
+  }
+
+  /** The port's holders; where the common scan finds no owner of a socket, every thread's own fd table is read too (see gather). */
+  async gatherOwners(seen?: SeenSockets): Promise<Gathered> {
+    const { port, transport } = this.target;
+    const found = await this.reader.gather(port, seen, transport);
+    return found.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc' ? this.reader.gather(port, undefined, transport, 'every') : found;
   }
 
   async bindable(graceMs: number): Promise<BindVerdict> {
@@ -294,6 +299,13 @@ class Claim {
     return this.signalled().filter((t) => t.outcome !== 'exited' && t.outcome !== 'killed' && this.processes.isSame(t.info));
   }
 
+  /** Those of `candidates` that hold one of the sockets `holding` (reader.holds: unreadable counts as holding). */
+  async holdingNow(candidates: readonly Tracked[], holding: ReadonlySet<string>): Promise<Tracked[]> {
+    const out: Tracked[] = [];
+    if (holding.size > 0) for (const t of candidates) if (await this.reader.holds(t.info.pid, holding)) out.push(t);
+    return out;
+  }
+
   /** Marks holders that no longer run; true when every signalled one is gone. */
   classify(): boolean {
     for (const t of this.signalled()) {
@@ -325,8 +337,7 @@ class Claim {
       const holding = await this.reader.listening(port, transport);
       if ([...originalKeys].some((key) => holding.has(key))) return false;
       // A holder that closed its socket and bound the port again (on SIGTERM) still holds it: not released, SIGKILLed after the timeout.
-      if (holding.size > 0) for (const t of this.runningSignalled()) if (await this.reader.holds(t.info.pid, holding)) return false;
-      return true;
+      return (await this.holdingNow(this.runningSignalled(), holding)).length === 0;
     };
     // Looks for inheritors, per signal: the SIGKILL wait has its own, for a child forked by a holder in its SIGTERM
     // handler the moment before its SIGKILL landed (a child SIGKILLed itself cannot fork again).
@@ -359,8 +370,7 @@ class Claim {
       const running = this.runningSignalled();
       // Nor is one that closed its socket and drains: SIGKILL goes only to a process that still holds the port.
       const holding = await this.reader.listening(port, transport);
-      const remaining: Tracked[] = [];
-      for (const t of running) if (await this.reader.holds(t.info.pid, holding)) remaining.push(t);
+      const remaining = await this.holdingNow(running, holding);
       const draining = running.filter((t) => !remaining.includes(t));
       const drainingText =
         draining.length > 0
@@ -385,13 +395,11 @@ class Claim {
     // One that bound the port again a moment after it closed its socket (the wait saw the port empty in between) still holds it:
     // SIGKILL at the timeout, as any holder.
     if (!nobody && !force && this.runningSignalled().some((t) => !t.signals.includes('SIGKILL'))) {
-      const rebound = async () => {
-        const holding = await this.reader.listening(port, transport);
-        const out: Tracked[] = [];
-        if (holding.size > 0)
-          for (const t of this.runningSignalled()) if (!t.signals.includes('SIGKILL') && (await this.reader.holds(t.info.pid, holding))) out.push(t);
-        return out;
-      };
+      const rebound = async () =>
+        this.holdingNow(
+          this.runningSignalled().filter((t) => !t.signals.includes('SIGKILL')),
+          await this.reader.listening(port, transport),
+        );
       let again = await rebound();
       if (again.length > 0) await pollUntilAsync(async () => (again = await rebound()).length === 0, killAt, this.reader.maxPollMs);
       if (again.length > 0) {
@@ -493,10 +501,9 @@ class Claim {
         .map((h) => h.pid),
     );
     const newcomers = distinctHolders(after.listeners).filter((h) => !tracked(h) || again.has(h.pid));
-    const context = await gatherContext(
-      [...newcomers, ...newcomers.flatMap((h) => (again.has(h.pid) ? [] : (this.supervisorOf(h) ?? [])))],
-      this.options.env ?? process.env,
-    );
+    // A holder that bound the port again itself is its own supervisor.
+    const supervisor = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.supervisorOf(h));
+    const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => supervisor(h) ?? [])], this.options.env ?? process.env);
     const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
     let message: string;
     if (newcomers.length === 0) {
@@ -508,30 +515,28 @@ class Claim {
       message = `${this.name} is still in use (${after.listeners.map((l) => describeListener(l, this.target.transport)).join(', ')}) ${how}`;
     } else {
       const parts = newcomers.map((h) => {
-        const supervisor = again.has(h.pid) ? undefined : this.supervisorOf(h);
+        const owner = supervisor(h);
         const by = again.has(h.pid)
           ? ' (a holder that bound it again itself)'
-          : supervisor === undefined
+          : owner === undefined
             ? ''
-            : supervisor.pid === h.pid
+            : owner.pid === h.pid
               ? ' (the supervisor itself)'
-              : `, started by its supervisor ${name(supervisor)}`;
+              : `, started by its supervisor ${name(owner)}`;
         return `${name(h)}${by}`;
       });
-      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context, again)} first`;
+      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context, supervisor)} first`;
     }
     this.log(message, 'error');
     const retakenBy = newcomers.map((h) => {
-      const supervisor = again.has(h.pid) ? undefined : this.supervisorOf(h);
-      return { pid: h.pid, user: h.user, command: h.command, ...(supervisor && { supervisor: { pid: supervisor.pid, command: supervisor.command } }) };
+      const owner = supervisor(h);
+      return { pid: h.pid, user: h.user, command: h.command, ...(owner && { supervisor: { pid: owner.pid, command: owner.command } }) };
     });
     return this.finish('failed', message, newcomers.length > 0 ? { retakenBy } : {});
   }
 
-  /** What an operator stops so the port stays free: the supervisor's (or newcomer's) service unit, else the supervisor by PID. */
-  whatToStop(newcomers: readonly ProcessInfo[], context: ClaimContext, again: ReadonlySet<number> = new Set()): string {
-    // A holder that bound the port again itself is its own supervisor.
-    const supervisor = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.supervisorOf(h));
+  /** What an operator stops so the port stays free: the supervisor's (or newcomer's) service unit, else the supervisor by PID (`supervisor`: whose each newcomer is). */
+  whatToStop(newcomers: readonly ProcessInfo[], context: ClaimContext, supervisor: (h: ProcessInfo) => ProcessInfo | undefined): string {
     for (const h of newcomers) {
       const owner = supervisor(h) ?? h;
       const unit = context.holders.get(owner.pid)?.unit ?? context.holders.get(h.pid)?.unit;
@@ -542,10 +547,8 @@ class Claim {
   }
 
   async verify(): Promise<ClaimResult> {
-    let after = await this.reader.gather(this.target.port, undefined, this.target.transport);
-    // Name whoever still holds the port, even from a thread's own fd table (see gather).
-    if (after.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc')
-      after = await this.reader.gather(this.target.port, undefined, this.target.transport, 'every');
+    // Name whoever still holds the port, even from a thread's own fd table.
+    const after = await this.gatherOwners();
     if (after.listeners.length > 0) {
       const denied = this.tracked.filter((t) => t.outcome === 'permission-denied');
       if (denied.length > 0 && after.listeners.every((l) => l.holders.every((h) => denied.some((t) => t.info.pid === h.pid)))) {
