@@ -1,30 +1,23 @@
-// The /proc/*/fd scan split over two threads, for machines with many
-// processes. The scan is kernel time (readdir and readlink of every fd), which
-// a second core halves; a worker costs about 30 ms to start, so below
-// PARALLEL_MIN_PROCESSES, or with no idle core, one thread is faster.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+// The /proc/*/fd scan for machines with many processes: by perl(1) children
+// (holders-perl.ts), two at once when a second core is free. Below
+// PARALLEL_MIN_PROCESSES, or where perl cannot be run, the scan runs here in
+// Node, where a few hundred processes cost less than starting a child.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { iterableArgument } from '../arguments.js';
+import { describeArgument, iterableArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
-import {
-  mergeScans,
-  scanEveryThread,
-  scanInputs,
-  scanInputsSync,
-  scanPids,
-  scanTasks,
-  type HolderScan,
-  type PartialScan,
-  type ScanOptions,
-} from './holders.js';
+import { perlExecutable, scanWithPerl } from './holders-perl.js';
+import { mergeScans, scanEveryThread, scanInputs, scanInputsSync, scanTasks, type HolderScan, type ScanOptions } from './holders.js';
 
-export const PARALLEL_MIN_PROCESSES = 800;
+export const PARALLEL_MIN_PROCESSES = 400;
 
 export interface ParallelScanOptions extends ScanOptions {
-  /** Use a second thread from this many processes on (default PARALLEL_MIN_PROCESSES). */
+  /** Scan with perl(1) children from this many processes on (default PARALLEL_MIN_PROCESSES). */
   minProcesses?: number;
-  /** Use it only when a core looks idle (default true). */
+  /** Run two at once only when a core looks idle, else one (default true). */
   requireIdleCore?: boolean;
+  /** The perl(1) to run (default the first of PERL_PATHS that can be run; never PATH), or false: scan in Node only. */
+  perl?: string | false;
 }
 
 /**
@@ -44,40 +37,27 @@ export function hasIdleCore(procRoot = '/proc'): boolean {
   }
 }
 
-/** As scanSocketHolders, with a second thread when it pays; `threads` says how many scanned. */
-export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<HolderScan & { threads: 1 | 2 }> {
+/** As scanSocketHolders, by perl(1) children when it pays; `threads` says how many scanned at once, `scanner` which did. */
+export async function scanSocketHoldersParallel(
+  inodes: Iterable<number>,
+  options: ParallelScanOptions = {},
+): Promise<HolderScan & { threads: 1 | 2; scanner: 'node' | 'perl' }> {
   iterableArgument('scanSocketHoldersParallel', 'inodes', inodes, 'socket inodes (numbers)');
   const inputs = scanInputs(inodes, options, 'scanSocketHoldersParallel');
   const { pids, wanted, proc, everyThread } = inputs;
-  const worthIt = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES) && (options.requireIdleCore === false || hasIdleCore(proc));
-  // One listing of /proc either way (the PID list is the one the threads would share).
-  if (!worthIt) return { ...scanInputsSync(inputs), threads: 1 };
-
-  const { Worker } = await import('node:worker_threads');
-  const cursor = new Int32Array(new SharedArrayBuffer(4));
-  // The worker runs scanPids' own source: one scan loop, in either thread.
-  const worker = new Worker(
-    `const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const scanPids = ${scanPids.toString()};
-const { pids, cursor, wanted, proc } = workerData;
-Error.stackTraceLimit = 0;
-parentPort.postMessage(scanPids(pids, cursor, new Map(wanted), proc, fs));`,
-    { eval: true, workerData: { pids, cursor, wanted: [...wanted], proc } },
-  );
-  const fromWorker = new Promise<PartialScan>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
+  if (options.perl !== undefined && options.perl !== false && (typeof options.perl !== 'string' || options.perl === ''))
+    throw new TypeError(`scanSocketHoldersParallel: options.perl must be a path to perl(1) or false, not ${describeArgument(options.perl)}`);
+  const perl = options.perl === false ? undefined : options.perl === undefined ? perlExecutable() : perlExecutable([options.perl]);
+  // One listing of /proc either way (the PID list is the one the children share).
+  if (pids.length < (options.minProcesses ?? PARALLEL_MIN_PROCESSES) || perl === undefined) return { ...scanInputsSync(inputs), threads: 1, scanner: 'node' };
+  // Two when a second core is free; one otherwise (it still reads faster than Node).
+  const ways = options.requireIdleCore === false || hasIdleCore(proc) ? 2 : 1;
+  const { parts, read } = await scanWithPerl(pids, wanted, proc, perl, ways);
+  return withoutStackTraces(() => {
+    const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
+    return {
+      ...mergeScans(tasks ? [...parts, tasks] : parts),
+      ...(read ? { threads: ways, scanner: 'perl' as const } : { threads: 1, scanner: 'node' as const }),
+    };
   });
-  const own = withoutStackTraces(() => scanPids(pids, cursor, wanted, proc, { readdirSync, readlinkSync }));
-  try {
-    const parts = [own, await fromWorker];
-    const tasks = withoutStackTraces(() => (everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc)));
-    return { ...mergeScans(tasks ? [...parts, tasks] : parts), threads: 2 };
-  } catch {
-    // A worker that failed to start or run leaves part of the list unscanned: scan it all here.
-    return { ...scanInputsSync(inputs), threads: 1 };
-  } finally {
-    void worker.terminate();
-  }
 }

@@ -1,32 +1,73 @@
-// The two-thread fd scan must find exactly what the one-thread scan finds,
-// from the TypeScript source and from a minified bundle (the worker runs the
-// scan function's own source text, which minifying must not break).
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+// The scan by perl children must find exactly what the Node scan finds: the
+// same holders, the same unreadable processes, the same holders behind an
+// exited leader; and where perl cannot run or fails, the Node scan does it all.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readListenSocketsSync, scanSocketHolders, scanSocketHoldersParallel } from '@dsa110/ports/system';
-import { spawnListener } from '../../../../test-support/index.js';
+import { hasCommand, leasePort, signal, spawnListener, waitForExit, waitUntil, worldReadableBundle } from '../../../../test-support/index.js';
+import { recordSpawned } from '../../../../test-support/guard.js';
 import { tempDir } from '../../../../test-support/tree.js';
+import { scanInputs } from '../../src/system/holders.js';
+import { perlExecutable, scanWithPerl } from '../../src/system/holders-perl.js';
 
 const systemSource = new URL('../../src/system/index.ts', import.meta.url).pathname;
+const root = process.getuid?.() === 0;
+const perl = perlExecutable();
+/** The Node scan's result in the parallel scan's shape, for toEqual. */
+const plain = ({ holders, unreadable }: { holders: ReadonlyMap<number, readonly number[]>; unreadable: readonly number[] }) => ({ holders, unreadable });
 
-describe('scanSocketHoldersParallel', () => {
-  it('finds every holder the one-thread scan finds', async () => {
+describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () => {
+  it('finds every holder and every unreadable process the Node scan finds', async () => {
     const shared = await spawnListener({ host: '127.0.0.1', workers: 3 });
     const single = await spawnListener({ host: '::1' });
     const inodes = readListenSocketsSync({ ports: [shared.port, single.port] }).map((s) => s.inode);
     expect(inodes.length).toBeGreaterThanOrEqual(2);
     const expected = scanSocketHolders(inodes);
-    const { threads, ...parallel } = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
-    expect(threads).toBe(2);
+    const { threads, scanner, ...parallel } = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+    expect({ threads, scanner }).toEqual({ threads: 2, scanner: 'perl' });
     expect(parallel).toEqual(expected);
-    expect((await scanSocketHoldersParallel(inodes)).threads).toBe(1); // a few processes: one thread pays better
     expect([...parallel.holders.values()].flat()).toEqual(expect.arrayContaining([...shared.pids, ...single.pids]));
+    // Every socket of the machine, as the health check asks: the same again.
+    const every = readListenSocketsSync().map((s) => s.inode);
+    expect(plain(await scanSocketHoldersParallel(every, { minProcesses: 1, requireIdleCore: false }))).toEqual(scanSocketHolders(every));
   });
 
-  it('works from a minified bundle', async () => {
+  it('reads the same in one perl as in two', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1', workers: 2 });
+    const inputs = scanInputs(
+      readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode),
+      {},
+    );
+    const one = await scanWithPerl(inputs.pids, inputs.wanted, inputs.proc, perl!, 1);
+    const two = await scanWithPerl(inputs.pids, inputs.wanted, inputs.proc, perl!, 2);
+    expect(one.read && two.read).toBe(true);
+    const found = (parts: { found: number[] }[]) =>
+      parts
+        .flatMap((part) => part.found)
+        .filter((_, index) => index % 2 === 0)
+        .sort((a, b) => a - b);
+    expect(found(one.parts)).toEqual(listener.pids);
+    expect(found(two.parts)).toEqual(listener.pids);
+  });
+
+  it('scans in Node below minProcesses, with perl: false, where perl is missing, and where it fails', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+    const expected = scanSocketHolders(inodes);
+    for (const options of [{ perl: false as const }, { perl: '/nonexistent/perl' }, { perl: '/bin/false' }]) {
+      const { threads, scanner, ...result } = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false, ...options });
+      expect({ threads, scanner, result }).toEqual({ threads: 1, scanner: 'node', result: expected });
+    }
+    expect((await scanSocketHoldersParallel(inodes, { minProcesses: 1_000_000 })).scanner).toBe('node');
+    await expect(scanSocketHoldersParallel(inodes, { perl: 0 as unknown as string })).rejects.toThrow(
+      /options\.perl must be a path to perl\(1\) or false, not/,
+    );
+  });
+
+  it('works from a minified bundle (its perl program is a string in it)', async () => {
     const listener = await spawnListener({ host: '127.0.0.1' });
     const dir = tempDir('dsa110-parallel-');
     writeFileSync(
@@ -34,7 +75,7 @@ describe('scanSocketHoldersParallel', () => {
       `import { readListenSocketsSync, scanSocketHoldersParallel } from ${JSON.stringify(systemSource)};
 const inodes = readListenSocketsSync({ ports: [Number(process.argv[2])] }).map((s) => s.inode);
 const scan = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
-console.log(JSON.stringify({ threads: scan.threads, pids: [...scan.holders.values()].flat() }));`,
+console.log(JSON.stringify({ scanner: scan.scanner, pids: [...scan.holders.values()].flat() }));`,
     );
     await esbuild.build({
       entryPoints: [join(dir, 'entry.ts')],
@@ -46,6 +87,68 @@ console.log(JSON.stringify({ threads: scan.threads, pids: [...scan.holders.value
       logLevel: 'error',
     });
     const result = JSON.parse(execFileSync(process.execPath, [join(dir, 'out.mjs'), String(listener.port)], { encoding: 'utf8' }));
-    expect(result).toEqual({ threads: 2, pids: listener.pids });
+    expect(result).toEqual({ scanner: 'perl', pids: listener.pids });
   });
+
+  it.skipIf(!root)('as another user: the processes it cannot read are unreadable, as in the Node scan, never guessed', async () => {
+    const server = await spawnListener();
+    const bundle = await worldReadableBundle(systemSource);
+    const script = `
+      import('${bundle}').then(async (m) => {
+        const inodes = m.readListenSocketsSync({ ports: [${server.port}] }).map((s) => s.inode);
+        const node = m.scanSocketHolders(inodes);
+        const { threads, scanner, ...perl } = await m.scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+        const plain = (s) => JSON.stringify({ holders: [...s.holders], unreadable: s.unreadable });
+        console.log(JSON.stringify({ scanner, same: plain(node) === plain(perl), holders: perl.holders.size, unreadable: perl.unreadable.includes(${server.pid}) }));
+      });`;
+    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: '/',
+    });
+    expect(JSON.parse(out)).toEqual({ scanner: 'perl', same: true, holders: 0, unreadable: true });
+  });
+
+  describe.runIf(root && existsSync('/usr/bin/python3'))('a holder whose leader exited', () => {
+    const started: number[] = [];
+    afterEach(async () => {
+      for (const pid of started.splice(0)) {
+        signal(pid, 'SIGKILL');
+        await waitForExit(pid);
+      }
+    });
+
+    it('is found beside the holder /proc/PID/fd shows (perl reports its empty fd directory)', async () => {
+      const child = spawn(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import ctypes, json, os, socket, threading, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+child = os.fork()
+if child == 0:
+    threading.Thread(target=lambda: time.sleep(3600)).start()
+    ctypes.CDLL(None).pthread_exit(None)
+os.write(1, (json.dumps({'port': s.getsockname()[1], 'pids': [os.getpid(), child]}) + '\\n').encode())
+time.sleep(3600)`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      recordSpawned(child.pid!);
+      started.push(child.pid!);
+      const line = await new Promise<string>((resolve) => child.stdout!.once('data', (data: Buffer) => resolve(String(data))));
+      const { port, pids } = JSON.parse(line) as { port: number; pids: number[] };
+      recordSpawned(pids[1]!);
+      started.push(pids[1]!);
+      await waitUntil(() => readdirSync(`/proc/${pids[1]}/fd`).length === 0);
+      const inodes = readListenSocketsSync({ ports: [port] }).map((s) => s.inode);
+      const scan = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+      expect(scan.scanner).toBe('perl');
+      expect(scan.holders.get(inodes[0]!)).toEqual([...pids].sort((a, b) => a - b));
+    });
+  });
+});
+
+it.runIf(hasCommand('perl'))('perl is looked for at fixed paths only, never through PATH', () => {
+  expect(perlExecutable(['/nonexistent/perl'])).toBeUndefined();
+  expect(perlExecutable(['/nonexistent/perl', '/bin/sh'])).toBe('/bin/sh');
 });
