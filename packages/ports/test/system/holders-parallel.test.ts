@@ -16,8 +16,6 @@ import { perlExecutable, scanWithPerl } from '../../src/system/holders-perl.js';
 const systemSource = new URL('../../src/system/index.ts', import.meta.url).pathname;
 const root = process.getuid?.() === 0;
 const perl = perlExecutable();
-/** The Node scan's result in the parallel scan's shape, for toEqual. */
-const plain = ({ holders, unreadable }: { holders: ReadonlyMap<number, readonly number[]>; unreadable: readonly number[] }) => ({ holders, unreadable });
 
 describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () => {
   it('finds every holder and every unreadable process the Node scan finds', async () => {
@@ -30,9 +28,6 @@ describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () =>
     expect({ threads, scanner }).toEqual({ threads: 2, scanner: 'perl' });
     expect(parallel).toEqual(expected);
     expect([...parallel.holders.values()].flat()).toEqual(expect.arrayContaining([...shared.pids, ...single.pids]));
-    // Every socket of the machine, as the health check asks: the same again.
-    const every = readListenSocketsSync().map((s) => s.inode);
-    expect(plain(await scanSocketHoldersParallel(every, { minProcesses: 1, requireIdleCore: false }))).toEqual(scanSocketHolders(every));
   });
 
   it('reads the same in one perl as in two', async () => {
@@ -97,15 +92,16 @@ console.log(JSON.stringify({ scanner: scan.scanner, pids: [...scan.holders.value
       import('${bundle}').then(async (m) => {
         const inodes = m.readListenSocketsSync({ ports: [${server.port}] }).map((s) => s.inode);
         const node = m.scanSocketHolders(inodes);
-        const { threads, scanner, ...perl } = await m.scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
-        const plain = (s) => JSON.stringify({ holders: [...s.holders], unreadable: s.unreadable });
-        console.log(JSON.stringify({ scanner, same: plain(node) === plain(perl), holders: perl.holders.size, unreadable: perl.unreadable.includes(${server.pid}) }));
+        const perl = await m.scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+        // Only this server's process: others of the suite start and end between the two scans.
+        const mine = (s) => ({ holders: s.holders.size, unreadable: s.unreadable.includes(${server.pid}) });
+        console.log(JSON.stringify({ scanner: perl.scanner, node: mine(node), perl: mine(perl) }));
       });`;
     const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
       encoding: 'utf8',
       cwd: '/',
     });
-    expect(JSON.parse(out)).toEqual({ scanner: 'perl', same: true, holders: 0, unreadable: true });
+    expect(JSON.parse(out)).toEqual({ scanner: 'perl', node: { holders: 0, unreadable: true }, perl: { holders: 0, unreadable: true } });
   });
 
   describe.runIf(root && existsSync('/usr/bin/python3'))('a holder whose leader exited', () => {
