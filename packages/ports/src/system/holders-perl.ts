@@ -129,7 +129,8 @@ function runChild(spawn: typeof Spawn, perl: string, proc: string, ways: 1 | 2, 
     let complaint = false;
     let child: ChildProcess;
     try {
-      child = spawn(perl, ['-e', SCAN_SCRIPT, '--', proc, String(ways), ...pids.map(String)], {
+      // -f: no sitecustomize.pl either; with the empty environment, perl runs the script and nothing else.
+      child = spawn(perl, ['-f', '-e', SCAN_SCRIPT, '--', proc, String(ways), ...pids.map(String)], {
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
         env: {},
       });
