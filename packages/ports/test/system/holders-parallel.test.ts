@@ -48,11 +48,12 @@ describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () =>
     expect(found(two.parts)).toEqual(listener.pids);
   });
 
-  it('scans in Node below minProcesses, with perl: false, where perl is missing, and where it fails', async () => {
+  it('scans in Node below minProcesses, with perl: false, where perl is missing, fails, or prints what does not parse', async () => {
     const listener = await spawnListener({ host: '127.0.0.1' });
     const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
     const expected = scanSocketHolders(inodes);
-    for (const options of [{ perl: false as const }, { perl: '/nonexistent/perl' }, { perl: '/bin/false' }]) {
+    // /bin/echo exits 0 having printed its arguments: output that does not parse is not taken either.
+    for (const options of [{ perl: false as const }, { perl: '/nonexistent/perl' }, { perl: '/bin/false' }, { perl: '/bin/echo' }]) {
       const { threads, scanner, ...result } = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false, ...options });
       expect({ threads, scanner, result }).toEqual({ threads: 1, scanner: 'node', result: expected });
     }
