@@ -15,7 +15,7 @@
 // Output it cannot account for, or a perl that fails, leaves its processes
 // to scanPids too.
 import type { ChildProcess, spawn as Spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync, readlinkSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { scanPids, type PartialScan } from './holders.js';
 
@@ -182,6 +182,6 @@ export async function scanWithPerl(
     recheck.push(...result.recheck);
     read ||= result.recheck.length < share.length;
   }
-  if (recheck.length > 0) parts.push(scanPids(recheck, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync }));
+  if (recheck.length > 0) parts.push(scanPids(recheck, wanted, proc));
   return { parts, read };
 }

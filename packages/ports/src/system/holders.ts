@@ -43,20 +43,12 @@ export interface PartialScan {
 }
 
 /**
- * Scan the fds of `pids`, taking them CHUNK at a time from a shared cursor so
- * that several threads can split one list. Self-contained on purpose (no
- * closure, fs passed in): holders-parallel.ts runs its source in a worker.
- * Synchronous: tens of thousands of tiny readlink calls are several times
- * faster in a plain loop than through promises and the thread pool.
+ * Scan the fds of `pids` in Node: every socket link that is one of `wanted`,
+ * each process whose fds could not be read, and each whose fd directory is
+ * empty. Synchronous: tens of thousands of tiny readlink calls are several
+ * times faster in a plain loop than through promises and the thread pool.
  */
-export function scanPids(
-  pids: readonly number[],
-  cursor: Int32Array,
-  wanted: ReadonlyMap<string, number>,
-  proc: string,
-  fs: { readdirSync(path: string): string[]; readlinkSync(path: string): string },
-): PartialScan {
-  const CHUNK = 16;
+export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan {
   const found: number[] = [];
   const unreadable: number[] = [];
   const empty: number[] = [];
@@ -64,41 +56,36 @@ export function scanPids(
     const code = (error as { code?: string }).code;
     return code === 'EACCES' || code === 'EPERM';
   };
-  for (;;) {
-    const start = Atomics.add(cursor, 0, CHUNK);
-    if (start >= pids.length) return { found, unreadable, empty };
-    const end = Math.min(start + CHUNK, pids.length);
-    for (let index = start; index < end; index++) {
-      const pid = pids[index]!;
-      const dir = `${proc}/${pid}/fd`;
-      let fds: string[];
+  for (const pid of pids) {
+    const dir = `${proc}/${pid}/fd`;
+    let fds: string[];
+    try {
+      fds = readdirSync(dir);
+    } catch (error) {
+      if (denied(error)) unreadable.push(pid);
+      continue; // ENOENT: the process has exited
+    }
+    if (fds.length === 0) empty.push(pid);
+    for (const fd of fds) {
+      let target: string;
       try {
-        fds = fs.readdirSync(dir);
+        target = readlinkSync(`${dir}/${fd}`);
       } catch (error) {
-        if (denied(error)) unreadable.push(pid);
-        continue; // ENOENT: the process has exited
-      }
-      if (fds.length === 0) empty.push(pid);
-      for (const fd of fds) {
-        let target: string;
-        try {
-          target = fs.readlinkSync(`${dir}/${fd}`);
-        } catch (error) {
-          // Access to a process's fds is granted or refused for the process as a
-          // whole: one refusal means the rest would be refused too (each costs time).
-          if (denied(error)) {
-            unreadable.push(pid);
-            break;
-          }
-          continue;
+        // Access to a process's fds is granted or refused for the process as a
+        // whole: one refusal means the rest would be refused too (each costs time).
+        if (denied(error)) {
+          unreadable.push(pid);
+          break;
         }
-        // Cheap prefilter: only socket links can match.
-        if (target.charCodeAt(0) !== 115 /* s */) continue;
-        const inode = wanted.get(target);
-        if (inode !== undefined) found.push(pid, inode);
+        continue;
       }
+      // Cheap prefilter: only socket links can match.
+      if (target.charCodeAt(0) !== 115 /* s */) continue;
+      const inode = wanted.get(target);
+      if (inode !== undefined) found.push(pid, inode);
     }
   }
+  return { found, unreadable, empty };
 }
 
 /** The PIDs to scan, and the `socket:[INODE]` links that matter. */
@@ -316,7 +303,7 @@ export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions
 export function scanInputsSync({ pids, wanted, proc, everyThread }: ReturnType<typeof scanInputs>): HolderScan {
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
   return withoutStackTraces(() => {
-    const parts = [scanPids(pids, new Int32Array(1), wanted, proc, { readdirSync, readlinkSync })];
+    const parts = [scanPids(pids, wanted, proc)];
     const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
     return mergeScans(tasks ? [...parts, tasks] : parts);
   });
