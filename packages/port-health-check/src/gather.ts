@@ -4,7 +4,7 @@
 // drop-ins, and each claim-port executable the units name. All I/O of a
 // health check happens here; the checks are pure.
 // Synchronous reads throughout: small files, and no thread-pool start-up;
-// the fd scan adds a worker thread only where that pays (many processes).
+// the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
 import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot, type Listener } from '@dsa110/ports/system';
@@ -95,10 +95,10 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
 
 /**
  * The live socket table and its holders: one table read and one /proc/*\/fd
- * scan by the shared reader, synchronous (no thread-pool start-up), split
- * over two threads on a machine with many processes and an idle core, as
- * claim-port's (see holders-parallel.ts). A failure becomes a fact, not an
- * exception.
+ * scan by the shared reader, synchronous (no thread-pool start-up), read by
+ * perl children (two at once where a core is idle) on a machine with many
+ * processes, as claim-port's (see holders-parallel.ts). A failure becomes a
+ * fact, not an exception.
  */
 export async function readSockets(watched: ReadonlySet<number> = new Set()): Promise<SocketFacts> {
   try {

@@ -21,7 +21,7 @@ export interface ParallelScanOptions extends ScanOptions {
 }
 
 /**
- * Whether a second thread can be expected to run at the same time: fewer
+ * Whether a second scanning process can be expected to run at the same time: fewer
  * runnable tasks than cores right now. /proc/loadavg's fourth field counts the
  * runnable tasks (this one included) at this instant, where the load average
  * lags by a minute.
