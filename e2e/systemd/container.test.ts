@@ -315,7 +315,16 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
       const since = await cursor();
       const start = await c.exec(['systemctl', 'start', 'dsa110-api.service']);
       expect(start.code, showRun(start)).not.toBe(0);
-      expect(await unitState('dsa110-api.service')).toMatchObject({ ActiveState: 'failed' });
+      // The container's Prometheus scrapes localhost:8000: a scrape connects to the socket, and PID 1 starts the
+      // service again, which fails the same way, until the socket's start limit stops it. Never active, it settles failed.
+      const states: string[] = [];
+      const settled = await waitFor(async () => {
+        const state = await unitState('dsa110-api.service');
+        states.push(state.ActiveState!);
+        return state.ActiveState === 'activating' || state.ActiveState === 'deactivating' ? undefined : state;
+      }, 30_000);
+      expect(settled, states.join(' ')).toMatchObject({ ActiveState: 'failed' });
+      expect(states).not.toContain('active');
       const text = await journal('dsa110-api.service', since, /\[claim-port:8000\]/);
       expect(
         text
