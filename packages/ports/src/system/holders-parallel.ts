@@ -16,7 +16,7 @@ export interface ParallelScanOptions extends ScanOptions {
   minProcesses?: number;
   /** Run two at once only when a core looks idle, else one (default true). */
   requireIdleCore?: boolean;
-  /** The perl(1) to run (default the first of PERL_PATHS that can be run; never PATH), or false: scan in Node only. */
+  /** The perl(1) to run (default /usr/bin/perl, else /bin/perl; never looked up through PATH), or false: scan in Node only. */
   perl?: string | false;
 }
 
@@ -47,9 +47,10 @@ export async function scanSocketHoldersParallel(
   const { pids, wanted, proc, everyThread } = inputs;
   if (options.perl !== undefined && options.perl !== false && (typeof options.perl !== 'string' || options.perl === ''))
     throw new TypeError(`scanSocketHoldersParallel: options.perl must be a path to perl(1) or false, not ${describeArgument(options.perl)}`);
-  const perl = options.perl === false ? undefined : options.perl === undefined ? perlExecutable() : perlExecutable([options.perl]);
-  // One listing of /proc either way (the PID list is the one the children share).
-  if (pids.length < (options.minProcesses ?? PARALLEL_MIN_PROCESSES) || perl === undefined) return { ...scanInputsSync(inputs), threads: 1, scanner: 'node' };
+  // One listing of /proc either way (the PID list is the one the children share); perl is looked for only when it would run.
+  const many = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES);
+  const perl = !many || options.perl === false ? undefined : options.perl === undefined ? perlExecutable() : perlExecutable([options.perl]);
+  if (perl === undefined) return { ...scanInputsSync(inputs), threads: 1, scanner: 'node' };
   // Two when a second core is free; one otherwise (it still reads faster than Node).
   const ways = options.requireIdleCore === false || hasIdleCore(proc) ? 2 : 1;
   const { parts, read } = await scanWithPerl(pids, wanted, proc, perl, ways);
