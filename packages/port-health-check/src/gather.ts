@@ -7,7 +7,7 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
 import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
-import { normalizeAddress, snapshot, type Listener } from '@dsa110/ports/system';
+import { normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES } from './checks/references/include-files.js';
@@ -30,6 +30,8 @@ export interface GatherOptions {
   readonly claimPortPaths?: readonly string[];
   /** Read the live nftables ruleset (default true): only when a robust, non-public service listens beyond loopback. */
   readonly firewall?: boolean;
+  /** The socket read, when the caller started it earlier (startSocketRead); else it starts here. */
+  readonly socketRead?: SocketRead;
 }
 
 export async function gather(options: GatherOptions): Promise<Facts> {
@@ -43,26 +45,28 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...new Set(services.flatMap((service) => [...(configKey(service) ? [configKey(service)!.file] : []), ...service.configs.map((ref) => ref.path)])),
   ];
 
-  const sockets = await readSockets(new Set(services.map((service) => service.port)));
+  // The files first, the sockets after: on a busy machine perl's scan (started before the registry
+  // loaded, or here) reads while they are read.
+  const socketRead = options.socketRead ?? startSocketRead();
   const kernel = readKernelFacts();
   const { units, listing } = readUnits(root, unitNames);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
-  // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter);
-  // nft then runs in its own process while the files and systemctl are read here.
-  const exposed = services.some((service) => exposedListeners({ registry: options.registry, units: unitMap, sockets }, service).length > 0);
-  const firewall = options.firewall === false ? undefined : exposed ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
   const includes = readIncludes(root, services, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
-  // Robust units only: those are the ones whose claim it confirms.
-  const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
-  const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
   const paths = new Set(claims.flatMap((claim) => claim.lines.map((line) => line.argv[0]!)));
   // Socket activation only matters where claim-port runs: PID 1 would hold the port it must free.
   const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
   const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));
+  const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
+  // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
+  const exposed = services.some((service) => exposedListeners({ registry: options.registry, units: unitMap, sockets }, service).length > 0);
+  const firewall = options.firewall === false ? undefined : exposed ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
+  // systemctl while nft runs in its own process. Robust units only: those are the ones whose claim it confirms.
+  const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
+  const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
   return {
     registry: options.registry,
     root,
@@ -93,16 +97,29 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
   return { units, listing };
 }
 
+/** A read of the socket table and its holders under way: what it took, or what stopped it (it never rejects). */
+export type SocketRead = Promise<{ taken: Snapshot } | { error: unknown }>;
+
 /**
- * The live socket table and its holders: one table read and one /proc/*\/fd
- * scan by the shared reader, synchronous (no thread-pool start-up), read by
- * perl children (two at once where a core is idle) on a machine with many
- * processes, as claim-port's (see holders-parallel.ts). A failure becomes a
- * fact, not an exception.
+ * Start reading the live socket table and its holders: one table read and one
+ * /proc/*\/fd scan by the shared reader, synchronous (no thread-pool
+ * start-up), read by perl children (two at once where a core is idle) on a
+ * machine with many processes, as claim-port's (see holders-parallel.ts).
+ * The children are running when this returns.
  */
-export async function readSockets(watched: ReadonlySet<number> = new Set()): Promise<SocketFacts> {
+export function startSocketRead(): SocketRead {
+  return snapshot({ parallel: true }).then(
+    (taken) => ({ taken }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+/** The socket facts of a read (started here when none is given): a failure becomes a fact, not an exception. */
+export async function readSockets(watched: ReadonlySet<number> = new Set(), started: SocketRead = startSocketRead()): Promise<SocketFacts> {
   try {
-    const taken = await snapshot({ parallel: true });
+    const read = await started;
+    if ('error' in read) throw read.error;
+    const { taken } = read;
     return {
       listeners: (await withHiddenHolders(taken.listeners, watched)).map((listener) => ({
         port: listener.port,

@@ -6,7 +6,7 @@ import { describeArgument, escapeText, loadRegistry, optionsArgument, PortsError
 import { now } from '@dsa110/ports/system';
 import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
-import { gather } from './gather.js';
+import { gather, startSocketRead } from './gather.js';
 import { buildReport, serviceRows, type HealthReport } from './report.js';
 
 export interface CheckPortsOptions {
@@ -58,6 +58,8 @@ async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
 
   const notRoot = rootProblem(root);
   if (notRoot) throw new PortsError('NOT_FOUND', `root ${escapeText(root)} ${notRoot}; give the top of the tree to check (default /)`);
+  // The live sockets do not depend on the registry: on a busy machine perl's fd scan reads while it loads.
+  const socketRead = startSocketRead();
   let registry: Registry;
   try {
     registry =
@@ -79,6 +81,7 @@ async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
     ...(services && { services }),
     claimPortPaths: options.claimPortPaths ?? [],
     firewall: options.firewall ?? true,
+    socketRead,
   });
   const results = runChecks(facts, { strict });
   return done(registry, { services: serviceRows(facts, results), results });

@@ -16,6 +16,7 @@
 // to scanPids too.
 import type { ChildProcess, spawn as Spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { scanPids, type PartialScan } from './holders.js';
 
@@ -163,8 +164,10 @@ export async function scanWithPerl(
   perl: string,
   ways: 1 | 2,
 ): Promise<{ parts: PartialScan[]; read: boolean }> {
-  // Loaded here, not at start-up: a run on a quiet machine never starts a child.
-  const { spawn } = await import('node:child_process');
+  // Required here, not imported at the top: a run on a quiet machine never starts a child. Synchronously,
+  // not by import(): the children start within the caller's call, so a caller's own work that follows
+  // (the health check's registry and files) runs while they read.
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const parts: PartialScan[] = [];
   let read = false;
   const recheck: number[] = [];

@@ -6,7 +6,7 @@ import { scanSocketHolders, type HolderScan } from './holders.js';
 import { scanSocketHoldersParallel } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readBoundUdpSockets, type Transport } from './port-sockets.js';
-import { readListenSockets, readListenSocketsSync, type ListenSocket } from './sockets.js';
+import { readListenSocketsSync, type ListenSocket } from './sockets.js';
 
 export interface Listener extends ListenSocket {
   /** A `::` socket that (by inference, see dual-stack.ts) also accepts IPv4. */
@@ -42,7 +42,7 @@ export interface SnapshotOptions {
    * socket holds the port) instead of TCP LISTEN sockets. Needs `ports`.
    */
   transport?: Transport;
-  /** snapshot() only: split the fd scan over two threads on a machine with many processes (see holders-parallel.ts). */
+  /** snapshot() only: on a machine with many processes, read the fds with perl(1) children, two at once where a core is free (see holders-parallel.ts). */
   parallel?: boolean;
   /** 'every': read every thread's fd table too (see ScanOptions.threads): for a socket whose holder was not found. */
   threads?: 'every';
@@ -75,10 +75,14 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
   return { listeners: assemble(sockets, scan.holders, info, readBindV6Only(procRoot)), unreadable: scan.unreadable };
 }
 
-/** Listeners (optionally on `ports` only) with every holder process. */
+/**
+ * Listeners (optionally on `ports` only) with every holder process. The table
+ * is read, and a parallel scan's children started, within the call: what the
+ * caller does before it awaits the result runs while they read.
+ */
 export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
   const checked = optionsArgument('snapshot', options, '{ ports?, procRoot?, sockets?, transport?, parallel?, threads? }');
-  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : await readListenSockets(checked));
+  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(checked));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
   const procRoot = checked.procRoot ?? '/proc';

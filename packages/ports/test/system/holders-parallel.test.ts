@@ -2,7 +2,7 @@
 // same holders, the same unreadable processes, the same holders behind an
 // exited leader; and where perl cannot run or fails, the Node scan does it all.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,20 @@ describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () =>
     expect({ threads, scanner }).toEqual({ threads: 2, scanner: 'perl' });
     expect(parallel).toEqual(expected);
     expect([...parallel.holders.values()].flat()).toEqual(expect.arrayContaining([...shared.pids, ...single.pids]));
+  });
+
+  it('has perl running when it returns, before its promise is awaited (what the caller does next overlaps the scan)', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+    // Children of this thread: the scan's perl is forked from it.
+    const children = () => readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'latin1').trim().split(' ').filter(Boolean);
+    const before = new Set(children());
+    const pending = scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+    const started = children().filter((pid) => !before.has(pid));
+    const scan = await pending;
+    expect(started).toHaveLength(1);
+    expect(scan.scanner).toBe('perl');
+    expect([...scan.holders.values()].flat()).toEqual(listener.pids);
   });
 
   it('reads the same in one perl as in two', async () => {
