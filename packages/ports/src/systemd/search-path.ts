@@ -68,6 +68,22 @@ function specificDirNames(unit: string, out: Set<string>): void {
 }
 
 /**
+ * The text every unit-specific drop-in directory name of `unit` starts with
+ * (specificDirNames keeps each dash it cuts at, and never cuts at the first
+ * character): the name up to its first dash after the first character, before
+ * any `@`; without such a dash, the name before the `@` or the suffix. A
+ * listing with no entry that starts with it holds none of those directories.
+ */
+export function dropInPrefix(unit: string): string {
+  const dot = unit.lastIndexOf('.');
+  const base = dot < 0 ? unit : unit.slice(0, dot);
+  const at = base.indexOf('@');
+  const name = at >= 0 ? base.slice(0, at) : base;
+  const dash = name.indexOf('-', 1);
+  return dash < 0 ? name : name.slice(0, dash + 1);
+}
+
+/**
  * The drop-in directory names for a unit, most specific first: the
  * unit-specific ones (specificDirNames), then the type-wide `service.d`.
  */
@@ -75,7 +91,12 @@ export function dropInDirNames(unit: string): string[] {
   nonEmptyStringArgument('dropInDirNames', 'unit', unit, 'a unit name (a non-empty string)');
   const names = new Set<string>();
   specificDirNames(unit, names);
-  return [...names, `${unit.slice(unit.lastIndexOf('.') + 1)}.d`];
+  return [...names, typeDropInDirName(unit)];
+}
+
+/** The type-wide drop-in directory name of a unit: `service.d` for `foo.service`. */
+export function typeDropInDirName(unit: string): string {
+  return `${unit.slice(unit.lastIndexOf('.') + 1)}.d`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
+import { listUnitDirs, loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
@@ -124,6 +124,22 @@ describe('the effective unit', () => {
     });
     expect(linked.masked).toBe(false);
     expect(linked.execStartPre[0]!.argv).toEqual([CLAIM, '6379']);
+  });
+
+  it("reads the drop-ins of units with no file of their own: their own, a dash prefix's, the type-wide (one listing for all, as the health check passes it)", () => {
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/dsa110-.service.d/50-claim.conf': `[Service]\nExecStartPre=+${CLAIM} api\n`,
+      'etc/systemd/system/own.service.d/10.conf': '[Service]\nExecStartPre=/own\n',
+      'usr/lib/systemd/system/socket.d/10-all.conf': '[Socket]\nBacklog=8\n',
+      'lib/systemd/system/other.service': '[Service]\nExecStart=/bin/true\n',
+    });
+    const listing = listUnitDirs(root);
+    const dropIns = (unit: string) => loadUnit(root, unit, listing).dropIns.map((file) => file.path);
+    expect(dropIns('dsa110-api.service')).toEqual(['/etc/systemd/system/dsa110-.service.d/50-claim.conf']);
+    expect(dropIns('own.service')).toEqual(['/etc/systemd/system/own.service.d/10.conf']);
+    expect(dropIns('any.socket')).toEqual(['/usr/lib/systemd/system/socket.d/10-all.conf']);
+    expect(loadUnit(root, 'absent.service', listing)).toEqual({ unit: 'absent.service', dropIns: [], problems: [] });
+    expect(loadUnit(root, 'other.service', listing).file?.path).toBe('/lib/systemd/system/other.service');
   });
 
   it('finds nothing (and no problem) when the unit is absent', async () => {

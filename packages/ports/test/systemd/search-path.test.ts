@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseDropIns, dropInDirNames, dropInDirs, templateOf } from '../../src/systemd/search-path.js';
+import { chooseDropIns, dropInDirNames, dropInDirs, dropInPrefix, templateOf, typeDropInDirName } from '../../src/systemd/search-path.js';
 
 describe('systemd search path', () => {
   it('names drop-in directories most specific first', () => {
@@ -21,6 +21,35 @@ describe('systemd search path', () => {
     expect(templateOf('x@a@b.service')).toBe('x@.service');
     expect(templateOf('x@a.b.service')).toBe('x@.service');
     expect(templateOf('x@.service')).toBeUndefined();
+  });
+
+  it('names the prefix every unit-specific drop-in directory name starts with (loadUnit skips a unit none of whose could be listed)', () => {
+    expect(dropInPrefix('dsa110-api-v2@blue.service')).toBe('dsa110-');
+    expect(dropInPrefix('redis.service')).toBe('redis');
+    expect(dropInPrefix('x@a-b.service')).toBe('x');
+    expect(dropInPrefix('-a-b.service')).toBe('-a-');
+    expect(typeDropInDirName('a-b.socket')).toBe('socket.d');
+    // Every name dropInDirNames makes, on names built from the characters that steer it.
+    const alphabet = ['a', 'b', '-', '-', '@', '.', 'x'];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    let checked = 0;
+    for (let n = 0; n < 5000; n++) {
+      const length = 1 + (next() % 9);
+      let base = '';
+      for (let i = 0; i < length; i++) base += alphabet[next() % alphabet.length];
+      // A name without a suffix is no unit, but the prefix must hold for whatever the functions are given.
+      const unit = [`${base}.service`, `${base}.socket`, base][next() % 3]!;
+      const names = dropInDirNames(unit);
+      expect(names.at(-1)).toBe(typeDropInDirName(unit));
+      const prefix = dropInPrefix(unit);
+      for (const name of names.slice(0, -1)) expect(name.startsWith(prefix), `${unit}: ${name} does not start with ${prefix}`).toBe(true);
+      checked += names.length - 1;
+    }
+    expect(checked).toBeGreaterThan(8_000);
   });
 
   it('searches /etc before /run before the packaged directories', () => {
