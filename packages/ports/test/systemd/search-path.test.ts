@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseDropIns, dropInDirNames, dropInDirs, dropInPrefix, templateOf, typeDropInDirName } from '../../src/systemd/search-path.js';
+import { seededRandom } from './fixtures/systemd-corpus.js';
 
 describe('systemd search path', () => {
   it('names drop-in directories most specific first', () => {
@@ -31,11 +32,8 @@ describe('systemd search path', () => {
     expect(typeDropInDirName('a-b.socket')).toBe('socket.d');
     // Every name dropInDirNames makes, on names built from the characters that steer it.
     const alphabet = ['a', 'b', '-', '-', '@', '.', 'x'];
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed;
-    };
+    const random = seededRandom(7);
+    const next = () => Math.floor(random() * 2 ** 31);
     let checked = 0;
     for (let n = 0; n < 5000; n++) {
       const length = 1 + (next() % 9);
