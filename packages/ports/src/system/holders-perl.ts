@@ -29,7 +29,15 @@ const MAX_PIDS_PER_CHILD = 50_000;
 /**
  * Arguments: the proc root, how many processes read at once (1 or 2), then
  * PIDs. With 2, perl forks (a fork of perl is far cheaper than a second spawn
- * from Node) and the child reads every other chunk of 16 PIDs, writing to fd 3.
+ * from Node) and the child writes to fd 3. The two take chunks of PIDs from
+ * one queue, a pipe filled before the fork, so they finish together however
+ * the CPU is shared between them and the caller: a fixed split (every other
+ * chunk) left one perl reading alone for 5-10 ms of a 1,300-process scan,
+ * and the queue made claim-port's lookup there about 5% faster (30
+ * interleaved runs). The queue is one write of at most 2,048 two-byte chunk
+ * numbers, so it fits the smallest pipe (one page) and never blocks; chunks
+ * are 8 PIDs, more past 16,384 PIDs. Without a pipe or a fork, one process
+ * reads every chunk.
  * For each PID, NUL-separated records: `d PID COUNT` after its fd directory
  * was listed, `s PID socket:[INODE]` for each socket, `e PID ERRNO` where a
  * directory or link could not be read (it stops reading that process). chdir
@@ -38,30 +46,42 @@ const MAX_PIDS_PER_CHILD = 50_000;
  * environment is empty (no PERL5OPT, PERL5LIB or locale).
  */
 export const SCAN_SCRIPT = `my ($proc, $ways, @pids) = @ARGV;
-my $part = 0;
-my $child;
-if ($ways == 2) {
-  $child = fork();
-  if (!defined $child) { $ways = 1 }
-  elsif ($child == 0) { open(STDOUT, '>&=', 3) or exit 1; $part = 1 }
+my $size = 8;
+$size = int((@pids + 2047) / 2048) if @pids > 2048 * $size;
+my $chunks = int((@pids + $size - 1) / $size);
+my ($queue, $feed, $child);
+if ($ways == 2 && pipe($queue, $feed)) {
+  my $written = syswrite($feed, pack('n*', 0 .. $chunks - 1));
+  close($feed);
+  if (defined $written && $written == 2 * $chunks) {
+    $child = fork();
+    if (defined $child && $child == 0) { open(STDOUT, '>&=', 3) or exit 1 }
+  } else { close($queue); undef $queue }
 }
 scan();
 if ($child) { waitpid($child, 0); exit($? == 0 ? 0 : 1) }
 exit 0;
 sub scan {
   binmode STDOUT;
-  PID: for my $index (0 .. $#pids) {
-    next PID if $ways == 2 && int($index / 16) % 2 != $part;
-    my $pid = $pids[$index];
-    my $h;
-    unless (chdir("$proc/$pid/fd") && opendir($h, '.')) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
-    my @fds = grep { $_ ne '.' && $_ ne '..' } readdir($h);
-    closedir($h);
-    print "d\\0$pid\\0", scalar(@fds), "\\0";
-    for my $fd (@fds) {
-      my $link = readlink($fd);
-      unless (defined $link) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
-      print "s\\0$pid\\0$link\\0" if substr($link, 0, 7) eq 'socket:';
+  my $next = 0;
+  CHUNK: while (1) {
+    my $chunk;
+    if ($queue) { my $record; last CHUNK unless (sysread($queue, $record, 2) // 0) == 2; $chunk = unpack('n', $record) }
+    else { last CHUNK if $next >= $chunks; $chunk = $next++ }
+    my $end = ($chunk + 1) * $size;
+    $end = @pids if $end > @pids;
+    PID: for my $index ($chunk * $size .. $end - 1) {
+      my $pid = $pids[$index];
+      my $h;
+      unless (chdir("$proc/$pid/fd") && opendir($h, '.')) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
+      my @fds = grep { $_ ne '.' && $_ ne '..' } readdir($h);
+      closedir($h);
+      print "d\\0$pid\\0", scalar(@fds), "\\0";
+      for my $fd (@fds) {
+        my $link = readlink($fd);
+        unless (defined $link) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
+        print "s\\0$pid\\0$link\\0" if substr($link, 0, 7) eq 'socket:';
+      }
     }
   }
   chdir('/');
@@ -152,8 +172,8 @@ function runChild(spawn: typeof Spawn, perl: string, proc: string, ways: 1 | 2, 
 }
 
 /**
- * Scan `pids` with perl, in `ways` processes at once (chunks of 16 PIDs in
- * turn, so that neighbouring PIDs, often one service's processes, are split);
+ * Scan `pids` with perl, in `ways` processes at once (sharing chunks of PIDs
+ * through a queue, see SCAN_SCRIPT);
  * what it leaves is scanned by scanPids here. `read` is false when perl read
  * nothing (it failed: scanPids read every PID).
  */

@@ -1,8 +1,10 @@
 // What the perl scan's output means: only records it can account for are
 // taken; a process perl could not read completely, or any output that does not
 // parse, is left to the Node scan (recheck), never guessed.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { readChildOutput } from '../../src/system/holders-perl.js';
+import { perlExecutable, readChildOutput, SCAN_SCRIPT } from '../../src/system/holders-perl.js';
+import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 const wanted = new Map([
   ['socket:[100]', 100],
@@ -42,4 +44,61 @@ describe('readChildOutput', () => {
   it('reads nothing from an empty output: every PID is rechecked', () => {
     expect(readChildOutput([10], '', wanted).recheck).toEqual([10]);
   });
+});
+
+const perl = perlExecutable();
+
+/** SCAN_SCRIPT's records, from its stdout and its fork's fd 3 together, as [kind, pid, value] triples. */
+async function runScript(proc: string, ways: 1 | 2, pids: readonly number[]): Promise<{ code: number | null; records: string[][] }> {
+  const child = spawn(perl!, ['-f', '-e', SCAN_SCRIPT, '--', proc, String(ways), ...pids.map(String)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'pipe'],
+    env: {},
+  });
+  // Each stream whole, one after the other: a record is never split between them, but chunks of the two interleave.
+  const out: Buffer[] = [];
+  const forked: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => forked.push(chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const fields = Buffer.concat([...out, ...forked])
+    .toString('latin1')
+    .split('\0');
+  fields.pop();
+  const records: string[][] = [];
+  for (let index = 0; index < fields.length; index += 3) records.push(fields.slice(index, index + 3));
+  return { code, records };
+}
+
+describe.skipIf(perl === undefined)('SCAN_SCRIPT, run by perl over a proc tree', () => {
+  // PIDs in the tree have an fd directory (a socket link and a file link); the others do not exist (ENOENT).
+  const proc = () =>
+    writeTree(tempDir(), {
+      '5/fd/0': { symlink: 'socket:[500]' },
+      '5/fd/1': { symlink: '/dev/null' },
+      '16387/fd/3': { symlink: 'socket:[16387]' },
+      '20001/fd/0': { symlink: '/dev/null' },
+    });
+
+  // 20,001 PIDs: past 16,384 the chunks grow (to 10 PIDs here), and the last chunk is partial.
+  const pids = Array.from({ length: 20_001 }, (_, index) => index + 1);
+
+  for (const ways of [1, 2] as const) {
+    it(`reads each PID exactly once, in ${ways} process${ways === 2 ? 'es sharing one queue' : ''}`, async () => {
+      const { code, records } = await runScript(proc(), ways, pids);
+      expect(code).toBe(0);
+      const listed = records.filter(([kind]) => kind === 'd').map(([, pid, count]) => `${pid}:${count}`);
+      expect(listed.sort()).toEqual(['16387:1', '20001:1', '5:2']);
+      expect(
+        records
+          .filter(([kind]) => kind === 's')
+          .map(([, pid, link]) => `${pid} ${link}`)
+          .sort(),
+      ).toEqual(['16387 socket:[16387]', '5 socket:[500]']);
+      const perPid = new Map<string, number>();
+      for (const [kind, pid] of records) if (kind !== 's') perPid.set(pid!, (perPid.get(pid!) ?? 0) + 1);
+      expect(perPid.size).toBe(pids.length);
+      expect([...perPid.values()].every((count) => count === 1)).toBe(true);
+      expect(records.filter(([kind]) => kind === 'e').every(([, , errno]) => errno === '2')).toBe(true);
+    });
+  }
 });
