@@ -91,6 +91,42 @@ export function signal(pid: number, sig: NodeJS.Signals | number = 'SIGTERM'): v
   process.kill(pid, sig);
 }
 
+/** Whether some process is in process group `group` (/proc/PID/stat field 5), read without @dsa110/ports. */
+function groupHasMembers(group: number): boolean {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // exited while listed
+    }
+    if (Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]) === group) return true;
+  }
+  return false;
+}
+
+/**
+ * SIGKILL to the process group led by a detached child this suite spawned,
+ * so that what it started dies with it. While the leader is that very process,
+ * the group is its own; once the leader has exited, the group is still its own
+ * as long as a member lives (Linux does not hand out a PID that is still a
+ * group's id, and only a process of the same session can join the group), so it
+ * is signalled then too, and not at all once it is empty. Throws for a PID the
+ * suite never spawned.
+ */
+export function killGroup(group: number): void {
+  if (!Number.isInteger(group) || group <= 1 || !spawned.has(group)) {
+    throw new Error(`test-support guard: refusing to signal process group ${group}: the test suite did not spawn its leader`);
+  }
+  if (!isSpawned(group) && (readStat(group) !== undefined || !groupHasMembers(group))) return;
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // the group emptied meanwhile
+  }
+}
+
 /**
  * Throws unless every LISTEN socket (udp: bound socket) on `port` is held only by processes this
  * suite spawned, each holder known. Call it right before a claim is pointed

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { socketsOn } from '../../../test-support/guard.js';
+import { killGroup, recordSpawned, socketsOn } from '../../../test-support/guard.js';
 import { ephemeralRange, leasePort } from '../../../test-support/test-port.js';
-import { guardPort, isSpawned, signal, spawnListener } from '../../../test-support/index.js';
+import { guardPort, isAlive, isSpawned, signal, spawnListener, waitForExit } from '../../../test-support/index.js';
 
 describe('test-support guard', () => {
   it('refuses to signal PIDs the suite did not spawn', () => {
@@ -49,6 +49,26 @@ describe('test-support guard', () => {
       expect(() => guardPort(port, 'udp')).toThrow(new RegExp(`held by PID ${foreign.pid} .*did not spawn`));
     } finally {
       foreign.kill('SIGKILL'); // our own child, by its ChildProcess handle
+    }
+  });
+
+  it("kills a spawned leader's process group after the leader has exited, while a member lives; refuses a group it did not start", async () => {
+    expect(() => killGroup(process.pid)).toThrow(/refusing to signal process group .*did not spawn its leader/);
+    expect(() => killGroup(1)).toThrow(/refusing/);
+    // A detached shell (a group of its own) starts sleep in the background, says its PID, and exits: sleep stays in the group.
+    const leader = spawn('/bin/sh', ['-c', 'sleep 30 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    recordSpawned(leader.pid!);
+    const member = await new Promise<number>((resolve) => leader.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim()))));
+    recordSpawned(member);
+    try {
+      await new Promise((resolve) => (leader.exitCode === null ? leader.once('exit', resolve) : resolve(undefined)));
+      expect(await waitForExit(leader.pid!, 5000)).toBe(true);
+      expect(isAlive(member)).toBe(true);
+      killGroup(leader.pid!);
+      expect(await waitForExit(member, 5000)).toBe(true);
+      expect(() => killGroup(leader.pid!)).not.toThrow(); // an empty group: nothing to signal
+    } finally {
+      if (isSpawned(member)) signal(member, 'SIGKILL');
     }
   });
 

@@ -41,7 +41,7 @@ import {
   waitUntil,
   wasSpawned,
 } from '../../../test-support/index.js';
-import { forgetSpawned, recordSpawned, socketsOn } from '../../../test-support/guard.js';
+import { forgetSpawned, killGroup, recordSpawned, socketsOn } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
 
 const root = process.getuid?.() === 0;
@@ -63,14 +63,8 @@ afterEach(async () => {
   for (const entry of started.splice(0)) {
     // The child leads a process group of its own (detached): SIGKILL to the group first, so that a
     // listener a shell loop started after its last reported line dies too instead of being orphaned.
-    const group = entry.child.pid;
-    if (group !== undefined && isSpawned(group)) {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // the group is already gone
-      }
-    }
+    // Even when the leader has already exited: its group lives on while a member does (killGroup).
+    if (entry.child.pid !== undefined && wasSpawned(entry.child.pid, -1)) killGroup(entry.child.pid);
     for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) process.kill(pid, 'SIGKILL');
     await Promise.all(entry.pids.map((pid) => waitForExit(pid, 5000)));
     for (const pid of entry.pids) forgetSpawned(pid);
