@@ -38,11 +38,15 @@ const MAX_PIDS_PER_CHILD = 50_000;
  * numbers, so it fits the smallest pipe (one page) and never blocks; chunks
  * are 8 PIDs, more past 16,384 PIDs. Without a pipe or a fork, one process
  * reads every chunk.
- * For each PID, NUL-separated records: `d PID COUNT` after its fd directory
- * was listed, `s PID socket:[INODE]` for each socket, `e PID ERRNO` where a
- * directory or link could not be read (it stops reading that process). chdir
- * into each directory: a relative readlink skips the path walk through /proc
- * (about an eighth of the kernel's time). No module is loaded, and the
+ * For each PID, NUL-separated records: `s PID socket:[INODE]` for each
+ * socket, then `d PID COUNT` once every fd of its directory was read, or `e
+ * PID ERRNO` where the directory or a link could not be read (it stops
+ * reading that process). chdir into each directory: a relative readlink
+ * skips the path walk through /proc (about an eighth of the kernel's time).
+ * The loop allocates nothing per fd beyond the link (no grep over the
+ * listing, rindex rather than substr, `.` and `..` skipped by their first
+ * byte): a third of perl's time was its own, and this cut a scan of 1,300
+ * processes by 11% (30 interleaved runs). No module is loaded, and the
  * environment is empty (no PERL5OPT, PERL5LIB or locale).
  */
 export const SCAN_SCRIPT = `my ($proc, $ways, @pids) = @ARGV;
@@ -74,14 +78,17 @@ sub scan {
       my $pid = $pids[$index];
       my $h;
       unless (chdir("$proc/$pid/fd") && opendir($h, '.')) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
-      my @fds = grep { $_ ne '.' && $_ ne '..' } readdir($h);
+      my @fds = readdir($h);
       closedir($h);
-      print "d\\0$pid\\0", scalar(@fds), "\\0";
+      my $count = 0;
       for my $fd (@fds) {
+        next if ord($fd) == 46;
+        $count++;
         my $link = readlink($fd);
         unless (defined $link) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
-        print "s\\0$pid\\0$link\\0" if substr($link, 0, 7) eq 'socket:';
+        print "s\\0$pid\\0$link\\0" if rindex($link, 'socket:', 0) == 0;
       }
+      print "d\\0$pid\\0$count\\0";
     }
   }
   chdir('/');
