@@ -97,6 +97,20 @@ describe('socket activation and claim-port', () => {
     expect(dropIn.socket.map((r) => [r.severity, r.file])).toEqual([['warning', `/${DIR}/dsa110-api.socket.d/port.conf:2`]]);
   });
 
+  it('finds an enabled instance of a template socket unit by its Service= (http@8000.socket from http@.socket), and not the template alone', async () => {
+    const template = { [API]: service(), [`${DIR}/http@.socket`]: socket('ListenStream=%i', 'Service=dsa110-api.service') };
+    const instance = await run({ ...template, [`${DIR}/sockets.target.wants/http@8000.socket`]: { symlink: `/${DIR}/http@.socket` } });
+    expect(instance.socket.map((r) => [r.severity, r.file])).toEqual([['warning', `/${DIR}/http@.socket:6`]]);
+    expect(instance.socket[0]!.reason).toContain(
+      `http@8000.socket (Service= at /${DIR}/http@.socket:7) listens on ListenStream=8000 for dsa110-api.service, and it is enabled (/${DIR}/sockets.target.wants)`,
+    );
+    if (analyze) expect(verify(instance.root, ['http@8000.socket', 'dsa110-api.service'])).toEqual({ code: 0, stderr: [] });
+    // An instance on another port, and the template with no instance enabled: nothing listens on 8000 for it.
+    const otherPort = await run({ ...template, [`${DIR}/sockets.target.wants/http@8001.socket`]: { symlink: `/${DIR}/http@.socket` } });
+    expect(otherPort.socket).toEqual([]);
+    expect((await run(template)).socket).toEqual([]);
+  });
+
   it('is info, not a warning, for a socket unit nothing starts (claim-port works until it is started)', async () => {
     const { socket: found } = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8000') });
     expect(found.map((r) => r.severity)).toEqual(['info']);

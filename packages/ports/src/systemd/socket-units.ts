@@ -7,7 +7,8 @@
 //   instance `foo@i.service`, `foo@i.socket` or, with Accept=yes, `foo.socket`);
 // - a socket unit named by the service's `Sockets=` (which also makes starting
 //   the service start the socket: Wants= and After=);
-// - a socket unit whose `Service=` names the service.
+// - a socket unit whose `Service=` names the service (an enabled instance of
+//   a template socket unit too: `http@main.socket` from `http@.socket`).
 // Reading is `readSocketUnits`; parsing one unit is `parseSocketUnit`, pure.
 // Shared by the health check and `ports systemd` (socket-conflict.ts judges).
 import { readdirSync } from 'node:fs';
@@ -141,7 +142,11 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     // An instance foo@i.service is also what foo.socket with Accept=yes starts for each connection.
     const template = templateOf(unit.unit);
     if (template) add(`${unit.unit.slice(0, unit.unit.indexOf('@'))}.socket`, 'Accept=yes, the template of the same name', false, true);
-    for (const name of names) {
+    // Every socket unit in the directories, and every instance of a template one that a .wants/ or
+    // .requires/ directory enables (http@8000.socket from http@.socket): an instance is loaded from its
+    // template, with %i expanded, and its Service= can name this service too.
+    enabled ??= readEnabled(root, listing);
+    for (const name of [...names, ...[...enabled.keys()].filter((name) => templateOf(name) !== undefined && !names.has(name))]) {
       const service = load(name)?.service;
       if (service?.value === unit.unit) add(name, `Service= at ${service.file}:${service.line}`, false);
     }
