@@ -110,8 +110,13 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     throw new TypeError(`readSocketUnits: units must be an array of UnitFacts, from mergeUnit, not ${describeArgument(units)}`);
   const related = new Map<string, RelatedSocket[]>();
   if (units.length === 0) return related;
+  // The socket units read for Service=: every one in the directories, and every instance of a template
+  // one that a .wants/ or .requires/ directory enables (http@8000.socket from http@.socket: loaded from
+  // its template, with %i expanded).
+  const enabled = readEnabled(root, listing);
   const names = new Set<string>();
   for (const listed of listing.values()) for (const name of listed) if (name.endsWith('.socket') && !name.includes('@.')) names.add(name);
+  for (const name of enabled.keys()) if (templateOf(name) !== undefined) names.add(name);
   const cache = new Map<string, SocketUnit | undefined>();
   const load = (name: string): SocketUnit | undefined => {
     if (!cache.has(name)) {
@@ -120,11 +125,7 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     }
     return cache.get(name);
   };
-  let enabled: Map<string, string> | undefined;
-  const enabledBy = (name: string): string | undefined => {
-    enabled ??= readEnabled(root, listing);
-    return enabled.get(name) ?? (templateOf(name) ? enabled.get(templateOf(name)!) : undefined);
-  };
+  const enabledBy = (name: string): string | undefined => enabled.get(name) ?? (templateOf(name) ? enabled.get(templateOf(name)!) : undefined);
   for (const unit of units) {
     const found = new Map<string, RelatedSocket>();
     const add = (name: string, via: string, pulledByService: boolean, accepting?: boolean) => {
@@ -142,11 +143,7 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     // An instance foo@i.service is also what foo.socket with Accept=yes starts for each connection.
     const template = templateOf(unit.unit);
     if (template) add(`${unit.unit.slice(0, unit.unit.indexOf('@'))}.socket`, 'Accept=yes, the template of the same name', false, true);
-    // Every socket unit in the directories, and every instance of a template one that a .wants/ or
-    // .requires/ directory enables (http@8000.socket from http@.socket): an instance is loaded from its
-    // template, with %i expanded, and its Service= can name this service too.
-    enabled ??= readEnabled(root, listing);
-    for (const name of [...names, ...[...enabled.keys()].filter((name) => templateOf(name) !== undefined && !names.has(name))]) {
+    for (const name of names) {
       const service = load(name)?.service;
       if (service?.value === unit.unit) add(name, `Service= at ${service.file}:${service.line}`, false);
     }
