@@ -3,7 +3,7 @@
 // Reading is here; the merge itself is `mergeUnit`, a pure function.
 // Synchronous on purpose: a handful of small files, and no thread-pool start-up
 // (several ms) for a command that must start about as fast as `node -e 0`.
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { FileReadError, readTextFile } from '../files/index.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
@@ -146,16 +146,27 @@ export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
 /**
  * List the unit directories under `root`: systemd's (UNIT_DIRS), or `dirs`
  * in their order (a search path such as $SYSTEMD_UNIT_PATH's; a leading `/`
- * is taken from under `root` too).
+ * is taken from under `root` too). A directory that is one listed before it
+ * under another name (`/lib/systemd/system` and `/usr/lib/systemd/system` on
+ * a merged /usr, where /lib links to usr/lib) is left out, as systemd's
+ * lookup_paths_reduce() drops it: the first name is the one a unit's path
+ * shows, and the directory is listed once.
  */
 export function listUnitDirs(root: string, problems: string[] = [], dirs: readonly string[] = UNIT_DIRS): UnitDirListing {
   nonEmptyStringArgument('listUnitDirs', 'root', root, 'a directory (a non-empty string)');
-  // Most of the 16 directories do not exist on a given machine: an ENOENT each.
+  const seen = new Set<string>();
   const entries = withoutStackTraces(() =>
     dirs.map((given) => {
       const dir = given.replace(/^\/+/, '');
       try {
-        return [dir, new Set(readdirSync(hostPath(root, dir)))] as const;
+        const path = hostPath(root, dir);
+        // Most of them do not exist on a given machine: asked without an exception each.
+        const info = statSync(path, { throwIfNoEntry: false });
+        if (info === undefined || !info.isDirectory()) return undefined; // absent, or not a directory: systemd skips it too
+        const identity = `${info.dev}:${info.ino}`;
+        if (seen.has(identity)) return undefined;
+        seen.add(identity);
+        return [dir, new Set(readdirSync(path))] as const;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${listingError(error)}`);
@@ -209,7 +220,7 @@ function mayBeListed(listing: UnitDirListing, unit: string, names: readonly stri
 /** loadUnit for a unit some listed directory may hold a file of. */
 function readListedUnit(root: string, unit: string, names: readonly string[], listing: UnitDirListing, problems: string[]): LoadedUnit {
   let file: LoadedFile | undefined;
-  // The listing holds the directories that exist, in search order: usually 3 of UNIT_DIRS' 16.
+  // The listing holds the directories that exist, in search order: usually 3 of UNIT_DIRS' 13.
   search: for (const name of names) {
     for (const [dir, listed] of listing) {
       if (!listed.has(name)) continue;
@@ -221,7 +232,7 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
     }
   }
   // dropInDirs' order, but only the directories the listing shows: most of its
-  // 16 × names candidates do not exist, and building every path first cost a
+  // 13 × names candidates do not exist, and building every path first cost a
   // 500-unit health check about 20 ms (and as much again in garbage collection).
   const specific = dropInDirNames(unit);
   const typeWide = specific.pop()!;

@@ -142,6 +142,28 @@ describe('the effective unit', () => {
     expect(loadUnit(root, 'other.service', listing).file?.path).toBe('/lib/systemd/system/other.service');
   });
 
+  it('lists a directory once when two search-path names lead to it (merged /usr: /lib -> usr/lib), under the first name, as systemd does', () => {
+    for (const link of ['usr/lib', '/usr/lib']) {
+      const root = writeTree(tempDir(), {
+        'usr/lib/systemd/system/nginx.service': '[Service]\nExecStart=/usr/sbin/nginx\n',
+        'usr/lib/systemd/system/nginx.service.d/10.conf': `[Service]\nExecStartPre=+${CLAIM} nginx\n`,
+        'etc/systemd/system/multi-user.target.wants/nginx.service': { symlink: '/lib/systemd/system/nginx.service' },
+        lib: { symlink: link },
+      });
+      const listing = listUnitDirs(root);
+      expect([...listing.keys()]).toEqual(['etc/systemd/system', 'lib/systemd/system']);
+      const unit = mergeUnit(loadUnit(root, 'nginx.service', listing));
+      expect(unit.file).toBe('/lib/systemd/system/nginx.service');
+      expect(unit.dropIns).toEqual(['/lib/systemd/system/nginx.service.d/10.conf']);
+      expect(unit.execStartPre.map((line) => line.argv)).toEqual([[CLAIM, 'nginx']]);
+    }
+    // A file where a unit directory would be is skipped, as an absent one.
+    const withFile = writeTree(tempDir(), { 'run/systemd/system': 'not a directory', 'etc/systemd/system/a.service': '[Service]\n' });
+    const problems: string[] = [];
+    expect([...listUnitDirs(withFile, problems).keys()]).toEqual(['etc/systemd/system']);
+    expect(problems).toEqual([]);
+  });
+
   it('finds nothing (and no problem) when the unit is absent', async () => {
     const unit = await effective({});
     expect(unit.file).toBeUndefined();
