@@ -321,11 +321,12 @@ describe('port-health-check (built bin)', () => {
     expect(await tty({ NO_COLOR: '1' })).not.toContain('\x1b[');
   });
 
-  it('starts light: no yaml or zod, no streams, sockets, child processes or fs/promises for the default run', () => {
+  it('starts light: no yaml or zod, no streams, sockets, child processes, fs/promises or os for the default run', () => {
     // On a machine of PARALLEL_MIN_PROCESSES processes or more the fd scan is read by perl children, through
-    // pipes: then child_process, net and stream are what the scan needs (well away from the threshold either way).
+    // pipes: then child_process, net and stream are what the scan needs, and os counts the cores (well away
+    // from the threshold either way). The text report has no host name: os is not loaded for it.
     const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).length;
-    const scanChildren = processes >= PARALLEL_MIN_PROCESSES - 100 ? ['net', 'stream', 'child_process'] : [];
+    const scanChildren = processes >= PARALLEL_MIN_PROCESSES - 100 ? ['net', 'stream', 'child_process', 'os'] : [];
     const report = join(tempDir(), 'loaded.json');
     const preload = join(packageDir, 'test/fixtures/report-loaded-modules.cjs');
     // --no-firewall: the firewall check spawns nft only when an internal service of the bundled
@@ -334,7 +335,7 @@ describe('port-health-check (built bin)', () => {
     const loaded = JSON.parse(readFileSync(report, 'utf8')) as { builtins: string[]; files: string[] };
     // The bundle itself runs from the loader's vm.Script (with its code cache), not through require().
     expect(loaded.files.filter((file) => file !== preload)).toEqual([bin, join(packageDir, 'dist/start.cjs')]);
-    for (const heavy of ['fs/promises', 'net', 'tty', 'stream', 'child_process', 'crypto'].filter((name) => !scanChildren.includes(name))) {
+    for (const heavy of ['fs/promises', 'net', 'tty', 'stream', 'child_process', 'crypto', 'os'].filter((name) => !scanChildren.includes(name))) {
       expect(loaded.builtins).not.toContain(`NativeModule ${heavy}`);
     }
     expect(loaded.builtins.length).toBeGreaterThan(10); // the list is real
