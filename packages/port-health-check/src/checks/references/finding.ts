@@ -28,6 +28,8 @@ export function contentLines(text: string, comment = '#'): readonly ContentLine[
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
     const at = raw.indexOf(comment);
+    // Most lines of a packaged redis.conf (2,300) are whole-line comments or empty: nothing to cut or trim.
+    if (at === 0 || raw === '') continue;
     const content = (at < 0 ? raw : raw.slice(0, at)).trim(); // trim() also drops a CRLF file's \r
     if (content !== '') found.push(Object.freeze({ line: index + 1, text: content }));
   }
