@@ -6,7 +6,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle, finish, registryCacheDefine, requireDoors } from '../../../scripts/build-support.mjs';
+import { builtinsByRequire, bundle, esmRequireBanner, finish, registryCacheDefine, requireDoors } from '../../../scripts/build-support.mjs';
 import { generate } from './generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,7 +52,9 @@ await bundle({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   external: ['yaml', 'zod'],
-  plugins: [lazyParser],
+  // Builtins through require(): see builtinsByRequire.
+  plugins: [lazyParser, builtinsByRequire],
+  banner: esmRequireBanner,
 });
 requireDoors(dist, Object.keys(entries));
 
@@ -63,7 +65,8 @@ await bundle({
   outdir: dist,
   format: 'esm',
   external: ['yaml', 'zod'],
-  plugins: [lazyParser],
+  plugins: [lazyParser, builtinsByRequire],
+  banner: esmRequireBanner,
 });
 
 // 5. Types and notices.

@@ -30,18 +30,39 @@ beforeAll(() => {
 afterAll(() => removeTree(consumer));
 
 describe('the built package', () => {
-  it('loads the bundled registry from any directory, without loading yaml or zod', () => {
+  it("loads the bundled registry from any directory, without loading yaml or zod, or Node's streams", () => {
     const out = runOutside(`
       import { createRequire } from 'node:module';
       import { loadRegistry } from '@dsa110/ports';
+      import { snapshot } from '@dsa110/ports/system';
+      import { loadUnit } from '@dsa110/ports/systemd';
       const registry = await loadRegistry();
       const loaded = Object.keys(createRequire(import.meta.url).cache);
-      console.log(JSON.stringify({ port: registry.resolvePort('api').port, ids: registry.ids, loaded }));
+      const builtins = process.moduleLoadList.filter((name) => name.startsWith('NativeModule '));
+      console.log(JSON.stringify({ port: registry.resolvePort('api').port, ids: registry.ids, loaded, builtins, imported: [typeof snapshot, typeof loadUnit] }));
     `);
     const result = JSON.parse(out);
     expect(result.port).toBe(8000);
     expect(result.ids).toHaveLength(8);
+    expect(result.imported).toEqual(['function', 'function']);
     expect(result.loaded.filter((file: string) => /parse\.cjs|yaml|zod/.test(file))).toEqual([]);
+    // The built modules take builtins through require() (scripts/build-support.mjs, builtinsByRequire): an
+    // import of node:fs made Node 20 read its lazy exports, which load the whole streams stack; and
+    // node:net (for tryBind) is required on first use. (internal/streams/utils is Node's own, at bootstrap.)
+    const streams = /^NativeModule (stream|net|internal\/streams\/(readable|writable|duplex)|internal\/fs\/streams)$/;
+    expect(result.builtins.filter((name: string) => streams.test(name))).toEqual([]);
+    expect(result.builtins.length).toBeGreaterThan(10); // the list is real
+  });
+
+  it('requires a builtin such as node:net when one of its functions is first called, and the call works', () => {
+    const out = runOutside(`
+      import { hasIdleCore, tryBind } from '@dsa110/ports/system';
+      const loaded = () => process.moduleLoadList.includes('NativeModule net');
+      const before = loaded();
+      const bound = await tryBind(0, '127.0.0.1');
+      console.log(JSON.stringify({ before, bound, after: loaded(), idle: typeof hasIdleCore() }));
+    `);
+    expect(JSON.parse(out)).toEqual({ before: false, bound: { ok: true }, after: true, idle: 'boolean' });
   });
 
   it('honours env overrides and DSA110_PORTS_FILE', () => {
