@@ -125,7 +125,10 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     }
     return cache.get(name);
   };
-  const enabledBy = (name: string): string | undefined => enabled.get(name) ?? (templateOf(name) ? enabled.get(templateOf(name)!) : undefined);
+  const enabledBy = (name: string): string | undefined => {
+    const template = templateOf(name);
+    return enabled.get(name) ?? (template === undefined ? undefined : enabled.get(template));
+  };
   for (const unit of units) {
     const found = new Map<string, RelatedSocket>();
     const add = (name: string, via: string, pulledByService: boolean, accepting?: boolean) => {
