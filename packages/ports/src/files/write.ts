@@ -103,12 +103,12 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
 
 /**
  * Why `path` must not be followed, or undefined: a symbolic link on it (a
- * directory on the way, or the file itself, through every hop) that sits in
- * a sticky, world-writable directory (`/tmp`, `/var/tmp`, `/dev/shm`) and
- * is owned by neither this user nor that directory's owner. That is the
- * kernel's `fs.protected_symlinks` rule, kept here too: where the sysctl is
- * off (some containers, older kernels), root would otherwise replace the
- * file such a link names (`/tmp/x.prom -> /etc/shadow`).
+ * directory on the way, or the file itself, through every hop) owned by a
+ * user other than root and this one. Its owner could point it at any file,
+ * and root would replace that file (`x.prom -> /etc/shadow`, planted in a
+ * textfile directory another account may write, or in /tmp). The kernel's
+ * `fs.protected_symlinks` refuses such a link in a sticky, world-writable
+ * directory only, and only where the sysctl is on; this refuses it anywhere.
  */
 function plantedLink(path: string): string | undefined {
   const euid = process.geteuid?.();
@@ -124,19 +124,18 @@ function plantedLink(path: string): string | undefined {
     }
     const next = join(resolved, name);
     let info: Stats;
-    let dir: Stats;
     try {
       info = lstatSync(next);
       if (!info.isSymbolicLink()) {
         resolved = next;
         continue;
       }
-      dir = statSync(resolved);
     } catch {
       return undefined; // missing or unreadable: the write itself says why
     }
-    if ((dir.mode & 0o1002) === 0o1002 && info.uid !== euid && info.uid !== dir.uid) {
-      return `${escapeText(next)} is a symbolic link owned by uid ${info.uid} in the sticky, world-writable directory ${escapeText(resolved)}; it is not followed (as the kernel's fs.protected_symlinks has it): remove it, or give a path in a directory only trusted users may write (nothing was written)`;
+    if (info.uid !== euid && info.uid !== 0) {
+      const owners = euid === 0 ? 'root' : `root or this user (uid ${euid})`;
+      return `${escapeText(next)} is a symbolic link owned by uid ${info.uid}, not by ${owners}: it is not followed, since its owner could point it at any file; remove it, or give the path of the file itself (nothing was written)`;
     }
     if (++hops > 40) return undefined; // a loop of links: the write says so
     let target: string;

@@ -1,9 +1,10 @@
 // The output writer on real files and private special files (never the real
 // /dev): what is at the path decides how it is written, and a device,
 // symbolic link, FIFO or directory is never replaced by a regular file.
-import { spawn } from 'node:child_process';
-import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError, writeOutputFile } from '../../src/files/write.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
@@ -56,47 +57,82 @@ describe('writeOutputFile', () => {
   });
 
   it.skipIf(!isRoot)(
-    `never follows a symbolic link another user planted in a sticky, world-writable directory, on the path or at its end ${isRoot ? '' : '[skipped: lchown needs root]'}`,
+    `never follows a symbolic link owned by another user than root or this one, on the path or at its end, in /tmp or anywhere ${isRoot ? '' : '[skipped: lchown needs root]'}`,
     () => {
       const dir = privateDir();
       const shared = join(dir, 'tmp');
       mkdirSync(shared);
       chmodSync(shared, 0o1777); // as /tmp
+      // A textfile directory another account owns (not sticky): that account can plant links in it.
+      const theirs = join(dir, 'textfiles');
+      mkdirSync(theirs);
+      chownSync(theirs, 65534, 65534);
       const guarded = join(dir, 'etc');
       mkdirSync(guarded);
       writeFileSync(join(guarded, 'shadow'), 'precious\n');
-      const plant = (target: string, name: string) => {
-        symlinkSync(target, join(shared, name));
-        lchownSync(join(shared, name), 65534, 65534); // nobody's link
-        return join(shared, name);
+      const plant = (where: string, target: string, name: string) => {
+        symlinkSync(target, join(where, name));
+        lchownSync(join(where, name), 65534, 65534); // nobody's link
+        return join(where, name);
       };
-      // At the end (the file it points to would be replaced), and on the way (the file would be made in that directory).
-      const atEnd = plant(join(guarded, 'shadow'), 'ports.prom');
-      const onTheWay = plant(guarded, 'dir');
-      for (const [path, link] of [
-        [atEnd, atEnd],
-        [join(onTheWay, 'ports.prom'), onTheWay],
-        [`${onTheWay}/../etc/shadow`, onTheWay], // resolved as the kernel does: through the link, then ..
-      ] as const) {
-        expect(refusal(path).reason).toBe(
-          `${link} is a symbolic link owned by uid 65534 in the sticky, world-writable directory ${shared}; it is not followed (as the kernel's fs.protected_symlinks has it): remove it, or give a path in a directory only trusted users may write (nothing was written)`,
-        );
+      for (const where of [shared, theirs]) {
+        // At the end (the file it points to would be replaced), and on the way (the file would be made in that directory).
+        const atEnd = plant(where, join(guarded, 'shadow'), 'ports.prom');
+        const onTheWay = plant(where, guarded, 'dir');
+        for (const [path, link] of [
+          [atEnd, atEnd],
+          [join(onTheWay, 'ports.prom'), onTheWay],
+          [`${onTheWay}/../etc/shadow`, onTheWay], // resolved as the kernel does: through the link, then ..
+        ] as const) {
+          expect(refusal(path).reason).toBe(
+            `${link} is a symbolic link owned by uid 65534, not by root: it is not followed, since its owner could point it at any file; remove it, or give the path of the file itself (nothing was written)`,
+          );
+        }
       }
       expect(readdirSync(guarded)).toEqual(['shadow']);
       expect(readFileSync(join(guarded, 'shadow'), 'utf8')).toBe('precious\n');
-      // This user's own link there, or one the directory's owner made, is followed as before.
-      symlinkSync(join(guarded, 'report.prom'), join(shared, 'mine.prom'));
+      // Root's own links are followed, in /tmp and in the other account's directory alike.
       writeFileSync(join(guarded, 'report.prom'), 'old\n');
-      expect(writeOutputFile(join(shared, 'mine.prom'), 'new\n')).toBe('atomic');
-      expect(readFileSync(join(guarded, 'report.prom'), 'utf8')).toBe('new\n');
-      // A link nobody owns outside a sticky world-writable directory is the owner's choice: followed.
-      const owned = join(dir, 'owned.prom');
-      symlinkSync(join(guarded, 'report.prom'), owned);
-      lchownSync(owned, 65534, 65534);
-      expect(writeOutputFile(owned, 'newer\n')).toBe('atomic');
-      expect(readFileSync(join(guarded, 'report.prom'), 'utf8')).toBe('newer\n');
+      for (const where of [shared, theirs]) {
+        symlinkSync(join(guarded, 'report.prom'), join(where, 'mine.prom'));
+        expect(writeOutputFile(join(where, 'mine.prom'), `new from ${where}\n`)).toBe('atomic');
+        expect(readFileSync(join(guarded, 'report.prom'), 'utf8')).toBe(`new from ${where}\n`);
+      }
+      // A new file in the other account's directory (no link on the way) is written there.
+      expect(writeOutputFile(join(theirs, 'fresh.prom'), 'fresh\n')).toBe('atomic');
+      expect(readFileSync(join(theirs, 'fresh.prom'), 'utf8')).toBe('fresh\n');
     },
   );
+
+  it.skipIf(!isRoot)(`as another user, follows that user's links and root's, not a third user's ${isRoot ? '' : '[skipped: needs root to switch users]'}`, () => {
+    const dir = privateDir();
+    chmodSync(dir, 0o755);
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    chownSync(work, 65534, 65534);
+    writeFileSync(join(work, 'target.prom'), 'old\n');
+    chownSync(join(work, 'target.prom'), 65534, 65534);
+    symlinkSync(join(work, 'target.prom'), join(work, 'own.prom'));
+    lchownSync(join(work, 'own.prom'), 65534, 65534);
+    symlinkSync(join(work, 'target.prom'), join(work, 'roots.prom'));
+    symlinkSync(join(work, 'target.prom'), join(work, 'third.prom'));
+    lchownSync(join(work, 'third.prom'), 1, 1); // daemon's
+    // Loaded as root (a checkout may be private to root), then run as nobody: the effective uid is the one that counts.
+    const script = `const { writeOutputFile } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/write.ts')).href)});
+process.setegid(65534);
+process.seteuid(65534);
+for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
+  try { console.log(name, writeOutputFile(${JSON.stringify(work)} + '/' + name, name + '\\n')); } catch (error) { console.log(name, error.reason); }
+}`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim().split('\n')).toEqual([
+      'own.prom atomic',
+      'roots.prom atomic',
+      `third.prom ${join(work, 'third.prom')} is a symbolic link owned by uid 1, not by root or this user (uid 65534): it is not followed, since its owner could point it at any file; remove it, or give the path of the file itself (nothing was written)`,
+    ]);
+    expect(readFileSync(join(work, 'target.prom'), 'utf8')).toBe('roots.prom\n');
+  });
 
   it('refuses a dangling symbolic link, a directory and a socket, writing nothing', async () => {
     const dir = privateDir();
