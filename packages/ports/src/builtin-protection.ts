@@ -6,13 +6,14 @@
 // ports.yaml's comment and claim-port's README list the same names; a test
 // holds them to this one.
 import { stringListArgument } from './arguments.js';
+import { deepFreeze } from './frozen.js';
 
 /**
  * Container runtime names, all among the built-ins (BUILTIN_PROTECTED_PROCESSES
  * includes this list): a refusal over one names the container or unit to stop
  * instead.
  */
-export const CONTAINER_RUNTIME_PROCESSES: readonly string[] = [
+export const CONTAINER_RUNTIME_PROCESSES: readonly string[] = deepFreeze([
   'docker-proxy',
   'dockerd',
   'containerd',
@@ -21,10 +22,10 @@ export const CONTAINER_RUNTIME_PROCESSES: readonly string[] = [
   'rootlessport',
   'slirp4netns',
   'pasta',
-];
+]);
 
 /** Glob patterns (`*`, `?`) on the names a process goes by, always protected. */
-export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
+export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = deepFreeze([
   // init and the service manager
   'init',
   'systemd',
@@ -39,7 +40,7 @@ export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
   'journald',
   // container runtimes: their processes publish and carry containers' ports
   ...CONTAINER_RUNTIME_PROCESSES,
-];
+]);
 
 /**
  * Programs that really run under a built-in protected name they do not bear:
@@ -50,10 +51,10 @@ export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = [
  * (/proc/PID/exe) bears a protected name too, or one listed here for the
  * pattern its name matches.
  */
-export const BUILTIN_PROTECTED_ALIASES: Readonly<Record<string, readonly string[]>> = {
+export const BUILTIN_PROTECTED_ALIASES: Readonly<Record<string, readonly string[]>> = deepFreeze({
   pasta: ['passt', 'passt.avx2', 'pasta.avx2'],
   rootlessport: ['podman'],
-};
+});
 
 /** PIDs at or below this are never signalled: 1 (init) and 2 (kthreadd). The registry may raise it, never lower it. */
 export const MIN_PROTECTED_PIDS_UP_TO = 2;

@@ -3,7 +3,9 @@
 // port-health-check reads each one and holds it against the registry;
 // `ports snippet` prints what each should contain.
 
-export const configKinds = ['nginx-site', 'prometheus-yml', 'prometheus-args', 'grafana-datasource', 'redis-conf'] as const;
+import { deepFreeze } from './frozen.js';
+
+export const configKinds = Object.freeze(['nginx-site', 'prometheus-yml', 'prometheus-args', 'grafana-datasource', 'redis-conf'] as const);
 export type ConfigKind = (typeof configKinds)[number];
 
 export interface ConfigKindInfo {
@@ -16,7 +18,7 @@ export interface ConfigKindInfo {
   readonly holds: string;
 }
 
-export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindInfo>> = {
+export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindInfo>> = deepFreeze({
   'nginx-site': {
     debianPath: '/etc/nginx/sites-enabled/default',
     isServiceConfig: true,
@@ -47,4 +49,4 @@ export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindInfo>> = {
     needsUpstream: false,
     holds: "`port` the service's port, `bind` within its access level",
   },
-};
+});

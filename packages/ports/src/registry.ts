@@ -8,6 +8,7 @@ import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
 import { serviceIdHint } from './suggest.js';
 import { expandPortReferences } from './port-references.js';
+import { deepFreeze } from './frozen.js';
 
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
 export type Transport = 'tcp' | 'udp';
@@ -111,6 +112,12 @@ export class Registry<Id extends string = string> {
       protectedPidsUpTo: data.claim.protect.pidsUpTo,
     };
     this.#byId = new Map(this.services.map((service) => [service.id, service]));
+    // One registry is shared by every caller of a process (loadRegistry()'s bundled one): frozen, so that
+    // no caller can move a port under the lookup index or empty the claim's protected list for the others.
+    deepFreeze(this.services);
+    deepFreeze(this.reserved);
+    deepFreeze(this.claim);
+    Object.freeze(this);
   }
 
   /** The ids of all services, sorted by port. */

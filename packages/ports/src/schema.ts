@@ -119,8 +119,8 @@ const processPattern = z
   .regex(ONE_LINE, CONTROLS_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
 
-export const accessLevels = ['public', 'private', 'localhost', 'dev'] as const;
-export const groups = ['production', 'monitoring', 'development'] as const;
+export const accessLevels = Object.freeze(['public', 'private', 'localhost', 'dev'] as const);
+export const groups = Object.freeze(['production', 'monitoring', 'development'] as const);
 
 export const ConfiguredBySchema = z.union([
   z.enum(['none', 'hardcoded']),

@@ -21,7 +21,7 @@ import { resolve } from 'node:path';
 import { scanPids, type PartialScan } from './holders.js';
 
 /** Where perl(1) is looked for: never through PATH (claim-port runs as root). */
-export const PERL_PATHS: readonly string[] = ['/usr/bin/perl', '/bin/perl'];
+export const PERL_PATHS: readonly string[] = Object.freeze(['/usr/bin/perl', '/bin/perl']);
 
 /** At most this many PIDs on one perl's command line (about 8 bytes each: well inside ARG_MAX). */
 const MAX_PIDS_PER_CHILD = 50_000;

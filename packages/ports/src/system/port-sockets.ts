@@ -10,7 +10,7 @@ import { describeArgument, portArgument, procRootArgument, stringArgument, trans
 export type Transport = 'tcp' | 'udp';
 
 /** /proc/net/tcp's state codes (include/net/tcp_states.h). */
-export const TCP_STATES: Readonly<Record<string, string>> = {
+export const TCP_STATES: Readonly<Record<string, string>> = Object.freeze({
   '01': 'ESTABLISHED',
   '02': 'SYN_SENT',
   '03': 'SYN_RECV',
@@ -22,7 +22,7 @@ export const TCP_STATES: Readonly<Record<string, string>> = {
   '09': 'LAST_ACK',
   '0A': 'LISTEN',
   '0B': 'CLOSING',
-};
+});
 
 export interface PortSocket extends ListenSocket {
   readonly transport: Transport;

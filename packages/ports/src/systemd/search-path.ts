@@ -9,7 +9,7 @@ import { describeArgument, nonEmptyStringArgument } from '../arguments.js';
  * runtime control and transient units, generators, /etc, /run, the packaged
  * /usr/local/lib, /lib and /usr/lib, late generators.
  */
-export const UNIT_DIRS: readonly string[] = [
+export const UNIT_DIRS: readonly string[] = Object.freeze([
   'etc/systemd/system.control',
   'run/systemd/system.control',
   'run/systemd/transient',
@@ -23,7 +23,7 @@ export const UNIT_DIRS: readonly string[] = [
   'lib/systemd/system',
   'usr/lib/systemd/system',
   'run/systemd/generator.late',
-];
+]);
 
 /**
  * `foo@bar.service` -> `foo@.service`; undefined for a unit that is not an

@@ -104,35 +104,41 @@ describe('writeOutputFile', () => {
     },
   );
 
-  it.skipIf(!isRoot)(`as another user, follows that user's links and root's, not a third user's ${isRoot ? '' : '[skipped: needs root to switch users]'}`, () => {
-    const dir = privateDir();
-    chmodSync(dir, 0o755);
-    const work = join(dir, 'work');
-    mkdirSync(work);
-    chownSync(work, 65534, 65534);
-    writeFileSync(join(work, 'target.prom'), 'old\n');
-    chownSync(join(work, 'target.prom'), 65534, 65534);
-    symlinkSync(join(work, 'target.prom'), join(work, 'own.prom'));
-    lchownSync(join(work, 'own.prom'), 65534, 65534);
-    symlinkSync(join(work, 'target.prom'), join(work, 'roots.prom'));
-    symlinkSync(join(work, 'target.prom'), join(work, 'third.prom'));
-    lchownSync(join(work, 'third.prom'), 1, 1); // daemon's
-    // Loaded as root (a checkout may be private to root), then run as nobody: the effective uid is the one that counts.
-    const script = `const { writeOutputFile } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/write.ts')).href)});
+  it.skipIf(!isRoot)(
+    `as another user, follows that user's links and root's, not a third user's ${isRoot ? '' : '[skipped: needs root to switch users]'}`,
+    () => {
+      const dir = privateDir();
+      chmodSync(dir, 0o755);
+      const work = join(dir, 'work');
+      mkdirSync(work);
+      chownSync(work, 65534, 65534);
+      writeFileSync(join(work, 'target.prom'), 'old\n');
+      chownSync(join(work, 'target.prom'), 65534, 65534);
+      symlinkSync(join(work, 'target.prom'), join(work, 'own.prom'));
+      lchownSync(join(work, 'own.prom'), 65534, 65534);
+      symlinkSync(join(work, 'target.prom'), join(work, 'roots.prom'));
+      symlinkSync(join(work, 'target.prom'), join(work, 'third.prom'));
+      lchownSync(join(work, 'third.prom'), 1, 1); // daemon's
+      // Loaded as root (a checkout may be private to root), then run as nobody: the effective uid is the one that counts.
+      const script = `const { writeOutputFile } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/write.ts')).href)});
 process.setegid(65534);
 process.seteuid(65534);
 for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
   try { console.log(name, writeOutputFile(${JSON.stringify(work)} + '/' + name, name + '\\n')); } catch (error) { console.log(name, error.reason); }
 }`;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
-    expect(run.stderr).toBe('');
-    expect(run.stdout.trim().split('\n')).toEqual([
-      'own.prom atomic',
-      'roots.prom atomic',
-      `third.prom ${join(work, 'third.prom')} is a symbolic link owned by uid 1, not by root or this user (uid 65534): it is not followed, since its owner could point it at any file; remove it, or give the path of the file itself (nothing was written)`,
-    ]);
-    expect(readFileSync(join(work, 'target.prom'), 'utf8')).toBe('roots.prom\n');
-  });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        cwd: join(import.meta.dirname, '../..'),
+      });
+      expect(run.stderr).toBe('');
+      expect(run.stdout.trim().split('\n')).toEqual([
+        'own.prom atomic',
+        'roots.prom atomic',
+        `third.prom ${join(work, 'third.prom')} is a symbolic link owned by uid 1, not by root or this user (uid 65534): it is not followed, since its owner could point it at any file; remove it, or give the path of the file itself (nothing was written)`,
+      ]);
+      expect(readFileSync(join(work, 'target.prom'), 'utf8')).toBe('roots.prom\n');
+    },
+  );
 
   it('refuses a dangling symbolic link, a directory and a socket, writing nothing', async () => {
     const dir = privateDir();

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { deepFreeze } from '../src/frozen.js';
+import { BUILTIN_PROTECTED_ALIASES, BUILTIN_PROTECTED_PROCESSES, CONFIG_KINDS, configKinds, loadRegistry, parseRegistry } from '../src/index.js';
+import { UNIT_DIRS } from '../src/systemd/index.js';
+import { minimalRegistry } from './helpers.js';
+
+describe('deepFreeze', () => {
+  it('freezes every plain object and array a value holds, and survives a cycle', () => {
+    const cyclic: { list: unknown[]; inner: { n: number }; self?: unknown } = { list: [{ a: 1 }], inner: { n: 1 } };
+    cyclic.self = cyclic;
+    expect(deepFreeze(cyclic)).toBe(cyclic);
+    for (const value of [cyclic, cyclic.list, cyclic.list[0], cyclic.inner]) expect(Object.isFrozen(value)).toBe(true);
+    expect(deepFreeze('text')).toBe('text');
+    expect(deepFreeze(null)).toBe(null);
+  });
+});
+
+describe('a registry shared by the callers of one process', () => {
+  it('cannot be changed by one caller under another: every change throws, the other sees the registry as loaded', async () => {
+    const first = await loadRegistry();
+    const second = await loadRegistry();
+    const redis = first.service('redis');
+    const protectedCount = second.claim.protectedProcesses.length;
+    const changes: Array<() => unknown> = [
+      () => ((redis as { port: number }).port = 1234),
+      () => (first.claim.protectedProcesses as string[]).splice(0),
+      () => ((first.claim as { protectedPidsUpTo: number }).protectedPidsUpTo = 0),
+      () => (first.services as unknown[]).sort(() => 0),
+      () => (first.services as unknown[]).push({}),
+      () => (redis.processes as string[]).push('bash'),
+      () => (redis.purpose as string[]).splice(0),
+      () => ((redis.systemd as { unit: string }).unit = 'other.service'),
+      () => ((first.reserved[0] as { start: number }).start = 1),
+      () => (first.reserved[0]!.for as string[]).push('redis'),
+      () => ((first as { services: unknown }).services = []),
+      () => ((redis.details as Record<string, string>).x = 'y'),
+    ];
+    for (const change of changes) expect(change).toThrow(TypeError);
+    expect(second.service('redis').port).toBe(6379);
+    expect(second.lookup(6379)?.id).toBe('redis');
+    expect(second.claim.protectedProcesses).toHaveLength(protectedCount);
+  });
+
+  it('is frozen however it was made: parsed from text too', () => {
+    const registry = parseRegistry(minimalRegistry);
+    expect(Object.isFrozen(registry)).toBe(true);
+    for (const service of registry.services) {
+      expect(Object.isFrozen(service)).toBe(true);
+      expect(Object.isFrozen(service.configs)).toBe(true);
+      expect(Object.isFrozen(service.configuredBy)).toBe(true);
+    }
+    expect(Object.isFrozen(registry.claim.protectedProcesses)).toBe(true);
+  });
+
+  it('takes its protection from built-in lists no caller can empty', async () => {
+    expect(() => (BUILTIN_PROTECTED_PROCESSES as string[]).splice(0)).toThrow(TypeError);
+    expect(() => ((BUILTIN_PROTECTED_ALIASES as Record<string, string[]>).pasta as string[]).push('bash')).toThrow(TypeError);
+    expect(() => ((CONFIG_KINDS as Record<string, unknown>)['nginx-site'] = undefined)).toThrow(TypeError);
+    expect(() => ((CONFIG_KINDS['nginx-site'] as { debianPath: string }).debianPath = '/etc/shadow')).toThrow(TypeError);
+    expect(() => (configKinds as unknown as string[]).push('x')).toThrow(TypeError);
+    expect(() => (UNIT_DIRS as string[]).push('tmp')).toThrow(TypeError);
+    // A registry loaded after those attempts still protects the built-ins.
+    const registry = parseRegistry(minimalRegistry);
+    expect(registry.claim.protectedProcesses).toEqual(expect.arrayContaining(['sshd', 'systemd', 'dockerd']));
+  });
+});
