@@ -3,6 +3,7 @@
 // page is typed by hand.
 import type { Registry, Service } from '../index.js';
 import { DEFAULT_CLAIM_PORT } from './systemd.js';
+import { shellWord } from '../shell-word.js';
 
 /** The service the examples use: a robust production service with an env override (the API), else the first robust one. */
 export function exampleService(registry: Registry): Service | undefined {
@@ -16,11 +17,6 @@ function fence(lines: readonly string[], language = 'bash'): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
-}
-
-/** A word for the examples' shell lines: as written when the shell leaves it so, else in single quotes (`foo\x2dbar.service` would lose its backslash). */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLAIM_PORT): string {

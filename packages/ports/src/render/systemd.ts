@@ -114,18 +114,26 @@ export interface SystemdDrift {
   readonly actual?: string;
 }
 
-/** How the files on disk differ from the registry's wiring; empty when they match. Pure. */
-export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree): SystemdDrift[] {
+/**
+ * How the files on disk differ from the registry's wiring; empty when they match. Pure.
+ * `options.regenerate` is the command a message tells to run (default `ports systemd`):
+ * the CLI passes the one it was run as, with its --out or --root, less --check.
+ */
+export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree, options: { readonly regenerate?: string } = {}): SystemdDrift[] {
+  const regenerate = options.regenerate ?? 'ports systemd';
   const drift: SystemdDrift[] = [];
   for (const entry of wiring) {
     const actual = tree.files.get(entry.path);
     if (entry.claim === 'drop-in') {
-      if (actual === undefined) drift.push({ path: entry.path, message: `missing: the registry wants ${entry.line} for ${entry.unit}; run \`ports systemd\`` });
+      if (actual === undefined) drift.push({ path: entry.path, message: `missing: the registry wants ${entry.line} for ${entry.unit}; run \`${regenerate}\`` });
       else if (actual !== entry.contents) {
-        drift.push({ path: entry.path, message: `differs from the registry (${entry.line}); run \`ports systemd\``, expected: entry.contents!, actual });
+        drift.push({ path: entry.path, message: `differs from the registry (${entry.line}); run \`${regenerate}\``, expected: entry.contents!, actual });
       }
     } else if (actual === undefined) {
-      drift.push({ path: entry.path, message: `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}` });
+      drift.push({
+        path: entry.path,
+        message: `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}; install the unit with that line in its [Service] section`,
+      });
     } else if (!hasExecStartPre(actual, entry.line)) {
       const found = serviceSectionLines(actual).filter((line) => /^ExecStartPre=.*claim-port/.test(line));
       const has = found.length > 0 ? ` (it has ${found.join(', ')})` : '';

@@ -6,6 +6,7 @@ import { unifiedDiff } from '../../render/diff.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
+import { regenerateCommand } from '../regenerate.js';
 import { escapeText } from '../../escape.js';
 
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
@@ -49,7 +50,7 @@ export const command = defineCommand({
         return 'ok';
       }
       context.io.out(unifiedDiff(current, next, { from: `${shown} (committed)`, to: `${shown} (from ${source})` }));
-      context.io.err(`${shown} is stale: run "ports docs" to regenerate it from ${source}, then commit it\n`);
+      context.io.err(`${shown} is stale: run "${escapeText(regenerateCommand(context, 'docs', ['file']))}" to regenerate it from ${source}, then commit it\n`);
       return 'failed';
     }
     if (next === current) {

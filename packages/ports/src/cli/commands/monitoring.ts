@@ -9,6 +9,7 @@ import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type Genera
 import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
+import { regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
@@ -78,7 +79,7 @@ async function checkFiles(
   }
   if (stale > 0) {
     context.io.err(
-      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "ports monitoring" to regenerate them from ${source}, then commit them\n`,
+      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${escapeText(regenerateCommand(context, 'monitoring', ['out']))}" to regenerate them from ${source}, then commit them\n`,
     );
     return 'failed';
   }

@@ -43,6 +43,7 @@ import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
+import { regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: "write the claim-port drop-ins and the health check's timer units; print the unit-file lines",
@@ -234,15 +235,19 @@ async function checkTree(
     }
   }
   const unreadablePaths = new Set(unreadable.map((item) => item.path));
-  const drift = [...unreadable, ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }).filter((item) => !unreadablePaths.has(item.path))];
+  const regenerate = regenerateCommand(context, 'systemd', ['out', 'root', 'claim-port', 'port-health-check', 'textfile']);
+  const drift = [
+    ...unreadable,
+    ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }, { regenerate }).filter((item) => !unreadablePaths.has(item.path)),
+  ];
   for (const unit of health) {
     const [{ current: actual, problem }] = inspectGeneratedFiles('', [{ ...unit, path: place(unit.path) }], { maxBytes: MAX_GENERATED_FILE_BYTES }) as [
       InspectedFile,
     ];
     if (problem !== undefined) drift.push({ path: unit.path, message: problem });
-    else if (actual === undefined) drift.push({ path: unit.path, message: "missing: the port health check's unit; run `ports systemd`" });
+    else if (actual === undefined) drift.push({ path: unit.path, message: `missing: the port health check's unit; run \`${regenerate}\`` });
     else if (actual !== unit.contents)
-      drift.push({ path: unit.path, message: 'differs from what `ports systemd` writes; run `ports systemd`', expected: unit.contents, actual });
+      drift.push({ path: unit.path, message: `differs from what \`ports systemd\` writes; run \`${regenerate}\``, expected: unit.contents, actual });
   }
   for (const item of drift) {
     const path = shown.get(item.path) ?? join(unitDir, item.path);

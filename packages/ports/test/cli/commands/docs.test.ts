@@ -36,7 +36,9 @@ describe('ports docs', () => {
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/^--- pa\\e\[31mge\\nok: forged\.md \(committed\)\n/);
     expect(check.stdout).toContain('\n-| 9090 | Prometheus \\e[2J');
-    expect(check.stderr).toBe('pa\\e[31mge\\nok: forged.md is stale: run "ports docs" to regenerate it from ports.yaml, then commit it\n');
+    expect(check.stderr).toBe(
+      'pa\\e[31mge\\nok: forged.md is stale: run "ports docs --file \'pa\\e[31mge\\nok: forged.md\'" to regenerate it from ports.yaml, then commit it\n',
+    );
     const write = await ports(['docs', '--file', page], { cwd: dir });
     expect(write).toEqual({ code: 0, stdout: 'pa\\e[31mge\\nok: forged.md regenerated from ports.yaml\n', stderr: '' });
   });

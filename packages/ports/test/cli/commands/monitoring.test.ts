@@ -29,7 +29,13 @@ describe('ports monitoring', () => {
     const check = await ports(['monitoring', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain("-          - 'localhost:8000'\n+          - 'localhost:8002'\n");
-    expect(check.stderr).toMatch(/^3 of \d+ files under deploy are missing or stale: run "ports monitoring"/);
+    expect(check.stderr).toMatch(/^3 of \d+ files under deploy are missing or stale: run "ports monitoring" to/);
+    // Under --out, the command to run keeps it: the bare one would write ./deploy instead.
+    const out = join(dir, 'mon');
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
+    rmSync(join(out, 'prometheus/prometheus.yml'));
+    const outCheck = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
+    expect(outCheck.stderr).toMatch(new RegExp(`are missing or stale: run "ports monitoring --out ${out}" to regenerate them`));
     expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
   });
 

@@ -139,10 +139,10 @@ describe('ports systemd', () => {
     );
     expect(run.stdout).toContain(`${unitDir}/nginx.service.d/claim-port.conf: unexpected: no robust service in the registry uses nginx.service; remove it\n`);
     expect(run.stdout).toContain(
-      `${unitDir}/prometheus.service.d/claim-port.conf: missing: the registry wants ExecStartPre=+/usr/local/bin/claim-port 9090 for prometheus.service; run \`ports systemd\`\n`,
+      `${unitDir}/prometheus.service.d/claim-port.conf: missing: the registry wants ExecStartPre=+/usr/local/bin/claim-port 9090 for prometheus.service; run \`ports systemd --root ${root}\`\n`,
     );
     expect(run.stdout).toContain(
-      `${unitDir}/redis-server.service.d/claim-port.conf: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 6379); run \`ports systemd\`\n`,
+      `${unitDir}/redis-server.service.d/claim-port.conf: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 6379); run \`ports systemd --root ${root}\`\n`,
     );
     expect(run.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6380\n+ExecStartPre=+/usr/local/bin/claim-port 6379\n');
     expect(run.stderr).toBe(`5 problems: the claim wiring under ${unitDir} differs from the registry\n`);
@@ -247,6 +247,20 @@ describe('ports systemd', () => {
     const run = await ports(['systemd', '--check', '--root', root, '--registry', join(dir, 'ports.yaml')]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('+ExecStartPre=+/usr/local/bin/claim-port 6390');
+    // What to run is this very command less --check: the bare one would write to the host's /etc/systemd/system.
+    expect(run.stdout).toContain(`; run \`ports --registry ${join(dir, 'ports.yaml')} systemd --root ${root}\`\n`);
+  });
+
+  it('--check under --out says to run the command with that --out (and its other options), quoted for the shell', async () => {
+    const out = join(tempDir(), "unit dir's");
+    const args = ['systemd', '--out', out, '--claim-port', '/opt/tools/claim-port', '--textfile', '/var/lib/x.prom'];
+    expect((await ports(args)).code).toBe(0);
+    rmSync(join(out, 'prometheus.service.d'), { recursive: true });
+    const run = await ports([...args, '--check']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `${out}/prometheus.service.d/claim-port.conf: missing: the registry wants ExecStartPre=+/opt/tools/claim-port 9090 for prometheus.service; run \`ports systemd --out '${out.replace("'", "'\\''")}' --claim-port /opt/tools/claim-port --textfile /var/lib/x.prom\`\n`,
+    );
   });
 
   it('refuses a relative or unsafe --claim-port, and --out with --root, as usage errors', async () => {
@@ -301,8 +315,10 @@ describe('ports systemd', () => {
     writeFileSync(join(unitDir, 'dsa110-port-health.service'), service.replace('x.prom', 'y.prom'));
     const drift = await ports([...args, '--check']);
     expect(drift.code).toBe(1);
-    expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.timer: missing: the port health check's unit; run \`ports systemd\`\n`);
-    expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.service: differs from what \`ports systemd\` writes; run \`ports systemd\`\n`);
+    // What to run again: this command less --check, with every option it was given (the bare one writes to the host).
+    const again = `ports --registry ${join(registry, 'ports.yaml')} systemd --root ${root} --port-health-check ${healthBin} --textfile /var/lib/node/x.prom`;
+    expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.timer: missing: the port health check's unit; run \`${again}\`\n`);
+    expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.service: differs from what \`ports systemd\` writes; run \`${again}\`\n`);
     expect(drift.stdout).toContain('\n+ExecStart=');
   });
 
