@@ -2,7 +2,7 @@
 // Keys appear in a fixed order; new fields may be added within a version,
 // none are removed or renamed without bumping `version`.
 import type { HealthReport } from '../report.js';
-import { wellFormedJson } from '@dsa110/ports';
+import { oneLine, wellFormedJson } from '@dsa110/ports';
 import { reportArgument } from './argument.js';
 import { PROBLEM_SEVERITIES, type ProcessFacts } from '../types.js';
 
@@ -57,7 +57,9 @@ function checkJson(result: HealthReport['results'][number]) {
     severity: result.severity,
     service: result.service ?? null,
     port: result.port ?? null,
-    reason: result.reason,
+    // As the text report prints it: a value a check quoted from a unit, a config file or a file name
+    // reaches `jq -r .reason` with its control characters escaped, one line, never a terminal escape.
+    reason: oneLine(result.reason),
     file: result.file ?? null,
     processes: (result.processes ?? []).map(processJson),
   };

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { checkPorts } from '../../src/index.js';
 import { JSON_SCHEMA_ID, renderJson } from '../../src/report/json.js';
+import { renderText } from '../../src/report/text.js';
 import { scenario } from '../scenario.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -76,5 +77,21 @@ describe('json report', () => {
     const written = JSON.parse(text).checks.at(-1);
     expect(written.processes[0]).toMatchObject({ comm: 'ev\ufffdil', argv: ['python3', '\ufffd\ufffd', 'ok \ud83d\ude00'] });
     expect(written.reason).toBe('api (8000): held by ev\\xffil');
+  });
+
+  it('gives each reason as the text report prints it: control characters from files escaped, one line', async () => {
+    const { root, registryPath } = await scenario({ broken: true });
+    const report = await checkPorts({ registry: registryPath, root });
+    // A check that quoted a unit line raw: ESC, BEL and a newline, as a hostile file holds them.
+    const result = {
+      check: 'systemd' as const,
+      severity: 'error' as const,
+      service: 'api',
+      port: 8000,
+      reason: 'ExecStartPre=+claim-port \u001b[31m8000\u0007\nok: forged',
+    };
+    const written = JSON.parse(renderJson({ ...report, results: [...report.results, result] })).checks.at(-1);
+    expect(written.reason).toBe('ExecStartPre=+claim-port \\e[31m8000\\x07\\nok: forged');
+    expect(renderText({ ...report, results: [result] })).toContain(`[systemd] ${written.reason}\n`);
   });
 });
