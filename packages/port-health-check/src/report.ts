@@ -19,11 +19,11 @@ export interface ServiceRow {
   readonly registryPort: number;
   readonly group: Service['group'];
   readonly access: Service['access'];
-  /** undefined when the socket table could not be read. */
+  /** undefined when it is not known: the socket table could not be read, or the service is UDP (only TCP listeners are read). */
   readonly listening: boolean | undefined;
   readonly addresses: readonly string[];
   readonly owners: readonly ProcessFacts[];
-  /** False when some holder of the port could not be seen. */
+  /** False when some holder of the port could not be seen, or whether it listens is not known. */
   readonly ownersKnown: boolean;
   readonly verdict: Severity;
 }
@@ -62,7 +62,9 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
   }
   return facts.services.map((service) => {
     const { port } = effectivePort(facts, service);
-    const listeners = facts.sockets.problem ? [] : listenersOn(facts, port);
+    // Only TCP listeners are read: a UDP service's state is not known (never "not listening", never a TCP socket on its number).
+    const known = !facts.sockets.problem && service.transport === 'tcp';
+    const listeners = known ? listenersOn(facts, port) : [];
     const { processes, unseen } = holdersOf(listeners);
     return {
       id: service.id,
@@ -71,10 +73,10 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
       registryPort: service.port,
       group: service.group,
       access: service.access,
-      listening: facts.sockets.problem ? undefined : listeners.length > 0,
+      listening: known ? listeners.length > 0 : undefined,
       addresses: listeners.map(formatListener),
       owners: processes,
-      ownersKnown: !unseen,
+      ownersKnown: known && !unseen,
       verdict: worst(severities.get(service.id) ?? []),
     };
   });

@@ -21,6 +21,7 @@ export interface ServiceSpec {
   unit?: string;
   claim?: 'unit' | 'drop-in';
   processes?: string[];
+  transport?: 'tcp' | 'udp';
   /** The port is set by `key` in the config file at `path` (configuredBy: { file, key }). */
   configFile?: { path: string; key: string };
 }
@@ -34,7 +35,8 @@ export function registryText(services: ServiceSpec[], reserved: object[] = []): 
         name: spec.id.charAt(0).toUpperCase() + spec.id.slice(1),
         group: spec.group ?? 'production',
         port: spec.port,
-        protocol: 'TCP',
+        protocol: spec.transport === 'udp' ? 'UDP' : 'TCP',
+        ...(spec.transport && { transport: spec.transport }),
         access: spec.access ?? 'localhost',
         configuredBy: spec.env
           ? { env: spec.env }

@@ -1,6 +1,15 @@
+import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { snapshot } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
+import { spawnListener } from '../../../test-support/index.js';
+import { checkPorts } from '../src/index.js';
 import { buildReport } from '../src/report.js';
+import { renderJson } from '../src/report/json.js';
+import { renderPrometheus } from '../src/report/prometheus.js';
+import { renderText } from '../src/report/text.js';
+import { quietPort, registryText, tempDir } from './helpers.js';
 
 const input = { registry: 'ports.yaml', root: '/', strict: false, startedAt: new Date(0), durationMs: 1, services: [], results: [] };
 
@@ -25,5 +34,20 @@ describe('buildReport', () => {
     expect(report.counts).toMatchObject({ error: 1, warning: 1, ok: 0 });
     expect(report.status).toBe('error');
     expect(report.exitCode).toBe(1);
+  });
+});
+
+describe('serviceRows', () => {
+  it('gives a UDP service no listening state (only TCP listeners are read): never "not listening", never the TCP socket on its number', async () => {
+    // A TCP listener on the very number the UDP service has: it must not pass for the service's socket.
+    const taken = new Set((await snapshot()).listeners.map((listener) => listener.port));
+    const tcp = await spawnListener({ host: '127.0.0.1', port: quietPort(taken) }); // stopped by the test helpers after the test
+    const registryPath = join(tempDir(), 'ports.yaml');
+    writeFileSync(registryPath, registryText([{ id: 'dns', port: tcp.port, transport: 'udp' }]));
+    const report = await checkPorts({ registry: registryPath, root: tempDir(), firewall: false });
+    expect(report.services).toEqual([expect.objectContaining({ id: 'dns', listening: undefined, addresses: [], owners: [], ownersKnown: false })]);
+    expect(renderText(report)).toMatch(new RegExp(`^${tcp.port} +dns +unknown +- `, 'm'));
+    expect(renderPrometheus(report)).not.toMatch(/^dsa110_port_up\{/m);
+    expect(JSON.parse(renderJson(report)).services[0]).toMatchObject({ listening: null, ownersKnown: false });
   });
 });
