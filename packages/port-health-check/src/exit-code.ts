@@ -22,6 +22,11 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** The code when the report (or an error's JSON) could not be written to stdout: 3, the check could not deliver it; a usage error keeps 64 (systemd shows `status=64/USAGE`). */
+export function unwrittenStdoutCode(code: number): ExitCode {
+  return code === EXIT.usage ? EXIT.usage : EXIT.failed;
+}
+
 export function exitCode(counts: Readonly<Record<Severity, number>>, strict: boolean): ExitCode {
   if (counts.error > 0) return EXIT.errors;
   if (counts.warning > 0 || (strict && counts.unknown > 0)) return EXIT.warnings;

@@ -61,6 +61,10 @@ describe('port-health-check (built bin)', () => {
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('port-health-check: cannot write to standard output: no space left on the device\n');
     expect(status).toBe(3);
+    // A usage error keeps its 64 (its JSON could not be written either).
+    const usage = spawnSync(process.execPath, [bin, '--bogus', '--json'], { stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'], encoding: 'utf8' });
+    expect(usage.status).toBe(64);
+    expect(usage.stderr).toContain('port-health-check: cannot write to standard output: no space left on the device\n');
   });
 
   it('exits 0 on a healthy machine, 2 on warnings only, 1 on errors', async () => {

@@ -1,6 +1,6 @@
 import { EXIT_USAGE } from '@dsa110/ports/cli';
 import { describe, expect, it } from 'vitest';
-import { EXIT, exitCode } from '../src/exit-code.js';
+import { EXIT, exitCode, unwrittenStdoutCode } from '../src/exit-code.js';
 
 const counts = (partial: Partial<Record<'ok' | 'info' | 'unknown' | 'warning' | 'error', number>>) => ({
   ok: 0,
@@ -22,3 +22,8 @@ describe("exitCode (the seed script's order, not Nagios')", () => {
 });
 
 it("uses the usage-error code of every tool (the CLI kit's EXIT_USAGE)", () => expect(EXIT.usage).toBe(EXIT_USAGE));
+
+it('is 3 when stdout could not be written (the report was not delivered), but a usage error keeps 64', () => {
+  for (const code of [EXIT.ok, EXIT.errors, EXIT.warnings, EXIT.failed]) expect(unwrittenStdoutCode(code)).toBe(EXIT.failed);
+  expect(unwrittenStdoutCode(EXIT.usage)).toBe(EXIT.usage);
+});
