@@ -2,7 +2,7 @@
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
-import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS } from './characters.js';
+import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS, LONE_SURROGATE } from './characters.js';
 import { configKinds } from './config-kinds.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
@@ -77,10 +77,33 @@ const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape
  */
 const NO_INVISIBLE = new RegExp(`^(?![\\s\\S]*(?:${INVISIBLE_PAIRS}))[^${INVISIBLE}]*$`);
 const INVISIBLE_MESSAGE = 'must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text';
+/**
+ * Well-formed Unicode: YAML's "\ud800" escape makes half of a surrogate pair,
+ * which is no character. A terminal shows U+FFFD for it, and JSON that holds
+ * it (`ports list --json`, the Grafana dashboard) is refused by strict parsers
+ * (I-JSON, RFC 7493) and cannot be encoded again by Python.
+ */
+const WELL_FORMED = new RegExp(`^(?![\\s\\S]*(?:${LONE_SURROGATE}))`);
+const UNICODE_MESSAGE =
+  'must be well-formed Unicode: it holds half of a surrogate pair (a "\\ud800"-style escape alone), which is no character; write the character itself';
+/** Not only white space (an empty string is `min(1)`'s to refuse, once). */
+const NOT_BLANK = /^$|\S/;
 
-const nonEmpty = z.string().min(1, 'must not be empty').regex(NO_CONTROLS, CONTROLS_MESSAGE).regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
+const nonEmpty = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(NOT_BLANK, 'must not be only white space; write the text, or leave the entry out')
+  .regex(NO_CONTROLS, CONTROLS_MESSAGE)
+  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
+  .regex(WELL_FORMED, UNICODE_MESSAGE);
 /** A name or label: one line of plain text. */
-const label = z.string().min(1, 'must not be empty').regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`).regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
+const label = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(NOT_BLANK, 'must not be only white space; write the name')
+  .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
+  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
+  .regex(WELL_FORMED, UNICODE_MESSAGE);
 
 /**
  * Grafana replaces `$var`, `${var}` and `[[var]]` in a dashboard's panel and
@@ -111,13 +134,15 @@ const filePath = z
   .regex(/^\//, 'must be an absolute path')
   .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it')
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
-  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
+  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
+  .regex(WELL_FORMED, UNICODE_MESSAGE);
 
 const processPattern = z
   .string()
   .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)')
   .regex(ONE_LINE, CONTROLS_MESSAGE)
-  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE);
+  .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
+  .regex(WELL_FORMED, UNICODE_MESSAGE);
 
 export const accessLevels = Object.freeze(['public', 'private', 'localhost', 'dev'] as const);
 export const groups = Object.freeze(['production', 'monitoring', 'development'] as const);

@@ -512,6 +512,39 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it.each([
+    ['a high surrogate alone in a name', 'name: FastAPI', 'name: "Fast\\ud800API"', 'services.api.name'],
+    ['a low surrogate alone at the end of a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\udc00"]', 'services.api.purpose[0]'],
+    ['a lone surrogate in a config path', 'name: FastAPI', 'name: FastAPI\n    config: "/etc/x\\udbffy.conf"', 'services.api.config'],
+    ['a lone surrogate in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\udfffcorn"]', 'services.api.processes[0]'],
+    ['a lone surrogate in a reserved name', 'name: Fallback', 'name: "Fall\\ud834back"', 'reserved.fallback.name'],
+  ])('refuses %s: it is no character, and strict JSON parsers refuse it', async (_name, from, to, path) => {
+    expect(minimalRegistry).toContain(from);
+    const { error } = await rejection(minimalRegistry.replace(from, to));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `${path}: must be well-formed Unicode: it holds half of a surrogate pair (a "\\ud800"-style escape alone), which is no character; write the character itself`,
+    ]);
+  });
+
+  it.each([
+    ['a name of spaces', 'name: FastAPI', 'name: "   "', 'services.api.name', 'must not be only white space; write the name'],
+    [
+      'a purpose line of white space',
+      'name: FastAPI',
+      'name: FastAPI\n    purpose: ["    "]',
+      'services.api.purpose[0]',
+      'must not be only white space; write the text, or leave the entry out',
+    ],
+  ])('refuses %s, as it refuses an empty one', async (_name, from, to, path, message) => {
+    const { error } = await rejection(minimalRegistry.replace(from, to));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([`${path}: ${message}`]);
+  });
+
+  it('takes a pair of surrogates written as escapes: one character beyond the BMP', () => {
+    const text = minimalRegistry.replace('name: FastAPI', 'name: "Fast\\ud83d\\ude00API"');
+    expect(parseRegistry(text).services.find((service) => service.id === 'api')?.name).toBe('Fast\u{1F600}API');
+  });
+
   it('allows the joiners and variation selectors that emoji and some scripts need, and no-break spaces', async () => {
     const text = minimalRegistry.replace(
       'name: FastAPI',

@@ -1,5 +1,5 @@
 import { formatRange, PortsError } from '../../index.js';
-import { quoteValue } from '../../escape.js';
+import { quoteValue, wellFormedJson } from '../../escape.js';
 import { portAvailability } from '../../system/free-port.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
@@ -25,7 +25,7 @@ export const command = defineCommand({
     for (let port = range.start; port <= range.end; port++) {
       const availability = await portAvailability(port);
       if (availability.free) {
-        context.io.out(context.values.json ? `${JSON.stringify({ id, port })}\n` : `${port}\n`);
+        context.io.out(context.values.json ? `${JSON.stringify({ id, port }, wellFormedJson)}\n` : `${port}\n`);
         return 'ok';
       }
       const code = availability.reason?.split(': ').at(-1) ?? 'UNKNOWN';

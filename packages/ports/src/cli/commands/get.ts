@@ -1,4 +1,4 @@
-import { formatRange, PortsError } from '../../index.js';
+import { formatRange, PortsError, wellFormedJson } from '../../index.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 
@@ -20,7 +20,7 @@ export const command = defineCommand({
     }
     try {
       const resolved = registry.resolvePort(id, { env: context.env });
-      context.io.out(context.values.json ? `${JSON.stringify({ id, ...resolved })}\n` : `${resolved.port}\n`);
+      context.io.out(context.values.json ? `${JSON.stringify({ id, ...resolved }, wellFormedJson)}\n` : `${resolved.port}\n`);
     } catch (error) {
       if (error instanceof PortsError) throw new PortsError(error.code, `ports get: ${error.message}`);
       throw error;

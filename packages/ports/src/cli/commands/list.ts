@@ -1,3 +1,4 @@
+import { wellFormedJson } from '../../escape.js';
 import { listJson, renderList } from '../../render/list.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
@@ -8,7 +9,7 @@ export const command = defineCommand({
   json: 'the services and reserved entries as JSON',
   async run(context) {
     const registry = await load(context);
-    context.io.out(context.values.json ? `${JSON.stringify(listJson(registry), null, 2)}\n` : renderList(registry));
+    context.io.out(context.values.json ? `${JSON.stringify(listJson(registry), wellFormedJson, 2)}\n` : renderList(registry));
     return 'ok';
   },
 });
