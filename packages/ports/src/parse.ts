@@ -86,7 +86,16 @@ function parseUnsafe(text: string): ParseResult {
     message: yamlMessage('DUPLICATE_KEY', '', sourceAt(text, offset)),
     ...position(offset),
   }));
-  if (syntax.length > 0) return fail([...syntax, ...duplicates]);
+  if (syntax.length > 0) {
+    // yaml reads on past a syntax error and finds more in what follows (one line indented with a tab makes every
+    // later line "not at the same column"): the first is the mistake, the rest its echo. Said once, with what to do.
+    const first = syntax.reduce((a, b) => (b.line < a.line || (b.line === a.line && b.column < a.column) ? b : a));
+    const before = duplicates.filter((issue) => issue.line < first.line || (issue.line === first.line && issue.column < first.column));
+    return fail([
+      ...before,
+      { ...first, message: first.message.includes('; ') || first.message === TOO_DEEP ? first.message : `${first.message}; ${SYNTAX_ADVICE}` },
+    ]);
+  }
   const structure = yamlProblems(doc, text);
   if (structure.length > 0) return fail([...duplicates, ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
 
@@ -287,6 +296,9 @@ function fail(issues: RegistryIssue[]): ParseResult {
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
   return { ok: false, issues };
 }
+
+/** What to do, after a syntax error's message that does not say it already. */
+const SYNTAX_ADVICE = 'fix the YAML there (the rest of the file is checked once it parses)';
 
 function yamlMessage(code: string, message: string, source: string): string {
   // yaml's parser recurses once per level: thousands of levels (`[[[[...`, `- - - ...`) overflow

@@ -249,6 +249,19 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it('reports a YAML syntax error once, where it is, with what to do: not the errors yaml finds in what follows it', async () => {
+    // One line indented with a tab: yaml goes on to call every later line misplaced.
+    const tab = withLine(6, '\tport: 8000');
+    const { error } = await rejection(tab);
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]).toMatchObject({ line: 6, column: 1 });
+    expect(error.issues[0]!.message).toMatch(/^Tabs are not allowed as indentation; fix the YAML there \(the rest of the file is checked once it parses\)$/);
+    // An unclosed flow sequence: one error, at the bracket's line, not one per line after it.
+    const { error: unclosed } = await rejection(withLine(6, '    port: [8000'));
+    expect(unclosed.issues).toHaveLength(1);
+    expect(unclosed.issues[0]!.message).toMatch(/; fix the YAML there/);
+  });
+
   it('a broken key is not judged again by the rules across entries (no follow-on errors)', async () => {
     // A port that is not a port, a transport that is not one, a broken systemd: only what is wrong with each.
     for (const [line, text, only] of [
