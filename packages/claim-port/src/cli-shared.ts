@@ -1,6 +1,6 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
 import { escapeText, oneLine } from '@dsa110/ports';
-import { claimLabel, type ClaimArgs } from '@dsa110/ports/systemd';
+import { claimLabel, parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
 import { type Env, EXIT_USAGE, errorJson, type Io } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
@@ -21,6 +21,26 @@ export function fail(io: Io, json: boolean, label: number | string, message: str
   io.err(`${prefix(label)} error: ${oneLine(message)}\n`);
   if (json) io.out(errorJson('claim-port', kind, message, code));
   return code;
+}
+
+/**
+ * `claim-port ID/udp`: the one usage error the grammar cannot judge alone. A
+ * service id takes no transport (it is in the registry), and the parser says
+ * to give the id alone; that is the answer only when ID is a service, which
+ * the registry tells (run.ts). The command line with the operand as the id
+ * alone, when the transport is its only mistake; undefined otherwise (another
+ * mistake is said as the parser says it).
+ */
+export function idGivenTransport(argv: readonly string[]): (ClaimArgs & { readonly target: { readonly id: string } }) | undefined {
+  const operand = claimLabel(argv);
+  const id = /^(.+)\/(?:tcp|udp)$/.exec(operand)?.[1];
+  if (id === undefined) return undefined;
+  for (let index = 0; index < argv.length; index++) {
+    if (argv[index] !== operand) continue; // (the same word as an option's value is tried too, and changes nothing)
+    const args = parseClaimArgs([...argv.slice(0, index), id, ...argv.slice(index + 1)]);
+    if (args.command === 'claim' && 'id' in args.target && args.target.id === id) return args as ClaimArgs & { target: { id: string } };
+  }
+  return undefined;
 }
 
 /** claimPort() options for the command line: human lines to stderr, `[claim-port:PORT]` first. */

@@ -9,7 +9,7 @@
 // hands what it read to claimPort().
 import { type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import { fail, labelOf, cliOptions, printResult } from './cli-shared.js';
+import { fail, idGivenTransport, labelOf, cliOptions, printResult } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
 
@@ -27,8 +27,12 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
       case 'version':
         io.out(`${await version()}\n`);
         return 0;
-      case 'usage-error':
+      case 'usage-error': {
+        // `claim-port nosuch/udp`: "give the id alone" only for a service; the registry tells (run.ts).
+        const alone = idGivenTransport(argv);
+        if (alone) return await (await loadRun()).idWithTransport(alone, args.message, argv, io, env);
         return fail(io, json, labelOf(argv), args.message, 'usage');
+      }
       case 'claim': {
         const target = 'port' in args.target ? args.target.port : args.target.id;
         const options = cliOptions(args, target, io, env);

@@ -1,10 +1,41 @@
-// The one line claim-port prints for a registry it cannot use with a numeric
-// port (it claims with the built-in protected list): the same line whether the
-// port was free (early.ts: the file checked, not parsed) or in use (target.ts).
-import type { RegistryError } from '@dsa110/ports';
+// A registry claim-port cannot use, said in one line: with a numeric port a
+// warning (it claims with the built-in protected list), the same line whether
+// the port was free (early.ts: the file checked, not parsed) or in use
+// (target.ts); with a service id, the usage error (target.ts). A registry can
+// have hundreds of problems: the line names the first, with its
+// file:line:col, and counts the others, never all of them in one line.
+import { escapeText, formatIssue, oneLine, type RegistryError } from '@dsa110/ports';
 
-export function registryWarning(error: RegistryError): string {
+/** The first problem (`file:line:col: path: message`) and how many more: `... (and 499 more problems)`. */
+export function registryProblems(error: RegistryError): string {
+  const first = error.issues[0];
   const others = error.issues.length - 1;
   const more = others > 0 ? ` (and ${others} more problem${others === 1 ? '' : 's'})` : '';
-  return `warning: ${error.message.split('\n')[0]}${more}; using the built-in protected list`;
+  // Each issue is one line already; oneLine() holds that for any RegistryError.
+  return `${oneLine(first ? formatIssue(error.source, first) : error.message.split('\n')[0]!)}${more}`;
+}
+
+/**
+ * What to do about a registry that was read but does not validate: `; fix the
+ * registry (ports validate FILE lists every problem)`. Empty for a file that
+ * could not be read (missing, a FIFO, too large...): that problem says what to
+ * do itself (`check the path`, `fix or unset DSA110_PORTS_FILE`).
+ */
+export function registryFix(error: RegistryError): string {
+  if (!error.issues.some((issue) => issue.line > 0)) return '';
+  return `; fix the registry (ports validate ${shellPath(error.source)} lists every problem)`;
+}
+
+export function registryWarning(error: RegistryError): string {
+  return `warning: ${registryProblems(error)}; using the built-in protected list`;
+}
+
+/**
+ * A path in a command to run: as is when the shell reads it back so, else in single quotes; escaped
+ * either way (one line). The rule of @dsa110/ports' shellWord (src/shell-word.ts), which is not in
+ * a published entry this library code may import.
+ */
+function shellPath(path: string): string {
+  const shown = escapeText(path);
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`;
 }

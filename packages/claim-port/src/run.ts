@@ -2,11 +2,12 @@
 // when a port is in use, for a service id, and for --test): claimPort() ->
 // print -> exit code.
 import type { Env, Io } from '@dsa110/ports/cli';
-import type { ParsedClaimArgs } from '@dsa110/ports/systemd';
+import type { ClaimArgs, ParsedClaimArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { cliOptions, fail, labelOf, printResult } from './cli-shared.js';
 import type { SeenListening } from './early.js';
 import { runSelfTest } from './self-test.js';
+import { unknownService } from './target.js';
 
 export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io, env: Env, listening?: SeenListening): Promise<number> {
   if (args.command === 'self-test') return (await runSelfTest({ json: args.json, io })) ? 0 : 1;
@@ -19,5 +20,28 @@ export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io
     if (error instanceof ClaimUsageError) return fail(io, args.json, error.port ?? target, error.message, 'usage');
     // Unexpected: still one line, and exit 1 (the port is not known to be free).
     return fail(io, args.json, target, (error as Error).message, 'error');
+  }
+}
+
+/**
+ * `claim-port ID/udp`, a usage error (cli-shared.ts, idGivenTransport): an ID
+ * that is no service is said to be unknown, with the known ids, as `claim-port
+ * ID` says it; for a service (or a registry that cannot be read) the parser's
+ * `hint` stands: give the id alone. `alone` is the command line with the id
+ * alone; it is read for the registry, never claimed.
+ */
+export async function idWithTransport(
+  alone: ClaimArgs & { readonly target: { readonly id: string } },
+  hint: string,
+  argv: readonly string[],
+  io: Io,
+  env: Env,
+): Promise<number> {
+  try {
+    const unknown = await unknownService(alone.target.id, cliOptions(alone, alone.target.id, io, env));
+    return fail(io, alone.json, labelOf(argv), unknown ?? hint, 'usage');
+  } catch (error) {
+    // Unexpected: still one line, and exit 1 (the port is not known to be free).
+    return fail(io, alone.json, labelOf(argv), (error as Error).message, 'error');
   }
 }

@@ -15,7 +15,7 @@ import {
 import type { Transport } from '@dsa110/ports/system';
 import { ClaimUsageError, type ClaimOptions } from './options.js';
 import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
-import { registryWarning } from './registry-warning.js';
+import { registryFix, registryProblems, registryWarning } from './registry-warning.js';
 
 export interface Target {
   readonly port: number;
@@ -30,6 +30,40 @@ export function targetName(target: Pick<Target, 'port' | 'transport' | 'service'
   return `port ${target.port}${target.transport === 'udp' ? '/udp' : ''}${target.service ? ` (${target.service})` : ''}`;
 }
 
+/** The registry of a claim: options.registry (a Registry or a path), else $DSA110_PORTS_FILE, else the bundled one. Throws RegistryError. */
+async function claimRegistry(options: Pick<ClaimOptions, 'registry' | 'registryOrigin' | 'env'>): Promise<Registry> {
+  if (typeof options.registry === 'object') return options.registry;
+  // A path from $DSA110_PORTS_FILE (read from options.env) or options.registry; errors say which (registryOrigin).
+  const env = options.env ?? process.env;
+  return options.registry === undefined
+    ? await loadRegistry({ env })
+    : await loadRegistry({ path: options.registry, env, ...(options.registryOrigin !== undefined && { origin: options.registryOrigin }) });
+}
+
+/**
+ * Why `id` is no service of the claim's registry, as a claim of `id` says it
+ * (`unknown service "nosuch"; known services: ...`, naming the id of a unit
+ * name); undefined when it is one, or when the registry cannot be read (then
+ * nothing is known about `id`). For `claim-port ID/udp`, a usage error whose
+ * hint, "give the id alone", is the answer only for a service.
+ */
+export async function unknownService(id: string, options: Pick<ClaimOptions, 'registry' | 'registryOrigin' | 'env'>): Promise<string | undefined> {
+  let registry: Registry;
+  try {
+    registry = await claimRegistry(options);
+  } catch (error) {
+    if (error instanceof RegistryError) return undefined;
+    throw error;
+  }
+  try {
+    registry.service(id); // the message `claim-port ID` gives (resolvePort asks the same)
+    return undefined;
+  } catch (error) {
+    if (error instanceof PortsError) return error.message;
+    throw error;
+  }
+}
+
 export async function resolveTarget(portOrId: number | string, options: ClaimOptions, warn: (line: string, port?: number) => void): Promise<Target> {
   const numeric = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
   if (typeof portOrId === 'number' && !(Number.isInteger(portOrId) && portOrId >= 1 && portOrId <= 65535)) {
@@ -40,18 +74,13 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
   }
   let registry: Registry | undefined;
   try {
-    if (typeof options.registry === 'object') registry = options.registry;
-    else {
-      // A path from $DSA110_PORTS_FILE (read from options.env) or options.registry; errors say which (registryOrigin).
-      const env = options.env ?? process.env;
-      registry =
-        options.registry === undefined
-          ? await loadRegistry({ env })
-          : await loadRegistry({ path: options.registry, env, ...(options.registryOrigin !== undefined && { origin: options.registryOrigin }) });
-    }
+    registry = await claimRegistry(options);
   } catch (error) {
     if (!(error instanceof RegistryError)) throw error;
-    if (numeric === undefined) throw new ClaimUsageError(`cannot resolve service "${portOrId}": ${error.message}`);
+    // One line however many problems the registry has: the first, how many more, and what to do.
+    if (numeric === undefined) {
+      throw new ClaimUsageError(`cannot resolve service ${quoteValue(String(portOrId))}: ${registryProblems(error)}${registryFix(error)}`);
+    }
     // A broken ports.yaml must never block a service start: the port is known, use the built-in policy.
     warn(registryWarning(error), numeric);
   }

@@ -129,6 +129,89 @@ describe('claim-port usage errors', () => {
     );
   });
 
+  it('a service id with a registry of many problems: the first with its file:line:col, how many more, and what to run; one line, --json too', async () => {
+    const dir = tempDir('claim-port-many-problems-');
+    const many = join(dir, 'many.yaml');
+    // 500 services, each without its required keys: 500 problems.
+    writeFileSync(many, `version: 1\nservices:\n${Array.from({ length: 500 }, (_, i) => `  - id: s${i}\n    port: ${30000 + i}\n`).join('')}`);
+    const env = { DSA110_PORTS_CACHE: 'off' };
+    const expected =
+      `cannot resolve service "s1": ${many}:3:5: services.s0: missing keys name, group, protocol, access, configuredBy, robust, processes ` +
+      `(and 499 more problems); fix the registry (ports validate ${many} lists every problem)`;
+    const run = await claimInProcess(['s1', '--registry', many, '--dry-run'], { env });
+    expect(run).toEqual({ code: 64, stdout: '', stderr: `[claim-port:s1] error: ${expected}\n` });
+    const json = await claimInProcess(['s1', '--registry', many, '--dry-run', '--json'], { env });
+    expect(json.code).toBe(64);
+    expect(json.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(json.stdout)).toEqual({ tool: 'claim-port', error: { kind: 'usage', message: expected }, exitCode: 64 });
+    // One problem: no count; a path the shell would split is quoted in the command to run.
+    const spaced = join(dir, 'my ports.yaml');
+    writeFileSync(spaced, 'version: 1\nservices:\n  - id: s0\n    port: 30000\n');
+    expect((await claimInProcess(['s0', '--registry', spaced, '--dry-run'], { env })).stderr).toBe(
+      `[claim-port:s0] error: cannot resolve service "s0": ${spaced}:3:5: services.s0: missing keys name, group, protocol, access, configuredBy, robust, processes; ` +
+        `fix the registry (ports validate '${spaced}' lists every problem)\n`,
+    );
+  });
+
+  it('a service id given a transport (nosuch/udp): an unknown id is said to be unknown, with the known ids; a real one is told to come alone', async () => {
+    const unknown = await claimInProcess(['nosuch/udp', '--dry-run']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatch(/^\[claim-port:nosuch\/udp\] error: unknown service "nosuch"; known services: api, .*redis.*\n$/);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    // What `claim-port nosuch` says, word for word.
+    expect(unknown.stderr.replace('[claim-port:nosuch/udp]', '')).toBe(
+      (await claimInProcess(['nosuch', '--dry-run'])).stderr.replace('[claim-port:nosuch]', ''),
+    );
+    const json = await claimInProcess(['--json', 'nosuch/tcp']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      tool: 'claim-port',
+      error: { kind: 'usage', message: expect.stringMatching(/^unknown service "nosuch"; known/) },
+      exitCode: 64,
+    });
+    // A unit name with a transport: the id to give.
+    expect((await claimInProcess(['redis.service/tcp', '--dry-run'])).stderr).toMatch(
+      /unknown service "redis\.service".*give (its|the) id, "redis"\); known services: /,
+    );
+    // A real id: the hint stands (following it works).
+    expect(await claimInProcess(['api/tcp', '--dry-run'])).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: '[claim-port:api/tcp] error: "api/tcp": a service id takes no /tcp (its transport is in the registry); give the id alone, "api"\n',
+    });
+    // The registry asked is the one given: in an empty one, api is unknown too.
+    const dir = tempDir('claim-port-id-transport-');
+    const empty = join(dir, 'ports.yaml');
+    writeFileSync(empty, 'version: 1\nservices: []\n');
+    expect((await claimInProcess(['--registry', empty, 'api/tcp', '--dry-run'], { env: { DSA110_PORTS_CACHE: 'off' } })).stderr).toBe(
+      `[claim-port:api/tcp] error: unknown service "api"; ${empty} has no services\n`,
+    );
+    expect((await claimInProcess(['api/tcp', '--dry-run'], { env: { DSA110_PORTS_FILE: empty, DSA110_PORTS_CACHE: 'off' } })).stderr).toMatch(
+      /unknown service "api"/,
+    );
+    // A registry that cannot be read cannot tell: the grammar's hint, as before.
+    expect((await claimInProcess(['nosuch/udp', '--registry', join(dir, 'missing.yaml')])).stderr).toBe(
+      '[claim-port:nosuch/udp] error: "nosuch/udp": a service id takes no /udp (its transport is in the registry); give the id alone, "nosuch"\n',
+    );
+    // Another mistake on the line is still said first.
+    expect((await claimInProcess(['nosuch/udp', '--bogus'])).stderr).toBe('[claim-port:nosuch/udp] error: unknown option --bogus; see claim-port --help\n');
+    expect((await claimInProcess(['nosuch/udp', '--timeout=x'])).stderr).toMatch(/--timeout "x" is not a number of seconds/);
+    expect((await claimInProcess(['nosuch/udp', 'api'])).stderr).toMatch(/one port at a time/);
+  });
+
+  it('a negative --timeout is out of range, as 0 is (not "not a number")', async () => {
+    for (const value of ['-1', '-0.5', '-0', '-.5', '0']) {
+      for (const argv of [
+        ['8000', '--dry-run', '--timeout', value],
+        ['8000', '--dry-run', `--timeout=${value}`],
+      ])
+        expect(await claimInProcess(argv), argv.join(' ')).toEqual({
+          code: 64,
+          stdout: '',
+          stderr: `[claim-port:8000] error: --timeout ${value} must be more than 0 seconds\n`,
+        });
+    }
+  });
+
   it('--help and -h, --version and -V exit 0; an unknown option with them is a usage error, wherever it stands', async () => {
     for (const flag of ['--help', '-h']) {
       const help = await claimInProcess([flag, '8000']);

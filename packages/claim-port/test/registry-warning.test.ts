@@ -1,11 +1,11 @@
 // The one warning line for a registry a numeric claim cannot use, from real RegistryErrors.
 import { parseRegistry, RegistryError } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
-import { registryWarning } from '../src/registry-warning.js';
+import { registryFix, registryProblems, registryWarning } from '../src/registry-warning.js';
 
-function errorOf(text: string): RegistryError {
+function errorOf(text: string, source?: string): RegistryError {
   try {
-    parseRegistry(text);
+    parseRegistry(text, source === undefined ? undefined : { source });
   } catch (error) {
     if (error instanceof RegistryError) return error;
     throw error;
@@ -25,5 +25,33 @@ describe('registryWarning', () => {
     const three = errorOf('version: 2\nservices: {}\nclaim:\n  timeoutSeconds: 0\n');
     expect(three.issues).toHaveLength(3);
     expect(registryWarning(three)).toMatch(/ \(and 2 more problems\); using the built-in protected list$/);
+  });
+});
+
+describe('registryProblems and registryFix (a service id with a registry it cannot use)', () => {
+  const many = `version: 1\nservices:\n${Array.from({ length: 500 }, (_, i) => `  - id: s${i}\n    port: ${30000 + i}\n`).join('')}`;
+
+  it('give one line for 500 problems: the first with file:line:col, the count, and the command that lists them all', () => {
+    const error = errorOf(many, 'many.yaml');
+    expect(error.issues).toHaveLength(500);
+    expect(registryProblems(error)).toBe(
+      'many.yaml:3:5: services.s0: missing keys name, group, protocol, access, configuredBy, robust, processes (and 499 more problems)',
+    );
+    expect(registryFix(error)).toBe('; fix the registry (ports validate many.yaml lists every problem)');
+  });
+
+  it('say nothing more for a file that could not be read: its problem says what to do', () => {
+    const unread = new RegistryError('/x/ports.yaml', [
+      { path: '', message: 'cannot read the registry (from --registry): no such file; check the path', line: 0, column: 0 },
+    ]);
+    expect(registryProblems(unread)).toBe('/x/ports.yaml: cannot read the registry (from --registry): no such file; check the path');
+    expect(registryFix(unread)).toBe('');
+  });
+
+  it('keep a hostile file name on the line, escaped (and quoted for the shell where it needs it)', () => {
+    const error = errorOf(many, "/tmp/it's\n[claim-port:22] forged\u001b[2J.yaml");
+    for (const text of [registryProblems(error), registryFix(error)]) expect([...text].filter((char) => char === '\n' || char === '\u001b')).toEqual([]);
+    expect(registryProblems(error)).toMatch(/^\/tmp\/it's\\n\[claim-port:22\] forged\\e\[2J\.yaml:3:5: services\.s0: .* \(and 499 more problems\)$/);
+    expect(registryFix(error)).toBe("; fix the registry (ports validate '/tmp/it'\\''s\\n[claim-port:22] forged\\e[2J.yaml' lists every problem)");
   });
 });

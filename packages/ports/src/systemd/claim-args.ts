@@ -95,7 +95,9 @@ in every case but --help and --version.`;
 /** Pure: why `text` is not a valid --timeout, or its value in seconds. */
 export function parseClaimTimeout(text: string): { seconds: number } | { problem: string } {
   stringArgument('parseClaimTimeout', 'text', text, 'a string (the --timeout value)');
-  if (!/^(\d+(\.\d+)?|\.\d+)$/.test(text)) {
+  // A minus sign makes a number out of range, said as for 0 (`--timeout -1 must be more than 0
+  // seconds`), not "not a number": the shape is the same plain decimal either way.
+  if (!/^-?(\d+(\.\d+)?|\.\d+)$/.test(text)) {
     return { problem: `--timeout ${quoteValue(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5` };
   }
   const seconds = Number(text);

@@ -71,8 +71,15 @@ describe('parseArgs', () => {
 
   it.each([
     [['8000', '--timeout=abc'], /not a number of seconds/],
-    [['8000', '--timeout=-1'], /not a number of seconds/],
-    [['8000', '--timeout', '-1'], /not a number of seconds/],
+    // A negative number is a number, out of range: said as for 0 (it was "is not a number of seconds").
+    [['8000', '--timeout=-1'], /^--timeout -1 must be more than 0 seconds$/],
+    [['8000', '--timeout', '-1'], /^--timeout -1 must be more than 0 seconds$/],
+    [['8000', '--timeout', '-0.5'], /^--timeout -0.5 must be more than 0 seconds$/],
+    [['8000', '--timeout=-.5'], /^--timeout -.5 must be more than 0 seconds$/],
+    [['8000', '--timeout', '-0'], /^--timeout -0 must be more than 0 seconds$/],
+    [['8000', '--timeout=--1'], /not a number of seconds/],
+    [['8000', '--timeout=-'], /not a number of seconds/],
+    [['8000', '--timeout=-1e3'], /not a number of seconds/],
     [['8000', '--timeout=0'], /more than 0/],
     [['8000', '--timeout=301'], /at most 300/],
     [['8000', '--timeout'], /needs a number/],
@@ -107,6 +114,15 @@ describe('parseTimeout', () => {
     expect(parseTimeout('1e2')).toHaveProperty('problem');
     expect(parseTimeout('Infinity')).toHaveProperty('problem');
     expect(parseTimeout('300.01')).toHaveProperty('problem');
+  });
+
+  it('says a negative timeout is out of range, as it says for 0, not that it is no number', () => {
+    for (const text of ['0', '-1', '-0', '-0.0', '-0.5', '-.5', '-300', '-301'])
+      expect(parseTimeout(text), text).toEqual({ problem: `--timeout ${text} must be more than 0 seconds` });
+    expect(parseTimeout('-0.0001')).toEqual({ problem: '--timeout -0.0001 must be more than 0 seconds' });
+    // Still not numbers: signs other than one leading minus, exponents, words.
+    for (const text of ['+1', '--1', '-', '-.', '-1.', '-1e3', '- 1', '-Infinity', '-abc'])
+      expect(parseTimeout(text), text).toMatchObject({ problem: expect.stringMatching(/ is not a number of seconds; give e\.g\. --timeout=5/) });
   });
 });
 
