@@ -19,7 +19,7 @@ import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readKernelFacts } from './kernel.js';
 import { claimLines, listUnitDirs, loadUnit, mergeUnit, readSocketUnits, type UnitDirListing } from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
-import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, SocketFacts, UnitFacts } from './types.js';
+import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, PrometheusFile, PrometheusFileFacts, SocketFacts, UnitFacts } from './types.js';
 
 export interface GatherOptions {
   readonly registry: Registry;
@@ -278,8 +278,8 @@ function readPrometheusFiles(
   registry: Registry,
   services: readonly Service[],
   configs: ReadonlyMap<string, ConfigFileFacts>,
-): Map<string, IncludeFacts> {
-  const files = new Map<string, IncludeFacts>();
+): Map<string, PrometheusFileFacts> {
+  const files = new Map<string, PrometheusFileFacts>();
   const refs = services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'prometheus-yml'));
   if (refs.length === 0) return files;
   const jobs = new Set(registry.services.flatMap((service) => (service.metrics === undefined ? [] : [scrapeJobName(service.id)])));
@@ -291,7 +291,7 @@ function readPrometheusFiles(
       files.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
-      if (scrapeConfigs) for (const file of found.files) follow(file.text, file.path, true);
+      if (scrapeConfigs) for (const file of found.files) if ('text' in file) follow(file.text, file.path, true);
     }
   };
   for (const ref of refs) {
@@ -308,7 +308,7 @@ function readPrometheusFiles(
  * cannot list is a problem, not nothing: Prometheus, as another user, may see
  * files there.
  */
-function readGoGlob(root: string, pattern: string, budget: number): IncludeFacts {
+function readGoGlob(root: string, pattern: string, budget: number): PrometheusFileFacts {
   const parts = pattern.split('/').filter((part) => part !== '');
   let paths = [''];
   for (const part of parts) {
@@ -335,12 +335,12 @@ function readGoGlob(root: string, pattern: string, budget: number): IncludeFacts
     paths = next;
     if (paths.length > budget) return { problem: `it names more files than the ${MAX_INCLUDED_FILES} read for Prometheus's jobs` };
   }
-  const files: { path: string; text: string }[] = [];
+  const files: PrometheusFile[] = [];
   for (const path of paths) {
     const read = readFileFacts(root, path);
     if (read.missing && !hasGoMeta(parts.at(-1) ?? '')) continue; // a last part without a glob that is not there matches nothing (a listed name that is not: a dangling link)
-    if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
-    files.push({ path, text: read.text });
+    // Each file on its own, as Prometheus's file discovery reads them: one that cannot be read hides none of the others.
+    files.push(read.text !== undefined ? { path, text: read.text } : { path, problem: read.problem ?? 'not read' });
   }
   return { files };
 }

@@ -116,6 +116,18 @@ export interface ExecutableFacts {
 }
 
 /** What an include in a config file names: the files it matched, in the order they are spliced, or why they cannot be read. */
+/**
+ * A file a scrape_config_files or file_sd_configs glob names: its text, or
+ * why it could not be read. Each is read on its own, as Prometheus's file
+ * discovery reads each file_sd file (one it cannot read leaves the others'
+ * targets scraped): one file that cannot be read makes only what it holds
+ * unknown, never its siblings.
+ */
+export type PrometheusFile = { readonly path: string; readonly text: string } | { readonly path: string; readonly problem: string };
+
+/** What a glob names (its files, in Go's order), or why it cannot be expanded (a directory that cannot be listed, too many files). */
+export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } | { readonly problem: string };
+
 export type IncludeFacts = { readonly files: readonly { readonly path: string; readonly text: string }[] } | { readonly problem: string };
 
 /** A configuration file named in the registry (`config:`), read under the root. */
@@ -149,7 +161,7 @@ export interface Facts {
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
   readonly includes?: ReadonlyMap<string, IncludeFacts>;
   /** The files prometheus.yml makes Prometheus read for the registry's jobs (scrape_config_files, file_sd_configs), by resolved glob, read under the root. */
-  readonly prometheusFiles?: ReadonlyMap<string, IncludeFacts>;
+  readonly prometheusFiles?: ReadonlyMap<string, PrometheusFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */

@@ -211,6 +211,75 @@ describe('the references check', () => {
     ]);
   });
 
+  it('Redis: a bind or port that may be in an include it could not read is unknown, never "sets no bind" (or port) as an error', async () => {
+    const redis = async (files: Record<string, TreeEntry>) =>
+      problems(await references(snippetTree(registry, undefined, files))).filter((reason) => reason.startsWith('redis'));
+    const fifo = 'it is a FIFO (named pipe), not a regular file; a port or bind in it is not checked';
+    expect(await redis({ 'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/x.conf\n', 'etc/redis/x.conf': { fifo: true } })).toEqual([
+      `redis (6379): /etc/redis/redis.conf:2: include /etc/redis/x.conf: ${fifo}`,
+      'redis (6379): /etc/redis/redis.conf: sets no bind outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the bind may be there; if not, Redis listens on every address',
+    ]);
+    // The last bind wins: one before the include may be replaced by one in it; one after it decides.
+    expect(await redis({ 'etc/redis/redis.conf': 'port 6379\nbind 0.0.0.0\ninclude /etc/redis/x.conf\n', 'etc/redis/x.conf': { fifo: true } })).toEqual([
+      `redis (6379): /etc/redis/redis.conf:3: include /etc/redis/x.conf: ${fifo}`,
+      'redis (6379): /etc/redis/redis.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another bind',
+    ]);
+    expect(await redis({ 'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/x.conf\nbind 0.0.0.0\n', 'etc/redis/x.conf': { fifo: true } })).toEqual([
+      `redis (6379): /etc/redis/redis.conf:2: include /etc/redis/x.conf: ${fifo}`,
+      'redis (6379): /etc/redis/redis.conf:3: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+    ]);
+    const results = (
+      await references(
+        snippetTree(registry, undefined, { 'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/x.conf\n', 'etc/redis/x.conf': { fifo: true } }),
+      )
+    ).filter((result) => result.service === 'redis' && result.severity !== 'ok');
+    expect(results.map((result) => result.severity)).toEqual(['unknown', 'unknown']);
+  });
+
+  it('Redis: a port that may be in an include it could not read is unknown, for a port moved off Redis’s default', async () => {
+    const unit = 'etc/systemd/system/redis-server.service';
+    const moved = (conf: string) =>
+      snippetTree(registry, undefined, {
+        [unit]: '[Service]\nEnvironment=REDIS_PORT=6380\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n',
+        'etc/redis/redis.conf': conf,
+        'etc/redis/x.conf': { fifo: true },
+      });
+    const redis = async (conf: string) =>
+      problems(await references(moved(conf))).filter((reason) => reason.startsWith('redis') && !reason.includes('include /etc/redis/x.conf: it is'));
+    const name = 'Redis (REDIS_PORT=6380 in /etc/systemd/system/redis-server.service:2)';
+    expect(await redis('bind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
+      `redis (6380): /etc/redis/redis.conf: sets no port outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the port may be there; if not, ${name} listens on 6379, not 6380`,
+    ]);
+    expect(await redis('port 6379\nbind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
+      `redis (6380): /etc/redis/redis.conf:1: port 6379, but the registry says ${name} uses port 6380, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port`,
+    ]);
+    // Without the include, the same files are errors.
+    expect(await redis('bind 127.0.0.1\n')).toEqual([`redis (6380): /etc/redis/redis.conf: sets no port, so ${name} listens on 6379, not 6380; add port 6380`]);
+  });
+
+  it('Redis: includes nested deeper than it reads may hold the bind (Redis reads any depth), so "sets no bind" is unknown; a loop is read once and decides', async () => {
+    // redis-server 7.0 reads a chain of 12 includes and applies the bind at its end; a loop crashes it (SIGSEGV).
+    const chain: Record<string, TreeEntry> = { 'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/d/1.conf\n', 'etc/redis/d/10.conf': 'bind 127.0.0.1\n' };
+    for (let level = 1; level < 10; level++) chain[`etc/redis/d/${level}.conf`] = `include /etc/redis/d/${level + 1}.conf\n`;
+    const deep = problems(await references(snippetTree(registry, undefined, chain))).filter((reason) => reason.startsWith('redis'));
+    expect(deep).toEqual([
+      'redis (6379): /etc/redis/d/8.conf:1: include /etc/redis/d/9.conf: includes nest deeper than 8, so it is not read; a port or bind in it is not checked',
+      'redis (6379): /etc/redis/redis.conf: sets no bind outside include /etc/redis/d/9.conf (/etc/redis/d/8.conf:1), which could not be read: the bind may be there; if not, Redis listens on every address',
+    ]);
+    const loop = problems(
+      await references(
+        snippetTree(registry, undefined, {
+          'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/loop.conf\n',
+          'etc/redis/loop.conf': 'include /etc/redis/redis.conf\n',
+        }),
+      ),
+    ).filter((reason) => reason.startsWith('redis'));
+    expect(loop).toEqual([
+      'redis (6379): /etc/redis/loop.conf:1: include /etc/redis/redis.conf: a loop: /etc/redis/redis.conf is already being read (/etc/redis/redis.conf -> /etc/redis/loop.conf -> /etc/redis/redis.conf), so it is not read again; a port or bind in it is not checked',
+      'redis (6379): /etc/redis/redis.conf: sets no bind, so Redis listens on every address; add bind 127.0.0.1 -::1 (localhost only)',
+    ]);
+  });
+
   it('prometheus.yml: a flow list over several lines and a job written as a flow mapping are read (promtool accepts both)', async () => {
     const yml = (text: string) => snippetTree(registry, undefined, { 'etc/prometheus/prometheus.yml': text });
     const job = (targets: string) => `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ${targets}\n`;

@@ -23,18 +23,19 @@ export function includePath(kind: ConfigKind, argument: string): string {
  * The files an include of `pattern` splices in, from the facts, or why not
  * (a finding: unknown, what it may set is not checked). `chain` holds the
  * files being read, the top one first: a file that includes one of them is a
- * loop (nginx fails on it, Redis recurses until it crashes), read once.
+ * loop (nginx fails on it, Redis recurses until it crashes), read once, and
+ * said with `loop` (its text was read; the others' was not).
  */
 export function includedFiles(
   lookup: IncludeLookup | undefined,
   pattern: string,
   chain: readonly string[],
-): { files: readonly { path: string; text: string }[] } | { problem: string } {
+): { files: readonly { path: string; text: string }[] } | { problem: string; loop?: true } {
   if (chain.length > MAX_INCLUDE_DEPTH) return { problem: `includes nest deeper than ${MAX_INCLUDE_DEPTH}, so it is not read` };
   const found = lookup?.(pattern);
   if (!found) return { problem: 'not read' };
   if ('problem' in found) return found;
   const looped = found.files.find((file) => chain.includes(file.path));
-  if (looped) return { problem: `a loop: ${looped.path} is already being read (${[...chain, looped.path].join(' -> ')}), so it is not read again` };
+  if (looped) return { problem: `a loop: ${looped.path} is already being read (${[...chain, looped.path].join(' -> ')}), so it is not read again`, loop: true };
   return found;
 }

@@ -7,6 +7,7 @@
 // or the scrape config file the job is in), globs are Go's (go-glob.ts), and
 // a glob that matches nothing is no error. gather() reads them under the root
 // (prometheusFiles in the facts); the reader looks them up here.
+import type { PrometheusFileFacts } from '../../types.js';
 import { posix } from 'node:path';
 import { yamlLineBreaks } from './finding.js';
 import { quoteValue } from '@dsa110/ports';
@@ -51,6 +52,9 @@ export function patternProblem(kind: 'scrape_config_files' | 'file_sd_configs', 
   }
   return undefined;
 }
+
+/** The files by resolved glob (gather's prometheusFiles). Include facts, where one unreadable file stands for the whole glob, fit too. */
+export type PrometheusFileLookup = (pattern: string) => PrometheusFileFacts | undefined;
 
 /** A file Prometheus reads for a job: the resolved glob, and whether its files are scrape config files (read for more files in turn). */
 export interface PrometheusFilePattern {

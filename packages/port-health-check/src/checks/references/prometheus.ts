@@ -7,9 +7,9 @@
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
 import { contentLines, type Finding, portOfAddress } from './finding.js';
-import type { IncludeLookup } from './include-files.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
-import { patternProblem, readTargetFile, resolveFrom } from './prometheus-files.js';
+import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
+import type { PrometheusFile } from '../../types.js';
 
 export interface ScrapeExpectation {
   readonly job: string;
@@ -26,7 +26,7 @@ type PlacedJob = ScrapeJob & { readonly file?: string };
  * that), with a finding for each file it cannot read. A file named twice is
  * read twice, as Prometheus does: its jobs are then duplicates.
  */
-function allJobs(text: string, self: string, lookup: IncludeLookup | undefined, findings: Finding[]): { jobs: PlacedJob[]; unread: boolean } {
+function allJobs(text: string, self: string, lookup: PrometheusFileLookup | undefined, findings: Finding[]): { jobs: PlacedJob[]; unread: boolean } {
   const jobs: PlacedJob[] = [];
   let unread = false;
   const read = (source: string, file: string | undefined): void => {
@@ -46,47 +46,57 @@ function allJobs(text: string, self: string, lookup: IncludeLookup | undefined, 
     if (file !== undefined && config.scrapeConfigFiles.length > 0) return; // refused above; not followed
     for (const entry of config.scrapeConfigFiles) {
       const named = namedFiles('scrape_config_files', entry, { at, said: `scrape_config_files ${entry.value}`, from: self, lookup, findings });
-      if (named === 'unread') unread = true;
-      if (typeof named !== 'string') for (const each of named) read(each.text, each.path);
+      if (named === 'refused') continue;
+      if (named.unread) unread = true;
+      for (const each of named.files) read(each.text, each.path);
     }
   };
   read(text, undefined);
   return { jobs, unread };
 }
 
-type NamedFile = NonNullable<Extract<ReturnType<IncludeLookup>, { files: unknown }>>['files'][number];
+/** A file a glob names that could be read. */
+type NamedFile = Extract<PrometheusFile, { text: string }>;
 
 /**
- * The files a `scrape_config_files` or `file_sd_configs` entry names, read
- * from the directory of `from`; or, with a finding at the entry (`said` names
- * it), 'refused' for a path Prometheus refuses (an error) and 'unread' for
- * files that cannot be read (unknown: what they hold is not checked).
+ * The files a `scrape_config_files` or `file_sd_configs` entry names that
+ * could be read, from the directory of `from`, and whether some could not
+ * (unknown, with a finding at the entry naming each: what it holds is not
+ * checked, what its siblings hold is); or 'refused', with an error at the
+ * entry (`said` names it), for a path Prometheus refuses.
  */
 function namedFiles(
   key: 'scrape_config_files' | 'file_sd_configs',
   entry: AtLine,
-  where: { at: { file?: string }; said: string; from: string; lookup: IncludeLookup | undefined; findings: Finding[] },
-): readonly NamedFile[] | 'refused' | 'unread' {
+  where: { at: { file?: string }; said: string; from: string; lookup: PrometheusFileLookup | undefined; findings: Finding[] },
+): { files: readonly NamedFile[]; unread: boolean } | 'refused' {
   const { at, said, findings } = where;
   const problem = patternProblem(key, entry.value);
   if (problem) {
     findings.push({ ...at, line: entry.line, severity: 'error', message: `${said}: ${problem}` });
     return 'refused';
   }
-  const found = where.lookup?.(resolveFrom(where.from, entry.value));
+  const pattern = resolveFrom(where.from, entry.value);
+  const notChecked = key === 'scrape_config_files' ? 'a scrape job in it is not checked' : 'its targets are not checked';
+  const unread = (why: string) => findings.push({ ...at, line: entry.line, severity: 'unknown', message: `${said}: ${why}; ${notChecked}` });
+  const found = where.lookup?.(pattern);
   if (!found || 'problem' in found) {
-    const notChecked = key === 'scrape_config_files' ? 'a scrape job in it is not checked' : 'its targets are not checked';
-    findings.push({ ...at, line: entry.line, severity: 'unknown', message: `${said}: ${found?.problem ?? 'not read'}; ${notChecked}` });
-    return 'unread';
+    unread(found?.problem ?? 'not read');
+    return { files: [], unread: true };
   }
-  return found.files;
+  const files: NamedFile[] = [];
+  for (const file of found.files) {
+    if ('text' in file) files.push(file);
+    else unread(file.path === pattern ? file.problem : `${file.path}: ${file.problem}`); // a glob's file is named; a plain path is the entry itself
+  }
+  return { files, unread: files.length < found.files.length };
 }
 
 /** A job's targets from its static_configs and its file_sd files, each with its file; and whether some could not be read. */
 function jobTargets(
   job: PlacedJob,
   self: string,
-  lookup: IncludeLookup | undefined,
+  lookup: PrometheusFileLookup | undefined,
   findings: Finding[],
 ): { targets: (AtLine & { file?: string })[]; unread: boolean } {
   const at = job.file !== undefined ? { file: job.file } : {};
@@ -95,9 +105,9 @@ function jobTargets(
   for (const entry of job.fileSd) {
     const said = `scrape job ${job.name}: file_sd_configs file ${entry.value}`;
     const named = namedFiles('file_sd_configs', entry, { at, said, from: job.file ?? self, lookup, findings });
-    if (named === 'unread') unread = true;
-    if (typeof named === 'string') continue;
-    for (const file of named) {
+    if (named === 'refused') continue;
+    if (named.unread) unread = true;
+    for (const file of named.files) {
       const read = readTargetFile(file.path, file.text);
       if ('targets' in read) targets.push(...read.targets.map((target) => ({ ...target, file: file.path })));
       else {
@@ -117,7 +127,7 @@ function jobTargets(
 export function readPrometheusYml(
   text: string,
   expect: readonly ScrapeExpectation[],
-  lookup?: IncludeLookup,
+  lookup?: PrometheusFileLookup,
   self = '/etc/prometheus/prometheus.yml',
 ): Finding[] {
   const findings: Finding[] = [];

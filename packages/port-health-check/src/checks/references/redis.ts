@@ -75,9 +75,23 @@ export function mayBeRedisDirective(content: string, directives: readonly string
   return first === '"' || first === "'" || (first !== undefined && directives.some((name) => name[0] === first.toLowerCase()));
 }
 
+/**
+ * An include whose files were not read (one cannot be read, nests deeper than
+ * the check reads, is relative): Redis reads it (any depth), so a port or bind
+ * in it replaces the last one seen before it.
+ */
+interface UnreadInclude {
+  readonly file?: string;
+  readonly line: number;
+  readonly include: string;
+}
+
 export function readRedisConf(text: string, expect: { name: string; port: number; localOnly: boolean }, lookup?: IncludeLookup, self?: string): Finding[] {
   let port: { file?: string; line: number; value: string } | undefined;
   let bind: { file?: string; line: number; addresses: string[] } | undefined;
+  // The last include not read after the last port (bind): while one is set, the port (bind) may be another, so its verdict is unknown.
+  let portMayBeIn: UnreadInclude | undefined;
+  let bindMayBeIn: UnreadInclude | undefined;
   const findings: Finding[] = [];
   // `include FILE` reads FILE there, so the last port or bind may be in it.
   const read = (source: string, file: string | undefined, chain: readonly string[]): void => {
@@ -91,47 +105,76 @@ export function readRedisConf(text: string, expect: { name: string; port: number
       }
       const [directive, ...args] = words;
       const name = directive?.toLowerCase();
-      if (name === 'port' && args[0] !== undefined) port = { file, line, value: args[0] };
-      if (name === 'bind') bind = { file, line, addresses: args };
+      if (name === 'port' && args[0] !== undefined) {
+        port = { file, line, value: args[0] };
+        portMayBeIn = undefined;
+      }
+      if (name === 'bind') {
+        bind = { file, line, addresses: args };
+        bindMayBeIn = undefined;
+      }
       if (name === 'include' && args[0] !== undefined) {
         const included = includedFiles(lookup, includePath('redis-conf', args[0]), chain);
         if ('problem' in included) {
           findings.push({ file, line, severity: 'unknown', message: `include ${args[0]}: ${included.problem}; a port or bind in it is not checked` });
+          // A loop's files were read (Redis never gets past it: it crashes); any other include may hold what was not seen.
+          if (!included.loop) portMayBeIn = bindMayBeIn = { file, line, include: args[0] };
         } else for (const each of included.files) read(each.text, each.path, [...chain, each.path]);
       }
     }
   };
   read(text, undefined, self !== undefined ? [self] : []);
+  // The include that may hold another setting, and where it stands (file:line; its line alone when the caller named no file).
+  const notRead = (unread: UnreadInclude) => {
+    const file = unread.file ?? self;
+    return `include ${unread.include} (${file !== undefined ? `${file}:` : 'line '}${unread.line}), which could not be read`;
+  };
   if (port === undefined) {
     if (expect.port !== REDIS_DEFAULT_PORT)
-      findings.push({
-        line: 0,
-        severity: 'error',
-        message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}`,
-      });
+      findings.push(
+        portMayBeIn
+          ? {
+              line: 0,
+              severity: 'unknown',
+              message: `sets no port outside ${notRead(portMayBeIn)}: the port may be there; if not, ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}`,
+            }
+          : {
+              line: 0,
+              severity: 'error',
+              message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}`,
+            },
+      );
   } else if (port.value !== String(expect.port)) {
     findings.push({
       file: port.file,
       line: port.line,
-      severity: 'error',
-      message: `port ${port.value}, but the registry says ${expect.name} uses port ${expect.port}`,
+      severity: portMayBeIn ? 'unknown' : 'error',
+      message: `port ${port.value}, but the registry says ${expect.name} uses port ${expect.port}${portMayBeIn ? `, unless ${notRead(portMayBeIn)}, sets another port` : ''}`,
     });
   }
   if (expect.localOnly) {
     if (bind === undefined) {
-      findings.push({
-        line: 0,
-        severity: 'error',
-        message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)`,
-      });
+      findings.push(
+        bindMayBeIn
+          ? {
+              line: 0,
+              severity: 'unknown',
+              message: `sets no bind outside ${notRead(bindMayBeIn)}: the bind may be there; if not, ${expect.name} listens on every address`,
+            }
+          : {
+              line: 0,
+              severity: 'error',
+              message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)`,
+            },
+      );
     } else {
       const wide = bind.addresses.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
       if (wide.length > 0)
         findings.push({
           file: bind.file,
           line: bind.line,
-          severity: 'error',
-          message: `bind ${bind.addresses.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only`,
+          severity: bindMayBeIn ? 'unknown' : 'error',
+          message: `bind ${bind.addresses.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only${bindMayBeIn ? `, unless ${notRead(bindMayBeIn)}, sets another bind` : ''}`,
         });
     }
   }

@@ -99,6 +99,38 @@ describe('file_sd_configs', () => {
     ]);
   });
 
+  it('a file it cannot read makes only its own targets unknown: a wrong target in a sibling the glob names is still an error, whichever sorts first', async () => {
+    // Prometheus reads each file_sd file on its own (discovery/file): one it cannot read leaves the others' targets scraped.
+    const unreadable: Record<string, TreeEntry> = { FIFO: { fifo: true }, 'dangling link': { symlink: '/etc/prometheus/targets/api/gone.json' } };
+    for (const [kind, entry] of Object.entries(unreadable)) {
+      for (const name of ['0-first.json', 'z-last.json']) {
+        const root = tree('file-sd', { [`${PROM}/targets/api/main.json`]: '[{"targets": ["localhost:8001"]}]\n', [`${PROM}/targets/api/${name}`]: entry });
+        const why = kind === 'FIFO' ? 'it is a FIFO (named pipe), not a regular file' : 'no such file';
+        expect(await problems(root), `${kind} ${name}`).toEqual([
+          [
+            'unknown',
+            `prometheus (9090): /etc/prometheus/prometheus.yml:11: scrape job dsa110-api: file_sd_configs file targets/api/*.json: /etc/prometheus/targets/api/${name}: ${why}; its targets are not checked`,
+          ],
+          ['error', 'prometheus (9090): /etc/prometheus/targets/api/main.json:1: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000'],
+        ]);
+      }
+    }
+  });
+
+  it('a job whose readable file_sd files name no target, beside one it cannot read, is unknown (its targets may be there), never "no targets"', async () => {
+    const root = tree('file-sd', {
+      [`${PROM}/targets/api/main.json`]: '[]\n',
+      [`${PROM}/targets/api/extra.yml`]: '[]\n',
+      [`${PROM}/targets/api/other.yml`]: { fifo: true },
+    });
+    expect(await problems(root)).toEqual([
+      [
+        'unknown',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:12: scrape job dsa110-api: file_sd_configs file targets/api/*.yml: /etc/prometheus/targets/api/other.yml: it is a FIFO (named pipe), not a regular file; its targets are not checked',
+      ],
+    ]);
+  });
+
   it('a path Prometheus refuses (not .json/.yml/.yaml, a * in a directory) is an error; a glob matching nothing names no targets', async () => {
     const yml = (files: string) =>
       tree(undefined, { [`${PROM}/prometheus.yml`]: `scrape_configs:\n  - job_name: dsa110-api\n    file_sd_configs:\n      - files: [${files}]\n` });
@@ -154,16 +186,30 @@ describe('scrape_config_files', () => {
   });
 
   it('a scrape config file it cannot read is unknown, and so is a job that may be in it', async () => {
-    const root = tree('scrape-config-files', { [`${PROM}/jobs/fifo.yml`]: { fifo: true } });
+    const root = tree('scrape-config-files', { [`${PROM}/jobs/dsa110.yml`]: { fifo: true } });
     expect(await problems(root)).toEqual([
       [
         'unknown',
-        'prometheus (9090): /etc/prometheus/prometheus.yml:6: scrape_config_files jobs/*.yml: /etc/prometheus/jobs/fifo.yml: it is a FIFO (named pipe), not a regular file; a scrape job in it is not checked',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:6: scrape_config_files jobs/*.yml: /etc/prometheus/jobs/dsa110.yml: it is a FIFO (named pipe), not a regular file; a scrape job in it is not checked',
       ],
       [
         'unknown',
         'prometheus (9090): /etc/prometheus/prometheus.yml: no scrape job dsa110-api found, and a scrape config file could not be read (see above): it may be there, so whether Prometheus scrapes FastAPI on port 8000 is not known',
       ],
+    ]);
+  });
+
+  it('a scrape config file it cannot read leaves the jobs of its readable siblings checked', async () => {
+    const root = tree('scrape-config-files', {
+      [`${PROM}/jobs/a-fifo.yml`]: { fifo: true },
+      [`${PROM}/jobs/targets/api.json`]: '[{ "targets": ["localhost:8080"] }]\n',
+    });
+    expect(await problems(root)).toEqual([
+      [
+        'unknown',
+        'prometheus (9090): /etc/prometheus/prometheus.yml:6: scrape_config_files jobs/*.yml: /etc/prometheus/jobs/a-fifo.yml: it is a FIFO (named pipe), not a regular file; a scrape job in it is not checked',
+      ],
+      ['error', 'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000'],
     ]);
   });
 });
@@ -256,6 +302,32 @@ describe('readPrometheusYml without facts', () => {
     expect(readPrometheusYml(text, [{ job: 'dsa110-api', name: 'FastAPI', port: 8000 }])).toEqual([
       { line: 1, severity: 'unknown', message: 'scrape_config_files jobs/*.yml: not read; a scrape job in it is not checked' },
       { line: 4, severity: 'unknown', message: 'scrape job dsa110-api: file_sd_configs file t.json: not read; its targets are not checked' },
+    ]);
+  });
+
+  it('a file a glob names that could not be read is unknown by itself; the files read beside it are checked', () => {
+    const text = 'scrape_configs:\n  - job_name: dsa110-api\n    file_sd_configs: [{files: [sd/*.json, one.json]}]\n';
+    const files = new Map([
+      [
+        '/etc/prometheus/sd/*.json',
+        {
+          files: [
+            { path: '/etc/prometheus/sd/0.json', problem: 'permission denied' },
+            { path: '/etc/prometheus/sd/a.json', text: '[{"targets": ["localhost:1"]}]' },
+          ],
+        },
+      ],
+      ['/etc/prometheus/one.json', { files: [{ path: '/etc/prometheus/one.json', problem: 'permission denied' }] }],
+    ]);
+    expect(readPrometheusYml(text, [{ job: 'dsa110-api', name: 'FastAPI', port: 8000 }], (pattern) => files.get(pattern))).toEqual([
+      {
+        line: 3,
+        severity: 'unknown',
+        message: 'scrape job dsa110-api: file_sd_configs file sd/*.json: /etc/prometheus/sd/0.json: permission denied; its targets are not checked',
+      },
+      // A path without a glob names only itself: said once.
+      { line: 3, severity: 'unknown', message: 'scrape job dsa110-api: file_sd_configs file one.json: permission denied; its targets are not checked' },
+      { file: '/etc/prometheus/sd/a.json', line: 1, severity: 'error', message: 'scrape job dsa110-api targets localhost:1, but FastAPI uses port 8000' },
     ]);
   });
 });
