@@ -13,7 +13,7 @@ export function describeArgument(value: unknown): string {
 }
 
 /** `options` as an object: undefined is {}; anything but a plain object is a TypeError. */
-export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string): T {
+export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string, keys?: readonly string[]): T {
   // Its own arguments too: it is exported, and `fn` and `shape` end up in the message.
   if (typeof fn !== 'string' || typeof shape !== 'string') {
     throw new TypeError(
@@ -21,8 +21,16 @@ export function optionsArgument<T extends object>(fn: string, value: T | undefin
     );
   }
   if (value === undefined) return {} as T;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
-  throw new TypeError(`${fn}: options must be an object (${shape}) or left out, not ${describeArgument(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${fn}: options must be an object (${shape}) or left out, not ${describeArgument(value)}`);
+  }
+  // A misspelt option (`{ pth }`) would be ignored, and the default used in its place: said instead.
+  if (keys !== undefined) {
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) throw new TypeError(`${fn}: unknown option ${JSON.stringify(key.slice(0, 60))}; it takes ${shape}`);
+    }
+  }
+  return value;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

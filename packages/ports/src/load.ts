@@ -9,6 +9,7 @@ import { Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { utf8Problem } from './utf8.js';
+import { escapeText } from './escape.js';
 
 /**
  * Set by the build (scripts/build-support.mjs): the package version and a
@@ -53,15 +54,17 @@ export function registryPath(options?: LoadOptions): string | undefined {
 }
 
 const LOAD_SHAPE = '{ path?, env?, origin? }';
+const LOAD_KEYS = ['path', 'env', 'origin'];
 
 /** The options of loadRegistry and its kin, checked (TypeErrors name `fn`), and the file they name. */
 function checkedPath(fn: string, given: LoadOptions | undefined): { options: LoadOptions; path: string | undefined } {
-  const options = optionsArgument(fn, given, LOAD_SHAPE);
+  const options = optionsArgument(fn, given, LOAD_SHAPE, LOAD_KEYS);
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
     throw new TypeError(
       `${fn}: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`,
     );
   }
+  if (options.path?.includes('\0')) throw new TypeError(`${fn}: options.path holds a NUL byte, which no file name can; give the path of a ports.yaml`);
   if (options.origin !== undefined && typeof options.origin !== 'string') {
     throw new TypeError(`${fn}: options.origin must be a string (e.g. "from --registry") or left out, not ${describeArgument(options.origin)}`);
   }
@@ -143,7 +146,7 @@ export function parseRegistry(text: string, options?: ParseOptions): Registry {
     const hint = (text as unknown) instanceof Uint8Array ? ' (decode the bytes first: .toString("utf8"), or use loadRegistry({ path }))' : '';
     throw new TypeError(`parseRegistry: text must be a string (the YAML of a ports.yaml), not ${describeArgument(text)}${hint}`);
   }
-  const { source: given } = optionsArgument('parseRegistry', options, '{ source? }');
+  const { source: given } = optionsArgument('parseRegistry', options, '{ source? }', ['source']);
   if (given !== undefined && (typeof given !== 'string' || given === '')) {
     throw new TypeError(
       `parseRegistry: options.source must be a non-empty string (the file name for messages) or left out, not ${given === '' ? 'an empty string' : describeArgument(given)}`,
@@ -170,7 +173,8 @@ class StdinNotSupported extends Error {}
 
 /** Why the registry file cannot be read, saying where its path came from (`origin`) and what to do. */
 function readProblem(error: unknown, origin: string | undefined, fromEnv: boolean): string {
-  const what = `cannot read the registry${origin ? ` (${origin})` : ''}`;
+  // The origin is the caller's text (`from --registry`): escaped, so the message stays one line.
+  const what = `cannot read the registry${origin ? ` (${escapeText(origin, 100)})` : ''}`;
   const hint = fromEnv ? `fix or unset ${REGISTRY_ENV}` : 'check the path';
   if (error instanceof StdinNotSupported) return `${what}: "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")`;
   if (!(error instanceof FileReadError)) return `${what}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;

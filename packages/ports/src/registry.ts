@@ -125,8 +125,9 @@ export class Registry<Id extends string = string> {
     return this.services.map((service) => service.id as Id);
   }
 
-  has(id: string): id is Id {
-    return this.#byId.has(id);
+  /** Whether `id` is a service's id: a type guard, so it takes anything (false for what is not a string). */
+  has(id: unknown): id is Id {
+    return typeof id === 'string' && this.#byId.has(id);
   }
 
   /** The service with this id; throws PortsError (code UNKNOWN_SERVICE) naming the known ids. */
@@ -134,7 +135,7 @@ export class Registry<Id extends string = string> {
     const service = this.#byId.get(id);
     if (service) return service;
     // From JavaScript anything can arrive: say what it was, not "cannot read properties of undefined".
-    if (typeof id !== 'string') throw new TypeError(`a service id must be a string, not ${describeArgument(id)}`);
+    if (typeof id !== 'string') throw new TypeError(`service: id must be a service id (a string), not ${describeArgument(id)}`);
     const known = [...this.#byId.keys()].sort();
     // A registry may list no services at all: say so, not "known services: " and nothing.
     const list = known.length > 0 ? `known services: ${known.join(', ')}` : `${this.source} has no services`;
@@ -146,6 +147,8 @@ export class Registry<Id extends string = string> {
     // A port read from process.env is a string: say so rather than find nothing.
     if (typeof port !== 'number')
       throw new TypeError(`lookup: port must be a number, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`);
+    // A number no port can be (0, 1.5, NaN, 70000) is the caller's mistake, not "no service has it".
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`lookup: port must be a whole number 1-65535, not ${describeArgument(port)}`);
     if (transport !== 'tcp' && transport !== 'udp')
       throw new TypeError(`lookup: transport must be "tcp" or "udp" (or left out: "tcp"), not ${describeArgument(transport)}`);
     return (
@@ -159,8 +162,9 @@ export class Registry<Id extends string = string> {
    * Throws PortsError (code BAD_OVERRIDE) naming the variable, its value and why it is refused.
    */
   resolvePort(id: Id, options?: ResolveOptions): ResolvedPort {
+    if (typeof id !== 'string') throw new TypeError(`resolvePort: id must be a service id (a string), not ${describeArgument(id)}`);
     const service = this.service(id);
-    const env = envArgument('resolvePort', optionsArgument('resolvePort', options, '{ env? }').env);
+    const env = envArgument('resolvePort', optionsArgument('resolvePort', options, '{ env? }', ['env']).env);
     const variable = service.env;
     if (!variable) return { port: service.port, source: 'registry' };
     const value = envValue('resolvePort', env, variable);

@@ -160,9 +160,31 @@ describe('misuse from JavaScript', () => {
   it('a service id that is not a string is a TypeError naming it (was: "Cannot read properties of undefined")', async () => {
     const registry = await loadRegistry({ env: {} });
     const untyped = registry as unknown as { resolvePort(id: unknown): unknown; service(id: unknown): unknown };
-    expect(() => untyped.resolvePort(undefined)).toThrow(new TypeError('a service id must be a string, not undefined'));
-    expect(() => untyped.service(8000)).toThrow(new TypeError('a service id must be a string, not number 8000'));
-    expect(() => untyped.service(null)).toThrow(new TypeError('a service id must be a string, not null'));
+    expect(() => untyped.resolvePort(undefined)).toThrow(new TypeError('resolvePort: id must be a service id (a string), not undefined'));
+    expect(() => untyped.service(8000)).toThrow(new TypeError('service: id must be a service id (a string), not number 8000'));
+    expect(() => untyped.service(null)).toThrow(new TypeError('service: id must be a service id (a string), not null'));
+    // has() is a type guard: it takes anything, and what is not a string is no id.
+    expect([registry.has('api'), registry.has(5), registry.has(null), registry.has({})]).toEqual([true, false, false, false]);
+  });
+
+  it('a misspelt option is a TypeError naming it and what the function takes (was: ignored, and the default used)', async () => {
+    await expect(loadRegistry({ pth: '/etc/ports.yaml' } as never)).rejects.toThrow(
+      new TypeError('loadRegistry: unknown option "pth"; it takes { path?, env?, origin? }'),
+    );
+    expect(() => registryPath({ enviroment: {} } as never)).toThrow(
+      new TypeError('registryPath: unknown option "enviroment"; it takes { path?, env?, origin? }'),
+    );
+    expect(() => parseRegistry('version: 1', { sourc: 'x' } as never)).toThrow(new TypeError('parseRegistry: unknown option "sourc"; it takes { source? }'));
+    const registry = await loadRegistry({ env: {} });
+    expect(() => registry.resolvePort('api', { evn: {} } as never)).toThrow(new TypeError('resolvePort: unknown option "evn"; it takes { env? }'));
+  });
+
+  it('a path with a NUL byte is a TypeError, and an origin is printed escaped: one line', async () => {
+    await expect(loadRegistry({ path: '/tmp/a\0b' })).rejects.toThrow(
+      new TypeError('loadRegistry: options.path holds a NUL byte, which no file name can; give the path of a ports.yaml'),
+    );
+    const error = await loadRegistry({ path: '/nonexistent/ports.yaml', origin: 'from \u001b[31mX\nsecond' }).catch((caught: unknown) => caught as Error);
+    expect(error.message).toBe('/nonexistent/ports.yaml: cannot read the registry (from \\e[31mX\\nsecond): no such file; check the path');
   });
 
   it('a path that is not a non-empty string is a TypeError naming it (was: a crash in the error message, or ": cannot read")', async () => {
@@ -225,6 +247,9 @@ describe('misuse from JavaScript', () => {
     expect(() => untyped.lookup(8000, 'TCP')).toThrow(new TypeError('lookup: transport must be "tcp" or "udp" (or left out: "tcp"), not the string "TCP"'));
     expect(() => untyped.lookup(8000, null)).toThrow(TypeError);
     expect(untyped.lookup(8000)).toMatchObject({ id: 'api' });
-    expect(untyped.lookup(-1)).toBeUndefined();
+    // A number no port can be is a RangeError, not "no service has it".
+    for (const port of [-1, 0, 1.5, Number.NaN, 65536, Number.POSITIVE_INFINITY]) expect(() => untyped.lookup(port)).toThrow(RangeError);
+    expect(() => untyped.lookup(0)).toThrow(new RangeError('lookup: port must be a whole number 1-65535, not number 0'));
+    expect(untyped.lookup(65535)).toBeUndefined();
   });
 });
