@@ -136,8 +136,12 @@ function notARegistry(input: unknown): string | undefined {
   const known = Object.keys(RegistrySchema.shape);
   // A misspelt registry (`verison:`) gets its did-you-mean lines instead.
   if (keys.length < 2 || keys.some((key) => known.includes(key) || didYouMean(key, known) !== '')) return undefined;
-  const shown = keys.slice(0, 3).map((key) => quoteValue(key, 40));
-  return `not a ports registry: none of its keys is version, services, reserved or claim (it has ${shown.join(', ')}${keys.length > 3 ? ', …' : ''}); check the path`;
+  // Its first keys say what the file is (a compose file, a Kubernetes manifest), but only names: a line of
+  // /etc/shadow (`root:$6$...`) is a key too, and the message goes to the journal and to cron's mail.
+  const names = keys.filter((key) => /^[A-Za-z_][A-Za-z0-9_.-]{0,39}$/.test(key));
+  const shown = names.slice(0, 3).map((key) => quoteValue(key));
+  const has = shown.length > 0 ? `it has ${shown.join(', ')}${keys.length > shown.length ? ', …' : ''}` : 'its keys are not names';
+  return `not a ports registry: none of its keys is version, services, reserved or claim (${has}); check the path`;
 }
 
 /** The text at `offset` up to a colon or the end of the line: the key a duplicate-key message names. */

@@ -691,6 +691,12 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.message).toBe(
       `${path}:1:1: not a ports registry: none of its keys is version, services, reserved or claim (it has "services_list", "image", "ports", …); check the path`,
     );
+    // Keys that are not names are not quoted: a line of /etc/shadow is a key too, and the message reaches the journal.
+    const { error: shadow, path: shadowPath } = await rejection('root:$6$salt$hash:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n');
+    expect(shadow.message).toBe(
+      `${shadowPath}:1:1: not a ports registry: none of its keys is version, services, reserved or claim (its keys are not names); check the path`,
+    );
+    expect(shadow.message).not.toContain('$6$');
     // A misspelt registry keeps its did-you-mean lines.
     const { error: typo } = await rejection('verison: 1\nservics: []\n');
     expect(typo.issues.map((issue) => issue.message)).toEqual([
