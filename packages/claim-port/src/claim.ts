@@ -10,7 +10,7 @@ import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, ty
 import { earlyLook } from './early.js';
 import { readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
-import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, type Plan } from './plan.js';
+import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
 import { disguiseReason } from './policy.js';
 import { procControl, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
@@ -182,7 +182,7 @@ class Claim {
       const unit = describeUnit(t.context);
       const container = t.context.container ? `, container ${escapeText(t.context.container, 200)}` : '';
       this.log(
-        `PID ${h.pid} (${escapeText(h.comm, 64)}, user ${escapeText(h.user, 64)}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${shownCommand(h)}`,
+        `PID ${h.pid} (${shownName(h)}, user ${escapeText(h.user, 64)}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${shownCommand(h)}`,
       );
     }
   }

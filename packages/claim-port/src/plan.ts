@@ -64,7 +64,7 @@ export function describeUnit(context: HolderContext): string | undefined {
 /** `PID 901`, `PID 901 (unit api.service)`: how every message names a holder; with `comm`, `PID 901 (uvicorn, unit api.service)`. */
 export function describeHolder(holder: Pick<ProcessInfo, 'pid' | 'comm'>, context?: HolderContext, comm = false): string {
   const unit = context && describeUnit(context);
-  const inside = [...(comm ? [escapeText(holder.comm, 64)] : []), ...(unit ? [`unit ${unit}`] : [])];
+  const inside = [...(comm ? [shownName(holder)] : []), ...(unit ? [`unit ${unit}`] : [])];
   return `PID ${holder.pid}${inside.length > 0 ? ` (${inside.join(', ')})` : ''}`;
 }
 
@@ -73,8 +73,15 @@ export function describeHolder(holder: Pick<ProcessInfo, 'pid' | 'comm'>, contex
  * (a `\n` a process wrote into its argv must not read as an escaped newline),
  * cut to 3000 characters so that the line around it survives.
  */
-export function shownCommand(holder: Pick<ProcessInfo, 'command'>): string {
+export function shownCommand(holder: Pick<ProcessInfo, 'command' | 'exe'>): string {
+  // Any process can blank its own argv: the journal must still say what was signalled.
+  if (holder.command === '') return `(an empty command line${holder.exe ? `; its executable is ${escapeText(holder.exe, 200)}` : ''})`;
   return escapeText(holder.command, 3000);
+}
+
+/** A holder's name (comm) as every line prints it: escaped; `comm ""` when a process blanked it (never a bare comma). */
+export function shownName(holder: Pick<ProcessInfo, 'comm'>): string {
+  return holder.comm === '' ? 'comm ""' : escapeText(holder.comm, 64);
 }
 
 /** What to stop instead of a container runtime process. */

@@ -298,6 +298,25 @@ describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing
     }
   });
 
+  it.skipIf(!existsSync('/usr/bin/perl'))(
+    'a holder that blanked its name and command line is still described: comm "", "(an empty command line)", its executable',
+    async () => {
+      const port = leasePort();
+      // perl's $0 = "" empties both /proc/PID/cmdline and /proc/PID/comm: any process can do it to itself.
+      const code = `use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; setsockopt($s, SOL_SOCKET, SO_REUSEADDR, 1); bind($s, sockaddr_in(${port}, inet_aton("127.0.0.1"))) or die; listen($s, 5) or die; $0 = ""; $| = 1; print "{\\"pid\\":$$,\\"port\\":${port}}\\n"; sleep 1 while 1;`;
+      const blank = await start(['/usr/bin/perl', '-e', code]);
+      expect(readFileSync(`/proc/${blank.first.pid}/cmdline`, 'utf8').replaceAll('\0', '')).toBe('');
+      const lines: string[] = [];
+      const result = await claimOurs(port, { dryRun: true, log: (line) => lines.push(line) });
+      expect(result.holders[0]).toMatchObject({ pid: blank.first.pid });
+      const described = lines.filter((line) => line.includes(`PID ${blank.first.pid}`));
+      expect(described.length).toBeGreaterThan(0);
+      for (const line of described) expect(line).not.toMatch(/(\(,|: )$/);
+      expect(described.join('\n')).toContain(`PID ${blank.first.pid} (comm "", user `);
+      expect(described.join('\n')).toMatch(/\(an empty command line; its executable is perl[^)]*\)/);
+    },
+  );
+
   it('a supervisor of another user that only took the name systemd is watched for a respawn like any other', async () => {
     // Supervisor and child both call themselves systemd; the supervisor starts a new child 0.5 s after the first dies.
     const code = `

@@ -183,7 +183,10 @@ describe('misuse from JavaScript', () => {
     await expect(loadRegistry({ path: '/tmp/a\0b' })).rejects.toThrow(
       new TypeError('loadRegistry: options.path holds a NUL byte, which no file name can; give the path of a ports.yaml'),
     );
-    const error = await loadRegistry({ path: '/nonexistent/ports.yaml', origin: 'from \u001b[31mX\nsecond' }).catch((caught: unknown) => caught as Error);
+    const error = await loadRegistry({ path: '/nonexistent/ports.yaml', origin: 'from \u001b[31mX\nsecond' }).then(
+      () => new Error('loaded'),
+      (caught: unknown) => caught as Error,
+    );
     expect(error.message).toBe('/nonexistent/ports.yaml: cannot read the registry (from \\e[31mX\\nsecond): no such file; check the path');
   });
 
