@@ -103,7 +103,8 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
         io.out(`${await version()}\n`);
         return EXIT.ok;
       case 'error':
-        return fail(io, json, request.message, EXIT.usage, 'Run port-health-check --help for usage.\n');
+        // The pointer to --help, unless the message gives it already (`unknown option --bogus; see port-health-check --help`).
+        return fail(io, json, request.message, EXIT.usage, request.message.includes('--help') ? '' : 'Run port-health-check --help for usage.\n');
       case 'run':
         return await run(request, io, env);
     }

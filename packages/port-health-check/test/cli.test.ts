@@ -103,6 +103,8 @@ describe('port-health-check (built bin)', () => {
       stdout: '',
       stderr: 'port-health-check: --format must be one of text, json, prometheus, not "xml"\nRun port-health-check --help for usage.\n',
     });
+    // An error that names --help itself is the one line.
+    expect(await run(['--bogus'])).toEqual({ status: 64, stdout: '', stderr: 'port-health-check: unknown option --bogus; see port-health-check --help\n' });
     expect((await runBin(['--bogus'])).status).toBe(64);
     const noRoot = await run(['--root', '/nonexistent/image']);
     expect(noRoot).toEqual({
