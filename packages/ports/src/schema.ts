@@ -168,7 +168,21 @@ export const ConfiguredBySchema = z.union([
 export const SystemdSchema = z.strictObject({
   unit: z
     .string()
-    .regex(/^[A-Za-z0-9:_.@\\-]+\.service$/, 'must be a systemd service unit name ending in .service')
+    .regex(/\.service$/, 'must be a service unit name ending in .service (claim-port runs in its ExecStartPre=)')
+    // systemd's unit_name_is_valid(): these characters only. Said by the first other one, since "must be a unit name"
+    // does not tell `my unit.service` what is wrong with it.
+    .superRefine((name, context) => {
+      const bad = [...name].find((char) => !/^[A-Za-z0-9:_.@\\-]$/.test(char));
+      if (bad !== undefined) {
+        const shown = bad === ' ' ? 'a space' : JSON.stringify(bad);
+        context.addIssue({
+          code: 'custom',
+          message: `must be a systemd unit name: ${shown} is not allowed (letters, digits and : _ . @ \\ - only; systemd-escape turns any text into one)`,
+        });
+      }
+    })
+    // systemd skips hidden files when it lists a unit directory (hidden_or_backup_file()): `.api.service` is never loaded.
+    .regex(/^(?!\.)/, 'must not start with a dot: systemd skips hidden files in its unit directories, so the unit would never be loaded')
     // systemd refuses a unit whose name before the @ is empty ("@x.service"): its drop-in would never be read.
     .regex(/^(?!@)/, 'must not start with @: a template instance is NAME@INSTANCE.service')
     // A template (`api@.service`: nothing between the first @ and the suffix, as systemd's unit_name_is_valid

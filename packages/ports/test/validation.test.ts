@@ -249,6 +249,27 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it.each([
+    ['my unit.service', 'a space is not allowed'],
+    ['w\u00e9b.service', '"\u00e9" is not allowed'],
+    ['a%i.service', '"%" is not allowed'],
+    ['a/b.service', '"/" is not allowed'],
+  ])('names the character a unit name may not hold: %s', async (unit, why) => {
+    const { error } = await rejection(withLine(21, `    systemd: { unit: "${unit}", claim: drop-in }`));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `services.redis.systemd.unit: must be a systemd unit name: ${why} (letters, digits and : _ . @ \\ - only; systemd-escape turns any text into one)`,
+    ]);
+  });
+
+  it('refuses a unit name that starts with a dot: systemd skips hidden files in its unit directories', async () => {
+    for (const unit of ['.api.service', '..service']) {
+      const { error } = await rejection(withLine(21, `    systemd: { unit: "${unit}", claim: drop-in }`));
+      expect(error.issues.map((issue) => issue.message)).toEqual([
+        'must not start with a dot: systemd skips hidden files in its unit directories, so the unit would never be loaded',
+      ]);
+    }
+  });
+
   it('reports a YAML syntax error once, where it is, with what to do: not the errors yaml finds in what follows it', async () => {
     // One line indented with a tab: yaml goes on to call every later line misplaced.
     const tab = withLine(6, '\tport: 8000');
@@ -266,7 +287,11 @@ describe('a broken registry is rejected with line and column', () => {
     // A port that is not a port, a transport that is not one, a broken systemd: only what is wrong with each.
     for (const [line, text, only] of [
       [16, '    port: "8000"', 'services.redis.port: must be a port number written in plain decimal, 1-65535 (got "8000")'],
-      [21, '    systemd: { unit: redis-server, claim: drop-in }', 'services.redis.systemd.unit: must be a systemd service unit name ending in .service'],
+      [
+        21,
+        '    systemd: { unit: redis-server, claim: drop-in }',
+        'services.redis.systemd.unit: must be a service unit name ending in .service (claim-port runs in its ExecStartPre=)',
+      ],
       [28, '    for: [api, 7]', 'reserved.api-alt.for[1]: must be a string (got 7)'],
     ] as const) {
       const { error } = await rejection(withLine(line, text));
