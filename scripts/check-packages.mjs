@@ -168,7 +168,8 @@ try {
     [
       'claim-port with a bad --registry (the claim engine and the parser)',
       [bin('claim-port'), '--dry-run', '--registry', badRegistry, 'api'],
-      (r) => r.status === 64 && r.out.includes('bad.yaml:3:1'),
+      // One line: the first problem with its file:line:col, and a count of the others.
+      (r) => r.status === 64 && r.out.includes('bad.yaml:2:11') && r.out.includes('(and 1 more problem)') && r.out.trim().split('\n').length === 1,
     ],
     ['port-health-check --help', [bin('port-health-check'), '--help'], (r) => r.status === 0 && r.out.includes('port-health-check')],
     [
