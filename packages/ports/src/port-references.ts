@@ -23,6 +23,12 @@ function references(text: string): { start: number; end: number; id: string }[] 
   return found;
 }
 
+/** Whether `text` has a `{port:` that no `}` closes: a reference cut short, which the page would print as written. */
+export function hasUnclosedPortReference(text: string): boolean {
+  const last = text.lastIndexOf(OPEN);
+  return last !== -1 && text.indexOf('}', last + OPEN.length) === -1;
+}
+
 /** The ids `text` refers to, in order (unknown ones included). */
 export function portReferenceIds(text: string): string[] {
   return references(text).map((reference) => reference.id);

@@ -2,7 +2,7 @@
 // Pure: data in, problems out, with paths the parser turns into line:column.
 import type { RegistryData, ReservedData, ServiceData } from './schema.js';
 import { CONFIG_KINDS } from './config-kinds.js';
-import { portReferenceIds } from './port-references.js';
+import { hasUnclosedPortReference, portReferenceIds } from './port-references.js';
 import { integerArgument, objectArgument } from './arguments.js';
 
 export type PathSegment = string | number;
@@ -231,6 +231,8 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     for (const id of portReferenceIds(text ?? '')) {
       if (!knownIds.has(id) && everyIdValid) problems.push({ path, message: `{port:${id}} names no service or reserved entry; write the id of one` });
     }
+    if (hasUnclosedPortReference(text ?? ''))
+      problems.push({ path, message: 'has a {port: that no } closes, so the page would print it as written; write {port:ID}' });
   };
   data.services.forEach((service: ServiceFacts | undefined, index) => {
     if (!service) return;

@@ -2,6 +2,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
+import { expandPortReferences } from '../src/port-references.js';
 import { minimalRegistry, withLine, writeRegistry } from './helpers.js';
 import { tempDir } from '../../../test-support/tree.js';
 
@@ -270,6 +271,18 @@ describe('a broken registry is rejected with line and column', () => {
     }
   });
 
+  it('refuses a {port: that no } closes (a reference cut short, printed as written), and keeps a closed one', async () => {
+    const { error } = await rejection(withLine(10, '    robust: true\n    purpose: ["on {port:api and more"]'));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services.api.purpose[0]: has a {port: that no } closes, so the page would print it as written; write {port:ID}',
+    ]);
+    const text = withLine(10, '    robust: true\n    purpose: ["on {port:api}, not {port:api"]');
+    expect((await rejection(text)).error.issues).toHaveLength(1);
+    expect(parseRegistry(withLine(10, '    robust: true\n    purpose: ["on {port:api} and {braces}"]')).service('api').purpose).toEqual([
+      'on 8000 and {braces}',
+    ]);
+  });
+
   it('reports a YAML syntax error once, where it is, with what to do: not the errors yaml finds in what follows it', async () => {
     // One line indented with a tab: yaml goes on to call every later line misplaced.
     const tab = withLine(6, '\tport: 8000');
@@ -479,9 +492,18 @@ describe('a broken registry is rejected with line and column', () => {
     const prose = `on {port:api}, {port:nope} and ${'{port:'.repeat(100_000)}`;
     const text = withLine(10, `    robust: true\n    purpose: ["${prose}"]`);
     const started = performance.now();
-    expect(() => parseRegistry(text)).toThrow(/services\.api\.purpose\[0\]: \{port:nope\} names no service or reserved entry; write the id of one$/);
-    const registry = parseRegistry(withLine(10, `    robust: true\n    purpose: ["on {port:api} {port:redis}${'{port:'.repeat(100_000)}"]`));
-    expect(registry.service('api').purpose[0]).toBe(`on 8000 6379${'{port:'.repeat(100_000)}`);
+    // Both problems, each once: the unknown id, and the unclosed `{port:` (one line for all 100,000).
+    expect(() => parseRegistry(text)).toThrow(
+      /services\.api\.purpose\[0\]: \{port:nope\} names no service or reserved entry; write the id of one\n.*services\.api\.purpose\[0\]: has a \{port: that no \} closes, so the page would print it as written; write \{port:ID\}$/,
+    );
+    // The expansion itself (what a Registry hands out) fills in the closed ones and leaves the rest as written.
+    const ports = new Map([
+      ['api', 8000],
+      ['redis', 6379],
+    ]);
+    expect(expandPortReferences(`on {port:api} {port:redis}${'{port:'.repeat(100_000)}`, (id) => ports.get(id))).toBe(
+      `on 8000 6379${'{port:'.repeat(100_000)}`,
+    );
     expect(performance.now() - started).toBeLessThan(4000);
   }, 60_000);
 
