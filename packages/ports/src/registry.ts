@@ -114,10 +114,7 @@ export class Registry<Id extends string = string> {
     this.#byId = new Map(this.services.map((service) => [service.id, service]));
     // One registry is shared by every caller of a process (loadRegistry()'s bundled one): frozen, so that
     // no caller can move a port under the lookup index or empty the claim's protected list for the others.
-    deepFreeze(this.services);
-    deepFreeze(this.reserved);
-    deepFreeze(this.claim);
-    Object.freeze(this);
+    deepFreeze(this);
   }
 
   /** The ids of all services, sorted by port. */
