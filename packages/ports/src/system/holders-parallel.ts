@@ -4,10 +4,21 @@
 // Node, where a few hundred processes cost less than starting a child.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { describeArgument, iterableArgument } from '../arguments.js';
+import { describeArgument, iterableArgument, optionsArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
-import { perlExecutable, scanWithPerl } from './holders-perl.js';
-import { mergeScans, scanEveryThread, scanInputs, scanInputsSync, scanTasks, type HolderScan, type ScanOptions } from './holders.js';
+import { finishPerlScan, perlExecutable, startPerlScan } from './holders-perl.js';
+import {
+  mergeScans,
+  scanEveryThread,
+  scanInputs,
+  scanInputsSync,
+  scanPidList,
+  scanSettings,
+  scanTasks,
+  wantedLinks,
+  type HolderScan,
+  type ScanOptions,
+} from './holders.js';
 
 export const PARALLEL_MIN_PROCESSES = 400;
 
@@ -37,28 +48,87 @@ export function hasIdleCore(procRoot = '/proc'): boolean {
   }
 }
 
+/** What a parallel scan found, with how many processes read at once and which scanner did. */
+export type ParallelHolderScan = HolderScan & { threads: 1 | 2; scanner: 'node' | 'perl' };
+
+/** A parallel scan under way (startSocketHoldersParallel). */
+export interface StartedHolderScan {
+  /** The holders of these sockets (once: the scan's output is read for them). */
+  finish(inodes: Iterable<number>): Promise<ParallelHolderScan>;
+  /** No socket is wanted after all: stop the children (their own handles, never a PID) and let the process exit. */
+  cancel(): void;
+}
+
 /** As scanSocketHolders, by perl(1) children when it pays; `threads` says how many scanned at once, `scanner` which did. */
-export async function scanSocketHoldersParallel(
-  inodes: Iterable<number>,
-  options: ParallelScanOptions = {},
-): Promise<HolderScan & { threads: 1 | 2; scanner: 'node' | 'perl' }> {
-  iterableArgument('scanSocketHoldersParallel', 'inodes', inodes, 'socket inodes (numbers)');
-  const inputs = scanInputs(inodes, options, 'scanSocketHoldersParallel');
-  const { pids, wanted, proc, everyThread } = inputs;
+export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<ParallelHolderScan> {
+  const fn = 'scanSocketHoldersParallel';
+  iterableArgument(fn, 'inodes', inodes, 'socket inodes (numbers)');
+  const { pids, wanted, proc, everyThread } = scanInputs(inodes, options, fn);
+  return beginScan(pids, proc, everyThread, options, fn).finish(wanted);
+}
+
+/**
+ * As scanSocketHoldersParallel, started before the sockets to look for are
+ * known: /proc is listed and, where they pay, the perl children start
+ * within this call (perl reports every socket link); `finish` then reads
+ * their output for the sockets a table read meanwhile found.
+ */
+export function startSocketHoldersParallel(options?: ParallelScanOptions): StartedHolderScan {
+  const fn = 'startSocketHoldersParallel';
+  const keys = ['procRoot', 'skip', 'pids', 'threads', 'minProcesses', 'requireIdleCore', 'perl'];
+  const checked = optionsArgument(fn, options, `{ ${keys.map((key) => `${key}?`).join(', ')} }`, keys);
+  const { proc, everyThread } = scanSettings(checked, fn);
+  const scan = beginScan(scanPidList(checked, proc, fn), proc, everyThread, checked, fn);
+  return {
+    finish: (inodes) => {
+      try {
+        iterableArgument(`${fn}(...).finish`, 'inodes', inodes, 'socket inodes (numbers)');
+      } catch (error) {
+        scan.cancel();
+        return Promise.reject(error);
+      }
+      return scan.finish(wantedLinks(inodes));
+    },
+    cancel: scan.cancel,
+  };
+}
+
+function beginScan(
+  pids: readonly number[],
+  proc: string,
+  everyThread: boolean,
+  options: ParallelScanOptions,
+  fn: string,
+): { finish(wanted: ReadonlyMap<string, number>): Promise<ParallelHolderScan>; cancel(): void } {
   if (options.perl !== undefined && options.perl !== false && (typeof options.perl !== 'string' || options.perl === ''))
-    throw new TypeError(`scanSocketHoldersParallel: options.perl must be a path to perl(1) or false, not ${describeArgument(options.perl)}`);
+    throw new TypeError(`${fn}: options.perl must be a path to perl(1) or false, not ${describeArgument(options.perl)}`);
   // One listing of /proc either way (the PID list is the one the children share); perl is looked for only when it would run.
   const many = pids.length >= (options.minProcesses ?? PARALLEL_MIN_PROCESSES);
   const perl = !many || options.perl === false ? undefined : options.perl === undefined ? perlExecutable() : perlExecutable([options.perl]);
-  if (perl === undefined) return { ...scanInputsSync(inputs), threads: 1, scanner: 'node' };
+  if (perl === undefined) {
+    return {
+      finish: async (wanted) => ({ ...scanInputsSync({ pids: wanted.size === 0 ? [] : [...pids], wanted, proc, everyThread }), threads: 1, scanner: 'node' }),
+      cancel: () => {},
+    };
+  }
   // Two when a second core is free; one otherwise (it still reads faster than Node).
   const ways = options.requireIdleCore === false || hasIdleCore(proc) ? 2 : 1;
-  const { parts, read } = await scanWithPerl(pids, wanted, proc, perl, ways);
-  return withoutStackTraces(() => {
-    const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
-    return {
-      ...mergeScans(tasks ? [...parts, tasks] : parts),
-      ...(read ? { threads: ways, scanner: 'perl' as const } : { threads: 1, scanner: 'node' as const }),
-    };
-  });
+  const run = startPerlScan(pids, proc, perl, ways);
+  return {
+    cancel: () => run.cancel(),
+    async finish(wanted) {
+      if (wanted.size === 0) {
+        run.cancel();
+        return { holders: new Map(), unreadable: [], threads: 1, scanner: 'node' };
+      }
+      const { parts, read } = await finishPerlScan(run, wanted, proc);
+      return withoutStackTraces(() => {
+        const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
+        return {
+          ...mergeScans(tasks ? [...parts, tasks] : parts),
+          ...(read ? { threads: ways, scanner: 'perl' as const } : { threads: 1, scanner: 'node' as const }),
+        };
+      });
+    },
+  };
 }

@@ -150,7 +150,14 @@ export function readChildOutput(pids: readonly number[], stdout: string, wanted:
 }
 
 /** What one perl wrote (stdout, then its fork's fd 3), or undefined when it could not be started, failed, or wrote to stderr. */
-function runChild(spawn: typeof Spawn, perl: string, proc: string, ways: 1 | 2, pids: readonly number[]): Promise<string | undefined> {
+function runChild(
+  spawn: typeof Spawn,
+  perl: string,
+  proc: string,
+  ways: 1 | 2,
+  pids: readonly number[],
+  running: Set<ChildProcess>,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const forked: Buffer[] = [];
@@ -166,11 +173,16 @@ function runChild(spawn: typeof Spawn, perl: string, proc: string, ways: 1 | 2, 
       resolve(undefined);
       return;
     }
+    running.add(child);
     child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => forked.push(chunk));
     child.stderr!.on('data', () => (complaint = true));
-    child.once('error', () => resolve(undefined));
+    child.once('error', () => {
+      running.delete(child);
+      resolve(undefined);
+    });
     child.once('close', (code, signal) => {
+      running.delete(child);
       const each = [Buffer.concat(out).toString('latin1'), Buffer.concat(forked).toString('latin1')];
       // Each stream is whole records or nothing: joined, they parse as one.
       resolve(code === 0 && signal === null && !complaint ? each.join('') : undefined);
@@ -178,31 +190,59 @@ function runChild(spawn: typeof Spawn, perl: string, proc: string, ways: 1 | 2, 
   });
 }
 
+/** perl children started by startPerlScan: their output, once they are done, and a way to stop them. */
+export interface PerlScanRun {
+  /** What each share of the PIDs (MAX_PIDS_PER_CHILD at most) made perl write, undefined where it failed. */
+  readonly outputs: Promise<readonly { share: readonly number[]; stdout: string | undefined }[]>;
+  /** Stop the children (this call's own, by their handles) and drop their output: the scan is not wanted after all. */
+  cancel(): void;
+}
+
 /**
- * Scan `pids` with perl, in `ways` processes at once (sharing chunks of PIDs
- * through a queue, see SCAN_SCRIPT);
- * what it leaves is scanned by scanPids here. `read` is false when perl read
- * nothing (it failed: scanPids read every PID).
+ * Start perl on `pids`, in `ways` processes at once (sharing chunks of PIDs
+ * through a queue, see SCAN_SCRIPT). perl reports every socket link, so the
+ * sockets to look for may be decided while it reads (finishPerlScan).
  */
-export async function scanWithPerl(
-  pids: readonly number[],
-  wanted: ReadonlyMap<string, number>,
-  proc: string,
-  perl: string,
-  ways: 1 | 2,
-): Promise<{ parts: PartialScan[]; read: boolean }> {
+export function startPerlScan(pids: readonly number[], proc: string, perl: string, ways: 1 | 2): PerlScanRun {
   // Required here, not imported at the top: a run on a quiet machine never starts a child. Synchronously,
   // not by import(): the children start within the caller's call, so a caller's own work that follows
-  // (the health check's registry and files) runs while they read.
+  // (the socket table, the health check's registry and files) runs while they read.
   const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  // perl changes directory as it goes: a relative root would not hold.
+  const root = resolve(proc);
+  const running = new Set<ChildProcess>();
+  let cancelled = false;
+  const run = async () => {
+    const outputs: { share: readonly number[]; stdout: string | undefined }[] = [];
+    for (let start = 0; start < pids.length && !cancelled; start += MAX_PIDS_PER_CHILD) {
+      const share = pids.slice(start, start + MAX_PIDS_PER_CHILD);
+      outputs.push({ share, stdout: await runChild(spawn, perl, root, ways, share, running) });
+    }
+    return outputs;
+  };
+  return {
+    outputs: run(),
+    cancel() {
+      cancelled = true;
+      for (const child of running) {
+        // The streams too: a forked second perl holds fd 3 open after its parent is stopped.
+        for (const stream of child.stdio) stream?.destroy();
+        child.kill();
+      }
+    },
+  };
+}
+
+/**
+ * What perl found for the sockets in `wanted`; what it left (a process it
+ * could not read completely, a child that failed) is scanned by scanPids
+ * here. `read` is false when perl read nothing (scanPids read every PID).
+ */
+export async function finishPerlScan(run: PerlScanRun, wanted: ReadonlyMap<string, number>, proc: string): Promise<{ parts: PartialScan[]; read: boolean }> {
   const parts: PartialScan[] = [];
   let read = false;
   const recheck: number[] = [];
-  // perl changes directory as it goes: a relative root would not hold.
-  const root = resolve(proc);
-  for (let start = 0; start < pids.length; start += MAX_PIDS_PER_CHILD) {
-    const share = pids.slice(start, start + MAX_PIDS_PER_CHILD);
-    const stdout = await runChild(spawn, perl, root, ways, share);
+  for (const { share, stdout } of await run.outputs) {
     if (stdout === undefined) {
       recheck.push(...share);
       continue;
@@ -214,4 +254,15 @@ export async function scanWithPerl(
   }
   if (recheck.length > 0) parts.push(scanPids(recheck, wanted, proc));
   return { parts, read };
+}
+
+/** Scan `pids` with perl (startPerlScan), then finish it for `wanted` (finishPerlScan). */
+export function scanWithPerl(
+  pids: readonly number[],
+  wanted: ReadonlyMap<string, number>,
+  proc: string,
+  perl: string,
+  ways: 1 | 2,
+): Promise<{ parts: PartialScan[]; read: boolean }> {
+  return finishPerlScan(startPerlScan(pids, proc, perl, ways), wanted, proc);
 }

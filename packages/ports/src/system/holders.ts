@@ -94,21 +94,37 @@ export function scanInputs(
   options: ScanOptions,
   fn = 'scanSocketHolders',
 ): { pids: number[]; wanted: Map<string, number>; proc: string; everyThread: boolean } {
-  const proc = options.procRoot ?? '/proc';
+  const { proc, everyThread } = scanSettings(options, fn);
+  const wanted = wantedLinks(inodes);
+  // No socket to look for: no listing of /proc either.
+  const pids = wanted.size === 0 ? [] : scanPidList(options, proc, fn);
+  return { pids, wanted, proc, everyThread };
+}
+
+/** The proc root and thread mode of a scan's options, checked. */
+export function scanSettings(options: ScanOptions, fn: string): { proc: string; everyThread: boolean } {
   if (options.threads !== undefined && options.threads !== 'every')
     throw new TypeError(`${fn}: options.threads must be 'every' or undefined, not ${describeArgument(options.threads)}`);
-  const everyThread = options.threads === 'every';
+  return { proc: options.procRoot ?? '/proc', everyThread: options.threads === 'every' };
+}
+
+/** Pure: each socket inode by the link an fd on it reads as (`socket:[INODE]`). */
+export function wantedLinks(inodes: Iterable<number>): Map<string, number> {
   const wanted = new Map<string, number>();
   for (const inode of inodes) wanted.set(`socket:[${inode}]`, inode);
+  return wanted;
+}
+
+/** The PIDs a scan reads: options.pids, else every process under `proc`; less options.skip. */
+export function scanPidList(options: ScanOptions, proc: string, fn: string): number[] {
   const pids: number[] = [];
-  if (wanted.size === 0) return { pids, wanted, proc, everyThread };
   if (options.pids !== undefined) {
     iterableArgument(fn, 'options.pids', options.pids, 'PIDs');
     for (const pid of options.pids) {
       pidArgument(fn, pid, 'options.pids[]');
       if (!options.skip?.has(pid)) pids.push(pid);
     }
-    return { pids, wanted, proc, everyThread };
+    return pids;
   }
   for (const name of readdirSync(proc)) {
     const c = name.charCodeAt(0);
@@ -116,7 +132,7 @@ export function scanInputs(
     const pid = Number(name);
     if (!options.skip?.has(pid)) pids.push(pid);
   }
-  return { pids, wanted, proc, everyThread };
+  return pids;
 }
 
 /** Pure: the scanners' partial results as one HolderScan. */
@@ -300,7 +316,17 @@ export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions
 }
 
 /** The synchronous pass over inputs already listed (scanInputs): one listing of /proc per scan. */
-export function scanInputsSync({ pids, wanted, proc, everyThread }: ReturnType<typeof scanInputs>): HolderScan {
+export function scanInputsSync({
+  pids,
+  wanted,
+  proc,
+  everyThread,
+}: {
+  pids: readonly number[];
+  wanted: ReadonlyMap<string, number>;
+  proc: string;
+  everyThread: boolean;
+}): HolderScan {
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
   return withoutStackTraces(() => {
     const parts = [scanPids(pids, wanted, proc)];

@@ -13,7 +13,15 @@ export {
 } from './sockets.js';
 export { isDualStack, readBindV6Only } from './dual-stack.js';
 export { scanSocketHolders, type HolderScan, type ScanOptions } from './holders.js';
-export { scanSocketHoldersParallel, hasIdleCore, PARALLEL_MIN_PROCESSES, type ParallelScanOptions } from './holders-parallel.js';
+export {
+  scanSocketHoldersParallel,
+  startSocketHoldersParallel,
+  hasIdleCore,
+  PARALLEL_MIN_PROCESSES,
+  type ParallelScanOptions,
+  type ParallelHolderScan,
+  type StartedHolderScan,
+} from './holders-parallel.js';
 export {
   readProcessInfo,
   readStartTime,

@@ -6,7 +6,15 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readListenSocketsSync, scanSocketHolders, scanSocketHoldersParallel } from '@dsa110/ports/system';
+import {
+  readListenSocketsSync,
+  scanSocketHolders,
+  scanSocketHoldersParallel,
+  snapshot,
+  snapshotSync,
+  startSocketHoldersParallel,
+  type StartedHolderScan,
+} from '@dsa110/ports/system';
 import { hasCommand, leasePort, signal, spawnListener, waitForExit, waitUntil, worldReadableBundle } from '../../../../test-support/index.js';
 import { recordSpawned } from '../../../../test-support/guard.js';
 import { tempDir } from '../../../../test-support/tree.js';
@@ -42,6 +50,58 @@ describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () =>
     expect(started).toHaveLength(1);
     expect(scan.scanner).toBe('perl');
     expect([...scan.holders.values()].flat()).toEqual(listener.pids);
+  });
+
+  it('startSocketHoldersParallel: perl starts within the call, before the sockets are known, and finishes for those given later', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1', workers: 2 });
+    const children = () => readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'latin1').trim().split(' ').filter(Boolean);
+    const before = new Set(children());
+    const started = startSocketHoldersParallel({ minProcesses: 1, requireIdleCore: false });
+    const spawned = children().filter((pid) => !before.has(pid));
+    // The sockets are decided after perl started: it reports every socket link it reads.
+    const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+    const { threads, scanner, ...scan } = await started.finish(inodes);
+    expect(spawned).toHaveLength(1);
+    expect({ threads, scanner }).toEqual({ threads: 2, scanner: 'perl' });
+    expect(scan).toEqual(scanSocketHolders(inodes));
+    expect([...scan.holders.values()].flat()).toEqual(listener.pids);
+  });
+
+  it('startSocketHoldersParallel: cancel, or a finish with no socket to look for, stops its perl at once and starts no other', async () => {
+    const children = () => readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'latin1').trim().split(' ').filter(Boolean);
+    // This process's own fds, 150,000 times: three perls of 50,000 PIDs one after another, over 10 s in all unstopped.
+    const long = { minProcesses: 1, requireIdleCore: false, pids: Array<number>(150_000).fill(process.pid) };
+    for (const stop of [(scan: StartedHolderScan) => scan.cancel(), (scan: StartedHolderScan) => void scan.finish([])]) {
+      const before = new Set(children());
+      const started = startSocketHoldersParallel(long);
+      const [pid] = children().filter((child) => !before.has(child));
+      expect(pid).toBeDefined();
+      stop(started);
+      // Stopped and reaped by this process, and no next share started.
+      expect(await waitUntil(() => !existsSync(`/proc/${pid}`), 3000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(children().filter((child) => !before.has(child))).toEqual([]);
+    }
+    expect(await startSocketHoldersParallel({ minProcesses: 1, requireIdleCore: false }).finish([])).toEqual({
+      holders: new Map(),
+      unreadable: [],
+      threads: 1,
+      scanner: 'node',
+    });
+    expect(() => startSocketHoldersParallel({ threads: 'all' as 'every' })).toThrow(/^startSocketHoldersParallel: options\.threads must be 'every'/);
+    expect(() => startSocketHoldersParallel({ pid: [1] } as object)).toThrow(/^startSocketHoldersParallel: unknown option "pid"/);
+    await expect(startSocketHoldersParallel({ perl: false }).finish(7 as unknown as number[])).rejects.toThrow(
+      /^startSocketHoldersParallel\(\.\.\.\)\.finish: inodes must be/,
+    );
+  });
+
+  it('snapshot({ parallel: true }) of every listener finds what snapshotSync() finds (the scan started before the table read)', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1', workers: 2 });
+    const ours = (snap: { listeners: readonly { port: number; inode: number; holders: readonly { pid: number }[] }[] }) =>
+      snap.listeners.filter((l) => l.port === listener.port).map((l) => ({ inode: l.inode, pids: l.holders.map((h) => h.pid) }));
+    const parallel = ours(await snapshot({ parallel: true }));
+    expect(parallel).toEqual(ours(snapshotSync()));
+    expect(parallel.flatMap((l) => l.pids)).toEqual(listener.pids);
   });
 
   it('reads the same in one perl as in two', async () => {
