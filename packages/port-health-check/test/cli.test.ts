@@ -419,8 +419,8 @@ describe('port-health-check (built bin)', () => {
     const entry = join(cache, entries[0]!);
     const made = readFileSync(entry);
     expect(made.includes(readFileSync(registry))).toBe(true);
-    // Proof that the second run reads the entry: a service renamed in it (and only there) shows in the report.
-    const renamed = Buffer.from(made.toString('utf8').replace('"name":"Redis"', '"name":"Redis from the cache"'));
+    // Proof that the second run reads the entry: a service renamed in it (in both copies of its data, and only there) shows in the report.
+    const renamed = Buffer.from(made.toString('utf8').replaceAll('"name":"Redis"', '"name":"Redis from the cache"'));
     expect(renamed.equals(made)).toBe(false);
     writeFileSync(entry, renamed, { mode: 0o600 });
     const second = await runBin(['--json', '--registry', registry], { DSA110_PORTS_CACHE: cache });

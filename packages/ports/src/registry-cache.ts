@@ -7,8 +7,11 @@
 //
 // An entry is found by the file's absolute path and the build's cache id
 // (the package version and a hash of its parser, see scripts/build-support.mjs),
-// and holds the file's exact bytes, then the validated registry data as JSON:
-// it is used only when those bytes equal the file's. Only valid registries
+// and holds the file's exact bytes, then the validated registry data as JSON,
+// twice: it is used only when those bytes equal the file's and the two copies
+// are equal (a flipped bit in the one copy made `ports get api` print 8001 for
+// 8000, and claim-port would have freed that port; a checksum would need
+// zlib or crypto, about 3 ms to load, where comparing costs a memcmp). Only valid registries
 // are cached (an invalid one needs yaml's document for the line and column of
 // each problem). A corrupt, foreign or mismatching entry is never used and
 // never an error: the file is parsed as if there were no cache.
@@ -26,7 +29,7 @@ export const MAX_REGISTRY_ENTRIES = 8;
 const ENTRY_NAME = /^registry-[0-9a-f]{8}\.json$/;
 
 /** The first line of every entry; a new layout gets a new number. */
-const FORMAT = 'dsa110-ports registry cache 1';
+const FORMAT = 'dsa110-ports registry cache 2';
 
 export interface RegistryCache {
   /** The cache directory (cacheDir()). */
@@ -50,7 +53,8 @@ export function registryCacheName(absolutePath: string, id: string): string {
 /** Pure: an entry for `bytes` (the file's exact bytes) and the data they validated to. */
 export function encodeRegistryEntry(id: string, absolutePath: string, bytes: Uint8Array, data: RegistryData): Buffer {
   const header = `${FORMAT}\n${JSON.stringify({ id, path: absolutePath, bytes: bytes.length })}\n`;
-  return Buffer.concat([Buffer.from(header), bytes, Buffer.from(JSON.stringify(data))]);
+  const json = Buffer.from(JSON.stringify(data));
+  return Buffer.concat([Buffer.from(header), bytes, json, json]);
 }
 
 /** Pure: the data of an entry made by build `id` for exactly these bytes of that file; else undefined. Never throws. */
@@ -64,7 +68,10 @@ export function decodeRegistryEntry(entry: Buffer | undefined, id: string, absol
     if (header.id !== id || header.path !== absolutePath || header.bytes !== bytes.length) return undefined;
     const start = second + 1;
     if (entry.length < start + bytes.length || !entry.subarray(start, start + bytes.length).equals(bytes)) return undefined;
-    const data = JSON.parse(entry.toString('utf8', start + bytes.length)) as RegistryData;
+    const json = start + bytes.length;
+    const twice = entry.length - json;
+    if (twice <= 0 || twice % 2 !== 0 || !entry.subarray(json, json + twice / 2).equals(entry.subarray(json + twice / 2))) return undefined;
+    const data = JSON.parse(entry.toString('utf8', json, json + twice / 2)) as RegistryData;
     return isRegistryShaped(data) ? data : undefined;
   } catch {
     return undefined; // not JSON: corrupt

@@ -108,8 +108,20 @@ describe('the parsed-registry cache', () => {
         good.subarray(0, good.length - JSON.stringify(dataOf(minimalRegistry)).length),
         Buffer.from('{"services":[{"id":1}],"reserved":[],"claim":{}}'),
       ]),
-      Buffer.from(good.toString('latin1').replace('registry cache 1', 'registry cache 9'), 'latin1'),
+      Buffer.from(good.toString('latin1').replace('registry cache 2', 'registry cache 9'), 'latin1'),
+      // One bit flipped in a port's digit, in the first copy of the data, then in the second: still JSON, and a registry.
+      flipPortDigit(good, good.indexOf('"port":')),
+      flipPortDigit(good, good.lastIndexOf('"port":')),
+      // The layout of format 1: the data once.
+      Buffer.from(
+        good
+          .subarray(0, good.length - JSON.stringify(dataOf(minimalRegistry)).length)
+          .toString('latin1')
+          .replace('cache 2', 'cache 1'),
+        'latin1',
+      ),
     ];
+    expect(damaged.at(-3)!.toString('latin1')).not.toBe(good.toString('latin1'));
     const fresh = parseRegistry(minimalRegistry, { source: file });
     mkdirSync(cache.dir, { mode: 0o700 });
     for (const bad of damaged) {
@@ -173,7 +185,7 @@ describe('the parsed-registry cache', () => {
     const { file, bytes, cache, entry } = setup();
     parseRegistryFile(bytes, file, cache);
     expect(readdirSync(cache.dir)).toEqual([registryCacheName(file, ID)]);
-    expect(readFileSync(entry).subarray(0, 30).toString()).toBe('dsa110-ports registry cache 1\n');
+    expect(readFileSync(entry).subarray(0, 30).toString()).toBe('dsa110-ports registry cache 2\n');
   });
 
   it('keeps the most recently written entries only, and leaves other files of the directory alone', () => {
@@ -192,3 +204,12 @@ describe('the parsed-registry cache', () => {
     expect(readdirSync(cache.dir).sort()).toEqual(['port-health-check-1.0.0-cli-v20.0.0-x64.v8', ...names.slice(-MAX_REGISTRY_ENTRIES)].sort());
   });
 });
+
+/** `entry` with the low bit of the first digit after `at` (a `"port":` key) flipped: 8000 becomes 9000, or 8001 8000. */
+function flipPortDigit(entry: Buffer, at: number): Buffer {
+  const copy = Buffer.from(entry);
+  let index = at + '"port":'.length;
+  while (copy[index]! < 48 || copy[index]! > 57) index++;
+  copy[index]! ^= 1;
+  return copy;
+}

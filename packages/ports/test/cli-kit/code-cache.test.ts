@@ -122,6 +122,15 @@ describe('cache entries', () => {
     expect(decodeEntry(entry, Buffer.from('console.log(2);'))).toBeUndefined(); // same length, other bytes
     expect(decodeEntry(entry, Buffer.from('console.log(1); '))).toBeUndefined();
     expect(decodeEntry(source, source)).toBeUndefined(); // no data after the source
+    // The data is kept twice: a copy with one bit flipped, an odd length, or the data once (the old layout) is no entry.
+    const flipped = Buffer.from(entry);
+    flipped[flipped.length - 2]! ^= 4;
+    expect(decodeEntry(flipped, source)).toBeUndefined();
+    flipped[flipped.length - 2]! ^= 4;
+    flipped[source.length + 1]! ^= 4;
+    expect(decodeEntry(flipped, source)).toBeUndefined();
+    expect(decodeEntry(Buffer.concat([entry, Buffer.from('x')]), source)).toBeUndefined();
+    expect(decodeEntry(Buffer.concat([source, Buffer.from('V8DATA')]), source)).toBeUndefined();
     expect(decodeEntry(undefined, source)).toBeUndefined();
   });
 
