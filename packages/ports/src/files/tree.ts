@@ -11,7 +11,7 @@ import { lstatSync, mkdirSync, readlinkSync, statSync, type Stats } from 'node:f
 import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, readTextFile } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
-import { describe, FileWriteError, replaceFileAtomically } from './write.js';
+import { describe, discardTemp, FileWriteError, renameTemp, writeTempBeside } from './write.js';
 import { iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export interface GeneratedFile {
@@ -76,9 +76,14 @@ export interface WrittenFile {
 }
 
 /**
- * Write each file whose contents differ, atomically (temp file, fsync, rename).
- * Throws FileWriteError, before writing anything, when any path holds something
- * that is not a regular file (or cannot be read); the message names each one.
+ * Write each file whose contents differ, all or none: every new content goes
+ * to a temporary file beside its path (fsynced) first, and only when all are
+ * written are they renamed into place. A directory that takes no new file
+ * (read-only, full) leaves the whole tree as it was: one drop-in of two
+ * updated would claim a new port while the other claims the old one, and the
+ * health unit would name another registry. Throws FileWriteError, before
+ * writing anything, when any path holds something that is not a regular file
+ * (or cannot be read); the message names each one.
  */
 export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions & { readonly mode?: number }): WrittenFile[] {
   stringArgument('writeGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
@@ -99,15 +104,25 @@ export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[]
     const problem = makeDirectories(dirname(entry.path));
     if (problem !== undefined) throw new FileWriteError(entry.path, `${problem.reason}; nothing was written`, problem.code);
   }
-  let wrote = 0;
-  for (const entry of changed) {
+  const temps: string[] = [];
+  try {
+    for (const entry of changed) temps.push(writeTempBeside(entry.path, entry.file.contents, options.mode ?? 0o644));
+  } catch (error) {
+    for (const temp of temps) discardTemp(temp);
+    if (!(error instanceof FileWriteError) || error.reason.endsWith('nothing was written')) throw error;
+    throw new FileWriteError(error.path, `${error.reason}; nothing was written`, error.code);
+  }
+  // Renames within a directory the temporary file was just made in: they fail only if the tree changes meanwhile.
+  let renamed = 0;
+  for (const [index, entry] of changed.entries()) {
     try {
-      replaceFileAtomically(entry.path, entry.file.contents, options.mode ?? 0o644);
+      renameTemp(temps[index]!, entry.path);
     } catch (error) {
-      if (!(error instanceof FileWriteError) || wrote === 0) throw error;
-      throw new FileWriteError(error.path, `${error.reason} (${wrote} of ${changed.length} changed files were written before it)`, error.code);
+      for (const temp of temps.slice(index + 1)) discardTemp(temp);
+      if (!(error instanceof FileWriteError) || renamed === 0) throw error;
+      throw new FileWriteError(error.path, `${error.reason} (${renamed} of ${changed.length} changed files were written before it)`, error.code);
     }
-    wrote++;
+    renamed++;
   }
   return inspected.map((entry) => ({ path: entry.path, wrote: changed.includes(entry) }));
 }

@@ -228,7 +228,18 @@ export function replaceFileAtomically(path: string, text: string, mode: number):
 }
 
 function replaceAtomically(path: string, text: string, mode: number, shown = path): 'atomic' {
-  // The temp name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
+  const temp = writeTempBeside(path, text, mode, shown);
+  renameTemp(temp, path, shown);
+  return 'atomic';
+}
+
+/**
+ * Write `text` to a new temporary file in `path`'s directory, with `mode`,
+ * synced to disk; returns its name, for renameTemp (or discardTemp). The
+ * name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
+ * Throws FileWriteError (about `shown`), leaving nothing behind.
+ */
+export function writeTempBeside(path: string, text: string, mode: number, shown = path): string {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
   try {
@@ -237,22 +248,42 @@ function replaceAtomically(path: string, text: string, mode: number, shown = pat
     writeAll(fd, text);
     fsyncSync(fd);
     closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
-    return 'atomic';
+    return temp;
   } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // never created, or already renamed
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // closed by the failed call
+      }
     }
+    discardTemp(temp);
     const code = errorCode(error);
     // ENOENT for a new file in a directory that exists: procfs, sysfs and the like make no files.
     if (code === 'ENOENT' && isDirectory(dirname(path))) {
       throw new FileWriteError(shown, 'its directory takes no new files (a special file system such as /proc or /sys); nothing was written', code);
     }
     throw new FileWriteError(shown, describe(code), code);
+  }
+}
+
+/** Put a temporary file (writeTempBeside) in `path`'s place, atomically; on failure it is removed. */
+export function renameTemp(temp: string, path: string, shown = path): void {
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    discardTemp(temp);
+    const code = errorCode(error);
+    throw new FileWriteError(shown, describe(code), code);
+  }
+}
+
+/** Remove a temporary file that will not be used (never throws: it may be gone already). */
+export function discardTemp(temp: string): void {
+  try {
+    unlinkSync(temp);
+  } catch {
+    // never created, or already renamed
   }
 }
 

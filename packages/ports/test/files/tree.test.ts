@@ -130,6 +130,27 @@ describe('writeGeneratedFiles: directories', () => {
     expect(() => writeGeneratedFiles(dir, blocked, LIMIT)).toThrow(/^.*: a path component is not a directory; nothing was written$/);
     expect(readdirSync(dir).sort()).toEqual(['new', 'plain']);
   });
+  it('writes all the changed files or none: a directory that takes no new file leaves the others as they were, with no temporary file', () => {
+    const dir = privateDir();
+    writeFileSync(join(dir, 'a.conf'), 'old a\n');
+    // /proc/self is a directory that exists but takes no new file: the second write fails after the first was ready.
+    const files = [
+      { path: join(dir, 'a.conf'), contents: 'new a\n' },
+      { path: join(dir, 'b.conf'), contents: 'new b\n' },
+      { path: '/proc/self/dsa110-tree-test.conf', contents: 'c\n' },
+    ];
+    let thrown: unknown;
+    try {
+      writeGeneratedFiles('', files, LIMIT);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(FileWriteError);
+    expect((thrown as FileWriteError).path).toBe('/proc/self/dsa110-tree-test.conf');
+    expect((thrown as FileWriteError).reason).toMatch(/; nothing was written$/);
+    expect(readFileSync(join(dir, 'a.conf'), 'utf8')).toBe('old a\n');
+    expect(readdirSync(dir)).toEqual(['a.conf']);
+  });
 });
 
 describe('readFileIfPresent', () => {
