@@ -158,7 +158,9 @@ function makeDirectories(dir: string): { reason: string; code?: string } | undef
   }
   for (const current of missing.reverse()) {
     try {
-      mkdirSync(current);
+      // 0755 at most, whatever the umask: under umask 000 the default 0777 made a drop-in directory in
+      // /etc/systemd/system that anyone could add a drop-in to, which systemd then runs (as root with `+`).
+      mkdirSync(current, { mode: 0o755 });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && statOrUndefined(current)?.isDirectory()) continue; // made meanwhile

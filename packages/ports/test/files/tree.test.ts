@@ -130,6 +130,18 @@ describe('writeGeneratedFiles: directories', () => {
     expect(() => writeGeneratedFiles(dir, blocked, LIMIT)).toThrow(/^.*: a path component is not a directory; nothing was written$/);
     expect(readdirSync(dir).sort()).toEqual(['new', 'plain']);
   });
+  it('makes directories 0755 at most and files 0644 (or options.mode), even under umask 000', () => {
+    const dir = privateDir();
+    const old = process.umask(0);
+    try {
+      writeGeneratedFiles(dir, [{ path: 'x.service.d/claim-port.conf', contents: 'x\n' }], LIMIT);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(join(dir, 'x.service.d')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dir, 'x.service.d/claim-port.conf')).mode & 0o777).toBe(0o644);
+  });
+
   it('writes all the changed files or none: a directory that takes no new file leaves the others as they were, with no temporary file', () => {
     const dir = privateDir();
     writeFileSync(join(dir, 'a.conf'), 'old a\n');
