@@ -33,13 +33,16 @@ export const command = defineCommand({
     const source = escapeText(registry.source);
     if (!check) return writeFiles(context, files, dir, source, leftovers);
     // Nothing there at all is not "7 of 7 files are stale": outside a checkout, say where the tree was looked for.
-    if (!exists(dir)) {
+    const code = lstatCode(dir);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new CommandError(
         out === undefined
           ? `ports monitoring: cannot check ${DEFAULT_DEPLOY_DIR}: no such directory here (the default: ./${DEFAULT_DEPLOY_DIR} in the current directory); run from the repository root or pass --out DIR`
           : `ports monitoring: cannot check ${escapeText(dir)}: no such directory; "ports monitoring --out DIR" writes it`,
       );
     }
+    // Not "no such directory" for a path that may well be there.
+    if (code !== undefined) throw new CommandError(`ports monitoring: cannot check ${escapeText(dir)}: ${unreachable(code)}`);
     return checkFiles(context, files, dir, source, leftovers);
   },
 });
@@ -49,11 +52,31 @@ const LEFTOVER = `unexpected: the registry has no "${PROMETHEUS_SERVICE}" servic
 
 /** Anything at `path`, a dangling link included (never followed, never opened). */
 function exists(path: string): boolean {
+  return lstatCode(path) === undefined;
+}
+
+/** Why lstat(2) of `path` fails (its error code), or undefined when something is there. */
+function lstatCode(path: string): string | undefined {
   try {
     lstatSync(path);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'EIO';
+  }
+}
+
+/** Pure: why a directory to check cannot be looked at, other than its absence, with what to do. */
+function unreachable(code: string): string {
+  switch (code) {
+    case 'ENAMETOOLONG':
+      return 'its path or a part of it is too long for the file system; give a shorter --out';
+    case 'ELOOP':
+      return 'its path holds a loop of symbolic links; give the real directory with --out';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied; run as a user who may read it';
+    default:
+      return `it cannot be looked at (${code})`;
   }
 }
 

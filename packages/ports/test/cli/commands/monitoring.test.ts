@@ -49,6 +49,12 @@ describe('ports monitoring', () => {
     const out = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
     expect(out).toMatchObject({ code: 1, stdout: '' });
     expect(out.stderr).toBe('ports monitoring: cannot check elsewhere: no such directory; "ports monitoring --out DIR" writes it\n');
+    // A path that may be there but cannot be looked at is not "no such directory".
+    const long = await ports(['monitoring', '--check', '--out', 'x'.repeat(300)], { cwd: dir });
+    expect(long).toMatchObject({ code: 1, stdout: '' });
+    expect(long.stderr).toBe(
+      `ports monitoring: cannot check ${'x'.repeat(300)}: its path or a part of it is too long for the file system; give a shorter --out\n`,
+    );
     // One file missing in a tree that is there is still a drift, listed.
     expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
     rmSync(join(dir, 'elsewhere/prometheus/prometheus.yml'));
