@@ -14,6 +14,7 @@ import {
   MAX_UNIT_NAME_LENGTH,
   MIN_CLAIM_TIMEOUT_SECONDS,
 } from './limits.js';
+import { HEALTH_SERVICE } from './render/health-unit-names.js';
 
 const id = z
   .string()
@@ -165,6 +166,11 @@ export const ConfiguredBySchema = z.union([
   }),
 ]);
 
+/** `text` matched literally in a regular expression (a unit name's dots are not "any character"). */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export const SystemdSchema = z.strictObject({
   unit: z
     .string()
@@ -185,6 +191,22 @@ export const SystemdSchema = z.strictObject({
     .regex(/^(?!\.)/, 'must not start with a dot: systemd skips hidden files in its unit directories, so the unit would never be loaded')
     // systemd refuses a unit whose name before the @ is empty ("@x.service"): its drop-in would never be read.
     .regex(/^(?!@)/, 'must not start with @: a template instance is NAME@INSTANCE.service')
+    // The reference page prints `sudo systemctl status UNIT ...`: a name starting with - is an option there.
+    .regex(/^(?!-)/, 'must not start with "-": systemctl (and `sudo systemctl status` on the reference page) would read it as an option')
+    // systemd also reads PREFIX-.service.d/ for every unit whose name before any @ starts with PREFIX-
+    // (`dsa110-api.service` reads `dsa110-.service.d/`; an instance `a-b@i.service` reads `a-@i.service.d/`).
+    // A unit named so would have its claim drop-in there, freeing its port before each of those units
+    // started. A name that starts with - is the rule above's to report.
+    .regex(
+      /^(?:-|(?![^@]*-(?:@.+)?\.service$))/,
+      'must not end in "-" before its @ or .service: systemd reads the drop-ins of NAME-.service for every unit whose name starts with NAME- (dsa110-.service.d/ for dsa110-api.service and every other dsa110-*.service), so its claim-port would free this port before each of them started; name the service\'s own unit',
+    )
+    // `ports systemd` writes this unit itself: a claim wired in it would be overwritten (claim: unit) or would run
+    // before every health check (claim: drop-in). Its timer is no .service, so the first rule refuses that.
+    .regex(
+      new RegExp(`^(?!${escapeRegExp(HEALTH_SERVICE)}$)`),
+      `must not be ${HEALTH_SERVICE}: \`ports systemd\` writes that unit itself, to run the port health check; name the service's own unit`,
+    )
     // A template (`api@.service`: nothing between the first @ and the suffix, as systemd's unit_name_is_valid
     // reads it) is never started nor active itself ("Unit name api@.service is missing the instance name"),
     // and a drop-in in its NAME@.service.d/ applies to every instance: `systemctl start api@a api@b` would

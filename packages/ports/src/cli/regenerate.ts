@@ -5,13 +5,22 @@
 import { shellWord } from '../shell-word.js';
 import type { Context } from './context.js';
 
-/** `ports [--registry PATH] NAME [--FLAG VALUE]...` for the `flags` (string flags) this run was given, each word as the shell reads it back. */
+/**
+ * `ports [--registry PATH] NAME [--FLAG VALUE]...` for the `flags` (string flags) this run was given, each word as the shell reads it back.
+ * A value that starts with `-` is written `--FLAG=VALUE`: the parser refuses `--out -x` (it cannot tell the value from an option).
+ */
 export function regenerateCommand(context: Context<unknown>, name: string, flags: readonly string[]): string {
   const values = context.values as Readonly<Record<string, unknown>>;
-  const words = ['ports', ...(context.registryPath !== undefined ? ['--registry', context.registryPath] : []), name];
+  const words = ['ports', ...option('registry', context.registryPath), name];
   for (const flag of flags) {
     const value = values[flag];
-    if (typeof value === 'string') words.push(`--${flag}`, value);
+    if (typeof value === 'string') words.push(...option(flag, value));
   }
   return words.map(shellWord).join(' ');
+}
+
+/** `--FLAG VALUE` as two words, or `--FLAG=VALUE` as one when the value starts with `-`; nothing without a value. */
+function option(flag: string, value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value.startsWith('-') ? [`--${flag}=${value}`] : [`--${flag}`, value];
 }

@@ -2,6 +2,7 @@
 // what each inline reference stands for, and the page regenerated from a registry.
 import type { Registry } from '../index.js';
 import { renderConfiguredServices } from './configured-services.js';
+import { markdownText } from './markdown.js';
 import { renderQuickReference } from './quick-reference.js';
 import { referencedPort } from './references.js';
 import { renderReserved } from './reserved.js';
@@ -39,7 +40,8 @@ export function docReference(registry: Registry, key: string): string | undefine
     case 'claim:timeout':
       return String(registry.claim.timeoutSeconds);
     case 'claim:protected':
-      return registry.claim.protectedProcesses.map((name) => name.replace(/[\\*_[\]<>`|]/g, '\\$&')).join(', ');
+      // As text (a pattern may hold < & [ * or a backtick), with | escaped too: the value may sit in a table cell.
+      return registry.claim.protectedProcesses.map((name) => markdownText(name).replace(/\|/g, '\\|')).join(', ');
     case 'claim:pids':
       return String(registry.claim.protectedPidsUpTo);
     default:

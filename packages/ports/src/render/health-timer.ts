@@ -4,13 +4,14 @@
 // it every five minutes (the cron line in the README does the same on hosts
 // without timers). `ports systemd` writes both next to the claim-port drop-ins.
 import { quoteExecWord } from '../systemd/words.js';
+import { HEALTH_SERVICE, HEALTH_TIMER } from './health-unit-names.js';
 import { DEFAULT_CLAIM_PORT, execArgumentProblem, GENERATED_HEADER } from './systemd.js';
+
+export { HEALTH_SERVICE, HEALTH_TIMER };
 
 export const DEFAULT_HEALTH_CHECK = '/usr/local/bin/port-health-check';
 /** Debian's prometheus-node-exporter reads `*.prom` from /var/lib/prometheus/node-exporter. */
 export const DEFAULT_TEXTFILE = '/var/lib/prometheus/node-exporter/dsa110_ports.prom';
-export const HEALTH_SERVICE = 'dsa110-port-health.service';
-export const HEALTH_TIMER = 'dsa110-port-health.timer';
 export const HEALTH_INTERVAL = '5min';
 
 export interface HealthUnitOptions {

@@ -1,6 +1,6 @@
 // @dsa110/ports/render: everything the `ports` command prints or writes, as
 // pure functions of a Registry. The CLI only parses arguments and does I/O.
-export { sanitizeMarkdownTable, sanitizeMarkdownLine, markdownTable, inlineCode } from './markdown.js';
+export { sanitizeMarkdownTable, sanitizeMarkdownLine, markdownTable, inlineCode, markdownText, markdownProse, codeOrProse, codeSpans } from './markdown.js';
 export { expandReferences, referencedPort } from './references.js';
 export { accessLabel, configurableLabel, configuredByText, claimLocation } from './labels.js';
 export { renderQuickReference, footnoteMark } from './quick-reference.js';

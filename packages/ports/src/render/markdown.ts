@@ -1,11 +1,19 @@
-// Markdown building blocks shared by the docs renderers. Every table cell goes
-// through sanitizeMarkdownTable, so a `|` or a newline in ports.yaml can never
-// break a table.
+// Markdown building blocks shared by the docs renderers. Text from ports.yaml
+// reaches the page through markdownText (names, labels: plain text) or
+// markdownProse (purpose, notes, details: plain text with `code spans`), so
+// that HTML, a link or emphasis in the registry shows as written instead of
+// acting on the page. Every table cell goes through sanitizeMarkdownTable, so
+// a `|` or a newline in ports.yaml can never break a table.
 
-/** Make text safe for one Markdown table cell: escape `\` and `|`, turn newlines into `<br/>`. */
+/**
+ * Make Markdown safe for one table cell: `|` becomes `\|` (GFM splits rows at
+ * it, code spans included, and reads `\|` as a `|` there too), newlines
+ * `<br/>`. The cell is Markdown already: its text went through markdownText
+ * or markdownProse, which escape backslashes; inside a code span a backslash
+ * is a character, so it is left alone here (doubled, `x\y` would read `x\\y`).
+ */
 export function sanitizeMarkdownTable(text: string): string {
   return text
-    .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/\r\n|\r|\n/g, '<br/>')
     .trim();
@@ -33,9 +41,103 @@ export function inlineCode(text: string): string {
   return `${fence}${space}${text}${space}${fence}`;
 }
 
-/** Text as written when it already has code spans; otherwise all of it as code. */
-export function codeOrAsIs(text: string): string {
-  return text.includes('`') ? sanitizeMarkdownLine(text) : inlineCode(sanitizeMarkdownLine(text));
+const ENTITIES: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
+
+/**
+ * Plain text as Markdown that shows it as written, on a line of its own or
+ * within one: `<`, `>` and `&` as entities (no HTML tag, comment or entity
+ * reference), `\`, `` ` ``, `*`, `~`, `[` and `]` backslash-escaped (no code
+ * span, emphasis, strikethrough, link or image), `_` too where it could
+ * emphasize (CONTIMG_API_PORT keeps its own: between letters or digits it
+ * never does), and a start that would begin a block (`#`, `-`, `+`, `=`,
+ * `1.`) escaped for a list item that begins with it.
+ */
+export function markdownText(text: string): string {
+  return escapeBlockStart(escapeInline(text));
+}
+
+/**
+ * Prose from ports.yaml as Markdown: its code spans (`/api/health`, paired
+ * backticks as CommonMark pairs them) kept as code, everything else as
+ * markdownText. A backslash in the prose is a character, as in the YAML.
+ * A code span's line breaks become spaces (as Markdown shows them), so a
+ * table cell's `<br/>` never lands inside one.
+ */
+export function markdownProse(text: string): string {
+  let out = '';
+  let from = 0;
+  for (const [start, end] of codeSpans(text, false)) {
+    out += escapeInline(text.slice(from, start)) + text.slice(start, end).replace(/\r\n|\r|\n/g, ' ');
+    from = end;
+  }
+  return escapeBlockStart(out + escapeInline(text.slice(from)));
+}
+
+/** A command: as prose when it has code spans (`` `npm run dev` in `/srv` ``), otherwise all of it as code. */
+export function codeOrProse(text: string): string {
+  const line = sanitizeMarkdownLine(text);
+  return codeSpans(line, false).length > 0 ? markdownProse(line) : inlineCode(line);
+}
+
+function escapeInline(text: string): string {
+  return text
+    .replace(/[\\`*~[\]]/g, '\\$&')
+    .replace(/[<>&]/g, (char) => ENTITIES[char]!)
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_');
+}
+
+/** A heading (`#`), list item (`-`, `+`, `1.`, `1)`), thematic break or setext underline (`-`, `=`) at the start, escaped. */
+function escapeBlockStart(markdown: string): string {
+  return markdown.replace(/^[#+=-]/, '\\$&').replace(/^(\d{1,9})([.)])/, '$1\\$2');
+}
+
+/** ASCII punctuation: what a backslash escapes in Markdown (before anything else it is a backslash). */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+
+/**
+ * Where `text`'s code spans are, `[start, end)` each, as CommonMark finds
+ * them: a run of backticks opens one and closes at the next run of exactly
+ * its length, inside which a backslash is just a character; a run that
+ * nothing closes is text. With `escapes` (a Markdown page), a backslash
+ * before punctuation escapes it, so `` \` `` opens nothing; without (the
+ * registry's prose), a backslash is a character like any other. Each
+ * length's runs are listed once and walked forward: one pass, however many
+ * runs are left unclosed.
+ */
+export function codeSpans(text: string, escapes: boolean): [number, number][] {
+  const spans: [number, number][] = [];
+  if (!text.includes('`')) return spans;
+  const runs = new Map<number, { starts: number[]; next: number }>();
+  for (const run of text.matchAll(/`+/g)) {
+    const length = run[0].length;
+    const list = runs.get(length) ?? runs.set(length, { starts: [], next: 0 }).get(length)!;
+    list.starts.push(run.index);
+  }
+  let at = 0;
+  while (at < text.length) {
+    const char = text[at]!;
+    if (char === '\\' && escapes) {
+      at += ESCAPABLE.test(text[at + 1] ?? '') ? 2 : 1;
+      continue;
+    }
+    if (char !== '`') {
+      at++;
+      continue;
+    }
+    let end = at;
+    while (text[end] === '`') end++;
+    // The opening run is whole from here (an escaped backtick before it is not part of it); a closer is a whole run.
+    const closers = runs.get(end - at);
+    while (closers && closers.next < closers.starts.length && closers.starts[closers.next]! < end) closers.next++;
+    if (!closers || closers.next === closers.starts.length) {
+      at = end;
+      continue;
+    }
+    const close = closers.starts[closers.next]! + (end - at);
+    spans.push([at, close]);
+    at = close;
+  }
+  return spans;
 }
 
 function displayWidth(text: string): number {

@@ -2,7 +2,7 @@
 // footnote mark on "Robust?" for every service that explains itself.
 import type { Registry } from '../index.js';
 import { accessLabel, configurableLabel } from './labels.js';
-import { markdownTable, sanitizeMarkdownLine } from './markdown.js';
+import { markdownProse, markdownTable, markdownText, sanitizeMarkdownLine } from './markdown.js';
 import { expandReferences } from './references.js';
 
 const MARKS = ['†', '‡', '§', '¶', '#'];
@@ -18,11 +18,18 @@ export function renderQuickReference(registry: Registry): string {
     let robust = service.robust ? '**Yes**' : 'No';
     if (service.robustNote) {
       const mark = footnoteMark(footnotes.length);
-      footnotes.push(`${mark}${sanitizeMarkdownLine(expandReferences(registry, service.robustNote, `services.${service.id}.robustNote`))}`);
+      footnotes.push(`${mark}${markdownProse(sanitizeMarkdownLine(expandReferences(registry, service.robustNote, `services.${service.id}.robustNote`)))}`);
       robust += mark;
     }
     const protocol = service.transport === 'udp' && service.protocol !== 'UDP' ? `${service.protocol} (udp)` : service.protocol;
-    return [String(service.port), service.name, protocol, accessLabel(service.access), configurableLabel(service.configuredBy), robust];
+    return [
+      String(service.port),
+      markdownText(service.name),
+      protocol,
+      accessLabel(service.access),
+      markdownText(configurableLabel(service.configuredBy)),
+      robust,
+    ];
   });
   const table = markdownTable(['Port', 'Service', 'Protocol', 'Access', 'Configurable', 'Robust?'], rows);
   return footnotes.length > 0 ? `${table}\n\n${footnotes.join('\n\n')}` : table;

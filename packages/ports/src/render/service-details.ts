@@ -2,7 +2,7 @@
 // Development Services: one `### Port N - Title` heading per service.
 import type { Group, Registry, Service } from '../index.js';
 import { accessLabel } from './labels.js';
-import { codeOrAsIs, inlineCode, sanitizeMarkdownLine } from './markdown.js';
+import { codeOrProse, inlineCode, markdownProse, markdownText, sanitizeMarkdownLine } from './markdown.js';
 import { expandReferences } from './references.js';
 
 export function renderServiceDetails(registry: Registry, group: Group): string {
@@ -12,9 +12,9 @@ export function renderServiceDetails(registry: Registry, group: Group): string {
 }
 
 export function renderService(registry: Registry, service: Service): string {
-  const text = (value: string, field: string) => sanitizeMarkdownLine(expandReferences(registry, value, `services.${service.id}.${field}`));
+  const text = (value: string, field: string) => markdownProse(sanitizeMarkdownLine(expandReferences(registry, value, `services.${service.id}.${field}`)));
   // A title ending in " #" would lose it: Markdown reads trailing #s after a space as the heading's closing sequence.
-  const title = sanitizeMarkdownLine(service.title).replace(/(\s)(#+)$/, '$1\\$2');
+  const title = markdownText(sanitizeMarkdownLine(service.title)).replace(/(\s)(#+)$/, '$1\\$2');
   const lines: string[] = [`### Port ${service.port} - ${title}`, ''];
   const item = (label: string, value: string) => lines.push(`- **${label}:** ${value}`);
   const list = (label: string, plural: string, values: readonly string[]) => {
@@ -27,19 +27,19 @@ export function renderService(registry: Registry, service: Service): string {
 
   if (service.config) {
     const configuredBy = service.configuredBy;
-    const key = typeof configuredBy === 'object' && 'key' in configuredBy && configuredBy.key ? ` (${configuredBy.key} = ${service.port})` : '';
+    const key = typeof configuredBy === 'object' && 'key' in configuredBy && configuredBy.key ? ` (${markdownText(configuredBy.key)} = ${service.port})` : '';
     item('Config', `${inlineCode(service.config)}${key}`);
   }
   if (service.systemd) item('Service', inlineCode(service.systemd.unit));
   if (service.env) item('Environment Variable', inlineCode(service.env));
-  if (service.command) item('Command', codeOrAsIs(service.command));
+  if (service.command) item('Command', codeOrProse(service.command));
   list(
     'Purpose',
     'Purpose',
     service.purpose.map((line, index) => text(line, `purpose[${index}]`)),
   );
   item('Access', service.accessNote ? text(service.accessNote, 'accessNote') : accessLabel(service.access));
-  for (const [label, value] of Object.entries(service.details)) item(sanitizeMarkdownLine(label), text(value, `details.${label}`));
+  for (const [label, value] of Object.entries(service.details)) item(markdownText(sanitizeMarkdownLine(label)), text(value, `details.${label}`));
   list(
     'Note',
     'Notes',

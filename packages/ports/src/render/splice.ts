@@ -5,6 +5,7 @@
 // blank lines so that splicing twice changes nothing. Inline values use
 //   <!-- ports:ref KEY -->VALUE<!-- /ports:ref -->
 // on one line. Markers inside fenced code blocks and code spans are text.
+import { codeSpans } from './markdown.js';
 
 export const GENERATED_NOTE = '<!-- generated from ports.yaml by `ports docs`: edit ports.yaml instead -->';
 
@@ -124,8 +125,15 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
 }
 
 function spliceReferences(line: string, number: number, file: string, reference: SpliceOptions['reference']): string {
-  // Code spans are text: mask them so that a marker shown as an example is left alone.
-  const masked = line.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, (span) => ' '.repeat(span.length));
+  // Code spans are text: mask them so that a marker shown as an example is left alone. As Markdown reads the
+  // line: a backslash-escaped backtick (a protected name tick`x is written tick\`x) opens none.
+  let masked = '';
+  let from = 0;
+  for (const [start, end] of codeSpans(line, true)) {
+    masked += line.slice(from, start) + ' '.repeat(end - start);
+    from = end;
+  }
+  masked += line.slice(from);
   let result = '';
   let last = 0;
   const covered: [number, number][] = [];

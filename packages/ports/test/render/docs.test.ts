@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
-import { DOC_SECTIONS, expandReferences, regenerateDocs, renderEnv, renderQuickReference } from '@dsa110/ports/render';
+import { DOC_SECTIONS, docReference, expandReferences, regenerateDocs, renderDocSections, renderEnv, renderQuickReference } from '@dsa110/ports/render';
 import { docExamples } from '../../../../test-support/index.js';
 import { repoRoot } from '../helpers.js';
 
@@ -89,5 +89,59 @@ describe('text from the registry on the page means what it says', () => {
 
   it('a title ending in " #" keeps it (Markdown would read it as the closing sequence of the heading)', () => {
     expect(DOC_SECTIONS['production-services'](odd)).toContain('### Port 6379 - Cache \\#\n');
+  });
+
+  it('a unit name with a backslash shows one in Configured Services: a code span takes it as written, only text doubles it', () => {
+    const table = DOC_SECTIONS['configured-services'](odd);
+    expect(table).toContain('| redis\\\\x2dserver | 6379 | `/etc/systemd/system/redis\\x2dserver.service.d/claim-port.conf` |');
+    expect(table).not.toContain('redis\\\\x2dserver.service.d');
+  });
+
+  describe('HTML, links and Markdown in the registry are shown as text, not acted on', () => {
+    const hostile = parseRegistry(
+      readFileSync(join(repoRoot, 'packages/ports/test/fixtures/minimal.yaml'), 'utf8')
+        .replace('name: Redis', 'name: "<div hidden>A"\n    title: "<img src=x onerror=alert(1)> [t](javascript:t)"')
+        .replace(
+          'processes: [redis-server]',
+          [
+            'processes: [redis-server]',
+            '    robustNote: "<b>note</b> [n](javascript:n)"',
+            '    command: "`redis-server` <i>then</i>"',
+            '    details: { "<u>Label</u>": "[d](javascript:d) *em*" }',
+            '    purpose: ["<script>alert(1)</script>", "[click](javascript:alert(1))", "keeps `<code>` and {port:redis}"]',
+            '    notes: ["![img](javascript:x) &amp; <!-- c -->"]',
+          ].join('\n'),
+        )
+        .replace('purpose: Dashboard fallback', 'purpose: "<em>x</em> [r](javascript:r)"'),
+    );
+    const sections = Object.values(renderDocSections(hostile)).join('\n');
+
+    it('every piece of it, escaped', () => {
+      const details = DOC_SECTIONS['production-services'](hostile);
+      expect(details).toContain('### Port 6379 - &lt;img src=x onerror=alert(1)&gt; \\[t\\](javascript:t)\n');
+      expect(details).toContain('- **Command:** `redis-server` &lt;i&gt;then&lt;/i&gt;\n');
+      expect(details).toContain('- **&lt;u&gt;Label&lt;/u&gt;:** \\[d\\](javascript:d) \\*em\\*\n');
+      expect(details).toContain('  - &lt;script&gt;alert(1)&lt;/script&gt;\n  - \\[click\\](javascript:alert(1))\n  - keeps `<code>` and 6379\n');
+      expect(details).toContain('- **Note:** !\\[img\\](javascript:x) &amp;amp; &lt;!-- c --&gt;');
+      const quick = DOC_SECTIONS['quick-reference'](hostile);
+      expect(quick).toContain('| 6379 | &lt;div hidden&gt;A |');
+      expect(quick).toMatch(/\n†&lt;b&gt;note&lt;\/b&gt; \\\[n\\\]\(javascript:n\)$/);
+      expect(DOC_SECTIONS.reserved(hostile)).toContain('| &lt;em&gt;x&lt;/em&gt; \\[r\\](javascript:r) |');
+    });
+
+    it('protected names in an inline value too, with | escaped (the value may sit in a table cell)', () => {
+      const named = parseRegistry(
+        readFileSync(join(repoRoot, 'packages/ports/test/fixtures/minimal.yaml'), 'utf8').replace(
+          'version: 1',
+          'version: 1\nclaim:\n  protect:\n    processes: ["tick`x", "a|b", "<x>&", "[l](j)", "*_*"]',
+        ),
+      );
+      expect(docReference(named, 'claim:protected')).toMatch(/, tick\\`x, a\\\|b, &lt;x&gt;&amp;, \\\[l\\\]\(j\), \\\*\\_\\\*$/);
+    });
+
+    it('no tag, comment or link is left outside a code span or fence of the generated sections', () => {
+      const outsideCode = sections.replace(/^```[\s\S]*?^```$/gm, '').replace(/(`+)[^`]*?\1/g, '');
+      expect(outsideCode).not.toMatch(/<(?!br\/>)|(?<!\\)\[|(?<!\\)\]\(/);
+    });
   });
 });

@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { inlineCode, markdownTable, sanitizeMarkdownLine, sanitizeMarkdownTable, unifiedDiff } from '@dsa110/ports/render';
+import {
+  codeOrProse,
+  inlineCode,
+  markdownProse,
+  markdownTable,
+  markdownText,
+  sanitizeMarkdownLine,
+  sanitizeMarkdownTable,
+  unifiedDiff,
+} from '@dsa110/ports/render';
 
 describe('sanitizeMarkdownTable', () => {
-  it('escapes | and backslashes and turns newlines into <br/>', () => {
+  it('escapes | (code spans included) and turns newlines into <br/>; the cell is Markdown, so its backslashes are left alone', () => {
     expect(sanitizeMarkdownTable('a | b')).toBe('a \\| b');
-    expect(sanitizeMarkdownTable('C:\\dir')).toBe('C:\\\\dir');
-    expect(sanitizeMarkdownTable('\\|')).toBe('\\\\\\|');
+    expect(sanitizeMarkdownTable('`a|b`')).toBe('`a\\|b`');
+    // Backslashes are markdownText's to escape, in text only: inside a code span one is a character (x\\y read x\\\\y).
+    expect(sanitizeMarkdownTable('`C:\\dir`')).toBe('`C:\\dir`');
+    expect(sanitizeMarkdownTable(markdownText('C:\\dir | x'))).toBe('C:\\\\dir \\| x');
     expect(sanitizeMarkdownTable('one\ntwo\r\nthree')).toBe('one<br/>two<br/>three');
     expect(sanitizeMarkdownTable('plain')).toBe('plain');
   });
@@ -33,6 +44,33 @@ describe('inlineCode', () => {
   it('uses a longer fence when the text has backticks', () => {
     expect(inlineCode('a')).toBe('`a`');
     expect(inlineCode('a`b')).toBe('`` a`b ``');
+  });
+});
+
+describe('markdownText and markdownProse: registry text shows as written', () => {
+  it('escapes HTML as entities, and link, image, emphasis and code syntax with backslashes', () => {
+    expect(markdownText('<script>alert(1)</script>')).toBe('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(markdownText('<div hidden>A')).toBe('&lt;div hidden&gt;A');
+    expect(markdownText('[click](javascript:alert(1))')).toBe('\\[click\\](javascript:alert(1))');
+    expect(markdownText('![x](y) &amp; *a* ~~b~~ `c` \\')).toBe('!\\[x\\](y) &amp;amp; \\*a\\* \\~\\~b\\~\\~ \\`c\\` \\\\');
+    // _ only where it could emphasize: a variable's name stays as it is.
+    expect(markdownText('CONTIMG_API_PORT _x_ a__')).toBe('CONTIMG_API_PORT \\_x\\_ a\\_\\_');
+  });
+
+  it('escapes a start that would begin a block in a list item: heading, list, thematic break', () => {
+    const starts = ['# h', '- x', '+ x', '=== x', '1. x', '2) x', 'a - b'];
+    expect(starts.map(markdownText)).toEqual(['\\# h', '\\- x', '\\+ x', '\\=== x', '1\\. x', '2\\) x', 'a - b']);
+  });
+
+  it("keeps the prose's code spans as code (ports.yaml writes paths so), escaping only the text around them", () => {
+    expect(markdownProse('Proxies `/api/` to <b>{port}</b>')).toBe('Proxies `/api/` to &lt;b&gt;{port}&lt;/b&gt;');
+    expect(markdownProse('`<x>|[y]` and [z]')).toBe('`<x>|[y]` and \\[z\\]');
+    // A lone backtick is text; a backslash in the YAML is a character, also just before a code span.
+    expect(markdownProse('a ` b')).toBe('a \\` b');
+    expect(markdownProse('C:\\ `x` and ``y`z``')).toBe('C:\\\\ `x` and ``y`z``');
+    expect(markdownProse('`one\ntwo`')).toBe('`one two`');
+    expect(codeOrProse('mkdocs serve')).toBe('`mkdocs serve`');
+    expect(codeOrProse('`npm run dev` in <dir>')).toBe('`npm run dev` in &lt;dir&gt;');
   });
 });
 

@@ -75,6 +75,29 @@ describe('spliceMarkers', () => {
     expect(spliceMarkers(text, options)).toContain('```md\n<!-- ports:nope:start -->\n<!-- ports:ref bogus -->\n```');
   });
 
+  it('reads code spans as CommonMark does: a backslash-escaped backtick opens none, so a value written tick\\`x splices again', () => {
+    // A protected name tick`x is written tick\`x; before, its backtick paired with the code span's and hid the closing marker.
+    const protectedName = { ...options, reference: (key: string) => (key === 'claim:protected' ? 'sshd, tick\\`x' : options.reference(key)) };
+    const line = 'Kill <!-- ports:ref claim:protected -->old<!-- /ports:ref --> (see `claim.protect`) or `<!-- ports:ref bogus -->`.';
+    const once = spliceMarkers(page.replace('Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.', line), protectedName);
+    expect(once).toContain('Kill <!-- ports:ref claim:protected -->sshd, tick\\`x<!-- /ports:ref --> (see `claim.protect`) or `<!-- ports:ref bogus -->`.');
+    expect(spliceMarkers(once, protectedName)).toBe(once);
+    // An escaped backslash escapes nothing after it: the backtick opens a span, which hides the example marker.
+    const escapedBackslash = 'here \\\\`<!-- ports:ref bogus -->` ok';
+    expect(spliceMarkers(page.replace('here.', escapedBackslash), options)).toContain(`42<!-- /ports:ref --> ${escapedBackslash}`);
+    // Inside a span a backslash is a character: `a\` closes there, and the value after it is live.
+    expect(spliceMarkers(page.replace('Port ', '`a\\` Port '), options)).toContain('`a\\` Port <!-- ports:ref port:x -->42<!-- /ports:ref -->');
+    // A span closes only at a run of its own length: ``a`b`` is one span, and a run that nothing closes is text.
+    expect(spliceMarkers(page.replace('Port ', '``a`<!-- ports:ref bogus -->`b`` ` Port '), options)).toContain('` Port <!-- ports:ref port:x -->42<');
+  });
+
+  it('reads a line of 20,000 backtick runs (50 lengths, most never closed) in one pass', () => {
+    const runs = Array.from({ length: 20_000 }, (_, index) => '`'.repeat((index % 50) + 1)).join(' x ');
+    const started = performance.now();
+    expect(spliceMarkers(page.replace('here.', `here. ${runs}`), options)).toContain(`42<!-- /ports:ref --> here. ${runs}`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  }, 60_000);
+
   it('throws MarkerError with file:line:col for each kind of broken marker', () => {
     const error = (text: string) => {
       try {

@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import {
   FileReadError,
@@ -139,12 +140,55 @@ function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
   // The timer checks the registry this command read: a named one by its absolute path, else the bundled one.
   const named = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined);
   const registry = named === undefined ? undefined : resolve(named);
-  const registryProblem = registry === undefined ? undefined : execArgumentProblem(registry);
+  const registryProblem = registry === undefined ? undefined : (processFileProblem(registry) ?? execArgumentProblem(registry));
   if (registryProblem)
     throw new UsageError(
       `ports systemd: the registry path ${quoteValue(registry!)} (${context.registryPath === undefined ? ORIGIN.env : ORIGIN.option}) cannot go into the health check's unit: ${registryProblem}`,
     );
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
+}
+
+/**
+ * A path that names a file of the process that reads it, not one on disk: /dev/stdin, /dev/fd/N,
+ * /proc/self/fd/N, /proc/self/cwd/...; its /proc/PID and /proc/thread-self forms too.
+ */
+const PROCESS_FILE = /^\/(?:dev\/(?:stdin|stdout|stderr|fd)|proc\/(?:self|thread-self|\d+))(?:\/|$)/;
+/** As the kernel's ELOOP: more links than this on one path and it names nothing. */
+const MAX_LINKS = 40;
+
+/**
+ * Why `path` (absolute) cannot be the registry the health check's service reads, or undefined: it is,
+ * or reaches through links, a file of this process (PROCESS_FILE). `ports systemd` reads it now, but
+ * the service runs later, under systemd, with /dev/null as standard input, and would fail every run.
+ * `-` is refused by every reader of the registry (load.ts); these are the same file by other names.
+ */
+function processFileProblem(path: string): string | undefined {
+  let done = '/';
+  const rest = path.split('/').filter((part) => part !== '' && part !== '.');
+  let links = 0;
+  while (rest.length > 0) {
+    const part = rest.shift()!;
+    if (part === '..') {
+      done = dirname(done);
+      continue;
+    }
+    const next = join(done, part);
+    if (PROCESS_FILE.test(next)) {
+      const via = next === path || path.startsWith(`${next}/`) ? '' : ` (through a link to ${join(next, ...rest)})`;
+      return `it is this process's standard input or another of its own files${via}: the health check runs later, under systemd, with /dev/null as its standard input, and could not read it; give the path of a ports.yaml file`;
+    }
+    let target: string;
+    try {
+      target = readlinkSync(next);
+    } catch {
+      done = next; // not a link, or not there: the registry's read says so
+      continue;
+    }
+    if (++links > MAX_LINKS) return undefined;
+    rest.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));
+    if (target.startsWith('/')) done = '/';
+  }
+  return undefined;
 }
 
 async function writeTree(

@@ -90,6 +90,22 @@ describe('ports docs', () => {
     for (const row of table.split('\n')) expect(row.split(/(?<!\\)\|/).length - 2).toBe(6);
   });
 
+  it('regenerates a page it wrote itself, again and again: a protected name tick`x (written tick\\`x) next to a code span', async () => {
+    const text = replaceOnce(rootRegistry, '    processes: []', '    processes: ["tick`x"]');
+    // The line of protected names, with a code span after the value (the page's prose may have one anywhere).
+    const page = replaceOnce(committedDocs, '<!-- /ports:ref -->,\n', '<!-- /ports:ref --> (`claim.protect.processes`),\n');
+    const dir = checkout(text);
+    writeFileSync(join(dir, 'page.md'), page);
+    expect(await ports(['docs', '--file', 'page.md'], { cwd: dir })).toEqual({ code: 0, stdout: 'page.md regenerated from ports.yaml\n', stderr: '' });
+    const once = readFileSync(join(dir, 'page.md'), 'utf8');
+    expect(once).toContain(', pasta, tick\\`x<!-- /ports:ref --> (`claim.protect.processes`),\n');
+    // Before, both failed: page.md:211:50: unrecognized ports marker.
+    const check = await ports(['docs', '--file', 'page.md', '--check'], { cwd: dir });
+    expect(check).toEqual({ code: 0, stdout: 'page.md is up to date with ports.yaml\n', stderr: '' });
+    expect(await ports(['docs', '--file', 'page.md'], { cwd: dir })).toEqual({ code: 0, stdout: 'page.md is already up to date\n', stderr: '' });
+    expect(readFileSync(join(dir, 'page.md'), 'utf8')).toBe(once);
+  });
+
   it('fails with file:line:col when an end marker is missing, and writes nothing', async () => {
     const broken = replaceOnce(committedDocs, '<!-- ports:reserved:end -->\n', '');
     const dir = checkout(rootRegistry, broken);

@@ -1,7 +1,7 @@
 // `ports systemd` through the built bin: drop-ins written under a temp dir,
 // verified by the real systemd-analyze, and --check on trees that match and drift.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseExec } from '@dsa110/ports/systemd';
@@ -263,6 +263,46 @@ describe('ports systemd', () => {
     );
   });
 
+  it('--check with values that start with "-" (--registry=-r.yaml, --out=-x, --root=-root) prints a command that runs: --FLAG=VALUE', async () => {
+    // Every claim in a drop-in, so that what the printed command writes is all --check wants.
+    const dir = checkout();
+    writeFileSync(join(dir, '-r.yaml'), rootRegistry.replaceAll('claim: unit', 'claim: drop-in'));
+    mkdirSync(join(dir, '-root'));
+    for (const target of [['--out=-x'], ['--root=-root']]) {
+      const check = ['--registry=-r.yaml', 'systemd', ...target, '--check'];
+      const drift = await ports(check, { cwd: dir });
+      expect(drift.code, drift.stderr).toBe(1);
+      const printed = [...drift.stdout.matchAll(/; run `([^`]+)`$/gm)].map((match) => match[1]!);
+      expect(printed.length).toBeGreaterThan(0);
+      // The printed command as the shell reads it, run: `--out -x` was a usage error (exit 64, "write --out=VALUE").
+      const words = spawnSync('sh', ['-c', `ports() { printf '%s\\0' "$@"; }; ${printed[0]}`], { encoding: 'utf8' })
+        .stdout.split('\0')
+        .slice(0, -1);
+      const run = await ports(words, { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+      expect(new Set(printed)).toEqual(new Set([`ports --registry=-r.yaml systemd ${target[0]}`]));
+      expect(await ports(check, { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+    }
+  });
+
+  it.skipIf(!analyze)('refuses a unit named dsa110-.service, whose drop-ins systemd applies to every dsa110-*.service: nothing written', async () => {
+    // What systemd does with such a directory: it reads it for dsa110-api.service (a bad key there is reported).
+    const unitDir = tempDir();
+    writeTree(unitDir, {
+      'dsa110-api.service': '[Service]\nExecStart=/bin/true\n',
+      'dsa110-.service.d/claim-port.conf': '[Service]\nNotAKeyFromThePrefix=1\n',
+    });
+    expect(verify(unitDir, 'dsa110-api.service').stderr).toContain("dsa110-.service.d/claim-port.conf:2: Unknown key 'NotAKeyFromThePrefix'");
+    const dir = checkout(replaceOnce(rootRegistry, 'unit: redis-server.service', 'unit: dsa110-.service'));
+    const out = join(tempDir(), 'units');
+    const run = await ports(['--registry', join(dir, 'ports.yaml'), 'systemd', '--out', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /services\.redis\.systemd\.unit: must not end in "-" before its @ or \.service: systemd reads the drop-ins of NAME-\.service for every unit/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses a relative or unsafe --claim-port, and --out with --root, as usage errors', async () => {
     const relative = await ports(['systemd', '--out', tempDir(), '--claim-port', 'bin/claim-port']);
     expect(relative.code).toBe(64);
@@ -378,6 +418,67 @@ describe('ports systemd', () => {
     expect(run.stderr).toMatch(
       /^ports systemd: the registry path ".*line\\nbreak\/ports\.yaml" \(from \$DSA110_PORTS_FILE\) cannot go into the health check's unit: it must not contain control characters[^\n]*\nRun "ports systemd --help" for usage\.\n$/,
     );
+  });
+
+  describe('refuses a registry that is a file of this process (stdin, an open descriptor): under systemd the health check reads /dev/null', () => {
+    const REFUSED =
+      /^ports systemd: the registry path "[^"\n]+" \(from (?:--registry|\$DSA110_PORTS_FILE)\) cannot go into the health check's unit: it is this process's standard input or another of its own files(?: \(through a link to [^)\n]+\))?: the health check runs later, under systemd, with \/dev\/null as its standard input, and could not read it; give the path of a ports\.yaml file\nRun "ports systemd --help" for usage\.\n$/;
+
+    it('/dev/fd/N, /proc/self/fd/N, /proc/thread-self/fd/N, a link to one, $DSA110_PORTS_FILE: exit 64, nothing written', async () => {
+      // An open descriptor of this very process on a real registry: before the fix, each was read and written into the unit.
+      const fd = openSync(join(checkout(), 'ports.yaml'), 'r');
+      try {
+        const link = join(tempDir(), 'ports.yaml');
+        symlinkSync(`/dev/fd/${fd}`, link);
+        const relative = join(tempDir(), 'relative.yaml');
+        symlinkSync(`../../../../../../../../proc/self/fd/${fd}`, relative);
+        const runs: [string[], Record<string, string>][] = [
+          [['--registry', `/dev/fd/${fd}`], {}],
+          [['--registry', `/proc/self/fd/${fd}`], {}],
+          [['--registry', `/proc/thread-self/fd/${fd}`], {}],
+          [['--registry', `/proc/${process.pid}/fd/${fd}`], {}],
+          [['--registry', link], {}],
+          [['--registry', relative], {}],
+          [[], { DSA110_PORTS_FILE: `/dev/fd/${fd}` }],
+        ];
+        for (const [registry, env] of runs) {
+          const out = join(tempDir(), 'units');
+          for (const check of [[], ['--check']]) {
+            const run = await ports(['systemd', ...registry, '--out', out, ...check], { env });
+            expect(run, JSON.stringify([registry, env, check])).toMatchObject({ code: 64, stdout: '' });
+            expect(run.stderr).toMatch(REFUSED);
+          }
+          expect(existsSync(out)).toBe(false);
+        }
+        expect((await ports(['systemd', '--registry', link, '--out', tempDir()])).stderr).toContain(`(through a link to /dev/fd/${fd})`);
+      } finally {
+        closeSync(fd);
+      }
+    });
+
+    it('/dev/stdin, and a link to it, with the registry on standard input (the command run from source)', () => {
+      const registry = join(checkout(), 'ports.yaml');
+      const link = join(tempDir(), 'ports.yaml');
+      symlinkSync('/dev/stdin', link);
+      for (const path of ['/dev/stdin', link]) {
+        const out = join(tempDir(), 'units');
+        const stdin = openSync(registry, 'r');
+        try {
+          const run = spawnSync(process.execPath, ['--import', 'tsx', 'packages/ports/src/cli/ports.ts', 'systemd', '--registry', path, '--out', out], {
+            cwd: repoRoot,
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+            stdio: [stdin, 'pipe', 'pipe'],
+            encoding: 'utf8',
+            timeout: 30_000,
+          });
+          expect({ code: run.status, stdout: run.stdout }, run.stderr).toEqual({ code: 64, stdout: '' });
+          expect(run.stderr).toMatch(REFUSED);
+          expect(existsSync(out)).toBe(false);
+        } finally {
+          closeSync(stdin);
+        }
+      }
+    });
   });
 
   it('refuses an unsafe --port-health-check or a --textfile that node_exporter would not read, as usage errors', async () => {
