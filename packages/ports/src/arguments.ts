@@ -8,11 +8,51 @@ export function describeArgument(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
   if (typeof value === 'string') return value.length <= 60 ? `the string ${JSON.stringify(value)}` : 'a string';
-  if (Buffer.isBuffer(value)) return 'a Buffer';
-  return typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : typeof value;
+  return typeof value === 'object' ? objectKind(value) : typeof value;
 }
 
-/** `options` as an object: undefined is {}; anything but a plain object is a TypeError. */
+/**
+ * An object by its class (`a Map`, `a URL`, `a Promise`): "not an object" would be
+ * untrue of what optionsArgument refuses. Never throws (a revoked Proxy, a hostile
+ * getter); a class name is printed only when it is a plain identifier.
+ */
+function objectKind(value: object): string {
+  try {
+    if (Buffer.isBuffer(value)) return 'a Buffer';
+    if (Array.isArray(value)) return 'an array';
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === null || prototype === Object.prototype) return 'an object';
+    const name: unknown = (Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as { name?: unknown } | undefined)?.name;
+    if (typeof name === 'string' && name !== 'Object' && /^[A-Za-z_$][\w$]{0,39}$/.test(name)) return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
+    return 'an object with a prototype of its own';
+  } catch {
+    return 'an object';
+  }
+}
+
+/**
+ * A plain object: its prototype is Object.prototype or null (a Proxy of one is one too). A Map,
+ * a URL or a class instance is not options (`new Map([['path', '/x']])` has no property
+ * `path`), and an object made with Object.create(proto) would offer the proto's properties
+ * as its own.
+ */
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    if (Array.isArray(value)) return false;
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false; // a revoked Proxy: refused, and described, by the caller
+  }
+}
+
+/**
+ * `options` as a plain object (prototype Object.prototype or null): undefined is {}; anything
+ * else is a TypeError. Returns a copy with no prototype holding the own enumerable properties
+ * (each getter read once), so that an option is never read through a prototype: with
+ * `Object.prototype.path` set by a polluted dependency, `options.path` of `{}` would be that path.
+ */
 export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string, keys?: readonly string[]): T {
   // Its own arguments too: it is exported, and `fn` and `shape` end up in the message.
   if (typeof fn !== 'string' || typeof shape !== 'string') {
@@ -20,25 +60,28 @@ export function optionsArgument<T extends object>(fn: string, value: T | undefin
       `optionsArgument: fn and shape must be strings (the function's name, the options' shape), not ${describeArgument(typeof fn !== 'string' ? fn : shape)}`,
     );
   }
-  if (value === undefined) return {} as T;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${fn}: options must be an object (${shape}) or left out, not ${describeArgument(value)}`);
+  const copy = Object.create(null) as Record<string, unknown>;
+  if (value === undefined) return copy as T;
+  if (!isPlainObject(value)) throw new TypeError(`${fn}: options must be an object (${shape}) or left out, not ${describeArgument(value)}`);
+  for (const key of Object.keys(value)) {
+    // A misspelt option (`{ pth }`) would be ignored, and the default used in its place: said instead.
+    if (keys !== undefined && !keys.includes(key)) throw new TypeError(`${fn}: unknown option ${JSON.stringify(key.slice(0, 60))}; it takes ${shape}`);
+    copy[key] = (value as Record<string, unknown>)[key];
   }
-  // A misspelt option (`{ pth }`) would be ignored, and the default used in its place: said instead.
-  if (keys !== undefined) {
-    for (const key of Object.keys(value)) {
-      if (!keys.includes(key)) throw new TypeError(`${fn}: unknown option ${JSON.stringify(key.slice(0, 60))}; it takes ${shape}`);
-    }
-  }
-  return value;
+  return copy as T;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** `options.env`, or process.env when it is left out; anything but an object is a TypeError. */
+/**
+ * `options.env`, or process.env when it is left out; anything but process.env or a plain
+ * object is a TypeError (a Map's entries are no properties: `new Map([['REDIS_PORT', '7000']])`
+ * would be read as an empty environment). process.env is no plain object (its prototype is
+ * Node's own), so it is taken by name.
+ */
 export function envArgument(fn: string, env: Env | undefined): Env {
-  if (env === undefined) return process.env;
-  if (typeof env === 'object' && env !== null && !Array.isArray(env)) return env;
+  if (env === undefined || env === process.env) return process.env;
+  if (isPlainObject(env)) return env;
   throw new TypeError(`${fn}: options.env must be an object of environment variables (like process.env) or left out, not ${describeArgument(env)}`);
 }
 
@@ -154,7 +197,9 @@ export function pathArgument(fn: string, name: string, path: unknown): string {
 
 /** `{ maxBytes }` of the file readers: an object whose maxBytes is an integer >= 0. */
 export function maxBytesOption(fn: string, options: unknown): number {
-  const { maxBytes } = objectArgument(fn, 'options', options as { maxBytes?: unknown } | undefined, '{ maxBytes }');
+  const checked = objectArgument(fn, 'options', options as { maxBytes?: unknown } | undefined, '{ maxBytes }');
+  // Its own property only: a limit inherited through a prototype (a polluted Object.prototype) is not the caller's.
+  const maxBytes = Object.hasOwn(checked, 'maxBytes') ? checked.maxBytes : undefined;
   return integerArgument(fn, 'options.maxBytes', maxBytes, 0, Number.MAX_SAFE_INTEGER, 'a number of bytes');
 }
 

@@ -16,25 +16,47 @@ export const ROOT_CACHE_DIR = '/var/cache/dsa110-ports';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The variables cacheDir reads: loadRegistry checks their type in a caller's `env` (a TypeError there; ignored here). */
+export const CACHE_VARIABLES = [CACHE_ENV, 'XDG_CACHE_HOME', 'HOME'] as const;
+
 /**
  * Where this user's cache lives: $DSA110_PORTS_CACHE (absolute; `off` for
  * none), else /var/cache/dsa110-ports for root, else
  * $XDG_CACHE_HOME/dsa110-ports or ~/.cache/dsa110-ports. Undefined: no cache.
+ * `uid` is the effective one: the cache is read and written as that user.
+ *
+ * None at all in a process whose real and effective ids differ (started by
+ * a setuid-root wrapper, or `setpriv --ruid=USER`): its environment is the
+ * invoking user's, and a directory named there (their $XDG_CACHE_HOME, $HOME
+ * or $DSA110_PORTS_CACHE) would have root load the V8 code cache and the
+ * parsed registry from files that user wrote: their code, run as root.
  */
-export function cacheDir(env: Env, uid: number | undefined = process.getuid?.()): string | undefined {
-  const chosen = env[CACHE_ENV];
+export function cacheDir(env: Env, uid: number | undefined = process.geteuid?.()): string | undefined {
+  if (process.geteuid?.() !== process.getuid?.() || process.getegid?.() !== process.getgid?.()) return undefined;
+  const chosen = ownString(env, CACHE_ENV);
   if (chosen !== undefined) return chosen.startsWith('/') ? chosen : undefined; // `off`, empty or relative: none
   if (uid === undefined) return undefined;
   if (uid === 0) return ROOT_CACHE_DIR;
-  const xdg = env.XDG_CACHE_HOME;
+  const xdg = ownString(env, 'XDG_CACHE_HOME');
   if (xdg?.startsWith('/')) return `${xdg}/dsa110-ports`;
-  const home = env.HOME;
+  const home = ownString(env, 'HOME');
   return home?.startsWith('/') && home !== '/' ? `${home}/.cache/dsa110-ports` : undefined;
 }
 
-/** Owned by this user and writable by nobody else. */
+/**
+ * A variable as process.env has it: an own string property, else unset (never one
+ * inherited through a prototype; a number or null from a JavaScript caller's `env`,
+ * which loadRegistry refuses first, is not read as text).
+ */
+function ownString(env: Env, name: string): string | undefined {
+  if (!Object.hasOwn(env, name)) return undefined;
+  const value: unknown = env[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Owned by this user (the effective uid: the one files are made as) and writable by nobody else. */
 function trusted(info: Stats): boolean {
-  return info.uid === process.getuid?.() && (info.mode & 0o022) === 0;
+  return info.uid === process.geteuid?.() && (info.mode & 0o022) === 0;
 }
 
 /**
@@ -70,7 +92,7 @@ function trustedDir(dir: string): boolean {
 
 /** Each directory above `path` (see trustedDir); with `missingOk`, ones that do not exist yet are passed over (mkdir will make them, this user's). */
 function trustedAncestors(path: string, missingOk: boolean): boolean {
-  const uid = process.getuid?.();
+  const uid = process.geteuid?.();
   for (let end = path.lastIndexOf('/'); end >= 0; end = end === 0 ? -1 : path.lastIndexOf('/', end - 1)) {
     let info: Stats;
     try {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { cacheDir } from './cache.js';
+import { CACHE_VARIABLES, cacheDir } from './cache.js';
 import { RegistryError } from './errors.js';
 import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
@@ -53,11 +53,16 @@ export function registryPath(options?: LoadOptions): string | undefined {
   return checkedPath('registryPath', options).path;
 }
 
+type Env = NonNullable<LoadOptions['env']>;
+
 const LOAD_SHAPE = '{ path?, env?, origin? }';
 const LOAD_KEYS = ['path', 'env', 'origin'];
 
-/** The options of loadRegistry and its kin, checked (TypeErrors name `fn`), and the file they name. */
-function checkedPath(fn: string, given: LoadOptions | undefined): { options: LoadOptions; path: string | undefined } {
+/**
+ * The options of loadRegistry and its kin, checked (TypeErrors name `fn`), and the file they name.
+ * `options` is optionsArgument's copy: own properties only, never one inherited through a prototype.
+ */
+function checkedPath(fn: string, given: LoadOptions | undefined): { options: LoadOptions; env: Env; path: string | undefined } {
   const options = optionsArgument(fn, given, LOAD_SHAPE, LOAD_KEYS);
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
     throw new TypeError(
@@ -69,21 +74,24 @@ function checkedPath(fn: string, given: LoadOptions | undefined): { options: Loa
     throw new TypeError(`${fn}: options.origin must be a string (e.g. "from --registry") or left out, not ${describeArgument(options.origin)}`);
   }
   const env = envArgument(fn, options.env);
-  if (options.path !== undefined) return { options, path: options.path };
+  if (options.path !== undefined) return { options, env, path: options.path };
   const fromEnv = envValue(fn, env, REGISTRY_ENV);
-  return { options, path: fromEnv ? fromEnv : undefined };
+  return { options, env, path: fromEnv ? fromEnv : undefined };
 }
 
 export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
 export async function loadRegistry(options: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options?: LoadOptions): Promise<Registry> {
-  const { options: checked, path } = checkedPath('loadRegistry', options);
+  const { options: checked, env, path } = checkedPath('loadRegistry', options);
+  // The cache's variables in a caller's env: a wrong type is said here, whatever the file and the
+  // build (only a built package reads them, for a file), as DSA110_PORTS_FILE's is. process.env holds text only.
+  if (checked.env !== undefined) for (const name of CACHE_VARIABLES) envValue('loadRegistry', env, name);
   if (path === undefined) return bundledRegistryInstance();
   // Never blocks: a FIFO, a device or a directory is refused at once, and no
   // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
   const bytes = readRegistryFile(path, checked, readFileBytes);
   const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
-  const dir = id === undefined ? undefined : cacheDir(checked.env ?? process.env);
+  const dir = id === undefined ? undefined : cacheDir(env);
   return parseRegistryFile(bytes, path, dir === undefined || id === undefined ? undefined : { dir, id });
 }
 

@@ -7,7 +7,7 @@ import type { RegistryIssue } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { escapeText, oneLine, quoteValue } from './escape.js';
-import { closest, didYouMean } from './suggest.js';
+import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 
@@ -387,21 +387,27 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
     return [{ path, message: 'is required' }];
   }
   switch (issue.code) {
-    case 'unrecognized_keys':
+    case 'unrecognized_keys': {
+      // One search per key (closest() is the did-you-mean), against the mapping's keys listed once.
+      const known = knownKeys(path);
       return issue.keys.map((key) => {
-        const suggests = closest(key, knownKeys(path));
+        const suggests = closest(key, known);
         return {
           path: [...path, key],
-          message: `unknown key ${quoteValue(key)}${didYouMean(key, knownKeys(path))}`,
+          message: `unknown key ${quoteValue(key)}${didYouMeanText(suggests)}`,
           atKey: true,
           ...(suggests !== undefined && { suggests }),
         };
       });
-    case 'invalid_type':
+    }
+    case 'invalid_type': {
+      // The whole document: its kind only, never its content (see documentKind).
+      const got = path.length === 0 ? documentKind(value) : describeValue(value);
       if (issue.message.startsWith('Invalid input')) {
-        return [{ path, message: `must be ${article(issue.expected)} (got ${describeValue(value)})` }];
+        return [{ path, message: `must be ${article(issue.expected)} (got ${got})` }];
       }
-      return [{ path, message: `${issue.message} (got ${describeValue(value)})` }];
+      return [{ path, message: `${issue.message} (got ${got})` }];
+    }
     case 'invalid_value': {
       const options = issue.values.map((option) => String(option));
       if (!issue.message.startsWith('Invalid')) return [{ path, message: `${issue.message} (got ${describeValue(value)})` }];
@@ -464,6 +470,20 @@ function article(type: string): string {
   if (type === 'array') return 'a list';
   if (type === 'object') return 'a mapping';
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/**
+ * What a document that is not a mapping is, by kind: never its content. Such a file is no
+ * registry at all (DSA110_PORTS_FILE naming a token file, an SSH key, /proc/self/environ), and
+ * the message goes to the journal and to cron's mail: as notARegistry shows only a foreign
+ * file's key names (never a line of /etc/shadow), this shows no value.
+ */
+function documentKind(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return 'a text value';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a true/false value';
+  return value === null || typeof value === 'object' ? describeValue(value) : 'a single value';
 }
 
 function describeValue(value: unknown): string {

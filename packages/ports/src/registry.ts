@@ -1,7 +1,7 @@
 import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { CONFIG_KINDS, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
-import { quoteValue } from './escape.js';
+import { MAX_QUOTED, quoteValue } from './escape.js';
 import { parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses } from './builtin-protection.js';
 import { formatRange, reservedRange } from './rules.js';
@@ -136,7 +136,11 @@ export class Registry<Id extends string = string> {
     const known = [...this.#byId.keys()].sort();
     // A registry may list no services at all: say so, not "known services: " and nothing.
     const list = known.length > 0 ? `known services: ${known.join(', ')}` : `${this.source} has no services`;
-    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(id)}${serviceIdHint(id, this.services)}; ${list}`);
+    // Quoted from its start only: quoteValue cuts to MAX_QUOTED characters, but after splitting all of a
+    // 10-million-character id into code points (0.4 s). 4 × MAX_QUOTED code units still hold more than
+    // MAX_QUOTED characters, so a long id keeps its ellipsis.
+    const shown = id.length > 4 * MAX_QUOTED ? id.slice(0, 4 * MAX_QUOTED) : id;
+    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(shown)}${serviceIdHint(id, this.services)}; ${list}`);
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */

@@ -136,3 +136,83 @@ describe('the low-level helpers, misused', () => {
     expect(system.userName(0)).toBe('root');
   });
 });
+
+describe('optionsArgument: a plain object, read by its own properties', () => {
+  const SHAPE = '{ path?, env? }';
+  const KEYS = ['path', 'env'];
+
+  it('says what a non-plain object is (describeArgument names its class), never "not an object"', () => {
+    expect(
+      [new Map(), new URL('file:///x'), new Date(0), new Set(), Promise.resolve(), new Error('x'), new (class Options {})()].map(ports.describeArgument),
+    ).toEqual(['a Map', 'a URL', 'a Date', 'a Set', 'a Promise', 'an Error', 'an Options']);
+    expect(ports.describeArgument(Object.create({ path: '/x' }))).toBe('an object with a prototype of its own');
+    expect(ports.describeArgument({})).toBe('an object');
+    expect(ports.describeArgument(Object.create(null))).toBe('an object');
+    // A revoked Proxy or a hostile class name: still one plain line, never a throw.
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(ports.describeArgument(proxy)).toBe('an object');
+    const Hostile = class {};
+    Object.defineProperty(Hostile, 'name', { value: 'X\n\u001b[31m' });
+    expect(ports.describeArgument(new Hostile())).toBe('an object with a prototype of its own');
+  });
+
+  it('refuses a Map, a URL, a class instance or an object with another prototype (they were taken as {}, or read through the prototype)', () => {
+    for (const [value, what] of [
+      [new Map([['path', '/x']]), 'a Map'],
+      [new URL('file:///x'), 'a URL'],
+      [Object.create({ path: '/x' }), 'an object with a prototype of its own'],
+    ] as const) {
+      expect(() => ports.optionsArgument('loadRegistry', value as object, SHAPE, KEYS)).toThrow(
+        new TypeError(`loadRegistry: options must be an object (${SHAPE}) or left out, not ${what}`),
+      );
+    }
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(() => ports.optionsArgument('snapshot', proxy, SHAPE)).toThrow(
+      new TypeError(`snapshot: options must be an object (${SHAPE}) or left out, not an object`),
+    );
+  });
+
+  it('takes a frozen object, one without a prototype, and a Proxy of a plain object; returns its own enumerable properties, with no prototype', () => {
+    const frozen = Object.freeze({ path: '/a' });
+    const bare = Object.assign(Object.create(null) as { path?: string }, { path: '/b' });
+    const proxied = new Proxy({ path: '/c' }, {});
+    for (const [value, path] of [
+      [frozen, '/a'],
+      [bare, '/b'],
+      [proxied, '/c'],
+    ] as const) {
+      const copy = ports.optionsArgument('loadRegistry', value as { path?: string }, SHAPE, KEYS);
+      expect(Object.getPrototypeOf(copy)).toBe(null);
+      expect({ ...copy }).toEqual({ path });
+    }
+    const left = ports.optionsArgument<{ path?: string }>('loadRegistry', undefined, SHAPE, KEYS);
+    expect(Object.getPrototypeOf(left)).toBe(null);
+    expect(Object.keys(left)).toEqual([]);
+  });
+
+  it('never reads an option through a polluted Object.prototype (Object.prototype.path chose the file loadRegistry() read)', () => {
+    const polluted = Object.prototype as Record<string, unknown>;
+    try {
+      polluted.path = '/tmp/evil.yaml';
+      expect(ports.optionsArgument<{ path?: string }>('loadRegistry', undefined, SHAPE, KEYS).path).toBeUndefined();
+      expect(ports.optionsArgument<{ path?: string }>('loadRegistry', {}, SHAPE, KEYS).path).toBeUndefined();
+      expect(ports.optionsArgument<{ path?: string }>('loadRegistry', { path: '/mine' }, SHAPE, KEYS).path).toBe('/mine');
+    } finally {
+      delete polluted.path;
+    }
+  });
+
+  it("the file readers' maxBytes: their own property only", () => {
+    const polluted = Object.prototype as Record<string, unknown>;
+    try {
+      polluted.maxBytes = 10;
+      expect(() => files.readTextFile('/etc/hostname', {} as { maxBytes: number })).toThrow(
+        /^readTextFile: options.maxBytes must be a number of bytes, not undefined$/,
+      );
+    } finally {
+      delete polluted.maxBytes;
+    }
+  });
+});

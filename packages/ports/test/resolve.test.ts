@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkRegistryFile, loadRegistry, parseRegistry, PortsError, registryPath } from '../src/index.js';
-import { minimalRegistry } from './helpers.js';
+import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, registryPath } from '../src/index.js';
+import { minimalRegistry, writeRegistry } from './helpers.js';
 
 const registry = parseRegistry(minimalRegistry);
 
@@ -40,12 +40,23 @@ describe('resolvePort', () => {
   });
 
   it("counts only the env object's own variables, as process.env has no inherited ones", () => {
-    expect(registry.resolvePort('api', { env: Object.create({ CONTIMG_API_PORT: '8010' }) as Record<string, string> })).toEqual({
-      port: 8000,
-      source: 'registry',
-    });
-    const env = Object.assign(Object.create({ REDIS_PORT: '7000' }) as Record<string, string>, { CONTIMG_API_PORT: '7000' });
-    expect(registry.resolvePort('api', { env }).port).toBe(7000);
+    const polluted = Object.prototype as Record<string, unknown>;
+    try {
+      polluted.CONTIMG_API_PORT = '8010';
+      polluted.REDIS_PORT = '7000';
+      expect(registry.resolvePort('api', { env: {} })).toEqual({ port: 8000, source: 'registry' });
+      expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '7000' } }).port).toBe(7000);
+    } finally {
+      delete polluted.CONTIMG_API_PORT;
+      delete polluted.REDIS_PORT;
+    }
+    // An env whose prototype is not Object.prototype (or null) is refused rather than read in part.
+    expect(() => registry.resolvePort('api', { env: Object.create({ CONTIMG_API_PORT: '8010' }) as Record<string, string> })).toThrow(
+      new TypeError(
+        'resolvePort: options.env must be an object of environment variables (like process.env) or left out, not an object with a prototype of its own',
+      ),
+    );
+    expect(registry.resolvePort('api', { env: Object.assign(Object.create(null) as Record<string, string>, { CONTIMG_API_PORT: '8010' }) }).port).toBe(8010);
   });
 
   it('reads process.env by default', () => {
@@ -212,6 +223,66 @@ describe('misuse from JavaScript', () => {
     await expect(untyped({ origin: 5 })).rejects.toThrow(/^loadRegistry: options.origin must be a string .*not number 5$/);
     expect(() => (registryPath as (options: unknown) => unknown)(null)).toThrow(/^registryPath: options must be an object/);
     expect(() => (checkRegistryFile as (options: unknown) => unknown)([])).toThrow(/^checkRegistryFile: options must be an object .*, not an array$/);
+  });
+
+  it('options or an env that is not a plain object is a TypeError saying what it was (a URL or a Map loaded the bundled registry, a Map env was ignored)', async () => {
+    const shape = '{ path?, env?, origin? }';
+    const untyped = loadRegistry as unknown as (options: unknown) => Promise<unknown>;
+    await expect(untyped(new URL('file:///x'))).rejects.toThrow(new TypeError(`loadRegistry: options must be an object (${shape}) or left out, not a URL`));
+    await expect(untyped(new Map([['path', '/x']]))).rejects.toThrow(
+      new TypeError(`loadRegistry: options must be an object (${shape}) or left out, not a Map`),
+    );
+    await expect(untyped(Object.create({ path: '/x' }))).rejects.toThrow(
+      new TypeError(`loadRegistry: options must be an object (${shape}) or left out, not an object with a prototype of its own`),
+    );
+    expect(() => (registryPath as (options: unknown) => unknown)(new Map())).toThrow(/^registryPath: options must be an object .*, not a Map$/);
+    expect(() => (checkRegistryFile as (options: unknown) => unknown)(new Date())).toThrow(/^checkRegistryFile: options must be an object .*, not a Date$/);
+    expect(() => (parseRegistry as (text: string, options: unknown) => unknown)(minimalRegistry, new URL('file:///x'))).toThrow(
+      /^parseRegistry: options must be an object \(\{ source\? \}\) or left out, not a URL$/,
+    );
+    const envShape = 'options.env must be an object of environment variables (like process.env) or left out';
+    await expect(untyped({ env: new Map([['DSA110_PORTS_FILE', '/x']]) })).rejects.toThrow(new TypeError(`loadRegistry: ${envShape}, not a Map`));
+    const registry = parseRegistry(minimalRegistry);
+    const resolve = registry.resolvePort.bind(registry) as (id: string, options?: unknown) => unknown;
+    expect(() => resolve('api', { env: new Map([['CONTIMG_API_PORT', '8010']]) })).toThrow(new TypeError(`resolvePort: ${envShape}, not a Map`));
+    expect(() => resolve('api', new Map([['env', {}]]))).toThrow(new TypeError('resolvePort: options must be an object ({ env? }) or left out, not a Map'));
+
+    // Still taken: frozen, without a prototype, a Proxy of a plain object, process.env itself.
+    const path = writeRegistry(minimalRegistry);
+    expect((await loadRegistry(Object.freeze({ path, env: Object.freeze({}) }))).source).toBe(path);
+    expect((await loadRegistry(Object.assign(Object.create(null) as { path?: string }, { path }))).source).toBe(path);
+    expect((await loadRegistry(new Proxy({ path }, {}))).source).toBe(path);
+    expect((await loadRegistry({ path, env: process.env })).source).toBe(path);
+    expect(resolve('api', new Proxy({ env: new Proxy({ CONTIMG_API_PORT: '8010' }, {}) }, {}))).toMatchObject({ port: 8010 });
+    expect(resolve('api', Object.freeze({ env: Object.freeze({ CONTIMG_API_PORT: '8010' }) }))).toMatchObject({ port: 8010 });
+  });
+
+  it('reads options as own properties only: a polluted Object.prototype, or a prototype of the options, never chooses the file or the env', async () => {
+    const evil = writeRegistry(minimalRegistry, 'evil.yaml');
+    const registry = parseRegistry(minimalRegistry);
+    const polluted = Object.prototype as Record<string, unknown>;
+    try {
+      polluted.path = evil;
+      expect((await loadRegistry()).source).toBe(BUNDLED_SOURCE);
+      expect((await loadRegistry({ env: {} })).source).toBe(BUNDLED_SOURCE);
+      expect(registryPath({ env: {} })).toBeUndefined();
+      expect(checkRegistryFile({ env: {} })).toBeUndefined();
+    } finally {
+      delete polluted.path;
+    }
+    try {
+      polluted.env = { CONTIMG_API_PORT: '8010', DSA110_PORTS_FILE: evil };
+      expect(registry.resolvePort('api')).toEqual({ port: 8000, source: 'registry' });
+      expect((await loadRegistry()).source).toBe(BUNDLED_SOURCE);
+    } finally {
+      delete polluted.env;
+    }
+    try {
+      polluted.origin = 'from a polluted prototype';
+      await expect(loadRegistry({ path: '/nonexistent/ports.yaml' })).rejects.toThrow(/^\/nonexistent\/ports\.yaml: cannot read the registry: no such file/);
+    } finally {
+      delete polluted.origin;
+    }
   });
 
   it('parseRegistry of something not a string is a TypeError (was: a RegistryError "internal error ... please report")', () => {

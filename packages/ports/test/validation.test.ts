@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
 import { expandPortReferences } from '../src/port-references.js';
+import { HEALTH_SERVICE, HEALTH_TIMER } from '../src/render/health-timer.js';
 import { minimalRegistry, withLine, writeRegistry } from './helpers.js';
 import { tempDir } from '../../../test-support/tree.js';
 
@@ -268,6 +269,40 @@ describe('a broken registry is rejected with line and column', () => {
       expect(error.issues.map((issue) => issue.message)).toEqual([
         'must not start with a dot: systemd skips hidden files in its unit directories, so the unit would never be loaded',
       ]);
+    }
+  });
+
+  it.each([
+    // systemd reads NAME-.service.d/ for every unit whose name starts with NAME- (an instance's NAME-@INSTANCE too).
+    ['dsa110-.service', 'PREFIX'],
+    ['a-b-.service', 'PREFIX'],
+    ['dsa110-@main.service', 'PREFIX'],
+    // systemctl reads it as an option.
+    ['-lead.service', 'DASH'],
+    ['-.service', 'DASH'],
+    ['--x-.service', 'DASH'],
+    // The health check's own unit, which `ports systemd` writes.
+    [HEALTH_SERVICE, 'OWN'],
+  ])('refuses systemd.unit %j with one message saying why', async (unit, kind) => {
+    const messages = {
+      PREFIX:
+        'must not end in "-" before its @ or .service: systemd reads the drop-ins of NAME-.service for every unit whose name starts with NAME- (dsa110-.service.d/ for dsa110-api.service and every other dsa110-*.service), so its claim-port would free this port before each of them started; name the service\'s own unit',
+      DASH: 'must not start with "-": systemctl (and `sudo systemctl status` on the reference page) would read it as an option',
+      OWN: `must not be ${HEALTH_SERVICE}: \`ports systemd\` writes that unit itself, to run the port health check; name the service's own unit`,
+    } as const;
+    const { error } = await rejection(withLine(21, `    systemd: { unit: "${unit}", claim: drop-in }`));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      `21:22 services.redis.systemd.unit: ${messages[kind as keyof typeof messages]}`,
+    ]);
+  });
+
+  it("refuses the health check's timer as a unit (it is no .service), and takes names whose dashes are not at the end of the prefix", async () => {
+    const { error } = await rejection(withLine(21, `    systemd: { unit: "${HEALTH_TIMER}", claim: drop-in }`));
+    expect(error.issues.map((issue) => issue.message)).toEqual(['must be a service unit name ending in .service (claim-port runs in its ExecStartPre=)']);
+    // A dash inside the name or the instance is no prefix: systemd cuts only the name before the @ at its dashes.
+    const taken = ['dsa110-redis.service', 'a--b.service', 'api@x-.service', 'api@-.service', 'dsa110-port-health-x.service', 'x-dsa110-port-health.service'];
+    for (const unit of taken) {
+      expect(parseRegistry(withLine(21, `    systemd: { unit: "${unit}", claim: drop-in }`)).service('redis').systemd?.unit).toBe(unit);
     }
   });
 
@@ -750,6 +785,30 @@ describe('a broken registry is rejected with line and column', () => {
       'unknown key "verison" (did you mean "version"?)',
       'unknown key "servics" (did you mean "services"?)',
     ]);
+  });
+
+  it('says what kind of value a document that is no mapping is, never its content (a token file, an SSH key, /proc/self/environ)', async () => {
+    const dir = tempDir('dsa110-ports-');
+    for (const [name, text, kind] of [
+      ['token.txt', 'hunter2-secret-token\n', 'a text value'],
+      ['id_ed25519', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n', 'a text value'],
+      ['environ', 'SECRET=s3cr3t\0HOME=/root\0', 'a text value'],
+      ['pin', '482913\n', 'a number'],
+      ['flag', 'true\n', 'a true/false value'],
+      ['list.yaml', '- hunter2\n- s3cr3t\n', 'a list'],
+    ] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const error = await loadRegistry({ env: { DSA110_PORTS_FILE: path } }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error, name).toBeInstanceOf(RegistryError);
+      expect((error as RegistryError).message, name).toBe(`${path}:1:1: must be a mapping (got ${kind})`);
+    }
+    // A value inside a registry is still quoted: it is the registry's, and saying it is the point.
+    const { error } = await rejection('version: 1\nservices: hunter2\n');
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services: must be a list (got "hunter2")']);
   });
 
   it('refuses a protocol its transport contradicts: the tools check and claim the transport, not the label', async () => {

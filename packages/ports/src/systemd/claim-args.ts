@@ -10,6 +10,7 @@ import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIM
 import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
 import { stringArgument, stringListArgument } from '../arguments.js';
+import { deepFreeze } from '../frozen.js';
 
 export interface ClaimArgs {
   readonly command: 'claim';
@@ -39,8 +40,11 @@ export type ParsedClaimArgs =
  * parseClaimArgs() below. To add a flag: an entry here, its reading into
  * ClaimArgs in parseClaimArgs(), and its use in claim-port's cliOptions()
  * (packages/claim-port/src/cli-shared.ts), which hands ClaimArgs to claimPort().
+ * Frozen, with every entry (frozen.ts): parseClaimArgs reads it for every caller of
+ * the process (claim-port, the unit-file model judging claim lines), so one caller's
+ * `delete CLAIM_FLAGS.force` would make `--force` an unknown option for all of them.
  */
-export const CLAIM_FLAGS = {
+export const CLAIM_FLAGS = deepFreeze({
   'dry-run': { type: 'boolean', help: 'signal nothing; report what would be done' },
   timeout: {
     type: 'string',
@@ -62,7 +66,7 @@ export const CLAIM_FLAGS = {
   },
   test: { type: 'boolean', help: 'run the self-test (argument checks, and live TCP and UDP claims on loopback)' },
   ...STANDARD_OPTIONS,
-} as const satisfies Flags;
+} as const satisfies Flags);
 
 /** claim-port --help: CLAIM_FLAGS' own lines between the description and the examples. Built only when asked for. */
 export function claimUsage(): string {

@@ -148,3 +148,23 @@ describe('claimLabel', () => {
     expect(claimLabel(argv)).toBe(label);
   });
 });
+
+describe('CLAIM_FLAGS', () => {
+  it('is frozen, with every entry: no caller can change how parseClaimArgs reads a claim line for the others', () => {
+    const table = CLAIM_FLAGS as unknown as Record<string, Record<string, unknown> & { help: string | string[] }>;
+    const changes: Array<() => unknown> = [
+      () => delete table.force,
+      () => (table.force = { type: 'string', help: '' }),
+      () => (table.evil = { type: 'boolean', help: '' }),
+      () => (table.registry!.type = 'boolean'),
+      () => delete table.timeout!.needs,
+      () => (table.timeout!.help as string[]).push('x'),
+      () => (table.help!.short = 'x'),
+    ];
+    for (const change of changes) expect(change).toThrow(TypeError);
+    expect(Object.isFrozen(CLAIM_FLAGS)).toBe(true);
+    for (const flag of Object.values(CLAIM_FLAGS)) expect(Object.isFrozen(flag)).toBe(true);
+    expect(parseArgs(['8000', '--force', '--timeout', '2', '--registry', '/x.yaml'])).toMatchObject({ force: true, timeoutSeconds: 2, registry: '/x.yaml' });
+    expect(parseArgs(['8000', '--evil'])).toMatchObject({ command: 'usage-error' });
+  });
+});
