@@ -71,7 +71,8 @@ export function checkClaimArguments(portOrId: unknown, options: unknown): ClaimO
   if (typeof portOrId !== 'number' && typeof portOrId !== 'string') {
     throw new TypeError(`${fn}: portOrId must be a port number, a decimal string or a service id, not ${describeArgument(portOrId)}`);
   }
-  const copy: Record<string, unknown> = { ...optionsArgument(fn, options as object | undefined, '{ dryRun?, force?, timeoutSeconds?, ... }') };
+  // optionsArgument's copy has no prototype: an option left out is never read through a polluted Object.prototype.
+  const copy = optionsArgument(fn, options as object | undefined, '{ dryRun?, force?, timeoutSeconds?, ... }') as Record<string, unknown>;
   const bad = (name: string, what: string): never => {
     throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
   };

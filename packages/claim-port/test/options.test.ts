@@ -29,6 +29,18 @@ describe('claimPort from JavaScript', () => {
     await expect(untyped({ port: 8000 }, { dryRun: true })).rejects.toThrow(/not an object$/);
   });
 
+  it('reads options as their own properties only: a polluted Object.prototype is not an option', async () => {
+    const port = unusedPort();
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted.timeoutSeconds = 'x';
+    try {
+      // Read through the prototype, the left-out option was "the string x": a TypeError before the claim.
+      await expect(untyped(port, { dryRun: true })).resolves.toMatchObject({ port });
+    } finally {
+      delete polluted.timeoutSeconds;
+    }
+  });
+
   it('names each option of the wrong type', async () => {
     const port = unusedPort();
     const cases: [Record<string, unknown>, RegExp][] = [

@@ -115,7 +115,8 @@ function rootProblem(path: string): string | undefined {
  */
 function checkOptions(options: unknown): CheckPortsOptions {
   const fn = 'checkPorts';
-  const copy: Record<string, unknown> = { ...optionsArgument(fn, options as object | undefined, '{ registry?, root?, services?, ... }') };
+  // optionsArgument's copy has no prototype: an option left out is never read through a polluted Object.prototype.
+  const copy = optionsArgument(fn, options as object | undefined, '{ registry?, root?, services?, ... }') as Record<string, unknown>;
   const bad = (name: string, what: string): never => {
     throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
   };

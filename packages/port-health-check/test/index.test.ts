@@ -76,6 +76,16 @@ describe('checkPorts', () => {
 });
 
 describe('checkPorts from JavaScript', () => {
+  it('reads options as their own properties only: a polluted Object.prototype is not an option', async () => {
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted.strict = 'yes';
+    try {
+      // Read through the prototype, the left-out option was "the string yes": a TypeError before the check.
+      await expect(checkPorts({ services: ['redis'] })).resolves.toMatchObject({ strict: false });
+    } finally {
+      delete polluted.strict;
+    }
+  });
   const untyped = checkPorts as unknown as (options?: unknown) => Promise<unknown>;
 
   it('refuses options that are not an object, never checking as if none were given', async () => {
