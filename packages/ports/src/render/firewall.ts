@@ -2,8 +2,9 @@
 // registry's own ports are filtered: `public` accepts from anywhere,
 // `private` from the private networks (RFC 1918 for IPv4; unique-local and
 // link-local for IPv6), `localhost` and `dev` from nowhere but the host itself
-// (loopback). A reserved range takes the access of the services it is
-// reserved for (the most restrictive), else none; its rules come after every
+// (loopback). A reserved range takes the access and transports of the
+// services it is reserved for (the most restrictive access), else none, on
+// TCP and UDP alike; its rules come after every
 // service's, so a service inside a range reserved for it keeps its own access
 // (nft and ufw take the first rule that matches). Every other port is left
 // to the host's own rules, and so are SSH and node_exporter's ports inside a
@@ -78,7 +79,9 @@ export function firewallPlan(registry: Registry): FirewallEntry[] {
   }));
   for (const range of registry.reserved) {
     const users = range.for.filter((id) => registry.has(id)).map((id) => registry.service(id));
-    const transports = users.length > 0 ? [...new Set(users.map((user) => user.transport))] : (['tcp'] as const);
+    // A range reserved for nobody keeps both transports from services (validation refuses a UDP
+    // service in it as it does a TCP one), so both are filtered: TCP alone left its UDP side open.
+    const transports = users.length > 0 ? [...new Set(users.map((user) => user.transport))] : (['tcp', 'udp'] as const);
     const sources = users.length > 0 ? users.map((user) => SOURCES[user.access]).reduce((a, b) => (RANK[a] <= RANK[b] ? a : b)) : 'none';
     for (const [start, end] of withoutHostPorts(range.start, range.end))
       for (const transport of transports) entries.push({ id: range.id, start, end, transport, access: 'reserved', sources });

@@ -46,11 +46,13 @@ reserved:
 
 describe('firewallPlan', () => {
   it('public from anywhere, private from private networks, localhost and dev from nowhere; reserved ranges as their services', () => {
-    expect(firewallPlan(parseRegistry(minimalRegistry)).map((entry) => [entry.id, entry.start, entry.end, entry.sources])).toEqual([
-      ['redis', 6379, 6379, 'none'],
-      ['api', 8000, 8000, 'private'],
-      ['fallback', 3210, 3220, 'none'],
-      ['api-alt', 8010, 8010, 'private'],
+    expect(firewallPlan(parseRegistry(minimalRegistry)).map((entry) => [entry.id, entry.start, entry.end, entry.transport, entry.sources])).toEqual([
+      ['redis', 6379, 6379, 'tcp', 'none'],
+      ['api', 8000, 8000, 'tcp', 'private'],
+      // Reserved for nobody: both transports (a UDP service there is refused as a TCP one is).
+      ['fallback', 3210, 3220, 'tcp', 'none'],
+      ['fallback', 3210, 3220, 'udp', 'none'],
+      ['api-alt', 8010, 8010, 'tcp', 'private'],
     ]);
   });
 
@@ -58,7 +60,10 @@ describe('firewallPlan', () => {
     expect(firewallPlan(parseRegistry(wideRanges)).map((entry) => [entry.id, entry.start, entry.end, entry.sources])).toEqual([
       ['web', 8005, 8005, 'any'],
       ['low', 20, 21, 'none'],
+      ['low', 20, 21, 'none'],
       ['low', 23, 30, 'none'],
+      ['low', 23, 30, 'none'],
+      ['exporters', 9101, 9200, 'none'],
       ['exporters', 9101, 9200, 'none'],
     ]);
   });
