@@ -145,6 +145,15 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     if (service.protocol === 'TCP' && service.transport === 'udp') {
       problems.push({ path: [...path, 'transport'], message: 'transport udp contradicts protocol TCP; write protocol: UDP, or transport: tcp' });
     }
+    // `ports monitoring` writes a scrape job for localhost:PORT, which Prometheus reads over TCP (HTTP):
+    // on a UDP service that is whatever listens on the TCP port of that number, another service's perhaps.
+    if (service.metrics !== undefined && service.transport === 'udp') {
+      problems.push({
+        path: [...path, 'metrics'],
+        message:
+          "metrics are scraped over TCP (HTTP), but this service's port is UDP; give the metrics endpoint an entry of its own (transport tcp), or remove metrics",
+      });
+    }
     if (service.systemd?.claim && service.robust === false) {
       problems.push({
         path: [...path, 'systemd', 'claim'],

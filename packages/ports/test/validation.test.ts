@@ -825,6 +825,14 @@ describe('a broken registry is rejected with line and column', () => {
     expect(parseRegistry(withLine(7, '    protocol: HTTPS\n    transport: udp')).service('api').transport).toBe('udp');
   });
 
+  it('refuses metrics on a UDP service: Prometheus would scrape the TCP port of that number, perhaps another service', async () => {
+    const { error } = await rejection(withLine(7, '    protocol: HTTPS\n    transport: udp\n    metrics: /metrics'));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      "services.api.metrics: metrics are scraped over TCP (HTTP), but this service's port is UDP; give the metrics endpoint an entry of its own (transport tcp), or remove metrics",
+    ]);
+    expect(parseRegistry(withLine(7, '    protocol: HTTPS\n    metrics: /metrics')).service('api').metrics).toBe('/metrics');
+  });
+
   it('says what to do when the path is a loop of symbolic links', async () => {
     const dir = tempDir('ports-loop-');
     symlinkSync(join(dir, 'b.yaml'), join(dir, 'a.yaml'));
