@@ -28,6 +28,13 @@ export interface InspectedFile {
   readonly current: string | undefined;
   /** Why the file cannot be compared or written (a link, a FIFO, unreadable...): one phrase. */
   readonly problem: string | undefined;
+  /**
+   * Who else may change the file, when someone may (`writable by group or others
+   * (mode 0666)`, `owned by uid 1000`): what is there is not what this tool
+   * wrote, whatever it holds now. writeGeneratedFiles replaces such a file (a new
+   * one, 0644 and this user's), and a --check reports it.
+   */
+  readonly exposure: string | undefined;
 }
 
 export interface TreeOptions {
@@ -53,8 +60,8 @@ export function inspectGeneratedFiles(dir: string, files: readonly GeneratedFile
   maxBytesOption('inspectGeneratedFiles', options);
   return files.map((file) => {
     const path = join(dir, file.path);
-    const { current, problem } = inspect(path, options);
-    return { file, path, current, problem };
+    const { current, problem, exposure } = inspect(path, options);
+    return { file, path, current, problem, exposure };
   });
 }
 
@@ -98,7 +105,8 @@ export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[]
     const more = others.length > 0 ? ` (and ${others.length} more: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : '';
     throw new FileWriteError(first.path, `${first.problem}; nothing was written${more}`);
   }
-  const changed = inspected.filter((entry) => entry.current !== entry.file.contents);
+  // A file someone else may write is replaced even when it holds the right text: the new one is this user's, 0644.
+  const changed = inspected.filter((entry) => entry.current !== entry.file.contents || entry.exposure !== undefined);
   // Every directory first, so a directory that cannot be made leaves every file as it was.
   for (const entry of changed) {
     const problem = makeDirectories(dirname(entry.path));
@@ -201,7 +209,7 @@ function readlinkOr(path: string): string {
   }
 }
 
-function inspect(path: string, options: TreeOptions): { current: string | undefined; problem: string | undefined } {
+function inspect(path: string, options: TreeOptions): { current: string | undefined; problem: string | undefined; exposure?: string } {
   let info: ReturnType<typeof lstatSync>;
   try {
     info = lstatSync(path);
@@ -229,9 +237,20 @@ function inspect(path: string, options: TreeOptions): { current: string | undefi
   }
   if (!info.isFile()) return { current: undefined, problem: `it is ${fileKind(info)}, not a regular file; move it away to let this tool write the file` };
   try {
-    return { current: readTextFile(path, options), problem: undefined };
+    return { current: readTextFile(path, options), problem: undefined, ...exposureOf(info) };
   } catch (error) {
     if (error instanceof FileReadError) return { current: undefined, problem: error.reason };
     throw error;
   }
+}
+
+/**
+ * Who besides this user and root may change a file: a claim drop-in that is
+ * 0666, or another user's, runs what they write, as root (`ExecStartPre=+`).
+ */
+function exposureOf(info: Stats): { exposure?: string } {
+  if ((info.mode & 0o022) !== 0)
+    return { exposure: `writable by ${info.mode & 0o002 ? 'others' : 'its group'} (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})` };
+  if (info.uid !== 0 && info.uid !== process.geteuid?.()) return { exposure: `owned by uid ${info.uid}, who may change it` };
+  return {};
 }

@@ -1,7 +1,7 @@
 // The generated-tree writer (`ports systemd`, `ports monitoring`) on real files
 // and private special files: every path is inspected before the first write,
 // nothing but a regular file is ever replaced, and no inspection blocks.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError } from '../../src/files/write.js';
@@ -140,6 +140,24 @@ describe('writeGeneratedFiles: directories', () => {
     }
     expect(statSync(join(dir, 'x.service.d')).mode & 0o777).toBe(0o755);
     expect(statSync(join(dir, 'x.service.d/claim-port.conf')).mode & 0o777).toBe(0o644);
+  });
+
+  it('says who else may write a file, and replaces such a file even when it holds the right text', () => {
+    const dir = privateDir();
+    const files = [{ path: 'a.conf', contents: 'a\n' }];
+    writeFileSync(join(dir, 'a.conf'), 'a\n', { mode: 0o644 });
+    expect(inspectGeneratedFiles(dir, files, LIMIT)[0]!.exposure).toBeUndefined();
+    chmodSync(join(dir, 'a.conf'), 0o646);
+    expect(inspectGeneratedFiles(dir, files, LIMIT)[0]!.exposure).toBe('writable by others (mode 0646)');
+    expect(writeGeneratedFiles(dir, files, LIMIT)).toEqual([{ path: join(dir, 'a.conf'), wrote: true }]);
+    expect(statSync(join(dir, 'a.conf')).mode & 0o7777).toBe(0o644);
+    expect(inspectGeneratedFiles(dir, files, LIMIT)[0]!.exposure).toBeUndefined();
+    if (process.getuid?.() === 0) {
+      chownSync(join(dir, 'a.conf'), 65534, 65534);
+      expect(inspectGeneratedFiles(dir, files, LIMIT)[0]!.exposure).toBe('owned by uid 65534, who may change it');
+      expect(writeGeneratedFiles(dir, files, LIMIT)[0]!.wrote).toBe(true);
+      expect(statSync(join(dir, 'a.conf')).uid).toBe(0);
+    }
   });
 
   it('writes all the changed files or none: a directory that takes no new file leaves the others as they were, with no temporary file', () => {

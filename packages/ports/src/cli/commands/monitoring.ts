@@ -93,11 +93,12 @@ async function checkFiles(
     context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
   }
   for (const entry of inspectGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES })) {
-    if (entry.problem === undefined && entry.current === entry.file.contents) continue;
+    if (entry.problem === undefined && entry.current === entry.file.contents && entry.exposure === undefined) continue;
     stale++;
     const path = escapeText(entry.path);
     if (entry.problem !== undefined) context.io.out(`${path}: ${entry.problem}\n`);
     else if (entry.current === undefined) context.io.out(`${path}: missing\n`);
+    else if (entry.current === entry.file.contents) context.io.out(`${path}: ${entry.exposure}: not only this tool writes it; regenerating replaces it\n`);
     else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (committed)`, to: `${path} (from ${source})` }));
   }
   if (stale > 0) {

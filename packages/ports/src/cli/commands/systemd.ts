@@ -250,14 +250,19 @@ async function checkTree(
   /** Unit-file claims of an instance found in its template's file (no file of its own): what to say beside a missing line. */
   const fromTemplate = new Map<string, string>();
   const unreadable: SystemdDrift[] = [];
+  const regenerate = regenerateCommand(context, 'systemd', ['out', 'root', 'claim-port', 'port-health-check', 'textfile']);
+  // A claim drop-in or health unit someone else may write runs what they write, as root: drift, whatever it holds.
+  const exposed = (exposure: string) =>
+    `${exposure}: whoever may write it chooses what systemd runs as root; run \`${regenerate}\` to replace it with one of root's, 0644`;
   for (const entry of wiring) {
     shown.set(entry.path, join(unitDir, entry.path));
     if (entry.claim === 'drop-in') {
       // The drop-in is this command's file: judged as `ports systemd` would write it (a link or a FIFO there is drift).
-      const [{ current, problem }] = inspectGeneratedFiles('', [{ path: place(entry.path), contents: entry.contents! }], {
+      const [{ current, problem, exposure }] = inspectGeneratedFiles('', [{ path: place(entry.path), contents: entry.contents! }], {
         maxBytes: MAX_GENERATED_FILE_BYTES,
       }) as [InspectedFile];
       if (problem !== undefined) unreadable.push({ path: entry.path, message: problem });
+      else if (exposure !== undefined) unreadable.push({ path: entry.path, message: exposed(exposure) });
       else files.set(entry.path, current);
       continue;
     }
@@ -279,16 +284,16 @@ async function checkTree(
     }
   }
   const unreadablePaths = new Set(unreadable.map((item) => item.path));
-  const regenerate = regenerateCommand(context, 'systemd', ['out', 'root', 'claim-port', 'port-health-check', 'textfile']);
   const drift = [
     ...unreadable,
     ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }, { regenerate }).filter((item) => !unreadablePaths.has(item.path)),
   ];
   for (const unit of health) {
-    const [{ current: actual, problem }] = inspectGeneratedFiles('', [{ ...unit, path: place(unit.path) }], { maxBytes: MAX_GENERATED_FILE_BYTES }) as [
-      InspectedFile,
-    ];
+    const [{ current: actual, problem, exposure }] = inspectGeneratedFiles('', [{ ...unit, path: place(unit.path) }], {
+      maxBytes: MAX_GENERATED_FILE_BYTES,
+    }) as [InspectedFile];
     if (problem !== undefined) drift.push({ path: unit.path, message: problem });
+    else if (exposure !== undefined) drift.push({ path: unit.path, message: exposed(exposure) });
     else if (actual === undefined) drift.push({ path: unit.path, message: `missing: the port health check's unit; run \`${regenerate}\`` });
     else if (actual !== unit.contents)
       drift.push({ path: unit.path, message: `differs from what \`ports systemd\` writes; run \`${regenerate}\``, expected: unit.contents, actual });

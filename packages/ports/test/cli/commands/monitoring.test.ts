@@ -1,6 +1,6 @@
 // `ports monitoring` through the built bin, in temp checkouts.
 import { spawnSync } from 'node:child_process';
-import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -49,6 +49,17 @@ describe('ports monitoring', () => {
     const out = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
     expect(out).toMatchObject({ code: 1, stdout: '' });
     expect(out.stderr).toBe('ports monitoring: cannot check elsewhere: no such directory; "ports monitoring --out DIR" writes it\n');
+    // A file others may write is stale whatever it holds; writing replaces it.
+    expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
+    chmodSync(join(dir, 'elsewhere/prometheus/prometheus.yml'), 0o666);
+    const exposed = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
+    expect(exposed.code).toBe(1);
+    expect(exposed.stdout).toBe(
+      'elsewhere/prometheus/prometheus.yml: writable by others (mode 0666): not only this tool writes it; regenerating replaces it\n',
+    );
+    expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
+    expect((await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
+    rmSync(join(dir, 'elsewhere'), { recursive: true });
     // A path that may be there but cannot be looked at is not "no such directory".
     const long = await ports(['monitoring', '--check', '--out', 'x'.repeat(300)], { cwd: dir });
     expect(long).toMatchObject({ code: 1, stdout: '' });

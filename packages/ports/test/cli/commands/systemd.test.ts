@@ -1,7 +1,20 @@
 // `ports systemd` through the built bin: drop-ins written under a temp dir,
 // verified by the real systemd-analyze, and --check on trees that match and drift.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseExec } from '@dsa110/ports/systemd';
@@ -147,6 +160,29 @@ describe('ports systemd', () => {
     expect(run.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6380\n+ExecStartPre=+/usr/local/bin/claim-port 6379\n');
     expect(run.stderr).toBe(`5 problems: the claim wiring under ${unitDir} differs from the registry\n`);
     expect(readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(before);
+  });
+
+  it('--check reports a drop-in or health unit that others may write, whatever it holds, and a write replaces it with a 0644 one', async () => {
+    const { root, unitDir } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    const dropIn = join(unitDir, 'redis-server.service.d/claim-port.conf');
+    const health = join(unitDir, 'dsa110-port-health.service');
+    chmodSync(dropIn, 0o666);
+    chmodSync(health, 0o664);
+    const run = await ports(['systemd', '--check', '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `${dropIn}: writable by others (mode 0666): whoever may write it chooses what systemd runs as root; run \`ports systemd --root ${root}\` to replace it with one of root's, 0644\n`,
+    );
+    expect(run.stdout).toContain(`${health}: writable by its group (mode 0664): whoever may write it`);
+    expect(run.stderr).toBe(`2 problems: the claim wiring under ${unitDir} differs from the registry\n`);
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    expect(statSync(dropIn).mode & 0o7777).toBe(0o644);
+    expect(statSync(health).mode & 0o7777).toBe(0o644);
+    expect((await ports(['systemd', '--check', '--root', root])).code).toBe(0);
   });
 
   it('names from the unit directory and text from its files are printed escaped: no forged line, no terminal escape', async () => {
