@@ -119,13 +119,21 @@ export function readCacheFile(dir: string, name: string): Buffer | undefined {
     // Node takes numeric open flags here too (its types name only strings).
     fd = openSync(`${dir}/${name}`, NO_FOLLOW as unknown as string);
     const info = fstatSync(fd);
-    return info.isFile() && trusted(info) ? readFileSync(fd) : undefined;
+    return info.isFile() && trusted(info) && info.size <= MAX_CACHE_ENTRY_BYTES ? readFileSync(fd) : undefined;
   } catch {
     return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+/**
+ * The largest entry read: a bundle and twice its V8 data, or a registry file of
+ * at most MAX_REGISTRY_BYTES with twice its data as JSON, are a few MiB. A
+ * larger file is not an entry of ours (a sparse 1.5 GB file took 2 s and
+ * 1.5 GB of memory to read before it was found not to match).
+ */
+export const MAX_CACHE_ENTRY_BYTES = 64 * 1024 * 1024;
 
 // No symbolic link followed; a FIFO (which only this user could have put there) never blocks the open.
 const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);

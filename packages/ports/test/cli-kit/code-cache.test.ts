@@ -3,12 +3,12 @@
 // cache made from other bytes is never used, and, on real child processes,
 // that the second run uses the cache the first one made.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CACHE_ENV, cacheDir, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
+import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
 import { cacheName, decodeEntry, encodeEntry, worthCaching } from '../../src/cli-kit/code-cache.js';
 
 const dirs: string[] = [];
@@ -111,6 +111,15 @@ describe('readCacheFile and writeCacheFile', () => {
   it('read nothing, and throw nothing, when the directory or the file is missing', () => {
     expect(readCacheFile(join(tempDir(), 'none'), 'entry')).toBeUndefined();
     expect(readCacheFile(tempDir(), 'entry')).toBeUndefined();
+  });
+
+  it('read nothing from a file larger than any entry (a sparse 1.5 GB file took 2 s and 1.5 GB of memory)', () => {
+    const dir = join(tempDir(), 'cache');
+    expect(writeCacheFile(dir, 'entry', Buffer.from('x'))).toBe(true);
+    truncateSync(join(dir, 'entry'), MAX_CACHE_ENTRY_BYTES + 1); // sparse: no disk used
+    expect(readCacheFile(dir, 'entry')).toBeUndefined();
+    truncateSync(join(dir, 'entry'), MAX_CACHE_ENTRY_BYTES);
+    expect(readCacheFile(dir, 'entry')?.length).toBe(MAX_CACHE_ENTRY_BYTES);
   });
 });
 
