@@ -102,18 +102,19 @@ export class Registry<Id extends string = string> {
     this.reserved = data.reserved
       .map((entry): ReservedRange => {
         const range = reservedRange(entry)!;
-        return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: expand(entry.purpose), for: entry.for };
+        return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: expand(entry.purpose), for: [...entry.for] };
       })
       .sort((a, b) => a.start - b.start);
     this.claim = {
       timeoutSeconds: data.claim.timeoutSeconds,
       protectedProcesses: effectiveProtectedProcesses(data.claim.protect.processes, data.claim.protect.unprotectBuiltin),
-      unprotectedBuiltins: data.claim.protect.unprotectBuiltin,
+      unprotectedBuiltins: [...data.claim.protect.unprotectBuiltin],
       protectedPidsUpTo: data.claim.protect.pidsUpTo,
     };
     this.#byId = new Map(this.services.map((service) => [service.id, service]));
     // One registry is shared by every caller of a process (loadRegistry()'s bundled one): frozen, so that
     // no caller can move a port under the lookup index or empty the claim's protected list for the others.
+    // Everything frozen is its own (the lists and objects of `data` are copied above): a caller's data is not.
     deepFreeze(this);
   }
 
@@ -227,19 +228,19 @@ function toService(data: RegistryData['services'][number], expand: (text: string
     transport: data.transport,
     access: data.access,
     ...(data.accessNote !== undefined && { accessNote: expand(data.accessNote) }),
-    configuredBy: data.configuredBy,
+    configuredBy: typeof data.configuredBy === 'object' ? { ...data.configuredBy } : data.configuredBy,
     ...(env !== undefined && { env }),
     robust: data.robust,
     ...(data.robustNote !== undefined && { robustNote: expand(data.robustNote) }),
     ...(data.config !== undefined && { config: data.config }),
     ...(data.metrics !== undefined && { metrics: data.metrics }),
-    ...(data.systemd !== undefined && { systemd: data.systemd }),
+    ...(data.systemd !== undefined && { systemd: { ...data.systemd } }),
     configs: (data.configs ?? []).map((ref) => ({
       kind: ref.kind,
       path: ref.path ?? (CONFIG_KINDS[ref.kind].isServiceConfig ? data.config : undefined) ?? CONFIG_KINDS[ref.kind].debianPath,
       ...(ref.upstream !== undefined && { upstream: ref.upstream }),
     })),
-    processes: data.processes,
+    processes: [...data.processes],
     ...(data.command !== undefined && { command: data.command }),
     details: Object.fromEntries(Object.entries(data.details ?? {}).map(([label, text]) => [label, expand(text)])),
     purpose: data.purpose.map(expand),

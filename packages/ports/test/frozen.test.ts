@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deepFreeze } from '../src/frozen.js';
-import { BUILTIN_PROTECTED_ALIASES, BUILTIN_PROTECTED_PROCESSES, CONFIG_KINDS, configKinds, loadRegistry, parseRegistry } from '../src/index.js';
+import { BUILTIN_PROTECTED_ALIASES, BUILTIN_PROTECTED_PROCESSES, CONFIG_KINDS, configKinds, loadRegistry, parseRegistry, Registry } from '../src/index.js';
 import { UNIT_DIRS } from '../src/systemd/index.js';
+import { parseRegistryText } from '../src/parse.js';
 import { minimalRegistry } from './helpers.js';
 
 describe('deepFreeze', () => {
@@ -50,6 +51,20 @@ describe('a registry shared by the callers of one process', () => {
       expect(Object.isFrozen(service.configuredBy)).toBe(true);
     }
     expect(Object.isFrozen(registry.claim.protectedProcesses)).toBe(true);
+  });
+
+  it("freezes its own copies, never the caller's data: new Registry(data) leaves data as it was", () => {
+    const result = parseRegistryText(minimalRegistry);
+    if (!result.ok) throw new Error('fixture does not parse');
+    const data = result.data;
+    const registry = new Registry(data, 'data');
+    expect(Object.isFrozen(registry.services[0]!.processes)).toBe(true);
+    const walk = (value: unknown, path: string): void => {
+      if (typeof value !== 'object' || value === null) return;
+      expect(Object.isFrozen(value), path).toBe(false);
+      for (const [key, inner] of Object.entries(value)) walk(inner, `${path}.${key}`);
+    };
+    walk(data, 'data');
   });
 
   it('takes its protection from built-in lists no caller can empty', async () => {
