@@ -1,7 +1,7 @@
 // Errors meant for people: each says what is wrong, where, and (where it can)
 // what to do. CLIs print `error.message` alone, never a stack trace.
 import { pathText } from './escape.js';
-import { objectArgument, stringArgument } from './arguments.js';
+import { describeArgument, objectArgument, stringArgument } from './arguments.js';
 
 export interface RegistryIssue {
   /** Dotted path into the registry, with list entries named by id: `services.api.port`. */
@@ -23,6 +23,30 @@ export function formatIssue(source: string, issue: RegistryIssue): string {
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 
+/** RegistryError's message, its arguments checked first: `new RegistryError('x', null)` used to fail inside on `.map`. */
+function registryErrorMessage(source: unknown, issues: unknown): string {
+  if (typeof source !== 'string') throw new TypeError(`RegistryError: source must be a file name (a string), not ${describeArgument(source)}`);
+  if (!Array.isArray(issues))
+    throw new TypeError(`RegistryError: issues must be an array of RegistryIssue ({ path, message, line, column }), not ${describeArgument(issues)}`);
+  return issues
+    .map((issue: unknown, index) => {
+      if (typeof issue !== 'object' || issue === null || Array.isArray(issue))
+        throw new TypeError(`RegistryError: issues[${index}] must be a RegistryIssue ({ path, message, line, column }), not ${describeArgument(issue)}`);
+      const { path, message, line, column } = issue as Record<string, unknown>;
+      if (typeof path !== 'string') throw new TypeError(`RegistryError: issues[${index}].path must be a string, not ${describeArgument(path)}`);
+      if (typeof message !== 'string') throw new TypeError(`RegistryError: issues[${index}].message must be a string, not ${describeArgument(message)}`);
+      for (const [name, value] of [
+        ['line', line],
+        ['column', column],
+      ] as const) {
+        if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0))
+          throw new TypeError(`RegistryError: issues[${index}].${name} must be a whole number (0 for no place in the file), not ${describeArgument(value)}`);
+      }
+      return formatIssue(source, issue as RegistryIssue);
+    })
+    .join('\n');
+}
+
 /** A registry that cannot be used. Carries every problem found, not just the first. */
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -32,7 +56,7 @@ export class RegistryError extends Error {
   readonly issues: readonly RegistryIssue[];
 
   constructor(source: string, issues: readonly RegistryIssue[]) {
-    super(issues.map((issue) => formatIssue(source, issue)).join('\n'));
+    super(registryErrorMessage(source, issues));
     this.source = source;
     this.issues = issues;
   }

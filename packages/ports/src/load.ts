@@ -113,6 +113,8 @@ export function checkRegistryFile(options?: LoadOptions): string | undefined {
 function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: string, limits: { maxBytes: number }) => T): T {
   try {
     if (path === STDIN_PATH) throw new StdinNotSupported();
+    // Only $DSA110_PORTS_FILE can bring one here (a NUL in options.path is a TypeError): said, not the bare ERR_INVALID_ARG_VALUE of fs.
+    if (path.includes('\0')) throw new NulInPath();
     return read(path, { maxBytes: MAX_REGISTRY_BYTES });
   } catch (error) {
     const envOrigin = `from $${REGISTRY_ENV}`;
@@ -179,12 +181,15 @@ const STDIN_PATH = '-';
 
 class StdinNotSupported extends Error {}
 
+class NulInPath extends Error {}
+
 /** Why the registry file cannot be read, saying where its path came from (`origin`) and what to do. */
 function readProblem(error: unknown, origin: string | undefined, fromEnv: boolean): string {
   // The origin is the caller's text (`from --registry`): escaped, so the message stays one line.
   const what = `cannot read the registry${origin ? ` (${escapeText(origin, 100)})` : ''}`;
   const hint = fromEnv ? `fix or unset ${REGISTRY_ENV}` : 'check the path';
   if (error instanceof StdinNotSupported) return `${what}: "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")`;
+  if (error instanceof NulInPath) return `${what}: the path holds a NUL byte, which no file name can; ${hint}`;
   if (!(error instanceof FileReadError)) return `${what}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
   switch (error.kind) {
     case 'missing':

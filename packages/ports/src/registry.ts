@@ -191,9 +191,11 @@ export class Registry<Id extends string = string> {
       // Two overrides in one environment that move two services onto the same free port: each alone
       // looks fine against the registry, together they would fight over it.
       for (const other of this.services) {
-        if (other.id === service.id || other.env === undefined || other.env === variable || other.transport !== service.transport) continue;
-        const theirs: unknown = Object.hasOwn(env, other.env) ? env[other.env] : undefined;
-        if (typeof theirs === 'string' && parsePort(theirs) === port) {
+        if (other.id === service.id || other.env === undefined || other.env === variable) continue;
+        // Read as this service's own variable is: an own property, a string or undefined, else a TypeError.
+        const theirs = envValue('resolvePort', env, other.env);
+        if (other.transport !== service.transport) continue;
+        if (theirs !== undefined && parsePort(theirs) === port) {
           throw refuse(`${other.env}=${quoteValue(theirs)} moves service "${other.id}" (${other.name}) to port ${port} too; give each service its own port`);
         }
       }

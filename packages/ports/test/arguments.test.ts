@@ -93,9 +93,14 @@ describe('the low-level helpers, misused', () => {
     try {
       await expect(system.readListenSockets({ procRoot: dir })).rejects.toThrow(/^readListenSockets: cannot read .*give where \/proc is mounted$/);
       expect(() => system.readListenSocketsSync({ procRoot: dir })).toThrow(
-        `readListenSockets: cannot read ${dir}/net/tcp: options.procRoot "${dir}" holds no net/tcp: give where /proc is mounted`,
+        `readListenSocketsSync: cannot read ${dir}/net/tcp: options.procRoot "${dir}" holds no net/tcp: give where /proc is mounted`,
       );
       expect(() => system.readListenSocketsSync({ procRoot: dir })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+      // The sync one names itself in its argument errors too (they used to name readListenSockets).
+      expect(() => (system.readListenSocketsSync as (options: unknown) => unknown)({ procRoot: 5 })).toThrow(
+        /^readListenSocketsSync: options.procRoot must be a non-empty string .*not number 5$/,
+      );
+      expect(() => (system.readListenSocketsSync as (options: unknown) => unknown)('x')).toThrow(/^readListenSocketsSync: options must be an object/);
       expect(system.hasProcNet(dir)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true });

@@ -108,6 +108,13 @@ describe('resolvePort', () => {
     expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '7000', REDIS_PORT: '07000' } }).port).toBe(7000);
   });
 
+  it("refuses another service's variable that is not a string, as that service's own resolvePort does (it was skipped in the collision check)", () => {
+    const env = { CONTIMG_API_PORT: '7000', REDIS_PORT: 7000 } as unknown as Record<string, string>;
+    const message = 'resolvePort: options.env.REDIS_PORT must be a string (environment variables are text) or undefined, not number 7000';
+    expect(() => registry.resolvePort('redis', { env })).toThrow(new TypeError(message));
+    expect(() => registry.resolvePort('api', { env })).toThrow(new TypeError(message));
+  });
+
   it('rejects a port inside a range reserved for someone else', () => {
     expect(refusal('3215').message).toMatch(/port 3215 is inside reserved "fallback" \(3210-3220: Dashboard fallback\), which is not reserved for "api"/);
     expect(refusal('8010', 'redis').message).toMatch(/inside reserved "api-alt" \(8010: Alternative API port\), which is not reserved for "redis"/);
@@ -194,6 +201,11 @@ describe('misuse from JavaScript', () => {
     await expect(loadRegistry({ path: '/tmp/a\0b' })).rejects.toThrow(
       new TypeError('loadRegistry: options.path holds a NUL byte, which no file name can; give the path of a ports.yaml'),
     );
+    // From DSA110_PORTS_FILE, it is the registry's problem, said as the variable's other bad values are (was: only "ERR_INVALID_ARG_VALUE").
+    const nul =
+      '/tmp/x\\x00y: cannot read the registry (from $DSA110_PORTS_FILE): the path holds a NUL byte, which no file name can; fix or unset DSA110_PORTS_FILE';
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: '/tmp/x\0y' } })).rejects.toThrow(nul);
+    expect(() => checkRegistryFile({ env: { DSA110_PORTS_FILE: '/tmp/x\0y' } })).toThrow(expect.objectContaining({ name: 'RegistryError', message: nul }));
     const error = await loadRegistry({ path: '/nonexistent/ports.yaml', origin: 'from \u001b[31mX\nsecond' }).then(
       () => new Error('loaded'),
       (caught: unknown) => caught as Error,

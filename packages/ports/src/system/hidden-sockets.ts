@@ -50,7 +50,7 @@ export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, nu
   };
   const own = netns('self');
   const out = new Map<number, number>();
-  for (const name of readdirSync(procRoot)) {
+  for (const name of listProcRoot(procRoot)) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     if (own !== undefined && netns(name) !== own) continue;
@@ -73,4 +73,20 @@ export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, nu
     }
   }
   return out;
+}
+
+/** The entries of procRoot; one that cannot be listed is an error naming it and what to do, not a bare `ENOENT: scandir`. */
+function listProcRoot(procRoot: string): string[] {
+  try {
+    return readdirSync(procRoot);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const why =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? `${code === 'ENOENT' ? 'no such directory' : 'not a directory'}: give where /proc is mounted`
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : String((error as Error | undefined)?.message ?? error).slice(0, 200);
+    throw Object.assign(new Error(`processesWithUnlistedSockets: cannot list procRoot ${JSON.stringify(procRoot)}: ${why}`, { cause: error }), { code });
+  }
 }

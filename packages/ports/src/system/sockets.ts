@@ -132,19 +132,24 @@ const SHORT_READ = 4096 - 512;
 /** Every LISTEN TCP socket of this network namespace (IPv4 then IPv6). */
 export async function readListenSockets(options: ReadSocketsOptions = {}): Promise<ListenSocket[]> {
   // Two small reads of procfs: faster done synchronously than through the thread pool.
-  return readListenSocketsSync(options);
+  return readListen('readListenSockets', options);
 }
 
 /** readListenSockets without the event loop: for tight polling loops where a few ms matter. */
 export function readListenSocketsSync(options?: ReadSocketsOptions): ListenSocket[] {
-  const checked = optionsArgument('readListenSockets', options, '{ ports?, procRoot? }');
-  const proc = procRootOption('readListenSockets', checked.procRoot);
-  const ports = portSet('readListenSockets', checked.ports);
+  return readListen('readListenSocketsSync', options);
+}
+
+/** Both readers; `fn`, the one called, is named in every error. */
+function readListen(fn: string, options: ReadSocketsOptions | undefined): ListenSocket[] {
+  const checked = optionsArgument(fn, options, '{ ports?, procRoot? }');
+  const proc = procRootOption(fn, checked.procRoot);
+  const ports = portSet(fn, checked.ports);
   let v4: string;
   try {
     v4 = tcpSocketCount(proc, 'IPv4') === 0 ? '' : readTableSync(`${proc}/net/tcp`);
   } catch (error) {
-    throw tableError(error, proc);
+    throw tableError(fn, error, proc);
   }
   const v6 = tcpSocketCount(proc, 'IPv6') === 0 ? '' : readTableSync(`${proc}/net/tcp6`);
   return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
@@ -178,14 +183,14 @@ function tcpSocketCount(proc: string, family: SocketFamily): number | undefined 
 }
 
 /** A missing socket table names the procRoot and what to do, not a bare ENOENT. */
-function tableError(error: unknown, proc: string): unknown {
+function tableError(fn: string, error: unknown, proc: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code !== 'ENOENT' && code !== 'ENOTDIR') return error;
   const where =
     proc === '/proc'
       ? 'this system has no /proc/net/tcp (no procfs: use lsof, readLsofListeners)'
       : `options.procRoot ${JSON.stringify(proc)} holds no net/tcp: give where /proc is mounted`;
-  return Object.assign(new Error(`readListenSockets: cannot read ${proc}/net/tcp: ${where}`, { cause: error }), { code });
+  return Object.assign(new Error(`${fn}: cannot read ${proc}/net/tcp: ${where}`, { cause: error }), { code });
 }
 
 /** Whether `/proc/net/tcp` exists: false on macOS and other systems without procfs. */

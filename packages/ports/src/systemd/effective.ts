@@ -16,7 +16,7 @@ import { UNIT_DIRS, chooseDropIns, dropInDirNames, dropInPrefix, templateOf, typ
 import { parseUnitFile } from './unit-file.js';
 import { commandArgv, type ExecCommand, expandSpecifiers, isTrueSetting, parseEnvironment, parseExec } from './words.js';
 import { withoutStackTraces } from '../stack-traces.js';
-import { nonEmptyStringArgument, objectArgument } from '../arguments.js';
+import { describeArgument, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -32,6 +32,45 @@ export interface LoadedUnit {
 }
 
 /**
+ * `loaded`, as mergeUnit and parseSocketUnit read it, checked field by field: a TypeError naming
+ * `fn` and the field (`mergeUnit({})` used to fail inside: "loaded.dropIns is not iterable").
+ */
+export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: boolean): void {
+  objectArgument(fn, 'loaded', loaded, 'a LoadedUnit, from loadUnit');
+  if (typeof loaded.unit !== 'string') throw new TypeError(`${fn}: loaded.unit must be a unit name (a string), not ${describeArgument(loaded.unit)}`);
+  if (loaded.file !== undefined) checkLoadedFile(fn, 'loaded.file', loaded.file);
+  if (!Array.isArray(loaded.dropIns as unknown))
+    throw new TypeError(`${fn}: loaded.dropIns must be an array of { path, text }, not ${describeArgument(loaded.dropIns)}`);
+  for (const [index, file] of loaded.dropIns.entries()) checkLoadedFile(fn, `loaded.dropIns[${index}]`, file);
+  if (withProblems && (!Array.isArray(loaded.problems as unknown) || loaded.problems.some((problem) => typeof problem !== 'string')))
+    throw new TypeError(`${fn}: loaded.problems must be an array of strings, not ${describeArgument(loaded.problems)}`);
+}
+
+function checkLoadedFile(fn: string, name: string, file: LoadedFile): void {
+  if (typeof file !== 'object' || file === null || Array.isArray(file))
+    throw new TypeError(`${fn}: ${name} must be an object ({ path, text }), not ${describeArgument(file)}`);
+  if (typeof file.path !== 'string') throw new TypeError(`${fn}: ${name}.path must be a string, not ${describeArgument(file.path)}`);
+  if (file.text !== undefined && typeof file.text !== 'string')
+    throw new TypeError(`${fn}: ${name}.text must be a string (the file's text) or undefined (masked), not ${describeArgument(file.text)}`);
+}
+
+/** mergeUnit's `options.hostSpecifiers`: an object of strings, copied by its own properties (never read through a prototype). */
+function hostSpecifiersOption(given: unknown): Readonly<Record<string, string>> | undefined {
+  if (given === undefined) return undefined;
+  const prototype: unknown = typeof given === 'object' && given !== null && !Array.isArray(given) ? Object.getPrototypeOf(given) : undefined;
+  if (prototype !== Object.prototype && prototype !== null)
+    throw new TypeError(`mergeUnit: options.hostSpecifiers must be an object of specifier values ({ H: "host" }) or left out, not ${describeArgument(given)}`);
+  const host = Object.create(null) as Record<string, string>;
+  for (const letter of Object.keys(given as object)) {
+    const value: unknown = (given as Record<string, unknown>)[letter];
+    if (typeof value !== 'string')
+      throw new TypeError(`mergeUnit: options.hostSpecifiers.${letter.slice(0, 20)} must be a string (the specifier's value), not ${describeArgument(value)}`);
+    host[letter] = value;
+  }
+  return host;
+}
+
+/**
  * Merge a unit file and its drop-ins (already in systemd's order), as systemd
  * 252 loads them: each file read top to bottom; an empty `ExecStartPre=` or
  * `Environment=` clears what came before; `$VAR` in ExecStartPre is expanded
@@ -43,8 +82,10 @@ export interface LoadedUnit {
  * it stays), and the unit loads: `ignored`.
  */
 export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers?: Readonly<Record<string, string>> } = {}): UnitFacts {
-  objectArgument('mergeUnit', 'loaded', loaded, 'a LoadedUnit, from loadUnit');
-  objectArgument('mergeUnit', 'options', options, '{ hostSpecifiers? }');
+  checkLoadedUnit('mergeUnit', loaded, true);
+  // Own properties only (optionsArgument's copy): a hostSpecifiers inherited through a polluted Object.prototype is not the caller's.
+  const { hostSpecifiers: givenHost } = optionsArgument('mergeUnit', options, '{ hostSpecifiers? }', ['hostSpecifiers']);
+  const hostSpecifiers = hostSpecifiersOption(givenHost);
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   type Command = { file: string; line: number; value: string; command: ExecCommand };
   let commands: Command[] = [];
@@ -53,7 +94,7 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
   const invalid: string[] = [];
   const ignored: string[] = [];
-  const unit = { name: loaded.unit, ...(options.hostSpecifiers && { host: options.hostSpecifiers }) };
+  const unit = { name: loaded.unit, ...(hostSpecifiers && { host: hostSpecifiers }) };
   // What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction=, Type=.
   const count = { ExecStart: 0, ExecStop: 0 };
   let successAction = false;

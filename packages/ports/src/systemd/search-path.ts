@@ -1,7 +1,7 @@
 // Where systemd looks for a system unit and its drop-ins, highest priority
 // first (systemd.unit(5), "Unit File Load Path"): the administrator's
 // /etc, runtime /run, then the packaged units. Pure: names in, paths out.
-import { describeArgument, nonEmptyStringArgument } from '../arguments.js';
+import { describeArgument, nonEmptyStringArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 /**
  * Unit directories of the system manager, relative to the root, highest
@@ -122,7 +122,11 @@ export function dropInDirs(unit: string): string[] {
 export function chooseDropIns(found: ReadonlyArray<{ dir: string; names: readonly string[] }>): Array<{ dir: string; name: string }> {
   if (!Array.isArray(found)) throw new TypeError(`chooseDropIns: found must be an array of { dir, names }, not ${describeArgument(found)}`);
   const winners = new Map<string, string>();
-  for (const { dir, names } of found) {
+  for (const [index, entry] of found.entries()) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new TypeError(`chooseDropIns: found[${index}] must be an object ({ dir, names }), not ${describeArgument(entry)}`);
+    const dir = stringArgument('chooseDropIns', `found[${index}].dir`, entry.dir, 'a directory (a string)');
+    const names = stringListArgument('chooseDropIns', `found[${index}].names`, entry.names);
     // systemd reads only `*.conf`, and skips hidden files (`.claim-port.conf`) as it skips backups.
     for (const name of names) if (name.endsWith('.conf') && !name.startsWith('.') && !winners.has(name)) winners.set(name, dir);
   }

@@ -13,8 +13,8 @@
 // Shared by the health check and `ports systemd` (socket-conflict.ts judges).
 import { readdirSync } from 'node:fs';
 import { hostPath } from '../files/root.js';
-import { describeArgument, nonEmptyStringArgument, objectArgument, stringArgument } from '../arguments.js';
-import { type LoadedUnit, loadUnit, type UnitDirListing } from './effective.js';
+import { describeArgument, nonEmptyStringArgument, stringArgument } from '../arguments.js';
+import { checkLoadedUnit, type LoadedUnit, loadUnit, type UnitDirListing } from './effective.js';
 import { templateOf } from './search-path.js';
 import type { UnitFacts } from './types.js';
 import { parseUnitFile } from './unit-file.js';
@@ -72,7 +72,7 @@ export function listenPort(value: string): number | undefined {
 
 /** Pure: merge a loaded socket unit's [Socket] section (an empty Listen*= drops every listen line before it, as systemd has it). */
 export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
-  objectArgument('parseSocketUnit', 'loaded', loaded, 'a LoadedUnit, from loadUnit');
+  checkLoadedUnit('parseSocketUnit', loaded, false);
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   let listens: SocketListen[] = [];
   let service: SocketUnit['service'];

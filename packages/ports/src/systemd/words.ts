@@ -7,7 +7,7 @@
 // systemd.syntax(7), systemd.service(5) "Command lines", systemd.unit(5)
 // "Specifiers" and systemd.exec(5) "Environment=".
 import { quoteValue } from '../escape.js';
-import { integerArgument, objectArgument, stringArgument } from '../arguments.js';
+import { describeArgument, integerArgument, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 /** systemd's WHITESPACE: the only word separators (not \v, \f or Unicode spaces). */
 export const SYSTEMD_WHITESPACE = ' \t\n\r';
@@ -275,6 +275,7 @@ export function simplifyPath(path: string): string {
  */
 export function parseExec(value: string, env: ReadonlyMap<string, string> = new Map(), unit?: SpecifierUnit): ParsedExec {
   stringArgument('parseExec', 'value', value, 'an ExecStart= value (a string)');
+  envMapArgument('parseExec', env);
   const commands: ExecCommand[] = [];
   const warnings: string[] = [];
   const done = (error?: string): ParsedExec => ({ commands, warnings, ...(error !== undefined && { error }) });
@@ -361,11 +362,22 @@ export function parseExec(value: string, env: ReadonlyMap<string, string> = new 
   return done();
 }
 
+/** `env` of parseExec and commandArgv: a Map (or other ReadonlyMap) of variable names to values. */
+function envMapArgument(fn: string, env: unknown): void {
+  if (typeof env !== 'object' || env === null || typeof (env as Partial<ReadonlyMap<string, string>>).get !== 'function')
+    throw new TypeError(`${fn}: env must be a Map of environment variables (name to value), not ${describeArgument(env)}`);
+}
+
 /** The executable and the arguments the program gets: systemd's words after argv[0], $VAR expanded unless the `:` prefix. */
 export function commandArgv(command: Pick<ExecCommand, 'prefixes' | 'path' | 'words'>, env: ReadonlyMap<string, string>): string[] {
   objectArgument('commandArgv', 'command', command, 'an ExecCommand, from parseExec');
-  const args = command.words.slice(1);
-  return [command.path, ...(command.prefixes.includes(':') ? args : expandWords(args, env))];
+  // Each field it reads, checked: `commandArgv({})` used to fail inside on `words.slice`.
+  const prefixes = stringArgument('commandArgv', 'command.prefixes', command.prefixes, 'a string of prefix characters (from parseExec)');
+  const path = stringArgument('commandArgv', 'command.path', command.path, 'a string (the executable, from parseExec)');
+  const words = stringListArgument('commandArgv', 'command.words', command.words);
+  envMapArgument('commandArgv', env);
+  const args = words.slice(1);
+  return [path, ...(prefixes.includes(':') ? args : expandWords(args, env))];
 }
 
 /**

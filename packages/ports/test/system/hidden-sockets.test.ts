@@ -1,7 +1,9 @@
 // The inode column of every /proc/net table layout (tcp/udp, unix, packet).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tableInodes } from '../../src/system/hidden-sockets.js';
+import { processesWithUnlistedSockets, tableInodes } from '../../src/system/hidden-sockets.js';
 
 const tcp = readFileSync(new URL('./fixtures/proc-net-tcp-any-state.txt', import.meta.url), 'utf8');
 
@@ -14,5 +16,28 @@ describe('socket tables in any state', () => {
     expect(
       tableInodes('sk               RefCnt Type Proto  Iface R Rmem   User   Inode\n0000000000000000 3      3    0003   2     1 0      0      777\n'),
     ).toEqual([777]);
+  });
+});
+
+describe('processesWithUnlistedSockets given a bad procRoot', () => {
+  const untyped = processesWithUnlistedSockets as (procRoot?: unknown) => unknown;
+  it('a procRoot that is not a non-empty string is a TypeError naming it', () => {
+    expect(() => untyped(5)).toThrow(/^processesWithUnlistedSockets: procRoot must be a non-empty string .*not number 5$/);
+    expect(() => untyped('')).toThrow(/^processesWithUnlistedSockets: procRoot must be .*not an empty string$/);
+  });
+
+  it('one it cannot list says so, naming itself and the procRoot (it used to be a bare "ENOENT: no such file or directory, scandir")', () => {
+    expect(() => untyped('x')).toThrow('processesWithUnlistedSockets: cannot list procRoot "x": no such directory: give where /proc is mounted');
+    expect(() => untyped('x')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    const dir = mkdtempSync(join(tmpdir(), 'proc-root-'));
+    try {
+      writeFileSync(join(dir, 'file'), '');
+      expect(() => untyped(join(dir, 'file'))).toThrow(
+        /^processesWithUnlistedSockets: cannot list procRoot ".*file": not a directory: give where \/proc is mounted$/,
+      );
+      expect(processesWithUnlistedSockets(dir)).toEqual(new Map());
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });

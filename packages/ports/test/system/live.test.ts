@@ -407,19 +407,22 @@ describe('readListenSockets / snapshot given odd options (from JavaScript)', () 
   const read = readListenSocketsSync as (options?: unknown) => unknown;
   it('ports that are not port numbers are a TypeError/RangeError naming them (a string used to match nothing, silently)', async () => {
     expect(() => read({ ports: '8000' })).toThrow(
-      new TypeError('readListenSockets: options.ports must be an array (or other iterable) of port numbers, not the string "8000"'),
+      new TypeError('readListenSocketsSync: options.ports must be an array (or other iterable) of port numbers, not the string "8000"'),
     );
     expect(() => read({ ports: 8000 })).toThrow(/not number 8000$/);
-    expect(() => read({ ports: ['22'] })).toThrow(/^readListenSockets: each of options.ports must be a number 1-65535, not the string "22"/);
+    expect(() => read({ ports: ['22'] })).toThrow(/^readListenSocketsSync: each of options.ports must be a number 1-65535, not the string "22"/);
     expect(() => read({ ports: [Number.NaN] })).toThrow(RangeError);
-    await expect((readListenSockets as (options?: unknown) => Promise<unknown>)({ ports: 'x' })).rejects.toThrow(TypeError);
+    // Each names itself: the sync one's errors used to name readListenSockets.
+    await expect((readListenSockets as (options?: unknown) => Promise<unknown>)({ ports: 'x' })).rejects.toThrow(
+      /^readListenSockets: options.ports must be an array .*not the string "x"$/,
+    );
     expect(read({ ports: new Set([1]), procRoot: '/proc' })).toEqual(expect.any(Array));
   });
 
   it('a procRoot or options that is not a (non-empty) string / object is a TypeError', async () => {
-    expect(() => read({ procRoot: 42 })).toThrow(/^readListenSockets: options.procRoot must be a non-empty string .*not number 42$/);
+    expect(() => read({ procRoot: 42 })).toThrow(/^readListenSocketsSync: options.procRoot must be a non-empty string .*not number 42$/);
     expect(() => read({ procRoot: '' })).toThrow(/not an empty string$/); // it read /net/tcp
-    expect(() => read(null)).toThrow(/^readListenSockets: options must be an object/);
+    expect(() => read(null)).toThrow(/^readListenSocketsSync: options must be an object/);
     await expect((snapshot as (options?: unknown) => Promise<unknown>)(null)).rejects.toThrow(/^snapshot: options must be an object/);
     expect(() => (snapshotSync as (options?: unknown) => unknown)('x')).toThrow(/^snapshotSync: options must be an object .*not the string "x"$/);
   });

@@ -170,3 +170,40 @@ describe('the effective unit', () => {
     expect(unit).toMatchObject({ dropIns: [], execStartPre: [], problems: [] });
   });
 });
+
+describe('mergeUnit given a unit that is not a LoadedUnit (from JavaScript)', () => {
+  const untyped = mergeUnit as (...args: unknown[]) => unknown;
+  const file = { path: '/etc/systemd/system/a.service', text: '[Service]\nExecStart=/bin/true %H\nExecStartPre=/bin/echo %H\n' };
+  it('names itself and the field, never "loaded.dropIns is not iterable"', () => {
+    expect(() => untyped({})).toThrow(new TypeError('mergeUnit: loaded.unit must be a unit name (a string), not undefined'));
+    expect(() => untyped({ unit: 'a.service', problems: [] })).toThrow(
+      new TypeError('mergeUnit: loaded.dropIns must be an array of { path, text }, not undefined'),
+    );
+    expect(() => untyped({ unit: 'a.service', file: null, dropIns: [], problems: [] })).toThrow(
+      new TypeError('mergeUnit: loaded.file must be an object ({ path, text }), not null'),
+    );
+    expect(() => untyped({ unit: 'a.service', dropIns: [{ path: '/x.conf', text: 5 }], problems: [] })).toThrow(
+      /^mergeUnit: loaded.dropIns\[0\].text must be a string .*not number 5$/,
+    );
+    expect(() => untyped({ unit: 'a.service', dropIns: [] })).toThrow(new TypeError('mergeUnit: loaded.problems must be an array of strings, not undefined'));
+    expect(() => untyped({ unit: 'a.service', file, dropIns: [], problems: [] }, { hostSpecifiers: { H: 1 } })).toThrow(
+      /^mergeUnit: options.hostSpecifiers.H must be a string/,
+    );
+    expect(() => untyped({ unit: 'a.service', file, dropIns: [], problems: [] }, { hostSpecifier: {} })).toThrow(
+      new TypeError('mergeUnit: unknown option "hostSpecifier"; it takes { hostSpecifiers? }'),
+    );
+  });
+
+  it('reads options by their own properties only (never through a polluted Object.prototype)', () => {
+    const loaded = { unit: 'a.service', file, dropIns: [], problems: [] };
+    const polluted = Object.prototype as Record<string, unknown>;
+    try {
+      polluted.hostSpecifiers = { H: 'evil' };
+      expect(mergeUnit(loaded, {}).execStartPre[0]!.argv).toEqual(['/bin/echo', '%H']);
+      expect(mergeUnit(loaded).execStartPre[0]!.argv).toEqual(['/bin/echo', '%H']);
+    } finally {
+      delete polluted.hostSpecifiers;
+    }
+    expect(mergeUnit(loaded, { hostSpecifiers: { H: 'host' } }).execStartPre[0]!.argv).toEqual(['/bin/echo', 'host']);
+  });
+});

@@ -70,3 +70,15 @@ describe('systemd search path', () => {
     ]);
   });
 });
+
+describe('chooseDropIns given entries that are not { dir, names } (from JavaScript)', () => {
+  const untyped = chooseDropIns as (found: unknown) => unknown;
+  it('names itself and the entry, never "names is not iterable"', () => {
+    expect(() => untyped([{}])).toThrow(new TypeError('chooseDropIns: found[0].dir must be a directory (a string), not undefined'));
+    expect(() => untyped([{ dir: 'a', names: ['x.conf'] }, { dir: 'b' }])).toThrow(
+      new TypeError('chooseDropIns: found[1].names must be an array of strings, not undefined'),
+    );
+    expect(() => untyped([{ dir: 'a', names: [null] }])).toThrow(new TypeError('chooseDropIns: found[0].names[0] must be a string, not null'));
+    expect(() => untyped([null])).toThrow(new TypeError('chooseDropIns: found[0] must be an object ({ dir, names }), not null'));
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execArgv, isTrueSetting, parseEnvironment, splitExecPrefixes, splitWords } from '../../src/systemd/words.js';
+import { commandArgv, execArgv, isTrueSetting, parseEnvironment, parseExec, splitExecPrefixes, splitWords } from '../../src/systemd/words.js';
 
 describe('systemd words', () => {
   it('splits with quotes and escapes', () => {
@@ -52,5 +52,29 @@ describe('isTrueSetting', () => {
   it("reads a boolean setting as systemd's parse_boolean() does", () => {
     for (const value of ['1', 'yes', 'Y', 'true', 'T', 'on', 'ON']) expect(isTrueSetting(value), value).toBe(true);
     for (const value of ['0', 'no', 'false', 'off', '', ' yes', 'yes ', 'enabled', '2']) expect(isTrueSetting(value), value).toBe(false);
+  });
+});
+
+describe('commandArgv given a command that is not one (from JavaScript)', () => {
+  const untyped = commandArgv as (...args: unknown[]) => unknown;
+  it('names itself and the field, never "Cannot read properties of undefined (reading \'slice\')"', () => {
+    expect(() => untyped({}, new Map())).toThrow(
+      new TypeError('commandArgv: command.prefixes must be a string of prefix characters (from parseExec), not undefined'),
+    );
+    expect(() => untyped({ prefixes: '', words: ['/bin/x'] }, new Map())).toThrow(
+      new TypeError('commandArgv: command.path must be a string (the executable, from parseExec), not undefined'),
+    );
+    expect(() => untyped({ prefixes: '', path: '/bin/x', words: '/bin/x' }, new Map())).toThrow(
+      new TypeError('commandArgv: command.words must be an array of strings, not the string "/bin/x"'),
+    );
+    expect(() => untyped({ prefixes: '', path: '/bin/x', words: ['/bin/x', 5] }, new Map())).toThrow(
+      new TypeError('commandArgv: command.words[1] must be a string, not number 5'),
+    );
+    expect(() => untyped({ prefixes: '', path: '/bin/x', words: ['/bin/x', '$A'] }, { A: 'a' })).toThrow(
+      new TypeError('commandArgv: env must be a Map of environment variables (name to value), not an object'),
+    );
+    expect(() => (parseExec as (...args: unknown[]) => unknown)('/bin/x $A', { A: 'a' })).toThrow(/^parseExec: env must be a Map/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${A}, not a template
+    expect(commandArgv({ prefixes: '', path: '/bin/x', words: ['x', '$A', '${A}b'] }, new Map([['A', 'a1 a2']]))).toEqual(['/bin/x', 'a1', 'a2', 'a1 a2b']);
   });
 });
