@@ -14,6 +14,8 @@
 // - `-`: standard output (the caller's `stdout`).
 import {
   chmodSync,
+  fchownSync,
+  fstatSync,
   closeSync,
   constants,
   fsyncSync,
@@ -96,7 +98,7 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
       throw new FileWriteError(path, `it is a symbolic link whose target cannot be reached: ${describe(code)}`, code);
     }
   }
-  if (info.isFile()) return replaceAtomically(target, text, info.mode & 0o7777, path);
+  if (info.isFile()) return replaceAtomically(target, text, info.mode & 0o7777, path, { uid: info.uid, gid: info.gid });
   if (info.isCharacterDevice() || info.isFIFO()) return writeInPlace(path, text, info);
   throw new FileWriteError(path, `it is ${fileKind(info)}; give the path of a file to write (nothing was written)`);
 }
@@ -172,12 +174,29 @@ function writeDescriptor(path: string, fd: number, text: string, options: WriteO
     options.stdout(text);
     return 'stdout';
   }
+  // Past standard error, Node holds descriptors of its own (libuv's epoll, eventfd and signal pipes):
+  // writing to one crashed the process or lost the report in an internal pipe. A descriptor the
+  // caller opened for this (`3>report.prom`) is a file or a device; anything else is refused.
+  if (fd > 2) {
+    let info: Stats | undefined;
+    try {
+      info = fstatSync(fd);
+    } catch {
+      // not open: said below, by the write
+    }
+    if (info !== undefined && !info.isFile() && !info.isCharacterDevice()) {
+      throw new FileWriteError(
+        path,
+        `descriptor ${fd} is ${fileKind(info)} this process holds (Node keeps descriptors of its own past 2); give a file path, or "-" for standard output (nothing was written)`,
+      );
+    }
+  }
   try {
     writeAll(fd, text);
     return 'in-place';
   } catch (error) {
     const code = errorCode(error);
-    throw new FileWriteError(path, code === 'EBADF' ? `descriptor ${fd} is not open` : describe(code), code);
+    throw new FileWriteError(path, code === 'EBADF' ? `descriptor ${fd} is not open for writing` : describe(code), code);
   }
 }
 
@@ -227,8 +246,8 @@ export function replaceFileAtomically(path: string, text: string, mode: number):
   replaceAtomically(path, text, mode);
 }
 
-function replaceAtomically(path: string, text: string, mode: number, shown = path): 'atomic' {
-  const temp = writeTempBeside(path, text, mode, shown);
+function replaceAtomically(path: string, text: string, mode: number, shown = path, owner?: { uid: number; gid: number }): 'atomic' {
+  const temp = writeTempBeside(path, text, mode, shown, owner);
   renameTemp(temp, path, shown);
   return 'atomic';
 }
@@ -239,11 +258,14 @@ function replaceAtomically(path: string, text: string, mode: number, shown = pat
  * name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
  * Throws FileWriteError (about `shown`), leaving nothing behind.
  */
-export function writeTempBeside(path: string, text: string, mode: number, shown = path): string {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+export function writeTempBeside(path: string, text: string, mode: number, shown = path, owner?: { uid: number; gid: number }): string {
+  const temp = join(dirname(path), `.${nameStart(basename(path))}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+    // Root replacing another user's file keeps its owner: a 0600 textfile of node_exporter's user,
+    // made root's, could no longer be read by node_exporter. Before the mode, which chown may clear.
+    if (owner !== undefined && process.geteuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) fchownSync(fd, owner.uid, owner.gid);
     chmodSync(temp, mode); // the umask does not narrow an existing file's mode
     writeAll(fd, text);
     fsyncSync(fd);
@@ -265,6 +287,21 @@ export function writeTempBeside(path: string, text: string, mode: number, shown 
     }
     throw new FileWriteError(shown, describe(code), code);
   }
+}
+
+/**
+ * The part of a file's name its temporary file's name starts with: all of it, or as much as
+ * leaves room, within NAME_MAX (255 bytes), for the dot and the `.PID.STAMP.tmp` after it (a
+ * 250-byte name, which the file system takes, made a temporary name it refused).
+ */
+function nameStart(name: string): string {
+  if (Buffer.byteLength(name) <= 200) return name;
+  let start = '';
+  for (const char of name) {
+    if (Buffer.byteLength(start + char) > 200) break;
+    start += char;
+  }
+  return start;
 }
 
 /** Put a temporary file (writeTempBeside) in `path`'s place, atomically; on failure it is removed. */
@@ -360,6 +397,10 @@ export function describe(code: string | undefined): string {
       return 'its path or a part of it is too long for the file system';
     case 'EDQUOT':
       return 'disk quota exceeded';
+    case 'EPIPE':
+      return 'the reader closed the pipe before all was written';
+    case 'EINVAL':
+      return 'it does not take writes (EINVAL)';
     case 'ENXIO':
     case 'ENODEV':
       return 'no device behind it (a terminal this process does not have, or a device not present)';

@@ -2,7 +2,21 @@
 // /dev): what is at the path decides how it is written, and a device,
 // symbolic link, FIFO or directory is never replaced by a regular file.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -210,6 +224,50 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
     expect(readlinkSync(join(dir, 'stdout'))).toBe('/proc/self/fd/1');
   });
 
+  it("refuses a descriptor past 2 that is no file or device (Node's own epoll, eventfd and pipes: a write crashed or lost the report), and writes one that is", () => {
+    const dir = privateDir();
+    // This process's descriptors past 2 that are no file nor device: libuv's epoll and eventfd, and pipes (Node's, vitest's).
+    const own = readdirSync('/proc/self/fd')
+      .map(Number)
+      .filter((fd) => fd > 2 && /^(?:anon_inode:|pipe:)/.test(readlinkSyncOr(`/proc/self/fd/${fd}`)));
+    expect(own.length).toBeGreaterThan(0);
+    for (const fd of own) {
+      const refused = refusal(`/proc/self/fd/${fd}`);
+      expect(refused.reason, String(fd)).toMatch(
+        new RegExp(`^descriptor ${fd} is .* this process holds \\(Node keeps descriptors of its own past 2\\); give a file path`),
+      );
+    }
+    const fd = openSync(join(dir, 'opened.prom'), 'w');
+    try {
+      expect(writeOutputFile(`/proc/self/fd/${fd}`, 'by descriptor\n')).toBe('in-place');
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(join(dir, 'opened.prom'), 'utf8')).toBe('by descriptor\n');
+  });
+
+  it('takes a file name of up to 255 bytes (its temporary file name is shortened), and says EPIPE in words', () => {
+    const dir = privateDir();
+    const long = join(dir, `${'a'.repeat(245)}.prom`);
+    expect(writeOutputFile(long, 'x\n')).toBe('atomic');
+    expect(writeOutputFile(long, 'y\n')).toBe('atomic');
+    expect(readFileSync(long, 'utf8')).toBe('y\n');
+    expect(readdirSync(dir)).toEqual([`${'a'.repeat(245)}.prom`]);
+    const multibyte = join(dir, `${'é'.repeat(120)}.prom`); // 245 bytes
+    expect(writeOutputFile(multibyte, 'z\n')).toBe('atomic');
+  });
+
+  it.skipIf(!isRoot)(`as root, replacing another user's file keeps its owner and group, as it keeps its mode (${isRoot ? 'as root' : NOT_ROOT})`, () => {
+    const dir = privateDir();
+    const path = join(dir, 'node-exporter.prom');
+    writeFileSync(path, 'old\n', { mode: 0o600 });
+    chownSync(path, 65534, 65534);
+    expect(writeOutputFile(path, 'new\n')).toBe('atomic');
+    expect(statSync(path)).toMatchObject({ uid: 65534, gid: 65534 });
+    expect(statSync(path).mode & 0o7777).toBe(0o600);
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+  });
+
   it.skipIf(!isRoot)(`writes a private copy of /dev/null in place: it stays a character device (${isRoot ? 'as root' : NOT_ROOT})`, () => {
     const dir = privateDir();
     const path = device(dir, 'null', 'c', 1, 3);
@@ -242,3 +300,11 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
     expect(lstatSync(path).isBlockDevice()).toBe(true);
   });
 });
+
+function readlinkSyncOr(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '/';
+  }
+}
