@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, ROOT_CACHE_DIR } from '../src/cache.js';
 import { loadRegistry } from '../src/index.js';
 import { tempDir } from '../../../test-support/tree.js';
+import { worldReadableBundle } from '../../../test-support/index.js';
 import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
 type Env = Record<string, string | undefined>;
@@ -55,14 +56,19 @@ describe('cacheDir reads its variables as process.env has them', () => {
   });
 });
 
-/** What a child `node` run through `setpriv ARGS` says: its ids, its cacheDir, and whether it read `dir/entry` from the cache. */
-function child(setpriv: readonly string[], env: Env, dir: string): { ids: number[]; cacheDir: string | null; entry: string | null } {
+/**
+ * What a child `node` run through `setpriv ARGS` says: its ids, its cacheDir, and whether it read
+ * `dir/entry` from the cache. It runs cache.ts bundled into a world-readable file: a real uid of
+ * another user cannot look into a checkout in a 0700 directory (access(2) asks as the real uid),
+ * and tsx then took the source for CommonJS.
+ */
+function child(setpriv: readonly string[], env: Env, dir: string, bundle: string): { ids: number[]; cacheDir: string | null; entry: string | null } {
   const script = `
-    const { cacheDir, readCacheFile } = await import(${JSON.stringify(join(repoRoot, 'packages/ports/src/cache.ts'))});
+    const { cacheDir, readCacheFile } = await import(${JSON.stringify(bundle)});
     const ids = [process.getuid(), process.geteuid(), process.getgid(), process.getegid()];
     console.log(JSON.stringify({ ids, cacheDir: cacheDir(process.env) ?? null, entry: readCacheFile(${JSON.stringify(dir)}, 'entry')?.toString() ?? null }));`;
-  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script];
-  const run = spawnSync('setpriv', [...setpriv, ...node], { cwd: repoRoot, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  const node = [process.execPath, '--input-type=module', '-e', script];
+  const run = spawnSync('setpriv', [...setpriv, ...node], { cwd: '/', env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`setpriv ${setpriv.join(' ')}: ${run.stderr}`);
   return JSON.parse(run.stdout) as { ids: number[]; cacheDir: string | null; entry: string | null };
 }
@@ -72,7 +78,8 @@ const asRoot = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).s
 describe('a process whose real and effective ids differ (a setuid-style wrapper)', () => {
   it.skipIf(!asRoot)(
     "uses no cache: not the invoking user's directory from their environment, nor their files (as root, through setpriv)",
-    () => {
+    async () => {
+      const bundle = await worldReadableBundle(join(repoRoot, 'packages/ports/src/cache.ts'));
       // The invoking user's cache, as they would plant it: their directory, 0700, an entry 0600, all theirs.
       const base = tempDir('cache-setuid-');
       const theirs = join(base, 'cache');
@@ -83,10 +90,10 @@ describe('a process whose real and effective ids differ (a setuid-style wrapper)
       const env = { XDG_CACHE_HOME: base, HOME: base };
 
       // The harness itself: root as root gets root's directory and would read only its own files.
-      expect(child([], env, theirs)).toEqual({ ids: [0, 0, 0, 0], cacheDir: ROOT_CACHE_DIR, entry: null });
+      expect(child([], env, theirs, bundle)).toEqual({ ids: [0, 0, 0, 0], cacheDir: ROOT_CACHE_DIR, entry: null });
       for (const setpriv of [['--ruid=65534', '--rgid=65534', '--clear-groups'], ['--ruid=65534'], ['--rgid=65534', '--keep-groups']]) {
         for (const chosen of [{}, { [CACHE_ENV]: theirs }]) {
-          const seen = child(setpriv, { ...env, ...chosen }, theirs);
+          const seen = child(setpriv, { ...env, ...chosen }, theirs, bundle);
           expect(seen.ids[1], 'the effective uid stays root').toBe(0);
           expect({ cacheDir: seen.cacheDir, entry: seen.entry }, `${setpriv.join(' ')} ${JSON.stringify(chosen)}`).toEqual({ cacheDir: null, entry: null });
         }
