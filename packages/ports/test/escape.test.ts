@@ -1,6 +1,6 @@
 // Strings from outside, printed: visible escapes, one line, bounded.
 import { describe, expect, it } from 'vitest';
-import { escapeText, oneLine, pathText, prometheusLabel, quoteValue } from '../src/escape.js';
+import { escapeText, oneLine, pathText, prometheusLabel, quoteValue, truncate } from '../src/escape.js';
 import { formatIssue } from '../src/errors.js';
 
 describe('escapeText', () => {
@@ -78,5 +78,24 @@ describe('pathText', () => {
     expect(pathText('/etc/a b.yaml')).toBe('/etc/a b.yaml');
     expect(pathText('/etc/a\nb')).toBe('/etc/a\\nb');
     expect(formatIssue(' ', { path: '', message: 'cannot read', line: 0, column: 0 })).toBe('" ": cannot read');
+  });
+});
+
+describe('truncate', () => {
+  it('cuts at max code points with an ellipsis, never inside a pair, and leaves shorter text alone', () => {
+    expect(truncate('abcdefg', 5)).toBe('abcd…');
+    expect(truncate('abcde', 5)).toBe('abcde');
+    expect(truncate('abc', 1)).toBe('…');
+    expect(truncate('😀😀😀😀', 3)).toBe('😀😀…');
+    expect(truncate('😀😀😀', 3)).toBe('😀😀😀'); // 6 UTF-16 units, 3 code points
+  });
+
+  it('looks at no more of a huge text than it keeps (splitting all of 10 million characters took 0.4 s)', () => {
+    const huge = 'x'.repeat(10_000_000);
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) truncate(huge, 100);
+    // 5 splits of 10 million characters took about 2 s; a walk of 101 code points takes microseconds.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(truncate(huge, 100)).toBe(`${'x'.repeat(99)}…`);
   });
 });

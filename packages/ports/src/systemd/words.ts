@@ -188,7 +188,10 @@ export function expandSpecifiers(text: string, unit?: SpecifierUnit): string {
   const table = unit ? nameSpecifiers(unit.name) : {};
   return text.replace(/%([\s\S]?)/g, (whole, letter: string) => {
     if (letter === '%') return '%';
-    return table[letter] ?? (HOST_SPECIFIERS.includes(letter) ? unit?.host?.[letter] : undefined) ?? whole;
+    // Own entries only: a letter set on a polluted Object.prototype is no specifier's value.
+    if (Object.hasOwn(table, letter)) return table[letter]!;
+    const host = unit?.host;
+    return (HOST_SPECIFIERS.includes(letter) && host !== undefined && Object.hasOwn(host, letter) ? host[letter] : undefined) ?? whole;
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandArgv, execArgv, isTrueSetting, parseEnvironment, parseExec, splitExecPrefixes, splitWords } from '../../src/systemd/words.js';
+import { commandArgv, execArgv, expandSpecifiers, isTrueSetting, parseEnvironment, parseExec, splitExecPrefixes, splitWords } from '../../src/systemd/words.js';
 
 describe('systemd words', () => {
   it('splits with quotes and escapes', () => {
@@ -45,6 +45,21 @@ describe('systemd words', () => {
       ['GREETING', 'hello world'],
       ['B', 'x y'],
     ]);
+  });
+});
+
+describe('expandSpecifiers and a polluted Object.prototype', () => {
+  it('takes a specifier from its own tables only: %H set on Object.prototype stays %H', () => {
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted.H = 'evil-host';
+    polluted.Q = 'evil';
+    try {
+      expect(expandSpecifiers('%H %Q %n', { name: 'a.service' })).toBe('%H %Q a.service');
+      expect(expandSpecifiers('%H', { name: 'a.service', host: { H: 'real' } })).toBe('real');
+    } finally {
+      delete polluted.H;
+      delete polluted.Q;
+    }
   });
 });
 
