@@ -107,7 +107,7 @@ function beginScan(
   const perl = !many || options.perl === false ? undefined : options.perl === undefined ? perlExecutable() : perlExecutable([options.perl]);
   if (perl === undefined) {
     return {
-      finish: async (wanted) => ({ ...scanInputsSync({ pids: wanted.size === 0 ? [] : [...pids], wanted, proc, everyThread }), threads: 1, scanner: 'node' }),
+      finish: async (wanted) => ({ ...scanInputsSync({ pids: wanted.size === 0 ? [] : pids, wanted, proc, everyThread }), threads: 1, scanner: 'node' }),
       cancel: () => {},
     };
   }

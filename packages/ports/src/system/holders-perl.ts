@@ -255,14 +255,3 @@ export async function finishPerlScan(run: PerlScanRun, wanted: ReadonlyMap<strin
   if (recheck.length > 0) parts.push(scanPids(recheck, wanted, proc));
   return { parts, read };
 }
-
-/** Scan `pids` with perl (startPerlScan), then finish it for `wanted` (finishPerlScan). */
-export function scanWithPerl(
-  pids: readonly number[],
-  wanted: ReadonlyMap<string, number>,
-  proc: string,
-  perl: string,
-  ways: 1 | 2,
-): Promise<{ parts: PartialScan[]; read: boolean }> {
-  return finishPerlScan(startPerlScan(pids, proc, perl, ways), wanted, proc);
-}

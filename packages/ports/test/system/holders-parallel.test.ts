@@ -19,7 +19,7 @@ import { hasCommand, leasePort, signal, spawnListener, waitForExit, waitUntil, w
 import { recordSpawned } from '../../../../test-support/guard.js';
 import { tempDir } from '../../../../test-support/tree.js';
 import { scanInputs } from '../../src/system/holders.js';
-import { perlExecutable, scanWithPerl } from '../../src/system/holders-perl.js';
+import { finishPerlScan, perlExecutable, startPerlScan } from '../../src/system/holders-perl.js';
 
 const systemSource = new URL('../../src/system/index.ts', import.meta.url).pathname;
 const root = process.getuid?.() === 0;
@@ -110,8 +110,8 @@ describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () =>
       readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode),
       {},
     );
-    const one = await scanWithPerl(inputs.pids, inputs.wanted, inputs.proc, perl!, 1);
-    const two = await scanWithPerl(inputs.pids, inputs.wanted, inputs.proc, perl!, 2);
+    const one = await finishPerlScan(startPerlScan(inputs.pids, inputs.proc, perl!, 1), inputs.wanted, inputs.proc);
+    const two = await finishPerlScan(startPerlScan(inputs.pids, inputs.proc, perl!, 2), inputs.wanted, inputs.proc);
     expect(one.read && two.read).toBe(true);
     const found = (parts: { found: number[] }[]) =>
       parts
