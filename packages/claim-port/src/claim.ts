@@ -8,10 +8,10 @@ import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
-import { readUserExecutable } from './executable.js';
+import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
-import { disguiseReason } from './policy.js';
+import { isServiceManager, type Self } from './policy.js';
 import { procControl, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
@@ -50,6 +50,8 @@ interface Tracked {
   disguise?: string;
   /** A process that inherited a holder's socket (see Claim.adoptInheritors). */
   inheritedFrom?: number[];
+  /** Judged protected again, before a signal, after it ran another program than when it was found (see Claim.judgeAgain). */
+  protectedSince?: true;
   cpu?: number;
   memory?: number;
 }
@@ -88,6 +90,10 @@ class Claim {
   childrenBefore: ReadonlySet<number> = new Set();
   /** A process that inherited a holder's socket was refused (adoptInheritors): it is not judged again. */
   inheritorRefused = false;
+  /** claim-port and its ancestors, as the plan saw them: a holder is judged again against the same (judgeAgain). */
+  self: Self = { pid: process.pid, ancestors: new Set() };
+  /** claim-port's own unit, from the plan's context. */
+  ownUnit?: string;
 
   constructor(
     readonly target: Target,
@@ -213,6 +219,7 @@ class Claim {
   }
 
   send(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): void {
+    if (!this.judgeAgain(t, sig)) return;
     const outcome = this.processes.signal(t.info, sig);
     if (outcome === 'sent') {
       t.signals.push(sig);
@@ -231,6 +238,50 @@ class Claim {
         this.euid === 0 ? 'even as root (a security module or another user namespace refuses it)' : `as this user (uid ${this.euid}); run claim-port as root`;
       this.log(`not permitted to signal ${this.who(t)} (user ${escapeText(t.info.user, 64)}) ${hint}`, 'error');
     }
+  }
+
+  /**
+   * A holder that runs another program than when it was found (an exec keeps
+   * its PID and start time, so the kernel's identity check still passes; or it
+   * rewrote its name or command line) is judged again, as the plan judged it,
+   * before it is signalled: one that became protected (a SIGTERM handler that
+   * execs sshd) is not signalled, and the claim fails naming it; any other is
+   * signalled, and named by what it runs now. False when it must not be signalled.
+   */
+  judgeAgain(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): boolean {
+    const current = this.processes.current?.(t.info);
+    if (current === undefined || (current.comm === t.info.comm && current.exe === t.info.exe && current.command === t.info.command)) return true;
+    const before = shownCommand(t.info);
+    const { executable: _, ...rest } = t.context;
+    const executable = readUserExecutable(current);
+    const context: HolderContext = { ...rest, ...(executable !== undefined && { executable }) };
+    // The sockets it holds: those it was found with, or (an inheritor) those of the holders it inherited them from.
+    const owners = new Set([t.info.pid, ...(t.inheritedFrom ?? [])]);
+    const listeners = this.found.listeners.filter((l) => l.holders.some((h) => owners.has(h.pid))).map((l) => ({ ...l, holders: [current], ownerKnown: true }));
+    const { port, transport, policy } = this.target;
+    const plan = planClaim({
+      port,
+      transport,
+      listeners,
+      unreadable: [],
+      policy,
+      self: this.self,
+      uid: this.uid,
+      euid: this.euid,
+      context: { holders: new Map([[current.pid, context]]), ...(this.ownUnit !== undefined && { ownUnit: this.ownUnit }) },
+    });
+    t.info = current;
+    t.context = context;
+    if (plan.kind === 'refuse') {
+      t.outcome = 'protected';
+      t.protectedSince = true;
+      t.reason = plan.protectedPids.get(current.pid) ?? plan.refusals[0]!.reason;
+      this.log(`not sending ${sig} to ${this.who(t)}: it changed since it was found (now ${shownCommand(current)}; was ${before}), and ${t.reason}`, 'error');
+      return false;
+    }
+    this.log(`${this.who(t)} changed since it was found (an exec, or a new name or command line): now ${shownCommand(current)} (was ${before})`);
+    if (plan.kind === 'signal') this.unmask(plan.disguised);
+    return true;
   }
 
   /**
@@ -291,7 +342,8 @@ class Claim {
   }
 
   signalled(): Tracked[] {
-    return this.tracked.filter((t) => t.signals.length > 0 && t.outcome !== 'permission-denied');
+    // A holder judged protected after its SIGTERM (judgeAgain) is signalled no more, nor waited for.
+    return this.tracked.filter((t) => t.signals.length > 0 && t.outcome !== 'permission-denied' && t.outcome !== 'protected');
   }
 
   /** The signalled holders not known to be gone: still the process that was found. */
@@ -382,7 +434,7 @@ class Claim {
           : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket`,
       );
       for (const t of remaining) this.send(t, 'SIGKILL');
-      killed = remaining.length > 0;
+      killed = remaining.some((t) => t.signals.includes('SIGKILL'));
       // No holder holds the socket any more, yet it is held: by a process that inherited it after the looks ran out (one
       // that forks again on every SIGTERM; or the fork of a holder caught exiting, which then no longer holds it, and so
       // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are.
@@ -439,7 +491,7 @@ class Claim {
       if (!parent || parent.pid === process.pid || this.tracked.some((o) => o.info.pid === parent.pid)) continue;
       // A service manager (systemd --user, a subreaper that adopted an orphan) restarts only units with
       // Restart=, which the plan has refused up front: not a supervisor to wait for.
-      if (isServiceManager(parent)) continue;
+      if (isServiceManagerProcess(parent)) continue;
       if (this.processes.isSame(parent)) byPid.set(parent.pid, parent);
     }
     return [...byPid.values()];
@@ -557,6 +609,13 @@ class Claim {
         this.log(message, 'error');
         return this.finish('failed', message);
       }
+      // A holder that became protected before its SIGKILL (judgeAgain): it keeps the port, and the claim says why.
+      const turned = this.tracked.filter((t) => t.protectedSince);
+      if (turned.length > 0 && after.listeners.every((l) => l.holders.some((h) => turned.some((t) => t.info.pid === h.pid)))) {
+        const message = `${this.name} is still in use by ${turned.map((t) => `${this.who(t)}, which changed since it was found (now ${shownCommand(t.info)}) and is protected now: ${t.reason}`).join('; ')}; it was not killed`;
+        this.log(message, 'error');
+        return this.finish('failed', message);
+      }
       return this.retaken(after);
     }
     const verdict = await this.bindable(BIND_GRACE_MS);
@@ -620,6 +679,8 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   // pidusage runs while the context is read and the plan made; it is only for the log.
   const usage = wantUsage && holders.length > 0 ? claim.reader.usage(holders.map((h) => h.pid)) : undefined;
   const [context, ancestors] = await Promise.all([gatherContext(holders, options.env ?? process.env), claim.reader.ancestors(process.pid)]);
+  claim.self = { pid: process.pid, ancestors: new Set(ancestors) };
+  if (context.ownUnit !== undefined) claim.ownUnit = context.ownUnit;
   const stats = await usage;
   claim.tracked = holders.map((h) => ({
     info: h,
@@ -636,7 +697,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     listeners: claim.found.listeners,
     unreadable: claim.found.unreadable,
     policy: target.policy,
-    self: { pid: process.pid, ancestors: new Set(ancestors) },
+    self: claim.self,
     uid: claim.uid,
     euid: claim.euid,
     context,
@@ -663,17 +724,10 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
 /** For a caller that already has the context (tests). */
 export type { ClaimContext };
 
-const SERVICE_MANAGERS = { protectedProcesses: ['systemd', 'init'], protectedPidsUpTo: 2 };
-
-/**
- * systemd (the system or a user manager) or init: PID 1's kind, wherever it
- * runs. Not a process of a user's that only took the name (a python3 that
- * renamed itself systemd, see disguiseReason): its respawns are watched.
- */
-function isServiceManager(p: ProcessInfo): boolean {
-  if (!(p.comm === 'systemd' || p.comm === 'init' || p.exe === 'systemd')) return false;
-  const executable = readUserExecutable(p);
-  return disguiseReason(p, SERVICE_MANAGERS, executable) === undefined;
+/** systemd (the system's or a user's manager) or init, by the program it runs (isServiceManager); a process of any other name is no such manager. */
+function isServiceManagerProcess(p: ProcessInfo): boolean {
+  if (!(p.comm === 'systemd' || p.comm === 'init' || p.exe === 'systemd' || p.exe === 'init')) return false;
+  return isServiceManager(readExecutable(p.pid, p.startTime));
 }
 
 /** The children of `pid` (all its threads'), from /proc/PID/task/TID/children; empty where the kernel lacks it. */

@@ -146,6 +146,21 @@ function disguise(info: ProcessInfo, hit: NameHit, policy: ProtectionPolicy, exe
   return `${named}, which bears no protected name`;
 }
 
+/**
+ * Pure: whether a holder's parent is a service manager (systemd, the system's
+ * or a user's, or init), which restarts only units with Restart= (refused up
+ * front), so the settle window need not watch it. Proved by the program it
+ * runs, never by a name, root's included (a python3 that renamed itself
+ * systemd restarts whatever it likes): systemd or init, a file and a directory
+ * only root may write. Not known is no proof.
+ */
+export function isServiceManager(executable: Executable | undefined): boolean {
+  if (executable === undefined) return false;
+  const program = executable.path.slice(executable.path.lastIndexOf('/') + 1);
+  if (program !== 'systemd' && program !== 'init') return false;
+  return writableBy(executable.file) === undefined && (executable.directory === undefined || writableBy(executable.directory) === undefined);
+}
+
 /** Who other than root may write a file or directory: `uid 1000`, `group 100`, `world`; undefined when only root may. */
 function writableBy(owner: Ownership): string | undefined {
   if (owner.uid !== 0) return `uid ${owner.uid}`;

@@ -15,7 +15,11 @@ export type HolderOutcome =
   | 'gone'
   /** Still running after SIGKILL and the wait (e.g. stuck in the kernel). */
   | 'survived'
-  /** Protected: never signalled (see `reason`). */
+  /**
+   * Protected: not signalled (see `reason`). A holder that runs another program
+   * than when it was found (an exec) is judged again before each signal: one
+   * that became protected after its SIGTERM keeps it in `signals`, and gets no SIGKILL.
+   */
   | 'protected'
   /** Not signalled because the claim was refused (another holder is protected or unknown). */
   | 'spared'

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exitCode } from '../src/exit-code.js';
 import { planClaim } from '../src/plan.js';
 import { globToRegExp, processNames } from '@dsa110/ports/system';
-import { BUILTIN_POLICY, disguiseReason, protectionReason, sandboxReason } from '../src/policy.js';
+import { BUILTIN_POLICY, disguiseReason, isServiceManager, protectionReason, sandboxReason } from '../src/policy.js';
 import { mapsHostRoot } from '../src/namespace.js';
 import type { Executable } from '../src/executable.js';
 
@@ -214,6 +214,24 @@ describe('disguiseReason: a protected name its user chose protects nothing', () 
     expect(protectionReason(user({ comm: 'sshd', exe: 'python3.11' }), again, self, runs('/usr/bin/python3.11'))).toBeUndefined();
     const noPasta = { ...BUILTIN_POLICY, protectedProcesses: BUILTIN_POLICY.protectedProcesses.filter((glob) => glob !== 'pasta') };
     expect(disguiseReason(user({ comm: 'pasta', exe: 'passt' }), noPasta, runs('/usr/bin/passt'))).toBeUndefined(); // not protected to begin with
+  });
+});
+
+describe('isServiceManager: proved by the program, never by a name', () => {
+  const rootOnly = { uid: 0, gid: 0, mode: 0o755 };
+  const program = (path: string, file = rootOnly, directory: Executable['directory'] = rootOnly): Executable => ({ path, deleted: false, file, directory });
+  it.each([
+    ['systemd, root-owned', program('/usr/lib/systemd/systemd'), true],
+    ['init, root-owned', program('/sbin/init'), true],
+    ['systemd deleted by an upgrade (a user manager still running the old one)', { ...program('/usr/lib/systemd/systemd'), deleted: true }, true],
+    ['systemd seen from another root (no directory)', { path: '/usr/lib/systemd/systemd', deleted: false, file: rootOnly }, true],
+    ['a python3 that named itself systemd (root)', program('/usr/bin/python3.11'), false],
+    ['a copy named systemd owned by a user', program('/home/u/systemd', { uid: 1000, gid: 1000, mode: 0o755 }), false],
+    ['systemd that anyone may write', program('/opt/systemd', { uid: 0, gid: 0, mode: 0o777 }), false],
+    ['systemd in a directory a group may write', program('/srv/bin/systemd', rootOnly, { uid: 0, gid: 100, mode: 0o775 }), false],
+    ['not known (unreadable /proc/PID/exe)', undefined, false],
+  ])('%s', (_, executable, expected) => {
+    expect(isServiceManager(executable)).toBe(expected);
   });
 });
 

@@ -353,6 +353,84 @@ time.sleep(3600)
     expect(isAlive(supervisor)).toBe(true);
   });
 
+  it.skipIf(!root)('a root supervisor that only took the name systemd is watched for a respawn: a name is no proof of a service manager', async () => {
+    // The supervisor runs python3 as root and calls itself systemd; its children call themselves holder (a root child named
+    // systemd would be protected). It starts a new child 0.3 s after the first dies: the claim must fail, not say "free".
+    const code = `
+import ctypes, json, os, socket, time
+libc = ctypes.CDLL(None)
+libc.prctl(15, b'systemd', 0, 0, 0)
+r, w = os.pipe()
+def child(port):
+    pid = os.fork()
+    if pid == 0:
+        libc.prctl(15, b'holder', 0, 0, 0)
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', port))
+        s.listen(16)
+        os.write(w, str(s.getsockname()[1]).encode().ljust(8))
+        while True:
+            time.sleep(3600)
+    print(json.dumps({'pid': pid}), flush=True)
+    return pid
+first = child(${leasePort()})
+port = int(os.read(r, 8))
+print(json.dumps({'pid': first, 'port': port}), flush=True)
+os.waitpid(first, 0)
+time.sleep(0.3)
+child(port)
+time.sleep(3600)
+`;
+    const supervised = await start([python, '-c', code]);
+    const supervisor = supervised.child.pid!;
+    expect(readFileSync(`/proc/${supervisor}/comm`, 'utf8').trim()).toBe('systemd');
+    expect(readFileSync(`/proc/${supervisor}/status`, 'utf8')).toMatch(/^Uid:\s+0\s/m);
+    const result = await claimOurs(supervised.first.port);
+    expect(result.holders[0]).toMatchObject({ pid: supervised.first.pid, outcome: 'exited' });
+    expect(result.action).toBe('failed');
+    expect(result.message).toMatch(new RegExp(`taken again by PID \\d+ .*started by its supervisor PID ${supervisor}`));
+    expect(isAlive(supervisor)).toBe(true);
+  });
+
+  it.skipIf(!root || !existsSync('/usr/bin/perl'))(
+    'a holder that execs a protected program after SIGTERM (keeping the socket) is judged again and not killed',
+    async () => {
+      // On SIGTERM the holder ignores SIGTERM from then on (a disposition exec keeps), keeps its listening socket across
+      // the exec, and becomes perl calling itself sshd: the same PID and start time, a protected name (root's).
+      const code = `
+import json, os, signal, socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', ${leasePort()}))
+s.listen(16)
+s.set_inheritable(True)
+def on_term(*_):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.execv('/usr/bin/perl', ['perl', '-e', '$0 = "sshd"; sleep 1 while 1'])
+signal.signal(signal.SIGTERM, on_term)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True:
+    time.sleep(3600)
+`;
+      const holder = await start([python, '-c', code]);
+      const lines: string[] = [];
+      const result = await claimOurs(holder.first.port, { timeoutSeconds: 0.5, log: (line) => lines.push(line) });
+      expect(readFileSync(`/proc/${holder.first.pid}/comm`, 'utf8').trim()).toBe('sshd');
+      expect(isAlive(holder.first.pid)).toBe(true);
+      expect(result.action).toBe('failed');
+      expect(result.holders[0]).toMatchObject({ pid: holder.first.pid, comm: 'sshd', outcome: 'protected', signals: ['SIGTERM'] });
+      expect(result.holders[0]!.reason).toMatch(/^its name "sshd" matches the protected pattern "sshd"$/);
+      expect(lines.join('\n')).toMatch(
+        new RegExp(`not sending SIGKILL to PID ${holder.first.pid}: it changed since it was found \\(now sshd; was .*python3 -c`),
+      );
+      expect(lines.join('\n')).not.toMatch(/sent SIGKILL/);
+      expect(result.message).toMatch(
+        new RegExp(`still in use by PID ${holder.first.pid}, which changed since it was found \\(now sshd\\) and is protected now: its name "sshd"`),
+      );
+    },
+  );
+
   it('a root process keeps the protection of any name it bears', async () => {
     const server = await spawnListener({ python: true, name: 'sshd' });
     const result = await claimOurs(server.port);
