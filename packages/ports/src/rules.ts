@@ -4,6 +4,7 @@ import type { RegistryData, ReservedData, ServiceData } from './schema.js';
 import { CONFIG_KINDS } from './config-kinds.js';
 import { hasUnclosedPortReference, portReferenceIds } from './port-references.js';
 import { integerArgument, objectArgument } from './arguments.js';
+import { NGINX_SITE_LOCATIONS } from './nginx-site.js';
 
 export type PathSegment = string | number;
 
@@ -66,6 +67,36 @@ function known(entry: { readonly broken?: ReadonlySet<string> }, ...keys: string
   return !keys.some((key) => entry.broken?.has(key));
 }
 
+/** Each service an nginx-site config proxies, by id, with the id of the first service whose site does. */
+function nginxSites(services: readonly (ServiceFacts | undefined)[]): Map<string, string> {
+  const sites = new Map<string, string>();
+  services.forEach((service, index) => {
+    for (const ref of service?.configs ?? []) {
+      if (ref?.kind !== 'nginx-site' || ref.upstream === undefined || sites.has(ref.upstream)) continue;
+      sites.set(ref.upstream, service?.id ?? `services[${index}]`);
+    }
+  });
+  return sites;
+}
+
+/**
+ * Why `location METRICS` (localhost only) cannot sit in the same nginx site as the locations the snippet
+ * always writes, or undefined when it can. A path inside one of them is fine: nginx takes the longest prefix.
+ */
+function metricsLocationClash(metrics: string, site: string): string | undefined {
+  const advice = 'give the metrics endpoint a path of its own, such as /metrics';
+  for (const location of NGINX_SITE_LOCATIONS) {
+    if (metrics === location) {
+      return `metrics path "${metrics}" is a location the nginx-site snippet of "${site}" already writes, and nginx -t refuses a duplicate location; ${advice}`;
+    }
+    const holds = location.startsWith(metrics) && (metrics.endsWith('/') || location[metrics.length] === '/');
+    if (holds) {
+      return `metrics path "${metrics}" holds ${location}, a location the nginx-site snippet of "${site}" writes: every request under it but outside ${location} would be localhost only; ${advice}`;
+    }
+  }
+  return undefined;
+}
+
 export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const ids = new Map<string, string>();
@@ -83,6 +114,7 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     else ids.set(id, `${path[0]}[${path[1]}]`);
   };
 
+  const sites = nginxSites(data.services);
   const ports = new Map<string, string>();
   const envVars = new Map<string, string>();
   const claimUnits = new Map<string, string>();
@@ -154,6 +186,9 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
           "metrics are scraped over TCP (HTTP), but this service's port is UDP; give the metrics endpoint an entry of its own (transport tcp), or remove metrics",
       });
     }
+    const site = service.id === undefined ? undefined : sites.get(service.id);
+    const clash = site === undefined || service.metrics === undefined ? undefined : metricsLocationClash(service.metrics, site);
+    if (clash) problems.push({ path: [...path, 'metrics'], message: clash });
     if (service.systemd?.claim && service.robust === false) {
       problems.push({
         path: [...path, 'systemd', 'claim'],

@@ -948,6 +948,42 @@ describe('values that generated files would read as syntax are refused where the
   });
 });
 
+// `ports snippet nginx-site` writes `location /api/` for the upstream, then `location METRICS` (localhost only).
+describe("an nginx upstream's metrics path may not be, or hold, a location the nginx-site snippet always writes", () => {
+  const nginx = [
+    '    processes: [redis-server]',
+    '  - id: nginx',
+    '    name: Nginx',
+    '    group: production',
+    '    port: 80',
+    '    protocol: HTTP',
+    '    access: public',
+    '    configuredBy: hardcoded',
+    '    robust: false',
+    '    processes: [nginx]',
+    '    configs: [{ kind: nginx-site, upstream: api }]',
+  ].join('\n');
+  const behindNginx = (metrics: string) => withLine(12, `    processes: [uvicorn]\n    metrics: "${metrics}"`, withLine(22, nginx));
+
+  it.each([
+    ['/api/', 'is a location the nginx-site snippet of "nginx" already writes, and nginx -t refuses a duplicate location'],
+    ['/', 'holds /api/, a location the nginx-site snippet of "nginx" writes: every request under it but outside /api/ would be localhost only'],
+    ['/api', 'holds /api/, a location the nginx-site snippet of "nginx" writes: every request under it but outside /api/ would be localhost only'],
+  ])('metrics: %j', async (metrics, what) => {
+    const { error } = await rejection(behindNginx(metrics));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      `13:14 services.api.metrics: metrics path "${metrics}" ${what}; give the metrics endpoint a path of its own, such as /metrics`,
+    ]);
+  });
+
+  it('takes a path inside /api/ or beside it, and any path on a service no nginx site proxies', () => {
+    for (const metrics of ['/metrics', '/api/metrics', '/apix', '/ap']) {
+      expect(parseRegistry(behindNginx(metrics)).service('api').metrics).toBe(metrics);
+    }
+    expect(parseRegistry(withLine(12, '    processes: [uvicorn]\n    metrics: "/"')).service('api').metrics).toBe('/');
+  });
+});
+
 describe('a port variable must say it holds a port, outside the namespaces the loader, bash, systemd and these tools own', () => {
   const NOT_A_PORT = /^must say it holds a port: PORT, or a name with PORT at its end or before _ or a digit/;
   const OWNED = /^must not be in a namespace the loader, the C library, bash, systemd or these tools read for themselves/;

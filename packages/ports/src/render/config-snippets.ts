@@ -8,6 +8,7 @@ import { CONFIG_KINDS, type ConfigKind, type Registry, type Service } from '../i
 import { metricsJob } from './prometheus-config.js';
 import { toYaml } from './yaml.js';
 import { DATASOURCE_UID } from './grafana.js';
+import { NGINX_API_LOCATION } from '../nginx-site.js';
 
 export const SNIPPET_KINDS = [...(Object.keys(CONFIG_KINDS) as ConfigKind[]), 'grafana-ini'] as const;
 export type SnippetKind = (typeof SNIPPET_KINDS)[number];
@@ -16,8 +17,7 @@ export function isSnippetKind(kind: string): kind is SnippetKind {
   return (SNIPPET_KINDS as readonly string[]).includes(kind);
 }
 
-/** The location nginx proxies to the upstream (the page: "Proxies /api/ requests to FastAPI"). */
-export const NGINX_API_LOCATION = '/api/';
+export { NGINX_API_LOCATION, NGINX_SITE_LOCATIONS } from '../nginx-site.js';
 
 export type PortOf = (service: Service) => number;
 

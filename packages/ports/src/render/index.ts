@@ -98,6 +98,7 @@ export {
   isSnippetKind,
   SNIPPET_KINDS,
   NGINX_API_LOCATION,
+  NGINX_SITE_LOCATIONS,
   type Snippet,
   type SnippetKind,
   type PortOf,

@@ -4,7 +4,7 @@
 // block (each marker alone on its line) is replaced as a whole, with fixed
 // blank lines so that splicing twice changes nothing. Inline values use
 //   <!-- ports:ref KEY -->VALUE<!-- /ports:ref -->
-// on one line. Markers inside fenced code blocks and code spans are text.
+// on one line, a value holding no marker. Markers inside fenced code blocks and code spans are text.
 import { codeSpans } from './markdown.js';
 
 export const GENERATED_NOTE = '<!-- generated from ports.yaml by `ports docs`: edit ports.yaml instead -->';
@@ -37,6 +37,10 @@ const BLOCK = /^<!-- ports:([a-z0-9-]+):(start|end) -->$/;
 const REF = /<!-- ports:ref ([^\s]+) -->(.*?)<!-- \/ports:ref -->/g;
 const REF_END = '<!-- /ports:ref -->';
 const ANY = /<!--\s*\/?ports:/g;
+/** The first marker of any kind; $1 is the slash of a closing one, $2 `ref` in an opening or closing ref. */
+const FIRST_MARKER = /<!--\s*(\/?)ports:(ref\b)?/;
+const UNRECOGNIZED =
+  'unrecognized ports marker; a section marker is <!-- ports:NAME:start --> or <!-- ports:NAME:end --> alone on its line, a value is <!-- ports:ref KEY -->VALUE<!-- /ports:ref --> on one line';
 
 export function spliceMarkers(text: string, options: SpliceOptions): string {
   const file = options.file ?? 'docs/ports.md';
@@ -153,6 +157,7 @@ function spliceReferences(line: string, number: number, file: string, reference:
         `unknown reference "${key}"; use port:ID (a service or reserved id) or claim:timeout, claim:protected, claim:pids`,
       );
     const open = `<!-- ports:ref ${key} -->`;
+    refuseMarkerInValue(match[2]!, open, at, number, file);
     result += `${line.slice(last, at)}${open}${value}<!-- /ports:ref -->`;
     last = at + match[0].length;
     covered.push([at, last]);
@@ -163,12 +168,25 @@ function spliceReferences(line: string, number: number, file: string, reference:
     const at = stray.index!;
     while (next < covered.length && covered[next]![1] <= at) next++;
     if (next < covered.length && at >= covered[next]![0]) continue;
-    throw new MarkerError(
-      file,
-      number,
-      at + 1,
-      'unrecognized ports marker; a section marker is <!-- ports:NAME:start --> or <!-- ports:NAME:end --> alone on its line, a value is <!-- ports:ref KEY -->VALUE<!-- /ports:ref --> on one line',
-    );
+    throw new MarkerError(file, number, at + 1, UNRECOGNIZED);
   }
   return result + line.slice(last);
+}
+
+/**
+ * A value runs to the first closing marker, so a marker inside it would be replaced with it, and
+ * the text around it lost: `<!-- ports:ref a -->1<!-- ports:ref b -->2<!-- /ports:ref -->` became
+ * one reference to a.
+ */
+function refuseMarkerInValue(value: string, open: string, openAt: number, number: number, file: string): void {
+  const inner = FIRST_MARKER.exec(value);
+  if (!inner) return;
+  const at = openAt + open.length + inner.index;
+  if (inner[1] || !inner[2]) throw new MarkerError(file, number, at + 1, UNRECOGNIZED);
+  throw new MarkerError(
+    file,
+    number,
+    at + 1,
+    `a ref marker cannot hold another: ${open} at column ${openAt + 1} is still open; close it with <!-- /ports:ref --> before opening the next`,
+  );
 }

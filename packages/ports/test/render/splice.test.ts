@@ -123,4 +123,19 @@ describe('spliceMarkers', () => {
     expect(error(`${page}Text <!-- ports:ref port:x -->1 and no close\n`)).toMatch(/^page\.md:8:6: unrecognized ports marker; /);
     expect(error(`${page}  <!-- ports:one:begin -->\n`)).toMatch(/^page\.md:8:3: unrecognized ports marker/);
   });
+
+  it('refuses a ref marker opened inside another, at the inner one (it and the text around it were deleted, exit 0)', () => {
+    const nested = page.replace('here.', 'and <!-- ports:ref port:x -->1<!-- ports:ref port:x -->2<!-- /ports:ref --> here.');
+    expect(() => spliceMarkers(nested, options)).toThrow(
+      new MarkerError(
+        'page.md',
+        7,
+        82,
+        'a ref marker cannot hold another: <!-- ports:ref port:x --> at column 56 is still open; close it with <!-- /ports:ref --> before opening the next',
+      ),
+    );
+    // Any other ports marker inside a value is refused too, not swallowed with the value.
+    const inside = page.replace('-->1<', '-->1<!-- ports:one:start -->2<');
+    expect(() => spliceMarkers(inside, options)).toThrow(/^page\.md:7:32: unrecognized ports marker; /);
+  });
 });

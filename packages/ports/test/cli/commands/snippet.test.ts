@@ -9,8 +9,18 @@ import { forgetSpawned, recordSpawned, signal, socketsOn, waitForExit, waitUntil
 import { leasePort } from '../../../../../test-support/test-port.js';
 import { minimalRegistry, writeRegistry } from '../../helpers.js';
 import { ports, portsBin, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+import { NGINX_SITE_LOCATIONS } from '@dsa110/ports/render';
 
 const nginx = hasCommand('nginx', ['-v']);
+
+/** `nginx -t` on a site, inside a minimal nginx.conf of its own. */
+function nginxTest(site: string): { status: number | null; stderr: string } {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'site.conf'), site);
+  writeFileSync(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  include ${dir}/site.conf;\n}\n`);
+  const test = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  return { status: test.status, stderr: test.stderr };
+}
 
 describe('ports snippet', () => {
   it("prints a kind's settings with the env overrides applied, as ports get does", async () => {
@@ -53,17 +63,36 @@ describe('ports snippet', () => {
       const run = await ports(['snippet', 'nginx-site', '--registry', registry]);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`    location ${path} {\n`);
-      const dir = tempDir();
-      writeFileSync(join(dir, 'site.conf'), run.stdout);
-      writeFileSync(
-        join(dir, 'nginx.conf'),
-        `pid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  include ${dir}/site.conf;\n}\n`,
-      );
-      const test = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
-      expect(test.stderr).toBe('');
-      expect(test.status).toBe(0);
+      expect(nginxTest(run.stdout)).toEqual({ status: 0, stderr: '' });
     },
   );
+
+  it('refuses a registry whose API metrics path is /api/, the location the site proxies, at the metrics line (nginx -t refused the site)', async () => {
+    const text = rootRegistry.replace('    metrics: /metrics\n', '    metrics: /api/\n');
+    const line = text.split('\n').indexOf('    metrics: /api/') + 1;
+    const registry = writeRegistry(text);
+    const run = await ports(['snippet', 'nginx-site', '--registry', registry]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      `${registry}:${line}:14: services.api.metrics: metrics path "/api/" is a location the nginx-site snippet of "nginx" already writes, and nginx -t refuses a duplicate location; give the metrics endpoint a path of its own, such as /metrics\n`,
+    );
+  });
+
+  it('writes no location but its metrics one outside NGINX_SITE_LOCATIONS, the list the registry holds metrics paths against', async () => {
+    const run = await ports(['snippet', 'nginx-site']);
+    const locations = [...run.stdout.matchAll(/^ *location (\S+) \{$/gm)].map((match) => match[1]);
+    expect(locations).toEqual([...NGINX_SITE_LOCATIONS, '/metrics']);
+  });
+
+  it.skipIf(!nginx)(`a metrics path inside or beside /api/ passes nginx -t ${nginx ? '' : '[skipped: needs nginx]'}`, async () => {
+    for (const path of ['/api/metrics', '/apix', '/api/api/']) {
+      const registry = writeRegistry(rootRegistry.replace('    metrics: /metrics\n', () => `    metrics: "${path}"\n`));
+      const run = await ports(['snippet', 'nginx-site', '--registry', registry]);
+      expect(run.code).toBe(0);
+      expect(nginxTest(run.stdout), path).toEqual({ status: 0, stderr: '' });
+    }
+  });
 
   it.skipIf(!nginx)(
     `a localhost nginx site listens on loopback only, as its access level says (real nginx) ${nginx ? '' : '[skipped: needs nginx]'}`,
