@@ -90,6 +90,8 @@ class Claim {
   childrenBefore: ReadonlySet<number> = new Set();
   /** A process that inherited a holder's socket was refused (adoptInheritors): it is not judged again. */
   inheritorRefused = false;
+  /** Those refused inheritors, by PID: whose socket each holds, for verify's message (they did not take the port again). */
+  refusedInheritors = new Map<number, number[]>();
   /** claim-port and its ancestors, as the plan saw them: a holder is judged again against the same (judgeAgain). */
   self: Self = { pid: process.pid, ancestors: new Set() };
   /** claim-port's own unit, from the plan's context. */
@@ -317,24 +319,27 @@ class Claim {
       euid: this.euid,
       context,
     });
-    if (plan.kind !== 'signal') {
-      // verify() names whoever still holds the port; say here why they were not signalled.
-      if (plan.kind === 'refuse')
-        for (const refusal of plan.refusals) this.log(`not signalling a process that inherited the socket: ${refusal.reason}`, 'error');
-      this.inheritorRefused = true;
-      return 'refused';
-    }
     // Whose socket it holds: the first holders of those sockets (once they exit, its parent is no longer one of them).
     const from = (h: ProcessInfo) => {
       const inodes = new Set(listeners.filter((l) => l.holders.some((o) => o.pid === h.pid)).map((l) => l.inode));
       return distinctHolders(this.found.listeners.filter((l) => inodes.has(l.inode))).map((o) => o.pid);
     };
+    if (plan.kind !== 'signal') {
+      // verify() names whoever still holds the port; say here why they were not signalled.
+      if (plan.kind === 'refuse')
+        for (const refusal of plan.refusals) this.log(`not signalling a process that inherited the socket: ${refusal.reason}`, 'error');
+      for (const info of inheritors) this.refusedInheritors.set(info.pid, from(info));
+      this.inheritorRefused = true;
+      return 'refused';
+    }
     for (const info of inheritors) {
       const parents = from(info);
       const t: Tracked = { info, context: context.holders.get(info.pid) ?? {}, signals: [], outcome: 'spared', inheritedFrom: parents };
       this.tracked.push(t);
+      // A holder may live on without the socket (it passed it over a Unix socket, or left it to a child and closed its own).
+      const gone = parents.every((pid) => !this.tracked.some((o) => o.info.pid === pid && this.processes.isRunning(o.info)));
       this.log(
-        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which is gone (a child it forked?): ${shownCommand(info)}`,
+        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which ${gone ? 'is gone (a child it forked?)' : `no longer ${parents.length > 1 ? 'hold' : 'holds'} it (passed on, or left to a child)`}: ${shownCommand(info)}`,
       );
       this.send(t, sig);
     }
@@ -567,6 +572,9 @@ class Claim {
       message = `${this.name} is still in use (${after.listeners.map((l) => describeListener(l, this.target.transport)).join(', ')}) ${how}`;
     } else {
       const parts = newcomers.map((h) => {
+        const inherited = this.refusedInheritors.get(h.pid);
+        if (inherited !== undefined && !again.has(h.pid))
+          return `${name(h)} (it holds the socket of ${inherited.map((pid) => `PID ${pid}`).join(', ')}, passed on or left to it, and was not signalled)`;
         const owner = supervisor(h);
         const by = again.has(h.pid)
           ? ' (a holder that bound it again itself)'
@@ -577,7 +585,9 @@ class Claim {
               : `, started by its supervisor ${name(owner)}`;
         return `${name(h)}${by}`;
       });
-      message = `${this.name} was taken again by ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context, supervisor)} first`;
+      // Only processes that inherited a holder's socket: nobody took the port again.
+      const taken = newcomers.every((h) => this.refusedInheritors.has(h.pid) && !again.has(h.pid)) ? 'is still in use by' : 'was taken again by';
+      message = `${this.name} ${taken} ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context, supervisor)} first`;
     }
     this.log(message, 'error');
     const retakenBy = newcomers.map((h) => {

@@ -123,7 +123,7 @@ export function planClaim(input: PlanInput): Plan {
     if (listener.ownerKnown) continue;
     refusals.push({
       reason: root
-        ? `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable, or it lives in another PID namespace or container); stop it by its own means`
+        ? `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`
         : // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
           `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (sudo claim-port ${target})`,
     });

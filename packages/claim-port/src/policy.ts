@@ -7,6 +7,7 @@ import {
   MIN_PROTECTED_PIDS_UP_TO,
   escapeText,
   quoteValue,
+  type SalvagedProtection,
 } from '@dsa110/ports';
 import { globToRegExp, matchProcessName, processNames, type ProcessInfo } from '@dsa110/ports/system';
 import type { Executable, Ownership } from './executable.js';
@@ -25,6 +26,20 @@ export const BUILTIN_POLICY: ProtectionPolicy & { readonly timeoutSeconds: numbe
   protectedProcesses: BUILTIN_PROTECTED_PROCESSES,
   protectedPidsUpTo: MIN_PROTECTED_PIDS_UP_TO,
 };
+
+/**
+ * Pure: a fallback policy with the protections a broken registry still names
+ * (RegistryError.protect) added: more names, a higher PID bound, never fewer
+ * (a broken file's unprotectBuiltin is not honoured).
+ */
+export function withSalvagedProtection<P extends ProtectionPolicy>(policy: P, salvaged: SalvagedProtection | undefined): P {
+  if (salvaged === undefined) return policy;
+  return {
+    ...policy,
+    protectedProcesses: [...new Set([...policy.protectedProcesses, ...salvaged.processes])],
+    protectedPidsUpTo: Math.max(policy.protectedPidsUpTo, salvaged.pidsUpTo ?? 0),
+  };
+}
 
 export interface Self {
   readonly pid: number;
@@ -60,7 +75,9 @@ export function protectionReason(
     // Only the floor is init and kthreadd; a higher bound is the registry's choice, named as such.
     return `PID ${info.pid} is at or below ${upTo} (${upTo === MIN_PROTECTED_PIDS_UP_TO ? 'init and kthreadd' : 'claim.protect.pidsUpTo'})`;
   if (info.kernelThread) return 'it is a kernel thread';
-  if (info.pid === self.pid) return 'it is claim-port itself';
+  // It holds the socket only if it inherited it (claim-port opens no listener): say so, and what to do.
+  if (info.pid === self.pid)
+    return 'it is claim-port itself, which inherited the socket from the program that started it: start claim-port without that descriptor (close it, or mark it close-on-exec, before the exec)';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
   // The kernel drops a signal to a namespace's init unless it handles it, and its death (SIGKILL) kills every process in the namespace.
   if (info.namespacePid === 1 && sandboxReason(info, namespace) === undefined)

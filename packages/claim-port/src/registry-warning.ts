@@ -4,7 +4,7 @@
 // (target.ts); with a service id, the usage error (target.ts). A registry can
 // have hundreds of problems: the line names the first, with its
 // file:line:col, and counts the others, never all of them in one line.
-import { escapeText, formatIssue, oneLine, type RegistryError } from '@dsa110/ports';
+import { escapeText, formatIssue, oneLine, quoteValue, type RegistryError } from '@dsa110/ports';
 
 /** The first problem (`file:line:col: path: message`) and how many more: `... (and 499 more problems)`. */
 export function registryProblems(error: RegistryError): string {
@@ -27,7 +27,25 @@ export function registryFix(error: RegistryError): string {
 }
 
 export function registryWarning(error: RegistryError): string {
-  return `warning: ${registryProblems(error)}; using the built-in protected list`;
+  return `warning: ${registryProblems(error)}; using the built-in protected list${salvagedWords(error)}`;
+}
+
+/** ` and its claim.protect (processes "py*", "celery"; pidsUpTo 5000)`: what the broken file still protects, added to the built-in list. */
+function salvagedWords(error: RegistryError): string {
+  const salvaged = error.protect;
+  if (salvaged === undefined) return '';
+  const parts = [
+    ...(salvaged.processes.length > 0
+      ? [
+          `processes ${salvaged.processes
+            .slice(0, 8)
+            .map((pattern) => quoteValue(pattern))
+            .join(', ')}${salvaged.processes.length > 8 ? ` and ${salvaged.processes.length - 8} more` : ''}`,
+        ]
+      : []),
+    ...(salvaged.pidsUpTo !== undefined ? [`pidsUpTo ${salvaged.pidsUpTo}`] : []),
+  ];
+  return ` and what the file still protects (claim.protect: ${parts.join('; ')})`;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from '@dsa110/ports';
 import type { Transport } from '@dsa110/ports/system';
 import { ClaimUsageError, type ClaimOptions } from './options.js';
-import { BUILTIN_POLICY, type ProtectionPolicy } from './policy.js';
+import { BUILTIN_POLICY, withSalvagedProtection, type ProtectionPolicy } from './policy.js';
 import { registryFix, registryProblems, registryWarning } from './registry-warning.js';
 
 export interface Target {
@@ -73,6 +73,7 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     throw new ClaimUsageError(`port ${quoteValue(String(portOrId))} is not valid: ${portProblem(String(portOrId))}`);
   }
   let registry: Registry | undefined;
+  let fallback = BUILTIN_POLICY;
   try {
     registry = await claimRegistry(options);
   } catch (error) {
@@ -81,10 +82,12 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     if (numeric === undefined) {
       throw new ClaimUsageError(`cannot resolve service ${quoteValue(String(portOrId))}: ${registryProblems(error)}${registryFix(error)}`);
     }
-    // A broken ports.yaml must never block a service start: the port is known, use the built-in policy.
+    // A broken ports.yaml must never block a service start: the port is known, use the built-in policy,
+    // with what the file still says it protects (a typo in a service must not unprotect the registry's own names).
     warn(registryWarning(error), numeric);
+    fallback = withSalvagedProtection(BUILTIN_POLICY, error.protect);
   }
-  const policy = registry?.claim ?? BUILTIN_POLICY;
+  const policy = registry?.claim ?? fallback;
   let port = numeric;
   let service: string | undefined;
   let transport: Transport = options.transport ?? 'tcp';

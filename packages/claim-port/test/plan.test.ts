@@ -45,7 +45,9 @@ describe('protectionReason', () => {
       'PID 402 is at or below 1000 (claim.protect.pidsUpTo)',
     );
     expect(protectionReason(proc({ pid: 77, kernelThread: true }), BUILTIN_POLICY, self)).toMatch(/kernel thread/);
-    expect(protectionReason(proc({ pid: 9000 }), BUILTIN_POLICY, self)).toMatch(/claim-port itself/);
+    expect(protectionReason(proc({ pid: 9000 }), BUILTIN_POLICY, self)).toBe(
+      'it is claim-port itself, which inherited the socket from the program that started it: start claim-port without that descriptor (close it, or mark it close-on-exec, before the exec)',
+    );
     expect(protectionReason(proc({ pid: 8999 }), BUILTIN_POLICY, self)).toMatch(/ancestor/);
     expect(protectionReason(proc({}), BUILTIN_POLICY, self)).toBeUndefined();
   });

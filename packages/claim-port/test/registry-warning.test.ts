@@ -26,6 +26,15 @@ describe('registryWarning', () => {
     expect(three.issues).toHaveLength(3);
     expect(registryWarning(three)).toMatch(/ \(and 2 more problems\); using the built-in protected list$/);
   });
+
+  it('says what the broken file still protects, added to the built-in list (patterns valid on their own), at most 8 named', () => {
+    const named = errorOf('version: 2\nclaim:\n  protect:\n    processes: ["a\\e[31m", "py*", b]\n    pidsUpTo: 40\nservices: []\n');
+    expect(registryWarning(named)).toMatch(
+      /; using the built-in protected list and what the file still protects \(claim\.protect: processes "py\*", "b"; pidsUpTo 40\)$/,
+    );
+    const many = errorOf(`version: 2\nclaim:\n  protect:\n    processes: [${Array.from({ length: 10 }, (_, i) => `p${i}`).join(', ')}]\nservices: []\n`);
+    expect(registryWarning(many)).toMatch(/processes "p0", .*"p7" and 2 more\)$/);
+  });
 });
 
 describe('registryProblems and registryFix (a service id with a registry it cannot use)', () => {

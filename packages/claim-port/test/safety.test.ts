@@ -168,6 +168,26 @@ describe('1. protection is never off by accident', () => {
     expect(isAlive(server.pid)).toBe(true);
   });
 
+  it('a registry that does not validate still protects what its claim.protect names (a typo in a service entry)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-salvage-'));
+    try {
+      const path = join(dir, 'ports.yaml');
+      writeFileSync(path, 'version: 1\nclaim:\n  protect:\n    processes: [keepme-*]\n    pidsUpTo: 3\nservices:\n  - id: api\n    portt: 8000\n');
+      const server = await spawnListener({ name: 'keepme-worker' });
+      const lines: string[] = [];
+      const result = await claimOurs(server.port, { registry: path, log: (line) => lines.push(line) });
+      expect(lines[0]).toMatch(
+        /^warning: .*ports\.yaml:\d+:\d+: .*; using the built-in protected list and what the file still protects \(claim\.protect: processes "keepme-\*"; pidsUpTo 3\)$/,
+      );
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+      expect(result.holders[0]!.reason).toBe('its name "keepme-worker" matches the protected pattern "keepme-*"');
+      expect(isAlive(server.pid)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('unprotectBuiltin is the one way to expose a built-in name', async () => {
     const registry = parseRegistry('version: 1\nclaim:\n  protect:\n    unprotectBuiltin: [systemd-*]\nservices: []\n');
     const server = await spawnListener({ name: 'systemd-fake' });
@@ -862,6 +882,77 @@ while True: time.sleep(3600)`);
       expect(isAlive(pid)).toBe(true);
     },
   );
+
+  it('a listening socket no process holds (in flight in a Unix-socket message, SCM_RIGHTS) is refused, naming that case, and nobody is signalled', async () => {
+    // The socket is sent to the process's own socketpair and closed: only the message queue keeps it.
+    const holder = await py(`import array, json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+port = s.getsockname()[1]
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+inode = os.fstat(s.fileno()).st_ino
+a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+s.close()
+print(json.dumps({'pid': os.getpid(), 'port': port, 'inode': inode}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    // The guard refuses a socket whose owner it cannot read: this one is proved ours by its inode, the only socket on the port.
+    expect(readListenSocketsSync({ ports: [port] }).map((socket) => socket.inode)).toEqual([holder.first.inode]);
+    const result = await claimPort(port, { usage: false, timeoutSeconds: 0.3 });
+    expect(result.action).toBe('refused');
+    expect(result.holders).toEqual([]);
+    expect(result.message).toMatch(
+      root
+        ? /cannot be identified even as root \(.*in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet\)/
+        : /is not visible to this user/,
+    );
+    expect(isAlive(pid)).toBe(true);
+  });
+
+  it.skipIf(!root).each([
+    ['inheritor', 'is signalled (SIGKILL), and the log says its holder no longer holds it, not that it is gone'],
+    ['dbus-daemon', 'is protected: the claim says the port is still in use by it, not "taken again"'],
+  ])('a holder that passes its socket to a live child on SIGTERM and runs on: the child, named %s, %s', async (name) => {
+    // A sends its listening socket to its child B over a socketpair (SCM_RIGHTS) on SIGTERM, closes its own and runs on.
+    const holder = await py(`import array, ctypes, json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+child = os.fork()
+if child == 0:
+    ctypes.CDLL(None).prctl(15, b'${name}', 0, 0, 0)
+    s.close()
+    msg, anc, flags, addr = b.recvmsg(1, socket.CMSG_LEN(4))
+    kept = array.array('i', anc[0][2])[0]
+    while True: time.sleep(3600)
+def on_term(*_):
+    a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+    s.close()
+signal.signal(signal.SIGTERM, on_term)
+print(json.dumps({'pid': os.getpid(), 'pids': [child], 'port': s.getsockname()[1], 'child': child}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    const child = holder.first.child as number;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.3, settleMs: 0, log: (line) => lines.push(line) });
+    const log = lines.join('\n');
+    expect(isAlive(pid)).toBe(true);
+    expect(log).not.toMatch(/which is gone/);
+    if (name === 'inheritor') {
+      expect(log).toMatch(
+        new RegExp(`PID ${child} \\(inheritor\\) holds the socket of PID ${pid}, which no longer holds it \\(passed on, or left to a child\\)`),
+      );
+      expect(result.holders.find((h) => h.pid === child)).toMatchObject({ signals: ['SIGKILL'], outcome: 'killed' });
+      expect(result.action).toBe('freed');
+    } else {
+      expect(isAlive(child)).toBe(true);
+      expect(result.action).toBe('failed');
+      expect(result.message).toMatch(
+        new RegExp(
+          `^port ${port} is still in use by PID ${child} \\(dbus-daemon\\): .*\\(it holds the socket of PID ${pid}, passed on or left to it, and was not signalled\\)`,
+        ),
+      );
+      expect(result.message).not.toMatch(/taken again/);
+    }
+  });
 
   it("a socket that only a thread's own fd table holds (unshare(CLONE_FILES), then closed in the leader's) is found and its process signalled, not refused as unidentifiable; SIGKILL too, once it ignores SIGTERM", async () => {
     const holder = await py(`import ctypes, json, os, signal, socket, threading, time

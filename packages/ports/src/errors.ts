@@ -47,6 +47,32 @@ function registryErrorMessage(source: unknown, issues: unknown): string {
     .join('\n');
 }
 
+/**
+ * What a registry that does not validate still says about the processes a
+ * claim must never signal: `claim.protect.processes` (each pattern that is
+ * valid on its own) and `claim.protect.pidsUpTo` (when valid), read from a
+ * file that parsed as YAML. Only what adds protection: a claim that falls
+ * back to the built-in list adds these to it, so that a typo elsewhere in the
+ * file never lets it signal a process the registry protects.
+ */
+export interface SalvagedProtection {
+  readonly processes: readonly string[];
+  readonly pidsUpTo?: number;
+}
+
+/** RegistryError's `protect`, checked and copied (frozen): what a claim adds to its protected list must be what it looks like. */
+function checkedProtection(protect: unknown): SalvagedProtection {
+  const bad = (what: string): never => {
+    throw new TypeError(`RegistryError: protect must be { processes: string[], pidsUpTo?: number } or left out, not ${what}`);
+  };
+  if (typeof protect !== 'object' || protect === null || Array.isArray(protect)) return bad(describeArgument(protect));
+  const { processes, pidsUpTo } = protect as Record<string, unknown>;
+  if (!Array.isArray(processes) || !processes.every((pattern) => typeof pattern === 'string')) return bad(`processes ${describeArgument(processes)}`);
+  if (pidsUpTo !== undefined && !(typeof pidsUpTo === 'number' && Number.isInteger(pidsUpTo) && pidsUpTo >= 0))
+    return bad(`pidsUpTo ${describeArgument(pidsUpTo)}`);
+  return Object.freeze({ processes: Object.freeze([...processes] as string[]), ...(pidsUpTo !== undefined && { pidsUpTo: pidsUpTo as number }) });
+}
+
 /** A registry that cannot be used. Carries every problem found, not just the first. */
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -54,11 +80,14 @@ export class RegistryError extends Error {
   readonly code = 'INVALID_REGISTRY';
   readonly source: string;
   readonly issues: readonly RegistryIssue[];
+  /** The protections the file still names, when it parsed as YAML and names any (see SalvagedProtection). */
+  readonly protect?: SalvagedProtection;
 
-  constructor(source: string, issues: readonly RegistryIssue[]) {
+  constructor(source: string, issues: readonly RegistryIssue[], protect?: SalvagedProtection) {
     super(registryErrorMessage(source, issues));
     this.source = source;
     this.issues = issues;
+    if (protect !== undefined) this.protect = checkedProtection(protect);
   }
 }
 

@@ -145,7 +145,7 @@ export function parseRegistryFile(bytes: Buffer, path: string, cache?: RegistryC
     }
   }
   const result = loadParser().parseRegistryText(bytes.toString('utf8'));
-  if (!result.ok) throw new RegistryError(path, result.issues);
+  if (!result.ok) throw new RegistryError(path, result.issues, result.protect);
   if (cache !== undefined) writeCachedRegistry(cache, absolute, bytes, result.data);
   return new Registry(result.data, path);
 }
@@ -164,7 +164,7 @@ export function parseRegistry(text: string, options?: ParseOptions): Registry {
   }
   const source = given ?? 'ports.yaml';
   const result = loadParser().parseRegistryText(text);
-  if (!result.ok) throw new RegistryError(source, result.issues);
+  if (!result.ok) throw new RegistryError(source, result.issues, result.protect);
   return new Registry(result.data, source);
 }
 

@@ -3,9 +3,9 @@
 // lazily (see scripts/build.mjs) so that resolving a port never pays for them.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import * as z from 'zod';
-import type { RegistryIssue } from './errors.js';
+import type { RegistryIssue, SalvagedProtection } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
-import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
+import { ClaimSchema, INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { escapeText, oneLine, quoteValue } from './escape.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
@@ -13,7 +13,7 @@ import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 
 export { MAX_ALIASES };
 
-export type ParseResult = { ok: true; data: RegistryData } | { ok: false; issues: RegistryIssue[] };
+export type ParseResult = { ok: true; data: RegistryData } | { ok: false; issues: RegistryIssue[]; protect?: SalvagedProtection };
 
 interface Located {
   path: PathSegment[];
@@ -108,6 +108,7 @@ function parseUnsafe(text: string): ParseResult {
   // Another YAML file altogether (a compose file, /proc/self/status): one line, not an "unknown key" per key.
   const foreign = notARegistry(input);
   if (foreign) return fail([...duplicates, { path: '', message: foreign, line: 1, column: 1 }]);
+  const protect = salvageProtection(input);
 
   const parsed = RegistrySchema.safeParse(input);
   const located: Located[] = [
@@ -119,14 +120,42 @@ function parseUnsafe(text: string): ParseResult {
   ];
   if (located.length === 0 && parsed.success && duplicates.length === 0) return { ok: true, data: parsed.data };
 
-  return fail([
-    ...duplicates,
-    ...located.map(({ path, message, atKey }) => ({
-      path: formatPath(path, input),
-      message,
-      ...position(offsetOf(doc, path, atKey ?? false)),
-    })),
-  ]);
+  return fail(
+    [
+      ...duplicates,
+      ...located.map(({ path, message, atKey }) => ({
+        path: formatPath(path, input),
+        message,
+        ...position(offsetOf(doc, path, atKey ?? false)),
+      })),
+    ],
+    protect,
+  );
+}
+
+const PROTECT_FIELDS = ClaimSchema.shape.protect.unwrap().shape;
+
+/**
+ * The protections of a registry that parsed but may not validate (see
+ * SalvagedProtection): each `claim.protect.processes` pattern and
+ * `claim.protect.pidsUpTo` that its own schema accepts, whatever the rest of
+ * the file holds (another version, a typo in a service). Own properties only.
+ */
+function salvageProtection(input: unknown): SalvagedProtection | undefined {
+  const claim = ownField(input, 'claim');
+  const protect = ownField(claim, 'protect');
+  const listed = ownField(protect, 'processes');
+  const processes = Array.isArray(listed) ? listed.filter((pattern) => PROTECT_FIELDS.processes.unwrap().element.safeParse(pattern).success) : [];
+  const pidsUpTo = ownField(protect, 'pidsUpTo');
+  const upTo = PROTECT_FIELDS.pidsUpTo.unwrap().safeParse(pidsUpTo).success ? (pidsUpTo as number) : undefined;
+  if (processes.length === 0 && upTo === undefined) return undefined;
+  return { processes: [...new Set(processes as string[])], ...(upTo !== undefined && { pidsUpTo: upTo }) };
+}
+
+function ownField(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /** Why a mapping none of whose keys is a registry's is not a registry at all, or undefined. */
@@ -296,9 +325,9 @@ function facts(schema: z.ZodObject, entry: unknown): Record<string, unknown> | u
   return out;
 }
 
-function fail(issues: RegistryIssue[]): ParseResult {
+function fail(issues: RegistryIssue[], protect?: SalvagedProtection): ParseResult {
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { ok: false, issues };
+  return { ok: false, issues, ...(protect !== undefined && { protect }) };
 }
 
 /** What to do, after a syntax error's message that does not say it already. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryError } from '../src/index.js';
+import { loadRegistry, parseRegistry, RegistryError } from '../src/index.js';
+import { minimalRegistry, writeRegistry } from './helpers.js';
 
 describe('RegistryError', () => {
   const Untyped = RegistryError as unknown as new (...args: unknown[]) => RegistryError;
@@ -23,5 +24,62 @@ describe('RegistryError', () => {
       new TypeError('RegistryError: issues[0].message must be a string, not number 5'),
     );
     expect(() => new Untyped('x', [{ path: '', message: 'm', line: '1', column: 0 }])).toThrow(/^RegistryError: issues\[0\].line must be a whole number/);
+  });
+});
+
+describe('RegistryError.protect: what a registry that does not validate still protects', () => {
+  const claim = (protect: string) => `claim:\n  protect:\n${protect}\n`;
+  const broken = (text: string) => {
+    try {
+      parseRegistry(text);
+    } catch (error) {
+      if (error instanceof RegistryError) return error;
+      throw error;
+    }
+    throw new Error('expected a RegistryError');
+  };
+
+  it('keeps claim.protect.processes and pidsUpTo when a typo elsewhere breaks the file (a claim adds them to the built-in list)', async () => {
+    const typo = minimalRegistry.replace('    port: 6379\n', '    port: 6379\n    portt: 1\n') + claim('    processes: ["py*", celery]\n    pidsUpTo: 4000000');
+    const error = broken(typo);
+    expect(error.message).toMatch(/unknown key "portt"/);
+    expect(error.protect).toEqual({ processes: ['py*', 'celery'], pidsUpTo: 4000000 });
+    expect(Object.isFrozen(error.protect)).toBe(true);
+    // The same through loadRegistry({ path }) (the file's parser, as claim-port reads it).
+    await expect(loadRegistry({ path: writeRegistry(typo), env: {} })).rejects.toMatchObject({ protect: { processes: ['py*', 'celery'], pidsUpTo: 4000000 } });
+  });
+
+  it('keeps them whatever else is wrong: another version, a broken claim.timeoutSeconds', () => {
+    const other = minimalRegistry.replace('version: 1', 'version: 2') + claim('    processes: [keepme]');
+    expect(broken(other).protect).toEqual({ processes: ['keepme'] });
+    const timeout = `${minimalRegistry}claim:\n  timeoutSeconds: -1\n  protect:\n    pidsUpTo: 500\n`;
+    expect(broken(timeout).protect).toEqual({ processes: [], pidsUpTo: 500 });
+  });
+
+  it('keeps each pattern and bound that is valid on its own, only those, and never a removal (unprotectBuiltin)', () => {
+    const mixed = `${minimalRegistry}${claim('    processes: [good, "", 5, "a b c d e f g h i j k l m n o p q r s t u v w x y z"]\n    unprotectBuiltin: [sshd]\n    pidsUpTo: 0')}`;
+    const error = broken(mixed);
+    expect(error.protect?.processes).toContain('good');
+    expect(error.protect?.processes).not.toContain('');
+    expect(error.protect?.processes).not.toContain(5);
+    expect(error.protect).not.toHaveProperty('pidsUpTo');
+    expect(error.protect).not.toHaveProperty('unprotectBuiltin');
+  });
+
+  it('is absent when the file names no protection, is not YAML, or is another kind of YAML file', () => {
+    expect(broken(minimalRegistry.replace('version: 1', 'version: 2')).protect).toBeUndefined();
+    expect(broken(`${minimalRegistry}claim:\n  protect:\n    processes: [keepme]\n   bad: [\n`).protect).toBeUndefined();
+    expect(broken('image: nginx\nports: ["80:80"]\n').protect).toBeUndefined();
+    // A prototype key is no protection of the file's.
+    expect(broken(`${minimalRegistry.replace('version: 1', 'version: 2')}claim:\n  __proto__:\n    processes: [keepme]\n`).protect).toBeUndefined();
+  });
+
+  it('given a protect of the wrong shape (from JavaScript), is a TypeError naming RegistryError', () => {
+    const Untyped = RegistryError as unknown as new (...args: unknown[]) => RegistryError;
+    expect(() => new Untyped('x', [], { processes: 'sshd' })).toThrow(
+      /^RegistryError: protect must be \{ processes: string\[\], pidsUpTo\?: number \} or left out, not processes /,
+    );
+    expect(() => new Untyped('x', [], { processes: [], pidsUpTo: -1 })).toThrow(/not pidsUpTo number -1$/);
+    expect(new Untyped('x', [], { processes: ['a'] }).protect).toEqual({ processes: ['a'] });
   });
 });
