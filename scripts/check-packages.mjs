@@ -10,7 +10,7 @@
 // byte-identical tarballs. Prints one line per check; exit 1 when any fails.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -90,6 +90,22 @@ try {
   );
   check('npm installs the tarballs in a fresh directory', install.status === 0, install.out);
   if (install.status !== 0) throw new Error('cannot go on without an install');
+  check(
+    "a project's own @types/node is the one the packages' types use (one copy)",
+    JSON.parse(readFileSync(join(consumer, 'node_modules/@types/node/package.json'), 'utf8')).version === typesNode,
+  );
+
+  // 2b. A project without @types/node: the library's types use Node's, so npm brings it (a peer dependency).
+  const bare = join(work, 'bare');
+  mkdirSync(bare);
+  writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true, type: 'module' }, null, 2));
+  const library = tarballs.find((f) => f.startsWith('dsa110-ports-'));
+  const bareInstall = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(first, library)], { cwd: bare });
+  check(
+    "npm installs @types/node with @dsa110/ports in a project that has none (its types use Node's)",
+    bareInstall.status === 0 && existsSync(join(bare, 'node_modules/@types/node/package.json')),
+    bareInstall.out,
+  );
 
   // 3. import and require: every entry, one copy of each class.
   const esm = run(
