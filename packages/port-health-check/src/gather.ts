@@ -10,7 +10,7 @@ import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '
 import { normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
-import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES } from './checks/references/include-files.js';
+import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
@@ -217,14 +217,16 @@ function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?
 function readIncludes(root: string, services: readonly Service[], configs: ReadonlyMap<string, ConfigFileFacts>): Map<string, IncludeFacts> {
   const includes = new Map<string, IncludeFacts>();
   let budget = MAX_INCLUDED_FILES;
+  let textLeft = MAX_INCLUDED_TEXT;
   const follow = (kind: ConfigKind, text: string, depth: number): void => {
     if (depth >= MAX_INCLUDE_DEPTH) return;
     for (const pattern of includePatterns(kind, text)) {
       if (includes.has(pattern)) continue;
-      const found = readInclude(root, pattern, budget);
+      const found = readInclude(root, pattern, budget, textLeft);
       includes.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
+      for (const file of found.files) textLeft -= file.text.length;
       for (const file of found.files) follow(kind, file.text, depth + 1);
     }
   };
@@ -236,7 +238,7 @@ function readIncludes(root: string, services: readonly Service[], configs: Reado
 }
 
 /** The files one include names: a path, or a glob in its last part (in name order, as glob() gives them; none matching is none). */
-function readInclude(root: string, pattern: string, budget: number): IncludeFacts {
+function readInclude(root: string, pattern: string, budget: number, textLeft = MAX_INCLUDED_TEXT): IncludeFacts {
   if (!pattern.startsWith('/')) return { problem: "a relative path (read from the program's working directory, which this check does not know)" };
   const dir = pattern.slice(0, pattern.lastIndexOf('/') + 1);
   const base = pattern.slice(dir.length);
@@ -259,9 +261,12 @@ function readInclude(root: string, pattern: string, budget: number): IncludeFact
   }
   if (paths.length > budget) return { problem: `it names more files than the ${MAX_INCLUDED_FILES} read for includes` };
   const files: { path: string; text: string }[] = [];
+  let left = textLeft;
   for (const path of paths) {
     const read = readConfigFile(root, path);
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
+    left -= read.text.length;
+    if (left < 0) return { problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes` };
     files.push({ path, text: read.text });
   }
   return { files };

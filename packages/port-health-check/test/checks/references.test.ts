@@ -10,6 +10,7 @@ import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../src/checks/references.js';
 import { contentLines } from '../../src/checks/references/finding.js';
+import { MAX_INCLUDED_TEXT } from '../../src/checks/references/include-files.js';
 import { readGrafanaDatasource } from '../../src/checks/references/grafana.js';
 import { mayBeRedisDirective, redisWords } from '../../src/checks/references/redis.js';
 import { gather } from '../../src/gather.js';
@@ -118,7 +119,8 @@ describe('the references check', () => {
 
   it('nginx: words read as nginx reads them: quotes removed, # a comment only at the start of a word, escapes', async () => {
     const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
-    const metrics = 'location /metrics { allow 127.0.0.1; deny all; }';
+    // With the proxy_pass the snippet has: a site that passes nothing to the upstream is a warning of its own.
+    const metrics = 'location /metrics { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000; }';
     // Quoted values are the values: a quoted listen elsewhere or proxy_pass to another port is an error, never port 80 or skipped.
     expect(problems(await references(site(`server {\n  listen "8080";\n  location /api/ { proxy_pass 'http://127.0.0.1:9000'; }\n  ${metrics}\n}\n`)))).toEqual(
       [
@@ -177,6 +179,25 @@ describe('the references check', () => {
       'etc/redis/x.conf': 'port 1\n',
     });
     expect(problems(await references(after)).filter((reason) => reason.startsWith('redis'))).toEqual([]);
+  });
+
+  it('includes read at most MAX_INCLUDED_TEXT of text for one check: past it an include is unknown, not read into memory', async () => {
+    // Five files of 4 MiB less a little (each under the per-file limit), through one glob: 20 MiB, past the 16 MiB read for includes.
+    const big = `# ${'x'.repeat(4 * 1024 * 1024 - 16)}\n`;
+    const files: Record<string, TreeEntry> = {
+      'etc/nginx/sites-available/dsa110-contimg':
+        'server { listen 80; include /etc/nginx/big/*.conf; location /api/ { proxy_pass http://127.0.0.1:8000; } location /metrics { deny all; } }\n',
+    };
+    for (let index = 0; index < 5; index++) files[`etc/nginx/big/${index}.conf`] = big;
+    const root = snippetTree(registry, undefined, files);
+    const facts = await gather({ registry, root });
+    expect(facts.includes?.get('/etc/nginx/big/*.conf')).toEqual({
+      problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes`,
+    });
+    const unknown = (await references(root)).filter((result) => result.severity === 'unknown').map((result) => result.reason);
+    expect(unknown).toEqual([
+      expect.stringMatching(/include \/etc\/nginx\/big\/\*\.conf: its files and those read before come to more than the 16 MiB read for includes/),
+    ]);
   });
 
   it('an include it cannot read, a relative Redis include or a loop of includes is unknown, never a hang', async () => {

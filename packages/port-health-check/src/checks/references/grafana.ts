@@ -1,8 +1,12 @@
 // A Grafana datasource provisioning file: each Prometheus datasource's `url:`
 // on this machine points at the upstream's (Prometheus's) port. A datasource
 // of another type in the same file (Loki on 3100, Tempo on 3200) listens
-// elsewhere, and is left alone.
-import { type Finding, isLoopbackHost, parseUrl, yamlLineBreaks } from './finding.js';
+// elsewhere, and is left alone. A key may be quoted (`"url":`), and a
+// datasource may be a flow mapping on its line (`- {type: prometheus, url: ...}`).
+import { type Finding, yamlLineBreaks } from './finding.js';
+import { isThisHost } from './prometheus.js';
+import { flowMappingKeys } from './prometheus-files.js';
+import { unquote } from './prometheus-jobs.js';
 
 interface Datasource {
   /** Its `type:`, undefined when the entry names none (then it is held to the port, as before types were read). */
@@ -14,8 +18,33 @@ interface Datasource {
   readonly urls: { line: number; url: string }[];
 }
 
-const URL_KEY = /^url:\s*['"]?([^'"\s]+)/;
-const TYPE_KEY = /^type:\s*['"]?([^'"\s]+)/;
+const URL_KEY = /^(['"]?)url\1:\s*['"]?([^'"\s]+)/;
+const TYPE_KEY = /^(['"]?)type\1:\s*['"]?([^'"\s]+)/;
+
+/** `http://host:port/...` (any case of the scheme, as Grafana's Go client takes it) -> host and port (the scheme's default when absent); undefined for anything else. */
+function readUrl(url: string): { host: string; port: number } | undefined {
+  const match = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(\d+))?(?:[/?#]|$)/i.exec(url);
+  if (!match) return undefined;
+  return { host: match[2]!, port: match[3] !== undefined ? Number(match[3]) : match[1]!.toLowerCase() === 'https' ? 443 : 80 };
+}
+
+/**
+ * The outer `type` and `url` of a flow mapping written on one line
+ * (`{name: A, type: prometheus, url: "http://..."}`), unquoted; undefined
+ * when it does not close on the line (not read).
+ */
+function flowDatasource(text: string): { type?: string; url?: string } | undefined {
+  if (!text.endsWith('}')) return undefined;
+  const found: { type?: string; url?: string } = {};
+  // Each key's value runs to the next `,` at the outer level or the closing `}`; flowMappingKeys finds where the keys are.
+  const keys = flowMappingKeys(text);
+  for (const key of ['type', 'url'] as const) {
+    if (!keys.includes(key)) continue;
+    const match = new RegExp(`[{,]\\s*(['"]?)${key}\\1\\s*:\\s*('[^']*'|"[^"]*"|[^,}]*)`).exec(text);
+    if (match) found[key] = unquote(match[2]!.trim());
+  }
+  return found;
+}
 
 export function readGrafanaDatasource(text: string, expect: { upstream: { name: string; port: number } }): Finding[] {
   const findings: Finding[] = [];
@@ -23,8 +52,14 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
   const check = ({ type, urls: found }: Pick<Datasource, 'type' | 'urls'>): void => {
     if (type !== undefined && type !== 'prometheus') return;
     for (const { line, url } of found) {
-      const parsed = parseUrl(url);
-      if (parsed && isLoopbackHost(parsed.host) && parsed.port !== expect.upstream.port) {
+      const parsed = readUrl(url);
+      if (!parsed) {
+        findings.push({
+          line,
+          severity: 'unknown',
+          message: `url ${url} is not an http(s) URL this check reads: whether it is ${expect.upstream.name} on port ${expect.upstream.port} is not known`,
+        });
+      } else if (isThisHost(parsed.host) && parsed.port !== expect.upstream.port) {
         findings.push({ line, severity: 'error', message: `url ${url}, but ${expect.upstream.name} uses port ${expect.upstream.port}` });
       }
     }
@@ -56,14 +91,32 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
     }
     if (current !== undefined) current.keyIndent ??= indent;
     const entry = current ?? loose;
+    if (content.startsWith('{') && current !== undefined && indent === current.keyIndent) {
+      const flow = flowDatasource(content);
+      if (!flow) {
+        findings.push({
+          line: index + 1,
+          severity: 'unknown',
+          message: 'a datasource written as a flow mapping over several lines is not read: its url is not checked',
+        });
+        urls++; // said here: not "no url"
+        continue;
+      }
+      if (flow.type !== undefined) current.type = flow.type.toLowerCase();
+      if (flow.url !== undefined) {
+        urls++;
+        current.urls.push({ line: index + 1, url: flow.url });
+      }
+      continue;
+    }
     const url = URL_KEY.exec(content);
     if (url) {
       urls++;
-      entry.urls.push({ line: index + 1, url: url[1]! });
+      entry.urls.push({ line: index + 1, url: url[2]! });
     }
     const type = TYPE_KEY.exec(content);
     // The entry's own `type:` (where its first key stands), not one in a map inside it.
-    if (type && current !== undefined && indent === current.keyIndent) current.type = type[1]!.toLowerCase();
+    if (type && current !== undefined && indent === current.keyIndent) current.type = type[2]!.toLowerCase();
   }
   if (current) check(current);
   check(loose);

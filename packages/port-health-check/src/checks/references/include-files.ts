@@ -7,6 +7,12 @@ import type { IncludeFacts } from '../../types.js';
 export const MAX_INCLUDE_DEPTH = 8;
 /** At most this many files are read for one check's includes. */
 export const MAX_INCLUDED_FILES = 256;
+/**
+ * At most this much text (UTF-16 code units, about bytes) is read for one
+ * check's includes: 256 files of up to 4 MiB each would be 1 GiB held at
+ * once (an include glob over large files ran the check out of memory).
+ */
+export const MAX_INCLUDED_TEXT = 16 * 1024 * 1024;
 
 /** The included files by pattern, as the include wrote it (after includePath). */
 export type IncludeLookup = (pattern: string) => IncludeFacts | undefined;

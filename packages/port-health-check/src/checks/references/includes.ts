@@ -6,22 +6,23 @@
 // with what is here; the readers splice them in from those facts
 // (include-files.ts), so the checks stay pure.
 import type { ConfigKind } from '@dsa110/ports';
-import { contentLines } from './finding.js';
 import { includePath } from './include-files.js';
-import { nginxStatements } from './nginx.js';
-import { mayBeRedisDirective, redisWords } from './redis.js';
+import { MAX_SITE_STATEMENTS, nginxStatements } from './nginx.js';
+import { mayBeRedisDirective, redisLines, redisWords } from './redis.js';
 
 /** The include arguments of a file of `kind`, resolved by includePath, in order (kinds without includes: none). */
 export function includePatterns(kind: ConfigKind, text: string): string[] {
   if (kind === 'redis-conf') {
-    return contentLines(text).flatMap(({ text: content }) => {
+    // Redis's lines: `include "/etc/redis/a#1.conf"` names that file (a # is a comment only at a line's start); an include of more than one word is refused, so names none.
+    return redisLines(text).flatMap(({ text: content }) => {
       if (!mayBeRedisDirective(content, ['include'])) return [];
       const words = redisWords(content);
-      return words && words[0]?.toLowerCase() === 'include' && words[1] !== undefined ? [includePath(kind, words[1])] : [];
+      return words && words.length === 2 && words[0]!.toLowerCase() === 'include' ? [includePath(kind, words[1]!)] : [];
     });
   }
   if (kind === 'nginx-site') {
-    return nginxStatements(text).flatMap((statement) =>
+    // As many statements as a site may have (MAX_SITE_STATEMENTS): a file of millions of `}` is not all made statements.
+    return nginxStatements(text, MAX_SITE_STATEMENTS).flatMap((statement) =>
       statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined ? [includePath(kind, statement.words[1])] : [],
     );
   }

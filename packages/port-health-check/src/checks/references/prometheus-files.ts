@@ -15,12 +15,13 @@ import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
 import {
   isSpaceAt,
-  keyValue,
+  leadingSpace,
   listItem,
   logicalLines,
   readScrapeConfigs,
   topLevelKey,
   unquote,
+  valueReader,
   withoutLabels,
   type AtLine,
   type LogicalLine,
@@ -143,8 +144,12 @@ function yamlTargets(text: string): TargetFile {
       else list = false;
       continue;
     }
+    const valueAt = valueReader(content);
+    let read = 0; // where the last value read ends: a `targets:` inside it is its text
     for (const key of keys) {
-      const value = keyValue(content.slice(key.index + key[0].length));
+      if (key.index < read) continue;
+      const value = valueAt(key.index + key[0].length);
+      read = value.end;
       targets.push(...value.items.map((item) => ({ line, value: item })));
       list = value.block;
     }
@@ -194,13 +199,6 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
     if (other !== undefined) return `line ${line.line}: ${quoteValue(other)} is not a key of a target group (only targets and labels are)`;
   }
   return undefined;
-}
-
-/** How many white-space characters a raw line starts with. */
-function leadingSpace(raw: string): number {
-  let at = 0;
-  while (isSpaceAt(raw, at)) at++;
-  return at;
 }
 
 /** The keys of a flow mapping's outer level (`{targets: ['a:1'], foo: 1}` -> targets, foo), unquoted. */

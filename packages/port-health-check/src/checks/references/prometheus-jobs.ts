@@ -66,22 +66,69 @@ export interface LogicalLine {
   readonly indent: number;
 }
 
-/** Content lines with a flow collection that spans lines (`targets: ['a',\n 'b']`) joined into one, at the line it starts on. */
+/**
+ * Content lines with a flow collection that spans lines (`targets: ['a',\n 'b']`)
+ * joined into one, at the line it starts on; of the first YAML document only
+ * (Prometheus, yaml.Unmarshal, reads no other), and without the text of block
+ * scalars (`note: |` and the lines indented under it are a string, whatever
+ * they look like).
+ */
 export function logicalLines(given: string): LogicalLine[] {
   const text = yamlLineBreaks(given);
   const raw = text.split('\n');
   const joined: LogicalLine[] = [];
   let depth = 0;
+  let scalar: number | undefined; // lines indented more than this are an open block scalar's text
   for (const content of contentLines(text)) {
+    const start = raw[content.line - 1]!;
+    if (isDocumentMarker(start)) {
+      if (joined.length > 0) break; // the next document, or the end of this one
+      continue; // `---` before the first document's content starts it
+    }
+    if (scalar !== undefined && leadingSpace(start) > scalar) continue;
+    scalar = undefined;
     if (depth > 0) joined[joined.length - 1]!.text += ` ${content.text}`;
     else {
-      const start = raw[content.line - 1]!;
       joined.push({ line: content.line, text: content.text, topLevel: !isSpaceAt(start, 0), indent: keyIndent(start) });
+      scalar = blockScalarIndent(content.text, start);
     }
     depth = flowDepth(content.text, depth);
   }
   return joined;
 }
+
+/** Whether a raw line is `---` or `...` at its start, alone or before a space: a YAML document's start or end. */
+function isDocumentMarker(raw: string): boolean {
+  return (raw.startsWith('---') || raw.startsWith('...')) && (raw.length === 3 || isSpaceAt(raw, 3));
+}
+
+/** How many white-space characters a raw line starts with. */
+export function leadingSpace(raw: string): number {
+  let at = 0;
+  while (isSpaceAt(raw, at)) at++;
+  return at;
+}
+
+/**
+ * When a content line opens a block scalar (`key: |`, `key: >-`, `- |2`), the
+ * indentation its text lines are deeper than: the key's column, or the `-`'s
+ * for a list item; undefined for any other line.
+ */
+function blockScalarIndent(text: string, raw: string): number | undefined {
+  let end = text.length;
+  // Up to two indicators after `|` or `>`: chomping (+ -) and indentation (1-9).
+  while (end > text.length - 2 && end > 0 && isScalarIndicator(text.charCodeAt(end - 1))) end--;
+  const style = text[end - 1];
+  if (style !== '|' && style !== '>') return undefined;
+  let before = end - 2;
+  if (!isSpaceAt(text, before)) return undefined; // `a|` is a plain scalar
+  while (before > 0 && isSpaceAt(text, before)) before--;
+  const lead = leadingSpace(raw);
+  if (text[before] === ':') return keyIndent(raw);
+  return text[before] === '-' ? lead + before : undefined;
+}
+
+const isScalarIndicator = (code: number) => code === 43 /* + */ || code === 45 /* - */ || (code >= 49 && code <= 57); // 1-9
 
 /** Whether `text[index]` is a character `\s` matches (a plain test: a regular expression per line is not free in a fresh process); false past the end. */
 export function isSpaceAt(text: string, index: number): boolean {
@@ -131,14 +178,58 @@ export function withoutLabels(lines: readonly LogicalLine[]): LogicalLine[] {
       kept.push(line);
       continue;
     }
-    const text = line.text.replace(/(^|[\s{,-])(['"]?)labels\2:\s*\{[^}]*\}/g, '$1');
-    if (/(?:^|[\s{,-])(['"]?)labels\1:$/.test(text)) labels = line.indent;
+    const text = withoutFlowLabels(line.text);
+    if (endsWithLabelsKey(text)) labels = line.indent;
     kept.push(text === line.text ? line : { ...line, text });
   }
   return kept;
 }
 
-/** Whether `labels` starts a word on the line (maybe quoted), as it must to be the key the expressions above remove: most lines have none, and then neither expression runs. */
+/** Where a `labels` key written at `at` (the word's index; maybe quoted) starts, its quote included, and where its `:` ends; undefined when the word is no such key. */
+function labelsKeyAt(text: string, at: number): { start: number; end: number } | undefined {
+  const quote = at > 0 && isQuote(text.charCodeAt(at - 1)) ? text[at - 1]! : '';
+  const start = at - quote.length;
+  if (start > 0 && !isKeyStart(text.charCodeAt(start - 1))) return undefined;
+  const after = at + 'labels'.length;
+  return text.slice(after, after + quote.length + 1) === `${quote}:` ? { start, end: after + quote.length + 1 } : undefined;
+}
+
+/**
+ * The line without `labels: {...}` flow mappings: what
+ * `text.replace(/(^|[\s{,-])(['"]?)labels\2:\s*\{[^}]*\}/g, '$1')` gives, by
+ * hand and in linear time (that expression scanned to the line's end from
+ * every `labels: {` with no `}`: a 400 KB line took 25 s).
+ */
+function withoutFlowLabels(text: string): string {
+  let kept = '';
+  let copied = 0; // text before this is in kept, or removed
+  for (let at = text.indexOf('labels'); at >= 0; at = text.indexOf('labels', at + 1)) {
+    const key = labelsKeyAt(text, at);
+    // A match starts at or after the end of the one before (its prefix character too): `^` only before any.
+    if (!key || (key.start > 0 ? key.start - 1 : 0) < copied || (key.start === 0 && copied > 0)) continue;
+    let brace = key.end;
+    while (isSpaceAt(text, brace)) brace++;
+    if (text[brace] !== '{') continue;
+    const close = text.indexOf('}', brace + 1);
+    if (close < 0) break; // no `}` after this one: none after any later `labels: {` either
+    kept += text.slice(copied, key.start);
+    copied = close + 1;
+    at = close;
+  }
+  return copied === 0 ? text : kept + text.slice(copied);
+}
+
+/** Whether the line ends in a `labels:` key (`/(?:^|[\s{,-])(['"]?)labels\1:$/`, by hand): a block mapping of labels follows. */
+function endsWithLabelsKey(text: string): boolean {
+  if (!text.endsWith(':')) return false;
+  const quote = isQuote(text.charCodeAt(text.length - 2)) ? 1 : 0;
+  const at = text.length - 1 - quote - 'labels'.length;
+  if (at < 0 || !text.startsWith('labels', at)) return false;
+  const key = labelsKeyAt(text, at);
+  return key !== undefined && key.end === text.length;
+}
+
+/** Whether `labels` starts a word on the line (maybe quoted), as it must to be the key withoutFlowLabels and endsWithLabelsKey look for: most lines have none, and then neither runs. */
 function mayHoldLabelsKey(text: string): boolean {
   for (let at = text.indexOf('labels'); at >= 0; at = text.indexOf('labels', at + 1)) {
     const start = at > 0 && isQuote(text.charCodeAt(at - 1)) ? at - 1 : at;
@@ -154,13 +245,61 @@ export const flowItems = (text: string) =>
     .map((part) => unquote(part.trim()))
     .filter(Boolean);
 
-/** A key's value: a flow list's items, [] and `block` for a block list that follows, or one scalar. */
-export function keyValue(rest: string): { items: string[]; block: boolean } {
-  const flow = /^\[([^\]]*)\]/.exec(rest);
-  if (flow) return { items: flowItems(flow[1]!), block: false };
-  if (rest.trim() === '') return { items: [], block: true };
-  return { items: [unquote(/^(?:'[^']*'|"[^"]*"|[^,}\]]*)/.exec(rest)![0].trim())], block: false };
+/** A key's value: a flow list's items, [] and `block` for a block list that follows, or one scalar; `end`: where the value ends on the line. */
+export interface KeyValue {
+  readonly items: string[];
+  readonly block: boolean;
+  readonly end: number;
 }
+
+/**
+ * The value of a key on `content` whose value starts at `start` (after the
+ * `:` and the spaces after it), as
+ * `/^\[([^\]]*)\]/`, then `/^(?:'[^']*'|"[^"]*"|[^,}\]]*)/`, read it from
+ * there. Each search for a closing character is remembered, so the keys of a
+ * line, read left to right, cost one pass over it: those expressions scanned to
+ * the line's end for every `targets: [` with no `]` (220 KB took 8 s).
+ */
+export function valueReader(content: string): (start: number) => KeyValue {
+  const closeBracket = nextOf(content, (code) => code === 93 /* ] */);
+  const single = nextOf(content, (code) => code === 39 /* ' */);
+  const double = nextOf(content, (code) => code === 34 /* " */);
+  const plainEnd = nextOf(content, (code) => code === 44 /* , */ || code === 125 /* } */ || code === 93 /* ] */);
+  return (start) => {
+    const first = content.charCodeAt(start);
+    if (first === 91 /* [ */) {
+      const close = closeBracket(start + 1);
+      if (close >= 0) return { items: flowItems(content.slice(start + 1, close)), block: false, end: close + 1 };
+    }
+    let at = start;
+    while (isSpaceAt(content, at)) at++;
+    if (at >= content.length) return { items: [], block: true, end: content.length };
+    const quote = first === 39 ? single : first === 34 ? double : undefined;
+    const closeQuote = quote?.(start + 1) ?? -1;
+    const end = closeQuote >= 0 ? closeQuote + 1 : orEnd(plainEnd(start), content);
+    return { items: [unquote(content.slice(start, end).trim())], block: false, end };
+  };
+}
+
+/**
+ * A search for the next character `is` takes at or after an index, which
+ * remembers its last answer: asked along a line left to right, it looks at
+ * each character about once. -1 when there is none.
+ */
+function nextOf(content: string, is: (code: number) => boolean): (from: number) => number {
+  let from = Infinity; // where the remembered search started
+  let found = -1; // and what it found
+  return (at) => {
+    if (at >= from && (found < 0 || at <= found)) return found;
+    let index = at;
+    while (index < content.length && !is(content.charCodeAt(index))) index++;
+    from = at;
+    found = index < content.length ? index : -1;
+    return found;
+  };
+}
+
+const orEnd = (index: number, content: string) => (index >= 0 ? index : content.length);
 
 /** A block list item (`- 'a'`), unquoted; undefined for any other line (`- key:` included). */
 export function listItem(content: string): string | undefined {
@@ -235,6 +374,12 @@ export function topLevelKey(content: string): string | undefined {
   return after === content.length || isSpaceAt(content, after) ? content.slice(quote.length, end) : undefined;
 }
 
+/** A job's `<kind>_sd_configs:` key, its value `rest`: the discovery its next `files:` belong to, and one this check cannot read unless it is empty (`[]`). */
+function sdKey(job: ScrapeJob & { sd?: string }, name: string, rest: string, line: number): void {
+  job.sd = name;
+  if (name !== 'file_sd_configs' && !/^\[\s*\]/.test(rest)) job.otherSd.push({ line, value: name });
+}
+
 /** The scrape jobs of a prometheus.yml or a scrape config file, in file order (a name written twice: both). */
 export function readScrapeConfigs(text: string): ScrapeConfigs {
   const jobs: ScrapeJob[] = [];
@@ -261,9 +406,18 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
       continue;
     }
     list = undefined;
+    const valueAt = valueReader(content);
+    let read = 0; // where the last value read ends: a key inside it (`job_name: 'a, targets: [x]'`) is its text
     for (const key of keys) {
       const name = key.name;
-      const value = keyValue(content.slice(key.end));
+      if (key.index < read) continue;
+      if (name.endsWith('_sd_configs')) {
+        // Its value is not read here: its `files:` are (a key inside it is one).
+        if (current) sdKey(current, name, content.slice(key.end), line);
+        continue;
+      }
+      const value = valueAt(key.end);
+      read = value.end;
       const add = (into: AtLine[]) => {
         into.push(...value.items.map((item) => ({ line, value: item })));
         if (value.block) list = into;
@@ -274,12 +428,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         jobs.push(current);
       } else if (!current) continue;
       else if (name === 'targets') add(current.targets);
-      else if (name === 'files') {
-        if (current.sd === 'file_sd_configs') add(current.fileSd);
-      } else {
-        current.sd = name;
-        if (name !== 'file_sd_configs' && !/^\[\s*\]/.test(content.slice(key.end))) current.otherSd.push({ line, value: name });
-      }
+      else if (current.sd === 'file_sd_configs') add(current.fileSd); // files:
     }
   }
   return { jobs: jobs.map(({ name, line, targets, fileSd, otherSd }) => ({ name, line, targets, fileSd, otherSd })), scrapeConfigFiles, sections };

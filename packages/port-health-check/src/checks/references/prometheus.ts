@@ -6,7 +6,7 @@
 // `scrape_config_files:`, and a job's file_sd target files. A job whose
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
-import { contentLines, type Finding, portOfAddress } from './finding.js';
+import { type Finding, isLoopbackHost, portOfAddress } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -184,12 +184,14 @@ export function readPrometheusYml(
       } else findings.push({ ...at, line: job.line, severity: 'error', message: `scrape job ${want.job} has no targets; add localhost:${want.port}` });
     }
     for (const { file, line, value } of targets) {
+      const where = { ...(file !== undefined && { file }), line };
       if (portOfAddress(value) !== want.port) {
+        findings.push({ ...where, severity: 'error', message: `scrape job ${want.job} targets ${value}, but ${want.name} uses port ${want.port}` });
+      } else if (!isThisHost(hostOfAddress(value))) {
         findings.push({
-          ...(file !== undefined && { file }),
-          line,
-          severity: 'error',
-          message: `scrape job ${want.job} targets ${value}, but ${want.name} uses port ${want.port}`,
+          ...where,
+          severity: 'warning',
+          message: `scrape job ${want.job} targets ${value}, another host (or a name this check does not resolve): it does not scrape ${want.name} on this host`,
         });
       }
     }
@@ -197,20 +199,58 @@ export function readPrometheusYml(
   return findings;
 }
 
+/** `host:port` -> host, brackets kept (`[::1]:8000` -> `[::1]`); the whole address without a port. */
+function hostOfAddress(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon >= 0 && (address.startsWith('[') ? address[colon - 1] === ']' : !address.slice(0, colon).includes(':')) ? address.slice(0, colon) : address;
+}
+
+/**
+ * A host a client on this machine reaches this machine at: loopback (127.x,
+ * ::1, localhost, `localhost.`), or the any-address 0.0.0.0 or :: (a connection
+ * to it goes to this host on Linux). Another name or address is another host,
+ * as far as this check can tell. (Grafana's reader uses it too.)
+ */
+export function isThisHost(host: string): boolean {
+  const bare = host.toLowerCase();
+  return isLoopbackHost(bare.endsWith('.') ? bare.slice(0, -1) : bare) || bare === '0.0.0.0' || bare === '::' || bare === '[::]';
+}
+
 /** Prometheus's own default listen address, when no --web.listen-address is given. */
 export const PROMETHEUS_DEFAULT_PORT = 9090;
+
+/**
+ * The last `ARGS=` line of /etc/default/prometheus (an EnvironmentFile: the
+ * last setting takes effect, and Debian's unit starts `prometheus $ARGS`),
+ * with the lines a trailing `\` continues it on. A `#` or `;` makes a comment
+ * only at the start of a line: `--web.page-title=DSA110#1` is a value, so
+ * finding.ts's contentLines (a `#` anywhere) does not fit.
+ */
+function lastArgs(text: string): { line: number; value: string } | undefined {
+  const lines = text.split('\n');
+  let found: { line: number; value: string } | undefined;
+  for (let index = 0; index < lines.length; index++) {
+    const start = index;
+    let value = lines[index]!.trim(); // trim() also drops a CRLF file's \r
+    while (value.endsWith('\\') && index + 1 < lines.length) value = `${value.slice(0, -1)} ${lines[++index]!.trim()}`;
+    if (value.startsWith('ARGS=') || /^ARGS\s+=/.test(value)) found = { line: start + 1, value: value.slice(value.indexOf('=') + 1) };
+  }
+  return found;
+}
 
 export function readPrometheusArgs(text: string, expect: { name: string; port: number }): Finding[] {
   const findings: Finding[] = [];
   let seen = false;
-  for (const { line, text: content } of contentLines(text)) {
-    if (!content.includes('--web.listen-address')) continue; // most lines: no need for the expression
-    for (const match of content.matchAll(/--web\.listen-address(?:=|\s+)['"]?([^\s'"]+)/g)) {
-      seen = true;
-      const port = portOfAddress(match[1]!);
-      if (port !== expect.port)
-        findings.push({ line, severity: 'error', message: `--web.listen-address=${match[1]}, but the registry says ${expect.name} uses port ${expect.port}` });
-    }
+  const args = lastArgs(text);
+  for (const match of args?.value.includes('--web.listen-address') ? args.value.matchAll(/--web\.listen-address(?:=|\s+)['"]?([^\s'"]+)/g) : []) {
+    seen = true;
+    const port = portOfAddress(match[1]!);
+    if (port !== expect.port)
+      findings.push({
+        line: args!.line,
+        severity: 'error',
+        message: `--web.listen-address=${match[1]}, but the registry says ${expect.name} uses port ${expect.port}`,
+      });
   }
   if (!seen && expect.port !== PROMETHEUS_DEFAULT_PORT) {
     findings.push({

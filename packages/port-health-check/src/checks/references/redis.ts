@@ -10,58 +10,67 @@ const DIRECTIVES_READ = ['port', 'bind', 'include'];
 /** Redis's compiled-in port, when redis.conf sets none. */
 export const REDIS_DEFAULT_PORT = 6379;
 
+/** The lines of a redis.conf as Redis reads them (config.c): a line whose first character after spaces is `#` is a comment; a `#` later is part of the line. */
+export function redisLines(text: string): ReturnType<typeof contentLines> {
+  return contentLines(text, '#', 'line-start');
+}
+
+/** C's isspace: Redis skips these between words (it ends an unquoted word at a space, tab, CR or LF only). */
+const isSpace = (char: string | undefined): boolean => char === ' ' || char === '\t' || char === '\n' || char === '\r' || char === '\v' || char === '\f';
+
+/** The escapes Redis applies after a backslash inside `"..."`; any other character stands for itself. */
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
+
 /**
  * A redis.conf line's words as Redis splits them (sdssplitargs): `"..."`
- * with C escapes (`\\n`, `\\"`, `\\xHH`), `'...'` with only `\\'`, so
- * `port "6380"` is port 6380. Undefined for a line Redis refuses (an
- * unbalanced quote, or one not followed by a space).
+ * with C escapes (`\\n`, `\\"`, `\\xHH`), `'...'` with only `\\'`, a quote
+ * opening anywhere in a word (`a"b c"` is `ab c`), so `port "6380"` is port
+ * 6380. Undefined for a line Redis refuses (an unbalanced quote, or a closing
+ * one not followed by a space).
  */
 export function redisWords(line: string): string[] | undefined {
   // Without a quote, a line is its words between runs of space: the usual
   // line, split at once (a char-by-char walk of Debian's 2,276-line file cost
   // the health check about 2M instructions, twice: includes, then the check).
-  if (!line.includes('"') && !line.includes("'")) return line.split(/\s+/).filter((word) => word !== '');
+  if (!line.includes('"') && !line.includes("'") && !line.includes('\v') && !line.includes('\f')) return line.split(/[ \t\r\n]+/).filter((word) => word !== '');
   const words: string[] = [];
   let index = 0;
-  while (true) {
-    while (index < line.length && /\s/.test(line[index]!)) index++;
+  for (;;) {
+    while (isSpace(line[index])) index++;
     if (index >= line.length) return words;
-    let word = '';
-    const quote = line[index] === '"' || line[index] === "'" ? line[index++] : undefined;
-    for (;;) {
-      if (index >= line.length) {
-        if (quote) return undefined; // unterminated quotes
-        break;
-      }
-      const char = line[index]!;
-      if (!quote) {
-        if (/\s/.test(char)) break;
-        word += char;
-        index++;
-        continue;
-      }
-      if (char === '\\' && index + 1 < line.length) {
-        const next = line[index + 1]!;
-        const hex = quote === '"' && next === 'x' ? /^[0-9a-fA-F]{2}/.exec(line.slice(index + 2)) : null;
-        if (hex) {
-          word += String.fromCharCode(parseInt(hex[0], 16));
-          index += 4;
-          continue;
-        }
-        if (quote === '"') word += ({ n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' } as Record<string, string>)[next] ?? next;
-        else word += next === "'" ? "'" : `\\${next}`;
-        index += 2;
-        continue;
-      }
-      index++;
-      if (char === quote) {
-        // The closing quote must be followed by a space or the end of the line.
-        if (index < line.length && !/\s/.test(line[index]!)) return undefined;
-        break;
-      }
-      word += char;
+    const word = redisWord(line, index);
+    if (word === undefined) return undefined;
+    words.push(word.text);
+    index = word.end;
+  }
+}
+
+/** One word of sdssplitargs from `start` (not a space), and where the scan goes on; undefined when Redis refuses its quoting. */
+function redisWord(line: string, start: number): { text: string; end: number } | undefined {
+  let text = '';
+  let quote: string | undefined;
+  for (let index = start; ; index++) {
+    const char = line[index];
+    if (quote === undefined) {
+      if (char === undefined || char === ' ' || char === '\t' || char === '\r' || char === '\n') return { text, end: index };
+      if (char === '"' || char === "'") quote = char;
+      else text += char;
+      continue;
     }
-    words.push(word);
+    if (char === undefined) return undefined; // unterminated quotes
+    const next = line[index + 1];
+    if (char === quote) {
+      // The closing quote must be followed by a space or the end of the line.
+      return next === undefined || isSpace(next) ? { text, end: index + 1 } : undefined;
+    }
+    if (char === '\\' && next !== undefined && quote === '"') {
+      const hex = next === 'x' ? /^[0-9a-fA-F]{2}/.exec(line.slice(index + 2, index + 4)) : null;
+      text += hex ? String.fromCharCode(parseInt(hex[0], 16)) : (ESCAPES[next] ?? next);
+      index += hex ? 3 : 1;
+    } else if (char === '\\' && next === "'" && quote === "'") {
+      text += "'";
+      index++;
+    } else text += char;
   }
 }
 
@@ -86,97 +95,205 @@ interface UnreadInclude {
   readonly include: string;
 }
 
-export function readRedisConf(text: string, expect: { name: string; port: number; localOnly: boolean }, lookup?: IncludeLookup, self?: string): Finding[] {
-  let port: { file?: string; line: number; value: string } | undefined;
-  let bind: { file?: string; line: number; addresses: string[] } | undefined;
-  // The last include not read after the last port (bind): while one is set, the port (bind) may be another, so its verdict is unknown.
-  let portMayBeIn: UnreadInclude | undefined;
-  let bindMayBeIn: UnreadInclude | undefined;
-  const findings: Finding[] = [];
-  // `include FILE` reads FILE there, so the last port or bind may be in it.
-  const read = (source: string, file: string | undefined, chain: readonly string[]): void => {
-    for (const { line, text: content } of contentLines(source)) {
-      if (!mayBeRedisDirective(content, DIRECTIVES_READ)) continue;
-      const words = redisWords(content);
-      if (words === undefined) {
-        if (/^(port|bind)\s/i.test(content))
-          findings.push({ file, line, severity: 'error', message: `${content.slice(0, 200)}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
-        continue;
-      }
-      const [directive, ...args] = words;
-      const name = directive?.toLowerCase();
-      if (name === 'port' && args[0] !== undefined) {
-        port = { file, line, value: args[0] };
-        portMayBeIn = undefined;
-      }
-      if (name === 'bind') {
-        bind = { file, line, addresses: args };
-        bindMayBeIn = undefined;
-      }
-      if (name === 'include' && args[0] !== undefined) {
-        const included = includedFiles(lookup, includePath('redis-conf', args[0]), chain);
-        if ('problem' in included) {
-          findings.push({ file, line, severity: 'unknown', message: `include ${args[0]}: ${included.problem}; a port or bind in it is not checked` });
-          // A loop's files were read (Redis never gets past it: it crashes); any other include may hold what was not seen.
-          if (!included.loop) portMayBeIn = bindMayBeIn = { file, line, include: args[0] };
-        } else for (const each of included.files) read(each.text, each.path, [...chain, each.path]);
-      }
+/** A port or bind line: where it stands, as written (for a message), and its arguments as Redis reads them. */
+interface Setting {
+  readonly file?: string;
+  readonly line: number;
+  readonly content: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * What reading a file (its includes with it) does to what the verdict needs:
+ * a key present is assigned there (null: cleared), an absent one is left as
+ * it was. Redis applies an included file's directives where the include
+ * stands, so reading it is Object.assign of its Settings, the same wherever
+ * it stands at one depth: each file is read once per depth, not once per
+ * path to it (a file included 8 times at each of 8 levels is 16.8M paths).
+ */
+interface Settings {
+  port?: Setting;
+  bind?: Setting;
+  /** The last include not read after the last port (bind): while one is set, the port (bind) may be another, so its verdict is unknown. */
+  portMayBeIn?: UnreadInclude | null;
+  bindMayBeIn?: UnreadInclude | null;
+}
+
+type Expect = { readonly name: string; readonly port: number; readonly localOnly: boolean };
+
+/** A line of the file as written, for a message (a long one cut). */
+const shown = (content: string): string => content.slice(0, 200);
+
+/** Reads a redis.conf and the files it includes into Settings, collecting each line's problem once. */
+class RedisConfReader {
+  private readonly found = new Map<string, Finding>();
+  private readonly read = new Map<string, Settings>();
+
+  constructor(
+    private readonly expect: Expect,
+    private readonly lookup: IncludeLookup | undefined,
+  ) {}
+
+  /** The problems seen, in reading order; one a file's line says again each time the file is included is said once. */
+  get findings(): Finding[] {
+    return [...this.found.values()];
+  }
+
+  /** A file's Settings. `chain` holds the files being read, this one last: how deep it is, and what would be a loop. */
+  settingsOf(source: string, file: string | undefined, chain: readonly string[]): Settings {
+    const settings: Settings = {};
+    for (const { line, text: content } of redisLines(source)) this.readLine(settings, { file, line, content }, chain);
+    return settings;
+  }
+
+  private add(finding: Finding): void {
+    const key = `${finding.file ?? ''}\0${finding.line}\0${finding.message}`;
+    if (!this.found.has(key)) this.found.set(key, finding);
+  }
+
+  private readLine(settings: Settings, at: { file: string | undefined; line: number; content: string }, chain: readonly string[]): void {
+    const { file, line, content } = at;
+    // Only a line that may be a directive read, or holds a quote Redis may refuse, needs splitting.
+    if (!mayBeRedisDirective(content, DIRECTIVES_READ) && !content.includes('"') && !content.includes("'")) return;
+    const words = redisWords(content);
+    if (words === undefined) {
+      this.add({ file, line, severity: 'error', message: `${shown(content)}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
+      return;
     }
-  };
-  read(text, undefined, self !== undefined ? [self] : []);
+    const [directive, ...args] = words;
+    const name = directive?.toLowerCase();
+    if (name !== 'port' && name !== 'bind' && name !== 'include') return;
+    const refused = refusedArguments(name, args, this.expect);
+    if (refused !== undefined) {
+      this.add({ file, line, severity: 'error', message: `${shown(content)}: ${refused}` });
+      return;
+    }
+    if (name === 'port') Object.assign(settings, { port: { file, line, content, args }, portMayBeIn: null });
+    else if (name === 'bind') Object.assign(settings, { bind: { file, line, content, args }, bindMayBeIn: null });
+    else this.include(settings, { file, line, include: args[0]! }, chain);
+  }
+
+  /** `include FILE` reads FILE there, so the last port or bind may be in it. */
+  private include(settings: Settings, include: UnreadInclude, chain: readonly string[]): void {
+    const included = includedFiles(this.lookup, includePath('redis-conf', include.include), chain);
+    if ('problem' in included) {
+      this.add({
+        file: include.file,
+        line: include.line,
+        severity: 'unknown',
+        message: `include ${include.include}: ${included.problem}; a port or bind in it is not checked`,
+      });
+      // A loop's files were read (Redis never gets past it: it crashes); any other include may hold what was not seen.
+      if (!included.loop) Object.assign(settings, { portMayBeIn: include, bindMayBeIn: include });
+      return;
+    }
+    for (const each of included.files) Object.assign(settings, this.includedSettings(each.path, each.text, [...chain, each.path]));
+  }
+
+  /** An included file's Settings, read once per depth (the depth decides what nests too deep). */
+  private includedSettings(path: string, text: string, chain: readonly string[]): Settings {
+    const key = `${chain.length}\0${path}`;
+    let settings = this.read.get(key);
+    if (settings === undefined) {
+      settings = this.settingsOf(text, path, chain);
+      this.read.set(key, settings);
+    }
+    return settings;
+  }
+}
+
+/** Why Redis refuses a port or include line's arguments at start ("wrong number of arguments"), with what to do; undefined when it takes them. */
+function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly string[], expect: Expect): string | undefined {
+  if (name === 'bind' || args.length === 1) return undefined;
+  // `port 6379 # ours`: Redis reads the comment as more arguments.
+  const fix = args.slice(1).some((arg) => arg.startsWith('#'))
+    ? 'put a comment on a line of its own'
+    : name === 'port'
+      ? `give one port, ${expect.port}`
+      : 'give one file per include';
+  return name === 'port'
+    ? `port takes one number, so Redis refuses to start ("wrong number of arguments"); ${fix}`
+    : `include takes one file, so Redis refuses to start ("Bad directive or wrong number of arguments"); ${fix}`;
+}
+
+export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLookup, self?: string): Finding[] {
+  const reader = new RedisConfReader(expect, lookup);
+  const settings = reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
   // The include that may hold another setting, and where it stands (file:line; its line alone when the caller named no file).
   const notRead = (unread: UnreadInclude) => {
     const file = unread.file ?? self;
     return `include ${unread.include} (${file !== undefined ? `${file}:` : 'line '}${unread.line}), which could not be read`;
   };
+  const portMayBeIn = settings.portMayBeIn ? notRead(settings.portMayBeIn) : undefined;
+  const bindMayBeIn = settings.bindMayBeIn ? notRead(settings.bindMayBeIn) : undefined;
+  return [...reader.findings, ...portFindings(settings.port, expect, portMayBeIn), ...bindFindings(settings.bind, expect, bindMayBeIn)];
+}
+
+/** The verdict on the last port (`port`), or on its absence; `unless` names an unread include after it that may set another. */
+function portFindings(port: Setting | undefined, expect: Expect, unless: string | undefined): Finding[] {
   if (port === undefined) {
-    if (expect.port !== REDIS_DEFAULT_PORT)
-      findings.push(
-        portMayBeIn
-          ? {
-              line: 0,
-              severity: 'unknown',
-              message: `sets no port outside ${notRead(portMayBeIn)}: the port may be there; if not, ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}`,
-            }
-          : {
-              line: 0,
-              severity: 'error',
-              message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}`,
-            },
-      );
-  } else if (port.value !== String(expect.port)) {
-    findings.push({
+    if (expect.port === REDIS_DEFAULT_PORT) return [];
+    return [
+      unless
+        ? {
+            line: 0,
+            severity: 'unknown',
+            message: `sets no port outside ${unless}: the port may be there; if not, ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}`,
+          }
+        : {
+            line: 0,
+            severity: 'error',
+            message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}`,
+          },
+    ];
+  }
+  const value = port.args[0]!;
+  if (value === String(expect.port)) return [];
+  return [
+    {
       file: port.file,
       line: port.line,
-      severity: portMayBeIn ? 'unknown' : 'error',
-      message: `port ${port.value}, but the registry says ${expect.name} uses port ${expect.port}${portMayBeIn ? `, unless ${notRead(portMayBeIn)}, sets another port` : ''}`,
-    });
+      severity: unless ? 'unknown' : 'error',
+      message: `port ${value}, but the registry says ${expect.name} uses port ${expect.port}${unless ? `, unless ${unless}, sets another port` : ''}`,
+    },
+  ];
+}
+
+/** The verdict on the last bind (`bind`), or on its absence for a localhost-only service; `unless` as for portFindings. */
+function bindFindings(bind: Setting | undefined, expect: Expect, unless: string | undefined): Finding[] {
+  if (bind === undefined) {
+    if (!expect.localOnly) return [];
+    return [
+      unless
+        ? { line: 0, severity: 'unknown', message: `sets no bind outside ${unless}: the bind may be there; if not, ${expect.name} listens on every address` }
+        : { line: 0, severity: 'error', message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)` },
+    ];
   }
-  if (expect.localOnly) {
-    if (bind === undefined) {
-      findings.push(
-        bindMayBeIn
-          ? {
-              line: 0,
-              severity: 'unknown',
-              message: `sets no bind outside ${notRead(bindMayBeIn)}: the bind may be there; if not, ${expect.name} listens on every address`,
-            }
-          : {
-              line: 0,
-              severity: 'error',
-              message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)`,
-            },
-      );
-    } else {
-      const wide = bind.addresses.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
-      if (wide.length > 0)
-        findings.push({
-          file: bind.file,
-          line: bind.line,
-          severity: bindMayBeIn ? 'unknown' : 'error',
-          message: `bind ${bind.addresses.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only${bindMayBeIn ? `, unless ${notRead(bindMayBeIn)}, sets another bind` : ''}`,
-        });
-    }
-  }
-  return findings;
+  const problem = bindProblem(bind, expect);
+  if (problem === undefined) return [];
+  const message = `${problem.what}${unless ? `, unless ${unless}, sets another bind` : ''}${problem.fix ? `; ${problem.fix}` : ''}`;
+  return [{ file: bind.file, line: bind.line, severity: unless ? 'unknown' : 'error', message }];
+}
+
+/** What is wrong with a bind Redis would use (checked with redis-server 7.0), and what to do; undefined when nothing is. */
+function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string } | undefined {
+  const written = shown(bind.content);
+  const localhost = 'bind 127.0.0.1 -::1 (localhost only)';
+  // Redis 7: `bind ""` (or none) listens on no TCP address; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
+  if (bind.args.every((address) => address === ''))
+    return {
+      what: `${written} listens on no TCP address, so ${expect.name} does not serve port ${expect.port}: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that`,
+      fix: expect.localOnly ? localhost : 'give the addresses to listen on',
+    };
+  // `bind 127.0.0.1 # ours`: # and ours are addresses to Redis; it cannot listen on them and exits.
+  if (bind.args.some((address) => address.startsWith('#')))
+    return {
+      what: `${written}: Redis takes # and what follows for addresses (a # is a comment only at the start of a line) and fails to start, unable to listen on them`,
+      fix: 'put a comment on a line of its own',
+    };
+  if (bind.args.includes('')) return { what: `${written}: an empty address, which Redis cannot listen on, so it fails to start`, fix: 'remove it' };
+  if (!expect.localOnly) return undefined;
+  const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
+  if (wide.length === 0) return undefined;
+  return { what: `bind ${bind.args.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only` };
 }

@@ -1,0 +1,195 @@
+// Files a hostile tester wrote to make the Prometheus and Grafana readers hang
+// or pass what Prometheus or Grafana reads otherwise: each case is one that
+// hung or gave a false "ok" before its fix.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readGrafanaDatasource } from '../../../src/checks/references/grafana.js';
+import { readTargetFile } from '../../../src/checks/references/prometheus-files.js';
+import { flowItems, keysOn, readScrapeConfigs, unquote, valueReader } from '../../../src/checks/references/prometheus-jobs.js';
+import { readPrometheusArgs, readPrometheusYml } from '../../../src/checks/references/prometheus.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { tempDir } from '../../helpers.js';
+
+const API = [{ job: 'dsa110-api', name: 'FastAPI', port: 8000 }];
+const promtool = hasCommand('promtool', ['--version']);
+
+/** Milliseconds `run` takes. */
+function timed(run: () => unknown): number {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
+}
+
+describe('linear time on one long line (a file may be 4 MiB)', () => {
+  it('many `labels: {` with no closing brace: read in well under a second (was 4 s for 200 KB, growing with the square)', () => {
+    const text = `scrape_configs:\n  - job_name: other\n    params: {${' labels: {'.repeat(30_000)}\n`;
+    expect(timed(() => readScrapeConfigs(text))).toBeLessThan(1000);
+  });
+
+  it('many `targets: [` (with or without a closing bracket) or `targets: x` with no comma: read in well under a second (was 8 s for 220 KB)', () => {
+    for (const line of [' targets: ['.repeat(25_000), `${' targets: ['.repeat(25_000)}]`, ' targets: x'.repeat(25_000), " targets: 'x".repeat(25_000)]) {
+      const text = `scrape_configs:\n  - job_name: other\n    params: [${line}\n`;
+      expect(
+        timed(() => readScrapeConfigs(text)),
+        line.slice(0, 12),
+      ).toBeLessThan(1000);
+      expect(
+        timed(() => readTargetFile('t.yml', `- targets: [${line}\n`)),
+        line.slice(0, 12),
+      ).toBeLessThan(1000);
+    }
+  });
+
+  it('valueReader gives what the expressions it replaces gave, for every key on 20,000 generated lines', () => {
+    const old = (rest: string) => {
+      const flow = /^\[([^\]]*)\]/.exec(rest);
+      if (flow) return { items: flowItems(flow[1]!), block: false };
+      if (rest.trim() === '') return { items: [], block: true };
+      return { items: [unquote(/^(?:'[^']*'|"[^"]*"|[^,}\]]*)/.exec(rest)![0].trim())], block: false };
+    };
+    const pieces = ['targets: ', 'files:', 'job_name: ', '[', ']', '{', '}', ',', "'", '"', ' ', 'a', ':', '- '];
+    let state = 7;
+    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31);
+    const differ: string[] = [];
+    for (let count = 0; count < 20_000; count++) {
+      const line = Array.from({ length: next() % 12 }, () => pieces[next() % pieces.length]).join('');
+      const read = valueReader(line);
+      for (const key of keysOn(line)) {
+        const { items, block } = read(key.end);
+        if (JSON.stringify({ items, block }) !== JSON.stringify(old(line.slice(key.end)))) differ.push(line);
+      }
+    }
+    expect(differ.slice(0, 5)).toEqual([]);
+  });
+});
+
+describe('prometheus.yml: only what Prometheus reads as a job', () => {
+  const second = [
+    'scrape_configs:',
+    '  - job_name: node',
+    '    static_configs: [{targets: ["localhost:9100"]}]',
+    '---',
+    'scrape_configs:',
+    '  - job_name: dsa110-api',
+    '    static_configs: [{targets: ["localhost:8000"]}]',
+  ].join('\n');
+  const scalar = [
+    'scrape_configs:',
+    '  - job_name: node',
+    '    static_configs: [{targets: ["localhost:9100"]}]',
+    '    params:',
+    '      note:',
+    '        - |',
+    '          - job_name: dsa110-api',
+    '            static_configs: [{targets: ["localhost:8000"]}]',
+    '      other: >-',
+    '        - job_name: dsa110-api',
+  ].join('\n');
+  const none = {
+    line: 0,
+    severity: 'error',
+    message: 'no scrape job dsa110-api, so Prometheus does not scrape FastAPI on port 8000 (ports snippet prometheus-yml)',
+  };
+
+  it('a job only in a second YAML document is not there (Prometheus reads the first document alone)', () => {
+    expect(readPrometheusYml(second, API)).toEqual([none]);
+    // A `---` before the first document starts it: its jobs are read.
+    expect(readPrometheusYml(`---\n${second.split('\n---\n')[1]}`, API)).toEqual([]);
+    expect(readPrometheusYml(second.replace('\n---\n', '\n...\n'), API)).toEqual([none]);
+    if (promtool) {
+      // promtool takes the file whatever the second document holds: it is not read.
+      const file = join(tempDir(), 'prometheus.yml');
+      writeFileSync(file, `${second}\n  broken: [\n`);
+      expect(execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8' })).toMatch(/SUCCESS/);
+    }
+  });
+
+  it('a job written inside a block scalar (`|`, `>-`) is text, not a job', () => {
+    expect(readPrometheusYml(scalar, API)).toEqual([none]);
+    // The scalar ends where the indentation comes back: a job after it is read.
+    const after = `${scalar}\n  - job_name: dsa110-api\n    static_configs: [{targets: ["localhost:8001"]}]`;
+    expect(readPrometheusYml(after, API)).toEqual([
+      { line: 12, severity: 'error', message: 'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000' },
+    ]);
+  });
+
+  it('a target on another host does not scrape this host’s service: a warning naming it', () => {
+    const text =
+      'scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ["10.9.8.7:8000", "localhost:8000", "127.0.0.2:8000", "0.0.0.0:8000"]\n      - targets:\n          - "[::1]:8000"\n          - "LOCALHOST.:8000"\n';
+    expect(readPrometheusYml(text, API)).toEqual([
+      {
+        line: 4,
+        severity: 'warning',
+        message: 'scrape job dsa110-api targets 10.9.8.7:8000, another host (or a name this check does not resolve): it does not scrape FastAPI on this host',
+      },
+    ]);
+  });
+});
+
+describe('/etc/default/prometheus', () => {
+  const expect9090 = { name: 'Prometheus', port: 9090 };
+  it('a # inside the ARGS value is not a comment (only at the start of a line)', () => {
+    expect(readPrometheusArgs('ARGS="--web.page-title=DSA110#1 --web.listen-address=0.0.0.0:9091"\n', expect9090)).toEqual([
+      { line: 1, severity: 'error', message: '--web.listen-address=0.0.0.0:9091, but the registry says Prometheus uses port 9090' },
+    ]);
+    expect(readPrometheusArgs('# ARGS="--web.listen-address=:9091"\n  ; ARGS="--web.listen-address=:9092"\nARGS=""\n', expect9090)).toEqual([]);
+  });
+
+  it('only the last ARGS= line takes effect', () => {
+    expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9091"\nARGS="--web.listen-address=127.0.0.1:9090"\n', expect9090)).toEqual([]);
+    expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9090"\nARGS="--web.listen-address=127.0.0.1:9091"\n', expect9090)).toEqual([
+      { line: 2, severity: 'error', message: '--web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090' },
+    ]);
+    expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9091"\nARGS=""\n', { name: 'Prometheus', port: 9091 })).toEqual([
+      { line: 0, severity: 'error', message: 'sets no --web.listen-address, so Prometheus listens on its default 9090, not 9091' },
+    ]);
+  });
+
+  it('reads an ARGS value continued with a backslash', () => {
+    expect(readPrometheusArgs('ARGS="--storage.tsdb.retention.time=15d \\\n  --web.listen-address=:9091"\n', expect9090)).toEqual([
+      { line: 1, severity: 'error', message: '--web.listen-address=:9091, but the registry says Prometheus uses port 9090' },
+    ]);
+  });
+});
+
+describe('Grafana datasources: every url read', () => {
+  const expect9090 = { upstream: { name: 'Prometheus', port: 9090 } };
+  const wrong = (line: number, url: string) => ({ line, severity: 'error', message: `url ${url}, but Prometheus uses port 9090` });
+
+  it('a quoted key ("url":) beside a right datasource', () => {
+    const file =
+      'apiVersion: 1\ndatasources:\n  - name: A\n    type: prometheus\n    url: http://localhost:9090\n  - name: B\n    "type": prometheus\n    "url": http://localhost:9091\n';
+    expect(readGrafanaDatasource(file, expect9090)).toEqual([wrong(8, 'http://localhost:9091')]);
+  });
+
+  it('a datasource written as a flow mapping, and one of another type that way', () => {
+    const file = [
+      'apiVersion: 1',
+      'datasources:',
+      '  - {name: A, type: prometheus, url: "http://localhost:9091"}',
+      '  - {name: L, type: loki, url: "http://localhost:3100"}',
+      '  - name: B',
+      '    type: prometheus',
+      '    url: http://localhost:9090',
+    ].join('\n');
+    expect(readGrafanaDatasource(file, expect9090)).toEqual([wrong(3, 'http://localhost:9091')]);
+  });
+
+  it('0.0.0.0, 127.x, localhost. and an upper-case scheme are this host', () => {
+    const urls = ['http://0.0.0.0:9091', 'HTTP://127.0.0.1:9092', 'http://127.1.2.3:9093', 'http://localhost.:9094', 'http://[::]:9095', 'http://[::1]:9090'];
+    const file = `datasources:\n${urls.map((url) => `  - type: prometheus\n    url: ${url}\n`).join('')}`;
+    expect(readGrafanaDatasource(file, expect9090)).toEqual(urls.slice(0, 5).map((url, index) => wrong(3 + 2 * index, url)));
+  });
+
+  it('a url it cannot read (an environment variable) is unknown, never ok', () => {
+    expect(readGrafanaDatasource('datasources:\n  - type: prometheus\n    url: $PROMETHEUS_URL\n', expect9090)).toEqual([
+      {
+        line: 3,
+        severity: 'unknown',
+        message: 'url $PROMETHEUS_URL is not an http(s) URL this check reads: whether it is Prometheus on port 9090 is not known',
+      },
+    ]);
+  });
+});

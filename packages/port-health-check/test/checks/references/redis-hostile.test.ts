@@ -1,0 +1,161 @@
+// redis.conf files written to break the reader: includes that fan out, `#`
+// inside a line, lines Redis refuses. Each expectation is what redis-server
+// 7.0 does with the file (run by hand on a loopback port: it starts, listens
+// where the file says, or prints its FATAL CONFIG FILE ERROR and exits).
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { contentLines } from '../../../src/checks/references/finding.js';
+import { readRedisConf, redisWords } from '../../../src/checks/references/redis.js';
+import { gather } from '../../../src/gather.js';
+import type { IncludeFacts } from '../../../src/types.js';
+import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const EXPECT = { name: 'Redis', port: 6379, localOnly: true };
+
+/** The references check's problems for redis, in a root with every snippet and then `files`. */
+async function redisProblems(files: Record<string, TreeEntry>): Promise<string[]> {
+  const snippets: Record<string, TreeEntry> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
+  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
+  const facts = await gather({ registry, root: writeTree(tempDir(), { ...snippets, ...files }) });
+  return checkReferences(facts, registry.service('redis'))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+/** Level k (1-7) includes level k+1 `times` times; level 8 sets `last`. */
+function fanOut(times: number, last: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (let level = 1; level < 8; level++) files.set(`/etc/redis/fan/l${level}.conf`, `include /etc/redis/fan/l${level + 1}.conf\n`.repeat(times));
+  files.set('/etc/redis/fan/l8.conf', last);
+  return files;
+}
+
+describe('redis.conf includes that fan out', () => {
+  it('reads each included file once per depth, not once per path to it (8 deep, 6 times each: 1.7M paths)', () => {
+    const files = fanOut(6, 'port 6380\nbind 127.0.0.1\n');
+    let lookups = 0;
+    const lookup = (pattern: string): IncludeFacts | undefined => {
+      lookups++;
+      const text = files.get(pattern);
+      return text === undefined ? undefined : { files: [{ path: pattern, text }] };
+    };
+    const findings = readRedisConf('include /etc/redis/fan/l1.conf\n'.repeat(6), EXPECT, lookup, '/etc/redis/redis.conf');
+    expect(findings).toEqual([
+      { file: '/etc/redis/fan/l8.conf', line: 1, severity: 'error', message: 'port 6380, but the registry says Redis uses port 6379' },
+    ]);
+    expect(lookups).toBeLessThan(1000);
+  });
+
+  it('the last include of a file decides, as Redis applies the file again there', async () => {
+    const files = (conf: string) => ({ 'etc/redis/redis.conf': conf, 'etc/redis/x.conf': 'port 6380\n' });
+    expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\nport 6379\ninclude /etc/redis/x.conf\n'))).toEqual([
+      'error: redis (6379): /etc/redis/x.conf:1: port 6380, but the registry says Redis uses port 6379',
+    ]);
+    expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\ninclude /etc/redis/x.conf\nport 6379\n'))).toEqual([]);
+  });
+
+  it('a whole tree fanning out 8 times at each of 8 levels (16.8M paths) is checked at once, the problem said once', async () => {
+    const files: Record<string, TreeEntry> = { 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\n' + 'include /etc/redis/fan/l1.conf\n'.repeat(8) };
+    for (const [path, text] of fanOut(8, 'bind 0.0.0.0\n"unbalanced\n')) files[path.slice(1)] = text;
+    const started = performance.now();
+    expect(await redisProblems(files)).toEqual([
+      'error: redis (6379): /etc/redis/fan/l8.conf:2: "unbalanced: unbalanced quotes, so Redis refuses to start; fix the quoting',
+      'error: redis (6379): /etc/redis/fan/l8.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+    ]);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('redis.conf lines as Redis reads them', () => {
+  it('a # is a comment only at the start of a line: an include of a file with # in its name is read', async () => {
+    const local = { 'etc/redis/local#1.conf': 'bind 0.0.0.0\nport 6380\n' };
+    const expected = [
+      'error: redis (6379): /etc/redis/local#1.conf:2: port 6380, but the registry says Redis uses port 6379',
+      'error: redis (6379): /etc/redis/local#1.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+    ];
+    for (const include of ['include "/etc/redis/local#1.conf"', 'include /etc/redis/local#1.conf', "  include '/etc/redis/local#1.conf'"])
+      expect(await redisProblems({ 'etc/redis/redis.conf': `port 6379\nbind 127.0.0.1\n${include}\n`, ...local })).toEqual(expected);
+    // Indented, it is still a comment.
+    expect(
+      await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\n   # include "/etc/redis/local#1.conf"\n\t#port 6380\n', ...local }),
+    ).toEqual([]);
+  });
+
+  it('a line Redis cannot split (unbalanced quotes) is an error whatever its directive: Redis refuses to start', async () => {
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\ninclude "/etc/redis/x.conf\nrequirepass "abc\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:3: include "/etc/redis/x.conf: unbalanced quotes, so Redis refuses to start; fix the quoting',
+      'error: redis (6379): /etc/redis/redis.conf:4: requirepass "abc: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+  });
+
+  it('a quote opens anywhere in a word, as sdssplitargs has it: one never closed is an error', async () => {
+    expect(redisWords('requirepass a"b c"d')).toBeUndefined();
+    expect(redisWords('requirepass a"b c" x\'y\'')).toEqual(['requirepass', 'ab c', 'xy']);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\nrequirepass a"bc\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:3: requirepass a"bc: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+  });
+
+  it('a comment after a value is more arguments to Redis: port refuses them, bind takes # for an address', async () => {
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379 # ours\nbind 127.0.0.1\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:1: port 6379 # ours: port takes one number, so Redis refuses to start ("wrong number of arguments"); put a comment on a line of its own',
+    ]);
+    // Redis refuses `include FILE # ours` too; the file is not read.
+    expect(
+      await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\ninclude /etc/redis/x.conf # ours\n', 'etc/redis/x.conf': 'port 6379\n' }),
+    ).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:3: include /etc/redis/x.conf # ours: include takes one file, so Redis refuses to start ("Bad directive or wrong number of arguments"); put a comment on a line of its own',
+    ]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 # ours\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 # ours: Redis takes # and what follows for addresses (a # is a comment only at the start of a line) and fails to start, unable to listen on them; put a comment on a line of its own',
+    ]);
+  });
+});
+
+describe('contentLines with comments only at the start of a line', () => {
+  it('keeps a # later in a line, and answers the same text afresh for each rule', () => {
+    const text = 'include "/etc/redis/a#1.conf"\n  # port 1\n\t#x\nport 6379 # ours\n';
+    expect(contentLines(text, '#', 'line-start')).toEqual([
+      { line: 1, text: 'include "/etc/redis/a#1.conf"' },
+      { line: 4, text: 'port 6379 # ours' },
+    ]);
+    expect(contentLines(text)).toEqual([
+      { line: 1, text: 'include "/etc/redis/a' },
+      { line: 4, text: 'port 6379' },
+    ]);
+    expect(contentLines(text, '#', 'line-start')).toHaveLength(2);
+  });
+});
+
+describe('redis.conf values Redis refuses', () => {
+  it('port with more than one argument, or none, is an error: Redis refuses to start', async () => {
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379 6380\nbind 127.0.0.1\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:1: port 6379 6380: port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port, 6379',
+    ]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port\nport 6379\nbind 127.0.0.1\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:1: port: port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port, 6379',
+    ]);
+  });
+
+  it('bind "" (or bind alone) listens on no TCP address: Redis exits, or serves only its unixsocket', async () => {
+    const message =
+      'bind "" listens on no TCP address, so Redis does not serve port 6379: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that; bind 127.0.0.1 -::1 (localhost only)';
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind ""\n' })).toEqual([`error: redis (6379): /etc/redis/redis.conf:2: ${message}`]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind\n' })).toEqual([
+      `error: redis (6379): /etc/redis/redis.conf:2: ${message.replace('bind ""', 'bind')}`,
+    ]);
+    // A later bind replaces it.
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind ""\nbind 127.0.0.1\n' })).toEqual([]);
+  });
+
+  it('an empty address among others is one Redis cannot listen on: it fails to start', async () => {
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 ""\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 "": an empty address, which Redis cannot listen on, so it fails to start; remove it',
+    ]);
+  });
+});
