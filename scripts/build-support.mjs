@@ -242,7 +242,15 @@ try {
   module.exports = require('./${base}.js');
 } catch (error) {
   if (error && error.code === 'ERR_REQUIRE_ESM') {
-    throw new Error('require() of this package needs Node 20.19 or later (22.12 or later on Node 22); use import, or a newer Node', { cause: error });
+    // A Node that can require() an ES module may have it turned off (--no-experimental-require-module): say that, not "too old".
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const able = major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+    throw new Error(
+      able
+        ? 'require() of this package needs Node to load ES modules with require(), which is turned off here (--no-experimental-require-module, in the command or NODE_OPTIONS); use import, or drop that flag'
+        : 'require() of this package needs Node 20.19 or later (22.12 or later on Node 22); use import, or a newer Node',
+      { cause: error },
+    );
   }
   throw error;
 }

@@ -6,6 +6,8 @@
 /** A bad argument, named for a TypeError: its type, and its value when short. */
 export function describeArgument(value: unknown): string {
   if (value === null) return 'null';
+  // String(-0) is "0": `lookup(-0)` said it refused "number 0", a valid-looking value.
+  if (Object.is(value, -0)) return 'number -0';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
   if (typeof value === 'string') return value.length <= 60 ? `the string ${JSON.stringify(value)}` : 'a string';
   return typeof value === 'object' ? objectKind(value) : typeof value;

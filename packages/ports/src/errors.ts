@@ -44,8 +44,20 @@ function registryErrorMessage(source: unknown, issues: unknown): string {
       }
       return formatIssue(source, issue as RegistryIssue);
     })
+    .slice(0, MAX_ISSUES_IN_MESSAGE)
+    .concat(
+      issues.length > MAX_ISSUES_IN_MESSAGE
+        ? [`${pathText(source)}: … and ${issues.length - MAX_ISSUES_IN_MESSAGE} more problems (fix these first; ports validate lists every one)`]
+        : [],
+    )
     .join('\n');
 }
+
+/**
+ * The problems an error's message lists (`issues` holds every one): a 1 MiB file can hold 100,000,
+ * whose message was 10 MB, printed whole by anything that logs an error. Each is checked first.
+ */
+export const MAX_ISSUES_IN_MESSAGE = 200;
 
 /**
  * What a registry that does not validate still says about the processes a

@@ -16,7 +16,7 @@ export {
   type ConfigRef,
 } from './registry.js';
 export { CONFIG_KINDS, configKinds, type ConfigKind, type ConfigKindInfo } from './config-kinds.js';
-export { RegistryError, PortsError, formatIssue, type RegistryIssue, type PortsErrorCode, type SalvagedProtection } from './errors.js';
+export { RegistryError, PortsError, formatIssue, MAX_ISSUES_IN_MESSAGE, type RegistryIssue, type PortsErrorCode, type SalvagedProtection } from './errors.js';
 export { parsePort, portProblem, isPort } from './port.js';
 export { escapeText, quoteValue, oneLine, prometheusLabel, truncate, wellFormedJson, MAX_QUOTED } from './escape.js';
 export { formatRange, type PortRange } from './rules.js';

@@ -55,7 +55,9 @@ function parseUnsafe(text: string): ParseResult {
   if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }]);
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+  // A lone CR is a line break to YAML 1.2 (and to editors: an old Mac file), but the yaml package reads a file of
+  // lone CRs as one line. As LF, each offset and line number stays what the file's own line breaks make them.
+  const doc = parseDocument(text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text, {
     lineCounter,
     logLevel: 'error',
     // yaml's own duplicate-key check compares each key with every key before it: a mapping of
@@ -81,11 +83,15 @@ function parseUnsafe(text: string): ParseResult {
     .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index);
   // A duplicate key leaves the document whole: report it, keep the first of the pair (where every
   // line:col then points), and go on, so the file's other problems come in the same run.
-  const duplicates = dropDuplicateKeys(doc).map((offset) => ({
-    path: '',
-    message: yamlMessage('DUPLICATE_KEY', '', sourceAt(text, offset)),
-    ...position(offset),
-  }));
+  const duplicateKeys = dropDuplicateKeys(doc);
+  // Named by entry (`services.x`) once the document is read as JavaScript; by position before that.
+  const duplicateIssues = (input?: unknown): RegistryIssue[] =>
+    duplicateKeys.map(({ offset, key, path }) => ({
+      path: formatPath(path, input),
+      message: yamlMessage('DUPLICATE_KEY', '', key ?? sourceAt(text, offset)),
+      ...position(offset),
+    }));
+  const duplicates = duplicateIssues();
   if (syntax.length > 0) {
     // yaml reads on past a syntax error and finds more in what follows (one line indented with a tab makes every
     // later line "not at the same column"): the first is the mistake, the rest its echo. Said once, with what to do.
@@ -101,13 +107,14 @@ function parseUnsafe(text: string): ParseResult {
 
   // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
   const input: unknown = doc.toJS({ maxAliasCount: -1 });
+  const named = duplicateIssues(input);
   if (input === null || input === undefined) {
-    return fail([...duplicates, { path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
+    return fail([...named, { path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
   }
 
   // Another YAML file altogether (a compose file, /proc/self/status): one line, not an "unknown key" per key.
   const foreign = notARegistry(input);
-  if (foreign) return fail([...duplicates, { path: '', message: foreign, line: 1, column: 1 }]);
+  if (foreign) return fail([...named, { path: '', message: foreign, line: 1, column: 1 }]);
   const protect = salvageProtection(input);
 
   const parsed = RegistrySchema.safeParse(input);
@@ -118,11 +125,11 @@ function parseUnsafe(text: string): ParseResult {
       ? checkRules(parsed.data)
       : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input))]),
   ];
-  if (located.length === 0 && parsed.success && duplicates.length === 0) return { ok: true, data: parsed.data };
+  if (located.length === 0 && parsed.success && named.length === 0) return { ok: true, data: parsed.data };
 
   return fail(
     [
-      ...duplicates,
+      ...named,
       ...located.map(({ path, message, atKey }) => ({
         path: formatPath(path, input),
         message,
@@ -184,10 +191,10 @@ function sourceAt(text: string, offset: number): string {
  * key with all the keys before it. Keys are compared as JavaScript will see them (`8000:` and
  * `"8000":` are one key of the object toJS() makes, the later silently winning).
  */
-function dropDuplicateKeys(doc: Document): number[] {
-  const found: number[] = [];
+function dropDuplicateKeys(doc: Document): { offset: number; key?: string; path: PathSegment[] }[] {
+  const found: { offset: number; key?: string; path: PathSegment[] }[] = [];
   visit(doc, {
-    Map(_, map) {
+    Map(_, map, ancestors) {
       const seen = new Set<unknown>();
       map.items = map.items.filter((pair) => {
         const key = isScalar(pair.key) ? String(pair.key.value) : pair.key;
@@ -195,12 +202,26 @@ function dropDuplicateKeys(doc: Document): number[] {
           seen.add(key);
           return true;
         }
-        found.push((pair.key as Node | null)?.range?.[0] ?? 0);
+        // The key as YAML reads it (`"version"` is version), and the mapping it is in (services.x).
+        found.push({ offset: (pair.key as Node | null)?.range?.[0] ?? 0, ...(typeof key === 'string' && { key }), path: nodePath(ancestors, map) });
         return false;
       });
     },
   });
   return found;
+}
+
+/** The path of `node` from the document's top, through the visitor's ancestors: keys of pairs, indexes of lists. */
+function nodePath(ancestors: readonly unknown[], node: unknown): PathSegment[] {
+  const chain = [...ancestors, node];
+  const path: PathSegment[] = [];
+  for (let index = 0; index + 1 < chain.length; index++) {
+    const parent = chain[index];
+    const child = chain[index + 1];
+    if (isPair(parent) && parent.value === child) path.push(isScalar(parent.key) ? String(parent.key.value) : '?');
+    else if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+  }
+  return path;
 }
 
 /**
@@ -337,7 +358,7 @@ function yamlMessage(code: string, message: string, source: string): string {
   // yaml's parser recurses once per level: thousands of levels (`[[[[...`, `- - - ...`) overflow
   // the stack before yamlProblems can count them. Only nesting does that, so say so.
   if (code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(message)) return TOO_DEEP;
-  if (code === 'DUPLICATE_KEY') return `duplicate key ${quoteValue(source.trim())}; each key may appear once in a mapping`;
+  if (code === 'DUPLICATE_KEY') return `duplicate key ${quoteValue(source.trim())}; each key may appear once in a mapping: keep one`;
   if (code === 'MULTIPLE_DOCS') return 'more than one YAML document (a "---" line starts another); a registry is one document';
   // yaml's messages end with a source excerpt after a colon and newline; keep the first line.
   return oneLine(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 300);
@@ -372,7 +393,12 @@ function pairByKey(map: YAMLMap, key: PathSegment | undefined): Pair | undefined
   let index = pairIndexes.get(map);
   if (!index) {
     index = new Map();
-    for (const item of map.items) if (isPair(item) && isScalar(item.key) && !index.has(item.key.value)) index.set(item.key.value, item);
+    for (const item of map.items) {
+      if (!isPair(item) || !isScalar(item.key)) continue;
+      // A null key (`~:`, or nothing before the colon) is "" to JavaScript, as the schema's issues name it.
+      const key = item.key.value === null ? '' : item.key.value;
+      if (!index.has(key)) index.set(key, item);
+    }
     pairIndexes.set(map, index);
   }
   return index.get(key);
@@ -423,7 +449,10 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
         const suggests = closest(key, known);
         return {
           path: [...path, key],
-          message: `unknown key ${quoteValue(key)}${didYouMeanText(suggests)}`,
+          message:
+            key === ''
+              ? 'an empty or null key (`~:`, `"":`, or nothing before the colon); remove it'
+              : `unknown key ${quoteValue(key)}${didYouMeanText(suggests)}`,
           atKey: true,
           ...(suggests !== undefined && { suggests }),
         };
@@ -432,6 +461,8 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
     case 'invalid_type': {
       // The whole document: its kind only, never its content (see documentKind).
       const got = path.length === 0 ? documentKind(value) : describeValue(value);
+      if (path.length === 0)
+        return [{ path, message: `must be a mapping (got ${got}); a registry is a mapping that starts with "version: 1" and "services:"` }];
       if (issue.message.startsWith('Invalid input')) {
         return [{ path, message: `must be ${article(issue.expected)} (got ${got})` }];
       }

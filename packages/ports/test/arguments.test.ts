@@ -146,6 +146,13 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
   const SHAPE = '{ path?, env? }';
   const KEYS = ['path', 'env'];
 
+  it('describes -0 as -0 (String(-0) is "0": lookup(-0) refused "number 0")', async () => {
+    expect(ports.describeArgument(-0)).toBe('number -0');
+    expect(ports.describeArgument(0)).toBe('number 0');
+    const registry = await ports.loadRegistry();
+    expect(() => registry.lookup(-0)).toThrow(/number -0/);
+  });
+
   it('says what a non-plain object is (describeArgument names its class), never "not an object"', () => {
     expect(
       [new Map(), new URL('file:///x'), new Date(0), new Set(), Promise.resolve(), new Error('x'), new (class Options {})()].map(ports.describeArgument),

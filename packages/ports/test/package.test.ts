@@ -54,6 +54,19 @@ describe('the built package', () => {
     expect(result.builtins.length).toBeGreaterThan(10); // the list is real
   });
 
+  it('require() with require(esm) turned off says so, not that Node is too old (this Node can)', () => {
+    const run = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', "require('@dsa110/ports')"], {
+      cwd: consumer,
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      'require() of this package needs Node to load ES modules with require(), which is turned off here (--no-experimental-require-module, in the command or NODE_OPTIONS); use import, or drop that flag',
+    );
+    expect(run.stderr).not.toContain('needs Node 20.19 or later');
+  });
+
   it('requires a builtin such as node:net when one of its functions is first called, and the call works', () => {
     const out = runOutside(`
       import { hasIdleCore, tryBind } from '@dsa110/ports/system';

@@ -2,6 +2,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
+import { MAX_ISSUES_IN_MESSAGE } from '../src/errors.js';
 import { expandPortReferences } from '../src/port-references.js';
 import { HEALTH_SERVICE, HEALTH_TIMER } from '../src/render/health-timer.js';
 import { minimalRegistry, withLine, writeRegistry } from './helpers.js';
@@ -46,7 +47,14 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     path: 'services.api.protocl',
     at: [7, 5],
   },
-  { name: 'a duplicate YAML key', line: 7, text: '    port: 8001', message: /^duplicate key "port"/, path: '', at: [7, 5] },
+  {
+    name: 'a duplicate YAML key',
+    line: 7,
+    text: '    port: 8001',
+    message: /^duplicate key "port"; each key may appear once in a mapping: keep one$/,
+    path: 'services.api',
+    at: [7, 5],
+  },
   {
     name: 'a duplicate id',
     line: 13,
@@ -368,12 +376,12 @@ describe('a broken registry is rejected with line and column', () => {
     const text = withLine(6, '    port: 8000\n    port: 6379', withLine(17, '    protocol: TPC'));
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
-      '7:5 : duplicate key "port"; each key may appear once in a mapping',
+      '7:5 services.api: duplicate key "port"; each key may appear once in a mapping: keep one',
       '18:15 services.redis.protocol: must be one of HTTP, HTTPS, TCP, UDP (got "TPC") (did you mean "TCP"?)',
     ]);
     // Alone, it still fails the file.
     const { error: alone } = await rejection(`${minimalRegistry}\nversion: 1\n`);
-    expect(alone.issues.map((issue) => issue.message)).toEqual(['duplicate key "version"; each key may appear once in a mapping']);
+    expect(alone.issues.map((issue) => issue.message)).toEqual(['duplicate key "version"; each key may appear once in a mapping: keep one']);
   });
 
   it('rejects YAML aliases past a small limit', async () => {
@@ -486,11 +494,48 @@ describe('a broken registry is rejected with line and column', () => {
     expect(() => parseRegistry(aliased)).toThrow(/YAML aliases expand the registry to \d+ values, more than 100000; write the values out instead/);
   });
 
+  it('names a duplicate key as YAML reads it (quotes are not part of it) and by the entry it is in', async () => {
+    const quoted = await rejection(minimalRegistry.replace('    port: 6379\n', '    port: 6379\n    "port": 6380\n'));
+    expect(quoted.error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '17:5 services.redis: duplicate key "port"; each key may appear once in a mapping: keep one',
+    ]);
+    const top = await rejection(`${minimalRegistry}"version": 1\n`);
+    expect(top.error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      ': duplicate key "version"; each key may appear once in a mapping: keep one',
+    ]);
+  });
+
+  it('points at an empty or null key where it is, and says what it is', async () => {
+    for (const key of ['~', '""', "''"]) {
+      const text = `${minimalRegistry}${key}: 1\n`;
+      const { error } = await rejection(text);
+      expect(
+        error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`),
+        key,
+      ).toEqual([`${text.split('\n').length - 1}:1 an empty or null key (\`~:\`, \`"":\`, or nothing before the colon); remove it`]);
+    }
+  });
+
+  it('reads lines that end in a lone CR (an old Mac file) as YAML 1.2 does: line breaks, each problem on its own line', async () => {
+    expect(parseRegistry(minimalRegistry.replace(/\n/g, '\r')).services.map((service) => service.id)).toEqual(['redis', 'api']);
+    const { error } = await rejection(withLine(6, '    port: 80x').replace(/\n/g, '\r'));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}`)).toEqual(['6:11 services.api.port']);
+  });
+
+  it('lists the first MAX_ISSUES_IN_MESSAGE problems in its message and says how many more; issues and ports validate hold every one', async () => {
+    const services = Array.from({ length: 300 }, (_, index) => `  - id: s${index}\n    portt: 1\n`).join('');
+    const { error, path } = await rejection(`version: 1\nservices:\n${services}`);
+    const lines = error.message.split('\n');
+    expect(error.issues.length).toBeGreaterThan(MAX_ISSUES_IN_MESSAGE);
+    expect(lines).toHaveLength(MAX_ISSUES_IN_MESSAGE + 1);
+    expect(lines.at(-1)).toBe(`${path}: … and ${error.issues.length - MAX_ISSUES_IN_MESSAGE} more problems (fix these first; ports validate lists every one)`);
+  });
+
   it('reports a key written once as a number and once as text as a duplicate (toJS would keep the second silently)', async () => {
     const text = minimalRegistry.replace('    port: 8000\n', '    port: 8000\n    details:\n      8000: first\n      "8000": second\n');
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
-      `${text.split('\n').indexOf('      "8000": second') + 1}:7 duplicate key "\\"8000\\""; each key may appear once in a mapping`,
+      `${text.split('\n').indexOf('      "8000": second') + 1}:7 duplicate key "8000"; each key may appear once in a mapping: keep one`,
     ]);
   });
 
@@ -804,7 +849,9 @@ describe('a broken registry is rejected with line and column', () => {
         (caught: unknown) => caught,
       );
       expect(error, name).toBeInstanceOf(RegistryError);
-      expect((error as RegistryError).message, name).toBe(`${path}:1:1: must be a mapping (got ${kind})`);
+      expect((error as RegistryError).message, name).toBe(
+        `${path}:1:1: must be a mapping (got ${kind}); a registry is a mapping that starts with "version: 1" and "services:"`,
+      );
     }
     // A value inside a registry is still quoted: it is the registry's, and saying it is the point.
     const { error } = await rejection('version: 1\nservices: hunter2\n');

@@ -254,6 +254,17 @@ describe('ports validate', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('lists every problem, past the first 200 that an error message holds', async () => {
+    const services = Array.from({ length: 300 }, (_, index) => `  - id: s${index}\n    portt: 1\n`).join('');
+    const dir = checkout(`version: 1\nservices:\n${services}`);
+    const run = await ports(['validate', 'ports.yaml'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(300);
+    expect(lines.every((line) => line.startsWith('ports.yaml:'))).toBe(true);
+    expect(run.stdout).not.toContain('more problems');
+  });
+
   it('flags a {port:ID} reference to no entry at its line and column', async () => {
     const dir = checkout(replaceOnce(rootRegistry, 'FastAPI on port {port:api}', 'FastAPI on port {port:apx}'));
     const line = rootRegistry.split('\n').findIndex((text) => text.includes('{port:api}')) + 1;

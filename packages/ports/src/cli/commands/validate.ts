@@ -1,4 +1,4 @@
-import { loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
+import { formatIssue, loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { escapeText } from '../../escape.js';
 import { defineCommand } from '../command.js';
@@ -30,7 +30,8 @@ async function run(context: Context<unknown>): Promise<Outcome> {
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;
       failed = true;
-      context.io.out(`${error.message}\n`);
+      // Every problem: the error's message lists the first MAX_ISSUES_IN_MESSAGE.
+      context.io.out(`${error.issues.map((issue) => formatIssue(error.source, issue)).join('\n')}\n`);
     }
   }
   return failed ? 'failed' : 'ok';
