@@ -20,11 +20,16 @@ export function holdersOf(listeners: readonly ListenerFacts[]): { processes: Pro
 /**
  * How to speak of socket holders that could not be seen, and what would
  * show them: running as root, unless this already ran as root (a protected
- * process, or another container's, whose open files even root cannot read).
+ * process, or another container's, whose open files even root cannot read;
+ * or no process at all).
  */
 export function unseenHolders(facts: Pick<Facts, 'sockets'>): { holder: string; remedy: string } {
   return facts.sockets.readAsRoot
-    ? { holder: 'a process whose open files even root cannot read', remedy: 'even root cannot read their open files here' }
+    ? {
+        // Or nobody: a socket sent over a Unix socket (SCM_RIGHTS) and closed lives in the message queue until received.
+        holder: 'a process whose open files even root cannot read (or none: a socket in flight in a Unix-socket message)',
+        remedy: 'even root cannot read their open files here, or the socket is in flight in a Unix-socket message (SCM_RIGHTS) that no process has received',
+      }
     : { holder: 'a process this user cannot see', remedy: 'run as root to see them' };
 }
 

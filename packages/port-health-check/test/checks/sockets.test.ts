@@ -177,6 +177,41 @@ time.sleep(3600)`,
     },
   );
 
+  it.skipIf(!existsSync('/usr/bin/python3') || process.getuid?.() !== 0)(
+    "says a service's socket that no process holds (in flight in a Unix-socket message, SCM_RIGHTS) may be that: unknown owner",
+    async () => {
+      const child = spawn(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import array, json, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+port = s.getsockname()[1]
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+s.close()
+print(json.dumps({'port': port}), flush=True)
+time.sleep(3600)`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      recordSpawned(child.pid!);
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          child.stdout!.once('data', (data: Buffer) => resolve(data.toString()));
+          child.once('close', (code) => reject(new Error(`python3 exited (${code}) before it was ready`)));
+        });
+        const { port } = JSON.parse(line) as { port: number };
+        const { owner } = run(await factsFor([{ id: 'api', port, processes: ['uvicorn'] }]), 'api');
+        expect(owner).toEqual([expect.objectContaining({ severity: 'unknown' })]);
+        expect(owner[0]!.reason).toContain('or the socket is in flight in a Unix-socket message (SCM_RIGHTS) that no process has received');
+      } finally {
+        signal(child.pid!, 'SIGKILL');
+        await waitForExit(child.pid!);
+      }
+    },
+  );
+
   it('is an error for a localhost-only service on 0.0.0.0, a warning for a dev server', async () => {
     const redis = await spawnListener({ host: '0.0.0.0' });
     const vite = await spawnListener({ host: '0.0.0.0' });
