@@ -50,7 +50,7 @@ export const command = defineCommand({
         return 'ok';
       }
       context.io.out(unifiedDiff(current, next, { from: `${shown} (committed)`, to: `${shown} (from ${source})` }));
-      context.io.err(`${shown} is stale: run "${escapeText(regenerateCommand(context, 'docs', ['file']))}" to regenerate it from ${source}, then commit it\n`);
+      context.io.err(`${shown} is stale: run "${regenerateCommand(context, 'docs', ['file'])}" to regenerate it from ${source}, then commit it\n`);
       return 'failed';
     }
     if (next === current) {

@@ -1,5 +1,6 @@
 // `ports docs` through the built bin, on copies of ports.yaml and docs/ports.md in temp dirs.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -37,10 +38,24 @@ describe('ports docs', () => {
     expect(check.stdout).toMatch(/^--- pa\\e\[31mge\\nok: forged\.md \(committed\)\n/);
     expect(check.stdout).toContain('\n-| 9090 | Prometheus \\e[2J');
     expect(check.stderr).toBe(
-      'pa\\e[31mge\\nok: forged.md is stale: run "ports docs --file \'pa\\e[31mge\\nok: forged.md\'" to regenerate it from ports.yaml, then commit it\n',
+      'pa\\e[31mge\\nok: forged.md is stale: run "ports docs --file $\'pa\\e[31mge\\nok: forged.md\'" to regenerate it from ports.yaml, then commit it\n',
     );
     const write = await ports(['docs', '--file', page], { cwd: dir });
     expect(write).toEqual({ code: 0, stdout: 'pa\\e[31mge\\nok: forged.md regenerated from ports.yaml\n', stderr: '' });
+  });
+
+  it.each(["q'd/page.md", 'line\nbreak/page.md'])('the command --check says to run, pasted into bash, regenerates a page at %j', async (page) => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'));
+    mkdirSync(join(dir, page.slice(0, page.indexOf('/'))));
+    writeFileSync(join(dir, page), committedDocs);
+    const check = await ports(['docs', '--check', '--file', page], { cwd: dir });
+    const command = /run "(.*)" to regenerate/.exec(check.stderr)?.[1];
+    expect(command, check.stderr).toMatch(/^ports docs --file /);
+    // The suggested words, as bash reads them back, are the page's path.
+    const words = execFileSync('bash', ['-c', `printf '%s\\0' ${command!.slice('ports '.length)}`], { encoding: 'utf8' })
+      .split('\0')
+      .slice(0, -1);
+    expect(words).toEqual(['docs', '--file', page]);
   });
 
   it('regenerates a stale page, and a second run changes nothing (idempotent, byte for byte)', async () => {
