@@ -1,8 +1,11 @@
-// Whether a TCP port can be bound right now on every local interface, the way
-// a server that listens on all addresses would bind it: 0.0.0.0 and, when the
-// machine has IPv6, [::] (IPv6 only, so the two are tested separately).
+// Whether a port can be bound right now on every local interface, the way a
+// server that listens on all addresses would bind it: 0.0.0.0 and, when the
+// machine has IPv6, [::] (IPv6 only, so the two are tested separately); TCP,
+// or UDP for a datagram server.
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { describeArgument, portArgument } from '../arguments.js';
+import { describeArgument, portArgument, transportArgument } from '../arguments.js';
+import type { Transport } from './port-sockets.js';
 
 export interface BindResult {
   readonly ok: boolean;
@@ -39,15 +42,35 @@ export interface PortAvailability {
   readonly ipv6: boolean;
 }
 
-/** Whether `port` can be bound on 0.0.0.0 and on [::] (skipped when the machine has no IPv6). */
-export async function portAvailability(port: number): Promise<PortAvailability> {
+/**
+ * Whether `port` can be bound on 0.0.0.0 and on [::] (skipped when the machine
+ * has no IPv6), for TCP (a listener) or UDP (a bound datagram socket: a UDP
+ * server's port is taken by a bind alone). `reason` names the transport for UDP.
+ */
+export async function portAvailability(port: number, transport: Transport = 'tcp'): Promise<PortAvailability> {
   portArgument('portAvailability', port);
-  const v4 = await tryBind(port, '0.0.0.0');
-  if (!v4.ok) return { port, free: false, reason: `0.0.0.0: ${v4.code}`, ipv6: false };
-  const v6 = await tryBind(port, '::', true);
+  transportArgument('portAvailability', transport);
+  const bind = transport === 'tcp' ? tryBind : tryBindUdp;
+  const suffix = transport === 'tcp' ? '' : '/udp';
+  const v4 = await bind(port, '0.0.0.0');
+  if (!v4.ok) return { port, free: false, reason: `0.0.0.0${suffix}: ${v4.code}`, ipv6: false };
+  const v6 = await bind(port, '::', true);
   if (v6.ok) return { port, free: true, ipv6: true };
   if (NO_FAMILY.has(v6.code!)) return { port, free: true, ipv6: false };
-  return { port, free: false, reason: `[::]: ${v6.code}`, ipv6: true };
+  return { port, free: false, reason: `[::]${suffix}: ${v6.code}`, ipv6: true };
+}
+
+/** tryBind for UDP: bind a datagram socket to host:port (exclusively) and close it at once. */
+function tryBindUdp(port: number, host: string, ipv6Only = false): Promise<BindResult> {
+  return new Promise((resolve) => {
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only, reuseAddr: false });
+    socket.unref();
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      socket.close();
+      resolve({ ok: false, code: error.code ?? 'UNKNOWN' });
+    });
+    socket.bind({ port, address: host, exclusive: true }, () => socket.close(() => resolve({ ok: true })));
+  });
 }
 
 /** The first port in start..end (inclusive) free on every local interface, or undefined when all are taken. */

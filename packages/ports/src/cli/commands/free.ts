@@ -6,7 +6,7 @@ import { load } from '../context.js';
 import { CommandError } from '../exit-code.js';
 
 export const command = defineCommand({
-  summary: 'the first port of a reserved range that can be bound now on 0.0.0.0 and [::]',
+  summary: 'the first port of a reserved range that can be bound now on 0.0.0.0 and [::] (TCP, and UDP for a UDP service it is kept for)',
   operands: '<reserved-id>',
   flags: {},
   json: '{"id":"dashboard-fallback","port":3210}',
@@ -20,16 +20,21 @@ export const command = defineCommand({
       const hint = registry.has(id) ? ` ("${id}" is a service: "ports get ${id}" prints its port)` : '';
       throw new PortsError('NOT_FOUND', `ports free: no reserved range ${quoteValue(id)}${hint}; reserved ids: ${known.join(', ') || 'none'}`);
     }
+    // The transports of the services the range is kept for (a UDP service's port is taken by a bound socket); TCP for nobody's.
+    const transports = [...new Set(range.for.flatMap((owner) => (registry.has(owner) ? [registry.service(owner).transport] : [])))].sort();
+    if (transports.length === 0) transports.push('tcp');
     // Why each port could not be bound, by errno: a port below 1024 is not "in use" for a user who may not bind it.
     const refused = new Map<string, number>();
-    for (let port = range.start; port <= range.end; port++) {
-      const availability = await portAvailability(port);
-      if (availability.free) {
-        context.io.out(context.values.json ? `${JSON.stringify({ id, port }, wellFormedJson)}\n` : `${port}\n`);
-        return 'ok';
+    ports: for (let port = range.start; port <= range.end; port++) {
+      for (const transport of transports) {
+        const availability = await portAvailability(port, transport);
+        if (availability.free) continue;
+        const code = availability.reason?.split(': ').at(-1) ?? 'UNKNOWN';
+        refused.set(code, (refused.get(code) ?? 0) + 1);
+        continue ports;
       }
-      const code = availability.reason?.split(': ').at(-1) ?? 'UNKNOWN';
-      refused.set(code, (refused.get(code) ?? 0) + 1);
+      context.io.out(context.values.json ? `${JSON.stringify({ id, port }, wellFormedJson)}\n` : `${port}\n`);
+      return 'ok';
     }
     throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1)}`);
   },

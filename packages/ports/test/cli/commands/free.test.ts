@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryBind } from '@dsa110/ports/system';
@@ -82,6 +83,37 @@ describe('ports free', () => {
     const dir = checkout(registryWith(start, start + 4));
     const run = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: dir });
     expect(run).toEqual({ code: 0, stdout: `${start + 4}\n`, stderr: '' });
+  });
+
+  it('a range kept for a UDP service skips ports bound by a UDP socket (on 0.0.0.0, on [::] only); one kept for nobody checks TCP only', async () => {
+    const start = await freeBlock(3);
+    const sockets: Socket[] = [];
+    const bind = (port: number, address: string) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = createSocket(address.includes(':') ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' });
+        socket.once('error', reject);
+        socket.bind({ port, address }, () => {
+          sockets.push(socket);
+          resolve();
+        });
+      });
+    try {
+      await bind(start, '0.0.0.0');
+      await bind(start + 1, ipv6 ? '::' : '0.0.0.0');
+      const udp = registryWith(start, start + 2)
+        .replace('reserved:\n', 'reserved:\n')
+        .replace(
+          '    processes: [uvicorn]\n',
+          '    processes: [uvicorn]\n  - id: dns\n    name: DNS\n    group: production\n    port: 5353\n    protocol: UDP\n    transport: udp\n    access: private\n    configuredBy: { env: DNS_PORT }\n    robust: false\n    processes: [dnsd]\n',
+        )
+        .replace('    purpose: test range\n', '    purpose: test range\n    for: [dns]\n');
+      const kept = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: checkout(udp) });
+      expect(kept).toEqual({ code: 0, stdout: `${start + 2}\n`, stderr: '' });
+      const nobodys = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: checkout(registryWith(start, start + 2)) });
+      expect(nobodys).toEqual({ code: 0, stdout: `${start}\n`, stderr: '' });
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
   });
 
   it('prints the range start when it is free, and the port really is bindable', async () => {
