@@ -29,7 +29,7 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
 import { describeArgument, modeArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
@@ -113,15 +113,37 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
  * directory only, and only where the sysctl is on; this refuses it anywhere.
  */
 function plantedLink(path: string): string | undefined {
+  const found = untrustedLink(path);
+  return found && `${notFollowed(found, 'file')}; remove it, or give the path of the file itself (nothing was written)`;
+}
+
+/** A symbolic link owned by someone other than root and this user: its host path, and its owner. */
+export interface UntrustedLink {
+  readonly link: string;
+  readonly uid: number;
+}
+
+/**
+ * The first symbolic link on `path` (every directory on the way, the last
+ * name too, through every hop) owned by a user other than root and this one,
+ * or undefined. Under `root` (a staged or mounted system) the path is one
+ * inside it, and links resolve as they would inside it: an absolute target
+ * starts again at `root`, `..` stops there (as resolveInRoot). Missing or
+ * unreadable parts end the walk: the write itself says why.
+ */
+export function untrustedLink(path: string, root = '/'): UntrustedLink | undefined {
+  pathArgument('untrustedLink', 'path', path);
+  pathArgument('untrustedLink', 'root', root);
   const euid = process.geteuid?.();
   if (euid === undefined) return undefined;
-  const pending = (path.startsWith('/') ? path : join(process.cwd(), path)).split('/');
-  let resolved = '/';
+  const top = resolve(root);
+  const pending = (root !== '/' || path.startsWith('/') ? path : join(process.cwd(), path)).split('/');
+  let resolved = top;
   for (let hops = 0; pending.length > 0; ) {
     const name = pending.shift()!;
     if (name === '' || name === '.') continue;
     if (name === '..') {
-      resolved = dirname(resolved);
+      if (resolved !== top) resolved = dirname(resolved);
       continue;
     }
     const next = join(resolved, name);
@@ -133,12 +155,9 @@ function plantedLink(path: string): string | undefined {
         continue;
       }
     } catch {
-      return undefined; // missing or unreadable: the write itself says why
+      return undefined;
     }
-    if (info.uid !== euid && info.uid !== 0) {
-      const owners = euid === 0 ? 'root' : `root or this user (uid ${euid})`;
-      return `${escapeText(next)} is a symbolic link owned by uid ${info.uid}, not by ${owners}: it is not followed, since its owner could point it at any file; remove it, or give the path of the file itself (nothing was written)`;
-    }
+    if (info.uid !== euid && info.uid !== 0) return { link: next, uid: info.uid };
     if (++hops > 40) return undefined; // a loop of links: the write says so
     let target: string;
     try {
@@ -146,10 +165,21 @@ function plantedLink(path: string): string | undefined {
     } catch {
       return undefined;
     }
-    if (target.startsWith('/')) resolved = '/';
+    if (target.startsWith('/')) resolved = top;
     pending.unshift(...target.split('/'));
   }
   return undefined;
+}
+
+/** `LINK is a symbolic link owned by uid N, not by root: it is not followed, since its owner could point it at any WHAT` (escaped). */
+export function notFollowed(found: UntrustedLink, what: 'file' | 'directory'): string {
+  return `${escapeText(found.link)} is a symbolic link owned by uid ${found.uid}, not by ${trustedOwners()}: it is not followed, since its owner could point it at any ${what}`;
+}
+
+/** Whose files and links are trusted: `root`, or `root or this user (uid N)`. */
+export function trustedOwners(): string {
+  const euid = process.geteuid?.();
+  return euid === 0 || euid === undefined ? 'root' : `root or this user (uid ${euid})`;
 }
 
 /** N when `path` is, through symbolic links, /proc/self/fd/N or /dev/fd/N (as /dev/stdout is). */

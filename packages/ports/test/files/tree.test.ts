@@ -1,13 +1,13 @@
 // The generated-tree writer (`ports systemd`, `ports monitoring`) on real files
 // and private special files: every path is inspected before the first write,
 // nothing but a regular file is ever replaced, and no inspection blocks.
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError } from '../../src/files/write.js';
 import { inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
 import { FileReadError } from '../../src/files/read.js';
-import { fifo, privateDir } from './special.js';
+import { fifo, isRoot, privateDir } from './special.js';
 
 const LIMIT = { maxBytes: 1024 };
 const FILES = [
@@ -158,6 +158,20 @@ describe('writeGeneratedFiles: directories', () => {
       expect(writeGeneratedFiles(dir, files, LIMIT)[0]!.wrote).toBe(true);
       expect(statSync(join(dir, 'a.conf')).uid).toBe(0);
     }
+  });
+
+  it.skipIf(!isRoot)('never follows a directory link another user owns on the way to a file, as root: inspected as a problem, nothing written', () => {
+    const dir = privateDir();
+    const elsewhere = privateDir();
+    writeFileSync(join(dir, 'health.timer'), 'old\n');
+    symlinkSync(elsewhere, join(dir, 'a.service.d'));
+    expect(inspectGeneratedFiles(dir, FILES, LIMIT)[0]!.problem).toBeUndefined(); // root's link: followed
+    lchownSync(join(dir, 'a.service.d'), 65534, 65534);
+    const why = `${join(dir, 'a.service.d')} is a symbolic link owned by uid 65534, not by root: it is not followed, since its owner could point it at any directory; remove it, or \`chown -h root:root\` it`;
+    expect(inspectGeneratedFiles(dir, FILES, LIMIT)[0]!.problem).toBe(why);
+    expect(refusal(dir).reason).toBe(`${why}; nothing was written`);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readFileSync(join(dir, 'health.timer'), 'utf8')).toBe('old\n');
   });
 
   it('writes all the changed files or none: a directory that takes no new file leaves the others as they were, with no temporary file', () => {

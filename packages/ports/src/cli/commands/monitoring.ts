@@ -103,7 +103,7 @@ async function checkFiles(
   }
   if (stale > 0) {
     context.io.err(
-      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${escapeText(regenerateCommand(context, 'monitoring', ['out']))}" to regenerate them from ${source}, then commit them\n`,
+      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${regenerateCommand(context, 'monitoring', ['out'])}" to regenerate them from ${source}, then commit them\n`,
     );
     return 'failed';
   }

@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import {
   FileReadError,
@@ -11,6 +11,8 @@ import {
   type InspectedFile,
   type WrittenFile,
 } from '../../files/index.js';
+import { directoryExposure, fileExposure, narrowDirectory, type DirectoryExposure } from '../../files/tree.js';
+import { notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
 import { escapeText, oneLine, quoteValue } from '../../escape.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -200,9 +202,14 @@ async function writeTree(
   defaultDir: boolean,
 ): Promise<Outcome> {
   let written: WrittenFile[];
+  const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
+  const guarded = guardedDirectories(files, unitDir);
+  const exposed = exposedDirectories(guarded);
+  refuseForeignDirectories(exposed);
   try {
-    const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
     written = writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES });
+    // Only once every file is written (all or none): this user's directories that others may write, made 0755.
+    for (const { dir, found } of exposed) narrowDirectory(dir.path, found.narrowed!);
   } catch (error) {
     if (!(error instanceof FileWriteError)) throw error;
     // Only the default directory gets the hint: with --out or --root the user already chose where.
@@ -210,6 +217,10 @@ async function writeTree(
     throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
   }
   for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
+  for (const { dir, found } of exposed) context.io.out(`made ${escapeText(dir.path)} ${octal(found.narrowed!)}: it was ${found.exposure}\n`);
+  // Another's drop-in there is reported, not removed: it may be the operator's own, made by hand.
+  for (const { path, reason } of exposedDropIns(guarded))
+    context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`);
   const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
@@ -288,6 +299,19 @@ async function checkTree(
     ...unreadable,
     ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }, { regenerate }).filter((item) => !unreadablePaths.has(item.path)),
   ];
+  // A drop-in directory (or the directory holding it) others may write: they choose what systemd runs, as for the file.
+  const guarded = guardedDirectories(
+    generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) })),
+    unitDir,
+  );
+  for (const entry of exposedDirectories(guarded)) {
+    shown.set(entry.dir.path, entry.dir.path);
+    drift.push({ path: entry.dir.path, message: directoryDrift(entry, regenerate) });
+  }
+  for (const { path, reason } of exposedDropIns(guarded)) {
+    shown.set(path, path);
+    drift.push({ path, message: reason });
+  }
   for (const unit of health) {
     const [{ current: actual, problem, exposure }] = inspectGeneratedFiles('', [{ ...unit, path: place(unit.path) }], {
       maxBytes: MAX_GENERATED_FILE_BYTES,
@@ -435,6 +459,9 @@ function effectivePort(registry: Registry, service: ClaimWiring['service'], unit
 
 /** hostPath(root, path), a loop of links there one line (exit 1), never a stack trace. */
 function inRoot(root: string, path: string): string {
+  // A link another user owns is not followed inside the root either: its owner could point it at any directory.
+  const planted = untrustedLink(path, root);
+  if (planted) throw new CommandError(`ports systemd: ${notFollowed(planted, 'directory')}; remove it, or \`chown -h root:root\` it; nothing was written`);
   try {
     return hostPath(root, path);
   } catch (error) {
@@ -457,6 +484,136 @@ async function readText(shown: string, open: () => string): Promise<string | und
     if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${error.reason}`);
     throw error;
   }
+}
+
+/**
+ * A directory whose writers choose what systemd runs as root: a wired unit's
+ * drop-in directory (whoever may add a .conf there may add `ExecStartPre=+...`),
+ * or a directory holding one or the health units (whoever may write there may
+ * replace them, or the drop-in directory).
+ */
+interface GuardedDirectory {
+  readonly path: string;
+  readonly dropIn: boolean;
+  /** The first file this command writes through it: the one a refused write names. */
+  readonly file: string;
+}
+
+/** The directories of `files` (host paths) to guard: each drop-in directory and its parent, and the unit directory. */
+function guardedDirectories(files: readonly GeneratedFile[], unitDir: string): GuardedDirectory[] {
+  const found = new Map<string, GuardedDirectory>();
+  const add = (path: string, dropIn: boolean, file: string) => {
+    if (!found.has(path)) found.set(path, { path, dropIn, file });
+  };
+  for (const file of files) {
+    const dir = dirname(file.path);
+    if (dir === unitDir) continue; // a health unit: the unit directory is added below
+    add(dir, true, file.path);
+    add(dirname(dir), false, file.path);
+  }
+  if (files.length > 0) add(unitDir, false, files[0]!.path);
+  return [...found.values()];
+}
+
+interface ExposedDirectory {
+  readonly dir: GuardedDirectory;
+  readonly found: DirectoryExposure;
+}
+
+/** The guarded directories others may write or another user owns. */
+function exposedDirectories(dirs: readonly GuardedDirectory[]): ExposedDirectory[] {
+  return dirs.flatMap((dir) => {
+    // Through a link another user owns nothing is judged here: the write and --check name the link instead.
+    if (untrustedLink(dir.path) !== undefined) return [];
+    const found = directoryExposure(dir.path, { replaceOnly: !dir.dropIn });
+    return found === undefined ? [] : [{ dir, found }];
+  });
+}
+
+/** Pure: why others choose what systemd runs through `dir`, beginning with how (`writable by others (mode 0777)`). */
+function directoryProblem({ dir, found }: ExposedDirectory): string {
+  const what = dir.dropIn ? 'add drop-ins that systemd runs as root' : 'replace the drop-in directories and units there, which systemd runs as root';
+  return found.owner !== undefined ? `${found.exposure}: its owner may ${what}` : `${found.exposure}: whoever may write in it may ${what}`;
+}
+
+/** Pure: the command that takes `dir` back, when this user cannot (another user's, or root's when not run as root). */
+function directoryFix({ dir, found }: ExposedDirectory): string {
+  const path = escapeText(dir.path);
+  return found.owner !== undefined ? `\`chown root:root ${path}\` (or remove it)` : `\`chmod go-w ${path}\` as its owner`;
+}
+
+/**
+ * A write into a directory this user cannot take back is refused, before
+ * anything is written: another user's drop-in directory is never adopted
+ * (its owner could still rename ours away), nor left for them.
+ */
+function refuseForeignDirectories(exposed: readonly ExposedDirectory[]): void {
+  const refused = exposed.filter((entry) => entry.found.narrowed === undefined);
+  if (refused.length === 0) return;
+  const first = refused[0]!;
+  const more =
+    refused.length > 1
+      ? ` (and ${refused.length - 1} more: ${refused
+          .slice(1, 4)
+          .map((entry) => escapeText(entry.dir.path))
+          .join(', ')}${refused.length > 4 ? ', …' : ''})`
+      : '';
+  throw new CommandError(
+    `ports systemd: cannot write ${escapeText(first.dir.file)}: ${escapeText(first.dir.path)} is ${directoryProblem(first)}; ${directoryFix(first)} first; nothing was written${more}`,
+  );
+}
+
+/** Pure: the --check message for an exposed directory (after its path), saying what to run. */
+function directoryDrift(entry: ExposedDirectory, regenerate: string): string {
+  const fix =
+    entry.found.narrowed !== undefined
+      ? `run \`${regenerate}\` to make it ${octal(entry.found.narrowed)} (chmod go-w)`
+      : `${directoryFix(entry)}, then run \`${regenerate}\``;
+  return `${directoryProblem(entry)}; ${fix}`;
+}
+
+/**
+ * Every other `.conf` in a guarded drop-in directory that another user owns or
+ * others may write, and why: systemd reads them all, so each is as much the
+ * claim's as claim-port.conf. A link is judged by its owner.
+ */
+function exposedDropIns(dirs: readonly GuardedDirectory[]): { path: string; reason: string }[] {
+  const euid = process.geteuid?.();
+  const found: { path: string; reason: string }[] = [];
+  for (const dir of dirs) {
+    if (!dir.dropIn || untrustedLink(dir.path) !== undefined) continue;
+    let names: string[];
+    try {
+      names = readdirSync(dir.path).sort();
+    } catch {
+      continue; // missing: made by the write; unreadable: the write says so
+    }
+    for (const name of names) {
+      if (!name.endsWith('.conf') || name === DROP_IN_NAME) continue;
+      let info: ReturnType<typeof lstatSync>;
+      try {
+        info = lstatSync(join(dir.path, name));
+      } catch {
+        continue;
+      }
+      const exposure = info.isSymbolicLink()
+        ? info.uid !== 0 && info.uid !== euid
+          ? `a symbolic link owned by uid ${info.uid}, not by ${trustedOwners()}`
+          : undefined
+        : fileExposure(info);
+      if (exposure === undefined) continue;
+      found.push({
+        path: join(dir.path, name),
+        reason: `${exposure}: systemd reads every .conf in ${escapeText(dir.path)}, so whoever may change it chooses what systemd runs as root; read it, then remove it or make it root's, 0644`,
+      });
+    }
+  }
+  return found;
+}
+
+/** `0755`. */
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
 }
 
 /** The files `ports systemd` writes under the unit directory: the claim drop-ins and the health check's units. */

@@ -1,10 +1,10 @@
 // `ports monitoring` through the built bin, in temp checkouts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -112,6 +112,33 @@ describe('ports monitoring', () => {
     );
     expect(lstatSync(target).isFIFO()).toBe(true);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'never writes through a directory link another user owns: one line, exit 1, nothing written; --check reports it',
+    async () => {
+      const dir = checkout();
+      expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+      const elsewhere = tempDir();
+      const rules = join(dir, 'deploy/prometheus/rules');
+      rmSync(rules, { recursive: true });
+      symlinkSync(elsewhere, rules);
+      lchownSync(rules, 65534, 65534);
+      writeFileSync(join(dir, 'ports.yaml'), replaceOnce(rootRegistry, 'port: 8000', 'port: 8002'));
+      const before = readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8');
+      const why = `${rules} is a symbolic link owned by uid 65534, not by root: it is not followed, since its owner could point it at any directory; remove it, or \`chown -h root:root\` it`;
+      const run = await ports(['monitoring'], { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        new RegExp(`^ports monitoring: cannot write deploy/prometheus/rules/[^:]+: ${why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; nothing was written`),
+      );
+      expect(run.stderr.split('\n')).toHaveLength(2);
+      expect(readdirSync(elsewhere)).toEqual([]);
+      expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
+      const check = await ports(['monitoring', '--check'], { cwd: dir });
+      expect(check.code).toBe(1);
+      expect(check.stdout).toContain(`: ${why}\n`);
+    },
+  );
 
   it('--out under /proc (a directory that takes no new entries) is one line and exit 1, not a hang', () => {
     // The built bin in a child with a time limit: Node's recursive mkdir never returned there.

@@ -3,8 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   closeSync,
   existsSync,
+  lchownSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -184,6 +186,123 @@ describe('ports systemd', () => {
     expect(statSync(health).mode & 0o7777).toBe(0o644);
     expect((await ports(['systemd', '--check', '--root', root])).code).toBe(0);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "a drop-in directory (or the unit directory) others may write, or another user owns, is drift; a write makes its own 0755 and refuses another's",
+    async () => {
+      const { root, unitDir } = stagedRoot({
+        'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+        'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+      });
+      expect((await ports(['systemd', '--root', root])).code).toBe(0);
+      const redis = join(unitDir, 'redis-server.service.d');
+      const prometheus = join(unitDir, 'prometheus.service.d');
+      const check = () => ports(['systemd', '--check', '--root', root]);
+
+      chmodSync(redis, 0o777);
+      let run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe(
+        `${redis}: writable by others (mode 0777): whoever may write in it may add drop-ins that systemd runs as root; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
+      );
+      expect(run.stderr).toBe(`1 problem: the claim wiring under ${unitDir} differs from the registry\n`);
+      run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`made ${redis} 0755: it was writable by others (mode 0777)\n`);
+      expect(statSync(redis).mode & 0o7777).toBe(0o755);
+      expect((await check()).code).toBe(0);
+
+      // Group-writable: drift with a group other than root's, not with root's.
+      chmodSync(redis, 0o775);
+      chownSync(redis, 0, 65534);
+      expect((await check()).stdout).toContain(`${redis}: writable by its group (gid 65534, mode 0775)`);
+      chownSync(redis, 0, 0);
+      expect((await check()).code).toBe(0);
+      chmodSync(redis, 0o755);
+
+      // Another user's drop-in directory is never adopted: the write refuses, all or none.
+      chownSync(prometheus, 65534, 65534);
+      const claim = join(redis, 'claim-port.conf');
+      writeFileSync(claim, 'edited by hand\n');
+      run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(
+        `${prometheus}: owned by uid 65534, not by root: its owner may add drop-ins that systemd runs as root; \`chown root:root ${prometheus}\` (or remove it), then run \`ports systemd --root ${root}\`\n`,
+      );
+      run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `ports systemd: cannot write ${prometheus}/claim-port.conf: ${prometheus} is owned by uid 65534, not by root: its owner may add drop-ins that systemd runs as root; \`chown root:root ${prometheus}\` (or remove it) first; nothing was written\n`,
+      );
+      expect(readFileSync(claim, 'utf8')).toBe('edited by hand\n');
+      expect(statSync(prometheus).uid).toBe(65534);
+      chownSync(prometheus, 0, 0);
+      expect((await ports(['systemd', '--root', root])).code).toBe(0);
+
+      // Every .conf there is read by systemd: another user's is drift, and a write warns and leaves it alone.
+      const evil = join(redis, 'zz-evil.conf');
+      writeFileSync(evil, '[Service]\nExecStartPre=+/bin/echo pwned\n');
+      chownSync(evil, 65534, 65534);
+      run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe(
+        `${evil}: owned by uid 65534, who may change it: systemd reads every .conf in ${redis}, so whoever may change it chooses what systemd runs as root; read it, then remove it or make it root's, 0644\n`,
+      );
+      run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(`warning: ${evil}: owned by uid 65534, who may change it: systemd reads every .conf in ${redis}`);
+      expect(run.stderr).toContain("make it root's, 0644 (`ports systemd` changes only its own files)\n");
+      expect(readFileSync(evil, 'utf8')).toContain('pwned');
+      chownSync(evil, 0, 0);
+      chmodSync(evil, 0o646);
+      expect((await check()).stdout).toContain(`${evil}: writable by others (mode 0646): systemd reads every .conf in ${redis}`);
+      rmSync(evil);
+
+      // The unit directory: whoever may write in it may replace a drop-in directory.
+      chmodSync(unitDir, 0o777);
+      run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`${unitDir}: writable by others (mode 0777): whoever may write in it may replace the drop-in directories and units`);
+      expect((await ports(['systemd', '--root', root])).code).toBe(0);
+      expect(statSync(unitDir).mode & 0o7777).toBe(0o755);
+      expect((await check()).code).toBe(0);
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'never writes through a directory link another user owns, under --out or --root: one line, exit 1, nothing written; --check reports it',
+    async () => {
+      const out = tempDir();
+      const elsewhere = tempDir();
+      expect((await ports(['systemd', '--out', out])).code).toBe(0);
+      const link = join(out, 'redis-server.service.d');
+      rmSync(link, { recursive: true });
+      symlinkSync(elsewhere, link);
+      lchownSync(link, 65534, 65534);
+      const why = `${link} is a symbolic link owned by uid 65534, not by root: it is not followed, since its owner could point it at any directory; remove it, or \`chown -h root:root\` it`;
+      let run = await ports(['systemd', '--out', out]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`ports systemd: cannot write ${link}/claim-port.conf: ${why}; nothing was written\n`);
+      expect(readdirSync(elsewhere)).toEqual([]);
+      run = await ports(['systemd', '--out', out, '--check']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`${link}/claim-port.conf: ${why}\n`);
+
+      // Under --root, a link inside the root (an absolute one, resolved inside it) is held to the same rule.
+      const { root, unitDir } = stagedRoot();
+      mkdirSync(join(root, 'srv/dropins'), { recursive: true });
+      symlinkSync('/srv/dropins', join(unitDir, 'redis-server.service.d'));
+      lchownSync(join(unitDir, 'redis-server.service.d'), 65534, 65534);
+      run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `ports systemd: ${unitDir}/redis-server.service.d is a symbolic link owned by uid 65534, not by root: it is not followed, since its owner could point it at any directory; remove it, or \`chown -h root:root\` it; nothing was written\n`,
+      );
+      expect(readdirSync(join(root, 'srv/dropins'))).toEqual([]);
+      expect(existsSync(join(unitDir, 'prometheus.service.d'))).toBe(false);
+      expect((await ports(['systemd', '--root', root, '--check'])).code).toBe(1);
+    },
+  );
 
   it('names from the unit directory and text from its files are printed escaped: no forged line, no terminal escape', async () => {
     const { root, unitDir } = stagedRoot({
