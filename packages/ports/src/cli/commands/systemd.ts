@@ -39,6 +39,7 @@ import {
   readSocketUnits,
   socketConflicts,
   templateOf,
+  type ClaimFinding,
   type UnitDirListing,
   type UnitFacts,
 } from '../../systemd/index.js';
@@ -295,10 +296,27 @@ async function checkTree(
     }
   }
   const unreadablePaths = new Set(unreadable.map((item) => item.path));
+  // A unit file without the exact line may still claim its port (`-+`, an id, options, `${VAR}`): judged then as the
+  // health check judges it (judgeClaims), so that the two tools agree: its errors fail, its warnings are printed.
+  const claimWarnings: string[] = [];
+  const judgedAlike = (item: SystemdDrift): boolean => {
+    const entry = wiring.find((candidate) => candidate.path === item.path);
+    const text = files.get(item.path);
+    if (entry?.claim !== 'unit' || text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
+    const unit = mergeUnit({ unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] });
+    const findings = claimFindings(registry, entry, unit, claimPort);
+    if (findings.some((finding) => finding.severity === 'error')) return false;
+    for (const finding of findings) if (finding.severity === 'warning') claimWarnings.push(`${entry.unit}: ${finding.reason}`);
+    return true;
+  };
   const drift = [
     ...unreadable,
-    ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }, { regenerate }).filter((item) => !unreadablePaths.has(item.path)),
+    ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }, { regenerate }).filter(
+      (item) => !unreadablePaths.has(item.path) && !judgedAlike(item),
+    ),
   ];
+  // Under --root the merged units are judged again below, warnings included: said once.
+  if (effectiveRoot === undefined || drift.length > 0) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
   // A drop-in directory (or the directory holding it) others may write: they choose what systemd runs, as for the file.
   const guarded = guardedDirectories(
     generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) })),
@@ -372,7 +390,6 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   for (const entry of wiring) {
     const unit = mergeUnit(loadUnit(root, entry.unit, listing));
-    const service = entry.service;
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
     for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {
@@ -381,22 +398,7 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
     merged.push({ entry, unit });
-    // The verdict on the claim lines is the core's, shared with the health check's systemd check.
-    const findings = judgeClaims(unit, {
-      serviceId: service.id,
-      port: effectivePort(registry, service, unit),
-      transport: service.transport,
-      claimPortPaths: [claimPort],
-      resolveId: (id, env) => {
-        if (!registry.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${registry.source}` };
-        try {
-          return { port: registry.resolvePort(id, { env: { ...env } }).port, transport: registry.service(id).transport };
-        } catch (error) {
-          return { problem: (error as Error).message };
-        }
-      },
-    });
-    for (const finding of findings) {
+    for (const finding of claimFindings(registry, entry, unit, claimPort)) {
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
     }
@@ -407,6 +409,25 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
   problems.push(...found.started);
   warnings.push(...found.idle);
   return { problems, warnings };
+}
+
+/** The verdict on a unit's claim lines: the core's (judgeClaims), shared with the health check's systemd check. */
+function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, claimPort: string): ClaimFinding[] {
+  const service = entry.service;
+  return judgeClaims(unit, {
+    serviceId: service.id,
+    port: effectivePort(registry, service, unit),
+    transport: service.transport,
+    claimPortPaths: [claimPort],
+    resolveId: (id, env) => {
+      if (!registry.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${registry.source}` };
+      try {
+        return { port: registry.resolvePort(id, { env: { ...env } }).port, transport: registry.service(id).transport };
+      } catch (error) {
+        return { problem: (error as Error).message };
+      }
+    },
+  });
 }
 
 interface ClaimingUnit {

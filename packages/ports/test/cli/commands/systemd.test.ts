@@ -135,6 +135,38 @@ describe('ports systemd', () => {
     });
   });
 
+  it.each([
+    ['-+/usr/local/bin/claim-port 8000', ''],
+    ['+/usr/local/bin/claim-port api', ''],
+    ['+/usr/local/bin/claim-port --timeout 3 8000', ''],
+    ['+/usr/local/bin/claim-port 8000 ; /bin/true', ''],
+    ['/usr/local/bin/claim-port 8000', 'warning'],
+  ])('--check judges a unit-file claim that is not the exact line as the health check does: ExecStartPre=%s', async (line, expected) => {
+    for (const root of [undefined, 'out']) {
+      const { root: tree, unitDir } = stagedRoot({
+        'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+        'dsa110-api.service': `ExecStartPre=${line}`,
+      });
+      expect((await ports(['systemd', '--root', tree])).code).toBe(0);
+      const run = await ports(root === undefined ? ['systemd', '--check', '--root', tree] : ['systemd', '--check', '--out', unitDir]);
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.stdout).not.toContain('does not contain');
+      const warnings = run.stdout.split('\n').filter((text) => text.startsWith('warning: dsa110-api.service:'));
+      expect(warnings, run.stdout).toHaveLength(expected === 'warning' ? 1 : 0);
+    }
+  });
+
+  it('--check still fails a unit-file claim of the wrong port, whatever its spelling', async () => {
+    const { root } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=-+/usr/local/bin/claim-port redis',
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    const run = await ports(['systemd', '--check', '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('dsa110-api.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section');
+  });
+
   it('--check exits 1 with a diff when a drop-in drifted, and names missing, unexpected and unwired files', async () => {
     const { root, unitDir } = stagedRoot({ 'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8001' });
     expect((await ports(['systemd', '--root', root])).code).toBe(0);
