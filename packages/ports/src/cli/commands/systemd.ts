@@ -261,6 +261,8 @@ async function checkTree(
   const shown = new Map<string, string>();
   /** Unit-file claims of an instance found in its template's file (no file of its own): what to say beside a missing line. */
   const fromTemplate = new Map<string, string>();
+  /** Unit files masked (linked to /dev/null), by path: said as such, not as missing. */
+  const masked = new Map<string, string>();
   const unreadable: SystemdDrift[] = [];
   const regenerate = regenerateCommand(context, 'systemd', ['out', 'root', 'claim-port', 'port-health-check', 'textfile']);
   // A claim drop-in or health unit someone else may write runs what they write, as root: drift, whatever it holds.
@@ -282,6 +284,11 @@ async function checkTree(
     const template = templateOf(entry.unit);
     search: for (const name of template ? [entry.path, template] : [entry.path]) {
       for (const dir of unitDirs) {
+        // Masked (a link to /dev/null, as `systemctl mask` makes): systemd never starts it, whatever a later directory holds.
+        if (isMaskLink(join(dir.shown, name))) {
+          masked.set(entry.path, join(dir.shown, name));
+          break search;
+        }
         const text = await readText(join(dir.shown, name), () => dir.open(name));
         if (text === undefined) continue;
         files.set(entry.path, text);
@@ -342,11 +349,14 @@ async function checkTree(
   }
   for (const item of drift) {
     const path = shown.get(item.path) ?? join(unitDir, item.path);
-    const printed = escapeText(path);
+    const printed = escapeText(masked.get(item.path) ?? path);
+    const unit = wiring.find((entry) => entry.path === item.path)?.unit;
     const message =
-      fromTemplate.has(item.path) && item.message.startsWith('does not contain')
-        ? `${item.message.replace(/; add it there$/, '')}: ${fromTemplate.get(item.path)}`
-        : item.message;
+      masked.has(item.path) && item.message.startsWith('missing:') && unit !== undefined
+        ? `masked (a link to /dev/null), so systemd never starts ${escapeText(unit)}, nor claims its port; unmask it (\`systemctl unmask ${escapeText(unit)}\`) and install the unit with its claim line, or remove the service from the registry`
+        : fromTemplate.has(item.path) && item.message.startsWith('does not contain')
+          ? `${item.message.replace(/; add it there$/, '')}: ${fromTemplate.get(item.path)}`
+          : item.message;
     context.io.out(`${oneLine(`${printed}: ${message}`)}\n`);
     if (item.expected !== undefined)
       context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
@@ -495,6 +505,15 @@ function inRoot(root: string, path: string): string {
 interface UnitDir {
   readonly shown: string;
   open(name: string): string;
+}
+
+/** Whether `path` is a link to /dev/null: a masked unit (systemd reads no further). */
+function isMaskLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink() && readlinkSync(path) === '/dev/null';
+  } catch {
+    return false;
+  }
 }
 
 /** A unit file or drop-in as systemd would read it (links followed, inside --root); undefined when absent. */

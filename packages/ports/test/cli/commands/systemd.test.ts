@@ -156,6 +156,19 @@ describe('ports systemd', () => {
     }
   });
 
+  it('--check says a masked unit-file service is masked (a link to /dev/null), not missing', async () => {
+    const { root, unitDir } = stagedRoot({ 'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030' });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    rmSync(join(unitDir, 'dsa110-api.service'));
+    symlinkSync('/dev/null', join(unitDir, 'dsa110-api.service'));
+    const run = await ports(['systemd', '--check', '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `${unitDir}/dsa110-api.service: masked (a link to /dev/null), so systemd never starts dsa110-api.service, nor claims its port; unmask it (\`systemctl unmask dsa110-api.service\`) and install the unit with its claim line, or remove the service from the registry\n`,
+    );
+    expect(run.stdout).not.toContain('dsa110-api.service: missing');
+  });
+
   it('--check still fails a unit-file claim of the wrong port, whatever its spelling', async () => {
     const { root } = stagedRoot({
       'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
