@@ -11,6 +11,7 @@ import { RegistryError, formatIssue } from '../errors.js';
 import { type Command, commandFlags, commandHelp, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError } from './exit-code.js';
+import { printedShellWord } from './regenerate.js';
 
 /** Every command, in the order `ports --help` lists them; each module is loaded only when used. */
 export const COMMANDS = {
@@ -119,6 +120,14 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
       throw new UsageError(`no command given (got ${argv.join(' ')}); commands: ${NAMES.join(', ')}`);
     }
     if (!isCommand(commandName)) {
+      // `ports --out DIR monitoring`: a command's option before the command takes no value there, so its value looked like the command.
+      const previous = argv[commandIndex - 1];
+      const later = argv.slice(commandIndex + 1).find(isCommand);
+      if (previous?.startsWith('--') && !previous.includes('=') && later !== undefined) {
+        throw new UsageError(
+          `${quoteValue(previous)} comes before the command, where only --registry takes a value; put it after the command: ports ${later} ${printedShellWord(previous)} ${printedShellWord(commandName)}`,
+        );
+      }
       throw new UsageError(`unknown command ${quoteValue(commandName)}${didYouMean(commandName, NAMES)}; commands: ${NAMES.join(', ')}`);
     }
     const command = await loadCommand(commandName);

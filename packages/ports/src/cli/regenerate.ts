@@ -29,7 +29,7 @@ export function regenerateCommand(context: Context<unknown>, name: string, flags
  */
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\u001b': '\\e' };
 
-function printedShellWord(word: string): string {
+export function printedShellWord(word: string): string {
   if (!/[^\x20-\x7e]/.test(word)) return shellWord(word);
   let quoted = '';
   for (const char of word) {

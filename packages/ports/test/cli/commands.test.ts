@@ -363,6 +363,15 @@ describe('usage', () => {
       [['help', 'get', 'extra'], /^ports help: unexpected argument "extra"; usage: ports help \[<command>\]\n/],
       // After `--`, --help is an operand: no command of that name.
       [['--', '--help'], /^ports: unknown command "--help"; commands: list, /],
+      // A command's option before the command takes no value there: said so, not "unknown command DIR".
+      [
+        ['--out', "o'dir", 'monitoring', '--check'],
+        /^ports: "--out" comes before the command, where only --registry takes a value; put it after the command: ports monitoring --out 'o'\\''dir'\n/,
+      ],
+      [
+        ['--format', 'ufw', 'firewall'],
+        /^ports: "--format" comes before the command, where only --registry takes a value; put it after the command: ports firewall --format ufw\n/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);
