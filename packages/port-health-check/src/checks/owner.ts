@@ -9,7 +9,8 @@ import { quoteValue, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { describeProcess, processMatches } from '../process-match.js';
-import type { CheckResult, Facts, ProcessFacts } from '../types.js';
+import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
+import { formatListener } from '../address.js';
 import { holdersOf, listenersOn, unseenHolders } from './listeners.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
@@ -30,29 +31,43 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
       result('unknown', `cannot see every process holding port ${port}: their open files (/proc/PID/fd) are unreadable; ${unseenHolders(facts).remedy}${seen}`),
     ];
   }
-  const stranger = otherUser(facts, service, processes);
+  const stranger = otherUser(facts, service, port, listeners);
   if (stranger) return [result('warning', stranger.reason, stranger.file)];
   return [result('ok', `held by ${processes.map(describeProcess).join('; ')}`)];
 }
 
 /**
- * The names match, but none of the holders runs as the User= its unit sets:
- * a copy started by hand (or by another unit) holds the port, and a name is
- * all it shares with the service. Only where the unit names a user (not
- * DynamicUser=, and no specifier left unresolved) and every holder's uid is
- * known; a holder of that user, by name or uid, is enough (a master that
- * drops privileges has its workers as another user).
+ * The names match, but no holder of some listening socket on the port runs as
+ * the User= its unit sets: a copy started by hand (or by another unit) holds
+ * that socket, and a name is all it shares with the service. Each socket is
+ * judged by its own holders: a master that drops privileges has its workers
+ * as another user, but one of them runs as User=; a separate socket (say
+ * [::1]) held only by another user is another copy, whatever holds the rest.
+ * Only where the unit names a user (not DynamicUser=, and no specifier left
+ * unresolved) and every holder's uid is known.
  */
-function otherUser(facts: Facts, service: Service, processes: readonly ProcessFacts[]): { reason: string; file: string } | undefined {
+function otherUser(facts: Facts, service: Service, port: number, listeners: readonly ListenerFacts[]): { reason: string; file: string } | undefined {
   const unit = service.systemd ? facts.units.get(service.systemd.unit) : undefined;
   const user = unit && !unit.dynamicUser ? unit.user : undefined;
+  const processes = holdersOf(listeners).processes;
   if (!unit || !user || user.value.includes('%') || processes.some((process) => process.uid === undefined)) return undefined;
   const numeric = /^\d+$/.test(user.value) ? Number(user.value) : undefined;
-  if (processes.some((process) => (numeric !== undefined ? process.uid === numeric : process.user === user.value))) return undefined;
+  const isUser = (process: ProcessFacts) => (numeric !== undefined ? process.uid === numeric : process.user === user.value);
+  const runs = `${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (User=)`;
+  const fix = `stop it and restart ${unit.unit}`;
+  const file = `${user.file}:${user.line}`;
+  if (!processes.some(isUser)) {
+    return {
+      reason: `port ${port} is held by ${processes.map(describeProcess).join('; ')}: the name matches, but ${runs}: another copy, started by hand or by another unit, holds the port; ${fix}`,
+      file,
+    };
+  }
+  const stray = listeners.find((listener) => !(listener.holders ?? []).some(isUser));
+  if (!stray) return undefined;
   return {
     reason:
-      `port ${effectivePort(facts, service).port} is held by ${processes.map(describeProcess).join('; ')}: the name matches, ` +
-      `but ${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (User=): another copy, started by hand or by another unit, holds the port; stop it and restart ${unit.unit}`,
-    file: `${user.file}:${user.line}`,
+      `${formatListener(stray)} is held by ${(stray.holders ?? []).map(describeProcess).join('; ')}: the name matches, but ${runs}, and no holder of this socket does: ` +
+      `another copy, started by hand or by another unit, listens there; ${fix}`,
+    file,
   };
 }

@@ -1,11 +1,17 @@
 // Check 9, unknown listeners: ports below the ephemeral range (where daemons
 // bind on purpose) that the registry does not know. Info, or a warning with
-// --strict; a new daemon should get an entry in ports.yaml.
+// --strict; a new daemon should get an entry in ports.yaml. A listener on a
+// service's registry port that the service no longer uses (its unit's
+// Environment= moved it) is a warning whatever the mode: whatever expects the
+// service there reaches that holder instead.
+import type { Service } from '@dsa110/ports';
+import { where } from '@dsa110/ports/systemd';
 import { formatListener } from '../address.js';
-import { effectivePort } from '../effective-port.js';
+import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
-import type { CheckOptions, CheckResult, Facts } from '../types.js';
+import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
 import { holdersOf, unseenHolders } from './listeners.js';
+import { serviceResult } from './service-result.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
 const DEFAULT_EPHEMERAL_START = 32768;
@@ -13,28 +19,55 @@ const DEFAULT_EPHEMERAL_START = 32768;
 export function checkUnknownListeners(facts: Facts, options: CheckOptions): CheckResult[] {
   if (facts.sockets.problem) return [];
   const below = facts.kernel.ephemeral?.start ?? DEFAULT_EPHEMERAL_START;
-  const known = new Set<number>();
-  for (const service of facts.registry.services) {
-    known.add(service.port);
-    known.add(effectivePort(facts, service).port);
+  // Only TCP listeners are read: the ports TCP services use (moved or not), and those they moved away from.
+  const tcp = facts.registry.services
+    .filter((service) => service.transport === 'tcp')
+    .map((service) => ({ service, effective: effectivePort(facts, service) }));
+  const used = new Set(tcp.map(({ effective }) => effective.port));
+  const vacated = new Map<number, { service: Service; effective: EffectivePort }>();
+  for (const entry of tcp) if (entry.effective.override && !used.has(entry.service.port)) vacated.set(entry.service.port, entry);
+
+  const results: CheckResult[] = [];
+  for (const [port, { service, effective }] of [...vacated].sort(([a], [b]) => a - b)) {
+    const listeners = facts.sockets.listeners.filter((listener) => listener.port === port);
+    if (listeners.length === 0) continue;
+    const { processes } = holdersOf(listeners);
+    const override = effective.override!;
+    results.push(
+      serviceResult('unknown-listeners', service, port, { processes })(
+        'warning',
+        `port ${port} is ${service.id}'s in ${facts.registry.source}, but ${service.id} moved to port ${effective.port} (${override.variable}=${effective.port} from ${where(override)}): ` +
+          `${heldBy(facts, listeners)}; find out why it listens there, or set ${service.id} back to port ${port}`,
+      ),
+    );
   }
+
   const unknown = facts.sockets.listeners.filter(
-    (listener) => listener.port < below && !known.has(listener.port) && facts.registry.lookup(listener.port) === undefined,
+    (listener) => listener.port < below && !used.has(listener.port) && !vacated.has(listener.port) && facts.registry.lookup(listener.port, 'tcp') === undefined,
   );
-  if (unknown.length === 0) {
+  if (unknown.length === 0 && results.length === 0) {
     return [{ check: 'unknown-listeners', severity: 'ok', reason: `every listener below port ${below} is in the registry` }];
   }
   const ports = [...new Set(unknown.map((listener) => listener.port))].sort((a, b) => a - b);
-  return ports.map((port): CheckResult => {
+  for (const port of ports) {
     const listeners = unknown.filter((listener) => listener.port === port);
-    const { processes, unseen } = holdersOf(listeners);
-    const held = [...processes.map(describeProcess), ...(unseen ? [unseenHolders(facts).holder] : [])].join('; ');
-    return {
+    // The registry may hold the number for UDP: say so, the TCP listener is still not the service.
+    const udp = facts.registry.lookup(port, 'udp');
+    const forUdp = udp && 'transport' in udp ? ` (for TCP: ${udp.id} has ${port}/udp)` : '';
+    results.push({
       check: 'unknown-listeners',
       severity: options.strict ? 'warning' : 'info',
       port,
-      reason: `port ${port} is not in ${facts.registry.source}: listening on ${listeners.map(formatListener).join(', ')}, held by ${held}`,
-      processes,
-    };
-  });
+      reason: `port ${port} is not in ${facts.registry.source}${forUdp}: ${heldBy(facts, listeners)}`,
+      processes: holdersOf(listeners).processes,
+    });
+  }
+  return results;
+}
+
+/** `listening on ADDRESS, ..., held by PROCESS; ...` */
+function heldBy(facts: Facts, listeners: readonly ListenerFacts[]): string {
+  const { processes, unseen } = holdersOf(listeners);
+  const held = [...processes.map(describeProcess), ...(unseen ? [unseenHolders(facts).holder] : [])].join('; ');
+  return `listening on ${listeners.map(formatListener).join(', ')}, held by ${held}`;
 }

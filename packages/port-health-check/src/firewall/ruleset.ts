@@ -6,7 +6,10 @@
 // in only if every such chain accepts it. Whatever it cannot evaluate (an
 // iptables-nft `xt` match, `fib`, `limit`, `tcp flags`, a daddr, a mark...)
 // makes the answer `unknown` naming the rule, never a guess. Chains on other
-// hooks (prerouting, ingress) and NAT are not evaluated.
+// hooks (prerouting, ingress) and NAT are not evaluated. A dormant table's
+// chains do not run. Each chain is walked once per packet (its result is
+// remembered: jumps that fan out would otherwise cost every path through
+// them), and the work per packet is bounded: beyond it, `unknown`.
 import { addressBits } from './ip.js';
 
 /** The probe: a new TCP connection from `source` (public) to `port`, arriving on a non-loopback interface. */
@@ -46,8 +49,12 @@ interface Chain {
   readonly rules: { readonly handle?: number; readonly expr: readonly unknown[] }[];
 }
 
-/** A parsed ruleset: chains and named sets/maps, by family and table. */
+/** Whether a table's chains run; flags it cannot read are kept as nft printed them. */
+type TableState = 'running' | 'dormant' | { readonly flags: unknown };
+
+/** A parsed ruleset: tables, chains and named sets/maps, by family and table. */
 export interface Ruleset {
+  readonly tables: ReadonlyMap<string, TableState>;
   readonly chains: ReadonlyMap<string, Chain>;
   readonly sets: ReadonlyMap<string, readonly unknown[]>;
 }
@@ -55,6 +62,7 @@ export interface Ruleset {
 export class RulesetError extends Error {}
 
 const key = (family: string, table: string, name: string) => `${family}\0${table}\0${name}`;
+const tableKey = (family: string, table: string) => `${family}\0${table}`;
 const record = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -69,6 +77,7 @@ export function parseRuleset(text: string): Ruleset {
   }
   const items = record(document)?.nftables;
   if (!Array.isArray(items)) throw new RulesetError('no "nftables" array in the JSON');
+  const tables = new Map<string, TableState>();
   const chains = new Map<string, Chain>();
   const sets = new Map<string, readonly unknown[]>();
   const pendingRules: Record<string, unknown>[] = [];
@@ -78,7 +87,12 @@ export function parseRuleset(text: string): Ruleset {
     const chain = record(entry.chain);
     const set = record(entry.set) ?? record(entry.map);
     const rule = record(entry.rule);
-    if (chain) {
+    const table = record(entry.table);
+    if (table) {
+      const family = str(table.family);
+      const name = str(table.name);
+      if (family && name) tables.set(tableKey(family, name), tableState(table.flags));
+    } else if (chain) {
       const family = str(chain.family);
       const table = str(chain.table);
       const name = str(chain.name);
@@ -105,7 +119,18 @@ export function parseRuleset(text: string): Ruleset {
     if (!chain) continue;
     chain.rules.push({ ...(typeof rule.handle === 'number' && { handle: rule.handle }), expr: Array.isArray(rule.expr) ? rule.expr : [] });
   }
-  return { chains, sets };
+  return { tables, chains, sets };
+}
+
+/** The flags a table can have (nft's table_flags_name); only `dormant` stops its chains. */
+const TABLE_FLAGS = ['dormant', 'owner', 'persist'];
+
+/** nft prints one flag as a string and several as a list. nft 1.0.6 prints a single flag from freed memory ("f", its release name...), so a name it does not know is kept as unreadable, not taken for "running". */
+function tableState(flags: unknown): TableState {
+  if (flags === undefined) return 'running';
+  const names: unknown[] = Array.isArray(flags) ? flags : [flags];
+  if (!names.every((name) => typeof name === 'string' && TABLE_FLAGS.includes(name))) return { flags };
+  return names.includes('dormant') ? 'dormant' : 'running';
 }
 
 /** The input path's answer for one probe packet. */
@@ -116,9 +141,11 @@ export function evaluateInput(ruleset: Ruleset, probe: Probe): Outcome {
     .sort((a, b) => a.prio - b.prio);
   const accepted: Decision[] = [];
   let unknown: Outcome | undefined;
+  const walk = newWalk(ruleset, probe);
   // Every base chain sees the packet unless an earlier one drops it; a drop anywhere keeps it out.
   for (const chain of base) {
-    const outcome = runBaseChain(ruleset, chain, probe);
+    const outcome = runTableChain(walk, chain);
+    if (outcome === undefined) continue;
     if (outcome.verdict === 'drop') return outcome;
     if (outcome.verdict === 'unknown') unknown ??= outcome;
     else accepted.push(...outcome.by);
@@ -128,8 +155,44 @@ export function evaluateInput(ruleset: Ruleset, probe: Probe): Outcome {
 
 type ChainResult = { kind: 'verdict'; outcome: Outcome } | { kind: 'return' };
 
-function runBaseChain(ruleset: Ruleset, chain: Chain, probe: Probe): Outcome {
-  const result = runChain(ruleset, chain, probe, 0);
+/** Rules one packet may cost; beyond, unknown rather than a hang. With chains and named sets remembered, only a ruleset this large reaches it. */
+export const MAX_RULES_PER_PROBE = 100_000;
+
+/** One packet's walk through the ruleset. Nothing but the chain decides a chain's result (the evaluator keeps no state along the path: it never reads a mark it could have set), so a result found once holds for every jump to that chain. */
+interface Walk {
+  readonly ruleset: Ruleset;
+  readonly probe: Probe;
+  readonly done: Map<Chain, ChainResult>;
+  /** The chains on the current path: a jump back to one is a loop. */
+  readonly walking: Set<Chain>;
+  /** Named sets and maps searched for a value: each is searched once per value, however many rules name it. */
+  readonly searched: Map<string, unknown>;
+  budget: number;
+}
+
+function newWalk(ruleset: Ruleset, probe: Probe): Walk {
+  return { ruleset, probe, done: new Map(), walking: new Set(), searched: new Map(), budget: MAX_RULES_PER_PROBE };
+}
+
+/** Spend one rule of the walk's budget; why it cannot tell when the budget is gone. */
+function spend(walk: Walk): string | undefined {
+  walk.budget -= 1;
+  return walk.budget < 0 ? `more than ${MAX_RULES_PER_PROBE} rules to evaluate for one packet` : undefined;
+}
+
+/** A base chain's outcome as its table's flags allow: undefined when the table is dormant (its chains do not run). */
+function runTableChain(walk: Walk, chain: Chain): Outcome | undefined {
+  const table = walk.ruleset.tables.get(tableKey(chain.family, chain.table)) ?? 'running';
+  if (table === 'dormant') return undefined;
+  const outcome = runBaseChain(walk, chain);
+  // Flags it cannot read: the table runs or not, and only an accept is the same answer both ways.
+  if (table === 'running' || outcome.verdict === 'accept') return outcome;
+  const at: Decision = { family: chain.family, table: chain.table, chain: chain.name };
+  return { verdict: 'unknown', at, why: `a table whose flags nft prints as ${JSON.stringify(table.flags)} (dormant or not)` };
+}
+
+function runBaseChain(walk: Walk, chain: Chain): Outcome {
+  const result = runChain(walk, chain, 0);
   if (result.kind === 'verdict') return result.outcome;
   const at: Decision = { family: chain.family, table: chain.table, chain: chain.name, policy: chain.policy ?? 'accept' };
   if (at.policy === 'accept') return { verdict: 'accept', by: [at] };
@@ -139,11 +202,24 @@ function runBaseChain(ruleset: Ruleset, chain: Chain, probe: Probe): Outcome {
 
 const MAX_DEPTH = 64;
 
-function runChain(ruleset: Ruleset, chain: Chain, probe: Probe, depth: number): ChainResult {
+/** A chain's result for the walk's packet, walked on the first jump to it and remembered for the others. */
+function runChain(walk: Walk, chain: Chain, depth: number): ChainResult {
+  const known = walk.done.get(chain);
+  if (known) return known;
   if (depth > MAX_DEPTH) return unknownResult({ family: chain.family, table: chain.table, chain: chain.name }, 'jumps nest too deep');
+  walk.walking.add(chain);
+  const result = runRules(walk, chain, depth);
+  walk.walking.delete(chain);
+  walk.done.set(chain, result);
+  return result;
+}
+
+function runRules(walk: Walk, chain: Chain, depth: number): ChainResult {
   for (const rule of chain.rules) {
     const at: Decision = { family: chain.family, table: chain.table, chain: chain.name, ...(rule.handle !== undefined && { handle: rule.handle }) };
-    const result = runRule(ruleset, chain, rule.expr, probe, at, depth);
+    const spent = spend(walk);
+    if (spent) return unknownResult(at, spent);
+    const result = runRule(walk, chain, rule.expr, at, depth);
     if (result) return result;
   }
   return { kind: 'return' };
@@ -156,8 +232,14 @@ function unknownResult(at: Decision, why: string): ChainResult {
 /** Statements that change nothing about where the packet goes. */
 const NO_OPS = new Set(['counter', 'log', 'notrack']);
 
+/** `meta mark set`, `ct mark set`: a mark changes no verdict by itself, and a later match on one stays unknown (marks are not followed). */
+function setsMark(name: string, body: unknown): boolean {
+  const target = record(record(body)?.key);
+  return name === 'mangle' && (str(record(target?.meta)?.key) === 'mark' || str(record(target?.ct)?.key) === 'mark');
+}
+
 /** A rule's result, or undefined when the packet goes on to the next rule. */
-function runRule(ruleset: Ruleset, chain: Chain, expr: readonly unknown[], probe: Probe, at: Decision, depth: number): ChainResult | undefined {
+function runRule(walk: Walk, chain: Chain, expr: readonly unknown[], at: Decision, depth: number): ChainResult | undefined {
   // Matches are a conjunction: one false match means the rule does not apply, whatever the others are.
   let doubt: string | undefined;
   for (const statement of expr) {
@@ -166,7 +248,7 @@ function runRule(ruleset: Ruleset, chain: Chain, expr: readonly unknown[], probe
     if (!entry || !name) return unknownResult(at, 'an expression it cannot read');
     const body = entry[name];
     if (name === 'match') {
-      const matched = evaluateMatch(ruleset, chain, record(body), probe);
+      const matched = evaluateMatch(walk, chain, record(body));
       if (matched === false) return undefined;
       if (typeof matched === 'string') doubt ??= matched;
       continue;
@@ -177,18 +259,18 @@ function runRule(ruleset: Ruleset, chain: Chain, expr: readonly unknown[], probe
       doubt ??= what;
       continue;
     }
-    if (NO_OPS.has(name)) continue;
+    if (NO_OPS.has(name) || setsMark(name, body)) continue;
     // From here on the statement acts: every match before it must hold for sure.
     if (doubt) return unknownResult(at, doubt);
     if (name === 'vmap') {
-      const verdict = lookupVmap(ruleset, chain, record(body), probe);
+      const verdict = lookupVmap(walk, chain, record(body));
       if (typeof verdict === 'string') return unknownResult(at, verdict);
       if (verdict === undefined) return undefined;
-      const result = applyVerdict(ruleset, chain, verdict, probe, at, depth);
+      const result = applyVerdict(walk, chain, verdict, at, depth);
       if (result === 'next') return undefined;
       return result;
     }
-    const result = applyVerdict(ruleset, chain, entry, probe, at, depth);
+    const result = applyVerdict(walk, chain, entry, at, depth);
     if (result === 'next') continue;
     return result;
   }
@@ -196,7 +278,7 @@ function runRule(ruleset: Ruleset, chain: Chain, expr: readonly unknown[], probe
 }
 
 /** A verdict statement's effect; 'next' when it is not one that ends the rule (continue). */
-function applyVerdict(ruleset: Ruleset, chain: Chain, entry: Record<string, unknown>, probe: Probe, at: Decision, depth: number): ChainResult | 'next' {
+function applyVerdict(walk: Walk, chain: Chain, entry: Record<string, unknown>, at: Decision, depth: number): ChainResult | 'next' {
   const name = Object.keys(entry)[0]!;
   switch (name) {
     case 'accept':
@@ -211,9 +293,11 @@ function applyVerdict(ruleset: Ruleset, chain: Chain, entry: Record<string, unkn
     case 'jump':
     case 'goto': {
       const targetName = str(record(entry[name])?.target);
-      const target = targetName ? ruleset.chains.get(key(chain.family, chain.table, targetName)) : undefined;
+      const target = targetName ? walk.ruleset.chains.get(key(chain.family, chain.table, targetName)) : undefined;
       if (!target) return unknownResult(at, `${name} to a chain it cannot find`);
-      const result = runChain(ruleset, target, probe, depth + 1);
+      // The kernel refuses a loop when loading; only hand-made JSON holds one.
+      if (walk.walking.has(target)) return unknownResult(at, `${name} to ${targetName}, a loop back to a chain on the path`);
+      const result = runChain(walk, target, depth + 1);
       if (result.kind === 'verdict') return result;
       // A jump comes back to the next rule; a goto returns from the calling chain.
       return name === 'jump' ? ('next' as const) : { kind: 'return' };
@@ -264,14 +348,14 @@ function field(left: Record<string, unknown> | undefined, probe: Probe): Field |
 }
 
 /** true, false, or why it cannot tell. */
-function evaluateMatch(ruleset: Ruleset, chain: Chain, match: Record<string, unknown> | undefined, probe: Probe): boolean | string {
+function evaluateMatch(walk: Walk, chain: Chain, match: Record<string, unknown> | undefined): boolean | string {
   const op = str(match?.op);
-  const left = field(record(match?.left), probe);
+  const left = field(record(match?.left), walk.probe);
   if (typeof left === 'string') return `a match on ${left}`;
   // `udp dport != 53`, `ip saddr != ...` on IPv6: nft adds the protocol as a dependency, so the rule never matches.
   if (left.kind === 'absent') return false;
   const right = match?.right;
-  const contained = contains(ruleset, chain, right, left);
+  const contained = contains(walk, chain, right, left);
   if (typeof contained === 'string') return `a match on ${contained}`;
   if (op === '==' || op === 'in') return contained;
   if (op === '!=') return !contained;
@@ -279,17 +363,17 @@ function evaluateMatch(ruleset: Ruleset, chain: Chain, match: Record<string, unk
 }
 
 /** Whether the probe's value is in `right` (a value, a set, a range, a prefix, a named set); a string is why it cannot tell. */
-function contains(ruleset: Ruleset, chain: Chain, right: unknown, value: Field): boolean | string {
-  if (Array.isArray(right)) return anyOf(right.map((element) => contains(ruleset, chain, element, value)));
+function contains(walk: Walk, chain: Chain, right: unknown, value: Field): boolean | string {
+  if (Array.isArray(right)) return anyOf(right.map((element) => contains(walk, chain, element, value)));
   if (typeof right === 'string' && right.startsWith('@')) {
-    const elements = ruleset.sets.get(key(chain.family, chain.table, right.slice(1)));
-    if (!elements) return `the set ${right} it cannot find`;
-    return contains(ruleset, chain, [...elements], value);
+    return searchNamed(walk, chain, 'match', right, value, (elements) =>
+      elements ? contains(walk, chain, elements, value) : `the set ${right} it cannot find`,
+    );
   }
   const object = record(right);
   if (object) {
-    if (Array.isArray(object.set)) return contains(ruleset, chain, object.set, value);
-    if (record(object.elem)) return contains(ruleset, chain, record(object.elem)!.val, value);
+    if (Array.isArray(object.set)) return contains(walk, chain, object.set, value);
+    if (record(object.elem)) return contains(walk, chain, record(object.elem)!.val, value);
     const range = object.range;
     if (Array.isArray(range) && range.length === 2) return inRange(range[0], range[1], value);
     const prefix = record(object.prefix);
@@ -314,6 +398,22 @@ function contains(ruleset: Ruleset, chain: Chain, right: unknown, value: Field):
     default:
       return false;
   }
+}
+
+/** `search` over the elements of `@name` (undefined when there is no such set), once per walk and value: many rules searching one large set would otherwise cost their product. */
+function searchNamed<T>(
+  walk: Walk,
+  chain: Chain,
+  use: 'match' | 'vmap',
+  reference: string,
+  value: Field,
+  search: (elements: readonly unknown[] | undefined) => T,
+): T {
+  const setKey = key(chain.family, chain.table, reference.slice(1));
+  // Each kind of field has one value per probe, and a word's known names follow from its value.
+  const memo = `${use}\0${setKey}\0${value.kind}\0${'value' in value ? value.value : ''}`;
+  if (!walk.searched.has(memo)) walk.searched.set(memo, search(walk.ruleset.sets.get(setKey)));
+  return walk.searched.get(memo) as T;
 }
 
 function anyOf(results: readonly (boolean | string)[]): boolean | string {
@@ -344,22 +444,23 @@ function inPrefix(network: string | undefined, length: unknown, address: string)
 }
 
 /** The verdict a vmap gives the probe: a verdict statement, undefined when no element matches, or why it cannot tell. */
-function lookupVmap(ruleset: Ruleset, chain: Chain, vmap: Record<string, unknown> | undefined, probe: Probe): Record<string, unknown> | undefined | string {
-  const left = field(record(vmap?.key), probe);
+function lookupVmap(walk: Walk, chain: Chain, vmap: Record<string, unknown> | undefined): Record<string, unknown> | undefined | string {
+  const left = field(record(vmap?.key), walk.probe);
   if (typeof left === 'string') return `a verdict map on ${left}`;
-  let data = vmap?.data;
-  if (typeof data === 'string' && data.startsWith('@')) {
-    const elements = ruleset.sets.get(key(chain.family, chain.table, data.slice(1)));
-    if (!elements) return `the map ${data} it cannot find`;
-    data = { set: elements };
-  }
-  const pairs = record(data)?.set;
+  const data = vmap?.data;
+  if (typeof data === 'string' && data.startsWith('@'))
+    return searchNamed(walk, chain, 'vmap', data, left, (elements) => (elements ? lookupPairs(walk, chain, elements, left) : `the map ${data} it cannot find`));
+  return lookupPairs(walk, chain, record(data)?.set, left);
+}
+
+/** The verdict of the first pair whose key holds the probe's value. */
+function lookupPairs(walk: Walk, chain: Chain, pairs: unknown, left: Field): Record<string, unknown> | undefined | string {
   if (!Array.isArray(pairs)) return 'a verdict map it cannot read';
   if (left.kind === 'absent') return undefined;
   let doubt: string | undefined;
   for (const pair of pairs) {
     if (!Array.isArray(pair) || pair.length !== 2 || !record(pair[1])) return 'a verdict map it cannot read';
-    const matched = contains(ruleset, chain, pair[0], left);
+    const matched = contains(walk, chain, pair[0], left);
     if (matched === true) return doubt ? `a verdict map: ${doubt}` : record(pair[1]);
     if (typeof matched === 'string') doubt ??= matched;
   }

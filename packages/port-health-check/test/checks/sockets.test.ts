@@ -15,7 +15,7 @@ import { checkOwner } from '../../src/checks/owner.js';
 import { checkReserved } from '../../src/checks/reserved.js';
 import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
 import { gather, socketTableProblem } from '../../src/gather.js';
-import type { Facts } from '../../src/types.js';
+import type { Facts, ProcessFacts } from '../../src/types.js';
 import { quietPort, tempDir, testRegistry, writeTree, type ServiceSpec } from '../helpers.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -118,6 +118,32 @@ describe('listening, owner and access on real listeners', () => {
     writeTree(root, { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${other}\nDynamicUser=yes\n` });
     const dynamic = await gather({ registry: testRegistry([{ id: 'x', port: listener.port, processes: ['node'], unit: 'x.service' }]), root });
     expect(owner(dynamic)[0]!.severity).toBe('ok');
+  });
+
+  it("warns about a second socket on the port whose holders none run as the unit's User=, even when another socket's do", async () => {
+    const own = await spawnListener({ host: '127.0.0.1' });
+    const twin = await spawnListener({ host: '::1', port: own.port });
+    const root = writeTree(tempDir(), { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${me}\n` });
+    const real = await gather({ registry: testRegistry([{ id: 'x', port: own.port, processes: ['node'], unit: 'x.service' }]), root });
+    expect(run(real, 'x').owner[0]!.severity).toBe('ok');
+    // The same real facts, with the [::1] socket's holder another user (started by hand as that user).
+    const stranger = (holder: ProcessFacts): ProcessFacts => ({ ...holder, uid: 4242, user: 'mallory' });
+    const impostor: Facts = {
+      ...real,
+      sockets: {
+        ...real.sockets,
+        listeners: real.sockets.listeners.map((l) => (l.port === own.port && l.address === '::1' ? { ...l, holders: l.holders?.map(stranger) } : l)),
+      },
+    };
+    const [warned, ...more] = run(impostor, 'x').owner;
+    expect(more).toEqual([]);
+    expect(warned).toMatchObject({ severity: 'warning', file: '/etc/systemd/system/x.service:3' });
+    expect(warned!.reason.startsWith(`x (${own.port}): [::1]:${own.port} is held by node (pid ${twin.pid}, user mallory): `)).toBe(true);
+    expect(
+      warned!.reason.endsWith(
+        `: the name matches, but x.service runs X as "${me}" (User=), and no holder of this socket does: another copy, started by hand or by another unit, listens there; stop it and restart x.service`,
+      ),
+    ).toBe(true);
   });
 
   it('matches the expected name against comm, the executable and argv[0]', async () => {
@@ -342,6 +368,37 @@ describe('unknown listeners', () => {
     expect(checkUnknownListeners(facts, { strict: true }).find((r) => r.port === stranger.port)!.severity).toBe('warning');
     const known = await factsFor([{ id: 'stray', port: stranger.port }]);
     expect(checkUnknownListeners(known, { strict: true }).find((r) => r.port === stranger.port)).toBeUndefined();
+  });
+  it("warns about a listener on a service's registry port when the service's unit moved it elsewhere", async () => {
+    const seen = listenedPorts(await factsFor([]));
+    const squatter = await spawnListener({ host: '127.0.0.1', port: quietPort(seen), name: 'evil' });
+    const moved = quietPort(new Set([...seen, squatter.port]));
+    const unitFile = 'etc/systemd/system/dsa110-api.service';
+    const root = writeTree(tempDir(), { [unitFile]: `[Service]\nEnvironment=CONTIMG_API_PORT=${moved}\nExecStart=/usr/bin/uvicorn app:app\n` });
+    const spec: ServiceSpec = { id: 'api', port: squatter.port, env: 'CONTIMG_API_PORT', unit: 'dsa110-api.service', processes: ['uvicorn'] };
+    const facts = await gather({ registry: testRegistry([spec]), root });
+    const found = checkUnknownListeners(facts, { strict: false }).filter((r) => r.port === squatter.port);
+    expect(found).toEqual([expect.objectContaining({ check: 'unknown-listeners', severity: 'warning', service: 'api' })]);
+    expect(found[0]!.reason).toBe(
+      `api (${squatter.port}): port ${squatter.port} is api's in test-ports.yaml, but api moved to port ${moved} (CONTIMG_API_PORT=${moved} from /${unitFile}:2): ` +
+        `listening on 127.0.0.1:${squatter.port}, held by evil (pid ${squatter.pid}, user ${me}): evil; find out why it listens there, or set api back to port ${squatter.port}`,
+    );
+    // Not when another service really uses that port (moved onto it by its own unit).
+    const other: ServiceSpec = { id: 'web', port: moved, env: 'WEB_PORT', unit: 'web.service', processes: ['node'] };
+    const onto = writeTree(root, { 'etc/systemd/system/web.service': `[Service]\nEnvironment=WEB_PORT=${squatter.port}\nExecStart=/usr/bin/node\n` });
+    const taken = await gather({ registry: testRegistry([spec, other]), root: onto });
+    expect(checkUnknownListeners(taken, { strict: true }).filter((r) => r.port === squatter.port)).toEqual([]);
+  });
+
+  it("lists a TCP listener on a UDP service's port number: the registry knows the port for UDP only", async () => {
+    const seen = listenedPorts(await factsFor([]));
+    const stranger = await spawnListener({ host: '127.0.0.1', port: quietPort(seen), name: 'evil' });
+    const facts = await factsFor([{ id: 'syslog', port: stranger.port, transport: 'udp', processes: ['rsyslogd'] }]);
+    const found = checkUnknownListeners(facts, { strict: true }).filter((r) => r.port === stranger.port);
+    expect(found).toEqual([expect.objectContaining({ severity: 'warning' })]);
+    expect(found[0]!.reason).toMatch(
+      new RegExp(`^port ${stranger.port} is not in test-ports.yaml \\(for TCP: syslog has ${stranger.port}/udp\\): listening on 127\\.0\\.0\\.1:`),
+    );
   });
 });
 

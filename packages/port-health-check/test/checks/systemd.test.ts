@@ -72,6 +72,35 @@ describe('systemd check', () => {
     expect(claimed.systemd.map((result) => result.severity)).toEqual(['unknown', 'ok']);
   });
 
+  it('an unreadable drop-in that an empty ExecStartPre= after it clears cannot hold the claim: the error stands', async () => {
+    const DIR = 'etc/systemd/system/redis-server.service.d';
+    const vendor = { 'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n` };
+    const clears = '[Service]\nExecStartPre=\n';
+    const severities = (results: { severity: string }[]) => results.map((result) => result.severity);
+    // a.conf sorts before zz.conf, which clears whatever a.conf holds: the claim is certainly gone.
+    const fifo = await check({ ...vendor, [`${DIR}/a.conf`]: { fifo: true }, [`${DIR}/zz.conf`]: clears }, 'redis');
+    expect(severities(fifo.systemd)).toEqual(['unknown', 'error']);
+    expect(fifo.systemd[1]!.reason).toMatch(/^redis \(6379\): the empty ExecStartPre= in \/etc\/systemd\/system\/redis-server\.service\.d\/zz\.conf:2 clears/);
+    const huge = await check({ ...vendor, [`${DIR}/a.conf`]: `[Service]\n${'#'.repeat(1.1 * 1024 * 1024)}\n`, [`${DIR}/zz.conf`]: clears }, 'redis');
+    expect(severities(huge.systemd)).toEqual(['unknown', 'error']);
+    // After the clearing line (in systemd's order: by file name, whatever the directory), it may hold a new claim.
+    const after = await check(
+      { ...vendor, 'etc/systemd/system/redis-server.service.d/zz.conf': { fifo: true }, 'run/systemd/system/redis-server.service.d/a.conf': clears },
+      'redis',
+    );
+    expect(severities(after.systemd)).toEqual(['unknown', 'unknown']);
+    // A name that is not UTF-8 sorts by its bytes: 0x61 ("a") before "zz", 0xff after it.
+    for (const [name, expected] of [
+      [Buffer.from([0x61, 0xff, ...Buffer.from('.conf')]), 'error'],
+      [Buffer.from([0xff, ...Buffer.from('.conf')]), 'unknown'],
+    ] as const) {
+      const root = writeTree(tempDir(), { 'usr/local/bin/claim-port': EXECUTABLE, ...vendor, [`${DIR}/zz.conf`]: clears });
+      writeFileSync(Buffer.concat([Buffer.from(join(root, DIR, '/')), name]), '[Service]\n');
+      const facts = await gather({ registry, root, claimPortPaths: [] });
+      expect(severities(checkSystemd(facts, registry.service('redis')))).toEqual(['unknown', expected]);
+    }
+  });
+
   const root = process.getuid?.() === 0;
   it.skipIf(!root || !hasCommand('setpriv', ['--version']))(
     `a drop-in directory it may not list is "permission denied" in words, and the verdict unknown ${root ? '' : '[skipped: needs root and setpriv]'}`,
