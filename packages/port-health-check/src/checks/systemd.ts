@@ -118,9 +118,9 @@ function knownBytes(text: string): { bytes: Buffer; complete: boolean } {
   if (text.endsWith('…')) return { bytes: Buffer.alloc(0), complete: false };
   const named: Record<string, string> = { n: '\n', r: '\r', t: '\t', e: '\u001b', '\\': '\\' };
   const parts: Buffer[] = [];
-  const escape = /\\(?:x([0-9a-f]{2})|u\{([0-9a-f]+)\}|u([0-9a-f]{4})|([nrte\\]))/g;
+  const escapes = /\\(?:x([0-9a-f]{2})|u\{([0-9a-f]+)\}|u([0-9a-f]{4})|([nrte\\]))/g;
   let last = 0;
-  for (const match of text.matchAll(escape)) {
+  for (const match of text.matchAll(escapes)) {
     parts.push(Buffer.from(text.slice(last, match.index)));
     const [whole, byte, long, short, letter] = match;
     if (byte !== undefined && parseInt(byte, 16) >= 0x80) return { bytes: Buffer.concat(parts), complete: false };
