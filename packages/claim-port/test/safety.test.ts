@@ -196,6 +196,39 @@ describe('1. protection is never off by accident', () => {
   });
 });
 
+/**
+ * A python3 supervisor that calls itself systemd (prctl) and forks a listener on a leased port, which
+ * calls itself `childName` (else keeps systemd); once that child dies it starts another `respawnAfter`
+ * seconds later, on the same port. Prints a JSON line per child, the first with the port.
+ */
+function namedSupervisor({ childName, respawnAfter }: { childName: string | undefined; respawnAfter: number }): string {
+  return `
+import ctypes, json, os, socket, time
+libc = ctypes.CDLL(None)
+libc.prctl(15, b'systemd', 0, 0, 0)
+r, w = os.pipe()
+def child(port):
+    pid = os.fork()
+    if pid == 0:
+${childName === undefined ? '' : `        libc.prctl(15, b'${childName}', 0, 0, 0)\n`}        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', port))
+        s.listen(16)
+        os.write(w, str(s.getsockname()[1]).encode().ljust(8))
+        while True:
+            time.sleep(3600)
+    print(json.dumps({'pid': pid}), flush=True)
+    return pid
+first = child(${leasePort()})
+port = int(os.read(r, 8))
+print(json.dumps({'pid': first, 'port': port}), flush=True)
+os.waitpid(first, 0)
+time.sleep(${respawnAfter})
+child(port)
+time.sleep(3600)
+`;
+}
+
 // A name is anyone's to choose (comm, argv, a copy of a program): a holder
 // another user runs earns no protection from a name its executable disproves.
 describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing', () => {
@@ -339,30 +372,7 @@ describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing
 
   it('a supervisor of another user that only took the name systemd is watched for a respawn like any other', async () => {
     // Supervisor and child both call themselves systemd; the supervisor starts a new child 0.5 s after the first dies.
-    const code = `
-import ctypes, json, os, socket, time
-ctypes.CDLL(None).prctl(15, b'systemd', 0, 0, 0)
-r, w = os.pipe()
-def child(port):
-    pid = os.fork()
-    if pid == 0:
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', port))
-        s.listen(16)
-        os.write(w, str(s.getsockname()[1]).encode().ljust(8))
-        while True:
-            time.sleep(3600)
-    print(json.dumps({'pid': pid}), flush=True)
-    return pid
-first = child(${leasePort()})
-port = int(os.read(r, 8))
-print(json.dumps({'pid': first, 'port': port}), flush=True)
-os.waitpid(first, 0)
-time.sleep(0.5)
-child(port)
-time.sleep(3600)
-`;
+    const code = namedSupervisor({ childName: undefined, respawnAfter: 0.5 });
     const supervised = await start(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', python, '-c', code]);
     const supervisor = supervised.child.pid!;
     expect(readFileSync(`/proc/${supervisor}/comm`, 'utf8').trim()).toBe('systemd');
@@ -376,32 +386,7 @@ time.sleep(3600)
   it.skipIf(!root)('a root supervisor that only took the name systemd is watched for a respawn: a name is no proof of a service manager', async () => {
     // The supervisor runs python3 as root and calls itself systemd; its children call themselves holder (a root child named
     // systemd would be protected). It starts a new child 0.3 s after the first dies: the claim must fail, not say "free".
-    const code = `
-import ctypes, json, os, socket, time
-libc = ctypes.CDLL(None)
-libc.prctl(15, b'systemd', 0, 0, 0)
-r, w = os.pipe()
-def child(port):
-    pid = os.fork()
-    if pid == 0:
-        libc.prctl(15, b'holder', 0, 0, 0)
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', port))
-        s.listen(16)
-        os.write(w, str(s.getsockname()[1]).encode().ljust(8))
-        while True:
-            time.sleep(3600)
-    print(json.dumps({'pid': pid}), flush=True)
-    return pid
-first = child(${leasePort()})
-port = int(os.read(r, 8))
-print(json.dumps({'pid': first, 'port': port}), flush=True)
-os.waitpid(first, 0)
-time.sleep(0.3)
-child(port)
-time.sleep(3600)
-`;
+    const code = namedSupervisor({ childName: 'holder', respawnAfter: 0.3 });
     const supervised = await start([python, '-c', code]);
     const supervisor = supervised.child.pid!;
     expect(readFileSync(`/proc/${supervisor}/comm`, 'utf8').trim()).toBe('systemd');

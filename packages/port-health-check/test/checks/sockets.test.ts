@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 // The listening, owner, access, reserved, kernel and unknown-listener checks
 // against real listeners this test spawns on loopback (and the real socket
 // table and /proc scan, read once by gather()).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { leasePort, signal, spawnListener, waitForExit } from '../../../../test-support/index.js';
 import { recordSpawned } from '../../../../test-support/guard.js';
@@ -23,6 +23,20 @@ const me = userInfo().username;
 
 async function factsFor(services: ServiceSpec[], reserved: object[] = []): Promise<Facts> {
   return gather({ registry: testRegistry(services, reserved), root: tempDir() });
+}
+
+/**
+ * python3 -c `code`, recorded with the guard; resolves once it prints its ready line (JSON with the port it
+ * listens on). The caller SIGKILLs it (by this child's PID) when done.
+ */
+async function startPython(code: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  recordSpawned(child.pid!);
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (data: Buffer) => resolve(data.toString()));
+    child.once('close', (code) => reject(new Error(`python3 exited (${code}) before it was ready`)));
+  });
+  return { child, port: (JSON.parse(line) as { port: number }).port };
 }
 
 function run(facts: Facts, id: string) {
@@ -165,11 +179,8 @@ describe('listening, owner and access on real listeners', () => {
   it.skipIf(!existsSync('/usr/bin/python3'))(
     "finds a holder that keeps a service's socket only in a thread's own fd table (unshare(CLONE_FILES)), instead of an unknown owner",
     async () => {
-      const child = spawn(
-        '/usr/bin/python3',
-        [
-          '-c',
-          `import ctypes, json, os, socket, threading, time
+      const { child, port } = await startPython(
+        `import ctypes, json, os, socket, threading, time
 libc = ctypes.CDLL(None, use_errno=True)
 s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 port = s.getsockname()[1]
@@ -182,16 +193,8 @@ threading.Thread(target=hold, daemon=True).start()
 ready.wait(); s.close()
 print(json.dumps({'port': port}), flush=True)
 time.sleep(3600)`,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      recordSpawned(child.pid!);
       try {
-        const line = await new Promise<string>((resolve, reject) => {
-          child.stdout!.once('data', (data: Buffer) => resolve(data.toString()));
-          child.once('close', (code) => reject(new Error(`python3 exited (${code}) before it was ready`)));
-        });
-        const { port } = JSON.parse(line) as { port: number };
         const facts = await factsFor([{ id: 'api', port, processes: ['uvicorn'] }]);
         const { owner } = run(facts, 'api');
         expect(owner[0]!.severity, owner[0]!.reason).not.toBe('unknown');
@@ -206,11 +209,8 @@ time.sleep(3600)`,
   it.skipIf(!existsSync('/usr/bin/python3') || process.getuid?.() !== 0)(
     "says a service's socket that no process holds (in flight in a Unix-socket message, SCM_RIGHTS) may be that: unknown owner",
     async () => {
-      const child = spawn(
-        '/usr/bin/python3',
-        [
-          '-c',
-          `import array, json, socket, time
+      const { child, port } = await startPython(
+        `import array, json, socket, time
 s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 port = s.getsockname()[1]
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -218,16 +218,8 @@ a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fi
 s.close()
 print(json.dumps({'port': port}), flush=True)
 time.sleep(3600)`,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      recordSpawned(child.pid!);
       try {
-        const line = await new Promise<string>((resolve, reject) => {
-          child.stdout!.once('data', (data: Buffer) => resolve(data.toString()));
-          child.once('close', (code) => reject(new Error(`python3 exited (${code}) before it was ready`)));
-        });
-        const { port } = JSON.parse(line) as { port: number };
         const { owner } = run(await factsFor([{ id: 'api', port, processes: ['uvicorn'] }]), 'api');
         expect(owner).toEqual([expect.objectContaining({ severity: 'unknown' })]);
         expect(owner[0]!.reason).toContain('or the socket is in flight in a Unix-socket message (SCM_RIGHTS) that no process has received');
