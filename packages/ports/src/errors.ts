@@ -42,7 +42,8 @@ function registryErrorMessage(source: unknown, issues: unknown): string {
         if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0))
           throw new TypeError(`RegistryError: issues[${index}].${name} must be a whole number (0 for no place in the file), not ${describeArgument(value)}`);
       }
-      return formatIssue(source, issue as RegistryIssue);
+      // Every issue is checked; only those the message lists are formatted.
+      return index < MAX_ISSUES_IN_MESSAGE ? formatIssue(source, issue as RegistryIssue) : '';
     })
     .slice(0, MAX_ISSUES_IN_MESSAGE)
     .concat(

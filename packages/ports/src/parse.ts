@@ -91,19 +91,18 @@ function parseUnsafe(text: string): ParseResult {
       message: yamlMessage('DUPLICATE_KEY', '', key ?? sourceAt(text, offset)),
       ...position(offset),
     }));
-  const duplicates = duplicateIssues();
   if (syntax.length > 0) {
     // yaml reads on past a syntax error and finds more in what follows (one line indented with a tab makes every
     // later line "not at the same column"): the first is the mistake, the rest its echo. Said once, with what to do.
     const first = syntax.reduce((a, b) => (b.line < a.line || (b.line === a.line && b.column < a.column) ? b : a));
-    const before = duplicates.filter((issue) => issue.line < first.line || (issue.line === first.line && issue.column < first.column));
+    const before = duplicateIssues().filter((issue) => issue.line < first.line || (issue.line === first.line && issue.column < first.column));
     return fail([
       ...before,
       { ...first, message: first.message.includes('; ') || first.message === TOO_DEEP ? first.message : `${first.message}; ${SYNTAX_ADVICE}` },
     ]);
   }
   const structure = yamlProblems(doc, text);
-  if (structure.length > 0) return fail([...duplicates, ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
+  if (structure.length > 0) return fail([...duplicateIssues(), ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
 
   // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
   const input: unknown = doc.toJS({ maxAliasCount: -1 });
@@ -115,7 +114,6 @@ function parseUnsafe(text: string): ParseResult {
   // Another YAML file altogether (a compose file, /proc/self/status): one line, not an "unknown key" per key.
   const foreign = notARegistry(input);
   if (foreign) return fail([...named, { path: '', message: foreign, line: 1, column: 1 }]);
-  const protect = salvageProtection(input);
 
   const parsed = RegistrySchema.safeParse(input);
   const located: Located[] = [
@@ -136,7 +134,7 @@ function parseUnsafe(text: string): ParseResult {
         ...position(offsetOf(doc, path, atKey ?? false)),
       })),
     ],
-    protect,
+    salvageProtection(input),
   );
 }
 

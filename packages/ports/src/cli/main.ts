@@ -11,7 +11,7 @@ import { RegistryError, formatIssue } from '../errors.js';
 import { type Command, commandFlags, commandHelp, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError } from './exit-code.js';
-import { printedShellWord } from './regenerate.js';
+import { printedShellWord } from '../shell-word.js';
 
 /** Every command, in the order `ports --help` lists them; each module is loaded only when used. */
 export const COMMANDS = {
