@@ -4,13 +4,15 @@
 // --version and --test, whose output is all they do, exit 1 instead of 0.
 import { finishOutput, processIo } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
+import { commandLine } from './argv.js';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
 
 const io = processIo();
-const argv = process.argv.slice(2);
-void main(argv, io, process.env)
+// The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): argv.ts.
+const { argv, bytesLost } = commandLine();
+void main(argv, io, process.env, { bytesLost })
   .then((code) =>
     finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => (kept === EXIT_FREE && parseClaimArgs(argv).command !== 'claim' ? EXIT_NOT_FREE : kept)),
   )

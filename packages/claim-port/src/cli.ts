@@ -9,13 +9,19 @@
 // hands what it read to claimPort().
 import { type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import { fail, idGivenTransport, labelOf, cliOptions, printResult } from './cli-shared.js';
+import type { CommandLine } from './argv.js';
+import { fail, idGivenTransport, labelOf, cliOptions, lostRegistryPath, printResult } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
 
 const version = () => packageVersion(import.meta.url, '@dsa110/claim-port');
 
-export async function main(argv: readonly string[], io: Io, env: Env): Promise<number> {
+/**
+ * `bytesLost`: the bin could not read back the bytes of an argument Node did
+ * not decode (argv.ts); a --registry path holding U+FFFD is then refused, never
+ * opened.
+ */
+export async function main(argv: readonly string[], io: Io, env: Env, { bytesLost = false }: Partial<Pick<CommandLine, 'bytesLost'>> = {}): Promise<number> {
   const json = wantsJson(argv, CLAIM_FLAGS);
   try {
     const args = parseClaimArgs(argv);
@@ -30,10 +36,13 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
       case 'usage-error': {
         // `claim-port nosuch/udp`: "give the id alone" only for a service; the registry tells (run.ts).
         const alone = idGivenTransport(argv);
-        if (alone) return await (await loadRun()).idWithTransport(alone, args.message, argv, io, env);
+        // (A registry that cannot be opened cannot tell whether the id is a service: the grammar's hint stands.)
+        if (alone && !lostRegistryPath(alone, bytesLost)) return await (await loadRun()).idWithTransport(alone, args.message, argv, io, env);
         return fail(io, json, labelOf(argv), args.message, 'usage');
       }
       case 'claim': {
+        const lost = lostRegistryPath(args, bytesLost);
+        if (lost) return fail(io, json, labelOf(argv), lost, 'usage');
         const target = 'port' in args.target ? args.target.port : args.target.id;
         const options = cliOptions(args, target, io, env);
         const look = earlyLook(target, options);

@@ -23,7 +23,8 @@ export const MAX_PIDS_UP_TO = 4_194_304;
 
 /** Why `seconds` is not a valid claim timeout, or undefined. */
 export function timeoutProblem(seconds: number): string | undefined {
-  if (!Number.isFinite(seconds) || seconds <= 0) return 'must be more than 0 seconds';
+  // NaN is no wait; Infinity (a number of 400 digits) is said as too long, below.
+  if (Number.isNaN(seconds) || seconds <= 0) return 'must be more than 0 seconds';
   if (seconds < MIN_CLAIM_TIMEOUT_SECONDS) return `must be at least ${MIN_CLAIM_TIMEOUT_SECONDS} seconds`;
   if (seconds > MAX_CLAIM_TIMEOUT_SECONDS) return `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds`;
   return undefined;

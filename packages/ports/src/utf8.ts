@@ -49,6 +49,36 @@ export function decodeKeepingBadBytes(input: Uint8Array): string {
   return text + rest.toString('utf8');
 }
 
+/** A byte decodeKeepingBadBytes kept: a lone U+DC80-U+DCFF (not the second half of a pair). */
+const KEPT_BYTE = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
+const KEPT_BYTES = new RegExp(KEPT_BYTE.source, 'g');
+
+/**
+ * decodeKeepingBadBytes undone: the bytes `text` was read from, each lone
+ * U+DC80+byte back to its byte, the rest UTF-8. A lone surrogate is no
+ * character and no UTF-8 name holds one, so this never names another file.
+ */
+export function encodeKeepingBadBytes(text: string): Buffer {
+  if (typeof text !== 'string') throw new TypeError(`encodeKeepingBadBytes: text must be a string, not ${describeArgument(text)}`);
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (const { index } of text.matchAll(KEPT_BYTES)) {
+    parts.push(Buffer.from(text.slice(start, index), 'utf8'), Buffer.of(text.charCodeAt(index) - 0xdc00));
+    start = index + 1;
+  }
+  parts.push(Buffer.from(text.slice(start), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A path as fs opens it: the string itself, or, when it holds bytes that are
+ * not UTF-8 kept by decodeKeepingBadBytes (a --registry path read back from
+ * /proc/self/cmdline), those bytes; Node would encode each as U+FFFD's three.
+ */
+export function fileSystemPath(path: string): string | Buffer {
+  return KEPT_BYTE.test(path) ? encodeKeepingBadBytes(path) : path;
+}
+
 /** Undefined for UTF-8 text; else one issue at the first bad byte's line and column. */
 export function utf8Problem(bytes: Buffer): RegistryIssue | undefined {
   if (isUtf8(bytes)) return undefined;

@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { integerArgument, maxBytesOption, objectArgument, pathArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
+import { fileSystemPath } from '../utf8.js';
 
 export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'io';
 
@@ -53,13 +54,15 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
  * caught too. The caller closes `fd`.
  */
 function openRegularFile(path: string): { fd: number; info: Stats } {
+  // A byte that is not UTF-8, kept as U+DC80+byte (a --registry path read back from /proc/self/cmdline), is opened as that byte.
+  const target = fileSystemPath(path);
   // A missing file (ENOENT, ENOTDIR) is a common answer, by the hundred for the
   // health check on a big registry: no exception from Node, and ours without a
   // stack trace, which nobody reads (together about 40 µs a file before).
-  const info = attempt(path, () => statSync(path, { throwIfNoEntry: false }));
+  const info = attempt(path, () => statSync(target, { throwIfNoEntry: false }));
   if (info === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
   refuseIrregular(path, info);
-  const fd = attempt(path, () => openSync(path, OPEN_FLAGS));
+  const fd = attempt(path, () => openSync(target, OPEN_FLAGS));
   try {
     const info = attempt(path, () => fstatSync(fd));
     refuseIrregular(path, info);

@@ -51,8 +51,8 @@ export const CLAIM_FLAGS = deepFreeze({
     value: 'SECONDS',
     needs: 'a number of seconds, e.g. --timeout=5',
     help: [
-      `wait this long after SIGTERM before SIGKILL (${MIN_CLAIM_TIMEOUT_SECONDS} to ${MAX_CLAIM_TIMEOUT_SECONDS} s;`,
-      `decimals allowed; default from the registry, ${DEFAULT_CLAIM_TIMEOUT_SECONDS})`,
+      `wait this long after SIGTERM before SIGKILL (${MIN_CLAIM_TIMEOUT_SECONDS} to ${MAX_CLAIM_TIMEOUT_SECONDS} s,`,
+      `plain decimal: 5, 0.5, .5 or 5.; default from the registry, ${DEFAULT_CLAIM_TIMEOUT_SECONDS})`,
     ],
   },
   force: { type: 'boolean', help: 'send SIGKILL at once, no SIGTERM' },
@@ -96,14 +96,27 @@ Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
 in every case but --help and --version.`;
 }
 
-/** Pure: why `text` is not a valid --timeout, or its value in seconds. */
+/**
+ * The --timeout grammar: seconds as an operator writes them, in plain decimal:
+ * digits with at most one decimal point, either side of which may be empty but
+ * not both (`5`, `0.5`, `.5`, `5.`; a leading zero, `05`, is still decimal).
+ * Nothing else is a number an operator means here, so nothing else is guessed
+ * at: no `+`, exponent (`5e0`), hex (`0x5`), unit (`5s`: the value is always
+ * seconds), white space (` 5`) or `Infinity`, all of which Number() would take.
+ */
+const SECONDS = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
+
+/** Pure: why `text` is not a valid --timeout, or its value in seconds (SECONDS above; the health check judges claim lines with it too). */
 export function parseClaimTimeout(text: string): { seconds: number } | { problem: string } {
   stringArgument('parseClaimTimeout', 'text', text, 'a string (the --timeout value)');
   // A minus sign makes a number out of range, said as for 0 (`--timeout -1 must be more than 0
   // seconds`), not "not a number": the shape is the same plain decimal either way.
-  if (!/^-?(\d+(\.\d+)?|\.\d+)$/.test(text)) {
-    return { problem: `--timeout ${quoteValue(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5` };
+  if (!SECONDS.test(text.startsWith('-') ? text.slice(1) : text)) {
+    return {
+      problem: `--timeout ${quoteValue(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5 (plain decimal seconds: 5, 0.5, .5 or 5.; no unit, sign, exponent or hex)`,
+    };
   }
+  // Digits past what a double holds round (a value of 400 digits is Infinity, over the limit).
   const seconds = Number(text);
   const problem = timeoutProblem(seconds);
   if (problem) return { problem: `--timeout ${escapeText(text, MAX_QUOTED)} ${problem}` };

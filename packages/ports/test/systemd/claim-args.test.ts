@@ -117,11 +117,11 @@ describe('parseTimeout', () => {
   });
 
   it('says a negative timeout is out of range, as it says for 0, not that it is no number', () => {
-    for (const text of ['0', '-1', '-0', '-0.0', '-0.5', '-.5', '-300', '-301'])
+    for (const text of ['0', '-1', '-0', '-0.0', '-0.5', '-.5', '-1.', '-300', '-301'])
       expect(parseTimeout(text), text).toEqual({ problem: `--timeout ${text} must be more than 0 seconds` });
     expect(parseTimeout('-0.0001')).toEqual({ problem: '--timeout -0.0001 must be more than 0 seconds' });
     // Still not numbers: signs other than one leading minus, exponents, words.
-    for (const text of ['+1', '--1', '-', '-.', '-1.', '-1e3', '- 1', '-Infinity', '-abc'])
+    for (const text of ['+1', '--1', '-', '-.', '-1e3', '- 1', '-Infinity', '-abc'])
       expect(parseTimeout(text), text).toMatchObject({ problem: expect.stringMatching(/ is not a number of seconds; give e\.g\. --timeout=5/) });
   });
 });
