@@ -7,11 +7,11 @@
 // shares a file), nor is a FIFO, directory, device or socket. Every path is
 // inspected before the first write, so a refusal leaves nothing half-done, and
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
-import { chmodSync, lstatSync, mkdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, readTextFile } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
-import { describe, discardTemp, FileWriteError, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
+import { describe, discardTemp, FileWriteError, notFollowed, renameTemp, untrustedLink, writeTempBeside } from './write.js';
 import { iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export interface GeneratedFile {
@@ -251,51 +251,6 @@ function inspect(path: string, options: TreeOptions): { current: string | undefi
 /** exposureOf's phrase for a file lstat or stat described, or undefined when only root and this user may change it. */
 export function fileExposure(info: Stats): string | undefined {
   return exposureOf(info).exposure;
-}
-
-/** Who besides root and this user may change what a directory holds, and whether this user can take it back. */
-export interface DirectoryExposure {
-  /** `writable by others (mode 0777)`, `writable by its group (gid 1000, mode 0775)`, `owned by uid 65534, not by root`. */
-  readonly exposure: string;
-  /** Its owner, when neither root nor this user: only they (or root, by chown) can take it back. */
-  readonly owner?: number;
-  /** The mode `chmod go-w` gives it, when it is this user's; undefined when this user may not chmod it. */
-  readonly narrowed?: number;
-}
-
-/**
- * Who besides root and this user may add, replace or remove entries in the
- * directory at `path` (links followed), or undefined (missing too: it would be
- * made 0755). Whoever may add a file to a drop-in directory chooses what
- * systemd runs, as for the drop-in itself. A group-writable directory counts
- * unless its group is root's (or, run as a user, that user's own group). With `replaceOnly` (a parent, whose entries
- * matter, not new ones), a sticky directory (as /tmp) does not count: there
- * only an entry's owner may rename or remove it.
- */
-export function directoryExposure(path: string, options: { readonly replaceOnly?: boolean } = {}): DirectoryExposure | undefined {
-  const euid = process.geteuid?.();
-  const info = statOrUndefined(path);
-  if (euid === undefined || info === undefined || !info.isDirectory()) return undefined;
-  if (info.uid !== 0 && info.uid !== euid) return { exposure: `owned by uid ${info.uid}, not by ${trustedOwners()}`, owner: info.uid };
-  const mode = info.mode & 0o7777;
-  const others = (mode & 0o002) !== 0;
-  // Root's group is root's; so, for a user, is their own group (Debian's user private groups and umask 002
-  // make every directory of a user's checkout 0775 with it): neither lets another account in.
-  const group = (mode & 0o020) !== 0 && info.gid !== 0 && !(euid !== 0 && info.gid === process.getegid?.());
-  if (!(others || group) || (options.replaceOnly && (mode & 0o1000) !== 0)) return undefined;
-  const octal = mode.toString(8).padStart(4, '0');
-  const exposure = others ? `writable by others (mode ${octal})` : `writable by its group (gid ${info.gid}, mode ${octal})`;
-  return info.uid === euid ? { exposure, narrowed: mode & ~0o022 } : { exposure };
-}
-
-/** chmod a directory to `mode` (directoryExposure's `narrowed`); FileWriteError when it cannot be. */
-export function narrowDirectory(path: string, mode: number): void {
-  try {
-    chmodSync(path, mode);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FileWriteError(path, describe(code), code);
-  }
 }
 
 /**

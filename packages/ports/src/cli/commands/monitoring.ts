@@ -1,4 +1,14 @@
 import { FileWriteError, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
+import {
+  directoryDriftFix,
+  directoryProblem,
+  exposedDirectories,
+  guardedDirectories,
+  narrowDirectories,
+  refuseForeignDirectories,
+  unreadableDirectory,
+  type ExposedDirectory,
+} from '../../files/directories.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { escapeText } from '../../escape.js';
@@ -43,12 +53,27 @@ export const command = defineCommand({
     }
     // Not "no such directory" for a path that may well be there.
     if (code !== undefined) throw new CommandError(`ports monitoring: cannot check ${escapeText(dir)}: ${unreachable(code)}`);
+    // A file (or a link to one) or a directory this user may not read: one line, not the same reason once per file.
+    const unreadable = unreadableDirectory(dir);
+    if (unreadable !== undefined) throw new CommandError(`ports monitoring: cannot check ${escapeText(dir)}: ${unreadable}`);
     return checkFiles(context, files, dir, source, leftovers);
   },
 });
 
 /** Why a file of the tree is left over: the registry no longer makes it. */
 const LEFTOVER = `unexpected: the registry has no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
+
+/** Pure: what a writer of `entry`'s directory may do to the tree (directoryProblem's `what`). */
+function stake({ dir }: ExposedDirectory): string {
+  return dir.holdsFiles
+    ? 'replace the files this tool writes there, or add others that Prometheus or Grafana read with them'
+    : `put another directory in place of ${escapeText(dir.below!)}, and so replace the files this tool writes`;
+}
+
+/** The directories the tree is written through, up to /, that others may write or another user owns. */
+function exposedTree(dir: string, files: readonly GeneratedFile[]): ExposedDirectory[] {
+  return exposedDirectories(guardedDirectories(files.map((file) => join(dir, file.path))));
+}
 
 /** Anything at `path`, a dangling link included (never followed, never opened). */
 function exists(path: string): boolean {
@@ -101,12 +126,20 @@ async function checkFiles(
     else if (entry.current === entry.file.contents) context.io.out(`${path}: ${entry.exposure}: not only this tool writes it; regenerating replaces it\n`);
     else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (committed)`, to: `${path} (from ${source})` }));
   }
+  const regenerate = regenerateCommand(context, 'monitoring', ['out']);
+  const exposed = exposedTree(dir, files);
+  for (const entry of exposed)
+    context.io.out(`${escapeText(entry.dir.path)}: ${directoryProblem(entry, stake(entry))}; ${directoryDriftFix(entry, regenerate)}\n`);
   if (stale > 0) {
     context.io.err(
-      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${regenerateCommand(context, 'monitoring', ['out'])}" to regenerate them from ${source}, then commit them\n`,
+      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}" to regenerate them from ${source}, then commit them\n`,
     );
-    return 'failed';
   }
+  if (exposed.length > 0) {
+    const count = exposed.length === 1 ? '1 directory' : `${exposed.length} directories`;
+    context.io.err(`${count} on the way to the files under ${escapeText(dir)} may be changed by others (listed above, each with what to run)\n`);
+  }
+  if (stale > 0 || exposed.length > 0) return 'failed';
   context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
   return 'ok';
 }
@@ -119,13 +152,19 @@ async function writeFiles(
   leftovers: readonly string[],
 ): Promise<Outcome> {
   let written: WrittenFile[];
+  let made: string[];
+  const exposed = exposedTree(dir, files);
   try {
+    refuseForeignDirectories(exposed, stake);
     written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES });
+    // Only once every file is written (all or none): this user's directories that others may write, made 0755.
+    made = narrowDirectories(exposed);
   } catch (error) {
     if (error instanceof FileWriteError) throw new CommandError(`ports monitoring: cannot write ${escapeText(error.path)}: ${error.reason}`);
     throw error;
   }
   for (const file of written) if (file.wrote) context.io.out(`wrote ${escapeText(file.path)}\n`);
+  for (const line of made) context.io.out(`${line}\n`);
   for (const path of leftovers) context.io.err(`warning: ${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
   const wrote = written.filter((file) => file.wrote).length;
   context.io.out(`${escapeText(dir)}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);

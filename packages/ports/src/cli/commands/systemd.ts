@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import {
   FileReadError,
@@ -11,7 +11,18 @@ import {
   type InspectedFile,
   type WrittenFile,
 } from '../../files/index.js';
-import { directoryExposure, fileExposure, narrowDirectory, type DirectoryExposure } from '../../files/tree.js';
+import {
+  directoryDriftFix,
+  directoryProblem,
+  exposedDirectories,
+  guardedDirectories,
+  narrowDirectories,
+  refuseForeignDirectories,
+  unreadableDirectory,
+  type ExposedDirectory,
+  type GuardedDirectory,
+} from '../../files/directories.js';
+import { fileExposure } from '../../files/tree.js';
 import { notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
 import { escapeText, oneLine, quoteValue } from '../../escape.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
@@ -77,6 +88,9 @@ export async function run(context: Context): Promise<Outcome> {
   // Under --root, a link means what it means inside the root (`systemctl link` leaves absolute links in
   // /etc/systemd/system): the unit directory and every unit file read are found there, never on the host.
   const unitDir = out ?? (root !== undefined ? inRoot(root, DEFAULT_UNIT_DIR) : DEFAULT_UNIT_DIR);
+  // A unit directory that is a file, or that this user may not read, is one line: not the same reason once per file.
+  const unreadable = check ? unreadableDirectory(unitDir) : undefined;
+  if (unreadable !== undefined) throw new CommandError(`ports systemd: cannot check ${escapeText(unitDir)}: ${unreadable}`);
   // Unit files installed by packages live under /usr/lib or /lib; look there too when checking a root.
   const unitDirs: UnitDir[] =
     out !== undefined
@@ -204,13 +218,15 @@ async function writeTree(
 ): Promise<Outcome> {
   let written: WrittenFile[];
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
-  const guarded = guardedDirectories(files, unitDir);
+  const guarded = guardedDirectories(files.map((file) => file.path));
   const exposed = exposedDirectories(guarded);
-  refuseForeignDirectories(exposed);
+  const unitDirs = unitDirectories(unitDir);
+  let made: string[];
   try {
+    refuseForeignDirectories(exposed, (entry) => stake(entry, unitDirs));
     written = writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES });
     // Only once every file is written (all or none): this user's directories that others may write, made 0755.
-    for (const { dir, found } of exposed) narrowDirectory(dir.path, found.narrowed!);
+    made = narrowDirectories(exposed);
   } catch (error) {
     if (!(error instanceof FileWriteError)) throw error;
     // Only the default directory gets the hint: with --out or --root the user already chose where.
@@ -218,9 +234,9 @@ async function writeTree(
     throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
   }
   for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
-  for (const { dir, found } of exposed) context.io.out(`made ${escapeText(dir.path)} ${octal(found.narrowed!)}: it was ${found.exposure}\n`);
+  for (const line of made) context.io.out(`${line}\n`);
   // Another's drop-in there is reported, not removed: it may be the operator's own, made by hand.
-  for (const { path, reason } of exposedDropIns(guarded))
+  for (const { path, reason } of exposedDropIns(guarded, unitDirs))
     context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`);
   const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
@@ -324,16 +340,14 @@ async function checkTree(
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
   if (effectiveRoot === undefined || drift.length > 0) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
-  // A drop-in directory (or the directory holding it) others may write: they choose what systemd runs, as for the file.
-  const guarded = guardedDirectories(
-    generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) })),
-    unitDir,
-  );
+  // A directory on the way to a drop-in or health unit that others may write, up to /: they choose what systemd runs, as for the file.
+  const guarded = guardedDirectories(generatedFiles(wiring, health).map((file) => place(file.path)));
+  const unitDirectory = unitDirectories(unitDir);
   for (const entry of exposedDirectories(guarded)) {
     shown.set(entry.dir.path, entry.dir.path);
-    drift.push({ path: entry.dir.path, message: directoryDrift(entry, regenerate) });
+    drift.push({ path: entry.dir.path, message: `${directoryProblem(entry, stake(entry, unitDirectory))}; ${directoryDriftFix(entry, regenerate)}` });
   }
-  for (const { path, reason } of exposedDropIns(guarded)) {
+  for (const { path, reason } of exposedDropIns(guarded, unitDirectory)) {
     shown.set(path, path);
     drift.push({ path, message: reason });
   }
@@ -526,90 +540,22 @@ async function readText(shown: string, open: () => string): Promise<string | und
   }
 }
 
-/**
- * A directory whose writers choose what systemd runs as root: a wired unit's
- * drop-in directory (whoever may add a .conf there may add `ExecStartPre=+...`),
- * or a directory holding one or the health units (whoever may write there may
- * replace them, or the drop-in directory).
- */
-interface GuardedDirectory {
-  readonly path: string;
-  readonly dropIn: boolean;
-  /** The first file this command writes through it: the one a refused write names. */
-  readonly file: string;
-}
-
-/** The directories of `files` (host paths) to guard: each drop-in directory and its parent, and the unit directory. */
-function guardedDirectories(files: readonly GeneratedFile[], unitDir: string): GuardedDirectory[] {
-  const found = new Map<string, GuardedDirectory>();
-  const add = (path: string, dropIn: boolean, file: string) => {
-    if (!found.has(path)) found.set(path, { path, dropIn, file });
-  };
-  for (const file of files) {
-    const dir = dirname(file.path);
-    if (dir === unitDir) continue; // a health unit: the unit directory is added below
-    add(dir, true, file.path);
-    add(dirname(dir), false, file.path);
+/** The unit directory, absolute, as given and as it really is (through links): of the directories holding files, the ones that are not drop-in directories. */
+function unitDirectories(unitDir: string): Set<string> {
+  const dirs = new Set([resolve(unitDir)]);
+  try {
+    dirs.add(realpathSync(unitDir)); // a link to the real unit directory
+  } catch {
+    // missing: made by the write
   }
-  if (files.length > 0) add(unitDir, false, files[0]!.path);
-  return [...found.values()];
+  return dirs;
 }
 
-interface ExposedDirectory {
-  readonly dir: GuardedDirectory;
-  readonly found: DirectoryExposure;
-}
-
-/** The guarded directories others may write or another user owns. */
-function exposedDirectories(dirs: readonly GuardedDirectory[]): ExposedDirectory[] {
-  return dirs.flatMap((dir) => {
-    // Through a link another user owns nothing is judged here: the write and --check name the link instead.
-    if (untrustedLink(dir.path) !== undefined) return [];
-    const found = directoryExposure(dir.path, { replaceOnly: !dir.dropIn });
-    return found === undefined ? [] : [{ dir, found }];
-  });
-}
-
-/** Pure: why others choose what systemd runs through `dir`, beginning with how (`writable by others (mode 0777)`). */
-function directoryProblem({ dir, found }: ExposedDirectory): string {
-  const what = dir.dropIn ? 'add drop-ins that systemd runs as root' : 'replace the drop-in directories and units there, which systemd runs as root';
-  return found.owner !== undefined ? `${found.exposure}: its owner may ${what}` : `${found.exposure}: whoever may write in it may ${what}`;
-}
-
-/** Pure: the command that takes `dir` back, when this user cannot (another user's, or root's when not run as root). */
-function directoryFix({ dir, found }: ExposedDirectory): string {
-  const path = escapeText(dir.path);
-  return found.owner !== undefined ? `\`chown root:root ${path}\` (or remove it)` : `\`chmod go-w ${path}\` as its owner`;
-}
-
-/**
- * A write into a directory this user cannot take back is refused, before
- * anything is written: another user's drop-in directory is never adopted
- * (its owner could still rename ours away), nor left for them.
- */
-function refuseForeignDirectories(exposed: readonly ExposedDirectory[]): void {
-  const refused = exposed.filter((entry) => entry.found.narrowed === undefined);
-  if (refused.length === 0) return;
-  const first = refused[0]!;
-  const more =
-    refused.length > 1
-      ? ` (and ${refused.length - 1} more: ${refused
-          .slice(1, 4)
-          .map((entry) => escapeText(entry.dir.path))
-          .join(', ')}${refused.length > 4 ? ', …' : ''})`
-      : '';
-  throw new CommandError(
-    `ports systemd: cannot write ${escapeText(first.dir.file)}: ${escapeText(first.dir.path)} is ${directoryProblem(first)}; ${directoryFix(first)} first; nothing was written${more}`,
-  );
-}
-
-/** Pure: the --check message for an exposed directory (after its path), saying what to run. */
-function directoryDrift(entry: ExposedDirectory, regenerate: string): string {
-  const fix =
-    entry.found.narrowed !== undefined
-      ? `run \`${regenerate}\` to make it ${octal(entry.found.narrowed)} (chmod go-w)`
-      : `${directoryFix(entry)}, then run \`${regenerate}\``;
-  return `${directoryProblem(entry)}; ${fix}`;
+/** Pure: what a writer of `entry`'s directory may do to what systemd runs as root (directoryProblem's `what`); `unitDirs` from unitDirectories. */
+function stake({ dir }: ExposedDirectory, unitDirs: ReadonlySet<string>): string {
+  if (!dir.holdsFiles) return `put another directory in place of ${escapeText(dir.below!)}, and so choose the units and drop-ins systemd runs as root`;
+  if (unitDirs.has(resolve(dir.path))) return 'replace the drop-in directories and units there, or add others, which systemd runs as root';
+  return 'add drop-ins that systemd runs as root';
 }
 
 /**
@@ -617,11 +563,11 @@ function directoryDrift(entry: ExposedDirectory, regenerate: string): string {
  * others may write, and why: systemd reads them all, so each is as much the
  * claim's as claim-port.conf. A link is judged by its owner.
  */
-function exposedDropIns(dirs: readonly GuardedDirectory[]): { path: string; reason: string }[] {
+function exposedDropIns(dirs: readonly GuardedDirectory[], unitDirs: ReadonlySet<string>): { path: string; reason: string }[] {
   const euid = process.geteuid?.();
   const found: { path: string; reason: string }[] = [];
   for (const dir of dirs) {
-    if (!dir.dropIn || untrustedLink(dir.path) !== undefined) continue;
+    if (!dir.holdsFiles || unitDirs.has(resolve(dir.path)) || untrustedLink(dir.path) !== undefined) continue;
     let names: string[];
     try {
       names = readdirSync(dir.path).sort();
@@ -649,11 +595,6 @@ function exposedDropIns(dirs: readonly GuardedDirectory[]): { path: string; reas
     }
   }
   return found;
-}
-
-/** `0755`. */
-function octal(mode: number): string {
-  return mode.toString(8).padStart(4, '0');
 }
 
 /** The files `ports systemd` writes under the unit directory: the claim drop-ins and the health check's units. */

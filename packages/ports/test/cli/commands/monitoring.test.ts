@@ -1,6 +1,6 @@
 // `ports monitoring` through the built bin, in temp checkouts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lchownSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -72,6 +72,70 @@ describe('ports monitoring', () => {
     const one = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
     expect(one.stdout).toBe('elsewhere/prometheus/prometheus.yml: missing\n');
     expect(one.stderr).toMatch(/^1 of 7 files under elsewhere are missing or stale: /);
+  });
+
+  it("a directory on the way to the files that others may write, up to /, is drift for --check; a write makes this user's 0755", async () => {
+    const dir = checkout();
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+    const check = () => ports(['monitoring', '--check'], { cwd: dir });
+    // A directory holding generated files: a new file there counts (Prometheus loads every rule file in rules/).
+    chmodSync(join(dir, 'deploy/prometheus/rules'), 0o777);
+    let run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'deploy/prometheus/rules: writable by others (mode 0777): whoever may write in it may replace the files this tool writes there, or add others that Prometheus or Grafana read with them; run `ports monitoring` to make it 0755 (chmod go-w)\n',
+    );
+    expect(run.stderr).toBe('1 directory on the way to the files under deploy may be changed by others (listed above, each with what to run)\n');
+    // One above them (here the checkout, where ./deploy is): whoever may write there may swap the whole tree.
+    chmodSync(dir, 0o777);
+    run = await check();
+    expect(run.stdout).toContain(
+      `${dir}: writable by others (mode 0777): whoever may write in it may put another directory in place of deploy, and so replace the files this tool writes; run \`ports monitoring\` to make it 0755 (chmod go-w)\n`,
+    );
+    expect(run.stderr).toMatch(/^2 directories on the way to the files under deploy may be changed by others/);
+    run = await ports(['monitoring'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `made ${dir} 0755: it was writable by others (mode 0777)\nmade deploy/prometheus/rules 0755: it was writable by others (mode 0777)\ndeploy: already up to date from ports.yaml\n`,
+    );
+    expect(statSync(join(dir, 'deploy/prometheus/rules')).mode & 0o7777).toBe(0o755);
+    expect((await check()).code).toBe(0);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a directory on the way that another user owns: --check reports it, and the write refuses, writing nothing', async () => {
+    const dir = checkout();
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+    writeFileSync(join(dir, 'ports.yaml'), replaceOnce(rootRegistry, 'port: 8000', 'port: 8002'));
+    const before = readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8');
+    chownSync(join(dir, 'deploy/prometheus'), 65534, 65534);
+    const why =
+      'deploy/prometheus is owned by uid 65534, not by root: its owner may replace the files this tool writes there, or add others that Prometheus or Grafana read with them; `chown root:root deploy/prometheus` (or remove it)';
+    const run = await ports(['monitoring'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports monitoring: cannot write deploy/prometheus/prometheus.yml: ${why} first; nothing was written\n`,
+    });
+    expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
+    const check = await ports(['monitoring', '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${why.replace(' is owned', ': owned')}, then run \`ports monitoring\`\n`);
+  });
+
+  it('--check on an --out that is a file or a loop of links says so once, not once per file', async () => {
+    const dir = checkout();
+    writeFileSync(join(dir, 'a-file'), '');
+    symlinkSync('loop', join(dir, 'loop'));
+    for (const [out, why] of [
+      ['a-file', 'it is a regular file, not a directory; give a directory'],
+      ['loop', 'its path holds a loop of symbolic links; give the real directory'],
+    ] as const) {
+      expect(await ports(['monitoring', '--check', '--out', out], { cwd: dir })).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `ports monitoring: cannot check ${out}: ${why}\n`,
+      });
+    }
   });
 
   it('--help names files it writes: the promtool commands it suggests point at them', async () => {

@@ -31,9 +31,8 @@ const healthCheck = join(repoRoot, 'packages/port-health-check/bin/port-health-c
 const HEADER = '# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.';
 const dropIn = (claimPort: string, port: number) => `${HEADER}\n[Service]\nExecStartPre=+${claimPort} ${port}\n`;
 
-/** A staged root: DIR/etc/systemd/system with the robust services' unit files, and a real claim-port executable. */
-function stagedRoot(unitLines: Record<string, string> = {}) {
-  const root = tempDir('dsa110-ports-systemd-');
+/** A staged root (`root`, by default a new temp dir): ROOT/etc/systemd/system with the robust services' unit files, and a real claim-port executable. */
+function stagedRoot(unitLines: Record<string, string> = {}, root = tempDir('dsa110-ports-systemd-')) {
   const unitDir = join(root, 'etc/systemd/system');
   mkdirSync(unitDir, { recursive: true });
   const claimPort = join(root, 'usr/local/bin/claim-port');
@@ -311,6 +310,97 @@ describe('ports systemd', () => {
       expect((await ports(['systemd', '--root', root])).code).toBe(0);
       expect(statSync(unitDir).mode & 0o7777).toBe(0o755);
       expect((await check()).code).toBe(0);
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'every directory above the unit directory counts, up to / (those of --root and --out on the host too); a sticky one above counts only by its owner',
+    async () => {
+      // The root in a directory of its own, so that the host's directories above it can be changed too.
+      const host = tempDir();
+      const { root, unitDir } = stagedRoot(
+        {
+          'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+          'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+        },
+        join(host, 'image'),
+      );
+      expect((await ports(['systemd', '--root', root])).code).toBe(0);
+      const check = () => ports(['systemd', '--check', '--root', root]);
+      expect((await check()).code).toBe(0);
+      const systemdDir = join(root, 'etc/systemd');
+      const etc = join(root, 'etc');
+      const stake = (below: string) => `put another directory in place of ${below}, and so choose the units and drop-ins systemd runs as root`;
+
+      // ROOT/etc/systemd, others' to write: drift; a write makes it 0755.
+      chmodSync(systemdDir, 0o777);
+      let run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe(
+        `${systemdDir}: writable by others (mode 0777): whoever may write in it may ${stake(unitDir)}; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
+      );
+      expect(run.stderr).toBe(`1 problem: the claim wiring under ${unitDir} differs from the registry\n`);
+      run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`made ${systemdDir} 0755: it was writable by others (mode 0777)\n`);
+      expect(statSync(systemdDir).mode & 0o7777).toBe(0o755);
+      expect((await check()).code).toBe(0);
+
+      // ROOT/etc, another user's: drift, and the write refuses, all or none.
+      chownSync(etc, 65534, 65534);
+      const claim = join(unitDir, 'redis-server.service.d/claim-port.conf');
+      writeFileSync(claim, 'edited by hand\n');
+      const fix = `\`chown root:root ${etc}\``;
+      run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(
+        `${etc}: owned by uid 65534, not by root: its owner may ${stake(systemdDir)}; ${fix}, then run \`ports systemd --root ${root}\`, or write the files under a directory only root may change\n`,
+      );
+      run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `ports systemd: cannot write ${claim}: ${etc} is owned by uid 65534, not by root: its owner may ${stake(systemdDir)}; ${fix} first, or write the files under a directory only root may change; nothing was written\n`,
+      );
+      expect(readFileSync(claim, 'utf8')).toBe('edited by hand\n');
+      chownSync(etc, 0, 0);
+      expect((await ports(['systemd', '--root', root])).code).toBe(0);
+
+      // Sticky and root's (as /tmp): only an entry's owner may rename it, so it counts only by the entry below it.
+      chmodSync(etc, 0o1777);
+      expect((await check()).code).toBe(0);
+      chownSync(systemdDir, 65534, 65534);
+      run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`${systemdDir}: owned by uid 65534, not by root: its owner may ${stake(unitDir)}; `);
+      chownSync(systemdDir, 0, 0);
+      chmodSync(etc, 0o755);
+      // The unit directory holds the health units: there a new entry counts too, sticky or not.
+      chmodSync(unitDir, 0o1777);
+      expect((await check()).stdout).toContain(
+        `${unitDir}: writable by others (mode 1777): whoever may write in it may replace the drop-in directories and units`,
+      );
+      chmodSync(unitDir, 0o755);
+
+      // The directory the root is in, on the host: whoever may write there may swap the whole image.
+      chmodSync(host, 0o777);
+      run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe(
+        `${host}: writable by others (mode 0777): whoever may write in it may ${stake(root)}; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
+      );
+      expect((await ports(['systemd', '--root', root])).stdout).toContain(`made ${host} 0755: it was writable by others (mode 0777)\n`);
+      expect((await check()).code).toBe(0);
+
+      // --out: the directories above it too, a group other than root's included.
+      const outer = join(tempDir(), 'shared');
+      const out = join(outer, 'units');
+      mkdirSync(outer, { mode: 0o775 });
+      chmodSync(outer, 0o775);
+      chownSync(outer, 0, 65534);
+      run = await ports(['systemd', '--check', '--out', out]);
+      expect(run.stdout).toContain(`${outer}: writable by its group (gid 65534, mode 0775): whoever may write in it may ${stake(out)}; `);
+      expect((await ports(['systemd', '--out', out])).stdout).toContain(`made ${outer} 0755: it was writable by its group (gid 65534, mode 0775)\n`);
+      expect(statSync(outer).mode & 0o7777).toBe(0o755);
     },
   );
 
@@ -753,6 +843,28 @@ describe('ports systemd', () => {
       }
     }
     expect(readdirSync(parent)).toEqual(['a-file']);
+  });
+
+  it('--check on an --out, or a unit directory under --root, that is not a directory (or a loop of links) says so once, not once per file', async () => {
+    const parent = tempDir();
+    const file = join(parent, 'a-file');
+    writeFileSync(file, '');
+    const loop = join(parent, 'loop');
+    symlinkSync(loop, loop);
+    for (const [out, why] of [
+      [file, 'it is a regular file, not a directory; give a directory'],
+      [loop, 'its path holds a loop of symbolic links; give the real directory'],
+    ] as const) {
+      expect(await ports(['systemd', '--check', '--out', out])).toEqual({ code: 1, stdout: '', stderr: `ports systemd: cannot check ${out}: ${why}\n` });
+    }
+    const { root, unitDir } = stagedRoot();
+    rmSync(join(root, 'etc/systemd'), { recursive: true });
+    writeFileSync(join(root, 'etc/systemd'), '');
+    expect(await ports(['systemd', '--check', '--root', root])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports systemd: cannot check ${unitDir}: a part of its path is not a directory; give a directory\n`,
+    });
   });
 
   it('never opens a FIFO nor replaces a link at a path it writes: one line, exit 1, nothing written; --check reports it as drift', async () => {

@@ -1,0 +1,251 @@
+// Who else may change the directories a tree of generated files is written
+// through (`ports systemd` into /etc/systemd/system, `ports monitoring` into
+// deploy/): the one rule both commands follow. A file is only as safe as every
+// directory above it: whoever may write in /etc/systemd may rename `system`
+// away and put a tree of their own in its place, whatever the modes below. So
+// every directory from each file's up to `/` is judged (under --root, the
+// root's own directories on the host too: whoever may replace the staged tree
+// chooses what the image boots). A directory that holds a generated file
+// counts for any new entry too (systemd reads every .conf of a drop-in
+// directory, Prometheus every rule and target file); one above counts only
+// for replacing what it holds, so a sticky one such as /tmp does not count,
+// since there only an entry's owner (judged as the next directory down) may
+// rename it.
+import { accessSync, chmodSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { escapeText } from '../escape.js';
+import { fileKind } from './read.js';
+import { FileWriteError, describe, trustedOwners, untrustedLink } from './write.js';
+
+/** Who besides root and this user may change what a directory holds, and whether this user can take it back. */
+export interface DirectoryExposure {
+  /** `writable by others (mode 0777)`, `writable by its group (gid 1000, mode 0775)`, `owned by uid 65534, not by root`. */
+  readonly exposure: string;
+  /** Its owner, when neither root nor this user: only they (or root, by chown) can take it back. */
+  readonly owner?: number;
+  /** The mode `chmod go-w` gives it, when it is this user's; undefined when this user may not chmod it. */
+  readonly narrowed?: number;
+}
+
+/**
+ * Who besides root and this user may add, replace or remove entries in the
+ * directory at `path` (links followed), or undefined (missing too: it would be
+ * made 0755). A group-writable directory counts unless its group is root's
+ * (or, run as a user, that user's own group). With `replaceOnly` (a directory
+ * above the files, whose entries matter, not new ones), a sticky directory
+ * (as /tmp) does not count: there only an entry's owner may rename or remove it.
+ */
+export function directoryExposure(path: string, options: { readonly replaceOnly?: boolean } = {}): DirectoryExposure | undefined {
+  const euid = process.geteuid?.();
+  const info = statOrUndefined(path);
+  if (euid === undefined || info === undefined || !info.isDirectory()) return undefined;
+  if (info.uid !== 0 && info.uid !== euid) return { exposure: `owned by uid ${info.uid}, not by ${trustedOwners()}`, owner: info.uid };
+  const mode = info.mode & 0o7777;
+  const others = (mode & 0o002) !== 0;
+  // Root's group is root's; so, for a user, is their own group (Debian's user private groups and umask 002
+  // make every directory of a user's checkout 0775 with it): neither lets another account in.
+  const group = (mode & 0o020) !== 0 && info.gid !== 0 && !(euid !== 0 && info.gid === process.getegid?.());
+  if (!(others || group) || (options.replaceOnly && (mode & 0o1000) !== 0)) return undefined;
+  const exposure = others ? `writable by others (mode ${octal(mode)})` : `writable by its group (gid ${info.gid}, mode ${octal(mode)})`;
+  return info.uid === euid ? { exposure, narrowed: mode & ~0o022 } : { exposure };
+}
+
+/** chmod a directory to `mode` (directoryExposure's `narrowed`); FileWriteError when it cannot be. */
+export function narrowDirectory(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileWriteError(path, describe(code), code);
+  }
+}
+
+/** A directory generated files are written through. */
+export interface GuardedDirectory {
+  /** Its host path: as the files' paths spell it while they name it (relative ones too), absolute above that. */
+  readonly path: string;
+  /** A generated file is in it: a new entry counts as much as a replaced one. */
+  readonly holdsFiles: boolean;
+  /** For a directory above the files: the one in it on the way to them (what a writer here could replace). */
+  readonly below?: string;
+  /** The first generated file written through it: the one a refused write names. */
+  readonly file: string;
+}
+
+/**
+ * Every directory `files` (host paths; relative ones from the current
+ * directory) are written through, up to `/`, each once: the directories as
+ * written (spelled as given as far as the path goes) and, where links lead
+ * elsewhere, the real ones (realpath) too, since whoever may write in either
+ * may swap the tree. A directory that does not exist yet is judged as nothing
+ * (it is made 0755, this user's); the one above it is judged.
+ */
+export function guardedDirectories(files: readonly string[]): GuardedDirectory[] {
+  const found = new Map<string, GuardedDirectory>();
+  const add = (entry: GuardedDirectory) => {
+    const key = resolve(entry.path);
+    const seen = found.get(key);
+    if (seen === undefined) found.set(key, entry);
+    else if (entry.holdsFiles && !seen.holdsFiles) found.set(key, { path: seen.path, holdsFiles: true, file: seen.file });
+  };
+  for (const file of files) {
+    const dir = dirname(file);
+    const real = realDirectory(dir);
+    for (const start of real === undefined || real === resolve(dir) ? [dir] : [dir, real]) {
+      const dirs = chain(start);
+      add({ path: dirs[0]!, holdsFiles: true, file });
+      for (let index = 1; index < dirs.length; index++) add({ path: dirs[index]!, holdsFiles: false, below: dirs[index - 1]!, file });
+    }
+  }
+  return [...found.values()];
+}
+
+/** `dir`, then each directory above it up to `/`: as given while the path names them (no `..`), absolute beyond. */
+function chain(dir: string): string[] {
+  const dirs: string[] = [];
+  let current = normalize(dir);
+  while (!isAbsolute(current) && current !== '.' && !current.split('/').includes('..')) {
+    dirs.push(current);
+    current = dirname(current);
+  }
+  for (current = resolve(current); ; current = dirname(current)) {
+    dirs.push(current);
+    if (dirname(current) === current) return dirs;
+  }
+}
+
+/** The real path of `dir`, or of the nearest directory above it that exists; undefined when none can be resolved. */
+function realDirectory(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      return join(realpathSync(current), ...missing);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current) return undefined;
+      missing.unshift(basename(current));
+    }
+  }
+}
+
+export interface ExposedDirectory {
+  readonly dir: GuardedDirectory;
+  readonly found: DirectoryExposure;
+}
+
+/** The guarded directories others may write or another user owns. */
+export function exposedDirectories(dirs: readonly GuardedDirectory[]): ExposedDirectory[] {
+  return dirs.flatMap((dir) => {
+    // Through a link another user owns nothing is judged here: the write and --check name the link instead.
+    if (untrustedLink(dir.path) !== undefined) return [];
+    const found = directoryExposure(dir.path, { replaceOnly: !dir.holdsFiles });
+    return found === undefined ? [] : [{ dir, found }];
+  });
+}
+
+/**
+ * Pure: why others choose what is read through `entry`: its exposure, then who
+ * may do what (`writable by others (mode 0777): whoever may write in it may ...`),
+ * with `what` (the command's words for the stake, as a verb phrase).
+ */
+export function directoryProblem(entry: ExposedDirectory, what: string): string {
+  return `${entry.found.exposure}: ${entry.found.owner !== undefined ? 'its owner' : 'whoever may write in it'} may ${what}`;
+}
+
+/**
+ * Pure: the command that takes `entry`'s directory back, when this user cannot
+ * (another user's, or root's when not run as root), with `then` after it
+ * (` first`, `, then run ...`). Another user's directory above the files may
+ * be their home: writing elsewhere is the other way out.
+ */
+export function directoryFix({ dir, found }: ExposedDirectory, then: string): string {
+  const path = escapeText(dir.path);
+  if (found.owner === undefined) return `\`chmod go-w ${path}\` as its owner${then}`;
+  return dir.holdsFiles
+    ? `\`chown root:root ${path}\` (or remove it)${then}`
+    : `\`chown root:root ${path}\`${then}, or write the files under a directory only ${trustedOwners()} may change`;
+}
+
+/** Pure: what --check says to do about `entry`: run `regenerate` when this user may chmod it, else directoryFix first. */
+export function directoryDriftFix(entry: ExposedDirectory, regenerate: string): string {
+  return entry.found.narrowed !== undefined
+    ? `run \`${regenerate}\` to make it ${octal(entry.found.narrowed)} (chmod go-w)`
+    : directoryFix(entry, `, then run \`${regenerate}\``);
+}
+
+/**
+ * Throws FileWriteError, naming the first file written through it, when any
+ * exposed directory is one this user cannot take back: another user's is
+ * never adopted (its owner could still rename ours away), nor left for them.
+ * Called before anything is written. `what` as for directoryProblem.
+ */
+export function refuseForeignDirectories(exposed: readonly ExposedDirectory[], what: (entry: ExposedDirectory) => string): void {
+  const refused = exposed.filter((entry) => entry.found.narrowed === undefined);
+  if (refused.length === 0) return;
+  const first = refused[0]!;
+  const others = refused.slice(1).map((entry) => escapeText(entry.dir.path));
+  const more = others.length > 0 ? ` (and ${others.length} more: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : '';
+  throw new FileWriteError(
+    first.dir.file,
+    `${escapeText(first.dir.path)} is ${directoryProblem(first, what(first))}; ${directoryFix(first, ' first')}; nothing was written${more}`,
+  );
+}
+
+/** chmod go-w each exposed directory (all this user's, after refuseForeignDirectories); one `made DIR 0755: it was ...` line each. */
+export function narrowDirectories(exposed: readonly ExposedDirectory[]): string[] {
+  return exposed.map(({ dir, found }) => {
+    narrowDirectory(dir.path, found.narrowed!);
+    return `made ${escapeText(dir.path)} ${octal(found.narrowed!)}: it was ${found.exposure}`;
+  });
+}
+
+/**
+ * Why the files under `dir` cannot be looked at, when it is there (one
+ * phrase, with what to do), or undefined: a directory this user may list
+ * and search, or nothing at all (its files are then each missing). Said once
+ * by --check, instead of once per file.
+ */
+export function unreadableDirectory(dir: string): string | undefined {
+  let info: Stats;
+  try {
+    info = statSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    switch (code) {
+      case 'ENOENT':
+        return undefined;
+      case 'ENOTDIR':
+        return 'a part of its path is not a directory; give a directory';
+      case 'ELOOP':
+        return 'its path holds a loop of symbolic links; give the real directory';
+      case 'EACCES':
+      case 'EPERM':
+        return 'permission denied; run as a user who may read it';
+      case 'ENAMETOOLONG':
+        return 'its path or a part of it is too long for the file system; give a shorter one';
+      default:
+        return `it cannot be looked at (${code ?? 'error'})`;
+    }
+  }
+  if (!info.isDirectory()) return `it is ${fileKind(info)}, not a directory; give a directory`;
+  try {
+    // X to reach its files, R to list it (unexpected drop-ins are found by listing).
+    accessSync(dir, constants.R_OK | constants.X_OK);
+  } catch {
+    return 'permission denied (it cannot be listed or searched by this user); run as a user who may read it';
+  }
+  return undefined;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `0755`. */
+export function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}

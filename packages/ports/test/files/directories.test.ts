@@ -1,0 +1,79 @@
+// The directories a generated tree is written through (`ports systemd`,
+// `ports monitoring`), on real directories: every one up to /, through links
+// too, and which of them count for a new entry or only for a replaced one.
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exposedDirectories, guardedDirectories, unreadableDirectory } from '../../src/files/directories.js';
+import { privateDir } from './special.js';
+
+/** Each directory up to / above `dir` (absolute), nearest first. */
+function ancestors(dir: string): string[] {
+  const found: string[] = [];
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    found.push(current);
+    if (dirname(current) === current) return found;
+  }
+}
+
+describe('guardedDirectories', () => {
+  it('every directory from each file up to /, once; those holding a file count for new entries too', () => {
+    const base = privateDir();
+    const files = [join(base, 'units/a.service.d/claim-port.conf'), join(base, 'units/health.timer')];
+    const guarded = guardedDirectories(files);
+    expect(guarded.map((dir) => dir.path)).toEqual([join(base, 'units/a.service.d'), join(base, 'units'), base, ...ancestors(base)]);
+    expect(guarded.filter((dir) => dir.holdsFiles).map((dir) => dir.path)).toEqual([join(base, 'units/a.service.d'), join(base, 'units')]);
+    expect(guarded.find((dir) => dir.path === base)).toMatchObject({ below: join(base, 'units'), file: files[0] });
+  });
+
+  it('keeps a relative path as given as far as it goes, then goes on from the current directory', () => {
+    const previous = process.cwd();
+    const base = privateDir();
+    process.chdir(base);
+    try {
+      expect(guardedDirectories(['deploy/prometheus/prometheus.yml']).map((dir) => dir.path)).toEqual([
+        'deploy/prometheus',
+        'deploy',
+        process.cwd(),
+        ...ancestors(process.cwd()),
+      ]);
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
+  it('follows links: the directories above the real one count too (/etc/systemd/system -> /srv/units)', () => {
+    const base = privateDir();
+    mkdirSync(join(base, 'srv/units'), { recursive: true });
+    mkdirSync(join(base, 'etc'));
+    symlinkSync(join(base, 'srv/units'), join(base, 'etc/system'));
+    const file = join(base, 'etc/system/health.timer');
+    writeFileSync(join(base, 'srv/units/health.timer'), '');
+    chmodSync(join(base, 'srv'), 0o777);
+    const exposed = exposedDirectories(guardedDirectories([file]));
+    expect(exposed.map(({ dir, found }) => [dir.path, dir.below, found.exposure])).toEqual([
+      [join(base, 'srv'), join(base, 'srv/units'), 'writable by others (mode 0777)'],
+    ]);
+  });
+
+  it("a sticky directory counts only where it holds a file: above one, only an entry's owner may rename it", () => {
+    const base = privateDir();
+    mkdirSync(join(base, 'tmp/units'), { recursive: true });
+    chmodSync(join(base, 'tmp'), 0o1777);
+    expect(exposedDirectories(guardedDirectories([join(base, 'tmp/units/health.timer')]))).toEqual([]);
+    expect(exposedDirectories(guardedDirectories([join(base, 'tmp/health.timer')])).map(({ dir }) => dir.path)).toEqual([join(base, 'tmp')]);
+  });
+});
+
+describe('unreadableDirectory', () => {
+  it('says why a path cannot be looked in, once; nothing for a directory, or for nothing there', () => {
+    const base = privateDir();
+    writeFileSync(join(base, 'file'), '');
+    symlinkSync('loop', join(base, 'loop'));
+    expect(unreadableDirectory(base)).toBeUndefined();
+    expect(unreadableDirectory(join(base, 'missing'))).toBeUndefined();
+    expect(unreadableDirectory(join(base, 'file'))).toBe('it is a regular file, not a directory; give a directory');
+    expect(unreadableDirectory(join(base, 'file/below'))).toBe('a part of its path is not a directory; give a directory');
+    expect(unreadableDirectory(join(base, 'loop'))).toBe('its path holds a loop of symbolic links; give the real directory');
+  });
+});
