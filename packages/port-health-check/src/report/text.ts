@@ -2,7 +2,7 @@
 // problems grouped by severity, then one summary line. `quiet` prints the
 // problems alone (nothing at all when every check passed, so cron sends no
 // mail). Colour only when asked (the CLI asks on a TTY without NO_COLOR).
-import { escapeText, oneLine, optionsArgument } from '@dsa110/ports';
+import { escapeText, oneLine, optionsArgument, quoteValue } from '@dsa110/ports';
 import { reportArgument } from './argument.js';
 import { plural } from '../label.js';
 import type { HealthReport, ServiceRow } from '../report.js';
@@ -67,9 +67,19 @@ function state(row: ServiceRow): string {
 
 function owners(row: ServiceRow): string {
   if (!row.listening) return '-';
-  const seen = row.owners.map((process: ProcessFacts) => `${escapeText(process.comm ?? '?', 32)}[${process.pid}]`);
+  const seen = row.owners.map((process: ProcessFacts) => `${ownerName(process.comm)}[${process.pid}]`);
   if (!row.ownersKnown) seen.push('?');
   return seen.join(', ');
+}
+
+// A process names itself (any 15 bytes): one holding this column's separators or a space could pass for two
+// owners (`x[9], grafana` at PID 812 read as `x[9], grafana[812]`), and `?` for the holder that was not seen.
+const PLAIN_NAME = /^[A-Za-z0-9._\-/:+@~#%=]+$/;
+
+/** A holder's name in the OWNER column: as it is when plain, else quoted (`"x[9], grafana"`), escaped either way. */
+function ownerName(comm: string | undefined): string {
+  if (comm === undefined) return '?';
+  return PLAIN_NAME.test(comm) ? escapeText(comm, 32) : quoteValue(comm, 32);
 }
 
 /** `port-health-check: 1 error, 2 warnings, 0 unknown; 20 passed (8 services, ports.yaml (bundled), 41 ms): exit 1` */

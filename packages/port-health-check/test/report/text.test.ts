@@ -1,6 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { snapshot } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
+import { spawnListener } from '../../../../test-support/index.js';
 import { checkPorts } from '../../src/index.js';
 import { renderText } from '../../src/report/text.js';
+import { quietPort, registryText, tempDir } from '../helpers.js';
 import { scenario } from '../scenario.js';
 
 describe('text report', () => {
@@ -55,5 +60,29 @@ describe('text report', () => {
     );
     const healthy = await scenario();
     expect(renderText(await checkPorts({ registry: healthy.registryPath, root: healthy.root }), { quiet: true })).toBe('');
+  });
+
+  it('quotes a holder whose name could pass for two owners or for the unseen "?" in the OWNER column (any process may name itself so)', async () => {
+    const taken = new Set((await snapshot()).listeners.map((listener) => listener.port));
+    const pick = () => {
+      const port = quietPort(taken);
+      taken.add(port);
+      return port;
+    };
+    // Real processes that renamed themselves (prctl PR_SET_NAME): 15 bytes each, chosen to read as another owner.
+    const forged = await spawnListener({ python: true, port: pick(), name: 'x[9], grafana' }); // stopped by the test helpers
+    const unseen = await spawnListener({ python: true, port: pick(), name: '?' });
+    const spaced = await spawnListener({ python: true, port: pick(), name: 'a "b\\' });
+    const plain = await spawnListener({ python: true, port: pick(), name: 'uvicorn:main' });
+    const registryPath = join(tempDir(), 'ports.yaml');
+    const ids = ['forged', 'unseen', 'spaced', 'plain'];
+    const listeners = [forged, unseen, spaced, plain];
+    writeFileSync(registryPath, registryText(ids.map((id, i) => ({ id, port: listeners[i]!.port, processes: ['grafana'] }))));
+    const text = renderText(await checkPorts({ registry: registryPath, root: tempDir(), firewall: false }));
+    const owner = (id: string) => new RegExp(`^\\d+ +${id} +\\S+ +(.*?) +error$`, 'm').exec(text)?.[1];
+    expect(owner('forged')).toBe(`"x[9], grafana"[${forged.pid}]`);
+    expect(owner('unseen')).toBe(`"?"[${unseen.pid}]`);
+    expect(owner('spaced')).toBe(`"a \\"b\\\\"[${spaced.pid}]`);
+    expect(owner('plain')).toBe(`uvicorn:main[${plain.pid}]`);
   });
 });

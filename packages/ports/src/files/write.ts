@@ -13,7 +13,7 @@
 // - a directory, socket or block device: refused, nothing written;
 // - `-`: standard output (the caller's `stdout`).
 import {
-  chmodSync,
+  fchmodSync,
   fchownSync,
   fstatSync,
   closeSync,
@@ -82,6 +82,15 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
   let target = path;
   let info: Stats = link;
   if (link.isSymbolicLink()) {
+    // Whose it is, from the look that decides to follow it: in a directory another account may write, the
+    // file plantedLink saw can be a link of that account's by now (root then replaced any file it named).
+    const euid = process.geteuid?.();
+    if (euid !== undefined && link.uid !== euid && link.uid !== 0) {
+      throw new FileWriteError(
+        path,
+        `${notFollowed({ link: resolve(path), uid: link.uid }, 'file')}; remove it, or give the path of the file itself (nothing was written)`,
+      );
+    }
     // /dev/stdout, /dev/fd/N, /proc/self/fd/N: this process's descriptor N, written to as it is
     // (a terminal, a pipe, a file the shell opened, journald's socket), never replaced.
     const fd = ownDescriptor(path);
@@ -296,9 +305,20 @@ export function writeTempBeside(path: string, text: string, mode: number, shown 
     // Root replacing another user's file keeps its owner: a 0600 textfile of node_exporter's user,
     // made root's, could no longer be read by node_exporter. Before the mode, which chown may clear.
     if (owner !== undefined && process.geteuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) fchownSync(fd, owner.uid, owner.gid);
-    chmodSync(temp, mode); // the umask does not narrow an existing file's mode
+    // Through the descriptor, never the name: in a directory another account may write (a textfile directory
+    // of node_exporter's), it can rename a link over the temporary file, and a mode set by name lands where that points.
+    fchmodSync(fd, mode); // the umask does not narrow an existing file's mode
     writeAll(fd, text);
     fsyncSync(fd);
+    // Still the file written, or another account's rename put something else at its name: never renamed into place.
+    const written = fstatSync(fd);
+    const named = lstatOrUndefined(temp);
+    if (named?.ino !== written.ino || named.dev !== written.dev) {
+      throw new FileWriteError(
+        shown,
+        'its temporary file was replaced while it was written, so another account may write its directory: let only the account that runs this write there (nothing was written)',
+      );
+    }
     closeSync(fd);
     return temp;
   } catch (error) {
@@ -310,6 +330,7 @@ export function writeTempBeside(path: string, text: string, mode: number, shown 
       }
     }
     discardTemp(temp);
+    if (error instanceof FileWriteError) throw error;
     const code = errorCode(error);
     // ENOENT for a new file in a directory that exists: procfs, sysfs and the like make no files.
     if (code === 'ENOENT' && isDirectory(dirname(path))) {
