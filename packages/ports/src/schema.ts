@@ -87,6 +87,19 @@ const INVISIBLE_MESSAGE = 'must not contain invisible characters (a zero-width s
 const WELL_FORMED = new RegExp(`^(?![\\s\\S]*(?:${LONE_SURROGATE}))`);
 const UNICODE_MESSAGE =
   'must be well-formed Unicode: it holds half of a surrogate pair (a "\\ud800"-style escape alone), which is no character; write the character itself';
+/**
+ * No Unicode noncharacter (U+FDD0-U+FDEF, and the last two code points of
+ * every plane, U+FFFE, U+FFFF, U+1FFFE, ...): Unicode keeps them for programs'
+ * internal use, no font shows them, and YAML readers refuse U+FFFE and U+FFFF
+ * outright (go-yaml: "control characters are not allowed"), so a name holding
+ * one made alert rules that Prometheus would not load.
+ */
+// U+1FFFE, U+1FFFF, ... U+10FFFF in UTF-16: a plane's last high surrogate (D83F, D87F, ..., DBFF), then DFFE or DFFF.
+const PLANE_ENDS = Array.from({ length: 16 }, (_, plane) => `\\u${(0xd83f + plane * 0x40).toString(16)}`).join('');
+const NONCHARACTERS = `[\\ufdd0-\\ufdef\\ufffe\\uffff]|[${PLANE_ENDS}][\\udffe\\udfff]`;
+const NO_NONCHARACTER = new RegExp(`^(?![\\s\\S]*(?:${NONCHARACTERS}))`);
+const NONCHARACTER_MESSAGE =
+  'must not contain a Unicode noncharacter (U+FFFE, U+FFFF, U+FDD0-U+FDEF, ...): no page or terminal shows one, and YAML readers refuse U+FFFE and U+FFFF (Prometheus would not load the alert rules); write the character meant';
 /** Not only white space (an empty string is `min(1)`'s to refuse, once). */
 const NOT_BLANK = /^$|\S/;
 
@@ -96,7 +109,8 @@ const nonEmpty = z
   .regex(NOT_BLANK, 'must not be only white space; write the text, or leave the entry out')
   .regex(NO_CONTROLS, CONTROLS_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
-  .regex(WELL_FORMED, UNICODE_MESSAGE);
+  .regex(WELL_FORMED, UNICODE_MESSAGE)
+  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
 /** A name or label: one line of plain text. */
 const label = z
   .string()
@@ -104,7 +118,8 @@ const label = z
   .regex(NOT_BLANK, 'must not be only white space; write the name')
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
-  .regex(WELL_FORMED, UNICODE_MESSAGE);
+  .regex(WELL_FORMED, UNICODE_MESSAGE)
+  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
 
 /**
  * Grafana replaces `$var`, `${var}` and `[[var]]` in a dashboard's panel and
@@ -136,14 +151,16 @@ const filePath = z
   .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it')
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
-  .regex(WELL_FORMED, UNICODE_MESSAGE);
+  .regex(WELL_FORMED, UNICODE_MESSAGE)
+  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
 
 const processPattern = z
   .string()
   .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)')
   .regex(ONE_LINE, CONTROLS_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
-  .regex(WELL_FORMED, UNICODE_MESSAGE);
+  .regex(WELL_FORMED, UNICODE_MESSAGE)
+  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
 
 export const accessLevels = Object.freeze(['public', 'private', 'localhost', 'dev'] as const);
 export const groups = Object.freeze(['production', 'monitoring', 'development'] as const);
@@ -253,6 +270,13 @@ export const ServiceSchema = z.strictObject({
     .regex(
       /^\/[A-Za-z0-9._~!$&'()*+,=:@/-]*$/,
       "must be a URL path starting with /: letters, digits and - . _ ~ ! $ & ' ( ) * + , = : @ / (no query, fragment, %-escape, space, quote, backslash or ; { })",
+    )
+    // nginx merges // and resolves . and .. in a request before it matches a location: the nginx-site snippet's
+    // `location /api//metrics` (localhost only) never applied, and /api/metrics was proxied to anyone by `location /api/`.
+    // Reported only for a path the rule above takes: one message each.
+    .regex(
+      /^(?!\/[A-Za-z0-9._~!$&'()*+,=:@/-]*$)|^(?!.*\/\/)(?!.*\/\.\.?(?:\/|$))/,
+      "must not hold an empty (//), . or .. segment: nginx resolves them in a request before it matches a location, so the nginx-site snippet's localhost-only location for this path would never apply; write the path as the endpoint serves it, e.g. /metrics",
     )
     .optional()
     .describe('Path of its Prometheus metrics endpoint; `ports monitoring` writes a scrape job for it'),
