@@ -4,7 +4,7 @@
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
 import type { Service } from '@dsa110/ports';
-import { effectivePort, unitEnvironment } from '../effective-port.js';
+import { effectivePort, unitVariable } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 
@@ -64,14 +64,19 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];
   }
-  // The unit's Environment= (what systemd hands the program): an override of the key wins over the file.
-  const environment = unitEnvironment(facts, service);
-  const override = wanted.envOverride !== undefined ? environment.get(wanted.envOverride) : undefined;
+  // The unit's Environment= and EnvironmentFile= (what systemd hands the program): an override of the key wins over the file.
+  const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
+  const override = overridden.setting;
   if (override) {
     const at = `${override.file}:${override.line}`;
     const what = `${at} sets ${wanted.envOverride}=${override.value}, which overrides ${wanted.key} in ${wanted.file}`;
+    if (overridden.doubt !== undefined) return [result('unknown', `${what}, but ${overridden.doubt}, so the port cannot be told`, at)];
     if (override.value.trim() !== String(port)) return [result('error', `${what}, but the registry says ${service.name} uses port ${port}`, at)];
     return [result('ok', what, at)];
+  }
+  // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
+  if (overridden.doubt !== undefined) {
+    return [result('unknown', `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}, and ${overridden.doubt}, so the port cannot be told`)];
   }
   const setting = findSetting(config.text, wanted.key, wanted.section);
   if (!setting) {
@@ -90,12 +95,17 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   let from = '';
   if (variable) {
     const name = (variable[1] ?? variable[2])!;
-    const set = environment.get(name);
+    const { setting: set, doubt } = unitVariable(facts, service, name);
+    if (doubt !== undefined) {
+      return [
+        result('unknown', `${at} sets ${wanted.key} = ${setting.value}, from ${service.name}'s environment, but ${doubt}, so the port cannot be told`, at),
+      ];
+    }
     if (!set) {
       return [
         result(
           'unknown',
-          `${at} sets ${wanted.key} = ${setting.value}, from ${service.name}'s environment, and the unit sets no ${name} (its EnvironmentFile= is not read), so the port cannot be told`,
+          `${at} sets ${wanted.key} = ${setting.value}, from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=), so the port cannot be told`,
           at,
         ),
       ];

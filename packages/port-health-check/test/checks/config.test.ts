@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkConfig, findSetting } from '../../src/checks/config.js';
 import { gather } from '../../src/gather.js';
-import { tempDir, testRegistry, writeTree } from '../helpers.js';
+import { tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
 
 const registry = testRegistry([
   {
@@ -14,9 +14,10 @@ const registry = testRegistry([
     processes: ['grafana'],
   },
   { id: 'nginx', port: 80, access: 'public', processes: ['nginx'] },
+  { id: 'app', port: 4040, configFile: { path: '/etc/app/app.conf', key: 'port' }, unit: 'app.service' },
 ]);
 
-async function check(files: Record<string, string>, id = 'grafana') {
+async function check(files: Record<string, TreeEntry>, id = 'grafana') {
   const root = writeTree(tempDir(), files);
   return { root, results: checkConfig(await gather({ registry, root }), registry.service(id)) };
 }
@@ -110,7 +111,55 @@ describe('config check', () => {
     });
     const unset = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = $__env{PORT}\n' });
     expect(unset.results[0]).toMatchObject({ severity: 'unknown' });
-    expect(unset.results[0]!.reason).toContain('the unit sets no PORT (its EnvironmentFile= is not read), so the port cannot be told');
+    expect(unset.results[0]!.reason).toContain('the unit sets no PORT (in Environment= or an EnvironmentFile=), so the port cannot be told');
+  });
+
+  it("grafana: the unit's EnvironmentFile= is read too (after Environment=, naming file:line); one it cannot read makes the verdict unknown, naming it", async () => {
+    const UNIT = 'lib/systemd/system/grafana-server.service';
+    const unit = (...lines: string[]) => `[Service]\n${lines.join('\n')}\nExecStart=/usr/sbin/grafana-server\n`;
+    const overridden = await check({
+      'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n',
+      [UNIT]: unit('Environment=GF_SERVER_HTTP_PORT=3030', 'EnvironmentFile=-/etc/default/grafana-server'),
+      'etc/default/grafana-server': '# Grafana\nGRAFANA_USER=grafana\nGF_SERVER_HTTP_PORT="3000"\n',
+    });
+    expect(overridden.results[0]).toMatchObject({
+      severity: 'error',
+      file: '/etc/default/grafana-server:3',
+      reason:
+        'grafana (3030): /etc/default/grafana-server:3 sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030',
+    });
+    const fromFile = await check({
+      'etc/grafana/grafana.ini': `[server]\nhttp_port = \${PORT}\n`,
+      [UNIT]: unit('EnvironmentFile=/etc/default/grafana-server'),
+      'etc/default/grafana-server': 'PORT=3030\n',
+    });
+    expect(fromFile.results[0]).toMatchObject({
+      severity: 'ok',
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = \${PORT} (PORT=3030 from /etc/default/grafana-server:1)`,
+    });
+    // The file's key says 3030, but an EnvironmentFile= it cannot read may override it: not ok.
+    const unread = await check({
+      'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n',
+      [UNIT]: unit('EnvironmentFile=-/etc/default/grafana-server'),
+      'etc/default/grafana-server': { fifo: true },
+    });
+    expect(unread.results[0]).toMatchObject({
+      severity: 'unknown',
+      reason: `grafana (3030): GF_SERVER_HTTP_PORT would override http_port in /etc/grafana/grafana.ini, and /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set GF_SERVER_HTTP_PORT, and cannot be read: it is a FIFO (named pipe), not a regular file, so the port cannot be told`,
+    });
+    // A $-variable set by Environment=, which a file read after it, and too large to read, may override.
+    const unreadVariable = await check(
+      {
+        'etc/app/app.conf': `port \${APP_PORT}\n`,
+        'etc/systemd/system/app.service': unit('Environment=APP_PORT=4040', 'EnvironmentFile=/etc/default/app'),
+        'etc/default/app': `APP_DATA=/var/lib/app\n${'#'.repeat(1024 * 1024)}\n`,
+      },
+      'app',
+    );
+    expect(unreadVariable.results[0]).toMatchObject({
+      severity: 'unknown',
+      reason: `app (4040): /etc/app/app.conf:1 sets port = \${APP_PORT}, from App's environment, but /etc/default/app (EnvironmentFile= at /etc/systemd/system/app.service:3) may set APP_PORT, and cannot be read: it is larger than 1 MiB, so the port cannot be told`,
+    });
   });
 
   it('is unknown when the file is missing, and silent for services without a config key', async () => {

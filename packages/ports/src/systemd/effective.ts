@@ -11,10 +11,21 @@ import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { pathText } from '../escape.js';
-import type { EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
+import type { EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
-import { commandArgv, type ExecCommand, expandSpecifiers, isTrueSetting, parseEnvironment, parseExec } from './words.js';
+import {
+  commandArgv,
+  type ExecCommand,
+  expandSpecifiers,
+  HOST_SPECIFIERS,
+  isTrueSetting,
+  parseEnvironment,
+  parseExec,
+  simplifyPath,
+  unknownSpecifier,
+} from './words.js';
+import { parseEnvironmentFile } from './environment-file.js';
 import { withoutStackTraces } from '../stack-traces.js';
 import { describeArgument, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
 
@@ -71,26 +82,118 @@ function hostSpecifiersOption(given: unknown): Readonly<Record<string, string>> 
 }
 
 /**
+ * What reading one EnvironmentFile= gave, by its path on the machine: its
+ * bytes, that it is not there, or why it could not be read. The caller reads
+ * the files (the `environmentFiles` of a first merge) and passes this in.
+ */
+export type EnvironmentFileRead = { readonly bytes: Uint8Array } | { readonly missing: true } | { readonly problem: string };
+
+/** mergeUnit's `options.environmentFiles`: a Map of path to EnvironmentFileRead, checked entry by entry. */
+function environmentFilesOption(given: unknown): ReadonlyMap<string, EnvironmentFileRead> | undefined {
+  if (given === undefined) return undefined;
+  const shape = 'a Map of path to { bytes } | { missing: true } | { problem }';
+  if (!(given instanceof Map)) throw new TypeError(`mergeUnit: options.environmentFiles must be ${shape}, or left out, not ${describeArgument(given)}`);
+  for (const [path, read] of given as Map<unknown, unknown>) {
+    const entry = read as Record<string, unknown> | null;
+    const valid =
+      typeof path === 'string' &&
+      typeof entry === 'object' &&
+      entry !== null &&
+      (entry.bytes instanceof Uint8Array || entry.missing === true || typeof entry.problem === 'string');
+    if (!valid) throw new TypeError(`mergeUnit: options.environmentFiles must be ${shape}; its entry ${describeArgument(path)} is ${describeArgument(read)}`);
+  }
+  return given as ReadonlyMap<string, EnvironmentFileRead>;
+}
+
+/** An EnvironmentFile= line as the merge keeps it: its value with specifiers resolved, and where it was given. */
+interface EnvironmentFileLine {
+  readonly path: string;
+  readonly optional: boolean;
+  readonly file: string;
+  readonly line: number;
+  /** A host specifier (`%H`) the caller gave no value for: the path is not known. */
+  readonly unresolved?: string;
+}
+
+/**
+ * One EnvironmentFile= value as systemd 252 stores it (config_parse_unit_env_file):
+ * not unquoted; specifiers resolved (an unknown one drops the line); a
+ * leading `-` makes the file optional; a path that is not absolute, or that
+ * has a `..` part, is dropped. Undefined for a line systemd drops.
+ */
+function environmentFileLine(value: string, unit: { name: string; host?: Readonly<Record<string, string>> }, file: string, line: number) {
+  if (unknownSpecifier(value) !== undefined) return undefined;
+  const unresolved = [...value.matchAll(/%([\s\S]?)/g)].find(
+    ([, letter]) => letter !== '' && HOST_SPECIFIERS.includes(letter!) && !(unit.host !== undefined && Object.hasOwn(unit.host, letter!)),
+  )?.[0];
+  const expanded = expandSpecifiers(value, unit);
+  const optional = expanded.startsWith('-');
+  const written = optional ? expanded.slice(1) : expanded;
+  if (!written.startsWith('/') || written.split('/').includes('..')) return undefined;
+  const entry: EnvironmentFileLine = { path: simplifyPath(written), optional, file, line, ...(unresolved !== undefined && { unresolved }) };
+  return entry;
+}
+
+/** Characters that make glob(3), which systemd runs on each EnvironmentFile= path, more than a plain path. */
+const GLOB = /[*?[\\]/;
+
+/**
+ * Apply the EnvironmentFile= list to `environment`, in order, after every
+ * Environment= (so a file's value wins, as systemd.exec(5) says), from what
+ * the caller read; each file's outcome is returned.
+ */
+function applyEnvironmentFiles(
+  lines: readonly EnvironmentFileLine[],
+  read: ReadonlyMap<string, EnvironmentFileRead> | undefined,
+  environment: Map<string, EnvironmentSetting>,
+): EnvironmentFileFacts[] {
+  return lines.map(({ path, optional, file, line, unresolved }): EnvironmentFileFacts => {
+    const facts = { path, optional, file, line };
+    if (unresolved !== undefined) return { ...facts, unread: `its path has ${unresolved}, which this check does not resolve` };
+    if (GLOB.test(path)) return { ...facts, unread: 'it is a glob (systemd reads every file it matches), which this check does not expand' };
+    const got = read?.get(path);
+    if (got === undefined) return { ...facts, unread: 'not read' };
+    if ('problem' in got) return { ...facts, unread: got.problem };
+    if ('missing' in got) return { ...facts, failed: 'no such file' };
+    const parsed = parseEnvironmentFile(got.bytes);
+    if (parsed.error !== undefined) return { ...facts, failed: parsed.error };
+    for (const { name, value, line } of parsed.assignments) environment.set(name, { value, file: path, line });
+    return { ...facts, ...(parsed.ignored.length > 0 && { ignored: parsed.ignored }) };
+  });
+}
+
+/**
  * Merge a unit file and its drop-ins (already in systemd's order), as systemd
- * 252 loads them: each file read top to bottom; an empty `ExecStartPre=` or
- * `Environment=` clears what came before; `$VAR` in ExecStartPre is expanded
- * with the final Environment= (EnvironmentFile= is not read).
+ * 252 loads them: each file read top to bottom; an empty `ExecStartPre=`,
+ * `Environment=` or `EnvironmentFile=` clears what came before; the files of
+ * EnvironmentFile= (their bytes in `options.environmentFiles`, by path; a
+ * path not given there is `unread`) are applied in order after every
+ * Environment=, and override it; `$VAR` in ExecStartPre is expanded with the
+ * result.
  *
  * An error in the unit file itself (a bad section header, an Exec line
  * systemd refuses, no ExecStart=) stops the unit loading: `invalid`. The same
  * error in a drop-in only ends the reading of that drop-in (what came before
  * it stays), and the unit loads: `ignored`.
  */
-export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers?: Readonly<Record<string, string>> } = {}): UnitFacts {
+export function mergeUnit(
+  loaded: LoadedUnit,
+  options: { readonly hostSpecifiers?: Readonly<Record<string, string>>; readonly environmentFiles?: ReadonlyMap<string, EnvironmentFileRead> } = {},
+): UnitFacts {
   checkLoadedUnit('mergeUnit', loaded, true);
   // Own properties only (optionsArgument's copy): a hostSpecifiers inherited through a polluted Object.prototype is not the caller's.
-  const { hostSpecifiers: givenHost } = optionsArgument('mergeUnit', options, '{ hostSpecifiers? }', ['hostSpecifiers']);
+  const { hostSpecifiers: givenHost, environmentFiles: givenFiles } = optionsArgument('mergeUnit', options, '{ hostSpecifiers?, environmentFiles? }', [
+    'hostSpecifiers',
+    'environmentFiles',
+  ]);
   const hostSpecifiers = hostSpecifiersOption(givenHost);
+  const environmentFileBytes = environmentFilesOption(givenFiles);
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   type Command = { file: string; line: number; value: string; command: ExecCommand };
   let commands: Command[] = [];
   let cleared: { file: string; line: number } | undefined;
   const environment = new Map<string, EnvironmentSetting>();
+  let environmentFileLines: EnvironmentFileLine[] = [];
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
   const invalid: string[] = [];
   const ignored: string[] = [];
@@ -130,6 +233,10 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
       } else if (key === 'Environment') {
         if (value === '') environment.clear();
         for (const [name, setting] of parseEnvironment(value, unit)) environment.set(name, { value: setting, file: file.path, line });
+      } else if (key === 'EnvironmentFile') {
+        if (value === '') environmentFileLines = [];
+        const entry = value === '' ? undefined : environmentFileLine(value, unit, file.path, line);
+        if (entry) environmentFileLines.push(entry);
       } else if (key === 'User') user = value === '' ? undefined : { value: expandSpecifiers(value, unit), file: file.path, line };
       else if (key === 'Sockets') {
         // A list of socket units, merged across lines (systemd cannot clear it); words are split, not unquoted, and a
@@ -151,6 +258,7 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
     else if (count.ExecStart > 1 && type !== 'oneshot')
       invalid.push(`${where}: Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)`);
   }
+  const environmentFiles = applyEnvironmentFiles(environmentFileLines, environmentFileBytes, environment);
   const env = new Map([...environment].map(([name, setting]) => [name, setting.value]));
   // One ExecLine per command: a line may hold several, separated by a bare `;`.
   const execStartPre = commands.map(
@@ -172,6 +280,7 @@ export function mergeUnit(loaded: LoadedUnit, options: { readonly hostSpecifiers
     execStartPre,
     ...(cleared && { execStartPreCleared: cleared }),
     environment,
+    ...(environmentFiles.length > 0 && { environmentFiles }),
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),

@@ -34,7 +34,8 @@ export {
   type SpecifierUnit,
 } from './words.js';
 export { UNIT_DIRS, templateOf, dropInDirNames, dropInDirs, chooseDropIns } from './search-path.js';
-export { mergeUnit, loadUnit, listUnitDirs, type LoadedFile, type LoadedUnit, type UnitDirListing } from './effective.js';
+export { mergeUnit, loadUnit, listUnitDirs, type EnvironmentFileRead, type LoadedFile, type LoadedUnit, type UnitDirListing } from './effective.js';
+export { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
 export { listenPort, parseSocketUnit, readSocketUnits, type RelatedSocket, type SocketListen, type SocketUnit } from './socket-units.js';
 export { socketConflicts, type SocketConflict, type SocketConflictExpectation } from './socket-conflict.js';
-export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
+export type { ClearedAt, EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts } from './types.js';

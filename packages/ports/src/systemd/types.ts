@@ -23,6 +23,23 @@ export interface EnvironmentSetting {
   readonly line: number;
 }
 
+/** One EnvironmentFile= of the merged unit, in the order systemd reads them, with what came of reading it. */
+export interface EnvironmentFileFacts {
+  /** The file, as systemd opens it: specifiers resolved, `-` taken off, simplified. */
+  readonly path: string;
+  /** Written with `-`: systemd ignores the file when it cannot load it. */
+  readonly optional: boolean;
+  /** Where the EnvironmentFile= line is. */
+  readonly file: string;
+  readonly line: number;
+  /** Why this check could not read it (systemd, as root, may): the variables it sets are not known. */
+  readonly unread?: string;
+  /** Why systemd cannot load it (no such file, a NUL byte): none of its variables apply, and without `-` the service does not start. */
+  readonly failed?: string;
+  /** Keys of it systemd drops as not variable names (`export PORT`), with their lines. */
+  readonly ignored?: readonly { readonly key: string; readonly line: number }[];
+}
+
 /** Where ExecStartPre= was last cleared (an empty `ExecStartPre=`), and so everything before it dropped. */
 export interface ClearedAt {
   readonly file: string;
@@ -40,7 +57,10 @@ export interface UnitFacts {
   readonly execStartPre: readonly ExecLine[];
   /** The last empty `ExecStartPre=`, which dropped every earlier one. */
   readonly execStartPreCleared?: ClearedAt;
+  /** Environment= and then the EnvironmentFile= files (which override it), each value with its file and line. */
   readonly environment: ReadonlyMap<string, EnvironmentSetting>;
+  /** The EnvironmentFile= list after the merge (an empty one clears it), when there is one. */
+  readonly environmentFiles?: readonly EnvironmentFileFacts[];
   /** The last non-empty User= of [Service], with where it was set. */
   readonly user?: EnvironmentSetting;
   /** The socket units of `Sockets=` (each name with where it was given): systemd passes their sockets to the service, and starting the service starts them. */

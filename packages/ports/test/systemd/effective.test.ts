@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { listUnitDirs, loadUnit, mergeUnit } from '../../src/systemd/effective.js';
+import { join } from 'node:path';
+import { type EnvironmentFileRead, listUnitDirs, loadUnit, mergeUnit } from '../../src/systemd/effective.js';
+import { type FileReadError, readFileBytes } from '../../src/files/read.js';
+import type { UnitFacts } from '../../src/systemd/types.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
@@ -190,7 +193,7 @@ describe('mergeUnit given a unit that is not a LoadedUnit (from JavaScript)', ()
       /^mergeUnit: options.hostSpecifiers.H must be a string/,
     );
     expect(() => untyped({ unit: 'a.service', file, dropIns: [], problems: [] }, { hostSpecifier: {} })).toThrow(
-      new TypeError('mergeUnit: unknown option "hostSpecifier"; it takes { hostSpecifiers? }'),
+      new TypeError('mergeUnit: unknown option "hostSpecifier"; it takes { hostSpecifiers?, environmentFiles? }'),
     );
   });
 
@@ -205,5 +208,113 @@ describe('mergeUnit given a unit that is not a LoadedUnit (from JavaScript)', ()
       delete polluted.hostSpecifiers;
     }
     expect(mergeUnit(loaded, { hostSpecifiers: { H: 'host' } }).execStartPre[0]!.argv).toEqual(['/bin/echo', 'host']);
+  });
+});
+
+describe('EnvironmentFile= in the merge', () => {
+  const UNIT = 'etc/systemd/system/svc.service';
+
+  /** Merge a unit under a real tree, twice as the health check does: once to learn its files, then with their bytes (read from the tree). */
+  function merged(files: Parameters<typeof writeTree>[1], options: { hostSpecifiers?: Record<string, string> } = {}) {
+    const root = writeTree(tempDir(), files);
+    const loaded = loadUnit(root, 'svc.service');
+    const first = mergeUnit(loaded, options);
+    const environmentFiles = new Map<string, EnvironmentFileRead>();
+    for (const { path } of first.environmentFiles ?? []) {
+      try {
+        environmentFiles.set(path, { bytes: readFileBytes(join(root, path), { maxBytes: 1024 * 1024 }) });
+      } catch (error) {
+        environmentFiles.set(path, (error as FileReadError).kind === 'missing' ? { missing: true } : { problem: (error as FileReadError).reason });
+      }
+    }
+    return { first, unit: mergeUnit(loaded, { ...options, environmentFiles }) };
+  }
+  const env = (unit: UnitFacts) =>
+    Object.fromEntries([...unit.environment].map(([name, setting]) => [name, `${setting.value} @ ${setting.file}:${setting.line}`]));
+
+  it("applies the files after every Environment= (a file's value wins, even from the unit file before a drop-in), with file:line, and expands ExecStartPre with them", () => {
+    const { unit } = merged({
+      [UNIT]: `[Service]\nEnvironmentFile=/etc/default/svc\nExecStartPre=+${CLAIM} \${SVC_PORT}\nExecStart=/usr/bin/svc\n`,
+      [`${UNIT}.d/port.conf`]: '[Service]\nEnvironment=SVC_PORT=8000 KEPT=1\n',
+      'etc/default/svc': '# svc settings\n\nSVC_PORT=9000\n',
+    });
+    expect(env(unit)).toEqual({ SVC_PORT: '9000 @ /etc/default/svc:3', KEPT: `1 @ /${UNIT}.d/port.conf:2` });
+    expect(unit.execStartPre[0]!.argv).toEqual([CLAIM, '9000']);
+    expect(unit.environmentFiles).toEqual([{ path: '/etc/default/svc', optional: false, file: `/${UNIT}`, line: 2 }]);
+  });
+
+  it('reads several files in order (a later one wins); an empty EnvironmentFile= drops those before it', () => {
+    const files = {
+      'etc/default/a': 'SVC_PORT=9001\nA=1\n',
+      'etc/default/b': 'SVC_PORT=9002\n',
+      'etc/default/c': 'C=3\n',
+    };
+    const both = merged({ ...files, [UNIT]: '[Service]\nEnvironmentFile=/etc/default/a\nEnvironmentFile=/etc/default/b\nExecStart=/usr/bin/svc\n' });
+    expect(env(both.unit)).toEqual({ SVC_PORT: '9002 @ /etc/default/b:1', A: '1 @ /etc/default/a:2' });
+    const reset = merged({
+      ...files,
+      [UNIT]: '[Service]\nEnvironmentFile=/etc/default/a\nExecStart=/usr/bin/svc\n',
+      [`${UNIT}.d/reset.conf`]: '[Service]\nEnvironmentFile=\nEnvironmentFile=/etc/default/c\n',
+    });
+    expect(env(reset.unit)).toEqual({ C: '3 @ /etc/default/c:1' });
+    expect(reset.unit.environmentFiles!.map((file) => file.path)).toEqual(['/etc/default/c']);
+  });
+
+  it('a missing file: ignored with -, a failure without it; unreadable: unread, its variables not set', () => {
+    const { unit } = merged({
+      [UNIT]:
+        '[Service]\nEnvironment=SVC_PORT=8000\nEnvironmentFile=-/etc/default/absent\nEnvironmentFile=/etc/default/required\nEnvironmentFile=/etc/default/pipe\nExecStart=/usr/bin/svc\n',
+      'etc/default/pipe': { fifo: true },
+    });
+    expect(unit.environmentFiles).toEqual([
+      { path: '/etc/default/absent', optional: true, file: `/${UNIT}`, line: 3, failed: 'no such file' },
+      { path: '/etc/default/required', optional: false, file: `/${UNIT}`, line: 4, failed: 'no such file' },
+      { path: '/etc/default/pipe', optional: false, file: `/${UNIT}`, line: 5, unread: 'it is a FIFO (named pipe), not a regular file' },
+    ]);
+    expect(env(unit)).toEqual({ SVC_PORT: `8000 @ /${UNIT}:2` });
+  });
+
+  it('a file systemd refuses (NUL byte) sets nothing; keys it ignores (export) are listed', () => {
+    const { unit } = merged({
+      [UNIT]: '[Service]\nEnvironmentFile=/etc/default/nul\nEnvironmentFile=/etc/default/export\nExecStart=/usr/bin/svc\n',
+      'etc/default/nul': 'SVC_PORT=9000\nX=\0\n',
+      'etc/default/export': 'export SVC_PORT=9001\n',
+    });
+    expect(env(unit)).toEqual({});
+    expect(unit.environmentFiles![0]!.failed).toBe('it holds a NUL byte (line 2), and systemd refuses such a file');
+    expect(unit.environmentFiles![1]!.ignored).toEqual([{ key: 'export SVC_PORT', line: 1 }]);
+  });
+
+  it('resolves specifiers in the path (and drops the line for an unknown one, or a relative path, as systemd does); a host specifier not given, or a glob, is unread', () => {
+    const files = {
+      'etc/default/svc': 'NAME_FILE=1\n',
+      'etc/default/svc-on-box': 'HOST_FILE=1\n',
+      [UNIT]:
+        '[Service]\nEnvironmentFile=-/etc/default/%N\nEnvironmentFile=/etc/default/%Z\nEnvironmentFile=default/svc\nEnvironmentFile=/etc/default/%p-on-%H\nEnvironmentFile=/etc/default/svc*\nExecStart=/usr/bin/svc\n',
+    };
+    const { unit } = merged(files);
+    expect(unit.environmentFiles!.map(({ path, optional, unread }) => ({ path, optional, unread }))).toEqual([
+      { path: '/etc/default/svc', optional: true, unread: undefined },
+      { path: '/etc/default/svc-on-%H', optional: false, unread: 'its path has %H, which this check does not resolve' },
+      { path: '/etc/default/svc*', optional: false, unread: 'it is a glob (systemd reads every file it matches), which this check does not expand' },
+    ]);
+    expect(env(unit)).toEqual({ NAME_FILE: '1 @ /etc/default/svc:1' });
+    const withHost = merged(files, { hostSpecifiers: { H: 'box' } }).unit;
+    expect(withHost.environmentFiles![1]).toEqual({ path: '/etc/default/svc-on-box', optional: false, file: `/${UNIT}`, line: 5 });
+    expect(env(withHost)).toEqual({ NAME_FILE: '1 @ /etc/default/svc:1', HOST_FILE: '1 @ /etc/default/svc-on-box:1' });
+  });
+
+  it('without the bytes, a file is listed as unread (never taken as empty)', () => {
+    const { first } = merged({ [UNIT]: '[Service]\nEnvironmentFile=/etc/default/svc\nExecStart=/usr/bin/svc\n', 'etc/default/svc': 'SVC_PORT=9000\n' });
+    expect(first.environmentFiles).toEqual([{ path: '/etc/default/svc', optional: false, file: `/${UNIT}`, line: 2, unread: 'not read' }]);
+    expect(first.environment.size).toBe(0);
+  });
+
+  it('refuses environmentFiles that are not a Map of reads', () => {
+    const loaded = { unit: 'svc.service', dropIns: [], problems: [] };
+    expect(() => mergeUnit(loaded, { environmentFiles: { '/etc/default/svc': { missing: true } } as never })).toThrow(
+      /^mergeUnit: options\.environmentFiles must be a Map of path to/,
+    );
+    expect(() => mergeUnit(loaded, { environmentFiles: new Map([['/etc/default/svc', { text: 'A=1' } as never]]) })).toThrow(TypeError);
   });
 });
