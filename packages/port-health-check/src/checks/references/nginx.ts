@@ -386,50 +386,142 @@ function locationMatch(words: readonly string[]): LocationMatch | undefined {
   return { modifier: '', path: word };
 }
 
+const isRegex = (location: LocationMatch): boolean => location.modifier === '~' || location.modifier === '~*';
+
 /**
- * Whether a location serves the metrics path: a prefix or exact location
- * starting with it (as before), or a regular expression that matches it
- * (nginx takes a matching regex location over any prefix one but `^~`), read
- * as JavaScript's Unicode expressions, which refuse what they do not know
- * (PCRE's `(?i)`, `\A`, possessive `a++`) rather than read it otherwise:
- * those, and POSIX classes, are `unknown`.
+ * Whether a regex location matches a URI, read as JavaScript's Unicode
+ * expressions, which refuse what they do not know (PCRE's `(?i)`, `\A`,
+ * possessive `a++`) rather than read it otherwise: those, and POSIX classes,
+ * are `unknown`.
  */
-function servesMetrics(location: LocationMatch, metrics: string): boolean | 'unknown' {
-  if (location.modifier !== '~' && location.modifier !== '~*') return location.path.startsWith(metrics);
+function regexMatches(location: LocationMatch, uri: string): boolean | 'unknown' {
   if (location.path.includes('[:')) return 'unknown';
   try {
-    return new RegExp(location.path, location.modifier === '~*' ? 'iu' : 'u').test(metrics);
+    return new RegExp(location.path, location.modifier === '~*' ? 'iu' : 'u').test(uri);
   } catch {
     return 'unknown';
   }
 }
 
+/** A block of the site: a location (with its match), a server, an upstream, ...; its allow and deny rules, the locations directly in it and the block around it. */
 interface Block {
   readonly statement: SiteStatement;
   readonly location?: LocationMatch;
   readonly rules: SiteStatement[];
+  readonly locations: LocationBlock[];
+  readonly parent: Block | undefined;
+  /** A location nginx never picks: a prefix or exact one inside a regex location (nginx builds no prefix tree there). */
+  readonly unreachable: boolean;
+  /** A pass directive (proxy_pass, ...) stands in this location: a request for its path without the last `/` is redirected to it. */
+  autoRedirect: boolean;
 }
 
-/** A finding for a location that serves the metrics path, unless only this machine may reach it. */
-function checkMetricsLocation(block: Block, enclosing: readonly Block[], expect: NginxExpectations): Finding | undefined {
-  const location = block.location!;
-  const metrics = expect.upstream.metrics;
-  const serves = servesMetrics(location, metrics);
-  const name = `location ${location.modifier === '' ? '' : `${location.modifier} `}${shown(location.path)}`;
-  if (serves === 'unknown') {
-    return {
-      ...place(block.statement),
-      severity: 'unknown',
-      message: `${name}: cannot tell whether this regular expression matches ${metrics} (nginx takes a matching one over the ${metrics} location)`,
-    };
+/** A location block. */
+type LocationBlock = Block & { readonly location: LocationMatch };
+
+/** The directives that make a location ending in `/` redirect a request for its path without the `/` (clcf->auto_redirect). */
+const AUTO_REDIRECT = new Set([...Object.keys(PASSES), 'memcached_pass']);
+
+/** Where nginx sends a request: a location, the server itself (no location matches), a redirect to a location's path with a `/`, or a regex it cannot judge on the way. */
+type Pick = { readonly location: LocationBlock | undefined } | { readonly redirect: LocationBlock } | { readonly unknown: LocationBlock };
+
+/**
+ * What nginx makes of a request for `uri` among a server's locations, as
+ * ngx_http_core_find_location decides (checked against nginx 1.22): among
+ * the prefix and exact locations, an exact `=` match wins at once; a
+ * location of `uri` + `/` with a pass directive redirects to it, when no
+ * location is named `uri`; else the longest prefix is taken and the search
+ * goes on inside it, among its nested locations, the same way. Then, from
+ * the deepest level out, each level's regex locations are tried in order,
+ * unless that level's prefix match has `^~` (it stops only its own level's:
+ * a `^~` nested in `location /` leaves the server's regexes in play); the
+ * first that matches wins, and so does the first of its nested regex
+ * locations that matches, and so on down (a prefix location nested in a
+ * regex one is never picked). With no regex match, the deepest prefix match
+ * serves. A stack of levels, not recursion: nesting costs no call stack.
+ */
+function pickLocation(locations: readonly LocationBlock[], uri: string): Pick {
+  const regexLevels: (readonly LocationBlock[])[] = []; // levels whose regexes are tried, outermost first
+  let chosen: LocationBlock | undefined;
+  for (let level: readonly LocationBlock[] | undefined = locations; level; ) {
+    const found = prefixMatch(level, uri);
+    if ('exact' in found) return { location: found.exact };
+    if ('redirect' in found) return { redirect: found.redirect };
+    if (found.prefix?.location.modifier !== '^~') regexLevels.push(level);
+    chosen = found.prefix ?? chosen;
+    level = found.prefix?.locations;
   }
-  if (!serves) return undefined;
-  // A location without allow or deny of its own takes the rules of the block around it (ngx_http_access_merge_loc_conf).
-  const rules = [block, ...[...enclosing].reverse()].find((each) => each.rules.length > 0)?.rules ?? [];
+  for (const level of regexLevels.reverse()) {
+    let matched = firstRegexMatch(level, uri);
+    if (matched === undefined) continue;
+    // Its nested regex locations are tried in turn: the deepest that matches serves.
+    while ('location' in matched) {
+      const deeper = firstRegexMatch(matched.location.locations, uri);
+      if (deeper === undefined) break;
+      matched = deeper;
+    }
+    return matched;
+  }
+  return { location: chosen };
+}
+
+/** The first regex location of a level that matches, in the order written; unknown when one before any match cannot be judged. */
+function firstRegexMatch(level: readonly LocationBlock[], uri: string): { location: LocationBlock } | { unknown: LocationBlock } | undefined {
+  for (const block of level) {
+    if (!isRegex(block.location)) continue;
+    const matches = regexMatches(block.location, uri);
+    if (matches === 'unknown') return { unknown: block };
+    if (matches) return { location: block };
+  }
+  return undefined;
+}
+
+/** A level's prefix and exact locations against a URI (ngx_http_core_find_static_location): an exact match, a redirect, or the longest prefix (or none). */
+function prefixMatch(
+  level: readonly LocationBlock[],
+  uri: string,
+): { exact: LocationBlock } | { redirect: LocationBlock } | { prefix: LocationBlock | undefined } {
+  let prefix: LocationBlock | undefined;
+  let named = false; // a location is named `uri` itself: no redirect
+  let redirect: LocationBlock | undefined;
+  for (const block of level) {
+    const { modifier, path } = block.location;
+    if (isRegex(block.location)) continue;
+    if (modifier === '=' && path === uri) return { exact: block };
+    if (path === uri) named = true;
+    if (path === `${uri}/` && block.autoRedirect) redirect ??= block;
+    if (modifier !== '=' && uri.startsWith(path) && path.length > (prefix?.location.path.length ?? -1)) prefix = block;
+  }
+  return redirect && !named ? { redirect } : { prefix };
+}
+
+/** The allow and deny rules a block goes by: its own, or (none) those of the nearest block around it with some (ngx_http_access_merge_loc_conf); each chain walked once. */
+function rulesOf(block: Block, known: Map<Block, readonly SiteStatement[]>): readonly SiteStatement[] {
+  const walked: Block[] = [];
+  let rules: readonly SiteStatement[] = [];
+  for (let at: Block | undefined = block; at; at = at.parent) {
+    const cached = known.get(at);
+    if (cached) {
+      rules = cached;
+      break;
+    }
+    walked.push(at);
+    if (at.rules.length > 0) {
+      rules = at.rules;
+      break;
+    }
+  }
+  for (const each of walked) known.set(each, rules);
+  return rules;
+}
+
+/** The name of a location as written, for a message. */
+const locationName = (location: LocationMatch): string => `location ${location.modifier === '' ? '' : `${location.modifier} `}${shown(location.path)}`;
+
+/** A finding for a location that serves the metrics path, unless only this machine may reach it; `subject` says how it serves it. */
+function restriction(block: Block, subject: string, rules: readonly SiteStatement[]): Finding | undefined {
   const opening = openingRule(rules);
   if (opening === undefined) return undefined;
-  const regex = location.modifier === '~' || location.modifier === '~*';
-  const subject = regex ? `${name} matches ${metrics} (nginx takes a matching regex location over a prefix one) and is` : `${name} is`;
   const why =
     opening === 'none'
       ? '; add allow 127.0.0.1; deny all;'
@@ -444,16 +536,49 @@ interface SiteFacts {
   readonly findings: Finding[];
   readonly passes: SiteStatement[];
   readonly upstreams: Map<string, Upstream>;
+  /** Every location, in the order written. */
+  readonly locations: LocationBlock[];
+  /** The locations of each server (and of the file itself, a snippet included in one), each a level nginx picks from. */
+  readonly servers: LocationBlock[][];
   listens: number;
-  metricsLocations: number;
 }
 
-function closeBlock(block: Block, open: readonly Block[], expect: NginxExpectations, facts: SiteFacts): void {
-  if (!block.location) return;
-  const regex = block.location.modifier === '~' || block.location.modifier === '~*';
-  if (!regex && block.location.path.startsWith(expect.upstream.metrics)) facts.metricsLocations++;
-  const finding = checkMetricsLocation(block, open, expect);
-  if (finding) facts.findings.push(finding);
+/**
+ * The findings for the metrics path: every prefix or exact location that
+ * serves it or a path under it (`/metrics`, `/metrics/`) must be restricted,
+ * and so must the location nginx picks for a request of the path itself
+ * (pickLocation) when that is a regex location (`location ~ /` over
+ * `location /metrics`). A regex location nginx does not reach for it
+ * (`location ^~ /metrics` or `= /metrics` stop the search; an earlier regex
+ * matches) serves other paths, and is no concern of this check.
+ */
+function checkMetricsLocations(facts: SiteFacts, expect: NginxExpectations): { findings: Finding[]; count: number } {
+  const metrics = expect.upstream.metrics;
+  const known = new Map<Block, readonly SiteStatement[]>();
+  const findings: Finding[] = [];
+  let count = 0;
+  for (const block of facts.locations) {
+    if (isRegex(block.location) || block.unreachable || !block.location.path.startsWith(metrics)) continue;
+    count++;
+    const finding = restriction(block, `${locationName(block.location)} is`, rulesOf(block, known));
+    if (finding) findings.push(finding);
+  }
+  for (const server of facts.servers) {
+    const picked = pickLocation(server, metrics);
+    if ('unknown' in picked) {
+      findings.push({
+        ...place(picked.unknown.statement),
+        severity: 'unknown',
+        message: `${locationName(picked.unknown.location)}: cannot tell whether this regular expression matches ${metrics} (nginx takes a matching one over the ${metrics} location)`,
+      });
+    } else if ('location' in picked && picked.location && isRegex(picked.location.location)) {
+      count++; // it is the metrics location, restricted or not
+      const subject = `${locationName(picked.location.location)} matches ${metrics} (nginx takes a matching regex location over a prefix one without ^~) and is`;
+      const finding = restriction(picked.location, subject, rulesOf(picked.location, known));
+      if (finding) findings.push(finding);
+    }
+  }
+  return { findings, count };
 }
 
 function readDirective(statement: SiteStatement, open: readonly Block[], expect: NginxExpectations, facts: SiteFacts): void {
@@ -470,31 +595,72 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
 }
 
+/** A block opening: a location goes into the locations of the location around it, or of its server (a level of its own). */
+function openBlock(statement: SiteStatement, parent: Block | undefined, facts: SiteFacts): Block {
+  const [kind, name] = statement.words;
+  const location = kind === 'location' ? locationMatch(statement.words) : undefined;
+  if (kind === 'upstream' && name !== undefined && statement.words.length === 2) facts.upstreams.set(name.toLowerCase(), { name, servers: [] });
+  const around = parent?.location;
+  const unreachable = around !== undefined && location !== undefined && !isRegex(location) && (isRegex(around) || parent!.unreachable);
+  const common = { statement, rules: [], locations: [], parent, unreachable, autoRedirect: false };
+  if (!location) return common;
+  const block: LocationBlock = { ...common, location };
+  const siblings = parent ? parent.locations : facts.servers[0]!;
+  if (parent && !around && siblings.length === 0) facts.servers.push(siblings); // the first location of a server
+  siblings.push(block);
+  facts.locations.push(block);
+  return block;
+}
+
+/** The blocks of a site's statements into facts (its locations and servers), each directive handed to `directive` with the blocks open around it. */
+function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, directive: (statement: SiteStatement, open: readonly Block[]) => void): void {
+  const open: Block[] = [];
+  for (const statement of statements) {
+    if (statement.end === '{') open.push(openBlock(statement, open[open.length - 1], facts));
+    else if (statement.end === '}') open.pop();
+    else {
+      const inner = open[open.length - 1];
+      if (inner?.location && AUTO_REDIRECT.has(statement.words[0] ?? '')) inner.autoRedirect = true;
+      directive(statement, open);
+    }
+  }
+}
+
+/** Facts with nothing read yet; servers[0] holds the locations of the file itself, outside any block (a snippet included in a server). */
+const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: 0 });
+
 export function readNginxSite(text: string, expect: NginxExpectations, lookup?: IncludeLookup, self?: string): Finding[] | string {
   const reading: Reading = { lookup, findings: [], statementsLeft: MAX_SITE_STATEMENTS, bytesLeft: MAX_SITE_BYTES, parsed: new Map(), unread: false };
   const statements = siteStatements(text, reading, self);
   if (typeof statements === 'string') return statements;
-  const facts: SiteFacts = { findings: reading.findings, passes: [], upstreams: new Map(), listens: 0, metricsLocations: 0 };
-  const open: Block[] = [];
-  for (const statement of statements) {
-    if (statement.end === '{') {
-      const [kind, name] = statement.words;
-      const location = kind === 'location' ? locationMatch(statement.words) : undefined;
-      if (kind === 'upstream' && name !== undefined && statement.words.length === 2) facts.upstreams.set(name.toLowerCase(), { name, servers: [] });
-      open.push({ statement, ...(location && { location }), rules: [] });
-    } else if (statement.end === '}') {
-      const closed = open.pop();
-      if (closed) closeBlock(closed, open, expect, facts);
-    } else readDirective(statement, open, expect, facts);
-  }
-  while (open.length > 0) closeBlock(open.pop()!, open, expect, facts);
+  const facts = noFacts(reading.findings);
+  readBlocks(statements, facts, (statement, open) => readDirective(statement, open, expect, facts));
+  const metrics = checkMetricsLocations(facts, expect);
+  facts.findings.push(...metrics.findings);
   facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect));
-  facts.findings.push(...missing(facts, reading, expect));
+  facts.findings.push(...missing(facts, metrics.count, reading, expect));
   return distinct(facts.findings);
 }
 
+/**
+ * The location nginx picks for a request of `uri` in a configuration's first
+ * set of locations (a server's, or those outside any block): the line its
+ * `location` starts on, `redirect` (to the path with a `/`), `unknown` (a
+ * regex this check cannot judge is on the way), or undefined (no location:
+ * the server's own configuration). What the metrics check decides with,
+ * given out so a test can hold it to a real nginx.
+ */
+export function nginxLocationFor(text: string, uri: string): number | 'redirect' | 'unknown' | undefined {
+  const facts = noFacts([]);
+  readBlocks(nginxStatements(text), facts, () => {});
+  const picked = pickLocation(facts.servers.find((locations) => locations.length > 0) ?? [], uri);
+  if ('unknown' in picked) return 'unknown';
+  if ('redirect' in picked) return 'redirect';
+  return picked.location?.statement.line;
+}
+
 /** Warnings for what the site lacks: a listen, a pass to the upstream (unless an include it could not read may hold one), the metrics location. */
-function missing(facts: SiteFacts, reading: Reading, expect: NginxExpectations): Finding[] {
+function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, expect: NginxExpectations): Finding[] {
   const { name, port, metrics } = expect.upstream;
   const found: Finding[] = [];
   if (facts.listens === 0) found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
@@ -505,7 +671,7 @@ function missing(facts: SiteFacts, reading: Reading, expect: NginxExpectations):
       message: `no proxy_pass to ${name} (port ${port}): nginx passes nothing to it; add location /api/ { proxy_pass http://127.0.0.1:${port}; } (ports snippet nginx-site)`,
     });
   }
-  if (facts.metricsLocations === 0) {
+  if (metricsLocations === 0) {
     found.push({ line: 0, severity: 'warning', message: `no location ${metrics} restricting ${name}'s metrics to localhost (ports snippet nginx-site)` });
   }
   return found;

@@ -18,11 +18,13 @@ import {
   leadingSpace,
   listItem,
   logicalLines,
+  maskedOf,
+  maskQuoted,
   readScrapeConfigs,
   topLevelKey,
-  unquote,
   valueReader,
   withoutLabels,
+  yamlScalar,
   type AtLine,
   type LogicalLine,
 } from './prometheus-jobs.js';
@@ -136,15 +138,17 @@ function yamlTargets(text: string): TargetFile {
   const lines = withoutLabels(logicalLines(text));
   const refused = groupShapeProblem(text, lines);
   if (refused) return { severity: 'error', message: `Prometheus cannot read its targets: ${refused}` };
-  for (const { line, text: content } of lines) {
-    const keys = [...content.matchAll(/(?:^|[\s{,-])(['"]?)targets\1:\s*/g)];
+  for (const logical of lines) {
+    const { line, text: content } = logical;
+    const masked = maskedOf(logical); // a `targets:` inside quotes is text
+    const keys = [...masked.matchAll(/(?:^|[\s{,-])(['"]?)targets\1:\s*/g)];
     if (keys.length === 0) {
-      const item = list ? listItem(content) : undefined;
+      const item = list ? listItem(content, masked) : undefined;
       if (item !== undefined) targets.push({ line, value: item });
       else list = false;
       continue;
     }
-    const valueAt = valueReader(content);
+    const valueAt = valueReader(content, masked);
     let read = 0; // where the last value read ends: a `targets:` inside it is its text
     for (const key of keys) {
       if (key.index < read) continue;
@@ -201,24 +205,25 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
   return undefined;
 }
 
-/** The keys of a flow mapping's outer level (`{targets: ['a:1'], foo: 1}` -> targets, foo), unquoted. */
+/**
+ * The keys of a flow mapping's outer level (`{targets: ['a:1'], foo: 1}` ->
+ * targets, foo), as YAML reads them; what quoted scalars hold (`'a'',}'`,
+ * `"a\",b"`) is text, never a comma, colon or brace.
+ */
 export function flowMappingKeys(text: string): string[] {
+  const masked = maskQuoted(text);
   const keys: string[] = [];
   let depth = 0;
-  let quote: string | undefined;
   let start: number | undefined; // where a key may start (after `{` or `,` at the outer level)
-  for (let at = 0; at < text.length; at++) {
-    const char = text[at]!;
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === '{' || char === '[') {
+  for (let at = 0; at < masked.length; at++) {
+    const char = masked[at]!;
+    if (char === '{' || char === '[') {
       depth++;
       if (depth === 1) start = at + 1;
     } else if (char === '}' || char === ']') depth--;
     else if (depth === 1 && char === ',') start = at + 1;
     else if (depth === 1 && char === ':' && start !== undefined) {
-      const key = unquote(text.slice(start, at).trim());
+      const key = yamlScalar(text.slice(start, at).trim());
       if (key !== '') keys.push(key);
       start = undefined;
     }

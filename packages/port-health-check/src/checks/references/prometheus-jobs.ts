@@ -8,8 +8,10 @@
 // `scrape_config_files:` section lists more files of jobs. A flow collection
 // that spans lines is read as one line, and a job written as a flow mapping
 // (`- {job_name: x, ...}`) is read too. A scrape config file (Prometheus
-// 2.43+) is read the same way.
-import { contentLines, yamlLineBreaks } from './finding.js';
+// 2.43+) is read the same way. YAML's quoting is honoured throughout: what a
+// quoted scalar holds (`"a]b"`, `'it''s'`, `"x\" #y"`) is text, never a
+// bracket, comma, key or comment to the scanners.
+import { yamlLineBreaks } from './finding.js';
 
 /** A string and the line it is on. */
 export interface AtLine {
@@ -45,54 +47,179 @@ export function unquote(text: string): string {
 
 const isQuote = (code: number) => code === 39 /* ' */ || code === 34; /* " */
 
-/** How deep `[` and `{` nest on a line, outside quotes (a flow collection open at its end continues on the next line). */
-function flowDepth(text: string, depth: number): number {
-  let quote: string | undefined;
-  for (const char of text) {
-    if (quote) {
-      if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === '[' || char === '{') depth++;
-    else if (char === ']' || char === '}') depth = Math.max(0, depth - 1);
-  }
-  return depth;
+/** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
+interface YamlScan {
+  depth: number;
+  quote: '' | "'" | '"';
 }
+
+/** What stands in masked text for a character of a quoted scalar that is not a letter, digit or `_`. */
+const HIDDEN = '\u0001';
+
+/**
+ * A line's text as the scanners read it: the same length, with every
+ * character a quoted scalar holds, but letters, digits and `_`, replaced by
+ * HIDDEN (so `"a]b"`, `'it''s'` and `"x\" #y"` hold no bracket, quote, comma,
+ * colon, space or `#`, and a quoted key, `'targets':`, still reads as one);
+ * and, with `comments`, where a comment starts (`#` outside quotes, at the
+ * start or after white space, as YAML has it: `http://h/#x` holds none).
+ * A quote opens a quoted scalar only where one may start (at the start, after
+ * `[`, `{`, `,`, or `:`, `-`, `?` and white space): in `it's` it is text.
+ * `scan` carries the flow depth and an open quote from line to line. One pass.
+ */
+function scanYaml(raw: string, scan: YamlScan, comments: boolean): { masked: string; cut: number } {
+  let masked = '';
+  let copied = 0; // raw before this is in masked
+  const hide = (at: number) => {
+    masked += raw.slice(copied, at) + HIDDEN;
+    copied = at + 1;
+  };
+  let before = ''; // the last character outside quotes that is not white space ('' at the start)
+  let spaced = true; // white space (or the line's start) since then
+  let cut = raw.length;
+  for (let at = 0; at < raw.length; at++) {
+    const code = raw.charCodeAt(at);
+    if (scan.quote !== '') {
+      if (scan.quote === '"' && code === 92 /* \ */) {
+        hide(at);
+        if (at + 1 < raw.length) hide(++at);
+      } else if (raw[at] !== scan.quote) {
+        if (!isKeyChar(code) && !(code >= 65 && code <= 90)) hide(at); // A-Z kept too
+      } else if (scan.quote === "'" && raw[at + 1] === "'") {
+        hide(at); // '' is a quote inside single quotes
+        hide(++at);
+      } else {
+        scan.quote = '';
+        before = raw[at]!;
+        spaced = false;
+      }
+      continue;
+    }
+    if (isSpaceCode(code)) {
+      spaced = true;
+      continue;
+    }
+    const char = raw[at]!;
+    if (comments && char === '#' && spaced) {
+      cut = at;
+      break;
+    }
+    if ((char === "'" || char === '"') && opensQuote(before, spaced, scan.depth)) scan.quote = char;
+    else if (char === '[' || char === '{') scan.depth++;
+    else if (char === ']' || char === '}') scan.depth = Math.max(0, scan.depth - 1);
+    before = char;
+    spaced = false;
+  }
+  return { masked: copied === 0 ? raw : masked + raw.slice(copied), cut };
+}
+
+/** Whether a quote after `before` (and white space, `spaced`) starts a quoted scalar: at a value's start, not inside a plain one (`it's`). */
+function opensQuote(before: string, spaced: boolean, depth: number): boolean {
+  if (before === '' || before === '[' || before === '{' || before === ',') return true;
+  if (before === ':') return spaced || depth > 0; // `{"a":"b"}` in a flow collection
+  return (before === '-' || before === '?') && spaced;
+}
+
+/** A flow collection's or line's text with its quoted scalars' characters hidden (see scanYaml), for the scanners: the text itself when it holds none. */
+export function maskQuoted(text: string): string {
+  return scanYaml(text, { depth: 0, quote: '' }, false).masked;
+}
+
+/**
+ * A scalar as YAML reads it: `'it''s'` is it's, `"a\"b\tc"` has its escapes
+ * applied, a plain one is itself; a lone quote at either end is dropped, as
+ * unquote does.
+ */
+export function yamlScalar(text: string): string {
+  const quote = text[0];
+  if (text.length < 2 || (quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) return unquote(text);
+  const inner = text.slice(1, -1);
+  if (quote === "'") return inner.replaceAll("''", "'");
+  return inner.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g, (whole, escaped: string) => {
+    if (escaped.length === 1) return DOUBLE_QUOTE_ESCAPES[escaped] ?? escaped;
+    const point = parseInt(escaped.slice(1), 16);
+    return point <= 0x10ffff ? String.fromCodePoint(point) : whole; // past Unicode: YAML refuses it, and so does Prometheus
+  });
+}
+
+/** YAML's one-character escapes in double quotes besides `\\`, `\"` and `\/` (themselves). */
+const DOUBLE_QUOTE_ESCAPES: Readonly<Record<string, string>> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  '\t': '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+};
 
 /** A line of logicalLines: whether it starts at column 0 (a top-level key) and how far its key is indented (after any `- `), besides its number and text. */
 export interface LogicalLine {
   readonly line: number;
   text: string;
+  /** The text with its quoted scalars' characters hidden (maskQuoted), for the scanners; the text itself when absent. */
+  masked?: string;
   readonly topLevel: boolean;
   readonly indent: number;
 }
 
+/** A logical line's text as the scanners read it. */
+export const maskedOf = (line: { readonly text: string; readonly masked?: string }): string => line.masked ?? line.text;
+
 /**
- * Content lines with a flow collection that spans lines (`targets: ['a',\n 'b']`)
- * joined into one, at the line it starts on; of the first YAML document only
+ * Lines without comments, trimmed, blank ones dropped, with a flow collection
+ * or a quoted scalar that spans lines (`targets: ['a',\n 'b']`) joined into
+ * one, at the line it starts on; of the first YAML document only
  * (Prometheus, yaml.Unmarshal, reads no other), and without the text of block
  * scalars (`note: |` and the lines indented under it are a string, whatever
- * they look like).
+ * they look like). A `#` is a comment as YAML has it: outside quotes, at a
+ * line's start or after white space (`regex: "a#b"` and `http://h/#x` hold
+ * none).
  */
 export function logicalLines(given: string): LogicalLine[] {
   const text = yamlLineBreaks(given);
   const raw = text.split('\n');
   const joined: LogicalLine[] = [];
-  let depth = 0;
+  const scan: YamlScan = { depth: 0, quote: '' };
   let scalar: number | undefined; // lines indented more than this are an open block scalar's text
-  for (const content of contentLines(text)) {
-    const start = raw[content.line - 1]!;
-    if (isDocumentMarker(start)) {
-      if (joined.length > 0) break; // the next document, or the end of this one
-      continue; // `---` before the first document's content starts it
+  for (let index = 0; index < raw.length; index++) {
+    const start = raw[index]!;
+    const inQuote = scan.quote !== '';
+    const continued = scan.depth > 0 || inQuote;
+    if (!continued) {
+      const lead = leadingSpace(start);
+      if (lead === start.length || start[lead] === '#') continue; // blank, or a comment
+      if (isDocumentMarker(start)) {
+        if (joined.length > 0) break; // the next document, or the end of this one
+        continue; // `---` before the first document's content starts it
+      }
+      if (scalar !== undefined && lead > scalar) continue;
+      scalar = undefined;
     }
-    if (scalar !== undefined && leadingSpace(start) > scalar) continue;
-    scalar = undefined;
-    if (depth > 0) joined[joined.length - 1]!.text += ` ${content.text}`;
-    else {
-      joined.push({ line: content.line, text: content.text, topLevel: !isSpaceAt(start, 0), indent: keyIndent(start) });
-      scalar = blockScalarIndent(content.text, start);
+    const { masked, cut } = scanYaml(start, scan, true);
+    let from = 0;
+    let to = cut;
+    while (from < to && isSpaceAt(start, from)) from++;
+    while (to > from && isSpaceAt(start, to - 1)) to--;
+    if (from === to) continue;
+    const [content, hidden] = [start.slice(from, to), masked.slice(from, to)];
+    if (continued && joined.length > 0) {
+      const last = joined[joined.length - 1]!;
+      // A line break folds to a space: inside quotes, the scalar's own.
+      last.masked = `${maskedOf(last)}${inQuote ? HIDDEN : ' '}${hidden}`;
+      last.text += ` ${content}`;
+    } else {
+      joined.push({ line: index + 1, text: content, ...(hidden !== content && { masked: hidden }), topLevel: !isSpaceAt(start, 0), indent: keyIndent(start) });
+      scalar = blockScalarIndent(content, start);
     }
-    depth = flowDepth(content.text, depth);
   }
   return joined;
 }
@@ -174,13 +301,14 @@ export function withoutLabels(lines: readonly LogicalLine[]): LogicalLine[] {
   for (const line of lines) {
     if (labels !== undefined && line.indent > labels && !line.text.startsWith('-')) continue;
     labels = undefined;
-    if (!mayHoldLabelsKey(line.text)) {
+    const masked = maskedOf(line);
+    if (!mayHoldLabelsKey(masked)) {
       kept.push(line);
       continue;
     }
-    const text = withoutFlowLabels(line.text);
-    if (endsWithLabelsKey(text)) labels = line.indent;
-    kept.push(text === line.text ? line : { ...line, text });
+    const cut = withoutFlowLabels(line.text, masked);
+    if (endsWithLabelsKey(cut.masked)) labels = line.indent;
+    kept.push(cut.text === line.text ? line : { ...line, text: cut.text, ...(cut.masked !== cut.text && { masked: cut.masked }) });
   }
   return kept;
 }
@@ -198,25 +326,27 @@ function labelsKeyAt(text: string, at: number): { start: number; end: number } |
  * The line without `labels: {...}` flow mappings: what
  * `text.replace(/(^|[\s{,-])(['"]?)labels\2:\s*\{[^}]*\}/g, '$1')` gives, by
  * hand and in linear time (that expression scanned to the line's end from
- * every `labels: {` with no `}`: a 400 KB line took 25 s).
+ * every `labels: {` with no `}`: a 400 KB line took 25 s), read on the
+ * masked text (a `}` or `labels:` in quotes is text), cut from both.
  */
-function withoutFlowLabels(text: string): string {
-  let kept = '';
+function withoutFlowLabels(text: string, masked: string): { text: string; masked: string } {
+  let [kept, keptMasked] = ['', ''];
   let copied = 0; // text before this is in kept, or removed
-  for (let at = text.indexOf('labels'); at >= 0; at = text.indexOf('labels', at + 1)) {
-    const key = labelsKeyAt(text, at);
+  for (let at = masked.indexOf('labels'); at >= 0; at = masked.indexOf('labels', at + 1)) {
+    const key = labelsKeyAt(masked, at);
     // A match starts at or after the end of the one before (its prefix character too): `^` only before any.
     if (!key || (key.start > 0 ? key.start - 1 : 0) < copied || (key.start === 0 && copied > 0)) continue;
     let brace = key.end;
-    while (isSpaceAt(text, brace)) brace++;
-    if (text[brace] !== '{') continue;
-    const close = text.indexOf('}', brace + 1);
+    while (isSpaceAt(masked, brace)) brace++;
+    if (masked[brace] !== '{') continue;
+    const close = masked.indexOf('}', brace + 1);
     if (close < 0) break; // no `}` after this one: none after any later `labels: {` either
     kept += text.slice(copied, key.start);
+    keptMasked += masked.slice(copied, key.start);
     copied = close + 1;
     at = close;
   }
-  return copied === 0 ? text : kept + text.slice(copied);
+  return copied === 0 ? { text, masked } : { text: kept + text.slice(copied), masked: keptMasked + masked.slice(copied) };
 }
 
 /** Whether the line ends in a `labels:` key (`/(?:^|[\s{,-])(['"]?)labels\1:$/`, by hand): a block mapping of labels follows. */
@@ -238,12 +368,18 @@ function mayHoldLabelsKey(text: string): boolean {
   return false;
 }
 
-/** The items of a flow sequence's text (`'a', "b", c`), unquoted. */
-export const flowItems = (text: string) =>
-  text
-    .split(',')
-    .map((part) => unquote(part.trim()))
-    .filter(Boolean);
+/** The items of a flow sequence's text (`'a', "b", c`, `"a,b"` one item), as YAML reads them; split at the commas of `masked` (the text, quoted characters hidden). */
+export function flowItems(text: string, masked = maskQuoted(text)): string[] {
+  const items: string[] = [];
+  for (let from = 0; from <= text.length; ) {
+    const comma = masked.indexOf(',', from);
+    const to = comma < 0 ? text.length : comma;
+    const item = yamlScalar(text.slice(from, to).trim());
+    if (item) items.push(item);
+    from = to + 1;
+  }
+  return items;
+}
 
 /** A key's value: a flow list's items, [] and `block` for a block list that follows, or one scalar; `end`: where the value ends on the line. */
 export interface KeyValue {
@@ -256,20 +392,23 @@ export interface KeyValue {
  * The value of a key on `content` whose value starts at `start` (after the
  * `:` and the spaces after it), as
  * `/^\[([^\]]*)\]/`, then `/^(?:'[^']*'|"[^"]*"|[^,}\]]*)/`, read it from
- * there. Each search for a closing character is remembered, so the keys of a
- * line, read left to right, cost one pass over it: those expressions scanned to
- * the line's end for every `targets: [` with no `]` (220 KB took 8 s).
+ * there, on `masked` (the content with its quoted characters hidden: the `]`
+ * of `"a]b"`, the `''` of `'it''s'` and the `\"` of `"a\"b"` close nothing),
+ * each scalar as YAML reads it. Each search for a closing character is
+ * remembered, so the keys of a line, read left to right, cost one pass over
+ * it: those expressions scanned to the line's end for every `targets: [` with
+ * no `]` (220 KB took 8 s).
  */
-export function valueReader(content: string): (start: number) => KeyValue {
-  const closeBracket = nextOf(content, (code) => code === 93 /* ] */);
-  const single = nextOf(content, (code) => code === 39 /* ' */);
-  const double = nextOf(content, (code) => code === 34 /* " */);
-  const plainEnd = nextOf(content, (code) => code === 44 /* , */ || code === 125 /* } */ || code === 93 /* ] */);
+export function valueReader(content: string, masked = content): (start: number) => KeyValue {
+  const closeBracket = nextOf(masked, (code) => code === 93 /* ] */);
+  const single = nextOf(masked, (code) => code === 39 /* ' */);
+  const double = nextOf(masked, (code) => code === 34 /* " */);
+  const plainEnd = nextOf(masked, (code) => code === 44 /* , */ || code === 125 /* } */ || code === 93 /* ] */);
   return (start) => {
     const first = content.charCodeAt(start);
     if (first === 91 /* [ */) {
       const close = closeBracket(start + 1);
-      if (close >= 0) return { items: flowItems(content.slice(start + 1, close)), block: false, end: close + 1 };
+      if (close >= 0) return { items: flowItems(content.slice(start + 1, close), masked.slice(start + 1, close)), block: false, end: close + 1 };
     }
     let at = start;
     while (isSpaceAt(content, at)) at++;
@@ -277,7 +416,7 @@ export function valueReader(content: string): (start: number) => KeyValue {
     const quote = first === 39 ? single : first === 34 ? double : undefined;
     const closeQuote = quote?.(start + 1) ?? -1;
     const end = closeQuote >= 0 ? closeQuote + 1 : orEnd(plainEnd(start), content);
-    return { items: [unquote(content.slice(start, end).trim())], block: false, end };
+    return { items: [yamlScalar(content.slice(start, end).trim())], block: false, end };
   };
 }
 
@@ -301,8 +440,11 @@ function nextOf(content: string, is: (code: number) => boolean): (from: number) 
 
 const orEnd = (index: number, content: string) => (index >= 0 ? index : content.length);
 
-/** A block list item (`- 'a'`), unquoted; undefined for any other line (`- key:` included). */
-export function listItem(content: string): string | undefined {
+/** A block list item (`- 'a'`, `- "a b"`), as YAML reads it; undefined for any other line (`- key:` included). `masked`: the content, quoted characters hidden. */
+export function listItem(content: string, masked = content): string | undefined {
+  const quoted = /^-\s+(['"])/.exec(content);
+  // One quoted scalar, its closing quote the line's last character.
+  if (quoted && masked.indexOf(quoted[1]!, quoted[0].length) === content.length - 1) return yamlScalar(content.slice(quoted[0].length - 1));
   const item = /^-\s+(['"]?[^\s'"]+['"]?)$/.exec(content);
   // `- labels:` starts a mapping (the next group), not a string: a plain item cannot end in `:`.
   return item && !/^[^'"].*:$/.test(item[1]!) ? unquote(item[1]!) : undefined;
@@ -321,7 +463,9 @@ export interface KeyAt {
  * after a space, `{`, `,` or `-`, maybe quoted, then `:`: the matches of
  * `/(?:^|[\s{,-])(['"]?)(job_name|targets|files|scrape_config_files|[a-z0-9]+(?:_[a-z0-9]+)*_sd_configs)\1:\s*\/g`,
  * found by hand (that expression cost 0.2 ms to compile at every start; the
- * test holds the two to each other).
+ * test holds the two to each other). Given masked text (maskQuoted), a key
+ * inside a quoted scalar (`regex: "a targets: [1]"`) is none; a quoted key
+ * (`'targets':`) still is.
  */
 export function keysOn(content: string): KeyAt[] {
   const keys: KeyAt[] = [];
@@ -388,7 +532,9 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let section: string | undefined;
   let current: (ScrapeJob & { sd?: string }) | undefined;
   let list: AtLine[] | undefined; // the block list the next `- item` lines belong to
-  for (const { line, text: content, topLevel } of withoutLabels(logicalLines(text))) {
+  for (const logical of withoutLabels(logicalLines(text))) {
+    const { line, text: content, topLevel } = logical;
+    const masked = maskedOf(logical);
     const top = topLevel ? topLevelKey(content) : undefined;
     if (top !== undefined) {
       section = top;
@@ -398,16 +544,16 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     }
     // A document of other top-level keys, or none seen yet (a file of one flow mapping): jobs only under scrape_configs.
     if (section !== undefined && section !== 'scrape_configs' && section !== 'scrape_config_files') continue;
-    const keys = keysOn(content);
+    const keys = keysOn(masked);
     if (keys.length === 0) {
-      const item = list && listItem(content);
+      const item = list && listItem(content, masked);
       if (item !== undefined) list!.push({ line, value: item });
       else list = undefined;
       continue;
     }
     list = undefined;
-    const valueAt = valueReader(content);
-    let read = 0; // where the last value read ends: a key inside it (`job_name: 'a, targets: [x]'`) is its text
+    const valueAt = valueReader(content, masked);
+    let read = 0; // where the last value read ends: a key inside it (`job_name: [a, targets: x]`) is its text
     for (const key of keys) {
       const name = key.name;
       if (key.index < read) continue;

@@ -2,9 +2,15 @@
 // words of megabytes, access rules and locations that look restricted but are
 // not as nginx reads them, proxy targets written the ways nginx accepts.
 // Pure: the included files are given as gather() would have read them.
+import { spawn } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/checks/references/finding.js';
-import { MAX_SITE_BYTES, MAX_SITE_STATEMENTS, nginxStatements, readNginxSite } from '../../../src/checks/references/nginx.js';
+import { MAX_SITE_BYTES, MAX_SITE_STATEMENTS, nginxLocationFor, nginxStatements, readNginxSite } from '../../../src/checks/references/nginx.js';
+import { hasCommand, leasePort } from '../../../../../test-support/index.js';
+import { tempDir, writeTree } from '../../helpers.js';
 
 const SELF = '/etc/nginx/sites-available/dsa110-contimg';
 const EXPECT = { name: 'Nginx', port: 80, upstream: { name: 'FastAPI', port: 8000, metrics: '/metrics' } };
@@ -105,7 +111,7 @@ describe('the /metrics location, as nginx decides access', () => {
 
   it('counts a regex location that matches /metrics: nginx takes it over the prefix location', () => {
     expect(problems(site('location ~* ^/METRICS { proxy_pass http://127.0.0.1:8000; }'))).toEqual([
-      `${SELF}:5: error: location ~* ^/METRICS matches /metrics (nginx takes a matching regex location over a prefix one) and is not restricted to localhost; add allow 127.0.0.1; deny all;`,
+      `${SELF}:5: error: location ~* ^/METRICS matches /metrics (nginx takes a matching regex location over a prefix one without ^~) and is not restricted to localhost; add allow 127.0.0.1; deny all;`,
     ]);
     expect(problems(site('location ~/metrics { }'))).toHaveLength(1);
     expect(problems(site('location ~ /metrics$ { allow 127.0.0.1; deny all; }'))).toEqual([]);
@@ -113,6 +119,153 @@ describe('the /metrics location, as nginx decides access', () => {
     expect(problems(site('location ~ (?P<x>/m) { }'))).toEqual([
       expect.stringMatching(/:5: unknown: location ~ \(\?P<x>\/m\): cannot tell whether this regular expression matches \/metrics/),
     ]);
+  });
+});
+
+describe('the location nginx picks for /metrics (ngx_http_core_find_location)', () => {
+  const RESTRICTED = '{ allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000; }';
+
+  it('a ^~ or = location stops the search: a later regex location that matches does not serve /metrics', () => {
+    expect(problems(site(`location ^~ /metrics ${RESTRICTED}\nlocation ~ / { }\nlocation ~ \\.php$ { }`, { metrics: false }))).toEqual([]);
+    expect(problems(site(`location = /metrics ${RESTRICTED}\nlocation ~ / { }`, { metrics: false }))).toEqual([]);
+    // A regex this check cannot judge is never reached either.
+    expect(problems(site(`location ^~ /metrics ${RESTRICTED}\nlocation ~ (?P<x>/m) { }`, { metrics: false }))).toEqual([]);
+    // Without ^~ the regex wins, and is the one that must be restricted.
+    expect(problems(site(`location /metrics ${RESTRICTED}\nlocation ~ / { }`, { metrics: false }))).toEqual([
+      `${SELF}:6: error: location ~ / matches /metrics (nginx takes a matching regex location over a prefix one without ^~) and is not restricted to localhost; add allow 127.0.0.1; deny all;`,
+    ]);
+  });
+
+  it('takes the first regex location that matches, in the order written', () => {
+    expect(problems(site('location ~ ^/metrics$ { allow ::1; deny all; }\nlocation ~ / { }'))).toEqual([]);
+    expect(problems(site('location ~ / { }\nlocation ~ ^/metrics$ { allow ::1; deny all; }'))).toEqual([
+      expect.stringContaining(`${SELF}:5: error: location ~ / matches /metrics`),
+    ]);
+  });
+
+  it('reads nested locations as nginx does', () => {
+    // A regex nested in location / is not reached when the longest prefix is ^~ /metrics.
+    expect(problems(site(`location / { location ~ ^/metrics { } }\nlocation ^~ /metrics ${RESTRICTED}`, { metrics: false }))).toEqual([]);
+    // A ^~ nested in another prefix location stops only the regexes beside it: the server's ~ / still wins.
+    expect(problems(site(`location /m { location ^~ /metrics ${RESTRICTED} }\nlocation ~ / { }`, { metrics: false }))).toEqual([
+      expect.stringContaining(`${SELF}:6: error: location ~ / matches /metrics`),
+    ]);
+    // A regex nested in the picked regex location serves, with the rules of the one around it.
+    expect(problems(site('location ~ ^/m { allow 127.0.0.1; deny all; location ~ s$ { } }'))).toEqual([]);
+    // A prefix location nested in a regex one is never picked (nginx builds no prefix tree there): its allow all opens nothing.
+    expect(problems(site('location ~ /m { allow 127.0.0.1; deny all; location /metrics { allow all; } }'))).toEqual([]);
+  });
+
+  it('a /metrics/ location with proxy_pass makes nginx redirect /metrics there: no regex location serves it', () => {
+    expect(problems(site(`location /metrics/ ${RESTRICTED}\nlocation ~ / { }`, { metrics: false }))).toEqual([]);
+  });
+
+  it('takes the rules of the server wherever they stand in it, as nginx merges them', () => {
+    expect(problems(`server { listen 80; ${API} location /metrics { } allow 127.0.0.1; deny all; }`)).toEqual([]);
+  });
+
+  it('a restricted regex location that serves /metrics is the metrics location: no warning that one is missing', () => {
+    expect(problems(`server { listen 80; ${API} location ~ ^/metrics$ { allow 127.0.0.1; deny all; } }`)).toEqual([]);
+  });
+});
+
+/** nginx, for the test held against it: on PATH, or Debian's (nginx-light) in /usr/sbin, outside a non-root PATH. */
+const NGINX = ['nginx', '/usr/sbin/nginx'].find((command) => hasCommand(command, ['-v']));
+if (!NGINX) console.warn('[skipped: missing Debian package nginx-light: install with sudo bash scripts/install-system-packages.sh]');
+
+/**
+ * Servers (one location opening per line) whose picks for /metrics were
+ * read off a real nginx 1.22: a prefix ^~ or = against regexes, nested
+ * locations at each level, the /metrics/ redirect, prefix locations inside
+ * a regex location.
+ */
+const PICKS: readonly string[] = [
+  'location ^~ /metrics { }\nlocation ~ / { }',
+  'location /metrics { }\nlocation ~ / { }',
+  'location = /metrics { }\nlocation ~ / { }',
+  'location / { }\nlocation ~ \\.php$ { }',
+  'location ~ \\.php$ { }\nlocation ~* ^/METRICS { }\nlocation ~ / { }',
+  'location ^~ /m {\nlocation ~ metrics { }\n}\nlocation ~ / { }',
+  'location /m {\nlocation ^~ /metrics { }\n}\nlocation ~ / { }',
+  'location /m {\nlocation /metrics { }\n}\nlocation ~ x$ { }',
+  'location /m {\nlocation ~ nope { }\n}\nlocation ~ / { }',
+  'location ^~ /m {\nlocation /metrics { }\n}\nlocation ~ / { }',
+  'location /m {\nlocation /metrics {\nlocation ~ zzz { }\n}\n}\nlocation ~ / { }',
+  'location / {\nlocation = /metrics { }\n}\nlocation ~ / { }',
+  'location / {\nlocation ~ ^/metrics { }\n}\nlocation ^~ /metrics { }',
+  'location ~ ^/me {\nlocation ~ trics { }\n}',
+  'location ~ /m {\nlocation /metrics { }\nlocation ~ s$ { }\n}',
+  'location ~ /m {\nlocation /metrics/ { }\nlocation = /metrics { }\n}',
+  'location /metrics/ { proxy_pass http://127.0.0.1:9; }\nlocation ~ / { }',
+  'location /metrics/ { proxy_pass http://127.0.0.1:9; }\nlocation /metric { }\nlocation ~ / { }',
+  'location /me {\nlocation /metrics/ { proxy_pass http://127.0.0.1:9; }\n}\nlocation ~ / { }',
+  'location /metrics/ { }\nlocation ~ / { }',
+  'location /api/ { }\nlocation ~ \\.php$ { }',
+];
+
+/** What a real nginx serves for GET `uri` from the server named `host`: `L<line>` (the location's return), a redirect, or none (404: no location). */
+function served(port: number, host: string, uri: string): Promise<number | 'redirect' | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: uri, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        if (res.statusCode === 301) resolve('redirect');
+        else if (res.statusCode === 404) resolve(undefined);
+        else if (res.statusCode === 200 && /^L\d+$/.test(body)) resolve(Number(body.slice(1)));
+        else reject(new Error(`nginx answered ${res.statusCode} ${body.slice(0, 80)}`));
+      });
+    });
+    req.on('error', reject).end();
+  });
+}
+
+describe('the location picked, held to a real nginx', () => {
+  it.skipIf(!NGINX)('picks for /metrics what nginx serves it from, for every server of PICKS', { timeout: 20_000 }, async () => {
+    // Each location answers with its line: `return` runs before any content handler (and before access rules).
+    const marked = PICKS.map((body) =>
+      body
+        .split('\n')
+        .map((line, index) => line.replace(/^(location[^{]*\{)/, `$1 return 200 "L${index + 1}";`))
+        .join('\n'),
+    );
+    const dir = tempDir();
+    chmodSync(dir, 0o755); // nginx's workers (nobody, under root) look for the file of a request no location answers: 404, not 403
+    const port = leasePort();
+    const servers = marked.map((body, index) => `server { listen 127.0.0.1:${port}; server_name s${index}; root ${join(dir, 'www')};\n${body}\n}`);
+    writeTree(dir, {
+      'www/.keep': '',
+      'nginx.conf': [
+        `pid ${join(dir, 'nginx.pid')}; daemon off; worker_processes 1; error_log ${join(dir, 'error.log')}; events { worker_connections 16; }`,
+        `http { access_log off; client_body_temp_path ${dir}/t1; proxy_temp_path ${dir}/t2; fastcgi_temp_path ${dir}/t3; uwsgi_temp_path ${dir}/t4; scgi_temp_path ${dir}/t5;`,
+        `server { listen 127.0.0.1:${port} default_server; return 410; }`,
+        ...servers,
+        '}',
+      ].join('\n'),
+    });
+    const child = spawn(NGINX!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const ready = await served(port, 's0', '/metrics').then(
+          () => true,
+          () => false,
+        );
+        if (ready) break;
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const [index, body] of marked.entries()) {
+        expect({ server: body, picked: nginxLocationFor(body, '/metrics') }).toEqual({ server: body, picked: await served(port, `s${index}`, '/metrics') });
+      }
+    } finally {
+      // Only the nginx this test started, by its own handle.
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
 

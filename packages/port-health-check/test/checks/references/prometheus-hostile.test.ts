@@ -128,6 +128,106 @@ describe('prometheus.yml: only what Prometheus reads as a job', () => {
   });
 });
 
+describe('YAML quoting: what a quoted scalar holds is text', () => {
+  /** prometheus.yml with `node` (whose lines are `nodeLines`) before dsa110-api (`apiLines`), each line given indented under its job. */
+  const yml = (nodeLines: readonly string[], apiLines: readonly string[] = ["static_configs: [{targets: ['localhost:8000']}]"]) =>
+    [
+      'scrape_configs:',
+      '  - job_name: node',
+      ...nodeLines.map((line) => `    ${line}`),
+      '  - job_name: dsa110-api',
+      ...apiLines.map((line) => `    ${line}`),
+      '',
+    ].join('\n');
+
+  /** promtool (Prometheus's own reading) takes the file: a test of this reader, not of a broken file. */
+  function acceptedByPrometheus(text: string, extra: Record<string, string> = {}): void {
+    if (!promtool) return;
+    const dir = tempDir();
+    for (const [name, body] of Object.entries(extra)) writeFileSync(join(dir, name), body);
+    writeFileSync(join(dir, 'prometheus.yml'), text);
+    expect(execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' })).toMatch(/SUCCESS/);
+  }
+
+  it('a ] inside a quoted item does not close the flow sequence (an IPv6 target, "a]b")', () => {
+    const ipv6 = yml([], [`static_configs: [{targets: ["localhost:8000", "[::1]:8000", '[::1]:8000']}]`]);
+    acceptedByPrometheus(ipv6);
+    expect(readPrometheusYml(ipv6, API)).toEqual([]);
+    // The brief's case: one item "a]b" (a target on no port: a true error, naming the whole item).
+    expect(readPrometheusYml(yml([], [`static_configs: [{targets: ['localhost:8000', "a]b"]}]`]), API)).toEqual([
+      { line: 4, severity: 'error', message: 'scrape job dsa110-api targets a]b, but FastAPI uses port 8000' },
+    ]);
+    expect(readTargetFile('t.yml', `- targets: ["[::1]:8000", 'localhost:8000']\n`)).toEqual({
+      targets: [
+        { line: 1, value: '[::1]:8000' },
+        { line: 1, value: 'localhost:8000' },
+      ],
+    });
+  });
+
+  it("reads '' inside single quotes and \\\" inside double quotes as a quote, not the scalar's end", () => {
+    // A bracket after an escaped quote opened a flow collection that never closed: the dsa110-api job was swallowed.
+    const escaped = yml([`static_configs: [{targets: ['localhost:9100'], labels: {note: "say \\"[\\"", other: 'it''s [old'}}]`]);
+    acceptedByPrometheus(escaped);
+    expect(readPrometheusYml(escaped, API)).toEqual([]);
+    expect(readPrometheusYml(yml([], [`static_configs: [{targets: ['localhost:8000', 'it''s:8001']}]`]), API)).toEqual([
+      { line: 4, severity: 'error', message: "scrape job dsa110-api targets it's:8001, but FastAPI uses port 8000" },
+    ]);
+  });
+
+  it('a # inside quotes is no comment, nor one without white space before it', () => {
+    const hash = yml([`static_configs: [{targets: ['localhost:9100'], labels: {rack: "#4", url: http://h/#x}}]`]);
+    acceptedByPrometheus(hash);
+    expect(readPrometheusYml(hash, API)).toEqual([]);
+    // A comment after white space is one, in a flow list that spans lines too.
+    expect(readPrometheusYml(yml([], ['static_configs: [{targets: [ # ours', "  'localhost:8001' # ] not this", ']}]']), API)).toEqual([
+      { line: 4, severity: 'error', message: 'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000' },
+    ]);
+  });
+
+  it('a key inside a quoted scalar is text (targets: in a relabel regex)', () => {
+    const text = [
+      'scrape_configs:',
+      `  - {job_name: dsa110-api, static_configs: [{targets: ['localhost:8000']}], relabel_configs: [{source_labels: [__address__], regex: "x targets: [1]", target_label: t}]}`,
+      '',
+    ].join('\n');
+    acceptedByPrometheus(text);
+    expect(readPrometheusYml(text, API)).toEqual([]);
+  });
+
+  it('a quoted scalar that spans lines is one scalar: a job written inside it is text', () => {
+    const text = yml([
+      'static_configs: [{targets: [localhost:9100]}]',
+      'params:',
+      '  note: ["first line',
+      '    - job_name: dsa110-api',
+      '      static_configs: x"]',
+    ]);
+    acceptedByPrometheus(text);
+    expect(readPrometheusYml(text, API)).toEqual([]);
+  });
+
+  it('a file_sd group is read past a quoted label holding }, a comma and a key', () => {
+    const group = `- {labels: {note: "a\\"}, foo: \\"b"}, targets: ['localhost:8000']}\n`;
+    expect(readTargetFile('t.yml', group)).toEqual({ targets: [{ line: 1, value: 'localhost:8000' }] });
+    acceptedByPrometheus(yml([], ['file_sd_configs: [{files: [t.yml]}]']), { 't.yml': group });
+  });
+
+  it('stays linear on a 400 KB line of quotes, escapes, brackets and #', () => {
+    for (const piece of [' "a]', " 'b''", ' "\\"[', ' #"', " targets: ['x", ' [{"', " labels: {a: '}"]) {
+      const line = piece.repeat(Math.ceil(400_000 / piece.length));
+      expect(
+        timed(() => readScrapeConfigs(`scrape_configs:\n  - job_name: x\n    params: [${line}\n`)),
+        piece,
+      ).toBeLessThan(1000);
+      expect(
+        timed(() => readTargetFile('t.yml', `- targets: [${line}\n`)),
+        piece,
+      ).toBeLessThan(1000);
+    }
+  });
+});
+
 describe('/etc/default/prometheus', () => {
   const expect9090 = { name: 'Prometheus', port: 9090 };
   it('a # inside the ARGS value is not a comment (only at the start of a line)', () => {
