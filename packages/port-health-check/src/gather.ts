@@ -14,8 +14,9 @@ import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './chec
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
-import { exposedListeners } from './checks/firewall.js';
+import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
+import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
 import {
   claimLines,
@@ -38,7 +39,7 @@ export interface GatherOptions {
   /** Only these services (all when undefined). */
   readonly services?: readonly Service[];
   readonly claimPortPaths?: readonly string[];
-  /** Read the live nftables ruleset (default true): only when a robust, non-public service listens beyond loopback. */
+  /** Read the live nftables ruleset (default true): only when a robust, non-public service listens beyond loopback, or on 127.x with route_localnet on. */
   readonly firewall?: boolean;
   /** The socket read, when the caller started it earlier (startSocketRead); else it starts here. */
   readonly socketRead?: SocketRead;
@@ -72,8 +73,13 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
-  const exposed = services.some((service) => exposedListeners({ registry: options.registry, units: unitMap, sockets }, service).length > 0);
-  const firewall = options.firewall === false ? undefined : exposed ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
+  const listenerView = { registry: options.registry, units: unitMap, sockets };
+  const exposed = services.some((service) => exposedListeners(listenerView, service).length > 0);
+  // Or when one listens on 127.x and route_localnet lets other hosts send to 127.x (only then is it read).
+  const routeLocalnet =
+    options.firewall !== false && services.some((service) => localnetListeners(listenerView, service).length > 0) ? readRouteLocalnet() : undefined;
+  const localnetOn = routeLocalnet !== undefined && 'on' in routeLocalnet && routeLocalnet.on.length > 0;
+  const firewall = options.firewall === false ? undefined : exposed || localnetOn ? readRuleset(findNft()) : Promise.resolve<FirewallFacts>({ unread: true });
   // systemctl while nft runs in its own process. Robust units only: those are the ones whose claim it confirms.
   const robustUnits = [...new Set(services.flatMap((service) => (service.robust && service.systemd ? [service.systemd.unit] : [])))];
   const systemctl = root === '/' && systemdRunning() ? readSystemctl(robustUnits) : undefined;
@@ -93,6 +99,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(systemctl && { systemctl }),
     claimPortPaths,
     ...(firewall && { firewall: await firewall }),
+    ...(routeLocalnet && { routeLocalnet }),
   };
 }
 

@@ -3,6 +3,7 @@
 // test can feed with facts read from a real temp tree or a real listener.
 import type { Registry, Service } from '@dsa110/ports';
 import type { FirewallFacts } from './firewall/read.js';
+import type { RouteLocalnetFacts } from './firewall/route-localnet.js';
 import type { SystemctlUnit } from './systemd/systemctl.js';
 
 export type Severity = 'ok' | 'info' | 'unknown' | 'warning' | 'error';
@@ -166,6 +167,8 @@ export interface Facts {
   readonly claimPortPaths: readonly string[];
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */
   readonly firewall?: FirewallFacts;
+  /** net.ipv4.conf.*.route_localnet, read only when a service the firewall check looks at listens on 127.x and the ruleset may be read. */
+  readonly routeLocalnet?: RouteLocalnetFacts;
 }
 
 export interface CheckOptions {

@@ -1,16 +1,27 @@
-// Check 6b, firewall: a robust service that is not public, listening on a
-// non-loopback address, must not be reachable from outside through the live
-// nftables ruleset. For each address family it listens on, the evaluator
-// asks whether a new TCP connection from a public address on a non-loopback
-// interface gets through the input hook. A listener on loopback only is not
-// exposed whatever the firewall says. The ruleset unreadable (not root, no
-// nft) or a rule it cannot evaluate: unknown, never an error.
-import type { Service } from '@dsa110/ports';
+// Check 6b, firewall: a robust service that is not public must not be
+// reachable from the sources its access forbids (every other host for
+// `localhost` and `dev`; every host outside the private networks for
+// `private`) through the live nftables ruleset. Two ways in are asked about:
+// a listener bound beyond loopback, for each address family it listens on;
+// and a listener bound to 127.x while net.ipv4.conf.*.route_localnet is on
+// (then the kernel delivers packets for 127.x that come in on that
+// interface, and a DNAT rule to 127.0.0.1 brings them from anywhere). The
+// evaluator answers for every forbidden source at once: a rule that drops
+// some sources (a bogon filter) never speaks for the others. The ruleset
+// unreadable (not root, no nft) or a rule it cannot evaluate: unknown, never
+// an error.
+import type { AccessLevel, Service } from '@dsa110/ports';
+import { normalizeAddress } from '@dsa110/ports/system';
 import { formatListener, isLoopback } from '../address.js';
 import { effectivePort } from '../effective-port.js';
-import { describeDecision, evaluateInput, OUTSIDE_SOURCE, type Outcome } from '../firewall/ruleset.js';
+import { type AddressSet, describeSet, fromRanges, sameSet } from '../firewall/address-set.js';
+import { addressBits } from '../firewall/ip.js';
+import { type LoopbackDnat, loopbackDnats } from '../firewall/nat.js';
+import { describeRouteLocalnet } from '../firewall/route-localnet.js';
+import { describeDecision, evaluateSources, type Outcome, type Ruleset, type SourcesOutcome } from '../firewall/ruleset.js';
+import { forbiddenSources, forbiddenWords } from '../firewall/sources.js';
 import { serviceResult } from './service-result.js';
-import type { CheckResult, Facts, ListenerFacts } from '../types.js';
+import { SEVERITIES, type CheckResult, type Facts, type ListenerFacts, type Severity } from '../types.js';
 import { listenersOn } from './listeners.js';
 
 /** The services this check looks at: robust, TCP, and not public. */
@@ -20,10 +31,20 @@ export function needsFirewall(service: Service): boolean {
 
 export const FIREWALL_FIX = 'ports firewall --format nft > dsa110-ports.nft && nft -f dsa110-ports.nft';
 
+type ListenerView = Pick<Facts, 'registry' | 'units' | 'sockets'>;
+
 /** The listeners of a service that needs the firewall check that are bound beyond loopback. */
-export function exposedListeners(facts: Pick<Facts, 'registry' | 'units' | 'sockets'>, service: Service): ListenerFacts[] {
+export function exposedListeners(facts: ListenerView, service: Service): ListenerFacts[] {
   if (facts.sockets.problem || !needsFirewall(service)) return [];
   return listenersOn(facts, effectivePort(facts, service).port).filter((listener) => !isLoopback(listener.address));
+}
+
+/** The listeners of a service that needs the firewall check that are bound to an IPv4 loopback address: other hosts reach them when route_localnet is on. */
+export function localnetListeners(facts: ListenerView, service: Service): ListenerFacts[] {
+  if (facts.sockets.problem || !needsFirewall(service)) return [];
+  return listenersOn(facts, effectivePort(facts, service).port).filter(
+    (listener) => isLoopback(listener.address) && addressBits(normalizeAddress(listener.address))?.family === 4,
+  );
 }
 
 /** The address families outside traffic can reach the listener by. */
@@ -32,43 +53,145 @@ function families(listener: ListenerFacts): (4 | 6)[] {
   return listener.address === '::' && listener.dualStack ? [4, 6] : [6];
 }
 
+type Verdict = readonly [Severity, string];
+
 export function checkFirewall(facts: Facts, service: Service): CheckResult[] {
   if (!facts.firewall || facts.sockets.problem || !needsFirewall(service)) return [];
   const { port } = effectivePort(facts, service);
-  const listeners = listenersOn(facts, port);
-  if (listeners.length === 0) return [];
+  if (listenersOn(facts, port).length === 0) return [];
   const result = serviceResult('firewall', service, port);
   const exposed = exposedListeners(facts, service);
-  if (exposed.length === 0) return [result('ok', 'bound to loopback only: not reachable from outside whatever the firewall says')];
-  const where = exposed.map((listener) => formatListener(listener)).join(', ');
-  if ('unread' in facts.firewall) return [result('unknown', `listens on ${where}, but the ruleset was not read`)];
-  if ('problem' in facts.firewall) {
-    return [result('unknown', `cannot read the ruleset (${facts.firewall.problem}); listens on ${where}, so only the firewall keeps it from outside`)];
-  }
-  const { ruleset } = facts.firewall;
-  const wanted = [...new Set(exposed.flatMap(families))].sort();
-  const outcomes = wanted.map((family) => ({ family, outcome: evaluateInput(ruleset, { family, port, source: OUTSIDE_SOURCE[family] }) }));
-  const accepted = outcomes.filter(({ outcome }) => outcome.verdict === 'accept');
-  if (accepted.length > 0) {
-    const how = accepted.map(({ family, outcome }) => `IPv${family} from ${OUTSIDE_SOURCE[family]}: ${acceptedBy(outcome)}`).join('; ');
-    return [
-      result(
-        'error',
-        `listens on ${where} and the firewall lets outside connections in (${how}), but its access is ${service.access}; load the registry's rules (${FIREWALL_FIX}) or drop port ${port} from outside in your own rules`,
-      ),
-    ];
-  }
-  const unknown = outcomes.find(({ outcome }) => outcome.verdict === 'unknown');
-  if (unknown && unknown.outcome.verdict === 'unknown') {
-    const at = unknown.outcome.at ? `${describeDecision(unknown.outcome.at)} uses ${unknown.outcome.why}` : unknown.outcome.why;
-    return [result('unknown', `cannot tell whether the firewall lets outside IPv${unknown.family} connections in to ${where}: ${at}`)];
-  }
-  const dropped = outcomes.map(({ family, outcome }) => `IPv${family}: ${outcome.verdict === 'drop' ? describeDecision(outcome.by) : '?'}`).join('; ');
-  return [result('ok', `listens on ${where}; the firewall drops outside connections (${dropped})`)];
+  const verdicts: Verdict[] = [
+    ...(exposed.length > 0 ? [beyondLoopback(facts, service, port, exposed)] : []),
+    ...throughRouteLocalnet(facts, service, port, localnetListeners(facts, service)),
+  ];
+  if (verdicts.length === 0) return [result('ok', 'bound to loopback only: not reachable from outside whatever the firewall says')];
+  const [severity, reason] = verdicts.reduce((worst, verdict) => (SEVERITIES.indexOf(verdict[0]) > SEVERITIES.indexOf(worst[0]) ? verdict : worst));
+  return [result(severity, reason)];
 }
 
-function acceptedBy(outcome: Outcome): string {
-  if (outcome.verdict !== 'accept') return '?';
+/** Listeners on a wildcard or a specific non-loopback address: every forbidden source, per family it listens on. */
+function beyondLoopback(facts: Facts, service: Service, port: number, exposed: readonly ListenerFacts[]): Verdict {
+  const where = exposed.map((listener) => formatListener(listener)).join(', ');
+  const firewall = facts.firewall!;
+  if ('unread' in firewall) return ['unknown', `listens on ${where}, but the ruleset was not read`];
+  if ('problem' in firewall)
+    return ['unknown', `cannot read the ruleset (${firewall.problem}); listens on ${where}, so only the firewall keeps it from outside`];
+  const wanted = [...new Set(exposed.flatMap(families))].sort();
+  const judged = judge(
+    firewall.ruleset,
+    service.access,
+    wanted.map((family) => ({ family, port })),
+  );
+  if (judged.accepted) {
+    return [
+      'error',
+      `listens on ${where} and the firewall lets outside connections in (${judged.accepted}), but its access is ${service.access}; load the registry's rules (${FIREWALL_FIX}) or drop port ${port} from outside in your own rules`,
+    ];
+  }
+  if (judged.unknown)
+    return ['unknown', `cannot tell whether the firewall lets outside ${judged.unknown.family} connections in to ${where}: ${judged.unknown.why}`];
+  return ['ok', `listens on ${where}; the firewall drops outside connections (${judged.dropped})`];
+}
+
+/** Listeners on 127.x: nothing when route_localnet is off everywhere; else the input hook's answer for packets to them from other hosts. */
+function throughRouteLocalnet(facts: Facts, service: Service, port: number, listeners: readonly ListenerFacts[]): Verdict[] {
+  const localnet = facts.routeLocalnet;
+  if (listeners.length === 0 || !localnet) return [];
+  const addresses = [...new Set(listeners.map((listener) => normalizeAddress(listener.address)))];
+  const where = addresses.map((address) => `${address}:${port}`).join(', ');
+  if ('problem' in localnet)
+    return [['unknown', `listens on ${where}, but cannot tell whether route_localnet lets other hosts reach it (${localnet.problem})`]];
+  if (localnet.on.length === 0) return [];
+  const sysctl = `${describeRouteLocalnet(localnet.on)} is 1`;
+  const firewall = facts.firewall!;
+  const link = localnet.on.includes('all') ? 'any interface' : localnet.on.join(', ');
+  if (!('ruleset' in firewall)) {
+    const why = 'problem' in firewall ? `cannot read the ruleset (${firewall.problem})` : 'the ruleset was not read';
+    return [['unknown', `listens on ${where}, but ${sysctl}: hosts on the link of ${link} reach it unless the firewall drops them, and ${why}`]];
+  }
+  const dnats = loopbackDnats(firewall.ruleset, addresses, port);
+  const via = `hosts on the link of ${link} can send to it${dnats.length > 0 ? `, and any host through ${dnats.map(describeDnat).join(', ')}` : ''}`;
+  const judged = judge(
+    firewall.ruleset,
+    service.access,
+    addresses.map((destination) => ({ family: 4, port, destination })),
+  );
+  if (judged.accepted) {
+    return [
+      [
+        'warning',
+        `listens on ${where} only, but ${sysctl}: ${via}, and the firewall lets them in (${judged.accepted}); set it to 0, or drop packets to 127.0.0.0/8 that do not come in on lo`,
+      ],
+    ];
+  }
+  if (judged.unknown)
+    return [['unknown', `listens on ${where} only, but ${sysctl} (${via}); cannot tell whether the firewall lets them in: ${judged.unknown.why}`]];
+  return [['ok', `bound to loopback only; ${sysctl} (${via}), but the firewall drops them (${judged.dropped})`]];
+}
+
+function describeDnat(dnat: LoopbackDnat): string {
+  return `${describeDecision(dnat.at)} (${dnat.to === undefined ? 'a DNAT whose target it cannot read' : `DNAT to ${dnat.to}`})`;
+}
+
+interface Question {
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly destination?: string;
+}
+
+/**
+ * The input hook's answer for the sources `access` forbids, for each question
+ * (a family, or a loopback destination): which of them it lets in and by what
+ * rule; else what it cannot tell and why; else what drops them.
+ */
+function judge(ruleset: Ruleset, access: AccessLevel, questions: readonly Question[]) {
+  const answered = questions.map((question) => {
+    const forbidden = forbiddenSources(access, question.family);
+    const answers = evaluateSources(ruleset, { ...question, sources: forbidden });
+    const label = `IPv${question.family}${question.destination === undefined ? '' : ` to ${question.destination}`}`;
+    return { label, forbidden, answers };
+  });
+  const accepted = answered.flatMap(({ label, forbidden, answers }) =>
+    grouped(answers.filter(({ outcome }) => outcome.verdict === 'accept')).map(
+      ({ how, sources }) => `${label} from ${sameSet(sources, forbidden) ? forbiddenWords(access) : describeSet(sources)}: ${how}`,
+    ),
+  );
+  if (accepted.length > 0) return { accepted: accepted.join('; ') };
+  for (const { label, forbidden, answers } of answered) {
+    const unsure = answers.find(({ outcome }) => outcome.verdict === 'unknown');
+    if (unsure?.outcome.verdict !== 'unknown') continue;
+    const { at, why } = unsure.outcome;
+    const some = sameSet(unsure.sources, forbidden) ? '' : ` (for sources ${describeSet(unsure.sources)})`;
+    return { unknown: { family: label, why: `${at ? `${describeDecision(at)} uses ${why}` : why}${some}` } };
+  }
+  const dropped = answered.map(({ label, answers }) => {
+    const groups = grouped(answers);
+    if (groups.length === 1) return `${label}: ${groups[0]!.how}`;
+    return `${label}: ${groups.map(({ how, sources }) => `${how} (${describeSet(sources)})`).join(', ')}`;
+  });
+  return { dropped: dropped.join('; ') };
+}
+
+/** Answers by the rule or policy that decided them, each with the sources it decided for, in the order met. */
+function grouped(answers: readonly SourcesOutcome[]): { how: string; sources: AddressSet }[] {
+  const groups = new Map<string, AddressSet[]>();
+  for (const { sources, outcome } of answers) {
+    const how = decidedBy(outcome);
+    groups.set(how, [...(groups.get(how) ?? []), sources]);
+  }
+  return [...groups].map(([how, sets]) => ({
+    how,
+    sources: fromRanges(
+      sets[0]!.family,
+      sets.flatMap((set) => set.ranges),
+    ),
+  }));
+}
+
+function decidedBy(outcome: Outcome): string {
+  if (outcome.verdict === 'drop') return describeDecision(outcome.by);
+  if (outcome.verdict === 'unknown') return outcome.at ? describeDecision(outcome.at) : outcome.why;
   if (outcome.by.length === 0) return 'no input chain filters it';
   return `accepted by ${outcome.by.map(describeDecision).join(' and ')}`;
 }

@@ -34,6 +34,17 @@ const dropPort = (port: number, family?: 'ip' | 'ip6') => [
 const robust = (id: string) => ({ robust: true, unit: `${id}.service`, claim: 'unit' as const });
 const EMPTY: FirewallFacts = { ruleset: parseRuleset(readFileSync(join(fixtures, 'empty.json'), 'utf8')) };
 
+/** A ruleset captured from real nft, with the ports it names moved to the test's listeners' (`{ 6379: listener.port }`). */
+function captured(name: string, ports: Record<number, number>): FirewallFacts {
+  const move = (value: unknown, key?: string): unknown => {
+    if (Array.isArray(value)) return value.map((item) => move(item));
+    if (typeof value === 'number' && key !== 'handle' && key !== 'prio' && ports[value] !== undefined) return ports[value];
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, move(item, name)]));
+  };
+  return { ruleset: parseRuleset(JSON.stringify(move(JSON.parse(readFileSync(join(fixtures, name), 'utf8'))))) };
+}
+
 async function factsWith(services: ServiceSpec[], firewall: FirewallFacts): Promise<Facts> {
   // The live ruleset is not read here (firewall: false): each test gives its own.
   return { ...(await gather({ registry: testRegistry(services), root: tempDir(), firewall: false })), firewall };
@@ -50,7 +61,7 @@ describe('the firewall check', () => {
     const [result] = check(facts, 'redis');
     expect(result).toMatchObject({ check: 'firewall', severity: 'error', service: 'redis', port: listener.port });
     expect(result!.reason).toBe(
-      `redis (${listener.port}): listens on 0.0.0.0:${listener.port} and the firewall lets outside connections in (IPv4 from 203.0.113.7: no input chain filters it), but its access is localhost; load the registry's rules (ports firewall --format nft > dsa110-ports.nft && nft -f dsa110-ports.nft) or drop port ${listener.port} from outside in your own rules`,
+      `redis (${listener.port}): listens on 0.0.0.0:${listener.port} and the firewall lets outside connections in (IPv4 from any other host: no input chain filters it), but its access is localhost; load the registry's rules (ports firewall --format nft > dsa110-ports.nft && nft -f dsa110-ports.nft) or drop port ${listener.port} from outside in your own rules`,
     );
   });
 
@@ -74,7 +85,7 @@ describe('the firewall check', () => {
     const services: ServiceSpec[] = [{ id: 'redis', port: listener.port, ...robust('redis') }];
     const [v4only] = check(await factsWith(services, ruleset(dropPort(listener.port, 'ip'))), 'redis');
     expect(v4only).toMatchObject({ severity: 'error' });
-    expect(v4only!.reason).toContain('(IPv6 from 2001:db8::7: accepted by the policy (accept) of inet host input)');
+    expect(v4only!.reason).toContain('(IPv6 from any other host: accepted by the policy (accept) of inet host input)');
     expect(v4only!.reason).not.toContain('IPv4 from');
     expect(check(await factsWith(services, ruleset(dropPort(listener.port))), 'redis')[0]).toMatchObject({ severity: 'ok' });
   });
@@ -99,6 +110,99 @@ describe('the firewall check', () => {
     // --no-firewall: nothing at all.
     const off = await gather({ registry: testRegistry([{ id: 'redis', port: open.port, ...robust('redis') }]), root: tempDir(), firewall: false });
     expect(check(off, 'redis')).toEqual([]);
+  });
+
+  it('a bogon filter that drops the documentation ranges (once the one source it asked about) hides no exposure: every other host gets in', async () => {
+    const redis = await spawnListener({ host: '0.0.0.0' });
+    const api = await spawnListener({ host: '0.0.0.0' });
+    const services: ServiceSpec[] = [
+      { id: 'redis', port: redis.port, ...robust('redis') },
+      { id: 'api', port: api.port, ...robust('api'), access: 'private' },
+    ];
+    // bogons.nft: `ip saddr @bogons_v4 drop` (203.0.113.0/24 among them), policy accept.
+    const facts = await factsWith(services, captured('bogons.json', { 8000: api.port }));
+    const [localhost] = check(facts, 'redis');
+    expect(localhost).toMatchObject({ severity: 'error' });
+    expect(localhost!.reason).toContain(
+      'the firewall lets outside connections in (IPv4 from 1.0.0.0-100.63.255.255, 100.128.0.0-126.255.255.255, 128.0.0.0-169.253.255.255 and 5 more ranges: accepted by the policy (accept) of inet edge input)',
+    );
+    // A private service too: the public addresses that are not bogons get in.
+    const [internal] = check(facts, 'api');
+    expect(internal).toMatchObject({ severity: 'error' });
+    expect(internal!.reason).toContain('accepted by the policy (accept) of inet edge input), but its access is private');
+  });
+
+  it('`ip saddr != 10.0.0.0/8 drop`: the private network is let in, an exposure for a localhost service and none for a private one', async () => {
+    const listener = await spawnListener({ host: '0.0.0.0' });
+    const rules = captured('bogons.json', { 6379: listener.port });
+    const [localhost] = check(await factsWith([{ id: 'redis', port: listener.port, ...robust('redis') }], rules), 'redis');
+    expect(localhost).toMatchObject({ severity: 'error' });
+    expect(localhost!.reason).toContain('(IPv4 from 10.0.0.0/8: accepted by the policy (accept) of inet edge input)');
+    const [internal] = check(await factsWith([{ id: 'cache', port: listener.port, ...robust('cache'), access: 'private' }], rules), 'cache');
+    expect(internal).toMatchObject({ severity: 'ok' });
+    // Dropped by two rules, each for its sources.
+    expect(internal!.reason).toMatch(
+      /the firewall drops outside connections \(IPv4: rule inet edge input handle 5 \(100\.64\.0\.0\/10, .*\), rule inet edge input handle 7 \(1\.0\.0\.0-9\.255\.255\.255, .*\)\)$/,
+    );
+  });
+
+  it('a rule it cannot evaluate makes the answer unknown for the sources it concerns, named; for sources the access allows it does not matter', async () => {
+    const listener = await spawnListener({ host: '0.0.0.0' });
+    // `tcp dport 9090 ip saddr 192.168.0.0/16 meta mark 0x1 accept`, then `tcp dport 9090 drop`.
+    const rules = captured('bogons.json', { 9090: listener.port });
+    const [localhost] = check(await factsWith([{ id: 'prometheus', port: listener.port, ...robust('prometheus') }], rules), 'prometheus');
+    expect(localhost).toMatchObject({ severity: 'unknown' });
+    expect(localhost!.reason).toContain(
+      `cannot tell whether the firewall lets outside IPv4 connections in to 0.0.0.0:${listener.port}: rule inet edge input handle 9 uses a match on meta mark (for sources 192.168.0.0/16)`,
+    );
+    const [internal] = check(await factsWith([{ id: 'prometheus', port: listener.port, ...robust('prometheus'), access: 'private' }], rules), 'prometheus');
+    expect(internal).toMatchObject({ severity: 'ok' });
+  });
+
+  it('route_localnet on and a DNAT to 127.0.0.1: a listener on 127.0.0.1 only is reachable from other hosts unless the input hook drops them', async () => {
+    const open = await spawnListener({ host: '127.0.0.1' });
+    const guarded = await spawnListener({ host: '127.0.0.1' });
+    const services: ServiceSpec[] = [
+      { id: 'redis', port: open.port, ...robust('redis') },
+      { id: 'cache', port: guarded.port, ...robust('cache') },
+    ];
+    // localnet.nft: `tcp dport 16379 dnat to 127.0.0.1:6379`; for 6380 only, `iifname != "lo" ip daddr 127.0.0.0/8 drop`.
+    const rules = captured('localnet.json', { 6379: open.port, 6380: guarded.port });
+    const facts = { ...(await factsWith(services, rules)), routeLocalnet: { on: ['all'] } };
+    const [exposed] = check(facts, 'redis');
+    expect(exposed).toMatchObject({ severity: 'warning' });
+    expect(exposed!.reason).toBe(
+      `redis (${open.port}): listens on 127.0.0.1:${open.port} only, but net.ipv4.conf.all.route_localnet is 1: hosts on the link of any interface can send to it, and any host through rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:${open.port}), and the firewall lets them in (IPv4 to 127.0.0.1 from any other host: accepted by the policy (accept) of inet filter input); set it to 0, or drop packets to 127.0.0.0/8 that do not come in on lo`,
+    );
+    const [dropped] = check(facts, 'cache');
+    expect(dropped).toMatchObject({ severity: 'ok' });
+    expect(dropped!.reason).toContain('but the firewall drops them (IPv4 to 127.0.0.1: rule inet filter input handle 2)');
+    // On for one interface: named; without a DNAT to it, the link alone.
+    const [eth0] = check({ ...facts, routeLocalnet: { on: ['eth0'] }, firewall: EMPTY }, 'redis');
+    expect(eth0).toMatchObject({ severity: 'warning' });
+    expect(eth0!.reason).toContain('but net.ipv4.conf.eth0.route_localnet is 1: hosts on the link of eth0 can send to it, and the firewall lets them in');
+    // Off everywhere: loopback is loopback, whatever the firewall says.
+    expect(check({ ...facts, routeLocalnet: { on: [] } }, 'redis')).toEqual([
+      expect.objectContaining({
+        severity: 'ok',
+        reason: expect.stringContaining('bound to loopback only: not reachable from outside whatever the firewall says'),
+      }),
+    ]);
+  });
+
+  it('route_localnet unreadable, or on with the ruleset unreadable: unknown, never "not reachable"', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1' });
+    const facts = await factsWith([{ id: 'redis', port: listener.port, ...robust('redis') }], {
+      problem: 'permission denied: nft needs root with CAP_NET_ADMIN',
+    });
+    const [unread] = check({ ...facts, routeLocalnet: { problem: 'cannot list /proc/sys/net/ipv4/conf: EACCES' } }, 'redis');
+    expect(unread).toMatchObject({ severity: 'unknown' });
+    expect(unread!.reason).toContain('cannot tell whether route_localnet lets other hosts reach it (cannot list /proc/sys/net/ipv4/conf: EACCES)');
+    const [noRules] = check({ ...facts, routeLocalnet: { on: ['eth0'] } }, 'redis');
+    expect(noRules).toMatchObject({ severity: 'unknown' });
+    expect(noRules!.reason).toContain(
+      'net.ipv4.conf.eth0.route_localnet is 1: hosts on the link of eth0 reach it unless the firewall drops them, and cannot read the ruleset',
+    );
   });
 
   it('cannot read the ruleset, or cannot evaluate a rule: unknown with the reason and the rule, never an error', async () => {

@@ -7,7 +7,20 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeDecision, evaluateInput, OUTSIDE_SOURCE, parseRuleset, RulesetError, type Outcome, type Probe } from '../../src/firewall/ruleset.js';
+import { describeSet, prefixesSet } from '../../src/firewall/address-set.js';
+import { loopbackDnats } from '../../src/firewall/nat.js';
+import {
+  describeDecision,
+  evaluateInput,
+  evaluateSources,
+  OUTSIDE_SOURCE,
+  parseRuleset,
+  RulesetError,
+  type Outcome,
+  type Probe,
+  type SourcesProbe,
+} from '../../src/firewall/ruleset.js';
+import { otherHosts } from '../../src/firewall/sources.js';
 import { hasCommand } from '../../../../test-support/commands.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -21,6 +34,93 @@ function say(outcome: Outcome): string {
   if (outcome.verdict === 'drop') return `drop: ${describeDecision(outcome.by)}`;
   return `unknown: ${outcome.at ? `${describeDecision(outcome.at)}: ` : ''}${outcome.why}`;
 }
+
+/** Each range of sources with its answer: `10.0.0.0/8 -> accept: rule ...`, in address order. */
+function sayAll(answers: ReturnType<typeof evaluateSources>): string[] {
+  return [...answers]
+    .sort((a, b) => (a.sources.ranges[0]![0] < b.sources.ranges[0]![0] ? -1 : 1))
+    .map(({ sources, outcome }) => `${describeSet(sources, 9)} -> ${say(outcome)}`);
+}
+const fromOthers = (family: 4 | 6, port: number, destination?: string): SourcesProbe => ({
+  family,
+  port,
+  sources: otherHosts(family),
+  ...(destination !== undefined && { destination }),
+});
+
+describe('evaluateSources: every source at once, split by the rules on ip saddr', () => {
+  it('a bogon filter drops its ranges and only those: the sample source is one, every other host gets in', () => {
+    const bogons = load('bogons.json');
+    // One sample source answers for itself only: this is the "blocked" the check once took for every source.
+    expect(say(evaluateInput(bogons, v4(8000)))).toBe('drop: rule inet edge input handle 5');
+    expect(sayAll(evaluateSources(bogons, fromOthers(4, 8000)))).toEqual([
+      '1.0.0.0-100.63.255.255, 100.128.0.0-126.255.255.255, 128.0.0.0-169.253.255.255, 169.255.0.0-192.0.1.255, 192.0.3.0-198.17.255.255, 198.20.0.0-198.51.99.255, 198.51.101.0-203.0.112.255, 203.0.114.0-223.255.255.255 -> accept: the policy (accept) of inet edge input',
+      '100.64.0.0/10, 169.254.0.0/16, 192.0.2.0/24, 198.18.0.0/15, 198.51.100.0/24, 203.0.113.0/24, 240.0.0.0-255.255.255.254 -> drop: rule inet edge input handle 5',
+    ]);
+    // IPv6: the documentation prefix dropped, the rest in.
+    expect(sayAll(evaluateSources(bogons, fromOthers(6, 8000)))).toEqual([
+      '::2-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff, 2001:db9::-feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff -> accept: the policy (accept) of inet edge input',
+      '2001:db8::/32 -> drop: rule inet edge input handle 6',
+    ]);
+  });
+
+  it('`ip saddr != 10.0.0.0/8 drop`: the private network gets in, the rest is dropped by that rule or the bogon filter before it', () => {
+    const answers = evaluateSources(load('bogons.json'), fromOthers(4, 6379));
+    const accepted = answers.filter(({ outcome }) => outcome.verdict === 'accept');
+    expect(accepted.map(({ sources }) => describeSet(sources))).toEqual(['10.0.0.0/8']);
+    expect(new Set(answers.filter(({ outcome }) => outcome.verdict === 'drop').map(({ outcome }) => say(outcome)))).toEqual(
+      new Set(['drop: rule inet edge input handle 5', 'drop: rule inet edge input handle 7']),
+    );
+  });
+
+  it('a rule it cannot evaluate is unknown only for the sources that reach it', () => {
+    const answers = sayAll(evaluateSources(load('bogons.json'), fromOthers(4, 9090)));
+    expect(answers).toContain('192.168.0.0/16 -> unknown: rule inet edge input handle 9: a match on meta mark');
+    expect(answers.filter((line) => line.includes('unknown'))).toHaveLength(1);
+  });
+
+  it('the generated ruleset: the private API lets in exactly the private networks', () => {
+    const accepted = evaluateSources(load('generated.json'), fromOthers(4, 8000)).filter(({ outcome }) => outcome.verdict === 'accept');
+    expect(accepted.map(({ sources }) => describeSet(sources))).toEqual(['10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16']);
+  });
+
+  it('an empty set of sources has no answer; a set of one address is the one-packet answer', () => {
+    expect(evaluateSources(load('generated.json'), { family: 4, port: 8000, sources: prefixesSet(4, []) })).toEqual([]);
+    const one = evaluateSources(load('generated.json'), { family: 4, port: 8000, sources: prefixesSet(4, ['10.1.2.3/32']) });
+    expect(one.map(({ outcome }) => say(outcome))).toEqual([say(evaluateInput(load('generated.json'), v4(8000, '10.1.2.3')))]);
+  });
+});
+
+describe('a loopback destination (route_localnet)', () => {
+  it('ip daddr is evaluated when the destination is given: the guard against packets to 127.0.0.0/8 from other interfaces drops them', () => {
+    const localnet = load('localnet.json');
+    expect(sayAll(evaluateSources(localnet, fromOthers(4, 6380, '127.0.0.1')))).toEqual([
+      '1.0.0.0-126.255.255.255, 128.0.0.0-223.255.255.255, 240.0.0.0-255.255.255.254 -> drop: rule inet filter input handle 2',
+    ]);
+    expect(say(evaluateInput(localnet, { ...v4(6379), destination: '127.0.0.1' }))).toBe('accept: the policy (accept) of inet filter input');
+    // Without a destination a daddr match cannot be told.
+    expect(say(evaluateInput(localnet, v4(6380)))).toBe('unknown: rule inet filter input handle 2: a match on ip daddr');
+  });
+
+  it("names the DNAT rules to a loopback listener, never a redirect (to the interface's own address) or a DNAT elsewhere", () => {
+    const localnet = load('localnet.json');
+    expect(loopbackDnats(localnet, ['127.0.0.1'], 6379).map(({ at, to }) => `${describeDecision(at)} -> ${to}`)).toEqual([
+      'rule ip nat prerouting handle 2 -> 127.0.0.1:6379',
+    ]);
+    expect(loopbackDnats(localnet, ['127.0.0.2'], 6379)).toEqual([]);
+    expect(loopbackDnats(localnet, ['127.0.0.1'], 6381)).toEqual([]);
+    const xt = parseRuleset(
+      JSON.stringify({
+        nftables: [
+          { chain: { family: 'ip', table: 'nat', name: 'PREROUTING', handle: 1, type: 'nat', hook: 'prerouting', prio: -100, policy: 'accept' } },
+          { rule: { family: 'ip', table: 'nat', chain: 'PREROUTING', handle: 5, expr: [{ counter: null }, { xt: { type: 'target', name: 'DNAT' } }] } },
+        ],
+      }),
+    );
+    // iptables-nft's DNAT target hides where it goes: it may be this listener.
+    expect(loopbackDnats(xt, ['127.0.0.1'], 6379)).toEqual([{ at: { family: 'ip', table: 'nat', chain: 'PREROUTING', handle: 5 } }]);
+  });
+});
 
 describe('evaluateInput', () => {
   it('an empty ruleset (no input chain) accepts everything', () => {
@@ -134,6 +234,11 @@ describe('evaluateInput', () => {
     expect(say(evaluateInput(rule([l4, { continue: null }, { accept: null }]), v4(1)))).toBe('accept: rule inet t in handle 7');
   });
 
+  it('names a table or chain that is not an identifier quoted, its control characters escaped', () => {
+    expect(describeDecision({ family: 'inet', table: 'my edge', chain: 'in\u001b[2Jput', handle: 4 })).toBe('rule inet "my edge" "in\\e[2Jput" handle 4');
+    expect(describeDecision({ family: 'ip', table: 'filter', chain: 'ufw-user-input', policy: 'drop' })).toBe('the policy (drop) of ip filter ufw-user-input');
+  });
+
   it('refuses what is not nft JSON', () => {
     expect(() => parseRuleset('Error: Operation not permitted')).toThrow(RulesetError);
     expect(() => parseRuleset('{"tables": []}')).toThrow(/no "nftables" array/);
@@ -149,6 +254,8 @@ describe('the fixtures', () => {
       ['ufw-style.json', 'nft -f ufw-style.nft'],
       ['policy-drop.json', 'nft -f policy-drop.nft'],
       ['empty.json', 'true'],
+      ['bogons.json', 'nft -f bogons.nft'],
+      ['localnet.json', 'nft -f localnet.nft'],
       ...(hasCommand('iptables-restore', ['--version']) ? [['xt.json', 'iptables-restore < xt.iptables'] as [string, string]] : []),
     ];
     const tables = (text: string) => (JSON.parse(text) as { nftables: Record<string, unknown>[] }).nftables.filter((item) => !('metainfo' in item));
