@@ -11,7 +11,7 @@ import { lstatSync, mkdirSync, readlinkSync, statSync, type Stats } from 'node:f
 import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, readTextFile } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
-import { describe, discardTemp, FileWriteError, notFollowed, renameTemp, untrustedLink, writeTempBeside } from './write.js';
+import { describe, discardTemp, FileWriteError, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
 import { iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export interface GeneratedFile {
@@ -162,6 +162,8 @@ function makeDirectories(dir: string): { reason: string; code?: string } | undef
       continue;
     }
     if (!info.isDirectory()) return { reason: `${escapeText(current)} is ${fileKind(info)}, not a directory`, code: 'ENOTDIR' };
+    const foreign = foreignOwner(current, info);
+    if (foreign) return foreign;
     break;
   }
   for (const current of missing.reverse()) {
@@ -171,7 +173,13 @@ function makeDirectories(dir: string): { reason: string; code?: string } | undef
       mkdirSync(current, { mode: 0o755 });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' && statOrUndefined(current)?.isDirectory()) continue; // made meanwhile
+      const meanwhile = code === 'EEXIST' ? statOrUndefined(current) : undefined;
+      if (meanwhile?.isDirectory()) {
+        // Made meanwhile: by another run of this user's or root's, fine; by another account, refused (below).
+        const foreign = foreignOwner(current, meanwhile);
+        if (foreign) return foreign;
+        continue;
+      }
       // Its parent is a directory (just found or made), yet no entry can be made in it.
       if (code === 'ENOENT') {
         return {
@@ -183,6 +191,22 @@ function makeDirectories(dir: string): { reason: string; code?: string } | undef
     }
   }
   return undefined;
+}
+
+/**
+ * Why files must not be made under `dir`: another account owns it, so it may
+ * replace whatever is made there. The callers judge the directories above a
+ * tree before writing it (files/directories.ts); this holds for the one a
+ * write finds in the end, as one missing then may have been made since by
+ * anyone who may write its parent (in a sticky /tmp, anyone).
+ */
+function foreignOwner(dir: string, info: Stats): { reason: string; code: string } | undefined {
+  const euid = process.geteuid?.();
+  if (euid === undefined || info.uid === 0 || info.uid === euid) return undefined;
+  return {
+    reason: `${escapeText(dir)} is owned by uid ${info.uid}, not by ${trustedOwners()}: that account may replace what is written there; remove it (or chown it), or write under a directory only root may add to`,
+    code: 'EACCES',
+  };
 }
 
 function lstatOrUndefined(path: string): Stats | undefined {

@@ -2,7 +2,9 @@
 // and private special files: every path is inspected before the first write,
 // nothing but a regular file is ever replaced, and no inspection blocks.
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError } from '../../src/files/write.js';
 import { inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
@@ -205,5 +207,70 @@ describe('readFileIfPresent', () => {
     expect(readFileIfPresent(join(dir, 'alias'), LIMIT)).toBe('text\n');
     expect(readFileIfPresent(join(dir, 'none'), LIMIT)).toBeUndefined();
     expect(() => readFileIfPresent(fifo(dir), LIMIT)).toThrow(FileReadError);
+  });
+});
+
+// In a sticky directory anyone may write (/tmp), another account may make the directory's name between this
+// tool's look (missing) and its mkdir (EEXIST): the directory is then theirs, and so is everything written
+// into it. strace holds each mkdir 300 ms, so the account that waits for the look wins every time here.
+const canRace = isRoot && spawnSync('strace', ['-V']).status === 0 && spawnSync('setpriv', ['--version']).status === 0;
+const NOBODY = 65534;
+
+describe('a directory another account makes while the tree is written', () => {
+  it.skipIf(!canRace)(`is refused, nothing written into it${canRace ? '' : ' [skipped: needs root, strace and setpriv]'}`, async () => {
+    const shared = privateDir();
+    chmodSync(shared, 0o1777);
+    const out = join(shared, 'deploy');
+    const maker = spawn(
+      'setpriv',
+      [
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        '--clear-groups',
+        '/usr/bin/python3',
+        '-c',
+        'import os, sys, time\nend = time.time() + 20\nwhile time.time() < end:\n    if os.path.exists(sys.argv[1] + ".go"):\n        os.mkdir(sys.argv[1], 0o777); os.chmod(sys.argv[1], 0o777); print("made", flush=True); sys.exit(0)\n    time.sleep(0.001)\nprint("not told", flush=True)',
+        out,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let said = '';
+    maker.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    maker.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const makerDone = new Promise((resolve) => maker.once('close', resolve));
+    // The writer tells the maker once it has looked (the name is missing), then its mkdir waits 300 ms.
+    const script = `import { writeFileSync } from 'node:fs';
+const { writeGeneratedFiles } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/tree.ts')).href)});
+writeFileSync(${JSON.stringify(`${out}.go`)}, '');
+try { writeGeneratedFiles(${JSON.stringify(out)}, [{ path: 'rules/a.yml', contents: 'groups: []\\n' }], { maxBytes: 1024 }); console.log('written'); } catch (error) { console.log(error.message); }`;
+    const writer = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-o',
+        '/dev/null',
+        '-e',
+        'trace=mkdir,mkdirat',
+        '-e',
+        'inject=mkdir,mkdirat:delay_enter=300000',
+        process.execPath,
+        '--conditions=development',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { cwd: join(import.meta.dirname, '../../../..'), encoding: 'utf8', timeout: 30_000 },
+    );
+    await makerDone;
+    expect(writer.stderr).toBe('');
+    expect(said).toBe('made\n'); // the other account made it first: without that this test could not fail
+    expect(statSync(out).uid).toBe(NOBODY);
+    expect(writer.stdout).toBe(
+      `${join(out, 'rules/a.yml')}: ${out} is owned by uid ${NOBODY}, not by root: that account may replace what is written there; remove it (or chown it), or write under a directory only root may add to; nothing was written\n`,
+    );
+    expect(readdirSync(out)).toEqual([]);
   });
 });
