@@ -113,7 +113,7 @@ describe('the references check', () => {
       problems(await references(site('server { listen 80; location /metrics { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000; } }\n'))),
     ).toEqual([]);
     expect(problems(await references(site('server {\n  listen [::]:80; # v6\n  location / { proxy_pass http://localhost:8000; }\n}\n')))).toEqual([
-      "nginx (80): /etc/nginx/sites-available/dsa110-contimg: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)",
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location / is the location nginx picks for /metrics and passes it to FastAPI (proxy_pass http://localhost:8000, line 3), but is not restricted to localhost; add location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000; } (ports snippet nginx-site)',
     ]);
   });
 

@@ -3,10 +3,11 @@
 // of another type in the same file (Loki on 3100, Tempo on 3200) listens
 // elsewhere, and is left alone. A key may be quoted (`"url":`), and a
 // datasource may be a flow mapping on its line (`- {type: prometheus, url: ...}`).
+// What a quoted scalar holds is text (`name: "a, b}"`, `"#1"`), as YAML reads
+// it: the scanners of prometheus-jobs.ts read it so.
 import { type Finding, yamlLineBreaks } from './finding.js';
 import { isThisHost } from './prometheus.js';
-import { flowMappingKeys } from './prometheus-files.js';
-import { unquote } from './prometheus-jobs.js';
+import { isSpaceAt, maskQuoted, valueReader, yamlScalar } from './prometheus-jobs.js';
 
 interface Datasource {
   /** Its `type:`, undefined when the entry names none (then it is held to the port, as before types were read). */
@@ -30,20 +31,43 @@ function readUrl(url: string): { host: string; port: number } | undefined {
 
 /**
  * The outer `type` and `url` of a flow mapping written on one line
- * (`{name: A, type: prometheus, url: "http://..."}`), unquoted; undefined
- * when it does not close on the line (not read).
+ * (`{name: A, type: prometheus, url: "http://..."}`), as YAML reads them
+ * (a `,` or `}` inside quotes ends nothing; quotes and escapes undone); the
+ * first of each; undefined when it does not close on the line (not read).
  */
 function flowDatasource(text: string): { type?: string; url?: string } | undefined {
-  if (!text.endsWith('}')) return undefined;
+  const masked = maskQuoted(text);
+  if (!masked.endsWith('}')) return undefined; // a `}` inside quotes closes nothing
   const found: { type?: string; url?: string } = {};
-  // Each key's value runs to the next `,` at the outer level or the closing `}`; flowMappingKeys finds where the keys are.
-  const keys = flowMappingKeys(text);
-  for (const key of ['type', 'url'] as const) {
-    if (!keys.includes(key)) continue;
-    const match = new RegExp(`[{,]\\s*(['"]?)${key}\\1\\s*:\\s*('[^']*'|"[^"]*"|[^,}]*)`).exec(text);
-    if (match) found[key] = unquote(match[2]!.trim());
+  const valueAt = valueReader(text, masked);
+  let depth = 0;
+  let start: number | undefined; // where a key of the outer level may start (after its `{` or a `,`)
+  for (let at = 0; at < masked.length; at++) {
+    const char = masked[at]!;
+    if (char === '{' || char === '[') {
+      depth++;
+      if (depth === 1) start = at + 1;
+    } else if (char === '}' || char === ']') depth--;
+    else if (depth === 1 && char === ',') start = at + 1;
+    else if (depth === 1 && char === ':' && start !== undefined) {
+      const key = yamlScalar(text.slice(start, at).trim());
+      start = undefined;
+      if ((key !== 'type' && key !== 'url') || found[key] !== undefined) continue;
+      let value = at + 1;
+      while (isSpaceAt(text, value)) value++;
+      found[key] = valueAt(value).items[0] ?? '';
+    }
   }
   return found;
+}
+
+/** A line without its comment: a `#` at its start or after white space, outside quotes, as YAML has it (`"#1"` and `http://h/#x` hold none). */
+function withoutComment(raw: string): string {
+  const masked = maskQuoted(raw);
+  for (let at = masked.indexOf('#'); at >= 0; at = masked.indexOf('#', at + 1)) {
+    if (at === 0 || isSpaceAt(masked, at - 1)) return raw.slice(0, at);
+  }
+  return raw;
 }
 
 export function readGrafanaDatasource(text: string, expect: { upstream: { name: string; port: number } }): Finding[] {
@@ -71,8 +95,7 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
   const lines = yamlLineBreaks(text).split('\n');
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
-    const hash = raw.indexOf('#');
-    const uncommented = hash < 0 ? raw : raw.slice(0, hash);
+    const uncommented = withoutComment(raw);
     let content = uncommented.trim(); // trim() also drops a CRLF file's \r
     if (content === '') continue;
     let indent = uncommented.length - uncommented.trimStart().length;

@@ -320,13 +320,18 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
   });
 }
 
+/** Where an upstream block's `server` sends requests, when that is this machine: its port (80 when none is written); undefined for a UNIX socket or another host. */
+function serverPortHere(address: string): number | undefined {
+  if (address.startsWith('unix:')) return undefined;
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(address);
+  if (!match || !reachesThisHost(match[1]!)) return undefined;
+  return match[2] !== undefined ? Number(match[2]) : 80;
+}
+
 function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: SiteStatement, expect: NginxExpectations): Finding[] {
   const address = server.words[1]!;
-  if (address.startsWith('unix:')) return [];
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(address);
-  if (!match || !reachesThisHost(match[1]!)) return [];
-  const port = match[2] !== undefined ? Number(match[2]) : 80;
-  if (port === expect.upstream.port) return [];
+  const port = serverPortHere(address);
+  if (port === undefined || port === expect.upstream.port) return [];
   const via = `${pass.words[0]} ${shown(pass.words[1]!)} at ${lineWords(pass, server)}`;
   return [
     {
@@ -335,6 +340,31 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
       message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), but ${expect.upstream.name} uses port ${expect.upstream.port}`,
     },
   ];
+}
+
+/**
+ * Whether a pass directive sends requests to the upstream: to this machine on
+ * its port, or through a named upstream block one of whose servers is (each
+ * block's servers read once, however many passes name it). A target from a
+ * variable is not followed (checkPasses says so, unknown).
+ */
+function passesToUpstream(upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations): (pass: SiteStatement) => boolean {
+  const port = expect.upstream.port;
+  const blocks = new Map<Upstream, boolean>();
+  return (pass) => {
+    const [directive, value] = pass.words;
+    if (directive === undefined || value === undefined || !(directive in PASSES)) return false;
+    const target = passTarget(directive, value);
+    if (target === undefined || target === 'variable') return false;
+    const upstream = upstreams.get(target.host.toLowerCase());
+    if (!upstream) return reachesThisHost(target.host) && target.port === port;
+    if (!blocks.has(upstream))
+      blocks.set(
+        upstream,
+        upstream.servers.some((server) => server.words[1] !== undefined && serverPortHere(server.words[1]) === port),
+      );
+    return blocks.get(upstream)!;
+  };
 }
 
 // --- access to the metrics location ---
@@ -414,6 +444,8 @@ interface Block {
   readonly unreachable: boolean;
   /** A pass directive (proxy_pass, ...) stands in this location: a request for its path without the last `/` is redirected to it. */
   autoRedirect: boolean;
+  /** What decides where this location sends a request (ROUTING), in the order written; `conditional` when inside an `if` (or `limit_except`) in it. */
+  readonly routing: { readonly statement: SiteStatement; readonly conditional: boolean }[];
 }
 
 /** A location block. */
@@ -421,6 +453,9 @@ type LocationBlock = Block & { readonly location: LocationMatch };
 
 /** The directives that make a location ending in `/` redirect a request for its path without the `/` (clcf->auto_redirect). */
 const AUTO_REDIRECT = new Set([...Object.keys(PASSES), 'memcached_pass']);
+
+/** The directives that decide where a location sends a request: the passes, the rewrite module's `rewrite` and `return`, and `try_files` (to a named location). */
+const ROUTING = new Set([...Object.keys(PASSES), 'rewrite', 'return', 'try_files']);
 
 /** Where nginx sends a request: a location, the server itself (no location matches), a redirect to a location's path with a `/`, or a regex it cannot judge on the way. */
 type Pick = { readonly location: LocationBlock | undefined } | { readonly redirect: LocationBlock } | { readonly unknown: LocationBlock };
@@ -518,14 +553,18 @@ function rulesOf(block: Block, known: Map<Block, readonly SiteStatement[]>): rea
 /** The name of a location as written, for a message. */
 const locationName = (location: LocationMatch): string => `location ${location.modifier === '' ? '' : `${location.modifier} `}${shown(location.path)}`;
 
-/** A finding for a location that serves the metrics path, unless only this machine may reach it; `subject` says how it serves it. */
-function restriction(block: Block, subject: string, rules: readonly SiteStatement[]): Finding | undefined {
+/**
+ * A finding for a location that serves the metrics path, unless only this
+ * machine may reach it; `subject` says how it serves it, `fix` (when given)
+ * what to do instead of restricting this location.
+ */
+function restriction(block: Block, subject: string, rules: readonly SiteStatement[], fix?: string): Finding | undefined {
   const opening = openingRule(rules);
   if (opening === undefined) return undefined;
   const why =
     opening === 'none'
-      ? '; add allow 127.0.0.1; deny all;'
-      : `: ${opening.words[0]} ${shown(opening.words[1]!)} (${lineWords(opening, block.statement)}) admits ${opening.words[1] === 'all' ? 'everyone' : 'clients from elsewhere'} before any deny all, and nginx takes the first rule that matches; put allow 127.0.0.1; allow ::1; deny all; first`;
+      ? `; ${fix ?? 'add allow 127.0.0.1; deny all;'}`
+      : `: ${opening.words[0]} ${shown(opening.words[1]!)} (${lineWords(opening, block.statement)}) admits ${opening.words[1] === 'all' ? 'everyone' : 'clients from elsewhere'} before any deny all, and nginx takes the first rule that matches; ${fix ?? 'put allow 127.0.0.1; allow ::1; deny all; first'}`;
   return { ...place(block.statement), severity: 'error', message: `${subject} not restricted to localhost${why}` };
 }
 
@@ -543,20 +582,98 @@ interface SiteFacts {
   listens: number;
 }
 
+/** What a location nginx picks for the metrics path does with it: passes it to the upstream (`named`: through try_files to that named location), cannot tell (the statement that decides, and why), or neither (undefined). */
+type Handling = { readonly pass: SiteStatement; readonly named?: LocationBlock } | { readonly unknown: SiteStatement; readonly why: string } | undefined;
+
+/** What metricsHandling reads a server's location with. */
+interface HandlingContext {
+  readonly expect: NginxExpectations;
+  /** The server's locations, where a named one (`@app`) is looked for. */
+  readonly server: readonly LocationBlock[];
+  readonly toUpstream: (pass: SiteStatement) => boolean;
+  /** The site passes something to the upstream, so a rewrite may reach it. */
+  readonly upstreamAnywhere: boolean;
+}
+
+/**
+ * What a location does with a request for the metrics path, as nginx runs
+ * it: the rewrite module's directives first, in order (a `return` answers
+ * there, so a pass in the location never runs; a `rewrite` whose expression
+ * matches sends the request elsewhere, where this check does not follow it);
+ * then its pass directive, or, with none, the named location its
+ * `try_files` ends in (`try_files $uri @app`: no file of that name, so the
+ * request goes there, and is handled there the same way). An `if` in the
+ * location makes what stands in it depend on the request: cannot tell.
+ */
+function metricsHandling(block: LocationBlock, context: HandlingContext): Handling {
+  const { expect, upstreamAnywhere } = context;
+  const metrics = expect.upstream.metrics;
+  let conditionalReturn: SiteStatement | undefined;
+  for (const { statement, conditional } of block.routing) {
+    const [directive, argument] = statement.words;
+    if (directive === 'rewrite' && argument !== undefined) {
+      const matches = regexMatches({ modifier: '~', path: argument }, metrics);
+      if (matches === false || !upstreamAnywhere) continue;
+      const how = matches === 'unknown' ? 'may match' : conditional ? 'matches, inside an if,' : 'matches';
+      return { unknown: statement, why: `rewrite ${shown(argument)} ${how} ${metrics} and sends it elsewhere, which this check does not follow` };
+    }
+    if (directive !== 'return') continue;
+    if (!conditional) return undefined; // nginx answers with it: nothing is passed on
+    conditionalReturn ??= statement;
+  }
+  const handling = passOf(block, context) ?? (block.location.path.startsWith('@') ? undefined : namedPass(block, context));
+  if (handling && 'pass' in handling && conditionalReturn) {
+    return {
+      unknown: conditionalReturn,
+      why: `a return inside an if may answer ${metrics} before ${handling.pass.words[0]} passes it to ${expect.upstream.name}`,
+    };
+  }
+  return handling;
+}
+
+/** A location's pass to the upstream: one standing in it, else unknown for one inside an `if` (passed only when the condition holds); undefined for none. */
+function passOf(block: LocationBlock, { expect, toUpstream }: HandlingContext): Handling {
+  const passes = block.routing.filter(({ statement }) => toUpstream(statement));
+  const direct = passes.find(({ conditional }) => !conditional);
+  if (direct) return { pass: direct.statement };
+  const inIf = passes[0]?.statement;
+  if (inIf)
+    return {
+      unknown: inIf,
+      why: `${inIf.words[0]} to ${expect.upstream.name} inside an if: whether it passes ${expect.upstream.metrics} depends on the request`,
+    };
+  return undefined;
+}
+
+/** What the named location (`@app`, among the server's) a location's `try_files` ends in does with the metrics path. */
+function namedPass(block: LocationBlock, context: HandlingContext): Handling {
+  const tryFiles = block.routing.find(({ statement, conditional }) => !conditional && statement.words[0] === 'try_files');
+  const last = tryFiles?.statement.words.at(-1);
+  if (!last?.startsWith('@') || tryFiles!.statement.words.length < 3) return undefined;
+  const named = context.server.find((each) => each.location.modifier === '' && each.location.path === last);
+  const handling = named && metricsHandling(named, context);
+  return handling && 'pass' in handling ? { pass: handling.pass, named: named! } : handling;
+}
+
 /**
  * The findings for the metrics path: every prefix or exact location that
  * serves it or a path under it (`/metrics`, `/metrics/`) must be restricted,
  * and so must the location nginx picks for a request of the path itself
- * (pickLocation) when that is a regex location (`location ~ /` over
- * `location /metrics`). A regex location nginx does not reach for it
- * (`location ^~ /metrics` or `= /metrics` stop the search; an earlier regex
- * matches) serves other paths, and is no concern of this check.
+ * (pickLocation): a regex location (`location ~ /` over `location /metrics`),
+ * or one of another path (`location /`, `location /api/` for `/api/metrics`)
+ * that passes it to the upstream (metricsHandling). A regex location nginx
+ * does not reach for it (`location ^~ /metrics` or `= /metrics` stop the
+ * search; an earlier regex matches) serves other paths, and so does a
+ * location of another path that passes elsewhere or serves files: no concern
+ * of this check.
  */
 function checkMetricsLocations(facts: SiteFacts, expect: NginxExpectations): { findings: Finding[]; count: number } {
   const metrics = expect.upstream.metrics;
   const known = new Map<Block, readonly SiteStatement[]>();
   const findings: Finding[] = [];
   let count = 0;
+  const toUpstream = passesToUpstream(facts.upstreams, expect);
+  const upstreamAnywhere = facts.passes.some(toUpstream);
   for (const block of facts.locations) {
     if (isRegex(block.location) || block.unreachable || !block.location.path.startsWith(metrics)) continue;
     count++;
@@ -576,9 +693,43 @@ function checkMetricsLocations(facts: SiteFacts, expect: NginxExpectations): { f
       const subject = `${locationName(picked.location.location)} matches ${metrics} (nginx takes a matching regex location over a prefix one without ^~) and is`;
       const finding = restriction(picked.location, subject, rulesOf(picked.location, known));
       if (finding) findings.push(finding);
+    } else if ('location' in picked && picked.location && !picked.location.location.path.startsWith(metrics)) {
+      const handling = metricsHandling(picked.location, { expect, server, toUpstream, upstreamAnywhere });
+      const finding = generalLocation(picked.location, handling, known, expect);
+      if (finding === undefined) continue;
+      count++; // it is the metrics location, restricted or not
+      if (finding !== 'restricted') findings.push(finding);
     }
   }
   return { findings, count };
+}
+
+/**
+ * The finding for a location of another path that nginx picks for the
+ * metrics path: an error when it passes it to the upstream and neither it nor
+ * the named location it goes through restricts it (nginx checks the access
+ * rules of both); `restricted` when one does; undefined when it passes it
+ * nowhere this check is concerned with.
+ */
+function generalLocation(
+  block: LocationBlock,
+  handling: Handling,
+  known: Map<Block, readonly SiteStatement[]>,
+  expect: NginxExpectations,
+): Finding | 'restricted' | undefined {
+  const { name, port, metrics } = expect.upstream;
+  if (handling === undefined) return undefined;
+  const where = `${locationName(block.location)} is the location nginx picks for ${metrics}`;
+  if ('unknown' in handling) {
+    return { ...place(handling.unknown), severity: 'unknown', message: `${where}: ${handling.why}, so whether ${name}'s metrics are open is not known` };
+  }
+  const rules = rulesOf(block, known);
+  if (handling.named && openingRule(rulesOf(handling.named, known)) === undefined) return 'restricted';
+  const { pass, named } = handling;
+  const through = named ? ` through try_files to ${locationName(named.location)}` : '';
+  const subject = `${where} and passes it to ${name}${through} (${pass.words[0]} ${shown(pass.words[1]!)}, ${lineWords(pass, block.statement)}), but is`;
+  const fix = `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}; } (ports snippet nginx-site)`;
+  return restriction(block, subject, rules, fix) ?? 'restricted';
 }
 
 function readDirective(statement: SiteStatement, open: readonly Block[], expect: NginxExpectations, facts: SiteFacts): void {
@@ -602,7 +753,7 @@ function openBlock(statement: SiteStatement, parent: Block | undefined, facts: S
   if (kind === 'upstream' && name !== undefined && statement.words.length === 2) facts.upstreams.set(name.toLowerCase(), { name, servers: [] });
   const around = parent?.location;
   const unreachable = around !== undefined && location !== undefined && !isRegex(location) && (isRegex(around) || parent!.unreachable);
-  const common = { statement, rules: [], locations: [], parent, unreachable, autoRedirect: false };
+  const common = { statement, rules: [], locations: [], parent, unreachable, autoRedirect: false, routing: [] };
   if (!location) return common;
   const block: LocationBlock = { ...common, location };
   const siblings = parent ? parent.locations : facts.servers[0]!;
@@ -615,12 +766,20 @@ function openBlock(statement: SiteStatement, parent: Block | undefined, facts: S
 /** The blocks of a site's statements into facts (its locations and servers), each directive handed to `directive` with the blocks open around it. */
 function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, directive: (statement: SiteStatement, open: readonly Block[]) => void): void {
   const open: Block[] = [];
+  const locationOf: (Block | undefined)[] = []; // the innermost location among open[0..i], kept beside open: no walk up per statement
   for (const statement of statements) {
-    if (statement.end === '{') open.push(openBlock(statement, open[open.length - 1], facts));
-    else if (statement.end === '}') open.pop();
-    else {
+    if (statement.end === '{') {
+      const block = openBlock(statement, open[open.length - 1], facts);
+      open.push(block);
+      locationOf.push(block.location ? block : locationOf[locationOf.length - 1]);
+    } else if (statement.end === '}') {
+      open.pop();
+      locationOf.pop();
+    } else {
       const inner = open[open.length - 1];
       if (inner?.location && AUTO_REDIRECT.has(statement.words[0] ?? '')) inner.autoRedirect = true;
+      const location = locationOf[locationOf.length - 1];
+      if (location && ROUTING.has(statement.words[0] ?? '')) location.routing.push({ statement, conditional: location !== inner });
       directive(statement, open);
     }
   }

@@ -4,7 +4,8 @@
 // Pure: the included files are given as gather() would have read them.
 import { spawn } from 'node:child_process';
 import { chmodSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/checks/references/finding.js';
@@ -169,6 +170,95 @@ describe('the location nginx picks for /metrics (ngx_http_core_find_location)', 
   });
 });
 
+describe('a location of another path that nginx picks for /metrics (location /, location /api/)', () => {
+  const PASS = 'proxy_pass http://127.0.0.1:8000/;';
+  const server = (body: string) => `server {\nlisten 80;\n${body}\n}\n`;
+  const OPEN = (line: number, pass = PASS.slice(0, -1)) =>
+    `${SELF}:${line}: error: location / is the location nginx picks for /metrics and passes it to FastAPI (${pass}, line ${line}), but is not restricted to localhost; add location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000; } (ports snippet nginx-site)`;
+
+  it('an open location / that passes to the upstream is an error naming it, with or without a /metrics location elsewhere', () => {
+    expect(problems(server(`location / { ${PASS} }`))).toEqual([OPEN(3)]);
+    // A /metrics/ location does not serve /metrics (no pass: no redirect), and counted as the metrics location it hid the open one.
+    expect(problems(server(`location /metrics/ { deny all; }\nlocation / { ${PASS} }`))).toEqual([OPEN(4)]);
+    // A restricted /metrics in one server does not close another server's location /.
+    expect(problems(`${server(METRICS)}${server(`location / { ${PASS} }`)}`)).toEqual([OPEN(7)]);
+    // allow all before deny all is open, as nginx reads it.
+    expect(problems(server(`location / { allow all; deny all; ${PASS} }`))).toEqual([
+      expect.stringContaining(
+        `${SELF}:3: error: location / is the location nginx picks for /metrics and passes it to FastAPI (proxy_pass http://127.0.0.1:8000/, line 3), but is not restricted to localhost: allow all (line 3) admits everyone`,
+      ),
+    ]);
+  });
+
+  it("restricted by an exact /metrics location, or by its own or its server's rules: fine", () => {
+    expect(problems(server(`location / { ${PASS} }\nlocation = /metrics { deny all; }`))).toEqual([]);
+    expect(problems(server(`location / { allow 127.0.0.1; deny all; ${PASS} }`))).toEqual([]);
+    expect(problems(server(`allow ::1; deny all;\nlocation / { ${PASS} }`))).toEqual([]);
+  });
+
+  it('a pass through a named upstream, or try_files to a named location that passes, counts too', () => {
+    expect(problems(`upstream app { server localhost:8000; }\n${server('location / { proxy_pass http://APP; }')}`)).toEqual([
+      expect.stringContaining(`${SELF}:4: error: location / is the location nginx picks for /metrics and passes it to FastAPI (proxy_pass http://APP, line 4)`),
+    ]);
+    const named = (rules: string) => server(`location / { try_files $uri @app; }\nlocation @app { ${rules} ${PASS} }`);
+    expect(problems(named(''))).toEqual([
+      expect.stringContaining(
+        `${SELF}:3: error: location / is the location nginx picks for /metrics and passes it to FastAPI through try_files to location @app (proxy_pass http://127.0.0.1:8000/, line 4)`,
+      ),
+    ]);
+    // nginx checks the named location's rules too.
+    expect(problems(named('allow 127.0.0.1; deny all;'))).toEqual([]);
+  });
+
+  it('one that passes elsewhere or serves files is no concern of this check', () => {
+    const missing = `${SELF}:0: warning: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)`;
+    expect(problems(server(`${API}\nlocation / { proxy_pass http://10.1.2.3:8000; }`))).toEqual([missing]);
+    expect(problems(server(`${API}\nlocation / { root /srv/www; }`))).toEqual([missing]);
+    expect(problems(server(API))).toEqual([missing]); // no location for /metrics: the server's files
+    // A return answers before the pass runs.
+    expect(problems(server(`${API}\nlocation / { return 404; ${PASS} }`))).toEqual([missing]);
+  });
+
+  it('a regex location nginx picks instead decides', () => {
+    expect(problems(server(`location / { ${PASS} }\nlocation ~ ^/metrics$ { allow 127.0.0.1; deny all; ${PASS} }`))).toEqual([]);
+  });
+
+  it('the metrics path under another location: location /api/ for /api/metrics', () => {
+    const found = readNginxSite(server(API), { ...EXPECT, upstream: { ...EXPECT.upstream, metrics: '/api/metrics' } });
+    expect(found).toEqual([
+      expect.objectContaining({
+        line: 3,
+        severity: 'error',
+        message: expect.stringMatching(
+          /^location \/api\/ is the location nginx picks for \/api\/metrics and passes it to FastAPI \(proxy_pass http:\/\/127\.0\.0\.1:8000, line 3\), but is not restricted/,
+        ),
+      }),
+    ]);
+  });
+
+  it('ifs nested tens of thousands deep cost no walk up per statement', () => {
+    const depth = 30_000; // 90,000 statements, within MAX_SITE_STATEMENTS
+    const text = server(`location / { ${PASS} ${'if ($x) { '.repeat(depth)}${'return 403; '.repeat(depth)}${'} '.repeat(depth)} }`);
+    const started = performance.now();
+    expect(problems(text)).toEqual([expect.stringContaining(`${SELF}:3: unknown: location / is the location nginx picks for /metrics: a return inside an if`)]);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it('a rewrite that matches /metrics, a return or a pass inside an if: cannot tell, unknown naming the line', () => {
+    expect(problems(server(`location / { rewrite ^/(.*)$ /api/$1 last; ${PASS} }`))).toEqual([
+      `${SELF}:3: unknown: location / is the location nginx picks for /metrics: rewrite ^/(.*)$ matches /metrics and sends it elsewhere, which this check does not follow, so whether FastAPI's metrics are open is not known`,
+    ]);
+    // A rewrite that does not match /metrics leaves it to the pass.
+    expect(problems(server(`location / { rewrite ^/old$ /new permanent; ${PASS} }`))).toEqual([OPEN(3)]);
+    expect(problems(server(`location / {\nif ($remote_addr != 127.0.0.1) { return 403; }\n${PASS}\n}`))).toEqual([
+      `${SELF}:4: unknown: location / is the location nginx picks for /metrics: a return inside an if may answer /metrics before proxy_pass passes it to FastAPI, so whether FastAPI's metrics are open is not known`,
+    ]);
+    expect(problems(server(`location / {\nif ($http_x) { ${PASS} }\n}`))).toEqual([
+      `${SELF}:4: unknown: location / is the location nginx picks for /metrics: proxy_pass to FastAPI inside an if: whether it passes /metrics depends on the request, so whether FastAPI's metrics are open is not known`,
+    ]);
+  });
+});
+
 /** nginx, for the test held against it: on PATH, or Debian's (nginx-light) in /usr/sbin, outside a non-root PATH. */
 const NGINX = ['nginx', '/usr/sbin/nginx'].find((command) => hasCommand(command, ['-v']));
 if (!NGINX) console.warn('[skipped: missing Debian package nginx-light: install with sudo bash scripts/install-system-packages.sh]');
@@ -203,21 +293,68 @@ const PICKS: readonly string[] = [
   'location /api/ { }\nlocation ~ \\.php$ { }',
 ];
 
-/** What a real nginx serves for GET `uri` from the server named `host`: `L<line>` (the location's return), a redirect, or none (404: no location). */
-function served(port: number, host: string, uri: string): Promise<number | 'redirect' | undefined> {
+/**
+ * Runs `use` against a real nginx on a leased loopback port, its http block
+ * holding `blocks(port, dir)` (dir: a scratch directory, its www/ the root to
+ * use) after a default server that answers 410; stops it after, by its own
+ * handle.
+ */
+async function withNginx(blocks: (port: number, dir: string) => string[], use: (port: number) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  chmodSync(dir, 0o755); // nginx's workers (nobody, under root) look for the file of a request no location answers: 404, not 403
+  const port = leasePort();
+  writeTree(dir, {
+    'www/.keep': '',
+    'nginx.conf': [
+      `pid ${join(dir, 'nginx.pid')}; daemon off; worker_processes 1; error_log ${join(dir, 'error.log')}; events { worker_connections 16; }`,
+      `http { access_log off; client_body_temp_path ${dir}/t1; proxy_temp_path ${dir}/t2; fastcgi_temp_path ${dir}/t3; uwsgi_temp_path ${dir}/t4; scgi_temp_path ${dir}/t5;`,
+      `server { listen 127.0.0.1:${port} default_server; return 410; }`,
+      ...blocks(port, dir),
+      '}',
+    ].join('\n'),
+  });
+  const child = spawn(NGINX!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  try {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const ready = await get(port, '_', '/').then(
+        (answer) => answer.status === 410,
+        () => false,
+      );
+      if (ready) break;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await use(port);
+  } finally {
+    // Only the nginx this test started, by its own handle.
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** GET `uri` from the server named `host` of the nginx on `port`, from 127.0.0.1 or (`from`) another loopback address. */
+function get(port: number, host: string, uri: string, from?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: uri, headers: { host } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: uri, headers: { host }, ...(from !== undefined && { localAddress: from }) }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        if (res.statusCode === 301) resolve('redirect');
-        else if (res.statusCode === 404) resolve(undefined);
-        else if (res.statusCode === 200 && /^L\d+$/.test(body)) resolve(Number(body.slice(1)));
-        else reject(new Error(`nginx answered ${res.statusCode} ${body.slice(0, 80)}`));
-      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject).end();
   });
+}
+
+/** What a real nginx serves for GET `uri` from the server named `host`: `L<line>` (the location's return), a redirect, or none (404: no location). */
+async function served(port: number, host: string, uri: string): Promise<number | 'redirect' | undefined> {
+  const { status, body } = await get(port, host, uri);
+  if (status === 301) return 'redirect';
+  if (status === 404) return undefined;
+  if (status === 200 && /^L\d+$/.test(body)) return Number(body.slice(1));
+  throw new Error(`nginx answered ${status} ${body.slice(0, 80)}`);
 }
 
 describe('the location picked, held to a real nginx', () => {
@@ -229,44 +366,99 @@ describe('the location picked, held to a real nginx', () => {
         .map((line, index) => line.replace(/^(location[^{]*\{)/, `$1 return 200 "L${index + 1}";`))
         .join('\n'),
     );
-    const dir = tempDir();
-    chmodSync(dir, 0o755); // nginx's workers (nobody, under root) look for the file of a request no location answers: 404, not 403
-    const port = leasePort();
-    const servers = marked.map((body, index) => `server { listen 127.0.0.1:${port}; server_name s${index}; root ${join(dir, 'www')};\n${body}\n}`);
-    writeTree(dir, {
-      'www/.keep': '',
-      'nginx.conf': [
-        `pid ${join(dir, 'nginx.pid')}; daemon off; worker_processes 1; error_log ${join(dir, 'error.log')}; events { worker_connections 16; }`,
-        `http { access_log off; client_body_temp_path ${dir}/t1; proxy_temp_path ${dir}/t2; fastcgi_temp_path ${dir}/t3; uwsgi_temp_path ${dir}/t4; scgi_temp_path ${dir}/t5;`,
-        `server { listen 127.0.0.1:${port} default_server; return 410; }`,
-        ...servers,
-        '}',
-      ].join('\n'),
-    });
-    const child = spawn(NGINX!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    try {
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        const ready = await served(port, 's0', '/metrics').then(
-          () => true,
-          () => false,
-        );
-        if (ready) break;
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+    const servers = (port: number, dir: string) =>
+      marked.map((body, index) => `server { listen 127.0.0.1:${port}; server_name s${index}; root ${join(dir, 'www')};\n${body}\n}`);
+    await withNginx(servers, async (port) => {
       for (const [index, body] of marked.entries()) {
         expect({ server: body, picked: nginxLocationFor(body, '/metrics') }).toEqual({ server: body, picked: await served(port, `s${index}`, '/metrics') });
       }
-    } finally {
-      // Only the nginx this test started, by its own handle.
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    }
+    });
   });
+});
+
+/**
+ * Servers whose location for the metrics path is not one of that path
+ * (`location /`, `location /api/`, the server's files), with the reader's
+ * verdict and what a real nginx 1.22 does with a request of it from
+ * 127.0.0.2 (loopback, but not the 127.0.0.1 the rules let in): passes it
+ * to the backend (200), refuses it (403) or answers otherwise. BACKEND is
+ * the backend's port, APP an upstream block of it.
+ */
+const GENERAL: readonly { body: string; metrics?: string; reader: 'error' | 'ok' | 'unknown'; nginx: 'backend' | 403 | 'other' }[] = [
+  { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }', reader: 'error', nginx: 'backend' },
+  { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation = /metrics { deny all; }', reader: 'ok', nginx: 403 },
+  { body: 'location /metrics/ { deny all; }\nlocation / { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'error', nginx: 'backend' },
+  { body: 'location / { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 403 },
+  { body: 'location / { allow all; deny all; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'error', nginx: 'backend' },
+  { body: 'location / { proxy_pass http://APP; }', reader: 'error', nginx: 'backend' },
+  { body: 'location / { try_files $uri @app; }\nlocation @app { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'error', nginx: 'backend' },
+  { body: 'location / { try_files $uri @app; }\nlocation @app { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 403 },
+  {
+    body: 'location / { proxy_pass http://127.0.0.1:BACKEND; }\nlocation ~ ^/metrics$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
+    reader: 'ok',
+    nginx: 403,
+  },
+  {
+    body: 'location / { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }\nlocation ~ ^/metrics$ { proxy_pass http://127.0.0.1:BACKEND; }',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  { body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND; }', metrics: '/api/metrics', reader: 'error', nginx: 'backend' },
+  { body: 'location /api/ { allow ::1; deny all; proxy_pass http://127.0.0.1:BACKEND; }', metrics: '/api/metrics', reader: 'ok', nginx: 403 },
+  { body: 'location / { return 200 "files"; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 'other' },
+  {
+    body: 'location / { proxy_pass http://unix:/nonexistent/backend.sock:; }\nlocation /api/ { proxy_pass http://127.0.0.1:BACKEND; }',
+    reader: 'ok',
+    nginx: 'other',
+  },
+  { body: 'location / { }\nlocation /api/ { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 'other' },
+  { body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 'other' },
+  // What these do depends on the request or on where a rewrite leads: the reader cannot tell.
+  { body: 'location / { if ($remote_addr != 127.0.0.1) { return 403; } proxy_pass http://127.0.0.1:BACKEND; }', reader: 'unknown', nginx: 403 },
+  {
+    body: 'location / { rewrite ^/metrics$ /other last; proxy_pass http://127.0.0.1:BACKEND; }\nlocation /other { return 200 "other"; }',
+    reader: 'unknown',
+    nginx: 'other',
+  },
+];
+
+describe('a location of another path, held to a real nginx', () => {
+  it.skipIf(!NGINX)(
+    'an open one nginx passes the metrics path through is an error, a restricted one is not (403 from 127.0.0.2)',
+    { timeout: 20_000 },
+    async () => {
+      const backend = createServer((req, res) => res.end(`backend ${req.url}`));
+      await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+      const backendPort = (backend.address() as AddressInfo).port;
+      const sites = (port: number, root = '/nonexistent') =>
+        GENERAL.map(({ body }, index) =>
+          [
+            `upstream app${index} { server 127.0.0.1:${backendPort}; }`,
+            `server { listen 127.0.0.1:${port}; server_name s${index}; root ${root};`,
+            body.replaceAll('BACKEND', String(backendPort)).replaceAll('APP', `app${index}`),
+            '}',
+          ].join('\n'),
+        );
+      try {
+        await withNginx(
+          (port, dir) => sites(port, join(dir, 'www')),
+          async (port) => {
+            for (const [index, { body, metrics = '/metrics', reader, nginx }] of GENERAL.entries()) {
+              const found = readNginxSite(sites(port)[index]!, { name: 'Nginx', port, upstream: { name: 'FastAPI', port: backendPort, metrics } });
+              if (typeof found === 'string') throw new Error(found);
+              const severities = new Set(found.map((finding) => finding.severity));
+              const verdict = severities.has('error') ? 'error' : severities.has('unknown') ? 'unknown' : 'ok';
+              const answer = await get(port, `s${index}`, metrics, '127.0.0.2');
+              const got = answer.status === 200 && answer.body === `backend ${metrics}` ? 'backend' : answer.status === 403 ? 403 : 'other';
+              expect({ body, metrics, reader: verdict, nginx: got }).toEqual({ body, metrics, reader, nginx });
+            }
+          },
+        );
+      } finally {
+        await new Promise((resolve) => backend.close(resolve));
+      }
+    },
+  );
 });
 
 describe('proxy targets', () => {

@@ -277,6 +277,27 @@ describe('Grafana datasources: every url read', () => {
     expect(readGrafanaDatasource(file, expect9090)).toEqual([wrong(3, 'http://localhost:9091')]);
   });
 
+  it('a flow mapping read as YAML reads it: a `,`, `}`, key or `#` inside quotes splits, ends or starts nothing', () => {
+    const file = [
+      'datasources:',
+      // The type: and url: inside the quoted names are text: this is a Prometheus datasource on 9091 (both read as a Loki on 3100, or as 9090, before).
+      '  - {name: "x, type: loki", type: prometheus, url: "http://localhost:9091"}',
+      "  - {name: 'y, url: http://localhost:9090', 'type': prometheus, \"url\": 'http://localhost:9092/it''s,}'}",
+      '  - {name: "#1", type: prometheus, url: "http://localhost:9093/a\\"b,c"} # a comment',
+      '  - {name: "z}", type: "loki", url: http://localhost:3100}',
+      '  - {name: "w", type: prometheus, url: "http://localhost:9090"}',
+    ].join('\n');
+    expect(readGrafanaDatasource(file, expect9090)).toEqual([
+      wrong(2, 'http://localhost:9091'),
+      wrong(3, "http://localhost:9092/it's,}"),
+      wrong(4, 'http://localhost:9093/a"b,c'),
+    ]);
+    // A `}` inside quotes does not close the mapping: it goes on past the line, which is not read (said, never ok).
+    expect(readGrafanaDatasource('datasources:\n  - {type: prometheus, name: "a}\n    b", url: http://localhost:9091}\n', expect9090)).toEqual([
+      expect.objectContaining({ line: 2, severity: 'unknown' }),
+    ]);
+  });
+
   it('0.0.0.0, 127.x, localhost. and an upper-case scheme are this host', () => {
     const urls = ['http://0.0.0.0:9091', 'HTTP://127.0.0.1:9092', 'http://127.1.2.3:9093', 'http://localhost.:9094', 'http://[::]:9095', 'http://[::1]:9090'];
     const file = `datasources:\n${urls.map((url) => `  - type: prometheus\n    url: ${url}\n`).join('')}`;
