@@ -8,7 +8,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
-import { FileReadError, hostPath, readFileBytes, readTextFile } from '@dsa110/ports/files';
+import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
@@ -18,17 +18,7 @@ import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
-import {
-  claimLines,
-  type EnvironmentFileFacts,
-  type EnvironmentFileRead,
-  listUnitDirs,
-  loadUnit,
-  MAX_ENVIRONMENT_FILE_BYTES,
-  mergeUnit,
-  readSocketUnits,
-  type UnitDirListing,
-} from '@dsa110/ports/systemd';
+import { claimLines, listUnitDirs, loadUnit, mergeUnitWithEnvironmentFiles, readSocketUnits, type UnitDirListing } from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, PrometheusFile, PrometheusFileFacts, SocketFacts, UnitFacts } from './types.js';
 
@@ -109,33 +99,10 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
   const listing = listUnitDirs(root, problems);
   const units = names.map((name) => {
     const loaded = loadUnit(root, name, listing);
-    const withProblems = { ...loaded, problems: [...problems, ...loaded.problems] };
-    const unit = mergeUnit(withProblems);
-    // EnvironmentFile=: the first merge names the files, a second applies their bytes (few units have any).
-    return unit.environmentFiles ? mergeUnit(withProblems, { environmentFiles: readEnvironmentFiles(root, unit.environmentFiles) }) : unit;
+    // EnvironmentFile= read and applied by the reader `ports systemd --check` uses too.
+    return mergeUnitWithEnvironmentFiles(root, { ...loaded, problems: [...problems, ...loaded.problems] });
   });
   return { units, listing };
-}
-
-/** The bytes of each EnvironmentFile= under the root (at most MAX_ENVIRONMENT_FILE_BYTES each), or why not. */
-function readEnvironmentFiles(root: string, files: readonly EnvironmentFileFacts[]): Map<string, EnvironmentFileRead> {
-  const read = new Map<string, EnvironmentFileRead>();
-  for (const { path } of files) {
-    if (read.has(path)) continue;
-    try {
-      read.set(path, { bytes: readFileBytes(hostPath(root, path), { maxBytes: MAX_ENVIRONMENT_FILE_BYTES }) });
-    } catch (error) {
-      if (!(error instanceof FileReadError)) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === undefined) throw error;
-        read.set(path, { problem: `cannot look at it: ${code}` });
-        continue;
-      }
-      const denied = runningAsRoot() ? 'permission denied, even to root' : 'permission denied (run as root)';
-      read.set(path, error.kind === 'missing' ? { missing: true } : { problem: error.kind === 'denied' ? denied : error.reason });
-    }
-  }
-  return read;
 }
 
 /** A read of the socket table and its holders under way: what it took, or what stopped it (it never rejects). */

@@ -5,7 +5,7 @@ import { PortsError, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { checkSocketActivation } from './socket-activation.js';
-import { claimLines, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, where } from '@dsa110/ports/systemd';
+import { claimLines, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, type UnreadPart, where } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
 
@@ -58,7 +58,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     moved,
   });
   const claimed = claimLines(unit.execStartPre, facts.claimPortPaths).length > 0;
-  const unread = unit.problems.some((problem) => mayHoldClaim(problem, unit));
+  const unread = (unit.unread ?? []).some((part) => mayHoldClaim(part, unit));
   for (const finding of findings) {
     // No claim line in what could be read, but part of the unit could not be: the claim may be in that part
     // (a drop-in only root may read, say). Not an error it cannot stand behind: unknown, as the unread part is.
@@ -80,57 +80,24 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   return results;
 }
 
-const CANNOT_READ = ': cannot read: ';
-const NOT_UTF8 = ': cannot read: its name is not UTF-8';
-
 /**
- * Whether the unreadable part a problem names (loadUnit's `PATH: cannot
- * read: ...`) could hold a claim line that survives the merge. Only what
- * comes after the last empty ExecStartPre= can: systemd reads the unit file,
- * then the drop-ins by file name (strcmp order, whatever their directory). A
- * unit file, or a drop-in whose name sorts before that of the drop-in that
- * clears, is cleared with everything else. Anything else (no clearing line, a
- * directory that could not be listed, a path it cannot place) may hold it.
+ * Whether an unread part of the unit (loadUnit's `unread`) could hold a claim
+ * line that survives the merge. Only what comes after the last empty
+ * ExecStartPre= can: systemd reads the unit file, then the drop-ins by file
+ * name (strcmp order of the bytes, whatever their directory). A unit file, or
+ * a drop-in whose name sorts before that of the drop-in that clears, is
+ * cleared with everything else. Anything else (no clearing line, one in the
+ * unit file itself, a directory that could not be listed) may hold it.
  */
-function mayHoldClaim(problem: string, unit: Pick<UnitFacts, 'file' | 'execStartPreCleared'>): boolean {
+function mayHoldClaim(part: UnreadPart, unit: Pick<UnitFacts, 'file' | 'execStartPreCleared'>): boolean {
   const cleared = unit.execStartPreCleared;
-  const at = problem.indexOf(CANNOT_READ);
-  if (!cleared || cleared.file === unit.file || at < 0 || problem.indexOf(CANNOT_READ, at + 1) >= 0) return true;
-  const path = problem.slice(0, at);
-  const slash = path.lastIndexOf('/');
-  const dir = path.slice(0, slash);
-  // A unit file comes before every drop-in.
-  if (!dir.endsWith('.d')) return false;
+  if (!cleared || cleared.file === unit.file) return true;
+  // The clearing line is in a drop-in, and a unit file comes before every drop-in.
+  if (part.kind === 'file') return false;
+  if (part.kind !== 'drop-in' || part.name === undefined) return true;
+  // A drop-in that was read has a UTF-8 name (loadUnit opens no other), so its bytes are its name's.
   const clearing = Buffer.from(cleared.file.slice(cleared.file.lastIndexOf('/') + 1));
-  const name = path.slice(slash + 1);
-  // A name that is not UTF-8 is printed escaped (escapeText); systemd sorts its bytes.
-  const known = problem.startsWith(NOT_UTF8, at) ? knownBytes(name) : { bytes: Buffer.from(name), complete: true };
-  const order = Buffer.compare(known.bytes, known.complete ? clearing : clearing.subarray(0, known.bytes.length));
-  return order >= 0;
-}
-
-/**
- * The bytes escapeText's output stands for, as far as they are certain: up
- * to the first `\xNN` of 0x80 or more (a bad byte, or a character such as
- * U+00A0 that is escaped too); none of a value cut short (`…`).
- */
-function knownBytes(text: string): { bytes: Buffer; complete: boolean } {
-  if (text.endsWith('…')) return { bytes: Buffer.alloc(0), complete: false };
-  const named: Record<string, string> = { n: '\n', r: '\r', t: '\t', e: '\u001b', '\\': '\\' };
-  const parts: Buffer[] = [];
-  const escapes = /\\(?:x([0-9a-f]{2})|u\{([0-9a-f]+)\}|u([0-9a-f]{4})|([nrte\\]))/g;
-  let last = 0;
-  for (const match of text.matchAll(escapes)) {
-    parts.push(Buffer.from(text.slice(last, match.index)));
-    const [whole, byte, long, short, letter] = match;
-    if (byte !== undefined && parseInt(byte, 16) >= 0x80) return { bytes: Buffer.concat(parts), complete: false };
-    if (byte !== undefined) parts.push(Buffer.from([parseInt(byte, 16)]));
-    else if (letter !== undefined) parts.push(Buffer.from(named[letter]!));
-    else parts.push(Buffer.from(String.fromCodePoint(parseInt(long ?? short!, 16))));
-    last = match.index + whole.length;
-  }
-  parts.push(Buffer.from(text.slice(last)));
-  return { bytes: Buffer.concat(parts), complete: true };
+  return Buffer.compare(part.name, clearing) >= 0;
 }
 
 /** Where systemd runs: does the unit it has loaded claim the port too? */

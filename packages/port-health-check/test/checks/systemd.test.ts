@@ -101,6 +101,48 @@ describe('systemd check', () => {
     }
   });
 
+  it('places an unread drop-in by the bytes of its name, whatever its printed problem line shows', async () => {
+    const DIR = 'etc/systemd/system/redis-server.service.d';
+    const vendor = `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n`;
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((part) => Buffer.from(part)));
+    // Each: the clearing drop-in's name, the unread drop-in's name (a FIFO, or a name that is not UTF-8), and the verdict:
+    // an error when the unread one sorts before the clearing one (its claim is cleared), unknown when after (it may hold one).
+    const cases: { clearing: string; unread: Buffer; fifo?: true; expected: string }[] = [
+      { clearing: 'zz.conf', unread: bytes('a.conf'), fifo: true, expected: 'error' },
+      { clearing: 'a.conf', unread: bytes('zz.conf'), fifo: true, expected: 'unknown' },
+      // The printed line is `PATH: cannot read: REASON`: a name that holds that text is still one name.
+      { clearing: 'zz.conf', unread: bytes('a: cannot read: b.conf'), fifo: true, expected: 'error' },
+      { clearing: 'a.conf', unread: bytes('b: cannot read: c.conf'), fifo: true, expected: 'unknown' },
+      // Not UTF-8: 0xff sorts after every other byte, so only a byte before it decides "before".
+      { clearing: 'zz.conf', unread: bytes('a', [0xff], '.conf'), expected: 'error' },
+      { clearing: 'zz.conf', unread: bytes([0xff], '.conf'), expected: 'unknown' },
+      // A name printed longer than the problem line's cut (500 characters, each 0xff four of them, `\xff`).
+      { clearing: 'zz.conf', unread: bytes('00-', Array(240).fill(0xff), '.conf'), expected: 'error' },
+      { clearing: '00.conf', unread: bytes('zz-', Array(240).fill(0xff), '.conf'), expected: 'unknown' },
+      // A bad byte after the bytes of a character the clearing name holds (é is c3 a9): 0x28 sorts before 0xa9, 0xff after.
+      { clearing: '50-é.conf', unread: bytes('50-', [0xc3, 0x28], '.conf'), expected: 'error' },
+      { clearing: '50-é.conf', unread: bytes('50-', [0xc3, 0xff], '.conf'), expected: 'unknown' },
+    ];
+    const verdicts: string[] = [];
+    for (const { clearing, unread, fifo } of cases) {
+      const root = writeTree(tempDir(), {
+        'usr/local/bin/claim-port': EXECUTABLE,
+        'usr/lib/systemd/system/redis-server.service': vendor,
+        [`${DIR}/${clearing}`]: '[Service]\nExecStartPre=\n',
+      });
+      const path = Buffer.concat([Buffer.from(`${root}/${DIR}/`), unread]);
+      // Each FIFO's name is UTF-8; the other names are read as a file would be, were they UTF-8.
+      if (fifo) execFileSync('mkfifo', [path.toString()]);
+      else writeFileSync(path, `[Service]\nExecStartPre=+${CLAIM} 6379\n`);
+      const facts = await gather({ registry, root, claimPortPaths: [] });
+      const results = checkSystemd(facts, registry.service('redis'));
+      expect(results[0]).toMatchObject({ severity: 'unknown', reason: expect.stringMatching(/^redis \(6379\): cannot read part of redis-server\.service: /) });
+      const [, ...verdict] = results.map((result) => result.severity);
+      verdicts.push(verdict.join(','));
+    }
+    expect(verdicts).toEqual(cases.map((entry) => entry.expected));
+  });
+
   const root = process.getuid?.() === 0;
   it.skipIf(!root || !hasCommand('setpriv', ['--version']))(
     `a drop-in directory it may not list is "permission denied" in words, and the verdict unknown ${root ? '' : '[skipped: needs root and setpriv]'}`,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { pathText } from '../escape.js';
-import type { EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts } from './types.js';
+import type { EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from './types.js';
 import { UNIT_DIRS, chooseDropIns, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import {
@@ -39,7 +39,40 @@ export interface LoadedUnit {
   readonly unit: string;
   readonly file?: LoadedFile;
   readonly dropIns: readonly LoadedFile[];
+  /** The parts that could not be read, one line each, for display. */
   readonly problems: readonly string[];
+  /**
+   * The same parts as data, when there are any. A unit directory the listing
+   * could not list is one too, also when the listing was passed in (its line
+   * then went to listUnitDirs' caller, not to `problems`).
+   */
+  readonly unread?: readonly UnreadPart[];
+}
+
+/** What loadUnit could not read, as it collects it: the lines for `problems`, and the same parts for `unread`. */
+interface Unreadable {
+  readonly problems: string[];
+  readonly unread: UnreadPart[];
+}
+
+/** Note one part that could not be read: `line` to show, `part` to decide from. */
+function noteUnread(into: Unreadable, part: UnreadPart, line: string): void {
+  into.problems.push(line);
+  into.unread.push(part);
+}
+
+/** A LoadedUnit's `problems`, and its `unread` when there is any. */
+function unreadFields(into: Unreadable): Pick<LoadedUnit, 'problems' | 'unread'> {
+  return { problems: into.problems, ...(into.unread.length > 0 && { unread: into.unread }) };
+}
+
+const UNREAD_KINDS: ReadonlySet<unknown> = new Set(['file', 'drop-in', 'listing']);
+
+/** Whether `part` has UnreadPart's shape (a LoadedUnit from JavaScript may hold anything). */
+function isUnreadPart(part: unknown): part is UnreadPart {
+  if (typeof part !== 'object' || part === null) return false;
+  const { kind, path, name, reason } = part as Record<string, unknown>;
+  return UNREAD_KINDS.has(kind) && typeof path === 'string' && typeof reason === 'string' && (name === undefined || name instanceof Uint8Array);
 }
 
 /**
@@ -55,6 +88,9 @@ export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: bo
   for (const [index, file] of loaded.dropIns.entries()) checkLoadedFile(fn, `loaded.dropIns[${index}]`, file);
   if (withProblems && (!Array.isArray(loaded.problems as unknown) || loaded.problems.some((problem) => typeof problem !== 'string')))
     throw new TypeError(`${fn}: loaded.problems must be an array of strings, not ${describeArgument(loaded.problems)}`);
+  const unread: unknown = loaded.unread;
+  if (withProblems && unread !== undefined && !(Array.isArray(unread) && unread.every(isUnreadPart)))
+    throw new TypeError(`${fn}: loaded.unread must be an array of { kind, path, name?, reason }, or left out, not ${describeArgument(unread)}`);
 }
 
 function checkLoadedFile(fn: string, name: string, file: LoadedFile): void {
@@ -285,6 +321,7 @@ export function mergeUnit(
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),
     problems: loaded.problems,
+    ...(loaded.unread !== undefined && loaded.unread.length > 0 && { unread: loaded.unread }),
     ...(invalid.length > 0 && { invalid }),
     ...(ignored.length > 0 && { ignored }),
   };
@@ -304,6 +341,7 @@ export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
  */
 export function listUnitDirs(root: string, problems: string[] = [], dirs: readonly string[] = UNIT_DIRS): UnitDirListing {
   nonEmptyStringArgument('listUnitDirs', 'root', root, 'a directory (a non-empty string)');
+  const unlisted: UnreadPart[] = [];
   const seen = new Set<string>();
   const entries = withoutStackTraces(() =>
     dirs.map((given) => {
@@ -319,13 +357,27 @@ export function listUnitDirs(root: string, problems: string[] = [], dirs: readon
         return [dir, new Set(readdirSync(path))] as const;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${dir}: cannot list: ${listingError(error)}`);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+          const reason = listingError(error);
+          problems.push(`/${dir}: cannot list: ${reason}`);
+          unlisted.push({ kind: 'listing', path: `/${dir}`, reason });
+        }
         return undefined;
       }
     }),
   );
-  return new Map(entries.filter((entry) => entry !== undefined));
+  const listing: UnitDirListing = new Map(entries.filter((entry) => entry !== undefined));
+  if (unlisted.length > 0) unlistedDirsOf.set(listing, unlisted);
+  return listing;
 }
+
+/**
+ * The unit directories a listing could not list, by listing: loadUnit puts
+ * them in each unit's `unread` (any of them may hold a file of the unit),
+ * whoever made the listing. Kept beside the listing, not in it, so that a
+ * UnitDirListing stays a plain Map of what was listed.
+ */
+const unlistedDirsOf = new WeakMap<UnitDirListing, readonly UnreadPart[]>();
 
 /** Why a directory could not be listed, in words (`EACCES` is "permission denied", with what to do). */
 function listingError(error: unknown): string {
@@ -337,19 +389,21 @@ function listingError(error: unknown): string {
 
 /**
  * Read a unit and its drop-ins under `root`. Missing files are normal;
- * unreadable ones are problems. Pass `listing` (from listUnitDirs) when
+ * unreadable ones are `problems` (in words) and `unread` (as data, to decide
+ * from: a drop-in with the bytes of its name). Pass `listing` (from listUnitDirs) when
  * loading several units, so that each unit directory is listed once.
  */
 export function loadUnit(root: string, unit: string, listing?: UnitDirListing): LoadedUnit {
   nonEmptyStringArgument('loadUnit', 'root', root, 'a directory (a non-empty string)');
   nonEmptyStringArgument('loadUnit', 'unit', unit, 'a unit name (a non-empty string)');
-  const problems: string[] = [];
-  listing ??= listUnitDirs(root, problems);
+  const unreadable: Unreadable = { problems: [], unread: [] };
+  listing ??= listUnitDirs(root, unreadable.problems);
+  unreadable.unread.push(...(unlistedDirsOf.get(listing) ?? []));
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
   // Most units a large registry names are not on the machine. Those are answered here, by a function
   // small enough for V8 to optimize in a few ms: the whole loader, hot in a 500-unit health check,
   // took V8 30-80 ms of a second core to optimize, and the process waited for that at exit.
-  return mayBeListed(listing, unit, names) ? readListedUnit(root, unit, names, listing, problems) : { unit, dropIns: [], problems };
+  return mayBeListed(listing, unit, names) ? readListedUnit(root, unit, names, listing, unreadable) : { unit, dropIns: [], ...unreadFields(unreadable) };
 }
 
 /**
@@ -368,13 +422,13 @@ function mayBeListed(listing: UnitDirListing, unit: string, names: readonly stri
 }
 
 /** loadUnit for a unit some listed directory may hold a file of. */
-function readListedUnit(root: string, unit: string, names: readonly string[], listing: UnitDirListing, problems: string[]): LoadedUnit {
+function readListedUnit(root: string, unit: string, names: readonly string[], listing: UnitDirListing, unreadable: Unreadable): LoadedUnit {
   let file: LoadedFile | undefined;
   // The listing holds the directories that exist, in search order: usually 3 of UNIT_DIRS' 13.
   search: for (const name of names) {
     for (const [dir, listed] of listing) {
       if (!listed.has(name)) continue;
-      const found = readConfig(root, `${dir}/${name}`, problems);
+      const found = readConfig(root, `${dir}/${name}`, unreadable);
       if (found) {
         file = found;
         break search;
@@ -392,17 +446,17 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
       for (const name of names) {
         if (!listed.has(name)) continue;
         const path = `${dir}/${name}`;
-        const entries = listDropIns(root, path, problems);
+        const entries = listDropIns(root, path, unreadable);
         if (entries.length > 0) found.push({ dir: path, names: entries });
       }
     }
   }
   const dropIns: LoadedFile[] = [];
   for (const { dir, name } of chooseDropIns(found)) {
-    const loaded = readConfig(root, `${dir}/${name}`, problems);
+    const loaded = readConfig(root, `${dir}/${name}`, unreadable, Buffer.from(name));
     if (loaded) dropIns.push(loaded);
   }
-  return { unit, ...(file && { file }), dropIns, problems };
+  return { unit, ...(file && { file }), dropIns, ...unreadFields(unreadable) };
 }
 
 const dropInEntriesOf = new WeakMap<UnitDirListing, readonly string[]>();
@@ -419,8 +473,8 @@ function dropInEntries(listing: UnitDirListing): readonly string[] {
   return entries;
 }
 
-/** The entries of drop-in directory `path` that are not directories; a listing error other than absence is a problem. */
-function listDropIns(root: string, path: string, problems: string[]): string[] {
+/** The entries of drop-in directory `path` that are not directories; a listing error other than absence is unread. */
+function listDropIns(root: string, path: string, unreadable: Unreadable): string[] {
   try {
     // A directory named *.conf is skipped, as systemd skips it. A FIFO is not
     // (systemd 252 blocks opening one): it is refused when read, a problem.
@@ -433,15 +487,18 @@ function listDropIns(root: string, path: string, problems: string[]): string[] {
       const name = entry.name.toString('utf8');
       if (isUtf8(entry.name)) names.push(name);
       else if (entry.name.subarray(-5).toString('latin1') === '.conf' && entry.name[0] !== 0x2e) {
-        problems.push(
-          `${pathText(`/${path}/${decodeKeepingBadBytes(entry.name)}`)}: cannot read: its name is not UTF-8 (systemd applies it, this check cannot open it); rename it`,
-        );
+        const shown = `/${path}/${decodeKeepingBadBytes(entry.name)}`;
+        const reason = 'its name is not UTF-8 (systemd applies it, this check cannot open it); rename it';
+        noteUnread(unreadable, { kind: 'drop-in', path: shown, name: Buffer.from(entry.name), reason }, `${pathText(shown)}: cannot read: ${reason}`);
       }
     }
     return names;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push(`/${path}: cannot list drop-ins: ${listingError(error)}`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      const reason = listingError(error);
+      noteUnread(unreadable, { kind: 'listing', path: `/${path}`, reason }, `/${path}: cannot list drop-ins: ${reason}`);
+    }
     return [];
   }
 }
@@ -449,9 +506,16 @@ function listDropIns(root: string, path: string, problems: string[]): string[] {
 /**
  * A config file under the root: undefined when absent, text undefined when
  * masked (a symlink to /dev/null, or empty). Absolute symlinks resolve inside the root.
+ * `dropInName`, the bytes of a drop-in's name, makes it a drop-in (else a unit file) when it cannot be read.
  */
-function readConfig(root: string, relative: string, problems: string[]): LoadedFile | undefined {
+function readConfig(root: string, relative: string, unreadable: Unreadable, dropInName?: Uint8Array): LoadedFile | undefined {
   const shown = `/${relative}`;
+  const cannotRead = (reason: string) =>
+    noteUnread(
+      unreadable,
+      { kind: dropInName ? 'drop-in' : 'file', path: shown, ...(dropInName && { name: dropInName }), reason },
+      `${shown}: cannot read: ${reason}`,
+    );
   try {
     // Links are followed inside the root (files/root.ts): an image's absolute link never reaches the host.
     // Under `/` the kernel follows them rightly, so only a unit file that is a link (a mask, perhaps) costs the walk.
@@ -466,12 +530,12 @@ function readConfig(root: string, relative: string, problems: string[]): LoadedF
   } catch (error) {
     if (error instanceof FileReadError) {
       if (error.kind === 'missing') return undefined;
-      problems.push(`${shown}: cannot read: ${error.reason}`);
+      cannotRead(error.reason);
       return undefined;
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    problems.push(`${shown}: cannot read: ${listingError(error)}`);
+    cannotRead(listingError(error));
     return undefined;
   }
 }

@@ -46,6 +46,25 @@ export interface ClearedAt {
   readonly line: number;
 }
 
+/**
+ * A part of a unit that could not be read (systemd, as root, may read it), as
+ * data: what the checks decide from. `problems` says the same in words, for display.
+ */
+export interface UnreadPart {
+  /**
+   * `file`: a unit file; `drop-in`: a drop-in (`*.conf`); `listing`: a unit
+   * directory or drop-in directory that could not be listed, so which files it
+   * holds is not known.
+   */
+  readonly kind: 'file' | 'drop-in' | 'listing';
+  /** Its path under the root (as seen on the machine), not escaped (escape it to print); a byte that is not UTF-8 is kept as U+DC80+byte. */
+  readonly path: string;
+  /** Of a drop-in: the bytes of its file name, by which systemd orders the drop-ins (strcmp, whatever their directory). */
+  readonly name?: Uint8Array;
+  /** Why, in words (`it is a FIFO (named pipe), not a regular file`). */
+  readonly reason: string;
+}
+
 /** The effective [Service] settings of a unit that matter here (unit file plus drop-ins). */
 export interface UnitFacts {
   readonly unit: string;
@@ -67,8 +86,10 @@ export interface UnitFacts {
   readonly sockets?: readonly EnvironmentSetting[];
   /** DynamicUser= is true. */
   readonly dynamicUser?: boolean;
-  /** Files that exist but could not be read. */
+  /** Files that exist but could not be read, one line each (`PATH: cannot read: REASON`), for display. */
   readonly problems: readonly string[];
+  /** The same parts as data, when there are any: decide from these, never by parsing `problems`. */
+  readonly unread?: readonly UnreadPart[];
   /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
   readonly invalid?: readonly string[];
   /** Errors systemd logs in drop-ins and then ignores, with the rest of that drop-in (`file:line: reason`); the unit still loads. */

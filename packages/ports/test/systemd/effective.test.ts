@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type EnvironmentFileRead, listUnitDirs, loadUnit, mergeUnit } from '../../src/systemd/effective.js';
@@ -174,6 +174,56 @@ describe('the effective unit', () => {
   });
 });
 
+describe('what loadUnit could not read, as data (unread) beside the lines it prints (problems)', () => {
+  it('gives each unread part its kind, its whole path and, of a drop-in, the bytes of its name: never only escaped, cut text', () => {
+    const DIR = 'etc/systemd/system/svc.service.d';
+    const root = writeTree(tempDir(), {
+      // A unit directory and a drop-in directory that are loops of links: neither can be listed.
+      'run/systemd/generator': { symlink: 'generator' },
+      'run/systemd/system/svc.service.d': { symlink: 'svc.service.d' },
+      'etc/systemd/system/svc.service': { fifo: true },
+      // The text the problem line puts after a path, in a name.
+      [`${DIR}/a: cannot read: b.conf`]: { fifo: true },
+      [`${DIR}/zz.conf`]: '[Service]\nExecStartPre=\n',
+    });
+    // Not UTF-8, and printed longer than a problem line's cut (each 0xff is `\xff`).
+    const long = Buffer.concat([Buffer.from('00-'), Buffer.alloc(240, 0xff), Buffer.from('.conf')]);
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/${DIR}/`), long]), '[Service]\n');
+    const loaded = loadUnit(root, 'svc.service');
+    const fifo = 'it is a FIFO (named pipe), not a regular file';
+    expect(loaded.unread).toEqual([
+      { kind: 'listing', path: '/run/systemd/generator', reason: expect.stringMatching(/^a loop of symbolic links/) },
+      { kind: 'file', path: '/etc/systemd/system/svc.service', reason: fifo },
+      { kind: 'drop-in', path: `/${DIR}/00-${'\udcff'.repeat(240)}.conf`, name: long, reason: expect.stringMatching(/^its name is not UTF-8/) },
+      { kind: 'listing', path: '/run/systemd/system/svc.service.d', reason: expect.stringMatching(/^a loop of symbolic links/) },
+      { kind: 'drop-in', path: `/${DIR}/a: cannot read: b.conf`, name: Buffer.from('a: cannot read: b.conf'), reason: fifo },
+    ]);
+    // The same parts in words, in the same order; the long name is cut there, and whole in unread.
+    expect(loaded.problems).toHaveLength(5);
+    expect(loaded.problems[0]).toMatch(/^\/run\/systemd\/generator: cannot list: a loop of symbolic links/);
+    expect(loaded.problems[2]).toMatch(/^\/etc\/systemd\/system\/svc\.service\.d\/00-(\\xff)+\\?x?…: cannot read: its name is not UTF-8 /);
+    expect(loaded.problems[4]).toBe(`/${DIR}/a: cannot read: b.conf: cannot read: ${fifo}`);
+    const unit = mergeUnit(loaded);
+    expect(unit.unread).toEqual(loaded.unread);
+    expect(unit.execStartPreCleared).toEqual({ file: `/${DIR}/zz.conf`, line: 2 });
+
+    // Given a listing, a unit directory it could not list is still unread; its line went to listUnitDirs' caller.
+    const problems: string[] = [];
+    const listing = listUnitDirs(root, problems);
+    expect(problems).toEqual([loaded.problems[0]]);
+    const given = loadUnit(root, 'svc.service', listing);
+    expect(given.unread).toEqual(loaded.unread);
+    expect(given.problems).toEqual(loaded.problems.slice(1));
+    expect(loadUnit(root, 'absent.service', listing)).toEqual({ unit: 'absent.service', dropIns: [], problems: [], unread: [loaded.unread![0]] });
+  });
+
+  it('leaves unread out when everything could be read', () => {
+    const root = writeTree(tempDir(), { 'etc/systemd/system/svc.service': '[Service]\nExecStart=/bin/true\n' });
+    expect(loadUnit(root, 'svc.service')).not.toHaveProperty('unread');
+    expect(mergeUnit(loadUnit(root, 'svc.service'))).not.toHaveProperty('unread');
+  });
+});
+
 describe('mergeUnit given a unit that is not a LoadedUnit (from JavaScript)', () => {
   const untyped = mergeUnit as (...args: unknown[]) => unknown;
   const file = { path: '/etc/systemd/system/a.service', text: '[Service]\nExecStart=/bin/true %H\nExecStartPre=/bin/echo %H\n' };
@@ -189,6 +239,11 @@ describe('mergeUnit given a unit that is not a LoadedUnit (from JavaScript)', ()
       /^mergeUnit: loaded.dropIns\[0\].text must be a string .*not number 5$/,
     );
     expect(() => untyped({ unit: 'a.service', dropIns: [] })).toThrow(new TypeError('mergeUnit: loaded.problems must be an array of strings, not undefined'));
+    for (const unread of [{}, [{ kind: 'dir', path: '/x', reason: 'why' }], [{ kind: 'drop-in', path: '/x.conf', name: 'x.conf', reason: 'why' }]]) {
+      expect(() => untyped({ unit: 'a.service', dropIns: [], problems: [], unread })).toThrow(
+        /^mergeUnit: loaded\.unread must be an array of \{ kind, path, name\?, reason \}, or left out, not /,
+      );
+    }
     expect(() => untyped({ unit: 'a.service', file, dropIns: [], problems: [] }, { hostSpecifiers: { H: 1 } })).toThrow(
       /^mergeUnit: options.hostSpecifiers.H must be a string/,
     );

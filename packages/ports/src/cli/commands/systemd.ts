@@ -43,13 +43,18 @@ import {
 } from '../../render/systemd.js';
 import {
   claimLines,
+  claimTarget,
+  environmentDoubt,
+  environmentFileFindings,
   judgeClaims,
   listUnitDirs,
   loadUnit,
   mergeUnit,
+  mergeUnitWithEnvironmentFiles,
   readSocketUnits,
   socketConflicts,
   templateOf,
+  where,
   type ClaimFinding,
   type UnitDirListing,
   type UnitFacts,
@@ -115,7 +120,7 @@ export async function run(context: Context): Promise<Outcome> {
     if (out === undefined) {
       const effectiveRoot = root ?? '/';
       const listing = listUnitDirs(effectiveRoot, []);
-      const units = wiring.map((entry) => ({ entry, unit: mergeUnit(loadUnit(effectiveRoot, entry.unit, listing)) }));
+      const units = wiring.map((entry) => ({ entry, unit: mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing)) }));
       const found = socketActivation(effectiveRoot, listing, claimingUnits(registry, units, claimPort), claimPort);
       for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`);
     }
@@ -326,7 +331,9 @@ async function checkTree(
     const entry = wiring.find((candidate) => candidate.path === item.path);
     const text = files.get(item.path);
     if (entry?.claim !== 'unit' || text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
-    const unit = mergeUnit({ unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] });
+    const loaded = { unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] };
+    // Under a root its EnvironmentFile= files are read there (a `${VAR}` claim may take its port from one); --out has none.
+    const unit = effectiveRoot === undefined ? mergeUnit(loaded) : mergeUnitWithEnvironmentFiles(effectiveRoot, loaded);
     const findings = claimFindings(registry, entry, unit, claimPort);
     if (findings.some((finding) => finding.severity === 'error')) return false;
     for (const finding of findings) if (finding.severity === 'warning') claimWarnings.push(`${entry.unit}: ${finding.reason}`);
@@ -399,11 +406,15 @@ async function checkTree(
 
 /**
  * Each wired unit as systemd would load it under `root` (unit file plus every
- * drop-in, in systemd's precedence): does its effective ExecStartPre= list
- * still run claim-port on the service's port? The same model and verdict as
- * the health check's systemd check (judgeClaims): one line per problem,
- * naming file:line; warnings (a claim without + in a unit with no User=) are
- * printed but do not fail the check, as they do not fail the health check.
+ * drop-in, in systemd's precedence, and the files of its EnvironmentFile=):
+ * does its effective ExecStartPre= list still run claim-port on the service's
+ * port? The same model, reader and verdicts as the health check's systemd
+ * check (judgeClaims, environmentFileFindings): one line per problem, naming
+ * file:line; warnings (a claim without + in a unit with no User=) are printed
+ * but do not fail the check, as they do not fail the health check. A claim
+ * that holds only if an EnvironmentFile= it could not read leaves its
+ * variable alone cannot be told: a problem, as an unreadable drop-in is (the
+ * health check's unknown).
  */
 function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], root: string, claimPort: string): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
@@ -413,7 +424,7 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
   problems.push(...listingProblems);
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   for (const entry of wiring) {
-    const unit = mergeUnit(loadUnit(root, entry.unit, listing));
+    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, entry.unit, listing));
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
     for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {
@@ -422,9 +433,12 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
     merged.push({ entry, unit });
-    for (const finding of claimFindings(registry, entry, unit, claimPort)) {
+    const doubt = environmentDoubt(unit, claimVariables(registry, entry.service, unit, claimPort));
+    const port = effectivePort(registry, entry.service, unit);
+    for (const finding of [...environmentFileFindings(unit, entry.service.env), ...claimFindings(registry, entry, unit, claimPort)]) {
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
+      else if (doubt !== undefined) say(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
     }
   }
   // A socket unit that something starts makes PID 1 hold the port: the service never starts, a problem. One that
@@ -438,11 +452,15 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
 /** The verdict on a unit's claim lines: the core's (judgeClaims), shared with the health check's systemd check. */
 function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, claimPort: string): ClaimFinding[] {
   const service = entry.service;
+  const port = effectivePort(registry, service, unit);
+  // Where the port came from when the unit moved it (Environment=, an EnvironmentFile=), as the health check says it.
+  const setting = service.env ? unit.environment.get(service.env) : undefined;
   return judgeClaims(unit, {
     serviceId: service.id,
-    port: effectivePort(registry, service, unit),
+    port,
     transport: service.transport,
     claimPortPaths: [claimPort],
+    ...(setting && port !== service.port && { moved: ` (${service.env}=${setting.value} from ${where(setting)})` }),
     resolveId: (id, env) => {
       if (!registry.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${registry.source}` };
       try {
@@ -452,6 +470,28 @@ function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, 
       }
     },
   });
+}
+
+/**
+ * The variables the unit's claim lines depend on: the service's own (its
+ * effective port), each `$NAME` and `${NAME}` of their arguments (as systemd
+ * expands them; none with the `:` prefix), and the variable of a service id
+ * they name (`claim-port api` resolves with the unit's environment).
+ */
+function claimVariables(registry: Registry, service: ClaimWiring['service'], unit: UnitFacts, claimPort: string): string[] {
+  const names = service.env ? [service.env] : [];
+  for (const line of claimLines(unit.execStartPre, [claimPort])) {
+    if (!line.prefixes.includes(':')) {
+      for (const word of line.words.slice(1)) {
+        if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') names.push(word.slice(1));
+        else for (const [, name] of word.matchAll(/\$\$|\$\{([^}:]*)\}/g)) if (name !== undefined) names.push(name);
+      }
+    }
+    const target = claimTarget(line.argv);
+    const env = 'id' in target && registry.has(target.id) ? registry.service(target.id).env : undefined;
+    if (env) names.push(env);
+  }
+  return names;
 }
 
 interface ClaimingUnit {

@@ -1,0 +1,118 @@
+// `ports systemd --check` and the health check on one tree, with a unit whose
+// claim port comes from an EnvironmentFile=: both read the files with one
+// reader (@dsa110/ports/systemd's readEnvironmentFiles), so they agree on the
+// port, on a file that overrides Environment=, on a file neither can read,
+// and on a missing one. Real files in a temp root; `ports` through its
+// in-process main, the health check through checkPorts().
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMain } from '../../../test-support/index.js';
+import { main } from '../../ports/src/cli/main.js';
+import { checkPorts } from '../src/index.js';
+import { EXECUTABLE, registryText, tempDir, writeTree, type TreeEntry } from './helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+const UNIT = 'usr/lib/systemd/system/svc.service';
+const OVERRIDE = 'etc/systemd/system/svc.service.d/port.conf';
+type Verdict = 'ok' | 'warning' | 'unknown' | 'error';
+
+/**
+ * A root with svc.service shipped in /usr/lib (its [Service] `lines`), the
+ * wiring `ports systemd --root` writes, a later drop-in whose claim line is
+ * `claim` (it clears the generated one), and `files`; both tools run on it.
+ */
+async function bothTools(lines: readonly string[], claim: string, files: Record<string, TreeEntry>) {
+  const root = writeTree(tempDir('dsa110-envfile-agree-'), {
+    'usr/local/bin/claim-port': EXECUTABLE,
+    [UNIT]: `[Service]\n${lines.join('\n')}\nExecStart=/usr/bin/node svc.js\n`,
+  });
+  const registry = join(root, 'ports.yaml');
+  writeFileSync(registry, registryText([{ id: 'svc', port: 8000, env: 'SVC_PORT', robust: true, unit: 'svc.service', claim: 'drop-in' }]));
+  const wrote = await runMain(main, ['systemd', '--registry', registry, '--root', root]);
+  expect(wrote.code).toBe(0);
+  writeTree(root, { [OVERRIDE]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} ${claim}\n`, ...files });
+
+  const check = await runMain(main, ['systemd', '--check', '--registry', registry, '--root', root]);
+  const report = await checkPorts({ registry, root, services: ['svc'], firewall: false });
+  const health = report.results.filter((result) => result.check === 'systemd');
+  return { check, health };
+}
+
+/** --check's verdict: exit 0 (with or without warnings), or exit 1 on problems that are all "cannot tell" (the health check's unknown), or on any other. */
+function checkVerdict(run: { code: number; stdout: string }): Verdict {
+  if (run.code === 0) return run.stdout.includes('warning: ') ? 'warning' : 'ok';
+  const problems = run.stdout.split('\n').filter((line) => line.startsWith('svc.service: '));
+  return problems.length > 0 && problems.every((line) => line.startsWith('svc.service: cannot tell ')) ? 'unknown' : 'error';
+}
+
+function healthVerdict(results: readonly { severity: string }[]): Verdict {
+  const order: Verdict[] = ['error', 'unknown', 'warning'];
+  return order.find((severity) => results.some((result) => result.severity === severity)) ?? 'ok';
+}
+
+const BY_VARIABLE = `\${SVC_PORT}`;
+const TOO_LARGE = `SVC_PORT=8000\n${'# padding\n'.repeat(110_000)}`;
+
+describe('`ports systemd --check` and the health check agree on EnvironmentFile=', () => {
+  it.each<[string, string[], string, Record<string, TreeEntry>, Verdict, string | undefined]>([
+    ['the port comes from the file', ['EnvironmentFile=/etc/default/svc'], BY_VARIABLE, { 'etc/default/svc': 'SVC_PORT=8010\n' }, 'ok', undefined],
+    [
+      'a file overrides Environment= (the claim of its port passes)',
+      ['Environment=SVC_PORT=8020', 'EnvironmentFile=/etc/default/svc'],
+      '8010',
+      { 'etc/default/svc': 'SVC_PORT=8010\n' },
+      'ok',
+      undefined,
+    ],
+    [
+      'a file overrides Environment= (the claim of the Environment= port fails)',
+      ['Environment=SVC_PORT=8020', 'EnvironmentFile=/etc/default/svc'],
+      '8020',
+      { 'etc/default/svc': 'SVC_PORT=8010\n' },
+      'error',
+      'claims port 8020, but svc uses port 8010 (SVC_PORT=8010 from /etc/default/svc:1); it would free the wrong port',
+    ],
+    [
+      'a file too large to read may set the port',
+      ['Environment=SVC_PORT=8010', 'EnvironmentFile=/etc/default/svc'],
+      BY_VARIABLE,
+      { 'etc/default/svc': TOO_LARGE },
+      'unknown',
+      `but the port may not be 8010: /etc/default/svc (EnvironmentFile= at /${UNIT}:3) may set SVC_PORT, and cannot be read: it is larger than 1 MiB`,
+    ],
+    [
+      'a FIFO (never opened) may set the port',
+      ['Environment=SVC_PORT=8010', 'EnvironmentFile=-/etc/default/svc'],
+      BY_VARIABLE,
+      { 'etc/default/svc': { fifo: true } },
+      'unknown',
+      `but the port may not be 8010: /etc/default/svc (EnvironmentFile= at /${UNIT}:3) may set SVC_PORT, and cannot be read: it is a FIFO (named pipe), not a regular file`,
+    ],
+    [
+      'a missing file without - (systemd does not start the unit)',
+      ['EnvironmentFile=/etc/default/svc', 'EnvironmentFile=/etc/default/svc.local'],
+      BY_VARIABLE,
+      { 'etc/default/svc': 'SVC_PORT=8010\n' },
+      'error',
+      `/etc/default/svc.local (EnvironmentFile= at /${UNIT}:3): no such file, so systemd does not start svc.service; create it, or write EnvironmentFile=-/etc/default/svc.local if it may be absent`,
+    ],
+    [
+      'a missing file with - (ignored; the port from the file before it stands)',
+      ['EnvironmentFile=/etc/default/svc', 'EnvironmentFile=-/etc/default/svc.local'],
+      BY_VARIABLE,
+      { 'etc/default/svc': 'SVC_PORT=8010\n' },
+      'ok',
+      undefined,
+    ],
+  ])('%s', async (_, lines, claim, files, verdict, reason) => {
+    const { check, health } = await bothTools(lines, claim, files);
+    expect({ ports: checkVerdict(check), health: healthVerdict(health) }).toEqual({ ports: verdict, health: verdict });
+    if (reason !== undefined) {
+      expect(check.stdout).toContain(reason);
+      expect(health.map((result) => result.reason)).toContainEqual(expect.stringContaining(reason));
+    }
+    if (verdict === 'ok') expect(health.map((result) => result.reason)).toContainEqual(expect.stringContaining('claims port 8010 (SVC_PORT=8010 from '));
+    expect(check.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,129 @@
+// EnvironmentFile= as both tools read it: `ports systemd --check` and the
+// health check. A first merge names a unit's files; they are read under the
+// root (each at most MAX_ENVIRONMENT_FILE_BYTES, a FIFO or device never
+// opened), and a second merge applies their bytes. What could not be read is
+// said by the same pure verdicts in both: the variables it may set are not
+// known, and a file systemd cannot load without `-` keeps the unit from
+// starting. Reading is here; the merge itself is mergeUnit's.
+import { FileReadError, readFileBytes } from '../files/read.js';
+import { hostPath } from '../files/root.js';
+import { describeArgument, iterableArgument, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
+import type { ClaimFinding } from './claim-verdict.js';
+import { mergeUnit, type EnvironmentFileRead, type LoadedUnit } from './effective.js';
+import { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
+import type { EnvironmentFileFacts, UnitFacts } from './types.js';
+
+/**
+ * The bytes of each EnvironmentFile= `files` name (a first mergeUnit's
+ * `environmentFiles`), read under `root` (links resolved inside it), at most
+ * MAX_ENVIRONMENT_FILE_BYTES each; or that it is not there (`missing`); or why
+ * it could not be read (`problem`: too large, a FIFO, permission denied).
+ * Each path once. mergeUnit's `options.environmentFiles`.
+ */
+export function readEnvironmentFiles(root: string, files: Iterable<Pick<EnvironmentFileFacts, 'path'>>): Map<string, EnvironmentFileRead> {
+  nonEmptyStringArgument('readEnvironmentFiles', 'root', root, 'a directory (a non-empty string)');
+  iterableArgument('readEnvironmentFiles', 'files', files, '{ path }, from mergeUnit');
+  const read = new Map<string, EnvironmentFileRead>();
+  for (const file of files) {
+    const path: unknown = (file as Partial<EnvironmentFileFacts> | null)?.path;
+    if (typeof path !== 'string' || !path.startsWith('/'))
+      throw new TypeError(`readEnvironmentFiles: each of files must be { path } with an absolute path, from mergeUnit, not ${describeArgument(file)}`);
+    if (!read.has(path)) read.set(path, readEnvironmentFile(root, path));
+  }
+  return read;
+}
+
+function readEnvironmentFile(root: string, path: string): EnvironmentFileRead {
+  try {
+    return { bytes: readFileBytes(hostPath(root, path), { maxBytes: MAX_ENVIRONMENT_FILE_BYTES }) };
+  } catch (error) {
+    if (!(error instanceof FileReadError)) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) throw error;
+      return { problem: `cannot look at it: ${code}` };
+    }
+    if (error.kind === 'missing') return { missing: true };
+    // Root is told what root can do about it; anyone else that root may read it.
+    if (error.kind === 'denied') return { problem: process.geteuid?.() === 0 ? 'permission denied, even to root' : 'permission denied (run as root)' };
+    return { problem: error.reason };
+  }
+}
+
+/**
+ * mergeUnit with its EnvironmentFile= files applied: merged once to name
+ * them, the files read under `root` (readEnvironmentFiles), merged again with
+ * their bytes. A unit without EnvironmentFile= is merged once.
+ */
+export function mergeUnitWithEnvironmentFiles(
+  root: string,
+  loaded: LoadedUnit,
+  options: { readonly hostSpecifiers?: Readonly<Record<string, string>> } = {},
+): UnitFacts {
+  nonEmptyStringArgument('mergeUnitWithEnvironmentFiles', 'root', root, 'a directory (a non-empty string)');
+  const { hostSpecifiers } = optionsArgument('mergeUnitWithEnvironmentFiles', options, '{ hostSpecifiers? }', ['hostSpecifiers']);
+  const given = hostSpecifiers === undefined ? {} : { hostSpecifiers };
+  const unit = mergeUnit(loaded, given);
+  if (!unit.environmentFiles) return unit;
+  return mergeUnit(loaded, { ...given, environmentFiles: readEnvironmentFiles(root, unit.environmentFiles) });
+}
+
+/**
+ * Why the unit's value of one of `names` may be another than its
+ * `environment` says, in words; undefined when it may not. An EnvironmentFile=
+ * that could not be read (`unread`) may set it, when systemd reads that file
+ * after the one that set it (or at all, when none did): a value from
+ * Environment= too, which every file overrides.
+ */
+export function environmentDoubt(unit: Pick<UnitFacts, 'environment' | 'environmentFiles'>, names: Iterable<string>): string | undefined {
+  objectArgument('environmentDoubt', 'unit', unit, 'UnitFacts, from mergeUnit');
+  iterableArgument('environmentDoubt', 'names', names, 'variable names');
+  const files = unit.environmentFiles ?? [];
+  const doubts: string[] = [];
+  for (const name of new Set(names)) {
+    const setting = unit.environment.get(name);
+    // The last file that was read and set it: only files after it can override it.
+    let from = -1;
+    if (setting)
+      for (const [index, file] of files.entries()) if (file.path === setting.file && file.unread === undefined && file.failed === undefined) from = index;
+    for (const file of files.slice(from + 1)) {
+      if (file.unread !== undefined)
+        doubts.push(`${file.path} (EnvironmentFile= at ${file.file}:${file.line}) may set ${name}, and cannot be read: ${file.unread}`);
+    }
+  }
+  return doubts.length > 0 ? doubts.join('; ') : undefined;
+}
+
+/**
+ * What the unit's EnvironmentFile= list says by itself, for a service whose
+ * port is in `variable` (if any): an error for each file systemd cannot load
+ * (missing, a NUL byte) without `-`, as systemd then does not start the unit;
+ * a warning for each line of a file that sets `variable` in a way systemd
+ * ignores (`export SVC_PORT=...`). Pure.
+ */
+export function environmentFileFindings(unit: Pick<UnitFacts, 'unit' | 'environmentFiles'>, variable?: string): ClaimFinding[] {
+  objectArgument('environmentFileFindings', 'unit', unit, 'UnitFacts, from mergeUnit');
+  if (variable !== undefined && typeof variable !== 'string')
+    throw new TypeError(`environmentFileFindings: variable must be a variable name (a string) or left out, not ${describeArgument(variable)}`);
+  const findings: ClaimFinding[] = [];
+  for (const file of unit.environmentFiles ?? []) {
+    const at = `${file.file}:${file.line}`;
+    if (file.failed !== undefined && !file.optional) {
+      const fix = file.failed === 'no such file' ? `create it, or write EnvironmentFile=-${file.path} if it may be absent` : 'fix the file';
+      findings.push({
+        severity: 'error',
+        where: at,
+        reason: `${file.path} (EnvironmentFile= at ${at}): ${file.failed}, so systemd does not start ${unit.unit}; ${fix}`,
+      });
+    }
+    for (const ignored of file.ignored ?? []) {
+      if (variable === undefined || ignored.key.split(/\s+/).at(-1) !== variable) continue;
+      const where = `${file.path}:${ignored.line}`;
+      findings.push({
+        severity: 'warning',
+        where,
+        reason: `${where} sets "${ignored.key}", which systemd ignores (an EnvironmentFile= takes NAME=VALUE lines, no "export"); write ${variable}=... there`,
+      });
+    }
+  }
+  return findings;
+}
