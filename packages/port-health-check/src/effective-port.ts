@@ -4,6 +4,7 @@
 // registry's port. The health checker's own environment plays no part: cron's
 // environment is not the service's.
 import { PortsError, type Service } from '@dsa110/ports';
+import { claimVariables, environmentDoubt, environmentFileFindings } from '@dsa110/ports/systemd';
 import { serviceResult } from './checks/service-result.js';
 import type { CheckResult, EnvironmentSetting, Facts, UnitFacts } from './types.js';
 
@@ -37,16 +38,8 @@ export function envRecord(environment: ReadonlyMap<string, EnvironmentSetting>):
 export function unitVariable(facts: Pick<Facts, 'units'>, service: Service, name: string): { setting?: EnvironmentSetting; doubt?: string } {
   const unit = serviceUnit(facts, service);
   const setting = unit?.environment.get(name);
-  const files = unit?.environmentFiles ?? [];
-  // The last file that was read and set it: only files after it can override it (an Environment= value, any file).
-  let from = -1;
-  if (setting)
-    for (const [index, file] of files.entries()) if (file.path === setting.file && file.unread === undefined && file.failed === undefined) from = index;
-  const unread = files.slice(from + 1).filter((file) => file.unread !== undefined);
-  const doubt = unread
-    .map((file) => `${file.path} (EnvironmentFile= at ${file.file}:${file.line}) may set ${name}, and cannot be read: ${file.unread}`)
-    .join('; ');
-  return { ...(setting && { setting }), ...(doubt !== '' && { doubt }) };
+  const doubt = unit ? environmentDoubt(unit, [name]) : undefined;
+  return { ...(setting && { setting }), ...(doubt !== undefined && { doubt }) };
 }
 
 export function effectivePort(facts: Pick<Facts, 'registry' | 'units'>, service: Service): EffectivePort {
@@ -66,41 +59,30 @@ export function effectivePort(facts: Pick<Facts, 'registry' | 'units'>, service:
 }
 
 /**
- * A service's results, held against its unit's EnvironmentFile= list: an ok
- * on a port an unread file may move is unknown (never a silent ok), and a
- * file systemd cannot load without `-` (so it does not start the unit), or a
- * line of one that sets the service's variable in a way systemd ignores
- * (`export PORT=...`), is said.
+ * A service's results, held against its unit's EnvironmentFile= list, by the
+ * core's verdicts (those `ports systemd --check` gives): an ok on a port an
+ * unread file may move is unknown (never a silent ok), and so is the systemd
+ * check's ok on a claim line whose other variables (`$VAR`, a service id's)
+ * such a file may set; a file systemd cannot load without `-` (so it does not
+ * start the unit), or a line of one that sets the service's variable in a way
+ * systemd ignores (`export PORT=...`), is said.
  */
-export function withEnvironmentFiles(facts: Pick<Facts, 'registry' | 'units'>, service: Service, results: readonly CheckResult[]): CheckResult[] {
-  const files = serviceUnit(facts, service)?.environmentFiles;
-  if (!files) return [...results];
+export function withEnvironmentFiles(
+  facts: Pick<Facts, 'registry' | 'units' | 'claimPortPaths'>,
+  service: Service,
+  results: readonly CheckResult[],
+): CheckResult[] {
+  const unit = serviceUnit(facts, service);
+  if (!unit?.environmentFiles) return [...results];
   const { port, unsure } = effectivePort(facts, service);
   const result = serviceResult('systemd', service, port);
-  const found: CheckResult[] = [];
-  for (const file of files) {
-    const at = `${file.file}:${file.line}`;
-    if (file.failed !== undefined && !file.optional) {
-      const fix = file.failed === 'no such file' ? `create it, or write EnvironmentFile=-${file.path} if it may be absent` : 'fix the file';
-      found.push(result('error', `${file.path} (EnvironmentFile= at ${at}): ${file.failed}, so systemd does not start ${service.systemd!.unit}; ${fix}`, at));
-    }
-    for (const ignored of file.ignored ?? []) {
-      if (service.env === undefined || ignored.key.split(/\s+/).at(-1) !== service.env) continue;
-      const where = `${file.path}:${ignored.line}`;
-      found.push(
-        result(
-          'warning',
-          `${where} sets "${ignored.key}", which systemd ignores (an EnvironmentFile= takes NAME=VALUE lines, no "export"); write ${service.env}=... there`,
-          where,
-        ),
-      );
-    }
-  }
-  const checked =
-    unsure === undefined
-      ? results
-      : results.map((r) =>
-          r.severity === 'ok' ? { ...r, severity: 'unknown' as const, reason: `${r.reason}, but the port may not be ${port}: ${unsure}` } : r,
-        );
+  const found = environmentFileFindings(unit, service.env).map((finding) => result(finding.severity, finding.reason, finding.where));
+  const claimDoubt = environmentDoubt(unit, claimVariables(facts.registry, service, unit, facts.claimPortPaths));
+  const checked = results.map((r) => {
+    const doubt = r.check === 'systemd' ? claimDoubt : unsure;
+    return r.severity === 'ok' && doubt !== undefined
+      ? { ...r, severity: 'unknown' as const, reason: `${r.reason}, but the port may not be ${port}: ${doubt}` }
+      : r;
+  });
   return [...found, ...checked];
 }

@@ -90,6 +90,14 @@ describe('`ports systemd --check` and the health check agree on EnvironmentFile=
       `but the port may not be 8010: /etc/default/svc (EnvironmentFile= at /${UNIT}:3) may set SVC_PORT, and cannot be read: it is a FIFO (named pipe), not a regular file`,
     ],
     [
+      'an unreadable file may set another variable the claim line uses',
+      ['Environment=CLAIM_PORT=8000', 'EnvironmentFile=-/etc/default/svc'],
+      `\${CLAIM_PORT}`,
+      { 'etc/default/svc': { fifo: true } },
+      'unknown',
+      `/etc/default/svc (EnvironmentFile= at /${UNIT}:3) may set CLAIM_PORT, and cannot be read: it is a FIFO (named pipe), not a regular file`,
+    ],
+    [
       'a missing file without - (systemd does not start the unit)',
       ['EnvironmentFile=/etc/default/svc', 'EnvironmentFile=/etc/default/svc.local'],
       BY_VARIABLE,

@@ -8,6 +8,8 @@
 import { FileReadError, readFileBytes } from '../files/read.js';
 import { hostPath } from '../files/root.js';
 import { describeArgument, iterableArgument, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
+import type { Registry } from '../registry.js';
+import { claimLines, claimTarget } from './claim-line.js';
 import type { ClaimFinding } from './claim-verdict.js';
 import { mergeUnit, type EnvironmentFileRead, type LoadedUnit } from './effective.js';
 import { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
@@ -126,4 +128,32 @@ export function environmentFileFindings(unit: Pick<UnitFacts, 'unit' | 'environm
     }
   }
   return findings;
+}
+
+/**
+ * The variables a unit's claim lines depend on, for environmentDoubt: the
+ * service's own (its effective port), each `$NAME` and `${NAME}` of their
+ * arguments (as systemd expands them; none with the `:` prefix), and the
+ * variable of a service id they name (`claim-port api` resolves with the
+ * unit's environment). Pure.
+ */
+export function claimVariables(
+  registry: Pick<Registry, 'has' | 'service'>,
+  service: { readonly env?: string | undefined },
+  unit: Pick<UnitFacts, 'execStartPre'>,
+  claimPortPaths: readonly string[],
+): string[] {
+  const names = service.env ? [service.env] : [];
+  for (const line of claimLines(unit.execStartPre, claimPortPaths)) {
+    if (!line.prefixes.includes(':')) {
+      for (const word of line.words.slice(1)) {
+        if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') names.push(word.slice(1));
+        else for (const [, name] of word.matchAll(/\$\$|\$\{([^}:]*)\}/g)) if (name !== undefined) names.push(name);
+      }
+    }
+    const target = claimTarget(line.argv);
+    const env = 'id' in target && registry.has(target.id) ? registry.service(target.id).env : undefined;
+    if (env) names.push(env);
+  }
+  return names;
 }

@@ -43,7 +43,7 @@ import {
 } from '../../render/systemd.js';
 import {
   claimLines,
-  claimTarget,
+  claimVariables,
   environmentDoubt,
   environmentFileFindings,
   judgeClaims,
@@ -433,7 +433,7 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
     merged.push({ entry, unit });
-    const doubt = environmentDoubt(unit, claimVariables(registry, entry.service, unit, claimPort));
+    const doubt = environmentDoubt(unit, claimVariables(registry, entry.service, unit, [claimPort]));
     const port = effectivePort(registry, entry.service, unit);
     for (const finding of [...environmentFileFindings(unit, entry.service.env), ...claimFindings(registry, entry, unit, claimPort)]) {
       if (finding.severity === 'error') say(finding.reason);
@@ -470,28 +470,6 @@ function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, 
       }
     },
   });
-}
-
-/**
- * The variables the unit's claim lines depend on: the service's own (its
- * effective port), each `$NAME` and `${NAME}` of their arguments (as systemd
- * expands them; none with the `:` prefix), and the variable of a service id
- * they name (`claim-port api` resolves with the unit's environment).
- */
-function claimVariables(registry: Registry, service: ClaimWiring['service'], unit: UnitFacts, claimPort: string): string[] {
-  const names = service.env ? [service.env] : [];
-  for (const line of claimLines(unit.execStartPre, [claimPort])) {
-    if (!line.prefixes.includes(':')) {
-      for (const word of line.words.slice(1)) {
-        if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') names.push(word.slice(1));
-        else for (const [, name] of word.matchAll(/\$\$|\$\{([^}:]*)\}/g)) if (name !== undefined) names.push(name);
-      }
-    }
-    const target = claimTarget(line.argv);
-    const env = 'id' in target && registry.has(target.id) ? registry.service(target.id).env : undefined;
-    if (env) names.push(env);
-  }
-  return names;
 }
 
 interface ClaimingUnit {
