@@ -38,3 +38,15 @@ export const LOOKALIKE_PAIRS = '\\udb40[\\udd00-\\uddef]';
 
 /** A surrogate without its other half (a terminal shows U+FFFD; decodeKeepingBadBytes keeps a bad byte as U+DC80+byte). */
 export const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+
+/**
+ * Unicode noncharacters: U+FDD0-U+FDEF and the last two code points of every
+ * plane (U+FFFE, U+FFFF, U+1FFFE, ... U+10FFFF). Unicode keeps them for
+ * programs' internal use: no font shows one (U+FFFF prints as nothing), and
+ * YAML readers refuse U+FFFE and U+FFFF.
+ */
+export const NONCHARACTERS = '\\ufdd0-\\ufdef\\ufffe\\uffff';
+// U+1FFFE, U+1FFFF, ... U+10FFFF in UTF-16: a plane's last high surrogate (D83F, D87F, ..., DBFF), then DFFE or DFFF.
+const PLANE_ENDS = Array.from({ length: 16 }, (_, plane) => `\\u${(0xd83f + plane * 0x40).toString(16)}`).join('');
+/** NONCHARACTERS beyond the BMP. */
+export const NONCHARACTER_PAIRS = `[${PLANE_ENDS}][\\udffe\\udfff]`;

@@ -4,7 +4,16 @@
 // home for the rule; claim-port, the health check and `ports` print through it.
 
 import { maxArgument, stringArgument } from './arguments.js';
-import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS, LONE_SURROGATE, LOOKALIKE_PAIRS, LOOKALIKES } from './characters.js';
+import {
+  CONTROLS_BUT_NEWLINE,
+  INVISIBLE,
+  INVISIBLE_PAIRS,
+  LONE_SURROGATE,
+  LOOKALIKE_PAIRS,
+  LOOKALIKES,
+  NONCHARACTER_PAIRS,
+  NONCHARACTERS,
+} from './characters.js';
 
 /** Errors quote at most this much of a bad value. */
 export const MAX_QUOTED = 200;
@@ -13,9 +22,10 @@ export const MAX_QUOTED = 200;
 // (the registry's schema refuses the same sets). escapeText, for values from
 // outside: also what could make a value pass for another (see characters.ts).
 // Printable text, emoji included, is left alone.
-const UNSAFE = new RegExp(`[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}]|${INVISIBLE_PAIRS}|${LONE_SURROGATE}`, 'g');
+// Noncharacters too: the schema refuses them, and the error that says so must show where the one is.
+const UNSAFE = new RegExp(`[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LONE_SURROGATE}`, 'g');
 const UNSAFE_OR_BACKSLASH = new RegExp(
-  `[\\\\\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${LOOKALIKES}]|${INVISIBLE_PAIRS}|${LOOKALIKE_PAIRS}|${LONE_SURROGATE}`,
+  `[\\\\\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}${LOOKALIKES}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LOOKALIKE_PAIRS}|${LONE_SURROGATE}`,
   'g',
 );
 

@@ -115,6 +115,9 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   };
 
   const sites = nginxSites(data.services);
+  // Every config kind is a TCP server's file (nginx, Prometheus and Grafana speak HTTP, Redis its protocol over TCP):
+  // on a UDP service, or pointing at one, its snippet would listen on or reach the TCP port of that number, another service's perhaps.
+  const udpServices = new Set(data.services.flatMap((service) => (service?.id !== undefined && service.transport === 'udp' ? [service.id] : [])));
   const ports = new Map<string, string>();
   const envVars = new Map<string, string>();
   const claimUnits = new Map<string, string>();
@@ -195,9 +198,30 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
         message: 'only a robust service claims its port: set robust: true or remove systemd.claim',
       });
     }
+    // An nginx-site snippet is a server block listening on the service's port: nginx ignores a second one there
+    // ('conflicting server name "" on 0.0.0.0:80, ignored'), so a second site would never serve a request.
+    const firstSite = (service.configs ?? []).findIndex((ref) => ref?.kind === 'nginx-site');
     (service.configs ?? []).forEach((ref, refIndex) => {
       if (!ref) return;
       const refPath = [...path, 'configs', refIndex];
+      if (ref.kind === 'nginx-site' && refIndex > firstSite) {
+        problems.push({
+          path: refPath,
+          message: `a second nginx-site config on port ${service.port ?? "the service's port"}: nginx ignores a second server block on the same port, so this site would never serve a request; keep one, or give its upstream a site on a service of its own`,
+        });
+      }
+      if (service.transport === 'udp') {
+        problems.push({
+          path: refPath,
+          message: `a ${ref.kind} config is a TCP server's file, but this service's port is UDP; give the TCP server an entry of its own (transport tcp), or remove the config`,
+        });
+      }
+      if (ref.upstream !== undefined && udpServices.has(ref.upstream)) {
+        problems.push({
+          path: [...refPath, 'upstream'],
+          message: `service "${ref.upstream}" is UDP, but a ${ref.kind} config reaches its upstream over TCP; name a TCP service`,
+        });
+      }
       if (ref.upstream !== undefined && !serviceIds.has(ref.upstream)) {
         if (!everyServiceIdValid) return;
         problems.push({ path: [...refPath, 'upstream'], message: `unknown service "${ref.upstream}"` });

@@ -2,7 +2,7 @@
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
-import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS, LONE_SURROGATE } from './characters.js';
+import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS, LONE_SURROGATE, NONCHARACTER_PAIRS, NONCHARACTERS } from './characters.js';
 import { configKinds } from './config-kinds.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
@@ -94,10 +94,7 @@ const UNICODE_MESSAGE =
  * outright (go-yaml: "control characters are not allowed"), so a name holding
  * one made alert rules that Prometheus would not load.
  */
-// U+1FFFE, U+1FFFF, ... U+10FFFF in UTF-16: a plane's last high surrogate (D83F, D87F, ..., DBFF), then DFFE or DFFF.
-const PLANE_ENDS = Array.from({ length: 16 }, (_, plane) => `\\u${(0xd83f + plane * 0x40).toString(16)}`).join('');
-const NONCHARACTERS = `[\\ufdd0-\\ufdef\\ufffe\\uffff]|[${PLANE_ENDS}][\\udffe\\udfff]`;
-const NO_NONCHARACTER = new RegExp(`^(?![\\s\\S]*(?:${NONCHARACTERS}))`);
+const NO_NONCHARACTER = new RegExp(`^(?![\\s\\S]*(?:[${NONCHARACTERS}]|${NONCHARACTER_PAIRS}))`);
 const NONCHARACTER_MESSAGE =
   'must not contain a Unicode noncharacter (U+FFFE, U+FFFF, U+FDD0-U+FDEF, ...): no page or terminal shows one, and YAML readers refuse U+FFFE and U+FFFF (Prometheus would not load the alert rules); write the character meant';
 /** Not only white space (an empty string is `min(1)`'s to refuse, once). */
@@ -140,7 +137,7 @@ const serviceName = displayName.regex(
 );
 
 /**
- * A file on the machine: absolute, with no `..` segment. The health check reads
+ * A file on the machine: absolute, with no `..` segment, not a directory. The health check reads
  * it under `--root`, so `../../etc/shadow` (or `/../../etc/shadow`) would reach
  * outside the tree it was asked to check.
  */
@@ -149,6 +146,9 @@ const filePath = z
   .max(MAX_PATH_LENGTH, `must be at most ${MAX_PATH_LENGTH} characters (Linux's PATH_MAX)`)
   .regex(/^\//, 'must be an absolute path')
   .regex(/^(?!.*(?:^|\/)\.\.(?:\/|$))/, 'must not contain a ".." segment; write the path without it')
+  // A directory is no config file: the health check would read nothing there, and `ports snippet` would name it as the file to write.
+  // (Only for an absolute path: a relative one is refused above, once.)
+  .regex(/^(?!\/(?:.*\/)?\.?$)/, 'must name a file, not a directory (it ends in "/" or "/."); write the path of the file in it')
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)

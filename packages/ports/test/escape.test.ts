@@ -22,6 +22,9 @@ describe('escapeText', () => {
     ['no\u00a0break\u2009thin\u3000wide\u202fnarrow', 'no\\xa0break\\u2009thin\\u3000wide\\u202fnarrow'],
     // Tag characters and variation selectors beyond the BMP.
     ['flag\u{e0067}\u{e007f} vs\u{e0100}', 'flag\\u{e0067}\\u{e007f} vs\\u{e0100}'],
+    // Noncharacters: no font shows one, and the registry refuses them; the error naming one shows where.
+    ['a\uffffb\ufffec\ufdd0d\ufdefe', 'a\\uffffb\\ufffec\\ufdd0d\\ufdefe'],
+    ['p\u{1fffe}q\u{10ffff}r', 'p\\u{1fffe}q\\u{10ffff}r'],
   ])('%j -> %s', (value, shown) => {
     expect(escapeText(value)).toBe(shown);
   });
@@ -29,7 +32,7 @@ describe('escapeText', () => {
   it('shows lone surrogates escaped (bad bytes kept by decodeKeepingBadBytes as \\xNN), and leaves a real pair (an emoji) alone', () => {
     expect(escapeText(`a${String.fromCharCode(0xdcff)}b`)).toBe('a\\xffb');
     expect(escapeText(`a${String.fromCharCode(0xd800)}b${String.fromCharCode(0xdfff)}`)).toBe('a\\ud800b\\udfff');
-    expect(escapeText('ok \u{1f600} \u{10ffff}')).toBe('ok \u{1f600} \u{10ffff}');
+    expect(escapeText('ok \u{1f600} \u{10fffd}')).toBe('ok \u{1f600} \u{10fffd}');
     expect(prometheusLabel(`x${String.fromCharCode(0xdc80)}`)).toBe('x\\\\x80'); // as visible text, like every control (\\e)
   });
 
@@ -58,6 +61,8 @@ describe('oneLine', () => {
     expect(oneLine('Dev \u{1f469}\u200d\u{1f4bb}\u00a0ok\u200b \u{e0041}')).toBe('Dev \u{1f469}\u200d\u{1f4bb}\u00a0ok\\u200b \\u{e0041}');
     // A value from outside has them escaped too: alone, they let it pass for another.
     expect(escapeText('\u{1f469}\u200d\u{1f4bb}\u00a0')).toBe('\u{1f469}\\u200d\u{1f4bb}\\xa0');
+    // Noncharacters: the schema refuses them, so the line that says so must show them (U+FFFF shows as nothing).
+    expect(oneLine('label a\uffffb \u{10fffe} \ufdd5 \ufffd\ufdcf\ufdf0')).toBe('label a\\uffffb \\u{10fffe} \\ufdd5 \ufffd\ufdcf\ufdf0');
   });
 });
 

@@ -117,7 +117,8 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
         io.out(`${await version()}\n`);
         return exitCode('ok');
       }
-      throw new UsageError(`no command given (got ${argv.join(' ')}); commands: ${NAMES.join(', ')}`);
+      // The words as a shell reads them back: an escape, a literal backslash and a no-break space each for what it is.
+      throw new UsageError(`no command given (got ${argv.map(printedShellWord).join(' ')}); commands: ${NAMES.join(', ')}`);
     }
     if (!isCommand(commandName)) {
       // `ports --out DIR monitoring`: a command's option before the command takes no value there, so its value looked like the command.

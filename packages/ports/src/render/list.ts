@@ -4,16 +4,23 @@ import { formatRange, type Registry } from '../index.js';
 import { configuredByText } from './labels.js';
 import { expandReferences } from './references.js';
 
-// What a terminal gives a character: none for a combining mark or a zero-width
-// character, two for an East Asian wide or fullwidth one or an emoji, else one.
-const ZERO_WIDTH = /[\p{M}\u200b-\u200f\u2060]/u; // \p{M} holds the variation selectors
+// What a terminal gives a character, as the C library's wcwidth(3) says (glibc,
+// Unicode's East Asian Width), which xterm, VTE, tmux and screen follow: none
+// for a nonspacing or enclosing mark, a format character, or a Hangul vowel or
+// final consonant (they join the syllable before them); two for an East Asian
+// wide or fullwidth character or an emoji shown as one; else one. A spacing
+// mark (Devanagari's ा) takes its column, and a regional indicator one: a flag
+// is two of them.
+// (The format characters save the soft hyphen and the prepended concatenation marks, which show: U+0600 ARABIC NUMBER SIGN.)
+const ZERO_WIDTH = /(?![\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u{110bd}\u{110cd}])[\p{Mn}\p{Me}\p{Cf}\u1160-\u11ff\ud7b0-\ud7ff]/u; // \p{Mn} holds the variation selectors
+const REGIONAL_INDICATOR = /\p{Regional_Indicator}/u;
 const DOUBLE_WIDTH =
-  /[\p{Emoji_Presentation}\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]/u;
+  /[\p{Emoji_Presentation}\u1100-\u115f\u2329\u232a\u2e80-\u303e\u3041-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{16fe0}-\u{1b2ff}\u{1f200}-\u{1f265}\u{20000}-\u{3fffd}]/u;
 
 /** Terminal columns `text` takes (`日本` 4, `🚀` 2, `é` as e + combining accent 1). */
 export function columns(text: string): number {
   let width = 0;
-  for (const char of text) width += ZERO_WIDTH.test(char) ? 0 : DOUBLE_WIDTH.test(char) ? 2 : 1;
+  for (const char of text) width += ZERO_WIDTH.test(char) ? 0 : DOUBLE_WIDTH.test(char) && !REGIONAL_INDICATOR.test(char) ? 2 : 1;
   return width;
 }
 

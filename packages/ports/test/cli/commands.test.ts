@@ -329,6 +329,14 @@ describe('usage', () => {
     expect(JSON.parse(run.stdout).title).toBe('DSA-110 port registry (ports.yaml)');
   });
 
+  it('shows the words of a line with no command as a shell reads them: an escape, a literal backslash and a no-break space each for what it is', async () => {
+    const shown = async (...argv: string[]) => (await ports(argv)).stderr.match(/\(got (.*)\); commands:/)?.[1];
+    expect(await shown('--registry', 'x\u001b[31m')).toBe("--registry $'x\\e[31m'");
+    expect(await shown('--registry', '\\e[31m')).toBe("--registry '\\e[31m'");
+    expect(await shown('--registry', 'a\u00a0b', '--json')).toBe("--registry $'a\\u00a0b' --json");
+    expect(await shown('--registry', 'my file.yaml')).toBe("--registry 'my file.yaml'");
+  });
+
   it('exits 64 (EX_USAGE) for no command, an unknown command, an unknown option, a missing or extra argument', async () => {
     const cases: [string[], RegExp][] = [
       [

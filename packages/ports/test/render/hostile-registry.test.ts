@@ -141,7 +141,7 @@ describe('Unicode noncharacters', () => {
     ['U+FDD0 in a config path', '    config: /etc/redis/redis.conf\n', '    config: "/etc/redis/\\ufdd0.conf"\n', 'services.redis.config'],
     ['U+1FFFF in a process name', '    processes: [mkdocs]\n', '    processes: ["mk\\U0001FFFFdocs"]\n', 'services.mkdocs.processes[0]'],
     ['U+10FFFE in a reserved name', '    name: Alternative API port\n', '    name: "Alt \\U0010FFFE"\n', 'reserved.api-alt.name'],
-    ['U+FFFF in a details label', '      Docs: Interactive', '      "Do\\uffffcs": Interactive', 'services.api.details.Do\uffffcs'],
+    ['U+FFFF in a details label', '      Docs: Interactive', '      "Do\\uffffcs": Interactive', 'services.api.details.Do\\uffffcs'],
   ])('refuses %s at its line', async (_name, from, to, path) => {
     expect(rootRegistry).toContain(from);
     const text = rootRegistry.replace(from, to);
@@ -177,6 +177,54 @@ describe('Unicode noncharacters', () => {
       expect(loaded).toEqual(['Fast\\U0001F600API', 'Fast\\u00a0API']);
     },
   );
+});
+
+describe('a config file that cannot be one', () => {
+  // A directory is no config file: port-health-check would read nothing there, and `ports snippet` would name it as the file to write.
+  it.each([
+    ['/etc/redis/', 'services.redis.config'],
+    ['/etc/redis/.', 'services.redis.config'],
+    ['/', 'services.redis.config'],
+  ])('refuses config: %s (a directory) at its line', async (path, at) => {
+    const text = rootRegistry.replace('    config: /etc/redis/redis.conf\n', `    config: "${path}"\n`);
+    expect(await issues(text)).toEqual([expect.stringMatching(new RegExp(`^\\d+:\\d+ ${at.replace(/\./g, '\\.')}: must name a file, not a directory`))]);
+  });
+
+  it("refuses a configs: path that is a directory, and takes a file's", async () => {
+    const text = rootRegistry.replace('      - { kind: redis-conf }\n', '      - { kind: redis-conf, path: /etc/redis/conf.d/ }\n');
+    expect(await issues(text)).toEqual([expect.stringMatching(/^\d+:\d+ services\.redis\.configs\[0\]\.path: must name a file, not a directory/)]);
+    expect(await issues(rootRegistry.replace('    config: /etc/redis/redis.conf\n', '    config: /etc/redis/.redis.conf\n'))).toEqual([]);
+  });
+
+  // nginx -t: 'conflicting server name "" on 0.0.0.0:80, ignored': the second site's server block never serves a request.
+  it('refuses a second nginx-site config on one service (the same port), at the second', async () => {
+    const text = rootRegistry.replace(
+      '      - { kind: nginx-site, upstream: api }\n',
+      '      - { kind: nginx-site, upstream: api }\n      - { kind: nginx-site, upstream: grafana, path: /etc/nginx/sites-available/grafana }\n',
+    );
+    expect(text).not.toBe(rootRegistry);
+    expect(await issues(text)).toEqual([expect.stringMatching(/^\d+:\d+ services\.nginx\.configs\[1\]: a second nginx-site config on port 80:/)]);
+  });
+
+  // Every config kind is a TCP server's file (nginx, Prometheus, Grafana speak HTTP; Redis its protocol over TCP):
+  // the snippet for a UDP service would listen on, or proxy to, the TCP port of that number, another service's perhaps.
+  it('refuses an nginx-site or redis-conf config on a UDP service, and one whose upstream is UDP', async () => {
+    const redisUdp = rootRegistry.replace(
+      '    protocol: TCP\n    transport: tcp\n    access: localhost\n    accessNote: Localhost only (no authentication)\n',
+      '    protocol: UDP\n    transport: udp\n    access: localhost\n    accessNote: Localhost only (no authentication)\n',
+    );
+    expect(redisUdp).not.toBe(rootRegistry);
+    expect(await issues(redisUdp)).toEqual([expect.stringMatching(/^\d+:\d+ services\.redis\.configs\[0\]: a redis-conf config is a TCP server's file/)]);
+    const nginxUdp = rootRegistry.replace('    port: 80\n    protocol: HTTP\n    transport: tcp\n', '    port: 80\n    protocol: UDP\n    transport: udp\n');
+    expect(nginxUdp).not.toBe(rootRegistry);
+    expect(await issues(nginxUdp)).toEqual([expect.stringMatching(/^\d+:\d+ services\.nginx\.configs\[0\]: a nginx-site config is a TCP server's file/)]);
+    const apiUdp = rootRegistry
+      .replace('    port: 8000\n    protocol: HTTP\n    transport: tcp\n', '    port: 8000\n    protocol: UDP\n    transport: udp\n')
+      .replace('    metrics: /metrics\n', '');
+    expect(await issues(apiUdp)).toEqual([
+      expect.stringMatching(/^\d+:\d+ services\.nginx\.configs\[0\]\.upstream: service "api" is UDP, but a nginx-site config reaches its upstream over TCP/),
+    ]);
+  });
 });
 
 describe('the YAML writer', () => {

@@ -1,8 +1,8 @@
-import { formatRange, PortsError } from '../../index.js';
+import { formatRange, PortsError, type Registry } from '../../index.js';
 import { quoteValue, wellFormedJson } from '../../escape.js';
 import { portAvailability } from '../../system/free-port.js';
 import { defineCommand } from '../command.js';
-import { load } from '../context.js';
+import { type Context, load } from '../context.js';
 import { CommandError } from '../exit-code.js';
 
 export const command = defineCommand({
@@ -10,7 +10,10 @@ export const command = defineCommand({
   operands: '<reserved-id>',
   flags: {},
   json: '{"id":"dashboard-fallback","port":3210}',
-  notes: ['Exits 1 when every port of the range is taken.'],
+  notes: [
+    "Skips a port that the registry, or a service's env override, gives a service (when that service starts, it needs it).",
+    'Exits 1 when every port of the range is taken.',
+  ],
   async run(context) {
     const registry = await load(context);
     const id = context.positionals[0]!;
@@ -23,9 +26,16 @@ export const command = defineCommand({
     // The transports of the services the range is kept for (a UDP service's port is taken by a bound socket); TCP for nobody's.
     const transports = [...new Set(range.for.flatMap((owner) => (registry.has(owner) ? [registry.service(owner).transport] : [])))].sort();
     if (transports.length === 0) transports.push('tcp');
+    const given = portsGiven(registry, transports, context.env);
     // Why each port could not be bound, by errno: a port below 1024 is not "in use" for a user who may not bind it.
     const refused = new Map<string, number>();
+    const owners = new Set<string>();
     ports: for (let port = range.start; port <= range.end; port++) {
+      if (given.has(port)) {
+        refused.set(GIVEN, (refused.get(GIVEN) ?? 0) + 1);
+        for (const owner of given.get(port)!) owners.add(owner);
+        continue;
+      }
       for (const transport of transports) {
         const availability = await portAvailability(port, transport);
         if (availability.free) continue;
@@ -36,14 +46,40 @@ export const command = defineCommand({
       context.io.out(context.values.json ? `${JSON.stringify({ id, port }, wellFormedJson)}\n` : `${port}\n`);
       return 'ok';
     }
-    throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1)}`);
+    throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1, owners)}`);
   },
 });
 
+/** The reason counted for a port that belongs to a service (not an errno). */
+const GIVEN = 'given to a service';
+
+/**
+ * The ports of `transports` that belong to a service, with the services' ids: each one's registry port and,
+ * where its variable is set to a port resolvePort takes, its override's. A range kept for a service holds
+ * ports it may move to, so the service's own port may lie in it: free only because the service is down,
+ * handed out it would keep the service from starting.
+ */
+function portsGiven(registry: Registry, transports: readonly string[], env: Context['env']): Map<number, string[]> {
+  const given = new Map<number, string[]>();
+  const give = (port: number, id: string) => given.set(port, [...new Set([...(given.get(port) ?? []), id])]);
+  for (const service of registry.services) {
+    if (!transports.includes(service.transport)) continue;
+    give(service.port, service.id);
+    try {
+      give(registry.resolvePort(service.id, { env }).port, service.id);
+    } catch (error) {
+      // A bad override moves nothing (every command that resolves the port refuses it).
+      if (!(error instanceof PortsError)) throw error;
+    }
+  }
+  return given;
+}
+
 /** `all 11 ports are in use on 0.0.0.0 or [::]`, or how many were refused for which reason. */
-function whyNotFree(refused: ReadonlyMap<string, number>, size: number): string {
+function whyNotFree(refused: ReadonlyMap<string, number>, size: number, owners: ReadonlySet<string>): string {
   if (refused.size === 1 && refused.has('EADDRINUSE')) return `${size === 1 ? 'the port is' : `all ${size} ports are`} in use on 0.0.0.0 or [::]`;
   const parts = [...refused].map(([code, count]) => {
+    if (code === GIVEN) return `${count} ${GIVEN} (${[...owners].sort().join(', ')})`;
     if (code === 'EADDRINUSE') return `${count} in use on 0.0.0.0 or [::]`;
     if (code === 'EACCES' || code === 'EPERM')
       return `${count} not permitted to this user (a port below net.ipv4.ip_unprivileged_port_start, 1024 by default, needs root or CAP_NET_BIND_SERVICE)`;

@@ -116,6 +116,26 @@ describe('ports free', () => {
     }
   });
 
+  // A port of the range that the registry, or an env override, gives a service is that service's, bound or not:
+  // handed out while the service is down, it would keep the service from starting.
+  it('skips a port the registry or an env override gives a service the range is kept for, though nothing holds it now', async () => {
+    const start = await freeBlock(3);
+    const kept = registryWith(start, start + 2)
+      .replace('    port: 8000\n', `    port: ${start}\n`)
+      .replace('    purpose: test range\n', '    purpose: test range\n    for: [api]\n');
+    const dir = checkout(kept);
+    expect(await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: dir })).toEqual({ code: 0, stdout: `${start + 1}\n`, stderr: '' });
+    const moved = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: dir, env: { CONTIMG_API_PORT: String(start + 1) } });
+    expect(moved).toEqual({ code: 0, stdout: `${start + 2}\n`, stderr: '' });
+    await listen(start + 2, '0.0.0.0');
+    const none = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: dir, env: { CONTIMG_API_PORT: String(start + 1) } });
+    expect(none).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports free: no free port in "scratch" (${start}-${start + 2}): 2 given to a service (api), 1 in use on 0.0.0.0 or [::]\n`,
+    });
+  });
+
   it('prints the range start when it is free, and the port really is bindable', async () => {
     const start = await freeBlock(3);
     const dir = checkout(registryWith(start, start + 2));
