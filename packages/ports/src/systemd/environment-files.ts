@@ -143,6 +143,13 @@ export function claimVariables(
   unit: Pick<UnitFacts, 'execStartPre'>,
   claimPortPaths: readonly string[],
 ): string[] {
+  if (typeof (registry as Partial<Registry> | null)?.has !== 'function' || typeof (registry as Partial<Registry> | null)?.service !== 'function')
+    throw new TypeError(`claimVariables: registry must be a Registry, not ${describeArgument(registry)}`);
+  objectArgument('claimVariables', 'service', service, 'a Service');
+  if (service.env !== undefined && typeof service.env !== 'string')
+    throw new TypeError(`claimVariables: service.env must be a variable name (a string) or left out, not ${describeArgument(service.env)}`);
+  objectArgument('claimVariables', 'unit', unit, 'UnitFacts, from mergeUnit');
+  iterableArgument('claimVariables', 'claimPortPaths', claimPortPaths, 'paths of claim-port');
   const names = service.env ? [service.env] : [];
   for (const line of claimLines(unit.execStartPre, claimPortPaths)) {
     if (!line.prefixes.includes(':')) {

@@ -7,7 +7,8 @@
 // it: the scanners of prometheus-jobs.ts read it so.
 import { type Finding, yamlLineBreaks } from './finding.js';
 import { isThisHost } from './prometheus.js';
-import { isSpaceAt, maskQuoted, valueReader, yamlScalar } from './prometheus-jobs.js';
+import { flowMappingEntries } from './prometheus-files.js';
+import { isSpaceAt, maskQuoted, valueReader } from './prometheus-jobs.js';
 
 interface Datasource {
   /** Its `type:`, undefined when the entry names none (then it is held to the port, as before types were read). */
@@ -40,23 +41,11 @@ function flowDatasource(text: string): { type?: string; url?: string } | undefin
   if (!masked.endsWith('}')) return undefined; // a `}` inside quotes closes nothing
   const found: { type?: string; url?: string } = {};
   const valueAt = valueReader(text, masked);
-  let depth = 0;
-  let start: number | undefined; // where a key of the outer level may start (after its `{` or a `,`)
-  for (let at = 0; at < masked.length; at++) {
-    const char = masked[at]!;
-    if (char === '{' || char === '[') {
-      depth++;
-      if (depth === 1) start = at + 1;
-    } else if (char === '}' || char === ']') depth--;
-    else if (depth === 1 && char === ',') start = at + 1;
-    else if (depth === 1 && char === ':' && start !== undefined) {
-      const key = yamlScalar(text.slice(start, at).trim());
-      start = undefined;
-      if ((key !== 'type' && key !== 'url') || found[key] !== undefined) continue;
-      let value = at + 1;
-      while (isSpaceAt(text, value)) value++;
-      found[key] = valueAt(value).items[0] ?? '';
-    }
+  for (const { key, colon } of flowMappingEntries(text)) {
+    if ((key !== 'type' && key !== 'url') || found[key] !== undefined) continue;
+    let value = colon + 1;
+    while (isSpaceAt(text, value)) value++;
+    found[key] = valueAt(value).items[0] ?? '';
   }
   return found;
 }

@@ -207,12 +207,13 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
 
 /**
  * The keys of a flow mapping's outer level (`{targets: ['a:1'], foo: 1}` ->
- * targets, foo), as YAML reads them; what quoted scalars hold (`'a'',}'`,
- * `"a\",b"`) is text, never a comma, colon or brace.
+ * targets, foo), as YAML reads them, each with where its `:` stands; what
+ * quoted scalars hold (`'a'',}'`, `"a\",b"`) is text, never a comma, colon or
+ * brace.
  */
-export function flowMappingKeys(text: string): string[] {
+export function flowMappingEntries(text: string): { key: string; colon: number }[] {
   const masked = maskQuoted(text);
-  const keys: string[] = [];
+  const entries: { key: string; colon: number }[] = [];
   let depth = 0;
   let start: number | undefined; // where a key may start (after `{` or `,` at the outer level)
   for (let at = 0; at < masked.length; at++) {
@@ -224,9 +225,14 @@ export function flowMappingKeys(text: string): string[] {
     else if (depth === 1 && char === ',') start = at + 1;
     else if (depth === 1 && char === ':' && start !== undefined) {
       const key = yamlScalar(text.slice(start, at).trim());
-      if (key !== '') keys.push(key);
+      if (key !== '') entries.push({ key, colon: at });
       start = undefined;
     }
   }
-  return keys;
+  return entries;
+}
+
+/** flowMappingEntries' keys. */
+export function flowMappingKeys(text: string): string[] {
+  return flowMappingEntries(text).map((entry) => entry.key);
 }
