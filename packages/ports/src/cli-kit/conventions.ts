@@ -14,15 +14,22 @@ export const EXIT_USAGE = 64;
  * `--json=VALUE`, `--format json`, `--format=json`) before any `--`: then
  * even a usage error prints one JSON object on stdout. It reads argv as typed,
  * not parsed, because it must answer when parsing fails (`--json=VALUE` is a
- * usage error: --json takes no value, but JSON was asked for).
+ * usage error: --json takes no value, but JSON was asked for; not
+ * `--json=false`, `=0`, `=no`, `=off` or `--json=`, which ask for none).
  */
+/** A value given to a boolean JSON flag that asks for no JSON. */
+const NO_JSON = /^(?:false|0|no|off|)$/i;
+
 export function wantsJson(argv: readonly string[], flags: Flags): boolean {
   const end = argv.indexOf('--');
   const args = end < 0 ? argv : argv.slice(0, end);
   return Object.entries(flags).some(([name, { type, short, selectsJson }]) => {
     if (selectsJson === undefined) return false;
     const long = `--${name}`;
-    if (type === 'boolean') return args.some((arg) => arg === long || arg.startsWith(`${long}=`) || (short !== undefined && arg === `-${short}`));
+    if (type === 'boolean')
+      return args.some(
+        (arg) => arg === long || (arg.startsWith(`${long}=`) && !NO_JSON.test(arg.slice(long.length + 1))) || (short !== undefined && arg === `-${short}`),
+      );
     return args.some((arg, index) => arg === `${long}=${selectsJson}` || (arg === long && args[index + 1] === selectsJson));
   });
 }

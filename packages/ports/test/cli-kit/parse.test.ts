@@ -66,6 +66,8 @@ describe('conventions', () => {
     expect(wantsJson(['x', '--json'], flags)).toBe(true);
     expect(wantsJson(['--', '--json'], flags)).toBe(false);
     expect(wantsJson(['--json=yes'], flags)).toBe(true);
+    // A value that asks for no JSON: the usage error is text (it printed a JSON error to one who asked for none).
+    for (const no of ['false', 'FALSE', '0', 'no', 'off', '']) expect(wantsJson([`--json=${no}`], flags), no).toBe(false);
     expect(wantsJson(['--jsonx'], flags)).toBe(false);
     expect(wantsJson(['--emit', 'json'], flags)).toBe(true);
     expect(wantsJson(['--emit=json'], flags)).toBe(true);
