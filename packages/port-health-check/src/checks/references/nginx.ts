@@ -278,6 +278,40 @@ function passTarget(directive: string, value: string): { host: string; port: num
   return { host: match[1]!, port: match[2] !== undefined ? Number(match[2]) : fallback };
 }
 
+/**
+ * The URI part of a pass directive (`/` in `http://127.0.0.1:8000/`), as
+ * written; undefined when it has none, and nginx passes the request's URI as
+ * it is. Only proxy_pass takes one: grpc_pass, uwsgi_pass, fastcgi_pass and
+ * scgi_pass take an address (nginx -t refuses `grpc_pass h:9/x`).
+ */
+function passUri(pass: SiteStatement): string | undefined {
+  const value = pass.words[1];
+  const scheme = value !== undefined && pass.words[0] === 'proxy_pass' ? /^[a-zA-Z]+:\/\//.exec(value) : null;
+  if (!scheme) return undefined;
+  const slash = value!.indexOf('/', scheme[0].length);
+  return slash < 0 ? undefined : value!.slice(slash);
+}
+
+/** The host and port a pass directive names, as written (`127.0.0.1:8000`, `app`), for a message. */
+const passAuthority = (pass: SiteStatement): string => {
+  const value = pass.words[1]!.replace(/^[a-zA-Z]+:\/\//, '');
+  return value.split('/')[0]!;
+};
+
+/**
+ * Whether a URI nginx builds from `template` (a proxy_pass URI with
+ * variables, a rewrite's replacement) can have `path` as its path: it starts
+ * with what is written before the first variable, and a `?` written there
+ * ends the path.
+ */
+function mayBuild(template: string, path: string): boolean {
+  const dollar = template.indexOf('$');
+  const literal = dollar < 0 ? template : template.slice(0, dollar);
+  const query = literal.indexOf('?');
+  if (query >= 0) return literal.slice(0, query) === path;
+  return dollar < 0 ? literal === path : path.startsWith(literal);
+}
+
 /** The IPv4 address glibc's inet_aton reads (`127.1`, `0x7f.0.0.1`, `2130706433`), as a number; undefined for anything else. */
 function inetAton(host: string): number | undefined {
   const parts = host.split('.');
@@ -345,13 +379,15 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
 /**
  * Whether a pass directive sends requests to the upstream: to this machine on
  * its port, or through a named upstream block one of whose servers is (each
- * block's servers read once, however many passes name it). A target from a
+ * block's servers read once, however many passes name it, and each pass
+ * judged once, however often the metrics check asks). A target from a
  * variable is not followed (checkPasses says so, unknown).
  */
 function passesToUpstream(upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations): (pass: SiteStatement) => boolean {
   const port = expect.upstream.port;
   const blocks = new Map<Upstream, boolean>();
-  return (pass) => {
+  const known = new Map<SiteStatement, boolean>();
+  const decide = (pass: SiteStatement): boolean => {
     const [directive, value] = pass.words;
     if (directive === undefined || value === undefined || !(directive in PASSES)) return false;
     const target = passTarget(directive, value);
@@ -364,6 +400,11 @@ function passesToUpstream(upstreams: ReadonlyMap<string, Upstream>, expect: Ngin
         upstream.servers.some((server) => server.words[1] !== undefined && serverPortHere(server.words[1]) === port),
       );
     return blocks.get(upstream)!;
+  };
+  return (pass) => {
+    let answer = known.get(pass);
+    if (answer === undefined) known.set(pass, (answer = decide(pass)));
+    return answer;
   };
 }
 
@@ -425,9 +466,21 @@ const isRegex = (location: LocationMatch): boolean => location.modifier === '~' 
  * are `unknown`.
  */
 function regexMatches(location: LocationMatch, uri: string): boolean | 'unknown' {
+  let expression = compiled.get(location);
+  if (expression === undefined) {
+    expression = compile(location);
+    compiled.set(location, expression);
+  }
+  return expression === 'unknown' ? 'unknown' : expression.test(uri);
+}
+
+/** Each location's expression compiled once: it is tried against every request path a site maps onto the metrics path. */
+const compiled = new WeakMap<LocationMatch, RegExp | 'unknown'>();
+
+function compile(location: LocationMatch): RegExp | 'unknown' {
   if (location.path.includes('[:')) return 'unknown';
   try {
-    return new RegExp(location.path, location.modifier === '~*' ? 'iu' : 'u').test(uri);
+    return new RegExp(location.path, location.modifier === '~*' ? 'iu' : 'u');
   } catch {
     return 'unknown';
   }
@@ -519,12 +572,13 @@ function prefixMatch(
   let prefix: LocationBlock | undefined;
   let named = false; // a location is named `uri` itself: no redirect
   let redirect: LocationBlock | undefined;
+  const slashed = `${uri}/`;
   for (const block of level) {
     const { modifier, path } = block.location;
     if (isRegex(block.location)) continue;
     if (modifier === '=' && path === uri) return { exact: block };
     if (path === uri) named = true;
-    if (path === `${uri}/` && block.autoRedirect) redirect ??= block;
+    if (path === slashed && block.autoRedirect) redirect ??= block;
     if (modifier !== '=' && uri.startsWith(path) && path.length > (prefix?.location.path.length ?? -1)) prefix = block;
   }
   return redirect && !named ? { redirect } : { prefix };
@@ -582,7 +636,7 @@ interface SiteFacts {
   listens: number;
 }
 
-/** What a location nginx picks for the metrics path does with it: passes it to the upstream (`named`: through try_files to that named location), cannot tell (the statement that decides, and why), or neither (undefined). */
+/** What a location nginx picks for a request path does with it: passes it to the upstream (`named`: through try_files to that named location), cannot tell (the statement that decides, and why), or neither (undefined). */
 type Handling = { readonly pass: SiteStatement; readonly named?: LocationBlock } | { readonly unknown: SiteStatement; readonly why: string } | undefined;
 
 /** What metricsHandling reads a server's location with. */
@@ -593,29 +647,33 @@ interface HandlingContext {
   readonly toUpstream: (pass: SiteStatement) => boolean;
   /** The site passes something to the upstream, so a rewrite may reach it. */
   readonly upstreamAnywhere: boolean;
+  /** The request path asked about: the metrics path, or one a proxy_pass URI maps onto it (requestPaths). */
+  readonly uri: string;
 }
 
 /**
- * What a location does with a request for the metrics path, as nginx runs
+ * What a location does with a request for context.uri, as nginx runs
  * it: the rewrite module's directives first, in order (a `return` answers
  * there, so a pass in the location never runs; a `rewrite` whose expression
- * matches sends the request elsewhere, where this check does not follow it);
+ * matches sends the request elsewhere, or with `break` changes it before
+ * the pass, where this check does not follow it);
  * then its pass directive, or, with none, the named location its
  * `try_files` ends in (`try_files $uri @app`: no file of that name, so the
  * request goes there, and is handled there the same way). An `if` in the
  * location makes what stands in it depend on the request: cannot tell.
  */
 function metricsHandling(block: LocationBlock, context: HandlingContext): Handling {
-  const { expect, upstreamAnywhere } = context;
-  const metrics = expect.upstream.metrics;
+  const { expect, upstreamAnywhere, uri } = context;
   let conditionalReturn: SiteStatement | undefined;
   for (const { statement, conditional } of block.routing) {
     const [directive, argument] = statement.words;
     if (directive === 'rewrite' && argument !== undefined) {
-      const matches = regexMatches({ modifier: '~', path: argument }, metrics);
+      const matches = regexMatches({ modifier: '~', path: argument }, uri);
       if (matches === false || !upstreamAnywhere) continue;
       const how = matches === 'unknown' ? 'may match' : conditional ? 'matches, inside an if,' : 'matches';
-      return { unknown: statement, why: `rewrite ${shown(argument)} ${how} ${metrics} and sends it elsewhere, which this check does not follow` };
+      // With break the request stays here and the rewritten URI is passed whole; else nginx looks for its location again.
+      const then = statement.words[3] === 'break' ? 'changes it before it is passed on' : 'sends it elsewhere';
+      return { unknown: statement, why: `rewrite ${shown(argument)} ${how} ${shown(uri)} and ${then}, which this check does not follow` };
     }
     if (directive !== 'return') continue;
     if (!conditional) return undefined; // nginx answers with it: nothing is passed on
@@ -625,14 +683,14 @@ function metricsHandling(block: LocationBlock, context: HandlingContext): Handli
   if (handling && 'pass' in handling && conditionalReturn) {
     return {
       unknown: conditionalReturn,
-      why: `a return inside an if may answer ${metrics} before ${handling.pass.words[0]} passes it to ${expect.upstream.name}`,
+      why: `a return inside an if may answer ${shown(uri)} before ${handling.pass.words[0]} passes it to ${expect.upstream.name}`,
     };
   }
   return handling;
 }
 
 /** A location's pass to the upstream: one standing in it, else unknown for one inside an `if` (passed only when the condition holds); undefined for none. */
-function passOf(block: LocationBlock, { expect, toUpstream }: HandlingContext): Handling {
+function passOf(block: LocationBlock, { expect, toUpstream, uri }: HandlingContext): Handling {
   const passes = block.routing.filter(({ statement }) => toUpstream(statement));
   const direct = passes.find(({ conditional }) => !conditional);
   if (direct) return { pass: direct.statement };
@@ -640,7 +698,7 @@ function passOf(block: LocationBlock, { expect, toUpstream }: HandlingContext): 
   if (inIf)
     return {
       unknown: inIf,
-      why: `${inIf.words[0]} to ${expect.upstream.name} inside an if: whether it passes ${expect.upstream.metrics} depends on the request`,
+      why: `${inIf.words[0]} to ${expect.upstream.name} inside an if: whether it passes ${shown(uri)} depends on the request`,
     };
   return undefined;
 }
@@ -658,14 +716,18 @@ function namedPass(block: LocationBlock, context: HandlingContext): Handling {
 /**
  * The findings for the metrics path: every prefix or exact location that
  * serves it or a path under it (`/metrics`, `/metrics/`) must be restricted,
- * and so must the location nginx picks for a request of the path itself
- * (pickLocation): a regex location (`location ~ /` over `location /metrics`),
- * or one of another path (`location /`, `location /api/` for `/api/metrics`)
- * that passes it to the upstream (metricsHandling). A regex location nginx
- * does not reach for it (`location ^~ /metrics` or `= /metrics` stop the
- * search; an earlier regex matches) serves other paths, and so does a
- * location of another path that passes elsewhere or serves files: no concern
- * of this check.
+ * and so must the location nginx picks (pickLocation) for each request path
+ * that reaches the upstream's metrics path (requestPaths: the path itself,
+ * and `/api/metrics` where `location /api/` has `proxy_pass
+ * http://127.0.0.1:8000/`): a regex location (`location ~ /` over `location
+ * /metrics`), or one of another path (`location /`, `location /api/`) that
+ * passes the request to the upstream's metrics path (generalLocation). A
+ * regex location nginx does not reach for it (`location ^~ /metrics` or `=
+ * /metrics` stop the search; an earlier regex matches) serves other paths,
+ * and so does a location of another path that passes elsewhere, maps the
+ * path to another (`proxy_pass http://127.0.0.1:8000/app/`) or serves files:
+ * no concern of this check. Then the locations whose pass sends a URI this
+ * check does not compute (uncomputedPasses).
  */
 function checkMetricsLocations(facts: SiteFacts, expect: NginxExpectations): { findings: Finding[]; count: number } {
   const metrics = expect.upstream.metrics;
@@ -681,55 +743,198 @@ function checkMetricsLocations(facts: SiteFacts, expect: NginxExpectations): { f
     if (finding) findings.push(finding);
   }
   for (const server of facts.servers) {
-    const picked = pickLocation(server, metrics);
-    if ('unknown' in picked) {
-      findings.push({
-        ...place(picked.unknown.statement),
-        severity: 'unknown',
-        message: `${locationName(picked.unknown.location)}: cannot tell whether this regular expression matches ${metrics} (nginx takes a matching one over the ${metrics} location)`,
-      });
-    } else if ('location' in picked && picked.location && isRegex(picked.location.location)) {
-      count++; // it is the metrics location, restricted or not
-      const subject = `${locationName(picked.location.location)} matches ${metrics} (nginx takes a matching regex location over a prefix one without ^~) and is`;
-      const finding = restriction(picked.location, subject, rulesOf(picked.location, known));
-      if (finding) findings.push(finding);
-    } else if ('location' in picked && picked.location && !picked.location.location.path.startsWith(metrics)) {
-      const handling = metricsHandling(picked.location, { expect, server, toUpstream, upstreamAnywhere });
-      const finding = generalLocation(picked.location, handling, known, expect);
+    const paths = requestPaths(server, toUpstream, expect);
+    if (paths.skipped > 0) findings.push(tooManyPaths(paths.skipped, expect));
+    for (const [uri, source] of paths.paths) {
+      const picked = pickLocation(server, uri);
+      if ('unknown' in picked) {
+        const over = source
+          ? `${locationName(source.location)}, which passes ${shown(uri)} to ${expect.upstream.name}'s ${metrics}`
+          : `the ${metrics} location`;
+        findings.push({
+          ...place(picked.unknown.statement),
+          severity: 'unknown',
+          message: `${locationName(picked.unknown.location)}: cannot tell whether this regular expression matches ${shown(uri)} (nginx takes a matching one over ${over})`,
+        });
+        continue;
+      }
+      const block = 'location' in picked ? picked.location : undefined;
+      if (block === undefined) continue;
+      if (uri === metrics && isRegex(block.location)) {
+        count++; // it is the metrics location, restricted or not
+        const subject = `${locationName(block.location)} matches ${metrics} (nginx takes a matching regex location over a prefix one without ^~) and is`;
+        const finding = restriction(block, subject, rulesOf(block, known));
+        if (finding) findings.push(finding);
+        continue;
+      }
+      if (!isRegex(block.location) && block.location.path.startsWith(metrics)) continue; // a location of the metrics path: held above
+      const finding = generalLocation(block, { expect, server, toUpstream, upstreamAnywhere, uri }, known);
       if (finding === undefined) continue;
       count++; // it is the metrics location, restricted or not
       if (finding !== 'restricted') findings.push(finding);
     }
   }
+  findings.push(...uncomputedPasses(facts.locations, toUpstream, known, findings, expect));
   return { findings, count };
 }
 
+/** At most this many request paths a proxy_pass URI maps onto the metrics path are held to the location nginx picks, per server: each pick reads the server's locations. */
+export const MAX_MAPPED_PATHS = 32;
+
 /**
- * The finding for a location of another path that nginx picks for the
- * metrics path: an error when it passes it to the upstream and neither it nor
- * the named location it goes through restricts it (nginx checks the access
- * rules of both); `restricted` when one does; undefined when it passes it
- * nowhere this check is concerned with.
+ * The request paths that may reach the upstream's metrics path through a
+ * server's locations, each with the location whose pass maps it there
+ * (undefined: the metrics path itself). nginx replaces the part of the
+ * request a prefix location matched with its proxy_pass URI (`location /api/`
+ * and `http://127.0.0.1:8000/` make /api/metrics /metrics; `location /app`
+ * and `.../v1`, /appX /v1X), and the whole path an exact one matched. Each
+ * is then held to the location nginx picks for it, which may be another.
+ * Regex and named locations, and passes inside an if, take no URI part
+ * (nginx -t fails); a URI with variables is uncomputedPasses'.
  */
-function generalLocation(
-  block: LocationBlock,
-  handling: Handling,
-  known: Map<Block, readonly SiteStatement[]>,
+function requestPaths(
+  server: readonly LocationBlock[],
+  toUpstream: (pass: SiteStatement) => boolean,
   expect: NginxExpectations,
-): Finding | 'restricted' | undefined {
+): { paths: Map<string, LocationBlock | undefined>; skipped: number } {
+  const metrics = expect.upstream.metrics;
+  const paths = new Map<string, LocationBlock | undefined>([[metrics, undefined]]);
+  let skipped = 0;
+  const blocks = [...server]; // the server's locations and those nested in them, outermost first
+  for (let index = 0; index < blocks.length; index++) {
+    const block = blocks[index]!;
+    for (const inner of block.locations) blocks.push(inner);
+    if (isRegex(block.location) || block.unreachable || block.location.path.startsWith('@')) continue;
+    const pass = block.routing.find(({ statement, conditional }) => !conditional && toUpstream(statement))?.statement;
+    const part = pass && passUri(pass);
+    if (part === undefined || part.includes('$')) continue;
+    const path = mappedFrom(block.location, part, metrics);
+    if (path === undefined || paths.has(path)) continue;
+    if (paths.size > MAX_MAPPED_PATHS) skipped++;
+    else paths.set(path, block);
+  }
+  return { paths, skipped };
+}
+
+/** The request path a location whose proxy_pass has the URI `part` sends to `metrics`, if one is. */
+function mappedFrom(location: LocationMatch, part: string, metrics: string): string | undefined {
+  const query = part.indexOf('?');
+  // What follows a `?` in the URI goes into the query: every request the location takes has that path.
+  if (query >= 0) return part.slice(0, query) === metrics ? location.path : undefined;
+  if (location.modifier === '=') return part === metrics ? location.path : undefined;
+  return metrics.startsWith(part) ? location.path + metrics.slice(part.length) : undefined;
+}
+
+/** The unknown for the request paths past MAX_MAPPED_PATHS in one server. */
+function tooManyPaths(skipped: number, expect: NginxExpectations): Finding {
+  return {
+    line: 0,
+    severity: 'unknown',
+    message: `${skipped} more locations than the ${MAX_MAPPED_PATHS} this check follows map a request path onto ${expect.upstream.name}'s ${expect.upstream.metrics} through a proxy_pass URI; whether those paths are restricted is not checked`,
+  };
+}
+
+/**
+ * The path the upstream sees (without the query) when a location's pass
+ * sends it a request for `uri`: with a URI part, the part of the request the
+ * location matched replaced by it (mappedFrom); without, the request's own.
+ * Undefined when nginx builds it from variables (uncomputedPasses says so).
+ */
+function passedPath(block: LocationBlock, pass: SiteStatement, uri: string): string | undefined {
+  const part = passUri(pass);
+  if (part === undefined) return uri;
+  if (part.includes('$')) return undefined;
+  // nginx refuses a URI part in a regex or named location (nginx -t fails): a site that holds one is not served.
+  if (isRegex(block.location) || block.location.path.startsWith('@')) return uri;
+  const path = block.location.modifier === '=' ? part : part + uri.slice(block.location.path.length);
+  return path.split('?')[0]!;
+}
+
+/** Whether a location's passes to the upstream may send a request for `uri` to its metrics path; true when it has none of its own (it hands the request on). */
+function mayPassMetrics(block: LocationBlock, { toUpstream, uri, expect }: HandlingContext): boolean {
+  const passes = block.routing.filter(({ statement }) => toUpstream(statement));
+  if (passes.length === 0) return true;
+  return passes.some(({ statement }) => {
+    const path = passedPath(block, statement, uri);
+    return path === undefined || path === expect.upstream.metrics;
+  });
+}
+
+/**
+ * The finding for a location of another path that nginx picks for a request
+ * path (context.uri): an error when it passes it to the upstream's metrics
+ * path and neither it nor the named location it goes through restricts it
+ * (nginx checks the access rules of both); `restricted` when one does;
+ * undefined when it passes it nowhere this check is concerned with.
+ */
+function generalLocation(block: LocationBlock, context: HandlingContext, known: Map<Block, readonly SiteStatement[]>): Finding | 'restricted' | undefined {
+  const { expect, uri } = context;
   const { name, port, metrics } = expect.upstream;
+  const handling = metricsHandling(block, context);
   if (handling === undefined) return undefined;
-  const where = `${locationName(block.location)} is the location nginx picks for ${metrics}`;
+  const where = `${locationName(block.location)} is the location nginx picks for ${shown(uri)}`;
   if ('unknown' in handling) {
+    // A rewrite hands the request on to where this check does not follow; anything else leaves it to this location's passes.
+    if (handling.unknown.words[0] !== 'rewrite' && !mayPassMetrics(block, context)) return undefined;
     return { ...place(handling.unknown), severity: 'unknown', message: `${where}: ${handling.why}, so whether ${name}'s metrics are open is not known` };
   }
-  const rules = rulesOf(block, known);
-  if (handling.named && openingRule(rulesOf(handling.named, known)) === undefined) return 'restricted';
   const { pass, named } = handling;
+  if (passedPath(named ?? block, pass, uri) !== metrics) return undefined;
+  const rules = rulesOf(block, known);
+  if (named && openingRule(rulesOf(named, known)) === undefined) return 'restricted';
   const through = named ? ` through try_files to ${locationName(named.location)}` : '';
-  const subject = `${where} and passes it to ${name}${through} (${pass.words[0]} ${shown(pass.words[1]!)}, ${lineWords(pass, block.statement)}), but is`;
-  const fix = `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}; } (ports snippet nginx-site)`;
+  const reaches = uri === metrics ? '' : `: ${shown(uri)} reaches ${shown(passAuthority(pass))}${metrics}`;
+  const subject = `${where} and passes it to ${name}${through} (${pass.words[0]} ${shown(pass.words[1]!)}, ${lineWords(pass, block.statement)})${reaches}, but is`;
+  const fix =
+    uri === metrics
+      ? `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}; } (ports snippet nginx-site)`
+      : `add location = ${shown(uri)} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}${metrics}; } (ports snippet nginx-site)`;
   return restriction(block, subject, rules, fix) ?? 'restricted';
+}
+
+/** A rewrite replacement that makes nginx answer with a redirect, whatever the flag. */
+const REDIRECTING = /^(?:https?:\/\/|\$scheme)/;
+
+/**
+ * Unknowns for the locations whose pass to the upstream sends a URI this
+ * check does not compute, so that some request path may reach the metrics
+ * path through them: a proxy_pass URI with variables (`location ~
+ * ^/re/(.*)$ { proxy_pass http://127.0.0.1:8000/$1; }`, which nginx allows
+ * in a regex location), a `rewrite ... break` before the pass (nginx then
+ * passes the rewritten URI whole). None when what is written before the
+ * first variable rules the metrics path out (`/v2/$1`), when the location is
+ * restricted, or when a finding already names the location or the line.
+ */
+function uncomputedPasses(
+  locations: readonly LocationBlock[],
+  toUpstream: (pass: SiteStatement) => boolean,
+  known: Map<Block, readonly SiteStatement[]>,
+  found: readonly Finding[],
+  expect: NginxExpectations,
+): Finding[] {
+  const { name, metrics } = expect.upstream;
+  const key = (at: { file?: string; line: number }): string => `${at.file ?? ''}\0${at.line}`;
+  const named = new Set(found.map(key));
+  const after = `so which request path reaches ${metrics}, and whether it is open, is not known; add allow 127.0.0.1; deny all; to it`;
+  const findings: Finding[] = [];
+  for (const block of locations) {
+    if (block.unreachable) continue;
+    const pass = block.routing.find(({ statement }) => toUpstream(statement))?.statement;
+    if (pass === undefined || named.has(key(place(block.statement))) || openingRule(rulesOf(block, known)) === undefined) continue;
+    for (const { statement } of block.routing) {
+      if (named.has(key(place(statement)))) continue;
+      const [directive, argument, replacement, flag] = statement.words;
+      const part = toUpstream(statement) ? passUri(statement) : undefined;
+      if (part?.includes('$') && mayBuild(part, metrics)) {
+        const message = `${directive} ${shown(argument!)} in ${locationName(block.location)} sets the URI it passes to ${name} from a variable, ${after}, or write the URI without variables`;
+        findings.push({ ...place(statement), severity: 'unknown', message });
+      } else if (directive === 'rewrite' && flag === 'break' && replacement !== undefined && !REDIRECTING.test(replacement) && mayBuild(replacement, metrics)) {
+        const message = `rewrite ${shown(argument!)} ${shown(replacement)} break in ${locationName(block.location)} changes the URI before ${pass.words[0]} passes it to ${name} (${lineWords(pass, statement)}), ${after}`;
+        findings.push({ ...place(statement), severity: 'unknown', message });
+      }
+    }
+  }
+  return findings;
 }
 
 function readDirective(statement: SiteStatement, open: readonly Block[], expect: NginxExpectations, facts: SiteFacts): void {

@@ -9,7 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/checks/references/finding.js';
-import { MAX_SITE_BYTES, MAX_SITE_STATEMENTS, nginxLocationFor, nginxStatements, readNginxSite } from '../../../src/checks/references/nginx.js';
+import {
+  MAX_MAPPED_PATHS,
+  MAX_SITE_BYTES,
+  MAX_SITE_STATEMENTS,
+  nginxLocationFor,
+  nginxStatements,
+  readNginxSite,
+} from '../../../src/checks/references/nginx.js';
 import { hasCommand, leasePort } from '../../../../../test-support/index.js';
 import { tempDir, writeTree } from '../../helpers.js';
 
@@ -259,6 +266,101 @@ describe('a location of another path that nginx picks for /metrics (location /, 
   });
 });
 
+describe('a proxy_pass with a URI: another request path reaches the metrics path', () => {
+  const server = (body: string) => `server {\nlisten 80;\n${body}\n}\n`;
+  const fix = (path: string) =>
+    `add location = ${path} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000/metrics; } (ports snippet nginx-site)`;
+
+  it('location /api/ { proxy_pass http://127.0.0.1:8000/; } serves /metrics at /api/metrics: an error naming the location, line and request path', () => {
+    expect(problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://127.0.0.1:8000/; }`))).toEqual([
+      `${SELF}:4: error: location /api/ is the location nginx picks for /api/metrics and passes it to FastAPI (proxy_pass http://127.0.0.1:8000/, line 4): /api/metrics reaches 127.0.0.1:8000/metrics, but is not restricted to localhost; ${fix('/api/metrics')}`,
+    ]);
+    // The prefix is replaced whatever its last character: /app + /metrics onto /v1 + /metrics.
+    const found = readNginxSite(server('location /app { proxy_pass http://127.0.0.1:8000/v1; }'), {
+      ...EXPECT,
+      upstream: { ...EXPECT.upstream, metrics: '/v1/metrics' },
+    });
+    expect(found).toEqual([
+      expect.objectContaining({ line: 3, severity: 'error', message: expect.stringContaining('/app/metrics reaches 127.0.0.1:8000/v1/metrics') }),
+    ]);
+  });
+
+  it('names the included file the location is in', () => {
+    const files = {
+      '/etc/nginx/snippets/api.conf': [{ path: '/etc/nginx/snippets/api.conf', text: '\nlocation /api/ {\nproxy_pass http://127.0.0.1:8000/;\n}\n' }],
+    };
+    expect(problems(server(`${METRICS}\ninclude snippets/api.conf;`), files)).toEqual([
+      expect.stringMatching(
+        /^\/etc\/nginx\/snippets\/api\.conf:2: error: location \/api\/ is the location nginx picks for \/api\/metrics .*\(proxy_pass http:\/\/127\.0\.0\.1:8000\/, line 3\): \/api\/metrics reaches/,
+      ),
+    ]);
+  });
+
+  it('an exact location, or a URI with a query, maps whatever request it takes', () => {
+    expect(problems(server(`${METRICS}\nlocation = /stats { proxy_pass http://127.0.0.1:8000/metrics; }`))).toEqual([
+      expect.stringContaining(`${SELF}:4: error: location = /stats is the location nginx picks for /stats and passes it to FastAPI`),
+    ]);
+    expect(problems(server(`${METRICS}\nlocation /q/ { proxy_pass http://127.0.0.1:8000/metrics?x=1; }`))).toEqual([
+      expect.stringContaining('/q/ reaches 127.0.0.1:8000/metrics'),
+    ]);
+  });
+
+  it('restricted, or taken by another location nginx picks for that path: fine', () => {
+    expect(problems(server(`${METRICS}\nlocation /api/ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000/; }`))).toEqual([]);
+    expect(problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://127.0.0.1:8000/; }\nlocation = /api/metrics { deny all; }`))).toEqual([]);
+    expect(
+      problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://127.0.0.1:8000/; }\nlocation /api/m { proxy_pass http://127.0.0.1:8000/x/; }`)),
+    ).toEqual([]);
+    // Another upstream's URI is no concern.
+    expect(problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://10.1.2.3:8000/; }`))).toEqual([]);
+  });
+
+  it('a location nginx picks for /metrics that maps it to another path does not pass /metrics on', () => {
+    expect(problems(server('location / { proxy_pass http://127.0.0.1:8000/app/; }'))).toEqual([
+      `${SELF}:0: warning: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)`,
+    ]);
+  });
+
+  it('a URI from a variable, or a rewrite ... break before the pass: unknown naming the line, unless restricted', () => {
+    expect(problems(server(`${METRICS}\nlocation ~ ^/re/(.*)$ { proxy_pass http://127.0.0.1:8000/$1; }`))).toEqual([
+      `${SELF}:4: unknown: proxy_pass http://127.0.0.1:8000/$1 in location ~ ^/re/(.*)$ sets the URI it passes to FastAPI from a variable, so which request path reaches /metrics, and whether it is open, is not known; add allow 127.0.0.1; deny all; to it, or write the URI without variables`,
+    ]);
+    expect(problems(server(`${METRICS}\nlocation /rw/ {\nrewrite ^/rw/(.*)$ /$1 break;\nproxy_pass http://127.0.0.1:8000;\n}`))).toEqual([
+      `${SELF}:5: unknown: rewrite ^/rw/(.*)$ /$1 break in location /rw/ changes the URI before proxy_pass passes it to FastAPI (line 6), so which request path reaches /metrics, and whether it is open, is not known; add allow 127.0.0.1; deny all; to it`,
+    ]);
+    expect(problems(server(`${METRICS}\nlocation ~ ^/re/(.*)$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000/$1; }`))).toEqual([]);
+    // A result that cannot be /metrics: no concern.
+    expect(problems(server(`${METRICS}\nlocation /rw/ { rewrite ^/rw/(.*)$ /v2/$1 break; proxy_pass http://127.0.0.1:8000; }`))).toEqual([]);
+    expect(problems(server(`${METRICS}\nlocation ~ ^/re/(.*)$ { proxy_pass http://127.0.0.1:8000/v2/$1; }`))).toEqual([]);
+  });
+
+  it('follows at most MAX_MAPPED_PATHS request paths a server maps, each pick reading its locations: the rest is unknown, never a quadratic wait', () => {
+    const count = 10_000; // unbounded, 10,000 picks of 10,000 locations each
+    const locations = Array.from({ length: count }, (_, index) => `location /a${index}/ { proxy_pass http://127.0.0.1:8000/; }`).join('\n');
+    const started = performance.now();
+    const found = problems(server(`${METRICS}\n${locations}`));
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(found).toHaveLength(MAX_MAPPED_PATHS + 1);
+    expect(found).toContain(
+      `${SELF}:0: unknown: ${count - MAX_MAPPED_PATHS} more locations than the ${MAX_MAPPED_PATHS} this check follows map a request path onto FastAPI's /metrics through a proxy_pass URI; whether those paths are restricted is not checked`,
+    );
+    // Regex locations are tried for every path followed: each is compiled once.
+    const regexes = Array.from({ length: count / 2 }, (_, index) => `location ~ ^/r${index}$ { }`).join('\n');
+    const mixed = performance.now();
+    expect(
+      problems(
+        server(
+          `${METRICS}\n${regexes}\n${locations
+            .split('\n')
+            .slice(0, count / 2)
+            .join('\n')}`,
+        ),
+      ),
+    ).toHaveLength(MAX_MAPPED_PATHS + 1);
+    expect(performance.now() - mixed).toBeLessThan(3000);
+  });
+});
+
 /** nginx, for the test held against it: on PATH, or Debian's (nginx-light) in /usr/sbin, outside a non-root PATH. */
 const NGINX = ['nginx', '/usr/sbin/nginx'].find((command) => hasCommand(command, ['-v']));
 if (!NGINX) console.warn('[skipped: missing Debian package nginx-light: install with sudo bash scripts/install-system-packages.sh]');
@@ -384,7 +486,14 @@ describe('the location picked, held to a real nginx', () => {
  * to the backend (200), refuses it (403) or answers otherwise. BACKEND is
  * the backend's port, APP an upstream block of it.
  */
-const GENERAL: readonly { body: string; metrics?: string; reader: 'error' | 'ok' | 'unknown'; nginx: 'backend' | 403 | 'other' }[] = [
+const GENERAL: readonly {
+  body: string;
+  metrics?: string;
+  /** The path requested from nginx, when it is not the metrics path: one a proxy_pass with a URI maps onto it. */
+  request?: string;
+  reader: 'error' | 'ok' | 'unknown';
+  nginx: 'backend' | 403 | 'other';
+}[] = [
   { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }', reader: 'error', nginx: 'backend' },
   { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation = /metrics { deny all; }', reader: 'ok', nginx: 403 },
   { body: 'location /metrics/ { deny all; }\nlocation / { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'error', nginx: 'backend' },
@@ -420,6 +529,56 @@ const GENERAL: readonly { body: string; metrics?: string; reader: 'error' | 'ok'
     reader: 'unknown',
     nginx: 'other',
   },
+  // A proxy_pass with a URI replaces the location's prefix with it: another request path reaches the metrics path.
+  { body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }', request: '/api/metrics', reader: 'error', nginx: 'backend' },
+  { body: 'location /api/ { proxy_pass http://APP/; }', request: '/api/metrics', reader: 'error', nginx: 'backend' },
+  { body: 'location /app { proxy_pass http://127.0.0.1:BACKEND/v1; }', metrics: '/v1/metrics', request: '/app/metrics', reader: 'error', nginx: 'backend' },
+  { body: 'location = /stats { proxy_pass http://127.0.0.1:BACKEND/metrics; }', request: '/stats', reader: 'error', nginx: 'backend' },
+  { body: 'location /q/ { proxy_pass http://127.0.0.1:BACKEND/metrics?format=text; }', request: '/q/anything', reader: 'error', nginx: 'backend' },
+  {
+    body: 'location /outer/ {\nlocation /outer/in/ { proxy_pass http://127.0.0.1:BACKEND/; }\n}',
+    request: '/outer/in/metrics',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  {
+    body: 'location /api/ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND/; }',
+    request: '/api/metrics',
+    reader: 'ok',
+    nginx: 403,
+  },
+  {
+    body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation = /api/metrics { deny all; }',
+    request: '/api/metrics',
+    reader: 'ok',
+    nginx: 403,
+  },
+  {
+    body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation ~ ^/api/metrics$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
+    request: '/api/metrics',
+    reader: 'ok',
+    nginx: 403,
+  },
+  // A longer prefix takes the request and maps it elsewhere.
+  {
+    body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation /api/m { proxy_pass http://127.0.0.1:BACKEND/x/; }',
+    request: '/api/metrics',
+    reader: 'ok',
+    nginx: 'other',
+  },
+  // /metrics itself maps to /app/metrics: the backend never sees /metrics from it.
+  { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/app/; }\nlocation /api/ { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 'other' },
+  // A URI from a variable, or a rewrite ... break before the pass: which request path reaches /metrics is not computed.
+  { body: 'location ~ ^/re/(.*)$ { proxy_pass http://127.0.0.1:BACKEND/$1; }', request: '/re/metrics', reader: 'unknown', nginx: 'backend' },
+  { body: 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }', request: '/rw/metrics', reader: 'unknown', nginx: 'backend' },
+  {
+    body: 'location ~ ^/re/(.*)$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND/$1; }',
+    request: '/re/metrics',
+    reader: 'ok',
+    nginx: 403,
+  },
+  // A rewrite whose result always starts with /v2/ never makes /metrics.
+  { body: 'location /rw/ { rewrite ^/rw/(.*)$ /v2/$1 break; proxy_pass http://127.0.0.1:BACKEND; }', request: '/rw/metrics', reader: 'ok', nginx: 'other' },
 ];
 
 describe('a location of another path, held to a real nginx', () => {
@@ -427,7 +586,8 @@ describe('a location of another path, held to a real nginx', () => {
     'an open one nginx passes the metrics path through is an error, a restricted one is not (403 from 127.0.0.2)',
     { timeout: 20_000 },
     async () => {
-      const backend = createServer((req, res) => res.end(`backend ${req.url}`));
+      // It answers with the path it was asked for (without the query, which a proxy_pass URI may add).
+      const backend = createServer((req, res) => res.end(`backend ${req.url?.split('?')[0]}`));
       await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
       const backendPort = (backend.address() as AddressInfo).port;
       const sites = (port: number, root = '/nonexistent') =>
@@ -443,14 +603,14 @@ describe('a location of another path, held to a real nginx', () => {
         await withNginx(
           (port, dir) => sites(port, join(dir, 'www')),
           async (port) => {
-            for (const [index, { body, metrics = '/metrics', reader, nginx }] of GENERAL.entries()) {
+            for (const [index, { body, metrics = '/metrics', request = metrics, reader, nginx }] of GENERAL.entries()) {
               const found = readNginxSite(sites(port)[index]!, { name: 'Nginx', port, upstream: { name: 'FastAPI', port: backendPort, metrics } });
               if (typeof found === 'string') throw new Error(found);
               const severities = new Set(found.map((finding) => finding.severity));
               const verdict = severities.has('error') ? 'error' : severities.has('unknown') ? 'unknown' : 'ok';
-              const answer = await get(port, `s${index}`, metrics, '127.0.0.2');
+              const answer = await get(port, `s${index}`, request, '127.0.0.2');
               const got = answer.status === 200 && answer.body === `backend ${metrics}` ? 'backend' : answer.status === 403 ? 403 : 'other';
-              expect({ body, metrics, reader: verdict, nginx: got }).toEqual({ body, metrics, reader, nginx });
+              expect({ body, metrics, request, reader: verdict, nginx: got }).toEqual({ body, metrics, request, reader, nginx });
             }
           },
         );
