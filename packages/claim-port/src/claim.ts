@@ -3,7 +3,7 @@
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
 import { readdirSync, readFileSync } from 'node:fs';
-import { escapeText } from '@dsa110/ports';
+import { escapeText, quoteValue } from '@dsa110/ports';
 import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
@@ -52,6 +52,8 @@ interface Tracked {
   inheritedFrom?: number[];
   /** Judged protected again, before a signal, after it ran another program than when it was found (see Claim.judgeAgain). */
   protectedSince?: true;
+  /** What it is now, where it changed since it was found (see changeOf), for verify's message. */
+  changedTo?: string;
   cpu?: number;
   memory?: number;
 }
@@ -253,7 +255,7 @@ class Claim {
   judgeAgain(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): boolean {
     const current = this.processes.current?.(t.info);
     if (current === undefined || (current.comm === t.info.comm && current.exe === t.info.exe && current.command === t.info.command)) return true;
-    const before = shownCommand(t.info);
+    const change = changeOf(t.info, current);
     const { executable: _, ...rest } = t.context;
     const executable = readUserExecutable(current);
     const context: HolderContext = { ...rest, ...(executable !== undefined && { executable }) };
@@ -277,11 +279,12 @@ class Claim {
     if (plan.kind === 'refuse') {
       t.outcome = 'protected';
       t.protectedSince = true;
+      t.changedTo = change.now;
       t.reason = plan.protectedPids.get(current.pid) ?? plan.refusals[0]!.reason;
-      this.log(`not sending ${sig} to ${this.who(t)}: it changed since it was found (now ${shownCommand(current)}; was ${before}), and ${t.reason}`, 'error');
+      this.log(`not sending ${sig} to ${this.who(t)}: it changed since it was found (now ${change.now}; was ${change.was}), and ${t.reason}`, 'error');
       return false;
     }
-    this.log(`${this.who(t)} changed since it was found (an exec, or a new name or command line): now ${shownCommand(current)} (was ${before})`);
+    this.log(`${this.who(t)} changed since it was found (an exec, or a new name or command line): now ${change.now} (was ${change.was})`);
     if (plan.kind === 'signal') this.unmask(plan.disguised);
     return true;
   }
@@ -622,7 +625,7 @@ class Claim {
       // A holder that became protected before its SIGKILL (judgeAgain): it keeps the port, and the claim says why.
       const turned = this.tracked.filter((t) => t.protectedSince);
       if (turned.length > 0 && after.listeners.every((l) => l.holders.some((h) => turned.some((t) => t.info.pid === h.pid)))) {
-        const message = `${this.name} is still in use by ${turned.map((t) => `${this.who(t)}, which changed since it was found (now ${shownCommand(t.info)}) and is protected now: ${t.reason}`).join('; ')}; it was not killed`;
+        const message = `${this.name} is still in use by ${turned.map((t) => `${this.who(t)}, which changed since it was found (now ${t.changedTo ?? shownCommand(t.info)}) and is protected now: ${t.reason}`).join('; ')}; it was not killed`;
         this.log(message, 'error');
         return this.finish('failed', message);
       }
@@ -729,6 +732,19 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   await claim.act();
   await claim.settle();
   return claim.verify();
+}
+
+/**
+ * How a holder changed since it was found, as the log says it: by its command
+ * line when that changed (an exec), else by what did change, its name (comm,
+ * prctl PR_SET_NAME) or its program, so that the line never reads as "now X
+ * (was X)".
+ */
+function changeOf(before: ProcessInfo, now: ProcessInfo): { now: string; was: string } {
+  if (now.command !== before.command) return { now: shownCommand(now), was: shownCommand(before) };
+  const same = `, the same command line: ${shownCommand(now)}`;
+  if (now.comm !== before.comm) return { now: `named ${quoteValue(now.comm, 64)}${same}`, was: `named ${quoteValue(before.comm, 64)}` };
+  return { now: `running ${quoteValue(now.exe ?? '?', 200)}${same}`, was: `running ${quoteValue(before.exe ?? '?', 200)}` };
 }
 
 /** For a caller that already has the context (tests). */

@@ -60,11 +60,14 @@ const ARG_CASES: [string[], string][] = [
 /**
  * A child this test starts: a TCP listener or a bound UDP socket on loopback,
  * on the first of the ports it is given that it can bind (else on an ephemeral
- * port), which it prints.
+ * port), which it prints. It exits when its stdin, a pipe from claim-port,
+ * ends: claim-port ended (Ctrl-C, a unit's stop or start timeout, SIGKILL)
+ * before it claimed the child, which would otherwise hold the port for ever.
  */
+const EXIT_WITH_PARENT = "process.stdin.on('end',()=>process.exit(0)).resume();";
 const HOLDER_SCRIPTS: Readonly<Record<Transport, string>> = {
-  tcp: "const n=require('net'),p=[...process.argv.slice(1).map(Number),0];(function t(i){if(i>=p.length)process.exit(1);const s=n.createServer();s.once('error',()=>t(i+1));s.listen(p[i],'127.0.0.1',()=>console.log(s.address().port))})(0)",
-  udp: "const d=require('dgram'),p=[...process.argv.slice(1).map(Number),0];(function t(i){if(i>=p.length)process.exit(1);const s=d.createSocket('udp4');s.once('error',()=>{s.close();t(i+1)});s.bind(p[i],'127.0.0.1',()=>console.log(s.address().port))})(0)",
+  tcp: `${EXIT_WITH_PARENT}const n=require('net'),p=[...process.argv.slice(1).map(Number),0];(function t(i){if(i>=p.length)process.exit(1);const s=n.createServer();s.once('error',()=>t(i+1));s.listen(p[i],'127.0.0.1',()=>console.log(s.address().port))})(0)`,
+  udp: `${EXIT_WITH_PARENT}const d=require('dgram'),p=[...process.argv.slice(1).map(Number),0];(function t(i){if(i>=p.length)process.exit(1);const s=d.createSocket('udp4');s.once('error',()=>{s.close();t(i+1)});s.bind(p[i],'127.0.0.1',()=>console.log(s.address().port))})(0)`,
 };
 
 /** Below this, ports are left to the machine's own services. */
@@ -132,7 +135,8 @@ async function liveClaim(transport: Transport, random: () => number): Promise<Ch
   if (!hasProcNet()) return [{ name: `live ${transport.toUpperCase()} claim (needs /proc; skipped)`, ok: true }];
   const { spawn } = await import('node:child_process');
   const ports = holderPorts(readEphemeralRange(), await registryPorts(), 16, random).filter(unused);
-  const child = spawn(process.execPath, ['-e', HOLDER_SCRIPTS[transport], ...ports.map(String)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // stdin: a pipe this process keeps open, whose end tells the child that claim-port is gone (HOLDER_SCRIPTS).
+  const child = spawn(process.execPath, ['-e', HOLDER_SCRIPTS[transport], ...ports.map(String)], { stdio: ['pipe', 'pipe', 'ignore'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the test ${transport.toUpperCase()} holder did not start within 10 s`)), 10_000);
@@ -176,6 +180,7 @@ async function liveClaim(transport: Transport, random: () => number): Promise<Ch
   } finally {
     // Only the child this test started, by its own handle.
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    child.stdin!.destroy();
   }
   return checks;
 }

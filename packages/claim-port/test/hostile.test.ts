@@ -1,0 +1,330 @@
+// A hostile pass over claim-port: holders that are traced, stopped in vfork, in
+// another PID or network namespace, connected to by a protected client; and
+// claim-port itself interrupted. Real processes on leased loopback ports, every
+// claim behind the guard (claimOurs), every process signalled one this file
+// started.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { claimPort, type ClaimOptions } from '../src/index.js';
+import {
+  guardPort,
+  hasCommand,
+  isAlive,
+  isSpawned,
+  leasePort,
+  signal,
+  spawnListener,
+  waitForExit,
+  waitUntil,
+  wasSpawned,
+} from '../../../test-support/index.js';
+import { forgetSpawned, killGroup, recordSpawned } from '../../../test-support/guard.js';
+
+const root = process.getuid?.() === 0;
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function claimOurs(port: number, options: ClaimOptions = {}) {
+  guardPort(port, options.transport ?? 'tcp');
+  const result = await claimPort(port, { usage: false, ...options });
+  for (const h of result.holders) {
+    if (h.signals.length > 0 && !wasSpawned(h.pid, h.startTime)) throw new Error(`claim signalled PID ${h.pid} (${h.command}), which the suite did not spawn`);
+  }
+  return result;
+}
+
+/** Processes this file started itself (beyond spawnListener): every PID recorded, all SIGKILLed after each test. */
+const started: { child: ChildProcess; pids: number[] }[] = [];
+afterEach(async () => {
+  for (const entry of started.splice(0)) {
+    if (entry.child.pid !== undefined && wasSpawned(entry.child.pid, -1)) killGroup(entry.child.pid);
+    for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) signal(pid, 'SIGKILL');
+    await Promise.all(entry.pids.map((pid) => waitForExit(pid, 5000)));
+    for (const pid of entry.pids) forgetSpawned(pid);
+  }
+});
+
+/** Record `pid` (a process one of ours started) with the guard and this file's cleanup. */
+function adopt(entry: { pids: number[] }, pid: number): void {
+  if (!entry.pids.includes(pid)) entry.pids.push(pid);
+  recordSpawned(pid);
+}
+
+/** Start `argv` (detached); every JSON line it prints with `pid` is recorded; resolves with the first line that has `port`. */
+function start(argv: string[]): Promise<{ child: ChildProcess; pids: number[]; first: { pid: number; port: number; [key: string]: unknown } }> {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const entry = { child, pids: [] as number[] };
+  started.push(entry);
+  adopt(entry, child.pid!);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start within 15 s: ${output}`)), 15_000);
+    let buffer = '';
+    let done = false;
+    child.stderr!.on('data', (data: Buffer) => (output += data.toString()));
+    child.stdout!.on('data', (data: Buffer) => {
+      buffer += data.toString();
+      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        let message: { pid?: number; pids?: number[]; port?: number };
+        try {
+          message = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        for (const pid of [message.pid, ...(message.pids ?? [])]) if (pid) adopt(entry, pid);
+        if (!done && message.port) {
+          done = true;
+          clearTimeout(timer);
+          resolve({ ...entry, first: message as { pid: number; port: number } });
+        }
+      }
+    });
+    child.on('close', (code) => {
+      if (!done) reject(new Error(`exited (${code}) before it was ready: ${output}`));
+    });
+  });
+}
+
+/** The one-letter state of `pid` (/proc/PID/stat field 3). */
+const stateOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ')[0];
+/** The children of `pid` (all its threads'). */
+const childrenOf = (pid: number) =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+    .trim()
+    .split(' ')
+    .filter((field) => field !== '')
+    .map(Number);
+
+describe('claim-port interrupted', () => {
+  // claim-port --test starts a listener of its own and claims it a moment later; a claim-port ended in between (Ctrl-C,
+  // the stop or start timeout of the unit that runs it, SIGKILL) left that listener holding a loopback port for ever.
+  it.each(['SIGINT', 'SIGTERM'] as const)('--test ended by %s before it claimed its own holder leaves no holder running', async (sig) => {
+    for (let attempt = 0; ; attempt++) {
+      const run = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'packages/claim-port/src/bin.ts', '--test'], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'ignore', 'ignore'],
+        detached: true,
+      });
+      const entry = { child: run, pids: [] as number[] };
+      started.push(entry);
+      adopt(entry, run.pid!);
+      // Its TCP holder, the moment it exists: stop claim-port there, so that it cannot claim the holder first.
+      let holder: number | undefined;
+      await waitUntil(() => {
+        holder = childrenOf(run.pid!).find((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes("require('net')");
+          } catch {
+            return false;
+          }
+        });
+        if (holder !== undefined) signal(run.pid!, 'SIGSTOP');
+        return holder !== undefined;
+      }, 20_000);
+      expect(holder, 'claim-port --test started no holder').toBeDefined();
+      adopt(entry, holder!);
+      const listening = await waitUntil(() => hasListener(holder!), 5000);
+      if (!listening || !isAlive(holder!)) {
+        // Caught too late (already claimed, or not yet listening): again, a few times.
+        expect(attempt).toBeLessThan(3);
+        continue;
+      }
+      signal(run.pid!, sig);
+      signal(run.pid!, 'SIGCONT'); // a handler of its own (tsx's) runs only once it is continued
+      expect(await waitForExit(run.pid!, 5000)).toBe(true);
+      expect(await waitForExit(holder!, 3000), `the --test holder PID ${holder} outlived claim-port`).toBe(true);
+      return;
+    }
+  });
+});
+
+/** Whether `pid` holds a listening TCP socket (ss -p, as the guard reads it). */
+function hasListener(pid: number): boolean {
+  const run = spawnSync('ss', ['-H', '-n', '-p', '-l', '-t'], { encoding: 'utf8' });
+  return run.stdout.includes(`pid=${pid},`);
+}
+
+/** A python3 holder of 127.0.0.1:`port` that runs `onTerm` (Python statements, indented by 4) on SIGTERM; prints {pid, port}. */
+const termHolder = (port: number, onTerm: string) => `import ctypes, json, os, signal, socket, time
+libc = ctypes.CDLL(None)
+s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(16)
+def on_term(signum, frame):
+${onTerm}
+signal.signal(signal.SIGTERM, on_term)
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`;
+
+describe('a holder that changes between SIGTERM and SIGKILL', () => {
+  it.skipIf(!root)(
+    'one that only renames itself to a protected name (prctl) is not killed, and the log says what changed: its name, not "now X (was X)"',
+    async () => {
+      // Root's own choice of name: protected (a root process keeps any name's protection).
+      const port = leasePort();
+      const holder = await start([python, '-c', termHolder(port, "    libc.prctl(15, b'sshd', 0, 0, 0)")]);
+      const lines: string[] = [];
+      const result = await claimOurs(port, { timeoutSeconds: 0.3, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('failed');
+      expect(result.holders[0]).toMatchObject({ pid: holder.first.pid, comm: 'sshd', signals: ['SIGTERM'], outcome: 'protected' });
+      expect(isAlive(holder.first.pid)).toBe(true);
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^not sending SIGKILL to PID ${holder.first.pid}: it changed since it was found \\(now named "sshd", the same command line: .*python3 -c .*; was named "python3"\\), and its name "sshd"`,
+          ),
+        ),
+      );
+      expect(result.message).toMatch(
+        new RegExp(`still in use by PID ${holder.first.pid}, which changed since it was found \\(now named "sshd", the same command line: `),
+      );
+    },
+  );
+
+  it.skipIf(!root)('one that drops to nobody and takes a protected name is judged again as a user disguise, and SIGKILLed', async () => {
+    const port = leasePort();
+    const holder = await start([python, '-c', termHolder(port, "    os.setgid(65534); os.setuid(65534)\n    libc.prctl(15, b'sshd', 0, 0, 0)")]);
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.3, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders[0]).toMatchObject({ pid: holder.first.pid, uid: 65534, comm: 'sshd', signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' });
+    expect(result.holders[0]!.disguise).toMatch(/^named "sshd" \(protected pattern "sshd"\) but runs .*python3.*, which bears no protected name$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^PID ${holder.first.pid} changed since it was found .*: now named "sshd", the same command line: .* \\(was named "python3"\\)$`),
+      ),
+    );
+  });
+});
+
+describe('holders the kernel holds still', () => {
+  it('a holder stopped under a tracer (ptrace) that never lets it go: SIGTERM cannot act, SIGKILL after the timeout ends it, and it is said to be killed', async () => {
+    // The parent makes the socket, forks the holder, closes its own copy, and attaches to the holder (PTRACE_ATTACH), leaving it stopped.
+    const port = leasePort();
+    const tracer = await start([
+      python,
+      '-c',
+      `import ctypes, json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(16)
+pid = os.fork()
+if pid == 0:
+    while True: time.sleep(3600)
+s.close()
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.ptrace(16, pid, 0, 0) != 0: os._exit(1)
+os.waitpid(pid, 0x40000000)
+print(json.dumps({'pids': [pid], 'holder': pid, 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const holder = tracer.first.holder as number;
+    expect(stateOf(holder)).toBe('t');
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.3, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    // No SIGCONT: that continues a job-control stop, not a tracer's.
+    expect(result.holders).toEqual([expect.objectContaining({ pid: holder, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
+    expect(isAlive(tracer.child.pid!)).toBe(true);
+  });
+
+  it.skipIf(!hasCommand('gcc') || !hasCommand('mkfifo'))(
+    'a process waiting in vfork (state D) and its child, which holds the socket too until it execs: both are signalled, and the port freed',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'claim-port-vfork-'));
+      try {
+        const port = leasePort();
+        // The child blocks opening a FIFO nobody writes, before its exec: its parent waits in vfork meanwhile.
+        writeFileSync(
+          join(dir, 'vfork.c'),
+          `#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET; a.sin_port = htons(${port}); a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 16)) return 1;
+  printf("{\\"pid\\": %d, \\"port\\": ${port}}\\n", getpid());
+  fflush(stdout);
+  if (vfork() == 0) { open("${dir}/fifo", O_RDONLY); execl("/bin/sleep", "sleep", "3600", (char *)0); _exit(1); }
+  for (;;) pause();
+}
+`,
+        );
+        const cc = spawnSync('gcc', ['-o', join(dir, 'vfork'), join(dir, 'vfork.c')], { encoding: 'utf8' });
+        expect(cc.status, cc.stderr).toBe(0);
+        expect(spawnSync('mkfifo', [join(dir, 'fifo')]).status).toBe(0);
+        const holder = await start([join(dir, 'vfork')]);
+        const parent = holder.first.pid;
+        expect(await waitUntil(() => childrenOf(parent).length === 1 && stateOf(parent) === 'D', 5000)).toBe(true);
+        const child = childrenOf(parent)[0]!;
+        adopt(holder, child);
+        const lines: string[] = [];
+        const result = await claimOurs(port, { timeoutSeconds: 2, settleMs: 0, log: (line) => lines.push(line) });
+        expect(result.action, lines.join('\n')).toBe('freed');
+        expect(result.holders.map((h) => h.pid).sort()).toEqual([parent, child].sort());
+        for (const h of result.holders) expect(h.signals[0]).toBe('SIGTERM');
+        expect(isAlive(parent) || isAlive(child)).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe.skipIf(!root || !hasCommand('unshare'))('namespaces', () => {
+  it('a listener in another network namespace on the same port is not this machine’s port: never seen, never signalled', async () => {
+    const port = leasePort();
+    const other = await start([
+      'unshare',
+      '--net',
+      python,
+      '-c',
+      `import json, os, socket, subprocess, time
+subprocess.run(['ip', 'link', 'set', 'lo', 'up'])
+s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(16)
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    expect(await claimOurs(port)).toMatchObject({ action: 'already-free', holders: [] });
+    // With this namespace's own listener on the number too: only that one is signalled.
+    const here = await spawnListener({ port });
+    const result = await claimOurs(port, { settleMs: 0 });
+    expect(result.action).toBe('freed');
+    expect(result.holders.map((h) => h.pid)).toEqual([here.pid]);
+    expect(isAlive(other.first.pid)).toBe(true);
+  });
+
+  it('a holder in a PID namespace (not its init) is seen by its host PID, freed, and the namespace’s init is left alone', async () => {
+    const port = leasePort();
+    const ns = await start([
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount-proc',
+      python,
+      '-c',
+      `import json, os, subprocess, time
+child = subprocess.Popen(['${python}', '-c', "import socket, time\\ns = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(16)\\nprint('ready', flush=True)\\nwhile True: time.sleep(3600)"], stdout=subprocess.PIPE)
+child.stdout.readline()
+print(json.dumps({'inner': os.getpid(), 'innerChild': child.pid, 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    expect(ns.first).toMatchObject({ inner: 1 });
+    const init = childrenOf(ns.child.pid!)[0]!;
+    const holder = childrenOf(init)[0]!;
+    adopt(ns, init);
+    adopt(ns, holder);
+    const lines: string[] = [];
+    const result = await claimOurs(port, { settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders).toEqual([expect.objectContaining({ pid: holder, ppid: init, signals: ['SIGTERM'], outcome: 'exited' })]);
+    expect(isAlive(init)).toBe(true);
+  });
+});
