@@ -423,17 +423,22 @@ function mayBeListed(listing: UnitDirListing, unit: string, names: readonly stri
 
 /** loadUnit for a unit some listed directory may hold a file of. */
 function readListedUnit(root: string, unit: string, names: readonly string[], listing: UnitDirListing, unreadable: Unreadable): LoadedUnit {
+  // systemd's unit file is the first regular file or symbolic link of the unit's name in the search path, or, when no
+  // directory has one, its template's (unit_file_build_name_map, unit_file_find_fragment). It opens that one alone:
+  // when it cannot, the unit fails to load, and no copy lower in the path is read instead (unit_load_fragment). So one
+  // that cannot be read here leaves the unit file unread, its settings unknown: never taken from a copy systemd would not read.
+  const candidates = names.flatMap((name) => [...listing].filter(([, listed]) => listed.has(name)).map(([dir]) => ({ dir, name })));
   let file: LoadedFile | undefined;
-  // The listing holds the directories that exist, in search order: usually 3 of UNIT_DIRS' 13.
-  search: for (const name of names) {
-    for (const [dir, listed] of listing) {
-      if (!listed.has(name)) continue;
-      const found = readConfig(root, `${dir}/${name}`, unreadable);
-      if (found) {
-        file = found;
-        break search;
-      }
+  for (const [index, { dir, name }] of candidates.entries()) {
+    const entry = unitFileEntry(root, dir, name);
+    if (entry === 'taken') {
+      const next = candidates[index + 1];
+      file = readConfig(root, `${dir}/${name}`, unreadable, { shadowed: next && `${next.dir}/${next.name}` });
+      break;
     }
+    // A FIFO, directory, socket or device of the name: systemd passes it over, and so does this search. It is still
+    // reported unread (the read refuses it at once, never opening it): a mistake to hear of, whatever systemd makes of it.
+    if (entry === 'passed over') readConfig(root, `${dir}/${name}`, unreadable, { shadowed: undefined });
   }
   // dropInDirs' order, but only the directories the listing shows: most of its
   // 13 × names candidates do not exist, and building every path first cost a
@@ -453,10 +458,30 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
   }
   const dropIns: LoadedFile[] = [];
   for (const { dir, name } of chooseDropIns(found)) {
-    const loaded = readConfig(root, `${dir}/${name}`, unreadable, Buffer.from(name));
+    const loaded = readConfig(root, `${dir}/${name}`, unreadable, { dropInName: Buffer.from(name) });
     if (loaded) dropIns.push(loaded);
   }
   return { unit, ...(file && { file }), dropIns, ...unreadFields(unreadable) };
+}
+
+/**
+ * Whether systemd 252 takes the entry `name` of unit directory `dir` for a
+ * unit file, by the type of its directory entry, as
+ * unit_file_build_name_map() reads it: a regular file or a symbolic link (to
+ * anything, or nothing) is taken; a FIFO, directory, socket or device is
+ * passed over, and the next entry of the name down the search path is the
+ * unit file instead (`systemd-analyze verify` shows it). `gone` when it was
+ * removed since the listing. An entry whose type cannot be seen is taken:
+ * reading it then says why.
+ */
+function unitFileEntry(root: string, dir: string, name: string): 'taken' | 'passed over' | 'gone' {
+  try {
+    const info = lstatSync(join(hostPath(root, dir), name), { throwIfNoEntry: false });
+    if (info === undefined) return 'gone';
+    return info.isFile() || info.isSymbolicLink() ? 'taken' : 'passed over';
+  } catch {
+    return 'taken';
+  }
 }
 
 const dropInEntriesOf = new WeakMap<UnitDirListing, readonly string[]>();
@@ -503,24 +528,32 @@ function listDropIns(root: string, path: string, unreadable: Unreadable): string
   }
 }
 
+/** What readConfig reads: a drop-in, with the bytes of its name; else a unit file, with the path of a copy lower in the search path that systemd does not read. */
+type ConfigRole = { readonly dropInName: Uint8Array } | { readonly shadowed: string | undefined };
+
 /**
  * A config file under the root: undefined when absent, text undefined when
  * masked (a symlink to /dev/null, or empty). Absolute symlinks resolve inside the root.
- * `dropInName`, the bytes of a drop-in's name, makes it a drop-in (else a unit file) when it cannot be read.
+ * One that cannot be read is noted in `unreadable`, as a drop-in or a unit file by its `role`.
  */
-function readConfig(root: string, relative: string, unreadable: Unreadable, dropInName?: Uint8Array): LoadedFile | undefined {
+function readConfig(root: string, relative: string, unreadable: Unreadable, role: ConfigRole): LoadedFile | undefined {
   const shown = `/${relative}`;
+  const dropInName = 'dropInName' in role ? role.dropInName : undefined;
+  // A unit file with a copy lower down: said, so that nobody looks for the unit's settings in the copy.
+  const shadowed = 'shadowed' in role && role.shadowed !== undefined ? ` (systemd loads the unit from this file, never from /${role.shadowed})` : '';
   const cannotRead = (reason: string) =>
     noteUnread(
       unreadable,
       { kind: dropInName ? 'drop-in' : 'file', path: shown, ...(dropInName && { name: dropInName }), reason },
-      `${shown}: cannot read: ${reason}`,
+      `${shown}: cannot read: ${reason}${shadowed}`,
     );
+  // Where the links lead, inside the root, once known.
+  let inside: string | undefined;
   try {
     // Links are followed inside the root (files/root.ts): an image's absolute link never reaches the host.
     // Under `/` the kernel follows them rightly, so only a unit file that is a link (a mask, perhaps) costs the walk.
     const given = join(root, relative);
-    const inside = root === '/' && !lstatSync(given).isSymbolicLink() ? `/${relative}` : resolveInRoot(root, relative);
+    inside = root === '/' && !lstatSync(given).isSymbolicLink() ? shown : resolveInRoot(root, relative);
     // Masked: a link to /dev/null, directly or through other links (an image need not have /dev/null itself).
     if (inside === '/dev/null') return { path: shown, text: undefined };
     const path = join(root, inside);
@@ -528,14 +561,18 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, drop
     const text = readTextFile(path, { maxBytes: MAX_UNIT_BYTES });
     return { path: shown, text: text === '' ? undefined : text };
   } catch (error) {
-    if (error instanceof FileReadError) {
-      if (error.kind === 'missing') return undefined;
-      cannotRead(error.reason);
-      return undefined;
-    }
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    cannotRead(listingError(error));
+    const missing = error instanceof FileReadError ? error.kind === 'missing' : code === 'ENOENT' || code === 'ENOTDIR';
+    if (!missing) cannotRead(listingError(error));
+    // Listed, yet not there: a link to nothing (or removed since). systemd skips such a drop-in (config_parse() ignores
+    // ENOENT), but takes such a unit file as the unit's, and fails to load it: it never reads a lower copy instead.
+    else if (!dropInName) {
+      cannotRead(
+        inside !== undefined && inside !== shown
+          ? `it leads to ${pathText(inside)}, which does not exist`
+          : 'it is gone (removed after its directory was listed)',
+      );
+    }
     return undefined;
   }
 }

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type EnvironmentFileRead, listUnitDirs, loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 import { type FileReadError, readFileBytes } from '../../src/files/read.js';
 import type { UnitFacts } from '../../src/systemd/types.js';
-import { tempDir, writeTree } from '../../../../test-support/tree.js';
+import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
+import { repoRoot } from '../helpers.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
@@ -171,6 +172,104 @@ describe('the effective unit', () => {
     const unit = await effective({});
     expect(unit.file).toBeUndefined();
     expect(unit).toMatchObject({ dropIns: [], execStartPre: [], problems: [] });
+  });
+});
+
+describe('the unit file: the one systemd takes, never a copy below it', () => {
+  const UNIT = 'redis-server.service';
+  const ETC_FILE = `etc/systemd/system/${UNIT}`;
+  const BELOW = `/usr/lib/systemd/system/${UNIT}`;
+  // A claiming copy below, and drop-ins in two directories: what a fallback would read, and what is read all the same.
+  const around: Record<string, TreeEntry> = {
+    [BELOW.slice(1)]: `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n`,
+    [`usr/lib/systemd/system/${UNIT}.d/10-lib.conf`]: '[Service]\nExecStartPre=/bin/lib\n',
+    [`etc/systemd/system/${UNIT}.d/20-etc.conf`]: '[Service]\nExecStartPre=/bin/etc\n',
+  };
+  const note = ` (systemd loads the unit from this file, never from ${BELOW})`;
+  const verify = (root: string, unit: string) =>
+    spawnSync(analyze!, ['verify', '--man=no', `--root=${root}`, unit], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'notice' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    }).stderr;
+
+  it('leaves the unit file unread when the file systemd takes cannot be read, and still reads the drop-ins of every directory', () => {
+    const cases: [string, Record<string, TreeEntry>, string][] = [
+      ['a link to nothing', { [ETC_FILE]: { symlink: '../../../opt/gone.service' } }, 'it leads to /opt/gone.service, which does not exist'],
+      [
+        'an absolute link to nothing (inside the root)',
+        { [ETC_FILE]: { symlink: '/opt/gone.service' } },
+        'it leads to /opt/gone.service, which does not exist',
+      ],
+      ['a link to a directory', { 'opt/dir': { dir: true }, [ETC_FILE]: { symlink: '/opt/dir' } }, 'it is a directory, not a regular file'],
+      [
+        'a link to a FIFO (never opened)',
+        { 'opt/fifo': { fifo: true }, [ETC_FILE]: { symlink: '/opt/fifo' } },
+        'it is a FIFO (named pipe), not a regular file',
+      ],
+      ['a file over 1 MiB (systemd reads it; this check does not)', { [ETC_FILE]: `[Service]\n${'# pad\n'.repeat(200_000)}` }, 'it is larger than 1 MiB'],
+    ];
+    for (const [name, files, reason] of cases) {
+      const loaded = loadUnit(writeTree(tempDir(), { ...around, ...files }), UNIT);
+      expect(loaded.file, name).toBeUndefined();
+      expect(loaded.problems, name).toEqual([`/${ETC_FILE}: cannot read: ${reason}${note}`]);
+      expect(loaded.unread, name).toEqual([{ kind: 'file', path: `/${ETC_FILE}`, reason }]);
+      expect(loaded.dropIns.map((file) => file.path)).toEqual([`/usr/lib/systemd/system/${UNIT}.d/10-lib.conf`, `/etc/systemd/system/${UNIT}.d/20-etc.conf`]);
+      expect(mergeUnit(loaded).execStartPre.map((line) => line.argv[0])).toEqual(['/bin/lib', '/bin/etc']);
+    }
+  });
+
+  it('so does systemd: a link to nothing fails the unit, which is then not found, and the copy below is never loaded (systemd-analyze shows it)', () => {
+    const root = writeTree(tempDir(), { ...around, [ETC_FILE]: { symlink: '../../../opt/gone.service' } });
+    if (!analyze) return;
+    const said = verify(root, UNIT);
+    expect(said).toContain(`${UNIT}: Failed to open ${root}/${ETC_FILE}: No such file or directory`);
+    expect(said).toContain(`Unit ${UNIT} not found.`);
+  });
+
+  it('takes no template for an instance whose own unit file cannot be read, as systemd takes none', () => {
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/api@blue.service': { symlink: '../../../opt/gone.service' },
+      'etc/systemd/system/api@.service': `[Service]\nExecStartPre=+${CLAIM} 8000\nExecStart=/bin/true\n`,
+    });
+    const loaded = loadUnit(root, 'api@blue.service');
+    expect(loaded.file).toBeUndefined();
+    expect(loaded.problems).toEqual([
+      '/etc/systemd/system/api@blue.service: cannot read: it leads to /opt/gone.service, which does not exist (systemd loads the unit from this file, never from /etc/systemd/system/api@.service)',
+    ]);
+    if (analyze) expect(verify(root, 'api@blue.service')).toContain('api@blue.service: Failed to open ');
+  });
+
+  it('passes over a FIFO or directory of the name, as systemd does (the copy below is its unit file), and still reports each', () => {
+    const root = writeTree(tempDir(), { ...around, [ETC_FILE]: { fifo: true }, [`run/systemd/system/${UNIT}`]: { dir: true } });
+    const loaded = loadUnit(root, UNIT);
+    expect(loaded.file?.path).toBe(BELOW);
+    expect(loaded.problems).toEqual([
+      `/${ETC_FILE}: cannot read: it is a FIFO (named pipe), not a regular file`,
+      `/run/systemd/system/${UNIT}: cannot read: it is a directory, not a regular file`,
+    ]);
+    expect(mergeUnit(loaded).execStartPre.map((line) => line.argv[0])).toEqual([CLAIM, '/bin/lib', '/bin/etc']);
+  });
+
+  it('leaves the unit file unread when it is denied to a run that is not root (in a child as nobody when the tests run as root)', () => {
+    const root = writeTree(tempDir(), { ...around, [ETC_FILE]: { text: `[Service]\nExecStart=/usr/bin/redis-server\n`, mode: 0o600 } });
+    chmodSync(root, 0o755);
+    const asRoot = process.getuid?.() === 0;
+    const script = `import { loadUnit } from './packages/ports/src/systemd/effective.ts';\nconsole.log(JSON.stringify(loadUnit(${JSON.stringify(root)}, ${JSON.stringify(UNIT)})));`;
+    const loaded = asRoot
+      ? JSON.parse(
+          spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            cwd: repoRoot,
+            uid: 65534,
+            gid: 65534,
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+            encoding: 'utf8',
+            timeout: 20_000,
+          }).stdout,
+        )
+      : loadUnit(root, UNIT);
+    expect(loaded.file).toBeUndefined();
+    expect(loaded.problems).toEqual([`/${ETC_FILE}: cannot read: permission denied${note}`]);
   });
 });
 

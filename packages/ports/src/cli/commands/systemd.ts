@@ -435,7 +435,13 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
     merged.push({ entry, unit });
     const doubt = environmentDoubt(unit, claimVariables(registry, entry.service, unit, [claimPort]));
     const port = effectivePort(registry, entry.service, unit);
-    for (const finding of [...environmentFileFindings(unit, entry.service.env), ...claimFindings(registry, entry, unit, claimPort)]) {
+    // The unit file systemd loads could not be read (loadUnit never takes a lower copy for it): with no claim line in
+    // the drop-ins and none clearing it, it may hold the claim. Not told, as the health check's unknown; the error would be a guess.
+    const unreadFile = unit.unread?.find((part) => part.kind === 'file');
+    const fileMayClaim = unreadFile !== undefined && !unit.execStartPreCleared && claimLines(unit.execStartPre, [claimPort]).length === 0;
+    if (fileMayClaim)
+      say(`cannot tell whether it claims port ${port}: systemd loads it from ${unreadFile.path}, which cannot be read, and no drop-in claims it`);
+    for (const finding of [...environmentFileFindings(unit, entry.service.env), ...(fileMayClaim ? [] : claimFindings(registry, entry, unit, claimPort))]) {
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
       else if (doubt !== undefined) say(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);

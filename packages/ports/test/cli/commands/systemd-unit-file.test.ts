@@ -1,0 +1,44 @@
+// `ports systemd --check --root` on the unit file systemd takes, in-process on
+// real trees: when it cannot be read, whether the unit claims its port cannot
+// be told, never judged from a copy further down the search path.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type TreeEntry, writeTree } from '../../../../../test-support/tree.js';
+import { ports, tempDir } from '../helpers.js';
+
+const REGISTRY =
+  'version: 1\nservices:\n  - id: svc\n    name: Svc\n    group: production\n    port: 8000\n    protocol: TCP\n    access: localhost\n' +
+  '    configuredBy: hardcoded\n    robust: true\n    systemd: { unit: svc.service, claim: unit }\n    processes: [node]\n';
+const CLAIMING = '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\nExecStart=/usr/bin/node svc.js\n';
+
+/** A tree whose /etc unit file claims the port (what `ports systemd --check` compares), with `files` added; then --check. */
+async function check(files: Record<string, TreeEntry>) {
+  const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY, 'etc/systemd/system/svc.service': CLAIMING, ...files });
+  const registry = join(root, 'ports.yaml');
+  expect((await ports(['systemd', '--registry', registry, '--root', root])).code).toBe(0);
+  return { root, run: await ports(['systemd', '--check', '--registry', registry, '--root', root]) };
+}
+
+describe('ports systemd --check: the unit file systemd takes', () => {
+  it('cannot tell the claim when a higher unit file cannot be read: systemd loads that one, never the claiming copy below', async () => {
+    // /run/systemd/transient comes before /etc: systemd takes its link, fails to open it, and loads nothing.
+    const { root, run } = await check({ 'run/systemd/transient/svc.service': { symlink: '../../../opt/gone.service' } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'svc.service: cannot read part of the unit: /run/systemd/transient/svc.service: cannot read: it leads to /opt/gone.service, which does not exist ' +
+        '(systemd loads the unit from this file, never from /etc/systemd/system/svc.service)\n' +
+        'svc.service: cannot tell whether it claims port 8000: systemd loads it from /run/systemd/transient/svc.service, which cannot be read, and no drop-in claims it\n',
+    );
+    expect(run.stderr).toBe(`2 problems: the files match the registry, but the units systemd would load under ${root} do not claim their ports\n`);
+  });
+
+  it('a drop-in that clears ExecStartPre= settles it without the unit file: the error stands', async () => {
+    const { run } = await check({
+      'run/systemd/transient/svc.service': { symlink: '../../../opt/gone.service' },
+      'etc/systemd/system/svc.service.d/zz.conf': '[Service]\nExecStartPre=\n',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('cannot tell');
+    expect(run.stdout).toContain('svc.service: the empty ExecStartPre= in /etc/systemd/system/svc.service.d/zz.conf:2 clears every earlier ExecStartPre=');
+  });
+});
