@@ -5,9 +5,9 @@ import { PortsError, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { checkSocketActivation } from './socket-activation.js';
-import { claimLines, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, type UnreadPart, where } from '@dsa110/ports/systemd';
+import { claimLines, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, unreadMayHoldClaim, where } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
-import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
+import type { CheckResult, ExecLine, Facts } from '../types.js';
 
 export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (!service.robust) return [];
@@ -58,7 +58,8 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     moved,
   });
   const claimed = claimLines(unit.execStartPre, facts.claimPortPaths).length > 0;
-  const unread = (unit.unread ?? []).some((part) => mayHoldClaim(part, unit));
+  // The core's decision, shared with `ports systemd --check` (its "cannot tell").
+  const unread = unreadMayHoldClaim(unit).length > 0;
   for (const finding of findings) {
     // No claim line in what could be read, but part of the unit could not be: the claim may be in that part
     // (a drop-in only root may read, say). Not an error it cannot stand behind: unknown, as the unread part is.
@@ -78,26 +79,6 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, port, service.transport, env, result));
   return results;
-}
-
-/**
- * Whether an unread part of the unit (loadUnit's `unread`) could hold a claim
- * line that survives the merge. Only what comes after the last empty
- * ExecStartPre= can: systemd reads the unit file, then the drop-ins by file
- * name (strcmp order of the bytes, whatever their directory). A unit file, or
- * a drop-in whose name sorts before that of the drop-in that clears, is
- * cleared with everything else. Anything else (no clearing line, one in the
- * unit file itself, a directory that could not be listed) may hold it.
- */
-function mayHoldClaim(part: UnreadPart, unit: Pick<UnitFacts, 'file' | 'execStartPreCleared'>): boolean {
-  const cleared = unit.execStartPreCleared;
-  if (!cleared || cleared.file === unit.file) return true;
-  // The clearing line is in a drop-in, and a unit file comes before every drop-in.
-  if (part.kind === 'file') return false;
-  if (part.kind !== 'drop-in' || part.name === undefined) return true;
-  // A drop-in that was read has a UTF-8 name (loadUnit opens no other), so its bytes are its name's.
-  const clearing = Buffer.from(cleared.file.slice(cleared.file.lastIndexOf('/') + 1));
-  return Buffer.compare(part.name, clearing) >= 0;
 }
 
 /** Where systemd runs: does the unit it has loaded claim the port too? */

@@ -5,7 +5,7 @@
 // findings with severities out; each tool prints them its own way.
 import { claimLines, claimTarget, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
-import type { ExecLine, UnitFacts } from './types.js';
+import type { ExecLine, UnitFacts, UnreadPart } from './types.js';
 import { objectArgument } from '../arguments.js';
 
 export type ClaimSeverity = 'ok' | 'warning' | 'error';
@@ -115,6 +115,33 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
     }
   }
   return findings;
+}
+
+/**
+ * The parts of `unit` that could not be read (loadUnit's `unread`) and may
+ * hold an ExecStartPre= line that survives the merge: when what was read has
+ * no claim line, whether the unit claims its port cannot be told while any is
+ * left (both tools say so: the health check's unknown, `ports systemd
+ * --check`'s "cannot tell"), and judgeClaims' error would be a guess. Only
+ * what comes after the last empty ExecStartPre= can: systemd reads the unit
+ * file, then the drop-ins by file name (strcmp order of the bytes, whatever
+ * their directory). A unit file, or a drop-in whose name sorts before that of
+ * the drop-in that clears, is cleared with everything else. Anything else (no
+ * clearing line, one in the unit file itself, a directory that could not be
+ * listed) may hold it.
+ */
+export function unreadMayHoldClaim(unit: Pick<UnitFacts, 'file' | 'execStartPreCleared' | 'unread'>): UnreadPart[] {
+  objectArgument('unreadMayHoldClaim', 'unit', unit, 'UnitFacts, from mergeUnit');
+  const cleared = unit.execStartPreCleared;
+  return (unit.unread ?? []).filter((part) => {
+    if (!cleared || cleared.file === unit.file) return true;
+    // The clearing line is in a drop-in, and a unit file comes before every drop-in.
+    if (part.kind === 'file') return false;
+    if (part.kind !== 'drop-in' || part.name === undefined) return true;
+    // A drop-in that was read has a UTF-8 name (loadUnit opens no other), so its bytes are its name's.
+    const clearing = Buffer.from(cleared.file.slice(cleared.file.lastIndexOf('/') + 1));
+    return Buffer.compare(part.name, clearing) >= 0;
+  });
 }
 
 /**

@@ -3,11 +3,11 @@
 // Reading is here; the merge itself is `mergeUnit`, a pure function.
 // Synchronous on purpose: a handful of small files, and no thread-pool start-up
 // (several ms) for a command that must start about as fast as `node -e 0`.
-import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { FileReadError, readTextFile } from '../files/index.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
-import { join } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { pathText } from '../escape.js';
@@ -427,11 +427,23 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
   // directory has one, its template's (unit_file_build_name_map, unit_file_find_fragment). It opens that one alone:
   // when it cannot, the unit fails to load, and no copy lower in the path is read instead (unit_load_fragment). So one
   // that cannot be read here leaves the unit file unread, its settings unknown: never taken from a copy systemd would not read.
-  const candidates = names.flatMap((name) => [...listing].filter(([, listed]) => listed.has(name)).map(([dir]) => ({ dir, name })));
+  let candidates = names.flatMap((name) => [...listing].filter(([, listed]) => listed.has(name)).map(([dir]) => ({ dir, name })));
   let file: LoadedFile | undefined;
-  for (const [index, { dir, name }] of candidates.entries()) {
+  // The names whose drop-ins apply: the unit's, and those of the unit an alias link of it names (followed by name).
+  const aliased: string[] = [unit];
+  for (let index = 0; index < candidates.length; index++) {
+    const { dir, name } = candidates[index]!;
     const entry = unitFileEntry(root, dir, name);
     if (entry === 'taken') {
+      // An alias (a link to another unit's name in a unit directory): systemd loads that unit, by name, from wherever
+      // the search path first has it, with the drop-ins of both names (unit_file_build_name_map, systemd 252).
+      const target = aliasTarget(root, dir, name, listing);
+      if (target !== undefined && !aliased.includes(target) && aliased.length <= MAX_ALIASES) {
+        aliased.push(target);
+        candidates = [...listing].filter(([, listed]) => listed.has(target)).map(([dir]) => ({ dir, name: target }));
+        index = -1;
+        continue;
+      }
       const next = candidates[index + 1];
       file = readConfig(root, `${dir}/${name}`, unreadable, { shadowed: next && `${next.dir}/${next.name}` });
       break;
@@ -443,8 +455,8 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
   // dropInDirs' order, but only the directories the listing shows: most of its
   // 13 × names candidates do not exist, and building every path first cost a
   // 500-unit health check about 20 ms (and as much again in garbage collection).
-  const specific = dropInDirNames(unit);
-  const typeWide = specific.pop()!;
+  const specific = [...new Set(aliased.flatMap((name) => dropInDirNames(name).slice(0, -1)))];
+  const typeWide = typeDropInDirName(unit);
   const found: Array<{ dir: string; names: string[] }> = [];
   for (const names of [specific, [typeWide]]) {
     for (const [dir, listed] of listing) {
@@ -462,6 +474,41 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
     if (loaded) dropIns.push(loaded);
   }
   return { unit, ...(file && { file }), dropIns, ...unreadFields(unreadable) };
+}
+
+/** As systemd's unit_ids_map chains: more alias links than this in a row and the rest is read as a plain link. */
+const MAX_ALIASES = 8;
+
+/**
+ * The unit `name` (a link in unit directory `dir`) is an alias of, or
+ * undefined when it is no alias. A link whose target is a file of another
+ * name in a unit directory the listing shows (written `b.service`, relative,
+ * or `/usr/lib/systemd/system/b.service`) is an alias: systemd loads the
+ * target by its name. One systemd refuses as an alias (another type, a
+ * template and a plain unit, an instance of another template) is left a
+ * plain link: read through, as it always was.
+ */
+function aliasTarget(root: string, dir: string, name: string, listing: UnitDirListing): string | undefined {
+  let link: string;
+  try {
+    link = readlinkSync(join(hostPath(root, dir), name));
+  } catch {
+    return undefined; // not a link: a unit file
+  }
+  const target = basename(link);
+  const targetDir = link.includes('/') ? posix.normalize(link.startsWith('/') ? dirname(link) : `/${dir}/${dirname(link)}`) : `/${dir}`;
+  if (target === name || !listing.has(targetDir.replace(/^\/+/, ''))) return undefined;
+  return validAlias(name, target) ? target : undefined;
+}
+
+/** Whether systemd 252 takes `alias` for a name of `target` (unit_validate_alias_symlink_or_warn): same type, and templates only for templates. */
+function validAlias(alias: string, target: string): boolean {
+  const suffix = (unit: string) => unit.slice(unit.lastIndexOf('.'));
+  if (suffix(alias) !== suffix(target) || !/^[\w:.\\@-]+$/.test(target)) return false;
+  const kind = (unit: string) => (!unit.includes('@') ? 'plain' : unit.includes('@.') ? 'template' : 'instance');
+  if (kind(alias) !== kind(target)) return false;
+  // An instance may alias only an instance of the same instance name (foo@a.service -> bar@a.service).
+  return kind(alias) !== 'instance' || alias.slice(alias.indexOf('@'), alias.lastIndexOf('.')) === target.slice(target.indexOf('@'), target.lastIndexOf('.'));
 }
 
 /**

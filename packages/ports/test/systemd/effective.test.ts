@@ -273,6 +273,53 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
   });
 });
 
+describe('an alias: a unit file that links to another unit name in the search path', () => {
+  const LIB = 'usr/lib/systemd/system';
+  const verify = (root: string, unit: string) =>
+    spawnSync(analyze!, ['verify', '--man=no', `--root=${root}`, unit], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'notice' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    }).stderr;
+
+  it('loads the target by its name, with the drop-ins of both names, as systemd does (systemd-analyze shows them)', () => {
+    for (const [where, link] of [
+      ['etc/systemd/system/a.service', `/${LIB}/b.service`],
+      [`${LIB}/a.service`, 'b.service'],
+    ] as const) {
+      const root = writeTree(tempDir(), {
+        [`${LIB}/b.service`]: '[Service]\nExecStart=/bin/true\nBFile=1\n',
+        // A copy of b higher in the path: systemd loads the target by name, so this one, not the link's file.
+        'run/systemd/system/b.service': `[Service]\nExecStartPre=+${CLAIM} 8000\nExecStart=/bin/true\nBRun=1\n`,
+        [`${LIB}/b.service.d/20-b.conf`]: '[Service]\nBDropIn=1\n',
+        'etc/systemd/system/a.service.d/30-a.conf': '[Service]\nExecStartPre=\nADropIn=1\n',
+        [where]: { symlink: link },
+      });
+      const unit = mergeUnit(loadUnit(root, 'a.service'));
+      expect(unit.file).toBe('/run/systemd/system/b.service');
+      expect(unit.dropIns).toEqual([`/${LIB}/b.service.d/20-b.conf`, '/etc/systemd/system/a.service.d/30-a.conf']);
+      expect(unit.execStartPreCleared).toEqual({ file: '/etc/systemd/system/a.service.d/30-a.conf', line: 2 });
+      if (analyze) {
+        const shown = verify(root, 'a.service');
+        for (const file of ['/run/systemd/system/b.service:4', `/${LIB}/b.service.d/20-b.conf:2`, '/etc/systemd/system/a.service.d/30-a.conf:3'])
+          expect(shown).toContain(`${root}${file}: Unknown key`);
+        expect(shown).not.toContain(`${LIB}/b.service:3`);
+      }
+    }
+  });
+
+  it('reads a link systemd refuses as an alias (a template to a plain unit) or one out of the search path as before: through it, its own drop-ins only', () => {
+    const root = writeTree(tempDir(), {
+      [`${LIB}/b.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${LIB}/b.service.d/20-b.conf`]: '[Service]\nExecStartPre=/bin/b\n',
+      'etc/systemd/system/a@.service': { symlink: `/${LIB}/b.service` },
+      'opt/units/c.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/d.service': { symlink: '/opt/units/c.service' },
+    });
+    for (const name of ['a@x.service', 'd.service']) expect(mergeUnit(loadUnit(root, name)).dropIns).toEqual([]);
+  });
+});
+
 describe('what loadUnit could not read, as data (unread) beside the lines it prints (problems)', () => {
   it('gives each unread part its kind, its whole path and, of a drop-in, the bytes of its name: never only escaped, cut text', () => {
     const DIR = 'etc/systemd/system/svc.service.d';

@@ -24,7 +24,7 @@ import {
 } from '../../files/directories.js';
 import { fileExposure } from '../../files/tree.js';
 import { notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
-import { escapeText, oneLine, quoteValue } from '../../escape.js';
+import { escapeText, oneLine, pathText, quoteValue } from '../../escape.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
@@ -54,10 +54,12 @@ import {
   readSocketUnits,
   socketConflicts,
   templateOf,
+  unreadMayHoldClaim,
   where,
   type ClaimFinding,
   type UnitDirListing,
   type UnitFacts,
+  type UnreadPart,
 } from '../../systemd/index.js';
 import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
@@ -435,13 +437,15 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
     merged.push({ entry, unit });
     const doubt = environmentDoubt(unit, claimVariables(registry, entry.service, unit, [claimPort]));
     const port = effectivePort(registry, entry.service, unit);
-    // The unit file systemd loads could not be read (loadUnit never takes a lower copy for it): with no claim line in
-    // the drop-ins and none clearing it, it may hold the claim. Not told, as the health check's unknown; the error would be a guess.
-    const unreadFile = unit.unread?.find((part) => part.kind === 'file');
-    const fileMayClaim = unreadFile !== undefined && !unit.execStartPreCleared && claimLines(unit.execStartPre, [claimPort]).length === 0;
-    if (fileMayClaim)
-      say(`cannot tell whether it claims port ${port}: systemd loads it from ${unreadFile.path}, which cannot be read, and no drop-in claims it`);
-    for (const finding of [...environmentFileFindings(unit, entry.service.env), ...(fileMayClaim ? [] : claimFindings(registry, entry, unit, claimPort))]) {
+    // No claim line in what could be read, and a part that could not be (the unit file systemd loads, a drop-in after
+    // the last clearing line, a directory not listed) may hold one: not told, as the health check's unknown (the core's
+    // unreadMayHoldClaim decides for both); the error would be a guess.
+    const mayClaim = claimLines(unit.execStartPre, [claimPort]).length === 0 ? unreadMayHoldClaim(unit) : [];
+    if (mayClaim.length > 0) say(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
+    for (const finding of [
+      ...environmentFileFindings(unit, entry.service.env),
+      ...(mayClaim.length > 0 ? [] : claimFindings(registry, entry, unit, claimPort)),
+    ]) {
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
       else if (doubt !== undefined) say(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
@@ -453,6 +457,19 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
   problems.push(...found.started);
   warnings.push(...found.idle);
   return { problems, warnings };
+}
+
+/** Pure: why a claim may hide in `parts` (unreadMayHoldClaim's), in words: each part, then that nothing read claims the port. */
+function unreadClaimText(parts: readonly UnreadPart[]): string {
+  const said = parts.map((part) =>
+    part.kind === 'file'
+      ? `systemd loads it from ${pathText(part.path)}, which cannot be read`
+      : part.kind === 'drop-in'
+        ? `its drop-in ${pathText(part.path)} cannot be read`
+        : `${pathText(part.path)} cannot be listed, and may hold its files`,
+  );
+  const read = parts.every((part) => part.kind === 'file') ? 'no drop-in claims it' : 'nothing that could be read claims it';
+  return `${said.join('; ')}, and ${read}`;
 }
 
 /** The verdict on a unit's claim lines: the core's (judgeClaims), shared with the health check's systemd check. */

@@ -1,0 +1,105 @@
+// `ports systemd --check` and the health check on one tree, with a part of the
+// unit neither can read (a FIFO drop-in, both refuse to open one; a drop-in
+// whose name is not UTF-8; a unit file that leads nowhere): both ask the core
+// (@dsa110/ports/systemd's unreadMayHoldClaim) whether that part may hold a
+// claim line that survives the merge, so they agree: cannot tell (the health
+// check's unknown) when it sorts after the last empty ExecStartPre=, the
+// error when that line clears it. Real files in a temp root; `ports` through
+// its in-process main, the health check through checkPorts().
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMain } from '../../../test-support/index.js';
+import { main } from '../../ports/src/cli/main.js';
+import { checkPorts } from '../src/index.js';
+import { EXECUTABLE, registryText, tempDir, writeTree, type TreeEntry } from './helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+const UNIT = 'usr/lib/systemd/system/svc.service';
+/** A drop-in directory read after /etc's (where `ports systemd` writes claim-port.conf): systemd orders drop-ins by name alone. */
+const RUN = 'run/systemd/system/svc.service.d';
+/** Sorts after claim-port.conf, so its empty ExecStartPre= drops the generated claim. */
+const CLEARING = `${RUN}/zz-clear.conf`;
+type Verdict = 'ok' | 'warning' | 'unknown' | 'error';
+
+/**
+ * A root with svc.service (no claim of its own) in /usr/lib, the wiring
+ * `ports systemd --root` writes, the clearing drop-in (with a claim after
+ * its empty line when `reclaims`), `files`, and an unreadable drop-in named
+ * `unread` (bytes: a FIFO when UTF-8, else a file no string path can open);
+ * both tools run on it.
+ */
+async function bothTools(reclaims: boolean, unread: Buffer | undefined, files: Record<string, TreeEntry> = {}) {
+  const root = writeTree(tempDir('dsa110-unread-agree-'), {
+    'usr/local/bin/claim-port': EXECUTABLE,
+    [UNIT]: '[Service]\nExecStart=/usr/bin/node svc.js\n',
+  });
+  const registry = join(root, 'ports.yaml');
+  writeFileSync(registry, registryText([{ id: 'svc', port: 8000, robust: true, unit: 'svc.service', claim: 'drop-in' }]));
+  const wrote = await runMain(main, ['systemd', '--registry', registry, '--root', root]);
+  expect(wrote.code).toBe(0);
+  writeTree(root, { [CLEARING]: `[Service]\nExecStartPre=\n${reclaims ? `ExecStartPre=+${CLAIM} 8000\n` : ''}`, ...files });
+  if (unread !== undefined) {
+    const path = Buffer.concat([Buffer.from(`${root}/${RUN}/`), unread]);
+    if (unread.toString('utf8').includes('\ufffd')) writeFileSync(path, `[Service]\nExecStartPre=+${CLAIM} 8000\n`);
+    else writeTree(root, { [`${RUN}/${unread.toString('utf8')}`]: { fifo: true } });
+  }
+
+  const check = await runMain(main, ['systemd', '--check', '--registry', registry, '--root', root]);
+  const report = await checkPorts({ registry, root, services: ['svc'], firewall: false });
+  const health = report.results.filter((result) => result.check === 'systemd');
+  return { check, health };
+}
+
+/** --check's verdict: exit 0 (with or without warnings), or exit 1 on problems that are all "cannot read part"/"cannot tell" (the health check's unknown), or on any other. */
+function checkVerdict(run: { code: number; stdout: string }): Verdict {
+  if (run.code === 0) return run.stdout.includes('warning: ') ? 'warning' : 'ok';
+  const problems = run.stdout.split('\n').filter((line) => line.startsWith('svc.service: '));
+  const untold = (line: string) => line.startsWith('svc.service: cannot tell ') || line.startsWith('svc.service: cannot read part of the unit: ');
+  return problems.length > 0 && problems.every(untold) ? 'unknown' : 'error';
+}
+
+function healthVerdict(results: readonly { severity: string }[]): Verdict {
+  const order: Verdict[] = ['error', 'unknown', 'warning'];
+  return order.find((severity) => results.some((result) => result.severity === severity)) ?? 'ok';
+}
+
+const name = (...parts: (string | number[])[]) => Buffer.concat(parts.map((part) => Buffer.from(typeof part === 'string' ? part : part)));
+const CLEARS = 'the empty ExecStartPre= in /run/systemd/system/svc.service.d/zz-clear.conf:2 clears every earlier ExecStartPre=';
+const untold = (path: string) =>
+  `svc.service: cannot tell whether it claims port 8000: its drop-in ${path} cannot be read, and nothing that could be read claims it`;
+
+describe('`ports systemd --check` and the health check agree on a part of the unit neither can read', () => {
+  it.each<[string, boolean, Buffer, Verdict, string | undefined]>([
+    ['a FIFO after the clearing drop-in, no claim elsewhere: it may hold one', false, name('zzz.conf'), 'unknown', untold(`/${RUN}/zzz.conf`)],
+    ['a FIFO before the clearing drop-in, no claim elsewhere: cleared, the error stands', false, name('a.conf'), 'error', CLEARS],
+    ['a FIFO after the clearing drop-in, a claim after the clearing line', true, name('zzz.conf'), 'unknown', undefined],
+    ['a FIFO before the clearing drop-in, a claim after the clearing line', true, name('a.conf'), 'unknown', undefined],
+    [
+      'a name that is not UTF-8 sorting after the clearing drop-in (0xff), no claim elsewhere',
+      false,
+      name([0xff], '.conf'),
+      'unknown',
+      'svc.service: cannot tell',
+    ],
+    ['a name that is not UTF-8 sorting before it (a, 0xff), no claim elsewhere', false, name('a', [0xff], '.conf'), 'error', CLEARS],
+    ['a name that is not UTF-8 sorting after it, a claim after the clearing line', true, name([0xff], '.conf'), 'unknown', undefined],
+  ])('%s', async (_, reclaims, unread, verdict, reason) => {
+    const { check, health } = await bothTools(reclaims, unread);
+    expect({ ports: checkVerdict(check), health: healthVerdict(health) }).toEqual({ ports: verdict, health: verdict });
+    if (reason !== undefined) expect(check.stdout).toContain(reason);
+    if (verdict === 'error') expect(health.map((result) => result.reason)).toContainEqual(expect.stringContaining(CLEARS));
+    if (verdict === 'unknown' && !reclaims)
+      expect(health.map((result) => result.reason)).toContainEqual(expect.stringContaining('could not be read and may hold the claim'));
+    if (reclaims) expect(health.map((result) => result.reason)).toContainEqual(expect.stringContaining('claims port 8000'));
+    expect(check.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a unit file that leads nowhere comes before every drop-in: the clearing drop-in settles it, and both give the error', async () => {
+    const gone = { 'etc/systemd/system/svc.service': { symlink: '../../../opt/gone.service' } } as const;
+    // The generated claim-port.conf is cleared by zz-clear.conf: what could be read claims nothing.
+    const cleared = await bothTools(false, undefined, gone);
+    expect({ ports: checkVerdict(cleared.check), health: healthVerdict(cleared.health) }).toEqual({ ports: 'error', health: 'error' });
+    expect(cleared.check.stdout).toContain(CLEARS);
+  });
+});
