@@ -8,7 +8,7 @@
 // killed, every process it started dies, and the namespaces with them. Its
 // PID is recorded with the guard, which alone may signal it.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { hasCommand } from './commands.js';
 import { forgetSpawned, recordSpawned, signal } from './guard.js';
 
@@ -35,9 +35,32 @@ export interface FirewallNetnsRun {
 }
 
 export function runFirewallNetns(options: FirewallNetnsOptions): Promise<FirewallNetnsRun> {
-  const script = join(import.meta.dirname, 'firewall/netns.sh');
-  const child = spawn('unshare', ['--net', '--pid', '--fork', '--kill-child', '--mount-proc', 'bash', script, options.rules, ...options.ports.map(String)], {
-    env: { ...process.env, FIREWALL_NETNS_LISTEN: options.listen ?? '::', FIREWALL_NETNS_THEN: options.command ?? '' },
+  return runNetnsScript({
+    script: join(import.meta.dirname, 'firewall/netns.sh'),
+    args: [options.rules, ...options.ports.map(String)],
+    env: { FIREWALL_NETNS_LISTEN: options.listen ?? '::', FIREWALL_NETNS_THEN: options.command ?? '' },
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
+}
+
+export interface NetnsScriptOptions {
+  /** A bash script that prints probe lines (`PHASE FAMILY KIND PORT open|closed`), then `--- then` and a command's output. */
+  readonly script: string;
+  readonly args: readonly string[];
+  /** Added to this process's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Any such script (netns.sh, or a test's own fixture that sources
+ * firewall/netns-setup.sh) as PID 1 of new PID and network namespaces; its
+ * probes' answers and the command's output. A failure names the script.
+ */
+export function runNetnsScript(options: NetnsScriptOptions): Promise<FirewallNetnsRun> {
+  const name = basename(options.script);
+  const child = spawn('unshare', ['--net', '--pid', '--fork', '--kill-child', '--mount-proc', 'bash', options.script, ...options.args], {
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) recordSpawned(child.pid);
@@ -45,17 +68,16 @@ export function runFirewallNetns(options: FirewallNetnsOptions): Promise<Firewal
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       if (child.pid !== undefined) signal(child.pid, 'SIGKILL');
-      reject(new Error(`firewall netns: no end within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
+      reject(new Error(`${name}: no end within ${options.timeoutMs} ms\n${stderr}`));
+    }, options.timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
       if (child.pid !== undefined) forgetSpawned(child.pid);
-      if (code !== 0) return reject(new Error(`firewall netns: exit ${code}\n${stderr}`));
+      if (code !== 0) return reject(new Error(`${name}: exit ${code}\n${stderr}`));
       const [probes = '', output = ''] = stdout.split(/^--- then\n/m);
       const seen = new Map(
         probes

@@ -31,6 +31,24 @@ while time.time() < deadline:
 print('no temporary file seen', flush=True)
 `;
 
+/**
+ * The races' set-up, in a new directory: `victim`, root's file of mode 0600 holding "secret", and beside it
+ * `textfiles`, a directory the other account (nobody) owns, as node_exporter's account may own the textfile one.
+ */
+function raceDirectory(): { dir: string; textfiles: string; victim: string } {
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  const textfiles = join(dir, 'textfiles');
+  mkdirSync(textfiles);
+  chownSync(textfiles, NOBODY, NOBODY);
+  const victim = join(dir, 'shadow');
+  writeFileSync(victim, 'secret\n', { mode: 0o600 });
+  return { dir, textfiles, victim };
+}
+
+/** The first line of a module script that writes with writeAtomic from its source. */
+const importWriteAtomic = `const { writeAtomic } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../src/write-atomic.ts')).href)});`;
+
 describe('writeAtomic', () => {
   it('replaces the file in one rename and leaves no temp file behind', async () => {
     const dir = tempDir();
@@ -57,13 +75,7 @@ describe('writeAtomic', () => {
   it.skipIf(!canRace)(
     `never changes the mode of a file another account swaps in for its temporary file${canRace ? '' : ' [skipped: needs root, strace, setpriv and python3]'}`,
     async () => {
-      const dir = tempDir();
-      chmodSync(dir, 0o755);
-      const textfiles = join(dir, 'textfiles');
-      mkdirSync(textfiles);
-      chownSync(textfiles, NOBODY, NOBODY);
-      const victim = join(dir, 'shadow');
-      writeFileSync(victim, 'secret\n', { mode: 0o600 });
+      const { textfiles, victim } = raceDirectory();
       const swapper = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', python, '-c', SWAPPER, textfiles, victim], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -71,7 +83,7 @@ describe('writeAtomic', () => {
       swapper.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
       swapper.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
       const swapperDone = new Promise((resolve) => swapper.once('close', resolve));
-      const script = `const { writeAtomic } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../src/write-atomic.ts')).href)});
+      const script = `${importWriteAtomic}
 try { await writeAtomic(${JSON.stringify(join(textfiles, 'dsa110_ports.prom'))}, 'dsa110_port_up 1\\n'); } catch (error) { console.log(error.message); }`;
       const delay = ['-e', 'trace=chmod,fchmod,fchmodat', '-e', 'inject=chmod,fchmod,fchmodat:delay_enter=300000'];
       const writer = spawnSync(
@@ -103,21 +115,15 @@ try { await writeAtomic(${JSON.stringify(join(textfiles, 'dsa110_ports.prom'))},
   it.skipIf(!canRace)(
     `never follows a link another account puts at the report's name after the path was checked${canRace ? '' : ' [skipped: needs root, strace, setpriv and python3]'}`,
     async () => {
-      const dir = tempDir();
-      chmodSync(dir, 0o755);
-      const textfiles = join(dir, 'textfiles');
-      mkdirSync(textfiles);
-      chownSync(textfiles, NOBODY, NOBODY);
+      const { dir, textfiles, victim } = raceDirectory();
       const report = join(textfiles, 'dsa110_ports.prom');
       writeFileSync(report, 'old\n');
       chownSync(report, NOBODY, NOBODY);
-      const victim = join(dir, 'shadow');
-      writeFileSync(victim, 'secret\n', { mode: 0o600 });
       const planted = join(textfiles, 'planted');
       symlinkSync(victim, planted);
       lchownSync(planted, NOBODY, NOBODY);
 
-      const script = `const { writeAtomic } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../src/write-atomic.ts')).href)});
+      const script = `${importWriteAtomic}
 console.log('ready');
 process.stdin.once('data', async () => {
   try { await writeAtomic(${JSON.stringify(report)}, 'dsa110_port_up 1\\n'); console.log('written'); } catch (error) { console.log(error.message); }

@@ -8,13 +8,11 @@
 // 2. With route_localnet on, a listener on 127.0.0.1 is reachable from other
 //    hosts (straight, and through a DNAT to 127.0.0.1): it was "bound to
 //    loopback only: not reachable".
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
-import { canRunFirewallNetns, runFirewallNetns } from '../../../../test-support/firewall-netns.js';
-import { forgetSpawned, recordSpawned, signal } from '../../../../test-support/guard.js';
+import { canRunFirewallNetns, runFirewallNetns, runNetnsScript } from '../../../../test-support/firewall-netns.js';
 import { registryText, tempDir } from '../helpers.js';
 
 const repo = join(import.meta.dirname, '../../../..');
@@ -40,27 +38,32 @@ function write(text: string, name: string): string {
   return path;
 }
 
+/**
+ * An input chain of `rules` (one a line) loaded in the namespace, Redis (a localhost service) and the API (a private
+ * one) listening on 0.0.0.0, and the health check's firewall verdicts on both. The kernel's own answer is held first:
+ * the documentation range (the source the check once asked about) is dropped, another host (10.99.0.2) reaches Redis.
+ */
+async function checkSourceRules(name: string, rules: readonly string[]): Promise<Map<string | null, Check>> {
+  const registry = await loadRegistry({ path: join(repo, 'ports.yaml') });
+  const redis = registry.service('redis').port;
+  const api = registry.service('api').port;
+  const chain = rules.map((rule) => `\t\t${rule}\n`).join('');
+  const run = await runFirewallNetns({
+    rules: write(`table inet edge {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n${chain}\t}\n}\n`, name),
+    ports: [redis, api],
+    listen: '0.0.0.0',
+    command: `${health} --registry ${join(repo, 'ports.yaml')} --service redis,api`,
+  });
+  expect(run.seen.get(`after v4 public ${redis}`)).toBe('closed');
+  expect(run.seen.get(`after v4 private ${redis}`)).toBe('open');
+  return firewallResults(run.output);
+}
+
 describe('a rule on the source address', () => {
   it.skipIf(!canRunFirewallNetns)(
     `a bogon filter that drops the one source the check once asked about: every other host still gets in, and the check says so ${skipped}`,
     async () => {
-      const registry = await loadRegistry({ path: join(repo, 'ports.yaml') });
-      const redis = registry.service('redis').port;
-      const api = registry.service('api').port;
-      const bogons = write(
-        'table inet edge {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tip saddr 203.0.113.0/24 drop\n\t\tip6 saddr 2001:db8::/32 drop\n\t}\n}\n',
-        'bogons.nft',
-      );
-      const run = await runFirewallNetns({
-        rules: bogons,
-        ports: [redis, api],
-        listen: '0.0.0.0',
-        command: `${health} --registry ${join(repo, 'ports.yaml')} --service redis,api`,
-      });
-      // The kernel: the documentation range is dropped, another host (10.99.0.2) reaches both.
-      expect(run.seen.get(`after v4 public ${redis}`)).toBe('closed');
-      expect(run.seen.get(`after v4 private ${redis}`)).toBe('open');
-      const results = firewallResults(run.output);
+      const results = await checkSourceRules('bogons.nft', ['ip saddr 203.0.113.0/24 drop', 'ip6 saddr 2001:db8::/32 drop']);
       expect(results.get('redis')).toMatchObject({ severity: 'error' });
       expect(results.get('redis')!.reason).toMatch(
         /lets outside connections in \(IPv4 from 1\.0\.0\.0-126\.255\.255\.255, .*: accepted by the policy \(accept\) of inet edge input\)/,
@@ -74,22 +77,7 @@ describe('a rule on the source address', () => {
   it.skipIf(!canRunFirewallNetns)(
     `\`ip saddr != 10.0.0.0/8 drop\`: the private network reaches a localhost service (an error), and a private one as its access allows (ok) ${skipped}`,
     async () => {
-      const registry = await loadRegistry({ path: join(repo, 'ports.yaml') });
-      const redis = registry.service('redis').port;
-      const api = registry.service('api').port;
-      const privateOnly = write(
-        'table inet edge {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tip saddr != 10.0.0.0/8 drop\n\t\tip6 saddr != fd00::/8 drop\n\t}\n}\n',
-        'private-only.nft',
-      );
-      const run = await runFirewallNetns({
-        rules: privateOnly,
-        ports: [redis, api],
-        listen: '0.0.0.0',
-        command: `${health} --registry ${join(repo, 'ports.yaml')} --service redis,api`,
-      });
-      expect(run.seen.get(`after v4 public ${redis}`)).toBe('closed');
-      expect(run.seen.get(`after v4 private ${redis}`)).toBe('open');
-      const results = firewallResults(run.output);
+      const results = await checkSourceRules('private-only.nft', ['ip saddr != 10.0.0.0/8 drop', 'ip6 saddr != fd00::/8 drop']);
       expect(results.get('redis')).toMatchObject({ severity: 'error' });
       expect(results.get('redis')!.reason).toContain('(IPv4 from 10.0.0.0/8: accepted by the policy (accept) of inet edge input)');
       expect(results.get('api')).toMatchObject({ severity: 'ok' });
@@ -101,47 +89,11 @@ describe('a rule on the source address', () => {
 
 /** localnet-netns.sh in a PID and network namespace of its own; the probes' answers and the command's output. */
 function runLocalnetNetns(rules: string, routeLocalnet: 0 | 1, pairs: readonly [number, number][], command: string) {
-  const script = join(import.meta.dirname, 'fixtures/localnet-netns.sh');
-  const args = [
-    '--net',
-    '--pid',
-    '--fork',
-    '--kill-child',
-    '--mount-proc',
-    'bash',
-    script,
-    rules,
-    String(routeLocalnet),
-    ...pairs.map(([port, outside]) => `${port}/${outside}`),
-  ];
-  const child = spawn('unshare', args, { env: { ...process.env, LOCALNET_NETNS_THEN: command }, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid !== undefined) recordSpawned(child.pid);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise<{ seen: Map<string, string>; output: string }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) signal(child.pid, 'SIGKILL');
-      reject(new Error(`localnet netns: no end within 50 s\n${stderr}`));
-    }, 50_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      if (child.pid !== undefined) forgetSpawned(child.pid);
-      if (code !== 0) return reject(new Error(`localnet netns: exit ${code}\n${stderr}`));
-      const [probes = '', output = ''] = stdout.split(/^--- then\n/m);
-      const seen = new Map(
-        probes
-          .trim()
-          .split('\n')
-          .map((line) => {
-            const [phase, family, kind, port, state] = line.split(' ');
-            return [`${phase} ${family} ${kind} ${port}`, state!] as const;
-          }),
-      );
-      resolve({ seen, output });
-    });
+  return runNetnsScript({
+    script: join(import.meta.dirname, 'fixtures/localnet-netns.sh'),
+    args: [rules, String(routeLocalnet), ...pairs.map(([port, outside]) => `${port}/${outside}`)],
+    env: { LOCALNET_NETNS_THEN: command },
+    timeoutMs: 50_000,
   });
 }
 

@@ -71,6 +71,26 @@ function verify(unitDir: string, unit: string) {
   return { code: result.status, stderr: result.stderr };
 }
 
+/**
+ * `dir`, one of the directories systemd goes through to the unit directory of a staged root, made writable by
+ * others: --check calls it drift (whoever may write in it may `stake`), a write makes it 0755 and says so, and
+ * --check is content again.
+ */
+async function expectOthersWritableMade0755({ root, unitDir }: { root: string; unitDir: string }, dir: string, stake: string) {
+  chmodSync(dir, 0o777);
+  let run = await ports(['systemd', '--check', '--root', root]);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toBe(
+    `${dir}: writable by others (mode 0777): whoever may write in it may ${stake}; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
+  );
+  expect(run.stderr).toBe(`1 problem: the claim wiring under ${unitDir} differs from the registry\n`);
+  run = await ports(['systemd', '--root', root]);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain(`made ${dir} 0755: it was writable by others (mode 0777)\n`);
+  expect(statSync(dir).mode & 0o7777).toBe(0o755);
+  expect((await ports(['systemd', '--check', '--root', root])).code).toBe(0);
+}
+
 describe('ports systemd', () => {
   it('writes a claim-port.conf drop-in per drop-in service and prints the line for unit-file claims', async () => {
     const out = tempDir();
@@ -243,18 +263,7 @@ describe('ports systemd', () => {
       const prometheus = join(unitDir, 'prometheus.service.d');
       const check = () => ports(['systemd', '--check', '--root', root]);
 
-      chmodSync(redis, 0o777);
-      let run = await check();
-      expect(run.code).toBe(1);
-      expect(run.stdout).toBe(
-        `${redis}: writable by others (mode 0777): whoever may write in it may add drop-ins that systemd runs as root; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
-      );
-      expect(run.stderr).toBe(`1 problem: the claim wiring under ${unitDir} differs from the registry\n`);
-      run = await ports(['systemd', '--root', root]);
-      expect(run.code).toBe(0);
-      expect(run.stdout).toContain(`made ${redis} 0755: it was writable by others (mode 0777)\n`);
-      expect(statSync(redis).mode & 0o7777).toBe(0o755);
-      expect((await check()).code).toBe(0);
+      await expectOthersWritableMade0755({ root, unitDir }, redis, 'add drop-ins that systemd runs as root');
 
       // Group-writable: drift with a group other than root's, not with root's.
       chmodSync(redis, 0o775);
@@ -268,7 +277,7 @@ describe('ports systemd', () => {
       chownSync(prometheus, 65534, 65534);
       const claim = join(redis, 'claim-port.conf');
       writeFileSync(claim, 'edited by hand\n');
-      run = await check();
+      let run = await check();
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(
         `${prometheus}: owned by uid 65534, not by root: its owner may add drop-ins that systemd runs as root; \`chown root:root ${prometheus}\` (or remove it), then run \`ports systemd --root ${root}\`\n`,
@@ -333,25 +342,14 @@ describe('ports systemd', () => {
       const stake = (below: string) => `put another directory in place of ${below}, and so choose the units and drop-ins systemd runs as root`;
 
       // ROOT/etc/systemd, others' to write: drift; a write makes it 0755.
-      chmodSync(systemdDir, 0o777);
-      let run = await check();
-      expect(run.code).toBe(1);
-      expect(run.stdout).toBe(
-        `${systemdDir}: writable by others (mode 0777): whoever may write in it may ${stake(unitDir)}; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
-      );
-      expect(run.stderr).toBe(`1 problem: the claim wiring under ${unitDir} differs from the registry\n`);
-      run = await ports(['systemd', '--root', root]);
-      expect(run.code).toBe(0);
-      expect(run.stdout).toContain(`made ${systemdDir} 0755: it was writable by others (mode 0777)\n`);
-      expect(statSync(systemdDir).mode & 0o7777).toBe(0o755);
-      expect((await check()).code).toBe(0);
+      await expectOthersWritableMade0755({ root, unitDir }, systemdDir, stake(unitDir));
 
       // ROOT/etc, another user's: drift, and the write refuses, all or none.
       chownSync(etc, 65534, 65534);
       const claim = join(unitDir, 'redis-server.service.d/claim-port.conf');
       writeFileSync(claim, 'edited by hand\n');
       const fix = `\`chown root:root ${etc}\``;
-      run = await check();
+      let run = await check();
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(
         `${etc}: owned by uid 65534, not by root: its owner may ${stake(systemdDir)}; ${fix}, then run \`ports systemd --root ${root}\`, or write the files under a directory only root may change\n`,
@@ -382,14 +380,7 @@ describe('ports systemd', () => {
       chmodSync(unitDir, 0o755);
 
       // The directory the root is in, on the host: whoever may write there may swap the whole image.
-      chmodSync(host, 0o777);
-      run = await check();
-      expect(run.code).toBe(1);
-      expect(run.stdout).toBe(
-        `${host}: writable by others (mode 0777): whoever may write in it may ${stake(root)}; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
-      );
-      expect((await ports(['systemd', '--root', root])).stdout).toContain(`made ${host} 0755: it was writable by others (mode 0777)\n`);
-      expect((await check()).code).toBe(0);
+      await expectOthersWritableMade0755({ root, unitDir }, host, stake(root));
 
       // --out: the directories above it too, a group other than root's included.
       const outer = join(tempDir(), 'shared');
