@@ -18,10 +18,19 @@ import {
 } from '@dsa110/ports/system';
 import { now } from './watch.js';
 
+type BlockerHolder = { readonly pid: number; readonly comm: string; readonly command: string };
+
 export interface Blocker {
   /** `127.0.0.1:8000 bound, not listening`, `127.0.0.1:8000 -> 127.0.0.1:41234 (ESTABLISHED)`. */
   readonly socket: string;
-  readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[];
+  readonly holders: readonly BlockerHolder[];
+  /**
+   * A connection's other end, when it is on this machine (a loopback client):
+   * its socket (`127.0.0.1:41234 (CLOSE_WAIT)`) and who holds it. Named, never
+   * signalled: a half-closed connection keeps the port until that process
+   * closes its end, or the kernel's timeout ends it.
+   */
+  readonly peer?: { readonly socket: string; readonly holders: readonly BlockerHolder[] };
 }
 
 export interface BindVerdict {
@@ -43,27 +52,58 @@ export function describeSocket(socket: PortSocket): string {
   return `${local} -> ${socket.remote ?? '?'} (${socket.state}, a connection using the port as its local port)`;
 }
 
-/** The sockets that can make a bind of `port` fail: not LISTEN (those are the claim's) and not TIME_WAIT (SO_REUSEADDR passes those). */
+/**
+ * The sockets that can make a bind of `port` fail: not LISTEN (those are the
+ * claim's) and not TIME_WAIT (SO_REUSEADDR passes those, unless the socket
+ * itself was made without it: a TIME_WAIT is named when nothing else is), each
+ * with its holders and, for a connection whose other end is on this machine,
+ * that end and its holders (one scan of /proc for both).
+ */
 export function readBlockers(port: number, transport: Transport, procRoot = '/proc'): Blocker[] {
   let sockets: PortSocket[];
+  let peers: (PortSocket | undefined)[];
   try {
-    sockets = readPortSockets(port, transport, procRoot).filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT');
+    const all = readPortSockets(port, transport, procRoot).filter((s) => s.state !== 'LISTEN');
+    sockets = all.filter((s) => s.state !== 'TIME_WAIT');
+    if (sockets.length === 0) sockets = all;
+    peers = sockets.map((socket) => peerOf(socket, procRoot));
   } catch {
     return [];
   }
   const scan = scanSocketHolders(
-    sockets.map((s) => s.inode).filter((inode) => inode !== 0),
+    [...sockets, ...peers].flatMap((s) => (s === undefined || s.inode === 0 ? [] : [s.inode])),
     { procRoot },
   );
   const info = new Map<number, ProcessInfo | undefined>();
-  return sockets.map((socket) => ({
-    socket: describeSocket(socket),
-    holders: (scan.holders.get(socket.inode) ?? []).flatMap((pid) => {
+  const holdersOf = (socket: PortSocket) =>
+    (scan.holders.get(socket.inode) ?? []).flatMap((pid) => {
       if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
       const p = info.get(pid);
       return p ? [{ pid, comm: p.comm, command: p.command }] : [];
-    }),
-  }));
+    });
+  return sockets.map((socket, index) => {
+    const peer = peers[index];
+    return {
+      socket: describeSocket(socket),
+      holders: holdersOf(socket),
+      ...(peer && { peer: { socket: `${formatEndpoint(peer.address, peer.port)} (${peer.state})`, holders: holdersOf(peer) } }),
+    };
+  });
+}
+
+/**
+ * A TCP connection's other end, when it is on this machine: the row of the
+ * socket tables whose local end is this one's remote and whose remote is this
+ * one's local end (a loopback client's socket, in this network namespace).
+ */
+function peerOf(socket: PortSocket, procRoot: string): PortSocket | undefined {
+  if (socket.transport !== 'tcp' || socket.remote === undefined) return undefined;
+  const colon = socket.remote.lastIndexOf(':');
+  const address = socket.remote.slice(0, colon);
+  const port = Number(socket.remote.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const local = `${socket.address}:${socket.port}`;
+  return readPortSockets(port, 'tcp', procRoot).find((s) => s.address === address && s.remote === local);
 }
 
 /** At most this many candidates are named for a socket the tables do not list. */
@@ -135,10 +175,12 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
       ? `something this machine does not show holds it (not even to root: another network namespace's socket, or the /proc tables are unavailable)`
       : `its owner is not visible to this user (uid ${euid}); run claim-port as root to see it`;
   }
+  const named = (holders: readonly BlockerHolder[]) =>
+    holders.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)}): ${escapeText(h.command, 1000)}`).join('; ');
   return verdict.blockers
     .map(
       (b) =>
-        `${b.socket}${b.holders.length > 0 ? `, held by ${b.holders.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)}): ${escapeText(h.command, 1000)}`).join('; ')}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}`,
+        `${b.socket}${b.holders.length > 0 ? `, held by ${named(b.holders)}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
     )
     .join('; ');
 }

@@ -4,7 +4,7 @@
 // ProcessControl (processes.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { escapeText, quoteValue } from '@dsa110/ports';
-import type { ProcessInfo } from '@dsa110/ports/system';
+import { readStartTime, type ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
@@ -16,7 +16,7 @@ import { procControl, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
 import { resolveTarget, targetName, type Target } from './target.js';
-import { now, pollUntil } from './watch.js';
+import { groupExists, groupMembers, now, pollUntil, readGroupAndSession, readLeadership, type Identity } from './watch.js';
 
 export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
 
@@ -54,6 +54,12 @@ interface Tracked {
   protectedSince?: true;
   /** What it is now, where it changed since it was found (see changeOf), for verify's message. */
   changedTo?: string;
+  /** It led its process group (and its session) when it was signalled: what stays in them once it is gone was left behind (see Claim.leftBehind). */
+  leads?: { group: boolean; session: boolean };
+  /** Its children when it was signalled (see Claim.leftBehind). */
+  children?: Identity[];
+  /** Who adopts its orphans (PID 1, or the service manager that is its parent), and that one's children when it was signalled (see Claim.leftBehind). */
+  reaper?: { pid: number; childrenBefore: ReadonlySet<number> };
   cpu?: number;
   memory?: number;
 }
@@ -79,6 +85,14 @@ function report(t: Tracked): HolderReport {
   };
 }
 
+/** A process a gone holder left behind (see Claim.leftBehind): it could bind the port again. Never signalled: it is no holder. */
+interface LeftBehind extends Identity {
+  /** The holder that left it. */
+  readonly by: number;
+  /** In the process group or session that holder led, or its child when it was signalled. */
+  readonly how: 'group' | 'child';
+}
+
 /** One claim's state, shared by its phases. */
 class Claim {
   readonly name: string;
@@ -98,6 +112,8 @@ class Claim {
   self: Self = { pid: process.pid, ancestors: new Set() };
   /** claim-port's own unit, from the plan's context. */
   ownUnit?: string;
+  /** What the holders left behind once they were gone (settle), for a re-take's message. */
+  left: LeftBehind[] = [];
 
   constructor(
     readonly target: Target,
@@ -339,6 +355,7 @@ class Claim {
       const parents = from(info);
       const t: Tracked = { info, context: context.holders.get(info.pid) ?? {}, signals: [], outcome: 'spared', inheritedFrom: parents };
       this.tracked.push(t);
+      this.noteFamily(t);
       // A holder may live on without the socket (it passed it over a Unix socket, or left it to a child and closed its own).
       const gone = parents.every((pid) => !this.tracked.some((o) => o.info.pid === pid && this.processes.isRunning(o.info)));
       this.log(
@@ -391,6 +408,7 @@ class Claim {
   async act(): Promise<void> {
     const { port, transport, timeoutSeconds } = this.target;
     this.childrenBefore = new Set(this.tracked.flatMap((t) => (t.context.parent ? readChildren(t.context.parent.pid) : [])));
+    for (const t of this.tracked) this.noteFamily(t);
     const force = this.options.force ?? false;
     const originalKeys = await this.reader.keysOf(port, this.found, transport);
     const released = async () => {
@@ -491,6 +509,81 @@ class Claim {
     }
   }
 
+  /**
+   * What a holder could leave behind to take the port again once it is gone,
+   * whoever its parent: whether it leads its process group or session (one
+   * read of its stat), and its children (one read per thread). Before any
+   * signal: a child it forks on SIGTERM stays in its group, not among these.
+   */
+  noteFamily(t: Tracked): void {
+    if (this.reader.kind !== 'proc') return;
+    const leads = readLeadership(t.info);
+    if (leads !== undefined && (leads.group || leads.session)) {
+      t.leads = leads;
+      // PID 1 or a service manager (a subreaper) adopts its children when it exits: one read of its children's list now
+      // tells which processes it adopts later (see leftBehind). A live parent of any other kind is watched as a supervisor.
+      const parent = t.context.parent;
+      const reaper = t.info.ppid === 1 ? 1 : parent !== undefined && isServiceManagerProcess(parent) ? parent.pid : undefined;
+      if (reaper !== undefined) t.reaper = { pid: reaper, childrenBefore: new Set(readChildren(reaper)) };
+    }
+    const children = readChildren(t.info.pid).flatMap((pid) => {
+      const startTime = readStartTime(pid);
+      return startTime === undefined ? [] : [{ pid, startTime }];
+    });
+    if (children.length > 0) t.children = children;
+  }
+
+  /**
+   * The processes the gone holders left behind, which could bind the port
+   * again (a holder that forks on SIGTERM and exits, its child binding the
+   * port a moment later, whatever its parent: PID 1 included): those still in
+   * the process group or session a holder led, and its children when it was
+   * signalled, that run on and were not holders. Never signalled: they are
+   * no holders; the settle window watches the port while they run. A holder
+   * that exited alone costs one kill(pgrp, 0) (groupExists), and while its
+   * reaper has not reaped it yet, one read of the reaper's children.
+   */
+  leftBehind(): LeftBehind[] {
+    if (this.reader.kind !== 'proc') return [];
+    const known = (p: Identity) => this.tracked.some((t) => t.info.pid === p.pid && t.info.startTime === p.startTime) || this.refusedInheritors.has(p.pid);
+    const out = new Map<number, LeftBehind>();
+    for (const t of this.signalled()) {
+      if (t.outcome !== 'exited' && t.outcome !== 'killed') continue;
+      for (const child of t.children ?? [])
+        if (!known(child) && !out.has(child.pid) && this.processes.isRunning(child)) out.set(child.pid, { ...child, by: t.info.pid, how: 'child' });
+      if (t.leads === undefined || !groupExists(t.info.pid)) continue;
+      // Its own zombie is a member until its parent reaps it (PID 1 may take seconds, in a container). Meanwhile what it
+      // left in its group was adopted by its reaper: the reaper's new children are read, not every process.
+      const adopted =
+        t.reaper !== undefined && this.processes.isSame(t.info) ? readChildren(t.reaper.pid).filter((pid) => !t.reaper!.childrenBefore.has(pid)) : undefined;
+      for (const member of groupMembers(t.info.pid, t.leads.session ? t.info.pid : undefined, adopted))
+        if (!known(member) && !out.has(member.pid)) out.set(member.pid, { ...member, by: t.info.pid, how: 'group' });
+    }
+    return [...out.values()];
+  }
+
+  /** `holder PID 901 left PID 902 (python3) running, in the process group it led`: for the settle window's line. */
+  describeLeft(left: readonly LeftBehind[]): string {
+    const byHolder = new Map<number, LeftBehind[]>();
+    for (const p of left) byHolder.set(p.by, [...(byHolder.get(p.by) ?? []), p]);
+    const shown = (p: LeftBehind) => {
+      const info = this.processes.current?.(p);
+      return `${info ? describeHolder(info, undefined, true) : `PID ${p.pid}`} ${p.how === 'child' ? '(its child)' : '(in the process group it led)'}`;
+    };
+    return [...byHolder]
+      .map(([by, ps]) => `holder PID ${by} left ${ps.slice(0, 4).map(shown).join(', ')}${ps.length > 4 ? ` and ${ps.length - 4} more` : ''} running`)
+      .join(', and ');
+  }
+
+  /** The holder that left `h` behind, if it did: by identity (leftBehind), or (one it forked since) by the group or session that holder led. */
+  leftBy(h: ProcessInfo): LeftBehind | undefined {
+    const left = this.left.find((p) => p.pid === h.pid && p.startTime === h.startTime);
+    if (left !== undefined || this.reader.kind !== 'proc') return left;
+    const ids = readGroupAndSession(h.pid);
+    const leader = ids && this.tracked.find((t) => t.leads !== undefined && (ids.pgrp === t.info.pid || (t.leads.session && ids.session === t.info.pid)));
+    return leader ? { pid: h.pid, startTime: h.startTime, by: leader.info.pid, how: 'group' } : undefined;
+  }
+
   /** The live parents (not PID 1, not claim-port) of the holders that are gone: who could start one again. */
   supervisors(): ProcessInfo[] {
     const byPid = new Map<number, ProcessInfo>();
@@ -517,7 +610,9 @@ class Claim {
     const supervisors = this.supervisors();
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
     const units = [...new Set(this.signalled().flatMap((t) => (restartUncertain(t.context) ? [t.context.unit!] : [])))];
-    if (supervisors.length === 0 && units.length === 0) return;
+    this.left = this.leftBehind();
+    const left = this.left;
+    if (supervisors.length === 0 && units.length === 0 && left.length === 0) return;
     const { port, transport } = this.target;
     const ms = this.options.settleMs ?? SETTLE_MS;
     const max = Math.max(ms, this.options.settleMs === undefined ? SETTLE_MAX_MS : ms * 3);
@@ -526,9 +621,10 @@ class Claim {
         ? [`the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`).join(', ')})`]
         : []),
       ...(units.length > 0 ? [`the Restart= of ${units.map((unit) => escapeText(unit, 200)).join(', ')} is not known`] : []),
+      ...(left.length > 0 ? [this.describeLeft(left)] : []),
     ];
     this.log(
-      `watching ${this.name} for ${ms} ms: ${why.join(', and ')}, and ${units.length + supervisors.length > 1 ? 'they' : 'it'} could start a holder again`,
+      `watching ${this.name} for ${ms} ms: ${why.join(', and ')}, and ${units.length + supervisors.length + left.length > 1 ? 'they' : 'it'} could start a holder again`,
     );
     const before = this.childrenBefore;
     const startedAt = now();
@@ -536,7 +632,7 @@ class Claim {
     await pollUntilAsync(
       async () => {
         if ((await this.reader.listening(port, transport)).size > 0) return true;
-        if (units.length === 0 && supervisors.every((p) => !this.processes.isSame(p))) return true;
+        if (units.length === 0 && supervisors.every((p) => !this.processes.isSame(p)) && left.every((p) => !this.processes.isRunning(p))) return true;
         // Past the window: done, unless a new child of a supervisor is still starting.
         return now() - startedAt >= ms && !respawning();
       },
@@ -563,6 +659,7 @@ class Claim {
     const newcomers = distinctHolders(after.listeners).filter((h) => !tracked(h) || again.has(h.pid));
     // A holder that bound the port again itself is its own supervisor.
     const supervisor = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.supervisorOf(h));
+    const leftBy = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.leftBy(h));
     const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => supervisor(h) ?? [])], this.options.env ?? process.env);
     const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
     let message: string;
@@ -579,10 +676,13 @@ class Claim {
         if (inherited !== undefined && !again.has(h.pid))
           return `${name(h)} (it holds the socket of ${inherited.map((pid) => `PID ${pid}`).join(', ')}, passed on or left to it, and was not signalled)`;
         const owner = supervisor(h);
+        const left = leftBy(h);
         const by = again.has(h.pid)
           ? ' (a holder that bound it again itself)'
           : owner === undefined
-            ? ''
+            ? left === undefined
+              ? ''
+              : `, left behind by holder PID ${left.by} (${left.how === 'child' ? 'its child' : 'in the process group it led'}; not signalled: it was no holder)`
             : owner.pid === h.pid
               ? ' (the supervisor itself)'
               : `, started by its supervisor ${name(owner)}`;
@@ -595,7 +695,14 @@ class Claim {
     this.log(message, 'error');
     const retakenBy = newcomers.map((h) => {
       const owner = supervisor(h);
-      return { pid: h.pid, user: h.user, command: h.command, ...(owner && { supervisor: { pid: owner.pid, command: owner.command } }) };
+      const left = owner ? undefined : leftBy(h);
+      return {
+        pid: h.pid,
+        user: h.user,
+        command: h.command,
+        ...(owner && { supervisor: { pid: owner.pid, command: owner.command } }),
+        ...(left && { leftBehindBy: left.by }),
+      };
     });
     return this.finish('failed', message, newcomers.length > 0 ? { retakenBy } : {});
   }

@@ -84,11 +84,15 @@ export interface ClaimResult {
     readonly user: string;
     readonly command: string;
     readonly supervisor?: { readonly pid: number; readonly command: string };
+    /** The holder that left it running (in the process group or session it led, or its child), when no supervisor started it. */
+    readonly leftBehindBy?: number;
   }[];
   /** When a server could still not bind the port: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
   readonly blockers?: readonly {
     readonly socket: string;
     readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[];
+    /** A connection's other end, when it is on this machine (a loopback client), and who holds it: named, never signalled. */
+    readonly peer?: { readonly socket: string; readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[] };
   }[];
   readonly dryRun: boolean;
 }

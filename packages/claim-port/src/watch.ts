@@ -120,3 +120,81 @@ export async function pollUntil(done: () => boolean, deadline: number, maxInterv
     interval = Math.min(interval * 1.5, maxIntervalMs);
   }
 }
+
+/** Pure: fields 5 and 6 of /proc/PID/stat, the process group and the session (split at the last `)`: comm may hold anything). */
+export function parseGroupAndSession(text: string): { pgrp: number; session: number } | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  // text.slice(close + 2) begins at field 3 (state): field N is rest[N - 3].
+  const rest = text.slice(close + 2).split(' ', 4);
+  const pgrp = Number(rest[2]);
+  const session = Number(rest[3]);
+  return Number.isInteger(pgrp) && Number.isInteger(session) && rest.length === 4 ? { pgrp, session } : undefined;
+}
+
+/** Whether `who` leads its process group and whether it leads its session, from one read of its stat; undefined when it is gone. */
+export function readLeadership(who: Identity, procRoot = '/proc'): { group: boolean; session: boolean } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/${who.pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const ids = parseGroupAndSession(text);
+  if (ids === undefined || parseStat(text)?.startTime !== who.startTime) return undefined;
+  return { group: ids.pgrp === who.pid, session: ids.session === who.pid };
+}
+
+/**
+ * Whether any process is in process group `pgrp`: kill(2) with signal 0, an
+ * existence check that delivers nothing to anyone. One system call, so the
+ * common case (a holder that led its group and exited alone) costs nothing
+ * measurable. A zombie not yet reaped still counts (see groupMembers).
+ */
+export function groupExists(pgrp: number): boolean {
+  try {
+    process.kill(-pgrp, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, and belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The running processes (not zombies) of process group `pgrp`, and of session
+ * `session` when given, among `pids` (default: every process, one read of
+ * every /proc/PID/stat; so only called once groupExists() said the group
+ * lives on).
+ */
+export function groupMembers(pgrp: number, session: number | undefined, pids?: readonly number[], procRoot = '/proc'): Identity[] {
+  const out: Identity[] = [];
+  let entries: readonly (string | number)[];
+  try {
+    entries = pids ?? readdirSync(procRoot).filter((entry) => entry.charCodeAt(0) >= 48 && entry.charCodeAt(0) <= 57);
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    let text: string;
+    try {
+      text = readFileSync(`${procRoot}/${entry}/stat`, 'latin1');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const ids = parseGroupAndSession(text);
+    if (ids === undefined || (ids.pgrp !== pgrp && (session === undefined || ids.session !== session))) continue;
+    const stat = parseStat(text);
+    if (stat !== undefined && !dead(stat.state)) out.push({ pid: stat.pid, startTime: stat.startTime });
+  }
+  return out;
+}
+
+/** The process group and session of `pid` now; undefined when it is gone. */
+export function readGroupAndSession(pid: number, procRoot = '/proc'): { pgrp: number; session: number } | undefined {
+  try {
+    return parseGroupAndSession(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}

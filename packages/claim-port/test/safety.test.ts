@@ -682,6 +682,55 @@ while True: time.sleep(3600)`);
     expect(isAlive(client.first.pid)).toBe(true);
   });
 
+  it('a half-closed connection that keeps the port names the process at its other end, escaped, and signals it not', async () => {
+    // A server without SO_REUSEADDR (so its closing connection blocks even a bind with it) and a loopback client that
+    // never closes: once the server is gone, its end waits in FIN_WAIT2 (no process holds it), the client's in CLOSE_WAIT.
+    const server = await py(`import json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${freePort()})); s.listen(4)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+c, _ = s.accept()
+c.sendall(b'a')  # accepted: a connection still in the accept queue would be reset, not half-closed
+while True: time.sleep(3600)`);
+    const port = server.first.port;
+    const client = await py(`import ctypes, json, os, socket, time
+ctypes.CDLL(None).prctl(15, b'peer\\nx', 0, 0, 0)
+c = socket.create_connection(('127.0.0.1', ${port}))
+c.recv(1)
+print(json.dumps({'pid': os.getpid(), 'port': c.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`);
+    const ephemeral = client.first.port;
+    const result = await claimOurs(port);
+    expect(result.action, result.message).toBe('failed');
+    expect(result.message).toContain(`127.0.0.1:${port} -> 127.0.0.1:${ephemeral} (FIN_WAIT2, a connection using the port as its local port)`);
+    expect(result.message).toContain(`, its other end 127.0.0.1:${ephemeral} (CLOSE_WAIT) held on this machine by PID ${client.first.pid} (peer\\nx): `);
+    expect(result.message.split('\n')).toHaveLength(1);
+    expect(result.blockers?.find((b) => b.peer !== undefined)?.peer?.holders.map((h) => h.pid)).toEqual([client.first.pid]);
+    expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[server.first.pid, ['SIGTERM']]]);
+    expect(isAlive(client.first.pid)).toBe(true);
+  });
+
+  it('a TIME_WAIT of a server made without SO_REUSEADDR, which blocks bind() even with it, is named when nothing else blocks the port', async () => {
+    const server = await py(`import json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${freePort()})); s.listen(4)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+c, _ = s.accept()
+c.sendall(b'a')
+while True: time.sleep(3600)`);
+    const port = server.first.port;
+    // The client closes its end as soon as the server's closes: the server's end then waits in TIME_WAIT.
+    const client = await py(`import json, os, socket, time
+c = socket.create_connection(('127.0.0.1', ${port}))
+c.recv(1)
+print(json.dumps({'pid': os.getpid(), 'port': c.getsockname()[1]}), flush=True)
+while c.recv(1): pass
+c.close()
+while True: time.sleep(3600)`);
+    const result = await claimOurs(port);
+    expect(result.action, result.message).toBe('failed');
+    expect(result.message).toContain(`127.0.0.1:${port} -> 127.0.0.1:${client.first.port} (TIME_WAIT, a connection using the port as its local port)`);
+    expect(isAlive(client.first.pid)).toBe(true);
+  });
+
   it('a socket bound but not listening: the CLI-facing result says exit 1, never free', async () => {
     const bound = await spawnListener({ bindOnly: true });
     const result = await claimOurs(bound.port, { dryRun: true });
@@ -740,6 +789,116 @@ describe('5. a respawn is caught, and its cause named', () => {
     const result = await claimOurs(orphan.first.port, { settleMs: 5000 });
     expect(result.action).toBe('freed');
     if (parent === 1) expect(result.elapsedMs).toBeLessThan(2000);
+  });
+
+  /**
+   * A python3 holder on a leased port, made a grandchild of this suite and
+   * reparented to PID 1 (the shell that started it in the background exits),
+   * so that no parent of it is alive: the settle window for a supervisor does
+   * not apply. `mode`: 'alone' (leads its own session and group, exits on
+   * SIGTERM), 'fork-on-term' (the same, but on SIGTERM closes its socket, forks
+   * a child and exits; the child binds the port again 300 ms later), 'child'
+   * (in the shell's group, with a child forked up front that leaves the group,
+   * setsid, and binds the port 300 ms after its parent is gone). Every process
+   * prints {"pid"} (recorded with the guard); the holder {"pid", "port"}.
+   */
+  const orphanHolder = async (mode: 'alone' | 'fork-on-term' | 'child') => {
+    const code = `
+import json, os, signal, socket, sys, time
+port, mode = int(sys.argv[1]), sys.argv[2]
+if mode != 'child':
+    os.setsid()  # leads its session and process group, as a service's main process does
+def listen():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('127.0.0.1', port))
+    s.listen(16)
+    return s
+def rebind_later():
+    time.sleep(0.3)
+    again = listen()
+    while True:
+        time.sleep(3600)
+s = listen()
+pids = [os.getpid()]
+if mode == 'child':
+    parent = os.getpid()
+    child = os.fork()
+    if child == 0:
+        os.setsid()
+        s.close()
+        while os.getppid() == parent:
+            time.sleep(0.005)
+        rebind_later()
+    pids.append(child)
+def on_term(signum, frame):
+    s.close()
+    if os.fork() == 0:
+        print(json.dumps({'pid': os.getpid()}), flush=True)
+        rebind_later()
+    os._exit(0)
+if mode == 'fork-on-term':
+    signal.signal(signal.SIGTERM, on_term)
+print(json.dumps({'pid': os.getpid(), 'pids': pids, 'port': port}), flush=True)
+while True:
+    time.sleep(3600)
+`;
+    const launch = () => start(['/bin/sh', '-c', '"$0" -c "$1" "$2" "$3" & exit 0', python, code, String(leasePort()), mode]);
+    const launched = await launch().catch(launch);
+    await waitUntil(() => !isAlive(launched.child.pid!), 5000);
+    const holder = launched.first.pid;
+    const parent = Number(readFileSync(`/proc/${holder}/stat`, 'latin1').split(') ')[1]!.split(' ')[1]);
+    return { ...launched, holder, parent };
+  };
+
+  it('a holder with no live parent that forks on SIGTERM, its child binding the port again, fails the claim naming that child, never signalled', async () => {
+    const orphan = await orphanHolder('fork-on-term');
+    const lines: string[] = [];
+    const result = await claimOurs(orphan.first.port, { settleMs: 3000, log: (line) => lines.push(line) });
+    expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.retakenBy).toHaveLength(1);
+    const child = result.retakenBy![0]!;
+    expect(child.pid).not.toBe(orphan.holder);
+    expect(wasSpawned(child.pid, -1)).toBe(true);
+    expect(child.leftBehindBy).toBe(orphan.holder);
+    expect(result.message).toMatch(
+      new RegExp(
+        `was taken again by PID ${child.pid} \\(python3\\): .*, left behind by holder PID ${orphan.holder} \\(in the process group it led; not signalled: it was no holder\\): stop PID ${child.pid} first$`,
+      ),
+    );
+    expect(result.message.split('\n')).toHaveLength(1);
+    expect(
+      lines.some((line) =>
+        line.startsWith(
+          `watching port ${orphan.first.port} for 3000 ms: holder PID ${orphan.holder} left PID ${child.pid} (python3) (in the process group it led) running`,
+        ),
+      ),
+    ).toBe(true);
+    // The child was never signalled: only the holder was, once.
+    expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[orphan.holder, ['SIGTERM']]]);
+    expect(isAlive(child.pid)).toBe(true);
+  });
+
+  it('a holder with no live parent whose child, forked before the claim, left its group and binds the port again fails the claim naming that child', async () => {
+    const orphan = await orphanHolder('child');
+    const child = (orphan.first.pids as number[])[1]!;
+    const result = await claimOurs(orphan.first.port, { settleMs: 3000 });
+    expect(orphan.parent).toBe(1);
+    expect(result.action, result.message).toBe('failed');
+    expect(result.retakenBy?.map((r) => [r.pid, r.leftBehindBy])).toEqual([[child, orphan.holder]]);
+    expect(result.message).toContain(`left behind by holder PID ${orphan.holder} (its child; not signalled: it was no holder)`);
+    expect(result.holders.map((h) => h.pid)).toEqual([orphan.holder]);
+    expect(isAlive(child)).toBe(true);
+  });
+
+  it('a holder with no live parent that led its group and exits alone pays no settle window', async () => {
+    const orphan = await orphanHolder('alone');
+    const lines: string[] = [];
+    const result = await claimOurs(orphan.first.port, { settleMs: 5000, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(lines.some((line) => line.startsWith('watching'))).toBe(false);
+    if (orphan.parent === 1) expect(result.elapsedMs).toBeLessThan(2000);
   });
 });
 
