@@ -16,7 +16,9 @@
 //   still applies; `$VAR` in a value is not expanded;
 // - a NUL byte anywhere, or invalid UTF-8 in a key or value, makes systemd
 //   refuse the whole file (its `-` prefix then ignores it, else the service
-//   does not start).
+//   does not start); to systemd's UTF-8 check (src/basic/utf8.c,
+//   unichar_is_valid()) a Unicode noncharacter (U+FDD0..U+FDEF, and U+FFFE and
+//   U+FFFF of every plane) is invalid too, though it is well-formed UTF-8.
 // Pure: bytes in, assignments out with the line each key starts on.
 import { isUtf8 } from 'node:buffer';
 import { describeArgument } from '../arguments.js';
@@ -51,6 +53,17 @@ const isWhitespace = (c: number) => c === SPACE || c === TAB || c === LF || c ==
 const isShellEscaped = (c: number) => c === 0x22 || c === BACKSLASH || c === 0x60 || c === 0x24;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The 66 code points systemd's utf8_is_valid() refuses in well-formed UTF-8 (exactly Unicode's noncharacters). */
+const NONCHARACTER = /\p{Noncharacter_Code_Point}/u;
+
+/** Why systemd's utf8_is_valid() refuses `bytes`, or undefined when it accepts them. */
+function utf8Problem(bytes: Buffer): string | undefined {
+  if (!isUtf8(bytes)) return 'invalid UTF-8';
+  const noncharacter = NONCHARACTER.exec(bytes.toString('utf8'))?.[0];
+  if (noncharacter === undefined) return undefined;
+  const code = noncharacter.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return `the noncharacter U+${code} (invalid UTF-8 to systemd)`;
+}
 
 type State = 'preKey' | 'key' | 'preValue' | 'value' | 'valueEscape' | 'single' | 'double' | 'doubleEscape' | 'comment' | 'commentEscape';
 
@@ -74,8 +87,11 @@ export function parseEnvironmentFile(bytes: Uint8Array): ParsedEnvironmentFile {
     if (error !== undefined) return;
     const keyBytes = Buffer.from(lastKeyWhitespace >= 0 ? key.slice(0, lastKeyWhitespace) : key);
     const valueBytes = Buffer.from(value);
-    if (!isUtf8(keyBytes)) error = `line ${keyLine} has invalid UTF-8 in its key, and systemd refuses such a file`;
-    else if (!isUtf8(valueBytes)) error = `line ${keyLine} has invalid UTF-8 in the value of ${keyBytes.toString('utf8')}, and systemd refuses such a file`;
+    const keyProblem = utf8Problem(keyBytes);
+    const valueProblem = keyProblem === undefined ? utf8Problem(valueBytes) : undefined;
+    if (keyProblem !== undefined) error = `line ${keyLine} has ${keyProblem} in its key, and systemd refuses such a file`;
+    else if (valueProblem !== undefined)
+      error = `line ${keyLine} has ${valueProblem} in the value of ${keyBytes.toString('utf8')}, and systemd refuses such a file`;
     else {
       const name = keyBytes.toString('utf8');
       if (NAME.test(name)) assignments.push({ name, value: valueBytes.toString('utf8'), line: keyLine });

@@ -75,6 +75,27 @@ describe('parseEnvironmentFile', () => {
     });
   });
 
+  it('refuses the whole file for a Unicode noncharacter in a key or value, as systemd 252 does (well-formed UTF-8, invalid to systemd)', () => {
+    // Proved against PID 1 in e2e/systemd/environment-file.test.ts: each of these files applies nothing.
+    const withValue = (...noncharacter: number[]) => parse(Buffer.from([...Buffer.from('A=1\nB=x'), ...noncharacter, 0x0a]));
+    expect(withValue(0xef, 0xbf, 0xbe)).toEqual({
+      assignments: [],
+      ignored: [],
+      error: 'line 2 has the noncharacter U+FFFE (invalid UTF-8 to systemd) in the value of B, and systemd refuses such a file',
+    });
+    expect(withValue(0xef, 0xbf, 0xbf).error).toMatch(/U\+FFFF/);
+    expect(withValue(0xef, 0xb7, 0x90).error).toMatch(/U\+FDD0/);
+    expect(withValue(0xef, 0xb7, 0xaf).error).toMatch(/U\+FDEF/);
+    expect(withValue(0xf0, 0x9f, 0xbf, 0xbe).error).toMatch(/U\+1FFFE/);
+    expect(withValue(0xf4, 0x8f, 0xbf, 0xbf).error).toMatch(/U\+10FFFF/);
+    expect(parse(Buffer.from([...Buffer.from('A=1\nB'), 0xef, 0xbf, 0xbe, ...Buffer.from('=2\n')])).error).toBe(
+      'line 2 has the noncharacter U+FFFE (invalid UTF-8 to systemd) in its key, and systemd refuses such a file',
+    );
+    // Their neighbours are fine, and so is a noncharacter in a comment (never checked).
+    expect(values('A=\uFDCF\nB=\uFDF0\nC=\uFFFD\nD=\u{10FFFD}\n')).toEqual({ A: '\uFDCF', B: '\uFDF0', C: '\uFFFD', D: '\u{10FFFD}' });
+    expect(values('# \uFFFE\nA=1\n')).toEqual({ A: '1' });
+  });
+
   it('refuses what is not bytes', () => {
     expect(() => parseEnvironmentFile('A=1' as unknown as Uint8Array)).toThrow(TypeError);
   });
