@@ -124,21 +124,39 @@ function hostSpecifiersOption(given: unknown): Readonly<Record<string, string>> 
  */
 export type EnvironmentFileRead = { readonly bytes: Uint8Array } | { readonly missing: true } | { readonly problem: string };
 
-/** mergeUnit's `options.environmentFiles`: a Map of path to EnvironmentFileRead, checked entry by entry. */
-function environmentFilesOption(given: unknown): ReadonlyMap<string, EnvironmentFileRead> | undefined {
+/**
+ * mergeUnit's `options.environmentFiles`: the files' reads by path, or a
+ * function that reads one when the merge needs it (one merge, not two: the
+ * merge names the files, and only then can they be read).
+ */
+export type EnvironmentFilesGiven = ReadonlyMap<string, EnvironmentFileRead> | ((path: string) => EnvironmentFileRead);
+
+/** mergeUnit's `options.environmentFiles`: a Map of path to EnvironmentFileRead, checked entry by entry, or a reading function (its answers checked as they come). */
+function environmentFilesOption(given: unknown): ((path: string) => EnvironmentFileRead | undefined) | undefined {
   if (given === undefined) return undefined;
-  const shape = 'a Map of path to { bytes } | { missing: true } | { problem }';
+  const shape = 'a Map of path to { bytes } | { missing: true } | { problem }, or a function of a path that returns one';
+  if (typeof given === 'function') {
+    return (path) => {
+      const read: unknown = (given as (path: string) => unknown)(path);
+      if (!isEnvironmentFileRead(read))
+        throw new TypeError(
+          `mergeUnit: options.environmentFiles returned ${describeArgument(read)} for ${describeArgument(path)}; it must return ${shape.slice(shape.indexOf('{'), shape.indexOf(', or'))}`,
+        );
+      return read;
+    };
+  }
   if (!(given instanceof Map)) throw new TypeError(`mergeUnit: options.environmentFiles must be ${shape}, or left out, not ${describeArgument(given)}`);
   for (const [path, read] of given as Map<unknown, unknown>) {
-    const entry = read as Record<string, unknown> | null;
-    const valid =
-      typeof path === 'string' &&
-      typeof entry === 'object' &&
-      entry !== null &&
-      (entry.bytes instanceof Uint8Array || entry.missing === true || typeof entry.problem === 'string');
-    if (!valid) throw new TypeError(`mergeUnit: options.environmentFiles must be ${shape}; its entry ${describeArgument(path)} is ${describeArgument(read)}`);
+    if (typeof path !== 'string' || !isEnvironmentFileRead(read))
+      throw new TypeError(`mergeUnit: options.environmentFiles must be ${shape}; its entry ${describeArgument(path)} is ${describeArgument(read)}`);
   }
-  return given as ReadonlyMap<string, EnvironmentFileRead>;
+  const map = given as ReadonlyMap<string, EnvironmentFileRead>;
+  return (path) => map.get(path);
+}
+
+function isEnvironmentFileRead(read: unknown): read is EnvironmentFileRead {
+  const entry = read as Record<string, unknown> | null;
+  return typeof entry === 'object' && entry !== null && (entry.bytes instanceof Uint8Array || entry.missing === true || typeof entry.problem === 'string');
 }
 
 /** An EnvironmentFile= line as the merge keeps it: its value with specifiers resolved, and where it was given. */
@@ -180,14 +198,14 @@ const GLOB = /[*?[\\]/;
  */
 function applyEnvironmentFiles(
   lines: readonly EnvironmentFileLine[],
-  read: ReadonlyMap<string, EnvironmentFileRead> | undefined,
+  read: ((path: string) => EnvironmentFileRead | undefined) | undefined,
   environment: Map<string, EnvironmentSetting>,
 ): EnvironmentFileFacts[] {
   return lines.map(({ path, optional, file, line, unresolved }): EnvironmentFileFacts => {
     const facts = { path, optional, file, line };
     if (unresolved !== undefined) return { ...facts, unread: `its path has ${unresolved}, which this check does not resolve` };
     if (GLOB.test(path)) return { ...facts, unread: 'it is a glob (systemd reads every file it matches), which this check does not expand' };
-    const got = read?.get(path);
+    const got = read?.(path);
     if (got === undefined) return { ...facts, unread: 'not read' };
     if ('problem' in got) return { ...facts, unread: got.problem };
     if ('missing' in got) return { ...facts, failed: 'no such file' };
@@ -202,8 +220,9 @@ function applyEnvironmentFiles(
  * Merge a unit file and its drop-ins (already in systemd's order), as systemd
  * 252 loads them: each file read top to bottom; an empty `ExecStartPre=`,
  * `Environment=` or `EnvironmentFile=` clears what came before; the files of
- * EnvironmentFile= (their bytes in `options.environmentFiles`, by path; a
- * path not given there is `unread`) are applied in order after every
+ * EnvironmentFile= (their bytes in `options.environmentFiles`, by path, or
+ * read by it when it is a function; a path not given there is `unread`) are
+ * applied in order after every
  * Environment=, and override it; `$VAR` in ExecStartPre is expanded with the
  * result.
  *
@@ -214,7 +233,7 @@ function applyEnvironmentFiles(
  */
 export function mergeUnit(
   loaded: LoadedUnit,
-  options: { readonly hostSpecifiers?: Readonly<Record<string, string>>; readonly environmentFiles?: ReadonlyMap<string, EnvironmentFileRead> } = {},
+  options: { readonly hostSpecifiers?: Readonly<Record<string, string>>; readonly environmentFiles?: EnvironmentFilesGiven } = {},
 ): UnitFacts {
   checkLoadedUnit('mergeUnit', loaded, true);
   // Own properties only (optionsArgument's copy): a hostSpecifiers inherited through a polluted Object.prototype is not the caller's.

@@ -52,9 +52,9 @@ function readEnvironmentFile(root: string, path: string): EnvironmentFileRead {
 }
 
 /**
- * mergeUnit with its EnvironmentFile= files applied: merged once to name
- * them, the files read under `root` (readEnvironmentFiles), merged again with
- * their bytes. A unit without EnvironmentFile= is merged once.
+ * mergeUnit with its EnvironmentFile= files applied: each file the merge
+ * names is read under `root` when the merge needs it (as readEnvironmentFiles
+ * reads it, each path once), in one merge.
  */
 export function mergeUnitWithEnvironmentFiles(
   root: string,
@@ -64,9 +64,13 @@ export function mergeUnitWithEnvironmentFiles(
   nonEmptyStringArgument('mergeUnitWithEnvironmentFiles', 'root', root, 'a directory (a non-empty string)');
   const { hostSpecifiers } = optionsArgument('mergeUnitWithEnvironmentFiles', options, '{ hostSpecifiers? }', ['hostSpecifiers']);
   const given = hostSpecifiers === undefined ? {} : { hostSpecifiers };
-  const unit = mergeUnit(loaded, given);
-  if (!unit.environmentFiles) return unit;
-  return mergeUnit(loaded, { ...given, environmentFiles: readEnvironmentFiles(root, unit.environmentFiles) });
+  const read = new Map<string, EnvironmentFileRead>();
+  const environmentFiles = (path: string) => {
+    let got = read.get(path);
+    if (got === undefined) read.set(path, (got = readEnvironmentFile(root, path)));
+    return got;
+  };
+  return mergeUnit(loaded, { ...given, environmentFiles });
 }
 
 /**

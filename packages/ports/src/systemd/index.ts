@@ -34,7 +34,16 @@ export {
   type SpecifierUnit,
 } from './words.js';
 export { UNIT_DIRS, templateOf, dropInDirNames, dropInDirs, chooseDropIns } from './search-path.js';
-export { mergeUnit, loadUnit, listUnitDirs, type EnvironmentFileRead, type LoadedFile, type LoadedUnit, type UnitDirListing } from './effective.js';
+export {
+  mergeUnit,
+  loadUnit,
+  listUnitDirs,
+  type EnvironmentFileRead,
+  type EnvironmentFilesGiven,
+  type LoadedFile,
+  type LoadedUnit,
+  type UnitDirListing,
+} from './effective.js';
 export { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
 export { readEnvironmentFiles, mergeUnitWithEnvironmentFiles, environmentDoubt, environmentFileFindings, claimVariables } from './environment-files.js';
 export { listenPort, parseSocketUnit, readSocketUnits, type RelatedSocket, type SocketListen, type SocketUnit } from './socket-units.js';

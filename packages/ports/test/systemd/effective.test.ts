@@ -518,4 +518,33 @@ describe('EnvironmentFile= in the merge', () => {
     );
     expect(() => mergeUnit(loaded, { environmentFiles: new Map([['/etc/default/svc', { text: 'A=1' } as never]]) })).toThrow(TypeError);
   });
+
+  it('reads each file through a function when given one: one merge, each path asked for once, in the order systemd reads them', () => {
+    const unit = {
+      unit: 'svc.service',
+      file: {
+        path: `/${UNIT}`,
+        text: '[Service]\nEnvironment=SVC_PORT=8000\nEnvironmentFile=/etc/default/a\nEnvironmentFile=-/etc/default/b\nExecStart=/usr/bin/svc\n',
+      },
+      dropIns: [],
+      problems: [],
+    };
+    const asked: string[] = [];
+    const merged = mergeUnit(unit, {
+      environmentFiles: (path) => {
+        asked.push(path);
+        return path === '/etc/default/a' ? { bytes: Buffer.from('SVC_PORT=9000\n') } : { missing: true };
+      },
+    });
+    expect(asked).toEqual(['/etc/default/a', '/etc/default/b']);
+    expect(merged.environment.get('SVC_PORT')).toEqual({ value: '9000', file: '/etc/default/a', line: 1 });
+    expect(merged.environmentFiles!.map(({ path, failed }) => ({ path, failed }))).toEqual([
+      { path: '/etc/default/a', failed: undefined },
+      { path: '/etc/default/b', failed: 'no such file' },
+    ]);
+    // What it returns is checked as it comes, naming the path.
+    expect(() => mergeUnit(unit, { environmentFiles: () => ({ text: 'A=1' }) as never })).toThrow(
+      'mergeUnit: options.environmentFiles returned an object for the string "/etc/default/a"; it must return { bytes } | { missing: true } | { problem }',
+    );
+  });
 });
