@@ -3,93 +3,20 @@
 // claim-port itself interrupted. Real processes on leased loopback ports, every
 // claim behind the guard (claimOurs), every process signalled one this file
 // started.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimPort, type ClaimOptions } from '../src/index.js';
-import {
-  guardPort,
-  hasCommand,
-  isAlive,
-  isSpawned,
-  leasePort,
-  signal,
-  spawnListener,
-  waitForExit,
-  waitUntil,
-  wasSpawned,
-} from '../../../test-support/index.js';
-import { forgetSpawned, killGroup, recordSpawned } from '../../../test-support/guard.js';
+import { adopt, cleanupStarted, claimOurs, start, track } from './started.js';
+import { hasCommand, isAlive, leasePort, signal, spawnListener, waitForExit, waitUntil } from '../../../test-support/index.js';
 
 const root = process.getuid?.() === 0;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-async function claimOurs(port: number, options: ClaimOptions = {}) {
-  guardPort(port, options.transport ?? 'tcp');
-  const result = await claimPort(port, { usage: false, ...options });
-  for (const h of result.holders) {
-    if (h.signals.length > 0 && !wasSpawned(h.pid, h.startTime)) throw new Error(`claim signalled PID ${h.pid} (${h.command}), which the suite did not spawn`);
-  }
-  return result;
-}
-
-/** Processes this file started itself (beyond spawnListener): every PID recorded, all SIGKILLed after each test. */
-const started: { child: ChildProcess; pids: number[] }[] = [];
-afterEach(async () => {
-  for (const entry of started.splice(0)) {
-    if (entry.child.pid !== undefined && wasSpawned(entry.child.pid, -1)) killGroup(entry.child.pid);
-    for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) signal(pid, 'SIGKILL');
-    await Promise.all(entry.pids.map((pid) => waitForExit(pid, 5000)));
-    for (const pid of entry.pids) forgetSpawned(pid);
-  }
-});
-
-/** Record `pid` (a process one of ours started) with the guard and this file's cleanup. */
-function adopt(entry: { pids: number[] }, pid: number): void {
-  if (!entry.pids.includes(pid)) entry.pids.push(pid);
-  recordSpawned(pid);
-}
-
-/** Start `argv` (detached); every JSON line it prints with `pid` is recorded; resolves with the first line that has `port`. */
-function start(argv: string[]): Promise<{ child: ChildProcess; pids: number[]; first: { pid: number; port: number; [key: string]: unknown } }> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const entry = { child, pids: [] as number[] };
-  started.push(entry);
-  adopt(entry, child.pid!);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start within 15 s: ${output}`)), 15_000);
-    let buffer = '';
-    let done = false;
-    child.stderr!.on('data', (data: Buffer) => (output += data.toString()));
-    child.stdout!.on('data', (data: Buffer) => {
-      buffer += data.toString();
-      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        let message: { pid?: number; pids?: number[]; port?: number };
-        try {
-          message = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        for (const pid of [message.pid, ...(message.pids ?? [])]) if (pid) adopt(entry, pid);
-        if (!done && message.port) {
-          done = true;
-          clearTimeout(timer);
-          resolve({ ...entry, first: message as { pid: number; port: number } });
-        }
-      }
-    });
-    child.on('close', (code) => {
-      if (!done) reject(new Error(`exited (${code}) before it was ready: ${output}`));
-    });
-  });
-}
+afterEach(cleanupStarted);
 
 /** The one-letter state of `pid` (/proc/PID/stat field 3). */
 const stateOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ')[0];
@@ -111,9 +38,7 @@ describe('claim-port interrupted', () => {
         stdio: ['ignore', 'ignore', 'ignore'],
         detached: true,
       });
-      const entry = { child: run, pids: [] as number[] };
-      started.push(entry);
-      adopt(entry, run.pid!);
+      const entry = track({ child: run, pids: [] });
       // Its TCP holder, the moment it exists: stop claim-port there, so that it cannot claim the holder first.
       let holder: number | undefined;
       await waitUntil(() => {

@@ -5,7 +5,7 @@
 // was ours.
 import { parseRegistry } from '@dsa110/ports';
 import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -26,95 +26,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimPort, type ClaimOptions } from '../src/index.js';
+import { cleanupStarted, claimOurs, start } from './started.js';
+import { claimPort } from '../src/index.js';
 import { procControl, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
-import {
-  guardPort,
-  hasCommand,
-  isAlive,
-  leasePort,
-  isSpawned,
-  signal,
-  spawnListener,
-  waitForExit,
-  waitUntil,
-  wasSpawned,
-} from '../../../test-support/index.js';
-import { forgetSpawned, killGroup, recordSpawned, socketsOn } from '../../../test-support/guard.js';
+import { hasCommand, isAlive, leasePort, isSpawned, signal, spawnListener, waitForExit, waitUntil, wasSpawned } from '../../../test-support/index.js';
+import { socketsOn } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
 
 const root = process.getuid?.() === 0;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const listenerChild = fileURLToPath(new URL('../../../test-support/listener-child.mjs', import.meta.url));
 
-async function claimOurs(port: number, options: ClaimOptions = {}) {
-  guardPort(port, options.transport ?? 'tcp');
-  const result = await claimPort(port, { usage: false, ...options });
-  for (const h of result.holders) {
-    if (h.signals.length > 0 && !wasSpawned(h.pid, h.startTime)) throw new Error(`claim signalled PID ${h.pid} (${h.command}), which the suite did not spawn`);
-  }
-  return result;
-}
-
-/** Processes this file started itself (beyond spawnListener): every PID recorded, all SIGKILLed after each test. */
-const started: { child: ChildProcess; pids: number[] }[] = [];
-afterEach(async () => {
-  for (const entry of started.splice(0)) {
-    // The child leads a process group of its own (detached): SIGKILL to the group first, so that a
-    // listener a shell loop started after its last reported line dies too instead of being orphaned.
-    // Even when the leader has already exited: its group lives on while a member does (killGroup).
-    if (entry.child.pid !== undefined && wasSpawned(entry.child.pid, -1)) killGroup(entry.child.pid);
-    for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) process.kill(pid, 'SIGKILL');
-    await Promise.all(entry.pids.map((pid) => waitForExit(pid, 5000)));
-    for (const pid of entry.pids) forgetSpawned(pid);
-  }
-});
-
-/**
- * Start `argv`; every JSON line it prints with `pid` is recorded with the
- * guard; resolves with the first line that has `port`.
- */
-function start(argv: string[]): Promise<{ child: ChildProcess; pids: number[]; first: { pid: number; port: number; [key: string]: unknown } }> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const entry = { child, pids: [] as number[] };
-  started.push(entry);
-  const track = (pid: number) => {
-    if (!entry.pids.includes(pid)) entry.pids.push(pid);
-    recordSpawned(pid);
-  };
-  track(child.pid!);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start within 15 s: ${output}`)), 15_000);
-    let buffer = '';
-    let done = false;
-    child.stderr!.on('data', (data: Buffer) => (output += data.toString()));
-    child.stdout!.on('data', (data: Buffer) => {
-      buffer += data.toString();
-      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        let message: { pid?: number; pids?: number[]; port?: number };
-        try {
-          message = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        for (const pid of [message.pid, ...(message.pids ?? [])]) if (pid) track(pid);
-        if (!done && message.port) {
-          done = true;
-          clearTimeout(timer);
-          resolve({ ...entry, first: message as { pid: number; port: number } });
-        }
-      }
-    });
-    // 'close', not 'exit': a shell that backgrounds the program exits first, and the program still writes.
-    child.on('close', (code) => {
-      if (!done) reject(new Error(`exited (${code}) before it was ready: ${output}`));
-    });
-  });
-}
+afterEach(cleanupStarted);
 
 /** A Python program that prints {"pid", "port", ...} once set up, then sleeps. */
 const py = (code: string) => start([python, '-c', code]);

@@ -4,52 +4,21 @@
 // port, on a file that overrides Environment=, on a file neither can read,
 // and on a missing one. Real files in a temp root; `ports` through its
 // in-process main, the health check through checkPorts().
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runMain } from '../../../test-support/index.js';
-import { main } from '../../ports/src/cli/main.js';
-import { checkPorts } from '../src/index.js';
-import { EXECUTABLE, registryText, tempDir, writeTree, type TreeEntry } from './helpers.js';
+import { bothTools, CLAIM, checkVerdict, healthVerdict, UNIT, type Verdict, wiredRoot } from './agreement.js';
+import { writeTree, type TreeEntry } from './helpers.js';
 
-const CLAIM = '/usr/local/bin/claim-port';
-const UNIT = 'usr/lib/systemd/system/svc.service';
 const OVERRIDE = 'etc/systemd/system/svc.service.d/port.conf';
-type Verdict = 'ok' | 'warning' | 'unknown' | 'error';
 
-/**
- * A root with svc.service shipped in /usr/lib (its [Service] `lines`), the
- * wiring `ports systemd --root` writes, a later drop-in whose claim line is
- * `claim` (it clears the generated one), and `files`; both tools run on it.
- */
-async function bothTools(lines: readonly string[], claim: string, files: Record<string, TreeEntry>) {
-  const root = writeTree(tempDir('dsa110-envfile-agree-'), {
-    'usr/local/bin/claim-port': EXECUTABLE,
-    [UNIT]: `[Service]\n${lines.join('\n')}\nExecStart=/usr/bin/node svc.js\n`,
-  });
-  const registry = join(root, 'ports.yaml');
-  writeFileSync(registry, registryText([{ id: 'svc', port: 8000, env: 'SVC_PORT', robust: true, unit: 'svc.service', claim: 'drop-in' }]));
-  const wrote = await runMain(main, ['systemd', '--registry', registry, '--root', root]);
-  expect(wrote.code).toBe(0);
+/** A wired root with svc.service (`lines`), a later drop-in whose claim line is `claim` (it clears the generated one), and `files`; both tools on it. */
+async function bothToolsOn(lines: readonly string[], claim: string, files: Record<string, TreeEntry>) {
+  const { root, registry } = await wiredRoot('dsa110-envfile-agree-', lines, { env: 'SVC_PORT', robust: true, unit: 'svc.service', claim: 'drop-in' });
   writeTree(root, { [OVERRIDE]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} ${claim}\n`, ...files });
-
-  const check = await runMain(main, ['systemd', '--check', '--registry', registry, '--root', root]);
-  const report = await checkPorts({ registry, root, services: ['svc'], firewall: false });
-  const health = report.results.filter((result) => result.check === 'systemd');
-  return { check, health };
+  return bothTools(root, registry);
 }
 
-/** --check's verdict: exit 0 (with or without warnings), or exit 1 on problems that are all "cannot tell" (the health check's unknown), or on any other. */
-function checkVerdict(run: { code: number; stdout: string }): Verdict {
-  if (run.code === 0) return run.stdout.includes('warning: ') ? 'warning' : 'ok';
-  const problems = run.stdout.split('\n').filter((line) => line.startsWith('svc.service: '));
-  return problems.length > 0 && problems.every((line) => line.startsWith('svc.service: cannot tell ')) ? 'unknown' : 'error';
-}
-
-function healthVerdict(results: readonly { severity: string }[]): Verdict {
-  const order: Verdict[] = ['error', 'unknown', 'warning'];
-  return order.find((severity) => results.some((result) => result.severity === severity)) ?? 'ok';
-}
+/** "cannot tell" lines: the health check's unknown. */
+const untoldLine = (line: string) => line.startsWith('svc.service: cannot tell ');
 
 const BY_VARIABLE = `\${SVC_PORT}`;
 const TOO_LARGE = `SVC_PORT=8000\n${'# padding\n'.repeat(110_000)}`;
@@ -114,8 +83,8 @@ describe('`ports systemd --check` and the health check agree on EnvironmentFile=
       undefined,
     ],
   ])('%s', async (_, lines, claim, files, verdict, reason) => {
-    const { check, health } = await bothTools(lines, claim, files);
-    expect({ ports: checkVerdict(check), health: healthVerdict(health) }).toEqual({ ports: verdict, health: verdict });
+    const { check, health } = await bothToolsOn(lines, claim, files);
+    expect({ ports: checkVerdict(check, untoldLine), health: healthVerdict(health) }).toEqual({ ports: verdict, health: verdict });
     if (reason !== undefined) {
       expect(check.stdout).toContain(reason);
       expect(health.map((result) => result.reason)).toContainEqual(expect.stringContaining(reason));

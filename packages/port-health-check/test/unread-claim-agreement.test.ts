@@ -7,20 +7,14 @@
 // error when that line clears it. Real files in a temp root; `ports` through
 // its in-process main, the health check through checkPorts().
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runMain } from '../../../test-support/index.js';
-import { main } from '../../ports/src/cli/main.js';
-import { checkPorts } from '../src/index.js';
-import { EXECUTABLE, registryText, tempDir, writeTree, type TreeEntry } from './helpers.js';
+import { bothTools, CLAIM, checkVerdict, healthVerdict, type Verdict, wiredRoot } from './agreement.js';
+import { writeTree, type TreeEntry } from './helpers.js';
 
-const CLAIM = '/usr/local/bin/claim-port';
-const UNIT = 'usr/lib/systemd/system/svc.service';
 /** A drop-in directory read after /etc's (where `ports systemd` writes claim-port.conf): systemd orders drop-ins by name alone. */
 const RUN = 'run/systemd/system/svc.service.d';
 /** Sorts after claim-port.conf, so its empty ExecStartPre= drops the generated claim. */
 const CLEARING = `${RUN}/zz-clear.conf`;
-type Verdict = 'ok' | 'warning' | 'unknown' | 'error';
 
 /**
  * A root with svc.service (no claim of its own) in /usr/lib, the wiring
@@ -29,40 +23,19 @@ type Verdict = 'ok' | 'warning' | 'unknown' | 'error';
  * `unread` (bytes: a FIFO when UTF-8, else a file no string path can open);
  * both tools run on it.
  */
-async function bothTools(reclaims: boolean, unread: Buffer | undefined, files: Record<string, TreeEntry> = {}) {
-  const root = writeTree(tempDir('dsa110-unread-agree-'), {
-    'usr/local/bin/claim-port': EXECUTABLE,
-    [UNIT]: '[Service]\nExecStart=/usr/bin/node svc.js\n',
-  });
-  const registry = join(root, 'ports.yaml');
-  writeFileSync(registry, registryText([{ id: 'svc', port: 8000, robust: true, unit: 'svc.service', claim: 'drop-in' }]));
-  const wrote = await runMain(main, ['systemd', '--registry', registry, '--root', root]);
-  expect(wrote.code).toBe(0);
+async function bothToolsOn(reclaims: boolean, unread: Buffer | undefined, files: Record<string, TreeEntry> = {}) {
+  const { root, registry } = await wiredRoot('dsa110-unread-agree-', [], { robust: true, unit: 'svc.service', claim: 'drop-in' });
   writeTree(root, { [CLEARING]: `[Service]\nExecStartPre=\n${reclaims ? `ExecStartPre=+${CLAIM} 8000\n` : ''}`, ...files });
   if (unread !== undefined) {
     const path = Buffer.concat([Buffer.from(`${root}/${RUN}/`), unread]);
     if (unread.toString('utf8').includes('\ufffd')) writeFileSync(path, `[Service]\nExecStartPre=+${CLAIM} 8000\n`);
     else writeTree(root, { [`${RUN}/${unread.toString('utf8')}`]: { fifo: true } });
   }
-
-  const check = await runMain(main, ['systemd', '--check', '--registry', registry, '--root', root]);
-  const report = await checkPorts({ registry, root, services: ['svc'], firewall: false });
-  const health = report.results.filter((result) => result.check === 'systemd');
-  return { check, health };
+  return bothTools(root, registry);
 }
 
-/** --check's verdict: exit 0 (with or without warnings), or exit 1 on problems that are all "cannot read part"/"cannot tell" (the health check's unknown), or on any other. */
-function checkVerdict(run: { code: number; stdout: string }): Verdict {
-  if (run.code === 0) return run.stdout.includes('warning: ') ? 'warning' : 'ok';
-  const problems = run.stdout.split('\n').filter((line) => line.startsWith('svc.service: '));
-  const untold = (line: string) => line.startsWith('svc.service: cannot tell ') || line.startsWith('svc.service: cannot read part of the unit: ');
-  return problems.length > 0 && problems.every(untold) ? 'unknown' : 'error';
-}
-
-function healthVerdict(results: readonly { severity: string }[]): Verdict {
-  const order: Verdict[] = ['error', 'unknown', 'warning'];
-  return order.find((severity) => results.some((result) => result.severity === severity)) ?? 'ok';
-}
+/** "cannot read part"/"cannot tell" lines: the health check's unknown. */
+const untoldLine = (line: string) => line.startsWith('svc.service: cannot tell ') || line.startsWith('svc.service: cannot read part of the unit: ');
 
 const name = (...parts: (string | number[])[]) => Buffer.concat(parts.map((part) => Buffer.from(typeof part === 'string' ? part : part)));
 const CLEARS = 'the empty ExecStartPre= in /run/systemd/system/svc.service.d/zz-clear.conf:2 clears every earlier ExecStartPre=';
@@ -85,8 +58,8 @@ describe('`ports systemd --check` and the health check agree on a part of the un
     ['a name that is not UTF-8 sorting before it (a, 0xff), no claim elsewhere', false, name('a', [0xff], '.conf'), 'error', CLEARS],
     ['a name that is not UTF-8 sorting after it, a claim after the clearing line', true, name([0xff], '.conf'), 'unknown', undefined],
   ])('%s', async (_, reclaims, unread, verdict, reason) => {
-    const { check, health } = await bothTools(reclaims, unread);
-    expect({ ports: checkVerdict(check), health: healthVerdict(health) }).toEqual({ ports: verdict, health: verdict });
+    const { check, health } = await bothToolsOn(reclaims, unread);
+    expect({ ports: checkVerdict(check, untoldLine), health: healthVerdict(health) }).toEqual({ ports: verdict, health: verdict });
     if (reason !== undefined) expect(check.stdout).toContain(reason);
     if (verdict === 'error') expect(health.map((result) => result.reason)).toContainEqual(expect.stringContaining(CLEARS));
     if (verdict === 'unknown' && !reclaims)
@@ -98,8 +71,8 @@ describe('`ports systemd --check` and the health check agree on a part of the un
   it('a unit file that leads nowhere comes before every drop-in: the clearing drop-in settles it, and both give the error', async () => {
     const gone = { 'etc/systemd/system/svc.service': { symlink: '../../../opt/gone.service' } } as const;
     // The generated claim-port.conf is cleared by zz-clear.conf: what could be read claims nothing.
-    const cleared = await bothTools(false, undefined, gone);
-    expect({ ports: checkVerdict(cleared.check), health: healthVerdict(cleared.health) }).toEqual({ ports: 'error', health: 'error' });
+    const cleared = await bothToolsOn(false, undefined, gone);
+    expect({ ports: checkVerdict(cleared.check, untoldLine), health: healthVerdict(cleared.health) }).toEqual({ ports: 'error', health: 'error' });
     expect(cleared.check.stdout).toContain(CLEARS);
   });
 });
