@@ -6,7 +6,7 @@ import { type EnvironmentFileRead, listUnitDirs, loadUnit, mergeUnit } from '../
 import { type FileReadError, readFileBytes } from '../../src/files/read.js';
 import type { UnitFacts } from '../../src/systemd/types.js';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
-import { repoRoot } from '../helpers.js';
+import { worldReadableBundle } from '../../../../test-support/index.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
@@ -251,15 +251,17 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     expect(mergeUnit(loaded).execStartPre.map((line) => line.argv[0])).toEqual([CLAIM, '/bin/lib', '/bin/etc']);
   });
 
-  it('leaves the unit file unread when it is denied to a run that is not root (in a child as nobody when the tests run as root)', () => {
+  it('leaves the unit file unread when it is denied to a run that is not root (in a child as nobody when the tests run as root)', async () => {
     const root = writeTree(tempDir(), { ...around, [ETC_FILE]: { text: `[Service]\nExecStart=/usr/bin/redis-server\n`, mode: 0o600 } });
     chmodSync(root, 0o755);
     const asRoot = process.getuid?.() === 0;
-    const script = `import { loadUnit } from './packages/ports/src/systemd/effective.ts';\nconsole.log(JSON.stringify(loadUnit(${JSON.stringify(root)}, ${JSON.stringify(UNIT)})));`;
+    // nobody may not be able to read the checkout (a clone in a 0700 dir): a world-readable bundle of the model.
+    const bundle = asRoot ? await worldReadableBundle(new URL('../../src/systemd/effective.ts', import.meta.url).pathname) : '';
+    const script = `import { loadUnit } from ${JSON.stringify(bundle)};\nconsole.log(JSON.stringify(loadUnit(${JSON.stringify(root)}, ${JSON.stringify(UNIT)})));`;
     const loaded = asRoot
       ? JSON.parse(
-          spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-            cwd: repoRoot,
+          spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+            cwd: '/',
             uid: 65534,
             gid: 65534,
             env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
