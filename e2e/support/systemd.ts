@@ -2,7 +2,7 @@
 // `ports systemd` writes the claim-port drop-ins into <root>/etc/systemd/system,
 // the units Debian ships are copied to <root>/lib/systemd/system, and the API's
 // own unit file gets the ExecStartPre= line `ports systemd` prints for it.
-import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Registry } from '@dsa110/ports';
@@ -61,6 +61,13 @@ export async function buildSystemdTree(options: TreeOptions): Promise<SystemdTre
     const shipped = [`/lib/systemd/system/${unit}`, `/usr/lib/systemd/system/${unit}`].find((path) => existsSync(path));
     if (shipped) {
       copyFileSync(shipped, join(packaged, unit));
+      // The files of its EnvironmentFile= lines too (Debian's prometheus.service reads /etc/default/prometheus, without
+      // `-`): a tree without them is a unit systemd would not start, and both tools say so.
+      for (const [, path] of readFileSync(shipped, 'utf8').matchAll(/^EnvironmentFile=-?(\/\S+)\s*$/gm)) {
+        if (!existsSync(path!)) continue;
+        mkdirSync(join(root, dirname(path!)), { recursive: true });
+        copyFileSync(path!, join(root, path!));
+      }
     } else if (unitLines.has(unit)) {
       // The pipeline's own unit (dsa110-api.service): written here, with the line `ports systemd` printed.
       options.ws.write(
