@@ -14,7 +14,7 @@
 import { accessSync, chmodSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
-import { fileKind } from './read.js';
+import { fileKind, statOrUndefined } from './read.js';
 import { FileWriteError, describe, trustedOwners, untrustedLink } from './write.js';
 
 /** Who besides root and this user may change what a directory holds, and whether this user can take it back. */
@@ -88,9 +88,12 @@ export function guardedDirectories(files: readonly string[]): GuardedDirectory[]
     if (seen === undefined) found.set(key, entry);
     else if (entry.holdsFiles && !seen.holdsFiles) found.set(key, { path: seen.path, holdsFiles: true, file: seen.file });
   };
+  // Many files share a directory: each is resolved once.
+  const reals = new Map<string, string | undefined>();
   for (const file of files) {
     const dir = dirname(file);
-    const real = realDirectory(dir);
+    if (!reals.has(dir)) reals.set(dir, realDirectory(dir));
+    const real = reals.get(dir);
     for (const start of real === undefined || real === resolve(dir) ? [dir] : [dir, real]) {
       const dirs = chain(start);
       add({ path: dirs[0]!, holdsFiles: true, file });
@@ -235,14 +238,6 @@ export function unreadableDirectory(dir: string): string | undefined {
     return 'permission denied (it cannot be listed or searched by this user); run as a user who may read it';
   }
   return undefined;
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /** `0755`. */

@@ -3,7 +3,7 @@
 // refused at once (never opened for a blocking read: a FIFO would hang, and
 // /dev/urandom or /dev/zero would flood), and no read goes past the size
 // limit whatever stat() said (/proc files say 0, a growing file says less).
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { integerArgument, maxBytesOption, objectArgument, pathArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
 import { fileSystemPath } from '../utf8.js';
@@ -162,4 +162,22 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1048576 && bytes % 1048576 === 0) return `${bytes / 1048576} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   return `${bytes} bytes`;
+}
+
+/** stat(2) of `path` (links followed), or undefined when it cannot be had, whatever the reason: for a look that decides nothing alone. */
+export function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** lstat(2) of `path` (a link itself), or undefined when it cannot be had, whatever the reason. */
+export function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }

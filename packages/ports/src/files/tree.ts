@@ -9,7 +9,7 @@
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
 import { lstatSync, mkdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FileReadError, fileKind, readTextFile } from './read.js';
+import { FileReadError, fileKind, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
 import { describe, discardTemp, FileWriteError, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
 import { iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
@@ -207,22 +207,6 @@ function foreignOwner(dir: string, info: Stats): { reason: string; code: string 
     reason: `${escapeText(dir)} is owned by uid ${info.uid}, not by ${trustedOwners()}: that account may replace what is written there; remove it (or chown it), or write under a directory only root may add to`,
     code: 'EACCES',
   };
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 function readlinkOr(path: string): string {
