@@ -8,16 +8,13 @@
 // listener is reached from; whether the input hook lets it in is ruleset.ts's
 // answer, whatever these say.
 import { addressBits } from './ip.js';
-import { type Decision, isDormant, type Ruleset } from './ruleset.js';
+import { type Decision, isDormant, record, type Ruleset } from './ruleset.js';
 
 /** A rule that DNATs connections to a loopback listener: `to` is `127.0.0.1:6379`, or undefined when it cannot read where (it may be this listener). */
 export interface LoopbackDnat {
   readonly at: Decision;
   readonly to?: string;
 }
-
-const record = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /**
  * The DNAT rules that may send connections to `port` on one of `addresses`

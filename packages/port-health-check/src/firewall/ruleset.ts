@@ -84,7 +84,8 @@ export function isDormant(ruleset: Ruleset, family: string, table: string): bool
 
 const key = (family: string, table: string, name: string) => `${family}\0${table}\0${name}`;
 const tableKey = (family: string, table: string) => `${family}\0${table}`;
-const record = (value: unknown): Record<string, unknown> | undefined =>
+/** `value` as an object of nft's JSON, or undefined when it is no object (an array, a string, null). */
+export const record = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
