@@ -2,9 +2,8 @@
 // a function of the claim's state below; every decision is in plan.ts,
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
-import { readdirSync, readFileSync } from 'node:fs';
 import { escapeText, quoteValue } from '@dsa110/ports';
-import { readStartTime, type ProcessInfo } from '@dsa110/ports/system';
+import type { ProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
@@ -16,7 +15,7 @@ import { procControl, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
 import { resolveTarget, targetName, type Target } from './target.js';
-import { groupExists, groupMembers, now, pollUntil, readGroupAndSession, readLeadership, type Identity } from './watch.js';
+import { now, pollUntil, type Identity } from './watch.js';
 
 export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
 
@@ -407,7 +406,8 @@ class Claim {
    */
   async act(): Promise<void> {
     const { port, transport, timeoutSeconds } = this.target;
-    this.childrenBefore = new Set(this.tracked.flatMap((t) => (t.context.parent ? readChildren(t.context.parent.pid) : [])));
+    const family = this.processes.family;
+    this.childrenBefore = new Set(family ? this.tracked.flatMap((t) => (t.context.parent ? family.children(t.context.parent.pid) : [])) : []);
     for (const t of this.tracked) this.noteFamily(t);
     const force = this.options.force ?? false;
     const originalKeys = await this.reader.keysOf(port, this.found, transport);
@@ -516,18 +516,19 @@ class Claim {
    * signal: a child it forks on SIGTERM stays in its group, not among these.
    */
   noteFamily(t: Tracked): void {
-    if (this.reader.kind !== 'proc') return;
-    const leads = readLeadership(t.info);
+    const family = this.processes.family;
+    if (this.reader.kind !== 'proc' || family === undefined) return;
+    const leads = family.leadership(t.info);
     if (leads !== undefined && (leads.group || leads.session)) {
       t.leads = leads;
       // PID 1 or a service manager (a subreaper) adopts its children when it exits: one read of its children's list now
       // tells which processes it adopts later (see leftBehind). A live parent of any other kind is watched as a supervisor.
       const parent = t.context.parent;
       const reaper = t.info.ppid === 1 ? 1 : parent !== undefined && isServiceManagerProcess(parent) ? parent.pid : undefined;
-      if (reaper !== undefined) t.reaper = { pid: reaper, childrenBefore: new Set(readChildren(reaper)) };
+      if (reaper !== undefined) t.reaper = { pid: reaper, childrenBefore: new Set(family.children(reaper)) };
     }
-    const children = readChildren(t.info.pid).flatMap((pid) => {
-      const startTime = readStartTime(pid);
+    const children = family.children(t.info.pid).flatMap((pid) => {
+      const startTime = family.startTime(pid);
       return startTime === undefined ? [] : [{ pid, startTime }];
     });
     if (children.length > 0) t.children = children;
@@ -544,19 +545,20 @@ class Claim {
    * reaper has not reaped it yet, one read of the reaper's children.
    */
   leftBehind(): LeftBehind[] {
-    if (this.reader.kind !== 'proc') return [];
+    const family = this.processes.family;
+    if (this.reader.kind !== 'proc' || family === undefined) return [];
     const known = (p: Identity) => this.tracked.some((t) => t.info.pid === p.pid && t.info.startTime === p.startTime) || this.refusedInheritors.has(p.pid);
     const out = new Map<number, LeftBehind>();
     for (const t of this.signalled()) {
       if (t.outcome !== 'exited' && t.outcome !== 'killed') continue;
       for (const child of t.children ?? [])
         if (!known(child) && !out.has(child.pid) && this.processes.isRunning(child)) out.set(child.pid, { ...child, by: t.info.pid, how: 'child' });
-      if (t.leads === undefined || !groupExists(t.info.pid)) continue;
+      if (t.leads === undefined || !family.groupExists(t.info.pid)) continue;
       // Its own zombie is a member until its parent reaps it (PID 1 may take seconds, in a container). Meanwhile what it
       // left in its group was adopted by its reaper: the reaper's new children are read, not every process.
       const adopted =
-        t.reaper !== undefined && this.processes.isSame(t.info) ? readChildren(t.reaper.pid).filter((pid) => !t.reaper!.childrenBefore.has(pid)) : undefined;
-      for (const member of groupMembers(t.info.pid, t.leads.session ? t.info.pid : undefined, adopted))
+        t.reaper !== undefined && this.processes.isSame(t.info) ? family.children(t.reaper.pid).filter((pid) => !t.reaper!.childrenBefore.has(pid)) : undefined;
+      for (const member of family.groupMembers(t.info.pid, t.leads.session ? t.info.pid : undefined, adopted))
         if (!known(member) && !out.has(member.pid)) out.set(member.pid, { ...member, by: t.info.pid, how: 'group' });
     }
     return [...out.values()];
@@ -578,8 +580,9 @@ class Claim {
   /** The holder that left `h` behind, if it did: by identity (leftBehind), or (one it forked since) by the group or session that holder led. */
   leftBy(h: ProcessInfo): LeftBehind | undefined {
     const left = this.left.find((p) => p.pid === h.pid && p.startTime === h.startTime);
-    if (left !== undefined || this.reader.kind !== 'proc') return left;
-    const ids = readGroupAndSession(h.pid);
+    const family = this.processes.family;
+    if (left !== undefined || this.reader.kind !== 'proc' || family === undefined) return left;
+    const ids = family.groupAndSession(h.pid);
     const leader = ids && this.tracked.find((t) => t.leads !== undefined && (ids.pgrp === t.info.pid || (t.leads.session && ids.session === t.info.pid)));
     return leader ? { pid: h.pid, startTime: h.startTime, by: leader.info.pid, how: 'group' } : undefined;
   }
@@ -628,7 +631,8 @@ class Claim {
     );
     const before = this.childrenBefore;
     const startedAt = now();
-    const respawning = () => supervisors.some((p) => readChildren(p.pid).some((child) => !before.has(child)));
+    const family = this.processes.family;
+    const respawning = () => family !== undefined && supervisors.some((p) => family.children(p.pid).some((child) => !before.has(child)));
     await pollUntilAsync(
       async () => {
         if ((await this.reader.listening(port, transport)).size > 0) return true;
@@ -861,20 +865,6 @@ export type { ClaimContext };
 function isServiceManagerProcess(p: ProcessInfo): boolean {
   if (!(p.comm === 'systemd' || p.comm === 'init' || p.exe === 'systemd' || p.exe === 'init')) return false;
   return isServiceManager(readExecutable(p.pid, p.startTime));
-}
-
-/** The children of `pid` (all its threads'), from /proc/PID/task/TID/children; empty where the kernel lacks it. */
-function readChildren(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').trim();
-      if (text !== '') for (const child of text.split(' ')) out.push(Number(child));
-    }
-  } catch {
-    // gone, or no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)
-  }
-  return out;
 }
 
 async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, maxIntervalMs: number): Promise<boolean> {

@@ -2,9 +2,24 @@
 // recognises a process again (PID + start time) and signals it. The default
 // reads /proc and calls kill(2); a test can put another in its place (e.g. to
 // hand a holder's PID to a new process between SIGTERM and SIGKILL) and see
-// that only the process that was found is ever signalled.
-import { readProcessInfo, type ProcessInfo } from '@dsa110/ports/system';
-import { isRunning, isSameProcess, isStopped, signalIfSame, type ClaimSignal, type Identity, type SignalOutcome } from './watch.js';
+// that only the process that was found is ever signalled. What a holder could
+// leave behind (its children, its process group) is read through the same
+// interface (FamilyReader), never from /proc beside it.
+import { readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
+import {
+  groupExists,
+  groupMembers,
+  isRunning,
+  isSameProcess,
+  isStopped,
+  readChildren,
+  readGroupAndSession,
+  readLeadership,
+  signalIfSame,
+  type ClaimSignal,
+  type Identity,
+  type SignalOutcome,
+} from './watch.js';
 
 export interface ProcessControl {
   /** Still the same process (same PID and start time); a zombie counts. */
@@ -22,7 +37,34 @@ export interface ProcessControl {
   current?(who: Identity): ProcessInfo | undefined;
   /** Send `sig` only if `who` is still the process that was found. */
   signal(who: Identity, sig: ClaimSignal): SignalOutcome;
+  /** What a holder could leave behind to take the port again (see Claim.leftBehind). Without it, a claim follows no holder's family. */
+  family?: FamilyReader;
 }
+
+/** Families of processes, as the settle window needs them: read only, nothing here signals. */
+export interface FamilyReader {
+  /** Whether `who` leads its process group and its session; undefined when it is gone or its PID names another process. */
+  leadership(who: Identity): { group: boolean; session: boolean } | undefined;
+  /** The PIDs of `pid`'s children (every thread's); empty when it is gone or they cannot be read. */
+  children(pid: number): number[];
+  /** `pid`'s start time, or undefined when it is gone: to hold a child by identity. */
+  startTime(pid: number): number | undefined;
+  /** Whether any process is in process group `pgrp` (a zombie counts). */
+  groupExists(pgrp: number): boolean;
+  /** The running processes of group `pgrp`, or of session `session` when given, among `pids` (default: every process). */
+  groupMembers(pgrp: number, session: number | undefined, pids?: readonly number[]): Identity[];
+  /** `pid`'s process group and session now; undefined when it is gone. */
+  groupAndSession(pid: number): { pgrp: number; session: number } | undefined;
+}
+
+export const procFamily = (procRoot = '/proc'): FamilyReader => ({
+  leadership: (who) => readLeadership(who, procRoot),
+  children: (pid) => readChildren(pid, procRoot),
+  startTime: (pid) => readStartTime(pid, procRoot),
+  groupExists,
+  groupMembers: (pgrp, session, pids) => groupMembers(pgrp, session, pids, procRoot),
+  groupAndSession: (pid) => readGroupAndSession(pid, procRoot),
+});
 
 export const procControl = (procRoot = '/proc'): ProcessControl => ({
   isSame: (who) => isSameProcess(who, procRoot),
@@ -33,4 +75,5 @@ export const procControl = (procRoot = '/proc'): ProcessControl => ({
     return info !== undefined && info.startTime === who.startTime ? info : undefined;
   },
   signal: (who, sig) => signalIfSame(who, sig, procRoot),
+  family: procFamily(procRoot),
 });

@@ -198,3 +198,17 @@ export function readGroupAndSession(pid: number, procRoot = '/proc'): { pgrp: nu
     return undefined;
   }
 }
+
+/** The children of `pid` (all its threads'), from /proc/PID/task/TID/children; empty where the kernel lacks it. */
+export function readChildren(pid: number, procRoot = '/proc'): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`${procRoot}/${pid}/task`)) {
+      const text = readFileSync(`${procRoot}/${pid}/task/${tid}/children`, 'latin1').trim();
+      if (text !== '') for (const child of text.split(' ')) out.push(Number(child));
+    }
+  } catch {
+    // gone, or no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)
+  }
+  return out;
+}

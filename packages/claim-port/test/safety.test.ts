@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupStarted, claimOurs, start } from './started.js';
 import { claimPort } from '../src/index.js';
-import { procControl, type ProcessControl } from '../src/processes.js';
+import { procControl, type FamilyReader, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
 import { hasCommand, isAlive, leasePort, isSpawned, signal, spawnListener, waitForExit, waitUntil, wasSpawned } from '../../../test-support/index.js';
 import { socketsOn } from '../../../test-support/guard.js';
@@ -823,6 +823,35 @@ while True:
     expect(result.action, lines.join('\n')).toBe('freed');
     expect(lines.some((line) => line.startsWith('watching'))).toBe(false);
     if (orphan.parent === 1) expect(result.elapsedMs).toBeLessThan(2000);
+  });
+
+  it('what a holder leaves behind is read through ProcessControl.family only: without one, none is followed (issue 13)', async () => {
+    const real = procControl();
+    const asked: string[] = [];
+    const family: FamilyReader = {
+      ...real.family!,
+      leadership: (who) => {
+        asked.push(`leadership ${who.pid}`);
+        return real.family!.leadership(who);
+      },
+      groupMembers: (pgrp, session, pids) => {
+        asked.push(`groupMembers ${pgrp}`);
+        return real.family!.groupMembers(pgrp, session, pids);
+      },
+    };
+    const followed = await orphanHolder('fork-on-term');
+    const result = await claimOurs(followed.first.port, { settleMs: 3000, processes: { ...real, family } });
+    expect(result.action, result.message).toBe('failed');
+    expect(result.retakenBy?.map((r) => r.leftBehindBy)).toEqual([followed.holder]);
+    expect(asked).toContain(`leadership ${followed.holder}`);
+    expect(asked).toContain(`groupMembers ${followed.holder}`);
+
+    // The same holder with a ProcessControl that has no family: the claim reads none from /proc beside it.
+    const unfollowed = await orphanHolder('fork-on-term');
+    const lines: string[] = [];
+    const freed = await claimOurs(unfollowed.first.port, { settleMs: 3000, processes: { ...real, family: undefined }, log: (line) => lines.push(line) });
+    expect(freed.action, lines.join('\n')).toBe('freed');
+    expect(lines.some((line) => line.startsWith('watching'))).toBe(false);
   });
 });
 
