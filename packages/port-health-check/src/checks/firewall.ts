@@ -5,7 +5,9 @@
 // a listener bound beyond loopback, for each address family it listens on;
 // and a listener bound to 127.x while net.ipv4.conf.*.route_localnet is on
 // (then the kernel delivers packets for 127.x that come in on that
-// interface, and a DNAT rule to 127.0.0.1 brings them from anywhere). The
+// interface, and a DNAT rule to 127.0.0.1 brings them from anywhere: such a
+// rule's conditions, the prerouting rules before it and the input hook are
+// evaluated, so a DNAT that lets forbidden sources in is an error). The
 // evaluator answers for every forbidden source at once: a rule that drops
 // some sources (a bogon filter) never speaks for the others. The ruleset
 // unreadable (not root, no nft) or a rule it cannot evaluate: unknown, never
@@ -14,10 +16,10 @@ import type { AccessLevel, Service } from '@dsa110/ports';
 import { normalizeAddress } from '@dsa110/ports/system';
 import { formatListener, isLoopback } from '../address.js';
 import { effectivePort } from '../effective-port.js';
-import { type AddressSet, describeSet, fromRanges, sameSet } from '../firewall/address-set.js';
+import { type AddressSet, describeSet, fromRanges, sameSet, union } from '../firewall/address-set.js';
 import { addressBits } from '../firewall/ip.js';
-import { type LoopbackDnat, loopbackDnats } from '../firewall/nat.js';
-import { describeRouteLocalnet } from '../firewall/route-localnet.js';
+import { type DnatAnswer, dnatWaysIn, type LoopbackDnat } from '../firewall/nat.js';
+import { describeRouteLocalnet, localnetInterfaces } from '../firewall/route-localnet.js';
 import { describeDecision, evaluateSources, type Outcome, type Ruleset, type SourcesOutcome } from '../firewall/ruleset.js';
 import { forbiddenSources, forbiddenWords } from '../firewall/sources.js';
 import { serviceResult } from './service-result.js';
@@ -110,24 +112,84 @@ function throughRouteLocalnet(facts: Facts, service: Service, port: number, list
     const why = 'problem' in firewall ? `cannot read the ruleset (${firewall.problem})` : 'the ruleset was not read';
     return [['unknown', `listens on ${where}, but ${sysctl}: hosts on the link of ${link} reach it unless the firewall drops them, and ${why}`]];
   }
-  const dnats = loopbackDnats(firewall.ruleset, addresses, port);
-  const via = `hosts on the link of ${link} can send to it${dnats.length > 0 ? `, and any host through ${dnats.map(describeDnat).join(', ')}` : ''}`;
   const judged = judge(
     firewall.ruleset,
     service.access,
     addresses.map((destination) => ({ family: 4, port, destination })),
   );
-  if (judged.accepted) {
+  const forbidden = forbiddenSources(service.access, 4);
+  const ways = dnatWaysIn(firewall.ruleset, { addresses, port, sources: forbidden, interfaces: localnetInterfaces(localnet) });
+  const linkOnly = `hosts on the link of ${link} can send to it`;
+  // The input hook drops them on every interface: no path through prerouting gets in either.
+  if (!judged.accepted && !judged.unknown) {
+    const via = `${linkOnly}${ways.dnats.length > 0 ? `, and any host through ${ways.dnats.map(describeDnat).join(', ')}` : ''}`;
+    return [['ok', `bound to loopback only; ${sysctl} (${via}), but the firewall drops them (${judged.dropped})`]];
+  }
+  const letIn = describeWaysIn(ways.answers, forbidden, service.access);
+  const unsure = ways.answers.find((answer) => answer.outcome.verdict === 'unknown');
+  const dnatUnsure = unsure ? `; cannot tell whether ${dnatNames(ways.dnats, unsure)} brings other hosts to it: ${describeUnsure(unsure, forbidden)}` : '';
+  const onLink = judged.accepted
+    ? `${linkOnly}, and the firewall lets them in (${judged.accepted})`
+    : `${linkOnly}; cannot tell whether the firewall lets them in: ${judged.unknown!.why}`;
+  if (letIn) {
     return [
       [
-        'warning',
-        `listens on ${where} only, but ${sysctl}: ${via}, and the firewall lets them in (${judged.accepted}); set it to 0, or drop packets to 127.0.0.0/8 that do not come in on lo`,
+        'error',
+        `listens on ${where} only, but ${sysctl}: other hosts reach it through a DNAT rule, and the firewall lets them in (${letIn}), and ${linkOnly} straight${dnatUnsure}; remove that DNAT rule or limit it to the sources its access (${service.access}) allows, and set route_localnet to 0 or drop packets to 127.0.0.0/8 that do not come in on lo`,
       ],
     ];
   }
-  if (judged.unknown)
-    return [['unknown', `listens on ${where} only, but ${sysctl} (${via}); cannot tell whether the firewall lets them in: ${judged.unknown.why}`]];
-  return [['ok', `bound to loopback only; ${sysctl} (${via}), but the firewall drops them (${judged.dropped})`]];
+  if (judged.accepted)
+    return [
+      ['warning', `listens on ${where} only, but ${sysctl}: ${onLink}${dnatUnsure}; set it to 0, or drop packets to 127.0.0.0/8 that do not come in on lo`],
+    ];
+  return [
+    ['unknown', `listens on ${where} only, but ${sysctl} (${linkOnly}); cannot tell whether the firewall lets them in: ${judged.unknown!.why}${dnatUnsure}`],
+  ];
+}
+
+/** The connections DNAT rules let in, grouped by rule, input verdict and interfaces: `IPv4 from any other host on eth0 to port 16379: rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:6379), accepted by ...`; empty when none. */
+function describeWaysIn(answers: readonly DnatAnswer[], forbidden: AddressSet, access: AccessLevel): string {
+  const groups = new Map<string, { sources: AddressSet; ports: Set<number>; head: string; tail: string }>();
+  for (const { sources, from, interfaces, outcome } of answers) {
+    if (outcome.verdict !== 'in') continue;
+    const on = interfaces ? ` on ${describeNames(interfaces)}` : '';
+    const tail = `${describeDecision(outcome.by)} (DNAT to ${outcome.to}), ${decidedBy({ verdict: 'accept', by: outcome.input })}`;
+    const key = `${on}\0${tail}`;
+    const group = groups.get(key) ?? { sources, ports: new Set<number>(), head: on, tail };
+    group.sources = union(group.sources, sources);
+    if (from !== undefined) group.ports.add(from);
+    groups.set(key, group);
+  }
+  return [...groups.values()]
+    .map(({ sources, ports, head, tail }) => {
+      const who = sameSet(sources, forbidden) ? forbiddenWords(access) : describeSet(sources);
+      const to = ports.size > 0 ? ` to port ${[...ports].join(', ')}` : '';
+      return `IPv4 from ${who}${head}${to}: ${tail}`;
+    })
+    .join('; ');
+}
+
+/** The DNAT rules an unsure answer may be about: those that take connections on its port (all of them when it has none). */
+function dnatNames(dnats: readonly LoopbackDnat[], answer: DnatAnswer): string {
+  const about = dnats.filter((dnat) => answer.from === undefined || !Array.isArray(dnat.from) || dnat.from.includes(answer.from));
+  return (about.length > 0 ? about : dnats).map(describeDnat).join(', ');
+}
+
+function describeUnsure({ sources, from, interfaces, outcome }: DnatAnswer, forbidden: AddressSet): string {
+  if (outcome.verdict !== 'unknown') return '';
+  const uses = outcome.at ? `${describeDecision(outcome.at)} uses ${outcome.why}` : outcome.why;
+  const which = [
+    ...(sameSet(sources, forbidden) ? [] : [`sources ${describeSet(sources)}`]),
+    ...(from === undefined ? [] : [`port ${from}`]),
+    ...(interfaces ? [`on ${describeNames(interfaces)}`] : []),
+  ];
+  return which.length > 0 ? `${uses} (for ${which.join(', ')})` : uses;
+}
+
+/** `eth0, wg0`, or the first three and how many more. */
+function describeNames(names: readonly string[]): string {
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
 }
 
 function describeDnat(dnat: LoopbackDnat): string {

@@ -11,11 +11,12 @@ export const IPV4_CONF_DIR = '/proc/sys/net/ipv4/conf';
 
 /**
  * The interfaces with route_localnet on (`all`: every interface), in name
- * order; or why it could not be read. `lo` is left out (its packets come from
- * this host), and so is `default` (what interfaces made later start with:
- * they are checked once they exist).
+ * order, and every interface there is (what `all` stands for); or why it
+ * could not be read. `lo` is left out (its packets come from this host), and
+ * so is `default` (what interfaces made later start with: they are checked
+ * once they exist).
  */
-export type RouteLocalnetFacts = { readonly on: readonly string[] } | { readonly problem: string };
+export type RouteLocalnetFacts = { readonly on: readonly string[]; readonly interfaces?: readonly string[] } | { readonly problem: string };
 
 export function readRouteLocalnet(dir = IPV4_CONF_DIR): RouteLocalnetFacts {
   let names: string[];
@@ -25,6 +26,7 @@ export function readRouteLocalnet(dir = IPV4_CONF_DIR): RouteLocalnetFacts {
     return { problem: `cannot list ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }
   const on: string[] = [];
+  const interfaces: string[] = [];
   for (const name of names.sort()) {
     if (name === 'lo' || name === 'default') continue;
     const path = join(dir, name, 'route_localnet');
@@ -38,8 +40,15 @@ export function readRouteLocalnet(dir = IPV4_CONF_DIR): RouteLocalnetFacts {
       return { problem: `cannot read ${path}: ${code ?? (error as Error).message}` };
     }
     if (text.trim() !== '0') on.push(name);
+    if (name !== 'all') interfaces.push(name);
   }
-  return { on };
+  return { on, interfaces };
+}
+
+/** The interfaces on which the kernel routes packets for 127.0.0.0/8 in: the ones named, or every one when `all` is on; `[undefined]` (some interface) when `all` is on and the interfaces were not listed. */
+export function localnetInterfaces(facts: { readonly on: readonly string[]; readonly interfaces?: readonly string[] }): readonly (string | undefined)[] {
+  if (!facts.on.includes('all')) return facts.on;
+  return facts.interfaces ?? [undefined];
 }
 
 /** `net.ipv4.conf.eth0.route_localnet`, or several names in braces. */

@@ -9,8 +9,10 @@
 // chain accepts it. Whatever it cannot evaluate (an iptables-nft `xt` match,
 // `fib`, `limit`, `tcp flags`, a daddr when the destination is not given, a
 // mark...) makes the answer `unknown` for the sources that reach it, naming
-// the rule, never a guess. Chains on other hooks (prerouting, ingress) and
-// NAT are not evaluated here (nat.ts reads DNAT rules). A dormant table's
+// the rule, never a guess. The same walk runs one prerouting chain for nat.ts
+// (evaluateBaseChain), which follows a packet through DNAT to a loopback
+// listener: there a `dnat` or `redirect` statement ends the walk with where
+// it sends the packet. A dormant table's
 // chains do not run. Each chain is walked once per set of sources (its
 // result is remembered: jumps that fan out would otherwise cost every path
 // through them), and the work per question is bounded: beyond it, `unknown`.
@@ -25,6 +27,8 @@ export interface Probe {
   readonly source: string;
   /** The destination address, when the question is about one (a loopback address reached through route_localnet); else a daddr match cannot be told. */
   readonly destination?: string;
+  /** The interface it comes in on, when the question is about one; else some non-loopback interface (only `lo` can be told apart). */
+  readonly interface?: string;
 }
 
 /** The same question for every source in `sources` at once. */
@@ -33,6 +37,7 @@ export interface SourcesProbe {
   readonly port: number;
   readonly sources: AddressSet;
   readonly destination?: string;
+  readonly interface?: string;
 }
 
 /** A sample outside source of each family (documentation ranges, never routed), for questions about one packet. */
@@ -53,6 +58,19 @@ export type Outcome =
   | { readonly verdict: 'accept' /** One per base chain on the hook; empty when there is none. */; readonly by: readonly Decision[] }
   | { readonly verdict: 'drop'; readonly by: Decision }
   | { readonly verdict: 'unknown'; readonly at?: Decision; readonly why: string };
+
+/** A nat chain's answer besides a verdict: a `dnat` or `redirect` that sends the packet to `to` (a listener asked about), or elsewhere when `to` is undefined. The chain ends there (the kernel accepts the packet once its NAT is set). */
+export interface Mapped {
+  readonly verdict: 'mapped';
+  readonly by: Decision;
+  readonly to?: string;
+}
+
+/** A base chain's answer: a verdict, or (in a nat walk) where NAT sends the packet. */
+export type ChainOutcome = Outcome | Mapped;
+
+/** Where a `dnat` or `redirect` statement sends a packet: one of the listeners asked about (`127.0.0.1`), elsewhere (undefined), or why it cannot tell (`{ why }`). */
+export type NatTarget = (statement: 'dnat' | 'redirect', body: unknown) => { readonly to?: string } | { readonly why: string };
 
 export interface Chain {
   readonly family: string;
@@ -161,6 +179,29 @@ export interface SourcesOutcome {
   readonly outcome: Outcome;
 }
 
+/** One base chain's answer for one range of the sources asked about. */
+export interface SourcesChainOutcome {
+  readonly sources: AddressSet;
+  readonly outcome: ChainOutcome;
+}
+
+/** The elements of a named set or map of a table; undefined when there is none. */
+export function namedSet(ruleset: Ruleset, family: string, table: string, name: string): readonly unknown[] | undefined {
+  return ruleset.sets.get(key(family, table, name));
+}
+
+/**
+ * One base chain's answer for every source in `probe.sources` (its rules, the
+ * chains it jumps to, its policy), by the input hook's walk; undefined when
+ * its table is dormant. With `nat`, a `dnat` or `redirect` ends the walk with
+ * where it sends the packet, and `notrack` is unknown (an untracked packet
+ * gets no NAT, and what follows is not followed); without it both are.
+ */
+export function evaluateBaseChain(ruleset: Ruleset, chain: Chain, probe: SourcesProbe, nat?: NatTarget): SourcesChainOutcome[] | undefined {
+  if (isEmpty(probe.sources)) return [];
+  return runTableChain(newWalk(ruleset, probe, nat), chain, probe.sources);
+}
+
 /** The input path's answer for one packet. */
 export function evaluateInput(ruleset: Ruleset, probe: Probe): Outcome {
   const sources = addressSet(probe.family, probe.source);
@@ -190,6 +231,8 @@ export function evaluateSources(ruleset: Ruleset, probe: SourcesProbe): SourcesO
         continue;
       }
       for (const { sources, outcome } of outcomes) {
+        // A walk without `nat` maps nothing.
+        if (outcome.verdict === 'mapped') throw new TypeError('evaluateSources: a NAT mapping on the input hook');
         if (outcome.verdict === 'drop') answers.push({ sources, outcome });
         else if (outcome.verdict === 'unknown') next.push({ sources, accepted: piece.accepted, unknown: piece.unknown ?? outcome });
         else next.push({ sources, accepted: [...piece.accepted, ...outcome.by], ...(piece.unknown && { unknown: piece.unknown }) });
@@ -201,7 +244,7 @@ export function evaluateSources(ruleset: Ruleset, probe: SourcesProbe): SourcesO
   return answers;
 }
 
-type ChainResult = { kind: 'verdict'; outcome: Outcome } | { kind: 'return' };
+type ChainResult = { kind: 'verdict'; outcome: ChainOutcome } | { kind: 'return' };
 const RETURN: ChainResult = { kind: 'return' };
 
 /** What a chain does with some of the sources. */
@@ -231,12 +274,14 @@ interface Walk {
   readonly walking: Set<Chain>;
   /** Named sets and maps searched for a value (or read as addresses): each once, however many rules name it. */
   readonly searched: Map<string, unknown>;
+  /** In a nat walk: where a `dnat` or `redirect` sends the packet. */
+  readonly nat?: NatTarget;
   budget: number;
 }
 
-function newWalk(ruleset: Ruleset, probe: SourcesProbe): Walk {
+function newWalk(ruleset: Ruleset, probe: SourcesProbe, nat?: NatTarget): Walk {
   const { sources: _, ...fixed } = probe;
-  return { ruleset, probe: fixed, done: new Map(), walking: new Set(), searched: new Map(), budget: MAX_RULES_PER_PROBE };
+  return { ruleset, probe: fixed, done: new Map(), walking: new Set(), searched: new Map(), ...(nat && { nat }), budget: MAX_RULES_PER_PROBE };
 }
 
 /** Spend one rule of the walk's budget; why it cannot tell when the budget is gone. */
@@ -246,7 +291,7 @@ function spend(walk: Walk): string | undefined {
 }
 
 /** A base chain's outcomes as its table's flags allow: undefined when the table is dormant (its chains do not run). */
-function runTableChain(walk: Walk, chain: Chain, sources: AddressSet): SourcesOutcome[] | undefined {
+function runTableChain(walk: Walk, chain: Chain, sources: AddressSet): SourcesChainOutcome[] | undefined {
   const table = walk.ruleset.tables.get(tableKey(chain.family, chain.table)) ?? 'running';
   if (table === 'dormant') return undefined;
   const outcomes = runBaseChain(walk, chain, sources);
@@ -257,8 +302,8 @@ function runTableChain(walk: Walk, chain: Chain, sources: AddressSet): SourcesOu
   return outcomes.map((answer) => (answer.outcome.verdict === 'accept' ? answer : { sources: answer.sources, outcome: { verdict: 'unknown', at, why } }));
 }
 
-function runBaseChain(walk: Walk, chain: Chain, sources: AddressSet): SourcesOutcome[] {
-  return runChain(walk, chain, sources, 0).map(({ sources, result }): SourcesOutcome => {
+function runBaseChain(walk: Walk, chain: Chain, sources: AddressSet): SourcesChainOutcome[] {
+  return runChain(walk, chain, sources, 0).map(({ sources, result }): SourcesChainOutcome => {
     if (result.kind === 'verdict') return { sources, outcome: result.outcome };
     const at: Decision = { family: chain.family, table: chain.table, chain: chain.name, policy: chain.policy ?? 'accept' };
     if (at.policy === 'accept') return { sources, outcome: { verdict: 'accept', by: [at] } };
@@ -308,6 +353,11 @@ function unknownPiece(sources: AddressSet, at: Decision, why: string): Piece {
 /** Statements that change nothing about where the packet goes. */
 const NO_OPS = new Set(['counter', 'log', 'notrack']);
 
+/** Whether a statement changes nothing for this walk: `notrack` does on the way to NAT (an untracked packet gets none). */
+function isNoOp(walk: Walk, name: string, body: unknown): boolean {
+  return (NO_OPS.has(name) && !(name === 'notrack' && walk.nat)) || setsMark(name, body);
+}
+
 /** `meta mark set`, `ct mark set`: a mark changes no verdict by itself, and a later match on one stays unknown (marks are not followed). */
 function setsMark(name: string, body: unknown): boolean {
   const target = record(record(body)?.key);
@@ -333,7 +383,7 @@ function runRule(walk: Walk, chain: Chain, expr: readonly unknown[], at: Decisio
   };
   for (const [index, statement] of expr.entries()) {
     const parsed = statementOf(statement);
-    if (!parsed || (parsed.name !== 'match' && parsed.name !== 'xt' && !NO_OPS.has(parsed.name) && !setsMark(parsed.name, parsed.body))) break;
+    if (!parsed || (parsed.name !== 'match' && parsed.name !== 'xt' && !isNoOp(walk, parsed.name, parsed.body))) break;
     if (parsed.name !== 'match') continue;
     const left = field(record(record(parsed.body)?.left), walk.probe);
     if (typeof left !== 'string' && left.kind !== 'source' && answer(index, parsed.body) === false) return [];
@@ -363,7 +413,7 @@ function runRule(walk: Walk, chain: Chain, expr: readonly unknown[], at: Decisio
       live = emptySet(sources.family);
       continue;
     }
-    if (NO_OPS.has(name) || setsMark(name, body)) continue;
+    if (isNoOp(walk, name, body)) continue;
     // From here on the statement acts: every match before it must hold for sure.
     if (!isEmpty(unsure)) decided.push(unknownPiece(unsure, at, doubt!));
     unsure = emptySet(sources.family);
@@ -429,9 +479,15 @@ function applyVerdict(
               ),
       };
     }
-    default:
-      return { decided: [unknownPiece(sources, at, `a "${name}" statement`)], going: none };
+    case 'dnat':
+    case 'redirect': {
+      if (!walk.nat) break;
+      const target = walk.nat(name, entry[name]);
+      if ('why' in target) return { decided: [unknownPiece(sources, at, target.why)], going: none };
+      return decide({ kind: 'verdict', outcome: { verdict: 'mapped', by: at, ...(target.to !== undefined && { to: target.to }) } });
+    }
   }
+  return { decided: [unknownPiece(sources, at, `a "${name}" statement`)], going: none };
 }
 
 // ---- matches ---------------------------------------------------------------
@@ -441,6 +497,7 @@ type Field =
   | { kind: 'port'; value: number }
   | { kind: 'addr'; value: string }
   | { kind: 'word'; value: string; known: readonly string[] }
+  | { kind: 'iface'; value: string }
   | { kind: 'source' }
   | { kind: 'absent' };
 
@@ -470,7 +527,8 @@ function field(left: Record<string, unknown> | undefined, probe: Walk['probe']):
   if (meta === 'l4proto') return { kind: 'word', value: 'tcp', known: [...PROTOCOL_NAMES, ...PROTOCOL_NUMBERS] };
   if (meta === 'nfproto') return { kind: 'word', value: probe.family === 4 ? 'ipv4' : 'ipv6', known: ['ipv4', 'ipv6'] };
   if (meta === 'protocol') return { kind: 'word', value: probe.family === 4 ? 'ip' : 'ip6', known: ['ip', 'ip6', 'arp', 'vlan'] };
-  // The interface is some non-loopback one: only "lo" can be told apart.
+  // The interface asked about; else some non-loopback one, where only "lo" can be told apart.
+  if ((meta === 'iif' || meta === 'iifname') && probe.interface !== undefined) return { kind: 'iface', value: probe.interface };
   if (meta === 'iif' || meta === 'iifname') return { kind: 'word', value: 'not-lo', known: ['lo'] };
   if (meta === 'iiftype') return { kind: 'word', value: 'not-loopback', known: ['loopback'] };
   if (meta) return `meta ${meta}`;
@@ -544,6 +602,7 @@ function contains(walk: Walk, chain: Chain, right: unknown, value: Exclude<Field
     if (typeof right === 'number') return right === value.value;
     return `port ${JSON.stringify(right)}`;
   }
+  if (value.kind === 'iface') return typeof right === 'string' ? interfaceMatches(right, value.value) : `interface ${JSON.stringify(right)}`;
   const word = typeof right === 'number' ? String(right) : right;
   if (typeof word !== 'string') return `value ${JSON.stringify(right)}`;
   if (value.value === 'tcp' && TCP_NAMES.includes(word)) return true;
@@ -628,6 +687,12 @@ function searchNamed<T>(
   const memo = `${use}\0${setKey}\0${value.kind}\0${'value' in value ? value.value : ''}`;
   if (!walk.searched.has(memo)) walk.searched.set(memo, search(walk.ruleset.sets.get(setKey)));
   return walk.searched.get(memo) as T;
+}
+
+/** Whether nft's interface name `pattern` (`eth0`, the wildcard `eth*`, `eth\\*` for a name that ends in a star) names `name`. */
+export function interfaceMatches(pattern: string, name: string): boolean {
+  if (pattern.endsWith('*') && !pattern.endsWith('\\*')) return name.startsWith(pattern.slice(0, -1));
+  return pattern.replace(/\\\*$/, '*') === name;
 }
 
 function anyOf(results: readonly (boolean | string)[]): boolean | string {

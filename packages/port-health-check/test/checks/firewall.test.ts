@@ -170,9 +170,10 @@ describe('the firewall check', () => {
     const rules = captured('localnet.json', { 6379: open.port, 6380: guarded.port });
     const facts = { ...(await factsWith(services, rules)), routeLocalnet: { on: ['all'] } };
     const [exposed] = check(facts, 'redis');
-    expect(exposed).toMatchObject({ severity: 'warning' });
+    // The DNAT takes connections from any host on any interface, and the input hook lets them in: an error, naming the rule.
+    expect(exposed).toMatchObject({ severity: 'error' });
     expect(exposed!.reason).toBe(
-      `redis (${open.port}): listens on 127.0.0.1:${open.port} only, but net.ipv4.conf.all.route_localnet is 1: hosts on the link of any interface can send to it, and any host through rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:${open.port}), and the firewall lets them in (IPv4 to 127.0.0.1 from any other host: accepted by the policy (accept) of inet filter input); set it to 0, or drop packets to 127.0.0.0/8 that do not come in on lo`,
+      `redis (${open.port}): listens on 127.0.0.1:${open.port} only, but net.ipv4.conf.all.route_localnet is 1: other hosts reach it through a DNAT rule, and the firewall lets them in (IPv4 from any other host to port 16379: rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:${open.port}), accepted by the policy (accept) of inet filter input), and hosts on the link of any interface can send to it straight; remove that DNAT rule or limit it to the sources its access (localhost) allows, and set route_localnet to 0 or drop packets to 127.0.0.0/8 that do not come in on lo`,
     );
     const [dropped] = check(facts, 'cache');
     expect(dropped).toMatchObject({ severity: 'ok' });

@@ -118,7 +118,12 @@ describe('a loopback destination (route_localnet)', () => {
       }),
     );
     // iptables-nft's DNAT target hides where it goes: it may be this listener.
-    expect(loopbackDnats(xt, ['127.0.0.1'], 6379)).toEqual([{ at: { family: 'ip', table: 'nat', chain: 'PREROUTING', handle: 5 } }]);
+    expect(loopbackDnats(xt, ['127.0.0.1'], 6379)).toEqual([
+      {
+        at: { family: 'ip', table: 'nat', chain: 'PREROUTING', handle: 5 },
+        from: { why: 'a DNAT from ports it does not follow (no tcp dport match it reads)' },
+      },
+    ]);
   });
 });
 

@@ -87,24 +87,31 @@ describe('a rule on the source address', () => {
   );
 });
 
-/** localnet-netns.sh in a PID and network namespace of its own; the probes' answers and the command's output. */
-function runLocalnetNetns(rules: string, routeLocalnet: 0 | 1, pairs: readonly [number, number][], command: string) {
+/** localnet-netns.sh in a PID and network namespace of its own; the probes' answers and the command's output. `env`: its LOCALNET_NETNS_IFACE, _ON, _SECOND. */
+function runLocalnetNetns(rules: string, routeLocalnet: 0 | 1, pairs: readonly [number, number][], command: string, env: Record<string, string> = {}) {
   return runNetnsScript({
     script: join(import.meta.dirname, 'fixtures/localnet-netns.sh'),
     args: [rules, String(routeLocalnet), ...pairs.map(([port, outside]) => `${port}/${outside}`)],
-    env: { LOCALNET_NETNS_THEN: command },
-    timeoutMs: 50_000,
+    env: { LOCALNET_NETNS_THEN: command, ...env },
+    timeoutMs: 80_000,
   });
 }
+
+const robust = (id: string, port: number, access: 'localhost' | 'private' = 'localhost') => ({
+  id,
+  port,
+  access,
+  robust: true,
+  unit: `${id}.service`,
+  claim: 'unit' as const,
+  processes: ['python3'],
+});
 
 describe('route_localnet', () => {
   // localnet.nft: DNAT 16379 -> 127.0.0.1:6379 and 16380 -> 127.0.0.1:6380; for 6380 only,
   // `iifname != "lo" ip daddr 127.0.0.0/8 drop` (kube-proxy's guard against CVE-2020-8558).
   const rules = join(import.meta.dirname, 'fixtures/localnet.nft');
-  const registry = () => {
-    const robust = (id: string, port: number) => ({ id, port, robust: true, unit: `${id}.service`, claim: 'unit' as const, processes: ['python3'] });
-    return write(registryText([robust('redis', 6379), robust('cache', 6380)]), 'ports.yaml');
-  };
+  const registry = () => write(registryText([robust('redis', 6379), robust('cache', 6380)]), 'ports.yaml');
 
   it.skipIf(!canRunFirewallNetns)(
     `on, with a DNAT to 127.0.0.1: a listener bound to 127.0.0.1 only is reached from outside, and is not "not reachable" ${skipped}`,
@@ -124,10 +131,13 @@ describe('route_localnet', () => {
       expect(run.seen.get('after v4 dnat 16380')).toBe('closed');
       expect(run.seen.get('after v4 direct 6380')).toBe('closed');
       const results = firewallResults(run.output);
-      expect(results.get('redis')).toMatchObject({ severity: 'warning' });
+      // The DNAT takes any source on any interface, and nothing drops it after: every other host gets in, an error.
+      expect(results.get('redis')).toMatchObject({ severity: 'error' });
       expect(results.get('redis')!.reason).toContain(
-        'listens on 127.0.0.1:6379 only, but net.ipv4.conf.all.route_localnet is 1: hosts on the link of any interface can send to it, and any host through rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:6379), and the firewall lets them in',
+        'listens on 127.0.0.1:6379 only, but net.ipv4.conf.all.route_localnet is 1: other hosts reach it through a DNAT rule, and the firewall lets them in (IPv4 from any other host on dsa110ln0 to port 16379: rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:6379), accepted by the policy (accept) of inet filter input), and hosts on the link of any interface can send to it straight;',
       );
+      // The redirect to :6379 goes to the interface's own address, never to 127.0.0.1: not a way in.
+      expect(results.get('redis')!.reason).not.toContain('handle 4');
       expect(results.get('cache')).toMatchObject({ severity: 'ok' });
       expect(results.get('cache')!.reason).toContain('but the firewall drops them (IPv4 to 127.0.0.1: rule inet filter input handle 2)');
     },
@@ -146,5 +156,64 @@ describe('route_localnet', () => {
       });
     },
     60_000,
+  );
+});
+
+describe('a DNAT to 127.0.0.1: its conditions, the rules before it and the input hook after it', () => {
+  // dnat-conditions.nft, per service (each listening on 127.0.0.1 only): route_localnet is on for eth0 only,
+  // eth1 (a second link to the same outside host) keeps it at 0.
+  const rules = join(import.meta.dirname, 'fixtures/dnat-conditions.nft');
+  const services = [robust('redis', 6379), robust('cache', 6380), robust('api', 6381, 'private'), robust('home', 6382), robust('marked', 6383)];
+  const pairs = services.map(({ port }): [number, number] => [port, port + 10_000]);
+
+  it.skipIf(!canRunFirewallNetns)(
+    `an error only where the kernel lets forbidden sources in through the DNAT, nothing where it does not, unknown where a condition cannot be read ${skipped}`,
+    async () => {
+      const run = await runLocalnetNetns(rules, 1, pairs, `${health} --registry ${write(registryText(services), 'ports.yaml')}`, {
+        LOCALNET_NETNS_IFACE: 'eth0',
+        LOCALNET_NETNS_ON: 'eth0',
+        LOCALNET_NETNS_SECOND: 'eth1',
+      });
+      const results = firewallResults(run.output);
+      const reason = (id: string) => results.get(id)!.reason;
+      // Every listener is reached straight over eth0's link (route_localnet on there, nothing in the input hook): a warning at least.
+      for (const { port } of services) expect(run.seen.get(`after v4 direct ${port}`), String(port)).toBe('open');
+
+      // `iifname "eth0" tcp dport 16379 dnat to 127.0.0.1:6379`: any host in, on eth0.
+      expect(run.seen.get('after v4 dnat 16379')).toBe('open');
+      expect(results.get('redis')).toMatchObject({ severity: 'error' });
+      expect(reason('redis')).toContain(
+        'other hosts reach it through a DNAT rule, and the firewall lets them in (IPv4 from any other host on eth0 to port 16379: rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:6379), no input chain filters it)',
+      );
+
+      // `iifname "eth1" tcp dport 16380 dnat to 127.0.0.1:6380`: route_localnet is 0 on eth1, the DNAT leads nowhere.
+      expect(run.seen.get('after v4 dnat2 16380')).toBe('closed');
+      expect(results.get('cache')).toMatchObject({ severity: 'warning' });
+      expect(reason('cache')).toBe(
+        'cache (6380): listens on 127.0.0.1:6380 only, but net.ipv4.conf.eth0.route_localnet is 1: hosts on the link of eth0 can send to it, and the firewall lets them in (IPv4 to 127.0.0.1 from any other host: no input chain filters it); set it to 0, or drop packets to 127.0.0.0/8 that do not come in on lo',
+      );
+
+      // A private service, `ip saddr 10.0.0.0/8 tcp dport 16381 dnat ...`: only the private network gets in, as its access allows.
+      expect(run.seen.get('after v4 dnat 16381')).toBe('closed');
+      expect(run.seen.get('after v4 dnat10 16381')).toBe('open');
+      expect(results.get('api')).toMatchObject({ severity: 'warning' });
+      expect(reason('api')).not.toContain('DNAT');
+
+      // `ip saddr != 192.168.0.0/16 tcp dport 16382 return` before the DNAT: 192.168.0.0/16 still gets in, and is named.
+      expect(run.seen.get('after v4 dnat 16382')).toBe('closed');
+      expect(run.seen.get('after v4 dnat192 16382')).toBe('open');
+      expect(results.get('home')).toMatchObject({ severity: 'error' });
+      expect(reason('home')).toContain(
+        '(IPv4 from 192.168.0.0/16 on eth0 to port 16382: rule ip nat prerouting handle 6 (DNAT to 127.0.0.1:6382), no input chain filters it)',
+      );
+
+      // `tcp dport 16383 meta mark 0x1 dnat ...`: a mark is not followed, so the DNAT is "cannot tell", named (beside the link's warning).
+      expect(run.seen.get('after v4 dnat 16383')).toBe('closed');
+      expect(results.get('marked')).toMatchObject({ severity: 'warning' });
+      expect(reason('marked')).toContain(
+        '; cannot tell whether rule ip nat prerouting handle 7 (DNAT to 127.0.0.1:6383) brings other hosts to it: rule ip nat prerouting handle 7 uses a match on meta mark (for port 16383, on eth0);',
+      );
+    },
+    120_000,
   );
 });

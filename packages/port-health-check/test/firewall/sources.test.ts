@@ -47,19 +47,22 @@ describe('route_localnet', () => {
     }
     // An interface that went away between the listing and the read.
     mkdirSync(join(dir, 'veth9'));
-    expect(readRouteLocalnet(dir)).toEqual({ on: ['eth0', 'wg0'] });
+    // Every interface is listed too: what `all` stands for.
+    expect(readRouteLocalnet(dir)).toEqual({ on: ['eth0', 'wg0'], interfaces: ['eth0', 'eth1', 'wg0'] });
     expect(describeRouteLocalnet(['eth0', 'wg0'])).toBe('net.ipv4.conf.{eth0,wg0}.route_localnet');
     expect(readRouteLocalnet(join(dir, 'missing'))).toEqual({ problem: `cannot list ${join(dir, 'missing')}: ENOENT` });
   });
 
   it.skipIf(!hasCommand('sysctl', ['--version']))('reads this machine as sysctl does', () => {
     const run = spawnSync('sysctl', ['-a', '-r', String.raw`^net\.ipv4\.conf\..*\.route_localnet$`], { encoding: 'utf8' });
-    const on = run.stdout
+    const read = run.stdout
       .split('\n')
-      .map((line) => /^net\.ipv4\.conf\.(.+)\.route_localnet = 1$/.exec(line)?.[1])
-      .filter((name): name is string => name !== undefined && name !== 'lo' && name !== 'default')
-      .map((name) => name.replaceAll('/', '.'));
-    expect(readRouteLocalnet()).toEqual({ on: on.sort() });
+      .map((line) => /^net\.ipv4\.conf\.(.+)\.route_localnet = ([01])$/.exec(line))
+      .filter((match) => match !== null && match[1] !== 'lo' && match[1] !== 'default')
+      .map((match) => ({ name: match![1]!.replaceAll('/', '.'), on: match![2] === '1' }));
+    const on = read.filter((entry) => entry.on).map((entry) => entry.name);
+    const interfaces = read.map((entry) => entry.name).filter((name) => name !== 'all');
+    expect(readRouteLocalnet()).toEqual({ on: on.sort(), interfaces: interfaces.sort() });
   });
 
   it('gather reads it when a service the firewall check looks at listens on 127.0.0.1, and not with --no-firewall', async () => {
