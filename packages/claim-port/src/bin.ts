@@ -2,15 +2,14 @@
 // A stdout that cannot be written is one line on stderr; after a claim the
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
-import { finishOutput, processIo } from '@dsa110/ports/cli';
+import { commandLine, finishOutput, processIo } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
-import { commandLine } from './argv.js';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
 
 const io = processIo();
-// The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): argv.ts.
+// The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
 const { argv, bytesLost } = commandLine();
 void main(argv, io, process.env, { bytesLost })
   .then((code) =>

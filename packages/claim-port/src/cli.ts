@@ -7,9 +7,8 @@
 // packages/ports/src/systemd/claim-args.ts (@dsa110/ports/systemd), because
 // the health check judges claim lines with the same grammar; cli-shared.ts
 // hands what it read to claimPort().
-import { type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
+import { type CommandLine, type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import type { CommandLine } from './argv.js';
 import { fail, idGivenTransport, labelOf, cliOptions, lostRegistryPath, printResult } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
@@ -18,7 +17,7 @@ const version = () => packageVersion(import.meta.url, '@dsa110/claim-port');
 
 /**
  * `bytesLost`: the bin could not read back the bytes of an argument Node did
- * not decode (argv.ts); a --registry path holding U+FFFD is then refused, never
+ * not decode (commandLine, @dsa110/ports/cli); a --registry path holding U+FFFD is then refused, never
  * opened.
  */
 export async function main(argv: readonly string[], io: Io, env: Env, { bytesLost = false }: Partial<Pick<CommandLine, 'bytesLost'>> = {}): Promise<number> {

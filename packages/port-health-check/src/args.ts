@@ -7,7 +7,7 @@
 // (test/args.test.ts). Pure: argv in, a request or one clear usage error out
 // (the CLI exits 64, EX_USAGE, on it).
 import { quoteValue } from '@dsa110/ports';
-import { EXIT_USAGE, formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, useColor, type Flags, type Parsed } from '@dsa110/ports/cli';
+import { EXIT_USAGE, fileSystemPath, formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, useColor, type Flags, type Parsed } from '@dsa110/ports/cli';
 
 export { useColor };
 
@@ -127,9 +127,20 @@ export function parseArgs(argv: readonly string[]): Request {
     ...(services.length > 0 && { services }),
     strict: values.strict ?? false,
     quiet: values.quiet ?? false,
-    claimPortPaths: values['claim-port'] ?? [],
+    claimPortPaths: (values['claim-port'] ?? []).map(asUnitText),
     firewall: !values['no-firewall'],
   };
+}
+
+/**
+ * A --claim-port PATH as unit files hold it: it is compared with ExecStartPre=,
+ * which is read as UTF-8 text (each byte that is not UTF-8 a U+FFFD), so a
+ * path the bin read back with such bytes (kept as U+DC80+byte) is compared in
+ * that form too.
+ */
+function asUnitText(path: string): string {
+  const bytes = fileSystemPath(path);
+  return typeof bytes === 'string' ? bytes : bytes.toString('utf8');
 }
 
 function fail(message: string): Request {

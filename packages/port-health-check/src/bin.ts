@@ -1,11 +1,16 @@
 // The port-health-check bin: the real process's argv, stdout/stderr and environment.
 // A stdout that cannot be written is one line on stderr and exit 3 (the check could not deliver its report); a usage error keeps 64.
-import { finishOutput, processIo } from '@dsa110/ports/cli';
+import { REGISTRY_ENV } from '@dsa110/ports';
+import { commandLine, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
 import { main } from './cli.js';
 import { unwrittenStdoutCode } from './exit-code.js';
 
 const io = processIo();
-void main(process.argv.slice(2), io, process.env)
+// The bytes of a path Node could not decode (--registry, --output, $DSA110_PORTS_FILE not UTF-8), read back
+// from /proc/self/cmdline and environ (@dsa110/ports/cli's argv.ts); main() refuses one it could not.
+const { argv, bytesLost } = commandLine();
+const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV]);
+void main(argv, io, env, { bytesLost, lostVariables })
   .then((code) => finishOutput(io, 'port-health-check', code, unwrittenStdoutCode))
   .then((code) => {
     process.exitCode = code;

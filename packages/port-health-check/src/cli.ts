@@ -1,8 +1,8 @@
 // The port-health-check command: main(argv, io, env) -> exit code. Parse the
 // arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
-import { escapeText, oneLine, PortsError, registryPath } from '@dsa110/ports';
-import { type Env, errorJson, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
+import { escapeText, oneLine, PortsError, REGISTRY_ENV, registryPath } from '@dsa110/ports';
+import { type Env, errorJson, fileSystemPath, type Io, lostPathMessage, notUtf8PathMessage, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
@@ -35,7 +35,7 @@ function fail(io: Io, json: boolean, message: string, code: number, hint = ''): 
 function outputIsRegistry(output: string | undefined, registry: string | undefined): string | undefined {
   if (output === undefined || output === '-' || !registry) return undefined;
   try {
-    const [a, b] = [statSync(output), statSync(registry)];
+    const [a, b] = [statSync(fileSystemPath(output)), statSync(fileSystemPath(registry))];
     return a.isFile() && a.dev === b.dev && a.ino === b.ino ? registry : undefined;
   } catch {
     return undefined; // a new file, or one it cannot see: not the registry it reads
@@ -91,7 +91,42 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
   return report.exitCode;
 }
 
-export async function main(argv: readonly string[], io: Io, env: Env): Promise<number> {
+/**
+ * What the bin could not read back (commandLine, processEnvironment): an
+ * argument's bytes that are not UTF-8 (`bytesLost`), or those of the
+ * variables named in `lostVariables`; a path holding U+FFFD there is refused.
+ */
+export interface LostBytes {
+  readonly bytesLost?: boolean;
+  readonly lostVariables?: readonly string[];
+}
+
+/**
+ * Why a path of the request cannot be used, or undefined. --registry, --output
+ * and $DSA110_PORTS_FILE (when it is the registry read) are opened by their
+ * bytes, read back by the bin; lost, each U+FFFD may stand for any bytes, so
+ * they are refused, never opened as another file. --root is refused even read
+ * back: the unit files, configs and executables under it are opened by UTF-8
+ * names. (--claim-port is no path opened: it is compared with ExecStartPre=,
+ * as args.ts reads it.)
+ */
+function pathRefusal(request: RunRequest, env: Env, { bytesLost = false, lostVariables = [] }: LostBytes): string | undefined {
+  const given = (['registry', 'output', 'root'] as const).flatMap((name) => (request[name] === undefined ? [] : [[`--${name}`, request[name]] as const]));
+  for (const [what, path] of given) {
+    const lost = bytesLost ? lostPathMessage(what, path) : undefined;
+    if (lost) return lost;
+  }
+  const fromEnv = env[REGISTRY_ENV];
+  if (request.registry === undefined && fromEnv && lostVariables.includes(REGISTRY_ENV)) {
+    const lost = lostPathMessage(`$${REGISTRY_ENV}`, fromEnv);
+    if (lost) return lost;
+  }
+  return request.root === undefined
+    ? undefined
+    : notUtf8PathMessage('--root', request.root, 'the unit files, config files and executables under it are read by UTF-8 names');
+}
+
+export async function main(argv: readonly string[], io: Io, env: Env, lost: LostBytes = {}): Promise<number> {
   const json = wantsJson(argv, FLAGS);
   try {
     const request = parseArgs(argv);
@@ -105,8 +140,11 @@ export async function main(argv: readonly string[], io: Io, env: Env): Promise<n
       case 'error':
         // The pointer to --help, unless the message gives it already (`unknown option --bogus; see port-health-check --help`).
         return fail(io, json, request.message, EXIT.usage, request.message.includes('--help') ? '' : 'Run port-health-check --help for usage.\n');
-      case 'run':
+      case 'run': {
+        const refused = pathRefusal(request, env, lost);
+        if (refused) return fail(io, json, refused, EXIT.usage);
         return await run(request, io, env);
+      }
     }
   } catch (error) {
     return fail(io, json, `could not run: ${(error as Error).message ?? String(error)}`, EXIT.failed);

@@ -18,3 +18,14 @@ export {
 export { EXIT_USAGE, wantsJson, errorJson, packageVersion, useColor } from './conventions.js';
 export { CACHE_ENV, cacheDir } from '../cache.js';
 export { decodeEntry, wrapCommonJs } from './code-cache.js';
+export {
+  commandLine,
+  lostPathMessage,
+  notUtf8PathMessage,
+  processEnvironment,
+  recoverArguments,
+  recoverEnvironment,
+  type CommandLine,
+  type Environment,
+} from './argv.js';
+export { fileSystemPath } from '../utf8.js';

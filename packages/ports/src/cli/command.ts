@@ -36,6 +36,13 @@ export interface Command<F extends Flags = Flags> {
   readonly checkout?: true;
   /** A checkout command's --registry help line, when its default differs from load()'s (validate never reads the bundled registry). */
   readonly registryHelp?: string;
+  /**
+   * Its path flags that must be UTF-8, each with the reason the refusal gives
+   * (`the files under it are written by UTF-8 names`): a path read back with
+   * bytes that are not UTF-8 (main.ts, pathRefusal) that this command could
+   * not use as those bytes. Every other PATH, DIR or FILE is used as its bytes.
+   */
+  readonly utf8Paths?: Readonly<Record<string, string>>;
   /** Lines printed after the options in the command's --help. */
   readonly notes?: readonly string[];
   run(context: Context<Values<F>>): Promise<Outcome>;

@@ -4,7 +4,18 @@
 // defineCommand() (command.ts). This file only lists the command names, each
 // loaded on first use, and parses and prints help from the declarations. To
 // add a command: its file, and its name below. Exit codes: see exit-code.ts.
-import { type Env, errorJson, type Flags, formatFlags, packageVersion, parseCommandLine, UsageError as ParseError, wantsJson } from '../cli-kit/index.js';
+import {
+  type Env,
+  errorJson,
+  type Flags,
+  formatFlags,
+  lostPathMessage,
+  notUtf8PathMessage,
+  packageVersion,
+  parseCommandLine,
+  UsageError as ParseError,
+  wantsJson,
+} from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
 import { oneLine, quoteValue } from '../escape.js';
 import { RegistryError, formatIssue } from '../errors.js';
@@ -74,8 +85,45 @@ export async function usage(): Promise<string> {
   ].join('\n');
 }
 
+/**
+ * What the bin could not read back (cli-kit/argv.ts): an argument's bytes that
+ * are not UTF-8 (`bytesLost`), or those of the variables in `lostVariables`.
+ */
+export interface LostBytes {
+  readonly bytesLost?: boolean;
+  readonly lostVariables?: readonly string[];
+}
+
+/** The metavariables of a flag whose value is a path (`--registry PATH`, `--out DIR`, `--textfile FILE`). */
+const PATH_VALUES: ReadonlySet<string | undefined> = new Set(['PATH', 'DIR', 'FILE']);
+
+/**
+ * Why a path on the command line cannot be used, or undefined. A path flag's
+ * value, or a FILE operand, is used as its bytes (read back by the bin); when
+ * they were lost, one holding U+FFFD is refused, never opened as another
+ * file. A command's `utf8Paths` are refused even read back.
+ */
+function pathRefusal(name: string, command: Command, values: Readonly<Record<string, unknown>>, positionals: readonly string[], bytesLost: boolean) {
+  const paths: (readonly [flag: string, what: string, path: string])[] = Object.entries(commandFlags(command)).flatMap(([flag, declared]) => {
+    const value = values[flag];
+    return PATH_VALUES.has(declared.value) && typeof value === 'string' ? [[flag, `--${flag}`, value] as const] : [];
+  });
+  if (command.operands?.includes('FILE')) paths.push(...positionals.map((path) => ['', 'FILE', path] as const));
+  for (const [flag, what, path] of paths) {
+    const why = command.utf8Paths?.[flag];
+    const refused = (bytesLost ? lostPathMessage(what, path) : undefined) ?? (why === undefined ? undefined : notUtf8PathMessage(what, path, why));
+    if (refused) return `ports ${name}: ${refused}`;
+  }
+  return undefined;
+}
+
 /** Run `ports` with `argv` (without node and the script); returns the exit code. */
-export async function main(argv: readonly string[], io: Io, env: Env = process.env): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io,
+  env: Env = process.env,
+  { bytesLost = false, lostVariables = [] }: LostBytes = {},
+): Promise<number> {
   // JSON errors when a flag declared `selectsJson` asks for them: the global ones until the command is known, then its own too.
   let json = wantsJson(argv, GLOBAL_FLAGS);
   // A global option may come before the command: skip the value of one that takes a value (`--registry PATH`).
@@ -156,7 +204,9 @@ export async function main(argv: readonly string[], io: Io, env: Env = process.e
     if (values.json && !command.json) throw new UsageError(`ports ${commandName}: has no JSON output; drop --json`);
     const registryPath = values.registry as string | undefined;
     if (registryPath === '') throw new UsageError(`ports ${commandName}: --registry needs a path`);
-    return exitCode(await command.run({ io, env, registryPath, values, positionals, ...(command.checkout && { checkout: true }) }));
+    const refused = pathRefusal(commandName, command, values, positionals, bytesLost);
+    if (refused) throw new UsageError(refused);
+    return exitCode(await command.run({ io, env, registryPath, values, positionals, lostVariables, ...(command.checkout && { checkout: true }) }));
   } catch (error) {
     const { outcome, expected } = outcomeOfError(error);
     const message = error instanceof Error ? error.message : String(error);

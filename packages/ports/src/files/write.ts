@@ -2,7 +2,9 @@
 // --file`), by what is at the path:
 // - nothing, or a regular file: atomic replace: a temp file in the same
 //   directory, fsync, rename over the path (a reader such as node_exporter's
-//   textfile collector never sees half a file); an existing file keeps its mode;
+//   textfile collector never sees half a file); an existing file keeps its mode,
+//   less write for group and others and the setuid, setgid and sticky bits
+//   (one `warning: made FILE 0644: ...` line says so), and, as root, its owner;
 // - a character device (/dev/null, a terminal): written in place, never
 //   replaced by a regular file;
 // - a FIFO: written in place when a reader has it open, else refused at once
@@ -32,6 +34,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
+import { decodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
 import { describeArgument, modeArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
@@ -55,15 +58,31 @@ export interface WriteOptions {
   readonly stdout?: (text: string) => void;
   /** Mode of a new file (default 0o644). */
   readonly mode?: number;
+  /** Where the line about a replaced file's narrowed mode goes (`warning: made FILE 0644: ...`; default: standard error). */
+  readonly warn?: (line: string) => void;
+}
+
+// A path that holds bytes that are not UTF-8, kept as U+DC80+byte (a --output
+// path read back from /proc/self/cmdline), is opened as those bytes: each call
+// below takes (path), and a link's target or a real path is
+// read as bytes (readLink, realPath), so that joining names keeps them.
+function readLink(path: string): string {
+  return decodeKeepingBadBytes(readlinkSync(fileSystemPath(path), { encoding: 'buffer' }));
+}
+
+function realPath(path: string): string {
+  return decodeKeepingBadBytes(realpathSync(fileSystemPath(path), { encoding: 'buffer' }));
 }
 
 /** Write `text` to `path` by the rules above; returns how it was written. */
 export function writeOutputFile(path: string, text: string, options: WriteOptions = {}): WriteMethod {
   pathArgument('writeOutputFile', 'path', path);
   stringArgument('writeOutputFile', 'text', text);
-  objectArgument('writeOutputFile', 'options', options, '{ stdout?, mode? }');
+  objectArgument('writeOutputFile', 'options', options, '{ stdout?, mode?, warn? }');
   if (options.stdout !== undefined && typeof options.stdout !== 'function')
     throw new TypeError(`writeOutputFile: options.stdout must be a function or left out, not ${describeArgument(options.stdout)}`);
+  if (options.warn !== undefined && typeof options.warn !== 'function')
+    throw new TypeError(`writeOutputFile: options.warn must be a function or left out, not ${describeArgument(options.warn)}`);
   if (options.mode !== undefined) modeArgument('writeOutputFile', 'options.mode', options.mode);
   if (path === '-') {
     if (!options.stdout) throw new FileWriteError(path, '"-" (standard output) is not supported here');
@@ -96,8 +115,8 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
     const fd = ownDescriptor(path);
     if (fd !== undefined) return writeDescriptor(path, fd, text, options);
     try {
-      target = realpathSync(path);
-      info = statSync(target);
+      target = realPath(path);
+      info = statSync(fileSystemPath(target));
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ELOOP')
@@ -107,9 +126,45 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
       throw new FileWriteError(path, `it is a symbolic link whose target cannot be reached: ${describe(code)}`, code);
     }
   }
-  if (info.isFile()) return replaceAtomically(target, text, info.mode & 0o7777, path, { uid: info.uid, gid: info.gid });
+  if (info.isFile()) {
+    // As root, its owner and group are kept too (a 0600 textfile of node_exporter's stays readable by it): that
+    // owner may still change the file, as it could the one replaced, and an owner may chmod its file anyway.
+    const kept = keptMode(info.mode);
+    replaceAtomically(target, text, kept.mode, path, { uid: info.uid, gid: info.gid });
+    if (kept.dropped !== undefined) {
+      const warn = options.warn ?? ((line: string) => void process.stderr.write(line));
+      warn(`warning: made ${escapeText(target)} ${octal(kept.mode)}: it was ${kept.dropped} (mode ${octal(info.mode & 0o7777)})\n`);
+    }
+    return 'atomic';
+  }
   if (info.isCharacterDevice() || info.isFIFO()) return writeInPlace(path, text, info);
   throw new FileWriteError(path, `it is ${fileKind(info)}; give the path of a file to write (nothing was written)`);
+}
+
+/**
+ * The mode a replaced regular file gets: its own, less write for group and
+ * others and the setuid, setgid and sticky bits; and what was dropped, in
+ * words (undefined when nothing was). Kept whole, a 0666 textfile that root
+ * rewrites each run let any account change the report until the next run
+ * (hide an error, fake an ok), and each run made it so again; a setuid bit on
+ * a report is nobody's intent. Read and execute bits and the owner's stay,
+ * so whoever reads the file still can. A group's write is dropped even for a
+ * user's own group, as the tree writer replaces such a file with a 0644 one.
+ */
+function keptMode(mode: number): { mode: number; dropped?: string } {
+  const dropped = [
+    ...(mode & 0o022 ? [`writable by ${mode & 0o020 ? (mode & 0o002 ? 'its group and others' : 'its group') : 'others'}`] : []),
+    ...(mode & 0o4000 ? ['setuid'] : []),
+    ...(mode & 0o2000 ? ['setgid'] : []),
+    ...(mode & 0o1000 ? ['sticky'] : []),
+  ];
+  const phrase = dropped.length > 1 ? `${dropped.slice(0, -1).join(', ')} and ${dropped.at(-1)}` : dropped[0];
+  return { mode: mode & 0o755, ...(phrase !== undefined && { dropped: phrase }) };
+}
+
+/** `0644`. */
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
 }
 
 /**
@@ -158,7 +213,7 @@ export function untrustedLink(path: string, root = '/'): UntrustedLink | undefin
     const next = join(resolved, name);
     let info: Stats;
     try {
-      info = lstatSync(next);
+      info = lstatSync(fileSystemPath(next));
       if (!info.isSymbolicLink()) {
         resolved = next;
         continue;
@@ -170,7 +225,7 @@ export function untrustedLink(path: string, root = '/'): UntrustedLink | undefin
     if (++hops > 40) return undefined; // a loop of links: the write says so
     let target: string;
     try {
-      target = readlinkSync(next);
+      target = readLink(next);
     } catch {
       return undefined;
     }
@@ -199,7 +254,7 @@ function ownDescriptor(path: string): number | undefined {
     if (own && (own[1] === undefined || Number(own[1]) === process.pid)) return Number(own[2]);
     let target: string;
     try {
-      target = readlinkSync(current);
+      target = readLink(current);
     } catch {
       return undefined;
     }
@@ -241,7 +296,7 @@ function writeDescriptor(path: string, fd: number, text: string, options: WriteO
 
 function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    return lstatSync(fileSystemPath(path));
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT') return undefined;
@@ -252,7 +307,7 @@ function lstatOrUndefined(path: string): Stats | undefined {
 /** Where the symbolic link `path` points (one hop), as a path. */
 function linkTarget(path: string): string {
   try {
-    const target = readlinkSync(path);
+    const target = readLink(path);
     return target.startsWith('/') ? target : join(dirname(path), target);
   } catch {
     return path;
@@ -268,7 +323,7 @@ function notADirectory(path: string): string {
   for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
     let info: Stats;
     try {
-      info = statSync(dir);
+      info = statSync(fileSystemPath(dir));
     } catch {
       continue; // missing, or itself under the culprit
     }
@@ -301,7 +356,7 @@ export function writeTempBeside(path: string, text: string, mode: number, shown 
   const temp = join(dirname(path), `.${nameStart(basename(path))}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
   try {
-    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+    fd = openSync(fileSystemPath(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
     // Root replacing another user's file keeps its owner: a 0600 textfile of node_exporter's user,
     // made root's, could no longer be read by node_exporter. Before the mode, which chown may clear.
     if (owner !== undefined && process.geteuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) fchownSync(fd, owner.uid, owner.gid);
@@ -358,7 +413,7 @@ function nameStart(name: string): string {
 /** Put a temporary file (writeTempBeside) in `path`'s place, atomically; on failure it is removed. */
 export function renameTemp(temp: string, path: string, shown = path): void {
   try {
-    renameSync(temp, path);
+    renameSync(fileSystemPath(temp), fileSystemPath(path));
   } catch (error) {
     discardTemp(temp);
     const code = errorCode(error);
@@ -369,7 +424,7 @@ export function renameTemp(temp: string, path: string, shown = path): void {
 /** Remove a temporary file that will not be used (never throws: it may be gone already). */
 export function discardTemp(temp: string): void {
   try {
-    unlinkSync(temp);
+    unlinkSync(fileSystemPath(temp));
   } catch {
     // never created, or already renamed
   }
@@ -377,7 +432,7 @@ export function discardTemp(temp: string): void {
 
 function isDirectory(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return statSync(fileSystemPath(path)).isDirectory();
   } catch {
     return false;
   }
@@ -387,7 +442,7 @@ function writeInPlace(path: string, text: string, info: Stats): 'in-place' {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO nobody reads is ENXIO at once, not a hang. No O_CREAT, no O_TRUNC.
-    fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+    fd = openSync(fileSystemPath(path), constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENXIO' && info.isFIFO()) throw new FileWriteError(path, 'it is a FIFO (named pipe) that nobody is reading; nothing was written', code);

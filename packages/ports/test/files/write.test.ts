@@ -268,6 +268,108 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
     expect(readFileSync(path, 'utf8')).toBe('new\n');
   });
 
+  it("never keeps write for group or others on a replaced file: made 0644 (read bits and the owner's kept), with one warning line; a private file keeps its mode and says nothing", () => {
+    const dir = privateDir();
+    const lines: string[] = [];
+    const warn = (line: string) => lines.push(line);
+    for (const [before, after, was] of [
+      [0o666, 0o644, 'writable by its group and others'],
+      [0o602, 0o600, 'writable by others'],
+      [0o775, 0o755, 'writable by its group'],
+      [0o640, 0o640, undefined],
+      [0o600, 0o600, undefined],
+      [0o755, 0o755, undefined],
+    ] as const) {
+      const path = join(dir, `${before.toString(8)}.prom`);
+      writeFileSync(path, 'old\n');
+      chmodSync(path, before);
+      lines.length = 0;
+      expect(writeOutputFile(path, 'new\n', { warn })).toBe('atomic');
+      expect(statSync(path).mode & 0o7777, before.toString(8)).toBe(after);
+      expect(readFileSync(path, 'utf8')).toBe('new\n');
+      const mode = (n: number) => n.toString(8).padStart(4, '0');
+      expect(lines).toEqual(was === undefined ? [] : [`warning: made ${path} ${mode(after)}: it was ${was} (mode ${mode(before)})\n`]);
+      // Said once: the next run finds the file as it left it.
+      lines.length = 0;
+      writeOutputFile(path, 'again\n', { warn });
+      expect(lines).toEqual([]);
+    }
+    // Through a symbolic link: the file it points to is narrowed (and named), the link stays.
+    writeFileSync(join(dir, 'real.prom'), 'old\n');
+    chmodSync(join(dir, 'real.prom'), 0o666);
+    symlinkSync('real.prom', join(dir, 'link.prom'));
+    expect(writeOutputFile(join(dir, 'link.prom'), 'new\n', { warn })).toBe('atomic');
+    expect(lstatSync(join(dir, 'link.prom')).isSymbolicLink()).toBe(true);
+    expect(statSync(join(dir, 'real.prom')).mode & 0o7777).toBe(0o644);
+    expect(lines).toEqual([`warning: made ${join(dir, 'real.prom')} 0644: it was writable by its group and others (mode 0666)\n`]);
+    expect(() => writeOutputFile(join(dir, 'x.prom'), 'x\n', { warn: 'stderr' as never })).toThrow(
+      /^writeOutputFile: options\.warn must be a function or left out, not the string "stderr"$/,
+    );
+  });
+
+  it('never carries the setuid, setgid or sticky bit over to the replaced file', () => {
+    const dir = privateDir();
+    const lines: string[] = [];
+    const warn = (line: string) => lines.push(line);
+    for (const [before, after, was] of [
+      [0o4755, 0o755, 'setuid'],
+      [0o2750, 0o750, 'setgid'],
+      [0o1644, 0o644, 'sticky'],
+      [0o7777, 0o755, 'writable by its group and others, setuid, setgid and sticky'],
+    ] as const) {
+      const path = join(dir, `${before.toString(8)}.prom`);
+      writeFileSync(path, 'old\n');
+      chmodSync(path, before);
+      expect(statSync(path).mode & 0o7777, `chmod ${before.toString(8)}`).toBe(before);
+      lines.length = 0;
+      expect(writeOutputFile(path, 'new\n', { warn })).toBe('atomic');
+      expect(statSync(path).mode & 0o7777, before.toString(8)).toBe(after);
+      expect(lines).toEqual([`warning: made ${path} ${after.toString(8).padStart(4, '0')}: it was ${was} (mode ${before.toString(8)})\n`]);
+    }
+  });
+
+  it('says the narrowed mode on standard error when no warn is given, one line', () => {
+    const dir = privateDir();
+    const path = join(dir, 'ports.prom');
+    writeFileSync(path, 'old\n');
+    chmodSync(path, 0o666);
+    const script = `const { writeOutputFile } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/write.ts')).href)});
+console.log(writeOutputFile(${JSON.stringify(path)}, 'new\\n'));`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: join(import.meta.dirname, '../..'),
+    });
+    expect(run.stdout).toBe('atomic\n');
+    expect(run.stderr).toBe(`warning: made ${path} 0644: it was writable by its group and others (mode 0666)\n`);
+    expect(statSync(path).mode & 0o7777).toBe(0o644);
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+  });
+
+  it.skipIf(!isRoot)(
+    `as root, another user's file writable by others, or a group of others, keeps its owner and group, not the write bits nor setuid (${isRoot ? 'as root' : 'skipped: chown needs root'})`,
+    () => {
+      const dir = privateDir();
+      const lines: string[] = [];
+      const warn = (line: string) => lines.push(line);
+      for (const [uid, gid, before, after] of [
+        [65534, 65534, 0o666, 0o644], // nobody's 0666 textfile: nobody keeps it, nobody else may write it
+        [0, 65534, 0o664, 0o644], // root's, with a group of other accounts that could write it
+        [65534, 65534, 0o4755, 0o755], // root never writes a setuid file of another account's
+        [65534, 65534, 0o600, 0o600], // node_exporter's private textfile: left as it was, readable by it
+      ] as const) {
+        const path = join(dir, `${uid}-${before.toString(8)}.prom`);
+        writeFileSync(path, 'old\n');
+        chownSync(path, uid, gid);
+        chmodSync(path, before);
+        lines.length = 0;
+        expect(writeOutputFile(path, 'new\n', { warn })).toBe('atomic');
+        const info = statSync(path);
+        expect({ uid: info.uid, gid: info.gid, mode: info.mode & 0o7777 }, path).toEqual({ uid, gid, mode: after });
+        expect(lines).toHaveLength(before === after ? 0 : 1);
+      }
+    },
+  );
+
   it.skipIf(!isRoot)(`writes a private copy of /dev/null in place: it stays a character device (${isRoot ? 'as root' : NOT_ROOT})`, () => {
     const dir = privateDir();
     const path = device(dir, 'null', 'c', 1, 3);

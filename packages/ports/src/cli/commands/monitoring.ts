@@ -28,6 +28,7 @@ export const command = defineCommand({
     check: { type: 'boolean', help: 'write nothing; print a diff and exit 1 when a file is missing or stale' },
   },
   checkout: true,
+  utf8Paths: { out: 'the files under it are written by UTF-8 names' },
   notes: [
     'Validate what it writes: promtool check config DIR/prometheus/prometheus.yml;',
     'promtool test rules DIR/prometheus/tests/dsa110-ports.rules.test.yml.',

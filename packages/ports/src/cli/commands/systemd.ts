@@ -67,6 +67,9 @@ import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 import { regenerateCommand } from '../regenerate.js';
 
+/** Why a path written into a unit file must be UTF-8. */
+const UNIT_TEXT = 'it is written into unit files, and systemd ignores an assignment that is not UTF-8';
+
 export const command = defineCommand({
   summary: "write the claim-port drop-ins and the health check's timer units; print the unit-file lines",
   flags: {
@@ -80,6 +83,13 @@ export const command = defineCommand({
     },
     textfile: { type: 'string', value: 'FILE', help: ['the .prom file it writes for node_exporter', `(default: ${DEFAULT_TEXTFILE})`] },
     check: { type: 'boolean', help: 'write nothing; exit 1 when the files differ from the registry' },
+  },
+  utf8Paths: {
+    out: 'the unit files under it are written and read by UTF-8 names',
+    root: 'the unit files under it are written and read by UTF-8 names',
+    'claim-port': UNIT_TEXT,
+    'port-health-check': UNIT_TEXT,
+    textfile: UNIT_TEXT,
   },
   run,
 });

@@ -1,8 +1,9 @@
 import { formatIssue, loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileSystemPath } from '../../utf8.js';
 import { escapeText } from '../../escape.js';
 import { defineCommand } from '../command.js';
-import { CHECKOUT_REGISTRY, ORIGIN, type Context } from '../context.js';
+import { CHECKOUT_REGISTRY, ORIGIN, refuseLostRegistryVariable, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
 
 export const command = defineCommand({
@@ -42,7 +43,7 @@ function warnings(registry: Registry, file: string): string[] {
   if (registry.claim.unprotectedBuiltins.length === 0) return [];
   let where = escapeText(file);
   try {
-    const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+    const lines = readFileSync(fileSystemPath(file), 'utf8').split(/\r?\n/);
     const line = lines.findIndex((text) => /^\s*unprotectBuiltin\s*:/.test(text));
     if (line >= 0) where = `${escapeText(file)}:${line + 1}:${lines[line]!.indexOf('unprotectBuiltin') + 1}`;
   } catch {
@@ -57,6 +58,7 @@ function warnings(registry: Registry, file: string): string[] {
 /** The registry to validate when no FILE is named, and where its path came from. */
 function defaultFile(context: Context<unknown>): { file: string; origin: string } {
   if (context.registryPath !== undefined) return { file: context.registryPath, origin: ORIGIN.option };
+  refuseLostRegistryVariable(context);
   const fromEnv = context.env[REGISTRY_ENV];
   if (fromEnv) return { file: fromEnv, origin: ORIGIN.env };
   if (existsSync(CHECKOUT_REGISTRY)) return { file: CHECKOUT_REGISTRY, origin: ORIGIN.checkout };
