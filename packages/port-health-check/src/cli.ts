@@ -78,7 +78,9 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
   if (request.output) {
     try {
       // `-` is stdout; a regular file is replaced atomically, a device (/dev/null) or FIFO written in place.
-      if (writeOutputFile(request.output, rendered, { stdout: (text) => io.out(text) }) === 'stdout') return report.exitCode;
+      // A replaced file others could write is narrowed, said on stderr as this tool's line (`port-health-check: warning: made ...`).
+      const warn = (line: string) => io.err(`port-health-check: ${line}`);
+      if (writeOutputFile(request.output, rendered, { stdout: (text) => io.out(text), warn }) === 'stdout') return report.exitCode;
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
       return fail(io, json, `cannot write ${escapeText(request.output)}: ${error.reason}`, EXIT.failed);

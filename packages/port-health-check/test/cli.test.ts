@@ -4,7 +4,7 @@
 // the syscalls, the code cache, the bin's exit status) runs the built bin.
 // Build first (`pnpm build`).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -187,6 +187,17 @@ describe('port-health-check (built bin)', () => {
     const unwritable = await run(['--registry', broken.registryPath, '--output', join(dir, 'missing', 'x.prom')]);
     expect(unwritable.status).toBe(3);
     expect(unwritable.stderr).toBe(`port-health-check: cannot write ${join(dir, 'missing', 'x.prom')}: its directory does not exist; create it first\n`);
+  });
+
+  it('an --output file others could write is made 0644, said in one port-health-check line on stderr', async () => {
+    const broken = await scenario({ broken: true });
+    const file = join(tempDir(), 'dsa110_ports.prom');
+    writeFileSync(file, '');
+    chmodSync(file, 0o666);
+    const result = await run(['--registry', broken.registryPath, '--root', broken.root, '--format', 'prometheus', '--output', file]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`port-health-check: warning: made ${file} 0644: it was writable by its group and others (mode 0666)\n`);
+    expect(statSync(file).mode & 0o7777).toBe(0o644);
   });
 
   it('with --json and --output, stdout is one JSON object with the problems only, never text lines', async () => {

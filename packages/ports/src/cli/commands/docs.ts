@@ -59,7 +59,7 @@ export const command = defineCommand({
     }
     try {
       // Atomic replace of a regular file; a device or FIFO in place; never a symlink replaced.
-      writeOutputFile(file, next);
+      writeOutputFile(file, next, { warn: (line) => context.io.err(`ports docs: ${line}`) });
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
       throw new CommandError(`ports docs: cannot write ${shown}: ${error.reason}`);

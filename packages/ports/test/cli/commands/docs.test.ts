@@ -1,6 +1,6 @@
 // `ports docs` through the built bin, on copies of ports.yaml and docs/ports.md in temp dirs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -68,6 +68,19 @@ describe('ports docs', () => {
     expect(second.stdout).toBe('docs/ports.md is already up to date\n');
     expect(read(dir)).toBe(once);
     expect((await ports(['docs', '--check'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('a page others could write is made 0644 when regenerated, said in one ports docs line on stderr', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    const page = join(dir, 'docs/ports.md');
+    chmodSync(page, 0o666);
+    const run = await ports(['docs'], { cwd: dir });
+    expect(run).toEqual({
+      code: 0,
+      stdout: 'docs/ports.md regenerated from ports.yaml\n',
+      stderr: `ports docs: warning: made docs/ports.md 0644: it was writable by its group and others (mode 0666)\n`,
+    });
+    expect(statSync(page).mode & 0o7777).toBe(0o644);
   });
 
   it('a changed port changes every place on the page that shows it', async () => {
