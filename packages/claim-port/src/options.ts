@@ -1,7 +1,7 @@
 // What a claim is asked to do: claimPort()'s options and its one error.
 // Its own module so that the first half of the command (early.ts) and the
 // engine (claim.ts) share it without importing each other.
-import { describeArgument, optionsArgument } from '@dsa110/ports';
+import { describeArgument, envArgument, optionsArgument, registryArgument } from '@dsa110/ports';
 import type { Transport } from '@dsa110/ports/system';
 import type { ProcessControl } from './processes.js';
 import type { Reader } from './reader.js';
@@ -47,6 +47,29 @@ export interface ClaimOptions {
   listening?: SeenListening;
 }
 
+/**
+ * Every option claimPort takes, one per key of ClaimOptions (the compiler holds the two together):
+ * a key not listed is a TypeError, `dryrun` for `dryRun` above all, which would claim for real.
+ * The test hooks (reader, processes, listening) are options too, though the README leaves them out.
+ */
+const CLAIM_OPTIONS: Readonly<Record<keyof ClaimOptions, true>> = {
+  dryRun: true,
+  force: true,
+  timeoutSeconds: true,
+  transport: true,
+  registry: true,
+  registryOrigin: true,
+  env: true,
+  log: true,
+  usage: true,
+  killWaitMs: true,
+  settleMs: true,
+  reader: true,
+  processes: true,
+  listening: true,
+};
+const CLAIM_OPTION_KEYS = Object.keys(CLAIM_OPTIONS);
+
 /** A claim that cannot even start: bad port or timeout, unknown service id, unusable registry or override. */
 export class ClaimUsageError extends Error {
   override name = 'ClaimUsageError';
@@ -72,23 +95,18 @@ export function checkClaimArguments(portOrId: unknown, options: unknown): ClaimO
     throw new TypeError(`${fn}: portOrId must be a port number, a decimal string or a service id, not ${describeArgument(portOrId)}`);
   }
   // optionsArgument's copy has no prototype: an option left out is never read through a polluted Object.prototype.
-  const copy = optionsArgument(fn, options as object | undefined, '{ dryRun?, force?, timeoutSeconds?, ... }') as Record<string, unknown>;
+  const copy = optionsArgument(fn, options as object | undefined, CLAIM_OPTION_KEYS) as Record<string, unknown>;
   const bad = (name: string, what: string): never => {
     throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
   };
   for (const name of ['dryRun', 'force', 'usage']) if (copy[name] !== undefined && typeof copy[name] !== 'boolean') bad(name, 'a boolean');
   if (copy.timeoutSeconds !== undefined && typeof copy.timeoutSeconds !== 'number') bad('timeoutSeconds', 'a number of seconds');
   if (copy.transport !== undefined && copy.transport !== 'tcp' && copy.transport !== 'udp') bad('transport', '"tcp" or "udp"');
-  if (
-    copy.registry !== undefined &&
-    !(typeof copy.registry === 'string' && copy.registry !== '') &&
-    !(typeof copy.registry === 'object' && copy.registry !== null)
-  ) {
-    bad('registry', 'a ports.yaml path or a Registry');
-  }
+  // A path or a real Registry (the health check's test, shared): `{ path }` failed deep inside, or was ignored on a free port.
+  registryArgument(fn, copy.registry);
   if (copy.registryOrigin !== undefined && typeof copy.registryOrigin !== 'string') bad('registryOrigin', 'a string');
-  if (copy.env !== undefined && (typeof copy.env !== 'object' || copy.env === null || Array.isArray(copy.env)))
-    bad('env', 'an object of environment variables (like process.env)');
+  // An object of strings (a number among them is a TypeError here, not only once the registry is read).
+  if (copy.env !== undefined) envArgument(fn, copy.env as ClaimOptions['env']);
   if (copy.log !== undefined && typeof copy.log !== 'function') bad('log', 'a function');
   for (const name of ['killWaitMs', 'settleMs']) {
     const value = copy[name];

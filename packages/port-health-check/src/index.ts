@@ -2,7 +2,17 @@
 // checkPorts() gathers the facts once, runs the pure checks and returns a
 // report; the renderers turn it into text, JSON or Prometheus metrics.
 import { statSync } from 'node:fs';
-import { describeArgument, escapeText, loadRegistry, optionsArgument, PortsError, RegistryError, type Registry } from '@dsa110/ports';
+import {
+  describeArgument,
+  envArgument,
+  escapeText,
+  loadRegistry,
+  optionsArgument,
+  PortsError,
+  RegistryError,
+  registryArgument,
+  type Registry,
+} from '@dsa110/ports';
 import { now } from '@dsa110/ports/system';
 import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
@@ -33,6 +43,19 @@ export interface CheckPortsOptions {
   /** Where $DSA110_PORTS_FILE and $DSA110_PORTS_CACHE are read; default process.env. A service's port override comes from its unit's Environment=, never from here. */
   env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** Every option checkPorts takes, one per key of CheckPortsOptions (the compiler holds the two together). */
+const CHECK_PORTS_OPTIONS: Readonly<Record<keyof CheckPortsOptions, true>> = {
+  registry: true,
+  registryOrigin: true,
+  root: true,
+  services: true,
+  strict: true,
+  claimPortPaths: true,
+  firewall: true,
+  env: true,
+};
+const CHECK_PORTS_KEYS = Object.keys(CHECK_PORTS_OPTIONS);
 
 /**
  * Run every check. An invalid registry is reported (registry errors, exit
@@ -116,21 +139,14 @@ function rootProblem(path: string): string | undefined {
 function checkOptions(options: unknown): CheckPortsOptions {
   const fn = 'checkPorts';
   // optionsArgument's copy has no prototype: an option left out is never read through a polluted Object.prototype.
-  const copy = optionsArgument(fn, options as object | undefined, '{ registry?, root?, services?, ... }') as Record<string, unknown>;
+  // A misspelt key (`servics`) is a TypeError: ignored, every service would be checked.
+  const copy = optionsArgument(fn, options as object | undefined, CHECK_PORTS_KEYS) as Record<string, unknown>;
   const bad = (name: string, what: string): never => {
     throw new TypeError(`${fn}: options.${name} must be ${what} or left out, not ${describeArgument(copy[name])}`);
   };
-  const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
-  // A Registry by its shape, not instanceof: one from another copy of @dsa110/ports is as good. A plain
-  // object (`{ path }`, a parsed YAML) failed deep inside the checks with "reading 'flatMap'".
-  const isRegistry = (value: unknown) =>
-    isObject(value) &&
-    Array.isArray((value as Registry).services) &&
-    Array.isArray((value as Registry).reserved) &&
-    typeof (value as Registry).service === 'function' &&
-    typeof (value as Registry).resolvePort === 'function';
-  if (copy.registry !== undefined && !(typeof copy.registry === 'string' && copy.registry !== '') && !isRegistry(copy.registry))
-    bad('registry', 'a ports.yaml path or a Registry (from loadRegistry or parseRegistry)');
+  // A Registry by its shape, not instanceof (one from another copy of @dsa110/ports is as good): the test
+  // claimPort makes too. A plain object (`{ path }`, a parsed YAML) failed deep inside with "reading 'flatMap'".
+  registryArgument(fn, copy.registry);
   if (copy.registryOrigin !== undefined && typeof copy.registryOrigin !== 'string') bad('registryOrigin', 'a string');
   if (copy.root !== undefined && !(typeof copy.root === 'string' && copy.root !== '')) bad('root', 'a directory (a non-empty string)');
   for (const name of ['services', 'claimPortPaths']) {
@@ -145,6 +161,6 @@ function checkOptions(options: unknown): CheckPortsOptions {
     }
   }
   for (const name of ['strict', 'firewall']) if (copy[name] !== undefined && typeof copy[name] !== 'boolean') bad(name, 'a boolean');
-  if (copy.env !== undefined && !isObject(copy.env)) bad('env', 'an object of environment variables (like process.env)');
+  if (copy.env !== undefined) envArgument(fn, copy.env as CheckPortsOptions['env']);
   return copy as CheckPortsOptions;
 }

@@ -90,7 +90,9 @@ describe('checkPorts from JavaScript', () => {
 
   it('refuses options that are not an object, never checking as if none were given', async () => {
     await expect(untyped('/etc/ports.yaml')).rejects.toThrow(
-      new TypeError('checkPorts: options must be an object ({ registry?, root?, services?, ... }) or left out, not the string "/etc/ports.yaml"'),
+      new TypeError(
+        'checkPorts: options must be an object ({ registry?, registryOrigin?, root?, services?, strict?, claimPortPaths?, firewall?, env? }) or left out, not the string "/etc/ports.yaml"',
+      ),
     );
     await expect(untyped(null)).rejects.toThrow(/^checkPorts: options must be an object .*, not null$/);
     await expect(untyped([])).rejects.toThrow(/not an array$/);
@@ -126,5 +128,20 @@ describe('checkPorts from JavaScript', () => {
       expect(error, JSON.stringify(options)).toBeInstanceOf(TypeError);
       expect((error as Error).message, JSON.stringify(options)).toMatch(message);
     }
+  });
+
+  it('refuses a misspelt option, naming the option it is near ({ servics: ["api"] } checked all 8 services)', async () => {
+    const takes = 'it takes { registry?, registryOrigin?, root?, services?, strict?, claimPortPaths?, firewall?, env? }';
+    await expect(untyped({ servics: ['api'] })).rejects.toThrow(new TypeError(`checkPorts: unknown option "servics" (did you mean "services"?); ${takes}`));
+    await expect(untyped({ registryPath: '/etc/ports.yaml' })).rejects.toThrow(/^checkPorts: unknown option "registryPath" \(did you mean "registry"\?\); /);
+    await expect(untyped({ verbose: true })).rejects.toThrow(new TypeError(`checkPorts: unknown option "verbose"; ${takes}`));
+    await expect(untyped({ Strict: true })).rejects.toThrow(/^checkPorts: unknown option "Strict" \(did you mean "strict"\?\); /);
+  });
+
+  it('refuses an env holding a variable that is not a string (environment variables are text), as loadRegistry does', async () => {
+    await expect(untyped({ env: { API_PORT: 8001 } })).rejects.toThrow(
+      new TypeError('checkPorts: options.env.API_PORT must be a string (environment variables are text) or undefined, not number 8001'),
+    );
+    await expect(untyped({ env: new Map() })).rejects.toThrow(/^checkPorts: options\.env must be an object of environment variables .*not a Map$/);
   });
 });

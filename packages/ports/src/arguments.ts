@@ -2,6 +2,7 @@
 // wrong type is a TypeError naming the function, the argument and what it was,
 // never "cannot read properties of null" from deep inside, and never silently
 // ignored (loadRegistry('/etc/ports.yaml') must not load the bundled registry).
+import { closest, didYouMeanText } from './suggest.js';
 
 /** A bad argument, named for a TypeError: its type, and its value when short. */
 export function describeArgument(value: unknown): string {
@@ -54,23 +55,51 @@ function isPlainObject(value: unknown): value is object {
  * else is a TypeError. Returns a copy with no prototype holding the own enumerable properties
  * (each getter read once), so that an option is never read through a prototype: with
  * `Object.prototype.path` set by a polluted dependency, `options.path` of `{}` would be that path.
+ *
+ * `shape` is how messages show the options (`{ path?, env? }`). With `keys`, a key not among them
+ * is a TypeError too. Given the keys in place of the shape, every key is optional and the shape is
+ * made from them (`{ path?, env?, origin? }`): the one list an entry point keeps of its options.
  */
-export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string, keys?: readonly string[]): T {
+export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string | readonly string[], keys?: readonly string[]): T {
   // Its own arguments too: it is exported, and `fn` and `shape` end up in the message.
-  if (typeof fn !== 'string' || typeof shape !== 'string') {
+  if (typeof fn !== 'string' || !(typeof shape === 'string' || isStringList(shape))) {
     throw new TypeError(
-      `optionsArgument: fn and shape must be strings (the function's name, the options' shape), not ${describeArgument(typeof fn !== 'string' ? fn : shape)}`,
+      `optionsArgument: fn must be a string (the function's name) and shape a string or an array of option names, not ${describeArgument(typeof fn !== 'string' ? fn : shape)}`,
     );
   }
+  if (keys !== undefined && !isStringList(keys))
+    throw new TypeError(`optionsArgument: keys must be an array of option names or left out, not ${describeArgument(keys)}`);
+  const known = typeof shape === 'string' ? keys : shape;
+  const shown = typeof shape === 'string' ? shape : optionsShape(shape);
   const copy = Object.create(null) as Record<string, unknown>;
   if (value === undefined) return copy as T;
-  if (!isPlainObject(value)) throw new TypeError(`${fn}: options must be an object (${shape}) or left out, not ${describeArgument(value)}`);
+  if (!isPlainObject(value)) throw new TypeError(`${fn}: options must be an object (${shown}) or left out, not ${describeArgument(value)}`);
   for (const key of Object.keys(value)) {
-    // A misspelt option (`{ pth }`) would be ignored, and the default used in its place: said instead.
-    if (keys !== undefined && !keys.includes(key)) throw new TypeError(`${fn}: unknown option ${JSON.stringify(key.slice(0, 60))}; it takes ${shape}`);
+    // A misspelt option (`{ pth }`, `{ dryrun }`) would be ignored, and the default used in its place: said instead.
+    if (known !== undefined && !known.includes(key)) throw unknownOption(fn, key, known, shown);
     copy[key] = (value as Record<string, unknown>)[key];
   }
   return copy as T;
+}
+
+/** The `fn` an exported checker was given: it ends up in its messages. */
+export function fnArgument(checker: string, fn: unknown): void {
+  if (typeof fn !== 'string')
+    throw new TypeError(`${checker}: fn must be a string (the name of the function whose argument it checks), not ${describeArgument(fn)}`);
+}
+
+/** `{ path?, env?, origin? }`: options that may each be left out, as messages show them. */
+function optionsShape(keys: readonly string[]): string {
+  return `{ ${keys.map((key) => `${key}?`).join(', ')} }`;
+}
+
+function isStringList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
+}
+
+/** `fn: unknown option "dryrun" (did you mean "dryRun"?); it takes { ... }`: the key as given, cut and quoted. */
+function unknownOption(fn: string, key: string, keys: readonly string[], shape: string): TypeError {
+  return new TypeError(`${fn}: unknown option ${JSON.stringify(key.slice(0, 60))}${didYouMeanText(closest(key, keys))}; it takes ${shape}`);
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -79,12 +108,19 @@ type Env = Readonly<Record<string, string | undefined>>;
  * `options.env`, or process.env when it is left out; anything but process.env or a plain
  * object is a TypeError (a Map's entries are no properties: `new Map([['REDIS_PORT', '7000']])`
  * would be read as an empty environment). process.env is no plain object (its prototype is
- * Node's own), so it is taken by name.
+ * Node's own), so it is taken by name. Every variable of a given object must be a string or
+ * undefined, whether or not this call reads it (`{ CONTIMG_API_PORT: 8001 }` given to
+ * loadRegistry, which reads no port override): environment variables are text, and a number
+ * among them is the caller's mistake wherever it is given. process.env holds only strings.
  */
 export function envArgument(fn: string, env: Env | undefined): Env {
+  fnArgument('envArgument', fn);
   if (env === undefined || env === process.env) return process.env;
-  if (isPlainObject(env)) return env;
-  throw new TypeError(`${fn}: options.env must be an object of environment variables (like process.env) or left out, not ${describeArgument(env)}`);
+  if (!isPlainObject(env)) {
+    throw new TypeError(`${fn}: options.env must be an object of environment variables (like process.env) or left out, not ${describeArgument(env)}`);
+  }
+  for (const name of Object.keys(env)) envValue(fn, env, name);
+  return env;
 }
 
 /**
@@ -96,7 +132,12 @@ export function envValue(fn: string, env: Env, name: string): string | undefined
   if (!Object.hasOwn(env, name)) return undefined;
   const value: unknown = env[name];
   if (value === undefined || typeof value === 'string') return value;
-  throw new TypeError(`${fn}: options.env.${name} must be a string (environment variables are text) or undefined, not ${describeArgument(value)}`);
+  throw new TypeError(`${fn}: ${envVariableName(name)} must be a string (environment variables are text) or undefined, not ${describeArgument(value)}`);
+}
+
+/** `options.env.NAME`, or `options.env["..."]` for a key no shell would take as a name (cut, quoted). */
+function envVariableName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,59}$/.test(name) ? `options.env.${name}` : `options.env[${JSON.stringify(name.slice(0, 60))}]`;
 }
 
 /**
@@ -197,9 +238,17 @@ export function pathArgument(fn: string, name: string, path: unknown): string {
   return nonEmptyStringArgument(fn, name, path, 'a path (a non-empty string)');
 }
 
-/** `{ maxBytes }` of the file readers: an object whose maxBytes is an integer >= 0. */
-export function maxBytesOption(fn: string, options: unknown): number {
-  const checked = objectArgument(fn, 'options', options as { maxBytes?: unknown } | undefined, '{ maxBytes }');
+/** The one option of the file readers' ReadOptions and TreeOptions (a test holds the list to both types). */
+const MAX_BYTES_KEYS: readonly string[] = ['maxBytes'];
+
+/**
+ * `{ maxBytes }` of the file readers: an object whose maxBytes is an integer >= 0, and no key but
+ * `keys` (default maxBytes alone: a misspelt `{ maxbytes }` is said, not "maxBytes ... not undefined").
+ */
+export function maxBytesOption(fn: string, options: unknown, keys: readonly string[] = MAX_BYTES_KEYS): number {
+  const shape = `{ ${keys.map((key) => (key === 'maxBytes' ? key : `${key}?`)).join(', ')} }`;
+  const checked = objectArgument(fn, 'options', options as { maxBytes?: unknown } | undefined, shape);
+  for (const key of Object.keys(checked)) if (!keys.includes(key)) throw unknownOption(fn, key, keys, shape);
   // Its own property only: a limit inherited through a prototype (a polluted Object.prototype) is not the caller's.
   const maxBytes = Object.hasOwn(checked, 'maxBytes') ? checked.maxBytes : undefined;
   return integerArgument(fn, 'options.maxBytes', maxBytes, 0, Number.MAX_SAFE_INTEGER, 'a number of bytes');

@@ -4,6 +4,7 @@
 export { checkRegistryFile, loadRegistry, parseRegistry, registryPath, REGISTRY_ENV, BUNDLED_SOURCE, type LoadOptions, type ParseOptions } from './load.js';
 export {
   Registry,
+  registryArgument,
   type Service,
   type ReservedRange,
   type ClaimPolicy,
@@ -28,5 +29,5 @@ export {
   effectiveProtectedProcesses,
 } from './builtin-protection.js';
 export { MAX_CLAIM_TIMEOUT_SECONDS, DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, MAX_UNIT_BYTES, MAX_CONFIG_BYTES } from './limits.js';
-export { describeArgument, optionsArgument } from './arguments.js';
+export { describeArgument, envArgument, optionsArgument } from './arguments.js';
 export type { ServiceId } from './generated/registry.js';

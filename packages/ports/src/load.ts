@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { CACHE_VARIABLES, cacheDir } from './cache.js';
+import { cacheDir } from './cache.js';
 import { RegistryError } from './errors.js';
 import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
@@ -55,15 +55,19 @@ export function registryPath(options?: LoadOptions): string | undefined {
 
 type Env = NonNullable<LoadOptions['env']>;
 
-const LOAD_SHAPE = '{ path?, env?, origin? }';
-const LOAD_KEYS = ['path', 'env', 'origin'];
+/** Every option of loadRegistry and its kin, one per key of LoadOptions (the compiler holds the two together). */
+const LOAD_OPTIONS: Readonly<Record<keyof LoadOptions, true>> = { path: true, env: true, origin: true };
+const LOAD_KEYS = Object.keys(LOAD_OPTIONS);
+/** parseRegistry's, one per key of ParseOptions. */
+const PARSE_OPTIONS: Readonly<Record<keyof ParseOptions, true>> = { source: true };
+const PARSE_KEYS = Object.keys(PARSE_OPTIONS);
 
 /**
  * The options of loadRegistry and its kin, checked (TypeErrors name `fn`), and the file they name.
  * `options` is optionsArgument's copy: own properties only, never one inherited through a prototype.
  */
 function checkedPath(fn: string, given: LoadOptions | undefined): { options: LoadOptions; env: Env; path: string | undefined } {
-  const options = optionsArgument(fn, given, LOAD_SHAPE, LOAD_KEYS);
+  const options = optionsArgument(fn, given, LOAD_KEYS);
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
     throw new TypeError(
       `${fn}: options.path must be a non-empty string (a ports.yaml path), not ${options.path === '' ? 'an empty string' : describeArgument(options.path)}`,
@@ -82,10 +86,9 @@ function checkedPath(fn: string, given: LoadOptions | undefined): { options: Loa
 export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
 export async function loadRegistry(options: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options?: LoadOptions): Promise<Registry> {
+  // Every variable of a caller's env is checked there (envArgument): the cache's, which only a built
+  // package reads and only for a file, are said whatever the file and the build.
   const { options: checked, env, path } = checkedPath('loadRegistry', options);
-  // The cache's variables in a caller's env: a wrong type is said here, whatever the file and the
-  // build (only a built package reads them, for a file), as DSA110_PORTS_FILE's is. process.env holds text only.
-  if (checked.env !== undefined) for (const name of CACHE_VARIABLES) envValue('loadRegistry', env, name);
   if (path === undefined) return bundledRegistryInstance();
   // Never blocks: a FIFO, a device or a directory is refused at once, and no
   // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
@@ -156,7 +159,7 @@ export function parseRegistry(text: string, options?: ParseOptions): Registry {
     const hint = (text as unknown) instanceof Uint8Array ? ' (decode the bytes first: .toString("utf8"), or use loadRegistry({ path }))' : '';
     throw new TypeError(`parseRegistry: text must be a string (the YAML of a ports.yaml), not ${describeArgument(text)}${hint}`);
   }
-  const { source: given } = optionsArgument('parseRegistry', options, '{ source? }', ['source']);
+  const { source: given } = optionsArgument('parseRegistry', options, PARSE_KEYS);
   if (given !== undefined && (typeof given !== 'string' || given === '')) {
     throw new TypeError(
       `parseRegistry: options.source must be a non-empty string (the file name for messages) or left out, not ${given === '' ? 'an empty string' : describeArgument(given)}`,

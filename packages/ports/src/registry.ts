@@ -1,4 +1,4 @@
-import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
+import { describeArgument, envArgument, envValue, fnArgument, optionsArgument } from './arguments.js';
 import { CONFIG_KINDS, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
 import { MAX_QUOTED, quoteValue } from './escape.js';
@@ -83,6 +83,10 @@ export interface ResolveOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** Every option of resolvePort, one per key of ResolveOptions (the compiler holds the two together). */
+const RESOLVE_OPTIONS: Readonly<Record<keyof ResolveOptions, true>> = { env: true };
+const RESOLVE_KEYS = Object.keys(RESOLVE_OPTIONS);
+
 /** A validated registry. `Id` is the union of service ids when known at compile time. */
 export class Registry<Id extends string = string> {
   /** Where the registry came from: a file path, or `ports.yaml (bundled)`. */
@@ -166,7 +170,7 @@ export class Registry<Id extends string = string> {
   resolvePort(id: Id, options?: ResolveOptions): ResolvedPort {
     if (typeof id !== 'string') throw new TypeError(`resolvePort: id must be a service id (a string), not ${describeArgument(id)}`);
     const service = this.service(id);
-    const env = envArgument('resolvePort', optionsArgument('resolvePort', options, '{ env? }', ['env']).env);
+    const env = envArgument('resolvePort', optionsArgument('resolvePort', options, RESOLVE_KEYS).env);
     const variable = service.env;
     if (!variable) return { port: service.port, source: 'registry' };
     const value = envValue('resolvePort', env, variable);
@@ -202,6 +206,46 @@ export class Registry<Id extends string = string> {
     }
     return { port, source: 'env', variable };
   }
+}
+
+/**
+ * Whether `value` is a Registry (from loadRegistry or parseRegistry), by what one has, not by
+ * instanceof: the ESM and the CommonJS build of this package are two classes, and a registry made
+ * by one is as good given to the other (a require()d loadRegistry's, to an imported claimPort).
+ * A plain object (`{ path }`, a parsed ports.yaml) is none: it used to fail deep inside
+ * ("registry.resolvePort is not a function"), or be ignored where the port was free.
+ */
+function isRegistry(value: unknown): value is Registry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  try {
+    const registry = value as Partial<Record<keyof Registry, unknown>>;
+    return (
+      typeof registry.source === 'string' &&
+      Array.isArray(registry.services) &&
+      Array.isArray(registry.reserved) &&
+      typeof registry.claim === 'object' &&
+      registry.claim !== null &&
+      typeof registry.has === 'function' &&
+      typeof registry.service === 'function' &&
+      typeof registry.lookup === 'function' &&
+      typeof registry.resolvePort === 'function'
+    );
+  } catch {
+    return false; // a revoked Proxy, a throwing getter
+  }
+}
+
+/**
+ * `options.registry` of claimPort and checkPorts: a ports.yaml path (a non-empty string), a
+ * Registry, or left out (undefined); anything else is a TypeError naming it, before anything is
+ * read or signalled. One test for both, so the two entry points cannot disagree.
+ */
+export function registryArgument(fn: string, registry: unknown): Registry | string | undefined {
+  fnArgument('registryArgument', fn);
+  if (registry === undefined || (typeof registry === 'string' && registry !== '') || isRegistry(registry)) return registry;
+  throw new TypeError(
+    `${fn}: options.registry must be a ports.yaml path or a Registry (from loadRegistry or parseRegistry) or left out, not ${describeArgument(registry)}`,
+  );
 }
 
 /**

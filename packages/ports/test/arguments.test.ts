@@ -2,7 +2,7 @@
 // JavaScript with arguments of the wrong type or impossible values: a
 // TypeError or RangeError that names the function and the argument, never
 // "x.split is not a function" from inside nor a silent answer.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -139,6 +139,131 @@ describe('the low-level helpers, misused', () => {
     expect(() => untyped(system.userName)(undefined)).toThrow(/^userName: uid must be a user id \(a number\), not undefined$/);
     expect(() => system.userName(-1)).toThrow(RangeError);
     expect(system.userName(0)).toBe('root');
+  });
+});
+
+/**
+ * The keys of the file readers' options, as their types have them: the compiler fails this file when
+ * ReadOptions or TreeOptions gains or loses one, and the test below when the readers' list (in
+ * arguments.ts, which may not import the types) does not say the same.
+ */
+const FILE_READER_OPTIONS: Readonly<Record<keyof files.ReadOptions | keyof files.TreeOptions, true>> = { maxBytes: true };
+const FILE_READER_KEYS = Object.keys(FILE_READER_OPTIONS);
+
+describe('a misspelt option is a TypeError naming it, the option it is near and every option the function takes (it was ignored)', () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+
+  it("'@dsa110/ports/system': snapshot({ prts: [8000] }) read every listener; a scan's misspelt pids scanned every process", async () => {
+    const snapshotTakes = 'it takes { ports?, procRoot?, sockets?, transport?, parallel?, threads? }';
+    await expect(untyped(system.snapshot)({ prts: [8000] })).rejects.toThrow(
+      new TypeError(`snapshot: unknown option "prts" (did you mean "ports"?); ${snapshotTakes}`),
+    );
+    expect(() => untyped(system.snapshotSync)({ procroot: '/proc' })).toThrow(
+      new TypeError(`snapshotSync: unknown option "procroot" (did you mean "procRoot"?); ${snapshotTakes}`),
+    );
+    expect(() => untyped(system.readListenSocketsSync)({ port: [8000] })).toThrow(
+      new TypeError('readListenSocketsSync: unknown option "port" (did you mean "ports"?); it takes { ports?, procRoot? }'),
+    );
+    await expect(untyped(system.readListenSockets)({ transport: 'udp' })).rejects.toThrow(
+      /^readListenSockets: unknown option "transport"; it takes \{ ports\?, procRoot\? \}$/,
+    );
+    expect(() => untyped(system.scanSocketHolders)([1], { pid: [process.pid] })).toThrow(
+      new TypeError('scanSocketHolders: unknown option "pid" (did you mean "pids"?); it takes { procRoot?, skip?, pids?, threads? }'),
+    );
+    expect(() => untyped(system.scanSocketHolders)([1], 'x')).toThrow(/^scanSocketHolders: options must be an object .*not the string "x"$/);
+    const parallelTakes = 'it takes { procRoot?, skip?, pids?, threads?, minProcesses?, requireIdleCore?, perl? }';
+    await expect(untyped(system.scanSocketHoldersParallel)([1], { perll: false })).rejects.toThrow(
+      new TypeError(`scanSocketHoldersParallel: unknown option "perll" (did you mean "perl"?); ${parallelTakes}`),
+    );
+    expect(() => untyped(system.startSocketHoldersParallel)({ thread: 'every' })).toThrow(
+      new TypeError(`startSocketHoldersParallel: unknown option "thread" (did you mean "threads"?); ${parallelTakes}`),
+    );
+    // Every key of the types is still taken (a snapshot's own keys are not passed on to the table reader as unknown).
+    const port = (await system.snapshot({ ports: [1], procRoot: '/proc', transport: 'tcp', threads: 'every', parallel: false })).listeners;
+    expect(port).toEqual([]);
+    expect(system.snapshotSync({ ports: [1], procRoot: '/proc', parallel: false }).listeners).toEqual([]);
+    expect(system.scanSocketHolders([1], { procRoot: '/proc', skip: new Set(), pids: [process.pid], threads: 'every' }).holders.size).toBe(0);
+  });
+
+  it('\'@dsa110/ports/files\': a misspelt maxBytes or mode is named (it was "maxBytes must be a number of bytes, not undefined", or ignored)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'options-'));
+    try {
+      for (const [name, call] of [
+        ['readTextFile', () => untyped(files.readTextFile)('/etc/hostname', { maxbytes: 10 })],
+        ['readFileBytes', () => untyped(files.readFileBytes)('/etc/hostname', { maxbytes: 10 })],
+        ['checkFileReadable', () => untyped(files.checkFileReadable)('/etc/hostname', { maxbytes: 10 })],
+        ['readFileIfPresent', () => untyped(files.readFileIfPresent)('/etc/hostname', { maxbytes: 10 })],
+        ['inspectGeneratedFiles', () => untyped(files.inspectGeneratedFiles)(dir, [], { maxbytes: 10 })],
+      ] as const) {
+        expect(call, name).toThrow(new TypeError(`${name}: unknown option "maxbytes" (did you mean "maxBytes"?); it takes { ${FILE_READER_KEYS.join(', ')} }`));
+      }
+      // An extra key beside a right one: mode is writeGeneratedFiles' alone.
+      expect(() => untyped(files.readTextFile)('/etc/hostname', { maxBytes: 10, mode: 0o600 })).toThrow(
+        new TypeError('readTextFile: unknown option "mode"; it takes { maxBytes }'),
+      );
+      const file = [{ path: 'a.conf', contents: 'x\n' }];
+      expect(() => untyped(files.writeGeneratedFiles)(dir, file, { maxBytes: 10, mod: 0o600 })).toThrow(
+        new TypeError('writeGeneratedFiles: unknown option "mod" (did you mean "mode"?); it takes { maxBytes, mode? }'),
+      );
+      expect(readdirSync(dir)).toEqual([]); // refused before anything was written
+      expect(files.writeGeneratedFiles(dir, file, { maxBytes: 10, mode: 0o600 })).toEqual([{ path: join(dir, 'a.conf'), wrote: true }]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('optionsArgument given the keys in place of the shape: the shape is made from them, and a near key is suggested', () => {
+    const keys = ['dryRun', 'force'];
+    expect(() => ports.optionsArgument('claimPort', { dryrun: true }, keys)).toThrow(
+      new TypeError('claimPort: unknown option "dryrun" (did you mean "dryRun"?); it takes { dryRun?, force? }'),
+    );
+    expect(() => ports.optionsArgument('claimPort', 'x' as never, keys)).toThrow(
+      new TypeError('claimPort: options must be an object ({ dryRun?, force? }) or left out, not the string "x"'),
+    );
+    expect({ ...ports.optionsArgument('claimPort', { force: true }, keys) }).toEqual({ force: true });
+    expect(() => ports.optionsArgument('claimPort', {}, [5] as never)).toThrow(
+      /^optionsArgument: fn must be a string .* and shape a string or an array of option names, not an array$/,
+    );
+  });
+});
+
+describe('registryArgument and envArgument: the one test of a registry option and of an env', () => {
+  it('registryArgument takes a path, a Registry, or nothing; anything else is a TypeError naming options.registry', async () => {
+    const registry = await ports.loadRegistry();
+    expect(ports.registryArgument('claimPort', registry)).toBe(registry);
+    expect(ports.registryArgument('claimPort', '/etc/ports.yaml')).toBe('/etc/ports.yaml');
+    expect(ports.registryArgument('claimPort', undefined)).toBeUndefined();
+    // A Registry of another copy of the package (its ESM and CJS builds are two classes) is known by what it has:
+    // a second instance of the module (the query makes it one) has a Registry class of its own.
+    const other = (await import(`../src/registry.js?${'second-copy'}`)) as typeof import('../src/registry.js');
+    const { bundledRegistry } = await import('../src/generated/registry.js');
+    const foreign = new other.Registry(bundledRegistry, 'ports.yaml (another copy)');
+    expect(foreign).not.toBeInstanceOf(ports.Registry);
+    expect(ports.registryArgument('claimPort', foreign)).toBe(foreign);
+    for (const [value, what] of [
+      [{ path: 'x' }, 'an object'],
+      [{}, 'an object'],
+      [[], 'an array'],
+      ['', 'the string ""'],
+      [null, 'null'],
+      [{ services: [], reserved: [], service() {}, resolvePort() {} }, 'an object'],
+    ] as const) {
+      expect(() => ports.registryArgument('checkPorts', value), what).toThrow(
+        new TypeError(`checkPorts: options.registry must be a ports.yaml path or a Registry (from loadRegistry or parseRegistry) or left out, not ${what}`),
+      );
+    }
+  });
+
+  it('envArgument refuses a variable that is not a string, whichever it is, naming it (escaped when no shell would take it as a name)', () => {
+    expect(() => ports.envArgument('loadRegistry', { CONTIMG_API_PORT: 8001 } as never)).toThrow(
+      new TypeError('loadRegistry: options.env.CONTIMG_API_PORT must be a string (environment variables are text) or undefined, not number 8001'),
+    );
+    expect(() => ports.envArgument('loadRegistry', { 'A B\n\u001b[31m': 1 } as never)).toThrow(
+      new TypeError('loadRegistry: options.env["A B\\n\\u001b[31m"] must be a string (environment variables are text) or undefined, not number 1'),
+    );
+    const env = { A: 'x', B: undefined };
+    expect(ports.envArgument('loadRegistry', env)).toBe(env);
+    expect(ports.envArgument('loadRegistry', undefined)).toBe(process.env);
   });
 });
 

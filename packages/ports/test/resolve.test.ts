@@ -185,16 +185,32 @@ describe('misuse from JavaScript', () => {
     expect([registry.has('api'), registry.has(5), registry.has(null), registry.has({})]).toEqual([true, false, false, false]);
   });
 
-  it('a misspelt option is a TypeError naming it and what the function takes (was: ignored, and the default used)', async () => {
+  it('a misspelt option is a TypeError naming it, the option it is near, and what the function takes (was: ignored, and the default used)', async () => {
     await expect(loadRegistry({ pth: '/etc/ports.yaml' } as never)).rejects.toThrow(
-      new TypeError('loadRegistry: unknown option "pth"; it takes { path?, env?, origin? }'),
+      new TypeError('loadRegistry: unknown option "pth" (did you mean "path"?); it takes { path?, env?, origin? }'),
     );
     expect(() => registryPath({ enviroment: {} } as never)).toThrow(
       new TypeError('registryPath: unknown option "enviroment"; it takes { path?, env?, origin? }'),
     );
-    expect(() => parseRegistry('version: 1', { sourc: 'x' } as never)).toThrow(new TypeError('parseRegistry: unknown option "sourc"; it takes { source? }'));
+    expect(() => parseRegistry('version: 1', { sourc: 'x' } as never)).toThrow(
+      new TypeError('parseRegistry: unknown option "sourc" (did you mean "source"?); it takes { source? }'),
+    );
     const registry = await loadRegistry({ env: {} });
-    expect(() => registry.resolvePort('api', { evn: {} } as never)).toThrow(new TypeError('resolvePort: unknown option "evn"; it takes { env? }'));
+    expect(() => registry.resolvePort('api', { evn: {} } as never)).toThrow(
+      new TypeError('resolvePort: unknown option "evn" (did you mean "env"?); it takes { env? }'),
+    );
+  });
+
+  it('an env holding any variable that is not a string is a TypeError, whichever function is given it (loadRegistry took { CONTIMG_API_PORT: 8001 })', async () => {
+    const env = { CONTIMG_API_PORT: 8001 } as never;
+    const message = (fn: string) =>
+      new TypeError(`${fn}: options.env.CONTIMG_API_PORT must be a string (environment variables are text) or undefined, not number 8001`);
+    await expect(loadRegistry({ env })).rejects.toThrow(message('loadRegistry'));
+    await expect(loadRegistry({ path: writeRegistry(minimalRegistry), env })).rejects.toThrow(message('loadRegistry'));
+    expect(() => registryPath({ env })).toThrow(message('registryPath'));
+    expect(() => checkRegistryFile({ env })).toThrow(message('checkRegistryFile'));
+    // resolvePort of a service whose own variable is another: it was taken.
+    expect(() => registry.resolvePort('redis', { env })).toThrow(message('resolvePort'));
   });
 
   it('a path with a NUL byte is a TypeError, and an origin is printed escaped: one line', async () => {

@@ -13,12 +13,16 @@ export interface TextOptions {
   readonly quiet?: boolean;
 }
 
+/** Every option of renderText, one per key of TextOptions (the compiler holds the two together). */
+const TEXT_OPTIONS: Readonly<Record<keyof TextOptions, true>> = { color: true, quiet: true };
+const TEXT_OPTION_KEYS = Object.keys(TEXT_OPTIONS);
+
 const COLORS: Readonly<Record<Severity, string>> = { ok: '32', info: '36', unknown: '35', warning: '33', error: '31' };
 const HEADINGS: Readonly<Record<Severity, string>> = { error: 'Errors', warning: 'Warnings', unknown: 'Unknown', info: 'Info', ok: 'Passed' };
 
 export function renderText(report: HealthReport, options?: TextOptions): string {
   reportArgument('renderText', report);
-  options = optionsArgument('renderText', options, '{ color?, quiet? }');
+  options = optionsArgument('renderText', options, TEXT_OPTION_KEYS);
   const paint = (severity: Severity, text: string) => (options.color ? `\x1b[${COLORS[severity]}m${text}\x1b[0m` : text);
   const bold = (text: string) => (options.color ? `\x1b[1m${text}\x1b[0m` : text);
   const lines: string[] = [];

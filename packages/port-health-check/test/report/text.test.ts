@@ -52,6 +52,15 @@ describe('text report', () => {
     expect(renderText(await checkPorts({ registry: registryPath, root }), { color: true })).toContain('\x1b[31merror\x1b[0m');
   });
 
+  it('refuses a misspelt option, naming the option it is near ({ colour: true } printed without colour)', async () => {
+    const { root, registryPath } = await scenario();
+    const report = await checkPorts({ registry: registryPath, root });
+    const untyped = renderText as (report: unknown, options?: unknown) => string;
+    expect(() => untyped(report, { colour: true })).toThrow(
+      new TypeError('renderText: unknown option "colour" (did you mean "color"?); it takes { color?, quiet? }'),
+    );
+  });
+
   it('prints only the problems with --quiet, and nothing when all is well', async () => {
     const broken = await scenario({ broken: true });
     const quiet = renderText(await checkPorts({ registry: broken.registryPath, root: broken.root }), { quiet: true });

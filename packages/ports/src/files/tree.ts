@@ -77,6 +77,10 @@ export function readFileIfPresent(path: string, options: TreeOptions): string | 
   }
 }
 
+/** Every option of writeGeneratedFiles, one per key of its type (the compiler holds the two together). */
+const WRITE_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof writeGeneratedFiles>[2], true>> = { maxBytes: true, mode: true };
+const WRITE_TREE_KEYS = Object.keys(WRITE_TREE_OPTIONS);
+
 export interface WrittenFile {
   readonly path: string;
   readonly wrote: boolean;
@@ -95,9 +99,9 @@ export interface WrittenFile {
 export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions & { readonly mode?: number }): WrittenFile[] {
   stringArgument('writeGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
   generatedFilesArgument('writeGeneratedFiles', files);
-  maxBytesOption('writeGeneratedFiles', options);
+  maxBytesOption('writeGeneratedFiles', options, WRITE_TREE_KEYS);
   if (options.mode !== undefined) modeArgument('writeGeneratedFiles', 'options.mode', options.mode);
-  const inspected = inspectGeneratedFiles(dir, files, options);
+  const inspected = inspectGeneratedFiles(dir, files, { maxBytes: options.maxBytes });
   const refused = inspected.filter((entry) => entry.problem !== undefined);
   if (refused.length > 0) {
     const first = refused[0]!;

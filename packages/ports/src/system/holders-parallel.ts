@@ -31,6 +31,18 @@ export interface ParallelScanOptions extends ScanOptions {
   perl?: string | false;
 }
 
+/** Every option of the parallel scans, one per key of ParallelScanOptions (the compiler holds the two together). */
+const PARALLEL_SCAN_OPTIONS: Readonly<Record<keyof ParallelScanOptions, true>> = {
+  procRoot: true,
+  skip: true,
+  pids: true,
+  threads: true,
+  minProcesses: true,
+  requireIdleCore: true,
+  perl: true,
+};
+const PARALLEL_SCAN_KEYS = Object.keys(PARALLEL_SCAN_OPTIONS);
+
 /**
  * Whether a second scanning process can be expected to run at the same time: fewer
  * runnable tasks than cores right now. /proc/loadavg's fourth field counts the
@@ -60,11 +72,12 @@ export interface StartedHolderScan {
 }
 
 /** As scanSocketHolders, by perl(1) children when it pays; `threads` says how many scanned at once, `scanner` which did. */
-export async function scanSocketHoldersParallel(inodes: Iterable<number>, options: ParallelScanOptions = {}): Promise<ParallelHolderScan> {
+export async function scanSocketHoldersParallel(inodes: Iterable<number>, options?: ParallelScanOptions): Promise<ParallelHolderScan> {
   const fn = 'scanSocketHoldersParallel';
   iterableArgument(fn, 'inodes', inodes, 'socket inodes (numbers)');
-  const { pids, wanted, proc, everyThread } = scanInputs(inodes, options, fn);
-  return beginScan(pids, proc, everyThread, options, fn).finish(wanted);
+  const checked = optionsArgument(fn, options, PARALLEL_SCAN_KEYS);
+  const { pids, wanted, proc, everyThread } = scanInputs(inodes, checked, fn);
+  return beginScan(pids, proc, everyThread, checked, fn).finish(wanted);
 }
 
 /**
@@ -75,8 +88,7 @@ export async function scanSocketHoldersParallel(inodes: Iterable<number>, option
  */
 export function startSocketHoldersParallel(options?: ParallelScanOptions): StartedHolderScan {
   const fn = 'startSocketHoldersParallel';
-  const keys = ['procRoot', 'skip', 'pids', 'threads', 'minProcesses', 'requireIdleCore', 'perl'];
-  const checked = optionsArgument(fn, options, `{ ${keys.map((key) => `${key}?`).join(', ')} }`, keys);
+  const checked = optionsArgument(fn, options, PARALLEL_SCAN_KEYS);
   const { proc, everyThread } = scanSettings(checked, fn);
   const scan = beginScan(scanPidList(checked, proc, fn), proc, everyThread, checked, fn);
   return {

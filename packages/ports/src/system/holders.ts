@@ -4,7 +4,7 @@
 // Processes whose fd directory cannot be read are reported, never guessed.
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
-import { describeArgument, iterableArgument, pidArgument } from '../arguments.js';
+import { describeArgument, iterableArgument, optionsArgument, pidArgument } from '../arguments.js';
 import { flagsKernelThread, parseStat } from './process.js';
 
 export interface HolderScan {
@@ -33,6 +33,10 @@ export interface ScanOptions {
    */
   threads?: 'every';
 }
+
+/** Every option of scanSocketHolders, one per key of ScanOptions (the compiler holds the two together). */
+const SCAN_OPTIONS: Readonly<Record<keyof ScanOptions, true>> = { procRoot: true, skip: true, pids: true, threads: true };
+const SCAN_KEYS = Object.keys(SCAN_OPTIONS);
 
 /** What one scanner found: [pid, inode] pairs and the PIDs it could not read. */
 export interface PartialScan {
@@ -310,9 +314,9 @@ export function scanEveryThread(
 }
 
 /** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */
-export function scanSocketHolders(inodes: Iterable<number>, options: ScanOptions = {}): HolderScan {
+export function scanSocketHolders(inodes: Iterable<number>, options?: ScanOptions): HolderScan {
   iterableArgument('scanSocketHolders', 'inodes', inodes, 'socket inodes (numbers)');
-  return scanInputsSync(scanInputs(inodes, options));
+  return scanInputsSync(scanInputs(inodes, optionsArgument('scanSocketHolders', options, SCAN_KEYS)));
 }
 
 /** The synchronous pass over inputs already listed (scanInputs): one listing of /proc per scan. */

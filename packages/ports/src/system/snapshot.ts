@@ -6,7 +6,7 @@ import { scanSocketHolders, type HolderScan } from './holders.js';
 import { scanSocketHoldersParallel, startSocketHoldersParallel } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readBoundUdpSockets, type Transport } from './port-sockets.js';
-import { readListenSocketsSync, type ListenSocket } from './sockets.js';
+import { readListenSocketsSync, type ListenSocket, type ReadSocketsOptions } from './sockets.js';
 
 export interface Listener extends ListenSocket {
   /** A `::` socket that (by inference, see dual-stack.ts) also accepts IPv4. */
@@ -48,6 +48,20 @@ export interface SnapshotOptions {
   threads?: 'every';
 }
 
+/**
+ * Every option of snapshot and snapshotSync, one per key of SnapshotOptions (the compiler holds
+ * the two together). snapshotSync takes `parallel` too (its type does) and reads the fds itself.
+ */
+const SNAPSHOT_OPTIONS: Readonly<Record<keyof SnapshotOptions, true>> = {
+  ports: true,
+  procRoot: true,
+  sockets: true,
+  transport: true,
+  parallel: true,
+  threads: true,
+};
+const SNAPSHOT_KEYS = Object.keys(SNAPSHOT_OPTIONS);
+
 /** Pure: join sockets, the holder scan and process info into listeners. */
 export function assemble(
   sockets: readonly ListenSocket[],
@@ -81,9 +95,9 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
  * caller does before it awaits the result runs while they read.
  */
 export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
-  const checked = optionsArgument('snapshot', options, '{ ports?, procRoot?, sockets?, transport?, parallel?, threads? }');
+  const checked = optionsArgument('snapshot', options, SNAPSHOT_KEYS);
   if (checked.parallel && checked.ports === undefined && checked.sockets === undefined && checked.transport !== 'udp') return everyListener(checked);
-  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(checked));
+  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(tableOptions(checked)));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
   const procRoot = checked.procRoot ?? '/proc';
@@ -103,7 +117,7 @@ async function everyListener(options: SnapshotOptions): Promise<Snapshot> {
   const scan = startSocketHoldersParallel({ procRoot, ...(options.threads !== undefined && { threads: options.threads }) });
   let sockets: ListenSocket[];
   try {
-    sockets = readListenSocketsSync(options);
+    sockets = readListenSocketsSync(tableOptions(options));
   } catch (error) {
     scan.cancel();
     throw error;
@@ -115,14 +129,19 @@ async function everyListener(options: SnapshotOptions): Promise<Snapshot> {
   return build(sockets, await scan.finish(sockets.map((s) => s.inode)), options);
 }
 
+/** What the table reader takes of a snapshot's options (it refuses the others, `sockets` or `threads`, as unknown). */
+function tableOptions(options: SnapshotOptions): ReadSocketsOptions {
+  return { ...(options.ports !== undefined && { ports: options.ports }), ...(options.procRoot !== undefined && { procRoot: options.procRoot }) };
+}
+
 function udpSockets(options: SnapshotOptions): ListenSocket[] {
   if (options.ports === undefined) throw new TypeError('snapshot: transport udp needs ports');
   return [...options.ports].flatMap((port) => readBoundUdpSockets(port, options.procRoot));
 }
 
 export function snapshotSync(options?: SnapshotOptions): Snapshot {
-  const checked = optionsArgument('snapshotSync', options, '{ ports?, procRoot?, sockets?, transport?, threads? }');
-  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(checked));
+  const checked = optionsArgument('snapshotSync', options, SNAPSHOT_KEYS);
+  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(tableOptions(checked)));
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   return build(
     sockets,

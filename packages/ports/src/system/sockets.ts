@@ -55,6 +55,10 @@ export interface ReadSocketsOptions {
   procRoot?: string;
 }
 
+/** Every option of the socket readers, one per key of ReadSocketsOptions (the compiler holds the two together). */
+const READ_SOCKETS_OPTIONS: Readonly<Record<keyof ReadSocketsOptions, true>> = { ports: true, procRoot: true };
+const READ_SOCKETS_KEYS = Object.keys(READ_SOCKETS_OPTIONS);
+
 function portSet(fn: string, ports: Iterable<number> | undefined): Set<number> | undefined {
   if (ports === undefined) return undefined;
   // A string is iterable too ("8000" is "8", "0", "0", "0"): it used to match nothing, silently.
@@ -142,7 +146,7 @@ export function readListenSocketsSync(options?: ReadSocketsOptions): ListenSocke
 
 /** Both readers; `fn`, the one called, is named in every error. */
 function readListen(fn: string, options: ReadSocketsOptions | undefined): ListenSocket[] {
-  const checked = optionsArgument(fn, options, '{ ports?, procRoot? }');
+  const checked = optionsArgument(fn, options, READ_SOCKETS_KEYS);
   const proc = procRootOption(fn, checked.procRoot);
   const ports = portSet(fn, checked.ports);
   let v4: string;
