@@ -267,6 +267,26 @@ describe('systemd check', () => {
     expect(expanded.systemd.map((r) => r.severity)).toEqual(['ok']);
   });
 
+  it('reads the drop-ins of an alias that leads to the unit (systemd loads the unit with all its names): a port moved there, a claim there', async () => {
+    // `systemctl enable` of a unit with Alias=api.service makes this link; systemd then reads api.service.d/ for dsa110-api.service too.
+    const ALIAS = 'etc/systemd/system/api.service';
+    const moved = await check({
+      [API]: unit(`ExecStartPre=+${CLAIM} 8000`),
+      [ALIAS]: { symlink: `/${API}` },
+      [`${ALIAS}.d/port.conf`]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\n',
+    });
+    expect(moved.systemd).toEqual([expect.objectContaining({ severity: 'error', port: 8010 })]);
+    expect(moved.systemd[0]!.reason).toContain(`claims port 8000, but api uses port 8010 (CONTIMG_API_PORT=8010 from /${ALIAS}.d/port.conf:2)`);
+
+    // The claim in the alias's drop-in directory is this unit's own (no other unit reads it): ok, and no warning.
+    const claimed = await check({
+      'usr/lib/systemd/system/dsa110-api.service': unit(),
+      'usr/lib/systemd/system/api.service': { symlink: 'dsa110-api.service' },
+      [`${ALIAS}.d/claim-port.conf`]: `[Service]\nExecStartPre=+${CLAIM} 8000\n`,
+    });
+    expect(claimed.systemd).toEqual([expect.objectContaining({ severity: 'ok', port: 8000, file: `/${ALIAS}.d/claim-port.conf:2` })]);
+  });
+
   it("reports an override the registry refuses (another service's port) and falls back to the registry port", async () => {
     const { systemd } = await check({ [API]: unit('Environment=CONTIMG_API_PORT=6379', `ExecStartPre=+${CLAIM} 8000`) });
     expect(systemd.map((r) => r.severity)).toEqual(['error', 'ok']);

@@ -103,7 +103,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
       });
     } else {
       const privilege = privilegeFinding(line, unit);
-      const shared = privilege ? undefined : sharedFile(unit.unit, line);
+      const shared = privilege ? undefined : sharedFile(unit, line);
       if (privilege) findings.push({ ...privilege, where: at, reason: `${shown} in ${at} ${privilege.reason}` });
       else if (shared) {
         findings.push({
@@ -152,7 +152,7 @@ export function unreadMayHoldClaim(unit: Pick<UnitFacts, 'file' | 'execStartPreC
  * names its port through the unit (a specifier such as %i or %n, or a
  * $VARIABLE): then each unit claims its own.
  */
-function sharedFile(unit: string, line: Pick<ExecLine, 'file' | 'value'>): string | undefined {
+function sharedFile(unit: Pick<UnitFacts, 'unit' | 'aliases'>, line: Pick<ExecLine, 'file' | 'value'>): string | undefined {
   // %i %I %j %J %n %N %f differ between the units that read the file; %p %P too, but not between instances of one
   // template; %H, %m and the like are the machine's, the same for all.
   const value = line.value.replaceAll('%%', '');
@@ -161,10 +161,13 @@ function sharedFile(unit: string, line: Pick<ExecLine, 'file' | 'value'>): strin
   const name = line.file.slice(slash + 1);
   const dir = line.file.slice(0, slash);
   const dirName = dir.slice(dir.lastIndexOf('/') + 1);
-  const template = templateOf(unit);
-  if (template && name === template) return `${line.file} is the unit file of the template ${template}, which every instance of it reads`;
-  if (!dirName.endsWith('.d') || dirName === `${unit}.d`) return undefined;
-  if (template && dirName === `${template}.d`) return `${dir}/ holds drop-ins of the template ${template}, which every instance of it reads`;
+  // The unit's own drop-in directories are those of each of its names: an alias's `b.service.d/` is read by this unit alone.
+  const names = [unit.unit, ...(unit.aliases ?? [])];
+  const templates = names.map(templateOf).filter((template): template is string => template !== undefined);
+  if (templates.includes(name)) return `${line.file} is the unit file of the template ${name}, which every instance of it reads`;
+  if (!dirName.endsWith('.d') || names.some((own) => dirName === `${own}.d`)) return undefined;
+  const template = templates.find((each) => dirName === `${each}.d`);
+  if (template) return `${dir}/ holds drop-ins of the template ${template}, which every instance of it reads`;
   if (/%[pP]/.test(value)) return undefined;
   if (!dirName.slice(0, -2).includes('.')) return `${dir}/ holds drop-ins every ${dirName.slice(0, -2)} unit reads`;
   const base = dirName.slice(0, -2);

@@ -7,12 +7,12 @@ import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { FileReadError, readTextFile } from '../files/index.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
-import { basename, dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { pathText } from '../escape.js';
 import type { EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from './types.js';
-import { UNIT_DIRS, chooseDropIns, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
+import { UNIT_DIRS, chooseDropIns, compareNames, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import {
   commandArgv,
@@ -39,6 +39,13 @@ export interface LoadedUnit {
   readonly unit: string;
   readonly file?: LoadedFile;
   readonly dropIns: readonly LoadedFile[];
+  /**
+   * The unit's other names whose drop-ins apply, when it has any: its id
+   * (the name of its unit file), when the unit is an alias, and every alias
+   * that leads to its unit file from any unit directory (`b.service ->
+   * a.service` makes `b.service.d/` a drop-in directory of `a.service`).
+   */
+  readonly aliases?: readonly string[];
   /** The parts that could not be read, one line each, for display. */
   readonly problems: readonly string[];
   /**
@@ -86,6 +93,9 @@ export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: bo
   if (!Array.isArray(loaded.dropIns as unknown))
     throw new TypeError(`${fn}: loaded.dropIns must be an array of { path, text }, not ${describeArgument(loaded.dropIns)}`);
   for (const [index, file] of loaded.dropIns.entries()) checkLoadedFile(fn, `loaded.dropIns[${index}]`, file);
+  const aliases: unknown = loaded.aliases;
+  if (aliases !== undefined && !(Array.isArray(aliases) && aliases.every((name) => typeof name === 'string')))
+    throw new TypeError(`${fn}: loaded.aliases must be an array of unit names (strings), or left out, not ${describeArgument(aliases)}`);
   if (withProblems && (!Array.isArray(loaded.problems as unknown) || loaded.problems.some((problem) => typeof problem !== 'string')))
     throw new TypeError(`${fn}: loaded.problems must be an array of strings, not ${describeArgument(loaded.problems)}`);
   const unread: unknown = loaded.unread;
@@ -329,6 +339,7 @@ export function mergeUnit(
   );
   return {
     unit: loaded.unit,
+    ...(loaded.aliases !== undefined && loaded.aliases.length > 0 && { aliases: loaded.aliases }),
     ...(loaded.file && { file: loaded.file.path }),
     dropIns: loaded.dropIns.filter((file) => file.text !== undefined).map((file) => file.path),
     masked,
@@ -361,6 +372,8 @@ export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
 export function listUnitDirs(root: string, problems: string[] = [], dirs: readonly string[] = UNIT_DIRS): UnitDirListing {
   nonEmptyStringArgument('listUnitDirs', 'root', root, 'a directory (a non-empty string)');
   const unlisted: UnreadPart[] = [];
+  const links = new Map<string, string[]>();
+  const sameDirs: string[] = [];
   const seen = new Set<string>();
   const entries = withoutStackTraces(() =>
     dirs.map((given) => {
@@ -371,9 +384,20 @@ export function listUnitDirs(root: string, problems: string[] = [], dirs: readon
         const info = statSync(path, { throwIfNoEntry: false });
         if (info === undefined || !info.isDirectory()) return undefined; // absent, or not a directory: systemd skips it too
         const identity = `${info.dev}:${info.ino}`;
-        if (seen.has(identity)) return undefined;
+        if (seen.has(identity)) {
+          sameDirs.push(dir);
+          return undefined;
+        }
         seen.add(identity);
-        return [dir, new Set(readdirSync(path))] as const;
+        // With the entries' types, which cost the listing nothing more: the links among them are the candidate aliases.
+        const names = new Set<string>();
+        const linked: string[] = [];
+        for (const entry of readdirSync(path, { withFileTypes: true })) {
+          names.add(entry.name);
+          if (entry.isSymbolicLink()) linked.push(entry.name);
+        }
+        links.set(dir, linked);
+        return [dir, names] as const;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR') {
@@ -386,17 +410,26 @@ export function listUnitDirs(root: string, problems: string[] = [], dirs: readon
     }),
   );
   const listing: UnitDirListing = new Map(entries.filter((entry) => entry !== undefined));
-  if (unlisted.length > 0) unlistedDirsOf.set(listing, unlisted);
+  listingNotes.set(listing, { unlisted, links, sameDirs });
   return listing;
 }
 
 /**
- * The unit directories a listing could not list, by listing: loadUnit puts
- * them in each unit's `unread` (any of them may hold a file of the unit),
- * whoever made the listing. Kept beside the listing, not in it, so that a
- * UnitDirListing stays a plain Map of what was listed.
+ * What listUnitDirs learnt beside a listing: the unit directories it could
+ * not list (loadUnit puts them in each unit's `unread`: any of them may hold a
+ * file of the unit), the links in each directory it listed (the candidate
+ * aliases), and the directories it left out as one listed before under
+ * another name (a link into one of them is a link into a unit directory).
+ * Kept beside the listing, not in it, so that a UnitDirListing stays a plain
+ * Map of what was listed; a listing made elsewhere has none of it.
  */
-const unlistedDirsOf = new WeakMap<UnitDirListing, readonly UnreadPart[]>();
+interface ListingNotes {
+  readonly unlisted: readonly UnreadPart[];
+  readonly links: ReadonlyMap<string, readonly string[]>;
+  readonly sameDirs: readonly string[];
+}
+
+const listingNotes = new WeakMap<UnitDirListing, ListingNotes>();
 
 /** Why a directory could not be listed, in words (`EACCES` is "permission denied", with what to do). */
 function listingError(error: unknown): string {
@@ -417,7 +450,7 @@ export function loadUnit(root: string, unit: string, listing?: UnitDirListing): 
   nonEmptyStringArgument('loadUnit', 'unit', unit, 'a unit name (a non-empty string)');
   const unreadable: Unreadable = { problems: [], unread: [] };
   listing ??= listUnitDirs(root, unreadable.problems);
-  unreadable.unread.push(...(unlistedDirsOf.get(listing) ?? []));
+  unreadable.unread.push(...(listingNotes.get(listing)?.unlisted ?? []));
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
   // Most units a large registry names are not on the machine. Those are answered here, by a function
   // small enough for V8 to optimize in a few ms: the whole loader, hot in a 500-unit health check,
@@ -448,64 +481,225 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
   // that cannot be read here leaves the unit file unread, its settings unknown: never taken from a copy systemd would not read.
   let candidates = names.flatMap((name) => [...listing].filter(([, listed]) => listed.has(name)).map(([dir]) => ({ dir, name })));
   let file: LoadedFile | undefined;
-  // The names whose drop-ins apply: the unit's, and those of the unit an alias link of it names (followed by name).
-  const aliased: string[] = [unit];
+  // The entry name of the unit file systemd loads (`foo@.service` for an instance of a template).
+  let fragment: string | undefined;
+  const instance = instanceOf(unit);
+  // The names followed to the unit file: the unit's, and those of the units its alias links name (followed by name).
+  const chain: string[] = [unit];
   for (let index = 0; index < candidates.length; index++) {
     const { dir, name } = candidates[index]!;
     const entry = unitFileEntry(root, dir, name);
     if (entry === 'taken') {
       // An alias (a link to another unit's name in a unit directory): systemd loads that unit, by name, from wherever
-      // the search path first has it, with the drop-ins of both names (unit_file_build_name_map, systemd 252).
+      // the search path first has it (or its template's, for an instance), with the drop-ins of both names
+      // (unit_file_build_name_map, unit_ids_map_get, systemd 252).
       const target = aliasTarget(root, dir, name, listing);
-      if (target !== undefined && !aliased.includes(target) && aliased.length <= MAX_ALIASES) {
-        aliased.push(target);
-        candidates = [...listing].filter(([, listed]) => listed.has(target)).map(([dir]) => ({ dir, name: target }));
+      const named = target !== undefined && instance !== undefined && isTemplate(target) ? withInstance(target, instance) : target;
+      if (named !== undefined && !chain.includes(named) && chain.length <= MAX_ALIASES) {
+        chain.push(named);
+        const targetNames = [named, templateOf(named)].filter((each): each is string => each !== undefined);
+        candidates = targetNames.flatMap((each) => [...listing].filter(([, listed]) => listed.has(each)).map(([dir]) => ({ dir, name: each })));
         index = -1;
         continue;
       }
       const next = candidates[index + 1];
       file = readConfig(root, `${dir}/${name}`, unreadable, { shadowed: next && `${next.dir}/${next.name}` });
+      fragment = name;
       break;
     }
     // A FIFO, directory, socket or device of the name: systemd passes it over, and so does this search. It is still
     // reported unread (the read refuses it at once, never opening it): a mistake to hear of, whatever systemd makes of it.
     if (entry === 'passed over') readConfig(root, `${dir}/${name}`, unreadable, { shadowed: undefined });
   }
+  // A masked unit has no aliases (systemd leaves a mask out of its map of names), and reads no drop-in.
+  const unitNames = namesOfUnit(root, listing, unit, chain, file?.text === undefined && file !== undefined ? undefined : fragment);
   // dropInDirs' order, but only the directories the listing shows: most of its
   // 13 × names candidates do not exist, and building every path first cost a
   // 500-unit health check about 20 ms (and as much again in garbage collection).
-  const specific = [...new Set(aliased.flatMap((name) => dropInDirNames(name).slice(0, -1)))];
-  const typeWide = typeDropInDirName(unit);
+  // systemd's order (unit_file_find_dropin_paths): each name's own directories in every unit directory, the unit's own
+  // name first, then each alias's, then the type-wide `service.d` in every unit directory.
   const found: Array<{ dir: string; names: string[] }> = [];
-  for (const names of [specific, [typeWide]]) {
+  const looked = new Set<string>();
+  const look = (dirNames: readonly string[]) => {
     for (const [dir, listed] of listing) {
-      for (const name of names) {
-        if (!listed.has(name)) continue;
+      for (const name of dirNames) {
         const path = `${dir}/${name}`;
+        if (!listed.has(name) || looked.has(path)) continue;
+        looked.add(path);
         const entries = listDropIns(root, path, unreadable);
         if (entries.length > 0) found.push({ dir: path, names: entries });
       }
     }
-  }
+  };
+  for (const name of unitNames) look(dropInDirNames(name).slice(0, -1));
+  look([typeDropInDirName(unit)]);
   const dropIns: LoadedFile[] = [];
   for (const { dir, name } of chooseDropIns(found)) {
     const loaded = readConfig(root, `${dir}/${name}`, unreadable, { dropInName: Buffer.from(name) });
     if (loaded) dropIns.push(loaded);
   }
-  return { unit, ...(file && { file }), dropIns, ...unreadFields(unreadable) };
+  const aliases = unitNames.filter((name) => name !== unit);
+  return { unit, ...(file && { file }), dropIns, ...(aliases.length > 0 && { aliases }), ...unreadFields(unreadable) };
 }
 
-/** As systemd's unit_ids_map chains: more alias links than this in a row and the rest is read as a plain link. */
+/**
+ * Every name of a unit whose drop-ins apply, as systemd 252 gathers them
+ * (unit_file_find_fragment, add_names): the unit's id first (the name of its
+ * unit file, with the unit's instance for a template's), then the names it was
+ * reached by (`chain`) and every alias that leads to its unit file (from any
+ * unit directory, whichever name the registry gives), in strcmp order. systemd
+ * keeps those in a hash set, so where two aliases' directories hold a drop-in
+ * of the same file name, which one it applies is not fixed; this takes the
+ * first in that order. `fragment` is the entry name of the unit file, or
+ * undefined when there is none (or it is masked): then no alias leads to it.
+ */
+function namesOfUnit(root: string, listing: UnitDirListing, unit: string, chain: readonly string[], fragment: string | undefined): string[] {
+  const instance = instanceOf(unit);
+  const id = fragment === undefined ? unit : instance !== undefined && isTemplate(fragment) ? withInstance(fragment, instance) : fragment;
+  const others = new Set(chain);
+  if (fragment !== undefined) {
+    const { aliasesOf, finalOf } = aliasIndex(root, listing, id);
+    for (const alias of aliasesOf.get(id) ?? []) others.add(alias);
+    // An instance of a template: each alias template's instance (`b@.service -> a@.service` makes `b@x.service` a name
+    // of `a@x.service`), unless that instance is a unit of its own (its own file, or an alias of another unit).
+    if (instance !== undefined && fragment !== id) {
+      for (const alias of aliasesOf.get(fragment) ?? []) {
+        if (!isTemplate(alias)) continue;
+        const name = withInstance(alias, instance);
+        const final = finalOf.get(name);
+        if (final === undefined ? !isListed(listing, name) : final === id || final === fragment) others.add(name);
+      }
+    }
+  }
+  others.delete(id);
+  return [id, ...[...others].sort(compareNames)];
+}
+
+function isListed(listing: UnitDirListing, name: string): boolean {
+  for (const listed of listing.values()) if (listed.has(name)) return true;
+  return false;
+}
+
+/** `x` of an instance `foo@x.service`; undefined for a template or a unit that is neither. */
+function instanceOf(unit: string): string | undefined {
+  const at = unit.indexOf('@');
+  const dot = unit.lastIndexOf('.');
+  return at > 0 && dot > at + 1 ? unit.slice(at + 1, dot) : undefined;
+}
+
+/** Whether `unit` is a template (`foo@.service`). */
+function isTemplate(unit: string): boolean {
+  const at = unit.indexOf('@');
+  return at > 0 && unit.lastIndexOf('.') === at + 1;
+}
+
+/** The template `foo@.service` with instance `x`: `foo@x.service`. */
+function withInstance(template: string, instance: string): string {
+  const at = template.indexOf('@');
+  return `${template.slice(0, at + 1)}${instance}${template.slice(at + 1)}`;
+}
+
+/**
+ * The aliases of the units a listing holds, as systemd 252's map of unit
+ * names has them: each alias's name by the unit name at the end of its chain
+ * (`finalOf`; an instance's for an instance alias of a template), and the
+ * reverse (`aliasesOf`). An alias is the first entry of its name in the search
+ * path, a link that aliasTarget takes for one.
+ */
+interface AliasIndex {
+  readonly finalOf: ReadonlyMap<string, string>;
+  readonly aliasesOf: ReadonlyMap<string, readonly string[]>;
+}
+
+const aliasIndexesOf = new WeakMap<UnitDirListing, Map<string, AliasIndex>>();
+
+/**
+ * The listing's AliasIndex of the units of `unit`'s type (an alias is of its
+ * unit's type), made once, from the links the listing saw: no directory is
+ * listed again, and only the links of that type are read (a Debian VM's
+ * dozen service aliases: about 1 ms in a fresh process, once per run).
+ */
+function aliasIndex(root: string, listing: UnitDirListing, unit: string): AliasIndex {
+  const suffix = unit.slice(unit.lastIndexOf('.'));
+  let indexes = aliasIndexesOf.get(listing);
+  if (indexes === undefined) aliasIndexesOf.set(listing, (indexes = new Map()));
+  let index = indexes.get(suffix);
+  if (index === undefined) {
+    index = buildAliasIndex(root, listing, suffix);
+    indexes.set(suffix, index);
+  }
+  return index;
+}
+
+function buildAliasIndex(root: string, listing: UnitDirListing, suffix: string): AliasIndex {
+  const targetOf = new Map<string, string>();
+  const decided = new Set<string>();
+  const dirs = [...listing.keys()];
+  for (const [position, dir] of dirs.entries()) {
+    for (const name of linksIn(root, listing, dir)) {
+      if (!name.endsWith(suffix) || decided.has(name)) continue;
+      decided.add(name);
+      // A file of the name higher in the path is the name's (a FIFO or directory there is passed over).
+      if (takenAbove(root, listing, dirs, position, name)) continue;
+      const target = aliasTarget(root, dir, name, listing);
+      if (target !== undefined) targetOf.set(name, target);
+    }
+  }
+  const finalOf = new Map<string, string>();
+  const aliasesOf = new Map<string, string[]>();
+  for (const name of targetOf.keys()) {
+    // unit_ids_map_get(): follow the chain, at most MAX_ALIASES links; a name no link has, but its template does, goes on from the template.
+    let id = name;
+    for (let hop = 0; hop < MAX_ALIASES; hop++) {
+      const template = targetOf.has(id) ? undefined : templateOf(id);
+      const next = targetOf.get(id) ?? (template !== undefined ? targetOf.get(template) : undefined);
+      if (next === undefined) break;
+      id = next;
+    }
+    if (targetOf.has(id)) continue; // a loop of aliases, or a chain longer than systemd follows: no unit
+    const instance = instanceOf(name);
+    const final = instance !== undefined && isTemplate(id) ? withInstance(id, instance) : id;
+    finalOf.set(name, final);
+    const aliases = aliasesOf.get(final);
+    if (aliases) aliases.push(name);
+    else aliasesOf.set(final, [name]);
+  }
+  return { finalOf, aliasesOf };
+}
+
+/** Whether a unit directory before `dirs[position]` has an entry `name` that systemd takes for a unit file (a FIFO or directory it passes over). */
+function takenAbove(root: string, listing: UnitDirListing, dirs: readonly string[], position: number, name: string): boolean {
+  for (let index = 0; index < position; index++) if (listing.get(dirs[index]!)!.has(name) && unitFileEntry(root, dirs[index]!, name) === 'taken') return true;
+  return false;
+}
+
+/** The links among unit directory `dir`'s entries: from listUnitDirs' notes, else (a listing made elsewhere) by their types. */
+function linksIn(root: string, listing: UnitDirListing, dir: string): readonly string[] {
+  const noted = listingNotes.get(listing)?.links.get(dir);
+  if (noted !== undefined) return noted;
+  const listed = listing.get(dir)!;
+  try {
+    return readdirSync(hostPath(root, dir), { withFileTypes: true })
+      .filter((entry) => entry.isSymbolicLink() && listed.has(entry.name))
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
+/** As systemd's unit_ids_map_get() follows: more alias links than this in a row and the rest is read as a plain link. */
 const MAX_ALIASES = 8;
 
 /**
  * The unit `name` (a link in unit directory `dir`) is an alias of, or
- * undefined when it is no alias. A link whose target is a file of another
- * name in a unit directory the listing shows (written `b.service`, relative,
- * or `/usr/lib/systemd/system/b.service`) is an alias: systemd loads the
- * target by its name. One systemd refuses as an alias (another type, a
- * template and a plain unit, an instance of another template) is left a
- * plain link: read through, as it always was.
+ * undefined when it is no alias. A link whose target lies in a unit directory
+ * (written `b.service`, relative, or `/usr/lib/systemd/system/b.service`; in a
+ * subdirectory such as `foo.target.wants/` too, which systemd 252 warns of as
+ * "suspicious" and takes all the same) and has another name is an alias:
+ * systemd loads the target by its name. One systemd refuses as an alias
+ * (another type, a template and a plain unit, an instance of another
+ * template), or one that leads out of the unit directories (a linked unit
+ * file, a mask), is left a plain link: read through, as it always was.
  */
 function aliasTarget(root: string, dir: string, name: string, listing: UnitDirListing): string | undefined {
   let link: string;
@@ -514,20 +708,76 @@ function aliasTarget(root: string, dir: string, name: string, listing: UnitDirLi
   } catch {
     return undefined; // not a link: a unit file
   }
-  const target = basename(link);
-  const targetDir = link.includes('/') ? posix.normalize(link.startsWith('/') ? dirname(link) : `/${dir}/${dirname(link)}`) : `/${dir}`;
-  if (target === name || !listing.has(targetDir.replace(/^\/+/, ''))) return undefined;
-  return validAlias(name, target) ? target : undefined;
+  const slash = link.lastIndexOf('/');
+  const target = link.slice(slash + 1);
+  if (target === name || !validAlias(name, target)) return undefined;
+  // Most aliases name a unit of their own directory (`reboot.target`): no path to work out.
+  if (slash < 0) return target;
+  const written = link.slice(0, slash) || '/';
+  return inUnitDir(root, posix.normalize(link.startsWith('/') ? written : `/${dir}/${written}`), listing) ? target : undefined;
 }
 
-/** Whether systemd 252 takes `alias` for a name of `target` (unit_validate_alias_symlink_or_warn): same type, and templates only for templates. */
+/**
+ * Whether directory `path` (absolute, inside the root) is a unit directory of
+ * the listing or below one, as systemd 252 decides it: by the path with its
+ * links resolved (chase_symlinks), so that on a merged /usr a link to
+ * `/usr/lib/systemd/system/x` is into the unit directory listed as
+ * `lib/systemd/system`.
+ */
+function inUnitDir(root: string, path: string, listing: UnitDirListing): boolean {
+  const under = (candidate: string) => {
+    const within = (dir: string) =>
+      candidate.length > dir.length && candidate.startsWith(dir, 1) && (candidate.length === dir.length + 1 || candidate[dir.length + 1] === '/');
+    for (const dir of listing.keys()) if (within(dir)) return true;
+    return (listingNotes.get(listing)?.sameDirs ?? []).some(within);
+  };
+  if (under(path)) return true;
+  try {
+    const resolved = resolveInRoot(root, path);
+    return resolved !== path && under(resolved);
+  } catch {
+    return false; // a loop of links: no directory
+  }
+}
+
+/** Unit types systemd 252 lets have aliases (unit_type_may_alias); all of them but `.device` may be templates too. */
+const ALIAS_TYPES: ReadonlySet<string> = new Set(['.service', '.socket', '.target', '.device', '.timer', '.path']);
+
+/**
+ * Whether systemd 252 takes `alias` for a name of `target`
+ * (unit_validate_alias_symlink_and_warn): valid unit names of one type that
+ * may have aliases; a plain unit for a plain unit, a template for a template,
+ * an instance for an instance of the same instance name or for a template
+ * (a device unit is never a template or an instance).
+ */
 function validAlias(alias: string, target: string): boolean {
-  const suffix = (unit: string) => unit.slice(unit.lastIndexOf('.'));
-  if (suffix(alias) !== suffix(target) || !/^[\w:.\\@-]+$/.test(target)) return false;
-  const kind = (unit: string) => (!unit.includes('@') ? 'plain' : unit.includes('@.') ? 'template' : 'instance');
+  const suffix = alias.slice(alias.lastIndexOf('.'));
+  if (suffix !== target.slice(target.lastIndexOf('.')) || !ALIAS_TYPES.has(suffix) || !isUnitName(alias) || !isUnitName(target)) return false;
+  const kind = (unit: string) => (!unit.includes('@') ? 'plain' : isTemplate(unit) ? 'template' : 'instance');
+  if (kind(alias) !== 'plain' && suffix === '.device') return false;
+  if (kind(alias) === 'instance' && kind(target) === 'template') return true;
   if (kind(alias) !== kind(target)) return false;
   // An instance may alias only an instance of the same instance name (foo@a.service -> bar@a.service).
-  return kind(alias) !== 'instance' || alias.slice(alias.indexOf('@'), alias.lastIndexOf('.')) === target.slice(target.indexOf('@'), target.lastIndexOf('.'));
+  return kind(alias) !== 'instance' || instanceOf(alias) === instanceOf(target);
+}
+
+/**
+ * Whether `name` is a valid unit name (unit_name_is_valid): under 256
+ * characters; letters, digits and `:-_.\`, then for a template or instance
+ * an `@` and the instance (which may hold `@` too), then the suffix (its type
+ * is checked apart). A loop, not a regular expression: in a fresh process,
+ * compiling one costs more than checking a dozen names.
+ */
+function isUnitName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || name.length >= 256 || name.charCodeAt(0) === 64) return false;
+  for (let index = 0; index < dot; index++) {
+    const code = name.charCodeAt(index);
+    const letterOrDigit = (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57);
+    // : _ . \ - and @ (the first one starts the instance, and an instance may hold more)
+    if (!letterOrDigit && code !== 58 && code !== 95 && code !== 46 && code !== 92 && code !== 45 && code !== 64) return false;
+  }
+  return true;
 }
 
 /**

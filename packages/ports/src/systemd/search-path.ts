@@ -134,6 +134,6 @@ export function chooseDropIns(found: ReadonlyArray<{ dir: string; names: readonl
 }
 
 /** strcmp() order on the bytes (conf_files_list sorts by file name so). */
-function compareNames(a: string, b: string): number {
+export function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

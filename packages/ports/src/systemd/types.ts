@@ -68,6 +68,8 @@ export interface UnreadPart {
 /** The effective [Service] settings of a unit that matter here (unit file plus drop-ins). */
 export interface UnitFacts {
   readonly unit: string;
+  /** The unit's other names whose drop-in directories applied (loadUnit's `aliases`), when it has any. */
+  readonly aliases?: readonly string[];
   /** The unit file used, as an absolute path under the root (as seen on the machine). */
   readonly file?: string;
   /** Drop-ins applied, in order (as seen on the machine). */

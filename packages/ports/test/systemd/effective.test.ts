@@ -322,6 +322,140 @@ describe('an alias: a unit file that links to another unit name in the search pa
   });
 });
 
+describe('the drop-ins of an alias that leads to the unit: systemd loads a unit with every name it has', () => {
+  const LIB = 'usr/lib/systemd/system';
+  const ETC = 'etc/systemd/system';
+  /** What `systemd-analyze verify` reports of `unit` under root (each file's unknown keys: which files it read), root taken off. */
+  const verify = (root: string, unit: string) =>
+    spawnSync(analyze!, ['verify', '--man=no', `--root=${root}`, unit], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'notice' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    }).stderr.replaceAll(root, '');
+  /** The drop-ins loadUnit applies to `unit`, and (where systemd-analyze is installed) the drop-ins systemd reads: each sets an unknown key. */
+  const dropInsOf = (root: string, unit: string) => {
+    const { dropIns } = mergeUnit(loadUnit(root, unit));
+    if (analyze) {
+      const read = [...verify(root, unit).matchAll(/^(\/\S+\.conf):\d+: Unknown key/gm)].map((match) => match[1]);
+      expect(read, `systemd-analyze verify ${unit} reads these drop-ins`).toEqual(dropIns);
+    }
+    return dropIns;
+  };
+
+  it('applies the drop-ins of an alias link that names the unit (the link `systemctl enable` makes for Alias=): a port moved there is the port', () => {
+    const root = writeTree(tempDir(), {
+      [`${LIB}/dsa110-api.service`]: `[Service]\nEnvironment=CONTIMG_API_PORT=8000\nExecStartPre=+${CLAIM} \${CONTIMG_API_PORT}\nExecStart=/bin/true\n`,
+      [`${ETC}/api.service`]: { symlink: `/${LIB}/dsa110-api.service` },
+      [`${ETC}/api.service.d/port.conf`]: '[Service]\nEnvironment=CONTIMG_API_PORT=9999\nAliasDropIn=1\n',
+    });
+    expect(dropInsOf(root, 'dsa110-api.service')).toEqual([`/${ETC}/api.service.d/port.conf`]);
+    const unit = mergeUnit(loadUnit(root, 'dsa110-api.service'));
+    expect(unit.aliases).toEqual(['api.service']);
+    expect(unit.environment.get('CONTIMG_API_PORT')).toEqual({ value: '9999', file: `/${ETC}/api.service.d/port.conf`, line: 2 });
+    expect(unit.execStartPre[0]!.argv).toEqual([CLAIM, '9999']);
+    // With a listing passed in, as the health check loads many units: the same.
+    expect(loadUnit(root, 'dsa110-api.service', listUnitDirs(root)).dropIns.map((file) => file.path)).toEqual([`/${ETC}/api.service.d/port.conf`]);
+  });
+
+  it('finds an alias in any unit directory, a lower one too, and along a chain of aliases', () => {
+    const root = writeTree(tempDir(), {
+      [`${ETC}/a.service`]: '[Service]\nExecStart=/bin/true\nAFile=1\n',
+      // Relative to its own directory: /usr/lib/systemd/system/a.service, which does not exist. systemd still takes the name.
+      [`${LIB}/b.service`]: { symlink: 'a.service' },
+      [`${LIB}/b.service.d/10-b.conf`]: '[Service]\nBLib=1\n',
+      'run/systemd/system/b.service.d/20-b.conf': '[Service]\nBRun=1\n',
+      [`${ETC}/c.service`]: { symlink: 'b.service' },
+      [`${ETC}/c.service.d/30-c.conf`]: '[Service]\nCEtc=1\n',
+    });
+    const all = [`/${LIB}/b.service.d/10-b.conf`, '/run/systemd/system/b.service.d/20-b.conf', `/${ETC}/c.service.d/30-c.conf`];
+    expect(dropInsOf(root, 'a.service')).toEqual(all);
+    expect(loadUnit(root, 'a.service').aliases).toEqual(['b.service', 'c.service']);
+    // Named by an alias, the unit is the same one, with the same drop-ins.
+    expect(dropInsOf(root, 'c.service')).toEqual(all);
+  });
+
+  it('takes no link in a `.wants/` directory, nor one shadowed by a file of its name higher up, for an alias', () => {
+    const root = writeTree(tempDir(), {
+      [`${LIB}/a.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${ETC}/multi-user.target.wants/b.service`]: { symlink: `/${LIB}/a.service` },
+      [`${ETC}/b.service.d/10-b.conf`]: `[Service]\nExecStartPre=+${CLAIM} 9999\nBDropIn=1\n`,
+      // c.service in /etc is a unit of its own: the alias link below it is never seen.
+      [`${ETC}/c.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${LIB}/c.service`]: { symlink: 'a.service' },
+      [`${ETC}/c.service.d/10-c.conf`]: '[Service]\nCDropIn=1\n',
+      // The one alias there is.
+      [`${ETC}/f.service`]: { symlink: `/${LIB}/a.service` },
+      [`${ETC}/f.service.d/20-f.conf`]: '[Service]\nFDropIn=1\n',
+    });
+    expect(dropInsOf(root, 'a.service')).toEqual([`/${ETC}/f.service.d/20-f.conf`]);
+    expect(loadUnit(root, 'a.service').aliases).toEqual(['f.service']);
+  });
+
+  it('takes no link to a unit of another type, or of another name, for an alias of this unit', () => {
+    const root = writeTree(tempDir(), {
+      [`${LIB}/a.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${LIB}/d.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${ETC}/b.socket`]: { symlink: `/${LIB}/a.service` },
+      [`${ETC}/b.socket.d/10-b.conf`]: '[Socket]\nBSocket=1\n',
+      [`${ETC}/b.service.d/10-b.conf`]: '[Service]\nBService=1\n',
+      [`${ETC}/c.service`]: { symlink: `/${LIB}/d.service` },
+      [`${ETC}/c.service.d/10-c.conf`]: '[Service]\nCDropIn=1\n',
+      // Out of the unit directories: a linked unit file, not an alias.
+      'opt/units/a.service': '[Service]\nExecStart=/bin/true\n',
+      [`${ETC}/e.service`]: { symlink: '/opt/units/a.service' },
+      [`${ETC}/e.service.d/10-e.conf`]: '[Service]\nEDropIn=1\n',
+    });
+    expect(dropInsOf(root, 'a.service')).toEqual([]);
+    expect(dropInsOf(root, 'd.service')).toEqual([`/${ETC}/c.service.d/10-c.conf`]);
+  });
+
+  it("orders the names' drop-ins by file name; of one file name, the unit's own name wins over an alias's, whatever their directories", () => {
+    const root = writeTree(tempDir(), {
+      [`${LIB}/a.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${LIB}/b.service`]: { symlink: 'a.service' },
+      [`${LIB}/a.service.d/20-port.conf`]: '[Service]\nAOwn=1\n',
+      // In a higher directory, yet systemd reads a.service.d/ first (the unit's id is its file's name), so this one is hidden.
+      [`${ETC}/b.service.d/20-port.conf`]: '[Service]\nBHidden=1\n',
+      [`${ETC}/b.service.d/10-first.conf`]: '[Service]\nBFirst=1\n',
+      [`${ETC}/service.d/20-port.conf`]: '[Service]\nTypeWide=1\n',
+    });
+    const expected = [`/${ETC}/b.service.d/10-first.conf`, `/${LIB}/a.service.d/20-port.conf`];
+    expect(dropInsOf(root, 'a.service')).toEqual(expected);
+    expect(dropInsOf(root, 'b.service')).toEqual(expected);
+  });
+
+  it("applies an alias template's drop-ins to an instance, unless that instance of the alias is a unit of its own", () => {
+    const files = {
+      [`${LIB}/a@.service`]: '[Service]\nExecStart=/bin/true %i\n',
+      [`${ETC}/b@.service`]: { symlink: `/${LIB}/a@.service` },
+      [`${ETC}/b@.service.d/10-template.conf`]: '[Service]\nBTemplate=1\n',
+      [`${ETC}/b@x.service.d/20-instance.conf`]: '[Service]\nBInstance=1\n',
+      [`${ETC}/b@y.service.d/20-other.conf`]: '[Service]\nBOther=1\n',
+    };
+    const root = writeTree(tempDir(), files);
+    expect(dropInsOf(root, 'a@x.service')).toEqual([`/${ETC}/b@.service.d/10-template.conf`, `/${ETC}/b@x.service.d/20-instance.conf`]);
+    expect(loadUnit(root, 'a@x.service').aliases).toEqual(['b@x.service']);
+    const own = writeTree(tempDir(), { ...files, [`${LIB}/b@x.service`]: '[Service]\nExecStart=/bin/true\n' });
+    expect(dropInsOf(own, 'a@x.service')).toEqual([]);
+  });
+
+  it('takes a link into a unit directory under another name (/usr/lib on a merged /usr, a subdirectory) for an alias, as systemd does', () => {
+    const root = writeTree(tempDir(), {
+      // A merged /usr: lib/systemd/system is listed, and usr/lib/systemd/system is the same directory.
+      lib: { symlink: 'usr/lib' },
+      [`${LIB}/a.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${ETC}/b.service`]: { symlink: `/${LIB}/a.service` },
+      [`${ETC}/b.service.d/10-b.conf`]: '[Service]\nBDropIn=1\n',
+      // systemd 252 warns of a link into a unit directory's subdirectory ("Suspicious symlink") and takes it as an alias.
+      [`${ETC}/sub/a.service`]: '[Service]\nExecStart=/bin/true\nNotRead=1\n',
+      [`${ETC}/c.service`]: { symlink: 'sub/a.service' },
+      [`${ETC}/c.service.d/10-c.conf`]: '[Service]\nCDropIn=1\n',
+    });
+    expect(dropInsOf(root, 'a.service')).toEqual([`/${ETC}/b.service.d/10-b.conf`, `/${ETC}/c.service.d/10-c.conf`]);
+    expect(mergeUnit(loadUnit(root, 'c.service')).file).toBe('/lib/systemd/system/a.service');
+  });
+});
+
 describe('what loadUnit could not read, as data (unread) beside the lines it prints (problems)', () => {
   it('gives each unread part its kind, its whole path and, of a drop-in, the bytes of its name: never only escaped, cut text', () => {
     const DIR = 'etc/systemd/system/svc.service.d';

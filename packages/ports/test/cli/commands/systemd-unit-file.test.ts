@@ -41,4 +41,13 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     expect(run.stdout).not.toContain('cannot tell');
     expect(run.stdout).toContain('svc.service: the empty ExecStartPre= in /etc/systemd/system/svc.service.d/zz.conf:2 clears every earlier ExecStartPre=');
   });
+
+  it('reads the drop-ins of an alias that leads to the unit, as systemd does: one that clears ExecStartPre= there fails the check', async () => {
+    const { run } = await check({
+      'etc/systemd/system/old-svc.service': { symlink: 'svc.service' },
+      'etc/systemd/system/old-svc.service.d/zz.conf': '[Service]\nExecStartPre=\n',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('svc.service: the empty ExecStartPre= in /etc/systemd/system/old-svc.service.d/zz.conf:2 clears every earlier ExecStartPre=');
+  });
 });
