@@ -480,10 +480,34 @@ const compiled = new WeakMap<LocationMatch, RegExp | 'unknown'>();
 function compile(location: LocationMatch): RegExp | 'unknown' {
   if (location.path.includes('[:')) return 'unknown';
   try {
-    return new RegExp(location.path, location.modifier === '~*' ? 'iu' : 'u');
+    return new RegExp(pcreDollar(location.path), location.modifier === '~*' ? 'iu' : 'u');
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * An expression with each `$` outside a class written as PCRE reads it: the
+ * end, or before a newline that ends the subject (JavaScript's `$` is the end
+ * only). A request for `/app/metrics%0A` is one a rewrite to /metrics takes.
+ */
+function pcreDollar(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let index = 0; index < source.length; index++) {
+    const char = source[index]!;
+    if (char === '\\') {
+      out += source.slice(index, index + 2);
+      index++;
+    } else if (inClass) {
+      out += char;
+      inClass = char !== ']';
+    } else {
+      out += char === '$' ? '(?=\\n?$)' : char;
+      inClass = char === '[';
+    }
+  }
+  return out;
 }
 
 /** A block of the site: a location (with its match), a server, an upstream, ...; its allow and deny rules, the locations directly in it and the block around it. */
@@ -636,8 +660,16 @@ interface SiteFacts {
   listens: number;
 }
 
-/** What a location nginx picks for a request path does with it: passes it to the upstream (`named`: through try_files to that named location), cannot tell (the statement that decides, and why), or neither (undefined). */
-type Handling = { readonly pass: SiteStatement; readonly named?: LocationBlock } | { readonly unknown: SiteStatement; readonly why: string } | undefined;
+/**
+ * What a location nginx picks for a request path does with it: passes it to
+ * the upstream (`named`: through try_files to that named location; `uri`:
+ * the URI a `rewrite ... break` made of it, passed whole), cannot tell (the
+ * statement that decides, and why), or neither (undefined).
+ */
+type Handling =
+  | { readonly pass: SiteStatement; readonly named?: LocationBlock; readonly uri?: string; readonly rewrite?: SiteStatement }
+  | { readonly unknown: SiteStatement; readonly why: string }
+  | undefined;
 
 /** What metricsHandling reads a server's location with. */
 interface HandlingContext {
@@ -647,45 +679,74 @@ interface HandlingContext {
   readonly toUpstream: (pass: SiteStatement) => boolean;
   /** The site passes something to the upstream, so a rewrite may reach it. */
   readonly upstreamAnywhere: boolean;
-  /** The request path asked about: the metrics path, or one a proxy_pass URI maps onto it (requestPaths). */
+  /** The request path asked about: the metrics path, or one a proxy_pass URI or a rewrite makes it (requestPaths). */
   readonly uri: string;
+  /** The path uri is a variant of (`/api/metrics` for `/api/metrics/`): the one a fix names. */
+  readonly base: string;
 }
 
 /**
  * What a location does with a request for context.uri, as nginx runs
  * it: the rewrite module's directives first, in order (a `return` answers
  * there, so a pass in the location never runs; a `rewrite` whose expression
- * matches sends the request elsewhere, or with `break` changes it before
- * the pass, where this check does not follow it);
+ * matches: with `redirect` or `permanent` (or to `http://...`) nginx answers
+ * the client, which asks again for a path held on its own; a simple one
+ * (simpleRewrite) changes the URI, with `break` before the pass, which
+ * passes it whole, with `last` (or, with no flag, once the rewrites after it
+ * have run) for a new search for its location, which decides, and which is
+ * held as a request path of its own (requestPaths); any other is not
+ * followed: cannot tell);
  * then its pass directive, or, with none, the named location its
  * `try_files` ends in (`try_files $uri @app`: no file of that name, so the
  * request goes there, and is handled there the same way). An `if` in the
  * location makes what stands in it depend on the request: cannot tell.
  */
 function metricsHandling(block: LocationBlock, context: HandlingContext): Handling {
-  const { expect, upstreamAnywhere, uri } = context;
+  const { expect, upstreamAnywhere } = context;
+  let uri = context.uri;
   let conditionalReturn: SiteStatement | undefined;
+  let changed = false;
+  let broke: SiteStatement | undefined;
   for (const { statement, conditional } of block.routing) {
-    const [directive, argument] = statement.words;
+    const [directive, argument, replacement, flag] = statement.words;
     if (directive === 'rewrite' && argument !== undefined) {
-      const matches = regexMatches({ modifier: '~', path: argument }, uri);
-      if (matches === false || !upstreamAnywhere) continue;
-      const how = matches === 'unknown' ? 'may match' : conditional ? 'matches, inside an if,' : 'matches';
-      // With break the request stays here and the rewritten URI is passed whole; else nginx looks for its location again.
-      const then = statement.words[3] === 'break' ? 'changes it before it is passed on' : 'sends it elsewhere';
-      return { unknown: statement, why: `rewrite ${shown(argument)} ${how} ${shown(uri)} and ${then}, which this check does not follow` };
+      if (!upstreamAnywhere) continue;
+      const simple = simpleRewrite(statement);
+      const matches = simple ? rewritten(simple, uri) !== undefined : regexMatches({ modifier: '~', path: argument }, uri);
+      if (matches === false) continue;
+      const redirects = flag === 'redirect' || flag === 'permanent' || (replacement !== undefined && REDIRECTING.test(replacement));
+      if (matches === true && redirects && !conditional) return undefined; // nginx answers the client with a redirect
+      if (!simple || conditional) {
+        const how = matches === 'unknown' ? 'may match' : conditional ? 'matches, inside an if,' : 'matches';
+        // With break the request stays here and the rewritten URI is passed whole; else nginx looks for its location again.
+        const then = flag === 'break' ? 'changes it before it is passed on' : 'sends it elsewhere';
+        return { unknown: statement, why: `rewrite ${shown(argument)} ${how} ${requested(uri)} and ${then}, which this check does not follow` };
+      }
+      uri = rewritten(simple, uri)!;
+      if (flag === 'break') {
+        broke = statement; // the rewrite module's directives after it do not run
+        break;
+      }
+      if (flag === 'last') return undefined; // the location nginx picks for the new URI decides: a request path of its own
+      changed = true;
+      continue;
     }
     if (directive !== 'return') continue;
     if (!conditional) return undefined; // nginx answers with it: nothing is passed on
     conditionalReturn ??= statement;
   }
-  const handling = passOf(block, context) ?? (block.location.path.startsWith('@') ? undefined : namedPass(block, context));
-  if (handling && 'pass' in handling && conditionalReturn) {
-    return {
-      unknown: conditionalReturn,
-      why: `a return inside an if may answer ${shown(uri)} before ${handling.pass.words[0]} passes it to ${expect.upstream.name}`,
-    };
+  if (changed && !broke) return undefined; // a new search, as after `last`
+  const here = { ...context, uri };
+  let handling = passOf(block, here) ?? (block.location.path.startsWith('@') ? undefined : namedPass(block, here));
+  if (handling && 'pass' in handling) {
+    if (broke && handling.uri === undefined) handling = { ...handling, uri, rewrite: broke };
+    if (conditionalReturn) {
+      const why = `a return inside an if may answer ${requested(context.uri)} before ${handling.pass.words[0]} passes it to ${expect.upstream.name}`;
+      handling = { unknown: conditionalReturn, why };
+    }
   }
+  // What an if decides matters only when a pass here may send a metrics path; a rewrite (of a named location) hands the request on.
+  if (handling && 'unknown' in handling && handling.unknown.words[0] !== 'rewrite' && !mayPassMetrics(block, here, broke !== undefined)) return undefined;
   return handling;
 }
 
@@ -698,7 +759,7 @@ function passOf(block: LocationBlock, { expect, toUpstream, uri }: HandlingConte
   if (inIf)
     return {
       unknown: inIf,
-      why: `${inIf.words[0]} to ${expect.upstream.name} inside an if: whether it passes ${shown(uri)} depends on the request`,
+      why: `${inIf.words[0]} to ${expect.upstream.name} inside an if: whether it passes ${requested(uri)} depends on the request`,
     };
   return undefined;
 }
@@ -710,7 +771,7 @@ function namedPass(block: LocationBlock, context: HandlingContext): Handling {
   if (!last?.startsWith('@') || tryFiles!.statement.words.length < 3) return undefined;
   const named = context.server.find((each) => each.location.modifier === '' && each.location.path === last);
   const handling = named && metricsHandling(named, context);
-  return handling && 'pass' in handling ? { pass: handling.pass, named: named! } : handling;
+  return handling && 'pass' in handling ? { ...handling, named: named! } : handling;
 }
 
 /**
@@ -745,17 +806,21 @@ function checkMetricsLocations(facts: SiteFacts, expect: NginxExpectations): { f
   for (const server of facts.servers) {
     const paths = requestPaths(server, toUpstream, expect);
     if (paths.skipped > 0) findings.push(tooManyPaths(paths.skipped, expect));
-    for (const [uri, source] of paths.paths) {
+    // The locations found open (or not known) for each base path: its variants (`/metrics/`) through the same one add nothing the fix does not cover.
+    const open = new Map<string, Set<Block>>();
+    const report = (finding: Finding, block: Block, uri: string, base: string): void => {
+      const blocks = open.get(base) ?? open.set(base, new Set()).get(base)!;
+      if (uri !== base && blocks.has(block)) return;
+      blocks.add(block);
+      findings.push(finding);
+    };
+    for (const [uri, { source, base }] of paths.paths) {
       const picked = pickLocation(server, uri);
       if ('unknown' in picked) {
-        const over = source
-          ? `${locationName(source.location)}, which passes ${shown(uri)} to ${expect.upstream.name}'s ${metrics}`
-          : `the ${metrics} location`;
-        findings.push({
-          ...place(picked.unknown.statement),
-          severity: 'unknown',
-          message: `${locationName(picked.unknown.location)}: cannot tell whether this regular expression matches ${shown(uri)} (nginx takes a matching one over ${over})`,
-        });
+        const how = source?.rewrite ? `rewrites ${requested(uri)} (${lineWords(source.rewrite, source.block.statement)}) for` : `passes ${requested(uri)} to`;
+        const over = source ? `${locationName(source.block.location)}, which ${how} ${expect.upstream.name}'s ${metrics}` : `the ${metrics} location`;
+        const message = `${locationName(picked.unknown.location)}: cannot tell whether this regular expression matches ${requested(uri)} (nginx takes a matching one over ${over})`;
+        report({ ...place(picked.unknown.statement), severity: 'unknown', message }, picked.unknown, uri, base);
         continue;
       }
       const block = 'location' in picked ? picked.location : undefined;
@@ -764,56 +829,124 @@ function checkMetricsLocations(facts: SiteFacts, expect: NginxExpectations): { f
         count++; // it is the metrics location, restricted or not
         const subject = `${locationName(block.location)} matches ${metrics} (nginx takes a matching regex location over a prefix one without ^~) and is`;
         const finding = restriction(block, subject, rulesOf(block, known));
-        if (finding) findings.push(finding);
+        if (finding) report(finding, block, uri, base);
         continue;
       }
       if (!isRegex(block.location) && block.location.path.startsWith(metrics)) continue; // a location of the metrics path: held above
-      const finding = generalLocation(block, { expect, server, toUpstream, upstreamAnywhere, uri }, known);
+      const finding = generalLocation(block, { expect, server, toUpstream, upstreamAnywhere, uri, base }, known);
       if (finding === undefined) continue;
       count++; // it is the metrics location, restricted or not
-      if (finding !== 'restricted') findings.push(finding);
+      if (finding !== 'restricted') report(finding, block, uri, base);
     }
   }
   findings.push(...uncomputedPasses(facts.locations, toUpstream, known, findings, expect));
   return { findings, count };
 }
 
-/** At most this many request paths a proxy_pass URI maps onto the metrics path are held to the location nginx picks, per server: each pick reads the server's locations. */
+/** At most this many request paths a proxy_pass URI or a rewrite makes the metrics path are held to the location nginx picks, per server (each with its variants, `/api/metrics/`): each pick reads the server's locations. */
 export const MAX_MAPPED_PATHS = 32;
 
 /**
- * The request paths that may reach the upstream's metrics path through a
- * server's locations, each with the location whose pass maps it there
- * (undefined: the metrics path itself). nginx replaces the part of the
- * request a prefix location matched with its proxy_pass URI (`location /api/`
- * and `http://127.0.0.1:8000/` make /api/metrics /metrics; `location /app`
- * and `.../v1`, /appX /v1X), and the whole path an exact one matched. Each
- * is then held to the location nginx picks for it, which may be another.
- * Regex and named locations, and passes inside an if, take no URI part
- * (nginx -t fails); a URI with variables is uncomputedPasses'.
+ * The paths of the upstream that serve its metrics: the metrics path, and
+ * the same with a `/` (`/metrics/`), which Prometheus's client libraries,
+ * a Starlette mount and many more answer the same (or redirect to the other).
+ */
+const metricsPaths = (metrics: string): readonly string[] => (metrics.endsWith('/') ? [metrics] : [metrics, `${metrics}/`]);
+
+/** A request path held to the location nginx picks for it. */
+interface RequestPath {
+  /** The location whose proxy_pass URI (or a `rewrite` in it) makes it a metrics path; undefined: a metrics path itself. */
+  readonly source: { readonly block: LocationBlock; readonly rewrite?: SiteStatement } | undefined;
+  /** The path it is a variant of (`/api/metrics` for `/api/metrics/`, `/app/metrics` for `/app/metrics%0A`), or itself. */
+  readonly base: string;
+}
+
+/**
+ * The request paths that may reach the upstream's metrics paths
+ * (metricsPaths) through a server's locations, each with what makes it one.
+ * nginx replaces the part of the request a prefix location matched with its
+ * proxy_pass URI (`location /api/` and `http://127.0.0.1:8000/` make
+ * /api/metrics /metrics; `location /app` and `.../v1`, /appX /v1X), and the
+ * whole path an exact one matched; and a location's simple `rewrite ...
+ * break` makes a metrics path of others (brokenFrom). Each is then held to
+ * the location nginx picks for it, which may be another, and which decides
+ * (metricsHandling runs the rewrites forward). Regex and named locations,
+ * and passes inside an if, take no URI part (nginx -t fails); a URI with
+ * variables is uncomputedPasses'.
  */
 function requestPaths(
   server: readonly LocationBlock[],
   toUpstream: (pass: SiteStatement) => boolean,
   expect: NginxExpectations,
-): { paths: Map<string, LocationBlock | undefined>; skipped: number } {
+): { paths: Map<string, RequestPath>; skipped: number } {
   const metrics = expect.upstream.metrics;
-  const paths = new Map<string, LocationBlock | undefined>([[metrics, undefined]]);
-  let skipped = 0;
+  const targets = metricsPaths(metrics);
+  const paths = new Map<string, RequestPath>();
+  const bases = new Set<string>();
+  const skipped = new Set<string>();
+  const add = (path: string, entry: RequestPath): void => {
+    if (paths.has(path) || skipped.has(entry.base)) return;
+    // Each base has a few variants (a `/`, a newline); the second bound holds whatever rewrites make of them.
+    if ((!bases.has(entry.base) && bases.size > MAX_MAPPED_PATHS) || paths.size >= 4 * (MAX_MAPPED_PATHS + 1)) {
+      skipped.add(entry.base);
+      return;
+    }
+    paths.set(path, entry);
+    bases.add(entry.base);
+  };
+  for (const target of targets) add(target, { source: undefined, base: metrics });
   const blocks = [...server]; // the server's locations and those nested in them, outermost first
   for (let index = 0; index < blocks.length; index++) {
     const block = blocks[index]!;
     for (const inner of block.locations) blocks.push(inner);
-    if (isRegex(block.location) || block.unreachable || block.location.path.startsWith('@')) continue;
+    if (block.unreachable) continue;
+    for (const { path, base, rewrite } of brokenFrom(block, targets, metrics)) add(path, { source: { block, rewrite }, base });
+    if (isRegex(block.location) || block.location.path.startsWith('@')) continue;
     const pass = block.routing.find(({ statement, conditional }) => !conditional && toUpstream(statement))?.statement;
     const part = pass && passUri(pass);
     if (part === undefined || part.includes('$')) continue;
-    const path = mappedFrom(block.location, part, metrics);
-    if (path === undefined || paths.has(path)) continue;
-    if (paths.size > MAX_MAPPED_PATHS) skipped++;
-    else paths.set(path, block);
+    const base = mappedFrom(block.location, part, metrics);
+    for (const target of targets) {
+      const path = mappedFrom(block.location, part, target);
+      if (path !== undefined) add(path, { source: { block }, base: base ?? path });
+    }
   }
-  return { paths, skipped };
+  return { paths, skipped: skipped.size };
+}
+
+/**
+ * The request paths a location's rewrites make a metrics path of before its
+ * pass: back through each simple `rewrite ... break` (nginx passes the URI it
+ * made whole), then back through the simple rewrites without a flag before
+ * it, each at most once, as nginx runs them (one that does not match leaves
+ * the path as it is). A rewrite with `last`, or without a flag and no break
+ * after it, makes nginx search for a location again: the new URI is a
+ * request path of its own, held on its own, so the path before it adds
+ * nothing. Each comes with its base (rewrittenFrom's first, of the metrics
+ * path itself) and the break.
+ */
+function brokenFrom(block: LocationBlock, targets: readonly string[], metrics: string): { path: string; base: string; rewrite: SiteStatement }[] {
+  const rewrites = block.routing.filter(({ statement }) => statement.words[0] === 'rewrite').map(({ statement }) => simpleRewrite(statement));
+  const found: { path: string; base: string; rewrite: SiteStatement }[] = [];
+  for (const [index, rewrite] of rewrites.entries()) {
+    if (rewrite?.flag !== 'break') continue;
+    let paths = new Map(targets.map((path) => [path, metrics]));
+    // Rewrites that prepend each their own prefix make 2^n paths of n: past what requestPaths holds, the rest is not built (and it says so).
+    for (let before = index; before >= 0 && paths.size <= 4 * (MAX_MAPPED_PATHS + 1); before--) {
+      const earlier = rewrites[before];
+      if (earlier === undefined || (before < index && earlier.flag !== undefined)) continue;
+      // Past the break itself, a rewrite that does not match keeps the path.
+      const back = new Map(before === index ? [] : paths);
+      for (const [path, base] of paths) {
+        const from = rewrittenFrom(earlier, path);
+        const baseFrom = path === base ? from[0] : (rewrittenFrom(earlier, base)[0] ?? from[0]);
+        for (const each of from) if (!back.has(each)) back.set(each, baseFrom!);
+      }
+      paths = back;
+    }
+    for (const [path, base] of paths) found.push({ path, base, rewrite: rewrite.statement });
+  }
+  return found;
 }
 
 /** The request path a location whose proxy_pass has the URI `part` sends to `metrics`, if one is. */
@@ -830,7 +963,7 @@ function tooManyPaths(skipped: number, expect: NginxExpectations): Finding {
   return {
     line: 0,
     severity: 'unknown',
-    message: `${skipped} more locations than the ${MAX_MAPPED_PATHS} this check follows map a request path onto ${expect.upstream.name}'s ${expect.upstream.metrics} through a proxy_pass URI; whether those paths are restricted is not checked`,
+    message: `${skipped} more request paths than the ${MAX_MAPPED_PATHS} this check follows reach ${expect.upstream.name}'s ${expect.upstream.metrics} through a proxy_pass URI or a rewrite; whether they are restricted is not checked`,
   };
 }
 
@@ -850,13 +983,19 @@ function passedPath(block: LocationBlock, pass: SiteStatement, uri: string): str
   return path.split('?')[0]!;
 }
 
-/** Whether a location's passes to the upstream may send a request for `uri` to its metrics path; true when it has none of its own (it hands the request on). */
-function mayPassMetrics(block: LocationBlock, { toUpstream, uri, expect }: HandlingContext): boolean {
+/** The path a pass sends for `uri`: passedPath, or, for a URI a `rewrite ... break` made (`whole`), that URI (nginx ignores the proxy_pass URI part then, unless it holds variables). */
+function sentPath(block: LocationBlock, pass: SiteStatement, uri: string, whole: boolean): string | undefined {
+  if (!whole) return passedPath(block, pass, uri);
+  return passUri(pass)?.includes('$') ? undefined : uri;
+}
+
+/** Whether a location's passes to the upstream may send a request for `uri` to a metrics path; true when it has none of its own (it hands the request on). */
+function mayPassMetrics(block: LocationBlock, { toUpstream, uri, expect }: HandlingContext, whole: boolean): boolean {
   const passes = block.routing.filter(({ statement }) => toUpstream(statement));
   if (passes.length === 0) return true;
   return passes.some(({ statement }) => {
-    const path = passedPath(block, statement, uri);
-    return path === undefined || path === expect.upstream.metrics;
+    const path = sentPath(block, statement, uri, whole);
+    return path === undefined || metricsPaths(expect.upstream.metrics).includes(path);
   });
 }
 
@@ -868,28 +1007,83 @@ function mayPassMetrics(block: LocationBlock, { toUpstream, uri, expect }: Handl
  * undefined when it passes it nowhere this check is concerned with.
  */
 function generalLocation(block: LocationBlock, context: HandlingContext, known: Map<Block, readonly SiteStatement[]>): Finding | 'restricted' | undefined {
-  const { expect, uri } = context;
+  const { expect, uri, base } = context;
   const { name, port, metrics } = expect.upstream;
   const handling = metricsHandling(block, context);
   if (handling === undefined) return undefined;
-  const where = `${locationName(block.location)} is the location nginx picks for ${shown(uri)}`;
+  const where = `${locationName(block.location)} is the location nginx picks for ${requested(uri)}`;
   if ('unknown' in handling) {
-    // A rewrite hands the request on to where this check does not follow; anything else leaves it to this location's passes.
-    if (handling.unknown.words[0] !== 'rewrite' && !mayPassMetrics(block, context)) return undefined;
     return { ...place(handling.unknown), severity: 'unknown', message: `${where}: ${handling.why}, so whether ${name}'s metrics are open is not known` };
   }
-  const { pass, named } = handling;
-  if (passedPath(named ?? block, pass, uri) !== metrics) return undefined;
+  const { pass, named, rewrite } = handling;
+  const passed = sentPath(named ?? block, pass, handling.uri ?? uri, handling.uri !== undefined);
+  if (passed === undefined || !metricsPaths(metrics).includes(passed)) return undefined;
   const rules = rulesOf(block, known);
   if (named && openingRule(rulesOf(named, known)) === undefined) return 'restricted';
   const through = named ? ` through try_files to ${locationName(named.location)}` : '';
-  const reaches = uri === metrics ? '' : `: ${shown(uri)} reaches ${shown(passAuthority(pass))}${metrics}`;
+  const rewriting = rewrite ? ` through ${shown(rewrite.words.join(' '))} (${lineWords(rewrite, block.statement)})` : '';
+  const reaches = uri === metrics && !rewrite ? '' : `: ${requested(uri)} reaches ${shown(passAuthority(pass))}${passed}${rewriting}`;
   const subject = `${where} and passes it to ${name}${through} (${pass.words[0]} ${shown(pass.words[1]!)}, ${lineWords(pass, block.statement)})${reaches}, but is`;
-  const fix =
-    uri === metrics
+  // A location of its own takes the path (and its variants) from this one; an exact or regex location, or one of that path, is restricted itself.
+  const ownLocation = block.location.modifier === '=' || isRegex(block.location) || block.location.path === base;
+  const fix = ownLocation
+    ? undefined
+    : base === metrics
       ? `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}; } (ports snippet nginx-site)`
-      : `add location = ${shown(uri)} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}${metrics}; } (ports snippet nginx-site)`;
+      : `add location ${shown(base)} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}${metrics}; } (ports snippet nginx-site)`;
   return restriction(block, subject, rules, fix) ?? 'restricted';
+}
+
+/** A request path as a client writes it, for a message: a newline (which a rewrite's `$` lets through) as `%0A`. */
+const requested = (uri: string): string => shown(uri.replaceAll('\n', '%0A'));
+
+/**
+ * A rewrite this check runs and runs back exactly: an expression of a
+ * literal prefix (`\.` and the like escape a character) and at most one
+ * `(.*)` or `(.+)`, anchored at both ends (`^/app/(.*)$`), a replacement of
+ * text around `$1` (text alone without the group: `^/stats$ /metrics`), no
+ * `?`, and the flag `break`, `last` or none. Anything else is not followed.
+ */
+interface SimpleRewrite {
+  readonly statement: SiteStatement;
+  readonly prefix: string;
+  /** The capture: none, any text or some (`*`, `+`); never a newline, as PCRE's `.` reads it. */
+  readonly group: '' | '*' | '+';
+  /** The replacement before and after `$1`. */
+  readonly before: string;
+  readonly after: string;
+  readonly flag: 'break' | 'last' | undefined;
+}
+
+const SIMPLE_EXPRESSION = /^\^((?:[^\\^$.|?*+()[\]{}\n]|\\[^0-9A-Za-z\n])*)(?:\(\.([*+])\))?\$$/u;
+
+function simpleRewrite(statement: SiteStatement): SimpleRewrite | undefined {
+  const [, expression, replacement, flag, extra] = statement.words;
+  if (expression === undefined || replacement === undefined || extra !== undefined || REDIRECTING.test(replacement)) return undefined;
+  if (flag !== undefined && flag !== 'break' && flag !== 'last') return undefined;
+  const match = SIMPLE_EXPRESSION.exec(expression);
+  const parts = /^([^$?\n]*)(?:\$1([^$?\n]*))?$/u.exec(replacement);
+  if (!match || !parts || (match[2] === undefined) !== (parts[2] === undefined)) return undefined;
+  const group = (match[2] ?? '') as SimpleRewrite['group'];
+  return { statement, prefix: match[1]!.replace(/\\(.)/gu, '$1'), group, before: parts[1]!, after: parts[2] ?? '', flag };
+}
+
+/** The URI a simple rewrite makes of `uri`, as PCRE matches (`.` takes anything but a newline; `$` also matches before a newline that ends it), or undefined when it does not match. */
+function rewritten(rewrite: SimpleRewrite, uri: string): string | undefined {
+  if (!uri.startsWith(rewrite.prefix)) return undefined;
+  const rest = uri.slice(rewrite.prefix.length);
+  const capture = rest.endsWith('\n') ? rest.slice(0, -1) : rest;
+  if (capture.includes('\n') || (rewrite.group === '' ? capture !== '' : rewrite.group === '+' && capture === '')) return undefined;
+  return rewrite.before + capture + rewrite.after;
+}
+
+/** The request paths a simple rewrite makes `target` of: the one a client writes, and the same with a newline (`%0A`) at the end, which `$` lets through. */
+function rewrittenFrom(rewrite: SimpleRewrite, target: string): string[] {
+  const { prefix, group, before, after } = rewrite;
+  if (!target.startsWith(before) || !target.endsWith(after) || target.length < before.length + after.length) return [];
+  const capture = target.slice(before.length, target.length - after.length);
+  if (capture.includes('\n') || (group === '' ? capture !== '' : group === '+' && capture === '')) return [];
+  return [prefix + capture, `${prefix}${capture}\n`];
 }
 
 /** A rewrite replacement that makes nginx answer with a redirect, whatever the flag. */
@@ -900,9 +1094,10 @@ const REDIRECTING = /^(?:https?:\/\/|\$scheme)/;
  * check does not compute, so that some request path may reach the metrics
  * path through them: a proxy_pass URI with variables (`location ~
  * ^/re/(.*)$ { proxy_pass http://127.0.0.1:8000/$1; }`, which nginx allows
- * in a regex location), a `rewrite ... break` before the pass (nginx then
- * passes the rewritten URI whole). None when what is written before the
- * first variable rules the metrics path out (`/v2/$1`), when the location is
+ * in a regex location), a `rewrite ... break` before the pass that is not
+ * simple (nginx then passes the rewritten URI whole; a simple one is
+ * brokenFrom's). None when what is written before the first variable rules
+ * the metrics paths out (`/v2/$1`), when the location is
  * restricted, or when a finding already names the location or the line.
  */
 function uncomputedPasses(
@@ -913,6 +1108,7 @@ function uncomputedPasses(
   expect: NginxExpectations,
 ): Finding[] {
   const { name, metrics } = expect.upstream;
+  const mayBuildMetrics = (template: string): boolean => metricsPaths(metrics).some((path) => mayBuild(template, path));
   const key = (at: { file?: string; line: number }): string => `${at.file ?? ''}\0${at.line}`;
   const named = new Set(found.map(key));
   const after = `so which request path reaches ${metrics}, and whether it is open, is not known; add allow 127.0.0.1; deny all; to it`;
@@ -925,10 +1121,17 @@ function uncomputedPasses(
       if (named.has(key(place(statement)))) continue;
       const [directive, argument, replacement, flag] = statement.words;
       const part = toUpstream(statement) ? passUri(statement) : undefined;
-      if (part?.includes('$') && mayBuild(part, metrics)) {
+      if (part?.includes('$') && mayBuildMetrics(part)) {
         const message = `${directive} ${shown(argument!)} in ${locationName(block.location)} sets the URI it passes to ${name} from a variable, ${after}, or write the URI without variables`;
         findings.push({ ...place(statement), severity: 'unknown', message });
-      } else if (directive === 'rewrite' && flag === 'break' && replacement !== undefined && !REDIRECTING.test(replacement) && mayBuild(replacement, metrics)) {
+      } else if (
+        directive === 'rewrite' &&
+        flag === 'break' &&
+        replacement !== undefined &&
+        !REDIRECTING.test(replacement) &&
+        mayBuildMetrics(replacement) &&
+        !simpleRewrite(statement) // followed: requestPaths runs it back
+      ) {
         const message = `rewrite ${shown(argument!)} ${shown(replacement)} break in ${locationName(block.location)} changes the URI before ${pass.words[0]} passes it to ${name} (${lineWords(pass, statement)}), ${after}`;
         findings.push({ ...place(statement), severity: 'unknown', message });
       }

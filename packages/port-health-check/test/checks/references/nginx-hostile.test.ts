@@ -197,8 +197,8 @@ describe('a location of another path that nginx picks for /metrics (location /, 
     ]);
   });
 
-  it("restricted by an exact /metrics location, or by its own or its server's rules: fine", () => {
-    expect(problems(server(`location / { ${PASS} }\nlocation = /metrics { deny all; }`))).toEqual([]);
+  it("restricted by a /metrics location, or by its own or its server's rules: fine", () => {
+    expect(problems(server(`location / { ${PASS} }\nlocation /metrics { deny all; }`))).toEqual([]);
     expect(problems(server(`location / { allow 127.0.0.1; deny all; ${PASS} }`))).toEqual([]);
     expect(problems(server(`allow ::1; deny all;\nlocation / { ${PASS} }`))).toEqual([]);
   });
@@ -227,7 +227,16 @@ describe('a location of another path that nginx picks for /metrics (location /, 
   });
 
   it('a regex location nginx picks instead decides', () => {
-    expect(problems(server(`location / { ${PASS} }\nlocation ~ ^/metrics$ { allow 127.0.0.1; deny all; ${PASS} }`))).toEqual([]);
+    expect(problems(server(`location / { ${PASS} }\nlocation ~ ^/metrics/?$ { allow 127.0.0.1; deny all; ${PASS} }`))).toEqual([]);
+  });
+
+  it('/metrics/ reaches the upstream too (its client libraries answer it): an exact = /metrics, or a regex of /metrics alone, leaves it open', () => {
+    const slash = (line: number) =>
+      `${SELF}:${line}: error: location / is the location nginx picks for /metrics/ and passes it to FastAPI (proxy_pass http://127.0.0.1:8000/, line ${line}): /metrics/ reaches 127.0.0.1:8000/metrics/, but is not restricted to localhost; add location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000; } (ports snippet nginx-site)`;
+    expect(problems(server(`location / { ${PASS} }\nlocation = /metrics { deny all; }`))).toEqual([slash(3)]);
+    expect(problems(server(`location / { ${PASS} }\nlocation ~ ^/metrics$ { allow 127.0.0.1; deny all; ${PASS} }`))).toEqual([slash(3)]);
+    // Open for both through the same location: one error, whose fix covers both.
+    expect(problems(server(`location / { ${PASS} }`))).toEqual([OPEN(3)]);
   });
 
   it('the metrics path under another location: location /api/ for /api/metrics', () => {
@@ -251,9 +260,9 @@ describe('a location of another path that nginx picks for /metrics (location /, 
     expect(performance.now() - started).toBeLessThan(3000);
   });
 
-  it('a rewrite that matches /metrics, a return or a pass inside an if: cannot tell, unknown naming the line', () => {
-    expect(problems(server(`location / { rewrite ^/(.*)$ /api/$1 last; ${PASS} }`))).toEqual([
-      `${SELF}:3: unknown: location / is the location nginx picks for /metrics: rewrite ^/(.*)$ matches /metrics and sends it elsewhere, which this check does not follow, so whether FastAPI's metrics are open is not known`,
+  it('a rewrite this check does not run that matches /metrics, a return or a pass inside an if: cannot tell, unknown naming the line', () => {
+    expect(problems(server(`location / { rewrite ^/(\\w+)$ /api/$1 last; ${PASS} }`))).toEqual([
+      `${SELF}:3: unknown: location / is the location nginx picks for /metrics: rewrite ^/(\\\\w+)$ matches /metrics and sends it elsewhere, which this check does not follow, so whether FastAPI's metrics are open is not known`,
     ]);
     // A rewrite that does not match /metrics leaves it to the pass.
     expect(problems(server(`location / { rewrite ^/old$ /new permanent; ${PASS} }`))).toEqual([OPEN(3)]);
@@ -269,7 +278,7 @@ describe('a location of another path that nginx picks for /metrics (location /, 
 describe('a proxy_pass with a URI: another request path reaches the metrics path', () => {
   const server = (body: string) => `server {\nlisten 80;\n${body}\n}\n`;
   const fix = (path: string) =>
-    `add location = ${path} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000/metrics; } (ports snippet nginx-site)`;
+    `add location ${path} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000/metrics; } (ports snippet nginx-site)`;
 
   it('location /api/ { proxy_pass http://127.0.0.1:8000/; } serves /metrics at /api/metrics: an error naming the location, line and request path', () => {
     expect(problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://127.0.0.1:8000/; }`))).toEqual([
@@ -307,7 +316,7 @@ describe('a proxy_pass with a URI: another request path reaches the metrics path
 
   it('restricted, or taken by another location nginx picks for that path: fine', () => {
     expect(problems(server(`${METRICS}\nlocation /api/ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000/; }`))).toEqual([]);
-    expect(problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://127.0.0.1:8000/; }\nlocation = /api/metrics { deny all; }`))).toEqual([]);
+    expect(problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://127.0.0.1:8000/; }\nlocation /api/metrics { deny all; }`))).toEqual([]);
     expect(
       problems(server(`${METRICS}\nlocation /api/ { proxy_pass http://127.0.0.1:8000/; }\nlocation /api/m { proxy_pass http://127.0.0.1:8000/x/; }`)),
     ).toEqual([]);
@@ -321,12 +330,17 @@ describe('a proxy_pass with a URI: another request path reaches the metrics path
     ]);
   });
 
-  it('a URI from a variable, or a rewrite ... break before the pass: unknown naming the line, unless restricted', () => {
+  it('a URI from a variable, or a rewrite ... break this check does not run before the pass: unknown naming the line, unless restricted', () => {
     expect(problems(server(`${METRICS}\nlocation ~ ^/re/(.*)$ { proxy_pass http://127.0.0.1:8000/$1; }`))).toEqual([
       `${SELF}:4: unknown: proxy_pass http://127.0.0.1:8000/$1 in location ~ ^/re/(.*)$ sets the URI it passes to FastAPI from a variable, so which request path reaches /metrics, and whether it is open, is not known; add allow 127.0.0.1; deny all; to it, or write the URI without variables`,
     ]);
-    expect(problems(server(`${METRICS}\nlocation /rw/ {\nrewrite ^/rw/(.*)$ /$1 break;\nproxy_pass http://127.0.0.1:8000;\n}`))).toEqual([
-      `${SELF}:5: unknown: rewrite ^/rw/(.*)$ /$1 break in location /rw/ changes the URI before proxy_pass passes it to FastAPI (line 6), so which request path reaches /metrics, and whether it is open, is not known; add allow 127.0.0.1; deny all; to it`,
+    // Without the $ anchor, `.*` stops at a newline and the rest is dropped: a path of every length; not run back.
+    expect(problems(server(`${METRICS}\nlocation /rw/ {\nrewrite ^/rw/(.*) /$1 break;\nproxy_pass http://127.0.0.1:8000;\n}`))).toEqual([
+      `${SELF}:5: unknown: rewrite ^/rw/(.*) /$1 break in location /rw/ changes the URI before proxy_pass passes it to FastAPI (line 6), so which request path reaches /metrics, and whether it is open, is not known; add allow 127.0.0.1; deny all; to it`,
+    ]);
+    // A URI from a variable that may end in /metrics/.
+    expect(problems(server(`${METRICS}\nlocation ~ ^/re/(.*)$ { proxy_pass http://127.0.0.1:8000/metrics/$1; }`))).toEqual([
+      expect.stringContaining(`${SELF}:4: unknown: proxy_pass http://127.0.0.1:8000/metrics/$1 in location ~ ^/re/(.*)$ sets the URI`),
     ]);
     expect(problems(server(`${METRICS}\nlocation ~ ^/re/(.*)$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000/$1; }`))).toEqual([]);
     // A result that cannot be /metrics: no concern.
@@ -342,7 +356,7 @@ describe('a proxy_pass with a URI: another request path reaches the metrics path
     expect(performance.now() - started).toBeLessThan(3000);
     expect(found).toHaveLength(MAX_MAPPED_PATHS + 1);
     expect(found).toContain(
-      `${SELF}:0: unknown: ${count - MAX_MAPPED_PATHS} more locations than the ${MAX_MAPPED_PATHS} this check follows map a request path onto FastAPI's /metrics through a proxy_pass URI; whether those paths are restricted is not checked`,
+      `${SELF}:0: unknown: ${count - MAX_MAPPED_PATHS} more request paths than the ${MAX_MAPPED_PATHS} this check follows reach FastAPI's /metrics through a proxy_pass URI or a rewrite; whether they are restricted is not checked`,
     );
     // Regex locations are tried for every path followed: each is compiled once.
     const regexes = Array.from({ length: count / 2 }, (_, index) => `location ~ ^/r${index}$ { }`).join('\n');
@@ -358,6 +372,87 @@ describe('a proxy_pass with a URI: another request path reaches the metrics path
       ),
     ).toHaveLength(MAX_MAPPED_PATHS + 1);
     expect(performance.now() - mixed).toBeLessThan(3000);
+  });
+});
+
+describe('a rewrite before the pass, run as nginx runs it', () => {
+  const server = (body: string) => `server {\nlisten 80;\n${body}\n}\n`;
+  const fix = (path: string) =>
+    `add location ${path} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000/metrics; } (ports snippet nginx-site)`;
+  const missing = `${SELF}:0: warning: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)`;
+
+  it('rewrite ... break: the request path it makes /metrics is held to the location nginx picks for it, an open one an error naming the location and the path', () => {
+    expect(problems(server(`${METRICS}\nlocation /rw/ {\nrewrite ^/rw/(.*)$ /$1 break;\nproxy_pass http://127.0.0.1:8000;\n}`))).toEqual([
+      `${SELF}:4: error: location /rw/ is the location nginx picks for /rw/metrics and passes it to FastAPI (proxy_pass http://127.0.0.1:8000, line 6): /rw/metrics reaches 127.0.0.1:8000/metrics through rewrite ^/rw/(.*)$ /$1 break (line 5), but is not restricted to localhost; ${fix('/rw/metrics')}`,
+    ]);
+    // nginx passes the rewritten URI whole, whatever URI proxy_pass names; (.+) and a rewrite of one path alone are run the same way.
+    for (const body of [
+      'location /k/ { rewrite ^/k/(.*)$ /$1 break; proxy_pass http://127.0.0.1:8000/zz/; }',
+      'location /k/ { rewrite ^/k/(.+)$ /$1 break; proxy_pass http://127.0.0.1:8000; }',
+      'location = /k/m { rewrite ^/k/m$ /metrics break; proxy_pass http://127.0.0.1:8000; }',
+      'location /k/ { rewrite ^/k\\/(.*)$ /$1 break; proxy_pass http://127.0.0.1:8000; }',
+    ]) {
+      expect(problems(server(`${METRICS}\n${body}`))).toEqual([
+        expect.stringMatching(/^[^:]+:4: error: location .* reaches 127\.0\.0\.1:8000\/metrics through rewrite /),
+      ]);
+    }
+    // Restricted, or a result that is no metrics path: fine.
+    expect(
+      problems(server(`${METRICS}\nlocation /rw/ { allow 127.0.0.1; deny all; rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:8000; }`)),
+    ).toEqual([]);
+    expect(problems(server(`${METRICS}\nlocation /rw/ { rewrite ^/rw/(.*)$ /v2/$1 break; proxy_pass http://127.0.0.1:8000; }`))).toEqual([]);
+  });
+
+  it('$ matches before a newline that ends the path: an exact location of the path leaves /rw/metrics%0A open, a prefix one does not', () => {
+    const rewrite = 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:8000; }';
+    expect(problems(server(`${METRICS}\n${rewrite}\nlocation = /rw/metrics { deny all; }`))).toEqual([
+      `${SELF}:4: error: location /rw/ is the location nginx picks for /rw/metrics%0A and passes it to FastAPI (proxy_pass http://127.0.0.1:8000, line 4): /rw/metrics%0A reaches 127.0.0.1:8000/metrics through rewrite ^/rw/(.*)$ /$1 break (line 4), but is not restricted to localhost; ${fix('/rw/metrics')}`,
+    ]);
+    expect(problems(server(`${METRICS}\n${rewrite}\nlocation /rw/metrics { deny all; }`))).toEqual([]);
+    // A regex location is read as PCRE reads it: its $ takes the path with a newline too.
+    expect(problems(server(`${METRICS}\n${rewrite}\nlocation ~ ^/rw/metrics/?$ { deny all; }`))).toEqual([]);
+  });
+
+  it('last, or no flag once the rewrites after it have run: the location nginx picks for the new URI decides', () => {
+    const v1 = (rules: string) => server(`location / { rewrite ^/(.*)$ /v1/$1 last; }\nlocation /v1/ { ${rules} proxy_pass http://127.0.0.1:8000/; }`);
+    expect(problems(v1('allow 127.0.0.1; deny all;'))).toEqual([]);
+    expect(problems(v1(''))).toEqual([
+      expect.stringContaining(`${SELF}:4: error: location /v1/ is the location nginx picks for /v1/metrics and passes it to FastAPI`),
+    ]);
+    // No flag: the next rewrite runs on the new URI.
+    expect(problems(server(`${METRICS}\nlocation /n/ { rewrite ^/n/(.*)$ /m/$1; rewrite ^/m/(.*)$ /$1 break; proxy_pass http://127.0.0.1:8000; }`))).toEqual([
+      expect.stringContaining(
+        `${SELF}:4: error: location /n/ is the location nginx picks for /n/metrics and passes it to FastAPI (proxy_pass http://127.0.0.1:8000, line 4): /n/metrics reaches 127.0.0.1:8000/metrics through rewrite ^/m/(.*)$ /$1 break (line 4)`,
+      ),
+    ]);
+    // No flag and no break: a new search, which the restricted /metrics location takes; a return after it answers first.
+    expect(problems(server(`${METRICS}\nlocation /n/ { rewrite ^/n/(.*)$ /$1; proxy_pass http://127.0.0.1:8000; }`))).toEqual([]);
+    expect(problems(server(`${METRICS}\nlocation /n/ { rewrite ^/n/(.*)$ /$1; return 404; }`))).toEqual([]);
+    // A rewrite that matches its own result loops until nginx gives up (500): nothing is passed.
+    expect(problems(server(`location / { rewrite ^/(.*)$ /api/$1 last; proxy_pass http://127.0.0.1:8000/; }`))).toEqual([missing]);
+  });
+
+  it('redirect, permanent, or a URL: nginx answers the client, which asks again for a path held on its own', () => {
+    expect(problems(server('location / { rewrite ^/(.*)$ /app/$1 permanent; proxy_pass http://127.0.0.1:8000/; }'))).toEqual([missing]);
+    expect(problems(server('location / { rewrite ^/(.*)$ http://example.org/$1; proxy_pass http://127.0.0.1:8000/; }'))).toEqual([missing]);
+  });
+
+  it('rewrites that each prepend their own prefix make 2^n request paths: past the bound, unknown, never an exponential wait', () => {
+    const prefixes = Array.from({ length: 40 }, (_, index) => `rewrite ^/a${index}(.*)$ $1;`).join(' ');
+    const started = performance.now();
+    const found = problems(server(`${METRICS}\nlocation / { ${prefixes} rewrite ^/x(.*)$ $1 break; proxy_pass http://127.0.0.1:8000; }`));
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(found).toContainEqual(expect.stringMatching(/:0: unknown: \d+ more request paths than the 32 this check follows reach FastAPI's \/metrics/));
+  });
+
+  it('inside an if, or not simple enough to run back: unknown naming the line, where the same rewrite standing alone decides', () => {
+    expect(problems(server('location / { rewrite ^/(.*)$ /v2/$1 break; proxy_pass http://127.0.0.1:8000; }'))).toEqual([missing]);
+    expect(problems(server(`location / {\nif ($http_x) { rewrite ^/(.*)$ /v2/$1 break; }\nproxy_pass http://127.0.0.1:8000;\n}`))).toEqual([
+      `${SELF}:4: unknown: location / is the location nginx picks for /metrics: rewrite ^/(.*)$ matches, inside an if, /metrics and changes it before it is passed on, which this check does not follow, so whether FastAPI's metrics are open is not known`,
+    ]);
+    expect(problems(server(`${METRICS}\nlocation /rw/ { rewrite ^/rw/(.*)$ /$1?x=1 break; proxy_pass http://127.0.0.1:8000; }`))).toEqual([
+      expect.stringContaining(`${SELF}:4: unknown: rewrite ^/rw/(.*)$ /$1?x=1 break in location /rw/ changes the URI`),
+    ]);
   });
 });
 
@@ -393,6 +488,9 @@ const PICKS: readonly string[] = [
   'location /me {\nlocation /metrics/ { proxy_pass http://127.0.0.1:9; }\n}\nlocation ~ / { }',
   'location /metrics/ { }\nlocation ~ / { }',
   'location /api/ { }\nlocation ~ \\.php$ { }',
+  // For /metrics%0A (a newline, which a rewrite's $ lets through): PCRE's $ matches before it, and a $ in a class is a character.
+  'location / { }\nlocation ~ ^/metrics$ { }',
+  'location / { }\nlocation ~ ^/metrics[$]$ { }\nlocation ~ ^/metric.$ { }',
 ];
 
 /**
@@ -460,7 +558,7 @@ async function served(port: number, host: string, uri: string): Promise<number |
 }
 
 describe('the location picked, held to a real nginx', () => {
-  it.skipIf(!NGINX)('picks for /metrics what nginx serves it from, for every server of PICKS', { timeout: 20_000 }, async () => {
+  it.skipIf(!NGINX)('picks for /metrics (and /metrics%0A) what nginx serves it from, for every server of PICKS', { timeout: 20_000 }, async () => {
     // Each location answers with its line: `return` runs before any content handler (and before access rules).
     const marked = PICKS.map((body) =>
       body
@@ -472,7 +570,10 @@ describe('the location picked, held to a real nginx', () => {
       marked.map((body, index) => `server { listen 127.0.0.1:${port}; server_name s${index}; root ${join(dir, 'www')};\n${body}\n}`);
     await withNginx(servers, async (port) => {
       for (const [index, body] of marked.entries()) {
-        expect({ server: body, picked: nginxLocationFor(body, '/metrics') }).toEqual({ server: body, picked: await served(port, `s${index}`, '/metrics') });
+        for (const uri of ['/metrics', '/metrics\n']) {
+          const request = uri.replace('\n', '%0A');
+          expect({ server: body, uri, picked: nginxLocationFor(body, uri) }).toEqual({ server: body, uri, picked: await served(port, `s${index}`, request) });
+        }
       }
     });
   });
@@ -495,7 +596,10 @@ const GENERAL: readonly {
   nginx: 'backend' | 403 | 'other';
 }[] = [
   { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }', reader: 'error', nginx: 'backend' },
-  { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation = /metrics { deny all; }', reader: 'ok', nginx: 403 },
+  { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation /metrics { deny all; }', reader: 'ok', nginx: 403 },
+  { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation /metrics { deny all; }', request: '/metrics/', reader: 'ok', nginx: 403 },
+  // An exact location leaves /metrics/ to location /, which passes it on (the backend's client library answers it as /metrics).
+  { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation = /metrics { deny all; }', request: '/metrics/', reader: 'error', nginx: 'backend' },
   { body: 'location /metrics/ { deny all; }\nlocation / { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'error', nginx: 'backend' },
   { body: 'location / { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 403 },
   { body: 'location / { allow all; deny all; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'error', nginx: 'backend' },
@@ -503,9 +607,16 @@ const GENERAL: readonly {
   { body: 'location / { try_files $uri @app; }\nlocation @app { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'error', nginx: 'backend' },
   { body: 'location / { try_files $uri @app; }\nlocation @app { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 403 },
   {
-    body: 'location / { proxy_pass http://127.0.0.1:BACKEND; }\nlocation ~ ^/metrics$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
+    body: 'location / { proxy_pass http://127.0.0.1:BACKEND; }\nlocation ~ ^/metrics/?$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
+    request: '/metrics/',
     reader: 'ok',
     nginx: 403,
+  },
+  {
+    body: 'location / { proxy_pass http://127.0.0.1:BACKEND; }\nlocation ~ ^/metrics$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
+    request: '/metrics/',
+    reader: 'error',
+    nginx: 'backend',
   },
   {
     body: 'location / { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }\nlocation ~ ^/metrics$ { proxy_pass http://127.0.0.1:BACKEND; }',
@@ -524,8 +635,15 @@ const GENERAL: readonly {
   { body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 'other' },
   // What these do depends on the request or on where a rewrite leads: the reader cannot tell.
   { body: 'location / { if ($remote_addr != 127.0.0.1) { return 403; } proxy_pass http://127.0.0.1:BACKEND; }', reader: 'unknown', nginx: 403 },
+  // A rewrite of /metrics alone to a location that answers leaves /metrics/ to the pass.
   {
     body: 'location / { rewrite ^/metrics$ /other last; proxy_pass http://127.0.0.1:BACKEND; }\nlocation /other { return 200 "other"; }',
+    request: '/metrics/',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  {
+    body: 'location / { rewrite ^/metrics/?$ /other last; proxy_pass http://127.0.0.1:BACKEND; }\nlocation /other { return 200 "other"; }',
     reader: 'unknown',
     nginx: 'other',
   },
@@ -547,18 +665,28 @@ const GENERAL: readonly {
     reader: 'ok',
     nginx: 403,
   },
+  { body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation /api/metrics { deny all; }', request: '/api/metrics/', reader: 'ok', nginx: 403 },
   {
     body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation = /api/metrics { deny all; }',
     request: '/api/metrics',
-    reader: 'ok',
+    reader: 'error',
     nginx: 403,
   },
   {
-    body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation ~ ^/api/metrics$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
-    request: '/api/metrics',
+    body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation = /api/metrics { deny all; }',
+    request: '/api/metrics/',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  {
+    body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation ~ ^/api/metrics/?$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
+    request: '/api/metrics/',
     reader: 'ok',
     nginx: 403,
   },
+  // A location of /api/metrics/ with a proxy_pass: nginx redirects /api/metrics to it, and passes /metrics/ on.
+  { body: 'location /api/metrics/ { proxy_pass http://127.0.0.1:BACKEND/metrics/; }', request: '/api/metrics/', reader: 'error', nginx: 'backend' },
+  { body: 'location /api/metrics/ { proxy_pass http://127.0.0.1:BACKEND/metrics/; }', request: '/api/metrics', reader: 'error', nginx: 'other' },
   // A longer prefix takes the request and maps it elsewhere.
   {
     body: 'location /api/ { proxy_pass http://127.0.0.1:BACKEND/; }\nlocation /api/m { proxy_pass http://127.0.0.1:BACKEND/x/; }',
@@ -570,7 +698,7 @@ const GENERAL: readonly {
   { body: 'location / { proxy_pass http://127.0.0.1:BACKEND/app/; }\nlocation /api/ { proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 'other' },
   // A URI from a variable, or a rewrite ... break before the pass: which request path reaches /metrics is not computed.
   { body: 'location ~ ^/re/(.*)$ { proxy_pass http://127.0.0.1:BACKEND/$1; }', request: '/re/metrics', reader: 'unknown', nginx: 'backend' },
-  { body: 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }', request: '/rw/metrics', reader: 'unknown', nginx: 'backend' },
+  { body: 'location /rw/ { rewrite ^/rw/(.*) /$1 break; proxy_pass http://127.0.0.1:BACKEND; }', request: '/rw/metrics', reader: 'unknown', nginx: 'backend' },
   {
     body: 'location ~ ^/re/(.*)$ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND/$1; }',
     request: '/re/metrics',
@@ -579,6 +707,71 @@ const GENERAL: readonly {
   },
   // A rewrite whose result always starts with /v2/ never makes /metrics.
   { body: 'location /rw/ { rewrite ^/rw/(.*)$ /v2/$1 break; proxy_pass http://127.0.0.1:BACKEND; }', request: '/rw/metrics', reader: 'ok', nginx: 'other' },
+  // A simple rewrite is run back: break passes the URI it makes whole, whatever URI proxy_pass names.
+  { body: 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }', request: '/rw/metrics', reader: 'error', nginx: 'backend' },
+  {
+    body: 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND/zz/; }',
+    request: '/rw/metrics/',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  { body: 'location = /stats { rewrite ^/stats$ /metrics break; proxy_pass http://127.0.0.1:BACKEND; }', request: '/stats', reader: 'error', nginx: 'backend' },
+  {
+    body: 'location /rw/ { allow 127.0.0.1; deny all; rewrite ^/rw/(.+)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }',
+    request: '/rw/metrics',
+    reader: 'ok',
+    nginx: 403,
+  },
+  // $ matches before a newline that ends the path: an exact location of the path leaves /rw/metrics%0A to the rewrite.
+  {
+    body: 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }\nlocation = /rw/metrics { deny all; }\nlocation = /rw/metrics/ { deny all; }',
+    request: '/rw/metrics%0A',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  {
+    body: 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }\nlocation /rw/metrics { deny all; }',
+    request: '/rw/metrics%0A',
+    reader: 'ok',
+    nginx: 403,
+  },
+  {
+    body: 'location /rw/ { rewrite ^/rw/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }\nlocation ~ ^/rw/metrics/?$ { deny all; }',
+    request: '/rw/metrics%0A',
+    reader: 'ok',
+    nginx: 403,
+  },
+  // No flag: the next rewrite runs on the new URI; without a break after it, nginx searches for a location again.
+  {
+    body: 'location /n/ { rewrite ^/n/(.*)$ /m/$1; rewrite ^/m/(.*)$ /$1 break; proxy_pass http://127.0.0.1:BACKEND; }',
+    request: '/n/metrics',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  {
+    body: 'location /n/ { rewrite ^/n/(.*)$ /$1; proxy_pass http://127.0.0.1:BACKEND; }\nlocation /metrics { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND; }',
+    request: '/n/metrics',
+    reader: 'ok',
+    nginx: 403,
+  },
+  // last: the location nginx picks for the new URI decides, its rules too.
+  {
+    body: 'location / { rewrite ^/(.*)$ /v1/$1 last; }\nlocation /v1/ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:BACKEND/; }',
+    reader: 'ok',
+    nginx: 403,
+  },
+  { body: 'location / { rewrite ^/(.*)$ /v1/$1 last; }\nlocation /v1/ { proxy_pass http://127.0.0.1:BACKEND/; }', reader: 'error', nginx: 'backend' },
+  {
+    body: 'location /l/ { rewrite ^/l/(.*)$ /c/$1 last; }\nlocation /c/ { proxy_pass http://127.0.0.1:BACKEND/; }',
+    request: '/l/metrics',
+    reader: 'error',
+    nginx: 'backend',
+  },
+  // A rewrite that matches its own result: nginx gives up after 10 (500). A redirect sends the client elsewhere.
+  { body: 'location / { rewrite ^/(.*)$ /api/$1 last; proxy_pass http://127.0.0.1:BACKEND/; }', reader: 'ok', nginx: 'other' },
+  { body: 'location / { rewrite ^/(.*)$ /app/$1 permanent; proxy_pass http://127.0.0.1:BACKEND; }', reader: 'ok', nginx: 'other' },
+  // Inside an if: what it does depends on the request.
+  { body: 'location / { if ($http_x) { rewrite ^/(.*)$ /v2/$1 break; } proxy_pass http://127.0.0.1:BACKEND; }', reader: 'unknown', nginx: 'backend' },
 ];
 
 describe('a location of another path, held to a real nginx', () => {
@@ -609,7 +802,9 @@ describe('a location of another path, held to a real nginx', () => {
               const severities = new Set(found.map((finding) => finding.severity));
               const verdict = severities.has('error') ? 'error' : severities.has('unknown') ? 'unknown' : 'ok';
               const answer = await get(port, `s${index}`, request, '127.0.0.2');
-              const got = answer.status === 200 && answer.body === `backend ${metrics}` ? 'backend' : answer.status === 403 ? 403 : 'other';
+              // The backend's metrics at either path: its client library answers /metrics/ too.
+              const backend = answer.status === 200 && [`backend ${metrics}`, `backend ${metrics}/`].includes(answer.body);
+              const got = backend ? 'backend' : answer.status === 403 ? 403 : 'other';
               expect({ body, metrics, request, reader: verdict, nginx: got }).toEqual({ body, metrics, request, reader, nginx });
             }
           },
