@@ -94,8 +94,13 @@ export function parseArgs(argv: readonly string[]): Request {
     if (!(error instanceof UsageError)) throw error;
     const unexpected = /^unexpected argument "([^"]*)"/.exec(error.message);
     // A word that could be service ids gets the hint; anything else (`-- --json`) is just unexpected.
-    if (unexpected)
-      return fail(`unexpected argument "${unexpected[1]}"${SERVICE_IDS.test(unexpected[1]!) ? ` (services are chosen with --service ${unexpected[1]})` : ''}`);
+    if (unexpected) {
+      const word = unexpected[1]!;
+      // `help` and `version` are what a user of git or systemctl types for --help and --version: point there, not at --service.
+      const meant =
+        word === 'help' ? ' (for usage, run port-health-check --help)' : word === 'version' ? ' (for the version, run port-health-check --version)' : '';
+      return fail(`unexpected argument "${word}"${meant || (SERVICE_IDS.test(word) ? ` (services are chosen with --service ${word})` : '')}`);
+    }
     const unknown = /^unknown option (\S+);/.exec(error.message);
     if (unknown) return fail(`unknown option ${unknown[1]}${suggest(unknown[1]!)}`);
     return fail(error.message);

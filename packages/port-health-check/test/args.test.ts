@@ -110,6 +110,8 @@ describe('parseArgs', () => {
     [['--stict'], 'unknown option --stict; see port-health-check --help'],
     [['--servic', 'api'], 'unknown option --servic; did you mean --service?'],
     [['api'], 'unexpected argument "api" (services are chosen with --service api)'],
+    [['help'], 'unexpected argument "help" (for usage, run port-health-check --help)'],
+    [['version'], 'unexpected argument "version" (for the version, run port-health-check --version)'],
     [['api,redis'], 'unexpected argument "api,redis" (services are chosen with --service api,redis)'],
     [['--', '--json'], 'unexpected argument "--json"'],
     [['--service='], '--service needs a non-empty value'],

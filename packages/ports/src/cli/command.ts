@@ -43,6 +43,8 @@ export interface Command<F extends Flags = Flags> {
    * not use as those bytes. Every other PATH, DIR or FILE is used as its bytes.
    */
   readonly utf8Paths?: Readonly<Record<string, string>>;
+  /** Groups of its flags that exclude each other: the usage line shows `[--out DIR | --root DIR]`, and main() refuses two of a group. */
+  readonly exclusive?: readonly (readonly string[])[];
   /** Lines printed after the options in the command's --help. */
   readonly notes?: readonly string[];
   run(context: Context<Values<F>>): Promise<Outcome>;
@@ -66,9 +68,29 @@ export function commandFlags(command: Command): Flags {
 }
 
 /** The usage line: `ports get <id> [--json]`, `ports docs [--check] [--file PATH]` (global flags left to --help). */
+/** `--out DIR`, `--check`: a flag as the usage line shows it. */
+function shownFlag(command: Command, flag: string): string {
+  const declared = command.flags[flag];
+  return `--${flag}${declared?.type === 'string' ? ` ${declared.value ?? 'VALUE'}` : ''}`;
+}
+
 export function usageLine(name: string, command: Command): string {
-  const flags = Object.entries(command.flags).map(([flag, declared]) => ` [--${flag}${declared.type === 'string' ? ` ${declared.value ?? 'VALUE'}` : ''}]`);
+  const shown = (flag: string) => shownFlag(command, flag);
+  // A group is shown where its first flag is declared; its other flags are in it.
+  const grouped = new Set(command.exclusive?.flatMap((group) => group.slice(1)));
+  const flags = Object.keys(command.flags)
+    .filter((flag) => !grouped.has(flag))
+    .map((flag) => ` [${(command.exclusive?.find((group) => group[0] === flag) ?? [flag]).map(shown).join(' | ')}]`);
   return `ports ${name}${command.operands ? ` ${command.operands}` : ''}${flags.join('')}${command.json ? ' [--json]' : ''}`;
+}
+
+/** `give --out DIR or --root DIR, not both` when two flags of one of the command's exclusive groups are given; else undefined. */
+export function exclusiveClash(command: Command, values: Readonly<Record<string, unknown>>): string | undefined {
+  for (const group of command.exclusive ?? []) {
+    const given = group.filter((flag) => values[flag] !== undefined);
+    if (given.length > 1) return `give ${shownFlag(command, given[0]!)} or ${shownFlag(command, given[1]!)}, not both`;
+  }
+  return undefined;
 }
 
 /** `ports <name> --help`, made from the declarations: usage, summary, every flag it parses, notes. */

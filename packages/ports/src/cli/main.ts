@@ -19,7 +19,7 @@ import {
 import { didYouMean } from '../suggest.js';
 import { oneLine, quoteValue } from '../escape.js';
 import { RegistryError, formatIssue } from '../errors.js';
-import { type Command, commandFlags, commandHelp, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
+import { type Command, commandFlags, commandHelp, exclusiveClash, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError } from './exit-code.js';
 import { printedShellWord } from '../shell-word.js';
@@ -202,6 +202,8 @@ export async function main(
     // (`validate`'s optional FILEs say so themselves.)
     if (positionals.slice(0, min).includes('')) throw new UsageError(`ports ${commandName}: an empty ${command.operands} argument; usage: ${line}`);
     if (values.json && !command.json) throw new UsageError(`ports ${commandName}: has no JSON output; drop --json`);
+    const clash = exclusiveClash(command, values);
+    if (clash) throw new UsageError(`ports ${commandName}: ${clash}; usage: ${line}`);
     const registryPath = values.registry as string | undefined;
     if (registryPath === '') throw new UsageError(`ports ${commandName}: --registry needs a path`);
     const refused = pathRefusal(commandName, command, values, positionals, bytesLost);

@@ -2,6 +2,8 @@
 // the same command, with the same registry and options, without --check. The
 // bare command would write to its defaults instead (`ports systemd` into
 // /etc/systemd/system as root), not to the --out or --root that was checked.
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { printedShellWord } from '../shell-word.js';
 import type { Context } from './context.js';
 
@@ -23,4 +25,21 @@ export function regenerateCommand(context: Context<unknown>, name: string, flags
 function option(flag: string, value: string | undefined): string[] {
   if (value === undefined) return [];
   return value.startsWith('-') ? [`--${flag}=${value}`] : [`--${flag}`, value];
+}
+
+/**
+ * How a --check names the files on disk and what it asks after regenerating:
+ * `committed` and `, then commit them` in a git work tree (a `.git` in `path`
+ * or a directory above it), `on disk` and nothing outside one (`ports
+ * monitoring --out /srv/deploy --check` on a host: there is nothing to commit).
+ */
+export function driftWords(path: string, what: 'it' | 'them'): { readonly current: string; readonly afterwards: string } {
+  return inWorkTree(path) ? { current: 'committed', afterwards: `, then commit ${what}` } : { current: 'on disk', afterwards: '' };
+}
+
+function inWorkTree(path: string): boolean {
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    if (statSync(`${dir}/.git`, { throwIfNoEntry: false }) !== undefined) return true;
+    if (dir === dirname(dir)) return false;
+  }
 }

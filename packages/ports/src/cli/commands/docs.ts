@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { FileReadError, readFileBytes } from '../../files/read.js';
 import { utf8Problem } from '../../utf8.js';
 import { FileWriteError, writeOutputFile } from '../../files/write.js';
@@ -6,7 +7,7 @@ import { unifiedDiff } from '../../render/diff.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
-import { regenerateCommand } from '../regenerate.js';
+import { driftWords, regenerateCommand } from '../regenerate.js';
 import { escapeText } from '../../escape.js';
 
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
@@ -49,8 +50,9 @@ export const command = defineCommand({
         context.io.out(`${shown} is up to date with ${source}\n`);
         return 'ok';
       }
-      context.io.out(unifiedDiff(current, next, { from: `${shown} (committed)`, to: `${shown} (from ${source})` }));
-      context.io.err(`${shown} is stale: run "${regenerateCommand(context, 'docs', ['file'])}" to regenerate it from ${source}, then commit it\n`);
+      const words = driftWords(dirname(file), 'it');
+      context.io.out(unifiedDiff(current, next, { from: `${shown} (${words.current})`, to: `${shown} (from ${source})` }));
+      context.io.err(`${shown} is stale: run "${regenerateCommand(context, 'docs', ['file'])}" to regenerate it from ${source}${words.afterwards}\n`);
       return 'failed';
     }
     if (next === current) {

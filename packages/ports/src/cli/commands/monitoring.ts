@@ -19,7 +19,7 @@ import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type Genera
 import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { regenerateCommand } from '../regenerate.js';
+import { driftWords, regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
@@ -114,6 +114,7 @@ async function checkFiles(
   leftovers: readonly string[],
 ): Promise<Outcome> {
   let stale = 0;
+  const words = driftWords(dir, 'them');
   for (const path of leftovers) {
     stale++;
     context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
@@ -125,7 +126,7 @@ async function checkFiles(
     if (entry.problem !== undefined) context.io.out(`${path}: ${entry.problem}\n`);
     else if (entry.current === undefined) context.io.out(`${path}: missing\n`);
     else if (entry.current === entry.file.contents) context.io.out(`${path}: ${entry.exposure}: not only this tool writes it; regenerating replaces it\n`);
-    else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (committed)`, to: `${path} (from ${source})` }));
+    else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (${words.current})`, to: `${path} (from ${source})` }));
   }
   const regenerate = regenerateCommand(context, 'monitoring', ['out']);
   const exposed = exposedTree(dir, files);
@@ -133,7 +134,7 @@ async function checkFiles(
     context.io.out(`${escapeText(entry.dir.path)}: ${directoryProblem(entry, stake(entry))}; ${directoryDriftFix(entry, regenerate)}\n`);
   if (stale > 0) {
     context.io.err(
-      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}" to regenerate them from ${source}, then commit them\n`,
+      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}" to regenerate them from ${source}${words.afterwards}\n`,
     );
   }
   if (exposed.length > 0) {

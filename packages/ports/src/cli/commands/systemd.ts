@@ -84,6 +84,7 @@ export const command = defineCommand({
     textfile: { type: 'string', value: 'FILE', help: ['the .prom file it writes for node_exporter', `(default: ${DEFAULT_TEXTFILE})`] },
     check: { type: 'boolean', help: 'write nothing; exit 1 when the files differ from the registry' },
   },
+  exclusive: [['out', 'root']],
   utf8Paths: {
     out: 'the unit files under it are written and read by UTF-8 names',
     root: 'the unit files under it are written and read by UTF-8 names',
@@ -99,7 +100,6 @@ export async function run(context: Context): Promise<Outcome> {
   const claimPort = (context.values['claim-port'] as string | undefined) ?? DEFAULT_CLAIM_PORT;
   const problem = claimPortPathProblem(claimPort);
   if (problem) throw new UsageError(`ports systemd: --claim-port ${quoteValue(claimPort)}: ${problem}`);
-  if (out !== undefined && root !== undefined) throw new UsageError('ports systemd: give --out DIR or --root DIR, not both');
   if (out === '' || root === '') throw new UsageError('ports systemd: --out and --root need a directory');
   if (root !== undefined) await requireRoot(root);
   // Under --root, a link means what it means inside the root (`systemctl link` leaves absolute links in

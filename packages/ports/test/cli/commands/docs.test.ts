@@ -20,6 +20,7 @@ describe('ports docs', () => {
 
   it('--check on a stale page prints a diff, writes nothing and exits 1', async () => {
     const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    mkdirSync(join(dir, '.git')); // a git work tree: the page is committed, and the fix is to commit it again
     const run = await ports(['docs', '--check'], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^--- docs\/ports\.md \(committed\)\n\+\+\+ docs\/ports\.md \(from ports\.yaml\)\n@@ /);
@@ -27,6 +28,11 @@ describe('ports docs', () => {
     expect(run.stdout).toContain('\n+| 9091 | Prometheus ');
     expect(run.stderr).toBe('docs/ports.md is stale: run "ports docs" to regenerate it from ports.yaml, then commit it\n');
     expect(read(dir)).toBe(committedDocs);
+    // Outside a work tree there is nothing to commit: the page is the one on disk.
+    const loose = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    const looseRun = await ports(['docs', '--check'], { cwd: loose });
+    expect(looseRun.stdout).toMatch(/^--- docs\/ports\.md \(on disk\)\n/);
+    expect(looseRun.stderr).toBe('docs/ports.md is stale: run "ports docs" to regenerate it from ports.yaml\n');
   });
 
   it('a page path with a line break or a terminal escape, and control characters in the page, are printed escaped', async () => {
@@ -35,10 +41,10 @@ describe('ports docs', () => {
     writeFileSync(join(dir, page), committedDocs.replace('| 9090 | Prometheus ', '| 9090 | Prometheus \u001b[2J'));
     const check = await ports(['docs', '--check', '--file', page], { cwd: dir });
     expect(check.code).toBe(1);
-    expect(check.stdout).toMatch(/^--- pa\\e\[31mge\\nok: forged\.md \(committed\)\n/);
+    expect(check.stdout).toMatch(/^--- pa\\e\[31mge\\nok: forged\.md \(on disk\)\n/);
     expect(check.stdout).toContain('\n-| 9090 | Prometheus \\e[2J');
     expect(check.stderr).toBe(
-      'pa\\e[31mge\\nok: forged.md is stale: run "ports docs --file $\'pa\\e[31mge\\nok: forged.md\'" to regenerate it from ports.yaml, then commit it\n',
+      'pa\\e[31mge\\nok: forged.md is stale: run "ports docs --file $\'pa\\e[31mge\\nok: forged.md\'" to regenerate it from ports.yaml\n',
     );
     const write = await ports(['docs', '--file', page], { cwd: dir });
     expect(write).toEqual({ code: 0, stdout: 'pa\\e[31mge\\nok: forged.md regenerated from ports.yaml\n', stderr: '' });

@@ -1,6 +1,6 @@
 // `ports monitoring` through the built bin, in temp checkouts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -35,7 +35,13 @@ describe('ports monitoring', () => {
     expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
     rmSync(join(out, 'prometheus/prometheus.yml'));
     const outCheck = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
-    expect(outCheck.stderr).toMatch(new RegExp(`are missing or stale: run "ports monitoring --out ${out}" to regenerate them`));
+    expect(outCheck.stderr).toMatch(new RegExp(`are missing or stale: run "ports monitoring --out ${out}" to regenerate them from ports.yaml\n$`));
+    // In a git work tree, a changed file is the committed one, and the fix ends with committing it.
+    mkdirSync(join(dir, '.git'));
+    writeFileSync(join(out, 'prometheus/prometheus.yml'), 'stale\n');
+    const inTree = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
+    expect(inTree.stdout).toContain(`--- ${out}/prometheus/prometheus.yml (committed)\n`);
+    expect(inTree.stderr).toMatch(/ to regenerate them from ports\.yaml, then commit them\n$/);
     expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
   });
 

@@ -600,7 +600,12 @@ describe('ports systemd', () => {
     }
     const both = await ports(['systemd', '--out', tempDir(), '--root', tempDir()]);
     expect(both.code).toBe(64);
-    expect(both.stderr).toMatch(/^ports systemd: give --out DIR or --root DIR, not both\n/);
+    expect(both.stderr).toMatch(
+      /^ports systemd: give --out DIR or --root DIR, not both; usage: ports systemd \[--out DIR \| --root DIR\] \[--claim-port PATH\]/,
+    );
+    expect(both.stderr.split('\n')).toHaveLength(3);
+    // --help's usage line shows the two as one choice.
+    expect((await ports(['systemd', '--help'])).stdout).toMatch(/^Usage: ports systemd \[--out DIR \| --root DIR\] \[--claim-port PATH\] /);
   });
 
   it.skipIf(!analyze)("writes the health check's service and timer; systemd-analyze verify accepts them; --check finds their drift", async () => {
