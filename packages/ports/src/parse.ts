@@ -33,15 +33,45 @@ export function parseRegistryText(text: string): ParseResult {
     return parseUnsafe(text);
   } catch (error) {
     // A bug, not a property of the input: still an issue, never a crash of the caller.
-    return fail([
-      {
-        path: '',
-        message: `internal error reading the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}; please report this with the file`,
-        line: 0,
-        column: 0,
-      },
-    ]);
+    const polluted = pollutedKeys();
+    const message =
+      polluted.length > 0
+        ? `cannot read the registry in this process: ${polluted.join(', ')} ${polluted.length === 1 ? 'is a property' : 'are properties'} that another module set on every object (prototype pollution), and the YAML and schema libraries fail with it (${String((error as Error)?.message ?? error).slice(0, 200)}); find and fix the module that sets it`
+        : `internal error reading the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}; please report this with the file`;
+    return fail([{ path: '', message, line: 0, column: 0 }]);
   }
+}
+
+/**
+ * The enumerable properties every object or list inherits (`Object.prototype.port = 1`, set by
+ * another module's bug: a deep merge of untrusted JSON), quoted, at most five: what a failure of
+ * the libraries in this process is down to. An object has none of its own making.
+ */
+function pollutedKeys(): string[] {
+  const keys = new Set<string>();
+  for (const key in {}) keys.add(`Object.prototype.${key}`);
+  for (const key in []) if (!keys.has(`Object.prototype.${key}`)) keys.add(`Array.prototype.${key}`);
+  return [...keys].slice(0, 5).map((key) => quoteValue(key));
+}
+
+/**
+ * `value` (what toJS() or zod made) copied with every mapping an object of its own keys and no
+ * prototype, every list a new array. A process may have a polluted Object.prototype (another
+ * module's bug set `Object.prototype.port = 1`): read through it, a reserved range written with
+ * start and end would have a port too, and zod's strict objects (`for...in`) would find an
+ * unknown key `port` in every mapping. With no prototype, zod, the rules and the Registry see
+ * the file's own keys only. toJS() has no option for it, nor zod.
+ */
+function ownData<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const list: unknown[] = new Array(value.length);
+    for (let index = 0; index < value.length; index++) list[index] = ownData(value[index]);
+    return list as T;
+  }
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) copy[key] = ownData((value as Record<string, unknown>)[key]);
+  return copy as T;
 }
 
 function parseUnsafe(text: string): ParseResult {
@@ -70,7 +100,9 @@ function parseUnsafe(text: string): ParseResult {
   });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
+    // Whole numbers always (a RegistryError refuses any other): yaml's state, read through a
+    // polluted prototype (`Object.prototype.value`), can give an error no offset.
+    return Number.isInteger(line) && Number.isInteger(col) ? { line, column: col } : { line: 0, column: 0 };
   };
 
   const syntax: RegistryIssue[] = doc.errors
@@ -105,7 +137,7 @@ function parseUnsafe(text: string): ParseResult {
   if (structure.length > 0) return fail([...duplicateIssues(), ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
 
   // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
-  const input: unknown = doc.toJS({ maxAliasCount: -1 });
+  const input: unknown = ownData(doc.toJS({ maxAliasCount: -1 }));
   const named = duplicateIssues(input);
   if (input === null || input === undefined) {
     return fail([...named, { path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
@@ -116,14 +148,16 @@ function parseUnsafe(text: string): ParseResult {
   if (foreign) return fail([...named, { path: '', message: foreign, line: 1, column: 1 }]);
 
   const parsed = RegistrySchema.safeParse(input);
+  // zod's output is plain objects (an optional key left out would read through the prototype): own keys only, as the input.
+  const data = parsed.success ? ownData(parsed.data) : undefined;
   const located: Located[] = [
     ...wholeNumbersWithAPoint(doc),
     ...protoLabels(doc),
-    ...(parsed.success
-      ? checkRules(parsed.data)
-      : [...mergeMissing(parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input))]),
+    ...(data !== undefined
+      ? checkRules(data)
+      : [...mergeMissing((parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input))]),
   ];
-  if (located.length === 0 && parsed.success && named.length === 0) return { ok: true, data: parsed.data };
+  if (located.length === 0 && data !== undefined && named.length === 0) return { ok: true, data };
 
   return fail(
     [
@@ -323,21 +357,22 @@ function entryFacts(input: unknown): CheckableRegistry {
 /** The entry parsed whole when it is valid, else each of its keys parsed alone (a list item by item). */
 function facts(schema: z.ZodObject, entry: unknown): Record<string, unknown> | undefined {
   const whole = schema.safeParse(entry);
-  if (whole.success) return whole.data as Record<string, unknown>;
+  if (whole.success) return ownData(whole.data) as Record<string, unknown>;
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
-  const out: Record<string, unknown> = {};
+  // No prototype, as ownData's: a key the entry lacks is not read through a polluted Object.prototype.
+  const out: Record<string, unknown> = Object.create(null);
   const broken = new Set<string>();
   for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     const value = (entry as Record<string, unknown>)[key];
     const parsed = field.safeParse(value);
     if (parsed.success) {
-      if (parsed.data !== undefined) out[key] = parsed.data;
+      if (parsed.data !== undefined) out[key] = ownData(parsed.data);
       continue;
     }
     broken.add(key);
     const inner = unwrap(field);
     if (Array.isArray(value) && inner instanceof z.ZodArray) {
-      out[key] = value.map((item) => (inner.element as z.ZodType).safeParse(item).data);
+      out[key] = value.map((item) => ownData((inner.element as z.ZodType).safeParse(item).data));
     }
   }
   out.broken = broken;
@@ -501,8 +536,11 @@ function schemaAt(path: readonly PathSegment[]): z.ZodType | undefined {
   let schema: z.ZodType = RegistrySchema;
   for (const segment of path) {
     schema = unwrap(schema);
-    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[segment as string]!;
-    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    if (schema instanceof z.ZodObject) {
+      // Own keys only: `constructor`, or a key another module set on Object.prototype, is no key of the schema.
+      if (!Object.hasOwn(schema.shape, segment)) return undefined;
+      schema = (schema.shape as Record<string, z.ZodType>)[segment as string]!;
+    } else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
     else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
     else return undefined;
     if (!schema) return undefined;
