@@ -3,7 +3,8 @@ import { cacheDir } from './cache.js';
 import { RegistryError } from './errors.js';
 import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
-import { loadParser } from './load-parser.js';
+import { loadParser, type Parser } from './load-parser.js';
+import { pollutedKeys } from './polluted.js';
 import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
@@ -147,7 +148,7 @@ export function parseRegistryFile(bytes: Buffer, path: string, cache?: RegistryC
       }
     }
   }
-  const result = loadParser().parseRegistryText(bytes.toString('utf8'));
+  const result = parserFor(path).parseRegistryText(bytes.toString('utf8'));
   if (!result.ok) throw new RegistryError(path, result.issues, result.protect);
   if (cache !== undefined) writeCachedRegistry(cache, absolute, bytes, result.data);
   return new Registry(result.data, path);
@@ -166,7 +167,7 @@ export function parseRegistry(text: string, options?: ParseOptions): Registry {
     );
   }
   const source = given ?? 'ports.yaml';
-  const result = loadParser().parseRegistryText(text);
+  const result = parserFor(source).parseRegistryText(text);
   if (!result.ok) throw new RegistryError(source, result.issues, result.protect);
   return new Registry(result.data, source);
 }
@@ -205,5 +206,30 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
       return `${what}: ${error.reason}; ${hint}`;
     default:
       return `${what}: ${error.reason}; ${hint}`;
+  }
+}
+
+/**
+ * The parser (loaded on the first parse, dist/parse.cjs), or a RegistryError
+ * for `source` when it cannot load: zod 4 cannot build a schema in a process
+ * whose Object.prototype another module polluted, and that is said as one
+ * line naming the keys, never a TypeError from inside zod.
+ */
+function parserFor(source: string): Parser {
+  try {
+    return loadParser();
+  } catch (error) {
+    const polluted = pollutedKeys();
+    if (polluted.length === 0) throw error;
+    const why = String((error as Error)?.message ?? error).slice(0, 200);
+    const keys = `${polluted.join(', ')} ${polluted.length === 1 ? 'is a property' : 'are properties'}`;
+    throw new RegistryError(source, [
+      {
+        path: '',
+        message: `cannot load the registry parser in this process: ${keys} that another module set on every object (prototype pollution), and the schema library fails with it (${why}); find and fix the module that sets it`,
+        line: 0,
+        column: 0,
+      },
+    ]);
   }
 }

@@ -7,6 +7,7 @@ import type { RegistryIssue, SalvagedProtection } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
 import { ClaimSchema, INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { escapeText, oneLine, quoteValue } from './escape.js';
+import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
@@ -40,18 +41,6 @@ export function parseRegistryText(text: string): ParseResult {
         : `internal error reading the registry: ${String((error as Error)?.message ?? error).slice(0, 200)}; please report this with the file`;
     return fail([{ path: '', message, line: 0, column: 0 }]);
   }
-}
-
-/**
- * The enumerable properties every object or list inherits (`Object.prototype.port = 1`, set by
- * another module's bug: a deep merge of untrusted JSON), quoted, at most five: what a failure of
- * the libraries in this process is down to. An object has none of its own making.
- */
-function pollutedKeys(): string[] {
-  const keys = new Set<string>();
-  for (const key in {}) keys.add(`Object.prototype.${key}`);
-  for (const key in []) if (!keys.has(`Object.prototype.${key}`)) keys.add(`Array.prototype.${key}`);
-  return [...keys].slice(0, 5).map((key) => quoteValue(key));
 }
 
 /**

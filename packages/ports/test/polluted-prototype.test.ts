@@ -76,3 +76,24 @@ describe.each(Object.entries(files))('%s in a process with a polluted prototype'
     }
   });
 });
+
+describe('a prototype polluted before the parser loads (the built package loads dist/parse.cjs on the first parse)', () => {
+  it('parseRegistry and loadRegistry throw a RegistryError naming the key, never a TypeError from inside zod', () => {
+    const index = join(repoRoot, 'packages/ports/dist/index.js');
+    const script = `Object.prototype.foo = 'x';
+const P = await import(${JSON.stringify(index)});
+const out = [];
+for (const call of [() => P.parseRegistry('version: 1\\nservices: []\\n'), () => P.loadRegistry({ path: ${JSON.stringify(join(repoRoot, 'ports.yaml'))} })]) {
+  try { await call(); out.push('parsed'); } catch (error) { out.push(error.constructor.name + ': ' + error.message); }
+}
+process.stdout.write(JSON.stringify(out));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, DSA110_PORTS_CACHE: 'off' } }),
+    ) as string[];
+    expect(out).toHaveLength(2);
+    for (const line of out)
+      expect(line).toMatch(
+        /^RegistryError: [^\n]*(ports\.yaml): cannot load the registry parser in this process: "Object\.prototype\.foo" is a property that another module set on every object \(prototype pollution\)[^\n]*; find and fix the module that sets it$/,
+      );
+  });
+});
