@@ -1,7 +1,7 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
-import { escapeText, oneLine, quoteValue } from '@dsa110/ports';
+import { escapeText, oneLine } from '@dsa110/ports';
 import { claimLabel, parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
-import { type Env, EXIT_USAGE, errorJson, type Io } from '@dsa110/ports/cli';
+import { type Env, EXIT_USAGE, errorJson, type Io, lostPathMessage } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
 import { resultJsonLine, type ClaimResult } from './result.js';
@@ -46,20 +46,14 @@ export function idGivenTransport(argv: readonly string[]): (ClaimArgs & { readon
 /**
  * Why the --registry path cannot be opened at all, or undefined: it holds
  * U+FFFD where Node could not decode its bytes, and the bin could not read
- * them back (`bytesLost`, argv.ts). Opening it would open no file, or another
+ * them back (`bytesLost`, @dsa110/ports/cli commandLine). Opening it would open no file, or another
  * file (one really named with U+FFFD), and the fallback to the built-in
  * protected list would drop the file's protections for a mistake that no
  * restart mends: a usage error, said before anything is read. (A U+FFFD the
  * bin read back as such is the file's real name, and is opened.)
  */
 export function lostRegistryPath(args: Pick<ClaimArgs, 'registry'>, bytesLost: boolean): string | undefined {
-  if (!bytesLost || args.registry === undefined || !args.registry.includes('\uFFFD')) return undefined;
-  // \ufffd, escaped as the rest of the path is: a byte that was lost, not a character of the name.
-  const shown = quoteValue(args.registry).replace(/\uFFFD/g, '\\ufffd');
-  return (
-    `--registry ${shown}: the path is not UTF-8 (\\ufffd: bytes Node could not decode) and its bytes could not be read back ` +
-    'from /proc/self/cmdline, so the file cannot be opened; give it a UTF-8 name (or a symlink with one)'
-  );
+  return bytesLost && args.registry !== undefined ? lostPathMessage('--registry', args.registry) : undefined;
 }
 
 /** claimPort() options for the command line: human lines to stderr, `[claim-port:PORT]` first. */
