@@ -2,8 +2,8 @@
 // which imports @dsa110/ports as a dependency so that its classes are the
 // caller's; the bin as bundled CommonJS, a small first half (cli.cjs) and the
 // claim engine (run.cjs), with the registry library and the socket reader
-// inlined (zod and yaml only through the registry's lazy parser; pidusage and
-// ps-list loaded from node_modules only when needed); the .d.ts files. Run
+// inlined (zod and yaml only through the registry's lazy parser; pidusage
+// loaded from node_modules only when needed, ps-list bundled); the .d.ts files. Run
 // with plain node: `pnpm build`.
 import { join } from 'node:path';
 import {
@@ -56,7 +56,17 @@ const secondHalf = {
 // instructions (callgrind; `node -e 0`: 77.7M) and from 34.6 to 32.9 ms
 // (medians of 50 interleaved runs, `node -e 0` 29.4 ms; 2026-11-30).
 await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyBuiltins(root), secondHalf] });
-await bundle({ ...cachedBin(common), entryPoints: ['src/run.ts'], outfile: join(dist, 'run.cjs'), plugins: [portsInBin, lazyBuiltins(root), secondHalf] });
+// ps-list is an ES module only: a require() of it from this CommonJS bundle fails on Node 20.0-20.18
+// (ERR_REQUIRE_ESM) and, where Node can require it, esbuild's import() shim hands over its namespace, not
+// its function. So the claim engine bundles it (its code runs only where there is no /proc, the lsof
+// fallback), and pidusage, CommonJS, stays a dependency.
+await bundle({
+  ...cachedBin(common),
+  external: common.external.filter((name) => name !== 'ps-list'),
+  entryPoints: ['src/run.ts'],
+  outfile: join(dist, 'run.cjs'),
+  plugins: [portsInBin, lazyBuiltins(root), secondHalf],
+});
 await codeCacheLoader(root, dist, 'cli.cjs');
 
 finish(root);

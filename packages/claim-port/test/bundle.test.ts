@@ -1,0 +1,31 @@
+// The bin's bundles run on every Node from the floor up (engines: >=20). Node
+// before 20.19 cannot require() an ES module (ERR_REQUIRE_ESM), and where it
+// can, esbuild's import() shim hands over the module's namespace, not its
+// default export: a package left outside a CommonJS bundle must be CommonJS.
+// (ps-list, ES module only, was required by dist/run.cjs: the lsof fallback,
+// where there is no /proc, failed with "e is not a function".)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN } from './helpers.js';
+
+const dist = join(dirname(dirname(BIN)), 'dist');
+
+describe("the bin's bundles", () => {
+  it('require() only CommonJS packages, which load where Node cannot require an ES module', () => {
+    const bundles = readdirSync(dist).filter((name) => name.endsWith('.cjs'));
+    expect(bundles).toContain('run.cjs');
+    const required = new Set<string>();
+    for (const name of bundles)
+      for (const [, id] of readFileSync(join(dist, name), 'utf8').matchAll(/\brequire\("([^"]+)"\)/g))
+        if (!id!.startsWith('.') && !id!.startsWith('node:') && !id!.startsWith('#') && !builtinModules.includes(id!)) required.add(id!);
+    expect([...required].sort()).toEqual(['pidusage']);
+    for (const id of required) {
+      const load = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', `require(${JSON.stringify(id)})`], { cwd: dist, encoding: 'utf8' });
+      expect(load.stderr, id).toBe('');
+      expect(load.status, id).toBe(0);
+    }
+  });
+});
