@@ -28,8 +28,14 @@ fi
 if [ -f packages/ports/dist/cli/ports.js ] && [ -d deploy ]; then
   # The committed deploy/ tree: current, and valid by its own projects' checkers.
   node packages/ports/bin/ports.js monitoring --check || status=1
-  promtool check config deploy/prometheus/prometheus.yml || status=1
-  promtool test rules deploy/prometheus/tests/dsa110-ports.rules.test.yml || status=1
+  if command -v promtool >/dev/null; then
+    promtool check config deploy/prometheus/prometheus.yml || status=1
+    promtool test rules deploy/prometheus/tests/dsa110-ports.rules.test.yml || status=1
+  else
+    # Not root on a machine without Debian's prometheus (install-system-packages.sh said so): two checks skipped, counted below.
+    echo "test.sh: promtool not installed: the two promtool checks of deploy/ are skipped" >&2
+    echo '{"numPassedTests":0,"numFailedTests":0,"numPendingTests":2}' >"$results/promtool.json"
+  fi
 fi
 # Every package changed since the base branch has a changeset.
 bash scripts/changeset-status.sh || status=1
