@@ -174,13 +174,21 @@ function runChild(
       return;
     }
     running.add(child);
-    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => forked.push(chunk));
-    child.stderr!.on('data', () => (complaint = true));
     child.once('error', () => {
       running.delete(child);
       resolve(undefined);
     });
+    // No pipes when the process is out of descriptors (EMFILE, or ENFILE: the machine's table is full): spawn()
+    // returns a child without them and says why in 'error' (above) a moment later. The Node scan reads everything.
+    const [stdout, stderr, fork] = [child.stdout, child.stderr, child.stdio?.[3] as NodeJS.ReadableStream | null | undefined];
+    if (!stdout || !stderr || !fork) {
+      running.delete(child);
+      resolve(undefined);
+      return;
+    }
+    stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    fork.on('data', (chunk: Buffer) => forked.push(chunk));
+    stderr.on('data', () => (complaint = true));
     child.once('close', (code, signal) => {
       running.delete(child);
       const each = [Buffer.concat(out).toString('latin1'), Buffer.concat(forked).toString('latin1')];

@@ -1,7 +1,8 @@
 // What the perl scan's output means: only records it can account for are
 // taken; a process perl could not read completely, or any output that does not
 // parse, is left to the Node scan (recheck), never guessed.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { perlExecutable, readChildOutput, SCAN_SCRIPT } from '../../src/system/holders-perl.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
@@ -101,4 +102,16 @@ describe.skipIf(perl === undefined)('SCAN_SCRIPT, run by perl over a proc tree',
       expect(records.filter(([kind]) => kind === 'e').every(([, , errno]) => errno === '2')).toBe(true);
     });
   }
+});
+
+describe.skipIf(!perl)('startPerlScan out of descriptors', () => {
+  it('gives every PID back to the Node scan (stdout undefined) when spawn() can make no pipe (EMFILE), never throws', () => {
+    const fixture = fileURLToPath(new URL('./fixtures/perl-scan-without-fds.ts', import.meta.url));
+    const run = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const { held, outputs } = JSON.parse(run.stdout) as { held: number; outputs: { share: number[]; stdout?: string }[] };
+    expect(held).toBeGreaterThan(0);
+    expect(outputs).toEqual([{ share: [run.pid] }]);
+  });
 });
