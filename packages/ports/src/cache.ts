@@ -8,7 +8,7 @@
 // throws: a cache that cannot be read or written is simply not there.
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 
-/** The environment variable that names the cache directory (absolute), or turns the cache off (`off`). */
+/** The environment variable that names the cache directory (absolute), or turns the cache off (`off`; a relative path or an empty value is no cache either). */
 export const CACHE_ENV = 'DSA110_PORTS_CACHE';
 
 /** root's cache directory (systemd units run the tools as root, usually without HOME). */
@@ -21,7 +21,8 @@ export const CACHE_VARIABLES = [CACHE_ENV, 'XDG_CACHE_HOME', 'HOME'] as const;
 
 /**
  * Where this user's cache lives: $DSA110_PORTS_CACHE (absolute; `off` for
- * none), else /var/cache/dsa110-ports for root, else
+ * none, and a relative path or an empty value is none too: a cache in
+ * whatever the working directory is would be made and read there), else /var/cache/dsa110-ports for root, else
  * $XDG_CACHE_HOME/dsa110-ports or ~/.cache/dsa110-ports. Undefined: no cache.
  * `uid` is the effective one: the cache is read and written as that user.
  *
@@ -87,18 +88,17 @@ function trusted(info: Stats): boolean {
  */
 function trustedDir(dir: string): boolean {
   const info = lstatSync(dir);
-  return info.isDirectory() && trusted(info) && trustedAncestors(dir, false);
+  return info.isDirectory() && trusted(info) && trustedAncestors(dir);
 }
 
-/** Each directory above `path` (see trustedDir); with `missingOk`, ones that do not exist yet are passed over (mkdir will make them, this user's). */
-function trustedAncestors(path: string, missingOk: boolean): boolean {
+/** Each directory above `path` (see trustedDir): each must exist. */
+function trustedAncestors(path: string): boolean {
   const uid = process.geteuid?.();
   for (let end = path.lastIndexOf('/'); end >= 0; end = end === 0 ? -1 : path.lastIndexOf('/', end - 1)) {
     let info: Stats;
     try {
       info = lstatSync(end === 0 ? '/' : path.slice(0, end));
-    } catch (error) {
-      if (missingOk && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+    } catch {
       return false;
     }
     if (!info.isDirectory() || (info.uid !== 0 && info.uid !== uid) || ((info.mode & 0o022) !== 0 && (info.mode & 0o1000) === 0)) return false;
@@ -138,13 +138,19 @@ export const MAX_CACHE_ENTRY_BYTES = 64 * 1024 * 1024;
 // No symbolic link followed; a FIFO (which only this user could have put there) never blocks the open.
 const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
 
-/** Write `dir/name` atomically (made 0700 and 0600 if new); silently nothing when it cannot, or the directory is not trusted. True when written. */
+/**
+ * Write `dir/name` atomically (0600); silently nothing when it cannot, or the directory is not
+ * trusted. True when written. A missing `dir` is made (0700), itself only, when the directory
+ * above it exists and is trusted: never a chain of directories (DSA110_PORTS_CACHE=/srv/typo/cache
+ * made /srv/typo and /srv/typo/cache, as root for claim-port); for the code cache and the
+ * registry cache alike, which both write through here.
+ */
 export function writeCacheFile(dir: string, name: string, data: Uint8Array): boolean {
   let temporary: string | undefined;
   try {
-    // Made only below directories nobody else can change (trustedDir), then checked whole.
-    if (!trustedAncestors(dir, true)) return false;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Made only below directories nobody else can change (trustedAncestors), then checked whole.
+    if (!trustedAncestors(dir)) return false;
+    makeDirectory(dir);
     if (!trustedDir(dir)) return false;
     temporary = `${dir}/.${name}.${process.pid}.tmp`;
     writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
@@ -155,5 +161,14 @@ export function writeCacheFile(dir: string, name: string, data: Uint8Array): boo
     return false; // no cache, then
   } finally {
     if (temporary !== undefined) rmSync(temporary, { force: true });
+  }
+}
+
+/** mkdir `dir` (0700) unless it exists: one directory, never its parents. */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }

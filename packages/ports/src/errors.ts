@@ -1,7 +1,7 @@
 // Errors meant for people: each says what is wrong, where, and (where it can)
 // what to do. CLIs print `error.message` alone, never a stack trace.
-import { pathText } from './escape.js';
-import { describeArgument, objectArgument, stringArgument } from './arguments.js';
+import { oneLine, pathText } from './escape.js';
+import { describeArgument, stringArgument } from './arguments.js';
 
 export interface RegistryIssue {
   /** Dotted path into the registry, with list entries named by id: `services.api.port`. */
@@ -12,15 +12,42 @@ export interface RegistryIssue {
   column: number;
 }
 
+/**
+ * One issue as one line, `file:line:col: path: message` (`file: message` when it has no place):
+ * its arguments checked (`formatIssue('a', {})` printed "a: undefined"), and a line break or
+ * control character in the path or message shown escaped, as the rest of a line is (oneLine),
+ * so that no issue prints as two lines or moves the terminal's cursor.
+ */
 export function formatIssue(source: string, issue: RegistryIssue): string {
   stringArgument('formatIssue', 'source', source, 'a file name (a string)');
-  objectArgument('formatIssue', 'issue', issue, '{ path, message, line, column }: a RegistryIssue');
+  checkedIssue('formatIssue', 'issue', issue);
+  return issueLine(source, issue);
+}
+
+function issueLine(source: string, issue: RegistryIssue): string {
   // The path is from outside (a --registry argument, $DSA110_PORTS_FILE): a line break or a
   // terminal escape in it must not start a forged line or colour the terminal, and an
   // empty or white-space name must still be seen (quoted).
-  const file = pathText(String(source));
+  const file = pathText(source);
   const where = issue.line > 0 ? `${file}:${issue.line}:${issue.column}` : file;
-  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+  return oneLine(issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`);
+}
+
+/** A RegistryIssue from JavaScript, checked: `{ path, message }` strings and `line`, `column` whole numbers (0: no place in the file). */
+function checkedIssue(fn: string, name: string, issue: unknown): RegistryIssue {
+  if (typeof issue !== 'object' || issue === null || Array.isArray(issue))
+    throw new TypeError(`${fn}: ${name} must be a RegistryIssue ({ path, message, line, column }), not ${describeArgument(issue)}`);
+  const { path, message, line, column } = issue as Record<string, unknown>;
+  if (typeof path !== 'string') throw new TypeError(`${fn}: ${name}.path must be a string, not ${describeArgument(path)}`);
+  if (typeof message !== 'string') throw new TypeError(`${fn}: ${name}.message must be a string, not ${describeArgument(message)}`);
+  for (const [key, value] of [
+    ['line', line],
+    ['column', column],
+  ] as const) {
+    if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0))
+      throw new TypeError(`${fn}: ${name}.${key} must be a whole number (0 for no place in the file), not ${describeArgument(value)}`);
+  }
+  return issue as RegistryIssue;
 }
 
 /** RegistryError's message, its arguments checked first: `new RegistryError('x', null)` used to fail inside on `.map`. */
@@ -30,20 +57,9 @@ function registryErrorMessage(source: unknown, issues: unknown): string {
     throw new TypeError(`RegistryError: issues must be an array of RegistryIssue ({ path, message, line, column }), not ${describeArgument(issues)}`);
   return issues
     .map((issue: unknown, index) => {
-      if (typeof issue !== 'object' || issue === null || Array.isArray(issue))
-        throw new TypeError(`RegistryError: issues[${index}] must be a RegistryIssue ({ path, message, line, column }), not ${describeArgument(issue)}`);
-      const { path, message, line, column } = issue as Record<string, unknown>;
-      if (typeof path !== 'string') throw new TypeError(`RegistryError: issues[${index}].path must be a string, not ${describeArgument(path)}`);
-      if (typeof message !== 'string') throw new TypeError(`RegistryError: issues[${index}].message must be a string, not ${describeArgument(message)}`);
-      for (const [name, value] of [
-        ['line', line],
-        ['column', column],
-      ] as const) {
-        if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0))
-          throw new TypeError(`RegistryError: issues[${index}].${name} must be a whole number (0 for no place in the file), not ${describeArgument(value)}`);
-      }
+      checkedIssue('RegistryError', `issues[${index}]`, issue);
       // Every issue is checked; only those the message lists are formatted.
-      return index < MAX_ISSUES_IN_MESSAGE ? formatIssue(source, issue as RegistryIssue) : '';
+      return index < MAX_ISSUES_IN_MESSAGE ? issueLine(source, issue as RegistryIssue) : '';
     })
     .slice(0, MAX_ISSUES_IN_MESSAGE)
     .concat(
@@ -93,8 +109,11 @@ export class RegistryError extends Error {
   readonly code = 'INVALID_REGISTRY';
   readonly source: string;
   readonly issues: readonly RegistryIssue[];
-  /** The protections the file still names, when it parsed as YAML and names any (see SalvagedProtection). */
-  readonly protect?: SalvagedProtection;
+  /**
+   * The protections the file still names, when it parsed as YAML and names any (see SalvagedProtection);
+   * absent otherwise, not an own property set to undefined (`declare`: no class field is made for it).
+   */
+  declare readonly protect?: SalvagedProtection;
 
   constructor(source: string, issues: readonly RegistryIssue[], protect?: SalvagedProtection) {
     super(registryErrorMessage(source, issues));

@@ -30,10 +30,30 @@ export function timeoutProblem(seconds: number): string | undefined {
   return undefined;
 }
 
-/** A timeout claim-port accepts: MIN_CLAIM_TIMEOUT_SECONDS to MAX_CLAIM_TIMEOUT_SECONDS. */
-export function isClaimTimeout(seconds: number): boolean {
-  return timeoutProblem(seconds) === undefined;
+/**
+ * A timeout claim-port accepts: a number MIN_CLAIM_TIMEOUT_SECONDS to MAX_CLAIM_TIMEOUT_SECONDS.
+ * A predicate, as isPort is: anything else is false, never read as a number (`'5'`, `true`,
+ * `[5]` and an object whose valueOf() is 5 all were compared as 5, and passed).
+ */
+export function isClaimTimeout(seconds: unknown): boolean {
+  return typeof seconds === 'number' && timeoutProblem(seconds) === undefined;
 }
+
+/**
+ * The largest /proc or /etc file the system readers (@dsa110/ports/system) read whole: a
+ * process's stat, status, cmdline and cgroup, net/sockstat, loadavg, the ephemeral range,
+ * /etc/passwd. The kernel keeps a process's arguments and environment, which cmdline shows,
+ * under 6 MiB (3/4 of _STK_LIM); a file past this is not one of them (a regular file planted
+ * under a procRoot), and is not read.
+ */
+export const MAX_PROC_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The largest socket table (/proc/net/tcp, tcp6, udp, ...) read: at about 150 bytes a socket
+ * (tcp6's lines are 178), over a million sockets, where a busy host's table is tens of MB. Below
+ * the longest string V8 makes (2^29 - 24 characters): the table is read as one.
+ */
+export const MAX_SOCKET_TABLE_BYTES = 256 * 1024 * 1024;
 
 /** An existing file at a path `ports` generates (a unit, a drop-in, the dashboard: each well under 1 MiB) is not read past this. */
 export const MAX_GENERATED_FILE_BYTES = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { describeArgument, envArgument, envValue, fnArgument, optionsArgument } 
 import { CONFIG_KINDS, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
 import { MAX_QUOTED, quoteValue } from './escape.js';
-import { parsePort, portProblem } from './port.js';
+import { isPort, parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses } from './builtin-protection.js';
 import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
@@ -87,7 +87,17 @@ export interface ResolveOptions {
 const RESOLVE_OPTIONS: Readonly<Record<keyof ResolveOptions, true>> = { env: true };
 const RESOLVE_KEYS = Object.keys(RESOLVE_OPTIONS);
 
-/** A validated registry. `Id` is the union of service ids when known at compile time. */
+/**
+ * A validated registry. `Id` is the union of service ids when known at compile time.
+ *
+ * Made by loadRegistry and parseRegistry, which validate the file first; the constructor
+ * takes data that has validated (the bundled registry's, compiled at build time, at every
+ * start: no schema runs here). From JavaScript it checks only what its lookups rest on, in
+ * one cheap pass: the shape it walks, each service's id, port and transport, each id used
+ * once, each reserved entry's range; a TypeError names what is wrong and points to
+ * parseRegistry. The rules across entries (two services on one port, a reserved range over
+ * a service, a `{port:ID}` to nothing) are parseRegistry's to say.
+ */
 export class Registry<Id extends string = string> {
   /** Where the registry came from: a file path, or `ports.yaml (bundled)`. */
   readonly source: string;
@@ -100,22 +110,34 @@ export class Registry<Id extends string = string> {
   readonly #byId: ReadonlyMap<string, Service>;
 
   constructor(data: RegistryData, source: string) {
+    const problem = registryDataProblem(data, source);
+    if (problem !== undefined) throw notValidatedData(problem);
     this.source = source;
-    const expand = portReferences(data);
-    this.services = data.services.map((service) => toService(service, expand)).sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
-    this.reserved = data.reserved
-      .map((entry): ReservedRange => {
-        const range = reservedRange(entry)!;
-        return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: expand(entry.purpose), for: [...entry.for] };
-      })
-      .sort((a, b) => a.start - b.start);
-    this.claim = {
-      timeoutSeconds: data.claim.timeoutSeconds,
-      protectedProcesses: effectiveProtectedProcesses(data.claim.protect.processes, data.claim.protect.unprotectBuiltin),
-      unprotectedBuiltins: [...data.claim.protect.unprotectBuiltin],
-      protectedPidsUpTo: data.claim.protect.pidsUpTo,
-    };
+    try {
+      const expand = portReferences(data);
+      this.services = data.services.map((service) => toService(service, expand)).sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
+      this.reserved = data.reserved
+        .map((entry): ReservedRange => {
+          const range = reservedRange(entry)!;
+          return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: expand(entry.purpose), for: [...entry.for] };
+        })
+        .sort((a, b) => a.start - b.start);
+      this.claim = {
+        timeoutSeconds: data.claim.timeoutSeconds,
+        protectedProcesses: effectiveProtectedProcesses(data.claim.protect.processes, data.claim.protect.unprotectBuiltin),
+        unprotectedBuiltins: [...data.claim.protect.unprotectBuiltin],
+        protectedPidsUpTo: data.claim.protect.pidsUpTo,
+      };
+    } catch (error) {
+      // Data of the right shape whose other keys are not (a purpose that is no list, ...): said as such, not "x.map is not a function".
+      throw notValidatedData(`data is not a registry's (${String((error as Error | undefined)?.message ?? error).slice(0, 200)})`);
+    }
     this.#byId = new Map(this.services.map((service) => [service.id, service]));
+    // An id used twice would find only one of the two: the lookup index, already made, tells at no cost.
+    if (this.#byId.size !== this.services.length) {
+      const twice = this.services.find((service, index) => this.services.findIndex((other) => other.id === service.id) !== index)!;
+      throw notValidatedData(`data.services holds the id ${quoteValue(twice.id)} twice`);
+    }
     // One registry is shared by every caller of a process (loadRegistry()'s bundled one): frozen, so that
     // no caller can move a port under the lookup index or empty the claim's protected list for the others.
     // Everything frozen is its own (the lists and objects of `data` are copied above): a caller's data is not.
@@ -206,6 +228,44 @@ export class Registry<Id extends string = string> {
     }
     return { port, source: 'env', variable };
   }
+}
+
+/** The TypeError of `new Registry(data)` given data that is not a validated registry's. */
+function notValidatedData(problem: string): TypeError {
+  return new TypeError(`Registry: ${problem}; a Registry is made from validated data: use parseRegistry(text) or loadRegistry({ path })`);
+}
+
+/**
+ * What is wrong with `data` for the Registry constructor, or undefined: what its lookups rest on,
+ * checked with typeof in one pass (it runs at every start, on the bundled registry: a few
+ * microseconds), never a schema. Messages are made only for what is wrong.
+ */
+function registryDataProblem(data: unknown, source: unknown): string | undefined {
+  if (typeof source !== 'string' || source === '') return `source must be where the registry came from (a non-empty string), not ${describeArgument(source)}`;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return `data must be a registry's data (an object), not ${describeArgument(data)}`;
+  const { services, reserved, claim } = data as Partial<Record<keyof RegistryData, unknown>>;
+  if (!Array.isArray(services)) return `data.services must be an array, not ${describeArgument(services)}`;
+  if (!Array.isArray(reserved)) return `data.reserved must be an array, not ${describeArgument(reserved)}`;
+  const protect = (claim as { protect?: unknown } | null | undefined)?.protect;
+  if (typeof claim !== 'object' || claim === null || typeof protect !== 'object' || protect === null)
+    return `data.claim must be a claim policy ({ timeoutSeconds, protect: { ... } }), not ${describeArgument(claim)}`;
+  for (let index = 0; index < services.length; index++) {
+    const service: unknown = services[index];
+    if (typeof service !== 'object' || service === null) return `data.services[${index}] must be a service (an object), not ${describeArgument(service)}`;
+    const { id, port, transport } = service as Record<string, unknown>;
+    if (typeof id !== 'string' || id === '') return `data.services[${index}].id must be a non-empty string, not ${describeArgument(id)}`;
+    if (!isPort(port)) return `data.services[${index}].port must be a port 1-65535, not ${describeArgument(port)}`;
+    if (transport !== 'tcp' && transport !== 'udp') return `data.services[${index}].transport must be "tcp" or "udp", not ${describeArgument(transport)}`;
+  }
+  for (let index = 0; index < reserved.length; index++) {
+    const entry: unknown = reserved[index];
+    if (typeof entry !== 'object' || entry === null) return `data.reserved[${index}] must be a reserved entry (an object), not ${describeArgument(entry)}`;
+    const { id, port, start, end } = entry as Record<string, unknown>;
+    if (typeof id !== 'string' || id === '') return `data.reserved[${index}].id must be a non-empty string, not ${describeArgument(id)}`;
+    if (port !== undefined ? !isPort(port) : !(isPort(start) && isPort(end) && start <= end))
+      return `data.reserved[${index}] must hold a port, or a start and an end (ports 1-65535, start <= end)`;
+  }
+  return undefined;
 }
 
 /**

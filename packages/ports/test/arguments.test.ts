@@ -132,7 +132,7 @@ describe('the low-level helpers, misused', () => {
     expect(() => untyped(ports.effectiveProtectedProcesses)('sshd')).toThrow(
       /^effectiveProtectedProcesses: added must be an array of strings, not the string "sshd"$/,
     );
-    expect(() => untyped(ports.formatIssue)('ports.yaml', null)).toThrow(/^formatIssue: issue must be an object/);
+    expect(() => untyped(ports.formatIssue)('ports.yaml', null)).toThrow(/^formatIssue: issue must be a RegistryIssue/);
   });
 
   it('userName takes a uid number, not anything printable (userName(undefined) used to be "undefined")', () => {

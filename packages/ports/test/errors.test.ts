@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadRegistry, parseRegistry, RegistryError } from '../src/index.js';
+import { formatIssue, loadRegistry, parseRegistry, RegistryError } from '../src/index.js';
 import { minimalRegistry, writeRegistry } from './helpers.js';
 
 describe('RegistryError', () => {
@@ -24,6 +24,33 @@ describe('RegistryError', () => {
       new TypeError('RegistryError: issues[0].message must be a string, not number 5'),
     );
     expect(() => new Untyped('x', [{ path: '', message: 'm', line: '1', column: 0 }])).toThrow(/^RegistryError: issues\[0\].line must be a whole number/);
+  });
+});
+
+describe('formatIssue', () => {
+  const untyped = formatIssue as (...args: unknown[]) => string;
+
+  it('prints one issue as one line, a line break or terminal escape in its path or message escaped', () => {
+    expect(formatIssue('ports.yaml', { path: 'services.api.port', message: 'must be a number', line: 6, column: 11 })).toBe(
+      'ports.yaml:6:11: services.api.port: must be a number',
+    );
+    expect(formatIssue('ports.yaml', { path: '', message: 'too large', line: 0, column: 0 })).toBe('ports.yaml: too large');
+    const forged = formatIssue('ports.yaml', { path: 'a\nb', message: 'first\nports.yaml:1:1: forged\u001b[31m', line: 2, column: 3 });
+    expect(forged).toBe('ports.yaml:2:3: a\\nb: first\\nports.yaml:1:1: forged\\e[31m');
+    expect(forged.split('\n')).toHaveLength(1);
+    // RegistryError's message is its issues' lines, each one line too.
+    expect(new RegistryError('ports.yaml', [{ path: '', message: 'a\nb', line: 0, column: 0 }]).message).toBe('ports.yaml: a\\nb');
+  });
+
+  it('checks the issue as RegistryError does: formatIssue(\'a\', {}) printed "a: undefined"', () => {
+    expect(() => untyped('a', {})).toThrow(new TypeError('formatIssue: issue.path must be a string, not undefined'));
+    expect(() => untyped('a', { path: '', line: 0, column: 0 })).toThrow(new TypeError('formatIssue: issue.message must be a string, not undefined'));
+    expect(() => untyped('a', { path: '', message: 'm', line: -1, column: 0 })).toThrow(
+      new TypeError('formatIssue: issue.line must be a whole number (0 for no place in the file), not number -1'),
+    );
+    expect(() => untyped('a', { path: '', message: 'm', line: 1 })).toThrow(/^formatIssue: issue\.column must be a whole number .*not undefined$/);
+    expect(() => untyped('a', [])).toThrow(new TypeError('formatIssue: issue must be a RegistryIssue ({ path, message, line, column }), not an array'));
+    expect(() => untyped(5, { path: '', message: 'm', line: 0, column: 0 })).toThrow(/^formatIssue: source must be a file name/);
   });
 });
 
@@ -67,6 +94,12 @@ describe('RegistryError.protect: what a registry that does not validate still pr
   });
 
   it('is absent when the file names no protection, is not YAML, or is another kind of YAML file', () => {
+    // Absent, not a key holding undefined (Object.keys listed it, and a spread copied it).
+    const none = broken(minimalRegistry.replace('version: 1', 'version: 2'));
+    expect(Object.hasOwn(none, 'protect')).toBe(false);
+    expect(Object.keys(none)).not.toContain('protect');
+    expect(Object.hasOwn(new RegistryError('x', []), 'protect')).toBe(false);
+    expect(Object.hasOwn(new RegistryError('x', [], { processes: [] }), 'protect')).toBe(true);
     expect(broken(minimalRegistry.replace('version: 1', 'version: 2')).protect).toBeUndefined();
     expect(broken(`${minimalRegistry}claim:\n  protect:\n    processes: [keepme]\n   bad: [\n`).protect).toBeUndefined();
     expect(broken('image: nginx\nports: ["80:80"]\n').protect).toBeUndefined();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PROTECTED_PROCESSES, BUNDLED_SOURCE, loadRegistry, parseRegistry, PortsError, type Service } from '../src/index.js';
+import { BUILTIN_PROTECTED_PROCESSES, BUNDLED_SOURCE, loadRegistry, parseRegistry, PortsError, Registry, type Service } from '../src/index.js';
+import { bundledRegistry } from '../src/generated/registry.js';
 import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
 const registry = await loadRegistry({ env: {} });
@@ -120,5 +121,49 @@ describe('loadRegistry', () => {
 
   it('returns the same bundled registry each time', async () => {
     expect(await loadRegistry({ env: {} })).toBe(registry);
+  });
+});
+
+describe('new Registry(data, source) from JavaScript', () => {
+  const Untyped = Registry as unknown as new (...args: unknown[]) => Registry;
+  const points = '; a Registry is made from validated data: use parseRegistry(text) or loadRegistry({ path })';
+  const service = (id: string, port: number) => ({ ...bundledRegistry.services[0]!, id, port });
+  const data = (change: Record<string, unknown>) => ({ ...bundledRegistry, ...change });
+
+  it('takes validated data, as loadRegistry and parseRegistry give it', () => {
+    expect(new Registry(bundledRegistry, 'data').services).toEqual(registry.services);
+  });
+
+  it('refuses what it cannot be made from with a TypeError pointing to parseRegistry, never "Cannot read properties of undefined"', () => {
+    expect(() => new Untyped()).toThrow(new TypeError(`Registry: source must be where the registry came from (a non-empty string), not undefined${points}`));
+    expect(() => new Untyped(undefined, 'x')).toThrow(new TypeError(`Registry: data must be a registry's data (an object), not undefined${points}`));
+    expect(() => new Untyped(bundledRegistry, '')).toThrow(/^Registry: source must be .*not the string ""; a Registry is made from validated data/);
+    expect(() => new Untyped({ version: 1, services: [] }, 'x')).toThrow(new TypeError(`Registry: data.reserved must be an array, not undefined${points}`));
+    expect(() => new Untyped(data({ claim: {} }), 'x')).toThrow(/^Registry: data\.claim must be a claim policy .*not an object; a Registry/);
+    expect(() => new Untyped(data({ services: [null] }), 'x')).toThrow(
+      new TypeError(`Registry: data.services[0] must be a service (an object), not null${points}`),
+    );
+    expect(() => new Untyped(data({ reserved: [{ id: 'r', start: 9, end: 8 }] }), 'x')).toThrow(
+      new TypeError(`Registry: data.reserved[0] must hold a port, or a start and an end (ports 1-65535, start <= end)${points}`),
+    );
+    // The right shape, a wrong key inside: said as such, not "purpose.map is not a function".
+    expect(() => new Untyped(data({ services: [{ ...service('a', 8000), purpose: 'text' }] }), 'x')).toThrow(
+      /^Registry: data is not a registry's \(.*\); a Registry is made from validated data/,
+    );
+  });
+
+  it('refuses the keys its lookups rest on when they are wrong: two services with id "a", port 0, a transport "TCP"', () => {
+    expect(() => new Untyped(data({ services: [service('a', 0), service('a', 0)] }), 'x')).toThrow(
+      new TypeError(`Registry: data.services[0].port must be a port 1-65535, not number 0${points}`),
+    );
+    expect(() => new Untyped(data({ services: [service('a', 8000), service('a', 8001)] }), 'x')).toThrow(
+      new TypeError(`Registry: data.services holds the id "a" twice${points}`),
+    );
+    expect(() => new Untyped(data({ services: [service('', 8000)] }), 'x')).toThrow(
+      /^Registry: data\.services\[0\]\.id must be a non-empty string, not the string ""/,
+    );
+    expect(() => new Untyped(data({ services: [{ ...service('a', 8000), transport: 'TCP' }] }), 'x')).toThrow(
+      /^Registry: data\.services\[0\]\.transport must be "tcp" or "udp", not the string "TCP"/,
+    );
   });
 });

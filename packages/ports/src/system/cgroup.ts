@@ -1,9 +1,9 @@
 // Which systemd unit and which container a process belongs to, from
 // /proc/PID/cgroup (cgroup v2 `0::/path`, or v1's `name=systemd:/path`) and,
 // for container proxies, from its arguments. Pure parsers plus one reader.
-import { readFileSync } from 'node:fs';
 import { pidArgument, procRootArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { decodeKeepingBadBytes } from '../utf8.js';
+import { readProcBytes } from './system-files.js';
 
 export interface CgroupPlace {
   /** The cgroup path the unit was read from (`/system.slice/api.service`). */
@@ -62,7 +62,7 @@ export function readCgroup(pid: number, procRoot = '/proc'): CgroupPlace | undef
   let text: string;
   try {
     // UTF-8, a byte that is not kept as U+DC80+byte (escapeText shows \xNN): a cgroup's name is anyone's with cgroupfs access.
-    text = decodeKeepingBadBytes(readFileSync(`${procRoot}/${pid}/cgroup`));
+    text = decodeKeepingBadBytes(readProcBytes(procRoot, `${pid}/cgroup`));
   } catch {
     return undefined;
   }

@@ -4,9 +4,9 @@
 // listens on the same port (the kernel would have refused that bind had the
 // `::` socket been dual-stack). A program that sets IPV6_V6ONLY itself and has
 // no IPv4 twin is reported dual-stack wrongly; nothing in /proc can tell.
-import { readFileSync } from 'node:fs';
 import type { ListenSocket } from './sockets.js';
 import { describeArgument, procRootArgument } from '../arguments.js';
+import { tryReadProcText } from './system-files.js';
 
 /** Pure: is this socket dual-stack, given every listener and the bindv6only default. */
 export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], bindV6Only: boolean): boolean {
@@ -19,9 +19,5 @@ export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], 
 /** /proc/sys/net/ipv6/bindv6only as a boolean; false when it cannot be read (the Linux default). */
 export function readBindV6Only(procRoot = '/proc'): boolean {
   procRootArgument('readBindV6Only', procRoot);
-  try {
-    return readFileSync(`${procRoot}/sys/net/ipv6/bindv6only`, 'latin1').trim() === '1';
-  } catch {
-    return false;
-  }
+  return tryReadProcText(procRoot, 'sys/net/ipv6/bindv6only')?.trim() === '1';
 }

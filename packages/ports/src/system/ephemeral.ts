@@ -1,8 +1,8 @@
 // The kernel's ephemeral port range (net.ipv4.ip_local_port_range): the ports
 // bind(0) and every outgoing connection are given. A port outside it is taken
 // only by a program that asks for it by number.
-import { readFileSync } from 'node:fs';
 import { stringArgument } from '../arguments.js';
+import { tryReadSystemText } from './system-files.js';
 
 /** Where Linux shows the range (it covers IPv6 too). */
 export const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
@@ -17,12 +17,15 @@ export function parsePortRange(text: string): { start: number; end: number } | u
   return start <= end ? { start, end } : undefined;
 }
 
-/** The range as this machine has it; undefined when the file cannot be read or parsed (no /proc, a container that hides it). */
+/** The file holds two numbers and a line break: anything longer is not it (and is not read past this). */
+const MAX_RANGE_FILE_BYTES = 4096;
+
+/**
+ * The range as this machine has it; undefined when the file cannot be read or parsed (no /proc, a
+ * container that hides it), or is no regular file (a FIFO, /dev/zero: refused at once, never read).
+ */
 export function readEphemeralRange(path = EPHEMERAL_RANGE_FILE): { start: number; end: number } | undefined {
   stringArgument('readEphemeralRange', 'path', path, 'a file path');
-  try {
-    return parsePortRange(readFileSync(path, 'latin1'));
-  } catch {
-    return undefined;
-  }
+  const text = tryReadSystemText(path, MAX_RANGE_FILE_BYTES);
+  return text === undefined ? undefined : parsePortRange(text);
 }

@@ -4,8 +4,10 @@
 // fail. Without sock_diag (netlink, which Node cannot speak), its port cannot
 // be read; what can be found is which processes hold such unlisted sockets.
 // One full /proc/*/fd scan: for explaining a failed bind only, never the hot path.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { procRootArgument, stringArgument } from '../arguments.js';
+import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
+import { readProcText } from './system-files.js';
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'icmp', 'icmp6', 'unix', 'netlink', 'packet'];
 
@@ -34,9 +36,9 @@ export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, nu
   const listed = new Set<number>();
   for (const table of TABLES) {
     try {
-      for (const inode of tableInodes(readFileSync(`${procRoot}/net/${table}`, 'latin1'))) listed.add(inode);
+      for (const inode of tableInodes(readProcText(procRoot, `net/${table}`, MAX_SOCKET_TABLE_BYTES))) listed.add(inode);
     } catch {
-      // a table this kernel does not have
+      // a table this kernel does not have (or one that is no regular file, under a procRoot laid out by hand)
     }
   }
   // A socket of another network namespace is in none of this namespace's

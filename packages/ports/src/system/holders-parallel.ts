@@ -2,10 +2,10 @@
 // (holders-perl.ts), two at once when a second core is free. Below
 // PARALLEL_MIN_PROCESSES, or where perl cannot be run, the scan runs here in
 // Node, where a few hundred processes cost less than starting a child.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { describeArgument, iterableArgument, optionsArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
+import { tryReadProcText } from './system-files.js';
 import { finishPerlScan, perlExecutable, startPerlScan } from './holders-perl.js';
 import {
   mergeScans,
@@ -52,12 +52,8 @@ const PARALLEL_SCAN_KEYS = Object.keys(PARALLEL_SCAN_OPTIONS);
 export function hasIdleCore(procRoot = '/proc'): boolean {
   const cores = availableParallelism();
   if (cores < 2) return false;
-  try {
-    const running = Number(readFileSync(`${procRoot}/loadavg`, 'latin1').split(' ')[3]?.split('/')[0]);
-    return Number.isInteger(running) && running < cores;
-  } catch {
-    return false;
-  }
+  const running = Number(tryReadProcText(procRoot, 'loadavg')?.split(' ')[3]?.split('/')[0]);
+  return Number.isInteger(running) && running < cores;
 }
 
 /** What a parallel scan found, with how many processes read at once and which scanner did. */

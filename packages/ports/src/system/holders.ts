@@ -2,10 +2,12 @@
 // held by every process with an fd on it (forked workers, SO_REUSEPORT groups
 // are several sockets, a shared listen socket is one inode in many PIDs).
 // Processes whose fd directory cannot be read are reported, never guessed.
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
 import { describeArgument, iterableArgument, optionsArgument, pidArgument } from '../arguments.js';
 import { flagsKernelThread, parseStat } from './process.js';
+import { procRootOption } from './sockets.js';
+import { readProcText } from './system-files.js';
 
 export interface HolderScan {
   /** Socket inode -> PIDs holding it (ascending), for the inodes asked about. */
@@ -105,11 +107,13 @@ export function scanInputs(
   return { pids, wanted, proc, everyThread };
 }
 
-/** The proc root and thread mode of a scan's options, checked. */
+/** The proc root and thread mode of a scan's options, checked (with `skip`: `procRoot: 5` used to scan no process, and say no holder). */
 export function scanSettings(options: ScanOptions, fn: string): { proc: string; everyThread: boolean } {
   if (options.threads !== undefined && options.threads !== 'every')
     throw new TypeError(`${fn}: options.threads must be 'every' or undefined, not ${describeArgument(options.threads)}`);
-  return { proc: options.procRoot ?? '/proc', everyThread: options.threads === 'every' };
+  if (options.skip !== undefined && typeof (options.skip as Partial<ReadonlySet<number>> | null)?.has !== 'function')
+    throw new TypeError(`${fn}: options.skip must be a Set of PIDs or left out, not ${describeArgument(options.skip)}`);
+  return { proc: procRootOption(fn, options.procRoot), everyThread: options.threads === 'every' };
 }
 
 /** Pure: each socket inode by the link an fd on it reads as (`socket:[INODE]`). */
@@ -171,9 +175,9 @@ function kernelThreads(empty: readonly number[], proc: string): ReadonlySet<numb
   try {
     // In a PID namespace's own /proc (a container's), PID 2 is a process like any other: one whose leader
     // exited has an empty fd directory too, and taking it and its children for kernel threads hid them.
-    const stat = parseStat(readFileSync(`${proc}/2/stat`, 'latin1'));
+    const stat = parseStat(readProcText(proc, '2/stat'));
     if (stat === undefined || !flagsKernelThread(stat)) return new Set();
-    const children = readFileSync(`${proc}/2/task/2/children`, 'latin1').trim();
+    const children = readProcText(proc, '2/task/2/children').trim();
     return new Set([2, ...(children === '' ? [] : children.split(' ').map(Number))]);
   } catch {
     return new Set(); // no such file (CONFIG_PROC_CHILDREN): each empty directory's task list is looked at

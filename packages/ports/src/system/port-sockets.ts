@@ -2,10 +2,11 @@
 // UDP has no listening: a bound UDP socket is what holds a UDP port. For TCP,
 // the sockets that are not listening (bound only, or a connection using the
 // port as its local port) are what can still make a server's bind() fail.
-import { readFileSync } from 'node:fs';
 import { decodeIPv4, decodeIPv6 } from './address.js';
 import type { ListenSocket, SocketFamily } from './sockets.js';
 import { describeArgument, portArgument, procRootArgument, stringArgument, transportArgument } from '../arguments.js';
+import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
+import { readProcText } from './system-files.js';
 
 export type Transport = 'tcp' | 'udp';
 
@@ -69,9 +70,10 @@ export function parsePortSockets(text: string, family: SocketFamily, transport: 
   return out;
 }
 
-function readTable(path: string): string {
+/** A whole socket table; '' where the kernel has none (no IPv6). A FIFO or device in its place is a FileReadError naming it, never read. */
+function readTable(procRoot: string, file: string): string {
   try {
-    return readFileSync(path, 'latin1');
+    return readProcText(procRoot, file, MAX_SOCKET_TABLE_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ''; // no IPv6
     throw error;
@@ -84,8 +86,8 @@ export function readPortSockets(port: number, transport: Transport, procRoot = '
   transportArgument('readPortSockets', transport);
   procRootArgument('readPortSockets', procRoot);
   return [
-    ...parsePortSockets(readTable(`${procRoot}/net/${transport}`), 'IPv4', transport, port),
-    ...parsePortSockets(readTable(`${procRoot}/net/${transport}6`), 'IPv6', transport, port),
+    ...parsePortSockets(readTable(procRoot, `net/${transport}`), 'IPv4', transport, port),
+    ...parsePortSockets(readTable(procRoot, `net/${transport}6`), 'IPv6', transport, port),
   ];
 }
 

@@ -1,9 +1,10 @@
 // What /proc says about one process. Everything a claim or a report needs to
 // name a process to a person and to recognise it again (PID + start time).
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { userName } from './users.js';
 import { pidArgument, procRootArgument, stringArgument } from '../arguments.js';
+import { tryReadProcText } from './system-files.js';
 
 export interface ProcessInfo {
   readonly pid: number;
@@ -74,11 +75,8 @@ export function parseStat(text: string): StatFields | undefined {
 export function readStartTime(pid: number, procRoot = '/proc'): number | undefined {
   pidArgument('readStartTime', pid);
   procRootArgument('readStartTime', procRoot);
-  try {
-    return parseStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'))?.startTime;
-  } catch {
-    return undefined;
-  }
+  const text = tryReadProcText(procRoot, `${pid}/stat`);
+  return text === undefined ? undefined : parseStat(text)?.startTime;
 }
 
 /** Pure: the uids on the `Uid:` line of /proc/PID/status (real, effective). */
@@ -88,12 +86,9 @@ export function parseStatusUids(text: string): { real: number; effective: number
   return match ? { real: Number(match[1]), effective: Number(match[2]) } : undefined;
 }
 
-function tryRead(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
+/** A file of process `pid` as latin1 (NULs and bytes kept), or undefined: the process exited, or the file is no regular file (a procRoot laid out by hand). */
+function tryRead(procRoot: string, pid: number, file: string): string | undefined {
+  return tryReadProcText(procRoot, `${pid}/${file}`);
 }
 
 /** Pure: the PID in the innermost PID namespace (the last of the `NSpid:` line of /proc/PID/status), when there is more than one. */
@@ -106,19 +101,18 @@ export function parseStatusNamespacePid(text: string): number | undefined {
 export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | undefined {
   pidArgument('readProcessInfo', pid);
   procRootArgument('readProcessInfo', procRoot);
-  const base = `${procRoot}/${pid}`;
-  const statText = tryRead(`${base}/stat`);
+  const statText = tryRead(procRoot, pid, 'stat');
   const stat = statText === undefined ? undefined : parseStat(statText);
   if (!stat) return undefined;
-  const status = tryRead(`${base}/status`) ?? '';
+  const status = tryRead(procRoot, pid, 'status') ?? '';
   const uids = parseStatusUids(status) ?? { real: -1, effective: -1 };
   const namespacePid = parseStatusNamespacePid(status);
-  const cmdline = tryRead(`${base}/cmdline`) ?? '';
+  const cmdline = tryRead(procRoot, pid, 'cmdline') ?? '';
   const argv = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
   let exe: string | undefined;
   try {
     // As bytes: a name with a byte that is not UTF-8 keeps it (shown as \xNN), as comm and argv do.
-    const target = decodeKeepingBadBytes(readlinkSync(`${base}/exe`, { encoding: 'buffer' })).replace(/ \(deleted\)$/, '');
+    const target = decodeKeepingBadBytes(readlinkSync(`${procRoot}/${pid}/exe`, { encoding: 'buffer' })).replace(/ \(deleted\)$/, '');
     exe = target.slice(target.lastIndexOf('/') + 1);
   } catch {
     exe = undefined; // another user's process, or a kernel thread
@@ -149,7 +143,7 @@ export function ancestors(pid: number, procRoot = '/proc'): number[] {
   const chain: number[] = [];
   let current = pid;
   for (let guard = 0; guard < 4096; guard++) {
-    const text = tryRead(`${procRoot}/${current}/stat`);
+    const text = tryRead(procRoot, current, 'stat');
     const ppid = text === undefined ? undefined : parseStat(text)?.ppid;
     if (ppid === undefined || ppid <= 0 || chain.includes(ppid)) break;
     chain.push(ppid);
@@ -174,9 +168,9 @@ export interface ProcessUsage {
 export function readProcessUsage(pid: number, procRoot = '/proc'): ProcessUsage | undefined {
   pidArgument('readProcessUsage', pid);
   procRootArgument('readProcessUsage', procRoot);
-  const stat = tryRead(`${procRoot}/${pid}/stat`);
-  const status = tryRead(`${procRoot}/${pid}/status`);
-  const uptime = Number((tryRead(`${procRoot}/uptime`) ?? '').split(' ')[0]);
+  const stat = tryRead(procRoot, pid, 'stat');
+  const status = tryRead(procRoot, pid, 'status');
+  const uptime = Number((tryReadProcText(procRoot, 'uptime') ?? '').split(' ')[0]);
   if (stat === undefined || status === undefined || !Number.isFinite(uptime)) return undefined;
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(rest[11]) + Number(rest[12]); // utime + stime (fields 14, 15)

@@ -1,12 +1,12 @@
 // One call for "who listens where": the socket table, one /proc/*/fd scan,
 // and process info for each holder.
-import { describeArgument, optionsArgument } from '../arguments.js';
+import { describeArgument, integerArgument, optionsArgument, portArgument } from '../arguments.js';
 import { isDualStack, readBindV6Only } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan } from './holders.js';
 import { scanSocketHoldersParallel, startSocketHoldersParallel } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readBoundUdpSockets, type Transport } from './port-sockets.js';
-import { readListenSocketsSync, type ListenSocket, type ReadSocketsOptions } from './sockets.js';
+import { portSet, procRootOption, readListenTables, type ListenSocket } from './sockets.js';
 
 export interface Listener extends ListenSocket {
   /** A `::` socket that (by inference, see dual-stack.ts) also accepts IPv4. */
@@ -34,12 +34,13 @@ export interface SnapshotOptions {
   /**
    * The LISTEN sockets (already filtered to `ports`) when the caller has just
    * read them: reused instead of reading /proc/net/tcp{,6} again, which costs
-   * about 2 ms a table on a large hash.
+   * about 2 ms a table on a large hash. Each entry is checked (address, family, port, inode, uid).
    */
   sockets?: readonly ListenSocket[];
   /**
    * 'udp': the UDP sockets bound to `ports` (UDP has no listening: a bound
-   * socket holds the port) instead of TCP LISTEN sockets. Needs `ports`.
+   * socket holds the port) instead of TCP LISTEN sockets. Needs `ports`. 'tcp' or left out: TCP;
+   * anything else is a TypeError.
    */
   transport?: Transport;
   /** snapshot() only: on a machine with many processes, read the fds with perl(1) children, two at once where a core is free (see holders-parallel.ts). */
@@ -79,14 +80,71 @@ export function assemble(
   });
 }
 
-function build(sockets: readonly ListenSocket[], scan: HolderScan, options: SnapshotOptions): Snapshot {
-  const procRoot = options.procRoot ?? '/proc';
+/** The options of snapshot and snapshotSync, each checked (a wrong value is a TypeError naming it, never a silent TCP answer), with their defaults. */
+interface CheckedOptions {
+  readonly ports: ReadonlySet<number> | undefined;
+  readonly procRoot: string;
+  readonly sockets: readonly ListenSocket[] | undefined;
+  readonly transport: Transport;
+  readonly parallel: boolean;
+  readonly threads: 'every' | undefined;
+}
+
+function checkedOptions(fn: string, options: SnapshotOptions | undefined): CheckedOptions {
+  const given = optionsArgument(fn, options, SNAPSHOT_KEYS);
+  const { transport, parallel, threads } = given as Record<keyof SnapshotOptions, unknown>;
+  // `'UDP'` or `5` used to be answered for TCP, silently.
+  if (transport !== undefined && transport !== 'tcp' && transport !== 'udp')
+    throw new TypeError(`${fn}: options.transport must be "tcp" or "udp" or left out (TCP), not ${describeArgument(transport)}`);
+  if (parallel !== undefined && typeof parallel !== 'boolean')
+    throw new TypeError(`${fn}: options.parallel must be true, false or left out (false), not ${describeArgument(parallel)}`);
+  if (threads !== undefined && threads !== 'every') throw new TypeError(`${fn}: options.threads must be "every" or left out, not ${describeArgument(threads)}`);
+  return {
+    ports: portSet(fn, given.ports),
+    procRoot: procRootOption(fn, given.procRoot),
+    sockets: given.sockets === undefined ? undefined : socketsOption(fn, given.sockets),
+    transport: transport ?? 'tcp',
+    parallel: parallel === true,
+    threads,
+  };
+}
+
+/**
+ * `options.sockets`: an array of ListenSocket, each checked as cheaply as it is made (typeof
+ * and range, no schema: a health check passes its sockets at every start), so that `'x'` is not
+ * "sockets.map is not a function" and `[{}]` is no listener made up of undefined.
+ */
+function socketsOption(fn: string, sockets: unknown): readonly ListenSocket[] {
+  if (!Array.isArray(sockets))
+    throw new TypeError(
+      `${fn}: options.sockets must be an array of ListenSocket ({ address, family, port, inode, uid }) or left out, not ${describeArgument(sockets)}`,
+    );
+  for (let index = 0; index < sockets.length; index++) {
+    const socket: unknown = sockets[index];
+    const name = `options.sockets[${index}]`;
+    if (typeof socket !== 'object' || socket === null || Array.isArray(socket))
+      throw new TypeError(`${fn}: ${name} must be a ListenSocket ({ address, family, port, inode, uid }), not ${describeArgument(socket)}`);
+    const { address, family, port, inode, uid } = socket as Record<keyof ListenSocket, unknown>;
+    if (typeof address !== 'string' || address === '')
+      throw new TypeError(
+        `${fn}: ${name}.address must be an address (a non-empty string), not ${address === '' ? 'an empty string' : describeArgument(address)}`,
+      );
+    if (family !== 'IPv4' && family !== 'IPv6') throw new TypeError(`${fn}: ${name}.family must be "IPv4" or "IPv6", not ${describeArgument(family)}`);
+    portArgument(fn, port, `${name}.port`);
+    // 0 is real: a kernel socket (nfsd's, lockd's) listens with no file, so with no holder either.
+    integerArgument(fn, `${name}.inode`, inode, 0, Number.MAX_SAFE_INTEGER, 'a socket inode (a number)');
+    integerArgument(fn, `${name}.uid`, uid, 0, 4294967294, 'a user id (a number)');
+  }
+  return sockets as readonly ListenSocket[];
+}
+
+function build(sockets: readonly ListenSocket[], scan: HolderScan, options: CheckedOptions): Snapshot {
   const cache = new Map<number, ProcessInfo | undefined>();
   const info = (pid: number) => {
-    if (!cache.has(pid)) cache.set(pid, readProcessInfo(pid, procRoot));
+    if (!cache.has(pid)) cache.set(pid, readProcessInfo(pid, options.procRoot));
     return cache.get(pid);
   };
-  return { listeners: assemble(sockets, scan.holders, info, readBindV6Only(procRoot)), unreadable: scan.unreadable };
+  return { listeners: assemble(sockets, scan.holders, info, readBindV6Only(options.procRoot)), unreadable: scan.unreadable };
 }
 
 /**
@@ -95,13 +153,12 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Snap
  * caller does before it awaits the result runs while they read.
  */
 export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
-  const checked = optionsArgument('snapshot', options, SNAPSHOT_KEYS);
+  const checked = checkedOptions('snapshot', options);
   if (checked.parallel && checked.ports === undefined && checked.sockets === undefined && checked.transport !== 'udp') return everyListener(checked);
-  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(tableOptions(checked)));
+  const sockets = socketsOf('snapshot', checked);
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   const inodes = sockets.map((s) => s.inode);
-  const procRoot = checked.procRoot ?? '/proc';
-  const scanOptions = { procRoot, ...(checked.threads !== undefined && { threads: checked.threads }) };
+  const scanOptions = scanOptionsOf(checked);
   const scan = checked.parallel ? await scanSocketHoldersParallel(inodes, scanOptions) : scanSocketHolders(inodes, scanOptions);
   return build(sockets, scan, checked);
 }
@@ -112,12 +169,11 @@ export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
  * /proc/net/tcp{,6} (about 2 ms a table on a large hash). Where no socket
  * listens, they are stopped.
  */
-async function everyListener(options: SnapshotOptions): Promise<Snapshot> {
-  const procRoot = options.procRoot ?? '/proc';
-  const scan = startSocketHoldersParallel({ procRoot, ...(options.threads !== undefined && { threads: options.threads }) });
+async function everyListener(options: CheckedOptions): Promise<Snapshot> {
+  const scan = startSocketHoldersParallel(scanOptionsOf(options));
   let sockets: ListenSocket[];
   try {
-    sockets = readListenSocketsSync(tableOptions(options));
+    sockets = readListenTables('snapshot', options.procRoot, options.ports);
   } catch (error) {
     scan.cancel();
     throw error;
@@ -129,25 +185,28 @@ async function everyListener(options: SnapshotOptions): Promise<Snapshot> {
   return build(sockets, await scan.finish(sockets.map((s) => s.inode)), options);
 }
 
-/** What the table reader takes of a snapshot's options (it refuses the others, `sockets` or `threads`, as unknown). */
-function tableOptions(options: SnapshotOptions): ReadSocketsOptions {
-  return { ...(options.ports !== undefined && { ports: options.ports }), ...(options.procRoot !== undefined && { procRoot: options.procRoot }) };
+/** What the holder scans take of a snapshot's options. */
+function scanOptionsOf(options: CheckedOptions): { procRoot: string; threads?: 'every' } {
+  return { procRoot: options.procRoot, ...(options.threads !== undefined && { threads: options.threads }) };
 }
 
-function udpSockets(options: SnapshotOptions): ListenSocket[] {
-  if (options.ports === undefined) throw new TypeError('snapshot: transport udp needs ports');
+/** The sockets a snapshot is of: the caller's, the UDP sockets bound to `ports`, or the LISTEN sockets of the TCP tables. */
+function socketsOf(fn: string, options: CheckedOptions): readonly ListenSocket[] {
+  if (options.sockets !== undefined) return options.sockets;
+  if (options.transport === 'tcp') return readListenTables(fn, options.procRoot, options.ports);
+  if (options.ports === undefined) throw new TypeError(`${fn}: options.transport "udp" needs options.ports (the UDP sockets bound to them are read)`);
   return [...options.ports].flatMap((port) => readBoundUdpSockets(port, options.procRoot));
 }
 
 export function snapshotSync(options?: SnapshotOptions): Snapshot {
-  const checked = optionsArgument('snapshotSync', options, SNAPSHOT_KEYS);
-  const sockets = checked.sockets ?? (checked.transport === 'udp' ? udpSockets(checked) : readListenSocketsSync(tableOptions(checked)));
+  const checked = checkedOptions('snapshotSync', options);
+  const sockets = socketsOf('snapshotSync', checked);
   if (sockets.length === 0) return { listeners: [], unreadable: [] };
   return build(
     sockets,
     scanSocketHolders(
       sockets.map((s) => s.inode),
-      { procRoot: checked.procRoot ?? '/proc', ...(checked.threads !== undefined && { threads: checked.threads }) },
+      scanOptionsOf(checked),
     ),
     checked,
   );

@@ -3,8 +3,11 @@
 // an accepted connection, TIME_WAIT, or a socket bound but not listening never
 // shows up here as a listener.
 import { describeArgument, optionsArgument, portArgument, procRootArgument, stringArgument } from '../arguments.js';
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, readSync } from 'node:fs';
+import { FileReadError, formatBytes, openRegularFile } from '../files/read.js';
+import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
 import { decodeIPv4, decodeIPv6 } from './address.js';
+import { tryReadProcText } from './system-files.js';
 
 export type SocketFamily = 'IPv4' | 'IPv6';
 
@@ -59,7 +62,8 @@ export interface ReadSocketsOptions {
 const READ_SOCKETS_OPTIONS: Readonly<Record<keyof ReadSocketsOptions, true>> = { ports: true, procRoot: true };
 const READ_SOCKETS_KEYS = Object.keys(READ_SOCKETS_OPTIONS);
 
-function portSet(fn: string, ports: Iterable<number> | undefined): Set<number> | undefined {
+/** `options.ports`, checked, as a Set (an iterable is read once: a generator too); undefined when left out. */
+export function portSet(fn: string, ports: Iterable<number> | undefined): Set<number> | undefined {
   if (ports === undefined) return undefined;
   // A string is iterable too ("8000" is "8", "0", "0", "0"): it used to match nothing, silently.
   if (typeof ports !== 'object' || ports === null || typeof (ports as Partial<Iterable<number>>)[Symbol.iterator] !== 'function') {
@@ -87,20 +91,30 @@ export function procRootOption(fn: string, procRoot: unknown): string {
  * the file (seq_file fills its page-sized buffer unless it ran out of
  * records), so the extra read that would only find EOF, and walk the hash a
  * second time, is skipped.
+ *
+ * Opened as the bounded reader opens a file (files/read.ts: O_NONBLOCK, then
+ * fstat): what is no regular file (a FIFO, which would never end a read, or
+ * a link to /dev/zero, which would fill memory, under a procRoot laid out by
+ * hand) is a FileReadError, never read; and no more than
+ * MAX_SOCKET_TABLE_BYTES is read.
  */
 export function readListenTableSync(path: string): string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    ({ fd } = openRegularFile(path, false));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path.endsWith('6')) return '';
+    if ((error as FileReadError).code === 'ENOENT' && path.endsWith('6')) return '';
     throw error;
   }
   try {
     const table = new ListenTable();
     const buffer = Buffer.allocUnsafe(65536);
-    while (!table.add(buffer, readSync(fd, buffer, 0, buffer.length, null)));
-    return table.text;
+    for (let total = 0; ; ) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      total += read;
+      if (total > MAX_SOCKET_TABLE_BYTES) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(MAX_SOCKET_TABLE_BYTES)}`);
+      if (table.add(buffer, read)) return table.text;
+    }
   } finally {
     closeSync(fd);
   }
@@ -147,16 +161,23 @@ export function readListenSocketsSync(options?: ReadSocketsOptions): ListenSocke
 /** Both readers; `fn`, the one called, is named in every error. */
 function readListen(fn: string, options: ReadSocketsOptions | undefined): ListenSocket[] {
   const checked = optionsArgument(fn, options, READ_SOCKETS_KEYS);
-  const proc = procRootOption(fn, checked.procRoot);
-  const ports = portSet(fn, checked.ports);
-  let v4: string;
+  return readListenTables(fn, procRootOption(fn, checked.procRoot), portSet(fn, checked.ports));
+}
+
+/** The LISTEN sockets of `proc`'s tables (on `ports` when given), its options already checked by `fn` (a reader, or snapshot). */
+export function readListenTables(fn: string, proc: string, ports: ReadonlySet<number> | undefined): ListenSocket[] {
+  const v4 = readTable(fn, proc, 'IPv4');
+  const v6 = readTable(fn, proc, 'IPv6');
+  return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
+}
+
+/** The LISTEN part of one family's table ('' when sockstat counts none in it), or an error naming `fn` and the table. */
+function readTable(fn: string, proc: string, family: SocketFamily): string {
   try {
-    v4 = tcpSocketCount(proc, 'IPv4') === 0 ? '' : readTableSync(`${proc}/net/tcp`);
+    return tcpSocketCount(proc, family) === 0 ? '' : readTableSync(`${proc}/net/${family === 'IPv4' ? 'tcp' : 'tcp6'}`);
   } catch (error) {
     throw tableError(fn, error, proc);
   }
-  const v6 = tcpSocketCount(proc, 'IPv6') === 0 ? '' : readTableSync(`${proc}/net/tcp6`);
-  return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
 }
 
 /**
@@ -171,12 +192,8 @@ function readListen(fn: string, options: ReadSocketsOptions | undefined): Listen
  */
 function tcpSocketCount(proc: string, family: SocketFamily): number | undefined {
   const [file, label] = family === 'IPv4' ? ['sockstat', 'TCP: inuse '] : ['sockstat6', 'TCP6: inuse '];
-  let text: string;
-  try {
-    text = readFileSync(`${proc}/net/${file}`, 'latin1');
-  } catch {
-    return undefined;
-  }
+  const text = tryReadProcText(proc, `net/${file}`);
+  if (text === undefined) return undefined;
   const at = text.startsWith(label) ? 0 : text.indexOf(`\n${label}`) + 1;
   if (at === 0 && !text.startsWith(label)) return undefined;
   // Digits, then a space or the line's end (a plain loop: no expression to compile at start-up).
@@ -186,15 +203,23 @@ function tcpSocketCount(proc: string, family: SocketFamily): number | undefined 
   return end > start && (text[end] === ' ' || text[end] === '\n') ? Number(text.slice(start, end)) : undefined;
 }
 
-/** A missing socket table names the procRoot and what to do, not a bare ENOENT. */
+/**
+ * A socket table that cannot be read names the function and the table: a missing one the
+ * procRoot and what to do, not a bare ENOENT; one that is no regular file (a FIFO, a device)
+ * or is too large what it is. The error keeps the errno's `code`.
+ */
 function tableError(fn: string, error: unknown, proc: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== 'ENOENT' && code !== 'ENOTDIR') return error;
-  const where =
-    proc === '/proc'
-      ? 'this system has no /proc/net/tcp (no procfs: use lsof, readLsofListeners)'
-      : `options.procRoot ${JSON.stringify(proc)} holds no net/tcp: give where /proc is mounted`;
-  return Object.assign(new Error(`${fn}: cannot read ${proc}/net/tcp: ${where}`, { cause: error }), { code });
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    const where =
+      proc === '/proc'
+        ? 'this system has no /proc/net/tcp (no procfs: use lsof, readLsofListeners)'
+        : `options.procRoot ${JSON.stringify(proc)} holds no net/tcp: give where /proc is mounted`;
+    return Object.assign(new Error(`${fn}: cannot read ${proc}/net/tcp: ${where}`, { cause: error }), { code });
+  }
+  if (error instanceof FileReadError)
+    return Object.assign(new Error(`${fn}: cannot read ${error.path}: ${error.reason}`, { cause: error }), code === undefined ? {} : { code });
+  return error;
 }
 
 /** Whether `/proc/net/tcp` exists: false on macOS and other systems without procfs. */

@@ -1,6 +1,7 @@
 // uid -> user name from /etc/passwd, read once. No NSS (LDAP users show as
 // their uid), which is what a root tool on a service host needs.
-import { readFileSync } from 'node:fs';
+import { readSystemFileBytes } from '../files/read.js';
+import { MAX_PROC_FILE_BYTES } from '../limits.js';
 import { nonEmptyStringArgument, stringArgument, uidArgument } from '../arguments.js';
 
 let byUid: Map<number, string> | undefined;
@@ -23,7 +24,7 @@ export function userName(uid: number, passwdPath = '/etc/passwd'): string {
   nonEmptyStringArgument('userName', 'passwdPath', passwdPath, 'a path (default /etc/passwd)');
   if (!byUid) {
     try {
-      byUid = parsePasswd(readFileSync(passwdPath, 'utf8'));
+      byUid = parsePasswd(readSystemFileBytes(passwdPath, MAX_PROC_FILE_BYTES).toString('utf8'));
     } catch {
       byUid = new Map();
     }

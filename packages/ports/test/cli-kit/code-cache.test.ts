@@ -3,7 +3,7 @@
 // cache made from other bytes is never used, and, on real child processes,
 // that the second run uses the cache the first one made.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,11 +37,28 @@ describe('cacheDir', () => {
 
 describe('readCacheFile and writeCacheFile', () => {
   it('write then read back, in a directory made 0700', () => {
-    const dir = join(tempDir(), 'made', 'here');
+    const dir = join(tempDir(), 'made');
     writeCacheFile(dir, 'entry', Buffer.from('data'));
     expect(readCacheFile(dir, 'entry')?.toString()).toBe('data');
     expect(readFileSync(join(dir, 'entry')).toString()).toBe('data');
     expect(readdirSync(dir)).toEqual(['entry']); // no temporary file left
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('make the cache directory only, never a chain of missing directories above it (DSA110_PORTS_CACHE=/srv/typo/cache made /srv/typo)', () => {
+    const base = tempDir();
+    expect(writeCacheFile(join(base, 'typo', 'cache'), 'entry', Buffer.from('x'))).toBe(false);
+    expect(existsSync(join(base, 'typo'))).toBe(false);
+    expect(writeCacheFile(join(base, 'a', 'b', 'c'), 'entry', Buffer.from('x'))).toBe(false);
+    expect(readdirSync(base)).toEqual([]);
+    // Once the directory above exists, the cache directory is made, and used.
+    mkdirSync(join(base, 'typo'), { mode: 0o700 });
+    expect(writeCacheFile(join(base, 'typo', 'cache'), 'entry', Buffer.from('x'))).toBe(true);
+    expect(readCacheFile(join(base, 'typo', 'cache'), 'entry')?.toString()).toBe('x');
+  });
+
+  it('a relative DSA110_PORTS_CACHE is no cache at all (nothing is made in the working directory), as off is', () => {
+    for (const value of ['cache', './cache', '', 'off']) expect(cacheDir({ [CACHE_ENV]: value }, 0), value).toBeUndefined();
   });
 
   it('ignore a directory others can write, a symbolic link to a directory, and a symbolic link as the file', () => {
@@ -84,12 +101,12 @@ describe('readCacheFile and writeCacheFile', () => {
       expect(writeCacheFile(dir, 'other', Buffer.from('x')), name).toBe(false);
       expect(existsSync(join(dir, 'other')), name).toBe(false);
       // Nor is a cache directory made below it.
-      expect(writeCacheFile(join(shared, 'new', 'cache'), 'entry', Buffer.from('x')), name).toBe(false);
+      expect(writeCacheFile(join(shared, 'new'), 'entry', Buffer.from('x')), name).toBe(false);
       expect(existsSync(join(shared, 'new')), name).toBe(false);
       // Sticky (as /tmp): others cannot rename what is not theirs, so it is used.
       chmodSync(shared, mode | 0o1000);
       expect(readCacheFile(dir, 'entry')?.toString(), name).toBe('planted');
-      expect(writeCacheFile(join(shared, 'new', 'cache'), 'entry', Buffer.from('x')), name).toBe(true);
+      expect(writeCacheFile(join(shared, 'new'), 'entry', Buffer.from('x')), name).toBe(true);
     }
     // A symbolic link on the way: refused, not followed.
     const real = join(base, 'real');
