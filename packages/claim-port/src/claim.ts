@@ -11,7 +11,7 @@ import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
 import { isServiceManager, type Self } from './policy.js';
-import { procControl, type ProcessControl } from './processes.js';
+import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
 import { resolveTarget, targetName, type Target } from './target.js';
@@ -26,11 +26,13 @@ const UNSEEN_GRACE_MS = 300;
 /**
  * After the holders are gone, how long claim-port watches for a supervisor
  * (a holder's live parent other than PID 1) taking the port back. Orphaned
- * holders (parent PID 1) pay nothing.
+ * holders (parent PID 1) that leave nothing behind pay nothing.
  */
 export const SETTLE_MS = 1000;
-/** The settle window's bound while a supervisor's new child is still starting (see settle()). */
+/** The settle window's bound while a supervisor's new child, or a process a holder left born after the first signal, is still starting (see settle()). */
 export const SETTLE_MAX_MS = 3000;
+/** How many times one look reads a reaper's children again after a new child of it exited (see Claim.forked). */
+const MAX_REAPER_READS = 4;
 /** How long a failing bind check is retried after a claim (sockets of killed processes being torn down). */
 const BIND_GRACE_MS = 250;
 
@@ -57,8 +59,11 @@ interface Tracked {
   leads?: { group: boolean; session: boolean };
   /** Its children when it was signalled (see Claim.leftBehind). */
   children?: Identity[];
-  /** Who adopts its orphans (PID 1, or the service manager that is its parent), and that one's children when it was signalled (see Claim.leftBehind). */
-  reaper?: { pid: number; childrenBefore: ReadonlySet<number> };
+  /**
+   * Who adopts what it leaves when it exits (see Claim.noteFamily): the service manager that is its parent, else PID 1;
+   * `sure` when that is its parent (else a subreaper of another kind between them may take it instead).
+   */
+  reaper?: { pid: number; sure: boolean };
   cpu?: number;
   memory?: number;
 }
@@ -88,9 +93,24 @@ function report(t: Tracked): HolderReport {
 interface LeftBehind extends Identity {
   /** The holder that left it. */
   readonly by: number;
-  /** In the process group or session that holder led, or its child when it was signalled. */
-  readonly how: 'group' | 'child';
+  /**
+   * In the process group or session that holder led, its child when it was signalled, or (`forked`) a child its
+   * reaper gained since the first signal, born after that signal (see Claim.forked).
+   */
+  readonly how: 'group' | 'child' | 'forked';
+  /** For `forked`: the reaper whose child it is. */
+  readonly reaper?: number;
 }
+
+/** How a holder left `p` behind, as the log and the failure message say it. */
+function leftHow(p: LeftBehind): string {
+  if (p.how === 'child') return 'its child';
+  if (p.how === 'group') return 'in the process group it led';
+  return `born after it was signalled, now a child of PID ${p.reaper}`;
+}
+
+/** Gone after its signals: what it left behind is on its own. */
+const isGone = (t: Tracked) => t.outcome === 'exited' || t.outcome === 'killed';
 
 /** One claim's state, shared by its phases. */
 class Claim {
@@ -113,6 +133,13 @@ class Claim {
   ownUnit?: string;
   /** What the holders left behind once they were gone (settle), for a re-take's message. */
   left: LeftBehind[] = [];
+  /**
+   * The holders' reapers (see noteFamily), each with its children before the first signal, and the children it gained
+   * since that are not to be looked at again: born before that signal (orphans of other processes), or seen gone.
+   */
+  reapers = new Map<number, { before: ReadonlySet<number>; done: Set<number> }>();
+  /** The kernel's clock (FamilyReader.bootTicks) right before the first signal; ticks undefined where it cannot be read. */
+  firstSignal?: { readonly ticks: number | undefined };
 
   constructor(
     readonly target: Target,
@@ -437,6 +464,8 @@ class Claim {
       );
       return freed;
     };
+    // What a holder forks once signalled is born after this (see forked): one read of the kernel's clock.
+    this.firstSignal = { ticks: this.reapers.size > 0 ? family?.bootTicks() : undefined };
     for (const t of this.tracked) this.send(t, force ? 'SIGKILL' : 'SIGTERM');
     const killAt = now() + (force ? 0 : timeoutSeconds * 1000);
     // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
@@ -512,21 +541,22 @@ class Claim {
   /**
    * What a holder could leave behind to take the port again once it is gone,
    * whoever its parent: whether it leads its process group or session (one
-   * read of its stat), and its children (one read per thread). Before any
-   * signal: a child it forks on SIGTERM stays in its group, not among these.
+   * read of its stat), its children (one read per thread), and who will adopt
+   * what it forks from now on. Before any signal: a child it forks on SIGTERM
+   * is none of these children, and is found among its reaper's (forked).
    */
   noteFamily(t: Tracked): void {
     const family = this.processes.family;
     if (this.reader.kind !== 'proc' || family === undefined) return;
     const leads = family.leadership(t.info);
-    if (leads !== undefined && (leads.group || leads.session)) {
-      t.leads = leads;
-      // PID 1 or a service manager (a subreaper) adopts its children when it exits: one read of its children's list now
-      // tells which processes it adopts later (see leftBehind). A live parent of any other kind is watched as a supervisor.
-      const parent = t.context.parent;
-      const reaper = t.info.ppid === 1 ? 1 : parent !== undefined && isServiceManagerProcess(parent) ? parent.pid : undefined;
-      if (reaper !== undefined) t.reaper = { pid: reaper, childrenBefore: new Set(family.children(reaper)) };
-    }
+    if (leads !== undefined && (leads.group || leads.session)) t.leads = leads;
+    // When it exits, its children go to the nearest subreaper above it, else PID 1: the service manager that is its
+    // parent (systemd, systemd --user), else PID 1 (a subreaper of another kind above it, which /proc does not show,
+    // takes them instead: then they are not seen). Whatever its parent, a live one included (a supervisor, watched as such).
+    const parent = t.context.parent;
+    const managed = parent !== undefined && isServiceManagerProcess(parent);
+    t.reaper = { pid: managed ? parent.pid : 1, sure: managed || t.info.ppid === 1 };
+    this.watchReaper(t.reaper.pid, family);
     const children = family.children(t.info.pid).flatMap((pid) => {
       const startTime = family.startTime(pid);
       return startTime === undefined ? [] : [{ pid, startTime }];
@@ -534,34 +564,97 @@ class Claim {
     if (children.length > 0) t.children = children;
   }
 
+  /** One read of `reaper`'s children, the first time it is a holder's: those it has before the first signal (see reapers). */
+  watchReaper(reaper: number, family: FamilyReader): void {
+    if (this.reapers.has(reaper)) return;
+    const children = family.children(reaper);
+    // Read after the first signal (an inheritor's): a child born since may be what a holder forked, so not "before".
+    const since = this.firstSignal?.ticks;
+    const before = since === undefined ? children : children.filter((pid) => (family.startTime(pid) ?? since) < since);
+    this.reapers.set(reaper, { before: new Set(before), done: new Set() });
+  }
+
+  /** A holder, or a process that inherited a holder's socket and was refused: not left behind by one. */
+  isKnown(p: Identity): boolean {
+    return this.tracked.some((t) => t.info.pid === p.pid && t.info.startTime === p.startTime) || this.refusedInheritors.has(p.pid);
+  }
+
   /**
    * The processes the gone holders left behind, which could bind the port
    * again (a holder that forks on SIGTERM and exits, its child binding the
    * port a moment later, whatever its parent: PID 1 included): those still in
-   * the process group or session a holder led, and its children when it was
-   * signalled, that run on and were not holders. Never signalled: they are
-   * no holders; the settle window watches the port while they run. A holder
-   * that exited alone costs one kill(pgrp, 0) (groupExists), and while its
-   * reaper has not reaped it yet, one read of the reaper's children.
+   * the process group or session a holder led, its children when it was
+   * signalled, and the children its reaper gained since, born after the first
+   * signal (forked), that run on and were not holders. Never signalled: they
+   * are no holders; the settle window watches the port while they run. A
+   * holder that exited alone costs one kill(pgrp, 0) (groupExists) when it led
+   * its group, and one read of its reaper's children.
    */
   leftBehind(): LeftBehind[] {
     const family = this.processes.family;
     if (this.reader.kind !== 'proc' || family === undefined) return [];
-    const known = (p: Identity) => this.tracked.some((t) => t.info.pid === p.pid && t.info.startTime === p.startTime) || this.refusedInheritors.has(p.pid);
     const out = new Map<number, LeftBehind>();
     for (const t of this.signalled()) {
-      if (t.outcome !== 'exited' && t.outcome !== 'killed') continue;
+      if (!isGone(t)) continue;
       for (const child of t.children ?? [])
-        if (!known(child) && !out.has(child.pid) && this.processes.isRunning(child)) out.set(child.pid, { ...child, by: t.info.pid, how: 'child' });
+        if (!this.isKnown(child) && !out.has(child.pid) && this.processes.isRunning(child)) out.set(child.pid, { ...child, by: t.info.pid, how: 'child' });
       if (t.leads === undefined || !family.groupExists(t.info.pid)) continue;
       // Its own zombie is a member until its parent reaps it (PID 1 may take seconds, in a container). Meanwhile what it
       // left in its group was adopted by its reaper: the reaper's new children are read, not every process.
+      const reaper = t.reaper?.sure ? this.reapers.get(t.reaper.pid) : undefined;
       const adopted =
-        t.reaper !== undefined && this.processes.isSame(t.info) ? family.children(t.reaper.pid).filter((pid) => !t.reaper!.childrenBefore.has(pid)) : undefined;
+        reaper !== undefined && this.processes.isSame(t.info) ? family.children(t.reaper!.pid).filter((pid) => !reaper.before.has(pid)) : undefined;
       for (const member of family.groupMembers(t.info.pid, t.leads.session ? t.info.pid : undefined, adopted))
-        if (!known(member) && !out.has(member.pid)) out.set(member.pid, { ...member, by: t.info.pid, how: 'group' });
+        if (!this.isKnown(member) && !out.has(member.pid)) out.set(member.pid, { ...member, by: t.info.pid, how: 'group' });
     }
+    for (const p of this.forked((p) => this.isKnown(p) || out.has(p.pid))) out.set(p.pid, p);
     return [...out.values()];
+  }
+
+  /**
+   * The running children that the gone holders' reapers gained since the
+   * first signal and that were born after it, but `skip`: what a holder forked
+   * once signalled, adopted when it exited (a child forked on SIGTERM, in
+   * whatever group; its own child, once it exited too: a double fork), or what
+   * the reaper started meanwhile (harmless: that keeps the settle window open
+   * while it runs, and fails the claim only if it takes the port). One read of
+   * each reaper's children; a start time only for a child it did not have.
+   */
+  forked(skip: (p: Identity) => boolean): LeftBehind[] {
+    const family = this.processes.family;
+    if (this.reader.kind !== 'proc' || family === undefined) return [];
+    const since = this.firstSignal?.ticks;
+    const out: LeftBehind[] = [];
+    for (const [reaper, seen] of this.reapers) {
+      // Of several gone holders with one reaper, which forked it nothing tells: the first is named.
+      const by = this.signalled().find((t) => t.reaper?.pid === reaper && isGone(t));
+      if (by === undefined) continue;
+      // A child that exited after the list was read (a double fork's middle) left its own to the reaper meanwhile: read
+      // the list again, a few times at most.
+      for (let reads = 0, again = true; again && reads < MAX_REAPER_READS; reads++) {
+        again = false;
+        for (const pid of family.children(reaper)) {
+          if (seen.before.has(pid) || seen.done.has(pid) || out.some((p) => p.pid === pid)) continue;
+          const startTime = family.startTime(pid);
+          const child = startTime === undefined ? undefined : { pid, startTime };
+          // Born before the first signal: not a holder's. Without the kernel's clock, every new child counts.
+          if (child !== undefined && since !== undefined && child.startTime < since) seen.done.add(pid);
+          else if (child !== undefined && this.processes.isRunning(child)) {
+            if (!skip(child)) out.push({ ...child, by: by.info.pid, how: 'forked', reaper });
+          } else {
+            seen.done.add(pid);
+            again = true;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Born after the first signal: part of a holder's answer to it, maybe still starting up (the settle window waits for it). */
+  bornSinceSignal(p: LeftBehind): boolean {
+    const since = this.firstSignal?.ticks;
+    return since === undefined ? p.how === 'forked' : p.startTime >= since;
   }
 
   /** `holder PID 901 left PID 902 (python3) running, in the process group it led`: for the settle window's line. */
@@ -570,21 +663,28 @@ class Claim {
     for (const p of left) byHolder.set(p.by, [...(byHolder.get(p.by) ?? []), p]);
     const shown = (p: LeftBehind) => {
       const info = this.processes.current?.(p);
-      return `${info ? describeHolder(info, undefined, true) : `PID ${p.pid}`} ${p.how === 'child' ? '(its child)' : '(in the process group it led)'}`;
+      return `${info ? describeHolder(info, undefined, true) : `PID ${p.pid}`} (${leftHow(p)})`;
     };
     return [...byHolder]
       .map(([by, ps]) => `holder PID ${by} left ${ps.slice(0, 4).map(shown).join(', ')}${ps.length > 4 ? ` and ${ps.length - 4} more` : ''} running`)
       .join(', and ');
   }
 
-  /** The holder that left `h` behind, if it did: by identity (leftBehind), or (one it forked since) by the group or session that holder led. */
+  /**
+   * The holder that left `h` behind, if it did: by identity (leftBehind), or
+   * (one it forked since the settle window last looked) by the group or
+   * session that holder led, or as a child of its reaper born after the first signal.
+   */
   leftBy(h: ProcessInfo): LeftBehind | undefined {
     const left = this.left.find((p) => p.pid === h.pid && p.startTime === h.startTime);
     const family = this.processes.family;
     if (left !== undefined || this.reader.kind !== 'proc' || family === undefined) return left;
     const ids = family.groupAndSession(h.pid);
     const leader = ids && this.tracked.find((t) => t.leads !== undefined && (ids.pgrp === t.info.pid || (t.leads.session && ids.session === t.info.pid)));
-    return leader ? { pid: h.pid, startTime: h.startTime, by: leader.info.pid, how: 'group' } : undefined;
+    if (leader) return { pid: h.pid, startTime: h.startTime, by: leader.info.pid, how: 'group' };
+    const forked: LeftBehind = { pid: h.pid, startTime: h.startTime, by: 0, how: 'forked', reaper: h.ppid };
+    const by = this.reapers.has(h.ppid) && this.bornSinceSignal(forked) ? this.signalled().find((t) => t.reaper?.pid === h.ppid && isGone(t)) : undefined;
+    return by ? { ...forked, by: by.info.pid } : undefined;
   }
 
   /** The live parents (not PID 1, not claim-port) of the holders that are gone: who could start one again. */
@@ -606,8 +706,10 @@ class Claim {
    * supervisor), watch the port for SETTLE_MS after the holders are gone; a
    * re-take shows up in verify(). Ends early once no such parent is left. While
    * a process such a parent started after the holders died is still running
-   * (a respawn on its way up, slowed by load), the watch goes on, up to
-   * SETTLE_MAX_MS.
+   * (a respawn on its way up, slowed by load), or one a holder left behind
+   * that was born after the first signal (what it forked on SIGTERM; a
+   * grandchild, once that one exited, is looked for on every poll), the watch
+   * goes on, up to SETTLE_MAX_MS.
    */
   async settle(): Promise<void> {
     const supervisors = this.supervisors();
@@ -633,12 +735,21 @@ class Claim {
     const startedAt = now();
     const family = this.processes.family;
     const respawning = () => family !== undefined && supervisors.some((p) => family.children(p.pid).some((child) => !before.has(child)));
+    // A process a holder left that was born after the first signal is part of its answer to it, maybe still starting up.
+    const starting = () => left.some((p) => this.bornSinceSignal(p) && this.processes.isRunning(p));
     await pollUntilAsync(
       async () => {
         if ((await this.reader.listening(port, transport)).size > 0) return true;
-        if (units.length === 0 && supervisors.every((p) => !this.processes.isSame(p)) && left.every((p) => !this.processes.isRunning(p))) return true;
-        // Past the window: done, unless a new child of a supervisor is still starting.
-        return now() - startedAt >= ms && !respawning();
+        const ended = units.length === 0 && supervisors.every((p) => !this.processes.isSame(p)) && left.every((p) => !this.processes.isRunning(p));
+        // What a process left behind forked in turn and left (a double fork: setsid, fork, exit) is its reaper's now; read
+        // after the look above, so that the children of one seen gone there are found here.
+        const more = this.forked((p) => this.isKnown(p) || left.some((o) => o.pid === p.pid && o.startTime === p.startTime));
+        if (more.length > 0) {
+          left.push(...more);
+          this.log(`${this.describeLeft(more)}: watching ${this.name} while ${more.length > 1 ? 'they run' : 'it runs'} (up to ${max} ms)`);
+        } else if (ended) return true;
+        // Past the window: done, unless a new child of a supervisor, or a process born after the first signal, is still starting.
+        return now() - startedAt >= ms && !respawning() && !starting();
       },
       startedAt + max,
       Math.max(this.reader.maxPollMs, 10),
@@ -661,9 +772,10 @@ class Claim {
         .map((h) => h.pid),
     );
     const newcomers = distinctHolders(after.listeners).filter((h) => !tracked(h) || again.has(h.pid));
-    // A holder that bound the port again itself is its own supervisor.
-    const supervisor = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.supervisorOf(h));
     const leftBy = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.leftBy(h));
+    // A holder that bound the port again itself is its own supervisor. A process a holder left behind is named so, not as
+    // started by the service manager that adopted it (a holder's parent).
+    const supervisor = (h: ProcessInfo) => (again.has(h.pid) || leftBy(h) !== undefined ? undefined : this.supervisorOf(h));
     const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => supervisor(h) ?? [])], this.options.env ?? process.env);
     const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
     let message: string;
@@ -686,7 +798,7 @@ class Claim {
           : owner === undefined
             ? left === undefined
               ? ''
-              : `, left behind by holder PID ${left.by} (${left.how === 'child' ? 'its child' : 'in the process group it led'}; not signalled: it was no holder)`
+              : `, left behind by holder PID ${left.by} (${leftHow(left)}; not signalled: it was no holder)`
             : owner.pid === h.pid
               ? ' (the supervisor itself)'
               : `, started by its supervisor ${name(owner)}`;

@@ -12,6 +12,7 @@ import {
   isRunning,
   isSameProcess,
   isStopped,
+  readBootTicks,
   readChildren,
   readGroupAndSession,
   readLeadership,
@@ -55,6 +56,12 @@ export interface FamilyReader {
   groupMembers(pgrp: number, session: number | undefined, pids?: readonly number[]): Identity[];
   /** `pid`'s process group and session now; undefined when it is gone. */
   groupAndSession(pid: number): { pgrp: number; session: number } | undefined;
+  /**
+   * The kernel's clock now, in the unit of a start time (clock ticks since
+   * boot): a process born after this read has a start time not below it.
+   * Undefined when it cannot be read.
+   */
+  bootTicks(): number | undefined;
 }
 
 export const procFamily = (procRoot = '/proc'): FamilyReader => ({
@@ -64,6 +71,7 @@ export const procFamily = (procRoot = '/proc'): FamilyReader => ({
   groupExists,
   groupMembers: (pgrp, session, pids) => groupMembers(pgrp, session, pids, procRoot),
   groupAndSession: (pid) => readGroupAndSession(pid, procRoot),
+  bootTicks: () => readBootTicks(procRoot),
 });
 
 export const procControl = (procRoot = '/proc'): ProcessControl => ({

@@ -212,3 +212,23 @@ export function readChildren(pid: number, procRoot = '/proc'): number[] {
   }
   return out;
 }
+
+/**
+ * The kernel's boot-time clock now, in the unit of a process's start time
+ * (/proc/PID/stat field 22, clock ticks since boot; USER_HZ is 100 on every
+ * Linux architecture): /proc/uptime's first field, which the kernel prints in
+ * hundredths of a second from the same clock (CLOCK_BOOTTIME, shifted alike
+ * in a time namespace), and cuts down alike. So a process born after this
+ * read has a start time not below it; one born up to 10 ms before it may
+ * count as after. Undefined when it cannot be read.
+ */
+export function readBootTicks(procRoot = '/proc'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/uptime`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const clock = /^(\d+)\.(\d\d) /.exec(text);
+  return clock ? Number(clock[1]) * 100 + Number(clock[2]) : undefined;
+}

@@ -716,21 +716,47 @@ describe('5. a respawn is caught, and its cause named', () => {
   });
 
   /**
-   * A python3 holder on a leased port, made a grandchild of this suite and
-   * reparented to PID 1 (the shell that started it in the background exits),
-   * so that no parent of it is alive: the settle window for a supervisor does
-   * not apply. `mode`: 'alone' (leads its own session and group, exits on
+   * A python3 holder on a leased port. `orphanHolder` makes it a grandchild of
+   * this suite, reparented to PID 1 (the shell that started it in the
+   * background exits), so that no parent of it is alive: the settle window for
+   * a supervisor does not apply; `supervisedHolder` starts it with a parent
+   * that stays. `mode`: 'alone' (leads its own session and group, exits on
    * SIGTERM), 'fork-on-term' (the same, but on SIGTERM closes its socket, forks
    * a child and exits; the child binds the port again 300 ms later), 'child'
    * (in the shell's group, with a child forked up front that leaves the group,
-   * setsid, and binds the port 300 ms after its parent is gone). Every process
-   * prints {"pid"} (recorded with the guard); the holder {"pid", "port"}.
+   * setsid, and binds the port 300 ms after its parent is gone),
+   * 'daemon-alone' and 'daemon-fork-on-term' (a daemon's double fork: it and
+   * the session leader it forked exit, so the holder leads no group or
+   * session, and its group's leader is gone; then as 'alone' and
+   * 'fork-on-term'), 'fork-setsid-on-term' (as 'fork-on-term', but the child
+   * calls setsid, forks and exits: the grandchild binds the port 300 ms later),
+   * 'supervised-fork-on-term' (forked by a python3 parent that stays, never
+   * restarts it nor starts anything else; it stays in that parent's group and
+   * forks on SIGTERM as 'fork-on-term'). Every process prints {"pid"}
+   * (recorded with the guard); the holder {"pid", "port"}, once its parent is
+   * the one it keeps.
    */
-  const orphanHolder = async (mode: 'alone' | 'fork-on-term' | 'child') => {
-    const code = `
+  const holderProgram = `
 import json, os, signal, socket, sys, time
 port, mode = int(sys.argv[1]), sys.argv[2]
-if mode != 'child':
+def say(message):
+    os.write(1, (json.dumps(message) + '\\n').encode())  # one write: a line two processes print at once is never mixed
+if mode == 'supervised-fork-on-term' and os.fork() > 0:
+    say({'pid': os.getpid()})
+    while True:
+        time.sleep(3600)
+if mode.startswith('daemon-'):
+    say({'pid': os.getpid()})
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+    leader = os.getpid()
+    say({'pid': leader})
+    if os.fork() > 0:
+        os._exit(0)
+    while os.getppid() == leader:
+        time.sleep(0.005)
+elif mode in ('alone', 'fork-on-term', 'fork-setsid-on-term'):
     os.setsid()  # leads its session and process group, as a service's main process does
 def listen():
     s = socket.socket()
@@ -758,21 +784,37 @@ if mode == 'child':
 def on_term(signum, frame):
     s.close()
     if os.fork() == 0:
-        print(json.dumps({'pid': os.getpid()}), flush=True)
+        if mode == 'fork-setsid-on-term':
+            os.setsid()
+            say({'pid': os.getpid()})
+            if os.fork() > 0:
+                os._exit(0)
+        say({'pid': os.getpid()})
         rebind_later()
     os._exit(0)
-if mode == 'fork-on-term':
+if mode in ('fork-on-term', 'daemon-fork-on-term', 'fork-setsid-on-term', 'supervised-fork-on-term'):
     signal.signal(signal.SIGTERM, on_term)
-print(json.dumps({'pid': os.getpid(), 'pids': pids, 'port': port}), flush=True)
+say({'pid': os.getpid(), 'pids': pids, 'port': port})
 while True:
     time.sleep(3600)
 `;
-    const launch = () => start(['/bin/sh', '-c', '"$0" -c "$1" "$2" "$3" & exit 0', python, code, String(leasePort()), mode]);
+  type HolderMode = 'alone' | 'fork-on-term' | 'child' | 'daemon-alone' | 'daemon-fork-on-term' | 'fork-setsid-on-term' | 'supervised-fork-on-term';
+  /** Fields 4, 5 and 6 of /proc/PID/stat: parent, process group, session. */
+  const parentage = (pid: number) => {
+    const [parent, pgrp, session] = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ').slice(1, 4).map(Number);
+    return { parent: parent!, pgrp: pgrp!, session: session! };
+  };
+  const orphanHolder = async (mode: HolderMode) => {
+    const launch = () => start(['/bin/sh', '-c', '"$0" -c "$1" "$2" "$3" & exit 0', python, holderProgram, String(leasePort()), mode]);
     const launched = await launch().catch(launch);
     await waitUntil(() => !isAlive(launched.child.pid!), 5000);
     const holder = launched.first.pid;
-    const parent = Number(readFileSync(`/proc/${holder}/stat`, 'latin1').split(') ')[1]!.split(' ')[1]);
-    return { ...launched, holder, parent };
+    return { ...launched, holder, ...parentage(holder) };
+  };
+  const supervisedHolder = async (mode: 'supervised-fork-on-term') => {
+    const launched = await start([python, '-c', holderProgram, String(leasePort()), mode]);
+    const holder = launched.first.pid;
+    return { ...launched, holder, ...parentage(holder) };
   };
 
   it('a holder with no live parent that forks on SIGTERM, its child binding the port again, fails the claim naming that child, never signalled', async () => {
@@ -825,6 +867,88 @@ while True:
     if (orphan.parent === 1) expect(result.elapsedMs).toBeLessThan(2000);
   });
 
+  it('a double-forked holder (it leads no group; its group leader is gone) that forks on SIGTERM, its child binding the port 300 ms later, fails the claim naming that child, never signalled', async () => {
+    const orphan = await orphanHolder('daemon-fork-on-term');
+    expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
+    expect(orphan.pgrp).not.toBe(orphan.holder);
+    expect(orphan.session).not.toBe(orphan.holder);
+    const lines: string[] = [];
+    const result = await claimOurs(orphan.first.port, { log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.retakenBy).toHaveLength(1);
+    const child = result.retakenBy![0]!;
+    expect(child.pid).not.toBe(orphan.holder);
+    expect(wasSpawned(child.pid, -1)).toBe(true);
+    expect(child.leftBehindBy).toBe(orphan.holder);
+    expect(child.supervisor).toBeUndefined();
+    expect(result.message).toMatch(
+      new RegExp(
+        `was taken again by PID ${child.pid} \\(python3\\): .*, left behind by holder PID ${orphan.holder} \\(born after it was signalled, now a child of PID 1; not signalled: it was no holder\\): stop PID ${child.pid} first$`,
+      ),
+    );
+    expect(
+      lines.some((line) =>
+        line.startsWith(
+          `watching port ${orphan.first.port} for 1000 ms: holder PID ${orphan.holder} left PID ${child.pid} (python3) (born after it was signalled, now a child of PID 1) running`,
+        ),
+      ),
+      lines.join('\n'),
+    ).toBe(true);
+    expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[orphan.holder, ['SIGTERM']]]);
+    expect(isAlive(child.pid)).toBe(true);
+  });
+
+  it('a holder whose child, forked on SIGTERM, calls setsid, forks and exits (a double fork), its grandchild binding the port 300 ms later, fails the claim naming the grandchild', async () => {
+    const orphan = await orphanHolder('fork-setsid-on-term');
+    expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
+    const lines: string[] = [];
+    const result = await claimOurs(orphan.first.port, { log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.retakenBy?.map((r) => r.leftBehindBy)).toEqual([orphan.holder]);
+    const grandchild = result.retakenBy![0]!.pid;
+    // The last two processes that printed their PID: the child (gone after its fork) and the grandchild, in the child's session.
+    const [child, last] = orphan.pids.slice(-2);
+    expect(last).toBe(grandchild);
+    expect(isAlive(child!)).toBe(false);
+    expect(parentage(grandchild)).toMatchObject({ parent: 1, session: child });
+    expect(result.message).toContain(`was taken again by PID ${grandchild} (python3): `);
+    expect(result.message).toContain(
+      `, left behind by holder PID ${orphan.holder} (born after it was signalled, now a child of PID 1; not signalled: it was no holder)`,
+    );
+    expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[orphan.holder, ['SIGTERM']]]);
+    expect(isAlive(grandchild)).toBe(true);
+  });
+
+  it('a double-forked holder that exits alone pays no settle window', async () => {
+    const orphan = await orphanHolder('daemon-alone');
+    expect(orphan.pgrp).not.toBe(orphan.holder);
+    const lines: string[] = [];
+    const result = await claimOurs(orphan.first.port, { settleMs: 5000, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(lines.some((line) => line.startsWith('watching'))).toBe(false);
+    if (orphan.parent === 1) expect(result.elapsedMs).toBeLessThan(2000);
+  });
+
+  it('a holder whose parent stays (a supervisor that never restarts it) and that forks on SIGTERM: its child, binding the port after the window for the parent, keeps the window open and fails the claim', async () => {
+    const held = await supervisedHolder('supervised-fork-on-term');
+    expect(held.parent).toBe(held.child.pid);
+    expect(held.pgrp).not.toBe(held.holder);
+    const lines: string[] = [];
+    // 200 ms for the live parent; the child binds 300 ms after the SIGTERM. Watched while it runs, up to 3 x 200 ms.
+    const result = await claimOurs(held.first.port, { settleMs: 200, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.retakenBy).toHaveLength(1);
+    const child = result.retakenBy![0]!;
+    expect(parentage(child.pid).parent, 'the child must be adopted by PID 1 for this test').toBe(1);
+    expect(child.leftBehindBy).toBe(held.holder);
+    expect(result.message).toContain(
+      `left behind by holder PID ${held.holder} (born after it was signalled, now a child of PID 1; not signalled: it was no holder)`,
+    );
+    expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[held.holder, ['SIGTERM']]]);
+    expect(isAlive(held.child.pid!)).toBe(true);
+    expect(isAlive(child.pid)).toBe(true);
+  });
+
   it('what a holder leaves behind is read through ProcessControl.family only: without one, none is followed (issue 13)', async () => {
     const real = procControl();
     const asked: string[] = [];
@@ -838,6 +962,14 @@ while True:
         asked.push(`groupMembers ${pgrp}`);
         return real.family!.groupMembers(pgrp, session, pids);
       },
+      children: (pid) => {
+        asked.push(`children ${pid}`);
+        return real.family!.children(pid);
+      },
+      bootTicks: () => {
+        asked.push('bootTicks');
+        return real.family!.bootTicks();
+      },
     };
     const followed = await orphanHolder('fork-on-term');
     const result = await claimOurs(followed.first.port, { settleMs: 3000, processes: { ...real, family } });
@@ -846,12 +978,24 @@ while True:
     expect(asked).toContain(`leadership ${followed.holder}`);
     expect(asked).toContain(`groupMembers ${followed.holder}`);
 
-    // The same holder with a ProcessControl that has no family: the claim reads none from /proc beside it.
-    const unfollowed = await orphanHolder('fork-on-term');
-    const lines: string[] = [];
-    const freed = await claimOurs(unfollowed.first.port, { settleMs: 3000, processes: { ...real, family: undefined }, log: (line) => lines.push(line) });
-    expect(freed.action, lines.join('\n')).toBe('freed');
-    expect(lines.some((line) => line.startsWith('watching'))).toBe(false);
+    // A holder that leads nothing: what it forked on SIGTERM is found among PID 1's children, born after the clock read before the SIGTERM.
+    asked.length = 0;
+    const daemon = await orphanHolder('daemon-fork-on-term');
+    const forked = await claimOurs(daemon.first.port, { processes: { ...real, family } });
+    expect(forked.action, forked.message).toBe('failed');
+    expect(forked.retakenBy?.map((r) => r.leftBehindBy)).toEqual([daemon.holder]);
+    expect(asked).toContain('bootTicks');
+    expect(asked).toContain('children 1');
+    expect(asked).not.toContain(`groupMembers ${daemon.pgrp}`);
+
+    // The same holders with a ProcessControl that has no family: the claim reads none from /proc beside it.
+    for (const mode of ['fork-on-term', 'daemon-fork-on-term'] as const) {
+      const unfollowed = await orphanHolder(mode);
+      const lines: string[] = [];
+      const freed = await claimOurs(unfollowed.first.port, { settleMs: 3000, processes: { ...real, family: undefined }, log: (line) => lines.push(line) });
+      expect(freed.action, lines.join('\n')).toBe('freed');
+      expect(lines.some((line) => line.startsWith('watching'))).toBe(false);
+    }
   });
 });
 

@@ -38,14 +38,26 @@ export function adopt(entry: { pids: number[] }, pid: number): void {
   recordSpawned(pid);
 }
 
+/** How long cleanupStarted waits for the last process holding a test's output to report its PID (see there). */
+const REPORT_WAIT_MS = 2000;
+
 /** afterEach: SIGKILL what the test started, and wait for it. */
 export async function cleanupStarted(): Promise<void> {
   for (const entry of started.splice(0)) {
-    // The child leads a process group of its own (detached): SIGKILL to the group first, so that a
-    // listener a shell loop started after its last reported line dies too instead of being orphaned.
-    // Even when the leader has already exited: its group lives on while a member does (killGroup).
-    if (entry.child.pid !== undefined && wasSpawned(entry.child.pid, -1)) killGroup(entry.child.pid);
-    for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    const output = entry.child.stdout;
+    for (let waitUntil = Date.now() + REPORT_WAIT_MS; ; ) {
+      // The child leads a process group of its own (detached): SIGKILL to the group first, so that a
+      // listener a shell loop started after its last reported line dies too instead of being orphaned.
+      // Even when the leader has already exited: its group lives on while a member does (killGroup).
+      // So for every recorded process: one that made a group of its own (setsid, a daemon's double fork)
+      // takes with it what it started there, a grandchild that has not reported its PID yet included.
+      for (const pid of [entry.child.pid, ...entry.pids]) if (pid !== undefined && wasSpawned(pid, -1)) killGroup(pid);
+      for (const pid of entry.pids) if (isSpawned(pid) && isAlive(pid)) process.kill(pid, 'SIGKILL');
+      // Every process the test started holds its output until it is gone: while one does, its line (a process forked
+      // the moment a failed assertion ended the test) may still come, and is recorded when read, then killed here.
+      if (!output || output.readableEnded || output.destroyed || Date.now() > waitUntil) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await Promise.all(entry.pids.map((pid) => waitForExit(pid, 5000)));
     for (const pid of entry.pids) forgetSpawned(pid);
   }
