@@ -33,6 +33,8 @@ export const SETTLE_MS = 1000;
 export const SETTLE_MAX_MS = 3000;
 /** How many times one look reads a reaper's children again after a new child of it exited (see Claim.forked). */
 const MAX_REAPER_READS = 4;
+/** How many times the look at the timeout reads the port while holders go during it (see Claim.lookAtTimeout). */
+const MAX_TIMEOUT_LOOKS = 3;
 /** How long a failing bind check is retried after a claim (sockets of killed processes being torn down). */
 const BIND_GRACE_MS = 250;
 
@@ -109,6 +111,11 @@ function leftHow(p: LeftBehind): string {
   return `born after it was signalled, now a child of PID ${p.reaper}`;
 }
 
+/** `SIGTERM`, `SIGTERM and SIGCONT`, `SIGTERM, SIGCONT and SIGKILL`. */
+function listed(words: readonly string[]): string {
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
+}
+
 /** Gone after its signals: what it left behind is on its own. */
 const isGone = (t: Tracked) => t.outcome === 'exited' || t.outcome === 'killed';
 
@@ -156,6 +163,11 @@ class Claim {
     this.userLog(line, level, this.target.port);
   }
 
+  /** options.signal was aborted (the command's SIGTERM, SIGINT, SIGHUP): the claim sends nothing more and ends with interruptedResult(). */
+  get interrupted(): boolean {
+    return this.options.signal?.aborted ?? false;
+  }
+
   elapsed(): number {
     return Math.round((now() - this.started) * 10) / 10;
   }
@@ -199,6 +211,7 @@ class Claim {
         },
         now() + UNSEEN_GRACE_MS,
         this.reader.maxPollMs,
+        this.options.signal,
       );
       if (gone) found = await this.reader.gather(port, undefined, transport, 'every');
     }
@@ -265,7 +278,8 @@ class Claim {
   }
 
   send(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): void {
-    if (!this.judgeAgain(t, sig)) return;
+    // Interrupted: nothing more is sent, whatever phase asks (see interruptedResult).
+    if (this.interrupted || !this.judgeAgain(t, sig)) return;
     const outcome = this.processes.signal(t.info, sig);
     if (outcome === 'sent') {
       t.signals.push(sig);
@@ -369,6 +383,8 @@ class Claim {
       const inodes = new Set(listeners.filter((l) => l.holders.some((o) => o.pid === h.pid)).map((l) => l.inode));
       return distinctHolders(this.found.listeners.filter((l) => inodes.has(l.inode))).map((o) => o.pid);
     };
+    // Interrupted while it looked: nothing more is sent.
+    if (this.interrupted) return 'none';
     if (plan.kind !== 'signal') {
       // verify() names whoever still holds the port; say here why they were not signalled.
       if (plan.kind === 'refuse')
@@ -461,9 +477,12 @@ class Claim {
         },
         now() + ms,
         this.reader.maxPollMs,
+        this.options.signal,
       );
       return freed;
     };
+    // Interrupted while the port was read: nothing is sent at all.
+    if (this.interrupted) return;
     // What a holder forks once signalled is born after this (see forked): one read of the kernel's clock.
     this.firstSignal = { ticks: this.reapers.size > 0 ? family?.bootTicks() : undefined };
     for (const t of this.tracked) this.send(t, force ? 'SIGKILL' : 'SIGTERM');
@@ -471,34 +490,40 @@ class Claim {
     // Nobody could be signalled (all gone already, or kill(2) refused): nothing to wait for.
     const nobody = this.signalled().length === 0;
     let freed = nobody ? await released() : await waitForRelease(force ? 0 : timeoutSeconds * 1000, force ? 'SIGKILL' : 'SIGTERM');
+    // Interrupted while it waited: it stops there, no SIGKILL (interruptedResult says what was sent).
+    if (this.interrupted) return;
     let killed = force;
     if (!freed && !nobody && !force) {
       // A holder that exited is never signalled again: its socket lives on in another process (a child it forked: adopted above, or named by the check after).
-      const running = this.runningSignalled();
       // Nor is one that closed its socket and drains: SIGKILL goes only to a process that still holds the port.
-      const holding = await this.reader.listening(port, transport);
-      const remaining = await this.holdingNow(running, holding);
-      const draining = running.filter((t) => !remaining.includes(t));
+      const look = await this.lookAtTimeout(originalKeys);
+      // Released since the wait's last look (a holder that went at the timeout: another claim's SIGKILL): nothing to kill.
+      freed = look.freed;
+      const { remaining, draining } = look;
       const drainingText =
         draining.length > 0
           ? ` (${draining.map((t) => this.who(t)).join(', ')} closed ${draining.length > 1 ? 'their sockets' : 'its socket'}: not killed)`
           : '';
-      this.log(
-        remaining.length > 0
-          ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`
-          : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket`,
-      );
-      for (const t of remaining) this.send(t, 'SIGKILL');
-      killed = remaining.some((t) => t.signals.includes('SIGKILL'));
-      // No holder holds the socket any more, yet it is held: by a process that inherited it after the looks ran out (one
-      // that forks again on every SIGTERM; or the fork of a holder caught exiting, which then no longer holds it, and so
-      // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are.
-      if (!killed) killed = (await this.adoptInheritors(originalKeys, 'SIGKILL')) === 'signalled';
+      if (!freed && !this.interrupted) {
+        this.log(
+          remaining.length > 0
+            ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`
+            : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket`,
+        );
+        for (const t of remaining) this.send(t, 'SIGKILL');
+        killed = remaining.some((t) => t.signals.includes('SIGKILL'));
+        // No holder holds the socket any more, yet it is held: by a process that inherited it after the looks ran out (one
+        // that forks again on every SIGTERM; or the fork of a holder caught exiting, which then no longer holds it, and so
+        // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are.
+        if (!killed) killed = (await this.adoptInheritors(originalKeys, 'SIGKILL')) === 'signalled';
+      }
     }
+    if (this.interrupted) return;
     // After SIGKILL, wait for the kernel to tear the processes down.
     if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');
     // Give holders that closed the socket a moment to finish exiting before they are called "released".
-    await pollUntil(() => this.classify(), now() + 200, 5);
+    await pollUntil(() => this.interrupted || this.classify(), now() + 200, 5);
+    if (this.interrupted) return;
     // One that bound the port again a moment after it closed its socket (the wait saw the port empty in between) still holds it:
     // SIGKILL at the timeout, as any holder.
     if (!nobody && !force && this.runningSignalled().some((t) => !t.signals.includes('SIGKILL'))) {
@@ -508,8 +533,8 @@ class Claim {
           await this.reader.listening(port, transport),
         );
       let again = await rebound();
-      if (again.length > 0) await pollUntilAsync(async () => (again = await rebound()).length === 0, killAt, this.reader.maxPollMs);
-      if (again.length > 0) {
+      if (again.length > 0) await pollUntilAsync(async () => (again = await rebound()).length === 0, killAt, this.reader.maxPollMs, this.options.signal);
+      if (again.length > 0 && !this.interrupted) {
         this.log(
           `${again.map((t) => this.who(t)).join(', ')} closed ${again.length > 1 ? 'their sockets' : 'its socket'} and bound ${this.name} again; sending SIGKILL after ${timeoutSeconds} s`,
         );
@@ -519,13 +544,15 @@ class Claim {
         await pollUntil(
           () => {
             this.classify();
-            return again.every((t) => t.outcome === 'killed' || t.outcome === 'exited');
+            return this.interrupted || again.every((t) => t.outcome === 'killed' || t.outcome === 'exited');
           },
           now() + (this.options.killWaitMs ?? 2000),
           5,
         );
       }
     }
+    // Interrupted: interruptedResult says what became of each.
+    if (this.interrupted) return;
     for (const t of this.signalled()) {
       if (t.outcome === 'killed' || t.outcome === 'exited') continue;
       if (t.signals.includes('SIGKILL')) {
@@ -534,6 +561,35 @@ class Claim {
       } else {
         t.outcome = 'released';
         this.log(`${this.who(t)} closed its socket and is still running (draining); not killed`);
+      }
+    }
+  }
+
+  /**
+   * The port when the SIGTERM wait has run out: the running holders that still
+   * hold it (`remaining`, to be SIGKILLed), those that run on without their
+   * socket (`draining`), and whether it is free by now (`freed`: none of its
+   * first sockets, no holder on it). A holder may go between the wait's last
+   * look and this one, or during it (another claim's SIGKILL at the same
+   * timeout, a late exit): it is said to be gone (classify), never called
+   * draining, nor its socket another process's; while holders go during the
+   * look, the port is read again (a few times at most).
+   */
+  async lookAtTimeout(originalKeys: ReadonlySet<string>): Promise<{ freed: boolean; remaining: Tracked[]; draining: Tracked[] }> {
+    const { port, transport } = this.target;
+    const goneCount = () => {
+      this.classify();
+      return this.signalled().filter(isGone).length;
+    };
+    for (let looks = 1; ; looks++) {
+      const goneBefore = goneCount();
+      const holding = await this.reader.listening(port, transport);
+      const running = this.runningSignalled();
+      const holders = await this.holdingNow(running, holding);
+      if (goneCount() === goneBefore || looks >= MAX_TIMEOUT_LOOKS) {
+        const remaining = holders.filter((t) => !isGone(t));
+        const draining = running.filter((t) => !holders.includes(t) && !isGone(t));
+        return { freed: holders.length === 0 && ![...originalKeys].some((key) => holding.has(key)), remaining, draining };
       }
     }
   }
@@ -712,6 +768,7 @@ class Claim {
    * goes on, up to SETTLE_MAX_MS.
    */
   async settle(): Promise<void> {
+    if (this.interrupted) return;
     const supervisors = this.supervisors();
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
     const units = [...new Set(this.signalled().flatMap((t) => (restartUncertain(t.context) ? [t.context.unit!] : [])))];
@@ -753,6 +810,7 @@ class Claim {
       },
       startedAt + max,
       Math.max(this.reader.maxPollMs, 10),
+      this.options.signal,
     );
   }
 
@@ -834,6 +892,42 @@ class Claim {
     return owner ? `its supervisor (PID ${owner.pid})` : `PID ${newcomers[0]!.pid}`;
   }
 
+  /**
+   * The result of a claim interrupted before it finished (options.signal): it
+   * stopped where it was and sends nothing more (a holder it sent SIGTERM, and
+   * SIGCONT when it was stopped, runs on as it is: never SIGKILLed, never left
+   * stopped), says what it sent to whom, and whether the port is free now (one
+   * read of its sockets, then a bind check without grace). `failed` whatever
+   * the port: the claim did not finish (no settle window, no final check).
+   */
+  async interruptedResult(): Promise<ClaimResult> {
+    const reason = this.options.signal?.reason;
+    const by = typeof reason === 'string' ? reason : 'aborted';
+    this.classify();
+    for (const t of this.tracked) {
+      if (t.signals.length === 0 && t.outcome === 'spared') t.reason = 'the claim was interrupted';
+      // Signalled and running on, when the claim had not yet said what became of it (released, survived: act's end).
+      else if (t.signals.length > 0 && t.outcome === 'spared') t.outcome = 'interrupted';
+    }
+    const sent = this.tracked.filter((t) => t.signals.length > 0);
+    const done =
+      sent.length === 0
+        ? 'before anything was signalled'
+        : `after sending ${sent.map((t) => `${listed(t.signals)} to ${this.who(t)} (${isGone(t) ? 'gone' : 'still running'})`).join(', ')}; nothing more was sent`;
+    const message = `${typeof reason === 'string' ? `interrupted by ${escapeText(reason, 64)}` : 'aborted'} ${done}; ${await this.portNow()}`;
+    return this.finish('failed', message, { interrupted: by });
+  }
+
+  /** Whether the port is free at this moment, in words: held (a socket on it), else the bind check without grace; "not known" when neither can be read. */
+  async portNow(): Promise<string> {
+    try {
+      if ((await this.reader.listening(this.target.port, this.target.transport)).size > 0) return `${this.name} is still in use`;
+      return (await this.bindable(0)).ok ? `${this.name} is free` : `${this.name} is still in use`;
+    } catch {
+      return `whether ${this.name} is free is not known`;
+    }
+  }
+
   async verify(): Promise<ClaimResult> {
     // Name whoever still holds the port, even from a thread's own fd table.
     const after = await this.gatherOwners();
@@ -870,8 +964,10 @@ type SeenSockets = NonNullable<ClaimOptions['listening']>['sockets'];
  * SIGTERM every process holding it (TCP: listening; UDP: bound), SIGKILL what
  * remains after the timeout, watch for a supervisor taking it back, and
  * verify that a server could bind it. Never signals a protected process, and
- * never signals anyone when it refuses. Throws ClaimUsageError only for bad
- * input; everything else is in the result (see `action` and `message`).
+ * never signals anyone when it refuses. Once `options.signal` is aborted it
+ * stops where it is, sends nothing more, and resolves with what it did
+ * (`interrupted`). Throws ClaimUsageError only for bad input; everything else
+ * is in the result (see `action` and `message`).
  */
 export function claimPort(portOrId: number | string, options?: ClaimOptions): Promise<ClaimResult> {
   const started = now();
@@ -925,6 +1021,8 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     outcome: 'spared',
     ...(stats?.[h.pid] && { cpu: Math.round(stats[h.pid]!.cpu * 10) / 10, memory: stats[h.pid]!.memory }),
   }));
+  // Interrupted (options.signal) while the port was read, or at any step below: it stops there, sends nothing more, and says what it did.
+  if (claim.interrupted) return claim.interruptedResult();
 
   // 2. Plan (pure).
   const plan = planClaim({
@@ -951,10 +1049,10 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     return claim.finish('would-free', `dry run: would send ${first} to ${claim.tracked.map((t) => claim.who(t)).join(', ')} to free ${claim.name}`);
   }
 
-  // 3. Act, 4. settle, 5. verify.
+  // 3. Act, 4. settle, 5. verify. A signal that comes during the final check changes nothing: the claim has decided.
   await claim.act();
   await claim.settle();
-  return claim.verify();
+  return claim.interrupted ? claim.interruptedResult() : claim.verify();
 }
 
 /**
@@ -979,13 +1077,28 @@ function isServiceManagerProcess(p: ProcessInfo): boolean {
   return isServiceManager(readExecutable(p.pid, p.startTime));
 }
 
-async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, maxIntervalMs: number): Promise<boolean> {
+/** Polls `done` until it is true (true), the deadline passes or `signal` is aborted (false); an abort ends the sleep between polls at once. */
+async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, maxIntervalMs: number, signal?: AbortSignal): Promise<boolean> {
   let interval = 1;
   for (;;) {
+    if (signal?.aborted) return false;
     if (await done()) return true;
     const left = deadline - now();
-    if (left <= 0) return false;
-    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(interval, left)));
+    if (left <= 0 || signal?.aborted) return false;
+    await pause(Math.min(interval, left), signal);
     interval = Math.min(interval * 1.5, maxIntervalMs);
   }
+}
+
+/** Waits `ms`, or until `signal` is aborted. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -45,6 +45,13 @@ export interface ClaimOptions {
   processes?: ProcessControl;
   /** What a first look just found listening on the port (the CLI's): reused, not read again. */
   listening?: SeenListening;
+  /**
+   * Stops the claim where it is once aborted (the command aborts it on SIGTERM,
+   * SIGINT or SIGHUP): nothing more is signalled, and the result says what was
+   * done so far (`interrupted`: the abort's reason when it is a string, the
+   * signal's name from the command, else "aborted").
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -67,6 +74,7 @@ const CLAIM_OPTIONS: Readonly<Record<keyof ClaimOptions, true>> = {
   reader: true,
   processes: true,
   listening: true,
+  signal: true,
 };
 const CLAIM_OPTION_KEYS = Object.keys(CLAIM_OPTIONS);
 
@@ -115,6 +123,7 @@ export function checkClaimArguments(portOrId: unknown, options: unknown): ClaimO
     if (!(Number.isFinite(value) && (value as number) >= 0))
       throw new RangeError(`${fn}: options.${name} must be a finite number of milliseconds >= 0, not ${value}`);
   }
+  if (copy.signal !== undefined && !(copy.signal instanceof AbortSignal)) bad('signal', 'an AbortSignal');
   for (const name of ['reader', 'processes', 'listening']) {
     if (copy[name] !== undefined && (typeof copy[name] !== 'object' || copy[name] === null)) bad(name, 'an object');
   }

@@ -21,8 +21,10 @@ export type HolderOutcome =
    * that became protected after its SIGTERM keeps it in `signals`, and gets no SIGKILL.
    */
   | 'protected'
-  /** Not signalled because the claim was refused (another holder is protected or unknown). */
+  /** Not signalled because the claim was refused (another holder is protected or unknown), or interrupted before its signals (`reason` says which). */
   | 'spared'
+  /** Signalled, and still running when the claim was interrupted (ClaimOptions.signal): nothing more was sent to it, no SIGKILL. */
+  | 'interrupted'
   /** kill(2) was denied: another user's process and this user is not root. */
   | 'permission-denied'
   /** --dry-run: would be sent SIGTERM (or SIGKILL with --force). */
@@ -95,11 +97,19 @@ export interface ClaimResult {
     readonly peer?: { readonly socket: string; readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[] };
   }[];
   readonly dryRun: boolean;
+  /**
+   * Set when the claim was interrupted (ClaimOptions.signal; the command's
+   * SIGTERM, SIGINT or SIGHUP) before it finished: the signal's name (the
+   * abort's reason when it is a string, else "aborted"). `action` is then
+   * `failed`, and `message` says what was sent and whether the port was free
+   * at that moment.
+   */
+  readonly interrupted?: string;
 }
 
 /** Pure: the object `--json` prints, its keys in the documented order (the README's JSON output), optional ones only when set. */
 export function resultJson(result: ClaimResult): ClaimResult {
-  const { port, transport, service, action, holders, elapsedMs, message, listeners, retakenBy, blockers, dryRun } = result;
+  const { port, transport, service, action, holders, elapsedMs, message, listeners, retakenBy, blockers, dryRun, interrupted } = result;
   return {
     port,
     transport,
@@ -112,6 +122,7 @@ export function resultJson(result: ClaimResult): ClaimResult {
     dryRun,
     ...(retakenBy && { retakenBy }),
     ...(blockers && { blockers }),
+    ...(interrupted !== undefined && { interrupted }),
   };
 }
 

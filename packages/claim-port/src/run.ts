@@ -1,11 +1,13 @@
 // The claim-port command, part 2 (dist/run.cjs in the bin, loaded by cli.ts
 // when a port is in use, for a service id, and for --test): claimPort() ->
-// print -> exit code.
+// print -> exit code; while the claim runs, SIGTERM, SIGINT and SIGHUP
+// interrupt it (interrupt.ts).
 import type { Env, Io } from '@dsa110/ports/cli';
 import type { ClaimArgs, ParsedClaimArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
 import { cliOptions, fail, labelOf, printResult } from './cli-shared.js';
 import type { SeenListening } from './early.js';
+import { interruptOnSignals, printInterrupted } from './interrupt.js';
 import { runSelfTest } from './self-test.js';
 import { unknownService } from './target.js';
 
@@ -13,13 +15,17 @@ export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io
   if (args.command === 'self-test') return (await runSelfTest({ json: args.json, io })) ? 0 : 1;
   if (args.command !== 'claim') return fail(io, false, labelOf(argv), `nothing to run for ${args.command}`, 'error');
   const target = 'port' in args.target ? args.target.port : args.target.id;
+  // SIGTERM (a TimeoutStartSec= that ran out), SIGINT, SIGHUP: the claim stops where it is and says so (interrupt.ts).
+  const interruption = interruptOnSignals();
   try {
-    const result = await claimPort(target, { ...cliOptions(args, target, io, env), ...(listening && { listening }) });
-    return printResult(io, args, result);
+    const result = await claimPort(target, { ...cliOptions(args, target, io, env), ...(listening && { listening }), signal: interruption.signal });
+    return result.interrupted === undefined ? printResult(io, args, result) : printInterrupted(io, args, { ...result, interrupted: result.interrupted });
   } catch (error) {
     if (error instanceof ClaimUsageError) return fail(io, args.json, error.port ?? target, error.message, 'usage');
     // Unexpected: still one line, and exit 1 (the port is not known to be free).
     return fail(io, args.json, target, (error as Error).message, 'error');
+  } finally {
+    interruption.stop();
   }
 }
 

@@ -1,15 +1,16 @@
 import { userInfo } from 'node:os';
 // claimPort() against real listeners this suite spawns on loopback. Every
 // claim goes through claimOurs(), which runs the guard first.
-import { readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
+import { now, readListenSocketsSync, readStartTime } from '@dsa110/ports/system';
 import { chmodSync, copyFileSync, linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimPort, ClaimUsageError, type ClaimOptions } from '../src/index.js';
+import { procControl, type ProcessControl } from '../src/processes.js';
 import { lsofReader, procReader, type Reader } from '../src/reader.js';
 import { isRunning, signalIfSame } from '../src/watch.js';
-import { guardPort, hasCommand, isAlive, spawnClient, spawnListener, wasSpawned } from '../../../test-support/index.js';
+import { guardPort, hasCommand, isAlive, signal, spawnClient, spawnListener, wasSpawned } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -207,6 +208,84 @@ describe('claimPort refuses or fails', () => {
     expect(result.action).toBe('refused');
     expect(result.holders[0]!.reason).toMatch(/ancestor/);
     expect(isAlive(server.pid)).toBe(true);
+  });
+});
+
+describe('claimPort interrupted (options.signal), or raced by another claim', () => {
+  it('aborted before anything was signalled: nothing is sent, and the result says so', async () => {
+    const server = await spawnListener();
+    const result = await claimOurs(server.port, { signal: AbortSignal.abort('SIGTERM') });
+    expect(result).toMatchObject({ action: 'failed', interrupted: 'SIGTERM' });
+    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: [], outcome: 'spared', reason: 'the claim was interrupted' })]);
+    expect(result.message).toBe(`interrupted by SIGTERM before anything was signalled; port ${server.port} is still in use`);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('aborted while it waits after SIGTERM: it stops at once, no SIGKILL, the holder runs on', async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const controller = new AbortController();
+    const base = procControl();
+    // Aborted a moment after the SIGTERM (no reason given: "aborted").
+    const processes: ProcessControl = {
+      ...base,
+      signal: (who, sig) => {
+        const outcome = base.signal(who, sig);
+        if (sig === 'SIGTERM') setTimeout(() => controller.abort(), 100);
+        return outcome;
+      },
+    };
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { timeoutSeconds: 5, processes, signal: controller.signal, log: (line) => lines.push(line) });
+    expect(result).toMatchObject({ action: 'failed', interrupted: 'aborted' });
+    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: ['SIGTERM'], outcome: 'interrupted' })]);
+    expect(result.message).toMatch(
+      new RegExp(`^aborted after sending SIGTERM to PID ${server.pid}.* \\(still running\\); nothing more was sent; port ${server.port} is still in use$`),
+    );
+    expect(result.elapsedMs).toBeLessThan(2000);
+    expect(lines.join('\n')).not.toContain('SIGKILL');
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('options.signal must be an AbortSignal', async () => {
+    await expect(claimPort(1, { signal: 'SIGTERM' as unknown as AbortSignal })).rejects.toThrow(/options\.signal must be an AbortSignal or left out, not /);
+  });
+
+  it("a holder killed by someone else right at the timeout (another claim's SIGKILL) is said to be gone, never to have closed its socket", async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    const timeoutSeconds = 0.3;
+    const base = procControl();
+    let termAt: number | undefined;
+    const processes: ProcessControl = {
+      ...base,
+      signal: (who, sig) => {
+        const outcome = base.signal(who, sig);
+        if (sig === 'SIGTERM' && outcome === 'sent') termAt = now();
+        return outcome;
+      },
+    };
+    const proc = procReader();
+    let struck = false;
+    const reader: Reader = {
+      ...proc,
+      // The first look past the timeout reads the port held; then "another claim" SIGKILLs the holder, before the next look.
+      listening: async (port, transport) => {
+        const held = await proc.listening(port, transport);
+        if (!struck && termAt !== undefined && now() >= termAt + timeoutSeconds * 1000 + 2) {
+          struck = true;
+          signal(server.pid, 'SIGKILL');
+          // Until it is dead (a zombie: this worker reaps it only on a later turn of the event loop).
+          for (const until = Date.now() + 2000; isAlive(server.pid) && Date.now() < until; );
+        }
+        return held;
+      },
+    };
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { timeoutSeconds, settleMs: 0, reader, processes, log: (line) => lines.push(line) });
+    expect(struck).toBe(true);
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited' })]);
+    expect(lines.join('\n')).toContain(`PID ${server.pid} is gone after SIGTERM`);
+    expect(lines.join('\n')).not.toMatch(/closed its socket|another process has its socket|SIGKILL/);
   });
 });
 

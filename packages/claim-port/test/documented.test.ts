@@ -9,6 +9,7 @@ import { EXIT_USAGE } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
 import { examplesOf, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv, unionMembers } from '../../../test-support/index.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from '../src/index.js';
+import { interruptedExitCode } from '../src/interrupt.js';
 
 /** The name the docs give an unknown option when they show a usage error. */
 const SHOWN_AS_A_MISTAKE = '--bogus';
@@ -69,6 +70,14 @@ describe('the exit codes', () => {
     const paragraph = section('packages/claim-port/README.md', '## Exit codes').trim().split('\n\n')[0]!;
     expect([...paragraph.matchAll(/`(\d+)`/g)].map((match) => Number(match[1]))).toEqual([EXIT_FREE, EXIT_NOT_FREE, EXIT_USAGE]);
     expect(claimUsage()).toMatch(/Exit codes: 0 the port is free at exit[\s\S]*\n1 it is not[\s\S]*; 64 usage error/);
+  });
+
+  it('give an interrupted claim 128 + the signal number, as interruptedExitCode does: 143 SIGTERM, 130 SIGINT, 129 SIGHUP', () => {
+    const paragraph = section('packages/claim-port/README.md', '## Exit codes')
+      .split('\n\n')
+      .find((text) => text.startsWith('A claim interrupted'))!;
+    expect([...paragraph.matchAll(/`(\d+)`/g)].map((match) => Number(match[1]))).toEqual(['SIGTERM', 'SIGINT', 'SIGHUP'].map(interruptedExitCode));
+    expect(paragraph).toMatch(/by SIGTERM, SIGINT or SIGHUP/);
   });
 });
 

@@ -18,7 +18,7 @@ describe('claimPort from JavaScript', () => {
     const port = unusedPort();
     await expect(untyped(port, 'dry-run')).rejects.toThrow(
       new TypeError(
-        'claimPort: options must be an object ({ dryRun?, force?, timeoutSeconds?, transport?, registry?, registryOrigin?, env?, log?, usage?, killWaitMs?, settleMs?, reader?, processes?, listening? }) or left out, not the string "dry-run"',
+        'claimPort: options must be an object ({ dryRun?, force?, timeoutSeconds?, transport?, registry?, registryOrigin?, env?, log?, usage?, killWaitMs?, settleMs?, reader?, processes?, listening?, signal? }) or left out, not the string "dry-run"',
       ),
     );
     await expect(untyped(port, null)).rejects.toThrow(/^claimPort: options must be an object .*, not null$/);
@@ -89,7 +89,7 @@ describe('claimPort from JavaScript', () => {
     const lines: string[] = [];
     await expect(untyped(server.port, { dryrun: true, log: (line: string) => lines.push(line) })).rejects.toThrow(
       new TypeError(
-        'claimPort: unknown option "dryrun" (did you mean "dryRun"?); it takes { dryRun?, force?, timeoutSeconds?, transport?, registry?, registryOrigin?, env?, log?, usage?, killWaitMs?, settleMs?, reader?, processes?, listening? }',
+        'claimPort: unknown option "dryrun" (did you mean "dryRun"?); it takes { dryRun?, force?, timeoutSeconds?, transport?, registry?, registryOrigin?, env?, log?, usage?, killWaitMs?, settleMs?, reader?, processes?, listening?, signal? }',
       ),
     );
     // A SIGTERM would end it well within this (it exits at once on one): the holder is untouched, still listening.

@@ -92,8 +92,9 @@ Examples:
 
 Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
 1 it is not (refused, permission, still held, re-taken); ${EXIT_USAGE} usage error
-(bad option or port, unknown service id). With --json, one JSON object on stdout
-in every case but --help and --version.`;
+(bad option or port, unknown service id); 128+N interrupted by signal N while
+claiming (143: SIGTERM, as systemd sends past TimeoutStartSec=). With --json,
+one JSON object on stdout in every case but --help and --version.`;
 }
 
 /**
