@@ -1,5 +1,6 @@
 // The port-health-check bin: the real process's argv, stdout/stderr and environment.
-// A stdout that cannot be written is one line on stderr and exit 3 (the check could not deliver its report); a usage error keeps 64.
+// A stdout that cannot be written is one line on stderr and exit 3 (the check could not deliver its report), unless
+// --output wrote the report to its file (stdout held only the problem lines): then the check's own code; a usage error keeps 64.
 import { REGISTRY_ENV } from '@dsa110/ports';
 import { commandLine, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
 import { main } from './cli.js';
@@ -10,8 +11,9 @@ const io = processIo();
 // from /proc/self/cmdline and environ (@dsa110/ports/cli's argv.ts); main() refuses one it could not.
 const { argv, bytesLost } = commandLine();
 const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV]);
-void main(argv, io, env, { bytesLost, lostVariables })
-  .then((code) => finishOutput(io, 'port-health-check', code, unwrittenStdoutCode))
+let reportWritten = false;
+void main(argv, io, env, { bytesLost, lostVariables, onReportWritten: () => (reportWritten = true) })
+  .then((code) => finishOutput(io, 'port-health-check', code, (checked) => unwrittenStdoutCode(checked, reportWritten)))
   .then((code) => {
     process.exitCode = code;
   });

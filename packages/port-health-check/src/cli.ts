@@ -42,7 +42,7 @@ function outputIsRegistry(output: string | undefined, registry: string | undefin
   }
 }
 
-async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
+async function run(request: RunRequest, io: Io, env: Env, onReportWritten: () => void): Promise<number> {
   const json = request.format === 'json';
   const registryFile = outputIsRegistry(request.output, registryPath({ ...(request.registry !== undefined && { path: request.registry }), env }));
   if (registryFile !== undefined) {
@@ -81,6 +81,7 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
       // A replaced file others could write is narrowed, said on stderr as this tool's line (`port-health-check: warning: made ...`).
       const warn = (line: string) => io.err(`port-health-check: ${line}`);
       if (writeOutputFile(request.output, rendered, { stdout: (text) => io.out(text), warn }) === 'stdout') return report.exitCode;
+      onReportWritten();
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
       return fail(io, json, `cannot write ${escapeText(request.output)}: ${error.reason}`, EXIT.failed);
@@ -101,6 +102,12 @@ async function run(request: RunRequest, io: Io, env: Env): Promise<number> {
 export interface LostBytes {
   readonly bytesLost?: boolean;
   readonly lostVariables?: readonly string[];
+}
+
+/** What the bin passes main() besides argv, io and env. */
+export interface MainOptions extends LostBytes {
+  /** Called when --output has written the report to its file (not to stdout, as `-` and /dev/stdout do): stdout then holds only the problem lines. */
+  readonly onReportWritten?: () => void;
 }
 
 /**
@@ -128,7 +135,7 @@ function pathRefusal(request: RunRequest, env: Env, { bytesLost = false, lostVar
     : notUtf8PathMessage('--root', request.root, 'the unit files, config files and executables under it are read by UTF-8 names');
 }
 
-export async function main(argv: readonly string[], io: Io, env: Env, lost: LostBytes = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Io, env: Env, options: MainOptions = {}): Promise<number> {
   const json = wantsJson(argv, FLAGS);
   try {
     const request = parseArgs(argv);
@@ -143,9 +150,9 @@ export async function main(argv: readonly string[], io: Io, env: Env, lost: Lost
         // The pointer to --help, unless the message gives it already (`unknown option --bogus; see port-health-check --help`).
         return fail(io, json, request.message, EXIT.usage, request.message.includes('--help') ? '' : 'Run port-health-check --help for usage.\n');
       case 'run': {
-        const refused = pathRefusal(request, env, lost);
+        const refused = pathRefusal(request, env, options);
         if (refused) return fail(io, json, refused, EXIT.usage);
-        return await run(request, io, env);
+        return await run(request, io, env, options.onReportWritten ?? (() => {}));
       }
     }
   } catch (error) {

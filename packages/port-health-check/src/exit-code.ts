@@ -22,9 +22,16 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** The code when the report (or an error's JSON) could not be written to stdout: 3, the check could not deliver it; a usage error keeps 64 (systemd shows `status=64/USAGE`). */
-export function unwrittenStdoutCode(code: number): ExitCode {
-  return code === EXIT.usage ? EXIT.usage : EXIT.failed;
+/**
+ * The code when stdout could not be written (a full disk, /dev/full): 3 when it held the report (or an
+ * error's JSON), which the check then could not deliver; the check's own `code` when `reportWritten`
+ * (--output wrote the report to its file, stdout held only the problem lines): the file, with
+ * dsa110_port_health_exit_code, and the exit status then agree, as when the reader of stdout went away.
+ * A usage error keeps 64 (systemd shows `status=64/USAGE`).
+ */
+export function unwrittenStdoutCode(code: number, reportWritten = false): ExitCode {
+  if (code === EXIT.usage) return EXIT.usage;
+  return reportWritten && (code === EXIT.ok || code === EXIT.errors || code === EXIT.warnings) ? code : EXIT.failed;
 }
 
 export function exitCode(counts: Readonly<Record<Severity, number>>, strict: boolean): ExitCode {

@@ -11,7 +11,7 @@ import { Script } from 'node:vm';
 import { decodeEntry, wrapCommonJs } from '@dsa110/ports/cli';
 import { PARALLEL_MIN_PROCESSES } from '@dsa110/ports/system';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runMain, runUnbuiltBin, spawnListener } from '../../../test-support/index.js';
+import { runMain, runUnbuiltBin, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { main } from '../src/cli.js';
 import { quietPort, tempDir } from './helpers.js';
 import { scenario } from './scenario.js';
@@ -66,6 +66,78 @@ describe('port-health-check (built bin)', () => {
     expect(usage.status).toBe(64);
     expect(usage.stderr).toContain('port-health-check: cannot write to standard output: no space left on the device\n');
   });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'with --output written and stdout on /dev/full: the one line, and the exit code the report holds (as when the reader of stdout went away)',
+    async () => {
+      const broken = await scenario({ broken: true });
+      const report = join(tempDir(), 'ports.prom');
+      const args = [bin, '--registry', broken.registryPath, '--root', broken.root, '--format', 'prometheus', '--output', report];
+      const env = { ...process.env, NO_COLOR: '', DSA110_PORTS_CACHE: 'off' };
+      const full = openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', full, 'pipe'] });
+      closeSync(full);
+      let stderr = '';
+      child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(readFileSync(report, 'utf8')).toContain('\ndsa110_port_health_exit_code 1\n');
+      expect(stderr).toBe('port-health-check: cannot write to standard output: no space left on the device\n');
+      expect(status).toBe(1); // the unit does not fail while the metric says 1
+      // A reader that closed its end (EPIPE): the same code.
+      const piped = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      piped.stdout!.destroy();
+      let pipedErr = '';
+      piped.stderr!.on('data', (data: Buffer) => (pipedErr += data.toString()));
+      expect(await new Promise<number | null>((resolve) => piped.on('close', resolve))).toBe(1);
+      expect(pipedErr).toBe('');
+      // --output - is stdout: the report was not delivered, 3.
+      const dash = spawnSync(process.execPath, [...args.slice(0, -1), '-'], { env, stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'], encoding: 'utf8' });
+      expect(dash.status).toBe(3);
+    },
+  );
+
+  // systemd's SIGTERM (stop, timeout) during the atomic replace of the textfile: strace holds the fsync before the
+  // rename, and the kill lands there. Before, the process died there and its temporary file stayed in the textfile
+  // directory for ever; SIGKILL still can, and then the next run removes it.
+  const canDelay = spawnSync('strace', ['-V']).status === 0;
+  it.skipIf(!canDelay)(
+    `killed while it writes --output: SIGTERM waits for the rename, and what SIGKILL left the next run removes${canDelay ? '' : ' [skipped: strace is not installed]'}`,
+    async () => {
+      const healthy = await scenario();
+      const dir = join(tempDir(), 'textfiles');
+      mkdirSync(dir);
+      const report = join(dir, 'ports.prom');
+      const args = ['--registry', healthy.registryPath, '--root', healthy.root, '--format', 'prometheus', '--output', report];
+      const env = { ...process.env, NO_COLOR: '', DSA110_PORTS_CACHE: 'off' };
+      const killed = async (signal: NodeJS.Signals) => {
+        // -D: strace is a grandchild, so the child is the bin itself, the one signalled.
+        const delay = ['-D', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=fsync', '-e', 'inject=fsync:delay_enter=1500000'];
+        const child = spawn('strace', [...delay, process.execPath, bin, ...args], { env, stdio: 'ignore' });
+        const closed = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, by) => resolve(by)));
+        let temp: string | undefined;
+        const seen = await waitUntil(() => (temp = readdirSync(dir).find((name) => name.endsWith('.tmp'))) !== undefined, 20_000);
+        child.kill(signal);
+        return { seen, temp, by: await closed, pid: child.pid };
+      };
+
+      const stopped = await killed('SIGTERM');
+      expect(stopped.seen).toBe(true);
+      expect(stopped.temp).toMatch(new RegExp(`^\\.ports\\.prom\\.${stopped.pid}\\.[0-9a-z]+\\.tmp$`));
+      expect(stopped.by).toBe('SIGTERM'); // ended by the signal, after the rename
+      expect(readdirSync(dir)).toEqual(['ports.prom']);
+      expect(readFileSync(report, 'utf8')).toMatch(/\ndsa110_port_health_exit_code 0\n/);
+
+      const lost = await killed('SIGKILL');
+      expect(lost.by).toBe('SIGKILL');
+      expect(readdirSync(dir).sort()).toEqual([lost.temp, 'ports.prom'].sort());
+      // Another exporter's file and another target's leftovers are never touched.
+      writeFileSync(join(dir, 'other.prom'), 'other_metric 1\n');
+      writeFileSync(join(dir, `.other.prom.${lost.pid}.mx5egr7qelwawz.tmp`), 'other_metric 1\n');
+      const next = await runBin(args, { DSA110_PORTS_CACHE: 'off' });
+      expect(next.status).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual([`.other.prom.${lost.pid}.mx5egr7qelwawz.tmp`, 'other.prom', 'ports.prom']);
+    },
+  );
 
   it('exits 0 on a healthy machine, 2 on warnings only, 1 on errors', async () => {
     const healthy = await scenario();

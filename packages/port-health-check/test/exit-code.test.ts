@@ -27,3 +27,7 @@ it('is 3 when stdout could not be written (the report was not delivered), but a 
   for (const code of [EXIT.ok, EXIT.errors, EXIT.warnings, EXIT.failed]) expect(unwrittenStdoutCode(code)).toBe(EXIT.failed);
   expect(unwrittenStdoutCode(EXIT.usage)).toBe(EXIT.usage);
 });
+
+it("keeps the check's code when --output wrote the report to its file (stdout held only the problem lines)", () => {
+  for (const code of [EXIT.ok, EXIT.errors, EXIT.warnings, EXIT.failed, EXIT.usage]) expect(unwrittenStdoutCode(code, true)).toBe(code);
+});

@@ -7,6 +7,7 @@
 // mode, no symbolic link). Nothing here
 // throws: a cache that cannot be read or written is simply not there.
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { holdTemp, releaseTemp, removeStaleTemps } from './files/temp-files.js';
 
 /** The environment variable that names the cache directory (absolute), or turns the cache off (`off`; a relative path or an empty value is no cache either). */
 export const CACHE_ENV = 'DSA110_PORTS_CACHE';
@@ -144,6 +145,11 @@ const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBL
  * above it exists and is trusted: never a chain of directories (DSA110_PORTS_CACHE=/srv/typo/cache
  * made /srv/typo and /srv/typo/cache, as root for claim-port); for the code cache and the
  * registry cache alike, which both write through here.
+ *
+ * The temporary file, `.NAME.PID.tmp`: those of `name` that killed writers left are removed
+ * first (a SIGKILL, or a SIGTERM before this version; one of this PID, from a process that had
+ * it before, made the exclusive create fail: no cache from that run), and a SIGTERM, SIGINT or SIGHUP that comes
+ * while it is written waits for the rename (files/temp-files.ts).
  */
 export function writeCacheFile(dir: string, name: string, data: Uint8Array): boolean {
   let temporary: string | undefined;
@@ -152,17 +158,26 @@ export function writeCacheFile(dir: string, name: string, data: Uint8Array): boo
     if (!trustedAncestors(dir)) return false;
     makeDirectory(dir);
     if (!trustedDir(dir)) return false;
+    removeStaleTemps(Buffer.from(dir), Buffer.from(`.${name}.`), TEMP_REST, [process.geteuid?.() ?? -1]);
     temporary = `${dir}/.${name}.${process.pid}.tmp`;
+    holdTemp(temporary);
     writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
     renameSync(temporary, `${dir}/${name}`);
+    releaseTemp(temporary);
     temporary = undefined;
     return true;
   } catch {
     return false; // no cache, then
   } finally {
-    if (temporary !== undefined) rmSync(temporary, { force: true });
+    if (temporary !== undefined) {
+      rmSync(temporary, { force: true });
+      releaseTemp(temporary);
+    }
   }
 }
+
+/** What follows a temporary file's `.NAME.`: the writer's PID (group 1), `.tmp`. */
+const TEMP_REST = /^([1-9][0-9]{0,6})\.tmp$/;
 
 /** mkdir `dir` (0700) unless it exists: one directory, never its parents. */
 function makeDirectory(dir: string): void {

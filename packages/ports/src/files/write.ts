@@ -5,6 +5,8 @@
 //   textfile collector never sees half a file); an existing file keeps its mode,
 //   less write for group and others and the setuid, setgid and sticky bits
 //   (one `warning: made FILE 0644: ...` line says so), and, as root, its owner;
+//   a temporary file a killed writer of the same path left there is removed
+//   (temp-files.ts);
 // - a character device (/dev/null, a terminal): written in place, never
 //   replaced by a regular file;
 // - a FIFO: written in place when a reader has it open, else refused at once
@@ -34,7 +36,8 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
-import { decodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
+import { decodeKeepingBadBytes, encodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
+import { holdTemp, releaseTemp, removeStaleTemps } from './temp-files.js';
 import { describeArgument, modeArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
@@ -350,10 +353,16 @@ function replaceAtomically(path: string, text: string, mode: number, shown = pat
  * Write `text` to a new temporary file in `path`'s directory, with `mode`,
  * synced to disk; returns its name, for renameTemp (or discardTemp). The
  * name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
- * Throws FileWriteError (about `shown`), leaving nothing behind.
+ * Throws FileWriteError (about `shown`), leaving nothing behind. First it
+ * removes what writers of the same path, killed before their rename, left
+ * there (removeKilledWritersTemps); and until renameTemp or discardTemp, a
+ * SIGTERM, SIGINT or SIGHUP waits for the write and rename (temp-files.ts).
  */
 export function writeTempBeside(path: string, text: string, mode: number, shown = path, owner?: { uid: number; gid: number }): string {
-  const temp = join(dirname(path), `.${nameStart(basename(path))}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const start = `.${nameStart(basename(path))}.`;
+  const temp = join(dirname(path), `${start}${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  removeKilledWritersTemps(dirname(path), start, owner);
+  holdTemp(temp, fileSystemPath(temp));
   let fd: number | undefined;
   try {
     fd = openSync(fileSystemPath(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
@@ -396,6 +405,22 @@ export function writeTempBeside(path: string, text: string, mode: number, shown 
 }
 
 /**
+ * Remove the temporary files (of writeTempBeside's pattern, starting with
+ * `start`: the same target) that writers killed before their rename left in
+ * `dir`: see removeStaleTemps. Those of the running user; as root, those of the
+ * `owner` a killed run gave its temporary file too (the replaced file's).
+ */
+function removeKilledWritersTemps(dir: string, start: string, owner: { uid: number } | undefined): void {
+  const euid = process.geteuid?.();
+  if (euid === undefined) return;
+  const owners = euid === 0 && owner !== undefined ? [euid, owner.uid] : [euid];
+  removeStaleTemps(encodeKeepingBadBytes(dir), encodeKeepingBadBytes(start), TEMP_REST, owners);
+}
+
+/** What follows a temporary file's `.NAME.`: the writer's PID (group 1; PID_MAX_LIMIT has 7 digits), a stamp, `.tmp`. */
+const TEMP_REST = /^([1-9][0-9]{0,6})\.[0-9a-z]+\.tmp$/;
+
+/**
  * The part of a file's name its temporary file's name starts with: all of it, or as much as
  * leaves room, within NAME_MAX (255 bytes), for the dot and the `.PID.STAMP.tmp` after it (a
  * 250-byte name, which the file system takes, made a temporary name it refused).
@@ -414,6 +439,7 @@ function nameStart(name: string): string {
 export function renameTemp(temp: string, path: string, shown = path): void {
   try {
     renameSync(fileSystemPath(temp), fileSystemPath(path));
+    releaseTemp(temp);
   } catch (error) {
     discardTemp(temp);
     const code = errorCode(error);
@@ -428,6 +454,7 @@ export function discardTemp(temp: string): void {
   } catch {
     // never created, or already renamed
   }
+  releaseTemp(temp);
 }
 
 function isDirectory(path: string): boolean {

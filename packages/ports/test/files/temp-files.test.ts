@@ -1,0 +1,225 @@
+// The temporary files of the atomic writers (src/files/temp-files.ts), on real
+// files and real processes: what a killed writer left is removed by the next
+// write of the same target, and nothing else is (a live writer's file, another
+// target's, another pattern, another user's, a link, a directory); a SIGTERM
+// that comes while a temporary file is written waits for the rename, then still
+// ends the process (strace holds the write's last step so the kill lands there).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../../../test-support/index.js';
+import { writeCacheFile } from '../../src/cache.js';
+import { writeOutputFile } from '../../src/files/write.js';
+import { repoRoot } from '../helpers.js';
+import { isRoot, privateDir } from './special.js';
+
+const NOBODY = 65534;
+const strace = spawnSync('strace', ['-V']).status === 0;
+
+/** The PID of a process that has exited (and been reaped): no process has it now. */
+function deadPid(): number {
+  const pid = spawnSync('true').pid;
+  expect(existsSync(`/proc/${pid}`)).toBe(false);
+  return pid;
+}
+
+const sleepers: ChildProcess[] = [];
+afterEach(() => {
+  for (const sleeper of sleepers.splice(0)) sleeper.kill('SIGKILL');
+});
+
+/** A live process of this test's, as a writer still at work would be. */
+async function livePid(): Promise<number> {
+  const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+  sleepers.push(sleeper);
+  await new Promise((resolve) => sleeper.once('spawn', resolve));
+  return sleeper.pid!;
+}
+
+/** Make `dir/name` (text, or a link or a directory), last written `minutesAgo` minutes ago. */
+function make(dir: string, name: string, minutesAgo = 0, kind: 'file' | 'link' | 'dir' = 'file'): string {
+  const path = join(dir, name);
+  if (kind === 'file') writeFileSync(path, 'half a report\n');
+  else if (kind === 'dir') mkdirSync(path);
+  else symlinkSync(join(dir, '..', 'elsewhere'), path);
+  if (kind !== 'link' && minutesAgo > 0) {
+    const then = new Date(Date.now() - minutesAgo * 60_000);
+    utimesSync(path, then, then);
+  }
+  return path;
+}
+
+describe("writeOutputFile removes a killed writer's temporary files", () => {
+  it('those of its own target whose writer is gone (no such PID, or a PID reused since), and nothing else in the directory', async () => {
+    const dir = join(privateDir(), 'textfiles');
+    mkdirSync(dir);
+    const dead = deadPid();
+    const live = await livePid();
+    const removed = [
+      `.m.prom.${dead}.mx5egr7qelwawz.tmp`, // killed (SIGKILL, or SIGTERM before this version)
+      `.m.prom.${live}.mx5aaaaaaaaaaa.tmp`, // written 10 minutes before the process that has its PID now started
+    ];
+    make(dir, removed[0]!);
+    make(dir, removed[1]!, 10);
+    const writing = `.m.prom.${live}.mx5egr7qelwawz.tmp`; // a live writer's, written since it started (two timers overlapping)
+    make(dir, writing);
+    const kept = [
+      `.n.prom.${dead}.mx5egr7qelwawz.tmp`, // another target's
+      `.m.prom.${dead}.tmp`, // the cache's pattern, not this writer's
+      `.m.prom.${dead}.mx5egr7qelwawz.tmp.bak`,
+      `m.prom.${dead}.mx5egr7qelwawz.tmp`,
+      `.m.prom.0.mx5egr7qelwawz.tmp`,
+      `.m.prom.${dead}.MX5.tmp`,
+      'other.prom',
+    ];
+    for (const name of kept) make(dir, name, 10);
+    kept.push(writing);
+    // A link of the pattern is never removed nor followed; nor is a directory.
+    writeFileSync(join(dir, '..', 'elsewhere'), 'not ours\n');
+    const link = `.m.prom.${dead}.link.tmp`;
+    make(dir, link, 10, 'link');
+    const directory = `.m.prom.${dead}.dir.tmp`;
+    make(dir, directory, 10, 'dir');
+    kept.push(link, directory);
+    if (isRoot) {
+      // Another user's file of the pattern (the report's own owner is root here).
+      const foreign = `.m.prom.${dead}.nobody.tmp`;
+      chownSync(make(dir, foreign, 10), NOBODY, NOBODY);
+      kept.push(foreign);
+    }
+
+    expect(writeOutputFile(join(dir, 'm.prom'), 'dsa110_port_up 1\n')).toBe('atomic');
+    expect(readdirSync(dir).sort()).toEqual([...kept, 'm.prom'].sort());
+    expect(readFileSync(join(dir, 'm.prom'), 'utf8')).toBe('dsa110_port_up 1\n');
+    expect(readFileSync(join(dir, '..', 'elsewhere'), 'utf8')).toBe('not ours\n');
+  });
+
+  it('those of a target whose name is not UTF-8 (its bytes kept as U+DC80+byte), by those bytes', () => {
+    const dir = privateDir();
+    const dead = deadPid();
+    const bytes = (name: string) => Buffer.from(name.replace('\udcff', '\u00ff'), 'latin1');
+    // .m\xff.prom.PID.STAMP.tmp, and the same name in UTF-8 (ÿ: another file).
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/`), bytes(`.m\udcff.prom.${dead}.mx5egr7qelwawz.tmp`)]), 'half\n');
+    writeFileSync(join(dir, `.m\u00ff.prom.${dead}.mx5egr7qelwawz.tmp`), 'half\n');
+    writeOutputFile(join(dir, 'm\udcff.prom'), 'new\n');
+    expect(
+      readdirSync(dir, { encoding: 'buffer' })
+        .map((name) => name.toString('latin1'))
+        .sort(),
+    ).toEqual([Buffer.from(`.m\u00ff.prom.${dead}.mx5egr7qelwawz.tmp`).toString('latin1'), 'm\xff.prom'].sort());
+  });
+
+  it.skipIf(!isRoot)(
+    `as root, those of a killed root writer that gave its temporary file the report's owner, and not that owner's beside root's report${isRoot ? '' : ' [skipped: needs root]'}`,
+    () => {
+      const dir = privateDir();
+      const dead = deadPid();
+      const report = join(dir, 'node.prom');
+      writeFileSync(report, 'old\n', { mode: 0o600 });
+      chownSync(report, NOBODY, NOBODY);
+      const left = `.node.prom.${dead}.mx5egr7qelwawz.tmp`;
+      chownSync(make(dir, left), NOBODY, NOBODY);
+      const beside = `.root.prom.${dead}.mx5egr7qelwawz.tmp`;
+      chownSync(make(dir, beside), NOBODY, NOBODY);
+      writeOutputFile(report, 'new\n');
+      writeOutputFile(join(dir, 'root.prom'), 'new\n');
+      expect(readdirSync(dir).sort()).toEqual([beside, 'node.prom', 'root.prom'].sort());
+    },
+  );
+});
+
+describe("writeCacheFile removes a killed writer's temporary files", () => {
+  it('those of its own entry whose writer is gone, one of its own PID from an earlier process too (its exclusive create failed on it), and nothing else', async () => {
+    const dir = join(privateDir(), 'cache');
+    mkdirSync(dir, { mode: 0o700 });
+    const dead = deadPid();
+    const live = await livePid();
+    make(dir, `.entry.v8.${dead}.tmp`);
+    // Left by an earlier process that had this PID: the exclusive create of this process's temporary file failed on it.
+    make(dir, `.entry.v8.${process.pid}.tmp`, 10);
+    const kept = [`.entry.v8.${live}.tmp`, `.other.v8.${dead}.tmp`, `.entry.v8.${dead}.mx5egr7qelwawz.tmp`, 'registry-0123abcd.json'];
+    for (const name of kept) make(dir, name);
+    expect(writeCacheFile(dir, 'entry.v8', Buffer.from('data'))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([...kept, 'entry.v8'].sort());
+  });
+});
+
+/**
+ * Run `script` (a module, with this package's source importable) in node under
+ * strace, which holds each `syscalls` call `holdMs`; SIGTERM it once a `.tmp`
+ * file appears in `dir`. Its exit status, signal and output.
+ */
+async function killedWhileWriting(script: string, dir: string, syscalls: string, holdMs: number) {
+  // -D: strace is a grandchild, so the child is node itself, the writer, and the one signalled.
+  const child = spawn(
+    'strace',
+    [
+      '-D',
+      '-f',
+      '-qq',
+      '-o',
+      '/dev/null',
+      '-e',
+      `trace=${syscalls}`,
+      '-e',
+      `inject=${syscalls}:delay_enter=${holdMs * 1000}`,
+      process.execPath,
+      '--conditions=development',
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // 'close': the output is all read (strace, a grandchild, holds the pipes too).
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  let temp: string | undefined;
+  const seen = await waitUntil(() => (temp = readdirSync(dir).find((name) => name.endsWith('.tmp'))) !== undefined, 20_000);
+  child.kill('SIGTERM');
+  const { code, signal } = await closed;
+  return { seen, temp, code, signal, output: output.replace(/^strace: .*\n/gm, '') };
+}
+
+const importSource = (file: string, names: string) =>
+  `const { ${names} } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'packages/ports/src', file)).href)});`;
+
+describe.skipIf(!strace)(`a SIGTERM while a temporary file is written${strace ? '' : ' [skipped: strace is not installed]'}`, () => {
+  it('writeOutputFile: waits for the rename (the report whole, no temporary file left), then ends the process by SIGTERM', async () => {
+    const dir = privateDir();
+    const report = join(dir, 'm.prom');
+    const script = `${importSource('files/write.ts', 'writeOutputFile')}
+writeOutputFile(${JSON.stringify(report)}, 'dsa110_port_up 1\\n'.repeat(1000));
+console.log('written');
+setTimeout(() => console.log('still running'), 5000);`;
+    const run = await killedWhileWriting(script, dir, 'fsync', 1500);
+    expect(run.seen).toBe(true);
+    expect(run.temp).toMatch(/^\.m\.prom\.\d+\.[0-9a-z]+\.tmp$/);
+    expect(readdirSync(dir)).toEqual(['m.prom']);
+    expect(readFileSync(report, 'utf8')).toBe('dsa110_port_up 1\n'.repeat(1000));
+    // Not swallowed: the process ends by the signal (not 5 s later, not with a code), as it would have without the write.
+    expect(run).toMatchObject({ code: null, signal: 'SIGTERM', output: 'written\n' });
+  });
+
+  it('writeCacheFile: the same (the code cache at exit, the registry cache on a miss)', async () => {
+    const dir = join(privateDir(), 'cache');
+    mkdirSync(dir, { mode: 0o700 });
+    const script = `${importSource('cache.ts', 'writeCacheFile')}
+console.log(writeCacheFile(${JSON.stringify(dir)}, 'entry.v8', Buffer.alloc(1 << 20, 7)));
+setTimeout(() => console.log('still running'), 5000);`;
+    const run = await killedWhileWriting(script, dir, 'rename,renameat,renameat2', 1500);
+    expect(run.seen).toBe(true);
+    expect(run.temp).toMatch(/^\.entry\.v8\.\d+\.tmp$/);
+    expect(readdirSync(dir)).toEqual(['entry.v8']);
+    expect(readFileSync(join(dir, 'entry.v8')).equals(Buffer.alloc(1 << 20, 7))).toBe(true);
+    expect(run).toMatchObject({ code: null, signal: 'SIGTERM', output: 'true\n' });
+  });
+});
