@@ -2,7 +2,8 @@
 // A stdout that cannot be written is one line on stderr; after a claim the
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
-import { commandLine, finishOutput, processIo } from '@dsa110/ports/cli';
+import { REGISTRY_ENV } from '@dsa110/ports';
+import { commandLine, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
@@ -11,7 +12,9 @@ import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
 const io = processIo();
 // The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
 const { argv, bytesLost } = commandLine();
-void main(argv, io, process.env, { bytesLost })
+// And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD).
+const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV]);
+void main(argv, io, env, { bytesLost, lostVariables })
   .then((code) =>
     finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => (kept === EXIT_FREE && parseClaimArgs(argv).command !== 'claim' ? EXIT_NOT_FREE : kept)),
   )

@@ -1,5 +1,5 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
-import { escapeText, oneLine } from '@dsa110/ports';
+import { escapeText, oneLine, REGISTRY_ENV } from '@dsa110/ports';
 import { claimLabel, parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
 import { type Env, EXIT_USAGE, errorJson, type Io, lostPathMessage } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
@@ -44,7 +44,7 @@ export function idGivenTransport(argv: readonly string[]): (ClaimArgs & { readon
 }
 
 /**
- * Why the --registry path cannot be opened at all, or undefined: it holds
+ * Why the --registry path (or $DSA110_PORTS_FILE's) cannot be opened at all, or undefined: it holds
  * U+FFFD where Node could not decode its bytes, and the bin could not read
  * them back (`bytesLost`, @dsa110/ports/cli commandLine). Opening it would open no file, or another
  * file (one really named with U+FFFD), and the fallback to the built-in
@@ -52,8 +52,17 @@ export function idGivenTransport(argv: readonly string[]): (ClaimArgs & { readon
  * restart mends: a usage error, said before anything is read. (A U+FFFD the
  * bin read back as such is the file's real name, and is opened.)
  */
-export function lostRegistryPath(args: Pick<ClaimArgs, 'registry'>, bytesLost: boolean): string | undefined {
-  return bytesLost && args.registry !== undefined ? lostPathMessage('--registry', args.registry) : undefined;
+export function lostRegistryPath(args: Pick<ClaimArgs, 'registry'>, lost: LostBytes, env: Env): string | undefined {
+  if (args.registry !== undefined) return lost.bytesLost ? lostPathMessage('--registry', args.registry) : undefined;
+  // Without --registry, $DSA110_PORTS_FILE names it: the same, for the environment's bytes (processEnvironment).
+  const fromEnv = env[REGISTRY_ENV];
+  return fromEnv && lost.lostVariables?.includes(REGISTRY_ENV) ? lostPathMessage(`$${REGISTRY_ENV}`, fromEnv) : undefined;
+}
+
+/** What the bin could not read back (commandLine, processEnvironment of @dsa110/ports/cli): an argument's bytes, or those of the variables named. */
+export interface LostBytes {
+  readonly bytesLost?: boolean;
+  readonly lostVariables?: readonly string[];
 }
 
 /** claimPort() options for the command line: human lines to stderr, `[claim-port:PORT]` first. */

@@ -7,20 +7,21 @@
 // packages/ports/src/systemd/claim-args.ts (@dsa110/ports/systemd), because
 // the health check judges claim lines with the same grammar; cli-shared.ts
 // hands what it read to claimPort().
-import { type CommandLine, type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
+import { type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import { fail, idGivenTransport, labelOf, cliOptions, lostRegistryPath, printResult } from './cli-shared.js';
+import { fail, idGivenTransport, labelOf, cliOptions, lostRegistryPath, printResult, type LostBytes } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
 
 const version = () => packageVersion(import.meta.url, '@dsa110/claim-port');
 
 /**
- * `bytesLost`: the bin could not read back the bytes of an argument Node did
- * not decode (commandLine, @dsa110/ports/cli); a --registry path holding U+FFFD is then refused, never
- * opened.
+ * `lost`: what the bin could not read back of the arguments or of
+ * $DSA110_PORTS_FILE where Node did not decode them (commandLine,
+ * processEnvironment: @dsa110/ports/cli); a registry path holding U+FFFD is
+ * then refused, never opened.
  */
-export async function main(argv: readonly string[], io: Io, env: Env, { bytesLost = false }: Partial<Pick<CommandLine, 'bytesLost'>> = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Io, env: Env, lost: LostBytes = {}): Promise<number> {
   const json = wantsJson(argv, CLAIM_FLAGS);
   try {
     const args = parseClaimArgs(argv);
@@ -36,12 +37,12 @@ export async function main(argv: readonly string[], io: Io, env: Env, { bytesLos
         // `claim-port nosuch/udp`: "give the id alone" only for a service; the registry tells (run.ts).
         const alone = idGivenTransport(argv);
         // (A registry that cannot be opened cannot tell whether the id is a service: the grammar's hint stands.)
-        if (alone && !lostRegistryPath(alone, bytesLost)) return await (await loadRun()).idWithTransport(alone, args.message, argv, io, env);
+        if (alone && !lostRegistryPath(alone, lost, env)) return await (await loadRun()).idWithTransport(alone, args.message, argv, io, env);
         return fail(io, json, labelOf(argv), args.message, 'usage');
       }
       case 'claim': {
-        const lost = lostRegistryPath(args, bytesLost);
-        if (lost) return fail(io, json, labelOf(argv), lost, 'usage');
+        const refused = lostRegistryPath(args, lost, env);
+        if (refused) return fail(io, json, labelOf(argv), refused, 'usage');
         const target = 'port' in args.target ? args.target.port : args.target.id;
         const options = cliOptions(args, target, io, env);
         const look = earlyLook(target, options);

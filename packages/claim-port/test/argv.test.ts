@@ -36,6 +36,12 @@ describe('main() told the bytes are lost', () => {
       stderr: `[claim-port:api] error: ${line}\n`,
     });
     expect((await run([String(port), '--dry-run', '--registry', '/nonexistent/ports.yaml'])).code).toBe(0);
+    // $DSA110_PORTS_FILE whose bytes the bin could not read back from /proc/self/environ: refused the same way.
+    const io = fakeIo();
+    expect(await main([String(port), '--dry-run'], io, { DSA110_PORTS_FILE: '/etc/p\uFFFDrts.yaml' }, { lostVariables: ['DSA110_PORTS_FILE'] })).toBe(64);
+    expect(io.stderr).toBe(
+      `[claim-port:${port}] error: $DSA110_PORTS_FILE "/etc/p\\ufffdrts.yaml": the path is not UTF-8 (\\ufffd: bytes Node could not decode) and its bytes could not be read back from /proc/self/environ, so the file cannot be opened; give it a UTF-8 name (or a symlink with one)\n`,
+    );
     // Not told (tests, a caller's own argv): a U+FFFD is a character like any other.
     expect((await claimInProcess([String(port), '--dry-run', '--registry', '/nonexistent/p\uFFFD.yaml'], { port })).code).toBe(0);
   });
@@ -55,6 +61,23 @@ describe.each(BINS)('%s, given a --registry path that is not UTF-8', (_, nodeArg
     const server = await spawnListener({ name: 'bytes-guarded' });
     guardPort(server.port);
     const run = runWithBytes(nodeArgs, [String(server.port), '--dry-run', '--registry', registry]);
+    expect(run.stderr).toContain(
+      `refusing: PID ${server.pid} (bytes-guarded) is protected: its name "bytes-guarded" matches the protected pattern "bytes-guarded"`,
+    );
+    expect(run.stderr).not.toMatch(/warning|would send/);
+    expect(run.code).toBe(1);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it('as $DSA110_PORTS_FILE too: opened by its bytes, read back from /proc/self/environ (it used to fall back to the built-in list)', async () => {
+    const dir = tempDir('claim-port-bytes-');
+    const registry = bytePath(dir, 'p\xf6rts.yaml');
+    writeFileSync(registry, 'version: 1\nservices: []\nclaim:\n  protect:\n    processes: ["bytes-guarded"]\n');
+    const server = await spawnListener({ name: 'bytes-guarded' });
+    guardPort(server.port);
+    const run = runWithBytes(nodeArgs, [String(server.port), '--dry-run'], {
+      env: { ...process.env, DSA110_PORTS_CACHE: 'off', DSA110_PORTS_FILE: registry } as Record<string, string | Buffer>,
+    });
     expect(run.stderr).toContain(
       `refusing: PID ${server.pid} (bytes-guarded) is protected: its name "bytes-guarded" matches the protected pattern "bytes-guarded"`,
     );
