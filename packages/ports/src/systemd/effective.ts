@@ -502,6 +502,8 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
         index = -1;
         continue;
       }
+      // A chain longer than systemd follows (unit_ids_map_get gives up: -ELOOP): no unit of this name is found.
+      if (named !== undefined && !chain.includes(named)) break;
       const next = candidates[index + 1];
       file = readConfig(root, `${dir}/${name}`, unreadable, { shadowed: next && `${next.dir}/${next.name}` });
       fragment = name;
@@ -687,8 +689,12 @@ function linksIn(root: string, listing: UnitDirListing, dir: string): readonly s
   }
 }
 
-/** As systemd's unit_ids_map_get() follows: more alias links than this in a row and the rest is read as a plain link. */
-const MAX_ALIASES = 8;
+/**
+ * As systemd 252's unit_ids_map_get() follows: FOLLOW_MAX (8) lookups of a
+ * name, the last one the unit file's, so at most 7 alias links; a longer chain
+ * names no unit (checked with systemd-analyze verify).
+ */
+const MAX_ALIASES = 7;
 
 /**
  * The unit `name` (a link in unit directory `dir`) is an alias of, or

@@ -374,6 +374,22 @@ describe('the drop-ins of an alias that leads to the unit: systemd loads a unit 
     expect(dropInsOf(root, 'c.service')).toEqual(all);
   });
 
+  it('follows a chain of aliases as far as systemd does (7 links), and no further: a longer one names no unit', () => {
+    // a1 -> s, a2 -> a1, ..., a11 -> a10: each with a drop-in that sets an unknown key.
+    const tree: Record<string, string | { symlink: string }> = { [`${LIB}/s.service`]: '[Service]\nExecStart=/bin/true\n' };
+    for (let n = 1; n <= 11; n++) {
+      tree[`${LIB}/a${n}.service`] = { symlink: n === 1 ? 's.service' : `a${n - 1}.service` };
+      tree[`${LIB}/a${n}.service.d/a${n}.conf`] = `[Service]\nA${n}DropIn=1\n`;
+    }
+    const root = writeTree(tempDir(), tree);
+    expect(dropInsOf(root, 's.service')).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `/${LIB}/a${n}.service.d/a${n}.conf`));
+    expect(loadUnit(root, 'a7.service').file?.path).toBe(`/${LIB}/s.service`);
+    for (const name of ['a8.service', 'a9.service', 'a11.service']) {
+      expect(loadUnit(root, name).file, name).toBeUndefined();
+      if (analyze) expect(verify(root, name), name).toContain(`Unit ${name} not found`);
+    }
+  });
+
   it('takes no link in a `.wants/` directory, nor one shadowed by a file of its name higher up, for an alias', () => {
     const root = writeTree(tempDir(), {
       [`${LIB}/a.service`]: '[Service]\nExecStart=/bin/true\n',
