@@ -251,41 +251,54 @@ describe('claimPort interrupted (options.signal), or raced by another claim', ()
   });
 
   it("a holder killed by someone else right at the timeout (another claim's SIGKILL) is said to be gone, never to have closed its socket", async () => {
-    const server = await spawnListener({ ignoreTerm: true });
-    const timeoutSeconds = 0.3;
-    const base = procControl();
-    let termAt: number | undefined;
-    const processes: ProcessControl = {
-      ...base,
-      signal: (who, sig) => {
-        const outcome = base.signal(who, sig);
-        if (sig === 'SIGTERM' && outcome === 'sent') termAt = now();
-        return outcome;
-      },
+    // "Another claim" strikes at the first look past the timeout. Under load that look may come after this claim's own
+    // look at the timeout, which then sends SIGKILL too (a true race, outcome killed): whichever order, nothing is said
+    // to have closed its socket; the order this test is for (the strike before the look) is tried up to three times.
+    const attempt = async () => {
+      const server = await spawnListener({ ignoreTerm: true });
+      const timeoutSeconds = 0.3;
+      const base = procControl();
+      let termAt: number | undefined;
+      const processes: ProcessControl = {
+        ...base,
+        signal: (who, sig) => {
+          const outcome = base.signal(who, sig);
+          if (sig === 'SIGTERM' && outcome === 'sent') termAt = now();
+          return outcome;
+        },
+      };
+      const proc = procReader();
+      let struck = false;
+      const reader: Reader = {
+        ...proc,
+        // The first look past the timeout reads the port held; then "another claim" SIGKILLs the holder, before the next look.
+        listening: async (port, transport) => {
+          const held = await proc.listening(port, transport);
+          if (!struck && termAt !== undefined && now() >= termAt + timeoutSeconds * 1000 + 2) {
+            struck = true;
+            signal(server.pid, 'SIGKILL');
+            // Until it is dead (a zombie: this worker reaps it only on a later turn of the event loop).
+            for (const until = Date.now() + 2000; isAlive(server.pid) && Date.now() < until; );
+          }
+          return held;
+        },
+      };
+      const lines: string[] = [];
+      const result = await claimOurs(server.port, { timeoutSeconds, settleMs: 0, reader, processes, log: (line) => lines.push(line) });
+      expect(struck).toBe(true);
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(lines.join('\n')).not.toMatch(/closed its socket|another process has its socket/);
+      return { server, result, lines };
     };
-    const proc = procReader();
-    let struck = false;
-    const reader: Reader = {
-      ...proc,
-      // The first look past the timeout reads the port held; then "another claim" SIGKILLs the holder, before the next look.
-      listening: async (port, transport) => {
-        const held = await proc.listening(port, transport);
-        if (!struck && termAt !== undefined && now() >= termAt + timeoutSeconds * 1000 + 2) {
-          struck = true;
-          signal(server.pid, 'SIGKILL');
-          // Until it is dead (a zombie: this worker reaps it only on a later turn of the event loop).
-          for (const until = Date.now() + 2000; isAlive(server.pid) && Date.now() < until; );
-        }
-        return held;
-      },
-    };
-    const lines: string[] = [];
-    const result = await claimOurs(server.port, { timeoutSeconds, settleMs: 0, reader, processes, log: (line) => lines.push(line) });
-    expect(struck).toBe(true);
-    expect(result.action, lines.join('\n')).toBe('freed');
-    expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited' })]);
-    expect(lines.join('\n')).toContain(`PID ${server.pid} is gone after SIGTERM`);
-    expect(lines.join('\n')).not.toMatch(/closed its socket|another process has its socket|SIGKILL/);
+    for (let tries = 1; ; tries++) {
+      const { server, result, lines } = await attempt();
+      const [holder] = result.holders;
+      if (holder?.outcome === 'killed' && tries < 3) continue; // this claim's own SIGKILL came first: the race the other way
+      expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited' })]);
+      expect(lines.join('\n')).toContain(`PID ${server.pid} is gone after SIGTERM`);
+      expect(lines.join('\n')).not.toContain('SIGKILL');
+      break;
+    }
   });
 });
 
