@@ -151,20 +151,20 @@ function throughRouteLocalnet(facts: Facts, service: Service, port: number, list
 /** The connections DNAT rules let in, grouped by rule, input verdict and interfaces: `IPv4 from any other host on eth0 to port 16379: rule ip nat prerouting handle 2 (DNAT to 127.0.0.1:6379), accepted by ...`; empty when none. */
 function describeWaysIn(answers: readonly DnatAnswer[], forbidden: AddressSet, access: AccessLevel): string {
   const groups = new Map<string, { sources: AddressSet; ports: Set<number>; head: string; tail: string }>();
-  for (const { sources, from, interfaces, outcome } of answers) {
+  for (const { sources, ports, interfaces, outcome } of answers) {
     if (outcome.verdict !== 'in') continue;
     const on = interfaces ? ` on ${describeNames(interfaces)}` : '';
     const tail = `${describeDecision(outcome.by)} (DNAT to ${outcome.to}), ${decidedBy({ verdict: 'accept', by: outcome.input })}`;
     const key = `${on}\0${tail}`;
     const group = groups.get(key) ?? { sources, ports: new Set<number>(), head: on, tail };
     group.sources = union(group.sources, sources);
-    if (from !== undefined) group.ports.add(from);
+    for (const port of ports ?? []) group.ports.add(port);
     groups.set(key, group);
   }
   return [...groups.values()]
     .map(({ sources, ports, head, tail }) => {
       const who = sameSet(sources, forbidden) ? forbiddenWords(access) : describeSet(sources);
-      const to = ports.size > 0 ? ` to port ${[...ports].join(', ')}` : '';
+      const to = ports.size > 0 ? ` to ${describePorts([...ports])}` : '';
       return `IPv4 from ${who}${head}${to}: ${tail}`;
     })
     .join('; ');
@@ -172,19 +172,32 @@ function describeWaysIn(answers: readonly DnatAnswer[], forbidden: AddressSet, a
 
 /** The DNAT rules an unsure answer may be about: those that take connections on its port (all of them when it has none). */
 function dnatNames(dnats: readonly LoopbackDnat[], answer: DnatAnswer): string {
-  const about = dnats.filter((dnat) => answer.from === undefined || !Array.isArray(dnat.from) || dnat.from.includes(answer.from));
+  const { ports } = answer;
+  const about = dnats.filter((dnat) => ports === undefined || !Array.isArray(dnat.from) || dnat.from.some((port) => ports.includes(port)));
   return (about.length > 0 ? about : dnats).map(describeDnat).join(', ');
 }
 
-function describeUnsure({ sources, from, interfaces, outcome }: DnatAnswer, forbidden: AddressSet): string {
+function describeUnsure({ sources, ports, interfaces, outcome }: DnatAnswer, forbidden: AddressSet): string {
   if (outcome.verdict !== 'unknown') return '';
   const uses = outcome.at ? `${describeDecision(outcome.at)} uses ${outcome.why}` : outcome.why;
   const which = [
     ...(sameSet(sources, forbidden) ? [] : [`sources ${describeSet(sources)}`]),
-    ...(from === undefined ? [] : [`port ${from}`]),
+    ...(ports === undefined ? [] : [describePorts(ports)]),
     ...(interfaces ? [`on ${describeNames(interfaces)}`] : []),
   ];
   return which.length > 0 ? `${uses} (for ${which.join(', ')})` : uses;
+}
+
+/** `port 16379`, `ports 16379, 20000-20255`: ports in runs, ascending. */
+function describePorts(ports: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const port of [...ports].sort((a, b) => a - b)) {
+    const last = runs.at(-1);
+    if (last && port === last[1] + 1) last[1] = port;
+    else runs.push([port, port]);
+  }
+  const text = runs.map(([first, last]) => (first === last ? String(first) : `${first}-${last}`)).join(', ');
+  return `${ports.length === 1 ? 'port' : 'ports'} ${text}`;
 }
 
 /** `eth0, wg0`, or the first three and how many more. */

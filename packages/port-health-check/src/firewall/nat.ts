@@ -5,7 +5,12 @@
 // from the link. `redirect` is not one: on prerouting it sends the packet to
 // the primary address of the interface it came in on, never to loopback
 // (only lo has a 127.x address; tried on a real kernel: refused by a listener
-// on 127.0.0.1).
+// on 127.0.0.1). Nor is `dnat ip6 to [::1]`: IPv6 has no route_localnet, and
+// an IPv4 listener is not on ::1. Read exactly: a dnat to an address or a
+// range of them, with a port, a range or none (the port is kept), and a map
+// keyed by `tcp dport` whose values are such addresses or `address . port`;
+// any other target (a map keyed by `ip saddr`, `numgen`, `jhash`...) is
+// "cannot tell" where a packet reaches it, never narrowed to a guess.
 //
 // dnatWaysIn follows such a packet as the kernel does, with ruleset.ts's
 // evaluator (the same walk, the same matches): every filter and nat base
@@ -13,11 +18,13 @@
 // NAT is set, later nat chains are not asked; a filter chain after it sees
 // the translated packet), then the input hook for 127.0.0.1:PORT; asked for
 // every source at once, for each port the DNAT rules take connections on and
-// each interface route_localnet is on for (interfaces that no iif/iifname
-// match in the ruleset tells apart are asked once).
+// each interface route_localnet is on for (ports, and interfaces, that no
+// rule in the ruleset tells apart are asked once), within one budget of rules
+// for all of them.
 import { type AddressSet, isEmpty } from './address-set.js';
 import { addressBits } from './ip.js';
 import {
+  type Budget,
   type Chain,
   type Decision,
   evaluateBaseChain,
@@ -46,6 +53,155 @@ export const MAX_DNAT_PORTS = 256;
 export const MAX_DNAT_QUESTIONS = 1024;
 
 /**
+ * Rules the whole DNAT evaluation of one listener may visit, over every port and interface it asks about (a rule
+ * asked about many separate source ranges counts once more per DNAT_RANGES_PER_RULE of them: cutting them is what
+ * makes a rule slow); beyond, unknown. Measured on a 2-core machine: half a second at worst, a tenth for 5,000 rules asked once.
+ */
+export const MAX_DNAT_RULES = 50_000;
+
+/** Separate source ranges that cost as much as one more rule. */
+export const DNAT_RANGES_PER_RULE = 128;
+
+/** Where a dnat statement may send a connection: an address or a range of them (`low`..`high`), and a port, a range of them, or none (it keeps its own). */
+interface Destination {
+  readonly family: 4 | 6;
+  readonly low: bigint;
+  readonly high: bigint;
+  readonly port?: number | readonly [number, number];
+}
+
+/** Ports as inclusive ranges. */
+type PortRanges = readonly (readonly [number, number])[];
+
+/**
+ * A dnat statement as far as it is read: one destination (`dnat to 127.0.0.1:6379`, an address or port range); a
+ * map keyed by the port the connection came to (`dnat ip to tcp dport map { 16379 : 127.0.0.1 . 6379 }`, inline or
+ * named), whose first key holding that port decides; or why not (a map keyed by `ip saddr`, `numgen`, `jhash`...),
+ * with the destinations it may send to when they can be read.
+ */
+type DnatReading =
+  | { readonly kind: 'fixed'; readonly to: Destination }
+  | { readonly kind: 'by-port'; readonly entries: readonly { readonly ports: PortRanges; readonly to: Destination }[] }
+  | { readonly kind: 'unread'; readonly why: string; readonly destinations?: readonly Destination[] };
+
+function readDnat(ruleset: Ruleset, chain: Chain, dnat: Record<string, unknown>): DnatReading {
+  const port = readPort(dnat.port);
+  if (port === null) return { kind: 'unread', why: 'a DNAT to a port it cannot read' };
+  const withPort = (to: Omit<Destination, 'port'>): Destination => ({ ...to, ...(port !== undefined && { port }) });
+  const fixed = readAddresses(dnat.addr);
+  if (fixed) return { kind: 'fixed', to: withPort(fixed) };
+  const map = record(record(dnat.addr)?.map);
+  if (!map) return { kind: 'unread', why: 'a DNAT whose target it cannot read' };
+  const pairs = mapPairs(ruleset, chain, map.data);
+  const destinations = pairs?.map(([, value]) => readValue(value, withPort));
+  const read = destinations?.every((to) => to !== undefined) ? (destinations as Destination[]) : undefined;
+  if (isPortField(map.key) && pairs && read) {
+    const entries = pairs.map(([key], index) => ({ ports: portRanges(ruleset, chain, key), to: read[index]! }));
+    if (entries.every((entry) => entry.ports !== undefined)) return { kind: 'by-port', entries: entries as { ports: PortRanges; to: Destination }[] };
+  }
+  const payload = record(record(map.key)?.payload);
+  const keyedBy = payload ? `${String(payload.protocol)} ${String(payload.field)}` : (Object.keys(record(map.key) ?? {})[0] ?? 'something');
+  const why = isPortField(map.key) ? 'a DNAT through a map it cannot read' : `a DNAT through a map keyed by ${keyedBy}`;
+  return { kind: 'unread', why, ...(read && { destinations: read }) };
+}
+
+/** A dnat statement's port: none (undefined), a port, a range; null when it cannot read it. */
+function readPort(port: unknown): Destination['port'] | null {
+  if (port === undefined || typeof port === 'number') return port;
+  const range = record(port)?.range;
+  return Array.isArray(range) && typeof range[0] === 'number' && typeof range[1] === 'number' ? [range[0], range[1]] : null;
+}
+
+/** An address or a range of them, as nft prints a dnat's (or a map value's) address. */
+function readAddresses(value: unknown): Omit<Destination, 'port'> | undefined {
+  const range = record(value)?.range;
+  const [low, high] = Array.isArray(range) ? range.map((end) => (typeof end === 'string' ? addressBits(end) : undefined)) : [];
+  if (low && high && low.family === high.family) return { family: low.family, low: low.value, high: high.value };
+  const bits = typeof value === 'string' ? addressBits(value) : undefined;
+  return bits && { family: bits.family, low: bits.value, high: bits.value };
+}
+
+/** A map value: an address (the statement's port, if any), or `address . port`. */
+function readValue(value: unknown, withPort: (to: Omit<Destination, 'port'>) => Destination): Destination | undefined {
+  const concat = record(value)?.concat;
+  if (!Array.isArray(concat)) {
+    const to = readAddresses(value);
+    return to && withPort(to);
+  }
+  const to = concat.length === 2 ? readAddresses(concat[0]) : undefined;
+  const port = readPort(concat[1]);
+  return to && port !== null && port !== undefined ? { ...to, port } : undefined;
+}
+
+/** The [key, value] pairs of an inline map or a named one (`@name`); undefined when it cannot read them. */
+function mapPairs(ruleset: Ruleset, chain: Chain, data: unknown): readonly (readonly [unknown, unknown])[] | undefined {
+  const elements = typeof data === 'string' && data.startsWith('@') ? namedSet(ruleset, chain.family, chain.table, data.slice(1)) : record(data)?.set;
+  if (!Array.isArray(elements) || !elements.every((pair) => Array.isArray(pair) && pair.length === 2)) return undefined;
+  return elements as (readonly [unknown, unknown])[];
+}
+
+/** Whether an expression is the port a TCP connection came to (`tcp dport`, `th dport`). */
+function isPortField(expression: unknown): boolean {
+  const payload = record(record(expression)?.payload);
+  return (payload?.protocol === 'tcp' || payload?.protocol === 'th') && payload.field === 'dport';
+}
+
+/** The ports a value holds (a port, a range, a set, a named set); undefined when it cannot read them. */
+function portRanges(ruleset: Ruleset, chain: Chain, value: unknown): PortRanges | undefined {
+  if (typeof value === 'number') return [[value, value]];
+  if (Array.isArray(value)) {
+    const all = value.map((item) => portRanges(ruleset, chain, item));
+    return all.every((ranges) => ranges !== undefined) ? all.flat() : undefined;
+  }
+  if (typeof value === 'string' && value.startsWith('@')) {
+    const elements = namedSet(ruleset, chain.family, chain.table, value.slice(1));
+    return elements && portRanges(ruleset, chain, elements);
+  }
+  const object = record(value);
+  if (Array.isArray(object?.set)) return portRanges(ruleset, chain, object.set);
+  if (record(object?.elem)) return portRanges(ruleset, chain, record(object!.elem)!.val);
+  const range = object?.range;
+  return Array.isArray(range) && typeof range[0] === 'number' && typeof range[1] === 'number' ? [[range[0], range[1]]] : undefined;
+}
+
+const holds = (ranges: PortRanges, port: number) => ranges.some(([low, high]) => low <= port && port <= high);
+
+/** The listener a destination sends a connection that came to port `from` (any port, when undefined) to, when it is `port` on one of `addresses`; else false. An address or port range that holds it counts: the kernel picks one per connection. IPv6 (`dnat ip6 to [::1]`) never reaches an IPv4 listener. */
+function destinationReaches(to: Destination, addresses: readonly string[], port: number, from?: number): string | false {
+  if (to.family !== 4) return false;
+  const listener = addresses.find((address) => {
+    const bits = addressBits(address);
+    return bits?.family === 4 && to.low <= bits.value && bits.value <= to.high;
+  });
+  if (listener === undefined) return false;
+  // No port: the connection keeps its own, which may be this one.
+  if (to.port === undefined) return from === undefined || from === port ? listener : false;
+  if (typeof to.port === 'number') return to.port === port ? listener : false;
+  return to.port[0] <= port && port <= to.port[1] ? listener : false;
+}
+
+/** The listener a dnat statement may send some connection to `port` to; false when none; undefined when it cannot tell. */
+function reachesAny(reading: DnatReading, addresses: readonly string[], port: number): string | false | undefined {
+  if (reading.kind === 'fixed') return destinationReaches(reading.to, addresses, port);
+  if (reading.kind === 'by-port') {
+    for (const { ports, to } of reading.entries) {
+      // An entry without a port keeps the connection's own: only a connection to this port.
+      const listener = to.port === undefined && !holds(ports, port) ? false : destinationReaches(to, addresses, port);
+      if (listener !== false) return listener;
+    }
+    return false;
+  }
+  // Destinations that can all be read and none this listener: the statement never sends to it.
+  return reading.destinations?.every((to) => destinationReaches(to, addresses, port) === false) ? false : undefined;
+}
+
+/** Whether a connection keeps its port through the statement (a DNAT without one, and a map without one in its values). */
+function keepsPort(reading: DnatReading): boolean {
+  if (reading.kind === 'fixed') return reading.to.port === undefined;
+  return reading.kind === 'unread' && reading.destinations !== undefined && reading.destinations.every((to) => to.port === undefined);
+}
+
+/**
  * The DNAT rules that may send connections to `port` on one of `addresses`
  * (IPv4 loopback addresses a service listens on). Every chain of a table
  * that has a nat chain on prerouting counts but base chains on other hooks
@@ -67,11 +223,16 @@ export function loopbackDnats(ruleset: Ruleset, addresses: readonly string[], po
       for (const statement of rule.expr) {
         const dnat = record(record(statement)?.dnat);
         const xt = record(record(statement)?.xt);
-        if (xt && xt.type === 'target' && xt.name === 'DNAT') found.push({ at, from: originalPorts(ruleset, chain, rule.expr, undefined, port) });
+        if (xt && xt.type === 'target' && xt.name === 'DNAT') found.push({ at, from: originalPorts(ruleset, chain, rule.expr, undefined, addresses, port) });
         else if (dnat && dnat.family !== 'ip6') {
-          const target = reaches(dnat, addresses, port);
+          const reading = readDnat(ruleset, chain, dnat);
+          const target = reachesAny(reading, addresses, port);
           if (target === false) continue;
-          found.push({ at, ...(target !== undefined && { to: `${target}:${port}` }), from: originalPorts(ruleset, chain, rule.expr, dnat, port) });
+          found.push({
+            at,
+            ...(target !== undefined && { to: `${target}:${port}` }),
+            from: originalPorts(ruleset, chain, rule.expr, reading, addresses, port),
+          });
         }
       }
     }
@@ -79,83 +240,72 @@ export function loopbackDnats(ruleset: Ruleset, addresses: readonly string[], po
   return found;
 }
 
-/** The listener a dnat statement sends a connection to `port` to (`127.0.0.1`); false when none; undefined when it cannot tell. `from` is the port the connection came to, when known (a DNAT without a port keeps it). */
-function reaches(dnat: Record<string, unknown>, addresses: readonly string[], port: number, from?: number): string | false | undefined {
-  if (typeof dnat.addr !== 'string') return undefined;
-  const bits = addressBits(dnat.addr);
-  if (!bits) return undefined;
-  if (bits.family !== 4) return false;
-  const listener = addresses.find((address) => addressBits(address)?.value === bits.value);
-  if (listener === undefined) return false;
-  // No port: the connection keeps its own, which may be this one.
-  if (dnat.port === undefined) return from === undefined || from === port ? listener : false;
-  if (dnat.port === port) return listener;
-  if (typeof dnat.port === 'number') return false;
-  const range = record(dnat.port)?.range;
-  if (Array.isArray(range) && typeof range[0] === 'number' && typeof range[1] === 'number') return range[0] <= port && port <= range[1] ? listener : false;
-  return undefined;
-}
-
 /** Where a nat chain's `dnat` or `redirect` sends a connection that came to port `from`, for the walk. */
-function natTarget(addresses: readonly string[], port: number, from: number): NatTarget {
-  return (statement, body) => {
+function natTarget(ruleset: Ruleset, addresses: readonly string[], port: number, from: number): NatTarget {
+  const readings = new WeakMap<object, DnatReading>();
+  return (statement, body, chain) => {
     // To the incoming interface's primary address: never 127.x, which only lo has.
     if (statement === 'redirect') return {};
     const dnat = record(body);
     if (!dnat) return { why: 'a dnat statement it cannot read' };
-    if (dnat.family === 'ip6') return {};
-    const target = reaches(dnat, addresses, port, from);
-    if (target === undefined) return { why: 'a DNAT whose target it cannot read' };
-    return target === false ? {} : { to: target };
+    // In an inet table, the kernel passes over it for an IPv4 packet.
+    if (dnat.family === 'ip6') return { skip: 'statement' };
+    let reading = readings.get(dnat);
+    if (!reading) readings.set(dnat, (reading = readDnat(ruleset, chain, dnat)));
+    if (reading.kind === 'unread') return { why: reading.why };
+    const to = reading.kind === 'fixed' ? reading.to : reading.entries.find((entry) => holds(entry.ports, from))?.to;
+    // No key holds the port: the map lookup fails, and the kernel goes on with the next rule.
+    if (!to) return { skip: 'rule' };
+    const listener = destinationReaches(to, addresses, port, from);
+    return listener === false ? {} : { to: listener };
   };
 }
 
-/** The ports a DNAT rule takes connections on that it may send to `port`: the listener's own when it keeps the port, else those its `tcp dport` match names. */
+/** The ports a DNAT rule takes connections on that it may send to `port`: the listener's own when it keeps the port; a port map's keys that send to it; else those its `tcp dport` match names. */
 function originalPorts(
   ruleset: Ruleset,
   chain: Chain,
   expr: readonly unknown[],
-  dnat: Record<string, unknown> | undefined,
+  reading: DnatReading | undefined,
+  addresses: readonly string[],
   port: number,
 ): LoopbackDnat['from'] {
-  if (dnat && dnat.port === undefined) return [port];
-  const match = expr
-    .map((statement) => record(record(statement)?.match))
-    .find((match) => {
-      const payload = record(record(match?.left)?.payload);
-      return (match?.op === '==' || match?.op === 'in') && (payload?.protocol === 'tcp' || payload?.protocol === 'th') && payload.field === 'dport';
-    });
-  if (!match) return { why: 'a DNAT from ports it does not follow (no tcp dport match it reads)' };
+  if (reading && keepsPort(reading)) return [port];
   const ports = new Set<number>();
-  const add = (value: unknown): boolean => {
-    if (typeof value === 'number') return ports.add(value).size <= MAX_DNAT_PORTS;
-    if (Array.isArray(value)) return value.every(add);
-    if (typeof value === 'string' && value.startsWith('@')) {
-      const elements = namedSet(ruleset, chain.family, chain.table, value.slice(1));
-      return elements !== undefined && add(elements);
+  const add = (ranges: PortRanges): boolean => {
+    for (const [low, high] of ranges) {
+      if (high - low >= MAX_DNAT_PORTS) return false;
+      for (let each = low; each <= high; each++) ports.add(each);
     }
-    const object = record(value);
-    if (Array.isArray(object?.set)) return add(object.set);
-    if (record(object?.elem)) return add(record(object!.elem)!.val);
-    const range = object?.range;
-    if (!Array.isArray(range) || typeof range[0] !== 'number' || typeof range[1] !== 'number' || range[1] - range[0] >= MAX_DNAT_PORTS) return false;
-    for (let each = range[0]; each <= range[1]; each++) ports.add(each);
     return ports.size <= MAX_DNAT_PORTS;
   };
-  if (!add(match.right)) return { why: `a DNAT from ports it does not follow (more than ${MAX_DNAT_PORTS}, or a value it cannot read)` };
+  const tooMany = { why: `a DNAT from ports it does not follow (more than ${MAX_DNAT_PORTS}, or a value it cannot read)` };
+  if (reading?.kind === 'by-port') {
+    for (const { ports: keys, to } of reading.entries) {
+      // An entry without a port keeps the connection's own: only this port, if it is a key.
+      const sent: PortRanges = to.port === undefined ? (holds(keys, port) ? [[port, port]] : []) : keys;
+      if (destinationReaches(to, addresses, port, to.port === undefined ? port : undefined) !== false && !add(sent)) return tooMany;
+    }
+    return [...ports].sort((a, b) => a - b);
+  }
+  const match = expr
+    .map((statement) => record(record(statement)?.match))
+    .find((match) => (match?.op === '==' || match?.op === 'in') && isPortField(match.left));
+  if (!match) return { why: 'a DNAT from ports it does not follow (no tcp dport match it reads)' };
+  const ranges = portRanges(ruleset, chain, match.right);
+  if (!ranges || !add(ranges)) return tooMany;
   return [...ports].sort((a, b) => a - b);
 }
 
-/** What becomes of a connection from some of the sources: let in to the listener through a DNAT rule, kept out (dropped, or sent elsewhere), or cannot tell. */
+/** What becomes of a connection from some of the sources that matters: let in to the listener through a DNAT rule, or cannot tell (the rest are kept out: dropped, or sent elsewhere). */
 export type DnatOutcome =
   | { readonly verdict: 'in'; readonly by: Decision; readonly to: string; readonly input: readonly Decision[] }
-  | { readonly verdict: 'out' }
   | { readonly verdict: 'unknown'; readonly at?: Decision; readonly why: string };
 
 export interface DnatAnswer {
   readonly sources: AddressSet;
-  /** The port the connection was sent to, before DNAT. */
-  readonly from?: number;
+  /** The ports the connection was sent to, before DNAT, that get this answer (ascending); undefined: any of them. */
+  readonly ports?: readonly number[];
   /** The interfaces it came in on that get this answer; undefined: some interface. */
   readonly interfaces?: readonly string[];
   readonly outcome: DnatOutcome;
@@ -173,9 +323,12 @@ export interface DnatQuestion {
 
 /**
  * How connections from `sources` that come in on one of `interfaces` reach
- * the listener through DNAT rules: for each port such a rule takes
- * connections on, the answers by ranges of sources (only the ones let in and
- * those it cannot tell for matter; the rest are out).
+ * the listener through DNAT rules: for the ports such a rule takes
+ * connections on, the answers by ranges of sources that are let in or that
+ * it cannot tell for (the rest are out). Ports that no rule tells apart, and
+ * interfaces likewise, are asked once; all the questions share one budget of
+ * MAX_DNAT_RULES rules, past which the answer is unknown (but for the ways in
+ * already found).
  */
 export function dnatWaysIn(ruleset: Ruleset, question: DnatQuestion): { readonly dnats: readonly LoopbackDnat[]; readonly answers: readonly DnatAnswer[] } {
   const dnats = loopbackDnats(ruleset, question.addresses, question.port);
@@ -186,17 +339,54 @@ export function dnatWaysIn(ruleset: Ruleset, question: DnatQuestion): { readonly
     if (Array.isArray(dnat.from)) for (const port of dnat.from) ports.add(port);
     else answers.push({ sources: question.sources, outcome: { verdict: 'unknown', at: dnat.at, why: (dnat.from as { why: string }).why } });
   }
-  const groups = interfaceGroups(ruleset, question.interfaces);
-  if (ports.size * groups.length > MAX_DNAT_QUESTIONS) {
+  const portSets = portGroups(
+    ruleset,
+    [...ports].sort((a, b) => a - b),
+    question.port,
+  );
+  const interfaceSets = interfaceGroups(ruleset, question.interfaces);
+  const questions = portSets.length * interfaceSets.length;
+  if (questions > MAX_DNAT_QUESTIONS) {
     const why = `more than ${MAX_DNAT_QUESTIONS} ports and interfaces to follow through DNAT rules`;
     return { dnats, answers: [{ sources: question.sources, outcome: { verdict: 'unknown', why } }] };
   }
-  for (const from of [...ports].sort((a, b) => a - b)) {
-    for (const names of groups) {
-      for (const answer of throughPrerouting(ruleset, question, from, names?.[0])) answers.push({ ...answer, from, ...(names && { interfaces: names }) });
+  const asked = interfaceSets.length > 1 ? 'ports and interfaces' : 'ports';
+  const budget: Budget = {
+    left: MAX_DNAT_RULES,
+    why: `the prerouting ruleset is too large to evaluate for every port: ${rulesSeen(ruleset)} rules × ${questions} ${asked} (more than ${MAX_DNAT_RULES} rules in all)`,
+    rangesPerRule: DNAT_RANGES_PER_RULE,
+  };
+  for (const group of portSets) {
+    for (const names of interfaceSets) {
+      for (const answer of throughPrerouting(ruleset, question, group[0]!, names?.[0], budget))
+        answers.push({ ...answer, ports: group, ...(names && { interfaces: names }) });
+      if (budget.left < 0) {
+        // Spent: what is found let in stands; the rest is unknown, for that reason alone.
+        const found = answers.filter((answer) => answer.outcome.verdict === 'in');
+        return { dnats, answers: [...found, { sources: question.sources, outcome: { verdict: 'unknown', why: budget.why } }] };
+      }
     }
   }
   return { dnats, answers };
+}
+
+/** The index of the first of `sorted` (ascending) that is at least `value`; its length when none is. */
+function firstAtLeast(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The rules of the chains a packet from outside may meet (IPv4: tables of family ip and inet). */
+function rulesSeen(ruleset: Ruleset): number {
+  let count = 0;
+  for (const chain of ruleset.chains.values()) if (chain.family === 'ip' || chain.family === 'inet') count += chain.rules.length;
+  return count;
 }
 
 /** The prerouting base chains that see an IPv4 packet, in the order the kernel runs them. */
@@ -206,11 +396,17 @@ function preroutingChains(ruleset: Ruleset): Chain[] {
     .sort((a, b) => a.prio - b.prio);
 }
 
-/** One packet to port `from` on interface `name`, for every source: through prerouting, then the input hook. */
-function throughPrerouting(ruleset: Ruleset, question: DnatQuestion, from: number, name: string | undefined): { sources: AddressSet; outcome: DnatOutcome }[] {
+/** One packet to port `from` on interface `name`, for every source: through prerouting, then the input hook; the sources let in and those it cannot tell for. */
+function throughPrerouting(
+  ruleset: Ruleset,
+  question: DnatQuestion,
+  from: number,
+  name: string | undefined,
+  budget: Budget,
+): { sources: AddressSet; outcome: DnatOutcome }[] {
   const answers: { sources: AddressSet; outcome: DnatOutcome }[] = [];
   const on = name === undefined ? {} : { interface: name };
-  const target = natTarget(question.addresses, question.port, from);
+  const target = natTarget(ruleset, question.addresses, question.port, from);
   let going: { sources: AddressSet; mapped?: { by: Decision; to: string } }[] = [{ sources: question.sources }];
   for (const chain of preroutingChains(ruleset)) {
     const next: typeof going = [];
@@ -221,8 +417,8 @@ function throughPrerouting(ruleset: Ruleset, question: DnatQuestion, from: numbe
         continue;
       }
       const outcomes = piece.mapped
-        ? evaluateBaseChain(ruleset, chain, { family: 4, port: question.port, destination: piece.mapped.to, sources: piece.sources, ...on })
-        : evaluateBaseChain(ruleset, chain, { family: 4, port: from, sources: piece.sources, ...on }, target);
+        ? evaluateBaseChain(ruleset, chain, { family: 4, port: question.port, destination: piece.mapped.to, sources: piece.sources, ...on }, undefined, budget)
+        : evaluateBaseChain(ruleset, chain, { family: 4, port: from, sources: piece.sources, ...on }, target, budget);
       if (!outcomes) {
         next.push(piece);
         continue;
@@ -231,23 +427,18 @@ function throughPrerouting(ruleset: Ruleset, question: DnatQuestion, from: numbe
         if (outcome.verdict === 'accept') next.push({ ...piece, sources });
         else if (outcome.verdict === 'mapped' && outcome.to !== undefined) next.push({ sources, mapped: { by: outcome.by, to: outcome.to } });
         else if (outcome.verdict === 'unknown') answers.push({ sources, outcome: unknownOf(outcome) });
-        // Dropped, or sent elsewhere.
-        else answers.push({ sources, outcome: { verdict: 'out' } });
+        // Dropped, or sent elsewhere: out.
       }
     }
     going = next;
   }
   for (const piece of going) {
     // No NAT to the listener: the packet goes where it was sent.
-    if (!piece.mapped) {
-      answers.push({ sources: piece.sources, outcome: { verdict: 'out' } });
-      continue;
-    }
+    if (!piece.mapped) continue;
     const { by, to } = piece.mapped;
-    for (const { sources, outcome } of evaluateSources(ruleset, { family: 4, port: question.port, destination: to, sources: piece.sources, ...on })) {
+    for (const { sources, outcome } of evaluateSources(ruleset, { family: 4, port: question.port, destination: to, sources: piece.sources, ...on }, budget)) {
       if (outcome.verdict === 'accept') answers.push({ sources, outcome: { verdict: 'in', by, to: `${to}:${question.port}`, input: outcome.by } });
       else if (outcome.verdict === 'unknown') answers.push({ sources, outcome: unknownOf(outcome) });
-      else answers.push({ sources, outcome: { verdict: 'out' } });
     }
   }
   return answers;
@@ -255,6 +446,51 @@ function throughPrerouting(ruleset: Ruleset, question: DnatQuestion, from: numbe
 
 function unknownOf(outcome: Extract<Outcome, { verdict: 'unknown' }>): DnatOutcome {
   return { verdict: 'unknown', ...(outcome.at && { at: outcome.at }), why: outcome.why };
+}
+
+/**
+ * The ports in groups that every rule answers alike for, so that one of each
+ * is asked: a DNAT of 256 ports that no rule before it tells apart costs one
+ * walk, not 256. What tells ports apart: every `tcp dport` / `th dport` match
+ * (its value, a set, a named set), each key of a map or verdict map on it
+ * (a DNAT's port map included), and whether a port is the listener's (a DNAT
+ * that keeps the port reaches it from there alone). A value it cannot read:
+ * every port asked on its own.
+ */
+function portGroups(ruleset: Ruleset, ports: readonly number[], listenerPort: number): (readonly number[])[] {
+  const patterns: (PortRanges | undefined)[] = [[[listenerPort, listenerPort]]];
+  const scan = (value: unknown, chain: Chain): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) scan(item, chain);
+      return;
+    }
+    const object = record(value);
+    if (!object) return;
+    if (isPortField(object.left)) patterns.push(portRanges(ruleset, chain, object.right));
+    if (isPortField(object.key)) {
+      const pairs = mapPairs(ruleset, chain, object.data);
+      if (pairs) for (const [key] of pairs) patterns.push(portRanges(ruleset, chain, key));
+      else patterns.push(undefined);
+    }
+    for (const item of Object.values(object)) scan(item, chain);
+  };
+  for (const chain of ruleset.chains.values()) if (chain.family === 'ip' || chain.family === 'inet') for (const rule of chain.rules) scan(rule.expr, chain);
+  if (patterns.includes(undefined)) return ports.map((port) => [port]);
+  // Each port's signature: the patterns that hold it (ports ascending, so a range's ports are found by bisection).
+  const signatures = ports.map(() => [] as number[]);
+  for (const [index, ranges] of patterns.entries()) {
+    for (const [low, high] of ranges!) {
+      for (let at = firstAtLeast(ports, low); at < ports.length && ports[at]! <= high; at++) signatures[at]!.push(index);
+    }
+  }
+  const bySignature = new Map<string, number[]>();
+  for (const [at, port] of ports.entries()) {
+    const signature = signatures[at]!.join(',');
+    const group = bySignature.get(signature);
+    if (group) group.push(port);
+    else bySignature.set(signature, [port]);
+  }
+  return [...bySignature.values()];
 }
 
 /**

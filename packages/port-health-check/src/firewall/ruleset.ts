@@ -69,8 +69,17 @@ export interface Mapped {
 /** A base chain's answer: a verdict, or (in a nat walk) where NAT sends the packet. */
 export type ChainOutcome = Outcome | Mapped;
 
-/** Where a `dnat` or `redirect` statement sends a packet: one of the listeners asked about (`127.0.0.1`), elsewhere (undefined), or why it cannot tell (`{ why }`). */
-export type NatTarget = (statement: 'dnat' | 'redirect', body: unknown) => { readonly to?: string } | { readonly why: string };
+/**
+ * Where a `dnat` or `redirect` statement sends a packet: one of the listeners asked about (`127.0.0.1`), elsewhere
+ * (undefined), or why it cannot tell (`{ why }`); or it does not apply (`skip`): the kernel goes on with the rule's
+ * next statement (`dnat ip6` in an inet table for an IPv4 packet), or with the next rule (a map lookup that finds no key).
+ */
+export type NatTarget = (
+  statement: 'dnat' | 'redirect',
+  body: unknown,
+  /** The chain the statement is in (a named map is its table's). */
+  chain: Chain,
+) => { readonly to?: string } | { readonly why: string } | { readonly skip: 'statement' | 'rule' };
 
 export interface Chain {
   readonly family: string;
@@ -197,9 +206,9 @@ export function namedSet(ruleset: Ruleset, family: string, table: string, name: 
  * where it sends the packet, and `notrack` is unknown (an untracked packet
  * gets no NAT, and what follows is not followed); without it both are.
  */
-export function evaluateBaseChain(ruleset: Ruleset, chain: Chain, probe: SourcesProbe, nat?: NatTarget): SourcesChainOutcome[] | undefined {
+export function evaluateBaseChain(ruleset: Ruleset, chain: Chain, probe: SourcesProbe, nat?: NatTarget, budget?: Budget): SourcesChainOutcome[] | undefined {
   if (isEmpty(probe.sources)) return [];
-  return runTableChain(newWalk(ruleset, probe, nat), chain, probe.sources);
+  return runTableChain(newWalk(ruleset, probe, nat, budget), chain, probe.sources);
 }
 
 /** The input path's answer for one packet. */
@@ -210,14 +219,14 @@ export function evaluateInput(ruleset: Ruleset, probe: Probe): Outcome {
   return evaluateSources(ruleset, { ...rest, sources })[0]!.outcome;
 }
 
-/** The input path's answer for every source in `probe.sources`: ranges that together cover them, each with its outcome (none when the set is empty). */
-export function evaluateSources(ruleset: Ruleset, probe: SourcesProbe): SourcesOutcome[] {
+/** The input path's answer for every source in `probe.sources`: ranges that together cover them, each with its outcome (none when the set is empty). `budget`: shared with other questions, instead of this one's own. */
+export function evaluateSources(ruleset: Ruleset, probe: SourcesProbe, budget?: Budget): SourcesOutcome[] {
   if (isEmpty(probe.sources)) return [];
   const families = ['inet', probe.family === 4 ? 'ip' : 'ip6'];
   const base = [...ruleset.chains.values()]
     .filter((chain) => chain.hook === 'input' && chain.type === 'filter' && families.includes(chain.family))
     .sort((a, b) => a.prio - b.prio);
-  const walk = newWalk(ruleset, probe);
+  const walk = newWalk(ruleset, probe, undefined, budget);
   // Every base chain sees the packet unless an earlier one drops it; a drop anywhere keeps it out,
   // and an earlier "cannot tell" stays the answer unless a later chain drops.
   let going: { sources: AddressSet; accepted: readonly Decision[]; unknown?: Outcome }[] = [{ sources: probe.sources, accepted: [] }];
@@ -257,6 +266,19 @@ interface Piece {
 export const MAX_RULES_PER_PROBE = 100_000;
 
 /**
+ * The rules walks may still visit, shared by the questions that hold the same object (nat.ts asks one per port and
+ * interface), and what to say once they are spent. With `rangesPerRule`, a rule asked about many separate source
+ * ranges costs one more per that many: cutting them is what makes a rule slow.
+ */
+export interface Budget {
+  left: number;
+  readonly why: string;
+  readonly rangesPerRule?: number;
+}
+
+const probeBudget = (): Budget => ({ left: MAX_RULES_PER_PROBE, why: `more than ${MAX_RULES_PER_PROBE} rules to evaluate for one packet` });
+
+/**
  * Separate source ranges one chain may carry on; beyond, unknown. Each rule on
  * single addresses (a blocklist written as rules, as fail2ban's iptables action
  * does) cuts one more hole in the sources that go on, and each cut copies them:
@@ -276,18 +298,19 @@ interface Walk {
   readonly searched: Map<string, unknown>;
   /** In a nat walk: where a `dnat` or `redirect` sends the packet. */
   readonly nat?: NatTarget;
-  budget: number;
+  readonly budget: Budget;
 }
 
-function newWalk(ruleset: Ruleset, probe: SourcesProbe, nat?: NatTarget): Walk {
+function newWalk(ruleset: Ruleset, probe: SourcesProbe, nat?: NatTarget, budget: Budget = probeBudget()): Walk {
   const { sources: _, ...fixed } = probe;
-  return { ruleset, probe: fixed, done: new Map(), walking: new Set(), searched: new Map(), ...(nat && { nat }), budget: MAX_RULES_PER_PROBE };
+  return { ruleset, probe: fixed, done: new Map(), walking: new Set(), searched: new Map(), ...(nat && { nat }), budget };
 }
 
-/** Spend one rule of the walk's budget; why it cannot tell when the budget is gone. */
-function spend(walk: Walk): string | undefined {
-  walk.budget -= 1;
-  return walk.budget < 0 ? `more than ${MAX_RULES_PER_PROBE} rules to evaluate for one packet` : undefined;
+/** Spend one rule asked about `sources` from the walk's budget; why it cannot tell when the budget is gone. */
+function spend(walk: Walk, sources: AddressSet): string | undefined {
+  const { rangesPerRule } = walk.budget;
+  walk.budget.left -= rangesPerRule === undefined ? 1 : 1 + Math.floor(sources.ranges.length / rangesPerRule);
+  return walk.budget.left < 0 ? walk.budget.why : undefined;
 }
 
 /** A base chain's outcomes as its table's flags allow: undefined when the table is dormant (its chains do not run). */
@@ -335,7 +358,7 @@ function runRules(walk: Walk, chain: Chain, sources: AddressSet, depth: number):
   for (const rule of chain.rules) {
     if (isEmpty(going)) return pieces;
     const at: Decision = { family: chain.family, table: chain.table, chain: chain.name, ...(rule.handle !== undefined && { handle: rule.handle }) };
-    const spent = spend(walk);
+    const spent = spend(walk, going);
     if (spent) return [...pieces, unknownPiece(going, at, spent)];
     const decided = runRule(walk, chain, rule.expr, at, depth, going);
     pieces.push(...decided);
@@ -482,8 +505,9 @@ function applyVerdict(
     case 'dnat':
     case 'redirect': {
       if (!walk.nat) break;
-      const target = walk.nat(name, entry[name]);
+      const target = walk.nat(name, entry[name], chain);
       if ('why' in target) return { decided: [unknownPiece(sources, at, target.why)], going: none };
+      if ('skip' in target) return { decided: [], going: target.skip === 'statement' ? sources : none };
       return decide({ kind: 'verdict', outcome: { verdict: 'mapped', by: at, ...(target.to !== undefined && { to: target.to }) } });
     }
   }

@@ -217,3 +217,50 @@ describe('a DNAT to 127.0.0.1: its conditions, the rules before it and the input
     120_000,
   );
 });
+
+describe('a DNAT to 127.0.0.1 through a map', () => {
+  // dnat-maps.nft: each service listens on 127.0.0.1 only, route_localnet is on everywhere, no input chain.
+  const rules = join(import.meta.dirname, 'fixtures/dnat-maps.nft');
+  const services = [robust('redis', 6379), robust('cache', 6380), robust('api', 6381), robust('home', 6382), robust('marked', 6383)];
+  const pairs = services.map(({ port }): [number, number] => [port, port + 10_000]);
+
+  it.skipIf(!canRunFirewallNetns)(
+    `a port map to the listener is followed exactly, a map on anything else is "cannot tell", never a silent pass ${skipped}`,
+    async () => {
+      const run = await runLocalnetNetns(rules, 1, pairs, `${health} --registry ${write(registryText(services), 'ports.yaml')}`);
+      const results = firewallResults(run.output);
+      const reason = (id: string) => results.get(id)!.reason;
+      const inThrough = (port: number, handle: number, to: number) =>
+        `(IPv4 from any other host on dsa110ln0 to port ${port}: rule ip nat prerouting handle ${handle} (DNAT to 127.0.0.1:${to}), no input chain filters it)`;
+
+      // `tcp dport 16379 dnat ip to tcp dport map { 16379 : 127.0.0.1 . 6379 }`: every host gets in, an error.
+      expect(run.seen.get('after v4 dnat 16379')).toBe('open');
+      expect(results.get('redis')).toMatchObject({ severity: 'error' });
+      expect(reason('redis')).toContain(inThrough(16379, 4, 6379));
+
+      // Keyed by the source address: 203.0.113.2 gets in, and which sources do is not followed: cannot tell, named.
+      expect(run.seen.get('after v4 dnat 16380')).toBe('open');
+      expect(run.seen.get('after v4 dnat10 16380')).toBe('closed');
+      expect(results.get('cache')).toMatchObject({ severity: 'warning' });
+      expect(reason('cache')).toContain(
+        'cannot tell whether rule ip nat prerouting handle 6 (a DNAT whose target it cannot read) brings other hosts to it: rule ip nat prerouting handle 6 uses a DNAT through a map keyed by ip saddr',
+      );
+
+      // A named map keyed by the port, and no `tcp dport` match: its keys are the ports it takes.
+      expect(run.seen.get('after v4 dnat 16381')).toBe('open');
+      expect(results.get('api')).toMatchObject({ severity: 'error' });
+      expect(reason('api')).toContain(inThrough(16381, 7, 6381));
+
+      // numgen: cannot tell, named.
+      expect(run.seen.get('after v4 dnat 16382')).toBe('open');
+      expect(results.get('home')).toMatchObject({ severity: 'warning' });
+      expect(reason('home')).toContain('rule ip nat prerouting handle 9 uses a DNAT through a map keyed by numgen');
+
+      // 16383 is no key of the first map: the lookup fails, and the next rule brings it in.
+      expect(run.seen.get('after v4 dnat 16383')).toBe('open');
+      expect(results.get('marked')).toMatchObject({ severity: 'error' });
+      expect(reason('marked')).toContain(inThrough(16383, 13, 6383));
+    },
+    120_000,
+  );
+});
