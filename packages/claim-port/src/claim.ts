@@ -623,7 +623,7 @@ class Claim {
   /** One read of `reaper`'s children, the first time it is a holder's: those it has before the first signal (see reapers). */
   watchReaper(reaper: number, family: FamilyReader): void {
     if (this.reapers.has(reaper)) return;
-    const children = family.children(reaper);
+    const children = family.adopted(reaper);
     // Read after the first signal (an inheritor's): a child born since may be what a holder forked, so not "before".
     const since = this.firstSignal?.ticks;
     const before = since === undefined ? children : children.filter((pid) => (family.startTime(pid) ?? since) < since);
@@ -659,7 +659,7 @@ class Claim {
       // left in its group was adopted by its reaper: the reaper's new children are read, not every process.
       const reaper = t.reaper?.sure ? this.reapers.get(t.reaper.pid) : undefined;
       const adopted =
-        reaper !== undefined && this.processes.isSame(t.info) ? family.children(t.reaper!.pid).filter((pid) => !reaper.before.has(pid)) : undefined;
+        reaper !== undefined && this.processes.isSame(t.info) ? family.adopted(t.reaper!.pid).filter((pid) => !reaper.before.has(pid)) : undefined;
       for (const member of family.groupMembers(t.info.pid, t.leads.session ? t.info.pid : undefined, adopted))
         if (!this.isKnown(member) && !out.has(member.pid)) out.set(member.pid, { ...member, by: t.info.pid, how: 'group' });
     }
@@ -689,7 +689,7 @@ class Claim {
       // the list again, a few times at most.
       for (let reads = 0, again = true; again && reads < MAX_REAPER_READS; reads++) {
         again = false;
-        for (const pid of family.children(reaper)) {
+        for (const pid of family.adopted(reaper)) {
           if (seen.before.has(pid) || seen.done.has(pid) || out.some((p) => p.pid === pid)) continue;
           const startTime = family.startTime(pid);
           const child = startTime === undefined ? undefined : { pid, startTime };

@@ -13,6 +13,7 @@ import {
   isSameProcess,
   isStopped,
   readBootTicks,
+  readAdopted,
   readChildren,
   readGroupAndSession,
   readLeadership,
@@ -48,6 +49,12 @@ export interface FamilyReader {
   leadership(who: Identity): { group: boolean; session: boolean } | undefined;
   /** The PIDs of `pid`'s children (every thread's); empty when it is gone or they cannot be read. */
   children(pid: number): number[];
+  /**
+   * The PIDs of the children of reaper `pid` that the kernel hands orphans to: its leader thread's (an orphan goes to
+   * the first live thread of its reaper, the leader while it runs), every thread's only when that cannot be read. One
+   * read where children() reads one per thread (PID 1 of a container may have dozens).
+   */
+  adopted(pid: number): number[];
   /** `pid`'s start time, or undefined when it is gone: to hold a child by identity. */
   startTime(pid: number): number | undefined;
   /** Whether any process is in process group `pgrp` (a zombie counts). */
@@ -67,6 +74,7 @@ export interface FamilyReader {
 export const procFamily = (procRoot = '/proc'): FamilyReader => ({
   leadership: (who) => readLeadership(who, procRoot),
   children: (pid) => readChildren(pid, procRoot),
+  adopted: (pid) => readAdopted(pid, procRoot),
   startTime: (pid) => readStartTime(pid, procRoot),
   groupExists,
   groupMembers: (pgrp, session, pids) => groupMembers(pgrp, session, pids, procRoot),

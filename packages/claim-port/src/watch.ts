@@ -232,3 +232,14 @@ export function readBootTicks(procRoot = '/proc'): number | undefined {
   const clock = /^(\d+)\.(\d\d) /.exec(text);
   return clock ? Number(clock[1]) * 100 + Number(clock[2]) : undefined;
 }
+
+/** The children of `pid`'s leader thread, where the kernel puts the orphans `pid` adopts; every thread's when that list cannot be read (the leader exited). */
+export function readAdopted(pid: number, procRoot = '/proc'): number[] {
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/${pid}/task/${pid}/children`, 'latin1').trim();
+  } catch {
+    return readChildren(pid, procRoot);
+  }
+  return text === '' ? [] : text.split(' ').map(Number);
+}
