@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../../test-support/index.js';
+import { straceHolding } from '../../../../test-support/strace.js';
 import { writeCacheFile } from '../../src/cache.js';
 import { writeOutputFile } from '../../src/files/write.js';
 import { repoRoot } from '../helpers.js';
@@ -153,28 +154,7 @@ describe("writeCacheFile removes a killed writer's temporary files", () => {
  */
 async function killedWhileWriting(script: string, dir: string, syscalls: string, holdMs: number) {
   // -D: strace is a grandchild, so the child is node itself, the writer, and the one signalled.
-  const child = spawn(
-    'strace',
-    [
-      '-D',
-      '-f',
-      '-qq',
-      '-o',
-      '/dev/null',
-      '-e',
-      `trace=${syscalls}`,
-      '-e',
-      `inject=${syscalls}:delay_enter=${holdMs * 1000}`,
-      process.execPath,
-      '--conditions=development',
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      script,
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn('strace', straceHolding(syscalls, holdMs, script, { detached: true }), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

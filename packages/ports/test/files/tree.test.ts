@@ -10,6 +10,7 @@ import { FileWriteError } from '../../src/files/write.js';
 import { inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
 import { FileReadError } from '../../src/files/read.js';
 import { fifo, isRoot, privateDir } from './special.js';
+import { straceHolding } from '../../../../test-support/strace.js';
 
 const LIMIT = { maxBytes: 1024 };
 const FILES = [
@@ -243,27 +244,11 @@ describe('a directory another account makes while the tree is written', () => {
 const { writeGeneratedFiles } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/tree.ts')).href)});
 writeFileSync(${JSON.stringify(`${out}.go`)}, '');
 try { writeGeneratedFiles(${JSON.stringify(out)}, [{ path: 'rules/a.yml', contents: 'groups: []\\n' }], { maxBytes: 1024 }); console.log('written'); } catch (error) { console.log(error.message); }`;
-    const writer = spawnSync(
-      'strace',
-      [
-        '-f',
-        '-qq',
-        '-o',
-        '/dev/null',
-        '-e',
-        'trace=mkdir,mkdirat',
-        '-e',
-        'inject=mkdir,mkdirat:delay_enter=300000',
-        process.execPath,
-        '--conditions=development',
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { cwd: join(import.meta.dirname, '../../../..'), encoding: 'utf8', timeout: 30_000 },
-    );
+    const writer = spawnSync('strace', straceHolding('mkdir,mkdirat', 300, script), {
+      cwd: join(import.meta.dirname, '../../../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     await makerDone;
     expect(writer.stderr).toBe('');
     expect(said).toBe('made\n'); // the other account made it first: without that this test could not fail
