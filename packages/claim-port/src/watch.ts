@@ -37,6 +37,15 @@ export function isStopped(who: Identity, procRoot = '/proc'): boolean {
 
 const dead = (state: string | undefined) => state === undefined || state === 'Z' || state === 'X';
 
+/** The text of a /proc stat file (`PID/stat` or `PID/task/TID/stat`), or undefined when that process or thread is gone. */
+function readStatText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Some thread of `pid` other than its leader is alive (read only for a zombie leader, so rare). */
 function threadRuns(pid: number, procRoot: string): boolean {
   let tids: string[];
@@ -47,11 +56,8 @@ function threadRuns(pid: number, procRoot: string): boolean {
   }
   for (const tid of tids) {
     if (tid === String(pid)) continue;
-    try {
-      if (!dead(parseStat(readFileSync(`${procRoot}/${pid}/task/${tid}/stat`, 'latin1'))?.state)) return true;
-    } catch {
-      // the thread ended meanwhile
-    }
+    const text = readStatText(`${procRoot}/${pid}/task/${tid}/stat`); // undefined: the thread ended meanwhile
+    if (text !== undefined && !dead(parseStat(text)?.state)) return true;
   }
   return false;
 }
@@ -66,13 +72,8 @@ function processState(who: Identity, procRoot: string): string | undefined {
       return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'S' : undefined;
     }
   }
-  let text: string;
-  try {
-    text = readFileSync(`${procRoot}/${who.pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  const stat = parseStat(text);
+  const text = readStatText(`${procRoot}/${who.pid}/stat`);
+  const stat = text === undefined ? undefined : parseStat(text);
   return stat !== undefined && stat.startTime === who.startTime ? stat.state : undefined;
 }
 
@@ -134,12 +135,8 @@ export function parseGroupAndSession(text: string): { pgrp: number; session: num
 
 /** Whether `who` leads its process group and whether it leads its session, from one read of its stat; undefined when it is gone. */
 export function readLeadership(who: Identity, procRoot = '/proc'): { group: boolean; session: boolean } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`${procRoot}/${who.pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
+  const text = readStatText(`${procRoot}/${who.pid}/stat`);
+  if (text === undefined) return undefined;
   const ids = parseGroupAndSession(text);
   if (ids === undefined || parseStat(text)?.startTime !== who.startTime) return undefined;
   return { group: ids.pgrp === who.pid, session: ids.session === who.pid };
@@ -176,12 +173,8 @@ export function groupMembers(pgrp: number, session: number | undefined, pids?: r
     return out;
   }
   for (const entry of entries) {
-    let text: string;
-    try {
-      text = readFileSync(`${procRoot}/${entry}/stat`, 'latin1');
-    } catch {
-      continue; // gone meanwhile
-    }
+    const text = readStatText(`${procRoot}/${entry}/stat`);
+    if (text === undefined) continue; // gone meanwhile
     const ids = parseGroupAndSession(text);
     if (ids === undefined || (ids.pgrp !== pgrp && (session === undefined || ids.session !== session))) continue;
     const stat = parseStat(text);
@@ -192,11 +185,8 @@ export function groupMembers(pgrp: number, session: number | undefined, pids?: r
 
 /** The process group and session of `pid` now; undefined when it is gone. */
 export function readGroupAndSession(pid: number, procRoot = '/proc'): { pgrp: number; session: number } | undefined {
-  try {
-    return parseGroupAndSession(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
-  } catch {
-    return undefined;
-  }
+  const text = readStatText(`${procRoot}/${pid}/stat`);
+  return text === undefined ? undefined : parseGroupAndSession(text);
 }
 
 /** The children of `pid` (all its threads'), from /proc/PID/task/TID/children; empty where the kernel lacks it. */
