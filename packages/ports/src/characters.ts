@@ -1,7 +1,10 @@
 // Which characters may not be printed or written as they are: one home for
 // the sets that the registry's schema refuses (schema.ts) and that every
 // printer escapes (escape.ts). Each set is the body of a regular expression's
-// character class (BMP), or an alternation of surrogate pairs (beyond it).
+// character class (BMP), or an alternation of surrogate pairs (beyond it). The
+// schema's sets beyond the BMP are also written as code points (*_BEYOND_BMP),
+// for an expression with the `u` flag: JSON Schema reads every pattern so, and
+// there a surrogate-pair alternation matches nothing.
 
 /**
  * Controls, save the line feed: C0 and C1 controls, DEL, the Unicode line
@@ -22,6 +25,8 @@ export const CONTROLS_BUT_NEWLINE = '\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u00
 export const INVISIBLE = '\\u00ad\\u034f\\u061c\\u17b4\\u17b5\\u180e\\u200b\\u200e\\u200f\\u2060-\\u2064\\u206a-\\u206f\\u3164\\uffa0\\ufff9-\\ufffb';
 /** INVISIBLE beyond the BMP: tag characters (U+E0000-U+E007F), musical and shorthand format controls. */
 export const INVISIBLE_PAIRS = '\\udb40[\\udc00-\\udc7f]|\\ud834[\\udd73-\\udd7a]|\\ud82f[\\udca0-\\udca3]';
+/** INVISIBLE_PAIRS as a character class body of code points, for the `u` flag. */
+export const INVISIBLE_BEYOND_BMP = '\\u{e0000}-\\u{e007f}\\u{1d173}-\\u{1d17a}\\u{1bca0}-\\u{1bca3}';
 
 /**
  * Characters that text may need but that let a value pass for another when
@@ -50,3 +55,8 @@ export const NONCHARACTERS = '\\ufdd0-\\ufdef\\ufffe\\uffff';
 const PLANE_ENDS = Array.from({ length: 16 }, (_, plane) => `\\u${(0xd83f + plane * 0x40).toString(16)}`).join('');
 /** NONCHARACTERS beyond the BMP. */
 export const NONCHARACTER_PAIRS = `[${PLANE_ENDS}][\\udffe\\udfff]`;
+/** NONCHARACTER_PAIRS as a character class body of code points, for the `u` flag. */
+export const NONCHARACTERS_BEYOND_BMP = Array.from(
+  { length: 16 },
+  (_, plane) => `\\u{${(plane + 1).toString(16)}fffe}-\\u{${(plane + 1).toString(16)}ffff}`,
+).join('');

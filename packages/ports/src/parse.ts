@@ -13,6 +13,8 @@ import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage,
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 
 export { MAX_ALIASES };
+/** The JSON Schema of ports.yaml (`ports schema`, schema.json), built with zod: loaded with the parser. */
+export { registryJsonSchema } from './registry-json-schema.js';
 
 export type ParseResult = { ok: true; data: RegistryData } | { ok: false; issues: RegistryIssue[]; protect?: SalvagedProtection };
 
@@ -577,15 +579,4 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return quoteValue(value);
   return String(value);
-}
-
-/** The JSON Schema of ports.yaml, for editors (yaml-language-server) and `ports schema`. */
-export function registryJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(RegistrySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return {
-    $schema: schema.$schema,
-    $id: 'https://dsa110.github.io/ports/schema.json',
-    title: 'DSA-110 port registry (ports.yaml)',
-    ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
-  };
 }

@@ -2,7 +2,7 @@
 // overlap, ...) live in rules.ts; this file only says what one entry may hold.
 import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
-import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS, LONE_SURROGATE, NONCHARACTER_PAIRS, NONCHARACTERS } from './characters.js';
+import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_BEYOND_BMP, LONE_SURROGATE, NONCHARACTERS, NONCHARACTERS_BEYOND_BMP } from './characters.js';
 import { configKinds } from './config-kinds.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
@@ -61,6 +61,13 @@ const envVar = z
     'must not be in a namespace the loader, the C library, bash, systemd or these tools read for themselves (LD_*, LC_*, BASH_*, MALLOC_*, GLIBC_*, SYSTEMD_*, XDG_*, LISTEN_*, WATCHDOG_*, NOTIFY_*, DSA110_PORTS_*): `eval "$(ports env)"` would set it to a port; name it for the service, e.g. CONTIMG_API_PORT',
   );
 
+/*
+ * The patterns below are also schema.json's (zod writes each one's source there), where a JSON Schema
+ * validator reads them with the `u` flag: each means the same with it as zod's expression does (a
+ * test holds every one). A set beyond the BMP is written as code points, with the `u` flag here too:
+ * a surrogate-pair alternation (characters.ts's *_PAIRS) matches nothing under `u`.
+ */
+
 /**
  * Every text of the registry reaches a terminal (`ports list`, the health
  * check), the reference page, the firewall script and the alerts as written:
@@ -76,7 +83,7 @@ const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape
  * "Nginx" but is another name). The zero-width (non-)joiners and variation
  * selectors stay allowed: emoji and some scripts need them.
  */
-const NO_INVISIBLE = new RegExp(`^(?![\\s\\S]*(?:${INVISIBLE_PAIRS}))[^${INVISIBLE}]*$`);
+const NO_INVISIBLE = new RegExp(`^[^${INVISIBLE}${INVISIBLE_BEYOND_BMP}]*$`, 'u');
 const INVISIBLE_MESSAGE = 'must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text';
 /**
  * Well-formed Unicode: YAML's "\ud800" escape makes half of a surrogate pair,
@@ -94,7 +101,7 @@ const UNICODE_MESSAGE =
  * outright (go-yaml: "control characters are not allowed"), so a name holding
  * one made alert rules that Prometheus would not load.
  */
-const NO_NONCHARACTER = new RegExp(`^(?![\\s\\S]*(?:[${NONCHARACTERS}]|${NONCHARACTER_PAIRS}))`);
+const NO_NONCHARACTER = new RegExp(`^[^${NONCHARACTERS}${NONCHARACTERS_BEYOND_BMP}]*$`, 'u');
 const NONCHARACTER_MESSAGE =
   'must not contain a Unicode noncharacter (U+FFFE, U+FFFF, U+FDD0-U+FDEF, ...): no page or terminal shows one, and YAML readers refuse U+FFFE and U+FFFF (Prometheus would not load the alert rules); write the character meant';
 /** Not only white space (an empty string is `min(1)`'s to refuse, once). */
@@ -188,21 +195,21 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The characters of a systemd unit name (unit_name_is_valid()). */
+const UNIT_NAME_CHARACTERS = /^[A-Za-z0-9:_.@\\-]*$/;
+
 export const SystemdSchema = z.strictObject({
   unit: z
     .string()
     .regex(/\.service$/, 'must be a service unit name ending in .service (claim-port runs in its ExecStartPre=)')
     // systemd's unit_name_is_valid(): these characters only. Said by the first other one, since "must be a unit name"
-    // does not tell `my unit.service` what is wrong with it.
-    .superRefine((name, context) => {
-      const bad = [...name].find((char) => !/^[A-Za-z0-9:_.@\\-]$/.test(char));
-      if (bad !== undefined) {
+    // does not tell `my unit.service` what is wrong with it. A pattern, not a refinement, so that schema.json has it too.
+    .regex(UNIT_NAME_CHARACTERS, {
+      error: (issue) => {
+        const bad = [...String(issue.input)].find((char) => !UNIT_NAME_CHARACTERS.test(char));
         const shown = bad === ' ' ? 'a space' : JSON.stringify(bad);
-        context.addIssue({
-          code: 'custom',
-          message: `must be a systemd unit name: ${shown} is not allowed (letters, digits and : _ . @ \\ - only; systemd-escape turns any text into one)`,
-        });
-      }
+        return `must be a systemd unit name: ${shown} is not allowed (letters, digits and : _ . @ \\ - only; systemd-escape turns any text into one)`;
+      },
     })
     // systemd skips hidden files when it lists a unit directory (hidden_or_backup_file()): `.api.service` is never loaded.
     .regex(/^(?!\.)/, 'must not start with a dot: systemd skips hidden files in its unit directories, so the unit would never be loaded')

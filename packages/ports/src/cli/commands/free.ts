@@ -1,6 +1,7 @@
 import { formatRange, PortsError, type Registry } from '../../index.js';
 import { quoteValue, wellFormedJson } from '../../escape.js';
 import { portAvailability } from '../../system/free-port.js';
+import type { Transport } from '../../system/port-sockets.js';
 import { defineCommand } from '../command.js';
 import { type Context, load } from '../context.js';
 import { CommandError } from '../exit-code.js';
@@ -23,9 +24,10 @@ export const command = defineCommand({
       const hint = registry.has(id) ? ` ("${id}" is a service: "ports get ${id}" prints its port)` : '';
       throw new PortsError('NOT_FOUND', `ports free: no reserved range ${quoteValue(id)}${hint}; reserved ids: ${known.join(', ') || 'none'}`);
     }
-    // The transports of the services the range is kept for (a UDP service's port is taken by a bound socket); TCP for nobody's.
-    const transports = [...new Set(range.for.flatMap((owner) => (registry.has(owner) ? [registry.service(owner).transport] : [])))].sort();
-    if (transports.length === 0) transports.push('tcp');
+    // TCP always (the port an operator is handed is free as a server's port is), and UDP as well when a service the
+    // range is kept for is UDP: a UDP server's port is taken by a bound socket, which no TCP listen sees.
+    const keptForUdp = range.for.some((owner) => registry.has(owner) && registry.service(owner).transport === 'udp');
+    const transports: readonly Transport[] = keptForUdp ? ['tcp', 'udp'] : ['tcp'];
     const given = portsGiven(registry, transports, context.env);
     // Why each port could not be bound, by errno: a port below 1024 is not "in use" for a user who may not bind it.
     const refused = new Map<string, number>();

@@ -116,6 +116,18 @@ describe('ports free', () => {
     }
   });
 
+  // TCP always, UDP as well for a UDP service: a port held on TCP is not free, whatever the range is kept for.
+  it('a range kept only for a UDP service skips a port a TCP listener holds (on 0.0.0.0, on [::] only) as well', async () => {
+    const start = await freeBlock(3);
+    await listen(start, '0.0.0.0');
+    await listen(start + 1, ipv6 ? '::' : '0.0.0.0', ipv6);
+    const udpOnly = registryWith(start, start + 2)
+      .replace('    protocol: HTTP\n', '    protocol: UDP\n    transport: udp\n')
+      .replace('    purpose: test range\n', '    purpose: test range\n    for: [api]\n');
+    const run = await ports(['free', 'scratch', '--registry', 'ports.yaml'], { cwd: checkout(udpOnly) });
+    expect(run).toEqual({ code: 0, stdout: `${start + 2}\n`, stderr: '' });
+  });
+
   // A port of the range that the registry, or an env override, gives a service is that service's, bound or not:
   // handed out while the service is down, it would keep the service from starting.
   it('skips a port the registry or an env override gives a service the range is kept for, though nothing holds it now', async () => {
