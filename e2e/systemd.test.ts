@@ -37,7 +37,7 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
   it('writes a drop-in per drop-in claim and prints the line for the unit-file claim', () => {
     expect(tree.generated.stdout, show(tree.generated)).toContain(`${tree.unitDir}/redis-server.service.d/claim-port.conf`);
     expect(tree.generated.stdout).toContain(`${tree.unitDir}/prometheus.service.d/claim-port.conf`);
-    expect([...tree.unitLines]).toEqual([['dsa110-api.service', `ExecStartPre=+${stack.claimPort} ${stack.ports.api}`]]);
+    expect([...tree.unitLines]).toEqual([['dsa110-api.service', `ExecStartPre=+${stack.claimPort} ${stack.ports.api} --registry ${stack.registryFile}`]]);
   });
 
   it('7. the generated drop-ins pass systemd-analyze verify', () => {
@@ -59,7 +59,8 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
   it('`ports systemd --check` finds that drift; running `ports systemd` again repairs it and verify passes', async () => {
     const dropIn = `${tree.unitDir}/redis-server.service.d/claim-port.conf`;
     const check = (args: string[] = []) =>
-      runBin('ports', ['--registry', stack.registryFile, 'systemd', '--root', tree.root, '--check', '--claim-port', stack.claimPort, ...args]);
+      // --out, as the tree was written: its registry lies outside the root, which --root refuses.
+      runBin('ports', ['--registry', stack.registryFile, 'systemd', '--out', tree.unitDir, '--check', '--claim-port', stack.claimPort, ...args]);
     const drifted = await check();
     expect(drifted.code, show(drifted)).toBe(1);
     expect(drifted.stdout, show(drifted)).toContain('redis-server.service.d/claim-port.conf');
@@ -77,7 +78,7 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
     const port = stack.ports.redis;
     const dropIn = readFileSync(`${tree.unitDir}/redis-server.service.d/claim-port.conf`, 'utf8');
     const line = dropIn.split('\n').find((l) => l.startsWith('ExecStartPre='));
-    expect(line).toBe(`ExecStartPre=+${stack.claimPort} ${port}`);
+    expect(line).toBe(`ExecStartPre=+${stack.claimPort} ${port} --registry ${stack.registryFile}`);
     // `+` only means "as root"; the rest is the command line.
     const [command, ...args] = line!.slice('ExecStartPre=+'.length).split(' ');
 
@@ -85,7 +86,7 @@ describe.skipIf(skip !== undefined)(titled('systemd units made by `ports systemd
     try {
       guardPort(port);
       const code = await new Promise<number>((resolve) => {
-        // Exactly the line's argv; the test registry comes from $DSA110_PORTS_FILE (stack.env()).
+        // Exactly the line's argv, which names the test registry (--registry).
         execFile(command!, args, { env: stack.env() }, (error) => resolve(error ? (typeof error.code === 'number' ? error.code : -1) : 0));
       });
       expect(code).toBe(0);

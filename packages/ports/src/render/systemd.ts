@@ -3,8 +3,9 @@
 // whose claim lives in the unit file, the ExecStartPre= line to put there.
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
+import { parseClaimArgs } from '../systemd/claim-args.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
-import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, type ParsedExec } from '../systemd/words.js';
+import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -16,14 +17,37 @@ export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`;
  * service: `+` runs it as root whatever the unit's User= is. A path with white
  * space is written in double quotes, `%` as `%%` (quoteExecWord), so systemd
  * runs exactly that file; check it first with claimPortPathProblem.
+ * `registryPath` (absolute, checked by execArgumentProblem) is passed on as
+ * `--registry PATH`, quoted as the health check's ExecStart= quotes it: under
+ * systemd claim-port would otherwise read the bundled registry, whose
+ * protected processes and claim timeout are not the ones the operator named.
  */
-export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp'): string {
-  return `ExecStartPre=+${quoteExecWord(claimPort, 'executable')} ${port}${transport === 'udp' ? '/udp' : ''}`;
+export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
+  const registry = registryPath === undefined ? '' : ` --registry ${quoteExecWord(registryPath)}`;
+  return `ExecStartPre=+${quoteExecWord(claimPort, 'executable')} ${port}${transport === 'udp' ? '/udp' : ''}${registry}`;
 }
 
 /** The whole drop-in file: the generated comment, `[Service]`, the ExecStartPre= line. */
-export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp'): string {
-  return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort, transport)}\n`;
+export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
+  return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort, transport, registryPath)}\n`;
+}
+
+/**
+ * Why a claim-port command line (`argv`, argv[0] the program) does not read
+ * `registryPath`, the registry `ports systemd` and the health check read, or
+ * undefined when it does (or when none is named: the bundled registry). Its
+ * --registry as claim-port's own parser reads it, compared as a path
+ * (`//` and `/./` alike). Arguments claim-port refuses are judged elsewhere
+ * (judgeClaims). Pure.
+ */
+export function claimRegistryProblem(argv: readonly string[], registryPath: string | undefined): string | undefined {
+  if (registryPath === undefined) return undefined;
+  const args = parseClaimArgs(argv.slice(1));
+  if (args.command !== 'claim') return undefined;
+  if (args.registry !== undefined && simplifyPath(args.registry) === simplifyPath(registryPath)) return undefined;
+  const reads =
+    args.registry === undefined ? 'names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry' : `reads --registry ${args.registry}`;
+  return `${reads}, not ${registryPath}, the registry checked here: its protected processes and claim timeout would not apply`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
@@ -76,12 +100,16 @@ export interface ClaimWiring {
   readonly contents?: string;
 }
 
-/** The claim wiring of every robust service, sorted by port. */
-export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT): ClaimWiring[] {
+/**
+ * The claim wiring of every robust service, sorted by port. `registryPath`:
+ * the registry each claim line names with --registry (absolute, as the system
+ * that runs the units sees it); undefined for the bundled one.
+ */
+export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT, registryPath?: string): ClaimWiring[] {
   return registry.services.flatMap((service): ClaimWiring[] => {
     if (!service.robust || !service.systemd?.claim) return [];
     const { unit, claim } = service.systemd;
-    const line = execStartPreLine(service.port, claimPort, service.transport);
+    const line = execStartPreLine(service.port, claimPort, service.transport, registryPath);
     return claim === 'drop-in'
       ? [
           {
@@ -91,7 +119,7 @@ export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT):
             claim,
             path: `${unit}.d/${DROP_IN_NAME}`,
             line,
-            contents: claimPortDropIn(service.port, claimPort, service.transport),
+            contents: claimPortDropIn(service.port, claimPort, service.transport, registryPath),
           },
         ]
       : [{ service, unit, port: service.port, claim, path: unit, line }];

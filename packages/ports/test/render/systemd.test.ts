@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
 import { claimPortDropIn, claimPortPathProblem, claimWiring, execStartPreLine, serviceSectionLines, systemdDrift } from '@dsa110/ports/render';
 import { parseExec } from '@dsa110/ports/systemd';
+import { claimRegistryProblem } from '../../src/render/systemd.js';
 import { minimalRegistry } from '../helpers.js';
 
 const registry = parseRegistry(minimalRegistry);
@@ -65,6 +66,38 @@ describe('claim wiring', () => {
     expect(execStartPreLine(8000, '/opt/bin/claim-port')).toBe('ExecStartPre=+/opt/bin/claim-port 8000');
     expect(execStartPreLine(8000, '/opt/my tools/claim-port')).toBe('ExecStartPre=+"/opt/my tools/claim-port" 8000');
     expect(execStartPreLine(8000, '/opt/100%/claim-port')).toBe('ExecStartPre=+/opt/100%%/claim-port 8000');
+  });
+
+  it('names a registry with --registry, quoted and escaped so that systemd (the core model) reads back exactly that path', () => {
+    const plain = claimWiring(registry, undefined, '/etc/dsa110/ports.yaml');
+    expect(plain.map(({ line }) => line)).toEqual([
+      'ExecStartPre=+/usr/local/bin/claim-port 6379 --registry /etc/dsa110/ports.yaml',
+      'ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /etc/dsa110/ports.yaml',
+    ]);
+    expect(plain[0]!.contents).toContain('\nExecStartPre=+/usr/local/bin/claim-port 6379 --registry /etc/dsa110/ports.yaml\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
+    const hostile = '/etc/"dsa110" \'p\' \\x41 %i $x ${Y} ; ünï/ports.yaml';
+    const line = execStartPreLine(5353, '/opt/my tools/claim-port', 'udp', hostile);
+    const parsed = parseExec(
+      line.slice('ExecStartPre='.length),
+      new Map([
+        ['x', 'EXPANDED'],
+        ['Y', 'EXPANDED'],
+      ]),
+      { name: 'api@blue.service' },
+    );
+    expect(parsed.commands.map(({ argv }) => argv)).toEqual([['/opt/my tools/claim-port', '5353/udp', '--registry', hostile]]);
+  });
+
+  it('claimRegistryProblem: a claim line reads the registry named, however spelt, or says which one it reads instead', () => {
+    const argv = (...args: string[]) => ['/usr/local/bin/claim-port', ...args];
+    expect(claimRegistryProblem(argv('8000'), undefined)).toBeUndefined();
+    expect(claimRegistryProblem(argv('8000', '--registry', '/etc/dsa110/ports.yaml'), '/etc/dsa110/ports.yaml')).toBeUndefined();
+    expect(claimRegistryProblem(argv('--registry=/etc//dsa110/./ports.yaml', '8000'), '/etc/dsa110/ports.yaml')).toBeUndefined();
+    expect(claimRegistryProblem(argv('8000'), '/etc/dsa110/ports.yaml')).toMatch(
+      /^names no --registry, so claim-port reads \$DSA110_PORTS_FILE or its bundled registry, not \/etc\/dsa110\/ports\.yaml/,
+    );
+    expect(claimRegistryProblem(argv('8000', '--registry', '/srv/other.yaml'), '/etc/dsa110/ports.yaml')).toMatch(/^reads --registry \/srv\/other\.yaml, not /);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   hostPath,
   inspectGeneratedFiles,
   readFileIfPresent,
+  resolveInRoot,
   writeGeneratedFiles,
   type GeneratedFile,
   type InspectedFile,
@@ -32,6 +33,7 @@ import { unifiedDiff } from '../../render/diff.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
 import {
   claimPortPathProblem,
+  claimRegistryProblem,
   claimWiring,
   execArgumentProblem,
   DEFAULT_CLAIM_PORT,
@@ -117,10 +119,12 @@ export async function run(context: Context): Promise<Outcome> {
           open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
         }));
 
-  const health = healthUnitsFor(context, claimPort);
+  // The registry every claim line and the health check name, as the system that runs the units sees it.
+  const registryPath = unitRegistry(context, root);
+  const health = healthUnitsFor(context, claimPort, registryPath);
 
   const registry = await load(context);
-  const wiring = claimWiring(registry, claimPort);
+  const wiring = claimWiring(registry, claimPort, registryPath);
   // Each file's host path: under --root its directory's links resolved inside the root too (a drop-in
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
   const place = (path: string) =>
@@ -140,7 +144,7 @@ export async function run(context: Context): Promise<Outcome> {
   }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
-  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, claimPort, place);
+  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, { claimPort, registryPath }, place);
 }
 
 /**
@@ -163,23 +167,88 @@ async function requireRoot(root: string): Promise<void> {
   }
 }
 
-/** The health check's service and timer, from --port-health-check, --textfile and the registry this run reads. */
-function healthUnitsFor(context: Context, claimPort: string): HealthUnit[] {
+/** The health check's service and timer, from --port-health-check, --textfile and the registry the units name (unitRegistry). */
+function healthUnitsFor(context: Context, claimPort: string, registry: string | undefined): HealthUnit[] {
   const healthCheck = (context.values['port-health-check'] as string | undefined) ?? DEFAULT_HEALTH_CHECK;
   const textfile = (context.values.textfile as string | undefined) ?? DEFAULT_TEXTFILE;
   const healthProblem = claimPortPathProblem(healthCheck);
   if (healthProblem) throw new UsageError(`ports systemd: --port-health-check ${quoteValue(healthCheck)}: ${healthProblem}`);
   const fileProblem = textfileProblem(textfile);
   if (fileProblem) throw new UsageError(`ports systemd: --textfile ${quoteValue(textfile)}: ${fileProblem}`);
-  // The timer checks the registry this command read: a named one by its absolute path, else the bundled one.
-  const named = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined);
-  const registry = named === undefined ? undefined : resolve(named);
-  const registryProblem = registry === undefined ? undefined : (processFileProblem(registry) ?? execArgumentProblem(registry));
-  if (registryProblem)
-    throw new UsageError(
-      `ports systemd: the registry path ${quoteValue(registry!)} (${context.registryPath === undefined ? ORIGIN.env : ORIGIN.option}) cannot go into the health check's unit: ${registryProblem}`,
-    );
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
+}
+
+/**
+ * The registry path every unit this command writes names (each claim line's
+ * `--registry` and the health check's): the one this run reads, when named
+ * (--registry, $DSA110_PORTS_FILE), else undefined (the bundled registry,
+ * which claim-port and the health check read by default). The one place that
+ * decides it, so that claim-port protects what the health check checks.
+ * Absolute, since systemd runs the units from /. Under --root ROOT it must lie
+ * inside ROOT and is named as the booted system sees it (rootName); with --out
+ * DIR, a plain directory that is no root, it is the host's path as it is.
+ * Refused (exit 64): a path a unit line cannot hold, a file of this process.
+ */
+function unitRegistry(context: Context, root: string | undefined): string | undefined {
+  const named = context.registryPath ?? (context.env[REGISTRY_ENV] || undefined);
+  if (named === undefined) return undefined;
+  const origin = context.registryPath === undefined ? ORIGIN.env : ORIGIN.option;
+  const given = resolve(named);
+  const refuse = (path: string, problem: string) =>
+    new UsageError(`ports systemd: the registry path ${quoteValue(path)} (${origin}) cannot go into the units: ${problem}`);
+  const processProblem = processFileProblem(given);
+  if (processProblem) throw refuse(given, processProblem);
+  const inRootName = root === undefined ? { path: given } : rootName(root, named, given);
+  if ('problem' in inRootName) throw refuse(given, inRootName.problem);
+  const problem = execArgumentProblem(inRootName.path);
+  if (problem) throw refuse(inRootName.path, problem);
+  return inRootName.path;
+}
+
+/**
+ * `registry` (`given`: absolute, lexically) as the system booted from `root`
+ * names it (`/etc/dsa110/ports.yaml` for ROOT/etc/dsa110/ports.yaml), or why
+ * it has no such name: it lies outside ROOT, or links inside ROOT lead the
+ * booted system (which follows them inside ROOT, as chroot and the rest of
+ * --root do) to another file than the one this run reads. Directories are
+ * compared by their real paths, so a ROOT or a registry reached through host
+ * links is found inside. A registry that cannot be found is named as given:
+ * reading it says why.
+ */
+function rootName(root: string, registry: string, given: string): { path: string } | { problem: string } {
+  let read: string;
+  let realRoot: string;
+  try {
+    read = realpathSync(registry);
+    realRoot = realpathSync(root);
+  } catch {
+    return { path: given };
+  }
+  if (realRoot === '/') return { path: given };
+  const copy = `copy it into ${escapeText(root)} (e.g. as ${escapeText(join(root, 'etc/dsa110/ports.yaml'))}) and name that copy`;
+  const parts = given.split('/').filter((part) => part !== '');
+  for (let count = 0; count <= parts.length; count++) {
+    let real: string;
+    try {
+      real = realpathSync(`/${parts.slice(0, count).join('/')}`);
+    } catch {
+      break;
+    }
+    if (real !== realRoot && !real.startsWith(`${realRoot}/`)) continue;
+    // The first directory on the way that is ROOT, or inside it: the rest is read inside ROOT, as the booted system reads it.
+    const inside = join('/', real.slice(realRoot.length), ...parts.slice(count));
+    let booted: string | undefined;
+    try {
+      booted = realpathSync(join(realRoot, resolveInRoot(realRoot, inside)));
+    } catch {
+      booted = undefined;
+    }
+    if (booted === read) return { path: inside };
+    return {
+      problem: `inside --root ${escapeText(root)} it is ${escapeText(inside)}, but a link there leads this host to ${escapeText(read)}, another file than the booted system would read; ${copy}`,
+    };
+  }
+  return { problem: `it is outside --root ${escapeText(root)} (it is ${escapeText(read)}), so the booted system would not have it; ${copy}` };
 }
 
 /**
@@ -191,9 +260,9 @@ const PROCESS_FILE = /^\/(?:dev\/(?:stdin|stdout|stderr|fd)|proc\/(?:self|thread
 const MAX_LINKS = 40;
 
 /**
- * Why `path` (absolute) cannot be the registry the health check's service reads, or undefined: it is,
- * or reaches through links, a file of this process (PROCESS_FILE). `ports systemd` reads it now, but
- * the service runs later, under systemd, with /dev/null as standard input, and would fail every run.
+ * Why `path` (absolute) cannot be the registry the units name, or undefined: it is, or reaches
+ * through links, a file of this process (PROCESS_FILE). `ports systemd` reads it now, but claim-port
+ * and the health check run later, under systemd, with /dev/null as standard input, and would fail.
  * `-` is refused by every reader of the registry (load.ts); these are the same file by other names.
  */
 function processFileProblem(path: string): string | undefined {
@@ -209,7 +278,7 @@ function processFileProblem(path: string): string | undefined {
     const next = join(done, part);
     if (PROCESS_FILE.test(next)) {
       const via = next === path || path.startsWith(`${next}/`) ? '' : ` (through a link to ${join(next, ...rest)})`;
-      return `it is this process's standard input or another of its own files${via}: the health check runs later, under systemd, with /dev/null as its standard input, and could not read it; give the path of a ports.yaml file`;
+      return `it is this process's standard input or another of its own files${via}: claim-port and the health check run later, under systemd, with /dev/null as their standard input, and could not read it; give the path of a ports.yaml file`;
     }
     let target: string;
     try {
@@ -235,6 +304,12 @@ async function writeTree(
 ): Promise<Outcome> {
   let written: WrittenFile[];
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
+  // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
+  const shared = sharedOutputs(files);
+  if (shared.length > 0) {
+    for (const { units, path } of shared) context.io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`);
+    return 'failed';
+  }
   const guarded = guardedDirectories(files.map((file) => file.path));
   const exposed = exposedDirectories(guarded);
   const unitDirs = unitDirectories(unitDir);
@@ -287,7 +362,7 @@ async function checkTree(
   unitDir: string,
   unitDirs: readonly UnitDir[],
   effectiveRoot: string | undefined,
-  claimPort: string,
+  { claimPort, registryPath }: { readonly claimPort: string; readonly registryPath: string | undefined },
   place: (path: string) => string,
 ): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
@@ -348,13 +423,23 @@ async function checkTree(
     const unit = effectiveRoot === undefined ? mergeUnit(loaded) : mergeUnitWithEnvironmentFiles(effectiveRoot, loaded);
     const findings = claimFindings(registry, entry, unit, claimPort);
     if (findings.some((finding) => finding.severity === 'error')) return false;
+    // A claim line that reads another registry than this one protects other processes: not the line asked for.
+    if (claimLines(unit.execStartPre, [claimPort]).some((line) => claimRegistryProblem(line.argv, registryPath) !== undefined)) return false;
     for (const finding of findings) if (finding.severity === 'warning') claimWarnings.push(`${entry.unit}: ${finding.reason}`);
     return true;
   };
-  const drift = [
+  // Drop-ins that are one file through links, each wanted with its own claim: said once, as what to fix; a diff (and
+  // running `ports systemd`, which refuses them) could never make both right.
+  const shared = sharedOutputs(generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) })));
+  const sharing = new Set(shared.flatMap(({ units }) => wiring.filter((entry) => units.includes(entry.unit)).map((entry) => entry.path)));
+  const drift: SystemdDrift[] = [
+    ...shared.map(({ units, path }) => {
+      shown.set(path, path);
+      return { path, message: sharedText(units, path) };
+    }),
     ...unreadable,
     ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }, { regenerate }).filter(
-      (item) => !unreadablePaths.has(item.path) && !judgedAlike(item),
+      (item) => !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item),
     ),
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
@@ -399,7 +484,7 @@ async function checkTree(
     return 'failed';
   }
   if (effectiveRoot !== undefined) {
-    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, claimPort);
+    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, claimPort, registryPath);
     for (const warning of warnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
     for (const problem of problems) context.io.out(`${oneLine(problem)}\n`);
     if (problems.length > 0) {
@@ -428,7 +513,13 @@ async function checkTree(
  * variable alone cannot be told: a problem, as an unreadable drop-in is (the
  * health check's unknown).
  */
-function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], root: string, claimPort: string): { problems: string[]; warnings: string[] } {
+function effectiveProblems(
+  registry: Registry,
+  wiring: readonly ClaimWiring[],
+  root: string,
+  claimPort: string,
+  registryPath: string | undefined,
+): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
   const listingProblems: string[] = [];
@@ -450,8 +541,14 @@ function effectiveProblems(registry: Registry, wiring: readonly ClaimWiring[], r
     // No claim line in what could be read, and a part that could not be (the unit file systemd loads, a drop-in after
     // the last clearing line, a directory not listed) may hold one: not told, as the health check's unknown (the core's
     // unreadMayHoldClaim decides for both); the error would be a guess.
-    const mayClaim = claimLines(unit.execStartPre, [claimPort]).length === 0 ? unreadMayHoldClaim(unit) : [];
+    const claims = claimLines(unit.execStartPre, [claimPort]);
+    const mayClaim = claims.length === 0 ? unreadMayHoldClaim(unit) : [];
     if (mayClaim.length > 0) say(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
+    // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
+    for (const line of claims) {
+      const problem = claimRegistryProblem(line.argv, registryPath);
+      if (problem !== undefined) say(`ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; give it --registry ${escapeText(registryPath!)}`);
+    }
     for (const finding of [
       ...environmentFileFindings(unit, entry.service.env),
       ...(mayClaim.length > 0 ? [] : claimFindings(registry, entry, unit, claimPort)),
@@ -648,12 +745,58 @@ function exposedDropIns(dirs: readonly GuardedDirectory[], unitDirs: ReadonlySet
   return found;
 }
 
+/** A file `ports systemd` writes, and the unit it is for. */
+interface UnitOutput extends GeneratedFile {
+  readonly unit: string;
+}
+
 /** The files `ports systemd` writes under the unit directory: the claim drop-ins and the health check's units. */
-function generatedFiles(wiring: readonly ClaimWiring[], health: readonly HealthUnit[]): GeneratedFile[] {
+function generatedFiles(wiring: readonly ClaimWiring[], health: readonly HealthUnit[]): UnitOutput[] {
   return [
-    ...wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => ({ path: entry.path, contents: entry.contents! })),
-    ...health.map((unit) => ({ path: unit.path, contents: unit.contents })),
+    ...wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => ({ unit: entry.unit, path: entry.path, contents: entry.contents! })),
+    ...health.map((unit) => ({ unit: unit.path, path: unit.path, contents: unit.contents })),
   ];
+}
+
+/**
+ * The files (host paths, as place() gives them) that are one file through
+ * links, with different contents: two units whose drop-in directories link
+ * to one directory (`a.service.d -> /srv/shared`, `b.service.d ->
+ * /srv/shared`) would each overwrite the other's claim, and systemd would run
+ * the last one written for both. Each such file once, with its units. The
+ * same contents in one file are fine: either write is right for both.
+ */
+function sharedOutputs(files: readonly UnitOutput[]): { units: string[]; path: string }[] {
+  const byFile = new Map<string, UnitOutput[]>();
+  for (const file of files) {
+    const real = realFile(file.path);
+    byFile.set(real, [...(byFile.get(real) ?? []), file]);
+  }
+  return [...byFile]
+    .filter(([, sharing]) => new Set(sharing.map((file) => file.contents)).size > 1)
+    .map(([path, sharing]) => ({ units: sharing.map((file) => file.unit), path }));
+}
+
+/** Pure: what is wrong with a file that several units' outputs share (sharedOutputs), and what to do. */
+function sharedText(units: readonly string[], path: string): string {
+  const names = units.map((unit) => escapeText(unit));
+  const listed = `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${listed} would each write their own claim to ${escapeText(path)} (their drop-in directories are one directory, through links), so systemd would run one claim for all of them; give each unit a drop-in directory of its own (replace the links with directories)`;
+}
+
+/** `path` with the links of its existing directories resolved (the file itself is judged where it is written): which file it really is. */
+function realFile(path: string): string {
+  let dir = dirname(path);
+  const rest = [basename(path)];
+  for (;;) {
+    try {
+      return join(realpathSync(dir), ...rest);
+    } catch {
+      if (dir === dirname(dir)) return path;
+      rest.unshift(basename(dir));
+      dir = dirname(dir);
+    }
+  }
 }
 
 /** Every `*.d/claim-port.conf` in the unit directory, relative to it. */

@@ -18,7 +18,10 @@ async function check(serviceLines: readonly string[], claim: string, files: Para
   });
   const registry = join(root, 'ports.yaml');
   expect((await ports(['systemd', '--registry', registry, '--root', root])).code).toBe(0);
-  writeTree(root, { 'etc/systemd/system/svc.service.d/port.conf': `[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port ${claim}\n`, ...files });
+  writeTree(root, {
+    'etc/systemd/system/svc.service.d/port.conf': `[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port ${claim} --registry /ports.yaml\n`,
+    ...files,
+  });
   return ports(['systemd', '--check', '--registry', registry, '--root', root]);
 }
 
@@ -28,7 +31,7 @@ describe('ports systemd --check: EnvironmentFile=', () => {
     const unsure = await check(lines, '$LISTEN', { 'etc/default/svc': { fifo: true } });
     expect(unsure.code).toBe(1);
     expect(unsure.stdout).toBe(
-      'svc.service: cannot tell whether it claims the right port: ExecStartPre=+/usr/local/bin/claim-port $LISTEN from /etc/systemd/system/svc.service.d/port.conf:3 claims port 8000, ' +
+      'svc.service: cannot tell whether it claims the right port: ExecStartPre=+/usr/local/bin/claim-port $LISTEN --registry /ports.yaml from /etc/systemd/system/svc.service.d/port.conf:3 claims port 8000, ' +
         'but the port may not be 8000: /etc/default/svc (EnvironmentFile= at /usr/lib/systemd/system/svc.service:3) may set LISTEN, and cannot be read: it is a FIFO (named pipe), not a regular file\n',
     );
     expect(unsure.stderr).toMatch(/^1 problem: the files match the registry, but the units systemd would load under /);
@@ -42,7 +45,7 @@ describe('ports systemd --check: EnvironmentFile=', () => {
     const registry = REGISTRY.replace('configuredBy: hardcoded', 'configuredBy: { env: SVC_PORT }').replace('claim: drop-in', 'claim: unit');
     const root = writeTree(tempDir(), {
       'ports.yaml': registry,
-      'etc/systemd/system/svc.service': `[Service]\nEnvironmentFile=/etc/default/svc\nExecStartPre=+/usr/local/bin/claim-port \${SVC_PORT}\nExecStart=/usr/bin/node svc.js\n`,
+      'etc/systemd/system/svc.service': `[Service]\nEnvironmentFile=/etc/default/svc\nExecStartPre=+/usr/local/bin/claim-port \${SVC_PORT} --registry /ports.yaml\nExecStart=/usr/bin/node svc.js\n`,
       'etc/default/svc': 'SVC_PORT=8000\n',
     });
     const args = ['systemd', '--registry', join(root, 'ports.yaml'), '--root', root];

@@ -9,7 +9,8 @@ import { ports, tempDir } from '../helpers.js';
 const REGISTRY =
   'version: 1\nservices:\n  - id: svc\n    name: Svc\n    group: production\n    port: 8000\n    protocol: TCP\n    access: localhost\n' +
   '    configuredBy: hardcoded\n    robust: true\n    systemd: { unit: svc.service, claim: unit }\n    processes: [node]\n';
-const CLAIMING = '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\nExecStart=/usr/bin/node svc.js\n';
+// The registry at ROOT/ports.yaml, named as the booted system sees it: every claim line `ports systemd` wants names it.
+const CLAIMING = '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000 --registry /ports.yaml\nExecStart=/usr/bin/node svc.js\n';
 
 /** A tree whose /etc unit file claims the port (what `ports systemd --check` compares), with `files` added; then --check. */
 async function check(files: Record<string, TreeEntry>) {

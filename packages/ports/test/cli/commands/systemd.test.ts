@@ -58,7 +58,11 @@ function addPrintedClaimLines(stdout: string, unitDir: string, units = ['grafana
   return units.map((unit) => {
     const line = lines[lines.findIndex((text) => text.startsWith(`${unit}:`)) + 1]!;
     const path = join(unitDir, unit);
-    writeFileSync(path, readFileSync(path, 'utf8').replace('[Service]\n', `[Service]\n${line}\n`));
+    // A function, not a replacement string: the line's `$$` (systemd's literal `$`) must not become `$`.
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8').replace('[Service]\n', () => `[Service]\n${line}\n`),
+    );
     return line;
   });
 }
@@ -524,12 +528,13 @@ describe('ports systemd', () => {
       'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
     });
     expect((await ports(['systemd', '--root', root])).code).toBe(0);
-    const dir = checkout(replaceOnce(rootRegistry, 'port: 6379', 'port: 6390'));
-    const run = await ports(['systemd', '--check', '--root', root, '--registry', join(dir, 'ports.yaml')]);
+    const moved = join(root, 'etc/dsa110/ports.yaml');
+    writeTree(root, { 'etc/dsa110/ports.yaml': replaceOnce(rootRegistry, 'port: 6379', 'port: 6390') });
+    const run = await ports(['systemd', '--check', '--root', root, '--registry', moved]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('+ExecStartPre=+/usr/local/bin/claim-port 6390');
+    expect(run.stdout).toContain('+ExecStartPre=+/usr/local/bin/claim-port 6390 --registry /etc/dsa110/ports.yaml');
     // What to run is this very command less --check: the bare one would write to the host's /etc/systemd/system.
-    expect(run.stdout).toContain(`; run \`ports --registry ${join(dir, 'ports.yaml')} systemd --root ${root}\`\n`);
+    expect(run.stdout).toContain(`; run \`ports --registry ${moved} systemd --root ${root}\`\n`);
   });
 
   it('--check under --out says to run the command with that --out (and its other options), quoted for the shell', async () => {
@@ -546,11 +551,12 @@ describe('ports systemd', () => {
 
   it('--check with values that start with "-" (--registry=-r.yaml, --out=-x, --root=-root) prints a command that runs: --FLAG=VALUE', async () => {
     // Every claim in a drop-in, so that what the printed command writes is all --check wants.
+    // The registry inside the root, where --root wants it.
     const dir = checkout();
-    writeFileSync(join(dir, '-r.yaml'), rootRegistry.replaceAll('claim: unit', 'claim: drop-in'));
     mkdirSync(join(dir, '-root'));
+    writeFileSync(join(dir, '-root/-r.yaml'), rootRegistry.replaceAll('claim: unit', 'claim: drop-in'));
     for (const target of [['--out=-x'], ['--root=-root']]) {
-      const check = ['--registry=-r.yaml', 'systemd', ...target, '--check'];
+      const check = ['--registry=-root/-r.yaml', 'systemd', ...target, '--check'];
       const drift = await ports(check, { cwd: dir });
       expect(drift.code, drift.stderr).toBe(1);
       const printed = [...drift.stdout.matchAll(/; run `([^`]+)`$/gm)].map((match) => match[1]!);
@@ -561,7 +567,7 @@ describe('ports systemd', () => {
         .slice(0, -1);
       const run = await ports(words, { cwd: dir });
       expect(run.code, run.stderr).toBe(0);
-      expect(new Set(printed)).toEqual(new Set([`ports --registry=-r.yaml systemd ${target[0]}`]));
+      expect(new Set(printed)).toEqual(new Set([`ports --registry=-root/-r.yaml systemd ${target[0]}`]));
       expect(await ports(check, { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
     }
   });
@@ -609,40 +615,31 @@ describe('ports systemd', () => {
   });
 
   it.skipIf(!analyze)("writes the health check's service and timer; systemd-analyze verify accepts them; --check finds their drift", async () => {
-    const { root, unitDir } = stagedRoot({
-      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
-      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
-    });
+    const { root, unitDir } = stagedRoot();
     const healthBin = join(root, 'usr/local/bin/port-health-check');
     writeFileSync(healthBin, '#!/bin/sh\nexit 0\n');
     chmodSync(healthBin, 0o755);
-    const registry = checkout(rootRegistry);
-    const args = [
-      '--registry',
-      join(registry, 'ports.yaml'),
-      'systemd',
-      '--root',
-      root,
-      '--port-health-check',
-      healthBin,
-      '--textfile',
-      '/var/lib/node/x.prom',
-    ];
+    // Inside the root, where the booted system reads it as /etc/dsa110/ports.yaml.
+    const registry = join(root, 'etc/dsa110/ports.yaml');
+    writeTree(root, { 'etc/dsa110/ports.yaml': rootRegistry });
+    const args = ['--registry', registry, 'systemd', '--root', root, '--port-health-check', healthBin, '--textfile', '/var/lib/node/x.prom'];
     const run = await ports(args);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`wrote ${unitDir}/dsa110-port-health.service\nwrote ${unitDir}/dsa110-port-health.timer\n`);
+    addPrintedClaimLines(run.stdout, unitDir);
     const service = readFileSync(join(unitDir, 'dsa110-port-health.service'), 'utf8');
-    expect(service).toContain(`\nExecStart=${healthBin} --registry ${join(registry, 'ports.yaml')} --format prometheus --output /var/lib/node/x.prom\n`);
+    expect(service).toContain(`\nExecStart=${healthBin} --registry /etc/dsa110/ports.yaml --format prometheus --output /var/lib/node/x.prom\n`);
     expect(verify(unitDir, 'dsa110-port-health.service')).toEqual({ code: 0, stderr: '' });
     expect(verify(unitDir, 'dsa110-port-health.timer')).toEqual({ code: 0, stderr: '' });
-    expect((await ports([...args, '--check'])).code).toBe(0);
+    const clean = await ports([...args, '--check']);
+    expect(clean.code, clean.stdout).toBe(0);
 
     rmSync(join(unitDir, 'dsa110-port-health.timer'));
     writeFileSync(join(unitDir, 'dsa110-port-health.service'), service.replace('x.prom', 'y.prom'));
     const drift = await ports([...args, '--check']);
     expect(drift.code).toBe(1);
     // What to run again: this command less --check, with every option it was given (the bare one writes to the host).
-    const again = `ports --registry ${join(registry, 'ports.yaml')} systemd --root ${root} --port-health-check ${healthBin} --textfile /var/lib/node/x.prom`;
+    const again = `ports --registry ${registry} systemd --root ${root} --port-health-check ${healthBin} --textfile /var/lib/node/x.prom`;
     expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.timer: missing: the port health check's unit; run \`${again}\`\n`);
     expect(drift.stdout).toContain(`${unitDir}/dsa110-port-health.service: differs from what \`ports systemd\` writes; run \`${again}\`\n`);
     expect(drift.stdout).toContain('\n+ExecStart=');
@@ -662,16 +659,23 @@ describe('ports systemd', () => {
         writeFileSync(file, '#!/bin/sh\nexit 0\n');
         chmodSync(file, 0o755);
       }
-      const registryDir = join(root, `etc/"dsa110" 'ports' \\x41 %i $$ ;`);
-      mkdirSync(registryDir, { recursive: true });
-      const registry = join(registryDir, 'ports.yaml');
+      const inRoot = `/etc/"dsa110" 'ports' \\x41 %i $$ ;/ports.yaml`;
+      const registry = join(root, inRoot);
+      mkdirSync(dirname(registry), { recursive: true });
       writeFileSync(registry, rootRegistry);
       const textfile = join(root, 'var/lib/node exporter/$x %% "q".prom');
       const args = ['systemd', '--root', root, '--claim-port', claimPort, '--port-health-check', healthBin, '--textfile', textfile];
 
       const run = await ports(args, { env: { DSA110_PORTS_FILE: registry } });
       expect(run.code, run.stderr).toBe(0);
-      for (const line of addPrintedClaimLines(run.stdout, unitDir)) expect(line).toMatch(/^ExecStartPre=\+"\/.*\/claim port" \d+$/);
+      for (const line of addPrintedClaimLines(run.stdout, unitDir)) expect(line).toMatch(/^ExecStartPre=\+"\/.*\/claim port" \d+ --registry ".+"$/);
+      // Each claim line, read back as systemd reads it, names the registry as the booted system sees it.
+      for (const unit of ['redis-server.service.d/claim-port.conf', 'grafana-simple.service']) {
+        const line = readFileSync(join(unitDir, unit), 'utf8')
+          .split('\n')
+          .find((text) => text.startsWith('ExecStartPre='))!;
+        expect(parseExec(line.slice('ExecStartPre='.length), new Map()).commands[0]!.argv.slice(2)).toEqual(['--registry', inRoot]);
+      }
       for (const unit of ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service', 'dsa110-port-health.service']) {
         expect(verify(unitDir, unit), unit).toEqual({ code: 0, stderr: '' });
       }
@@ -679,7 +683,7 @@ describe('ports systemd', () => {
       const service = readFileSync(join(unitDir, 'dsa110-port-health.service'), 'utf8');
       const execStart = service.split('\n').find((line) => line.startsWith('ExecStart='))!;
       expect(parseExec(execStart.slice('ExecStart='.length), new Map([['x', 'EXPANDED']])).commands.map((c) => c.argv)).toEqual([
-        [healthBin, '--registry', registry, '--claim-port', claimPort, '--format', 'prometheus', '--output', textfile],
+        [healthBin, '--registry', inRoot, '--claim-port', claimPort, '--format', 'prometheus', '--output', textfile],
       ]);
       // --check: the files match, and the units systemd would load claim their ports with that claim-port.
       const check = await ports([...args, '--check'], { env: { DSA110_PORTS_FILE: registry } });
@@ -702,13 +706,13 @@ describe('ports systemd', () => {
     const run = await ports(['systemd', '--out', tempDir()], { env: { DSA110_PORTS_FILE: join(dir, 'ports.yaml') } });
     expect(run.code).toBe(64);
     expect(run.stderr).toMatch(
-      /^ports systemd: the registry path ".*line\\nbreak\/ports\.yaml" \(from \$DSA110_PORTS_FILE\) cannot go into the health check's unit: it must not contain control characters[^\n]*\nRun "ports systemd --help" for usage\.\n$/,
+      /^ports systemd: the registry path ".*line\\nbreak\/ports\.yaml" \(from \$DSA110_PORTS_FILE\) cannot go into the units: it must not contain control characters[^\n]*\nRun "ports systemd --help" for usage\.\n$/,
     );
   });
 
   describe('refuses a registry that is a file of this process (stdin, an open descriptor): under systemd the health check reads /dev/null', () => {
     const REFUSED =
-      /^ports systemd: the registry path "[^"\n]+" \(from (?:--registry|\$DSA110_PORTS_FILE)\) cannot go into the health check's unit: it is this process's standard input or another of its own files(?: \(through a link to [^)\n]+\))?: the health check runs later, under systemd, with \/dev\/null as its standard input, and could not read it; give the path of a ports\.yaml file\nRun "ports systemd --help" for usage\.\n$/;
+      /^ports systemd: the registry path "[^"\n]+" \(from (?:--registry|\$DSA110_PORTS_FILE)\) cannot go into the units: it is this process's standard input or another of its own files(?: \(through a link to [^)\n]+\))?: claim-port and the health check run later, under systemd, with \/dev\/null as their standard input, and could not read it; give the path of a ports\.yaml file\nRun "ports systemd --help" for usage\.\n$/;
 
     it('/dev/fd/N, /proc/self/fd/N, /proc/thread-self/fd/N, a link to one, $DSA110_PORTS_FILE: exit 64, nothing written', async () => {
       // An open descriptor of this very process on a real registry: before the fix, each was read and written into the unit.
@@ -901,7 +905,8 @@ describe('ports systemd', () => {
 
   describe('a unit-file claim of a template instance (systemd.unit: api@main.service, claim: unit)', () => {
     const ETC = 'etc/systemd/system';
-    const LINE = 'ExecStartPre=+/usr/local/bin/claim-port 8000';
+    // The registry at ROOT/ports.yaml, as the booted system names it: every claim line names it.
+    const LINE = 'ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /ports.yaml';
     /** A root with the instance's template (and its own file when given) and a registry naming the instance. */
     function instanceRoot(files: Record<string, string>) {
       const root = tempDir('dsa110-ports-instance-');

@@ -1,0 +1,233 @@
+// `ports systemd` with a named registry, in-process on real trees: every claim
+// line names it (--registry) as the health check's unit does, so that
+// claim-port under systemd protects what that registry protects; under --root
+// the registry lies inside the root and is named as the booted system sees it.
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseExec } from '@dsa110/ports/systemd';
+import { guardPort, isAlive, spawnListener } from '../../../../../test-support/index.js';
+import { writeTree } from '../../../../../test-support/tree.js';
+import { repoRoot } from '../../helpers.js';
+import { ports, tempDir } from '../helpers.js';
+
+const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
+const healthCheck = join(repoRoot, 'packages/port-health-check/bin/port-health-check.js');
+
+/** A registry of two robust services on `port` and `port + 1`: mydb claims in a drop-in, myapi in its unit file; `protect` is claim.protect.processes. */
+function registryText(port: number, protect: readonly string[] = []): string {
+  const service = (id: string, at: number, claim: string) =>
+    `  - id: ${id}\n    name: ${id}\n    group: production\n    port: ${at}\n    protocol: TCP\n    access: localhost\n` +
+    `    configuredBy: hardcoded\n    robust: true\n    systemd: { unit: ${id}.service, claim: ${claim} }\n    processes: [${id}-primary]\n`;
+  return `version: 1\nclaim:\n  timeoutSeconds: 2\n  protect:\n    processes: [${protect.join(', ')}]\nservices:\n${service('mydb', port, 'drop-in')}${service('myapi', port + 1, 'unit')}`;
+}
+
+/** The ExecStartPre= line of a unit file or drop-in. */
+const claimLine = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('ExecStartPre='))!;
+
+/** `systemd-analyze verify` of `unit` in the unit directory `unitDir` (its drop-ins read), as the other systemd tests run it. */
+function verify(unitDir: string, unit: string) {
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = execFile(
+      analyze!,
+      ['verify', '--man=no', join(unitDir, unit)],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_LEVEL: 'notice' } },
+      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+    );
+  });
+}
+
+describe('ports systemd: the claim lines name the registry the health check names', () => {
+  it('--registry (and $DSA110_PORTS_FILE): the drop-in and the printed unit-file line pass --registry ABSOLUTE, as the health unit does', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'reg2.yaml'), registryText(41700));
+    for (const [args, env] of [
+      [['--registry', 'reg2.yaml'], {}],
+      [[], { DSA110_PORTS_FILE: 'reg2.yaml' }],
+    ] as const) {
+      const out = tempDir();
+      const run = await ports([...args, 'systemd', '--out', out], { cwd: dir, env });
+      expect(run.code, run.stderr).toBe(0);
+      const registry = join(dir, 'reg2.yaml');
+      expect(claimLine(join(out, 'mydb.service.d/claim-port.conf'))).toBe(`ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry}`);
+      expect(run.stdout).toContain(`\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${registry}\n`);
+      expect(readFileSync(join(out, 'dsa110-port-health.service'), 'utf8')).toContain(`ExecStart=/usr/local/bin/port-health-check --registry ${registry} `);
+    }
+  });
+
+  it('--check reports a claim without the right --registry as drift (a drop-in, a unit-file line), and accepts the right one', async () => {
+    const dir = tempDir();
+    const registry = join(dir, 'reg2.yaml');
+    writeFileSync(registry, registryText(41700));
+    const out = tempDir();
+    const args = ['--registry', registry, 'systemd', '--out', out];
+    const run = await ports(args);
+    const printed = run.stdout.split('\n').find((line) => line.startsWith('ExecStartPre=') && line.includes(' 41701'))!;
+    writeFileSync(join(out, 'myapi.service'), `[Service]\n${printed}\nExecStart=/bin/true\n`);
+    expect(await ports([...args, '--check'])).toMatchObject({ code: 0, stderr: '' });
+
+    // The line an operator had before: claim-port would read the bundled registry.
+    const dropIn = join(out, 'mydb.service.d/claim-port.conf');
+    const right = readFileSync(dropIn, 'utf8');
+    writeFileSync(dropIn, right.replace(` --registry ${registry}`, ''));
+    writeFileSync(join(out, 'myapi.service'), `[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701\nExecStart=/bin/true\n`);
+    let check = await ports([...args, '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${dropIn}: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry});`);
+    expect(check.stdout).toContain(`+ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry}\n`);
+    expect(check.stdout).toContain(
+      `${out}/myapi.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${registry} in its [Service] section (it has ExecStartPre=+/usr/local/bin/claim-port 41701); add it there\n`,
+    );
+    // Another registry is not this one; the same one spelt otherwise (`//`, another place in the line) is.
+    writeFileSync(
+      join(out, 'myapi.service'),
+      `[Service]\nExecStartPre=+/usr/local/bin/claim-port --registry /etc/dsa110/ports.yaml 41701\nExecStart=/bin/true\n`,
+    );
+    check = await ports([...args, '--check']);
+    expect(check.stdout).toContain(`${out}/myapi.service: does not contain`);
+    writeFileSync(dropIn, right);
+    writeFileSync(
+      join(out, 'myapi.service'),
+      `[Service]\nExecStartPre=+/usr/local/bin/claim-port --registry ${registry.replace('/reg2', '//reg2')} 41701\nExecStart=/bin/true\n`,
+    );
+    expect(await ports([...args, '--check'])).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it.skipIf(!analyze)('systemd-analyze verify accepts the drop-in that names the registry (a path with spaces, quoted)', async () => {
+    const root = tempDir();
+    const registry = join(root, 'etc/dsa110 ports/reg2.yaml');
+    const claimPort = join(root, 'usr/local/bin/claim-port');
+    writeTree(root, { 'etc/dsa110 ports/reg2.yaml': registryText(41700), 'usr/local/bin/claim-port': '#!/bin/sh\nexit 0\n' });
+    chmodSync(claimPort, 0o755);
+    const unitDir = join(root, 'etc/systemd/system');
+    writeTree(unitDir, { 'mydb.service': '[Service]\nExecStart=/bin/true\n' });
+    expect((await ports(['--registry', registry, 'systemd', '--out', unitDir, '--claim-port', claimPort])).code).toBe(0);
+    expect(claimLine(join(unitDir, 'mydb.service.d/claim-port.conf'))).toBe(`ExecStartPre=+${claimPort} 41700 --registry "${registry}"`);
+    expect(await verify(unitDir, 'mydb.service')).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('end to end: the claim line it writes, run as the drop-in says, refuses to signal a holder the registry protects', async () => {
+    // A holder named as the registry protects it, on a port leased for this test.
+    const holder = await spawnListener({ name: 'mydb-primary' });
+    const dir = tempDir();
+    const registry = join(dir, 'reg2.yaml');
+    writeFileSync(registry, registryText(holder.port, ['mydb-primary']));
+    // claim-port from source, where the unit calls it; its parsed-registry cache off, so that nothing is left in /var/cache.
+    const claimPort = join(dir, 'claim-port');
+    const tsx = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('tsx')).href;
+    writeFileSync(
+      claimPort,
+      `#!/bin/sh\nDSA110_PORTS_CACHE=off exec '${process.execPath}' --conditions development --import '${tsx}' '${join(repoRoot, 'packages/claim-port/src/bin.ts')}' "$@"\n`,
+    );
+    chmodSync(claimPort, 0o755);
+    const out = tempDir();
+    expect((await ports(['--registry', registry, 'systemd', '--out', out, '--claim-port', claimPort])).code).toBe(0);
+
+    // The drop-in's command, word for word as systemd reads it, with no environment ($DSA110_PORTS_FILE unset, as
+    // under systemd), from /; --dry-run, so that nothing is signalled whatever it decides.
+    const line = claimLine(join(out, 'mydb.service.d/claim-port.conf'));
+    const [command] = parseExec(line.slice('ExecStartPre='.length), new Map()).commands;
+    expect(command!.prefixes).toBe('+');
+    guardPort(holder.port);
+    const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = execFile(command!.path, [...command!.argv.slice(1), '--dry-run'], { env: {}, cwd: '/' }, (_error, stdout, stderr) =>
+        resolve({ code: child.exitCode, output: `${stdout}${stderr}` }),
+      );
+    });
+    expect(run.output).toContain('protected pattern "mydb-primary"');
+    expect(run.code, run.output).toBe(1);
+    expect(isAlive(holder.pid)).toBe(true);
+  });
+});
+
+describe('ports systemd --root: the registry inside the root, named as the booted system sees it', () => {
+  it('ROOT/etc/dsa110/ports.yaml is /etc/dsa110/ports.yaml in every unit, also through a link to ROOT; --check holds it', async () => {
+    const root = tempDir();
+    writeTree(root, { 'etc/dsa110/ports.yaml': registryText(41700), 'etc/systemd/system/myapi.service': '[Service]\nExecStart=/bin/true\n' });
+    const link = join(tempDir(), 'image');
+    symlinkSync(root, link);
+    for (const registry of [join(root, 'etc/dsa110/ports.yaml'), join(link, 'etc/dsa110/ports.yaml')]) {
+      const run = await ports(['--registry', registry, 'systemd', '--root', root]);
+      expect(run.code, run.stderr).toBe(0);
+      const unitDir = join(root, 'etc/systemd/system');
+      expect(claimLine(join(unitDir, 'mydb.service.d/claim-port.conf'))).toBe(
+        'ExecStartPre=+/usr/local/bin/claim-port 41700 --registry /etc/dsa110/ports.yaml',
+      );
+      expect(run.stdout).toContain('\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry /etc/dsa110/ports.yaml\n');
+      expect(readFileSync(join(unitDir, 'dsa110-port-health.service'), 'utf8')).toContain(
+        'ExecStart=/usr/local/bin/port-health-check --registry /etc/dsa110/ports.yaml ',
+      );
+    }
+    // The host path in a unit is drift: the booted system has no such file.
+    const service = join(root, 'etc/systemd/system/dsa110-port-health.service');
+    writeFileSync(service, readFileSync(service, 'utf8').replace('--registry /etc/dsa110/', `--registry ${root}/etc/dsa110/`));
+    const check = await ports(['--registry', join(root, 'etc/dsa110/ports.yaml'), 'systemd', '--root', root, '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${service}: differs from what \`ports systemd\` writes;`);
+  });
+
+  it.skipIf(!existsSync(join(repoRoot, 'packages/port-health-check/dist')))(
+    "port-health-check's systemd check accepts the claim lines that name the registry, and `--check` passes; an override without it fails",
+    async () => {
+      const root = tempDir();
+      const registry = join(root, 'etc/dsa110/ports.yaml');
+      const unit = '[Service]\nExecStart=/bin/true\n';
+      writeTree(root, { 'etc/dsa110/ports.yaml': registryText(41700), 'etc/systemd/system/mydb.service': unit, 'etc/systemd/system/myapi.service': unit });
+      const run = await ports(['--registry', registry, 'systemd', '--root', root]);
+      const printed = run.stdout.split('\n').find((line) => line.startsWith('ExecStartPre='))!;
+      writeFileSync(join(root, 'etc/systemd/system/myapi.service'), `[Service]\n${printed}\nExecStart=/bin/true\n`);
+      expect(await ports(['--registry', registry, 'systemd', '--root', root, '--check'])).toMatchObject({ code: 0, stderr: '' });
+      const result = spawnSync(process.execPath, [healthCheck, '--root', root, '--registry', registry, '--format', 'json'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+      });
+      const report = JSON.parse(result.stdout) as { checks: { check: string; service: string; severity: string; reason: string }[] };
+      const systemd = report.checks.filter((check) => check.check === 'systemd');
+      expect(Object.fromEntries(systemd.map((check) => [check.service, check.severity])), JSON.stringify(systemd)).toEqual({ mydb: 'ok', myapi: 'ok' });
+
+      // An override that replaces the claim with one that reads another registry: the unit systemd loads fails --check.
+      writeTree(root, { 'etc/systemd/system/mydb.service.d/zz-override.conf': '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port 41700\n' });
+      const check = await ports(['--registry', registry, 'systemd', '--root', root, '--check']);
+      expect(check.code).toBe(1);
+      expect(check.stdout).toBe(
+        'mydb.service: ExecStartPre=+/usr/local/bin/claim-port 41700 in /etc/systemd/system/mydb.service.d/zz-override.conf:3 names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry, not /etc/dsa110/ports.yaml, the registry checked here: its protected processes and claim timeout would not apply; give it --registry /etc/dsa110/ports.yaml\n',
+      );
+    },
+  );
+
+  it('a registry outside ROOT is a usage error in one line, and nothing is written', async () => {
+    const root = tempDir();
+    const outside = join(tempDir(), 'reg2.yaml');
+    writeFileSync(outside, registryText(41700));
+    for (const check of [[], ['--check']]) {
+      const run = await ports(['--registry', outside, 'systemd', '--root', root, ...check]);
+      expect(run).toMatchObject({ code: 64, stdout: '' });
+      expect(run.stderr).toBe(
+        `ports systemd: the registry path "${outside}" (from --registry) cannot go into the units: it is outside --root ${root} (it is ${outside}), so the booted system would not have it; copy it into ${root} (e.g. as ${root}/etc/dsa110/ports.yaml) and name that copy\nRun "ports systemd --help" for usage.\n`,
+      );
+    }
+    expect(existsSync(join(root, 'etc'))).toBe(false);
+    // A link inside ROOT to the host's file is no copy: the booted system would follow it inside ROOT.
+    writeTree(root, { 'etc/dsa110/ports.yaml': { symlink: outside } });
+    const linked = await ports(['--registry', join(root, 'etc/dsa110/ports.yaml'), 'systemd', '--root', root]);
+    expect(linked.code).toBe(64);
+    expect(linked.stderr).toMatch(
+      /^ports systemd: the registry path "[^"\n]+" \(from --registry\) cannot go into the units: inside --root [^\n]* it is \/etc\/dsa110\/ports\.yaml, but a link there leads this host to [^\n]*reg2\.yaml, another file than the booted system would read; copy it into [^\n]*\n/,
+    );
+  });
+
+  it('--out DIR keeps the host path: a plain directory, not a root', async () => {
+    const dir = tempDir();
+    const registry = join(dir, 'etc/dsa110/ports.yaml');
+    writeTree(dir, { 'etc/dsa110/ports.yaml': registryText(41700) });
+    const out = join(dir, 'etc/systemd/system');
+    expect((await ports(['--registry', registry, 'systemd', '--out', out])).code).toBe(0);
+    expect(claimLine(join(out, 'mydb.service.d/claim-port.conf'))).toBe(`ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry}`);
+  });
+});
