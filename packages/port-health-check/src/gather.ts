@@ -8,7 +8,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
-import { FileReadError, hostPath, readTextFile } from '@dsa110/ports/files';
+import { FileReadError, hostPath, nameInRoot, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
@@ -29,6 +29,8 @@ export interface GatherOptions {
   /** Only these services (all when undefined). */
   readonly services?: readonly Service[];
   readonly claimPortPaths?: readonly string[];
+  /** The file the registry was read from (--registry, $DSA110_PORTS_FILE), as given; undefined for the bundled one. */
+  readonly registryPath?: string;
   /** Read the live nftables ruleset (default true): only when a robust, non-public service listens beyond loopback, or on 127.x with route_localnet on. */
   readonly firewall?: boolean;
   /** The socket read, when the caller started it earlier (startSocketRead); else it starts here. */
@@ -39,6 +41,8 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const root = options.root ?? '/';
   const services = options.services ?? options.registry.services;
   const claimPortPaths = options.claimPortPaths ?? [];
+  // As a unit's claim line names it (systemd runs claim-port from /; under a root, as the booted system names it).
+  const registryPath = options.registryPath === undefined ? undefined : nameInRoot(root, options.registryPath);
   const unitNames = [...new Set(services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])))];
 
   // Files whose port key the config check reads, and every file the references check holds against the registry.
@@ -88,6 +92,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
+    ...(registryPath !== undefined && { registryPath }),
     ...(firewall && { firewall: await firewall }),
     ...(routeLocalnet && { routeLocalnet }),
   };

@@ -11,6 +11,7 @@ import {
   PortsError,
   RegistryError,
   registryArgument,
+  registryPath,
   type Registry,
 } from '@dsa110/ports';
 import { now } from '@dsa110/ports/system';
@@ -98,11 +99,17 @@ async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
     return done(error.source, { services: [], results: registryFailed(error) });
   }
   const services = options.services?.length ? [...new Set(options.services)].map((id) => registry.service(id)) : undefined;
+  // The file read, when one was named (never for a Registry passed in): the claim lines must name it too (the systemd check).
+  const named =
+    typeof options.registry === 'object'
+      ? undefined
+      : registryPath({ ...(options.registry !== undefined && { path: options.registry }), ...(options.env && { env: options.env }) });
   const facts = await gather({
     registry,
     root,
     ...(services && { services }),
     claimPortPaths: options.claimPortPaths ?? [],
+    ...(named !== undefined && { registryPath: named }),
     firewall: options.firewall ?? true,
     socketRead,
   });

@@ -165,6 +165,13 @@ export interface Facts {
   readonly prometheusFiles?: ReadonlyMap<string, PrometheusFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];
+  /**
+   * The registry this check holds, as the units name it in a claim line's
+   * `--registry` (nameInRoot of @dsa110/ports/files): absolute, under a root as the system
+   * booted from it names it. Undefined for the bundled registry, a Registry
+   * passed in, and one that lies outside the root: no claim line is held to it.
+   */
+  readonly registryPath?: string;
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */
   readonly firewall?: FirewallFacts;
   /** net.ipv4.conf.*.route_localnet, read only when a service the firewall check looks at listens on 127.x and the ruleset may be read. */

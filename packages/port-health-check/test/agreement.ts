@@ -11,6 +11,8 @@ import { checkPorts } from '../src/index.js';
 import { EXECUTABLE, registryText, tempDir, writeTree, type ServiceSpec } from './helpers.js';
 
 export const CLAIM = '/usr/local/bin/claim-port';
+/** The registry wiredRoot writes (ROOT/ports.yaml) as the units name it: a claim line written by hand names it, as `ports systemd --root` does. */
+export const CLAIM_REGISTRY = '--registry /ports.yaml';
 export const UNIT = 'usr/lib/systemd/system/svc.service';
 export type Verdict = 'ok' | 'warning' | 'unknown' | 'error';
 

@@ -5,7 +5,7 @@
 // and on a missing one. Real files in a temp root; `ports` through its
 // in-process main, the health check through checkPorts().
 import { describe, expect, it } from 'vitest';
-import { bothTools, CLAIM, checkVerdict, healthVerdict, UNIT, type Verdict, wiredRoot } from './agreement.js';
+import { bothTools, CLAIM, CLAIM_REGISTRY, checkVerdict, healthVerdict, UNIT, type Verdict, wiredRoot } from './agreement.js';
 import { writeTree, type TreeEntry } from './helpers.js';
 
 const OVERRIDE = 'etc/systemd/system/svc.service.d/port.conf';
@@ -13,7 +13,7 @@ const OVERRIDE = 'etc/systemd/system/svc.service.d/port.conf';
 /** A wired root with svc.service (`lines`), a later drop-in whose claim line is `claim` (it clears the generated one), and `files`; both tools on it. */
 async function bothToolsOn(lines: readonly string[], claim: string, files: Record<string, TreeEntry>) {
   const { root, registry } = await wiredRoot('dsa110-envfile-agree-', lines, { env: 'SVC_PORT', robust: true, unit: 'svc.service', claim: 'drop-in' });
-  writeTree(root, { [OVERRIDE]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} ${claim}\n`, ...files });
+  writeTree(root, { [OVERRIDE]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} ${claim} ${CLAIM_REGISTRY}\n`, ...files });
   return bothTools(root, registry);
 }
 

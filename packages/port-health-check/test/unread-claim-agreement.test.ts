@@ -8,7 +8,7 @@
 // its in-process main, the health check through checkPorts().
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bothTools, CLAIM, checkVerdict, healthVerdict, type Verdict, wiredRoot } from './agreement.js';
+import { bothTools, CLAIM, CLAIM_REGISTRY, checkVerdict, healthVerdict, type Verdict, wiredRoot } from './agreement.js';
 import { writeTree, type TreeEntry } from './helpers.js';
 
 /** A drop-in directory read after /etc's (where `ports systemd` writes claim-port.conf): systemd orders drop-ins by name alone. */
@@ -25,10 +25,10 @@ const CLEARING = `${RUN}/zz-clear.conf`;
  */
 async function bothToolsOn(reclaims: boolean, unread: Buffer | undefined, files: Record<string, TreeEntry> = {}) {
   const { root, registry } = await wiredRoot('dsa110-unread-agree-', [], { robust: true, unit: 'svc.service', claim: 'drop-in' });
-  writeTree(root, { [CLEARING]: `[Service]\nExecStartPre=\n${reclaims ? `ExecStartPre=+${CLAIM} 8000\n` : ''}`, ...files });
+  writeTree(root, { [CLEARING]: `[Service]\nExecStartPre=\n${reclaims ? `ExecStartPre=+${CLAIM} 8000 ${CLAIM_REGISTRY}\n` : ''}`, ...files });
   if (unread !== undefined) {
     const path = Buffer.concat([Buffer.from(`${root}/${RUN}/`), unread]);
-    if (unread.toString('utf8').includes('\ufffd')) writeFileSync(path, `[Service]\nExecStartPre=+${CLAIM} 8000\n`);
+    if (unread.toString('utf8').includes('\ufffd')) writeFileSync(path, `[Service]\nExecStartPre=+${CLAIM} 8000 ${CLAIM_REGISTRY}\n`);
     else writeTree(root, { [`${RUN}/${unread.toString('utf8')}`]: { fifo: true } });
   }
   return bothTools(root, registry);

@@ -1,11 +1,12 @@
 // Check 3, systemd: the effective unit (unit file plus drop-ins, merged as
 // systemd does) of every robust service runs claim-port on the service's
-// effective port, as root (`+`), before the service starts.
-import { PortsError, type Service } from '@dsa110/ports';
+// effective port, as root (`+`), before the service starts, reading the
+// registry this check holds (when one is named).
+import { escapeText, PortsError, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { checkSocketActivation } from './socket-activation.js';
-import { claimLines, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, unreadMayHoldClaim, where } from '@dsa110/ports/systemd';
+import { claimLines, claimRegistryProblem, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, unreadMayHoldClaim, where } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
 
@@ -57,7 +58,8 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     resolveId: (id, unitEnv) => resolveId(facts, id, unitEnv),
     moved,
   });
-  const claimed = claimLines(unit.execStartPre, facts.claimPortPaths).length > 0;
+  const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
+  const claimed = claims.length > 0;
   // The core's decision, shared with `ports systemd --check` (its "cannot tell").
   const unread = unreadMayHoldClaim(unit).length > 0;
   for (const finding of findings) {
@@ -73,12 +75,43 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
       );
     } else results.push(result(finding.severity, finding.reason, finding.where));
   }
+  results.push(...registryResults(facts, claims, result));
   // No claim line at all: nothing for systemctl to confirm, and no claim a socket unit could defeat.
   if (!claimed) return results;
   results.push(...checkSocketActivation(facts, service, unit, port, result));
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, port, service.transport, env, result));
   return results;
+}
+
+/**
+ * Each claim line that runs (after the drop-ins) and reads another registry
+ * than the one this check holds: claim-port, at the next start, could signal
+ * processes this registry protects, with another claim timeout. An error,
+ * as a claim of the wrong port is: the harm is done unattended, at a restart,
+ * and cannot be undone; the fix is one argument. The rule (the path as claim-port
+ * parses it, `//` and `/./` alike; nothing for the bundled registry) is the
+ * core's, the one `ports systemd --check` applies.
+ */
+function registryResults(
+  facts: Facts,
+  claims: readonly ExecLine[],
+  result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
+): CheckResult[] {
+  const registryPath = facts.registryPath;
+  if (registryPath === undefined) return [];
+  return claims.flatMap((line) => {
+    const problem = claimRegistryProblem(line.argv, registryPath);
+    if (problem === undefined) return [];
+    const at = where(line);
+    return [
+      result(
+        'error',
+        `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; give it --registry ${escapeText(registryPath)}, as \`ports systemd\` writes it when it reads this registry`,
+        at,
+      ),
+    ];
+  });
 }
 
 /** Where systemd runs: does the unit it has loaded claim the port too? */

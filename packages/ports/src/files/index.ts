@@ -3,7 +3,7 @@
 // --output) and the ports command (docs --file; the trees `ports systemd` and
 // `ports monitoring` write).
 export { checkFileReadable, readFileBytes, readTextFile, fileKind, formatBytes, FileReadError, type ReadFailure, type ReadOptions } from './read.js';
-export { hostPath, resolveInRoot, MAX_LINKS } from './root.js';
+export { hostPath, nameInRoot, resolveInRoot, MAX_LINKS } from './root.js';
 export { writeOutputFile, replaceFileAtomically, FileWriteError, type WriteMethod, type WriteOptions } from './write.js';
 export {
   inspectGeneratedFiles,

@@ -5,8 +5,8 @@
 // `/etc/x -> /etc/shadow` to the host's file. Node has no openat2
 // (RESOLVE_IN_ROOT), so each component is checked with lstat: a handful of
 // calls per path, and only when the root is not `/`.
-import { lstatSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { FileReadError } from './read.js';
 import { pathArgument, stringArgument } from '../arguments.js';
 
@@ -65,4 +65,33 @@ export function hostPath(root: string, path: string): string {
   pathArgument('hostPath', 'root', root);
   stringArgument('hostPath', 'path', path, 'a path (a string)');
   return root === '/' ? join('/', path) : join(root, resolveInRoot(root, path));
+}
+
+/**
+ * What the system booted from `root` calls the host file `path` (the inverse
+ * of hostPath): `ROOT/etc/dsa110/ports.yaml` is `/etc/dsa110/ports.yaml`.
+ * Found at the first directory on the way that is `root` or inside it, by real
+ * path (a root, or a file, reached through host links is found inside); the
+ * rest is as given (links inside the root are the booted system's to follow:
+ * hostPath of the result may be another file, for a caller that must know).
+ * Undefined when `path` lies outside `root` (the booted system has no name for
+ * it) or a directory on the way is gone. Under `/`, `path` made absolute.
+ */
+export function nameInRoot(root: string, path: string): string | undefined {
+  pathArgument('nameInRoot', 'root', root);
+  pathArgument('nameInRoot', 'path', path);
+  const parts = resolve(path)
+    .split('/')
+    .filter((part) => part !== '');
+  try {
+    const realRoot = realpathSync(root);
+    const prefix = realRoot === '/' ? '/' : `${realRoot}/`;
+    for (let count = 0; count <= parts.length; count++) {
+      const real = realpathSync(`/${parts.slice(0, count).join('/')}`);
+      if (real === realRoot || real.startsWith(prefix)) return join('/', real.slice(realRoot.length), ...parts.slice(count));
+    }
+  } catch {
+    // gone meanwhile: no name
+  }
+  return undefined;
 }

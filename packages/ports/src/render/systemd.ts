@@ -3,9 +3,8 @@
 // whose claim lives in the unit file, the ExecStartPre= line to put there.
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
-import { parseClaimArgs } from '../systemd/claim-args.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
-import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
+import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, type ParsedExec } from '../systemd/words.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -30,24 +29,6 @@ export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT, t
 /** The whole drop-in file: the generated comment, `[Service]`, the ExecStartPre= line. */
 export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
   return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort, transport, registryPath)}\n`;
-}
-
-/**
- * Why a claim-port command line (`argv`, argv[0] the program) does not read
- * `registryPath`, the registry `ports systemd` and the health check read, or
- * undefined when it does (or when none is named: the bundled registry). Its
- * --registry as claim-port's own parser reads it, compared as a path
- * (`//` and `/./` alike). Arguments claim-port refuses are judged elsewhere
- * (judgeClaims). Pure.
- */
-export function claimRegistryProblem(argv: readonly string[], registryPath: string | undefined): string | undefined {
-  if (registryPath === undefined) return undefined;
-  const args = parseClaimArgs(argv.slice(1));
-  if (args.command !== 'claim') return undefined;
-  if (args.registry !== undefined && simplifyPath(args.registry) === simplifyPath(registryPath)) return undefined;
-  const reads =
-    args.registry === undefined ? 'names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry' : `reads --registry ${args.registry}`;
-  return `${reads}, not ${registryPath}, the registry checked here: its protected processes and claim timeout would not apply`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point

@@ -6,7 +6,9 @@
 import { claimLines, claimTarget, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
 import type { ExecLine, UnitFacts, UnreadPart } from './types.js';
-import { objectArgument } from '../arguments.js';
+import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { parseClaimArgs } from './claim-args.js';
+import { simplifyPath } from './words.js';
 
 export type ClaimSeverity = 'ok' | 'warning' | 'error';
 
@@ -172,4 +174,24 @@ function sharedFile(unit: Pick<UnitFacts, 'unit' | 'aliases'>, line: Pick<ExecLi
   if (!dirName.slice(0, -2).includes('.')) return `${dir}/ holds drop-ins every ${dirName.slice(0, -2)} unit reads`;
   const base = dirName.slice(0, -2);
   return `${dir}/ holds drop-ins every unit whose name starts with ${base.slice(0, base.includes('@') ? base.indexOf('@') : base.lastIndexOf('.'))} reads`;
+}
+
+/**
+ * Why a claim-port command line (`argv`, argv[0] the program) does not read
+ * `registryPath`, the registry `ports systemd` and the health check read, or
+ * undefined when it does (or when none is named: the bundled registry). Its
+ * --registry as claim-port's own parser reads it, compared as a path
+ * (`//` and `/./` alike). Arguments claim-port refuses are judged elsewhere
+ * (judgeClaims). Pure.
+ */
+export function claimRegistryProblem(argv: readonly string[], registryPath: string | undefined): string | undefined {
+  stringListArgument('claimRegistryProblem', 'argv', argv);
+  if (registryPath === undefined) return undefined;
+  stringArgument('claimRegistryProblem', 'registryPath', registryPath, 'a path (a string) or undefined');
+  const args = parseClaimArgs(argv.slice(1));
+  if (args.command !== 'claim') return undefined;
+  if (args.registry !== undefined && simplifyPath(args.registry) === simplifyPath(registryPath)) return undefined;
+  const reads =
+    args.registry === undefined ? 'names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry' : `reads --registry ${args.registry}`;
+  return `${reads}, not ${registryPath}, the registry checked here: its protected processes and claim timeout would not apply`;
 }

@@ -14,7 +14,15 @@ export {
 } from './claim-args.js';
 export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';
 export { claimLines, claimTarget, isClaimPort, where } from './claim-line.js';
-export { judgeClaims, privilegeFinding, unreadMayHoldClaim, type ClaimExpectation, type ClaimFinding, type ClaimSeverity } from './claim-verdict.js';
+export {
+  claimRegistryProblem,
+  judgeClaims,
+  privilegeFinding,
+  unreadMayHoldClaim,
+  type ClaimExpectation,
+  type ClaimFinding,
+  type ClaimSeverity,
+} from './claim-verdict.js';
 export { parseUnitFile, splitUnitLines, LONG_LINE_MAX, type Assignment, type UnitFileError } from './unit-file.js';
 export {
   splitWords,

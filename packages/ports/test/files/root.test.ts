@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
-import { hostPath, MAX_LINKS, resolveInRoot } from '../../src/files/root.js';
+import { hostPath, MAX_LINKS, nameInRoot, resolveInRoot } from '../../src/files/root.js';
 
 /** An image at `img` and, beside it, a host file the image's links must never reach. */
 function image(files: Parameters<typeof writeTree>[1]) {
@@ -61,5 +61,33 @@ describe('resolveInRoot', () => {
 
   it('under /, hostPath leaves the lookup to the kernel', () => {
     expect(hostPath('/', 'etc/hostname')).toBe('/etc/hostname');
+  });
+});
+
+describe('nameInRoot', () => {
+  it('names a file inside the root as the booted system does, and one outside not at all', () => {
+    const { img, secret } = image({ 'etc/dsa110/ports.yaml': 'services: []\n' });
+    expect(nameInRoot(img, join(img, 'etc/dsa110/ports.yaml'))).toBe('/etc/dsa110/ports.yaml');
+    expect(nameInRoot(img, img)).toBe('/');
+    expect(nameInRoot(img, secret)).toBeUndefined();
+    // `ROOT/../host/secret` is lexically outside; so is a sibling whose name begins with ROOT's.
+    expect(nameInRoot(img, join(img, '../host/secret'))).toBeUndefined();
+    mkdirSync(`${img}x`);
+    writeFileSync(`${img}x/ports.yaml`, '');
+    expect(nameInRoot(img, `${img}x/ports.yaml`)).toBeUndefined();
+  });
+
+  it('finds a root, or a file, reached through host links', () => {
+    const { img } = image({ 'etc/dsa110/ports.yaml': 'services: []\n' });
+    const via = `${img}-link`;
+    symlinkSync(img, via);
+    expect(nameInRoot(via, join(img, 'etc/dsa110/ports.yaml'))).toBe('/etc/dsa110/ports.yaml');
+    expect(nameInRoot(img, join(via, 'etc/dsa110/ports.yaml'))).toBe('/etc/dsa110/ports.yaml');
+  });
+
+  it('under / is the path made absolute; a file not there yet is still named', () => {
+    expect(nameInRoot('/', '/etc//dsa110/./ports.yaml')).toBe('/etc/dsa110/ports.yaml');
+    const { img } = image({ etc: { dir: true } });
+    expect(nameInRoot(img, join(img, 'etc/new.yaml'))).toBe('/etc/new.yaml');
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
 import { claimPortDropIn, claimPortPathProblem, claimWiring, execStartPreLine, serviceSectionLines, systemdDrift } from '@dsa110/ports/render';
 import { parseExec } from '@dsa110/ports/systemd';
-import { claimRegistryProblem } from '../../src/render/systemd.js';
+import { claimRegistryProblem } from '../../src/systemd/claim-verdict.js';
 import { minimalRegistry } from '../helpers.js';
 
 const registry = parseRegistry(minimalRegistry);

@@ -6,7 +6,7 @@ import {
   hostPath,
   inspectGeneratedFiles,
   readFileIfPresent,
-  resolveInRoot,
+  nameInRoot,
   writeGeneratedFiles,
   type GeneratedFile,
   type InspectedFile,
@@ -30,10 +30,10 @@ import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
+import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
 import {
   claimPortPathProblem,
-  claimRegistryProblem,
   claimWiring,
   execArgumentProblem,
   DEFAULT_CLAIM_PORT,
@@ -217,38 +217,25 @@ function unitRegistry(context: Context, root: string | undefined): string | unde
  */
 function rootName(root: string, registry: string, given: string): { path: string } | { problem: string } {
   let read: string;
-  let realRoot: string;
   try {
     read = realpathSync(registry);
-    realRoot = realpathSync(root);
   } catch {
     return { path: given };
   }
-  if (realRoot === '/') return { path: given };
   const copy = `copy it into ${escapeText(root)} (e.g. as ${escapeText(join(root, 'etc/dsa110/ports.yaml'))}) and name that copy`;
-  const parts = given.split('/').filter((part) => part !== '');
-  for (let count = 0; count <= parts.length; count++) {
-    let real: string;
-    try {
-      real = realpathSync(`/${parts.slice(0, count).join('/')}`);
-    } catch {
-      break;
-    }
-    if (real !== realRoot && !real.startsWith(`${realRoot}/`)) continue;
-    // The first directory on the way that is ROOT, or inside it: the rest is read inside ROOT, as the booted system reads it.
-    const inside = join('/', real.slice(realRoot.length), ...parts.slice(count));
-    let booted: string | undefined;
-    try {
-      booted = realpathSync(join(realRoot, resolveInRoot(realRoot, inside)));
-    } catch {
-      booted = undefined;
-    }
-    if (booted === read) return { path: inside };
-    return {
-      problem: `inside --root ${escapeText(root)} it is ${escapeText(inside)}, but a link there leads this host to ${escapeText(read)}, another file than the booted system would read; ${copy}`,
-    };
+  const inside = nameInRoot(root, given);
+  if (inside === undefined)
+    return { problem: `it is outside --root ${escapeText(root)} (it is ${escapeText(read)}), so the booted system would not have it; ${copy}` };
+  let booted: string | undefined;
+  try {
+    booted = realpathSync(hostPath(root, inside));
+  } catch {
+    booted = undefined;
   }
-  return { problem: `it is outside --root ${escapeText(root)} (it is ${escapeText(read)}), so the booted system would not have it; ${copy}` };
+  if (booted === read) return { path: inside };
+  return {
+    problem: `inside --root ${escapeText(root)} it is ${escapeText(inside)}, but a link there leads this host to ${escapeText(read)}, another file than the booted system would read; ${copy}`,
+  };
 }
 
 /**

@@ -1,0 +1,162 @@
+// The systemd check and the registry claim-port reads: when the health check
+// holds a named registry (--registry, $DSA110_PORTS_FILE), the claim line that
+// runs (after the drop-ins) must name that registry with --registry, as
+// `ports systemd` writes it; else claim-port, at the next restart, protects
+// the processes of another registry (or of its bundled one). Real unit files
+// and a real registry file in a temp root, read by checkPorts().
+import { symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { claimWiring } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { runMain } from '../../../../test-support/index.js';
+import { main as portsMain } from '../../../ports/src/cli/main.js';
+import { checkPorts, type CheckResult } from '../../src/index.js';
+import { EXECUTABLE, registryText, tempDir, writeTree, type TreeEntry } from '../helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+const API = 'etc/systemd/system/dsa110-api.service';
+const DROP_IN_DIR = 'etc/systemd/system/dsa110-api.service.d';
+/** Where the registry lies in the root, and so its name on the system booted from it. */
+const REGISTRY = '/etc/dsa110/ports.yaml';
+const TEXT = registryText([{ id: 'api', port: 8000, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] }]);
+
+const unit = (...lines: string[]) => `[Unit]\nDescription=test\n\n[Service]\n${lines.join('\n')}\nExecStart=/usr/bin/python3 -m api\n`;
+
+/** A root holding claim-port, the registry at REGISTRY and `files`. */
+function rootWith(files: Record<string, TreeEntry>): string {
+  return writeTree(tempDir(), { 'usr/local/bin/claim-port': EXECUTABLE, [REGISTRY.slice(1)]: TEXT, ...files });
+}
+
+/** The systemd results of api, the registry named by --registry (`how: 'option'`) or $DSA110_PORTS_FILE. */
+async function systemdResults(root: string, registry = join(root, REGISTRY), how: 'option' | 'env' = 'option'): Promise<CheckResult[]> {
+  const named = how === 'option' ? { registry, env: {} } : { env: { DSA110_PORTS_FILE: registry } };
+  const report = await checkPorts({ ...named, root, services: ['api'], firewall: false });
+  return report.results.filter((result) => result.check === 'systemd');
+}
+
+const severities = (results: readonly CheckResult[]) => results.map((result) => result.severity);
+const errors = (results: readonly CheckResult[]) => results.filter((result) => result.severity === 'error');
+
+describe('the systemd check: the registry the claim line reads', () => {
+  it('a claim line with no --registry reads the bundled one: an error naming the line, the registry checked here and the fix', async () => {
+    const root = rootWith({ [API]: unit(`ExecStartPre=+${CLAIM} 8000`) });
+    for (const how of ['option', 'env'] as const) {
+      const results = await systemdResults(root, join(root, REGISTRY), how);
+      expect(severities(results), how).toEqual(['ok', 'error']);
+      expect(errors(results)[0]).toMatchObject({ service: 'api', port: 8000, file: `/${API}:5` });
+      expect(errors(results)[0]!.reason).toBe(
+        `api (8000): ExecStartPre=+${CLAIM} 8000 in /${API}:5 names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports systemd\` writes it when it reads this registry`,
+      );
+    }
+  });
+
+  it('a claim line that names another registry: an error, and the report exits 1', async () => {
+    const root = rootWith({ [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry /etc/dsa110/old-ports.yaml`) });
+    const results = await systemdResults(root);
+    expect(severities(results)).toEqual(['ok', 'error']);
+    expect(errors(results)[0]!.reason).toContain(`reads --registry /etc/dsa110/old-ports.yaml, not ${REGISTRY}, the registry checked here`);
+    const report = await checkPorts({ registry: join(root, REGISTRY), root, services: ['api'], firewall: false, env: {} });
+    expect(report.exitCode).toBe(1);
+  });
+
+  it('the same registry spelt otherwise (`//`, `/./`, --registry=, the option before the port) is the same registry: ok', async () => {
+    for (const line of [
+      `ExecStartPre=+${CLAIM} 8000 --registry ${REGISTRY}`,
+      `ExecStartPre=+${CLAIM} 8000 --registry //etc//dsa110/ports.yaml`,
+      `ExecStartPre=+${CLAIM} 8000 --registry /etc/./dsa110/./ports.yaml`,
+      `ExecStartPre=+${CLAIM} --registry=${REGISTRY} 8000`,
+    ]) {
+      const root = rootWith({ [API]: unit(line) });
+      expect(severities(await systemdResults(root)), line).toEqual(['ok']);
+      // The registry the health check is given, spelt otherwise too.
+      expect(severities(await systemdResults(root, `${root}//etc/./dsa110//ports.yaml`)), line).toEqual(['ok']);
+    }
+  });
+
+  it('the bundled registry (nothing named): no finding, whatever the line names, as `ports systemd --check` says nothing', async () => {
+    const registry = await loadRegistry();
+    const files: Record<string, TreeEntry> = { 'usr/local/bin/claim-port': EXECUTABLE };
+    for (const entry of claimWiring(registry)) {
+      const line = `${entry.line}${entry.service.id === 'api' ? ' --registry /etc/dsa110/other.yaml' : ''}`;
+      files[`etc/systemd/system/${entry.claim === 'unit' ? entry.unit : entry.path}`] = entry.claim === 'unit' ? unit(line) : `[Service]\n${line}\n`;
+      if (entry.claim === 'drop-in') files[`usr/lib/systemd/system/${entry.unit}`] = '[Service]\nExecStart=/usr/bin/true\n';
+    }
+    const report = await checkPorts({ root: writeTree(tempDir(), files), firewall: false, env: {} });
+    const systemd = report.results.filter((result) => result.check === 'systemd');
+    expect(systemd.length).toBe(claimWiring(registry).length);
+    expect(severities(systemd)).toEqual(systemd.map(() => 'ok'));
+  });
+
+  it('judges the claim line that runs: a later drop-in that replaces it decides, either way', async () => {
+    const replacing = (line: string) => `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} 8000${line}\n`;
+    // The unit file's line names no registry; the drop-in's, which replaces it, names this one.
+    const fixed = rootWith({ [API]: unit(`ExecStartPre=+${CLAIM} 8000`), [`${DROP_IN_DIR}/50-registry.conf`]: replacing(` --registry ${REGISTRY}`) });
+    const results = await systemdResults(fixed);
+    expect(severities(results)).toEqual(['ok']);
+    expect(results[0]!.file).toBe(`/${DROP_IN_DIR}/50-registry.conf:3`);
+    // The unit file's line is right; the drop-in replaces it with one that names none: the drop-in's line is the error.
+    const broken = rootWith({ [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry ${REGISTRY}`), [`${DROP_IN_DIR}/50-registry.conf`]: replacing('') });
+    const found = errors(await systemdResults(broken));
+    expect(found).toEqual([expect.objectContaining({ file: `/${DROP_IN_DIR}/50-registry.conf:3` })]);
+    expect(found[0]!.reason).toContain('names no --registry');
+    // A drop-in that adds a second claim line (no clearing line) runs both: each is judged.
+    const added = rootWith({
+      [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry ${REGISTRY}`),
+      [`${DROP_IN_DIR}/50-again.conf`]: `[Service]\nExecStartPre=+${CLAIM} 8000 --registry /srv/ports.yaml\n`,
+    });
+    expect(errors(await systemdResults(added))).toEqual([expect.objectContaining({ file: `/${DROP_IN_DIR}/50-again.conf:2` })]);
+  });
+
+  it('under --root, compares with the name the booted system gives the registry, not the host path', async () => {
+    // The host's path of the registry in the root is no path on the booted system: claim-port there would not find it.
+    const root = rootWith({});
+    writeTree(root, { [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry ${join(root, REGISTRY)}`) });
+    const results = await systemdResults(root);
+    expect(errors(results)[0]!.reason).toContain(`reads --registry ${join(root, REGISTRY)}, not ${REGISTRY}, the registry checked here`);
+    // The root reached through a link, and a registry directory inside the root that links (relatively) elsewhere in
+    // it: named as `ports systemd --root` names it, the root's real path taken off and the rest as given.
+    const linked = rootWith({ 'opt/dsa110/ports.yaml': TEXT, 'etc/ports': { symlink: '../opt/dsa110' } });
+    writeTree(linked, { [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry /etc/ports/ports.yaml`) });
+    const link = join(tempDir(), 'root-link');
+    symlinkSync(linked, link);
+    const report = await checkPorts({ registry: join(linked, 'etc/ports/ports.yaml'), root: link, services: ['api'], firewall: false, env: {} });
+    expect(severities(report.results.filter((result) => result.check === 'systemd'))).toEqual(['ok']);
+  });
+
+  it('under --root, a registry outside the root has no name on the booted system: no finding (no claim line could name it)', async () => {
+    const root = rootWith({ [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry ${REGISTRY}`) });
+    const outside = join(tempDir(), 'ports.yaml');
+    writeFileSync(outside, TEXT);
+    expect(severities(await systemdResults(root, outside))).toEqual(['ok']);
+  });
+
+  it('agrees with `ports systemd`: what it writes for the registry passes; a line naming another registry fails both', async () => {
+    const root = rootWith({ 'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n' });
+    const registry = join(root, REGISTRY);
+    writeFileSync(
+      registry,
+      registryText([
+        { id: 'api', port: 8000, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] },
+        { id: 'redis', port: 6379, robust: true, unit: 'redis-server.service', claim: 'drop-in', processes: ['redis-server'] },
+      ]),
+    );
+    // `ports systemd` prints the unit-file line for api (claim: unit) and writes redis's drop-in.
+    const printed = await runMain(portsMain, ['systemd', '--registry', registry, '--root', root]);
+    expect(printed.code).toBe(0);
+    const line = printed.stdout.split('\n').find((text) => text.startsWith(`ExecStartPre=+${CLAIM} 8000`))!;
+    expect(line).toBe(`ExecStartPre=+${CLAIM} 8000 --registry ${REGISTRY}`);
+    writeTree(root, { [API]: unit(line) });
+    const both = async () => ({
+      check: (await runMain(portsMain, ['systemd', '--check', '--registry', registry, '--root', root])).code,
+      health: (await checkPorts({ registry, root, firewall: false, env: {} })).results.filter((result) => result.check === 'systemd'),
+    });
+    const good = await both();
+    expect(good.check).toBe(0);
+    expect(severities(good.health)).toEqual(['ok', 'ok']);
+    writeTree(root, { [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry /etc/dsa110/old-ports.yaml`) });
+    const bad = await both();
+    expect(bad.check).toBe(1);
+    expect(errors(bad.health).map((result) => result.service)).toEqual(['api']);
+  });
+});
