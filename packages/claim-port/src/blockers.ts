@@ -7,7 +7,6 @@ import { escapeText } from '@dsa110/ports';
 import {
   canBind,
   formatEndpoint,
-  processesWithUnlistedSockets,
   readPortSockets,
   readProcessInfo,
   scanSocketHolders,
@@ -15,6 +14,7 @@ import {
   type PortSocket,
   type ProcessInfo,
   type Transport,
+  unlistedSocketHolders,
 } from '@dsa110/ports/system';
 import { now } from './watch.js';
 
@@ -31,6 +31,8 @@ export interface Blocker {
    * closes its end, or the kernel's timeout ends it.
    */
   readonly peer?: { readonly socket: string; readonly holders: readonly BlockerHolder[] };
+  /** A process holds it that claim-port cannot identify (a socket the tables do not list, that no examined socket proved to be). */
+  readonly unidentified?: boolean;
 }
 
 export interface BindVerdict {
@@ -106,36 +108,28 @@ function peerOf(socket: PortSocket, procRoot: string): PortSocket | undefined {
   return readPortSockets(port, 'tcp', procRoot).find((s) => s.address === address && s.remote === local);
 }
 
-/** At most this many candidates are named for a socket the tables do not list. */
-const MAX_CANDIDATES = 8;
-
 /**
  * A TCP socket bound but not listening is in no /proc/net table: name the
- * processes that hold sockets no table lists (one of them holds it).
+ * processes proved to hold one bound to the port (see unlistedSocketHolders
+ * in @dsa110/ports/system), never a guess among the processes that hold some
+ * unlisted socket (any process may, on any port, and a socket's network
+ * namespace need not be its process's); when none is proved, say that a
+ * process claim-port cannot identify holds it.
  */
-function unlistedBlockers(procRoot = '/proc'): Blocker[] {
+function unlistedBlockers(port: number, procRoot = '/proc'): Blocker[] {
+  const socket = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";
   let holders: Blocker['holders'];
   try {
-    // Newest first: a socket left bound is more often a recent process's.
-    holders = [...processesWithUnlistedSockets(procRoot).keys()]
-      .filter((pid) => pid !== process.pid)
+    holders = unlistedSocketHolders(port, procRoot)
+      .holders.filter((pid) => pid !== process.pid)
       .flatMap((pid) => {
         const p = readProcessInfo(pid, procRoot);
-        return p ? [p] : [];
-      })
-      .sort((a, b) => b.startTime - a.startTime)
-      .map((p) => ({ pid: p.pid, comm: p.comm, command: p.command }));
+        return p ? [{ pid: p.pid, comm: p.comm, command: p.command }] : [];
+      });
   } catch {
-    return [];
+    holders = [];
   }
-  if (holders.length === 0) return [];
-  const more = holders.length > MAX_CANDIDATES ? ` (${holders.length - MAX_CANDIDATES} more not shown)` : '';
-  return [
-    {
-      socket: `a socket bound to the port but not listening (the kernel's tables do not list such sockets; one of these processes holds it${more})`,
-      holders: holders.slice(0, MAX_CANDIDATES),
-    },
-  ];
+  return [holders.length > 0 ? { socket, holders } : { socket, holders: [], unidentified: true }];
 }
 
 /**
@@ -153,7 +147,7 @@ export async function verifyBindable(
   }
   if (check.ok) return { ok: true, blockers: [] };
   let blockers = options.tables ? readBlockers(port, transport, options.procRoot) : [];
-  if (options.tables && blockers.length === 0 && check.code === 'EADDRINUSE' && transport === 'tcp') blockers = unlistedBlockers(options.procRoot);
+  if (options.tables && blockers.length === 0 && check.code === 'EADDRINUSE' && transport === 'tcp') blockers = unlistedBlockers(port, options.procRoot);
   // A privileged port cannot be test-bound without the privilege: the socket tables decide.
   if (check.code === 'EACCES' || check.code === 'EPERM') return { ...check, ok: blockers.length === 0, untestable: true, blockers };
   return { ok: false, ...(check.reason !== undefined && { reason: check.reason }), ...(check.code !== undefined && { code: check.code }), blockers };
@@ -180,7 +174,7 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
   return verdict.blockers
     .map(
       (b) =>
-        `${b.socket}${b.holders.length > 0 ? `, held by ${named(b.holders)}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
+        `${b.socket}${b.holders.length > 0 ? `, held by ${named(b.holders)}` : b.unidentified ? `, held by a process claim-port cannot identify${euid === 0 ? '' : ` (run claim-port as root to find it)`}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
     )
     .join('; ');
 }

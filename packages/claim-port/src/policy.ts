@@ -11,7 +11,7 @@ import {
 } from '@dsa110/ports';
 import { globToRegExp, matchProcessName, processNames, type ProcessInfo } from '@dsa110/ports/system';
 import type { Executable, Ownership } from './executable.js';
-import type { UserNamespace } from './namespace.js';
+import type { NamespaceMember, UidRange, UserNamespace } from './namespace.js';
 
 export interface ProtectionPolicy {
   /** Glob patterns (`*`, `?`) matched against the names a process goes by (see processNames in @dsa110/ports/system). */
@@ -71,7 +71,9 @@ export function protectionReason(
 ): string | undefined {
   // Never below the built-in floor, whatever a caller's policy says.
   const upTo = Math.max(policy.protectedPidsUpTo, MIN_PROTECTED_PIDS_UP_TO);
-  if (info.pid <= upTo)
+  // The floor protects init and kthreadd; in a PID namespace (claim-port in a container) PID 2 is any process, and no kernel thread.
+  const floorOnly = upTo === MIN_PROTECTED_PIDS_UP_TO && info.pid === 2 && !info.kernelThread;
+  if (info.pid <= upTo && !floorOnly)
     // Only the floor is init and kthreadd; a higher bound is the registry's choice, named as such.
     return `PID ${info.pid} is at or below ${upTo} (${upTo === MIN_PROTECTED_PIDS_UP_TO ? 'init and kthreadd' : 'claim.protect.pidsUpTo'})`;
   if (info.kernelThread) return 'it is a kernel thread';
@@ -80,8 +82,11 @@ export function protectionReason(
     return 'it is claim-port itself, which inherited the socket from the program that started it: start claim-port without that descriptor (close it, or mark it close-on-exec, before the exec)';
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
   // The kernel drops a signal to a namespace's init unless it handles it, and its death (SIGKILL) kills every process in the namespace.
-  if (info.namespacePid === 1 && sandboxReason(info, namespace) === undefined)
-    return 'it is PID 1 of its own PID namespace (the init of a container or sandbox): killing it kills every process in that namespace, holders of the port or not; stop the container or sandbox instead';
+  if (info.namespacePid === 1) {
+    const sandbox = judgeSandbox(info, namespace);
+    if (sandbox.reason === undefined)
+      return `it is PID 1 of its own PID namespace (the init of a container or sandbox): killing it kills every process in that namespace, holders of the port or not; stop the container or sandbox instead${sandbox.joined ? ` (its user made it, but ${sandbox.joined})` : ''}`;
+  }
   const { added, builtin } = protectedNameHits(info, policy);
   const hit = added ?? (builtin && disguise(info, builtin, policy, executable) === undefined ? builtin : undefined);
   return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
@@ -95,21 +100,67 @@ export function protectionReason(
  * podman), and then give any process the init's protection: a refusal any user
  * could cause for every claim. Proof needs all of: the holder runs as a user
  * other than root (real and effective uid); its user namespace is not
- * claim-port's and its uid_map maps no host root (so no process in it, or in a
- * namespace nested in it, runs as root: its death kills only processes of
- * users other than root, which a claim run as root may signal); and it is not
- * in a container of the system's runtime (a container's cgroup outside a
- * user's service manager) nor in any unit of the system's outside user.slice
+ * claim-port's and its uid_map maps no host root; every process that dies with
+ * it (see sandboxJoiner) runs in that user namespace, or in one that maps no
+ * uid it does not, as uids it maps (root may join the PID namespace alone,
+ * `nsenter -t INIT --pid`, and stays root: it would die with the init); and it
+ * is not in a container of the system's runtime (a container's cgroup outside
+ * a user's service manager) nor in any unit of the system's outside user.slice
  * (systemd-nspawn -U, LXC, a service: root made those; a user cannot move a
  * process there): stop that container or unit instead.
  * Whatever is not known keeps the protection.
  */
 export function sandboxReason(info: ProcessInfo, namespace: NamespaceFacts | undefined): string | undefined {
-  if (info.namespacePid !== 1 || !(info.uid > 0 && info.realUid > 0)) return undefined;
-  if (namespace?.userNamespace === undefined || namespace.userNamespace.mapsRoot) return undefined;
+  return judgeSandbox(info, namespace).reason;
+}
+
+/** sandboxReason, and when only a process that joined the namespace keeps the protection, which one (for the refusal). */
+function judgeSandbox(info: ProcessInfo, namespace: NamespaceFacts | undefined): { reason?: string; joined?: string } {
+  if (info.namespacePid !== 1 || !(info.uid > 0 && info.realUid > 0)) return {};
+  const userNamespace = namespace?.userNamespace;
+  if (userNamespace === undefined || userNamespace.mapsRoot) return {};
   // Root started it: a container of the system's runtime (its cgroup, outside a user's service manager), or any unit of the system's outside user.slice (systemd-nspawn -U, LXC, a service).
-  if ((namespace.container !== undefined && namespace.userManager === undefined) || namespace.systemUnit) return undefined;
-  return 'PID 1 of its own PID namespace, made in a user namespace that maps no host root (one any user can make: unshare --user --pid), so killing it kills no process of root';
+  if ((namespace!.container !== undefined && namespace!.userManager === undefined) || namespace!.systemUnit) return {};
+  const joined = sandboxJoiner(userNamespace);
+  if (joined !== undefined) return { joined };
+  return {
+    reason:
+      'PID 1 of its own PID namespace, made in a user namespace that maps no host root (one any user can make: unshare --user --pid), and every process in it runs in that user namespace as a uid it maps, so killing it kills no process of root',
+  };
+}
+
+/**
+ * Pure: the first process that dies with a user-made init and is not proved to
+ * be of that user namespace, named with why; undefined when every member is.
+ * A member is proved when it runs in the init's user namespace, or in another
+ * (a nested one) whose uid_map maps only uids the init's maps, and all four of
+ * its uids (real, effective, saved, filesystem, as claim-port sees them) are
+ * uids the init's map maps: a process of the host's user namespace (root that
+ * joined with `nsenter --pid`), or one that joined the user namespace as a uid
+ * it does not map (root, with `nsenter --user`), is not. A member whose facts
+ * cannot be read, or no scan at all, is not proved either.
+ */
+export function sandboxJoiner(userNamespace: UserNamespace): string | undefined {
+  if (userNamespace.members === undefined) return 'the processes in its PID namespace could not be read (to know whether one of root joined it)';
+  const maps = (uid: number) => userNamespace.mappedUids.some((range) => uid >= range.first && uid < range.first + range.count);
+  const mapsAll = (inner: UidRange) =>
+    userNamespace.mappedUids.some((range) => inner.first >= range.first && inner.first + inner.count <= range.first + range.count);
+  for (const member of userNamespace.members) {
+    const { uids, sameUserNamespace, mappedUids } = member;
+    if (uids === undefined || sameUserNamespace === undefined) return `${memberName(member)}, in its PID namespace, cannot be read`;
+    const within = sameUserNamespace || mappedUids?.every(mapsAll) === true;
+    if (!within) return `${memberName(member)} joined its PID namespace from outside its user namespace, and would die with it`;
+    const unmapped = uids.find((uid) => !maps(uid));
+    if (unmapped !== undefined)
+      return `${memberName(member)} is in its PID namespace as uid ${unmapped}, which its user namespace does not map, and would die with it`;
+  }
+  return undefined;
+}
+
+/** `PID 4321 (sleep, user root)`, its comm and user escaped. */
+function memberName(member: NamespaceMember): string {
+  const details = [member.comm, member.user === undefined ? undefined : `user ${member.user}`].filter((part) => part !== undefined);
+  return `PID ${member.pid}${details.length > 0 ? ` (${details.map((part) => escapeText(part, 64)).join(', ')})` : ''}`;
 }
 
 /**

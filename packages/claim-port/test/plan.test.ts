@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { exitCode } from '../src/exit-code.js';
 import { planClaim } from '../src/plan.js';
 import { globToRegExp, processNames } from '@dsa110/ports/system';
-import { BUILTIN_POLICY, disguiseReason, isServiceManager, protectionReason, sandboxReason } from '../src/policy.js';
-import { mapsHostRoot } from '../src/namespace.js';
+import { BUILTIN_POLICY, disguiseReason, isServiceManager, protectionReason, sandboxJoiner, sandboxReason } from '../src/policy.js';
+import { mapsHostRoot, parseUidMap, type NamespaceMember } from '../src/namespace.js';
 import type { Executable } from '../src/executable.js';
 
 const proc = (over: Partial<ProcessInfo>): ProcessInfo => ({
@@ -45,6 +45,10 @@ describe('protectionReason', () => {
       'PID 402 is at or below 1000 (claim.protect.pidsUpTo)',
     );
     expect(protectionReason(proc({ pid: 77, kernelThread: true }), BUILTIN_POLICY, self)).toMatch(/kernel thread/);
+    // PID 2 is kthreadd only when the kernel's flag says so: in a PID namespace (claim-port in a container) it is any process, unless the registry's bound covers it.
+    expect(protectionReason(proc({ pid: 2, kernelThread: true }), BUILTIN_POLICY, self)).toBe('PID 2 is at or below 2 (init and kthreadd)');
+    expect(protectionReason(proc({ pid: 2, kernelThread: false }), BUILTIN_POLICY, self)).toBeUndefined();
+    expect(protectionReason(proc({ pid: 2, kernelThread: false }), { ...BUILTIN_POLICY, protectedPidsUpTo: 10 }, self)).toMatch(/claim\.protect\.pidsUpTo/);
     expect(protectionReason(proc({ pid: 9000 }), BUILTIN_POLICY, self)).toBe(
       'it is claim-port itself, which inherited the socket from the program that started it: start claim-port without that descriptor (close it, or mark it close-on-exec, before the exec)',
     );
@@ -57,14 +61,22 @@ describe('protectionReason', () => {
   });
   it("unprotects the init of a PID namespace only when its user made it: a user's process in a user namespace mapping no host root, in no system container", () => {
     const init = proc({ pid: 4242, namespacePid: 1, uid: 1000, realUid: 1000 });
-    const userMade = { userNamespace: { mapsRoot: false } };
+    const mappedUids = [{ first: 1000, count: 1 }];
+    const userMade = {
+      userNamespace: {
+        mapsRoot: false,
+        mappedUids,
+        members: [{ pid: 4242, comm: 'python3', user: 'alice', uids: [1000, 1000, 1000, 1000], sameUserNamespace: true }],
+      },
+    };
     expect(protectionReason(init, BUILTIN_POLICY, self, undefined, userMade)).toBeUndefined();
     expect(sandboxReason(init, userMade)).toMatch(/maps no host root/);
     // A rootless container in the user's own service manager is the user's too.
     expect(sandboxReason(init, { ...userMade, container: 'abc', userManager: 'user@1000.service' })).toBeDefined();
     for (const [holder, facts] of [
       [init, undefined], // not known: not read, or a read failed
-      [init, { userNamespace: { mapsRoot: true } }], // root may run in it
+      [init, { userNamespace: { mapsRoot: true, mappedUids: [{ first: 0, count: 65536 }] } }], // root may run in it
+      [init, { userNamespace: { mapsRoot: false, mappedUids } }], // its members could not be read
       [init, { ...userMade, container: 'abc' }], // a container of the system's runtime (userns-remap)
       [init, { ...userMade, systemUnit: true }], // a unit of the system's outside user.slice (systemd-nspawn -U, LXC)
       [proc({ pid: 4242, namespacePid: 1, uid: 0, realUid: 1000 }), userMade], // effective root
@@ -82,6 +94,31 @@ describe('protectionReason', () => {
     const plan = planClaim({ ...base, listeners: [listener([init])], context: { holders: new Map([[4242, userMade]]) } });
     expect(plan).toMatchObject({ kind: 'signal' });
     expect(plan.kind === 'signal' && plan.disguised.get(4242)).toMatch(/^PID 1 of its own PID namespace/);
+  });
+  it('a user-made init is no sandbox of its user once a process that is not of its user namespace is in its PID namespace, or one that cannot be read', () => {
+    const mappedUids = [{ first: 100000, count: 65536 }];
+    const own = { pid: 4242, comm: 'python3', user: '100000', uids: [100000, 100000, 100000, 100000], sameUserNamespace: true };
+    const facts = (...members: NamespaceMember[]) => ({ mapsRoot: false, mappedUids, members: [own, ...members] });
+    expect(sandboxJoiner(facts())).toBeUndefined();
+    // A nested user namespace that maps only what the init's maps, as a uid it maps.
+    expect(sandboxJoiner(facts({ ...own, pid: 4250, sameUserNamespace: false, mappedUids: [{ first: 100005, count: 10 }] }))).toBeUndefined();
+    const root = { pid: 4300, comm: 'sleep', user: 'root', uids: [0, 0, 0, 0], sameUserNamespace: false, mappedUids: [{ first: 0, count: 4294967295 }] };
+    expect(sandboxJoiner(facts(root))).toBe('PID 4300 (sleep, user root) joined its PID namespace from outside its user namespace, and would die with it');
+    // In its user namespace, as a uid it does not map (root that joined the user namespace too): its saved uid is root's.
+    expect(sandboxJoiner(facts({ ...own, pid: 4301, comm: 'sh', uids: [100000, 100000, 0, 100000] }))).toBe(
+      'PID 4301 (sh, user 100000) is in its PID namespace as uid 0, which its user namespace does not map, and would die with it',
+    );
+    expect(sandboxJoiner(facts({ ...own, pid: 4302, sameUserNamespace: false, mappedUids: [{ first: 100000, count: 65537 }] }))).toMatch(/^PID 4302 .* joined/);
+    expect(sandboxJoiner(facts({ pid: 4303 }))).toBe('PID 4303, in its PID namespace, cannot be read');
+    expect(sandboxJoiner({ mapsRoot: false, mappedUids })).toMatch(/could not be read/);
+    // A comm is the process's choice: escaped.
+    expect(sandboxJoiner(facts({ ...root, comm: 'x\n[claim-port:1] y' }))).toContain('(x\\n[claim-port:1] y, user root)');
+    const init = proc({ pid: 4242, namespacePid: 1, uid: 100000, realUid: 100000 });
+    expect(sandboxReason(init, { userNamespace: facts(root) })).toBeUndefined();
+    expect(protectionReason(init, BUILTIN_POLICY, self, undefined, { userNamespace: facts(root) })).toMatch(
+      /stop the container or sandbox instead \(its user made it, but PID 4300 \(sleep, user root\) joined its PID namespace/,
+    );
+    expect(parseUidMap('0 100000 65536\n')).toEqual([{ first: 100000, count: 65536 }]);
   });
   it('reads a uid_map: host root mapped or not, and nothing known from a malformed one', () => {
     expect(mapsHostRoot('         0      65534          1\n')).toBe(false);

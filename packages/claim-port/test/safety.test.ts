@@ -30,7 +30,19 @@ import { cleanupStarted, claimOurs, start } from './started.js';
 import { claimPort } from '../src/index.js';
 import { procControl, type FamilyReader, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
-import { hasCommand, isAlive, leasePort, isSpawned, signal, spawnListener, waitForExit, waitUntil, wasSpawned } from '../../../test-support/index.js';
+import { describeBlockers } from '../src/blockers.js';
+import {
+  guardPort,
+  hasCommand,
+  isAlive,
+  leasePort,
+  isSpawned,
+  signal,
+  spawnListener,
+  waitForExit,
+  waitUntil,
+  wasSpawned,
+} from '../../../test-support/index.js';
 import { socketsOn } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
 
@@ -501,6 +513,34 @@ while True: time.sleep(3600)`;
     },
   );
 
+  it.skipIf(!hasCommand('setpriv') || !hasCommand('nsenter'))(
+    'the same user-made init stays protected once a root process has joined its PID namespace (nsenter --pid): its death would kill that root process too',
+    async () => {
+      const init = await start([...asNobody, 'unshare', '--user', '--map-root-user', '--pid', '--fork', '--kill-child', python, '-c', initScript()]);
+      // Root joins the PID namespace only (it stays in the host's user namespace, as root): what an operator's nsenter does.
+      const joined = await start([
+        'nsenter',
+        '-t',
+        String(init.first.pid),
+        '--pid',
+        python,
+        '-c',
+        `import json, os, time
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': 1}), flush=True)
+while True: time.sleep(3600)`,
+      ]);
+      expect(readlinkSync(`/proc/${joined.first.pid}/ns/pid`)).toBe(readlinkSync(`/proc/${init.first.pid}/ns/pid`));
+      const lines: string[] = [];
+      const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 500, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: init.first.pid, outcome: 'protected', signals: [] });
+      expect(result.holders[0]!.reason).toMatch(/PID 1 of its own PID namespace/);
+      expect(result.holders[0]!.reason).toContain(`PID ${joined.first.pid} (python3, user root)`);
+      expect(isAlive(init.first.pid)).toBe(true);
+      expect(isAlive(joined.first.pid)).toBe(true);
+    },
+  );
+
   it.skipIf(!hasCommand('setpriv') || !cgroupsWritable)(
     "the same user-made init in a unit of the system's outside user.slice (a machine, a service: root put it there) stays protected",
     async () => {
@@ -528,6 +568,86 @@ while True: time.sleep(3600)`;
     expect(result.holders[0]).toMatchObject({ pid: init.first.pid, uid: 65534, outcome: 'protected', signals: [] });
     expect(isAlive(init.first.pid)).toBe(true);
   });
+});
+
+describe.skipIf(!root || !hasCommand('unshare') || !hasCommand('nsenter'))('2c. claim-port inside a PID namespace (a container)', () => {
+  const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+  const source = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+
+  it.skipIf(!existsSync(tsx))(
+    'PID 2 there and its children are ordinary processes, not kernel threads (no PF_KTHREAD): a holder whose parent is PID 2 is freed, and so is PID 2',
+    async () => {
+      // The namespace's PID 1 starts PID 2, which holds a socket and starts PID 3, which holds another. /proc is the host's: each prints its host PID.
+      const holder = (port: number) => `import json, os, socket, subprocess, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(16)
+child = subprocess.Popen(sys.argv[1:]) if len(sys.argv) > 1 else None
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`;
+      const [outer, inner] = [leasePort(), leasePort()];
+      const init = await start([
+        'unshare',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        python,
+        '-c',
+        `import json, os, subprocess, sys, time
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid()}), flush=True)
+subprocess.Popen(sys.argv[1:])
+while True: time.sleep(3600)`,
+        python,
+        '-c',
+        holder(outer),
+        python,
+        '-c',
+        holder(inner),
+      ]);
+      const waitFor = async (port: number) => {
+        await waitUntil(() => socketsOn(port).length > 0, 10_000);
+        return socketsOn(port)[0]!.holders[0]!.pid;
+      };
+      const [pid2, pid3] = [await waitFor(outer), await waitFor(inner)];
+      expect(readFileSync(`/proc/${pid2}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+2$/m);
+      expect(readFileSync(`/proc/${pid3}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+3$/m);
+      // Each is recorded with the guard once it has printed its line.
+      await waitUntil(() => init.pids.includes(pid2) && init.pids.includes(pid3), 10_000);
+      const pid1 = init.pids.find((pid) => /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')))!;
+      // claim-port as a container runs it: in that PID namespace, with its own /proc (a mount namespace of its own, private).
+      const claimInside = (port: number) => {
+        guardPort(port);
+        return spawnSync(
+          'nsenter',
+          [
+            '-t',
+            String(pid1),
+            '--pid',
+            'unshare',
+            '--mount',
+            '--mount-proc',
+            process.execPath,
+            '--conditions=development',
+            '--import',
+            tsx,
+            source,
+            String(port),
+            '--timeout',
+            '0.3',
+            '--json',
+          ],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+      };
+      const third = claimInside(inner);
+      expect(third.stderr).not.toMatch(/kernel thread/);
+      expect(JSON.parse(third.stdout), third.stderr).toMatchObject({ action: 'freed', holders: [{ pid: 3, ppid: 2 }] });
+      expect(isAlive(pid3)).toBe(false);
+      const second = claimInside(outer);
+      expect(second.stderr).not.toMatch(/kernel thread|init and kthreadd/);
+      expect(JSON.parse(second.stdout), second.stderr).toMatchObject({ action: 'freed', holders: [{ pid: 2, ppid: 1 }] });
+      expect(isAlive(pid2)).toBe(false);
+      expect(isAlive(pid1)).toBe(true);
+    },
+  );
 });
 
 const UDP_HOLDER = (port: number) =>
@@ -653,6 +773,38 @@ while True: time.sleep(3600)`);
     expect(result.action, result.message).toBe('failed');
     expect(result.message).toContain(`127.0.0.1:${port} -> 127.0.0.1:${client.first.port} (TIME_WAIT, a connection using the port as its local port)`);
     expect(isAlive(client.first.pid)).toBe(true);
+  });
+
+  it.skipIf(!root)(
+    'a socket bound but not listening whose process moved to another network namespace is never blamed on another process that holds a bound socket on another port',
+    async () => {
+      // bind(), then unshare(CLONE_NEWNET): the socket stays in this namespace (and blocks the port) while its process is elsewhere.
+      const moved = await py(`import ctypes, json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()}))
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x40000000) != 0: raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNET)')
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`);
+      // A decoy started after it (newest first), holding a bound socket on another port.
+      const decoy = await spawnListener({ bindOnly: true });
+      expect(readlinkSync(`/proc/${moved.first.pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
+      const result = await claimOurs(moved.first.port);
+      expect(result.action, result.message).toBe('failed');
+      expect(result.message).not.toContain(`PID ${decoy.pid}`);
+      expect(result.blockers?.flatMap((b) => b.holders.map((h) => h.pid))).not.toContain(decoy.pid);
+      // Root can prove whose it is (its fd, duplicated with pidfd_getfd, names the port and this namespace).
+      expect(result.message).toContain(`held by PID ${moved.first.pid} (python3)`);
+      expect(isAlive(moved.first.pid)).toBe(true);
+      expect(isAlive(decoy.pid)).toBe(true);
+    },
+  );
+
+  it("a socket bound but not listening that no examined socket proves to be anyone's is said to be held by a process claim-port cannot identify", () => {
+    const verdict = { ok: false, blockers: [{ socket: 'a socket bound to the port but not listening', holders: [], unidentified: true }] };
+    expect(describeBlockers(verdict, 0)).toBe('a socket bound to the port but not listening, held by a process claim-port cannot identify');
+    expect(describeBlockers(verdict, 1000)).toBe(
+      'a socket bound to the port but not listening, held by a process claim-port cannot identify (run claim-port as root to find it)',
+    );
   });
 
   it('a socket bound but not listening: the CLI-facing result says exit 1, never free', async () => {

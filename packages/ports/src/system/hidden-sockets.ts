@@ -2,11 +2,19 @@
 // bound but neither listening nor connected lives only in the bind hash, so
 // /proc/net/tcp never shows it, yet it makes a server's bind() of its port
 // fail. Without sock_diag (netlink, which Node cannot speak), its port cannot
-// be read; what can be found is which processes hold such unlisted sockets.
+// be read from /proc; what can be found is which processes hold such unlisted
+// sockets, and, as root, which of those sockets is bound to the port: perl(1)
+// duplicates each one (pidfd_getfd, Linux 5.6) and asks it (getsockname, and
+// SIOCGSKNS for its network namespace). A process is never named as holding
+// the port from less than that: a socket's namespace is not its process's
+// (a process may bind, then move to another network namespace with unshare),
+// and any process may hold an unlisted socket on another port.
 // One full /proc/*/fd scan: for explaining a failed bind only, never the hot path.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { procRootArgument, stringArgument } from '../arguments.js';
+import { portArgument, procRootArgument, stringArgument } from '../arguments.js';
 import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
+import { perlExecutable } from './holders-perl.js';
 import { readProcText } from './system-files.js';
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'icmp', 'icmp6', 'unix', 'netlink', 'packet'];
@@ -30,38 +38,44 @@ export function tableInodes(text: string): number[] {
   return out;
 }
 
-/** PIDs of this network namespace holding sockets that no /proc/net table lists (bound-only TCP sockets are among them), with how many. */
-export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, number> {
-  procRootArgument('processesWithUnlistedSockets', procRoot);
-  const listed = new Set<number>();
+/** The inodes every /proc/net table of `net` (`net`, or `PID/net` for that process's network namespace) lists. */
+function listedInodes(procRoot: string, net: string, into: Set<number>): void {
   for (const table of TABLES) {
     try {
-      for (const inode of tableInodes(readProcText(procRoot, `net/${table}`, MAX_SOCKET_TABLE_BYTES))) listed.add(inode);
+      for (const inode of tableInodes(readProcText(procRoot, `${net}/${table}`, MAX_SOCKET_TABLE_BYTES))) into.add(inode);
     } catch {
       // a table this kernel does not have (or one that is no regular file, under a procRoot laid out by hand)
     }
   }
-  // A socket of another network namespace is in none of this namespace's
-  // tables, and cannot block a bind here: only processes in this one count.
-  const netns = (pid: string) => {
-    try {
-      return readlinkSync(`${procRoot}/${pid}/ns/net`);
-    } catch {
-      return undefined;
-    }
-  };
-  const own = netns('self');
-  const out = new Map<number, number>();
-  for (const name of listProcRoot(procRoot)) {
+}
+
+/**
+ * The sockets no /proc/net table lists, by PID: fd number -> socket inode. A
+ * socket listed in the tables of any network namespace a process is in is
+ * listed (its namespace's tables are read once, through one of its processes);
+ * a process is never left out for being in another namespace than this one: its
+ * socket need not be (a process may bind, then unshare its network namespace).
+ */
+function unlistedSockets(procRoot: string, caller: string): Map<number, Map<number, number>> {
+  const listed = new Set<number>();
+  listedInodes(procRoot, 'net', listed);
+  const seen = new Set<string | undefined>();
+  try {
+    seen.add(readlinkSync(`${procRoot}/self/ns/net`));
+  } catch {
+    // not known: each process's namespace is read below, that one included
+  }
+  const out = new Map<number, Map<number, number>>();
+  for (const name of listProcRoot(procRoot, caller)) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
-    if (own !== undefined && netns(name) !== own) continue;
     let fds: string[];
     try {
       fds = readdirSync(`${procRoot}/${name}/fd`);
     } catch {
       continue;
     }
+    let sockets: Map<number, number> | undefined;
     for (const fd of fds) {
       let target: string;
       try {
@@ -71,14 +85,120 @@ export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, nu
       }
       if (!target.startsWith('socket:[')) continue;
       const inode = Number(target.slice(8, -1));
-      if (!listed.has(inode)) out.set(Number(name), (out.get(Number(name)) ?? 0) + 1);
+      if (listed.has(inode)) continue;
+      // Not in this namespace's tables: read those of its process's namespace, once per namespace.
+      let netns: string | undefined;
+      try {
+        netns = readlinkSync(`${procRoot}/${name}/ns/net`);
+      } catch {
+        netns = undefined;
+      }
+      if (netns !== undefined && !seen.has(netns)) {
+        seen.add(netns);
+        listedInodes(procRoot, `${name}/net`, listed);
+        if (listed.has(inode)) continue;
+      }
+      if (!sockets) out.set(Number(name), (sockets = new Map()));
+      sockets.set(Number(fd), inode);
     }
   }
   return out;
 }
 
+/** PIDs holding sockets that no /proc/net table lists (bound-only TCP sockets are among them, of any port and any network namespace), with how many. */
+export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, number> {
+  procRootArgument('processesWithUnlistedSockets', procRoot);
+  return new Map([...unlistedSockets(procRoot, 'processesWithUnlistedSockets')].map(([pid, sockets]) => [pid, sockets.size]));
+}
+
+export interface UnlistedHolders {
+  /** PIDs proved to hold a TCP socket bound to the port in this network namespace and listed in no table. */
+  readonly holders: number[];
+  /** How many unlisted sockets could not be examined (not root, no perl, pidfd_getfd refused, a procRoot not /proc): any of them may be the one. */
+  readonly unexamined: number;
+}
+
+/**
+ * Arguments: the port, then `PID:FD` pairs. For each, NUL-separated records:
+ * `m PID` when the fd is a TCP socket (SOCK_STREAM, IPPROTO_TCP) of perl's own
+ * network namespace bound to the port, `n PID` when it is examined and is
+ * not, `e PID ERRNO` when it cannot be examined. Each fd is duplicated into
+ * perl with pidfd_getfd (syscall 438 on every architecture, 434 pidfd_open:
+ * numbers past 423 are shared), which leaves the process's own fd as it was,
+ * and closed again. The socket options are asm-generic's (SOL_SOCKET 1,
+ * SO_TYPE 3, SO_PROTOCOL 38: x86, arm, riscv, ...); where they differ, the
+ * reads fail and nothing is proved. No module is loaded, and the environment is empty.
+ */
+const EXAMINE_SCRIPT = `my ($port, @pairs) = @ARGV;
+my $own = (stat('/proc/self/ns/net'))[1];
+for my $pair (@pairs) {
+  my ($pid, $fd) = split(/:/, $pair);
+  my $pidfd = syscall(434, $pid + 0, 0);
+  if ($pidfd < 0) { print "e $pid " . ($! + 0) . "\\0"; next; }
+  my $copy = syscall(438, $pidfd, $fd + 0, 0);
+  my $errno = $! + 0;
+  close_fd($pidfd);
+  if ($copy < 0) { print "e $pid $errno\\0"; next; }
+  my $match = 0;
+  my $examined = 0;
+  if (open(my $sock, '+<&=', $copy)) {
+    my $type = getsockopt($sock, 1, 3);
+    my $protocol = getsockopt($sock, 1, 38);
+    my $name = getsockname($sock);
+    my $ns = ioctl($sock, 0x894C, 0);
+    if (defined $type && defined $protocol && defined $name && length($name) >= 4) {
+      $examined = 1;
+      my $family = unpack('S', $name);
+      my $bound = unpack('n', substr($name, 2, 2));
+      if (unpack('i', $type) == 1 && unpack('i', $protocol) == 6 && ($family == 2 || $family == 10) && $bound == $port) {
+        if (defined $ns && $ns > 0) {
+          $match = 1 if (stat("/proc/self/fd/" . ($ns + 0)))[1] == $own;
+          close_fd($ns + 0);
+        } else {
+          $examined = 0;
+        }
+      }
+    }
+    close($sock);
+  } else {
+    close_fd($copy);
+  }
+  print $examined ? ($match ? "m $pid\\0" : "n $pid\\0") : "e $pid 0\\0";
+}
+sub close_fd { open(my $h, '<&=', $_[0]) and close($h); }
+close(STDOUT) or exit 1;
+`;
+
+/**
+ * Which processes hold a TCP socket bound to `port` in this network namespace
+ * that no /proc/net table lists (bound, neither listening nor connected): only
+ * those proved to, socket by socket (see EXAMINE_SCRIPT), with how many
+ * unlisted sockets could not be examined. Needs root (pidfd_getfd asks for
+ * the right to ptrace the process) and perl; without them every unlisted
+ * socket is unexamined, and no process is named.
+ */
+export function unlistedSocketHolders(port: number, procRoot = '/proc'): UnlistedHolders {
+  portArgument('unlistedSocketHolders', port);
+  procRootArgument('unlistedSocketHolders', procRoot);
+  const sockets = unlistedSockets(procRoot, 'unlistedSocketHolders');
+  const pairs = [...sockets].flatMap(([pid, fds]) => [...fds.keys()].map((fd) => `${pid}:${fd}`));
+  const perl = procRoot === '/proc' ? perlExecutable() : undefined;
+  if (pairs.length === 0 || perl === undefined) return { holders: [], unexamined: pairs.length };
+  const run = spawnSync(perl, ['-e', EXAMINE_SCRIPT, String(port), ...pairs], { encoding: 'latin1', env: {}, timeout: 10_000, maxBuffer: 16 * 1024 * 1024 });
+  const records = run.status === 0 && typeof run.stdout === 'string' ? run.stdout.split('\0').filter((record) => record !== '') : [];
+  if (records.length !== pairs.length) return { holders: [], unexamined: pairs.length };
+  const holders = new Set<number>();
+  let unexamined = 0;
+  for (const record of records) {
+    const [kind, pid] = record.split(' ');
+    if (kind === 'm') holders.add(Number(pid));
+    else if (kind !== 'n') unexamined++;
+  }
+  return { holders: [...holders], unexamined };
+}
+
 /** The entries of procRoot; one that cannot be listed is an error naming it and what to do, not a bare `ENOENT: scandir`. */
-function listProcRoot(procRoot: string): string[] {
+function listProcRoot(procRoot: string, caller: string): string[] {
   try {
     return readdirSync(procRoot);
   } catch (error) {
@@ -89,6 +209,6 @@ function listProcRoot(procRoot: string): string[] {
         : code === 'EACCES' || code === 'EPERM'
           ? 'permission denied'
           : String((error as Error | undefined)?.message ?? error).slice(0, 200);
-    throw Object.assign(new Error(`processesWithUnlistedSockets: cannot list procRoot ${JSON.stringify(procRoot)}: ${why}`, { cause: error }), { code });
+    throw Object.assign(new Error(`${caller}: cannot list procRoot ${JSON.stringify(procRoot)}: ${why}`, { cause: error }), { code });
   }
 }

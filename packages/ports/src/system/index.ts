@@ -51,6 +51,6 @@ export {
 export { parsePortSockets, readPortSockets, readBoundUdpSockets, TCP_STATES, type PortSocket, type Transport } from './port-sockets.js';
 export { canBind, canBindSync, type BindCheck } from './bindable.js';
 export { now } from './clock.js';
-export { tableInodes, processesWithUnlistedSockets } from './hidden-sockets.js';
+export { tableInodes, processesWithUnlistedSockets, unlistedSocketHolders, type UnlistedHolders } from './hidden-sockets.js';
 export { EPHEMERAL_RANGE_FILE, parsePortRange, readEphemeralRange } from './ephemeral.js';
 export { decodeKeepingBadBytes } from '../utf8.js';

@@ -26,6 +26,7 @@ export interface ProcessInfo {
   readonly startTime: number;
   /** One-letter state from /proc/PID/stat (R, S, D, Z, T, ...). */
   readonly state: string;
+  /** /proc/PID/stat's flags say PF_KTHREAD: never a PID or a parent, which in a PID namespace are any process's. */
   readonly kernelThread: boolean;
   /**
    * The PID in the process's own PID namespace, when that namespace is not
@@ -131,7 +132,8 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
     command: utf8.length > 0 ? withoutPaddingSpaces(utf8.join(' ')) : `[${stat.comm}]`,
     startTime: stat.startTime,
     state: stat.state,
-    kernelThread: flagsKernelThread(stat) || stat.ppid === 2 || pid === 2,
+    // The kernel's flag alone: in a PID namespace (a container) PID 2 and its children are ordinary processes.
+    kernelThread: flagsKernelThread(stat),
     ...(namespacePid !== undefined && { namespacePid }),
   };
 }
