@@ -8,6 +8,7 @@
 // killed, every process it started dies, and the namespaces with them. Its
 // PID is recorded with the guard, which alone may signal it.
 import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { hasCommand } from './commands.js';
 import { forgetSpawned, recordSpawned, signal } from './guard.js';
@@ -40,6 +41,35 @@ export function runFirewallNetns(options: FirewallNetnsOptions): Promise<Firewal
     args: [options.rules, ...options.ports.map(String)],
     env: { FIREWALL_NETNS_LISTEN: options.listen ?? '::', FIREWALL_NETNS_THEN: options.command ?? '' },
     timeoutMs: options.timeoutMs ?? 30_000,
+  });
+}
+
+/** Whether this machine can run runUfwNetns: as runFirewallNetns, with ufw too. */
+export const canRunUfwNetns = canRunFirewallNetns && hasCommand('ufw', ['--version']);
+
+export interface UfwNetnsOptions {
+  /** An empty directory: a tmpfs is mounted on it, in the run's mount namespace only, for ufw's copied files. */
+  readonly scratch: string;
+  readonly ports: readonly number[];
+  /** Shell commands run once ufw is enabled, before the scripts (another tool's rules). */
+  readonly before?: string;
+  /** Shell scripts run with sh, in order (what `ports firewall --format ufw` printed). */
+  readonly scripts: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+/**
+ * firewall/ufw-netns.sh: a real ufw on copies of its files, in mount and network namespaces of
+ * its own (it refuses to run in this process's), runs `scripts` in turn; the outside host's
+ * probes after the last, and (`output`) each script's exit status, output and `ufw show added`.
+ */
+export function runUfwNetns(options: UfwNetnsOptions): Promise<FirewallNetnsRun> {
+  const host = ['mnt', 'net'].map((kind) => readlinkSync(`/proc/self/ns/${kind}`)).join(' ');
+  return runNetnsScript({
+    script: join(import.meta.dirname, 'firewall/ufw-netns.sh'),
+    args: [options.scratch, ...options.ports.map(String)],
+    env: { UFW_NETNS_HOST: host, UFW_NETNS_BEFORE: options.before ?? '', UFW_NETNS_SCRIPTS: options.scripts.join(':') },
+    timeoutMs: options.timeoutMs ?? 180_000,
   });
 }
 

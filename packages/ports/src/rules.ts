@@ -1,7 +1,7 @@
 // Rules that span entries of a registry whose entries are each well formed.
 // Pure: data in, problems out, with paths the parser turns into line:column.
 import type { RegistryData, ReservedData, ServiceData } from './schema.js';
-import { CONFIG_KINDS } from './config-kinds.js';
+import { CONFIG_KINDS, configKinds, type ConfigKind } from './config-kinds.js';
 import { hasUnclosedPortReference, portReferenceIds } from './port-references.js';
 import { integerArgument, objectArgument } from './arguments.js';
 import { NGINX_SITE_LOCATIONS } from './nginx-site.js';
@@ -67,6 +67,45 @@ function known(entry: { readonly broken?: ReadonlySet<string> }, ...keys: string
   return !keys.some((key) => entry.broken?.has(key));
 }
 
+/** The server each config kind is a file of: a service with such a config is that server. */
+const SERVER_OF_KIND: Readonly<Record<ConfigKind, string>> = {
+  'nginx-site': 'nginx',
+  'prometheus-yml': 'Prometheus',
+  'prometheus-args': 'Prometheus',
+  'grafana-datasource': 'Grafana',
+  'redis-conf': 'Redis',
+};
+
+/** The server a kind's upstream must be, for a kind that needs a certain one (a Grafana datasource is a Prometheus). */
+const UPSTREAM_SERVER: Readonly<Partial<Record<ConfigKind, string>>> = { 'grafana-datasource': 'Prometheus' };
+
+/** What pointing a config of `kind` at its own service does: every kind with an upstream means another server. */
+const SELF_UPSTREAM: Readonly<Partial<Record<ConfigKind, string>>> = {
+  'nginx-site': "nginx would proxy its own port to itself, a loop it ends with 500 for every request ('worker_connections are not enough')",
+  'grafana-datasource': 'Grafana would query itself as its Prometheus',
+};
+
+/**
+ * Which servers a service is, as its configs tell (`redis-conf`: Redis), or
+ * undefined when they cannot tell: no configs, or a broken one that might
+ * have named another kind.
+ */
+function serversOf(service: ServiceFacts): Set<string> | undefined {
+  if (!known(service, 'configs') || service.configs === undefined || service.configs.length === 0) return undefined;
+  if (service.configs.some((ref) => ref === undefined)) return undefined;
+  return new Set(service.configs.map((ref) => SERVER_OF_KIND[ref!.kind]));
+}
+
+/** Pure: why `upstream` cannot be what a config of `kind` needs, or undefined when it can (or the registry cannot tell). */
+function upstreamRoleProblem(kind: ConfigKind, upstream: ServiceFacts): string | undefined {
+  const needed = UPSTREAM_SERVER[kind];
+  const servers = serversOf(upstream);
+  if (needed === undefined || servers === undefined || servers.has(needed)) return undefined;
+  const its = (upstream.configs ?? []).map((ref) => ref!.kind).join(', ');
+  const wanted = configKinds.filter((other) => SERVER_OF_KIND[other] === needed).join(' or ');
+  return `service "${upstream.id}" is ${[...servers].join(' and ')} (its configs: ${its}), not ${needed}, which a ${kind} config points at; name the service with a ${wanted} config`;
+}
+
 /** Each service an nginx-site config proxies, by id, with the id of the first service whose site does. */
 function nginxSites(services: readonly (ServiceFacts | undefined)[]): Map<string, string> {
   const sites = new Map<string, string>();
@@ -118,6 +157,9 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   // Every config kind is a TCP server's file (nginx, Prometheus and Grafana speak HTTP, Redis its protocol over TCP):
   // on a UDP service, or pointing at one, its snippet would listen on or reach the TCP port of that number, another service's perhaps.
   const udpServices = new Set(data.services.flatMap((service) => (service?.id !== undefined && service.transport === 'udp' ? [service.id] : [])));
+  // The first entry of each id: what an upstream names.
+  const byId = new Map<string, ServiceFacts>();
+  for (const service of data.services) if (service?.id !== undefined && !byId.has(service.id)) byId.set(service.id, service);
   const ports = new Map<string, string>();
   const envVars = new Map<string, string>();
   const claimUnits = new Map<string, string>();
@@ -221,6 +263,16 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
           path: [...refPath, 'upstream'],
           message: `service "${ref.upstream}" is UDP, but a ${ref.kind} config reaches its upstream over TCP; name a TCP service`,
         });
+      }
+      const upstream = ref.upstream === undefined ? undefined : byId.get(ref.upstream);
+      if (upstream !== undefined && upstream === service && SELF_UPSTREAM[ref.kind] !== undefined) {
+        problems.push({
+          path: [...refPath, 'upstream'],
+          message: `a ${ref.kind} config on "${ref.upstream}" points at "${ref.upstream}" itself: ${SELF_UPSTREAM[ref.kind]}; name the service it stands for`,
+        });
+      } else if (upstream !== undefined) {
+        const role = upstreamRoleProblem(ref.kind, upstream);
+        if (role) problems.push({ path: [...refPath, 'upstream'], message: role });
       }
       if (ref.upstream !== undefined && !serviceIds.has(ref.upstream)) {
         if (!everyServiceIdValid) return;

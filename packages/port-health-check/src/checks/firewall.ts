@@ -86,9 +86,12 @@ function beyondLoopback(facts: Facts, service: Service, port: number, exposed: r
     wanted.map((family) => ({ family, port })),
   );
   if (judged.accepted) {
+    // A port moved by the unit's Environment= is not in an operator's shell: `ports firewall` filters it only when told.
+    const override = effectivePort(facts, service).override;
+    const fix = override ? `${override.variable}=${port} ${FIREWALL_FIX}` : FIREWALL_FIX;
     return [
       'error',
-      `listens on ${where} and the firewall lets outside connections in (${judged.accepted}), but its access is ${service.access}; load the registry's rules (${FIREWALL_FIX}) or drop port ${port} from outside in your own rules`,
+      `listens on ${where} and the firewall lets outside connections in (${judged.accepted}), but its access is ${service.access}; load the registry's rules (${fix}) or drop port ${port} from outside in your own rules`,
     ];
   }
   if (judged.unknown)

@@ -240,6 +240,65 @@ export function unreadableDirectory(dir: string): string | undefined {
   return undefined;
 }
 
+/** A directory of a written tree that other users cannot get through. */
+export interface ClosedDirectory {
+  /** As the files' paths spell it (`deploy/prometheus/rules`). */
+  readonly path: string;
+  /** A generated file is in it: other users must list it (r) as well as enter it (x). */
+  readonly holdsFiles: boolean;
+  readonly mode: number;
+  /** The bits `chmod` must add for others: `o+x`, `o+r` or `o+rx`. */
+  readonly missing: string;
+}
+
+/**
+ * The directories from `dir` (itself included) down to each of `files`
+ * (paths relative to it) that are there and that other users cannot get
+ * through: a service that reads the tree as a user of its own (Prometheus,
+ * Grafana) needs others' x on each, and r on one that holds files, since it
+ * lists them (Prometheus's `rules/*.yml`, Grafana's provisioning). Judged by
+ * the bits for others, as this tool cannot know the services' accounts.
+ * Those above `dir` are the operator's choice of place (a checkout in a 0700
+ * home is read through a bind mount of the tree), and are not judged. A
+ * missing directory is not one either: it is made 0755.
+ */
+export function closedDirectories(dir: string, files: readonly string[]): ClosedDirectory[] {
+  const found = new Map<string, ClosedDirectory>();
+  const seen = new Set<string>();
+  // `deploy/` is `deploy`: the walk up from each file stops there.
+  const top = normalize(dir === '' ? '.' : dir).replace(/(?<=[^/])\/+$/, '');
+  for (const file of files) {
+    let holdsFiles = true;
+    for (let current = dirname(join(top, file)); ; current = dirname(current)) {
+      if (!seen.has(current)) {
+        seen.add(current);
+        const entry = closedDirectory(current, holdsFiles);
+        if (entry !== undefined) found.set(current, entry);
+      }
+      if (current === top || dirname(current) === current) break;
+      holdsFiles = false;
+    }
+  }
+  return [...found.values()];
+}
+
+function closedDirectory(path: string, holdsFiles: boolean): ClosedDirectory | undefined {
+  const info = statOrUndefined(path);
+  if (info === undefined || !info.isDirectory()) return undefined;
+  const needed = holdsFiles ? 0o005 : 0o001;
+  const lacking = needed & ~info.mode;
+  if (lacking === 0) return undefined;
+  const missing = `o+${lacking & 0o004 ? 'r' : ''}${lacking & 0o001 ? 'x' : ''}`;
+  return { path, holdsFiles, mode: info.mode & 0o7777, missing };
+}
+
+/** Pure: what --check says of a closed directory, `readers` naming who reads the tree (`Prometheus and Grafana`). */
+export function closedDirectoryProblem(entry: ClosedDirectory, readers: string): string {
+  const cannot = entry.holdsFiles ? 'cannot read the files this tool writes there' : 'cannot reach the files this tool writes under it';
+  const lacks = entry.missing === 'o+r' ? 'list' : entry.missing === 'o+x' ? 'enter' : 'list or enter';
+  return `other users may not ${lacks} it (mode ${octal(entry.mode)}): ${readers}, which run as users of their own, ${cannot}; run \`chmod ${entry.missing} ${escapeText(entry.path)}\``;
+}
+
 /** `0755`. */
 export function octal(mode: number): string {
   return mode.toString(8).padStart(4, '0');

@@ -7,7 +7,7 @@
 // shares a file), nor is a FIFO, directory, device or socket. Every path is
 // inspected before the first write, so a refusal leaves nothing half-done, and
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
-import { lstatSync, mkdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
@@ -111,18 +111,24 @@ export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[]
   }
   // A file someone else may write is replaced even when it holds the right text: the new one is this user's, 0644.
   const changed = inspected.filter((entry) => entry.current !== entry.file.contents || entry.exposure !== undefined);
-  // Every directory first, so a directory that cannot be made leaves every file as it was.
+  // Every directory first, so a directory that cannot be made leaves every file as it was. Those made here
+  // are removed again when nothing is renamed into place: "nothing was written" leaves no empty tree behind.
+  const made: string[] = [];
   for (const entry of changed) {
-    const problem = makeDirectories(dirname(entry.path));
-    if (problem !== undefined) throw new FileWriteError(entry.path, `${problem.reason}; nothing was written`, problem.code);
+    const problem = makeDirectories(dirname(entry.path), made);
+    if (problem !== undefined) {
+      removeMadeDirectories(made);
+      throw new FileWriteError(entry.path, `${problem.reason}; nothing was written`, problem.code);
+    }
   }
   const temps: string[] = [];
   try {
     for (const entry of changed) temps.push(writeTempBeside(entry.path, entry.file.contents, options.mode ?? 0o644));
   } catch (error) {
     for (const temp of temps) discardTemp(temp);
-    if (!(error instanceof FileWriteError) || error.reason.endsWith('nothing was written')) throw error;
-    throw new FileWriteError(error.path, `${error.reason}; nothing was written`, error.code);
+    removeMadeDirectories(made);
+    if (!(error instanceof FileWriteError)) throw error;
+    throw new FileWriteError(error.path, nothingWritten(error.reason), error.code);
   }
   // Renames within a directory the temporary file was just made in: they fail only if the tree changes meanwhile.
   let renamed = 0;
@@ -131,21 +137,38 @@ export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[]
       renameTemp(temps[index]!, entry.path);
     } catch (error) {
       for (const temp of temps.slice(index + 1)) discardTemp(temp);
-      if (!(error instanceof FileWriteError) || renamed === 0) throw error;
-      throw new FileWriteError(error.path, `${error.reason} (${renamed} of ${changed.length} changed files were written before it)`, error.code);
+      if (!(error instanceof FileWriteError)) throw error;
+      if (renamed === 0) {
+        removeMadeDirectories(made);
+        throw new FileWriteError(error.path, nothingWritten(error.reason), error.code);
+      }
+      // Some files are in place: the directories stay, and the message says how many were written (a reason
+      // such as ENOTDIR's says "nothing was written" of the one file, which is no longer true of the tree).
+      const reason = error.reason.replace(NOTHING_WRITTEN, '');
+      throw new FileWriteError(error.path, `${reason} (${renamed} of ${changed.length} changed files were written before it)`, error.code);
     }
     renamed++;
   }
   return inspected.map((entry) => ({ path: entry.path, wrote: changed.includes(entry) }));
 }
 
+/** The end of a reason that says nothing was written: `; nothing was written` or ` (nothing was written)`. */
+const NOTHING_WRITTEN = /(?:; nothing was written| \(nothing was written\))$/;
+
+/** `reason`, ending in `; nothing was written` unless it says so already. */
+function nothingWritten(reason: string): string {
+  return NOTHING_WRITTEN.test(reason) ? reason : `${reason}; nothing was written`;
+}
+
 /**
  * `mkdir -p DIR`, one directory at a time. Node's recursive mkdirSync never
  * returns where a directory exists but takes no new entries (under /proc/1:
- * ENOENT for the child, EEXIST for the parent, again and again). Returns why
- * DIR cannot be made (one phrase, and the error code), or undefined once it exists.
+ * ENOENT for the child, EEXIST for the parent, again and again). Each
+ * directory it makes is added to `made`, in the order made (parents first).
+ * Returns why DIR cannot be made (one phrase, and the error code), or
+ * undefined once it exists.
  */
-function makeDirectories(dir: string): { reason: string; code?: string } | undefined {
+function makeDirectories(dir: string, made: string[]): { reason: string; code?: string } | undefined {
   const missing: string[] = [];
   for (let current = dir; ; current = dirname(current)) {
     let info: Stats;
@@ -175,6 +198,7 @@ function makeDirectories(dir: string): { reason: string; code?: string } | undef
       // 0755 at most, whatever the umask: under umask 000 the default 0777 made a drop-in directory in
       // /etc/systemd/system that anyone could add a drop-in to, which systemd then runs (as root with `+`).
       mkdirSync(current, { mode: 0o755 });
+      made.push(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const meanwhile = code === 'EEXIST' ? statOrUndefined(current) : undefined;
@@ -193,8 +217,51 @@ function makeDirectories(dir: string): { reason: string; code?: string } | undef
       }
       return { reason: `cannot make its directory ${escapeText(current)}: ${describe(code)}`, code };
     }
+    const problem = openUpMadeDirectory(current);
+    if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+/**
+ * Make a directory mkdir just made 0755 (its setgid bit kept), whatever the
+ * umask: under umask 027 it was 0750, and Prometheus and Grafana, which run
+ * as users of their own, could not read the files written into it. Through
+ * a descriptor opened without following a link, so a link put in its place
+ * meanwhile (by whoever may write its parent) is never chmodded through;
+ * another account's directory put there is refused as foreignOwner says.
+ */
+function openUpMadeDirectory(dir: string): { reason: string; code?: string } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    const info = fstatSync(fd);
+    const foreign = foreignOwner(dir, info);
+    if (foreign) return foreign;
+    const mode = (info.mode & 0o7777) | 0o755;
+    if (mode !== (info.mode & 0o7777)) fchmodSync(fd, mode);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { reason: `cannot make its directory ${escapeText(dir)}: ${describe(code)}`, code };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Remove the directories a failed write made (makeDirectories' `made`),
+ * deepest first, each only while empty: one that holds anything (another
+ * process's file, made meanwhile) stays, and so do those above it.
+ */
+function removeMadeDirectories(made: readonly string[]): void {
+  for (const dir of [...made].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty, or gone: left as it is
+    }
+  }
 }
 
 /**

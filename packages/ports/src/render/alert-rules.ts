@@ -29,9 +29,12 @@ export interface AlertInput {
 }
 
 export interface AlertCase {
-  /** `{n}` in values stands for the number of samples the test needs. */
+  /**
+   * `{n}` in values stands for the number of samples the test needs; the
+   * `instance` label of every series is CASE_HOST, the host the test puts the case on.
+   */
   readonly input: readonly AlertInput[];
-  /** The labels of the alert that fires (empty for the quiet case). */
+  /** The labels of the alert that fires (empty for the quiet case); its `instance` is CASE_HOST. */
   readonly firing?: Readonly<Record<string, string>>;
 }
 
@@ -70,7 +73,13 @@ export function annotate(template: string, labels: Readonly<Record<string, strin
   );
 }
 
-const HOST_A = 'host-a:9100';
+/**
+ * The `instance` of a case's series and firing labels: a stand-in that
+ * alert-tests.ts replaces with a host of the case's own, so that every case of
+ * every rule can share one promtool test group without one case's series
+ * making another's alert fire (or hiding it).
+ */
+export const CASE_HOST = '{host}';
 
 /** 900 -> "15m", 90 -> "90s": a Prometheus duration. */
 export function duration(seconds: number): string {
@@ -96,7 +105,7 @@ export function durationSeconds(text: string): number {
 }
 
 function series(name: string, labels: Record<string, string>): string {
-  const all = { ...labels, instance: HOST_A, job: NODE_JOB };
+  const all = { ...labels, instance: CASE_HOST, job: NODE_JOB };
   return `${name}{${Object.entries(all)
     .map(([label, value]) => `${label}=${promString(value)}`)
     .join(',')}}`;
@@ -115,7 +124,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
     `max by (instance, job, service) (dsa110_port_check{service=${promString(id)},check=${promString(checkId)},severity=~${promString(severities)}}) == 1`;
   const checkCase = (checkId: string, metricSeverity: string, alertLabels?: Record<string, string>): AlertCase => ({
     input: [{ series: series('dsa110_port_check', { service: id, check: checkId, severity: metricSeverity }), values: '1x{n}' }],
-    ...(alertLabels && { firing: { service: id, instance: HOST_A, job: NODE_JOB, ...alertLabels } }),
+    ...(alertLabels && { firing: { service: id, instance: CASE_HOST, job: NODE_JOB, ...alertLabels } }),
   });
   const port = String(service.port);
   const rules: Omit<AlertRule, 'delaySeconds'>[] = [
@@ -130,7 +139,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       },
       fires: {
         input: [{ series: series('dsa110_port_up', { service: id, port }), values: '0x{n}' }],
-        firing: { service: id, port, instance: HOST_A, job: NODE_JOB, severity },
+        firing: { service: id, port, instance: CASE_HOST, job: NODE_JOB, severity },
       },
       quiet: { input: [{ series: series('dsa110_port_up', { service: id, port }), values: '1x{n}' }] },
     },
@@ -182,7 +191,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
         summary: `The firewall lets outside connections reach ${name} (access: ${service.access}) ${where}`,
         description: `port-health-check found ${name} listening beyond loopback and the host's nftables ruleset accepting new connections to its port from outside; load the registry's rules (ports firewall --format nft) or bind it to loopback (port-health-check --service ${id} names the accepting rule).`,
       },
-      fires: { input: exposed('1'), firing: { service: id, instance: HOST_A, job: NODE_JOB, severity } },
+      fires: { input: exposed('1'), firing: { service: id, instance: CASE_HOST, job: NODE_JOB, severity } },
       quiet: { input: exposed('0') },
     });
   }
@@ -191,7 +200,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
 
 function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => string): AlertRule[] {
   const staleAfter = intervalSeconds * 3;
-  const host = { instance: HOST_A, job: NODE_JOB };
+  const host = { instance: CASE_HOST, job: NODE_JOB };
   const lastRun = series('dsa110_port_health_last_run_timestamp_seconds', {});
   // promtool starts at time 0: a run stamped 0 that is never repeated goes stale; one stamped every minute never does.
   const rules: Omit<AlertRule, 'delaySeconds'>[] = [
@@ -231,10 +240,10 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
         summary: 'node_exporter on {{ $labels.instance }} exports no port-health-check results',
         description: `The host's textfile collector has no dsa110_port_* metrics: install ${HEALTH_TIMER} (\`ports systemd\` writes it) or the cron line, writing --format prometheus into node_exporter's textfile directory.`,
       },
-      fires: { input: [{ series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' }], firing: { ...host, severity: 'warning' } },
+      fires: { input: [{ series: series('up', {}), values: '1x{n}' }], firing: { ...host, severity: 'warning' } },
       quiet: {
         input: [
-          { series: `up{instance="${HOST_A}",job="${NODE_JOB}"}`, values: '1x{n}' },
+          { series: series('up', {}), values: '1x{n}' },
           { series: lastRun, values: '0+60x{n}' },
         ],
       },

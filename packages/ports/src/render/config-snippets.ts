@@ -7,7 +7,7 @@
 import { CONFIG_KINDS, type ConfigKind, type Registry, type Service } from '../index.js';
 import { metricsJob } from './prometheus-config.js';
 import { toYaml } from './yaml.js';
-import { DATASOURCE_UID } from './grafana.js';
+import { datasourceDocument } from './grafana.js';
 import { NGINX_API_LOCATION } from '../nginx-site.js';
 
 export const SNIPPET_KINDS = [...(Object.keys(CONFIG_KINDS) as ConfigKind[]), 'grafana-ini'] as const;
@@ -87,23 +87,7 @@ function prometheusArgs(service: Service, portOf: PortOf, path: string): string 
 }
 
 function grafanaDatasource(upstream: Service, portOf: PortOf, path: string): string {
-  return toYaml(
-    {
-      apiVersion: 1,
-      datasources: [
-        {
-          name: 'DSA-110 Prometheus',
-          uid: DATASOURCE_UID,
-          type: 'prometheus',
-          access: 'proxy',
-          url: `http://localhost:${portOf(upstream)}`,
-          isDefault: false,
-          editable: false,
-        },
-      ],
-    },
-    [header('grafana-datasource', path).slice(2)],
-  );
+  return toYaml(datasourceDocument(portOf(upstream)), [header('grafana-datasource', path).slice(2)]);
 }
 
 function grafanaIni(service: Service, key: string, portOf: PortOf, path: string): string {

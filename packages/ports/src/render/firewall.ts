@@ -8,8 +8,11 @@
 // service's, so a service inside a range reserved for it keeps its own access
 // (nft and ufw take the first rule that matches). Every other port is left
 // to the host's own rules, and so are SSH and node_exporter's ports inside a
-// reserved range (HOST_PORTS), so loading this cannot lock anyone out. The
-// plan is a pure function; nft and ufw are two spellings of it.
+// reserved range (HOST_PORTS), so loading this cannot lock anyone out. A
+// service's env override (CONTIMG_API_PORT=8500), read from the environment
+// the caller passes as `ports get` reads it, adds a rule for the port it moves
+// the service to. The plan is a pure function; nft and ufw are two spellings
+// of it.
 import type { AccessLevel, Registry, Transport } from '../index.js';
 import { GENERATED_BY } from './alert-rules.js';
 import { NODE_EXPORTER_PORT } from './prometheus-config.js';
@@ -35,6 +38,16 @@ export interface FirewallEntry {
   readonly transport: Transport;
   readonly access: AccessLevel | 'reserved';
   readonly sources: Sources;
+  /** Set when the port is a service's env override, not the registry's: the variable, and the registry's port it moves from. */
+  readonly override?: { readonly variable: string; readonly registryPort: number };
+}
+
+export interface FirewallOptions {
+  /**
+   * Where the services' port overrides are read (resolvePort's `env`): the `ports` command passes its own
+   * environment. Left out, none apply and the rules are the registry's alone.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -67,16 +80,23 @@ const RANK: Record<Sources, number> = { none: 0, private: 1, any: 2 };
  * matches decides, so a service's own rules must come before a range that
  * holds its port (a range reserved for a public and a localhost service is
  * loopback only, the public service's port inside it still public).
+ *
+ * A service moved by its env override (`options.env`) has rules on both ports:
+ * the override's, where it listens, and the registry's, where a copy started
+ * without the override would. A bad override throws resolvePort's PortsError
+ * (BAD_OVERRIDE), as `ports get` refuses it: rules for a port the service will
+ * not use would leave the one it uses open.
  */
-export function firewallPlan(registry: Registry): FirewallEntry[] {
-  const entries: FirewallEntry[] = registry.services.map((service) => ({
-    id: service.id,
-    start: service.port,
-    end: service.port,
-    transport: service.transport,
-    access: service.access,
-    sources: SOURCES[service.access],
-  }));
+export function firewallPlan(registry: Registry, options: FirewallOptions = {}): FirewallEntry[] {
+  const entries: FirewallEntry[] = [];
+  for (const service of registry.services) {
+    const entry = { id: service.id, transport: service.transport, access: service.access, sources: SOURCES[service.access] };
+    entries.push({ ...entry, start: service.port, end: service.port });
+    if (options.env === undefined) continue;
+    const resolved = registry.resolvePort(service.id, { env: options.env });
+    if (resolved.port !== service.port)
+      entries.push({ ...entry, start: resolved.port, end: resolved.port, override: { variable: resolved.variable!, registryPort: service.port } });
+  }
   for (const range of registry.reserved) {
     const users = range.for.filter((id) => registry.has(id)).map((id) => registry.service(id));
     // A range reserved for nobody keeps both transports from services (validation refuses a UDP
@@ -96,12 +116,13 @@ function ports(entry: FirewallEntry, separator: string): string {
 
 function describe(entry: FirewallEntry): string {
   const who = { any: 'from anywhere', private: 'from private networks', none: 'from this host only' }[entry.sources];
-  return `${entry.id} (${entry.access}): ${entry.transport} ${ports(entry, '-')} ${who}`;
+  const moved = entry.override ? ` (port from ${entry.override.variable}=${entry.start}; the registry's is ${entry.override.registryPort})` : '';
+  return `${entry.id} (${entry.access}): ${entry.transport} ${ports(entry, '-')}${moved} ${who}`;
 }
 
 /** An nft script: replaces table inet dsa110_ports atomically (nft -f applies it as one transaction). */
-export function renderNft(registry: Registry): string {
-  const plan = firewallPlan(registry);
+export function renderNft(registry: Registry, options: FirewallOptions = {}): string {
+  const plan = firewallPlan(registry, options);
   const lines = [
     '#!/usr/sbin/nft -f',
     ...GENERATED_BY('ports firewall --format nft').map((line) => `# ${line}`),
@@ -143,18 +164,59 @@ export function renderNft(registry: Registry): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** ufw commands, in order (ufw matches the first rule that fits): allows before the deny of the same port. */
-export function renderUfw(registry: Registry): string {
-  const plan = firewallPlan(registry);
+/**
+ * The comment on every ufw rule this renders, `dsa110 ID (ACCESS)`: how the script finds the rules an
+ * earlier run added (ids and access levels are lower-case letters, digits and dashes, so the pattern is exact).
+ */
+function ufwComment(entry: FirewallEntry): string {
+  return `dsa110 ${entry.id} (${entry.access})`;
+}
+const UFW_COMMENT_PATTERN = 'dsa110 [a-z][a-z0-9-]* ([a-z]*)';
+
+/** What the ufw script prints on stderr when a command fails (set -e stops it there); no apostrophe, as it sits in a trap's quotes. */
+const UFW_STOPPED =
+  'ports firewall (ufw): stopped at a failed command (exit $status), so the registry rules are incomplete: see the error above, fix it, then run the script again (it starts over); ufw status numbered shows what is loaded';
+
+/**
+ * A shell script of ufw commands. ufw has no transaction and only adds, so the
+ * script first deletes every rule an earlier run added (`ufw show added`, which
+ * lists the rules whether ufw is active or not, each as the command that adds
+ * it: those whose comment is ours are deleted by that exact spec, comment
+ * included, so another tool's rule on the same port stays), then adds the
+ * current ones in order (ufw matches the first rule that fits: allows before the
+ * deny of the same port). Without the deletion a changed access level left the
+ * old rules ahead of the new: Redis moved from private to localhost still
+ * accepted 10/8. Between the two steps the registry's ports have no rule of
+ * ours, and get the host's default incoming policy (ufw's default: deny).
+ */
+export function renderUfw(registry: Registry, options: FirewallOptions = {}): string {
+  const plan = firewallPlan(registry, options);
   const lines = [
     '#!/bin/sh',
     ...GENERATED_BY('ports firewall --format ufw').map((line) => `# ${line}`),
-    "# Filters the registry's ports only. Run as root on a host whose ufw is enabled; `ufw status numbered` lists the result.",
-    'set -e',
+    "# Filters the registry's ports only. Run as root: ports firewall --format ufw | sudo sh; `ufw status numbered` lists the result.",
+    "# It first deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'), then adds the current ones;",
+    "# other rules are left alone. For the second or so between the two, the registry's ports get ufw's default",
+    '# incoming policy (deny by default; connections already open stay up). nft (--format nft) switches atomically.',
+    '# It stops at the first command that fails and says so; running it again starts over.',
+    'set -euf',
+    `trap 'status=$?; [ "$status" -eq 0 ] || echo "${UFW_STOPPED}" >&2' EXIT`,
+    '',
+    '# The rules an earlier run added, one "SPEC|COMMENT" a line, deleted by their exact spec.',
+    'added=$(ufw show added)',
+    `printf '%s\\n' "$added" | sed -n "s/^ufw \\(.*\\) comment '\\(${UFW_COMMENT_PATTERN}\\)'$/\\1|\\2/p" | while IFS='|' read -r spec comment; do`,
+    '  # shellcheck disable=SC2086 # the spec is words, split on purpose (globbing is off: set -f)',
+    '  ufw delete $spec comment "$comment"',
+    'done',
+    '# ufw delete exits 0 even when it matched nothing: make sure none is left.',
+    `if ufw show added | grep -q "comment '${UFW_COMMENT_PATTERN}'$"; then`,
+    '  echo "ports firewall (ufw): rules of an earlier run are still there after deleting them (ufw show added lists them): delete them with ufw delete, then run this again" >&2',
+    '  exit 1',
+    'fi',
   ];
   for (const entry of plan) {
     const to = `proto ${entry.transport} to any port ${ports(entry, ':')}`;
-    const comment = `comment 'dsa110 ${entry.id} (${entry.access})'`;
+    const comment = `comment '${ufwComment(entry)}'`;
     lines.push('', `# ${describe(entry)}`);
     if (entry.sources === 'any') {
       lines.push(`ufw allow in ${to} ${comment}`);
@@ -169,6 +231,6 @@ export function renderUfw(registry: Registry): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function renderFirewallRules(registry: Registry, format: FirewallFormat): string {
-  return format === 'nft' ? renderNft(registry) : renderUfw(registry);
+export function renderFirewallRules(registry: Registry, format: FirewallFormat, options: FirewallOptions = {}): string {
+  return format === 'nft' ? renderNft(registry, options) : renderUfw(registry, options);
 }

@@ -6,14 +6,14 @@
 import type { Registry, Service } from '../index.js';
 import { accessLabel } from './labels.js';
 import { GENERATED_BY } from './alert-rules.js';
-import { toYaml } from './yaml.js';
+import { toYaml, type YamlValue } from './yaml.js';
 
 export const DASHBOARD_UID = 'dsa110-ports';
 export const DASHBOARD_FILE = 'dsa110-ports.json';
 export const DATASOURCE_UID = 'dsa110-prometheus';
 /** Where the provisioning file tells Grafana to find the dashboard JSON. */
 export const DASHBOARD_DIR = '/var/lib/grafana/dashboards/dsa110';
-/** The service Grafana's datasource points at. */
+/** The service Grafana's datasource points at when no grafana-datasource config names one. */
 export const PROMETHEUS_SERVICE = 'prometheus';
 
 const DATASOURCE = { type: 'prometheus', uid: DATASOURCE_UID } as const;
@@ -196,17 +196,41 @@ export function renderDashboardProvisioning(dashboardDir = DASHBOARD_DIR): strin
 }
 
 /**
- * Grafana's datasource provisioning file: the registry's Prometheus (service
- * id `prometheus`), with the uid the dashboard names; undefined without one.
+ * The service Grafana's datasource points at, for `ports monitoring` and
+ * `ports snippet grafana-datasource` alike: the upstream of the registry's
+ * grafana-datasource config (the first, in registry order, when there are
+ * several), else the service \`prometheus\`; undefined when there is neither.
  */
+export function datasourceUpstream(registry: Registry): Service | undefined {
+  for (const service of registry.services) {
+    const ref = service.configs.find((config) => config.kind === 'grafana-datasource');
+    // Validation requires upstream: on this kind; without it, the service itself is meant (as every snippet reads a missing upstream).
+    if (ref) return registry.service(ref.upstream ?? service.id);
+  }
+  return registry.has(PROMETHEUS_SERVICE) ? registry.service(PROMETHEUS_SERVICE) : undefined;
+}
+
+/** The datasource provisioning document for the Prometheus at `port`, with the uid the dashboard names. */
+export function datasourceDocument(port: number): YamlValue {
+  return {
+    apiVersion: 1,
+    datasources: [
+      {
+        name: 'DSA-110 Prometheus',
+        uid: DATASOURCE_UID,
+        type: 'prometheus',
+        access: 'proxy',
+        url: `http://localhost:${port}`,
+        isDefault: false,
+        editable: false,
+      },
+    ],
+  };
+}
+
+/** Grafana's datasource provisioning file, pointing at datasourceUpstream(); undefined without one. */
 export function renderDatasourceProvisioning(registry: Registry): string | undefined {
-  if (!registry.has(PROMETHEUS_SERVICE)) return undefined;
-  const url = `http://localhost:${registry.service(PROMETHEUS_SERVICE).port}`;
-  return toYaml(
-    {
-      apiVersion: 1,
-      datasources: [{ name: 'DSA-110 Prometheus', uid: DATASOURCE_UID, type: 'prometheus', access: 'proxy', url, isDefault: false, editable: false }],
-    },
-    [...GENERATED_BY('ports monitoring'), 'Install in /etc/grafana/provisioning/datasources/.'],
-  );
+  const upstream = datasourceUpstream(registry);
+  if (upstream === undefined) return undefined;
+  return toYaml(datasourceDocument(upstream.port), [...GENERATED_BY('ports monitoring'), 'Install in /etc/grafana/provisioning/datasources/.']);
 }

@@ -17,7 +17,7 @@ export type { GeneratedFile };
 
 export type MonitoringOptions = AlertOptions;
 
-/** Grafana's datasource provisioning file: written only when the registry has a Prometheus to point it at. */
+/** Grafana's datasource provisioning file: written only when the registry has a Prometheus to point it at (datasourceUpstream). */
 export const DATASOURCE_FILE = 'grafana/provisioning/datasources/dsa110-prometheus.yml';
 
 export function monitoringFiles(registry: Registry, options: MonitoringOptions = {}): GeneratedFile[] {
@@ -33,7 +33,7 @@ export function monitoringFiles(registry: Registry, options: MonitoringOptions =
   ];
 }
 
-/** Files of the tree that this registry does not make (the datasource without a Prometheus): left over from an earlier registry. */
+/** Files of the tree that this registry does not make (the datasource, with nothing to point it at): left over from an earlier registry. */
 export function unmadeMonitoringFiles(registry: Registry, options: MonitoringOptions = {}): string[] {
   const made = new Set(monitoringFiles(registry, options).map((file) => file.path));
   return [DATASOURCE_FILE].filter((path) => !made.has(path));

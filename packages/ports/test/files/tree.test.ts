@@ -145,6 +145,28 @@ describe('writeGeneratedFiles: directories', () => {
     expect(statSync(join(dir, 'x.service.d/claim-port.conf')).mode & 0o777).toBe(0o644);
   });
 
+  it('makes the directories it makes 0755 under umask 027 too (Prometheus and Grafana read them as users of their own), and leaves an existing one as it is', () => {
+    const dir = privateDir();
+    mkdirSync(join(dir, 'kept'), { mode: 0o700 });
+    const old = process.umask(0o027);
+    try {
+      writeGeneratedFiles(
+        dir,
+        [
+          { path: 'prometheus/rules/a.yml', contents: 'a\n' },
+          { path: 'kept/b.yml', contents: 'b\n' },
+        ],
+        LIMIT,
+      );
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(join(dir, 'prometheus')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(dir, 'prometheus/rules')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(dir, 'prometheus/rules/a.yml')).mode & 0o7777).toBe(0o644);
+    expect(statSync(join(dir, 'kept')).mode & 0o7777).toBe(0o700);
+  });
+
   it('says who else may write a file, and replaces such a file even when it holds the right text', () => {
     const dir = privateDir();
     const files = [{ path: 'a.conf', contents: 'a\n' }];
@@ -184,6 +206,8 @@ describe('writeGeneratedFiles: directories', () => {
     const files = [
       { path: join(dir, 'a.conf'), contents: 'new a\n' },
       { path: join(dir, 'b.conf'), contents: 'new b\n' },
+      // Directories made for the write, removed again when it fails: "nothing was written" leaves no empty tree.
+      { path: join(dir, 'new/deeper/c.conf'), contents: 'new c\n' },
       { path: '/proc/self/dsa110-tree-test.conf', contents: 'c\n' },
     ];
     let thrown: unknown;
@@ -198,6 +222,63 @@ describe('writeGeneratedFiles: directories', () => {
     expect(readFileSync(join(dir, 'a.conf'), 'utf8')).toBe('old a\n');
     expect(readdirSync(dir)).toEqual(['a.conf']);
   });
+});
+
+// A rename that fails (the tree changed meanwhile): strace makes the Nth rename fail with ENOTDIR, in a child
+// that runs the writer from the sources, so the first failing and a later one are both certain.
+const canInject = spawnSync('strace', ['-V']).status === 0;
+
+describe('a rename into place that fails', () => {
+  function writeFailingRename(out: string, when: number): string {
+    const script = `const { writeGeneratedFiles } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/tree.ts')).href)});
+const files = [{ path: 'a/x.yml', contents: 'a\\n' }, { path: 'b/c/y.yml', contents: 'b\\n' }, { path: 'z.yml', contents: 'z\\n' }];
+try { writeGeneratedFiles(${JSON.stringify(out)}, files, { maxBytes: 1024 }); console.log('written'); } catch (error) { console.log(error.message); }`;
+    const renames = 'rename,renameat,renameat2';
+    const run = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-o',
+        '/dev/null',
+        '-e',
+        `trace=${renames}`,
+        '-e',
+        `inject=${renames}:error=ENOTDIR:when=${when}`,
+        process.execPath,
+        '--conditions=development',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { cwd: join(import.meta.dirname, '../../../..'), encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.stderr).toBe('');
+    return run.stdout;
+  }
+
+  it.skipIf(!canInject)(`first: "nothing was written", and true: the directories it made are gone ${canInject ? '' : '[skipped: needs strace]'}`, () => {
+    const dir = privateDir();
+    const out = join(dir, 'out');
+    expect(writeFailingRename(out, 1)).toBe(
+      `${join(out, 'a/x.yml')}: a part of its path is not a directory; give a path whose directories exist (nothing was written)\n`,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.skipIf(!canInject)(
+    `after one file is in place: says how many were written, never "nothing was written" ${canInject ? '' : '[skipped: needs strace]'}`,
+    () => {
+      const dir = privateDir();
+      const out = join(dir, 'out');
+      expect(writeFailingRename(out, 2)).toBe(
+        `${join(out, 'b/c/y.yml')}: a part of its path is not a directory; give a path whose directories exist (1 of 3 changed files were written before it)\n`,
+      );
+      expect(readFileSync(join(out, 'a/x.yml'), 'utf8')).toBe('a\n');
+    },
+  );
 });
 
 describe('readFileIfPresent', () => {

@@ -4,13 +4,13 @@
 // host that connects from a public and a private source address
 // (test-support/firewall-netns.ts, shared with the health check's test).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry } from '@dsa110/ports';
 import { firewallPlan, renderNft, renderUfw } from '@dsa110/ports/render';
 import { hasCommand } from '../../../../test-support/commands.js';
-import { canRunFirewallNetns, runFirewallNetns } from '../../../../test-support/firewall-netns.js';
+import { canRunFirewallNetns, canRunUfwNetns, runFirewallNetns, runUfwNetns } from '../../../../test-support/firewall-netns.js';
 import { minimalRegistry, repoRoot } from '../helpers.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
@@ -42,6 +42,13 @@ services:
 reserved:
   - { id: low, name: Low, start: 20, end: 30, purpose: Legacy }
   - { id: exporters, name: Exporters, start: 9100, end: 9200, purpose: Exporters }
+`;
+
+/** Two services whose access levels the ufw tests change between runs of the script. */
+const twoServices = (api: string, redis: string) => `version: 1
+services:
+  - { id: api, name: API, group: production, port: 8000, protocol: HTTP, access: ${api}, configuredBy: { env: CONTIMG_API_PORT }, robust: false, processes: [uvicorn] }
+  - { id: redis, name: Redis, group: production, port: 6379, protocol: TCP, access: ${redis}, configuredBy: { env: REDIS_PORT }, robust: false, processes: [redis-server] }
 `;
 
 describe('firewallPlan', () => {
@@ -95,6 +102,33 @@ describe('firewallPlan', () => {
   });
 });
 
+describe('firewallPlan with env overrides', () => {
+  it("a service moved by its variable gets its access on the override's port too, said in the rules' comments", () => {
+    const registry = parseRegistry(minimalRegistry);
+    const env = { CONTIMG_API_PORT: '8500', REDIS_PORT: '6379' };
+    expect(firewallPlan(registry, { env }).map((entry) => [entry.id, entry.start, entry.sources, entry.override])).toEqual([
+      ['redis', 6379, 'none', undefined],
+      ['api', 8000, 'private', undefined],
+      ['api', 8500, 'private', { variable: 'CONTIMG_API_PORT', registryPort: 8000 }],
+      ['fallback', 3210, 'none', undefined],
+      ['fallback', 3210, 'none', undefined],
+      ['api-alt', 8010, 'private', undefined],
+    ]);
+    expect(renderNft(registry, { env })).toContain(
+      "\t\t# api (private): tcp 8500 (port from CONTIMG_API_PORT=8500; the registry's is 8000) from private networks\n\t\ttcp dport 8500 ip saddr @private_v4 accept\n",
+    );
+    expect(renderUfw(registry, { env })).toContain("ufw deny in proto tcp to any port 8500 comment 'dsa110 api (private)'\n");
+    // Without an env, the registry's ports alone (a pure function of the registry).
+    expect(firewallPlan(registry).some((entry) => entry.start === 8500)).toBe(false);
+  });
+
+  it('a bad override is refused as `ports get` refuses it, not left out', () => {
+    expect(() => firewallPlan(parseRegistry(minimalRegistry), { env: { CONTIMG_API_PORT: '6379' } })).toThrow(
+      /^CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis"/,
+    );
+  });
+});
+
 describe('the nft ruleset', () => {
   it.skipIf(!canNamespace)(`passes nft -c -f (in a namespace of its own) ${canNamespace ? '' : skipReason('needs root, nft, unshare')}`, async () => {
     for (const registry of [await loadRegistry({ path: join(repoRoot, 'ports.yaml') }), parseRegistry(minimalRegistry)]) {
@@ -129,6 +163,23 @@ describe('the nft ruleset', () => {
         expect(seen.get(`after ${family} private ${port('api')}`)).toBe('open');
         for (const p of [port('redis'), port('prometheus'), port('grafana')]) {
           expect(seen.get(`after ${family} private ${p}`), `after ${family} private ${p}`).toBe('closed');
+        }
+      }
+    },
+  );
+});
+
+describe('the nft ruleset with an env override', () => {
+  it.skipIf(!canRunFirewallNetns)(
+    `from an outside host: the API moved to 8500 by CONTIMG_API_PORT answers a private address only; 8000 stays closed ${canRunFirewallNetns ? '' : skipReason('needs root, nft, unshare, nsenter, ip, python3')}`,
+    async () => {
+      const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+      const rules = tempFile('rules.nft', renderNft(registry, { env: { CONTIMG_API_PORT: '8500' } }));
+      const { seen } = await runFirewallNetns({ rules, ports: [8000, 8500] });
+      for (const family of ['v4', 'v6']) {
+        for (const p of [8000, 8500]) {
+          expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('closed');
+          expect(seen.get(`after ${family} private ${p}`), `after ${family} private ${p}`).toBe('open');
         }
       }
     },
@@ -176,4 +227,73 @@ describe('the ufw commands', () => {
       else expect(run.status, `${command}\n${run.stderr}`).toBe(0);
     }
   });
+});
+
+/** Each script's `=== PATH exit STATUS`, its output and `ufw show added` after it, from runUfwNetns's output. */
+function ufwRuns(output: string): { status: number; output: string; added: string[] }[] {
+  return output
+    .split(/^=== \S+ exit /m)
+    .slice(1)
+    .map((run) => {
+      const [head, added = ''] = run.split(/^=== added\n/m);
+      const [status = '', ...rest] = head!.split('\n');
+      return { status: Number(status), output: rest.join('\n'), added: added.split('\n').filter((line) => line.startsWith('ufw ')) };
+    });
+}
+
+const ufwReason = canRunUfwNetns ? '' : skipReason('needs root, ufw, nft, unshare, nsenter, ip, python3');
+
+describe('the ufw script, run by a real ufw in namespaces of its own', () => {
+  const otherTool = "ufw allow from 203.0.113.0/24 to any port 5555 proto tcp comment 'other tool'";
+
+  it.skipIf(!canRunUfwNetns)(
+    `replaces an earlier run's rules: private then localhost closes Redis to 10/8, public then private closes the API to the world; another tool's rule stays; a second run changes nothing ${ufwReason}`,
+    async () => {
+      const first = tempFile('first.sh', renderUfw(parseRegistry(twoServices('public', 'private'))));
+      const then = tempFile('then.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
+      // The first script broken at its last command: it stops there and says so (the next run starts over).
+      const broken = tempFile('broken.sh', readFileSync(first, 'utf8').replace(/proto tcp to any port 6379 (?=comment)/, 'proto tcpx to any port 6379 '));
+      const { seen, output } = await runUfwNetns({
+        scratch: tempDir('dsa110-ufw-'),
+        ports: [8000, 6379, 5555],
+        before: otherTool,
+        scripts: [broken, first, then, then],
+      });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([1, 0, 0, 0]);
+      expect(runs[0]!.output).toMatch(/^ports firewall \(ufw\): stopped at a failed command \(exit 1\)/m);
+      for (const family of ['v4', 'v6']) {
+        expect(seen.get(`after ${family} public 8000`), `after ${family} public 8000`).toBe('closed');
+        expect(seen.get(`after ${family} private 8000`), `after ${family} private 8000`).toBe('open');
+        for (const kind of ['public', 'private']) expect(seen.get(`after ${family} ${kind} 6379`), `after ${family} ${kind} 6379`).toBe('closed');
+      }
+      expect(seen.get('after v4 public 5555')).toBe('open');
+      expect(runs[3]!.added).toContain(otherTool);
+      // Idempotent: the same rules, in the same order, after the second run of the same script.
+      expect(runs[3]!.added).toEqual(runs[2]!.added);
+      // Only the current run's rules are ours: IPv4's in order, then those for IPv6 alone (ufw lists its two files in turn).
+      const allow = (network: string) => `ufw allow from ${network} to any port 8000 proto tcp comment 'dsa110 api (private)'`;
+      expect(runs[2]!.added.filter((line) => line.includes('dsa110'))).toEqual([
+        "ufw deny 6379/tcp comment 'dsa110 redis (localhost)'",
+        ...['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(allow),
+        "ufw deny 8000/tcp comment 'dsa110 api (private)'",
+        ...['fc00::/7', 'fe80::/10'].map(allow),
+      ]);
+    },
+  );
+
+  it.skipIf(!canRunUfwNetns)(
+    `private then public opens the API to the world and Redis to 10/8 (an earlier deny left ahead of the allows cut them off) ${ufwReason}`,
+    async () => {
+      const first = tempFile('first.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
+      const then = tempFile('then.sh', renderUfw(parseRegistry(twoServices('public', 'private'))));
+      const { seen, output } = await runUfwNetns({ scratch: tempDir('dsa110-ufw-'), ports: [8000, 6379], scripts: [first, then] });
+      expect(ufwRuns(output).map((run) => run.status)).toEqual([0, 0]);
+      for (const family of ['v4', 'v6']) {
+        for (const kind of ['public', 'private']) expect(seen.get(`after ${family} ${kind} 8000`), `after ${family} ${kind} 8000`).toBe('open');
+        expect(seen.get(`after ${family} public 6379`), `after ${family} public 6379`).toBe('closed');
+        expect(seen.get(`after ${family} private 6379`), `after ${family} private 6379`).toBe('open');
+      }
+    },
+  );
 });

@@ -11,10 +11,13 @@ import { loadRegistry, parseRegistry } from '@dsa110/ports';
 import {
   alertRules,
   annotate,
+  DATASOURCE_FILE,
   durationSeconds,
   monitoringFiles,
   renderAlertRules,
+  renderAlertTests,
   renderPrometheusConfig,
+  renderSnippets,
   templateText,
   toYaml,
   type GeneratedFile,
@@ -50,6 +53,30 @@ function run(command: string, args: string[]): { code: number; output: string } 
 const hostile = minimalRegistry
   .replace('name: FastAPI', `name: "Fast'API {{ .Evil }} \\"x\\" #: - [a] {}} {{{ US$ {"`)
   .replace('name: Redis', 'name: "Redis }}{{ printf \\"%s\\" 1 }"');
+
+/** A registry of `count` robust services with 80-character names, half of them private (five alerts each) and half localhost. */
+function robustRegistry(count: number): string {
+  const services = Array.from({ length: count }, (_, index) =>
+    [
+      `  - id: svc-${index}`,
+      `    name: ${`Service ${index} `.padEnd(80, 'x')}`,
+      '    group: production',
+      `    port: ${20000 + index}`,
+      '    protocol: TCP',
+      `    access: ${index % 2 === 0 ? 'private' : 'localhost'}`,
+      `    configuredBy: { env: SVC_${index}_PORT }`,
+      '    robust: true',
+      `    systemd: { unit: svc-${index}.service, claim: unit }`,
+      `    processes: [svc${index}]`,
+    ].join('\n'),
+  );
+  return ['version: 1', 'services:', ...services, ''].join('\n');
+}
+
+function replaceOnce(text: string, from: string, to: string): string {
+  expect(text.split(from), from).toHaveLength(2);
+  return text.replace(from, to);
+}
 
 describe('the committed deploy/ tree', () => {
   it('matches ports.yaml (run `ports monitoring` to refresh it)', async () => {
@@ -88,6 +115,53 @@ describe('Prometheus files', () => {
       expect(result.output).toMatch(/Dsa110PortDown for redis/);
     }
   });
+
+  withPromtool("the rule tests fail when one service's rule reads another service's series", async () => {
+    const registry = parseRegistry(minimalRegistry);
+    // Redis's intruder rule wired to the API's series: it fires, but for the API's case (its instance), not Redis's.
+    const from = 'service="redis",check="owner"';
+    const files = monitoringFiles(registry).map((file) =>
+      file.path.endsWith('.rules.yml') ? { ...file, contents: replaceOnce(file.contents, from, 'service="api",check="owner"') } : file,
+    );
+    const result = run('promtool', ['test', 'rules', join(writeTree(files), 'prometheus/tests/dsa110-ports.rules.test.yml')]);
+    expect(result.code, result.output).toBe(1);
+    expect(result.output).toMatch(/alertname: Dsa110PortIntruder/);
+    expect(result.output).toContain('instance="Dsa110PortIntruder for api: fires", job="node", service="redis"');
+  });
+
+  it('the rule tests are one promtool test group however many services there are (each group evaluates every rule)', () => {
+    for (const count of [1, 2, 100]) {
+      const tests = parse(renderAlertTests(parseRegistry(robustRegistry(count)))).tests;
+      expect(tests, `${count} services`).toHaveLength(1);
+      // Every case still has its input: five alerts a service (none public), three for the health check, a firing and a quiet case each.
+      const instances = new Set(tests[0].input_series.map((input: { series: string }) => /instance="([^"]+)"/.exec(input.series)![1]));
+      expect(instances.size).toBe((count * 5 + 3) * 2);
+    }
+  });
+
+  withPromtool(
+    'promtool runs the rule tests of 100 robust services in seconds (a group per case took 657 s), and they fail when one rule is wrong',
+    async () => {
+      const registry = parseRegistry(robustRegistry(100));
+      const dir = writeTree(monitoringFiles(registry));
+      const test = join(dir, 'prometheus/tests/dsa110-ports.rules.test.yml');
+      const started = performance.now();
+      const result = run('promtool', ['test', 'rules', test]);
+      const seconds = (performance.now() - started) / 1000;
+      expect(result.code, result.output).toBe(0);
+      expect(seconds).toBeLessThan(60);
+      // Service 42's port-down rule watching its neighbour's port: one wrong rule among five hundred.
+      const rules = join(dir, 'prometheus/rules/dsa110-ports.rules.yml');
+      writeFileSync(
+        rules,
+        replaceOnce(readFileSync(rules, 'utf8'), 'dsa110_port_up{service="svc-42"} == 0', 'dsa110_port_up{service="svc-42",port="20043"} == 0'),
+      );
+      const broken = run('promtool', ['test', 'rules', test]);
+      expect(broken.code, broken.output).toBe(1);
+      expect(broken.output).toContain('instance="Dsa110PortDown for svc-42: fires"');
+    },
+    120_000,
+  );
 
   it('have four alerts per robust service (five when not public: the firewall) and three for the health check, each with a firing and a quiet case', () => {
     const registry = parseRegistry(minimalRegistry);
@@ -129,6 +203,47 @@ describe('Prometheus files', () => {
       { job_name: 'node', scrape_interval: '15s', file_sd_configs: [{ files: ['targets/node/*.yml'] }] },
     ]);
     expect(config.rule_files).toEqual(['rules/dsa110-ports.rules.yml']);
+  });
+});
+
+describe("Grafana's datasource", () => {
+  const root = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+  const written = (text: string) => {
+    const registry = parseRegistry(text);
+    return monitoringFiles(registry).find((file) => file.path === DATASOURCE_FILE)?.contents;
+  };
+  const url = (yaml: string | undefined) => parse(yaml!).datasources[0].url as string;
+
+  it("points where `ports snippet grafana-datasource` does: at the upstream of the registry's grafana-datasource config", () => {
+    // A second Prometheus (a lab one, on a port of its own): the config names which one Grafana reads.
+    const lab = [
+      '  - id: prometheus-lab',
+      '    name: Lab Prometheus',
+      '    group: monitoring',
+      '    port: 9091',
+      '    protocol: HTTP',
+      '    access: localhost',
+      '    configuredBy: { file: prometheus.yml }',
+      '    robust: false',
+      '    configs:',
+      '      - { kind: prometheus-args }',
+      '    processes: [prometheus]',
+      '',
+    ].join('\n');
+    const withLab = replaceOnce(root, '  - id: prometheus\n', `${lab}  - id: prometheus\n`);
+    for (const upstream of ['prometheus', 'prometheus-lab']) {
+      const text = replaceOnce(withLab, '{ kind: grafana-datasource, upstream: prometheus }', `{ kind: grafana-datasource, upstream: ${upstream} }`);
+      const [snippet] = renderSnippets(parseRegistry(text), 'grafana-datasource');
+      const port = parseRegistry(text).service(upstream).port;
+      expect(url(snippet!.text), upstream).toBe(`http://localhost:${port}`);
+      expect(url(written(text)), upstream).toBe(`http://localhost:${port}`);
+    }
+  });
+
+  it('without a grafana-datasource config points at the service "prometheus", and without either is not written', () => {
+    const unconfigured = replaceOnce(root, '    configs:\n      - { kind: grafana-datasource, upstream: prometheus }\n', '');
+    expect(url(written(unconfigured))).toBe(`http://localhost:${parseRegistry(root).service('prometheus').port}`);
+    expect(written(minimalRegistry)).toBeUndefined();
   });
 });
 

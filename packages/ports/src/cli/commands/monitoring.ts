@@ -1,5 +1,7 @@
-import { FileWriteError, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
+import { FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
 import {
+  closedDirectories,
+  closedDirectoryProblem,
   directoryDriftFix,
   directoryProblem,
   exposedDirectories,
@@ -42,6 +44,9 @@ export const command = defineCommand({
     const leftovers = unmadeMonitoringFiles(registry).filter((path) => exists(join(dir, path)));
     // Paths as typed (--out, --registry) are printed escaped: a newline in one must not start a line.
     const source = escapeText(registry.source);
+    // Before anything is written or compared: a file past the limit would be written, then refused by every later run and --check.
+    const oversized = oversizedFile(files);
+    if (oversized !== undefined) throw new CommandError(oversizedMessage(oversized, dir, source, check === true));
     if (!check) return writeFiles(context, files, dir, source, leftovers);
     // Nothing there at all is not "7 of 7 files are stale": outside a checkout, say where the tree was looked for.
     const code = lstatCode(dir);
@@ -62,7 +67,7 @@ export const command = defineCommand({
 });
 
 /** Why a file of the tree is left over: the registry no longer makes it. */
-const LEFTOVER = `unexpected: the registry has no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
+const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
 
 /** Pure: what a writer of `entry`'s directory may do to the tree (directoryProblem's `what`). */
 function stake({ dir }: ExposedDirectory): string {
@@ -74,6 +79,24 @@ function stake({ dir }: ExposedDirectory): string {
 /** The directories the tree is written through, up to /, that others may write or another user owns. */
 function exposedTree(dir: string, files: readonly GeneratedFile[]): ExposedDirectory[] {
   return exposedDirectories(guardedDirectories(files.map((file) => join(dir, file.path))));
+}
+
+/** The first file the registry makes that is larger than this tool reads back (MAX_GENERATED_FILE_BYTES), with its size. */
+function oversizedFile(files: readonly GeneratedFile[]): { path: string; bytes: number } | undefined {
+  for (const file of files) {
+    const bytes = Buffer.byteLength(file.contents);
+    if (bytes > MAX_GENERATED_FILE_BYTES) return { path: file.path, bytes };
+  }
+  return undefined;
+}
+
+/** Pure: the one line for a file too large to write, in either mode (write and --check refuse alike). */
+function oversizedMessage(file: { path: string; bytes: number }, dir: string, source: string, check: boolean): string {
+  return (
+    `ports monitoring: cannot ${check ? 'check' : 'write'} ${escapeText(join(dir, file.path))}: ${source} makes it ${file.bytes} bytes, ` +
+    `over the ${formatBytes(MAX_GENERATED_FILE_BYTES)} this tool reads back; nothing was written; ` +
+    'shorten service names or mark fewer services robust (each service adds dashboard panels, each robust one alert rules and their tests)'
+  );
 }
 
 /** Anything at `path`, a dangling link included (never followed, never opened). */
@@ -141,7 +164,17 @@ async function checkFiles(
     const count = exposed.length === 1 ? '1 directory' : `${exposed.length} directories`;
     context.io.err(`${count} on the way to the files under ${escapeText(dir)} may be changed by others (listed above, each with what to run)\n`);
   }
-  if (stale > 0 || exposed.length > 0) return 'failed';
+  // Prometheus and Grafana read the tree as users of their own: a 0750 directory (umask 027) hides it from them.
+  const closed = closedDirectories(
+    dir,
+    files.map((file) => file.path),
+  );
+  for (const entry of closed) context.io.out(`${escapeText(entry.path)}: ${closedDirectoryProblem(entry, 'Prometheus and Grafana')}\n`);
+  if (closed.length > 0) {
+    const count = closed.length === 1 ? '1 directory' : `${closed.length} directories`;
+    context.io.err(`${count} under ${escapeText(dir)} cannot be read by other users (listed above, each with what to run)\n`);
+  }
+  if (stale > 0 || exposed.length > 0 || closed.length > 0) return 'failed';
   context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
   return 'ok';
 }

@@ -239,11 +239,15 @@ describe('ports monitoring', () => {
     for (const output of [write.stdout, write.stderr, check.stdout, check.stderr]) expect(output).not.toMatch(CONTROL);
   });
 
-  it('--check reports the datasource file a registry without a "prometheus" service no longer makes; the write warns', async () => {
+  it('--check reports the datasource file a registry with nothing to point it at no longer makes; the write warns', async () => {
     const dir = checkout();
     expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
     const renamed = replaceOnce(
-      replaceOnce(replaceOnce(rootRegistry, 'id: prometheus\n', 'id: prom-server\n'), 'upstream: prometheus }', 'upstream: prom-server }'),
+      replaceOnce(
+        replaceOnce(rootRegistry, 'id: prometheus\n', 'id: prom-server\n'),
+        '    configs:\n      - { kind: grafana-datasource, upstream: prometheus }\n',
+        '',
+      ),
       '{port:prometheus}',
       '{port:prom-server}',
     );
@@ -251,7 +255,7 @@ describe('ports monitoring', () => {
     const write = await ports(['monitoring'], { cwd: dir });
     expect(write.code).toBe(0);
     const leftover = 'deploy/grafana/provisioning/datasources/dsa110-prometheus.yml';
-    const why = 'unexpected: the registry has no "prometheus" service, so this tool no longer writes it; remove it';
+    const why = 'unexpected: the registry has no grafana-datasource config and no "prometheus" service, so this tool no longer writes it; remove it';
     expect(write.stderr).toBe(`warning: ${leftover}: ${why}\n`);
     const check = await ports(['monitoring', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
@@ -259,5 +263,58 @@ describe('ports monitoring', () => {
     expect(check.stderr).toMatch(/^1 of 7 files under deploy are missing or stale/);
     rmSync(join(dir, leftover));
     expect((await ports(['monitoring', '--check'], { cwd: dir })).code).toBe(0);
+  });
+
+  it("writes the datasource at the grafana-datasource config's upstream, as `ports snippet grafana-datasource` prints it", async () => {
+    // Prometheus renamed: the config still names it, so the datasource is written, on its port.
+    const renamed = replaceOnce(
+      replaceOnce(replaceOnce(rootRegistry, 'id: prometheus\n', 'id: prom-server\n'), 'upstream: prometheus }', 'upstream: prom-server }'),
+      '{port:prometheus}',
+      '{port:prom-server}',
+    );
+    const dir = checkout(replaceOnce(renamed, 'port: 9090\n', 'port: 9093\n'));
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+    const written = readFileSync(join(dir, 'deploy/grafana/provisioning/datasources/dsa110-prometheus.yml'), 'utf8');
+    // `ports snippet` reads the installed registry unless told: name the checkout's.
+    const snippet = await ports(['snippet', 'grafana-datasource', '--registry', 'ports.yaml'], { cwd: dir });
+    expect(snippet.code).toBe(0);
+    expect(written).toContain("url: 'http://localhost:9093'\n");
+    expect(snippet.stdout).toContain("url: 'http://localhost:9093'\n");
+  });
+
+  it('refuses, writing nothing, a registry that makes a file larger than it reads back; --check says the same', async () => {
+    // 500 robust services with the longest ids and names (three UTF-8 bytes a character): a registry `ports validate` accepts.
+    const services = Array.from({ length: 500 }, (_, index) => {
+      const id = `s${String(index).padStart(5, '0')}-`.padEnd(64, 'x');
+      return [
+        `  - id: ${id}`,
+        `    name: ${'\u7aef'.repeat(74)} ${String(index).padStart(5, '0')}`,
+        '    group: production',
+        `    port: ${20000 + index}`,
+        '    protocol: TCP',
+        '    access: private',
+        `    configuredBy: { env: SVC_${index}_PORT }`,
+        '    robust: true',
+        `    systemd: { unit: svc-${index}.service, claim: unit }`,
+        `    processes: [svc${index}]`,
+      ].join('\n');
+    });
+    const dir = checkout(['version: 1', 'services:', ...services, ''].join('\n'));
+    expect((await ports(['validate'], { cwd: dir })).code).toBe(0);
+    const line = (verb: string) =>
+      new RegExp(
+        `^ports monitoring: cannot ${verb} deploy/prometheus/tests/dsa110-ports\\.rules\\.test\\.yml: ports\\.yaml makes it \\d+ bytes, over the 4 MiB this tool reads back; nothing was written; shorten service names or mark fewer services robust [^\n]*\n$`,
+      );
+    const write = await ports(['monitoring'], { cwd: dir });
+    expect(write).toMatchObject({ code: 1, stdout: '' });
+    expect(write.stderr).toMatch(line('write'));
+    expect(Number(/makes it (\d+) bytes/.exec(write.stderr)![1])).toBeGreaterThan(4 * 1024 * 1024);
+    expect(readdirSync(dir)).not.toContain('deploy');
+    // --check on a tree that is there: the same refusal, not a diff advising a write that would fail.
+    mkdirSync(join(dir, 'deploy'));
+    const check = await ports(['monitoring', '--check'], { cwd: dir });
+    expect(check).toMatchObject({ code: 1, stdout: '' });
+    expect(check.stderr).toMatch(line('check'));
+    expect(readdirSync(join(dir, 'deploy'))).toEqual([]);
   });
 });

@@ -1,0 +1,124 @@
+// `ports monitoring` as an operator runs it: from the sources in a child
+// process, under a real umask, read back as `nobody` (Prometheus and Grafana
+// run as users of their own), and against a real read-only or full file
+// system on a directory of the tree (a tmpfs in a mount namespace of its own).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasCommand } from '../../../../../test-support/index.js';
+import { repoRoot } from '../../helpers.js';
+import { rootRegistry, tempDir } from '../helpers.js';
+
+const isRoot = process.getuid?.() === 0;
+const canSetpriv = isRoot && hasCommand('setpriv', ['--version']);
+const canUnshare = isRoot && hasCommand('unshare', ['--version']);
+const cli = join(repoRoot, 'packages/ports/src/cli/ports.ts');
+const NOBODY = 65534;
+
+/** A scratch dir every user may enter, with the root registry in it (the checkout itself may be 0700). */
+function scratch(): string {
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
+  return dir;
+}
+
+/** `ports ARGS` from the sources, in a child, after `prelude` (shell: `umask 027`, a mount) in the same shell. */
+function ports(args: readonly string[], prelude = ':', wrap: readonly string[] = []) {
+  const run = spawnSync(
+    wrap[0] ?? 'sh',
+    [
+      ...wrap.slice(1),
+      ...(wrap.length > 0 ? ['sh'] : []),
+      '-c',
+      `${prelude} && exec "$0" "$@"`,
+      process.execPath,
+      '--conditions=development',
+      '--import',
+      'tsx',
+      cli,
+      ...args,
+    ],
+    { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
+  );
+  expect(run.error).toBeUndefined();
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Whether `nobody` can read `path` (cat as that user). */
+function nobodyReads(path: string): boolean {
+  return spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'cat', path], { stdio: 'ignore' }).status === 0;
+}
+
+describe('ports monitoring under a umask that closes directories to others', () => {
+  it.skipIf(!canSetpriv)(
+    `makes every directory 0755 under umask 027, so nobody reads the rules; --check reports a closed one ${canSetpriv ? '' : '[skipped: needs root and setpriv]'}`,
+    () => {
+      const dir = scratch();
+      const out = join(dir, 'u27');
+      const registry = join(dir, 'ports.yaml');
+      const written = ports(['monitoring', '--registry', registry, '--out', out], 'umask 027');
+      expect(written.stderr).toBe('');
+      expect(written.code).toBe(0);
+      for (const sub of ['', 'prometheus', 'prometheus/rules', 'prometheus/targets/node', 'grafana/dashboards', 'grafana/provisioning/datasources']) {
+        expect((statSync(join(out, sub)).mode & 0o7777).toString(8), sub).toBe('755');
+      }
+      const rules = join(out, 'prometheus/rules/dsa110-ports.rules.yml');
+      expect(nobodyReads(rules)).toBe(true);
+      expect(ports(['monitoring', '--registry', registry, '--out', out, '--check'])).toEqual({
+        code: 0,
+        stdout: `${out}: 7 files up to date with ${registry}\n`,
+        stderr: '',
+      });
+
+      // As an earlier version left it under umask 027: nobody cannot read the rules, and --check says so.
+      chmodSync(join(out, 'prometheus/rules'), 0o750);
+      chmodSync(join(out, 'grafana'), 0o754);
+      expect(nobodyReads(rules)).toBe(false);
+      const check = ports(['monitoring', '--registry', registry, '--out', out, '--check']);
+      expect(check).toEqual({
+        code: 1,
+        stdout:
+          `${out}/prometheus/rules: other users may not list or enter it (mode 0750): Prometheus and Grafana, which run as users of their own, cannot read the files this tool writes there; run \`chmod o+rx ${out}/prometheus/rules\`\n` +
+          `${out}/grafana: other users may not enter it (mode 0754): Prometheus and Grafana, which run as users of their own, cannot reach the files this tool writes under it; run \`chmod o+x ${out}/grafana\`\n`,
+        stderr: `2 directories under ${out} cannot be read by other users (listed above, each with what to run)\n`,
+      });
+      // A directory that was there is never opened up by a write: the operator chose its mode.
+      expect(ports(['monitoring', '--registry', registry, '--out', out]).code).toBe(0);
+      expect(statSync(join(out, 'prometheus/rules')).mode & 0o7777).toBe(0o750);
+      chmodSync(join(out, 'prometheus/rules'), 0o755);
+      chmodSync(join(out, 'grafana'), 0o755);
+      expect(nobodyReads(rules)).toBe(true);
+      expect(ports(['monitoring', '--registry', registry, '--out', out, '--check']).code).toBe(0);
+    },
+  );
+});
+
+describe('ports monitoring when a directory of the tree takes no file', () => {
+  // grafana/dashboards is there (the operator's), with a file system on it that is read-only or too small for the dashboard.
+  it.skipIf(!canUnshare).each([
+    ['read-only', 'ro,mode=0755', 'read-only file system'],
+    ['full (8 KB, less than the dashboard)', 'size=8k,mode=0755', 'no space left on the device'],
+  ])(
+    `%s: exit 1, "nothing was written" and true: the directories it made are gone ${canUnshare ? '' : '[skipped: needs root and unshare]'}`,
+    (_, options, reason) => {
+      const dir = scratch();
+      const out = join(dir, 'deploy');
+      mkdirSync(join(out, 'grafana/dashboards'), { recursive: true });
+      const run = ports(
+        ['monitoring', '--registry', join(dir, 'ports.yaml'), '--out', out],
+        `mount -t tmpfs -o ${options} tmpfs '${join(out, 'grafana/dashboards')}'`,
+        ['unshare', '--mount', '--propagation', 'private'],
+      );
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(new RegExp(`^ports monitoring: cannot write ${out}/grafana/dashboards/dsa110-ports\\.json: [^\\n]*; nothing was written\\n$`));
+      expect(run.stderr).toContain(reason);
+      expect(run.code).toBe(1);
+      // Only what was there before: the 10 directories the run made (prometheus/..., grafana/provisioning/...) were removed.
+      expect(readdirSync(out)).toEqual(['grafana']);
+      expect(readdirSync(join(out, 'grafana'))).toEqual(['dashboards']);
+      expect(readdirSync(join(out, 'grafana/dashboards'))).toEqual([]);
+    },
+  );
+});
