@@ -10,7 +10,8 @@ import { earlyLook } from './early.js';
 import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
-import { isServiceManager, type Self } from './policy.js';
+import { readUserNamespace } from './namespace.js';
+import { isServiceManager, protectionReason, sandboxReason, type Self } from './policy.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader } from './reader.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
@@ -53,7 +54,7 @@ interface Tracked {
   disguise?: string;
   /** A process that inherited a holder's socket (see Claim.adoptInheritors). */
   inheritedFrom?: number[];
-  /** Judged protected again, before a signal, after it ran another program than when it was found (see Claim.judgeAgain). */
+  /** Judged protected again, before a signal: it ran another program than when it was found (see Claim.judgeAgain), or a process joined its PID namespace (Claim.sandboxAgain). */
   protectedSince?: true;
   /** What it is now, where it changed since it was found (see changeOf), for verify's message. */
   changedTo?: string;
@@ -279,7 +280,7 @@ class Claim {
 
   send(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): void {
     // Interrupted: nothing more is sent, whatever phase asks (see interruptedResult).
-    if (this.interrupted || !this.judgeAgain(t, sig)) return;
+    if (this.interrupted || !this.judgeAgain(t, sig) || !this.sandboxAgain(t, sig)) return;
     const outcome = this.processes.signal(t.info, sig);
     if (outcome === 'sent') {
       t.signals.push(sig);
@@ -343,6 +344,30 @@ class Claim {
     this.log(`${this.who(t)} changed since it was found (an exec, or a new name or command line): now ${change.now} (was ${change.was})`);
     if (plan.kind === 'signal') this.unmask(plan.disguised);
     return true;
+  }
+
+  /**
+   * A holder that is the init of its PID namespace and was not protected only
+   * because its user made that namespace (sandboxReason) is judged so again,
+   * before each signal, on its namespace's members read again (one /proc scan,
+   * only in this case): a root process that joined the PID namespace since the
+   * plan (`nsenter -t INIT --pid`, between SIGTERM and SIGKILL) would die with
+   * it. One that is protected now is not signalled, and the claim fails naming
+   * it and the process that joined. False when it must not be signalled.
+   */
+  sandboxAgain(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): boolean {
+    if (t.context.userNamespace === undefined || sandboxReason(t.info, t.context) === undefined) return true;
+    const { userNamespace: _, ...rest } = t.context;
+    const fresh = readUserNamespace(t.info);
+    t.context = { ...rest, ...(fresh !== undefined && { userNamespace: fresh }) };
+    if (sandboxReason(t.info, t.context) !== undefined) return true;
+    t.outcome = 'protected';
+    t.protectedSince = true;
+    t.changedTo = `its PID namespace is no longer proved to hold only its user's processes`;
+    // protectionReason names the init's protection, and the process that joined (or what could not be read).
+    t.reason = protectionReason(t.info, this.target.policy, this.self, t.context.executable, t.context) ?? 'it is PID 1 of its own PID namespace';
+    this.log(`not sending ${sig} to ${this.who(t)}: its PID namespace changed since it was found, and ${t.reason}`, 'error');
+    return false;
   }
 
   /**

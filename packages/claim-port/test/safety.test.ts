@@ -30,6 +30,7 @@ import { cleanupStarted, claimOurs, start } from './started.js';
 import { claimPort } from '../src/index.js';
 import { procControl, type FamilyReader, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
+import { main } from '../src/cli.js';
 import { describeBlockers } from '../src/blockers.js';
 import {
   guardPort,
@@ -538,6 +539,72 @@ while True: time.sleep(3600)`,
       expect(result.holders[0]!.reason).toContain(`PID ${joined.first.pid} (python3, user root)`);
       expect(isAlive(init.first.pid)).toBe(true);
       expect(isAlive(joined.first.pid)).toBe(true);
+    },
+  );
+
+  it.skipIf(!hasCommand('setpriv') || !hasCommand('nsenter'))(
+    'the same user-made init is not SIGKILLed once a root process joins its PID namespace after the plan (while claim-port waits out its SIGTERM): protected since it was found, exit 1, both alive',
+    async () => {
+      // An init that ignores SIGTERM (the kernel would drop it anyway), so that claim-port waits the whole timeout before SIGKILL.
+      const init = await start([
+        ...asNobody,
+        'unshare',
+        '--user',
+        '--map-root-user',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        python,
+        '-c',
+        `import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)\n${initScript()}`,
+      ]);
+      expect(init.first.inner).toBe(1);
+      guardPort(init.first.port);
+      // Root joins the PID namespace once claim-port has sent its SIGTERM: after the plan, before the SIGKILL.
+      let joining: ReturnType<typeof start> | undefined;
+      let stdout = '';
+      let stderr = '';
+      const io = {
+        out: (text: string) => void (stdout += text),
+        err: (text: string) => {
+          stderr += text;
+          if (joining === undefined && stderr.includes(`sent SIGTERM to PID ${init.first.pid}:`))
+            joining = start([
+              'nsenter',
+              '-t',
+              String(init.first.pid),
+              '--pid',
+              python,
+              '-c',
+              `import json, os
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'port': 1}), flush=True)
+os.execvp('sleep', ['sleep', '600'])`,
+            ]);
+        },
+        stdoutIsTTY: false,
+      };
+      const code = await main([String(init.first.port), '--timeout', '2', '--json'], io, {});
+      expect(joining, stderr).toBeDefined();
+      const joined = (await joining!).first.pid;
+      const result = JSON.parse(stdout) as {
+        action: string;
+        message: string;
+        holders: { pid: number; startTime: number; signals: string[]; outcome: string }[];
+      };
+      for (const h of result.holders) if (h.signals.length > 0) expect(wasSpawned(h.pid, h.startTime)).toBe(true);
+      expect(code, stderr).toBe(1);
+      expect(result.action).toBe('failed');
+      expect(result.holders[0]).toMatchObject({ pid: init.first.pid, signals: ['SIGTERM'], outcome: 'protected' });
+      expect(result.message).toMatch(
+        new RegExp(
+          `is still in use by PID ${init.first.pid}, which changed since it was found \\(now .*\\) and is protected now: it is PID 1 of its own PID namespace`,
+        ),
+      );
+      expect(result.message).toContain(`PID ${joined} (sleep, user root) joined its PID namespace from outside its user namespace, and would die with it`);
+      expect(result.message).toMatch(/; it was not killed$/);
+      expect(stderr).not.toContain('sent SIGKILL');
+      expect(isAlive(init.first.pid)).toBe(true);
+      expect(isAlive(joined)).toBe(true);
     },
   );
 
