@@ -1,10 +1,16 @@
 // A module run by node from this repo's sources (tsx, the development
-// condition) under strace, which holds each of `syscalls` for `holdMs`: the
-// tests' way to land in a race window for certain (another account making a
-// directory meanwhile, a signal during a write).
+// condition) under strace, which tampers with `syscalls`: holds each for a
+// while (straceHolding), the tests' way to land in a race window for certain
+// (another account making a directory meanwhile, a signal during a write), or
+// makes them fail (straceInjecting), for a failure no real file system gives
+// on demand.
 
-/** strace's arguments for that: `strace ...straceHolding(...)`. `detached` (-D): strace a grandchild, so the child is node itself. */
-export function straceHolding(syscalls: string, holdMs: number, script: string, { detached = false }: { detached?: boolean } = {}): string[] {
+/**
+ * strace's arguments for that: `strace ...straceInjecting(...)`, `inject` strace's
+ * `-e inject=SYSCALLS:` tail (`error=ENOTDIR:when=2`, `delay_enter=300000`).
+ * `detached` (-D): strace a grandchild, so the child is node itself.
+ */
+export function straceInjecting(syscalls: string, inject: string, script: string, { detached = false }: { detached?: boolean } = {}): string[] {
   return [
     ...(detached ? ['-D'] : []),
     '-f',
@@ -14,7 +20,7 @@ export function straceHolding(syscalls: string, holdMs: number, script: string, 
     '-e',
     `trace=${syscalls}`,
     '-e',
-    `inject=${syscalls}:delay_enter=${holdMs * 1000}`,
+    `inject=${syscalls}:${inject}`,
     process.execPath,
     '--conditions=development',
     '--import',
@@ -23,4 +29,9 @@ export function straceHolding(syscalls: string, holdMs: number, script: string, 
     '-e',
     script,
   ];
+}
+
+/** straceInjecting that holds each of `syscalls` for `holdMs` on entry. */
+export function straceHolding(syscalls: string, holdMs: number, script: string, options: { detached?: boolean } = {}): string[] {
+  return straceInjecting(syscalls, `delay_enter=${holdMs * 1000}`, script, options);
 }

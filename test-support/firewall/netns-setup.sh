@@ -21,6 +21,26 @@ make_outside_host() {
   ip link set "${1}1" netns "$outside"
 }
 
+# make_addressed_outside_host VETH: make_outside_host, then the addresses the
+# firewall tests connect between, both ends up: this host 203.0.113.1 (a public
+# source's peer), 10.99.0.1, 2001:db8::1 and fd99::1 on VETH0; the outside host
+# the same ending in .2 / ::2 on VETH1.
+make_addressed_outside_host() {
+  make_outside_host "$1"
+  ip addr add 203.0.113.1/24 dev "${1}0"
+  ip addr add 10.99.0.1/24 dev "${1}0"
+  ip addr add 2001:db8::1/64 dev "${1}0" nodad
+  ip addr add fd99::1/64 dev "${1}0" nodad
+  ip link set "${1}0" up
+  nsenter -t "$outside" -n sh -c '
+    ip link set lo up
+    ip addr add 203.0.113.2/24 dev "$0"
+    ip addr add 10.99.0.2/24 dev "$0"
+    ip addr add 2001:db8::2/64 dev "$0" nodad
+    ip addr add fd99::2/64 dev "$0" nodad
+    ip link set "$0" up' "${1}1"
+}
+
 # listen_on ADDRESS PORT...: listen.py on every PORT (its PID in $listener),
 # stopped with the outside host when the script exits; returns once the
 # socket table shows as many listeners as ports.

@@ -45,19 +45,7 @@ mount --bind "$scratch/lib/ufw" /lib/ufw
 mount --bind "$scratch/default" /etc/default/ufw
 mount --bind "$scratch/run" /run
 
-make_outside_host dsa110uf
-ip addr add 203.0.113.1/24 dev dsa110uf0
-ip addr add 10.99.0.1/24 dev dsa110uf0
-ip addr add 2001:db8::1/64 dev dsa110uf0 nodad
-ip addr add fd99::1/64 dev dsa110uf0 nodad
-ip link set dsa110uf0 up
-nsenter -t "$outside" -n sh -c '
-  ip link set lo up
-  ip addr add 203.0.113.2/24 dev dsa110uf1
-  ip addr add 10.99.0.2/24 dev dsa110uf1
-  ip addr add 2001:db8::2/64 dev dsa110uf1 nodad
-  ip addr add fd99::2/64 dev dsa110uf1 nodad
-  ip link set dsa110uf1 up'
+make_addressed_outside_host dsa110uf
 listen_on :: "$@"
 
 ufw --force enable >/dev/null

@@ -10,7 +10,7 @@ import { FileWriteError } from '../../src/files/write.js';
 import { inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
 import { FileReadError } from '../../src/files/read.js';
 import { fifo, isRoot, privateDir } from './special.js';
-import { straceHolding } from '../../../../test-support/strace.js';
+import { straceHolding, straceInjecting } from '../../../../test-support/strace.js';
 
 const LIMIT = { maxBytes: 1024 };
 const FILES = [
@@ -234,27 +234,11 @@ describe('a rename into place that fails', () => {
 const files = [{ path: 'a/x.yml', contents: 'a\\n' }, { path: 'b/c/y.yml', contents: 'b\\n' }, { path: 'z.yml', contents: 'z\\n' }];
 try { writeGeneratedFiles(${JSON.stringify(out)}, files, { maxBytes: 1024 }); console.log('written'); } catch (error) { console.log(error.message); }`;
     const renames = 'rename,renameat,renameat2';
-    const run = spawnSync(
-      'strace',
-      [
-        '-f',
-        '-qq',
-        '-o',
-        '/dev/null',
-        '-e',
-        `trace=${renames}`,
-        '-e',
-        `inject=${renames}:error=ENOTDIR:when=${when}`,
-        process.execPath,
-        '--conditions=development',
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { cwd: join(import.meta.dirname, '../../../..'), encoding: 'utf8', timeout: 30_000 },
-    );
+    const run = spawnSync('strace', straceInjecting(renames, `error=ENOTDIR:when=${when}`, script), {
+      cwd: join(import.meta.dirname, '../../../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(run.stderr).toBe('');
     return run.stdout;
   }
