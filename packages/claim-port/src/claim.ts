@@ -67,6 +67,11 @@ interface Tracked {
    * `sure` when that is its parent (else a subreaper of another kind between them may take it instead).
    */
   reaper?: { pid: number; sure: boolean };
+  /**
+   * PID 1 of claim-port's PID namespace, when it is its parent and runs it in its own session: what started it (a
+   * container's shell loop, `while :; do server; done`), which may start another once it is gone (see Claim.respawner).
+   */
+  startedByInit?: ProcessInfo;
   cpu?: number;
   memory?: number;
 }
@@ -638,11 +643,38 @@ class Claim {
     const managed = parent !== undefined && isServiceManagerProcess(parent);
     t.reaper = { pid: managed ? parent.pid : 1, sure: managed || t.info.ppid === 1 };
     this.watchReaper(t.reaper.pid, family);
+    const init = t.info.ppid === 1 ? this.initThatStarted(t.info, family) : undefined;
+    if (init !== undefined) t.startedByInit = init;
     const children = family.children(t.info.pid).flatMap((pid) => {
       const startTime = family.startTime(pid);
       return startTime === undefined ? [] : [{ pid, startTime }];
     });
     if (children.length > 0) t.children = children;
+  }
+
+  /**
+   * PID 1, when it started `holder`: in the same session (an orphan a daemon left to PID 1 made a session of its
+   * own, or was in its starter's), and no service manager (systemd restarts only units with Restart=, judged up
+   * front). Two reads of a stat and one of PID 1's identity.
+   */
+  initThatStarted(holder: ProcessInfo, family: FamilyReader): ProcessInfo | undefined {
+    const startTime = family.startTime(1);
+    const ids = family.groupAndSession(holder.pid);
+    const initIds = family.groupAndSession(1);
+    if (startTime === undefined || ids === undefined || initIds === undefined || ids.session !== initIds.session) return undefined;
+    const init = this.processes.current?.({ pid: 1, startTime });
+    return init === undefined || isServiceManagerProcess(init) ? undefined : init;
+  }
+
+  /**
+   * The PID 1 that started a gone holder and is the parent of `newcomer`, a child born after the first signal: it
+   * restarted the holder (a container's loop), or adopted what the holder forked (which of the two /proc cannot
+   * tell: the message names both).
+   */
+  respawner(newcomer: ProcessInfo): ProcessInfo | undefined {
+    if (newcomer.ppid !== 1) return undefined;
+    const init = this.signalled().find((t) => t.startedByInit !== undefined && isGone(t))?.startedByInit;
+    return init !== undefined && this.processes.isSame(init) ? init : undefined;
   }
 
   /** One read of `reaper`'s children, the first time it is a holder's: those it has before the first signal (see reapers). */
@@ -858,7 +890,13 @@ class Claim {
     const leftBy = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.leftBy(h));
     // A holder that bound the port again itself is its own supervisor. A process a holder left behind is named so, not as
     // started by the service manager that adopted it (a holder's parent).
-    const supervisor = (h: ProcessInfo) => (again.has(h.pid) || leftBy(h) !== undefined ? undefined : this.supervisorOf(h));
+    // A child of the PID 1 that started a holder, born after the first signal, is named as that supervisor's (with the
+    // holder that may have forked it: which of them did, /proc cannot tell).
+    const supervisor = (h: ProcessInfo) => {
+      if (again.has(h.pid)) return undefined;
+      const left = leftBy(h);
+      return left === undefined ? this.supervisorOf(h) : left.how === 'forked' ? this.respawner(h) : undefined;
+    };
     const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => supervisor(h) ?? [])], this.options.env ?? process.env);
     const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
     let message: string;
@@ -884,7 +922,7 @@ class Claim {
               : `, left behind by holder PID ${left.by} (${leftHow(left)}; not signalled: it was no holder)`
             : owner.pid === h.pid
               ? ' (the supervisor itself)'
-              : `, started by its supervisor ${name(owner)}`;
+              : `, started by its supervisor ${name(owner)}${left === undefined ? '' : ` (which started holder PID ${left.by}; or left behind by that holder, ${leftHow(left)})`}`;
         return `${name(h)}${by}`;
       });
       // Only processes that inherited a holder's socket: nobody took the port again.
@@ -894,7 +932,7 @@ class Claim {
     this.log(message, 'error');
     const retakenBy = newcomers.map((h) => {
       const owner = supervisor(h);
-      const left = owner ? undefined : leftBy(h);
+      const left = leftBy(h);
       return {
         pid: h.pid,
         user: h.user,
@@ -914,7 +952,11 @@ class Claim {
       if (unit?.endsWith('.service')) return escapeText(unit, 200);
     }
     const owner = supervisor(newcomers[0]!);
-    return owner ? `its supervisor (PID ${owner.pid})` : `PID ${newcomers[0]!.pid}`;
+    if (owner === undefined) return `PID ${newcomers[0]!.pid}`;
+    // The init of a PID namespace dies with it, and every process in it: its container or sandbox is what to stop.
+    if (owner.pid === 1 || owner.namespacePid === 1)
+      return `its supervisor (PID ${owner.pid}, the init of ${owner.pid === 1 ? "claim-port's" : 'a'} PID namespace: stop that container or sandbox, or the loop it runs)`;
+    return `its supervisor (PID ${owner.pid})`;
   }
 
   /**

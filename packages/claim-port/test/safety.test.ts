@@ -715,6 +715,51 @@ while True: time.sleep(3600)`,
       expect(isAlive(pid1)).toBe(true);
     },
   );
+
+  it.skipIf(!existsSync(tsx))(
+    'a shell loop that is PID 1 of the PID namespace claim-port runs in, restarting the holder it kills, is named as the supervisor, with the container to stop',
+    async () => {
+      const port = leasePort();
+      // Each holder prints its host PID and its parent's (the loop): /proc is the host's here.
+      const holder = `import json, os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${port})); s.listen(16)
+ppid = int(open('/proc/self/stat').read().rsplit(')', 1)[1].split()[1])
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'pids': [ppid], 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`;
+      const loop = await start(['unshare', '--pid', '--fork', '--kill-child', '/bin/sh', '-c', `while :; do ${python} -c "$0"; done`, holder]);
+      const shell = (loop.first.pids as number[])[0]!;
+      expect(readFileSync(`/proc/${shell}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
+      guardPort(port);
+      const run = spawnSync(
+        'nsenter',
+        [
+          '-t',
+          String(shell),
+          '--pid',
+          'unshare',
+          '--mount',
+          '--mount-proc',
+          process.execPath,
+          '--conditions=development',
+          '--import',
+          tsx,
+          source,
+          String(port),
+          '--timeout',
+          '0.3',
+          '--json',
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      const result = JSON.parse(run.stdout);
+      expect(result.action, run.stderr).toBe('failed');
+      expect(result.retakenBy[0].supervisor.pid, run.stderr).toBe(1);
+      expect(result.message).toMatch(
+        /was taken again by PID \d+ \(python3\): .*, started by its supervisor PID 1 \(\w+\): \S*sh -c while :; do .* \(which started holder PID \d+; or left behind by that holder, born after it was signalled, now a child of PID 1\): stop its supervisor \(PID 1, the init of claim-port's PID namespace: stop that container or sandbox, or the loop it runs\) first$/,
+      );
+      expect(isAlive(shell)).toBe(true);
+    },
+  );
 });
 
 const UDP_HOLDER = (port: number) =>
