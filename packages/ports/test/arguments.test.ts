@@ -193,17 +193,20 @@ describe('a misspelt option is a TypeError naming it, the option it is near and 
         ['readFileBytes', () => untyped(files.readFileBytes)('/etc/hostname', { maxbytes: 10 })],
         ['checkFileReadable', () => untyped(files.checkFileReadable)('/etc/hostname', { maxbytes: 10 })],
         ['readFileIfPresent', () => untyped(files.readFileIfPresent)('/etc/hostname', { maxbytes: 10 })],
-        ['inspectGeneratedFiles', () => untyped(files.inspectGeneratedFiles)(dir, [], { maxbytes: 10 })],
       ] as const) {
         expect(call, name).toThrow(new TypeError(`${name}: unknown option "maxbytes" (did you mean "maxBytes"?); it takes { ${FILE_READER_KEYS.join(', ')} }`));
       }
+      // The tree's own option, readByOthers, beside maxBytes.
+      expect(() => untyped(files.inspectGeneratedFiles)(dir, [], { maxbytes: 10 })).toThrow(
+        new TypeError('inspectGeneratedFiles: unknown option "maxbytes" (did you mean "maxBytes"?); it takes { maxBytes, readByOthers? }'),
+      );
       // An extra key beside a right one: mode is writeGeneratedFiles' alone.
       expect(() => untyped(files.readTextFile)('/etc/hostname', { maxBytes: 10, mode: 0o600 })).toThrow(
         new TypeError('readTextFile: unknown option "mode"; it takes { maxBytes }'),
       );
       const file = [{ path: 'a.conf', contents: 'x\n' }];
       expect(() => untyped(files.writeGeneratedFiles)(dir, file, { maxBytes: 10, mod: 0o600 })).toThrow(
-        new TypeError('writeGeneratedFiles: unknown option "mod" (did you mean "mode"?); it takes { maxBytes, mode? }'),
+        new TypeError('writeGeneratedFiles: unknown option "mod" (did you mean "mode"?); it takes { maxBytes, mode?, readByOthers? }'),
       );
       expect(readdirSync(dir)).toEqual([]); // refused before anything was written
       expect(files.writeGeneratedFiles(dir, file, { maxBytes: 10, mode: 0o600 })).toEqual([{ path: join(dir, 'a.conf'), wrote: true }]);

@@ -37,7 +37,8 @@ export function driftWords(path: string, what: 'it' | 'them'): { readonly curren
   return inWorkTree(path) ? { current: 'committed', afterwards: `, then commit ${what}` } : { current: 'on disk', afterwards: '' };
 }
 
-function inWorkTree(path: string): boolean {
+/** Whether `path` is in a git work tree (a `.git` in it or a directory above it). */
+export function inWorkTree(path: string): boolean {
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     if (statSync(`${dir}/.git`, { throwIfNoEntry: false }) !== undefined) return true;
     if (dir === dirname(dir)) return false;

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
 import { describe, discardTemp, FileWriteError, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
-import { iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
+import { describeArgument, iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
+import { octal } from './directories.js';
 
 export interface GeneratedFile {
   /** Relative to the directory written to. */
@@ -31,10 +32,19 @@ export interface InspectedFile {
   /**
    * Who else may change the file, when someone may (`writable by group or others
    * (mode 0666)`, `owned by uid 1000`): what is there is not what this tool
-   * wrote, whatever it holds now. writeGeneratedFiles replaces such a file (a new
-   * one, 0644 and this user's), and a --check reports it.
+   * wrote, whatever it holds now. With `readByOthers`, also a file other users
+   * may not read (`other users may not read it (mode 0600)`): what is there is
+   * not what this tool writes either. writeGeneratedFiles replaces such a file
+   * (a new one, 0644 and this user's), and a --check reports it.
    */
   readonly exposure: string | undefined;
+  /**
+   * `exposure` says only that other users may not read the file (with
+   * `readByOthers`), so `chmod o+r` fixes it as well as replacing it does. False
+   * otherwise, also when someone else may change a file others may not read:
+   * `exposure` then says who, and only replacing it fixes both.
+   */
+  readonly closedToOthers: boolean;
 }
 
 export interface TreeOptions {
@@ -53,16 +63,39 @@ function generatedFilesArgument(fn: string, files: unknown): void {
   }
 }
 
-/** What is at each generated file's path, without following links or opening anything but regular files. */
-export function inspectGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions): InspectedFile[] {
+/** Every option of inspectGeneratedFiles, one per key of its type (the compiler holds the two together). */
+const INSPECT_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof inspectGeneratedFiles>[2], true>> = { maxBytes: true, readByOthers: true };
+const INSPECT_TREE_KEYS = Object.keys(INSPECT_TREE_OPTIONS);
+
+/**
+ * What is at each generated file's path, without following links or opening
+ * anything but regular files. `readByOthers`: the files are read by services
+ * that run as users of their own (Prometheus, Grafana), so a file other users
+ * may not read (no o+r: judged by the bits for others, as the services'
+ * accounts are not known here) is exposure too. Off by default: systemd reads
+ * units as root, so a 0600 unit is fine.
+ */
+export function inspectGeneratedFiles(
+  dir: string,
+  files: readonly GeneratedFile[],
+  options: TreeOptions & { readonly readByOthers?: boolean },
+): InspectedFile[] {
   stringArgument('inspectGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
   generatedFilesArgument('inspectGeneratedFiles', files);
-  maxBytesOption('inspectGeneratedFiles', options);
+  maxBytesOption('inspectGeneratedFiles', options, INSPECT_TREE_KEYS);
+  const readByOthers = readByOthersOption('inspectGeneratedFiles', options.readByOthers);
   return files.map((file) => {
     const path = join(dir, file.path);
-    const { current, problem, exposure } = inspect(path, options);
-    return { file, path, current, problem, exposure };
+    const { current, problem, exposure, closedToOthers } = inspect(path, { maxBytes: options.maxBytes, readByOthers });
+    return { file, path, current, problem, exposure, closedToOthers: closedToOthers === true };
   });
+}
+
+/** `readByOthers` of the tree functions: a boolean or left out (false). */
+function readByOthersOption(fn: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new TypeError(`${fn}: options.readByOthers must be a boolean or left out, not ${describeArgument(value)}`);
+  return value === true;
 }
 
 /** The text of the regular file at `path`, following links; undefined when there is none. Throws FileReadError otherwise. */
@@ -78,7 +111,7 @@ export function readFileIfPresent(path: string, options: TreeOptions): string | 
 }
 
 /** Every option of writeGeneratedFiles, one per key of its type (the compiler holds the two together). */
-const WRITE_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof writeGeneratedFiles>[2], true>> = { maxBytes: true, mode: true };
+const WRITE_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof writeGeneratedFiles>[2], true>> = { maxBytes: true, mode: true, readByOthers: true };
 const WRITE_TREE_KEYS = Object.keys(WRITE_TREE_OPTIONS);
 
 export interface WrittenFile {
@@ -94,14 +127,27 @@ export interface WrittenFile {
  * updated would claim a new port while the other claims the old one, and the
  * health unit would name another registry. Throws FileWriteError, before
  * writing anything, when any path holds something that is not a regular file
- * (or cannot be read); the message names each one.
+ * (or cannot be read); the message names each one. `readByOthers` as for
+ * inspectGeneratedFiles: a file with the right text that other users may not
+ * read is replaced (0644) as one others may write is.
  */
-export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[], options: TreeOptions & { readonly mode?: number }): WrittenFile[] {
+export function writeGeneratedFiles(
+  dir: string,
+  files: readonly GeneratedFile[],
+  options: TreeOptions & { readonly mode?: number; readonly readByOthers?: boolean },
+): WrittenFile[] {
   stringArgument('writeGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
   generatedFilesArgument('writeGeneratedFiles', files);
   maxBytesOption('writeGeneratedFiles', options, WRITE_TREE_KEYS);
   if (options.mode !== undefined) modeArgument('writeGeneratedFiles', 'options.mode', options.mode);
-  const inspected = inspectGeneratedFiles(dir, files, { maxBytes: options.maxBytes });
+  const readByOthers = readByOthersOption('writeGeneratedFiles', options.readByOthers);
+  // Each run would write the files again, and each --check report them.
+  if (readByOthers && options.mode !== undefined && (options.mode & 0o004) === 0) {
+    throw new TypeError(
+      `writeGeneratedFiles: options.mode ${octal(options.mode)} keeps other users from reading the files, which readByOthers asks for; give a mode with o+r (such as 0o644)`,
+    );
+  }
+  const inspected = inspectGeneratedFiles(dir, files, { maxBytes: options.maxBytes, readByOthers });
   const refused = inspected.filter((entry) => entry.problem !== undefined);
   if (refused.length > 0) {
     const first = refused[0]!;
@@ -109,7 +155,8 @@ export function writeGeneratedFiles(dir: string, files: readonly GeneratedFile[]
     const more = others.length > 0 ? ` (and ${others.length} more: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : '';
     throw new FileWriteError(first.path, `${first.problem}; nothing was written${more}`);
   }
-  // A file someone else may write is replaced even when it holds the right text: the new one is this user's, 0644.
+  // A file someone else may write (or, with readByOthers, others may not read) is replaced even when it holds
+  // the right text: the new one is this user's, 0644.
   const changed = inspected.filter((entry) => entry.current !== entry.file.contents || entry.exposure !== undefined);
   // Every directory first, so a directory that cannot be made leaves every file as it was. Those made here
   // are removed again when nothing is renamed into place: "nothing was written" leaves no empty tree behind.
@@ -288,7 +335,10 @@ function readlinkOr(path: string): string {
   }
 }
 
-function inspect(path: string, options: TreeOptions): { current: string | undefined; problem: string | undefined; exposure?: string } {
+function inspect(
+  path: string,
+  options: TreeOptions & { readonly readByOthers: boolean },
+): { current: string | undefined; problem: string | undefined; exposure?: string; closedToOthers?: boolean } {
   // A directory on the way linked by another user would have root write wherever that user points it
   // (`rules -> /etc/cron.d`); the file itself, a link or not, is judged below.
   const planted = untrustedLink(dirname(path));
@@ -320,7 +370,12 @@ function inspect(path: string, options: TreeOptions): { current: string | undefi
   }
   if (!info.isFile()) return { current: undefined, problem: `it is ${fileKind(info)}, not a regular file; move it away to let this tool write the file` };
   try {
-    return { current: readTextFile(path, options), problem: undefined, ...exposureOf(info) };
+    const current = readTextFile(path, { maxBytes: options.maxBytes });
+    if (!options.readByOthers) return { current, problem: undefined, ...exposureOf(info) };
+    // Who else may change it comes first: replacing the file (0644) fixes both.
+    const writers = exposureOf(info).exposure;
+    if (writers !== undefined || (info.mode & 0o004) !== 0) return { current, problem: undefined, exposure: writers };
+    return { current, problem: undefined, exposure: `other users may not read it (mode ${octal(info.mode & 0o7777)})`, closedToOthers: true };
   } catch (error) {
     if (error instanceof FileReadError) return { current: undefined, problem: error.reason };
     throw error;

@@ -185,6 +185,32 @@ describe('writeGeneratedFiles: directories', () => {
     }
   });
 
+  it('with readByOthers, says a file other users may not read is exposed and replaces it 0644; without (systemd reads units as root), leaves it', () => {
+    const dir = privateDir();
+    const files = [{ path: 'rules/a.yml', contents: 'groups: []\n' }];
+    const path = join(dir, 'rules/a.yml');
+    const readers = { ...LIMIT, readByOthers: true };
+    writeGeneratedFiles(dir, files, readers);
+    chmodSync(path, 0o600);
+    expect(inspectGeneratedFiles(dir, files, LIMIT)[0]).toMatchObject({ current: 'groups: []\n', exposure: undefined, closedToOthers: false });
+    expect(writeGeneratedFiles(dir, files, LIMIT)[0]!.wrote).toBe(false);
+    expect(statSync(path).mode & 0o7777).toBe(0o600);
+    expect(inspectGeneratedFiles(dir, files, readers)[0]).toMatchObject({ exposure: 'other users may not read it (mode 0600)', closedToOthers: true });
+    expect(writeGeneratedFiles(dir, files, readers)).toEqual([{ path, wrote: true }]);
+    expect(statSync(path).mode & 0o7777).toBe(0o644);
+    expect(inspectGeneratedFiles(dir, files, readers)[0]).toMatchObject({ exposure: undefined, closedToOthers: false });
+    // Others may write it too: that comes first (replacing it fixes both).
+    chmodSync(path, 0o620);
+    expect(inspectGeneratedFiles(dir, files, readers)[0]).toMatchObject({ exposure: 'writable by its group (mode 0620)', closedToOthers: false });
+    // A mode without o+r would be rewritten by every run: refused before anything is written.
+    expect(() => writeGeneratedFiles(dir, files, { ...readers, mode: 0o640 })).toThrow(
+      new TypeError(
+        'writeGeneratedFiles: options.mode 0640 keeps other users from reading the files, which readByOthers asks for; give a mode with o+r (such as 0o644)',
+      ),
+    );
+    expect(statSync(path).mode & 0o7777).toBe(0o620);
+  });
+
   it.skipIf(!isRoot)('never follows a directory link another user owns on the way to a file, as root: inspected as a problem, nothing written', () => {
     const dir = privateDir();
     const elsewhere = privateDir();

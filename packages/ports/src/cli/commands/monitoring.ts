@@ -21,7 +21,7 @@ import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type Genera
 import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { driftWords, regenerateCommand } from '../regenerate.js';
+import { driftWords, inWorkTree, regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
@@ -68,6 +68,11 @@ export const command = defineCommand({
 
 /** Why a file of the tree is left over: the registry no longer makes it. */
 const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
+
+/** Pure: what --check says of a file with the right contents that other users may not read (`exposure`: its mode), `path` escaped. */
+function closedFileProblem(exposure: string, path: string, regenerate: string): string {
+  return `${exposure}: Prometheus and Grafana, which run as users of their own, cannot read it; run \`chmod o+r ${path}\`, or \`${regenerate}\` to replace it (0644)`;
+}
 
 /** Pure: what a writer of `entry`'s directory may do to the tree (directoryProblem's `what`). */
 function stake({ dir }: ExposedDirectory): string {
@@ -142,16 +147,23 @@ async function checkFiles(
     stale++;
     context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
   }
-  for (const entry of inspectGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES })) {
+  const regenerate = regenerateCommand(context, 'monitoring', ['out']);
+  // Files others may not read are counted with the closed directories below, not as stale: the contents are right.
+  let closedFiles = 0;
+  for (const entry of inspectGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES, readByOthers: true })) {
     if (entry.problem === undefined && entry.current === entry.file.contents && entry.exposure === undefined) continue;
-    stale++;
     const path = escapeText(entry.path);
+    if (entry.closedToOthers && entry.current === entry.file.contents) {
+      closedFiles++;
+      context.io.out(`${path}: ${closedFileProblem(entry.exposure!, path, regenerate)}\n`);
+      continue;
+    }
+    stale++;
     if (entry.problem !== undefined) context.io.out(`${path}: ${entry.problem}\n`);
     else if (entry.current === undefined) context.io.out(`${path}: missing\n`);
     else if (entry.current === entry.file.contents) context.io.out(`${path}: ${entry.exposure}: not only this tool writes it; regenerating replaces it\n`);
     else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (${words.current})`, to: `${path} (from ${source})` }));
   }
-  const regenerate = regenerateCommand(context, 'monitoring', ['out']);
   const exposed = exposedTree(dir, files);
   for (const entry of exposed)
     context.io.out(`${escapeText(entry.dir.path)}: ${directoryProblem(entry, stake(entry))}; ${directoryDriftFix(entry, regenerate)}\n`);
@@ -170,11 +182,18 @@ async function checkFiles(
     files.map((file) => file.path),
   );
   for (const entry of closed) context.io.out(`${escapeText(entry.path)}: ${closedDirectoryProblem(entry, 'Prometheus and Grafana')}\n`);
-  if (closed.length > 0) {
-    const count = closed.length === 1 ? '1 directory' : `${closed.length} directories`;
-    context.io.err(`${count} under ${escapeText(dir)} cannot be read by other users (listed above, each with what to run)\n`);
+  // Who may read the files matters where Prometheus and Grafana read them; a checkout's modes are its umask's, not the registry's.
+  const modesCount = !inWorkTree(dir);
+  if (closed.length > 0 || closedFiles > 0) {
+    const count = [
+      ...(closedFiles > 0 ? [closedFiles === 1 ? '1 file' : `${closedFiles} files`] : []),
+      ...(closed.length > 0 ? [closed.length === 1 ? '1 directory' : `${closed.length} directories`] : []),
+    ].join(' and ');
+    context.io.err(
+      `${count} under ${escapeText(dir)} cannot be read by other users (listed above, each with what to run)${modesCount ? '' : `; not a failure in a git work tree, whose modes come from the checkout's umask (git keeps no read bits): check the copy Prometheus and Grafana read (--check --out DIR)`}\n`,
+    );
   }
-  if (stale > 0 || exposed.length > 0 || closed.length > 0) return 'failed';
+  if (stale > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0))) return 'failed';
   context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
   return 'ok';
 }
@@ -191,7 +210,8 @@ async function writeFiles(
   const exposed = exposedTree(dir, files);
   try {
     refuseForeignDirectories(exposed, stake);
-    written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES });
+    // readByOthers: a file Prometheus and Grafana may not read (0600) is replaced, 0644, as one others may write is.
+    written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES, readByOthers: true });
     // Only once every file is written (all or none): this user's directories that others may write, made 0755.
     made = narrowDirectories(exposed);
   } catch (error) {

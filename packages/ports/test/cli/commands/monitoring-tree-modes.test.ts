@@ -3,7 +3,7 @@
 // run as users of their own), and against a real read-only or full file
 // system on a directory of the tree (a tmpfs in a mount namespace of its own).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/index.js';
@@ -93,6 +93,73 @@ describe('ports monitoring under a umask that closes directories to others', () 
       expect(ports(['monitoring', '--registry', registry, '--out', out, '--check']).code).toBe(0);
     },
   );
+});
+
+describe('ports monitoring and a generated file other users may not read', () => {
+  it.skipIf(!canSetpriv)(
+    `--check reports a 0600 (or 0640) file with the right contents, with the chmod; a write replaces it 0644 and nobody reads it ${canSetpriv ? '' : '[skipped: needs root and setpriv]'}`,
+    () => {
+      const dir = scratch();
+      const out = join(dir, 'deploy');
+      const registry = join(dir, 'ports.yaml');
+      expect(ports(['monitoring', '--registry', registry, '--out', out]).code).toBe(0);
+      const rules = join(out, 'prometheus/rules/dsa110-ports.rules.yml');
+      const datasource = join(out, 'grafana/provisioning/datasources/dsa110-prometheus.yml');
+      const contents = readFileSync(rules, 'utf8');
+      chmodSync(rules, 0o600);
+      chmodSync(datasource, 0o640); // root's, its group may read it: not Grafana's account
+      expect(nobodyReads(rules)).toBe(false);
+      const regenerate = `ports --registry ${registry} monitoring --out ${out}`;
+      expect(ports(['monitoring', '--registry', registry, '--out', out, '--check'])).toEqual({
+        code: 1,
+        stdout:
+          `${rules}: other users may not read it (mode 0600): Prometheus and Grafana, which run as users of their own, cannot read it; run \`chmod o+r ${rules}\`, or \`${regenerate}\` to replace it (0644)\n` +
+          `${datasource}: other users may not read it (mode 0640): Prometheus and Grafana, which run as users of their own, cannot read it; run \`chmod o+r ${datasource}\`, or \`${regenerate}\` to replace it (0644)\n`,
+        stderr: `2 files under ${out} cannot be read by other users (listed above, each with what to run)\n`,
+      });
+      // With a closed directory too: one count for both.
+      chmodSync(join(out, 'grafana'), 0o754);
+      expect(ports(['monitoring', '--registry', registry, '--out', out, '--check']).stderr).toBe(
+        `2 files and 1 directory under ${out} cannot be read by other users (listed above, each with what to run)\n`,
+      );
+      chmodSync(join(out, 'grafana'), 0o755);
+
+      const written = ports(['monitoring', '--registry', registry, '--out', out]);
+      expect(written).toEqual({ code: 0, stdout: `wrote ${rules}\nwrote ${datasource}\n${out}: 2 of 7 files regenerated from ${registry}\n`, stderr: '' });
+      expect(statSync(rules).mode & 0o7777).toBe(0o644);
+      expect(statSync(datasource).mode & 0o7777).toBe(0o644);
+      expect(nobodyReads(rules)).toBe(true);
+      expect(nobodyReads(datasource)).toBe(true);
+      expect(readFileSync(rules, 'utf8')).toBe(contents);
+      expect(ports(['monitoring', '--registry', registry, '--out', out, '--check'])).toEqual({
+        code: 0,
+        stdout: `${out}: 7 files up to date with ${registry}\n`,
+        stderr: '',
+      });
+    },
+  );
+});
+
+describe('ports monitoring --check in a git work tree', () => {
+  it("reports closed modes without failing: a checkout has its umask's modes, which git does not keep", () => {
+    const dir = scratch();
+    mkdirSync(join(dir, '.git'));
+    const out = join(dir, 'deploy');
+    const registry = join(dir, 'ports.yaml');
+    expect(ports(['monitoring', '--registry', registry, '--out', out]).code).toBe(0);
+    const rules = join(out, 'prometheus/rules/dsa110-ports.rules.yml');
+    chmodSync(rules, 0o600);
+    chmodSync(join(out, 'grafana'), 0o700);
+    const check = ports(['monitoring', '--registry', registry, '--out', out, '--check']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain(`${rules}: other users may not read it (mode 0600)`);
+    expect(check.stderr).toBe(
+      `1 file and 1 directory under ${out} cannot be read by other users (listed above, each with what to run); not a failure in a git work tree, whose modes come from the checkout's umask (git keeps no read bits): check the copy Prometheus and Grafana read (--check --out DIR)\n`,
+    );
+    // Drift still fails there.
+    writeFileSync(rules, 'edited\n');
+    expect(ports(['monitoring', '--registry', registry, '--out', out, '--check']).code).toBe(1);
+  });
 });
 
 describe('ports monitoring when a directory of the tree takes no file', () => {
