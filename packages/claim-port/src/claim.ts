@@ -9,7 +9,7 @@ import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, ty
 import { earlyLook } from './early.js';
 import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
-import { describeHolder, describeListener, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
+import { describeHolder, describeListener, describeListeners, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
 import { readUserNamespace } from './namespace.js';
 import { isServiceManager, protectionReason, sandboxReason, type Self } from './policy.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
@@ -245,11 +245,11 @@ class Claim {
     const { transport } = this.target;
     const holders = this.tracked;
     this.log(
-      `${this.found.listeners.map((l) => describeListener(l, transport)).join(', ')} held by ${holders.length === 0 ? 'an unknown process' : holders.map((t) => this.who(t)).join(', ')}`,
+      `${describeListeners(this.found.listeners, transport)} held by ${holders.length === 0 ? 'an unknown process' : holders.map((t) => this.who(t)).join(', ')}`,
     );
     for (const t of holders) {
       const h = t.info;
-      const usageText = t.cpu !== undefined ? `, cpu ${t.cpu}%, mem ${formatMemory(t.memory ?? 0)}` : '';
+      const usageText = `${t.cpu !== undefined ? `, cpu ${t.cpu}%` : ''}${t.memory !== undefined ? `, mem ${formatMemory(t.memory)}` : ''}`;
       const unit = describeUnit(t.context);
       const container = t.context.container ? `, container ${escapeText(t.context.container, 200)}` : '';
       this.log(
@@ -906,7 +906,7 @@ class Claim {
         : this.tracked.some((t) => t.signals.includes('SIGKILL'))
           ? 'after SIGKILL'
           : 'by its holders';
-      message = `${this.name} is still in use (${after.listeners.map((l) => describeListener(l, this.target.transport)).join(', ')}) ${how}`;
+      message = `${this.name} is still in use (${describeListeners(after.listeners, this.target.transport)}) ${how}`;
     } else {
       const parts = newcomers.map((h) => {
         const inherited = this.refusedInheritors.get(h.pid);
@@ -1086,7 +1086,9 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     context: context.holders.get(h.pid) ?? {},
     signals: [],
     outcome: 'spared',
-    ...(stats?.[h.pid] && { cpu: Math.round(stats[h.pid]!.cpu * 10) / 10, memory: stats[h.pid]!.memory }),
+    ...(stats?.[h.pid] && { cpu: Math.round(stats[h.pid]!.cpu * 10) / 10 }),
+    // A zombie leader's RSS reads 0 (its memory went with its main thread; its other threads keep theirs): no figure rather than a false one.
+    ...(stats?.[h.pid] && h.state !== 'Z' && { memory: stats[h.pid]!.memory }),
   }));
   // Interrupted (options.signal) while the port was read, or at any step below: it stops there, sends nothing more, and says what it did.
   if (claim.interrupted) return claim.interruptedResult();

@@ -49,9 +49,39 @@ export function distinctHolders(listeners: readonly Listener[]): ProcessInfo[] {
   return [...byPid.values()].sort((a, b) => a.pid - b.pid);
 }
 
-/** `127.0.0.1:8000`, `[::]:8000 (dual-stack)`, `0.0.0.0:5353/udp`. */
-export function describeListener(listener: Listener, transport: Transport = 'tcp'): string {
-  return `${formatEndpoint(listener.address, listener.port)}${transport === 'udp' ? '/udp' : ''}${listener.dualStack ? ' (dual-stack)' : ''}`;
+/**
+ * What a `[::]` listener that may be dual-stack is called. /proc does not show
+ * a socket's IPV6_V6ONLY, so `dualStack` is an inference (see dual-stack.ts in
+ * @dsa110/ports): with bindv6only 0 and no 0.0.0.0 twin the socket takes IPv4
+ * too, unless the program set IPV6_V6ONLY itself, and nothing cheap tells which.
+ * A test bind of 0.0.0.0 would (EADDRINUSE or not), but it takes the port for a
+ * moment from the service about to start, errs on connections and TIME_WAIT
+ * sockets on the port, and must run in the listener's network namespace;
+ * sock_diag (INET_DIAG_SKV6ONLY) needs netlink, which Node cannot open. So the
+ * label says what it rests on instead of claiming "dual-stack".
+ */
+export const MAYBE_DUAL_STACK = 'IPv6; IPv4 too unless it set IPV6_V6ONLY';
+
+/** `127.0.0.1:8000`, `[::]:8000 (IPv6; IPv4 too unless it set IPV6_V6ONLY)`, `0.0.0.0:5353/udp`; with `sockets` > 1, `0.0.0.0:8000 (2 sockets)`. */
+export function describeListener(listener: Listener, transport: Transport = 'tcp', sockets = 1): string {
+  const notes = [...(sockets > 1 ? [`${sockets} sockets`] : []), ...(listener.dualStack ? [MAYBE_DUAL_STACK] : [])];
+  return `${formatEndpoint(listener.address, listener.port)}${transport === 'udp' ? '/udp' : ''}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/**
+ * Every listener, each address once with how many sockets share it (a
+ * SO_REUSEPORT group, or sockets bound by processes the kernel let share it):
+ * `0.0.0.0:8000 (2 sockets), [::1]:8000`. In the order found.
+ */
+export function describeListeners(listeners: readonly Listener[], transport: Transport = 'tcp'): string {
+  const byAddress = new Map<string, { listener: Listener; sockets: number }>();
+  for (const listener of listeners) {
+    const key = describeListener(listener, transport);
+    const seen = byAddress.get(key);
+    if (seen) seen.sockets++;
+    else byAddress.set(key, { listener, sockets: 1 });
+  }
+  return [...byAddress.values()].map(({ listener, sockets }) => describeListener(listener, transport, sockets)).join(', ');
 }
 
 /** `api.service`, `app.service (user@1000.service)`: a unit as systemctl would need it. */
@@ -73,9 +103,16 @@ export function describeHolder(holder: Pick<ProcessInfo, 'pid' | 'comm'>, contex
  * (a `\n` a process wrote into its argv must not read as an escaped newline),
  * cut to 3000 characters so that the line around it survives.
  */
-export function shownCommand(holder: Pick<ProcessInfo, 'command' | 'exe'>): string {
+export function shownCommand(holder: Pick<ProcessInfo, 'command' | 'exe'> & Partial<Pick<ProcessInfo, 'state' | 'kernelThread' | 'argv' | 'comm'>>): string {
   // Any process can blank its own argv: the journal must still say what was signalled.
   if (holder.command === '') return `(an empty command line${holder.exe ? `; its executable is ${escapeText(holder.exe, 200)}` : ''})`;
+  // A holder that is a zombie is a thread group whose leader exited (a zombie alone holds no fds): its other
+  // threads run on. Its command line is read from one of them (readProcessInfo); when even that failed, its
+  // name stands without the brackets `ps` keeps for kernel threads.
+  if (holder.state === 'Z' && holder.kernelThread !== true) {
+    const command = holder.argv?.length === 0 && holder.comm !== undefined ? shownName({ comm: holder.comm }) : escapeText(holder.command, 3000);
+    return `${command} (its main thread exited; another thread holds the socket)`;
+  }
   return escapeText(holder.command, 3000);
 }
 

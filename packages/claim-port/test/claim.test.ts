@@ -40,7 +40,7 @@ describe('claimPort frees', () => {
     expect(result.holders[0]!.command).toContain('listener-child.mjs');
     expect(free(server.port)).toBe(true);
     expect(isAlive(server.pid)).toBe(false);
-    if (host === '::') expect(result.listeners[0]).toMatch(/^\[::\]:\d+( \(dual-stack\))?$/);
+    if (host === '::') expect(result.listeners[0]).toMatch(/^\[::\]:\d+( \(IPv6; IPv4 too unless it set IPV6_V6ONLY\))?$/);
   });
 
   it('leaves a connected client alive while its server is freed', async () => {

@@ -1,6 +1,6 @@
 // What /proc says about one process. Everything a claim or a report needs to
 // name a process to a person and to recognise it again (PID + start time).
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { userName } from './users.js';
 import { pidArgument, procRootArgument, stringArgument } from '../arguments.js';
@@ -20,7 +20,7 @@ export interface ProcessInfo {
   /** Basename of /proc/PID/exe, when readable (not for other users' processes unless root). */
   readonly exe?: string;
   readonly argv: readonly string[];
-  /** argv joined with spaces, or `[comm]` when there is none (kernel threads, zombies). */
+  /** argv joined with spaces, or `[comm]` when there is none (kernel threads, zombies). A zombie leader's other threads show its argv, read from them. */
   readonly command: string;
   /** /proc/PID/stat field 22: clock ticks after boot. With the PID it identifies the process. */
   readonly startTime: number;
@@ -108,12 +108,15 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
   const status = tryRead(procRoot, pid, 'status') ?? '';
   const uids = parseStatusUids(status) ?? { real: -1, effective: -1 };
   const namespacePid = parseStatusNamespacePid(status);
-  const cmdline = tryRead(procRoot, pid, 'cmdline') ?? '';
+  // A zombie leader (its main thread exited, others run on) has no memory of its own: its cmdline reads empty and
+  // its exe unreadable. A live thread shares the process's memory and shows both.
+  const from = stat.state === 'Z' ? (liveThread(procRoot, pid) ?? `${pid}`) : `${pid}`;
+  const cmdline = tryReadProcText(procRoot, `${from}/cmdline`) ?? '';
   const argv = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
   let exe: string | undefined;
   try {
     // As bytes: a name with a byte that is not UTF-8 keeps it (shown as \xNN), as comm and argv do.
-    const target = decodeKeepingBadBytes(readlinkSync(`${procRoot}/${pid}/exe`, { encoding: 'buffer' })).replace(/ \(deleted\)$/, '');
+    const target = decodeKeepingBadBytes(readlinkSync(`${procRoot}/${from}/exe`, { encoding: 'buffer' })).replace(/ \(deleted\)$/, '');
     exe = target.slice(target.lastIndexOf('/') + 1);
   } catch {
     exe = undefined; // another user's process, or a kernel thread
@@ -136,6 +139,23 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
     kernelThread: flagsKernelThread(stat),
     ...(namespacePid !== undefined && { namespacePid }),
   };
+}
+
+/** `PID/task/TID` of a thread of `pid` other than its leader that is not a zombie, or undefined (none, or unreadable). */
+function liveThread(procRoot: string, pid: number): string | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`${procRoot}/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  for (const tid of tids) {
+    if (tid === String(pid) || !/^\d+$/.test(tid)) continue;
+    const stat = tryReadProcText(procRoot, `${pid}/task/${tid}/stat`);
+    const parsed = stat === undefined ? undefined : parseStat(stat);
+    if (parsed && parsed.state !== 'Z' && parsed.state !== 'X') return `${pid}/task/${tid}`;
+  }
+  return undefined;
 }
 
 /** PIDs from `pid` up to PID 1 (excluding `pid` itself): the chain a claim must never signal. */

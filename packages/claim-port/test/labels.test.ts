@@ -1,0 +1,100 @@
+// How claim-port's log names the sockets on a port and the processes that
+// hold them, against real listeners these tests start: a `[::]` listener that
+// set IPV6_V6ONLY, a SO_REUSEPORT group, a holder whose main thread exited.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupStarted, claimOurs, start } from './started.js';
+import { claimPort, type ClaimResult } from '../src/index.js';
+import { isSpawned, leasePort, waitUntil } from '../../../test-support/index.js';
+
+afterEach(cleanupStarted);
+
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const py = (code: string) => start([python, '-c', code]);
+const root = process.getuid?.() === 0;
+
+/** The log lines of a dry run on `port`: what a claim would say, with nobody signalled. */
+async function dryRunLog(port: number, transport: 'tcp' | 'udp' = 'tcp', guarded = true): Promise<{ lines: string[]; result: ClaimResult }> {
+  const lines: string[] = [];
+  const options = { dryRun: true, usage: true, transport, log: (line: string) => lines.push(line) };
+  // Unguarded only where the test proved the holder its own first: the guard (ss) cannot see a holder whose leader exited.
+  const result = guarded ? await claimOurs(port, options) : await claimPort(port, options);
+  return { lines, result };
+}
+
+describe('a listener on [::]', () => {
+  it.each(['tcp', 'udp'] as const)(
+    'that set IPV6_V6ONLY (%s) is never called dual-stack: /proc cannot tell, so the label says what it depends on',
+    async (transport) => {
+      const holder = await py(`import json, os, socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_${transport === 'tcp' ? 'STREAM' : 'DGRAM'})
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(('::', ${leasePort()}))
+${transport === 'tcp' ? 's.listen(16)' : ''}
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`);
+      const { port } = holder.first;
+      const { lines, result } = await dryRunLog(port, transport);
+      const endpoint = `[::]:${port}${transport === 'udp' ? '/udp' : ''}`;
+      const text = [...lines, ...result.listeners].join('\n');
+      expect(text).not.toContain('dual-stack');
+      expect(result.listeners[0]!.startsWith(endpoint)).toBe(true);
+      // Only when the system default leaves IPv4 to the program is there anything to say about it.
+      if (readFileText('/proc/sys/net/ipv6/bindv6only') === '0') expect(result.listeners).toEqual([`${endpoint} (IPv6; IPv4 too unless it set IPV6_V6ONLY)`]);
+    },
+  );
+});
+
+describe('a SO_REUSEPORT group', () => {
+  it('is named once per address in the log, with the number of sockets; --json keeps one entry per socket', async () => {
+    const port = leasePort();
+    const script = `import json, os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('0.0.0.0', ${port})); s.listen(16)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`;
+    const first = await py(script);
+    const second = await py(script);
+    const { lines, result } = await dryRunLog(port);
+    expect(result.listeners).toEqual([`0.0.0.0:${port}`, `0.0.0.0:${port}`]);
+    const heldBy = lines.find((line) => line.includes(' held by '));
+    expect(heldBy, lines.join('\n')).toMatch(new RegExp(`^0\\.0\\.0\\.0:${port} \\(2 sockets\\) held by PID \\d+`));
+    expect(heldBy).toContain(`PID ${Math.min(first.first.pid, second.first.pid)}`);
+    expect(heldBy).toContain(`PID ${Math.max(first.first.pid, second.first.pid)}`);
+  });
+});
+
+describe('a holder whose main thread exited', () => {
+  it.skipIf(!root)(
+    'is named by its real command line (read from a live thread), never in the brackets of a kernel thread, and no memory figure of its empty leader is printed',
+    async () => {
+      const holder = await py(`import ctypes, json, os, socket, threading, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def hold():
+    while True: time.sleep(3600)
+threading.Thread(target=hold).start()
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+ctypes.CDLL(None).pthread_exit(None)`);
+      const { pid, port } = holder.first;
+      expect(isSpawned(pid)).toBe(true);
+      await waitUntil(() => readdirSync(`/proc/${pid}/fd`).length === 0, 5000);
+      const { lines, result } = await dryRunLog(port, 'tcp', false);
+      expect(result.holders.map((h) => h.pid)).toEqual([pid]);
+      expect(result.holders[0]!.signals).toEqual([]);
+      const line = lines.find((l) => l.startsWith(`PID ${pid} (`));
+      expect(line, lines.join('\n')).toBeDefined();
+      expect(line).not.toMatch(/: \[.*\]$/);
+      expect(line).not.toContain('mem ');
+      expect(line).toMatch(/: \S*python3\S* -c import ctypes.* \(its main thread exited; another thread holds the socket\)$/);
+      expect(result.holders[0]!.command).toMatch(/python3\S* -c import ctypes/);
+      expect(result.holders[0]!.memory).toBeUndefined();
+    },
+  );
+});
+
+function readFileText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
