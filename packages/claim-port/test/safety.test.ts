@@ -640,6 +640,31 @@ os.execvp('sleep', ['sleep', '600'])`,
 describe.skipIf(!root || !hasCommand('unshare') || !hasCommand('nsenter'))('2c. claim-port inside a PID namespace (a container)', () => {
   const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url));
   const source = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+  /** claim-port as a container runs it: in the PID namespace whose init is host PID `init`, with its own /proc (a private mount namespace). */
+  const claimInPidNamespace = (init: number, port: number) => {
+    guardPort(port);
+    return spawnSync(
+      'nsenter',
+      [
+        '-t',
+        String(init),
+        '--pid',
+        'unshare',
+        '--mount',
+        '--mount-proc',
+        process.execPath,
+        '--conditions=development',
+        '--import',
+        tsx,
+        source,
+        String(port),
+        '--timeout',
+        '0.3',
+        '--json',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+  };
 
   it.skipIf(!existsSync(tsx))(
     'PID 2 there and its children are ordinary processes, not kernel threads (no PF_KTHREAD): a holder whose parent is PID 2 is freed, and so is PID 2',
@@ -679,31 +704,7 @@ while True: time.sleep(3600)`,
       // Each is recorded with the guard once it has printed its line.
       await waitUntil(() => init.pids.includes(pid2) && init.pids.includes(pid3), 10_000);
       const pid1 = init.pids.find((pid) => /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')))!;
-      // claim-port as a container runs it: in that PID namespace, with its own /proc (a mount namespace of its own, private).
-      const claimInside = (port: number) => {
-        guardPort(port);
-        return spawnSync(
-          'nsenter',
-          [
-            '-t',
-            String(pid1),
-            '--pid',
-            'unshare',
-            '--mount',
-            '--mount-proc',
-            process.execPath,
-            '--conditions=development',
-            '--import',
-            tsx,
-            source,
-            String(port),
-            '--timeout',
-            '0.3',
-            '--json',
-          ],
-          { encoding: 'utf8', timeout: 60_000 },
-        );
-      };
+      const claimInside = (port: number) => claimInPidNamespace(pid1, port);
       const third = claimInside(inner);
       expect(third.stderr).not.toMatch(/kernel thread/);
       expect(JSON.parse(third.stdout), third.stderr).toMatchObject({ action: 'freed', holders: [{ pid: 3, ppid: 2 }] });
@@ -729,28 +730,7 @@ while True: time.sleep(3600)`;
       const loop = await start(['unshare', '--pid', '--fork', '--kill-child', '/bin/sh', '-c', `while :; do ${python} -c "$0"; done`, holder]);
       const shell = (loop.first.pids as number[])[0]!;
       expect(readFileSync(`/proc/${shell}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
-      guardPort(port);
-      const run = spawnSync(
-        'nsenter',
-        [
-          '-t',
-          String(shell),
-          '--pid',
-          'unshare',
-          '--mount',
-          '--mount-proc',
-          process.execPath,
-          '--conditions=development',
-          '--import',
-          tsx,
-          source,
-          String(port),
-          '--timeout',
-          '0.3',
-          '--json',
-        ],
-        { encoding: 'utf8', timeout: 60_000 },
-      );
+      const run = claimInPidNamespace(shell, port);
       const result = JSON.parse(run.stdout);
       expect(result.action, run.stderr).toBe('failed');
       expect(result.retakenBy[0].supervisor.pid, run.stderr).toBe(1);
