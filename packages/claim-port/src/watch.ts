@@ -1,7 +1,7 @@
 // Small I/O helpers for the claim loop: is this still the process we found
 // (same PID and start time, not a zombie), signal it only if so, and poll
 // without fixed sleeps.
-import { now, parseStat, readStartTime } from '@dsa110/ports/system';
+import { liveThreadId, now, parseStat, readStartTime } from '@dsa110/ports/system';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Identity {
@@ -27,7 +27,7 @@ export function isSameProcess(who: Identity, procRoot = '/proc'): boolean {
 export function isRunning(who: Identity, procRoot = '/proc'): boolean {
   const state = processState(who, procRoot);
   if (state === undefined) return false;
-  return (state !== 'Z' && state !== 'X') || threadRuns(who.pid, procRoot);
+  return (state !== 'Z' && state !== 'X') || liveThreadId(who.pid, procRoot) !== undefined;
 }
 
 /** True while `who` is the same process and stopped (state T: SIGSTOP, Ctrl-Z): it acts on SIGTERM only once continued. */
@@ -44,22 +44,6 @@ function readStatText(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Some thread of `pid` other than its leader is alive (read only for a zombie leader, so rare). */
-function threadRuns(pid: number, procRoot: string): boolean {
-  let tids: string[];
-  try {
-    tids = readdirSync(`${procRoot}/${pid}/task`);
-  } catch {
-    return false;
-  }
-  for (const tid of tids) {
-    if (tid === String(pid)) continue;
-    const text = readStatText(`${procRoot}/${pid}/task/${tid}/stat`); // undefined: the thread ended meanwhile
-    if (text !== undefined && !dead(parseStat(text)?.state)) return true;
-  }
-  return false;
 }
 
 /** The one-letter state of `who`, or undefined when it is gone or its PID was reused. */

@@ -29,6 +29,7 @@ export {
   parseStatusUids,
   ancestors,
   readProcessUsage,
+  liveThreadId,
   type ProcessInfo,
   type ProcessUsage,
   type StatFields,

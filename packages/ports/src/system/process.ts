@@ -110,7 +110,8 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
   const namespacePid = parseStatusNamespacePid(status);
   // A zombie leader (its main thread exited, others run on) has no memory of its own: its cmdline reads empty and
   // its exe unreadable. A live thread shares the process's memory and shows both.
-  const from = stat.state === 'Z' ? (liveThread(procRoot, pid) ?? `${pid}`) : `${pid}`;
+  const thread = stat.state === 'Z' ? liveThreadId(pid, procRoot) : undefined;
+  const from = thread === undefined ? `${pid}` : `${pid}/task/${thread}`;
   const cmdline = tryReadProcText(procRoot, `${from}/cmdline`) ?? '';
   const argv = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
   let exe: string | undefined;
@@ -141,8 +142,15 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
   };
 }
 
-/** `PID/task/TID` of a thread of `pid` other than its leader that is not a zombie, or undefined (none, or unreadable). */
-function liveThread(procRoot: string, pid: number): string | undefined {
+/**
+ * The id of a thread of `pid` other than its leader that is not a zombie, or
+ * undefined (none, `pid` gone, or unreadable). A zombie leader (its main
+ * thread exited) with such a thread has not exited: the thread still holds its
+ * fds, and shows its memory (cmdline, exe) where the leader shows none.
+ */
+export function liveThreadId(pid: number, procRoot = '/proc'): number | undefined {
+  pidArgument('liveThreadId', pid);
+  procRootArgument('liveThreadId', procRoot);
   let tids: string[];
   try {
     tids = readdirSync(`${procRoot}/${pid}/task`);
@@ -153,7 +161,7 @@ function liveThread(procRoot: string, pid: number): string | undefined {
     if (tid === String(pid) || !/^\d+$/.test(tid)) continue;
     const stat = tryReadProcText(procRoot, `${pid}/task/${tid}/stat`);
     const parsed = stat === undefined ? undefined : parseStat(stat);
-    if (parsed && parsed.state !== 'Z' && parsed.state !== 'X') return `${pid}/task/${tid}`;
+    if (parsed && parsed.state !== 'Z' && parsed.state !== 'X') return Number(tid);
   }
   return undefined;
 }
