@@ -136,180 +136,222 @@ function metricsLocationClash(metrics: string, site: string): string | undefined
   return undefined;
 }
 
+/**
+ * Every rule that spans entries, in the order a reader meets them: each
+ * service's own rules and its configs', then the reserved ranges, then the
+ * ports inside them, then the `{port:ID}` references of the prose.
+ */
 export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  const ids = new Map<string, string>();
-  const listed = (key: 'serviceIds' | 'reservedIds', entries: readonly ({ id?: string } | undefined)[]) =>
-    new Set(key in data && (data as CheckableRegistry)[key] ? (data as CheckableRegistry)[key] : entries.flatMap((entry) => (entry?.id ? [entry.id] : [])));
-  const serviceIds = listed('serviceIds', data.services);
-  // An entry without a valid id may be the one a reference means (`id: ngіnx`, a Cyrillic і, and
-  // `upstream: nginx`): then only the id is reported, not every reference to it as well.
-  const everyServiceIdValid = data.services.every((entry) => entry?.id !== undefined);
-
-  const claimId = (id: string | undefined, path: PathSegment[]) => {
-    if (id === undefined) return;
-    const first = ids.get(id);
-    if (first) problems.push({ path: [...path, 'id'], message: `duplicate id "${id}": ${first} already has it` });
-    else ids.set(id, `${path[0]}[${path[1]}]`);
+  const serviceIds = listedIds(data, 'serviceIds', data.services);
+  const context: ServiceContext = {
+    serviceIds,
+    // An entry without a valid id may be the one a reference means (`id: ngіnx`, a Cyrillic і, and
+    // `upstream: nginx`): then only the id is reported, not every reference to it as well.
+    everyServiceIdValid: data.services.every((entry) => entry?.id !== undefined),
+    sites: nginxSites(data.services),
+    // Every config kind is a TCP server's file (nginx, Prometheus and Grafana speak HTTP, Redis its protocol over TCP):
+    // on a UDP service, or pointing at one, its snippet would listen on or reach the TCP port of that number, another service's perhaps.
+    udpServices: new Set(data.services.flatMap((service) => (service?.id !== undefined && service.transport === 'udp' ? [service.id] : []))),
+    byId: firstOfEachId(data.services),
   };
-
-  const sites = nginxSites(data.services);
-  // Every config kind is a TCP server's file (nginx, Prometheus and Grafana speak HTTP, Redis its protocol over TCP):
-  // on a UDP service, or pointing at one, its snippet would listen on or reach the TCP port of that number, another service's perhaps.
-  const udpServices = new Set(data.services.flatMap((service) => (service?.id !== undefined && service.transport === 'udp' ? [service.id] : [])));
-  // The first entry of each id: what an upstream names.
-  const byId = new Map<string, ServiceFacts>();
-  for (const service of data.services) if (service?.id !== undefined && !byId.has(service.id)) byId.set(service.id, service);
-  const ports = new Map<string, string>();
-  const envVars = new Map<string, string>();
-  const claimUnits = new Map<string, string>();
-  data.services.forEach((service: ServiceFacts | undefined, index) => {
+  const ids = new FirstHolder();
+  const owners = { port: new FirstHolder(), env: new FirstHolder(), claimUnit: new FirstHolder() };
+  const problems: RuleProblem[] = [];
+  data.services.forEach((service, index) => {
     if (!service) return;
     const path = ['services', index];
-    const label = service.id ?? `services[${index}]`;
-    claimId(service.id, path);
-    if (service.port !== undefined && service.transport !== undefined) {
-      const key = `${service.port}/${service.transport}`;
-      const owner = ports.get(key);
-      if (owner) {
-        problems.push({
-          path: [...path, 'port'],
-          message: `port ${service.port}/${service.transport} is already used by service "${owner}"`,
-        });
-      } else {
-        ports.set(key, label);
-      }
-    }
-    if (service.configuredBy !== undefined && typeof service.configuredBy === 'object' && 'env' in service.configuredBy) {
-      const variable = service.configuredBy.env;
-      const other = envVars.get(variable);
-      if (other) {
-        problems.push({
-          path: [...path, 'configuredBy', 'env'],
-          message: `environment variable ${variable} is already used by service "${other}"`,
-        });
-      } else {
-        envVars.set(variable, label);
-      }
-    }
-    // One unit claims one port: the drop-in is one file (a second service's would replace the first's), and
-    // the claim verdict holds every claim line of the unit to the one service's port.
-    if (service.systemd?.claim !== undefined && service.robust === true) {
-      const unit = service.systemd.unit;
-      const other = claimUnits.get(unit);
-      if (other) {
-        problems.push({
-          path: [...path, 'systemd', 'unit'],
-          message: `${unit} already claims the port of service "${other}"; a unit frees one port before it starts: give each service its own unit, or make one of them robust: false`,
-        });
-      } else {
-        claimUnits.set(unit, label);
-      }
-    }
-    if (service.robust && known(service, 'systemd') && !service.systemd?.claim) {
-      problems.push({
-        path: [...path, 'systemd'],
-        message: 'a robust service needs systemd.unit and systemd.claim (unit or drop-in) to say where claim-port is wired',
-      });
-    }
-    // The tools check and claim a port by its transport (tcp by default), not by the protocol's label.
-    if (service.protocol === 'UDP' && service.transport === 'tcp') {
-      problems.push({
-        path: [...path, 'protocol'],
-        message: 'protocol UDP needs transport: udp (without it the port is checked and claimed as TCP); add transport: udp',
-      });
-    }
-    if (service.protocol === 'TCP' && service.transport === 'udp') {
-      problems.push({ path: [...path, 'transport'], message: 'transport udp contradicts protocol TCP; write protocol: UDP, or transport: tcp' });
-    }
-    // `ports monitoring` writes a scrape job for localhost:PORT, which Prometheus reads over TCP (HTTP):
-    // on a UDP service that is whatever listens on the TCP port of that number, another service's perhaps.
-    if (service.metrics !== undefined && service.transport === 'udp') {
-      problems.push({
-        path: [...path, 'metrics'],
-        message:
-          "metrics are scraped over TCP (HTTP), but this service's port is UDP; give the metrics endpoint an entry of its own (transport tcp), or remove metrics",
-      });
-    }
-    const site = service.id === undefined ? undefined : sites.get(service.id);
-    const clash = site === undefined || service.metrics === undefined ? undefined : metricsLocationClash(service.metrics, site);
-    if (clash) problems.push({ path: [...path, 'metrics'], message: clash });
-    if (service.systemd?.claim && service.robust === false) {
-      problems.push({
-        path: [...path, 'systemd', 'claim'],
-        message: 'only a robust service claims its port: set robust: true or remove systemd.claim',
-      });
-    }
-    // An nginx-site snippet is a server block listening on the service's port: nginx ignores a second one there
-    // ('conflicting server name "" on 0.0.0.0:80, ignored'), so a second site would never serve a request.
-    const firstSite = (service.configs ?? []).findIndex((ref) => ref?.kind === 'nginx-site');
-    (service.configs ?? []).forEach((ref, refIndex) => {
-      if (!ref) return;
-      const refPath = [...path, 'configs', refIndex];
-      if (ref.kind === 'nginx-site' && refIndex > firstSite) {
-        problems.push({
-          path: refPath,
-          message: `a second nginx-site config on port ${service.port ?? "the service's port"}: nginx ignores a second server block on the same port, so this site would never serve a request; keep one, or give its upstream a site on a service of its own`,
-        });
-      }
-      if (service.transport === 'udp') {
-        problems.push({
-          path: refPath,
-          message: `a ${ref.kind} config is a TCP server's file, but this service's port is UDP; give the TCP server an entry of its own (transport tcp), or remove the config`,
-        });
-      }
-      if (ref.upstream !== undefined && udpServices.has(ref.upstream)) {
-        problems.push({
-          path: [...refPath, 'upstream'],
-          message: `service "${ref.upstream}" is UDP, but a ${ref.kind} config reaches its upstream over TCP; name a TCP service`,
-        });
-      }
-      const upstream = ref.upstream === undefined ? undefined : byId.get(ref.upstream);
-      if (upstream !== undefined && upstream === service && SELF_UPSTREAM[ref.kind] !== undefined) {
-        problems.push({
-          path: [...refPath, 'upstream'],
-          message: `a ${ref.kind} config on "${ref.upstream}" points at "${ref.upstream}" itself: ${SELF_UPSTREAM[ref.kind]}; name the service it stands for`,
-        });
-      } else if (upstream !== undefined) {
-        const role = upstreamRoleProblem(ref.kind, upstream);
-        if (role) problems.push({ path: [...refPath, 'upstream'], message: role });
-      }
-      if (ref.upstream !== undefined && !serviceIds.has(ref.upstream)) {
-        if (!everyServiceIdValid) return;
-        problems.push({ path: [...refPath, 'upstream'], message: `unknown service "${ref.upstream}"` });
-      } else if (ref.upstream === undefined && CONFIG_KINDS[ref.kind].needsUpstream) {
-        problems.push({ path: refPath, message: `a ${ref.kind} config needs upstream: the id of the service it points at` });
-      }
-    });
+    problems.push(...duplicateIdProblems(ids, service.id, path));
+    problems.push(...sharedKeyProblems(service, path, owners));
+    problems.push(...serviceProblems(service, path, context.sites));
+    problems.push(...configProblems(service, path, context));
   });
+  const { ranges, problems: rangeProblems } = reservedProblems(data.reserved, ids, context);
+  problems.push(...rangeProblems);
+  problems.push(...reservedPortProblems(data, ranges));
+  problems.push(...portReferenceProblems(data, serviceIds, context.everyServiceIdValid));
+  return problems;
+}
 
-  const ranges: { id: string; range: PortRange; index: number }[] = [];
-  data.reserved.forEach((entry: ReservedFacts | undefined, index) => {
+/** Facts about the whole registry that the rules of one service's configs need. */
+interface ServiceContext {
+  serviceIds: ReadonlySet<string>;
+  everyServiceIdValid: boolean;
+  /** Each service an nginx-site proxies, with the id of the service whose site does. */
+  sites: ReadonlyMap<string, string>;
+  udpServices: ReadonlySet<string>;
+  /** The first entry of each id: what an upstream names. */
+  byId: ReadonlyMap<string, ServiceFacts>;
+}
+
+/** The first entry to take each value (an id, a port, a variable, a unit); a later one is told whose it is. */
+class FirstHolder {
+  readonly #holders = new Map<string, string>();
+  /** The holder before `label`, or undefined when `key` is new (then `label` holds it). */
+  take(key: string, label: string): string | undefined {
+    const holder = this.#holders.get(key);
+    if (holder === undefined) this.#holders.set(key, label);
+    return holder;
+  }
+}
+
+/** The ids of every entry of a kind: those the parser listed (broken entries included), else the valid ones. */
+function listedIds(data: CheckableRegistry | RegistryData, key: 'serviceIds' | 'reservedIds', entries: readonly ({ id?: string } | undefined)[]): Set<string> {
+  const listed = key in data ? (data as CheckableRegistry)[key] : undefined;
+  return new Set(listed ?? entries.flatMap((entry) => (entry?.id ? [entry.id] : [])));
+}
+
+function firstOfEachId(services: readonly (ServiceFacts | undefined)[]): Map<string, ServiceFacts> {
+  const byId = new Map<string, ServiceFacts>();
+  for (const service of services) if (service?.id !== undefined && !byId.has(service.id)) byId.set(service.id, service);
+  return byId;
+}
+
+/** Ids are one namespace across services and reserved entries. */
+function duplicateIdProblems(ids: FirstHolder, id: string | undefined, path: PathSegment[]): RuleProblem[] {
+  const first = id === undefined ? undefined : ids.take(id, `${path[0]}[${path[1]}]`);
+  return first === undefined ? [] : [{ path: [...path, 'id'], message: `duplicate id "${id}": ${first} already has it` }];
+}
+
+/** What two services cannot share: a port of one transport, an environment variable, the unit that claims a port. */
+function sharedKeyProblems(service: ServiceFacts, path: PathSegment[], owners: { port: FirstHolder; env: FirstHolder; claimUnit: FirstHolder }): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const label = service.id ?? `${path[0]}[${path[1]}]`;
+  if (service.port !== undefined && service.transport !== undefined) {
+    const owner = owners.port.take(`${service.port}/${service.transport}`, label);
+    if (owner) problems.push({ path: [...path, 'port'], message: `port ${service.port}/${service.transport} is already used by service "${owner}"` });
+  }
+  if (service.configuredBy !== undefined && typeof service.configuredBy === 'object' && 'env' in service.configuredBy) {
+    const variable = service.configuredBy.env;
+    const other = owners.env.take(variable, label);
+    if (other) problems.push({ path: [...path, 'configuredBy', 'env'], message: `environment variable ${variable} is already used by service "${other}"` });
+  }
+  // One unit claims one port: the drop-in is one file (a second service's would replace the first's), and
+  // the claim verdict holds every claim line of the unit to the one service's port.
+  if (service.systemd?.claim !== undefined && service.robust === true) {
+    const unit = service.systemd.unit;
+    const other = owners.claimUnit.take(unit, label);
+    if (other) {
+      problems.push({
+        path: [...path, 'systemd', 'unit'],
+        message: `${unit} already claims the port of service "${other}"; a unit frees one port before it starts: give each service its own unit, or make one of them robust: false`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** The rules of one service's own keys: claim wiring, transport against protocol, metrics. */
+function serviceProblems(service: ServiceFacts, path: PathSegment[], sites: ReadonlyMap<string, string>): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (service.robust && known(service, 'systemd') && !service.systemd?.claim) {
+    problems.push({
+      path: [...path, 'systemd'],
+      message: 'a robust service needs systemd.unit and systemd.claim (unit or drop-in) to say where claim-port is wired',
+    });
+  }
+  // The tools check and claim a port by its transport (tcp by default), not by the protocol's label.
+  if (service.protocol === 'UDP' && service.transport === 'tcp') {
+    problems.push({
+      path: [...path, 'protocol'],
+      message: 'protocol UDP needs transport: udp (without it the port is checked and claimed as TCP); add transport: udp',
+    });
+  }
+  if (service.protocol === 'TCP' && service.transport === 'udp') {
+    problems.push({ path: [...path, 'transport'], message: 'transport udp contradicts protocol TCP; write protocol: UDP, or transport: tcp' });
+  }
+  // `ports monitoring` writes a scrape job for localhost:PORT, which Prometheus reads over TCP (HTTP):
+  // on a UDP service that is whatever listens on the TCP port of that number, another service's perhaps.
+  if (service.metrics !== undefined && service.transport === 'udp') {
+    problems.push({
+      path: [...path, 'metrics'],
+      message:
+        "metrics are scraped over TCP (HTTP), but this service's port is UDP; give the metrics endpoint an entry of its own (transport tcp), or remove metrics",
+    });
+  }
+  const site = service.id === undefined ? undefined : sites.get(service.id);
+  const clash = site === undefined || service.metrics === undefined ? undefined : metricsLocationClash(service.metrics, site);
+  if (clash) problems.push({ path: [...path, 'metrics'], message: clash });
+  if (service.systemd?.claim && service.robust === false) {
+    problems.push({
+      path: [...path, 'systemd', 'claim'],
+      message: 'only a robust service claims its port: set robust: true or remove systemd.claim',
+    });
+  }
+  return problems;
+}
+
+/** The rules of each config a service names: one nginx site per port, TCP only, an upstream that exists and is the right server. */
+function configProblems(service: ServiceFacts, path: PathSegment[], context: ServiceContext): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  // An nginx-site snippet is a server block listening on the service's port: nginx ignores a second one there
+  // ('conflicting server name "" on 0.0.0.0:80, ignored'), so a second site would never serve a request.
+  const firstSite = (service.configs ?? []).findIndex((ref) => ref?.kind === 'nginx-site');
+  (service.configs ?? []).forEach((ref, refIndex) => {
+    if (!ref) return;
+    const refPath = [...path, 'configs', refIndex];
+    if (ref.kind === 'nginx-site' && refIndex > firstSite) {
+      problems.push({
+        path: refPath,
+        message: `a second nginx-site config on port ${service.port ?? "the service's port"}: nginx ignores a second server block on the same port, so this site would never serve a request; keep one, or give its upstream a site on a service of its own`,
+      });
+    }
+    if (service.transport === 'udp') {
+      problems.push({
+        path: refPath,
+        message: `a ${ref.kind} config is a TCP server's file, but this service's port is UDP; give the TCP server an entry of its own (transport tcp), or remove the config`,
+      });
+    }
+    if (ref.upstream !== undefined && context.udpServices.has(ref.upstream)) {
+      problems.push({
+        path: [...refPath, 'upstream'],
+        message: `service "${ref.upstream}" is UDP, but a ${ref.kind} config reaches its upstream over TCP; name a TCP service`,
+      });
+    }
+    const upstream = ref.upstream === undefined ? undefined : context.byId.get(ref.upstream);
+    if (upstream !== undefined && upstream === service && SELF_UPSTREAM[ref.kind] !== undefined) {
+      problems.push({
+        path: [...refPath, 'upstream'],
+        message: `a ${ref.kind} config on "${ref.upstream}" points at "${ref.upstream}" itself: ${SELF_UPSTREAM[ref.kind]}; name the service it stands for`,
+      });
+    } else if (upstream !== undefined) {
+      const role = upstreamRoleProblem(ref.kind, upstream);
+      if (role) problems.push({ path: [...refPath, 'upstream'], message: role });
+    }
+    if (ref.upstream !== undefined && !context.serviceIds.has(ref.upstream)) {
+      if (context.everyServiceIdValid) problems.push({ path: [...refPath, 'upstream'], message: `unknown service "${ref.upstream}"` });
+    } else if (ref.upstream === undefined && CONFIG_KINDS[ref.kind].needsUpstream) {
+      problems.push({ path: refPath, message: `a ${ref.kind} config needs upstream: the id of the service it points at` });
+    }
+  });
+  return problems;
+}
+
+interface ReservedSpan {
+  id: string;
+  range: PortRange;
+  index: number;
+}
+
+/** The reserved entries' ids, `for` lists and shapes, and where their ranges overlap; with the ranges that are well formed. */
+function reservedProblems(
+  reserved: readonly (ReservedFacts | undefined)[],
+  ids: FirstHolder,
+  context: Pick<ServiceContext, 'serviceIds' | 'everyServiceIdValid'>,
+): { ranges: ReservedSpan[]; problems: RuleProblem[] } {
+  const problems: RuleProblem[] = [];
+  const ranges: ReservedSpan[] = [];
+  reserved.forEach((entry, index) => {
     if (!entry) return;
     const path = ['reserved', index];
-    claimId(entry.id, path);
+    problems.push(...duplicateIdProblems(ids, entry.id, path));
     for (const allowed of entry.for ?? []) {
-      if (allowed !== undefined && !serviceIds.has(allowed) && everyServiceIdValid) {
+      if (allowed !== undefined && !context.serviceIds.has(allowed) && context.everyServiceIdValid) {
         problems.push({ path: [...path, 'for'], message: `unknown service "${allowed}"` });
       }
     }
-    // The shape of its ports needs all three keys valid (or absent).
-    if (!known(entry, 'port', 'start', 'end')) return;
-    if (entry.port !== undefined && (entry.start !== undefined || entry.end !== undefined)) {
-      problems.push({ path: [...path, 'port'], message: 'give either port or start and end, not both' });
-      return;
-    }
-    if (entry.port === undefined && entry.start === undefined && entry.end === undefined) {
-      problems.push({ path, message: 'needs port, or start and end' });
-      return;
-    }
-    if (entry.port === undefined && (entry.start === undefined || entry.end === undefined)) {
-      const [given, missing] = entry.start === undefined ? ['end', 'start'] : ['start', 'end'];
-      problems.push({ path: [...path, given], message: `needs ${missing} as well` });
-      return;
-    }
-    if (entry.start !== undefined && entry.end !== undefined && entry.start > entry.end) {
-      problems.push({ path: [...path, 'start'], message: `start ${entry.start} is greater than end ${entry.end}` });
+    const shape = reservedShapeProblem(entry, path);
+    if (shape !== null) {
+      if (shape) problems.push(shape);
       return;
     }
     const range = reservedRange(entry)!;
@@ -317,7 +359,7 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     // pair was millions of lines (and gigabytes) for a few thousand ranges that all overlap.
     const overlapped = ranges.filter((other) => range.start <= other.range.end && other.range.start <= range.end);
     if (overlapped.length > 0) {
-      const [first] = overlapped as [(typeof ranges)[number]];
+      const [first] = overlapped as [ReservedSpan];
       problems.push({
         path: [...path, entry.port !== undefined ? 'port' : 'start'],
         message: `reserved ${formatRange(range)} overlaps reserved "${first.id}" (${formatRange(first.range)})${more(overlapped.length - 1)}`,
@@ -325,7 +367,33 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     }
     ranges.push({ id: entry.id ?? `reserved[${index}]`, range, index });
   });
+  return { ranges, problems };
+}
 
+/**
+ * Why a reserved entry's ports are not one range: a problem; undefined when one of
+ * port/start/end is broken (already reported, so the entry is skipped in silence);
+ * null when the entry is a well-formed range.
+ */
+function reservedShapeProblem(entry: ReservedFacts, path: PathSegment[]): RuleProblem | undefined | null {
+  if (!known(entry, 'port', 'start', 'end')) return undefined;
+  if (entry.port !== undefined && (entry.start !== undefined || entry.end !== undefined)) {
+    return { path: [...path, 'port'], message: 'give either port or start and end, not both' };
+  }
+  if (entry.port === undefined && entry.start === undefined && entry.end === undefined) return { path, message: 'needs port, or start and end' };
+  if (entry.port === undefined && (entry.start === undefined || entry.end === undefined)) {
+    const [given, missing] = entry.start === undefined ? ['end', 'start'] : ['start', 'end'];
+    return { path: [...path, given], message: `needs ${missing} as well` };
+  }
+  if (entry.start !== undefined && entry.end !== undefined && entry.start > entry.end) {
+    return { path: [...path, 'start'], message: `start ${entry.start} is greater than end ${entry.end}` };
+  }
+  return null;
+}
+
+/** A service's port inside a reserved range that is not reserved for it. */
+function reservedPortProblems(data: CheckableRegistry | RegistryData, ranges: readonly ReservedSpan[]): RuleProblem[] {
+  const problems: RuleProblem[] = [];
   data.services.forEach((service: ServiceFacts | undefined, index) => {
     if (service?.port === undefined || service.id === undefined) return;
     const { port, id: serviceId } = service;
@@ -336,16 +404,20 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
       return !(allowed === undefined || allowed.includes(serviceId) || allowed.includes(undefined as never));
     });
     if (inside.length > 0) {
-      const [{ id, range }] = inside as [(typeof ranges)[number]];
+      const [{ id, range }] = inside as [ReservedSpan];
       problems.push({
         path: ['services', index, 'port'],
         message: `port ${port} is inside reserved "${id}" (${formatRange(range)}), which is not reserved for "${serviceId}"${more(inside.length - 1)}`,
       });
     }
   });
+  return problems;
+}
 
-  // `{port:ID}` in prose stands for that entry's port on the reference page (syntax: src/port-references.ts).
-  const knownIds = new Set([...serviceIds, ...listed('reservedIds', data.reserved)]);
+/** `{port:ID}` in prose stands for that entry's port on the reference page (syntax: src/port-references.ts): each must name an entry and be closed. */
+function portReferenceProblems(data: CheckableRegistry | RegistryData, serviceIds: ReadonlySet<string>, everyServiceIdValid: boolean): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const knownIds = new Set([...serviceIds, ...listedIds(data, 'reservedIds', data.reserved)]);
   const everyIdValid = everyServiceIdValid && data.reserved.every((entry) => entry?.id !== undefined);
   const checkText = (text: string | undefined, path: PathSegment[]) => {
     for (const id of portReferenceIds(text ?? '')) {
@@ -370,7 +442,6 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   data.reserved.forEach((entry: ReservedFacts | undefined, index) => {
     checkText(entry?.purpose, ['reserved', index, 'purpose']);
   });
-
   return problems;
 }
 
