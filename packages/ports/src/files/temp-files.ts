@@ -74,11 +74,12 @@ function onSignal(signal: NodeJS.Signals): void {
  * killed, left: names that start with `prefix` (the writer's own pattern for
  * that target, as bytes) followed by what `rest` matches (ASCII; its group 1
  * the writer's PID), regular files (never a link, never followed), owned by
- * one of `owners`, whose writer is gone: no process has that PID, or the one
- * that has it started after the file was last written (the PID was reused).
- * A live writer's file (two timers overlapping) is never touched, nor
- * anything else in the directory (a textfile directory is shared with other
- * exporters). One readdir; never throws (a file it cannot judge stays).
+ * one of `owners`, last written over a minute ago (LIVE_WRITE_MS), whose writer
+ * is gone: no process has that PID, or the one that has it started after the
+ * file was last written (the PID was reused). A live writer's file (two timers
+ * overlapping) is never touched, nor anything else in the directory (a
+ * textfile directory is shared with other exporters). One readdir; never
+ * throws (a file it cannot judge stays).
  */
 export function removeStaleTemps(dir: Buffer, prefix: Buffer, rest: RegExp, owners: readonly number[]): void {
   let names: Buffer[];
@@ -101,8 +102,17 @@ export function removeStaleTemps(dir: Buffer, prefix: Buffer, rest: RegExp, owne
   }
 }
 
+/**
+ * How long after its last write a temporary file may still be a live writer's, whatever its PID says. A PID
+ * names a process in the writer's PID namespace only: a run in a container sharing the directory (node_exporter's
+ * textfile directory, /etc/systemd/system) sees a live writer of the host as no such PID, or as another process
+ * started later. A write takes milliseconds, seconds on a loaded disk; a minute is far beyond it.
+ */
+export const LIVE_WRITE_MS = 60_000;
+
 /** Whether the process that wrote a file last modified at `written` (ms) is gone. Unknown is not gone. */
 function writerGone(pid: number, written: number): boolean {
+  if (Date.now() - written < LIVE_WRITE_MS) return false;
   try {
     process.kill(pid, 0); // no signal: only whether the PID is in use (EPERM: another user's, alive)
   } catch (error) {

@@ -18,6 +18,7 @@ import { isRoot, privateDir } from './special.js';
 
 const NOBODY = 65534;
 const strace = spawnSync('strace', ['-V']).status === 0;
+const unshare = isRoot && spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
 
 /** The PID of a process that has exited (and been reaped): no process has it now. */
 function deadPid(): number {
@@ -62,7 +63,7 @@ describe("writeOutputFile removes a killed writer's temporary files", () => {
       `.m.prom.${dead}.mx5egr7qelwawz.tmp`, // killed (SIGKILL, or SIGTERM before this version)
       `.m.prom.${live}.mx5aaaaaaaaaaa.tmp`, // written 10 minutes before the process that has its PID now started
     ];
-    make(dir, removed[0]!);
+    make(dir, removed[0]!, 2);
     make(dir, removed[1]!, 10);
     const writing = `.m.prom.${live}.mx5egr7qelwawz.tmp`; // a live writer's, written since it started (two timers overlapping)
     make(dir, writing);
@@ -97,13 +98,43 @@ describe("writeOutputFile removes a killed writer's temporary files", () => {
     expect(readFileSync(join(dir, '..', 'elsewhere'), 'utf8')).toBe('not ours\n');
   });
 
+  it('not one last written within the minute (LIVE_WRITE_MS), whatever its PID: it may be a live writer of another PID namespace', () => {
+    const dir = privateDir();
+    const dead = deadPid();
+    const recent = `.m.prom.${dead}.mx5egr7qelwawz.tmp`;
+    make(dir, recent);
+    expect(writeOutputFile(join(dir, 'm.prom'), 'dsa110_port_up 1\n')).toBe('atomic');
+    expect(readdirSync(dir).sort()).toEqual([recent, 'm.prom'].sort());
+  });
+
+  it.skipIf(!unshare)(
+    `from inside another PID namespace (a container sharing the directory), never the temporary file of a live writer outside it${unshare ? '' : ' [skipped: needs root and unshare]'}`,
+    async () => {
+      const dir = privateDir();
+      // A writer of the host at work: its PID is no process inside the new namespace.
+      const writing = `.m.prom.${await livePid()}.mx5egr7qelwawz.tmp`;
+      make(dir, writing);
+      const script = `${importSource('files/write.ts', 'writeOutputFile')}
+console.log(writeOutputFile(${JSON.stringify(join(dir, 'm.prom'))}, 'dsa110_port_up 1\\n'));`;
+      const run = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      });
+      expect(run.stdout).toBe('atomic\n');
+      expect(readdirSync(dir).sort()).toEqual([writing, 'm.prom'].sort());
+    },
+  );
+
   it('those of a target whose name is not UTF-8 (its bytes kept as U+DC80+byte), by those bytes', () => {
     const dir = privateDir();
     const dead = deadPid();
     const bytes = (name: string) => Buffer.from(name.replace('\udcff', '\u00ff'), 'latin1');
     // .m\xff.prom.PID.STAMP.tmp, and the same name in UTF-8 (ÿ: another file).
-    writeFileSync(Buffer.concat([Buffer.from(`${dir}/`), bytes(`.m\udcff.prom.${dead}.mx5egr7qelwawz.tmp`)]), 'half\n');
-    writeFileSync(join(dir, `.m\u00ff.prom.${dead}.mx5egr7qelwawz.tmp`), 'half\n');
+    const left = Buffer.concat([Buffer.from(`${dir}/`), bytes(`.m\udcff.prom.${dead}.mx5egr7qelwawz.tmp`)]);
+    writeFileSync(left, 'half\n');
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(left, twoMinutesAgo, twoMinutesAgo);
+    make(dir, `.m\u00ff.prom.${dead}.mx5egr7qelwawz.tmp`, 2);
     writeOutputFile(join(dir, 'm\udcff.prom'), 'new\n');
     expect(
       readdirSync(dir, { encoding: 'buffer' })
@@ -121,9 +152,9 @@ describe("writeOutputFile removes a killed writer's temporary files", () => {
       writeFileSync(report, 'old\n', { mode: 0o600 });
       chownSync(report, NOBODY, NOBODY);
       const left = `.node.prom.${dead}.mx5egr7qelwawz.tmp`;
-      chownSync(make(dir, left), NOBODY, NOBODY);
+      chownSync(make(dir, left, 2), NOBODY, NOBODY);
       const beside = `.root.prom.${dead}.mx5egr7qelwawz.tmp`;
-      chownSync(make(dir, beside), NOBODY, NOBODY);
+      chownSync(make(dir, beside, 2), NOBODY, NOBODY);
       writeOutputFile(report, 'new\n');
       writeOutputFile(join(dir, 'root.prom'), 'new\n');
       expect(readdirSync(dir).sort()).toEqual([beside, 'node.prom', 'root.prom'].sort());
@@ -137,7 +168,7 @@ describe("writeCacheFile removes a killed writer's temporary files", () => {
     mkdirSync(dir, { mode: 0o700 });
     const dead = deadPid();
     const live = await livePid();
-    make(dir, `.entry.v8.${dead}.tmp`);
+    make(dir, `.entry.v8.${dead}.tmp`, 2);
     // Left by an earlier process that had this PID: the exclusive create of this process's temporary file failed on it.
     make(dir, `.entry.v8.${process.pid}.tmp`, 10);
     const kept = [`.entry.v8.${live}.tmp`, `.other.v8.${dead}.tmp`, `.entry.v8.${dead}.mx5egr7qelwawz.tmp`, 'registry-0123abcd.json'];
