@@ -1,10 +1,15 @@
 // Prometheus alert rules from the registry, over the metrics port-health-check
 // writes into node_exporter's textfile collector (one series set per host,
-// told apart by Prometheus's `instance` label). Each robust service gets four
-// alerts, five when it is not public (the firewall lets outside traffic in);
-// the health check itself gets three (stale, failing, missing). Every
-// alert carries its own promtool test case, a firing and a quiet input, so
-// the rules and their tests (alert-tests.ts) are made from one definition.
+// told apart by Prometheus's `instance` label). Each robust TCP service gets
+// four specific alerts, five when it is not public (the firewall lets outside
+// traffic in); a robust UDP service gets only the systemd one (the health
+// check reads TCP listeners only, see socketsRead()). Every service, robust or
+// not, gets a catch-all (Dsa110PortCheckError) for the errors of the checks no
+// specific alert of its covers, and so do host-wide results and services these
+// rules do not know; the health check itself gets three (stale, failing,
+// missing). Every alert carries its own promtool test case, a firing and a
+// quiet input, so the rules and their tests (alert-tests.ts) are made from one
+// definition.
 import type { Registry, Service } from '../index.js';
 import { HEALTH_INTERVAL, HEALTH_TIMER } from './health-timer.js';
 import { toYaml, type YamlValue } from './yaml.js';
@@ -49,6 +54,30 @@ export interface AlertRule {
   readonly quiet: AlertCase;
   /** Seconds of the firing input before the expression holds (the stale alert's threshold), before `for:`. */
   readonly delaySeconds: number;
+  /**
+   * The port-health-check check (the `check` label of dsa110_port_check) whose
+   * errors this alert pages for, for its service (host-wide when it has none):
+   * the catch-all, Dsa110PortCheckError, leaves that check's errors to it.
+   */
+  readonly covers?: string;
+}
+
+/** The catch-all alert: every dsa110_port_check error no specific alert covers. */
+export const CHECK_ERROR_ALERT = 'Dsa110PortCheckError';
+
+/**
+ * Whether port-health-check reads the service's sockets: only TCP listeners
+ * are read, so for a UDP service its listening check is "unknown" and it
+ * writes no dsa110_port_up, no owner, access or firewall result and no
+ * dsa110_port_firewall_exposed (port-health-check's checks/listening.ts,
+ * owner.ts, access.ts, firewall.ts's needsFirewall() and report.ts's
+ * serviceRows()). Alerts over those series would never fire for it. The two
+ * are held together by port-health-check's
+ * test/report/alert-contract.test.ts, which runs the health check on a UDP
+ * service and requires every series these rules read for it to be written.
+ */
+export function socketsRead(service: Pick<Service, 'transport'>): boolean {
+  return service.transport === 'tcp';
 }
 
 /**
@@ -127,9 +156,11 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
     ...(alertLabels && { firing: { service: id, instance: CASE_HOST, job: NODE_JOB, ...alertLabels } }),
   });
   const port = String(service.port);
-  const rules: Omit<AlertRule, 'delaySeconds'>[] = [
+  const socketRules: Omit<AlertRule, 'delaySeconds'>[] = [
     {
       alert: 'Dsa110PortDown',
+      // port-health-check's listening error is "nothing listens on the port": it always comes with dsa110_port_up 0.
+      covers: 'listening',
       expr: `dsa110_port_up{service=${promString(id)}} == 0`,
       for: forDuration('2m'),
       labels: { service: id, severity },
@@ -138,13 +169,18 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
         description: `port-health-check found nothing listening on ${name}'s port {{ $labels.port }}; start it${templateText(unitHint(service))} and run port-health-check on the host.`,
       },
       fires: {
-        input: [{ series: series('dsa110_port_up', { service: id, port }), values: '0x{n}' }],
+        // As port-health-check writes it: dsa110_port_up 0 with the listening error (which the catch-all leaves to this alert).
+        input: [
+          { series: series('dsa110_port_up', { service: id, port }), values: '0x{n}' },
+          { series: series('dsa110_port_check', { service: id, check: 'listening', severity: 'error' }), values: '1x{n}' },
+        ],
         firing: { service: id, port, instance: CASE_HOST, job: NODE_JOB, severity },
       },
       quiet: { input: [{ series: series('dsa110_port_up', { service: id, port }), values: '1x{n}' }] },
     },
     {
       alert: 'Dsa110PortIntruder',
+      covers: 'owner',
       expr: check('owner', 'error'),
       for: forDuration('2m'),
       labels: { service: id, severity },
@@ -157,6 +193,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
     },
     {
       alert: 'Dsa110PortExposed',
+      covers: 'access',
       expr: check('access', 'error|warning'),
       for: forDuration('2m'),
       labels: { service: id, severity },
@@ -167,8 +204,13 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       fires: checkCase('access', 'error', { severity }),
       quiet: checkCase('access', 'ok'),
     },
+  ];
+  const rules: Omit<AlertRule, 'delaySeconds'>[] = [
+    // Over series port-health-check writes only for a service whose sockets it reads (TCP).
+    ...(socketsRead(service) ? socketRules : []),
     {
       alert: 'Dsa110ClaimWiringMissing',
+      covers: 'systemd',
       expr: check('systemd', 'error'),
       for: forDuration('10m'),
       labels: { service: id, severity: 'warning' },
@@ -180,10 +222,16 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       quiet: checkCase('systemd', 'ok'),
     },
   ];
-  if (service.access !== 'public') {
-    const exposed = (value: string) => [{ series: series('dsa110_port_firewall_exposed', { service: id, port }), values: `${value}x{n}` }];
+  if (socketsRead(service) && service.access !== 'public') {
+    // As port-health-check writes it: the firewall check's error with dsa110_port_firewall_exposed 1, its ok with 0.
+    const exposed = (value: string) => [
+      { series: series('dsa110_port_firewall_exposed', { service: id, port }), values: `${value}x{n}` },
+      { series: series('dsa110_port_check', { service: id, check: 'firewall', severity: value === '1' ? 'error' : 'ok' }), values: '1x{n}' },
+    ];
     rules.push({
       alert: 'Dsa110PortFirewallOpen',
+      // The firewall check's error is exactly dsa110_port_firewall_exposed 1 (port-health-check's report/prometheus.ts).
+      covers: 'firewall',
       expr: `max by (instance, job, service) (dsa110_port_firewall_exposed{service=${promString(id)}}) == 1`,
       for: forDuration('10m'),
       labels: { service: id, severity },
@@ -196,6 +244,91 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
     });
   }
   return rules.map((rule) => ({ ...rule, delaySeconds: 0 }));
+}
+
+/** The catch-all's `for:`: its errors are mostly configuration (files, units, dependencies) that stays wrong until fixed. */
+const CHECK_ERROR_FOR = '10m';
+
+/** One case of the catch-all: a dsa110_port_check result of `check` at `metricSeverity`, and, when it fires, the alert's labels. */
+function checkErrorCase(service: string, check: string, metricSeverity: string, alertLabels?: Record<string, string>): AlertCase {
+  return {
+    input: [{ series: series('dsa110_port_check', { service, check, severity: metricSeverity }), values: '1x{n}' }],
+    ...(alertLabels && { firing: { ...(service && { service }), check, instance: CASE_HOST, job: NODE_JOB, ...alertLabels } }),
+  };
+}
+
+/** The `check!~"..."` matcher that leaves `covered` checks to their own alerts (nothing when none is). */
+function uncovered(covered: readonly string[]): string {
+  return covered.length > 0 ? `,check!~${promString([...covered].sort().join('|'))}` : '';
+}
+
+/**
+ * The catch-all for one service: an error of any check of port-health-check's
+ * for it, but those `covered` (the checks its specific alerts page for, so no
+ * error pages twice). Severity as the specific alerts': critical for production.
+ */
+function checkErrorAlert(service: Service, covered: readonly string[], forDuration: (normal: string) => string): AlertRule {
+  const id = service.id;
+  const name = templateText(service.name);
+  const severity = service.group === 'production' ? 'critical' : 'warning';
+  return {
+    alert: CHECK_ERROR_ALERT,
+    expr: `max by (instance, job, service, check) (dsa110_port_check{service=${promString(id)}${uncovered(covered)},severity="error"}) == 1`,
+    for: forDuration(CHECK_ERROR_FOR),
+    labels: { service: id, severity },
+    annotations: {
+      summary: `port-health-check's {{ $labels.check }} check finds an error for ${name} on {{ $labels.instance }}`,
+      description: `port-health-check reports an error of its {{ $labels.check }} check for ${name}; run port-health-check --service ${id} on the host to see what is wrong and what to do.`,
+    },
+    fires: checkErrorCase(id, 'config', 'error', { severity }),
+    quiet: checkErrorCase(id, 'config', 'warning'),
+    delaySeconds: 0,
+  };
+}
+
+/**
+ * The catch-all for results about no one service (service="": the
+ * dependencies, reserved and unknown-listeners checks), but those `covered`
+ * (the registry check: Dsa110PortHealthFailing); and for services these rules
+ * do not know (a host whose ports.yaml has a service this one has not).
+ */
+function otherCheckErrorAlerts(registry: Registry, covered: readonly string[], forDuration: (normal: string) => string): AlertRule[] {
+  const ids = new Set(registry.services.map((service) => service.id));
+  let stranger = 'unregistered';
+  while (ids.has(stranger)) stranger += '-x';
+  // Registry ids are [a-z][a-z0-9-]*: nothing in them is special to a regular expression. "" is the host-wide results'.
+  const known = promString(['', ...ids].join('|'));
+  return [
+    {
+      alert: CHECK_ERROR_ALERT,
+      expr: `max by (instance, job, check) (dsa110_port_check{service=""${uncovered(covered)},severity="error"}) == 1`,
+      for: forDuration(CHECK_ERROR_FOR),
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `port-health-check's host-wide {{ $labels.check }} check finds an error on {{ $labels.instance }}`,
+        description:
+          'port-health-check reports an error of its {{ $labels.check }} check that is about no one service; run port-health-check on the host to see what is wrong and what to do.',
+      },
+      fires: checkErrorCase('', 'dependencies', 'error', { severity: 'warning' }),
+      quiet: checkErrorCase('', 'dependencies', 'warning'),
+      delaySeconds: 0,
+    },
+    {
+      alert: CHECK_ERROR_ALERT,
+      expr: `max by (instance, job, service, check) (dsa110_port_check{service!~${known},severity="error"}) == 1`,
+      for: forDuration(CHECK_ERROR_FOR),
+      // A label of its own: two rules of one alert name with the same labels are duplicates to promtool's lint.
+      labels: { severity: 'warning', in_registry: 'false' },
+      annotations: {
+        summary: `port-health-check's {{ $labels.check }} check finds an error for {{ $labels.service }}, a service these rules do not know, on {{ $labels.instance }}`,
+        description:
+          "port-health-check reports an error of its {{ $labels.check }} check for {{ $labels.service }}, which is in the host's ports.yaml but not in the one these rules come from; run port-health-check --service {{ $labels.service }} on the host, and regenerate the rules from the current ports.yaml (ports monitoring).",
+      },
+      fires: checkErrorCase(stranger, 'config', 'error', { severity: 'warning', in_registry: 'false' }),
+      quiet: checkErrorCase(stranger, 'config', 'warning'),
+      delaySeconds: 0,
+    },
+  ];
 }
 
 function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => string): AlertRule[] {
@@ -218,6 +351,7 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
     },
     {
       alert: 'Dsa110PortHealthFailing',
+      covers: 'registry',
       expr: 'max by (instance, job) (dsa110_port_check{check="registry",severity="error"}) == 1',
       for: forDuration('5m'),
       labels: { severity: 'warning' },
@@ -252,15 +386,21 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
   return rules.map((rule) => ({ ...rule, delaySeconds: rule.alert === 'Dsa110PortHealthStale' ? staleAfter : 0 }));
 }
 
-/** Every alert rule, robust services by port first, then the health check's own. */
+/** Every alert rule: each service's (by port), the catch-all for host-wide results and unknown services, then the health check's own. */
 export function alertRules(registry: Registry, options: AlertOptions = {}): AlertRule[] {
   const interval = options.healthIntervalSeconds ?? systemdSpanSeconds(HEALTH_INTERVAL);
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`healthIntervalSeconds must be a whole number of seconds >= 1, not ${interval}`);
   if (options.for !== undefined) durationSeconds(options.for);
   const forDuration = (normal: string) => options.for ?? normal;
+  const health = healthAlerts(interval, forDuration);
+  const covers = (rules: readonly AlertRule[]) => rules.flatMap((rule) => (rule.covers === undefined ? [] : [rule.covers]));
   return [
-    ...registry.services.filter((service) => service.robust).flatMap((service) => serviceAlerts(service, forDuration)),
-    ...healthAlerts(interval, forDuration),
+    ...registry.services.flatMap((service) => {
+      const specific = service.robust ? serviceAlerts(service, forDuration) : [];
+      return [...specific, checkErrorAlert(service, covers(specific), forDuration)];
+    }),
+    ...otherCheckErrorAlerts(registry, covers(health), forDuration),
+    ...health,
   ];
 }
 

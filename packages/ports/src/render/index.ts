@@ -44,6 +44,8 @@ export { toYaml, quote as yamlQuote, type YamlValue } from './yaml.js';
 export {
   alertRules,
   renderAlertRules,
+  socketsRead,
+  CHECK_ERROR_ALERT,
   annotate,
   templateText,
   promString,

@@ -93,7 +93,8 @@ describe('Prometheus files', () => {
       const dir = writeTree(monitoringFiles(registry));
       for (const args of [
         ['check', 'config', join(dir, 'prometheus/prometheus.yml')],
-        ['check', 'rules', join(dir, 'prometheus/rules/dsa110-ports.rules.yml')],
+        // Lint too: several rules share an alert name (the catch-all), never its labels as well.
+        ['check', 'rules', '--lint=all', '--lint-fatal', join(dir, 'prometheus/rules/dsa110-ports.rules.yml')],
         ['test', 'rules', join(dir, 'prometheus/tests/dsa110-ports.rules.test.yml')],
       ]) {
         const result = run('promtool', args);
@@ -133,9 +134,10 @@ describe('Prometheus files', () => {
     for (const count of [1, 2, 100]) {
       const tests = parse(renderAlertTests(parseRegistry(robustRegistry(count)))).tests;
       expect(tests, `${count} services`).toHaveLength(1);
-      // Every case still has its input: five alerts a service (none public), three for the health check, a firing and a quiet case each.
+      // Every case still has its input: six alerts a service (five specific, none public, and the catch-all), two more
+      // catch-alls (host-wide, unknown services) and three for the health check, a firing and a quiet case each.
       const instances = new Set(tests[0].input_series.map((input: { series: string }) => /instance="([^"]+)"/.exec(input.series)![1]));
-      expect(instances.size).toBe((count * 5 + 3) * 2);
+      expect(instances.size).toBe((count * 6 + 5) * 2);
     }
   });
 
@@ -163,7 +165,7 @@ describe('Prometheus files', () => {
     120_000,
   );
 
-  it('have four alerts per robust service (five when not public: the firewall) and three for the health check, each with a firing and a quiet case', () => {
+  it('have four alerts per robust service (five when not public: the firewall), a catch-all per service, host-wide and for unknown services, and three for the health check, each with a firing and a quiet case', () => {
     const registry = parseRegistry(minimalRegistry);
     const rules = alertRules(registry);
     expect(rules.map((rule) => `${rule.alert}:${rule.labels.service ?? ''}`)).toEqual([
@@ -172,11 +174,15 @@ describe('Prometheus files', () => {
       'Dsa110PortExposed:redis',
       'Dsa110ClaimWiringMissing:redis',
       'Dsa110PortFirewallOpen:redis',
+      'Dsa110PortCheckError:redis',
       'Dsa110PortDown:api',
       'Dsa110PortIntruder:api',
       'Dsa110PortExposed:api',
       'Dsa110ClaimWiringMissing:api',
       'Dsa110PortFirewallOpen:api',
+      'Dsa110PortCheckError:api',
+      'Dsa110PortCheckError:',
+      'Dsa110PortCheckError:',
       'Dsa110PortHealthStale:',
       'Dsa110PortHealthFailing:',
       'Dsa110PortHealthMissing:',
@@ -190,6 +196,72 @@ describe('Prometheus files', () => {
     expect(alertRules(registry, { healthIntervalSeconds: 60 }).find((rule) => rule.alert === 'Dsa110PortHealthStale')!.expr).toContain('> 180');
     expect(alertRules(registry, { for: '1s' }).every((rule) => rule.for === '1s')).toBe(true);
     expect(() => alertRules(registry, { for: '5 minutes' })).toThrow(/not a Prometheus duration/);
+  });
+
+  it('a robust UDP service gets no alert over what port-health-check does not read for it (sockets: TCP only); a service that is not robust only the catch-all', () => {
+    const udp = [
+      '  - id: relay',
+      '    name: Relay',
+      '    group: production',
+      '    port: 5514',
+      '    protocol: UDP',
+      '    transport: udp',
+      '    access: private',
+      '    configuredBy: { env: RELAY_PORT }',
+      '    robust: true',
+      '    systemd: { unit: relay.service, claim: unit }',
+      '    processes: [relay]',
+      '  - id: docs',
+      '    name: Docs',
+      '    group: development',
+      '    port: 8001',
+      '    protocol: HTTP',
+      '    access: dev',
+      '    configuredBy: none',
+      '    robust: false',
+      '    processes: [mkdocs]',
+      '',
+    ].join('\n');
+    const registry = parseRegistry(replaceOnce(minimalRegistry, 'reserved:\n', `${udp}reserved:\n`));
+    const rules = alertRules(registry);
+    const of = (id: string) => rules.filter((rule) => rule.labels.service === id);
+    expect(of('relay').map((rule) => rule.alert)).toEqual(['Dsa110ClaimWiringMissing', 'Dsa110PortCheckError']);
+    expect(of('relay')[1]!.expr).toBe('max by (instance, job, service, check) (dsa110_port_check{service="relay",check!~"systemd",severity="error"}) == 1');
+    expect(of('relay')[1]!.labels.severity).toBe('critical');
+    expect(of('docs').map((rule) => rule.alert)).toEqual(['Dsa110PortCheckError']);
+    expect(of('docs')[0]!.expr).toBe('max by (instance, job, service, check) (dsa110_port_check{service="docs",severity="error"}) == 1');
+    expect(of('docs')[0]!.labels.severity).toBe('warning');
+    // The catch-all leaves to each specific alert the check it covers, and to Dsa110PortHealthFailing the registry check.
+    expect(of('api').find((rule) => rule.alert === 'Dsa110PortCheckError')!.expr).toContain('check!~"access|firewall|listening|owner|systemd"');
+    const others = rules.filter((rule) => rule.alert === 'Dsa110PortCheckError' && rule.labels.service === undefined).map((rule) => rule.expr);
+    expect(others).toEqual([
+      'max by (instance, job, check) (dsa110_port_check{service="",check!~"registry",severity="error"}) == 1',
+      'max by (instance, job, service, check) (dsa110_port_check{service!~"|relay|redis|api|docs",severity="error"}) == 1',
+    ]);
+  });
+
+  withPromtool('the rule tests fail when the catch-all pages again for an error a specific alert covers, or misses an uncovered one', () => {
+    const registry = parseRegistry(minimalRegistry);
+    for (const [from, to, expected] of [
+      // No exclusion: Redis's port-down case (dsa110_port_up 0 with the listening error) pages twice.
+      ['service="redis",check!~"access|firewall|listening|owner|systemd"', 'service="redis"', 'instance="Dsa110PortDown for redis: fires"'],
+      // Host-wide without the registry exclusion: the registry error pages as Dsa110PortHealthFailing and again.
+      ['service="",check!~"registry"', 'service=""', 'instance="Dsa110PortHealthFailing: fires"'],
+      // Excluding a check no specific alert covers: the config error of Redis's own case goes unpaged.
+      [
+        'service="redis",check!~"access|firewall|listening|owner|systemd"',
+        'service="redis",check!~"access|config|firewall|listening|owner|systemd"',
+        'instance="Dsa110PortCheckError for redis: fires"',
+      ],
+    ] as const) {
+      const files = monitoringFiles(registry).map((file) =>
+        file.path.endsWith('.rules.yml') ? { ...file, contents: replaceOnce(file.contents, from, to) } : file,
+      );
+      const result = run('promtool', ['test', 'rules', join(writeTree(files), 'prometheus/tests/dsa110-ports.rules.test.yml')]);
+      expect(result.code, result.output).toBe(1);
+      expect(result.output).toMatch(/alertname: Dsa110PortCheckError/);
+      expect(result.output).toContain(expected);
+    }
   });
 
   it('scrape the API at its registry port every 15 s and every node_exporter listed under targets/node', () => {

@@ -29,7 +29,8 @@ describe('ports monitoring', () => {
     const check = await ports(['monitoring', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain("-          - 'localhost:8000'\n+          - 'localhost:8002'\n");
-    expect(check.stderr).toMatch(/^3 of \d+ files under deploy are missing or stale: run "ports monitoring" to/);
+    // prometheus.yml, the rules (each service's catch-all, by port: the API now after MkDocs on 8001) and their tests, the dashboard.
+    expect(check.stderr).toMatch(/^4 of \d+ files under deploy are missing or stale: run "ports monitoring" to/);
     // Under --out, the command to run keeps it: the bare one would write ./deploy instead.
     const out = join(dir, 'mon');
     expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
