@@ -106,7 +106,8 @@ let staged: Promise<Staged> | undefined;
 /**
  * One host, staged once (its listeners go when the first test ends; the report stays): the API (robust, private)
  * healthy; nginx passing the API's /metrics to the world; web, robust, whose unit calls a claim-port that is not
- * installed; cache, robust and localhost-only, listening on every address; relay, robust and UDP, healthy.
+ * installed; cache, robust and localhost-only, listening on every address; relay, robust and UDP, healthy; docs,
+ * robust and development-only, not running (no alert: the health check calls that fine).
  */
 function stage(): Promise<Staged> {
   staged ??= (async () => {
@@ -122,6 +123,8 @@ function stage(): Promise<Staged> {
     // Localhost-only, but listening on every address: the access check's error, which Dsa110PortExposed covers.
     const cache = await spawnListener({ host: '0.0.0.0', port: pick() });
     const relayPort = pick();
+    // Robust and development-only, not running: dsa110_port_up 0, and the health check calls that fine.
+    const docsPort = pick();
     const claim = (port: number | string, path = '/usr/local/bin/claim-port') => `[Service]\nExecStartPre=+${path} ${port}\nExecStart=/usr/bin/node app.js\n`;
     const root = writeTree(tempDir(), {
       'usr/local/bin/claim-port': EXECUTABLE,
@@ -130,6 +133,7 @@ function stage(): Promise<Staged> {
       'etc/systemd/system/api.service': claim(api.port),
       'etc/systemd/system/cache.service': claim(cache.port),
       'etc/systemd/system/relay.service': claim(`${relayPort}/udp`),
+      'etc/systemd/system/docs.service': claim(docsPort),
       // A robust service whose unit calls a claim-port that is not installed: the dependencies check's error.
       'etc/systemd/system/web.service': claim(web.port, '/opt/claim/bin/claim-port'),
       // nginx passing every path, /metrics too, to the API, for anyone (no allow/deny): the references check's error.
@@ -142,6 +146,7 @@ function stage(): Promise<Staged> {
         { id: 'web', port: web.port, access: 'localhost', robust: true, unit: 'web.service', claim: 'unit' },
         { id: 'cache', port: cache.port, access: 'localhost', robust: true, unit: 'cache.service', claim: 'unit' },
         { id: 'relay', port: relayPort, access: 'private', robust: true, unit: 'relay.service', claim: 'unit', transport: 'udp' },
+        { id: 'docs', port: docsPort, group: 'development', access: 'dev', robust: true, unit: 'docs.service', claim: 'unit' },
       ]),
     );
     text.services[0].metrics = '/metrics';

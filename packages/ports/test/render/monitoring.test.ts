@@ -103,11 +103,13 @@ describe('Prometheus files', () => {
     }
   });
 
-  withPromtool('the rule tests fail when a rule fires on a healthy port or stays quiet on a dead one', async () => {
+  withPromtool('the rule tests fail when a rule fires on a port the health check calls fine or stays quiet on a dead one', async () => {
     const registry = parseRegistry(minimalRegistry);
+    const portDown = 'dsa110_port_up{service="redis"} == 0';
     for (const [from, to] of [
-      ['dsa110_port_up{service="redis"} == 0', 'dsa110_port_up{service="redis"} >= 0'],
-      ['dsa110_port_up{service="redis"} == 0', 'dsa110_port_up{service="redis"} == 2'],
+      // Without the health check's verdict: a development-only service that is not running (0, listening ok) would page.
+      [`${portDown} and on (instance, job, service) dsa110_port_check{service="redis",check="listening",severity="error"} == 1`, portDown],
+      [portDown, 'dsa110_port_up{service="redis"} == 2'],
     ] as const) {
       const files = monitoringFiles(registry).map((file) => (file.path.endsWith('.rules.yml') ? { ...file, contents: file.contents.replace(from, to) } : file));
       expect(files.find((file) => file.path.endsWith('.rules.yml'))!.contents).toContain(to);
