@@ -4,7 +4,20 @@
 // the syscalls, the code cache, the bin's exit status) runs the built bin.
 // Build first (`pnpm build`).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -133,6 +146,13 @@ describe('port-health-check (built bin)', () => {
       // Another exporter's file and another target's leftovers are never touched.
       writeFileSync(join(dir, 'other.prom'), 'other_metric 1\n');
       writeFileSync(join(dir, `.other.prom.${lost.pid}.mx5egr7qelwawz.tmp`), 'other_metric 1\n');
+      // Within the minute after its last write it may be a live writer's of another PID namespace: kept.
+      const soon = await runBin(args, { DSA110_PORTS_CACHE: 'off' });
+      expect(soon.status).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual([lost.temp, `.other.prom.${lost.pid}.mx5egr7qelwawz.tmp`, 'other.prom', 'ports.prom'].sort());
+      // A run after that minute (the file's clock set back two) removes it.
+      const twoMinutesAgo = new Date(Date.now() - 120_000);
+      utimesSync(join(dir, lost.temp!), twoMinutesAgo, twoMinutesAgo);
       const next = await runBin(args, { DSA110_PORTS_CACHE: 'off' });
       expect(next.status).toBe(0);
       expect(readdirSync(dir).sort()).toEqual([`.other.prom.${lost.pid}.mx5egr7qelwawz.tmp`, 'other.prom', 'ports.prom']);
