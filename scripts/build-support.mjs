@@ -287,29 +287,35 @@ export function finish(root) {
  * For bins: `@dsa110/ports` bundled from its sources (the development
  * condition), so a bin resolves nothing at start-up. The registry's parser
  * (yaml and zod, ~300 KB) stays out of the bundle: it is required on first use
- * from the @dsa110/ports this package depends on (an exact version, so its
- * dist/parse.cjs is the one these sources expect), found through that
- * package's exported package.json.
+ * from the @dsa110/ports this package depends on, found through that
+ * package's exported package.json, and only when that package is the exact
+ * version the bin was built with (its sources expect that dist/parse.cjs).
+ * A missing or other @dsa110/ports is one line naming it, where the bin looked
+ * and what to install (packages/ports/src/cli-kit/installed-parser.ts); the
+ * bundled registry never gets here, so a start reads no package.json.
  */
 export const portsInBin = {
   name: 'ports-in-bin',
   setup(build) {
+    const root = build.initialOptions.absWorkingDir;
+    const tool = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const ports = JSON.parse(readFileSync(join(portsRoot, 'package.json'), 'utf8'));
+    const made = { tool: tool.name, toolVersion: tool.version, portsVersion: ports.version };
     build.onResolve({ filter: /^@dsa110\/ports\/package\.json$/ }, (args) => ({ path: args.path, external: true }));
     build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'ports-in-bin' }));
     build.onLoad({ filter: /.*/, namespace: 'ports-in-bin' }, () => ({
-      resolveDir: build.initialOptions.absWorkingDir,
+      resolveDir: root,
       loader: 'js',
-      contents: `let parser;
+      contents: `import { requireInstalledParser } from ${JSON.stringify(INSTALLED_PARSER)};
+let parser;
 export function loadParser() {
-  if (parser === undefined) {
-    const { dirname, join } = require('node:path');
-    parser = require(join(dirname(require.resolve('@dsa110/ports/package.json')), 'dist/parse.cjs'));
-  }
-  return parser;
+  return (parser ??= requireInstalledParser(require, __dirname, ${JSON.stringify(made)}));
 }`,
     }));
   },
 };
+
+const INSTALLED_PARSER = join(portsRoot, 'src/cli-kit/installed-parser.ts');
 
 const metafiles = [];
 
@@ -355,10 +361,13 @@ export function writeThirdPartyNotices(root) {
 
 const CODE_CACHE_LOADER = join(dirname(fileURLToPath(import.meta.url)), '../packages/ports/src/cli-kit/code-cache.ts');
 
-/** The code cache's name for bundle `file` of the package at `root`: package, version, bundle (code-cache.ts adds Node's version and architecture). */
+/**
+ * The code cache's name (CodeCacheName in code-cache.ts) for bundle `file` of the package at `root`: package,
+ * version, bundle (code-cache.ts adds Node's version and architecture, and prunes the bundle's entries of other versions).
+ */
 function codeCacheName(root, file) {
   const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return `${name.replace(/^@[^/]+\//, '')}-${version}-${file.replace(/\.cjs$/, '')}`;
+  return { bin: name.replace(/^@[^/]+\//, ''), version, bundle: file.replace(/\.cjs$/, '') };
 }
 
 /**

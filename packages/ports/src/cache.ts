@@ -6,7 +6,21 @@
 // directory, the directories above it (trustedDir) and the file (owner,
 // mode, no symbolic link). Nothing here
 // throws: a cache that cannot be read or written is simply not there.
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { holdTemp, releaseTemp, removeStaleTemps } from './files/temp-files.js';
 
 /** The environment variable that names the cache directory (absolute), or turns the cache off (`off`; a relative path or an empty value is no cache either). */
@@ -173,6 +187,42 @@ export function writeCacheFile(dir: string, name: string, data: Uint8Array): boo
       rmSync(temporary, { force: true });
       releaseTemp(temporary);
     }
+  }
+}
+
+/**
+ * Keep the `keep` most recently written entries of `dir` that `isEntry`
+ * accepts (by name, exactly: the caller's pattern), `written` (the one just
+ * written) always among them, and remove the others. Only in a trusted
+ * directory (as writeCacheFile checks it, ancestors included), and only
+ * regular files of this user's: never a link (lstat, never followed), a
+ * directory or another user's file. Best effort: never throws, and a file it
+ * cannot judge or remove stays.
+ */
+export function pruneCacheFiles(dir: string, isEntry: (name: string) => boolean, keep: number, written: string): void {
+  try {
+    if (!trustedDir(dir)) return;
+    const uid = process.geteuid?.();
+    const entries: { name: string; mtime: number }[] = [];
+    for (const name of readdirSync(dir)) {
+      if (!isEntry(name)) continue;
+      try {
+        const info = lstatSync(`${dir}/${name}`);
+        if (info.isFile() && info.uid === uid) entries.push({ name, mtime: info.mtimeMs });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    entries.sort((a, b) => (a.name === written ? -1 : b.name === written ? 1 : b.mtime - a.mtime));
+    for (const { name } of entries.slice(keep)) {
+      try {
+        unlinkSync(`${dir}/${name}`);
+      } catch {
+        // gone meanwhile, or not ours to remove
+      }
+    }
+  } catch {
+    // pruning is best effort
   }
 }
 

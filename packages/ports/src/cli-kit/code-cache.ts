@@ -20,21 +20,50 @@
 // (measured, Node 20); comparing two copies is one memcmp of about 0.03 ms
 // and a read of 270 KB more from the page cache.
 //
+// Old entries are removed: each write of an entry keeps the KEEP_CODE_CACHES
+// most recently written of the same bundle (any version of its package, any
+// Node version or architecture) and removes the rest, which are otherwise
+// left for ever, about 2 MB per bin at each upgrade of Node or of the package.
+// Two, so that two Node versions used in turn keep their entries.
+//
 // The bundle must not use import(): a vm.Script has no module loader for it,
 // and on Node 20 even vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER is lost
 // when the script comes from a code cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
 // The build turns import() into require() and refuses a bundle with one left.
 import { readFileSync } from 'node:fs';
 import type { Script } from 'node:vm';
-import { cacheDir, readCacheFile, writeCacheFile } from '../cache.js';
+import { cacheDir, pruneCacheFiles, readCacheFile, writeCacheFile } from '../cache.js';
 import { EXIT_USAGE } from './conventions.js';
 
 type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: NodeJS.Module, filename: string, dirname: string) => void;
 
-/** The cache file of bundle `name` (chosen by the build: package, version, bundle) for this Node version and architecture. */
-export function cacheName(name: string, version = process.version, arch = process.arch): string {
-  return `${name}-${version}-${arch}.v8`;
+/** Whose entry: chosen by the build (scripts/build-support.mjs): the package (without its scope), its version, the bundle (`cli`, `run`). */
+export interface CodeCacheName {
+  readonly bin: string;
+  readonly version: string;
+  readonly bundle: string;
 }
+
+/** Entries of one bundle kept when one is written (see above): the one just written and the one written before it. */
+export const KEEP_CODE_CACHES = 2;
+
+/** The cache file of bundle `name` for this Node version and architecture: `port-health-check-1.2.3-cli-v20.20.2-x64.v8`. */
+export function cacheName(name: CodeCacheName, node = process.version, arch = process.arch): string {
+  return `${name.bin}-${name.version}-${name.bundle}-${node}-${arch}.v8`;
+}
+
+/**
+ * Pure: whether `file` is, exactly, the name of an entry of the same bundle as
+ * `name`, made by any version of its package (semver) under any Node version
+ * and architecture; nothing else in the directory (a registry entry, another
+ * bin's or bundle's entry, a temporary file) is.
+ */
+export function isEntryOfBundle(file: string, name: CodeCacheName): boolean {
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${literal(name.bin)}-${SEMVER}-${literal(name.bundle)}-v\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.]+)?-[a-z0-9]+\\.v8$`).test(file);
+}
+
+const SEMVER = '\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?';
 
 /** Pure: a cache entry is the bundle's bytes, then V8's data twice (see above why). */
 export function encodeEntry(source: Buffer, data: Buffer): Buffer {
@@ -65,7 +94,7 @@ export function wrapCommonJs(source: string): string {
  */
 export function runWithCodeCache(
   bundle: string,
-  name: string,
+  name: CodeCacheName,
   module: NodeJS.Module,
   require: NodeJS.Require,
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -89,7 +118,9 @@ export function runWithCodeCache(
     process.once('exit', (code) => {
       if (!worthCaching(process.argv.slice(2), code)) return;
       try {
-        writeCacheFile(dir, file, encodeEntry(source, script.createCachedData()));
+        if (writeCacheFile(dir, file, encodeEntry(source, script.createCachedData()))) {
+          pruneCacheFiles(dir, (entry) => isEntryOfBundle(entry, name), KEEP_CODE_CACHES, file);
+        }
       } catch {
         // no cache, then
       }

@@ -3,13 +3,26 @@
 // cache made from other bytes is never used, and, on real child processes,
 // that the second run uses the cache the first one made.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
-import { cacheName, decodeEntry, encodeEntry, worthCaching } from '../../src/cli-kit/code-cache.js';
+import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, pruneCacheFiles, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
+import { cacheName, decodeEntry, encodeEntry, isEntryOfBundle, KEEP_CODE_CACHES, worthCaching } from '../../src/cli-kit/code-cache.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -161,7 +174,83 @@ describe('cache entries', () => {
   });
 
   it('are named per bundle, Node version and architecture', () => {
-    expect(cacheName('claim-port-1.2.3-cli', 'v20.20.2', 'x64')).toBe('claim-port-1.2.3-cli-v20.20.2-x64.v8');
+    expect(cacheName({ bin: 'claim-port', version: '1.2.3', bundle: 'cli' }, 'v20.20.2', 'x64')).toBe('claim-port-1.2.3-cli-v20.20.2-x64.v8');
+  });
+});
+
+describe('old entries', () => {
+  const cli = { bin: 'claim-port', version: '1.2.3', bundle: 'cli' };
+
+  it('of a bundle are its entries of any package version, Node version and architecture, and nothing else', () => {
+    for (const file of [
+      'claim-port-1.2.3-cli-v20.20.2-x64.v8',
+      'claim-port-0.9.0-cli-v22.12.0-arm64.v8',
+      'claim-port-2.0.0-rc.1-cli-v20.20.2-x64.v8',
+      'claim-port-2.0.0+build.5-cli-v23.0.0-pre-s390x.v8',
+    ])
+      expect(isEntryOfBundle(file, cli), file).toBe(true);
+    for (const file of [
+      'claim-port-1.2.3-run-v20.20.2-x64.v8', // the other bundle
+      'port-health-check-1.2.3-cli-v20.20.2-x64.v8',
+      'xclaim-port-1.2.3-cli-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli-v20.20.2-x64.v8.bak',
+      '.claim-port-1.2.3-cli-v20.20.2-x64.v8.123.tmp',
+      'claim-port-1.2.3-cli-v20.20.2-x64.v8/x',
+      'claim-port-latest-cli-v20.20.2-x64.v8',
+      'registry-0123abcd.json',
+    ])
+      expect(isEntryOfBundle(file, cli), file).toBe(false);
+    expect(KEEP_CODE_CACHES).toBe(2);
+  });
+
+  it(`are removed beyond the ${KEEP_CODE_CACHES} most recently written, the one just written kept, only this user's regular files (never a link, never followed)`, () => {
+    const dir = join(tempDir(), 'cache');
+    mkdirSync(dir, { mode: 0o700 });
+    const entry = (version: string, node: string, age: number, name = cacheName({ ...cli, version }, node, 'x64')) => {
+      writeFileSync(join(dir, name), 'x', { mode: 0o600 });
+      const when = Date.now() / 1000 - age;
+      utimesSync(join(dir, name), when, when);
+      return name;
+    };
+    const newest = entry('1.2.3', 'v22.1.0', 100); // just written, but with an old mtime: kept all the same
+    const previous = entry('1.2.3', 'v20.20.2', 10);
+    const older = [entry('1.2.2', 'v20.20.2', 200), entry('1.2.2', 'v22.1.0', 300), entry('1.0.0', 'v20.0.0', 400)];
+    // Not this bundle's, or not an entry: left alone, however old.
+    const others = [
+      entry('', '', 900, 'claim-port-1.0.0-run-v20.0.0-x64.v8'),
+      entry('', '', 900, 'port-health-check-1.0.0-cli-v20.0.0-x64.v8'),
+      entry('', '', 900, 'registry-0123abcd.json'),
+      entry('', '', 900, 'claim-port-1.0.0-cli-v20.0.0-x64.v8.keep'),
+    ];
+    // Named like an entry but a directory, and a symbolic link (to a file outside that must survive).
+    mkdirSync(join(dir, 'claim-port-0.1.0-cli-v20.0.0-x64.v8'));
+    const outside = join(dirname(dir), 'target');
+    writeFileSync(outside, 'not ours to remove');
+    symlinkSync(outside, join(dir, 'claim-port-0.2.0-cli-v20.0.0-x64.v8'));
+
+    pruneCacheFiles(dir, (name) => isEntryOfBundle(name, cli), KEEP_CODE_CACHES, newest);
+    expect(readdirSync(dir).sort()).toEqual([newest, previous, ...others, 'claim-port-0.1.0-cli-v20.0.0-x64.v8', 'claim-port-0.2.0-cli-v20.0.0-x64.v8'].sort());
+    for (const name of older) expect(existsSync(join(dir, name)), name).toBe(false);
+    expect(readFileSync(outside, 'utf8')).toBe('not ours to remove');
+
+    // Another user's entry (as root only, who can chown): never removed.
+    if (process.getuid?.() === 0) {
+      const foreign = entry('1.1.0', 'v20.0.0', 50);
+      execFileSync('chown', ['65534', join(dir, foreign)]);
+      pruneCacheFiles(dir, (name) => isEntryOfBundle(name, cli), 1, newest);
+      expect(existsSync(join(dir, foreign))).toBe(true);
+      expect(existsSync(join(dir, previous))).toBe(false);
+    }
+  });
+
+  it('are not touched in a directory others can write', () => {
+    const dir = join(tempDir(), 'open');
+    mkdirSync(dir);
+    const names = ['1.0.0', '1.0.1', '1.0.2'].map((version) => cacheName({ ...cli, version }, 'v20.0.0', 'x64'));
+    for (const name of names) writeFileSync(join(dir, name), 'x');
+    chmodSync(dir, 0o777);
+    pruneCacheFiles(dir, (name) => isEntryOfBundle(name, cli), 1, names[0]!);
+    expect(readdirSync(dir).sort()).toEqual([...names].sort());
   });
 });
 
@@ -189,12 +278,22 @@ describe('runWithCodeCache, on real processes', () => {
     // The loader as the build writes it, run unbundled through tsx's require hook.
     writeFileSync(
       loader,
-      `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nrunWithCodeCache(${JSON.stringify(bundle)}, 'test-bundle', module, require);\n`,
+      `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nrunWithCodeCache(${JSON.stringify(bundle)}, { bin: 'test', version: '1.0.0', bundle: 'bundle' }, module, require);\n`,
     );
     const run = () => execFileSync(process.execPath, [loader, 'a', 'b'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
+    // Entries of other versions of the package and of Node, left by earlier runs: the write keeps the one before it only.
+    mkdirSync(cache, { mode: 0o700 });
+    const old = ['test-0.9.0-bundle-v18.0.0-x64.v8', 'test-0.9.1-bundle-v18.0.0-x64.v8', 'test-0.9.1-bundle-v19.0.0-x64.v8'];
+    old.forEach((name, age) => {
+      writeFileSync(join(cache, name), 'old', { mode: 0o600 });
+      utimesSync(join(cache, name), 1e9 + age, 1e9 + age);
+    });
+    writeFileSync(join(cache, 'test-0.9.0-other-v18.0.0-x64.v8'), 'another bundle', { mode: 0o600 });
     expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
-    const [name] = readdirSync(cache);
-    expect(name).toMatch(/^test-bundle-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/);
+    const name = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-'));
+    expect(name).toMatch(/^test-1\.0\.0-bundle-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/);
+    expect(readdirSync(cache).sort()).toEqual([name, old[2], 'test-0.9.0-other-v18.0.0-x64.v8'].sort());
+    rmSync(join(cache, old[2]!));
     const first = readFileSync(join(cache, name!));
     expect(first.subarray(0, source(1).length).toString()).toBe(source(1));
     run();

@@ -1,0 +1,134 @@
+// The registry parser that claim-port and port-health-check require from the
+// installed @dsa110/ports (cli-kit/installed-parser.ts, wired in by
+// scripts/build-support.mjs's portsInBin): a missing one, or one of another
+// version, is one line and the tool's "could not run" exit code, never Node's
+// multi-line "Cannot find module ... Require stack" and never a new parser
+// under an old bin. The built bins run for real in an install layout made in
+// a temporary directory. Build first (`pnpm build`).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ParserBuild, parserProblemMessage } from '../../src/cli-kit/installed-parser.js';
+
+const packages = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const portsDir = join(packages, 'ports');
+const portsVersion = (JSON.parse(readFileSync(join(portsDir, 'package.json'), 'utf8')) as { version: string }).version;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+beforeAll(() => {
+  for (const name of ['ports/dist/parse.cjs', 'claim-port/dist/start.cjs', 'port-health-check/dist/start.cjs']) {
+    if (!existsSync(join(packages, name))) throw new Error(`packages/${name} is missing: run \`npx -y pnpm@10.34.9 build\` first`);
+  }
+});
+
+/**
+ * node_modules as `npm install -g --prefix` leaves it, under a directory whose
+ * name needs escaping: the two bin packages copied in (bin, dist,
+ * package.json), and @dsa110/ports as `ports` says: none, one whose
+ * package.json has `version`, or one without its dist/parse.cjs.
+ */
+function installLayout(ports: { version: string; parser?: boolean } | undefined): string {
+  const base = join(mkdtempSync(join(tmpdir(), 'installed-parser-')), 'pre\nfix\u001b[31m');
+  dirs.push(dirname(base));
+  const scope = join(base, 'lib/node_modules/@dsa110');
+  for (const bin of ['claim-port', 'port-health-check']) {
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(packages, bin, part), join(scope, bin, part), { recursive: true });
+  }
+  if (ports !== undefined) {
+    const manifest = JSON.parse(readFileSync(join(portsDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    mkdirSync(join(scope, 'ports/dist'), { recursive: true });
+    writeFileSync(join(scope, 'ports/package.json'), JSON.stringify({ ...manifest, version: ports.version }, null, 2));
+    if (ports.parser !== false) cpSync(join(portsDir, 'dist/parse.cjs'), join(scope, 'ports/dist/parse.cjs'));
+  }
+  // A registry that needs the parser: a --registry file (the bundled one never does).
+  writeFileSync(join(base, 'ports.yaml'), readFileSync(join(portsDir, 'ports.yaml')));
+  return base;
+}
+
+const { DSA110_PORTS_FILE: _, ...environment } = process.env;
+const versionOf = (bin: string) => (JSON.parse(readFileSync(join(packages, bin, 'package.json'), 'utf8')) as { version: string }).version;
+
+function runBin(base: string, bin: string, args: string[]) {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [join(base, 'lib/node_modules/@dsa110', bin, 'bin', `${bin}.js`), ...args], {
+    encoding: 'utf8',
+    // No cache: a parsed-registry entry would spare the parser.
+    env: { ...environment, DSA110_PORTS_CACHE: 'off', NO_COLOR: '' },
+  });
+  return { status, stdout, stderr };
+}
+
+/** What each bin prints when it could not run, and its documented code for that: the health check 3, claim-port 1 (not known free). */
+const BINS = [
+  { bin: 'port-health-check', args: (base: string) => ['--registry', join(base, 'ports.yaml')], code: 3, prefix: 'port-health-check: could not run: ' },
+  { bin: 'claim-port', args: (base: string) => ['api', '--dry-run', '--registry', join(base, 'ports.yaml')], code: 1, prefix: '[claim-port:api] error: ' },
+] as const;
+
+describe('the installed registry parser, on the built bins', () => {
+  it('a missing @dsa110/ports: one line naming it, where the bin looked (escaped) and what to install, and the could-not-run code', () => {
+    const base = installLayout(undefined);
+    for (const { bin, args, code, prefix } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(run.status, bin).toBe(code);
+      expect(run.stderr, bin).toBe(
+        `${prefix}cannot load the registry parser: @dsa110/ports is not installed where @dsa110/${bin} looks for it (node_modules in ${dirname(base)}/pre\\nfix\\e[31m/lib/node_modules/@dsa110/${bin}/dist and each directory above); reinstall @dsa110/${bin} with the @dsa110/ports it depends on, or install @dsa110/ports@${portsVersion} beside it\n`,
+      );
+    }
+  });
+
+  it('an @dsa110/ports of another version than the bin was built with: refused, one line, the could-not-run code', () => {
+    const base = installLayout({ version: `${portsVersion}-other` });
+    for (const { bin, args, code, prefix } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(run.status, bin).toBe(code);
+      expect(run.stderr, bin).toBe(
+        `${prefix}cannot load the registry parser: @dsa110/${bin} ${versionOf(bin)} was built with @dsa110/ports@${portsVersion} exactly, but ${dirname(base)}/pre\\nfix\\e[31m/lib/node_modules/@dsa110/ports/package.json is version ${portsVersion}-other; install @dsa110/ports@${portsVersion} there, or reinstall @dsa110/${bin} at the version made for @dsa110/ports ${portsVersion}-other\n`,
+      );
+    }
+  });
+
+  it('the right version without its dist/parse.cjs: one line, no require stack', () => {
+    const base = installLayout({ version: portsVersion, parser: false });
+    for (const { bin, args, code, prefix } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(run.status, bin).toBe(code);
+      expect(run.stderr.split('\n'), bin).toHaveLength(2);
+      expect(run.stderr, bin).toMatch(new RegExp(`^${prefix.replace(/[[\]]/g, '\\$&')}cannot load the registry parser: .*/dist/parse\\.cjs of @dsa110/ports@`));
+      expect(run.stderr, bin).not.toContain('Require stack');
+    }
+  });
+
+  it('the exact version: the registry file is parsed and the tool runs', () => {
+    const base = installLayout({ version: portsVersion });
+    for (const { bin, args, code } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(run.stderr, bin).not.toContain('registry parser');
+      expect(run.status, bin).not.toBe(code === 1 ? 64 : code);
+    }
+  });
+});
+
+describe('parserProblemMessage', () => {
+  const build: ParserBuild = { tool: '@dsa110/claim-port', toolVersion: '1.2.0', portsVersion: '1.2.0' };
+  it('is one line whatever the paths and versions found hold', () => {
+    const messages = [
+      parserProblemMessage({ kind: 'missing', from: '/opt/x\ny/dist' }, build),
+      parserProblemMessage({ kind: 'unreadable', at: '/opt/\u001b]0;x/package.json', why: 'EACCES\nstack' }, build),
+      parserProblemMessage({ kind: 'mismatch', at: '/opt/p/package.json', found: '9.9.9\r\nforged line' }, build),
+      parserProblemMessage({ kind: 'no-parser', at: '/opt/p/dist/parse.cjs', why: 'boom' }, build),
+    ];
+    for (const message of messages) {
+      for (const control of ['\n', '\r', '\u001b']) expect(message).not.toContain(control);
+      expect(message).toMatch(/^cannot load the registry parser: /);
+      expect(message).toContain('@dsa110/ports@1.2.0');
+    }
+    expect(messages[0]).toContain('/opt/x\\ny/dist');
+    expect(messages[2]).toContain('is version 9.9.9\\r\\nforged line;');
+  });
+});
