@@ -18,7 +18,17 @@ import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
-import { claimLines, listUnitDirs, loadUnit, mergeUnitWithEnvironmentFiles, readSocketUnits, type UnitDirListing } from '@dsa110/ports/systemd';
+import {
+  claimLines,
+  listUnitDirs,
+  loadUnit,
+  mergeUnitWithEnvironmentFiles,
+  readInterpreter,
+  readSocketUnits,
+  unitSearchPath,
+  type SearchPath,
+  type UnitDirListing,
+} from '@dsa110/ports/systemd';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, PrometheusFile, PrometheusFileFacts, SocketFacts, UnitFacts } from './types.js';
 
@@ -64,7 +74,16 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const paths = new Set(claims.flatMap((claim) => claim.lines.map((line) => line.argv[0]!)));
   // Socket activation only matters where claim-port runs: PID 1 would hold the port it must free.
   const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
-  const executables = new Map<string, ExecutableFacts>([...paths].map((path) => [path, readExecutable(root, path)]));
+  // Each claim-port with the PATHs systemd would give the units that run it (its #! line's interpreter is looked up there).
+  const searchPaths = new Map<string, Map<string, SearchPath>>([...paths].map((path) => [path, new Map()]));
+  for (const { unit, lines } of claims) {
+    const searchPath = unitSearchPath(unit);
+    for (const line of lines) {
+      const byValue = searchPaths.get(line.argv[0]!)!;
+      if (!byValue.has(searchPath.value)) byValue.set(searchPath.value, searchPath);
+    }
+  }
+  const executables = new Map<string, ExecutableFacts>([...searchPaths].map(([path, byValue]) => [path, readExecutable(root, path, [...byValue.values()])]));
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
   const listenerView = { registry: options.registry, units: unitMap, sockets };
@@ -363,11 +382,15 @@ function readGoGlob(root: string, pattern: string, budget: number): PrometheusFi
   return { files };
 }
 
-function readExecutable(root: string, path: string): ExecutableFacts {
+/** Whether `path` exists and is executable under `root`; of one that is, what its #! line runs under each of `searchPaths`. */
+function readExecutable(root: string, path: string, searchPaths: readonly SearchPath[]): ExecutableFacts {
   if (!path.startsWith('/')) return { path, exists: false, executable: false, problem: `"${path}" is not an absolute path (systemd needs one)` };
   try {
     const info = statSync(hostPath(root, path));
-    return { path, exists: true, executable: info.isFile() && (info.mode & 0o111) !== 0 };
+    const executable = info.isFile() && (info.mode & 0o111) !== 0;
+    if (!executable) return { path, exists: true, executable };
+    const interpreters = new Map(searchPaths.map((searchPath) => [searchPath.value, readInterpreter(root, path, searchPath)]));
+    return { path, exists: true, executable, interpreters };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { path, exists: false, executable: false };

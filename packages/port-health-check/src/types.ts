@@ -105,7 +105,7 @@ export interface KernelFacts {
   readonly problem?: string;
 }
 
-import type { RelatedSocket, UnitFacts } from '@dsa110/ports/systemd';
+import type { InterpreterLookup, RelatedSocket, UnitFacts } from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {
@@ -114,6 +114,12 @@ export interface ExecutableFacts {
   readonly exists: boolean;
   readonly executable: boolean;
   readonly problem?: string;
+  /**
+   * Of an executable file: what its `#!` line runs, looked up as systemd would
+   * start it (readInterpreter of @dsa110/ports/systemd), by the PATH searched
+   * (unitSearchPath's value: each calling unit's own PATH, else systemd's default).
+   */
+  readonly interpreters?: ReadonlyMap<string, InterpreterLookup>;
 }
 
 /** What an include in a config file names: the files it matched, in the order they are spliced, or why they cannot be read. */

@@ -8,8 +8,12 @@ import { leasePort } from '../../../test-support/test-port.js';
 // Temp trees of real files: one helper for both packages, in test-support/.
 export { tempDir, writeTree, type TreeEntry } from '../../../test-support/tree.js';
 
-/** An executable claim-port stand-in (its content never runs). */
-export const EXECUTABLE = { text: '#!/bin/sh\nexit 0\n', mode: 0o755 } as const;
+/**
+ * An executable claim-port stand-in (its content never runs). No #! line, as a
+ * compiled one: a `#!/bin/sh` here would need ROOT/bin/sh, as the dependencies
+ * check looks its interpreter up inside the root.
+ */
+export const EXECUTABLE = { text: 'a claim-port stand-in with no #! line\n', mode: 0o755 } as const;
 
 export interface ServiceSpec {
   id: string;

@@ -1,7 +1,10 @@
 // Check 2, dependencies: what the other checks and the units rely on. The
 // socket table must be readable; each claim-port executable a unit calls
-// must exist (under --root) and be executable, or the unit fails to start.
-import { claimLines, where } from '@dsa110/ports/systemd';
+// must exist (under --root) and be executable, or the unit fails to start;
+// and what its #! line runs (`#!/usr/bin/env node`) must be found in the PATH
+// systemd gives the unit (its Environment=PATH=, else systemd's default), not
+// only in an operator's shell.
+import { claimLines, interpreterProblem, unitSearchPath, where } from '@dsa110/ports/systemd';
 import type { CheckResult, Facts } from '../types.js';
 
 export function checkDependencies(facts: Facts): CheckResult[] {
@@ -19,31 +22,56 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     results.push({ check: 'dependencies', severity: 'ok', reason: '/proc is readable: every socket owner can be seen' });
   }
 
-  // Each claim-port path once, naming the first unit line that calls it.
-  const callers = new Map<string, { service: string; at: string }>();
+  // Each claim-port path once, naming the first unit line that calls it; and, by each PATH the calling units get, the first of those.
+  const callers = new Map<string, { service: string; at: string; bySearchPath: Map<string, { service: string; at: string }> }>();
   for (const service of facts.services) {
     const unit = service.robust && service.systemd ? facts.units.get(service.systemd.unit) : undefined;
     if (!unit || unit.masked) continue;
+    const searchPath = unitSearchPath(unit).value;
     for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
-      if (!callers.has(line.argv[0]!)) callers.set(line.argv[0]!, { service: service.id, at: where(line) });
+      const caller = { service: service.id, at: where(line) };
+      const known = callers.get(line.argv[0]!) ?? { ...caller, bySearchPath: new Map() };
+      callers.set(line.argv[0]!, known);
+      if (!known.bySearchPath.has(searchPath)) known.bySearchPath.set(searchPath, caller);
     }
   }
   const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
   for (const [path, caller] of callers) {
     const executable = facts.executables.get(path);
-    const base = `claim-port ${path} (called by ${caller.service} in ${caller.at})`;
-    const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
+    const describe = (by: { service: string; at: string }) => `claim-port ${path} (called by ${by.service} in ${by.at})`;
+    const base = describe(caller);
+    const result = (severity: CheckResult['severity'], reason: string, by: { service: string; at: string } = caller): CheckResult => ({
       check: 'dependencies',
       severity,
-      service: caller.service,
+      service: by.service,
       reason,
-      file: caller.at,
+      file: by.at,
     });
     if (!executable) results.push(result('unknown', `${base}: not looked at`));
     else if (executable.problem) results.push(result('unknown', `${base}: ${executable.problem}`));
     else if (!executable.exists) results.push(result('error', `${base} does not exist${shownRoot}; install @dsa110/claim-port there`));
     else if (!executable.executable) results.push(result('error', `${base} is not an executable file${shownRoot}; chmod +x it`));
-    else results.push(result('ok', `${base} exists and is executable`));
+    else {
+      // What its #! line runs, once for each PATH the units that call it get: systemd cannot start a unit whose claim-port's interpreter it cannot find.
+      const found: string[] = [];
+      let failed = false;
+      for (const [searchPath, by] of caller.bySearchPath) {
+        const lookup = executable.interpreters?.get(searchPath);
+        if (lookup === undefined) {
+          results.push(result('unknown', `${describe(by)}: its #! line was not looked at`, by));
+          failed = true;
+          continue;
+        }
+        const problem = interpreterProblem(lookup);
+        if (problem !== undefined) {
+          results.push(result(lookup.kind === 'missing' ? 'error' : 'unknown', `${describe(by)}${shownRoot}: ${problem}`, by));
+          failed = true;
+        } else if (lookup.kind === 'found') found.push(lookup.command === undefined ? lookup.path : `${lookup.command} at ${lookup.path}`);
+      }
+      const runs = [...new Set(found)];
+      if (!failed)
+        results.push(result('ok', `${base} exists and is executable${runs.length > 0 ? `, and its interpreter is found (${runs.join(', ')})` : ''}`));
+    }
   }
   return results;
 }

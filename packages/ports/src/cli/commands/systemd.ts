@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import {
   FileReadError,
@@ -53,9 +53,13 @@ import {
   loadUnit,
   mergeUnit,
   mergeUnitWithEnvironmentFiles,
+  interpreterProblem,
+  readInterpreter,
   readSocketUnits,
   socketConflicts,
+  SYSTEMD_DEFAULT_PATH,
   templateOf,
+  unitSearchPath,
   unreadMayHoldClaim,
   where,
   type ClaimFinding,
@@ -133,13 +137,18 @@ export async function run(context: Context): Promise<Outcome> {
     const outcome = await writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined);
     // The claim just wired may never work: a socket unit on its port (PID 1 holds it, claim-port refuses). Said, not
     // failed: the files are what the registry asks for; `--check` fails on it.
+    let merged: UnitFacts[] | undefined;
     if (out === undefined) {
       const effectiveRoot = root ?? '/';
       const listing = listUnitDirs(effectiveRoot, []);
       const units = wiring.map((entry) => ({ entry, unit: mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing)) }));
+      merged = units.map(({ unit }) => unit);
       const found = socketActivation(effectiveRoot, listing, claimingUnits(registry, units, claimPort), claimPort);
       for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`);
     }
+    // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
+    if (outcome === 'ok' && wiring.length > 0)
+      for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged)) context.io.err(`${oneLine(`warning: ${line}`)}\n`);
     return outcome;
   }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
@@ -635,6 +644,69 @@ function effectivePort(registry: Registry, service: ClaimWiring['service'], unit
   } catch {
     return service.port;
   }
+}
+
+/**
+ * Why the claim-port the written lines run may not start under systemd, one
+ * line each: it is not an executable file on the system the units are for
+ * (`root`, the host when undefined; with --out, this host), or its #! line
+ * runs an interpreter that the PATH systemd gives the units (each unit's own,
+ * else systemd's default; readInterpreter, as the health check) does not
+ * have. A missing one names the claim-port installed beside this `ports`.
+ */
+function claimPortWarnings(claimPort: string, root: string | undefined, units: readonly UnitFacts[] | undefined): string[] {
+  const system = root ?? '/';
+  const there = units === undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`;
+  const shown = escapeText(claimPort);
+  const state = executableState(system, claimPort);
+  if (state !== undefined) {
+    const sibling = installedClaimPort(system, claimPort);
+    const fix =
+      sibling !== undefined
+        ? `pass --claim-port ${escapeText(sibling)} (the claim-port installed beside this ports)`
+        : 'install @dsa110/claim-port there (npm install -g @dsa110/claim-port), or pass --claim-port PATH naming the one installed';
+    return [
+      `${shown}, the claim-port the units run, ${state}${there}: systemd fails to start each unit that claims its port; ${fix}, and run \`ports systemd\` again`,
+    ];
+  }
+  const searchPaths = new Map((units ?? []).map((unit) => unitSearchPath(unit)).map((searchPath) => [searchPath.value, searchPath]));
+  if (searchPaths.size === 0) searchPaths.set(SYSTEMD_DEFAULT_PATH, unitSearchPath(undefined));
+  const warnings = new Set<string>();
+  for (const searchPath of searchPaths.values()) {
+    const problem = interpreterProblem(readInterpreter(system, claimPort, searchPath));
+    if (problem !== undefined) warnings.add(`${shown}, the claim-port the units run${there}: ${problem}`);
+  }
+  return [...warnings];
+}
+
+/** Undefined when `path` is an executable file inside `root`; else what it is instead ("does not exist", "is not an executable file"). */
+function executableState(root: string, path: string): string | undefined {
+  try {
+    const info = statSync(hostPath(root, path));
+    return info.isFile() && (info.mode & 0o111) !== 0 ? undefined : 'is not an executable file';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'does not exist';
+    return `cannot be looked at (${error instanceof FileReadError ? error.reason : (code ?? 'error')})`;
+  }
+}
+
+/**
+ * The claim-port bin installed beside the running `ports`, executable inside `root`, other than `given`:
+ * npm links every package's bins into one directory (`<prefix>/bin/claim-port` beside `<prefix>/bin/ports`,
+ * `node_modules/.bin/` for a project), so the directory this bin was run from, as invoked and as
+ * a global install's package directory (`<prefix>/lib/node_modules/@dsa110/ports`) places it.
+ */
+function installedClaimPort(root: string, given: string, script: string | undefined = process.argv[1]): string | undefined {
+  if (!script) return undefined;
+  const candidates = [join(dirname(resolve(script)), 'claim-port')];
+  try {
+    const global = /^(.*)\/lib\/node_modules\/@dsa110\/ports\/bin\/[^/]+$/.exec(realpathSync(script));
+    if (global) candidates.push(join(global[1] || '/', 'bin/claim-port'));
+  } catch {
+    // gone: the directory as invoked only
+  }
+  return candidates.find((path) => path !== given && executableState(root, path) === undefined);
 }
 
 /** hostPath(root, path), a loop of links there one line (exit 1), never a stack trace. */

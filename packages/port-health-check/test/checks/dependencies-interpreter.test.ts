@@ -1,0 +1,142 @@
+// The dependencies check on what a claim-port's #! line runs: real files in a
+// temp --root tree (gather, then the pure check), the pure check on facts
+// made by hand, and the built bin with --root. `#!/usr/bin/env node` with node
+// only on an operator's PATH (nvm, asdf, /opt) passes a shell, but systemd
+// runs ExecStartPre= with the unit's PATH, else its default, and fails (127).
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SYSTEMD_DEFAULT_PATH } from '@dsa110/ports/systemd';
+import { checkDependencies } from '../../src/checks/dependencies.js';
+import { gather } from '../../src/gather.js';
+import type { ExecutableFacts, Facts } from '../../src/types.js';
+import { registryText, tempDir, testRegistry, writeTree, type ServiceSpec, type TreeEntry } from '../helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+const SERVICES: ServiceSpec[] = [{ id: 'redis', port: 6379, robust: true, unit: 'redis-server.service', claim: 'drop-in', processes: ['redis-server'] }];
+const registry = testRegistry(SERVICES);
+const UNIT = 'etc/systemd/system/redis-server.service';
+const DROP_IN = 'etc/systemd/system/redis-server.service.d/claim-port.conf';
+const EXE = { text: 'an executable stand-in\n', mode: 0o755 } as const;
+const NODE_SCRIPT = { text: "#!/usr/bin/env node\nimport('../lib/claim-port.js');\n", mode: 0o755 } as const;
+
+/** A root where claim-port is a node script, /usr/bin/env is there, and node is only under /opt (on no systemd PATH). */
+function tree(extra: Record<string, TreeEntry> = {}, unitLines = ''): string {
+  return writeTree(tempDir(), {
+    'usr/local/bin/claim-port': NODE_SCRIPT,
+    'usr/bin/env': EXE,
+    'opt/node/bin/node': EXE,
+    [UNIT]: `[Service]\n${unitLines}ExecStart=/usr/bin/redis-server\n`,
+    [DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+    ...extra,
+  });
+}
+
+async function dependencies(root: string) {
+  return checkDependencies(await gather({ registry, root, firewall: false })).filter((result) => result.service);
+}
+
+describe('dependencies: the interpreter of claim-port, under --root', () => {
+  it("#!/usr/bin/env node and no node in systemd's PATH inside the root: an error naming node, the PATH and what to do", async () => {
+    const root = tree();
+    const results = await dependencies(root);
+    expect(results).toEqual([expect.objectContaining({ severity: 'error', service: 'redis', file: `/${DROP_IN}:2` })]);
+    expect(results[0]!.reason).toBe(
+      `claim-port ${CLAIM} (called by redis in /${DROP_IN}:2) under ${root}: its first line #!/usr/bin/env node runs node from the PATH systemd gives the service, and no executable node is in it (systemd's default PATH=${SYSTEMD_DEFAULT_PATH} (the unit sets none)), so systemd cannot start it (/usr/bin/env: 'node': No such file or directory); install node where systemd finds it, such as /usr/bin/node or a link /usr/local/bin/node -> $(command -v node), or set Environment=PATH= in the unit`,
+    );
+  });
+
+  it('a link /usr/local/bin/node -> /opt/node/bin/node in the root: ok, naming where node is', async () => {
+    const results = await dependencies(tree({ 'usr/local/bin/node': { symlink: '/opt/node/bin/node' } }));
+    expect(results).toEqual([
+      expect.objectContaining({
+        severity: 'ok',
+        reason: `claim-port ${CLAIM} (called by redis in /${DROP_IN}:2) exists and is executable, and its interpreter is found (node at /usr/local/bin/node)`,
+      }),
+    ]);
+  });
+
+  it('an absolute interpreter missing from the root: an error; present: ok', async () => {
+    const script = { text: '#!/opt/node/bin/node\n', mode: 0o755 };
+    const missing = await dependencies(tree({ 'usr/local/bin/claim-port': script, 'opt/node/bin/node': { text: 'x', mode: 0o644 } }));
+    expect(missing).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: expect.stringContaining('its interpreter /opt/node/bin/node (#!/opt/node/bin/node) is not executable'),
+      }),
+    ]);
+    expect(await dependencies(tree({ 'usr/local/bin/claim-port': script }))).toEqual([expect.objectContaining({ severity: 'ok' })]);
+  });
+
+  it("the unit's Environment=PATH= is the one searched, named with its file and line", async () => {
+    expect(await dependencies(tree({}, 'Environment=PATH=/opt/node/bin:/usr/bin\n'))).toEqual([expect.objectContaining({ severity: 'ok' })]);
+    // A unit PATH without node fails even where the default PATH has it.
+    const results = await dependencies(tree({ 'usr/bin/node': EXE }, 'Environment=PATH=/srv/bin\n'));
+    expect(results).toEqual([expect.objectContaining({ severity: 'error' })]);
+    expect(results[0]!.reason).toContain(`(PATH=/srv/bin (set in /${UNIT}:2))`);
+  });
+});
+
+describe('checkDependencies (pure): the interpreter facts', () => {
+  const facts = (executable: Partial<ExecutableFacts>, environment = new Map()): Facts =>
+    ({
+      registry,
+      root: '/',
+      services: registry.services,
+      sockets: { problem: undefined, unreadableProcesses: 0 },
+      units: new Map([
+        [
+          'redis-server.service',
+          {
+            unit: 'redis-server.service',
+            masked: false,
+            dropIns: [],
+            problems: [],
+            environment,
+            execStartPre: [{ file: '/x.conf', line: 2, value: `+${CLAIM} 6379`, prefixes: '+', path: CLAIM, words: [CLAIM, '6379'], argv: [CLAIM, '6379'] }],
+          },
+        ],
+      ]),
+      executables: new Map([[CLAIM, { path: CLAIM, exists: true, executable: true, ...executable }]]),
+      claimPortPaths: [],
+    }) as unknown as Facts;
+  const severities = (given: Facts) =>
+    checkDependencies(given)
+      .filter((result) => result.service)
+      .map((result) => result.severity);
+
+  it("missing is an error, unknown is unknown, none and found are ok; the lookup for the unit's own PATH is the one used", () => {
+    const missing = { kind: 'missing', interpreter: '/usr/bin/env', command: 'node', searchPath: { value: SYSTEMD_DEFAULT_PATH }, reason: 'r' } as const;
+    expect(severities(facts({ interpreters: new Map([[SYSTEMD_DEFAULT_PATH, missing]]) }))).toEqual(['error']);
+    expect(severities(facts({ interpreters: new Map([[SYSTEMD_DEFAULT_PATH, { kind: 'unknown', reason: 'cannot read it' }]]) }))).toEqual(['unknown']);
+    expect(severities(facts({ interpreters: new Map([[SYSTEMD_DEFAULT_PATH, { kind: 'none' }]]) }))).toEqual(['ok']);
+    // Looked up for the default PATH only, but the unit sets its own: not looked at, so not ok.
+    const own = new Map([['PATH', { value: '/opt/node/bin', file: '/u', line: 1 }]]);
+    expect(severities(facts({ interpreters: new Map([[SYSTEMD_DEFAULT_PATH, { kind: 'none' }]]) }, own))).toEqual(['unknown']);
+    expect(
+      severities(
+        facts({ interpreters: new Map([['/opt/node/bin', { kind: 'found', interpreter: '/usr/bin/env', command: 'node', path: '/opt/node/bin/node' }]]) }, own),
+      ),
+    ).toEqual(['ok']);
+  });
+});
+
+describe('the built bin, --root', () => {
+  it('port-health-check --root R --service redis --json: dependencies error for #!/usr/bin/env node with node only under /opt (exit 1)', () => {
+    const root = tree();
+    const registryPath = join(tempDir(), 'ports.yaml');
+    writeFileSync(registryPath, registryText(SERVICES));
+    const bin = join(import.meta.dirname, '../../bin/port-health-check.js');
+    const run = spawnSync(process.execPath, [bin, '--registry', registryPath, '--root', root, '--service', 'redis', '--json', '--no-firewall'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    const report = JSON.parse(run.stdout) as { checks: { check: string; severity: string; reason: string }[] };
+    const claim = report.checks.filter((check) => check.check === 'dependencies' && check.reason.startsWith('claim-port'));
+    expect(claim, run.stderr).toEqual([
+      expect.objectContaining({ severity: 'error', reason: expect.stringContaining("/usr/bin/env: 'node': No such file or directory") }),
+    ]);
+    expect(run.status).toBe(1);
+  });
+});

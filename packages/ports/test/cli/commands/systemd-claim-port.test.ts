@@ -1,0 +1,106 @@
+// `ports systemd` says when the claim-port it wires cannot run: not there (on
+// the system it writes for: the host, ROOT under --root, this host with
+// --out), or its #! line runs an interpreter the PATH systemd gives the units
+// does not have. A warning on stderr; the exit code stays 0. Real files.
+import { spawn } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEMD_DEFAULT_PATH } from '@dsa110/ports/systemd';
+import { writeTree, type TreeEntry } from '../../../../../test-support/tree.js';
+import { bin, ports, requireBuilt, tempDir, type Run } from '../helpers.js';
+
+beforeAll(requireBuilt);
+
+const CLAIM = '/usr/local/bin/claim-port';
+const UNITS = ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service'];
+const EXE = { text: 'an executable stand-in\n', mode: 0o755 } as const;
+const NODE_SCRIPT = { text: "#!/usr/bin/env node\nimport('../lib/claim-port.js');\n", mode: 0o755 } as const;
+
+/** A staged root with the robust services' unit files (each with `serviceLines`) and `files`. */
+function stagedRoot(files: Record<string, TreeEntry>, serviceLines = ''): string {
+  const units = Object.fromEntries(UNITS.map((unit) => [`etc/systemd/system/${unit}`, `[Service]\n${serviceLines}ExecStart=/bin/true\n`]));
+  return writeTree(tempDir('dsa110-ports-claim-port-'), { ...units, ...files });
+}
+
+const warnings = (run: Run) => run.stderr.split('\n').filter((line) => line.startsWith('warning: '));
+
+describe('ports systemd: the claim-port it wires', () => {
+  it('--root: a claim-port missing under ROOT is said, with what to do; exit 0 and the drop-ins written', async () => {
+    const root = stagedRoot({});
+    const run = await ports(['systemd', '--root', root]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`wrote ${root}/etc/systemd/system/redis-server.service.d/claim-port.conf`);
+    expect(warnings(run)).toEqual([
+      `warning: ${CLAIM}, the claim-port the units run, does not exist under ${root}: systemd fails to start each unit that claims its port; install @dsa110/claim-port there (npm install -g @dsa110/claim-port), or pass --claim-port PATH naming the one installed, and run \`ports systemd\` again`,
+    ]);
+    // Not executable: said too.
+    const plain = stagedRoot({ 'usr/local/bin/claim-port': { text: 'x', mode: 0o644 } });
+    expect(warnings(await ports(['systemd', '--root', plain]))).toEqual([
+      expect.stringContaining(`${CLAIM}, the claim-port the units run, is not an executable file under ${plain}`),
+    ]);
+    // There and executable, with no #! line: nothing said.
+    expect(warnings(await ports(['systemd', '--root', stagedRoot({ 'usr/local/bin/claim-port': EXE })]))).toEqual([]);
+  });
+
+  it("--root: #!/usr/bin/env node with node only under /opt is said; a link /usr/local/bin/node, or the units' Environment=PATH=, quiets it", async () => {
+    const files = { 'usr/local/bin/claim-port': NODE_SCRIPT, 'usr/bin/env': EXE, 'opt/node/bin/node': EXE };
+    const root = stagedRoot(files);
+    const run = await ports(['systemd', '--root', root]);
+    expect(run.code).toBe(0);
+    expect(warnings(run)).toEqual([
+      `warning: ${CLAIM}, the claim-port the units run under ${root}: its first line #!/usr/bin/env node runs node from the PATH systemd gives the service, and no executable node is in it (systemd's default PATH=${SYSTEMD_DEFAULT_PATH} (the unit sets none)), so systemd cannot start it (/usr/bin/env: 'node': No such file or directory); install node where systemd finds it, such as /usr/bin/node or a link /usr/local/bin/node -> $(command -v node), or set Environment=PATH= in the unit`,
+    ]);
+    expect(warnings(await ports(['systemd', '--root', stagedRoot({ ...files, 'usr/local/bin/node': { symlink: '/opt/node/bin/node' } })]))).toEqual([]);
+    expect(warnings(await ports(['systemd', '--root', stagedRoot(files, 'Environment=PATH=/opt/node/bin:/usr/bin\n')]))).toEqual([]);
+    // An absolute interpreter that is not in the root.
+    const absolute = stagedRoot({ 'usr/local/bin/claim-port': { text: '#!/opt/node/bin/node\n', mode: 0o755 } });
+    expect(warnings(await ports(['systemd', '--root', absolute]))).toEqual([
+      expect.stringContaining('its interpreter /opt/node/bin/node (#!/opt/node/bin/node) does not exist; systemd cannot start it'),
+    ]);
+  });
+});
+
+/** The built bin run as `script` (a path an npm install would have), with `args`. */
+function runAs(script: string, args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: tempDir(),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('ports systemd: the claim-port installed beside this ports (built bin)', () => {
+  it('--out, a --claim-port missing on this host: names <prefix>/bin/claim-port beside <prefix>/bin/ports (npm --prefix)', async () => {
+    const prefix = tempDir('dsa110-prefix-');
+    mkdirSync(join(prefix, 'bin'));
+    symlinkSync(bin, join(prefix, 'bin/ports'));
+    writeTree(prefix, { 'bin/claim-port': EXE });
+    const missing = join(tempDir(), 'no/claim-port');
+    const run = await runAs(join(prefix, 'bin/ports'), ['systemd', '--out', tempDir(), '--claim-port', missing]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(warnings(run)).toEqual([
+      `warning: ${missing}, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; pass --claim-port ${prefix}/bin/claim-port (the claim-port installed beside this ports), and run \`ports systemd\` again`,
+    ]);
+  });
+
+  it('run from the package directory of a global install (<prefix>/lib/node_modules/@dsa110/ports/bin): names <prefix>/bin/claim-port', async () => {
+    const prefix = tempDir('dsa110-prefix-');
+    const script = join(prefix, 'lib/node_modules/@dsa110/ports/bin/ports.js');
+    writeTree(prefix, { 'bin/claim-port': EXE });
+    mkdirSync(join(prefix, 'lib/node_modules/@dsa110/ports/bin'), { recursive: true });
+    writeFileSync(script, `import(${JSON.stringify(new URL('../dist/cli/ports.js', `file://${bin}`).href)});\n`);
+    const missing = join(tempDir(), 'no/claim-port');
+    const run = await runAs(script, ['systemd', '--out', tempDir(), '--claim-port', missing]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(warnings(run)).toEqual([expect.stringContaining(`pass --claim-port ${prefix}/bin/claim-port (the claim-port installed beside this ports)`)]);
+  });
+});
