@@ -220,13 +220,19 @@ function dropDuplicateKeys(doc: Document): { offset: number; key?: string; path:
     Map(_, map, ancestors) {
       const seen = new Set<unknown>();
       map.items = map.items.filter((pair) => {
-        const key = isScalar(pair.key) ? String(pair.key.value) : pair.key;
+        // A null key (`~:`, or nothing before the colon) is "" to JavaScript. An alias as a key is no key to
+        // compare: yamlProblems refuses it (the file fails), and before that it stays, never hiding the key it repeats.
+        const key = isScalar(pair.key) ? (pair.key.value === null ? '' : String(pair.key.value)) : pair.key;
         if (!seen.has(key)) {
           seen.add(key);
           return true;
         }
         // The key as YAML reads it (`"version"` is version), and the mapping it is in (services.x).
-        found.push({ offset: (pair.key as Node | null)?.range?.[0] ?? 0, ...(typeof key === 'string' && { key }), path: nodePath(ancestors, map) });
+        found.push({
+          offset: (pair.key as Node | null)?.range?.[0] ?? 0,
+          ...(typeof key === 'string' && key !== '' && { key }),
+          path: nodePath(ancestors, map),
+        });
         return false;
       });
     },

@@ -17,6 +17,7 @@
 // never an error: the file is parsed as if there were no cache.
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { readCacheFile, writeCacheFile } from './cache.js';
+import { own } from './own.js';
 import type { RegistryData } from './schema.js';
 
 /**
@@ -78,10 +79,17 @@ export function decodeRegistryEntry(entry: Buffer | undefined, id: string, absol
   }
 }
 
-/** The shape Registry's constructor walks; anything else is a corrupt entry. */
+/**
+ * The shape Registry's constructor walks; anything else is a corrupt entry. Own keys only, as
+ * the constructor reads them: JSON.parse makes plain objects, and a key an entry lacks is never
+ * one another module set on Object.prototype.
+ */
 function isRegistryShaped(data: unknown): data is RegistryData {
   if (data === null || typeof data !== 'object') return false;
-  const { services, reserved, claim } = data as Partial<Record<keyof RegistryData, unknown>>;
+  const given = data as Partial<Record<keyof RegistryData, unknown>>;
+  const services = own(given, 'services');
+  const reserved = own(given, 'reserved');
+  const claim = own(given, 'claim');
   return (
     Array.isArray(services) &&
     services.every((service) => service !== null && typeof service === 'object') &&

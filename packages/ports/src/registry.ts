@@ -9,6 +9,7 @@ import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js
 import { serviceIdHint } from './suggest.js';
 import { expandPortReferences } from './port-references.js';
 import { deepFreeze } from './frozen.js';
+import { bare, own } from './own.js';
 
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
 export type Transport = 'tcp' | 'udp';
@@ -119,15 +120,26 @@ export class Registry<Id extends string = string> {
       this.reserved = data.reserved
         .map((entry): ReservedRange => {
           const range = reservedRange(entry)!;
-          return { kind: 'reserved', id: entry.id, name: entry.name, start: range.start, end: range.end, purpose: expand(entry.purpose), for: [...entry.for] };
+          // Own keys only, as toService reads a service's.
+          return bare({
+            kind: 'reserved',
+            id: own(entry, 'id')!,
+            name: own(entry, 'name')!,
+            start: range.start,
+            end: range.end,
+            purpose: expand(own(entry, 'purpose')!),
+            for: [...own(entry, 'for')!],
+          } as const);
         })
         .sort((a, b) => a.start - b.start);
-      this.claim = {
-        timeoutSeconds: data.claim.timeoutSeconds,
-        protectedProcesses: effectiveProtectedProcesses(data.claim.protect.processes, data.claim.protect.unprotectBuiltin),
-        unprotectedBuiltins: [...data.claim.protect.unprotectBuiltin],
-        protectedPidsUpTo: data.claim.protect.pidsUpTo,
-      };
+      const protect = own(data.claim, 'protect')!;
+      const unprotect = own(protect, 'unprotectBuiltin')!;
+      this.claim = bare({
+        timeoutSeconds: own(data.claim, 'timeoutSeconds')!,
+        protectedProcesses: effectiveProtectedProcesses(own(protect, 'processes')!, unprotect),
+        unprotectedBuiltins: [...unprotect],
+        protectedPidsUpTo: own(protect, 'pidsUpTo')!,
+      });
     } catch (error) {
       // Data of the right shape whose other keys are not (a purpose that is no list, ...): said as such, not "x.map is not a function".
       throw notValidatedData(`data is not a registry's (${String((error as Error | undefined)?.message ?? error).slice(0, 200)})`);
@@ -243,16 +255,23 @@ function notValidatedData(problem: string): TypeError {
 function registryDataProblem(data: unknown, source: unknown): string | undefined {
   if (typeof source !== 'string' || source === '') return `source must be where the registry came from (a non-empty string), not ${describeArgument(source)}`;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return `data must be a registry's data (an object), not ${describeArgument(data)}`;
-  const { services, reserved, claim } = data as Partial<Record<keyof RegistryData, unknown>>;
+  // Own keys only, here and below: the data's, never what another module set on Object.prototype
+  // (a reserved range written with start and end has no port, whatever `Object.prototype.port` is).
+  const given = data as Partial<Record<keyof RegistryData, unknown>>;
+  const services = own(given, 'services');
+  const reserved = own(given, 'reserved');
+  const claim = own(given, 'claim');
   if (!Array.isArray(services)) return `data.services must be an array, not ${describeArgument(services)}`;
   if (!Array.isArray(reserved)) return `data.reserved must be an array, not ${describeArgument(reserved)}`;
-  const protect = (claim as { protect?: unknown } | null | undefined)?.protect;
+  const protect = typeof claim === 'object' && claim !== null ? own(claim as { protect?: unknown }, 'protect') : undefined;
   if (typeof claim !== 'object' || claim === null || typeof protect !== 'object' || protect === null)
     return `data.claim must be a claim policy ({ timeoutSeconds, protect: { ... } }), not ${describeArgument(claim)}`;
   for (let index = 0; index < services.length; index++) {
     const service: unknown = services[index];
     if (typeof service !== 'object' || service === null) return `data.services[${index}] must be a service (an object), not ${describeArgument(service)}`;
-    const { id, port, transport } = service as Record<string, unknown>;
+    const id = own(service as Record<string, unknown>, 'id');
+    const port = own(service as Record<string, unknown>, 'port');
+    const transport = own(service as Record<string, unknown>, 'transport');
     if (typeof id !== 'string' || id === '') return `data.services[${index}].id must be a non-empty string, not ${describeArgument(id)}`;
     if (!isPort(port)) return `data.services[${index}].port must be a port 1-65535, not ${describeArgument(port)}`;
     if (transport !== 'tcp' && transport !== 'udp') return `data.services[${index}].transport must be "tcp" or "udp", not ${describeArgument(transport)}`;
@@ -260,7 +279,11 @@ function registryDataProblem(data: unknown, source: unknown): string | undefined
   for (let index = 0; index < reserved.length; index++) {
     const entry: unknown = reserved[index];
     if (typeof entry !== 'object' || entry === null) return `data.reserved[${index}] must be a reserved entry (an object), not ${describeArgument(entry)}`;
-    const { id, port, start, end } = entry as Record<string, unknown>;
+    const fields = entry as Record<string, unknown>;
+    const id = own(fields, 'id');
+    const port = own(fields, 'port');
+    const start = own(fields, 'start');
+    const end = own(fields, 'end');
     if (typeof id !== 'string' || id === '') return `data.reserved[${index}].id must be a non-empty string, not ${describeArgument(id)}`;
     if (port !== undefined ? !isPort(port) : !(isPort(start) && isPort(end) && start <= end))
       return `data.reserved[${index}] must hold a port, or a start and an end (ports 1-65535, start <= end)`;
@@ -321,35 +344,56 @@ function portReferences(data: RegistryData): (text: string) => string {
   return (text) => expandPortReferences(text, (id) => ports.get(id));
 }
 
+/**
+ * A service as the Registry hands it out, from its data read by own keys only (`own`): the bundled
+ * registry's and a cache entry's data are plain objects, and a key a service leaves out
+ * (`accessNote`, `systemd`, `configuredBy.env`, ...) must not be read through a polluted
+ * Object.prototype. The objects made have no prototype (`bare`), so neither do a caller's reads.
+ */
 function toService(data: RegistryData['services'][number], expand: (text: string) => string = (text) => text): Service {
-  const env = typeof data.configuredBy === 'object' && 'env' in data.configuredBy ? data.configuredBy.env : undefined;
-  return {
+  const field = <K extends keyof typeof data>(key: K) => own(data, key);
+  const configuredBy = field('configuredBy')!;
+  const env = typeof configuredBy === 'object' && configuredBy !== null ? own(configuredBy as { env?: string }, 'env') : undefined;
+  const name = field('name')!;
+  const title = field('title');
+  const accessNote = field('accessNote');
+  const robustNote = field('robustNote');
+  const config = field('config');
+  const metrics = field('metrics');
+  const systemd = field('systemd');
+  const command = field('command');
+  const details = field('details');
+  return bare({
     kind: 'service',
-    id: data.id,
-    name: data.name,
-    title: data.title ?? data.name,
-    group: data.group,
-    port: data.port,
-    protocol: data.protocol,
-    transport: data.transport,
-    access: data.access,
-    ...(data.accessNote !== undefined && { accessNote: expand(data.accessNote) }),
-    configuredBy: typeof data.configuredBy === 'object' ? { ...data.configuredBy } : data.configuredBy,
+    id: field('id')!,
+    name,
+    title: title ?? name,
+    group: field('group')!,
+    port: field('port')!,
+    protocol: field('protocol')!,
+    transport: field('transport')!,
+    access: field('access')!,
+    ...(accessNote !== undefined && { accessNote: expand(accessNote) }),
+    configuredBy: typeof configuredBy === 'object' ? bare({ ...configuredBy }) : configuredBy,
     ...(env !== undefined && { env }),
-    robust: data.robust,
-    ...(data.robustNote !== undefined && { robustNote: expand(data.robustNote) }),
-    ...(data.config !== undefined && { config: data.config }),
-    ...(data.metrics !== undefined && { metrics: data.metrics }),
-    ...(data.systemd !== undefined && { systemd: { ...data.systemd } }),
-    configs: (data.configs ?? []).map((ref) => ({
-      kind: ref.kind,
-      path: ref.path ?? (CONFIG_KINDS[ref.kind].isServiceConfig ? data.config : undefined) ?? CONFIG_KINDS[ref.kind].debianPath,
-      ...(ref.upstream !== undefined && { upstream: ref.upstream }),
-    })),
-    processes: [...data.processes],
-    ...(data.command !== undefined && { command: data.command }),
-    details: Object.fromEntries(Object.entries(data.details ?? {}).map(([label, text]) => [label, expand(text)])),
-    purpose: data.purpose.map(expand),
-    notes: data.notes.map(expand),
-  };
+    robust: field('robust')!,
+    ...(robustNote !== undefined && { robustNote: expand(robustNote) }),
+    ...(config !== undefined && { config }),
+    ...(metrics !== undefined && { metrics }),
+    ...(systemd !== undefined && { systemd: bare({ ...systemd }) }),
+    configs: (field('configs') ?? []).map((ref) => {
+      const kind = own(ref, 'kind')!;
+      const upstream = own(ref, 'upstream');
+      return bare({
+        kind,
+        path: own(ref, 'path') ?? (CONFIG_KINDS[kind].isServiceConfig ? config : undefined) ?? CONFIG_KINDS[kind].debianPath,
+        ...(upstream !== undefined && { upstream }),
+      });
+    }),
+    processes: [...field('processes')!],
+    ...(command !== undefined && { command }),
+    details: bare(Object.fromEntries(Object.entries(details ?? {}).map(([label, text]) => [label, expand(text)]))),
+    purpose: field('purpose')!.map(expand),
+    notes: field('notes')!.map(expand),
+  } as const);
 }

@@ -5,6 +5,7 @@ import { CONFIG_KINDS, configKinds, type ConfigKind } from './config-kinds.js';
 import { hasUnclosedPortReference, portReferenceIds } from './port-references.js';
 import { integerArgument, objectArgument } from './arguments.js';
 import { NGINX_SITE_LOCATIONS } from './nginx-site.js';
+import { own } from './own.js';
 
 export type PathSegment = string | number;
 
@@ -20,10 +21,12 @@ export interface PortRange {
 
 /** A reserved entry's ports, from `port` or `start`/`end`; undefined when malformed. */
 export function reservedRange(entry: { port?: number; start?: number; end?: number }): PortRange | undefined {
-  if (entry.port !== undefined) return { start: entry.port, end: entry.port };
-  if (entry.start !== undefined && entry.end !== undefined && entry.start <= entry.end) {
-    return { start: entry.start, end: entry.end };
-  }
+  // Own keys only: a range written with start and end has no port, whatever another module set on Object.prototype.
+  const port = own(entry, 'port');
+  const start = own(entry, 'start');
+  const end = own(entry, 'end');
+  if (port !== undefined) return { start: port, end: port };
+  if (start !== undefined && end !== undefined && start <= end) return { start, end };
   return undefined;
 }
 
@@ -31,6 +34,8 @@ export function formatRange(range: PortRange): string {
   objectArgument('formatRange', 'range', range, '{ start, end }');
   integerArgument('formatRange', 'range.start', range.start, 0, 65535, 'a port number');
   integerArgument('formatRange', 'range.end', range.end, 0, 65535, 'a port number');
+  // `9-1` would read as a range to anyone; it is none.
+  if (range.start > range.end) throw new RangeError(`formatRange: range.start must be at most range.end, not ${range.start} > ${range.end}`);
   return range.start === range.end ? String(range.start) : `${range.start}-${range.end}`;
 }
 

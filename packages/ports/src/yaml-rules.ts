@@ -1,9 +1,10 @@
 // How ports.yaml's YAML is read, beyond the YAML spec: numbers only as plain
 // decimals, no explicit tags, aliases bounded and acyclic, nesting bounded,
-// keys plain (never a list or a mapping), no merge keys (`<<`).
+// keys plain (never a list, a mapping or an alias), no merge keys (`<<`).
 // The checks run on the parsed document before it becomes JavaScript, so no
 // input can make toJS() throw, loop, or blow up in memory (all limits are
 // documented in packages/ports/README.md, "Beware").
+import { escapeText } from './escape.js';
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
 
 export const MAX_ALIASES = 16;
@@ -99,6 +100,13 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
   let tooDeep = false;
   const targets = aliasTargets(doc);
 
+  const countAlias = (node: Alias) => {
+    aliases++;
+    if (aliases === MAX_ALIASES + 1) {
+      problems.push({ message: `more than ${MAX_ALIASES} YAML aliases; write the values out instead`, offset: at(node) });
+    }
+  };
+
   const size = (node: unknown, depth: number): number => {
     if (node === null || node === undefined || problems.length > 20) return 1;
     if (depth > MAX_DEPTH) {
@@ -107,10 +115,7 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
       return 1;
     }
     if (isAlias(node)) {
-      aliases++;
-      if (aliases === MAX_ALIASES + 1) {
-        problems.push({ message: `more than ${MAX_ALIASES} YAML aliases; write the values out instead`, offset: at(node) });
-      }
+      countAlias(node);
       const target = targets.get(node);
       if (!target) {
         problems.push({ message: `YAML alias *${node.source} has no anchor &${node.source} before it`, offset: at(node) });
@@ -134,8 +139,20 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
     if (isMap(node_)) {
       for (const pair of node_.items) {
         if (!isPair(pair)) continue;
+        // An alias as a key (`&k port: 8000` then `*k : 8500`) hides what the key is: the line a reader sees
+        // (`port: 8000`) lost to the alias's value, and the duplicate-key check would have to see through it.
+        // Counted as any alias is; said for the first few only (20,000 of them are one mistake, not 20,000 lines).
+        if (isAlias(pair.key)) {
+          countAlias(pair.key);
+          if (problems.length <= 20) {
+            const name = escapeText(pair.key.source, 40);
+            problems.push({ message: `a YAML alias (*${name}) may not be a mapping key in ports.yaml; write the key itself`, offset: at(pair.key) });
+          }
+          total += 1 + size(pair.value, depth + 1);
+          continue;
+        }
+        const key = pair.key;
         // A list or mapping as a key (`? [a, b]`) has no JavaScript form: toJS() would stringify it with a warning.
-        const key = isAlias(pair.key) ? targets.get(pair.key) : pair.key;
         if (isMap(key) || isSeq(key)) {
           problems.push({ message: 'a mapping key must be a plain word, not a list or a mapping', offset: at(pair.key as Node) });
           continue;

@@ -129,6 +129,8 @@ describe('the low-level helpers, misused', () => {
     expect(() => untyped(ports.formatRange)(0)).toThrow(/^formatRange: range must be an object \(\{ start, end \}\), not number 0$/);
     expect(() => untyped(ports.formatRange)({ start: '1', end: 2 })).toThrow(/^formatRange: range.start must be a port number/);
     expect(ports.formatRange({ start: 9000, end: 9009 })).toBe('9000-9009');
+    expect(() => ports.formatRange({ start: 9, end: 1 })).toThrow(new RangeError('formatRange: range.start must be at most range.end, not 9 > 1'));
+    expect(ports.formatRange({ start: 8010, end: 8010 })).toBe('8010');
     expect(() => untyped(ports.effectiveProtectedProcesses)('sshd')).toThrow(
       /^effectiveProtectedProcesses: added must be an array of strings, not the string "sshd"$/,
     );

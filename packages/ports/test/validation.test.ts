@@ -505,6 +505,34 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
   });
 
+  it('refuses a YAML alias as a mapping key, nested or at the top, at the alias: the later value never wins over the key a reader sees', async () => {
+    // `&p port: 8000` then `*p : 8500`: read through the alias, api's port would be 8500.
+    const nested = minimalRegistry.replace('    port: 8000\n', '    &p port: 8000\n    *p : 8500\n');
+    const { error } = await rejection(nested);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '7:5 : a YAML alias (*p) may not be a mapping key in ports.yaml; write the key itself',
+    ]);
+    expect(() => parseRegistry(nested)).toThrow(/^ports\.yaml:7:5: a YAML alias \(\*p\) may not be a mapping key in ports\.yaml; write the key itself$/);
+    // At the top, a second `services:` list through the alias would replace the whole list.
+    const top = minimalRegistry.replace('services:\n', '&k services:\n').replace('reserved:\n', '*k :\n  - id: other\nreserved:\n');
+    const { error: topError } = await rejection(top);
+    expect(topError.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      `${top.split('\n').indexOf('*k :') + 1}:1 a YAML alias (*k) may not be a mapping key in ports.yaml; write the key itself`,
+    ]);
+    // The same value as an alias is fine: only a key may not be one.
+    expect(parseRegistry(minimalRegistry.replace('    name: Redis\n', '    name: &r Redis\n    title: *r\n')).service('redis').title).toBe('Redis');
+  });
+
+  it('compares keys as JavaScript sees them: a null key and an empty one are one key', async () => {
+    const text = `${minimalRegistry}~: 1\n"": 2\n`;
+    const { error } = await rejection(text);
+    const lines = text.split('\n').length - 1;
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      `${lines - 1}:1 an empty or null key (\`~:\`, \`"":\`, or nothing before the colon); remove it`,
+      `${lines}:1 duplicate key "\\"\\""; each key may appear once in a mapping: keep one`,
+    ]);
+  });
+
   it('points at an empty or null key where it is, and says what it is', async () => {
     for (const key of ['~', '""', "''"]) {
       const text = `${minimalRegistry}${key}: 1\n`;

@@ -285,6 +285,27 @@ describe('ports validate', () => {
     expect(none.stderr).toMatch(/^ports validate: no file given and no \.\/ports\.yaml here; name the registries to validate\n/);
   });
 
+  it("refuses a YAML alias as a mapping key (the built bin): one file:line:col line, exit 1, never the alias's value", async () => {
+    // `&p port: 8000` then `*p : 8500` read as api on 8500; `&k services:` then `*k :` as a second services list.
+    const nested = replaceOnce(rootRegistry, '\n    port: 8000\n', '\n    &p port: 8000\n    *p : 8500\n');
+    const top = replaceOnce(replaceOnce(rootRegistry, '\nservices:\n', '\n&k services:\n'), '\nreserved:\n', '\n*k :\n  - id: other\nreserved:\n');
+    const dir = checkout(nested);
+    writeFileSync(join(dir, 'top.yaml'), top);
+    const run = await portsBin(['validate', 'ports.yaml', 'top.yaml'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: [
+        `ports.yaml:${nested.split('\n').indexOf('    *p : 8500') + 1}:5: a YAML alias (*p) may not be a mapping key in ports.yaml; write the key itself`,
+        `top.yaml:${top.split('\n').indexOf('*k :') + 1}:1: a YAML alias (*k) may not be a mapping key in ports.yaml; write the key itself`,
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    const get = await portsBin(['get', 'api', '--registry', 'ports.yaml'], { cwd: dir });
+    expect(get.code).toBe(1);
+    expect(get.stdout).toBe('');
+  });
+
   it('--help says what it does without ./ports.yaml: never falls back to the bundled registry', async () => {
     const help = (await ports(['validate', '--help'])).stdout;
     const registryLine = help.split('\n').find((line) => line.trimStart().startsWith('--registry'));
