@@ -107,7 +107,7 @@ export const builtinsByRequire = {
         // Pure calls, so that the exports nothing imports are dropped from the bundle.
         contents: [
           `let builtin;`,
-          `const load = () => (builtin ??= require(${JSON.stringify(args.path)}));`,
+          `const load = () => (builtin ??= __builtinRequire(${JSON.stringify(args.path)}));`,
           'const pick = (name) => load()[name];',
           'const onFirstCall = (name) => (...args) => load()[name](...args);',
           ...(lazy ? [] : ['export default load();']),
@@ -121,9 +121,16 @@ export const builtinsByRequire = {
 /** Builtins that an ES module bundle requires on the first call of one of their functions (builtinsByRequire). */
 const LAZY_IN_ESM = new Set(['node:child_process', 'node:dgram', 'node:fs/promises', 'node:net', 'node:os']);
 
-/** The banner builtinsByRequire needs: a `require` for each ES module file of the bundle. */
+/**
+ * The banner builtinsByRequire needs: a require for builtins in each ES module
+ * file of the bundle. Not named `require`: a service that bundles the library
+ * again (esbuild) then sees the lazy parser's `require("#parser")` as one it
+ * can follow (packages/ports/scripts/build.mjs). In such a bundle made as
+ * CommonJS, import.meta is empty: the bundle's own file serves (only builtins
+ * are required through it).
+ */
 export const esmRequireBanner = {
-  js: 'import { createRequire as __createBuiltinRequire } from "node:module";\nconst require = __createBuiltinRequire(import.meta.url);',
+  js: 'import { createRequire as __createBuiltinRequire } from "node:module";\nconst __builtinRequire = __createBuiltinRequire(import.meta.url || __filename);',
 };
 
 /**

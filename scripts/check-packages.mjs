@@ -107,6 +107,29 @@ try {
     bareInstall.out,
   );
 
+  // 2c. Where the project's own tsc does not see that @types/node: a tsconfig
+  // with "types": [] (npm), and pnpm, which installs the peer only in .pnpm/.
+  // The entries' .d.ts reference Node's types (packages/ports/scripts/build.mjs),
+  // found from the package's own place.
+  const typed = `import { loadRegistry } from '@dsa110/ports';\nimport { readListenSockets } from '@dsa110/ports/system';\nimport { loadUnit } from '@dsa110/ports/systemd';\nconst registry = await loadRegistry();\nexport const port: number = registry.resolvePort('api').port;\nexport const loaders = [readListenSockets, loadUnit];\n`;
+  const tsconfig = (types) =>
+    JSON.stringify({
+      compilerOptions: { strict: true, module: 'nodenext', target: 'ES2022', noEmit: true, skipLibCheck: false, ...types },
+      files: ['index.ts'],
+    });
+  writeFileSync(join(bare, 'index.ts'), typed);
+  writeFileSync(join(bare, 'tsconfig.json'), tsconfig({ types: [] }));
+  const bareTsc = run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: bare });
+  check('a project whose tsconfig says "types": [] type-checks against @dsa110/ports (its types bring Node\'s)', bareTsc.status === 0, bareTsc.out);
+  const viaPnpm = join(work, 'pnpm');
+  mkdirSync(viaPnpm);
+  writeFileSync(join(viaPnpm, 'package.json'), JSON.stringify({ name: 'via-pnpm', private: true, type: 'module' }, null, 2));
+  writeFileSync(join(viaPnpm, 'index.ts'), typed);
+  writeFileSync(join(viaPnpm, 'tsconfig.json'), tsconfig({}));
+  const pnpmAdd = run('npx', ['-y', 'pnpm@10.34.9', 'add', '--prefer-offline', '--loglevel=error', join(first, library)], { cwd: viaPnpm });
+  const pnpmTsc = pnpmAdd.status === 0 ? run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: viaPnpm }) : pnpmAdd;
+  check('a project that installs @dsa110/ports with pnpm type-checks against it (@types/node only in .pnpm/)', pnpmTsc.status === 0, pnpmTsc.out);
+
   // 3. import and require: every entry, one copy of each class.
   const esm = run(
     process.execPath,

@@ -2,7 +2,7 @@
 // registry data and JSON Schema, the ESM library entries (with a CommonJS
 // door for require()), the `ports` bin, and the .d.ts files. Run with plain
 // node: `pnpm build`.
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,20 @@ const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'wa
 
 // 1. The parser: zod + yaml + schema, required on first use only. The one
 //    bundle with third-party code in it (see THIRD-PARTY-NOTICES.md).
-await bundle({ ...common, entryPoints: ['src/parse.ts'], format: 'cjs', outfile: join(dist, 'parse.cjs'), minify: true });
+//    yaml's require('process') and require('buffer') become the globals, so that
+//    a service bundling the library as an ES module (esbuild, see step 3) can
+//    run the parser: an ES module bundle has no require() for builtins.
+const builtinsAsGlobals = {
+  name: 'builtins-as-globals',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?(process|buffer)$/ }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'builtin-global' }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-global' }, (args) => ({
+      loader: 'js',
+      contents: args.path === 'process' ? 'module.exports = process;' : 'module.exports = { Buffer };',
+    }));
+  },
+};
+await bundle({ ...common, entryPoints: ['src/parse.ts'], format: 'cjs', outfile: join(dist, 'parse.cjs'), minify: true, plugins: [builtinsAsGlobals] });
 
 // 2. Registry data, service ids and schema.json from the root ports.yaml.
 if (!generate({ parser: require(join(dist, 'parse.cjs')), write: true })) process.exit(1);
@@ -28,21 +41,44 @@ common.define = registryCacheDefine();
 
 // 3. The library entries, sharing chunks so that classes are one class across
 //    subpaths. The parser is required through the package's private import
-//    `#parser` (package.json "imports"), never exported.
+//    `#parser` (package.json "imports"), never exported. A service that
+//    bundles the library (esbuild, either format) has no dist/parse.cjs beside
+//    its bundle: for it the loader also holds a plain `require("#parser")`,
+//    which that bundler follows (through this package's "imports") and puts
+//    into the service's bundle, run on first use there too. esbuild would
+//    rewrite that require here, so it is written as BUNDLER_REQUIRE and made
+//    `require` in the output (bundlerRequire); unbundled, it is never reached.
+const BUNDLER_REQUIRE = '__bundlerRequire';
 export const lazyParser = {
   name: 'lazy-parser',
   setup(build) {
     build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'lazy-parser' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-parser' }, () => ({
       resolveDir: root,
-      contents: `import { createRequire } from 'node:module';
-let parser;
+      contents: `let parser;
 export function loadParser() {
-  return (parser ??= createRequire(import.meta.url)('#parser'));
+  if (parser) return parser;
+  try {
+    parser = __builtinRequire('#parser');
+  } catch (error) {
+    try {
+      parser = ${BUNDLER_REQUIRE}('#parser');
+    } catch {
+      throw error;
+    }
+  }
+  return parser;
 }`,
     }));
   },
 };
+/** BUNDLER_REQUIRE made `require` in the built files. */
+function bundlerRequire(files) {
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    if (text.includes(BUNDLER_REQUIRE)) writeFileSync(file, text.replaceAll(`${BUNDLER_REQUIRE}(`, 'require('));
+  }
+}
 const entries = { index: 'src/index.ts', 'system/index': 'src/system/index.ts', 'systemd/index': 'src/systemd/index.ts', 'files/index': 'src/files/index.ts' };
 await bundle({
   ...common,
@@ -69,5 +105,19 @@ await bundle({
   banner: esmRequireBanner,
 });
 
-// 5. Types and notices.
+bundlerRequire(
+  readdirSync(dist, { recursive: true })
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => join(dist, file)),
+);
+
+// 5. Types and notices. The types use Node's (Buffer, node:fs): each entry's
+//    .d.ts says so, so that tsc looks for @types/node from this package too,
+//    where npm and pnpm install the peer dependency; a project's own tsc looks
+//    only in its top node_modules/@types (pnpm puts the peer in .pnpm/), and
+//    not at all under "types": [].
 finish(root);
+for (const entry of Object.keys(entries)) {
+  const file = join(dist, `${entry}.d.ts`);
+  writeFileSync(file, `/// <reference types="node" />\n${readFileSync(file, 'utf8')}`);
+}

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cacheDir } from './cache.js';
 import { RegistryError } from './errors.js';
@@ -117,6 +119,10 @@ export function checkRegistryFile(options?: LoadOptions): string | undefined {
 function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: string, limits: { maxBytes: number }) => T): T {
   try {
     if (path === STDIN_PATH) throw new StdinNotSupported();
+    // Node read $DSA110_PORTS_FILE's bytes that are not UTF-8 as U+FFFD: that names another file, or none.
+    if (options.path === undefined && (options.env === undefined || options.env === process.env) && variableNotUtf8(REGISTRY_ENV, path)) {
+      throw new VariableNotUtf8();
+    }
     // Only $DSA110_PORTS_FILE can bring one here (a NUL in options.path is a TypeError): said, not the bare ERR_INVALID_ARG_VALUE of fs.
     if (path.includes('\0')) throw new NulInPath();
     return read(path, { maxBytes: MAX_REGISTRY_BYTES });
@@ -187,6 +193,38 @@ class StdinNotSupported extends Error {}
 
 class NulInPath extends Error {}
 
+class VariableNotUtf8 extends Error {}
+
+/**
+ * Whether process.env's `value` of `name` holds U+FFFD because the variable's
+ * bytes are not UTF-8 (Node decodes each such byte as U+FFFD), read from
+ * /proc/self/environ: the environment the process started with. Only a value
+ * with U+FFFD in it is looked up; one the process set since (its bytes then
+ * decode to something else), or with no /proc, is taken as it is.
+ */
+function variableNotUtf8(name: string, value: string): boolean {
+  if (!value.includes('\uFFFD')) return false;
+  let environ: Buffer;
+  try {
+    environ = readFileSync('/proc/self/environ');
+  } catch {
+    return false;
+  }
+  const prefix = Buffer.from(`${name}=`);
+  // getenv's entry: the first of the name.
+  for (let start = 0; start < environ.length; ) {
+    const nul = environ.indexOf(0, start);
+    const end = nul === -1 ? environ.length : nul;
+    const entry = environ.subarray(start, end);
+    if (entry.subarray(0, prefix.length).equals(prefix)) {
+      const bytes = entry.subarray(prefix.length);
+      return !isUtf8(bytes) && bytes.toString('utf8') === value;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
 /** Why the registry file cannot be read, saying where its path came from (`origin`) and what to do. */
 function readProblem(error: unknown, origin: string | undefined, fromEnv: boolean): string {
   // The origin is the caller's text (`from --registry`): escaped, so the message stays one line.
@@ -194,6 +232,9 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
   const hint = fromEnv ? `fix or unset ${REGISTRY_ENV}` : 'check the path';
   if (error instanceof StdinNotSupported) return `${what}: "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")`;
   if (error instanceof NulInPath) return `${what}: the path holds a NUL byte, which no file name can; ${hint}`;
+  if (error instanceof VariableNotUtf8) {
+    return `${what}: $${REGISTRY_ENV} is not UTF-8 (\\ufffd: bytes Node could not decode), so Node cannot name the file; give the file a UTF-8 name (or a symlink with one) and set $${REGISTRY_ENV} to it, or pass loadRegistry({ path })`;
+  }
   if (!(error instanceof FileReadError)) return `${what}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
   switch (error.kind) {
     case 'missing':
@@ -219,9 +260,22 @@ function parserFor(source: string): Parser {
   try {
     return loadParser();
   } catch (error) {
+    // A bin's installed @dsa110/ports missing or of another version (PARSER_NOT_INSTALLED, cli-kit/installed-parser.ts):
+    // its one line already says what to install, and the tool could not run; not a problem of this registry file.
+    if ((error as { code?: unknown } | null)?.code === 'ERR_DSA110_PORTS_PARSER_NOT_INSTALLED') throw error;
     const polluted = pollutedKeys();
-    if (polluted.length === 0) throw error;
     const why = String((error as Error)?.message ?? error).slice(0, 200);
+    if (polluted.length === 0) {
+      // Most often a service bundled by a tool that did not follow the parser's require("#parser") (esbuild does).
+      throw new RegistryError(source, [
+        {
+          path: '',
+          message: `cannot load the registry parser (dist/parse.cjs of @dsa110/ports): ${escapeText(why.split('\n')[0] ?? '', 200)}; if this program is bundled, keep @dsa110/ports out of the bundle (esbuild: --external:@dsa110/ports), else reinstall @dsa110/ports`,
+          line: 0,
+          column: 0,
+        },
+      ]);
+    }
     const keys = `${polluted.join(', ')} ${polluted.length === 1 ? 'is a property' : 'are properties'}`;
     throw new RegistryError(source, [
       {

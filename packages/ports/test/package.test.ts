@@ -1,6 +1,6 @@
 // The built package, imported the way a service outside this repo imports it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +106,78 @@ describe('the built package', () => {
     expect(pkg.engines.node).toBe('>=20');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin', 'ports.yaml', 'schema.json']));
   });
+});
+
+describe("the entries' types", () => {
+  // A project's tsc looks for @types/node only in its own node_modules/@types (pnpm installs the peer in
+  // .pnpm/) and not at all under "types": []; scripts/check-packages.mjs type-checks both for real.
+  it("reference Node's, so that tsc finds @types/node from the package", () => {
+    for (const entry of ['index', 'system/index', 'systemd/index', 'files/index']) {
+      expect(readFileSync(join(packageDir, `dist/${entry}.d.ts`), 'utf8').split('\n')[0], entry).toBe('/// <reference types="node" />');
+    }
+  });
+});
+
+describe('a service bundled with esbuild', () => {
+  // The real esbuild of this repository, bundling a service that imports the built package.
+  const esbuild = join(repoRoot, 'node_modules/.bin/esbuild');
+  const service = `
+    import { loadRegistry, parseRegistry, RegistryError } from '@dsa110/ports';
+    (async () => {
+      const bundled = await loadRegistry();
+      const custom = await loadRegistry({ path: process.argv[2] });
+      const fromEnv = await loadRegistry();
+      let parsed;
+      try { parseRegistry('version: 1\\nservices: []\\nextra: 1\\n', { source: 'x.yaml' }); }
+      catch (error) { parsed = [error instanceof RegistryError, error.message]; }
+      console.log(JSON.stringify({ port: bundled.resolvePort('api').port, custom: custom.ids, fromEnv: fromEnv.source, parsed }));
+    })().catch((error) => { console.log(JSON.stringify({ failed: [error.constructor.name, error.code, error.message] })); });
+  `;
+  // Run from a directory of its own: no node_modules, no package.json, nothing but the bundle.
+  function bundleAndRun(format: 'cjs' | 'esm', flags: string[] = []) {
+    const source = join(consumer, `service-${format}.mjs`);
+    writeFileSync(source, service);
+    const runDir = mkdtempSync(join(tmpdir(), 'dsa110-bundled-'));
+    try {
+      const outfile = join(runDir, format === 'esm' ? 'service.mjs' : 'service.cjs');
+      execFileSync(esbuild, [source, '--bundle', '--platform=node', `--format=${format}`, '--log-level=error', `--outfile=${outfile}`, ...flags], {
+        cwd: consumer,
+      });
+      const registry = writeRegistry(minimalRegistry);
+      const run = spawnSync(process.execPath, [outfile, registry], {
+        cwd: runDir,
+        env: { PATH: process.env.PATH ?? '', DSA110_PORTS_FILE: registry, XDG_CACHE_HOME: join(runDir, 'cache') },
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      return { registry, result: JSON.parse(run.stdout) };
+    } finally {
+      removeTree(runDir);
+    }
+  }
+
+  for (const format of ['cjs', 'esm'] as const) {
+    it(`as ${format === 'cjs' ? 'CommonJS' : 'an ES module'}: starts, and parses registry files and text with the parser it bundled`, () => {
+      const { registry, result } = bundleAndRun(format);
+      expect(result).toEqual({
+        port: 8000,
+        custom: expect.arrayContaining(['api']),
+        fromEnv: registry,
+        parsed: [true, 'x.yaml:3:1: extra: unknown key "extra"'],
+      });
+    });
+
+    it(`as ${format === 'cjs' ? 'CommonJS' : 'an ES module'} without the parser: a RegistryError saying to keep the package external`, () => {
+      const { result } = bundleAndRun(format, ['--external:#parser']);
+      expect(result.failed).toEqual([
+        'RegistryError',
+        'INVALID_REGISTRY',
+        expect.stringMatching(
+          /: cannot load the registry parser \(dist\/parse\.cjs of @dsa110\/ports\): .*; if this program is bundled, keep @dsa110\/ports out of the bundle \(esbuild: --external:@dsa110\/ports\), else reinstall @dsa110\/ports$/,
+        ),
+      ]);
+    });
+  }
 });
 
 describe('service ids are a type', () => {

@@ -1,0 +1,58 @@
+// $DSA110_PORTS_FILE holding bytes that are not UTF-8. Node gives
+// process.env each such byte as U+FFFD, so loadRegistry() opened another file
+// (one named with a real U+FFFD) than the `ports` bin, which reads the bytes
+// back from /proc/self/environ, or said "no such file" for a file that
+// exists. The library refuses such a value (src/load.ts, variableNotUtf8).
+// Real files, and real processes whose environment holds the bytes.
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bytePath, fromSource, runWithBytes } from '../../../test-support/raw-bytes.js';
+import { tempDir } from '../../../test-support/tree.js';
+import { minimalRegistry } from './helpers.js';
+
+const LIBRARY = new URL('../src/index.ts', import.meta.url).pathname;
+const load = [
+  '--conditions=development',
+  '--import',
+  'tsx',
+  '--input-type=module',
+  '-e',
+  `import { loadRegistry, checkRegistryFile } from ${JSON.stringify(LIBRARY)};
+   for (const call of [() => checkRegistryFile(), async () => (await loadRegistry()).resolvePort('api').port]) {
+     try { console.log(await call()); } catch (error) { console.log(error.constructor.name, error.message); }
+   }`,
+];
+const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' };
+const refusal = (shown: string) =>
+  `RegistryError ${shown}: cannot read the registry (from $DSA110_PORTS_FILE): $DSA110_PORTS_FILE is not UTF-8 (\\ufffd: bytes Node could not decode), ` +
+  'so Node cannot name the file; give the file a UTF-8 name (or a symlink with one) and set $DSA110_PORTS_FILE to it, or pass loadRegistry({ path })';
+
+/** `b\xffn.yaml` (api on 8000) in a new directory, and, with `twin`, `b\u{FFFD}n.yaml` (api on 8123) beside it. */
+function registries(twin: boolean) {
+  const dir = tempDir('ports-env-bytes-');
+  const path = bytePath(dir, 'b\xffn.yaml');
+  writeFileSync(path, minimalRegistry);
+  const twinPath = `${dir}/b\uFFFDn.yaml`;
+  if (twin) writeFileSync(twinPath, minimalRegistry.replace('port: 8000', 'port: 8123'));
+  return { path, twinPath };
+}
+
+describe('loadRegistry with a $DSA110_PORTS_FILE that is not UTF-8', () => {
+  it('refuses it in one line, where it loaded the U+FFFD file beside it (which the ports bin does not read)', () => {
+    const { path, twinPath } = registries(true);
+    const env = { ...cleanEnv, DSA110_PORTS_FILE: path };
+    expect(runWithBytes(load, [], { env })).toEqual({ code: 0, stdout: `${refusal(twinPath)}\n${refusal(twinPath)}\n`, stderr: '' });
+    // The bin, in the same environment, reads the file by its bytes.
+    expect(runWithBytes(fromSource('packages/ports/src/cli/ports.ts'), ['get', 'api'], { env })).toEqual({ code: 0, stdout: '8000\n', stderr: '' });
+  });
+
+  it('refuses it, not "no such file", when there is no U+FFFD file', () => {
+    const { path, twinPath } = registries(false);
+    expect(runWithBytes(load, [], { env: { ...cleanEnv, DSA110_PORTS_FILE: path } }).stdout).toBe(`${refusal(twinPath)}\n${refusal(twinPath)}\n`);
+  });
+
+  it('loads a file really named with U+FFFD (the value is UTF-8)', () => {
+    const { twinPath } = registries(true);
+    expect(runWithBytes(load, [], { env: { ...cleanEnv, DSA110_PORTS_FILE: twinPath } })).toEqual({ code: 0, stdout: `${twinPath}\n8123\n`, stderr: '' });
+  });
+});
