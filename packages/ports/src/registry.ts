@@ -14,9 +14,10 @@ import { bare, own } from './own.js';
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
 export type Transport = 'tcp' | 'udp';
 
-export interface Service {
+/** A service of the registry; `Id` is the registry's id type (`ServiceId` for the bundled one). */
+export interface Service<Id extends string = string> {
   readonly kind: 'service';
-  readonly id: string;
+  readonly id: Id;
   readonly name: string;
   /** Heading on the reference page (defaults to name). */
   readonly title: string;
@@ -103,12 +104,12 @@ export class Registry<Id extends string = string> {
   /** Where the registry came from: a file path, or `ports.yaml (bundled)`. */
   readonly source: string;
   /** Services sorted by port (then transport). */
-  readonly services: readonly Service[];
+  readonly services: readonly Service<Id>[];
   /** Reserved ports and ranges, sorted by first port. */
   readonly reserved: readonly ReservedRange[];
   readonly claim: ClaimPolicy;
 
-  readonly #byId: ReadonlyMap<string, Service>;
+  readonly #byId: ReadonlyMap<string, Service<Id>>;
 
   constructor(data: RegistryData, source: string) {
     const problem = registryDataProblem(data, source);
@@ -116,7 +117,9 @@ export class Registry<Id extends string = string> {
     this.source = source;
     try {
       const expand = portReferences(data);
-      this.services = data.services.map((service) => toService(service, expand)).sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
+      this.services = data.services
+        .map((service) => toService(service, expand) as Service<Id>)
+        .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
       this.reserved = data.reserved
         .map((entry): ReservedRange => {
           const range = reservedRange(entry)!;
@@ -158,7 +161,7 @@ export class Registry<Id extends string = string> {
 
   /** The ids of all services, sorted by port. */
   get ids(): Id[] {
-    return this.services.map((service) => service.id as Id);
+    return this.services.map((service) => service.id);
   }
 
   /** Whether `id` is a service's id: a type guard, so it takes anything (false for what is not a string). */
@@ -167,7 +170,7 @@ export class Registry<Id extends string = string> {
   }
 
   /** The service with this id; throws PortsError (code UNKNOWN_SERVICE) naming the known ids. */
-  service(id: Id): Service {
+  service(id: Id): Service<Id> {
     const service = this.#byId.get(id);
     if (service) return service;
     // From JavaScript anything can arrive: say what it was, not "cannot read properties of undefined".
@@ -183,7 +186,7 @@ export class Registry<Id extends string = string> {
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */
-  lookup(port: number, transport: Transport = 'tcp'): Service | ReservedRange | undefined {
+  lookup(port: number, transport: Transport = 'tcp'): Service<Id> | ReservedRange | undefined {
     // A port read from process.env is a string: say so rather than find nothing.
     if (typeof port !== 'number')
       throw new TypeError(`lookup: port must be a number, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`);

@@ -1,0 +1,33 @@
+// The ids a registry hands out are its id type: the bundled registry's are
+// ServiceId, so an id read from it is one resolvePort takes; a registry from a
+// file or text has string ids. Checked by the compiler (`tsc -b`); the
+// expectations below also run.
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { loadRegistry, parseRegistry, type ReservedRange, type Service, type ServiceId } from '../src/index.js';
+import { minimalRegistry } from './helpers.js';
+
+describe('service ids as types', () => {
+  it("the bundled registry's services, lookup() and service() give ServiceId, which resolvePort takes", async () => {
+    const registry = await loadRegistry({ env: {} });
+    expectTypeOf(registry.services).toEqualTypeOf<readonly Service<ServiceId>[]>();
+    const ports = registry.services.map((service) => registry.resolvePort(service.id).port);
+    expect(ports).toHaveLength(registry.services.length);
+    const owner = registry.lookup(8000);
+    expectTypeOf(owner).toEqualTypeOf<Service<ServiceId> | ReservedRange | undefined>();
+    if (owner?.kind !== 'service') throw new Error('8000 is a service');
+    expect(registry.resolvePort(owner.id).port).toBe(8000);
+    expectTypeOf(registry.service('api').id).toEqualTypeOf<ServiceId>();
+    // And a Service of ServiceId is a Service (of string ids), for code that takes any registry's.
+    const service: Service = registry.service('api');
+    expect(service.id).toBe('api');
+  });
+
+  it('a registry from text has string ids, taken by its own methods and not as ServiceId', () => {
+    const custom = parseRegistry(minimalRegistry);
+    expectTypeOf(custom.services[0]!.id).toEqualTypeOf<string>();
+    for (const service of custom.services) custom.resolvePort(service.id);
+    // @ts-expect-error: an id of a registry from text is any string, not a ServiceId
+    const id: ServiceId = custom.services[0]!.id;
+    expect(custom.ids).toContain(id);
+  });
+});
