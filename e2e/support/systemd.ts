@@ -97,6 +97,13 @@ export async function buildSystemdTree(options: TreeOptions): Promise<SystemdTre
     copyFileSync(options.claimPort, mirrored);
     chmodSync(mirrored, 0o755);
   }
+  // And what its #! line runs: the health check looks the interpreter up inside the root, as systemd would run it there.
+  const shell = join(root, 'bin/sh');
+  if (!existsSync(shell)) {
+    mkdirSync(dirname(shell), { recursive: true });
+    copyFileSync('/bin/sh', shell);
+    chmodSync(shell, 0o755);
+  }
   return { root, unitDir, generated, unitLines };
 }
 
