@@ -79,3 +79,12 @@ export function quietPort(taken: ReadonlySet<number>): number {
     if (!taken.has(port)) return port;
   }
 }
+
+/** quietPort() over and over: a port each call, none listening when `taken` was read and none given twice. */
+export function quietPorts(taken: Set<number>): () => number {
+  return () => {
+    const port = quietPort(taken);
+    taken.add(port);
+    return port;
+  };
+}

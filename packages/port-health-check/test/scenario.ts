@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { snapshot } from '@dsa110/ports/system';
 import { spawnListener, type SpawnedListener } from '../../../test-support/index.js';
-import { EXECUTABLE, quietPort, registryText, tempDir, writeTree, type ServiceSpec } from './helpers.js';
+import { EXECUTABLE, quietPorts, registryText, tempDir, writeTree, type ServiceSpec } from './helpers.js';
 
 export interface Scenario {
   root: string;
@@ -21,11 +21,7 @@ export interface Scenario {
  */
 export async function scenario(options: { broken?: boolean; plus?: boolean } = {}): Promise<Scenario> {
   const taken = new Set((await snapshot()).listeners.map((listener) => listener.port));
-  const pick = () => {
-    const port = quietPort(taken);
-    taken.add(port);
-    return port;
-  };
+  const pick = quietPorts(taken);
   const api = await spawnListener({ host: '127.0.0.1', port: pick() });
   const redis = options.broken ? await spawnListener({ host: '0.0.0.0', port: pick() }) : undefined;
   const vitePort = pick();

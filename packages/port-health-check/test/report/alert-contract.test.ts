@@ -16,7 +16,7 @@ import { snapshot } from '@dsa110/ports/system';
 import { alertRules, annotate, CHECK_ERROR_ALERT, NODE_JOB, renderAlertRules, toYaml, type AlertRule } from '@dsa110/ports/render';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnListener } from '../../../../test-support/index.js';
-import { EXECUTABLE, quietPort, registryText, tempDir, writeTree } from '../helpers.js';
+import { EXECUTABLE, quietPorts, registryText, tempDir, writeTree } from '../helpers.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(packageDir, 'bin/port-health-check.js');
@@ -112,11 +112,7 @@ let staged: Promise<Staged> | undefined;
 function stage(): Promise<Staged> {
   staged ??= (async () => {
     const taken = new Set((await snapshot()).listeners.map((listener) => listener.port));
-    const pick = () => {
-      const port = quietPort(taken);
-      taken.add(port);
-      return port;
-    };
+    const pick = quietPorts(taken);
     const api = await spawnListener({ host: '127.0.0.1', port: pick() });
     const nginx = await spawnListener({ host: '127.0.0.1', port: pick() });
     const web = await spawnListener({ host: '127.0.0.1', port: pick() });

@@ -53,8 +53,13 @@ export async function ports(args: readonly string[], options: { cwd?: string; en
 
 /** Run the built bin, `ports ARGS`, with a clean environment (PATH plus `env`), in `cwd`. */
 export function portsBin(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return runScript(bin, args, options);
+}
+
+/** The built bin run as `script` (e.g. the path an npm install gives it), with `args`; PATH and `options.env` its only environment. */
+export function runScript(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? tmpdir(),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

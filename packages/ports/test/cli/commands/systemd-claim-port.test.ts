@@ -2,13 +2,12 @@
 // the system it writes for: the host, ROOT under --root, this host with
 // --out), or its #! line runs an interpreter the PATH systemd gives the units
 // does not have. A warning on stderr; the exit code stays 0. Real files.
-import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEMD_DEFAULT_PATH } from '@dsa110/ports/systemd';
 import { writeTree, type TreeEntry } from '../../../../../test-support/tree.js';
-import { bin, ports, requireBuilt, tempDir, type Run } from '../helpers.js';
+import { bin, ports, requireBuilt, runScript, tempDir, type Run } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -61,22 +60,8 @@ describe('ports systemd: the claim-port it wires', () => {
   });
 });
 
-/** The built bin run as `script` (a path an npm install would have), with `args`. */
-function runAs(script: string, args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd: tempDir(),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The built bin run as `script` (a path an npm install would have), with `args`, from a directory of its own. */
+const runAs = (script: string, args: readonly string[]) => runScript(script, args, { cwd: tempDir() });
 
 describe('ports systemd: the claim-port installed beside this ports (built bin)', () => {
   it('--out, a --claim-port missing on this host: names <prefix>/bin/claim-port beside <prefix>/bin/ports (npm --prefix)', async () => {
