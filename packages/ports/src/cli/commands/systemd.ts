@@ -31,7 +31,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
-import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_TIMER, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
+import {
+  DEFAULT_HEALTH_CHECK,
+  DEFAULT_TEXTFILE,
+  HEALTH_SERVICE,
+  HEALTH_TIMER,
+  healthUnits,
+  textfileProblem,
+  type HealthUnit,
+} from '../../render/health-timer.js';
 import {
   claimPortPathProblem,
   claimWiring,
@@ -149,6 +157,16 @@ export async function run(context: Context): Promise<Outcome> {
     // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
     if (outcome === 'ok' && wiring.length > 0)
       for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged)) context.io.err(`${oneLine(`warning: ${line}`)}\n`);
+    // The directory the health check writes its textfile into may not be there (node_exporter not installed): every
+    // timer run would fail (exit 3). Said, not failed, as above.
+    if (outcome === 'ok') {
+      const warning = textfileWarning(
+        textfileOption(context),
+        out === undefined ? (root ?? '/') : '/',
+        out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`,
+      );
+      if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`);
+    }
     return outcome;
   }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
@@ -179,12 +197,44 @@ async function requireRoot(root: string): Promise<void> {
 /** The health check's service and timer, from --port-health-check, --textfile and the registry the units name (unitRegistry). */
 function healthUnitsFor(context: Context, claimPort: string, registry: string | undefined): HealthUnit[] {
   const healthCheck = (context.values['port-health-check'] as string | undefined) ?? DEFAULT_HEALTH_CHECK;
-  const textfile = (context.values.textfile as string | undefined) ?? DEFAULT_TEXTFILE;
+  const textfile = textfileOption(context);
   const healthProblem = claimPortPathProblem(healthCheck);
   if (healthProblem) throw new UsageError(`ports systemd: --port-health-check ${quoteValue(healthCheck)}: ${healthProblem}`);
   const fileProblem = textfileProblem(textfile);
   if (fileProblem) throw new UsageError(`ports systemd: --textfile ${quoteValue(textfile)}: ${fileProblem}`);
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
+}
+
+/** The .prom file the health check's service writes: --textfile, else DEFAULT_TEXTFILE. */
+function textfileOption(context: Context): string {
+  return (context.values.textfile as string | undefined) ?? DEFAULT_TEXTFILE;
+}
+
+/**
+ * Why the health check's service cannot write `textfile` on the system the
+ * units are for (`root`; `there` says which, for the message), or undefined:
+ * its directory (node_exporter's textfile directory, which Debian's
+ * prometheus-node-exporter makes) does not exist or is not a directory there,
+ * so every run of the timer fails (exit 3: the health check makes no
+ * directories). One it cannot look at (another user's, as this user) is not
+ * said: root, which runs the service, may.
+ */
+function textfileWarning(textfile: string, root: string, there: string): string | undefined {
+  const dir = dirname(textfile);
+  let state: string;
+  try {
+    if (statSync(hostPath(root, dir)).isDirectory()) return undefined;
+    state = 'is not a directory';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+    state = 'does not exist';
+  }
+  const fix =
+    textfile === DEFAULT_TEXTFILE
+      ? "install prometheus-node-exporter (Debian's package makes it), or pass --textfile FILE naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory)"
+      : `make it where node_exporter's textfile collector reads (--collector.textfile.directory; Debian's prometheus-node-exporter reads ${escapeText(dirname(DEFAULT_TEXTFILE))}), or pass --textfile FILE naming a .prom file in that directory`;
+  return `${escapeText(dir)}, the directory ${HEALTH_SERVICE} writes ${escapeText(basename(textfile))} into, ${state}${there}: every run of ${HEALTH_TIMER} fails (exit 3) and node_exporter serves no port health metrics; ${fix}, and run \`ports systemd\` again`;
 }
 
 /**

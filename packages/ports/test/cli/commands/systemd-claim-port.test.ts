@@ -16,10 +16,11 @@ const UNITS = ['redis-server.service', 'prometheus.service', 'grafana-simple.ser
 const EXE = { text: 'an executable stand-in\n', mode: 0o755 } as const;
 const NODE_SCRIPT = { text: "#!/usr/bin/env node\nimport('../lib/claim-port.js');\n", mode: 0o755 } as const;
 
-/** A staged root with the robust services' unit files (each with `serviceLines`) and `files`. */
+/** A staged root with the robust services' unit files (each with `serviceLines`), node_exporter's textfile directory and `files`. */
 function stagedRoot(files: Record<string, TreeEntry>, serviceLines = ''): string {
   const units = Object.fromEntries(UNITS.map((unit) => [`etc/systemd/system/${unit}`, `[Service]\n${serviceLines}ExecStart=/bin/true\n`]));
-  return writeTree(tempDir('dsa110-ports-claim-port-'), { ...units, ...files });
+  // The textfile directory is there: only the claim-port's warnings here (systemd-textfile.test.ts has the other).
+  return writeTree(tempDir('dsa110-ports-claim-port-'), { ...units, 'var/lib/prometheus/node-exporter': { dir: true }, ...files });
 }
 
 const warnings = (run: Run) => run.stderr.split('\n').filter((line) => line.startsWith('warning: '));
@@ -60,8 +61,11 @@ describe('ports systemd: the claim-port it wires', () => {
   });
 });
 
-/** The built bin run as `script` (a path an npm install would have), with `args`, from a directory of its own. */
-const runAs = (script: string, args: readonly string[]) => runScript(script, args, { cwd: tempDir() });
+/**
+ * The built bin run as `script` (a path an npm install would have), with `args` and a --textfile in a directory that
+ * is there (this host may have no node_exporter), from a directory of its own.
+ */
+const runAs = (script: string, args: readonly string[]) => runScript(script, [...args, '--textfile', join(tempDir(), 'dsa110_ports.prom')], { cwd: tempDir() });
 
 describe('ports systemd: the claim-port installed beside this ports (built bin)', () => {
   it('--out, a --claim-port missing on this host: names <prefix>/bin/claim-port beside <prefix>/bin/ports (npm --prefix)', async () => {
