@@ -112,7 +112,9 @@ export const LIVE_WRITE_MS = 60_000;
 
 /** Whether the process that wrote a file last modified at `written` (ms) is gone. Unknown is not gone. */
 function writerGone(pid: number, written: number): boolean {
-  if (Date.now() - written < LIVE_WRITE_MS) return false;
+  // Within the minute either way: a file stamped in the future was written before the clock was set back, so a
+  // future stamp alone does not keep it for ever (only one within the minute, which a live writer may have made).
+  if (Math.abs(Date.now() - written) < LIVE_WRITE_MS) return false;
   try {
     process.kill(pid, 0); // no signal: only whether the PID is in use (EPERM: another user's, alive)
   } catch (error) {

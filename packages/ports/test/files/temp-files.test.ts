@@ -107,6 +107,21 @@ describe("writeOutputFile removes a killed writer's temporary files", () => {
     expect(readdirSync(dir).sort()).toEqual([recent, 'm.prom'].sort());
   });
 
+  it('one stamped over a minute in the future (written before the clock was set back) whose writer is gone, and not one within the minute', () => {
+    const dir = privateDir();
+    const dead = deadPid();
+    const stamped = (name: string, msFromNow: number) => {
+      const path = make(dir, name);
+      const when = new Date(Date.now() + msFromNow);
+      utimesSync(path, when, when);
+    };
+    stamped(`.m.prom.${dead}.mx5aaaaaaaaaaa.tmp`, 2 * 365 * 86_400_000);
+    const soon = `.m.prom.${dead}.mx5bbbbbbbbbbb.tmp`;
+    stamped(soon, 30_000);
+    expect(writeOutputFile(join(dir, 'm.prom'), 'dsa110_port_up 1\n')).toBe('atomic');
+    expect(readdirSync(dir).sort()).toEqual([soon, 'm.prom'].sort());
+  });
+
   it.skipIf(!unshare)(
     `from inside another PID namespace (a container sharing the directory), never the temporary file of a live writer outside it${unshare ? '' : ' [skipped: needs root and unshare]'}`,
     async () => {
