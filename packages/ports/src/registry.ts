@@ -9,7 +9,7 @@ import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js
 import { serviceIdHint } from './suggest.js';
 import { expandPortReferences } from './port-references.js';
 import { deepFreeze } from './frozen.js';
-import { bare, own } from './own.js';
+import { own } from './own.js';
 
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
 export type Transport = 'tcp' | 'udp';
@@ -124,7 +124,7 @@ export class Registry<Id extends string = string> {
         .map((entry): ReservedRange => {
           const range = reservedRange(entry)!;
           // Own keys only, as toService reads a service's.
-          return bare({
+          return {
             kind: 'reserved',
             id: own(entry, 'id')!,
             name: own(entry, 'name')!,
@@ -132,17 +132,17 @@ export class Registry<Id extends string = string> {
             end: range.end,
             purpose: expand(own(entry, 'purpose')!),
             for: [...own(entry, 'for')!],
-          } as const);
+          } as const;
         })
         .sort((a, b) => a.start - b.start);
       const protect = own(data.claim, 'protect')!;
       const unprotect = own(protect, 'unprotectBuiltin')!;
-      this.claim = bare({
+      this.claim = {
         timeoutSeconds: own(data.claim, 'timeoutSeconds')!,
         protectedProcesses: effectiveProtectedProcesses(own(protect, 'processes')!, unprotect),
         unprotectedBuiltins: [...unprotect],
         protectedPidsUpTo: own(protect, 'pidsUpTo')!,
-      });
+      };
     } catch (error) {
       // Data of the right shape whose other keys are not (a purpose that is no list, ...): said as such, not "x.map is not a function".
       throw notValidatedData(`data is not a registry's (${String((error as Error | undefined)?.message ?? error).slice(0, 200)})`);
@@ -208,7 +208,9 @@ export class Registry<Id extends string = string> {
     if (typeof id !== 'string') throw new TypeError(`resolvePort: id must be a service id (a string), not ${describeArgument(id)}`);
     const service = this.service(id);
     const env = envArgument('resolvePort', optionsArgument('resolvePort', options, RESOLVE_KEYS).env);
-    const variable = service.env;
+    // Own keys only, here and below: a service with no override variable has none, whatever
+    // another module set on Object.prototype (the services handed out are plain objects).
+    const variable = own(service, 'env');
     if (!variable) return { port: service.port, source: 'registry' };
     const value = envValue('resolvePort', env, variable);
     if (value === undefined) return { port: service.port, source: 'registry' };
@@ -232,12 +234,15 @@ export class Registry<Id extends string = string> {
       // Two overrides in one environment that move two services onto the same free port: each alone
       // looks fine against the registry, together they would fight over it.
       for (const other of this.services) {
-        if (other.id === service.id || other.env === undefined || other.env === variable) continue;
+        const otherVariable = own(other, 'env');
+        if (other.id === service.id || otherVariable === undefined || otherVariable === variable) continue;
         // Read as this service's own variable is: an own property, a string or undefined, else a TypeError.
-        const theirs = envValue('resolvePort', env, other.env);
+        const theirs = envValue('resolvePort', env, otherVariable);
         if (other.transport !== service.transport) continue;
         if (theirs !== undefined && parsePort(theirs) === port) {
-          throw refuse(`${other.env}=${quoteValue(theirs)} moves service "${other.id}" (${other.name}) to port ${port} too; give each service its own port`);
+          throw refuse(
+            `${otherVariable}=${quoteValue(theirs)} moves service "${other.id}" (${other.name}) to port ${port} too; give each service its own port`,
+          );
         }
       }
     }
@@ -351,7 +356,9 @@ function portReferences(data: RegistryData): (text: string) => string {
  * A service as the Registry hands it out, from its data read by own keys only (`own`): the bundled
  * registry's and a cache entry's data are plain objects, and a key a service leaves out
  * (`accessNote`, `systemd`, `configuredBy.env`, ...) must not be read through a polluted
- * Object.prototype. The objects made have no prototype (`bare`), so neither do a caller's reads.
+ * Object.prototype. The objects made are ordinary ones (Object.prototype), as any caller's code
+ * expects (`${service}`, `hasOwnProperty`, deep equality with a literal); the Registry's own
+ * reads of them are by own keys too (resolvePort's `env`).
  */
 function toService(data: RegistryData['services'][number], expand: (text: string) => string = (text) => text): Service {
   const field = <K extends keyof typeof data>(key: K) => own(data, key);
@@ -366,7 +373,7 @@ function toService(data: RegistryData['services'][number], expand: (text: string
   const systemd = field('systemd');
   const command = field('command');
   const details = field('details');
-  return bare({
+  return {
     kind: 'service',
     id: field('id')!,
     name,
@@ -377,26 +384,26 @@ function toService(data: RegistryData['services'][number], expand: (text: string
     transport: field('transport')!,
     access: field('access')!,
     ...(accessNote !== undefined && { accessNote: expand(accessNote) }),
-    configuredBy: typeof configuredBy === 'object' ? bare({ ...configuredBy }) : configuredBy,
+    configuredBy: typeof configuredBy === 'object' ? { ...configuredBy } : configuredBy,
     ...(env !== undefined && { env }),
     robust: field('robust')!,
     ...(robustNote !== undefined && { robustNote: expand(robustNote) }),
     ...(config !== undefined && { config }),
     ...(metrics !== undefined && { metrics }),
-    ...(systemd !== undefined && { systemd: bare({ ...systemd }) }),
+    ...(systemd !== undefined && { systemd: { ...systemd } }),
     configs: (field('configs') ?? []).map((ref) => {
       const kind = own(ref, 'kind')!;
       const upstream = own(ref, 'upstream');
-      return bare({
+      return {
         kind,
         path: own(ref, 'path') ?? (CONFIG_KINDS[kind].isServiceConfig ? config : undefined) ?? CONFIG_KINDS[kind].debianPath,
         ...(upstream !== undefined && { upstream }),
-      });
+      };
     }),
     processes: [...field('processes')!],
     ...(command !== undefined && { command }),
-    details: bare(Object.fromEntries(Object.entries(details ?? {}).map(([label, text]) => [label, expand(text)]))),
+    details: Object.fromEntries(Object.entries(details ?? {}).map(([label, text]) => [label, expand(text)])),
     purpose: field('purpose')!.map(expand),
     notes: field('notes')!.map(expand),
-  } as const);
+  } as const;
 }

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRegistry, parseRegistry } from '../src/index.js';
+import { ordinaryProblems, registryObjects } from './fixtures/ordinary-objects.js';
 import { repoRoot } from './helpers.js';
 
 const fixture = new URL('./fixtures/polluted-parse.ts', import.meta.url).pathname;
@@ -180,6 +182,9 @@ describe.each(Object.entries(files))('%s in a process with a polluted prototype'
     // Every other optional key: the parsed registries too are the clean process's.
     const parsable = run(`keys-except:${LIBRARY_KEYS.join(',')}`, file, keys);
     expect(parsable).toEqual(cleanRead);
+    // And their objects are ordinary ones there too: String(service), hasOwnProperty, deep equality work.
+    const registries = file === files['the real ports.yaml'] ? [polluted.bundled, parsable.parsed, parsable.loaded] : [polluted.bundled];
+    for (const outcome of registries) expectOrdinary(outcome);
   });
 
   it('Object.prototype.get, which the YAML and schema libraries cannot work with: a RegistryError naming it', () => {
@@ -211,6 +216,36 @@ describe('the parsed-registry cache read in a polluted process', () => {
     expect(polluted.loaded).toEqual(clean.loaded);
     expect(polluted.bundled).toEqual(clean.bundled);
     expect(clean.loaded).toHaveProperty('ids');
+    expectOrdinary(polluted.loaded);
+  });
+});
+
+/** An outcome of the fixture that is a registry whose every object passed ordinaryProblems (none of a file's problems). */
+function expectOrdinary(outcome: unknown): void {
+  expect(outcome).toHaveProperty('ids');
+  expect((outcome as { ordinaryProblems: string[] }).ordinaryProblems).toEqual([]);
+}
+
+describe("the registry's objects are ordinary objects, as a service's code uses any object", () => {
+  // The library reads its data by own keys only; what it hands out has Object.prototype, as before:
+  // with no prototype, `"svc " + service` threw a TypeError and a deep equality with a literal failed.
+  it.each([
+    ['the bundled registry', () => loadRegistry({ env: {} })],
+    ['the real ports.yaml, parsed', () => parseRegistry(readFileSync(join(repoRoot, 'ports.yaml'), 'utf8'))],
+  ])('%s: String(), a template literal, hasOwnProperty and deepStrictEqual with the JSON round trip work on every object', async (_, make) => {
+    const registry = await make();
+    const service = registry.service('api');
+    expect(String(service)).toBe('[object Object]');
+    expect(`svc ${service}`).toBe('svc [object Object]');
+    // biome-ignore lint/suspicious/noPrototypeBuiltins: a service's code may call it, and the types allow it
+    expect(service.hasOwnProperty('port')).toBe(true);
+    expect(Object.getPrototypeOf(service)).toBe(Object.prototype);
+    expect(service).toStrictEqual(JSON.parse(JSON.stringify(service)));
+    // Every object it hands out, nested ones included (configuredBy, systemd, configs, details, ranges, claim).
+    expect(registryObjects(registry).length).toBeGreaterThan(registry.services.length + registry.reserved.length);
+    expect(ordinaryProblems(registry)).toEqual([]);
+    // Still deep-frozen: ordinary, not writable.
+    for (const [, object] of registryObjects(registry)) expect(Object.isFrozen(object)).toBe(true);
   });
 });
 
