@@ -1,12 +1,13 @@
 // The registry parser that claim-port and port-health-check require from the
 // installed @dsa110/ports (cli-kit/installed-parser.ts, wired in by
 // scripts/build-support.mjs's portsInBin): a missing one, or one of another
-// version, is one line and the tool's "could not run" exit code, never Node's
-// multi-line "Cannot find module ... Require stack" and never a new parser
-// under an old bin. The built bins run for real in an install layout made in
+// version, or one whose package.json is broken (a FIFO, a directory, not
+// JSON, a version that is not a string), is one line and the tool's "could
+// not run" exit code, never Node's multi-line "Cannot find module ... Require
+// stack", never a hang on a FIFO, and never a new parser under an old bin. The built bins run for real in an install layout made in
 // a temporary directory. Build first (`pnpm build`).
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, linkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +33,10 @@ beforeAll(() => {
  * node_modules as `npm install -g --prefix` leaves it, under a directory whose
  * name needs escaping: the two bin packages copied in (bin, dist,
  * package.json), and @dsa110/ports as `ports` says: none, one whose
- * package.json has `version`, or one without its dist/parse.cjs.
+ * package.json has `version`, or one without its dist/parse.cjs; `manifest`,
+ * when given, makes its package.json instead (a FIFO, a directory, bad JSON).
  */
-function installLayout(ports: { version: string; parser?: boolean } | undefined): string {
+function installLayout(ports: { version: string; parser?: boolean; manifest?: (path: string, json: Record<string, unknown>) => void } | undefined): string {
   const base = join(mkdtempSync(join(tmpdir(), 'installed-parser-')), 'pre\nfix\u001b[31m');
   dirs.push(dirname(base));
   const scope = join(base, 'lib/node_modules/@dsa110');
@@ -44,7 +46,9 @@ function installLayout(ports: { version: string; parser?: boolean } | undefined)
   if (ports !== undefined) {
     const manifest = JSON.parse(readFileSync(join(portsDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     mkdirSync(join(scope, 'ports/dist'), { recursive: true });
-    writeFileSync(join(scope, 'ports/package.json'), JSON.stringify({ ...manifest, version: ports.version }, null, 2));
+    const json = { ...manifest, version: ports.version };
+    if (ports.manifest === undefined) writeFileSync(join(scope, 'ports/package.json'), JSON.stringify(json, null, 2));
+    else ports.manifest(join(scope, 'ports/package.json'), json);
     if (ports.parser !== false) cpSync(join(portsDir, 'dist/parse.cjs'), join(scope, 'ports/dist/parse.cjs'));
   }
   // A registry that needs the parser: a --registry file (the bundled one never does).
@@ -60,6 +64,8 @@ function runBin(base: string, bin: string, args: string[]) {
     encoding: 'utf8',
     // No cache: a parsed-registry entry would spare the parser.
     env: { ...environment, DSA110_PORTS_CACHE: 'off', NO_COLOR: '' },
+    // A bin that hangs (a blocking read of a FIFO) fails the test instead of hanging it: status null.
+    timeout: 20_000,
   });
   return { status, stdout, stderr };
 }
@@ -114,6 +120,100 @@ describe('the installed registry parser, on the built bins', () => {
   });
 });
 
+/** The line for an installed @dsa110/ports whose package.json is broken: the file named (escaped), what is wrong, what to install. */
+function brokenLine(base: string, bin: string, prefix: string, what: string): string {
+  return `${prefix}cannot load the registry parser: @dsa110/ports is installed, but ${dirname(base)}/pre\\nfix\\e[31m/lib/node_modules/@dsa110/ports/package.json ${what}; reinstall @dsa110/${bin} with the @dsa110/ports it depends on, or install @dsa110/ports@${portsVersion} beside it\n`;
+}
+
+describe('an installed @dsa110/ports whose package.json is broken: said so, not "not installed", one line, the could-not-run code', () => {
+  const cases: { name: string; manifest: (path: string, json: Record<string, unknown>) => void; what: string | RegExp }[] = [
+    {
+      name: 'a FIFO (never read: no hang)',
+      manifest: (path) => execFileSync('mkfifo', [path]),
+      what: 'cannot be read (it is a FIFO (named pipe), not a regular file)',
+    },
+    { name: 'a directory', manifest: (path) => mkdirSync(path), what: 'cannot be read (it is a directory, not a regular file)' },
+    {
+      name: 'larger than 1 MiB',
+      manifest: (path, json) => writeFileSync(path, JSON.stringify(json).padEnd(1024 * 1024 + 1, ' ')),
+      what: 'cannot be read (it is larger than 1 MiB)',
+    },
+    { name: 'not JSON', manifest: (path) => writeFileSync(path, '{"name": "@dsa110/ports", version'), what: /^is broken \(not JSON: .+\)$/ },
+    { name: 'JSON null', manifest: (path) => writeFileSync(path, 'null\n'), what: 'is broken (not a JSON object but null)' },
+    {
+      name: 'a numeric version, shown as JSON',
+      manifest: (path, json) => writeFileSync(path, JSON.stringify({ ...json, version: 1.5 })),
+      what: 'is broken (its "version" is not a string but 1.5)',
+    },
+    {
+      name: 'no version',
+      manifest: (path, json) => writeFileSync(path, JSON.stringify({ ...json, version: undefined })),
+      what: 'is broken (it has no "version")',
+    },
+  ];
+  for (const { name, manifest, what } of cases) {
+    it(name, () => {
+      const base = installLayout({ version: portsVersion, manifest });
+      for (const { bin, args, code, prefix } of BINS) {
+        const run = runBin(base, bin, args(base));
+        expect(run.status, bin).toBe(code);
+        if (typeof what === 'string') expect(run.stderr, bin).toBe(brokenLine(base, bin, prefix, what));
+        else {
+          const [head, tail] = brokenLine(base, bin, prefix, '\0').split('\0') as [string, string];
+          expect(run.stderr.startsWith(head) && run.stderr.endsWith(tail), `${bin}: ${run.stderr}`).toBe(true);
+          expect(run.stderr.slice(head.length, -tail.length), bin).toMatch(what);
+        }
+      }
+    });
+  }
+
+  it('an empty @dsa110/ports directory nearer the bin (left behind): passed over, as Node does, for the installed one', () => {
+    const base = installLayout({ version: portsVersion });
+    for (const bin of ['claim-port', 'port-health-check'])
+      mkdirSync(join(base, 'lib/node_modules/@dsa110', bin, 'node_modules/@dsa110/ports'), { recursive: true });
+    for (const { bin, args, code } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(run.stderr, bin).not.toContain('registry parser');
+      expect(run.status, bin).not.toBe(code === 1 ? 64 : code);
+    }
+  });
+
+  it('a pnpm layout (the package directory a symbolic link into .pnpm, its files hard links into the store): the tool runs', () => {
+    const base = installLayout(undefined);
+    const modules = join(base, 'lib/node_modules');
+    const store = join(base, 'store');
+    mkdirSync(store);
+    writeFileSync(join(store, 'package.json'), readFileSync(join(portsDir, 'package.json')));
+    cpSync(join(portsDir, 'dist/parse.cjs'), join(store, 'parse.cjs'));
+    const linked = join(modules, `.pnpm/@dsa110+ports@${portsVersion}/node_modules/@dsa110/ports`);
+    mkdirSync(join(linked, 'dist'), { recursive: true });
+    linkSync(join(store, 'package.json'), join(linked, 'package.json'));
+    linkSync(join(store, 'parse.cjs'), join(linked, 'dist/parse.cjs'));
+    symlinkSync(`../.pnpm/@dsa110+ports@${portsVersion}/node_modules/@dsa110/ports`, join(modules, '@dsa110/ports'));
+    for (const { bin, args, code } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(run.stderr, bin).not.toContain('registry parser');
+      expect(run.status, bin).not.toBe(code === 1 ? 64 : code);
+    }
+  });
+
+  it("a package.json that is a symbolic link to a file elsewhere (a tree of per-file links): followed, and dist/parse.cjs is the package directory's", () => {
+    const base = installLayout({
+      version: portsVersion,
+      manifest: (path, json) => {
+        const real = join(dirname(path), '../../../package.json.real');
+        writeFileSync(real, JSON.stringify(json));
+        symlinkSync(real, path);
+      },
+    });
+    for (const { bin, args, code } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(run.stderr, bin).not.toContain('registry parser');
+      expect(run.status, bin).not.toBe(code === 1 ? 64 : code);
+    }
+  });
+});
+
 describe('parserProblemMessage', () => {
   const build: ParserBuild = { tool: '@dsa110/claim-port', toolVersion: '1.2.0', portsVersion: '1.2.0' };
   it('is one line whatever the paths and versions found hold', () => {
@@ -122,6 +222,7 @@ describe('parserProblemMessage', () => {
       parserProblemMessage({ kind: 'unreadable', at: '/opt/\u001b]0;x/package.json', why: 'EACCES\nstack' }, build),
       parserProblemMessage({ kind: 'mismatch', at: '/opt/p/package.json', found: '9.9.9\r\nforged line' }, build),
       parserProblemMessage({ kind: 'no-parser', at: '/opt/p/dist/parse.cjs', why: 'boom' }, build),
+      parserProblemMessage({ kind: 'broken', at: '/opt/p\r/package.json', why: 'not JSON: Unexpected token\n' }, build),
     ];
     for (const message of messages) {
       for (const control of ['\n', '\r', '\u001b']) expect(message).not.toContain(control);
@@ -130,5 +231,6 @@ describe('parserProblemMessage', () => {
     }
     expect(messages[0]).toContain('/opt/x\\ny/dist');
     expect(messages[2]).toContain('is version 9.9.9\\r\\nforged line;');
+    expect(messages[4]).toContain('@dsa110/ports is installed, but /opt/p\\r/package.json is broken (not JSON: Unexpected token\\n);');
   });
 });
