@@ -387,7 +387,8 @@ function readExecutable(root: string, path: string, searchPaths: readonly Search
   if (!path.startsWith('/')) return { path, exists: false, executable: false, problem: `"${path}" is not an absolute path (systemd needs one)` };
   try {
     const info = statSync(hostPath(root, path));
-    const executable = info.isFile() && (info.mode & 0o111) !== 0;
+    if (!info.isFile()) return { path, exists: true, executable: false, notRegular: true };
+    const executable = (info.mode & 0o111) !== 0;
     if (!executable) return { path, exists: true, executable };
     const interpreters = new Map(searchPaths.map((searchPath) => [searchPath.value, readInterpreter(root, path, searchPath)]));
     return { path, exists: true, executable, interpreters };

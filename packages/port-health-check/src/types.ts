@@ -113,6 +113,8 @@ export interface ExecutableFacts {
   readonly path: string;
   readonly exists: boolean;
   readonly executable: boolean;
+  /** It exists but is not a regular file (a FIFO, a directory, a device): nothing systemd can run, whatever its mode. */
+  readonly notRegular?: boolean;
   readonly problem?: string;
   /**
    * Of an executable file: what its `#!` line runs, looked up as systemd would

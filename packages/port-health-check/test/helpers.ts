@@ -13,7 +13,7 @@ export { tempDir, writeTree, type TreeEntry } from '../../../test-support/tree.j
  * compiled one: a `#!/bin/sh` here would need ROOT/bin/sh, as the dependencies
  * check looks its interpreter up inside the root.
  */
-export const EXECUTABLE = { text: 'a claim-port stand-in with no #! line\n', mode: 0o755 } as const;
+export const EXECUTABLE = { text: '\u007fELF a claim-port stand-in (ELF magic, no #! line)\n', mode: 0o755 } as const;
 
 export interface ServiceSpec {
   id: string;

@@ -2,7 +2,7 @@
 // socket table must be readable; each claim-port executable a unit calls
 // must exist (under --root) and be executable, or the unit fails to start;
 // and what its #! line runs (`#!/usr/bin/env node`) must be found in the PATH
-// systemd gives the unit (its Environment=PATH=, else systemd's default), not
+// systemd gives the unit (its Environment=PATH=, ExecSearchPath=, else systemd's default), not
 // only in an operator's shell.
 import { claimLines, interpreterProblem, unitSearchPath, where } from '@dsa110/ports/systemd';
 import type { CheckResult, Facts } from '../types.js';
@@ -50,6 +50,10 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     if (!executable) results.push(result('unknown', `${base}: not looked at`));
     else if (executable.problem) results.push(result('unknown', `${base}: ${executable.problem}`));
     else if (!executable.exists) results.push(result('error', `${base} does not exist${shownRoot}; install @dsa110/claim-port there`));
+    else if (executable.notRegular)
+      results.push(
+        result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); install @dsa110/claim-port there`),
+      );
     else if (!executable.executable) results.push(result('error', `${base} is not an executable file${shownRoot}; chmod +x it`));
     else {
       // What its #! line runs, once for each PATH the units that call it get: systemd cannot start a unit whose claim-port's interpreter it cannot find.
@@ -64,7 +68,7 @@ export function checkDependencies(facts: Facts): CheckResult[] {
         }
         const problem = interpreterProblem(lookup);
         if (problem !== undefined) {
-          results.push(result(lookup.kind === 'missing' ? 'error' : 'unknown', `${describe(by)}${shownRoot}: ${problem}`, by));
+          results.push(result(lookup.kind === 'missing' || lookup.kind === 'invalid' ? 'error' : 'unknown', `${describe(by)}${shownRoot}: ${problem}`, by));
           failed = true;
         } else if (lookup.kind === 'found') found.push(lookup.command === undefined ? lookup.path : `${lookup.command} at ${lookup.path}`);
       }

@@ -4,7 +4,7 @@
 // only on an operator's PATH (nvm, asdf, /opt) passes a shell, but systemd
 // runs ExecStartPre= with the unit's PATH, else its default, and fails (127).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEMD_DEFAULT_PATH } from '@dsa110/ports/systemd';
@@ -18,7 +18,7 @@ const SERVICES: ServiceSpec[] = [{ id: 'redis', port: 6379, robust: true, unit: 
 const registry = testRegistry(SERVICES);
 const UNIT = 'etc/systemd/system/redis-server.service';
 const DROP_IN = 'etc/systemd/system/redis-server.service.d/claim-port.conf';
-const EXE = { text: 'an executable stand-in\n', mode: 0o755 } as const;
+const EXE = { text: '\u007fELF an executable stand-in\n', mode: 0o755 } as const;
 const NODE_SCRIPT = { text: "#!/usr/bin/env node\nimport('../lib/claim-port.js');\n", mode: 0o755 } as const;
 
 /** A root where claim-port is a node script, /usr/bin/env is there, and node is only under /opt (on no systemd PATH). */
@@ -75,6 +75,61 @@ describe('dependencies: the interpreter of claim-port, under --root', () => {
     const results = await dependencies(tree({ 'usr/bin/node': EXE }, 'Environment=PATH=/srv/bin\n'));
     expect(results).toEqual([expect.objectContaining({ severity: 'error' })]);
     expect(results[0]!.reason).toContain(`(PATH=/srv/bin (set in /${UNIT}:2))`);
+  });
+});
+
+describe('dependencies: what else decides whether systemd can run claim-port, under --root', () => {
+  it("node found through a drop-in's ExecSearchPath= (the unit sets no PATH): ok; an error names ExecSearchPath= and its file:line", async () => {
+    const searchPath = 'etc/systemd/system/redis-server.service.d/search.conf';
+    expect(await dependencies(tree({ [searchPath]: '[Service]\nExecSearchPath=/opt/node/bin\n' }))).toEqual([
+      expect.objectContaining({ severity: 'ok', reason: expect.stringContaining('its interpreter is found (node at /opt/node/bin/node)') }),
+    ]);
+    const results = await dependencies(tree({ [searchPath]: '[Service]\nExecSearchPath=/srv/bin\n' }));
+    expect(results).toEqual([
+      expect.objectContaining({ severity: 'error', reason: expect.stringContaining(`(ExecSearchPath=/srv/bin (set in /${searchPath}:2,`) }),
+    ]);
+  });
+
+  it('a claim-port with no #! line that is not ELF (empty, or text): an error, reinstall it', async () => {
+    for (const text of ['', 'echo hi\n']) {
+      expect(await dependencies(tree({ 'usr/local/bin/claim-port': { text, mode: 0o755 } }))).toEqual([
+        expect.objectContaining({
+          severity: 'error',
+          reason: expect.stringMatching(/not a program the kernel can run \(no #! line and not ELF\).*reinstall claim-port/),
+        }),
+      ]);
+    }
+  });
+
+  it('an interpreter that is a script whose own interpreter is missing: an error naming the chain', async () => {
+    const results = await dependencies(
+      tree({ 'usr/local/bin/claim-port': { text: '#!/usr/bin/node\n', mode: 0o755 }, 'usr/bin/node': { text: '#!/opt/missing/bash\n', mode: 0o755 } }),
+    );
+    expect(results).toEqual([
+      expect.objectContaining({ severity: 'error', reason: expect.stringContaining('/usr/local/bin/claim-port -> /usr/bin/node -> /opt/missing/bash') }),
+    ]);
+  });
+
+  it('Windows line endings and a bare #!/usr/bin/env: errors that say so', async () => {
+    const crlf = await dependencies(
+      tree({ 'usr/local/bin/claim-port': { text: '#!/usr/bin/env node\r\nimport("x");\r\n', mode: 0o755 }, 'usr/bin/node': EXE }),
+    );
+    expect(crlf).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('Windows (CRLF) line endings') })]);
+    const loop = await dependencies(tree({ 'usr/local/bin/claim-port': { text: '#!/usr/bin/env\n', mode: 0o755 } }));
+    expect(loop).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('an endless exec loop') })]);
+  });
+
+  it('a FIFO at the claim-port path, its x bits set: an error saying it is not a regular file, not chmod +x', async () => {
+    const root = tree({ 'usr/local/bin/claim-port': { fifo: true } });
+    chmodSync(join(root, 'usr/local/bin/claim-port'), 0o755);
+    const results = await dependencies(root);
+    expect(results).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: expect.stringContaining(`claim-port ${CLAIM} (called by redis in /${DROP_IN}:2) is not a regular file`),
+      }),
+    ]);
+    expect(results[0]!.reason).not.toContain('chmod');
   });
 });
 
@@ -138,5 +193,24 @@ describe('the built bin, --root', () => {
       expect.objectContaining({ severity: 'error', reason: expect.stringContaining("/usr/bin/env: 'node': No such file or directory") }),
     ]);
     expect(run.status).toBe(1);
+  });
+
+  it('port-health-check --root R --json: node found through a drop-in ExecSearchPath= is ok; an empty claim-port is an error', () => {
+    const registryPath = join(tempDir(), 'ports.yaml');
+    writeFileSync(registryPath, registryText(SERVICES));
+    const bin = join(import.meta.dirname, '../../bin/port-health-check.js');
+    const claimChecks = (root: string) => {
+      const run = spawnSync(process.execPath, [bin, '--registry', registryPath, '--root', root, '--service', 'redis', '--json', '--no-firewall'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+      const report = JSON.parse(run.stdout) as { checks: { check: string; severity: string; reason: string }[] };
+      return report.checks.filter((check) => check.check === 'dependencies' && check.reason.startsWith('claim-port'));
+    };
+    const searchPath = { 'etc/systemd/system/redis-server.service.d/search.conf': '[Service]\nExecSearchPath=/opt/node/bin\n' };
+    expect(claimChecks(tree(searchPath))).toEqual([expect.objectContaining({ severity: 'ok', reason: expect.stringContaining('node at /opt/node/bin/node') })]);
+    expect(claimChecks(tree({ ...searchPath, 'usr/local/bin/claim-port': { text: '', mode: 0o755 } }))).toEqual([
+      expect.objectContaining({ severity: 'error', reason: expect.stringContaining('not a program the kernel can run') }),
+    ]);
   });
 });

@@ -267,6 +267,9 @@ export function mergeUnit(
   const count = { ExecStart: 0, ExecStop: 0 };
   let successAction = false;
   let user: EnvironmentSetting | undefined;
+  // ExecSearchPath= entries (absolute only; each line appends, an empty one clears), with the last line that set one.
+  let execSearchPath: { entries: string[]; file: string; line: number } | undefined;
+  let passEnvironment: EnvironmentSetting[] = [];
   const sockets: EnvironmentSetting[] = [];
   let dynamicUser = false;
   let type = 'simple';
@@ -302,6 +305,17 @@ export function mergeUnit(
         if (value === '') environmentFileLines = [];
         const entry = value === '' ? undefined : environmentFileLine(value, unit, file.path, line);
         if (entry) environmentFileLines.push(entry);
+      } else if (key === 'ExecSearchPath') {
+        // As systemd's config_parse_colon_separated_paths: specifiers resolved, relative entries ignored, simplified.
+        const entries = value
+          .split(':')
+          .map((entry) => expandSpecifiers(entry.trim(), unit))
+          .filter((entry) => entry.startsWith('/'))
+          .map(simplifyPath);
+        execSearchPath = value === '' ? undefined : { entries: [...(execSearchPath?.entries ?? []), ...entries], file: file.path, line };
+      } else if (key === 'PassEnvironment') {
+        if (value === '') passEnvironment = [];
+        for (const name of value.split(/[ \t\n\r]+/)) if (name !== '') passEnvironment.push({ value: name, file: file.path, line });
       } else if (key === 'User') user = value === '' ? undefined : { value: expandSpecifiers(value, unit), file: file.path, line };
       else if (key === 'Sockets') {
         // A list of socket units, merged across lines (systemd cannot clear it); words are split, not unquoted, and a
@@ -347,6 +361,11 @@ export function mergeUnit(
     ...(cleared && { execStartPreCleared: cleared }),
     environment,
     ...(environmentFiles.length > 0 && { environmentFiles }),
+    ...(execSearchPath &&
+      execSearchPath.entries.length > 0 && {
+        execSearchPath: { value: execSearchPath.entries.join(':'), file: execSearchPath.file, line: execSearchPath.line },
+      }),
+    ...(passEnvironment.length > 0 && { passEnvironment }),
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),

@@ -82,6 +82,10 @@ export interface UnitFacts {
   readonly environment: ReadonlyMap<string, EnvironmentSetting>;
   /** The EnvironmentFile= list after the merge (an empty one clears it), when there is one. */
   readonly environmentFiles?: readonly EnvironmentFileFacts[];
+  /** ExecSearchPath= after the merge (an empty one clears it, each line appends), its absolute entries joined by `:`, with the last line that added to it. */
+  readonly execSearchPath?: EnvironmentSetting;
+  /** PassEnvironment= after the merge (an empty one clears it): each variable name passed from the manager, with where it was named. */
+  readonly passEnvironment?: readonly EnvironmentSetting[];
   /** The last non-empty User= of [Service], with where it was set. */
   readonly user?: EnvironmentSetting;
   /** The socket units of `Sockets=` (each name with where it was given): systemd passes their sockets to the service, and starting the service starts them. */

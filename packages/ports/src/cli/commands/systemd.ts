@@ -733,7 +733,8 @@ function claimPortWarnings(claimPort: string, root: string | undefined, units: r
 function executableState(root: string, path: string): string | undefined {
   try {
     const info = statSync(hostPath(root, path));
-    return info.isFile() && (info.mode & 0o111) !== 0 ? undefined : 'is not an executable file';
+    if (!info.isFile()) return 'is not a regular file (nothing systemd can run)';
+    return (info.mode & 0o111) !== 0 ? undefined : 'is not an executable file';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'does not exist';

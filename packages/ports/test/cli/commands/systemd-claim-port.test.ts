@@ -13,7 +13,7 @@ beforeAll(requireBuilt);
 
 const CLAIM = '/usr/local/bin/claim-port';
 const UNITS = ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service'];
-const EXE = { text: 'an executable stand-in\n', mode: 0o755 } as const;
+const EXE = { text: '\u007fELF an executable stand-in\n', mode: 0o755 } as const;
 const NODE_SCRIPT = { text: "#!/usr/bin/env node\nimport('../lib/claim-port.js');\n", mode: 0o755 } as const;
 
 /** A staged root with the robust services' unit files (each with `serviceLines`), node_exporter's textfile directory and `files`. */
@@ -39,8 +39,17 @@ describe('ports systemd: the claim-port it wires', () => {
     expect(warnings(await ports(['systemd', '--root', plain]))).toEqual([
       expect.stringContaining(`${CLAIM}, the claim-port the units run, is not an executable file under ${plain}`),
     ]);
-    // There and executable, with no #! line: nothing said.
+    // There and executable, an ELF binary: nothing said.
     expect(warnings(await ports(['systemd', '--root', stagedRoot({ 'usr/local/bin/claim-port': EXE })]))).toEqual([]);
+    // Neither ELF nor a #! line (an empty file): the kernel cannot run it.
+    expect(warnings(await ports(['systemd', '--root', stagedRoot({ 'usr/local/bin/claim-port': { text: '', mode: 0o755 } })]))).toEqual([
+      expect.stringContaining('not a program the kernel can run (no #! line and not ELF)'),
+    ]);
+    // A FIFO: not a regular file.
+    const fifo = stagedRoot({ 'usr/local/bin/claim-port': { fifo: true } });
+    expect(warnings(await ports(['systemd', '--root', fifo]))).toEqual([
+      expect.stringContaining(`${CLAIM}, the claim-port the units run, is not a regular file`),
+    ]);
   });
 
   it("--root: #!/usr/bin/env node with node only under /opt is said; a link /usr/local/bin/node, or the units' Environment=PATH=, quiets it", async () => {

@@ -12,7 +12,7 @@ import { ports, tempDir, type Run } from '../helpers.js';
 const DIR = '/var/lib/prometheus/node-exporter';
 const UNITS = ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service'];
 /** claim-port there and executable: no claim-port warning in the way. */
-const CLAIM = { 'usr/local/bin/claim-port': { text: 'an executable stand-in\n', mode: 0o755 } } as const;
+const CLAIM = { 'usr/local/bin/claim-port': { text: '\u007fELF an executable stand-in\n', mode: 0o755 } } as const;
 
 function stagedRoot(files: Record<string, TreeEntry> = {}): string {
   const units = Object.fromEntries(UNITS.map((unit) => [`etc/systemd/system/${unit}`, '[Service]\nExecStart=/bin/true\n']));
@@ -66,7 +66,7 @@ describe("ports systemd: the health check's textfile directory", () => {
     const host = tempDir();
     const missing = join(host, 'no/such/dir/ports.prom');
     const claim = join(host, 'claim-port');
-    writeFileSync(claim, 'an executable stand-in\n', { mode: 0o755 });
+    writeFileSync(claim, '\u007fELF an executable stand-in\n', { mode: 0o755 });
     const out = tempDir();
     const args = ['systemd', '--out', out, '--claim-port', claim, '--textfile', missing];
     const run = await ports(args);
