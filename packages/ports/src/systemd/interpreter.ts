@@ -76,17 +76,30 @@ export function unitSearchPath(unit: Pick<UnitFacts, 'environment' | 'execSearch
   return { value: SYSTEMD_DEFAULT_PATH };
 }
 
-/** What exists and is executable at `path` inside `root`: 'yes', 'no' (with why), or a problem looking. */
-function executableAt(root: string, path: string): { yes: true } | { no: string } | { problem: string } {
+/** What execve finds at `path` inside `root`: an executable regular file, or why not (the error of a stat that failed otherwise). */
+export type ExecutableStat =
+  | { readonly kind: 'executable' | 'missing' | 'not-regular' | 'not-executable' }
+  | { readonly kind: 'unreadable'; readonly error: unknown };
+
+/** The one stat behind every "can systemd run this file" here and in `ports systemd`'s warnings. */
+export function statExecutable(root: string, path: string): ExecutableStat {
   try {
     const info = statSync(hostPath(root, path));
-    if (!info.isFile()) return { no: 'is not a regular file' };
-    return (info.mode & 0o111) !== 0 ? { yes: true } : { no: 'is not executable' };
+    if (!info.isFile()) return { kind: 'not-regular' };
+    return { kind: (info.mode & 0o111) !== 0 ? 'executable' : 'not-executable' };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { no: 'does not exist' };
-    return { problem: readProblem(error) };
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', error };
   }
+}
+
+const NOT_EXECUTABLE = { missing: 'does not exist', 'not-regular': 'is not a regular file', 'not-executable': 'is not executable' } as const;
+
+/** What exists and is executable at `path` inside `root`: 'yes', 'no' (with why), or a problem looking. */
+function executableAt(root: string, path: string): { yes: true } | { no: string } | { problem: string } {
+  const at = statExecutable(root, path);
+  if (at.kind === 'executable') return { yes: true };
+  return at.kind === 'unreadable' ? { problem: readProblem(at.error) } : { no: NOT_EXECUTABLE[at.kind] };
 }
 
 function readProblem(error: unknown): string {

@@ -31,6 +31,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
+import { statExecutable } from '../../systemd/interpreter.js';
 import {
   DEFAULT_HEALTH_CHECK,
   DEFAULT_TEXTFILE,
@@ -731,14 +732,18 @@ function claimPortWarnings(claimPort: string, root: string | undefined, units: r
 
 /** Undefined when `path` is an executable file inside `root`; else what it is instead ("does not exist", "is not an executable file"). */
 function executableState(root: string, path: string): string | undefined {
-  try {
-    const info = statSync(hostPath(root, path));
-    if (!info.isFile()) return 'is not a regular file (nothing systemd can run)';
-    return (info.mode & 0o111) !== 0 ? undefined : 'is not an executable file';
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'does not exist';
-    return `cannot be looked at (${error instanceof FileReadError ? error.reason : (code ?? 'error')})`;
+  const at = statExecutable(root, path);
+  switch (at.kind) {
+    case 'executable':
+      return undefined;
+    case 'missing':
+      return 'does not exist';
+    case 'not-regular':
+      return 'is not a regular file (nothing systemd can run)';
+    case 'not-executable':
+      return 'is not an executable file';
+    case 'unreadable':
+      return `cannot be looked at (${at.error instanceof FileReadError ? at.error.reason : ((at.error as NodeJS.ErrnoException).code ?? 'error')})`;
   }
 }
 
