@@ -143,9 +143,22 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
     if (port === undefined) return { problem: `port ${quoteValue(before)} is not valid: ${portProblem(before)}; give e.g. 5353/${slash[2]}` };
     return { port, transport: slash[2] as 'tcp' | 'udp' };
   }
+  // `8000/UDP`: the transport is known, only its case is not (said so, not "is not a port").
+  const upper = /^(.*)\/(tcp|udp)$/i.exec(text);
+  if (upper) {
+    const lower = `${upper[1]}/${upper[2]!.toLowerCase()}`;
+    const asLower = parseClaimTarget(lower);
+    if ('problem' in asLower) return asLower;
+    return { problem: `${quoteValue(text)}: the transport is written in lower case; give ${quoteValue(lower)}` };
+  }
   if (text.includes('/')) return { problem: `${quoteValue(text)} is not a port: give PORT, PORT/tcp or PORT/udp, or a service id` };
   const port = parsePort(text);
   if (port !== undefined) return { port };
+  // ` api` (a quoting slip in a unit or a script): a service id with white space around it, said as one.
+  const trimmed = text.trim();
+  if (trimmed !== text && SERVICE_ID.test(trimmed) && !/^[0-9]/.test(trimmed)) {
+    return { problem: `service id ${quoteValue(text)} has surrounding white space; give ${quoteValue(trimmed)}` };
+  }
   // Anything that starts like a number (or is empty, or signed) was meant as a port.
   if (text === '' || /^[-+]?[0-9.]/.test(text) || text.trim() !== text) {
     return { problem: `port ${quoteValue(text)} is not valid: ${portProblem(text)}; give a decimal port 1-65535 or a service id` };

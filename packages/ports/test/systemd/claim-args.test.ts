@@ -92,6 +92,12 @@ describe('parseArgs', () => {
     // A service id with a transport: said so (it was "port "api" is not valid: ... give e.g. 5353/udp").
     [['api/tcp'], /^"api\/tcp": a service id takes no \/tcp \(its transport is in the registry\); give the id alone, "api"$/],
     [['8000x/tcp'], /^port "8000x" is not valid: .*; give e.g. 5353\/tcp$/],
+    // The transport in capitals, and a service id with white space around it: said as what they are (they were
+    // "is not a port: give PORT, PORT/tcp or PORT/udp" and "port \"api \" is not valid: it has surrounding white space").
+    [['20001/UDP'], /^"20001\/UDP": the transport is written in lower case; give "20001\/udp"$/],
+    [['api/Tcp'], /^"api\/tcp": a service id takes no \/tcp/],
+    [['api '], /^service id "api " has surrounding white space; give "api"$/],
+    [['\tredis'], /^service id "\\tredis" has surrounding white space; give "redis"$/],
     // Options the self-test would silently ignore: `--test --dry-run` still signals (its own processes).
     [['--test', '--dry-run'], /--test takes no --dry-run: the self-test runs with its own settings \(only --json applies\)/],
     [['--test', '--force'], /--test takes no --force/],
