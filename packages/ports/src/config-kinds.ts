@@ -50,3 +50,11 @@ export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindInfo>> = deepFr
     holds: "`port` the service's port, `bind` within its access level",
   },
 });
+
+/** Where a config of `kind` is when its entry names no `path:`: the service's own `config:` for its own kind, else Debian's. */
+export function configPath(kind: ConfigKind, path: string | undefined, serviceConfig: string | undefined): string {
+  return path ?? (CONFIG_KINDS[kind].isServiceConfig ? serviceConfig : undefined) ?? CONFIG_KINDS[kind].debianPath;
+}
+
+/** Where Debian's grafana package keeps grafana.ini: `ports snippet grafana-ini`'s file for a service configured by grafana.ini with no `config:`. */
+export const GRAFANA_INI_PATH = '/etc/grafana/grafana.ini';

@@ -63,6 +63,13 @@ export const MAX_ID_LENGTH = 64;
 /** The longest name or title: it heads table columns, reference-page sections and dashboard rows. */
 export const MAX_NAME_LENGTH = 80;
 /**
+ * The longest prose (a purpose or notes line, accessNote, robustNote, command, a details value, a
+ * reserved purpose): a paragraph. Every one is printed on the reference page and in `ports list`,
+ * escaped for Markdown (a character may become several), so a value of 200,000 characters made a
+ * page of megabytes; longer text belongs in the page's own prose, written by hand.
+ */
+export const MAX_PROSE_LENGTH = 2000;
+/**
  * systemd refuses a unit name over 255 characters (UNIT_NAME_MAX, 256 with its NUL), and a
  * unit's drop-in directory, NAME.d, must fit in a file name (255 bytes): so 253.
  */

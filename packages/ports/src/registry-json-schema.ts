@@ -70,7 +70,9 @@ const RULES = new Map<unknown, JsonSchema[]>([
 const DESCRIPTION =
   'The shape of ports.yaml, and each rule within one entry. `ports validate` is the authority: it also checks what JSON Schema cannot say, ' +
   'across entries: that ids, ports (per transport), port variables and claim units are unique; that reserved ranges do not overlap; ' +
-  "that a service's port lies in no reserved range not kept (for:) for it; that for:, upstream: and {port:ID} name an entry that exists " +
+  "that a service's port lies in no reserved range not kept (for:) for it; that no two services set a config file's one-port setting " +
+  "(redis.conf's port, /etc/default/prometheus's --web.listen-address, a Grafana datasource's url, a configuredBy key) to two ports; " +
+  'that for:, upstream: and {port:ID} name an entry that exists ' +
   '(upstream: a TCP service); that a metrics path does not clash with the locations of the nginx-site snippet that proxies it; ' +
   "within an entry, that a reserved range's start is at most its end; and in the YAML text: whole numbers written without a decimal point " +
   '(61800, not 61800.0), no duplicate keys, no tags or merge keys, and its limits on aliases, nesting, values and size.';

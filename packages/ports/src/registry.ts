@@ -1,5 +1,5 @@
 import { describeArgument, envArgument, envValue, fnArgument, optionsArgument } from './arguments.js';
-import { CONFIG_KINDS, type ConfigKind } from './config-kinds.js';
+import { configPath, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
 import { MAX_QUOTED, quoteValue } from './escape.js';
 import { isPort, parsePort, portProblem } from './port.js';
@@ -396,7 +396,7 @@ function toService(data: RegistryData['services'][number], expand: (text: string
       const upstream = own(ref, 'upstream');
       return {
         kind,
-        path: own(ref, 'path') ?? (CONFIG_KINDS[kind].isServiceConfig ? config : undefined) ?? CONFIG_KINDS[kind].debianPath,
+        path: configPath(kind, own(ref, 'path'), config),
         ...(upstream !== undefined && { upstream }),
       };
     }),

@@ -1,7 +1,7 @@
 // Rules that span entries of a registry whose entries are each well formed.
 // Pure: data in, problems out, with paths the parser turns into line:column.
 import type { RegistryData, ReservedData, ServiceData } from './schema.js';
-import { CONFIG_KINDS, configKinds, type ConfigKind } from './config-kinds.js';
+import { CONFIG_KINDS, configKinds, configPath, GRAFANA_INI_PATH, type ConfigKind } from './config-kinds.js';
 import { hasUnclosedPortReference, portReferenceIds } from './port-references.js';
 import { integerArgument, objectArgument } from './arguments.js';
 import { NGINX_SITE_LOCATIONS } from './nginx-site.js';
@@ -161,6 +161,7 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   };
   const ids = new FirstHolder();
   const owners = { port: new FirstHolder(), env: new FirstHolder(), claimUnit: new FirstHolder() };
+  const settings: SettingHolders = new Map();
   const problems: RuleProblem[] = [];
   data.services.forEach((service, index) => {
     if (!service) return;
@@ -169,6 +170,7 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
     problems.push(...sharedKeyProblems(service, path, owners));
     problems.push(...serviceProblems(service, path, context.sites));
     problems.push(...configProblems(service, path, context));
+    problems.push(...sharedSettingProblems(service, path, context, settings));
   });
   const { ranges, problems: rangeProblems } = reservedProblems(data.reserved, ids, context);
   problems.push(...rangeProblems);
@@ -329,6 +331,84 @@ function configProblems(service: ServiceFacts, path: PathSegment[], context: Ser
     }
   });
   return problems;
+}
+
+/**
+ * A setting of a config file that holds one port: Redis's `port`, Prometheus's `--web.listen-address`
+ * (the one ARGS= line of /etc/default/prometheus), a Grafana datasource's `url` (the file's Prometheus
+ * datasources, all held to one upstream's port), a `configuredBy: { file, key }` key (grafana.ini's
+ * `http_port`). Two services that set one of these, in the same file (its path after defaults), to
+ * two ports cannot both be right: `ports snippet` printed both, and port-health-check always reported
+ * one. An nginx site (a server block per service) and prometheus.yml (a scrape job per target) name
+ * several ports by design, so they are not settings of this kind.
+ */
+interface PortSetting {
+  /** The effective path of the file. */
+  file: string;
+  /** The setting, as an operator reads it in the file. */
+  setting: string;
+  port: number;
+  /** Where the registry says so, under the service's path. */
+  at: PathSegment[];
+  /** How the file was chosen when the entry names none, for the message. */
+  defaulted: string;
+}
+
+/** The first service to set each (file, setting), and the port it set there. */
+type SettingHolders = Map<string, { service: string; port: number; what: string }>;
+
+/** The one-port settings a service's configs and configuredBy write, where they are known. */
+function portSettings(service: ServiceFacts, context: ServiceContext): PortSetting[] {
+  const found: PortSetting[] = [];
+  const configKnown = known(service, 'config');
+  const config = configKnown ? service.config : undefined;
+  const servicePort = service.port;
+  if (servicePort !== undefined && known(service, 'configs')) {
+    (service.configs ?? []).forEach((ref, refIndex) => {
+      if (!ref) return;
+      const at = ['configs', refIndex];
+      // Without a path the file is the service's config: (for its own kind), which must then be readable.
+      if (ref.path === undefined && CONFIG_KINDS[ref.kind].isServiceConfig && !configKnown) return;
+      const file = configPath(ref.kind, ref.path, config);
+      const defaulted =
+        ref.path !== undefined ? '' : file === config ? ' (its config:, as configs[].path is not given)' : " (Debian's path, as configs[].path is not given)";
+      if (ref.kind === 'redis-conf') found.push({ file, setting: '`port`', port: servicePort, at, defaulted });
+      if (ref.kind === 'prometheus-args') found.push({ file, setting: 'ARGS= `--web.listen-address`', port: servicePort, at, defaulted });
+      if (ref.kind === 'grafana-datasource' && ref.upstream !== undefined) {
+        const port = context.byId.get(ref.upstream)?.port;
+        if (port !== undefined) found.push({ file, setting: "the Prometheus datasource's `url`", port, at, defaulted });
+      }
+    });
+  }
+  const by = service.configuredBy;
+  if (service.port !== undefined && configKnown && typeof by === 'object' && 'file' in by && by.key !== undefined) {
+    // The file `ports snippet grafana-ini` writes (grafana.ini has a default), or the config: the health check reads the key in.
+    const file = config ?? (by.file === 'grafana.ini' ? GRAFANA_INI_PATH : undefined);
+    const defaulted = config === undefined ? " (Debian's path, as config: is not given)" : '';
+    if (file !== undefined) found.push({ file, setting: `\`${by.key}\``, port: service.port, at: ['configuredBy', 'key'], defaulted });
+  }
+  return found;
+}
+
+/** A one-port setting of a file (PortSetting) that an earlier service already set to another port. */
+function sharedSettingProblems(service: ServiceFacts, path: PathSegment[], context: ServiceContext, holders: SettingHolders): RuleProblem[] {
+  const label = service.id ?? `${path[0]}[${path[1]}]`;
+  return portSettings(service, context).flatMap(({ file, setting, port, at, defaulted }): RuleProblem[] => {
+    const key = `${file}\0${setting}`;
+    const first = holders.get(key);
+    if (first === undefined) {
+      holders.set(key, { service: label, port, what: at.join('.').replace(/\.(\d+)/g, '[$1]') });
+      return [];
+    }
+    // The same port twice (a service and its UDP twin, one upstream named by two datasources) is one value.
+    if (first.port === port || first.service === label) return [];
+    return [
+      {
+        path: [...path, ...at],
+        message: `${file}${defaulted} is already service "${first.service}"'s (its ${first.what}), and ${setting} there holds one port: "${first.service}" sets it to ${first.port}, this service to ${port}, so port-health-check would always find one of them wrong; give each service a file of its own (configs[].path, or config:)`,
+      },
+    ];
+  });
 }
 
 interface ReservedSpan {

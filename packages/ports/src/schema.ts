@@ -11,6 +11,7 @@ import {
   MAX_NAME_LENGTH,
   MAX_PATH_LENGTH,
   MAX_PIDS_UP_TO,
+  MAX_PROSE_LENGTH,
   MAX_UNIT_NAME_LENGTH,
   MIN_CLAIM_TIMEOUT_SECONDS,
 } from './limits.js';
@@ -114,7 +115,11 @@ const nonEmpty = z
   .regex(NO_CONTROLS, CONTROLS_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)
-  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
+  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE)
+  .max(
+    MAX_PROSE_LENGTH,
+    `must be at most ${MAX_PROSE_LENGTH} characters: it is printed on the reference page; split it into purpose or notes lines, or say more in the page's own prose`,
+  );
 /** A name or label: one line of plain text. */
 const label = z
   .string()
@@ -176,7 +181,11 @@ export const ConfiguredBySchema = z.union([
   z.enum(['none', 'hardcoded']),
   z.strictObject({ env: envVar }),
   z.strictObject({
-    file: label,
+    // The file's name, shown in the reference page's Quick Reference table and by `ports list` (its path is config:).
+    file: label.max(
+      MAX_NAME_LENGTH,
+      `must be at most ${MAX_NAME_LENGTH} characters: it is the file's name (e.g. grafana.ini), shown in the Quick Reference table and by \`ports list\`; its path is config:`,
+    ),
     // It is written as a line of the file (`ports snippet grafana-ini`: `KEY = PORT`): `#http_port` would be
     // a comment there, `http_port = 1 ;` another value.
     key: z
@@ -291,7 +300,13 @@ export const ServiceSchema = z.strictObject({
   configs: z.array(ConfigRefSchema).optional().describe('Configuration files that name ports; port-health-check holds each against the registry'),
   processes: z.array(processPattern).min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
   command: nonEmpty.optional().describe('How developers start it'),
-  details: z.record(label, nonEmpty).optional().describe('Extra labelled facts for the reference page'),
+  details: z
+    .record(
+      label.max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters: it heads a line of the reference page (say more in its value)`),
+      nonEmpty,
+    )
+    .optional()
+    .describe('Extra labelled facts for the reference page'),
   purpose: z.array(nonEmpty).default([]),
   notes: z.array(nonEmpty).default([]),
 });

@@ -5,6 +5,7 @@
 // holds the two together). Ports come from `portOf`, so that an operator's
 // env override (CONTIMG_API_PORT) shows in the snippet.
 import { CONFIG_KINDS, type ConfigKind, type Registry, type Service } from '../index.js';
+import { GRAFANA_INI_PATH } from '../config-kinds.js';
 import { metricsJob } from './prometheus-config.js';
 import { toYaml } from './yaml.js';
 import { datasourceDocument } from './grafana.js';
@@ -94,10 +95,30 @@ function grafanaIni(service: Service, key: string, portOf: PortOf, path: string)
   return `${header('grafana-ini', path).replace('#', ';')}\n[server]\nhttp_addr = ${bindAddresses(service).v4}\n${key} = ${portOf(service)}\n`;
 }
 
+/**
+ * What a Redis reachable beyond loopback needs besides `bind`: Redis 7's protected mode (on by default,
+ * and set so in Debian's redis.conf) refuses every client not on loopback ("DENIED Redis is running in
+ * protected mode") while the default user has no password, and lets them in once it has one. So the
+ * snippet keeps protected mode on, which a `protected-mode no` earlier in the file cannot undo (Redis
+ * applies a directive's last line), and says to set a password: never an unauthenticated Redis open
+ * to the network. A test runs redis-server 7 on the snippet and connects from a non-loopback address.
+ */
+function redisRemoteAccess(service: Service): string[] {
+  return [
+    `# Access ${service.access}: Redis listens beyond loopback, but its protected mode (kept on here) refuses`,
+    '# every client not on loopback ("DENIED Redis is running in protected mode") until the default user',
+    '# has a password. Set one, here (keep this file readable by redis only) or in an ACL file:',
+    '# requirepass A-LONG-RANDOM-PASSWORD',
+    '# and give it to the clients. Never set protected-mode no instead: Redis would serve anyone, unauthenticated.',
+    'protected-mode yes',
+  ];
+}
+
 function redisConf(service: Service, portOf: PortOf, path: string): string {
   const bind = bindAddresses(service);
+  const local = service.access === 'localhost' || service.access === 'dev';
   // `-::1`: Redis skips an address it cannot bind (a host without IPv6) instead of failing.
-  return `${header('redis-conf', path)}\nport ${portOf(service)}\nbind ${bind.v4} -${bind.v6}\n`;
+  return [header('redis-conf', path), `port ${portOf(service)}`, `bind ${bind.v4} -${bind.v6}`, ...(local ? [] : redisRemoteAccess(service)), ''].join('\n');
 }
 
 /** Every snippet of `kind` the registry asks for (one per service whose configs name that kind). */
@@ -106,7 +127,7 @@ export function renderSnippets(registry: Registry, kind: SnippetKind, portOf: Po
     return registry.services.flatMap((service) => {
       const by = service.configuredBy;
       if (typeof by !== 'object' || !('file' in by) || by.file !== 'grafana.ini' || !by.key) return [];
-      const path = service.config ?? '/etc/grafana/grafana.ini';
+      const path = service.config ?? GRAFANA_INI_PATH;
       return [{ kind, service, path, text: grafanaIni(service, by.key, portOf, path) }];
     });
   }

@@ -300,7 +300,8 @@ describe("Grafana's datasource", () => {
       '    configuredBy: { file: prometheus.yml }',
       '    robust: false',
       '    configs:',
-      '      - { kind: prometheus-args }',
+      // Its own ARGS file: /etc/default/prometheus's one ARGS= line is the other Prometheus's port.
+      '      - { kind: prometheus-args, path: /etc/default/prometheus-lab }',
       '    processes: [prometheus]',
       '',
     ].join('\n');
