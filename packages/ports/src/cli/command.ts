@@ -31,7 +31,8 @@ export interface Command<F extends Flags = Flags> {
   readonly json?: string;
   /**
    * A command for a checkout: without --registry or $DSA110_PORTS_FILE it reads
-   * ./ports.yaml when it exists, before the bundled registry (context.ts, load()).
+   * the checkout's ports.yaml (at the root of the git work tree, else ./ports.yaml)
+   * when it exists, before the bundled registry (context.ts, checkoutRegistry()).
    */
   readonly checkout?: true;
   /** A checkout command's --registry help line, when its default differs from load()'s (validate never reads the bundled registry). */
@@ -101,7 +102,9 @@ export function commandHelp(name: string, command: Command): string {
     ? {
         registry: {
           ...global.registry,
-          help: command.registryHelp ?? 'the registry to read (default: $DSA110_PORTS_FILE, else ./ports.yaml when it exists, else the bundled one)',
+          help:
+            command.registryHelp ??
+            "the registry to read (default: $DSA110_PORTS_FILE, else the checkout's ports.yaml: at the root of the git work tree, else ./ports.yaml; else the bundled one)",
         },
       }
     : {};

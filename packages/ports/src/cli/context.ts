@@ -1,7 +1,8 @@
 // What a command gets: its parsed arguments, where to print, and the registry.
 // Paths are used as given (relative to the working directory), so that error
 // messages name files the way the operator typed them.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { lostPathMessage } from '../cli-kit/argv.js';
 import type { Io } from '../cli-kit/io.js';
 import { UsageError } from './exit-code.js';
@@ -14,7 +15,7 @@ export interface Context<V = Readonly<Record<string, string | boolean | undefine
   readonly env: Readonly<Record<string, string | undefined>>;
   /** --registry PATH, if given. */
   readonly registryPath: string | undefined;
-  /** The command reads a checkout's ./ports.yaml by default (its spec's `checkout`). */
+  /** The command reads a checkout's ports.yaml by default (its spec's `checkout`; checkoutRegistry()). */
   readonly checkout?: boolean;
   /** The parsed flags, typed from the command's declarations (command.ts). */
   readonly values: V;
@@ -23,19 +24,51 @@ export interface Context<V = Readonly<Record<string, string | boolean | undefine
   readonly lostVariables?: readonly string[];
 }
 
-/** The registry file a checkout command reads when none is named: ./ports.yaml. */
+/** The name of the registry file a checkout command reads when none is named (checkoutRegistry()). */
 export const CHECKOUT_REGISTRY = 'ports.yaml';
 
 /**
- * --registry, then $DSA110_PORTS_FILE, then (for a checkout command) ./ports.yaml
- * when it exists, then the registry bundled with the package.
+ * The ports.yaml a checkout command reads when no registry is named, as a path from the current directory
+ * (`ports.yaml` at the root, `../../ports.yaml` from packages/ports), or undefined when there is none.
+ * In a git work tree (a `.git` in the directory or one above it): the one at the work tree's root, from any
+ * subdirectory, never the copy a build leaves in packages/ports. Outside one: ./ports.yaml. `near`: the
+ * directories to look from, first first (`ports docs`: the page's, then the current one); the first in a
+ * work tree whose root holds a ports.yaml gives it.
  */
-export function load(context: Context<unknown>): Promise<Registry> {
+export function checkoutRegistry(near: readonly string[] = ['.']): string | undefined {
+  let inTree = false;
+  for (const dir of near) {
+    const root = workTreeRoot(dir);
+    if (root === undefined) continue;
+    inTree = true;
+    const file = join(root, CHECKOUT_REGISTRY);
+    if (existsSync(file)) return relative(process.cwd(), file) || CHECKOUT_REGISTRY;
+  }
+  return !inTree && existsSync(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined;
+}
+
+/** The root of the git work tree that holds `path` (the nearest directory at or above it with a `.git`), or undefined. */
+export function workTreeRoot(path: string): string | undefined {
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    if (statSync(`${dir}/.git`, { throwIfNoEntry: false }) !== undefined) return dir;
+    if (dir === dirname(dir)) return undefined;
+  }
+}
+
+/** Where checkoutRegistry()'s `file` came from, as errors about reading it say. */
+export function checkoutOrigin(file: string): string {
+  return file === CHECKOUT_REGISTRY && workTreeRoot('.') === undefined ? ORIGIN.checkout : ORIGIN.workTree;
+}
+
+/**
+ * --registry, then $DSA110_PORTS_FILE, then (for a checkout command) the checkout's ports.yaml
+ * (checkoutRegistry(), looked for from `near`), then the registry bundled with the package.
+ */
+export function load(context: Context<unknown>, near?: readonly string[]): Promise<Registry> {
   if (context.registryPath !== undefined) return loadRegistry({ path: context.registryPath, env: context.env, origin: ORIGIN.option });
   refuseLostRegistryVariable(context);
-  if (context.checkout && !context.env[REGISTRY_ENV] && existsSync(CHECKOUT_REGISTRY)) {
-    return loadRegistry({ path: CHECKOUT_REGISTRY, env: context.env, origin: ORIGIN.checkout });
-  }
+  const file = context.checkout && !context.env[REGISTRY_ENV] ? checkoutRegistry(near) : undefined;
+  if (file !== undefined) return loadRegistry({ path: file, env: context.env, origin: checkoutOrigin(file) });
   return loadRegistry({ env: context.env });
 }
 
@@ -56,4 +89,5 @@ export const ORIGIN = {
   option: 'from --registry',
   env: `from $${REGISTRY_ENV}`,
   checkout: `the default: ./${CHECKOUT_REGISTRY} in the current directory`,
+  workTree: `the default: the ${CHECKOUT_REGISTRY} at the root of the git work tree`,
 } as const;

@@ -69,7 +69,7 @@ export async function usage(): Promise<string> {
     'Every command takes these options, before or after its name; --json where it has JSON output.',
     ...(checkout.length
       ? [
-          `In a checkout, ${[checkout.slice(0, -1).join(', '), checkout.at(-1)].filter(Boolean).join(' and ')} read ./ports.yaml (when it exists) before the bundled one.`,
+          `In a checkout, ${[checkout.slice(0, -1).join(', '), checkout.at(-1)].filter(Boolean).join(' and ')} read the checkout's ports.yaml, the one at the root of the git work tree, from any directory in it (./ports.yaml outside one), before the bundled one.`,
         ]
       : []),
     '',

@@ -5,7 +5,11 @@ import type { Registry, Service } from '../index.js';
 import { DEFAULT_CLAIM_PORT } from './systemd.js';
 import { shellWord } from '../shell-word.js';
 
-/** The service the examples use: a robust production service with an env override (the API), else the first robust one. */
+/**
+ * The service the examples use: the robust production service with an env override that has the lowest port
+ * (services are sorted by port: Redis, 6379, in the bundled registry, before the API's 8000), else the robust
+ * one with the lowest port, else the first.
+ */
 export function exampleService(registry: Registry): Service | undefined {
   const robust = registry.services.filter((service) => service.robust);
   return robust.find((service) => service.group === 'production' && service.env) ?? robust[0] ?? registry.services[0];

@@ -4,7 +4,9 @@
 // block (each marker alone on its line) is replaced as a whole, with fixed
 // blank lines so that splicing twice changes nothing. Inline values use
 //   <!-- ports:ref KEY -->VALUE<!-- /ports:ref -->
-// on one line, a value holding no marker. Markers inside fenced code blocks and code spans are text.
+// on one line, a value holding no marker. Markers inside code (fenced and indented code blocks, read as
+// CommonMark reads them: BlockReader; code spans) are text. Each line keeps its own line ending; the
+// generated lines take the page's majority one.
 import { codeSpans } from './markdown.js';
 
 export const GENERATED_NOTE = '<!-- generated from ports.yaml by `ports docs`: edit ports.yaml instead -->';
@@ -45,67 +47,75 @@ const UNRECOGNIZED =
 export function spliceMarkers(text: string, options: SpliceOptions): string {
   const file = options.file ?? 'docs/ports.md';
   const known = Object.keys(options.blocks);
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const lines = text.split(/\r?\n/);
-  const out: string[] = [];
+  const lines = splitLines(text);
+  // Generated lines take the page's majority line ending; every line read keeps its own.
+  const eol = majorityEnding(lines);
+  let out = '';
   const seen = new Map<string, number>();
   let open: { name: string; line: number } | undefined;
-  let fence: string | undefined;
+  const reader = new BlockReader();
 
-  lines.forEach((line, index) => {
+  lines.forEach(({ content: line, ending }, index) => {
     const number = index + 1;
-    const trimmed = line.trim();
-    const block = BLOCK.exec(trimmed);
-    if (fence === undefined && block) {
-      const [, name, edge] = block as unknown as [string, string, 'start' | 'end'];
-      const start = `<!-- ports:${name}:start -->`;
-      const end = `<!-- ports:${name}:end -->`;
-      if (!known.includes(name)) {
-        throw new MarkerError(file, number, line.indexOf('<') + 1, `unknown generated section "${name}"; known sections: ${known.join(', ')}`);
-      }
-      if (edge === 'start') {
-        if (open) {
-          throw new MarkerError(
-            file,
-            open.line,
-            1,
-            `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end --> before the next section's ${start} on line ${number}; add the end marker on its own line after the section`,
-          );
-        }
-        const first = seen.get(name);
-        if (first !== undefined) throw new MarkerError(file, number, 1, `section "${name}" appears twice (first on line ${first}); keep one`);
-        seen.set(name, number);
-        open = { name, line: number };
-        out.push(line);
-        return;
-      }
-      if (!open) throw new MarkerError(file, number, 1, `${end} has no ${start} before it; add the start marker or remove this line`);
-      if (open.name !== name) {
-        throw new MarkerError(
-          file,
-          number,
-          1,
-          `${end} closes section "${open.name}" (opened on line ${open.line}); add <!-- ports:${open.name}:end --> before it`,
-        );
-      }
-      out.push(GENERATED_NOTE, '', ...options.blocks[name]!.replace(/\n+$/, '').split('\n'), '', line);
+    if (open) {
+      // The old generated contents, up to the end marker.
+      const block = BLOCK.exec(line.trim());
+      if (!block) return;
+      reader.afterMarker();
+      out += endSection(open, block as unknown as [string, string, 'start' | 'end'], number, line) + ending;
       open = undefined;
       return;
     }
-    if (open) return; // the old generated contents
-    const fenceMatch = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
-    if (fenceMatch) {
-      if (fence === undefined) fence = fenceMatch[1]!;
-      else if (fenceMatch[1]!.startsWith(fence[0]!) && fenceMatch[1]!.length >= fence.length && trimmed === fenceMatch[1]) fence = undefined;
-      out.push(line);
+    const kind = reader.read(line, number);
+    if (kind !== 'text') {
+      out += line + ending;
       return;
     }
-    if (fence !== undefined) {
-      out.push(line);
+    const block = BLOCK.exec(line.trim());
+    if (block) {
+      reader.afterMarker();
+      const [, name, edge] = block as unknown as [string, string, 'start' | 'end'];
+      if (!known.includes(name)) {
+        throw new MarkerError(file, number, line.indexOf('<') + 1, `unknown generated section "${name}"; known sections: ${known.join(', ')}`);
+      }
+      const start = `<!-- ports:${name}:start -->`;
+      const end = `<!-- ports:${name}:end -->`;
+      if (edge === 'end') throw new MarkerError(file, number, 1, `${end} has no ${start} before it; add the start marker or remove this line`);
+      const first = seen.get(name);
+      if (first !== undefined) throw new MarkerError(file, number, 1, `section "${name}" appears twice (first on line ${first}); keep one`);
+      seen.set(name, number);
+      open = { name, line: number };
+      out += line + ending;
       return;
     }
-    out.push(spliceReferences(line, number, file, options.reference));
+    out += spliceReferences(line, number, file, options.reference) + ending;
   });
+
+  function endSection(section: { name: string; line: number }, block: [string, string, 'start' | 'end'], number: number, line: string): string {
+    const [, name, edge] = block;
+    const start = `<!-- ports:${name}:start -->`;
+    if (!known.includes(name)) {
+      throw new MarkerError(file, number, line.indexOf('<') + 1, `unknown generated section "${name}"; known sections: ${known.join(', ')}`);
+    }
+    if (edge === 'start') {
+      throw new MarkerError(
+        file,
+        section.line,
+        1,
+        `<!-- ports:${section.name}:start --> has no <!-- ports:${section.name}:end --> before the next section's ${start} on line ${number}; add the end marker on its own line after the section`,
+      );
+    }
+    if (section.name !== name) {
+      throw new MarkerError(
+        file,
+        number,
+        1,
+        `<!-- ports:${name}:end --> closes section "${section.name}" (opened on line ${section.line}); add <!-- ports:${section.name}:end --> before it`,
+      );
+    }
+    const generated = [GENERATED_NOTE, '', ...options.blocks[name]!.replace(/\n+$/, '').split('\n'), ''];
+    return generated.map((row) => row + eol).join('') + line;
+  }
 
   if (open) {
     throw new MarkerError(
@@ -113,6 +123,15 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
       open.line,
       1,
       `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end -->; add the end marker on its own line after the section`,
+    );
+  }
+  const unclosed = reader.unclosedFence();
+  if (unclosed) {
+    throw new MarkerError(
+      file,
+      unclosed.line,
+      unclosed.column,
+      `code fence ${unclosed.marker} is never closed, so the rest of the page is read as code; close it with a line of ${unclosed.marker} (or longer) after its code`,
     );
   }
   const missing = known.filter((name) => !seen.has(name));
@@ -125,7 +144,143 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
       `missing generated section${missing.length > 1 ? 's' : ''} ${list}; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go`,
     );
   }
-  return out.join(eol);
+  return out;
+}
+
+/** The page's lines, each with its own ending (`\r\n`, `\n`, or none for the last); a lone `\r` is text. */
+function splitLines(text: string): { content: string; ending: string }[] {
+  return text.split('\n').map((piece, index, pieces) => {
+    if (index === pieces.length - 1) return { content: piece, ending: '' };
+    return piece.endsWith('\r') ? { content: piece.slice(0, -1), ending: '\r\n' } : { content: piece, ending: '\n' };
+  });
+}
+
+/** `\r\n` when more of the page's lines end so than in a bare `\n`, else `\n`. */
+function majorityEnding(lines: readonly { ending: string }[]): string {
+  let crlf = 0;
+  let lf = 0;
+  for (const { ending } of lines) {
+    if (ending === '\r\n') crlf++;
+    else if (ending === '\n') lf++;
+  }
+  return crlf > lf ? '\r\n' : '\n';
+}
+
+/** An open fenced code block: its fence's character and length, the content column of its list item, where it opened. */
+interface OpenFence {
+  readonly char: string;
+  readonly length: number;
+  readonly container: number;
+  readonly line: number;
+  readonly column: number;
+  readonly marker: string;
+}
+
+const OPENING_FENCE = /^(`{3,}|~{3,})(.*)$/;
+const CLOSING_FENCE = /^(`{3,}|~{3,})[ \t]*$/;
+const LIST_MARKER = /^([-+*]|[0-9]{1,9}[.)])(?=[ \t]|$)/;
+const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
+
+/**
+ * What each line of a page is, as CommonMark reads its blocks (https://spec.commonmark.org/0.31.2/),
+ * as far as markers need: `code` (a fenced code block with its fences, or an indented code block) or
+ * `text`. Fences: an opening one is 3+ backticks or tildes indented up to 3 spaces past the content
+ * column of the list item it is in, a backtick fence's info string holding no backtick (```x``` opens a
+ * code span, not a fence); it closes at a fence of the same character, at least as long, with only
+ * spaces after, or with its list item. A line indented 4+ columns past its container that does not
+ * continue a paragraph is an indented code block. Block quotes and HTML blocks are read as text.
+ */
+class BlockReader {
+  /** The content columns of the open list items, outermost first. */
+  private readonly items: number[] = [];
+  private fence: OpenFence | undefined;
+  /** The last line was paragraph text: an indented line continues it, and a less indented one may be a lazy continuation. */
+  private paragraph = false;
+
+  /** What the line is; `number` (1-based) is where an opening fence is remembered. */
+  read(line: string, number: number): 'code' | 'text' {
+    if (line.trim() === '') {
+      this.paragraph = false;
+      return this.fence ? 'code' : 'text';
+    }
+    let { column, offset } = indentation(line, 0, 0);
+    if (this.fence) {
+      if (column >= this.fence.container) {
+        const rest = line.slice(offset);
+        const closing = CLOSING_FENCE.exec(rest);
+        if (column - this.fence.container <= 3 && closing && closing[1]![0] === this.fence.char && closing[1]!.length >= this.fence.length)
+          this.fence = undefined;
+        return 'code';
+      }
+      this.fence = undefined; // its list item ended, and the block with it
+    }
+    for (;;) {
+      const rest = line.slice(offset);
+      // A paragraph's next line continues it (however indented: a lazy continuation keeps its list item open)
+      // unless it starts a block that interrupts one.
+      if (this.paragraph && !startsBlock(rest)) return 'text';
+      while (this.items.length > 0 && column < this.items.at(-1)!) {
+        this.items.pop();
+        this.paragraph = false;
+      }
+      const container = this.items.at(-1) ?? 0;
+      if (column - container >= 4) return this.paragraph ? 'text' : 'code';
+      const fence = OPENING_FENCE.exec(rest);
+      if (fence && !(fence[1]![0] === '`' && fence[2]!.includes('`'))) {
+        this.fence = { char: fence[1]![0]!, length: fence[1]!.length, container, line: number, column: offset + 1, marker: fence[1]! };
+        this.paragraph = false;
+        return 'code';
+      }
+      const item = THEMATIC_BREAK.test(rest.trimEnd()) ? null : LIST_MARKER.exec(rest);
+      if (!item) {
+        this.paragraph = !/^#{1,6}(?:[ \t]|$)/.test(rest) && !THEMATIC_BREAK.test(rest.trimEnd());
+        return 'text';
+      }
+      // A list item: its content starts after the marker and 1-4 spaces (1 when 5 or more follow, or none).
+      const markerEnd = indentation(line, offset + item[0].length, column + item[0].length);
+      const spaces = markerEnd.column - column - item[0].length;
+      const blank = markerEnd.offset >= line.length;
+      const content = blank || spaces > 4 ? column + item[0].length + 1 : markerEnd.column;
+      this.items.push(content);
+      this.paragraph = false;
+      if (blank) return 'text';
+      if (spaces > 4) return 'code'; // an indented code block opens the item
+      column = markerEnd.column;
+      offset = markerEnd.offset;
+    }
+  }
+
+  /** A section marker line (an HTML block) ends any paragraph. */
+  afterMarker(): void {
+    this.paragraph = false;
+  }
+
+  /** The fence still open at the end of the page, if any. */
+  unclosedFence(): OpenFence | undefined {
+    return this.fence;
+  }
+}
+
+/** Whether `rest` (a line from its first non-blank character) starts a block that interrupts a paragraph. */
+function startsBlock(rest: string): boolean {
+  const fence = OPENING_FENCE.exec(rest);
+  if (fence && !(fence[1]![0] === '`' && fence[2]!.includes('`'))) return true;
+  if (THEMATIC_BREAK.test(rest.trimEnd()) || /^#{1,6}(?:[ \t]|$)/.test(rest) || rest.startsWith('>')) return true;
+  // A list item interrupts a paragraph when it is not empty, and, ordered, starts at 1.
+  const item = LIST_MARKER.exec(rest);
+  return item !== null && rest.slice(item[0].length).trim() !== '' && (!/^[0-9]/.test(item[0]) || /^1[.)]$/.test(item[0]));
+}
+
+/** The column (tabs to the next multiple of 4) and offset of the first non-blank character at or after `offset`. */
+function indentation(line: string, offset: number, column: number): { column: number; offset: number } {
+  while (offset < line.length) {
+    const char = line[offset];
+    if (char === ' ') column++;
+    else if (char === '\t') column += 4 - (column % 4);
+    else break;
+    offset++;
+  }
+  return { column, offset };
 }
 
 function spliceReferences(line: string, number: number, file: string, reference: SpliceOptions['reference']): string {

@@ -282,7 +282,9 @@ describe('ports validate', () => {
     expect(missing).toEqual({ code: 1, stdout: 'nope.yaml: cannot read the registry: no such file; check the path\n', stderr: '' });
     const none = await ports(['validate'], { cwd: dir });
     expect(none.code).toBe(64);
-    expect(none.stderr).toMatch(/^ports validate: no file given and no \.\/ports\.yaml here; name the registries to validate\n/);
+    expect(none.stderr).toMatch(
+      /^ports validate: no file given and no default ports\.yaml \(in a git work tree the one at its root, else \.\/ports\.yaml\); name the registries to validate\n/,
+    );
   });
 
   it("refuses a YAML alias as a mapping key (the built bin): one file:line:col line, exit 1, never the alias's value", async () => {
@@ -332,12 +334,12 @@ describe('usage', () => {
     expect((await ports(['docs', '--help'])).stdout).toContain('default: docs/ports.md in the current directory');
   });
 
-  it('--help names the commands that read ./ports.yaml first, as their own --help says', async () => {
+  it("--help names the commands that read the checkout's ports.yaml first, as their own --help says", async () => {
     const help = (await ports(['--help'])).stdout;
-    const named = /In a checkout, (.*) read \.\/ports\.yaml/.exec(help)?.[1]?.split(/, | and /) ?? [];
+    const named = /In a checkout, (.*) read the checkout's ports\.yaml/.exec(help)?.[1]?.split(/, | and /) ?? [];
     expect(named.length).toBeGreaterThan(0);
     for (const command of ['list', 'get', 'env', 'validate', 'free', 'docs', 'systemd', 'firewall', 'snippet', 'monitoring', 'schema']) {
-      const own = (await ports([command, '--help'])).stdout.includes('else ./ports.yaml when it exists');
+      const own = (await ports([command, '--help'])).stdout.includes("else the checkout's ports.yaml");
       expect(named.includes(command), command).toBe(own);
     }
   });

@@ -4,7 +4,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
-import { DOC_SECTIONS, docReference, expandReferences, regenerateDocs, renderDocSections, renderEnv, renderQuickReference } from '@dsa110/ports/render';
+import {
+  DOC_SECTIONS,
+  docReference,
+  exampleService,
+  expandReferences,
+  regenerateDocs,
+  renderDocSections,
+  renderEnv,
+  renderQuickReference,
+} from '@dsa110/ports/render';
 import { docExamples } from '../../../../test-support/index.js';
 import { repoRoot } from '../helpers.js';
 
@@ -143,5 +152,10 @@ describe('text from the registry on the page means what it says', () => {
       const outsideCode = sections.replace(/^```[\s\S]*?^```$/gm, '').replace(/(`+)[^`]*?\1/g, '');
       expect(outsideCode).not.toMatch(/<(?!br\/>)|(?<!\\)\[|(?<!\\)\]\(/);
     });
+  });
+
+  it("the examples' service is the robust production service with an env override and the lowest port: Redis in ports.yaml, as its comment says", () => {
+    expect(exampleService(registry)?.id).toBe('redis');
+    expect(exampleService(parseRegistry(text.replace('port: 8000\n', 'port: 6000\n')))?.id).toBe('api');
   });
 });

@@ -138,4 +138,76 @@ describe('spliceMarkers', () => {
     const inside = page.replace('-->1<', '-->1<!-- ports:one:start -->2<');
     expect(() => spliceMarkers(inside, options)).toThrow(/^page\.md:7:32: unrecognized ports marker; /);
   });
+
+  describe('reads blocks as CommonMark does (each case checked against marked 9.1.6, which the audit used)', () => {
+    // The page, with `body` before its section: a live reference in `body` becomes 42, and a bare example marker
+    // (<!-- ports:ref KEY -->) outside code is an error.
+    const withBody = (body: string) => `${body}\n\n${page}`;
+    const splice = (body: string) => spliceMarkers(withBody(body), options);
+
+    it('a line opening with a ```code span``` is text, not a fence (a backtick fence has no backtick in its info string)', () => {
+      const body = '```ports docs --check``` fails when port <!-- ports:ref port:x -->1<!-- /ports:ref --> drifts';
+      expect(splice(body)).toContain('```ports docs --check``` fails when port <!-- ports:ref port:x -->42<!-- /ports:ref --> drifts');
+      expect(splice(body)).toContain(`<!-- ports:one:start -->\n${GENERATED_NOTE}`);
+      // A tilde fence's info string may hold backticks: it is a fence.
+      expect(splice('~~~ a`b\n<!-- ports:ref KEY -->\n~~~')).toContain('~~~ a`b\n<!-- ports:ref KEY -->\n~~~');
+    });
+
+    it("a fence indented inside a list item (by the item's content indent) is code", () => {
+      const ordered = '10. Example:\n\n    ```md\n    <!-- ports:ref KEY -->\n    ```';
+      expect(splice(ordered)).toContain(ordered);
+      const nested = '- a\n  - b\n\n    ~~~\n    <!-- ports:ref KEY -->\n    ~~~\n\nafter <!-- ports:ref port:x -->1<!-- /ports:ref -->';
+      expect(splice(nested)).toContain('    <!-- ports:ref KEY -->\n    ~~~\n\nafter <!-- ports:ref port:x -->42<');
+      // The fence ends with its list item: a line less indented than the item's content, not a paragraph's, closes both.
+      const ended = '- item\n\n  ```\n  code\ntext <!-- ports:ref port:x -->1<!-- /ports:ref -->';
+      expect(splice(ended)).toContain('text <!-- ports:ref port:x -->42<');
+    });
+
+    it('an indented code block (4 spaces, not continuing a paragraph) is code: its markers are text', () => {
+      const code = 'Example:\n\n    <!-- ports:one:start -->\n    <!-- ports:ref KEY -->\n    <!-- ports:one:end -->';
+      expect(splice(code)).toContain(code);
+      // Continuing a paragraph, an indented line is the paragraph's: its reference is live.
+      expect(splice('para\n    <!-- ports:ref port:x -->1<!-- /ports:ref -->')).toContain('para\n    <!-- ports:ref port:x -->42<');
+    });
+
+    it('a fence closes only at the same character, at least as long, with only spaces after, indented up to 3 spaces', () => {
+      for (const body of [
+        '~~~\n```\n<!-- ports:ref KEY -->\n~~~~',
+        '```\ncode\n``` x\n<!-- ports:ref KEY -->\n```',
+        '````\n```\n<!-- ports:ref KEY -->\n````',
+        '```\n    ```\n<!-- ports:ref KEY -->\n```  ',
+      ])
+        expect(splice(body)).toContain(body);
+    });
+
+    it('an unclosed fence is named at its own line:col, not as a missing section far away', () => {
+      expect(() => splice('text\n\n  ```sh\nports docs')).toThrow(
+        new MarkerError(
+          'page.md',
+          3,
+          3,
+          'code fence ``` is never closed, so the rest of the page is read as code; close it with a line of ``` (or longer) after its code',
+        ),
+      );
+      expect(() => spliceMarkers(`${page}\n~~~~\n`, options)).toThrow(/^page\.md:9:1: code fence ~~~~ is never closed/);
+    });
+  });
+
+  describe('line endings', () => {
+    it("keeps each hand-written line's own ending; generated lines take the page's majority ending", () => {
+      // Mostly LF with one CRLF line: only that line keeps CRLF (the whole page became CRLF).
+      const oneCrlf = page.replace('# Title\n', '# Title\r\n');
+      const out = spliceMarkers(oneCrlf, options);
+      expect(out).toBe(spliceMarkers(page, options).replace('# Title\n', '# Title\r\n'));
+      // Mostly CRLF with one LF line: the generated lines are CRLF, the LF line stays LF.
+      const mostlyCrlf = page
+        .replace(/\n/g, '\r\n')
+        .replace('Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.\r\n', 'Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.\n');
+      const crlfOut = spliceMarkers(mostlyCrlf, options);
+      expect(crlfOut).toContain(`<!-- ports:one:start -->\r\n${GENERATED_NOTE}\r\n\r\nNEW\r\n\r\n<!-- ports:one:end -->\r\n`);
+      expect(crlfOut).toContain('42<!-- /ports:ref --> here.\n');
+      expect(crlfOut.match(/(?<!\r)\n/g)).toHaveLength(1);
+      expect(spliceMarkers(crlfOut, options)).toBe(crlfOut);
+    });
+  });
 });

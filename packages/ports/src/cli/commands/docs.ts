@@ -1,7 +1,8 @@
+import { accessSync, closeSync, constants, fsyncSync, ftruncateSync, lstatSync, openSync, statSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { FileReadError, readFileBytes } from '../../files/read.js';
-import { utf8Problem } from '../../utf8.js';
-import { FileWriteError, writeOutputFile } from '../../files/write.js';
+import { FileReadError, formatBytes, readFileBytes } from '../../files/read.js';
+import { fileSystemPath, utf8Problem } from '../../utf8.js';
+import { describe, FileWriteError, writeOutputFile } from '../../files/write.js';
 import { regenerateDocs } from '../../render/docs.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { defineCommand } from '../command.js';
@@ -13,6 +14,9 @@ import { escapeText } from '../../escape.js';
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
 export const DEFAULT_DOCS_FILE = 'docs/ports.md';
 
+/** The largest page read, and so written: a page over 4 MiB is not a docs page, and one written past it could never be read again. */
+export const MAX_DOCS_PAGE_BYTES = 4 * 1024 * 1024;
+
 export const command = defineCommand({
   summary: 'regenerate the generated sections of the port reference page',
   flags: {
@@ -23,11 +27,13 @@ export const command = defineCommand({
   async run(context) {
     if (context.values.file === '') throw new UsageError('ports docs: --file needs a path');
     const file = context.values.file ?? DEFAULT_DOCS_FILE;
-    const registry = await load(context);
+    // The checkout that holds the page decides the registry (docs/ports.md of another checkout: that one's
+    // ports.yaml), then the one the command runs in: never a build's copy in packages/ports.
+    const registry = await load(context, [dirname(file), '.']);
     let bytes: Buffer;
     try {
-      // Never blocks on a FIFO or device; a page over 4 MiB is not a docs page.
-      bytes = readFileBytes(file, { maxBytes: 4 * 1024 * 1024 });
+      // Never blocks on a FIFO or device.
+      bytes = readFileBytes(file, { maxBytes: MAX_DOCS_PAGE_BYTES });
     } catch (error) {
       if (!(error instanceof FileReadError)) throw error;
       const why = error.reason;
@@ -45,6 +51,12 @@ export const command = defineCommand({
     // Printed names: the path as typed and the registry's, escaped (a newline in one must not start a line).
     const shown = escapeText(file);
     const source = escapeText(registry.source);
+    // Before anything is written or compared: a page past the limit would be written, then refused by every later run.
+    const size = Buffer.byteLength(next);
+    if (size > MAX_DOCS_PAGE_BYTES)
+      throw new CommandError(
+        `ports docs: cannot ${context.values.check ? 'check' : 'write'} ${shown}: regenerated from ${source} it would be ${size} bytes, over the ${formatBytes(MAX_DOCS_PAGE_BYTES)} this tool reads back; nothing was written; shorten the registry's text (names, purposes, notes)`,
+      );
     if (context.values.check) {
       if (next === current) {
         context.io.out(`${shown} is up to date with ${source}\n`);
@@ -59,9 +71,17 @@ export const command = defineCommand({
       context.io.out(`${shown} is already up to date\n`);
       return 'ok';
     }
+    const page = lstatSync(fileSystemPath(file), { throwIfNoEntry: false });
+    // Through a symbolic link, the file it points to is what would be replaced: its mode decides.
+    const target = page?.isSymbolicLink() ? statSync(fileSystemPath(file), { throwIfNoEntry: false }) : page;
+    const readOnly = target && readOnlyReason(file, target);
+    if (readOnly) throw new CommandError(`ports docs: cannot write ${shown}: ${readOnly}; nothing was written`);
     try {
-      // Atomic replace of a regular file; a device or FIFO in place; never a symlink replaced.
-      writeOutputFile(file, next, { warn: (line) => context.io.err(`ports docs: ${line}`) });
+      // A page with other hard links: written in place, so that every name shows the new page (an atomic
+      // rename would split it from them). Otherwise: atomic replace of a regular file; a device or FIFO
+      // in place; never a symlink replaced.
+      if (page?.isFile() && page.nlink > 1) writeLinkedPage(file, next);
+      else writeOutputFile(file, next, { warn: (line) => context.io.err(`ports docs: ${line}`) });
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
       throw new CommandError(`ports docs: cannot write ${shown}: ${error.reason}`);
@@ -70,3 +90,45 @@ export const command = defineCommand({
     return 'ok';
   },
 });
+
+/**
+ * Why the page at `file` (`page`: its stat, through a link) must not be replaced, or undefined: as an editor does, a page this
+ * user may not write (access(2)), or one no one may (no write bit: read-only on purpose, so root too), is
+ * refused; replacing it by a rename would succeed in a writable directory and lose the protection.
+ */
+function readOnlyReason(file: string, page: Stats): string | undefined {
+  if (!page.isFile()) return undefined; // a device or FIFO is written in place, by writeOutputFile's rules
+  const mode = (page.mode & 0o7777).toString(8).padStart(4, '0');
+  const fix = `make it writable (chmod u+w ${escapeText(file)}) to regenerate it, or run with --check`;
+  if ((page.mode & 0o222) === 0) return `it is read-only (mode ${mode}); ${fix}`;
+  try {
+    accessSync(fileSystemPath(file), constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return `this user may not write it (mode ${mode}, owner uid ${page.uid}); ${fix}`;
+    if (code === 'EROFS') return 'it is on a read-only file system';
+  }
+  return undefined;
+}
+
+/** `text` written over the page's own bytes (its inode kept, and with it every hard link), then cut to length and synced. */
+function writeLinkedPage(file: string, text: string): void {
+  const buffer = Buffer.from(text, 'utf8');
+  let fd: number;
+  try {
+    fd = openSync(fileSystemPath(file), constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NOCTTY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileWriteError(file, describe(code), code);
+  }
+  try {
+    for (let offset = 0; offset < buffer.length; ) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+    ftruncateSync(fd, buffer.length);
+    fsyncSync(fd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileWriteError(file, `${describe(code)}; the page may be half written: regenerate it, or restore it from git`, code);
+  } finally {
+    closeSync(fd);
+  }
+}

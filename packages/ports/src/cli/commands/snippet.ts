@@ -2,7 +2,7 @@ import { isSnippetKind, renderSnippets, SNIPPET_KINDS } from '../../render/confi
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
-import { quoteValue } from '../../escape.js';
+import { escapeText, quoteValue } from '../../escape.js';
 import { PortsError } from '../../errors.js';
 
 export const command = defineCommand({
@@ -26,8 +26,15 @@ export const command = defineCommand({
       if (error instanceof PortsError) throw new PortsError(error.code, `ports snippet: ${error.message}`);
       throw error;
     }
-    if (snippets.length === 0)
-      throw new CommandError(`ports snippet: no service in ${registry.source} has a config of kind ${kind}; add configs: [{ kind: ${kind} }] to one`);
+    if (snippets.length === 0) {
+      const source = escapeText(registry.source);
+      // grafana.ini is no config kind (validate refuses configs: [{ kind: grafana-ini }]): its port is the service's configuredBy key.
+      throw new CommandError(
+        kind === 'grafana-ini'
+          ? `ports snippet: no service in ${source} is configured by a grafana.ini key; give the service that reads grafana.ini configuredBy: { file: grafana.ini, key: http_port }`
+          : `ports snippet: no service in ${source} has a config of kind ${kind}; add configs: [{ kind: ${kind} }] to one`,
+      );
+    }
     context.io.out(snippets.map((snippet) => snippet.text).join('\n'));
     return 'ok';
   },

@@ -1,9 +1,9 @@
 import { formatIssue, loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileSystemPath } from '../../utf8.js';
 import { escapeText } from '../../escape.js';
 import { defineCommand } from '../command.js';
-import { CHECKOUT_REGISTRY, ORIGIN, refuseLostRegistryVariable, type Context } from '../context.js';
+import { CHECKOUT_REGISTRY, checkoutOrigin, checkoutRegistry, ORIGIN, refuseLostRegistryVariable, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
 
 export const command = defineCommand({
@@ -11,8 +11,11 @@ export const command = defineCommand({
   operands: '[FILE...]',
   flags: {},
   checkout: true,
-  registryHelp: 'the registry to validate when no FILE is given (default: $DSA110_PORTS_FILE, else ./ports.yaml when it exists; never the bundled one)',
-  notes: ['Without FILE: --registry, $DSA110_PORTS_FILE, else ./ports.yaml (never the bundled one). Exits 1 if any file has a problem.'],
+  registryHelp:
+    "the registry to validate when no FILE is given (default: $DSA110_PORTS_FILE, else the checkout's ports.yaml: at the root of the git work tree, else ./ports.yaml; never the bundled one)",
+  notes: [
+    "Without FILE: --registry, $DSA110_PORTS_FILE, else the checkout's ports.yaml (at the root of the git work tree, from any directory in it; else ./ports.yaml), never the bundled one. Exits 1 if any file has a problem.",
+  ],
   run,
 });
 
@@ -61,6 +64,9 @@ function defaultFile(context: Context<unknown>): { file: string; origin: string 
   refuseLostRegistryVariable(context);
   const fromEnv = context.env[REGISTRY_ENV];
   if (fromEnv) return { file: fromEnv, origin: ORIGIN.env };
-  if (existsSync(CHECKOUT_REGISTRY)) return { file: CHECKOUT_REGISTRY, origin: ORIGIN.checkout };
-  throw new UsageError(`ports validate: no file given and no ./${CHECKOUT_REGISTRY} here; name the registries to validate`);
+  const file = checkoutRegistry();
+  if (file !== undefined) return { file, origin: checkoutOrigin(file) };
+  throw new UsageError(
+    `ports validate: no file given and no default ${CHECKOUT_REGISTRY} (in a git work tree the one at its root, else ./${CHECKOUT_REGISTRY}); name the registries to validate`,
+  );
 }

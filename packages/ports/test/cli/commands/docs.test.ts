@@ -1,10 +1,10 @@
 // `ports docs` through the built bin, on copies of ports.yaml and docs/ports.md in temp dirs.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { checkout, committedDocs, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { binForOtherUsers, checkout, committedDocs, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -225,5 +225,129 @@ describe('ports docs', () => {
     expect(bad.code).toBe(1);
     const line = rootRegistry.split('\n').findIndex((text) => text.includes('port: 6379')) + 1;
     expect(bad.stderr).toBe(`ports.yaml:${line}:11: services.redis.port: must be between 1 and 65535\n`);
+  });
+
+  describe('run below the root of a checkout', () => {
+    // A git work tree with Redis moved to 6380 in its ports.yaml, the build's stale copy in packages/ports, and the committed page.
+    function movedRedis(): string {
+      const dir = checkout(replaceOnce(rootRegistry, 'port: 6379', 'port: 6380'), committedDocs);
+      mkdirSync(join(dir, '.git'));
+      mkdirSync(join(dir, 'packages/ports'), { recursive: true });
+      writeFileSync(join(dir, 'packages/ports/ports.yaml'), rootRegistry);
+      return dir;
+    }
+
+    it("reads the ports.yaml at the root of the work tree, from any directory in it, never a build's copy; and names it", async () => {
+      const dir = movedRedis();
+      expect((await ports(['docs', '--check'], { cwd: dir })).code).toBe(1);
+      const fromPackage = await ports(['docs', '--check', '--file', '../../docs/ports.md'], { cwd: join(dir, 'packages/ports') });
+      expect(fromPackage.code).toBe(1);
+      expect(fromPackage.stdout).toContain('+++ ../../docs/ports.md (from ../../ports.yaml)\n');
+      expect(fromPackage.stdout).toContain('\n+| 6380 | Redis ');
+      expect(fromPackage.stderr).toBe(
+        '../../docs/ports.md is stale: run "ports docs --file ../../docs/ports.md" to regenerate it from ../../ports.yaml, then commit it\n',
+      );
+      const fromDocs = await ports(['docs', '--check', '--file', 'ports.md'], { cwd: join(dir, 'docs') });
+      expect(fromDocs.code).toBe(1);
+      expect(fromDocs.stderr).toContain('to regenerate it from ../ports.yaml');
+      // Writing from there regenerates from the root's registry, never reverts the page to the bundled one.
+      expect(await ports(['docs', '--file', 'ports.md'], { cwd: join(dir, 'docs') })).toEqual({
+        code: 0,
+        stdout: 'ports.md regenerated from ../ports.yaml\n',
+        stderr: '',
+      });
+      expect(read(dir)).toContain('| 6380 | Redis ');
+      expect((await ports(['docs', '--check'], { cwd: dir })).stdout).toBe('docs/ports.md is up to date with ports.yaml\n');
+      // validate and monitoring find it the same way.
+      expect((await ports(['validate'], { cwd: join(dir, 'packages/ports') })).stdout).toMatch(/^\.\.\/\.\.\/ports\.yaml: ok \(/);
+      // A page in another checkout is checked against that checkout's registry.
+      const other = movedRedis();
+      const across = await ports(['docs', '--check', '--file', join(other, 'docs/ports.md')], { cwd: join(dir, 'packages/ports') });
+      expect(across.stdout).toContain('(from ../../../' + other.split('/').at(-1) + '/ports.yaml)');
+    });
+  });
+
+  it('refuses to write a page over the 4 MiB it reads back: one line, nothing written (--check alike)', async () => {
+    const dir = checkout(rootRegistry);
+    // The page less its reserved table, padded with prose to just under the limit: regenerated, it is over.
+    const stripped = committedDocs.replace(/(<!-- ports:reserved:start -->\n)[\s\S]*?(<!-- ports:reserved:end -->)/, '$1$2');
+    const size = 4 * 1024 * 1024 - 50;
+    const pad = size - Buffer.byteLength(stripped) - 1;
+    const page = `${stripped}${'x'.repeat(pad)}\n`;
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs/ports.md'), page);
+    const run = await ports(['docs'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /^ports docs: cannot write docs\/ports\.md: regenerated from ports\.yaml it would be \d+ bytes, over the 4 MiB this tool reads back; nothing was written; shorten the registry's text \(names, purposes, notes\)\n$/,
+    );
+    expect(readFileSync(join(dir, 'docs/ports.md'), 'utf8')).toBe(page);
+    const check = await ports(['docs', '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stderr).toMatch(/^ports docs: cannot check docs\/ports\.md: regenerated from ports\.yaml it would be \d+ bytes, over /);
+  });
+
+  it('refuses a read-only page (no write bit), root included: one line saying what to do, nothing written', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    const page = join(dir, 'docs/ports.md');
+    chmodSync(page, 0o444);
+    const run = await ports(['docs'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ports docs: cannot write docs/ports.md: it is read-only (mode 0444); make it writable (chmod u+w docs/ports.md) to regenerate it, or run with --check; nothing was written\n',
+    });
+    expect(read(dir)).toBe(committedDocs);
+    expect(statSync(page).mode & 0o7777).toBe(0o444);
+    // --check reads it as ever.
+    expect((await ports(['docs', '--check'], { cwd: dir })).code).toBe(1);
+    // Through a symbolic link: the file it points to is what would be replaced.
+    symlinkSync('docs/ports.md', join(dir, 'link.md'));
+    const linked = await ports(['docs', '--file', 'link.md'], { cwd: dir });
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toMatch(/^ports docs: cannot write link\.md: it is read-only \(mode 0444\); /);
+    expect(read(dir)).toBe(committedDocs);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'as its owner (nobody), a page that owner may not write is refused, though its directory is writable (built bin)',
+    async () => {
+      for (const [mode, why] of [
+        [0o444, 'it is read-only (mode 0444)'],
+        [0o464, 'this user may not write it (mode 0464, owner uid 65534)'],
+      ] as const) {
+        const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+        chmodSync(dir, 0o755);
+        for (const path of [dir, join(dir, 'docs'), join(dir, 'docs/ports.md'), join(dir, 'ports.yaml')]) chownSync(path, 65534, 65534);
+        chmodSync(join(dir, 'docs/ports.md'), mode);
+        const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), 'docs'], {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+          encoding: 'utf8',
+        });
+        expect({ code: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `ports docs: cannot write docs/ports.md: ${why}; make it writable (chmod u+w docs/ports.md) to regenerate it, or run with --check; nothing was written\n`,
+        });
+        expect(read(dir)).toBe(committedDocs);
+      }
+    },
+  );
+
+  it('writes a hard-linked page in place: every name shows the new page (a rename split it from its other links)', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    const page = join(dir, 'docs/ports.md');
+    const other = join(dir, 'site-copy.md');
+    linkSync(page, other);
+    const inode = statSync(page).ino;
+    expect(await ports(['docs'], { cwd: dir })).toEqual({ code: 0, stdout: 'docs/ports.md regenerated from ports.yaml\n', stderr: '' });
+    expect(statSync(page).ino).toBe(inode);
+    expect(statSync(page).nlink).toBe(2);
+    expect(readFileSync(other, 'utf8')).toBe(read(dir));
+    expect(read(dir)).toContain('| 9091 | Prometheus ');
+    expect((await ports(['docs', '--check'], { cwd: dir })).code).toBe(0);
   });
 });

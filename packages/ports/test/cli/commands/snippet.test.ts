@@ -55,6 +55,20 @@ describe('ports snippet', () => {
     );
   });
 
+  it('for grafana-ini, advises the configuredBy key validate accepts (not configs: [{ kind: grafana-ini }], which it refuses)', async () => {
+    const registry = writeRegistry(minimalRegistry);
+    const run = await ports(['snippet', 'grafana-ini', '--registry', registry]);
+    expect(run.code).toBe(1);
+    const advice = /give the service that reads grafana\.ini (configuredBy: \{ file: grafana\.ini, key: http_port \})$/.exec(run.stderr.trimEnd());
+    expect(run.stderr).toMatch(/^ports snippet: no service in .*ports\.yaml is configured by a grafana\.ini key; give the service that reads grafana\.ini /);
+    // The advice, followed: validate accepts it, and the snippet is printed.
+    writeFileSync(registry, minimalRegistry.replace('configuredBy: { env: REDIS_PORT }', advice![1]!));
+    expect((await ports(['validate', registry])).code).toBe(0);
+    const fixed = await ports(['snippet', 'grafana-ini', '--registry', registry]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toContain('\nhttp_port = 6379\n');
+  });
+
   it.skipIf(!nginx)(
     `an nginx site whose metrics path holds every character the registry takes passes nginx -t, the location as written ${nginx ? '' : '[skipped: needs nginx]'}`,
     async () => {
