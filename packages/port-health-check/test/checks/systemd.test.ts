@@ -49,6 +49,12 @@ describe('systemd check', () => {
     expect(systemd).toEqual([expect.objectContaining({ severity: 'ok', file: `/${REDIS_DROP_IN}:2` })]);
   });
 
+  it("passes a `claim: unit` service whose claim line a drop-in of its own supplies (its [Service] lines are the unit's), as `ports systemd --check` does", async () => {
+    const dropIn = 'etc/systemd/system/dsa110-api.service.d/claim.conf';
+    const { systemd } = await check({ 'usr/lib/systemd/system/dsa110-api.service': unit(), [dropIn]: `[Service]\nExecStartPre=+${CLAIM} 8000\n` });
+    expect(systemd).toEqual([expect.objectContaining({ severity: 'ok', file: `/${dropIn}:2` })]);
+  });
+
   it('no claim in what it could read, but part of the unit unreadable: unknown (the claim may be there), never an error', async () => {
     const { systemd } = await check(
       { 'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n', [REDIS_DROP_IN]: { fifo: true } },

@@ -72,6 +72,7 @@ import {
   unreadMayHoldClaim,
   where,
   type ClaimFinding,
+  type LoadedUnit,
   type UnitDirListing,
   type UnitFacts,
   type UnreadPart,
@@ -143,7 +144,11 @@ export async function run(context: Context): Promise<Outcome> {
   const place = (path: string) =>
     root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
   if (!check) {
-    const outcome = await writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined);
+    // Where each unit-file claim's line goes: the unit file systemd loads (as --check and the health check find it).
+    let unitListing: UnitDirListing | undefined;
+    const located =
+      out === undefined ? { root, load: (unit: string) => loadUnit(root ?? '/', unit, (unitListing ??= listUnitDirs(root ?? '/', []))) } : undefined;
+    const outcome = await writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined, located);
     // The claim just wired may never work: a socket unit on its port (PID 1 holds it, claim-port refuses). Said, not
     // failed: the files are what the registry asks for; `--check` fails on it.
     let merged: UnitFacts[] | undefined;
@@ -348,6 +353,7 @@ async function writeTree(
   unitDir: string,
   place: (path: string) => string,
   defaultDir: boolean,
+  located?: UnitLocator,
 ): Promise<Outcome> {
   let written: WrittenFile[];
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
@@ -380,14 +386,8 @@ async function writeTree(
   const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
-    // An instance's unit file is usually its template's, which every instance reads: the line there would run for all.
-    const template = templateOf(entry.unit);
-    const instance = template
-      ? ` (the instance's own file: in the template ${template}, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own)`
-      : '';
-    context.io.out(
-      `${entry.unit}: its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, entry.unit))}${instance}:\n${entry.line}\n`,
-    );
+    const advice = located === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, located.load(entry.unit), unitDir, located.root);
+    context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice}`)}:\n${entry.line}\n`);
   }
   for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
@@ -399,6 +399,62 @@ async function writeTree(
     );
   }
   return 'ok';
+}
+
+/** How `ports systemd` finds the unit file systemd loads for a unit (not with --out): under `root` (undefined: this host). */
+interface UnitLocator {
+  readonly root: string | undefined;
+  load(unit: string): LoadedUnit;
+}
+
+/** With --out DIR, a bare directory (no root, no search path): the line goes in the unit file there. */
+function outAdvice(unit: string, unitDir: string): string {
+  // An instance's unit file is usually its template's, which every instance reads: the line there would run for all.
+  const template = templateOf(unit);
+  const instance = template
+    ? ` (the instance's own file: in the template ${template}, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own)`
+    : '';
+  return `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}${instance}`;
+}
+
+/** The drop-in a unit-file claim goes in when its unit file is not the operator's to edit: the one `systemctl edit` opens. */
+const OVERRIDE_CONF = 'override.conf';
+
+/**
+ * Pure: where the claim line of a `claim: unit` service goes (what follows
+ * `UNIT: `), from the unit as loadUnit found it under `root` (undefined:
+ * this host), the search --check and the health check use. The unit file
+ * systemd loads, when it is the operator's (under /etc, or
+ * /usr/local/lib/systemd/system); when it is a package's (/usr/lib, /lib) or
+ * made at run time (/run), or is its template's (an instance with no file of
+ * its own), a drop-in of the unit's own in `unitDir`, whose [Service] lines
+ * are the unit's: a file of the unit's name in /etc would replace the unit
+ * file, not add to it (LoadState=bad-setting, with no ExecStart=). A masked,
+ * unreadable or missing unit is said so.
+ */
+function unitLineAdvice(unit: string, loaded: LoadedUnit, unitDir: string, root: string | undefined): string {
+  const shown = (path: string) => escapeText(root === undefined ? path : join(root, path));
+  const dropIn = escapeText(join(unitDir, `${unit}.d`, OVERRIDE_CONF));
+  const edit = root === undefined ? `, which \`systemctl edit ${escapeText(unit)}\` opens` : '';
+  const inDropIn = `under a [Service] line in the drop-in ${dropIn}${edit}`;
+  const unreadFile = loaded.unread?.find((part) => part.kind === 'file');
+  if (unreadFile !== undefined)
+    return `its unit file claims the port, but systemd loads it from ${shown(unreadFile.path)}, which cannot be read here (${escapeText(unreadFile.reason)}); put this line in the [Service] section of that file if it is yours, else ${inDropIn}`;
+  const file = loaded.file;
+  if (file === undefined) {
+    const template = templateOf(unit);
+    const none = template ? `${escapeText(unit)} nor its template ${escapeText(template)}` : escapeText(unit);
+    const where = root === undefined ? "systemd's unit directories" : `the unit directories under ${escapeText(root)}`;
+    return `its unit file claims the port, but none of ${where} has ${none}; install the unit (e.g. as ${escapeText(join(unitDir, template ?? unit))}) with this line in its [Service] section`;
+  }
+  if (file.text === undefined || file.text === '')
+    return `its unit file claims the port, but ${shown(file.path)} masks it (a link to /dev/null, or empty), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`;
+  const name = basename(file.path);
+  const template = templateOf(unit);
+  if (template !== undefined && name === template)
+    return `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`;
+  if (/^\/(?:etc|usr\/local\/lib)\//.test(file.path)) return `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}`;
+  return `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${file.path.startsWith('/run/') ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`;
 }
 
 async function checkTree(
@@ -461,13 +517,24 @@ async function checkTree(
   // A unit file without the exact line may still claim its port (`-+`, an id, options, `${VAR}`): judged then as the
   // health check judges it (judgeClaims), so that the two tools agree: its errors fail, its warnings are printed.
   const claimWarnings: string[] = [];
+  // Under a root the unit judged is the effective one, as systemd loads it and the health check reads it: the unit file
+  // wherever systemd takes it from (/run too), and its drop-ins, whose [Service] lines are the unit's as much as the
+  // file's (a claim line in `NAME.service.d/claim.conf` claims). --out names a bare directory: its unit file alone.
+  let listing: UnitDirListing | undefined;
   const judgedAlike = (item: SystemdDrift): boolean => {
     const entry = wiring.find((candidate) => candidate.path === item.path);
-    const text = files.get(item.path);
-    if (entry?.claim !== 'unit' || text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
-    const loaded = { unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] };
-    // Under a root its EnvironmentFile= files are read there (a `${VAR}` claim may take its port from one); --out has none.
-    const unit = effectiveRoot === undefined ? mergeUnit(loaded) : mergeUnitWithEnvironmentFiles(effectiveRoot, loaded);
+    if (entry?.claim !== 'unit') return false;
+    let unit: UnitFacts;
+    if (effectiveRoot !== undefined) {
+      if (!item.message.startsWith('does not contain') && !(item.message.startsWith('missing:') && !masked.has(item.path))) return false;
+      listing ??= listUnitDirs(effectiveRoot, []);
+      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing));
+      if (unit.masked || unit.file === undefined || (unit.invalid ?? []).length > 0) return false;
+    } else {
+      const text = files.get(item.path);
+      if (text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
+      unit = mergeUnit({ unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] });
+    }
     const findings = claimFindings(registry, entry, unit, claimPort);
     if (findings.some((finding) => finding.severity === 'error')) return false;
     // A claim line that reads another registry than this one protects other processes: not the line asked for.

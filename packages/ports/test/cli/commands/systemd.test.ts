@@ -930,12 +930,16 @@ describe('ports systemd', () => {
     }
     const unit = (...lines: string[]) => `[Service]\n${lines.join('\n')}\nExecStart=/bin/true\n`;
 
-    it("says to put the line in the instance's own file, not the template every instance reads", async () => {
+    it("says to put the line in the instance's own drop-in, not the template every instance reads (nor a file that would replace it); --check passes it", async () => {
       const { root, registry } = instanceRoot({ [`${ETC}/api@.service`]: unit() });
       const run = await ports(['systemd', '--registry', registry, '--root', root]);
+      const dropIn = `${root}/${ETC}/api@main.service.d/override.conf`;
       expect(run.stdout).toContain(
-        `api@main.service: its unit file claims the port; put this line in the [Service] section of ${root}/${ETC}/api@main.service (the instance's own file: in the template api@.service, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own):\n${LINE}\n`,
+        `api@main.service: its unit file claims the port; systemd loads it from the template ${root}/${ETC}/api@.service, which every instance reads (a line there would free this port whenever any instance starts), and a file api@main.service of its own would replace the template for it; put this line under a [Service] line in the drop-in ${dropIn} (the instance's own):\n${LINE}\n`,
       );
+      writeTree(root, { [`${ETC}/api@main.service.d/override.conf`]: `[Service]\n${LINE}\n` });
+      const checked = await ports(['systemd', '--check', '--registry', registry, '--root', root]);
+      expect([checked.code, checked.stdout]).toEqual([0, expect.not.stringContaining('warning')]);
     });
 
     it('--check reads the template systemd loads when the instance has no file of its own: the line there passes with a warning, its absence names the template', async () => {

@@ -1,0 +1,162 @@
+// `ports systemd` for a `claim: unit` service, on real trees under --root: where it says the claim line goes (the
+// unit file systemd loads, or a drop-in of the unit's own when that file is a package's), checked by following the
+// advice and running the real systemd-analyze verify; and `--check` against the health check on a claim line that a
+// drop-in supplies (its [Service] lines are the unit's: both judge the effective unit, and agree).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../helpers.js';
+import { writeTree } from '../../../../../test-support/tree.js';
+import { ports, tempDir } from '../helpers.js';
+
+const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
+const healthCheck = join(repoRoot, 'packages/port-health-check/bin/port-health-check.js');
+const ETC = 'etc/systemd/system';
+const LIB = 'usr/lib/systemd/system';
+/** The bundled registry's services that `ports systemd` wires, each with its unit and port. */
+const UNITS = ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service'];
+const unitFile = (unit: string, ...lines: string[]) => `[Unit]\nDescription=${unit} (test)\n\n[Service]\n${[...lines, 'ExecStart=/bin/true'].join('\n')}\n`;
+
+/** A root with a real claim-port, the wired units in `dir` (as a package installs them in usr/lib), and `ports systemd --root` run over it. */
+async function packagedRoot(dir = LIB, files: Record<string, string> = {}) {
+  const root = tempDir('dsa110-ports-unit-claim-');
+  writeTree(root, {
+    'usr/local/bin/claim-port': '#!/bin/sh\nexit 0\n',
+    ...Object.fromEntries(UNITS.map((unit) => [`${dir}/${unit}`, unitFile(unit)])),
+    ...files,
+  });
+  const claimPort = join(root, 'usr/local/bin/claim-port');
+  chmodSync(claimPort, 0o755);
+  const run = await ports(['systemd', '--root', root, '--claim-port', claimPort]);
+  expect(run.code).toBe(0);
+  return { root, claimPort, stdout: run.stdout, check: () => ports(['systemd', '--check', '--root', root, '--claim-port', claimPort]) };
+}
+
+/** The health check's systemd verdicts on `service` under `root`. */
+function healthOf(root: string, service: string) {
+  const result = spawnSync(process.execPath, [healthCheck, '--root', root, '--format', 'json'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  const report = JSON.parse(result.stdout) as { checks: { check: string; service: string; severity: string; reason: string }[] };
+  return report.checks.filter((check) => check.check === 'systemd' && check.service === service);
+}
+
+/** systemd-analyze verify of `unit` with the root's /etc and /usr/lib unit directories first in the search path (the host's after, for sysinit.target). */
+function verify(root: string, unit: string) {
+  const result = spawnSync(analyze!, ['verify', '--man=no', unit], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${join(root, ETC)}:${join(root, LIB)}:`, SYSTEMD_LOG_LEVEL: 'notice' },
+    encoding: 'utf8',
+  });
+  return { code: result.status, stderr: result.stderr };
+}
+
+/** The line `ports systemd` printed after `UNIT: ...` (the advice), and the claim line after it. */
+function advice(stdout: string, unit: string): { said: string; line: string } {
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((text) => text.startsWith(`${unit}:`));
+  expect(at, stdout).toBeGreaterThanOrEqual(0);
+  return { said: lines[at]!, line: lines[at + 1]! };
+}
+
+describe('ports systemd: where a unit-file claim goes', () => {
+  it.skipIf(!analyze)(
+    "a package's unit in /usr/lib: a drop-in of the unit's own, never a file in /etc that would replace it; following it, systemd-analyze verify and --check pass",
+    async () => {
+      const { root, stdout, check } = await packagedRoot();
+      const { said, line } = advice(stdout, 'grafana-simple.service');
+      const dropIn = join(root, ETC, 'grafana-simple.service.d/override.conf');
+      expect(said).toBe(
+        `grafana-simple.service: its unit file claims the port; systemd loads it from ${join(root, LIB, 'grafana-simple.service')}, a package's, ` +
+          `and a file grafana-simple.service in ${join(root, ETC)} would replace it, not add to it; put this line under a [Service] line in the drop-in ${dropIn}:`,
+      );
+      expect(line).toMatch(/^ExecStartPre=\+\/.*\/claim-port 3030$/);
+      // What the advice used to be, followed, breaks the unit: a unit of that name in /etc, with no ExecStart=, shadows the package's.
+      writeTree(root, { [`${ETC}/grafana-simple.service`]: `[Service]\n${line}\n` });
+      expect(verify(root, 'grafana-simple.service').code).not.toBe(0);
+      rmSync(join(root, ETC, 'grafana-simple.service'));
+      // The advice followed, for both unit-file claims: the packaged units load with the claim line.
+      for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
+        const { said: text, line: claim } = advice(stdout, unit);
+        const path = text.slice(text.lastIndexOf(' ') + 1, -1);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, `[Service]\n${claim}\n`);
+        expect(verify(root, unit), unit).toEqual({ code: 0, stderr: '' });
+      }
+      const checked = await check();
+      expect([checked.code, checked.stderr]).toEqual([0, '']);
+      if (existsSync(healthCheck)) expect(healthOf(root, 'grafana').map((result) => result.severity)).toEqual(['ok']);
+    },
+  );
+
+  it("a unit file of the operator's in /etc: that file, as before", async () => {
+    const { root, stdout } = await packagedRoot(ETC);
+    expect(advice(stdout, 'grafana-simple.service').said).toBe(
+      `grafana-simple.service: its unit file claims the port; put this line in the [Service] section of ${join(root, ETC, 'grafana-simple.service')}:`,
+    );
+  });
+
+  it('a unit under /run (made at run time): a drop-in in /etc, not the file there', async () => {
+    const { root, stdout } = await packagedRoot('run/systemd/system');
+    expect(advice(stdout, 'dsa110-api.service').said).toBe(
+      `dsa110-api.service: its unit file claims the port; systemd loads it from ${join(root, 'run/systemd/system/dsa110-api.service')}, made at run time, ` +
+        `and a file dsa110-api.service in ${join(root, ETC)} would replace it, not add to it; put this line under a [Service] line in the drop-in ${join(root, ETC, 'dsa110-api.service.d/override.conf')}:`,
+    );
+  });
+
+  it('a unit that is not there: says so, and where to install it', async () => {
+    const { root, stdout } = await packagedRoot('opt/elsewhere');
+    expect(advice(stdout, 'grafana-simple.service').said).toBe(
+      `grafana-simple.service: its unit file claims the port, but none of the unit directories under ${root} has grafana-simple.service; ` +
+        `install the unit (e.g. as ${join(root, ETC, 'grafana-simple.service')}) with this line in its [Service] section:`,
+    );
+  });
+
+  it('a masked unit: says it is masked', async () => {
+    const { root, stdout } = await packagedRoot(LIB, {});
+    writeTree(root, { [`${ETC}/dsa110-api.service`]: { symlink: '/dev/null' } });
+    const run = await ports(['systemd', '--root', root, '--claim-port', join(root, 'usr/local/bin/claim-port')]);
+    expect(stdout).not.toContain('masks it');
+    expect(advice(run.stdout, 'dsa110-api.service').said).toContain(`but ${join(root, ETC, 'dsa110-api.service')} masks it (a link to /dev/null, or empty)`);
+  });
+});
+
+describe.skipIf(!existsSync(healthCheck))('--check and the health check on a unit-file claim a drop-in supplies (the effective unit)', () => {
+  const claimIn = (claimPort: string, port: number) => `[Service]\nExecStartPre=+${claimPort} ${port}\n`;
+
+  it.each([
+    ['a package unit in /usr/lib', LIB],
+    ["the operator's unit file in /etc, without the line", ETC],
+  ])('%s with the claim line in NAME.service.d/claim.conf: both pass', async (_, dir) => {
+    const { root, claimPort, check } = await packagedRoot(dir);
+    writeTree(root, {
+      [`${ETC}/grafana-simple.service.d/claim.conf`]: claimIn(claimPort, 3030),
+      [`${ETC}/dsa110-api.service.d/claim.conf`]: claimIn(claimPort, 8000),
+    });
+    if (analyze) expect(verify(root, 'grafana-simple.service')).toEqual({ code: 0, stderr: '' });
+    const run = await check();
+    expect([run.code, run.stdout, run.stderr]).toEqual([0, expect.stringMatching(/^ok: /), '']);
+    expect(healthOf(root, 'grafana').map((result) => [result.severity, result.reason])).toEqual([
+      ['ok', `grafana (3030): ExecStartPre=+${claimPort} 3030 from /${ETC}/grafana-simple.service.d/claim.conf:2 claims port 3030`],
+    ]);
+  });
+
+  it('a drop-in that claims another port: both fail, naming it', async () => {
+    const { root, claimPort, check } = await packagedRoot();
+    writeTree(root, {
+      [`${ETC}/grafana-simple.service.d/claim.conf`]: claimIn(claimPort, 3031),
+      [`${ETC}/dsa110-api.service.d/claim.conf`]: claimIn(claimPort, 8000),
+    });
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${join(root, LIB, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030`);
+    expect(healthOf(root, 'grafana')).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('claims port 3031') })]);
+  });
+
+  it('no claim line anywhere: both fail', async () => {
+    const { root, claimPort, check } = await packagedRoot();
+    writeTree(root, { [`${ETC}/dsa110-api.service.d/claim.conf`]: claimIn(claimPort, 8000) });
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${join(root, LIB, 'grafana-simple.service')}: does not contain`);
+    expect(healthOf(root, 'grafana').map((result) => result.severity)).toEqual(['error']);
+  });
+});
