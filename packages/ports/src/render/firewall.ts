@@ -8,12 +8,19 @@
 // service's, so a service inside a range reserved for it keeps its own access
 // (nft and ufw take the first rule that matches). Every other port is left
 // to the host's own rules, and so are SSH and node_exporter's ports inside a
-// reserved range (HOST_PORTS), so loading this cannot lock anyone out. A
-// service's env override (CONTIMG_API_PORT=8500), read from the environment
-// the caller passes as `ports get` reads it, adds a rule for the port it moves
-// the service to. The plan is a pure function; nft and ufw are two spellings
-// of it.
+// reserved range (HOST_PORTS, and the caller's `keepOpen`), so loading this
+// cannot lock anyone out. A service's env override (CONTIMG_API_PORT=8500),
+// read from the environment the caller passes as `ports get` reads it, adds a
+// rule for the port it moves the service to; an override onto one of those
+// kept ports is refused unless the service is public. The plan is a pure
+// function; nft and ufw are two spellings of it, both ahead of the host's
+// other rules (nft: a table of its own, whose drop is final; ufw: prepended).
+// Both filter the input path only: a forwarded packet (a container port that
+// Docker publishes by DNAT) never meets them.
+import { describeArgument } from '../arguments.js';
+import { PortsError } from '../errors.js';
 import type { AccessLevel, Registry, Transport } from '../index.js';
+import { isPort } from '../port.js';
 import { GENERATED_BY } from './alert-rules.js';
 import { NODE_EXPORTER_PORT } from './prometheus-config.js';
 
@@ -48,21 +55,40 @@ export interface FirewallOptions {
    * environment. Left out, none apply and the rules are the registry's alone.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * More ports the rules must never touch, beside HOST_PORTS (an sshd on 2222): left out of every reserved range's
+   * rules, and refused as the port of a service's env override unless that service is public.
+   */
+  readonly keepOpen?: readonly number[];
 }
 
 /**
- * Ports a reserved range's rules leave to the host's own, whatever the range
- * covers: SSH, so that loading the rules cannot lock anyone out (a range 1-1024
+ * Ports the rules leave to the host's own, whatever a reserved range covers:
+ * SSH, so that loading the rules cannot lock anyone out (a range 1-1024
  * dropped port 22 from outside), and node_exporter, which Prometheus scrapes from
- * another host. A service on one of them is the registry's own word and is filtered.
+ * another host. A service the registry itself puts on one of them is the
+ * registry's own word and is filtered; an env override onto one is refused
+ * unless its service is public (REDIS_PORT=22 dropped SSH). Only these ports
+ * are known: an sshd elsewhere is named with `keepOpen` (`--keep-open`).
  */
-const HOST_PORTS: readonly number[] = [22, NODE_EXPORTER_PORT];
+export const HOST_PORTS: readonly number[] = Object.freeze([22, NODE_EXPORTER_PORT]);
 
-/** `start`-`end` without the host's ports, as the runs left. */
-function withoutHostPorts(start: number, end: number): [number, number][] {
+/** What each of HOST_PORTS is, for the refusal of an override onto it. */
+const HOST_PORT_NAMES: Readonly<Record<number, string>> = { 22: 'SSH', [NODE_EXPORTER_PORT]: "node_exporter's" };
+
+/** HOST_PORTS and `options.keepOpen`, checked. */
+function keptOpen(options: FirewallOptions): Set<number> {
+  const extra: unknown = options.keepOpen;
+  if (extra !== undefined && !(Array.isArray(extra) && extra.every(isPort)))
+    throw new TypeError(`firewallPlan: options.keepOpen must be an array of ports (integers 1-65535) or left out, not ${describeArgument(extra)}`);
+  return new Set([...HOST_PORTS, ...((extra as readonly number[] | undefined) ?? [])]);
+}
+
+/** `start`-`end` without the kept ports, as the runs left. */
+function withoutHostPorts(start: number, end: number, kept: ReadonlySet<number>): [number, number][] {
   const runs: [number, number][] = [];
   let from = start;
-  for (const port of [...HOST_PORTS].sort((a, b) => a - b)) {
+  for (const port of [...kept].sort((a, b) => a - b)) {
     if (port < from || port > end) continue;
     if (port > from) runs.push([from, port - 1]);
     from = port + 1;
@@ -85,17 +111,21 @@ const RANK: Record<Sources, number> = { none: 0, private: 1, any: 2 };
  * the override's, where it listens, and the registry's, where a copy started
  * without the override would. A bad override throws resolvePort's PortsError
  * (BAD_OVERRIDE), as `ports get` refuses it: rules for a port the service will
- * not use would leave the one it uses open.
+ * not use would leave the one it uses open. So does an override onto a kept port
+ * (HOST_PORTS and `options.keepOpen`) of a service that is not public: its rules
+ * would drop SSH.
  */
 export function firewallPlan(registry: Registry, options: FirewallOptions = {}): FirewallEntry[] {
+  const kept = keptOpen(options);
   const entries: FirewallEntry[] = [];
   for (const service of registry.services) {
     const entry = { id: service.id, transport: service.transport, access: service.access, sources: SOURCES[service.access] };
     entries.push({ ...entry, start: service.port, end: service.port });
     if (options.env === undefined) continue;
     const resolved = registry.resolvePort(service.id, { env: options.env });
-    if (resolved.port !== service.port)
-      entries.push({ ...entry, start: resolved.port, end: resolved.port, override: { variable: resolved.variable!, registryPort: service.port } });
+    if (resolved.port === service.port) continue;
+    if (kept.has(resolved.port) && entry.sources !== 'any') throw keptPortOverride(service.id, service.access, resolved.variable!, resolved.port);
+    entries.push({ ...entry, start: resolved.port, end: resolved.port, override: { variable: resolved.variable!, registryPort: service.port } });
   }
   for (const range of registry.reserved) {
     const users = range.for.filter((id) => registry.has(id)).map((id) => registry.service(id));
@@ -103,11 +133,20 @@ export function firewallPlan(registry: Registry, options: FirewallOptions = {}):
     // service in it as it does a TCP one), so both are filtered: TCP alone left its UDP side open.
     const transports = users.length > 0 ? [...new Set(users.map((user) => user.transport))] : (['tcp', 'udp'] as const);
     const sources = users.length > 0 ? users.map((user) => SOURCES[user.access]).reduce((a, b) => (RANK[a] <= RANK[b] ? a : b)) : 'none';
-    for (const [start, end] of withoutHostPorts(range.start, range.end))
+    for (const [start, end] of withoutHostPorts(range.start, range.end, kept))
       for (const transport of transports) entries.push({ id: range.id, start, end, transport, access: 'reserved', sources });
   }
   const isRange = (entry: FirewallEntry) => (entry.access === 'reserved' ? 1 : 0);
   return entries.sort((a, b) => isRange(a) - isRange(b) || a.start - b.start || a.transport.localeCompare(b.transport));
+}
+
+function keptPortOverride(id: string, access: AccessLevel, variable: string, port: number): PortsError {
+  const what = HOST_PORT_NAMES[port] ? `${HOST_PORT_NAMES[port]} port` : 'a port given to --keep-open';
+  const drop = access === 'private' ? 'drop it from public addresses' : 'drop it from everywhere but this host';
+  return new PortsError(
+    'BAD_OVERRIDE',
+    `${variable}=${port} moves service "${id}" (${access}) onto port ${port}, ${what}, which the rules must leave open: its rules would ${drop} and could lock you out; unset ${variable} or set it to another port`,
+  );
 }
 
 function ports(entry: FirewallEntry, separator: string): string {
@@ -127,6 +166,7 @@ export function renderNft(registry: Registry, options: FirewallOptions = {}): st
     '#!/usr/sbin/nft -f',
     ...GENERATED_BY('ports firewall --format nft').map((line) => `# ${line}`),
     `# Filters the registry's ports only; every other port is left to the host's other rules.`,
+    '# Input path only: a forwarded packet (a container port Docker publishes by DNAT) is not filtered.',
     '# Load: nft -f THIS_FILE (check first: nft -c -f THIS_FILE). Remove: nft delete table inet dsa110_ports.',
     '',
     `table inet ${NFT_TABLE}`,
@@ -177,56 +217,137 @@ const UFW_COMMENT_PATTERN = 'dsa110 [a-z][a-z0-9-]* ([a-z]*)';
 const UFW_STOPPED =
   'ports firewall (ufw): stopped at a failed command (exit $status), so the registry rules are incomplete: see the error above, fix it, then run the script again (it starts over); ufw status numbered shows what is loaded';
 
+/** One ufw rule of the plan: its action, and its spec as ufw spells it (`ufw show added` without action and comment). */
+interface UfwRule {
+  readonly action: 'allow' | 'deny';
+  readonly spec: string;
+  /** Only for IPv6 (from fc00::/7 or fe80::/10): left out when ufw's IPv6 is off. */
+  readonly v6: boolean;
+}
+
+/** An entry's rules in order, allows before the deny, each in ufw's own spelling (as ufw show added prints it). */
+function ufwRules(entry: FirewallEntry): UfwRule[] {
+  const port = ports(entry, ':');
+  const short = `${port}/${entry.transport}`;
+  if (entry.sources === 'any') return [{ action: 'allow', spec: short, v6: false }];
+  const allows =
+    entry.sources === 'private'
+      ? [...PRIVATE_NETWORKS_V4, ...PRIVATE_NETWORKS_V6].map((network) => ({
+          action: 'allow' as const,
+          spec: `from ${network} to any port ${port} proto ${entry.transport}`,
+          v6: network.includes(':'),
+        }))
+      : [];
+  return [...allows, { action: 'deny', spec: short, v6: false }];
+}
+
 /**
- * A shell script of ufw commands. ufw has no transaction and only adds, so the
- * script first deletes every rule an earlier run added (`ufw show added`, which
- * lists the rules whether ufw is active or not, each as the command that adds
- * it: those whose comment is ours are deleted by that exact spec, comment
- * included, so another tool's rule on the same port stays), then adds the
- * current ones in order (ufw matches the first rule that fits: allows before the
- * deny of the same port). Without the deletion a changed access level left the
- * old rules ahead of the new: Redis moved from private to localhost still
- * accepted 10/8. Between the two steps the registry's ports have no rule of
- * ours, and get the host's default incoming policy (ufw's default: deny).
+ * A shell script of ufw commands. ufw has no transaction, only adds, and keeps
+ * one rule per spec (port, protocol, addresses: whatever its action or comment).
+ * So the script:
+ *
+ * 1. stops, changing nothing, when a rule it would add has the spec of a rule
+ *    it did not add (`ufw show added`, its action, log type and comment left
+ *    out): ufw would skip ours, or on a plain `ufw allow` rewrite that rule as
+ *    ours ("Rule updated"), and a later run deleted it (the operator's SSH allow);
+ * 2. deletes every rule an earlier run added (`ufw show added` lists the rules
+ *    whether ufw is active or not, each as the command that adds it: those
+ *    whose comment is ours are deleted by that exact spec, comment included);
+ * 3. prepends the current ones, last first, so that they sit in the plan's
+ *    order ahead of every other rule: ufw takes the first rule that matches, and
+ *    an operator's earlier `allow from 192.168.0.0/16` let the LAN reach Redis,
+ *    which the nft table (whose drop is final) does not.
+ *
+ * Without step 2 a changed access level left the old rules ahead of the new:
+ * Redis moved from private to localhost still accepted 10/8. Between steps 2 and
+ * 3 the registry's ports have no rule of ours, and get the host's default
+ * incoming policy (ufw's default: deny). When ufw's IPv6 is off (IPV6=no in
+ * /etc/default/ufw, where a rule from fc00::/7 is an error) the IPv6 allows are
+ * skipped, and the script says so on stderr.
  */
 export function renderUfw(registry: Registry, options: FirewallOptions = {}): string {
-  const plan = firewallPlan(registry, options);
+  const plan = firewallPlan(registry, options).map((entry) => ({ entry, rules: ufwRules(entry) }));
+  const quoted = (text: string) => `'${text}'`;
+  const v6Count = plan.reduce((count, { rules }) => count + rules.filter((rule) => rule.v6).length, 0);
   const lines = [
     '#!/bin/sh',
     ...GENERATED_BY('ports firewall --format ufw').map((line) => `# ${line}`),
     "# Filters the registry's ports only. Run as root: ports firewall --format ufw | sudo sh; `ufw status numbered` lists the result.",
-    "# It first deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'), then adds the current ones;",
-    "# other rules are left alone. For the second or so between the two, the registry's ports get ufw's default",
-    '# incoming policy (deny by default; connections already open stay up). nft (--format nft) switches atomically.',
+    '# 1. It stops, changing nothing, when a rule it adds has the spec (port, protocol, source) of a rule it did not add:',
+    '#    ufw keeps one rule per spec, and would skip ours or rewrite that one as ours.',
+    "# 2. It deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'); other rules are left alone.",
+    '# 3. It prepends the current ones, last first, so that they come in order before every other rule (ufw takes the',
+    "#    first match): an operator's broader allow no longer opens a localhost port, as with nft.",
+    "# Between 2 and 3 (a second or so) the registry's ports get ufw's default incoming policy (deny by default;",
+    '# connections already open stay up). nft (--format nft) switches atomically.',
+    '# With IPv6 off in ufw (IPV6=no in /etc/default/ufw) the allows from IPv6 networks are skipped, said on stderr.',
+    '# Incoming rules only: forwarded packets (a container port Docker publishes) are not filtered.',
     '# It stops at the first command that fails and says so; running it again starts over.',
     'set -euf',
-    `trap 'status=$?; [ "$status" -eq 0 ] || echo "${UFW_STOPPED}" >&2' EXIT`,
+    'said=',
+    `trap 'status=$?; [ "$status" -eq 0 ] || [ -n "$said" ] || echo "${UFW_STOPPED}" >&2' EXIT`,
+    'fail() {',
+    '  said=1',
+    '  echo "ports firewall (ufw): $1" >&2',
+    '  exit 1',
+    '}',
+  ];
+  if (v6Count > 0) {
+    lines.push(
+      '',
+      "# ufw's IPv6 setting, read as ufw reads it: the last IPV6= of /etc/default/ufw and /etc/ufw/ufw.conf, on a kernel with IPv6.",
+      `ipv6=$(cat /etc/default/ufw /etc/ufw/ufw.conf 2>/dev/null | awk -F= '/^[A-Za-z0-9_]+="?[A-Za-z0-9_]+"?/ { sub(/[ \\t\\r]+$/, ""); if (tolower($1) == "ipv6") { v = tolower($2); gsub(/^["\\047]+|["\\047]+$/, "", v) } } END { print v }')`,
+      '[ -d /proc/sys/net/ipv6 ] || ipv6=no',
+      'if [ "$ipv6" != yes ]; then',
+      `  echo "ports firewall (ufw): IPv6 is off in ufw (IPV6=\${ipv6:-unset} in /etc/default/ufw, or a kernel without IPv6), so the ${v6Count} allows from ${PRIVATE_NETWORKS_V6.join(' and ')} are skipped: private services answer private IPv4 networks only" >&2`,
+      'fi',
+    );
+  }
+  lines.push(
+    '',
+    'added=$(ufw show added)',
+    '# The rules this script did not add, each as ufw spells it without its action, log type and comment (ufw keeps one rule per such spec).',
+    `theirs=$(printf '%s\\n' "$added" | grep -v " comment '${UFW_COMMENT_PATTERN}'$" | sed -n 's/^ufw \\(allow\\|deny\\|reject\\|limit\\) \\(log-all \\|log \\)\\{0,1\\}//p' | sed "s/ comment '.*'$//")`,
+    'taken() {',
+    `  if printf '%s\\n' "$theirs" | grep -Fqx -e "$1"; then`,
+    '    fail "ufw already has a rule \\"$1\\" that this script did not add (ufw status numbered lists it), and ufw keeps one rule per port and source: nothing was changed; delete that rule or move the service off the port, then run this again"',
+    '  fi',
+    '}',
+  );
+  for (const { rules } of plan) {
+    for (const rule of rules.filter((r) => !r.v6)) lines.push(`taken ${quoted(rule.spec)}`);
+    const v6 = rules.filter((r) => r.v6);
+    if (v6.length > 0) lines.push('if [ "$ipv6" = yes ]; then', ...v6.map((rule) => `  taken ${quoted(rule.spec)}`), 'fi');
+  }
+  lines.push(
     '',
     '# The rules an earlier run added, one "SPEC|COMMENT" a line, deleted by their exact spec.',
-    'added=$(ufw show added)',
     `printf '%s\\n' "$added" | sed -n "s/^ufw \\(.*\\) comment '\\(${UFW_COMMENT_PATTERN}\\)'$/\\1|\\2/p" | while IFS='|' read -r spec comment; do`,
     '  # shellcheck disable=SC2086 # the spec is words, split on purpose (globbing is off: set -f)',
     '  ufw delete $spec comment "$comment"',
     'done',
     '# ufw delete exits 0 even when it matched nothing: make sure none is left.',
     `if ufw show added | grep -q "comment '${UFW_COMMENT_PATTERN}'$"; then`,
-    '  echo "ports firewall (ufw): rules of an earlier run are still there after deleting them (ufw show added lists them): delete them with ufw delete, then run this again" >&2',
-    '  exit 1',
+    '  fail "rules of an earlier run are still there after deleting them (ufw show added lists them): delete them with ufw delete, then run this again"',
     'fi',
-  ];
-  for (const entry of plan) {
-    const to = `proto ${entry.transport} to any port ${ports(entry, ':')}`;
-    const comment = `comment '${ufwComment(entry)}'`;
+    '',
+    '# The current rules, prepended last first: they end up in order, before every other rule.',
+  );
+  for (const { entry, rules } of [...plan].reverse()) {
     lines.push('', `# ${describe(entry)}`);
-    if (entry.sources === 'any') {
-      lines.push(`ufw allow in ${to} ${comment}`);
-      continue;
+    const command = (rule: UfwRule) => `ufw prepend ${rule.action} ${rule.spec} comment ${quoted(ufwComment(entry))}`;
+    const reversed = [...rules].reverse();
+    for (let i = 0; i < reversed.length; ) {
+      const rule = reversed[i]!;
+      if (!rule.v6) {
+        lines.push(command(rule));
+        i++;
+        continue;
+      }
+      lines.push('if [ "$ipv6" = yes ]; then');
+      for (; i < reversed.length && reversed[i]!.v6; i++) lines.push(`  ${command(reversed[i]!)}`);
+      lines.push('fi');
     }
-    if (entry.sources === 'private') {
-      for (const network of [...PRIVATE_NETWORKS_V4, ...PRIVATE_NETWORKS_V6])
-        lines.push(`ufw allow in proto ${entry.transport} from ${network} to any port ${ports(entry, ':')} ${comment}`);
-    }
-    lines.push(`ufw deny in ${to} ${comment}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -85,20 +85,23 @@ describe('firewallPlan', () => {
     const nft = renderNft(parseRegistry(sharedPool));
     expect(nft.indexOf('tcp dport 8005 accept')).toBeGreaterThan(0);
     expect(nft.indexOf('tcp dport 8005 accept')).toBeLessThan(nft.indexOf('tcp dport 8000-8010 drop'));
+    // ufw: prepended last first, so the script prepends the range's deny before the service's allow.
     const ufw = renderUfw(parseRegistry(sharedPool));
-    expect(ufw.indexOf('ufw allow in proto tcp to any port 8005 ')).toBeGreaterThan(0);
-    expect(ufw.indexOf('ufw allow in proto tcp to any port 8005 ')).toBeLessThan(ufw.indexOf('ufw deny in proto tcp to any port 8000:8010 '));
+    expect(ufw.indexOf('ufw prepend deny 8000:8010/tcp ')).toBeGreaterThan(0);
+    expect(ufw.indexOf('ufw prepend deny 8000:8010/tcp ')).toBeLessThan(ufw.indexOf('ufw prepend allow 8005/tcp '));
   });
 
-  it('ufw: every allow of a port comes before its deny (ufw takes the first match)', async () => {
+  it('ufw: prepended last first, so that every allow of a port ends up before its deny (ufw takes the first match)', async () => {
     const text = renderUfw(await loadRegistry({ path: join(repoRoot, 'ports.yaml') }));
-    expect(text).toContain("ufw allow in proto tcp to any port 80 comment 'dsa110 nginx (public)'\n");
-    expect(text).toContain("ufw allow in proto tcp from 192.168.0.0/16 to any port 8000 comment 'dsa110 api (private)'\n");
-    expect(text).toContain('ufw deny in proto tcp to any port 3210:3220 ');
-    const lines = text.split('\n');
-    const deny8000 = lines.findIndex((line) => line.startsWith('ufw deny in proto tcp to any port 8000 '));
-    expect(lines.findIndex((line) => line.includes('to any port 8000 ') && line.startsWith('ufw allow'))).toBeLessThan(deny8000);
-    expect(text).not.toMatch(/port 80 .*deny|deny .*port 80 /);
+    expect(text).toContain("ufw prepend allow 80/tcp comment 'dsa110 nginx (public)'\n");
+    expect(text).toContain("ufw prepend allow from 192.168.0.0/16 to any port 8000 proto tcp comment 'dsa110 api (private)'\n");
+    expect(text).toContain('ufw prepend deny 3210:3220/tcp ');
+    const lines = text.split('\n').map((line) => line.trim());
+    const deny8000 = lines.indexOf("ufw prepend deny 8000/tcp comment 'dsa110 api (private)'");
+    expect(deny8000).toBeGreaterThan(0);
+    for (const network of ['10.0.0.0/8', 'fc00::/7'])
+      expect(lines.indexOf(`ufw prepend allow from ${network} to any port 8000 proto tcp comment 'dsa110 api (private)'`)).toBeGreaterThan(deny8000);
+    expect(text).not.toMatch(/deny 80\//);
   });
 });
 
@@ -117,7 +120,7 @@ describe('firewallPlan with env overrides', () => {
     expect(renderNft(registry, { env })).toContain(
       "\t\t# api (private): tcp 8500 (port from CONTIMG_API_PORT=8500; the registry's is 8000) from private networks\n\t\ttcp dport 8500 ip saddr @private_v4 accept\n",
     );
-    expect(renderUfw(registry, { env })).toContain("ufw deny in proto tcp to any port 8500 comment 'dsa110 api (private)'\n");
+    expect(renderUfw(registry, { env })).toContain("ufw prepend deny 8500/tcp comment 'dsa110 api (private)'\n");
     // Without an env, the registry's ports alone (a pure function of the registry).
     expect(firewallPlan(registry).some((entry) => entry.start === 8500)).toBe(false);
   });
@@ -125,6 +128,71 @@ describe('firewallPlan with env overrides', () => {
   it('a bad override is refused as `ports get` refuses it, not left out', () => {
     expect(() => firewallPlan(parseRegistry(minimalRegistry), { env: { CONTIMG_API_PORT: '6379' } })).toThrow(
       /^CONTIMG_API_PORT="6379" cannot be used for service "api": port 6379 belongs to service "redis"/,
+    );
+  });
+});
+
+/** A range reserved for nobody over 2000-2999, where this host's sshd listens on 2222, and a public service movable by WEB_PORT. */
+const sshInRange = `version: 1
+services:
+  - { id: web, name: Web, group: production, port: 8005, protocol: HTTP, access: public, configuredBy: { env: WEB_PORT }, robust: false, processes: [nginx] }
+  - { id: redis, name: Redis, group: production, port: 6379, protocol: TCP, access: localhost, configuredBy: { env: REDIS_PORT }, robust: false, processes: [redis-server] }
+reserved:
+  - { id: legacy, name: Legacy, start: 2000, end: 2999, purpose: Legacy }
+`;
+
+describe('the ports the rules never touch (SSH, node_exporter, keepOpen)', () => {
+  it('an override onto 22 or 9100 of a service that is not public is refused, naming the service, the variable and the port (REDIS_PORT=22 dropped SSH)', () => {
+    const registry = parseRegistry(minimalRegistry);
+    expect(() => firewallPlan(registry, { env: { REDIS_PORT: '22' } })).toThrow(
+      /^REDIS_PORT=22 moves service "redis" \(localhost\) onto port 22, SSH port, which the rules must leave open: its rules would drop it from everywhere but this host and could lock you out; unset REDIS_PORT or set it to another port$/,
+    );
+    expect(() => renderNft(registry, { env: { CONTIMG_API_PORT: '22' } })).toThrow(
+      /^CONTIMG_API_PORT=22 moves service "api" \(private\) onto port 22, SSH port, .*drop it from public addresses/,
+    );
+    expect(() => renderUfw(registry, { env: { REDIS_PORT: '9100' } })).toThrow(
+      /^REDIS_PORT=9100 moves service "redis" \(localhost\) onto port 9100, node_exporter's port/,
+    );
+    // A public service's rules open the port to everyone: allowed.
+    expect(firewallPlan(parseRegistry(sshInRange), { env: { WEB_PORT: '22' } }).filter((entry) => entry.start === 22)).toEqual([
+      { id: 'web', start: 22, end: 22, transport: 'tcp', access: 'public', sources: 'any', override: { variable: 'WEB_PORT', registryPort: 8005 } },
+    ]);
+  });
+
+  it('keepOpen leaves more ports out of the reserved ranges (an sshd on 2222) and refuses an override onto them too', () => {
+    const registry = parseRegistry(sshInRange);
+    const runs = (options = {}) =>
+      firewallPlan(registry, options)
+        .filter((entry) => entry.id === 'legacy' && entry.transport === 'tcp')
+        .map((entry) => [entry.start, entry.end]);
+    expect(runs()).toEqual([[2000, 2999]]);
+    expect(runs({ keepOpen: [2222] })).toEqual([
+      [2000, 2221],
+      [2223, 2999],
+    ]);
+    expect(runs({ keepOpen: [2999, 2000, 2500] })).toEqual([
+      [2001, 2499],
+      [2501, 2998],
+    ]);
+    expect(firewallPlan(registry, { env: { REDIS_PORT: '4444' } }).some((entry) => entry.start === 4444)).toBe(true);
+    expect(() => firewallPlan(registry, { env: { REDIS_PORT: '4444' }, keepOpen: [2222, 4444] })).toThrow(
+      /^REDIS_PORT=4444 moves service "redis" \(localhost\) onto port 4444, a port given to --keep-open, which the rules must leave open/,
+    );
+    expect(() => firewallPlan(registry, { keepOpen: [0] })).toThrow(
+      new TypeError('firewallPlan: options.keepOpen must be an array of ports (integers 1-65535) or left out, not an array'),
+    );
+    expect(() => firewallPlan(registry, { keepOpen: '2222' as never })).toThrow(
+      /^firewallPlan: options\.keepOpen must be an array of ports .*not the string "2222"$/,
+    );
+  });
+
+  it('the nft and ufw headers say that forwarded packets (a container port Docker publishes) are not filtered', () => {
+    expect(renderNft(parseRegistry(minimalRegistry))).toContain(
+      '# Input path only: a forwarded packet (a container port Docker publishes by DNAT) is not filtered.\n',
+    );
+    expect(renderNft(parseRegistry(minimalRegistry))).toContain('\t\ttype filter hook input priority filter; policy accept;\n');
+    expect(renderUfw(parseRegistry(minimalRegistry))).toContain(
+      '# Incoming rules only: forwarded packets (a container port Docker publishes) are not filtered.\n',
     );
   });
 });
@@ -213,13 +281,28 @@ describe('the nft ruleset of reserved ranges over SSH and node_exporter', () => 
   );
 });
 
+describe('the nft ruleset with --keep-open', () => {
+  it.skipIf(!canRunFirewallNetns)(
+    `from an outside host: 2222, kept open, answers inside a range reserved for nobody; the rest of the range does not ${canRunFirewallNetns ? '' : skipReason('needs root, nft, unshare, nsenter, ip, python3')}`,
+    async () => {
+      const rules = tempFile('rules.nft', renderNft(parseRegistry(sshInRange), { keepOpen: [2222] }));
+      const { seen } = await runFirewallNetns({ rules, ports: [2222, 2500] });
+      for (const family of ['v4', 'v6']) {
+        expect(seen.get(`after ${family} public 2222`), `after ${family} public 2222`).toBe('open');
+        expect(seen.get(`after ${family} public 2500`), `after ${family} public 2500`).toBe('closed');
+      }
+    },
+  );
+});
+
 describe('the ufw commands', () => {
   it.skipIf(!root || !ufw)(`each passes ufw --dry-run ${root && ufw ? '' : skipReason('needs root and ufw')}`, () => {
     const commands = renderUfw(parseRegistry(minimalRegistry))
       .split('\n')
-      .filter((line) => line.startsWith('ufw '));
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('ufw prepend '));
     expect(commands.length).toBeGreaterThan(5);
-    for (const command of [...commands, "ufw allow in proto tcp frm 10.0.0.0/8 to any port 8000 comment 'typo'"]) {
+    for (const command of [...commands, "ufw prepend allow from 10.0.0.0/8 to any prt 8000 proto tcp comment 'typo'"]) {
       const args = [...command.slice(4).matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2]!);
       // --dry-run changes nothing; the namespaces keep even a mistake away from the host.
       const run = spawnSync('unshare', ['--net', '--mount', 'ufw', '--dry-run', ...args], { encoding: 'utf8' });
@@ -251,8 +334,10 @@ describe('the ufw script, run by a real ufw in namespaces of its own', () => {
     async () => {
       const first = tempFile('first.sh', renderUfw(parseRegistry(twoServices('public', 'private'))));
       const then = tempFile('then.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
-      // The first script broken at its last command: it stops there and says so (the next run starts over).
-      const broken = tempFile('broken.sh', readFileSync(first, 'utf8').replace(/proto tcp to any port 6379 (?=comment)/, 'proto tcpx to any port 6379 '));
+      // The first script broken half-way: it stops there and says so (the next run starts over).
+      const firstText = readFileSync(first, 'utf8');
+      expect(firstText).toContain('ufw prepend deny 6379/tcp ');
+      const broken = tempFile('broken.sh', firstText.replace('ufw prepend deny 6379/tcp ', 'ufw prepend deny 6379/tcpx '));
       const { seen, output } = await runUfwNetns({
         scratch: tempDir('dsa110-ufw-'),
         ports: [8000, 6379, 5555],
@@ -268,7 +353,8 @@ describe('the ufw script, run by a real ufw in namespaces of its own', () => {
         for (const kind of ['public', 'private']) expect(seen.get(`after ${family} ${kind} 6379`), `after ${family} ${kind} 6379`).toBe('closed');
       }
       expect(seen.get('after v4 public 5555')).toBe('open');
-      expect(runs[3]!.added).toContain(otherTool);
+      // Ours come first (prepended), in the plan's order; the other tool's, added before them, after.
+      expect(runs[3]!.added.indexOf(otherTool)).toBe(5);
       // Idempotent: the same rules, in the same order, after the second run of the same script.
       expect(runs[3]!.added).toEqual(runs[2]!.added);
       // Only the current run's rules are ours: IPv4's in order, then those for IPv6 alone (ufw lists its two files in turn).
@@ -295,5 +381,98 @@ describe('the ufw script, run by a real ufw in namespaces of its own', () => {
         expect(seen.get(`after ${family} private 6379`), `after ${family} private 6379`).toBe('open');
       }
     },
+  );
+});
+
+describe('the ufw script and the rules it did not add, run by a real ufw in namespaces of its own', () => {
+  const ssh = "ufw allow 22/tcp comment 'ssh'";
+  const web = "ufw allow 80/tcp comment 'operator web'";
+  /** twoServices with a public service on PORT. */
+  const webOn = (port: number) =>
+    `${twoServices('private', 'localhost')}  - { id: web, name: Web, group: production, port: ${port}, protocol: HTTP, access: public, configuredBy: none, robust: false, processes: [nginx] }\n`;
+
+  it.skipIf(!canRunUfwNetns)(
+    `a rule of the operator's with the spec of one it adds (SSH's 22/tcp, 80/tcp) stops it, changing nothing; it never takes that rule over, so a later run keeps it ${ufwReason}`,
+    async () => {
+      const on22 = tempFile('on22.sh', renderUfw(parseRegistry(webOn(22))));
+      const on80 = tempFile('on80.sh', renderUfw(parseRegistry(webOn(80))));
+      const plain = tempFile('plain.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
+      const { seen, output } = await runUfwNetns({
+        scratch: tempDir('dsa110-ufw-'),
+        ports: [22, 80, 8000],
+        before: `${ssh} && ${web}`,
+        scripts: [on22, on80, plain, on22],
+      });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([1, 1, 0, 1]);
+      for (const [run, spec] of [
+        [runs[0]!, '22/tcp'],
+        [runs[1]!, '80/tcp'],
+        [runs[3]!, '22/tcp'],
+      ] as const) {
+        // One line, naming the rule and what to do; no "stopped at a failed command" after it.
+        expect(run.output).toBe(
+          `ports firewall (ufw): ufw already has a rule "${spec}" that this script did not add (ufw status numbered lists it), and ufw keeps one rule per port and source: nothing was changed; delete that rule or move the service off the port, then run this again\n`,
+        );
+      }
+      // Nothing changed by the refused runs; the operator's rules untouched by the others.
+      expect(runs[0]!.added).toEqual([ssh, web]);
+      expect(runs[1]!.added).toEqual([ssh, web]);
+      expect(runs[2]!.added.filter((line) => !line.includes('dsa110'))).toEqual([ssh, web]);
+      expect(runs[3]!.added).toEqual(runs[2]!.added);
+      for (const family of ['v4', 'v6']) {
+        for (const p of [22, 80]) expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('open');
+        expect(seen.get(`after ${family} public 8000`), `after ${family} public 8000`).toBe('closed');
+      }
+    },
+    120_000,
+  );
+
+  it.skipIf(!canRunUfwNetns)(
+    `its rules come before the operator's: an earlier allow from 10.0.0.0/8 no longer lets the LAN reach localhost Redis (as with nft), and still opens other ports to it ${ufwReason}`,
+    async () => {
+      const lan = "ufw allow from 10.0.0.0/8 comment 'operator lan'";
+      const script = tempFile('rules.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
+      const { seen, output } = await runUfwNetns({ scratch: tempDir('dsa110-ufw-'), ports: [6379, 8000, 5555], before: lan, scripts: [script, script] });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([0, 0]);
+      expect(seen.get('after v4 private 6379')).toBe('closed');
+      expect(seen.get('after v4 private 8000')).toBe('open');
+      expect(seen.get('after v4 public 8000')).toBe('closed');
+      expect(seen.get('after v4 private 5555')).toBe('open');
+      expect(runs[1]!.added).toEqual(runs[0]!.added);
+      // Ours first (IPv4's, in the plan's order), then the operator's, then ours for IPv6 alone (ufw lists its two files in turn).
+      expect(runs[1]!.added.indexOf(lan)).toBe(5);
+    },
+    120_000,
+  );
+
+  it.skipIf(!canRunUfwNetns)(
+    `with IPv6 off in ufw (IPV6=no) it skips the IPv6 allows, says so, and adds every other rule; a rerun does the same ${ufwReason}`,
+    async () => {
+      const script = tempFile('rules.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
+      // ufw's defaults file is a copy bind-mounted in the run's own mount namespace: rewritten in place, then reloaded.
+      const ipv4Only = `c=$(sed 's/^IPV6=.*/IPV6=no/' /etc/default/ufw) && printf '%s\\n' "$c" >/etc/default/ufw && grep -qx IPV6=no /etc/default/ufw && ufw reload`;
+      const { seen, output } = await runUfwNetns({ scratch: tempDir('dsa110-ufw-'), ports: [6379, 8000], before: ipv4Only, scripts: [script, script] });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([0, 0]);
+      for (const run of runs) {
+        expect(run.output).toContain(
+          'ports firewall (ufw): IPv6 is off in ufw (IPV6=no in /etc/default/ufw, or a kernel without IPv6), so the 2 allows from fc00::/7 and fe80::/10 are skipped: private services answer private IPv4 networks only\n',
+        );
+        expect(run.output).not.toMatch(/ERROR|stopped/);
+        expect(run.added.filter((line) => line.includes('dsa110'))).toEqual([
+          "ufw deny 6379/tcp comment 'dsa110 redis (localhost)'",
+          ...['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(
+            (network) => `ufw allow from ${network} to any port 8000 proto tcp comment 'dsa110 api (private)'`,
+          ),
+          "ufw deny 8000/tcp comment 'dsa110 api (private)'",
+        ]);
+      }
+      expect(seen.get('after v4 private 8000')).toBe('open');
+      expect(seen.get('after v4 public 8000')).toBe('closed');
+      expect(seen.get('after v4 private 6379')).toBe('closed');
+    },
+    120_000,
   );
 });
