@@ -83,7 +83,13 @@ export function renderFirewall(registry: Registry): string {
   } else {
     lines.push('# No service in the registry is public: allow nothing');
   }
-  lines.push('', '# Or every registry port at once, from its access level (nft: ports firewall --format nft)', 'ports firewall --format ufw | sudo sh');
+  // Not both: the script stops, changing nothing, at a rule of the same spec that it did not write (render/firewall.ts).
+  lines.push(
+    '',
+    '# Or, instead of the above, every registry port at once, from its access level (nft: ports firewall --format nft);',
+    '# it stops, changing nothing, where a rule of its own spec exists that it did not write',
+    'ports firewall --format ufw | sudo sh',
+  );
   lines.push('', '# Check firewall status', 'sudo ufw status');
   if (internal.length > 0) {
     lines.push('', `# Internal services (${internal.map((service) => service.port).join(', ')}) should NOT be exposed`);
