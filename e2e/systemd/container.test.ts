@@ -290,6 +290,11 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
       const why = text.split('\n').filter((line) => line.startsWith('[claim-port:8000]') && /protected/.test(line));
       expect(why.length, text).toBeGreaterThanOrEqual(1);
       expect(why[0], text).toMatch(new RegExp(`PID ${pid} \\(sshd\\) is protected`));
+      // At priority err (claim-port's `<3>`, which journald removed): `journalctl -p err` and alerts on priority see it.
+      const errors = (
+        await c.exec(['journalctl', '-u', 'dsa110-api.service', '-p', 'err', '-o', 'cat', '--no-pager', ...(since ? [`--after-cursor=${since}`] : [])])
+      ).stdout;
+      expect(errors, text).toMatch(new RegExp(`^\\[claim-port:8000\\] refusing: PID ${pid} \\(sshd\\) is protected`, 'm'));
     } finally {
       await unsquat(pid);
       await c.exec(['systemctl', 'reset-failed', 'dsa110-api.service']);

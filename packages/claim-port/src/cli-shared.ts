@@ -18,7 +18,7 @@ export const labelOf = (argv: readonly string[]): string => claimLabel(argv);
  */
 export function fail(io: Io, json: boolean, label: number | string, message: string, kind: 'usage' | 'error'): number {
   const code = kind === 'usage' ? EXIT_USAGE : EXIT_NOT_FREE;
-  io.err(`${prefix(label)} error: ${oneLine(message)}\n`);
+  io.err(`${prefix(label)} error: ${oneLine(message)}\n`, 'error');
   if (json) io.out(errorJson('claim-port', kind, message, code));
   return code;
 }
@@ -78,8 +78,9 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
     usage: !args.quiet || args.json,
     log: (line, level, port) => {
       if (args.quiet && level === 'info') return;
-      // One line each, whatever a process's command line holds: no forged lines, no terminal escapes.
-      io.err(`${prefix(port ?? label)} ${oneLine(line)}\n`);
+      // One line each, whatever a process's command line holds: no forged lines, no terminal escapes (nor
+      // forged levels: the journal's `<3>` is added before the line, by the writer, @dsa110/ports/cli's journal.ts).
+      io.err(`${prefix(port ?? label)} ${oneLine(line)}\n`, level);
     },
   };
 }

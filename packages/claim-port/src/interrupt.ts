@@ -60,7 +60,7 @@ export function interruptOnSignals(): Interruption {
  * result, as for any claim. Returns the exit code (interruptedExitCode).
  */
 export function printInterrupted(io: Io, args: Pick<ClaimArgs, 'json'>, result: ClaimResult & { readonly interrupted: string }): number {
-  io.err(`${prefix(result.port)} error: ${oneLine(result.message)}\n`);
+  io.err(`${prefix(result.port)} error: ${oneLine(result.message)}\n`, 'error');
   if (args.json) io.out(resultJsonLine(result));
   return interruptedExitCode(result.interrupted);
 }

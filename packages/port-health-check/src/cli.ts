@@ -22,7 +22,7 @@ const version = () => packageVersion(import.meta.url, '@dsa110/port-health-check
  */
 function fail(io: Io, json: boolean, message: string, code: number, hint = ''): number {
   // One line whatever a value in it held (values are escaped where they are quoted; this is the net).
-  io.err(`port-health-check: ${oneLine(message)}\n${hint}`);
+  io.err(`port-health-check: ${oneLine(message)}\n${hint}`, 'error');
   if (json) io.out(errorJson('port-health-check', code === EXIT.usage ? 'usage' : 'error', message, code));
   return code;
 }
@@ -79,7 +79,7 @@ async function run(request: RunRequest, io: Io, env: Env, onReportWritten: () =>
     try {
       // `-` is stdout; a regular file is replaced atomically, a device (/dev/null) or FIFO written in place.
       // A replaced file others could write is narrowed, said on stderr as this tool's line (`port-health-check: warning: made ...`).
-      const warn = (line: string) => io.err(`port-health-check: ${line}`);
+      const warn = (line: string) => io.err(`port-health-check: ${line}`, 'warn');
       if (writeOutputFile(request.output, rendered, { stdout: (text) => io.out(text), warn }) === 'stdout') return report.exitCode;
       onReportWritten();
     } catch (error) {

@@ -3,6 +3,7 @@
 // conventions. Internal: bundled into each bin, not part of the public API.
 export { fdWriter, type FdWriter } from './write.js';
 export { finishOutput, processIo, type Io, type Env, type ProcessIo } from './io.js';
+export { isJournalStream, journalLines, type Severity, type StreamId } from './journal.js';
 export {
   flagSyntax,
   formatFlags,

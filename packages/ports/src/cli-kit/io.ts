@@ -2,13 +2,19 @@
 // environment, and whether stdout is a terminal. Tests pass their own (see
 // test-support/cli.ts) and call main() in-process; the bins pass processIo().
 import { fstatSync } from 'node:fs';
+import { isJournalStream, journalLines, type Severity, type StreamId } from './journal.js';
 import { fdWriter } from './write.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Io {
   out(text: string): void;
-  err(text: string): void;
+  /**
+   * A line (or lines) for stderr, and how much it matters: where stderr is the
+   * journal, each line starts with its level (journal.ts); a line without one
+   * is info (`warning: ...`, a warning). Escape values before they get here.
+   */
+  err(text: string, severity?: Severity): void;
   /** stdout is a terminal (colour may be used); false when not given. */
   readonly stdoutIsTTY?: boolean;
 }
@@ -32,13 +38,30 @@ export interface ProcessIo extends Io {
   readonly outError: NodeJS.ErrnoException | undefined;
 }
 
-/** The real stdout and stderr, through the one writer (back-pressure and EPIPE handled). */
-export function processIo(): ProcessIo {
+/** fd 2's device and inode, or undefined when it is closed. */
+function stderrId(): StreamId | undefined {
+  try {
+    const { dev, ino } = fstatSync(2, { bigint: true });
+    return { dev, ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The real stdout and stderr, through the one writer (back-pressure and EPIPE
+ * handled). When stderr is the journal ($JOURNAL_STREAM names fd 2; one fstat,
+ * only when the variable is set), each stderr line carries its level, `<3>`
+ * for an error (journal.ts); stdout is written as given.
+ */
+export function processIo(env: Env = process.env): ProcessIo {
   const out = fdWriter(1);
   const err = fdWriter(2);
+  const journal = env.JOURNAL_STREAM ? isJournalStream(env.JOURNAL_STREAM, stderrId()) : false;
+  const levelled = journal ? journalLines() : undefined;
   return {
     out: (text) => out.write(text),
-    err: (text) => err.write(text),
+    err: (text, severity) => err.write(levelled ? levelled(text, severity) : text),
     get stdoutIsTTY() {
       return isTerminal(1);
     },
@@ -81,7 +104,7 @@ export async function finishOutput(io: ProcessIo, prefix: string, code: number, 
   await io.flush();
   const error = io.outError;
   if (error === undefined) return code;
-  io.err(`${prefix}: cannot write to standard output: ${writeProblem(error)}\n`);
+  io.err(`${prefix}: cannot write to standard output: ${writeProblem(error)}\n`, 'error');
   await io.flush();
   return failed(code);
 }

@@ -214,9 +214,10 @@ export async function main(
     const message = error instanceof Error ? error.message : String(error);
     // One line per error (a registry's: one per issue), whatever a value in it held.
     const printed = error instanceof RegistryError ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n') : oneLine(message);
-    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\nRun "${helpLine}" for usage.\n`);
-    else if (expected) io.err(`${printed}\n`);
-    else io.err(`ports: internal error (please report it): ${error instanceof Error ? error.stack : message}\n`);
+    // (Errors: `<3>` on each line where stderr is the journal, cli-kit/journal.ts.)
+    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\nRun "${helpLine}" for usage.\n`, 'error');
+    else if (expected) io.err(`${printed}\n`, 'error');
+    else io.err(`ports: internal error (please report it): ${error instanceof Error ? error.stack : message}\n`, 'error');
     const code = exitCode(outcome);
     if (json) io.out(errorJson('ports', outcome === 'usage' ? 'usage' : 'error', message, code));
     return code;
