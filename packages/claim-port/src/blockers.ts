@@ -6,15 +6,18 @@
 import { escapeText } from '@dsa110/ports';
 import {
   canBind,
+  canBindAddressSync,
   formatEndpoint,
   readPortSockets,
   readProcessInfo,
   scanSocketHolders,
   type BindCheck,
+  type Listener,
   type PortSocket,
   type ProcessInfo,
   type Transport,
   unlistedSocketHolders,
+  type UnlistedHolders,
 } from '@dsa110/ports/system';
 import { now } from './watch.js';
 
@@ -177,4 +180,140 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
         `${b.socket}${b.holders.length > 0 ? `, held by ${named(b.holders)}` : b.unidentified ? `, held by a process claim-port cannot identify${euid === 0 ? '' : ` (run claim-port as root to find it)`}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
     )
     .join('; ');
+}
+
+/** What would be left on the port once a claim's holders are gone, found before any signal (see blockersAfterClaim). */
+export interface StayingBlockers {
+  /** Sockets that would keep a server from binding the port: the claim is refused over them, nobody signalled. */
+  readonly certain: readonly Blocker[];
+  /** Sockets that may (whether they do could not be told before the holders are gone): a warning, and the claim goes on. */
+  readonly possible: readonly Blocker[];
+}
+
+/**
+ * Before any signal: the sockets on `port` that would outlive the claim's
+ * holders (`signalled`: the PIDs it would signal; `listeners`: the sockets it
+ * frees), and whether each would keep a server from binding the port once
+ * they are gone (the bind of verifyBindable: the wildcard addresses, TCP with
+ * SO_REUSEADDR, UDP without). A socket held only by processes the claim
+ * signals goes with them (a server's accepted connections); one held by no
+ * process is the kernel's (an orphan closing, a connection not yet accepted).
+ *
+ * TCP: whether a socket blocks such a bind depends on its SO_REUSEADDR, which
+ * /proc does not show. A connection in the tables is tried with a bind of its
+ * own local address and the port, as a server binds (SO_REUSEADDR), when that
+ * address does not overlap a listener being freed (a listening socket
+ * conflicts with every overlapping bind, so that bind would prove nothing):
+ * EADDRINUSE means it blocks. A socket bound but not listening is in no table:
+ * as root, each one proved bound to the port (unlistedSocketHolders) is
+ * duplicated by perl with pidfd_getfd and asked its address and SO_REUSEADDR
+ * (a socket without it blocks the bind; with it, it does not, as it does not
+ * listen). What cannot be told is `possible`.
+ *
+ * UDP: a server binds without SO_REUSEADDR, and every UDP socket on the port,
+ * bound or connected to a peer, overlaps a wildcard bind of its family: each
+ * one that outlives the holders blocks it.
+ */
+export function blockersAfterClaim(
+  port: number,
+  transport: Transport,
+  listeners: readonly Listener[],
+  signalled: ReadonlySet<number>,
+  procRoot = '/proc',
+): StayingBlockers {
+  const certain: Blocker[] = [];
+  const possible: Blocker[] = [];
+  const freed = new Set(listeners.map((l) => l.inode));
+  let all: PortSocket[];
+  try {
+    all = readPortSockets(port, transport, procRoot);
+  } catch {
+    all = [];
+  }
+  const sockets = all.filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT' && !freed.has(s.inode));
+  const scan =
+    sockets.length > 0
+      ? scanSocketHolders(
+          sockets.map((s) => s.inode).filter((inode) => inode !== 0),
+          { procRoot },
+        )
+      : undefined;
+  const info = new Map<number, ProcessInfo | undefined>();
+  const holder = (pid: number): BlockerHolder[] => {
+    if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
+    const p = info.get(pid);
+    return p ? [{ pid, comm: p.comm, command: p.command }] : [];
+  };
+  for (const socket of sockets) {
+    const pids = (scan?.holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid);
+    // Held by no process: the kernel's (an orphan closing, a connection not yet accepted), or out of this user's sight.
+    if (pids.length === 0 || pids.every((pid) => signalled.has(pid))) continue;
+    const blocker: Blocker = { socket: describeSocket(socket), holders: pids.flatMap(holder) };
+    if (transport === 'udp') certain.push(blocker);
+    else if (listeners.some((l) => overlaps(l.address, socket.address))) possible.push(blocker);
+    else {
+      const probe = probeBind(socket.address, port);
+      if (probe === 'in-use') certain.push(blocker);
+      else if (probe === 'unknown') possible.push(blocker);
+    }
+  }
+  if (transport === 'tcp' && procRoot === '/proc') {
+    for (const found of unlistedBound(port, signalled, new Set(all.map((s) => s.inode)))) {
+      const socket = found.address === undefined ? UNLISTED : `${formatEndpoint(found.address, port)} bound, not listening`;
+      const blocker: Blocker = { socket, holders: found.pids.flatMap(holder) };
+      if (found.reuse === false) certain.push(blocker);
+      else if (found.reuse === undefined) possible.push(blocker);
+    }
+  }
+  return { certain, possible };
+}
+
+const UNLISTED = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";
+
+/** Whether two bound addresses overlap: the same address, or either is a wildcard (of either family: `[::]` may take IPv4 too). */
+function overlaps(a: string, b: string): boolean {
+  return a === b || a === '0.0.0.0' || a === '::' || b === '0.0.0.0' || b === '::';
+}
+
+/** A bind of `address`:`port` as a server binds (SO_REUSEADDR), closed at once: `in-use` for EADDRINUSE, `unknown` for any other failure. */
+function probeBind(address: string, port: number): 'free' | 'in-use' | 'unknown' {
+  const check = canBindAddressSync(address, port, 'tcp');
+  if (check === undefined) return 'unknown';
+  return check.ok ? 'free' : check.code === 'EADDRINUSE' ? 'in-use' : 'unknown';
+}
+
+/** An unlisted TCP socket bound to the port, held by a process the claim does not signal: its address and SO_REUSEADDR where they could be read. */
+interface UnlistedBound {
+  readonly pids: readonly number[];
+  readonly address?: string;
+  readonly reuse?: boolean;
+}
+
+/**
+ * The unlisted TCP sockets bound to `port` that a process the claim does not
+ * signal holds, each once, with its address and SO_REUSEADDR
+ * (unlistedSocketHolders in @dsa110/ports/system, which proves them socket by
+ * socket as root with perl, and skips its scan where /proc/net/sockstat shows
+ * no TCP socket out of the tables). A survivor proved to hold one that could
+ * not be read is one entry with neither: it may block.
+ */
+function unlistedBound(port: number, signalled: ReadonlySet<number>, listed: ReadonlySet<number>): UnlistedBound[] {
+  let found: UnlistedHolders;
+  try {
+    found = unlistedSocketHolders(port);
+  } catch {
+    return [];
+  }
+  const survives = (pid: number) => !signalled.has(pid) && pid !== process.pid;
+  const sockets = found.sockets.filter((socket) => !listed.has(socket.inode) && socket.pids.some(survives));
+  const read = new Set(sockets.flatMap((socket) => socket.pids));
+  const unread = found.holders.filter((pid) => survives(pid) && !read.has(pid));
+  return [
+    ...sockets.map((socket) => ({
+      pids: socket.pids.filter(survives),
+      ...(socket.address !== undefined && { address: socket.address }),
+      ...(socket.reuseAddress !== undefined && { reuse: socket.reuseAddress }),
+    })),
+    ...(unread.length > 0 ? [{ pids: unread }] : []),
+  ];
 }

@@ -4,7 +4,7 @@
 // ProcessControl (processes.ts).
 import { escapeText, quoteValue } from '@dsa110/ports';
 import type { ProcessInfo } from '@dsa110/ports/system';
-import { describeBlockers, verifyBindable, type BindVerdict } from './blockers.js';
+import { blockersAfterClaim, describeBlockers, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook } from './early.js';
 import { readExecutable, readUserExecutable } from './executable.js';
@@ -122,6 +122,15 @@ function listed(words: readonly string[]): string {
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
 }
 
+/** Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; undefined when no holder is named. */
+function blockerAdvice(blockers: readonly Blocker[]): string | undefined {
+  const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
+  if (pids.length === 0) return undefined;
+  const many = pids.length > 1;
+  const sockets = blockers.length > 1 ? 'the sockets' : 'the socket';
+  return `stop ${pids.map((pid) => `PID ${pid}`).join(', ')} or make ${many ? 'them' : 'it'} close ${sockets}`;
+}
+
 /** Gone after its signals: what it left behind is on its own. */
 const isGone = (t: Tracked) => t.outcome === 'exited' || t.outcome === 'killed';
 
@@ -235,10 +244,67 @@ class Claim {
     return verifyBindable(this.target.port, this.target.transport, { graceMs, tables: this.reader.kind === 'proc' });
   }
 
+  /** `before`: what the claim did and found (after signals, what it sent to whom comes first: with --quiet this is the only line). */
   notBindable(verdict: BindVerdict, before: string): ClaimResult {
-    const message = `${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}`;
+    const sent = this.tracked.filter((t) => t.signals.length > 0);
+    const did =
+      sent.length === 0
+        ? ''
+        : `sent ${sent.map((t) => `${listed(t.signals)} to ${this.who(t)} (${isGone(t) ? 'gone' : t.outcome === 'released' ? 'released the port' : 'still running'})`).join(', ')}; `;
+    const advice = blockerAdvice(verdict.blockers);
+    const message = `${did}${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.log(message, 'error');
     return this.finish('failed', message, { blockers: verdict.blockers });
+  }
+
+  /**
+   * Before any signal (a dry run too): a socket that would outlive the holders
+   * and keep a server from binding the port (see blockersAfterClaim) refuses
+   * the claim, nobody signalled: killing the holders would only leave the port
+   * unbindable. One that may do so is a warning, and the claim goes on.
+   * Undefined when the claim may go on.
+   */
+  refuseIfBlocked(plan: Extract<Plan, { kind: 'signal' }>): ClaimResult | undefined {
+    if (this.reader.kind !== 'proc') return undefined;
+    const { port, transport } = this.target;
+    const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)));
+    if (staying.possible.length > 0) {
+      const advice = blockerAdvice(staying.possible);
+      this.log(
+        `${describeBlockers({ ok: false, blockers: staying.possible }, this.euid)}: may still keep a server from binding ${this.name} after the holders exit (whether ${staying.possible.length > 1 ? 'they have' : 'it has'} SO_REUSEADDR cannot be told while the holders run: a listener being freed shares the address, or it could not be examined)${advice ? `; if the claim then fails, ${advice}` : ''}`,
+        'warn',
+      );
+    }
+    if (staying.certain.length === 0) return undefined;
+    for (const t of this.tracked) t.reason = 'the claim was refused';
+    const they = staying.certain.length > 1;
+    const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
+    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
+    this.log(`refusing: ${reason}`, 'error');
+    this.log(`nothing was signalled; ${this.name} is still in use`, 'error');
+    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: staying.certain });
+  }
+
+  /**
+   * The live parents of `holders` that could start one again once it is gone (what the settle window watches for):
+   * not claim-port, not another holder, not a service manager (which restarts only units with Restart=, judged up front).
+   */
+  restartingParents(holders: readonly Tracked[]): { parent: ProcessInfo; children: Tracked[] }[] {
+    const byPid = new Map<number, { parent: ProcessInfo; children: Tracked[] }>();
+    for (const t of holders) {
+      const parent = t.context.parent;
+      if (!parent || parent.pid === process.pid || this.tracked.some((o) => o.info.pid === parent.pid)) continue;
+      const seen = byPid.get(parent.pid);
+      if (seen) {
+        seen.children.push(t);
+        continue;
+      }
+      // A service manager (systemd --user, a subreaper that adopted an orphan) restarts only units with
+      // Restart=, which the plan has refused up front: not a supervisor to wait for.
+      if (isServiceManagerProcess(parent) || !this.processes.isSame(parent)) continue;
+      byPid.set(parent.pid, { parent, children: [t] });
+    }
+    return [...byPid.values()];
   }
 
   describeHolders(): void {
@@ -802,16 +868,7 @@ class Claim {
 
   /** The live parents (not PID 1, not claim-port) of the holders that are gone: who could start one again. */
   supervisors(): ProcessInfo[] {
-    const byPid = new Map<number, ProcessInfo>();
-    for (const t of this.signalled()) {
-      const parent = t.context.parent;
-      if (!parent || parent.pid === process.pid || this.tracked.some((o) => o.info.pid === parent.pid)) continue;
-      // A service manager (systemd --user, a subreaper that adopted an orphan) restarts only units with
-      // Restart=, which the plan has refused up front: not a supervisor to wait for.
-      if (isServiceManagerProcess(parent)) continue;
-      if (this.processes.isSame(parent)) byPid.set(parent.pid, parent);
-    }
-    return [...byPid.values()];
+    return this.restartingParents(this.signalled()).map((p) => p.parent);
   }
 
   /**
@@ -1109,12 +1166,20 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   for (const line of restartWarnings(context, options.settleMs ?? SETTLE_MS)) claim.log(line, 'warn');
   if (plan.kind !== 'free') claim.unmask(plan.disguised);
   if (plan.kind === 'refuse') return claim.refuse(plan);
+  const blocked = plan.kind === 'signal' ? claim.refuseIfBlocked(plan) : undefined;
+  if (blocked) return blocked;
   if (options.dryRun) {
     const first = options.force ? 'SIGKILL' : 'SIGTERM';
     for (const t of claim.tracked) {
       t.outcome = 'would-signal';
       claim.log(`dry run: would send ${first} to ${claim.who(t)}: ${shownCommand(t.info)}`);
     }
+    // What the settle window of a real run would watch for (step 7 of the README): a live parent that may start a holder again.
+    for (const { parent, children } of claim.restartingParents(claim.tracked))
+      claim.log(
+        `dry run: the parent of ${children.map((t) => `PID ${t.info.pid}`).join(', ')}, PID ${parent.pid} (${shownName(parent)}), is still running and may start ${children.length > 1 ? 'them' : 'it'} again: a real run watches ${claim.name} for ${options.settleMs ?? SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop PID ${parent.pid} first if it would)`,
+        'warn',
+      );
     return claim.finish('would-free', `dry run: would send ${first} to ${claim.tracked.map((t) => claim.who(t)).join(', ')} to free ${claim.name}`);
   }
 

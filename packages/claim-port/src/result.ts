@@ -89,7 +89,7 @@ export interface ClaimResult {
     /** The holder that left it running (in the process group or session it led, or its child), when no supervisor started it. */
     readonly leftBehindBy?: number;
   }[];
-  /** When a server could still not bind the port: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
+  /** When a server could still not bind the port, or the claim was refused over a socket that would keep a server from binding it once the holders are gone: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
   readonly blockers?: readonly {
     readonly socket: string;
     readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[];

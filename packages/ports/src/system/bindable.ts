@@ -10,7 +10,7 @@
 // service start. Where they are missing, through `net`/`dgram` (a listen and
 // close, or a bind and close).
 import { getSystemErrorName } from 'node:util';
-import { portArgument, transportArgument } from '../arguments.js';
+import { portArgument, stringArgument, transportArgument } from '../arguments.js';
 import type { Transport } from './port-sockets.js';
 
 export interface BindCheck {
@@ -93,6 +93,32 @@ function bindSync(fn: string, port: number, transport: Transport): BindCheck | u
   };
   const v4 = attempt(4);
   return result(v4, v4 === undefined ? attempt(6) : undefined);
+}
+
+/**
+ * Whether `address`:`port` alone can be bound right now, as a server binds
+ * (TCP with SO_REUSEADDR; an IPv6 address with IPV6_V6ONLY): a check of one
+ * address, where canBindSync checks the wildcards. Undefined where this Node
+ * lacks libuv's handles.
+ */
+export function canBindAddressSync(address: string, port: number, transport: Transport = 'tcp'): BindCheck | undefined {
+  stringArgument('canBindAddressSync', 'address', address, 'an IP address (127.0.0.2, ::1)');
+  portArgument('canBindAddressSync', port);
+  transportArgument('canBindAddressSync', transport);
+  if (!wraps.has(transport)) wraps.set(transport, loadWrap(transport));
+  const wrap = wraps.get(transport);
+  if (!wrap) return undefined;
+  const handle = wrap.create();
+  try {
+    const v6 = address.includes(':');
+    let code = v6 ? handle.bind6(address, port, transport === 'tcp' ? UV_TCP_IPV6ONLY : UV_UDP_IPV6ONLY) : handle.bind(address, port, 0);
+    if (code === 0) code = handle.getsockname({});
+    if (code === 0) return { ok: true };
+    const name = wrap.errname(code);
+    return { ok: false, reason: `${v6 ? `[${address}]` : address}: ${name}`, code: name };
+  } finally {
+    handle.close();
+  }
 }
 
 /** Whether `port` can be bound on 0.0.0.0 and [::] right now, as a server would bind it. */

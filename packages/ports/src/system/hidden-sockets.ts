@@ -16,6 +16,7 @@ import { portArgument, procRootArgument, stringArgument } from '../arguments.js'
 import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
 import { perlExecutable } from './holders-perl.js';
 import { readProcText } from './system-files.js';
+import { decodeIPv4, decodeIPv6 } from './address.js';
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'icmp', 'icmp6', 'unix', 'netlink', 'packet'];
 
@@ -116,13 +117,24 @@ export interface UnlistedHolders {
   readonly holders: number[];
   /** How many unlisted sockets could not be examined (not root, no perl, pidfd_getfd refused, a procRoot not /proc): any of them may be the one. */
   readonly unexamined: number;
+  /** Each such socket once (by inode), with every holder, its bound address and its SO_REUSEADDR (where they could be read). */
+  readonly sockets: readonly UnlistedPortSocket[];
+}
+
+/** A TCP socket bound to the port, listed in no table: who holds it, its address (`127.0.0.2`, `::1`) and whether it has SO_REUSEADDR. */
+export interface UnlistedPortSocket {
+  readonly inode: number;
+  readonly pids: readonly number[];
+  readonly address?: string;
+  readonly reuseAddress?: boolean;
 }
 
 /**
  * Arguments: the port, then `PID:FD` pairs. For each, NUL-separated records:
- * `m PID` when the fd is a TCP socket (SOCK_STREAM, IPPROTO_TCP) of perl's own
- * network namespace bound to the port, `n PID` when it is examined and is
- * not, `e PID ERRNO` when it cannot be examined. Each fd is duplicated into
+ * `m PID REUSE HEX` when the fd is a TCP socket (SOCK_STREAM, IPPROTO_TCP) of
+ * perl's own network namespace bound to the port (REUSE: its SO_REUSEADDR, 0,
+ * 1 or `-` unread; HEX: its address in network order), `n PID` when it is
+ * examined and is not, `e PID ERRNO` when it cannot be examined. Each fd is duplicated into
  * perl with pidfd_getfd (syscall 438 on every architecture, 434 pidfd_open:
  * numbers past 423 are shared), which leaves the process's own fd as it was,
  * and closed again. The socket options are asm-generic's (SOL_SOCKET 1,
@@ -139,11 +151,12 @@ for my $pair (@pairs) {
   my $errno = $! + 0;
   close_fd($pidfd);
   if ($copy < 0) { print "e $pid $errno\\0"; next; }
-  my $match = 0;
+  my $match = '';
   my $examined = 0;
   if (open(my $sock, '+<&=', $copy)) {
     my $type = getsockopt($sock, 1, 3);
     my $protocol = getsockopt($sock, 1, 38);
+    my $reuse = getsockopt($sock, 1, 2);
     my $name = getsockname($sock);
     my $ns = ioctl($sock, 0x894C, 0);
     if (defined $type && defined $protocol && defined $name && length($name) >= 4) {
@@ -152,7 +165,10 @@ for my $pair (@pairs) {
       my $bound = unpack('n', substr($name, 2, 2));
       if (unpack('i', $type) == 1 && unpack('i', $protocol) == 6 && ($family == 2 || $family == 10) && $bound == $port) {
         if (defined $ns && $ns > 0) {
-          $match = 1 if (stat("/proc/self/fd/" . ($ns + 0)))[1] == $own;
+          if ((stat("/proc/self/fd/" . ($ns + 0)))[1] == $own) {
+            my $address = $family == 2 ? substr($name, 4, 4) : substr($name, 8, 16);
+            $match = (defined $reuse ? (unpack('i', $reuse) ? 1 : 0) : '-') . ' ' . unpack('H*', $address);
+          }
           close_fd($ns + 0);
         } else {
           $examined = 0;
@@ -163,7 +179,7 @@ for my $pair (@pairs) {
   } else {
     close_fd($copy);
   }
-  print $examined ? ($match ? "m $pid\\0" : "n $pid\\0") : "e $pid 0\\0";
+  print $examined ? ($match ne '' ? "m $pid $match\\0" : "n $pid\\0") : "e $pid 0\\0";
 }
 sub close_fd { open(my $h, '<&=', $_[0]) and close($h); }
 close(STDOUT) or exit 1;
@@ -180,21 +196,69 @@ close(STDOUT) or exit 1;
 export function unlistedSocketHolders(port: number, procRoot = '/proc'): UnlistedHolders {
   portArgument('unlistedSocketHolders', port);
   procRootArgument('unlistedSocketHolders', procRoot);
+  const none: UnlistedHolders = { holders: [], unexamined: 0, sockets: [] };
+  if (noUnhashedTcpSockets(procRoot)) return none;
   const sockets = unlistedSockets(procRoot, 'unlistedSocketHolders');
-  const pairs = [...sockets].flatMap(([pid, fds]) => [...fds.keys()].map((fd) => `${pid}:${fd}`));
+  const pairs = [...sockets].flatMap(([pid, fds]) => [...fds].map(([fd, inode]) => ({ pid, fd, inode })));
   const perl = procRoot === '/proc' ? perlExecutable() : undefined;
-  if (pairs.length === 0 || perl === undefined) return { holders: [], unexamined: pairs.length };
-  const run = spawnSync(perl, ['-e', EXAMINE_SCRIPT, String(port), ...pairs], { encoding: 'latin1', env: {}, timeout: 10_000, maxBuffer: 16 * 1024 * 1024 });
+  if (pairs.length === 0 || perl === undefined) return { ...none, unexamined: pairs.length };
+  const run = spawnSync(perl, ['-e', EXAMINE_SCRIPT, String(port), ...pairs.map(({ pid, fd }) => `${pid}:${fd}`)], {
+    encoding: 'latin1',
+    env: {},
+    timeout: 10_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const records = run.status === 0 && typeof run.stdout === 'string' ? run.stdout.split('\0').filter((record) => record !== '') : [];
-  if (records.length !== pairs.length) return { holders: [], unexamined: pairs.length };
+  if (records.length !== pairs.length) return { ...none, unexamined: pairs.length };
   const holders = new Set<number>();
+  const byInode = new Map<number, { inode: number; pids: number[]; address?: string; reuseAddress?: boolean }>();
   let unexamined = 0;
-  for (const record of records) {
-    const [kind, pid] = record.split(' ');
-    if (kind === 'm') holders.add(Number(pid));
-    else if (kind !== 'n') unexamined++;
+  records.forEach((record, index) => {
+    const [kind, pid, reuse, hex] = record.split(' ');
+    if (kind !== 'm') {
+      if (kind !== 'n') unexamined++;
+      return;
+    }
+    holders.add(Number(pid));
+    const { inode } = pairs[index]!;
+    const seen = byInode.get(inode);
+    if (seen) {
+      if (!seen.pids.includes(Number(pid))) seen.pids.push(Number(pid));
+      return;
+    }
+    const address = hex?.length === 8 ? decodeIPv4(hex, false) : hex?.length === 32 ? decodeIPv6(hex, false) : undefined;
+    byInode.set(inode, {
+      inode,
+      pids: [Number(pid)],
+      ...(address !== undefined && { address }),
+      ...((reuse === '0' || reuse === '1') && { reuseAddress: reuse === '1' }),
+    });
+  });
+  return { holders: [...holders], unexamined, sockets: [...byInode.values()] };
+}
+
+/**
+ * Pure: whether /proc/net/sockstat's `TCP:` line proves that no TCP socket is
+ * out of the tables: `alloc` counts every TCP socket (of every network
+ * namespace), `inuse` those of this one in the listening and connection hash
+ * tables. A bound socket that neither listens nor connects is only in the
+ * bind hash, so with `alloc <= inuse` there is none (a socket just made, or
+ * one of another namespace, only costs the scan). False when the line cannot
+ * be read or parsed.
+ */
+export function sockstatRulesOutUnlistedTcp(sockstat: string): boolean {
+  stringArgument('sockstatRulesOutUnlistedTcp', 'sockstat', sockstat, 'the text of /proc/net/sockstat');
+  const tcp = /^TCP: inuse (\d+) orphan \d+ tw \d+ alloc (\d+)/m.exec(sockstat);
+  return tcp !== null && Number(tcp[2]) <= Number(tcp[1]);
+}
+
+/** The full scan costs about 10 ms on a quiet machine, growing with processes: one small read spares it where sockstat allows. */
+function noUnhashedTcpSockets(procRoot: string): boolean {
+  try {
+    return sockstatRulesOutUnlistedTcp(readProcText(procRoot, 'net/sockstat', 64 * 1024));
+  } catch {
+    return false;
   }
-  return { holders: [...holders], unexamined };
 }
 
 /** The entries of procRoot; one that cannot be listed is an error naming it and what to do, not a bare `ENOENT: scandir`. */

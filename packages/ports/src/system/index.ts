@@ -50,8 +50,15 @@ export {
   type RestartPolicy,
 } from './unit-restart.js';
 export { parsePortSockets, readPortSockets, readBoundUdpSockets, TCP_STATES, type PortSocket, type Transport } from './port-sockets.js';
-export { canBind, canBindSync, type BindCheck } from './bindable.js';
+export { canBind, canBindSync, canBindAddressSync, type BindCheck } from './bindable.js';
 export { now } from './clock.js';
-export { tableInodes, processesWithUnlistedSockets, unlistedSocketHolders, type UnlistedHolders } from './hidden-sockets.js';
+export {
+  tableInodes,
+  processesWithUnlistedSockets,
+  unlistedSocketHolders,
+  sockstatRulesOutUnlistedTcp,
+  type UnlistedHolders,
+  type UnlistedPortSocket,
+} from './hidden-sockets.js';
 export { EPHEMERAL_RANGE_FILE, parsePortRange, readEphemeralRange } from './ephemeral.js';
 export { decodeKeepingBadBytes } from '../utf8.js';

@@ -1,7 +1,7 @@
 // The bind check, on real listening sockets on loopback (IPv4 and IPv6).
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { canBind, canBindSync } from '../../src/system/bindable.js';
+import { canBind, canBindAddressSync, canBindSync } from '../../src/system/bindable.js';
 import { findFreePort, portAvailability, tryBind } from '../../src/system/free-port.js';
 
 describe('the bind check', () => {
@@ -20,6 +20,26 @@ describe('the bind check', () => {
       await new Promise((resolve) => server.close(resolve));
       expect(canBindSync(port)).toEqual({ ok: true });
     }
+  });
+});
+
+describe('the bind check of one address (canBindAddressSync)', () => {
+  it('fails on the listening address (and the wildcard overlapping it), passes on another loopback address', async () => {
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(canBindAddressSync('127.0.0.1', port)).toEqual({ ok: false, reason: '127.0.0.1: EADDRINUSE', code: 'EADDRINUSE' });
+      expect(canBindAddressSync('0.0.0.0', port)).toMatchObject({ ok: false, code: 'EADDRINUSE' });
+      expect(canBindAddressSync('127.0.0.2', port)).toEqual({ ok: true });
+      expect(canBindAddressSync('::1', port)).toEqual({ ok: true });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(() => (canBindAddressSync as (address: unknown, port: number) => unknown)(undefined, port)).toThrow(/^canBindAddressSync: address must be/);
+    expect(() => canBindAddressSync('127.0.0.1', 0)).toThrow(RangeError);
   });
 });
 

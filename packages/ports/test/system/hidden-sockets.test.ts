@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { processesWithUnlistedSockets, tableInodes, unlistedSocketHolders } from '../../src/system/hidden-sockets.js';
+import { processesWithUnlistedSockets, sockstatRulesOutUnlistedTcp, tableInodes, unlistedSocketHolders } from '../../src/system/hidden-sockets.js';
 import { spawnListener } from '../../../../test-support/index.js';
 
 const tcp = readFileSync(new URL('./fixtures/proc-net-tcp-any-state.txt', import.meta.url), 'utf8');
@@ -51,6 +51,8 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
       const decoy = await spawnListener({ bindOnly: true });
       const found = unlistedSocketHolders(holder.port);
       expect(found.holders).toEqual([holder.pid]);
+      // With its address and SO_REUSEADDR (python's bind does not set it), read from the socket itself.
+      expect(found.sockets).toEqual([{ inode: expect.any(Number), pids: [holder.pid], address: '127.0.0.1', reuseAddress: false }]);
       expect(unlistedSocketHolders(decoy.port).holders).toEqual([decoy.pid]);
       // Both are candidates by the tables alone: that is no proof.
       expect([...processesWithUnlistedSockets().keys()]).toEqual(expect.arrayContaining([holder.pid, decoy.pid]));
@@ -66,9 +68,34 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
       symlinkSync('socket:[999]', join(dir, '4242', 'fd', '3'));
       symlinkSync('/dev/null', join(dir, '4242', 'fd', '4'));
       expect(processesWithUnlistedSockets(dir)).toEqual(new Map([[4242, 1]]));
-      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 1 });
+      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 1, sockets: [] });
+      // Where sockstat proves every TCP socket is in the tables, the scan is skipped (nothing to examine); not otherwise.
+      writeFileSync(join(dir, 'net', 'sockstat'), 'sockets: used 9\nTCP: inuse 2 orphan 0 tw 0 alloc 2 mem 0\n');
+      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 0, sockets: [] });
+      writeFileSync(join(dir, 'net', 'sockstat'), 'sockets: used 9\nTCP: inuse 2 orphan 0 tw 0 alloc 3 mem 0\n');
+      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 1, sockets: [] });
     } finally {
       rmSync(dir, { recursive: true });
+    }
+  });
+});
+
+describe('sockstatRulesOutUnlistedTcp', () => {
+  it('is true only when TCP alloc is no more than inuse (every TCP socket in the listening and connection tables)', () => {
+    expect(sockstatRulesOutUnlistedTcp('sockets: used 8\nTCP: inuse 3 orphan 0 tw 1 alloc 3 mem 0\nUDP: inuse 0 mem 0\n')).toBe(true);
+    expect(sockstatRulesOutUnlistedTcp('TCP: inuse 3 orphan 0 tw 1 alloc 4 mem 0\n')).toBe(false);
+    expect(sockstatRulesOutUnlistedTcp('TCP6: inuse 3\n')).toBe(false);
+    expect(sockstatRulesOutUnlistedTcp('')).toBe(false);
+    expect(() => (sockstatRulesOutUnlistedTcp as (text: unknown) => boolean)(3)).toThrow(TypeError);
+  });
+
+  it('on this machine: a socket bound and not listening makes it false while it is open', async () => {
+    const read = () => sockstatRulesOutUnlistedTcp(readFileSync('/proc/net/sockstat', 'latin1'));
+    const holder = await spawnListener({ bindOnly: true });
+    try {
+      expect(read()).toBe(false);
+    } finally {
+      await holder.kill();
     }
   });
 });

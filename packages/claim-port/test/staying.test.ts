@@ -1,0 +1,230 @@
+// Sockets that would outlive a claim's holders and keep a server from binding
+// the port (blockersAfterClaim): found before any signal, a dry run included.
+// One that certainly would refuses the claim, nobody signalled; one that may
+// is a warning. Real processes on loopback (127.0.0.x), every one spawned and
+// guarded by the suite.
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, leasePort, spawnClient, spawnListener } from '../../../test-support/index.js';
+import { SETTLE_MS } from '../src/claim.js';
+import { claimInProcess } from './helpers.js';
+import { cleanupStarted, claimOurs, start } from './started.js';
+
+const root = process.getuid?.() === 0;
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+afterEach(cleanupStarted);
+
+/** A Python program run as nobody (setpriv execs it: the PID is python's) that prints {"pid", "port"} once set up. */
+const asNobody = (code: string) => start(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', python, '-c', code]);
+
+/** A socket bound to 127.0.0.2:PORT and never listening, with SO_REUSEADDR or not. */
+const boundOnly = (port: number, reuse: boolean) => `import json, os, socket, time
+s = socket.socket()
+${reuse ? 's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)' : ''}
+s.bind(('127.0.0.2', ${port}))
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`;
+
+/** A client connection whose local end is 127.0.0.2:PORT (bound before connect, with SO_REUSEADDR or not), to a listener of its own on 127.0.0.3. */
+const boundClient = (port: number, reuse: boolean) => `import json, os, socket, time
+l = socket.socket(); l.bind(('127.0.0.3', 0)); l.listen(1)
+c = socket.socket()
+${reuse ? 'c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)' : ''}
+c.bind(('127.0.0.2', ${port})); c.connect(l.getsockname()); a, _ = l.accept()
+print(json.dumps({'pid': os.getpid(), 'port': ${port}, 'peer': l.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`;
+
+describe('a socket that would outlive the holders and block the bind', () => {
+  it.skipIf(!root)('bound, not listening, without SO_REUSEADDR, of another user: refused up front, dry run and real run, nothing signalled', async () => {
+    const port = leasePort();
+    const blocker = await asNobody(boundOnly(port, false));
+    const server = await spawnListener({ port }); // 127.0.0.1, SO_REUSEADDR (libuv)
+    for (const dryRun of [true, false]) {
+      const lines: string[] = [];
+      const result = await claimOurs(port, { dryRun, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('refused');
+      expect(result.holders).toEqual([expect.objectContaining({ pid: server.pid, signals: [], outcome: 'spared' })]);
+      expect(result.message).toMatch(
+        new RegExp(
+          `^refused to free port ${port}: 127\\.0\\.0\\.2:${port} bound, not listening, held by PID ${blocker.first.pid} \\(python3\\): .*: it would keep a server from binding port ${port} after the holders exit \\(it was bound without SO_REUSEADDR\\); stop PID ${blocker.first.pid} or make it close the socket; nothing was signalled$`,
+        ),
+      );
+      expect(result.blockers).toEqual([{ socket: `127.0.0.2:${port} bound, not listening`, holders: [expect.objectContaining({ pid: blocker.first.pid })] }]);
+      expect(lines.some((line) => line.startsWith('dry run: would send'))).toBe(false);
+      expect(isAlive(server.pid)).toBe(true);
+      expect(isAlive(blocker.first.pid)).toBe(true);
+    }
+    // The command: exit 1, as for every refusal.
+    const run = await claimInProcess([String(port), '--dry-run', '--quiet'], { port });
+    expect(run.code).toBe(1);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
+  it.skipIf(!root)('bound, not listening, WITH SO_REUSEADDR: no refusal, no warning; the holder is freed', async () => {
+    const port = leasePort();
+    const other = await asNobody(boundOnly(port, true));
+    const server = await spawnListener({ port });
+    const lines: string[] = [];
+    const result = await claimOurs(port, { log: (line, level) => lines.push(`${level}: ${line}`) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(lines.filter((line) => !line.startsWith('info: '))).toEqual([]);
+    expect(isAlive(server.pid)).toBe(false);
+    expect(isAlive(other.first.pid)).toBe(true);
+  });
+
+  it.each([false, true])('a connection using the port on another address (SO_REUSEADDR: %s): decided by a bind of that address', async (reuse) => {
+    const server = await spawnListener();
+    const client = await start([python, '-c', boundClient(server.port, reuse)]);
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { log: (line, level) => lines.push(`${level}: ${line}`) });
+    if (reuse) {
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(lines.filter((line) => !line.startsWith('info: '))).toEqual([]);
+      expect(isAlive(server.pid)).toBe(false);
+    } else {
+      expect(result.action, lines.join('\n')).toBe('refused');
+      expect(result.message).toContain(
+        `127.0.0.2:${server.port} -> 127.0.0.3:${client.first.peer} (ESTABLISHED, a connection using the port as its local port), held by PID ${client.first.pid} (python3)`,
+      );
+      expect(result.message).toMatch(/; stop PID \d+ or make it close the socket; nothing was signalled$/);
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, signals: [] });
+      expect(isAlive(server.pid)).toBe(true);
+    }
+    expect(isAlive(client.first.pid)).toBe(true);
+  });
+
+  it('a connection on the address of the listener being freed: undecidable, a warning; the claim goes on and says what it sent when the bind fails', async () => {
+    // Both SO_REUSEPORT: the client's socket shares 127.0.0.1:PORT with the listener, whose socket a bind there would meet first.
+    const server = await spawnListener({ reusePort: true });
+    const client = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+l = socket.socket(); l.bind(('127.0.0.3', 0)); l.listen(1)
+c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+c.bind(('127.0.0.1', ${server.port})); c.connect(l.getsockname()); a, _ = l.accept()
+print(json.dumps({'pid': os.getpid(), 'port': ${server.port}, 'peer': l.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const socket = `127.0.0.1:${server.port} -> 127.0.0.3:${client.first.peer} (ESTABLISHED, a connection using the port as its local port), held by PID ${client.first.pid} (python3): `;
+    const warning = new RegExp(
+      `^warn: ${socket.replace(/[.()]/g, '\\$&')}.*: may still keep a server from binding port ${server.port} after the holders exit \\(whether it has SO_REUSEADDR cannot be told while the holders run: a listener being freed shares the address, or it could not be examined\\); if the claim then fails, stop PID ${client.first.pid} or make it close the socket$`,
+    );
+    const dry: string[] = [];
+    expect((await claimOurs(server.port, { dryRun: true, log: (line, level) => dry.push(`${level}: ${line}`) })).action).toBe('would-free');
+    expect(dry).toContainEqual(expect.stringMatching(warning));
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { log: (line, level) => lines.push(`${level}: ${line}`) });
+    expect(lines).toContainEqual(expect.stringMatching(warning));
+    // It has no SO_REUSEADDR: once the holder is gone, the bind fails, and the line says what was sent and what to do.
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(
+      result.message.startsWith(`sent SIGTERM to PID ${server.pid} (gone); nothing holds port ${server.port} any more, but a server could not bind it (`),
+    ).toBe(true);
+    expect(result.message).toContain(socket);
+    expect(result.message.endsWith(`; stop PID ${client.first.pid} or make it close the socket`)).toBe(true);
+    expect(isAlive(client.first.pid)).toBe(true);
+  });
+
+  it("the server's own accepted connection does not count: no warning, freed", async () => {
+    const server = await spawnListener();
+    await spawnClient({ port: server.port });
+    for (const dryRun of [true, false]) {
+      const lines: string[] = [];
+      const result = await claimOurs(server.port, { dryRun, log: (line, level) => lines.push(`${level}: ${line}`) });
+      expect(result.action, lines.join('\n')).toBe(dryRun ? 'would-free' : 'freed');
+      expect(lines.filter((line) => !line.startsWith('info: '))).toEqual([]);
+    }
+  });
+
+  it('UDP: a client socket connected to a peer, bound to the port, refuses the claim up front (a server binds UDP without SO_REUSEADDR)', async () => {
+    const port = leasePort();
+    const holder = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', ${port}))
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const client = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.2', ${port})); s.connect(('127.0.0.3', 9))
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    for (const dryRun of [true, false]) {
+      const result = await claimOurs(port, { transport: 'udp', dryRun });
+      expect(result.action).toBe('refused');
+      expect(result.message).toContain(`127.0.0.2:${port}/udp bound and connected to 127.0.0.3:9, held by PID ${client.first.pid} (python3)`);
+      expect(result.message).toContain('(a server binds a UDP port without SO_REUSEADDR)');
+      expect(isAlive(holder.first.pid)).toBe(true);
+    }
+  });
+});
+
+describe('a dry run names what the settle window would watch for', () => {
+  it('a holder under a shell loop: the dry run warns, naming the loop and the window', async () => {
+    const port = leasePort();
+    const json = JSON.stringify({ host: '127.0.0.1', port, role: 'listener' });
+    const listenerChild = new URL('../../../test-support/listener-child.mjs', import.meta.url).pathname;
+    const loop = await start(['bash', '-c', `while :; do "${process.execPath}" "${listenerChild}" '${json}'; done`]);
+    const holder = loop.first.pids ? (loop.first.pids as number[])[0]! : loop.first.pid;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { dryRun: true, log: (line, level) => lines.push(`${level}: ${line}`) });
+    expect(result.action).toBe('would-free');
+    expect(lines).toContainEqual(
+      `warn: dry run: the parent of PID ${holder}, PID ${loop.child.pid} (bash), is still running and may start it again: a real run watches port ${port} for ${SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop PID ${loop.child.pid} first if it would)`,
+    );
+    expect(isAlive(holder)).toBe(true);
+  });
+
+  it('a holder whose parent is claim-port (here: the test) gets no such warning', async () => {
+    const server = await spawnListener();
+    const lines: string[] = [];
+    await claimOurs(server.port, { dryRun: true, log: (line, level) => lines.push(`${level}: ${line}`) });
+    expect(lines.filter((line) => !line.startsWith('info: '))).toEqual([]);
+  });
+});
+
+describe('a bind that still fails after the signals says what was signalled and what to do', () => {
+  it.skipIf(!root)('--quiet: the one line names the SIGTERM sent, the blocker and the next step', async () => {
+    const port = leasePort();
+    // A holder that, on SIGTERM, leaves a child holding a socket bound to 127.0.0.2:PORT without SO_REUSEADDR (never listening), then exits:
+    // nothing to see before the signal.
+    const holder = await start([
+      python,
+      '-c',
+      `import json, os, signal, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${port})); s.listen(16)
+def term(signum, frame):
+    r, w = os.pipe()
+    if os.fork() == 0:
+        s.close()
+        b = socket.socket(); b.bind(('127.0.0.2', ${port}))
+        print(json.dumps({'pid': os.getpid()}), flush=True)
+        os.write(w, b'x')
+        while True: time.sleep(3600)
+    os.read(r, 1)
+    os._exit(0)
+signal.signal(signal.SIGTERM, term)
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const run = await claimInProcess([String(port), '--quiet'], { port });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const child = holder.pids.find((pid) => pid !== holder.first.pid);
+    expect(child).toBeDefined();
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^\\[claim-port:${port}\\] sent SIGTERM to PID ${holder.first.pid} \\(gone\\); nothing holds port ${port} any more, but a server could not bind it \\(0\\.0\\.0\\.0: EADDRINUSE\\): .*held by PID ${child} \\(python3\\): .*; stop PID ${child} or make it close the socket$`,
+      ),
+    );
+    expect(isAlive(child!)).toBe(true);
+  });
+});
