@@ -4,7 +4,8 @@
 // as the journal's stream is a socket), and the variable names it, names
 // another file, or is unset. The bin decides from the variable and its own
 // fstat of fd 2 (@dsa110/ports/cli, journal.ts).
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './tree.js';
@@ -61,12 +62,17 @@ export function runWithStderrFile(
  * journal's stream socket.
  */
 export function runWithStderrSocket(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<JournalRun> {
+  const child = spawn(
+    '/bin/sh',
+    ['-c', 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/2) || exit 99; export JOURNAL_STREAM; exec "$@"', 'sh', process.execPath, script, ...args],
+    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return collectRun(child);
+}
+
+/** A spawned child's exit code and its whole stdout and stderr (both piped), once it has closed them. */
+export function collectRun(child: ChildProcessByStdio<null, Readable, Readable>): Promise<JournalRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      '/bin/sh',
-      ['-c', 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/2) || exit 99; export JOURNAL_STREAM; exec "$@"', 'sh', process.execPath, script, ...args],
-      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMain, worldReadablePackage } from '../../../../test-support/index.js';
+import { collectRun, runMain, worldReadablePackage } from '../../../../test-support/index.js';
 import { tempDir } from '../../../../test-support/tree.js';
 import { main } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
@@ -58,19 +58,12 @@ export function portsBin(args: readonly string[], options: { cwd?: string; env?:
 
 /** The built bin run as `script` (e.g. the path an npm install gives it), with `args`; PATH and `options.env` its only environment. */
 export function runScript(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd: options.cwd ?? tmpdir(),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: options.cwd ?? tmpdir(),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return collectRun(child);
 }
 
 /** A temp dir holding `ports.yaml` (the root registry, or `text`), removed after the test; returns the dir. */
