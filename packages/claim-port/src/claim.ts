@@ -795,9 +795,12 @@ class Claim {
    * first signal and that were born after it, but `skip`: what a holder forked
    * once signalled, adopted when it exited (a child forked on SIGTERM, in
    * whatever group; its own child, once it exited too: a double fork), or what
-   * the reaper started meanwhile (harmless: that keeps the settle window open
-   * while it runs, and fails the claim only if it takes the port). One read of
-   * each reaper's children; a start time only for a child it did not have.
+   * the reaper started meanwhile in the holder's cgroup (harmless: that keeps
+   * the settle window open while it runs, and fails the claim only if it takes
+   * the port). Not a child in another cgroup than every such holder's (see
+   * forkedBy): a unit the service manager started meanwhile (at boot, say).
+   * One read of each reaper's children; a start time and a cgroup only for a
+   * child it did not have.
    */
   forked(skip: (p: Identity) => boolean): LeftBehind[] {
     const family = this.processes.family;
@@ -805,9 +808,7 @@ class Claim {
     const since = this.firstSignal?.ticks;
     const out: LeftBehind[] = [];
     for (const [reaper, seen] of this.reapers) {
-      // Of several gone holders with one reaper, which forked it nothing tells: the first is named.
-      const by = this.signalled().find((t) => t.reaper?.pid === reaper && isGone(t));
-      if (by === undefined) continue;
+      if (!this.signalled().some((t) => t.reaper?.pid === reaper && isGone(t))) continue;
       // A child that exited after the list was read (a double fork's middle) left its own to the reaper meanwhile: read
       // the list again, a few times at most.
       for (let reads = 0, again = true; again && reads < MAX_REAPER_READS; reads++) {
@@ -819,7 +820,10 @@ class Claim {
           // Born before the first signal: not a holder's. Without the kernel's clock, every new child counts.
           if (child !== undefined && since !== undefined && child.startTime < since) seen.done.add(pid);
           else if (child !== undefined && this.processes.isRunning(child)) {
-            if (!skip(child)) out.push({ ...child, by: by.info.pid, how: 'forked', reaper });
+            if (skip(child)) continue;
+            const by = this.forkedBy(reaper, child.pid, family);
+            if (by !== undefined) out.push({ ...child, by: by.info.pid, how: 'forked', reaper });
+            else seen.done.add(pid);
           } else {
             seen.done.add(pid);
             again = true;
@@ -828,6 +832,24 @@ class Claim {
       }
     }
     return out;
+  }
+
+  /**
+   * Of the gone holders whose reaper is `reaper`, the one that may have forked `pid`, its new child: one in the same
+   * cgroup (a process inherits its parent's, and the reaper adopts it as it is), else one whose cgroup is not known;
+   * the first when `pid`'s cannot be read (which of several forked it, nothing tells). Undefined when `pid` runs in
+   * another cgroup than every such holder: a unit the reaper (systemd) started meanwhile, in its own cgroup, which
+   * the settle window does not wait for. A holder that moves what it forked to another cgroup (root, or the owner of
+   * a delegated subtree: `systemd --user`'s) escapes that wait, not the claim's checks: a re-take while the window
+   * watches for another reason, or before the final check, still fails the claim, and no process but a holder is
+   * ever signalled. A holder may as well bind the port again after the window has closed (step 7 of the README).
+   */
+  forkedBy(reaper: number, pid: number, family: FamilyReader): Tracked | undefined {
+    const gone = this.signalled().filter((t) => t.reaper?.pid === reaper && isGone(t));
+    if (gone.length === 0) return undefined;
+    const cgroup = family.cgroup?.(pid);
+    if (cgroup === undefined) return gone[0];
+    return gone.find((t) => t.context.cgroup === cgroup) ?? gone.find((t) => t.context.cgroup === undefined);
   }
 
   /** Born after the first signal: part of a holder's answer to it, maybe still starting up (the settle window waits for it). */
@@ -852,7 +874,7 @@ class Claim {
   /**
    * The holder that left `h` behind, if it did: by identity (leftBehind), or
    * (one it forked since the settle window last looked) by the group or
-   * session that holder led, or as a child of its reaper born after the first signal.
+   * session that holder led, or as a child of its reaper born after the first signal, in that holder's cgroup (forkedBy).
    */
   leftBy(h: ProcessInfo): LeftBehind | undefined {
     const left = this.left.find((p) => p.pid === h.pid && p.startTime === h.startTime);
@@ -862,7 +884,7 @@ class Claim {
     const leader = ids && this.tracked.find((t) => t.leads !== undefined && (ids.pgrp === t.info.pid || (t.leads.session && ids.session === t.info.pid)));
     if (leader) return { pid: h.pid, startTime: h.startTime, by: leader.info.pid, how: 'group' };
     const forked: LeftBehind = { pid: h.pid, startTime: h.startTime, by: 0, how: 'forked', reaper: h.ppid };
-    const by = this.reapers.has(h.ppid) && this.bornSinceSignal(forked) ? this.signalled().find((t) => t.reaper?.pid === h.ppid && isGone(t)) : undefined;
+    const by = this.reapers.has(h.ppid) && this.bornSinceSignal(forked) ? this.forkedBy(h.ppid, h.pid, family) : undefined;
     return by ? { ...forked, by: by.info.pid } : undefined;
   }
 

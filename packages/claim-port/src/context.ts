@@ -37,6 +37,11 @@ export interface HolderContext {
    * sessions, their service manager), and no user can move one out of it.
    */
   readonly systemUnit?: boolean;
+  /**
+   * Its cgroup path (/proc/PID/cgroup: the `name=systemd` line, else cgroup v2's `0::`), read with its unit. What it
+   * forks inherits it; a unit its reaper starts meanwhile runs in that unit's own (see Claim.forked).
+   */
+  readonly cgroup?: string;
   /** Its user namespace, for the init of another PID namespace run by a user other than root in a user namespace not claim-port's, when claim-port runs as root (readUserNamespace). */
   readonly userNamespace?: UserNamespace;
 }
@@ -75,6 +80,7 @@ export async function gatherContext(
         ...(place?.userManager !== undefined && { userManager: place.userManager }),
         ...(unit !== undefined && !place!.path.startsWith('/user.slice/') && { systemUnit: true }),
         ...(container !== undefined && { container }),
+        ...(place !== undefined && { cgroup: place.path }),
         ...(restart !== undefined && { restart }),
         ...(parent !== undefined && { parent }),
         ...(executable !== undefined && { executable }),

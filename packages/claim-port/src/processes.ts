@@ -5,7 +5,7 @@
 // that only the process that was found is ever signalled. What a holder could
 // leave behind (its children, its process group) is read through the same
 // interface (FamilyReader), never from /proc beside it.
-import { readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
+import { readCgroup, readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
 import {
   groupExists,
   groupMembers,
@@ -69,6 +69,11 @@ export interface FamilyReader {
    * Undefined when it cannot be read.
    */
   bootTicks(): number | undefined;
+  /**
+   * `pid`'s cgroup path, read as HolderContext.cgroup is (one read of /proc/PID/cgroup); undefined when it is gone or
+   * cannot be read. Without it, every new child of a reaper counts as a holder's (see Claim.forked).
+   */
+  cgroup?(pid: number): string | undefined;
 }
 
 export const procFamily = (procRoot = '/proc'): FamilyReader => ({
@@ -80,6 +85,7 @@ export const procFamily = (procRoot = '/proc'): FamilyReader => ({
   groupMembers: (pgrp, session, pids) => groupMembers(pgrp, session, pids, procRoot),
   groupAndSession: (pid) => readGroupAndSession(pid, procRoot),
   bootTicks: () => readBootTicks(procRoot),
+  cgroup: (pid) => readCgroup(pid, procRoot)?.path,
 });
 
 export const procControl = (procRoot = '/proc'): ProcessControl => ({

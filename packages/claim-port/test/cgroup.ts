@@ -4,8 +4,8 @@
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** A cgroup this test may create and move its own processes into, with its unit name; undefined where cgroupfs is not writable. */
-export function makeUnitCgroup(unit: string): { move: (pid: number) => void; remove: () => void } | undefined {
+/** A cgroup this test may create and move its own processes into (`procs`: its cgroup.procs), with its unit name; undefined where cgroupfs is not writable. */
+export function makeUnitCgroup(unit: string): { procs: string; move: (pid: number) => void; remove: () => void } | undefined {
   for (const base of ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
     const dir = join(base, unit);
     try {
@@ -15,6 +15,7 @@ export function makeUnitCgroup(unit: string): { move: (pid: number) => void; rem
       continue;
     }
     return {
+      procs: join(dir, 'cgroup.procs'),
       move: (pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)),
       remove: () => {
         try {

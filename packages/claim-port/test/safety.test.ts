@@ -44,7 +44,7 @@ import {
   waitUntil,
   wasSpawned,
 } from '../../../test-support/index.js';
-import { socketsOn } from '../../../test-support/guard.js';
+import { forgetSpawned, recordSpawned, socketsOn } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
 
 const root = process.getuid?.() === 0;
@@ -976,7 +976,10 @@ describe('5. a respawn is caught, and its cause named', () => {
    * calls setsid, forks and exits: the grandchild binds the port 300 ms later),
    * 'supervised-fork-on-term' (forked by a python3 parent that stays, never
    * restarts it nor starts anything else; it stays in that parent's group and
-   * forks on SIGTERM as 'fork-on-term'). Every process prints {"pid"}
+   * forks on SIGTERM as 'fork-on-term'), 'daemon-fork-moved-on-term' (as
+   * 'daemon-alone', but on SIGTERM forks a child that moves itself into the
+   * cgroup whose cgroup.procs is the next argument and binds the port at once;
+   * the holder exits once it has). Every process prints {"pid"}
    * (recorded with the guard); the holder {"pid", "port"}, once its parent is
    * the one it keeps.
    */
@@ -1027,6 +1030,18 @@ if mode == 'child':
     pids.append(child)
 def on_term(signum, frame):
     s.close()
+    if mode == 'daemon-fork-moved-on-term':
+        ready, told = os.pipe()
+        if os.fork() == 0:
+            with open(sys.argv[3], 'w') as procs:
+                procs.write(str(os.getpid()))
+            say({'pid': os.getpid()})
+            again = listen()
+            os.write(told, b'.')
+            while True:
+                time.sleep(3600)
+        os.read(ready, 1)
+        os._exit(0)
     if os.fork() == 0:
         if mode == 'fork-setsid-on-term':
             os.setsid()
@@ -1036,20 +1051,28 @@ def on_term(signum, frame):
         say({'pid': os.getpid()})
         rebind_later()
     os._exit(0)
-if mode in ('fork-on-term', 'daemon-fork-on-term', 'fork-setsid-on-term', 'supervised-fork-on-term'):
+if mode in ('fork-on-term', 'daemon-fork-on-term', 'fork-setsid-on-term', 'supervised-fork-on-term', 'daemon-fork-moved-on-term'):
     signal.signal(signal.SIGTERM, on_term)
 say({'pid': os.getpid(), 'pids': pids, 'port': port})
 while True:
     time.sleep(3600)
 `;
-  type HolderMode = 'alone' | 'fork-on-term' | 'child' | 'daemon-alone' | 'daemon-fork-on-term' | 'fork-setsid-on-term' | 'supervised-fork-on-term';
+  type HolderMode =
+    | 'alone'
+    | 'fork-on-term'
+    | 'child'
+    | 'daemon-alone'
+    | 'daemon-fork-on-term'
+    | 'fork-setsid-on-term'
+    | 'supervised-fork-on-term'
+    | 'daemon-fork-moved-on-term';
   /** Fields 4, 5 and 6 of /proc/PID/stat: parent, process group, session. */
   const parentage = (pid: number) => {
     const [parent, pgrp, session] = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ').slice(1, 4).map(Number);
     return { parent: parent!, pgrp: pgrp!, session: session! };
   };
-  const orphanHolder = async (mode: HolderMode) => {
-    const launch = () => start(['/bin/sh', '-c', '"$0" -c "$1" "$2" "$3" & exit 0', python, holderProgram, String(leasePort()), mode]);
+  const orphanHolder = async (mode: HolderMode, ...more: string[]) => {
+    const launch = () => start(['/bin/sh', '-c', '"$0" -c "$@" & exit 0', python, holderProgram, String(leasePort()), mode, ...more]);
     const launched = await launch().catch(launch);
     await waitUntil(() => !isAlive(launched.child.pid!), 5000);
     const holder = launched.first.pid;
@@ -1186,6 +1209,132 @@ while True:
     expect(isAlive(held.child.pid!)).toBe(true);
     expect(isAlive(child.pid)).toBe(true);
   });
+
+  /**
+   * What PID 1 starts while a holder is signalled, as systemd starts other units at boot: a `sleep 60` this suite
+   * spawns the moment the SIGTERM is sent (from the claim's log; a shell backgrounds it and exits, so PID 1 adopts
+   * it), moved at once into a cgroup named for a unit, as systemd runs a unit's main process in the unit's own. Born
+   * after the first signal, a new child of the holder's reaper: before cgroups were compared, it was taken for what
+   * the holder forked, and the claim waited up to SETTLE_MAX_MS for it. Removed by the returned cleanup.
+   */
+  const bystanderOnSigterm = (lines: string[]) => {
+    const cgroup = makeUnitCgroup(`claim-port-bystander-${process.pid}.service`)!;
+    const made: { pid?: number; cgroup?: string } = {};
+    const log = (line: string) => {
+      lines.push(line);
+      if (made.pid !== undefined || !line.startsWith('sent SIGTERM to ')) return;
+      const shell = spawnSync('/bin/sh', ['-c', 'sleep 60 </dev/null >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+      const pid = Number(shell.stdout.trim());
+      recordSpawned(pid);
+      made.pid = pid;
+      cgroup.move(pid);
+      made.cgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    };
+    const cleanup = async () => {
+      if (made.pid !== undefined && isAlive(made.pid)) {
+        signal(made.pid, 'SIGKILL');
+        await waitForExit(made.pid, 5000);
+      }
+      if (made.pid !== undefined) forgetSpawned(made.pid);
+      cgroup.remove();
+    };
+    return { log, made, cleanup };
+  };
+
+  it.skipIf(!cgroupsWritable)(
+    'a process PID 1 starts in a cgroup of its own (a unit systemd starts) while an orphaned holder is signalled is not waited for: no settle window',
+    async () => {
+      const orphan = await orphanHolder('daemon-alone');
+      expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
+      const lines: string[] = [];
+      const bystander = bystanderOnSigterm(lines);
+      try {
+        const result = await claimOurs(orphan.first.port, { log: bystander.log });
+        const pid = bystander.made.pid!;
+        expect(pid, lines.join('\n')).toBeGreaterThan(1);
+        expect(parentage(pid).parent, 'the bystander must be adopted by PID 1 for this test').toBe(1);
+        expect(bystander.made.cgroup).toContain(`claim-port-bystander-${process.pid}.service`);
+        expect(result.action, lines.join('\n')).toBe('freed');
+        expect(lines.filter((line) => line.startsWith('watching') || line.includes(`PID ${pid} `))).toEqual([]);
+        expect(result.elapsedMs).toBeLessThan(2000);
+        expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[orphan.holder, ['SIGTERM']]]);
+        expect(isAlive(pid)).toBe(true);
+      } finally {
+        await bystander.cleanup();
+      }
+    },
+  );
+
+  it.skipIf(!cgroupsWritable)(
+    'what a holder forks on SIGTERM stays in its cgroup and is still waited for and named; what PID 1 starts meanwhile in another cgroup is not',
+    async () => {
+      const orphan = await orphanHolder('daemon-fork-on-term');
+      expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
+      // The holder in a cgroup of its own (no unit: nothing to read a Restart= of), which what it forks inherits.
+      const place = makeUnitCgroup(`claim-port-holder-${process.pid}`)!;
+      const lines: string[] = [];
+      const bystander = bystanderOnSigterm(lines);
+      try {
+        place.move(orphan.holder);
+        const result = await claimOurs(orphan.first.port, { log: bystander.log });
+        const pid = bystander.made.pid!;
+        expect(pid, lines.join('\n')).toBeGreaterThan(1);
+        expect(parentage(pid).parent, 'the bystander must be adopted by PID 1 for this test').toBe(1);
+        expect(result.action, lines.join('\n')).toBe('failed');
+        expect(result.retakenBy?.map((r) => r.leftBehindBy)).toEqual([orphan.holder]);
+        const child = result.retakenBy![0]!.pid;
+        expect(readFileSync(`/proc/${child}/cgroup`, 'utf8')).toContain(`claim-port-holder-${process.pid}`);
+        expect(
+          lines.some((line) =>
+            line.startsWith(
+              `watching port ${orphan.first.port} for 1000 ms: holder PID ${orphan.holder} left PID ${child} (python3) (born after it was signalled, now a child of PID 1) running`,
+            ),
+          ),
+          lines.join('\n'),
+        ).toBe(true);
+        expect(
+          lines.filter((line) => line.includes(`PID ${pid} `)),
+          lines.join('\n'),
+        ).toEqual([]);
+        expect(result.message).not.toContain(`PID ${pid} `);
+        expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[orphan.holder, ['SIGTERM']]]);
+        expect(isAlive(child)).toBe(true);
+        expect(isAlive(pid)).toBe(true);
+      } finally {
+        await bystander.cleanup();
+        await cleanupStarted();
+        place.remove();
+      }
+    },
+  );
+
+  it.skipIf(!cgroupsWritable)(
+    'a holder that moves what it forks on SIGTERM into another cgroup is not waited for, but a re-take before the final check fails the claim, and that child is never signalled',
+    async () => {
+      const away = makeUnitCgroup(`claim-port-moved-${process.pid}.service`)!;
+      try {
+        const orphan = await orphanHolder('daemon-fork-moved-on-term', away.procs);
+        expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
+        const lines: string[] = [];
+        const result = await claimOurs(orphan.first.port, { log: (line) => lines.push(line) });
+        expect(result.action, lines.join('\n')).toBe('failed');
+        expect(result.retakenBy).toHaveLength(1);
+        const child = result.retakenBy![0]!.pid;
+        expect(child).not.toBe(orphan.holder);
+        expect(readFileSync(`/proc/${child}/cgroup`, 'utf8')).toContain(`claim-port-moved-${process.pid}.service`);
+        // Not waited for (another cgroup than the holder's): the final check found the port taken.
+        expect(
+          lines.filter((line) => line.startsWith('watching')),
+          lines.join('\n'),
+        ).toEqual([]);
+        expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[orphan.holder, ['SIGTERM']]]);
+        expect(isAlive(child)).toBe(true);
+      } finally {
+        await cleanupStarted();
+        away.remove();
+      }
+    },
+  );
 
   it('what a holder leaves behind is read through ProcessControl.family only: without one, none is followed (issue 13)', async () => {
     const real = procControl();
