@@ -48,7 +48,8 @@ if options.get('supervisor'):
     while True:
         time.sleep(3600)
 
-s = socket.socket(family, socket.SOCK_STREAM)
+# mptcp: IPPROTO_MPTCP (262), whose subflow sits in TCP's bind table.
+s = socket.socket(family, socket.SOCK_STREAM, 262 if options.get('mptcp') else 0)
 if options.get('reusePort'):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 s.bind((host, options.get('port', 0)))

@@ -23,6 +23,8 @@ export interface ListenerOptions {
   reusePort?: boolean;
   /** Bind the port but never listen (python3). */
   bindOnly?: boolean;
+  /** A Multipath TCP socket (IPPROTO_MPTCP; python3): where /proc/sys/net/mptcp/enabled is 1. */
+  mptcp?: boolean;
   /** Forked workers that share the one listening socket (each holds its fd). */
   workers?: number;
   /** Ignore SIGTERM: only SIGKILL ends it. */
@@ -91,7 +93,7 @@ export async function killSpawned(scope?: 'test' | 'file'): Promise<void> {
 }
 
 function start(role: string, options: ListenerOptions & { host: string }): Promise<SpawnedListener> {
-  const usePython = options.reusePort || options.bindOnly || options.supervisor || options.python;
+  const usePython = options.reusePort || options.bindOnly || options.mptcp || options.supervisor || options.python;
   const { scope = 'test', executable, user, python: _python, ...childOptions } = options;
   // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
   const script = (path: string) => (user ? worldReadable(path) : path);

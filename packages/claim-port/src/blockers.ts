@@ -258,11 +258,20 @@ export function blockersAfterClaim(
     }
   }
   if (transport === 'tcp' && procRoot === '/proc') {
-    for (const found of unlistedBound(port, signalled, new Set(all.map((s) => s.inode)))) {
+    const { bound, unexamined } = unlistedBound(port, signalled, new Set(all.map((s) => s.inode)));
+    for (const found of bound) {
       const socket = found.address === undefined ? UNLISTED : `${formatEndpoint(found.address, port)} bound, not listening`;
       const blocker: Blocker = { socket, holders: found.pids.flatMap(holder) };
       if (found.reuse === false) certain.push(blocker);
       else if (found.reuse === undefined) possible.push(blocker);
+    }
+    // As root, sockets out of the tables that could not be examined (perl missing or failing, pidfd_getfd refused):
+    // any may be bound to the port. Said, not taken for nothing (as another user, a claim signals only its own).
+    if (unexamined > 0 && process.geteuid?.() === 0) {
+      possible.push({
+        socket: `${unexamined} socket${unexamined === 1 ? '' : 's'} out of the kernel's tables that could not be examined (one may be bound to the port)`,
+        holders: [],
+      });
     }
   }
   return { certain, possible };
@@ -297,18 +306,18 @@ interface UnlistedBound {
  * no TCP socket out of the tables). A survivor proved to hold one that could
  * not be read is one entry with neither: it may block.
  */
-function unlistedBound(port: number, signalled: ReadonlySet<number>, listed: ReadonlySet<number>): UnlistedBound[] {
+function unlistedBound(port: number, signalled: ReadonlySet<number>, listed: ReadonlySet<number>): { bound: UnlistedBound[]; unexamined: number } {
   let found: UnlistedHolders;
   try {
     found = unlistedSocketHolders(port);
   } catch {
-    return [];
+    return { bound: [], unexamined: 0 };
   }
   const survives = (pid: number) => !signalled.has(pid) && pid !== process.pid;
   const sockets = found.sockets.filter((socket) => !listed.has(socket.inode) && socket.pids.some(survives));
   const read = new Set(sockets.flatMap((socket) => socket.pids));
   const unread = found.holders.filter((pid) => survives(pid) && !read.has(pid));
-  return [
+  const bound = [
     ...sockets.map((socket) => ({
       pids: socket.pids.filter(survives),
       ...(socket.address !== undefined && { address: socket.address }),
@@ -316,4 +325,5 @@ function unlistedBound(port: number, signalled: ReadonlySet<number>, listed: Rea
     })),
     ...(unread.length > 0 ? [{ pids: unread }] : []),
   ];
+  return { bound, unexamined: found.unexamined };
 }

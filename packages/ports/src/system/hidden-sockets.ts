@@ -130,8 +130,9 @@ export interface UnlistedPortSocket {
 }
 
 /**
- * Arguments: the port, then `PID:FD` pairs. For each, NUL-separated records:
- * `m PID REUSE HEX` when the fd is a TCP socket (SOCK_STREAM, IPPROTO_TCP) of
+ * Argument: the port; on stdin, `PID:FD` pairs (white space between). For each, NUL-separated records:
+ * `m PID REUSE HEX` when the fd is a TCP socket (SOCK_STREAM, IPPROTO_TCP, or IPPROTO_MPTCP 262: its
+ * subflow sits in TCP's bind table and blocks a bind as one) of
  * perl's own network namespace bound to the port (REUSE: its SO_REUSEADDR, 0,
  * 1 or `-` unread; HEX: its address in network order), `n PID` when it is
  * examined and is not, `e PID ERRNO` when it cannot be examined. Each fd is duplicated into
@@ -141,7 +142,9 @@ export interface UnlistedPortSocket {
  * SO_TYPE 3, SO_PROTOCOL 38: x86, arm, riscv, ...); where they differ, the
  * reads fail and nothing is proved. No module is loaded, and the environment is empty.
  */
-const EXAMINE_SCRIPT = `my ($port, @pairs) = @ARGV;
+const EXAMINE_SCRIPT = `my ($port) = @ARGV;
+my @pairs = split(/\\s+/, do { local $/; <STDIN> } // '');
+@pairs = grep { $_ ne '' } @pairs;
 my $own = (stat('/proc/self/ns/net'))[1];
 for my $pair (@pairs) {
   my ($pid, $fd) = split(/:/, $pair);
@@ -163,7 +166,7 @@ for my $pair (@pairs) {
       $examined = 1;
       my $family = unpack('S', $name);
       my $bound = unpack('n', substr($name, 2, 2));
-      if (unpack('i', $type) == 1 && unpack('i', $protocol) == 6 && ($family == 2 || $family == 10) && $bound == $port) {
+      if (unpack('i', $type) == 1 && (unpack('i', $protocol) == 6 || unpack('i', $protocol) == 262) && ($family == 2 || $family == 10) && $bound == $port) {
         if (defined $ns && $ns > 0) {
           if ((stat("/proc/self/fd/" . ($ns + 0)))[1] == $own) {
             my $address = $family == 2 ? substr($name, 4, 4) : substr($name, 8, 16);
@@ -202,7 +205,9 @@ export function unlistedSocketHolders(port: number, procRoot = '/proc'): Unliste
   const pairs = [...sockets].flatMap(([pid, fds]) => [...fds].map(([fd, inode]) => ({ pid, fd, inode })));
   const perl = procRoot === '/proc' ? perlExecutable() : undefined;
   if (pairs.length === 0 || perl === undefined) return { ...none, unexamined: pairs.length };
-  const run = spawnSync(perl, ['-e', EXAMINE_SCRIPT, String(port), ...pairs.map(({ pid, fd }) => `${pid}:${fd}`)], {
+  // The pairs on stdin: as arguments, 100k sockets on a machine made spawn fail (E2BIG), and every one unexamined.
+  const run = spawnSync(perl, ['-e', EXAMINE_SCRIPT, String(port)], {
+    input: pairs.map(({ pid, fd }) => `${pid}:${fd}`).join('\n'),
     encoding: 'latin1',
     env: {},
     timeout: 10_000,
@@ -241,21 +246,31 @@ export function unlistedSocketHolders(port: number, procRoot = '/proc'): Unliste
  * Pure: whether /proc/net/sockstat's `TCP:` line proves that no TCP socket is
  * out of the tables: `alloc` counts every TCP socket (of every network
  * namespace), `inuse` those of this one in the listening and connection hash
- * tables. A bound socket that neither listens nor connects is only in the
+ * tables (with sockstat6's `TCP6: inuse` for IPv6). A bound socket that neither listens nor connects is only in the
  * bind hash, so with `alloc <= inuse` there is none (a socket just made, or
  * one of another namespace, only costs the scan). False when the line cannot
  * be read or parsed.
  */
-export function sockstatRulesOutUnlistedTcp(sockstat: string): boolean {
+export function sockstatRulesOutUnlistedTcp(sockstat: string, sockstat6 = ''): boolean {
   stringArgument('sockstatRulesOutUnlistedTcp', 'sockstat', sockstat, 'the text of /proc/net/sockstat');
+  stringArgument('sockstatRulesOutUnlistedTcp', 'sockstat6', sockstat6, 'the text of /proc/net/sockstat6');
   const tcp = /^TCP: inuse (\d+) orphan \d+ tw \d+ alloc (\d+)/m.exec(sockstat);
-  return tcp !== null && Number(tcp[2]) <= Number(tcp[1]);
+  // `alloc` counts IPv6 sockets too; their `inuse` is sockstat6's TCP6 line.
+  const tcp6 = /^TCP6: inuse (\d+)/m.exec(sockstat6);
+  return tcp !== null && Number(tcp[2]) <= Number(tcp[1]) + Number(tcp6?.[1] ?? 0);
 }
 
 /** The full scan costs about 10 ms on a quiet machine, growing with processes: one small read spares it where sockstat allows. */
 function noUnhashedTcpSockets(procRoot: string): boolean {
   try {
-    return sockstatRulesOutUnlistedTcp(readProcText(procRoot, 'net/sockstat', 64 * 1024));
+    const sockstat6 = (() => {
+      try {
+        return readProcText(procRoot, 'net/sockstat6', 64 * 1024);
+      } catch {
+        return ''; // a kernel without IPv6
+      }
+    })();
+    return sockstatRulesOutUnlistedTcp(readProcText(procRoot, 'net/sockstat', 64 * 1024), sockstat6);
   } catch {
     return false;
   }

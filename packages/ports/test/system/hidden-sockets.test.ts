@@ -8,6 +8,14 @@ import { spawnListener } from '../../../../test-support/index.js';
 
 const tcp = readFileSync(new URL('./fixtures/proc-net-tcp-any-state.txt', import.meta.url), 'utf8');
 
+const mptcpEnabled = (): boolean => {
+  try {
+    return readFileSync('/proc/sys/net/mptcp/enabled', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+};
+
 describe('socket tables in any state', () => {
   it('reads the inode column of every /proc/net table layout', () => {
     expect(tableInodes(tcp)).toEqual([1001, 1002, 1003]);
@@ -59,6 +67,18 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
     },
   );
 
+  it.skipIf(process.getuid?.() !== 0 || !mptcpEnabled())(
+    'as root, a Multipath TCP socket bound to the port too (its subflow blocks a bind as a TCP one does)',
+    async () => {
+      const holder = await spawnListener({ bindOnly: true, mptcp: true });
+      try {
+        expect(unlistedSocketHolders(holder.port)).toMatchObject({ holders: [holder.pid], sockets: [{ pids: [holder.pid], address: '127.0.0.1' }] });
+      } finally {
+        await holder.kill();
+      }
+    },
+  );
+
   it('names nobody when the sockets cannot be examined (a procRoot that is not /proc): it says how many could not be', () => {
     const dir = mkdtempSync(join(tmpdir(), 'proc-root-'));
     try {
@@ -84,6 +104,9 @@ describe('sockstatRulesOutUnlistedTcp', () => {
   it('is true only when TCP alloc is no more than inuse (every TCP socket in the listening and connection tables)', () => {
     expect(sockstatRulesOutUnlistedTcp('sockets: used 8\nTCP: inuse 3 orphan 0 tw 1 alloc 3 mem 0\nUDP: inuse 0 mem 0\n')).toBe(true);
     expect(sockstatRulesOutUnlistedTcp('TCP: inuse 3 orphan 0 tw 1 alloc 4 mem 0\n')).toBe(false);
+    // alloc counts IPv6 sockets too, whose inuse is sockstat6's.
+    expect(sockstatRulesOutUnlistedTcp('TCP: inuse 1 orphan 0 tw 0 alloc 3 mem 0\n', 'TCP6: inuse 2\nUDP6: inuse 0\n')).toBe(true);
+    expect(sockstatRulesOutUnlistedTcp('TCP: inuse 1 orphan 0 tw 0 alloc 4 mem 0\n', 'TCP6: inuse 2\n')).toBe(false);
     expect(sockstatRulesOutUnlistedTcp('TCP6: inuse 3\n')).toBe(false);
     expect(sockstatRulesOutUnlistedTcp('')).toBe(false);
     expect(() => (sockstatRulesOutUnlistedTcp as (text: unknown) => boolean)(3)).toThrow(TypeError);
