@@ -244,13 +244,18 @@ export function blockersAfterClaim(
     const p = info.get(pid);
     return p ? [{ pid, comm: p.comm, command: p.command }] : [];
   };
+  const holdersOf = (socket: PortSocket) => (scan?.holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid);
+  // Addresses a socket that goes with the holders is bound to: a probe there would meet that socket, not the one tried.
+  const dying = new Set(
+    sockets.filter((socket) => holdersOf(socket).length > 0 && holdersOf(socket).every((pid) => signalled.has(pid))).map((socket) => socket.address),
+  );
   for (const socket of sockets) {
-    const pids = (scan?.holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid);
+    const pids = holdersOf(socket);
     // Held by no process: the kernel's (an orphan closing, a connection not yet accepted), or out of this user's sight.
     if (pids.length === 0 || pids.every((pid) => signalled.has(pid))) continue;
     const blocker: Blocker = { socket: describeSocket(socket), holders: pids.flatMap(holder) };
     if (transport === 'udp') certain.push(blocker);
-    else if (listeners.some((l) => overlaps(l.address, socket.address))) possible.push(blocker);
+    else if (listeners.some((l) => overlaps(l, socket.address)) || dying.has(socket.address)) possible.push(blocker);
     else {
       const probe = probeBind(socket.address, port);
       if (probe === 'in-use') certain.push(blocker);
@@ -279,9 +284,18 @@ export function blockersAfterClaim(
 
 const UNLISTED = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";
 
-/** Whether two bound addresses overlap: the same address, or either is a wildcard (of either family: `[::]` may take IPv4 too). */
-function overlaps(a: string, b: string): boolean {
-  return a === b || a === '0.0.0.0' || a === '::' || b === '0.0.0.0' || b === '::';
+/**
+ * Whether a bind of `address` would meet the listener: the same address, or a
+ * wildcard of its family (`[::]` takes IPv4 too unless it is IPv6-only: an
+ * IPv4-mapped address is shown as IPv4).
+ */
+function overlaps(listener: Pick<Listener, 'address' | 'dualStack'>, address: string): boolean {
+  const v6 = (a: string) => a.includes(':');
+  const a = listener.address;
+  if (a === address) return true;
+  if (a === '0.0.0.0') return !v6(address) || address === '::';
+  if (a === '::') return v6(address) || listener.dualStack;
+  return address === '0.0.0.0' ? !v6(a) : address === '::' ? v6(a) : false;
 }
 
 /** A bind of `address`:`port` as a server binds (SO_REUSEADDR), closed at once: `in-use` for EADDRINUSE, `unknown` for any other failure. */

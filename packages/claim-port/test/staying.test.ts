@@ -127,6 +127,33 @@ while True: time.sleep(3600)`,
     expect(isAlive(client.first.pid)).toBe(true);
   });
 
+  it('a connection without SO_REUSEADDR from [::1] beside a listener on 0.0.0.0 (IPv4 only: no overlap): refused up front', async () => {
+    const port = leasePort();
+    const blocker = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+l = socket.socket(socket.AF_INET6); l.bind(('::1', 0)); l.listen(1)
+c = socket.socket(socket.AF_INET6); c.bind(('::1', ${port})); c.connect(l.getsockname()[:2]); a, _ = l.accept()
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const server = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', ${port})); s.listen(1)
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const lines: string[] = [];
+    const result = await claimOurs(port, { dryRun: true, log: (line, level) => lines.push(`${level}: ${line}`) });
+    // It was a warning ("may still keep a server from binding"): 0.0.0.0 was taken to overlap every address.
+    expect(result.action, lines.join('\n')).toBe('refused');
+    expect(result.blockers).toEqual([expect.objectContaining({ holders: [expect.objectContaining({ pid: blocker.first.pid })] })]);
+    expect(isAlive(server.first.pid)).toBe(true);
+  });
+
   it("the server's own accepted connection does not count: no warning, freed", async () => {
     const server = await spawnListener();
     await spawnClient({ port: server.port });
