@@ -242,6 +242,64 @@ function ufwRules(entry: FirewallEntry): UfwRule[] {
 }
 
 /**
+ * The script's `classify`: an awk filter over `ufw show added` that prints, a line each,
+ * `delete|RULE|COMMENT` for a rule of an earlier run (comment `dsa110 ID (ACCESS)`) to delete;
+ * `leave|MESSAGE` for one such rule on a kept port (HOST_PORTS, --keep-open) whose spec the plan does not
+ * have, which it never deletes (the old script's plain `ufw allow 22/tcp` made ufw rewrite the operator's
+ * SSH rule as ours); and `overlap|MESSAGE` for an incoming allow (or limit) of the operator's on a port
+ * or range that a reserved range of the plan denies (the deny, prepended, would close it).
+ */
+function ufwClassify(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[], kept: ReadonlySet<number>): string[] {
+  const specs = [...new Set(plan.flatMap(({ rules }) => rules.map((rule) => rule.spec)))];
+  const denies = plan.filter(({ entry }) => entry.access === 'reserved').map(({ entry }) => `${entry.start} ${entry.end} ${entry.transport} ${entry.id}`);
+  const keptList = [...kept].sort((a, b) => a - b).join(' ');
+  return [
+    "# What each rule of `ufw show added` is to this script (see ufwClassify in ports' src/render/firewall.ts).",
+    'classify() {',
+    `  awk -v specs='|${specs.join('|')}|' -v kept='${keptList}' -v denies='${denies.join(';')}' '`,
+    '    BEGIN { nk = split(kept, k, " "); nd = split(denies, d, ";") }',
+    '    !/^ufw (allow|deny|reject|limit) / { next }',
+    '    {',
+    '      ours = match($0, / comment \\047dsa110 [a-z][a-z0-9-]* \\([a-z]*\\)\\047$/)',
+    '      if (ours) { rule = substr($0, 5, RSTART - 5); comment = substr($0, RSTART + 10, RLENGTH - 11) }',
+    '      else { rule = substr($0, 5); sub(/ comment \\047.*$/, "", rule) }',
+    '      n = split(rule, w, " "); i = 2',
+    '      if (w[i] == "log" || w[i] == "log-all") i++',
+    '      spec = w[i]; for (j = i + 1; j <= n; j++) spec = spec " " w[j]',
+    '      incoming = w[i] != "out"; list = ""; proto = ""',
+    '      if (w[i] ~ /^[0-9][0-9,:]*(\\/[a-z]+)?$/) { list = w[i]; if (sub(/^[^\\/]*\\//, "", w[i])) proto = w[i]; sub(/\\/.*$/, "", list) }',
+    '      for (j = i; j < n; j++) { if (w[j] == "port") list = w[j + 1]; if (w[j] == "proto") proto = w[j + 1] }',
+    '      np = split(list, p, ",")',
+    '      if (ours) {',
+    '        if (incoming && index(specs, "|" spec "|") == 0)',
+    '          for (a = 1; a <= np; a++) {',
+    '            lo = p[a]; hi = p[a]; if (sub(/:.*$/, "", lo)) sub(/^.*:/, "", hi)',
+    '            for (b = 1; b <= nk; b++) if (lo + 0 <= k[b] + 0 && k[b] + 0 <= hi + 0) {',
+    '              print "leave|left alone: ufw rule \\047" spec "\\047 carries a dsa110 comment but is on port " k[b] ", which this script never filters; delete it by hand if it is not yours"',
+    '              next',
+    '            }',
+    '          }',
+    '        print "delete|" rule "|" comment',
+    '        next',
+    '      }',
+    '      if (!incoming || (w[1] != "allow" && w[1] != "limit")) next',
+    '      for (a = 1; a <= np; a++) {',
+    '        lo = p[a]; hi = p[a]; if (sub(/:.*$/, "", lo)) sub(/^.*:/, "", hi)',
+    '        for (b = 1; b <= nd; b++) {',
+    '          split(d[b], r, " ")',
+    '          if (lo + 0 > r[2] + 0 || hi + 0 < r[1] + 0 || (proto != "" && proto != "any" && proto != r[3])) continue',
+    '          keep = lo == hi ? "--keep-open " lo : "--keep-open PORT (once for each of its ports that must stay open)"',
+    '          print "overlap|ufw has a rule \\"" w[1] " " spec "\\" that this script did not add, inside reserved range " r[4] " (" r[1] "-" r[2] "/" r[3] "), which the script denies ahead of it: it would close that port; nothing was changed; if the port must stay open pass " keep " to ports firewall, then run its new script"',
+    '          next',
+    '        }',
+    '      }',
+    '    }',
+    "  '",
+    '}',
+  ];
+}
+
+/**
  * A shell script of ufw commands. ufw has no transaction, only adds, and keeps
  * one rule per spec (port, protocol, addresses: whatever its action or comment).
  * So the script:
@@ -250,9 +308,15 @@ function ufwRules(entry: FirewallEntry): UfwRule[] {
  *    it did not add (`ufw show added`, its action, log type and comment left
  *    out): ufw would skip ours, or on a plain `ufw allow` rewrite that rule as
  *    ours ("Rule updated"), and a later run deleted it (the operator's SSH allow);
+ *    It also stops when an operator's allow on a port or range lies inside a
+ *    reserved range the plan denies: the deny, prepended, would close it (an
+ *    sshd on 2222 inside 2000-2999); `--keep-open` leaves that port out;
  * 2. deletes every rule an earlier run added (`ufw show added` lists the rules
  *    whether ufw is active or not, each as the command that adds it: those
- *    whose comment is ours are deleted by that exact spec, comment included);
+ *    whose comment is ours are deleted by that exact spec, comment included),
+ *    but never one on a kept port whose spec the plan does not have: the old
+ *    script's plain `ufw allow 22/tcp` rewrote the operator's SSH rule as ours,
+ *    and deleting it locked SSH out; the script names it on stderr and leaves it;
  * 3. prepends the current ones, last first, so that they sit in the plan's
  *    order ahead of every other rule: ufw takes the first rule that matches, and
  *    an operator's earlier `allow from 192.168.0.0/16` let the LAN reach Redis,
@@ -262,8 +326,9 @@ function ufwRules(entry: FirewallEntry): UfwRule[] {
  * Redis moved from private to localhost still accepted 10/8. Between steps 2 and
  * 3 the registry's ports have no rule of ours, and get the host's default
  * incoming policy (ufw's default: deny). When ufw's IPv6 is off (IPV6=no in
- * /etc/default/ufw, where a rule from fc00::/7 is an error) the IPv6 allows are
- * skipped, and the script says so on stderr.
+ * /etc/default/ufw, where a rule from fc00::/7 is an error) or the kernel has
+ * none, the IPv6 allows are skipped, and the script says which on stderr; when
+ * ufw is inactive it says the rules take effect on `ufw enable`.
  */
 export function renderUfw(registry: Registry, options: FirewallOptions = {}): string {
   const plan = firewallPlan(registry, options).map((entry) => ({ entry, rules: ufwRules(entry) }));
@@ -275,12 +340,15 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
     "# Filters the registry's ports only. Run as root: ports firewall --format ufw | sudo sh; `ufw status numbered` lists the result.",
     '# 1. It stops, changing nothing, when a rule it adds has the spec (port, protocol, source) of a rule it did not add:',
     '#    ufw keeps one rule per spec, and would skip ours or rewrite that one as ours.',
-    "# 2. It deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'); other rules are left alone.",
+    "#    It also stops when an allow of the operator's lies inside a reserved range it denies (pass --keep-open PORT).",
+    "# 2. It deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'); other rules are left alone, and so",
+    '#    is one with that comment on 22, 9100 or a --keep-open port that the plan does not have (said on stderr).',
     '# 3. It prepends the current ones, last first, so that they come in order before every other rule (ufw takes the',
     "#    first match): an operator's broader allow no longer opens a localhost port, as with nft.",
     "# Between 2 and 3 (a second or so) the registry's ports get ufw's default incoming policy (deny by default;",
     '# connections already open stay up). nft (--format nft) switches atomically.',
-    '# With IPv6 off in ufw (IPV6=no in /etc/default/ufw) the allows from IPv6 networks are skipped, said on stderr.',
+    '# With IPv6 off in ufw (IPV6=no in /etc/default/ufw) or in the kernel, the allows from IPv6 networks are skipped,',
+    '# said on stderr; with ufw inactive the rules take effect on `ufw enable`, said too.',
     '# Incoming rules only: forwarded packets (a container port Docker publishes) are not filtered.',
     '# It stops at the first command that fails and says so; running it again starts over.',
     'set -euf',
@@ -297,9 +365,11 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
       '',
       "# ufw's IPv6 setting, read as ufw reads it: the last IPV6= of /etc/default/ufw and /etc/ufw/ufw.conf, on a kernel with IPv6.",
       `ipv6=$(cat /etc/default/ufw /etc/ufw/ufw.conf 2>/dev/null | awk -F= '/^[A-Za-z0-9_]+="?[A-Za-z0-9_]+"?/ { sub(/[ \\t\\r]+$/, ""); if (tolower($1) == "ipv6") { v = tolower($2); gsub(/^["\\047]+|["\\047]+$/, "", v) } } END { print v }')`,
-      '[ -d /proc/sys/net/ipv6 ] || ipv6=no',
-      'if [ "$ipv6" != yes ]; then',
-      `  echo "ports firewall (ufw): IPv6 is off in ufw (IPV6=\${ipv6:-unset} in /etc/default/ufw, or a kernel without IPv6), so the ${v6Count} allows from ${PRIVATE_NETWORKS_V6.join(' and ')} are skipped: private services answer private IPv4 networks only" >&2`,
+      'if [ ! -d /proc/sys/net/ipv6 ]; then',
+      '  ipv6=no',
+      `  echo "ports firewall (ufw): this kernel has no IPv6 (no /proc/sys/net/ipv6), so the ${v6Count} allows from ${PRIVATE_NETWORKS_V6.join(' and ')} are skipped: private services answer private IPv4 networks only" >&2`,
+      'elif [ "$ipv6" != yes ]; then',
+      `  echo "ports firewall (ufw): IPv6 is off in ufw (IPV6=\${ipv6:-unset} in /etc/default/ufw), so the ${v6Count} allows from ${PRIVATE_NETWORKS_V6.join(' and ')} are skipped: private services answer private IPv4 networks only" >&2`,
       'fi',
     );
   }
@@ -321,13 +391,23 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
   }
   lines.push(
     '',
-    '# The rules an earlier run added, one "SPEC|COMMENT" a line, deleted by their exact spec.',
-    `printf '%s\\n' "$added" | sed -n "s/^ufw \\(.*\\) comment '\\(${UFW_COMMENT_PATTERN}\\)'$/\\1|\\2/p" | while IFS='|' read -r spec comment; do`,
+    ...ufwClassify(plan, keptOpen(options)),
+    '',
+    "# An operator's allow inside a range the plan denies: the deny, prepended, would close that port (an sshd on 2222).",
+    "overlap=$(printf '%s\\n' \"$added\" | classify | sed -n 's/^overlap|//p' | head -n 1)",
+    '[ -z "$overlap" ] || fail "$overlap"',
+    '',
+    "# Rules of ours (by comment) on a kept port that the plan does not have: an operator's, which the old script's",
+    '# plain `ufw allow` rewrote as ours ("Rule updated"), or commented so by hand. Deleting one could lock SSH out.',
+    "printf '%s\\n' \"$added\" | classify | sed -n 's/^leave|/ports firewall (ufw): /p' >&2",
+    '',
+    '# The rules an earlier run added, one "RULE|COMMENT" a line, deleted by their exact spec.',
+    `printf '%s\\n' "$added" | classify | sed -n 's/^delete|//p' | while IFS='|' read -r spec comment; do`,
     '  # shellcheck disable=SC2086 # the spec is words, split on purpose (globbing is off: set -f)',
     '  ufw delete $spec comment "$comment"',
     'done',
     '# ufw delete exits 0 even when it matched nothing: make sure none is left.',
-    `if ufw show added | grep -q "comment '${UFW_COMMENT_PATTERN}'$"; then`,
+    `if ufw show added | classify | grep -q '^delete|'; then`,
     '  fail "rules of an earlier run are still there after deleting them (ufw show added lists them): delete them with ufw delete, then run this again"',
     'fi',
     '',
@@ -349,6 +429,12 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
       lines.push('fi');
     }
   }
+  lines.push(
+    '',
+    'case $(ufw status) in',
+    `  'Status: inactive'*) echo "ports firewall (ufw): ufw is inactive: these rules take effect when it is enabled (ufw enable)" >&2 ;;`,
+    'esac',
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -458,7 +458,7 @@ describe('the ufw script and the rules it did not add, run by a real ufw in name
       expect(runs.map((run) => run.status)).toEqual([0, 0]);
       for (const run of runs) {
         expect(run.output).toContain(
-          'ports firewall (ufw): IPv6 is off in ufw (IPV6=no in /etc/default/ufw, or a kernel without IPv6), so the 2 allows from fc00::/7 and fe80::/10 are skipped: private services answer private IPv4 networks only\n',
+          'ports firewall (ufw): IPv6 is off in ufw (IPV6=no in /etc/default/ufw), so the 2 allows from fc00::/7 and fe80::/10 are skipped: private services answer private IPv4 networks only\n',
         );
         expect(run.output).not.toMatch(/ERROR|stopped/);
         expect(run.added.filter((line) => line.includes('dsa110'))).toEqual([
@@ -475,4 +475,80 @@ describe('the ufw script and the rules it did not add, run by a real ufw in name
     },
     120_000,
   );
+});
+
+describe('the ufw script and the kept ports, run by a real ufw in namespaces of its own', () => {
+  it.skipIf(!canRunUfwNetns)(
+    `never deletes a rule with its comment on 22 or 9100 that the plan does not have (the old script's plain \`ufw allow\` rewrote the operator's SSH rule as its own): left, said on stderr ${ufwReason}`,
+    async () => {
+      // ufw answers "Rule updated": the operator's 22/tcp now carries the comment, as after the old script.
+      const takenOver = "ufw allow 22/tcp && ufw allow 22/tcp comment 'dsa110 web (public)' && ufw allow 9100/tcp comment 'dsa110 exporter (public)'";
+      const script = tempFile('rules.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
+      const { seen, output } = await runUfwNetns({ scratch: tempDir('dsa110-ufw-'), ports: [22, 9100], before: takenOver, scripts: [script, script] });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([0, 0]);
+      for (const run of runs) {
+        for (const [spec, port] of [
+          ['22/tcp', 22],
+          ['9100/tcp', 9100],
+        ])
+          expect(run.output).toContain(
+            `ports firewall (ufw): left alone: ufw rule '${spec}' carries a dsa110 comment but is on port ${port}, which this script never filters; delete it by hand if it is not yours\n`,
+          );
+        expect(run.added).toContain("ufw allow 22/tcp comment 'dsa110 web (public)'");
+        expect(run.added).toContain("ufw allow 9100/tcp comment 'dsa110 exporter (public)'");
+      }
+      for (const family of ['v4', 'v6'])
+        for (const p of [22, 9100]) expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('open');
+    },
+    120_000,
+  );
+
+  it.skipIf(!canRunUfwNetns)(
+    `stops, changing nothing, when an operator's allow (2222/tcp, a range) lies inside a reserved range it denies; with --keep-open 2222 it runs and 2222 still answers ${ufwReason}`,
+    async () => {
+      const operator = 'ufw allow 22/tcp && ufw allow 2222/tcp && ufw allow from 10.0.0.0/8 to any port 2500:2600 proto udp && ufw allow out 2400/tcp';
+      const registry = parseRegistry(sshInRange);
+      const plain = tempFile('plain.sh', renderUfw(registry));
+      const kept = tempFile('kept.sh', renderUfw(registry, { keepOpen: [2222] }));
+      const dropRange = tempFile('drop-range.sh', 'ufw delete allow from 10.0.0.0/8 to any port 2500:2600 proto udp >/dev/null\n');
+      const { seen, output } = await runUfwNetns({
+        scratch: tempDir('dsa110-ufw-'),
+        ports: [2222, 2500],
+        before: operator,
+        scripts: [plain, dropRange, kept, plain],
+      });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([1, 0, 0, 1]);
+      const theirs = ['ufw allow 22/tcp', 'ufw allow 2222/tcp', 'ufw allow from 10.0.0.0/8 to any port 2500:2600 proto udp', 'ufw allow out 2400/tcp'];
+      expect(runs[0]!.output).toBe(
+        'ports firewall (ufw): ufw has a rule "allow 2222/tcp" that this script did not add, inside reserved range legacy (2000-2999/tcp), which the script denies ahead of it: it would close that port; nothing was changed; if the port must stay open pass --keep-open 2222 to ports firewall, then run its new script\n',
+      );
+      expect(runs[0]!.added).toEqual(theirs);
+      expect(runs[2]!.output).not.toMatch(/ERROR|ports firewall/);
+      // The plain script again (without --keep-open): refused as before, the rules of the kept run left in place.
+      expect(runs[3]!.output).toBe(runs[0]!.output);
+      expect(runs[3]!.added).toEqual(runs[2]!.added);
+      for (const family of ['v4', 'v6']) {
+        expect(seen.get(`after ${family} public 2222`), `after ${family} public 2222`).toBe('open');
+        expect(seen.get(`after ${family} public 2500`), `after ${family} public 2500`).toBe('closed');
+      }
+    },
+    120_000,
+  );
+});
+
+describe('the ufw script says what is off', () => {
+  it('says whether IPv6 is off in ufw or missing from the kernel, and that an inactive ufw applies the rules only once enabled', () => {
+    const text = renderUfw(parseRegistry(twoServices('private', 'localhost')));
+    expect(text).toContain(
+      'if [ ! -d /proc/sys/net/ipv6 ]; then\n  ipv6=no\n  echo "ports firewall (ufw): this kernel has no IPv6 (no /proc/sys/net/ipv6), so the 2 allows',
+    );
+    expect(text).toContain(
+      `elif [ "$ipv6" != yes ]; then\n  echo "ports firewall (ufw): IPv6 is off in ufw (IPV6=\${ipv6:-unset} in /etc/default/ufw), so the 2 allows`,
+    );
+    expect(text).toMatch(
+      /\ncase \$\(ufw status\) in\n {2}'Status: inactive'\*\) echo "ports firewall \(ufw\): ufw is inactive: these rules take effect when it is enabled \(ufw enable\)" >&2 ;;\nesac\n$/,
+    );
+  });
 });
