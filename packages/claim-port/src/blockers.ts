@@ -244,15 +244,14 @@ export function blockersAfterClaim(
     const p = info.get(pid);
     return p ? [{ pid, comm: p.comm, command: p.command }] : [];
   };
-  const holdersOf = (socket: PortSocket) => (scan?.holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid);
+  const held = sockets.map((socket) => ({ socket, pids: (scan?.holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid) }));
+  // Held by no process (the kernel's: an orphan closing, a connection not yet accepted; or out of this user's sight),
+  // or only by the holders: goes with them.
+  const staying = ({ pids }: { pids: readonly number[] }) => pids.length > 0 && !pids.every((pid) => signalled.has(pid));
   // Addresses a socket that goes with the holders is bound to: a probe there would meet that socket, not the one tried.
-  const dying = new Set(
-    sockets.filter((socket) => holdersOf(socket).length > 0 && holdersOf(socket).every((pid) => signalled.has(pid))).map((socket) => socket.address),
-  );
-  for (const socket of sockets) {
-    const pids = holdersOf(socket);
-    // Held by no process: the kernel's (an orphan closing, a connection not yet accepted), or out of this user's sight.
-    if (pids.length === 0 || pids.every((pid) => signalled.has(pid))) continue;
+  const dying = new Set(held.filter((entry) => entry.pids.length > 0 && !staying(entry)).map(({ socket }) => socket.address));
+  for (const { socket, pids } of held) {
+    if (!staying({ pids })) continue;
     const blocker: Blocker = { socket: describeSocket(socket), holders: pids.flatMap(holder) };
     if (transport === 'udp') certain.push(blocker);
     else if (listeners.some((l) => overlaps(l, socket.address)) || dying.has(socket.address)) possible.push(blocker);

@@ -2,10 +2,8 @@
 // the same command, with the same registry and options, without --check. The
 // bare command would write to its defaults instead (`ports systemd` into
 // /etc/systemd/system as root), not to the --out or --root that was checked.
-import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { printedShellWord } from '../shell-word.js';
-import type { Context } from './context.js';
+import { workTreeRoot, type Context } from './context.js';
 
 /**
  * `ports [--registry PATH] NAME [--FLAG VALUE]...` for the `flags` (string flags) this run was given, each word as the shell reads it back.
@@ -39,8 +37,5 @@ export function driftWords(path: string, what: 'it' | 'them'): { readonly curren
 
 /** Whether `path` is in a git work tree (a `.git` in it or a directory above it). */
 export function inWorkTree(path: string): boolean {
-  for (let dir = resolve(path); ; dir = dirname(dir)) {
-    if (statSync(`${dir}/.git`, { throwIfNoEntry: false }) !== undefined) return true;
-    if (dir === dirname(dir)) return false;
-  }
+  return workTreeRoot(path) !== undefined;
 }

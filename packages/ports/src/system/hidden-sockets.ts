@@ -15,7 +15,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { portArgument, procRootArgument, stringArgument } from '../arguments.js';
 import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
 import { perlExecutable } from './holders-perl.js';
-import { readProcText } from './system-files.js';
+import { readProcText, tryReadProcText } from './system-files.js';
 import { decodeIPv4, decodeIPv6 } from './address.js';
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'icmp', 'icmp6', 'unix', 'netlink', 'packet'];
@@ -263,13 +263,8 @@ export function sockstatRulesOutUnlistedTcp(sockstat: string, sockstat6 = ''): b
 /** The full scan costs about 10 ms on a quiet machine, growing with processes: one small read spares it where sockstat allows. */
 function noUnhashedTcpSockets(procRoot: string): boolean {
   try {
-    const sockstat6 = (() => {
-      try {
-        return readProcText(procRoot, 'net/sockstat6', 64 * 1024);
-      } catch {
-        return ''; // a kernel without IPv6
-      }
-    })();
+    // No sockstat6: a kernel without IPv6.
+    const sockstat6 = tryReadProcText(procRoot, 'net/sockstat6', 64 * 1024) ?? '';
     return sockstatRulesOutUnlistedTcp(readProcText(procRoot, 'net/sockstat', 64 * 1024), sockstat6);
   } catch {
     return false;
