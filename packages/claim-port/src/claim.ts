@@ -6,7 +6,7 @@ import { escapeText, quoteValue } from '@dsa110/ports';
 import type { ProcessInfo } from '@dsa110/ports/system';
 import { blockersAfterClaim, describeBlockers, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
-import { earlyLook } from './early.js';
+import { earlyLook, type SeenListening } from './early.js';
 import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeListeners, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
@@ -214,7 +214,7 @@ class Claim {
    * /proc/PID/fd: any user could make every claim refuse), then given a
    * moment's grace (a process in the middle of exiting).
    */
-  async gather(seen?: SeenSockets): Promise<Gathered> {
+  async gather(seen?: SeenListening): Promise<Gathered> {
     const { port, transport } = this.target;
     let found = await this.gatherOwners(seen);
     const unseen = found.listeners.filter((l) => !l.ownerKnown).map((l) => String(l.inode));
@@ -234,9 +234,9 @@ class Claim {
   }
 
   /** The port's holders; where the common scan finds no owner of a socket, every thread's own fd table is read too (see gather). */
-  async gatherOwners(seen?: SeenSockets): Promise<Gathered> {
+  async gatherOwners(seen?: SeenListening): Promise<Gathered> {
     const { port, transport } = this.target;
-    const found = await this.reader.gather(port, seen, transport);
+    const found = await this.reader.gather(port, seen?.sockets, transport, undefined, seen?.holders);
     return found.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc' ? this.reader.gather(port, undefined, transport, 'every') : found;
   }
 
@@ -1103,8 +1103,6 @@ class Claim {
   }
 }
 
-type SeenSockets = NonNullable<ClaimOptions['listening']>['sockets'];
-
 /**
  * Free `portOrId` (a port, or a service id resolved with its env override):
  * SIGTERM every process holding it (TCP: listening; UDP: bound), SIGKILL what
@@ -1133,12 +1131,20 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     userLog(look.free.message, 'info', look.free.port);
     return look.free;
   }
-  const target = await resolveTarget(portOrId, options, (line, known) => userLog(line, 'warn', known));
+  const early = look?.listening;
+  let target: Target;
+  try {
+    target = await resolveTarget(portOrId, options, (line, known) => userLog(line, 'warn', known));
+  } catch (error) {
+    early?.holders?.cancel();
+    throw error;
+  }
   const claim = new Claim(target, options, started, userLog);
   const { port, transport } = target;
 
-  // 1. Gather: the sockets, their holders, and what surrounds each holder.
-  const seen = look?.listening.port === port && transport === 'tcp' && !options.reader ? look.listening.sockets : undefined;
+  // 1. Gather: the sockets, their holders (by the scan the first look started), and what surrounds each holder.
+  const seen = early?.port === port && transport === 'tcp' && !options.reader ? early : undefined;
+  if (seen === undefined) early?.holders?.cancel();
   claim.found = await claim.gather(seen);
   if (claim.found.listeners.length === 0) {
     const verdict = await claim.bindable(0);

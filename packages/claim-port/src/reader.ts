@@ -14,6 +14,7 @@ import {
   type Listener,
   type ListenSocket,
   type ProcessInfo,
+  type StartedHolderScan,
 } from '@dsa110/ports/system';
 
 export interface Gathered {
@@ -29,8 +30,10 @@ export interface Reader {
    * read a moment ago (/proc only). `threads: 'every'` also reads every
    * thread's own fd table (/proc only: see ScanOptions.threads in
    * @dsa110/ports/system), for a socket whose holder was not found.
+   * `holders`, with `sockets` (/proc only), is the scan for their holders
+   * that the first look started (a reader that does not use it cancels it).
    */
-  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport, threads?: 'every'): Promise<Gathered>;
+  gather(port: number, sockets?: readonly ListenSocket[], transport?: Transport, threads?: 'every', holders?: StartedHolderScan): Promise<Gathered>;
   /** CPU percent and resident bytes of each PID, for the log; missing entries are unknown. */
   usage(pids: readonly number[]): Promise<Record<number, ProcessUsage>>;
   /** The socket inodes (or, for lsof, `address/pid` keys) holding `port` now; cheap on /proc. */
@@ -51,14 +54,19 @@ export interface Reader {
 
 export const procReader = (procRoot = '/proc'): Reader => ({
   kind: 'proc',
-  async gather(port, sockets, transport = 'tcp', threads) {
+  async gather(port, sockets, transport = 'tcp', threads, holders) {
+    const seen = sockets && transport === 'tcp';
+    // The first look's scan reads the default /proc as it is now: used for its own sockets only.
+    const started = seen && threads === undefined && procRoot === '/proc' ? holders : undefined;
+    if (started !== holders) holders?.cancel();
     return snapshot({
       ports: [port],
       procRoot,
       parallel: true,
       transport,
-      ...(sockets && transport === 'tcp' && { sockets }),
+      ...(seen && { sockets }),
       ...(threads !== undefined && { threads }),
+      ...(started && { holderScan: started }),
     });
   },
   async usage(pids) {
@@ -137,7 +145,8 @@ async function processList(): Promise<Map<number, PsEntry>> {
  */
 export const lsofReader = (lsof = 'lsof'): Reader => ({
   kind: 'lsof',
-  async gather(port, _sockets, transport = 'tcp') {
+  async gather(port, _sockets, transport = 'tcp', _threads, holders) {
+    holders?.cancel(); // a /proc scan: not this reader's
     const [all, ps] = await Promise.all([readLsofListeners(port, lsof, transport), processList()]);
     const rows = all.filter((row) => row.port === port);
     const byAddress = new Map<string, Listener & { holders: ProcessInfo[] }>();

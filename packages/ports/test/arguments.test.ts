@@ -156,7 +156,7 @@ describe('a misspelt option is a TypeError naming it, the option it is near and 
   const untyped = <T>(fn: T) => fn as unknown as Untyped;
 
   it("'@dsa110/ports/system': snapshot({ prts: [8000] }) read every listener; a scan's misspelt pids scanned every process", async () => {
-    const snapshotTakes = 'it takes { ports?, procRoot?, sockets?, transport?, parallel?, threads? }';
+    const snapshotTakes = 'it takes { ports?, procRoot?, sockets?, transport?, parallel?, threads?, holderScan? }';
     await expect(untyped(system.snapshot)({ prts: [8000] })).rejects.toThrow(
       new TypeError(`snapshot: unknown option "prts" (did you mean "ports"?); ${snapshotTakes}`),
     );

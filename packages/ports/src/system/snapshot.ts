@@ -3,7 +3,7 @@
 import { describeArgument, integerArgument, optionsArgument, portArgument } from '../arguments.js';
 import { isDualStack, readBindV6Only } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan } from './holders.js';
-import { scanSocketHoldersParallel, startSocketHoldersParallel } from './holders-parallel.js';
+import { scanSocketHoldersParallel, startSocketHoldersParallel, type StartedHolderScan } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readBoundUdpSockets, type Transport } from './port-sockets.js';
 import { portSet, procRootOption, readListenTables, type ListenSocket } from './sockets.js';
@@ -47,6 +47,13 @@ export interface SnapshotOptions {
   parallel?: boolean;
   /** 'every': read every thread's fd table too (see ScanOptions.threads): for a socket whose holder was not found. */
   threads?: 'every';
+  /**
+   * snapshot() with `sockets` only: the holders are read by this scan, started
+   * earlier (startSocketHoldersParallel) when the sockets were seen, instead
+   * of one started now; it is stopped when no socket is given. Its own options
+   * (procRoot, threads) are the ones it was started with.
+   */
+  holderScan?: StartedHolderScan;
 }
 
 /**
@@ -60,6 +67,7 @@ const SNAPSHOT_OPTIONS: Readonly<Record<keyof SnapshotOptions, true>> = {
   transport: true,
   parallel: true,
   threads: true,
+  holderScan: true,
 };
 const SNAPSHOT_KEYS = Object.keys(SNAPSHOT_OPTIONS);
 
@@ -88,17 +96,19 @@ interface CheckedOptions {
   readonly transport: Transport;
   readonly parallel: boolean;
   readonly threads: 'every' | undefined;
+  readonly holderScan: StartedHolderScan | undefined;
 }
 
 function checkedOptions(fn: string, options: SnapshotOptions | undefined): CheckedOptions {
   const given = optionsArgument(fn, options, SNAPSHOT_KEYS);
-  const { transport, parallel, threads } = given as Record<keyof SnapshotOptions, unknown>;
+  const { transport, parallel, threads, holderScan } = given as Record<keyof SnapshotOptions, unknown>;
   // `'UDP'` or `5` used to be answered for TCP, silently.
   if (transport !== undefined && transport !== 'tcp' && transport !== 'udp')
     throw new TypeError(`${fn}: options.transport must be "tcp" or "udp" or left out (TCP), not ${describeArgument(transport)}`);
   if (parallel !== undefined && typeof parallel !== 'boolean')
     throw new TypeError(`${fn}: options.parallel must be true, false or left out (false), not ${describeArgument(parallel)}`);
   if (threads !== undefined && threads !== 'every') throw new TypeError(`${fn}: options.threads must be "every" or left out, not ${describeArgument(threads)}`);
+  if (holderScan !== undefined) checkHolderScan(fn, holderScan, given);
   return {
     ports: portSet(fn, given.ports),
     procRoot: procRootOption(fn, given.procRoot),
@@ -106,7 +116,18 @@ function checkedOptions(fn: string, options: SnapshotOptions | undefined): Check
     transport: transport ?? 'tcp',
     parallel: parallel === true,
     threads,
+    holderScan: holderScan as StartedHolderScan | undefined,
   };
+}
+
+/** `options.holderScan`: a started scan, for the sockets a caller passes, in snapshot() alone (a sync snapshot cannot wait for one). */
+function checkHolderScan(fn: string, holderScan: unknown, given: SnapshotOptions): void {
+  const scan = holderScan as Partial<Record<keyof StartedHolderScan, unknown>> | null;
+  if (typeof scan !== 'object' || scan === null || typeof scan.finish !== 'function' || typeof scan.cancel !== 'function')
+    throw new TypeError(`${fn}: options.holderScan must be a scan from startSocketHoldersParallel() or left out, not ${describeArgument(holderScan)}`);
+  if (fn !== 'snapshot') throw new TypeError(`${fn}: options.holderScan is for snapshot() (it waits for the scan); leave it out here`);
+  if (given.sockets === undefined) throw new TypeError(`${fn}: options.holderScan needs options.sockets (the sockets whose holders it reads)`);
+  if (given.threads !== undefined) throw new TypeError(`${fn}: options.holderScan reads with the options it was started with; leave options.threads out`);
 }
 
 /**
@@ -156,10 +177,17 @@ export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
   const checked = checkedOptions('snapshot', options);
   if (checked.parallel && checked.ports === undefined && checked.sockets === undefined && checked.transport !== 'udp') return everyListener(checked);
   const sockets = socketsOf('snapshot', checked);
-  if (sockets.length === 0) return { listeners: [], unreadable: [] };
+  if (sockets.length === 0) {
+    checked.holderScan?.cancel();
+    return { listeners: [], unreadable: [] };
+  }
   const inodes = sockets.map((s) => s.inode);
   const scanOptions = scanOptionsOf(checked);
-  const scan = checked.parallel ? await scanSocketHoldersParallel(inodes, scanOptions) : scanSocketHolders(inodes, scanOptions);
+  const scan = checked.holderScan
+    ? await checked.holderScan.finish(inodes)
+    : checked.parallel
+      ? await scanSocketHoldersParallel(inodes, scanOptions)
+      : scanSocketHolders(inodes, scanOptions);
   return build(sockets, scan, checked);
 }
 

@@ -104,6 +104,33 @@ describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () =>
     expect(parallel.flatMap((l) => l.pids)).toEqual(listener.pids);
   });
 
+  it('snapshot({ sockets, holderScan }) finishes the scan started earlier, and starts none of its own; with no socket, stops it', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1', workers: 2 });
+    const children = () => readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'latin1').trim().split(' ').filter(Boolean);
+    const before = new Set(children());
+    // Started on one of the three holders alone: a snapshot that scanned again would find all three.
+    const [first] = listener.pids;
+    const started = startSocketHoldersParallel({ minProcesses: 1, requireIdleCore: false, pids: [first!] });
+    const spawned = children().filter((pid) => !before.has(pid));
+    expect(spawned).toHaveLength(1);
+    const sockets = readListenSocketsSync({ ports: [listener.port] });
+    const pending = snapshot({ ports: [listener.port], sockets, parallel: true, holderScan: started });
+    expect(children().filter((pid) => !before.has(pid))).toEqual(spawned);
+    const taken = await pending;
+    expect(taken.listeners.flatMap((l) => l.holders.map((h) => h.pid))).toEqual([first]);
+    expect(listener.pids).toHaveLength(3);
+    expect(snapshotSync({ ports: [listener.port], sockets }).listeners.flatMap((l) => l.holders.map((h) => h.pid))).toEqual(listener.pids);
+
+    // A long scan given no socket is stopped at once (its perl reaped), not left to read /proc.
+    const long = { minProcesses: 1, requireIdleCore: false, pids: Array<number>(150_000).fill(process.pid) };
+    const again = new Set(children());
+    const unused = startSocketHoldersParallel(long);
+    const [pid] = children().filter((child) => !again.has(child));
+    expect(pid).toBeDefined();
+    expect(await snapshot({ sockets: [], holderScan: unused })).toEqual({ listeners: [], unreadable: [] });
+    expect(await waitUntil(() => !existsSync(`/proc/${pid}`), 3000)).toBe(true);
+  });
+
   it('reads the same in one perl as in two', async () => {
     const listener = await spawnListener({ host: '127.0.0.1', workers: 2 });
     const inputs = scanInputs(

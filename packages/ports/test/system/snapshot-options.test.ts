@@ -3,7 +3,7 @@
 // the option, never an answer for TCP to a question about 'UDP', never
 // "sockets.map is not a function", never listeners made up of undefined.
 import { describe, expect, it } from 'vitest';
-import { scanSocketHolders, snapshot, snapshotSync, type SnapshotOptions } from '@dsa110/ports/system';
+import { scanSocketHolders, snapshot, snapshotSync, startSocketHoldersParallel, type SnapshotOptions } from '@dsa110/ports/system';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 type Untyped = (options?: unknown) => unknown;
@@ -85,6 +85,35 @@ describe('snapshot options, checked', () => {
     const options: SnapshotOptions = { procRoot, parallel: false, threads: 'every', transport: 'tcp', ports: new Set([8000]) };
     expect(await snapshot(options)).toEqual({ listeners: [], unreadable: [] });
     expect(snapshotSync({ ...options, parallel: true })).toEqual({ listeners: [], unreadable: [] });
+  });
+
+  it('holderScan is a started scan, with sockets, in snapshot() alone, without threads', async () => {
+    const procRoot = emptyProc();
+    const scan = startSocketHoldersParallel({ procRoot, perl: false });
+    const started = 'a scan from startSocketHoldersParallel() or left out';
+    for (const [value, what] of [
+      [{}, 'an object'],
+      [{ finish: () => {} }, 'an object'],
+      ['scan', 'the string "scan"'],
+      [null, 'null'],
+    ] as const) {
+      await expect(async({ procRoot, sockets: [SOCKET], holderScan: value })).rejects.toThrow(
+        new TypeError(`snapshot: options.holderScan must be ${started}, not ${what}`),
+      );
+    }
+    expect(() => sync({ procRoot, sockets: [SOCKET], holderScan: scan })).toThrow(
+      new TypeError('snapshotSync: options.holderScan is for snapshot() (it waits for the scan); leave it out here'),
+    );
+    await expect(async({ procRoot, holderScan: scan })).rejects.toThrow(
+      new TypeError('snapshot: options.holderScan needs options.sockets (the sockets whose holders it reads)'),
+    );
+    await expect(async({ procRoot, sockets: [SOCKET], threads: 'every', holderScan: scan })).rejects.toThrow(
+      new TypeError('snapshot: options.holderScan reads with the options it was started with; leave options.threads out'),
+    );
+    expect(await snapshot({ procRoot, sockets: [SOCKET], holderScan: scan })).toEqual({
+      listeners: [{ ...SOCKET, dualStack: false, holders: [], ownerKnown: false }],
+      unreadable: [],
+    });
   });
 
   it("the holder scans check procRoot and skip too (snapshot's procRoot reaches them)", () => {

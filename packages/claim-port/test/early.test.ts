@@ -1,0 +1,70 @@
+// The first look (src/early.ts) against real listeners on loopback: a held
+// TCP port comes back with its LISTEN sockets and the holder scan already
+// started, and claimPort() either finishes that scan (its holders are the
+// claim's) or stops it; never both, never neither.
+import { readListenSocketsSync, type StartedHolderScan } from '@dsa110/ports/system';
+import { describe, expect, it } from 'vitest';
+import { earlyLook, type SeenListening } from '../src/early.js';
+import { claimPort } from '../src/index.js';
+import { guardPort, spawnListener } from '../../../test-support/index.js';
+
+/** `scan`, with every call to it written down. */
+function recorded(scan: StartedHolderScan, calls: string[]): StartedHolderScan {
+  return {
+    finish: (inodes) => {
+      calls.push('finish');
+      return scan.finish(inodes);
+    },
+    cancel: () => {
+      calls.push('cancel');
+      scan.cancel();
+    },
+  };
+}
+
+/** The first look at a port this suite holds: its sockets and the scan it started. */
+function look(port: number): SeenListening {
+  guardPort(port);
+  const result = earlyLook(port, {});
+  if (!result || !('listening' in result)) throw new Error(`port ${port}: the first look did not find it in use`);
+  return result.listening;
+}
+
+describe('the first look at a held port', () => {
+  it('returns its LISTEN sockets with the holder scan started, which finds the holders', async () => {
+    const server = await spawnListener({ host: '127.0.0.1', workers: 2 });
+    const seen = look(server.port);
+    expect(seen.sockets).toEqual(readListenSocketsSync({ ports: [server.port] }));
+    expect(seen.holders).toBeDefined();
+    const scan = await seen.holders!.finish(seen.sockets.map((s) => s.inode));
+    expect([...scan.holders.values()].flat().sort((a, b) => a - b)).toEqual(server.pids);
+  });
+
+  it('claimPort() finishes the scan the first look started: the claim names its holders', async () => {
+    const server = await spawnListener({ host: '127.0.0.1' });
+    const seen = look(server.port);
+    const calls: string[] = [];
+    const result = await claimPort(server.port, { dryRun: true, usage: false, listening: { ...seen, holders: recorded(seen.holders!, calls) } });
+    expect(calls).toEqual(['finish']);
+    expect(result.action).toBe('would-free');
+    expect(result.holders.map((h) => h.pid)).toEqual([server.pid]);
+  });
+
+  it('claimPort() stops the scan when it claims another port, or when the target cannot be resolved', async () => {
+    const server = await spawnListener({ host: '127.0.0.1' });
+    const other = await spawnListener({ host: '127.0.0.1' });
+    const seen = look(server.port);
+    const calls: string[] = [];
+    guardPort(other.port);
+    const result = await claimPort(other.port, { dryRun: true, usage: false, listening: { ...seen, holders: recorded(seen.holders!, calls) } });
+    expect(calls).toEqual(['cancel']);
+    expect(result.holders.map((h) => h.pid)).toEqual([other.pid]);
+
+    const again = look(server.port);
+    const failed: string[] = [];
+    await expect(
+      claimPort('no-such-service', { dryRun: true, usage: false, listening: { ...again, holders: recorded(again.holders!, failed) } }),
+    ).rejects.toThrow(/no-such-service/);
+    expect(failed).toEqual(['cancel']);
+  });
+});
