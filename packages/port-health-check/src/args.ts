@@ -68,7 +68,7 @@ ${formatFlags(FLAGS)}
 Examples:
   port-health-check                                   check every service; a table, then the problems
   port-health-check --service api,redis --quiet       only these two; print only what is wrong
-  port-health-check --json | jq .status               for scripts
+  port-health-check --json | jq .exitCode             for scripts (.status: the worst severity)
   port-health-check --format prometheus --output /var/lib/prometheus/node-exporter/dsa110_ports.prom
 
 Colour only on a terminal, never with NO_COLOR set or TERM=dumb.
@@ -117,6 +117,12 @@ export function parseArgs(argv: readonly string[]): Request {
   if (values.json && values.format !== undefined && values.format !== 'json') return fail(`--json and --format ${values.format} disagree; give one`);
   const format = values.json ? 'json' : (values.format ?? 'text');
   if (!FORMATS.includes(format as Format)) return fail(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+  // --quiet trims the text report; a JSON or Prometheus report on stdout is a whole document (a script's, a
+  // textfile's): refused together, not ignored (a cron line `--json --quiet` mailed the whole report every run).
+  if (values.quiet && format !== 'text' && (values.output === undefined || values.output === '-'))
+    return fail(
+      `--quiet is for the text report; with --format ${format} write the report with --output FILE (stdout then shows only the problems) or leave --quiet out`,
+    );
   const empty = (values.service ?? []).find((value) => !value.split(',').some((id) => id.trim() !== ''));
   if (empty !== undefined) return fail(`--service ${quoteValue(empty)} names no service; give ids separated by commas`);
   const services = (values.service ?? [])

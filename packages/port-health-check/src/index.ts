@@ -1,7 +1,7 @@
 // @dsa110/port-health-check: hold the registry against the live machine.
 // checkPorts() gathers the facts once, runs the pure checks and returns a
 // report; the renderers turn it into text, JSON or Prometheus metrics.
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import {
   describeArgument,
   envArgument,
@@ -98,7 +98,9 @@ async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
     if (!(error instanceof RegistryError)) throw error;
     return done(error.source, { services: [], results: registryFailed(error) });
   }
-  const services = options.services?.length ? [...new Set(options.services)].map((id) => registry.service(id)) : undefined;
+  const chosen = options.services?.length ? [...new Set(options.services.map((id) => registry.service(id)))] : undefined;
+  // Naming every service is checking every service: the host-wide checks run too (a timer's line built from `ports list`).
+  const services = chosen && chosen.length < registry.services.length ? chosen : undefined;
   // The file read, when one was named (never for a Registry passed in): the claim lines must name it too (the systemd check).
   const named =
     typeof options.registry === 'object'
@@ -129,11 +131,15 @@ export { CHECK_IDS, SEVERITIES } from './types.js';
 /** Why `path` cannot be the root to check, or undefined when it is a directory. */
 function rootProblem(path: string): string | undefined {
   try {
-    return statSync(path).isDirectory() ? undefined : 'is not a directory';
+    if (!statSync(path).isDirectory()) return 'is not a directory';
+    // A directory this user cannot list and enter: every file under it would be "cannot read", named as if on the host.
+    accessSync(path, constants.R_OK | constants.X_OK);
+    return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return 'does not exist';
-    if (code === 'EACCES' || code === 'EPERM') return 'cannot be reached (permission denied)';
+    if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied; run as root or as its owner)';
+    if (code === 'ELOOP') return 'is a loop of symbolic links';
     return 'is not a directory';
   }
 }

@@ -36,7 +36,7 @@ describe('JSON errors', () => {
       ['--format', 'json'],
       ['--format=json'],
       ['--json', '--format', 'json'],
-      ['--quiet', '--format', 'json', '--strict'],
+      ['--quiet', '--format', 'json', '--strict', '--output', 'report.json'],
       ['--format', 'text'],
       ['--format=prometheus'],
       ['--service', 'json'],
@@ -86,6 +86,20 @@ describe('parseArgs', () => {
       claimPortPaths: ['/opt/c'],
       firewall: false,
     });
+  });
+
+  it('refuses --quiet with a JSON or Prometheus report on stdout: a whole document is never trimmed, nor --quiet ignored', () => {
+    const message = (format: string) =>
+      `--quiet is for the text report; with --format ${format} write the report with --output FILE (stdout then shows only the problems) or leave --quiet out`;
+    for (const [argv, format] of [
+      [['--json', '--quiet'], 'json'],
+      [['--quiet', '--format=prometheus'], 'prometheus'],
+      [['--format', 'json', '--quiet', '--output', '-'], 'json'],
+    ] as const) {
+      expect(parseArgs(argv), argv.join(' ')).toEqual({ kind: 'error', message: message(format) });
+    }
+    expect(parseArgs(['--json', '--quiet', '--output', 'report.json'])).toMatchObject({ kind: 'run', format: 'json', quiet: true, output: 'report.json' });
+    expect(parseArgs(['--quiet'])).toMatchObject({ kind: 'run', format: 'text', quiet: true });
   });
 
   it('answers help and version', () => {

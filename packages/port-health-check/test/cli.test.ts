@@ -209,6 +209,11 @@ describe('port-health-check (built bin)', () => {
     const fileRoot = await run(['--root', file]);
     expect(fileRoot.stderr).toBe(`port-health-check: --root: root ${file} is not a directory; give the top of the tree to check (default /)\n`);
     expect(fileRoot.status).toBe(3);
+    const loop = join(tempDir(), 'loop');
+    symlinkSync(loop, loop);
+    expect((await run(['--root', loop])).stderr).toBe(
+      `port-health-check: --root: root ${loop} is a loop of symbolic links; give the top of the tree to check (default /)\n`,
+    );
     const unknown = await run(['--service', 'aip']);
     expect(unknown.status).toBe(3);
     expect(unknown.stderr).toMatch(/^port-health-check: --service: unknown service "aip" \(did you mean "api"\?\); known services: api, .*\n$/);

@@ -1,10 +1,12 @@
 // checkPorts() end to end on a real tree, a real registry file and real listeners.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PortsError } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
 import { checkPorts } from '../src/index.js';
-import { registryText, tempDir } from './helpers.js';
+import { worldReadableBundle } from '../../../test-support/index.js';
+import { registryText, tempDir, type ServiceSpec } from './helpers.js';
 import { scenario } from './scenario.js';
 
 describe('checkPorts', () => {
@@ -39,6 +41,50 @@ describe('checkPorts', () => {
     expect(report.exitCode).toBe(0);
     await expect(checkPorts({ registry: registryPath, root, services: ['vit'] })).rejects.toThrow(PortsError);
   });
+
+  it('runs the host-wide checks when every service is named, as when none is (a timer line built from `ports list`)', async () => {
+    const { root, registryPath, api, redis, vitePort } = await scenario({ broken: true });
+    // The scenario's services with a reserved port (nothing listens there: an ok result of the host-wide check).
+    const services: ServiceSpec[] = [
+      { id: 'api', port: api.port, access: 'private', robust: true, unit: 'dsa110-api.service', claim: 'unit' },
+      { id: 'redis', port: redis!.port, access: 'localhost' },
+      { id: 'vite', port: vitePort, access: 'dev', group: 'development' },
+    ];
+    writeFileSync(registryPath, registryText(services, [{ id: 'kept', name: 'Kept', port: vitePort + 1, purpose: 'kept free' }]));
+    const every = await checkPorts({ registry: registryPath, root });
+    const ids = every.services.map((row) => row.id);
+    expect([...ids].sort()).toEqual(['api', 'redis', 'vite']);
+    expect(every.results.filter((r) => r.check === 'reserved')).toHaveLength(1);
+    const named = await checkPorts({ registry: registryPath, root, services: [...ids].reverse() });
+    const shape = (report: typeof every) => report.results.map((r) => `${r.check}:${r.service}:${r.severity}:${r.reason}`).sort();
+    expect(shape(named)).toEqual(shape(every));
+    expect(named.services.map((row) => row.id)).toEqual(ids);
+    // One service left out: the host-wide checks are left out too.
+    const most = await checkPorts({ registry: registryPath, root, services: ids.slice(1) });
+    expect(most.results.some((r) => r.check === 'reserved' || r.check === 'unknown-listeners')).toBe(false);
+  });
+
+  // Running as another user (setpriv) needs root; CI runs as root.
+  it.skipIf(process.getuid?.() !== 0)(
+    'refuses a root this user cannot read, as it refuses a missing one (it used to report every file under it as unreadable)',
+    async () => {
+      const parent = tempDir();
+      chmodSync(parent, 0o755);
+      const image = join(parent, 'image');
+      mkdirSync(image, { mode: 0o000 });
+      chmodSync(image, 0o000);
+      // nobody may not be able to read the checkout (a clone in a 0700 dir): a world-readable bundle of checkPorts.
+      const bundle = await worldReadableBundle(new URL('../src/index.ts', import.meta.url).pathname);
+      const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(image)}, registry: '/nonexistent/ports.yaml' })).then(() => console.log('checked'), (e) => console.log(e.code + ': ' + e.message));`;
+      const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        cwd: '/',
+      });
+      expect(out).toBe(
+        `NOT_FOUND: root ${image} cannot be read (permission denied; run as root or as its owner); give the top of the tree to check (default /)\n`,
+      );
+    },
+  );
 
   it('reports an invalid registry as errors with file:line:col, without running other checks', async () => {
     const path = join(tempDir(), 'ports.yaml');
