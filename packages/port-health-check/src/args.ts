@@ -129,6 +129,10 @@ export function parseArgs(argv: readonly string[]): Request {
     .flatMap((value) => value.split(','))
     .map((id) => id.trim())
     .filter(Boolean);
+  // `--service "$IDS"` with IDS="api redis": no id holds a space; the ids it meant, with commas.
+  const spaced = services.find((id) => /\s/.test(id));
+  if (spaced !== undefined)
+    return fail(`--service ${quoteValue(spaced)}: separate ids with commas, not spaces (--service ${services.flatMap((id) => id.split(/\s+/)).join(',')})`);
   return {
     kind: 'run',
     ...(values.registry !== undefined && { registry: values.registry }),

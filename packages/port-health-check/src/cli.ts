@@ -2,7 +2,7 @@
 // arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
 import { escapeText, oneLine, PortsError, REGISTRY_ENV, registryPath } from '@dsa110/ports';
-import { type Env, errorJson, fileSystemPath, type Io, lostPathMessage, notUtf8PathMessage, packageVersion, wantsJson } from '@dsa110/ports/cli';
+import { type Env, errorJson, fileSystemPath, type Io, lostPathMessage, notUtf8PathMessage, packageVersion, usageHint, wantsJson } from '@dsa110/ports/cli';
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
@@ -148,7 +148,7 @@ export async function main(argv: readonly string[], io: Io, env: Env, options: M
         return EXIT.ok;
       case 'error':
         // The pointer to --help, unless the message gives it already (`unknown option --bogus; see port-health-check --help`).
-        return fail(io, json, request.message, EXIT.usage, request.message.includes('--help') ? '' : 'Run port-health-check --help for usage.\n');
+        return fail(io, json, request.message, EXIT.usage, request.message.includes('--help') ? '' : `${usageHint('port-health-check --help')}\n`);
       case 'run': {
         const refused = pathRefusal(request, env, options);
         if (refused) return fail(io, json, refused, EXIT.usage);

@@ -102,6 +102,17 @@ describe('parseArgs', () => {
     expect(parseArgs(['--quiet'])).toMatchObject({ kind: 'run', format: 'text', quiet: true });
   });
 
+  it('says to separate ids with commas when one holds a space (`--service "$IDS"`, IDS="api redis")', () => {
+    expect(parseArgs(['--service', 'api redis'])).toEqual({
+      kind: 'error',
+      message: '--service "api redis": separate ids with commas, not spaces (--service api,redis)',
+    });
+    expect(parseArgs(['--service', 'vite,api\tredis'])).toEqual({
+      kind: 'error',
+      message: '--service "api\\tredis": separate ids with commas, not spaces (--service vite,api,redis)',
+    });
+  });
+
   it('answers help and version', () => {
     expect(parseArgs(['--strict', '-h'])).toEqual({ kind: 'help' });
     expect(parseArgs(['--version'])).toEqual({ kind: 'version' });

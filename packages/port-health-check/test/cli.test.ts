@@ -193,7 +193,7 @@ describe('port-health-check (built bin)', () => {
     expect(bad).toEqual({
       status: 64,
       stdout: '',
-      stderr: 'port-health-check: --format must be one of text, json, prometheus, not "xml"\nRun port-health-check --help for usage.\n',
+      stderr: 'port-health-check: --format must be one of text, json, prometheus, not "xml"\nRun "port-health-check --help" for usage.\n',
     });
     // An error that names --help itself is the one line.
     expect(await run(['--bogus'])).toEqual({ status: 64, stdout: '', stderr: 'port-health-check: unknown option --bogus; see port-health-check --help\n' });

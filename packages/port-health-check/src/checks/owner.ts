@@ -23,7 +23,14 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const expected = service.processes.join(', ');
   const intruders = processes.filter((process) => !processMatches(process, service.processes));
   if (intruders.length > 0) {
-    return [result('error', `port ${port} is held by ${intruders.map(describeProcess).join('; ')}, not by ${service.name} (expected ${expected})`)];
+    // What to do: the intruder goes (claim-port says so, or says why it may not), then the service starts.
+    const start = service.systemd ? `start ${service.systemd.unit}` : `start ${service.name}`;
+    return [
+      result(
+        'error',
+        `port ${port} is held by ${intruders.map(describeProcess).join('; ')}, not by ${service.name} (expected ${expected}); stop it (as root: claim-port ${port}), then ${start}`,
+      ),
+    ];
   }
   if (unseen) {
     const seen = processes.length > 0 ? ` (seen: ${processes.map(describeProcess).join('; ')})` : '';

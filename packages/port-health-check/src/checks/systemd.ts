@@ -44,7 +44,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
       ),
     );
   }
-  if (effective.problem) results.push(result('error', `ignored Environment= override: ${effective.problem}`));
+  if (effective.problem) results.push(result('error', `ignored port override: ${effective.problem}`));
   for (const problem of unit.problems) results.push(result('unknown', `cannot read part of ${unitName}: ${problem}`));
 
   const env = envRecord(unit.environment);

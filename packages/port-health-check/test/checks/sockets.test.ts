@@ -93,8 +93,13 @@ describe('listening, owner and access on real listeners', () => {
     expect(owner).toHaveLength(1);
     expect(owner[0]!.severity).toBe('error');
     expect(owner[0]!.reason).toBe(
-      `grafana (${vite.port}): port ${vite.port} is held by vite (pid ${vite.pid}, user ${me}): vite, not by Grafana (expected grafana, grafana-server)`,
+      `grafana (${vite.port}): port ${vite.port} is held by vite (pid ${vite.pid}, user ${me}): vite, not by Grafana (expected grafana, grafana-server); stop it (as root: claim-port ${vite.port}), then start Grafana`,
     );
+    // A service with a unit: the unit to start.
+    const withUnit = await factsFor([
+      { id: 'grafana', port: vite.port, access: 'localhost', group: 'monitoring', processes: ['grafana'], unit: 'grafana-server.service' },
+    ]);
+    expect(run(withUnit, 'grafana').owner[0]!.reason).toMatch(/; stop it \(as root: claim-port \d+\), then start grafana-server\.service$/);
   });
 
   it('names a hostile intruder escaped, backslashes included: a "\\n" it wrote never reads as an escaped newline', async () => {

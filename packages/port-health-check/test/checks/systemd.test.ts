@@ -296,7 +296,13 @@ describe('systemd check', () => {
   it("reports an override the registry refuses (another service's port) and falls back to the registry port", async () => {
     const { systemd } = await check({ [API]: unit('Environment=CONTIMG_API_PORT=6379', `ExecStartPre=+${CLAIM} 8000`) });
     expect(systemd.map((r) => r.severity)).toEqual(['error', 'ok']);
-    expect(systemd[0]!.reason).toContain(`ignored Environment= override: /${API}:5: CONTIMG_API_PORT="6379" cannot be used`);
+    expect(systemd[0]!.reason).toContain(`ignored port override: /${API}:5: CONTIMG_API_PORT="6379" cannot be used`);
+    // From an EnvironmentFile=: the same words (it was called an "Environment= override"), naming that file's line.
+    const fromFile = await check({
+      [API]: unit('EnvironmentFile=/etc/default/dsa110-api', `ExecStartPre=+${CLAIM} 8000`),
+      'etc/default/dsa110-api': 'CONTIMG_API_PORT=6379\n',
+    });
+    expect(fromFile.systemd[0]!.reason).toMatch(/^api \(8000\): ignored port override: \/etc\/default\/dsa110-api:1: CONTIMG_API_PORT="6379" cannot be used/);
   });
 
   it('accepts `claim-port <service-id>` when the id resolves to the effective port, and not otherwise', async () => {

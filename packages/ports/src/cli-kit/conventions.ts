@@ -9,6 +9,11 @@ import type { Flags } from './parse.js';
  */
 export const EXIT_USAGE = 64;
 
+/** The line after a usage error (README: "Conventions"), as GNU tools add `Try '... --help'`: `Run "ports list --help" for usage.` */
+export function usageHint(helpCommand: string): string {
+  return `Run "${helpCommand}" for usage.`;
+}
+
 /**
  * JSON output was asked for, by a flag declared with `selectsJson` (`--json`,
  * `--json=VALUE`, `--format json`, `--format=json`) before any `--`: then

@@ -14,6 +14,7 @@ import {
   packageVersion,
   parseCommandLine,
   UsageError as ParseError,
+  usageHint,
   wantsJson,
 } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
@@ -215,7 +216,7 @@ export async function main(
     // One line per error (a registry's: one per issue), whatever a value in it held.
     const printed = error instanceof RegistryError ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n') : oneLine(message);
     // (Errors: `<3>` on each line where stderr is the journal, cli-kit/journal.ts.)
-    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\nRun "${helpLine}" for usage.\n`, 'error');
+    if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\n${usageHint(helpLine)}\n`, 'error');
     else if (expected) io.err(`${printed}\n`, 'error');
     else io.err(`ports: internal error (please report it): ${error instanceof Error ? error.stack : message}\n`, 'error');
     const code = exitCode(outcome);
