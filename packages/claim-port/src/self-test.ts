@@ -8,6 +8,7 @@ import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { isRunning } from './watch.js';
 import { escapeText, loadRegistry } from '@dsa110/ports';
+import type { Severity } from '@dsa110/ports/cli';
 import {
   hasProcNet,
   readBoundUdpSockets,
@@ -189,7 +190,7 @@ async function liveClaim(transport: Transport, random: () => number): Promise<Ch
 export async function runSelfTest(
   options: {
     json?: boolean;
-    io?: { out(text: string): void; err(text: string): void };
+    io?: { out(text: string): void; err(text: string, severity: Severity): void };
     /** Where the holders' ports are drawn from (holderPorts): a hook for this package's tests. */
     random?: () => number;
   } = {},
@@ -228,10 +229,13 @@ export async function runSelfTest(
   checks.push(...(await liveClaim('tcp', random)), ...(await liveClaim('udp', random)));
 
   for (const check of checks) {
-    io.err(`[claim-port:self-test] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail && !check.ok ? `: ${check.detail}` : ''}\n`);
+    io.err(
+      `[claim-port:self-test] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail && !check.ok ? `: ${check.detail}` : ''}\n`,
+      check.ok ? 'info' : 'error',
+    );
   }
   const failed = checks.filter((c) => !c.ok).length;
-  io.err(`[claim-port:self-test] ${checks.length - failed} passed, ${failed} failed\n`);
+  io.err(`[claim-port:self-test] ${checks.length - failed} passed, ${failed} failed\n`, failed === 0 ? 'info' : 'error');
   if (options.json) io.out(`${JSON.stringify({ passed: checks.length - failed, failed, checks })}\n`);
   return failed === 0;
 }

@@ -66,6 +66,14 @@ describe('claim-port usage errors', () => {
     expect(run.stderr).toMatch(/unknown service "aip".*api/);
   });
 
+  it('a reserved range id is said to be one, as ports get says it (the hint lives in Registry.service())', async () => {
+    const run = await claimInProcess(['--dry-run', 'api-alt']);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(
+      /^\[claim-port:api-alt\] error: unknown service "api-alt" \(a reserved range, 8010, not a service: "ports free api-alt" prints a free port in it\); known services: /,
+    );
+  });
+
   it('--json prints one JSON object on stdout for a usage error too', async () => {
     for (const argv of [
       ['--bogus', '--json'], // unknown flag

@@ -227,6 +227,11 @@ describe('port-health-check (built bin)', () => {
     expect(byUnit.stderr).toMatch(
       /^port-health-check: --service: unknown service "redis-server\.service" \(unit redis-server\.service belongs to service "redis": give its id, "redis"\); known/,
     );
+    // A reserved range or a service's name: what to give (one hint for every tool, Registry.service()).
+    expect((await run(['--service', 'api-alt'])).stderr).toMatch(
+      /^port-health-check: --service: unknown service "api-alt" \(a reserved range, 8010, not a service: "ports free api-alt" prints a free port in it\); known/,
+    );
+    expect((await run(['--service', 'FastAPI'])).stderr).toMatch(/ \(the name of service "api": give its id, "api"\); known/);
   });
 
   it('exits 1 with file:line:col problems for an invalid registry', async () => {

@@ -6,7 +6,7 @@ import { isPort, parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses } from './builtin-protection.js';
 import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
-import { serviceIdHint } from './suggest.js';
+import { serviceIdHint } from './id-hints.js';
 import { expandPortReferences } from './port-references.js';
 import { deepFreeze } from './frozen.js';
 import { own } from './own.js';
@@ -182,7 +182,7 @@ export class Registry<Id extends string = string> {
     // 10-million-character id into code points (0.4 s). 4 × MAX_QUOTED code units still hold more than
     // MAX_QUOTED characters, so a long id keeps its ellipsis.
     const shown = id.length > 4 * MAX_QUOTED ? id.slice(0, 4 * MAX_QUOTED) : id;
-    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(shown)}${serviceIdHint(id, this.services)}; ${list}`);
+    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(shown)}${serviceIdHint(id, this)}; ${list}`);
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */

@@ -139,7 +139,13 @@ describe('resolvePort', () => {
     ['8000', ' (port 8000 belongs to service "api": give its id, "api")'],
     ['6379/tcp', ' (port 6379/tcp belongs to service "redis": give its id, "redis")'],
     ['6379/udp', ''], // redis is TCP
-    ['8010', ''], // reserved, not a service's port
+    ['8010', ' (port 8010 is in reserved range "api-alt", kept for service "api": give its id, "api")'],
+    ['3215', ' (port 3215 is in reserved range "fallback", no service\'s port: "ports free fallback" prints a free port in it)'],
+    ['api-alt', ' (a reserved range, 8010, not a service: "ports free api-alt" prints a free port in it)'],
+    ['fallback', ' (a reserved range, 3210-3220, not a service: "ports free fallback" prints a free port in it)'],
+    ['FastAPI', ' (the name of service "api": give its id, "api")'],
+    ['fastapi', ' (the name of service "api": give its id, "api")'],
+    ['Redis', ' (did you mean "redis"?)'], // an id in other case is a typo of the id, whatever the name
     ['08000', ''],
     ['redis-server.service', ' (unit redis-server.service belongs to service "redis": give its id, "redis")'],
     ['dsa110-api', ' (unit dsa110-api.service belongs to service "api": give its id, "api")'],
@@ -147,7 +153,7 @@ describe('resolvePort', () => {
     ['redis.service', ' (a systemd unit name, not a service id: give the id, "redis")'],
     ['api.socket', ' (a systemd unit name, not a service id: give the id, "api")'],
     ['nope.service', ''],
-  ])("an unknown id %j that is a service's port or unit names the id to give", (id, hint) => {
+  ])("an unknown id %j that is a service's port, unit or name, or a reserved range or a port in one, names what to give", (id, hint) => {
     expect(() => registry.service(id)).toThrow(`unknown service ${JSON.stringify(id)}${hint}; known services: api, redis`);
   });
 

@@ -10,11 +10,11 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface Io {
   out(text: string): void;
   /**
-   * A line (or lines) for stderr, and how much it matters: where stderr is the
-   * journal, each line starts with its level (journal.ts); a line without one
-   * is info (`warning: ...`, a warning). Escape values before they get here.
+   * A line (or lines) for stderr, and how much it matters, said by the caller
+   * (never guessed from the text): where stderr is the journal, each line
+   * starts with its level (journal.ts). Escape values before they get here.
    */
-  err(text: string, severity?: Severity): void;
+  err(text: string, severity: Severity): void;
   /** stdout is a terminal (colour may be used); false when not given. */
   readonly stdoutIsTTY?: boolean;
 }

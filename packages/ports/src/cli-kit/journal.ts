@@ -10,6 +10,10 @@
 // stderr was redirected elsewhere (`claim-port 6379 2>log`, a pipe) still
 // inherits the variable, so the fstat of fd 2 must match it (systemd.exec(5),
 // $JOURNAL_STREAM). Pure functions here; processIo (io.ts) does the one fstat.
+//
+// The level is the writer's to give, with each line: a command knows whether
+// a line is its failure, a warning or progress; the text does not say so
+// reliably (`FILE:LINE:COL: warning: ...`, the summary of a failed check).
 
 /** How much a stderr line matters; a level of syslog(3): error 3, warn 4, notice 5, info 6. */
 export type Severity = 'error' | 'warn' | 'notice' | 'info';
@@ -34,11 +38,6 @@ export function isJournalStream(journalStream: string | undefined, stderr: Strea
   return match !== null && BigInt(match[1]!) === stderr.dev && BigInt(match[2]!) === stderr.ino;
 }
 
-/** A line written without a severity: `warning: ...` (ports' commands) is a warning, anything else info. */
-function guessed(text: string): Severity {
-  return text.startsWith('warning:') ? 'warn' : 'info';
-}
-
 /**
  * What adds the level to each line for the journal: called with each piece of
  * stderr in order, it returns the piece with `<N>` at the start of every line
@@ -47,11 +46,11 @@ function guessed(text: string): Severity {
  * to one line before they get here: oneLine, escapeText). A piece that goes on
  * with a line an earlier piece began gets no prefix there.
  */
-export function journalLines(): (text: string, severity?: Severity) => string {
+export function journalLines(): (text: string, severity: Severity) => string {
   let atLineStart = true;
   return (text, severity) => {
     if (text === '') return text;
-    const level = LEVEL[severity ?? guessed(text)];
+    const level = LEVEL[severity];
     let result = '';
     let start = 0;
     while (start < text.length) {

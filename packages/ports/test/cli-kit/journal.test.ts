@@ -3,8 +3,14 @@
 // starts with its level (`<3>` an error), and stdout is left as it is. The
 // pure decision and the line writer, then the built `ports` bin with its
 // stderr on a real file or socket.
-import { describe, expect, it } from 'vitest';
-import { isJournalStream, journalLines } from '../../src/cli-kit/journal.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Io } from '../../src/cli-kit/io.js';
+import { isJournalStream, journalLines, type Severity } from '../../src/cli-kit/journal.js';
+import { main } from '../../src/cli/main.js';
+import { minimalRegistry } from '../helpers.js';
+import { checkout, committedDocs, replaceOnce, rootRegistry, tempDir } from '../cli/helpers.js';
 import { runWithStderrFile, runWithStderrSocket } from '../../../../test-support/index.js';
 import { bin, requireBuilt } from '../cli/helpers.js';
 
@@ -59,10 +65,66 @@ describe('journalLines: the level at the start of every line, and nowhere else',
     expect(levelled('<7>x\n', 'error')).toBe('<3><7>x\n');
   });
 
-  it('makes a line given no severity info, or a warning when it says "warning:"', () => {
+  it('takes the level from the writer, never from the text: a line that says "warning:" is what it was written as', () => {
     const levelled = journalLines();
-    expect(levelled('wrote docs/ports.md\n')).toBe('<6>wrote docs/ports.md\n');
-    expect(levelled('warning: /etc/x: not ours\n')).toBe('<4>warning: /etc/x: not ours\n');
+    expect(levelled('warning: /etc/x: not ours\n', 'info')).toBe('<6>warning: /etc/x: not ours\n');
+    expect(levelled('ports.yaml:4:5: warning: x\n', 'warn')).toBe('<4>ports.yaml:4:5: warning: x\n');
+    // The level is not optional: a writer that leaves it out does not compile (it was guessed from the text).
+    expectTypeOf(levelled).parameter(1).toEqualTypeOf<Severity>();
+    expectTypeOf<Io['err']>().parameter(1).toEqualTypeOf<Severity>();
+  });
+});
+
+/** `ports ARGS` in-process, in `cwd`, with its stderr levelled as the bin levels it when stderr is the journal. */
+async function journalPorts(args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const levelled = journalLines();
+  let stdout = '';
+  let stderr = '';
+  const io: Io = { out: (text) => void (stdout += text), err: (text, severity) => void (stderr += levelled(text, severity)) };
+  const previous = process.cwd();
+  process.chdir(cwd);
+  try {
+    const code = await main(args, io, {});
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+describe("each stderr line of a ports command has the level of what it says (the docs' <3> error, <4> warning, <6> the rest)", () => {
+  it('ports validate: its FILE:LINE:COL: warning: line is <4> (it was <6>: only a line starting "warning:" was one)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'unprot.yaml'), `${minimalRegistry}claim:\n  protect:\n    unprotectBuiltin: [sshd]\n`);
+    const run = await journalPorts(['validate', 'unprot.yaml'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^<4>unprot\.yaml:\d+:\d+: warning: claim\.protect\.unprotectBuiltin removes built-in protection from sshd: .*\n$/);
+  });
+
+  it('a failed --check (ports monitoring, docs, systemd) says why on stderr as an error, <3> (it was <6>)', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+    for (const empty of ['missing', 'units']) mkdirSync(join(dir, empty));
+    const monitoring = await journalPorts(['monitoring', '--check', '--out', join(dir, 'missing')], dir);
+    expect(monitoring.code).toBe(1);
+    expect(monitoring.stderr).toMatch(/^<3>\d+ of \d+ files under .* are missing or stale: run ".*\n$/);
+    const docs = await journalPorts(['docs', '--check'], dir);
+    expect(docs.code).toBe(1);
+    expect(docs.stderr).toMatch(/^<3>docs\/ports\.md is stale: run "ports docs/);
+    const systemd = await journalPorts(['systemd', '--check', '--out', join(dir, 'units')], dir);
+    expect(systemd.code).toBe(1);
+    expect(systemd.stderr).toMatch(/^<3>\d+ problems?: the claim wiring under .* differs from the registry\n$/);
+  });
+
+  it('ports systemd: its warnings are <4>, the daemon-reload advice <6>', async () => {
+    const dir = checkout();
+    const units = await journalPorts(['systemd', '--out', join(dir, 'units')], dir);
+    expect(units.stderr).toMatch(/^<6>Run "systemctl daemon-reload"/m);
+    expect(
+      units.stderr
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => /^<[46]>/.test(line)),
+      units.stderr,
+    ).toBe(true);
   });
 });
 

@@ -47,7 +47,22 @@ describe('ports get', () => {
     );
     const reserved = await ports(['get', 'api-alt']);
     expect(reserved.code).toBe(1);
-    expect(reserved.stderr).toBe('ports get: "api-alt" is a reserved range (8010), not a service; use "ports free api-alt" for a free port in it\n');
+    expect(reserved.stderr).toMatch(
+      /^ports get: unknown service "api-alt" \(a reserved range, 8010, not a service: "ports free api-alt" prints a free port in it\); known services: api, /,
+    );
+  });
+
+  it("names the id to give for a service's name (the SERVICE column of ports list) and for a port inside a reserved range", async () => {
+    for (const name of ['FastAPI', 'FastAPI Backend']) {
+      const run = await ports(['get', name]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^ports get: unknown service "FastAPI[^"]*" \(the name of service "api": give its id, "api"\); known services: /);
+    }
+    expect((await ports(['get', 'Vite Dev Server'])).stderr).toMatch(/ \(the name of service "vite": give its id, "vite"\); known services: /);
+    expect((await ports(['get', '8010'])).stderr).toMatch(/ \(port 8010 is in reserved range "api-alt", kept for service "api": give its id, "api"\); known/);
+    expect((await ports(['get', '3215'])).stderr).toMatch(
+      / \(port 3215 is in reserved range "dashboard-fallback", no service's port: "ports free dashboard-fallback" prints a free port in it\); known/,
+    );
   });
 
   it('reads --registry and $DSA110_PORTS_FILE; --registry wins', async () => {

@@ -64,7 +64,7 @@ export const command = defineCommand({
       }
       const words = driftWords(dirname(file), 'it');
       context.io.out(unifiedDiff(current, next, { from: `${shown} (${words.current})`, to: `${shown} (from ${source})` }));
-      context.io.err(`${shown} is stale: run "${regenerateCommand(context, 'docs', ['file'])}" to regenerate it from ${source}${words.afterwards}\n`);
+      context.io.err(`${shown} is stale: run "${regenerateCommand(context, 'docs', ['file'])}" to regenerate it from ${source}${words.afterwards}\n`, 'error');
       return 'failed';
     }
     if (next === current) {
@@ -81,7 +81,7 @@ export const command = defineCommand({
       // rename would split it from them). Otherwise: atomic replace of a regular file; a device or FIFO
       // in place; never a symlink replaced.
       if (page?.isFile() && page.nlink > 1) writeLinkedPage(file, next);
-      else writeOutputFile(file, next, { warn: (line) => context.io.err(`ports docs: ${line}`) });
+      else writeOutputFile(file, next, { warn: (line) => context.io.err(`ports docs: ${line}`, 'warn') });
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
       throw new CommandError(`ports docs: cannot write ${shown}: ${error.reason}`);

@@ -1,5 +1,6 @@
 import { formatRange, PortsError, type Registry } from '../../index.js';
 import { quoteValue, wellFormedJson } from '../../escape.js';
+import { reservedIdHint } from '../../id-hints.js';
 import { portAvailability } from '../../system/free-port.js';
 import type { Transport } from '../../system/port-sockets.js';
 import { defineCommand } from '../command.js';
@@ -21,8 +22,10 @@ export const command = defineCommand({
     const range = registry.reserved.find((entry) => entry.id === id);
     if (!range) {
       const known = registry.reserved.map((entry) => entry.id).sort();
-      const hint = registry.has(id) ? ` ("${id}" is a service: "ports get ${id}" prints its port)` : '';
-      throw new PortsError('NOT_FOUND', `ports free: no reserved range ${quoteValue(id)}${hint}; reserved ids: ${known.join(', ') || 'none'}`);
+      throw new PortsError(
+        'NOT_FOUND',
+        `ports free: no reserved range ${quoteValue(id)}${reservedIdHint(id, registry)}; reserved ids: ${known.join(', ') || 'none'}`,
+      );
     }
     // TCP always (the port an operator is handed is free as a server's port is), and UDP as well when a service the
     // range is kept for is UDP: a UDP server's port is taken by a bound socket, which no TCP listen sees.

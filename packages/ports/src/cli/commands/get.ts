@@ -1,4 +1,4 @@
-import { formatRange, PortsError, wellFormedJson } from '../../index.js';
+import { PortsError, wellFormedJson } from '../../index.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 
@@ -11,13 +11,6 @@ export const command = defineCommand({
   async run(context) {
     const registry = await load(context);
     const id = context.positionals[0]!;
-    const reserved = registry.reserved.find((entry) => entry.id === id);
-    if (reserved && !registry.has(id)) {
-      throw new PortsError(
-        'UNKNOWN_SERVICE',
-        `ports get: "${id}" is a reserved range (${formatRange(reserved)}), not a service; use "ports free ${id}" for a free port in it`,
-      );
-    }
     try {
       const resolved = registry.resolvePort(id, { env: context.env });
       context.io.out(context.values.json ? `${JSON.stringify({ id, ...resolved }, wellFormedJson)}\n` : `${resolved.port}\n`);

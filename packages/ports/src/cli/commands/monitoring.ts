@@ -170,11 +170,12 @@ async function checkFiles(
   if (stale > 0) {
     context.io.err(
       `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}" to regenerate them from ${source}${words.afterwards}\n`,
+      'error',
     );
   }
   if (exposed.length > 0) {
     const count = exposed.length === 1 ? '1 directory' : `${exposed.length} directories`;
-    context.io.err(`${count} on the way to the files under ${escapeText(dir)} may be changed by others (listed above, each with what to run)\n`);
+    context.io.err(`${count} on the way to the files under ${escapeText(dir)} may be changed by others (listed above, each with what to run)\n`, 'error');
   }
   // Prometheus and Grafana read the tree as users of their own: a 0750 directory (umask 027) hides it from them.
   const closed = closedDirectories(
@@ -191,6 +192,8 @@ async function checkFiles(
     ].join(' and ');
     context.io.err(
       `${count} under ${escapeText(dir)} cannot be read by other users (listed above, each with what to run)${modesCount ? '' : `; not a failure in a git work tree, whose modes come from the checkout's umask (git keeps no read bits): check the copy Prometheus and Grafana read (--check --out DIR)`}\n`,
+      // A failure of the check, except in a git work tree (said in the line): there a warning.
+      modesCount ? 'error' : 'warn',
     );
   }
   if (stale > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0))) return 'failed';
@@ -220,7 +223,7 @@ async function writeFiles(
   }
   for (const file of written) if (file.wrote) context.io.out(`wrote ${escapeText(file.path)}\n`);
   for (const line of made) context.io.out(`${line}\n`);
-  for (const path of leftovers) context.io.err(`warning: ${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
+  for (const path of leftovers) context.io.err(`warning: ${escapeText(join(dir, path))}: ${LEFTOVER}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
   context.io.out(`${escapeText(dir)}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);
   return 'ok';

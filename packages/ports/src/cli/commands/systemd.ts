@@ -158,11 +158,11 @@ export async function run(context: Context): Promise<Outcome> {
       const units = wiring.map((entry) => ({ entry, unit: mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing)) }));
       merged = units.map(({ unit }) => unit);
       const found = socketActivation(effectiveRoot, listing, claimingUnits(registry, units, claimPort), claimPort);
-      for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`);
+      for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
     }
     // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
     if (outcome === 'ok' && wiring.length > 0)
-      for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged)) context.io.err(`${oneLine(`warning: ${line}`)}\n`);
+      for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged)) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
     // The directory the health check writes its textfile into may not be there (node_exporter not installed): every
     // timer run would fail (exit 3). Said, not failed, as above.
     if (outcome === 'ok') {
@@ -171,7 +171,7 @@ export async function run(context: Context): Promise<Outcome> {
         out === undefined ? (root ?? '/') : '/',
         out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`,
       );
-      if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`);
+      if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
     }
     return outcome;
   }
@@ -360,7 +360,7 @@ async function writeTree(
   // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
   const shared = sharedOutputs(files);
   if (shared.length > 0) {
-    for (const { units, path } of shared) context.io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`);
+    for (const { units, path } of shared) context.io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
     return 'failed';
   }
   const guarded = guardedDirectories(files.map((file) => file.path));
@@ -382,7 +382,7 @@ async function writeTree(
   for (const line of made) context.io.out(`${line}\n`);
   // Another's drop-in there is reported, not removed: it may be the operator's own, made by hand.
   for (const { path, reason } of exposedDropIns(guarded, unitDirs))
-    context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`);
+    context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
@@ -391,11 +391,12 @@ async function writeTree(
   }
   for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
-    if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`);
+    if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
   }
   if (wrote > 0) {
     context.io.err(
       `Run "systemctl daemon-reload" for systemd to read the changes, and "systemctl enable --now ${HEALTH_TIMER}" once to start the health check's timer.\n`,
+      'info',
     );
   }
   return 'ok';
@@ -594,7 +595,10 @@ async function checkTree(
       context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
   }
   if (drift.length > 0) {
-    context.io.err(`${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${escapeText(unitDir)} differs from the registry\n`);
+    context.io.err(
+      `${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${escapeText(unitDir)} differs from the registry\n`,
+      'error',
+    );
     return 'failed';
   }
   if (effectiveRoot !== undefined) {
@@ -604,6 +608,7 @@ async function checkTree(
     if (problems.length > 0) {
       context.io.err(
         `${problems.length} problem${problems.length === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${escapeText(effectiveRoot)} do not claim their ports\n`,
+        'error',
       );
       return 'failed';
     }

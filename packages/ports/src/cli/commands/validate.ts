@@ -29,7 +29,7 @@ async function run(context: Context<unknown>): Promise<Outcome> {
       const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
       const services = count(registry.services.length, 'service', 'services');
       const reserved = count(registry.reserved.length, 'reserved entry', 'reserved entries');
-      for (const warning of warnings(registry, file)) context.io.err(`${warning}\n`);
+      for (const warning of warnings(registry, file)) context.io.err(`${warning}\n`, 'warn');
       context.io.out(`${escapeText(file)}: ok (${services}, ${reserved})\n`);
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;

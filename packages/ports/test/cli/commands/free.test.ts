@@ -176,6 +176,18 @@ describe('ports free', () => {
     expect(service.stderr).toContain('("api" is a service: "ports get api" prints its port)');
   });
 
+  it("an unknown reserved id gets the hints ports get gives: a typo, a port in a range, a range's name", async () => {
+    expect(await ports(['free', 'dashbord-fallback'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ports free: no reserved range "dashbord-fallback" (did you mean "dashboard-fallback"?); reserved ids: api-alt, dashboard-fallback\n',
+    });
+    expect((await ports(['free', '3215'])).stderr).toBe(
+      'ports free: no reserved range "3215" (port 3215 is in reserved range "dashboard-fallback": give its id, "dashboard-fallback"); reserved ids: api-alt, dashboard-fallback\n',
+    );
+    expect((await ports(['free', 'Alternative API port'])).stderr).toContain(' (the name of reserved range "api-alt": give its id, "api-alt");');
+  });
+
   // As nobody (setpriv needs root), where ports below 1024 need privileges: not "in use".
   const unprivilegedStart = (() => {
     try {

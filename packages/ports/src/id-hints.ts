@@ -1,0 +1,113 @@
+// The one home of the hints for an id that is not one: what to give instead,
+// for a service id (Registry.service(), so ports get, claim-port and
+// port-health-check --service say the same) and for a reserved id (ports free).
+// What a person types in place of an id is what they see elsewhere: a port
+// (`8000`), a unit (`redis-server.service`), a name (`FastAPI`, the SERVICE
+// column of `ports list`), the other kind of entry, or a typo. Every id, port
+// and range printed comes from the registry (validated), never the input.
+import { formatRange } from './rules.js';
+import { didYouMean } from './suggest.js';
+
+/** A systemd unit type suffix (systemd.unit(5)). */
+const UNIT_SUFFIX = /^(.+)\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
+
+/** A port as typed in place of an id: `8000`, `5353/udp`. */
+const PORT = /^([1-9][0-9]{0,4})(?:\/(tcp|udp))?$/;
+
+/** What the hints need of a registry (a Registry is one). */
+export interface IdFacts {
+  readonly services: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly title: string;
+    readonly port: number;
+    readonly transport: 'tcp' | 'udp';
+    readonly systemd?: { readonly unit: string };
+  }[];
+  readonly reserved: readonly { readonly id: string; readonly name: string; readonly start: number; readonly end: number; readonly for: readonly string[] }[];
+}
+
+type Entry = { readonly id: string };
+
+const quoted = (entries: readonly Entry[]) => entries.map((entry) => `"${entry.id}"`).join(', ');
+
+/** `belongs to service "api": give its id, "api"`, or to several: give one of their ids. */
+function giveId(kind: string, entries: readonly Entry[]): string {
+  return entries.length === 1 ? `${kind} "${entries[0]!.id}": give its id, "${entries[0]!.id}"` : `${kind}s ${quoted(entries)}: give one of their ids`;
+}
+
+/** What `ports free ID` does, said where a reserved range was given in place of something else. */
+const freePort = (id: string) => `"ports free ${id}" prints a free port in it`;
+
+/** The entries whose name (or title) is `input`, ignoring case; none when it is one of their ids in other case (a typo of the id). */
+function byName<T extends Entry & { readonly name: string; readonly title?: string }>(input: string, entries: readonly T[]): T[] {
+  const lower = input.trim().toLowerCase();
+  if (lower === '' || entries.some((entry) => entry.id.toLowerCase() === lower)) return [];
+  return entries.filter((entry) => entry.name.toLowerCase() === lower || entry.title?.toLowerCase() === lower);
+}
+
+/** The reserved ranges that hold `port`. */
+const rangesOf = (port: number, registry: IdFacts) => registry.reserved.filter((range) => port >= range.start && port <= range.end);
+
+/**
+ * The hint for a service id that is not one, empty when none fits: the id to
+ * give when the input is a service's port (`8000`, `5353/udp`: its port in the
+ * registry, overrides not applied), a systemd unit a service declares
+ * (`redis-server.service`, or without `.service`), a service's name or title
+ * (`FastAPI`), or an id with a unit suffix (`redis.service`); what a reserved
+ * range is when the input is one (`api-alt`) or a port in one (`8010`); else
+ * the nearest id (a typo).
+ */
+export function serviceIdHint(input: string, registry: IdFacts): string {
+  const { services } = registry;
+  const port = PORT.exec(input);
+  if (port) {
+    const number = Number(port[1]);
+    const owners = services.filter((service) => service.port === number && (port[2] === undefined || service.transport === port[2]));
+    const shown = `port ${number}${port[2] ? `/${port[2]}` : ''}`;
+    if (owners.length > 0) return ` (${shown} ${giveId('belongs to service', owners)})`;
+    const range = rangesOf(number, registry)[0];
+    if (range) {
+      const keptFor = services.filter((service) => range.for.includes(service.id));
+      const what = keptFor.length > 0 ? giveId('kept for service', keptFor) : `no service's port: ${freePort(range.id)}`;
+      return ` (${shown} is in reserved range "${range.id}", ${what})`;
+    }
+    return didYouMean(
+      input,
+      services.map((service) => service.id),
+    );
+  }
+  const units = services.filter((service) => service.systemd !== undefined && (service.systemd.unit === input || service.systemd.unit === `${input}.service`));
+  if (units.length > 0) return ` (unit ${units[0]!.systemd!.unit} ${giveId('belongs to service', units)})`;
+  const range = registry.reserved.find((entry) => entry.id === input);
+  if (range) return ` (a reserved range, ${formatRange(range)}, not a service: ${freePort(range.id)})`;
+  const named = byName(input, services);
+  if (named.length > 0) return ` (the name of ${giveId('service', named)})`;
+  // An id with a unit suffix (`redis.service` for service redis, whose unit is redis-server.service).
+  const unit = UNIT_SUFFIX.exec(input);
+  const byId = unit ? services.find((service) => service.id === unit[1]) : undefined;
+  if (byId) return ` (a systemd unit name, not a service id: give the id, "${byId.id}")`;
+  return didYouMean(
+    input,
+    services.map((service) => service.id),
+  );
+}
+
+/**
+ * The hint for a reserved id that is not one (`ports free ID`), empty when
+ * none fits: what to run for a service id, the id of the range that holds a
+ * port (`3215`) or has a name (`Dashboard fallback ports`), else the nearest
+ * reserved id (a typo).
+ */
+export function reservedIdHint(input: string, registry: IdFacts): string {
+  if (registry.services.some((service) => service.id === input)) return ` ("${input}" is a service: "ports get ${input}" prints its port)`;
+  const port = PORT.exec(input);
+  const ranges = port ? rangesOf(Number(port[1]), registry) : [];
+  if (ranges.length > 0) return ` (port ${port![1]}${port![2] ? `/${port![2]}` : ''} is in ${giveId('reserved range', ranges)})`;
+  const named = byName(input, registry.reserved);
+  if (named.length > 0) return ` (the name of ${giveId('reserved range', named)})`;
+  return didYouMean(
+    input,
+    registry.reserved.map((range) => range.id),
+  );
+}
