@@ -216,21 +216,10 @@ export class Registry<Id extends string = string> {
     if (value === undefined) return { port: service.port, source: 'registry' };
 
     const refuse = (why: string) => new PortsError('BAD_OVERRIDE', `${variable}=${quoteValue(value)} cannot be used for service "${service.id}": ${why}`);
-    const port = parsePort(value);
-    if (port === undefined) throw refuse(`${portProblem(value)}; give a plain decimal port 1-65535 or unset ${variable}`);
+    const alone = this.#overrideAlone(service, variable, value);
+    if ('refused' in alone) throw refuse(alone.refused);
+    const { port } = alone;
     if (port !== service.port) {
-      const owner = this.lookup(port, service.transport);
-      // What to give instead: a range kept for this service, when the registry has one.
-      const kept = this.reserved.filter((range) => range.for.includes(service.id)).map((range) => `${formatRange(range)} ("${range.id}")`);
-      const instead = `; give ${kept.length > 0 ? `a port reserved for "${service.id}", ${kept.join(' or ')}, or another` : 'a'} port the registry does not assign, or unset ${variable}`;
-      if (owner?.kind === 'service') {
-        throw refuse(`port ${port} belongs to service "${owner.id}" (${owner.name}) in ${this.source}${instead}`);
-      }
-      if (owner?.kind === 'reserved' && !owner.for.includes(service.id)) {
-        throw refuse(
-          `port ${port} is inside reserved "${owner.id}" (${formatRange(owner)}: ${owner.purpose}), which is not reserved for "${service.id}"${instead}`,
-        );
-      }
       // Two overrides in one environment that move two services onto the same free port: each alone
       // looks fine against the registry, together they would fight over it.
       for (const other of this.services) {
@@ -238,8 +227,12 @@ export class Registry<Id extends string = string> {
         if (other.id === service.id || otherVariable === undefined || otherVariable === variable) continue;
         // Read as this service's own variable is: an own property, a string or undefined, else a TypeError.
         const theirs = envValue('resolvePort', env, otherVariable);
-        if (other.transport !== service.transport) continue;
-        if (theirs !== undefined && parsePort(theirs) === port) {
+        if (other.transport !== service.transport || theirs === undefined) continue;
+        // An override moves its service only when that service would take it on its own: one it refuses
+        // (not a port, another service's, in a range not kept for it) leaves it on its registry port, which
+        // #overrideAlone already kept this one off. `ports free` counts moved services the same way.
+        const moved = this.#overrideAlone(other, otherVariable, theirs);
+        if ('port' in moved && moved.port === port) {
           throw refuse(
             `${otherVariable}=${quoteValue(theirs)} moves service "${other.id}" (${other.name}) to port ${port} too; give each service its own port`,
           );
@@ -247,6 +240,25 @@ export class Registry<Id extends string = string> {
       }
     }
     return { port, source: 'env', variable };
+  }
+
+  /**
+   * `value` of `service`'s override `variable` judged against the registry alone, not against other
+   * overrides: the port it moves the service to, or why it is refused (a BAD_OVERRIDE message's reason).
+   */
+  #overrideAlone(service: Service<Id>, variable: string, value: string): { port: number } | { refused: string } {
+    const port = parsePort(value);
+    if (port === undefined) return { refused: `${portProblem(value)}; give a plain decimal port 1-65535 or unset ${variable}` };
+    if (port === service.port) return { port };
+    const owner = this.lookup(port, service.transport);
+    if (owner === undefined || (owner.kind === 'reserved' && owner.for.includes(service.id))) return { port };
+    // What to give instead: a range kept for this service, when the registry has one.
+    const kept = this.reserved.filter((range) => range.for.includes(service.id)).map((range) => `${formatRange(range)} ("${range.id}")`);
+    const instead = `; give ${kept.length > 0 ? `a port reserved for "${service.id}", ${kept.join(' or ')}, or another` : 'a'} port the registry does not assign, or unset ${variable}`;
+    if (owner.kind === 'service') return { refused: `port ${port} belongs to service "${owner.id}" (${owner.name}) in ${this.source}${instead}` };
+    return {
+      refused: `port ${port} is inside reserved "${owner.id}" (${formatRange(owner)}: ${owner.purpose}), which is not reserved for "${service.id}"${instead}`,
+    };
   }
 }
 

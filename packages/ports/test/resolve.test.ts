@@ -3,6 +3,8 @@ import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsEr
 import { minimalRegistry, writeRegistry } from './helpers.js';
 
 const registry = parseRegistry(minimalRegistry);
+/** The minimal registry with redis on UDP. */
+const udpRedisRegistry = minimalRegistry.replace('    protocol: TCP\n', '    protocol: UDP\n    transport: udp\n');
 
 function refusal(value: string, id: 'api' | 'redis' = 'api'): PortsError {
   const variable = id === 'api' ? 'CONTIMG_API_PORT' : 'REDIS_PORT';
@@ -106,6 +108,28 @@ describe('resolvePort', () => {
     // Different ports, or the other variable not a port at all (its own resolvePort says so), are each fine here.
     expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '7000', REDIS_PORT: '7001' } }).port).toBe(7000);
     expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '7000', REDIS_PORT: '07000' } }).port).toBe(7000);
+  });
+
+  it("counts another service's override only when that service would take it: one refused moves nothing, whatever the reason", () => {
+    // REDIS_PORT=8010 is refused for redis (8010 is reserved for api only), so redis stays on 6379 and api may have 8010.
+    const reserved = { CONTIMG_API_PORT: '8010', REDIS_PORT: '8010' };
+    expect(registry.resolvePort('api', { env: reserved })).toEqual({ port: 8010, source: 'env', variable: 'CONTIMG_API_PORT' });
+    expect(() => registry.resolvePort('redis', { env: reserved })).toThrow(
+      /^REDIS_PORT="8010" cannot be used for service "redis": port 8010 is inside reserved "api-alt"/,
+    );
+    // As for a value that is no port at all: the same rule, not one for each reason.
+    expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '7000', REDIS_PORT: '07000' } }).port).toBe(7000);
+    // Two overrides each would take on its own still collide, in either order.
+    const both = parseRegistry(minimalRegistry.replace('    for: [api]', '    for: [api, redis]'));
+    expect(() => both.resolvePort('api', { env: reserved })).toThrow(/REDIS_PORT="8010" moves service "redis" \(Redis\) to port 8010 too/);
+    expect(() => both.resolvePort('redis', { env: reserved })).toThrow(/CONTIMG_API_PORT="8010" moves service "api" \(FastAPI\) to port 8010 too/);
+  });
+
+  it('counts only an override of the same transport: a UDP service may move to the port a TCP one moves to', () => {
+    const mixed = parseRegistry(udpRedisRegistry);
+    const env = { CONTIMG_API_PORT: '7000', REDIS_PORT: '7000' };
+    expect(mixed.resolvePort('api', { env }).port).toBe(7000);
+    expect(mixed.resolvePort('redis', { env }).port).toBe(7000);
   });
 
   it("refuses another service's variable that is not a string, as that service's own resolvePort does (it was skipped in the collision check)", () => {

@@ -21,6 +21,14 @@ describe('ports get', () => {
     expect((await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '8010' } })).stdout).toBe('8010\n');
   });
 
+  it("takes an override whatever another service's refused override says: REDIS_PORT=8010 moves redis nowhere (8010 is kept for api)", async () => {
+    const env = { CONTIMG_API_PORT: '8010', REDIS_PORT: '8010' };
+    expect(await ports(['get', 'api'], { env })).toEqual({ code: 0, stdout: '8010\n', stderr: '' });
+    const redis = await ports(['get', 'redis'], { env });
+    expect(redis.code).toBe(1);
+    expect(redis.stderr).toMatch(/^ports get: REDIS_PORT="8010" cannot be used for service "redis": port 8010 is inside reserved "api-alt"/);
+  });
+
   it('exits 1 with one line for a bad override', async () => {
     const taken = await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '6379' } });
     expect(taken).toEqual({
