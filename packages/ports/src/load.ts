@@ -27,21 +27,21 @@ export const BUNDLED_SOURCE = 'ports.yaml (bundled)';
 
 export interface LoadOptions {
   /** A ports.yaml to load. Defaults to $DSA110_PORTS_FILE, then the registry bundled with the package. */
-  path?: string;
+  path?: string | undefined;
   /** Where to read DSA110_PORTS_FILE from; defaults to process.env. */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
   /**
    * Where `path` came from, said in an error about reading it, e.g.
    * `from --registry`: "cannot read the registry (from --registry): no such
    * file". Without it: `from $DSA110_PORTS_FILE` when the path came from
    * there, else nothing.
    */
-  origin?: string;
+  origin?: string | undefined;
 }
 
 export interface ParseOptions {
   /** Shown in error messages as the file name; defaults to `ports.yaml`. */
-  source?: string;
+  source?: string | undefined;
 }
 
 let bundled: Registry<ServiceId> | undefined;
@@ -86,8 +86,21 @@ function checkedPath(fn: string, given: LoadOptions | undefined): { options: Loa
   return { options, env, path: fromEnv ? fromEnv : undefined };
 }
 
-export async function loadRegistry(options?: { path?: undefined; env?: LoadOptions['env'] }): Promise<Registry<ServiceId>>;
-export async function loadRegistry(options: LoadOptions): Promise<Registry>;
+/**
+ * Loads the registry: options.path, else the file $DSA110_PORTS_FILE names, else the bundled one.
+ *
+ * Typed by what the compiler can know. With no options it is the bundled registry's ids (ServiceId):
+ * what a DSA-110 service gets, unless deployment sets $DSA110_PORTS_FILE, which no compiler sees
+ * (an id that file lacks is then UNKNOWN_SERVICE at run time). A `path`, or an `env` that may name
+ * another file, gives string ids; `loadRegistry({ env: process.env })` is how code that takes any
+ * registry asks for them.
+ */
+export async function loadRegistry(options?: {
+  readonly path?: undefined;
+  readonly env?: undefined;
+  readonly origin?: undefined;
+}): Promise<Registry<ServiceId>>;
+export async function loadRegistry(options?: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options?: LoadOptions): Promise<Registry> {
   // Every variable of a caller's env is checked there (envArgument): the cache's, which only a built
   // package reads and only for a file, are said whatever the file and the build.

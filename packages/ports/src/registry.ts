@@ -52,15 +52,16 @@ export interface ConfigRef {
   readonly upstream?: string;
 }
 
-export interface ReservedRange {
+/** A reserved port or range; `Id` is the registry's id type, as for Service. */
+export interface ReservedRange<Id extends string = string> {
   readonly kind: 'reserved';
   readonly id: string;
   readonly name: string;
   readonly start: number;
   readonly end: number;
   readonly purpose: string;
-  /** Services that may use these ports (by env override). */
-  readonly for: readonly string[];
+  /** Services that may use these ports (by env override): ids of the registry's services (validated). */
+  readonly for: readonly Id[];
 }
 
 export interface ClaimPolicy {
@@ -82,7 +83,7 @@ export interface ResolvedPort {
 
 export interface ResolveOptions {
   /** Where to look for overrides; defaults to process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** Every option of resolvePort, one per key of ResolveOptions (the compiler holds the two together). */
@@ -106,7 +107,7 @@ export class Registry<Id extends string = string> {
   /** Services sorted by port (then transport). */
   readonly services: readonly Service<Id>[];
   /** Reserved ports and ranges, sorted by first port. */
-  readonly reserved: readonly ReservedRange[];
+  readonly reserved: readonly ReservedRange<Id>[];
   readonly claim: ClaimPolicy;
 
   readonly #byId: ReadonlyMap<string, Service<Id>>;
@@ -121,7 +122,7 @@ export class Registry<Id extends string = string> {
         .map((service) => toService(service, expand) as Service<Id>)
         .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport));
       this.reserved = data.reserved
-        .map((entry): ReservedRange => {
+        .map((entry): ReservedRange<Id> => {
           const range = reservedRange(entry)!;
           // Own keys only, as toService reads a service's.
           return {
@@ -131,7 +132,8 @@ export class Registry<Id extends string = string> {
             start: range.start,
             end: range.end,
             purpose: expand(own(entry, 'purpose')!),
-            for: [...own(entry, 'for')!],
+            // The schema holds each to a service of this registry (rules.ts).
+            for: [...own(entry, 'for')!] as Id[],
           } as const;
         })
         .sort((a, b) => a.start - b.start);
@@ -186,7 +188,7 @@ export class Registry<Id extends string = string> {
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */
-  lookup(port: number, transport: Transport = 'tcp'): Service<Id> | ReservedRange | undefined {
+  lookup(port: number, transport: Transport = 'tcp'): Service<Id> | ReservedRange<Id> | undefined {
     // A port read from process.env is a string: say so rather than find nothing.
     if (typeof port !== 'number')
       throw new TypeError(`lookup: port must be a number, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`);

@@ -191,6 +191,18 @@ describe('service ids are a type', () => {
     expect(result.status).toBe(0);
   });
 
+  it('the id types say what may be loaded: ServiceId without options; string ids when an env or a path may name another file; a reserved range keeps the ids', () => {
+    const result = check('honest-ids.ts');
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('every option the runtime takes as undefined may be passed undefined under exactOptionalPropertyTypes (the published declarations)', () => {
+    const result = check('exact-optional.ts');
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
   it("resolvePort('aip') does not compile", () => {
     const result = check('bad-id.ts');
     expect(result.status).not.toBe(0);

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_PROTECTED_PROCESSES, BUNDLED_SOURCE, loadRegistry, parseRegistry, PortsError, Registry, type Service } from '../src/index.js';
 import { bundledRegistry } from '../src/generated/registry.js';
+import { bundledRegistryInstance } from '../src/load.js';
 import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
-const registry = await loadRegistry({ env: {} });
+// The bundled registry, typed by its ids: what loadRegistry() gives unless $DSA110_PORTS_FILE is set.
+const registry = bundledRegistryInstance();
 
 function configurable(service: Service): string {
   const by = service.configuredBy;

@@ -78,7 +78,7 @@ const INSPECT_TREE_KEYS = Object.keys(INSPECT_TREE_OPTIONS);
 export function inspectGeneratedFiles(
   dir: string,
   files: readonly GeneratedFile[],
-  options: TreeOptions & { readonly readByOthers?: boolean },
+  options: TreeOptions & { readonly readByOthers?: boolean | undefined },
 ): InspectedFile[] {
   stringArgument('inspectGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
   generatedFilesArgument('inspectGeneratedFiles', files);
@@ -134,7 +134,7 @@ export interface WrittenFile {
 export function writeGeneratedFiles(
   dir: string,
   files: readonly GeneratedFile[],
-  options: TreeOptions & { readonly mode?: number; readonly readByOthers?: boolean },
+  options: TreeOptions & { readonly mode?: number | undefined; readonly readByOthers?: boolean | undefined },
 ): WrittenFile[] {
   stringArgument('writeGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
   generatedFilesArgument('writeGeneratedFiles', files);

@@ -58,11 +58,11 @@ export class FileWriteError extends Error {
 
 export interface WriteOptions {
   /** Where `-` goes. */
-  readonly stdout?: (text: string) => void;
+  readonly stdout?: ((text: string) => void) | undefined;
   /** Mode of a new file (default 0o644). */
-  readonly mode?: number;
+  readonly mode?: number | undefined;
   /** Where the line about a replaced file's narrowed mode goes (`warning: made FILE 0644: ...`; default: standard error). */
-  readonly warn?: (line: string) => void;
+  readonly warn?: ((line: string) => void) | undefined;
 }
 
 // A path that holds bytes that are not UTF-8, kept as U+DC80+byte (a --output

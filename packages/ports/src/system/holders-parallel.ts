@@ -24,11 +24,11 @@ export const PARALLEL_MIN_PROCESSES = 400;
 
 export interface ParallelScanOptions extends ScanOptions {
   /** Scan with perl(1) children from this many processes on (default PARALLEL_MIN_PROCESSES). */
-  minProcesses?: number;
+  minProcesses?: number | undefined;
   /** Run two at once only when a core looks idle, else one (default true). */
-  requireIdleCore?: boolean;
+  requireIdleCore?: boolean | undefined;
   /** The perl(1) to run (default /usr/bin/perl, else /bin/perl; never looked up through PATH), or false: scan in Node only. */
-  perl?: string | false;
+  perl?: string | false | undefined;
 }
 
 /** Every option of the parallel scans, one per key of ParallelScanOptions (the compiler holds the two together). */

@@ -17,11 +17,11 @@ export interface HolderScan {
 }
 
 export interface ScanOptions {
-  procRoot?: string;
+  procRoot?: string | undefined;
   /** Skip these PIDs (e.g. the caller itself); default none. */
-  skip?: ReadonlySet<number>;
+  skip?: ReadonlySet<number> | undefined;
   /** Scan only these PIDs (does one of them still hold the socket?); default every process under procRoot. */
-  pids?: readonly number[];
+  pids?: readonly number[] | undefined;
   /**
    * 'every': also read the fd tables of the threads of every multi-threaded
    * process, not only of a process whose leader exited. A thread may have an fd
@@ -33,7 +33,7 @@ export interface ScanOptions {
    * EVERY_THREAD_SCAN_MS (see scanEveryThread). For a socket whose holder the
    * common scan did not find. Default: leaders that exited only.
    */
-  threads?: 'every';
+  threads?: 'every' | undefined;
 }
 
 /** Every option of scanSocketHolders, one per key of ScanOptions (the compiler holds the two together). */

@@ -29,31 +29,31 @@ export interface Snapshot {
 
 export interface SnapshotOptions {
   /** Only listeners on these ports (much faster: the fd scan is skipped when none listen). */
-  ports?: Iterable<number>;
-  procRoot?: string;
+  ports?: Iterable<number> | undefined;
+  procRoot?: string | undefined;
   /**
    * The LISTEN sockets (already filtered to `ports`) when the caller has just
    * read them: reused instead of reading /proc/net/tcp{,6} again, which costs
    * about 2 ms a table on a large hash. Each entry is checked (address, family, port, inode, uid).
    */
-  sockets?: readonly ListenSocket[];
+  sockets?: readonly ListenSocket[] | undefined;
   /**
    * 'udp': the UDP sockets bound to `ports` (UDP has no listening: a bound
    * socket holds the port) instead of TCP LISTEN sockets. Needs `ports`. 'tcp' or left out: TCP;
    * anything else is a TypeError.
    */
-  transport?: Transport;
+  transport?: Transport | undefined;
   /** snapshot() only: on a machine with many processes, read the fds with perl(1) children, two at once where a core is free (see holders-parallel.ts). */
-  parallel?: boolean;
+  parallel?: boolean | undefined;
   /** 'every': read every thread's fd table too (see ScanOptions.threads): for a socket whose holder was not found. */
-  threads?: 'every';
+  threads?: 'every' | undefined;
   /**
    * snapshot() with `sockets` only: the holders are read by this scan, started
    * earlier (startSocketHoldersParallel) when the sockets were seen, instead
    * of one started now; it is stopped when no socket is given. Its own options
    * (procRoot, threads) are the ones it was started with.
    */
-  holderScan?: StartedHolderScan;
+  holderScan?: StartedHolderScan | undefined;
 }
 
 /**

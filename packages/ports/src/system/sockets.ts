@@ -53,9 +53,9 @@ export function parseProcNetTcp(text: string, family: SocketFamily, ports?: Read
 
 export interface ReadSocketsOptions {
   /** Only sockets listening on these ports. */
-  ports?: Iterable<number>;
+  ports?: Iterable<number> | undefined;
   /** Where /proc is (tests); defaults to `/proc`. */
-  procRoot?: string;
+  procRoot?: string | undefined;
 }
 
 /** Every option of the socket readers, one per key of ReadSocketsOptions (the compiler holds the two together). */
