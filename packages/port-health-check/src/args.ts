@@ -42,7 +42,12 @@ export const FLAGS = {
   format: { type: 'string', value: 'FORMAT', selectsJson: 'json', help: `${FORMATS.join(', ')} (default: text; prometheus: node_exporter's textfile format)` },
   output: { type: 'string', value: 'FILE', help: 'write the report to FILE atomically; stdout then shows the problems only' },
   service: { type: 'string', multiple: true, value: 'ID', help: 'check only this service (repeat, or separate ids with commas)' },
-  'claim-port': { type: 'string', multiple: true, value: 'PATH', help: 'also count PATH as claim-port in ExecStartPre= (repeatable)' },
+  'claim-port': {
+    type: 'string',
+    multiple: true,
+    value: 'PATH',
+    help: 'also count PATH (absolute, or a name systemd looks up) as claim-port in ExecStartPre= (repeatable)',
+  },
   'no-firewall': {
     type: 'boolean',
     help: [
@@ -122,6 +127,12 @@ export function parseArgs(argv: readonly string[]): Request {
   if (values.quiet && format !== 'text' && (values.output === undefined || values.output === '-'))
     return fail(
       `--quiet is for the text report; with --format ${format} write the report with --output FILE (stdout then shows only the problems) or leave --quiet out`,
+    );
+  // A unit line names claim-port by an absolute path or a bare name (systemd looks it up); a relative path with a slash no unit that loads can name.
+  const relative = (values['claim-port'] ?? []).find((path) => !path.startsWith('/') && path.includes('/'));
+  if (relative !== undefined)
+    return fail(
+      `--claim-port ${quoteValue(relative)} is a relative path, which systemd refuses in ExecStartPre=; give an absolute path, or a command name without a slash (looked up as systemd looks it up)`,
     );
   const empty = (values.service ?? []).find((value) => !value.split(',').some((id) => id.trim() !== ''));
   if (empty !== undefined) return fail(`--service ${quoteValue(empty)} names no service; give ids separated by commas`);

@@ -20,12 +20,16 @@ import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
 import {
   claimLines,
+  execKey,
+  execSearch,
+  isBareCommand,
   listUnitDirs,
   loadUnit,
   mergeUnitWithEnvironmentFiles,
   readInterpreter,
   readSocketUnits,
   unitSearchPath,
+  type ExecSearch,
   type SearchPath,
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
@@ -71,19 +75,24 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
-  const paths = new Set(claims.flatMap((claim) => claim.lines.map((line) => line.argv[0]!)));
   // Socket activation only matters where claim-port runs: PID 1 would hold the port it must free.
   const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
-  // Each claim-port with the PATHs systemd would give the units that run it (its #! line's interpreter is looked up there).
-  const searchPaths = new Map<string, Map<string, SearchPath>>([...paths].map((path) => [path, new Map()]));
+  // Each claim-port (a path, or a bare name with the directories systemd looks it up in: execKey) with the
+  // PATHs systemd would give the units that run it (its #! line's interpreter is looked up there).
+  const wanted = new Map<string, { command: string; search: ExecSearch; byValue: Map<string, SearchPath> }>();
   for (const { unit, lines } of claims) {
     const searchPath = unitSearchPath(unit);
     for (const line of lines) {
-      const byValue = searchPaths.get(line.argv[0]!)!;
-      if (!byValue.has(searchPath.value)) byValue.set(searchPath.value, searchPath);
+      const command = line.argv[0]!;
+      const key = execKey(command, unit);
+      const entry = wanted.get(key) ?? { command, search: execSearch(unit), byValue: new Map() };
+      wanted.set(key, entry);
+      if (!entry.byValue.has(searchPath.value)) entry.byValue.set(searchPath.value, searchPath);
     }
   }
-  const executables = new Map<string, ExecutableFacts>([...searchPaths].map(([path, byValue]) => [path, readExecutable(root, path, [...byValue.values()])]));
+  const executables = new Map<string, ExecutableFacts>(
+    [...wanted].map(([key, { command, search, byValue }]) => [key, readExecutable(root, command, search, [...byValue.values()])]),
+  );
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
   const listenerView = { registry: options.registry, units: unitMap, sockets };
@@ -382,9 +391,33 @@ function readGoGlob(root: string, pattern: string, budget: number): PrometheusFi
   return { files };
 }
 
-/** Whether `path` exists and is executable under `root`; of one that is, what its #! line runs under each of `searchPaths`. */
-function readExecutable(root: string, path: string, searchPaths: readonly SearchPath[]): ExecutableFacts {
-  if (!path.startsWith('/')) return { path, exists: false, executable: false, problem: `"${path}" is not an absolute path (systemd needs one)` };
+/**
+ * The file systemd runs for `command` under `root`, and whether it exists and
+ * is executable; of one that is, what its #! line runs under each of
+ * `searchPaths`. A bare name is looked up as systemd does (find_executable_full):
+ * the first executable regular file in `search`'s directories; when none is,
+ * the first file of that name at all, or a directory it could not look in (so
+ * the check can say what is wrong), else none (`exists: false`, with the directories searched).
+ */
+function readExecutable(root: string, command: string, search: ExecSearch, searchPaths: readonly SearchPath[]): ExecutableFacts {
+  if (!isBareCommand(command)) {
+    // Unreachable from a unit that loads (systemd refuses a relative path with a slash: loadUnit says so).
+    if (!command.startsWith('/'))
+      return { path: command, exists: false, executable: false, problem: 'it is neither an absolute path nor a command name without a slash' };
+    return readExecutableAt(root, command, searchPaths);
+  }
+  let first: ExecutableFacts | undefined;
+  for (const dir of search.dirs) {
+    const facts = { ...readExecutableAt(root, `${dir.replace(/\/+$/, '')}/${command}`, searchPaths), name: command, searched: search };
+    // As systemd: a file there that cannot run, or a directory it cannot look in, is passed over.
+    if (facts.exists && facts.executable && !facts.problem) return facts;
+    if (first === undefined && (facts.exists || facts.problem)) first = facts;
+  }
+  return first ?? { path: command, name: command, searched: search, exists: false, executable: false };
+}
+
+/** Whether `path` (absolute) exists and is executable under `root`; of one that is, what its #! line runs under each of `searchPaths`. */
+function readExecutableAt(root: string, path: string, searchPaths: readonly SearchPath[]): ExecutableFacts {
   try {
     const info = statSync(hostPath(root, path));
     if (!info.isFile()) return { path, exists: true, executable: false, notRegular: true };

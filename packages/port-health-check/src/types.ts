@@ -105,12 +105,15 @@ export interface KernelFacts {
   readonly problem?: string;
 }
 
-import type { InterpreterLookup, RelatedSocket, UnitFacts } from '@dsa110/ports/systemd';
+import type { ExecSearch, InterpreterLookup, RelatedSocket, UnitFacts } from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {
-  /** As named in the unit (absolute path on the machine). */
+  /** The file systemd runs: as named in the unit (an absolute path on the machine), or the one a bare name is found at (the name itself when none is). */
   readonly path: string;
+  /** The bare name the unit gives (`claim-port`), which systemd looks up in `searched`'s directories; undefined for a path. */
+  readonly name?: string;
+  readonly searched?: ExecSearch;
   readonly exists: boolean;
   readonly executable: boolean;
   /** It exists but is not a regular file (a FIFO, a directory, a device): nothing systemd can run, whatever its mode. */

@@ -145,6 +145,11 @@ describe('parseArgs', () => {
     [['--service', ','], '--service "," names no service; give ids separated by commas'],
     [['--service', ' , '], '--service " , " names no service; give ids separated by commas'],
     [['--claim-port='], '--claim-port needs a non-empty value'],
+    // No unit that loads names a relative path with a slash (systemd refuses it), so it could only ever match nothing.
+    [
+      ['--claim-port', 'bin/cp-x'],
+      '--claim-port "bin/cp-x" is a relative path, which systemd refuses in ExecStartPre=; give an absolute path, or a command name without a slash (looked up as systemd looks it up)',
+    ],
     [['--x\n\u001b[31mforged'], 'unknown option --x\\n\\e[31mforged; see port-health-check --help'],
     // --help and --version do not hide a mistake in the options, wherever they stand (as in claim-port and ports).
     [['-h', '--bogus'], 'unknown option --bogus; see port-health-check --help'],
@@ -152,6 +157,10 @@ describe('parseArgs', () => {
     [['--version', '--bogus'], 'unknown option --bogus; see port-health-check --help'],
   ])('refuses %j with one clear message', (argv, message) => {
     expect(parseArgs(argv)).toEqual({ kind: 'error', message });
+  });
+
+  it('takes a --claim-port command name without a slash, as a unit line may give it', () => {
+    expect(parseArgs(['--claim-port', 'cp-x', '--claim-port', '/opt/bin/cp-y'])).toMatchObject({ kind: 'run', claimPortPaths: ['cp-x', '/opt/bin/cp-y'] });
   });
 });
 

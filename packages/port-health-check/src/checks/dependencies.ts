@@ -3,8 +3,11 @@
 // must exist (under --root) and be executable, or the unit fails to start;
 // and what its #! line runs (`#!/usr/bin/env node`) must be found in the PATH
 // systemd gives the unit (its Environment=PATH=, ExecSearchPath=, else systemd's default), not
-// only in an operator's shell.
-import { claimLines, interpreterProblem, unitSearchPath, where } from '@dsa110/ports/systemd';
+// only in an operator's shell. A claim-port named without a path is the file
+// systemd finds for it (its built-in search path, or the unit's ExecSearchPath=;
+// gather looks), judged as a path would be.
+import { escapeText } from '@dsa110/ports';
+import { claimLines, describeExecSearch, execKey, interpreterProblem, unitSearchPath, where } from '@dsa110/ports/systemd';
 import type { CheckResult, Facts } from '../types.js';
 
 export function checkDependencies(facts: Facts): CheckResult[] {
@@ -22,7 +25,7 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     results.push({ check: 'dependencies', severity: 'ok', reason: '/proc is readable: every socket owner can be seen' });
   }
 
-  // Each claim-port path once, naming the first unit line that calls it; and, by each PATH the calling units get, the first of those.
+  // Each claim-port (path, or bare name and where systemd looks it up: execKey) once, naming the first unit line that calls it; and, by each PATH the calling units get, the first of those.
   const callers = new Map<string, { service: string; at: string; bySearchPath: Map<string, { service: string; at: string }> }>();
   for (const service of facts.services) {
     const unit = service.robust && service.systemd ? facts.units.get(service.systemd.unit) : undefined;
@@ -30,15 +33,20 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     const searchPath = unitSearchPath(unit).value;
     for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
       const caller = { service: service.id, at: where(line) };
-      const known = callers.get(line.argv[0]!) ?? { ...caller, bySearchPath: new Map() };
-      callers.set(line.argv[0]!, known);
+      const key = execKey(line.argv[0]!, unit);
+      const known = callers.get(key) ?? { ...caller, bySearchPath: new Map() };
+      callers.set(key, known);
       if (!known.bySearchPath.has(searchPath)) known.bySearchPath.set(searchPath, caller);
     }
   }
   const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
-  for (const [path, caller] of callers) {
-    const executable = facts.executables.get(path);
-    const describe = (by: { service: string; at: string }) => `claim-port ${path} (called by ${by.service} in ${by.at})`;
+  for (const [key, caller] of callers) {
+    const executable = facts.executables.get(key);
+    // A bare name: the file systemd found for it, and the name the line gives; none found, the name alone.
+    const name = executable?.name;
+    const shown = name === undefined ? ` ${key}` : executable!.exists || executable!.problem ? ` ${escapeText(executable!.path)}` : '';
+    const describe = (by: { service: string; at: string }) =>
+      `claim-port${shown} (called by ${by.service} in ${by.at}${name === undefined ? '' : ` as ${escapeText(name)}`})`;
     const base = describe(caller);
     const result = (severity: CheckResult['severity'], reason: string, by: { service: string; at: string } = caller): CheckResult => ({
       check: 'dependencies',
@@ -49,7 +57,15 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     });
     if (!executable) results.push(result('unknown', `${base}: not looked at`));
     else if (executable.problem) results.push(result('unknown', `${base}: ${executable.problem}`));
-    else if (!executable.exists) results.push(result('error', `${base} does not exist${shownRoot}; install @dsa110/claim-port there`));
+    else if (!executable.exists)
+      results.push(
+        result(
+          'error',
+          executable.searched === undefined
+            ? `${base} does not exist${shownRoot}; install @dsa110/claim-port there`
+            : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)}); install @dsa110/claim-port there`,
+        ),
+      );
     else if (executable.notRegular)
       results.push(
         result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); install @dsa110/claim-port there`),

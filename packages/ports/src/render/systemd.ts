@@ -56,7 +56,10 @@ export function execArgumentProblem(text: string): string | undefined {
  * `;` are written quoted and escaped.
  */
 export function claimPortPathProblem(path: string): string | undefined {
-  if (!path.startsWith('/')) return 'it must be an absolute path (systemd runs it without a search path)';
+  // The lines written name the exact file: a bare name would be looked up in systemd's own search path
+  // (/usr/local/sbin ... /bin, or ExecSearchPath=), not the one this shell has.
+  if (!path.startsWith('/'))
+    return "it must be an absolute path (the lines written name the exact file; systemd would look a bare name up in its own search path, not this shell's PATH)";
   const problem = execArgumentProblem(path);
   if (problem) return problem;
   if (/["'\\]/.test(path))

@@ -56,5 +56,6 @@ export { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
 export { readEnvironmentFiles, mergeUnitWithEnvironmentFiles, environmentDoubt, environmentFileFindings, claimVariables } from './environment-files.js';
 export { listenPort, parseSocketUnit, readSocketUnits, type RelatedSocket, type SocketListen, type SocketUnit } from './socket-units.js';
 export { SYSTEMD_DEFAULT_PATH, interpreterProblem, readInterpreter, unitSearchPath, type InterpreterLookup, type SearchPath } from './interpreter.js';
+export { SYSTEMD_EXEC_SEARCH_PATH, describeExecSearch, execKey, execSearch, isBareCommand, type ExecSearch } from './exec-search.js';
 export { socketConflicts, type SocketConflict, type SocketConflictExpectation } from './socket-conflict.js';
 export type { ClearedAt, EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from './types.js';
