@@ -99,10 +99,12 @@ describe('claimPort from JavaScript', () => {
     expect(lines).toEqual([]);
   });
 
-  it('names a misspelt option near none as unknown, and takes every key of ClaimOptions, the test hooks included', async () => {
+  it("names a misspelt option near none as unknown (one that starts an option's name, that one), and takes every key of ClaimOptions, the test hooks included", async () => {
     const port = unusedPort();
     await expect(untyped(port, { dryRun: true, bogus: 1 })).rejects.toThrow(/^claimPort: unknown option "bogus"; it takes \{ dryRun\?, /);
-    await expect(untyped(port, { dryRun: true, timeout: 5 })).rejects.toThrow(/^claimPort: unknown option "timeout"; it takes /);
+    await expect(untyped(port, { dryRun: true, timeout: 5 })).rejects.toThrow(
+      /^claimPort: unknown option "timeout" \(did you mean "timeoutSeconds"\?\); it takes /,
+    );
     // Each documented option, and the hooks the README leaves out, is a key it knows (a value of the wrong type says so, not "unknown").
     for (const key of [
       'force',

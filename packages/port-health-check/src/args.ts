@@ -7,7 +7,18 @@
 // (test/args.test.ts). Pure: argv in, a request or one clear usage error out
 // (the CLI exits 64, EX_USAGE, on it).
 import { quoteValue } from '@dsa110/ports';
-import { EXIT_USAGE, fileSystemPath, formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, useColor, type Flags, type Parsed } from '@dsa110/ports/cli';
+import {
+  EXIT_USAGE,
+  fileSystemPath,
+  formatFlags,
+  parseCommandLine,
+  STANDARD_OPTIONS,
+  tidyDirectory,
+  UsageError,
+  useColor,
+  type Flags,
+  type Parsed,
+} from '@dsa110/ports/cli';
 
 export { useColor };
 
@@ -147,7 +158,7 @@ export function parseArgs(argv: readonly string[]): Request {
   return {
     kind: 'run',
     ...(values.registry !== undefined && { registry: values.registry }),
-    ...(values.root !== undefined && { root: values.root }),
+    ...(values.root !== undefined && { root: tidyDirectory(values.root) }),
     format: format as Format,
     ...(values.output !== undefined && { output: values.output }),
     ...(services.length > 0 && { services }),

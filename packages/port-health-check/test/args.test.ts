@@ -88,6 +88,21 @@ describe('parseArgs', () => {
     });
   });
 
+  it('takes --root without repeated or trailing slashes, as messages show it (was: `///etc/systemd/system`), and `//` as /', () => {
+    const root = (given: string) => {
+      const request = parseArgs(['--root', given]);
+      return request.kind === 'run' ? request.root : request;
+    };
+    expect([root('//'), root('/'), root('/srv/img/'), root('/srv//img//'), root('img/'), root('/srv/../img')]).toEqual([
+      '/',
+      '/',
+      '/srv/img',
+      '/srv/img',
+      'img',
+      '/srv/../img', // the kernel resolves `..` (after a link it is not lexical)
+    ]);
+  });
+
   it('refuses --quiet with a JSON or Prometheus report on stdout: a whole document is never trimmed, nor --quiet ignored', () => {
     const message = (format: string) =>
       `--quiet is for the text report; with --format ${format} write the report with --output FILE (stdout then shows only the problems) or leave --quiet out`;

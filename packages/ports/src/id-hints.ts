@@ -96,14 +96,22 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
 /**
  * The hint for a reserved id that is not one (`ports free ID`), empty when
  * none fits: what to run for a service id, the id of the range that holds a
- * port (`3215`) or has a name (`Dashboard fallback ports`), else the nearest
- * reserved id (a typo).
+ * port (`3215`) or has a name (`Dashboard fallback ports`), claim-port for any
+ * other port (`8000`: to free a port in use), else the nearest reserved id (a
+ * typo).
  */
 export function reservedIdHint(input: string, registry: IdFacts): string {
   if (registry.services.some((service) => service.id === input)) return ` ("${input}" is a service: "ports get ${input}" prints its port)`;
   const port = PORT.exec(input);
   const ranges = port ? rangesOf(Number(port[1]), registry) : [];
   if (ranges.length > 0) return ` (port ${port![1]}${port![2] ? `/${port![2]}` : ''} is in ${giveId('reserved range', ranges)})`;
+  // `ports free 8000` read as kill-port's `free port 8000`: that is claim-port's work.
+  if (port) {
+    const shown = `${Number(port[1])}${port[2] ? `/${port[2]}` : ''}`;
+    const owners = registry.services.filter((service) => service.port === Number(port[1]) && (port[2] === undefined || service.transport === port[2]));
+    const whose = owners.length > 0 ? `port ${shown} ${owners.length === 1 ? 'belongs to service' : 'belongs to services'} ${quoted(owners)}; ` : '';
+    return ` (${whose}to free port ${shown} from what holds it, run as root: claim-port ${shown})`;
+  }
   const named = byName(input, registry.reserved);
   if (named.length > 0) return ` (the name of ${giveId('reserved range', named)})`;
   return didYouMean(

@@ -50,8 +50,28 @@ function distanceWithin(a: string, b: string, max: number): { distance: number; 
   return { distance: previous[b.length]!, cells };
 }
 
-/** The nearest candidate, if it is near enough to be a plausible typo. */
+/** The shortest input that a longer candidate is suggested for because it starts with it: `prom` for `prometheus`. */
+const MIN_PREFIX = 3;
+
+/**
+ * The one candidate that starts with the input (at least MIN_PREFIX
+ * characters), as a person shortens a long id (`prom`, `vite-d`: nearer by
+ * edits to `vite`, but only `vite-default` goes on from it); else the nearest
+ * candidate, if it is near enough to be a plausible typo. Case is ignored.
+ */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
+  return onlyExtension(input, candidates) ?? nearest(input, candidates);
+}
+
+/** The one candidate that starts with `input` (case ignored), when exactly one does. */
+function onlyExtension(input: string, candidates: readonly string[]): string | undefined {
+  if (input.length < MIN_PREFIX || input.length > MAX_SUGGESTED_INPUT) return undefined;
+  const lower = input.toLowerCase();
+  const extending = candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower));
+  return extending.length === 1 ? extending[0] : undefined;
+}
+
+function nearest(input: string, candidates: readonly string[]): string | undefined {
   if (input.length > MAX_SUGGESTED_INPUT) return undefined;
   const limit = Math.max(2, Math.floor(input.length / 3));
   const lower = input.toLowerCase();

@@ -32,6 +32,19 @@ describe('did-you-mean', () => {
     expect([editDistance('kitten', 'sitting'), editDistance('', 'abc'), editDistance('same', 'same')]).toEqual([3, 3, 0]);
   });
 
+  it('names the one id that starts with what was typed (`prom`), when no id is a near typo; not two, nor from under three characters', () => {
+    const ids = ['api', 'grafana', 'nginx', 'prometheus', 'redis', 'vite', 'vite-default'];
+    expect(closest('prom', ids)).toBe('prometheus');
+    expect(closest('PROMETH', ids)).toBe('prometheus');
+    expect(closest('graf', ids)).toBe('grafana'); // also a near typo: the same answer
+    expect(closest('vite-d', ids)).toBe('vite-default');
+    expect(closest('vite-p', ['vite-default', 'vite-preview'])).toBe('vite-preview');
+    expect(closest('vite-', ['vite-default', 'vite-preview'])).toBeUndefined(); // two go on from it, neither near
+    expect(closest('pr', ['prometheus'])).toBeUndefined();
+    expect(closest('redis-server', ids)).toBeUndefined(); // longer than any id: no prefix of one
+    expect(() => parseRegistry(minimalRegistry).service('red')).toThrow(/^unknown service "red" \(did you mean "redis"\?\)/);
+  });
+
   it('registry.service() of a 10-million-character id answers at once (it took 10 s), with no hint', async () => {
     const registry = await loadRegistry({ env: {} });
     const { error, ms } = await timed(() => registry.service('a'.repeat(1e7) as never));

@@ -254,7 +254,7 @@ describe('a broken registry is rejected with line and column', () => {
     const text = withLine(16, '    port: 8000', withLine(15, '    group: prod', withLine(22, '    processes: [redis-server]\n    colour: red')));
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
-      '15:12 services.redis.group: must be one of production, monitoring, development (got "prod")',
+      '15:12 services.redis.group: must be one of production, monitoring, development (got "prod") (did you mean "production"?)',
       '16:11 services.redis.port: port 8000/tcp is already used by service "api"',
       '23:5 services.redis.colour: unknown key "colour"',
     ]);

@@ -81,6 +81,7 @@ import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
+import { tidyDirectory } from '../../cli-kit/conventions.js';
 import { regenerateCommand } from '../regenerate.js';
 
 /** Why a path written into a unit file must be UTF-8. */
@@ -112,7 +113,8 @@ export const command = defineCommand({
 });
 
 export async function run(context: Context): Promise<Outcome> {
-  const { out, root, check } = context.values as { out?: string; root?: string; check?: boolean };
+  const { out, root: givenRoot, check } = context.values as { out?: string; root?: string; check?: boolean };
+  const root = givenRoot === undefined ? undefined : tidyDirectory(givenRoot);
   const claimPort = (context.values['claim-port'] as string | undefined) ?? DEFAULT_CLAIM_PORT;
   const problem = claimPortPathProblem(claimPort);
   if (problem) throw new UsageError(`ports systemd: --claim-port ${quoteValue(claimPort)}: ${problem}`);

@@ -188,6 +188,17 @@ describe('ports free', () => {
     expect((await ports(['free', 'Alternative API port'])).stderr).toContain(' (the name of reserved range "api-alt": give its id, "api-alt");');
   });
 
+  it('a port outside every range (`ports free 8000`, as kill-port frees one) is pointed at claim-port, naming the service it belongs to', async () => {
+    expect(await ports(['free', '8000'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ports free: no reserved range "8000" (port 8000 belongs to service "api"; to free port 8000 from what holds it, run as root: claim-port 8000); reserved ids: api-alt, dashboard-fallback\n',
+    });
+    expect((await ports(['free', '6379/udp'])).stderr).toContain(' (to free port 6379/udp from what holds it, run as root: claim-port 6379/udp);'); // redis is TCP
+    expect((await ports(['free', '12345'])).stderr).toContain(' (to free port 12345 from what holds it, run as root: claim-port 12345);');
+  });
+
   // As nobody (setpriv needs root), where ports below 1024 need privileges: not "in use".
   const unprivilegedStart = (() => {
     try {

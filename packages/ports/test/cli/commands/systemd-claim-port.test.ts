@@ -34,6 +34,10 @@ describe('ports systemd: the claim-port it wires', () => {
     expect(warnings(run)).toEqual([
       `warning: ${CLAIM}, the claim-port the units run, does not exist under ${root}: systemd fails to start each unit that claims its port; install @dsa110/claim-port there (npm install -g @dsa110/claim-port), or pass --claim-port PATH naming the one installed, and run \`ports systemd\` again`,
     ]);
+    // Given with a trailing slash (a shell's completion adds one), or doubled: the same root, named as given without them.
+    const slashed = await ports(['systemd', '--root', `${root}//`]);
+    expect(warnings(slashed)).toEqual(warnings(run));
+    expect(slashed.stdout).toContain(`${root}/etc/systemd/system/redis-server.service.d/claim-port.conf`);
     // Not executable: said too.
     const plain = stagedRoot({ 'usr/local/bin/claim-port': { text: 'x', mode: 0o644 } });
     expect(warnings(await ports(['systemd', '--root', plain]))).toEqual([
