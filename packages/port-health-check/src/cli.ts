@@ -8,7 +8,7 @@ import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
 import { renderJson, renderJsonProblems } from './report/json.js';
 import { renderPrometheus } from './report/prometheus.js';
-import { renderText } from './report/text.js';
+import { renderText, textLines } from './report/text.js';
 import type { HealthReport } from './report.js';
 import { FileWriteError, writeOutputFile } from '@dsa110/ports/files';
 import { statSync } from 'node:fs';
@@ -69,12 +69,20 @@ async function run(request: RunRequest, io: Io, env: Env, onReportWritten: () =>
     throw error;
   }
   const color = useColor(io.stdoutIsTTY, env);
+  // Text on stdout goes line by line with each line's journal priority (a timer's run: `journalctl -p warning`).
+  const printText = (options: { color: boolean; quiet: boolean }) => {
+    for (const line of textLines(report, options)) io.out(`${line.text}\n`, line.level);
+  };
+  if (request.format === 'text' && !request.output) {
+    printText({ color, quiet: request.quiet });
+    return report.exitCode;
+  }
   const rendered =
     request.format === 'json'
       ? renderJson(report)
       : request.format === 'prometheus'
         ? renderPrometheus(report)
-        : renderText(report, { color: request.output ? false : color, quiet: request.quiet });
+        : renderText(report, { color: false, quiet: request.quiet });
   if (request.output) {
     try {
       // `-` is stdout; a regular file is replaced atomically, a device (/dev/null) or FIFO written in place.
@@ -87,7 +95,8 @@ async function run(request: RunRequest, io: Io, env: Env, onReportWritten: () =>
       return fail(io, json, `cannot write ${escapeText(request.output)}: ${error.reason}`, EXIT.failed);
     }
     // stdout then shows the problems only: as lines, or with --json as one JSON object (never text a script's JSON parser chokes on).
-    io.out(json ? renderJsonProblems(report, request.output) : renderText(report, { color, quiet: true }));
+    if (json) io.out(renderJsonProblems(report, request.output));
+    else printText({ color, quiet: true });
   } else {
     io.out(rendered);
   }

@@ -2,7 +2,7 @@
 // starts with its level (`<3>` an error, `<4>` a warning), so `journalctl -p err`
 // shows a check that could not run. Only where $JOURNAL_STREAM names the bin's
 // own stderr (a real file here, or a socket), never on a redirected stderr.
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,32 @@ describe('port-health-check with stderr on the journal', () => {
     expect(run.stderr).toBe(`<4>port-health-check: warning: made ${file} 0644: it was writable by its group and others (mode 0666)\n`);
     expect(run.stdout).toMatch(/^error: /m);
     expect(run.stdout).not.toMatch(/<\d>/);
+  });
+
+  it("with stdout on the journal too (a unit's default), each problem line has its level: journalctl -p warning shows a timer's findings", async () => {
+    const broken = await scenario({ broken: true });
+    const file = join(tempDir(), 'dsa110_ports.prom');
+    const args = ['--registry', broken.registryPath, '--root', broken.root, '--no-firewall'];
+    // The timer's unit: the report to the textfile, the problems on stdout.
+    const timer = runWithStderrFile(bin, [...args, '--format', 'prometheus', '--output', file], 'stderr', { sameFile: true });
+    expect(timer.code).toBe(1);
+    const lines = timer.stderr.trimEnd().split('\n');
+    for (const line of lines) expect(line, timer.stderr).toMatch(/^(<3>error: |<4>warning: |<5>unknown: )/);
+    expect(lines).toContainEqual(expect.stringMatching(/^<3>error: \[access\] redis /));
+    expect(readFileSync(file, 'utf8')).not.toMatch(/<\d>/); // the metrics are a document: as they are
+    // By hand under a unit (`systemd-run port-health-check`): the whole text report, every line with its level.
+    const full = runWithStderrFile(bin, args, 'stderr', { sameFile: true });
+    expect(full.code).toBe(1);
+    const report = full.stderr.trimEnd().split('\n');
+    expect(report[0]).toMatch(/^<6>PORT +SERVICE/);
+    expect(report).toContainEqual(expect.stringMatching(/^<3>Errors \(1\)$/));
+    expect(report.at(-1)).toMatch(/^<3>port-health-check: 1 error, .*: exit 1$/);
+    // JSON on the journal's stdout is left as it is.
+    const json = runWithStderrFile(bin, [...args, '--json'], 'stderr', { sameFile: true });
+    expect(JSON.parse(json.stderr)).toMatchObject({ exitCode: 1 });
+    // stdout elsewhere (a pipe) while stderr is the journal: plain lines.
+    const piped = runWithStderrFile(bin, args, 'stderr');
+    expect(piped.stdout).not.toMatch(/<\d>/);
   });
 
   it("a usage error is <3> on a socket named by $JOURNAL_STREAM, as the journal's stream is one", async () => {

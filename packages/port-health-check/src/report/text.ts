@@ -4,6 +4,7 @@
 // mail). Colour only when asked (the CLI asks on a TTY without NO_COLOR).
 import { escapeText, oneLine, optionsArgument, quoteValue } from '@dsa110/ports';
 import { reportArgument } from './argument.js';
+import { EXIT } from '../exit-code.js';
 import { plural } from '../label.js';
 import type { HealthReport, ServiceRow } from '../report.js';
 import { PROBLEM_SEVERITIES, type CheckResult, type ProcessFacts, type Severity } from '../types.js';
@@ -20,18 +21,49 @@ const TEXT_OPTION_KEYS = Object.keys(TEXT_OPTIONS);
 const COLORS: Readonly<Record<Severity, string>> = { ok: '32', info: '36', unknown: '35', warning: '33', error: '31' };
 const HEADINGS: Readonly<Record<Severity, string>> = { error: 'Errors', warning: 'Warnings', unknown: 'Unknown', info: 'Info', ok: 'Passed' };
 
+/**
+ * A line's priority in the journal (the bin's stdout under a unit is one): syslog's levels, as @dsa110/ports/cli's Severity
+ * names them. Written out, not imported from the internal CLI kit, so the published types stand alone; test/report/text.test.ts
+ * ties the two.
+ */
+export type JournalLevel = 'error' | 'warn' | 'notice' | 'info';
+
+/** A line of the text report (without its newline) and the journal priority of what it says. */
+export interface TextLine {
+  readonly text: string;
+  readonly level: JournalLevel;
+}
+
+/** A finding's priority: an error `err`, a warning `warning`, what could not be checked `notice`, the rest `info`. */
+const LEVELS: Readonly<Record<Severity, JournalLevel>> = { error: 'error', warning: 'warn', unknown: 'notice', info: 'info', ok: 'info' };
+
 export function renderText(report: HealthReport, options?: TextOptions): string {
   reportArgument('renderText', report);
   options = optionsArgument('renderText', options, TEXT_OPTION_KEYS);
+  const lines = textLines(report, options);
+  return lines.length ? `${lines.map((line) => line.text).join('\n')}\n` : '';
+}
+
+/**
+ * renderText's lines, each with its journal priority, for the CLI to write
+ * (where stdout is the journal each then starts with its level, so
+ * `journalctl -p warning` shows the problems a timer's run found): a problem
+ * line and its group's heading have the problem's, the summary the exit
+ * code's (1 an error, 2 a warning), the table and the rest info.
+ */
+export function textLines(report: HealthReport, options: TextOptions = {}): TextLine[] {
   const paint = (severity: Severity, text: string) => (options.color ? `\x1b[${COLORS[severity]}m${text}\x1b[0m` : text);
   const bold = (text: string) => (options.color ? `\x1b[1m${text}\x1b[0m` : text);
-  const lines: string[] = [];
+  const lines: TextLine[] = [];
+  const info = (text: string) => lines.push({ text, level: 'info' });
 
   if (options.quiet) {
     for (const severity of PROBLEM_SEVERITIES) {
-      for (const result of report.results.filter((r) => r.severity === severity)) lines.push(`${paint(severity, severity)}: ${line(result)}`);
+      for (const result of report.results.filter((r) => r.severity === severity)) {
+        lines.push({ text: `${paint(severity, severity)}: ${line(result)}`, level: LEVELS[severity] });
+      }
     }
-    return lines.length ? `${lines.join('\n')}\n` : '';
+    return lines;
   }
 
   if (report.services.length > 0) {
@@ -39,23 +71,23 @@ export function renderText(report: HealthReport, options?: TextOptions): string 
     const header = ['PORT', 'SERVICE', 'STATE', 'OWNER', 'VERDICT'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const pad = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
-    lines.push(bold(pad(header)));
+    info(bold(pad(header)));
     for (const row of rows) {
       const verdict = row[4] as Severity;
-      lines.push(pad([...row.slice(0, 4), paint(verdict, verdict)]));
+      info(pad([...row.slice(0, 4), paint(verdict, verdict)]));
     }
-    lines.push('');
+    info('');
   }
 
   for (const severity of [...PROBLEM_SEVERITIES, 'info'] as const) {
     const results = report.results.filter((result) => result.severity === severity);
     if (results.length === 0) continue;
-    lines.push(paint(severity, `${HEADINGS[severity]} (${results.length})`));
-    for (const result of results) lines.push(`  ${line(result)}`);
-    lines.push('');
+    lines.push({ text: paint(severity, `${HEADINGS[severity]} (${results.length})`), level: LEVELS[severity] });
+    for (const result of results) lines.push({ text: `  ${line(result)}`, level: LEVELS[severity] });
+    info('');
   }
-  lines.push(summary(report, paint));
-  return `${lines.join('\n')}\n`;
+  lines.push({ text: summary(report, paint), level: report.exitCode === EXIT.errors ? 'error' : report.exitCode === EXIT.warnings ? 'warn' : 'info' });
+  return lines;
 }
 
 function line(result: CheckResult): string {

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { snapshot } from '@dsa110/ports/system';
-import { describe, expect, it } from 'vitest';
+import type { Severity as JournalSeverity } from '@dsa110/ports/cli';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { spawnListener } from '../../../../test-support/index.js';
 import { checkPorts } from '../../src/index.js';
-import { renderText } from '../../src/report/text.js';
+import { renderText, textLines, type JournalLevel } from '../../src/report/text.js';
 import { quietPort, registryText, tempDir } from '../helpers.js';
 import { scenario } from '../scenario.js';
 
@@ -59,6 +60,35 @@ describe('text report', () => {
     expect(() => untyped(report, { colour: true })).toThrow(
       new TypeError('renderText: unknown option "colour" (did you mean "color"?); it takes { color?, quiet? }'),
     );
+  });
+
+  it("gives each line the journal priority of what it says: a problem's (and its heading's), the summary the exit code's, the rest info", async () => {
+    // The published type stands alone; it must stay the CLI kit's (io.out takes it).
+    expectTypeOf<JournalLevel>().toEqualTypeOf<JournalSeverity>();
+    const broken = await scenario({ broken: true });
+    const report = await checkPorts({ registry: broken.registryPath, root: broken.root });
+    const lines = textLines(report);
+    expect(lines.map((line) => line.text).join('\n') + '\n').toBe(renderText(report));
+    const levelOf = (pattern: RegExp) => [...new Set(lines.filter((line) => pattern.test(line.text)).map((line) => line.level))];
+    expect(levelOf(/^(Errors \(|  \[access\] redis)/)).toEqual(['error']);
+    expect(levelOf(/^(Info \(|  \[unknown-listeners\])/)).toEqual(['info']);
+    expect(levelOf(/^PORT|^\d+ +\S+ +/)).toEqual(['info']);
+    expect(lines.at(-1)).toEqual({ text: expect.stringMatching(/^port-health-check: 1 error, .*: exit 1$/), level: 'error' });
+    const unknown = lines.filter(
+      (line) => /^(Unknown \(|  \[)/.test(line.text) && report.results.some((r) => r.severity === 'unknown' && line.text.includes(r.reason)),
+    );
+    for (const line of unknown) expect(line.level).toBe('notice');
+    const quiet = textLines(report, { quiet: true });
+    expect(quiet.map((line) => [line.text.split(':')[0], line.level])).toEqual(
+      report.results
+        .filter((r) => r.severity === 'error' || r.severity === 'warning' || r.severity === 'unknown')
+        .sort((a, b) => ['error', 'warning', 'unknown'].indexOf(a.severity) - ['error', 'warning', 'unknown'].indexOf(b.severity))
+        .map((r) => [r.severity, ({ error: 'error', warning: 'warn', unknown: 'notice' } as Record<string, string>)[r.severity]]),
+    );
+    // A run with warnings only: the summary is a warning.
+    const warned = { ...report, exitCode: 2 as const };
+    expect(textLines(warned).at(-1)!.level).toBe('warn');
+    expect(textLines({ ...report, exitCode: 0 as const }).at(-1)!.level).toBe('info');
   });
 
   it('prints only the problems with --quiet, and nothing when all is well', async () => {

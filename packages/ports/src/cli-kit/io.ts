@@ -8,7 +8,13 @@ import { fdWriter } from './write.js';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Io {
-  out(text: string): void;
+  /**
+   * Text for stdout; with a severity, lines for people whose level the journal
+   * should keep (a health check's problem lines): where stdout is the journal,
+   * each line starts with its level, as on stderr. Without one (a document
+   * for a program: JSON, metrics), the text is written as it is.
+   */
+  out(text: string, severity?: Severity): void;
   /**
    * A line (or lines) for stderr, and how much it matters, said by the caller
    * (never guessed from the text): where stderr is the journal, each line
@@ -38,10 +44,10 @@ export interface ProcessIo extends Io {
   readonly outError: NodeJS.ErrnoException | undefined;
 }
 
-/** fd 2's device and inode, or undefined when it is closed. */
-function stderrId(): StreamId | undefined {
+/** A descriptor's device and inode, or undefined when it is closed. */
+function streamId(fd: 1 | 2): StreamId | undefined {
   try {
-    const { dev, ino } = fstatSync(2, { bigint: true });
+    const { dev, ino } = fstatSync(fd, { bigint: true });
     return { dev, ino };
   } catch {
     return undefined;
@@ -52,16 +58,18 @@ function stderrId(): StreamId | undefined {
  * The real stdout and stderr, through the one writer (back-pressure and EPIPE
  * handled). When stderr is the journal ($JOURNAL_STREAM names fd 2; one fstat,
  * only when the variable is set), each stderr line carries its level, `<3>`
- * for an error (journal.ts); stdout is written as given.
+ * for an error (journal.ts); when stdout is (fd 1, as under a unit by
+ * default), each line written with a severity does too, the rest as given.
  */
 export function processIo(env: Env = process.env): ProcessIo {
   const out = fdWriter(1);
   const err = fdWriter(2);
-  const journal = env.JOURNAL_STREAM ? isJournalStream(env.JOURNAL_STREAM, stderrId()) : false;
-  const levelled = journal ? journalLines() : undefined;
+  const journal = env.JOURNAL_STREAM;
+  const levelledErr = journal && isJournalStream(journal, streamId(2)) ? journalLines() : undefined;
+  const levelledOut = journal && isJournalStream(journal, streamId(1)) ? journalLines() : undefined;
   return {
-    out: (text) => out.write(text),
-    err: (text, severity) => err.write(levelled ? levelled(text, severity) : text),
+    out: (text, severity) => out.write(levelledOut ? levelledOut(text, severity) : text),
+    err: (text, severity) => err.write(levelledErr ? levelledErr(text, severity) : text),
     get stdoutIsTTY() {
       return isTerminal(1);
     },

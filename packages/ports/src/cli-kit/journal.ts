@@ -27,10 +27,12 @@ export interface StreamId {
 }
 
 /**
- * Whether stderr is the journal: `journalStream` ($JOURNAL_STREAM) is
- * "DEVICE:INODE" in decimal and names `stderr` (fd 2's fstat; undefined when
- * it could not be read). Anything else (unset, empty, malformed, another
- * stream) is false: no prefix.
+ * Whether stderr (or stdout: the same test with fd 1's fstat) is the journal:
+ * `journalStream` ($JOURNAL_STREAM) is "DEVICE:INODE" in decimal and names
+ * `stderr` (the descriptor's fstat; undefined when it could not be read).
+ * Anything else (unset, empty, malformed, another stream) is false: no prefix.
+ * Under a unit whose stdout and stderr both go to the journal (the default)
+ * they are one stream, which the variable names.
  */
 export function isJournalStream(journalStream: string | undefined, stderr: StreamId | undefined): boolean {
   if (stderr === undefined || journalStream === undefined) return false;
@@ -40,16 +42,22 @@ export function isJournalStream(journalStream: string | undefined, stderr: Strea
 
 /**
  * What adds the level to each line for the journal: called with each piece of
- * stderr in order, it returns the piece with `<N>` at the start of every line
+ * a stream in order, it returns the piece with `<N>` at the start of every line
  * (the first, and after each newline that more text follows), and nothing
  * inside a line, so no text in a message can make a level (values are escaped
  * to one line before they get here: oneLine, escapeText). A piece that goes on
- * with a line an earlier piece began gets no prefix there.
+ * with a line an earlier piece began gets no prefix there. A piece without a
+ * severity (stdout's JSON or metrics, a document for a program) is left as it
+ * is, and journald stores its lines as info.
  */
-export function journalLines(): (text: string, severity: Severity) => string {
+export function journalLines(): (text: string, severity: Severity | undefined) => string {
   let atLineStart = true;
   return (text, severity) => {
     if (text === '') return text;
+    if (severity === undefined) {
+      atLineStart = text.endsWith('\n');
+      return text;
+    }
     const level = LEVEL[severity];
     let result = '';
     let start = 0;

@@ -69,9 +69,18 @@ describe('journalLines: the level at the start of every line, and nowhere else',
     const levelled = journalLines();
     expect(levelled('warning: /etc/x: not ours\n', 'info')).toBe('<6>warning: /etc/x: not ours\n');
     expect(levelled('ports.yaml:4:5: warning: x\n', 'warn')).toBe('<4>ports.yaml:4:5: warning: x\n');
-    // The level is not optional: a writer that leaves it out does not compile (it was guessed from the text).
-    expectTypeOf(levelled).parameter(1).toEqualTypeOf<Severity>();
+    // On stderr the level is not optional: a writer that leaves it out does not compile (it was guessed from the text).
     expectTypeOf<Io['err']>().parameter(1).toEqualTypeOf<Severity>();
+    // On stdout it is: a document for a program (JSON, metrics) is written as it is.
+    expectTypeOf<Io['out']>().parameter(1).toEqualTypeOf<Severity | undefined>();
+  });
+
+  it('leaves a piece without a level as it is, and still knows where its lines end', () => {
+    const levelled = journalLines();
+    expect(levelled('{"a":\n1}\n', undefined)).toBe('{"a":\n1}\n');
+    expect(levelled('error: x\n', 'error')).toBe('<3>error: x\n');
+    expect(levelled('{"b":', undefined)).toBe('{"b":');
+    expect(levelled('2}\nnext\n', 'warn')).toBe('2}\n<4>next\n'); // the line begun without a level is not given one halfway
   });
 });
 
