@@ -70,12 +70,12 @@ describe('text report', () => {
     const lines = textLines(report);
     expect(lines.map((line) => line.text).join('\n') + '\n').toBe(renderText(report));
     const levelOf = (pattern: RegExp) => [...new Set(lines.filter((line) => pattern.test(line.text)).map((line) => line.level))];
-    expect(levelOf(/^(Errors \(|  \[access\] redis)/)).toEqual(['error']);
-    expect(levelOf(/^(Info \(|  \[unknown-listeners\])/)).toEqual(['info']);
+    expect(levelOf(/^(Errors \(| {2}\[access\] redis)/)).toEqual(['error']);
+    expect(levelOf(/^(Info \(| {2}\[unknown-listeners\])/)).toEqual(['info']);
     expect(levelOf(/^PORT|^\d+ +\S+ +/)).toEqual(['info']);
     expect(lines.at(-1)).toEqual({ text: expect.stringMatching(/^port-health-check: 1 error, .*: exit 1$/), level: 'error' });
     const unknown = lines.filter(
-      (line) => /^(Unknown \(|  \[)/.test(line.text) && report.results.some((r) => r.severity === 'unknown' && line.text.includes(r.reason)),
+      (line) => /^(Unknown \(| {2}\[)/.test(line.text) && report.results.some((r) => r.severity === 'unknown' && line.text.includes(r.reason)),
     );
     for (const line of unknown) expect(line.level).toBe('notice');
     const quiet = textLines(report, { quiet: true });
