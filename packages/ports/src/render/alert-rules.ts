@@ -7,9 +7,9 @@
 // not, gets a catch-all (Dsa110PortCheckError) for the errors of the checks no
 // specific alert of its covers, and so do host-wide results and services these
 // rules do not know; the health check itself gets three (stale, failing,
-// missing). Every alert carries its own promtool test case, a firing and a
-// quiet input, so the rules and their tests (alert-tests.ts) are made from one
-// definition.
+// missing), and a host Prometheus no longer scrapes one (unscraped). Every
+// alert carries its own promtool test case, a firing and a quiet input, so the
+// rules and their tests (alert-tests.ts) are made from one definition.
 import type { Registry, Service } from '../index.js';
 import { HEALTH_INTERVAL, HEALTH_TIMER } from './health-timer.js';
 import { toYaml, type YamlValue } from './yaml.js';
@@ -339,10 +339,15 @@ function otherCheckErrorAlerts(registry: Registry, covered: readonly string[], f
   ];
 }
 
-function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => string): AlertRule[] {
+/** Minutes a host's unscraped case is scraped before it goes (its firing case: scraped, then gone). */
+const SCRAPED_MINUTES = 5;
+
+function healthAlerts(registry: Registry, intervalSeconds: number, forDuration: (normal: string) => string): AlertRule[] {
   const staleAfter = intervalSeconds * 3;
   const host = { instance: CASE_HOST, job: NODE_JOB };
   const lastRun = series('dsa110_port_health_last_run_timestamp_seconds', {});
+  // A host that is not scraped hides every alert of its services, the critical ones of production services too.
+  const unscrapedSeverity = registry.services.some((service) => service.group === 'production') ? 'critical' : 'warning';
   // promtool starts at time 0: a run stamped 0 that is never repeated goes stale; one stamped every minute never does.
   const rules: Omit<AlertRule, 'delaySeconds'>[] = [
     {
@@ -390,8 +395,44 @@ function healthAlerts(intervalSeconds: number, forDuration: (normal: string) => 
         ],
       },
     },
+    {
+      alert: 'Dsa110PortHealthUnscraped',
+      // A host Prometheus no longer scrapes (host down, node_exporter stopped, its port blocked): every dsa110_* series
+      // of it goes stale, so its alerts resolve, the stale rule has no timestamp to read and the missing one needs up 1.
+      // `up` is what Prometheus itself writes for every target at every scrape, whatever the target answers: it is there,
+      // 0, exactly while the host is listed under targets/node/ and not answering, so the alert lasts as long as the
+      // outage and ends when the host is taken out of the fleet (its up goes stale too). A rule on the vanished
+      // health-check timestamp (absent_over_time, or max_over_time unless the series) needs a look-back window
+      // instead: it stops paging for a host still down once the window has passed, pages for the window after a
+      // deliberate removal, and cannot tell the two apart. Every node target is a host of the fleet, as for the
+      // missing rule: the scrape config's node job lists targets/node/ only.
+      expr: `up{job=${promString(NODE_JOB)}} == 0`,
+      for: forDuration('5m'),
+      labels: { severity: unscrapedSeverity },
+      annotations: {
+        summary: 'Prometheus cannot scrape node_exporter on {{ $labels.instance }}, so the port health of the host is unknown',
+        description:
+          'Scrapes of {{ $labels.instance }} fail (up == 0): the host is down, node_exporter is stopped or its port is blocked, and every dsa110_port_* series of the host has gone stale, so its alerts resolved and none can fire. Bring the host or node_exporter back, or let the Prometheus host reach that port; for a host taken out of the fleet, remove its file under targets/node/ and this alert resolves.',
+      },
+      // Scraped, then gone: up turns 0 and the health check's series go stale.
+      fires: {
+        input: [
+          { series: series('up', {}), values: `1x${SCRAPED_MINUTES - 1} 0x{n}` },
+          { series: lastRun, values: `0+60x${SCRAPED_MINUTES - 1} stale` },
+        ],
+        firing: { ...host, severity: unscrapedSeverity },
+      },
+      // Taken out of service discovery: Prometheus marks its up stale with the rest, and nothing pages.
+      quiet: {
+        input: [
+          { series: series('up', {}), values: `1x${SCRAPED_MINUTES - 1} stale` },
+          { series: lastRun, values: `0+60x${SCRAPED_MINUTES - 1} stale` },
+        ],
+      },
+    },
   ];
-  return rules.map((rule) => ({ ...rule, delaySeconds: rule.alert === 'Dsa110PortHealthStale' ? staleAfter : 0 }));
+  const delays: Readonly<Record<string, number>> = { Dsa110PortHealthStale: staleAfter, Dsa110PortHealthUnscraped: SCRAPED_MINUTES * 60 };
+  return rules.map((rule) => ({ ...rule, delaySeconds: delays[rule.alert] ?? 0 }));
 }
 
 /** Every alert rule: each service's (by port), the catch-all for host-wide results and unknown services, then the health check's own. */
@@ -400,7 +441,7 @@ export function alertRules(registry: Registry, options: AlertOptions = {}): Aler
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`healthIntervalSeconds must be a whole number of seconds >= 1, not ${interval}`);
   if (options.for !== undefined) durationSeconds(options.for);
   const forDuration = (normal: string) => options.for ?? normal;
-  const health = healthAlerts(interval, forDuration);
+  const health = healthAlerts(registry, interval, forDuration);
   const covers = (rules: readonly AlertRule[]) => rules.flatMap((rule) => (rule.covers === undefined ? [] : [rule.covers]));
   return [
     ...registry.services.flatMap((service) => {

@@ -132,14 +132,95 @@ describe('Prometheus files', () => {
     expect(result.output).toContain('instance="Dsa110PortIntruder for api: fires", job="node", service="redis"');
   });
 
+  withPromtool('a host that stops being scraped pages until it is back; one taken out of service discovery stops paging', () => {
+    const dir = writeTree(monitoringFiles(parseRegistry(minimalRegistry)));
+    const host = (instance: string) => ({ instance, job: 'node' });
+    const selector = (name: string, labels: Record<string, string>) =>
+      `${name}{${Object.entries(labels)
+        .map(([label, value]) => `${label}=${JSON.stringify(value)}`)
+        .join(',')}}`;
+    // h1: Redis down (a critical page), then the host stops answering at 10m: Prometheus writes up 0 and every series
+    // node_exporter served goes stale. h2: healthy, then its targets/node/ file is removed at 10m: up goes stale too.
+    const down = host('h1:9100');
+    const removed = host('h2:9100');
+    const unscraped = {
+      exp_labels: { alertname: 'Dsa110PortHealthUnscraped', ...down, severity: 'critical' },
+      exp_annotations: {
+        summary: 'Prometheus cannot scrape node_exporter on h1:9100, so the port health of the host is unknown',
+        description:
+          'Scrapes of h1:9100 fail (up == 0): the host is down, node_exporter is stopped or its port is blocked, and every dsa110_port_* series of the host has gone stale, so its alerts resolved and none can fire. Bring the host or node_exporter back, or let the Prometheus host reach that port; for a host taken out of the fleet, remove its file under targets/node/ and this alert resolves.',
+      },
+    };
+    const test = join(dir, 'prometheus/tests/host-gone.test.yml');
+    writeFileSync(
+      test,
+      toYaml(
+        {
+          rule_files: ['../rules/dsa110-ports.rules.yml'],
+          evaluation_interval: '1m',
+          tests: [
+            {
+              interval: '1m',
+              input_series: [
+                { series: selector('up', down), values: '1x10 0x600' },
+                { series: selector('dsa110_port_health_last_run_timestamp_seconds', down), values: '0+60x10 stale' },
+                { series: selector('dsa110_port_up', { ...down, service: 'redis', port: '6379' }), values: '0x10 stale' },
+                { series: selector('dsa110_port_check', { ...down, service: 'redis', check: 'listening', severity: 'error' }), values: '1x10 stale' },
+                { series: selector('up', removed), values: '1x10 stale' },
+                { series: selector('dsa110_port_health_last_run_timestamp_seconds', removed), values: '0+60x10 stale' },
+              ],
+              alert_rule_test: [
+                {
+                  eval_time: '8m',
+                  alertname: 'Dsa110PortDown',
+                  exp_alerts: [
+                    {
+                      exp_labels: { alertname: 'Dsa110PortDown', ...down, service: 'redis', port: '6379', severity: 'critical' },
+                      exp_annotations: {
+                        summary: 'Redis is not listening on port 6379 on h1:9100',
+                        description:
+                          "port-health-check found nothing listening on Redis's port 6379; start it (redis-server.service) and run port-health-check on the host.",
+                      },
+                    },
+                  ],
+                },
+                { eval_time: '8m', alertname: 'Dsa110PortHealthUnscraped', exp_alerts: [] },
+                // The host's own alerts resolved with its series; this one says why, and keeps saying it while the host is gone.
+                { eval_time: '40m', alertname: 'Dsa110PortDown', exp_alerts: [] },
+                { eval_time: '40m', alertname: 'Dsa110PortHealthUnscraped', exp_alerts: [unscraped] },
+                { eval_time: '600m', alertname: 'Dsa110PortHealthUnscraped', exp_alerts: [unscraped] },
+                { eval_time: '40m', alertname: 'Dsa110PortHealthStale', exp_alerts: [] },
+                { eval_time: '40m', alertname: 'Dsa110PortHealthMissing', exp_alerts: [] },
+              ],
+            },
+          ],
+        },
+        [],
+      ),
+    );
+    const result = run('promtool', ['test', 'rules', test]);
+    expect(result.code, result.output).toBe(0);
+    // The rule over the vanished timestamp instead of up: it pages for a host deliberately taken out of the fleet too,
+    // and the generated tests' quiet case (up stale with the rest) says so.
+    const rules = join(dir, 'prometheus/rules/dsa110-ports.rules.yml');
+    const vanished =
+      'max by (instance, job) (max_over_time(dsa110_port_health_last_run_timestamp_seconds[1d])) unless on (instance, job) dsa110_port_health_last_run_timestamp_seconds';
+    writeFileSync(rules, replaceOnce(readFileSync(rules, 'utf8'), 'up{job="node"} == 0', vanished));
+    const generated = run('promtool', ['test', 'rules', join(dir, 'prometheus/tests/dsa110-ports.rules.test.yml')]);
+    expect(generated.code, generated.output).toBe(1);
+    expect(generated.output).toContain('instance="Dsa110PortHealthUnscraped: stays quiet"');
+    expect(run('promtool', ['test', 'rules', test]).code).toBe(1);
+  });
+
   it('the rule tests are one promtool test group however many services there are (each group evaluates every rule)', () => {
     for (const count of [1, 2, 100]) {
       const tests = parse(renderAlertTests(parseRegistry(robustRegistry(count)))).tests;
       expect(tests, `${count} services`).toHaveLength(1);
       // Every case still has its input: six alerts a service (five specific, none public, and the catch-all), two more
-      // catch-alls (host-wide, unknown services) and three for the health check, a firing and a quiet case each.
+      // catch-alls (host-wide, unknown services), three for the health check and one for an unscraped host, a firing and a
+      // quiet case each.
       const instances = new Set(tests[0].input_series.map((input: { series: string }) => /instance="([^"]+)"/.exec(input.series)![1]));
-      expect(instances.size).toBe((count * 6 + 5) * 2);
+      expect(instances.size).toBe((count * 6 + 6) * 2);
     }
   });
 
@@ -167,7 +248,7 @@ describe('Prometheus files', () => {
     120_000,
   );
 
-  it('have four alerts per robust service (five when not public: the firewall), a catch-all per service, host-wide and for unknown services, and three for the health check, each with a firing and a quiet case', () => {
+  it('have four alerts per robust service (five when not public: the firewall), a catch-all per service, host-wide and for unknown services, three for the health check and one for a host not scraped, each with a firing and a quiet case', () => {
     const registry = parseRegistry(minimalRegistry);
     const rules = alertRules(registry);
     expect(rules.map((rule) => `${rule.alert}:${rule.labels.service ?? ''}`)).toEqual([
@@ -188,6 +269,7 @@ describe('Prometheus files', () => {
       'Dsa110PortHealthStale:',
       'Dsa110PortHealthFailing:',
       'Dsa110PortHealthMissing:',
+      'Dsa110PortHealthUnscraped:',
     ]);
     for (const rule of rules) {
       expect(rule.fires.firing, rule.alert).toBeDefined();
@@ -197,6 +279,10 @@ describe('Prometheus files', () => {
     expect(stale.expr).toContain('> 900');
     expect(alertRules(registry, { healthIntervalSeconds: 60 }).find((rule) => rule.alert === 'Dsa110PortHealthStale')!.expr).toContain('> 180');
     expect(alertRules(registry, { for: '1s' }).every((rule) => rule.for === '1s')).toBe(true);
+    // A host not scraped hides its services' alerts: as loud as the loudest of them, critical with a production service.
+    const unscraped = (text: string) => alertRules(parseRegistry(text)).find((rule) => rule.alert === 'Dsa110PortHealthUnscraped')!;
+    expect(unscraped(minimalRegistry)).toMatchObject({ expr: 'up{job="node"} == 0', labels: { severity: 'critical' } });
+    expect(unscraped(minimalRegistry.replaceAll('group: production', 'group: monitoring')).labels.severity).toBe('warning');
     expect(() => alertRules(registry, { for: '5 minutes' })).toThrow(/not a Prometheus duration/);
   });
 
