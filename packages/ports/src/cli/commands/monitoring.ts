@@ -14,14 +14,14 @@ import {
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { escapeText } from '../../escape.js';
-import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { PROMETHEUS_SERVICE } from '../../render/grafana.js';
 import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
 import { defineCommand } from '../command.js';
-import { load, type Context } from '../context.js';
+import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { driftWords, inWorkTree, regenerateCommand } from '../regenerate.js';
+import { driftWords, regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
@@ -62,9 +62,20 @@ export const command = defineCommand({
     // A file (or a link to one) or a directory this user may not read: one line, not the same reason once per file.
     const unreadable = unreadableDirectory(dir);
     if (unreadable !== undefined) throw new CommandError(`ports monitoring: cannot check ${escapeText(dir)}: ${unreadable}`);
-    return checkFiles(context, files, dir, source, leftovers);
+    return checkFiles(context, files, dir, source, leftovers, out === undefined && isCheckoutTree(dir));
   },
 });
+
+/**
+ * Whether `dir`, the default ./deploy (no --out), is a checkout's own tree: the deploy/ at the root of a git work
+ * tree whose root holds the registry (ports.yaml). Its modes are the umask's of whoever cloned it (git keeps no read
+ * bits), so they say nothing about the copy Prometheus and Grafana read. Any tree named with --out is that copy, and
+ * so is a deploy/ in a work tree that is not a checkout of the registry (etckeeper keeps /etc in git).
+ */
+function isCheckoutTree(dir: string): boolean {
+  const root = workTreeRoot(dir);
+  return root !== undefined && resolve(dir) === join(root, DEFAULT_DEPLOY_DIR) && existsSync(join(root, CHECKOUT_REGISTRY));
+}
 
 /** Why a file of the tree is left over: the registry no longer makes it. */
 const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
@@ -140,6 +151,7 @@ async function checkFiles(
   dir: string,
   source: string,
   leftovers: readonly string[],
+  checkoutTree: boolean,
 ): Promise<Outcome> {
   let stale = 0;
   const words = driftWords(dir, 'them');
@@ -184,15 +196,15 @@ async function checkFiles(
   );
   for (const entry of closed) context.io.out(`${escapeText(entry.path)}: ${closedDirectoryProblem(entry, 'Prometheus and Grafana')}\n`);
   // Who may read the files matters where Prometheus and Grafana read them; a checkout's modes are its umask's, not the registry's.
-  const modesCount = !inWorkTree(dir);
+  const modesCount = !checkoutTree;
   if (closed.length > 0 || closedFiles > 0) {
     const count = [
       ...(closedFiles > 0 ? [closedFiles === 1 ? '1 file' : `${closedFiles} files`] : []),
       ...(closed.length > 0 ? [closed.length === 1 ? '1 directory' : `${closed.length} directories`] : []),
     ].join(' and ');
     context.io.err(
-      `${count} under ${escapeText(dir)} cannot be read by other users (listed above, each with what to run)${modesCount ? '' : `; not a failure in a git work tree, whose modes come from the checkout's umask (git keeps no read bits): check the copy Prometheus and Grafana read (--check --out DIR)`}\n`,
-      // A failure of the check, except in a git work tree (said in the line): there a warning.
+      `${count} under ${escapeText(dir)} cannot be read by other users (listed above, each with what to run)${modesCount ? '' : `; not a failure for the checkout's own ./${DEFAULT_DEPLOY_DIR}, whose modes come from the umask of whoever cloned it (git keeps no read bits): run \`${regenerate} --check --out DIR\` on the copy Prometheus and Grafana read (--out ${DEFAULT_DEPLOY_DIR} if they read this one)`}\n`,
+      // A failure of the check, except for the checkout's own tree (said in the line): there a warning.
       modesCount ? 'error' : 'warn',
     );
   }

@@ -4,7 +4,9 @@
 // system on a directory of the tree (a tmpfs in a mount namespace of its own).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/index.js';
 import { repoRoot } from '../../helpers.js';
@@ -14,6 +16,8 @@ const isRoot = process.getuid?.() === 0;
 const canSetpriv = isRoot && hasCommand('setpriv', ['--version']);
 const canUnshare = isRoot && hasCommand('unshare', ['--version']);
 const cli = join(repoRoot, 'packages/ports/src/cli/ports.ts');
+// By URL: the prelude may `cd` out of the checkout, where a bare `tsx` does not resolve.
+const tsx = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('tsx')).href;
 const NOBODY = 65534;
 
 /** A scratch dir every user may enter, with the root registry in it (the checkout itself may be 0700). */
@@ -36,7 +40,7 @@ function ports(args: readonly string[], prelude = ':', wrap: readonly string[] =
       process.execPath,
       '--conditions=development',
       '--import',
-      'tsx',
+      tsx,
       cli,
       ...args,
     ],
@@ -141,24 +145,50 @@ describe('ports monitoring and a generated file other users may not read', () =>
 });
 
 describe('ports monitoring --check in a git work tree', () => {
-  it("reports closed modes without failing: a checkout has its umask's modes, which git does not keep", () => {
+  it("reports closed modes of the checkout's own ./deploy without failing: a checkout has its umask's modes, which git does not keep", () => {
     const dir = scratch();
     mkdirSync(join(dir, '.git'));
     const out = join(dir, 'deploy');
-    const registry = join(dir, 'ports.yaml');
-    expect(ports(['monitoring', '--registry', registry, '--out', out]).code).toBe(0);
+    expect(ports(['monitoring'], `cd '${dir}'`).code).toBe(0);
     const rules = join(out, 'prometheus/rules/dsa110-ports.rules.yml');
     chmodSync(rules, 0o600);
     chmodSync(join(out, 'grafana'), 0o700);
-    const check = ports(['monitoring', '--registry', registry, '--out', out, '--check']);
+    const check = ports(['monitoring', '--check'], `cd '${dir}'`);
     expect(check.code).toBe(0);
-    expect(check.stdout).toContain(`${rules}: other users may not read it (mode 0600)`);
+    expect(check.stdout).toContain('deploy/prometheus/rules/dsa110-ports.rules.yml: other users may not read it (mode 0600)');
+    // What to run is not what was run: --check on the copy Prometheus and Grafana read, named with --out.
     expect(check.stderr).toBe(
-      `1 file and 1 directory under ${out} cannot be read by other users (listed above, each with what to run); not a failure in a git work tree, whose modes come from the checkout's umask (git keeps no read bits): check the copy Prometheus and Grafana read (--check --out DIR)\n`,
+      "1 file and 1 directory under deploy cannot be read by other users (listed above, each with what to run); not a failure for the checkout's own ./deploy, whose modes come from the umask of whoever cloned it (git keeps no read bits): run `ports monitoring --check --out DIR` on the copy Prometheus and Grafana read (--out deploy if they read this one)\n",
     );
+    // Named with --out, the same tree is the copy they read: it fails.
+    expect(ports(['monitoring', '--check', '--out', 'deploy'], `cd '${dir}'`).code).toBe(1);
     // Drift still fails there.
     writeFileSync(rules, 'edited\n');
-    expect(ports(['monitoring', '--registry', registry, '--out', out, '--check']).code).toBe(1);
+    expect(ports(['monitoring', '--check'], `cd '${dir}'`).code).toBe(1);
+  });
+
+  it('fails for an unreadable tree given with --out anywhere in a git work tree (etckeeper keeps /etc in one)', () => {
+    // An /etc under etckeeper: a git work tree with no ports.yaml at its root; the tree Prometheus reads is in it.
+    const etc = scratch();
+    mkdirSync(join(etc, '.git'));
+    const out = join(etc, 'prometheus-deploy');
+    const registry = join(etc, 'ports.yaml');
+    expect(ports(['monitoring', '--registry', registry, '--out', out]).code).toBe(0);
+    const rules = join(out, 'prometheus/rules/dsa110-ports.rules.yml');
+    chmodSync(rules, 0o600);
+    const check = ports(['monitoring', '--registry', registry, '--out', out, '--check']);
+    expect(check).toEqual({
+      code: 1,
+      stdout: `${rules}: other users may not read it (mode 0600): Prometheus and Grafana, which run as users of their own, cannot read it; run \`chmod o+r ${rules}\`, or \`ports --registry ${registry} monitoring --out ${out}\` to replace it (0644)\n`,
+      stderr: `1 file under ${out} cannot be read by other users (listed above, each with what to run)\n`,
+    });
+    // A deploy/ of a work tree that is not a checkout of the registry (no ports.yaml at its root) is not exempt either.
+    const other = tempDir();
+    chmodSync(other, 0o755);
+    mkdirSync(join(other, '.git'));
+    expect(ports(['monitoring', '--registry', registry], `cd '${other}'`).code).toBe(0);
+    chmodSync(join(other, 'deploy/prometheus/rules/dsa110-ports.rules.yml'), 0o600);
+    expect(ports(['monitoring', '--registry', registry, '--check'], `cd '${other}'`).code).toBe(1);
   });
 });
 
