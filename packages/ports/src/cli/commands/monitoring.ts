@@ -21,7 +21,7 @@ import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type Genera
 import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { driftWords, regenerateCommand } from '../regenerate.js';
+import { driftWords, inWorkTree, regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
@@ -79,6 +79,15 @@ function isCheckoutTree(dir: string): boolean {
 
 /** Why a file of the tree is left over: the registry no longer makes it. */
 const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
+
+/** Pure: --check's count of the files left from an earlier registry, with what to do (`dir`, `source` escaped). */
+function leftoverSummary(count: number, dir: string, source: string, regenerate: string, committed: boolean): string {
+  const [files, are, them] = count === 1 ? ['1 file', 'is', 'it'] : [`${count} files`, 'are', 'them'];
+  return (
+    `${files} under ${escapeText(dir)} ${are} left over from an earlier registry (listed above): ${source} no longer makes ${them}, ` +
+    `and "${regenerate}" never removes a file; remove ${them}${committed ? ', then commit the removal' : ''}`
+  );
+}
 
 /** Pure: what --check says of a file with the right contents that other users may not read (`exposure`: its mode), `path` escaped. */
 function closedFileProblem(exposure: string, path: string, regenerate: string): string {
@@ -155,10 +164,8 @@ async function checkFiles(
 ): Promise<Outcome> {
   let stale = 0;
   const words = driftWords(dir, 'them');
-  for (const path of leftovers) {
-    stale++;
-    context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
-  }
+  // Counted apart from the stale files: regenerating never removes them.
+  for (const path of leftovers) context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
   const regenerate = regenerateCommand(context, 'monitoring', ['out']);
   // Files others may not read are counted with the closed directories below, not as stale: the contents are right.
   let closedFiles = 0;
@@ -181,10 +188,11 @@ async function checkFiles(
     context.io.out(`${escapeText(entry.dir.path)}: ${directoryProblem(entry, stake(entry))}; ${directoryDriftFix(entry, regenerate)}\n`);
   if (stale > 0) {
     context.io.err(
-      `${stale} of ${files.length + leftovers.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}" to regenerate them from ${source}${words.afterwards}\n`,
+      `${stale} of ${files.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}" to regenerate them from ${source}${words.afterwards}\n`,
       'error',
     );
   }
+  if (leftovers.length > 0) context.io.err(`${leftoverSummary(leftovers.length, dir, source, regenerate, inWorkTree(dir))}\n`, 'error');
   if (exposed.length > 0) {
     const count = exposed.length === 1 ? '1 directory' : `${exposed.length} directories`;
     context.io.err(`${count} on the way to the files under ${escapeText(dir)} may be changed by others (listed above, each with what to run)\n`, 'error');
@@ -208,7 +216,7 @@ async function checkFiles(
       modesCount ? 'error' : 'warn',
     );
   }
-  if (stale > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0))) return 'failed';
+  if (stale > 0 || leftovers.length > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0))) return 'failed';
   context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
   return 'ok';
 }
