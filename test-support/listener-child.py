@@ -1,6 +1,6 @@
 # Listeners node cannot make (node 20 has no SO_REUSEPORT and cannot bind without
 # listening), and a listener run by a copy of python3. One JSON argument:
-# {host, port, reusePort, bindOnly, name}; name sets the comm (prctl PR_SET_NAME; U+DC80+byte is that byte). Prints one JSON
+# {host, port, reusePort, bindOnly, name, forkOnRequest}; name sets the comm (prctl PR_SET_NAME; U+DC80+byte is that byte). Prints one JSON
 # line {"ready":true,"pid":...,"pids":[...],"port":...} once set up.
 import json, os, signal, socket, sys, time
 
@@ -58,5 +58,22 @@ if not options.get('bindOnly'):
 if options.get('ignoreTerm'):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print(json.dumps({'ready': True, 'pid': os.getpid(), 'pids': [os.getpid()], 'port': s.getsockname()[1]}), flush=True)
+if options.get('forkOnRequest'):
+    # One child per line on stdin: it inherits the listening socket and keeps
+    # it; its PID is printed once it exists (the fork has returned: it holds the fd).
+    # A line 'thread' starts a thread instead (its id, a PID too, is printed).
+    import threading
+    for line in sys.stdin:
+        if line.strip() == 'thread':
+            def run():
+                print(json.dumps({'thread': threading.get_native_id()}), flush=True)
+                time.sleep(3600)
+            threading.Thread(target=run, daemon=True).start()
+            continue
+        child = os.fork()
+        if child == 0:
+            while True:
+                time.sleep(3600)
+        print(json.dumps({'spawned': child}), flush=True)
 while True:
     time.sleep(3600)

@@ -29,6 +29,8 @@ export interface ListenerOptions {
   workers?: number;
   /** Ignore SIGTERM: only SIGKILL ends it. */
   ignoreTerm?: boolean;
+  /** A python3 listener that forks a child keeping its listening socket at each forkHolder() call (it keeps running itself). */
+  forkOnRequest?: boolean;
   /** On SIGTERM, close and exit after this many ms. */
   graceMs?: number;
   /** process.title (also the comm); for a python3 listener, the comm (prctl PR_SET_NAME). */
@@ -64,6 +66,14 @@ export interface SpawnedListener {
   readonly child: ChildProcess;
   /** Its output so far (stdout + stderr). */
   output(): string;
+  /**
+   * With forkOnRequest: fork a child that inherits the listening socket and
+   * keeps it (a new holder, recorded with the guard); resolves with its PID once
+   * it exists. Rejects for any other listener.
+   */
+  forkHolder(): Promise<number>;
+  /** With forkOnRequest: start a thread in the listener; resolves with its thread id (a PID number, not a process). */
+  startThread(): Promise<number>;
   /** SIGKILL everything it started; resolves when they are gone. */
   kill(): Promise<void>;
 }
@@ -93,7 +103,7 @@ export async function killSpawned(scope?: 'test' | 'file'): Promise<void> {
 }
 
 function start(role: string, options: ListenerOptions & { host: string }): Promise<SpawnedListener> {
-  const usePython = options.reusePort || options.bindOnly || options.mptcp || options.supervisor || options.python;
+  const usePython = options.reusePort || options.bindOnly || options.mptcp || options.supervisor || options.python || options.forkOnRequest;
   const { scope = 'test', executable, user, python: _python, ...childOptions } = options;
   // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
   const script = (path: string) => (user ? worldReadable(path) : path);
@@ -101,9 +111,12 @@ function start(role: string, options: ListenerOptions & { host: string }): Promi
     ? [executable ?? python, script(pythonScript), JSON.stringify(childOptions)]
     : [executable ?? process.execPath, script(nodeScript), JSON.stringify({ ...childOptions, role })];
   const command = user ? ['setpriv', `--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', ...argv] : argv;
-  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command[0]!, command.slice(1), { stdio: [options.forkOnRequest ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let output = '';
   const pids: number[] = [];
+  // forkHolder() calls waiting for their child's PID, in order (the listener forks one per line it reads).
+  const forks: ((pid: number) => void)[] = [];
+  const threads: ((tid: number) => void)[] = [];
   const track = (pid: number) => {
     if (!pids.includes(pid)) pids.push(pid);
     recordSpawned(pid);
@@ -121,13 +134,17 @@ function start(role: string, options: ListenerOptions & { host: string }): Promi
       while ((newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        let message: { ready?: boolean; spawned?: number; pids?: number[]; holders?: number[]; port?: number; error?: string };
+        let message: { ready?: boolean; spawned?: number; thread?: number; pids?: number[]; holders?: number[]; port?: number; error?: string };
         try {
           message = JSON.parse(line);
         } catch {
           continue;
         }
-        if (message.spawned) track(message.spawned);
+        if (message.spawned) {
+          track(message.spawned);
+          forks.shift()?.(message.spawned);
+        }
+        if (message.thread) threads.shift()?.(message.thread);
         if (message.error) {
           clearTimeout(timer);
           reject(new Error(`listener failed: ${message.error}`));
@@ -143,6 +160,20 @@ function start(role: string, options: ListenerOptions & { host: string }): Promi
             host: options.host,
             child,
             output: () => output,
+            forkHolder: () =>
+              options.forkOnRequest && child.stdin
+                ? new Promise<number>((resolveFork) => {
+                    forks.push(resolveFork);
+                    child.stdin!.write('fork\n');
+                  })
+                : Promise.reject(new Error('forkHolder: the listener was not spawned with forkOnRequest')),
+            startThread: () =>
+              options.forkOnRequest && child.stdin
+                ? new Promise<number>((resolveThread) => {
+                    threads.push(resolveThread);
+                    child.stdin!.write('thread\n');
+                  })
+                : Promise.reject(new Error('startThread: the listener was not spawned with forkOnRequest')),
             kill: async () => {
               // The spawned child first, so a supervisor cannot respawn what follows.
               for (const pid of [...pids]) {

@@ -2,7 +2,8 @@
 // TCP port comes back with its LISTEN sockets and the holder scan already
 // started, and claimPort() either finishes that scan (its holders are the
 // claim's) or stops it; never both, never neither.
-import { readListenSocketsSync, type StartedHolderScan } from '@dsa110/ports/system';
+import { existsSync } from 'node:fs';
+import { readListenSocketsSync, startSocketHoldersParallel, type ParallelScanOptions, type StartedHolderScan } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
 import { earlyLook, type SeenListening } from '../src/early.js';
 import { claimPort } from '../src/index.js';
@@ -67,4 +68,33 @@ describe('the first look at a held port', () => {
     ).rejects.toThrow(/no-such-service/);
     expect(failed).toEqual(['cancel']);
   });
+});
+
+// The scan starts at the first look, while the CLI loads the claim engine: a process that forks in between and
+// keeps the socket, its parent running on, holds the port too, and the dry run (its JSON) must name it.
+describe.runIf(existsSync('/usr/bin/python3'))('a holder forked after the first look', () => {
+  /** What the first look returns, its scan started with `options` (the perl scan is chosen above a process count). */
+  const lookWith = (options: ParallelScanOptions) => (port: number) => {
+    guardPort(port);
+    return { port, sockets: readListenSocketsSync({ ports: [port] }), holders: startSocketHoldersParallel(options) };
+  };
+  const cases = [
+    { name: 'the first look itself', seen: look },
+    { name: 'the Node scan', seen: lookWith({ perl: false }) },
+    ...(['/usr/bin/perl', '/bin/perl'].some((path) => existsSync(path))
+      ? [{ name: 'the perl scan', seen: lookWith({ minProcesses: 1, requireIdleCore: false }) }]
+      : []),
+  ];
+  for (const { name, seen } of cases) {
+    it(`is named by the dry run beside its parent (${name})`, async () => {
+      const server = await spawnListener({ host: '127.0.0.1', forkOnRequest: true });
+      const listening = seen(server.port);
+      const child = await server.forkHolder();
+      const result = await claimPort(server.port, { dryRun: true, usage: false, listening });
+      const both = [server.pid, child].sort((a, b) => a - b);
+      expect(result.action).toBe('would-free');
+      expect(result.holders.map((h) => h.pid).sort((a, b) => a - b)).toEqual(both);
+      expect(result.message).toBe(`dry run: would send SIGTERM to PID ${both[0]}, PID ${both[1]} to free port ${server.port}`);
+    });
+  }
 });

@@ -2,6 +2,7 @@
 // (holders-perl.ts), two at once when a second core is free. Below
 // PARALLEL_MIN_PROCESSES, or where perl cannot be run, the scan runs here in
 // Node, where a few hundred processes cost less than starting a child.
+import { readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { describeArgument, iterableArgument, optionsArgument } from '../arguments.js';
 import { withoutStackTraces } from '../stack-traces.js';
@@ -13,6 +14,7 @@ import {
   scanInputs,
   scanInputsSync,
   scanPidList,
+  scanPids,
   scanSettings,
   scanTasks,
   wantedLinks,
@@ -73,20 +75,25 @@ export async function scanSocketHoldersParallel(inodes: Iterable<number>, option
   iterableArgument(fn, 'inodes', inodes, 'socket inodes (numbers)');
   const checked = optionsArgument(fn, options, PARALLEL_SCAN_KEYS);
   const { pids, wanted, proc, everyThread } = scanInputs(inodes, checked, fn);
-  return beginScan(pids, proc, everyThread, checked, fn).finish(wanted);
+  return beginScan(pids, proc, everyThread, checked, fn, undefined).finish(wanted);
 }
 
 /**
  * As scanSocketHoldersParallel, started before the sockets to look for are
  * known: /proc is listed and, where they pay, the perl children start
  * within this call (perl reports every socket link); `finish` then reads
- * their output for the sockets a table read meanwhile found.
+ * their output for the sockets a table read meanwhile found. Without
+ * options.pids, `finish` also reads the processes started since this call
+ * (a holder that forked in between and kept the socket): the holders are
+ * those of the time of `finish`, as a scan started then would find them.
  */
 export function startSocketHoldersParallel(options?: ParallelScanOptions): StartedHolderScan {
   const fn = 'startSocketHoldersParallel';
   const checked = optionsArgument(fn, options, PARALLEL_SCAN_KEYS);
   const { proc, everyThread } = scanSettings(checked, fn);
-  const scan = beginScan(scanPidList(checked, proc, fn), proc, everyThread, checked, fn);
+  // Where the listing stands, read before it: the processes started since are read by finish.
+  const listed = checked.pids === undefined ? { lastPid: lastPidOf(proc, true) } : undefined;
+  const scan = beginScan(scanPidList(checked, proc, fn), proc, everyThread, checked, fn, listed);
   return {
     finish: (inodes) => {
       try {
@@ -101,12 +108,19 @@ export function startSocketHoldersParallel(options?: ParallelScanOptions): Start
   };
 }
 
+/**
+ * `listed`: `pids` is every process of an earlier listing of /proc, which
+ * stood at `lastPid`; the processes started since (a fork of a holder keeps
+ * its socket) are read at the finish too (startedSince). Undefined: `pids`
+ * alone (the caller's, or a list taken just now).
+ */
 function beginScan(
   pids: readonly number[],
   proc: string,
   everyThread: boolean,
   options: ParallelScanOptions,
   fn: string,
+  listed: { readonly lastPid: number | undefined } | undefined,
 ): { finish(wanted: ReadonlyMap<string, number>): Promise<ParallelHolderScan>; cancel(): void } {
   if (options.perl !== undefined && options.perl !== false && (typeof options.perl !== 'string' || options.perl === ''))
     throw new TypeError(`${fn}: options.perl must be a path to perl(1) or false, not ${describeArgument(options.perl)}`);
@@ -115,7 +129,10 @@ function beginScan(
   const perl = !many || options.perl === false ? undefined : options.perl === undefined ? perlExecutable() : perlExecutable([options.perl]);
   if (perl === undefined) {
     return {
-      finish: async (wanted) => ({ ...scanInputsSync({ pids: wanted.size === 0 ? [] : pids, wanted, proc, everyThread }), threads: 1, scanner: 'node' }),
+      finish: async (wanted) => {
+        const now = wanted.size === 0 || !listed ? pids : [...pids, ...withoutStackTraces(() => startedSince(pids, listed.lastPid, options, proc, fn))];
+        return { ...scanInputsSync({ pids: wanted.size === 0 ? [] : now, wanted, proc, everyThread }), threads: 1, scanner: 'node' };
+      },
       cancel: () => {},
     };
   }
@@ -131,7 +148,10 @@ function beginScan(
       }
       const { parts, read } = await finishPerlScan(run, wanted, proc);
       return withoutStackTraces(() => {
-        const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
+        const started = listed ? startedSince(pids, listed.lastPid, options, proc, fn) : [];
+        if (started.length > 0) parts.push(scanPids(started, wanted, proc));
+        const all = started.length > 0 ? [...pids, ...started] : pids;
+        const tasks = everyThread ? scanEveryThread(all, parts, wanted, proc) : scanTasks(parts, wanted, proc);
         return {
           ...mergeScans(tasks ? [...parts, tasks] : parts),
           ...(read ? { threads: ways, scanner: 'perl' as const } : { threads: 1, scanner: 'node' as const }),
@@ -139,4 +159,51 @@ function beginScan(
       });
     },
   };
+}
+
+/** PIDs handed out since a listing are looked at one by one up to this many, or a quarter of the processes listed (startedSince); past that, /proc is listed again. */
+const MAX_PIDS_PROBED = 64;
+
+/**
+ * The last PID the kernel handed out (/proc/loadavg's fifth field), where
+ * `proc` numbers processes as this process's PID namespace does (loadavg
+ * counts in the reader's namespace; with `checkSelf`, `proc`/self must be
+ * this process: not a tree, not another namespace's /proc); else undefined.
+ */
+function lastPidOf(proc: string, checkSelf: boolean): number | undefined {
+  if (checkSelf) {
+    try {
+      if (readlinkSync(`${proc}/self`) !== String(process.pid)) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const last = Number(tryReadProcText(proc, 'loadavg')?.split(' ')[4]);
+  return Number.isInteger(last) && last > 0 ? last : undefined;
+}
+
+/**
+ * The processes (less options.skip) started since `pids` was listed, when
+ * the last PID handed out was `since`. PIDs are handed out in turn: when a
+ * few have been since (claim-port's engine loads in tens of milliseconds),
+ * each of them that is a process now (a thread group's leader: a thread's
+ * id is a PID too, and /proc/TID/fd shows its process's fds) is one, for a
+ * read of loadavg and of each one's status (0.2-0.3 ms on a loaded 2-core
+ * machine), where listing /proc again cost 9-16 ms there with 1,300
+ * processes. Else (many, the counter wrapped, or no `since`) /proc is
+ * listed again, less `pids`.
+ */
+function startedSince(pids: readonly number[], since: number | undefined, options: ParallelScanOptions, proc: string, fn: string): number[] {
+  const now = since === undefined ? undefined : lastPidOf(proc, false);
+  if (since !== undefined && now !== undefined && now >= since && now - since <= Math.max(MAX_PIDS_PROBED, pids.length >> 2)) {
+    const started: number[] = [];
+    for (let pid = since + 1; pid <= now; pid++) {
+      if (options.skip?.has(pid)) continue;
+      const tgid = /^Tgid:\s*(\d+)$/m.exec(tryReadProcText(proc, `${pid}/status`) ?? '')?.[1];
+      if (tgid === String(pid)) started.push(pid);
+    }
+    return started;
+  }
+  const known = new Set(pids);
+  return scanPidList(options, proc, fn).filter((pid) => !known.has(pid));
 }

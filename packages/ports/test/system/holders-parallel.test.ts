@@ -246,6 +246,79 @@ time.sleep(3600)`,
   });
 });
 
+// A scan started early lists /proc at once (a started perl is given the list); a process that forks after
+// that and keeps the listener's socket, while its parent runs on, holds it too: finish must name it.
+describe.runIf(existsSync('/usr/bin/python3'))('startSocketHoldersParallel: a holder forked after the scan started', () => {
+  const paths = [
+    { scanner: 'node', options: { perl: false as const } },
+    ...(perl === undefined ? [] : [{ scanner: 'perl', options: { minProcesses: 1, requireIdleCore: false } }]),
+  ];
+  for (const { scanner, options } of paths) {
+    it(`is found by finish, beside its parent (${scanner} scan)`, async () => {
+      const listener = await spawnListener({ host: '127.0.0.1', forkOnRequest: true });
+      const started = startSocketHoldersParallel(options);
+      const child = await listener.forkHolder();
+      const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+      const scan = await started.finish(inodes);
+      expect(scan.scanner).toBe(scanner);
+      expect(scan.holders.get(inodes[0]!)).toEqual([listener.pid, child].sort((a, b) => a - b));
+    });
+
+    it(`is found among many processes started since, and a thread started since is not taken for one (${scanner} scan)`, async () => {
+      const listener = await spawnListener({ host: '127.0.0.1', forkOnRequest: true });
+      const started = startSocketHoldersParallel(options);
+      // A thread's id is a PID number whose /proc/TID/fd shows its process's fds: never a holder of its own.
+      const thread = await listener.startThread();
+      const children: number[] = [];
+      // Many PIDs since (on a machine of fewer than 256 processes, more than the 64 looked at one by one: /proc is listed again).
+      const sleepers = Array.from({ length: 70 }, () => spawn('/bin/sleep', ['60'], { stdio: 'ignore' }));
+      for (const sleeper of sleepers) recordSpawned(sleeper.pid!);
+      try {
+        children.push(await listener.forkHolder());
+        const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+        const scan = await started.finish(inodes);
+        expect(scan.holders.get(inodes[0]!)).toEqual([listener.pid, ...children].sort((a, b) => a - b));
+        expect(scan.holders.get(inodes[0]!)).not.toContain(thread);
+        // And with a few PIDs since: each is looked at.
+        const again = startSocketHoldersParallel(options);
+        const late = startThreadAndFork(listener);
+        const { tid, child } = await late;
+        const rescan = await again.finish(inodes);
+        expect(rescan.holders.get(inodes[0]!)).toEqual([listener.pid, ...children, child].sort((a, b) => a - b));
+        expect(rescan.holders.get(inodes[0]!)).not.toContain(tid);
+      } finally {
+        for (const sleeper of sleepers) signal(sleeper.pid!, 'SIGKILL');
+        await Promise.all(sleepers.map((sleeper) => waitForExit(sleeper.pid!)));
+      }
+    });
+
+    it(`is found by snapshot({ sockets, holderScan }) (${scanner} scan)`, async () => {
+      const listener = await spawnListener({ host: '127.0.0.1', forkOnRequest: true });
+      const started = startSocketHoldersParallel(options);
+      const sockets = readListenSocketsSync({ ports: [listener.port] });
+      const child = await listener.forkHolder();
+      const taken = await snapshot({ ports: [listener.port], sockets, parallel: true, holderScan: started });
+      expect(taken.listeners.flatMap((l) => l.holders.map((h) => h.pid))).toEqual([listener.pid, child].sort((a, b) => a - b));
+    });
+  }
+
+  it('a scan given its PIDs (options.pids) reads those alone, whatever started since', async () => {
+    const listener = await spawnListener({ host: '127.0.0.1', forkOnRequest: true });
+    for (const options of paths.map((path) => path.options)) {
+      const started = startSocketHoldersParallel({ ...options, pids: [listener.pid] });
+      await listener.forkHolder();
+      const inodes = readListenSocketsSync({ ports: [listener.port] }).map((s) => s.inode);
+      expect((await started.finish(inodes)).holders.get(inodes[0]!)).toEqual([listener.pid]);
+    }
+  });
+});
+
+/** A thread, then a child keeping the socket, started in `listener`. */
+async function startThreadAndFork(listener: { startThread(): Promise<number>; forkHolder(): Promise<number> }): Promise<{ tid: number; child: number }> {
+  const tid = await listener.startThread();
+  return { tid, child: await listener.forkHolder() };
+}
+
 it.runIf(hasCommand('perl'))('perl is looked for at fixed paths only, never through PATH', () => {
   expect(perlExecutable(['/nonexistent/perl'])).toBeUndefined();
   expect(perlExecutable(['/nonexistent/perl', '/bin/sh'])).toBe('/bin/sh');
