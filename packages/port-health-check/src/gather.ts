@@ -6,7 +6,7 @@
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
-import { type ConfigKind, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
+import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -22,6 +22,7 @@ import {
   claimLines,
   execKey,
   execSearch,
+  unresolvedExecSearch,
   isBareCommand,
   listUnitDirs,
   loadUnit,
@@ -397,7 +398,10 @@ function readGoGlob(root: string, pattern: string, budget: number): PrometheusFi
  * `searchPaths`. A bare name is looked up as systemd does (find_executable_full):
  * the first executable regular file in `search`'s directories; when none is,
  * the first file of that name at all, or a directory it could not look in (so
- * the check can say what is wrong), else none (`exists: false`, with the directories searched).
+ * the check can say what is wrong); past the directories, an ExecSearchPath=
+ * entry the model cannot resolve makes it a problem (it may be there); else
+ * none (`exists: false`, with the directories searched, and those that are a
+ * loop of symbolic links: systemd fails on ELOOP as on ENOENT).
  */
 function readExecutable(root: string, command: string, search: ExecSearch, searchPaths: readonly SearchPath[]): ExecutableFacts {
   if (!isBareCommand(command)) {
@@ -407,13 +411,25 @@ function readExecutable(root: string, command: string, search: ExecSearch, searc
     return readExecutableAt(root, command, searchPaths);
   }
   let first: ExecutableFacts | undefined;
+  const loops: { path: string; reason: string }[] = [];
   for (const dir of search.dirs) {
     const facts = { ...readExecutableAt(root, `${dir.replace(/\/+$/, '')}/${command}`, searchPaths), name: command, searched: search };
     // As systemd: a file there that cannot run, or a directory it cannot look in, is passed over.
     if (facts.exists && facts.executable && !facts.problem) return facts;
     if (first === undefined && (facts.exists || facts.problem)) first = facts;
+    if (facts.loops) loops.push(...facts.loops);
   }
-  return first ?? { path: command, name: command, searched: search, exists: false, executable: false };
+  const unresolved = unresolvedExecSearch(search);
+  if (first === undefined && unresolved !== undefined)
+    return {
+      path: command,
+      name: command,
+      searched: search,
+      exists: false,
+      executable: false,
+      problem: `cannot tell which file systemd runs: it is not in ${unresolved}; write ${escapeText(command)}'s absolute path in the unit`,
+    };
+  return first ?? { path: command, name: command, searched: search, exists: false, executable: false, ...(loops.length > 0 && { loops }) };
 }
 
 /** Whether `path` (absolute) exists and is executable under `root`; of one that is, what its #! line runs under each of `searchPaths`. */
@@ -429,6 +445,9 @@ function readExecutableAt(root: string, path: string, searchPaths: readonly Sear
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { path, exists: false, executable: false };
     const reason = error instanceof FileReadError ? error.reason : (code ?? (error as Error).message);
+    // A loop inside the root is one on the machine booted from it (links are followed there as chroot does): systemd fails on it (ELOOP).
+    if (code === 'ELOOP')
+      return { path, exists: false, executable: false, loops: [{ path, reason: error instanceof FileReadError ? reason : 'a loop of symbolic links' }] };
     return { path, exists: false, executable: false, problem: `cannot look at it: ${reason}` };
   }
 }

@@ -119,6 +119,8 @@ export interface ExecutableFacts {
   /** It exists but is not a regular file (a FIFO, a directory, a device): nothing systemd can run, whatever its mode. */
   readonly notRegular?: boolean;
   readonly problem?: string;
+  /** Where systemd looks and finds a loop of symbolic links (ELOOP; it fails then as on a missing file), and why in words: set only when no file is found. */
+  readonly loops?: readonly { readonly path: string; readonly reason: string }[];
   /**
    * Of an executable file: what its `#!` line runs, looked up as systemd would
    * start it (readInterpreter of @dsa110/ports/systemd), by the PATH searched

@@ -42,9 +42,9 @@ export function checkDependencies(facts: Facts): CheckResult[] {
   const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
   for (const [key, caller] of callers) {
     const executable = facts.executables.get(key);
-    // A bare name: the file systemd found for it, and the name the line gives; none found, the name alone.
+    // A bare name: the file systemd found for it (or the one it cannot look at), and the name the line gives; none found, the name alone.
     const name = executable?.name;
-    const shown = name === undefined ? ` ${key}` : executable!.exists || executable!.problem ? ` ${escapeText(executable!.path)}` : '';
+    const shown = name === undefined ? ` ${key}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
     const describe = (by: { service: string; at: string }) =>
       `claim-port${shown} (called by ${by.service} in ${by.at}${name === undefined ? '' : ` as ${escapeText(name)}`})`;
     const base = describe(caller);
@@ -57,16 +57,18 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     });
     if (!executable) results.push(result('unknown', `${base}: not looked at`));
     else if (executable.problem) results.push(result('unknown', `${base}: ${executable.problem}`));
-    else if (!executable.exists)
+    else if (!executable.exists) {
+      // systemd fails on a loop of symbolic links (ELOOP) as on a missing file.
+      const loops = (executable.loops ?? []).map((loop) => `${escapeText(loop.path)} is ${loop.reason}`).join(', ');
       results.push(
         result(
           'error',
           executable.searched === undefined
-            ? `${base} does not exist${shownRoot}; install @dsa110/claim-port there`
-            : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)}); install @dsa110/claim-port there`,
+            ? `${base} ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; install @dsa110/claim-port there`
+            : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; install @dsa110/claim-port there`,
         ),
       );
-    else if (executable.notRegular)
+    } else if (executable.notRegular)
       results.push(
         result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); install @dsa110/claim-port there`),
       );

@@ -19,7 +19,8 @@ export const MAX_LINKS = 40;
  * `/dev/null` for a masked unit); open `join(root, result)`. A component that
  * does not exist ends the walk: the rest is appended without its `..`, so
  * opening the result fails as it would inside the root. Throws a
- * FileReadError (code ELOOP) after MAX_LINKS links.
+ * FileReadError (code ELOOP) after MAX_LINKS links (its reason advises copies of
+ * host files only when an absolute link was followed).
  */
 export function resolveInRoot(root: string, path: string): string {
   pathArgument('resolveInRoot', 'root', root);
@@ -27,6 +28,7 @@ export function resolveInRoot(root: string, path: string): string {
   const todo = path.split('/').filter((part) => part !== '' && part !== '.');
   const done: string[] = [];
   let links = 0;
+  let absolute = false;
   while (todo.length > 0) {
     const part = todo.shift()!;
     if (part === '..') {
@@ -46,15 +48,15 @@ export function resolveInRoot(root: string, path: string): string {
       continue;
     }
     if (++links > MAX_LINKS) {
-      throw new FileReadError(
-        path,
-        'io',
-        `a loop of symbolic links (links are followed inside the root, as chroot does: copy or hard-link host files into it)`,
-        'ELOOP',
-      );
+      // The advice only where an absolute link was followed: one meant for the host's file that leads back into the root.
+      const advice = absolute ? ' (links are followed inside the root, as chroot does: copy or hard-link host files into it)' : '';
+      throw new FileReadError(path, 'io', `a loop of symbolic links${advice}`, 'ELOOP');
     }
     const target = readlinkSync(host);
-    if (target.startsWith('/')) done.length = 0;
+    if (target.startsWith('/')) {
+      done.length = 0;
+      absolute = true;
+    }
     todo.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));
   }
   return `/${done.join('/')}`;

@@ -11,7 +11,11 @@ import { join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { pathText } from '../escape.js';
-import type { EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from './types.js';
+import type { EnvironmentFileFacts, EnvironmentSetting, ExecLine, ExecSearchPathSetting, SettingLine, UnitFacts, UnreadPart } from './types.js';
+import { parseExecSearchPathLine } from './exec-search.js';
+
+type ExecSearchIgnored = NonNullable<ExecSearchPathSetting['ignored']>[number];
+type ExecSearchUnresolved = NonNullable<ExecSearchPathSetting['unresolved']>;
 import { UNIT_DIRS, chooseDropIns, compareNames, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import {
@@ -267,8 +271,8 @@ export function mergeUnit(
   const count = { ExecStart: 0, ExecStop: 0 };
   let successAction = false;
   let user: EnvironmentSetting | undefined;
-  // ExecSearchPath= entries (absolute only; each line appends, an empty one clears), with the last line that set one.
-  let execSearchPath: { entries: string[]; file: string; line: number } | undefined;
+  // ExecSearchPath= as systemd stores it (parseExecSearchPathLine: each line appends what systemd keeps of it, an empty one clears).
+  let execSearchPath: { dirs: string[]; lines: SettingLine[]; ignored: ExecSearchIgnored[]; unresolved?: ExecSearchUnresolved; last: SettingLine } | undefined;
   let passEnvironment: EnvironmentSetting[] = [];
   const sockets: EnvironmentSetting[] = [];
   let dynamicUser = false;
@@ -306,13 +310,23 @@ export function mergeUnit(
         const entry = value === '' ? undefined : environmentFileLine(value, unit, file.path, line);
         if (entry) environmentFileLines.push(entry);
       } else if (key === 'ExecSearchPath') {
-        // As systemd's config_parse_colon_separated_paths: specifiers resolved, relative entries ignored, simplified.
-        const entries = value
-          .split(':')
-          .map((entry) => expandSpecifiers(entry.trim(), unit))
-          .filter((entry) => entry.startsWith('/'))
-          .map(simplifyPath);
-        execSearchPath = value === '' ? undefined : { entries: [...(execSearchPath?.entries ?? []), ...entries], file: file.path, line };
+        // As systemd's config_parse_colon_separated_paths: past an entry the model cannot resolve nothing is known, so later lines add nothing.
+        if (value === '') execSearchPath = undefined;
+        else {
+          const at = { file: file.path, line };
+          const known = execSearchPath ?? { dirs: [], lines: [], ignored: [], last: at };
+          execSearchPath = known;
+          if (known.unresolved === undefined) {
+            const parsed = parseExecSearchPathLine(value, unit);
+            known.dirs.push(...parsed.dirs);
+            if (parsed.dirs.length > 0) {
+              known.lines.push(at);
+              known.last = at;
+            }
+            if (parsed.ignored) known.ignored.push({ ...at, ...parsed.ignored });
+            if (parsed.unresolved) known.unresolved = { ...at, ...parsed.unresolved };
+          }
+        }
       } else if (key === 'PassEnvironment') {
         if (value === '') passEnvironment = [];
         for (const name of value.split(/[ \t\n\r]+/)) if (name !== '') passEnvironment.push({ value: name, file: file.path, line });
@@ -361,10 +375,17 @@ export function mergeUnit(
     ...(cleared && { execStartPreCleared: cleared }),
     environment,
     ...(environmentFiles.length > 0 && { environmentFiles }),
-    ...(execSearchPath &&
-      execSearchPath.entries.length > 0 && {
-        execSearchPath: { value: execSearchPath.entries.join(':'), file: execSearchPath.file, line: execSearchPath.line },
-      }),
+    ...(execSearchPath && {
+      execSearchPath: {
+        value: execSearchPath.dirs.join(':'),
+        file: execSearchPath.last.file,
+        line: execSearchPath.last.line,
+        dirs: execSearchPath.dirs,
+        lines: execSearchPath.lines,
+        ...(execSearchPath.ignored.length > 0 && { ignored: execSearchPath.ignored }),
+        ...(execSearchPath.unresolved && { unresolved: execSearchPath.unresolved }),
+      },
+    }),
     ...(passEnvironment.length > 0 && { passEnvironment }),
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),

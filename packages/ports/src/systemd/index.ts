@@ -34,6 +34,7 @@ export {
   splitExecPrefixes,
   expandSpecifiers,
   HOST_SPECIFIERS,
+  SYSTEM_MANAGER_SPECIFIERS,
   unknownSpecifier,
   SYSTEMD_WHITESPACE,
   isTrueSetting,
@@ -56,6 +57,16 @@ export { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
 export { readEnvironmentFiles, mergeUnitWithEnvironmentFiles, environmentDoubt, environmentFileFindings, claimVariables } from './environment-files.js';
 export { listenPort, parseSocketUnit, readSocketUnits, type RelatedSocket, type SocketListen, type SocketUnit } from './socket-units.js';
 export { SYSTEMD_DEFAULT_PATH, interpreterProblem, readInterpreter, unitSearchPath, type InterpreterLookup, type SearchPath } from './interpreter.js';
-export { SYSTEMD_EXEC_SEARCH_PATH, describeExecSearch, execKey, execSearch, isBareCommand, type ExecSearch } from './exec-search.js';
+export {
+  SYSTEMD_EXEC_SEARCH_PATH,
+  describeExecSearch,
+  execKey,
+  execSearch,
+  isBareCommand,
+  parseExecSearchPathLine,
+  unresolvedExecSearch,
+  type ExecSearch,
+  type ExecSearchPathLine,
+} from './exec-search.js';
 export { socketConflicts, type SocketConflict, type SocketConflictExpectation } from './socket-conflict.js';
-export type { ClearedAt, EnvironmentFileFacts, EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from './types.js';
+export type { ClearedAt, EnvironmentFileFacts, EnvironmentSetting, ExecLine, ExecSearchPathSetting, SettingLine, UnitFacts, UnreadPart } from './types.js';

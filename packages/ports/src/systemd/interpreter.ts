@@ -30,6 +30,8 @@ export interface SearchPath {
   readonly line?: number;
   /** What sets it, when not Environment=/EnvironmentFile= PATH= (or the #! line's env PATH=): the unit's ExecSearchPath=, or PassEnvironment=PATH (the manager's, systemd's default). */
   readonly setBy?: 'ExecSearchPath' | 'PassEnvironment';
+  /** The unit's ExecSearchPath= goes on past `value` with an entry the model cannot resolve (`%H/bin`): a command not found in `value` may be there. */
+  readonly unresolved?: string;
 }
 
 /**
@@ -71,8 +73,17 @@ export function unitSearchPath(unit: Pick<UnitFacts, 'environment' | 'execSearch
   const passed = Array.isArray(unit.passEnvironment) ? unit.passEnvironment.findLast((name) => name?.value === 'PATH') : undefined;
   if (passed) return { value: SYSTEMD_DEFAULT_PATH, file: passed.file, line: passed.line, setBy: 'PassEnvironment' };
   const search = unit.execSearchPath;
-  if (search && typeof search.value === 'string' && search.value !== '')
-    return { value: search.value, file: search.file, line: search.line, setBy: 'ExecSearchPath' };
+  const unresolved = search?.unresolved;
+  if (search && typeof search.value === 'string' && (search.value !== '' || unresolved !== undefined))
+    return {
+      value: search.value,
+      file: search.file,
+      line: search.line,
+      setBy: 'ExecSearchPath',
+      ...(unresolved !== undefined && {
+        unresolved: `${unresolved.file}:${unresolved.line} goes on with "${unresolved.entry}", whose ${unresolved.specifier} this check cannot resolve as systemd does`,
+      }),
+    };
   return { value: SYSTEMD_DEFAULT_PATH };
 }
 
@@ -258,6 +269,11 @@ function runs(root: string, searchPath: SearchPath, chain: readonly string[], de
     }
     if (found === undefined && problems.length > 0)
       return { kind: 'unknown', reason: `cannot tell whether ${escapeText(command)} is in PATH=${escapeText(search.value)}: ${problems.join('; ')}${along()}` };
+    if (found === undefined && search.unresolved !== undefined)
+      return {
+        kind: 'unknown',
+        reason: `cannot tell whether ${escapeText(command)} is in the PATH systemd gives the service: not in ExecSearchPath=${escapeText(search.value)}, and ${escapeText(search.unresolved)}${along()}`,
+      };
   }
   if (found === undefined) {
     const spaced = /\s/.test(command)

@@ -23,6 +23,33 @@ export interface EnvironmentSetting {
   readonly line: number;
 }
 
+/** Where one line of a setting was given. */
+export interface SettingLine {
+  readonly file: string;
+  readonly line: number;
+}
+
+/**
+ * ExecSearchPath= after the merge, as systemd 252 stores it
+ * (config_parse_colon_separated_paths): each line appends its entries up to
+ * the first one systemd refuses, an empty line clears them. `value` is the
+ * directories joined by `:`; `file` and `line` the last line that added one.
+ */
+export interface ExecSearchPathSetting extends EnvironmentSetting {
+  /** The directories, in order: `value` split. */
+  readonly dirs: readonly string[];
+  /** The lines that added directories, in order. */
+  readonly lines: readonly SettingLine[];
+  /** Of each line systemd cut short: the first entry it refused (as written) and why; it ignores that entry and the rest of the line. */
+  readonly ignored?: readonly (SettingLine & { readonly entry: string; readonly reason: string })[];
+  /**
+   * The first entry with a specifier the model cannot resolve as PID 1 does
+   * (`%H`, unless the caller gave its value): the directories from it on are
+   * not known (systemd may keep it, or refuse it and the rest of its line).
+   */
+  readonly unresolved?: SettingLine & { readonly entry: string; readonly specifier: string };
+}
+
 /** One EnvironmentFile= of the merged unit, in the order systemd reads them, with what came of reading it. */
 export interface EnvironmentFileFacts {
   /** The file, as systemd opens it: specifiers resolved, `-` taken off, simplified. */
@@ -82,8 +109,12 @@ export interface UnitFacts {
   readonly environment: ReadonlyMap<string, EnvironmentSetting>;
   /** The EnvironmentFile= list after the merge (an empty one clears it), when there is one. */
   readonly environmentFiles?: readonly EnvironmentFileFacts[];
-  /** ExecSearchPath= after the merge (an empty one clears it, each line appends), its absolute entries joined by `:`, with the last line that added to it. */
-  readonly execSearchPath?: EnvironmentSetting;
+  /**
+   * ExecSearchPath= after the merge (an empty one clears it, each line appends the entries systemd keeps), when a line
+   * is set: its directories joined by `:` (empty when systemd kept none: it then searches its built-in path), the
+   * lines that added them, and what it ignored or the model cannot resolve.
+   */
+  readonly execSearchPath?: ExecSearchPathSetting;
   /** PassEnvironment= after the merge (an empty one clears it): each variable name passed from the manager, with where it was named. */
   readonly passEnvironment?: readonly EnvironmentSetting[];
   /** The last non-empty User= of [Service], with where it was set. */

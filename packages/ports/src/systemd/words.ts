@@ -195,6 +195,24 @@ export function expandSpecifiers(text: string, unit?: SpecifierUnit): string {
   });
 }
 
+/**
+ * The host specifiers whose value systemd.unit(5) fixes for the system
+ * manager, PID 1, which runs as root ("in case of the system manager this
+ * resolves to"): not the unit's User=, nor the host's hostname or IDs.
+ */
+export const SYSTEM_MANAGER_SPECIFIERS: Readonly<Record<string, string>> = Object.freeze({
+  h: '/root',
+  u: 'root',
+  U: '0',
+  g: 'root',
+  G: '0',
+  C: '/var/cache',
+  E: '/etc',
+  L: '/var/log',
+  S: '/var/lib',
+  t: '/run',
+});
+
 /** The letters systemd 252 knows as unit specifiers; `%` and any other letter after it make systemd refuse the value. */
 const KNOWN_SPECIFIERS = `iIjJnNpPf${HOST_SPECIFIERS}`;
 

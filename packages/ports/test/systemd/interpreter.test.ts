@@ -126,7 +126,18 @@ describe('readInterpreter: what the kernel and systemd do besides finding the fi
     };
     const root = writeTree(tempDir(), files);
     const unit = unitFacts(root);
-    expect(unit.execSearchPath).toEqual({ value: '/srv/bin:/opt/node/bin', file: `/${UNIT}.d/b.conf`, line: 2 });
+    expect(unit.execSearchPath).toEqual({
+      value: '/srv/bin:/opt/node/bin',
+      file: `/${UNIT}.d/b.conf`,
+      line: 2,
+      dirs: ['/srv/bin', '/opt/node/bin'],
+      lines: [
+        { file: `/${UNIT}.d/a.conf`, line: 3 },
+        { file: `/${UNIT}.d/b.conf`, line: 2 },
+      ],
+      // systemd refuses the relative entry, and with it the rest of its line.
+      ignored: [{ file: `/${UNIT}.d/a.conf`, line: 3, entry: 'relative', reason: 'path is not absolute' }],
+    });
     const searchPath = unitSearchPath(unit);
     expect(searchPath).toEqual({ value: '/srv/bin:/opt/node/bin', file: `/${UNIT}.d/b.conf`, line: 2, setBy: 'ExecSearchPath' });
     expect(readInterpreter(root, CLAIM, searchPath)).toEqual({ kind: 'found', interpreter: '/usr/bin/env', command: 'node', path: '/opt/node/bin/node' });
@@ -140,6 +151,18 @@ describe('readInterpreter: what the kernel and systemd do besides finding the fi
     expect(unitSearchPath(unitFacts(own))).toEqual({ value: '/srv/own', file: `/${UNIT}.d/c.conf`, line: 2 });
     const passed = writeTree(tempDir(), { ...files, [`${UNIT}.d/c.conf`]: '[Service]\nPassEnvironment=LANG PATH\n' });
     expect(unitSearchPath(unitFacts(passed))).toEqual({ value: SYSTEMD_DEFAULT_PATH, file: `/${UNIT}.d/c.conf`, line: 2, setBy: 'PassEnvironment' });
+    // An entry past the known directories with a specifier the model cannot resolve (%H): env's command may be there, unknown.
+    const host = writeTree(tempDir(), {
+      ...files,
+      'opt/node/bin/node': { text: 'x', mode: 0o644 },
+      [`${UNIT}.d/c.conf`]: '[Service]\nExecSearchPath=/srv/%H/bin\n',
+    });
+    expect(readInterpreter(host, CLAIM, unitSearchPath(unitFacts(host)))).toEqual({
+      kind: 'unknown',
+      reason: expect.stringContaining(
+        `not in ExecSearchPath=/srv/bin:/opt/node/bin, and /${UNIT}.d/c.conf:2 goes on with "/srv/%H/bin", whose %H this check cannot resolve`,
+      ),
+    });
     // An empty ExecSearchPath= last: cleared, the default again.
     const cleared = writeTree(tempDir(), { ...files, [`${UNIT}.d/c.conf`]: '[Service]\nExecSearchPath=\n' });
     expect(unitFacts(cleared).execSearchPath).toBeUndefined();
