@@ -2,16 +2,19 @@
 // the same command, with the same registry and options, without --check. The
 // bare command would write to its defaults instead (`ports systemd` into
 // /etc/systemd/system as root), not to the --out or --root that was checked.
+import { REGISTRY_ENV } from '../index.js';
 import { printedShellWord } from '../shell-word.js';
 import { workTreeRoot, type Context } from './context.js';
 
 /**
  * `ports [--registry PATH] NAME [--FLAG VALUE]...` for the `flags` (string flags) this run was given, each word as the shell reads it back.
- * A value that starts with `-` is written `--FLAG=VALUE`: the parser refuses `--out -x` (it cannot tell the value from an option).
+ * The registry is the one this run read when it was named: --registry, else $DSA110_PORTS_FILE, which `sudo` and a fresh shell do not
+ * have (the command without it would write the bundled registry's files). A value that starts with `-` is written `--FLAG=VALUE`: the
+ * parser refuses `--out -x` (it cannot tell the value from an option).
  */
 export function regenerateCommand(context: Context<unknown>, name: string, flags: readonly string[]): string {
   const values = context.values as Readonly<Record<string, unknown>>;
-  const words = ['ports', ...option('registry', context.registryPath), name];
+  const words = ['ports', ...option('registry', context.registryPath ?? (context.env[REGISTRY_ENV] || undefined)), name];
   for (const flag of flags) {
     const value = values[flag];
     if (typeof value === 'string') words.push(...option(flag, value));

@@ -140,6 +140,31 @@ export function firewallPlan(registry: Registry, options: FirewallOptions = {}):
   return entries.sort((a, b) => isRange(a) - isRange(b) || a.start - b.start || a.transport.localeCompare(b.transport));
 }
 
+const WHO: Record<Sources, string> = { any: 'from anywhere', private: 'from private networks', none: 'from this host only' };
+
+/**
+ * Pure: one warning line for each port of `options.keepOpen` that a service's own rules filter (a service that is
+ * not public, on that port by the registry or by its override): those rules come before every range's and decide,
+ * so --keep-open, which only leaves a port out of the reserved ranges (and refuses an override onto it), did not
+ * keep it open. A public service's port is accepted from anywhere, as asked: nothing said.
+ */
+export function keepOpenWarnings(plan: readonly FirewallEntry[], keepOpen: readonly number[]): string[] {
+  const warnings: string[] = [];
+  for (const port of new Set(keepOpen)) {
+    for (const entry of plan) {
+      if (entry.access === 'reserved' || entry.sources === 'any' || port < entry.start || port > entry.end) continue;
+      const others = (['any', 'private', 'none'] as const)
+        .filter((sources) => RANK[sources] > RANK[entry.sources])
+        .map((sources) => `${sources === 'any' ? 'public' : 'private'}: ${WHO[sources]}`);
+      warnings.push(
+        `--keep-open ${port} is the port of service "${entry.id}" (${entry.access}: ${WHO[entry.sources]}${entry.transport === 'udp' ? ', udp' : ''}), and the registry's own rules for it come first, so the port is still filtered; ` +
+          `to open it, give ${entry.id} another access in the registry (${others.join(', ')}), or drop --keep-open ${port}`,
+      );
+    }
+  }
+  return warnings;
+}
+
 function keptPortOverride(id: string, access: AccessLevel, variable: string, port: number): PortsError {
   const what = HOST_PORT_NAMES[port] ? `${HOST_PORT_NAMES[port]} port` : 'a port given to --keep-open';
   const drop = access === 'private' ? 'drop it from public addresses' : 'drop it from everywhere but this host';
@@ -154,7 +179,7 @@ function ports(entry: FirewallEntry, separator: string): string {
 }
 
 function describe(entry: FirewallEntry): string {
-  const who = { any: 'from anywhere', private: 'from private networks', none: 'from this host only' }[entry.sources];
+  const who = WHO[entry.sources];
   const moved = entry.override ? ` (port from ${entry.override.variable}=${entry.start}; the registry's is ${entry.override.registryPort})` : '';
   return `${entry.id} (${entry.access}): ${entry.transport} ${ports(entry, '-')}${moved} ${who}`;
 }

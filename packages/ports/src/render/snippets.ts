@@ -1,7 +1,7 @@
 // The shell examples on the reference page that name ports: claim-port usage,
 // common commands and the firewall. Generated so that no port number on the
 // page is typed by hand.
-import type { Registry, Service } from '../index.js';
+import type { AccessLevel, Registry, Service } from '../index.js';
 import { DEFAULT_CLAIM_PORT } from './systemd.js';
 import { shellWord } from '../shell-word.js';
 
@@ -74,7 +74,6 @@ export function renderCommonCommands(registry: Registry): string {
 
 export function renderFirewall(registry: Registry): string {
   const open = registry.services.filter((service) => service.access === 'public');
-  const internal = registry.services.filter((service) => service.access === 'private' || service.access === 'localhost');
   const lines: string[] = [];
   if (open.length > 0) {
     const protocols = [...new Set(open.map((service) => service.protocol))].join('/');
@@ -91,8 +90,30 @@ export function renderFirewall(registry: Registry): string {
     'ports firewall --format ufw | sudo sh',
   );
   lines.push('', '# Check firewall status', 'sudo ufw status');
-  if (internal.length > 0) {
-    lines.push('', `# Internal services (${internal.map((service) => service.port).join(', ')}) should NOT be exposed`);
-  }
+  const levels = accessLevels(registry);
+  if (levels.length > 0) lines.push('', '# What the rules of ports firewall let in from other hosts, by access level:', ...levels);
   return fence(lines);
+}
+
+/** Who each access level lets in under `ports firewall` (render/firewall.ts), as the page says it. */
+const LETS_IN: Readonly<Record<AccessLevel, string>> = {
+  public: 'from anywhere',
+  private: 'from private networks only',
+  localhost: 'from this host only: never exposed',
+  dev: 'from this host only: never exposed',
+};
+
+/** One line per access level that has services: each PORT/TRANSPORT once (a TCP and a UDP service on one port are two). */
+function accessLevels(registry: Registry): string[] {
+  return (Object.keys(LETS_IN) as AccessLevel[]).flatMap((access) => {
+    const ports = [
+      ...new Set(
+        registry.services
+          .filter((service) => service.access === access)
+          .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport))
+          .map((service) => `${service.port}/${service.transport}`),
+      ),
+    ];
+    return ports.length > 0 ? [`#   ${access} (${LETS_IN[access]}): ${ports.join(', ')}`] : [];
+  });
 }

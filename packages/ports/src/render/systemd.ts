@@ -116,6 +116,22 @@ export interface SystemdTree {
   readonly files: ReadonlyMap<string, string | undefined>;
   /** Every `*.service.d/claim-port.conf` present, relative to the unit directory. */
   readonly dropIns: readonly string[];
+  /**
+   * For a unit-file claim (by its path), where its line goes when the unit
+   * file lacks it, as the write says (`ports systemd`): undefined for a bare
+   * directory (--out), where the unit file is the place.
+   */
+  readonly places?: ReadonlyMap<string, UnitFilePlace>;
+}
+
+/** Where a unit-file claim's line goes, from the unit as systemd loads it (SystemdTree.places). */
+export interface UnitFilePlace {
+  /** The unit file is a package's (/usr/lib, /lib) or made at run time (/run): an upgrade or a boot replaces it, so the line goes in a drop-in. */
+  readonly packaged: boolean;
+  /** The drop-in the write names for the line (`NAME.service.d/override.conf` in the unit directory), as printed. */
+  readonly dropIn: string;
+  /** The unit's own drop-ins (as printed, with their text), in the order systemd reads them: a claim line there is the unit's. */
+  readonly dropIns: readonly { readonly path: string; readonly text: string }[];
 }
 
 export interface SystemdDrift {
@@ -147,9 +163,9 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree, 
         message: `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}; install the unit with that line in its [Service] section`,
       });
     } else if (!hasExecStartPre(actual, entry.line)) {
-      const found = serviceSectionLines(actual).filter((line) => /^ExecStartPre=.*claim-port/.test(line));
-      const has = found.length > 0 ? ` (it has ${found.join(', ')})` : '';
-      drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${has}; add it there` });
+      const place = tree.places?.get(entry.path);
+      const packaged = place?.packaged ? ", and it is a package's file, which an upgrade of the package overwrites" : '';
+      drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, place)}` });
     }
   }
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
@@ -163,13 +179,37 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree, 
   return drift.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** The ExecStartPre= lines of a unit file or drop-in's [Service] sections that run claim-port (as serviceSectionLines spells them). */
+function claimPortLines(text: string): string[] {
+  return serviceSectionLines(text).filter((line) => /^ExecStartPre=.*claim-port/.test(line));
+}
+
+/**
+ * Pure: what to do about a unit file (`text`) that lacks its claim line, so
+ * that the unit claims its port once, with that line: replace a claim line
+ * that is there (in a drop-in of the unit's own first, then in the unit file;
+ * a package's file never gets it), remove the others, else add the line where
+ * the write says it goes (the unit file, or the drop-in `place.dropIn`).
+ */
+function unitLineFix(text: string, place: UnitFilePlace | undefined): string {
+  const inFile = claimPortLines(text);
+  const inDropIns = (place?.dropIns ?? []).flatMap((dropIn) => claimPortLines(dropIn.text).map((line) => ({ line, where: ` in the drop-in ${dropIn.path}` })));
+  const found = [...inDropIns, ...inFile.map((line) => ({ line, where: '' }))];
+  const replaced = place?.packaged ? found.find((item) => item.where !== '') : found[0];
+  const steps = found.filter((item) => item !== replaced).map((item) => (item.where === '' ? `remove its ${item.line}` : `remove ${item.line}${item.where}`));
+  if (replaced !== undefined) steps.push(`replace ${replaced.where === '' ? 'its ' : ''}${replaced.line}${replaced.where} with the line`);
+  else if (place?.packaged) steps.push(`put the line under a [Service] line in the drop-in ${place.dropIn}`);
+  else steps.push('add it there');
+  return steps.length === 1 ? steps[0]! : `${steps.slice(0, -1).join(', ')}, and ${steps.at(-1)}`;
+}
+
 /**
  * Does the unit file's [Service] section hold `line` (`ExecStartPre=...`), read
  * as systemd reads it: the same commands, prefixes and words, however quoted
  * or spaced (`"/opt/my dir/claim-port"` and `/opt/my\sdir/claim-port` alike,
  * and two spaces inside quotes never the same as one).
  */
-function hasExecStartPre(text: string, line: string): boolean {
+export function hasExecStartPre(text: string, line: string): boolean {
   const want = execShape(parseExec(line.slice(line.indexOf('=') + 1)));
   return (
     want !== undefined &&

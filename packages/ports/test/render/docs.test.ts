@@ -11,7 +11,9 @@ import {
   expandReferences,
   regenerateDocs,
   renderDocSections,
+  firewallPlan,
   renderEnv,
+  renderFirewall,
   renderQuickReference,
 } from '@dsa110/ports/render';
 import { docExamples } from '../../../../test-support/index.js';
@@ -157,5 +159,41 @@ describe('text from the registry on the page means what it says', () => {
   it("the examples' service is the robust production service with an env override and the lowest port: Redis in ports.yaml, as its comment says", () => {
     expect(exampleService(registry)?.id).toBe('redis');
     expect(exampleService(parseRegistry(text.replace('port: 8000\n', 'port: 6000\n')))?.id).toBe('api');
+  });
+});
+
+describe('the firewall section: what the generated rules let in, by access level', () => {
+  /** The `# ACCESS (WHO): PORT/TRANSPORT, ...` lines of the section. */
+  const levels = (markdown: string) => markdown.split('\n').filter((line) => /^# {3}\w+ \(/.test(line));
+
+  it('says of each access level what `ports firewall` does with it (8000, private, is reachable from private networks), each port once', () => {
+    expect(levels(renderFirewall(registry))).toEqual([
+      '#   public (from anywhere): 80/tcp',
+      '#   private (from private networks only): 8000/tcp',
+      '#   localhost (from this host only: never exposed): 3030/tcp, 6379/tcp, 9090/tcp',
+      '#   dev (from this host only: never exposed): 3000/tcp, 5173/tcp, 8001/tcp',
+    ]);
+    expect(renderFirewall(registry)).not.toMatch(/should NOT be exposed/);
+  });
+
+  it('a port with a TCP and a UDP service is listed once per transport, under its own access level, as the plan has it', () => {
+    const fixture = readFileSync(join(repoRoot, 'packages/ports/test/fixtures/udp-twins.yaml'), 'utf8');
+    const twins = parseRegistry(fixture.replace('transport: udp\n    access: localhost', 'transport: udp\n    access: private'));
+    expect(levels(renderFirewall(twins))).toEqual([
+      '#   private (from private networks only): 61053/udp',
+      '#   localhost (from this host only: never exposed): 61053/tcp',
+    ]);
+    // What the page says is what the rules do: each listed port/transport's rule lets in the sources its line names.
+    const who = { public: 'any', private: 'private', localhost: 'none', dev: 'none' } as const;
+    for (const reg of [registry, twins]) {
+      for (const line of levels(renderFirewall(reg))) {
+        const [, access, list] = /^# {3}(\w+) \([^)]*\): (.*)$/.exec(line)!;
+        for (const item of list!.split(', ')) {
+          const [port, transport] = item.split('/');
+          const rule = firewallPlan(reg).find((entry) => entry.start === Number(port) && entry.transport === transport && entry.access !== 'reserved');
+          expect(rule?.sources, item).toBe(who[access as keyof typeof who]);
+        }
+      }
+    }
   });
 });

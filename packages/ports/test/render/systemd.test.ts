@@ -152,6 +152,34 @@ describe('systemdDrift', () => {
     ]);
   });
 
+  it("says to replace a wrong claim line, quoted (a UDP claim without /udp), and, for a package's unit file, to use the drop-in", () => {
+    const fixture = readFileSync(new URL('../fixtures/udp-twins.yaml', import.meta.url), 'utf8');
+    const twins = parseRegistry(fixture.replace('{ unit: resolver-udp.service, claim: drop-in }', '{ unit: resolver-udp.service, claim: unit }'));
+    const udp = claimWiring(twins).filter((entry) => entry.unit === 'resolver-udp.service');
+    const unitWith = (...lines: string[]) => `[Service]\n${[...lines, 'ExecStart=/bin/true'].join('\n')}\n`;
+    const drift = (text: string, place?: Parameters<typeof systemdDrift>[1]['places']) =>
+      systemdDrift(udp, { files: new Map([['resolver-udp.service', text]]), dropIns: [], ...(place && { places: place }) }).map((item) => item.message);
+    const want = 'ExecStartPre=+/usr/local/bin/claim-port 61053/udp';
+    expect(drift(unitWith('ExecStartPre=+/usr/local/bin/claim-port 61053'))).toEqual([
+      `does not contain ${want} in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 61053 with the line`,
+    ]);
+    expect(drift(unitWith())).toEqual([`does not contain ${want} in its [Service] section; add it there`]);
+    const place = (packaged: boolean, dropIns: { path: string; text: string }[] = []) =>
+      new Map([['resolver-udp.service', { packaged, dropIn: '/etc/systemd/system/resolver-udp.service.d/override.conf', dropIns }]]);
+    const packaged = `does not contain ${want} in its [Service] section, and it is a package's file, which an upgrade of the package overwrites`;
+    expect(drift(unitWith(), place(true))).toEqual([
+      `${packaged}; put the line under a [Service] line in the drop-in /etc/systemd/system/resolver-udp.service.d/override.conf`,
+    ]);
+    const wrong = { path: '/etc/systemd/system/resolver-udp.service.d/claim.conf', text: unitWith('ExecStartPre=+/usr/local/bin/claim-port 61054/udp') };
+    expect(drift(unitWith('ExecStartPre=+/usr/local/bin/claim-port 61053'), place(true, [wrong]))).toEqual([
+      `${packaged}; remove its ExecStartPre=+/usr/local/bin/claim-port 61053, and replace ExecStartPre=+/usr/local/bin/claim-port 61054/udp in the drop-in ${wrong.path} with the line`,
+    ]);
+    // The operator's own file and a drop-in both claiming: the drop-in's is replaced (systemd reads it last), the file's removed.
+    expect(drift(unitWith('ExecStartPre=+/usr/local/bin/claim-port 61053'), place(false, [wrong]))).toEqual([
+      `does not contain ${want} in its [Service] section; remove its ExecStartPre=+/usr/local/bin/claim-port 61053, and replace ExecStartPre=+/usr/local/bin/claim-port 61054/udp in the drop-in ${wrong.path} with the line`,
+    ]);
+  });
+
   it('finds the unit line by what systemd reads: a quoted path with two spaces is not the same path with one', () => {
     const path = '/opt/two  spaces/claim-port';
     const quoted = claimWiring(registry, path);

@@ -48,9 +48,11 @@ import {
   DEFAULT_CLAIM_PORT,
   DEFAULT_UNIT_DIR,
   DROP_IN_NAME,
+  hasExecStartPre,
   systemdDrift,
   type ClaimWiring,
   type SystemdDrift,
+  type UnitFilePlace,
 } from '../../render/systemd.js';
 import {
   claimLines,
@@ -133,6 +135,7 @@ export async function run(context: Context): Promise<Outcome> {
       : [DEFAULT_UNIT_DIR, '/usr/lib/systemd/system', '/lib/systemd/system'].map((dir) => ({
           shown: join(root ?? '/', dir),
           open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
+          packaged: dir !== DEFAULT_UNIT_DIR,
         }));
 
   // The registry every claim line and the health check name, as the system that runs the units sees it.
@@ -388,7 +391,8 @@ async function writeTree(
   const wrote = written.filter((file) => file.wrote).length;
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
-    const advice = located === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, located.load(entry.unit), unitDir, located.root);
+    const advice =
+      located === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, located.load(entry.unit), unitDir, located.root);
     context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice}`)}:\n${entry.line}\n`);
   }
   for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
@@ -435,7 +439,7 @@ const OVERRIDE_CONF = 'override.conf';
  * file, not add to it (LoadState=bad-setting, with no ExecStart=). A masked,
  * unreadable or missing unit is said so.
  */
-function unitLineAdvice(unit: string, loaded: LoadedUnit, unitDir: string, root: string | undefined): string {
+function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir: string, root: string | undefined): string {
   const shown = (path: string) => escapeText(root === undefined ? path : join(root, path));
   const dropIn = escapeText(join(unitDir, `${unit}.d`, OVERRIDE_CONF));
   const edit = root === undefined ? `, which \`systemctl edit ${escapeText(unit)}\` opens` : '';
@@ -453,10 +457,19 @@ function unitLineAdvice(unit: string, loaded: LoadedUnit, unitDir: string, root:
   if (file.text === undefined || file.text === '')
     return `its unit file claims the port, but ${shown(file.path)} masks it (a link to /dev/null, or empty), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`;
   const name = basename(file.path);
+  const operators = /^\/(?:etc|usr\/local\/lib)\//.test(file.path);
+  // The line already where this advice would put it: the operator's unit file of its own, or a drop-in of the unit's own.
+  if (operators && name === unit && hasExecStartPre(file.text, line))
+    return `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`;
+  const inOwnDropIn = loaded.dropIns.find(
+    (dropIn) => basename(dirname(dropIn.path)) === `${unit}.d` && dropIn.text !== undefined && hasExecStartPre(dropIn.text, line),
+  );
+  if (inOwnDropIn !== undefined)
+    return `its unit file claims the port; this line is already in ${shown(inOwnDropIn.path)}, a drop-in of its own, nothing to do`;
   const template = templateOf(unit);
   if (template !== undefined && name === template)
     return `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`;
-  if (/^\/(?:etc|usr\/local\/lib)\//.test(file.path)) return `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}`;
+  if (operators) return `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}`;
   return `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${file.path.startsWith('/run/') ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`;
 }
 
@@ -477,6 +490,8 @@ async function checkTree(
   const fromTemplate = new Map<string, string>();
   /** Unit files masked (linked to /dev/null), by path: said as such, not as missing. */
   const masked = new Map<string, string>();
+  /** Unit-file claims whose unit file was found in a package's directory (/usr/lib, /lib), by path. */
+  const packaged = new Set<string>();
   const unreadable: SystemdDrift[] = [];
   const regenerate = regenerateCommand(context, 'systemd', ['out', 'root', 'claim-port', 'port-health-check', 'textfile']);
   // A claim drop-in or health unit someone else may write runs what they write, as root: drift, whatever it holds.
@@ -507,6 +522,7 @@ async function checkTree(
         if (text === undefined) continue;
         files.set(entry.path, text);
         shown.set(entry.path, join(dir.shown, name));
+        if (dir.packaged) packaged.add(entry.path);
         if (name !== entry.path)
           fromTemplate.set(
             entry.path,
@@ -524,6 +540,21 @@ async function checkTree(
   // wherever systemd takes it from (/run too), and its drop-ins, whose [Service] lines are the unit's as much as the
   // file's (a claim line in `NAME.service.d/claim.conf` claims). --out names a bare directory: its unit file alone.
   let listing: UnitDirListing | undefined;
+  // Where each unit-file claim's line goes, as the write says (unitLineAdvice): not a package's file, and a claim line in
+  // one of the unit's own drop-ins is the one to replace. The unit file of its own only: a template's is said below.
+  const places = new Map<string, UnitFilePlace>();
+  if (effectiveRoot !== undefined) {
+    for (const entry of wiring) {
+      if (entry.claim !== 'unit' || !files.has(entry.path) || fromTemplate.has(entry.path)) continue;
+      listing ??= listUnitDirs(effectiveRoot, []);
+      const own = loadUnit(effectiveRoot, entry.unit, listing).dropIns.filter((dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d`);
+      places.set(entry.path, {
+        packaged: packaged.has(entry.path),
+        dropIn: join(unitDir, `${entry.unit}.d`, OVERRIDE_CONF),
+        dropIns: own.flatMap((dropIn) => (dropIn.text === undefined ? [] : [{ path: join(effectiveRoot, dropIn.path), text: dropIn.text }])),
+      });
+    }
+  }
   const judgedAlike = (item: SystemdDrift): boolean => {
     const entry = wiring.find((candidate) => candidate.path === item.path);
     if (entry?.claim !== 'unit') return false;
@@ -555,7 +586,7 @@ async function checkTree(
       return { path, message: sharedText(units, path) };
     }),
     ...unreadable,
-    ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir) }, { regenerate }).filter(
+    ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir), places }, { regenerate }).filter(
       (item) => !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item),
     ),
   ];
@@ -590,7 +621,7 @@ async function checkTree(
       masked.has(item.path) && item.message.startsWith('missing:') && unit !== undefined
         ? `masked (a link to /dev/null), so systemd never starts ${escapeText(unit)}, nor claims its port; unmask it (\`systemctl unmask ${escapeText(unit)}\`) and install the unit with its claim line, or remove the service from the registry`
         : fromTemplate.has(item.path) && item.message.startsWith('does not contain')
-          ? `${item.message.replace(/; add it there$/, '')}: ${fromTemplate.get(item.path)}`
+          ? `${item.message.replace(/ in its \[Service\] section[,;].*$/, ' in its [Service] section')}: ${fromTemplate.get(item.path)}`
           : item.message;
     context.io.out(`${oneLine(`${printed}: ${message}`)}\n`);
     if (item.expected !== undefined)
@@ -856,6 +887,8 @@ function inRoot(root: string, path: string): string {
 interface UnitDir {
   readonly shown: string;
   open(name: string): string;
+  /** A package's unit directory (/usr/lib, /lib): an upgrade overwrites its files, so a claim line goes in a drop-in (unitLineAdvice). */
+  readonly packaged?: boolean;
 }
 
 /** Whether `path` is a link to /dev/null: a masked unit (systemd reads no further). */

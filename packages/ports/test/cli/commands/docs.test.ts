@@ -104,7 +104,7 @@ describe('ports docs', () => {
     expect(page).toContain('(http_port = 3031)');
     expect(page).toContain('Uses 3031 to avoid conflict');
     expect(page).toContain('| grafana-simple | 3031 |');
-    expect(page).toMatch(/Internal services \(.*3031.*\) should NOT be exposed/);
+    expect(page).toContain('#   localhost (from this host only: never exposed): 3031/tcp, 6379/tcp, 9090/tcp');
     expect(page).toContain('Grafana moved to <!-- ports:ref port:grafana -->3031<!-- /ports:ref -->');
   });
 

@@ -91,4 +91,17 @@ describe('ports firewall and the ports it must never touch', () => {
     expect(help.stdout).toContain('--keep-open PORT');
     expect(help.stdout).toContain('forwarded packets, such as a container port Docker publishes, are not filtered');
   });
+
+  it("--keep-open on a port a service of the registry filters: one warning line on stderr (what, why, what to do), the service's rules kept, exit 0", async () => {
+    for (const format of ['nft', 'ufw']) {
+      const run = await ports(['firewall', '--format', format, '--keep-open', '6379', '--keep-open', '2222', '--keep-open', '80']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(format === 'nft' ? '\t\ttcp dport 6379 drop\n' : "deny 6379/tcp comment 'dsa110 redis (localhost)'");
+      // 2222 is no registry port and 80 is nginx's, public: its rule accepts from anywhere, as --keep-open asks. Neither is said.
+      expect(run.stderr).toBe(
+        'warning: --keep-open 6379 is the port of service "redis" (localhost: from this host only), and the registry\'s own rules for it come first, so the port is still filtered; ' +
+          'to open it, give redis another access in the registry (public: from anywhere, private: from private networks), or drop --keep-open 6379\n',
+      );
+    }
+  });
 });

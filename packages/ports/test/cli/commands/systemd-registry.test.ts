@@ -82,7 +82,7 @@ describe('ports systemd: the claim lines name the registry the health check name
     expect(check.stdout).toContain(`${dropIn}: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry});`);
     expect(check.stdout).toContain(`+ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry}\n`);
     expect(check.stdout).toContain(
-      `${out}/myapi.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${registry} in its [Service] section (it has ExecStartPre=+/usr/local/bin/claim-port 41701); add it there\n`,
+      `${out}/myapi.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${registry} in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 41701 with the line\n`,
     );
     // Another registry is not this one; the same one spelt otherwise (`//`, another place in the line) is.
     writeFileSync(
@@ -97,6 +97,25 @@ describe('ports systemd: the claim lines name the registry the health check name
       `[Service]\nExecStartPre=+/usr/local/bin/claim-port --registry ${registry.replace('/reg2', '//reg2')} 41701\nExecStart=/bin/true\n`,
     );
     expect(await ports([...args, '--check'])).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('--check with the registry from $DSA110_PORTS_FILE: the command each hint names carries it as --registry, and does what the hint says', async () => {
+    const root = tempDir();
+    writeTree(root, { 'etc/dsa110/ports.yaml': registryText(41700), 'etc/systemd/system/myapi.service': '[Service]\nExecStart=/bin/true\n' });
+    const env = { DSA110_PORTS_FILE: join(root, 'etc/dsa110/ports.yaml') };
+    const check = await ports(['systemd', '--root', root, '--check'], { env });
+    expect(check.code).toBe(1);
+    const hint = `run \`ports --registry ${env.DSA110_PORTS_FILE} systemd --root ${root}\``;
+    expect(check.stdout).toContain(
+      `${root}/etc/systemd/system/mydb.service.d/claim-port.conf: missing: the registry wants ExecStartPre=+/usr/local/bin/claim-port 41700 --registry /etc/dsa110/ports.yaml for mydb.service; ${hint}\n`,
+    );
+    expect(check.stdout).not.toContain('run `ports systemd');
+    // The hint run as it is, with no variable (sudo drops it): the same registry's wiring.
+    const regenerate = await ports(['--registry', env.DSA110_PORTS_FILE, 'systemd', '--root', root]);
+    expect(regenerate.code, regenerate.stderr).toBe(0);
+    expect(claimLine(join(root, 'etc/systemd/system/mydb.service.d/claim-port.conf'))).toBe(
+      'ExecStartPre=+/usr/local/bin/claim-port 41700 --registry /etc/dsa110/ports.yaml',
+    );
   });
 
   it.skipIf(!analyze)('systemd-analyze verify accepts the drop-in that names the registry (a path with spaces, quoted)', async () => {

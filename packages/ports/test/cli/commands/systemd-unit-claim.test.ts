@@ -3,7 +3,7 @@
 // advice and running the real systemd-analyze verify; and `--check` against the health check on a claim line that a
 // drop-in supplies (its [Service] lines are the unit's: both judge the effective unit, and agree).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -148,6 +148,10 @@ describe.skipIf(!existsSync(healthCheck))('--check and the health check on a uni
     const run = await check();
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`${join(root, LIB, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030`);
+    // The line to replace is the drop-in's, where it is: a second one in override.conf would leave 3031 claimed too.
+    expect(run.stdout).toContain(
+      `; replace ExecStartPre=+${claimPort} 3031 in the drop-in ${join(root, ETC, 'grafana-simple.service.d/claim.conf')} with the line\n`,
+    );
     expect(healthOf(root, 'grafana')).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('claims port 3031') })]);
   });
 
@@ -158,5 +162,96 @@ describe.skipIf(!existsSync(healthCheck))('--check and the health check on a uni
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`${join(root, LIB, 'grafana-simple.service')}: does not contain`);
     expect(healthOf(root, 'grafana').map((result) => result.severity)).toEqual(['error']);
+  });
+});
+
+describe('--check says where the claim line goes, as the write does, and the write says when it is there already', () => {
+  /** The drop-in path the write's advice names for `unit` (its last word). */
+  const named = (said: string) => said.slice(said.lastIndexOf(' ') + 1, -1);
+  /** The line `ports systemd --check` printed for `path`. */
+  const checkLine = (stdout: string, path: string) => stdout.split('\n').find((line) => line.startsWith(`${path}: `));
+
+  it("a package's unit in /usr/lib without the line: the drop-in the write names, never the package's file; following it, --check passes", async () => {
+    const { root, claimPort, stdout, check } = await packagedRoot();
+    let run = await check();
+    expect(run.code).toBe(1);
+    for (const [unit, port] of [
+      ['grafana-simple.service', 3030],
+      ['dsa110-api.service', 8000],
+    ] as const) {
+      const dropIn = named(advice(stdout, unit).said);
+      expect(dropIn).toBe(join(root, ETC, `${unit}.d/override.conf`));
+      expect(checkLine(run.stdout, join(root, LIB, unit))).toBe(
+        `${join(root, LIB, unit)}: does not contain ExecStartPre=+${claimPort} ${port} in its [Service] section, and it is a package's file, which an upgrade of the package overwrites; ` +
+          `put the line under a [Service] line in the drop-in ${dropIn}`,
+      );
+      writeTree(root, { [`${ETC}/${unit}.d/override.conf`]: `[Service]\nExecStartPre=+${claimPort} ${port}\n` });
+    }
+    run = await check();
+    expect([run.code, run.stderr]).toEqual([0, '']);
+  });
+
+  it('a wrong claim line in that drop-in: replace that line there; following it, --check passes', async () => {
+    const { root, claimPort, check } = await packagedRoot();
+    const dropIn = join(root, ETC, 'grafana-simple.service.d/override.conf');
+    writeTree(root, {
+      [`${ETC}/grafana-simple.service.d/override.conf`]: `[Service]\nExecStartPre=+${claimPort} 3031\n`,
+      [`${ETC}/dsa110-api.service.d/override.conf`]: `[Service]\nExecStartPre=+${claimPort} 8000\n`,
+    });
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(checkLine(run.stdout, join(root, LIB, 'grafana-simple.service'))).toBe(
+      `${join(root, LIB, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030 in its [Service] section, and it is a package's file, which an upgrade of the package overwrites; ` +
+        `replace ExecStartPre=+${claimPort} 3031 in the drop-in ${dropIn} with the line`,
+    );
+    writeFileSync(dropIn, readFileSync(dropIn, 'utf8').replace(' 3031', ' 3030'));
+    expect((await check()).code).toBe(0);
+  });
+
+  it("a package's file that holds a wrong claim line (edited by hand): remove it there, and use the drop-in", async () => {
+    const { root, claimPort, check } = await packagedRoot(LIB, {
+      [`${LIB}/grafana-simple.service`]: unitFile('grafana-simple.service', 'ExecStartPre=+/usr/local/bin/claim-port 3031'),
+    });
+    const run = await check();
+    expect(checkLine(run.stdout, join(root, LIB, 'grafana-simple.service'))).toBe(
+      `${join(root, LIB, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030 in its [Service] section, and it is a package's file, which an upgrade of the package overwrites; ` +
+        `remove its ExecStartPre=+/usr/local/bin/claim-port 3031, and put the line under a [Service] line in the drop-in ${join(root, ETC, 'grafana-simple.service.d/override.conf')}`,
+    );
+  });
+
+  it("the operator's unit file in /etc with a wrong claim line: replace that line (quoted), not add a second; following it, --check passes", async () => {
+    const { root, claimPort, check } = await packagedRoot(ETC);
+    const api = join(root, ETC, 'dsa110-api.service');
+    const grafana = join(root, ETC, 'grafana-simple.service');
+    writeFileSync(api, unitFile('dsa110-api.service', `ExecStartPre=+${claimPort} 8001`));
+    writeFileSync(grafana, unitFile('grafana-simple.service', `ExecStartPre=+${claimPort} 3030`));
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(checkLine(run.stdout, api)).toBe(
+      `${api}: does not contain ExecStartPre=+${claimPort} 8000 in its [Service] section; replace its ExecStartPre=+${claimPort} 8001 with the line`,
+    );
+    writeFileSync(api, readFileSync(api, 'utf8').replace(' 8001', ' 8000'));
+    expect((await check()).code).toBe(0);
+  });
+
+  it('the write says the line is there already: in the unit file of the operator, in the drop-in of a package unit', async () => {
+    const etc = await packagedRoot(ETC, {
+      [`${ETC}/grafana-simple.service`]: unitFile('grafana-simple.service', 'ExecStartPre=+/usr/local/bin/claim-port 3030'),
+    });
+    // packagedRoot wrote with its own claim-port path: the file names the default one, so write again with that.
+    let run = await ports(['systemd', '--root', etc.root]);
+    expect(advice(run.stdout, 'grafana-simple.service')).toEqual({
+      said: `grafana-simple.service: its unit file claims the port; this line is already in the [Service] section of ${join(etc.root, ETC, 'grafana-simple.service')}, nothing to do:`,
+      line: 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+    });
+    expect(advice(run.stdout, 'dsa110-api.service').said).toBe(
+      `dsa110-api.service: its unit file claims the port; put this line in the [Service] section of ${join(etc.root, ETC, 'dsa110-api.service')}:`,
+    );
+    const lib = await packagedRoot();
+    writeTree(lib.root, { [`${ETC}/grafana-simple.service.d/override.conf`]: `[Service]\nExecStartPre=+${lib.claimPort} 3030\n` });
+    run = await ports(['systemd', '--root', lib.root, '--claim-port', lib.claimPort]);
+    expect(advice(run.stdout, 'grafana-simple.service').said).toBe(
+      `grafana-simple.service: its unit file claims the port; this line is already in ${join(lib.root, ETC, 'grafana-simple.service.d/override.conf')}, a drop-in of its own, nothing to do:`,
+    );
   });
 });
