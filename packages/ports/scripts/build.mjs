@@ -48,6 +48,9 @@ common.define = registryCacheDefine();
 //    into the service's bundle, run on first use there too. esbuild would
 //    rewrite that require here, so it is written as BUNDLER_REQUIRE and made
 //    `require` in the output (bundlerRequire); unbundled, it is never reached.
+//    A dist/parse.cjs that is found but broken (cut short, emptied) is one
+//    line naming it and saying to reinstall (src/parser-file.ts), not a
+//    registry problem and not advice on bundling.
 const BUNDLER_REQUIRE = '__bundlerRequire';
 export const lazyParser = {
   name: 'lazy-parser',
@@ -55,18 +58,22 @@ export const lazyParser = {
     build.onResolve({ filter: /\/load-parser\.js$/ }, () => ({ path: 'lazy-parser', namespace: 'lazy-parser' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-parser' }, () => ({
       resolveDir: root,
-      contents: `let parser;
+      contents: `import { requireParserFile } from './src/parser-file.ts';
+let parser;
 export function loadParser() {
   if (parser) return parser;
+  let file;
   try {
-    parser = __builtinRequire('#parser');
+    file = __builtinRequire.resolve('#parser');
   } catch (error) {
     try {
       parser = ${BUNDLER_REQUIRE}('#parser');
     } catch {
       throw error;
     }
+    return parser;
   }
+  parser = requireParserFile(() => __builtinRequire(file), file, 'reinstall @dsa110/ports');
   return parser;
 }`,
     }));

@@ -6,6 +6,11 @@
 // directory, the directories above it (trustedDir) and the file (owner,
 // mode, no symbolic link). Nothing here
 // throws: a cache that cannot be read or written is simply not there.
+//
+// The rule for the directories above (owned by root or this user, writable by
+// nobody else unless sticky: distrustedAbove) is also the rule for code a bin
+// loads from outside its bundle, the installed registry parser
+// (cli-kit/installed-parser.ts, through distrustedPath): one rule, here.
 import {
   closeSync,
   constants,
@@ -108,17 +113,75 @@ function trustedDir(dir: string): boolean {
 
 /** Each directory above `path` (see trustedDir): each must exist. */
 function trustedAncestors(path: string): boolean {
-  const uid = process.geteuid?.();
+  return distrustedAbove(path) === undefined;
+}
+
+/** A part of a path that another user could change (or that cannot be judged), and why: for a message. */
+export interface Distrusted {
+  /** The file or directory at fault, as a part of the path given. */
+  readonly at: string;
+  /** Why, after its name: `is owned by uid 65534 (mode 0755), neither root nor the running user`. */
+  readonly why: string;
+}
+
+/**
+ * The first directory above `path` (the nearest first) that is not a
+ * directory, is a symbolic link, is owned by another user than root and
+ * this one (the effective uid), or that group or others may write without
+ * the sticky bit (see trustedDir); undefined when there is none. Each must
+ * exist. No path functions: the path is cut at each '/'.
+ */
+export function distrustedAbove(path: string): Distrusted | undefined {
   for (let end = path.lastIndexOf('/'); end >= 0; end = end === 0 ? -1 : path.lastIndexOf('/', end - 1)) {
+    const at = end === 0 ? '/' : path.slice(0, end);
     let info: Stats;
     try {
-      info = lstatSync(end === 0 ? '/' : path.slice(0, end));
-    } catch {
-      return false;
+      info = lstatSync(at);
+    } catch (error) {
+      return { at, why: `cannot be examined (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
     }
-    if (!info.isDirectory() || (info.uid !== 0 && info.uid !== uid) || ((info.mode & 0o022) !== 0 && (info.mode & 0o1000) === 0)) return false;
+    const wrong = distrustedStats(info, 'directory');
+    if (wrong !== undefined) return { at, why: wrong };
   }
-  return true;
+  return undefined;
+}
+
+/**
+ * `path` itself (a regular file or a directory, as `kind` says; never a
+ * symbolic link: give the real path) and every directory above it, judged
+ * as distrustedAbove judges the directories above: owned by root or this
+ * user, writable by nobody else (a directory that others may write only
+ * when sticky, a file never). The first part at fault, or undefined.
+ * For code loaded from outside a bin's bundle (cli-kit/installed-parser.ts).
+ */
+export function distrustedPath(path: string, kind: 'file' | 'directory'): Distrusted | undefined {
+  let info: Stats;
+  try {
+    info = lstatSync(path);
+  } catch (error) {
+    return { at: path, why: `cannot be examined (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  const wrong = distrustedStats(info, kind);
+  return wrong !== undefined ? { at: path, why: wrong } : distrustedAbove(path);
+}
+
+/**
+ * Why a file or directory is not to be trusted, or undefined: the one rule.
+ * Owned by root or by this user (the effective uid); writable by group or
+ * others only when it is a directory with the sticky bit (/tmp), where
+ * others cannot rename or remove what is not theirs.
+ */
+function distrustedStats(info: Stats, kind: 'file' | 'directory'): string | undefined {
+  if (info.isSymbolicLink()) return 'is a symbolic link';
+  if (kind === 'directory' ? !info.isDirectory() : !info.isFile()) return `is not a ${kind === 'file' ? 'regular file' : 'directory'}`;
+  const mode = `mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')}`;
+  if (info.uid !== 0 && info.uid !== process.geteuid?.()) return `is owned by uid ${info.uid} (${mode}), neither root nor the running user`;
+  const sticky = kind === 'directory' && (info.mode & 0o1000) !== 0;
+  if ((info.mode & 0o022) !== 0 && !sticky) {
+    const who = (info.mode & 0o002) !== 0 ? 'every user' : 'its group';
+    return `is writable by ${who} (owner uid ${info.uid}, ${mode}${kind === 'directory' ? ', not sticky' : ''})`;
+  }
+  return undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { RegistryError } from './errors.js';
 import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser, type Parser } from './load-parser.js';
+import { isParserNotInstalled } from './parser-file.js';
 import { pollutedKeys } from './polluted.js';
 import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { Registry } from './registry.js';
@@ -273,13 +274,14 @@ function parserFor(source: string): Parser {
   try {
     return loadParser();
   } catch (error) {
-    // A bin's installed @dsa110/ports missing or of another version (PARSER_NOT_INSTALLED, cli-kit/installed-parser.ts):
+    // The installed parser missing, of another version, not trusted or broken (PARSER_NOT_INSTALLED, parser-file.ts):
     // its one line already says what to install, and the tool could not run; not a problem of this registry file.
-    if ((error as { code?: unknown } | null)?.code === 'ERR_DSA110_PORTS_PARSER_NOT_INSTALLED') throw error;
+    if (isParserNotInstalled(error)) throw error;
     const polluted = pollutedKeys();
     const why = String((error as Error)?.message ?? error).slice(0, 200);
     if (polluted.length === 0) {
-      // Most often a service bundled by a tool that did not follow the parser's require("#parser") (esbuild does).
+      // A service bundled by a tool that did not follow the parser's require("#parser") (esbuild does): there is no
+      // file to require (one that is there but broken is PARSER_NOT_INSTALLED, above).
       throw new RegistryError(source, [
         {
           path: '',

@@ -2,11 +2,13 @@
 //   0  done; the check passed
 //   1  the check or validation failed, or the thing asked for does not exist or
 //      cannot be done (unknown id, bad override, range full, stale docs,
-//      drifted unit files, invalid or unreadable registry, missing marker)
+//      drifted unit files, invalid or unreadable registry, missing marker,
+//      an installed registry parser that is broken)
 //  64  usage error (EX_USAGE, as in claim-port and port-health-check): unknown
 //      command or option, missing or extra argument
 import { EXIT_USAGE } from '../cli-kit/conventions.js';
 import { PortsError, RegistryError } from '../index.js';
+import { isParserNotInstalled } from '../parser-file.js';
 import { MarkerError } from '../render/splice.js';
 
 export type Outcome = 'ok' | 'failed' | 'usage';
@@ -35,7 +37,14 @@ export function exitCode(outcome: Outcome): 0 | 1 | typeof EXIT_USAGE {
 /** How a thrown error ends the command; `expected` is false for bugs (printed with their stack). */
 export function outcomeOfError(error: unknown): { outcome: Outcome; expected: boolean } {
   if (error instanceof UsageError) return { outcome: 'usage', expected: true };
-  if (error instanceof RegistryError || error instanceof PortsError || error instanceof MarkerError || error instanceof CommandError) {
+  // The installed parser broken (parser-file.ts): one line saying what to reinstall; ports could not run.
+  if (
+    error instanceof RegistryError ||
+    error instanceof PortsError ||
+    error instanceof MarkerError ||
+    error instanceof CommandError ||
+    isParserNotInstalled(error)
+  ) {
     return { outcome: 'failed', expected: true };
   }
   return { outcome: 'failed', expected: false };

@@ -20,6 +20,7 @@ import {
 import { didYouMean } from '../suggest.js';
 import { oneLine, quoteValue } from '../escape.js';
 import { RegistryError, formatIssue } from '../errors.js';
+import { isParserNotInstalled } from '../parser-file.js';
 import { type Command, commandFlags, commandHelp, exclusiveClash, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
 import { exitCode, outcomeOfError, UsageError } from './exit-code.js';
@@ -214,7 +215,10 @@ export async function main(
     const { outcome, expected } = outcomeOfError(error);
     const message = error instanceof Error ? error.message : String(error);
     // One line per error (a registry's: one per issue), whatever a value in it held.
-    const printed = error instanceof RegistryError ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n') : oneLine(message);
+    const printed =
+      error instanceof RegistryError
+        ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n')
+        : oneLine(isParserNotInstalled(error) ? `ports: ${message}` : message);
     // (Errors: `<3>` on each line where stderr is the journal, cli-kit/journal.ts.)
     if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\n${usageHint(helpLine)}\n`, 'error');
     else if (expected) io.err(`${printed}\n`, 'error');

@@ -7,7 +7,7 @@
 // stack", never a hang on a FIFO, and never a new parser under an old bin. The built bins run for real in an install layout made in
 // a temporary directory. Build first (`pnpm build`).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, linkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, linkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,6 +210,141 @@ describe('an installed @dsa110/ports whose package.json is broken: said so, not 
       const run = runBin(base, bin, args(base));
       expect(run.stderr, bin).not.toContain('registry parser');
       expect(run.status, bin).not.toBe(code === 1 ? 64 : code);
+    }
+  });
+});
+
+/**
+ * A parser another user planted where Node would look: it writes `marker` when it runs (as whoever
+ * ran the bin) and then is the real parser, so a bin that runs it works and only the marker tells.
+ */
+function plantParser(packageDir: string, marker: string): void {
+  mkdirSync(join(packageDir, 'dist'), { recursive: true });
+  writeFileSync(join(packageDir, 'package.json'), JSON.stringify({ name: '@dsa110/ports', version: portsVersion }));
+  writeFileSync(
+    join(packageDir, 'dist/parse.cjs'),
+    `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'uid=' + process.getuid() + '\\n');\nmodule.exports = require(${JSON.stringify(join(portsDir, 'dist/parse.cjs'))});\n`,
+  );
+}
+
+/** The bins installed under `base` as `npm install -g --prefix base` leaves them, without @dsa110/ports; and a registry file. */
+function binsOnly(base: string): void {
+  const scope = join(base, 'lib/node_modules/@dsa110');
+  for (const bin of ['claim-port', 'port-health-check']) {
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(packages, bin, part), join(scope, bin, part), { recursive: true });
+  }
+  writeFileSync(join(base, 'ports.yaml'), readFileSync(join(portsDir, 'ports.yaml')));
+}
+
+const asRoot = process.getuid?.() === 0;
+const NOBODY = 65534;
+
+/** The line for a parser that is not trusted: the file, the part of its path at fault (owner, mode), what to do. */
+function untrustedLine(prefix: string, bin: string, file: string, at: string, what: string, packageDir: string): string {
+  const shown = (path: string) => path.replaceAll('\n', '\\n').replaceAll('\u001b', '\\e');
+  return `${prefix}cannot load the registry parser: ${shown(file)} is not trusted: ${at === file ? 'it' : shown(at)} ${what}, and the parser is loaded only from files and directories that root or the running user owns and no one else may write; if that @dsa110/ports is yours, chown it and chmod go-w (and the directories above it), else remove ${shown(packageDir)} and reinstall @dsa110/${bin} with the @dsa110/ports it depends on, or install @dsa110/ports@${portsVersion} beside it\n`;
+}
+
+describe('a parser another user could have written is never run (as root)', () => {
+  it.skipIf(!asRoot)(
+    'planted by another user in a node_modules above the install, in a world-writable sticky directory (/tmp): refused in one line, never run',
+    () => {
+      const top = mkdtempSync(join(tmpdir(), 'installed-parser-'));
+      dirs.push(top);
+      chmodSync(top, 0o1777); // as /tmp is
+      const base = join(top, 'deploy');
+      binsOnly(base);
+      const marker = join(top, 'PLANTED-PARSER-RAN');
+      plantParser(join(top, 'node_modules/@dsa110/ports'), marker);
+      execFileSync('chown', ['-R', String(NOBODY), join(top, 'node_modules')]);
+      for (const { bin, args, code, prefix } of BINS) {
+        const run = runBin(base, bin, args(base));
+        expect(existsSync(marker), `${bin} ran the planted parser`).toBe(false);
+        expect(run.status, bin).toBe(code);
+        expect(run.stderr, bin).toBe(
+          untrustedLine(
+            prefix,
+            bin,
+            join(top, 'node_modules/@dsa110/ports/dist/parse.cjs'),
+            // The nearest part at fault.
+            join(top, 'node_modules/@dsa110/ports'),
+            'is owned by uid 65534 (mode 0755), neither root nor the running user',
+            join(top, 'node_modules/@dsa110/ports'),
+          ),
+        );
+      }
+    },
+  );
+
+  it.skipIf(!asRoot)("in a directory that is root's but writable by its group (not sticky), or a parser file of another user: refused, never run", () => {
+    const base = installLayout(undefined);
+    const marker = join(dirname(base), 'PLANTED-PARSER-RAN');
+    const modules = join(base, 'lib/node_modules');
+    chmodSync(modules, 0o775);
+    plantParser(join(modules, '@dsa110/ports'), marker);
+    for (const { bin, args, code, prefix } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(existsSync(marker), `${bin} ran the planted parser`).toBe(false);
+      expect(run.status, bin).toBe(code);
+      const packageDir = join(modules, '@dsa110/ports');
+      expect(run.stderr, bin).toBe(
+        untrustedLine(prefix, bin, join(packageDir, 'dist/parse.cjs'), modules, 'is writable by its group (owner uid 0, mode 0775, not sticky)', packageDir),
+      );
+    }
+    chmodSync(modules, 0o755);
+    execFileSync('chown', [String(NOBODY), join(modules, '@dsa110/ports/dist/parse.cjs')]);
+    for (const { bin, args, code, prefix } of BINS) {
+      const run = runBin(base, bin, args(base));
+      expect(existsSync(marker), `${bin} ran the planted parser`).toBe(false);
+      expect(run.status, bin).toBe(code);
+      const packageDir = join(modules, '@dsa110/ports');
+      const file = join(packageDir, 'dist/parse.cjs');
+      expect(run.stderr, bin).toBe(untrustedLine(prefix, bin, file, file, 'is owned by uid 65534 (mode 0644), neither root nor the running user', packageDir));
+    }
+  });
+
+  it.skipIf(!asRoot)(
+    "$HOME/.node_modules, $HOME/.node_libraries and $NODE_PATH (Node's global folders) are never searched: another user's HOME given to root plants nothing",
+    () => {
+      const base = installLayout(undefined);
+      const home = join(dirname(base), 'home');
+      const marker = join(dirname(base), 'PLANTED-PARSER-RAN');
+      for (const folder of ['.node_modules', '.node_libraries', 'node-path']) plantParser(join(home, folder, '@dsa110/ports'), marker);
+      execFileSync('chown', ['-R', String(NOBODY), home]);
+      for (const { bin, args, code, prefix } of BINS) {
+        const run = spawnSync(process.execPath, [join(base, 'lib/node_modules/@dsa110', bin, 'bin', `${bin}.js`), ...args(base)], {
+          encoding: 'utf8',
+          env: { ...environment, DSA110_PORTS_CACHE: 'off', NO_COLOR: '', HOME: home, NODE_PATH: join(home, 'node-path') },
+          timeout: 20_000,
+        });
+        expect(existsSync(marker), `${bin} ran the planted parser`).toBe(false);
+        expect(run.status, bin).toBe(code);
+        expect(run.stderr, bin).toMatch(
+          new RegExp(`^${prefix.replace(/[[\]]/g, '\\$&')}cannot load the registry parser: @dsa110/ports is not installed where`),
+        );
+      }
+    },
+  );
+
+  it.skipIf(!asRoot)("run as another user: an install of root's, or of that user's own, is used", () => {
+    const base = installLayout({ version: portsVersion });
+    chmodSync(dirname(base), 0o755);
+    const asNobody = (bin: string, args: string[]) =>
+      spawnSync(process.execPath, [join(base, 'lib/node_modules/@dsa110', bin, 'bin', `${bin}.js`), ...args], {
+        encoding: 'utf8',
+        env: { ...environment, DSA110_PORTS_CACHE: 'off', NO_COLOR: '', HOME: '/nonexistent' },
+        cwd: '/',
+        uid: NOBODY,
+        gid: NOBODY,
+        timeout: 20_000,
+      });
+    for (const owner of [0, NOBODY]) {
+      execFileSync('chown', ['-R', String(owner), join(base, 'lib/node_modules/@dsa110/ports')]);
+      for (const { bin, args, code } of BINS) {
+        const run = asNobody(bin, args(base));
+        expect(run.stderr, `${bin}, parser of uid ${owner}`).not.toContain('registry parser');
+        expect(run.status, bin).not.toBe(code === 1 ? 64 : code);
+      }
     }
   });
 });
