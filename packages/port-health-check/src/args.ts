@@ -4,8 +4,8 @@
 // RunRequest, the one thing cli.ts and checkPorts() see. To add a flag: an
 // entry in FLAGS, a field in RunRequest read in parseArgs(), and its use where
 // the request is run (cli.ts). A test holds the help against FLAGS
-// (test/args.test.ts). Pure: argv in, a request or one clear usage error out
-// (the CLI exits 64, EX_USAGE, on it).
+// (test/args.test.ts). Pure but for one look at links (is --output stdout?):
+// argv in, a request or one clear usage error out (the CLI exits 64, EX_USAGE, on it).
 import { quoteValue } from '@dsa110/ports';
 import {
   EXIT_USAGE,
@@ -19,6 +19,7 @@ import {
   type Flags,
   type Parsed,
 } from '@dsa110/ports/cli';
+import { writesToStdout } from '@dsa110/ports/files';
 
 export { useColor };
 
@@ -135,7 +136,8 @@ export function parseArgs(argv: readonly string[]): Request {
   if (!FORMATS.includes(format as Format)) return fail(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
   // --quiet trims the text report; a JSON or Prometheus report on stdout is a whole document (a script's, a
   // textfile's): refused together, not ignored (a cron line `--json --quiet` mailed the whole report every run).
-  if (values.quiet && format !== 'text' && (values.output === undefined || values.output === '-'))
+  // Stdout as the output code decides it (`-`, /dev/stdout, /proc/self/fd/1: writesToStdout, which reads those links).
+  if (values.quiet && format !== 'text' && (values.output === undefined || writesToStdout(values.output)))
     return fail(
       `--quiet is for the text report; with --format ${format} write the report with --output FILE (stdout then shows only the problems) or leave --quiet out`,
     );

@@ -110,10 +110,17 @@ describe('parseArgs', () => {
       [['--json', '--quiet'], 'json'],
       [['--quiet', '--format=prometheus'], 'prometheus'],
       [['--format', 'json', '--quiet', '--output', '-'], 'json'],
+      // What the output code writes to stdout as it does `-` (writesToStdout): the same refusal.
+      [['--json', '--quiet', '--output', '/dev/stdout'], 'json'],
+      [['--quiet', '--format', 'prometheus', '--output', '/proc/self/fd/1'], 'prometheus'],
+      [['--quiet', '--format', 'prometheus', '--output=/dev/fd/1'], 'prometheus'],
+      [['--quiet', '--json', '--output', `/proc/${process.pid}/fd/1`], 'json'],
     ] as const) {
       expect(parseArgs(argv), argv.join(' ')).toEqual({ kind: 'error', message: message(format) });
     }
     expect(parseArgs(['--json', '--quiet', '--output', 'report.json'])).toMatchObject({ kind: 'run', format: 'json', quiet: true, output: 'report.json' });
+    // Standard error, or a file, takes the report: stdout shows the problems only.
+    expect(parseArgs(['--json', '--quiet', '--output', '/dev/stderr'])).toMatchObject({ kind: 'run', quiet: true, output: '/dev/stderr' });
     expect(parseArgs(['--quiet'])).toMatchObject({ kind: 'run', format: 'text', quiet: true });
   });
 

@@ -4,7 +4,7 @@
 // `ports monitoring` write).
 export { checkFileReadable, readFileBytes, readTextFile, fileKind, formatBytes, FileReadError, type ReadFailure, type ReadOptions } from './read.js';
 export { hostPath, nameInRoot, resolveInRoot, MAX_LINKS } from './root.js';
-export { writeOutputFile, replaceFileAtomically, FileWriteError, type WriteMethod, type WriteOptions } from './write.js';
+export { writeOutputFile, writesToStdout, replaceFileAtomically, FileWriteError, type WriteMethod, type WriteOptions } from './write.js';
 export {
   inspectGeneratedFiles,
   readFileIfPresent,

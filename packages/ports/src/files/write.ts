@@ -42,6 +42,9 @@ import { describeArgument, modeArgument, objectArgument, pathArgument, stringArg
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
 
+/** The path writeOutputFile takes for standard output. */
+const STDOUT = '-';
+
 export class FileWriteError extends Error {
   override name = 'FileWriteError';
   readonly path: string;
@@ -87,7 +90,7 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
   if (options.warn !== undefined && typeof options.warn !== 'function')
     throw new TypeError(`writeOutputFile: options.warn must be a function or left out, not ${describeArgument(options.warn)}`);
   if (options.mode !== undefined) modeArgument('writeOutputFile', 'options.mode', options.mode);
-  if (path === '-') {
+  if (path === STDOUT) {
     if (!options.stdout) throw new FileWriteError(path, '"-" (standard output) is not supported here');
     options.stdout(text);
     return 'stdout';
@@ -247,6 +250,18 @@ export function notFollowed(found: UntrustedLink, what: 'file' | 'directory'): s
 export function trustedOwners(): string {
   const euid = process.geteuid?.();
   return euid === 0 || euid === undefined ? 'root' : `root or this user (uid ${euid})`;
+}
+
+/**
+ * Whether writeOutputFile writes `path` to the caller's standard output (its
+ * `stdout`): `-`, or a path that is, through symbolic links, this process's
+ * descriptor 1 (/dev/stdout, /dev/fd/1, /proc/self/fd/1). The one test, for a
+ * caller that must know before it writes (`port-health-check --quiet --json`
+ * refuses a report on stdout, whatever the path names it). Reads links only.
+ */
+export function writesToStdout(path: string): boolean {
+  pathArgument('writesToStdout', 'path', path);
+  return path === STDOUT || ownDescriptor(path) === 1;
 }
 
 /** N when `path` is, through symbolic links, /proc/self/fd/N or /dev/fd/N (as /dev/stdout is). */

@@ -20,7 +20,7 @@ import {
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FileWriteError, writeOutputFile } from '../../src/files/write.js';
+import { FileWriteError, writesToStdout, writeOutputFile } from '../../src/files/write.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
 
 function refusal(path: string): FileWriteError {
@@ -222,6 +222,27 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
     expect(writeOutputFile('/proc/self/fd/1', 'b\n', { stdout: (text) => printed.push(text) })).toBe('stdout');
     expect(printed).toEqual(['a\n', 'b\n']);
     expect(readlinkSync(join(dir, 'stdout'))).toBe('/proc/self/fd/1');
+  });
+
+  it('writesToStdout answers for each path as writeOutputFile then writes it: "-" and every link to descriptor 1, not a file or another descriptor', () => {
+    const dir = privateDir();
+    symlinkSync('/proc/self/fd/1', join(dir, 'stdout'));
+    symlinkSync(join(dir, 'stdout'), join(dir, 'again')); // a link to the link
+    symlinkSync('/proc/self/fd/2', join(dir, 'stderr'));
+    writeFileSync(join(dir, 'report.prom'), 'old\n');
+    const stdoutPaths = ['-', '/dev/stdout', '/proc/self/fd/1', '/dev/fd/1', `/proc/${process.pid}/fd/1`, join(dir, 'stdout'), join(dir, 'again')];
+    const otherPaths = ['/dev/stderr', '/proc/self/fd/2', join(dir, 'stderr'), join(dir, 'report.prom'), join(dir, 'absent.prom')];
+    for (const path of [...stdoutPaths, ...otherPaths]) {
+      let method = 'refused';
+      try {
+        // Descriptor 2 is written to in place: give it nothing to print.
+        method = writeOutputFile(path, '', { stdout: () => {} });
+      } catch {
+        // (a refusal is not stdout either)
+      }
+      expect(writesToStdout(path), path).toBe(method === 'stdout');
+      expect(writesToStdout(path), path).toBe(stdoutPaths.includes(path));
+    }
   });
 
   it("refuses a descriptor past 2 that is no file or device (Node's own epoll, eventfd and pipes: a write crashed or lost the report), and writes one that is", () => {
