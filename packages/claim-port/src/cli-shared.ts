@@ -1,6 +1,6 @@
 // What both halves of the command share: the log callback, the JSON object, the error lines.
 import { escapeText, oneLine, REGISTRY_ENV } from '@dsa110/ports';
-import { claimLabel, parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
+import { claimLabel, mayNameService, parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
 import { type Env, EXIT_USAGE, errorJson, type Io, lostPathMessage } from '@dsa110/ports/cli';
 import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
@@ -39,6 +39,24 @@ export function idGivenTransport(argv: readonly string[]): (ClaimArgs & { readon
     if (argv[index] !== operand) continue; // (the same word as an option's value is tried too, and changes nothing)
     const args = parseClaimArgs([...argv.slice(0, index), id, ...argv.slice(index + 1)]);
     if (args.command === 'claim' && 'id' in args.target && args.target.id === id) return args as ClaimArgs & { target: { id: string } };
+  }
+  return undefined;
+}
+
+/**
+ * `claim-port 'FastAPI Backend'`: an operand that is neither a port nor an id
+ * in form (mayNameService) may be a service's name or title, which the
+ * registry's hint names, as it does for `claim-port FastAPI` (run.ts). The
+ * command line with that operand as the id, when it is the only mistake;
+ * undefined otherwise (an option, an option's value, a second operand).
+ */
+export function nameGiven(argv: readonly string[]): (ClaimArgs & { readonly target: { readonly id: string } }) | undefined {
+  const stand = 'x'; // an id in form, put where the operand was
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index]!;
+    if (word.startsWith('-') || !mayNameService(word)) continue;
+    const args = parseClaimArgs([...argv.slice(0, index), stand, ...argv.slice(index + 1)]);
+    if (args.command === 'claim' && 'id' in args.target && args.target.id === stand) return { ...args, target: { id: word } };
   }
   return undefined;
 }

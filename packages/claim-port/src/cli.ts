@@ -9,7 +9,7 @@
 // hands what it read to claimPort().
 import { type Env, type Io, packageVersion, wantsJson } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import { fail, idGivenTransport, labelOf, cliOptions, lostRegistryPath, printResult, type LostBytes } from './cli-shared.js';
+import { fail, idGivenTransport, labelOf, cliOptions, lostRegistryPath, nameGiven, printResult, type LostBytes } from './cli-shared.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { loadRun } from './load-run.js';
 
@@ -34,10 +34,11 @@ export async function main(argv: readonly string[], io: Io, env: Env, lost: Lost
         io.out(`${await version()}\n`);
         return 0;
       case 'usage-error': {
-        // `claim-port nosuch/udp`: "give the id alone" only for a service; the registry tells (run.ts).
-        const alone = idGivenTransport(argv);
+        // `claim-port nosuch/udp`: "give the id alone" only for a service; `claim-port 'FastAPI Backend'`: a service's
+        // name or title, maybe. The registry tells (run.ts).
+        const alone = idGivenTransport(argv) ?? nameGiven(argv);
         // (A registry that cannot be opened cannot tell whether the id is a service: the grammar's hint stands.)
-        if (alone && !lostRegistryPath(alone, lost, env)) return await (await loadRun()).idWithTransport(alone, args.message, argv, io, env);
+        if (alone && !lostRegistryPath(alone, lost, env)) return await (await loadRun()).operandByRegistry(alone, args.message, argv, io, env);
         return fail(io, json, labelOf(argv), args.message, 'usage');
       }
       case 'claim': {

@@ -30,13 +30,15 @@ export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io
 }
 
 /**
- * `claim-port ID/udp`, a usage error (cli-shared.ts, idGivenTransport): an ID
- * that is no service is said to be unknown, with the known ids, as `claim-port
- * ID` says it; for a service (or a registry that cannot be read) the parser's
- * `hint` stands: give the id alone. `alone` is the command line with the id
- * alone; it is read for the registry, never claimed.
+ * A usage error the registry judges better than the grammar: `claim-port
+ * ID/udp` (cli-shared.ts, idGivenTransport) and `claim-port 'FastAPI Backend'`
+ * (nameGiven). An ID that is no service is said to be unknown, with the
+ * registry's hint (a name or title: the id to give) and the known ids, as
+ * `claim-port ID` says it; for a service (or a registry that cannot be read)
+ * the parser's `hint` stands: give the id alone. `alone` is the command line
+ * with the operand as the id; it is read for the registry, never claimed.
  */
-export async function idWithTransport(
+export async function operandByRegistry(
   alone: ClaimArgs & { readonly target: { readonly id: string } },
   hint: string,
   argv: readonly string[],

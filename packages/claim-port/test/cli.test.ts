@@ -74,6 +74,28 @@ describe('claim-port usage errors', () => {
     );
   });
 
+  it('a service\'s name or title with spaces or punctuation (`FastAPI Backend`) gets the hint its one-word name gets, not "neither a port nor a service id"', async () => {
+    const byName = await claimInProcess(['FastAPI', '--dry-run']);
+    expect(byName.stderr).toMatch(/ \(the name of service "api": give its id, "api"\); known services: /);
+    for (const [title, id] of [
+      ['FastAPI Backend', 'api'],
+      ['Vite Dev (default)', 'vite-default'],
+    ] as const) {
+      const run = await claimInProcess([title, '--dry-run']);
+      expect(run.code, title).toBe(64);
+      expect(run.stderr, title).toMatch(
+        new RegExp(
+          `^\\[claim-port:\\?\\] error: unknown service "${title.replace(/[()]/g, '\\$&')}" \\(the name of service "${id}": give its id, "${id}"\\); known services: `,
+        ),
+      );
+      expect(run.stderr.trim().split('\n'), title).toHaveLength(1);
+    }
+    // What `claim-port FastAPI` says of its name, word for word.
+    expect((await claimInProcess(['FastAPI Backend', '--dry-run'])).stderr.replace(/"FastAPI Backend"/, '"FastAPI"').replace('[claim-port:?]', '')).toBe(
+      byName.stderr.replace('[claim-port:FastAPI]', ''),
+    );
+  });
+
   it('--json prints one JSON object on stdout for a usage error too', async () => {
     for (const argv of [
       ['--bogus', '--json'], // unknown flag

@@ -153,10 +153,8 @@ export function parseArgs(argv: readonly string[]): Request {
     .flatMap((value) => value.split(','))
     .map((id) => id.trim())
     .filter(Boolean);
-  // `--service "$IDS"` with IDS="api redis": no id holds a space; the ids it meant, with commas.
-  const spaced = services.find((id) => /\s/.test(id));
-  if (spaced !== undefined)
-    return fail(`--service ${quoteValue(spaced)}: separate ids with commas, not spaces (--service ${services.flatMap((id) => id.split(/\s+/)).join(',')})`);
+  // A value with spaces is kept whole: a service's name or title (`FastAPI Backend`) gets the registry's hint, and
+  // ids separated by spaces (`--service "$IDS"`, IDS="api redis") the commas, once the registry knows them (cli.ts).
   return {
     kind: 'run',
     ...(values.registry !== undefined && { registry: values.registry }),

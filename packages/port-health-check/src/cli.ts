@@ -1,7 +1,7 @@
 // The port-health-check command: main(argv, io, env) -> exit code. Parse the
 // arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
-import { escapeText, oneLine, PortsError, REGISTRY_ENV, registryPath } from '@dsa110/ports';
+import { escapeText, oneLine, PortsError, printedShellWord, quoteValue, REGISTRY_ENV, registryPath } from '@dsa110/ports';
 import { type Env, errorJson, fileSystemPath, type Io, lostPathMessage, notUtf8PathMessage, packageVersion, usageHint, wantsJson } from '@dsa110/ports/cli';
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
@@ -10,6 +10,7 @@ import { renderJson, renderJsonProblems } from './report/json.js';
 import { renderPrometheus } from './report/prometheus.js';
 import { renderText, textLines } from './report/text.js';
 import type { HealthReport } from './report.js';
+import { SpacedIdsError } from './spaced-ids.js';
 import { FileWriteError, writeOutputFile } from '@dsa110/ports/files';
 import { statSync } from 'node:fs';
 
@@ -65,6 +66,17 @@ async function run(request: RunRequest, io: Io, env: Env, onReportWritten: () =>
       env,
     });
   } catch (error) {
+    // Ids separated by spaces: the same ids with commas, as one word the shell reads back whole (a usage error).
+    if (error instanceof SpacedIdsError) {
+      const fixed = request.services!.flatMap((id) => (id === error.value ? error.ids : [id])).join(',');
+      return fail(
+        io,
+        json,
+        `--service ${quoteValue(error.value)}: separate ids with commas, not spaces (--service ${printedShellWord(fixed)})`,
+        EXIT.usage,
+        `${usageHint('port-health-check --help')}\n`,
+      );
+    }
     if (error instanceof PortsError) return fail(io, json, `${error.code === 'NOT_FOUND' ? '--root' : '--service'}: ${error.message}`, EXIT.failed);
     throw error;
   }

@@ -19,6 +19,7 @@ import { runChecks } from './checks/index.js';
 import { registryFailed } from './checks/registry.js';
 import { gather, startSocketRead } from './gather.js';
 import { buildReport, serviceRows, type HealthReport } from './report.js';
+import { chosenService } from './spaced-ids.js';
 
 export interface CheckPortsOptions {
   /** A ports.yaml path or a loaded Registry; default $DSA110_PORTS_FILE, then the bundled registry. */
@@ -98,7 +99,7 @@ async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
     if (!(error instanceof RegistryError)) throw error;
     return done(error.source, { services: [], results: registryFailed(error) });
   }
-  const chosen = options.services?.length ? [...new Set(options.services.map((id) => registry.service(id)))] : undefined;
+  const chosen = options.services?.length ? [...new Set(options.services.map((id) => chosenService(registry, id)))] : undefined;
   // Naming every service is checking every service: the host-wide checks run too (a timer's line built from `ports list`).
   const services = chosen && chosen.length < registry.services.length ? chosen : undefined;
   // The file read, when one was named (never for a Registry passed in): the claim lines must name it too (the systemd check).

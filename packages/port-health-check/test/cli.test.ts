@@ -232,6 +232,33 @@ describe('port-health-check (built bin)', () => {
       /^port-health-check: --service: unknown service "api-alt" \(a reserved range, 8010, not a service: "ports free api-alt" prints a free port in it\); known/,
     );
     expect((await run(['--service', 'FastAPI'])).stderr).toMatch(/ \(the name of service "api": give its id, "api"\); known/);
+    // A name or title with spaces (what `ports get` recognises) is tried whole: the same hint, never split into ids
+    // that do not exist (was: `--service FastAPI,Backend`, and for `Vite Dev (default)` a line the shell refuses).
+    for (const [title, id] of [
+      ['FastAPI Backend', 'api'],
+      ['Vite Dev (default)', 'vite-default'],
+    ] as const) {
+      const named = await run(['--service', `redis,${title}`]);
+      expect(named.status, title).toBe(3);
+      expect(named.stderr, title).toMatch(
+        new RegExp(
+          `^port-health-check: --service: unknown service "${title.replace(/[()]/g, '\\$&')}" \\(the name of service "${id}": give its id, "${id}"\\); known services: api, `,
+        ),
+      );
+    }
+    // Only ids separated by spaces (`--service "$IDS"`, IDS="api redis") get the commas, as a word the shell reads back whole.
+    for (const [value, fixed] of [
+      ['api redis', 'api,redis'],
+      ['vite,api\tredis ', 'vite,api,redis'],
+    ] as const) {
+      const spaced = await run(['--service', value]);
+      expect(spaced.status, value).toBe(64);
+      expect(spaced.stderr, value).toBe(
+        `port-health-check: --service ${JSON.stringify(value.trim().split(',').at(-1))}: separate ids with commas, not spaces (--service ${fixed})\nRun "port-health-check --help" for usage.\n`,
+      );
+    }
+    // A word that is no id among them: unknown, as the whole value (following commas would fail again).
+    expect((await run(['--service', 'api nosuch'])).stderr).toMatch(/^port-health-check: --service: unknown service "api nosuch"; known services: api, /);
   });
 
   it('exits 1 with file:line:col problems for an invalid registry', async () => {

@@ -1,6 +1,7 @@
 // A word of a shell command line printed for an operator to run: as written
 // when the shell leaves it so, else in single quotes (`foo\x2dbar.service`
 // would lose its backslash, `my dir` would be two words).
+import { stringArgument } from './arguments.js';
 
 /** `word` as a POSIX shell reads it back unchanged. */
 export function shellWord(word: string): string {
@@ -19,6 +20,7 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\
  * backslash) broke the `'\''` of a path holding a quote.
  */
 export function printedShellWord(word: string): string {
+  stringArgument('printedShellWord', 'word', word);
   if (!/[^\x20-\x7e]/.test(word)) return shellWord(word);
   let quoted = '';
   for (const char of word) {

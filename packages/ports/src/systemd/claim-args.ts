@@ -163,10 +163,21 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
   if (text === '' || /^[-+]?[0-9.]/.test(text) || text.trim() !== text) {
     return { problem: `port ${quoteValue(text)} is not valid: ${portProblem(text)}; give a decimal port 1-65535 or a service id` };
   }
-  if (!SERVICE_ID.test(text)) {
-    return { problem: `${quoteValue(text)} is neither a port nor a service id; give a decimal port 1-65535 or a service id` };
-  }
+  if (!SERVICE_ID.test(text)) return { problem: neither(text) };
   return { id: text };
+}
+
+const neither = (text: string) => `${quoteValue(text)} is neither a port nor a service id; give a decimal port 1-65535 or a service id`;
+
+/**
+ * Whether parseClaimTarget calls `text` neither a port nor a service id: no port, and no id in form (white space,
+ * punctuation), yet it may be what a person calls a service, its name or title (`FastAPI Backend`, `Vite Dev
+ * (default)`). claim-port asks the registry then (Registry.service()'s hint), as for `claim-port FastAPI`.
+ */
+export function mayNameService(text: string): boolean {
+  stringArgument('mayNameService', 'text', text);
+  const parsed = parseClaimTarget(text);
+  return 'problem' in parsed && parsed.problem === neither(text);
 }
 
 const usage = (message: string): ParsedClaimArgs => ({ command: 'usage-error', message });

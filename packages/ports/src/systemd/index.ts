@@ -7,6 +7,7 @@ export {
   parseClaimArgs,
   parseClaimTarget,
   parseClaimTimeout,
+  mayNameService,
   claimLabel,
   claimUsage,
   type ClaimArgs,

@@ -1,7 +1,14 @@
 // Pure argument parsing: every bad input is a usage error with a message that names it.
 import { describe, expect, it } from 'vitest';
 import { flagSpellings, flagsInHelp } from '../../../../test-support/index.js';
-import { CLAIM_FLAGS, claimLabel, claimUsage, parseClaimArgs as parseArgs, parseClaimTimeout as parseTimeout } from '../../src/systemd/claim-args.js';
+import {
+  CLAIM_FLAGS,
+  claimLabel,
+  claimUsage,
+  mayNameService,
+  parseClaimArgs as parseArgs,
+  parseClaimTimeout as parseTimeout,
+} from '../../src/systemd/claim-args.js';
 
 describe('claim-port --help', () => {
   it('lists exactly the flags claim-port parses (read back from the text), and the parser accepts each', () => {
@@ -67,6 +74,11 @@ describe('parseArgs', () => {
     const parsed = parseArgs([arg]);
     expect(parsed.command).toBe('usage-error');
     expect((parsed as { message: string }).message).toMatch(message);
+  });
+
+  it('mayNameService: what is neither a port nor an id in form (a name or title, for the registry to name), never a broken port or id', () => {
+    for (const text of ['FastAPI Backend', 'Vite Dev (default)', 'abc!']) expect(mayNameService(text), text).toBe(true);
+    for (const text of ['api', 'FastAPI', '8000', '80x', '-1', '', ' api', 'api/udp', 'a b/udp', '8000 ']) expect(mayNameService(text), text).toBe(false);
   });
 
   it.each([
