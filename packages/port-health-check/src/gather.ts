@@ -122,6 +122,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(systemctl && { systemctl }),
     claimPortPaths,
     ...(registryPath !== undefined && { registryPath }),
+    ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
     ...(firewall && { firewall: await firewall }),
     ...(routeLocalnet && { routeLocalnet }),
   };

@@ -185,6 +185,12 @@ export interface Facts {
    * passed in, and one that lies outside the root: no claim line is held to it.
    */
   readonly registryPath?: string;
+  /**
+   * The file the registry was read from, as given (--registry, $DSA110_PORTS_FILE): what each `ports` command
+   * a check suggests reads (`ports --registry PATH ...`, portsCommand). Undefined for the bundled registry and a
+   * Registry passed in.
+   */
+  readonly registryFile?: string;
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */
   readonly firewall?: FirewallFacts;
   /** net.ipv4.conf.*.route_localnet, read only when a service the firewall check looks at listens on 127.x and the ruleset may be read. */

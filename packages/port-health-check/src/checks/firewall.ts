@@ -25,13 +25,17 @@ import { forbiddenSources, forbiddenWords } from '../firewall/sources.js';
 import { serviceResult } from './service-result.js';
 import { SEVERITIES, type CheckResult, type Facts, type ListenerFacts, type Severity } from '../types.js';
 import { listenersOn } from './listeners.js';
+import { portsCommand } from '../ports-command.js';
 
 /** The services this check looks at: robust, TCP, and not public. */
 export function needsFirewall(service: Service): boolean {
   return service.robust && service.access !== 'public' && service.transport === 'tcp';
 }
 
-export const FIREWALL_FIX = 'ports firewall --format nft > dsa110-ports.nft && nft -f dsa110-ports.nft';
+/** What loads the registry's rules: `ports firewall` for the registry checked, with the service's port override. */
+function firewallFix(facts: Facts, service: Service): string {
+  return `${portsCommand(facts, ['firewall', '--format', 'nft'], [service])} > dsa110-ports.nft && nft -f dsa110-ports.nft`;
+}
 
 type ListenerView = Pick<Facts, 'registry' | 'units' | 'sockets'>;
 
@@ -87,8 +91,7 @@ function beyondLoopback(facts: Facts, service: Service, port: number, exposed: r
   );
   if (judged.accepted) {
     // A port moved by the unit's Environment= is not in an operator's shell: `ports firewall` filters it only when told.
-    const override = effectivePort(facts, service).override;
-    const fix = override ? `${override.variable}=${port} ${FIREWALL_FIX}` : FIREWALL_FIX;
+    const fix = firewallFix(facts, service);
     return [
       'error',
       `listens on ${where} and the firewall lets outside connections in (${judged.accepted}), but its access is ${service.access}; load the registry's rules (${fix}) or drop port ${port} from outside in your own rules`,

@@ -6,6 +6,7 @@
 // that still names the old port an error, with its file and line.
 import type { ConfigRef, Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
+import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 import type { Finding } from './references/finding.js';
@@ -26,16 +27,23 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
   const lookup = (pattern: string) => facts.includes?.get(pattern);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
   const self = portWords(facts, service);
+  // The command that prints what the file should hold, for the services whose ports it names (their overrides applied).
+  const snippet = (...named: Service[]) => portsCommand(facts, ['snippet', ref.kind], named);
   switch (ref.kind) {
     case 'nginx-site':
       if (!upstream) return 'the registry names no upstream for it';
-      return readNginxSite(text, { ...self, upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics' } }, lookup, ref.path);
+      return readNginxSite(
+        text,
+        { ...self, upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics' }, snippet: snippet(service, upstream) },
+        lookup,
+        ref.path,
+      );
     case 'prometheus-yml':
       return readPrometheusYml(
         text,
         facts.registry.services
           .filter((scraped) => scraped.metrics !== undefined)
-          .map((scraped) => ({ job: scrapeJobName(scraped.id), ...portWords(facts, scraped) })),
+          .map((scraped) => ({ job: scrapeJobName(scraped.id), ...portWords(facts, scraped), snippet: snippet(scraped) })),
         (pattern) => facts.prometheusFiles?.get(pattern),
         ref.path,
       );
@@ -43,7 +51,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       return readPrometheusArgs(text, self);
     case 'grafana-datasource':
       if (!upstream) return 'the registry names no upstream for it';
-      return readGrafanaDatasource(text, { upstream: portWords(facts, upstream) });
+      return readGrafanaDatasource(text, { upstream: portWords(facts, upstream), snippet: snippet(upstream) });
     case 'redis-conf':
       return readRedisConf(text, { ...self, localOnly: service.access === 'localhost' || service.access === 'dev' }, lookup, ref.path);
   }

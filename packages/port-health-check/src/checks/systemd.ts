@@ -5,6 +5,7 @@
 import { escapeText, PortsError, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
+import { systemdCommand } from '../ports-command.js';
 import { checkSocketActivation } from './socket-activation.js';
 import { claimLines, claimRegistryProblem, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, unreadMayHoldClaim, where } from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
@@ -28,8 +29,8 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     // service's package (claim: drop-in; `ports systemd` writes the drop-in, which claims nothing without the unit).
     const fix =
       service.systemd.claim === 'unit'
-        ? `install it, with the ExecStartPre= line \`ports systemd\` prints for it in its [Service] section`
-        : `install the service (its package), and run \`ports systemd\`, which writes its claim drop-in`;
+        ? `install it, with the ExecStartPre= line \`${systemdCommand(facts)}\` prints for it in its [Service] section`
+        : `install the service (its package), and run \`${systemdCommand(facts)}\`, which writes its claim drop-in`;
     return [result('error', `unit ${unitName} not found in ${dirs}; ${fix}`)];
   }
   if (unit.masked) return [result('error', `unit ${unitName} is masked (${unit.file} is empty or links to /dev/null)`, unit.file)];
@@ -57,6 +58,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     claimPortPaths: facts.claimPortPaths,
     resolveId: (id, unitEnv) => resolveId(facts, id, unitEnv),
     moved,
+    regenerate: systemdCommand(facts),
   });
   const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
   const claimed = claims.length > 0;
@@ -69,7 +71,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
       results.push(
         result(
           'unknown',
-          `${finding.reason.replace(/; run `ports systemd` and install its output$/, '')}, but part of ${unitName} could not be read and may hold the claim`,
+          `${finding.reason.replace(/; run `[^`]*` and install its output$/, '')}, but part of ${unitName} could not be read and may hold the claim`,
           finding.where,
         ),
       );
@@ -107,7 +109,7 @@ function registryResults(
     return [
       result(
         'error',
-        `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; give it --registry ${escapeText(registryPath)}, as \`ports systemd\` writes it when it reads this registry`,
+        `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; give it --registry ${escapeText(registryPath)}, as \`${systemdCommand(facts)}\` writes it`,
         at,
       ),
     ];

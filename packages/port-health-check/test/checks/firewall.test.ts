@@ -15,7 +15,7 @@ import { gather } from '../../src/gather.js';
 import { checkPorts } from '../../src/index.js';
 import { renderPrometheus } from '../../src/report/prometheus.js';
 import type { Facts } from '../../src/types.js';
-import { registryText, tempDir, testRegistry, type ServiceSpec } from '../helpers.js';
+import { registryText, tempDir, testRegistry, writeTree, type ServiceSpec } from '../helpers.js';
 
 const fixtures = join(import.meta.dirname, '../firewall/fixtures');
 
@@ -62,6 +62,24 @@ describe('the firewall check', () => {
     expect(result).toMatchObject({ check: 'firewall', severity: 'error', service: 'redis', port: listener.port });
     expect(result!.reason).toBe(
       `redis (${listener.port}): listens on 0.0.0.0:${listener.port} and the firewall lets outside connections in (IPv4 from any other host: no input chain filters it), but its access is localhost; load the registry's rules (ports firewall --format nft > dsa110-ports.nft && nft -f dsa110-ports.nft) or drop port ${listener.port} from outside in your own rules`,
+    );
+  });
+
+  it("the fix reads the registry the check read (--registry, $DSA110_PORTS_FILE), a word the shell reads back, after the unit's port override", async () => {
+    const listener = await spawnListener({ host: '0.0.0.0' });
+    const named = "/srv/dsa110/it's my ports.yaml";
+    const quoted = `'/srv/dsa110/it'\\''s my ports.yaml'`;
+    const registry = testRegistry([{ id: 'redis', port: listener.port, ...robust('redis') }]);
+    const facts = { ...(await gather({ registry, root: tempDir(), firewall: false, registryPath: named })), firewall: EMPTY };
+    expect(check(facts, 'redis')[0]!.reason).toContain(
+      `; load the registry's rules (ports --registry ${quoted} firewall --format nft > dsa110-ports.nft && nft -f dsa110-ports.nft) or drop port`,
+    );
+    // Moved by its unit's Environment=: the override first, as before.
+    const root = writeTree(tempDir(), { 'etc/systemd/system/redis.service': `[Service]\nEnvironment=REDIS_PORT=${listener.port}\nExecStart=/usr/bin/true\n` });
+    const moved = testRegistry([{ id: 'redis', port: listener.port + 1, env: 'REDIS_PORT', ...robust('redis') }]);
+    const movedFacts = { ...(await gather({ registry: moved, root, firewall: false, registryPath: named })), firewall: EMPTY };
+    expect(check(movedFacts, 'redis')[0]!.reason).toContain(
+      `(REDIS_PORT=${listener.port} ports --registry ${quoted} firewall --format nft > dsa110-ports.nft && nft -f dsa110-ports.nft)`,
     );
   });
 

@@ -103,6 +103,35 @@ describe('the references check', () => {
     expect(problems(await references(moved))).toEqual([]);
   });
 
+  it('a missing piece names the `ports snippet` command for the registry the check read, a word the shell reads back, after a moved port', async () => {
+    const named = '/srv/dsa110/my ports.yaml';
+    const found = async (root: string) => {
+      const facts = await gather({ registry, root, registryPath: named });
+      return problems(registry.services.flatMap((service) => checkReferences(facts, service)));
+    };
+    const noJob = { 'etc/prometheus/prometheus.yml': 'scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [localhost:9100]\n' };
+    expect(await found(snippetTree(registry, undefined, noJob))).toEqual([
+      `prometheus (9090): /etc/prometheus/prometheus.yml: no scrape job dsa110-api, so Prometheus does not scrape FastAPI on port 8000 (ports --registry '${named}' snippet prometheus-yml)`,
+    ]);
+    // The API moved by its unit: the snippet that holds the job for port 8010 is printed with the same override.
+    const moved = snippetTree(registry, (service) => registry.resolvePort(service.id, { env: { CONTIMG_API_PORT: '8010' } }).port, {
+      ...noJob,
+      [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n',
+    });
+    expect(await found(moved)).toEqual([
+      `prometheus (9090): /etc/prometheus/prometheus.yml: no scrape job dsa110-api, so Prometheus does not scrape FastAPI (CONTIMG_API_PORT=8010 in /${API_UNIT}:2) on port 8010 (CONTIMG_API_PORT=8010 ports --registry '${named}' snippet prometheus-yml)`,
+    ]);
+    const site = snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': 'server {\nlisten 80;\n}\n' });
+    expect((await found(site)).filter((reason) => reason.startsWith('nginx'))).toEqual([
+      `nginx (80): /etc/nginx/sites-available/dsa110-contimg: no proxy_pass to FastAPI (port 8000): nginx passes nothing to it; add location /api/ { proxy_pass http://127.0.0.1:8000; } (ports --registry '${named}' snippet nginx-site)`,
+      `nginx (80): /etc/nginx/sites-available/dsa110-contimg: no location /metrics restricting FastAPI's metrics to localhost (ports --registry '${named}' snippet nginx-site)`,
+    ]);
+    const datasource = snippetTree(registry, undefined, { 'etc/grafana/provisioning/datasources/dsa110-prometheus.yml': 'datasources:\n  - name: x\n' });
+    expect((await found(datasource)).filter((reason) => reason.startsWith('grafana'))).toEqual([
+      `grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml: no datasource url: for Prometheus (ports --registry '${named}' snippet grafana-datasource)`,
+    ]);
+  });
+
   it('nginx: a listen elsewhere, an unrestricted /metrics, a missing /metrics location', async () => {
     const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
     expect(problems(await references(site('server {\n  listen 8080;\n  location /metrics {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n')))).toEqual([
@@ -405,7 +434,7 @@ describe('mayBeRedisDirective', () => {
 });
 
 describe('readGrafanaDatasource', () => {
-  const expect9090 = { upstream: { name: 'Prometheus', port: 9090 } };
+  const expect9090 = { upstream: { name: 'Prometheus', port: 9090 }, snippet: 'ports snippet grafana-datasource' };
   it('holds only Prometheus datasources (or untyped ones) to the upstream port, not Loki or Tempo in the same file', () => {
     const file = [
       'apiVersion: 1',

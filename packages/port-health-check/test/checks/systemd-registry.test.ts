@@ -4,7 +4,8 @@
 // `ports systemd` writes it; else claim-port, at the next restart, protects
 // the processes of another registry (or of its bundled one). Real unit files
 // and a real registry file in a temp root, read by checkPorts().
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { claimWiring } from '@dsa110/ports/render';
@@ -15,6 +16,8 @@ import { checkPorts, type CheckResult } from '../../src/index.js';
 import { EXECUTABLE, registryText, tempDir, writeTree, type TreeEntry } from '../helpers.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
+/** The built `ports` of this checkout (`pnpm build` first). */
+const PORTS_BIN = join(import.meta.dirname, '../../../ports/bin/ports.js');
 const API = 'etc/systemd/system/dsa110-api.service';
 const DROP_IN_DIR = 'etc/systemd/system/dsa110-api.service.d';
 /** Where the registry lies in the root, and so its name on the system booted from it. */
@@ -46,7 +49,7 @@ describe('the systemd check: the registry the claim line reads', () => {
       expect(severities(results), how).toEqual(['ok', 'error']);
       expect(errors(results)[0]).toMatchObject({ service: 'api', port: 8000, file: `/${API}:5` });
       expect(errors(results)[0]!.reason).toBe(
-        `api (8000): ExecStartPre=+${CLAIM} 8000 in /${API}:5 names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports systemd\` writes it when it reads this registry`,
+        `api (8000): ExecStartPre=+${CLAIM} 8000 in /${API}:5 names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
       );
     }
   });
@@ -129,6 +132,34 @@ describe('the systemd check: the registry the claim line reads', () => {
     const outside = join(tempDir(), 'ports.yaml');
     writeFileSync(outside, TEXT);
     expect(severities(await systemdResults(root, outside))).toEqual(['ok']);
+  });
+
+  it('the command it says to run, run as printed, wires the claim with this registry: `ports --registry PATH systemd --root ROOT`, words the shell reads back', async () => {
+    const root = writeTree(join(tempDir(), "image's root"), {
+      'usr/local/bin/claim-port': EXECUTABLE,
+      'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+      [API]: unit(`ExecStartPre=+${CLAIM} 8000 --registry ${REGISTRY}`),
+      [REGISTRY.slice(1)]: registryText([
+        { id: 'api', port: 8000, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] },
+        { id: 'redis', port: 6379, robust: true, unit: 'redis-server.service', claim: 'drop-in', processes: ['redis-server'] },
+      ]),
+    });
+    const registry = join(root, REGISTRY);
+    const quoted = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+    const systemd = async () => (await checkPorts({ registry, root, firewall: false, env: {} })).results.filter((result) => result.check === 'systemd');
+    const [missing] = errors(await systemd());
+    const command = /; run `([^`]*)` and install its output$/.exec(missing!.reason)?.[1];
+    expect(command).toBe(`ports --registry ${quoted(registry)} systemd --root ${quoted(root)}`);
+    // A `ports` on PATH that is this checkout's, as an operator's would be.
+    const bin = writeTree(tempDir(), { ports: { text: `#!/bin/sh\nexec '${process.execPath}' '${PORTS_BIN}' "$@"\n`, mode: 0o755 } });
+    execFileSync('bash', ['-c', command!], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, stdio: 'pipe' });
+    expect(severities(await systemd())).toEqual(['ok', 'ok']);
+    // A unit not installed: the same command, in words.
+    rmSync(join(root, 'usr/lib/systemd/system/redis-server.service'));
+    rmSync(join(root, 'etc/systemd/system/redis-server.service.d'), { recursive: true });
+    expect(errors(await systemd())[0]!.reason).toMatch(
+      /; install the service \(its package\), and run `ports --registry .* systemd --root .*`, which writes its claim drop-in$/,
+    );
   });
 
   it('agrees with `ports systemd`: what it writes for the registry passes; a line naming another registry fails both', async () => {

@@ -31,6 +31,12 @@ export interface ClaimExpectation {
   readonly resolveId: (id: string, env: Readonly<Record<string, string>>) => { port: number; transport: 'tcp' | 'udp' } | { problem: string };
   /** Said after the port when the unit's Environment= moved it, e.g. ` (APP_PORT=8010 from file:2)`. */
   readonly moved?: string;
+  /**
+   * The command that writes the claim wiring, named when a unit has none, as the
+   * shell reads it (`ports --registry /srv/ports.yaml systemd --root /srv/img`:
+   * the registry and tree the caller read); default `ports systemd`.
+   */
+  readonly regenerate?: string;
 }
 
 const portText = (port: number, transport: 'tcp' | 'udp') => `${port}${transport === 'udp' ? '/udp' : ''}`;
@@ -83,7 +89,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
       findings.push({
         severity: 'error',
         ...(unit.file && { where: unit.file }),
-        reason: `no ExecStartPre= in ${unit.unit} calls claim-port, so nothing frees port ${own} before it starts (read ${read}); run \`ports systemd\` and install its output`,
+        reason: `no ExecStartPre= in ${unit.unit} calls claim-port, so nothing frees port ${own} before it starts (read ${read}); run \`${expected.regenerate ?? 'ports systemd'}\` and install its output`,
       });
     }
     return findings;

@@ -59,7 +59,8 @@ function withoutComment(raw: string): string {
   return raw;
 }
 
-export function readGrafanaDatasource(text: string, expect: { upstream: { name: string; port: number } }): Finding[] {
+/** `snippet`: the command that prints the datasource as the registry wants it (`ports snippet grafana-datasource`, as the references check builds it). */
+export function readGrafanaDatasource(text: string, expect: { upstream: { name: string; port: number }; snippet: string }): Finding[] {
   const findings: Finding[] = [];
   let urls = 0;
   const check = ({ type, urls: found }: Pick<Datasource, 'type' | 'urls'>): void => {
@@ -132,6 +133,6 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
   }
   if (current) check(current);
   check(loose);
-  if (urls === 0) findings.push({ line: 0, severity: 'warning', message: `no datasource url: for ${expect.upstream.name} (ports snippet grafana-datasource)` });
+  if (urls === 0) findings.push({ line: 0, severity: 'warning', message: `no datasource url: for ${expect.upstream.name} (${expect.snippet})` });
   return findings.sort((a, b) => a.line - b.line);
 }

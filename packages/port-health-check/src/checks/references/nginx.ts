@@ -11,6 +11,8 @@ export interface NginxExpectations {
   readonly name: string;
   readonly port: number;
   readonly upstream: { readonly name: string; readonly port: number; readonly metrics: string };
+  /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
+  readonly snippet: string;
 }
 
 interface Statement {
@@ -1029,8 +1031,8 @@ function generalLocation(block: LocationBlock, context: HandlingContext, known: 
   const fix = ownLocation
     ? undefined
     : base === metrics
-      ? `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}; } (ports snippet nginx-site)`
-      : `add location ${shown(base)} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}${metrics}; } (ports snippet nginx-site)`;
+      ? `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}; } (${expect.snippet})`
+      : `add location ${shown(base)} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}${metrics}; } (${expect.snippet})`;
   return restriction(block, subject, rules, fix) ?? 'restricted';
 }
 
@@ -1235,11 +1237,11 @@ function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, e
     found.push({
       line: 0,
       severity: 'warning',
-      message: `no proxy_pass to ${name} (port ${port}): nginx passes nothing to it; add location /api/ { proxy_pass http://127.0.0.1:${port}; } (ports snippet nginx-site)`,
+      message: `no proxy_pass to ${name} (port ${port}): nginx passes nothing to it; add location /api/ { proxy_pass http://127.0.0.1:${port}; } (${expect.snippet})`,
     });
   }
   if (metricsLocations === 0) {
-    found.push({ line: 0, severity: 'warning', message: `no location ${metrics} restricting ${name}'s metrics to localhost (ports snippet nginx-site)` });
+    found.push({ line: 0, severity: 'warning', message: `no location ${metrics} restricting ${name}'s metrics to localhost (${expect.snippet})` });
   }
   return found;
 }

@@ -15,6 +15,8 @@ export interface ScrapeExpectation {
   readonly job: string;
   readonly name: string;
   readonly port: number;
+  /** The command that prints the job as the registry wants it (`ports snippet prometheus-yml`, as the references check builds it). */
+  readonly snippet: string;
 }
 
 /** A job with the file it is in (undefined: prometheus.yml itself). */
@@ -158,7 +160,7 @@ export function readPrometheusYml(
           : {
               line: 0,
               severity: 'error',
-              message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (ports snippet prometheus-yml)`,
+              message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (${want.snippet})`,
             },
       );
       continue;

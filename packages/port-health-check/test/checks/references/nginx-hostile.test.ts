@@ -21,7 +21,7 @@ import { hasCommand, leasePort } from '../../../../../test-support/index.js';
 import { tempDir, writeTree } from '../../helpers.js';
 
 const SELF = '/etc/nginx/sites-available/dsa110-contimg';
-const EXPECT = { name: 'Nginx', port: 80, upstream: { name: 'FastAPI', port: 8000, metrics: '/metrics' } };
+const EXPECT = { name: 'Nginx', port: 80, upstream: { name: 'FastAPI', port: 8000, metrics: '/metrics' }, snippet: 'ports snippet nginx-site' };
 const API = 'location /api/ { proxy_pass http://127.0.0.1:8000; }';
 const METRICS = 'location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000; }';
 
@@ -797,7 +797,7 @@ describe('a location of another path, held to a real nginx', () => {
           (port, dir) => sites(port, join(dir, 'www')),
           async (port) => {
             for (const [index, { body, metrics = '/metrics', request = metrics, reader, nginx }] of GENERAL.entries()) {
-              const found = readNginxSite(sites(port)[index]!, { name: 'Nginx', port, upstream: { name: 'FastAPI', port: backendPort, metrics } });
+              const found = readNginxSite(sites(port)[index]!, { ...EXPECT, port, upstream: { name: 'FastAPI', port: backendPort, metrics } });
               if (typeof found === 'string') throw new Error(found);
               const severities = new Set(found.map((finding) => finding.severity));
               const verdict = severities.has('error') ? 'error' : severities.has('unknown') ? 'unknown' : 'ok';

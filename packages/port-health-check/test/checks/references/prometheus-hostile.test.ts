@@ -12,7 +12,7 @@ import { readPrometheusArgs, readPrometheusYml } from '../../../src/checks/refer
 import { hasCommand } from '../../../../../test-support/commands.js';
 import { tempDir } from '../../helpers.js';
 
-const API = [{ job: 'dsa110-api', name: 'FastAPI', port: 8000 }];
+const API = [{ job: 'dsa110-api', name: 'FastAPI', port: 8000, snippet: 'ports snippet prometheus-yml' }];
 const promtool = hasCommand('promtool', ['--version']);
 
 /** Milliseconds `run` takes. */
@@ -255,7 +255,7 @@ describe('/etc/default/prometheus', () => {
 });
 
 describe('Grafana datasources: every url read', () => {
-  const expect9090 = { upstream: { name: 'Prometheus', port: 9090 } };
+  const expect9090 = { upstream: { name: 'Prometheus', port: 9090 }, snippet: 'ports snippet grafana-datasource' };
   const wrong = (line: number, url: string) => ({ line, severity: 'error', message: `url ${url}, but Prometheus uses port 9090` });
 
   it('a quoted key ("url":) beside a right datasource', () => {

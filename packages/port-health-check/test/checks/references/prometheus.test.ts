@@ -299,7 +299,7 @@ describe('readTargetFile', () => {
 describe('readPrometheusYml without facts', () => {
   it('a file_sd or scrape config file not gathered is unknown, never a crash', () => {
     const text = 'scrape_config_files: [jobs/*.yml]\nscrape_configs:\n  - job_name: dsa110-api\n    file_sd_configs: [{files: [t.json]}]\n';
-    expect(readPrometheusYml(text, [{ job: 'dsa110-api', name: 'FastAPI', port: 8000 }])).toEqual([
+    expect(readPrometheusYml(text, [{ job: 'dsa110-api', name: 'FastAPI', port: 8000, snippet: 'ports snippet prometheus-yml' }])).toEqual([
       { line: 1, severity: 'unknown', message: 'scrape_config_files jobs/*.yml: not read; a scrape job in it is not checked' },
       { line: 4, severity: 'unknown', message: 'scrape job dsa110-api: file_sd_configs file t.json: not read; its targets are not checked' },
     ]);
@@ -319,7 +319,9 @@ describe('readPrometheusYml without facts', () => {
       ],
       ['/etc/prometheus/one.json', { files: [{ path: '/etc/prometheus/one.json', problem: 'permission denied' }] }],
     ]);
-    expect(readPrometheusYml(text, [{ job: 'dsa110-api', name: 'FastAPI', port: 8000 }], (pattern) => files.get(pattern))).toEqual([
+    expect(
+      readPrometheusYml(text, [{ job: 'dsa110-api', name: 'FastAPI', port: 8000, snippet: 'ports snippet prometheus-yml' }], (pattern) => files.get(pattern)),
+    ).toEqual([
       {
         line: 3,
         severity: 'unknown',

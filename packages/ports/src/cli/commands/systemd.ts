@@ -635,7 +635,7 @@ async function checkTree(
     return 'failed';
   }
   if (effectiveRoot !== undefined) {
-    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, claimPort, registryPath);
+    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, { claimPort, registryPath, regenerate });
     for (const warning of warnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
     for (const problem of problems) context.io.out(`${oneLine(problem)}\n`);
     if (problems.length > 0) {
@@ -669,8 +669,7 @@ function effectiveProblems(
   registry: Registry,
   wiring: readonly ClaimWiring[],
   root: string,
-  claimPort: string,
-  registryPath: string | undefined,
+  { claimPort, registryPath, regenerate }: { readonly claimPort: string; readonly registryPath: string | undefined; readonly regenerate: string },
 ): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -703,7 +702,7 @@ function effectiveProblems(
     }
     for (const finding of [
       ...environmentFileFindings(unit, entry.service.env),
-      ...(mayClaim.length > 0 ? [] : claimFindings(registry, entry, unit, claimPort)),
+      ...(mayClaim.length > 0 ? [] : claimFindings(registry, entry, unit, claimPort, regenerate)),
     ]) {
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
@@ -732,7 +731,7 @@ function unreadClaimText(parts: readonly UnreadPart[]): string {
 }
 
 /** The verdict on a unit's claim lines: the core's (judgeClaims), shared with the health check's systemd check. */
-function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, claimPort: string): ClaimFinding[] {
+function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, claimPort: string, regenerate?: string): ClaimFinding[] {
   const service = entry.service;
   const port = effectivePort(registry, service, unit);
   // Where the port came from when the unit moved it (Environment=, an EnvironmentFile=), as the health check says it.
@@ -743,6 +742,8 @@ function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, 
     transport: service.transport,
     claimPortPaths: [claimPort],
     ...(setting && port !== service.port && { moved: ` (${service.env}=${setting.value} from ${where(setting)})` }),
+    // The command that wrote what was checked, when a unit has no claim (the bare `ports systemd` writes the bundled registry's, to /).
+    ...(regenerate !== undefined && { regenerate }),
     resolveId: (id, env) => {
       if (!registry.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${registry.source}` };
       try {

@@ -1,0 +1,30 @@
+// The `ports` command lines the checks tell an operator to run, in one place:
+// each reads the registry this check read (`--registry PATH`, when one was
+// named by --registry or $DSA110_PORTS_FILE: the bundled registry has other
+// services and other rules, and sudo or a fresh shell drops the variable),
+// after the port overrides the services' units set (`CONTIMG_API_PORT=8500`:
+// the unit's Environment=, not the operator's shell), each word as the shell
+// reads it back (printedShellWord, as `ports`' own --check hints print theirs).
+import { printedShellWord, type Service } from '@dsa110/ports';
+import { effectivePort } from './effective-port.js';
+import type { Facts } from './types.js';
+
+/**
+ * `[VAR=PORT ...] ports [--registry PATH] WORDS...`, with the override of each of `moved` whose unit moves its port.
+ * The path is the one this run read, as given (the command runs here, now, not on a system booted from --root).
+ */
+export function portsCommand(facts: Pick<Facts, 'registry' | 'units' | 'registryFile'>, words: readonly string[], moved: readonly Service[] = []): string {
+  const overrides = [...new Set(moved)].flatMap((service) => {
+    const { override, port } = effectivePort(facts, service);
+    return override ? [`${override.variable}=${port}`] : [];
+  });
+  const file = facts.registryFile;
+  // A value that starts with `-` is one word, --registry=VALUE: the parser refuses `--registry -x` (as regenerateCommand writes it).
+  const registry = file === undefined ? [] : file.startsWith('-') ? [`--registry=${file}`] : ['--registry', file];
+  return [...overrides, 'ports', ...registry, ...words].map(printedShellWord).join(' ');
+}
+
+/** `ports [--registry PATH] systemd [--root ROOT]`: what writes the claim wiring of the tree this check read. */
+export function systemdCommand(facts: Pick<Facts, 'registry' | 'units' | 'registryFile' | 'root'>): string {
+  return portsCommand(facts, ['systemd', ...(facts.root === '/' ? [] : facts.root.startsWith('-') ? [`--root=${facts.root}`] : ['--root', facts.root])]);
+}
