@@ -447,7 +447,9 @@ describe('systemd check', () => {
       `unit dsa110-api.service not found in any of systemd's 13 unit directories (${missing.root}/etc/systemd/system, ${missing.root}/run/systemd/system, ${missing.root}/usr/local/lib/systemd/system, ${missing.root}/lib/systemd/system, ${missing.root}/usr/lib/systemd/system, ...)`,
     );
     // The api's claim is in its own unit file, which `ports systemd` does not write (it prints the line): the fix says so.
-    expect(missing.systemd[0]!.reason).toMatch(/; install it, with the ExecStartPre= line `ports systemd --root \S+` prints for it in its \[Service\] section$/);
+    expect(missing.systemd[0]!.reason).toMatch(
+      /; install it, with the ExecStartPre= line `ports systemd --root \S+` prints for it in its \[Service\] section$/,
+    );
     // Redis's unit comes from its package, and its claim from the drop-in `ports systemd` writes.
     expect((await check({}, 'redis')).systemd[0]!.reason).toMatch(
       /: unit redis-server\.service not found in .*; install the service \(its package\), and run `ports systemd --root \S+`, which writes its claim drop-in$/,
