@@ -326,7 +326,13 @@ function ufwRuns(output: string): { status: number; output: string; added: strin
 
 const ufwReason = canRunUfwNetns ? '' : skipReason('needs root, ufw, nft, unshare, nsenter, ip, python3');
 
-describe('the ufw script, run by a real ufw in namespaces of its own', () => {
+/**
+ * The real-ufw tests' limit: each ufw command is a Python start (about 0.3 s, a second or more on a loaded machine) and a
+ * test runs scripts of 20 to 40 of them; the longest took 28.7 s of the suite's default 30 s at a load average of 3.7.
+ */
+const REAL_UFW = { timeout: 180_000 };
+
+describe('the ufw script, run by a real ufw in namespaces of its own', REAL_UFW, () => {
   const otherTool = "ufw allow from 203.0.113.0/24 to any port 5555 proto tcp comment 'other tool'";
 
   it.skipIf(!canRunUfwNetns)(
@@ -384,7 +390,7 @@ describe('the ufw script, run by a real ufw in namespaces of its own', () => {
   );
 });
 
-describe('the ufw script and the rules it did not add, run by a real ufw in namespaces of its own', () => {
+describe('the ufw script and the rules it did not add, run by a real ufw in namespaces of its own', REAL_UFW, () => {
   const ssh = "ufw allow 22/tcp comment 'ssh'";
   const web = "ufw allow 80/tcp comment 'operator web'";
   /** twoServices with a public service on PORT. */
@@ -477,7 +483,7 @@ describe('the ufw script and the rules it did not add, run by a real ufw in name
   );
 });
 
-describe('the ufw script and the kept ports, run by a real ufw in namespaces of its own', () => {
+describe('the ufw script and the kept ports, run by a real ufw in namespaces of its own', REAL_UFW, () => {
   it.skipIf(!canRunUfwNetns)(
     `never deletes a rule with its comment on 22 or 9100 that the plan does not have (the old script's plain \`ufw allow\` rewrote the operator's SSH rule as its own): left, said on stderr ${ufwReason}`,
     async () => {
