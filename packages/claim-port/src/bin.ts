@@ -2,18 +2,22 @@
 // A stdout that cannot be written is one line on stderr; after a claim the
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
-import { REGISTRY_ENV } from '@dsa110/ports';
+import { escapeText, REGISTRY_ENV } from '@dsa110/ports';
 import { commandLine, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
+import { ownFilesWarning } from './own-files.js';
 
 const io = processIo();
 // The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
 const { argv, bytesLost } = commandLine();
 // And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD).
 const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV]);
+// As root, files of its own that others may change are said (own-files.ts); the bundle's directory is its dist/.
+const writable = ownFilesWarning(typeof __dirname === 'string' ? __dirname : undefined);
+if (writable !== undefined) io.err(`${prefix(labelOf(argv))} warning: ${escapeText(writable)}\n`, 'warn');
 void main(argv, io, env, { bytesLost, lostVariables })
   .then((code) =>
     finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => (kept === EXIT_FREE && parseClaimArgs(argv).command !== 'claim' ? EXIT_NOT_FREE : kept)),

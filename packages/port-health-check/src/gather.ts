@@ -28,6 +28,7 @@ import {
   loadUnit,
   mergeUnitWithEnvironmentFiles,
   readInterpreter,
+  rootWritablePart,
   readSocketUnits,
   unitSearchPath,
   type ExecSearch,
@@ -441,7 +442,8 @@ function readExecutableAt(root: string, path: string, searchPaths: readonly Sear
     const executable = (info.mode & 0o111) !== 0;
     if (!executable) return { path, exists: true, executable };
     const interpreters = new Map(searchPaths.map((searchPath) => [searchPath.value, readInterpreter(root, path, searchPath)]));
-    return { path, exists: true, executable, interpreters };
+    const rootWritable = rootWritablePart(root, path, interpreters.values());
+    return { path, exists: true, executable, interpreters, ...(rootWritable && { rootWritable }) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { path, exists: false, executable: false };

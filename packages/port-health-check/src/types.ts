@@ -105,7 +105,7 @@ export interface KernelFacts {
   readonly problem?: string;
 }
 
-import type { ExecSearch, InterpreterLookup, RelatedSocket, UnitFacts } from '@dsa110/ports/systemd';
+import type { ExecSearch, InterpreterLookup, RelatedSocket, RootOnlyFault, UnitFacts } from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {
@@ -127,6 +127,8 @@ export interface ExecutableFacts {
    * (unitSearchPath's value: each calling unit's own PATH, else systemd's default).
    */
   readonly interpreters?: ReadonlyMap<string, InterpreterLookup>;
+  /** Of an executable file: the first part of it, of what its #! line runs or of what it loads, that someone besides root may change (rootWritablePart of @dsa110/ports/systemd). */
+  readonly rootWritable?: RootOnlyFault & { readonly file: string };
 }
 
 /** What an include in a config file names: the files it matched, in the order they are spliced, or why they cannot be read. */

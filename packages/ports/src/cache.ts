@@ -300,3 +300,62 @@ function makeDirectory(dir: string): void {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
+
+/**
+ * Why root must not run (or load) what `info` (an lstat) describes, or
+ * undefined: the rule for what decides the code root runs (claim-port in
+ * ExecStartPre=+, its #! interpreter, the files its bin loads; the health
+ * check and `ports systemd` judge them, systemd/root-writable.ts, and
+ * claim-port judges its own files as root). The rule of the cache's directories above,
+ * with root alone trusted, since root runs it whoever checks: owned by root
+ * (a symbolic link too: it is replaced only through its directory, but
+ * its owner is who chose it), writable by no one else (its group only when
+ * that is root's group). A directory that holds one of those files or links
+ * (`holds`) counts even when sticky: whoever may add to it may put a file of
+ * theirs where one is missing (an upgrade, a module Node looks for); one
+ * further up may be sticky (/tmp), where others cannot rename what is not
+ * theirs. No path functions: claim-port calls it at start.
+ */
+export function rootOnlyFault(info: Stats, holds: boolean): string | undefined {
+  const mode = `mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')}`;
+  if (info.isSymbolicLink()) return info.uid === 0 ? undefined : `is a symbolic link owned by uid ${info.uid}, not by root`;
+  if (info.uid !== 0) return `is owned by uid ${info.uid}, not by root (${mode})`;
+  if (info.isDirectory() && !holds && (info.mode & 0o1000) !== 0) return undefined;
+  if ((info.mode & 0o002) !== 0) return `is writable by every user (${mode})`;
+  if ((info.mode & 0o020) !== 0 && info.gid !== 0) return `is writable by its group (gid ${info.gid}, ${mode})`;
+  return undefined;
+}
+
+/** A part of a path root runs that someone besides root may change: the path, and why (rootOnlyFault's words). */
+export interface RootOnlyFault {
+  readonly path: string;
+  readonly why: string;
+}
+
+/**
+ * The first of `files` (real, absolute host paths: no link on the way), the
+ * directory holding it, or a directory above that, that someone besides root
+ * may change (rootOnlyFault), each directory judged once; undefined when
+ * none is, or a part is missing. A handful of lstat calls: claim-port's own
+ * check of its files at start, as root.
+ */
+export function rootOnlyAlong(files: readonly string[]): RootOnlyFault | undefined {
+  const judged = new Set<string>();
+  for (const file of files) {
+    try {
+      const why = rootOnlyFault(lstatSync(file), false);
+      if (why !== undefined) return { path: file, why };
+      for (let end = file.lastIndexOf('/'), holds = true; end >= 0; end = end === 0 ? -1 : file.lastIndexOf('/', end - 1), holds = false) {
+        const dir = end === 0 ? '/' : file.slice(0, end);
+        const key = holds ? `${dir}/` : dir;
+        if (judged.has(key)) continue;
+        judged.add(key);
+        const fault = rootOnlyFault(lstatSync(dir), holds);
+        if (fault !== undefined) return { path: dir, why: fault };
+      }
+    } catch {
+      // missing or unreadable: what loads it says so
+    }
+  }
+  return undefined;
+}

@@ -5,9 +5,20 @@
 // systemd gives the unit (its Environment=PATH=, ExecSearchPath=, else systemd's default), not
 // only in an operator's shell. A claim-port named without a path is the file
 // systemd finds for it (its built-in search path, or the unit's ExecSearchPath=;
-// gather looks), judged as a path would be.
+// gather looks), judged as a path would be. Root runs it (ExecStartPre=+): a
+// part of it, of what its #! line runs or of what its bin loads, that someone
+// besides root may change is an error (rootWritablePart; npm under umask 000).
 import { escapeText } from '@dsa110/ports';
-import { claimLines, describeExecSearch, execKey, interpreterProblem, unitSearchPath, where } from '@dsa110/ports/systemd';
+import {
+  claimLines,
+  claimPortInstall,
+  describeExecSearch,
+  execKey,
+  interpreterProblem,
+  rootWritableProblem,
+  unitSearchPath,
+  where,
+} from '@dsa110/ports/systemd';
 import type { CheckResult, Facts } from '../types.js';
 
 export function checkDependencies(facts: Facts): CheckResult[] {
@@ -40,6 +51,8 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     }
   }
   const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
+  // How to install it where the units look (a bare name: where the README installs it).
+  const install = (path: string) => `install claim-port there (${claimPortInstall(path.startsWith('/') ? path : undefined, facts.root)})`;
   for (const [key, caller] of callers) {
     const executable = facts.executables.get(key);
     // A bare name: the file systemd found for it (or the one it cannot look at), and the name the line gives; none found, the name alone.
@@ -64,13 +77,13 @@ export function checkDependencies(facts: Facts): CheckResult[] {
         result(
           'error',
           executable.searched === undefined
-            ? `${base} ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; install @dsa110/claim-port there`
-            : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; install @dsa110/claim-port there`,
+            ? `${base} ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; ${install(executable.path)}`
+            : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; ${install(executable.path)}`,
         ),
       );
     } else if (executable.notRegular)
       results.push(
-        result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); install @dsa110/claim-port there`),
+        result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); ${install(executable.path)}`),
       );
     else if (!executable.executable) results.push(result('error', `${base} is not an executable file${shownRoot}; chmod +x it`));
     else {
@@ -91,6 +104,11 @@ export function checkDependencies(facts: Facts): CheckResult[] {
         } else if (lookup.kind === 'found') found.push(lookup.command === undefined ? lookup.path : `${lookup.command} at ${lookup.path}`);
       }
       const runs = [...new Set(found)];
+      // Root runs it (ExecStartPre=+): a part others may change is an error even when it runs.
+      if (executable.rootWritable !== undefined) {
+        results.push(result('error', `${base}${shownRoot}: ${rootWritableProblem(executable.rootWritable)}`));
+        failed = true;
+      }
       if (!failed)
         results.push(result('ok', `${base} exists and is executable${runs.length > 0 ? `, and its interpreter is found (${runs.join(', ')})` : ''}`));
     }

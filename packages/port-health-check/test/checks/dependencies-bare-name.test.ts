@@ -8,6 +8,7 @@
 // name up in the built-in path only, even when the unit sets ExecSearchPath=).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { claimPortInstall } from '@dsa110/ports/systemd';
 import { checkDependencies } from '../../src/checks/dependencies.js';
 import { checkSystemd } from '../../src/checks/systemd.js';
 import { gather } from '../../src/gather.js';
@@ -32,7 +33,7 @@ describe('a claim line that names claim-port without a path', () => {
     const { root, results } = await dependencies({ [API]: unit('ExecStartPre=+claim-port 8000') });
     expect(results).toEqual([expect.objectContaining({ check: 'dependencies', severity: 'error', service: 'api', file: `/${API}:5` })]);
     expect(results[0]!.reason).toBe(
-      `claim-port (called by api in /${API}:5 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (${SEARCHED}); install @dsa110/claim-port there`,
+      `claim-port (called by api in /${API}:5 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (${SEARCHED}); install claim-port there (${claimPortInstall(undefined, root)})`,
     );
   });
 
@@ -56,7 +57,7 @@ describe('a claim line that names claim-port without a path', () => {
     const files = { [API]: unit('ExecSearchPath=/opt/dsa110/bin', 'ExecStartPre=+claim-port 8000'), 'usr/local/bin/claim-port': EXECUTABLE };
     const missing = await dependencies(files);
     expect(missing.results[0]!.reason).toBe(
-      `claim-port (called by api in /${API}:6 as claim-port) does not exist under ${missing.root} in any directory systemd searches for a command without a path (ExecSearchPath=/opt/dsa110/bin, set in /${API}:5); install @dsa110/claim-port there`,
+      `claim-port (called by api in /${API}:6 as claim-port) does not exist under ${missing.root} in any directory systemd searches for a command without a path (ExecSearchPath=/opt/dsa110/bin, set in /${API}:5); install claim-port there (${claimPortInstall(undefined, missing.root)})`,
     );
     const found = await dependencies({ ...files, 'opt/dsa110/bin/claim-port': EXECUTABLE });
     expect(found.results[0]!.reason).toBe(`claim-port /opt/dsa110/bin/claim-port (called by api in /${API}:6 as claim-port) exists and is executable`);
@@ -101,7 +102,7 @@ describe('a claim line that names claim-port without a path', () => {
     const { root, results } = await dependencies({ [API]: unit(line, 'ExecStartPre=+claim-port 8000'), 'opt/dsa110/bin/claim-port': EXECUTABLE });
     expect(results).toEqual([expect.objectContaining({ severity: 'error' })]);
     expect(results[0]!.reason).toBe(
-      `claim-port (called by api in /${API}:6 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (${searched}); install @dsa110/claim-port there`,
+      `claim-port (called by api in /${API}:6 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (${searched}); install claim-port there (${claimPortInstall(undefined, root)})`,
     );
   });
 
@@ -119,7 +120,7 @@ describe('a claim line that names claim-port without a path', () => {
     const e1 = await dependencies({ [API]: unit(...lines), 'usr/local/bin/claim-port': EXECUTABLE });
     expect(e1.results).toEqual([expect.objectContaining({ severity: 'error' })]);
     expect(e1.results[0]!.reason).toBe(
-      `claim-port (called by api in /${API}:7 as claim-port) does not exist under ${e1.root} in any directory systemd searches for a command without a path (ExecSearchPath=/root/bin, set in /${API}:6); install @dsa110/claim-port there`,
+      `claim-port (called by api in /${API}:7 as claim-port) does not exist under ${e1.root} in any directory systemd searches for a command without a path (ExecSearchPath=/root/bin, set in /${API}:6); install claim-port there (${claimPortInstall(undefined, e1.root)})`,
     );
     const e2 = await dependencies({ [API]: unit(...lines), 'root/bin/claim-port': EXECUTABLE });
     expect(e2.results).toEqual([expect.objectContaining({ severity: 'ok' })]);
@@ -143,7 +144,7 @@ describe('a claim line that names claim-port without a path', () => {
       [API]: unit('ExecSearchPath=/opt/x', 'ExecSearchPath=rel', 'ExecSearchPath=/opt/y', 'ExecStartPre=+claim-port 8000'),
     });
     expect(results[0]!.reason).toBe(
-      `claim-port (called by api in /${API}:8 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (ExecSearchPath=/opt/x:/opt/y, set in /${API}:5, /${API}:7; ${SYSTEMD_IGNORES('"rel"', 'path is not absolute', 6)}); install @dsa110/claim-port there`,
+      `claim-port (called by api in /${API}:8 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (ExecSearchPath=/opt/x:/opt/y, set in /${API}:5, /${API}:7; ${SYSTEMD_IGNORES('"rel"', 'path is not absolute', 6)}); install claim-port there (${claimPortInstall(undefined, root)})`,
     );
   });
 
@@ -153,7 +154,7 @@ describe('a claim line that names claim-port without a path', () => {
     expect(results).toEqual([expect.objectContaining({ severity: 'error' })]);
     // Relative links loop wherever the tree is: no advice about host links.
     expect(results[0]!.reason).toBe(
-      `claim-port (called by api in /${API}:5 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (${SEARCHED}): /usr/local/sbin/claim-port is a loop of symbolic links; install @dsa110/claim-port there`,
+      `claim-port (called by api in /${API}:5 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (${SEARCHED}): /usr/local/sbin/claim-port is a loop of symbolic links; install claim-port there (${claimPortInstall(undefined, root)})`,
     );
     // A link to the host's file loops only under --root: there the advice applies.
     const host = await dependencies({ [API]: unit('ExecStartPre=+claim-port 8000'), 'usr/local/sbin/claim-port': { symlink: '/usr/local/sbin/claim-port' } });
@@ -167,7 +168,7 @@ describe('a claim line that names claim-port without a path', () => {
     const path = await dependencies({ [API]: unit('ExecStartPre=+/usr/local/sbin/claim-port 8000'), ...loop });
     expect(path.results).toEqual([expect.objectContaining({ severity: 'error' })]);
     expect(path.results[0]!.reason).toBe(
-      `claim-port /usr/local/sbin/claim-port (called by api in /${API}:5) is a loop of symbolic links under ${path.root}; install @dsa110/claim-port there`,
+      `claim-port /usr/local/sbin/claim-port (called by api in /${API}:5) is a loop of symbolic links under ${path.root}; install claim-port there (${claimPortInstall(undefined, path.root)})`,
     );
   });
 

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { claimPortInstall } from '@dsa110/ports/systemd';
 import { checkDependencies } from '../../src/checks/dependencies.js';
 import { checkSystemd } from '../../src/checks/systemd.js';
 import { gather } from '../../src/gather.js';
@@ -465,7 +466,7 @@ describe('dependencies check', () => {
     const { dependencies, root } = await check({ [API]: unit('ExecStartPre=+/usr/bin/claim-port 8000') });
     expect(dependencies).toEqual([expect.objectContaining({ severity: 'error', service: 'api', file: `/${API}:5` })]);
     expect(dependencies[0]!.reason).toBe(
-      `claim-port /usr/bin/claim-port (called by api in /${API}:5) does not exist under ${root}; install @dsa110/claim-port there`,
+      `claim-port /usr/bin/claim-port (called by api in /${API}:5) does not exist under ${root}; install claim-port there (${claimPortInstall('/usr/bin/claim-port', root)})`,
     );
   });
 

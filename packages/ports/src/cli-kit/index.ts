@@ -17,7 +17,7 @@ export {
   type ParseOptions,
 } from './parse.js';
 export { EXIT_USAGE, tidyDirectory, usageHint, wantsJson, errorJson, packageVersion, useColor } from './conventions.js';
-export { CACHE_ENV, cacheDir } from '../cache.js';
+export { CACHE_ENV, cacheDir, rootOnlyAlong } from '../cache.js';
 export { decodeEntry, wrapCommonJs } from './code-cache.js';
 export {
   commandLine,

@@ -11,6 +11,7 @@ import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
 import { escapeText } from '../escape.js';
 import { FileReadError } from '../files/read.js';
 import { hostPath } from '../files/root.js';
+import { claimPortInstall } from './claim-port-install.js';
 import type { UnitFacts } from './types.js';
 
 /** The PATH systemd gives a system service that sets none (systemd.exec(5), "Environment Variables in Spawned Processes"). */
@@ -178,7 +179,7 @@ function runs(root: string, searchPath: SearchPath, chain: readonly string[], de
     return top
       ? {
           kind: 'invalid',
-          reason: `it is not a program the kernel can run (no #! line and not ELF), so execve fails (Exec format error) and systemd cannot start it; reinstall claim-port (npm install -g @dsa110/claim-port)`,
+          reason: `it is not a program the kernel can run (no #! line and not ELF), so execve fails (Exec format error) and systemd cannot start it; reinstall claim-port (${claimPortInstall(path, root)})`,
         }
       : {
           kind: 'invalid',

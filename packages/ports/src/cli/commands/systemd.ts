@@ -32,6 +32,8 @@ import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
 import { statExecutable } from '../../systemd/interpreter.js';
+import { claimPortInstall } from '../../systemd/claim-port-install.js';
+import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
 import {
   DEFAULT_HEALTH_CHECK,
   DEFAULT_TEXTFILE,
@@ -809,7 +811,9 @@ function effectivePort(registry: Registry, service: ClaimWiring['service'], unit
  * (`root`, the host when undefined; with --out, this host), or its #! line
  * runs an interpreter that the PATH systemd gives the units (each unit's own,
  * else systemd's default; readInterpreter, as the health check) does not
- * have. A missing one names the claim-port installed beside this `ports`.
+ * have, or someone besides root may change it, what it runs or what it
+ * loads (rootWritablePart, as the health check). A missing one names the
+ * claim-port installed beside this `ports`.
  */
 function claimPortWarnings(claimPort: string, root: string | undefined, units: readonly UnitFacts[] | undefined): string[] {
   const system = root ?? '/';
@@ -821,7 +825,7 @@ function claimPortWarnings(claimPort: string, root: string | undefined, units: r
     const fix =
       sibling !== undefined
         ? `pass --claim-port ${escapeText(sibling)} (the claim-port installed beside this ports)`
-        : 'install @dsa110/claim-port there (npm install -g @dsa110/claim-port), or pass --claim-port PATH naming the one installed';
+        : `install claim-port there (${claimPortInstall(claimPort, system)}), or pass --claim-port PATH naming the one installed`;
     return [
       `${shown}, the claim-port the units run, ${state}${there}: systemd fails to start each unit that claims its port; ${fix}, and run \`ports systemd\` again`,
     ];
@@ -829,10 +833,14 @@ function claimPortWarnings(claimPort: string, root: string | undefined, units: r
   const searchPaths = new Map((units ?? []).map((unit) => unitSearchPath(unit)).map((searchPath) => [searchPath.value, searchPath]));
   if (searchPaths.size === 0) searchPaths.set(SYSTEMD_DEFAULT_PATH, unitSearchPath(undefined));
   const warnings = new Set<string>();
-  for (const searchPath of searchPaths.values()) {
-    const problem = interpreterProblem(readInterpreter(system, claimPort, searchPath));
+  const lookups = [...searchPaths.values()].map((searchPath) => readInterpreter(system, claimPort, searchPath));
+  for (const lookup of lookups) {
+    const problem = interpreterProblem(lookup);
     if (problem !== undefined) warnings.add(`${shown}, the claim-port the units run${there}: ${problem}`);
   }
+  // Root runs it: a part of it (or of what it runs and loads) that others may change is theirs to run as root.
+  const writable = rootWritablePart(system, claimPort, lookups);
+  if (writable !== undefined) warnings.add(`${shown}, the claim-port the units run${there}: ${rootWritableProblem(writable)}`);
   return [...warnings];
 }
 

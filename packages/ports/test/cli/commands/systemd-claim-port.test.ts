@@ -2,7 +2,7 @@
 // the system it writes for: the host, ROOT under --root, this host with
 // --out), or its #! line runs an interpreter the PATH systemd gives the units
 // does not have. A warning on stderr; the exit code stays 0. Real files.
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEMD_DEFAULT_PATH } from '@dsa110/ports/systemd';
@@ -32,7 +32,7 @@ describe('ports systemd: the claim-port it wires', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`wrote ${root}/etc/systemd/system/redis-server.service.d/claim-port.conf`);
     expect(warnings(run)).toEqual([
-      `warning: ${CLAIM}, the claim-port the units run, does not exist under ${root}: systemd fails to start each unit that claims its port; install @dsa110/claim-port there (npm install -g @dsa110/claim-port), or pass --claim-port PATH naming the one installed, and run \`ports systemd\` again`,
+      `warning: ${CLAIM}, the claim-port the units run, does not exist under ${root}: systemd fails to start each unit that claims its port; install claim-port there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix ${root}/usr/local ./tarballs/*.tgz), or pass --claim-port PATH naming the one installed, and run \`ports systemd\` again`,
     ]);
     // Given with a trailing slash (a shell's completion adds one), or doubled: the same root, named as given without them.
     const slashed = await ports(['systemd', '--root', `${root}//`]);
@@ -70,6 +70,38 @@ describe('ports systemd: the claim-port it wires', () => {
     const absolute = stagedRoot({ 'usr/local/bin/claim-port': { text: '#!/opt/node/bin/node\n', mode: 0o755 } });
     expect(warnings(await ports(['systemd', '--root', absolute]))).toEqual([
       expect.stringContaining('its interpreter /opt/node/bin/node (#!/opt/node/bin/node) does not exist; systemd cannot start it'),
+    ]);
+  });
+  it('--root: a claim-port others may change (npm under umask 000), or its dist/, its node, is a warning naming the part; a root-only install none', async () => {
+    const pkg = 'usr/local/lib/node_modules/@dsa110/claim-port';
+    const installed = () =>
+      stagedRoot({
+        'usr/local/bin/claim-port': { symlink: `../lib/node_modules/@dsa110/claim-port/bin/claim-port.js` },
+        [`${pkg}/bin/claim-port.js`]: { text: "#!/usr/bin/env node\nrequire('../dist/start.cjs');\n", mode: 0o755 },
+        [`${pkg}/dist/start.cjs`]: { text: '', mode: 0o644 },
+        [`${pkg}/dist/cli.cjs`]: { text: '', mode: 0o644 },
+        'usr/bin/env': EXE,
+        'usr/bin/node': EXE,
+      });
+    const fine = installed();
+    expect(warnings(await ports(['systemd', '--root', fine]))).toEqual([]);
+    const root = installed();
+    chmodSync(join(root, pkg, 'bin/claim-port.js'), 0o777);
+    const run = await ports(['systemd', '--root', root]);
+    expect(run.code).toBe(0);
+    expect(warnings(run)).toEqual([
+      `warning: ${CLAIM}, the claim-port the units run under ${root}: /${pkg}/bin/claim-port.js (on the way to ${CLAIM}) is writable by every user (mode 0777), and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`,
+    ]);
+    const dist = installed();
+    chmodSync(join(dist, pkg, 'dist'), 0o777);
+    expect(warnings(await ports(['systemd', '--root', dist]))).toEqual([
+      expect.stringContaining(`: /${pkg}/dist (on the way to /${pkg}/dist/start.cjs) is writable by every user (mode 0777), and root runs it`),
+    ]);
+    const node = installed();
+    chmodSync(join(node, 'usr/bin/node'), 0o775);
+    chownSync(join(node, 'usr/bin/node'), 0, 100);
+    expect(warnings(await ports(['systemd', '--root', node]))).toEqual([
+      expect.stringContaining(': /usr/bin/node is writable by its group (gid 100, mode 0775)'),
     ]);
   });
 });

@@ -116,7 +116,7 @@ describe('ports systemd', () => {
     // --out is not the live system: the default claim-port is looked for on this host, and its absence said (exit 0).
     const absent = existsSync('/usr/local/bin/claim-port')
       ? ''
-      : 'warning: /usr/local/bin/claim-port, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; install @dsa110/claim-port there (npm install -g @dsa110/claim-port), or pass --claim-port PATH naming the one installed, and run `ports systemd` again\n';
+      : 'warning: /usr/local/bin/claim-port, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; install claim-port there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix /usr/local ./tarballs/*.tgz), or pass --claim-port PATH naming the one installed, and run `ports systemd` again\n';
     // So is node_exporter's textfile directory, which the health check's unit writes into (systemd-textfile.test.ts).
     const noTextfileDir = existsSync('/var/lib/prometheus/node-exporter')
       ? ''

@@ -1,0 +1,76 @@
+// claim-port judges its own files as root at each start (own-files.ts): npm
+// honours the installer's umask, and under `umask 000` the bin, dist/ and their
+// directories are writable by every user, who could then run code as root at
+// each service start. The built bin, copied into a tree laid out as `npm
+// install -g --prefix` does, run as root on a free port: a warning line in the
+// journal (stderr), the claim's answer unchanged.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test-support/tree.js';
+import { BIN } from './helpers.js';
+
+const source = dirname(dirname(BIN));
+const asRoot = process.geteuid?.() === 0;
+
+/** A prefix with claim-port installed as npm installs it (root's files, 0755 directories, 0644 bundles); returns its bin/claim-port. */
+function install(): { bin: string; pkg: string } {
+  const prefix = tempDir('dsa110-own-files-');
+  chmodSync(prefix, 0o755);
+  const pkg = join(prefix, 'lib/node_modules/@dsa110/claim-port');
+  for (const dir of ['bin', 'dist']) mkdirSync(join(pkg, dir), { recursive: true, mode: 0o755 });
+  copyFileSync(join(source, 'package.json'), join(pkg, 'package.json'));
+  for (const file of ['claim-port.js', 'package.json']) copyFileSync(join(source, 'bin', file), join(pkg, 'bin', file));
+  chmodSync(join(pkg, 'bin/claim-port.js'), 0o755);
+  for (const file of readdirSync(join(source, 'dist')).filter((name) => name.endsWith('.cjs')))
+    copyFileSync(join(source, 'dist', file), join(pkg, 'dist', file));
+  mkdirSync(join(prefix, 'bin'), { mode: 0o755 });
+  symlinkSync('../lib/node_modules/@dsa110/claim-port/bin/claim-port.js', join(prefix, 'bin/claim-port'));
+  return { bin: join(prefix, 'bin/claim-port'), pkg };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+function run(bin: string, port: number) {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' };
+  return spawnSync(process.execPath, [bin, '--dry-run', String(port)], { encoding: 'utf8', env });
+}
+
+describe.skipIf(!asRoot)('claim-port as root: its own files', () => {
+  it('root-only: no warning', async () => {
+    const port = await freePort();
+    const done = run(install().bin, port);
+    expect(done.stderr).toBe(`[claim-port:${port}] port ${port} is free; nothing to do\n`);
+    expect(done.status).toBe(0);
+  });
+
+  it('dist/ writable by every user (umask 000): one warning naming it and what to do, then the claim as before (exit 0)', async () => {
+    const { bin, pkg } = install();
+    chmodSync(join(pkg, 'dist'), 0o777);
+    const port = await freePort();
+    const done = run(bin, port);
+    expect(done.stderr).toBe(
+      `[claim-port:${port}] warning: ${pkg}/dist is writable by every user (mode 0777): claim-port runs as root, so whoever may change its files may run code as root; make ${pkg} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w), or reinstall under umask 022; port-health-check reports it as an error\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
+    );
+    expect(done.status).toBe(0);
+  });
+
+  it('a bundle group-writable (umask 002), or the package directory owned by another user: said too', async () => {
+    const group = install();
+    chmodSync(join(group.pkg, 'dist/cli.cjs'), 0o664);
+    spawnSync('chgrp', ['100', join(group.pkg, 'dist/cli.cjs')]);
+    const port = await freePort();
+    expect(run(group.bin, port).stderr).toContain(`warning: ${group.pkg}/dist/cli.cjs is writable by its group (gid 100, mode 0664)`);
+    const owned = install();
+    spawnSync('chown', ['65534', owned.pkg]);
+    expect(run(owned.bin, port).stderr).toContain(`warning: ${owned.pkg} is owned by uid 65534, not by root (mode 0755)`);
+  });
+});

@@ -1,0 +1,25 @@
+// How to install claim-port, the one text of that advice, for every message
+// that says to install or reinstall it (`ports systemd`, the health check's
+// dependencies check, readInterpreter): the README's, the tarballs from a
+// checkout (the packages are not on the npm registry) into the prefix where
+// the units run it (npm's own global prefix is where Node is, /usr with
+// NodeSource's, not /usr/local).
+import { join } from 'node:path';
+import { pathArgument } from '../arguments.js';
+import { escapeText } from '../escape.js';
+
+/**
+ * How to install claim-port so that `path` (where the units run it, inside
+ * `root`) is it: as the README says, the tarballs from a checkout (the
+ * packages are not on the npm registry), into the prefix the path names
+ * (`/usr/local` for /usr/local/bin/claim-port; npm's own global prefix is
+ * where Node is, /usr with NodeSource's). One text, for every message that
+ * says to install or reinstall it.
+ */
+export function claimPortInstall(path = '/usr/local/bin/claim-port', root = '/'): string {
+  pathArgument('claimPortInstall', 'path', path);
+  pathArgument('claimPortInstall', 'root', root);
+  const prefix = /^(\/.*)\/bin\/claim-port$/.exec(path)?.[1] ?? '/usr/local';
+  const target = root === '/' ? prefix : join(root, prefix);
+  return `in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix ${escapeText(target)} ./tarballs/*.tgz`;
+}
