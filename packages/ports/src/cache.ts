@@ -314,12 +314,16 @@ function makeDirectory(dir: string): void {
  * (`holds`) counts even when sticky: whoever may add to it may put a file of
  * theirs where one is missing (an upgrade, a module Node looks for); one
  * further up may be sticky (/tmp), where others cannot rename what is not
- * theirs. No path functions: claim-port calls it at start.
+ * theirs. `owner`: whom to trust besides root, when a staged tree (--root)
+ * is another user's, who may change all of it anyway. No path functions:
+ * claim-port calls it at start.
  */
-export function rootOnlyFault(info: Stats, holds: boolean): string | undefined {
+export function rootOnlyFault(info: Stats, holds: boolean, owner = 0): string | undefined {
   const mode = `mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')}`;
-  if (info.isSymbolicLink()) return info.uid === 0 ? undefined : `is a symbolic link owned by uid ${info.uid}, not by root`;
-  if (info.uid !== 0) return `is owned by uid ${info.uid}, not by root (${mode})`;
+  const whose = owner === 0 ? 'root' : `root or uid ${owner} (the owner of the root directory)`;
+  const trusted = info.uid === 0 || info.uid === owner;
+  if (info.isSymbolicLink()) return trusted ? undefined : `is a symbolic link owned by uid ${info.uid}, not by ${whose}`;
+  if (!trusted) return `is owned by uid ${info.uid}, not by ${whose} (${mode})`;
   if (info.isDirectory() && !holds && (info.mode & 0o1000) !== 0) return undefined;
   if ((info.mode & 0o002) !== 0) return `is writable by every user (${mode})`;
   if ((info.mode & 0o020) !== 0 && info.gid !== 0) return `is writable by its group (gid ${info.gid}, ${mode})`;

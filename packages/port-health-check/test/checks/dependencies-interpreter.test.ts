@@ -219,61 +219,79 @@ describe('the built bin, --root', () => {
 // an install under `umask 000` leaves its bin, dist/ and their directories
 // writable by every user. A --root tree laid out as `npm install -g --prefix
 // /usr/local` does, all root's and 0755/0644 but for the part each case opens.
-describe('dependencies: who may change the claim-port root runs, under --root', () => {
-  const PKG = 'usr/local/lib/node_modules/@dsa110/claim-port';
-  const PORTS = 'usr/local/lib/node_modules/@dsa110/ports';
-  const installed = (extra: Record<string, TreeEntry> = {}) =>
-    tree({
-      'usr/local/bin/claim-port': { symlink: '../lib/node_modules/@dsa110/claim-port/bin/claim-port.js' },
-      [`${PKG}/bin/claim-port.js`]: { text: "#!/usr/bin/env node\nrequire('../dist/start.cjs');\n", mode: 0o755 },
-      [`${PKG}/dist/start.cjs`]: { text: '', mode: 0o644 },
-      [`${PKG}/dist/cli.cjs`]: { text: '', mode: 0o644 },
-      [`${PKG}/dist/run.cjs`]: { text: '', mode: 0o644 },
-      [`${PORTS}/package.json`]: { text: '{}', mode: 0o644 },
-      [`${PORTS}/dist/parse.cjs`]: { text: '', mode: 0o644 },
-      'usr/bin/node': EXE,
-      ...extra,
+describe.skipIf(process.geteuid?.() !== 0)(
+  'dependencies: who may change the claim-port root runs, under --root (as root: files of other owners are made)',
+  () => {
+    const PKG = 'usr/local/lib/node_modules/@dsa110/claim-port';
+    const PORTS = 'usr/local/lib/node_modules/@dsa110/ports';
+    const installed = (extra: Record<string, TreeEntry> = {}) =>
+      tree({
+        'usr/local/bin/claim-port': { symlink: '../lib/node_modules/@dsa110/claim-port/bin/claim-port.js' },
+        [`${PKG}/bin/claim-port.js`]: { text: "#!/usr/bin/env node\nrequire('../dist/start.cjs');\n", mode: 0o755 },
+        [`${PKG}/dist/start.cjs`]: { text: '', mode: 0o644 },
+        [`${PKG}/dist/cli.cjs`]: { text: '', mode: 0o644 },
+        [`${PKG}/dist/run.cjs`]: { text: '', mode: 0o644 },
+        [`${PORTS}/package.json`]: { text: '{}', mode: 0o644 },
+        [`${PORTS}/dist/parse.cjs`]: { text: '', mode: 0o644 },
+        'usr/bin/node': EXE,
+        ...extra,
+      });
+    const reasons = async (root: string) => (await dependencies(root)).map((result) => `${result.severity}: ${result.reason}`);
+    const writable = (root: string, path: string, why: string, file = '/usr/local/bin/claim-port') =>
+      `error: claim-port ${CLAIM} (called by redis in /${DROP_IN}:2) under ${root}: ${path}${path === file ? '' : ` (on the way to ${file})`} ${why}, and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`;
+
+    it('an install root owns and only root may write: ok', async () => {
+      expect(await reasons(installed())).toEqual([
+        `ok: claim-port ${CLAIM} (called by redis in /${DROP_IN}:2) exists and is executable, and its interpreter is found (node at /usr/bin/node)`,
+      ]);
     });
-  const reasons = async (root: string) => (await dependencies(root)).map((result) => `${result.severity}: ${result.reason}`);
-  const writable = (root: string, path: string, why: string, file = '/usr/local/bin/claim-port') =>
-    `error: claim-port ${CLAIM} (called by redis in /${DROP_IN}:2) under ${root}: ${path}${path === file ? '' : ` (on the way to ${file})`} ${why}, and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`;
 
-  it('an install root owns and only root may write: ok', async () => {
-    expect(await reasons(installed())).toEqual([
-      `ok: claim-port ${CLAIM} (called by redis in /${DROP_IN}:2) exists and is executable, and its interpreter is found (node at /usr/bin/node)`,
-    ]);
-  });
+    it('dist/ writable by every user (umask 000): an error naming it, as the bin loads dist/start.cjs from it', async () => {
+      const root = installed();
+      chmodSync(join(root, PKG, 'dist'), 0o777);
+      expect(await reasons(root)).toEqual([writable(root, `/${PKG}/dist`, 'is writable by every user (mode 0777)', `/${PKG}/dist/start.cjs`)]);
+    });
 
-  it('dist/ writable by every user (umask 000): an error naming it, as the bin loads dist/start.cjs from it', async () => {
-    const root = installed();
-    chmodSync(join(root, PKG, 'dist'), 0o777);
-    expect(await reasons(root)).toEqual([writable(root, `/${PKG}/dist`, 'is writable by every user (mode 0777)', `/${PKG}/dist/start.cjs`)]);
-  });
+    it('the bin file through its link, group-writable (umask 002): an error naming the real file', async () => {
+      const root = installed();
+      chmodSync(join(root, PKG, 'bin/claim-port.js'), 0o775);
+      chownSync(join(root, PKG, 'bin/claim-port.js'), 0, 100);
+      expect(await reasons(root)).toEqual([writable(root, `/${PKG}/bin/claim-port.js`, 'is writable by its group (gid 100, mode 0775)')]);
+    });
 
-  it('the bin file through its link, group-writable (umask 002): an error naming the real file', async () => {
-    const root = installed();
-    chmodSync(join(root, PKG, 'bin/claim-port.js'), 0o775);
-    chownSync(join(root, PKG, 'bin/claim-port.js'), 0, 100);
-    expect(await reasons(root)).toEqual([writable(root, `/${PKG}/bin/claim-port.js`, 'is writable by its group (gid 100, mode 0775)')]);
-  });
+    it('the directory holding the link, sticky and world-writable as /tmp: an error; a sticky directory further up: ok', async () => {
+      const root = installed();
+      chmodSync(join(root, 'usr/local/bin'), 0o1777);
+      expect(await reasons(root)).toEqual([writable(root, '/usr/local/bin', 'is writable by every user (mode 1777)')]);
+      const above = installed();
+      chmodSync(join(above, 'usr/local'), 0o1777);
+      expect(await reasons(above)).toEqual([expect.stringMatching(/^ok: /)]);
+    });
 
-  it('the directory holding the link, sticky and world-writable as /tmp: an error; a sticky directory further up: ok', async () => {
-    const root = installed();
-    chmodSync(join(root, 'usr/local/bin'), 0o1777);
-    expect(await reasons(root)).toEqual([writable(root, '/usr/local/bin', 'is writable by every user (mode 1777)')]);
-    const above = installed();
-    chmodSync(join(above, 'usr/local'), 0o1777);
-    expect(await reasons(above)).toEqual([expect.stringMatching(/^ok: /)]);
-  });
+    it('a staged tree another user owns (built without root): that user is trusted as root is, and a third user is not', async () => {
+      const root = installed();
+      spawnSync('chown', ['-R', '65534', root]);
+      expect(await reasons(root)).toEqual([expect.stringMatching(/^ok: /)]);
+      chownSync(join(root, PKG, 'dist/cli.cjs'), 65533, 0);
+      expect(await reasons(root)).toEqual([
+        writable(
+          root,
+          `/${PKG}/dist/cli.cjs`,
+          'is owned by uid 65533, not by root or uid 65534 (the owner of the root directory) (mode 0644)',
+          `/${PKG}/dist/cli.cjs`,
+        ),
+      ]);
+    });
 
-  it("node, the #! line's command, and the registry parser the bin loads: each judged; another user's file is an error", async () => {
-    const root = installed();
-    chmodSync(join(root, 'usr/bin/node'), 0o777);
-    expect(await reasons(root)).toEqual([writable(root, '/usr/bin/node', 'is writable by every user (mode 0777)', '/usr/bin/node')]);
-    const parser = installed();
-    chownSync(join(parser, PORTS, 'dist/parse.cjs'), 65534, 65534);
-    expect(await reasons(parser)).toEqual([
-      writable(parser, `/${PORTS}/dist/parse.cjs`, 'is owned by uid 65534, not by root (mode 0644)', `/${PORTS}/dist/parse.cjs`),
-    ]);
-  });
-});
+    it("node, the #! line's command, and the registry parser the bin loads: each judged; another user's file is an error", async () => {
+      const root = installed();
+      chmodSync(join(root, 'usr/bin/node'), 0o777);
+      expect(await reasons(root)).toEqual([writable(root, '/usr/bin/node', 'is writable by every user (mode 0777)', '/usr/bin/node')]);
+      const parser = installed();
+      chownSync(join(parser, PORTS, 'dist/parse.cjs'), 65534, 65534);
+      expect(await reasons(parser)).toEqual([
+        writable(parser, `/${PORTS}/dist/parse.cjs`, 'is owned by uid 65534, not by root (mode 0644)', `/${PORTS}/dist/parse.cjs`),
+      ]);
+    });
+  },
+);

@@ -33,7 +33,9 @@ const PARSER_FILES = ['package.json', 'dist/parse.cjs'] as const;
  * file or link even when sticky); the interpreters the lookups found
  * (`#!/usr/bin/env`, and node); and, when `path` is claim-port's Node bin
  * (…/bin/claim-port.js), the files it loads (CLAIM_PORT_BIN_FILES) and the
- * registry parser of the @dsa110/ports Node finds from its dist/. A missing
+ * registry parser of the @dsa110/ports Node finds from its dist/. Under a
+ * `root` another user owns (an image staged without root), that user is
+ * trusted as root is, since they may change all of it anyway. A missing
  * or unreadable part ends that file's walk: the other checks say so.
  */
 export function rootWritablePart(
@@ -93,8 +95,15 @@ function packageFiles(root: string, path: string): string[] {
 function walk(root: string, path: string): RootOnlyFault | undefined {
   const todo = path.split('/').filter((part) => part !== '' && part !== '.');
   const done: string[] = [];
+  // A staged tree (--root) another user owns is theirs to change whole: judged against its owner, else root.
+  let owner: number;
+  try {
+    owner = root === '/' ? 0 : statSync(root).uid;
+  } catch {
+    return undefined;
+  }
   const judge = (parts: readonly string[], holds: boolean): RootOnlyFault | undefined => {
-    const why = rootOnlyFault(lstatSync(join(root, ...parts)), holds);
+    const why = rootOnlyFault(lstatSync(join(root, ...parts)), holds, owner);
     return why === undefined ? undefined : { path: `/${parts.join('/')}`, why };
   };
   try {

@@ -72,38 +72,41 @@ describe('ports systemd: the claim-port it wires', () => {
       expect.stringContaining('its interpreter /opt/node/bin/node (#!/opt/node/bin/node) does not exist; systemd cannot start it'),
     ]);
   });
-  it('--root: a claim-port others may change (npm under umask 000), or its dist/, its node, is a warning naming the part; a root-only install none', async () => {
-    const pkg = 'usr/local/lib/node_modules/@dsa110/claim-port';
-    const installed = () =>
-      stagedRoot({
-        'usr/local/bin/claim-port': { symlink: `../lib/node_modules/@dsa110/claim-port/bin/claim-port.js` },
-        [`${pkg}/bin/claim-port.js`]: { text: "#!/usr/bin/env node\nrequire('../dist/start.cjs');\n", mode: 0o755 },
-        [`${pkg}/dist/start.cjs`]: { text: '', mode: 0o644 },
-        [`${pkg}/dist/cli.cjs`]: { text: '', mode: 0o644 },
-        'usr/bin/env': EXE,
-        'usr/bin/node': EXE,
-      });
-    const fine = installed();
-    expect(warnings(await ports(['systemd', '--root', fine]))).toEqual([]);
-    const root = installed();
-    chmodSync(join(root, pkg, 'bin/claim-port.js'), 0o777);
-    const run = await ports(['systemd', '--root', root]);
-    expect(run.code).toBe(0);
-    expect(warnings(run)).toEqual([
-      `warning: ${CLAIM}, the claim-port the units run under ${root}: /${pkg}/bin/claim-port.js (on the way to ${CLAIM}) is writable by every user (mode 0777), and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`,
-    ]);
-    const dist = installed();
-    chmodSync(join(dist, pkg, 'dist'), 0o777);
-    expect(warnings(await ports(['systemd', '--root', dist]))).toEqual([
-      expect.stringContaining(`: /${pkg}/dist (on the way to /${pkg}/dist/start.cjs) is writable by every user (mode 0777), and root runs it`),
-    ]);
-    const node = installed();
-    chmodSync(join(node, 'usr/bin/node'), 0o775);
-    chownSync(join(node, 'usr/bin/node'), 0, 100);
-    expect(warnings(await ports(['systemd', '--root', node]))).toEqual([
-      expect.stringContaining(': /usr/bin/node is writable by its group (gid 100, mode 0775)'),
-    ]);
-  });
+  it.skipIf(process.geteuid?.() !== 0)(
+    '--root: a claim-port others may change (npm under umask 000), or its dist/, its node, is a warning naming the part; a root-only install none',
+    async () => {
+      const pkg = 'usr/local/lib/node_modules/@dsa110/claim-port';
+      const installed = () =>
+        stagedRoot({
+          'usr/local/bin/claim-port': { symlink: `../lib/node_modules/@dsa110/claim-port/bin/claim-port.js` },
+          [`${pkg}/bin/claim-port.js`]: { text: "#!/usr/bin/env node\nrequire('../dist/start.cjs');\n", mode: 0o755 },
+          [`${pkg}/dist/start.cjs`]: { text: '', mode: 0o644 },
+          [`${pkg}/dist/cli.cjs`]: { text: '', mode: 0o644 },
+          'usr/bin/env': EXE,
+          'usr/bin/node': EXE,
+        });
+      const fine = installed();
+      expect(warnings(await ports(['systemd', '--root', fine]))).toEqual([]);
+      const root = installed();
+      chmodSync(join(root, pkg, 'bin/claim-port.js'), 0o777);
+      const run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(0);
+      expect(warnings(run)).toEqual([
+        `warning: ${CLAIM}, the claim-port the units run under ${root}: /${pkg}/bin/claim-port.js (on the way to ${CLAIM}) is writable by every user (mode 0777), and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`,
+      ]);
+      const dist = installed();
+      chmodSync(join(dist, pkg, 'dist'), 0o777);
+      expect(warnings(await ports(['systemd', '--root', dist]))).toEqual([
+        expect.stringContaining(`: /${pkg}/dist (on the way to /${pkg}/dist/start.cjs) is writable by every user (mode 0777), and root runs it`),
+      ]);
+      const node = installed();
+      chmodSync(join(node, 'usr/bin/node'), 0o775);
+      chownSync(join(node, 'usr/bin/node'), 0, 100);
+      expect(warnings(await ports(['systemd', '--root', node]))).toEqual([
+        expect.stringContaining(': /usr/bin/node is writable by its group (gid 100, mode 0775)'),
+      ]);
+    },
+  );
 });
 
 /**
