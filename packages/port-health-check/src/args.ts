@@ -12,8 +12,8 @@ import {
   fileSystemPath,
   formatFlags,
   parseCommandLine,
+  simplifyPath,
   STANDARD_OPTIONS,
-  tidyDirectory,
   UsageError,
   useColor,
   type Flags,
@@ -158,7 +158,8 @@ export function parseArgs(argv: readonly string[]): Request {
   return {
     kind: 'run',
     ...(values.registry !== undefined && { registry: values.registry }),
-    ...(values.root !== undefined && { root: tidyDirectory(values.root) }),
+    // Named in messages as it names the same directory: `//` is `/`, `/srv/img/` is `/srv/img`; `..` is left to the kernel.
+    ...(values.root !== undefined && { root: simplifyPath(values.root) }),
     format: format as Format,
     ...(values.output !== undefined && { output: values.output }),
     ...(services.length > 0 && { services }),

@@ -5,7 +5,7 @@
 // after the port overrides the services' units set (`CONTIMG_API_PORT=8500`:
 // the unit's Environment=, not the operator's shell), each word as the shell
 // reads it back (printedShellWord, as `ports`' own --check hints print theirs).
-import { printedShellWord, type Service } from '@dsa110/ports';
+import { flagWords, printedShellWord, type Service } from '@dsa110/ports';
 import { effectivePort } from './effective-port.js';
 import type { Facts } from './types.js';
 
@@ -18,13 +18,11 @@ export function portsCommand(facts: Pick<Facts, 'registry' | 'units' | 'registry
     const { override, port } = effectivePort(facts, service);
     return override ? [`${override.variable}=${port}`] : [];
   });
-  const file = facts.registryFile;
-  // A value that starts with `-` is one word, --registry=VALUE: the parser refuses `--registry -x` (as regenerateCommand writes it).
-  const registry = file === undefined ? [] : file.startsWith('-') ? [`--registry=${file}`] : ['--registry', file];
+  const registry = facts.registryFile === undefined ? [] : flagWords('registry', facts.registryFile);
   return [...overrides, 'ports', ...registry, ...words].map(printedShellWord).join(' ');
 }
 
 /** `ports [--registry PATH] systemd [--root ROOT]`: what writes the claim wiring of the tree this check read. */
 export function systemdCommand(facts: Pick<Facts, 'registry' | 'units' | 'registryFile' | 'root'>): string {
-  return portsCommand(facts, ['systemd', ...(facts.root === '/' ? [] : facts.root.startsWith('-') ? [`--root=${facts.root}`] : ['--root', facts.root])]);
+  return portsCommand(facts, ['systemd', ...(facts.root === '/' ? [] : flagWords('root', facts.root))]);
 }

@@ -33,3 +33,12 @@ export function printedShellWord(word: string): string {
   }
   return `$'${quoted}'`;
 }
+
+/**
+ * A flag and its value as words of a printed command line: `--FLAG VALUE`, or
+ * `--FLAG=VALUE` as one word when the value starts with `-` (the tools' parser
+ * would read it as an option). Quote each word with printedShellWord.
+ */
+export function flagWords(flag: string, value: string): [string] | [string, string] {
+  return value.startsWith('-') ? [`--${flag}=${value}`] : [`--${flag}`, value];
+}

@@ -9,17 +9,6 @@ import type { Flags } from './parse.js';
  */
 export const EXIT_USAGE = 64;
 
-/**
- * A directory a flag names (`--root`), as messages show it and as a test for
- * `/` sees it: repeated and trailing slashes dropped (`//` is `/`, `/srv/img/`
- * is `/srv/img`), which name the same directory. `..` and links are left as
- * given: the kernel resolves them, and `a/link/..` need not be `a`.
- */
-export function tidyDirectory(path: string): string {
-  const single = path.replace(/\/{2,}/g, '/');
-  return single.length > 1 && single.endsWith('/') ? single.slice(0, -1) : single;
-}
-
 /** The line after a usage error (README: "Conventions"), as GNU tools add `Try '... --help'`: `Run "ports list --help" for usage.` */
 export function usageHint(helpCommand: string): string {
   return `Run "${helpCommand}" for usage.`;

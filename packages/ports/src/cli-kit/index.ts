@@ -16,7 +16,7 @@ export {
   type Parsed,
   type ParseOptions,
 } from './parse.js';
-export { EXIT_USAGE, tidyDirectory, usageHint, wantsJson, errorJson, packageVersion, useColor } from './conventions.js';
+export { EXIT_USAGE, usageHint, wantsJson, errorJson, packageVersion, useColor } from './conventions.js';
 export { CACHE_ENV, cacheDir, rootOnlyAlong } from '../cache.js';
 export { decodeEntry, wrapCommonJs } from './code-cache.js';
 export {
@@ -30,3 +30,4 @@ export {
   type Environment,
 } from './argv.js';
 export { fileSystemPath } from '../utf8.js';
+export { simplifyPath } from '../systemd/words.js';

@@ -3,7 +3,7 @@
 // bare command would write to its defaults instead (`ports systemd` into
 // /etc/systemd/system as root), not to the --out or --root that was checked.
 import { REGISTRY_ENV } from '../index.js';
-import { printedShellWord } from '../shell-word.js';
+import { flagWords, printedShellWord } from '../shell-word.js';
 import { workTreeRoot, type Context } from './context.js';
 
 /**
@@ -22,10 +22,9 @@ export function regenerateCommand(context: Context<unknown>, name: string, flags
   return words.map(printedShellWord).join(' ');
 }
 
-/** `--FLAG VALUE` as two words, or `--FLAG=VALUE` as one when the value starts with `-`; nothing without a value. */
+/** flagWords, or nothing without a value. */
 function option(flag: string, value: string | undefined): string[] {
-  if (value === undefined) return [];
-  return value.startsWith('-') ? [`--${flag}=${value}`] : [`--${flag}`, value];
+  return value === undefined ? [] : flagWords(flag, value);
 }
 
 /**

@@ -34,6 +34,7 @@ import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
 import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
+import { simplifyPath } from '../../systemd/words.js';
 import {
   DEFAULT_HEALTH_CHECK,
   DEFAULT_TEXTFILE,
@@ -85,7 +86,6 @@ import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { tidyDirectory } from '../../cli-kit/conventions.js';
 import { regenerateCommand } from '../regenerate.js';
 
 /** Why a path written into a unit file must be UTF-8. */
@@ -118,7 +118,8 @@ export const command = defineCommand({
 
 export async function run(context: Context): Promise<Outcome> {
   const { out, root: givenRoot, check } = context.values as { out?: string; root?: string; check?: boolean };
-  const root = givenRoot === undefined ? undefined : tidyDirectory(givenRoot);
+  // Named in messages as it names the same directory (`/srv/img/` as `/srv/img`).
+  const root = givenRoot === undefined ? undefined : simplifyPath(givenRoot);
   const claimPort = (context.values['claim-port'] as string | undefined) ?? DEFAULT_CLAIM_PORT;
   const problem = claimPortPathProblem(claimPort);
   if (problem) throw new UsageError(`ports systemd: --claim-port ${quoteValue(claimPort)}: ${problem}`);
