@@ -40,5 +40,7 @@ export function printedShellWord(word: string): string {
  * would read it as an option). Quote each word with printedShellWord.
  */
 export function flagWords(flag: string, value: string): [string] | [string, string] {
+  stringArgument('flagWords', 'flag', flag);
+  stringArgument('flagWords', 'value', value);
   return value.startsWith('-') ? [`--${flag}=${value}`] : [`--${flag}`, value];
 }
