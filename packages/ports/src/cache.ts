@@ -191,13 +191,35 @@ function distrustedStats(info: Stats, kind: 'file' | 'directory'): string | unde
  * start uses is compiled at that start.
  */
 export function readCacheFile(dir: string, name: string): Buffer | undefined {
+  const opened = openCacheFile(dir, name);
+  if (opened === undefined) return undefined;
+  try {
+    return readFileSync(opened.fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/**
+ * readCacheFile's file opened, with its size, for a caller that reads it
+ * where it wants it (the code cache, straight into its checksum's memory);
+ * the caller closes it. Undefined as for readCacheFile.
+ */
+export function openCacheFile(dir: string, name: string): { readonly fd: number; readonly size: number } | undefined {
   let fd: number | undefined;
   try {
     if (!trustedDir(dir)) return undefined;
     // Node takes numeric open flags here too (its types name only strings).
     fd = openSync(`${dir}/${name}`, NO_FOLLOW as unknown as string);
     const info = fstatSync(fd);
-    return info.isFile() && trusted(info) && info.size <= MAX_CACHE_ENTRY_BYTES ? readFileSync(fd) : undefined;
+    if (info.isFile() && trusted(info) && info.size <= MAX_CACHE_ENTRY_BYTES) {
+      const opened = { fd, size: info.size };
+      fd = undefined;
+      return opened;
+    }
+    return undefined;
   } catch {
     return undefined;
   } finally {
@@ -206,7 +228,7 @@ export function readCacheFile(dir: string, name: string): Buffer | undefined {
 }
 
 /**
- * The largest entry read: a bundle and twice its V8 data, or a registry file of
+ * The largest entry read: a bundle's V8 data, or a registry file of
  * at most MAX_REGISTRY_BYTES with twice its data as JSON, are a few MiB. A
  * larger file is not an entry of ours (a sparse 1.5 GB file took 2 s and
  * 1.5 GB of memory to read before it was found not to match).

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, pruneCacheFiles, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
-import { cacheName, decodeEntry, encodeEntry, isEntryOfBundle, KEEP_CODE_CACHES, worthCaching } from '../../src/cli-kit/code-cache.js';
+import { cacheName, decodeEntry, encodeEntry, ENTRY_HEADER_BYTES, isEntryOfBundle, KEEP_CODE_CACHES, worthCaching } from '../../src/cli-kit/code-cache.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -156,21 +156,36 @@ describe('readCacheFile and writeCacheFile', () => {
 describe('cache entries', () => {
   it('give back V8 data only for the exact bytes they were made from', () => {
     const source = Buffer.from('console.log(1);');
-    const entry = encodeEntry(source, Buffer.from('V8DATA'));
+    const entry = encodeEntry(source, Buffer.from('V8DATA'))!;
+    expect(entry.length).toBe(ENTRY_HEADER_BYTES + 6); // the data once, after the header
     expect(decodeEntry(entry, source)?.toString()).toBe('V8DATA');
     expect(decodeEntry(entry, Buffer.from('console.log(2);'))).toBeUndefined(); // same length, other bytes
     expect(decodeEntry(entry, Buffer.from('console.log(1); '))).toBeUndefined();
-    expect(decodeEntry(source, source)).toBeUndefined(); // no data after the source
-    // The data is kept twice: a copy with one bit flipped, an odd length, or the data once (the old layout) is no entry.
-    const flipped = Buffer.from(entry);
-    flipped[flipped.length - 2]! ^= 4;
-    expect(decodeEntry(flipped, source)).toBeUndefined();
-    flipped[flipped.length - 2]! ^= 4;
-    flipped[source.length + 1]! ^= 4;
-    expect(decodeEntry(flipped, source)).toBeUndefined();
+    expect(decodeEntry(entry, Buffer.alloc(0))).toBeUndefined();
+    expect(decodeEntry(entry.subarray(0, ENTRY_HEADER_BYTES), source)).toBeUndefined(); // no data
     expect(decodeEntry(Buffer.concat([entry, Buffer.from('x')]), source)).toBeUndefined();
-    expect(decodeEntry(Buffer.concat([source, Buffer.from('V8DATA')]), source)).toBeUndefined();
+    expect(decodeEntry(entry.subarray(0, -1), source)).toBeUndefined();
+    // The layout before the header (the bundle's bytes, then the data twice) is no entry.
+    expect(decodeEntry(Buffer.concat([source, Buffer.from('V8DATA'), Buffer.from('V8DATA')]), source)).toBeUndefined();
     expect(decodeEntry(undefined, source)).toBeUndefined();
+  });
+
+  it('are refused with any one bit of them flipped, header or data', () => {
+    const source = Buffer.from('module.exports = 1;\n'.repeat(20));
+    const data = Buffer.from(Array.from({ length: 61 }, (_, i) => (i * 37) & 0xff));
+    const entry = encodeEntry(source, data)!;
+    expect(decodeEntry(entry, source)?.equals(data)).toBe(true);
+    for (let bit = 0; bit < entry.length * 8; bit++) {
+      const flipped = Buffer.from(entry);
+      flipped[bit >> 3]! ^= 1 << (bit & 7);
+      expect(decodeEntry(flipped, source), `bit ${bit}`).toBeUndefined();
+    }
+    // And the bundle with any one bit flipped is another bundle.
+    for (let bit = 0; bit < source.length * 8; bit += 7) {
+      const other = Buffer.from(source);
+      other[bit >> 3]! ^= 1 << (bit & 7);
+      expect(decodeEntry(entry, other), `bundle bit ${bit}`).toBeUndefined();
+    }
   });
 
   it('are named per bundle, Node version and architecture', () => {
@@ -295,14 +310,22 @@ describe('runWithCodeCache, on real processes', () => {
     expect(readdirSync(cache).sort()).toEqual([name, old[2], 'test-0.9.0-other-v18.0.0-x64.v8'].sort());
     rmSync(join(cache, old[2]!));
     const first = readFileSync(join(cache, name!));
-    expect(first.subarray(0, source(1).length).toString()).toBe(source(1));
+    expect(decodeEntry(first, Buffer.from(source(1)))?.length).toBeGreaterThan(0);
     run();
     expect(readFileSync(join(cache, name!)).equals(first)).toBe(true); // used, not made again
+
+    // One bit of V8's data flipped on disk: the entry is not used (its checksum fails), and is made again whole.
+    const damaged = Buffer.from(first);
+    damaged[damaged.length - 40]! ^= 0x10;
+    writeFileSync(join(cache, name!), damaged, { mode: 0o600 });
+    expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
+    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(1)))?.length).toBeGreaterThan(0);
 
     // Same length, other bytes: the entry is not used, and is made again from the new bytes.
     writeFileSync(bundle, source(2));
     expect(run()).toContain('"n":2');
-    expect(readFileSync(join(cache, name!)).subarray(0, source(2).length).toString()).toBe(source(2));
+    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
+    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(1)))).toBeUndefined();
 
     // A run that only printed the version, or ended in a usage error, writes no entry: the next run that does the work does.
     rmSync(cache, { recursive: true });
@@ -314,7 +337,7 @@ describe('runWithCodeCache, on real processes', () => {
     expect(existsSync(join(cache, name!))).toBe(false);
     writeFileSync(bundle, source(2));
     run();
-    expect(readFileSync(join(cache, name!)).subarray(0, source(2).length).toString()).toBe(source(2));
+    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
 
     // Off: plain require(), nothing written.
     rmSync(cache, { recursive: true });
