@@ -131,6 +131,18 @@ export function wrapCommonJs(source: string): string {
 }
 
 /**
+ * One checksummer for the whole process: claim-port loads its second bundle
+ * (run.cjs) after its first, and making the WebAssembly function again cost
+ * about 1 ms. Safe to share: a load is synchronous, and keeps no view of the
+ * memory once its bundle is compiled.
+ */
+function processChecksummer(): Checksummer | undefined {
+  if (shared === null) shared = checksummer();
+  return shared;
+}
+let shared: Checksummer | undefined | null = null;
+
+/**
  * Run `bundle` (an absolute path) as the CommonJS module `module` (the
  * loader's own: same require, same exports; or a fresh `{ exports: {} }` for
  * a second bundle) and return its exports, with the code cache `name` from
@@ -146,7 +158,7 @@ export function runWithCodeCache(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): unknown {
   const dir = cacheDir(env);
-  const sums = dir === undefined ? undefined : checksummer();
+  const sums = dir === undefined ? undefined : processChecksummer();
   if (dir === undefined || sums === undefined) return require(bundle); // no cache: as plain require() would
   const file = cacheName(name);
   const { source, sourceSum, cachedData } = readBundleAndEntry(bundle, dir, file, sums);
