@@ -2,8 +2,8 @@
 // which imports @dsa110/ports as a dependency so that its classes are the
 // caller's; the bin as bundled CommonJS, a small first half (cli.cjs) and the
 // claim engine (run.cjs), with the registry library and the socket reader
-// inlined (zod and yaml only through the registry's lazy parser; pidusage
-// loaded from node_modules only when needed, ps-list bundled); the .d.ts files. Run
+// inlined (zod and yaml only through the registry's lazy parser; pidusage and
+// ps-list bundled: the bin loads no package's code at run time); the .d.ts files. Run
 // with plain node: `pnpm build`.
 import { join } from 'node:path';
 import {
@@ -59,10 +59,13 @@ await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(
 // ps-list is an ES module only: a require() of it from this CommonJS bundle fails on Node 20.0-20.18
 // (ERR_REQUIRE_ESM) and, where Node can require it, esbuild's import() shim hands over its namespace, not
 // its function. So the claim engine bundles it (its code runs only where there is no /proc, the lsof
-// fallback), and pidusage, CommonJS, stays a dependency.
+// fallback). pidusage is bundled too: claim-port runs as root, and a require() of it from
+// node_modules ran whatever an ancestor's node_modules held (Node walks up to /node_modules),
+// unchecked, at every claim of a held port; bundled, it is part of the bin's own checked files
+// (own-files.ts). Both stay dependencies, for the library entry.
 await bundle({
   ...cachedBin(common),
-  external: common.external.filter((name) => name !== 'ps-list'),
+  external: common.external.filter((name) => name !== 'ps-list' && name !== 'pidusage'),
   entryPoints: ['src/run.ts'],
   outfile: join(dist, 'run.cjs'),
   plugins: [portsInBin, lazyBuiltins(root), secondHalf],
