@@ -8,6 +8,7 @@
 // argv in, a request or one clear usage error out (the CLI exits 64, EX_USAGE, on it).
 import { quoteValue } from '@dsa110/ports';
 import {
+  cacheHelp,
   EXIT_USAGE,
   fileSystemPath,
   formatFlags,
@@ -95,6 +96,8 @@ Exit codes (the seed script's, NOT the Nagios order):
   2  warnings only          3  the check could not run (unknown service, missing --root,
                                unwritable --output)
   ${EXIT_USAGE} usage error (unknown option, bad or missing value), as in claim-port and ports
+
+${cacheHelp()}
 `;
 }
 

@@ -1,4 +1,5 @@
 // The conventions the three bins share (README: "Conventions"), in one place.
+import { CACHE_ENV, ROOT_CACHE_DIR } from '../cache.js';
 import type { Env } from './io.js';
 import type { Flags } from './parse.js';
 
@@ -8,6 +9,16 @@ import type { Flags } from './parse.js';
  * claim-port's and ports' 0/1 keep their meaning.
  */
 export const EXIT_USAGE = 64;
+
+/**
+ * The --help lines that say where the bins keep what they can make again
+ * (cache.ts): every tool writes there, claim-port as root, so each says so.
+ */
+export function cacheHelp(): string {
+  return `Cache: ${ROOT_CACHE_DIR} as root, else $XDG_CACHE_HOME/dsa110-ports or ~/.cache/dsa110-ports
+(compiled code and parsed registry files; safe to delete). ${CACHE_ENV}=DIR moves it,
+${CACHE_ENV}=off turns it off.`;
+}
 
 /** The line after a usage error (README: "Conventions"), as GNU tools add `Try '... --help'`: `Run "ports list --help" for usage.` */
 export function usageHint(helpCommand: string): string {

@@ -5,6 +5,7 @@
 // loaded on first use, and parses and prints help from the declarations. To
 // add a command: its file, and its name below. Exit codes: see exit-code.ts.
 import {
+  cacheHelp,
   type Env,
   errorJson,
   type Flags,
@@ -83,6 +84,8 @@ export async function usage(): Promise<string> {
     '',
     `Exit codes: 0 ok, 1 check failed or not found, ${exitCode('usage')} usage error.`,
     'Run "ports <command> --help" for a command\'s options.',
+    '',
+    cacheHelp(),
     '',
   ].join('\n');
 }

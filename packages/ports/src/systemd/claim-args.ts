@@ -5,7 +5,7 @@
 // `ExecStartPre=` claim line ("would claim-port accept this, and which port
 // would it claim?"): one grammar, one answer.
 import { formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, type Flags, type Parsed } from '../cli-kit/parse.js';
-import { EXIT_USAGE } from '../cli-kit/conventions.js';
+import { cacheHelp, EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
@@ -94,7 +94,9 @@ Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
 1 it is not (refused, permission, still held, re-taken); ${EXIT_USAGE} usage error
 (bad option or port, unknown service id); 128+N interrupted by signal N while
 claiming (143: SIGTERM, as systemd sends past TimeoutStartSec=). With --json,
-one JSON object on stdout in every case but --help and --version.`;
+one JSON object on stdout in every case but --help and --version.
+
+${cacheHelp()}`;
 }
 
 /**
