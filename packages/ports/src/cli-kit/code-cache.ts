@@ -161,7 +161,9 @@ export function runWithCodeCache(
   const sums = dir === undefined ? undefined : processChecksummer();
   if (dir === undefined || sums === undefined) return require(bundle); // no cache: as plain require() would
   const file = cacheName(name);
-  const { source, sourceSum, cachedData } = readBundleAndEntry(bundle, dir, file, sums);
+  const read = readBundleAndEntry(bundle, dir, file, sums);
+  if (read === undefined) return require(bundle); // no memory for the checksum: as plain require() would
+  const { source, sourceSum, cachedData } = read;
   const vm = require('node:vm') as typeof import('node:vm');
   const script: Script = new vm.Script(wrapCommonJs(source.toString('utf8')), {
     filename: bundle,
@@ -194,20 +196,36 @@ export function runWithCodeCache(
  * The bundle's bytes, read into the checksum's memory at 0, with their
  * checksum; and V8's data from the cache entry `dir/file`, read after them,
  * when the entry is trusted (cache.ts), was made from these bytes and is
- * whole. A bundle that cannot be read throws, as require() would.
+ * whole; undefined when the checksum's memory cannot hold them. A bundle
+ * that cannot be read throws, as require() would.
  */
-function readBundleAndEntry(bundle: string, dir: string, file: string, sums: Checksummer): { source: Buffer; sourceSum: bigint; cachedData?: Buffer } {
+function readBundleAndEntry(
+  bundle: string,
+  dir: string,
+  file: string,
+  sums: Checksummer,
+): { source: Buffer; sourceSum: bigint; cachedData?: Buffer } | undefined {
   const bundleFd = openSync(bundle, 'r');
   const entry = openCacheFile(dir, file);
   try {
     const size = fstatSync(bundleFd).size;
     const entryAt = align8(size);
-    const memory = sums.memory(entryAt + (entry?.size ?? 0));
+    let memory: Uint8Array;
+    try {
+      memory = sums.memory(entryAt + (entry?.size ?? 0));
+    } catch {
+      return undefined; // the memory cannot grow (a limit on the process's data, LimitDATA=)
+    }
     const sourceLength = readAll(bundleFd, memory, 0, size);
     const source = Buffer.from(memory.buffer, memory.byteOffset, sourceLength);
     const sourceSum = sums.sum(0, sourceLength);
     if (entry === undefined) return { source, sourceSum };
-    const entryLength = readAll(entry.fd, memory, entryAt, entry.size);
+    let entryLength: number;
+    try {
+      entryLength = readAll(entry.fd, memory, entryAt, entry.size);
+    } catch {
+      return { source, sourceSum }; // an entry that cannot be read (EIO) is none: the bin runs, compiling as usual
+    }
     const at = dataAt(sums, memory, sourceLength, entryAt, entryLength);
     if (at === undefined) return { source, sourceSum };
     return { source, sourceSum, cachedData: Buffer.from(memory.buffer, memory.byteOffset + at, entryAt + entryLength - at) };

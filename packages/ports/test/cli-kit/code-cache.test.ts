@@ -339,6 +339,19 @@ describe('runWithCodeCache, on real processes', () => {
     run();
     expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
 
+    // An entry too large for the memory the process may have (LimitDATA=, here 80 MB against an entry
+    // of 60): the bin runs as plain require() would, rather than dying on the checksum's memory.
+    const bigEntry = join(cache, name!);
+    writeFileSync(bigEntry, '', { mode: 0o600 });
+    truncateSync(bigEntry, 60 * 1024 * 1024);
+    const limited = spawnSync('prlimit', ['--data=80000000', process.execPath, loader, 'a'], {
+      encoding: 'utf8',
+      env: { ...process.env, [CACHE_ENV]: cache },
+    });
+    expect(limited.stderr).toBe('');
+    expect(limited.stdout).toContain('"n":2');
+    expect(limited.status).toBe(0);
+
     // Off: plain require(), nothing written.
     rmSync(cache, { recursive: true });
     expect(execFileSync(process.execPath, [loader], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: 'off' } })).toContain('"n":2');
