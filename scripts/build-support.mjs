@@ -393,14 +393,30 @@ export const ${name} = async () => runWithCodeCache(__dirname + ${JSON.stringify
 }
 
 /**
+ * dist/start.cjs, the bin's entry, for a bundle too small for a code cache
+ * to pay: a plain require() of dist/<file>. claim-port's first bundle (40 KB:
+ * a free port, --help, usage errors) ran from a code cache until the cache's
+ * checksum became a WebAssembly function (code-cache.ts): a free-port dry run
+ * then took 103.9 ms with the cache and 103.6 without it, and 108.1 against
+ * 103.6 ms of CPU (the function's compiling, partly on the second core); the
+ * byte-compared entries before it had saved nothing either (103.2 against
+ * 102.4 ms). 60 interleaved runs, `node -e 0` 89.2 ms, 2026-12-02.
+ */
+export function plainStart(dist, file) {
+  writeFileSync(
+    join(dist, 'start.cjs'),
+    `'use strict';\n// The bin's entry: ${file}, without a code cache (scripts/build-support.mjs, plainStart).\nrequire('./${file}');\n`,
+  );
+}
+
+/**
  * dist/start.cjs, the bin's entry: runs dist/<file> with a V8 code cache
  * made on the first run into the user's cache directory (the loader is
  * packages/ports/src/cli-kit/code-cache.ts; nothing is cached at build time,
  * so builds stay byte-identical). Measured with callgrind on Node 20, side by
  * side (instructions; `node -e 0` = 78M): the health check over the bundled
  * registry 176M without the cache, 151M with it (loading `vm`, checking the
- * directory and reading the cache included). For claim-port's first half
- * (13 KB) the cache saved about what the loader costs, so it has none.
+ * directory and reading the cache included). Small bundles: plainStart.
  */
 export async function codeCacheLoader(root, dist, file) {
   if (/\bimport\(/.test(readFileSync(join(dist, file), 'utf8'))) {

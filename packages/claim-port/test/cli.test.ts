@@ -507,24 +507,31 @@ describe('claim-port on real listeners', () => {
     for (const port of claimed) expect(port < range.start || port > range.end, `port ${port}`).toBe(true);
   });
 
-  it('keeps a V8 code cache of its first bundle, made by its first real use (not --version), that this Node accepts and the next run starts from', async () => {
+  it('keeps a V8 code cache of its claim engine, made by its first real use (not --version), that this Node accepts and the next run starts from; a free port makes none', async () => {
     const cache = join(tempDir(), 'cache');
     const env = { DSA110_PORTS_CACHE: cache };
     const free = await spawnListener({ host: '127.0.0.1' });
     await free.kill(); // a port known to be free now
     expect((await runClaim(['--version'], { env })).code).toBe(0);
-    expect(existsSync(cache)).toBe(false); // --version makes none: it would hold only --version's code
+    // A free port is answered by the small first bundle, which has no cache (it would not pay: plainStart).
     expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
-    const names = readdirSync(cache);
-    expect(names).toEqual([expect.stringMatching(/^claim-port-[\d.]+-cli-v[\d.]+-[a-z0-9]+\.v8$/)]);
-    const entry = readFileSync(join(cache, names[0]!));
-    const file = join(dirname(dirname(BIN)), 'dist/cli.cjs');
-    const source = readFileSync(file);
-    const data = decodeEntry(entry, source);
-    expect(data).toBeDefined();
-    expect(new Script(wrapCommonJs(source.toString('utf8')), { filename: file, cachedData: data! }).cachedDataRejected).toBe(false);
-    expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
-    expect(readFileSync(join(cache, names[0]!)).equals(entry)).toBe(true); // used, not made again
+    expect(existsSync(cache)).toBe(false);
+    const held = await spawnListener({ host: '127.0.0.1' });
+    try {
+      expect((await runClaim([String(held.port), '--dry-run'], { env, port: held.port })).code).toBe(0);
+      const names = readdirSync(cache);
+      expect(names).toEqual([expect.stringMatching(/^claim-port-[\d.]+-run-v[\d.]+-[a-z0-9]+\.v8$/)]);
+      const entry = readFileSync(join(cache, names[0]!));
+      const file = join(dirname(dirname(BIN)), 'dist/run.cjs');
+      const source = readFileSync(file);
+      const data = decodeEntry(entry, source);
+      expect(data).toBeDefined();
+      expect(new Script(wrapCommonJs(source.toString('utf8')), { filename: file, cachedData: data! }).cachedDataRejected).toBe(false);
+      expect((await runClaim([String(held.port), '--dry-run'], { env, port: held.port })).code).toBe(0);
+      expect(readFileSync(join(cache, names[0]!)).equals(entry)).toBe(true); // used, not made again
+    } finally {
+      await held.kill();
+    }
   });
 
   it('the built bin on a pipe nobody reads (EPIPE): no crash, the exit code stands', async () => {
