@@ -28,7 +28,7 @@
 // Old entries are removed: each write of an entry keeps the KEEP_CODE_CACHES
 // most recently written of the same bundle (any version of its package, any
 // Node version or architecture) and removes the rest, which are otherwise
-// left for ever, about 2 MB per bin at each upgrade of Node or of the package.
+// left for ever, a few hundred KB per bin at each upgrade of Node or of the package.
 // Two, so that two Node versions used in turn keep their entries.
 //
 // The bundle must not use import(): a vm.Script has no module loader for it,
@@ -131,18 +131,6 @@ export function wrapCommonJs(source: string): string {
 }
 
 /**
- * One checksummer for the whole process: claim-port loads its second bundle
- * (run.cjs) after its first, and making the WebAssembly function again cost
- * about 1 ms. Safe to share: a load is synchronous, and keeps no view of the
- * memory once its bundle is compiled.
- */
-function processChecksummer(): Checksummer | undefined {
-  if (shared === null) shared = checksummer();
-  return shared;
-}
-let shared: Checksummer | undefined | null = null;
-
-/**
  * Run `bundle` (an absolute path) as the CommonJS module `module` (the
  * loader's own: same require, same exports; or a fresh `{ exports: {} }` for
  * a second bundle) and return its exports, with the code cache `name` from
@@ -158,7 +146,7 @@ export function runWithCodeCache(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): unknown {
   const dir = cacheDir(env);
-  const sums = dir === undefined ? undefined : processChecksummer();
+  const sums = dir === undefined ? undefined : checksummer();
   if (dir === undefined || sums === undefined) return require(bundle); // no cache: as plain require() would
   const file = cacheName(name);
   const read = readBundleAndEntry(bundle, dir, file, sums);

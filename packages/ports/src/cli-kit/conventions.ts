@@ -15,9 +15,10 @@ export const EXIT_USAGE = 64;
  * (cache.ts): every tool writes there, claim-port as root, so each says so.
  */
 export function cacheHelp(): string {
-  return `Cache: ${ROOT_CACHE_DIR} as root, else $XDG_CACHE_HOME/dsa110-ports or ~/.cache/dsa110-ports
-(compiled code and parsed registry files; safe to delete). ${CACHE_ENV}=DIR moves it,
-${CACHE_ENV}=off turns it off.`;
+  return `Cache: ${ROOT_CACHE_DIR} as root, else $XDG_CACHE_HOME/dsa110-ports ($XDG_CACHE_HOME when
+absolute) or ~/.cache/dsa110-ports, made when the directory above it exists (compiled code of
+claim-port and port-health-check, parsed registry files; safe to delete). ${CACHE_ENV}=DIR
+(absolute, its parent existing) moves it, ${CACHE_ENV}=off turns it off.`;
 }
 
 /** The line after a usage error (README: "Conventions"), as GNU tools add `Try '... --help'`: `Run "ports list --help" for usage.` */

@@ -81,7 +81,9 @@ export function openRegularFile(path: string, statFirst = true): { fd: number; i
 
 /**
  * The bytes of a regular file, at most `maxBytes` of them; throws FileReadError
- * (never hangs) for anything else. Symbolic links are followed.
+ * (never hangs) for anything else. Symbolic links are followed. The Buffer
+ * may be a view of a larger one (its `.buffer`), as Node's pooled Buffers are:
+ * copy it (`Buffer.from(bytes)`) to keep only these bytes.
  */
 export function readFileBytes(path: string, options: ReadOptions): Buffer {
   pathArgument('readFileBytes', 'path', path);
