@@ -91,16 +91,16 @@ function entryOf(sourceLength: number, sourceSum: bigint, data: Uint8Array, sums
 
 /**
  * Where V8's data is in `memory`: the entry of `entryLength` bytes at
- * `entryAt`, when it was made from the bundle of `sourceLength` bytes at 0
- * and is whole (see above); else undefined.
+ * `entryAt`, when it was made from the bundle of `sourceLength` bytes with
+ * checksum `sourceSum` and is whole (see above); else undefined.
  */
-function dataAt(sums: Checksummer, memory: Uint8Array, sourceLength: number, entryAt: number, entryLength: number): number | undefined {
+function dataAt(sums: Checksummer, memory: Uint8Array, sourceLength: number, sourceSum: bigint, entryAt: number, entryLength: number): number | undefined {
   if (entryLength <= ENTRY_HEADER_BYTES) return undefined;
   for (let i = 0; i < ENTRY_MAGIC.length; i++) if (memory[entryAt + i] !== ENTRY_MAGIC[i]) return undefined;
   const header = new DataView(memory.buffer, memory.byteOffset + entryAt, ENTRY_HEADER_BYTES);
   const dataLength = entryLength - ENTRY_HEADER_BYTES;
   if (header.getUint32(8, true) !== sourceLength || header.getUint32(12, true) !== dataLength) return undefined;
-  if (header.getBigUint64(16, true) !== sums.sum(0, sourceLength)) return undefined;
+  if (header.getBigUint64(16, true) !== sourceSum) return undefined;
   return header.getBigUint64(24, true) === sums.sum(entryAt + ENTRY_HEADER_BYTES, dataLength) ? entryAt + ENTRY_HEADER_BYTES : undefined;
 }
 
@@ -119,7 +119,7 @@ export function decodeEntry(entry: Uint8Array | undefined, source: Uint8Array): 
   const memory = sums.memory(entryAt + entry.length);
   memory.set(source);
   memory.set(entry, entryAt);
-  const at = dataAt(sums, memory, source.length, entryAt, entry.length);
+  const at = dataAt(sums, memory, source.length, sums.sum(0, source.length), entryAt, entry.length);
   return at === undefined ? undefined : Buffer.from(memory.subarray(at, entryAt + entry.length));
 }
 
@@ -214,7 +214,7 @@ function readBundleAndEntry(
     } catch {
       return { source, sourceSum }; // an entry that cannot be read (EIO) is none: the bin runs, compiling as usual
     }
-    const at = dataAt(sums, memory, sourceLength, entryAt, entryLength);
+    const at = dataAt(sums, memory, sourceLength, sourceSum, entryAt, entryLength);
     if (at === undefined) return { source, sourceSum };
     return { source, sourceSum, cachedData: Buffer.from(memory.buffer, memory.byteOffset + at, entryAt + entryLength - at) };
   } finally {
