@@ -5,11 +5,14 @@
 // (ps-list, ES module only, was required by dist/run.cjs: the lsof fallback,
 // where there is no /proc, failed with "e is not a function".)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN } from './helpers.js';
+import { spawnListener } from '../../../test-support/index.js';
+import { removeTree } from '../../../test-support/tree.js';
+import { BIN, runClaim } from './helpers.js';
 
 const dist = join(dirname(dirname(BIN)), 'dist');
 
@@ -30,6 +33,26 @@ describe("the bin's bundles", () => {
       const load = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', `require(${JSON.stringify(id)})`], { cwd: dist, encoding: 'utf8' });
       expect(load.stderr, id).toBe('');
       expect(load.status, id).toBe(0);
+    }
+  });
+
+  it('free a held port without loading child_process or net (their load cost about 8 ms of each claim): they are required at first use', async () => {
+    const server = await spawnListener({ name: 'bundle-builtins-holder' });
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-builtins-'));
+    try {
+      const preload = join(dir, 'builtins.cjs');
+      writeFileSync(
+        preload,
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'loaded.json'))}, JSON.stringify(process.moduleLoadList)));\n`,
+      );
+      const run = await runClaim([String(server.port)], { port: server.port, env: { NODE_OPTIONS: `--require ${preload}` } });
+      expect(run.stderr).toContain(`sent SIGTERM to PID ${server.pid}`);
+      expect(run.code).toBe(0);
+      const loaded = (JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).filter((name) => name.startsWith('NativeModule '));
+      expect(loaded).toContain('NativeModule vm'); // the list is real: the claim engine runs through vm.Script
+      expect(loaded.filter((name) => /^NativeModule (child_process|net|dgram|stream)$/.test(name))).toEqual([]);
+    } finally {
+      removeTree(dir);
     }
   });
 });
