@@ -16,6 +16,7 @@ import {
   packageBuild,
   plainStart,
   portsInBin,
+  prewrap,
 } from '../../../scripts/build-support.mjs';
 
 const { root, dist, common } = packageBuild(import.meta.url, { external: ['pidusage', 'ps-list'] });
@@ -66,6 +67,7 @@ await bundle({
   outfile: join(dist, 'run.cjs'),
   plugins: [portsInBin, lazyBuiltins(root), secondHalf],
 });
+prewrap(dist, 'run.cjs'); // run by cli.cjs's loader only (cachedBundleLoader)
 plainStart(dist, 'cli.cjs');
 
 finish(root);

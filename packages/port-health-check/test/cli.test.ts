@@ -21,7 +21,7 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { decodeEntry, wrapCommonJs } from '@dsa110/ports/cli';
+import { compiledText, decodeEntry } from '@dsa110/ports/cli';
 import { PARALLEL_MIN_PROCESSES } from '@dsa110/ports/system';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMain, runUnbuiltBin, spawnListener, waitUntil } from '../../../test-support/index.js';
@@ -537,7 +537,9 @@ describe('port-health-check (built bin)', () => {
     const source = readFileSync(file);
     const data = decodeEntry(entry, source);
     expect(data).toBeDefined();
-    const script = new Script(wrapCommonJs(source.toString('utf8')), { filename: file, cachedData: data! });
+    // The build wrote the bundle inside the module wrapper (prewrap): V8 compiles the file's text as it is.
+    expect(compiledText(source.toString('utf8'))).toBe(source.toString('utf8'));
+    const script = new Script(source.toString('utf8'), { filename: file, cachedData: data! });
     expect(script.cachedDataRejected).toBe(false);
     const second = await runBin(['--json'], { DSA110_PORTS_CACHE: cache });
     expect(second.status).toBe(first.status);

@@ -20,9 +20,20 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, pruneCacheFiles, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
-import { cacheName, decodeEntry, encodeEntry, ENTRY_HEADER_BYTES, isEntryOfBundle, KEEP_CODE_CACHES, worthCaching } from '../../src/cli-kit/code-cache.js';
+import {
+  cacheName,
+  compiledText,
+  decodeEntry,
+  encodeEntry,
+  ENTRY_HEADER_BYTES,
+  isEntryOfBundle,
+  KEEP_CODE_CACHES,
+  worthCaching,
+  wrapCommonJs,
+} from '../../src/cli-kit/code-cache.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -356,5 +367,35 @@ describe('runWithCodeCache, on real processes', () => {
     rmSync(cache, { recursive: true });
     expect(execFileSync(process.execPath, [loader], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: 'off' } })).toContain('"n":2');
     expect(existsSync(cache)).toBe(false);
+  });
+
+  it('runs a bundle the build wrote inside the module wrapper (prewrap) as it is, from a cache made of its bytes, and without a cache', () => {
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const bundle = join(dir, 'bundle.cjs');
+    const loader = join(dir, 'start.cjs');
+    const text = wrapCommonJs(
+      `module.exports = 3;\nconsole.log(JSON.stringify({ file: __filename, dir: __dirname, exports: module.exports, strict: this === undefined }));\n`,
+    );
+    expect(compiledText(text)).toBe(text); // found wrapped: compiled as it is, no copy
+    writeFileSync(bundle, text);
+    const codeCache = join(import.meta.dirname, '../../src/cli-kit/code-cache.ts');
+    writeFileSync(
+      loader,
+      `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nconsole.log(runWithCodeCache(${JSON.stringify(bundle)}, { bin: 'test', version: '1.0.0', bundle: 'bundle' }, { exports: {} }, require));\n`,
+    );
+    const expected = `${JSON.stringify({ file: bundle, dir, exports: 3, strict: false })}\n3\n`;
+    const run = (value: string, flags: string[] = []) =>
+      execFileSync(process.execPath, [...flags, loader], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [CACHE_ENV]: value } });
+    expect(run(cache)).toBe(expected);
+    const [name] = readdirSync(cache);
+    const entry = readFileSync(join(cache, name!));
+    const data = decodeEntry(entry, Buffer.from(text));
+    expect(new Script(text, { filename: bundle, cachedData: data! }).cachedDataRejected).toBe(false);
+    expect(run(cache)).toBe(expected);
+    expect(readFileSync(join(cache, name!)).equals(entry)).toBe(true); // used, not made again
+    // No cache, and no WebAssembly for the checksum: compiled as usual, the same module.
+    expect(run('off')).toBe(expected);
+    expect(run(cache, ['--jitless'])).toBe(expected);
   });
 });
