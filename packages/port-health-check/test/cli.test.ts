@@ -177,6 +177,24 @@ describe('port-health-check (built bin)', () => {
     expect(error.status).toBe(1);
   });
 
+  it('writes the text report in one write for each run of lines of one journal priority', async () => {
+    // A write a line was 1,212 writes for a registry of 500 services; its lines come in 6 runs of one priority.
+    const broken = await scenario({ broken: true });
+    const args = ['--registry', broken.registryPath, '--root', broken.root, '--no-firewall'];
+    const writes: { text: string; severity: string | undefined }[] = [];
+    const io = { out: (text: string, severity?: string) => void writes.push({ text, severity }), err: () => undefined, stdoutIsTTY: false };
+    expect(await main(args, io as Parameters<typeof main>[1], {})).toBe(1);
+    const text = writes.map((write) => write.text).join('');
+    expect(text).toContain('Errors (1)\n  [access] redis (');
+    expect(writes.length).toBeGreaterThan(1);
+    expect(writes.length).toBeLessThan(text.split('\n').length - 1);
+    for (const [index, write] of writes.entries()) {
+      expect(write.text.endsWith('\n')).toBe(true);
+      if (index > 0) expect(write.severity).not.toBe(writes[index - 1]!.severity);
+    }
+    expect(writes.find((write) => write.text.includes('[access] redis'))?.severity).toBe('error');
+  });
+
   it('turns unknown listeners into warnings with --strict', async () => {
     const healthy = await scenario();
     const stray = await spawnListener({ host: '127.0.0.1', port: quietPort(new Set([healthy.api.port])) });
