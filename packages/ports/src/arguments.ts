@@ -70,13 +70,12 @@ export function optionsArgument<T extends object>(fn: string, value: T | undefin
   if (keys !== undefined && !isStringList(keys))
     throw new TypeError(`optionsArgument: keys must be an array of option names or left out, not ${describeArgument(keys)}`);
   const known = typeof shape === 'string' ? keys : shape;
-  const shown = typeof shape === 'string' ? shape : optionsShape(shape);
   const copy = Object.create(null) as Record<string, unknown>;
   if (value === undefined) return copy as T;
-  if (!isPlainObject(value)) throw new TypeError(`${fn}: options must be an object (${shown}) or left out, not ${describeArgument(value)}`);
+  if (!isPlainObject(value)) throw new TypeError(`${fn}: options must be an object (${shapeText(shape)}) or left out, not ${describeArgument(value)}`);
   for (const key of Object.keys(value)) {
     // A misspelt option (`{ pth }`, `{ dryrun }`) would be ignored, and the default used in its place: said instead.
-    if (known !== undefined && !known.includes(key)) throw unknownOption(fn, key, known, shown);
+    if (known !== undefined && !known.includes(key)) throw unknownOption(fn, key, known, shapeText(shape));
     copy[key] = (value as Record<string, unknown>)[key];
   }
   return copy as T;
@@ -86,6 +85,11 @@ export function optionsArgument<T extends object>(fn: string, value: T | undefin
 export function fnArgument(checker: string, fn: unknown): void {
   if (typeof fn !== 'string')
     throw new TypeError(`${checker}: fn must be a string (the name of the function whose argument it checks), not ${describeArgument(fn)}`);
+}
+
+/** The options an exported function takes, as its messages say them: written out for a message only, not at every call. */
+function shapeText(shape: string | readonly string[]): string {
+  return typeof shape === 'string' ? shape : optionsShape(shape);
 }
 
 /** `{ path?, env?, origin? }`: options that may each be left out, as messages show them. */

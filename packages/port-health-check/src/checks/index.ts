@@ -14,23 +14,32 @@ import { checkReserved } from './reserved.js';
 import { checkSystemd } from './systemd.js';
 import { checkUnknownListeners } from './unknown-listeners.js';
 
+/** The checks of one service, in the order a report lists their results. */
+const SERVICE_CHECKS = [checkSystemd, checkConfig, checkListening, checkOwner, checkAccess, checkFirewall, checkKernel, checkReferences] as const;
+
 export function runChecks(facts: Facts, options: CheckOptions): CheckResult[] {
-  const results = [...registryLoaded(facts.registry), ...checkDependencies(facts)];
-  for (const service of facts.services) {
+  const results: CheckResult[] = [];
+  append(results, registryLoaded(facts.registry));
+  append(results, checkDependencies(facts));
+  for (let index = 0; index < facts.services.length; index++) {
+    const service = facts.services[index]!;
+    const found: CheckResult[] = [];
+    for (let check = 0; check < SERVICE_CHECKS.length; check++) append(found, SERVICE_CHECKS[check]!(facts, service));
     // Held against the unit's EnvironmentFile= list: an ok on a port an unreadable file may move is unknown.
-    results.push(
-      ...withEnvironmentFiles(facts, service, [
-        ...checkSystemd(facts, service),
-        ...checkConfig(facts, service),
-        ...checkListening(facts, service),
-        ...checkOwner(facts, service),
-        ...checkAccess(facts, service),
-        ...checkFirewall(facts, service),
-        ...checkKernel(facts, service),
-        ...checkReferences(facts, service),
-      ]),
-    );
+    append(results, withEnvironmentFiles(facts, service, found));
   }
-  if (facts.allServices) results.push(...checkReserved(facts), ...checkUnknownListeners(facts, options));
+  if (facts.allServices) {
+    append(results, checkReserved(facts));
+    append(results, checkUnknownListeners(facts, options));
+  }
   return results;
+}
+
+/**
+ * Pushes `items` onto `results` by index: spread syntax (`push(...items)`, `[...a, ...b]`) went through
+ * the iterator protocol in this cold code, an object for each result, 560 KB of a 500-service check's
+ * 12.6 MB of young objects.
+ */
+function append(results: CheckResult[], items: readonly CheckResult[]): void {
+  for (let index = 0; index < items.length; index++) results.push(items[index]!);
 }
