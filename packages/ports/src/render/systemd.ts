@@ -128,6 +128,8 @@ export interface SystemdTree {
 export interface UnitFilePlace {
   /** The unit file is a package's (/usr/lib, /lib) or made at run time (/run): an upgrade or a boot replaces it, so the line goes in a drop-in. */
   readonly packaged: boolean;
+  /** The unit file is made at run time (under /run): a reboot replaces it. */
+  readonly madeAtRunTime?: boolean;
   /** The drop-in the write names for the line (`NAME.service.d/override.conf` in the unit directory), as printed. */
   readonly dropIn: string;
   /** The unit's own drop-ins (as printed, with their text), in the order systemd reads them: a claim line there is the unit's. */
@@ -164,7 +166,11 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree, 
       });
     } else if (!hasExecStartPre(actual, entry.line)) {
       const place = tree.places?.get(entry.path);
-      const packaged = place?.packaged ? ", and it is a package's file, which an upgrade of the package overwrites" : '';
+      const packaged = !place?.packaged
+        ? ''
+        : place.madeAtRunTime
+          ? ', and it is made at run time (under /run), which a reboot replaces'
+          : ", and it is a package's file, which an upgrade of the package overwrites";
       drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, place)}` });
     }
   }

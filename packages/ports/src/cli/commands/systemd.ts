@@ -73,6 +73,7 @@ import {
   socketConflicts,
   SYSTEMD_DEFAULT_PATH,
   templateOf,
+  UNIT_DIRS,
   unitSearchPath,
   unreadMayHoldClaim,
   where,
@@ -131,15 +132,22 @@ export async function run(context: Context): Promise<Outcome> {
   // A unit directory that is a file, or that this user may not read, is one line: not the same reason once per file.
   const unreadable = check ? unreadableDirectory(unitDir) : undefined;
   if (unreadable !== undefined) throw new CommandError(`ports systemd: cannot check ${escapeText(unitDir)}: ${unreadable}`);
-  // Unit files installed by packages live under /usr/lib or /lib; look there too when checking a root.
+  // The unit file systemd loads: the first of its unit directories that has it (UNIT_DIRS), as the write's advice and the
+  // health check find it. Only /etc/systemd/system, /usr/lib and /lib were read here: a unit in /usr/local/lib/systemd/system,
+  // where the write says the line goes, was "missing", and one under /run shadowing /etc was never seen.
   const unitDirs: UnitDir[] =
     out !== undefined
       ? [{ shown: unitDir, open: (name) => join(unitDir, name) }]
-      : [DEFAULT_UNIT_DIR, '/usr/lib/systemd/system', '/lib/systemd/system'].map((dir) => ({
-          shown: join(root ?? '/', dir),
-          open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
-          packaged: dir !== DEFAULT_UNIT_DIR,
-        }));
+      : UNIT_DIRS.map((relative) => {
+          const dir = `/${relative}`;
+          return {
+            shown: join(root ?? '/', dir),
+            open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
+            // The operator's to edit (as unitLineAdvice says); a package's or made at run time, else: its line goes in a drop-in.
+            packaged: !isOperatorsUnitDir(dir),
+            madeAtRunTime: dir.startsWith('/run/'),
+          };
+        });
 
   // The registry every claim line and the health check name, as the system that runs the units sees it.
   const registryPath = unitRegistry(context, root);
@@ -427,6 +435,11 @@ function outAdvice(unit: string, unitDir: string): string {
   return `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}${instance}`;
 }
 
+/** Pure: whether a unit file at `path` (or a unit directory) is the operator's to edit: under /etc or /usr/local/lib, not a package's (/usr/lib, /lib) nor made at run time (/run). */
+function isOperatorsUnitDir(path: string): boolean {
+  return /^\/(?:etc|usr\/local\/lib)\//.test(path);
+}
+
 /** The drop-in a unit-file claim goes in when its unit file is not the operator's to edit: the one `systemctl edit` opens. */
 const OVERRIDE_CONF = 'override.conf';
 
@@ -460,7 +473,7 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   if (file.text === undefined || file.text === '')
     return `its unit file claims the port, but ${shown(file.path)} masks it (a link to /dev/null, or empty), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`;
   const name = basename(file.path);
-  const operators = /^\/(?:etc|usr\/local\/lib)\//.test(file.path);
+  const operators = isOperatorsUnitDir(file.path);
   // The line already where this advice would put it: the operator's unit file of its own, or a drop-in of the unit's own.
   if (operators && name === unit && hasExecStartPre(file.text, line))
     return `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`;
@@ -493,8 +506,8 @@ async function checkTree(
   const fromTemplate = new Map<string, string>();
   /** Unit files masked (linked to /dev/null), by path: said as such, not as missing. */
   const masked = new Map<string, string>();
-  /** Unit-file claims whose unit file was found in a package's directory (/usr/lib, /lib), by path. */
-  const packaged = new Set<string>();
+  /** Unit-file claims whose unit file is not the operator's (a package's, or made at run time: true), by path. */
+  const packaged = new Map<string, boolean>();
   const unreadable: SystemdDrift[] = [];
   const regenerate = regenerateCommand(context, 'systemd', ['out', 'root', 'claim-port', 'port-health-check', 'textfile']);
   // A claim drop-in or health unit someone else may write runs what they write, as root: drift, whatever it holds.
@@ -525,7 +538,7 @@ async function checkTree(
         if (text === undefined) continue;
         files.set(entry.path, text);
         shown.set(entry.path, join(dir.shown, name));
-        if (dir.packaged) packaged.add(entry.path);
+        if (dir.packaged) packaged.set(entry.path, dir.madeAtRunTime ?? false);
         if (name !== entry.path)
           fromTemplate.set(
             entry.path,
@@ -553,6 +566,7 @@ async function checkTree(
       const own = loadUnit(effectiveRoot, entry.unit, listing).dropIns.filter((dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d`);
       places.set(entry.path, {
         packaged: packaged.has(entry.path),
+        ...(packaged.get(entry.path) === true && { madeAtRunTime: true }),
         dropIn: join(unitDir, `${entry.unit}.d`, OVERRIDE_CONF),
         dropIns: own.flatMap((dropIn) => (dropIn.text === undefined ? [] : [{ path: join(effectiveRoot, dropIn.path), text: dropIn.text }])),
       });
@@ -897,8 +911,10 @@ function inRoot(root: string, path: string): string {
 interface UnitDir {
   readonly shown: string;
   open(name: string): string;
-  /** A package's unit directory (/usr/lib, /lib): an upgrade overwrites its files, so a claim line goes in a drop-in (unitLineAdvice). */
+  /** Not the operator's: a package's unit directory (/usr/lib, /lib), or one made at run time (/run); a claim line goes in a drop-in (unitLineAdvice). */
   readonly packaged?: boolean;
+  /** Under /run: made at run time (a generator, a transient unit), which a reboot replaces. */
+  readonly madeAtRunTime?: boolean;
 }
 
 /** Whether `path` is a link to /dev/null: a masked unit (systemd reads no further). */

@@ -94,6 +94,35 @@ describe('ports systemd: where a unit-file claim goes', () => {
     );
   });
 
+  it("a unit file of the operator's in /usr/local/lib: that file; following it, --check passes, and finds the file in every unit directory systemd reads", async () => {
+    const LOCAL = 'usr/local/lib/systemd/system';
+    const { root, claimPort, stdout, check } = await packagedRoot(LOCAL);
+    expect(advice(stdout, 'grafana-simple.service').said).toBe(
+      `grafana-simple.service: its unit file claims the port; put this line in the [Service] section of ${join(root, LOCAL, 'grafana-simple.service')}:`,
+    );
+    let run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${join(root, LOCAL, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030`);
+    for (const [unit, port] of [
+      ['grafana-simple.service', 3030],
+      ['dsa110-api.service', 8000],
+    ] as const) {
+      const { line } = advice(stdout, unit);
+      expect(line).toBe(`ExecStartPre=+${claimPort} ${port}`);
+      writeTree(root, { [`${LOCAL}/${unit}`]: unitFile(unit, line) });
+    }
+    run = await check();
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    // A unit made at run time under /run, shadowing the operator's: --check reads the one systemd loads (it lacks the line).
+    writeTree(root, { 'run/systemd/system/dsa110-api.service': unitFile('dsa110-api.service') });
+    run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `${join(root, 'run/systemd/system/dsa110-api.service')}: does not contain ExecStartPre=+${claimPort} 8000 in its [Service] section, ` +
+        `and it is made at run time (under /run), which a reboot replaces; put the line under a [Service] line in the drop-in ${join(root, ETC, 'dsa110-api.service.d/override.conf')}`,
+    );
+  });
+
   it('a unit under /run (made at run time): a drop-in in /etc, not the file there', async () => {
     const { root, stdout } = await packagedRoot('run/systemd/system');
     expect(advice(stdout, 'dsa110-api.service').said).toBe(
