@@ -145,7 +145,7 @@ export async function run(context: Context): Promise<Outcome> {
             open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
             // The operator's to edit (as unitLineAdvice says); a package's or made at run time, else: its line goes in a drop-in.
             packaged: !isOperatorsUnitDir(dir),
-            madeAtRunTime: dir.startsWith('/run/'),
+            madeAtRunTime: isRunTimeUnitDir(dir),
           };
         });
 
@@ -440,6 +440,11 @@ function isOperatorsUnitDir(path: string): boolean {
   return /^\/(?:etc|usr\/local\/lib)\//.test(path);
 }
 
+/** Pure: whether a unit file at `path` (or a unit directory) is made at run time (/run: a generator's, a transient unit), which a reboot replaces. */
+function isRunTimeUnitDir(path: string): boolean {
+  return path.startsWith('/run/');
+}
+
 /** The drop-in a unit-file claim goes in when its unit file is not the operator's to edit: the one `systemctl edit` opens. */
 const OVERRIDE_CONF = 'override.conf';
 
@@ -486,7 +491,7 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   if (template !== undefined && name === template)
     return `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`;
   if (operators) return `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}`;
-  return `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${file.path.startsWith('/run/') ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`;
+  return `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${isRunTimeUnitDir(file.path) ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`;
 }
 
 async function checkTree(
