@@ -738,9 +738,7 @@ class Claim {
    * tell: the message names both).
    */
   respawner(newcomer: ProcessInfo): ProcessInfo | undefined {
-    if (newcomer.ppid !== 1) return undefined;
-    const init = this.signalled().find((t) => t.startedByInit !== undefined && isGone(t))?.startedByInit;
-    return init !== undefined && this.processes.isSame(init) ? init : undefined;
+    return newcomer.ppid === 1 ? this.restartingInit() : undefined;
   }
 
   /** One read of `reaper`'s children, the first time it is a holder's: those it has before the first signal (see reapers). */
@@ -894,9 +892,21 @@ class Claim {
   }
 
   /**
+   * PID 1, when it started a holder that is gone and still runs (startedByInit: no service manager, the holder in its
+   * session; a container's `while :; do server; done`): it may start another, as a live parent may. Its restart may
+   * not be forked yet when the holder is seen gone (a loaded machine schedules the loop late), so it opens the settle
+   * window by itself, not only once a new child of it shows (forked).
+   */
+  restartingInit(): ProcessInfo | undefined {
+    const init = this.signalled().find((t) => t.startedByInit !== undefined && isGone(t))?.startedByInit;
+    return init !== undefined && this.processes.isSame(init) ? init : undefined;
+  }
+
+  /**
    * The settle window: when a holder's parent is alive (a shell loop, a
-   * supervisor), watch the port for SETTLE_MS after the holders are gone; a
-   * re-take shows up in verify(). Ends early once no such parent is left. While
+   * supervisor), or PID 1 started it (restartingInit), watch the port for
+   * SETTLE_MS after the holders are gone; a re-take shows up in verify().
+   * Ends early once no such parent is left. While
    * a process such a parent started after the holders died is still running
    * (a respawn on its way up, slowed by load), or one a holder left behind
    * that was born after the first signal (what it forked on SIGTERM; a
@@ -905,7 +915,8 @@ class Claim {
    */
   async settle(): Promise<void> {
     if (this.interrupted) return;
-    const supervisors = this.supervisors();
+    const init = this.restartingInit();
+    const supervisors = [...this.supervisors(), ...(init === undefined ? [] : [init])];
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
     const units = [...new Set(this.signalled().flatMap((t) => (restartUncertain(t.context) ? [t.context.unit!] : [])))];
     this.left = this.leftBehind();
@@ -914,10 +925,10 @@ class Claim {
     const { port, transport } = this.target;
     const ms = this.options.settleMs ?? SETTLE_MS;
     const max = Math.max(ms, this.options.settleMs === undefined ? SETTLE_MAX_MS : ms * 3);
+    const parents = supervisors.filter((p) => p !== init);
     const why = [
-      ...(supervisors.length > 0
-        ? [`the parent of a holder is still running (${supervisors.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`).join(', ')})`]
-        : []),
+      ...(parents.length > 0 ? [`the parent of a holder is still running (${parents.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`).join(', ')})`] : []),
+      ...(init !== undefined ? [`PID 1 (${escapeText(init.comm, 64)}), no service manager, started a holder and is still running`] : []),
       ...(units.length > 0 ? [`the Restart= of ${units.map((unit) => escapeText(unit, 200)).join(', ')} is not known`] : []),
       ...(left.length > 0 ? [this.describeLeft(left)] : []),
     ];
@@ -927,7 +938,8 @@ class Claim {
     const before = this.childrenBefore;
     const startedAt = now();
     const family = this.processes.family;
-    const respawning = () => family !== undefined && supervisors.some((p) => family.children(p.pid).some((child) => !before.has(child)));
+    // PID 1's new children are looked at as what the holders left (forked: born after the first signal, in a holder's cgroup).
+    const respawning = () => family !== undefined && parents.some((p) => family.children(p.pid).some((child) => !before.has(child)));
     // A process a holder left that was born after the first signal is part of its answer to it, maybe still starting up.
     const starting = () => left.some((p) => this.bornSinceSignal(p) && this.processes.isRunning(p));
     await pollUntilAsync(
@@ -1206,6 +1218,20 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     for (const { parent, children } of claim.restartingParents(claim.tracked))
       claim.log(
         `dry run: the parent of ${children.map((t) => `PID ${t.info.pid}`).join(', ')}, PID ${parent.pid} (${shownName(parent)}), is still running and may start ${children.length > 1 ? 'them' : 'it'} again: a real run watches ${claim.name} for ${options.settleMs ?? SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop PID ${parent.pid} first if it would)`,
+        'warn',
+      );
+    // And PID 1, when it started a holder (a container's loop): the window watches it too (restartingInit).
+    const family = claim.reader.kind === 'proc' ? claim.processes.family : undefined;
+    const byInit =
+      family === undefined
+        ? []
+        : claim.tracked.flatMap((t) => {
+            const init = t.info.ppid === 1 ? claim.initThatStarted(t.info, family) : undefined;
+            return init === undefined ? [] : [{ holder: t.info.pid, init }];
+          });
+    if (byInit.length > 0)
+      claim.log(
+        `dry run: PID 1 (${shownName(byInit[0]!.init)}), no service manager, started ${byInit.map((b) => `PID ${b.holder}`).join(', ')} and may start ${byInit.length > 1 ? 'them' : 'it'} again: a real run watches ${claim.name} for ${options.settleMs ?? SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop the loop PID 1 runs, or its container, first if it would)`,
         'warn',
       );
     return claim.finish('would-free', `dry run: would send ${first} to ${claim.tracked.map((t) => claim.who(t)).join(', ')} to free ${claim.name}`);

@@ -641,7 +641,7 @@ describe.skipIf(!root || !hasCommand('unshare') || !hasCommand('nsenter'))('2c. 
   const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url));
   const source = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
   /** claim-port as a container runs it: in the PID namespace whose init is host PID `init`, with its own /proc (a private mount namespace). */
-  const claimInPidNamespace = (init: number, port: number) => {
+  const claimInPidNamespace = (init: number, port: number, extra: readonly string[] = []) => {
     guardPort(port);
     return spawnSync(
       'nsenter',
@@ -661,6 +661,7 @@ describe.skipIf(!root || !hasCommand('unshare') || !hasCommand('nsenter'))('2c. 
         '--timeout',
         '0.3',
         '--json',
+        ...extra,
       ],
       { encoding: 'utf8', timeout: 60_000 },
     );
@@ -738,6 +739,49 @@ while True: time.sleep(3600)`;
         /was taken again by PID \d+ \(python3\): .*, started by its supervisor PID 1 \(\w+\): \S*sh -c while :; do .* \(which started holder PID \d+; or left behind by that holder, born after it was signalled, now a child of PID 1\): stop its supervisor \(PID 1, the init of claim-port's PID namespace: stop that container or sandbox, or the loop it runs\) first$/,
       );
       expect(isAlive(shell)).toBe(true);
+    },
+  );
+
+  it.skipIf(!existsSync(tsx))(
+    'PID 1 that starts the holder again only after a pause with no child (a loop that sleeps in itself) is watched all the same: the re-take fails the claim; a dry run warns of it',
+    async () => {
+      const port = leasePort();
+      const holder = `import json, os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${port})); s.listen(16)
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`;
+      // Until its holder exits, then 0.4 s in which PID 1 has no new child: a claim that looked for one only when the
+      // holder was gone saw none, and said "freed" while the loop was about to take the port back.
+      const loop = await start([
+        'unshare',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        python,
+        '-c',
+        `import json, os, subprocess, sys, time
+print(json.dumps({'pid': int(os.readlink('/proc/self'))}), flush=True)
+while True:
+    subprocess.run([sys.executable, '-c', sys.argv[1]])
+    time.sleep(0.4)`,
+        holder,
+      ]);
+      // The loop's line comes first, the holder's (once it listens) next: start() resolves with that one.
+      await waitUntil(() => loop.pids.length === 2, 10_000);
+      const init = loop.pids.find((pid) => /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')))!;
+      expect(init).toBeDefined();
+      const dry = claimInPidNamespace(init, port, ['--dry-run']);
+      expect(JSON.parse(dry.stdout).action, dry.stderr).toBe('would-free');
+      expect(dry.stderr).toMatch(
+        /dry run: PID 1 \(python3\), no service manager, started PID 2 and may start it again: a real run watches port \d+ for 1000 ms after the holders are gone/,
+      );
+      const run = claimInPidNamespace(init, port);
+      const result = JSON.parse(run.stdout);
+      expect(result.action, run.stderr).toBe('failed');
+      expect(run.stderr).toMatch(/watching port \d+ for 1000 ms: PID 1 \(python3\), no service manager, started a holder and is still running/);
+      expect(result.retakenBy[0].supervisor.pid, run.stderr).toBe(1);
+      expect(result.message).toMatch(/was taken again by PID \d+ \(python3\): .*, started by its supervisor PID 1 \(python3\): /);
+      expect(isAlive(init)).toBe(true);
     },
   );
 });
