@@ -3,7 +3,7 @@
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
 import { escapeText, REGISTRY_ENV } from '@dsa110/ports';
-import { commandLine, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
+import { commandLine, exitNow, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
@@ -22,6 +22,4 @@ void main(argv, io, env, { bytesLost, lostVariables })
   .then((code) =>
     finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => (kept === EXIT_FREE && parseClaimArgs(argv).command !== 'claim' ? EXIT_NOT_FREE : kept)),
   )
-  .then((code) => {
-    process.exitCode = code;
-  });
+  .then(exitNow);

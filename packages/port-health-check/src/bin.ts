@@ -2,7 +2,7 @@
 // A stdout that cannot be written is one line on stderr and exit 3 (the check could not deliver its report), unless
 // --output wrote the report to its file (stdout held only the problem lines): then the check's own code; a usage error keeps 64.
 import { REGISTRY_ENV } from '@dsa110/ports';
-import { commandLine, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
+import { commandLine, exitNow, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
 import { main } from './cli.js';
 import { unwrittenStdoutCode } from './exit-code.js';
 
@@ -14,6 +14,4 @@ const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV]);
 let reportWritten = false;
 void main(argv, io, env, { bytesLost, lostVariables, onReportWritten: () => (reportWritten = true) })
   .then((code) => finishOutput(io, 'port-health-check', code, (checked) => unwrittenStdoutCode(checked, reportWritten)))
-  .then((code) => {
-    process.exitCode = code;
-  });
+  .then(exitNow);

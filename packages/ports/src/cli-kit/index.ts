@@ -2,7 +2,7 @@
 // port-health-check): the writer, the injected io, the argument parser and the
 // conventions. Internal: bundled into each bin, not part of the public API.
 export { fdWriter, type FdWriter } from './write.js';
-export { finishOutput, processIo, type Io, type Env, type ProcessIo } from './io.js';
+export { exitNow, finishOutput, processIo, type Io, type Env, type ProcessIo } from './io.js';
 export { isJournalStream, journalLines, type Severity, type StreamId } from './journal.js';
 export {
   flagSyntax,

@@ -116,3 +116,26 @@ export async function finishOutput(io: ProcessIo, prefix: string, code: number, 
   await io.flush();
   return failed(code);
 }
+
+/** The signals the bins listen for while they work (a temp file's removal, claim-port's interruption). */
+const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * The bin's end, once finishOutput has written everything: exit with `code`
+ * now (process.exit; 'exit' listeners still run, and the code cache entry is
+ * written in one). Left to Node (process.exitCode), the process first ran
+ * what V8 still had queued for a process that lives on, a scavenge of the
+ * young generation posted once it is 80% full among them, then took its heap
+ * apart: milliseconds after the last line, which a unit's ExecStartPre= waits
+ * for. Measured as systemd runs the tools (interleaved, medians): claim-port
+ * freeing an orphaned holder 98.8 against 96.5 ms (40 runs; 101.5 against
+ * 97.4 in 30), the health check 86.5 against 85.1 ms (50 runs; `node -e 0`
+ * 54.4 ms). While a signal listener is still there (a temp file's, for two
+ * turns of the loop after its rename: files/temp-files.ts), a signal may be
+ * waiting in the loop's signal pipe, and ends the process as it should: Node
+ * ends it then, as before.
+ */
+export function exitNow(code: number): void {
+  if (HANDLED_SIGNALS.some((signal) => process.listenerCount(signal) > 0)) process.exitCode = code;
+  else process.exit(code);
+}

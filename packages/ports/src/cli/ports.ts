@@ -2,7 +2,7 @@
 // real process's argv, stdout/stderr (one writer: `ports list | head -1` is
 // not an error; `ports list > /dev/full` is one line and exit 1) and environment.
 import { commandLine, processEnvironment } from '../cli-kit/argv.js';
-import { finishOutput, processIo } from '../cli-kit/io.js';
+import { exitNow, finishOutput, processIo } from '../cli-kit/io.js';
 import { REGISTRY_ENV } from '../load.js';
 import { main } from './main.js';
 
@@ -11,4 +11,4 @@ const io = processIo();
 // /proc/self/cmdline and environ (cli-kit/argv.ts); main() refuses one it could not.
 const { argv, bytesLost } = commandLine();
 const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV]);
-process.exitCode = await finishOutput(io, 'ports', await main(argv, io, env, { bytesLost, lostVariables }), (code) => (code === 0 ? 1 : code));
+exitNow(await finishOutput(io, 'ports', await main(argv, io, env, { bytesLost, lostVariables }), (code) => (code === 0 ? 1 : code)));

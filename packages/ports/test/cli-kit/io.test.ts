@@ -1,7 +1,8 @@
 // The bin's last step (finishOutput): a stdout that cannot be written is one
 // line on stderr and a failing exit code, never a stack trace; the built
-// `ports` bin with its stdout on /dev/full (ENOSPC on every write).
-import { spawn } from 'node:child_process';
+// `ports` bin with its stdout on /dev/full (ENOSPC on every write). Then its
+// end (exitNow): at once, unless a signal listener is still there.
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -36,5 +37,38 @@ describe.skipIf(!existsSync('/dev/full'))('ports with stdout on /dev/full', () =
     expect(run.code).toBe(64);
     expect(run.stderr.split('\n').at(-2)).toBe('ports: cannot write to standard output: no space left on the device');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('exitNow', () => {
+  const io = new URL('../../src/cli-kit/io.ts', import.meta.url).pathname;
+  /** A process that queues a line for the next turn of its loop, then calls exitNow(3); `listen` installs a SIGTERM listener first. */
+  const end = (listen: boolean) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { exitNow } = await import(${JSON.stringify(io)});
+${listen ? "const onTerm = () => {}; process.on('SIGTERM', onTerm); setImmediate(() => process.off('SIGTERM', onTerm));" : ''}
+setImmediate(() => process.stdout.write('the loop ran on\\n'));
+process.on('exit', (code) => process.stdout.write(\`exit \${code}\\n\`));
+exitNow(3);`,
+      ],
+      { encoding: 'utf8' },
+    );
+
+  it('exits with the code at once: what the loop still had queued never runs, exit listeners do', () => {
+    const run = end(false);
+    expect(run.stdout).toBe('exit 3\n');
+    expect(run.status).toBe(3);
+  });
+
+  it('leaves the end to Node while a signal listener is there (a signal may be waiting in the loop), with the same code', () => {
+    const run = end(true);
+    expect(run.stdout).toBe('the loop ran on\nexit 3\n');
+    expect(run.status).toBe(3);
   });
 });

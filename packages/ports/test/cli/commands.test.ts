@@ -159,8 +159,9 @@ describe('ports get', () => {
     const script = `
       import { createRequire } from 'node:module';
       process.argv = [process.argv[0], 'ports', 'get', 'api'];
-      await import(${JSON.stringify(cliBundle)});
+      // Before the import: the bin exits once its output is written (exitNow).
       process.on('exit', () => console.error(JSON.stringify(Object.keys(createRequire(import.meta.url).cache))));
+      await import(${JSON.stringify(cliBundle)});
     `;
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     expect(result.stdout).toBe('8000\n');
