@@ -667,6 +667,9 @@ describe.skipIf(!root || !hasCommand('unshare') || !hasCommand('nsenter'))('2c. 
     );
   };
 
+  /** A Python `script` (with `args`) as PID 1 of a new PID namespace, started as start() does. */
+  const startAsInit = (script: string, ...args: string[]) => start(['unshare', '--pid', '--fork', '--kill-child', python, '-c', script, ...args]);
+
   it.skipIf(!existsSync(tsx))(
     'PID 2 there and its children are ordinary processes, not kernel threads (no PF_KTHREAD): a holder whose parent is PID 2 is freed, and so is PID 2',
     async () => {
@@ -677,13 +680,7 @@ child = subprocess.Popen(sys.argv[1:]) if len(sys.argv) > 1 else None
 print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
 while True: time.sleep(3600)`;
       const [outer, inner] = [leasePort(), leasePort()];
-      const init = await start([
-        'unshare',
-        '--pid',
-        '--fork',
-        '--kill-child',
-        python,
-        '-c',
+      const init = await startAsInit(
         `import json, os, subprocess, sys, time
 print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid()}), flush=True)
 subprocess.Popen(sys.argv[1:])
@@ -694,7 +691,7 @@ while True: time.sleep(3600)`,
         python,
         '-c',
         holder(inner),
-      ]);
+      );
       const waitFor = async (port: number) => {
         await waitUntil(() => socketsOn(port).length > 0, 10_000);
         return socketsOn(port)[0]!.holders[0]!.pid;
@@ -752,20 +749,14 @@ print(json.dumps({'pid': int(os.readlink('/proc/self')), 'port': ${port}}), flus
 while True: time.sleep(3600)`;
       // Until its holder exits, then 0.4 s in which PID 1 has no new child: a claim that looked for one only when the
       // holder was gone saw none, and said "freed" while the loop was about to take the port back.
-      const loop = await start([
-        'unshare',
-        '--pid',
-        '--fork',
-        '--kill-child',
-        python,
-        '-c',
+      const loop = await startAsInit(
         `import json, os, subprocess, sys, time
 print(json.dumps({'pid': int(os.readlink('/proc/self'))}), flush=True)
 while True:
     subprocess.run([sys.executable, '-c', sys.argv[1]])
     time.sleep(0.4)`,
         holder,
-      ]);
+      );
       // The loop's line comes first, the holder's (once it listens) next: start() resolves with that one.
       await waitUntil(() => loop.pids.length === 2, 10_000);
       const init = loop.pids.find((pid) => /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')))!;
