@@ -2,6 +2,7 @@
 // environment, and whether stdout is a terminal. Tests pass their own (see
 // test-support/cli.ts) and call main() in-process; the bins pass processIo().
 import { fstatSync } from 'node:fs';
+import { TEMP_FILE_SIGNALS } from '../files/temp-files.js';
 import { isJournalStream, journalLines, type Severity, type StreamId } from './journal.js';
 import { fdWriter } from './write.js';
 
@@ -117,9 +118,6 @@ export async function finishOutput(io: ProcessIo, prefix: string, code: number, 
   return failed(code);
 }
 
-/** The signals the bins listen for while they work (a temp file's removal, claim-port's interruption). */
-const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-
 /**
  * The bin's end, once finishOutput has written everything: exit with `code`
  * now (process.exit; 'exit' listeners still run, and the code cache entry is
@@ -128,14 +126,14 @@ const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * young generation posted once it is 80% full among them, then took its heap
  * apart: milliseconds after the last line, which a unit's ExecStartPre= waits
  * for. Measured as systemd runs the tools (interleaved, medians): claim-port
- * freeing an orphaned holder 98.8 against 96.5 ms (40 runs; 101.5 against
- * 97.4 in 30), the health check 86.5 against 85.1 ms (50 runs; `node -e 0`
- * 54.4 ms). While a signal listener is still there (a temp file's, for two
- * turns of the loop after its rename: files/temp-files.ts), a signal may be
- * waiting in the loop's signal pipe, and ends the process as it should: Node
- * ends it then, as before.
+ * freeing an orphaned holder 108.6 against 105.0 ms (40 runs; `node -e 0`
+ * 62.8 ms), the health check 86.5 against 85.1 ms (50 runs; 54.4 ms). While
+ * a temp file's signal listener is still there (for two turns of the loop
+ * after its rename: files/temp-files.ts), a signal may be waiting in the
+ * loop's signal pipe, and must end the process once the file is in place:
+ * Node ends it then, as before.
  */
 export function exitNow(code: number): void {
-  if (HANDLED_SIGNALS.some((signal) => process.listenerCount(signal) > 0)) process.exitCode = code;
+  if (TEMP_FILE_SIGNALS.some((signal) => process.listenerCount(signal) > 0)) process.exitCode = code;
   else process.exit(code);
 }

@@ -16,20 +16,21 @@
 //   target left (SIGKILL cannot be caught): see there.
 import { lstatSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+/** The signals whose listener holdTemp installs (and keeps two turns of the loop after the last release). */
+export const TEMP_FILE_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /** Temporary files being written, by name, each with the path (bytes, for a name that is not UTF-8) to remove it by. */
 const held = new Map<string, string | Buffer>();
 let listening = false;
 let releases = 0;
 
-/** `temp` is about to be made: removed, should one of SIGNALS end the process before releaseTemp. */
+/** `temp` is about to be made: removed, should one of TEMP_FILE_SIGNALS end the process before releaseTemp. */
 export function holdTemp(temp: string, fsPath: string | Buffer = temp): void {
   held.set(temp, fsPath);
   if (listening) return;
   listening = true;
   // First, so that every other listener is still there to be counted when this one runs.
-  for (const signal of SIGNALS) process.prependListener(signal, onSignal);
+  for (const signal of TEMP_FILE_SIGNALS) process.prependListener(signal, onSignal);
 }
 
 /**
@@ -51,7 +52,7 @@ export function releaseTemp(temp: string): void {
 
 function stopListening(): void {
   listening = false;
-  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+  for (const signal of TEMP_FILE_SIGNALS) process.removeListener(signal, onSignal);
 }
 
 function onSignal(signal: NodeJS.Signals): void {
