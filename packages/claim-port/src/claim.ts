@@ -709,13 +709,19 @@ class Claim {
     const managed = parent !== undefined && isServiceManagerProcess(parent);
     t.reaper = { pid: managed ? parent.pid : 1, sure: managed || t.info.ppid === 1 };
     this.watchReaper(t.reaper.pid, family);
-    const init = t.info.ppid === 1 ? this.initThatStarted(t.info, family) : undefined;
+    const init = this.initOf(t);
     if (init !== undefined) t.startedByInit = init;
     const children = family.children(t.info.pid).flatMap((pid) => {
       const startTime = family.startTime(pid);
       return startTime === undefined ? [] : [{ pid, startTime }];
     });
     if (children.length > 0) t.children = children;
+  }
+
+  /** PID 1, when it started holder `t` (initThatStarted): looked at only for a holder whose parent is PID 1, through /proc. */
+  initOf(t: Tracked): ProcessInfo | undefined {
+    const family = this.processes.family;
+    return this.reader.kind === 'proc' && family !== undefined && t.info.ppid === 1 ? this.initThatStarted(t.info, family) : undefined;
   }
 
   /**
@@ -1221,14 +1227,10 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
         'warn',
       );
     // And PID 1, when it started a holder (a container's loop): the window watches it too (restartingInit).
-    const family = claim.reader.kind === 'proc' ? claim.processes.family : undefined;
-    const byInit =
-      family === undefined
-        ? []
-        : claim.tracked.flatMap((t) => {
-            const init = t.info.ppid === 1 ? claim.initThatStarted(t.info, family) : undefined;
-            return init === undefined ? [] : [{ holder: t.info.pid, init }];
-          });
+    const byInit = claim.tracked.flatMap((t) => {
+      const init = claim.initOf(t);
+      return init === undefined ? [] : [{ holder: t.info.pid, init }];
+    });
     if (byInit.length > 0)
       claim.log(
         `dry run: PID 1 (${shownName(byInit[0]!.init)}), no service manager, started ${byInit.map((b) => `PID ${b.holder}`).join(', ')} and may start ${byInit.length > 1 ? 'them' : 'it'} again: a real run watches ${claim.name} for ${options.settleMs ?? SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop the loop PID 1 runs, or its container, first if it would)`,
