@@ -549,7 +549,7 @@ describe('port-health-check (built bin)', () => {
     const first = await runBin(['--json'], { DSA110_PORTS_CACHE: cache });
     expect([0, 1, 2]).toContain(first.status);
     const [name] = readdirSync(cache);
-    expect(name).toMatch(/^port-health-check-[\d.]+-cli-v[\d.]+-[a-z0-9]+\.v8$/);
+    expect(name).toMatch(/^port-health-check-[\d.]+-cli\.[0-9a-f]{8}-v[\d.]+-[a-z0-9]+\.v8$/); // its own for --json
     const entry = readFileSync(join(cache, name!));
     const file = join(packageDir, 'dist/cli.cjs');
     const source = readFileSync(file);

@@ -35,11 +35,23 @@
 // 119.3 against 122.7 ms, its --version 94.8 against 98.5 (50 interleaved
 // runs, `node -e 0` 75.9 ms).
 //
+// An entry holds the functions that ran in the run that made it, and V8
+// compiles whatever else a later run needs at every start, since an accepted
+// entry is never made again. So runs given other options have entries of
+// their own (argumentShape: the option names, not their values): a cache made
+// by `port-health-check --registry` over 500 services made every later plain
+// check run 180.4M instructions against 157.7M with its own entry (`node -e
+// 0`: 86.7M), and one made by `--service redis` 164.1M against 152.8M. A
+// timer repeats one command line, so its runs start from that command's entry
+// whatever an operator ran first by hand.
+//
 // Old entries are removed: each write of an entry keeps the KEEP_CODE_CACHES
-// most recently written of the same bundle (any version of its package, any
-// Node version or architecture) and removes the rest, which are otherwise
-// left for ever, a few hundred KB per bin at each upgrade of Node or of the package.
-// Two, so that two Node versions used in turn keep their entries.
+// most recently written of the same bundle (any options, any version of its
+// package, any Node version or architecture) and removes the rest, which are
+// otherwise left for ever, a few hundred KB per bin at each upgrade of Node
+// or of the package. Eight: a timer's command, a few run by hand, and two Node
+// versions used in turn. One pruned while still in use is made again by its
+// next run.
 //
 // The bundle must not use import(): a vm.Script has no module loader for it,
 // and on Node 20 even vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER is lost
@@ -60,23 +72,63 @@ export interface CodeCacheName {
   readonly bundle: string;
 }
 
-/** Entries of one bundle kept when one is written (see above): the one just written and the one written before it. */
-export const KEEP_CODE_CACHES = 2;
+/** Entries of one bundle kept when one is written (see above): the one just written and the 7 written before it. */
+export const KEEP_CODE_CACHES = 8;
 
-/** The cache file of bundle `name` for this Node version and architecture: `port-health-check-1.2.3-cli-v20.20.2-x64.v8`. */
-export function cacheName(name: CodeCacheName, node = process.version, arch = process.arch): string {
-  return `${name.bin}-${name.version}-${name.bundle}-${node}-${arch}.v8`;
+/**
+ * The cache file of bundle `name` for runs of `shape` (argumentShape) under
+ * this Node version and architecture: `port-health-check-1.2.3-cli-v20.20.2-x64.v8`
+ * for a run given no option, `port-health-check-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8` otherwise.
+ */
+export function cacheName(name: CodeCacheName, shape: string, node = process.version, arch = process.arch): string {
+  return `${name.bin}-${name.version}-${name.bundle}${shape === '' ? '' : `.${shape}`}-${node}-${arch}.v8`;
+}
+
+/**
+ * Pure: the options a run was given, as 8 hex digits (a 32-bit FNV-1a hash of
+ * their sorted names), or '' for none; what its cache entry is named by (see
+ * above). Each word before `--` that starts with `-` and is longer counts:
+ * `--name` (of `--name=value` too) or each letter of `-abc`, in any order,
+ * however often. Values and operands do not: `--service api` and `--service
+ * db` share an entry, as runs that go through the same code. No regular
+ * expression and few calls: the loader compiles this at every start.
+ */
+export function argumentShape(args: readonly string[]): string {
+  const names: string[] = [];
+  for (const arg of args) {
+    if (arg === '--') break;
+    if (arg.length < 2 || arg.charCodeAt(0) !== 45) continue; // an operand, a value or `-` (stdout)
+    if (arg.charCodeAt(1) === 45) {
+      const equals = arg.indexOf('=');
+      names.push(equals < 0 ? arg : arg.slice(0, equals));
+    } else {
+      for (let i = 1; i < arg.length; i++) names.push(`-${arg[i]}`);
+    }
+  }
+  if (names.length === 0) return '';
+  names.sort();
+  let hash = 0x811c9dc5;
+  let previous: string | undefined;
+  for (const name of names) {
+    if (name === previous) continue;
+    previous = name;
+    // Each name and a 0 after it: `-a -b` and `-a-b` hash apart.
+    for (let i = 0; i <= name.length; i++) hash = Math.imul(hash ^ (i < name.length ? name.charCodeAt(i) : 0), 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 /**
  * Pure: whether `file` is, exactly, the name of an entry of the same bundle as
- * `name`, made by any version of its package (semver) under any Node version
- * and architecture; nothing else in the directory (a registry entry, another
- * bin's or bundle's entry, a temporary file) is.
+ * `name`, made for runs of any options by any version of its package (semver)
+ * under any Node version and architecture; nothing else in the directory (a
+ * registry entry, another bin's or bundle's entry, a temporary file) is.
  */
 export function isEntryOfBundle(file: string, name: CodeCacheName): boolean {
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${literal(name.bin)}-${SEMVER}-${literal(name.bundle)}-v\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.]+)?-[a-z0-9]+\\.v8$`).test(file);
+  return new RegExp(`^${literal(name.bin)}-${SEMVER}-${literal(name.bundle)}(?:\\.[0-9a-f]{8})?-v\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.]+)?-[a-z0-9]+\\.v8$`).test(
+    file,
+  );
 }
 
 const SEMVER = '\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?';
@@ -170,7 +222,7 @@ export function runWithCodeCache(
   // No cache, or no memory for the checksum: compiled as usual.
   const compileOnly = () => run(new vm.Script(compiledText(readFileSync(bundle, 'utf8')), { filename: bundle }), bundle, module, require);
   if (dir === undefined || sums === undefined) return compileOnly();
-  const file = cacheName(name);
+  const file = cacheName(name, argumentShape(process.argv.slice(2)));
   const read = readBundleAndEntry(bundle, dir, file, sums);
   if (read === undefined) return compileOnly();
   const { text, sourceLength, sourceSum, cachedData } = read;

@@ -24,6 +24,7 @@ import { Script } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, pruneCacheFiles, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
 import {
+  argumentShape,
   cacheName,
   compiledText,
   decodeEntry,
@@ -199,8 +200,32 @@ describe('cache entries', () => {
     }
   });
 
-  it('are named per bundle, Node version and architecture', () => {
-    expect(cacheName({ bin: 'claim-port', version: '1.2.3', bundle: 'cli' }, 'v20.20.2', 'x64')).toBe('claim-port-1.2.3-cli-v20.20.2-x64.v8');
+  it('are named per bundle, options given, Node version and architecture', () => {
+    const cli = { bin: 'claim-port', version: '1.2.3', bundle: 'cli' };
+    expect(cacheName(cli, '', 'v20.20.2', 'x64')).toBe('claim-port-1.2.3-cli-v20.20.2-x64.v8');
+    expect(cacheName(cli, argumentShape(['--json']), 'v20.20.2', 'x64')).toMatch(/^claim-port-1\.2\.3-cli\.[0-9a-f]{8}-v20\.20\.2-x64\.v8$/);
+  });
+});
+
+describe('argumentShape', () => {
+  it('is the names of the options given, not their values nor the operands, in any order, however often', () => {
+    for (const args of [[], ['8000'], ['8000', '-'], ['--', '--json'], ['api', '8000', '--', '-q']]) expect(argumentShape(args), args.join(' ')).toBe('');
+    const json = argumentShape(['--json']);
+    expect(json).toMatch(/^[0-9a-f]{8}$/);
+    expect(argumentShape(['8000', '--json'])).toBe(json);
+    expect(argumentShape(['--json', '--json', '--', '--dry-run'])).toBe(json);
+    const service = argumentShape(['--service', 'api', '--json']);
+    expect(argumentShape(['--json', '--service=db,redis'])).toBe(service);
+    expect(argumentShape(['--service', 'api'])).not.toBe(service);
+    // Grouped short flags are the same flags apart; a short flag is not the long one.
+    expect(argumentShape(['-qj'])).toBe(argumentShape(['-j', '-q']));
+    expect(argumentShape(['-q'])).not.toBe(argumentShape(['--q']));
+    expect(argumentShape(['-a', '-b'])).not.toBe(argumentShape(['-ab', '-a-b']));
+    // Every option set of a few names has its own shape (32 bits: a clash would only share an entry).
+    const names = ['--json', '--registry', '--service', '--root', '--strict', '--quiet', '-q', '--dry-run', '--format', '--output'];
+    const shapes = new Set<string>();
+    for (let set = 1; set < 1 << names.length; set++) shapes.add(argumentShape(names.filter((_, i) => set & (1 << i))));
+    expect(shapes.size).toBe((1 << names.length) - 1);
   });
 });
 
@@ -213,6 +238,7 @@ describe('old entries', () => {
       'claim-port-0.9.0-cli-v22.12.0-arm64.v8',
       'claim-port-2.0.0-rc.1-cli-v20.20.2-x64.v8',
       'claim-port-2.0.0+build.5-cli-v23.0.0-pre-s390x.v8',
+      'claim-port-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8',
     ])
       expect(isEntryOfBundle(file, cli), file).toBe(true);
     for (const file of [
@@ -224,23 +250,29 @@ describe('old entries', () => {
       'claim-port-1.2.3-cli-v20.20.2-x64.v8/x',
       'claim-port-latest-cli-v20.20.2-x64.v8',
       'registry-0123abcd.json',
+      'claim-port-1.2.3-run.0a1b2c3d-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli.0A1B2C3D-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli.0a1b2c-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli.-v20.20.2-x64.v8',
     ])
       expect(isEntryOfBundle(file, cli), file).toBe(false);
-    expect(KEEP_CODE_CACHES).toBe(2);
+    expect(KEEP_CODE_CACHES).toBe(8);
   });
 
   it(`are removed beyond the ${KEEP_CODE_CACHES} most recently written, the one just written kept, only this user's regular files (never a link, never followed)`, () => {
     const dir = join(tempDir(), 'cache');
     mkdirSync(dir, { mode: 0o700 });
-    const entry = (version: string, node: string, age: number, name = cacheName({ ...cli, version }, node, 'x64')) => {
+    const entry = (version: string, node: string, age: number, name = cacheName({ ...cli, version }, '', node, 'x64')) => {
       writeFileSync(join(dir, name), 'x', { mode: 0o600 });
       const when = Date.now() / 1000 - age;
       utimesSync(join(dir, name), when, when);
       return name;
     };
     const newest = entry('1.2.3', 'v22.1.0', 100); // just written, but with an old mtime: kept all the same
-    const previous = entry('1.2.3', 'v20.20.2', 10);
-    const older = [entry('1.2.2', 'v20.20.2', 200), entry('1.2.2', 'v22.1.0', 300), entry('1.0.0', 'v20.0.0', 400)];
+    // The entries of runs given other options count with the rest: the most recently written are kept.
+    const shaped = (shape: string[], age: number) => entry('', '', age, cacheName(cli, argumentShape(shape), 'v20.20.2', 'x64'));
+    const kept = [entry('1.2.3', 'v20.20.2', 10), ...Array.from({ length: KEEP_CODE_CACHES - 2 }, (_, i) => shaped([`--option-${i}`], 20 + i))];
+    const older = [entry('1.2.2', 'v20.20.2', 200), entry('1.2.2', 'v22.1.0', 300), entry('1.0.0', 'v20.0.0', 400), shaped(['--json'], 500)];
     // Not this bundle's, or not an entry: left alone, however old.
     const others = [
       entry('', '', 900, 'claim-port-1.0.0-run-v20.0.0-x64.v8'),
@@ -255,7 +287,7 @@ describe('old entries', () => {
     symlinkSync(outside, join(dir, 'claim-port-0.2.0-cli-v20.0.0-x64.v8'));
 
     pruneCacheFiles(dir, (name) => isEntryOfBundle(name, cli), KEEP_CODE_CACHES, newest);
-    expect(readdirSync(dir).sort()).toEqual([newest, previous, ...others, 'claim-port-0.1.0-cli-v20.0.0-x64.v8', 'claim-port-0.2.0-cli-v20.0.0-x64.v8'].sort());
+    expect(readdirSync(dir).sort()).toEqual([newest, ...kept, ...others, 'claim-port-0.1.0-cli-v20.0.0-x64.v8', 'claim-port-0.2.0-cli-v20.0.0-x64.v8'].sort());
     for (const name of older) expect(existsSync(join(dir, name)), name).toBe(false);
     expect(readFileSync(outside, 'utf8')).toBe('not ours to remove');
 
@@ -265,14 +297,14 @@ describe('old entries', () => {
       execFileSync('chown', ['65534', join(dir, foreign)]);
       pruneCacheFiles(dir, (name) => isEntryOfBundle(name, cli), 1, newest);
       expect(existsSync(join(dir, foreign))).toBe(true);
-      expect(existsSync(join(dir, previous))).toBe(false);
+      expect(existsSync(join(dir, kept[0]!))).toBe(false);
     }
   });
 
   it('are not touched in a directory others can write', () => {
     const dir = join(tempDir(), 'open');
     mkdirSync(dir);
-    const names = ['1.0.0', '1.0.1', '1.0.2'].map((version) => cacheName({ ...cli, version }, 'v20.0.0', 'x64'));
+    const names = ['1.0.0', '1.0.1', '1.0.2'].map((version) => cacheName({ ...cli, version }, '', 'v20.0.0', 'x64'));
     for (const name of names) writeFileSync(join(dir, name), 'x');
     chmodSync(dir, 0o777);
     pruneCacheFiles(dir, (name) => isEntryOfBundle(name, cli), 1, names[0]!);
@@ -307,9 +339,9 @@ describe('runWithCodeCache, on real processes', () => {
       `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nrunWithCodeCache(${JSON.stringify(bundle)}, { bin: 'test', version: '1.0.0', bundle: 'bundle' }, module, require);\n`,
     );
     const run = () => execFileSync(process.execPath, [loader, 'a', 'b'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
-    // Entries of other versions of the package and of Node, left by earlier runs: the write keeps the one before it only.
+    // Entries of other versions of the package and of Node, left by earlier runs: the write keeps the most recent of them only.
     mkdirSync(cache, { mode: 0o700 });
-    const old = ['test-0.9.0-bundle-v18.0.0-x64.v8', 'test-0.9.1-bundle-v18.0.0-x64.v8', 'test-0.9.1-bundle-v19.0.0-x64.v8'];
+    const old = Array.from({ length: KEEP_CODE_CACHES }, (_, i) => `test-0.9.${i}-bundle-v18.0.0-x64.v8`);
     old.forEach((name, age) => {
       writeFileSync(join(cache, name), 'old', { mode: 0o600 });
       utimesSync(join(cache, name), 1e9 + age, 1e9 + age);
@@ -318,12 +350,24 @@ describe('runWithCodeCache, on real processes', () => {
     expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
     const name = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-'));
     expect(name).toMatch(/^test-1\.0\.0-bundle-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/);
-    expect(readdirSync(cache).sort()).toEqual([name, old[2], 'test-0.9.0-other-v18.0.0-x64.v8'].sort());
-    rmSync(join(cache, old[2]!));
+    expect(readdirSync(cache).sort()).toEqual([name, ...old.slice(1), 'test-0.9.0-other-v18.0.0-x64.v8'].sort());
+    for (const file of old.slice(1)) rmSync(join(cache, file));
     const first = readFileSync(join(cache, name!));
     expect(decodeEntry(first, Buffer.from(source(1)))?.length).toBeGreaterThan(0);
     run();
     expect(readFileSync(join(cache, name!)).equals(first)).toBe(true); // used, not made again
+
+    // A run given an option has an entry of its own, made by its first run: the other run's entry is not used for it, nor changed.
+    const withOption = () => execFileSync(process.execPath, [loader, '--json', 'a'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
+    expect(withOption()).toContain('"args":["--json","a"]');
+    const optionName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
+    expect(optionName).toBe(name!.replace('-bundle-', `-bundle.${argumentShape(['--json'])}-`));
+    const optionEntry = readFileSync(join(cache, optionName!));
+    expect(decodeEntry(optionEntry, Buffer.from(source(1)))?.length).toBeGreaterThan(0);
+    expect(readFileSync(join(cache, name!)).equals(first)).toBe(true);
+    withOption();
+    expect(readFileSync(join(cache, optionName!)).equals(optionEntry)).toBe(true);
+    rmSync(join(cache, optionName!));
 
     // One bit of V8's data flipped on disk: the entry is not used (its checksum fails), and is made again whole.
     const damaged = Buffer.from(first);
