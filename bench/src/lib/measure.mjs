@@ -2,6 +2,9 @@
 // the wall time from just before spawn() to its exit. Commands of a scenario
 // are interleaved round by round (A B C A B C ...) so that drift on a shared
 // machine hits every command alike; the first round is a warm-up and is dropped.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnOwned } from './owned.mjs';
 
 // Commands run in the environment a systemd unit gives them, as far as Node's
@@ -10,6 +13,14 @@ import { spawnOwned } from './owned.mjs';
 // added to `node -e 0` and to every Node tool alike). BENCH_KEEP_ENV=1 keeps both.
 const inheritedEnv = { ...process.env };
 delete inheritedEnv.NODE_OPTIONS;
+// The bins' caches (their V8 code cache, parsed registries) start empty in a
+// directory of this run's, so each command starts from the entries its own
+// warm-up round made, as a timer's repeated command does: not from whatever
+// an earlier test or benchmark left in /var/cache/dsa110-ports (an entry made
+// by another command's run made the health check about 8% slower).
+const cacheDir = mkdtempSync(join(tmpdir(), 'bench-cache-'));
+process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
+inheritedEnv.DSA110_PORTS_CACHE = cacheDir;
 const childEnv = { ...inheritedEnv };
 if (!process.env.BENCH_KEEP_ENV) delete childEnv.NODE_EXTRA_CA_CERTS;
 
