@@ -381,9 +381,9 @@ const CODE_CACHE_LOADER = join(dirname(fileURLToPath(import.meta.url)), '../pack
  * The code cache's name (CodeCacheName in code-cache.ts) for bundle `file` of the package at `root`: package,
  * version, bundle (code-cache.ts adds Node's version and architecture, and prunes the bundle's entries of other versions).
  */
-function codeCacheName(root, file) {
+function codeCacheName(root, file, retired = []) {
   const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return { bin: name.replace(/^@[^/]+\//, ''), version, bundle: file.replace(/\.cjs$/, '') };
+  return { bin: name.replace(/^@[^/]+\//, ''), version, bundle: file.replace(/\.cjs$/, ''), ...(retired.length > 0 && { retired }) };
 }
 
 /**
@@ -393,11 +393,12 @@ function codeCacheName(root, file) {
  * built with cachedBin()). For claim-port's run.cjs (73 KB, loaded whenever a
  * port is in use) the cache took loading it from 94M to 85M instructions
  * (callgrind, Node 20; `node -e 0` = 78M), before the functions a claim
- * compiles on the way.
+ * compiles on the way. `retired`: bundles of the bin that no longer run from a
+ * cache, whose old entries this one's writes remove (CodeCacheName in code-cache.ts).
  */
-export function cachedBundleLoader(root, file, name) {
+export function cachedBundleLoader(root, file, name, { retired = [] } = {}) {
   return `import { runWithCodeCache } from ${JSON.stringify(CODE_CACHE_LOADER)};
-export const ${name} = async () => runWithCodeCache(__dirname + ${JSON.stringify(`/${file}`)}, ${JSON.stringify(codeCacheName(root, file))}, { exports: {} }, require);
+export const ${name} = async () => runWithCodeCache(__dirname + ${JSON.stringify(`/${file}`)}, ${JSON.stringify(codeCacheName(root, file, retired))}, { exports: {} }, require);
 `;
 }
 

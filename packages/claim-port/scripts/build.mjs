@@ -45,7 +45,8 @@ const secondHalf = {
     build.onLoad({ filter: /.*/, namespace: 'second-half' }, () => ({
       resolveDir: root,
       loader: 'js',
-      contents: cachedBundleLoader(root, 'run.cjs', 'loadRun'),
+      // cli.cjs ran from a cache once (plainStart, scripts/build-support.mjs): run.cjs's writes remove its old entries.
+      contents: cachedBundleLoader(root, 'run.cjs', 'loadRun', { retired: ['cli'] }),
     }));
   },
 };

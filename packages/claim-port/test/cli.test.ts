@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 // first) is run where the process itself matters: another user, the exit code
 // of the real process, --test, a pipe nobody reads.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { dirname, join } from 'node:path';
 import { compiledText, decodeEntry } from '@dsa110/ports/cli';
@@ -516,11 +516,18 @@ describe('claim-port on real listeners', () => {
     // A free port is answered by the small first bundle, which has no cache (it would not pay: plainStart).
     expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
     expect(existsSync(cache)).toBe(false);
+    // Entries of the first bundle, from a claim-port whose first bundle ran from a cache: nothing reads or writes them
+    // now, so the engine's write removes them; anything else in the directory stays.
+    mkdirSync(cache, { mode: 0o700 });
+    const retired = ['claim-port-0.9.0-cli-v20.20.2-x64.v8', 'claim-port-0.9.0-cli.0a1b2c3d-v22.1.0-x64.v8'];
+    const others = ['port-health-check-0.9.0-cli-v20.20.2-x64.v8', 'registry-0123abcd.json'];
+    for (const name of [...retired, ...others]) writeFileSync(join(cache, name), 'old', { mode: 0o600 });
     const held = await spawnListener({ host: '127.0.0.1' });
     try {
       expect((await runClaim([String(held.port), '--dry-run'], { env, port: held.port })).code).toBe(0);
-      const names = readdirSync(cache);
+      const names = readdirSync(cache).filter((name) => !others.includes(name));
       expect(names).toEqual([expect.stringMatching(/^claim-port-[\d.]+-run\.[0-9a-f]{8}-v[\d.]+-[a-z0-9]+\.v8$/)]); // its own for --dry-run
+      for (const name of others) expect(existsSync(join(cache, name)), name).toBe(true);
       const entry = readFileSync(join(cache, names[0]!));
       const file = join(dirname(dirname(BIN)), 'dist/run.cjs');
       const source = readFileSync(file);
