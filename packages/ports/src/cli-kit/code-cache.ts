@@ -43,7 +43,9 @@
 // check run 180.4M instructions against 157.7M with its own entry (`node -e
 // 0`: 86.7M), and one made by `--service redis` 164.1M against 152.8M. A
 // timer repeats one command line, so its runs start from that command's entry
-// whatever an operator ran first by hand.
+// whatever an operator ran first by hand. Node's own options (its command line,
+// NODE_OPTIONS) name entries too: V8 refuses an entry made under other V8
+// flags, and runs that alternated flags rewrote one entry each time.
 //
 // Old entries are removed: each write of an entry keeps the KEEP_CODE_CACHES
 // most recently written of the same bundle (any options, any version of its
@@ -92,14 +94,16 @@ export function cacheName(name: CodeCacheName, shape: string, node = process.ver
 
 /**
  * Pure: the options a run was given, as 8 hex digits (a 32-bit FNV-1a hash of
- * their sorted names), or '' for none; what its cache entry is named by (see
- * above). Each word before `--` that starts with `-` and is longer counts:
- * `--name` (of `--name=value` too) or each letter of `-abc`, in any order,
- * however often. Values and operands do not: `--service api` and `--service
- * db` share an entry, as runs that go through the same code. No regular
- * expression and few calls: the loader compiles this at every start.
+ * their sorted names, then of `nodeOptions`), or '' for none; what its cache
+ * entry is named by (see above). Each word of `args` before `--` that starts
+ * with `-` and is longer counts: `--name` (of `--name=value` too) or each
+ * letter of `-abc`, in any order, however often. Values and operands do not:
+ * `--service api` and `--service db` share an entry, as runs that go through
+ * the same code. `nodeOptions` (Node's execArgv, then NODE_OPTIONS) count
+ * word for word, values too, since V8's flags are held with their values. No
+ * regular expression and few calls: the loader compiles this at every start.
  */
-export function argumentShape(args: readonly string[]): string {
+export function argumentShape(args: readonly string[], nodeOptions: readonly string[] = []): string {
   const names: string[] = [];
   for (const arg of args) {
     if (arg === '--') break;
@@ -111,16 +115,19 @@ export function argumentShape(args: readonly string[]): string {
       for (let i = 1; i < arg.length; i++) names.push(`-${arg[i]}`);
     }
   }
-  if (names.length === 0) return '';
+  if (names.length === 0 && nodeOptions.length === 0) return '';
   names.sort();
   let hash = 0x811c9dc5;
+  // Each word and a 0 after it (`-a -b` and `-a-b` hash apart); Node's options after a 1 (never an option name).
+  const add = (word: string) => {
+    for (let i = 0; i <= word.length; i++) hash = Math.imul(hash ^ (i < word.length ? word.charCodeAt(i) : 0), 0x01000193) >>> 0;
+  };
   let previous: string | undefined;
   for (const name of names) {
-    if (name === previous) continue;
+    if (name !== previous) add(name);
     previous = name;
-    // Each name and a 0 after it: `-a -b` and `-a-b` hash apart.
-    for (let i = 0; i <= name.length; i++) hash = Math.imul(hash ^ (i < name.length ? name.charCodeAt(i) : 0), 0x01000193) >>> 0;
   }
+  for (const option of nodeOptions) add(`\u0001${option}`);
   return hash.toString(16).padStart(8, '0');
 }
 
@@ -228,7 +235,8 @@ export function runWithCodeCache(
   // No cache, or no memory for the checksum: compiled as usual.
   const compileOnly = () => run(new vm.Script(compiledText(readFileSync(bundle, 'utf8')), { filename: bundle }), bundle, module, require);
   if (dir === undefined || sums === undefined) return compileOnly();
-  const file = cacheName(name, argumentShape(process.argv.slice(2)));
+  const nodeOptions = env.NODE_OPTIONS ? [...process.execArgv, env.NODE_OPTIONS] : process.execArgv;
+  const file = cacheName(name, argumentShape(process.argv.slice(2), nodeOptions));
   const read = readBundleAndEntry(bundle, dir, file, sums);
   if (read === undefined) return compileOnly();
   const { text, sourceLength, sourceSum, cachedData } = read;

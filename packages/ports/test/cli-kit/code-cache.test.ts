@@ -40,6 +40,11 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+/** The environment of a loader run: the cache directory, and no NODE_OPTIONS of the caller's (they name entries too). */
+function plainEnv(cache: string): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  return { ...env, [CACHE_ENV]: cache };
+}
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
   dirs.push(dir);
@@ -221,6 +226,12 @@ describe('argumentShape', () => {
     expect(argumentShape(['-qj'])).toBe(argumentShape(['-j', '-q']));
     expect(argumentShape(['-q'])).not.toBe(argumentShape(['--q']));
     expect(argumentShape(['-a', '-b'])).not.toBe(argumentShape(['-ab', '-a-b']));
+    // Node's own options count word for word, values too (V8's flags have values), apart from the bin's.
+    const flagged = argumentShape([], ['--max-old-space-size=100']);
+    expect(flagged).toMatch(/^[0-9a-f]{8}$/);
+    expect(argumentShape([], ['--max-old-space-size=200'])).not.toBe(flagged);
+    expect(argumentShape(['--json'], ['--max-old-space-size=100'])).not.toBe(flagged);
+    expect(argumentShape(['--max-old-space-size=100'])).not.toBe(flagged);
     // Every option set of a few names has its own shape (32 bits: a clash would only share an entry).
     const names = ['--json', '--registry', '--service', '--root', '--strict', '--quiet', '-q', '--dry-run', '--format', '--output'];
     const shapes = new Set<string>();
@@ -338,7 +349,7 @@ describe('runWithCodeCache, on real processes', () => {
       loader,
       `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nrunWithCodeCache(${JSON.stringify(bundle)}, { bin: 'test', version: '1.0.0', bundle: 'bundle' }, module, require);\n`,
     );
-    const run = () => execFileSync(process.execPath, [loader, 'a', 'b'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
+    const run = () => execFileSync(process.execPath, [loader, 'a', 'b'], { encoding: 'utf8', env: plainEnv(cache) });
     // Entries of other versions of the package and of Node, left by earlier runs: the write keeps the most recent of them only.
     mkdirSync(cache, { mode: 0o700 });
     const old = Array.from({ length: KEEP_CODE_CACHES }, (_, i) => `test-0.9.${i}-bundle-v18.0.0-x64.v8`);
@@ -358,7 +369,7 @@ describe('runWithCodeCache, on real processes', () => {
     expect(readFileSync(join(cache, name!)).equals(first)).toBe(true); // used, not made again
 
     // A run given an option has an entry of its own, made by its first run: the other run's entry is not used for it, nor changed.
-    const withOption = () => execFileSync(process.execPath, [loader, '--json', 'a'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
+    const withOption = () => execFileSync(process.execPath, [loader, '--json', 'a'], { encoding: 'utf8', env: plainEnv(cache) });
     expect(withOption()).toContain('"args":["--json","a"]');
     const optionName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
     expect(optionName).toBe(name!.replace('-bundle-', `-bundle.${argumentShape(['--json'])}-`));
@@ -368,6 +379,20 @@ describe('runWithCodeCache, on real processes', () => {
     withOption();
     expect(readFileSync(join(cache, optionName!)).equals(optionEntry)).toBe(true);
     rmSync(join(cache, optionName!));
+
+    // Under another V8 flag (NODE_OPTIONS), V8 would refuse the plain run's entry: such runs have their own, and runs
+    // that alternate leave both as they are (one entry, rewritten at each change of flags, before).
+    const flags = { ...plainEnv(cache), NODE_OPTIONS: '--max-old-space-size=300' };
+    const flagged = () => execFileSync(process.execPath, [loader, 'a', 'b'], { encoding: 'utf8', env: flags });
+    expect(flagged()).toContain('"n":1');
+    const flaggedName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
+    expect(flaggedName).toBe(name!.replace('-bundle-', `-bundle.${argumentShape([], ['--max-old-space-size=300'])}-`));
+    const flaggedEntry = readFileSync(join(cache, flaggedName!));
+    run();
+    flagged();
+    expect(readFileSync(join(cache, name!)).equals(first)).toBe(true);
+    expect(readFileSync(join(cache, flaggedName!)).equals(flaggedEntry)).toBe(true);
+    rmSync(join(cache, flaggedName!));
 
     // One bit of V8's data flipped on disk: the entry is not used (its checksum fails), and is made again whole.
     const damaged = Buffer.from(first);
@@ -384,11 +409,11 @@ describe('runWithCodeCache, on real processes', () => {
 
     // A run that only printed the version, or ended in a usage error, writes no entry: the next run that does the work does.
     rmSync(cache, { recursive: true });
-    execFileSync(process.execPath, [loader, '--version'], { encoding: 'utf8', env: { ...process.env, [CACHE_ENV]: cache } });
+    execFileSync(process.execPath, [loader, '--version'], { encoding: 'utf8', env: plainEnv(cache) });
     expect(existsSync(join(cache, name!))).toBe(false);
     const usage = `process.exitCode = 64;\n`;
     writeFileSync(bundle, usage);
-    expect(spawnSync(process.execPath, [loader], { env: { ...process.env, [CACHE_ENV]: cache } }).status).toBe(64);
+    expect(spawnSync(process.execPath, [loader], { env: plainEnv(cache) }).status).toBe(64);
     expect(existsSync(join(cache, name!))).toBe(false);
     writeFileSync(bundle, source(2));
     run();
@@ -401,7 +426,7 @@ describe('runWithCodeCache, on real processes', () => {
     truncateSync(bigEntry, 60 * 1024 * 1024);
     const limited = spawnSync('prlimit', ['--data=80000000', process.execPath, loader, 'a'], {
       encoding: 'utf8',
-      env: { ...process.env, [CACHE_ENV]: cache },
+      env: plainEnv(cache),
     });
     expect(limited.stderr).toBe('');
     expect(limited.stdout).toContain('"n":2');
