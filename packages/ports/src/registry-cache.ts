@@ -18,6 +18,7 @@
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { readCacheFile, writeCacheFile } from './cache.js';
 import { own } from './own.js';
+import { nameHash } from './name-hash.js';
 import type { RegistryData } from './schema.js';
 
 /**
@@ -41,14 +42,8 @@ export interface RegistryCache {
 
 /** Pure: the entry's file name for a registry file at `absolutePath`. */
 export function registryCacheName(absolutePath: string, id: string): string {
-  // FNV-1a, 32 bits: a name, not a check (the entry holds the path and the bytes).
-  let hash = 0x811c9dc5;
-  const key = `${id}\0${absolutePath}`;
-  for (let index = 0; index < key.length; index++) {
-    hash ^= key.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return `registry-${hash.toString(16).padStart(8, '0')}.json`;
+  // A name, not a check: the entry holds the path and the bytes.
+  return `registry-${nameHash(`${id}\0${absolutePath}`)}.json`;
 }
 
 /** Pure: an entry for `bytes` (the file's exact bytes) and the data they validated to. */

@@ -64,6 +64,7 @@ import type { Script } from 'node:vm';
 import { cacheDir, openCacheFile, pruneCacheFiles, writeCacheFile } from '../cache.js';
 import { checksum, checksummer, type Checksummer } from './checksum.js';
 import { EXIT_USAGE } from './conventions.js';
+import { nameHash } from '../name-hash.js';
 
 type CommonJsWrapper = (exports: unknown, require: NodeJS.Require, module: NodeJS.Module, filename: string, dirname: string) => void;
 
@@ -93,8 +94,8 @@ export function cacheName(name: CodeCacheName, shape: string, node = process.ver
 }
 
 /**
- * Pure: the options a run was given, as 8 hex digits (a 32-bit FNV-1a hash of
- * their sorted names, then of `nodeOptions`), or '' for none; what its cache
+ * Pure: the options a run was given, as 8 hex digits (nameHash of their sorted
+ * names, then of `nodeOptions`), or '' for none; what its cache
  * entry is named by (see above). Each word of `args` before `--` that starts
  * with `-` and is longer counts: `--name` (of `--name=value` too) or each
  * letter of `-abc`, in any order, however often. Values and operands do not:
@@ -117,18 +118,15 @@ export function argumentShape(args: readonly string[], nodeOptions: readonly str
   }
   if (names.length === 0 && nodeOptions.length === 0) return '';
   names.sort();
-  let hash = 0x811c9dc5;
   // Each word and a 0 after it (`-a -b` and `-a-b` hash apart); Node's options after a 1 (never an option name).
-  const add = (word: string) => {
-    for (let i = 0; i <= word.length; i++) hash = Math.imul(hash ^ (i < word.length ? word.charCodeAt(i) : 0), 0x01000193) >>> 0;
-  };
+  let key = '';
   let previous: string | undefined;
   for (const name of names) {
-    if (name !== previous) add(name);
+    if (name !== previous) key += `${name}\0`;
     previous = name;
   }
-  for (const option of nodeOptions) add(`\u0001${option}`);
-  return hash.toString(16).padStart(8, '0');
+  for (const option of nodeOptions) key += `\u0001${option}\0`;
+  return nameHash(key);
 }
 
 /**
