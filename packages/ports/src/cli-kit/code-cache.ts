@@ -144,16 +144,24 @@ export function isEntryOfBundle(file: string, name: CodeCacheName): boolean {
 
 const SEMVER = '\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?';
 
-/** An entry's first bytes: these 8, then the bundle's length and the data's (u32), the bundle's checksum and the data's (u64), little-endian; then the data. */
-const ENTRY_MAGIC = [0x64, 0x73, 0x61, 0x31, 0x31, 0x30, 0x63, 0x32]; // "dsa110c2"
+/**
+ * An entry's first bytes: 8 that say which checksum it holds (checksum.ts),
+ * then the bundle's length and the data's (u32), the bundle's checksum and
+ * the data's (u64), little-endian; then the data. An entry of the other
+ * checksum is none (a Node that has the CRC writes its own).
+ */
+const ENTRY_MAGIC: Readonly<Record<Checksummer['kind'], readonly number[]>> = {
+  wasm64: [0x64, 0x73, 0x61, 0x31, 0x31, 0x30, 0x63, 0x32], // "dsa110c2"
+  crc32: [0x64, 0x73, 0x61, 0x31, 0x31, 0x30, 0x63, 0x33], // "dsa110c3"
+};
 export const ENTRY_HEADER_BYTES = 32;
 
-/** An entry of V8's `data` for a bundle of `sourceLength` bytes with checksum `sourceSum`; undefined where WebAssembly cannot run. */
+/** An entry of V8's `data` for a bundle of `sourceLength` bytes with checksum `sourceSum`; undefined where no checksummer runs (checksum.ts). */
 function entryOf(sourceLength: number, sourceSum: bigint, data: Uint8Array, sums: Checksummer): Buffer | undefined {
   const dataSum = checksum(data, sums);
   if (dataSum === undefined) return undefined;
   const entry = Buffer.alloc(ENTRY_HEADER_BYTES + data.length);
-  entry.set(ENTRY_MAGIC);
+  entry.set(ENTRY_MAGIC[sums.kind]);
   entry.writeUInt32LE(sourceLength, 8);
   entry.writeUInt32LE(data.length, 12);
   entry.writeBigUInt64LE(sourceSum, 16);
@@ -169,7 +177,8 @@ function entryOf(sourceLength: number, sourceSum: bigint, data: Uint8Array, sums
  */
 function dataAt(sums: Checksummer, memory: Uint8Array, sourceLength: number, sourceSum: bigint, entryAt: number, entryLength: number): number | undefined {
   if (entryLength <= ENTRY_HEADER_BYTES) return undefined;
-  for (let i = 0; i < ENTRY_MAGIC.length; i++) if (memory[entryAt + i] !== ENTRY_MAGIC[i]) return undefined;
+  const magic = ENTRY_MAGIC[sums.kind];
+  for (let i = 0; i < magic.length; i++) if (memory[entryAt + i] !== magic[i]) return undefined;
   const header = new DataView(memory.buffer, memory.byteOffset + entryAt, ENTRY_HEADER_BYTES);
   const dataLength = entryLength - ENTRY_HEADER_BYTES;
   if (header.getUint32(8, true) !== sourceLength || header.getUint32(12, true) !== dataLength) return undefined;
@@ -177,14 +186,14 @@ function dataAt(sums: Checksummer, memory: Uint8Array, sourceLength: number, sou
   return header.getBigUint64(24, true) === sums.sum(entryAt + ENTRY_HEADER_BYTES, dataLength) ? entryAt + ENTRY_HEADER_BYTES : undefined;
 }
 
-/** Pure: the cache entry of V8's `data` for the bundle `source` (see above); undefined where WebAssembly cannot run. */
+/** Pure: the cache entry of V8's `data` for the bundle `source` (see above); undefined where no checksummer runs (checksum.ts). */
 export function encodeEntry(source: Uint8Array, data: Uint8Array): Buffer | undefined {
   const sums = checksummer();
   const sourceSum = sums && checksum(source, sums);
   return sums && sourceSum !== undefined ? entryOf(source.length, sourceSum, data, sums) : undefined;
 }
 
-/** Pure: V8's data from an entry, when the entry was made from exactly `source` and is whole; else (or where WebAssembly cannot run) undefined. */
+/** Pure: V8's data from an entry, when the entry was made from exactly `source` and is whole; else (or where no checksummer runs) undefined. */
 export function decodeEntry(entry: Uint8Array | undefined, source: Uint8Array): Buffer | undefined {
   const sums = entry && checksummer();
   if (entry === undefined || sums === undefined) return undefined;
@@ -228,7 +237,7 @@ export function runWithCodeCache(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): unknown {
   const dir = cacheDir(env);
-  const sums = dir === undefined ? undefined : checksummer();
+  const sums = dir === undefined ? undefined : checksummer(env);
   const vm = require('node:vm') as typeof import('node:vm');
   // No cache, or no memory for the checksum: compiled as usual.
   const compileOnly = () => run(new vm.Script(compiledText(readFileSync(bundle, 'utf8')), { filename: bundle }), bundle, module, require);

@@ -401,6 +401,15 @@ describe('runWithCodeCache, on real processes', () => {
     expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
     expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(1)))?.length).toBeGreaterThan(0);
 
+    // An entry of the other checksum (the WebAssembly function's, made by a Node before 20.15; checksum.ts):
+    // not used, and made again with this Node's.
+    const otherSum = Buffer.from(first);
+    otherSum[7] = first[7] === 0x33 ? 0x32 : 0x33; // "dsa110c3" (zlib's CRC-32) and "dsa110c2"
+    writeFileSync(join(cache, name!), otherSum, { mode: 0o600 });
+    expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
+    expect(readFileSync(join(cache, name!)).subarray(0, 8).toString()).toBe(first.subarray(0, 8).toString());
+    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(1)))?.length).toBeGreaterThan(0);
+
     // Same length, other bytes: the entry is not used, and is made again from the new bytes.
     writeFileSync(bundle, source(2));
     expect(run()).toContain('"n":2');
