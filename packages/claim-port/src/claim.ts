@@ -3,7 +3,7 @@
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
 import { escapeText, quoteValue } from '@dsa110/ports';
-import type { ProcessInfo } from '@dsa110/ports/system';
+import { canBindSync, type ProcessInfo } from '@dsa110/ports/system';
 import { blockersAfterClaim, describeBlockers, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
@@ -551,6 +551,8 @@ class Claim {
     const force = this.options.force ?? false;
     const originalKeys = await this.reader.keysOf(port, this.found, transport);
     const released = async () => {
+      // The port binds: no socket holds it, the holders' or another's (a holder that bound it again after closing its own).
+      if (this.bindsNow()) return true;
       const holding = await this.reader.listening(port, transport);
       if ([...originalKeys].some((key) => holding.has(key))) return false;
       // A holder that closed its socket and bound the port again (on SIGTERM) still holds it: not released, SIGKILLed after the timeout.
@@ -1093,6 +1095,25 @@ class Claim {
   }
 
   async verify(): Promise<ClaimResult> {
+    if (!this.bindsNow()) return this.verifySlowly();
+    // Free at exit is success, even if a holder that could not be signalled let go by itself.
+    const message = `${this.name} is free (${this.elapsed()} ms)`;
+    this.log(message);
+    return this.finish('freed', message);
+  }
+
+  /**
+   * Whether a server could bind the port right now, on this machine's own sockets (the default reader; a custom one
+   * has its own view, which the tables it reads decide): a wildcard bind fails while any socket listens on the port
+   * (TCP) or is bound to it (UDP), on any address, so a bind that succeeds says what a read of the tables would, that
+   * nothing holds it, for a few syscalls instead of a read of each table (about 1 ms each on the VM of 2026-12-03).
+   */
+  bindsNow(): boolean {
+    return this.options.reader === undefined && canBindSync(this.target.port, this.target.transport)?.ok === true;
+  }
+
+  /** verify() where the port does not bind at once: who holds it, or what keeps it from binding after a grace. */
+  async verifySlowly(): Promise<ClaimResult> {
     // Name whoever still holds the port, even from a thread's own fd table.
     const after = await this.gatherOwners();
     if (after.listeners.length > 0) {
