@@ -263,6 +263,20 @@ describe('claim-port usage errors', () => {
       });
   });
 
+  it('the built bin prints no deprecation warning where Node warns of pending ones, and still frees a held port and answers a free one', async () => {
+    for (const env of [{ NODE_OPTIONS: '--pending-deprecation' }, { NODE_PENDING_DEPRECATION: '1' }]) {
+      const server = await spawnListener({ name: 'pending-deprecation-holder' });
+      const held = await runClaim([String(server.port)], { port: server.port, env });
+      expect(held.stderr, JSON.stringify(env)).not.toContain('DeprecationWarning');
+      expect(held.stderr).toContain(`port ${server.port} is free`);
+      expect(held.code).toBe(0);
+      expect(isAlive(server.pid)).toBe(false);
+      const free = await runClaim([String(server.port)], { port: server.port, env });
+      expect(free.stderr).toBe(`[claim-port:${server.port}] port ${server.port} is free; nothing to do\n`);
+      expect(free.code).toBe(0);
+    }
+  });
+
   it('the built bin: --help, --version, and exit 64 on a usage error', async () => {
     expect((await runClaim(['--help'])).stdout).toMatch(/Usage: claim-port <port\[\/tcp\|\/udp\]\|service-id>/);
     expect((await runClaim(['-V'])).stdout).toBe(`${VERSION}\n`);

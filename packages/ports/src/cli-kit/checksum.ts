@@ -8,7 +8,8 @@
 // - zlib's CRC-32, from Node's own zlib binding (Node 20.15 and later;
 //   process.binding, as bindable.ts reads libuv's handles): no module is
 //   loaded (zlib.js costs about 7 ms of a start, with its streams; it is
-//   loaded only where Node would warn of process.binding). It finds
+//   loaded only where Node would warn of process.binding, node-binding.ts).
+//   It finds
 //   every change of one bit, every burst of 32 bits or fewer, and other damage
 //   but for a chance of about 2^-32.
 // - A 64-bit sum by a 181-byte WebAssembly function (Node before 20.15): it
@@ -35,6 +36,7 @@
 // are (cache.ts).
 
 import { createRequire } from 'node:module';
+import { nodeBinding } from '../node-binding.js';
 
 /** The starting value, FNV-1a's 64-bit offset basis. */
 export const CHECKSUM_SEED = 0xcbf29ce484222325n;
@@ -129,16 +131,11 @@ export function crc32Checksummer(env: Readonly<Record<string, string | undefined
 
 /**
  * zlib's crc32 from Node's zlib binding, without loading zlib.js; where Node
- * was asked to warn of pending deprecations (process.binding would then print
- * DEP0111 at every start), the same function from node:zlib. Undefined before
- * Node 20.15.
+ * would warn of the binding (node-binding.ts), the same function from
+ * node:zlib. Undefined before Node 20.15.
  */
 function zlibCrc32(env: Readonly<Record<string, string | undefined>>): Crc32 | undefined {
-  const options = `${process.execArgv.join(' ')} ${env.NODE_OPTIONS ?? ''}`;
-  const pending = options.includes('--pending-deprecation') || options.includes('--pending_deprecation') || env.NODE_PENDING_DEPRECATION === '1';
-  const zlib = pending
-    ? (createRequire(import.meta.url)('node:zlib') as { crc32?: unknown })
-    : (process as unknown as { binding(name: string): { crc32?: unknown } }).binding('zlib');
+  const zlib = nodeBinding('zlib', env) ?? (createRequire(import.meta.url)('node:zlib') as { crc32?: unknown });
   return typeof zlib.crc32 === 'function' ? (zlib.crc32 as Crc32) : undefined;
 }
 

@@ -7,10 +7,12 @@
 //
 // Synchronous through libuv's own handles (process.binding('tcp_wrap'), about
 // 0.2 ms) where this Node has them: loading `net` costs 2-3 ms of every
-// service start. Where they are missing, through `net`/`dgram` (a listen and
+// service start. Where they are missing, or where Node would warn of
+// process.binding (node-binding.ts), through `net`/`dgram` (a listen and
 // close, or a bind and close).
 import { getSystemErrorName } from 'node:util';
 import { portArgument, stringArgument, transportArgument } from '../arguments.js';
+import { nodeBinding } from '../node-binding.js';
 import type { Transport } from './port-sockets.js';
 
 export interface BindCheck {
@@ -35,7 +37,14 @@ interface Handle {
 }
 type Wrap = { create(): Handle; errname(code: number): string };
 
-const wraps = new Map<Transport, Wrap | undefined>();
+/** The handles by transport, and by whether they were read even where Node warns (`tcp!`). */
+const wraps = new Map<string, Wrap | undefined>();
+
+function wrapFor(transport: Transport, evenIfItWarns = false): Wrap | undefined {
+  const key = evenIfItWarns ? `${transport}!` : transport;
+  if (!wraps.has(key)) wraps.set(key, loadWrap(transport, evenIfItWarns));
+  return wraps.get(key);
+}
 
 /**
  * The errno name of libuv's `code`: from libuv's own uv_err_name (the uv
@@ -45,8 +54,8 @@ const wraps = new Map<Transport, Wrap | undefined>();
  */
 function errname(code: number): string {
   try {
-    const uv = (process as unknown as { binding(name: string): { errname?: unknown } }).binding('uv');
-    const name = typeof uv.errname === 'function' ? (uv.errname as (code: number) => unknown)(code) : undefined;
+    const uv = nodeBinding('uv');
+    const name = typeof uv?.errname === 'function' ? (uv.errname as (code: number) => unknown)(code) : undefined;
     return typeof name === 'string' ? name : getSystemErrorName(code);
   } catch {
     try {
@@ -57,11 +66,15 @@ function errname(code: number): string {
   }
 }
 
-/** libuv's handle for `transport`, loaded on first use (a TCP check never loads udp_wrap). */
-function loadWrap(transport: Transport): Wrap | undefined {
+/**
+ * libuv's handle for `transport`, loaded on first use (a TCP check never loads
+ * udp_wrap). Deprecated only in documentation (DEP0111): none where Node would
+ * warn of it (node-binding.ts), unless `evenIfItWarns`.
+ */
+function loadWrap(transport: Transport, evenIfItWarns: boolean): Wrap | undefined {
   try {
-    // Deprecated only in documentation (DEP0111; a warning with --pending-deprecation alone).
-    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding(transport === 'tcp' ? 'tcp_wrap' : 'udp_wrap');
+    const binding = nodeBinding(transport === 'tcp' ? 'tcp_wrap' : 'udp_wrap', process.env, evenIfItWarns);
+    if (binding === undefined) return undefined;
     if (transport === 'tcp') {
       const { TCP, constants } = binding as { TCP: new (type: number) => Handle; constants: { SERVER: number } };
       if (typeof TCP !== 'function' || constants?.SERVER === undefined) return undefined;
@@ -81,7 +94,7 @@ function result(v4: string | undefined, v6: string | undefined): BindCheck {
   return { ok: true };
 }
 
-/** The bind check without the event loop; undefined where this Node lacks the handles (use canBind). */
+/** The bind check without the event loop; undefined where this Node lacks the handles or would warn of reading them (node-binding.ts): use canBind. */
 export function canBindSync(port: number, transport: Transport = 'tcp'): BindCheck | undefined {
   return bindSync('canBindSync', port, transport);
 }
@@ -90,8 +103,7 @@ function bindSync(fn: string, port: number, transport: Transport): BindCheck | u
   // From JavaScript: NaN, "8000", 0 or undefined would bind an ephemeral port and answer "free".
   portArgument(fn, port);
   transportArgument(fn, transport);
-  if (!wraps.has(transport)) wraps.set(transport, loadWrap(transport));
-  const wrap = wraps.get(transport);
+  const wrap = wrapFor(transport);
   if (!wrap) return undefined;
   const attempt = (family: 4 | 6): string | undefined => {
     const handle = wrap.create();
@@ -112,14 +124,15 @@ function bindSync(fn: string, port: number, transport: Transport): BindCheck | u
  * Whether `address`:`port` alone can be bound right now, as a server binds
  * (TCP with SO_REUSEADDR; an IPv6 address with IPV6_V6ONLY): a check of one
  * address, where canBindSync checks the wildcards. Undefined where this Node
- * lacks libuv's handles.
+ * lacks libuv's handles; read even where Node warns of them (node-binding.ts).
  */
 export function canBindAddressSync(address: string, port: number, transport: Transport = 'tcp'): BindCheck | undefined {
   stringArgument('canBindAddressSync', 'address', address, 'an IP address (127.0.0.2, ::1)');
   portArgument('canBindAddressSync', port);
   transportArgument('canBindAddressSync', transport);
-  if (!wraps.has(transport)) wraps.set(transport, loadWrap(transport));
-  const wrap = wraps.get(transport);
+  // Even where Node warns of the handles: claim-port's check before any signal refuses by this answer, which `net` could
+  // only give asynchronously (a warning, once, rather than a guess).
+  const wrap = wrapFor(transport, true);
   if (!wrap) return undefined;
   const handle = wrap.create();
   try {
