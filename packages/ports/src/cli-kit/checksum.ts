@@ -9,9 +9,8 @@
 //   process.binding, as bindable.ts reads libuv's handles): no module is
 //   loaded (zlib.js costs about 7 ms of a start, with its streams; it is
 //   loaded only where Node would warn of process.binding, node-binding.ts).
-//   It finds
-//   every change of one bit, every burst of 32 bits or fewer, and other damage
-//   but for a chance of about 2^-32.
+//   It finds every change of one bit, every burst of 32 bits or fewer, and
+//   other damage but for a chance of about 2^-32.
 // - A 64-bit sum by a 181-byte WebAssembly function (Node before 20.15): it
 //   costs about 5 ms more at every start than the CRC, on the VM of
 //   2026-12-03 (`node -e 0` 69 ms; a script that sums 400 KB: 76.5 ms against
@@ -135,7 +134,8 @@ export function crc32Checksummer(env: Readonly<Record<string, string | undefined
  * node:zlib. Undefined before Node 20.15.
  */
 function zlibCrc32(env: Readonly<Record<string, string | undefined>>): Crc32 | undefined {
-  const zlib = nodeBinding('zlib', env) ?? (createRequire(import.meta.url)('node:zlib') as { crc32?: unknown });
+  // Any absolute path serves createRequire for a builtin, which is never looked up on disk (the loader's bundle has no import.meta).
+  const zlib = nodeBinding('zlib', env) ?? (createRequire(process.execPath)('node:zlib') as { crc32?: unknown });
   return typeof zlib.crc32 === 'function' ? (zlib.crc32 as Crc32) : undefined;
 }
 
