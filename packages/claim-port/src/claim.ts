@@ -1095,8 +1095,11 @@ class Claim {
   }
 
   async verify(): Promise<ClaimResult> {
-    if (!this.bindsNow()) return this.verifySlowly();
-    // Free at exit is success, even if a holder that could not be signalled let go by itself.
+    return this.bindsNow() ? this.freed() : this.verifySlowly();
+  }
+
+  /** The claim's success: free at exit, even if a holder that could not be signalled let go by itself. */
+  freed(): ClaimResult {
     const message = `${this.name} is free (${this.elapsed()} ms)`;
     this.log(message);
     return this.finish('freed', message);
@@ -1135,10 +1138,7 @@ class Claim {
     }
     const verdict = await this.bindable(BIND_GRACE_MS);
     if (!verdict.ok) return this.notBindable(verdict, `nothing holds ${this.name} any more`);
-    // Free at exit is success, even if a holder that could not be signalled let go by itself.
-    const message = `${this.name} is free (${this.elapsed()} ms)`;
-    this.log(message);
-    return this.finish('freed', message);
+    return this.freed();
   }
 }
 
