@@ -381,9 +381,9 @@ const CODE_CACHE_LOADER = join(dirname(fileURLToPath(import.meta.url)), '../pack
  * The code cache's name (CodeCacheName in code-cache.ts) for bundle `file` of the package at `root`: package,
  * version, bundle (code-cache.ts adds Node's version and architecture, and prunes the bundle's entries of other versions).
  */
-function codeCacheName(root, file, retired = []) {
+function codeCacheName(root, file) {
   const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return { bin: name.replace(/^@[^/]+\//, ''), version, bundle: file.replace(/\.cjs$/, ''), ...(retired.length > 0 && { retired }) };
+  return { bin: name.replace(/^@[^/]+\//, ''), version, bundle: file.replace(/\.cjs$/, '') };
 }
 
 /**
@@ -393,30 +393,12 @@ function codeCacheName(root, file, retired = []) {
  * built with cachedBin()). For claim-port's run.cjs (73 KB, loaded whenever a
  * port is in use) the cache took loading it from 94M to 85M instructions
  * (callgrind, Node 20; `node -e 0` = 78M), before the functions a claim
- * compiles on the way. `retired`: bundles of the bin that no longer run from a
- * cache, whose old entries this one's writes remove (CodeCacheName in code-cache.ts).
+ * compiles on the way.
  */
-export function cachedBundleLoader(root, file, name, { retired = [] } = {}) {
+export function cachedBundleLoader(root, file, name) {
   return `import { runWithCodeCache } from ${JSON.stringify(CODE_CACHE_LOADER)};
-export const ${name} = async () => runWithCodeCache(__dirname + ${JSON.stringify(`/${file}`)}, ${JSON.stringify(codeCacheName(root, file, retired))}, { exports: {} }, require);
+export const ${name} = async () => runWithCodeCache(__dirname + ${JSON.stringify(`/${file}`)}, ${JSON.stringify(codeCacheName(root, file))}, { exports: {} }, require);
 `;
-}
-
-/**
- * dist/start.cjs, the bin's entry, for a bundle too small for a code cache
- * to pay: a plain require() of dist/<file>. claim-port's first bundle (40 KB:
- * a free port, --help, usage errors) ran from a code cache until the cache's
- * checksum became a WebAssembly function (code-cache.ts): a free-port dry run
- * then took 103.9 ms with the cache and 103.6 without it, and 108.1 against
- * 103.6 ms of CPU (the function's compiling, partly on the second core); the
- * byte-compared entries before it had saved nothing either (103.2 against
- * 102.4 ms). 60 interleaved runs, `node -e 0` 89.2 ms, 2026-12-02.
- */
-export function plainStart(dist, file) {
-  writeFileSync(
-    join(dist, 'start.cjs'),
-    `'use strict';\n// The bin's entry: ${file}, without a code cache (scripts/build-support.mjs, plainStart).\nrequire('./${file}');\n`,
-  );
 }
 
 /**
@@ -442,7 +424,12 @@ export function prewrap(dist, file) {
  * so builds stay byte-identical). Measured with callgrind on Node 20, side by
  * side (instructions; `node -e 0` = 78M): the health check over the bundled
  * registry 176M without the cache, 151M with it (loading `vm`, checking the
- * directory and reading the cache included). Small bundles: plainStart.
+ * directory and reading the cache included). claim-port's first bundle (65
+ * KB: a free port, --help, usage errors) runs this way too since the cache's
+ * checksum is zlib's CRC-32: a free-port dry run took 35.3 against 37.5 ms
+ * required plainly (60 interleaved runs, `node -e 0` 31.8 ms, CPU 34.6
+ * against 36.8 ms; 2026-12-03), where with the WebAssembly checksum the cache
+ * had saved nothing (103.9 against 103.6 ms, `node -e 0` 89.2 ms).
  */
 export async function codeCacheLoader(root, dist, file) {
   if (/\bimport\(/.test(readFileSync(join(dist, file), 'utf8'))) {

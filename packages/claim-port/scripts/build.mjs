@@ -10,11 +10,11 @@ import {
   bundle,
   cachedBin,
   cachedBundleLoader,
+  codeCacheLoader,
   finish,
   lazyBuiltins,
   libraryEntry,
   packageBuild,
-  plainStart,
   portsInBin,
   prewrap,
 } from '../../../scripts/build-support.mjs';
@@ -45,14 +45,13 @@ const secondHalf = {
     build.onLoad({ filter: /.*/, namespace: 'second-half' }, () => ({
       resolveDir: root,
       loader: 'js',
-      // cli.cjs ran from a cache once (plainStart, scripts/build-support.mjs): run.cjs's writes remove its old entries.
-      contents: cachedBundleLoader(root, 'run.cjs', 'loadRun', { retired: ['cli'] }),
+      contents: cachedBundleLoader(root, 'run.cjs', 'loadRun'),
     }));
   },
 };
-// run.cjs runs with a code cache made on its first use (cachedBundleLoader, in
-// scripts/build-support.mjs); cli.cjs, too small for one to pay, is required
-// plainly by dist/start.cjs (plainStart, where the measurement is).
+// Each bundle runs with a code cache made on its first use (scripts/build-support.mjs):
+// cli.cjs from dist/start.cjs (codeCacheLoader, where the measurement is), run.cjs
+// from cli.cjs (cachedBundleLoader).
 await bundle({ ...cachedBin(common), entryPoints: ['src/bin.ts'], outfile: join(dist, 'cli.cjs'), plugins: [portsInBin, lazyBuiltins(root), secondHalf] });
 // ps-list is an ES module only: a require() of it from this CommonJS bundle fails on Node 20.0-20.18
 // (ERR_REQUIRE_ESM) and, where Node can require it, esbuild's import() shim hands over its namespace, not
@@ -69,6 +68,6 @@ await bundle({
   plugins: [portsInBin, lazyBuiltins(root), secondHalf],
 });
 prewrap(dist, 'run.cjs'); // run by cli.cjs's loader only (cachedBundleLoader)
-plainStart(dist, 'cli.cjs');
+await codeCacheLoader(root, dist, 'cli.cjs');
 
 finish(root);

@@ -952,7 +952,8 @@ class Claim {
     const starting = () => left.some((p) => this.bornSinceSignal(p) && this.processes.isRunning(p));
     await pollUntilAsync(
       async () => {
-        if ((await this.reader.listening(port, transport)).size > 0) return true;
+        // A port that binds has no listener (bindsNow): the tables are read only where it does not.
+        if (!this.bindsNow() && (await this.reader.listening(port, transport)).size > 0) return true;
         const ended = units.length === 0 && supervisors.every((p) => !this.processes.isSame(p)) && left.every((p) => !this.processes.isRunning(p));
         // What a process left behind forked in turn and left (a double fork: setsid, fork, exit) is its reaper's now; read
         // after the look above, so that the children of one seen gone there are found here.
@@ -967,6 +968,7 @@ class Claim {
       startedAt + max,
       Math.max(this.reader.maxPollMs, 10),
       this.options.signal,
+      startedAt + ms,
     );
   }
 
@@ -1288,15 +1290,19 @@ function isServiceManagerProcess(p: ProcessInfo): boolean {
   return isServiceManager(readExecutable(p.pid, p.startTime));
 }
 
-/** Polls `done` until it is true (true), the deadline passes or `signal` is aborted (false); an abort ends the sleep between polls at once. */
-async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, maxIntervalMs: number, signal?: AbortSignal): Promise<boolean> {
+/**
+ * Polls `done` until it is true (true), the deadline passes or `signal` is aborted (false); an abort ends the sleep
+ * between polls at once. A poll also lands at `mark` (the end of the settle window), not up to an interval after it.
+ */
+async function pollUntilAsync(done: () => Promise<boolean>, deadline: number, maxIntervalMs: number, signal?: AbortSignal, mark?: number): Promise<boolean> {
   let interval = 1;
   for (;;) {
     if (signal?.aborted) return false;
     if (await done()) return true;
-    const left = deadline - now();
+    const at = now();
+    const left = deadline - at;
     if (left <= 0 || signal?.aborted) return false;
-    await pause(Math.min(interval, left), signal);
+    await pause(Math.min(interval, left, mark !== undefined && mark > at ? mark - at : Number.POSITIVE_INFINITY), signal);
     interval = Math.min(interval * 1.5, maxIntervalMs);
   }
 }

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 // first) is run where the process itself matters: another user, the exit code
 // of the real process, --test, a pipe nobody reads.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { dirname, join } from 'node:path';
 import { compiledText, decodeEntry } from '@dsa110/ports/cli';
@@ -521,37 +521,44 @@ describe('claim-port on real listeners', () => {
     for (const port of claimed) expect(port < range.start || port > range.end, `port ${port}`).toBe(true);
   });
 
-  it('keeps a V8 code cache of its claim engine, made by its first real use (not --version), that this Node accepts and the next run starts from; a free port makes none', async () => {
+  it('keeps a V8 code cache of each bundle, made by its first real use (not --version), that this Node accepts and the next run starts from', async () => {
     const cache = join(tempDir(), 'cache');
     const env = { DSA110_PORTS_CACHE: cache };
     const free = await spawnListener({ host: '127.0.0.1' });
     await free.kill(); // a port known to be free now
     expect((await runClaim(['--version'], { env })).code).toBe(0);
-    // A free port is answered by the small first bundle, which has no cache (it would not pay: plainStart).
-    expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
     expect(existsSync(cache)).toBe(false);
-    // Entries of the first bundle, from a claim-port whose first bundle ran from a cache: nothing reads or writes them
-    // now, so the engine's write removes them; anything else in the directory stays.
-    mkdirSync(cache, { mode: 0o700 });
-    const retired = ['claim-port-0.9.0-cli-v20.20.2-x64.v8', 'claim-port-0.9.0-cli.0a1b2c3d-v22.1.0-x64.v8'];
+    // The bundle of the first part, and of the claim engine: each entry made from exactly its bundle's bytes, accepted
+    // by this Node, and used (not made again) by the next run.
+    const entryOf = (bundle: 'cli' | 'run') => {
+      const names = readdirSync(cache).filter((name) => name.startsWith(`claim-port-`) && name.includes(`-${bundle}.`));
+      expect(names, bundle).toEqual([expect.stringMatching(new RegExp(`^claim-port-[\\d.]+-${bundle}\\.[0-9a-f]{8}-v[\\d.]+-[a-z0-9]+\\.v8$`))]);
+      const entry = readFileSync(join(cache, names[0]!));
+      const file = join(dirname(dirname(BIN)), `dist/${bundle}.cjs`);
+      const source = readFileSync(file);
+      const data = decodeEntry(entry, source);
+      expect(data, bundle).toBeDefined();
+      // The build wrote the bundle inside the module wrapper (prewrap): V8 compiles the file's text as it is.
+      expect(compiledText(source.toString('utf8'))).toBe(source.toString('utf8'));
+      expect(new Script(source.toString('utf8'), { filename: file, cachedData: data! }).cachedDataRejected, bundle).toBe(false);
+      return { name: names[0]!, entry };
+    };
+    // A free port: the first part only (a service start never loads the claim engine).
+    expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
+    const first = entryOf('cli');
+    expect(readdirSync(cache)).toEqual([first.name]);
+    expect((await runClaim([String(free.port), '--dry-run'], { env })).code).toBe(0);
+    expect(readFileSync(join(cache, first.name)).equals(first.entry)).toBe(true); // used, not made again
     const others = ['port-health-check-0.9.0-cli-v20.20.2-x64.v8', 'registry-0123abcd.json'];
-    for (const name of [...retired, ...others]) writeFileSync(join(cache, name), 'old', { mode: 0o600 });
+    for (const name of others) writeFileSync(join(cache, name), 'old', { mode: 0o600 });
     const held = await spawnListener({ host: '127.0.0.1' });
     try {
       expect((await runClaim([String(held.port), '--dry-run'], { env, port: held.port })).code).toBe(0);
-      const names = readdirSync(cache).filter((name) => !others.includes(name));
-      expect(names).toEqual([expect.stringMatching(/^claim-port-[\d.]+-run\.[0-9a-f]{8}-v[\d.]+-[a-z0-9]+\.v8$/)]); // its own for --dry-run
-      for (const name of others) expect(existsSync(join(cache, name)), name).toBe(true);
-      const entry = readFileSync(join(cache, names[0]!));
-      const file = join(dirname(dirname(BIN)), 'dist/run.cjs');
-      const source = readFileSync(file);
-      const data = decodeEntry(entry, source);
-      expect(data).toBeDefined();
-      // The build wrote the bundle inside the module wrapper (prewrap): V8 compiles the file's text as it is.
-      expect(compiledText(source.toString('utf8'))).toBe(source.toString('utf8'));
-      expect(new Script(source.toString('utf8'), { filename: file, cachedData: data! }).cachedDataRejected).toBe(false);
+      const engine = entryOf('run');
       expect((await runClaim([String(held.port), '--dry-run'], { env, port: held.port })).code).toBe(0);
-      expect(readFileSync(join(cache, names[0]!)).equals(entry)).toBe(true); // used, not made again
+      expect(readFileSync(join(cache, engine.name)).equals(engine.entry)).toBe(true);
+      // The same options share the first part's entry, a free port or a held one; another bin's entries stay.
+      expect(readdirSync(cache).sort()).toEqual([first.name, engine.name, ...others].sort());
     } finally {
       await held.kill();
     }

@@ -73,12 +73,6 @@ export interface CodeCacheName {
   readonly bin: string;
   readonly version: string;
   readonly bundle: string;
-  /**
-   * Bundles of the same bin that once ran from a code cache and no longer do
-   * (claim-port's `cli`): their entries, which no write of theirs will ever
-   * prune again, are removed whenever this bundle writes one.
-   */
-  readonly retired?: readonly string[];
 }
 
 /** Entries of one bundle kept when one is written (see above): the one just written and the 7 written before it. */
@@ -263,7 +257,6 @@ export function runWithCodeCache(
         const entry = entryOf(sourceLength, sourceSum, script.createCachedData(), sums);
         if (entry !== undefined && writeCacheFile(dir, file, entry)) {
           pruneCacheFiles(dir, (entry) => isEntryOfBundle(entry, name), KEEP_CODE_CACHES, file);
-          for (const bundle of name.retired ?? []) pruneCacheFiles(dir, (entry) => isEntryOfBundle(entry, { ...name, bundle }), 0, file);
         }
       } catch {
         // no cache, then
