@@ -381,9 +381,9 @@ const CODE_CACHE_LOADER = join(dirname(fileURLToPath(import.meta.url)), '../pack
  * The code cache's name (CodeCacheName in code-cache.ts) for bundle `file` of the package at `root`: package,
  * version, bundle (code-cache.ts adds Node's version and architecture, and prunes the bundle's entries of other versions).
  */
-function codeCacheName(root, file) {
+function codeCacheName(root, file, { crcOnly = false } = {}) {
   const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return { bin: name.replace(/^@[^/]+\//, ''), version, bundle: file.replace(/\.cjs$/, '') };
+  return { bin: name.replace(/^@[^/]+\//, ''), version, bundle: file.replace(/\.cjs$/, ''), ...(crcOnly && { crcOnly }) };
 }
 
 /**
@@ -429,16 +429,17 @@ export function prewrap(dist, file) {
  * checksum is zlib's CRC-32: a free-port dry run took 35.3 against 37.5 ms
  * required plainly (60 interleaved runs, `node -e 0` 31.8 ms, CPU 34.6
  * against 36.8 ms; 2026-12-03), where with the WebAssembly checksum the cache
- * had saved nothing (103.9 against 103.6 ms, `node -e 0` 89.2 ms).
+ * had saved nothing (103.9 against 103.6 ms, `node -e 0` 89.2 ms): so
+ * `crcOnly`, where Node before 20.15 (no CRC) compiles it as usual.
  */
-export async function codeCacheLoader(root, dist, file) {
+export async function codeCacheLoader(root, dist, file, { crcOnly = false } = {}) {
   if (/\bimport\(/.test(readFileSync(join(dist, file), 'utf8'))) {
     throw new Error(`${file} calls import(): a bundle run from a code cache cannot (build it with cachedBin(), see code-cache.ts)`);
   }
   prewrap(dist, file);
   await bundle({
     stdin: {
-      contents: `import { runWithCodeCache } from ${JSON.stringify(CODE_CACHE_LOADER)};\nrunWithCodeCache(__dirname + ${JSON.stringify(`/${file}`)}, ${JSON.stringify(codeCacheName(root, file))}, module, require);\n`,
+      contents: `import { runWithCodeCache } from ${JSON.stringify(CODE_CACHE_LOADER)};\nrunWithCodeCache(__dirname + ${JSON.stringify(`/${file}`)}, ${JSON.stringify(codeCacheName(root, file, { crcOnly }))}, module, require);\n`,
       resolveDir: root,
       loader: 'js',
       sourcefile: 'start.js',

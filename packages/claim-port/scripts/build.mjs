@@ -68,6 +68,6 @@ await bundle({
   plugins: [portsInBin, lazyBuiltins(root), secondHalf],
 });
 prewrap(dist, 'run.cjs'); // run by cli.cjs's loader only (cachedBundleLoader)
-await codeCacheLoader(root, dist, 'cli.cjs');
+await codeCacheLoader(root, dist, 'cli.cjs', { crcOnly: true }); // where the cache pays: scripts/build-support.mjs
 
 finish(root);

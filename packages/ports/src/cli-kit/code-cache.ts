@@ -62,7 +62,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Script } from 'node:vm';
 import { cacheDir, openCacheFile, pruneCacheFiles, writeCacheFile } from '../cache.js';
-import { checksum, checksummer, type Checksummer } from './checksum.js';
+import { checksum, checksummer, crc32Checksummer, type Checksummer } from './checksum.js';
 import { EXIT_USAGE } from './conventions.js';
 import { nameHash } from '../name-hash.js';
 
@@ -73,6 +73,12 @@ export interface CodeCacheName {
   readonly bin: string;
   readonly version: string;
   readonly bundle: string;
+  /**
+   * Use a cache only where its checksum is zlib's CRC-32 (Node 20.15 and
+   * later): a small bundle whose cache saves less than the WebAssembly sum
+   * costs to start (claim-port's first bundle) is otherwise compiled as usual.
+   */
+  readonly crcOnly?: boolean;
 }
 
 /** Entries of one bundle kept when one is written (see above): the one just written and the 7 written before it. */
@@ -231,7 +237,7 @@ export function runWithCodeCache(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): unknown {
   const dir = cacheDir(env);
-  const sums = dir === undefined ? undefined : checksummer(env);
+  const sums = dir === undefined ? undefined : name.crcOnly ? crc32Checksummer(env) : checksummer(env);
   const vm = require('node:vm') as typeof import('node:vm');
   // No cache, or no memory for the checksum: compiled as usual.
   const compileOnly = () => run(new vm.Script(compiledText(readFileSync(bundle, 'utf8')), { filename: bundle }), bundle, module, require);

@@ -476,4 +476,37 @@ describe('runWithCodeCache, on real processes', () => {
     expect(run('off')).toBe(expected);
     expect(run(cache, ['--jitless'])).toBe(expected);
   });
+
+  it("runs a bundle marked crcOnly from a cache only where Node has zlib's CRC-32 (20.15 and later); before, compiled as usual, with no WebAssembly sum", () => {
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const bundle = join(dir, 'bundle.cjs');
+    const loader = join(dir, 'start.cjs');
+    writeFileSync(bundle, wrapCommonJs(`console.log(typeof WebAssembly.Module);\n`));
+    const codeCache = join(import.meta.dirname, '../../src/cli-kit/code-cache.ts');
+    // What the loader sees on a Node before 20.15: no crc32 in zlib's binding nor in node:zlib. And a WebAssembly that
+    // says when it is used, as the other sum would.
+    const older = join(dir, 'older-node.cjs');
+    writeFileSync(
+      older,
+      `delete process.binding('zlib').crc32;\ndelete require('node:zlib').crc32;\nconst Module = WebAssembly.Module;\nWebAssembly.Module = function (bytes) { process.stderr.write('WebAssembly used\\n'); return new Module(bytes); };\n`,
+    );
+    writeFileSync(
+      loader,
+      `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nrunWithCodeCache(${JSON.stringify(bundle)}, { bin: 'test', version: '1.0.0', bundle: 'bundle', crcOnly: true }, { exports: {} }, require);\n`,
+    );
+    const run = (flags: string[] = []) => spawnSync(process.execPath, [...flags, loader], { encoding: 'utf8', env: plainEnv(cache) });
+    const before = run(['--require', older]);
+    expect(before.stdout).toBe('function\n');
+    expect(before.stderr).toBe('');
+    expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
+    const now = run();
+    expect(now.stdout).toBe('function\n');
+    expect(readdirSync(cache)).toEqual([expect.stringMatching(/^test-1\.0\.0-bundle-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/)]);
+    // Without crcOnly, that older Node takes the WebAssembly sum, and makes an entry of its own (its options differ).
+    writeFileSync(loader, readFileSync(loader, 'utf8').replace(', crcOnly: true', ''));
+    const unmarked = run(['--require', older]);
+    expect(unmarked.stderr).toBe('WebAssembly used\n');
+    expect(readdirSync(cache)).toHaveLength(2);
+  });
 });
