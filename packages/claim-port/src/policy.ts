@@ -69,8 +69,10 @@ export function protectionReason(
   executable?: Executable,
   namespace?: NamespaceFacts,
 ): string | undefined {
-  // Never below the built-in floor, whatever a caller's policy says.
-  const upTo = Math.max(policy.protectedPidsUpTo, MIN_PROTECTED_PIDS_UP_TO);
+  // Never below the built-in floor, whatever a caller's policy says: a bound that is no number, or NaN, is the floor
+  // (Math.max(NaN, 2) is NaN, and no PID is at or below NaN: init and kthreadd were left open to a hand-made policy).
+  const given: unknown = policy.protectedPidsUpTo;
+  const upTo = typeof given === 'number' && given > MIN_PROTECTED_PIDS_UP_TO ? given : MIN_PROTECTED_PIDS_UP_TO;
   // The floor protects init and kthreadd; in a PID namespace (claim-port in a container) PID 2 is any process, and no kernel thread.
   const floorOnly = upTo === MIN_PROTECTED_PIDS_UP_TO && info.pid === 2 && !info.kernelThread;
   if (info.pid <= upTo && !floorOnly)

@@ -55,6 +55,16 @@ describe('protectionReason', () => {
     expect(protectionReason(proc({ pid: 8999 }), BUILTIN_POLICY, self)).toMatch(/ancestor/);
     expect(protectionReason(proc({}), BUILTIN_POLICY, self)).toBeUndefined();
   });
+  it('keeps the floor (init, kthreadd) whatever bound a hand-made policy holds: NaN, none, negative, a string', () => {
+    for (const protectedPidsUpTo of [Number.NaN, undefined, -5, 0, '1000'] as unknown as number[]) {
+      const policy = { ...BUILTIN_POLICY, protectedPidsUpTo };
+      expect(protectionReason(proc({ pid: 1 }), policy, self), String(protectedPidsUpTo)).toBe('PID 1 is at or below 2 (init and kthreadd)');
+      expect(protectionReason(proc({ pid: 2, kernelThread: true }), policy, self), String(protectedPidsUpTo)).toBe(
+        'PID 2 is at or below 2 (init and kthreadd)',
+      );
+    }
+    expect(protectionReason(proc({ pid: 500 }), { ...BUILTIN_POLICY, protectedPidsUpTo: Number.POSITIVE_INFINITY }, self)).toMatch(/claim\.protect\.pidsUpTo/);
+  });
   it('protects the init of another PID namespace, not the other processes in it', () => {
     expect(protectionReason(proc({ pid: 4242, namespacePid: 1 }), BUILTIN_POLICY, self)).toMatch(/PID 1 of its own PID namespace/);
     expect(protectionReason(proc({ pid: 4243, namespacePid: 7 }), BUILTIN_POLICY, self)).toBeUndefined();

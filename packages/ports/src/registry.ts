@@ -3,7 +3,8 @@ import { configPath, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
 import { MAX_QUOTED, quoteValue } from './escape.js';
 import { isPort, parsePort, portProblem } from './port.js';
-import { effectiveProtectedProcesses } from './builtin-protection.js';
+import { effectiveProtectedProcesses, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
+import { isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
 import { serviceIdHint } from './id-hints.js';
@@ -97,7 +98,8 @@ const RESOLVE_KEYS = Object.keys(RESOLVE_OPTIONS);
  * takes data that has validated (the bundled registry's, compiled at build time, at every
  * start: no schema runs here). From JavaScript it checks only what its lookups rest on, in
  * one cheap pass: the shape it walks, each service's id, port and transport, each id used
- * once, each reserved entry's range; a TypeError names what is wrong and points to
+ * once, each reserved entry's range, the claim policy claim-port's safety rests on (its
+ * wait, its PID bound, its lists of names); a TypeError names what is wrong and points to
  * parseRegistry. The rules across entries (two services on one port, a reserved range over
  * a service, a `{port:ID}` to nothing) are parseRegistry's to say.
  */
@@ -288,6 +290,18 @@ function registryDataProblem(data: unknown, source: unknown): string | undefined
   const protect = typeof claim === 'object' && claim !== null ? own(claim as { protect?: unknown }, 'protect') : undefined;
   if (typeof claim !== 'object' || claim === null || typeof protect !== 'object' || protect === null)
     return `data.claim must be a claim policy ({ timeoutSeconds, protect: { ... } }), not ${describeArgument(claim)}`;
+  // What claim-port's safety rests on: a wait it can keep, a PID bound that is one, lists of names.
+  const timeout = own(claim as { timeoutSeconds?: unknown }, 'timeoutSeconds');
+  if (!isClaimTimeout(timeout))
+    return `data.claim.timeoutSeconds must be a number of seconds, ${MIN_CLAIM_TIMEOUT_SECONDS} to ${MAX_CLAIM_TIMEOUT_SECONDS}, not ${describeArgument(timeout)}`;
+  const pidsUpTo = own(protect as { pidsUpTo?: unknown }, 'pidsUpTo');
+  if (!Number.isInteger(pidsUpTo) || (pidsUpTo as number) < MIN_PROTECTED_PIDS_UP_TO || (pidsUpTo as number) > MAX_PIDS_UP_TO)
+    return `data.claim.protect.pidsUpTo must be a whole number ${MIN_PROTECTED_PIDS_UP_TO} to ${MAX_PIDS_UP_TO}, not ${describeArgument(pidsUpTo)}`;
+  for (const key of ['processes', 'unprotectBuiltin'] as const) {
+    const names = own(protect as Record<string, unknown>, key);
+    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string'))
+      return `data.claim.protect.${key} must be an array of strings, not ${describeArgument(names)}`;
+  }
   for (let index = 0; index < services.length; index++) {
     const service: unknown = services[index];
     if (typeof service !== 'object' || service === null) return `data.services[${index}] must be a service (an object), not ${describeArgument(service)}`;

@@ -168,4 +168,22 @@ describe('new Registry(data, source) from JavaScript', () => {
       /^Registry: data\.services\[0\]\.transport must be "tcp" or "udp", not the string "TCP"/,
     );
   });
+
+  it("refuses a claim policy claim-port's safety cannot rest on: a PID bound below the floor or no number, a wait that is none, lists that are not", () => {
+    const claim = (protect: Record<string, unknown>, timeoutSeconds: unknown = 5) =>
+      data({ claim: { timeoutSeconds, protect: { processes: [], unprotectBuiltin: [], pidsUpTo: 2, ...protect } } });
+    for (const pidsUpTo of [Number.NaN, undefined, -5, 1, 2.5, '1000', 4_194_305, Number.POSITIVE_INFINITY])
+      expect(() => new Untyped(claim({ pidsUpTo }), 'x'), String(pidsUpTo)).toThrow(
+        /^Registry: data\.claim\.protect\.pidsUpTo must be a whole number 2 to 4194304, not /,
+      );
+    for (const timeoutSeconds of [Number.NaN, null, 0, -1, 301, '5'])
+      expect(() => new Untyped(claim({}, timeoutSeconds), 'x'), String(timeoutSeconds)).toThrow(
+        /^Registry: data\.claim\.timeoutSeconds must be a number of seconds, 0\.001 to 300, not /,
+      );
+    expect(() => new Untyped(claim({ processes: 'sshd' }), 'x')).toThrow(
+      /^Registry: data\.claim\.protect\.processes must be an array of strings, not the string "sshd"/,
+    );
+    expect(() => new Untyped(claim({ unprotectBuiltin: [1] }), 'x')).toThrow(/^Registry: data\.claim\.protect\.unprotectBuiltin must be an array of strings/);
+    expect(new Untyped(claim({ pidsUpTo: 1000 }), 'x').claim.protectedPidsUpTo).toBe(1000);
+  });
 });
