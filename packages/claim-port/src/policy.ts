@@ -14,7 +14,7 @@ import type { Executable, Ownership } from './executable.js';
 import type { NamespaceMember, UidRange, UserNamespace } from './namespace.js';
 
 export interface ProtectionPolicy {
-  /** Glob patterns (`*`, `?`) matched against the names a process goes by (see processNames in @dsa110/ports/system). */
+  /** Glob patterns (`*`, `?`, `[...]`) matched against the names a process goes by (see processNames in @dsa110/ports/system). */
   readonly protectedProcesses: readonly string[];
   /** PIDs at or below this are never signalled. */
   readonly protectedPidsUpTo: number;

@@ -24,7 +24,7 @@ export const CONTAINER_RUNTIME_PROCESSES: readonly string[] = deepFreeze([
   'pasta',
 ]);
 
-/** Glob patterns (`*`, `?`) on the names a process goes by, always protected. */
+/** Glob patterns (`*`, `?`, `[...]`: glob.ts) on the names a process goes by, always protected. */
 export const BUILTIN_PROTECTED_PROCESSES: readonly string[] = deepFreeze([
   // init and the service manager
   'init',

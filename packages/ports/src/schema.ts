@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_BEYOND_BMP, LONE_SURROGATE, NONCHARACTERS, NONCHARACTERS_BEYOND_BMP } from './characters.js';
 import { configKinds } from './config-kinds.js';
+import { globProblem } from './glob.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
   MAX_CLAIM_TIMEOUT_SECONDS,
@@ -166,13 +167,24 @@ const filePath = z
   .regex(WELL_FORMED, UNICODE_MESSAGE)
   .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
 
+/** A glob's `[...]` sets each closed, as glob.ts reads them: `[`, maybe `!` or `^`, maybe a `]` (one of the set), more, then `]`. */
+const CLOSED_SETS = /^(?:[^[]|\[[!^]?\]?[^\]]*\])*$/;
+
 const processPattern = z
   .string()
   .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)')
   .regex(ONE_LINE, CONTROLS_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)
-  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
+  .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE)
+  // `[0-9]` is a set, as in the shell: one that is not well formed is said, never matched as its text (a protected
+  // pattern that matched nothing left the process it meant open to a claim). Every `[` closed, as a pattern (so
+  // schema.json says it too); a range that runs backwards, which no pattern can tell, by glob.ts.
+  .regex(CLOSED_SETS, 'is not a well-formed glob: a [ is not closed by a ]: to match a [ itself, write [[]')
+  .superRefine((glob, context) => {
+    const problem = CLOSED_SETS.test(glob) ? globProblem(glob) : undefined; // an unclosed [ is said once, above
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: `is not a well-formed glob: ${problem}` });
+  });
 
 export const accessLevels = Object.freeze(['public', 'private', 'localhost', 'dev'] as const);
 export const groups = Object.freeze(['production', 'monitoring', 'development'] as const);

@@ -88,6 +88,22 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     path: 'reserved.fallback.start',
     at: [31, 12],
   },
+  {
+    name: 'a glob whose [ no ] closes (it would have matched nothing, or its text)',
+    line: 12,
+    text: "    processes: [uvicorn, 'python[0-9']",
+    message: /^is not a well-formed glob: a \[ is not closed by a \]: to match a \[ itself, write \[\[\]$/,
+    path: 'services.api.processes[1]',
+    at: [12, 26],
+  },
+  {
+    name: 'a glob with a backwards range',
+    line: 12,
+    text: "    processes: ['uvicorn[9-0]']",
+    message: /^is not a well-formed glob: the range \[9-0\] runs backwards: write \[0-9\]$/,
+    path: 'services.api.processes[0]',
+    at: [12, 17],
+  },
   { name: 'a port above 65535', line: 6, text: '    port: 70000', message: /^must be between 1 and 65535$/, path: 'services.api.port', at: [6, 11] },
   { name: 'port 0', line: 6, text: '    port: 0', message: /^must be between 1 and 65535$/, path: 'services.api.port', at: [6, 11] },
   { name: 'a negative port', line: 16, text: '    port: -1', message: /^must be between 1 and 65535$/, path: 'services.redis.port', at: [16, 11] },
@@ -383,6 +399,14 @@ describe('a broken registry is rejected with line and column', () => {
     // Alone, it still fails the file.
     const { error: alone } = await rejection(`${minimalRegistry}\nversion: 1\n`);
     expect(alone.issues.map((issue) => issue.message)).toEqual(['duplicate key "version"; each key may appear once in a mapping: keep one']);
+  });
+
+  it("says a glob's unclosed [ once, and a backwards range in another glob of the list", async () => {
+    const { error } = await rejection(withLine(12, "    processes: ['python[0-9', 'py[9-0]']"));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      '12:17 is not a well-formed glob: a [ is not closed by a ]: to match a [ itself, write [[]',
+      '12:31 is not a well-formed glob: the range [9-0] runs backwards: write [0-9]',
+    ]);
   });
 
   it('rejects YAML aliases past a small limit', async () => {

@@ -5,6 +5,7 @@
 
 import { grammarFor, interpretedProgram, isInterpreter } from './interpreters.js';
 import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { compileGlob } from '../glob.js';
 
 export interface NamedProcess {
   /** The kernel's name (15 characters at most). */
@@ -17,27 +18,19 @@ export interface NamedProcess {
 const cache = new Map<string, RegExp>();
 
 /**
- * A registry glob (`*` any run, `?` one character) as an anchored RegExp.
- *
- * Not `.*` for each `*`: `^.*a.*a.*b$` backtracks through every split of the name, so a glob of
- * three stars took seconds on a 2,000-character argv[0] that any user can give a process holding a
- * port (the health check and claim-port run as root). Each run of text between stars is matched at
- * its first place, inside a lookahead, which JavaScript never backtracks into: that is a glob's
- * answer (a later place only leaves less room for what follows), in time linear in the name.
+ * A registry glob (`*` any run, `?` one character, `[...]` one of a set; see glob.ts) as an
+ * anchored RegExp that never backtracks across stars: linear in the name. A glob that is not well
+ * formed (an unclosed `[`, a backwards range) is a TypeError saying what is wrong.
  */
 export function globToRegExp(glob: string): RegExp {
   stringArgument('globToRegExp', 'glob', glob, 'a glob (a string)');
   let regexp = cache.get(glob);
   if (!regexp) {
-    const literal = (text: string) => text.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\?/g, '.');
-    const parts = glob.split('*');
-    const last = parts.length - 1;
-    const middle = parts.slice(1, last).filter((part) => part !== '');
-    const body =
-      last === 0
-        ? literal(glob)
-        : `${literal(parts[0]!)}${middle.map((part, index) => `(?=(.*?${literal(part)}))\\${index + 1}`).join('')}.*${literal(parts[last]!)}`;
-    regexp = new RegExp(`^${body}$`);
+    try {
+      regexp = compileGlob(glob);
+    } catch (error) {
+      throw new TypeError(`globToRegExp: ${(error as Error).message}`);
+    }
     cache.set(glob, regexp);
   }
   return regexp;

@@ -47,8 +47,28 @@ describe('processNames', () => {
       ['*.py', 'xpy', false],
       ['a*b', 'a\nb', false],
       ['(*)', '(x)', true],
+      // A set, as in the shell: one character of it, or not of it with ! or ^; a ] first is one of it; * and ? in it are themselves.
+      ['python[0-9]', 'python3', true],
+      ['python[0-9]', 'python[0-9]', false],
+      ['python[0-9]*', 'python3.11', true],
+      ['[!a]*', 'bcd', true],
+      ['[!a]*', 'acd', false],
+      ['[^a]*', 'acd', false],
+      ['a[]]b', 'a]b', true],
+      ['x[[]y', 'x[y', true],
+      ['[*?]', '*', true],
+      ['[*?]', 'x', false],
+      ['n[a-c-]e', 'n-e', true],
+      ['n[a-c-]e', 'nde', false],
+      ['[é]x', 'éx', true],
+      ['?', '😀', true],
     ];
     for (const [glob, name, matches] of cases) expect(globToRegExp(glob).test(name), `${glob} ${JSON.stringify(name)}`).toBe(matches);
+  });
+
+  it('refuses a glob that is not well formed, saying why: never matched as its text', () => {
+    expect(() => globToRegExp('python[0-9')).toThrow(new TypeError('globToRegExp: the [ at character 7 is not closed by a ]: to match a [ itself, write [[]'));
+    expect(() => globToRegExp('[z-a]')).toThrow(new TypeError('globToRegExp: the range [z-a] runs backwards: write [a-z]'));
   });
 
   it('matches globs and says which name matched which glob', () => {
