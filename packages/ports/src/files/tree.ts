@@ -16,7 +16,7 @@ import { describeArgument, iterableArgument, maxBytesOption, modeArgument, pathA
 import { octal } from './directories.js';
 
 export interface GeneratedFile {
-  /** Relative to the directory written to. */
+  /** Relative to the directory written to, and inside it (no `..`, `.` or empty part, not absolute); whole when that directory is "". */
   readonly path: string;
   readonly contents: string;
 }
@@ -52,14 +52,32 @@ export interface TreeOptions {
   readonly maxBytes: number;
 }
 
-/** `files` of the tree writers: an array of { path, contents }. */
-function generatedFilesArgument(fn: string, files: unknown): void {
+/**
+ * `files` of the tree writers: an array of { path, contents }, no two at one
+ * path. Under a `dir`, each path names a file inside it: names joined by `/`,
+ * none empty, `.` or `..` (`../x`, `a/../../x` and `/x` were written outside
+ * the tree, or quietly under it). With `dir` "" the paths are whole, the
+ * caller's to choose. All are checked before anything is inspected or written.
+ */
+function generatedFilesArgument(fn: string, dir: string, files: unknown): void {
   iterableArgument(fn, 'files', files, '{ path, contents }');
   if (!Array.isArray(files)) throw new TypeError(`${fn}: files must be an array of { path, contents }`);
+  const seen = new Map<string, number>();
   for (const [i, file] of files.entries()) {
     if (typeof file !== 'object' || file === null || typeof file.path !== 'string' || file.path === '' || typeof file.contents !== 'string') {
       throw new TypeError(`${fn}: files[${i}] must be { path, contents } with a non-empty path and string contents`);
     }
+    const path: string = file.path;
+    if (dir !== '' && path.split('/').some((name) => name === '' || name === '.' || name === '..')) {
+      throw new TypeError(
+        `${fn}: files[${i}].path must be a path inside dir, names joined by "/" (not absolute, no empty, "." or ".." part), not ${quoteValue(path)}`,
+      );
+    }
+    // Two entries for one file: each would be reported written, and only the last one's text would be there.
+    const whole = join(dir, path);
+    const first = seen.get(whole);
+    if (first !== undefined) throw new TypeError(`${fn}: files[${i}].path ${quoteValue(path)} names the file files[${first}] names; give each file once`);
+    seen.set(whole, i);
   }
 }
 
@@ -81,7 +99,7 @@ export function inspectGeneratedFiles(
   options: TreeOptions & { readonly readByOthers?: boolean | undefined },
 ): InspectedFile[] {
   stringArgument('inspectGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
-  generatedFilesArgument('inspectGeneratedFiles', files);
+  generatedFilesArgument('inspectGeneratedFiles', dir, files);
   maxBytesOption('inspectGeneratedFiles', options, INSPECT_TREE_KEYS);
   const readByOthers = readByOthersOption('inspectGeneratedFiles', options.readByOthers);
   return files.map((file) => {
@@ -137,7 +155,7 @@ export function writeGeneratedFiles(
   options: TreeOptions & { readonly mode?: number | undefined; readonly readByOthers?: boolean | undefined },
 ): WrittenFile[] {
   stringArgument('writeGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
-  generatedFilesArgument('writeGeneratedFiles', files);
+  generatedFilesArgument('writeGeneratedFiles', dir, files);
   maxBytesOption('writeGeneratedFiles', options, WRITE_TREE_KEYS);
   if (options.mode !== undefined) modeArgument('writeGeneratedFiles', 'options.mode', options.mode);
   const readByOthers = readByOthersOption('writeGeneratedFiles', options.readByOthers);

@@ -85,6 +85,51 @@ describe('writeGeneratedFiles', () => {
   });
 });
 
+describe('writeGeneratedFiles: paths', () => {
+  it('refuses a path that leaves dir, is absolute or has an empty or "." part (a TypeError naming it), before writing anything', () => {
+    const parent = privateDir();
+    const dir = join(parent, 'tree');
+    mkdirSync(dir);
+    for (const path of ['../escape.txt', 'a/../../x', '/abs.txt', '..', 'a//b', 'a/', './a', 'a/./b', 'a/..']) {
+      const files = [FILES[1]!, { path, contents: 'x\n' }];
+      const message = `files[1].path must be a path inside dir, names joined by "/" (not absolute, no empty, "." or ".." part), not ${JSON.stringify(path)}`;
+      expect(() => writeGeneratedFiles(dir, files, LIMIT), path).toThrow(new TypeError(`writeGeneratedFiles: ${message}`));
+      expect(() => inspectGeneratedFiles(dir, files, LIMIT), path).toThrow(new TypeError(`inspectGeneratedFiles: ${message}`));
+    }
+    expect(readdirSync(parent)).toEqual(['tree']);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses two entries for one file (each was reported written), also when spelled apart, before writing anything', () => {
+    const dir = privateDir();
+    const twice = [FILES[1]!, FILES[0]!, { path: FILES[1]!.path, contents: 'other\n' }];
+    expect(() => writeGeneratedFiles(dir, twice, LIMIT)).toThrow(
+      new TypeError('writeGeneratedFiles: files[2].path "health.timer" names the file files[0] names; give each file once'),
+    );
+    expect(readdirSync(dir)).toEqual([]);
+    // With dir "" the paths are whole: the same file under two spellings is still one file.
+    const whole = [
+      { path: join(dir, 'a.conf'), contents: 'a\n' },
+      { path: `${dir}//a.conf`, contents: 'b\n' },
+    ];
+    expect(() => writeGeneratedFiles('', whole, LIMIT)).toThrow(
+      /^writeGeneratedFiles: files\[1\]\.path ".*\/\/a\.conf" names the file files\[0\] names; give each file once$/,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('with dir "" takes whole paths, absolute or with "..", as the caller gives them', () => {
+    const dir = privateDir();
+    mkdirSync(join(dir, 'sub'));
+    const files = [
+      { path: join(dir, 'a.conf'), contents: 'a\n' },
+      { path: `${dir}/sub/../b.conf`, contents: 'b\n' },
+    ];
+    expect(writeGeneratedFiles('', files, LIMIT).map((file) => file.wrote)).toEqual([true, true]);
+    expect(readFileSync(join(dir, 'b.conf'), 'utf8')).toBe('b\n');
+  });
+});
+
 describe('writeGeneratedFiles: directories', () => {
   const NESTED = [FILES[1]!, FILES[0]!]; // the file whose directory is missing comes second
 
