@@ -2,6 +2,16 @@
 // when the shell leaves it so, else in single quotes (`foo\x2dbar.service`
 // would lose its backslash, `my dir` would be two words).
 import { stringArgument } from './arguments.js';
+import {
+  CONTROLS_BUT_NEWLINE,
+  INVISIBLE,
+  INVISIBLE_PAIRS,
+  LONE_SURROGATE,
+  LOOKALIKE_PAIRS,
+  LOOKALIKES,
+  NONCHARACTER_PAIRS,
+  NONCHARACTERS,
+} from './characters.js';
 
 /** `word` as a POSIX shell reads it back unchanged. */
 export function shellWord(word: string): string {
@@ -12,24 +22,50 @@ export function shellWord(word: string): string {
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\u001b': '\\e' };
 
 /**
+ * What a printed word shows escaped: what escapeText escapes (controls and line
+ * breaks, invisible characters, lookalikes, noncharacters, lone surrogates),
+ * the backslash aside. Any other character, printable non-ASCII included, is
+ * printed as it is: bash passes it on as its bytes in any locale.
+ */
+const ESCAPED = new RegExp(
+  `[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}${LOOKALIKES}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LOOKALIKE_PAIRS}|${LONE_SURROGATE}`,
+);
+
+/** `\xNN` for each of `bytes`. */
+const hexBytes = (bytes: Uint8Array) => Array.from(bytes, (byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('');
+
+/**
+ * One escaped character as `$'...'` writes it: its name (`\n`, `\e`), else
+ * its bytes as `\xNN`, which bash turns into those bytes whatever the locale
+ * (`\u00e9` stays `\u00e9` under LANG=C). A byte that is not UTF-8, kept as
+ * U+DC80+byte (decodeKeepingBadBytes), is that byte; another lone surrogate is
+ * what Node writes for it, U+FFFD's bytes.
+ */
+function escapedChar(char: string): string {
+  const named = NAMED_ESCAPES[char];
+  if (named !== undefined) return named;
+  const code = char.codePointAt(0)!;
+  if (code >= 0xdc80 && code <= 0xdcff) return hexBytes(Uint8Array.of(code - 0xdc00));
+  return hexBytes(Buffer.from(char, 'utf8'));
+}
+
+/**
  * A word of a command printed for an operator to paste: shellWord, or, when it
- * holds a character outside printable ASCII (a newline, a terminal escape, a
- * bidirectional override), bash's `$'...'` with each such character escaped,
- * so that the line stays one line and shows what the word is. The command is
+ * holds a control character, line break, invisible character, lookalike (a
+ * no-break space), noncharacter or a byte that is not UTF-8, bash's `$'...'`
+ * with each of those escaped, so that the line stays one line, shows what the
+ * word is, and pastes back as the same bytes in any locale. Printable text
+ * (`café`, `日本`) is printed as it is, in single quotes. The command is
  * printed as it is: escaping it again for display (escapeText doubles each
- * backslash) broke the `'\''` of a path holding a quote.
+ * backslash) broke the `'\\''` of a path holding a quote.
  */
 export function printedShellWord(word: string): string {
   stringArgument('printedShellWord', 'word', word);
-  if (!/[^\x20-\x7e]/.test(word)) return shellWord(word);
+  if (!ESCAPED.test(word)) return shellWord(word);
   let quoted = '';
   for (const char of word) {
-    const code = char.codePointAt(0)!;
     if (char === '\\' || char === "'") quoted += `\\${char}`;
-    else if (code >= 0x20 && code <= 0x7e) quoted += char;
-    else if (NAMED_ESCAPES[char] !== undefined) quoted += NAMED_ESCAPES[char];
-    else if (code < 0x80) quoted += `\\x${code.toString(16).padStart(2, '0')}`;
-    else quoted += code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    else quoted += ESCAPED.test(char) ? escapedChar(char) : char;
   }
   return `$'${quoted}'`;
 }

@@ -380,7 +380,7 @@ describe('usage', () => {
     const shown = async (...argv: string[]) => (await ports(argv)).stderr.match(/\(got (.*)\); commands:/)?.[1];
     expect(await shown('--registry', 'x\u001b[31m')).toBe("--registry $'x\\e[31m'");
     expect(await shown('--registry', '\\e[31m')).toBe("--registry '\\e[31m'");
-    expect(await shown('--registry', 'a\u00a0b', '--json')).toBe("--registry $'a\\u00a0b' --json");
+    expect(await shown('--registry', 'a\u00a0b', '--json')).toBe("--registry $'a\\xc2\\xa0b' --json");
     expect(await shown('--registry', 'my file.yaml')).toBe("--registry 'my file.yaml'");
   });
 
