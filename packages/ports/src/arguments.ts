@@ -258,7 +258,26 @@ export function maxBytesOption(fn: string, options: unknown, keys: readonly stri
   return integerArgument(fn, 'options.maxBytes', maxBytes, 0, Number.MAX_SAFE_INTEGER, 'a number of bytes');
 }
 
-/** A file mode: an integer 0-0o7777. */
+/**
+ * The mode of a file the writers make (writeOutputFile, replaceFileAtomically,
+ * writeGeneratedFiles): permission bits only, 0-0o777 (a setuid, setgid or
+ * sticky report is nobody's intent, and 0o7777 made one anyone could write),
+ * and none for its group or others to write. Those the writers never leave
+ * so: writeOutputFile narrows such a file to 0644 on its next write (with a
+ * warning), and writeGeneratedFiles replaces it, and its --check reports it,
+ * on every run. Either way a TypeError.
+ */
 export function modeArgument(fn: string, name: string, mode: unknown): number {
-  return integerArgument(fn, name, mode, 0, 0o7777, 'a file mode (a number such as 0o644)');
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+    const shown = typeof mode === 'number' && Number.isInteger(mode) && mode > 0 ? `0o${mode.toString(8)}` : describeArgument(mode);
+    throw new TypeError(
+      `${fn}: ${name} must be a file mode, an integer 0-0o777 (permission bits only: no setuid, setgid or sticky bit), such as 0o644, not ${shown}`,
+    );
+  }
+  if ((mode & 0o022) !== 0) {
+    throw new TypeError(
+      `${fn}: ${name} 0o${mode.toString(8)} lets ${mode & 0o020 ? (mode & 0o002 ? 'its group and others' : 'its group') : 'others'} change the file, which these writers never leave so (the next write narrows or replaces it); give a mode without group or other write, such as 0o644`,
+    );
+  }
+  return mode;
 }

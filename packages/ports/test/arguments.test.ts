@@ -114,7 +114,11 @@ describe('the low-level helpers, misused', () => {
     expect(() => files.readTextFile('/etc/hostname', { maxBytes: Number.NaN })).toThrow(/^readTextFile: options.maxBytes must be an integer/);
     expect(() => files.readTextFile('/etc/hostname', { maxBytes: -1 })).toThrow(RangeError);
     expect(() => untyped(files.readTextFile)(Buffer.from('/etc/hostname'), { maxBytes: 10 })).toThrow(/^readTextFile: path must be .*not a Buffer$/);
-    expect(() => files.replaceFileAtomically(join(tmpdir(), 'never-written'), 'x', 0o10000)).toThrow(/^replaceFileAtomically: mode must be an integer 0-4095/);
+    expect(() => files.replaceFileAtomically(join(tmpdir(), 'never-written'), 'x', 0o10000)).toThrow(
+      new TypeError(
+        'replaceFileAtomically: mode must be a file mode, an integer 0-0o777 (permission bits only: no setuid, setgid or sticky bit), such as 0o644, not 0o10000',
+      ),
+    );
     expect(() => untyped(files.writeOutputFile)(join(tmpdir(), 'never-written'), 5)).toThrow(/^writeOutputFile: text must be a string, not number 5$/);
     expect(() => untyped(files.writeGeneratedFiles)('/nonexistent', [{ path: 'a', text: 'x' }], { maxBytes: 10 })).toThrow(
       /^writeGeneratedFiles: files\[0\] must be \{ path, contents \}/,

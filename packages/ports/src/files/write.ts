@@ -62,7 +62,7 @@ export class FileWriteError extends Error {
 export interface WriteOptions {
   /** Where `-` goes. */
   readonly stdout?: ((text: string) => void) | undefined;
-  /** Mode of a new file (default 0o644). */
+  /** Mode of a new file (default 0o644): 0-0o777, no write for group or others (modeArgument; a TypeError otherwise). */
   readonly mode?: number | undefined;
   /** Where the line about a replaced file's narrowed mode goes (`warning: made FILE 0644: ...`; default: standard error). */
   readonly warn?: ((line: string) => void) | undefined;

@@ -190,6 +190,25 @@ describe('writeGeneratedFiles: directories', () => {
     expect(statSync(join(dir, 'x.service.d/claim-port.conf')).mode & 0o777).toBe(0o644);
   });
 
+  it('refuses a mode with the setuid, setgid or sticky bit, or write for group or others, before writing anything; a mode it takes stays on a second run', () => {
+    const dir = privateDir();
+    expect(() => writeGeneratedFiles(dir, FILES, { ...LIMIT, mode: 0o4755 })).toThrow(
+      new TypeError(
+        'writeGeneratedFiles: options.mode must be a file mode, an integer 0-0o777 (permission bits only: no setuid, setgid or sticky bit), such as 0o644, not 0o4755',
+      ),
+    );
+    // 0o666: every run would replace the files again (writable by others), and every --check report them.
+    for (const mode of [0o777, 0o666, 0o620]) {
+      expect(() => writeGeneratedFiles(dir, FILES, { ...LIMIT, mode }), mode.toString(8)).toThrow(
+        new RegExp(`^writeGeneratedFiles: options\\.mode 0o${mode.toString(8)} lets (its group|others|its group and others) change the file, `),
+      );
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    expect(writeGeneratedFiles(dir, FILES, { ...LIMIT, mode: 0o640 }).map((file) => file.wrote)).toEqual([true, true]);
+    expect(writeGeneratedFiles(dir, FILES, { ...LIMIT, mode: 0o640 }).map((file) => file.wrote)).toEqual([false, false]);
+    expect(statSync(join(dir, 'health.timer')).mode & 0o7777).toBe(0o640);
+  });
+
   it('makes the directories it makes 0755 under umask 027 too (Prometheus and Grafana read them as users of their own), and leaves an existing one as it is', () => {
     const dir = privateDir();
     mkdirSync(join(dir, 'kept'), { mode: 0o700 });

@@ -20,7 +20,7 @@ import {
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FileWriteError, writesToStdout, writeOutputFile } from '../../src/files/write.js';
+import { FileWriteError, replaceFileAtomically, writesToStdout, writeOutputFile } from '../../src/files/write.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
 
 function refusal(path: string): FileWriteError {
@@ -347,6 +347,54 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
       expect(statSync(path).mode & 0o7777, before.toString(8)).toBe(after);
       expect(lines).toEqual([`warning: made ${path} ${after.toString(8).padStart(4, '0')}: it was ${was} (mode ${before.toString(8)})\n`]);
     }
+  });
+
+  it('refuses a mode with the setuid, setgid or sticky bit, or write for group or others (a TypeError, nothing written); a mode it takes is the same after a second write', () => {
+    const dir = privateDir();
+    const path = join(dir, 'ports.prom');
+    const bits = 'an integer 0-0o777 (permission bits only: no setuid, setgid or sticky bit), such as 0o644';
+    for (const [mode, shown] of [
+      [0o7777, '0o7777'],
+      [0o6777, '0o6777'],
+      [0o4755, '0o4755'],
+      [0o1644, '0o1644'],
+      [0o10000, '0o10000'],
+      [-1, 'number -1'],
+      [1.5, 'number 1.5'],
+      [Number.NaN, 'number NaN'],
+    ] as const) {
+      expect(() => writeOutputFile(path, 'x\n', { mode }), shown).toThrow(
+        new TypeError(`writeOutputFile: options.mode must be a file mode, ${bits}, not ${shown}`),
+      );
+      expect(() => replaceFileAtomically(path, 'x\n', mode), shown).toThrow(
+        new TypeError(`replaceFileAtomically: mode must be a file mode, ${bits}, not ${shown}`),
+      );
+    }
+    for (const [mode, who] of [
+      [0o666, 'its group and others'],
+      [0o777, 'its group and others'],
+      [0o664, 'its group'],
+      [0o646, 'others'],
+    ] as const) {
+      const octal = `0o${mode.toString(8)}`;
+      const tail =
+        'change the file, which these writers never leave so (the next write narrows or replaces it); give a mode without group or other write, such as 0o644';
+      expect(() => writeOutputFile(path, 'x\n', { mode }), octal).toThrow(new TypeError(`writeOutputFile: options.mode ${octal} lets ${who} ${tail}`));
+      expect(() => replaceFileAtomically(path, 'x\n', mode), octal).toThrow(new TypeError(`replaceFileAtomically: mode ${octal} lets ${who} ${tail}`));
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    // Taken: the file is made so, and an identical second write leaves it so, saying nothing.
+    const lines: string[] = [];
+    for (const mode of [0o600, 0o640, 0o644, 0o755, 0o444, 0o000]) {
+      const file = join(dir, `${mode.toString(8)}.prom`);
+      for (const _ of [1, 2]) {
+        expect(writeOutputFile(file, 'x\n', { mode, warn: (line) => lines.push(line) })).toBe('atomic');
+        expect(statSync(file).mode & 0o7777, mode.toString(8)).toBe(mode);
+      }
+      replaceFileAtomically(file, 'y\n', mode);
+      expect(statSync(file).mode & 0o7777, mode.toString(8)).toBe(mode);
+    }
+    expect(lines).toEqual([]);
   });
 
   it('says the narrowed mode on standard error when no warn is given, one line', () => {
