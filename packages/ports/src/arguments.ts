@@ -39,7 +39,7 @@ function objectKind(value: object): string {
  * `path`), and an object made with Object.create(proto) would offer the proto's properties
  * as its own.
  */
-function isPlainObject(value: unknown): value is object {
+export function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
   try {
     if (Array.isArray(value)) return false;

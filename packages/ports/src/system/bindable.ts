@@ -11,7 +11,7 @@
 // process.binding (node-binding.ts), through `net`/`dgram` (a listen and
 // close, or a bind and close).
 import { getSystemErrorName } from 'node:util';
-import { portArgument, stringArgument, transportArgument } from '../arguments.js';
+import { describeArgument, portArgument, transportArgument } from '../arguments.js';
 import { nodeBinding } from '../node-binding.js';
 import type { Transport } from './port-sockets.js';
 
@@ -120,14 +120,44 @@ function bindSync(fn: string, port: number, transport: Transport): BindCheck | u
   return result(v4, v4 === undefined ? attempt(6) : undefined);
 }
 
+/** An IPv4 address's dotted quad, as inet_pton reads it (no leading zeros). */
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * Whether `text` is an IP address libuv binds: a dotted quad, or IPv6 text
+ * (`::1`, `fe80::1%eth0`, `::ffff:1.2.3.4`). Without node:net, whose isIP
+ * would cost every claim 2-3 ms to load.
+ */
+function isIpAddress(text: string): boolean {
+  if (!text.includes(':')) return IPV4.test(text);
+  const percent = text.indexOf('%');
+  if (percent >= 0 && !/^[^%/\s]+$/.test(text.slice(percent + 1))) return false; // the zone: an interface name or index
+  let body = percent >= 0 ? text.slice(0, percent) : text;
+  const last = body.lastIndexOf(':');
+  if (body.slice(last + 1).includes('.')) {
+    if (!IPV4.test(body.slice(last + 1))) return false;
+    body = `${body.slice(0, last + 1)}0:0`; // its two groups
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+  if (!groups.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
 /**
  * Whether `address`:`port` alone can be bound right now, as a server binds
  * (TCP with SO_REUSEADDR; an IPv6 address with IPV6_V6ONLY): a check of one
- * address, where canBindSync checks the wildcards. Undefined where this Node
+ * address, where canBindSync checks the wildcards; `address` is an IP address
+ * (a host name is a TypeError: none is looked up). Undefined where this Node
  * lacks libuv's handles; read even where Node warns of them (node-binding.ts).
  */
 export function canBindAddressSync(address: string, port: number, transport: Transport = 'tcp'): BindCheck | undefined {
-  stringArgument('canBindAddressSync', 'address', address, 'an IP address (127.0.0.2, ::1)');
+  if (typeof address !== 'string' || !isIpAddress(address)) {
+    throw new TypeError(
+      `canBindAddressSync: address must be an IP address such as 127.0.0.2 or ::1 (a host name is not looked up), not ${describeArgument(address)}`,
+    );
+  }
   portArgument('canBindAddressSync', port);
   transportArgument('canBindAddressSync', transport);
   // Even where Node warns of the handles: claim-port's check before any signal refuses by this answer, which `net` could

@@ -7,14 +7,18 @@ import { tryReadSystemText } from './system-files.js';
 /** Where Linux shows the range (it covers IPv6 too). */
 export const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
 
-/** `32768\t60999` -> { start, end }; undefined when malformed (or start > end). */
+/**
+ * `32768\t60999` -> { start, end }; undefined when malformed: not two numbers,
+ * a start past the end, or a number that is no port (0, 65536: the kernel
+ * keeps the range within 1-65535).
+ */
 export function parsePortRange(text: string): { start: number; end: number } | undefined {
   stringArgument('parsePortRange', 'text', text, 'the text of ip_local_port_range');
   const match = /^\s*(\d+)\s+(\d+)\s*$/.exec(text);
   if (!match) return undefined;
   const start = Number(match[1]);
   const end = Number(match[2]);
-  return start <= end ? { start, end } : undefined;
+  return start >= 1 && start <= end && end <= 65535 ? { start, end } : undefined;
 }
 
 /** The file holds two numbers and a line break: anything longer is not it (and is not read past this). */

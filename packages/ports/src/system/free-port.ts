@@ -4,7 +4,7 @@
 // or UDP for a datagram server.
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { describeArgument, portArgument, transportArgument } from '../arguments.js';
+import { describeArgument, isPlainObject, optionsArgument, portArgument, transportArgument } from '../arguments.js';
 import type { Transport } from './port-sockets.js';
 
 export interface BindResult {
@@ -73,13 +73,15 @@ function tryBindUdp(port: number, host: string, ipv6Only = false): Promise<BindR
   });
 }
 
-/** The first port in start..end (inclusive) free on every local interface, or undefined when all are taken. */
+/** The first port in start..end (inclusive) free on every local interface, or undefined when all are taken. A key of `range` but those two is a TypeError. */
 export async function findFreePort(range: { start: number; end: number }): Promise<number | undefined> {
-  if (typeof range !== 'object' || range === null) throw new TypeError(`findFreePort: range must be an object { start, end }, not ${describeArgument(range)}`);
-  portArgument('findFreePort', range.start, 'range.start');
-  portArgument('findFreePort', range.end, 'range.end');
-  if (range.start > range.end) throw new RangeError(`findFreePort: range.start (${range.start}) is past range.end (${range.end})`);
-  for (let port = range.start; port <= range.end; port++) {
+  if (!isPlainObject(range)) throw new TypeError(`findFreePort: range must be an object { start, end }, not ${describeArgument(range)}`);
+  // A key it does not read (`{ start, end, host }`) is refused, not ignored: every port is tested on every address.
+  const { start, end } = optionsArgument('findFreePort', range, '{ start, end }', ['start', 'end']);
+  portArgument('findFreePort', start, 'range.start');
+  portArgument('findFreePort', end, 'range.end');
+  if (start > end) throw new RangeError(`findFreePort: range.start (${start}) is past range.end (${end})`);
+  for (let port = start; port <= end; port++) {
     if ((await portAvailability(port)).free) return port;
   }
   return undefined;

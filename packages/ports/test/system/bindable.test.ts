@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { canBind, canBindAddressSync, canBindSync } from '../../src/system/bindable.js';
 import { findFreePort, portAvailability, tryBind } from '../../src/system/free-port.js';
+import { leasePort } from '../../../../test-support/test-port.js';
 
 describe('the bind check', () => {
   const listen = (host: string) =>
@@ -41,6 +42,35 @@ describe('the bind check of one address (canBindAddressSync)', () => {
     expect(() => (canBindAddressSync as (address: unknown, port: number) => unknown)(undefined, port)).toThrow(/^canBindAddressSync: address must be/);
     expect(() => canBindAddressSync('127.0.0.1', 0)).toThrow(RangeError);
   });
+
+  it('refuses a host name or other text that is no IP address, a TypeError (it answered { ok: false, code: "EINVAL" })', () => {
+    const port = leasePort() || 40000; // bound for a moment on each address taken
+    for (const address of [
+      'localhost',
+      '',
+      'example.com',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.0.0.1',
+      '01.2.3.4',
+      ' 127.0.0.1',
+      ':::',
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      '::1%',
+      '::g',
+      '[::1]',
+    ]) {
+      expect(() => canBindAddressSync(address, port), address).toThrow(
+        new TypeError(
+          `canBindAddressSync: address must be an IP address such as 127.0.0.2 or ::1 (a host name is not looked up), not the string ${JSON.stringify(address)}`,
+        ),
+      );
+    }
+    for (const address of ['127.0.0.1', '0.0.0.0', '::', '::1', '::ffff:127.0.0.1', '1:2:3:4:5:6:7:8', 'fe80::1%lo', '2001:db8::1.2.3.4']) {
+      expect(() => canBindAddressSync(address, port), address).not.toThrow();
+    }
+  });
 });
 
 describe('bind checks given a value that is not a port (from JavaScript)', () => {
@@ -75,6 +105,14 @@ describe('bind checks given a value that is not a port (from JavaScript)', () =>
     await expect(find({ start: '40000', end: '40010' })).rejects.toThrow(/^findFreePort: range.start must be a number 1-65535, not the string "40000"/);
     await expect(find({ start: -5, end: 3 })).rejects.toThrow(new RangeError('findFreePort: range.start must be an integer 1-65535, not -5'));
     await expect(find({ start: 65530, end: 70000 })).rejects.toThrow(/range.end must be an integer 1-65535, not 70000$/);
+    // A key it does not read is refused, not ignored (it tests every address, whatever `host` says).
+    await expect(find({ start: 40000, end: 40000, host: '127.0.0.1' })).rejects.toThrow(
+      new TypeError('findFreePort: unknown option "host"; it takes { start, end }'),
+    );
+    await expect(find({ start: 40000, ned: 40000 })).rejects.toThrow(
+      new TypeError('findFreePort: unknown option "ned" (did you mean "end"?); it takes { start, end }'),
+    );
+    await expect(find(new Map([['start', 40000]]))).rejects.toThrow(new TypeError('findFreePort: range must be an object { start, end }, not a Map'));
     await expect((portAvailability as (port: unknown) => Promise<unknown>)(0)).rejects.toThrow(RangeError);
     const bind = tryBind as (port: unknown, host: unknown) => Promise<unknown>;
     await expect(bind(Number.NaN, '127.0.0.1')).rejects.toThrow(RangeError);

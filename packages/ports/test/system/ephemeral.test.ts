@@ -11,7 +11,7 @@ describe('readEphemeralRange', () => {
     expect(readEphemeralRange()).toEqual({ start, end });
   });
 
-  it('is undefined for a missing or malformed file, and for a start past the end', () => {
+  it('is undefined for a missing or malformed file, for a start past the end, and for a number that is no port (0, 65536)', () => {
     const dir = tempDir();
     expect(readEphemeralRange(join(dir, 'missing'))).toBeUndefined();
     for (const [text, expected] of [
@@ -20,6 +20,12 @@ describe('readEphemeralRange', () => {
       ['60999 32768\n', undefined],
       ['32768\n', undefined],
       ['a b\n', undefined],
+      // No port: the kernel keeps the range within 1-65535.
+      ['1 65536\n', undefined],
+      ['0 0\n', undefined],
+      ['0 100\n', undefined],
+      ['1 99999999999999999999\n', undefined],
+      ['1 65535\n', { start: 1, end: 65535 }],
     ] as const) {
       writeFileSync(join(dir, 'range'), text);
       expect(readEphemeralRange(join(dir, 'range')), JSON.stringify(text)).toEqual(expected);
