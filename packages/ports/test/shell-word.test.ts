@@ -11,7 +11,10 @@ const utf8Locale = locales.split('\n').find((name) => /^C\.utf-?8$/i.test(name))
 
 /** The bytes bash makes of each of `printed` as one word, in `locale`: one bash for them all. */
 function bashWords(printed: readonly string[], locale: string): string[] {
-  const run = spawnSync('bash', ['-c', `printf '%s\\0' ${printed.join(' ')}`], { env: { PATH: process.env.PATH, LANG: locale, LC_ALL: locale } });
+  const run = spawnSync('bash', ['-c', `printf '%s\\0' ${printed.join(' ')}`], {
+    stdio: ['ignore', 'pipe', 'pipe'], // not a socket (libuv's pipes are): bash would take itself for one run by sshd and read ~/.bashrc
+    env: { PATH: process.env.PATH, LANG: locale, LC_ALL: locale },
+  });
   expect(run.status, run.stderr.toString()).toBe(0);
   const words: string[] = [];
   for (let start = 0, end = run.stdout.indexOf(0); end >= 0; start = end + 1, end = run.stdout.indexOf(0, start)) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 import { COMMANDS } from '../../src/cli/main.js';
-import { checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { bin, checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 
 beforeAll(requireBuilt);
@@ -183,6 +183,40 @@ describe('ports get', () => {
     expect(again.stdout).toBe('8000\n');
     expect(parserLoaded(again)).toBe(false);
     rmSync(cache, { recursive: true, force: true });
+  });
+});
+
+describe('the shell use of ports get that the help shows', () => {
+  /** `example` run by bash, `ports` the built bin and `uvicorn` a stand-in that prints its arguments. */
+  function runExample(example: string, env: Record<string, string>) {
+    const script = `ports() { "$NODE" "$BIN" "$@"; }\nuvicorn() { printf 'uvicorn %s\\n' "$*"; }\n${example}\n`;
+    // stdin not a socket (libuv's pipes are socket pairs): bash would take itself for one run by sshd and read ~/.bashrc.
+    return spawnSync('bash', ['-c', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: tmpdir(),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE: process.execPath, BIN: bin, DSA110_PORTS_CACHE: 'off', ...env },
+    });
+  }
+
+  it('stops when ports get fails (uvicorn never runs with --port ""), in ports --help and ports get --help alike', async () => {
+    const main = (await ports(['--help'])).stdout.split('\n');
+    // The example's command column: two lines, `port=$(ports get api) || exit 1` and `uvicorn --port "$port"`.
+    const start = main.findIndex((line) => line.startsWith('  port=$(ports get '));
+    expect(start, 'ports --help shows port=$(ports get ...)').toBeGreaterThan(0);
+    const fromMain = main
+      .slice(start, start + 2)
+      .map((line) => line.trim().split(/\s{2,}/)[0])
+      .join('\n');
+    const fromGet = /^For shell use: (.*)$/m.exec((await ports(['get', '--help'])).stdout)?.[1];
+    expect(fromGet).toBeDefined();
+    for (const example of [fromMain, fromGet!]) {
+      expect(example).not.toContain('"$(ports get');
+      const bad = runExample(example, { CONTIMG_API_PORT: '80a' });
+      expect({ status: bad.status, stdout: bad.stdout }, example).toEqual({ status: 1, stdout: '' });
+      expect(bad.stderr).toMatch(/^ports get: CONTIMG_API_PORT="80a" /);
+      expect(runExample(example, {}), example).toMatchObject({ status: 0, stdout: 'uvicorn --port 8000\n', stderr: '' });
+    }
   });
 });
 

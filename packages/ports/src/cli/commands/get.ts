@@ -7,7 +7,11 @@ export const command = defineCommand({
   operands: '<id>',
   flags: {},
   json: '{"id":"api","port":8000,"source":"registry"} (source "env": its variable named)',
-  notes: ['For shell use: uvicorn --port "$(ports get api)". Exits 1 for an unknown id or a bad override.'],
+  notes: [
+    'For shell use: port=$(ports get api) || exit 1; uvicorn --port "$port"',
+    '(not uvicorn --port "$(ports get api)": when ports get fails, uvicorn still runs, with --port "").',
+    'Exits 1 for an unknown id or a bad override, with nothing on stdout.',
+  ],
   async run(context) {
     const registry = await load(context);
     const id = context.positionals[0]!;
