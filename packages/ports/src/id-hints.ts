@@ -11,8 +11,13 @@ import { didYouMean } from './suggest.js';
 /** A systemd unit type suffix (systemd.unit(5)). */
 const UNIT_SUFFIX = /^(.+)\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
 
-/** A port as typed in place of an id: `8000`, `5353/udp`. */
+/** A port as typed in place of an id: `8000`, `5353/udp`; up to five digits, so also 65536-99999, which notAPort says are none. */
 const PORT = /^([1-9][0-9]{0,4})(?:\/(tcp|udp))?$/;
+
+/** The hint for a number typed as a port that is none (65536-99999): no tool takes it (claim-port refuses it, exit 64). */
+function notAPort(port: RegExpExecArray): string | undefined {
+  return Number(port[1]) > 65535 ? ` (${port[0]} is not a port: ports are 1-65535)` : undefined;
+}
 
 /** What the hints need of a registry (a Registry is one). */
 export interface IdFacts {
@@ -62,6 +67,8 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
   const { services } = registry;
   const port = PORT.exec(input);
   if (port) {
+    const none = notAPort(port);
+    if (none !== undefined) return none;
     const number = Number(port[1]);
     const owners = services.filter((service) => service.port === number && (port[2] === undefined || service.transport === port[2]));
     const shown = `port ${number}${port[2] ? `/${port[2]}` : ''}`;
@@ -97,16 +104,18 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
  * The hint for a reserved id that is not one (`ports free ID`), empty when
  * none fits: what to run for a service id, the id of the range that holds a
  * port (`3215`) or has a name (`Dashboard fallback ports`), claim-port for any
- * other port (`8000`: to free a port in use), else the nearest reserved id (a
- * typo).
+ * other port (`8000`: to free a port in use), that a number past 65535 is no
+ * port, else the nearest reserved id (a typo).
  */
 export function reservedIdHint(input: string, registry: IdFacts): string {
   if (registry.services.some((service) => service.id === input)) return ` ("${input}" is a service: "ports get ${input}" prints its port)`;
   const port = PORT.exec(input);
   const ranges = port ? rangesOf(Number(port[1]), registry) : [];
   if (ranges.length > 0) return ` (port ${port![1]}${port![2] ? `/${port![2]}` : ''} is in ${giveId('reserved range', ranges)})`;
-  // `ports free 8000` read as kill-port's `free port 8000`: that is claim-port's work.
+  // `ports free 8000` read as kill-port's `free port 8000`: that is claim-port's work, for a port it takes (1-65535).
   if (port) {
+    const none = notAPort(port);
+    if (none !== undefined) return none;
     const shown = `${Number(port[1])}${port[2] ? `/${port[2]}` : ''}`;
     const owners = registry.services.filter((service) => service.port === Number(port[1]) && (port[2] === undefined || service.transport === port[2]));
     const whose = owners.length > 0 ? `port ${shown} ${owners.length === 1 ? 'belongs to service' : 'belongs to services'} ${quoted(owners)}; ` : '';

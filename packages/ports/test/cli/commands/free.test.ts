@@ -197,6 +197,18 @@ describe('ports free', () => {
     });
     expect((await ports(['free', '6379/udp'])).stderr).toContain(' (to free port 6379/udp from what holds it, run as root: claim-port 6379/udp);'); // redis is TCP
     expect((await ports(['free', '12345'])).stderr).toContain(' (to free port 12345 from what holds it, run as root: claim-port 12345);');
+    expect((await ports(['free', '65535'])).stderr).toContain(' (to free port 65535 from what holds it, run as root: claim-port 65535);');
+  });
+
+  it('a number past 65535 is said to be no port, not pointed at claim-port (which refuses it, exit 64)', async () => {
+    for (const input of ['65536', '99999', '70000/udp']) {
+      expect(await ports(['free', input]), input).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `ports free: no reserved range "${input}" (${input} is not a port: ports are 1-65535); reserved ids: api-alt, dashboard-fallback\n`,
+      });
+      expect((await ports(['get', input])).stderr, input).toContain(` (${input} is not a port: ports are 1-65535)`);
+    }
   });
 
   // As nobody (setpriv needs root), where ports below 1024 need privileges: not "in use".
