@@ -4,6 +4,18 @@ import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
 import { escapeText, quoteValue } from '../../escape.js';
 import { PortsError } from '../../errors.js';
+import { CONFIG_KINDS, type ConfigKind } from '../../config-kinds.js';
+
+/**
+ * The entry to add for a kind no service has, with every key validate asks of
+ * that kind: `upstream` for a kind that points at another service (nginx-site,
+ * grafana-datasource), which `{ kind }` alone fails ("needs upstream").
+ */
+function configAdvice(kind: ConfigKind): string {
+  return CONFIG_KINDS[kind].needsUpstream
+    ? `add configs: [{ kind: ${kind}, upstream: ID }] to one, ID the id of the other service it points at`
+    : `add configs: [{ kind: ${kind} }] to one`;
+}
 
 export const command = defineCommand({
   summary: `what a config file that names a port should say (${SNIPPET_KINDS.join(', ')})`,
@@ -32,7 +44,7 @@ export const command = defineCommand({
       throw new CommandError(
         kind === 'grafana-ini'
           ? `ports snippet: no service in ${source} is configured by a grafana.ini key; give the service that reads grafana.ini configuredBy: { file: grafana.ini, key: http_port }`
-          : `ports snippet: no service in ${source} has a config of kind ${kind}; add configs: [{ kind: ${kind} }] to one`,
+          : `ports snippet: no service in ${source} has a config of kind ${kind}; ${configAdvice(kind)}`,
       );
     }
     context.io.out(snippets.map((snippet) => snippet.text).join('\n'));

@@ -10,6 +10,7 @@ import { leasePort } from '../../../../../test-support/test-port.js';
 import { minimalRegistry, writeRegistry } from '../../helpers.js';
 import { ports, portsBin, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 import { NGINX_SITE_LOCATIONS } from '@dsa110/ports/render';
+import { configKinds } from '../../../src/config-kinds.js';
 
 const nginx = hasCommand('nginx', ['-v']);
 
@@ -47,12 +48,29 @@ describe('ports snippet', () => {
     expect(run.stderr).toMatch(/^ports snippet: unknown kind "nginx"; kinds: nginx-site, /);
   });
 
-  it('says in words which kind no service has, and how to add it', async () => {
+  it('says in words which kind no service has, and how to add it, naming every key validate asks of that kind', async () => {
     const run = await ports(['snippet', 'nginx-site', '--registry', writeRegistry(minimalRegistry)]);
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')[0]).toMatch(
-      /^ports snippet: no service in .*ports\.yaml has a config of kind nginx-site; add configs: \[\{ kind: nginx-site \}\] to one$/,
+      /^ports snippet: no service in .*ports\.yaml has a config of kind nginx-site; add configs: \[\{ kind: nginx-site, upstream: ID \}\] to one, ID the id of the other service it points at$/,
     );
+    expect((await ports(['snippet', 'redis-conf', '--registry', writeRegistry(minimalRegistry)])).stderr).toMatch(
+      /; add configs: \[\{ kind: redis-conf \}\] to one\n$/,
+    );
+  });
+
+  it.each(configKinds)('for %s, the advice followed validates, and the snippet is printed', async (kind) => {
+    const registry = writeRegistry(minimalRegistry);
+    const run = await ports(['snippet', kind, '--registry', registry]);
+    expect(run.code).toBe(1);
+    const advice = /; add (configs: \[\{ kind: [a-z-]+(?:, upstream: ID)? \}\]) to one(?:, ID the id of the other service it points at)?\n$/.exec(run.stderr);
+    expect(advice, run.stderr).not.toBeNull();
+    // Added to redis, ID the other service, api.
+    const entry = advice![1]!.replace('upstream: ID', 'upstream: api');
+    writeFileSync(registry, minimalRegistry.replace('    processes: [redis-server]\n', `    processes: [redis-server]\n    ${entry}\n`));
+    const validate = await ports(['validate', registry]);
+    expect(validate, entry).toMatchObject({ code: 0 });
+    expect(await ports(['snippet', kind, '--registry', registry]), entry).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('for grafana-ini, advises the configuredBy key validate accepts (not configs: [{ kind: grafana-ini }], which it refuses)', async () => {
