@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm tarballs [DIR]`: builds every package and packs one tarball each into
-// DIR (default ./tarballs), as `pnpm publish` would pack them: `workspace:*`
+// DIR (default ./tarballs; `--help` says so, and any other option is refused
+// before anything is built), as `pnpm publish` would pack them: `workspace:*`
 // rewritten to the version. Install them with npm, all in one command
 // (`npm install -g ./tarballs/*.tgz`; the `./` matters: npm reads tarballs/x.tgz as a GitHub repository): until the packages are published, the
 // tools' dependency on @dsa110/ports is found only among the tarballs given.
@@ -11,7 +12,45 @@ import { fileURLToPath } from 'node:url';
 
 const PACKAGES = ['ports', 'claim-port', 'port-health-check'];
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = resolve(process.argv[2] ?? join(repo, 'tarballs'));
+const USAGE = 'usage: node scripts/tarballs.mjs [DIR] (or pnpm tarballs [DIR])';
+const HELP = `${USAGE}
+
+Builds every package (${PACKAGES.join(', ')}) and packs one tarball each into DIR,
+as pnpm publish would pack them (workspace:* rewritten to the version), then
+prints their paths. DIR defaults to ./tarballs at the root of the checkout and
+is made if missing; the dsa110-*.tgz already in it are removed first.
+Install them all in one command: npm install -g ./tarballs/*.tgz
+
+  -h, --help  show this help
+  --          end of options: a DIR that starts with "-" follows it
+`;
+
+/** The DIR argument, or exit: `--help` prints the help (exit 0); any other option, or a second DIR, is a usage error (64), before anything is built or made. */
+function outputDir(args) {
+  const operands = [];
+  for (const [index, arg] of args.entries()) {
+    if (arg === '--') {
+      operands.push(...args.slice(index + 1));
+      break;
+    }
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    }
+    if (arg.startsWith('-')) usageError(`unknown option ${JSON.stringify(arg)}; it takes only --help and DIR (give a DIR that starts with "-" after --)`);
+    operands.push(arg);
+  }
+  if (operands.length > 1) usageError(`one DIR only, not ${operands.length} (${operands.map((operand) => JSON.stringify(operand)).join(' ')})`);
+  if (operands[0] === '') usageError('DIR is empty; give a directory, or leave it out for ./tarballs');
+  return resolve(operands[0] ?? join(repo, 'tarballs'));
+}
+
+function usageError(what) {
+  process.stderr.write(`tarballs: ${what}; ${USAGE}\n`);
+  process.exit(64); // EX_USAGE
+}
+
+const out = outputDir(process.argv.slice(2));
 // pnpm itself when run as `pnpm tarballs`, else through npx (the only way pnpm is installed here).
 const execPath = process.env.npm_execpath;
 const pnpm = execPath && /pnpm/.test(execPath) ? [process.execPath, execPath] : ['npx', '-y', 'pnpm@10.34.9'];
