@@ -7,7 +7,17 @@ import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { systemdCommand } from '../ports-command.js';
 import { checkSocketActivation } from './socket-activation.js';
-import { claimLines, claimRegistryProblem, claimTarget, isClaimPort, judgeClaims, UNIT_DIRS, unreadMayHoldClaim, where } from '@dsa110/ports/systemd';
+import {
+  claimLines,
+  claimRegistryProblem,
+  claimTarget,
+  isClaimPort,
+  judgeClaims,
+  UNIT_DIRS,
+  unitFileMissing,
+  unreadMayHoldClaim,
+  where,
+} from '@dsa110/ports/systemd';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts } from '../types.js';
 
@@ -19,9 +29,13 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (!service.systemd) return [result('error', 'is robust but the registry names no systemd unit; add systemd.unit to its entry')];
   const unitName = service.systemd.unit;
   const unit = facts.units.get(unitName);
-  if (!unit || (!unit.file && unit.dropIns.length === 0)) {
-    const problems = unit?.problems ?? [];
-    if (problems.length > 0) return [result('unknown', `cannot read ${unitName}: ${problems.join('; ')}`)];
+  // No unit file: systemd does not load a service from drop-ins alone (service_load() requires the unit file), so
+  // a drop-in with the claim (what `ports systemd` writes) claims nothing until the unit file is installed.
+  // One it could not read (or in a unit directory it could not list) may be there: then its drop-ins are judged, as
+  // systemd (root) may read it; with no drop-in either, nothing is known.
+  const hidden = unit !== undefined && unit.problems.length > 0 && !unitFileMissing(unit);
+  if (!unit?.file && !(hidden && unit.dropIns.length > 0)) {
+    if (hidden) return [result('unknown', `cannot read ${unitName}: ${unit.problems.join('; ')}`)];
     // The directories people install units in, not all 13 (control, transient, generator and attached ones are systemd's own).
     const usual = UNIT_DIRS.filter((dir) => !/\.control$|transient|generator|\.attached$/.test(dir));
     const dirs = `any of systemd's ${UNIT_DIRS.length} unit directories (${usual.map((dir) => `${facts.root === '/' ? '' : facts.root}/${dir}`).join(', ')}, ...)`;
@@ -31,7 +45,17 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
       service.systemd.claim === 'unit'
         ? `install it, with the ExecStartPre= line \`${systemdCommand(facts)}\` prints for it in its [Service] section`
         : `install the service (its package), and run \`${systemdCommand(facts)}\`, which writes its claim drop-in`;
-    return [result('error', `unit ${unitName} not found in ${dirs}; ${fix}`)];
+    if (!unit || unit.dropIns.length === 0) return [result('error', `unit ${unitName} not found in ${dirs}; ${fix}`)];
+    // Drop-ins but no unit file (`ports systemd` writes the claim drop-in whether or not the service is installed).
+    const [first, ...more] = unit.dropIns;
+    const dropIns = `drop-in ${escapeText(`${facts.root === '/' ? '' : facts.root}${first}`)}${more.length > 0 ? ` (and ${more.length} more)` : ''}`;
+    const install = service.systemd.claim === 'unit' ? fix : 'install the service (its package), which provides the unit file its claim drop-in extends';
+    return [
+      result(
+        'error',
+        `unit ${unitName} not found: its ${dropIns} exists, but no unit file in ${dirs}, and systemd does not load a unit from drop-ins alone; ${install}`,
+      ),
+    ];
   }
   if (unit.masked) return [result('error', `unit ${unitName} is masked (${unit.file} is empty or links to /dev/null)`, unit.file)];
 

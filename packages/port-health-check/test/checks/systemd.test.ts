@@ -455,6 +455,40 @@ describe('systemd check', () => {
     expect((await check({}, 'redis')).systemd[0]!.reason).toMatch(
       /: unit redis-server\.service not found in .*; install the service \(its package\), and run `ports systemd --root \S+`, which writes its claim drop-in$/,
     );
+  });
+
+  it('is an error when the unit has drop-ins but no unit file (systemd loads no unit from drop-ins alone), naming the drop-in', async () => {
+    // What `ports systemd --root DIR` writes for a service whose package is not installed: the claim drop-in only.
+    const { systemd, root } = await check({ [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` }, 'redis');
+    expect(systemd).toEqual([expect.objectContaining({ check: 'systemd', severity: 'error', service: 'redis' })]);
+    expect(systemd[0]!.reason).toMatch(
+      new RegExp(
+        `^redis \\(6379\\): unit redis-server\\.service not found: its drop-in ${root}/${REDIS_DROP_IN} exists, but no unit file in any of systemd's 13 unit directories \\(.*\\), and systemd does not load a unit from drop-ins alone; install the service \\(its package\\), which provides the unit file its claim drop-in extends$`,
+      ),
+    );
+    // A unit file claim: the line to put in the unit file, and how many drop-ins there are.
+    const api = await check({
+      'etc/systemd/system/dsa110-api.service.d/a.conf': `[Service]\nExecStartPre=+${CLAIM} 8000\n`,
+      'etc/systemd/system/dsa110-api.service.d/b.conf': '[Service]\nUser=api\n',
+    });
+    expect(api.systemd.map((r) => r.severity)).toEqual(['error']);
+    expect(api.systemd[0]!.reason).toContain(`its drop-in ${api.root}/etc/systemd/system/dsa110-api.service.d/a.conf (and 1 more) exists, but no unit file`);
+    expect(api.systemd[0]!.reason).toMatch(/; install it, with the ExecStartPre= line `ports systemd --root \S+` prints for it in its \[Service\] section$/);
+  });
+
+  it('with drop-ins and a unit file it cannot read, judges the drop-ins (root may read it); with only a drop-in it cannot read, not found', async () => {
+    const unreadable = await check(
+      { 'usr/lib/systemd/system/redis-server.service': { fifo: true }, [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` },
+      'redis',
+    );
+    expect(unreadable.systemd.map((r) => r.severity)).toEqual(['unknown', 'ok']);
+    expect(unreadable.systemd[0]!.reason).toContain('cannot read part of redis-server.service: /usr/lib/systemd/system/redis-server.service: cannot read');
+    const dropInOnly = await check({ [REDIS_DROP_IN]: { fifo: true } }, 'redis');
+    expect(dropInOnly.systemd.map((r) => r.severity)).toEqual(['error']);
+    expect(dropInOnly.systemd[0]!.reason).toContain('unit redis-server.service not found in');
+  });
+
+  it('is an error when the unit is masked, and skips services that are not robust', async () => {
     const masked = await check({ [API]: { symlink: '/dev/null' } });
     expect(masked.systemd[0]!.reason).toContain('is masked');
     expect((await check({}, 'web')).systemd).toEqual([]);

@@ -126,6 +126,22 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
 }
 
 /**
+ * Whether `unit` certainly has no unit file: none was read, and no part that
+ * could not be read may be one (a unit file, or a unit directory not listed;
+ * a drop-in, or a drop-in directory `NAME.d` not listed, never is). systemd
+ * loads no service from drop-ins alone (service_load() requires the unit
+ * file), so such a unit is not found, whatever its drop-ins hold: the claim
+ * drop-in `ports systemd` writes claims nothing until the unit is installed.
+ * Both tools ask this: the health check's "not found", `ports systemd
+ * --check`'s problem.
+ */
+export function unitFileMissing(unit: Pick<UnitFacts, 'file' | 'unread'>): boolean {
+  objectArgument('unitFileMissing', 'unit', unit, 'UnitFacts, from mergeUnit');
+  if (unit.file !== undefined) return false;
+  return !(unit.unread ?? []).some((part) => part.kind === 'file' || (part.kind === 'listing' && !part.path.endsWith('.d')));
+}
+
+/**
  * The parts of `unit` that could not be read (loadUnit's `unread`) and may
  * hold an ExecStartPre= line that survives the merge: when what was read has
  * no claim line, whether the unit claims its port cannot be told while any is

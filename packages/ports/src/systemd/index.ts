@@ -19,6 +19,7 @@ export {
   claimRegistryProblem,
   judgeClaims,
   privilegeFinding,
+  unitFileMissing,
   unreadMayHoldClaim,
   type ClaimExpectation,
   type ClaimFinding,

@@ -2,7 +2,7 @@
 // read by the model: what both `ports systemd --check` and the health check say.
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
-import { judgeClaims } from '../../src/systemd/claim-verdict.js';
+import { judgeClaims, unitFileMissing } from '../../src/systemd/claim-verdict.js';
 import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
@@ -133,5 +133,22 @@ describe('judgeClaims', () => {
       severity: 'error',
       reason: /the empty ExecStartPre= in .*zz\.conf:2 clears every earlier ExecStartPre=/,
     });
+  });
+});
+
+describe('unitFileMissing', () => {
+  const DROP_IN = 'etc/systemd/system/api.service.d/claim-port.conf';
+  const missing = (files: Parameters<typeof writeTree>[1]) => unitFileMissing(mergeUnit(loadUnit(writeTree(tempDir(), files), 'api.service')));
+
+  it('is true with drop-ins and no unit file (systemd loads no unit from drop-ins alone), or a drop-in it cannot read', () => {
+    expect(missing({ [DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 8000\n` })).toBe(true);
+    expect(missing({ [DROP_IN]: { fifo: true } })).toBe(true);
+    expect(missing({})).toBe(true);
+  });
+
+  it('is false with a unit file, or one it cannot read (root may), masked or not', () => {
+    expect(missing({ [UNIT]: service(), [DROP_IN]: '[Service]\n' })).toBe(false);
+    expect(missing({ 'usr/lib/systemd/system/api.service': { fifo: true }, [DROP_IN]: '[Service]\n' })).toBe(false);
+    expect(missing({ [UNIT]: { symlink: '/dev/null' } })).toBe(false);
   });
 });

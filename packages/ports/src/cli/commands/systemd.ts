@@ -74,6 +74,7 @@ import {
   SYSTEMD_DEFAULT_PATH,
   templateOf,
   UNIT_DIRS,
+  unitFileMissing,
   unitSearchPath,
   unreadMayHoldClaim,
   where,
@@ -705,6 +706,15 @@ function effectiveProblems(
     for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {
       say(`masked (${unit.file} is empty or links to /dev/null), so systemd never starts it`);
+      continue;
+    }
+    // Drop-ins (the claim drop-in this command writes, say) but no unit file: systemd loads no unit from drop-ins alone.
+    if (unitFileMissing(unit)) {
+      const [first, ...more] = unit.dropIns;
+      const dropIns = first === undefined ? '' : `, only its drop-in ${pathText(first)}${more.length > 0 ? ` (and ${more.length} more)` : ''}`;
+      say(
+        `not found: no unit file in any of systemd's ${UNIT_DIRS.length} unit directories${dropIns}, and systemd loads no unit from drop-ins alone, so nothing claims port ${effectivePort(registry, entry.service, unit)}; install the service (its package), or remove it from the registry`,
+      );
       continue;
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);

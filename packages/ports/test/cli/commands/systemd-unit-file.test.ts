@@ -1,6 +1,7 @@
 // `ports systemd --check --root` on the unit file systemd takes, in-process on
 // real trees: when it cannot be read, whether the unit claims its port cannot
 // be told, never judged from a copy further down the search path.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type TreeEntry, writeTree } from '../../../../../test-support/tree.js';
@@ -50,5 +51,27 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('svc.service: the empty ExecStartPre= in /etc/systemd/system/old-svc.service.d/zz.conf:2 clears every earlier ExecStartPre=');
+  });
+
+  it('fails a unit with drop-ins and no unit file (what `ports systemd` writes for a service not installed): systemd loads no unit from drop-ins alone', async () => {
+    const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY.replace('claim: unit', 'claim: drop-in') });
+    const registry = join(root, 'ports.yaml');
+    expect((await ports(['systemd', '--registry', registry, '--root', root])).code).toBe(0);
+    const run = await ports(['systemd', '--check', '--registry', registry, '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      "svc.service: not found: no unit file in any of systemd's 13 unit directories, only its drop-in /etc/systemd/system/svc.service.d/claim-port.conf, " +
+        'and systemd loads no unit from drop-ins alone, so nothing claims port 8000; install the service (its package), or remove it from the registry\n',
+    );
+    expect(run.stderr).toBe(`1 problem: the files match the registry, but the units systemd would load under ${root} do not claim their ports\n`);
+    // A unit file it cannot read may be there (root may read it): not "not found", and the drop-in's claim counts.
+    writeTree(root, { 'usr/lib/systemd/system/svc.service': { fifo: true } });
+    const unreadable = await ports(['systemd', '--check', '--registry', registry, '--root', root]);
+    expect(unreadable.stdout).not.toContain('not found');
+    expect(unreadable.stdout).toContain('svc.service: cannot read part of the unit: /usr/lib/systemd/system/svc.service: cannot read');
+    // Installed, it passes.
+    writeTree(root, { 'lib/systemd/system/svc.service': '[Service]\nExecStart=/usr/bin/node svc.js\n' });
+    rmSync(join(root, 'usr/lib/systemd/system/svc.service'));
+    expect(await ports(['systemd', '--check', '--registry', registry, '--root', root])).toMatchObject({ code: 0, stderr: '' });
   });
 });

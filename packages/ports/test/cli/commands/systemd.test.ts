@@ -561,7 +561,8 @@ describe('ports systemd', () => {
     // Every claim in a drop-in, so that what the printed command writes is all --check wants.
     // The registry inside the root, where --root wants it.
     const dir = checkout();
-    mkdirSync(join(dir, '-root'));
+    // The services' unit files too: systemd loads no unit from the drop-ins alone, and --check --root says so.
+    stagedRoot({}, join(dir, '-root'));
     writeFileSync(join(dir, '-root/-r.yaml'), rootRegistry.replaceAll('claim: unit', 'claim: drop-in'));
     for (const target of [['--out=-x'], ['--root=-root']]) {
       const check = ['--registry=-root/-r.yaml', 'systemd', ...target, '--check'];
