@@ -1,13 +1,16 @@
 // prometheus.yml's scrape jobs, read line by line as the file is written (no
 // YAML parser at start-up): a top-level key at the start of a line opens its
 // section, and only `scrape_configs:` holds jobs (a `targets:` under
-// `alerting:` is an Alertmanager's, not a job's); `- job_name:` starts a job,
-// and host:port strings on `targets` lines and the list items after them are
-// its targets; `files:` under `file_sd_configs:` are its file_sd files, any
-// other `*_sd_configs:` a discovery this check cannot read; the
-// `scrape_config_files:` section lists more files of jobs. A flow collection
-// that spans lines is read as one line, and a job written as a flow mapping
-// (`- {job_name: x, ...}`) is read too. A scrape config file (Prometheus
+// `alerting:` is an Alertmanager's, not a job's); a job is one item of its
+// list (a `- ` at the column of its first one, or a flow mapping with a
+// `job_name:` of its own), and every key in the item is the job's, whatever
+// their order: host:port strings on `targets` lines and the list items after
+// them are its targets, `files:` under `file_sd_configs:` its file_sd files,
+// any other `*_sd_configs:` a discovery this check cannot read, `job_name:`
+// its name, first, in the middle or last; the `scrape_config_files:` section
+// lists more files of jobs. A flow collection that spans lines is read as one
+// line, and a job written as a flow mapping (`- {static_configs: [...],
+// job_name: x}`, or an item of `scrape_configs: [{...}]`) is read too. A scrape config file (Prometheus
 // 2.43+) is read the same way. YAML's quoting is honoured throughout: what a
 // quoted scalar holds (`"a]b"`, `'it''s'`, `"x\" #y"`) is text, never a
 // bracket, comma, key or comment to the scanners.
@@ -169,6 +172,8 @@ export interface LogicalLine {
   masked?: string;
   readonly topLevel: boolean;
   readonly indent: number;
+  /** Of a block sequence entry (`- ...`, a line whose first character is a `-` before white space or its end): the column of that `-`. */
+  readonly dash?: number;
 }
 
 /** A logical line's text as the scanners read it. */
@@ -217,7 +222,16 @@ export function logicalLines(given: string): LogicalLine[] {
       last.masked = `${maskedOf(last)}${inQuote ? HIDDEN : ' '}${hidden}`;
       last.text += ` ${content}`;
     } else {
-      joined.push({ line: index + 1, text: content, ...(hidden !== content && { masked: hidden }), topLevel: !isSpaceAt(start, 0), indent: keyIndent(start) });
+      const lead = leadingSpace(start);
+      const dash = start[lead] === '-' && (lead + 1 === start.length || isSpaceAt(start, lead + 1)) ? lead : undefined;
+      joined.push({
+        line: index + 1,
+        text: content,
+        ...(hidden !== content && { masked: hidden }),
+        topLevel: !isSpaceAt(start, 0),
+        indent: keyIndent(start),
+        ...(dash !== undefined && { dash }),
+      });
       scalar = blockScalarIndent(content, start);
     }
   }
@@ -518,19 +532,82 @@ export function topLevelKey(content: string): string | undefined {
   return after === content.length || isSpaceAt(content, after) ? content.slice(quote.length, end) : undefined;
 }
 
+/** A job as it is read: its keys may come in any order in its item, so its name may come last. */
+interface JobDraft {
+  name?: string;
+  line: number;
+  readonly targets: AtLine[];
+  readonly fileSd: AtLine[];
+  readonly otherSd: AtLine[];
+  /** The discovery its next `files:` belong to. */
+  sd?: string;
+}
+
+const newDraft = (line: number): JobDraft => ({ line, targets: [], fileSd: [], otherSd: [] });
+
 /** A job's `<kind>_sd_configs:` key, its value `rest`: the discovery its next `files:` belong to, and one this check cannot read unless it is empty (`[]`). */
-function sdKey(job: ScrapeJob & { sd?: string }, name: string, rest: string, line: number): void {
+function sdKey(job: JobDraft, name: string, rest: string, line: number): void {
   job.sd = name;
   if (name !== 'file_sd_configs' && !/^\[\s*\]/.test(rest)) job.otherSd.push({ line, value: name });
 }
 
+/**
+ * For each of `keys` (keysOn's, of `masked`), the flow mapping that holds it
+ * and has a `job_name` key of its own: a job written as a flow mapping
+ * (`- {static_configs: [{targets: [a]}], job_name: x}`, or an item of
+ * `scrape_configs: [{...}, {...}]`), whose keys are that job's wherever they
+ * are in it; undefined for a key in no such mapping (a block item's). A
+ * mapping is named by where its `{` is. One pass over the line.
+ */
+function flowJobs(masked: string, keys: readonly KeyAt[]): (number | undefined)[] {
+  // Most lines have no flow mapping, or no job_name.
+  if (!masked.includes('{') || !keys.some((key) => key.name === 'job_name')) return keys.map(() => undefined);
+  const parent = new Map<number, number | undefined>(); // each bracket's enclosing one, by where they are
+  const stack: number[] = [];
+  const inside: (number | undefined)[] = []; // each key's innermost bracket
+  for (let at = 0, next = 0; next < keys.length; at++) {
+    // A key's name, `:` and the spaces after hold no bracket: the brackets open before its end are those it is in.
+    while (next < keys.length && keys[next]!.end - 1 <= at) {
+      inside.push(stack[stack.length - 1]);
+      next++;
+    }
+    const char = masked[at];
+    if (char === '[' || char === '{') {
+      parent.set(at, stack[stack.length - 1]);
+      stack.push(at);
+    } else if (char === ']' || char === '}') stack.pop();
+  }
+  // The mappings that hold a job_name of their own.
+  const named = new Set<number>();
+  for (const [index, key] of keys.entries()) {
+    const open = inside[index];
+    if (key.name === 'job_name' && open !== undefined && masked[open] === '{') named.add(open);
+  }
+  // Each bracket's innermost enclosing named mapping (itself, maybe), each bracket looked up once.
+  const owner = new Map<number, number | undefined>();
+  const ownerOf = (from: number | undefined): number | undefined => {
+    const path: number[] = [];
+    let open = from;
+    while (open !== undefined && !named.has(open) && !owner.has(open)) {
+      path.push(open);
+      open = parent.get(open);
+    }
+    const found = open === undefined || named.has(open) ? open : owner.get(open);
+    for (const each of path) owner.set(each, found);
+    return found;
+  };
+  return inside.map(ownerOf);
+}
+
 /** The scrape jobs of a prometheus.yml or a scrape config file, in file order (a name written twice: both). */
 export function readScrapeConfigs(text: string): ScrapeConfigs {
-  const jobs: ScrapeJob[] = [];
+  const drafts: JobDraft[] = [];
   const scrapeConfigFiles: AtLine[] = [];
   const sections: AtLine[] = [];
   let section: string | undefined;
-  let current: (ScrapeJob & { sd?: string }) | undefined;
+  // The scrape_configs item being read (a job: every key in its `- ` item is its own, job_name first or last).
+  let item: JobDraft | undefined;
+  let itemColumn: number | undefined; // the column of the `-` of scrape_configs' items
   let list: AtLine[] | undefined; // the block list the next `- item` lines belong to
   for (const logical of withoutLabels(logicalLines(text))) {
     const { line, text: content, topLevel } = logical;
@@ -539,43 +616,70 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     if (top !== undefined) {
       section = top;
       sections.push({ line, value: section });
-      current = undefined;
+      item = undefined;
+      itemColumn = undefined;
       list = undefined;
     }
     // A document of other top-level keys, or none seen yet (a file of one flow mapping): jobs only under scrape_configs.
     if (section !== undefined && section !== 'scrape_configs' && section !== 'scrape_config_files') continue;
+    // The first `- ` under scrape_configs starts its first item, and sets the column of the others.
+    if (section === 'scrape_configs' && top === undefined && logical.dash !== undefined && logical.dash === (itemColumn ??= logical.dash)) {
+      item = newDraft(line);
+      drafts.push(item);
+      list = undefined;
+    }
     const keys = keysOn(masked);
     if (keys.length === 0) {
-      const item = list && listItem(content, masked);
-      if (item !== undefined) list!.push({ line, value: item });
+      const entry = list && listItem(content, masked);
+      if (entry !== undefined) list!.push({ line, value: entry });
       else list = undefined;
       continue;
     }
     list = undefined;
     const valueAt = valueReader(content, masked);
+    const owners = flowJobs(masked, keys);
+    const flow = new Map<number, JobDraft>(); // the jobs written as flow mappings on this line, by where their `{` is
     let read = 0; // where the last value read ends: a key inside it (`job_name: [a, targets: x]`) is its text
-    for (const key of keys) {
+    for (const [index, key] of keys.entries()) {
       const name = key.name;
       if (key.index < read) continue;
+      const owner = owners[index];
+      let job = item;
+      if (owner !== undefined) {
+        job = flow.get(owner);
+        if (!job) {
+          flow.set(owner, (job = newDraft(line)));
+          drafts.push(job);
+        }
+      }
       if (name.endsWith('_sd_configs')) {
         // Its value is not read here: its `files:` are (a key inside it is one).
-        if (current) sdKey(current, name, content.slice(key.end), line);
+        if (job) sdKey(job, name, content.slice(key.end), line);
         continue;
       }
       const value = valueAt(key.end);
       read = value.end;
       const add = (into: AtLine[]) => {
-        into.push(...value.items.map((item) => ({ line, value: item })));
+        into.push(...value.items.map((entry) => ({ line, value: entry })));
         if (value.block) list = into;
       };
       if (name === 'scrape_config_files') add(scrapeConfigFiles);
       else if (name === 'job_name') {
-        current = { name: value.items[0] ?? '', line, targets: [], fileSd: [], otherSd: [] };
-        jobs.push(current);
-      } else if (!current) continue;
-      else if (name === 'targets') add(current.targets);
-      else if (current.sd === 'file_sd_configs') add(current.fileSd); // files:
+        // No item (a file of one flow mapping, a job_name before any `- `), or a second job_name in one: a job of its own from here.
+        if (!job || job.name !== undefined) {
+          job = newDraft(line);
+          drafts.push(job);
+          if (owner !== undefined) flow.set(owner, job);
+          else item = job;
+        }
+        job.name = value.items[0] ?? '';
+        job.line = line;
+      } else if (!job) continue;
+      else if (name === 'targets') add(job.targets);
+      else if (job.sd === 'file_sd_configs') add(job.fileSd); // files:
     }
   }
-  return { jobs: jobs.map(({ name, line, targets, fileSd, otherSd }) => ({ name, line, targets, fileSd, otherSd })), scrapeConfigFiles, sections };
+  // An item without job_name is no job Prometheus would load (it refuses the file): nothing to attribute its targets to.
+  const jobs = drafts.flatMap(({ name, line, targets, fileSd, otherSd }) => (name === undefined ? [] : [{ name, line, targets, fileSd, otherSd }]));
+  return { jobs, scrapeConfigFiles, sections };
 }

@@ -128,6 +128,90 @@ describe('prometheus.yml: only what Prometheus reads as a job', () => {
   });
 });
 
+/** promtool (Prometheus's own reading) takes the file: a test of this reader, not of a broken file. */
+function acceptedByPrometheus(text: string, extra: Record<string, string> = {}): void {
+  if (!promtool) return;
+  const dir = tempDir();
+  for (const [name, body] of Object.entries(extra)) writeFileSync(join(dir, name), body);
+  writeFileSync(join(dir, 'prometheus.yml'), text);
+  expect(execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' })).toMatch(/SUCCESS/);
+}
+
+describe('a job is its scrape_configs list item: its keys are its own, job_name first, in the middle or last', () => {
+  const NODE = { job: 'node', name: 'node_exporter', port: 9100, snippet: 'ports snippet prometheus-yml' };
+
+  it('job_name last: its targets are its own (was "has no targets")', () => {
+    const text = 'scrape_configs:\n  - static_configs:\n      - targets: [localhost:8000]\n    job_name: dsa110-api\n';
+    acceptedByPrometheus(text);
+    expect(readPrometheusYml(text, API)).toEqual([]);
+    expect(readScrapeConfigs(text).jobs).toEqual([{ name: 'dsa110-api', line: 4, targets: [{ line: 3, value: 'localhost:8000' }], fileSd: [], otherSd: [] }]);
+    // A wrong port there is its own error, at the target's line.
+    expect(readPrometheusYml(text.replace(':8000', ':8001'), API)).toEqual([
+      { line: 3, severity: 'error', message: 'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000' },
+    ]);
+  });
+
+  it('job_name after a job: the next item’s targets are not the first job’s (was "dsa110-api targets localhost:9100")', () => {
+    const text = [
+      'scrape_configs:',
+      '  - job_name: dsa110-api',
+      '    static_configs:',
+      '      - targets: [localhost:8000]',
+      '  - static_configs:',
+      '      - targets: [localhost:9100]',
+      '    file_sd_configs:',
+      '      - files: [node.json]',
+      '    job_name: node',
+      '',
+    ].join('\n');
+    acceptedByPrometheus(text, { 'node.json': '[{"targets": ["localhost:9100"]}]\n' });
+    expect(
+      readPrometheusYml(text, [...API, NODE], () => ({ files: [{ path: '/etc/prometheus/node.json', text: '[{"targets": ["localhost:9100"]}]\n' }] })),
+    ).toEqual([]);
+    expect(readScrapeConfigs(text).jobs.map(({ name, line, targets, fileSd }) => ({ name, line, targets, fileSd }))).toEqual([
+      { name: 'dsa110-api', line: 2, targets: [{ line: 4, value: 'localhost:8000' }], fileSd: [] },
+      { name: 'node', line: 9, targets: [{ line: 6, value: 'localhost:9100' }], fileSd: [{ line: 8, value: 'node.json' }] },
+    ]);
+  });
+
+  it('job_name in the middle, an indentless list of items, and an item with no job_name (its targets are nobody’s)', () => {
+    const text = [
+      'scrape_configs:',
+      '- scrape_interval: 5s',
+      '  job_name: dsa110-api',
+      '  static_configs:',
+      '  - targets:',
+      '    - localhost:8000',
+      '- static_configs:',
+      '  - targets: [localhost:9999]',
+      '',
+    ].join('\n');
+    expect(readScrapeConfigs(text).jobs).toEqual([{ name: 'dsa110-api', line: 3, targets: [{ line: 6, value: 'localhost:8000' }], fileSd: [], otherSd: [] }]);
+    expect(readPrometheusYml(text, API)).toEqual([]);
+  });
+
+  it('flow items: a job written as a flow mapping, and scrape_configs as a flow sequence, with job_name last', () => {
+    const items = [
+      'scrape_configs:',
+      '  - {static_configs: [{targets: [localhost:8000]}], job_name: dsa110-api}',
+      '  - {static_configs: [{targets: [localhost:9100]}], dns_sd_configs: [{names: [x.example]}], job_name: node}',
+      '',
+    ].join('\n');
+    acceptedByPrometheus(items);
+    const sequence =
+      "scrape_configs: [{static_configs: [{targets: ['localhost:8000']}], job_name: dsa110-api}, {static_configs: [{targets: [localhost:9100]}], job_name: node}]\n";
+    acceptedByPrometheus(sequence);
+    for (const text of [items, sequence]) {
+      expect(readPrometheusYml(text, [...API, NODE])).toEqual([]);
+      expect(readScrapeConfigs(text).jobs.map((job) => [job.name, job.targets.map((target) => target.value)])).toEqual([
+        ['dsa110-api', ['localhost:8000']],
+        ['node', ['localhost:9100']],
+      ]);
+    }
+    expect(readScrapeConfigs(items).jobs.map((job) => job.otherSd.map((sd) => sd.value))).toEqual([[], ['dns_sd_configs']]);
+  });
+});
+
 describe('YAML quoting: what a quoted scalar holds is text', () => {
   /** prometheus.yml with `node` (whose lines are `nodeLines`) before dsa110-api (`apiLines`), each line given indented under its job. */
   const yml = (nodeLines: readonly string[], apiLines: readonly string[] = ["static_configs: [{targets: ['localhost:8000']}]"]) =>
@@ -139,15 +223,6 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
       ...apiLines.map((line) => `    ${line}`),
       '',
     ].join('\n');
-
-  /** promtool (Prometheus's own reading) takes the file: a test of this reader, not of a broken file. */
-  function acceptedByPrometheus(text: string, extra: Record<string, string> = {}): void {
-    if (!promtool) return;
-    const dir = tempDir();
-    for (const [name, body] of Object.entries(extra)) writeFileSync(join(dir, name), body);
-    writeFileSync(join(dir, 'prometheus.yml'), text);
-    expect(execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' })).toMatch(/SUCCESS/);
-  }
 
   it('a ] inside a quoted item does not close the flow sequence (an IPv6 target, "a]b")', () => {
     const ipv6 = yml([], [`static_configs: [{targets: ["localhost:8000", "[::1]:8000", '[::1]:8000']}]`]);
