@@ -2,7 +2,7 @@
 // this machine on the upstream's port, and the upstream's metrics location
 // restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
-import { escapeText } from '@dsa110/ports';
+import { escapeText, quoteValue } from '@dsa110/ports';
 import { isLoopback } from '../../address.js';
 import type { Finding } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
@@ -265,19 +265,52 @@ const PASSES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   scgi_pass: { '': 0 },
 };
 
-/** Where a pass directive sends requests: a host and its port (undefined: none written and no default), `variable`, or undefined (a UNIX socket, a scheme nginx refuses). */
-function passTarget(directive: string, value: string): { host: string; port: number | undefined } | 'variable' | undefined {
+/**
+ * A host and port as nginx reads an address (ngx_parse_inet_url): an IPv6
+ * address in brackets, then maybe `:port`; else a host, and a port after its
+ * first `:`. A port nginx refuses (not digits alone, 0, over 65535, empty:
+ * `8000x`, `+8001`, `8000\e`; nginx -t: "invalid port in upstream") is
+ * `badPort`, as written; undefined for an address nginx refuses otherwise.
+ */
+function nginxAddress(authority: string): { host: string; port?: number } | { host: string; badPort: string } | undefined {
+  let host = authority;
+  let port: string | undefined;
+  if (authority.startsWith('[')) {
+    const close = authority.indexOf(']');
+    if (close < 0 || (close + 1 < authority.length && authority[close + 1] !== ':')) return undefined;
+    host = authority.slice(0, close + 1);
+    if (close + 1 < authority.length) port = authority.slice(close + 2);
+  } else {
+    const colon = authority.indexOf(':');
+    if (colon >= 0) [host, port] = [authority.slice(0, colon), authority.slice(colon + 1)];
+  }
+  if (port === undefined) return { host };
+  return /^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? { host, port: Number(port) } : { host, badPort: port };
+}
+
+/** Why nginx refuses a port (nginxAddress's badPort), and what to write instead, for a message after the value. */
+function badPortText(port: string, fix: string): string {
+  const what = port === '' ? 'no port after the colon' : `${quoteValue(port, 200)} is not a port`;
+  return `${what} nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; ${fix}`;
+}
+
+/**
+ * Where a pass directive sends requests: a host and its port (undefined: none
+ * written and no default), the port written when nginx refuses it
+ * (`badPort`), `variable`, or undefined (a UNIX socket, a scheme nginx refuses).
+ */
+function passTarget(directive: string, value: string): { host: string; port: number | undefined } | { host: string; badPort: string } | 'variable' | undefined {
   const schemes = PASSES[directive]!;
   const scheme = /^([a-zA-Z]+):\/\//.exec(value);
   // nginx compares the scheme case-insensitively (HTTP://h proxies like http://h).
   const name = scheme ? scheme[1]!.toLowerCase() : '';
   if (!(name in schemes) || (!scheme && value.startsWith('unix:'))) return undefined;
-  const authority = value.slice(scheme ? scheme[0].length : 0).split('/')[0]!;
+  // The address ends at the URI's `/` or the arguments' `?`, as nginx reads it.
+  const authority = value.slice(scheme ? scheme[0].length : 0).split(/[/?]/)[0]!;
   if (authority.includes('$')) return 'variable';
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(authority);
-  if (!match) return undefined;
-  const fallback = schemes[name]! || undefined;
-  return { host: match[1]!, port: match[2] !== undefined ? Number(match[2]) : fallback };
+  const address = nginxAddress(authority);
+  if (!address || 'badPort' in address) return address;
+  return { host: address.host, port: address.port ?? (schemes[name]! || undefined) };
 }
 
 /**
@@ -349,6 +382,13 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     if (target === 'variable')
       return [{ ...place(pass), severity: 'unknown', message: `${directive} ${shown(value)}: set from a variable, which this check does not follow` }];
     if (target === undefined) return [];
+    if ('badPort' in target) {
+      // What it means to say: this machine on the upstream's port, or, to another host, some port.
+      const fix = reachesThisHost(target.host)
+        ? `write ${directive} ${shown(value.replace(`${target.host}:${target.badPort}`, `${target.host}:${wanted.port}`))}; (${wanted.name}'s port)`
+        : 'write the port the server listens on';
+      return [{ ...place(pass), severity: 'warning', message: `${directive} ${shown(value)}: ${badPortText(target.badPort, fix)}` }];
+    }
     const upstream = upstreams.get(target.host.toLowerCase());
     if (upstream) return upstream.servers.flatMap((server) => checkUpstreamServer(server, upstream, pass, expect));
     if (!reachesThisHost(target.host) || target.port === undefined || target.port === wanted.port) return [];
@@ -356,12 +396,17 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
   });
 }
 
-/** Where an upstream block's `server` sends requests, when that is this machine: its port (80 when none is written); undefined for a UNIX socket or another host. */
-function serverPortHere(address: string): number | undefined {
+/**
+ * Where an upstream block's `server` sends requests, when that is this
+ * machine: its port (80 when none is written); the port written when nginx
+ * refuses it (`badPort`, whatever the host); undefined for a UNIX socket or another host.
+ */
+function serverPortHere(address: string): number | { badPort: string; here: boolean } | undefined {
   if (address.startsWith('unix:')) return undefined;
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(address);
-  if (!match || !reachesThisHost(match[1]!)) return undefined;
-  return match[2] !== undefined ? Number(match[2]) : 80;
+  const parsed = nginxAddress(address);
+  if (parsed && 'badPort' in parsed) return { badPort: parsed.badPort, here: reachesThisHost(parsed.host) };
+  if (!parsed || !reachesThisHost(parsed.host)) return undefined;
+  return parsed.port ?? 80;
 }
 
 function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: SiteStatement, expect: NginxExpectations): Finding[] {
@@ -369,6 +414,18 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
   const port = serverPortHere(address);
   if (port === undefined || port === expect.upstream.port) return [];
   const via = `${pass.words[0]} ${shown(pass.words[1]!)} at ${lineWords(pass, server)}`;
+  if (typeof port === 'object') {
+    const fix = port.here
+      ? `write server ${shown(address.slice(0, address.length - port.badPort.length))}${expect.upstream.port}; (${expect.upstream.name}'s port)`
+      : 'write the port the server listens on';
+    return [
+      {
+        ...place(server),
+        severity: 'warning',
+        message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}): ${badPortText(port.badPort, fix)}`,
+      },
+    ];
+  }
   return [
     {
       ...place(server),
@@ -393,7 +450,8 @@ function passesToUpstream(upstreams: ReadonlyMap<string, Upstream>, expect: Ngin
     const [directive, value] = pass.words;
     if (directive === undefined || value === undefined || !(directive in PASSES)) return false;
     const target = passTarget(directive, value);
-    if (target === undefined || target === 'variable') return false;
+    // A port nginx refuses: it does not start, and passes nothing.
+    if (target === undefined || target === 'variable' || 'badPort' in target) return false;
     const upstream = upstreams.get(target.host.toLowerCase());
     if (!upstream) return reachesThisHost(target.host) && target.port === port;
     if (!blocks.has(upstream))

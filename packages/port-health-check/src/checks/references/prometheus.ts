@@ -6,6 +6,7 @@
 // `scrape_config_files:`, and a job's file_sd target files. A job whose
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
+import { escapeText, quoteValue } from '@dsa110/ports';
 import { type Finding, isLoopbackHost, portOfAddress } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
@@ -240,18 +241,52 @@ function lastArgs(text: string): { line: number; value: string } | undefined {
   return found;
 }
 
-export function readPrometheusArgs(text: string, expect: { name: string; port: number }): Finding[] {
+/**
+ * A --web.listen-address value as Prometheus listens on it (Go's net.Listen:
+ * net.SplitHostPort, then the port, then the host): its port, or why it
+ * cannot listen there (it exits at start). The host may be empty, an IP
+ * address (IPv6 in brackets) or a host name; a byte no name holds (an escape
+ * character, a space) is none. A port of digits up to 65535 is read; one out
+ * of range, or of other characters (`9090x`; Go would look it up as a service
+ * name), is not a port this check reads.
+ */
+function listenAddress(value: string): { port: number | undefined } | { problem: string } {
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) return { problem: 'no port (host:port, or :port)' };
+  let host = value.slice(0, colon);
+  if (value.startsWith('[')) {
+    if (value.indexOf(']') !== colon - 1) return { problem: 'an IPv6 address in brackets must be followed by :port' };
+    host = value.slice(1, colon - 1);
+    if (!/^[0-9a-fA-F:.]+(?:%[\w.-]+)?$/.test(host)) return { problem: `${quoteValue(host, 200)} is not an IPv6 address` };
+  } else if (host.includes(':')) return { problem: 'too many colons (write an IPv6 address in brackets, [::1]:port)' };
+  else if (!/^[\w.-]*$/.test(host)) return { problem: `its host ${quoteValue(host, 200)} is no address or host name` };
+  const port = value.slice(colon + 1);
+  // An empty port, or 0: Go listens on a port of the kernel's choosing, which is no port of the registry's.
+  if (port === '') return { port: undefined };
+  if (!/^\d+$/.test(port) || Number(port) > 65535) return { problem: `${quoteValue(port, 200)} is not a port (1 to 65535)` };
+  return { port: Number(port) };
+}
+
+export function readPrometheusArgs(text: string, expect: { name: string; port: number; snippet?: string }): Finding[] {
   const findings: Finding[] = [];
   let seen = false;
   const args = lastArgs(text);
   for (const match of args?.value.includes('--web.listen-address') ? args.value.matchAll(/--web\.listen-address(?:=|\s+)['"]?([^\s'"]+)/g) : []) {
     seen = true;
-    const port = portOfAddress(match[1]!);
-    if (port !== expect.port)
+    const value = match[1]!;
+    const address = listenAddress(value);
+    if ('problem' in address) {
+      const fix = expect.snippet !== undefined ? `write the ARGS line \`${expect.snippet}\` prints` : `write --web.listen-address=HOST:${expect.port}`;
+      findings.push({
+        line: args!.line,
+        severity: 'warning',
+        message: `--web.listen-address=${escapeText(value, 200)}: ${address.problem}, so Prometheus cannot listen there and exits at start; ${fix}`,
+      });
+    } else if (address.port !== expect.port)
       findings.push({
         line: args!.line,
         severity: 'error',
-        message: `--web.listen-address=${match[1]}, but the registry says ${expect.name} uses port ${expect.port}`,
+        message: `--web.listen-address=${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}`,
       });
   }
   if (!seen && expect.port !== PROMETHEUS_DEFAULT_PORT) {

@@ -2,7 +2,7 @@
 // words of megabytes, access rules and locations that look restricted but are
 // not as nginx reads them, proxy targets written the ways nginx accepts.
 // Pure: the included files are given as gather() would have read them.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -861,6 +861,57 @@ describe('proxy targets', () => {
     expect(problems('server { listen 80; location /metrics { allow 127.0.0.1; deny all; } }')).toEqual([
       `${SELF}:0: warning: no proxy_pass to FastAPI (port 8000): nginx passes nothing to it; add location /api/ { proxy_pass http://127.0.0.1:8000; } (ports snippet nginx-site)`,
     ]);
+  });
+});
+
+describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
+  /** What `nginx -t` says of the server `body` (the site's text) in a whole configuration: undefined when it takes it. */
+  function nginxRefuses(body: string): string | undefined {
+    if (!NGINX) return undefined;
+    const dir = tempDir();
+    writeTree(dir, {
+      'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off; upstream app { server 127.0.0.1:8000; }\n${body}\n}\n`,
+    });
+    const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
+    return run.status === 0 ? undefined : run.stderr;
+  }
+
+  it('is a warning naming the line, the value escaped, and what to write; never "agrees with the registry"', () => {
+    const warning = (pass: string, port: string, fix: string) =>
+      `${SELF}:5: warning: ${pass}: ${port} nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; ${fix}`;
+    for (const [pass, port, fix] of [
+      ['proxy_pass http://127.0.0.1:8000x/', '"8000x" is not a port', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"],
+      ['proxy_pass http://127.0.0.1:+8001/', '"+8001" is not a port', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"],
+      ['proxy_pass http://localhost:0', '"0" is not a port', "write proxy_pass http://localhost:8000; (FastAPI's port)"],
+      ['proxy_pass http://127.0.0.1:70000', '"70000" is not a port', "write proxy_pass http://127.0.0.1:8000; (FastAPI's port)"],
+      ['proxy_pass http://127.0.0.1:/', 'no port after the colon', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"],
+      ['proxy_pass http://[::1]:80x', '"80x" is not a port', "write proxy_pass http://[::1]:8000; (FastAPI's port)"],
+      ['grpc_pass 127.0.0.1:8000x', '"8000x" is not a port', "write grpc_pass 127.0.0.1:8000; (FastAPI's port)"],
+      ['proxy_pass http://10.1.2.3:90x', '"90x" is not a port', 'write the port the server listens on'],
+    ] as const) {
+      const body = site(`location /x/ { ${pass}; }`);
+      expect(problems(body), pass).toEqual([warning(pass, port, fix)]);
+      if (NGINX) expect(nginxRefuses(body), pass).toContain('invalid port in upstream');
+    }
+    // A port followed by an escape character: the value is printed escaped, never the raw byte.
+    const escaped = problems(site('location /x/ { proxy_pass http://127.0.0.1:8000\x1b[31m/; }'));
+    expect(escaped).toEqual([
+      warning('proxy_pass http://127.0.0.1:8000\\e[31m/', '"8000\\e[31m" is not a port', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"),
+    ]);
+    expect(JSON.stringify(escaped)).not.toContain('\x1b');
+    // What nginx takes passes: arguments after the port, the scheme's default port.
+    for (const pass of ['proxy_pass http://127.0.0.1:8000?x=1', 'proxy_pass http://127.0.0.1:8000/api/']) {
+      expect(problems(site(`location /x/ { ${pass}; }`)), pass).toEqual([]);
+      expect(nginxRefuses(site(`location /x/ { ${pass}; }`)), pass).toBeUndefined();
+    }
+  });
+
+  it('so is a server of a named upstream block, however the pass names the block', () => {
+    const body = site('location /x/ { proxy_pass http://bad; }').replace('server {', 'upstream bad { server 127.0.0.1:8000x; }\nserver {');
+    expect(problems(body)).toEqual([
+      `${SELF}:1: warning: server 127.0.0.1:8000x in upstream bad (proxy_pass http://bad at line 6): "8000x" is not a port nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; write server 127.0.0.1:8000; (FastAPI's port)`,
+    ]);
+    if (NGINX) expect(nginxRefuses(body)).toContain('invalid port in upstream');
   });
 });
 

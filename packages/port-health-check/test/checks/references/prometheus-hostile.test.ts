@@ -322,6 +322,35 @@ describe('/etc/default/prometheus', () => {
     ]);
   });
 
+  it('a listen address Prometheus cannot listen on (it exits at start) is a warning naming the line, the value escaped, and what to write', () => {
+    const SNIPPET = { ...expect9090, snippet: 'ports snippet prometheus-args' };
+    const warning = (value: string, why: string) => ({
+      line: 1,
+      severity: 'warning',
+      message: `--web.listen-address=${value}: ${why}, so Prometheus cannot listen there and exits at start; write the ARGS line \`ports snippet prometheus-args\` prints`,
+    });
+    for (const [value, shown, why] of [
+      ['\x1b[31m0.0.0.0:9090', '\\e[31m0.0.0.0:9090', 'its host "\\e[31m0.0.0.0" is no address or host name'],
+      ['0.0.0.0:9090\x1b[0m', '0.0.0.0:9090\\e[0m', '"9090\\e[0m" is not a port (1 to 65535)'],
+      ['0.0.0.0:9090x', '0.0.0.0:9090x', '"9090x" is not a port (1 to 65535)'],
+      ['0.0.0.0:+9090', '0.0.0.0:+9090', '"+9090" is not a port (1 to 65535)'],
+      ['127.0.0.1:90900', '127.0.0.1:90900', '"90900" is not a port (1 to 65535)'],
+      ['9090', '9090', 'no port (host:port, or :port)'],
+      ['::1:9090', '::1:9090', 'too many colons (write an IPv6 address in brackets, [::1]:port)'],
+      ['[::1]9090', '[::1]9090', 'an IPv6 address in brackets must be followed by :port'],
+    ] as const) {
+      const text = `ARGS="--web.listen-address=${value}"\n`;
+      expect(readPrometheusArgs(text, SNIPPET), shown).toEqual([warning(shown, why)]);
+      expect(JSON.stringify(readPrometheusArgs(text, SNIPPET))).not.toContain('\x1b');
+    }
+    // Without the command (the function called alone), the flag to write.
+    expect(readPrometheusArgs('ARGS="--web.listen-address=:9090x"\n', expect9090)[0]!.message).toMatch(/; write --web\.listen-address=HOST:9090$/);
+    // What Prometheus listens on is read as before: any host, IPv6 in brackets, a name.
+    for (const value of [':9090', '0.0.0.0:9090', '[::1]:9090', '[fe80::1%eth0]:9090', 'localhost:9090', 'prom_1.example:9090']) {
+      expect(readPrometheusArgs(`ARGS="--web.listen-address=${value}"\n`, SNIPPET), value).toEqual([]);
+    }
+  });
+
   it('reads an ARGS value continued with a backslash', () => {
     expect(readPrometheusArgs('ARGS="--storage.tsdb.retention.time=15d \\\n  --web.listen-address=:9091"\n', expect9090)).toEqual([
       { line: 1, severity: 'error', message: '--web.listen-address=:9091, but the registry says Prometheus uses port 9090' },
