@@ -328,6 +328,8 @@ describe('port-health-check (built bin)', () => {
     }
     const blank = await run(['--quiet'], { DSA110_PORTS_FILE: ' ' });
     expect(blank.stdout).toBe('error: [registry] " ": cannot read the registry (from $DSA110_PORTS_FILE): no such file; fix or unset DSA110_PORTS_FILE\n');
+    // The summary names it as the error line does, quoted: not `(0 services,  , 6 ms)`.
+    expect((await run([], { DSA110_PORTS_FILE: ' ' })).stdout).toMatch(/ \(0 services, " ", \d+ ms\): exit 1\n$/);
     const stdin = await run(['--registry', '-', '--quiet']);
     expect(stdin.stdout).toBe(
       'error: [registry] -: cannot read the registry (from --registry): "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")\n',

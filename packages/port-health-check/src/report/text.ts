@@ -2,7 +2,7 @@
 // problems grouped by severity, then one summary line. `quiet` prints the
 // problems alone (nothing at all when every check passed, so cron sends no
 // mail). Colour only when asked (the CLI asks on a TTY without NO_COLOR).
-import { escapeText, oneLine, optionsArgument, quoteValue } from '@dsa110/ports';
+import { escapeText, oneLine, optionsArgument, pathText, quoteValue } from '@dsa110/ports';
 import { reportArgument } from './argument.js';
 import { EXIT } from '../exit-code.js';
 import { plural } from '../label.js';
@@ -128,7 +128,8 @@ export function summary(report: HealthReport, paint: (severity: Severity, text: 
     `${counts.info} info`,
     `${counts.ok} passed`,
   ];
-  // The registry path and the root come from the command line: escaped, so the summary stays one line.
-  const scope = `${plural(report.services.length, 'service')}, ${escapeText(report.registry)}${report.root === '/' ? '' : `, root ${escapeText(report.root)}`}, ${Math.round(report.durationMs)} ms`;
+  // The registry path and the root come from the command line: escaped, so the summary stays one line, and quoted as the
+  // error lines quote them when they would not be seen for what they are (`DSA110_PORTS_FILE=' '`: `" "`, not a blank).
+  const scope = `${plural(report.services.length, 'service')}, ${pathText(report.registry)}${report.root === '/' ? '' : `, root ${pathText(report.root)}`}, ${Math.round(report.durationMs)} ms`;
   return `port-health-check: ${parts.join(', ')} (${scope}): exit ${report.exitCode}`;
 }

@@ -48,6 +48,19 @@ describe('text report', () => {
     expect(text).not.toContain('\x1b');
   });
 
+  it('quotes a registry path or root on the summary line as the error line does, when it would not be seen for what it is (blank, a space at an end)', async () => {
+    const { root, registryPath } = await scenario({ broken: true });
+    const report = await checkPorts({ registry: registryPath, root });
+    const summary = (registry: string, at: string) =>
+      renderText({ ...report, registry, root: at })
+        .split('\n')
+        .at(-2);
+    // DSA110_PORTS_FILE=' ': the error line says `" "`; the summary said `(0 services,  , 6 ms)`.
+    expect(summary(' ', '/')).toMatch(/ \(3 services, " ", \d+ ms\): exit 1$/);
+    expect(summary('', '/srv/root ')).toMatch(/ \(3 services, "", root "\/srv\/root ", \d+ ms\): exit 1$/);
+    expect(summary('ports.yaml (bundled)', '/')).toMatch(/ \(3 services, ports\.yaml \(bundled\), \d+ ms\): exit 1$/);
+  });
+
   it('colours only when asked', async () => {
     const { root, registryPath } = await scenario({ broken: true });
     expect(renderText(await checkPorts({ registry: registryPath, root }), { color: true })).toContain('\x1b[31merror\x1b[0m');
