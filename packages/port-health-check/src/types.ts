@@ -56,7 +56,11 @@ export interface CheckResult {
   readonly reason: string;
   readonly service?: string;
   readonly port?: number;
-  /** Where the finding comes from, e.g. `/etc/systemd/system/redis-server.service.d/claim-port.conf:2`. */
+  /**
+   * Where the finding comes from, as written (not escaped): `FILE:LINE`, e.g.
+   * `/etc/systemd/system/redis-server.service.d/claim-port.conf:2`; `FILE:LINE:COL` for a registry problem
+   * (`ports.yaml:8:5`); the file alone for the file as a whole.
+   */
   readonly file?: string;
   /** Processes involved (holders of the port), when the check is about them. */
   readonly processes?: readonly ProcessFacts[];

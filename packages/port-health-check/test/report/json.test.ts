@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPorts } from '../../src/index.js';
 import { JSON_SCHEMA_ID, renderJson } from '../../src/report/json.js';
 import { renderText } from '../../src/report/text.js';
+import { tempDir } from '../helpers.js';
 import { scenario } from '../scenario.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -55,6 +58,20 @@ describe('json report', () => {
     });
     expect(document.checks).toContainEqual(expect.objectContaining({ check: 'access', severity: 'error', service: 'redis', port: redis!.port, file: null }));
     expect(new Date(document.generatedAt).getTime()).toBe(report.startedAt.getTime());
+  });
+
+  it("gives a registry problem's place as its file: FILE:LINE:COL, as its reason starts; the file alone when it cannot be read", async () => {
+    const dir = tempDir();
+    const path = join(dir, 'dup.yaml');
+    writeFileSync(path, 'version: 1\nservices:\n  - id: api\n    port: 99999\n');
+    const checks = (report: Awaited<ReturnType<typeof checkPorts>>) => JSON.parse(renderJson(report)).checks;
+    const invalid: { file: string; reason: string }[] = checks(await checkPorts({ registry: path, root: dir }));
+    expect(invalid.map((check) => check.file)).toEqual([`${path}:3:5`, `${path}:4:11`]);
+    for (const check of invalid) expect(check.reason.startsWith(`${check.file}: `), check.reason).toBe(true);
+    const absent = join(dir, 'absent.yaml');
+    expect(checks(await checkPorts({ registry: absent, root: dir }))).toEqual([
+      expect.objectContaining({ check: 'registry', severity: 'error', file: absent, reason: expect.stringMatching(/: no such file; check the path$/) }),
+    ]);
   });
 
   it('is well-formed Unicode (I-JSON): a byte that is not UTF-8 in a holder is U+FFFD there, and \\xff in the reason', async () => {
