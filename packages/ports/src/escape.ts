@@ -24,10 +24,12 @@ export const MAX_QUOTED = 200;
 // Printable text, emoji included, is left alone.
 // Noncharacters too: the schema refuses them, and the error that says so must show where the one is.
 const UNSAFE = new RegExp(`[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LONE_SURROGATE}`, 'g');
-const UNSAFE_OR_BACKSLASH = new RegExp(
-  `[\\\\\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}${LOOKALIKES}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LOOKALIKE_PAIRS}|${LONE_SURROGATE}`,
-  'g',
-);
+/**
+ * What escapeText shows escaped, the backslash aside (one character, or a pair of UTF-16
+ * units), as a regular expression's source: printedShellWord (shell-word.ts) escapes the same.
+ */
+export const ESCAPED_SOURCE = `[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}${LOOKALIKES}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LOOKALIKE_PAIRS}|${LONE_SURROGATE}`;
+const UNSAFE_OR_BACKSLASH = new RegExp(`\\\\|${ESCAPED_SOURCE}`, 'g');
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e', '\\': '\\\\' };
 

@@ -2,16 +2,7 @@
 // when the shell leaves it so, else in single quotes (`foo\x2dbar.service`
 // would lose its backslash, `my dir` would be two words).
 import { stringArgument } from './arguments.js';
-import {
-  CONTROLS_BUT_NEWLINE,
-  INVISIBLE,
-  INVISIBLE_PAIRS,
-  LONE_SURROGATE,
-  LOOKALIKE_PAIRS,
-  LOOKALIKES,
-  NONCHARACTER_PAIRS,
-  NONCHARACTERS,
-} from './characters.js';
+import { ESCAPED_SOURCE } from './escape.js';
 
 /** `word` as a POSIX shell reads it back unchanged. */
 export function shellWord(word: string): string {
@@ -27,9 +18,7 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\
  * the backslash aside. Any other character, printable non-ASCII included, is
  * printed as it is: bash passes it on as its bytes in any locale.
  */
-const ESCAPED = new RegExp(
-  `[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}${LOOKALIKES}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LOOKALIKE_PAIRS}|${LONE_SURROGATE}`,
-);
+const ESCAPED = new RegExp(ESCAPED_SOURCE);
 
 /** `\xNN` for each of `bytes`. */
 const hexBytes = (bytes: Uint8Array) => Array.from(bytes, (byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('');
