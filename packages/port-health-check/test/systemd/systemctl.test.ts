@@ -47,6 +47,9 @@ describe('systemctl show', () => {
     const claim = (port: number) => `[Service]\nExecStartPre=+/usr/local/bin/claim-port ${port}\n`;
     const root = writeTree(tempDir(), {
       'usr/local/bin/claim-port': EXECUTABLE,
+      // The packages' unit files, which the drop-ins extend (drop-ins alone are no unit: checks/systemd.ts).
+      'lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+      'lib/systemd/system/prometheus.service': '[Service]\nExecStart=/usr/bin/prometheus\n',
       'etc/systemd/system/redis-server.service.d/claim-port.conf': claim(6379),
       'etc/systemd/system/dsa110-api.service': claim(8000),
       'etc/systemd/system/prometheus.service.d/claim-port.conf': claim(9090),
