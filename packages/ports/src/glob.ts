@@ -10,6 +10,13 @@ const STAR = null;
 type Token = string | typeof STAR;
 
 /**
+ * A glob whose `[...]` sets are each closed, as bracket() below reads them: `[`, maybe `!` or `^`,
+ * maybe a `]` (one of the set), more, then `]`. A pattern, so that the schema (and schema.json,
+ * which a pattern is all it can say) refuses an unclosed `[` as globProblem does.
+ */
+export const CLOSED_SETS = /^(?:[^[]|\[[!^]?\]?[^\]]*\])*$/;
+
+/**
  * Why `glob` is not a well-formed glob, or undefined: a `[` that no `]` closes
  * (to mean the character itself, write `[[]`), or a range whose ends are in
  * the wrong order (`[9-0]`). A protected pattern that silently matched

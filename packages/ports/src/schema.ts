@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_BEYOND_BMP, LONE_SURROGATE, NONCHARACTERS, NONCHARACTERS_BEYOND_BMP } from './characters.js';
 import { configKinds } from './config-kinds.js';
-import { globProblem } from './glob.js';
+import { CLOSED_SETS, globProblem } from './glob.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
   MAX_CLAIM_TIMEOUT_SECONDS,
@@ -166,9 +166,6 @@ const filePath = z
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)
   .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
-
-/** A glob's `[...]` sets each closed, as glob.ts reads them: `[`, maybe `!` or `^`, maybe a `]` (one of the set), more, then `]`. */
-const CLOSED_SETS = /^(?:[^[]|\[[!^]?\]?[^\]]*\])*$/;
 
 const processPattern = z
   .string()
