@@ -13,6 +13,7 @@
 import { getSystemErrorName } from 'node:util';
 import { describeArgument, portArgument, transportArgument } from '../arguments.js';
 import { nodeBinding } from '../node-binding.js';
+import { addressBits } from './ip.js';
 import type { Transport } from './port-sockets.js';
 
 export interface BindCheck {
@@ -120,29 +121,11 @@ function bindSync(fn: string, port: number, transport: Transport): BindCheck | u
   return result(v4, v4 === undefined ? attempt(6) : undefined);
 }
 
-/** An IPv4 address's dotted quad, as inet_pton reads it (no leading zeros). */
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
-/**
- * Whether `text` is an IP address libuv binds: a dotted quad, or IPv6 text
- * (`::1`, `fe80::1%eth0`, `::ffff:1.2.3.4`). Without node:net, whose isIP
- * would cost every claim 2-3 ms to load.
- */
+/** Whether `text` is an IP address libuv binds: IPv4, or IPv6 with maybe a zone (`fe80::1%eth0`: an interface name or index). */
 function isIpAddress(text: string): boolean {
-  if (!text.includes(':')) return IPV4.test(text);
   const percent = text.indexOf('%');
-  if (percent >= 0 && !/^[^%/\s]+$/.test(text.slice(percent + 1))) return false; // the zone: an interface name or index
-  let body = percent >= 0 ? text.slice(0, percent) : text;
-  const last = body.lastIndexOf(':');
-  if (body.slice(last + 1).includes('.')) {
-    if (!IPV4.test(body.slice(last + 1))) return false;
-    body = `${body.slice(0, last + 1)}0:0`; // its two groups
-  }
-  const halves = body.split('::');
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
-  if (!groups.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
-  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+  if (percent < 0) return addressBits(text) !== undefined;
+  return /^[^%/\s]+$/.test(text.slice(percent + 1)) && addressBits(text.slice(0, percent))?.family === 6;
 }
 
 /**

@@ -2,6 +2,7 @@
 // /proc/net/tcp{,6}, which processes hold them (one /proc/*/fd scan), and
 // process details; lsof as the fallback where there is no /proc.
 export { decodeIPv4, decodeIPv6, compressIPv6, isWildcard, formatEndpoint, normalizeAddress } from './address.js';
+export { addressBits, type AddressBits } from './ip.js';
 export {
   parseProcNetTcp,
   readListenSockets,

@@ -1,8 +1,8 @@
 // The address arithmetic, held against Node's own parser (node:net, which the
-// health check does not load at start-up).
+// bins do not load at start-up).
 import { BlockList, isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { addressBits } from '../../src/firewall/ip.js';
+import { addressBits } from '../../src/system/ip.js';
 
 describe('addressBits', () => {
   it('reads IPv4 and IPv6 (compressed, full, with an embedded IPv4) as Node does, and refuses what Node refuses', () => {
