@@ -43,15 +43,46 @@ export function findSetting(text: string, key: string, section?: string): { valu
  * `[server]` (what `ports snippet grafana-ini` writes), and
  * `GF_SERVER_HTTP_PORT` in its environment wins over the file.
  */
-const INI_FILES: Readonly<Record<string, { section: string; envPrefix: string }>> = { 'grafana.ini': { section: 'server', envPrefix: 'GF_' } };
+const INI_FILES: Readonly<Record<string, { section: string; envPrefix: string; portSyntax: PortSyntax }>> = {
+  'grafana.ini': { section: 'server', envPrefix: 'GF_', portSyntax: 'go' },
+};
 
-export function configKey(service: Service): { file: string; key: string; section?: string; envOverride?: string } | undefined {
+/**
+ * How the program reads its port key: `exact`, the registry's digits only (the
+ * default: Redis refuses `port 06379`, and an unknown program may too); `go`,
+ * as Go's net package reads a port (Grafana hands http_port to net.Listen).
+ */
+type PortSyntax = 'exact' | 'go';
+
+/**
+ * Pure: the port Go's net package reads from `value` (its parsePort): decimal
+ * digits, with leading zeros and a `+` allowed, so Grafana given
+ * `http_port = 03030` listens on 3030; undefined for anything else (Go looks a
+ * name up in /etc/services, and refuses a port above 65535).
+ */
+export function goPort(value: string): number | undefined {
+  if (!/^\+?[0-9]+$/.test(value)) return undefined;
+  const port = Number(value);
+  return port <= 65535 ? port : undefined;
+}
+
+/** Pure: how a value the program reads as `port` but written otherwise (`03030`) is read, for the report; '' for the port's own digits. */
+function readAs(value: string, port: number, service: Service): string {
+  return value === String(port) ? '' : `, which ${service.name} reads as port ${port}`;
+}
+
+/** Pure: whether the program reads `value` as `port`. */
+function setsPort(value: string, port: number, syntax: PortSyntax): boolean {
+  return value === String(port) || (syntax === 'go' && goPort(value) === port);
+}
+
+export function configKey(service: Service): { file: string; key: string; section?: string; envOverride?: string; portSyntax: PortSyntax } | undefined {
   const by = service.configuredBy;
   if (typeof by !== 'object' || !('file' in by) || !by.key || !service.config) return undefined;
   const ini = Object.hasOwn(INI_FILES, by.file) ? INI_FILES[by.file] : undefined;
-  if (!ini) return { file: service.config, key: by.key };
+  if (!ini) return { file: service.config, key: by.key, portSyntax: 'exact' };
   const envOverride = `${ini.envPrefix}${ini.section}_${by.key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-  return { file: service.config, key: by.key, section: ini.section, envOverride };
+  return { file: service.config, key: by.key, section: ini.section, envOverride, portSyntax: ini.portSyntax };
 }
 
 export function checkConfig(facts: Facts, service: Service): CheckResult[] {
@@ -71,8 +102,9 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     const at = `${override.file}:${override.line}`;
     const what = `${at} sets ${wanted.envOverride}=${override.value}, which overrides ${wanted.key} in ${wanted.file}`;
     if (overridden.doubt !== undefined) return [result('unknown', `${what}, but ${overridden.doubt}, so the port cannot be told`, at)];
-    if (override.value.trim() !== String(port)) return [result('error', `${what}, but the registry says ${service.name} uses port ${port}`, at)];
-    return [result('ok', what, at)];
+    if (!setsPort(override.value.trim(), port, wanted.portSyntax))
+      return [result('error', `${what}, but the registry says ${service.name} uses port ${port}`, at)];
+    return [result('ok', `${what}${readAs(override.value.trim(), port, service)}`, at)];
   }
   // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
   if (overridden.doubt !== undefined) {
@@ -113,8 +145,8 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     value = set.value.trim();
     from = ` (${name}=${set.value} from ${set.file}:${set.line})`;
   }
-  if (value !== String(port)) {
+  if (!setsPort(value, port, wanted.portSyntax)) {
     return [result('error', `${at} sets ${wanted.key} = ${setting.value}${from}, but the registry says ${service.name} uses port ${port}`, at)];
   }
-  return [result('ok', `${at} sets ${wanted.key} = ${setting.value}${from}`, at)];
+  return [result('ok', `${at} sets ${wanted.key} = ${setting.value}${from}${readAs(value, port, service)}`, at)];
 }

@@ -1,6 +1,6 @@
 // The config check over real files under a temp root, read by gather().
 import { describe, expect, it } from 'vitest';
-import { checkConfig, findSetting } from '../../src/checks/config.js';
+import { checkConfig, findSetting, goPort } from '../../src/checks/config.js';
 import { gather } from '../../src/gather.js';
 import { tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
 
@@ -89,6 +89,47 @@ describe('config check', () => {
     }
     const after = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n[log]\nhttp_port = 1\n' });
     expect(after.results[0]).toMatchObject({ severity: 'ok', file: '/etc/grafana/grafana.ini:2' });
+  });
+
+  it('grafana: a port written as Go reads it (leading zeros, a +) is the port; a name or one above 65535 is not', async () => {
+    const zeros = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 03030\n' });
+    expect(zeros.results[0]).toMatchObject({
+      severity: 'ok',
+      reason: 'grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 03030, which Grafana reads as port 3030',
+    });
+    expect((await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = +3030\n' })).results[0]).toMatchObject({ severity: 'ok' });
+    for (const value of ['3030x', '0x0bd6', '-3030', '3030 3031', '68566', 'grafana']) {
+      const { results } = await check({ 'etc/grafana/grafana.ini': `[server]\nhttp_port = ${value}\n` });
+      expect(results[0], value).toMatchObject({ severity: 'error' });
+    }
+    const UNIT = 'lib/systemd/system/grafana-server.service';
+    const overridden = await check({
+      'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n',
+      [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=003030\n',
+    });
+    expect(overridden.results[0]).toMatchObject({
+      severity: 'ok',
+      reason: `grafana (3030): /${UNIT}:2 sets GF_SERVER_HTTP_PORT=003030, which overrides http_port in /etc/grafana/grafana.ini, which Grafana reads as port 3030`,
+    });
+  });
+
+  it("another program's key is held to the port's own digits (Redis refuses `port 06379`)", async () => {
+    const { results } = await check({ 'etc/app/app.conf': 'port 04040\n' }, 'app');
+    expect(results[0]).toMatchObject({ severity: 'error' });
+  });
+
+  it("goPort reads as Go's net package does", () => {
+    expect([goPort('03030'), goPort('+80'), goPort('0'), goPort('65535'), goPort('65536'), goPort('-1'), goPort(''), goPort('http'), goPort(' 80')]).toEqual([
+      3030,
+      80,
+      0,
+      65535,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("grafana: GF_SERVER_HTTP_PORT in the unit's Environment= overrides the file; a $-variable in the file is read from it, else unknown", async () => {
