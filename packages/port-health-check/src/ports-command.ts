@@ -1,4 +1,4 @@
-// The `ports` command lines the checks tell an operator to run, in one place:
+// The `ports` and `claim-port` command lines the checks tell an operator to run, in one place:
 // each reads the registry this check read (`--registry PATH`, when one was
 // named by --registry or $DSA110_PORTS_FILE: the bundled registry has other
 // services and other rules, and sudo or a fresh shell drops the variable),
@@ -20,6 +20,16 @@ export function portsCommand(facts: Pick<Facts, 'registry' | 'units' | 'registry
   });
   const registry = facts.registryFile === undefined ? [] : flagWords('registry', facts.registryFile);
   return [...overrides, 'ports', ...registry, ...words].map(printedShellWord).join(' ');
+}
+
+/**
+ * `claim-port [--registry PATH] PORT`: what frees the port under the registry this check read (its
+ * claim.protect, not the bundled registry's: a holder this registry protects is refused there, and
+ * signalled by a claim-port that reads the bundled one).
+ */
+export function claimPortCommand(facts: Pick<Facts, 'registryFile'>, port: number): string {
+  const registry = facts.registryFile === undefined ? [] : flagWords('registry', facts.registryFile);
+  return ['claim-port', ...registry, String(port)].map(printedShellWord).join(' ');
 }
 
 /** `ports [--registry PATH] systemd [--root ROOT]`: what writes the claim wiring of the tree this check read. */

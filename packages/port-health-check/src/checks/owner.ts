@@ -6,7 +6,9 @@
 // whose names match but none of which runs as the User= of the service's unit
 // are a warning (a copy started by hand holds the port).
 import { quoteValue, type Service } from '@dsa110/ports';
+import { matchProcessName } from '@dsa110/ports/system';
 import { effectivePort } from '../effective-port.js';
+import { claimPortCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
@@ -23,12 +25,15 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const expected = service.processes.join(', ');
   const intruders = processes.filter((process) => !processMatches(process, service.processes));
   if (intruders.length > 0) {
-    // What to do: the intruder goes (claim-port says so, or says why it may not), then the service starts.
+    // What to do: the intruder goes (claim-port, under the registry this check read; by hand where that
+    // registry protects it, since claim-port refuses it), then the service starts.
     const start = service.systemd ? `start ${service.systemd.unit}` : `start ${service.name}`;
+    const protectedBy = intruders.map((process) => protection(facts, process)).find((reason) => reason !== undefined);
+    const stop = protectedBy ? `stop it by hand (claim-port refuses it: ${protectedBy})` : `stop it (as root: ${claimPortCommand(facts, port)})`;
     return [
       result(
         'error',
-        `port ${port} is held by ${intruders.map(describeProcess).join('; ')}, not by ${service.name} (expected ${expected}); stop it (as root: claim-port ${port}), then ${start}`,
+        `port ${port} is held by ${intruders.map(describeProcess).join('; ')}, not by ${service.name} (expected ${expected}); ${stop}, then ${start}`,
       ),
     ];
   }
@@ -41,6 +46,19 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const stranger = otherUser(facts, service, port, listeners);
   if (stranger) return [result('warning', stranger.reason, stranger.file)];
   return [result('ok', `held by ${processes.map(describeProcess).join('; ')}`)];
+}
+
+/**
+ * Why claim-port, reading this registry, would not signal `process`: a PID at or below
+ * claim.protect.pidsUpTo, or a name its protected patterns match (the built-in list and the
+ * registry's). Undefined when neither holds (claim-port may still refuse it for what only it
+ * sees, such as its own ancestors; it says why).
+ */
+function protection(facts: Facts, process: ProcessFacts): string | undefined {
+  const { protectedPidsUpTo, protectedProcesses } = facts.registry.claim;
+  if (process.pid <= protectedPidsUpTo) return `PID ${process.pid} is at or below ${protectedPidsUpTo}`;
+  const hit = matchProcessName(process, protectedProcesses);
+  return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
 }
 
 /**

@@ -16,7 +16,8 @@ import { checkReserved } from '../../src/checks/reserved.js';
 import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
 import { gather, socketTableProblem } from '../../src/gather.js';
 import type { Facts, ProcessFacts } from '../../src/types.js';
-import { quietPort, tempDir, testRegistry, writeTree, type ServiceSpec } from '../helpers.js';
+import { quietPort, registryText, tempDir, testRegistry, writeTree, type ServiceSpec } from '../helpers.js';
+import { parseRegistry } from '@dsa110/ports';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
 const me = userInfo().username;
@@ -100,6 +101,25 @@ describe('listening, owner and access on real listeners', () => {
       { id: 'grafana', port: vite.port, access: 'localhost', group: 'monitoring', processes: ['grafana'], unit: 'grafana-server.service' },
     ]);
     expect(run(withUnit, 'grafana').owner[0]!.reason).toMatch(/; stop it \(as root: claim-port \d+\), then start grafana-server\.service$/);
+  });
+
+  it('tells claim-port the registry this check read, and to stop by hand an intruder that registry protects (claim-port refuses it)', async () => {
+    const vite = await spawnListener({ host: '127.0.0.1', name: 'vite' });
+    const services: ServiceSpec[] = [{ id: 'grafana', port: vite.port, access: 'localhost', group: 'monitoring', processes: ['grafana'] }];
+    const factsOf = (extra: object, registryPath?: string) =>
+      gather({
+        registry: parseRegistry(JSON.stringify({ ...JSON.parse(registryText(services)), ...extra }), { source: 'test-ports.yaml' }),
+        root: tempDir(),
+        ...(registryPath !== undefined && { registryPath }),
+      });
+    const named = await factsOf({}, '/srv/my ports.yaml');
+    expect(run(named, 'grafana').owner[0]!.reason).toMatch(
+      new RegExp(`; stop it \\(as root: claim-port --registry '/srv/my ports\\.yaml' ${vite.port}\\), then start Grafana$`),
+    );
+    const guarded = await factsOf({ claim: { protect: { processes: ['vit[a-e]'] } } }, '/srv/ports.yaml');
+    expect(run(guarded, 'grafana').owner[0]!.reason).toMatch(
+      /; stop it by hand \(claim-port refuses it: its name "vite" matches the protected pattern "vit\[a-e\]"\), then start Grafana$/,
+    );
   });
 
   it('names a hostile intruder escaped, backslashes included: a "\\n" it wrote never reads as an escaped newline', async () => {
