@@ -3,7 +3,7 @@
 // DIR (default ./tarballs; `--help` says so, and any other option is refused
 // before anything is built), as `pnpm publish` would pack them: `workspace:*`
 // rewritten to the version. Install them with npm, all in one command
-// (`npm install -g ./tarballs/*.tgz`; the `./` matters: npm reads tarballs/x.tgz as a GitHub repository): until the packages are published, the
+// (`npm install -g --prefix /usr/local ./tarballs/*.tgz`; the `./` matters: npm reads tarballs/x.tgz as a GitHub repository): until the packages are published, the
 // tools' dependency on @dsa110/ports is found only among the tarballs given.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -19,7 +19,11 @@ Builds every package (${PACKAGES.join(', ')}) and packs one tarball each into DI
 as pnpm publish would pack them (workspace:* rewritten to the version), then
 prints their paths. DIR defaults to ./tarballs at the root of the checkout and
 is made if missing; the dsa110-*.tgz already in it are removed first.
-Install them all in one command: npm install -g ./tarballs/*.tgz
+Install them all in one command, as root, into /usr/local (where the systemd
+units that \`ports systemd\` writes run /usr/local/bin/claim-port; npm's own
+global prefix may be /usr):
+  npm install -g --prefix /usr/local ./tarballs/*.tgz
+Keep the ./ : npm reads tarballs/x.tgz as a GitHub repository.
 
   -h, --help  show this help
   --          end of options: a DIR that starts with "-" follows it

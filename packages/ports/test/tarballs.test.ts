@@ -36,6 +36,8 @@ describe('scripts/tarballs.mjs', () => {
       expect(run.stdout).toMatch(/^usage: node scripts\/tarballs\.mjs \[DIR\]/);
       expect(run.stdout).toContain('packs one tarball each into DIR');
       expect(run.stdout).toContain('DIR defaults to ./tarballs');
+      // The install line as the README has it: into /usr/local, where the units run claim-port (npm's own prefix may be /usr).
+      expect(run.stdout).toContain('npm install -g --prefix /usr/local ./tarballs/*.tgz');
     }
   });
 
