@@ -69,7 +69,7 @@ export const FLAGS = {
     ],
   },
   strict: { type: 'boolean', help: 'unknown listeners are warnings; unknown results count as warnings' },
-  quiet: { type: 'boolean', help: 'print the problems only (nothing when all is well)' },
+  quiet: { type: 'boolean', short: 'q', help: 'print the problems only (nothing when all is well)' },
   ...STANDARD_OPTIONS,
 } as const satisfies Flags;
 

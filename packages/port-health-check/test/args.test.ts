@@ -55,6 +55,12 @@ describe('parseArgs', () => {
     expect(parseArgs([])).toEqual({ kind: 'run', format: 'text', strict: false, quiet: false, claimPortPaths: [], firewall: true });
   });
 
+  it('takes -q for --quiet, as claim-port does, grouped with -h too', () => {
+    expect(parseArgs(['-q'])).toMatchObject({ kind: 'run', quiet: true });
+    expect(parseArgs(['-qh'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['-q', '--json'])).toMatchObject({ kind: 'error', message: expect.stringContaining('--quiet is for the text report') });
+  });
+
   it('reads every option, in both --name value and --name=value forms', () => {
     expect(
       parseArgs([
