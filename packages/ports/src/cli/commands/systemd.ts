@@ -26,6 +26,7 @@ import {
 import { fileExposure } from '../../files/tree.js';
 import { notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
 import { escapeText, oneLine, pathText, quoteValue } from '../../escape.js';
+import { printedShellWord } from '../../shell-word.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
@@ -411,13 +412,23 @@ async function writeTree(
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
   }
-  if (wrote > 0) {
-    context.io.err(
-      `Run "systemctl daemon-reload" for systemd to read the changes, and "systemctl enable --now ${HEALTH_TIMER}" once to start the health check's timer.\n`,
-      'info',
-    );
-  }
+  if (wrote > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
   return 'ok';
+}
+
+/**
+ * What makes systemd use the files written: on this host, a daemon-reload and the timer enabled; under
+ * --root, nothing until that tree boots (the timer can be enabled there now, offline); with --out, they
+ * are copied into a unit directory first.
+ */
+function nextSteps(located: UnitLocator | undefined): string {
+  const enable = `"systemctl enable --now ${HEALTH_TIMER}" once to start the health check's timer`;
+  if (located === undefined) return `Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and ${enable}.`;
+  if (located.root !== undefined && located.root !== '/') {
+    const offline = ['systemctl', `--root=${located.root}`, 'enable', HEALTH_TIMER].map(printedShellWord).join(' ');
+    return `systemd reads them when the system under ${escapeText(located.root)} boots; to enable the health check's timer there now: ${offline}.`;
+  }
+  return `Run "systemctl daemon-reload" for systemd to read the changes, and ${enable}.`;
 }
 
 /** How `ports systemd` finds the unit file systemd loads for a unit (not with --out): under `root` (undefined: this host). */

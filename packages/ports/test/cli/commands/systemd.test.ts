@@ -7,6 +7,7 @@ import {
   closeSync,
   existsSync,
   lchownSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -122,7 +123,7 @@ describe('ports systemd', () => {
       ? ''
       : "warning: /var/lib/prometheus/node-exporter, the directory dsa110-port-health.service writes dsa110_ports.prom into, does not exist on this host: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; install prometheus-node-exporter (Debian's package makes it), or pass --textfile FILE naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory), and run `ports systemd` again\n";
     expect(run.stderr).toBe(
-      `Run "systemctl daemon-reload" for systemd to read the changes, and "systemctl enable --now dsa110-port-health.timer" once to start the health check's timer.\n${absent}${noTextfileDir}`,
+      `Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and "systemctl enable --now dsa110-port-health.timer" once to start the health check's timer.\n${absent}${noTextfileDir}`,
     );
     expect(readFileSync(join(out, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 6379));
     expect(readFileSync(join(out, 'prometheus.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 9090));
@@ -132,6 +133,24 @@ describe('ports systemd', () => {
     expect(again.stdout).toMatch(/^unchanged .*redis-server\.service\.d\/claim-port\.conf\nunchanged /);
     expect(again.stderr).toBe(`${absent}${noTextfileDir}`);
   });
+
+  const systemctl = ['/usr/bin/systemctl', '/bin/systemctl'].find((path) => existsSync(path));
+  it.skipIf(!systemctl)(
+    "under --root, says the tree's systemd reads them when it boots, and how to enable the timer there now: a command that works as printed",
+    async () => {
+      const root = join(tempDir(), 'staged image');
+      mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+      const run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(0);
+      const said = `systemd reads them when the system under ${root} boots; to enable the health check's timer there now: systemctl '--root=${root}' enable dsa110-port-health.timer.`;
+      expect(run.stderr.split('\n')).toContain(said);
+      expect(run.stderr).not.toContain('daemon-reload');
+      // The command as printed, through a shell: the timer is enabled in the tree (offline: no systemd runs it).
+      const enable = spawnSync('sh', ['-c', said.slice(said.indexOf('systemctl '), -1)], { encoding: 'utf8' });
+      expect(enable.status, enable.stderr).toBe(0);
+      expect(lstatSync(join(root, 'etc/systemd/system/timers.target.wants/dsa110-port-health.timer')).isSymbolicLink()).toBe(true);
+    },
+  );
 
   it.skipIf(!analyze)('writes drop-ins and unit lines that systemd-analyze verify accepts', async () => {
     const { root, unitDir, claimPort } = stagedRoot();
