@@ -126,7 +126,7 @@ describe("each stderr line of a ports command has the level of what it says (the
   it('ports systemd: its warnings are <4>, the daemon-reload advice <6>', async () => {
     const dir = checkout();
     const units = await journalPorts(['systemd', '--out', join(dir, 'units')], dir);
-    expect(units.stderr).toMatch(/^<6>Run "systemctl daemon-reload"/m);
+    expect(units.stderr).toMatch(/^<6>Copy them into \/etc\/systemd\/system as they are laid out, then run "systemctl daemon-reload"/m);
     expect(
       units.stderr
         .split('\n')
