@@ -125,6 +125,23 @@ describe('1. protection is never off by accident', () => {
     }
   });
 
+  it('a broken registry that names a protected pattern twice, or without a list, still protects it (claim-port signalled it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-salvage-'));
+    try {
+      const server = await spawnListener({ name: 'keepme-worker' });
+      for (const processes of ['processes: []\n    processes: [keepme-*]', 'processes: keepme-*', 'processes: !!seq [keepme-*]']) {
+        const path = join(dir, 'ports.yaml');
+        writeFileSync(path, `version: 1\nclaim:\n  protect:\n    ${processes}\nservices: []\n`);
+        const result = await claimOurs(server.port, { registry: path, log: () => {}, dryRun: true });
+        expect(result.action, processes).toBe('refused');
+        expect(result.holders[0], processes).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+      }
+      expect(isAlive(server.pid)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('unprotectBuiltin is the one way to expose a built-in name', async () => {
     const registry = parseRegistry('version: 1\nclaim:\n  protect:\n    unprotectBuiltin: [systemd-*]\nservices: []\n');
     const server = await spawnListener({ name: 'systemd-fake' });

@@ -5,12 +5,13 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import * as z from 'zod';
 import type { RegistryIssue, SalvagedProtection } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
-import { ClaimSchema, INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
+import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { escapeText, oneLine, quoteValue } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
+import { salvageProtection } from './salvage.js';
 
 export { MAX_ALIASES };
 /** The JSON Schema of ports.yaml (`ports schema`, schema.json), built with zod: loaded with the parser. */
@@ -104,6 +105,8 @@ function parseUnsafe(text: string): ParseResult {
     }))
     // A stack overflow may be reported once per level on the way out: say it once.
     .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index);
+  // What the file protects, from every copy of a key given twice: before those are dropped.
+  const protect = salvageProtection(doc);
   // A duplicate key leaves the document whole: report it, keep the first of the pair (where every
   // line:col then points), and go on, so the file's other problems come in the same run.
   const duplicateKeys = dropDuplicateKeys(doc);
@@ -125,7 +128,8 @@ function parseUnsafe(text: string): ParseResult {
     ]);
   }
   const structure = yamlProblems(doc, text);
-  if (structure.length > 0) return fail([...duplicateIssues(), ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))]);
+  if (structure.length > 0)
+    return fail([...duplicateIssues(), ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))], protect);
 
   // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
   const input: unknown = ownData(doc.toJS({ maxAliasCount: -1 }));
@@ -159,33 +163,8 @@ function parseUnsafe(text: string): ParseResult {
         ...position(offsetOf(doc, path, atKey ?? false)),
       })),
     ],
-    salvageProtection(input),
+    protect,
   );
-}
-
-const PROTECT_FIELDS = ClaimSchema.shape.protect.unwrap().shape;
-
-/**
- * The protections of a registry that parsed but may not validate (see
- * SalvagedProtection): each `claim.protect.processes` pattern and
- * `claim.protect.pidsUpTo` that its own schema accepts, whatever the rest of
- * the file holds (another version, a typo in a service). Own properties only.
- */
-function salvageProtection(input: unknown): SalvagedProtection | undefined {
-  const claim = ownField(input, 'claim');
-  const protect = ownField(claim, 'protect');
-  const listed = ownField(protect, 'processes');
-  const processes = Array.isArray(listed) ? listed.filter((pattern) => PROTECT_FIELDS.processes.unwrap().element.safeParse(pattern).success) : [];
-  const pidsUpTo = ownField(protect, 'pidsUpTo');
-  const upTo = PROTECT_FIELDS.pidsUpTo.unwrap().safeParse(pidsUpTo).success ? (pidsUpTo as number) : undefined;
-  if (processes.length === 0 && upTo === undefined) return undefined;
-  return { processes: [...new Set(processes as string[])], ...(upTo !== undefined && { pidsUpTo: upTo }) };
-}
-
-function ownField(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key)
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
 }
 
 /** Why a mapping none of whose keys is a registry's is not a registry at all, or undefined. */

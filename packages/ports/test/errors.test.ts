@@ -93,6 +93,21 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     expect(error.protect).not.toHaveProperty('unprotectBuiltin');
   });
 
+  it('keeps every copy: a processes or pidsUpTo key given twice, a pattern without a list, a list behind a tag or an alias (protection only grows)', () => {
+    // A duplicate key is kept as its first copy for the rest of the checks: the protections of both count here, either order.
+    for (const twice of ['    processes: []\n    processes: [python3]', '    processes: [python3]\n    processes: []']) {
+      expect(broken(`${minimalRegistry}${claim(twice)}`).protect, twice).toEqual({ processes: ['python3'] });
+    }
+    expect(broken(`${minimalRegistry}claim:\n  protect:\n    processes: [a]\nclaim:\n  protect:\n    processes: [b]\n`).protect).toEqual({
+      processes: ['a', 'b'],
+    });
+    expect(broken(`${minimalRegistry}${claim('    pidsUpTo: 3\n    pidsUpTo: 300')}`).protect).toEqual({ processes: [], pidsUpTo: 300 });
+    expect(broken(`${minimalRegistry}${claim('    processes: python3')}`).protect).toEqual({ processes: ['python3'] });
+    expect(broken(`${minimalRegistry}${claim('    processes: !!seq [python3]')}`).protect).toEqual({ processes: ['python3'] });
+    const aliased = `x: &names [python3, "celery*"]\n${minimalRegistry}${claim('    processes: *names')}`;
+    expect(broken(aliased).protect).toEqual({ processes: ['python3', 'celery*'] });
+  });
+
   it('is absent when the file names no protection, is not YAML, or is another kind of YAML file', () => {
     // Absent, not a key holding undefined (Object.keys listed it, and a spread copied it).
     const none = broken(minimalRegistry.replace('version: 1', 'version: 2'));
