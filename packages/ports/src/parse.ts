@@ -9,7 +9,7 @@ import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type Regis
 import { escapeText, oneLine, quoteValue } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
-import { MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
+import { disallowedCharacter, MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 import { salvageProtection } from './salvage.js';
 
@@ -97,6 +97,11 @@ function parseUnsafe(text: string): ParseResult {
     return Number.isInteger(line) && Number.isInteger(col) ? { line, column: col } : { line: 0, column: 0 };
   };
 
+  // A character YAML does not allow (a NUL byte, a control character), said by name: yaml reads most of them
+  // without a word, and gives an error that does not name it for the rest ("Implicit map keys need to be
+  // followed by map values"), on its line or after. Before dropDuplicateKeys, which takes quoted keys away.
+  const bad = disallowedCharacter(doc, text);
+  const character: RegistryIssue | undefined = bad && { path: '', message: bad.message, ...position(bad.offset) };
   const syntax: RegistryIssue[] = doc.errors
     .map((error) => ({
       path: '',
@@ -104,7 +109,9 @@ function parseUnsafe(text: string): ParseResult {
       ...position(error.pos[0]),
     }))
     // A stack overflow may be reported once per level on the way out: say it once.
-    .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index);
+    .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index)
+    // yaml's errors on the bad character's line and after may be its echo; one on an earlier line is a mistake of its own.
+    .filter((issue) => character === undefined || issue.line < character.line);
   // What the file protects, from every copy of a key given twice: before those are dropped.
   const protect = salvageProtection(doc);
   // A duplicate key leaves the document whole: report it, keep the first of the pair (where every
@@ -117,15 +124,16 @@ function parseUnsafe(text: string): ParseResult {
       message: yamlMessage('DUPLICATE_KEY', '', key ?? sourceAt(text, offset)),
       ...position(offset),
     }));
-  if (syntax.length > 0) {
+  if (syntax.length > 0 || character !== undefined) {
     // yaml reads on past a syntax error and finds more in what follows (one line indented with a tab makes every
-    // later line "not at the same column"): the first is the mistake, the rest its echo. Said once, with what to do.
-    const first = syntax.reduce((a, b) => (b.line < a.line || (b.line === a.line && b.column < a.column) ? b : a));
+    // later line "not at the same column"): the first is the mistake, the rest its echo. Said once, with what to do;
+    // a character YAML does not allow is said as well, wherever it is.
+    const first = [...syntax, ...(character ? [character] : [])].reduce((a, b) => (b.line < a.line || (b.line === a.line && b.column < a.column) ? b : a));
     const before = duplicateIssues().filter((issue) => issue.line < first.line || (issue.line === first.line && issue.column < first.column));
-    return fail([
-      ...before,
-      { ...first, message: first.message.includes('; ') || first.message === TOO_DEEP ? first.message : `${first.message}; ${SYNTAX_ADVICE}` },
-    ]);
+    const advised = (issue: RegistryIssue): RegistryIssue =>
+      issue.message.includes('; ') || issue.message === TOO_DEEP ? issue : { ...issue, message: `${issue.message}; ${SYNTAX_ADVICE}` };
+    // A file yaml read whole, with only a character YAML does not allow, still protects what it names (protection only grows).
+    return fail([...before, advised(first), ...(character !== undefined && first !== character ? [character] : [])], syntax.length === 0 ? protect : undefined);
   }
   const structure = yamlProblems(doc, text);
   if (structure.length > 0)

@@ -3,7 +3,9 @@
 // keys plain (never a list, a mapping or an alias), no merge keys (`<<`).
 // The checks run on the parsed document before it becomes JavaScript, so no
 // input can make toJS() throw, loop, or blow up in memory (all limits are
-// documented in packages/ports/README.md, "Beware").
+// documented in packages/ports/README.md, "Beware"). And the characters YAML
+// itself does not allow, which the yaml package reads without a word.
+import { LONE_SURROGATE } from './characters.js';
 import { escapeText } from './escape.js';
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
 
@@ -83,6 +85,79 @@ export function tooManyValues(text: string, limit = MAX_EXPANDED_NODES): boolean
     if (values > limit) return true;
   }
   return false;
+}
+
+/**
+ * What YAML 1.2 allows nowhere (its c-printable leaves them out, and a quoted scalar's nb-json starts at
+ * U+0020): the C0 controls but tab, LF and CR; a lone surrogate, which is no character at all (only a
+ * JavaScript string holds one: a file's bytes are UTF-8, checked before this, see utf8.ts).
+ */
+const NOWHERE = `[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]|${LONE_SURROGATE}`;
+/**
+ * What YAML 1.2 allows only inside a quoted scalar (nb-json, for JSON's sake): DEL and the C1 controls
+ * but NEL (U+0085, printable), U+FFFE and U+FFFF (outside c-printable), and a byte order mark, which
+ * may only start the stream (where the yaml package reads it) and no plain text or comment holds.
+ */
+const OUTSIDE_QUOTES = '[\\u007f-\\u0084\\u0086-\\u009f\\ufeff\\ufffe\\uffff]';
+const NOWHERE_START = new RegExp(`^(?:${NOWHERE})`);
+const NOT_ALLOWED = new RegExp(`${NOWHERE}|${OUTSIDE_QUOTES}`, 'g');
+
+/**
+ * The first character of `text` that YAML 1.2 does not allow where it is, said by name (the yaml
+ * package reads each without a word, or gives an error that does not name it, such as "Implicit map
+ * keys need to be followed by map values" for a NUL byte on a line of its own); undefined when there
+ * is none. Where: the quoted scalars of `doc`, parsed from `text`.
+ */
+export function disallowedCharacter(doc: Document, text: string): YamlProblem | undefined {
+  let quoted: [number, number][] | undefined;
+  let next = 0;
+  for (const match of text.matchAll(NOT_ALLOWED)) {
+    const offset = match.index;
+    const char = match[0];
+    const nowhere = NOWHERE_START.test(char);
+    if (!nowhere) {
+      if (offset === 0 && char === '\ufeff') continue;
+      // The matches come in order, as do the quoted scalars: one walk through both.
+      quoted ??= quotedRanges(doc);
+      while (next < quoted.length && quoted[next]![1] <= offset) next++;
+      if (next < quoted.length && quoted[next]![0] < offset) continue;
+    }
+    return { message: disallowedMessage(char, nowhere), offset };
+  }
+  return undefined;
+}
+
+/** Where each quoted scalar (a key or a value) starts and ends, its quotes included, in document order. */
+function quotedRanges(doc: Document): [number, number][] {
+  const ranges: [number, number][] = [];
+  visit(doc, {
+    Scalar(_, node) {
+      if ((node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) && node.range) ranges.push([node.range[0], node.range[1]]);
+    },
+  });
+  return ranges.sort((a, b) => a[0] - b[0]);
+}
+
+const CHARACTER_NAMES: Readonly<Record<string, string>> = {
+  '\u0000': 'a NUL byte',
+  '\u0008': 'a backspace',
+  '\u000b': 'a vertical tab',
+  '\u000c': 'a form feed',
+  '\u001b': 'an escape character',
+  '\u007f': 'a DEL character',
+  '\ufeff': 'a byte order mark',
+  '\ufffe': 'the noncharacter U+FFFE',
+  '\uffff': 'the noncharacter U+FFFF',
+};
+
+function disallowedMessage(char: string, nowhere: boolean): string {
+  const code = char.charCodeAt(0);
+  // A lone surrogate by its number: escapeText shows U+DC80-U+DCFF as the byte it may stand for (\x80).
+  const what =
+    code >= 0xd800 && code <= 0xdfff
+      ? `a lone surrogate (U+${code.toString(16).toUpperCase()}, half of a UTF-16 pair), which is no character and`
+      : `${CHARACTER_NAMES[char] ?? (code < 0x20 ? 'a control character' : 'a C1 control character')} (${escapeText(char)})${char === '\ufeff' ? ' after the start of the file' : ''}, which`;
+  return `${what} YAML does not allow ${nowhere ? 'in a file' : 'outside a quoted string'}; remove it`;
 }
 
 export interface YamlProblem {

@@ -575,6 +575,92 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}`)).toEqual(['6:11 services.api.port']);
   });
 
+  it.each([
+    ['a NUL byte on a line of its own', 'version: 1\n\0', '2:1', 'a NUL byte (\\x00), which YAML does not allow in a file; remove it'],
+    ['a NUL byte after a colon', 'version: 1\nservices:\0 []\n', '2:10', 'a NUL byte (\\x00), which YAML does not allow in a file; remove it'],
+    [
+      'a NUL byte in a plain name',
+      minimalRegistry.replace('name: Redis', 'name: Re\0dis'),
+      '14:13',
+      'a NUL byte (\\x00), which YAML does not allow in a file; remove it',
+    ],
+    [
+      'a bell in a quoted name',
+      minimalRegistry.replace('name: Redis', 'name: "Re\u0007dis"'),
+      '14:14',
+      'a control character (\\x07), which YAML does not allow in a file; remove it',
+    ],
+    [
+      'an escape character in a comment',
+      `# a \u001b[2J comment\n${minimalRegistry}`,
+      '1:5',
+      'an escape character (\\e), which YAML does not allow in a file; remove it',
+    ],
+    ['a form feed at the start', `\f${minimalRegistry}`, '1:1', 'a form feed (\\x0c), which YAML does not allow in a file; remove it'],
+    [
+      'a DEL in a plain name',
+      minimalRegistry.replace('name: Redis', 'name: Re\u007fdis'),
+      '14:13',
+      'a DEL character (\\x7f), which YAML does not allow outside a quoted string; remove it',
+    ],
+    [
+      'a C1 control in a comment',
+      `version: 1 # \u009b31m\n${minimalRegistry.slice('version: 1\n'.length)}`,
+      '1:14',
+      'a C1 control character (\\x9b), which YAML does not allow outside a quoted string; remove it',
+    ],
+    [
+      'a byte order mark after the start (two files joined)',
+      `\ufeff${minimalRegistry.replace('reserved:', '\ufeffreserved:')}`,
+      '23:1',
+      'a byte order mark (\\ufeff) after the start of the file, which YAML does not allow outside a quoted string; remove it',
+    ],
+    [
+      'U+FFFF in a comment',
+      `# \uffff\n${minimalRegistry}`,
+      '1:3',
+      'the noncharacter U+FFFF (\\uffff), which YAML does not allow outside a quoted string; remove it',
+    ],
+    // Columns in UTF-16 code units, as every other issue's.
+    [
+      'a NUL byte after an emoji',
+      minimalRegistry.replace('name: Redis', 'name: R😀\0'),
+      '14:14',
+      'a NUL byte (\\x00), which YAML does not allow in a file; remove it',
+    ],
+  ])('names a character YAML does not allow, where it is: %s (was: a yaml error that does not name it, or nothing)', async (_name, text, at, message) => {
+    const { error, path } = await rejection(text);
+    expect(error.message).toBe(`${path}:${at}: ${message}`);
+  });
+
+  it('names a lone surrogate in text given to parseRegistry by its number (a file is UTF-8, refused before)', () => {
+    expect(() => parseRegistry(minimalRegistry.replace('name: Redis', 'name: Re\ud800dis'))).toThrow(
+      /^ports\.yaml:14:13: a lone surrogate \(U\+D800, half of a UTF-16 pair\), which is no character and YAML does not allow in a file; remove it$/,
+    );
+  });
+
+  it("says a syntax error on an earlier line as well as the character; yaml errors on the character's line are its echo", async () => {
+    const { error } = await rejection(withLine(6, '\tport: 8000').replace('name: Redis', 'name: Re\0dis'));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      '6:1 Tabs are not allowed as indentation; fix the YAML there (the rest of the file is checked once it parses)',
+      '14:13 a NUL byte (\\x00), which YAML does not allow in a file; remove it',
+    ]);
+  });
+
+  it('takes what YAML allows: a byte order mark at the start, tabs and NEL in comments, printable text of every script', async () => {
+    const text = `\ufeff# a\ttab, a NEL \u0085, and 日本語 😀\n${minimalRegistry.replace('name: Redis', 'name: Rédis 日本 😀')}`;
+    await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
+  });
+
+  it('leaves a DEL, a C1 control or a byte order mark inside a quoted string to the schema, which YAML allows there', async () => {
+    for (const char of ['\u007f', '\u009b', '\ufeff']) {
+      const { error } = await rejection(minimalRegistry.replace('name: Redis', `name: "Re${char}dis"`));
+      expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+        '14:11 services.redis.name: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text on one line',
+      ]);
+    }
+  });
+
   it('lists the first MAX_ISSUES_IN_MESSAGE problems in its message and says how many more; issues and ports validate hold every one', async () => {
     const services = Array.from({ length: 300 }, (_, index) => `  - id: s${index}\n    portt: 1\n`).join('');
     const { error, path } = await rejection(`version: 1\nservices:\n${services}`);
@@ -891,7 +977,6 @@ describe('a broken registry is rejected with line and column', () => {
     for (const [name, text, kind] of [
       ['token.txt', 'hunter2-secret-token\n', 'a text value'],
       ['id_ed25519', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n', 'a text value'],
-      ['environ', 'SECRET=s3cr3t\0HOME=/root\0', 'a text value'],
       ['pin', '482913\n', 'a number'],
       ['flag', 'true\n', 'a true/false value'],
       ['list.yaml', '- hunter2\n- s3cr3t\n', 'a list'],
@@ -907,6 +992,12 @@ describe('a broken registry is rejected with line and column', () => {
         `${path}:1:1: must be a mapping (got ${kind}); a registry is a mapping that starts with "version: 1" and "services:"`,
       );
     }
+    // /proc/self/environ: its NUL bytes are said where they are, and nothing of what is between them.
+    const environ = join(dir, 'environ');
+    writeFileSync(environ, 'SECRET=s3cr3t\0HOME=/root\0');
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: environ } })).rejects.toThrow(
+      new RegistryError(environ, [{ path: '', message: 'a NUL byte (\\x00), which YAML does not allow in a file; remove it', line: 1, column: 14 }]).message,
+    );
     // A value inside a registry is still quoted: it is the registry's, and saying it is the point.
     const { error } = await rejection('version: 1\nservices: hunter2\n');
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services: must be a list (got "hunter2")']);

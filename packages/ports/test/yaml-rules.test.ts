@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { MAX_EXPANDED_NODES, tooManyValues } from '../src/yaml-rules.js';
+import { disallowedCharacter, MAX_EXPANDED_NODES, tooManyValues } from '../src/yaml-rules.js';
 
 const list = (count: number, value: string) => `version: 1\nservices: [${Array(count).fill(value).join(',')}]\n`;
 // The values of a `list` besides its items: version, 1, services and the list itself.
@@ -40,5 +40,25 @@ describe('tooManyValues', () => {
   it('holds MAX_EXPANDED_NODES by default', () => {
     expect(tooManyValues(list(MAX_EXPANDED_NODES - LIST_EXTRA, '1'))).toBe(false);
     expect(tooManyValues(list(MAX_EXPANDED_NODES - LIST_EXTRA + 1, '1'))).toBe(true);
+  });
+});
+
+describe('disallowedCharacter', () => {
+  const first = (text: string) => disallowedCharacter(parseDocument(text), text)?.offset;
+
+  it('passes over DEL, C1 controls and byte order marks inside quoted keys and values, and finds the first outside them', () => {
+    const text = `"k\u007f": 'a\u0085\u009f'\nb: ["\ufeff", 'x\uffff']\nc: d\u007f # \u009b\n`;
+    expect(first(text)).toBe(text.indexOf('d\u007f') + 1);
+    expect(first(text.replace('d\u007f', 'd'))).toBe(text.indexOf('\u009b') - 1);
+    expect(first(text.replace('d\u007f', 'd').replace('\u009b', ''))).toBeUndefined();
+  });
+
+  it("finds a C0 control or a lone surrogate wherever it is, quoted or not; a byte order mark at the very start is the stream's", () => {
+    expect(first('a: "x\u0001"\n')).toBe(5);
+    expect(first("a: 'x\udc80'\n")).toBe(5);
+    expect(first('a: "\ud83d\ude00"\n')).toBeUndefined();
+    expect(first('\ufeffa: b\n')).toBeUndefined();
+    expect(first('\ufeff\ufeffa: b\n')).toBe(1);
+    expect(first('a: b\t# tab\r\n')).toBeUndefined();
   });
 });

@@ -366,6 +366,13 @@ describe('ports validate', () => {
     expect(get.stdout).toBe('');
   });
 
+  it('names a character YAML does not allow, at its line and column (the built bin): not yaml\'s "Implicit map keys need to be followed by map values"', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'b.yaml'), 'version: 1\n\0');
+    const run = await portsBin(['validate', 'b.yaml'], { cwd: dir });
+    expect(run).toEqual({ code: 1, stdout: 'b.yaml:2:1: a NUL byte (\\x00), which YAML does not allow in a file; remove it\n', stderr: '' });
+  });
+
   it('--help says what it does without ./ports.yaml: never falls back to the bundled registry', async () => {
     const help = (await ports(['validate', '--help'])).stdout;
     const registryLine = help.split('\n').find((line) => line.trimStart().startsWith('--registry'));
