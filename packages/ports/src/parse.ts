@@ -153,12 +153,17 @@ function parseUnsafe(text: string): ParseResult {
   const parsed = RegistrySchema.safeParse(input);
   // zod's output is plain objects (an optional key left out would read through the prototype): own keys only, as the input.
   const data = parsed.success ? ownData(parsed.data) : undefined;
+  // An entry a duplicate id repeats, by its place in the list and its line: `services[4] (line 119)`.
+  const entryName = (path: readonly PathSegment[]) => {
+    const { line } = position(offsetOf(doc, path, false));
+    return `${path[0]}[${path[1]}]${line > 0 ? ` (line ${line})` : ''}`;
+  };
   const located: Located[] = [
     ...wholeNumbersWithAPoint(doc),
     ...protoLabels(doc),
     ...(data !== undefined
-      ? checkRules(data)
-      : [...mergeMissing((parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input))]),
+      ? checkRules(data, entryName)
+      : [...mergeMissing((parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input), entryName)]),
   ];
   if (located.length === 0 && data !== undefined && named.length === 0) return { ok: true, data };
 

@@ -145,8 +145,14 @@ function metricsLocationClash(metrics: string, site: string): string | undefined
  * Every rule that spans entries, in the order a reader meets them: each
  * service's own rules and its configs', then the reserved ranges, then the
  * ports inside them, then the `{port:ID}` references of the prose.
+ *
+ * Two entries of one id are one mistake, said once, as the duplicate id: that
+ * the second has the first's port, variable or unit, or that a reserved range
+ * overlaps its twin, is no news. What either shares with an entry of another
+ * id is still said. `entryName` names the entry a duplicate id repeats
+ * (`services[4]`; the parser adds its line).
  */
-export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[] {
+export function checkRules(data: CheckableRegistry | RegistryData, entryName: (path: readonly PathSegment[]) => string = defaultEntryName): RuleProblem[] {
   const serviceIds = listedIds(data, 'serviceIds', data.services);
   const context: ServiceContext = {
     serviceIds,
@@ -166,13 +172,13 @@ export function checkRules(data: CheckableRegistry | RegistryData): RuleProblem[
   data.services.forEach((service, index) => {
     if (!service) return;
     const path = ['services', index];
-    problems.push(...duplicateIdProblems(ids, service.id, path));
+    problems.push(...duplicateIdProblems(ids, service.id, path, entryName));
     problems.push(...sharedKeyProblems(service, path, owners));
     problems.push(...serviceProblems(service, path, context.sites));
     problems.push(...configProblems(service, path, context));
     problems.push(...sharedSettingProblems(service, path, context, settings));
   });
-  const { ranges, problems: rangeProblems } = reservedProblems(data.reserved, ids, context);
+  const { ranges, problems: rangeProblems } = reservedProblems(data.reserved, ids, context, entryName);
   problems.push(...rangeProblems);
   problems.push(...reservedPortProblems(data, ranges));
   problems.push(...portReferenceProblems(data, serviceIds, context.everyServiceIdValid));
@@ -190,15 +196,30 @@ interface ServiceContext {
   byId: ReadonlyMap<string, ServiceFacts>;
 }
 
-/** The first entry to take each value (an id, a port, a variable, a unit); a later one is told whose it is. */
+/**
+ * The first entry to take each value (an id, a port, a variable, a unit); a later one is told whose it is.
+ * Entries are told apart by label (a service's id): a value taken again under the same label (a second
+ * entry of one id) is no collision, but one that another label holds too still is.
+ */
 class FirstHolder {
-  readonly #holders = new Map<string, string>();
-  /** The holder before `label`, or undefined when `key` is new (then `label` holds it). */
+  /** Each value's first label, and the first label after it that differs: all `take` needs. */
+  readonly #holders = new Map<string, string[]>();
+  /** The first holder before `label` that is not `label` itself, or undefined (then `label` holds `key` too). */
   take(key: string, label: string): string | undefined {
-    const holder = this.#holders.get(key);
-    if (holder === undefined) this.#holders.set(key, label);
-    return holder;
+    const holders = this.#holders.get(key);
+    if (holders === undefined) {
+      this.#holders.set(key, [label]);
+      return undefined;
+    }
+    const [first, second] = holders as [string, string?];
+    if (first === label) return second;
+    if (second === undefined) holders.push(label);
+    return first;
   }
+}
+
+function defaultEntryName(path: readonly PathSegment[]): string {
+  return `${path[0]}[${path[1]}]`;
 }
 
 /** The ids of every entry of a kind: those the parser listed (broken entries included), else the valid ones. */
@@ -214,9 +235,15 @@ function firstOfEachId(services: readonly (ServiceFacts | undefined)[]): Map<str
 }
 
 /** Ids are one namespace across services and reserved entries. */
-function duplicateIdProblems(ids: FirstHolder, id: string | undefined, path: PathSegment[]): RuleProblem[] {
-  const first = id === undefined ? undefined : ids.take(id, `${path[0]}[${path[1]}]`);
-  return first === undefined ? [] : [{ path: [...path, 'id'], message: `duplicate id "${id}": ${first} already has it` }];
+function duplicateIdProblems(
+  ids: FirstHolder,
+  id: string | undefined,
+  path: PathSegment[],
+  entryName: (path: readonly PathSegment[]) => string,
+): RuleProblem[] {
+  const first = id === undefined ? undefined : ids.take(id, entryName(path));
+  if (first === undefined) return [];
+  return [{ path: [...path, 'id'], message: `duplicate id "${id}": ${first} already has it; remove one of the two, or give this one an id of its own` }];
 }
 
 /** What two services cannot share: a port of one transport, an environment variable, the unit that claims a port. */
@@ -422,13 +449,14 @@ function reservedProblems(
   reserved: readonly (ReservedFacts | undefined)[],
   ids: FirstHolder,
   context: Pick<ServiceContext, 'serviceIds' | 'everyServiceIdValid'>,
+  entryName: (path: readonly PathSegment[]) => string,
 ): { ranges: ReservedSpan[]; problems: RuleProblem[] } {
   const problems: RuleProblem[] = [];
   const ranges: ReservedSpan[] = [];
   reserved.forEach((entry, index) => {
     if (!entry) return;
     const path = ['reserved', index];
-    problems.push(...duplicateIdProblems(ids, entry.id, path));
+    problems.push(...duplicateIdProblems(ids, entry.id, path, entryName));
     for (const allowed of entry.for ?? []) {
       if (allowed !== undefined && !context.serviceIds.has(allowed) && context.everyServiceIdValid) {
         problems.push({ path: [...path, 'for'], message: `unknown service "${allowed}"` });
@@ -442,7 +470,8 @@ function reservedProblems(
     const range = reservedRange(entry)!;
     // One line per entry, naming the first range it overlaps and counting the rest: a line per
     // pair was millions of lines (and gigabytes) for a few thousand ranges that all overlap.
-    const overlapped = ranges.filter((other) => range.start <= other.range.end && other.range.start <= range.end);
+    // A second entry of one id overlapping the first is that duplicate id, said already.
+    const overlapped = ranges.filter((other) => range.start <= other.range.end && other.range.start <= range.end && other.id !== entry.id);
     if (overlapped.length > 0) {
       const [first] = overlapped as [ReservedSpan];
       problems.push({

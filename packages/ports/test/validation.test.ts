@@ -60,7 +60,7 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     name: 'a duplicate id',
     line: 13,
     text: '  - id: api',
-    message: /^duplicate id "api": services\[0\] already has it$/,
+    message: /^duplicate id "api": services\[0\] \(line 3\) already has it; remove one of the two, or give this one an id of its own$/,
     path: 'services.api.id',
     at: [13, 9],
   },
@@ -251,18 +251,63 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it('reports a duplicate id, variable or reserved port involving a broken entry in the same run, at the right line', async () => {
-    // api is broken (its protocol is misspelt); redis takes its id, its variable and a reserved port.
+    // api is broken (its protocol is misspelt); redis takes its id and a reserved port.
     let text = withLine(7, '    protocl: HTTP');
     text = withLine(13, '  - id: api', text);
-    text = withLine(19, '    configuredBy: { env: CONTIMG_API_PORT }', text);
     text = withLine(16, '    port: 3215', text);
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
       '7:5 services.api.protocl: unknown key "protocl" (did you mean "protocol"?)',
-      '13:9 services.api.id: duplicate id "api": services[0] already has it',
+      '13:9 services.api.id: duplicate id "api": services[0] (line 3) already has it; remove one of the two, or give this one an id of its own',
       '16:11 services.api.port: port 3215 is inside reserved "fallback" (3210-3220), which is not reserved for "api"',
-      '19:26 services.api.configuredBy.env: environment variable CONTIMG_API_PORT is already used by service "api"',
     ]);
+    // redis, itself, takes the broken api's variable.
+    const { error: variable } = await rejection(withLine(19, '    configuredBy: { env: CONTIMG_API_PORT }', withLine(7, '    protocl: HTTP')));
+    expect(variable.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '7:5 services.api.protocl: unknown key "protocl" (did you mean "protocol"?)',
+      '19:26 services.redis.configuredBy.env: environment variable CONTIMG_API_PORT is already used by service "api"',
+    ]);
+  });
+
+  // The minimal registry's api entry (lines 3-12), written again after redis's (at line 23).
+  const apiEntry = minimalRegistry.split('\n').slice(2, 12).join('\n');
+  const withApiTwice = (entry = apiEntry) => minimalRegistry.replace('reserved:\n', `${entry}\nreserved:\n`);
+  const duplicateApi =
+    '23:9 services.api.id: duplicate id "api": services[0] (line 3) already has it; remove one of the two, or give this one an id of its own';
+  const issueLines = (issues: readonly RegistryIssue[]) => issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`);
+
+  it("says an entry written twice once, as its duplicate id at the second, naming the first's line: not again as its port, variable and unit", async () => {
+    expect(apiEntry.split('\n')).toHaveLength(10);
+    const { error } = await rejection(withApiTwice());
+    // Was also: port 8000/tcp is already used by service "api", environment variable CONTIMG_API_PORT is already used
+    // by service "api", dsa110-api.service already claims the port of service "api".
+    expect(issueLines(error.issues)).toEqual([duplicateApi]);
+  });
+
+  it('still says what a duplicate shares with an entry of another id, wherever that entry is', async () => {
+    // The second api on redis's port (redis comes between the two apis).
+    const { error } = await rejection(withApiTwice(apiEntry.replace('port: 8000', 'port: 6379')));
+    expect(issueLines(error.issues)).toEqual([duplicateApi, '26:11 services.api.port: port 6379/tcp is already used by service "redis"']);
+    // redis on api's port too: redis collides with the first api, the second api with redis.
+    const { error: three } = await rejection(
+      withLine(16, '    port: 6379', withApiTwice(apiEntry.replace('port: 8000', 'port: 6379'))).replace('port: 8000', 'port: 6379'),
+    );
+    expect(issueLines(three.issues)).toEqual([
+      '16:11 services.redis.port: port 6379/tcp is already used by service "api"',
+      duplicateApi,
+      '26:11 services.api.port: port 6379/tcp is already used by service "redis"',
+    ]);
+  });
+
+  it('says a reserved entry written twice once, as its duplicate id: not as a range that overlaps itself, but one that overlaps another', async () => {
+    const fallback = minimalRegistry.split('\n').slice(28, 33).join('\n');
+    const { error } = await rejection(`${minimalRegistry.trimEnd()}\n${fallback}\n`);
+    const duplicate =
+      '34:9 reserved.fallback.id: duplicate id "fallback": reserved[1] (line 29) already has it; remove one of the two, or give this one an id of its own';
+    expect(issueLines(error.issues)).toEqual([duplicate]);
+    // 3210-8010 overlaps its twin, 3210-3220, and api-alt, 8010 (and is reserved for the services inside it).
+    const { error: other } = await rejection(`${minimalRegistry.trimEnd()}\n${fallback.replace('end: 3220', 'end: 8010')}\n    for: [api, redis]\n`);
+    expect(issueLines(other.issues)).toEqual([duplicate, '36:12 reserved.fallback.start: reserved 3210-8010 overlaps reserved "api-alt" (8010)']);
   });
 
   it('reports a broken entry that comes second against the first, once', async () => {

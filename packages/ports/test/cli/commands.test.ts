@@ -373,6 +373,23 @@ describe('ports validate', () => {
     expect(run).toEqual({ code: 1, stdout: 'b.yaml:2:1: a NUL byte (\\x00), which YAML does not allow in a file; remove it\n', stderr: '' });
   });
 
+  it("says a service entry written twice once, at the second's id, naming the first's line: not again as its port, variable and unit", async () => {
+    const start = rootRegistry.indexOf('  - id: redis\n');
+    const entry = rootRegistry.slice(start, rootRegistry.indexOf('\n  - id: ', start) + 1);
+    const twice = rootRegistry.replace(entry, `${entry}\n${entry}`);
+    const dir = checkout(twice);
+    const lines = twice.split('\n');
+    const first = lines.indexOf('  - id: redis') + 1;
+    const second = lines.indexOf('  - id: redis', first) + 1;
+    expect(second).toBeGreaterThan(first);
+    const run = await ports(['validate', 'ports.yaml'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: `ports.yaml:${second}:9: services.redis.id: duplicate id "redis": services[4] (line ${first}) already has it; remove one of the two, or give this one an id of its own\n`,
+      stderr: '',
+    });
+  });
+
   it('--help says what it does without ./ports.yaml: never falls back to the bundled registry', async () => {
     const help = (await ports(['validate', '--help'])).stdout;
     const registryLine = help.split('\n').find((line) => line.trimStart().startsWith('--registry'));
