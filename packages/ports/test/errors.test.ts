@@ -106,6 +106,8 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     expect(broken(`${minimalRegistry}${claim('    processes: !!seq [python3]')}`).protect).toEqual({ processes: ['python3'] });
     const aliased = `x: &names [python3, "celery*"]\n${minimalRegistry}${claim('    processes: *names')}`;
     expect(broken(aliased).protect).toEqual({ processes: ['python3', 'celery*'] });
+    // A file yaml reads whole but for a character YAML does not allow (a DEL in a comment) still protects; a syntax error does not.
+    expect(broken(`${minimalRegistry}# note\u007f\n${claim('    processes: [python3]')}`).protect).toEqual({ processes: ['python3'] });
   });
 
   it('is absent when the file names no protection, is not YAML, or is another kind of YAML file', () => {
