@@ -78,6 +78,7 @@ describe('resolvePort', () => {
     ['0', 'it is outside 1-65535'],
     ['65536', 'it is outside 1-65535'],
     ['-1', 'it is negative'],
+    ['-0', 'it has a sign'],
     ['abc', 'it is not a plain decimal integer'],
   ])('rejects %j: %s', (value, why) => {
     expect(refusal(value).message).toContain(`${why}; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT`);

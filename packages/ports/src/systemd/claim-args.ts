@@ -142,6 +142,9 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
         problem: `${quoteValue(text)}: a service id takes no /${slash[2]} (its transport is in the registry); give the id alone, ${quoteValue(before)}`,
       };
     }
+    // `8000/udp/tcp`: two transports, not a port that is not valid.
+    if (port === undefined && before.includes('/'))
+      return { problem: `${quoteValue(text)} is not a port: give PORT, PORT/tcp or PORT/udp (one transport), or a service id` };
     if (port === undefined) return { problem: `port ${quoteValue(before)} is not valid: ${portProblem(before)}; give e.g. 5353/${slash[2]}` };
     return { port, transport: slash[2] as 'tcp' | 'udp' };
   }

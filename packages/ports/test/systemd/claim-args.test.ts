@@ -104,6 +104,9 @@ describe('parseArgs', () => {
     // A service id with a transport: said so (it was "port "api" is not valid: ... give e.g. 5353/udp").
     [['api/tcp'], /^"api\/tcp": a service id takes no \/tcp \(its transport is in the registry\); give the id alone, "api"$/],
     [['8000x/tcp'], /^port "8000x" is not valid: .*; give e.g. 5353\/tcp$/],
+    // Two transports: said as such (it was "port "8000/udp" is not valid: it is not a plain decimal integer"); -0 has a sign, not a negative value.
+    [['8000/udp/tcp'], /^"8000\/udp\/tcp" is not a port: give PORT, PORT\/tcp or PORT\/udp \(one transport\), or a service id$/],
+    [['--', '-0'], /^port "-0" is not valid: it has a sign;/],
     // The transport in capitals, and a service id with white space around it: said as what they are (they were
     // "is not a port: give PORT, PORT/tcp or PORT/udp" and "port \"api \" is not valid: it has surrounding white space").
     [['20001/UDP'], /^"20001\/UDP": the transport is written in lower case; give "20001\/udp"$/],
