@@ -56,5 +56,14 @@ export function configPath(kind: ConfigKind, path: string | undefined, serviceCo
   return path ?? (CONFIG_KINDS[kind].isServiceConfig ? serviceConfig : undefined) ?? CONFIG_KINDS[kind].debianPath;
 }
 
+/**
+ * `path` in plain form: its empty (`//`) and `.` segments dropped, so that one file has one spelling
+ * (`/etc/redis//redis.conf` and `/etc/redis/./redis.conf` are `/etc/redis/redis.conf`). A `..` segment
+ * is left as it is: through a symbolic link, `a/b/..` need not be `a`.
+ */
+export function plainPath(path: string): string {
+  return path.replace(/\/(?:\.?\/)+/g, '/');
+}
+
 /** Where Debian's grafana package keeps grafana.ini: `ports snippet grafana-ini`'s file for a service configured by grafana.ini with no `config:`. */
 export const GRAFANA_INI_PATH = '/etc/grafana/grafana.ini';

@@ -1,7 +1,7 @@
 // Rules that span entries of a registry whose entries are each well formed.
 // Pure: data in, problems out, with paths the parser turns into line:column.
 import type { RegistryData, ReservedData, ServiceData } from './schema.js';
-import { CONFIG_KINDS, configKinds, configPath, GRAFANA_INI_PATH, type ConfigKind } from './config-kinds.js';
+import { CONFIG_KINDS, configKinds, configPath, GRAFANA_INI_PATH, plainPath, type ConfigKind } from './config-kinds.js';
 import { hasUnclosedPortReference, portReferenceIds } from './port-references.js';
 import { integerArgument, objectArgument } from './arguments.js';
 import { NGINX_SITE_LOCATIONS } from './nginx-site.js';
@@ -421,7 +421,8 @@ function portSettings(service: ServiceFacts, context: ServiceContext): PortSetti
 function sharedSettingProblems(service: ServiceFacts, path: PathSegment[], context: ServiceContext, holders: SettingHolders): RuleProblem[] {
   const label = service.id ?? `${path[0]}[${path[1]}]`;
   return portSettings(service, context).flatMap(({ file, setting, port, at, defaulted }): RuleProblem[] => {
-    const key = `${file}\0${setting}`;
+    // In plain form: the schema refuses a path in any other, but this rule does not rest on that.
+    const key = `${plainPath(file)}\0${setting}`;
     const first = holders.get(key);
     if (first === undefined) {
       holders.set(key, { service: label, port, what: at.join('.').replace(/\.(\d+)/g, '[$1]') });

@@ -3,7 +3,8 @@
 import * as z from 'zod';
 import { BUILTIN_PROTECTED_PROCESSES, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_BEYOND_BMP, LONE_SURROGATE, NONCHARACTERS, NONCHARACTERS_BEYOND_BMP } from './characters.js';
-import { configKinds } from './config-kinds.js';
+import { configKinds, plainPath } from './config-kinds.js';
+import { quoteValue } from './escape.js';
 import { CLOSED_SETS, globProblem } from './glob.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
@@ -150,9 +151,17 @@ const serviceName = displayName.regex(
 );
 
 /**
- * A file on the machine: absolute, with no `..` segment, not a directory. The health check reads
- * it under `--root`, so `../../etc/shadow` (or `/../../etc/shadow`) would reach
- * outside the tree it was asked to check.
+ * A path in plain form, or one that a rule before it refuses (not absolute, a `..` segment, a
+ * directory), so that each path gets one message: no empty (`//`) or `.` segment.
+ */
+const PLAIN_PATH = /^(?!\/)|^(?=.*(?:^|\/)\.\.(?:\/|$))|^(?=\/(?:.*\/)?\.?$)|^(?!.*\/\.?\/)/;
+
+/**
+ * A file on the machine: absolute, with no `..` segment, not a directory, in plain form. The
+ * health check reads it under `--root`, so `../../etc/shadow` (or `/../../etc/shadow`) would reach
+ * outside the tree it was asked to check. One file has one spelling: `/etc/redis//redis.conf`
+ * passed the rule that two services may not set redis.conf's one `port` to two ports, as another
+ * file than `/etc/redis/redis.conf`.
  */
 const filePath = z
   .string()
@@ -162,6 +171,10 @@ const filePath = z
   // A directory is no config file: the health check would read nothing there, and `ports snippet` would name it as the file to write.
   // (Only for an absolute path: a relative one is refused above, once.)
   .regex(/^(?!\/(?:.*\/)?\.?$)/, 'must name a file, not a directory (it ends in "/" or "/."); write the path of the file in it')
+  .regex(PLAIN_PATH, {
+    error: (issue) =>
+      `must be in plain form, without an empty (//) or "." segment, so that each file has one spelling; write ${quoteValue(plainPath(String(issue.input)))}`,
+  })
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)

@@ -129,6 +129,10 @@ const table: [string, (doc: Document) => void, Verdict][] = [
   ['a name holding a lone surrogate', api((s) => void (s.name = 'api\ud800')), 'invalid'],
   ['a name holding U+FFFE', api((s) => void (s.name = 'api\ufffe')), 'invalid'],
   ['a name holding a zero-width space', api((s) => void (s.name = 'Ng\u200binx')), 'invalid'],
+  ['a config path with an empty segment', api((s) => void (s.config = '/etc/redis//redis.conf')), 'invalid'],
+  ['a config path with a . segment', api((s) => void (s.config = '/etc/./redis/redis.conf')), 'invalid'],
+  ['a configs[].path starting with //', api((s) => void (s.configs = [{ kind: 'redis-conf', path: '//etc/redis/redis.conf' }])), 'invalid'],
+  ['a config path with dots that are no segment', api((s) => void (s.config = '/etc/.redis/a..b/c.')), 'valid'],
   // (c) rules across the keys of one entry
   ['reserved with port, start and end', reserved(1, (r) => void (r.port = 3210)), 'invalid'],
   ['reserved with port and start', reserved(0, (r) => void (r.start = 8010)), 'invalid'],

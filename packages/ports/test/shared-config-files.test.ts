@@ -6,6 +6,8 @@
 // design (an nginx site, prometheus.yml) may be shared.
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '../src/index.js';
+import { parseRegistryText } from '../src/parse.js';
+import { checkRules, type ServiceFacts } from '../src/rules.js';
 import { writeRegistry } from './helpers.js';
 import { ports } from './cli/helpers.js';
 
@@ -126,6 +128,51 @@ describe('one config setting that holds one port, claimed by two services', () =
         ]),
       ),
     ).toThrow(/services\.grafana-b\.configs\[0\]: .*the Prometheus datasource's `url` there holds one port: "grafana" sets it to 9090, this service to 9091/);
+  });
+
+  it.each([
+    ['/etc/redis//redis.conf', '/etc/redis/redis.conf'],
+    ['//etc/redis/redis.conf', '/etc/redis/redis.conf'],
+    ['/etc/redis/./redis.conf', '/etc/redis/redis.conf'],
+    ['/etc/./redis/redis.conf', '/etc/redis/redis.conf'],
+  ])('refuses %s, another spelling of a file another service sets (it passed as another file): at the path, naming the plain form', async (spelling, plain) => {
+    const text = registry([
+      { id: 'redis', port: 6379, lines: ['    configs: [{ kind: redis-conf, path: /etc/redis/redis.conf }]'] },
+      { id: 'redis-b', port: 6380, lines: [`    configs: [{ kind: redis-conf, path: ${spelling} }]`] },
+    ]);
+    const run = await validate(text);
+    expect(run.code).toBe(1);
+    expect(run.output).toBe(
+      `FILE:${at(text, spelling)}: services.redis-b.configs[0].path: must be in plain form, without an empty (//) or "." segment, so that each file has one spelling; write "${plain}"\n`,
+    );
+  });
+
+  it("refuses another spelling of grafana.ini as a config: beside grafana.ini's http_port", () => {
+    const by = '    configuredBy: { file: grafana.ini, key: http_port }';
+    expect(() =>
+      parseRegistry(
+        registry([
+          { id: 'grafana', port: 3030, lines: [by, '    config: /etc/grafana/grafana.ini'] },
+          { id: 'grafana-b', port: 3031, lines: [by, '    config: /etc/grafana/./grafana.ini'] },
+        ]),
+      ),
+    ).toThrow(/services\.grafana-b\.config: must be in plain form, .*; write "\/etc\/grafana\/grafana\.ini"/);
+  });
+
+  it('compares the files in plain form, whatever data the rule is given', () => {
+    const parsed = parseRegistryText(
+      registry([
+        { id: 'redis', port: 6379, lines: [REDIS_CONF] },
+        { id: 'redis-b', port: 6380, lines: ['    configs: [{ kind: redis-conf, path: /etc/redis/redis-b.conf }]'] },
+      ]),
+    );
+    if (!parsed.ok) throw new Error('fixture does not parse');
+    const services: ServiceFacts[] = parsed.data.services.map((service) =>
+      service.id === 'redis-b' ? { ...service, configs: [{ kind: 'redis-conf', path: '/etc//redis/./redis.conf' }] } : service,
+    );
+    const problems = checkRules({ services, reserved: [] });
+    expect(problems.map((problem) => problem.path.join('.'))).toEqual(['services.1.configs.0']);
+    expect(problems[0]!.message).toMatch(/^\/etc\/\/redis\/\.\/redis\.conf is already service "redis"'s \(its configs\[0\]\), and `port` there holds one port/);
   });
 
   it('takes files that name several ports by design, one upstream named twice, distinct paths, and one port on both transports', () => {

@@ -801,8 +801,33 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);
   });
 
+  it.each([
+    ['    config: /etc/redis//redis.conf', 'services.api.config', '/etc/redis/redis.conf'],
+    ['    config: //etc/redis/redis.conf', 'services.api.config', '/etc/redis/redis.conf'],
+    ['    config: /etc/redis/./redis.conf', 'services.api.config', '/etc/redis/redis.conf'],
+    ['    config: /etc/./redis/.//./redis.conf', 'services.api.config', '/etc/redis/redis.conf'],
+    ['    config: /./etc/grafana/grafana.ini', 'services.api.config', '/etc/grafana/grafana.ini'],
+    ['    configs: [{ kind: redis-conf, path: /etc/redis//redis.conf }]', 'services.api.configs[0].path', '/etc/redis/redis.conf'],
+    ['    configs: [{ kind: prometheus-args, path: /etc/default/./prometheus }]', 'services.api.configs[0].path', '/etc/default/prometheus'],
+  ])('refuses a config path not in plain form, naming the plain one (each file has one spelling): %s', async (line, path, plain) => {
+    const { error } = await rejection(minimalRegistry.replace('    port: 8000\n', `    port: 8000\n${line}\n`));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `${path}: must be in plain form, without an empty (//) or "." segment, so that each file has one spelling; write "${plain}"`,
+    ]);
+  });
+
+  it.each([
+    ['    config: /etc//../shadow', 'must not contain a ".." segment; write the path without it'],
+    ['    config: /etc/redis//', 'must name a file, not a directory (it ends in "/" or "/."); write the path of the file in it'],
+    ['    config: /etc/./redis/.', 'must name a file, not a directory (it ends in "/" or "/."); write the path of the file in it'],
+    ['    config: etc//redis.conf', 'must be an absolute path'],
+  ])('says a path that is also not in plain form once, by its other fault: %s', async (line, message) => {
+    const { error } = await rejection(minimalRegistry.replace('    port: 8000\n', `    port: 8000\n${line}\n`));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([`services.api.config: ${message}`]);
+  });
+
   it('takes config paths with dots that are not a ".." segment', async () => {
-    const text = minimalRegistry.replace('    port: 8000\n', '    port: 8000\n    config: /etc/a..b/.../x..\n');
+    const text = minimalRegistry.replace('    port: 8000\n', '    port: 8000\n    config: /etc/a..b/.../.x/x..\n');
     expect(text).toContain('a..b');
     await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
   });
