@@ -87,7 +87,15 @@ const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape
  * selectors stay allowed: emoji and some scripts need them.
  */
 const NO_INVISIBLE = new RegExp(`^[^${INVISIBLE}${INVISIBLE_BEYOND_BMP}]*$`, 'u');
-const INVISIBLE_MESSAGE = 'must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text';
+const AN_INVISIBLE = new RegExp(`[${INVISIBLE}${INVISIBLE_BEYOND_BMP}]`, 'u');
+/** Says which one: a character that shows as nothing cannot be found in the file by looking. */
+const INVISIBLE_MESSAGE = {
+  error: (issue: { input?: unknown }) => {
+    const found = AN_INVISIBLE.exec(String(issue.input))?.[0] ?? '';
+    const code = `U+${(found.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return `must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark; this holds ${code}); write plain text`;
+  },
+};
 /**
  * Well-formed Unicode: YAML's "\ud800" escape makes half of a surrogate pair,
  * which is no character. A terminal shows U+FFFD for it, and JSON that holds
@@ -107,13 +115,20 @@ const UNICODE_MESSAGE =
 const NO_NONCHARACTER = new RegExp(`^[^${NONCHARACTERS}${NONCHARACTERS_BEYOND_BMP}]*$`, 'u');
 const NONCHARACTER_MESSAGE =
   'must not contain a Unicode noncharacter (U+FFFE, U+FFFF, U+FDD0-U+FDEF, ...): no page or terminal shows one, and YAML readers refuse U+FFFE and U+FFFF (Prometheus would not load the alert rules); write the character meant';
-/** Not only white space (an empty string is `min(1)`'s to refuse, once). */
-const NOT_BLANK = /^$|\S/;
+/**
+ * Not blank: some character shows. White space, combining marks with nothing to combine with, the
+ * joiners, and blanks that are no space (U+2800 BRAILLE PATTERN BLANK) show nothing. An empty string
+ * is `min(1)`'s to refuse, and a character another rule refuses (a control, an invisible character
+ * such as U+3164 HANGUL FILLER) is that rule's: each once. Property escapes: the schema loads with
+ * the parser, not at every start.
+ */
+const NOT_BLANK = new RegExp(`^$|[^\\p{White_Space}\\p{M}\\u2800\\u200c\\u200d]|[${CONTROLS_BUT_NEWLINE}${INVISIBLE}${INVISIBLE_BEYOND_BMP}]`, 'u');
+const BLANK_MESSAGE = 'must not be blank: no character of it shows (white space, combining marks alone, U+2800)';
 
 const nonEmpty = z
   .string()
   .min(1, 'must not be empty')
-  .regex(NOT_BLANK, 'must not be only white space; write the text, or leave the entry out')
+  .regex(NOT_BLANK, `${BLANK_MESSAGE}; write the text, or leave the entry out`)
   .regex(NO_CONTROLS, CONTROLS_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)
@@ -126,7 +141,7 @@ const nonEmpty = z
 const label = z
   .string()
   .min(1, 'must not be empty')
-  .regex(NOT_BLANK, 'must not be only white space; write the name')
+  .regex(NOT_BLANK, `${BLANK_MESSAGE}; write the name`)
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)

@@ -129,6 +129,15 @@ const table: [string, (doc: Document) => void, Verdict][] = [
   ['a name holding a lone surrogate', api((s) => void (s.name = 'api\ud800')), 'invalid'],
   ['a name holding U+FFFE', api((s) => void (s.name = 'api\ufffe')), 'invalid'],
   ['a name holding a zero-width space', api((s) => void (s.name = 'Ng\u200binx')), 'invalid'],
+  ['a name holding U+115F (a Hangul filler)', api((s) => void (s.name = 'Ng\u115finx')), 'invalid'],
+  ['a name holding U+0600 (a format character)', api((s) => void (s.name = 'a\u0600pi')), 'invalid'],
+  ['a name holding U+FFF0 (default-ignorable, unassigned)', api((s) => void (s.name = 'a\ufff0pi')), 'invalid'],
+  ['a name holding U+110CD (a format character beyond the BMP)', api((s) => void (s.name = 'a\u{110CD}pi')), 'invalid'],
+  ['a name holding U+E0FFF (default-ignorable beyond the BMP)', api((s) => void (s.name = 'a\u{E0FFF}pi')), 'invalid'],
+  ['a name of U+2800 alone (blank)', api((s) => void (s.name = '\u2800')), 'invalid'],
+  ['a name of combining marks alone (blank)', api((s) => void (s.name = '\u0301\u0302')), 'invalid'],
+  ['a purpose of spaces and a ZWJ (blank)', api((s) => void (s.purpose = [' \u200d '])), 'invalid'],
+  ['a name of a letter and combining marks', api((s) => void (s.name = 'e\u0301\u0302')), 'valid'],
   ['a config path with an empty segment', api((s) => void (s.config = '/etc/redis//redis.conf')), 'invalid'],
   ['a config path with a . segment', api((s) => void (s.config = '/etc/./redis/redis.conf')), 'invalid'],
   ['a configs[].path starting with //', api((s) => void (s.configs = [{ kind: 'redis-conf', path: '//etc/redis/redis.conf' }])), 'invalid'],
@@ -234,6 +243,15 @@ describe('schema.json against ports validate', () => {
     '\ufdd0',
     '\u200b',
     '\u200d',
+    '\u115f',
+    '\u0600',
+    '\u2065',
+    '\u2800',
+    '\u0301',
+    '\u3000',
+    '\u{110CD}',
+    '\u{E00FF}',
+    '\u{E01F0}',
     '\u2028',
     '\ufeff',
     '\u0085',
@@ -295,7 +313,8 @@ describe('schema.json patterns', () => {
     'api.service',
     'Nginx',
     ...['\ud800', '\udbff', '\udc00', '\udfff', '\udc00\ud800', '\ud83f\udffe'].flatMap((s) => [s, `a${s}`, `${s}b`]),
-    ...[0x10000, 0x1bc9f, 0x1bca0, 0x1bca3, 0x1bca4, 0x1d172, 0x1d173, 0x1d17a, 0x1d17b, 0x1f600, 0x1fffd, 0x1fffe, 0x1ffff, 0x2fffe, 0xdfffe]
+    ...[0x10000, 0x110bd, 0x110cd, 0x13430, 0x1343f, 0x13440, 0x1bc9f, 0x1bca0, 0x1bca3, 0x1bca4, 0x1d172, 0x1d173, 0x1d17a, 0x1d17b, 0x1f600, 0x1fffd]
+      .concat([0x1fffe, 0x1ffff, 0x2fffe, 0xdfffe, 0xe00ff, 0xe01f0, 0xe0fff, 0xe1000])
       .concat([0xdffff, 0xe0000, 0xe0001, 0xe0041, 0xe007f, 0xe0080, 0xe0100, 0xe01ef, 0xffffe, 0xfffff, 0x10fffd, 0x10fffe, 0x10ffff])
       .flatMap((code) => [String.fromCodePoint(code), `a${String.fromCodePoint(code)}.service`, `/x/${String.fromCodePoint(code)}`]),
   ];

@@ -847,18 +847,47 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it.each([
-    ['a zero-width space in a name', 'name: FastAPI', 'name: "Fast\\u200bAPI"', 'services.api.name'],
-    ['a right-to-left mark in a reserved name', 'name: Fallback', 'name: "Fall\\u200fback"', 'reserved.fallback.name'],
-    ['an Arabic letter mark in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u061cy"]', 'services.api.purpose[0]'],
-    ['a soft hyphen in a config path', 'name: FastAPI', 'name: FastAPI\n    config: "/etc/x\\u00ady.conf"', 'services.api.config'],
-    ['a word joiner in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\u2060corn"]', 'services.api.processes[0]'],
-    ['a Hangul filler in a name', 'name: FastAPI', 'name: "Fast\\u3164API"', 'services.api.name'],
-    ['a combining grapheme joiner in a name', 'name: FastAPI', 'name: "Fast\\u034fAPI"', 'services.api.name'],
-    ['a tag character in a name', 'name: FastAPI', 'name: "FastAPI\\U000E0041"', 'services.api.name'],
-  ])('refuses %s: it shows as nothing, so the text reads as another', async (_name, from, to, path) => {
+    ['a zero-width space in a name', 'name: FastAPI', 'name: "Fast\\u200bAPI"', 'services.api.name', '200B'],
+    ['a right-to-left mark in a reserved name', 'name: Fallback', 'name: "Fall\\u200fback"', 'reserved.fallback.name', '200F'],
+    ['an Arabic letter mark in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u061cy"]', 'services.api.purpose[0]', '061C'],
+    ['a soft hyphen in a config path', 'name: FastAPI', 'name: FastAPI\n    config: "/etc/x\\u00ady.conf"', 'services.api.config', '00AD'],
+    ['a word joiner in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\u2060corn"]', 'services.api.processes[0]', '2060'],
+    ['a Hangul filler in a name', 'name: FastAPI', 'name: "Fast\\u3164API"', 'services.api.name', '3164'],
+    ['a combining grapheme joiner in a name', 'name: FastAPI', 'name: "Fast\\u034fAPI"', 'services.api.name', '034F'],
+    ['a tag character in a name', 'name: FastAPI', 'name: "FastAPI\\U000E0041"', 'services.api.name', 'E0041'],
+    ['a Hangul choseong filler in a name', 'name: FastAPI', 'name: "Fast\\u115fAPI"', 'services.api.name', '115F'],
+    ['a Hangul jungseong filler in a name', 'name: FastAPI', 'name: "Fast\\u1160API"', 'services.api.name', '1160'],
+    ['an unassigned default-ignorable U+2065 in a name', 'name: FastAPI', 'name: "Fast\\u2065API"', 'services.api.name', '2065'],
+    ['an unassigned default-ignorable U+FFF0 in a name', 'name: FastAPI', 'name: "Fast\\ufff0API"', 'services.api.name', 'FFF0'],
+    ['the Arabic number sign U+0600 in a name', 'name: FastAPI', 'name: "Fast\\u0600API"', 'services.api.name', '0600'],
+    ['the Arabic end of ayah U+06DD in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u06ddy"]', 'services.api.purpose[0]', '06DD'],
+    ['the Syriac abbreviation mark U+070F in a reserved name', 'name: Fallback', 'name: "Fall\\u070fback"', 'reserved.fallback.name', '070F'],
+    [
+      'the Arabic Sanah U+08E2 in a details label',
+      'processes: [uvicorn]',
+      'processes: [uvicorn]\n    details: { "Own\\u08e2er": x }',
+      'services.api.details.Own\\u08e2er',
+      '08E2',
+    ],
+    [
+      'the Kaithi number sign above U+110CD in a process name',
+      'processes: [uvicorn]',
+      'processes: ["uvi\\U000110CDcorn"]',
+      'services.api.processes[0]',
+      '110CD',
+    ],
+    [
+      'an Egyptian hieroglyph joiner U+13430 in a config path',
+      'name: FastAPI',
+      'name: FastAPI\n    config: "/etc/x\\U00013430y.conf"',
+      'services.api.config',
+      '13430',
+    ],
+  ])('refuses %s: it shows as nothing, or formats the text around it, so the text reads as another', async (_name, from, to, path, code) => {
+    expect(minimalRegistry).toContain(from);
     const { error } = await rejection(minimalRegistry.replace(from, to));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
-      `${path}: must not contain invisible characters (a zero-width space, a soft hyphen, a bidirectional mark); write plain text`,
+      `${path}: must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark; this holds U+${code}); write plain text`,
     ]);
   });
 
@@ -877,17 +906,71 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it.each([
-    ['a name of spaces', 'name: FastAPI', 'name: "   "', 'services.api.name', 'must not be only white space; write the name'],
+    [
+      'a name of spaces',
+      'name: FastAPI',
+      'name: "   "',
+      'services.api.name',
+      'must not be blank: no character of it shows (white space, combining marks alone, U+2800); write the name',
+    ],
     [
       'a purpose line of white space',
       'name: FastAPI',
       'name: FastAPI\n    purpose: ["    "]',
       'services.api.purpose[0]',
-      'must not be only white space; write the text, or leave the entry out',
+      'must not be blank: no character of it shows (white space, combining marks alone, U+2800); write the text, or leave the entry out',
+    ],
+    [
+      'a name of braille pattern blanks (U+2800)',
+      'name: FastAPI',
+      'name: "\\u2800\\u2800"',
+      'services.api.name',
+      'must not be blank: no character of it shows (white space, combining marks alone, U+2800); write the name',
+    ],
+    [
+      'a name of combining marks alone',
+      'name: FastAPI',
+      'name: "\\u0301\\u0308"',
+      'services.api.name',
+      'must not be blank: no character of it shows (white space, combining marks alone, U+2800); write the name',
+    ],
+    [
+      'a name of a space, a combining mark and a joiner',
+      'name: FastAPI',
+      'name: " \\u20dd\\u200d\\ufe0f"',
+      'services.api.name',
+      'must not be blank: no character of it shows (white space, combining marks alone, U+2800); write the name',
+    ],
+    [
+      'a reserved name of a no-break space and U+2800',
+      'name: Fallback',
+      'name: "\\u00a0\\u2800"',
+      'reserved.fallback.name',
+      'must not be blank: no character of it shows (white space, combining marks alone, U+2800); write the name',
+    ],
+    [
+      'a details value of U+2800',
+      'processes: [uvicorn]',
+      'processes: [uvicorn]\n    details: { Owner: "\\u2800" }',
+      'services.api.details.Owner',
+      'must not be blank: no character of it shows (white space, combining marks alone, U+2800); write the text, or leave the entry out',
+    ],
+    [
+      'a name of a Hangul filler: an invisible character, said as such once',
+      'name: FastAPI',
+      'name: "\\u3164"',
+      'services.api.name',
+      'must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark; this holds U+3164); write plain text',
     ],
   ])('refuses %s, as it refuses an empty one', async (_name, from, to, path, message) => {
     const { error } = await rejection(minimalRegistry.replace(from, to));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([`${path}: ${message}`]);
+  });
+
+  it('takes braille blanks, combining marks and joiners beside a character that shows', () => {
+    for (const name of ['\u2800x', 'e\u0301', '\u{1F469}\u200d\u{1F4BB}', '\u2764\ufe0f', 'a\u2800\u2800b']) {
+      expect(parseRegistry(withLine(4, `    name: ${JSON.stringify(name)}`)).service('api').name).toBe(name);
+    }
   });
 
   it('takes a pair of surrogates written as escapes: one character beyond the BMP', () => {
