@@ -320,6 +320,10 @@ function configProblems(service: ServiceFacts, path: PathSegment[], context: Ser
   // An nginx-site snippet is a server block listening on the service's port: nginx ignores a second one there
   // ('conflicting server name "" on 0.0.0.0:80, ignored'), so a second site would never serve a request.
   const firstSite = (service.configs ?? []).findIndex((ref) => ref?.kind === 'nginx-site');
+  // Each file of a kind once: listed again (its path written out or left to its default), it would be
+  // checked and printed twice; two datasources in one file would be held to two upstreams' ports.
+  const files = new Map<string, number>();
+  const configKnown = known(service, 'config');
   (service.configs ?? []).forEach((ref, refIndex) => {
     if (!ref) return;
     const refPath = [...path, 'configs', refIndex];
@@ -328,6 +332,16 @@ function configProblems(service: ServiceFacts, path: PathSegment[], context: Ser
         path: refPath,
         message: `a second nginx-site config on port ${service.port ?? "the service's port"}: nginx ignores a second server block on the same port, so this site would never serve a request; keep one, or give its upstream a site on a service of its own`,
       });
+    } else if (configKnown || ref.path !== undefined || !CONFIG_KINDS[ref.kind].isServiceConfig) {
+      const file = plainPath(configPath(ref.kind, ref.path, service.config));
+      const earlier = files.get(`${ref.kind}\0${file}`);
+      if (earlier === undefined) files.set(`${ref.kind}\0${file}`, refIndex);
+      else {
+        problems.push({
+          path: refPath,
+          message: `duplicate ${ref.kind} config: configs[${earlier}] already names ${file}; remove one of the two, or give this one a path of its own`,
+        });
+      }
     }
     if (service.transport === 'udp') {
       problems.push({

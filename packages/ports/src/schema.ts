@@ -211,6 +211,32 @@ const processPattern = z
     if (problem !== undefined) context.addIssue({ code: 'custom', message: `is not a well-formed glob: ${problem}` });
   });
 
+/**
+ * A list of `element`s, each listed once: a second `api` in `for:` (or `uvicorn` in `processes:`)
+ * means nothing, was printed twice (`(for api, api)`), and may hide a typo of another item. Said
+ * at the second, naming the first; an item `element` refuses is its to say, once. JSON Schema's
+ * `uniqueItems` says the same in schema.json.
+ */
+function listedOnce(element: z.ZodType<string>, list: string) {
+  return z
+    .array(element)
+    .superRefine((items, context) => {
+      const first = new Map<string, number>();
+      items.forEach((item, index) => {
+        const earlier = first.get(item);
+        if (earlier === undefined) first.set(item, index);
+        else if (element.safeParse(item).success) {
+          context.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `duplicate ${quoteValue(item)}: ${list}[${earlier}] already names it; remove one of the two`,
+          });
+        }
+      });
+    })
+    .meta({ uniqueItems: true });
+}
+
 export const accessLevels = Object.freeze(['public', 'private', 'localhost', 'dev'] as const);
 export const groups = Object.freeze(['production', 'monitoring', 'development'] as const);
 
@@ -334,8 +360,13 @@ export const ServiceSchema = z.strictObject({
     .optional()
     .describe('Path of its Prometheus metrics endpoint; `ports monitoring` writes a scrape job for it'),
   systemd: SystemdSchema.optional(),
-  configs: z.array(ConfigRefSchema).optional().describe('Configuration files that name ports; port-health-check holds each against the registry'),
-  processes: z.array(processPattern).min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
+  // Each file once (rules.ts, which knows the path a config defaults to); an entry written twice is the least of it.
+  configs: z
+    .array(ConfigRefSchema)
+    .meta({ uniqueItems: true })
+    .optional()
+    .describe('Configuration files that name ports; port-health-check holds each against the registry'),
+  processes: listedOnce(processPattern, 'processes').min(1, 'must name at least one process').describe('Process names (globs) expected to hold the port'),
   command: nonEmpty.optional().describe('How developers start it'),
   details: z
     .record(
@@ -355,7 +386,7 @@ export const ReservedSchema = z.strictObject({
   start: port.optional(),
   end: port.optional(),
   purpose: nonEmpty,
-  for: z.array(id).default([]).describe('Services allowed to use these ports (e.g. by env override)'),
+  for: listedOnce(id, 'for').default([]).describe('Services allowed to use these ports (e.g. by env override)'),
 });
 
 export const ClaimSchema = z.strictObject({
@@ -366,13 +397,13 @@ export const ClaimSchema = z.strictObject({
     .default(DEFAULT_CLAIM_TIMEOUT_SECONDS),
   protect: z
     .strictObject({
-      processes: z.array(processPattern).default([]).describe('Added to the built-in protected list (which always applies)'),
-      unprotectBuiltin: z
-        .array(
-          z.enum(BUILTIN_PROTECTED_PROCESSES as [string, ...string[]], {
-            error: `must be a built-in protected name: ${BUILTIN_PROTECTED_PROCESSES.join(', ')}`,
-          }),
-        )
+      processes: listedOnce(processPattern, 'processes').default([]).describe('Added to the built-in protected list (which always applies)'),
+      unprotectBuiltin: listedOnce(
+        z.enum(BUILTIN_PROTECTED_PROCESSES as [string, ...string[]], {
+          error: `must be a built-in protected name: ${BUILTIN_PROTECTED_PROCESSES.join(', ')}`,
+        }),
+        'unprotectBuiltin',
+      )
         .default([])
         .describe('Built-in protected names to remove (ports validate warns about each)'),
       pidsUpTo: z

@@ -177,6 +177,12 @@ const table: [string, (doc: Document) => void, Verdict][] = [
   ['an unclosed {port: in robustNote', api((s) => void (s.robustNote = 'claims {port:api')), 'invalid'],
   ['an unclosed {port: in accessNote', api((s) => void (s.accessNote = 'on {port:api')), 'invalid'],
   ['an unclosed {port: in a reserved purpose', reserved(0, (r) => void (r.purpose = 'for {port:api')), 'invalid'],
+  ['an id listed twice in reserved for:', reserved(0, (r) => void (r.for = ['api', 'api'])), 'invalid'],
+  ['a process listed twice', api((s) => void (s.processes = ['uvicorn', 'gunicorn', 'uvicorn'])), 'invalid'],
+  ['a config written twice', api((s) => void (s.configs = [{ kind: 'prometheus-yml' }, { kind: 'prometheus-yml' }])), 'invalid'],
+  ['a protected process listed twice', (doc) => void (doc.claim = { protect: { processes: ['postgres', 'postgres'] } }), 'invalid'],
+  ['a built-in unprotected twice', (doc) => void (doc.claim = { protect: { unprotectBuiltin: ['dockerd', 'dockerd'] } }), 'invalid'],
+  ['a built-in unprotected once', (doc) => void (doc.claim = { protect: { unprotectBuiltin: ['dockerd'] } }), 'valid'],
   ['an unknown key', api((s) => void (s.colour = 'red')), 'invalid'],
   ['a name of 80 characters and one beyond the BMP', api((s) => void (s.name = `${'a'.repeat(80)}\u{1F600}`)), 'invalid'],
   // What only `ports validate` can refuse: rules across entries, and a range's order.
@@ -189,6 +195,11 @@ const table: [string, (doc: Document) => void, Verdict][] = [
   ['a service port inside a range not kept for it', api((s) => void (s.port = 3212)), 'validate only'],
   ['a reserved entry for an unknown service', reserved(0, (r) => void (r.for = ['nope'])), 'validate only'],
   ['a {port:ID} naming no entry', api((s) => void (s.purpose = ['see {port:nope}'])), 'validate only'],
+  [
+    'one config file listed by its default path and written out',
+    api((s) => void (s.configs = [{ kind: 'prometheus-yml' }, { kind: 'prometheus-yml', path: '/etc/prometheus/prometheus.yml' }])),
+    'validate only',
+  ],
   ['an upstream naming no service', api((s) => void (s.configs = [{ kind: 'nginx-site', upstream: 'nope' }])), 'validate only'],
 ];
 

@@ -1236,6 +1236,74 @@ describe('a broken registry is rejected with line and column', () => {
 });
 
 // Values written into other programs' files: the schema takes only what those files read as written.
+describe('a list of ids or names holds each once', () => {
+  const issueLines = (issues: readonly RegistryIssue[]) => issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`);
+
+  it.each([
+    ['reserved for:', 28, '    for: [api, api]', '28:16 reserved.api-alt.for[1]: duplicate "api": for[0] already names it; remove one of the two'],
+    [
+      'processes:',
+      12,
+      '    processes: [uvicorn, gunicorn, uvicorn]',
+      '12:36 services.api.processes[2]: duplicate "uvicorn": processes[0] already names it; remove one of the two',
+    ],
+    [
+      'claim.protect.processes:',
+      33,
+      '    purpose: Dashboard fallback\nclaim:\n  protect:\n    processes: [postgres, "post*", postgres]',
+      '36:36 claim.protect.processes[2]: duplicate "postgres": processes[0] already names it; remove one of the two',
+    ],
+    [
+      'claim.protect.unprotectBuiltin:',
+      33,
+      '    purpose: Dashboard fallback\nclaim:\n  protect:\n    unprotectBuiltin: [dockerd, dockerd]',
+      '36:33 claim.protect.unprotectBuiltin[1]: duplicate "dockerd": unprotectBuiltin[0] already names it; remove one of the two',
+    ],
+  ])('refuses a name listed twice in %s at the second, naming the first', async (_name, line, text, message) => {
+    const { error } = await rejection(withLine(line, text));
+    expect(issueLines(error.issues)).toEqual([message]);
+  });
+
+  it('says an item the list refuses once, as what is wrong with it, not also as a duplicate', async () => {
+    const { error } = await rejection(withLine(28, '    for: [API, API]'));
+    expect(issueLines(error.issues)).toEqual([
+      '28:11 reserved.api-alt.for[0]: must be lower-case letters, digits and dashes, starting with a letter',
+      '28:16 reserved.api-alt.for[1]: must be lower-case letters, digits and dashes, starting with a letter',
+    ]);
+  });
+
+  it.each([
+    [
+      'written twice',
+      '    configs: [{ kind: redis-conf }, { kind: redis-conf }]',
+      'configs[1]: duplicate redis-conf config: configs[0] already names /etc/redis/redis.conf',
+    ],
+    [
+      'once by its default path and once written out',
+      '    configs: [{ kind: prometheus-args }, { kind: prometheus-args, path: /etc/default/prometheus }]',
+      'configs[1]: duplicate prometheus-args config: configs[0] already names /etc/default/prometheus',
+    ],
+    [
+      "once as the service's config: and once written out",
+      '    config: /etc/redis/dsa110.conf\n    configs: [{ kind: redis-conf, path: /etc/redis/dsa110.conf }, { kind: redis-conf }]',
+      'configs[1]: duplicate redis-conf config: configs[0] already names /etc/redis/dsa110.conf',
+    ],
+  ])('refuses a config file of one kind listed twice, %s', async (_name, line, message) => {
+    const { error } = await rejection(withLine(19, `${line}\n    configuredBy: { env: REDIS_PORT }`));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `services.redis.${message}; remove one of the two, or give this one a path of its own`,
+    ]);
+  });
+
+  it('takes files of one kind at two paths, and files of two kinds at one path', () => {
+    const text = withLine(
+      19,
+      '    configs: [{ kind: redis-conf }, { kind: redis-conf, path: /etc/redis/b.conf }, { kind: prometheus-yml, path: /etc/redis/b.conf }]\n    configuredBy: { env: REDIS_PORT }',
+    );
+    expect(parseRegistry(text).service('redis').configs).toHaveLength(3);
+  });
+});
+
 describe('values that generated files would read as syntax are refused where they are written', () => {
   it.each([
     // nginx's `location PATH {` (ports snippet nginx-site) and Prometheus's metrics_path.
