@@ -113,6 +113,8 @@ export class Registry<Id extends string = string> {
   readonly claim: ClaimPolicy;
 
   readonly #byId: ReadonlyMap<string, Service<Id>>;
+  /** The ids, made once and frozen as everything else the registry holds (deepFreeze cannot reach a private field). */
+  readonly #ids: readonly Id[];
 
   constructor(data: RegistryData, source: string) {
     const problem = registryDataProblem(data, source);
@@ -152,6 +154,7 @@ export class Registry<Id extends string = string> {
       throw notValidatedData(`data is not a registry's (${String((error as Error | undefined)?.message ?? error).slice(0, 200)})`);
     }
     this.#byId = new Map(this.services.map((service) => [service.id, service]));
+    this.#ids = Object.freeze(this.services.map((service) => service.id));
     // An id used twice would find only one of the two: the lookup index, already made, tells at no cost.
     if (this.#byId.size !== this.services.length) {
       const twice = this.services.find((service, index) => this.services.findIndex((other) => other.id === service.id) !== index)!;
@@ -163,9 +166,9 @@ export class Registry<Id extends string = string> {
     deepFreeze(this);
   }
 
-  /** The ids of all services, sorted by port. */
-  get ids(): Id[] {
-    return this.services.map((service) => service.id);
+  /** The ids of all services, sorted by port: one frozen list (copy it to sort or change it). */
+  get ids(): readonly Id[] {
+    return this.#ids;
   }
 
   /** Whether `id` is a service's id: a type guard, so it takes anything (false for what is not a string). */

@@ -35,6 +35,8 @@ describe('a registry shared by the callers of one process', () => {
       () => (first.reserved[0]!.for as string[]).push('redis'),
       () => ((first as { services: unknown }).services = []),
       () => ((redis.details as Record<string, string>).x = 'y'),
+      () => (first.ids as string[]).push('x'),
+      () => (first.ids as string[]).sort(),
     ];
     for (const change of changes) expect(change).toThrow(TypeError);
     expect(second.service('redis').port).toBe(6379);
@@ -51,6 +53,10 @@ describe('a registry shared by the callers of one process', () => {
       expect(Object.isFrozen(service.configuredBy)).toBe(true);
     }
     expect(Object.isFrozen(registry.claim.protectedProcesses)).toBe(true);
+    // A getter too: one frozen list, not a new array on each read that a caller may change.
+    expect(Object.isFrozen(registry.ids)).toBe(true);
+    expect(registry.ids).toBe(registry.ids);
+    expect(registry.ids).toEqual(['redis', 'api']);
   });
 
   it("freezes its own copies, never the caller's data: new Registry(data) leaves data as it was", () => {
