@@ -18,8 +18,7 @@ export function portsCommand(facts: Pick<Facts, 'registry' | 'units' | 'registry
     const { override, port } = effectivePort(facts, service);
     return override ? [`${override.variable}=${port}`] : [];
   });
-  const registry = facts.registryFile === undefined ? [] : flagWords('registry', facts.registryFile);
-  return [...overrides, 'ports', ...registry, ...words].map(printedShellWord).join(' ');
+  return [...overrides, 'ports', ...registryWords(facts), ...words].map(printedShellWord).join(' ');
 }
 
 /**
@@ -28,8 +27,12 @@ export function portsCommand(facts: Pick<Facts, 'registry' | 'units' | 'registry
  * signalled by a claim-port that reads the bundled one).
  */
 export function claimPortCommand(facts: Pick<Facts, 'registryFile'>, port: number): string {
-  const registry = facts.registryFile === undefined ? [] : flagWords('registry', facts.registryFile);
-  return ['claim-port', ...registry, String(port)].map(printedShellWord).join(' ');
+  return ['claim-port', ...registryWords(facts), String(port)].map(printedShellWord).join(' ');
+}
+
+/** `--registry PATH` when this check read a named registry (as given); nothing for the bundled one. */
+function registryWords(facts: Pick<Facts, 'registryFile'>): string[] {
+  return facts.registryFile === undefined ? [] : flagWords('registry', facts.registryFile);
 }
 
 /** `ports [--registry PATH] systemd [--root ROOT]`: what writes the claim wiring of the tree this check read. */
