@@ -5,6 +5,7 @@
 // which is how Grafana ends up on 3000, Vite's port.
 import type { Service } from '@dsa110/ports';
 import { effectivePort, unitVariable } from '../effective-port.js';
+import { goPort } from './go-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 
@@ -53,18 +54,6 @@ const INI_FILES: Readonly<Record<string, { section: string; envPrefix: string; p
  * as Go's net package reads a port (Grafana hands http_port to net.Listen).
  */
 type PortSyntax = 'exact' | 'go';
-
-/**
- * Pure: the port Go's net package reads from `value` (its parsePort): decimal
- * digits, with leading zeros and a `+` allowed, so Grafana given
- * `http_port = 03030` listens on 3030; undefined for anything else (Go looks a
- * name up in /etc/services, and refuses a port above 65535).
- */
-export function goPort(value: string): number | undefined {
-  if (!/^\+?[0-9]+$/.test(value)) return undefined;
-  const port = Number(value);
-  return port <= 65535 ? port : undefined;
-}
 
 /** Pure: how a value the program reads as `port` but written otherwise (`03030`) is read, for the report; '' for the port's own digits. */
 function readAs(value: string, port: number, service: Service): string {

@@ -1,6 +1,7 @@
 // The config check over real files under a temp root, read by gather().
 import { describe, expect, it } from 'vitest';
-import { checkConfig, findSetting, goPort } from '../../src/checks/config.js';
+import { checkConfig, findSetting } from '../../src/checks/config.js';
+import { goPort } from '../../src/checks/go-port.js';
 import { gather } from '../../src/gather.js';
 import { tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
 
