@@ -92,14 +92,14 @@ describe('config check', () => {
     expect(after.results[0]).toMatchObject({ severity: 'ok', file: '/etc/grafana/grafana.ini:2' });
   });
 
-  it('grafana: a port written as Go reads it (leading zeros, a +) is the port; a name or one above 65535 is not', async () => {
+  it('grafana: a port with leading zeros is the port (Go reads it so); a +, a name or one above 65535 is not', async () => {
     const zeros = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 03030\n' });
     expect(zeros.results[0]).toMatchObject({
       severity: 'ok',
       reason: 'grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 03030, which Grafana reads as port 3030',
     });
-    expect((await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = +3030\n' })).results[0]).toMatchObject({ severity: 'ok' });
-    for (const value of ['3030x', '0x0bd6', '-3030', '3030 3031', '68566', 'grafana']) {
+    // Go's parser takes +3030, but Grafana's root_url (http://localhost:+3030/) does not parse, and Grafana exits.
+    for (const value of ['+3030', '3030x', '0x0bd6', '-3030', '3030 3031', '68566', 'grafana']) {
       const { results } = await check({ 'etc/grafana/grafana.ini': `[server]\nhttp_port = ${value}\n` });
       expect(results[0], value).toMatchObject({ severity: 'error' });
     }
@@ -119,18 +119,19 @@ describe('config check', () => {
     expect(results[0]).toMatchObject({ severity: 'error' });
   });
 
-  it("goPort reads as Go's net package does", () => {
-    expect([goPort('03030'), goPort('+80'), goPort('0'), goPort('65535'), goPort('65536'), goPort('-1'), goPort(''), goPort('http'), goPort(' 80')]).toEqual([
-      3030,
-      80,
-      0,
-      65535,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+  it('goPort reads a port as a Go server listens on it', () => {
+    expect([
+      goPort('03030'),
+      goPort('080'),
+      goPort('+80'),
+      goPort('0'),
+      goPort('65535'),
+      goPort('65536'),
+      goPort('-1'),
+      goPort(''),
+      goPort('http'),
+      goPort(' 80'),
+    ]).toEqual([3030, 80, undefined, 0, 65535, undefined, undefined, undefined, undefined, undefined]);
   });
 
   it("grafana: GF_SERVER_HTTP_PORT in the unit's Environment= overrides the file; a $-variable in the file is read from it, else unknown", async () => {
