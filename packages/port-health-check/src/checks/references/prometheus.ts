@@ -6,6 +6,7 @@
 // `scrape_config_files:`, and a job's file_sd target files. A job whose
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
+import { goPort } from '../go-port.js';
 import { escapeText, quoteValue } from '@dsa110/ports';
 import { type Finding, isLoopbackHost, portOfAddress } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
@@ -263,8 +264,8 @@ function listenAddress(value: string): { port: number | undefined } | { problem:
   const port = value.slice(colon + 1);
   // An empty port, or 0: Go listens on a port of the kernel's choosing, which is no port of the registry's.
   if (port === '') return { port: undefined };
-  if (!/^\d+$/.test(port) || Number(port) > 65535) return { problem: `${quoteValue(port, 200)} is not a port (1 to 65535)` };
-  return { port: Number(port) };
+  const read = goPort(port);
+  return read === undefined ? { problem: `${quoteValue(port, 200)} is not a port (1 to 65535)` } : { port: read };
 }
 
 export function readPrometheusArgs(text: string, expect: { name: string; port: number; snippet?: string }): Finding[] {
