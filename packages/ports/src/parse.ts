@@ -112,6 +112,8 @@ function parseUnsafe(text: string): ParseResult {
     .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index)
     // yaml's errors on the bad character's line and after may be its echo; one on an earlier line is a mistake of its own.
     .filter((issue) => character === undefined || issue.line < character.line);
+  // Every key as its text (`1.50:` is the label "1.50", not 1.5), before the duplicate keys are compared.
+  keysAsWritten(doc);
   // What the file protects, from every copy of a key given twice: before those are dropped.
   const protect = salvageProtection(doc);
   // A duplicate key leaves the document whole: report it, keep the first of the pair (where every
@@ -261,6 +263,21 @@ function wholeNumbersWithAPoint(doc: Document): Located[] {
     },
   });
   return found;
+}
+
+/**
+ * A key is the text written: PLAIN_TAGS read a plain `1.50` or `True` as a
+ * number or a boolean, and toJS() would make the key String() of that ("1.5",
+ * "true"), so a `details` label came out other than written.
+ */
+function keysAsWritten(doc: Document): void {
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      // Not null: an empty or null key has its own message (yamlProblems).
+      if (isScalar(key) && (typeof key.value === 'number' || typeof key.value === 'boolean') && typeof key.source === 'string') key.value = key.source;
+    },
+  });
 }
 
 /**

@@ -137,6 +137,8 @@ const nonEmpty = z
     MAX_PROSE_LENGTH,
     `must be at most ${MAX_PROSE_LENGTH} characters: it is printed on the reference page; split it into purpose or notes lines, or say more in the page's own prose`,
   );
+/** Text that is not digits alone (a details label: see there). */
+const NOT_DIGITS_ONLY = /^(?![0-9]+$)/;
 /** A name or label: one line of plain text. */
 const label = z
   .string()
@@ -370,7 +372,11 @@ export const ServiceSchema = z.strictObject({
   command: nonEmpty.optional().describe('How developers start it'),
   details: z
     .record(
-      label.max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters: it heads a line of the reference page (say more in its value)`),
+      label
+        .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters: it heads a line of the reference page (say more in its value)`)
+        // JavaScript lists an object's whole-number keys first, in numeric order: such a label would
+        // not stay where the file puts it, on the reference page or in the Registry's `details`.
+        .regex(NOT_DIGITS_ONLY, 'must not be digits alone: such labels are listed before all others, not where you wrote them; add a word, e.g. "Port 8080"'),
       nonEmpty,
     )
     .optional()

@@ -716,10 +716,10 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it('reports a key written once as a number and once as text as a duplicate (toJS would keep the second silently)', async () => {
-    const text = minimalRegistry.replace('    port: 8000\n', '    port: 8000\n    details:\n      8000: first\n      "8000": second\n');
+    const text = minimalRegistry.replace('    port: 8000\n', '    port: 8000\n    details:\n      1.5: first\n      "1.5": second\n');
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
-      `${text.split('\n').indexOf('      "8000": second') + 1}:7 duplicate key "8000"; each key may appear once in a mapping: keep one`,
+      `${text.split('\n').indexOf('      "1.5": second') + 1}:7 duplicate key "1.5"; each key may appear once in a mapping: keep one`,
     ]);
   });
 
@@ -1009,6 +1009,35 @@ describe('a broken registry is rejected with line and column', () => {
     expect(fixed.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services.api.__proto__: unknown key "__proto__"']);
     const registry = parseRegistry(withLine(12, '    processes: [uvicorn]\n    details: { constructor: x }'));
     expect(registry.service('api').details).toEqual({ constructor: 'x' });
+  });
+
+  it('keeps a details label as written, in the order written', () => {
+    // YAML reads plain 1.50 and True as a number and a boolean: a label is the text, not String() of those.
+    const registry = parseRegistry(
+      withLine(12, '    processes: [uvicorn]\n    details:\n      Zeta: z\n      1.50: a\n      True: b\n      0x10: d\n      1e3: e'),
+    );
+    expect(Object.entries(registry.service('api').details)).toEqual([
+      ['Zeta', 'z'],
+      ['1.50', 'a'],
+      ['True', 'b'],
+      ['0x10', 'd'],
+      ['1e3', 'e'],
+    ]);
+    // `1.50:` and `1.5:` are two labels.
+    expect(Object.keys(parseRegistry(withLine(12, '    processes: [uvicorn]\n    details: { 1.5: a, 1.50: b }')).service('api').details)).toEqual([
+      '1.5',
+      '1.50',
+    ]);
+  });
+
+  it('refuses a details label of digits alone, which JavaScript would list first', async () => {
+    const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details:\n      Zeta: z\n      8080: a\n      "007": b\n      Port 8080: c'));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '15:7 services.api.details.8080: must not be digits alone: such labels are listed before all others, not where you wrote them; add a word, e.g. "Port 8080"',
+      '16:7 services.api.details.007: must not be digits alone: such labels are listed before all others, not where you wrote them; add a word, e.g. "Port 8080"',
+    ]);
+    const { error: twice } = await rejection(withLine(12, '    processes: [uvicorn]\n    details: { 8080: a, "8080": b }'));
+    expect(twice.issues.map((issue) => issue.message)).toContain('duplicate key "8080"; each key may appear once in a mapping: keep one');
   });
 
   it('says why a details label is refused, at the label', async () => {
