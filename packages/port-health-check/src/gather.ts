@@ -203,10 +203,40 @@ async function withHiddenHolders(listeners: readonly Listener[], watched: Readon
   if (hidden.length === 0) return listeners;
   const found = await snapshot({ ports: [...new Set(hidden.map((listener) => listener.port))], sockets: hidden, threads: 'every' });
   const byInode = new Map(found.listeners.filter((listener) => listener.ownerKnown).map((listener) => [listener.inode, listener]));
-  return listeners.map((listener) => {
-    const seen = byInode.get(listener.inode);
-    return seen ? { ...listener, holders: seen.holders, ownerKnown: true } : listener;
+  const seen = listeners.map((listener) => {
+    const holder = byInode.get(listener.inode);
+    return holder ? { ...listener, holders: holder.holders, ownerKnown: true } : listener;
   });
+  return withClosedReplaced(seen, watched);
+}
+
+/**
+ * A service's listener still without a holder may have closed between the
+ * table read and the fd scan (a daemon restarting as the check ran): then no
+ * process holds it because none does any more, and "their open files are
+ * unreadable" would send the operator after the wrong cause. Such a port's
+ * tables are read again, with their holders; a listener gone from them is
+ * replaced by the port's listeners as they are now (the restarted daemon's,
+ * or none). One more read, and only where an owner is unknown.
+ */
+async function withClosedReplaced(listeners: readonly Listener[], watched: ReadonlySet<number>): Promise<readonly Listener[]> {
+  const unknown = listeners.filter((listener) => !listener.ownerKnown && watched.has(listener.port));
+  if (unknown.length === 0) return listeners;
+  const now = await snapshot({ ports: [...new Set(unknown.map((listener) => listener.port))] });
+  const open = new Set(now.listeners.map((listener) => listener.inode));
+  const closed = new Set(unknown.filter((listener) => !open.has(listener.inode)).map((listener) => listener.port));
+  if (closed.size === 0) return listeners;
+  // In the table's order: a replaced port's listeners where its first one was.
+  const replaced: Listener[] = [];
+  const done = new Set<number>();
+  for (const listener of listeners) {
+    if (!closed.has(listener.port)) replaced.push(listener);
+    else if (!done.has(listener.port)) {
+      done.add(listener.port);
+      replaced.push(...now.listeners.filter((fresh) => fresh.port === listener.port));
+    }
+  }
+  return replaced;
 }
 
 /** Pure: why the socket table could not be read, in words, with what to do (it was a bare `EACCES reading /proc/net/tcp`). */

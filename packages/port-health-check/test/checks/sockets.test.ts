@@ -14,10 +14,11 @@ import { checkListening } from '../../src/checks/listening.js';
 import { checkOwner } from '../../src/checks/owner.js';
 import { checkReserved } from '../../src/checks/reserved.js';
 import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
-import { gather, socketTableProblem } from '../../src/gather.js';
+import { gather, readSockets, socketTableProblem, type SocketRead } from '../../src/gather.js';
 import type { Facts, ProcessFacts } from '../../src/types.js';
 import { quietPort, registryText, tempDir, testRegistry, writeTree, type ServiceSpec } from '../helpers.js';
 import { parseRegistry } from '@dsa110/ports';
+import { snapshot } from '@dsa110/ports/system';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
 const me = userInfo().username;
@@ -254,6 +255,28 @@ time.sleep(3600)`,
       }
     },
   );
+
+  it("reads a service's port again when its listener closed between the table read and the fd scan (a restart), not 'unknown'", async () => {
+    // The race, made to happen: a read taken while the first daemon listened, whose holders the scan
+    // then could not find (it had exited), and a second daemon on the port by the time it is looked at.
+    const first = await spawnListener({ host: '127.0.0.1' });
+    const { listeners } = await snapshot({ ports: [first.port] });
+    const stale: SocketRead = Promise.resolve({
+      taken: { listeners: listeners.map((listener) => ({ ...listener, holders: [], ownerKnown: false })), unreadable: [] },
+    });
+    signal(first.pid, 'SIGKILL');
+    await waitForExit(first.pid);
+    const second = await spawnListener({ host: '127.0.0.1', port: first.port });
+    const now = await readSockets(new Set([first.port]), stale);
+    const onPort = now.listeners.filter((listener) => listener.port === first.port);
+    expect(onPort.map((listener) => listener.holders?.map((holder) => holder.pid))).toEqual([second.holders]);
+    expect(onPort[0]!.inode).not.toBe(listeners[0]!.inode);
+    // And with none there any more: not listening, rather than an unknown owner.
+    signal(second.pid, 'SIGKILL');
+    await waitForExit(second.pid);
+    const gone = await readSockets(new Set([first.port]), stale);
+    expect(gone.listeners.filter((listener) => listener.port === first.port)).toEqual([]);
+  });
 
   it('is an error for a localhost-only service on 0.0.0.0, a warning for a dev server', async () => {
     const redis = await spawnListener({ host: '0.0.0.0' });
