@@ -125,7 +125,7 @@ export { renderText, type TextOptions } from './report/text.js';
 export { renderJson, JSON_SCHEMA_ID } from './report/json.js';
 export { renderPrometheus } from './report/prometheus.js';
 export { writeAtomic } from './write-atomic.js';
-export type { HealthReport, ServiceRow } from './report.js';
+export type { HealthReport, ListenerRow, ServiceRow } from './report.js';
 export type { CheckResult, CheckId, Severity, ProcessFacts } from './types.js';
 export { CHECK_IDS, SEVERITIES } from './types.js';
 

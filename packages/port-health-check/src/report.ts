@@ -21,11 +21,24 @@ export interface ServiceRow {
   readonly access: Service['access'];
   /** undefined when it is not known: the socket table could not be read, or the service is UDP (only TCP listeners are read). */
   readonly listening: boolean | undefined;
+  /** Each listening socket as printed: `127.0.0.1:6379`, `[::]:6379 (IPv4+IPv6)`. */
   readonly addresses: readonly string[];
+  /** The same sockets, a field each (for programs: `addresses` are for people). */
+  readonly listeners: readonly ListenerRow[];
   readonly owners: readonly ProcessFacts[];
   /** False when some holder of the port could not be seen, or whether it listens is not known. */
   readonly ownersKnown: boolean;
   readonly verdict: Severity;
+}
+
+/** A listening socket of a service's port, in ServiceRow. */
+export interface ListenerRow {
+  /** Normalized, without brackets: `127.0.0.1`, `0.0.0.0`, `::`, `::1`, `::ffff:127.0.0.1`. */
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+  /** A `::` socket that also accepts IPv4 (IPV6_V6ONLY off, as far as can be told). */
+  readonly dualStack: boolean;
 }
 
 export interface HealthReport {
@@ -75,6 +88,7 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
       access: service.access,
       listening: known ? listeners.length > 0 : undefined,
       addresses: listeners.map(formatListener),
+      listeners: listeners.map(({ address, port, family, dualStack }) => ({ address, port, family, dualStack })),
       owners: processes,
       ownersKnown: known && !unseen,
       verdict: worst(severities.get(service.id) ?? []),

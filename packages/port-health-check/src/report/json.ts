@@ -42,6 +42,7 @@ export function renderJson(report: HealthReport): string {
       access: row.access,
       listening: row.listening ?? null,
       addresses: row.addresses,
+      listeners: row.listeners,
       owners: row.owners.map(processJson),
       ownersKnown: row.ownersKnown,
       verdict: row.verdict,

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { checkPorts } from '../../src/index.js';
 import { JSON_SCHEMA_ID, renderJson } from '../../src/report/json.js';
 import { renderText } from '../../src/report/text.js';
-import { tempDir } from '../helpers.js';
+import { signal, spawnListener, waitForExit } from '../../../../test-support/index.js';
+import { registryText, tempDir } from '../helpers.js';
 import { scenario } from '../scenario.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -52,6 +53,7 @@ describe('json report', () => {
       access: 'private',
       listening: true,
       addresses: [`127.0.0.1:${api.port}`],
+      listeners: [{ address: '127.0.0.1', port: api.port, family: 4, dualStack: false }],
       owners: [expect.objectContaining({ pid: api.pid, user: me, uid: process.getuid?.(), comm: 'node' })],
       ownersKnown: true,
       verdict: 'ok',
@@ -94,6 +96,22 @@ describe('json report', () => {
     const written = JSON.parse(text).checks.at(-1);
     expect(written.processes[0]).toMatchObject({ comm: 'ev\ufffdil', argv: ['python3', '\ufffd\ufffd', 'ok \ud83d\ude00'] });
     expect(written.reason).toBe('api (8000): held by ev\\xffil');
+  });
+
+  it('gives each listening socket as fields too: address, port, family, dual-stack (addresses are for people)', async () => {
+    const vite = await spawnListener({ host: '::' });
+    try {
+      const dir = tempDir();
+      const registry = join(dir, 'ports.yaml');
+      writeFileSync(registry, registryText([{ id: 'vite', port: vite.port, group: 'development', access: 'dev', processes: ['node'] }]));
+      const row = JSON.parse(renderJson(await checkPorts({ registry, root: dir }))).services[0];
+      // Node's [::] listener accepts IPv4 too, as the kernel's default (bindv6only 0) makes it.
+      expect(row.addresses).toEqual([`[::]:${vite.port} (IPv4+IPv6)`]);
+      expect(row.listeners).toEqual([{ address: '::', port: vite.port, family: 6, dualStack: true }]);
+    } finally {
+      signal(vite.pid, 'SIGKILL');
+      await waitForExit(vite.pid);
+    }
   });
 
   it('gives each reason as the text report prints it: control characters from files escaped, one line', async () => {
