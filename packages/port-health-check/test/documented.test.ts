@@ -103,12 +103,13 @@ describe("the README's checks and formats", () => {
     expect(new Set(documented)).toEqual(new Set(written));
   });
 
-  it('the JSON description names every key of the report and of a check, in order', async () => {
-    const json = JSON.parse(renderJson(await report)) as { checks: Record<string, unknown>[] };
+  it('the JSON description names every key of the report, of a service and of a check, in order', async () => {
+    const json = JSON.parse(renderJson(await report)) as { services: Record<string, unknown>[]; checks: Record<string, unknown>[] };
     const formats = section('packages/port-health-check/README.md', '## Formats');
-    const described = /- `json`: `\{([\s\S]*?)\}`\. Each check is\s+`\{([^}]*)\}`/.exec(formats)!;
+    const described = /- `json`: `\{([\s\S]*?)\}`\. Each service is\s+`\{([^}]*)\}`[\s\S]*?Each check is\s+`\{([^}]*)\}`/.exec(formats)!;
     const top = [...described[1]!.matchAll(/"(\w+)"/g)].map((match) => match[1]).filter((key) => !key!.startsWith('dsa110'));
     expect(top).toEqual(Object.keys(json));
-    expect(described[2]!.split(/,\s*/)).toEqual(Object.keys(json.checks[0]!));
+    expect(described[2]!.split(/,\s*/)).toEqual(Object.keys(json.services[0]!));
+    expect(described[3]!.split(/,\s*/)).toEqual(Object.keys(json.checks[0]!));
   });
 });
