@@ -269,6 +269,10 @@ export class Registry<Id extends string = string> {
   }
 }
 
+// The methods every registry answers with are shared too: one caller's `Registry.prototype.resolvePort = ...`
+// would move every port another caller of the process (claim-port's library, a service) resolves.
+Object.freeze(Registry.prototype);
+
 /** The TypeError of `new Registry(data)` given data that is not a validated registry's. */
 function notValidatedData(problem: string): TypeError {
   return new TypeError(`Registry: ${problem}; a Registry is made from validated data: use parseRegistry(text) or loadRegistry({ path })`);

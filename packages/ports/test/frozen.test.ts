@@ -37,6 +37,9 @@ describe('a registry shared by the callers of one process', () => {
       () => ((redis.details as Record<string, string>).x = 'y'),
       () => (first.ids as string[]).push('x'),
       () => (first.ids as string[]).sort(),
+      // The methods are shared as well: a replaced resolvePort would answer for every registry of the process.
+      () => ((Registry.prototype as { resolvePort: unknown }).resolvePort = () => ({ port: 1, source: 'registry' })),
+      () => ((Object.getPrototypeOf(first) as { lookup: unknown }).lookup = () => undefined),
     ];
     for (const change of changes) expect(change).toThrow(TypeError);
     expect(second.service('redis').port).toBe(6379);
