@@ -13,7 +13,9 @@ export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`;
 
 /**
  * `ExecStartPre=+/usr/local/bin/claim-port 8000`, or `... 5353/udp` for a UDP
- * service: `+` runs it as root whatever the unit's User= is. A path with white
+ * service: `+` runs it as root whatever the unit's User= is. `target` is the
+ * port, or (a string) the service id, which claim-port resolves with its
+ * transport and the unit's environment (claimWiring says when). A path with white
  * space is written in double quotes, `%` as `%%` (quoteExecWord), so systemd
  * runs exactly that file; check it first with claimPortPathProblem.
  * `registryPath` (absolute, checked by execArgumentProblem) is passed on as
@@ -21,14 +23,15 @@ export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`;
  * systemd claim-port would otherwise read the bundled registry, whose
  * protected processes and claim timeout are not the ones the operator named.
  */
-export function execStartPreLine(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
+export function execStartPreLine(target: number | string, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
   const registry = registryPath === undefined ? '' : ` --registry ${quoteExecWord(registryPath)}`;
-  return `ExecStartPre=+${quoteExecWord(claimPort, 'executable')} ${port}${transport === 'udp' ? '/udp' : ''}${registry}`;
+  const claimed = typeof target === 'string' ? quoteExecWord(target) : `${target}${transport === 'udp' ? '/udp' : ''}`;
+  return `ExecStartPre=+${quoteExecWord(claimPort, 'executable')} ${claimed}${registry}`;
 }
 
 /** The whole drop-in file: the generated comment, `[Service]`, the ExecStartPre= line. */
-export function claimPortDropIn(port: number, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
-  return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(port, claimPort, transport, registryPath)}\n`;
+export function claimPortDropIn(target: number | string, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
+  return `${GENERATED_HEADER}\n[Service]\n${execStartPreLine(target, claimPort, transport, registryPath)}\n`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
@@ -76,6 +79,8 @@ export interface ClaimWiring {
   readonly unit: string;
   readonly port: number;
   readonly claim: 'unit' | 'drop-in';
+  /** The line claims by service id (`claim-port redis`), not by port: the unit sets the service's port variable (claimWiring). */
+  readonly byId: boolean;
   /** Relative to the unit directory: `redis-server.service.d/claim-port.conf`, or the unit file itself. */
   readonly path: string;
   /** The ExecStartPre= line. */
@@ -88,25 +93,31 @@ export interface ClaimWiring {
  * The claim wiring of every robust service, sorted by port. `registryPath`:
  * the registry each claim line names with --registry (absolute, as the system
  * that runs the units sees it); undefined for the bundled one.
+ *
+ * A line claims the registry's port number, since claim-port given a number
+ * only warns about a registry it cannot read or that does not validate: a
+ * broken ports.yaml never keeps a service from starting. `byId` holds the
+ * services whose unit, as systemd loads it, sets their port variable
+ * (`Environment=REDIS_PORT=6380`, in a drop-in or an EnvironmentFile=): their
+ * line names the service id instead (`claim-port redis`). ExecStartPre= runs
+ * with the unit's environment, so claim-port resolves the id to the port the
+ * service really uses, at every start. The effective port as a number would
+ * be right only until someone edits the override without running `ports
+ * systemd` again, and in that window claim-port, as root, frees the old port,
+ * which may be another service's by then: the worse failure. The id's cost,
+ * a registry that does not load failing the unit's start (exit 64, its
+ * file:line:col in the journal), frees nothing.
  */
-export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT, registryPath?: string): ClaimWiring[] {
+export function claimWiring(registry: Registry, claimPort = DEFAULT_CLAIM_PORT, registryPath?: string, byId: ReadonlySet<string> = new Set()): ClaimWiring[] {
   return registry.services.flatMap((service): ClaimWiring[] => {
     if (!service.robust || !service.systemd?.claim) return [];
     const { unit, claim } = service.systemd;
-    const line = execStartPreLine(service.port, claimPort, service.transport, registryPath);
+    const target = byId.has(service.id) ? service.id : service.port;
+    const line = execStartPreLine(target, claimPort, service.transport, registryPath);
+    const common = { service, unit, port: service.port, claim, byId: byId.has(service.id), line };
     return claim === 'drop-in'
-      ? [
-          {
-            service,
-            unit,
-            port: service.port,
-            claim,
-            path: `${unit}.d/${DROP_IN_NAME}`,
-            line,
-            contents: claimPortDropIn(service.port, claimPort, service.transport, registryPath),
-          },
-        ]
-      : [{ service, unit, port: service.port, claim, path: unit, line }];
+      ? [{ ...common, path: `${unit}.d/${DROP_IN_NAME}`, contents: claimPortDropIn(target, claimPort, service.transport, registryPath) }]
+      : [{ ...common, path: unit }];
   });
 }
 
@@ -186,7 +197,7 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree, 
 }
 
 /** The ExecStartPre= lines of a unit file or drop-in's [Service] sections that run claim-port (as serviceSectionLines spells them). */
-function claimPortLines(text: string): string[] {
+export function claimPortLines(text: string): string[] {
   return serviceSectionLines(text).filter((line) => /^ExecStartPre=.*claim-port/.test(line));
 }
 

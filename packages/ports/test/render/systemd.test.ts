@@ -29,6 +29,23 @@ describe('claim wiring', () => {
     expect(claimPortDropIn(5353, '/opt/bin/claim-port', 'udp')).toContain('\nExecStartPre=+/opt/bin/claim-port 5353/udp\n');
   });
 
+  it('claims by service id the services whose unit sets their port variable (byId), a UDP one without /udp; the others by port', () => {
+    const byId = claimWiring(registry, '/opt/bin/claim-port', '/etc/dsa110/ports.yaml', new Set(['redis']));
+    expect(byId.map(({ unit, byId, line }) => [unit, byId, line])).toEqual([
+      ['redis-server.service', true, 'ExecStartPre=+/opt/bin/claim-port redis --registry /etc/dsa110/ports.yaml'],
+      ['dsa110-api.service', false, 'ExecStartPre=+/opt/bin/claim-port 8000 --registry /etc/dsa110/ports.yaml'],
+    ]);
+    expect(byId[0]!.contents).toBe(claimPortDropIn('redis', '/opt/bin/claim-port', 'tcp', '/etc/dsa110/ports.yaml'));
+    expect(byId[0]!.contents).toContain('\nExecStartPre=+/opt/bin/claim-port redis --registry /etc/dsa110/ports.yaml\n');
+    // claim-port takes a service id's transport from the registry, and refuses `ID/udp`.
+    const twins = parseRegistry(readFileSync(new URL('../fixtures/udp-twins.yaml', import.meta.url), 'utf8'));
+    const udp = twins.services.find((service) => service.transport === 'udp')!;
+    expect(claimWiring(twins, undefined, undefined, new Set([udp.id])).map(({ line }) => line)).toEqual([
+      'ExecStartPre=+/usr/local/bin/claim-port 61053',
+      `ExecStartPre=+/usr/local/bin/claim-port ${udp.id}`,
+    ]);
+  });
+
   it('refuses only the claim-port paths systemd cannot run: relative, control characters, quotes, backslashes, a directory, too long', () => {
     expect(claimPortPathProblem('/usr/local/bin/claim-port')).toBeUndefined();
     expect(claimPortPathProblem('claim-port')).toMatch(/absolute/);

@@ -46,6 +46,7 @@ import {
   type HealthUnit,
 } from '../../render/health-timer.js';
 import {
+  claimPortLines,
   claimPortPathProblem,
   claimWiring,
   execArgumentProblem,
@@ -80,6 +81,7 @@ import {
   unreadMayHoldClaim,
   where,
   type ClaimFinding,
+  type EnvironmentSetting,
   type LoadedUnit,
   type UnitDirListing,
   type UnitFacts,
@@ -156,7 +158,10 @@ export async function run(context: Context): Promise<Outcome> {
   const health = healthUnitsFor(context, claimPort, registryPath);
 
   const registry = await load(context);
-  const wiring = claimWiring(registry, claimPort, registryPath);
+  // A unit that moves its service's port (Environment=, an EnvironmentFile=) gets a claim by service id (claimWiring says
+  // why). Read as --check and the health check read it; --out names a bare directory, which no system loads units from.
+  const overrides = out === undefined ? unitOverrides(registry, root ?? '/') : new Map<string, Override>();
+  const wiring = claimWiring(registry, claimPort, registryPath, new Set(overrides.keys()));
   // Each file's host path: under --root its directory's links resolved inside the root too (a drop-in
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
   const place = (path: string) =>
@@ -166,7 +171,7 @@ export async function run(context: Context): Promise<Outcome> {
     let unitListing: UnitDirListing | undefined;
     const located =
       out === undefined ? { root, load: (unit: string) => loadUnit(root ?? '/', unit, (unitListing ??= listUnitDirs(root ?? '/', []))) } : undefined;
-    const outcome = await writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined, located);
+    const outcome = await writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined, located, overrides);
     // The claim just wired may never work: a socket unit on its port (PID 1 holds it, claim-port refuses). Said, not
     // failed: the files are what the registry asks for; `--check` fails on it.
     let merged: UnitFacts[] | undefined;
@@ -364,6 +369,39 @@ function processFileProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** A unit's setting of its service's port variable: the service's variable, and the setting as mergeUnit found it. */
+interface Override {
+  readonly variable: string;
+  readonly setting: EnvironmentSetting;
+}
+
+/**
+ * The robust services whose unit, as systemd would load it under `root` (its
+ * file and drop-ins, and the EnvironmentFile= files they name; loadUnit and
+ * mergeUnitWithEnvironmentFiles, as --check and the health check read it),
+ * sets the service's port variable, by id: their claim lines name the
+ * service id, which claim-port resolves with the unit's environment
+ * (claimWiring). A unit that is masked, missing or unreadable sets nothing.
+ */
+function unitOverrides(registry: Registry, root: string): Map<string, Override> {
+  const overrides = new Map<string, Override>();
+  let listing: UnitDirListing | undefined;
+  for (const service of registry.services) {
+    if (!service.robust || !service.systemd?.claim || !service.env) continue;
+    listing ??= listUnitDirs(root, []);
+    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, service.systemd.unit, listing));
+    const setting = unit.masked ? undefined : unit.environment.get(service.env);
+    if (setting !== undefined) overrides.set(service.id, { variable: service.env, setting });
+  }
+  return overrides;
+}
+
+/** Pure: why `entry`'s line names its service id, not its port, for the write to say (unitOverrides, claimWiring). */
+function overrideNote(entry: ClaimWiring, { variable, setting }: Override): string {
+  const id = escapeText(entry.service.id);
+  return `${escapeText(entry.unit)}: the claim names the service, ${id}, not port ${entry.port}: the unit sets ${variable}=${escapeText(setting.value)} (${escapeText(where(setting))}), and ExecStartPre= runs with the unit's environment, so claim-port frees the port ${id} really uses, and follows ${variable} when it changes`;
+}
+
 async function writeTree(
   context: Context,
   wiring: readonly ClaimWiring[],
@@ -372,6 +410,7 @@ async function writeTree(
   place: (path: string) => string,
   defaultDir: boolean,
   located?: UnitLocator,
+  overrides: ReadonlyMap<string, Override> = new Map(),
 ): Promise<Outcome> {
   let written: WrittenFile[];
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
@@ -407,6 +446,11 @@ async function writeTree(
     const advice =
       located === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, located.load(entry.unit), unitDir, located.root);
     context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice}`)}:\n${entry.line}\n`);
+  }
+  // After the advice, whose `UNIT:` line is followed by the line to install.
+  for (const entry of wiring) {
+    const override = overrides.get(entry.service.id);
+    if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
   for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
@@ -502,7 +546,10 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   const template = templateOf(unit);
   if (template !== undefined && name === template)
     return `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`;
-  if (operators) return `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}`;
+  // A claim line there already (another port, or one the unit's port variable made wrong): replaced, not kept beside this one.
+  const replaced = claimPortLines(file.text).map((other) => escapeText(other));
+  if (operators)
+    return `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}${replaced.length > 0 ? `, in place of its ${replaced.join(' and ')}` : ''}`;
   return `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${isRunTimeUnitDir(file.path) ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`;
 }
 
