@@ -54,7 +54,7 @@ export const command = defineCommand({
       throw new CommandError(
         out === undefined
           ? `ports monitoring: cannot check ${DEFAULT_DEPLOY_DIR}: no such directory here (the default: ./${DEFAULT_DEPLOY_DIR} in the current directory); run from the repository root or pass --out DIR`
-          : `ports monitoring: cannot check ${escapeText(dir)}: no such directory; "ports monitoring --out DIR" writes it`,
+          : `ports monitoring: cannot check ${escapeText(dir)}: no such directory; "${regenerateCommand(context, 'monitoring', ['out'])}" writes it`,
       );
     }
     // Not "no such directory" for a path that may well be there.

@@ -55,7 +55,14 @@ describe('ports monitoring', () => {
     );
     const out = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
     expect(out).toMatchObject({ code: 1, stdout: '' });
-    expect(out.stderr).toBe('ports monitoring: cannot check elsewhere: no such directory; "ports monitoring --out DIR" writes it\n');
+    expect(out.stderr).toBe('ports monitoring: cannot check elsewhere: no such directory; "ports monitoring --out elsewhere" writes it\n');
+    // The command named is the one to run: with the registry this run read, and each word as the shell reads it back.
+    writeFileSync(join(dir, 'other.yaml'), rootRegistry);
+    const named = await ports(['--registry', 'other.yaml', 'monitoring', '--check', '--out', 'not here'], { cwd: dir });
+    expect(named).toMatchObject({ code: 1, stdout: '' });
+    expect(named.stderr).toBe(
+      `ports monitoring: cannot check not here: no such directory; "ports --registry other.yaml monitoring --out 'not here'" writes it\n`,
+    );
     // A file others may write is stale whatever it holds; writing replaces it.
     expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
     chmodSync(join(dir, 'elsewhere/prometheus/prometheus.yml'), 0o666);
