@@ -89,6 +89,15 @@ function leftoverSummary(count: number, dir: string, source: string, regenerate:
   );
 }
 
+/**
+ * Pure: --check's count of the files the write refuses to replace (inspectGeneratedFiles' `problem`: a symbolic link, a
+ * directory, a file it may not read), `dir` escaped. Not "missing or stale": regenerating would refuse them and write nothing.
+ */
+function blockedSummary(count: number, dir: string, regenerate: string): string {
+  const [files, are, they] = count === 1 ? ['1 file', 'is', 'it is'] : [`${count} files`, 'are', 'they are'];
+  return `${files} under ${escapeText(dir)} ${are} not for this tool to replace (listed above, each with what to do): "${regenerate}" writes nothing until ${they} dealt with`;
+}
+
 /** Pure: what --check says of a file with the right contents that other users may not read (`exposure`: its mode), `path` escaped. */
 function closedFileProblem(exposure: string, path: string, regenerate: string): string {
   return `${exposure}: Prometheus and Grafana, which run as users of their own, cannot read it; run \`chmod o+r ${path}\`, or \`${regenerate}\` to replace it (0644)`;
@@ -163,6 +172,8 @@ async function checkFiles(
   checkoutTree: boolean,
 ): Promise<Outcome> {
   let stale = 0;
+  // Files the write refuses (a link, a directory, one it may not read): regenerating writes nothing until they are dealt with.
+  let blocked = 0;
   const words = driftWords(dir, 'them');
   // Counted apart from the stale files: regenerating never removes them.
   for (const path of leftovers) context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
@@ -177,18 +188,24 @@ async function checkFiles(
       context.io.out(`${path}: ${closedFileProblem(entry.exposure!, path, regenerate)}\n`);
       continue;
     }
+    if (entry.problem !== undefined) {
+      blocked++;
+      context.io.out(`${path}: ${entry.problem}\n`);
+      continue;
+    }
     stale++;
-    if (entry.problem !== undefined) context.io.out(`${path}: ${entry.problem}\n`);
-    else if (entry.current === undefined) context.io.out(`${path}: missing\n`);
+    if (entry.current === undefined) context.io.out(`${path}: missing\n`);
     else if (entry.current === entry.file.contents) context.io.out(`${path}: ${entry.exposure}: not only this tool writes it; regenerating replaces it\n`);
     else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (${words.current})`, to: `${path} (from ${source})` }));
   }
   const exposed = exposedTree(dir, files);
   for (const entry of exposed)
     context.io.out(`${escapeText(entry.dir.path)}: ${directoryProblem(entry, stake(entry))}; ${directoryDriftFix(entry, regenerate)}\n`);
+  if (blocked > 0) context.io.err(`${blockedSummary(blocked, dir, regenerate)}\n`, 'error');
   if (stale > 0) {
+    const first = blocked > 0 ? ` once ${blocked === 1 ? 'that file is' : 'those files are'} dealt with` : '';
     context.io.err(
-      `${stale} of ${files.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}" to regenerate them from ${source}${words.afterwards}\n`,
+      `${stale} of ${files.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}"${first} to regenerate them from ${source}${words.afterwards}\n`,
       'error',
     );
   }
@@ -216,7 +233,7 @@ async function checkFiles(
       modesCount ? 'error' : 'warn',
     );
   }
-  if (stale > 0 || leftovers.length > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0))) return 'failed';
+  if (stale > 0 || blocked > 0 || leftovers.length > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0))) return 'failed';
   context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
   return 'ok';
 }

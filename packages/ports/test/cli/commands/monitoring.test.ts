@@ -191,6 +191,39 @@ describe('ports monitoring', () => {
     expect(lstatSync(target).isFIFO()).toBe(true);
   });
 
+  it('--check counts a link or a directory the write refuses apart from the stale files: regenerating would write nothing', async () => {
+    const dir = checkout();
+    expect((await ports(['--registry', 'ports.yaml', 'monitoring', '--out', 'mon'], { cwd: dir })).code).toBe(0);
+    const target = join(dir, 'mon/prometheus/prometheus.yml');
+    writeFileSync(`${target}.real`, readFileSync(target));
+    rmSync(target);
+    symlinkSync('prometheus.yml.real', target);
+    const check = () => ports(['--registry', 'ports.yaml', 'monitoring', '--out', 'mon', '--check'], { cwd: dir });
+    let run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'mon/prometheus/prometheus.yml: it is a symbolic link to "prometheus.yml.real", which is never replaced; remove the link to let this tool write the file\n',
+    );
+    expect(run.stderr).toBe(
+      '1 file under mon is not for this tool to replace (listed above, each with what to do): "ports --registry ports.yaml monitoring --out mon" writes nothing until it is dealt with\n',
+    );
+    // What the summary says: the write refuses, writing nothing.
+    expect((await ports(['--registry', 'ports.yaml', 'monitoring', '--out', 'mon'], { cwd: dir })).code).toBe(1);
+    // With a stale file besides, regenerating is named, after the file in the way.
+    rmSync(target);
+    mkdirSync(target);
+    rmSync(join(dir, 'mon/grafana/dashboards/dsa110-ports.json'));
+    run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'mon/prometheus/prometheus.yml: it is a directory, not a regular file; move it away to let this tool write the file\nmon/grafana/dashboards/dsa110-ports.json: missing\n',
+    );
+    expect(run.stderr).toBe(
+      '1 file under mon is not for this tool to replace (listed above, each with what to do): "ports --registry ports.yaml monitoring --out mon" writes nothing until it is dealt with\n' +
+        '1 of 7 files under mon are missing or stale: run "ports --registry ports.yaml monitoring --out mon" once that file is dealt with to regenerate them from ports.yaml\n',
+    );
+  });
+
   it.skipIf(process.getuid?.() !== 0)(
     'never writes through a directory link another user owns: one line, exit 1, nothing written; --check reports it',
     async () => {
