@@ -1,7 +1,8 @@
 // The shell examples on the reference page that name ports: claim-port usage,
 // common commands and the firewall. Generated so that no port number on the
 // page is typed by hand.
-import type { AccessLevel, Registry, Service } from '../index.js';
+import { formatRange, type Registry, type Service } from '../index.js';
+import { firewallPlan, type FirewallEntry, type Sources } from './firewall.js';
 import { DEFAULT_CLAIM_PORT } from './systemd.js';
 import { shellWord } from '../shell-word.js';
 
@@ -90,30 +91,41 @@ export function renderFirewall(registry: Registry): string {
     'ports firewall --format ufw | sudo sh',
   );
   lines.push('', '# Check firewall status', 'sudo ufw status');
-  const levels = accessLevels(registry);
-  if (levels.length > 0) lines.push('', '# What the rules of ports firewall let in from other hosts, by access level:', ...levels);
+  // The rules `ports firewall` writes, without env overrides: the page is the registry's.
+  const plan = firewallPlan(registry);
+  const levels = accessLevels(plan);
+  if (levels.length > 0) {
+    lines.push('', '# What the rules of ports firewall let in from other hosts, by access level:', ...levels);
+    // "reserved" is no access level of the registry's: how a range's rules come to let in whom they do.
+    if (plan.some((entry) => entry.access === 'reserved'))
+      lines.push("#   (a reserved range takes the strictest access of the services it is for, else this host only; a service's own rule comes first)");
+  }
   return fence(lines);
 }
 
-/** Who each access level lets in under `ports firewall` (render/firewall.ts), as the page says it. */
-const LETS_IN: Readonly<Record<AccessLevel, string>> = {
-  public: 'from anywhere',
+/** Who `ports firewall` lets in, by the sources its plan gives a rule (render/firewall.ts), as the page says it. */
+const LETS_IN: Readonly<Record<Sources, string>> = {
+  any: 'from anywhere',
   private: 'from private networks only',
-  localhost: 'from this host only: never exposed',
-  dev: 'from this host only: never exposed',
+  none: 'from this host only: never exposed',
 };
 
-/** One line per access level that has services: each PORT/TRANSPORT once (a TCP and a UDP service on one port are two). */
-function accessLevels(registry: Registry): string[] {
-  return (Object.keys(LETS_IN) as AccessLevel[]).flatMap((access) => {
-    const ports = [
-      ...new Set(
-        registry.services
-          .filter((service) => service.access === access)
-          .sort((a, b) => a.port - b.port || a.transport.localeCompare(b.transport))
-          .map((service) => `${service.port}/${service.transport}`),
-      ),
-    ];
-    return ports.length > 0 ? [`#   ${access} (${LETS_IN[access]}): ${ports.join(', ')}`] : [];
-  });
+/** The lines' order: the access levels, then the reserved ranges (whose rules come after every service's). */
+const LEVELS: readonly FirewallEntry['access'][] = ['public', 'private', 'localhost', 'dev', 'reserved'];
+
+/**
+ * One line per access level, and per sources among the reserved ranges, from the rules `ports firewall` writes
+ * (`plan`, firewallPlan's), so the page cannot say other than the rules do: what a range lets in, and the ports
+ * it leaves to the host (SSH's inside a range is not listed). Each PORTS/TRANSPORT once (a TCP and a UDP service on
+ * one port are two), in the rules' order.
+ */
+function accessLevels(plan: readonly FirewallEntry[]): string[] {
+  return LEVELS.flatMap((access) =>
+    (Object.keys(LETS_IN) as Sources[]).flatMap((sources) => {
+      const ports = [
+        ...new Set(plan.filter((entry) => entry.access === access && entry.sources === sources).map((entry) => `${formatRange(entry)}/${entry.transport}`)),
+      ];
+      return ports.length > 0 ? [`#   ${access} (${LETS_IN[sources]}): ${ports.join(', ')}`] : [];
+    }),
+  );
 }

@@ -172,8 +172,27 @@ describe('the firewall section: what the generated rules let in, by access level
       '#   private (from private networks only): 8000/tcp',
       '#   localhost (from this host only: never exposed): 3030/tcp, 6379/tcp, 9090/tcp',
       '#   dev (from this host only: never exposed): 3000/tcp, 5173/tcp, 8001/tcp',
+      '#   reserved (from private networks only): 8010/tcp',
+      '#   reserved (from this host only: never exposed): 3210-3220/tcp, 3210-3220/udp',
     ]);
     expect(renderFirewall(registry)).not.toMatch(/should NOT be exposed/);
+  });
+
+  it('lists the reserved ranges as the rules filter them: a range over SSH leaves it out, one for a public service is open', () => {
+    const wide = parseRegistry(
+      text.replace(
+        'reserved:\n',
+        'reserved:\n  - id: low\n    name: Low ports\n    start: 20\n    end: 30\n    purpose: Low ports\n  - id: web-alt\n    name: Web alternative\n    port: 8080\n    purpose: Web alternative\n    for: [nginx]\n',
+      ),
+    );
+    expect(levels(renderFirewall(wide)).filter((line) => line.startsWith('#   reserved'))).toEqual([
+      '#   reserved (from anywhere): 8080/tcp',
+      '#   reserved (from private networks only): 8010/tcp',
+      '#   reserved (from this host only: never exposed): 20-21/tcp, 20-21/udp, 23-30/tcp, 23-30/udp, 3210-3220/tcp, 3210-3220/udp',
+    ]);
+    // Without reserved ranges, neither their lines nor the note on how a range's access is chosen.
+    const none = parseRegistry(text.slice(0, text.indexOf('\nreserved:\n') + 1));
+    expect(renderFirewall(none)).not.toMatch(/reserved/);
   });
 
   it('a port with a TCP and a UDP service is listed once per transport, under its own access level, as the plan has it', () => {
@@ -183,15 +202,19 @@ describe('the firewall section: what the generated rules let in, by access level
       '#   private (from private networks only): 61053/udp',
       '#   localhost (from this host only: never exposed): 61053/tcp',
     ]);
-    // What the page says is what the rules do: each listed port/transport's rule lets in the sources its line names.
-    const who = { public: 'any', private: 'private', localhost: 'none', dev: 'none' } as const;
+    // What the page says is what the rules do: each listed port/transport's rule, a service's or a range's, lets in
+    // the sources its line names.
+    const who = { 'from anywhere': 'any', 'from private networks only': 'private', 'from this host only: never exposed': 'none' } as const;
     for (const reg of [registry, twins]) {
       for (const line of levels(renderFirewall(reg))) {
-        const [, access, list] = /^# {3}(\w+) \([^)]*\): (.*)$/.exec(line)!;
+        const [, access, sources, list] = /^# {3}(\w+) \(([^)]*)\): (.*)$/.exec(line)!;
         for (const item of list!.split(', ')) {
-          const [port, transport] = item.split('/');
-          const rule = firewallPlan(reg).find((entry) => entry.start === Number(port) && entry.transport === transport && entry.access !== 'reserved');
-          expect(rule?.sources, item).toBe(who[access as keyof typeof who]);
+          const [ports, transport] = item.split('/');
+          const [start, end = start] = ports!.split('-').map(Number);
+          const rule = firewallPlan(reg).find(
+            (entry) => entry.start === start && entry.end === end && entry.transport === transport && entry.access === access,
+          );
+          expect(rule?.sources, item).toBe(who[sources as keyof typeof who]);
         }
       }
     }
