@@ -21,6 +21,7 @@ export { RegistryError, PortsError, formatIssue, MAX_ISSUES_IN_MESSAGE, type Reg
 export { parsePort, portProblem, isPort } from './port.js';
 export { escapeText, quoteValue, pathText, oneLine, prometheusLabel, truncate, wellFormedJson, MAX_QUOTED } from './escape.js';
 export { formatRange, type PortRange } from './rules.js';
+export { urlScheme, type UrlScheme } from './url-scheme.js';
 export { flagWords, printedShellWord } from './shell-word.js';
 export {
   BUILTIN_PROTECTED_PROCESSES,

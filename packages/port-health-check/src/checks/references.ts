@@ -4,7 +4,7 @@
 // datasource URL, Redis's port and bind. Ports are the effective ones (a
 // unit's Environment= override moves them), so a moved API makes every file
 // that still names the old port an error, with its file and line.
-import type { ConfigRef, Service } from '@dsa110/ports';
+import { urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -34,7 +34,11 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       if (!upstream) return 'the registry names no upstream for it';
       return readNginxSite(
         text,
-        { ...self, upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics' }, snippet: snippet(service, upstream) },
+        {
+          ...self,
+          upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics', scheme: urlScheme(upstream) },
+          snippet: snippet(service, upstream),
+        },
         lookup,
         ref.path,
       );

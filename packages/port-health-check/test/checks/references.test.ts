@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRegistry, type Registry } from '@dsa110/ports';
+import { loadRegistry, parseRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS, type PortOf } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../src/checks/references.js';
@@ -86,6 +86,21 @@ describe('the references check', () => {
     const results = await references(snippetTree());
     expect(problems(results)).toEqual([]);
     expect(results.map((result) => result.file).sort()).toEqual(registry.services.flatMap((service) => service.configs.map((ref) => ref.path)).sort());
+  });
+
+  it('accepts what `ports snippet` prints for HTTPS services (listen 443 ssl, proxy_pass https://, an https:// datasource), and its fixes name https://', async () => {
+    const https = parseRegistry(
+      readFileSync(join(repoRoot, 'ports.yaml'), 'utf8')
+        .replace('    port: 80\n    protocol: HTTP\n', '    port: 443\n    protocol: HTTPS\n')
+        .replace('    port: 8000\n    protocol: HTTP\n', '    port: 8443\n    protocol: HTTPS\n')
+        .replace('    port: 9090\n    protocol: HTTP\n', '    port: 9090\n    protocol: HTTPS\n'),
+    );
+    expect(problems(await references(snippetTree(https), https))).toEqual([]);
+    const site = snippetTree(https, undefined, { 'etc/nginx/sites-available/dsa110-contimg': 'server {\nlisten 443 ssl;\n}\n' });
+    expect(problems(await references(site, https)).filter((reason) => reason.startsWith('nginx'))).toEqual([
+      'nginx (443): /etc/nginx/sites-available/dsa110-contimg: no proxy_pass to FastAPI (port 8443): nginx passes nothing to it; add location /api/ { proxy_pass https://127.0.0.1:8443; } (ports snippet nginx-site)',
+      "nginx (443): /etc/nginx/sites-available/dsa110-contimg: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)",
+    ]);
   });
 
   it('an API moved with CONTIMG_API_PORT in its unit: every file still naming the old port is an error with its line', async () => {

@@ -4,11 +4,11 @@
 // port-health-check's references check accepts exactly this (a contract test
 // holds the two together). Ports come from `portOf`, so that an operator's
 // env override (CONTIMG_API_PORT) shows in the snippet.
-import { CONFIG_KINDS, type ConfigKind, type Registry, type Service } from '../index.js';
+import { CONFIG_KINDS, urlScheme, type ConfigKind, type Registry, type Service } from '../index.js';
 import { GRAFANA_INI_PATH } from '../config-kinds.js';
-import { metricsJob } from './prometheus-config.js';
+import { httpsScrapeNote, metricsScrapeJob, SCRAPE_INTERVAL } from './prometheus-config.js';
 import { toYaml } from './yaml.js';
-import { datasourceDocument } from './grafana.js';
+import { datasourceDocument, httpsDatasourceNote } from './grafana.js';
 import { NGINX_API_LOCATION } from '../nginx-site.js';
 
 export const SNIPPET_KINDS = [...(Object.keys(CONFIG_KINDS) as ConfigKind[]), 'grafana-ini'] as const;
@@ -39,17 +39,33 @@ export function bindAddresses(service: Service): { v4: string; v6: string } {
   return service.access === 'localhost' || service.access === 'dev' ? { v4: '127.0.0.1', v6: '::1' } : { v4: '0.0.0.0', v6: '::' };
 }
 
+/**
+ * What an HTTPS site needs besides `listen ... ssl`: its certificate and key, which the registry does not know.
+ * Written as lines to fill in, so that `nginx -t` names the file to supply (`cannot load certificate
+ * ".../CHANGE-ME.pem"`) rather than passing a site that serves no TLS: nginx -t refuses the snippet as printed.
+ */
+const NGINX_TLS_LINES = [
+  "    # HTTPS (the registry's protocol): nginx needs this site's certificate and key, which the registry does not",
+  '    # know. Replace both paths with them; until then nginx -t refuses the site ("cannot load certificate").',
+  '    ssl_certificate /etc/ssl/certs/CHANGE-ME.pem;',
+  '    ssl_certificate_key /etc/ssl/private/CHANGE-ME.key;',
+];
+
 function nginxSite(service: Service, upstream: Service, portOf: PortOf, path: string): string {
-  const backend = `http://127.0.0.1:${portOf(upstream)}`;
+  // nginx does not verify an upstream's certificate by default (proxy_ssl_verify off): a self-signed API is reached.
+  const backend = `${urlScheme(upstream)}://127.0.0.1:${portOf(upstream)}`;
   const metrics = upstream.metrics ?? '/metrics';
   // Every address for public and private (the firewall narrows private), loopback for localhost and dev, as the other snippets bind.
   const bind = bindAddresses(service);
   const port = portOf(service);
+  const tls = urlScheme(service) === 'https';
+  const ssl = tls ? ' ssl' : '';
   return [
     header('nginx-site', path),
     'server {',
-    `    listen ${bind.v4 === '0.0.0.0' ? '' : `${bind.v4}:`}${port};`,
-    `    listen [${bind.v6}]:${port};`,
+    `    listen ${bind.v4 === '0.0.0.0' ? '' : `${bind.v4}:`}${port}${ssl};`,
+    `    listen [${bind.v6}]:${port}${ssl};`,
+    ...(tls ? NGINX_TLS_LINES : []),
     '',
     `    location ${NGINX_API_LOCATION} {`,
     `        proxy_pass ${backend};`,
@@ -69,18 +85,13 @@ function nginxSite(service: Service, upstream: Service, portOf: PortOf, path: st
 
 function prometheusYml(registry: Registry, portOf: PortOf, path: string): string {
   const jobs = registry.services.flatMap((service) =>
-    service.metrics === undefined
-      ? []
-      : [
-          {
-            job_name: metricsJob(service.id),
-            scrape_interval: '15s',
-            metrics_path: service.metrics,
-            static_configs: [{ targets: [`localhost:${portOf(service)}`] }],
-          },
-        ],
+    service.metrics === undefined ? [] : [metricsScrapeJob(service, `localhost:${portOf(service)}`, SCRAPE_INTERVAL)],
   );
-  return toYaml({ scrape_configs: jobs }, [header('prometheus-yml', path).slice(2), 'Merge into scrape_configs: (`ports monitoring` writes the whole file).']);
+  return toYaml({ scrape_configs: jobs }, [
+    header('prometheus-yml', path).slice(2),
+    'Merge into scrape_configs: (`ports monitoring` writes the whole file).',
+    ...httpsScrapeNote(registry),
+  ]);
 }
 
 function prometheusArgs(service: Service, portOf: PortOf, path: string): string {
@@ -88,7 +99,7 @@ function prometheusArgs(service: Service, portOf: PortOf, path: string): string 
 }
 
 function grafanaDatasource(upstream: Service, portOf: PortOf, path: string): string {
-  return toYaml(datasourceDocument(portOf(upstream)), [header('grafana-datasource', path).slice(2)]);
+  return toYaml(datasourceDocument(portOf(upstream), urlScheme(upstream)), [header('grafana-datasource', path).slice(2), ...httpsDatasourceNote(upstream)]);
 }
 
 function grafanaIni(service: Service, key: string, portOf: PortOf, path: string): string {

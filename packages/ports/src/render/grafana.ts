@@ -3,7 +3,7 @@
 // for the health check itself, plus the provisioning files that load it and
 // the Prometheus datasource it queries. Every query reads only metrics that
 // port-health-check writes (a contract test holds the two packages together).
-import type { Registry, Service } from '../index.js';
+import { urlScheme, type Registry, type Service, type UrlScheme } from '../index.js';
 import { accessLabel } from './labels.js';
 import { GENERATED_BY } from './alert-rules.js';
 import { toYaml, type YamlValue } from './yaml.js';
@@ -210,8 +210,8 @@ export function datasourceUpstream(registry: Registry): Service | undefined {
   return registry.has(PROMETHEUS_SERVICE) ? registry.service(PROMETHEUS_SERVICE) : undefined;
 }
 
-/** The datasource provisioning document for the Prometheus at `port`, with the uid the dashboard names. */
-export function datasourceDocument(port: number): YamlValue {
+/** The datasource provisioning document for the Prometheus at `port` (`scheme`: https for an HTTPS Prometheus), with the uid the dashboard names. */
+export function datasourceDocument(port: number, scheme: UrlScheme = 'http'): YamlValue {
   return {
     apiVersion: 1,
     datasources: [
@@ -220,7 +220,7 @@ export function datasourceDocument(port: number): YamlValue {
         uid: DATASOURCE_UID,
         type: 'prometheus',
         access: 'proxy',
-        url: `http://localhost:${port}`,
+        url: `${scheme}://localhost:${port}`,
         isDefault: false,
         editable: false,
       },
@@ -232,5 +232,18 @@ export function datasourceDocument(port: number): YamlValue {
 export function renderDatasourceProvisioning(registry: Registry): string | undefined {
   const upstream = datasourceUpstream(registry);
   if (upstream === undefined) return undefined;
-  return toYaml(datasourceDocument(upstream.port), [...GENERATED_BY('ports monitoring'), 'Install in /etc/grafana/provisioning/datasources/.']);
+  return toYaml(datasourceDocument(upstream.port, urlScheme(upstream)), [
+    ...GENERATED_BY('ports monitoring'),
+    'Install in /etc/grafana/provisioning/datasources/.',
+    ...httpsDatasourceNote(upstream),
+  ]);
+}
+
+/** The comment lines for a datasource at an HTTPS Prometheus: Grafana verifies its certificate, as Prometheus verifies a target's. */
+export function httpsDatasourceNote(upstream: Service): string[] {
+  if (urlScheme(upstream) !== 'https') return [];
+  return [
+    "Grafana verifies Prometheus's certificate against this host's CAs for the name localhost: a self-signed one fails",
+    '(x509); add its CA to /usr/local/share/ca-certificates and run update-ca-certificates.',
+  ];
 }

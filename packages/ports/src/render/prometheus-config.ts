@@ -4,7 +4,7 @@
 // every host's node_exporter (whose textfile collector carries the health
 // check's metrics), and load the generated alert rules. Hosts join the fleet
 // as files under targets/node/ (file_sd), so the file itself never changes.
-import type { Registry } from '../index.js';
+import { urlScheme, type Registry, type Service } from '../index.js';
 import { GENERATED_BY, NODE_JOB, RULES_FILE } from './alert-rules.js';
 import { toYaml } from './yaml.js';
 
@@ -15,6 +15,33 @@ export function metricsJob(id: string): string {
   return `dsa110-${id}`;
 }
 export const SCRAPE_INTERVAL = '15s';
+
+/**
+ * The scrape job of a service with `metrics:` at `target` (host:port), as `ports monitoring` and `ports snippet
+ * prometheus-yml` write it: `scheme: https` for an HTTPS service, whose server answers no plain-HTTP request.
+ */
+export function metricsScrapeJob(service: Service, target: string, interval: string) {
+  return {
+    job_name: metricsJob(service.id),
+    scrape_interval: interval,
+    ...(urlScheme(service) === 'https' && { scheme: 'https' }),
+    metrics_path: service.metrics!,
+    static_configs: [{ targets: [target] }],
+  };
+}
+
+/**
+ * The comment lines for a Prometheus config with an https job: Prometheus verifies the certificate (no
+ * tls_config: the system's CAs, for the name in the target, localhost), which a self-signed one fails.
+ */
+export function httpsScrapeNote(registry: Registry): string[] {
+  const https = registry.services.filter((service) => service.metrics !== undefined && urlScheme(service) === 'https');
+  if (https.length === 0) return [];
+  return [
+    `The https jobs (${https.map((service) => metricsJob(service.id)).join(', ')}) verify the certificate against this host's CAs for the name localhost:`,
+    'a self-signed one fails the scrape (x509); add its CA to /usr/local/share/ca-certificates and run update-ca-certificates.',
+  ];
+}
 export const NODE_TARGETS_DIR = 'targets/node';
 
 export interface PrometheusConfigOptions {
@@ -27,22 +54,14 @@ export function renderPrometheusConfig(registry: Registry, options: PrometheusCo
   const interval = options.scrapeInterval ?? SCRAPE_INTERVAL;
   const jobs = [
     ...registry.services.flatMap((service) =>
-      service.metrics === undefined
-        ? []
-        : [
-            {
-              job_name: metricsJob(service.id),
-              scrape_interval: interval,
-              metrics_path: service.metrics,
-              static_configs: [{ targets: [`${options.metricsHost ?? 'localhost'}:${service.port}`] }],
-            },
-          ],
+      service.metrics === undefined ? [] : [metricsScrapeJob(service, `${options.metricsHost ?? 'localhost'}:${service.port}`, interval)],
     ),
     { job_name: NODE_JOB, scrape_interval: interval, file_sd_configs: [{ files: [`${NODE_TARGETS_DIR}/*.yml`] }] },
   ];
   return toYaml({ global: { scrape_interval: interval, evaluation_interval: interval }, rule_files: [`rules/${RULES_FILE}`], scrape_configs: jobs }, [
     ...GENERATED_BY('ports monitoring'),
     'Install as /etc/prometheus/prometheus.yml, with rules/ and targets/ beside it.',
+    ...httpsScrapeNote(registry),
   ]);
 }
 

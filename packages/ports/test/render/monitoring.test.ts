@@ -103,6 +103,25 @@ describe('Prometheus files', () => {
     }
   });
 
+  withPromtool("an HTTPS service is scraped with scheme: https and an HTTPS Prometheus is Grafana's https:// datasource; promtool passes", () => {
+    const text = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8')
+      .replace('    port: 8000\n    protocol: HTTP\n', '    port: 8443\n    protocol: HTTPS\n')
+      .replace('    port: 9090\n    protocol: HTTP\n', '    port: 9090\n    protocol: HTTPS\n');
+    const files = monitoringFiles(parseRegistry(text));
+    const dir = writeTree(files);
+    const config = readFileSync(join(dir, 'prometheus/prometheus.yml'), 'utf8');
+    const jobs = parse(config).scrape_configs as { job_name: string; scheme?: string }[];
+    expect(jobs.find((job) => job.job_name === 'dsa110-api')?.scheme).toBe('https');
+    // node_exporter is no registry service: scraped over HTTP, as before.
+    expect(jobs.find((job) => job.job_name === 'node')?.scheme).toBeUndefined();
+    // What the operator must supply for a self-signed certificate, said in the file.
+    expect(config).toContain('# a self-signed one fails the scrape (x509); add its CA to /usr/local/share/ca-certificates and run update-ca-certificates.\n');
+    const datasource = parse(readFileSync(join(dir, DATASOURCE_FILE), 'utf8')).datasources[0];
+    expect(datasource.url).toBe('https://localhost:9090');
+    const result = run('promtool', ['check', 'config', join(dir, 'prometheus/prometheus.yml')]);
+    expect(result.code, result.output).toBe(0);
+  });
+
   withPromtool('the rule tests fail when a rule fires on a port the health check calls fine or stays quiet on a dead one', async () => {
     const registry = parseRegistry(minimalRegistry);
     const portDown = 'dsa110_port_up{service="redis"} == 0';

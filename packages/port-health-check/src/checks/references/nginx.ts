@@ -2,7 +2,7 @@
 // this machine on the upstream's port, and the upstream's metrics location
 // restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
-import { escapeText, quoteValue } from '@dsa110/ports';
+import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
 import { isLoopback } from '../../address.js';
 import type { Finding } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
@@ -10,7 +10,8 @@ import { includedFiles, includePath, type IncludeLookup } from './include-files.
 export interface NginxExpectations {
   readonly name: string;
   readonly port: number;
-  readonly upstream: { readonly name: string; readonly port: number; readonly metrics: string };
+  /** `scheme`: the one it is reached by (urlScheme: https for an HTTPS service), for the proxy_pass a fix names; http when left out. */
+  readonly upstream: { readonly name: string; readonly port: number; readonly metrics: string; readonly scheme?: UrlScheme };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
   readonly snippet: string;
 }
@@ -229,6 +230,11 @@ const place = (statement: SiteStatement): { file?: string; line: number } => ({
 /** Where a statement is, in a message about another line: `line 7`, or `file:7` in another file. */
 function lineWords(statement: SiteStatement, from: { file?: string }): string {
   return statement.file === from.file ? `line ${statement.line}` : `${shown(statement.file ?? 'the site')}:${statement.line}`;
+}
+
+/** Where the nginx-site snippet passes requests to the upstream (`https://` for an HTTPS one): the proxy_pass a fix names. */
+function backend(expect: NginxExpectations): string {
+  return `${expect.upstream.scheme ?? 'http'}://127.0.0.1:${expect.upstream.port}`;
 }
 
 // --- listen ---
@@ -1068,7 +1074,7 @@ function mayPassMetrics(block: LocationBlock, { toUpstream, uri, expect }: Handl
  */
 function generalLocation(block: LocationBlock, context: HandlingContext, known: Map<Block, readonly SiteStatement[]>): Finding | 'restricted' | undefined {
   const { expect, uri, base } = context;
-  const { name, port, metrics } = expect.upstream;
+  const { name, metrics } = expect.upstream;
   const handling = metricsHandling(block, context);
   if (handling === undefined) return undefined;
   const where = `${locationName(block.location)} is the location nginx picks for ${requested(uri)}`;
@@ -1089,8 +1095,8 @@ function generalLocation(block: LocationBlock, context: HandlingContext, known: 
   const fix = ownLocation
     ? undefined
     : base === metrics
-      ? `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}; } (${expect.snippet})`
-      : `add location ${shown(base)} { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:${port}${metrics}; } (${expect.snippet})`;
+      ? `add location ${metrics} { allow 127.0.0.1; allow ::1; deny all; proxy_pass ${backend(expect)}; } (${expect.snippet})`
+      : `add location ${shown(base)} { allow 127.0.0.1; allow ::1; deny all; proxy_pass ${backend(expect)}${metrics}; } (${expect.snippet})`;
   return restriction(block, subject, rules, fix) ?? 'restricted';
 }
 
@@ -1295,7 +1301,7 @@ function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, e
     found.push({
       line: 0,
       severity: 'warning',
-      message: `no proxy_pass to ${name} (port ${port}): nginx passes nothing to it; add location /api/ { proxy_pass http://127.0.0.1:${port}; } (${expect.snippet})`,
+      message: `no proxy_pass to ${name} (port ${port}): nginx passes nothing to it; add location /api/ { proxy_pass ${backend(expect)}; } (${expect.snippet})`,
     });
   }
   if (metricsLocations === 0) {

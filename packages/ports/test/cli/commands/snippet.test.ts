@@ -13,6 +13,7 @@ import { NGINX_SITE_LOCATIONS } from '@dsa110/ports/render';
 import { configKinds } from '../../../src/config-kinds.js';
 
 const nginx = hasCommand('nginx', ['-v']);
+const promtool = hasCommand('promtool', ['--version']);
 
 /** `nginx -t` on a site, inside a minimal nginx.conf of its own. */
 function nginxTest(site: string): { status: number | null; stderr: string } {
@@ -125,6 +126,48 @@ describe('ports snippet', () => {
       expect(nginxTest(run.stdout), path).toEqual({ status: 0, stderr: '' });
     }
   });
+
+  it.skipIf(!nginx || !promtool)(
+    `HTTPS services: nginx listens with ssl and passes to https://, Prometheus scrapes with scheme: https, Grafana reads https:// (nginx -t, promtool) ${nginx && promtool ? '' : '[skipped: needs nginx and promtool]'}`,
+    async () => {
+      const registry = writeRegistry(
+        rootRegistry
+          .replace('    port: 80\n    protocol: HTTP\n', '    port: 443\n    protocol: HTTPS\n')
+          .replace('    port: 8000\n    protocol: HTTP\n', '    port: 8443\n    protocol: HTTPS\n')
+          .replace('    port: 9090\n    protocol: HTTP\n', '    port: 9090\n    protocol: HTTPS\n'),
+      );
+      const site = await ports(['snippet', 'nginx-site', '--registry', registry]);
+      expect(site.code).toBe(0);
+      expect(site.stdout).toContain('    listen 443 ssl;\n    listen [::]:443 ssl;\n');
+      expect(site.stdout.match(/proxy_pass .*;/g)).toEqual(['proxy_pass https://127.0.0.1:8443;', 'proxy_pass https://127.0.0.1:8443;']);
+      // As printed, nginx -t names the certificate the operator must supply: no site that looks ready but serves no TLS.
+      const printed = nginxTest(site.stdout);
+      expect(printed.status).toBe(1);
+      expect(printed.stderr).toContain('cannot load certificate "/etc/ssl/certs/CHANGE-ME.pem"');
+      // With the two paths filled in (a self-signed pair), nginx takes the site.
+      const dir = tempDir();
+      const [cert, key] = [join(dir, 'site.pem'), join(dir, 'site.key')];
+      const made = spawnSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(made.status, made.stderr).toBe(0);
+      const filled = site.stdout.replace('/etc/ssl/certs/CHANGE-ME.pem', cert).replace('/etc/ssl/private/CHANGE-ME.key', key);
+      expect(nginxTest(filled)).toEqual({ status: 0, stderr: '' });
+
+      const scrape = await ports(['snippet', 'prometheus-yml', '--registry', registry]);
+      expect(scrape.stdout).toContain("  - job_name: 'dsa110-api'\n    scrape_interval: '15s'\n    scheme: 'https'\n");
+      writeFileSync(join(dir, 'prometheus.yml'), scrape.stdout);
+      const checked = spawnSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' });
+      expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+
+      const datasource = await ports(['snippet', 'grafana-datasource', '--registry', registry]);
+      expect(datasource.stdout).toContain("    url: 'https://localhost:9090'\n");
+    },
+  );
 
   it.skipIf(!nginx)(
     `a localhost nginx site listens on loopback only, as its access level says (real nginx) ${nginx ? '' : '[skipped: needs nginx]'}`,

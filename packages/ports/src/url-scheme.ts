@@ -1,0 +1,13 @@
+// The URL scheme a client reaches a service by: `https` for a service whose
+// registry protocol is HTTPS, else `http`. One home for the fact, so that
+// nginx's proxy_pass, the Prometheus scrape job, the Grafana datasource URL
+// and the health check's fixes all speak TLS to a TLS server: a plain-HTTP
+// request to one fails.
+import type { Service } from './registry.js';
+
+export type UrlScheme = 'http' | 'https';
+
+/** `https` for a service whose protocol is HTTPS, else `http`. */
+export function urlScheme(service: Pick<Service, 'protocol'>): UrlScheme {
+  return service.protocol === 'HTTPS' ? 'https' : 'http';
+}
