@@ -65,6 +65,9 @@ function nginxSite(service: Service, upstream: Service, portOf: PortOf, path: st
     'server {',
     `    listen ${bind.v4 === '0.0.0.0' ? '' : `${bind.v4}:`}${port}${ssl};`,
     `    listen [${bind.v6}]:${port}${ssl};`,
+    // nginx has no optional listen, and a host whose lo has no ::1 refuses the whole site (bind() "Cannot assign
+    // requested address"), where Redis's `-::1` is optional and [::] binds without IPv6 addresses too.
+    ...(bind.v6 === '::1' ? ['    # On a host without IPv6 on lo (net.ipv6.conf.lo.disable_ipv6=1), remove the [::1] line: nginx could not bind it.'] : []),
     ...(tls ? NGINX_TLS_LINES : []),
     '',
     `    location ${NGINX_API_LOCATION} {`,

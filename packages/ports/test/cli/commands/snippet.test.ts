@@ -15,14 +15,24 @@ import { configKinds } from '../../../src/config-kinds.js';
 const nginx = hasCommand('nginx', ['-v']);
 const promtool = hasCommand('promtool', ['--version']);
 
-/** `nginx -t` on a site, inside a minimal nginx.conf of its own. */
-function nginxTest(site: string): { status: number | null; stderr: string } {
+/**
+ * `nginx -t` on a site, inside a minimal nginx.conf of its own; with `withoutIpv6Loopback`, in a network
+ * namespace of its own whose lo has no ::1 (net.ipv6.conf.lo.disable_ipv6=1), as a host without IPv6.
+ */
+function nginxTest(site: string, withoutIpv6Loopback = false): { status: number | null; stderr: string } {
   const dir = tempDir();
   writeFileSync(join(dir, 'site.conf'), site);
   writeFileSync(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  include ${dir}/site.conf;\n}\n`);
-  const test = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  const args = ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')];
+  const test = withoutIpv6Loopback
+    ? spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 && exec nginx "$@"', 'sh', ...args], {
+        encoding: 'utf8',
+      })
+    : spawnSync('nginx', args, { encoding: 'utf8' });
   return { status: test.status, stderr: test.stderr };
 }
+
+const asRoot = process.getuid?.() === 0;
 
 describe('ports snippet', () => {
   it("prints a kind's settings with the env overrides applied, as ports get does", async () => {
@@ -87,6 +97,27 @@ describe('ports snippet', () => {
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).toContain('\nhttp_port = 6379\n');
   });
+
+  it.skipIf(!nginx || !asRoot)(
+    `a localhost site listens on 127.0.0.1 and [::1], and says to drop [::1] where lo has no IPv6, where nginx -t refuses it ${nginx && asRoot ? '' : '[skipped: needs nginx and root]'}`,
+    async () => {
+      const registry = writeRegistry(
+        rootRegistry.replace('    access: public\n    accessNote: Publicly accessible (firewall permitting)\n', '    access: localhost\n'),
+      );
+      const run = await ports(['snippet', 'nginx-site', '--registry', registry]);
+      expect(run.code, run.stderr).toBe(0);
+      const advice = '    # On a host without IPv6 on lo (net.ipv6.conf.lo.disable_ipv6=1), remove the [::1] line: nginx could not bind it.\n';
+      expect(run.stdout).toContain(`    listen 127.0.0.1:80;\n    listen [::1]:80;\n${advice}`);
+      expect(nginxTest(run.stdout)).toEqual({ status: 0, stderr: '' });
+      const withoutIpv6 = nginxTest(run.stdout, true);
+      expect(withoutIpv6.status).not.toBe(0);
+      expect(withoutIpv6.stderr).toContain('bind() to [::1]:80 failed');
+      // The advice followed: nginx -t passes there.
+      expect(nginxTest(run.stdout.replace('    listen [::1]:80;\n', ''), true)).toEqual({ status: 0, stderr: '' });
+      // A public site binds [::], which needs no IPv6 address: no such line.
+      expect((await ports(['snippet', 'nginx-site'])).stdout).not.toContain('remove the [::1] line');
+    },
+  );
 
   it.skipIf(!nginx)(
     `an nginx site whose metrics path holds every character the registry takes passes nginx -t, the location as written ${nginx ? '' : '[skipped: needs nginx]'}`,
