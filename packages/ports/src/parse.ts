@@ -9,7 +9,7 @@ import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type Regis
 import { escapeText, oneLine, quoteValue } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
-import { disallowedCharacter, MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, yamlProblems } from './yaml-rules.js';
+import { disallowedCharacter, MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, unclosedProblems, yamlProblems } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
 import { salvageProtection } from './salvage.js';
 
@@ -79,7 +79,8 @@ function parseUnsafe(text: string): ParseResult {
   const lineCounter = new LineCounter();
   // A lone CR is a line break to YAML 1.2 (and to editors: an old Mac file), but the yaml package reads a file of
   // lone CRs as one line. As LF, each offset and line number stays what the file's own line breaks make them.
-  const doc = parseDocument(text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text, {
+  const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+  const doc = parseDocument(source, {
     lineCounter,
     logLevel: 'error',
     // yaml's own duplicate-key check compares each key with every key before it: a mapping of
@@ -102,12 +103,17 @@ function parseUnsafe(text: string): ParseResult {
   // followed by map values"), on its line or after. Before dropDuplicateKeys, which takes quoted keys away.
   const bad = disallowedCharacter(doc, text);
   const character: RegistryIssue | undefined = bad && { path: '', message: bad.message, ...position(bad.offset) };
-  const syntax: RegistryIssue[] = doc.errors
-    .map((error) => ({
+  // A quote or bracket never closed, where it opens: yaml says so where what it swallowed ends (the end of
+  // the file), which comes after it and so is its echo. Looked for only in a file yaml found errors in.
+  const unclosed = doc.errors.length > 0 ? unclosedProblems(source) : [];
+  const syntax: RegistryIssue[] = [
+    ...doc.errors.map((error) => ({
       path: '',
       message: yamlMessage(error.code, error.message, sourceAt(text, error.pos[0])),
       ...position(error.pos[0]),
-    }))
+    })),
+    ...unclosed.map(({ message, offset }) => ({ path: '', message, ...position(offset) })),
+  ]
     // A stack overflow may be reported once per level on the way out: say it once.
     .filter((issue, index, all) => issue.message !== TOO_DEEP || all.findIndex((other) => other.message === TOO_DEEP) === index)
     // yaml's errors on the bad character's line and after may be its echo; one on an earlier line is a mistake of its own.

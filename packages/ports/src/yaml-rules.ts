@@ -7,7 +7,7 @@
 // itself does not allow, which the yaml package reads without a word.
 import { LONE_SURROGATE } from './characters.js';
 import { escapeText } from './escape.js';
-import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
 
 export const MAX_ALIASES = 16;
 /** Nodes after every alias is expanded; the real registry has about 1,500. */
@@ -136,6 +136,55 @@ function quotedRanges(doc: Document): [number, number][] {
     },
   });
   return ranges.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Each quoted text and each flow list or mapping (`[`, `{`) that `text` never closes, at its opening quote
+ * or bracket. yaml reports an unclosed quote where the text it swallowed ends (at the end of the file, when
+ * no later quote stops it) and an unclosed bracket at the next line: its own concrete syntax tree says where
+ * each one starts. Only tokens: a quote inside a plain value or a comment (`It's`, `# "`) is none.
+ */
+export function unclosedProblems(text: string): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  // A walk of its own, not CST.visit: that recurses once per level, and a file nested too deep to parse must still get its answer.
+  const pending: (CST.Token | null | undefined)[] = [...new Parser().parse(text)].reverse();
+  while (pending.length > 0) {
+    const token = pending.pop();
+    if (!token) continue;
+    if (token.type === 'document') pending.push(token.value);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (token.type === 'flow-collection' && !token.end.some((end) => end.type === 'flow-seq-end' || end.type === 'flow-map-end')) {
+        const list = token.start.source === '[';
+        problems.push({
+          message: `this ${list ? 'list' : 'mapping'} is never closed (its closing ${list ? ']' : '}'} is missing); add it where the ${list ? 'list' : 'mapping'} ends`,
+          offset: token.offset,
+        });
+      }
+      for (let index = token.items.length - 1; index >= 0; index--) pending.push(token.items[index]!.value, token.items[index]!.key);
+    } else if ((token.type === 'double-quoted-scalar' || token.type === 'single-quoted-scalar') && !quoteClosed(token.source)) {
+      const quote = token.source[0];
+      problems.push({ message: `this quoted text is never closed (its closing ${quote} is missing); add it where the text ends`, offset: token.offset });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Whether a quoted scalar's source ends with its closing quote: a `"` after an even run of backslashes
+ * (`\"` is an escaped quote), a `'` ending an odd run of them (`''` is an escaped quote).
+ */
+function quoteClosed(source: string): boolean {
+  const quote = source[0]!;
+  const end = source.length - 1;
+  if (end < 1 || source[end] !== quote) return false;
+  let run = 0;
+  if (quote === '"') {
+    while (source[end - 1 - run] === '\\') run++;
+    return run % 2 === 0;
+  }
+  // The opening quote is not part of the run.
+  while (end - run >= 1 && source[end - run] === "'") run++;
+  return run % 2 === 1;
 }
 
 const CHARACTER_NAMES: Readonly<Record<string, string>> = {

@@ -189,7 +189,7 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     at: [8, 13],
   },
   { name: 'a missing required key', line: 4, text: '', message: /^is required$/, path: 'services.api.name', at: [3, 5] },
-  { name: 'a YAML syntax error', line: 6, text: '    port: [8000', message: /./, path: '', at: [7, 5] },
+  { name: 'a YAML syntax error', line: 6, text: '    port: [8000', message: /./, path: '', at: [6, 11] },
   {
     name: 'a reservation for an unknown service',
     line: 28,
@@ -395,10 +395,37 @@ describe('a broken registry is rejected with line and column', () => {
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]).toMatchObject({ line: 6, column: 1 });
     expect(error.issues[0]!.message).toMatch(/^Tabs are not allowed as indentation; fix the YAML there \(the rest of the file is checked once it parses\)$/);
-    // An unclosed flow sequence: one error, at the bracket's line, not one per line after it.
+    // An unclosed flow sequence: one error, at its bracket, not one per line after it.
     const { error: unclosed } = await rejection(withLine(6, '    port: [8000'));
     expect(unclosed.issues).toHaveLength(1);
-    expect(unclosed.issues[0]!.message).toMatch(/; fix the YAML there/);
+    expect(unclosed.issues[0]).toMatchObject({
+      line: 6,
+      column: 11,
+      message: 'this list is never closed (its closing ] is missing); add it where the list ends',
+    });
+  });
+
+  it('reports a quote never closed at its opening quote, not at the end of the file', async () => {
+    // Many valid services after it, and a quote in a plain value and in a comment that must not count as the closing one (or as another opening).
+    const services = Array.from(
+      { length: 40 },
+      (_, index) => `  - id: s${index}\n    name: It's S${index} # "S${index}'s"\n    group: g\n    port: ${9000 + index}`,
+    );
+    const tail = ['reserved:', '  - id: r', "    name: Dave's port", '    port: 8010', '    purpose: x'];
+    for (const quote of ['"', "'"]) {
+      const text = `${withLine(4, `    name: ${quote}FastAPI`).replace(/^reserved:[\s\S]*/m, '')}${services.join('\n')}\n${tail.join('\n')}\n`;
+      const { error, path } = await rejection(text);
+      expect(error.issues).toHaveLength(1);
+      expect(error.message).toBe(`${path}:4:11: this quoted text is never closed (its closing ${quote} is missing); add it where the text ends`);
+    }
+    // A flow mapping: at its brace, not at the next line.
+    const { error: mapping } = await rejection(withLine(9, '    configuredBy: { env: CONTIMG_API_PORT'));
+    expect(mapping.issues.map(({ line, column, message }) => `${line}:${column} ${message}`)).toEqual([
+      '9:19 this mapping is never closed (its closing } is missing); add it where the mapping ends',
+    ]);
+    // Closed quotes that only look open are no such problem: an escaped quote at the end, a quote doubled in single quotes.
+    expect(parseRegistry(withLine(4, String.raw`    name: "Fast\"API\\"`)).service('api').name).toBe('Fast"API\\');
+    expect(parseRegistry(withLine(4, "    name: 'It''s'")).service('api').name).toBe("It's");
   });
 
   it('a broken key is not judged again by the rules across entries (no follow-on errors)', async () => {

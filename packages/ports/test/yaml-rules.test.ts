@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { disallowedCharacter, MAX_EXPANDED_NODES, tooManyValues } from '../src/yaml-rules.js';
+import { disallowedCharacter, MAX_EXPANDED_NODES, tooManyValues, unclosedProblems } from '../src/yaml-rules.js';
 
 const list = (count: number, value: string) => `version: 1\nservices: [${Array(count).fill(value).join(',')}]\n`;
 // The values of a `list` besides its items: version, 1, services and the list itself.
@@ -60,5 +60,32 @@ describe('disallowedCharacter', () => {
     expect(first('\ufeffa: b\n')).toBeUndefined();
     expect(first('\ufeff\ufeffa: b\n')).toBe(1);
     expect(first('a: b\t# tab\r\n')).toBeUndefined();
+  });
+});
+
+describe('unclosedProblems', () => {
+  const at = (text: string) => unclosedProblems(text).map(({ offset, message }) => `${offset} ${message.slice(0, message.indexOf(' is never'))}`);
+
+  it('finds each quote and bracket never closed, at its opening', () => {
+    expect(at('a: "x\nb: 1\n')).toEqual(['3 this quoted text']);
+    expect(at("a: 'x\nb: 1\n")).toEqual(['3 this quoted text']);
+    expect(at('a: [x, y\nb: {c: 1\n')).toEqual(['3 this list', '12 this mapping']);
+    expect(at('"x')).toEqual(['0 this quoted text']);
+  });
+
+  it('takes escaped quotes for what they are: closed by a quote after an even run of backslashes, or ending an odd run of single quotes', () => {
+    expect(at(String.raw`a: "x\"`)).toEqual(['3 this quoted text']);
+    expect(at(String.raw`a: "x\\"`)).toEqual([]);
+    expect(at("a: 'it''")).toEqual(['3 this quoted text']);
+    expect(at("a: 'it'''")).toEqual([]);
+    expect(at("a: ''")).toEqual([]);
+  });
+
+  it("finds none in plain values and comments (It's), nor in closed quotes and brackets over several lines", () => {
+    expect(at('a: It\'s # "x\nb: [1,\n  2]\nc: "x\n  y"\n')).toEqual([]);
+  });
+
+  it('answers for a file nested deeper than any stack (no recursion)', () => {
+    expect(at('['.repeat(20_000))).toHaveLength(20_000);
   });
 });
