@@ -1,7 +1,7 @@
 // What a claim is asked to do: claimPort()'s options and its one error.
 // Its own module so that the first half of the command (early.ts) and the
 // engine (claim.ts) share it without importing each other.
-import { describeArgument, envArgument, optionsArgument, registryArgument } from '@dsa110/ports';
+import { describeArgument, envArgument, optionsArgument, registryArgument, type PortsError, type RegistryError } from '@dsa110/ports';
 import type { Transport } from '@dsa110/ports/system';
 import type { ProcessControl } from './processes.js';
 import type { Reader } from './reader.js';
@@ -85,8 +85,14 @@ export class ClaimUsageError extends Error {
   readonly code = 'CLAIM_USAGE';
   /** The port, when it is known. */
   readonly port?: number;
-  constructor(message: string, port?: number) {
-    super(message);
+  /**
+   * The error of @dsa110/ports this one stands for, when there is one: its `code` says which
+   * (`UNKNOWN_SERVICE`, `BAD_OVERRIDE`, `INVALID_REGISTRY`), which `code` here (always CLAIM_USAGE)
+   * does not. Absent otherwise, not an own property set to undefined (`declare`: no class field).
+   */
+  declare readonly cause?: PortsError | RegistryError;
+  constructor(message: string, port?: number, cause?: PortsError | RegistryError) {
+    super(message, cause === undefined ? undefined : { cause });
     if (port !== undefined) this.port = port;
   }
 }

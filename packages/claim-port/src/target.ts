@@ -80,7 +80,7 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     if (!(error instanceof RegistryError)) throw error;
     // One line however many problems the registry has: the first, how many more, and what to do.
     if (numeric === undefined) {
-      throw new ClaimUsageError(`cannot resolve service ${quoteValue(String(portOrId))}: ${registryProblems(error)}${registryFix(error)}`);
+      throw new ClaimUsageError(`cannot resolve service ${quoteValue(String(portOrId))}: ${registryProblems(error)}${registryFix(error)}`, undefined, error);
     }
     // A broken ports.yaml must never block a service start: the port is known, use the built-in policy,
     // with what the file still says it protects (a typo in a service must not unprotect the registry's own names).
@@ -102,7 +102,7 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
       }
       transport = own;
     } catch (error) {
-      if (error instanceof PortsError) throw new ClaimUsageError(error.message);
+      if (error instanceof PortsError) throw new ClaimUsageError(error.message, undefined, error);
       throw error;
     }
   } else {

@@ -6,6 +6,7 @@ import { chmodSync, copyFileSync, linkSync, mkdtempSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PortsError, RegistryError } from '@dsa110/ports';
 import { claimPort, ClaimUsageError, type ClaimOptions } from '../src/index.js';
 import { procControl, type ProcessControl } from '../src/processes.js';
 import { lsofReader, procReader, type Reader } from '../src/reader.js';
@@ -320,6 +321,31 @@ describe('claimPort resolves', () => {
     await expect(claimPort('aip', { dryRun: true })).rejects.toThrow(/unknown service "aip".*did you mean "api"/);
     await expect(claimPort(0, { dryRun: true })).rejects.toBeInstanceOf(ClaimUsageError);
     await expect(claimPort('api', { dryRun: true, env: { CONTIMG_API_PORT: '80x' } })).rejects.toThrow(/CONTIMG_API_PORT="80x"/);
+  });
+
+  it("keeps the @dsa110/ports error it stands for as its cause, whose code says which (UNKNOWN_SERVICE, BAD_OVERRIDE, INVALID_REGISTRY); none for claim-port's own", async () => {
+    const broken = join(tempDir('claim-port-registry-'), 'ports.yaml');
+    writeFileSync(broken, 'version: 1\nservices: [\n');
+    const caught = (promise: Promise<unknown>) =>
+      promise.then(
+        () => expect.fail('no error'),
+        (error: unknown) => error as ClaimUsageError,
+      );
+    // Each claim started only when the one before it is answered: no rejection waits unhandled.
+    for (const [claim, Class, code] of [
+      [() => claimPort('aip', { dryRun: true }), PortsError, 'UNKNOWN_SERVICE'],
+      [() => claimPort('api', { dryRun: true, env: { CONTIMG_API_PORT: '6379' } }), PortsError, 'BAD_OVERRIDE'],
+      [() => claimPort('api', { dryRun: true, registry: broken }), RegistryError, 'INVALID_REGISTRY'],
+    ] as const) {
+      const error = await caught(claim());
+      expect(error).toBeInstanceOf(ClaimUsageError);
+      expect(error.code).toBe('CLAIM_USAGE');
+      expect(error.cause).toBeInstanceOf(Class);
+      expect(error.cause?.code).toBe(code);
+    }
+    const own = await caught(claimPort(0, { dryRun: true }));
+    expect(own).toBeInstanceOf(ClaimUsageError);
+    expect(Object.hasOwn(own, 'cause')).toBe(false);
   });
 
   it.each([
