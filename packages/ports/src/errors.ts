@@ -123,6 +123,11 @@ export class RegistryError extends Error {
   }
 }
 
+/**
+ * Which PortsError (README, "Errors", says who throws each). `BAD_PORT` and `IO` are reserved: no package
+ * throws them in this version (a bad port is a TypeError or RangeError, an unreadable file a RegistryError);
+ * they stay in the type so that a consumer's `switch` over it stays valid.
+ */
 export type PortsErrorCode = 'UNKNOWN_SERVICE' | 'BAD_OVERRIDE' | 'BAD_PORT' | 'NOT_FOUND' | 'IO';
 
 /** A lookup or an override that cannot be honoured (unknown id, bad env value, ...). */

@@ -1,6 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatIssue, loadRegistry, parseRegistry, RegistryError } from '../src/index.js';
-import { minimalRegistry, writeRegistry } from './helpers.js';
+import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
 describe('RegistryError', () => {
   const Untyped = RegistryError as unknown as new (...args: unknown[]) => RegistryError;
@@ -131,5 +132,25 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     );
     expect(() => new Untyped('x', [], { processes: [], pidsUpTo: -1 })).toThrow(/not pidsUpTo number -1$/);
     expect(new Untyped('x', [], { processes: ['a'] }).protect).toEqual({ processes: ['a'] });
+  });
+});
+
+describe('PortsError codes', () => {
+  it("are thrown where the README's table says: those it calls reserved by no package's source, the others by some", () => {
+    const readme = readFileSync(`${repoRoot}packages/ports/README.md`, 'utf8');
+    const rows = [...readme.matchAll(/^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \| (.*) \|$/gm)].map(([, codes, rest]) => ({
+      codes: [...codes!.matchAll(/`([A-Z_]+)`/g)].map(([, code]) => code!),
+      reserved: rest!.startsWith('never: reserved'),
+    }));
+    expect(rows.flatMap((row) => row.codes).sort()).toEqual(['BAD_OVERRIDE', 'BAD_PORT', 'IO', 'NOT_FOUND', 'UNKNOWN_SERVICE']);
+    // Every package's source, the ports command's included: a code is thrown as a literal `'CODE'`.
+    const sources = ['ports', 'claim-port', 'port-health-check']
+      .flatMap((name) =>
+        readdirSync(`${repoRoot}packages/${name}/src`, { recursive: true, encoding: 'utf8' }).map((file) => `${repoRoot}packages/${name}/src/${file}`),
+      )
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('/errors.ts'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    for (const { codes, reserved } of rows) for (const code of codes) expect(sources.includes(`'${code}'`), code).toBe(!reserved);
   });
 });
