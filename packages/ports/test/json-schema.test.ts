@@ -26,6 +26,7 @@ function jsonSchemaErrors(doc: unknown): string[] {
   return validateSchema(doc) ? [] : (validateSchema.errors ?? []).map((error) => `${error.instancePath || '/'}: ${error.message}`);
 }
 const REAL = readFileSync(new URL('../../../ports.yaml', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
 
 type Document = Record<string, unknown>;
 type Service = Record<string, unknown>;
@@ -372,5 +373,18 @@ describe('schema.json patterns', () => {
       }
       expect(differ).toEqual([]);
     }
+  });
+});
+
+describe("the README's list of a service's keys", () => {
+  it('names as required what the schema requires, and the rest as optional', () => {
+    const sentence = README.match(/A service must have (.*?) are optional\./)?.[1] ?? '';
+    const [required, optional] = sentence.split(/\); /);
+    const keys = (text = '') => [...text.replace(/\([^)]*\)?/g, '').matchAll(/`([a-zA-Z]+)`/g)].map(([, key]) => key!).sort();
+    const service = RegistrySchema.shape.services.element;
+    const all = Object.keys(service.shape);
+    const needed = all.filter((key) => !(service.shape as Record<string, z.ZodType>)[key]!.safeParse(undefined).success);
+    expect(keys(required)).toEqual([...needed].sort());
+    expect(keys(optional)).toEqual(all.filter((key) => !needed.includes(key)).sort());
   });
 });

@@ -124,6 +124,13 @@ describe('loadRegistry', () => {
   it('returns the same bundled registry each time', async () => {
     expect(await loadRegistry({ env: {} })).toBe(registry);
   });
+
+  it('takes DSA110_PORTS_FILE set but empty for unset (the bundled registry), where an empty path is a TypeError, as the README says', async () => {
+    expect(await loadRegistry({ env: { DSA110_PORTS_FILE: '' } })).toBe(registry);
+    await expect(loadRegistry({ path: '' })).rejects.toThrow(TypeError);
+    const readme = readFileSync(`${repoRoot}packages/ports/README.md`, 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('`DSA110_PORTS_FILE` set but empty (`DSA110_PORTS_FILE=`) names no file: the bundled registry is loaded');
+  });
 });
 
 describe('new Registry(data, source) from JavaScript', () => {
