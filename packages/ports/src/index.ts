@@ -13,6 +13,7 @@ export {
   type Transport,
   type AccessLevel,
   type ConfiguredBy,
+  type RegistryData,
   type Group,
   type ConfigRef,
 } from './registry.js';

@@ -13,6 +13,7 @@ import { deepFreeze } from './frozen.js';
 import { own } from './own.js';
 
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
+export type { RegistryData } from './schema.js';
 export type Transport = 'tcp' | 'udp';
 
 /** A service of the registry; `Id` is the registry's id type (`ServiceId` for the bundled one). */

@@ -437,10 +437,12 @@ export const RegistrySchema = z.strictObject({
 });
 
 export type RegistryInput = z.input<typeof RegistrySchema>;
+/** A registry's data as the schema gives it, validated: what `new Registry(data, source)` takes. */
 export type RegistryData = z.output<typeof RegistrySchema>;
 export type ServiceData = z.output<typeof ServiceSchema>;
 export type ConfigRefData = z.output<typeof ConfigRefSchema>;
 export type ReservedData = z.output<typeof ReservedSchema>;
-export type ConfiguredBy = z.output<typeof ConfiguredBySchema>;
+/** Readonly, as the rest of a Service: a registry's `configuredBy` is frozen. */
+export type ConfiguredBy = Readonly<z.output<typeof ConfiguredBySchema>>;
 export type AccessLevel = (typeof accessLevels)[number];
 export type Group = (typeof groups)[number];

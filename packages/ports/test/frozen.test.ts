@@ -1,6 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { deepFreeze } from '../src/frozen.js';
-import { BUILTIN_PROTECTED_ALIASES, BUILTIN_PROTECTED_PROCESSES, CONFIG_KINDS, configKinds, loadRegistry, parseRegistry, Registry } from '../src/index.js';
+import {
+  BUILTIN_PROTECTED_ALIASES,
+  BUILTIN_PROTECTED_PROCESSES,
+  CONFIG_KINDS,
+  configKinds,
+  loadRegistry,
+  parseRegistry,
+  Registry,
+  type ConfiguredBy,
+  type RegistryData,
+} from '../src/index.js';
 import { UNIT_DIRS } from '../src/systemd/index.js';
 import { parseRegistryText } from '../src/parse.js';
 import { minimalRegistry } from './helpers.js';
@@ -45,6 +55,20 @@ describe('a registry shared by the callers of one process', () => {
     expect(second.service('redis').port).toBe(6379);
     expect(second.lookup(6379)?.id).toBe('redis');
     expect(second.claim.protectedProcesses).toHaveLength(protectedCount);
+  });
+
+  it('is readonly in its types where it is frozen: configuredBy too, whose env or file the compiler refuses to change', () => {
+    const api = parseRegistry(minimalRegistry).service('api');
+    const by = api.configuredBy;
+    if (typeof by !== 'object' || !('env' in by)) throw new Error('fixture: api is configured by env');
+    expect(() => {
+      // @ts-expect-error: configuredBy is readonly, as it is frozen
+      by.env = 'OTHER_PORT';
+    }).toThrow(TypeError);
+    expectTypeOf<Extract<ConfiguredBy, { env: string }>>().toEqualTypeOf<{ readonly env: string }>();
+    expectTypeOf<Extract<ConfiguredBy, { file: string }>>().toEqualTypeOf<{ readonly file: string; readonly key?: string }>();
+    // The data `new Registry(data, source)` takes is a type of its own, exported.
+    expectTypeOf<ConstructorParameters<typeof Registry>[0]>().toEqualTypeOf<RegistryData>();
   });
 
   it('is frozen however it was made: parsed from text too', () => {
