@@ -32,6 +32,15 @@ export interface IdFacts {
   readonly reserved: readonly { readonly id: string; readonly name: string; readonly start: number; readonly end: number; readonly for: readonly string[] }[];
 }
 
+/** The most ids an unknown-id message lists: with a registry of 500 services it was one line of 10,000 characters. */
+export const MAX_IDS_IN_MESSAGE = 20;
+
+/** `a, b, c`: the first MAX_IDS_IN_MESSAGE of `ids`, then how many more, and where to see them all. */
+export function idList(ids: readonly string[]): string {
+  if (ids.length <= MAX_IDS_IN_MESSAGE) return ids.join(', ');
+  return `${ids.slice(0, MAX_IDS_IN_MESSAGE).join(', ')}, … and ${ids.length - MAX_IDS_IN_MESSAGE} more (ports list shows every one)`;
+}
+
 type Entry = { readonly id: string };
 
 const quoted = (entries: readonly Entry[]) => entries.map((entry) => `"${entry.id}"`).join(', ');

@@ -7,7 +7,7 @@ import { effectiveProtectedProcesses, MIN_PROTECTED_PIDS_UP_TO } from './builtin
 import { isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 import { formatRange, reservedRange } from './rules.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
-import { serviceIdHint } from './id-hints.js';
+import { idList, serviceIdHint } from './id-hints.js';
 import { expandPortReferences } from './port-references.js';
 import { deepFreeze } from './frozen.js';
 import { own } from './own.js';
@@ -184,8 +184,8 @@ export class Registry<Id extends string = string> {
     // From JavaScript anything can arrive: say what it was, not "cannot read properties of undefined".
     if (typeof id !== 'string') throw new TypeError(`service: id must be a service id (a string), not ${describeArgument(id)}`);
     const known = [...this.#byId.keys()].sort();
-    // A registry may list no services at all: say so, not "known services: " and nothing.
-    const list = known.length > 0 ? `known services: ${known.join(', ')}` : `${this.source} has no services`;
+    // A registry may list no services at all: say so, not "known services: " and nothing. Many: the first few.
+    const list = known.length > 0 ? `known services: ${idList(known)}` : `${this.source} has no services`;
     // Quoted from its start only: quoteValue cuts to MAX_QUOTED characters, but after splitting all of a
     // 10-million-character id into code points (0.4 s). 4 × MAX_QUOTED code units still hold more than
     // MAX_QUOTED characters, so a long id keeps its ellipsis.

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, registryPath } from '../src/index.js';
+import { MAX_IDS_IN_MESSAGE } from '../src/id-hints.js';
 import { minimalRegistry, writeRegistry } from './helpers.js';
 
 const registry = parseRegistry(minimalRegistry);
@@ -152,6 +153,27 @@ describe('resolvePort', () => {
 
   it('refuses an unknown id, suggesting the nearest', () => {
     expect(() => registry.resolvePort('aip')).toThrow('unknown service "aip" (did you mean "api"?); known services: api, redis');
+  });
+
+  it('lists the first MAX_IDS_IN_MESSAGE known ids of a big registry and says how many more (500 ids made one line of 10,000 characters); its hints still name the one meant', () => {
+    const services = Array.from({ length: 500 }, (_, index) => {
+      const id = `service-${String(index).padStart(3, '0')}`;
+      return `  - { id: ${id}, name: Service ${index}, group: production, port: ${20000 + index}, protocol: TCP, access: private, configuredBy: none, robust: false, processes: [svc${index}] }`;
+    });
+    const zeta =
+      '  - { id: zeta-service, name: Last one, group: production, port: 21000, protocol: TCP, access: private, configuredBy: none, robust: false, processes: [zeta] }';
+    const big = parseRegistry(`version: 1\nservices:\n${[...services, zeta].join('\n')}\n`, { source: 'big.yaml' });
+    const first = Array.from({ length: MAX_IDS_IN_MESSAGE }, (_, index) => `service-${String(index).padStart(3, '0')}`).join(', ');
+    const list = `known services: ${first}, … and ${501 - MAX_IDS_IN_MESSAGE} more (ports list shows every one)`;
+    expect(() => big.service('nope')).toThrow(new PortsError('UNKNOWN_SERVICE', `unknown service "nope"; ${list}`));
+    expect(() => big.service('nope')).toThrow(/^.{0,600}$/);
+    expect(() => big.service('service-42')).toThrow(`unknown service "service-42" (did you mean "service-042"?); ${list}`);
+    expect(() => big.service('20499')).toThrow(`unknown service "20499" (port 20499 belongs to service "service-499": give its id, "service-499"); ${list}`);
+    expect(() => big.service('zeta')).toThrow(`unknown service "zeta" (did you mean "zeta-service"?); ${list}`);
+    expect(() => big.service('Service 7')).toThrow(`unknown service "Service 7" (the name of service "service-007": give its id, "service-007"); ${list}`);
+    // No more than the cap: listed whole, as before.
+    const few = parseRegistry(`version: 1\nservices:\n${services.slice(0, MAX_IDS_IN_MESSAGE).join('\n')}\n`);
+    expect(() => few.service('nope')).toThrow(`unknown service "nope"; known services: ${first}`);
   });
 
   it('refuses any id in a registry without services, saying it has none (not "known services: " and nothing)', () => {
