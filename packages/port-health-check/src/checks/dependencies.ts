@@ -8,6 +8,9 @@
 // gather looks), judged as a path would be. Root runs it (ExecStartPre=+): a
 // part of it, of what its #! line runs or of what its bin loads, that someone
 // besides root may change is an error (rootWritablePart; npm under umask 000).
+// A claim-port several units run is judged for each of their services (its own
+// unit line, its own PATH): a broken one stops every one of those units, and
+// each service's alert rule pages at that service's severity.
 import { escapeText } from '@dsa110/ports';
 import {
   claimLines,
@@ -36,82 +39,84 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     results.push({ check: 'dependencies', severity: 'ok', reason: '/proc is readable: every socket owner can be seen' });
   }
 
-  // Each claim-port (path, or bare name and where systemd looks it up: execKey) once, naming the first unit line that calls it; and, by each PATH the calling units get, the first of those.
-  const callers = new Map<string, { service: string; at: string; bySearchPath: Map<string, { service: string; at: string }> }>();
+  // Each claim-port (path, or bare name and where systemd looks it up: execKey), with each service whose unit calls it: the
+  // first line of that unit that does, and the PATH the unit gets. Every such service gets its own result, so a broken
+  // claim-port pages under each service it stops (at that service's alert severity), not under the first alone.
+  const callers = new Map<string, Caller[]>();
   for (const service of facts.services) {
     const unit = service.robust && service.systemd ? facts.units.get(service.systemd.unit) : undefined;
     if (!unit || unit.masked) continue;
     const searchPath = unitSearchPath(unit).value;
     for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
-      const caller = { service: service.id, at: where(line) };
       const key = execKey(line.argv[0]!, unit);
-      const known = callers.get(key) ?? { ...caller, bySearchPath: new Map() };
+      const known = callers.get(key) ?? [];
       callers.set(key, known);
-      if (!known.bySearchPath.has(searchPath)) known.bySearchPath.set(searchPath, caller);
+      if (!known.some((caller) => caller.service === service.id)) known.push({ service: service.id, at: where(line), searchPath });
     }
   }
+  for (const [key, known] of callers) {
+    for (const caller of known) results.push(...judge(facts, key, caller, known));
+  }
+  return results;
+}
+
+/** A service whose unit calls a claim-port: the service, the first unit line that calls it (`FILE:LINE`), and the PATH the unit gets. */
+interface Caller {
+  readonly service: string;
+  readonly at: string;
+  readonly searchPath: string;
+}
+
+/** The results of the claim-port `key` for one service that calls it (`caller`); `callers` are all that call it, named in each reason. */
+function judge(facts: Facts, key: string, caller: Caller, callers: readonly Caller[]): CheckResult[] {
+  const results: CheckResult[] = [];
   const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
   // How to install it where the units look (a bare name: where the README installs it).
   const install = (path: string) => `install claim-port there (${claimPortInstall(path.startsWith('/') ? path : undefined, facts.root)})`;
-  for (const [key, caller] of callers) {
-    const executable = facts.executables.get(key);
-    // A bare name: the file systemd found for it (or the one it cannot look at), and the name the line gives; none found, the name alone.
-    const name = executable?.name;
-    const shown = name === undefined ? ` ${key}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
-    const describe = (by: { service: string; at: string }) =>
-      `claim-port${shown} (called by ${by.service} in ${by.at}${name === undefined ? '' : ` as ${escapeText(name)}`})`;
-    const base = describe(caller);
-    const result = (severity: CheckResult['severity'], reason: string, by: { service: string; at: string } = caller): CheckResult => ({
-      check: 'dependencies',
-      severity,
-      service: by.service,
-      reason,
-      file: by.at,
-    });
-    if (!executable) results.push(result('unknown', `${base}: not looked at`));
-    else if (executable.problem) results.push(result('unknown', `${base}: ${executable.problem}`));
-    else if (!executable.exists) {
-      // systemd fails on a loop of symbolic links (ELOOP) as on a missing file.
-      const loops = (executable.loops ?? []).map((loop) => `${escapeText(loop.path)} is ${loop.reason}`).join(', ');
-      results.push(
-        result(
-          'error',
-          executable.searched === undefined
-            ? `${base} ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; ${install(executable.path)}`
-            : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; ${install(executable.path)}`,
-        ),
-      );
-    } else if (executable.notRegular)
-      results.push(
-        result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); ${install(executable.path)}`),
-      );
-    else if (!executable.executable) results.push(result('error', `${base} is not an executable file${shownRoot}; chmod +x it`));
-    else {
-      // What its #! line runs, once for each PATH the units that call it get: systemd cannot start a unit whose claim-port's interpreter it cannot find.
-      const found: string[] = [];
-      let failed = false;
-      for (const [searchPath, by] of caller.bySearchPath) {
-        const lookup = executable.interpreters?.get(searchPath);
-        if (lookup === undefined) {
-          results.push(result('unknown', `${describe(by)}: its #! line was not looked at`, by));
-          failed = true;
-          continue;
-        }
-        const problem = interpreterProblem(lookup);
-        if (problem !== undefined) {
-          results.push(result(lookup.kind === 'missing' || lookup.kind === 'invalid' ? 'error' : 'unknown', `${describe(by)}${shownRoot}: ${problem}`, by));
-          failed = true;
-        } else if (lookup.kind === 'found') found.push(lookup.command === undefined ? lookup.path : `${lookup.command} at ${lookup.path}`);
-      }
-      const runs = [...new Set(found)];
-      // Root runs it (ExecStartPre=+): a part others may change is an error even when it runs.
-      if (executable.rootWritable !== undefined) {
-        results.push(result('error', `${base}${shownRoot}: ${rootWritableProblem(executable.rootWritable)}`));
-        failed = true;
-      }
-      if (!failed)
-        results.push(result('ok', `${base} exists and is executable${runs.length > 0 ? `, and its interpreter is found (${runs.join(', ')})` : ''}`));
-    }
+  const executable = facts.executables.get(key);
+  // A bare name: the file systemd found for it (or the one it cannot look at), and the name the line gives; none found, the name alone.
+  const name = executable?.name;
+  const shown = name === undefined ? ` ${key}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
+  // The other services whose units call the same file: one fix mends them all.
+  const others = callers.filter((other) => other !== caller).map((other) => other.service);
+  const base = `claim-port${shown} (called by ${caller.service} in ${caller.at}${name === undefined ? '' : ` as ${escapeText(name)}`}${others.length > 0 ? `; also by ${others.join(', ')}` : ''})`;
+  const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
+    check: 'dependencies',
+    severity,
+    service: caller.service,
+    reason,
+    file: caller.at,
+  });
+  if (!executable) return [result('unknown', `${base}: not looked at`)];
+  if (executable.problem) return [result('unknown', `${base}: ${executable.problem}`)];
+  if (!executable.exists) {
+    // systemd fails on a loop of symbolic links (ELOOP) as on a missing file.
+    const loops = (executable.loops ?? []).map((loop) => `${escapeText(loop.path)} is ${loop.reason}`).join(', ');
+    return [
+      result(
+        'error',
+        executable.searched === undefined
+          ? `${base} ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; ${install(executable.path)}`
+          : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; ${install(executable.path)}`,
+      ),
+    ];
   }
+  if (executable.notRegular)
+    return [result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); ${install(executable.path)}`)];
+  if (!executable.executable) return [result('error', `${base} is not an executable file${shownRoot}; chmod +x it`)];
+  // What its #! line runs in the PATH this unit gets: systemd cannot start a unit whose claim-port's interpreter it cannot find.
+  let runs: string | undefined;
+  const lookup = executable.interpreters?.get(caller.searchPath);
+  if (lookup === undefined) results.push(result('unknown', `${base}: its #! line was not looked at`));
+  else {
+    const problem = interpreterProblem(lookup);
+    if (problem !== undefined)
+      results.push(result(lookup.kind === 'missing' || lookup.kind === 'invalid' ? 'error' : 'unknown', `${base}${shownRoot}: ${problem}`));
+    else if (lookup.kind === 'found') runs = lookup.command === undefined ? lookup.path : `${lookup.command} at ${lookup.path}`;
+  }
+  // Root runs it (ExecStartPre=+): a part others may change is an error even when it runs.
+  if (executable.rootWritable !== undefined) results.push(result('error', `${base}${shownRoot}: ${rootWritableProblem(executable.rootWritable)}`));
+  if (results.length === 0)
+    results.push(result('ok', `${base} exists and is executable${runs === undefined ? '' : `, and its interpreter is found (${runs})`}`));
   return results;
 }

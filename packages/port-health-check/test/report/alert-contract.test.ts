@@ -106,7 +106,8 @@ let staged: Promise<Staged> | undefined;
 /**
  * One host, staged once (its listeners go when the first test ends; the report stays): the API (robust, private)
  * healthy; nginx passing the API's /metrics to the world; web, robust, whose unit calls a claim-port that is not
- * installed; cache, robust and localhost-only, listening on every address; relay, robust and UDP, healthy; docs,
+ * installed, and board, robust and development-only, not running, whose unit calls the same one (each pages at its own
+ * severity); cache, robust and localhost-only, listening on every address; relay, robust and UDP, healthy; docs,
  * robust and development-only, not running (no alert: the health check calls that fine).
  */
 function stage(): Promise<Staged> {
@@ -121,6 +122,7 @@ function stage(): Promise<Staged> {
     const relayPort = pick();
     // Robust and development-only, not running: dsa110_port_up 0, and the health check calls that fine.
     const docsPort = pick();
+    const boardPort = pick();
     const claim = (port: number | string, path = '/usr/local/bin/claim-port') => `[Service]\nExecStartPre=+${path} ${port}\nExecStart=/usr/bin/node app.js\n`;
     const root = writeTree(tempDir(), {
       'usr/local/bin/claim-port': EXECUTABLE,
@@ -132,6 +134,8 @@ function stage(): Promise<Staged> {
       'etc/systemd/system/docs.service': claim(docsPort),
       // A robust service whose unit calls a claim-port that is not installed: the dependencies check's error.
       'etc/systemd/system/web.service': claim(web.port, '/opt/claim/bin/claim-port'),
+      // Another, development-only, whose unit calls the same missing claim-port: its own error, at its own severity.
+      'etc/systemd/system/board.service': claim(boardPort, '/opt/claim/bin/claim-port'),
       // nginx passing every path, /metrics too, to the API, for anyone (no allow/deny): the references check's error.
       [SITE.slice(1)]: `server {\n  listen ${nginx.port};\n  location / {\n    proxy_pass http://127.0.0.1:${api.port};\n  }\n}\n`,
     });
@@ -143,6 +147,7 @@ function stage(): Promise<Staged> {
         { id: 'cache', port: cache.port, access: 'localhost', robust: true, unit: 'cache.service', claim: 'unit' },
         { id: 'relay', port: relayPort, access: 'private', robust: true, unit: 'relay.service', claim: 'unit', transport: 'udp' },
         { id: 'docs', port: docsPort, group: 'development', access: 'dev', robust: true, unit: 'docs.service', claim: 'unit' },
+        { id: 'board', port: boardPort, group: 'development', access: 'dev', robust: true, unit: 'board.service', claim: 'unit' },
       ]),
     );
     text.services[0].metrics = '/metrics';
@@ -167,13 +172,15 @@ describe('the alert rules `ports monitoring` generates, on what the built port-h
       const errors = series
         .filter((sample) => sample.name === 'dsa110_port_check' && sample.labels.severity === 'error')
         .map((sample) => `${sample.labels.service}:${sample.labels.check}`);
-      expect(errors.sort(), stdout).toEqual(['cache:access', 'nginx:references', 'web:dependencies']);
+      expect(errors.sort(), stdout).toEqual(['board:dependencies', 'cache:access', 'nginx:references', 'web:dependencies']);
 
       // Its series and Prometheus's `up` for the host, an hour of one-minute samples; alerts looked at once every `for:` has passed.
       const rules = alertRules(registry);
       const fire: Expected[] = [
         { alert: CHECK_ERROR_ALERT, service: 'nginx', labels: { service: 'nginx', check: 'references', severity: 'critical' } },
         { alert: CHECK_ERROR_ALERT, service: 'web', labels: { service: 'web', check: 'dependencies', severity: 'critical' } },
+        // The same claim-port, under a development service: its own alert, a warning.
+        { alert: CHECK_ERROR_ALERT, service: 'board', labels: { service: 'board', check: 'dependencies', severity: 'warning' } },
         // Covered by its specific alert: not paged again by the catch-all.
         { alert: 'Dsa110PortExposed', service: 'cache', labels: { service: 'cache', severity: 'critical' } },
       ];
