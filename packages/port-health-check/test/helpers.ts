@@ -88,3 +88,15 @@ export function quietPorts(taken: Set<number>): () => number {
     return port;
   };
 }
+
+/**
+ * A references result as the reader tests compare it: a line that starts with its file (`redis (6379): FILE:LINE under ROOT: ...`)
+ * without the ` under ROOT` of the temp root each test makes, so an expectation reads as on a host. test/checks/references.test.ts
+ * holds the root's words themselves.
+ */
+export function withoutRoot<T extends { readonly reason: string; readonly file?: string }>(result: T, root: string): T {
+  const start = result.reason.indexOf(': ') + 2;
+  const under = `${result.file} under ${root}`;
+  if (result.file === undefined || !result.reason.startsWith(under, start)) return result;
+  return { ...result, reason: `${result.reason.slice(0, start)}${result.file}${result.reason.slice(start + under.length)}` };
+}

@@ -57,7 +57,12 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       if (!upstream) return 'the registry names no upstream for it';
       return readGrafanaDatasource(text, { upstream: portWords(facts, upstream), snippet: snippet(upstream) });
     case 'redis-conf':
-      return readRedisConf(text, { ...self, localOnly: service.access === 'localhost' || service.access === 'dev' }, lookup, ref.path);
+      return readRedisConf(
+        text,
+        { ...self, localOnly: service.access === 'localhost' || service.access === 'dev', snippet: snippet(service) },
+        lookup,
+        ref.path,
+      );
   }
 }
 
@@ -66,18 +71,19 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
   return service.configs.flatMap((ref): CheckResult[] => {
     const result = serviceResult('references', service, port);
     const config = facts.configs.get(ref.path);
+    // Every line names its file as the machine booted from --root sees it, and the root it was read under.
+    const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     if (!config || config.text === undefined) {
-      const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
       return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${config?.problem ?? 'not read'}`, ref.path)];
     }
     const findings = findingsFor(facts, service, ref, config.text);
-    if (typeof findings === 'string') return [result('unknown', `cannot check ${ref.kind} ${ref.path}: ${findings}`, ref.path)];
+    if (typeof findings === 'string') return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${findings}`, ref.path)];
     const problems = findings.filter((finding) => finding.severity !== 'ok');
-    if (problems.length === 0) return [result('ok', `${ref.path} agrees with the registry (${ref.kind})`, ref.path)];
+    if (problems.length === 0) return [result('ok', `${ref.path}${shownRoot} agrees with the registry (${ref.kind})`, ref.path)];
     return problems.map((finding) => {
       const file = finding.file ?? ref.path;
       const at = finding.line > 0 ? `${file}:${finding.line}` : file;
-      return result(finding.severity, `${at}: ${finding.message}`, at);
+      return result(finding.severity, `${at}${shownRoot}: ${finding.message}`, at);
     });
   });
 }

@@ -15,7 +15,7 @@ import { readGrafanaDatasource } from '../../src/checks/references/grafana.js';
 import { mayBeRedisDirective, redisWords } from '../../src/checks/references/redis.js';
 import { gather } from '../../src/gather.js';
 import type { CheckResult } from '../../src/types.js';
-import { tempDir, writeTree, type TreeEntry } from '../helpers.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../helpers.js';
 
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
@@ -30,7 +30,7 @@ function snippetTree(reg: Registry = registry, portOf?: PortOf, extra: Record<st
 
 async function references(root: string, reg: Registry = registry): Promise<CheckResult[]> {
   const facts = await gather({ registry: reg, root });
-  return reg.services.flatMap((service) => checkReferences(facts, service));
+  return reg.services.flatMap((service) => checkReferences(facts, service)).map((result) => withoutRoot(result, root));
 }
 
 const problems = (results: CheckResult[]) => results.filter((result) => result.severity !== 'ok').map((result) => result.reason);
@@ -70,10 +70,10 @@ describe('the references check', () => {
     for (const path of yamlFiles) crOnly(moved, path, (text) => text.replace('localhost:8000', 'localhost:8001').replace('localhost:9090', 'localhost:9091'));
     expect(problems(await references(moved))).toEqual([
       expect.stringMatching(
-        /^grafana \(3030\): \/etc\/grafana\/provisioning\/datasources\/dsa110-prometheus\.yml:8: url http:\/\/localhost:9091, but Prometheus uses port 9090$/,
+        /^grafana \(3030\): \/etc\/grafana\/provisioning\/datasources\/dsa110-prometheus\.yml:8: url http:\/\/localhost:9091, but Prometheus uses port 9090; set its port to 9090 \(ports snippet grafana-datasource prints what passes\)$/,
       ),
       expect.stringMatching(
-        /^prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:9: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000$/,
+        /^prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:9: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 \(ports snippet prometheus-yml prints what passes\)$/,
       ),
     ]);
     // nginx and Redis take a lone CR for a space: after the first # the whole file is one comment, as they read it.
@@ -107,9 +107,9 @@ describe('the references check', () => {
     const root = snippetTree(registry, undefined, { [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n' });
     const found = problems(await references(root));
     expect(found).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
-      'prometheus (9090): /etc/prometheus/prometheus.yml:9: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:9: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet prometheus-yml prints what passes)',
     ]);
     // Rewritten from the registry with the operator's override: clean again.
     const moved = snippetTree(registry, (service) => registry.resolvePort(service.id, { env: { CONTIMG_API_PORT: '8010' } }).port, {
@@ -118,11 +118,27 @@ describe('the references check', () => {
     expect(problems(await references(moved))).toEqual([]);
   });
 
+  it("under --root, a line about a file names the root it was read under, as the check's other lines do, and says what to do", async () => {
+    const named = '/srv/dsa110/my ports.yaml';
+    const root = snippetTree(registry, undefined, { 'etc/redis/redis.conf': 'port 6380\nbind 127.0.0.1 -::1\n' });
+    const facts = await gather({ registry, root, registryPath: named });
+    expect(checkReferences(facts, registry.service('redis')).map((result) => [result.severity, result.reason, result.file])).toEqual([
+      [
+        'error',
+        `redis (6379): /etc/redis/redis.conf:1 under ${root}: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports --registry '${named}' snippet redis-conf prints what passes)`,
+        '/etc/redis/redis.conf:1',
+      ],
+    ]);
+    expect(checkReferences(facts, registry.service('grafana')).map((result) => result.reason)).toEqual([
+      `grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml under ${root} agrees with the registry (grafana-datasource)`,
+    ]);
+  });
+
   it('a missing piece names the `ports snippet` command for the registry the check read, a word the shell reads back, after a moved port', async () => {
     const named = '/srv/dsa110/my ports.yaml';
     const found = async (root: string) => {
       const facts = await gather({ registry, root, registryPath: named });
-      return problems(registry.services.flatMap((service) => checkReferences(facts, service)));
+      return problems(registry.services.flatMap((service) => checkReferences(facts, service)).map((result) => withoutRoot(result, root)));
     };
     const noJob = { 'etc/prometheus/prometheus.yml': 'scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [localhost:9100]\n' };
     expect(await found(snippetTree(registry, undefined, noJob))).toEqual([
@@ -150,7 +166,7 @@ describe('the references check', () => {
   it('nginx: a listen elsewhere, an unrestricted /metrics, a missing /metrics location', async () => {
     const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
     expect(problems(await references(site('server {\n  listen 8080;\n  location /metrics {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n')))).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location /metrics is not restricted to localhost; add allow 127.0.0.1; deny all;',
     ]);
     expect(
@@ -168,8 +184,8 @@ describe('the references check', () => {
     // Quoted values are the values: a quoted listen elsewhere or proxy_pass to another port is an error, never port 80 or skipped.
     expect(problems(await references(site(`server {\n  listen "8080";\n  location /api/ { proxy_pass 'http://127.0.0.1:9000'; }\n  ${metrics}\n}\n`)))).toEqual(
       [
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80',
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
       ],
     );
     expect(problems(await references(site(`server { listen "80"; location /api/ { proxy_pass "http://127.0.0.1:8000"; } ${metrics} }\n`)))).toEqual([]);
@@ -184,15 +200,17 @@ describe('the references check', () => {
           ),
         ),
       ),
-    ).toEqual(['nginx (80): /etc/nginx/sites-available/dsa110-contimg:6: listen 81, but the registry says Nginx uses port 80']);
+    ).toEqual([
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:6: listen 81, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+    ]);
   });
 
   it('redis.conf: quoted values are read as Redis splits them; unbalanced quotes on port or bind are an error', async () => {
     const tree = (conf: string) => snippetTree(registry, undefined, { 'etc/redis/redis.conf': conf });
     expect(problems(await references(tree('port "6379"\nbind \'127.0.0.1\' "::1"\n')))).toEqual([]);
     expect(problems(await references(tree('port "6380"\nbind "127.0.0.1" "0.0.0.0"\n')))).toEqual([
-      'redis (6379): /etc/redis/redis.conf:1: port 6380, but the registry says Redis uses port 6379',
-      'redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+      'redis (6379): /etc/redis/redis.conf:1: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     expect(problems(await references(tree('port "6379\nbind 127.0.0.1\n')))).toEqual([
       'redis (6379): /etc/redis/redis.conf:1: port "6379: unbalanced quotes, so Redis refuses to start; fix the quoting',
@@ -212,10 +230,10 @@ describe('the references check', () => {
       'etc/redis/conf.d/a.conf': 'port 6381\nbind 0.0.0.0\n',
     });
     expect(problems(await references(root))).toEqual([
-      'nginx (80): /etc/nginx/snippets/listen.conf:3: listen 8081, but the registry says Nginx uses port 80',
-      'nginx (80): /etc/nginx/proxy_params:2: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000',
-      'redis (6379): /etc/redis/conf.d/b.conf:1: port 6380, but the registry says Redis uses port 6379',
-      'redis (6379): /etc/redis/conf.d/a.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+      'nginx (80): /etc/nginx/snippets/listen.conf:3: listen 8081, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/proxy_params:2: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+      'redis (6379): /etc/redis/conf.d/b.conf:1: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'redis (6379): /etc/redis/conf.d/a.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     // Redis: a port set again after the include counts; nothing is said about the included one.
     const after = snippetTree(registry, undefined, {
@@ -287,11 +305,11 @@ describe('the references check', () => {
     // The last bind wins: one before the include may be replaced by one in it; one after it decides.
     expect(await redis({ 'etc/redis/redis.conf': 'port 6379\nbind 0.0.0.0\ninclude /etc/redis/x.conf\n', 'etc/redis/x.conf': { fifo: true } })).toEqual([
       `redis (6379): /etc/redis/redis.conf:3: include /etc/redis/x.conf: ${fifo}`,
-      'redis (6379): /etc/redis/redis.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another bind',
+      'redis (6379): /etc/redis/redis.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another bind; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     expect(await redis({ 'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/x.conf\nbind 0.0.0.0\n', 'etc/redis/x.conf': { fifo: true } })).toEqual([
       `redis (6379): /etc/redis/redis.conf:2: include /etc/redis/x.conf: ${fifo}`,
-      'redis (6379): /etc/redis/redis.conf:3: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+      'redis (6379): /etc/redis/redis.conf:3: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     const results = (
       await references(
@@ -316,7 +334,7 @@ describe('the references check', () => {
       `redis (6380): /etc/redis/redis.conf: sets no port outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the port may be there; if not, ${name} listens on 6379, not 6380`,
     ]);
     expect(await redis('port 6379\nbind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
-      `redis (6380): /etc/redis/redis.conf:1: port 6379, but the registry says ${name} uses port 6380, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port`,
+      `redis (6380): /etc/redis/redis.conf:1: port 6379, but the registry says ${name} uses port 6380, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; set it to 6380 (REDIS_PORT=6380 ports snippet redis-conf prints what passes)`,
     ]);
     // Without the include, the same files are errors.
     expect(await redis('bind 127.0.0.1\n')).toEqual([`redis (6380): /etc/redis/redis.conf: sets no port, so ${name} listens on 6379, not 6380; add port 6380`]);
@@ -349,21 +367,21 @@ describe('the references check', () => {
     const yml = (text: string) => snippetTree(registry, undefined, { 'etc/prometheus/prometheus.yml': text });
     const job = (targets: string) => `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ${targets}\n`;
     expect(problems(await references(yml(job("['localhost:8000',\n          'localhost:9000']"))))).toEqual([
-      'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
     ]);
     expect(problems(await references(yml(job("[\n          'localhost:8000',\n        ]"))))).toEqual([]);
     const flow = (target: string) => `scrape_configs:\n  - {job_name: 'dsa110-api', static_configs: [{targets: ['${target}']}]}\n`;
     expect(problems(await references(yml(flow('localhost:8000'))))).toEqual([]);
     expect(problems(await references(yml(flow('localhost:9000'))))).toEqual([
-      'prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
     ]);
   });
 
   it('redis.conf: port and bind, the last occurrence winning; Prometheus args and datasource url', async () => {
     const tree = (files: Record<string, string>) => snippetTree(registry, undefined, files);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 6379\n# bind 0.0.0.0\nbind 0.0.0.0 ::1\nport 6380\n' })))).toEqual([
-      'redis (6379): /etc/redis/redis.conf:5: port 6380, but the registry says Redis uses port 6379',
-      'redis (6379): /etc/redis/redis.conf:4: bind 0.0.0.0 ::1 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+      'redis (6379): /etc/redis/redis.conf:5: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'redis (6379): /etc/redis/redis.conf:4: bind 0.0.0.0 ::1 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'port 6379\n' })))).toEqual([
       'redis (6379): /etc/redis/redis.conf: sets no bind, so Redis listens on every address; add bind 127.0.0.1 -::1 (localhost only)',
@@ -378,8 +396,8 @@ describe('the references check', () => {
         ),
       ),
     ).toEqual([
-      'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3: url http://127.0.0.1:9091, but Prometheus uses port 9090',
-      'prometheus (9090): /etc/default/prometheus:1: --web.listen-address=:9091, but the registry says Prometheus uses port 9090',
+      'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3: url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
+      'prometheus (9090): /etc/default/prometheus:1: --web.listen-address=:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints',
     ]);
     expect(
       problems(
@@ -474,8 +492,16 @@ describe('readGrafanaDatasource', () => {
       '    url: http://localhost:9092',
     ].join('\n');
     expect(readGrafanaDatasource(file, expect9090)).toEqual([
-      { line: 10, severity: 'error', message: 'url http://127.0.0.1:9091, but Prometheus uses port 9090' },
-      { line: 20, severity: 'error', message: 'url http://localhost:9092, but Prometheus uses port 9090' },
+      {
+        line: 10,
+        severity: 'error',
+        message: 'url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
+      },
+      {
+        line: 20,
+        severity: 'error',
+        message: 'url http://localhost:9092, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
+      },
     ]);
   });
 

@@ -61,6 +61,14 @@ export function parseUrl(url: string): { host: string; port: number } | undefine
   return { host: match[2]!, port: match[3] !== undefined ? Number(match[3]) : match[1] === 'https' ? 443 : 80 };
 }
 
+/**
+ * What to do about a port the registry disagrees with, and the command that prints a file that passes (as the
+ * references check builds it: `ports [--registry PATH] snippet KIND`): `set its port to 8000 (ports snippet nginx-site prints what passes)`.
+ */
+export function portFix(what: 'it' | 'its port', port: number, snippet: string | undefined): string {
+  return `set ${what} to ${port}${snippet === undefined ? '' : ` (${snippet} prints what passes)`}`;
+}
+
 /** `host:port` -> port (IPv6 in brackets); undefined without one. */
 export function portOfAddress(address: string): number | undefined {
   const match = /:(\d+)$/.exec(address);

@@ -5,7 +5,7 @@
 // datasource may be a flow mapping on its line (`- {type: prometheus, url: ...}`).
 // What a quoted scalar holds is text (`name: "a, b}"`, `"#1"`), as YAML reads
 // it: the scanners of prometheus-jobs.ts read it so.
-import { type Finding, yamlLineBreaks } from './finding.js';
+import { type Finding, portFix, yamlLineBreaks } from './finding.js';
 import { isThisHost } from './prometheus.js';
 import { flowMappingEntries } from './prometheus-files.js';
 import { isSpaceAt, maskQuoted, valueReader } from './prometheus-jobs.js';
@@ -74,7 +74,11 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
           message: `url ${url} is not an http(s) URL this check reads: whether it is ${expect.upstream.name} on port ${expect.upstream.port} is not known`,
         });
       } else if (isThisHost(parsed.host) && parsed.port !== expect.upstream.port) {
-        findings.push({ line, severity: 'error', message: `url ${url}, but ${expect.upstream.name} uses port ${expect.upstream.port}` });
+        findings.push({
+          line,
+          severity: 'error',
+          message: `url ${url}, but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
+        });
       }
     }
   };

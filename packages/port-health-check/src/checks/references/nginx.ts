@@ -4,7 +4,7 @@
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
 import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
 import { isLoopback } from '../../address.js';
-import type { Finding } from './finding.js';
+import { type Finding, portFix } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 export interface NginxExpectations {
@@ -257,7 +257,11 @@ function checkListen(statement: SiteStatement, expect: NginxExpectations): Findi
   const port = listenPort(value, expect);
   if (typeof port === 'string') return { ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${port}` };
   if (port === expect.port) return undefined;
-  return { ...place(statement), severity: 'error', message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}` };
+  return {
+    ...place(statement),
+    severity: 'error',
+    message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}; ${portFix('its port', expect.port, expect.snippet)}`,
+  };
 }
 
 // --- proxy targets ---
@@ -398,7 +402,13 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     const upstream = upstreams.get(target.host.toLowerCase());
     if (upstream) return upstream.servers.flatMap((server) => checkUpstreamServer(server, upstream, pass, expect));
     if (!reachesThisHost(target.host) || target.port === undefined || target.port === wanted.port) return [];
-    return [{ ...place(pass), severity: 'error', message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}` }];
+    return [
+      {
+        ...place(pass),
+        severity: 'error',
+        message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}; ${portFix('its port', wanted.port, expect.snippet)}`,
+      },
+    ];
   });
 }
 
@@ -436,7 +446,7 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
     {
       ...place(server),
       severity: 'error',
-      message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), but ${expect.upstream.name} uses port ${expect.upstream.port}`,
+      message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
     },
   ];
 }

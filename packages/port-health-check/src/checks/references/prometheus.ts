@@ -8,7 +8,7 @@
 // Kubernetes, HTTP, ...) is unknown, never a false error.
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue } from '@dsa110/ports';
-import { type Finding, isLoopbackHost, portOfAddress } from './finding.js';
+import { type Finding, isLoopbackHost, portFix, portOfAddress } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -190,7 +190,11 @@ export function readPrometheusYml(
     for (const { file, line, value } of targets) {
       const where = { ...(file !== undefined && { file }), line };
       if (portOfAddress(value) !== want.port) {
-        findings.push({ ...where, severity: 'error', message: `scrape job ${want.job} targets ${value}, but ${want.name} uses port ${want.port}` });
+        findings.push({
+          ...where,
+          severity: 'error',
+          message: `scrape job ${want.job} targets ${value}, but ${want.name} uses port ${want.port}; ${portFix('its port', want.port, want.snippet)}`,
+        });
       } else if (!isThisHost(hostOfAddress(value))) {
         findings.push({
           ...where,
@@ -272,12 +276,12 @@ export function readPrometheusArgs(text: string, expect: { name: string; port: n
   const findings: Finding[] = [];
   let seen = false;
   const args = lastArgs(text);
+  const fix = expect.snippet !== undefined ? `write the ARGS line \`${expect.snippet}\` prints` : `write --web.listen-address=HOST:${expect.port}`;
   for (const match of args?.value.includes('--web.listen-address') ? args.value.matchAll(/--web\.listen-address(?:=|\s+)['"]?([^\s'"]+)/g) : []) {
     seen = true;
     const value = match[1]!;
     const address = listenAddress(value);
     if ('problem' in address) {
-      const fix = expect.snippet !== undefined ? `write the ARGS line \`${expect.snippet}\` prints` : `write --web.listen-address=HOST:${expect.port}`;
       findings.push({
         line: args!.line,
         severity: 'warning',
@@ -287,14 +291,14 @@ export function readPrometheusArgs(text: string, expect: { name: string; port: n
       findings.push({
         line: args!.line,
         severity: 'error',
-        message: `--web.listen-address=${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}`,
+        message: `--web.listen-address=${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}`,
       });
   }
   if (!seen && expect.port !== PROMETHEUS_DEFAULT_PORT) {
     findings.push({
       line: 0,
       severity: 'error',
-      message: `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}`,
+      message: `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}; ${fix}`,
     });
   }
   return findings;

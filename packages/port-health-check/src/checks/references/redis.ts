@@ -1,7 +1,7 @@
 // redis.conf: `port` is the service's port and `bind` stays within its
 // access level. Redis applies the last occurrence of a directive.
 import { isLoopback } from '../../address.js';
-import { contentLines, type Finding } from './finding.js';
+import { contentLines, portFix, type Finding } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 /** The directives this reader acts on. */
@@ -119,7 +119,8 @@ interface Settings {
   bindMayBeIn?: UnreadInclude | null;
 }
 
-type Expect = { readonly name: string; readonly port: number; readonly localOnly: boolean };
+/** `snippet`: the command that prints a redis.conf as the registry wants it (`ports snippet redis-conf`, as the references check builds it). */
+type Expect = { readonly name: string; readonly port: number; readonly localOnly: boolean; readonly snippet?: string };
 
 /** A line of the file as written, for a message (a long one cut). */
 const shown = (content: string): string => content.slice(0, 200);
@@ -254,7 +255,7 @@ function portFindings(port: Setting | undefined, expect: Expect, unless: string 
       file: port.file,
       line: port.line,
       severity: unless ? 'unknown' : 'error',
-      message: `port ${value}, but the registry says ${expect.name} uses port ${expect.port}${unless ? `, unless ${unless}, sets another port` : ''}`,
+      message: `port ${value}, but the registry says ${expect.name} uses port ${expect.port}${unless ? `, unless ${unless}, sets another port` : ''}; ${portFix('it', expect.port, expect.snippet)}`,
     },
   ];
 }
@@ -295,5 +296,5 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
   if (!expect.localOnly) return undefined;
   const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
   if (wide.length === 0) return undefined;
-  return { what: `bind ${bind.args.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only` };
+  return { what: `bind ${bind.args.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only`, fix: localhost };
 }

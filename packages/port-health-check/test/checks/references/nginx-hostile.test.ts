@@ -64,7 +64,7 @@ describe('includes that multiply', () => {
 
   it('reads a repeated include within the bound, and says a problem in it once', () => {
     expect(problems(site('include fan/l1.conf;\n'.repeat(2)), fan(2, 'listen 8080;\n'))).toEqual([
-      '/etc/nginx/fan/l8.conf:1: error: listen 8080, but the registry says Nginx uses port 80',
+      '/etc/nginx/fan/l8.conf:1: error: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
     ]);
   });
 });
@@ -822,7 +822,9 @@ describe('proxy targets', () => {
       problems(
         `upstream api {\n server 127.0.0.1:8001;\n server localhost:8000 weight=2;\n}\n${site('location /api/ { proxy_pass http://API; }', { api: false })}`,
       ),
-    ).toEqual([`${SELF}:2: error: server 127.0.0.1:8001 in upstream api (proxy_pass http://API at line 9), but FastAPI uses port 8000`]);
+    ).toEqual([
+      `${SELF}:2: error: server 127.0.0.1:8001 in upstream api (proxy_pass http://API at line 9), but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+    ]);
   });
 
   it('reads the scheme case-insensitively and every host that reaches this machine', () => {
@@ -834,7 +836,9 @@ describe('proxy targets', () => {
       'http://[::]:8001',
       'https://[::ffff:127.0.0.1]:8001',
     ]) {
-      expect(problems(site(`location /x/ { proxy_pass ${target}; }`))).toEqual([`${SELF}:5: error: proxy_pass ${target}, but FastAPI uses port 8000`]);
+      expect(problems(site(`location /x/ { proxy_pass ${target}; }`))).toEqual([
+        `${SELF}:5: error: proxy_pass ${target}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+      ]);
     }
     expect(problems(site('location /x/ { proxy_pass http://10.1.2.3:8001; }'))).toEqual([]);
   });
@@ -847,7 +851,9 @@ describe('proxy targets', () => {
       'uwsgi_pass uwsgi://127.0.0.1:8001',
       'scgi_pass 127.0.0.1:8001',
     ]) {
-      expect(problems(site(`location /x/ { ${pass}; }`))).toEqual([`${SELF}:5: error: ${pass}, but FastAPI uses port 8000`]);
+      expect(problems(site(`location /x/ { ${pass}; }`))).toEqual([
+        `${SELF}:5: error: ${pass}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+      ]);
     }
   });
 

@@ -111,7 +111,12 @@ describe('prometheus.yml: only what Prometheus reads as a job', () => {
     // The scalar ends where the indentation comes back: a job after it is read.
     const after = `${scalar}\n  - job_name: dsa110-api\n    static_configs: [{targets: ["localhost:8001"]}]`;
     expect(readPrometheusYml(after, API)).toEqual([
-      { line: 12, severity: 'error', message: 'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000' },
+      {
+        line: 12,
+        severity: 'error',
+        message:
+          'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      },
     ]);
   });
 
@@ -147,7 +152,12 @@ describe('a job is its scrape_configs list item: its keys are its own, job_name 
     expect(readScrapeConfigs(text).jobs).toEqual([{ name: 'dsa110-api', line: 4, targets: [{ line: 3, value: 'localhost:8000' }], fileSd: [], otherSd: [] }]);
     // A wrong port there is its own error, at the target's line.
     expect(readPrometheusYml(text.replace(':8000', ':8001'), API)).toEqual([
-      { line: 3, severity: 'error', message: 'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000' },
+      {
+        line: 3,
+        severity: 'error',
+        message:
+          'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      },
     ]);
   });
 
@@ -230,7 +240,11 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
     expect(readPrometheusYml(ipv6, API)).toEqual([]);
     // The brief's case: one item "a]b" (a target on no port: a true error, naming the whole item).
     expect(readPrometheusYml(yml([], [`static_configs: [{targets: ['localhost:8000', "a]b"]}]`]), API)).toEqual([
-      { line: 4, severity: 'error', message: 'scrape job dsa110-api targets a]b, but FastAPI uses port 8000' },
+      {
+        line: 4,
+        severity: 'error',
+        message: 'scrape job dsa110-api targets a]b, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      },
     ]);
     expect(readTargetFile('t.yml', `- targets: ["[::1]:8000", 'localhost:8000']\n`)).toEqual({
       targets: [
@@ -246,7 +260,11 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
     acceptedByPrometheus(escaped);
     expect(readPrometheusYml(escaped, API)).toEqual([]);
     expect(readPrometheusYml(yml([], [`static_configs: [{targets: ['localhost:8000', 'it''s:8001']}]`]), API)).toEqual([
-      { line: 4, severity: 'error', message: "scrape job dsa110-api targets it's:8001, but FastAPI uses port 8000" },
+      {
+        line: 4,
+        severity: 'error',
+        message: "scrape job dsa110-api targets it's:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)",
+      },
     ]);
   });
 
@@ -256,7 +274,12 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
     expect(readPrometheusYml(hash, API)).toEqual([]);
     // A comment after white space is one, in a flow list that spans lines too.
     expect(readPrometheusYml(yml([], ['static_configs: [{targets: [ # ours', "  'localhost:8001' # ] not this", ']}]']), API)).toEqual([
-      { line: 4, severity: 'error', message: 'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000' },
+      {
+        line: 4,
+        severity: 'error',
+        message:
+          'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      },
     ]);
   });
 
@@ -307,7 +330,11 @@ describe('/etc/default/prometheus', () => {
   const expect9090 = { name: 'Prometheus', port: 9090 };
   it('a # inside the ARGS value is not a comment (only at the start of a line)', () => {
     expect(readPrometheusArgs('ARGS="--web.page-title=DSA110#1 --web.listen-address=0.0.0.0:9091"\n', expect9090)).toEqual([
-      { line: 1, severity: 'error', message: '--web.listen-address=0.0.0.0:9091, but the registry says Prometheus uses port 9090' },
+      {
+        line: 1,
+        severity: 'error',
+        message: '--web.listen-address=0.0.0.0:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=HOST:9090',
+      },
     ]);
     expect(readPrometheusArgs('# ARGS="--web.listen-address=:9091"\n  ; ARGS="--web.listen-address=:9092"\nARGS=""\n', expect9090)).toEqual([]);
   });
@@ -315,10 +342,18 @@ describe('/etc/default/prometheus', () => {
   it('only the last ARGS= line takes effect', () => {
     expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9091"\nARGS="--web.listen-address=127.0.0.1:9090"\n', expect9090)).toEqual([]);
     expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9090"\nARGS="--web.listen-address=127.0.0.1:9091"\n', expect9090)).toEqual([
-      { line: 2, severity: 'error', message: '--web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090' },
+      {
+        line: 2,
+        severity: 'error',
+        message: '--web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=HOST:9090',
+      },
     ]);
     expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9091"\nARGS=""\n', { name: 'Prometheus', port: 9091 })).toEqual([
-      { line: 0, severity: 'error', message: 'sets no --web.listen-address, so Prometheus listens on its default 9090, not 9091' },
+      {
+        line: 0,
+        severity: 'error',
+        message: 'sets no --web.listen-address, so Prometheus listens on its default 9090, not 9091; write --web.listen-address=HOST:9091',
+      },
     ]);
   });
 
@@ -353,14 +388,22 @@ describe('/etc/default/prometheus', () => {
 
   it('reads an ARGS value continued with a backslash', () => {
     expect(readPrometheusArgs('ARGS="--storage.tsdb.retention.time=15d \\\n  --web.listen-address=:9091"\n', expect9090)).toEqual([
-      { line: 1, severity: 'error', message: '--web.listen-address=:9091, but the registry says Prometheus uses port 9090' },
+      {
+        line: 1,
+        severity: 'error',
+        message: '--web.listen-address=:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=HOST:9090',
+      },
     ]);
   });
 });
 
 describe('Grafana datasources: every url read', () => {
   const expect9090 = { upstream: { name: 'Prometheus', port: 9090 }, snippet: 'ports snippet grafana-datasource' };
-  const wrong = (line: number, url: string) => ({ line, severity: 'error', message: `url ${url}, but Prometheus uses port 9090` });
+  const wrong = (line: number, url: string) => ({
+    line,
+    severity: 'error',
+    message: `url ${url}, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)`,
+  });
 
   it('a quoted key ("url":) beside a right datasource', () => {
     const file =

@@ -17,7 +17,7 @@ import { readPrometheusYml } from '../../../src/checks/references/prometheus.js'
 import { gather } from '../../../src/gather.js';
 import type { CheckResult } from '../../../src/types.js';
 import { hasCommand } from '../../../../../test-support/commands.js';
-import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const fixtures = new URL('fixtures/', import.meta.url).pathname;
@@ -40,7 +40,9 @@ function tree(fixture: string | undefined, extra: Record<string, TreeEntry> = {}
 
 async function prometheusResults(root: string, reg: Registry = registry): Promise<CheckResult[]> {
   const facts = await gather({ registry: reg, root });
-  return checkReferences(facts, reg.service('prometheus')).filter((result) => result.severity !== 'ok');
+  return checkReferences(facts, reg.service('prometheus'))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root));
 }
 const problems = async (root: string) => (await prometheusResults(root)).map((result) => [result.severity, result.reason]);
 
@@ -58,12 +60,14 @@ describe('file_sd_configs', () => {
     expect(await prometheusResults(wrong)).toEqual([
       expect.objectContaining({
         severity: 'error',
-        reason: 'prometheus (9090): /etc/prometheus/targets/api/.hidden.json:3: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000',
+        reason:
+          'prometheus (9090): /etc/prometheus/targets/api/.hidden.json:3: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
         file: '/etc/prometheus/targets/api/.hidden.json:3',
       }),
       expect.objectContaining({
         severity: 'error',
-        reason: 'prometheus (9090): /etc/prometheus/targets/api/extra.yml:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000',
+        reason:
+          'prometheus (9090): /etc/prometheus/targets/api/extra.yml:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
       }),
     ]);
   });
@@ -111,7 +115,10 @@ describe('file_sd_configs', () => {
             'unknown',
             `prometheus (9090): /etc/prometheus/prometheus.yml:11: scrape job dsa110-api: file_sd_configs file targets/api/*.json: /etc/prometheus/targets/api/${name}: ${why}; its targets are not checked`,
           ],
-          ['error', 'prometheus (9090): /etc/prometheus/targets/api/main.json:1: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000'],
+          [
+            'error',
+            'prometheus (9090): /etc/prometheus/targets/api/main.json:1: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+          ],
         ]);
       }
     }
@@ -164,7 +171,10 @@ describe('scrape_config_files', () => {
     }
     const wrong = tree('scrape-config-files', { [`${PROM}/jobs/targets/api.json`]: '[{ "targets": ["localhost:8080"] }]\n' });
     expect(await problems(wrong)).toEqual([
-      ['error', 'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000'],
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      ],
     ]);
   });
 
@@ -209,7 +219,10 @@ describe('scrape_config_files', () => {
         'unknown',
         'prometheus (9090): /etc/prometheus/prometheus.yml:6: scrape_config_files jobs/*.yml: /etc/prometheus/jobs/a-fifo.yml: it is a FIFO (named pipe), not a regular file; a scrape job in it is not checked',
       ],
-      ['error', 'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000'],
+      [
+        'error',
+        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      ],
     ]);
   });
 });
@@ -329,7 +342,13 @@ describe('readPrometheusYml without facts', () => {
       },
       // A path without a glob names only itself: said once.
       { line: 3, severity: 'unknown', message: 'scrape job dsa110-api: file_sd_configs file one.json: permission denied; its targets are not checked' },
-      { file: '/etc/prometheus/sd/a.json', line: 1, severity: 'error', message: 'scrape job dsa110-api targets localhost:1, but FastAPI uses port 8000' },
+      {
+        file: '/etc/prometheus/sd/a.json',
+        line: 1,
+        severity: 'error',
+        message:
+          'scrape job dsa110-api targets localhost:1, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      },
     ]);
   });
 });

@@ -11,7 +11,7 @@ import { contentLines } from '../../../src/checks/references/finding.js';
 import { readRedisConf, redisWords } from '../../../src/checks/references/redis.js';
 import { gather } from '../../../src/gather.js';
 import type { IncludeFacts } from '../../../src/types.js';
-import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
@@ -21,9 +21,11 @@ const EXPECT = { name: 'Redis', port: 6379, localOnly: true };
 async function redisProblems(files: Record<string, TreeEntry>): Promise<string[]> {
   const snippets: Record<string, TreeEntry> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
   for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
-  const facts = await gather({ registry, root: writeTree(tempDir(), { ...snippets, ...files }) });
+  const root = writeTree(tempDir(), { ...snippets, ...files });
+  const facts = await gather({ registry, root });
   return checkReferences(facts, registry.service('redis'))
     .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root))
     .map((result) => `${result.severity}: ${result.reason}`);
 }
 
@@ -46,7 +48,7 @@ describe('redis.conf includes that fan out', () => {
     };
     const findings = readRedisConf('include /etc/redis/fan/l1.conf\n'.repeat(6), EXPECT, lookup, '/etc/redis/redis.conf');
     expect(findings).toEqual([
-      { file: '/etc/redis/fan/l8.conf', line: 1, severity: 'error', message: 'port 6380, but the registry says Redis uses port 6379' },
+      { file: '/etc/redis/fan/l8.conf', line: 1, severity: 'error', message: 'port 6380, but the registry says Redis uses port 6379; set it to 6379' },
     ]);
     expect(lookups).toBeLessThan(1000);
   });
@@ -54,7 +56,7 @@ describe('redis.conf includes that fan out', () => {
   it('the last include of a file decides, as Redis applies the file again there', async () => {
     const files = (conf: string) => ({ 'etc/redis/redis.conf': conf, 'etc/redis/x.conf': 'port 6380\n' });
     expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\nport 6379\ninclude /etc/redis/x.conf\n'))).toEqual([
-      'error: redis (6379): /etc/redis/x.conf:1: port 6380, but the registry says Redis uses port 6379',
+      'error: redis (6379): /etc/redis/x.conf:1: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
     ]);
     expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\ninclude /etc/redis/x.conf\nport 6379\n'))).toEqual([]);
   });
@@ -65,7 +67,7 @@ describe('redis.conf includes that fan out', () => {
     const started = performance.now();
     expect(await redisProblems(files)).toEqual([
       'error: redis (6379): /etc/redis/fan/l8.conf:2: "unbalanced: unbalanced quotes, so Redis refuses to start; fix the quoting',
-      'error: redis (6379): /etc/redis/fan/l8.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+      'error: redis (6379): /etc/redis/fan/l8.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     expect(performance.now() - started).toBeLessThan(2000);
   });
@@ -75,8 +77,8 @@ describe('redis.conf lines as Redis reads them', () => {
   it('a # is a comment only at the start of a line: an include of a file with # in its name is read', async () => {
     const local = { 'etc/redis/local#1.conf': 'bind 0.0.0.0\nport 6380\n' };
     const expected = [
-      'error: redis (6379): /etc/redis/local#1.conf:2: port 6380, but the registry says Redis uses port 6379',
-      'error: redis (6379): /etc/redis/local#1.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only',
+      'error: redis (6379): /etc/redis/local#1.conf:2: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'error: redis (6379): /etc/redis/local#1.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ];
     for (const include of ['include "/etc/redis/local#1.conf"', 'include /etc/redis/local#1.conf', "  include '/etc/redis/local#1.conf'"])
       expect(await redisProblems({ 'etc/redis/redis.conf': `port 6379\nbind 127.0.0.1\n${include}\n`, ...local })).toEqual(expected);
