@@ -74,7 +74,7 @@ export interface ProcessFacts {
   readonly user?: string;
   readonly comm?: string;
   readonly exe?: string;
-  /** argv, split on NUL. */
+  /** argv, split on NUL, without empty words at the end (as ps shows it: readProcessInfo). */
   readonly argv?: readonly string[];
 }
 

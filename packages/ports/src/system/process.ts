@@ -20,7 +20,7 @@ export interface ProcessInfo {
   /** Basename of /proc/PID/exe, when readable (not for other users' processes unless root). */
   readonly exe?: string;
   readonly argv: readonly string[];
-  /** argv joined with spaces, or `[comm]` when there is none (kernel threads, zombies). A zombie leader's other threads show its argv, read from them. */
+  /** argv joined with spaces, or `[comm]` when there is none (kernel threads, zombies); empty for a process that blanked its command line (NULs alone). A zombie leader's other threads show its argv, read from them. */
   readonly command: string;
   /** /proc/PID/stat field 22: clock ticks after boot. With the PID it identifies the process. */
   readonly startTime: number;
@@ -113,7 +113,7 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
   const thread = stat.state === 'Z' ? liveThreadId(pid, procRoot) : undefined;
   const from = thread === undefined ? `${pid}` : `${pid}/task/${thread}`;
   const cmdline = tryReadProcText(procRoot, `${from}/cmdline`) ?? '';
-  const argv = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
+  const argv = argvOf(cmdline);
   let exe: string | undefined;
   try {
     // As bytes: a name with a byte that is not UTF-8 keeps it (shown as \xNN), as comm and argv do.
@@ -133,7 +133,8 @@ export function readProcessInfo(pid: number, procRoot = '/proc'): ProcessInfo | 
     comm: decodeKeepingBadBytes(Buffer.from(stat.comm, 'latin1')),
     ...(exe !== undefined && { exe }),
     argv: utf8,
-    command: utf8.length > 0 ? withoutPaddingSpaces(utf8.join(' ')) : `[${stat.comm}]`,
+    // A command line of NULs alone (perl's $0 = "") is a process that blanked it: empty, not a kernel thread's `[comm]`.
+    command: utf8.length > 0 ? withoutPaddingSpaces(utf8.join(' ')) : cmdline === '' ? `[${stat.comm}]` : '',
     startTime: stat.startTime,
     state: stat.state,
     // The kernel's flag alone: in a PID namespace (a container) PID 2 and its children are ordinary processes.
@@ -214,6 +215,19 @@ export function readProcessUsage(pid: number, procRoot = '/proc'): ProcessUsage 
 }
 
 const USER_HZ = 100;
+
+/**
+ * Pure: the words of a /proc/PID/cmdline, without the empty ones at its end. A process that rewrites its title
+ * (nginx's `nginx: worker process`, Node's process.title) zeroes the rest of its argument area, which the kernel
+ * shows as dozens of NULs: each an empty word. ps drops them, and so does this (real empty last arguments,
+ * `sleep 30 "" ""`, too, as ps does).
+ */
+function argvOf(cmdline: string): string[] {
+  const words = cmdline.split('\0');
+  let end = words.length;
+  while (end > 0 && words[end - 1] === '') end--;
+  return words.slice(0, end);
+}
 
 /**
  * A process that retitles itself (nginx: worker process) pads the old argv
