@@ -60,6 +60,18 @@ export function checkDependencies(facts: Facts): CheckResult[] {
   return results;
 }
 
+/**
+ * The other callers a result names: a few, then how many more. Each of the n
+ * callers has a result of its own, so naming every other one made n² names
+ * (a claim-port 500 units run: 250,000 names, megabytes of report).
+ */
+const MAX_OTHER_CALLERS_NAMED = 5;
+
+function alsoBy(others: readonly string[]): string {
+  if (others.length <= MAX_OTHER_CALLERS_NAMED) return others.join(', ');
+  return `${others.slice(0, MAX_OTHER_CALLERS_NAMED).join(', ')} and ${others.length - MAX_OTHER_CALLERS_NAMED} more`;
+}
+
 /** A service whose unit calls a claim-port: the service, the first unit line that calls it (`FILE:LINE`), and the PATH the unit gets. */
 interface Caller {
   readonly service: string;
@@ -79,7 +91,7 @@ function judge(facts: Facts, key: string, caller: Caller, callers: readonly Call
   const shown = name === undefined ? ` ${key}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
   // The other services whose units call the same file: one fix mends them all.
   const others = callers.filter((other) => other !== caller).map((other) => other.service);
-  const base = `claim-port${shown} (called by ${caller.service} in ${caller.at}${name === undefined ? '' : ` as ${escapeText(name)}`}${others.length > 0 ? `; also by ${others.join(', ')}` : ''})`;
+  const base = `claim-port${shown} (called by ${caller.service} in ${caller.at}${name === undefined ? '' : ` as ${escapeText(name)}`}${others.length > 0 ? `; also by ${alsoBy(others)}` : ''})`;
   const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
     check: 'dependencies',
     severity,

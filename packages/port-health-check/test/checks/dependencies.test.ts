@@ -54,6 +54,25 @@ describe('dependencies: a claim-port that several units run', () => {
     );
   });
 
+  it('names a few of the other callers and how many more, so that n callers do not make n² names', async () => {
+    const many: ServiceSpec[] = Array.from({ length: 40 }, (_, index) => ({
+      id: `s${index}`,
+      port: 20000 + index,
+      robust: true,
+      unit: `s${index}.service`,
+      claim: 'unit',
+    }));
+    const units = Object.fromEntries(
+      many.map((spec): [string, TreeEntry] => [`etc/systemd/system/${spec.unit}`, `[Service]\nExecStartPre=+${CLAIM} ${spec.port}\nExecStart=/usr/bin/true\n`]),
+    );
+    const root = writeTree(tempDir(), { 'usr/local/bin/claim-port': { text: EXECUTABLE.text, mode: 0o644 }, ...units });
+    const results = checkDependencies(await gather({ registry: testRegistry(many), root, firewall: false })).filter((result) => result.service);
+    expect(results).toHaveLength(40);
+    expect(results[0]!.reason).toBe(
+      `claim-port ${CLAIM} (called by s0 in /etc/systemd/system/s0.service:2; also by s1, s2, s3, s4, s5 and 34 more) is not an executable file under ${root}; chmod +x it`,
+    );
+  });
+
   it('its #! interpreter is judged in the PATH each unit gets: an error for the unit that cannot find it, ok for the one that can', async () => {
     const root = tree(
       { text: '#!/usr/bin/env node\n', mode: 0o755 },
