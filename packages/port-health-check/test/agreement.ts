@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { runMain } from '../../../test-support/index.js';
 import { main } from '../../ports/src/cli/main.js';
 import { checkPorts } from '../src/index.js';
-import { EXECUTABLE, registryText, tempDir, writeTree, type ServiceSpec } from './helpers.js';
+import { EXECUTABLE, registryText, tempDir, writeTree, type ServiceSpec, type TreeEntry } from './helpers.js';
 
 export const CLAIM = '/usr/local/bin/claim-port';
 /** The registry wiredRoot writes (ROOT/ports.yaml) as the units name it: a claim line written by hand names it, as `ports systemd --root` does. */
@@ -21,10 +21,13 @@ export async function wiredRoot(
   prefix: string,
   lines: readonly string[],
   service: Omit<ServiceSpec, 'id' | 'port'>,
+  files: Record<string, TreeEntry> = {},
 ): Promise<{ root: string; registry: string }> {
+  // `files` (EnvironmentFile= files, say) before the write: what it writes depends on them (a unit that sets the port variable is claimed by id).
   const root = writeTree(tempDir(prefix), {
     'usr/local/bin/claim-port': EXECUTABLE,
     [UNIT]: `[Service]\n${[...lines, 'ExecStart=/usr/bin/node svc.js'].join('\n')}\n`,
+    ...files,
   });
   const registry = join(root, 'ports.yaml');
   writeFileSync(registry, registryText([{ id: 'svc', port: 8000, ...service }]));

@@ -10,10 +10,10 @@ import { writeTree, type TreeEntry } from './helpers.js';
 
 const OVERRIDE = 'etc/systemd/system/svc.service.d/port.conf';
 
-/** A wired root with svc.service (`lines`), a later drop-in whose claim line is `claim` (it clears the generated one), and `files`; both tools on it. */
+/** A wired root with svc.service (`lines`) and `files`, a later drop-in whose claim line is `claim` (it clears the generated one); both tools on it. */
 async function bothToolsOn(lines: readonly string[], claim: string, files: Record<string, TreeEntry>) {
-  const { root, registry } = await wiredRoot('dsa110-envfile-agree-', lines, { env: 'SVC_PORT', robust: true, unit: 'svc.service', claim: 'drop-in' });
-  writeTree(root, { [OVERRIDE]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} ${claim} ${CLAIM_REGISTRY}\n`, ...files });
+  const { root, registry } = await wiredRoot('dsa110-envfile-agree-', lines, { env: 'SVC_PORT', robust: true, unit: 'svc.service', claim: 'drop-in' }, files);
+  writeTree(root, { [OVERRIDE]: `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} ${claim} ${CLAIM_REGISTRY}\n` });
   return bothTools(root, registry);
 }
 
