@@ -2,6 +2,7 @@
 // reserved purpose) stands for that service's port, or a reserved entry's first
 // port, so that moving a port moves every sentence that mentions it.
 import { PortsError, type Registry } from '../index.js';
+import { idList } from '../id-hints.js';
 import { expandPortReferences } from '../port-references.js';
 
 /** The port a `{port:ID}` reference names, or undefined for an unknown id. */
@@ -17,7 +18,7 @@ export function expandReferences(registry: Registry, text: string, where = 'port
     (id) => referencedPort(registry, id),
     (id) => {
       const known = [...registry.ids, ...registry.reserved.map((entry) => entry.id)].sort();
-      throw new PortsError('NOT_FOUND', `${where}: {port:${id}} names no service or reserved entry; known ids: ${known.join(', ')}`);
+      throw new PortsError('NOT_FOUND', `${where}: {port:${id}} names no service or reserved entry; known ids: ${idList(known)}`);
     },
   );
 }

@@ -75,6 +75,17 @@ describe('{port:ID} references', () => {
   });
 });
 
+describe('{port:ID} references in a large registry', () => {
+  it('name 20 of the known ids and how many more, not every one', () => {
+    const reserved = Array.from({ length: 40 }, (_, index) => `  - { id: r${String(index).padStart(2, '0')}, name: R, port: ${40000 + index}, purpose: p }`);
+    const big = parseRegistry(`version: 1\nservices: []\nreserved:\n${reserved.join('\n')}\n`);
+    const first20 = Array.from({ length: 20 }, (_, index) => `r${String(index).padStart(2, '0')}`).join(', ');
+    expect(() => expandReferences(big, '{port:nope}')).toThrow(
+      `ports.yaml: {port:nope} names no service or reserved entry; known ids: ${first20}, … and 20 more (ports list shows every one)`,
+    );
+  });
+});
+
 describe('renderEnv', () => {
   it('is empty without configurable services', () => {
     const bare = parseRegistry('version: 1\nservices: []\n');

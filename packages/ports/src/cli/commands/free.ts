@@ -1,6 +1,6 @@
 import { formatRange, PortsError, type Registry } from '../../index.js';
 import { quoteValue, wellFormedJson } from '../../escape.js';
-import { reservedIdHint } from '../../id-hints.js';
+import { idList, reservedIdHint } from '../../id-hints.js';
 import { portAvailability } from '../../system/free-port.js';
 import type { Transport } from '../../system/port-sockets.js';
 import { defineCommand } from '../command.js';
@@ -24,7 +24,7 @@ export const command = defineCommand({
       const known = registry.reserved.map((entry) => entry.id).sort();
       throw new PortsError(
         'NOT_FOUND',
-        `ports free: no reserved range ${quoteValue(id)}${reservedIdHint(id, registry)}; reserved ids: ${known.join(', ') || 'none'}`,
+        `ports free: no reserved range ${quoteValue(id)}${reservedIdHint(id, registry)}; reserved ids: ${known.length > 0 ? idList(known) : 'none'}`,
       );
     }
     // TCP always (the port an operator is handed is free as a server's port is), and UDP as well when a service the

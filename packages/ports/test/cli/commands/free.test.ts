@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryBind } from '@dsa110/ports/system';
 import { binForOtherUsers, checkout, ports, requireBuilt } from '../helpers.js';
+import { writeRegistry } from '../../helpers.js';
 import { leasePort } from '../../../../../test-support/test-port.js';
 
 beforeAll(requireBuilt);
@@ -174,6 +175,15 @@ describe('ports free', () => {
     expect(unknown.stderr).toBe('ports free: no reserved range "nope"; reserved ids: api-alt, dashboard-fallback\n');
     const service = await ports(['free', 'api']);
     expect(service.stderr).toContain('("api" is a service: "ports get api" prints its port)');
+  });
+
+  it('names 20 reserved ids and how many more for an unknown one in a large registry', async () => {
+    const reserved = Array.from({ length: 30 }, (_, index) => `  - { id: r${String(index).padStart(2, '0')}, name: R, port: ${40000 + index}, purpose: p }`);
+    const registry = writeRegistry(`version: 1\nservices: []\nreserved:\n${reserved.join('\n')}\n`);
+    const first20 = Array.from({ length: 20 }, (_, index) => `r${String(index).padStart(2, '0')}`).join(', ');
+    expect((await ports(['free', 'nope', '--registry', registry])).stderr).toBe(
+      `ports free: no reserved range "nope"; reserved ids: ${first20}, … and 10 more (ports list shows every one)\n`,
+    );
   });
 
   it("an unknown reserved id gets the hints ports get gives: a typo, a port in a range, a range's name", async () => {
