@@ -52,7 +52,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         ref.path,
       );
     case 'prometheus-args':
-      return readPrometheusArgs(text, { ...self, snippet: snippet(service) });
+      return readPrometheusArgs(text, { ...self, snippet: snippet(service), https: urlScheme(service) === 'https' });
     case 'grafana-datasource':
       if (!upstream) return 'the registry names no upstream for it';
       return readGrafanaDatasource(text, { upstream: portWords(facts, upstream), snippet: snippet(upstream) });

@@ -101,6 +101,15 @@ describe('the references check', () => {
       'nginx (443): /etc/nginx/sites-available/dsa110-contimg: no proxy_pass to FastAPI (port 8443): nginx passes nothing to it; add location /api/ { proxy_pass https://127.0.0.1:8443; } (ports snippet nginx-site)',
       "nginx (443): /etc/nginx/sites-available/dsa110-contimg: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)",
     ]);
+    // An HTTPS Prometheus started with its listen address alone serves plain HTTP: Grafana's https:// datasource and the scrape jobs fail.
+    const plain = snippetTree(https, undefined, { 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090"\n' });
+    expect(problems(await references(plain, https))).toEqual([
+      'prometheus (9090): /etc/default/prometheus:1: sets no --web.config.file, so Prometheus serves plain HTTP where the registry says HTTPS (Grafana and the scrape jobs reach it by https:// and fail); write the ARGS line `ports snippet prometheus-args` prints, and the file its comment describes',
+    ]);
+    // The same line is right for an HTTP Prometheus.
+    expect(problems(await references(snippetTree(registry, undefined, { 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090"\n' })))).toEqual(
+      [],
+    );
   });
 
   it('an API moved with CONTIMG_API_PORT in its unit: every file still naming the old port is an error with its line', async () => {

@@ -97,8 +97,29 @@ function prometheusYml(registry: Registry, portOf: PortOf, path: string): string
   ]);
 }
 
+/** Where the HTTPS ARGS line tells Prometheus its TLS lives (Debian's configuration directory). */
+const PROMETHEUS_WEB_CONFIG = '/etc/prometheus/web.yml';
+
+/**
+ * What an HTTPS Prometheus needs besides its listen address: a web configuration file with its certificate and
+ * key (Prometheus 2.24 and later), which the registry does not know. The ARGS line names the file, so that a
+ * Prometheus without it refuses to start ("Unable to validate web configuration file ... no such file") rather
+ * than serving plain HTTP where the registry, the scrape jobs and Grafana say HTTPS; the comment says what to write.
+ */
+const PROMETHEUS_TLS_LINES = [
+  "# HTTPS (the registry's protocol): Prometheus serves TLS only from a web configuration file, named below.",
+  `# Write ${PROMETHEUS_WEB_CONFIG}, readable by the prometheus user, with its certificate and key (the registry`,
+  '# does not know them):',
+  '#   tls_server_config:',
+  '#     cert_file: /etc/prometheus/CHANGE-ME.crt',
+  '#     key_file: /etc/prometheus/CHANGE-ME.key',
+  `# and check it with \`promtool check web-config ${PROMETHEUS_WEB_CONFIG}\`: until it exists Prometheus refuses to start.`,
+];
+
 function prometheusArgs(service: Service, portOf: PortOf, path: string): string {
-  return `${header('prometheus-args', path)}\nARGS="--web.listen-address=${bindAddresses(service).v4}:${portOf(service)}"\n`;
+  const listen = `--web.listen-address=${bindAddresses(service).v4}:${portOf(service)}`;
+  if (urlScheme(service) !== 'https') return `${header('prometheus-args', path)}\nARGS="${listen}"\n`;
+  return [header('prometheus-args', path), ...PROMETHEUS_TLS_LINES, `ARGS="${listen} --web.config.file=${PROMETHEUS_WEB_CONFIG}"`, ''].join('\n');
 }
 
 function grafanaDatasource(upstream: Service, portOf: PortOf, path: string): string {

@@ -272,7 +272,11 @@ function listenAddress(value: string): { port: number | undefined } | { problem:
   return read === undefined ? { problem: `${quoteValue(port, 200)} is not a port (1 to 65535)` } : { port: read };
 }
 
-export function readPrometheusArgs(text: string, expect: { name: string; port: number; snippet?: string }): Finding[] {
+/**
+ * `expect.https`: the registry says the service is HTTPS (its scrape jobs and Grafana's datasource then reach it by
+ * https://), which Prometheus serves only from a --web.config.file (its TLS settings); without one it serves plain HTTP.
+ */
+export function readPrometheusArgs(text: string, expect: { name: string; port: number; snippet?: string; https?: boolean }): Finding[] {
   const findings: Finding[] = [];
   let seen = false;
   const args = lastArgs(text);
@@ -293,6 +297,13 @@ export function readPrometheusArgs(text: string, expect: { name: string; port: n
         severity: 'error',
         message: `--web.listen-address=${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}`,
       });
+  }
+  if (expect.https === true && !/--web\.config\.file(?:=|\s+)['"]?[^\s'"]/.test(args?.value ?? '')) {
+    findings.push({
+      line: args?.line ?? 0,
+      severity: 'warning',
+      message: `sets no --web.config.file, so ${expect.name} serves plain HTTP where the registry says HTTPS (Grafana and the scrape jobs reach it by https:// and fail); ${expect.snippet !== undefined ? `write the ARGS line \`${expect.snippet}\` prints, and the file its comment describes` : 'add --web.config.file=FILE, a file with its tls_server_config'}`,
+    });
   }
   if (!seen && expect.port !== PROMETHEUS_DEFAULT_PORT) {
     findings.push({

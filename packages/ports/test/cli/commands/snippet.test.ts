@@ -1,7 +1,7 @@
 // `ports snippet KIND` in-process: the settings a config file should hold,
 // from the registry with env overrides applied, and its two refusals.
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
@@ -14,6 +14,7 @@ import { configKinds } from '../../../src/config-kinds.js';
 
 const nginx = hasCommand('nginx', ['-v']);
 const promtool = hasCommand('promtool', ['--version']);
+const prometheus = hasCommand('prometheus', ['--version']);
 
 /**
  * `nginx -t` on a site, inside a minimal nginx.conf of its own; with `withoutIpv6Loopback`, in a network
@@ -198,6 +199,93 @@ describe('ports snippet', () => {
       const datasource = await ports(['snippet', 'grafana-datasource', '--registry', registry]);
       expect(datasource.stdout).toContain("    url: 'https://localhost:9090'\n");
     },
+  );
+
+  it.skipIf(!prometheus || !promtool)(
+    `an HTTPS Prometheus: the ARGS line names a web config file; as printed Prometheus refuses to start, with the file its comment describes it serves HTTPS (real prometheus) ${prometheus && promtool ? '' : '[skipped: needs prometheus and promtool]'}`,
+    async () => {
+      const port = leasePort();
+      const registry = writeRegistry(rootRegistry.replace('    port: 9090\n    protocol: HTTP\n', `    port: ${port}\n    protocol: HTTPS\n`));
+      const run = await ports(['snippet', 'prometheus-args', '--registry', registry]);
+      expect(run.code).toBe(0);
+      const args = /^ARGS="(.*)"$/m.exec(run.stdout)?.[1];
+      expect(args).toBe(`--web.listen-address=127.0.0.1:${port} --web.config.file=/etc/prometheus/web.yml`);
+      // The web.yml the comment describes, with a self-signed pair in place of its CHANGE-ME paths.
+      const dir = tempDir();
+      const [cert, key, webConfig] = [join(dir, 'prometheus.crt'), join(dir, 'prometheus.key'), join(dir, 'web.yml')];
+      const template = run.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('#   '))
+        .map((line) => line.slice(4));
+      expect(template[0]).toBe('tls_server_config:');
+      const made = spawnSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(made.status, made.stderr).toBe(0);
+      const ours = args!.replace('/etc/prometheus/web.yml', webConfig).split(' ');
+      const start = () => {
+        const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, ...ours], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        recordSpawned(child.pid!);
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        return { child, stderr: () => stderr };
+      };
+      const stop = async (child: ReturnType<typeof spawn>) => {
+        if (child.exitCode === null) signal(child.pid!, 'SIGTERM');
+        if (!(await waitForExit(child.pid!, 10_000))) signal(child.pid!, 'SIGKILL');
+        forgetSpawned(child.pid!);
+      };
+      writeFileSync(join(dir, 'prometheus.yml'), 'global: {}\n');
+      // As printed (no web.yml yet): Prometheus exits at start, naming the file, rather than serving plain HTTP.
+      const refused = start();
+      try {
+        expect(await waitUntil(() => refused.child.exitCode !== null, 10_000), refused.stderr()).toBe(true);
+        expect(refused.child.exitCode).toBe(1);
+        expect(refused.stderr()).toContain(`Unable to validate web configuration file" err="open ${webConfig}: no such file or directory"`);
+      } finally {
+        await stop(refused.child);
+      }
+      writeFileSync(webConfig, `${template.join('\n').replace('/etc/prometheus/CHANGE-ME.crt', cert).replace('/etc/prometheus/CHANGE-ME.key', key)}\n`);
+      const checked = spawnSync('promtool', ['check', 'web-config', webConfig], { encoding: 'utf8' });
+      expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+      const served = start();
+      try {
+        expect(await waitUntil(() => socketsOn(port).length > 0 || served.child.exitCode !== null, 10_000), served.stderr()).toBe(true);
+        const { get } = await import('node:https');
+        const ready = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+          const request = get({ host: '127.0.0.1', port, path: '/-/ready', servername: 'localhost', ca: readFileSync(cert) }, (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+            response.on('end', () => resolve({ status: response.statusCode, body }));
+          });
+          request.on('error', reject);
+        });
+        expect(ready, served.stderr()).toEqual({ status: 200, body: 'Prometheus Server is Ready.\n' });
+      } finally {
+        await stop(served.child);
+      }
+    },
+    30_000,
   );
 
   it.skipIf(!nginx)(
