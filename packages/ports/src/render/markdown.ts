@@ -46,8 +46,9 @@ const ENTITIES: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;', '
 /**
  * Plain text as Markdown that shows it as written, on a line of its own or
  * within one: `<`, `>` and `&` as entities (no HTML tag, comment or entity
- * reference), `\`, `` ` ``, `*`, `~`, `[` and `]` backslash-escaped (no code
- * span, emphasis, strikethrough, link or image), `_` too where it could
+ * reference), `\`, `` ` ``, `*`, `~`, `[`, `]` and `$` backslash-escaped (no code
+ * span, emphasis, strikethrough, link, image or GitHub's math), the start of
+ * a bare URL, `www.` name or e-mail address too (no autolink), `_` too where it could
  * emphasize (CONTIMG_API_PORT keeps its own: between letters or digits it
  * never does), and a start that would begin a block (`#`, `-`, `+`, `=`,
  * `1.`) escaped for a list item that begins with it.
@@ -81,10 +82,18 @@ export function codeOrProse(text: string): string {
 
 function escapeInline(text: string): string {
   return text
-    .replace(/[\\`*~[\]]/g, '\\$&')
+    .replace(/[\\`*~[\]$]/g, '\\$&')
     .replace(/[<>&]/g, (char) => ENTITIES[char]!)
-    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_');
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+    .replace(AUTOLINK_START, (start) => `${start.slice(0, -1)}\\${start.slice(-1)}`);
 }
+
+/**
+ * Where GitHub's extended autolinks start, so that a URL, `www.` name or e-mail address in the registry's text stays
+ * text on the page: the `:` of `scheme://`, the `.` of `www.`, the `@` of an address (an escaped character breaks
+ * the run GFM and marked look for).
+ */
+const AUTOLINK_START = /\b[A-Za-z][A-Za-z0-9+.-]*:(?=\/\/)|(?<![\w.-])www\.|[\w.+-]@(?=[\w-])/g;
 
 /** A heading (`#`), list item (`-`, `+`, `1.`, `1)`), thematic break or setext underline (`-`, `=`) at the start, escaped. */
 function escapeBlockStart(markdown: string): string {

@@ -57,6 +57,24 @@ describe('markdownText and markdownProse: registry text shows as written', () =>
     expect(markdownText('CONTIMG_API_PORT _x_ a__')).toBe('CONTIMG_API_PORT \\_x\\_ a\\_\\_');
   });
 
+  it("breaks GitHub's extended autolinks (a URL, a www. name, an e-mail address) and its $math$, in text and prose alike", () => {
+    // Checked with marked 9 (GFM): each renders as the text written, with no <a href>; unescaped, each was a link.
+    const cases: [string, string][] = [
+      ['Nginx www.evil.example', 'Nginx www\\.evil.example'],
+      ['Proxy https://evil.example/x', 'Proxy https\\://evil.example/x'],
+      ['ftp://x.example and HTTP://y.example', 'ftp\\://x.example and HTTP\\://y.example'],
+      ['mail ops+dsa@b.example now', 'mail ops+dsa\\@b.example now'],
+      ['Cost $x^2$', 'Cost \\$x^2\\$'],
+    ];
+    for (const [text, markdown] of cases) {
+      expect(markdownText(text)).toBe(markdown);
+      expect(markdownProse(text)).toBe(markdown);
+    }
+    // What starts no link stays as it was: a port after a colon, a word beginning www, an @ at the end; a code span is code.
+    expect(markdownText('port 8000: ok, wwwx.example, swww.example, cc@')).toBe('port 8000: ok, wwwx.example, swww.example, cc@');
+    expect(markdownProse('at `http://localhost:9090` or http://h')).toBe('at `http://localhost:9090` or http\\://h');
+  });
+
   it('escapes a start that would begin a block in a list item: heading, list, thematic break', () => {
     const starts = ['# h', '- x', '+ x', '=== x', '1. x', '2) x', 'a - b'];
     expect(starts.map(markdownText)).toEqual(['\\# h', '\\- x', '\\+ x', '\\=== x', '1\\. x', '2\\) x', 'a - b']);
