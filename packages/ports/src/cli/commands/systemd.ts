@@ -486,7 +486,7 @@ function outAdvice(unit: string, unitDir: string): string {
   // An instance's unit file is usually its template's, which every instance reads: the line there would run for all.
   const template = templateOf(unit);
   const instance = template
-    ? ` (the instance's own file: in the template ${template}, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own)`
+    ? ` (the instance's own file: in the template ${escapeText(template)}, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own)`
     : '';
   return `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}${instance}`;
 }

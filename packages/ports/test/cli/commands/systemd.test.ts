@@ -983,6 +983,16 @@ describe('ports systemd', () => {
       const clean = await ports(['systemd', '--check', '--registry', own.registry, '--root', own.root]);
       expect([clean.code, clean.stdout]).toEqual([0, expect.not.stringContaining('warning')]);
     });
+
+    it('with --out, names the template escaped as it names the instance (a unit name may hold a backslash: systemd-escape writes \\x2d)', async () => {
+      const { registry } = instanceRoot({});
+      writeFileSync(registry, readFileSync(registry, 'utf8').replace('unit: api@main.service', "unit: 'a\\x2dpi@main.service'"));
+      const out = tempDir('dsa110-ports-instance-out-');
+      const run = await ports(['systemd', '--registry', registry, '--out', out]);
+      expect(run.stdout).toContain(
+        `a\\\\x2dpi@main.service: its unit file claims the port; put this line in the [Service] section of ${out}/a\\\\x2dpi@main.service (the instance's own file: in the template a\\\\x2dpi@.service, which every instance reads,`,
+      );
+    });
   });
 
   describe.skipIf(!existsSync(healthCheck))('--check and the health check judge the effective unit with one model', () => {
