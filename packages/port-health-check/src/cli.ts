@@ -2,7 +2,18 @@
 // arguments (args.ts: every flag, its help and its reading), run checkPorts, print or write the report, and return
 // the report's code; 3 when the check could not run, 64 for a usage error.
 import { escapeText, oneLine, PortsError, printedShellWord, quoteValue, REGISTRY_ENV, registryPath } from '@dsa110/ports';
-import { type Env, errorJson, fileSystemPath, type Io, lostPathMessage, notUtf8PathMessage, packageVersion, usageHint, wantsJson } from '@dsa110/ports/cli';
+import {
+  type Env,
+  errorJson,
+  fileSystemPath,
+  type Io,
+  lostPathMessage,
+  notUtf8PathMessage,
+  packageVersion,
+  usageHint,
+  wantsJson,
+  workingDirectoryGone,
+} from '@dsa110/ports/cli';
 import { FLAGS, parseArgs, usage, useColor, type RunRequest } from './args.js';
 import { EXIT } from './exit-code.js';
 import { checkPorts } from './index.js';
@@ -188,6 +199,6 @@ export async function main(argv: readonly string[], io: Io, env: Env, options: M
       }
     }
   } catch (error) {
-    return fail(io, json, `could not run: ${(error as Error).message ?? String(error)}`, EXIT.failed);
+    return fail(io, json, `could not run: ${workingDirectoryGone(error) ?? (error as Error).message ?? String(error)}`, EXIT.failed);
   }
 }

@@ -21,6 +21,18 @@ claim-port and port-health-check, parsed registry files; safe to delete). ${CACH
 (absolute, its parent existing) moves it, ${CACHE_ENV}=off turns it off.`;
 }
 
+/**
+ * What to say when the bin's working directory was removed while it ran from it (`process.cwd()` fails with
+ * ENOENT, syscall uv_cwd: a relative path, or a checkout found from where it runs): the words for one line,
+ * or undefined for any other error. It is the operator's to fix, never an internal error.
+ */
+export function workingDirectoryGone(error: unknown): string | undefined {
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  return code === 'ENOENT' && syscall === 'uv_cwd'
+    ? 'the current directory no longer exists (it was removed while in use); cd to one that does, or give every path absolute'
+    : undefined;
+}
+
 /** The line after a usage error (README: "Conventions"), as GNU tools add `Try '... --help'`: `Run "ports list --help" for usage.` */
 export function usageHint(helpCommand: string): string {
   return `Run "${helpCommand}" for usage.`;

@@ -16,7 +16,7 @@ export {
   type Parsed,
   type ParseOptions,
 } from './parse.js';
-export { cacheHelp, EXIT_USAGE, usageHint, wantsJson, errorJson, packageVersion, useColor } from './conventions.js';
+export { cacheHelp, EXIT_USAGE, usageHint, wantsJson, errorJson, packageVersion, useColor, workingDirectoryGone } from './conventions.js';
 export { CACHE_ENV, cacheDir, rootOnlyAlong } from '../cache.js';
 export { compiledText, decodeEntry, wrapCommonJs } from './code-cache.js';
 export {

@@ -6,7 +6,7 @@
 //      an installed registry parser that is broken)
 //  64  usage error (EX_USAGE, as in claim-port and port-health-check): unknown
 //      command or option, missing or extra argument
-import { EXIT_USAGE } from '../cli-kit/conventions.js';
+import { EXIT_USAGE, workingDirectoryGone } from '../cli-kit/conventions.js';
 import { PortsError, RegistryError } from '../index.js';
 import { isParserNotInstalled } from '../parser-file.js';
 import { MarkerError } from '../render/splice.js';
@@ -43,7 +43,8 @@ export function outcomeOfError(error: unknown): { outcome: Outcome; expected: bo
     error instanceof PortsError ||
     error instanceof MarkerError ||
     error instanceof CommandError ||
-    isParserNotInstalled(error)
+    isParserNotInstalled(error) ||
+    workingDirectoryGone(error) !== undefined
   ) {
     return { outcome: 'failed', expected: true };
   }

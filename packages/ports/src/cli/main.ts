@@ -17,6 +17,7 @@ import {
   UsageError as ParseError,
   usageHint,
   wantsJson,
+  workingDirectoryGone,
 } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
 import { oneLine, quoteValue } from '../escape.js';
@@ -217,12 +218,13 @@ export async function main(
     return exitCode(await command.run({ io, env, registryPath, values, positionals, lostVariables, ...(command.checkout && { checkout: true }) }));
   } catch (error) {
     const { outcome, expected } = outcomeOfError(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const cwdGone = workingDirectoryGone(error);
+    const message = cwdGone ?? (error instanceof Error ? error.message : String(error));
     // One line per error (a registry's: one per issue), whatever a value in it held.
     const printed =
       error instanceof RegistryError
         ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n')
-        : oneLine(isParserNotInstalled(error) ? `ports: ${message}` : message);
+        : oneLine(isParserNotInstalled(error) || cwdGone !== undefined ? `ports: ${message}` : message);
     // (Errors: `<3>` on each line where stderr is the journal, cli-kit/journal.ts.)
     if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\n${usageHint(helpLine)}\n`, 'error');
     else if (expected) io.err(`${printed}\n`, 'error');
