@@ -55,13 +55,22 @@ export const CACHE_VARIABLES = [CACHE_ENV, 'XDG_CACHE_HOME', 'HOME'] as const;
 export function cacheDir(env: Env, uid: number | undefined = process.geteuid?.()): string | undefined {
   if (process.geteuid?.() !== process.getuid?.() || process.getegid?.() !== process.getgid?.()) return undefined;
   const chosen = ownString(env, CACHE_ENV);
-  if (chosen !== undefined) return chosen.startsWith('/') ? chosen : undefined; // `off`, empty or relative: none
+  if (chosen !== undefined) return chosen.startsWith('/') && decodedWhole(chosen) ? chosen : undefined; // `off`, empty, relative or not UTF-8: none
   if (uid === undefined) return undefined;
   if (uid === 0) return ROOT_CACHE_DIR;
   const xdg = ownString(env, 'XDG_CACHE_HOME');
-  if (xdg?.startsWith('/')) return `${xdg}/dsa110-ports`;
+  if (xdg?.startsWith('/')) return decodedWhole(xdg) ? `${xdg}/dsa110-ports` : undefined;
   const home = ownString(env, 'HOME');
-  return home?.startsWith('/') && home !== '/' ? `${home}/.cache/dsa110-ports` : undefined;
+  return home?.startsWith('/') && home !== '/' && decodedWhole(home) ? `${home}/.cache/dsa110-ports` : undefined;
+}
+
+/**
+ * Whether a variable's value is the path it names: Node decodes the environment as UTF-8 and puts U+FFFD for
+ * bytes that are not, so such a value names another directory (`c\xff` became `c\uFFFD`, made and used as the
+ * cache). None then, as for a relative value: the cache is only ever a speed-up.
+ */
+function decodedWhole(value: string): boolean {
+  return !value.includes('\uFFFD');
 }
 
 /**

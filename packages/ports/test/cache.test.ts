@@ -3,13 +3,14 @@
 // type said by loadRegistry, and no cache at all in a process whose real and
 // effective ids differ (a setuid-style wrapper), proved on a real child as root.
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, ROOT_CACHE_DIR } from '../src/cache.js';
 import { loadRegistry } from '../src/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { worldReadableBundle } from '../../../test-support/index.js';
+import { leasePort } from '../../../test-support/test-port.js';
 import { minimalRegistry, repoRoot, writeRegistry } from './helpers.js';
 
 type Env = Record<string, string | undefined>;
@@ -39,6 +40,40 @@ describe('cacheDir reads its variables as process.env has them', () => {
       delete polluted.HOME;
       delete polluted[CACHE_ENV];
     }
+  });
+
+  it('a value that is not UTF-8 (Node read U+FFFD for its bytes) is no cache: it names another directory than the one given', () => {
+    expect(cacheDir({ [CACHE_ENV]: '/srv/c\uFFFD' }, 0)).toBeUndefined();
+    expect(cacheDir({ XDG_CACHE_HOME: '/srv/x\uFFFD', HOME: '/home/a' }, 1000)).toBeUndefined();
+    expect(cacheDir({ HOME: '/home/\uFFFD' }, 1000)).toBeUndefined();
+    expect(cacheDir({ [CACHE_ENV]: '/srv/caf\u00e9' }, 0)).toBe('/srv/caf\u00e9');
+  });
+
+  it('a bin given DSA110_PORTS_CACHE=/DIR/c\\xff makes no directory of another name (it made c\\xEF\\xBF\\xBD), and runs without a cache', () => {
+    const dir = tempDir();
+    // A free port's dry run writes the code cache: the shell puts the byte 0xff in the variable, as Node cannot.
+    const run = spawnSync(
+      'sh',
+      [
+        '-c',
+        `${CACHE_ENV}="$(printf '%s/c\\377' "$1")" exec "$2" "$3" "$4" --dry-run`,
+        'sh',
+        dir,
+        process.execPath,
+        join(repoRoot, 'packages/claim-port/bin/claim-port.js'),
+        String(leasePort()),
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+    // The same run given the directory's UTF-8 name makes it: the test can see a cache being made.
+    const made = spawnSync(process.execPath, [join(repoRoot, 'packages/claim-port/bin/claim-port.js'), String(leasePort()), '--dry-run'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [CACHE_ENV]: `${dir}/c` },
+    });
+    expect(made.status, made.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(['c']);
   });
 
   it("loadRegistry: a cache variable of a caller's env that is not a string is a TypeError naming it, as DSA110_PORTS_FILE's is", async () => {
