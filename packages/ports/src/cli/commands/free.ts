@@ -45,6 +45,9 @@ export const command = defineCommand({
         const availability = await portAvailability(port, transport);
         if (availability.free) continue;
         const code = availability.reason?.split(': ').at(-1) ?? 'UNKNOWN';
+        // The process's own want (a descriptor, memory) says nothing of the port: no verdict on the range from it.
+        const lack = UNCHECKABLE[code];
+        if (lack) throw new CommandError(`ports free: cannot check port ${port} of "${id}": ${code} (${lack}); nothing was found in use`);
         refused.set(code, (refused.get(code) ?? 0) + 1);
         continue ports;
       }
@@ -54,6 +57,14 @@ export const command = defineCommand({
     throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1, owners)}`);
   },
 });
+
+/** Errors of a bind test that are this process's or the system's want, not the port's state: what to do about each. */
+const UNCHECKABLE: Readonly<Record<string, string>> = {
+  EMFILE: 'this process may open no more files: raise its limit, ulimit -n',
+  ENFILE: "the system's table of open files is full",
+  ENOBUFS: 'the kernel is out of socket buffers',
+  ENOMEM: 'out of memory',
+};
 
 /** The reason counted for a port that belongs to a service (not an errno). */
 const GIVEN = 'given to a service';

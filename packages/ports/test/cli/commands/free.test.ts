@@ -7,7 +7,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryBind } from '@dsa110/ports/system';
-import { binForOtherUsers, checkout, ports, requireBuilt } from '../helpers.js';
+import { bin, binForOtherUsers, checkout, ports, requireBuilt } from '../helpers.js';
 import { writeRegistry } from '../../helpers.js';
 import { leasePort } from '../../../../../test-support/test-port.js';
 
@@ -167,6 +167,29 @@ describe('ports free', () => {
       stdout: '',
       stderr: `ports free: no free port in "scratch" (${start}-${start + 2}): all 3 ports are in use on 0.0.0.0 or [::]\n`,
     });
+  });
+
+  it('out of file descriptors (ulimit -n), says it cannot check, exit 1: never "no free port" for ports it could not test', () => {
+    // Node needs a few descriptors of its own to start, and how many varies: every limit from one too few for Node to
+    // print anything up to enough for the test is tried, and the one (or more) where the bind tests ran out must say so.
+    const outcomes = new Set<string>();
+    for (let limit = 12; limit <= 40; limit++) {
+      const run = spawnSync('sh', ['-c', `ulimit -n ${limit}; exec "$0" "$1" free dashboard-fallback`, process.execPath, bin], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+      expect(run.stderr, `ulimit -n ${limit}`).not.toContain('no free port');
+      if (run.stderr.startsWith('ports free: cannot check port')) {
+        expect([run.status, run.stderr], `ulimit -n ${limit}`).toEqual([
+          1,
+          expect.stringMatching(
+            /^ports free: cannot check port \d+ of "dashboard-fallback": EMFILE \(this process may open no more files: raise its limit, ulimit -n\); nothing was found in use\n$/,
+          ),
+        ]);
+        outcomes.add('cannot check');
+      } else if (run.status === 0) outcomes.add('a port');
+    }
+    expect([...outcomes].sort()).toEqual(['a port', 'cannot check']);
   });
 
   it('exits 1 for an unknown reserved id, pointing a service id at ports get', async () => {
