@@ -334,6 +334,14 @@ class Claim {
     }
   }
 
+  /** Says of each holder to be signalled that holds another user's socket whose it is (see handedOverSocket in plan.ts). */
+  noteHandedOver(handedOver: ReadonlyMap<number, string>): void {
+    for (const t of this.tracked) {
+      const note = handedOver.get(t.info.pid);
+      if (note !== undefined) this.log(`${describeHolder(t.info, t.context, true)}: ${note}`, 'warn');
+    }
+  }
+
   refuse(plan: Extract<Plan, { kind: 'refuse' }>): ClaimResult {
     for (const t of this.tracked) {
       const why = plan.protectedPids.get(t.info.pid);
@@ -1234,6 +1242,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   claim.describeHolders();
   for (const line of restartWarnings(context, options.settleMs ?? SETTLE_MS)) claim.log(line, 'warn');
   if (plan.kind !== 'free') claim.unmask(plan.disguised);
+  if (plan.kind === 'signal') claim.noteHandedOver(plan.handedOver);
   if (plan.kind === 'refuse') return claim.refuse(plan);
   const blocked = plan.kind === 'signal' ? claim.refuseIfBlocked(plan) : undefined;
   if (blocked) return blocked;

@@ -31,9 +31,12 @@ export interface Refusal {
 /** Holders whose protected name is a disguise (see disguiseReason), or that are the init of a PID namespace their user made (sandboxReason), by PID: why they are not protected. */
 export type Disguised = ReadonlyMap<number, string>;
 
+/** Holders to be signalled that hold a socket another user made (see handedOverSocket), by PID: what says so. */
+export type HandedOver = ReadonlyMap<number, string>;
+
 export type Plan =
   | { readonly kind: 'free' }
-  | { readonly kind: 'signal'; readonly holders: readonly ProcessInfo[]; readonly disguised: Disguised }
+  | { readonly kind: 'signal'; readonly holders: readonly ProcessInfo[]; readonly disguised: Disguised; readonly handedOver: HandedOver }
   | {
       readonly kind: 'refuse';
       readonly holders: readonly ProcessInfo[];
@@ -129,21 +132,25 @@ function containerAdvice(context: HolderContext | undefined): string {
 }
 
 /**
- * For a protected holder that holds a socket made by a user other than root and
- * other than its own (the socket table's uid is its maker's): the note that
- * says so. Any user can hand a socket to another process that takes fds over
- * a Unix socket (SCM_RIGHTS: a D-Bus daemon queueing a message, a service that
- * receives fds), or leave it to a child: the protected process then holds the
- * port for that user, and the refusal names who made the socket.
+ * Of a holder that holds a socket made by a user other than root and other
+ * than its own (the socket table's uid is its maker's): what says so. Any user
+ * can hand a socket to another process that takes fds over a Unix socket
+ * (SCM_RIGHTS: a D-Bus daemon queueing a message, a service that receives
+ * fds), or leave it to a child: that process then holds the port for that
+ * user. A protected holder's refusal names who made the socket; a holder that
+ * is signalled is named with it too (a warning), so that the journal says whose
+ * doing it was, not only whose process went. Not refused: a rootless
+ * container's processes hold sockets their user namespace's root made, a uid
+ * of its own.
  */
-function foreignSocketNote(holder: ProcessInfo, listeners: readonly Listener[]): string {
+function handedOverSocket(holder: ProcessInfo, listeners: readonly Listener[]): string | undefined {
   const makers = new Set<number>();
   for (const listener of listeners)
     if (listener.uid > 0 && listener.uid !== holder.uid && listener.uid !== holder.realUid && listener.holders.some((h) => h.pid === holder.pid))
       makers.add(listener.uid);
-  if (makers.size === 0) return '';
+  if (makers.size === 0) return undefined;
   const uids = [...makers].map((uid) => `uid ${uid}`).join(', ');
-  return `; it holds a socket ${uids} made, not it (passed to it over a Unix socket, SCM_RIGHTS, or left to it by a parent): look for what ${makers.size > 1 ? 'those users' : 'that user'} ran on the port`;
+  return `it holds a socket ${uids} made, not it (passed to it over a Unix socket, SCM_RIGHTS, or left to it by a parent): look for what ${makers.size > 1 ? 'those users' : 'that user'} ran on the port`;
 }
 
 export function planClaim(input: PlanInput): Plan {
@@ -174,7 +181,8 @@ export function planClaim(input: PlanInput): Plan {
       : [sandboxReason(holder, context), disguiseReason(holder, input.policy, context?.executable)].filter((reason) => reason !== undefined).join('; ');
     if (disguise) disguised.set(holder.pid, disguise);
     if (why) {
-      const full = `${isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why}${foreignSocketNote(holder, input.listeners)}`;
+      const handedOver = handedOverSocket(holder, input.listeners);
+      const full = `${isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why}${handedOver ? `; ${handedOver}` : ''}`;
       protectedPids.set(holder.pid, full);
       refusals.push({ pid: holder.pid, reason: `${who} is protected: ${full}` });
       continue;
@@ -197,5 +205,10 @@ export function planClaim(input: PlanInput): Plan {
     }
   }
   if (refusals.length > 0) return { kind: 'refuse', holders, refusals, protectedPids, disguised };
-  return { kind: 'signal', holders, disguised };
+  const handedOver = new Map<number, string>();
+  for (const holder of holders) {
+    const note = handedOverSocket(holder, input.listeners);
+    if (note) handedOver.set(holder.pid, note);
+  }
+  return { kind: 'signal', holders, disguised, handedOver };
 }

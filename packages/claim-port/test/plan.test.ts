@@ -312,6 +312,23 @@ describe('planClaim', () => {
       expect(own.kind === 'refuse' && own.refusals[0]!.reason).not.toMatch(/made, not it/);
     }
   });
+  it("signals a holder that is not protected but holds another user's socket, and says whose socket it is", () => {
+    const service = proc({ pid: 701, comm: 'victim-svc', exe: 'python3', uid: 65534, realUid: 65534, user: 'nobody' });
+    const plan = planClaim({ ...base, listeners: [listener([service], { uid: 1001 })] });
+    expect(plan).toMatchObject({ kind: 'signal' });
+    expect(plan.kind === 'signal' && [...plan.handedOver]).toEqual([
+      [
+        701,
+        expect.stringMatching(
+          /^it holds a socket uid 1001 made, not it \(passed to it over a Unix socket, SCM_RIGHTS, or left to it by a parent\): look for what that user ran on the port$/,
+        ),
+      ],
+    ]);
+    for (const uid of [0, 65534]) {
+      const own = planClaim({ ...base, listeners: [listener([service], { uid })] });
+      expect(own.kind === 'signal' && own.handedOver.size).toBe(0);
+    }
+  });
   it('signals a holder whose protected name is a disguise, and says why', () => {
     const disguised = proc({ pid: 5003, uid: 1000, realUid: 1000, comm: 'sshd', exe: 'python3.11' });
     const executable: Executable = {

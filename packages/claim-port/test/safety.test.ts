@@ -448,6 +448,32 @@ while True: time.sleep(3600)`);
   });
 });
 
+describe.skipIf(!root)('1d. a socket another user made and passed to a process that is not protected', () => {
+  it('is freed, and the warning names the uid that made the socket (SCM_RIGHTS), so the journal says whose doing it was', async () => {
+    // The holder (nobody) receives a socket that a child of another uid (65533) made and hands over.
+    const holder = await py(`import array, json, os, socket, time
+a, b = socket.socketpair()
+child = os.fork()
+if child == 0:
+    os.setgid(65533); os.setuid(65533)
+    s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+    a.sendmsg([str(s.getsockname()[1]).encode()], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+    os._exit(0)
+os.setgid(65534); os.setuid(65534)
+port, fds, _, _ = b.recvmsg(16, socket.CMSG_LEN(4))
+os.waitpid(child, 0)
+print(json.dumps({'pid': os.getpid(), 'port': int(port)}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { log: (line) => lines.push(line) });
+    expect(result.holders, lines.join('\n')).toEqual([expect.objectContaining({ pid, uid: 65534, outcome: 'exited', signals: ['SIGTERM'] })]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^PID ${pid} \\(python3\\): it holds a socket uid 65533 made, not it \\(passed to it over a Unix socket, SCM_RIGHTS`)),
+    );
+  });
+});
+
 describe('2. container runtimes', () => {
   it('refuses docker-proxy and names the container it serves; signals nothing', async () => {
     const linked = linkedExecutable('docker-proxy');
