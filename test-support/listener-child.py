@@ -1,6 +1,6 @@
 # Listeners node cannot make (node 20 has no SO_REUSEPORT and cannot bind without
 # listening), and a listener run by a copy of python3. One JSON argument:
-# {host, port, reusePort, bindOnly, name, forkOnRequest}; name sets the comm (prctl PR_SET_NAME; U+DC80+byte is that byte). Prints one JSON
+# {host, port, reusePort, bindOnly, unboundSockets, dups, name, forkOnRequest}; name sets the comm (prctl PR_SET_NAME; U+DC80+byte is that byte). Prints one JSON
 # line {"ready":true,"pid":...,"pids":[...],"port":...} once set up.
 import json, os, signal, socket, sys, time
 
@@ -48,6 +48,8 @@ if options.get('supervisor'):
     while True:
         time.sleep(3600)
 
+# Unbound sockets first, at the lowest fds: in no /proc/net table (TCP's alloc counts them, inuse does not).
+unbound = [socket.socket(family, socket.SOCK_STREAM) for _ in range(options.get('unboundSockets', 0))]
 # mptcp: IPPROTO_MPTCP (262), whose subflow sits in TCP's bind table.
 s = socket.socket(family, socket.SOCK_STREAM, 262 if options.get('mptcp') else 0)
 if options.get('reusePort'):
@@ -55,6 +57,13 @@ if options.get('reusePort'):
 s.bind((host, options.get('port', 0)))
 if not options.get('bindOnly'):
     s.listen(16)
+if options.get('dups'):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    for each in unbound + [s]:
+        for _ in range(options['dups']):
+            os.dup(each.fileno())
 if options.get('ignoreTerm'):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print(json.dumps({'ready': True, 'pid': os.getpid(), 'pids': [os.getpid()], 'port': s.getsockname()[1]}), flush=True)

@@ -23,6 +23,14 @@ export interface ListenerOptions {
   reusePort?: boolean;
   /** Bind the port but never listen (python3). */
   bindOnly?: boolean;
+  /**
+   * This many unbound TCP sockets too (python3), made before the port's
+   * socket (lower fds: /proc/PID/fd lists them first); in no /proc/net table,
+   * as a bound-only socket is not.
+   */
+  unboundSockets?: number;
+  /** Each of its sockets (the port's and the unbound ones) in this many more fds (python3; os.dup, RLIMIT_NOFILE raised to its hard limit). */
+  dups?: number;
   /** A Multipath TCP socket (IPPROTO_MPTCP; python3): where /proc/sys/net/mptcp/enabled is 1. */
   mptcp?: boolean;
   /** Forked workers that share the one listening socket (each holds its fd). */
@@ -103,7 +111,15 @@ export async function killSpawned(scope?: 'test' | 'file'): Promise<void> {
 }
 
 function start(role: string, options: ListenerOptions & { host: string }): Promise<SpawnedListener> {
-  const usePython = options.reusePort || options.bindOnly || options.mptcp || options.supervisor || options.python || options.forkOnRequest;
+  const usePython =
+    options.reusePort ||
+    options.bindOnly ||
+    options.unboundSockets ||
+    options.dups ||
+    options.mptcp ||
+    options.supervisor ||
+    options.python ||
+    options.forkOnRequest;
   const { scope = 'test', executable, user, python: _python, ...childOptions } = options;
   // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
   const script = (path: string) => (user ? worldReadable(path) : path);

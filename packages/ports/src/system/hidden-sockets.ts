@@ -9,6 +9,11 @@
 // the port from less than that: a socket's namespace is not its process's
 // (a process may bind, then move to another network namespace with unshare),
 // and any process may hold an unlisted socket on another port.
+// The work is per socket, not per fd: a socket dup'd into a million fds (any
+// user can) is one examination, through one of its holders' fds (another
+// holder's when that one cannot be examined), and perl checks that the fd it
+// duplicated is still that socket (its inode) before it asks it anything;
+// every process holding the socket is then named.
 // One full /proc/*/fd scan: for explaining a failed bind only, never the hot path.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
@@ -51,11 +56,14 @@ function listedInodes(procRoot: string, net: string, into: Set<number>): void {
 }
 
 /**
- * The sockets no /proc/net table lists, by PID: fd number -> socket inode. A
- * socket listed in the tables of any network namespace a process is in is
- * listed (its namespace's tables are read once, through one of its processes);
- * a process is never left out for being in another namespace than this one: its
- * socket need not be (a process may bind, then unshare its network namespace).
+ * The sockets no /proc/net table lists, by inode: each process holding one,
+ * with the first of its fds on it (PID -> fd; a process's other fds on that
+ * socket add nothing). A socket listed in the tables of any network namespace
+ * a process is in is listed (its namespace's tables are read once, through one
+ * of its processes; each process's namespace is read once, at its first socket
+ * no table read so far lists); a process is never left out for being in
+ * another namespace than this one: its socket need not be (a process may
+ * bind, then unshare its network namespace).
  */
 function unlistedSockets(procRoot: string, caller: string): Map<number, Map<number, number>> {
   const listed = new Set<number>();
@@ -76,7 +84,8 @@ function unlistedSockets(procRoot: string, caller: string): Map<number, Map<numb
     } catch {
       continue;
     }
-    let sockets: Map<number, number> | undefined;
+    const pid = Number(name);
+    let namespaceRead = false;
     for (const fd of fds) {
       let target: string;
       try {
@@ -87,39 +96,63 @@ function unlistedSockets(procRoot: string, caller: string): Map<number, Map<numb
       if (!target.startsWith('socket:[')) continue;
       const inode = Number(target.slice(8, -1));
       if (listed.has(inode)) continue;
-      // Not in this namespace's tables: read those of its process's namespace, once per namespace.
-      let netns: string | undefined;
-      try {
-        netns = readlinkSync(`${procRoot}/${name}/ns/net`);
-      } catch {
-        netns = undefined;
+      const holders = out.get(inode);
+      if (holders?.has(pid)) continue;
+      // Not in the tables read so far: read those of its process's namespace, once per namespace.
+      if (!namespaceRead) {
+        namespaceRead = true;
+        let netns: string | undefined;
+        try {
+          netns = readlinkSync(`${procRoot}/${name}/ns/net`);
+        } catch {
+          netns = undefined;
+        }
+        if (netns !== undefined && !seen.has(netns)) {
+          seen.add(netns);
+          listedInodes(procRoot, `${name}/net`, listed);
+          if (listed.has(inode)) continue;
+        }
       }
-      if (netns !== undefined && !seen.has(netns)) {
-        seen.add(netns);
-        listedInodes(procRoot, `${name}/net`, listed);
-        if (listed.has(inode)) continue;
-      }
-      if (!sockets) out.set(Number(name), (sockets = new Map()));
-      sockets.set(Number(fd), inode);
+      if (holders) holders.set(pid, Number(fd));
+      else out.set(inode, new Map([[pid, Number(fd)]]));
     }
   }
+  // A socket a later namespace's tables list was taken for unlisted by the processes read before it.
+  for (const inode of out.keys()) if (listed.has(inode)) out.delete(inode);
   return out;
 }
 
-/** PIDs holding sockets that no /proc/net table lists (bound-only TCP sockets are among them, of any port and any network namespace), with how many. */
+/** PIDs holding sockets that no /proc/net table lists (bound-only TCP sockets are among them, of any port and any network namespace), with how many (sockets, not fds). */
 export function processesWithUnlistedSockets(procRoot = '/proc'): Map<number, number> {
   procRootArgument('processesWithUnlistedSockets', procRoot);
-  return new Map([...unlistedSockets(procRoot, 'processesWithUnlistedSockets')].map(([pid, sockets]) => [pid, sockets.size]));
+  const out = new Map<number, number>();
+  for (const holders of unlistedSockets(procRoot, 'processesWithUnlistedSockets').values()) {
+    for (const pid of holders.keys()) out.set(pid, (out.get(pid) ?? 0) + 1);
+  }
+  return out;
 }
 
 export interface UnlistedHolders {
   /** PIDs proved to hold a TCP socket bound to the port in this network namespace and listed in no table. */
   readonly holders: number[];
-  /** How many unlisted sockets could not be examined (not root, no perl, pidfd_getfd refused, a procRoot not /proc): any of them may be the one. */
+  /** How many unlisted sockets (each once, however many fds it has) could not be examined: any of them may be the one. */
   readonly unexamined: number;
+  /** Why they could not be (each reason once; empty when every one was examined). */
+  readonly unexaminedBecause: readonly UnexaminedReason[];
   /** Each such socket once (by inode), with every holder, its bound address and its SO_REUSEADDR (where they could be read). */
   readonly sockets: readonly UnlistedPortSocket[];
 }
+
+/**
+ * Why an unlisted socket was not examined: `not-proc` (procRoot is not
+ * /proc), `no-perl` (no /usr/bin/perl or /bin/perl), `timed-out` (perl took
+ * longer than EXAMINE_TIMEOUT_MS: the sockets it had not reached), `perl-failed`
+ * (it could not be run, failed, or wrote what cannot be read),
+ * `not-permitted` (pidfd_open or pidfd_getfd refused: not root), `gone` (each
+ * holder exited, or its fd is no longer that socket), `unreadable` (the
+ * duplicated socket's type, protocol, address or namespace could not be read).
+ */
+export type UnexaminedReason = 'not-proc' | 'no-perl' | 'timed-out' | 'perl-failed' | 'not-permitted' | 'gone' | 'unreadable';
 
 /** A TCP socket bound to the port, listed in no table: who holds it, its address (`127.0.0.2`, `::1`) and whether it has SO_REUSEADDR. */
 export interface UnlistedPortSocket {
@@ -129,117 +162,193 @@ export interface UnlistedPortSocket {
   readonly reuseAddress?: boolean;
 }
 
+/** How long perl may take to examine the unlisted sockets; those it has not reached by then are `timed-out`. */
+export const EXAMINE_TIMEOUT_MS = 10_000;
+
 /**
- * Argument: the port; on stdin, `PID:FD` pairs (white space between). For each, NUL-separated records:
- * `m PID REUSE HEX` when the fd is a TCP socket (SOCK_STREAM, IPPROTO_TCP, or IPPROTO_MPTCP 262: its
- * subflow sits in TCP's bind table and blocks a bind as one) of
- * perl's own network namespace bound to the port (REUSE: its SO_REUSEADDR, 0,
- * 1 or `-` unread; HEX: its address in network order), `n PID` when it is
- * examined and is not, `e PID ERRNO` when it cannot be examined. Each fd is duplicated into
- * perl with pidfd_getfd (syscall 438 on every architecture, 434 pidfd_open:
- * numbers past 423 are shared), which leaves the process's own fd as it was,
- * and closed again. The socket options are asm-generic's (SOL_SOCKET 1,
- * SO_TYPE 3, SO_PROTOCOL 38: x86, arm, riscv, ...); where they differ, the
- * reads fail and nothing is proved. No module is loaded, and the environment is empty.
+ * Argument: the port; on stdin, one line per socket: `INODE PID:FD PID:FD ...`
+ * (a holder and its fd on it, in the order to try). Each candidate's fd is
+ * duplicated into perl with pidfd_getfd (syscall 438 on every architecture,
+ * 434 pidfd_open: numbers past 423 are shared), which leaves the process's
+ * own fd as it was; the copy is examined only if it is that socket (its
+ * inode: the fd may have been closed, and reused, since the scan read it),
+ * else the next candidate is tried. One NUL-terminated record per line:
+ * `m INODE REUSE HEX` when it is a TCP socket (SOCK_STREAM, IPPROTO_TCP, or
+ * IPPROTO_MPTCP 262: its subflow sits in TCP's bind table and blocks a bind
+ * as one) of perl's own network namespace bound to the port (REUSE: its
+ * SO_REUSEADDR, 0, 1 or `-` unread; HEX: its address in network order), `n
+ * INODE` when it is examined and is not, `e INODE ERRNO` when no candidate
+ * could be examined (the last one's errno: EBADF for a copy that is another
+ * socket, 0 for options that could not be read). Every fd perl gets (the
+ * pidfd, the copy, the namespace SIOCGSKNS returns, asked only of a socket
+ * bound to the port) is closed again: one kept per socket ran perl out of
+ * fds after RLIMIT_NOFILE sockets, and every socket after that went
+ * unexamined. The socket options are asm-generic's (SOL_SOCKET 1, SO_TYPE 3,
+ * SO_PROTOCOL 38: x86, arm, riscv, ...); where they differ, the reads fail
+ * and nothing is proved. No module is loaded, and the environment is empty.
  */
 const EXAMINE_SCRIPT = `my ($port) = @ARGV;
-my @pairs = split(/\\s+/, do { local $/; <STDIN> } // '');
-@pairs = grep { $_ ne '' } @pairs;
 my $own = (stat('/proc/self/ns/net'))[1];
-for my $pair (@pairs) {
-  my ($pid, $fd) = split(/:/, $pair);
-  my $pidfd = syscall(434, $pid + 0, 0);
-  if ($pidfd < 0) { print "e $pid " . ($! + 0) . "\\0"; next; }
-  my $copy = syscall(438, $pidfd, $fd + 0, 0);
-  my $errno = $! + 0;
+my $errno = 0;
+while (my $line = <STDIN>) {
+  my ($inode, @candidates) = split(' ', $line);
+  next unless defined $inode;
+  my $record;
+  for my $candidate (@candidates) {
+    my ($pid, $fd) = split(/:/, $candidate);
+    $record = examine($pid + 0, $fd + 0, $inode + 0);
+    last if defined $record;
+  }
+  print defined $record ? "$record\\0" : "e $inode $errno\\0";
+}
+close(STDOUT) or exit 1;
+sub examine {
+  my ($pid, $fd, $inode) = @_;
+  my $pidfd = syscall(434, $pid, 0);
+  if ($pidfd < 0) { $errno = $! + 0; return undef; }
+  my $copy = syscall(438, $pidfd, $fd, 0);
+  $errno = $! + 0;
   close_fd($pidfd);
-  if ($copy < 0) { print "e $pid $errno\\0"; next; }
-  my $match = '';
-  my $examined = 0;
-  if (open(my $sock, '+<&=', $copy)) {
-    my $type = getsockopt($sock, 1, 3);
-    my $protocol = getsockopt($sock, 1, 38);
-    my $reuse = getsockopt($sock, 1, 2);
-    my $name = getsockname($sock);
-    my $ns = ioctl($sock, 0x894C, 0);
-    if (defined $type && defined $protocol && defined $name && length($name) >= 4) {
-      $examined = 1;
-      my $family = unpack('S', $name);
-      my $bound = unpack('n', substr($name, 2, 2));
-      if (unpack('i', $type) == 1 && (unpack('i', $protocol) == 6 || unpack('i', $protocol) == 262) && ($family == 2 || $family == 10) && $bound == $port) {
-        if (defined $ns && $ns > 0) {
-          if ((stat("/proc/self/fd/" . ($ns + 0)))[1] == $own) {
-            my $address = $family == 2 ? substr($name, 4, 4) : substr($name, 8, 16);
-            $match = (defined $reuse ? (unpack('i', $reuse) ? 1 : 0) : '-') . ' ' . unpack('H*', $address);
-          }
-          close_fd($ns + 0);
-        } else {
-          $examined = 0;
+  return undef if $copy < 0;
+  my $sock;
+  unless (open($sock, '+<&=', $copy)) { close_fd($copy); $errno = 0; return undef; }
+  if (((stat($sock))[1] // -1) != $inode) { close($sock); $errno = 9; return undef; }
+  my $record;
+  my $type = getsockopt($sock, 1, 3);
+  my $protocol = getsockopt($sock, 1, 38);
+  my $reuse = getsockopt($sock, 1, 2);
+  my $name = getsockname($sock);
+  if (defined $type && defined $protocol && defined $name && length($name) >= 4) {
+    $record = "n $inode";
+    my $family = unpack('S', $name);
+    my $bound = unpack('n', substr($name, 2, 2));
+    if (unpack('i', $type) == 1 && (unpack('i', $protocol) == 6 || unpack('i', $protocol) == 262) && ($family == 2 || $family == 10) && $bound == $port) {
+      my $ns = ioctl($sock, 0x894C, 0);
+      if (defined $ns && $ns > 0) {
+        if ((stat("/proc/self/fd/" . ($ns + 0)))[1] == $own) {
+          my $address = $family == 2 ? substr($name, 4, 4) : substr($name, 8, 16);
+          $record = "m $inode " . (defined $reuse ? (unpack('i', $reuse) ? 1 : 0) : '-') . ' ' . unpack('H*', $address);
         }
+        close_fd($ns + 0);
+      } else {
+        $record = undef;
       }
     }
-    close($sock);
-  } else {
-    close_fd($copy);
   }
-  print $examined ? ($match ne '' ? "m $pid $match\\0" : "n $pid\\0") : "e $pid 0\\0";
+  $errno = 0 unless defined $record;
+  close($sock);
+  return $record;
 }
 sub close_fd { open(my $h, '<&=', $_[0]) and close($h); }
-close(STDOUT) or exit 1;
 `;
+
+/** Pure: perl's input for `sockets` (inode -> PID -> fd, as unlistedSockets reads them): one line per socket, each holder once. */
+export function examinationInput(sockets: ReadonlyMap<number, ReadonlyMap<number, number>>): string {
+  let input = '';
+  for (const [inode, holders] of sockets) {
+    input += String(inode);
+    for (const [pid, fd] of holders) input += ` ${pid}:${fd}`;
+    input += '\n';
+  }
+  return input;
+}
+
+/**
+ * Pure: perl's records for the sockets `inodes` (in the order they were
+ * given): one per socket, in that order, as far as they go (a perl stopped
+ * at its time limit wrote only the first); undefined when they do not
+ * parse, and nothing is taken from them.
+ */
+export function readExamination(stdout: string, inodes: readonly number[]): string[][] | undefined {
+  const records = stdout.split('\0');
+  records.pop(); // the end of the last whole record, or one cut short
+  if (records.length > inodes.length) return undefined;
+  const out: string[][] = [];
+  for (const [index, record] of records.entries()) {
+    const fields = record.split(' ');
+    const [kind, inode] = fields;
+    const whole = kind === 'm' ? fields.length === 4 : kind === 'n' ? fields.length === 2 : kind === 'e' && fields.length === 3;
+    if (!whole || inode !== String(inodes[index])) return undefined;
+    out.push(fields);
+  }
+  return out;
+}
+
+/** Pure: why perl could not examine a socket, by the errno of its `e` record. */
+function reasonOf(errno: string | undefined): UnexaminedReason {
+  if (errno === '1' || errno === '13') return 'not-permitted';
+  // ESRCH: the process exited; EBADF: the fd was closed, or is another socket now.
+  if (errno === '3' || errno === '9') return 'gone';
+  return 'unreadable';
+}
+
+/**
+ * perl's records (EXAMINE_SCRIPT) for `sockets` (inode -> PID -> fd: each
+ * socket once, its holders tried in that order), one per socket as far as perl
+ * got: all of them unless it timed out (`timed-out`: the first only) or failed
+ * (`perl-failed`: none).
+ */
+export function examineSockets(
+  port: number,
+  sockets: ReadonlyMap<number, ReadonlyMap<number, number>>,
+  perl: string,
+): { records: string[][]; failure?: 'timed-out' | 'perl-failed' } {
+  const inodes = [...sockets.keys()];
+  // On stdin: as arguments, 100k sockets on a machine made spawn fail (E2BIG), and every one unexamined.
+  const run = spawnSync(perl, ['-e', EXAMINE_SCRIPT, String(port)], {
+    input: examinationInput(sockets),
+    encoding: 'latin1',
+    env: {},
+    timeout: EXAMINE_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  const records = (run.status === 0 || timedOut) && typeof run.stdout === 'string' ? readExamination(run.stdout, inodes) : undefined;
+  if (records === undefined || (!timedOut && records.length < inodes.length)) return { records: [], failure: 'perl-failed' };
+  return timedOut ? { records, failure: 'timed-out' } : { records };
+}
 
 /**
  * Which processes hold a TCP socket bound to `port` in this network namespace
  * that no /proc/net table lists (bound, neither listening nor connected): only
  * those proved to, socket by socket (see EXAMINE_SCRIPT), with how many
- * unlisted sockets could not be examined. Needs root (pidfd_getfd asks for
- * the right to ptrace the process) and perl; without them every unlisted
+ * unlisted sockets could not be examined and why. Needs root (pidfd_getfd asks
+ * for the right to ptrace the process) and perl; without them every unlisted
  * socket is unexamined, and no process is named.
  */
 export function unlistedSocketHolders(port: number, procRoot = '/proc'): UnlistedHolders {
   portArgument('unlistedSocketHolders', port);
   procRootArgument('unlistedSocketHolders', procRoot);
-  const none: UnlistedHolders = { holders: [], unexamined: 0, sockets: [] };
+  const none: UnlistedHolders = { holders: [], unexamined: 0, unexaminedBecause: [], sockets: [] };
   if (noUnhashedTcpSockets(procRoot)) return none;
   const sockets = unlistedSockets(procRoot, 'unlistedSocketHolders');
-  const pairs = [...sockets].flatMap(([pid, fds]) => [...fds].map(([fd, inode]) => ({ pid, fd, inode })));
-  const perl = procRoot === '/proc' ? perlExecutable() : undefined;
-  if (pairs.length === 0 || perl === undefined) return { ...none, unexamined: pairs.length };
-  // The pairs on stdin: as arguments, 100k sockets on a machine made spawn fail (E2BIG), and every one unexamined.
-  const run = spawnSync(perl, ['-e', EXAMINE_SCRIPT, String(port)], {
-    input: pairs.map(({ pid, fd }) => `${pid}:${fd}`).join('\n'),
-    encoding: 'latin1',
-    env: {},
-    timeout: 10_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const records = run.status === 0 && typeof run.stdout === 'string' ? run.stdout.split('\0').filter((record) => record !== '') : [];
-  if (records.length !== pairs.length) return { ...none, unexamined: pairs.length };
+  if (sockets.size === 0) return none;
+  const unexamined = (reason: UnexaminedReason): UnlistedHolders => ({ ...none, unexamined: sockets.size, unexaminedBecause: [reason] });
+  if (procRoot !== '/proc') return unexamined('not-proc');
+  const perl = perlExecutable();
+  if (perl === undefined) return unexamined('no-perl');
+  const { records, failure } = examineSockets(port, sockets, perl);
+  if (failure === 'perl-failed') return unexamined(failure);
   const holders = new Set<number>();
-  const byInode = new Map<number, { inode: number; pids: number[]; address?: string; reuseAddress?: boolean }>();
-  let unexamined = 0;
-  records.forEach((record, index) => {
-    const [kind, pid, reuse, hex] = record.split(' ');
-    if (kind !== 'm') {
-      if (kind !== 'n') unexamined++;
-      return;
-    }
-    holders.add(Number(pid));
-    const { inode } = pairs[index]!;
-    const seen = byInode.get(inode);
-    if (seen) {
-      if (!seen.pids.includes(Number(pid))) seen.pids.push(Number(pid));
-      return;
-    }
+  const found: UnlistedPortSocket[] = [];
+  const reasons = new Set<UnexaminedReason>();
+  for (const [kind, inode, reuseOrErrno, hex] of records) {
+    if (kind === 'e') reasons.add(reasonOf(reuseOrErrno));
+    if (kind !== 'm') continue;
+    // Proved through one holder's fd: the socket is that inode, and every process with an fd on it holds it.
+    const pids = [...sockets.get(Number(inode))!.keys()].sort((a, b) => a - b);
+    for (const pid of pids) holders.add(pid);
     const address = hex?.length === 8 ? decodeIPv4(hex, false) : hex?.length === 32 ? decodeIPv6(hex, false) : undefined;
-    byInode.set(inode, {
-      inode,
-      pids: [Number(pid)],
+    found.push({
+      inode: Number(inode),
+      pids,
       ...(address !== undefined && { address }),
-      ...((reuse === '0' || reuse === '1') && { reuseAddress: reuse === '1' }),
+      ...((reuseOrErrno === '0' || reuseOrErrno === '1') && { reuseAddress: reuseOrErrno === '1' }),
     });
-  });
-  return { holders: [...holders], unexamined, sockets: [...byInode.values()] };
+  }
+  if (failure === 'timed-out') reasons.add(failure);
+  const failed = records.filter(([kind]) => kind === 'e').length + sockets.size - records.length;
+  return { holders: [...holders], unexamined: failed, unexaminedBecause: [...reasons], sockets: found };
 }
 
 /**

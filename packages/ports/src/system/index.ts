@@ -58,6 +58,7 @@ export {
   processesWithUnlistedSockets,
   unlistedSocketHolders,
   sockstatRulesOutUnlistedTcp,
+  type UnexaminedReason,
   type UnlistedHolders,
   type UnlistedPortSocket,
 } from './hidden-sockets.js';

@@ -2,11 +2,48 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { processesWithUnlistedSockets, sockstatRulesOutUnlistedTcp, tableInodes, unlistedSocketHolders } from '../../src/system/hidden-sockets.js';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
+import {
+  examinationInput,
+  examineSockets,
+  processesWithUnlistedSockets,
+  sockstatRulesOutUnlistedTcp,
+  tableInodes,
+  unlistedSocketHolders,
+} from '../../src/system/hidden-sockets.js';
+import { perlExecutable } from '../../src/system/holders-perl.js';
 import { spawnListener } from '../../../../test-support/index.js';
 
 const tcp = readFileSync(new URL('./fixtures/proc-net-tcp-any-state.txt', import.meta.url), 'utf8');
+
+const hiddenSockets = fileURLToPath(new URL('../../src/system/hidden-sockets.ts', import.meta.url));
+
+/** unlistedSocketHolders(port) in a node of its own, run as `prefix` says (under strace, with a lower RLIMIT_NOFILE). */
+function holdersInChild(port: number, prefix: string[]): { holders: number[] } {
+  const script = `import { unlistedSocketHolders } from ${JSON.stringify(hiddenSockets)}; console.log(JSON.stringify(unlistedSocketHolders(${port})));`;
+  const run = spawnSync(
+    prefix[0]!,
+    [...prefix.slice(1), process.execPath, '--conditions=development', '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as { holders: number[] };
+}
+
+/** The fd of `pid` on each of its sockets, by inode. */
+function socketFds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    if (target.startsWith('socket:[') && !out.has(Number(target.slice(8, -1)))) out.set(Number(target.slice(8, -1)), Number(fd));
+  }
+  return out;
+}
 
 const mptcpEnabled = (): boolean => {
   try {
@@ -79,21 +116,82 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
     },
   );
 
-  it('names nobody when the sockets cannot be examined (a procRoot that is not /proc): it says how many could not be', () => {
+  const strace = spawnSync('strace', ['-V']).status === 0;
+  it.skipIf(process.getuid?.() !== 0 || !strace)(
+    `as root, examines each unlisted socket once, however many fds and holders it has, and names every holder${strace ? '' : ' [skipped: strace is not installed]'}`,
+    async () => {
+      // 4 sockets (3 unbound, 1 bound to the port) in 8,004 fds, in two processes (a fork keeps them all).
+      const holder = await spawnListener({ bindOnly: true, unboundSockets: 3, dups: 2000, forkOnRequest: true });
+      const fork = await holder.forkHolder();
+      expect(processesWithUnlistedSockets().get(holder.pid)).toBe(4);
+      const trace = join(mkdtempSync(join(tmpdir(), 'examine-')), 'trace');
+      const found = holdersInChild(holder.port, ['strace', '-f', '-qq', '--seccomp-bpf', '-e', 'trace=pidfd_open', '-o', trace]);
+      expect(found.holders.sort((a, b) => a - b)).toEqual([holder.pid, fork].sort((a, b) => a - b));
+      // One pidfd_open per socket: not one per fd (16,008), nor per holder.
+      const opened = readFileSync(trace, 'utf8').match(new RegExp(`pidfd_open\\((${holder.pid}|${fork}),`, 'g')) ?? [];
+      expect(opened).toHaveLength(4);
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0)('as root, still finds the holder past more unlisted sockets than perl may have fds open (it keeps none)', async () => {
+    // 300 unbound sockets at the lower fds, most examined before the port's (Node lists fds in the order of their names: `303` after `299`, before `31`); perl (like its node) may open 100 fds.
+    const holder = await spawnListener({ bindOnly: true, unboundSockets: 300 });
+    expect(holdersInChild(holder.port, ['sh', '-c', 'ulimit -n 100 && exec "$@"', 'sh']).holders).toEqual([holder.pid]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || perlExecutable() === undefined)(
+    'as root, examines a socket only through an fd that is still that socket, and tries its next holder when one cannot be',
+    async () => {
+      const holder = await spawnListener({ bindOnly: true, unboundSockets: 1, forkOnRequest: true });
+      const fork = await holder.forkHolder();
+      // Its last two sockets (its stdio are sockets too): the unbound one, then the port's.
+      const [unbound, bound] = [...socketFds(holder.pid)].sort(([, a], [, b]) => a - b).slice(-2);
+      const perl = perlExecutable()!;
+      const examine = (candidates: [number, number][]) => examineSockets(holder.port, new Map([[bound![0], new Map(candidates)]]), perl);
+      // The holder's fd on the other socket is not that socket: never examined as it (EBADF), and nothing is proved.
+      expect(examine([[holder.pid, unbound![1]]])).toEqual({ records: [['e', String(bound![0]), '9']] });
+      // A first holder whose fd is closed: the next one's is examined.
+      expect(
+        examine([
+          [holder.pid, 9999],
+          [fork, bound![1]],
+        ]),
+      ).toEqual({ records: [['m', String(bound![0]), '0', '7f000001']] });
+    },
+  );
+
+  it('sends perl each socket once, with each of its holders once', () => {
+    const sockets = new Map([
+      [
+        999,
+        new Map([
+          [4242, 3],
+          [4243, 5],
+        ]),
+      ],
+      [998, new Map([[4242, 7]])],
+    ]);
+    expect(examinationInput(sockets)).toBe('999 4242:3 4243:5\n998 4242:7\n');
+  });
+
+  it('names nobody when the sockets cannot be examined (a procRoot that is not /proc): it says how many sockets (not fds) could not be, and why', () => {
     const dir = mkdtempSync(join(tmpdir(), 'proc-root-'));
     try {
       mkdirSync(join(dir, 'net'));
       writeFileSync(join(dir, 'net', 'tcp'), '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n');
       mkdirSync(join(dir, '4242', 'fd'), { recursive: true });
-      symlinkSync('socket:[999]', join(dir, '4242', 'fd', '3'));
+      // Two sockets, one of them in three fds (dup): two sockets.
+      for (const fd of ['3', '5', '6']) symlinkSync('socket:[999]', join(dir, '4242', 'fd', fd));
+      symlinkSync('socket:[998]', join(dir, '4242', 'fd', '7'));
       symlinkSync('/dev/null', join(dir, '4242', 'fd', '4'));
-      expect(processesWithUnlistedSockets(dir)).toEqual(new Map([[4242, 1]]));
-      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 1, sockets: [] });
+      const notExamined = { holders: [], unexamined: 2, unexaminedBecause: ['not-proc'], sockets: [] };
+      expect(processesWithUnlistedSockets(dir)).toEqual(new Map([[4242, 2]]));
+      expect(unlistedSocketHolders(8000, dir)).toEqual(notExamined);
       // Where sockstat proves every TCP socket is in the tables, the scan is skipped (nothing to examine); not otherwise.
       writeFileSync(join(dir, 'net', 'sockstat'), 'sockets: used 9\nTCP: inuse 2 orphan 0 tw 0 alloc 2 mem 0\n');
-      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 0, sockets: [] });
+      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 0, unexaminedBecause: [], sockets: [] });
       writeFileSync(join(dir, 'net', 'sockstat'), 'sockets: used 9\nTCP: inuse 2 orphan 0 tw 0 alloc 3 mem 0\n');
-      expect(unlistedSocketHolders(8000, dir)).toEqual({ holders: [], unexamined: 1, sockets: [] });
+      expect(unlistedSocketHolders(8000, dir)).toEqual(notExamined);
     } finally {
       rmSync(dir, { recursive: true });
     }
