@@ -39,14 +39,17 @@ const MAX_PIDS_PER_CHILD = 50_000;
  * are 8 PIDs, more past 16,384 PIDs. Without a pipe or a fork, one process
  * reads every chunk.
  * For each PID, NUL-separated records: `s PID socket:[INODE]` for each
- * socket, then `d PID COUNT` once every fd of its directory was read, or `e
- * PID ERRNO` where the directory or a link could not be read (it stops
- * reading that process). chdir into each directory: a relative readlink
- * skips the path walk through /proc (about an eighth of the kernel's time).
- * The loop allocates nothing per fd beyond the link (no grep over the
- * listing, rindex rather than substr, `.` and `..` skipped by their first
- * byte): a third of perl's time was its own, and this cut a scan of 1,300
- * processes by 11% (30 interleaved runs). No module is loaded, and the
+ * socket, once however many of its fds are on it (any user can dup one
+ * socket into 20,000 fds per process: a record per fd made 50 MB for Node to
+ * split out of 100 such processes), then `d PID COUNT` once every fd of its
+ * directory was read, or `e PID ERRNO` where the directory or a link could
+ * not be read (it stops reading that process). chdir into each directory: a
+ * relative readlink skips the path walk through /proc (about an eighth of
+ * the kernel's time). The loop allocates nothing per fd beyond the link and
+ * a hash entry per socket (no grep over the listing, rindex rather than
+ * substr, `.` and `..` skipped by their first byte): a third of perl's time
+ * was its own, and this cut a scan of 1,300 processes by 11% (30
+ * interleaved runs). No module is loaded, and the
  * environment is empty (no PERL5OPT, PERL5LIB or locale).
  */
 export const SCAN_SCRIPT = `my ($proc, $ways, @pids) = @ARGV;
@@ -81,12 +84,13 @@ sub scan {
       my @fds = readdir($h);
       closedir($h);
       my $count = 0;
+      my %seen;
       for my $fd (@fds) {
         next if ord($fd) == 46;
         $count++;
         my $link = readlink($fd);
         unless (defined $link) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
-        print "s\\0$pid\\0$link\\0" if rindex($link, 'socket:', 0) == 0;
+        print "s\\0$pid\\0$link\\0" if rindex($link, 'socket:', 0) == 0 && !$seen{$link}++;
       }
       print "d\\0$pid\\0$count\\0";
     }
