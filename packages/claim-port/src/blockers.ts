@@ -17,6 +17,7 @@ import {
   type ProcessInfo,
   type Transport,
   unlistedSocketHolders,
+  type UnexaminedReason,
   type UnlistedHolders,
 } from '@dsa110/ports/system';
 import { now } from './watch.js';
@@ -36,6 +37,8 @@ export interface Blocker {
   readonly peer?: { readonly socket: string; readonly holders: readonly BlockerHolder[] };
   /** A process holds it that claim-port cannot identify (a socket the tables do not list, that no examined socket proved to be). */
   readonly unidentified?: boolean;
+  /** Sockets out of the tables that could not be examined: `socket` says how many and why; processes hold them, none is named (none is proved to hold the port). */
+  readonly unexamined?: boolean;
 }
 
 export interface BindVerdict {
@@ -177,7 +180,7 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
   return verdict.blockers
     .map(
       (b) =>
-        `${b.socket}${b.holders.length > 0 ? `, held by ${named(b.holders)}` : b.unidentified ? `, held by a process claim-port cannot identify${euid === 0 ? '' : ` (run claim-port as root to find it)`}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
+        `${b.socket}${b.unexamined ? '' : b.holders.length > 0 ? `, held by ${named(b.holders)}` : b.unidentified ? `, held by a process claim-port cannot identify${euid === 0 ? '' : ` (run claim-port as root to find it)`}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
     )
     .join('; ');
 }
@@ -262,7 +265,7 @@ export function blockersAfterClaim(
     }
   }
   if (transport === 'tcp' && procRoot === '/proc') {
-    const { bound, unexamined } = unlistedBound(port, signalled, new Set(all.map((s) => s.inode)));
+    const { bound, unexamined, because } = unlistedBound(port, signalled, new Set(all.map((s) => s.inode)));
     for (const found of bound) {
       const socket = found.address === undefined ? UNLISTED : `${formatEndpoint(found.address, port)} bound, not listening`;
       const blocker: Blocker = { socket, holders: found.pids.flatMap(holder) };
@@ -271,17 +274,30 @@ export function blockersAfterClaim(
     }
     // As root, sockets out of the tables that could not be examined (perl missing or failing, pidfd_getfd refused):
     // any may be bound to the port. Said, not taken for nothing (as another user, a claim signals only its own).
-    if (unexamined > 0 && process.geteuid?.() === 0) {
-      possible.push({
-        socket: `${unexamined} socket${unexamined === 1 ? '' : 's'} out of the kernel's tables that could not be examined (one may be bound to the port)`,
-        holders: [],
-      });
-    }
+    if (unexamined > 0 && process.geteuid?.() === 0) possible.push({ socket: describeUnexamined(unexamined, because), holders: [], unexamined: true });
   }
   return { certain, possible };
 }
 
 const UNLISTED = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";
+
+/** Why sockets out of the tables could not be examined, in words (see UnexaminedReason). */
+const UNEXAMINED_BECAUSE: Readonly<Record<UnexaminedReason, string>> = {
+  'not-proc': 'they are read from a tree that is not /proc',
+  'no-perl': 'there is no /usr/bin/perl or /bin/perl to examine them',
+  'timed-out': 'the examination timed out',
+  'perl-failed': 'perl failed to examine them',
+  'not-permitted': 'pidfd_getfd was not permitted',
+  gone: 'their processes exited or closed them meanwhile',
+  unreadable: 'their socket options could not be read',
+};
+
+/** Pure: how `count` sockets out of the tables that could not be examined (`because`) are named: sockets, not fds; held, not named. */
+export function describeUnexamined(count: number, because: readonly UnexaminedReason[]): string {
+  const why = because.map((reason) => UNEXAMINED_BECAUSE[reason]).join('; ');
+  const they = count === 1 ? 'it' : 'one of them';
+  return `${count} socket${count === 1 ? '' : 's'} out of the kernel's tables could not be examined${why ? ` (${why})` : ''}, and ${they} may be bound to the port`;
+}
 
 /**
  * Whether a bind of `address` would meet the listener: the same address, or a
@@ -319,12 +335,16 @@ interface UnlistedBound {
  * no TCP socket out of the tables). A survivor proved to hold one that could
  * not be read is one entry with neither: it may block.
  */
-function unlistedBound(port: number, signalled: ReadonlySet<number>, listed: ReadonlySet<number>): { bound: UnlistedBound[]; unexamined: number } {
+function unlistedBound(
+  port: number,
+  signalled: ReadonlySet<number>,
+  listed: ReadonlySet<number>,
+): { bound: UnlistedBound[]; unexamined: number; because: readonly UnexaminedReason[] } {
   let found: UnlistedHolders;
   try {
     found = unlistedSocketHolders(port);
   } catch {
-    return { bound: [], unexamined: 0 };
+    return { bound: [], unexamined: 0, because: [] };
   }
   const survives = (pid: number) => !signalled.has(pid) && pid !== process.pid;
   const sockets = found.sockets.filter((socket) => !listed.has(socket.inode) && socket.pids.some(survives));
@@ -338,5 +358,5 @@ function unlistedBound(port: number, signalled: ReadonlySet<number>, listed: Rea
     })),
     ...(unread.length > 0 ? [{ pids: unread }] : []),
   ];
-  return { bound, unexamined: found.unexamined };
+  return { bound, unexamined: found.unexamined, because: found.unexaminedBecause };
 }
