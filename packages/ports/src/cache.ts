@@ -20,8 +20,10 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   type Stats,
@@ -393,4 +395,80 @@ export function rootOnlyAlong(files: readonly string[]): RootOnlyFault | undefin
     }
   }
   return undefined;
+}
+
+/** A part of a path root reads or runs that someone besides root may change (rootOnlyFault's words), and what it is. */
+export interface RootOnlyStep extends RootOnlyFault {
+  readonly kind: 'link' | 'directory' | 'file';
+}
+
+/**
+ * Every part of `path` (inside `root`, links followed there as the kernel
+ * follows them under a chroot) that someone besides root may change, in the
+ * order they are met; in-root paths. Judged, each by rootOnlyFault: every
+ * link on the way, the file and each directory above (the one holding a link
+ * or the file even when sticky: whoever may add to it may put a file of
+ * theirs where one is missing). A relative path is taken from `root`. Under a
+ * `root` another user owns (an image staged without root), that user is
+ * trusted as root is, since they may change all of it anyway. The walk ends
+ * at a missing or unreadable part (what reads the file says so), with what it
+ * found before; a missing file still has the directory that would hold it
+ * judged. For what decides what root runs (systemd/root-writable.ts)
+ * and what root's claim-port reads (the registry: the loader refuses another
+ * user's link as root, claim-port warns about the rest).
+ */
+export function rootOnlyFaults(root: string, path: string): RootOnlyStep[] {
+  const faults: RootOnlyStep[] = [];
+  const todo = path.split('/').filter((part) => part !== '' && part !== '.');
+  const done: string[] = [];
+  // No path functions (claim-port calls this at start): the host path of in-root parts, by hand.
+  const host = (parts: readonly string[]) => `${root === '/' ? '' : root.replace(/\/+$/, '')}/${parts.join('/')}`;
+  const judged = new Set<string>();
+  const judge = (parts: readonly string[], holds: boolean, owner: number, info = lstatSync(host(parts))): void => {
+    const key = `${holds ? 'h' : '-'}/${parts.join('/')}`;
+    if (judged.has(key)) return;
+    judged.add(key);
+    const why = rootOnlyFault(info, holds, owner);
+    if (why !== undefined) faults.push({ path: `/${parts.join('/')}`, why, kind: info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'directory' : 'file' });
+  };
+  try {
+    // A staged tree (--root) another user owns is theirs to change whole: judged against its owner, else root.
+    const owner = root === '/' ? 0 : statSync(root).uid;
+    judge([], todo.length === 1, owner);
+    for (let links = 0; todo.length > 0; ) {
+      const part = todo.shift()!;
+      if (part === '..') {
+        done.pop();
+        continue;
+      }
+      const last = todo.length === 0;
+      // Missing at the end: the directory that would hold it still counts, even sticky (anyone may put it there).
+      const info = last ? lstatOrMissing(host([...done, part])) : lstatSync(host([...done, part]));
+      if (info === undefined) {
+        judge(done, true, owner);
+        break;
+      }
+      if (info.isSymbolicLink() || last) {
+        // What names the file: its directory, even sticky, and the link or the file itself.
+        judge(done, true, owner);
+        judge([...done, part], false, owner, info);
+        if (!info.isSymbolicLink()) break;
+        if (++links > 40) break; // a loop: what reads it says so
+        const target = readlinkSync(host([...done, part]));
+        if (target.startsWith('/')) done.length = 0;
+        todo.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));
+        continue;
+      }
+      done.push(part);
+      judge(done, false, owner, info);
+    }
+  } catch {
+    // missing or unreadable: what reads it says so
+  }
+  return faults;
+}
+
+/** lstat(2) of `path`, or undefined when nothing is there (ENOENT); other errors are thrown. */
+function lstatOrMissing(path: string): Stats | undefined {
+  return lstatSync(path, { throwIfNoEntry: false });
 }

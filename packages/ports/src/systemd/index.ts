@@ -59,7 +59,15 @@ export { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
 export { readEnvironmentFiles, mergeUnitWithEnvironmentFiles, environmentDoubt, environmentFileFindings, claimVariables } from './environment-files.js';
 export { listenPort, parseSocketUnit, readSocketUnits, type RelatedSocket, type SocketListen, type SocketUnit } from './socket-units.js';
 export { claimPortInstall } from './claim-port-install.js';
-export { CLAIM_PORT_BIN_FILES, rootWritablePart, rootWritableProblem, type RootOnlyFault } from './root-writable.js';
+export {
+  CLAIM_PORT_BIN_FILES,
+  registryWritablePart,
+  registryWritableProblem,
+  rootWritablePart,
+  rootWritableProblem,
+  type RootOnlyFault,
+  type RootOnlyStep,
+} from './root-writable.js';
 export { SYSTEMD_DEFAULT_PATH, interpreterProblem, readInterpreter, unitSearchPath, type InterpreterLookup, type SearchPath } from './interpreter.js';
 export {
   SYSTEMD_EXEC_SEARCH_PATH,

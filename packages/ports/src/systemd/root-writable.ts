@@ -4,15 +4,14 @@
 // install under `umask 000` (or 002) leaves claim-port's bin, its dist/ and
 // their directories writable by every user (or the group), and any of them
 // could then run code as root at every start of a claiming unit.
-import { lstatSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { objectArgument, pathArgument } from '../arguments.js';
-import { type RootOnlyFault, rootOnlyFault } from '../cache.js';
+import { type RootOnlyFault, rootOnlyFaults, type RootOnlyStep } from '../cache.js';
 import { escapeText } from '../escape.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import type { InterpreterLookup } from './interpreter.js';
 
-export type { RootOnlyFault } from '../cache.js';
+export type { RootOnlyFault, RootOnlyStep } from '../cache.js';
 
 /**
  * The files claim-port's bin loads, from its package directory: bin/claim-port.js
@@ -62,6 +61,60 @@ export function rootWritableProblem(fault: RootOnlyFault & { readonly file: stri
   return `${escapeText(fault.path)}${through} ${fault.why}, and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`;
 }
 
+/**
+ * The part of the registry at `path` (inside `root`, links followed there)
+ * that makes it no registry for root's claim-port, or undefined: the first
+ * symbolic link on the way that root (under a `root` another user owns, that
+ * user) does not own, which claim-port as root refuses to follow (the
+ * loader's rule); else the file itself when someone besides root may change
+ * it; else the first directory that someone besides root may change (the
+ * one holding it even when sticky, one above), judged as the files root runs
+ * are (rootOnlyFaults): the file first, as the fix most often is its own. Whoever may
+ * change the registry decides what root's claim-port may signal
+ * (claim.protect: unprotectBuiltin, pidsUpTo) and which port a service id
+ * frees. A missing part ends the walk (what reads the file says so), and
+ * a missing file is judged by its directories (whoever may write them may put
+ * one there); something other than a regular file at `path` (a directory, a
+ * FIFO, /dev/null) is nothing: the loader refuses it, and says so.
+ */
+export function registryWritablePart(root: string, path: string): RootOnlyStep | undefined {
+  pathArgument('registryWritablePart', 'root', root);
+  pathArgument('registryWritablePart', 'path', path);
+  const faults = rootOnlyFaults(root, path);
+  if (faults.length === 0 || notRegular(root, path)) return undefined;
+  return faults.find((fault) => fault.kind === 'link') ?? faults.find((fault) => fault.kind === 'file') ?? faults[0];
+}
+
+/**
+ * Pure: one line's middle for registryWritablePart's `fault` of the registry
+ * `file` (as the claim line or the command names it): what, who may change
+ * it, why it matters, what to do. The words claim-port warns with as root
+ * and the health check's systemd check errs with.
+ */
+export function registryWritableProblem(file: string, fault: RootOnlyStep): string {
+  pathArgument('registryWritableProblem', 'file', file);
+  objectArgument('registryWritableProblem', 'fault', fault, '{ path, why, kind }, as registryWritablePart gives it');
+  const at = escapeText(fault.path);
+  const fix =
+    fault.kind === 'file'
+      ? `make it root's and writable only by root (chown root:root ${at}; chmod go-w ${at})`
+      : `keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), or make this one so (chown root:root ${at}; chmod go-w ${at})`;
+  const what = fault.path === file ? `the registry ${at}` : `${at} (on the way to the registry ${escapeText(file)})`;
+  if (fault.kind === 'link') {
+    return `${what} ${fault.why}: root's claim-port refuses to follow another user's link (it could point root at any file) and claims by its built-in protected list instead (a claim by service id fails); give --registry the path of the file itself, or make the link root's (chown -h root:root ${at})`;
+  }
+  return `${what} ${fault.why}: root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; ${fix}`;
+}
+
+/** Whether `path` (inside `root`, links followed there) is there and not a regular file. */
+function notRegular(root: string, path: string): boolean {
+  try {
+    return !statSync(hostPath(root, resolveInRoot(root, path))).isFile();
+  } catch {
+    return false; // missing (or a loop): its directories still count
+  }
+}
+
 /** claim-port's files (CLAIM_PORT_BIN_FILES) and its registry parser, in-root paths, when `path` leads to its bin. */
 function packageFiles(root: string, path: string): string[] {
   let real: string;
@@ -93,44 +146,6 @@ function packageFiles(root: string, path: string): string[] {
 
 /** The first part of `path` (inside `root`, links followed there as resolveInRoot does) rootOnlyFault refuses; in-root paths. */
 function walk(root: string, path: string): RootOnlyFault | undefined {
-  const todo = path.split('/').filter((part) => part !== '' && part !== '.');
-  const done: string[] = [];
-  // A staged tree (--root) another user owns is theirs to change whole: judged against its owner, else root.
-  let owner: number;
-  try {
-    owner = root === '/' ? 0 : statSync(root).uid;
-  } catch {
-    return undefined;
-  }
-  const judge = (parts: readonly string[], holds: boolean): RootOnlyFault | undefined => {
-    const why = rootOnlyFault(lstatSync(join(root, ...parts)), holds, owner);
-    return why === undefined ? undefined : { path: `/${parts.join('/')}`, why };
-  };
-  try {
-    let fault = judge([], todo.length === 1);
-    for (let links = 0; fault === undefined && todo.length > 0; ) {
-      const part = todo.shift()!;
-      if (part === '..') {
-        done.pop();
-        continue;
-      }
-      const info = lstatSync(join(root, ...done, part));
-      const last = todo.length === 0;
-      if (info.isSymbolicLink() || last) {
-        // What names the file: its directory, even sticky, and the link or the file itself.
-        fault = judge(done, true) ?? judge([...done, part], false);
-        if (fault !== undefined || !info.isSymbolicLink()) break;
-        if (++links > 40) return undefined; // a loop: the other checks say so
-        const target = readlinkSync(join(root, ...done, part));
-        if (target.startsWith('/')) done.length = 0;
-        todo.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));
-        continue;
-      }
-      done.push(part);
-      fault = judge(done, false);
-    }
-    return fault;
-  } catch {
-    return undefined; // missing or unreadable: the other checks say so
-  }
+  const first = rootOnlyFaults(root, path)[0];
+  return first === undefined ? undefined : { path: first.path, why: first.why };
 }

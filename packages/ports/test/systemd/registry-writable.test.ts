@@ -1,0 +1,67 @@
+// registryWritablePart and its words: which part of a registry root's
+// claim-port reads someone besides root may change, judged on real files and
+// directories chowned to uid 65534 (the rule of cache.ts's rootOnlyFaults).
+import { chmodSync, chownSync, lchownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../../test-support/tree.js';
+import { registryWritablePart, registryWritableProblem } from '../../src/systemd/index.js';
+
+const asRoot = process.geteuid?.() === 0;
+const NOBODY = 65534;
+
+/** A root-owned 0755 directory `dir/etc` holding a root-owned 0644 ports.yaml. */
+function tree(): { etc: string; file: string } {
+  const etc = join(tempDir('dsa110-writable-'), 'etc');
+  mkdirSync(etc, { mode: 0o755 });
+  const file = join(etc, 'ports.yaml');
+  writeFileSync(file, 'version: 1\n', { mode: 0o644 });
+  return { etc, file };
+}
+
+describe.skipIf(!asRoot)('registryWritablePart', () => {
+  it("root's file in root's directories (sticky /tmp further up): nothing", () => {
+    expect(registryWritablePart('/', tree().file)).toBeUndefined();
+  });
+
+  it("the file writable by every user, its directory a user's: the file first, in the words and fix of a file", () => {
+    const { etc, file } = tree();
+    chmodSync(file, 0o666);
+    chownSync(etc, NOBODY, NOBODY);
+    const fault = registryWritablePart('/', file);
+    expect(fault).toEqual({ path: file, why: 'is writable by every user (mode 0666)', kind: 'file' });
+    expect(registryWritableProblem(file, fault!)).toBe(
+      `the registry ${file} is writable by every user (mode 0666): root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; make it root's and writable only by root (chown root:root ${file}; chmod go-w ${file})`,
+    );
+  });
+
+  it("group-writable by a group not root's, and the directory holding it sticky and world-writable: each said", () => {
+    const { etc, file } = tree();
+    chownSync(file, 0, NOBODY);
+    chmodSync(file, 0o664);
+    expect(registryWritablePart('/', file)).toEqual({ path: file, why: `is writable by its group (gid ${NOBODY}, mode 0664)`, kind: 'file' });
+    chmodSync(file, 0o644);
+    chmodSync(etc, 0o1777);
+    // Sticky keeps others from replacing the file, not from putting one there while it is missing.
+    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory' });
+    // Missing: its directory still counts (anyone may put it there); a directory at the path is no registry: nothing.
+    rmSync(file);
+    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory' });
+    mkdirSync(file);
+    expect(registryWritablePart('/', file)).toBeUndefined();
+  });
+
+  it('a link another user owns comes before any other part, under a --root tree too', () => {
+    const { etc, file } = tree();
+    chmodSync(file, 0o666);
+    symlinkSync('ports.yaml', join(etc, 'link.yaml'));
+    lchownSync(join(etc, 'link.yaml'), NOBODY, NOBODY);
+    expect(registryWritablePart('/', join(etc, 'link.yaml'))).toMatchObject({ path: join(etc, 'link.yaml'), kind: 'link' });
+    const root = join(etc, '..');
+    expect(registryWritablePart(root, '/etc/link.yaml')).toEqual({
+      path: '/etc/link.yaml',
+      why: `is a symbolic link owned by uid ${NOBODY}, not by root`,
+      kind: 'link',
+    });
+  });
+});
