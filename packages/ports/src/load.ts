@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cacheDir } from './cache.js';
+import { cacheDir, rootOnlyFaults, type RootOnlyStep } from './cache.js';
 import { RegistryError } from './errors.js';
 import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
@@ -139,6 +139,8 @@ function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: st
     }
     // Only $DSA110_PORTS_FILE can bring one here (a NUL in options.path is a TypeError): said, not the bare ERR_INVALID_ARG_VALUE of fs.
     if (path.includes('\0')) throw new NulInPath();
+    const link = foreignLink(path);
+    if (link !== undefined) throw new ForeignLink(link);
     return read(path, { maxBytes: MAX_REGISTRY_BYTES });
   } catch (error) {
     const envOrigin = `from $${REGISTRY_ENV}`;
@@ -209,6 +211,29 @@ class NulInPath extends Error {}
 
 class VariableNotUtf8 extends Error {}
 
+/** A link on the way to the registry that root, running this, does not own. */
+class ForeignLink extends Error {
+  readonly link: RootOnlyStep;
+  constructor(link: RootOnlyStep) {
+    super(link.why);
+    this.link = link;
+  }
+}
+
+/**
+ * As root, the first symbolic link on the way to `path` (the file, or a
+ * directory above it) that root does not own; else undefined. Its owner
+ * chose where it points: followed, it would have root read any file (a
+ * root-only one, whose lines a parse error then quotes) as the registry,
+ * and decide by it what root's claim-port signals. The kernel's
+ * protected_symlinks refuses the same in sticky directories (/tmp); here,
+ * everywhere. A few lstat calls, and none for another user.
+ */
+function foreignLink(path: string): RootOnlyStep | undefined {
+  if (process.geteuid?.() !== 0) return undefined;
+  return rootOnlyFaults('/', path.startsWith('/') ? path : `${process.cwd()}/${path}`).find((fault) => fault.kind === 'link');
+}
+
 /**
  * Whether process.env's `value` of `name` holds U+FFFD because the variable's
  * bytes are not UTF-8 (Node decodes each such byte as U+FFFD), read from
@@ -246,6 +271,10 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
   const hint = fromEnv ? `fix or unset ${REGISTRY_ENV}` : 'check the path';
   if (error instanceof StdinNotSupported) return `${what}: "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")`;
   if (error instanceof NulInPath) return `${what}: the path holds a NUL byte, which no file name can; ${hint}`;
+  if (error instanceof ForeignLink) {
+    const at = escapeText(error.link.path);
+    return `${what}: ${at} ${error.link.why}, and root does not follow another user's link (it could point root at any file); give the path of the file itself, or make the link root's (chown -h root:root ${at})`;
+  }
   if (error instanceof VariableNotUtf8) {
     return `${what}: $${REGISTRY_ENV} is not UTF-8 (\\ufffd: bytes Node could not decode), so Node cannot name the file; give the file a UTF-8 name (or a symlink with one) and set $${REGISTRY_ENV} to it, or pass loadRegistry({ path })`;
   }
