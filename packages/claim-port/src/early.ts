@@ -4,6 +4,7 @@
 import { checkRegistryFile, isPort, parsePort, RegistryError } from '@dsa110/ports';
 import { isClaimTimeout } from '@dsa110/ports/systemd';
 import { canBindSync, hasProcNet, readListenSocketsSync, startSocketHoldersParallel, type ListenSocket, type StartedHolderScan } from '@dsa110/ports/system';
+import { registryTrustWarning } from './registry-trust.js';
 import { registryWarning } from './registry-warning.js';
 import type { ClaimResult } from './result.js';
 import { now } from './watch.js';
@@ -85,6 +86,9 @@ export function earlyLook(
 
 function warnUnreadableRegistry(port: number, options: EarlyLookOptions): void {
   if (options.registry !== undefined && typeof options.registry !== 'string') return; // a Registry: nothing to read
+  // As root, a file others may change is said on every run too, as the claim of a busy port says it (registry-trust.ts).
+  const distrusted = registryTrustWarning(options);
+  if (distrusted !== undefined) options.log?.(distrusted, 'warn', port);
   try {
     checkRegistryFile({
       ...(options.registry !== undefined && { path: options.registry }),

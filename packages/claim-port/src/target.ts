@@ -15,6 +15,7 @@ import {
 import type { Transport } from '@dsa110/ports/system';
 import { ClaimUsageError, type ClaimOptions } from './options.js';
 import { BUILTIN_POLICY, withSalvagedProtection, type ProtectionPolicy } from './policy.js';
+import { registryTrustWarning } from './registry-trust.js';
 import { registryFix, registryProblems, registryWarning } from './registry-warning.js';
 
 export interface Target {
@@ -72,6 +73,9 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
   if (numeric === undefined && /^[-+]?[0-9.]|^$/.test(String(portOrId))) {
     throw new ClaimUsageError(`port ${quoteValue(String(portOrId))} is not valid: ${portProblem(String(portOrId))}`);
   }
+  // As root, a registry file others may change is said before it is read (registry-trust.ts); the claim goes on.
+  const distrusted = registryTrustWarning(options);
+  if (distrusted !== undefined) warn(distrusted, numeric);
   let registry: Registry | undefined;
   let fallback = BUILTIN_POLICY;
   try {
