@@ -28,6 +28,7 @@ import {
   loadUnit,
   mergeUnitWithEnvironmentFiles,
   readInterpreter,
+  registryWritablePart,
   rootWritablePart,
   readSocketUnits,
   unitSearchPath,
@@ -35,8 +36,20 @@ import {
   type SearchPath,
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
+import { claimLineRegistry } from './claim-registry.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
-import type { ConfigFileFacts, ExecutableFacts, Facts, IncludeFacts, PrometheusFile, PrometheusFileFacts, SocketFacts, UnitFacts } from './types.js';
+import type {
+  ConfigFileFacts,
+  ExecLine,
+  ExecutableFacts,
+  Facts,
+  IncludeFacts,
+  PrometheusFile,
+  PrometheusFileFacts,
+  RootOnlyStep,
+  SocketFacts,
+  UnitFacts,
+} from './types.js';
 
 export interface GatherOptions {
   readonly registry: Registry;
@@ -95,6 +108,11 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const executables = new Map<string, ExecutableFacts>(
     [...wanted].map(([key, { command, search, byValue }]) => [key, readExecutable(root, command, search, [...byValue.values()])]),
   );
+  const registryFaults = readRegistryFaults(root, claims);
+  // As root, the file this check itself read is judged too (on this machine: it was read here).
+  const own = options.registryPath;
+  const ownRegistryFault =
+    own !== undefined && process.geteuid?.() === 0 ? registryWritablePart('/', own.startsWith('/') ? own : `${process.cwd()}/${own}`) : undefined;
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
   const listenerView = { registry: options.registry, units: unitMap, sockets };
@@ -124,9 +142,30 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     claimPortPaths,
     ...(registryPath !== undefined && { registryPath }),
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
+    ...(registryFaults.size > 0 && { registryFaults }),
+    ...(ownRegistryFault !== undefined && { ownRegistryFault }),
     ...(firewall && { firewall: await firewall }),
     ...(routeLocalnet && { routeLocalnet }),
   };
+}
+
+/**
+ * The registries root's claim-port would read (each claim line's, as it names it, judged under the root),
+ * with the part of each someone besides root may change (registryWritablePart); only those with one.
+ */
+function readRegistryFaults(root: string, claims: readonly { readonly unit: UnitFacts; readonly lines: readonly ExecLine[] }[]): Map<string, RootOnlyStep> {
+  const faults = new Map<string, RootOnlyStep>();
+  const judged = new Set<string>();
+  for (const { unit, lines } of claims) {
+    for (const line of lines) {
+      const path = claimLineRegistry(line, unit);
+      if (path === undefined || judged.has(path)) continue;
+      judged.add(path);
+      const fault = registryWritablePart(root, path);
+      if (fault !== undefined) faults.set(path, fault);
+    }
+  }
+  return faults;
 }
 
 function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]; listing?: UnitDirListing } {

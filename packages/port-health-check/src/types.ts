@@ -109,8 +109,8 @@ export interface KernelFacts {
   readonly problem?: string;
 }
 
-import type { ExecSearch, InterpreterLookup, RelatedSocket, RootOnlyFault, UnitFacts } from '@dsa110/ports/systemd';
-export type { ClearedAt, EnvironmentSetting, ExecLine, UnitFacts } from '@dsa110/ports/systemd';
+import type { ExecSearch, InterpreterLookup, RelatedSocket, RootOnlyFault, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
+export type { ClearedAt, EnvironmentSetting, ExecLine, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {
   /** The file systemd runs: as named in the unit (an absolute path on the machine), or the one a bare name is found at (the name itself when none is). */
@@ -197,6 +197,14 @@ export interface Facts {
    * Registry passed in.
    */
   readonly registryFile?: string;
+  /**
+   * By the path a claim line names its registry with (its --registry, else the unit's $DSA110_PORTS_FILE;
+   * claimLineRegistry): the part someone besides root may change (registryWritablePart of @dsa110/ports/systemd,
+   * under the root). Only registries with one.
+   */
+  readonly registryFaults?: ReadonlyMap<string, RootOnlyStep>;
+  /** When the check runs as root: the part of the registry it read itself (registryFile) that someone besides root may change. */
+  readonly ownRegistryFault?: RootOnlyStep;
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */
   readonly firewall?: FirewallFacts;
   /** net.ipv4.conf.*.route_localnet, read only when a service the firewall check looks at listens on 127.x and the ruleset may be read. */

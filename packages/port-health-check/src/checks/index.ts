@@ -11,7 +11,7 @@ import { checkOwner } from './owner.js';
 import { checkReferences } from './references.js';
 import { registryLoaded } from './registry.js';
 import { checkReserved } from './reserved.js';
-import { checkSystemd } from './systemd.js';
+import { checkOwnRegistry, checkSystemd } from './systemd.js';
 import { checkUnknownListeners } from './unknown-listeners.js';
 
 /** The checks of one service, in the order a report lists their results. */
@@ -21,6 +21,7 @@ export function runChecks(facts: Facts, options: CheckOptions): CheckResult[] {
   const results: CheckResult[] = [];
   append(results, registryLoaded(facts.registry));
   append(results, checkDependencies(facts));
+  append(results, checkOwnRegistry(facts));
   for (let index = 0; index < facts.services.length; index++) {
     const service = facts.services[index]!;
     const found: CheckResult[] = [];

@@ -1,7 +1,7 @@
 // Check 3, systemd: the effective unit (unit file plus drop-ins, merged as
 // systemd does) of every robust service runs claim-port on the service's
 // effective port, as root (`+`), before the service starts, reading the
-// registry this check holds (when one is named).
+// registry this check holds (when one is named), a file only root may change.
 import { escapeText, PortsError, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
@@ -13,13 +13,15 @@ import {
   claimTarget,
   isClaimPort,
   judgeClaims,
+  registryWritableProblem,
   UNIT_DIRS,
   unitFileMissing,
   unreadMayHoldClaim,
   where,
 } from '@dsa110/ports/systemd';
+import { claimLineRegistry } from '../claim-registry.js';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
-import type { CheckResult, ExecLine, Facts } from '../types.js';
+import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
 
 export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (!service.robust) return [];
@@ -102,6 +104,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     } else results.push(result(finding.severity, finding.reason, finding.where));
   }
   results.push(...registryResults(facts, claims, result));
+  results.push(...registryTrustResults(facts, unit, claims, result));
   // No claim line at all: nothing for systemctl to confirm, and no claim a socket unit could defeat.
   if (!claimed) return results;
   results.push(...checkSocketActivation(facts, service, unit, port, result));
@@ -138,6 +141,48 @@ function registryResults(
       ),
     ];
   });
+}
+
+/**
+ * Each registry a claim line of the unit reads (claimLineRegistry) that
+ * someone besides root may change (gather's registryWritablePart): an error,
+ * once per file, at the first line that reads it. claim-port reads it as
+ * root, and whoever may write it decides what root signals (claim.protect)
+ * and which port a service id frees; claim-port only warns at each start (a
+ * refusal would keep the service down), so this is where it pages.
+ */
+function registryTrustResults(
+  facts: Facts,
+  unit: Pick<UnitFacts, 'environment'>,
+  claims: readonly ExecLine[],
+  result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
+): CheckResult[] {
+  const faults = facts.registryFaults;
+  if (faults === undefined) return [];
+  const said = new Set<string>();
+  return claims.flatMap((line) => {
+    const path = claimLineRegistry(line, unit);
+    const fault = path === undefined ? undefined : faults.get(path);
+    if (fault === undefined || said.has(path!)) return [];
+    said.add(path!);
+    const at = where(line);
+    const under = facts.root === '/' ? '' : ` (under ${escapeText(facts.root)})`;
+    return [result('error', `the claim line in ${at} reads a registry root may not trust${under}: ${registryWritableProblem(path!, fault)}`, at)];
+  });
+}
+
+/**
+ * As root, the registry this check read itself, when someone besides root may
+ * change it: one error of this check, with no service, unless a claim line
+ * names the same file (its services' results say it). What it holds decides
+ * the verdicts here and, through `ports systemd`, every claim line's registry.
+ */
+export function checkOwnRegistry(facts: Facts): CheckResult[] {
+  const fault = facts.ownRegistryFault;
+  const file = facts.registryFile;
+  if (fault === undefined || file === undefined) return [];
+  if (facts.registryPath !== undefined && facts.registryFaults?.has(facts.registryPath)) return [];
+  return [{ check: 'systemd', severity: 'error', reason: `the registry this check reads as root: ${registryWritableProblem(file, fault)}`, file }];
 }
 
 /** Where systemd runs: does the unit it has loaded claim the port too? */
