@@ -223,8 +223,9 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       for: forDuration('10m'),
       labels: { service: id, severity: 'warning' },
       annotations: {
-        summary: `${name}'s systemd unit does not claim its port ${where}`,
-        description: `port-health-check found no working ExecStartPre=+claim-port for ${name}${templateText(unitHint(service))}; run \`ports systemd\` on the host and systemctl daemon-reload.`,
+        summary: `${name}'s systemd unit does not claim its port ${where}, or not safely`,
+        // The check's errors: no claim line that works, or one that reads a registry someone besides root may change.
+        description: `port-health-check found no working ExecStartPre=+claim-port for ${name}${templateText(unitHint(service))}, or one reading a registry someone besides root may change (port-health-check --service ${id} says which); run \`ports systemd\` on the host and systemctl daemon-reload, or make that registry root's.`,
       },
       fires: checkCase('systemd', 'error', { severity: 'warning' }),
       quiet: checkCase('systemd', 'ok'),
