@@ -192,6 +192,8 @@ const filePath = z
     error: (issue) =>
       `must be in plain form, without an empty (//) or "." segment, so that each file has one spelling; write ${quoteValue(plainPath(String(issue.input)))}`,
   })
+  // The health check names a place in a file FILE:LINE (its JSON `file` too): such a path would read as a line of another.
+  .regex(/^(?!.*:\d+$)/, 'must not end in ":" and digits: reports name a line of a file as FILE:LINE, so this path would read as a line of another file')
   .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)

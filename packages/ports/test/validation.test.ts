@@ -829,6 +829,24 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it.each([
+    ['    config: /etc/redis/redis.conf:3', 'services.api.config'],
+    ['    configs: [{ kind: redis-conf, path: "/etc/redis/redis.conf:12" }]', 'services.api.configs[0].path'],
+  ])('refuses a config path ending in ":" and digits, which reports would read as FILE:LINE: %s', async (line, path) => {
+    const { error } = await rejection(minimalRegistry.replace('    port: 8000\n', `    port: 8000\n${line}\n`));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `${path}: must not end in ":" and digits: reports name a line of a file as FILE:LINE, so this path would read as a line of another file`,
+    ]);
+  });
+
+  it('takes a colon elsewhere in a config path, or digits without one', async () => {
+    for (const config of ['/etc/app:v2/app.conf', '/etc/app/app.conf:x', '/etc/app/app3']) {
+      await expect(
+        loadRegistry({ path: writeRegistry(minimalRegistry.replace('    port: 8000\n', `    port: 8000\n    config: ${config}\n`)) }),
+      ).resolves.toBeDefined();
+    }
+  });
+
+  it.each([
     ['    config: /etc/redis//redis.conf', 'services.api.config', '/etc/redis/redis.conf'],
     ['    config: //etc/redis/redis.conf', 'services.api.config', '/etc/redis/redis.conf'],
     ['    config: /etc/redis/./redis.conf', 'services.api.config', '/etc/redis/redis.conf'],
