@@ -196,6 +196,13 @@ function attempt<T>(path: string, action: () => T): T {
         throw new FileReadError(path, 'io', 'input/output error reading it', code);
       case 'EAGAIN':
         throw new FileReadError(path, 'not-regular', 'it would block (not a regular file)', code);
+      // The process's own limit, or the system's: nothing about the file (a unit's LimitNOFILE=, a shell's ulimit -n).
+      case 'EMFILE':
+        throw new FileReadError(path, 'io', 'too many open files in this process (EMFILE): raise its limit (ulimit -n, or LimitNOFILE= in its unit)', code);
+      case 'ENFILE':
+        throw new FileReadError(path, 'io', "the system's table of open files is full (ENFILE)", code);
+      case 'ENOMEM':
+        throw new FileReadError(path, 'io', 'out of memory (ENOMEM)', code);
       default:
         throw new FileReadError(path, 'io', code ?? String((error as Error)?.message ?? error).slice(0, 200), code);
     }

@@ -1,7 +1,9 @@
 // The safe reader on real special files: each is refused at once (a hang
 // would time the test out), and no read goes past the limit.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileReadError, readTextFile } from '../../src/files/read.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
@@ -29,6 +31,23 @@ describe('readTextFile', () => {
     const dir = privateDir();
     expect(refusal(join(dir, 'a'.repeat(300)))).toMatchObject({ kind: 'io', reason: 'the path is too long (a name over 255 bytes, or over 4095 in all)' });
     expect(refusal(`${dir}/${'b/'.repeat(2100)}x`).reason).toBe('the path is too long (a name over 255 bytes, or over 4095 in all)');
+  });
+
+  it('says in words that the process ran out of descriptors (EMFILE), and what to raise: nothing about the file', () => {
+    // A child that holds every descriptor its limit allows, then reads: the limit is the process's, not the file's.
+    const script = `const { readTextFile } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/read.ts')).href)});
+const { openSync } = await import('node:fs');
+const held = [];
+try { for (;;) held.push(openSync('/dev/null', 'r')); } catch {}
+try { readTextFile('/proc/self/stat', { maxBytes: 4096 }); console.log('read'); } catch (error) { console.log(error.kind, error.reason); }`;
+    const run = spawnSync('sh', ['-c', 'ulimit -n 256; exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], {
+      encoding: 'utf8',
+      cwd: join(import.meta.dirname, '../..'),
+    });
+    expect([run.stdout, run.stderr]).toEqual([
+      'io too many open files in this process (EMFILE): raise its limit (ulimit -n, or LimitNOFILE= in its unit)\n',
+      '',
+    ]);
   });
 
   it('refuses a file one byte over the limit', () => {
