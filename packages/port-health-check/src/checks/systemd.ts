@@ -109,7 +109,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (!claimed) return results;
   results.push(...checkSocketActivation(facts, service, unit, port, result));
   const loaded = facts.systemctl?.get(unitName);
-  if (loaded) results.push(confirm(facts, unitName, loaded, port, service.transport, env, result));
+  if (loaded) results.push(confirm(facts, unitName, loaded, claims, port, service.transport, env, result));
   return results;
 }
 
@@ -190,6 +190,7 @@ function confirm(
   facts: Facts,
   unitName: string,
   loaded: SystemctlUnit,
+  fileClaims: readonly Pick<ExecLine, 'argv'>[],
   port: number,
   transport: 'tcp' | 'udp',
   env: Record<string, string>,
@@ -201,13 +202,19 @@ function confirm(
       `systemd has not reloaded ${unitName} since its files changed, so the running configuration may not match them; run systemctl daemon-reload`,
     );
   }
-  const claims = loaded.execStartPre.filter((exec) => isClaimPort(exec.argv[0], facts.claimPortPaths));
-  const match = claims.find((exec) => {
+  const claimsPort = (exec: Pick<ExecLine, 'argv'>) => {
     const claimed = claimedPort(facts, exec, env);
     return 'port' in claimed && claimed.port === port && claimed.transport === transport;
-  });
+  };
+  const claims = loaded.execStartPre.filter((exec) => isClaimPort(exec.argv[0], facts.claimPortPaths));
+  const match = claims.find(claimsPort);
   if (!match) {
-    return result('warning', `the ${unitName} systemd has loaded (systemctl show) does not run claim-port ${port}; run systemctl daemon-reload`);
+    // No reload pending: systemd runs the files as they are. A reload cannot help where they claim another port
+    // (said above: fix them, then reload); where they claim this one, systemd reads a file this check did not.
+    const why = !fileClaims.some(claimsPort)
+      ? `; it runs its files as they are (no daemon-reload pending): fix them as said above, then run systemctl daemon-reload`
+      : `, though its files do and no daemon-reload is pending: systemd reads a file this check did not (systemctl cat ${unitName} lists them)`;
+    return result('warning', `the ${unitName} systemd has loaded (systemctl show) does not run claim-port ${port}${why}`);
   }
   return result(
     match.privileged ? 'ok' : 'warning',

@@ -63,6 +63,17 @@ describe('systemctl show', () => {
     expect(last('api')).toMatchObject({ severity: 'warning' });
     expect(last('api').reason).toContain('run systemctl daemon-reload');
     expect(last('prometheus')).toMatchObject({ severity: 'warning' });
-    expect(last('prometheus').reason).toContain('(systemctl show) does not run claim-port 9090');
+    // No reload pending: systemd runs the files as they are, so a reload alone is no fix.
+    expect(last('prometheus').reason).toBe(
+      'prometheus (9090): the prometheus.service systemd has loaded (systemctl show) does not run claim-port 9090, though its files do and no daemon-reload is pending: systemd reads a file this check did not (systemctl cat prometheus.service lists them)',
+    );
+    // The files themselves claim 9091, as systemd has loaded them: the fix is theirs (the error above), then a reload.
+    writeTree(root, { 'etc/systemd/system/prometheus.service.d/claim-port.conf': claim(9091) });
+    const stale = { ...(await gather({ registry, root })), systemctl: parseSystemctlShow(SHOW) };
+    const results = checkSystemd(stale, registry.service('prometheus'));
+    expect(results.some((found) => found.severity === 'error' && found.reason.includes('claims port 9091'))).toBe(true);
+    expect(results.at(-1)!.reason).toBe(
+      'prometheus (9090): the prometheus.service systemd has loaded (systemctl show) does not run claim-port 9090; it runs its files as they are (no daemon-reload pending): fix them as said above, then run systemctl daemon-reload',
+    );
   });
 });
