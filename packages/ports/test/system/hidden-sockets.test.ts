@@ -16,6 +16,7 @@ import {
 } from '../../src/system/hidden-sockets.js';
 import { perlExecutable } from '../../src/system/holders-perl.js';
 import { spawnListener } from '../../../../test-support/index.js';
+import { tempDir } from '../../../../test-support/tree.js';
 
 const tcp = readFileSync(new URL('./fixtures/proc-net-tcp-any-state.txt', import.meta.url), 'utf8');
 
@@ -124,7 +125,7 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
       const holder = await spawnListener({ bindOnly: true, unboundSockets: 3, dups: 2000, forkOnRequest: true });
       const fork = await holder.forkHolder();
       expect(processesWithUnlistedSockets().get(holder.pid)).toBe(4);
-      const trace = join(mkdtempSync(join(tmpdir(), 'examine-')), 'trace');
+      const trace = join(tempDir('examine-'), 'trace');
       const found = holdersInChild(holder.port, ['strace', '-f', '-qq', '--seccomp-bpf', '-e', 'trace=pidfd_open', '-o', trace]);
       expect(found.holders.sort((a, b) => a - b)).toEqual([holder.pid, fork].sort((a, b) => a - b));
       // One pidfd_open per socket: not one per fd (16,008), nor per holder.
