@@ -23,6 +23,9 @@ function portWords(facts: Facts, service: Service): { port: number; name: string
   return { port: effective.port, name: `${service.name}${moved}` };
 }
 
+/** Whether the registry binds a service to loopback only (access localhost or dev), as `ports snippet` writes its listen and bind lines. */
+const loopbackOnly = (service: Service): boolean => service.access === 'localhost' || service.access === 'dev';
+
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string): Finding[] | string {
   const lookup = (pattern: string) => facts.includes?.get(pattern);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
@@ -36,6 +39,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         text,
         {
           ...self,
+          access: service.access,
           upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics', scheme: urlScheme(upstream) },
           snippet: snippet(service, upstream),
         },
@@ -47,7 +51,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         text,
         facts.registry.services
           .filter((scraped) => scraped.metrics !== undefined)
-          .map((scraped) => ({ job: scrapeJobName(scraped.id), ...portWords(facts, scraped), snippet: snippet(scraped) })),
+          .map((scraped) => ({ job: scrapeJobName(scraped.id), ...portWords(facts, scraped), scheme: urlScheme(scraped), snippet: snippet(scraped) })),
         (pattern) => facts.prometheusFiles?.get(pattern),
         ref.path,
       );
@@ -57,12 +61,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       if (!upstream) return 'the registry names no upstream for it';
       return readGrafanaDatasource(text, { upstream: portWords(facts, upstream), snippet: snippet(upstream) });
     case 'redis-conf':
-      return readRedisConf(
-        text,
-        { ...self, localOnly: service.access === 'localhost' || service.access === 'dev', snippet: snippet(service) },
-        lookup,
-        ref.path,
-      );
+      return readRedisConf(text, { ...self, localOnly: loopbackOnly(service), snippet: snippet(service) }, lookup, ref.path);
   }
 }
 
@@ -82,7 +81,7 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
     if (problems.length === 0) return [result('ok', `${ref.path}${shownRoot} agrees with the registry (${ref.kind})`, ref.path)];
     return problems.map((finding) => {
       const file = finding.file ?? ref.path;
-      const at = finding.line > 0 ? `${file}:${finding.line}` : file;
+      const at = finding.line > 0 ? `${file}:${finding.line}${finding.column !== undefined ? `:${finding.column}` : ''}` : file;
       return result(finding.severity, `${at}${shownRoot}: ${finding.message}`, at);
     });
   });

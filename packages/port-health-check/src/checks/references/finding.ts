@@ -7,6 +7,8 @@ export interface Finding {
   /** The included file it is in (nginx's or Redis's include); undefined for the file the registry names. */
   readonly file?: string;
   readonly line: number;
+  /** The 1-based column of what it is about on that line, where the reader knows it. */
+  readonly column?: number;
   readonly severity: Severity;
   readonly message: string;
 }

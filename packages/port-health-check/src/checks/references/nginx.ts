@@ -2,7 +2,7 @@
 // this machine on the upstream's port, and the upstream's metrics location
 // restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
-import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
+import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
 import { isLoopback } from '../../address.js';
 import { type Finding, portFix } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
@@ -10,6 +10,11 @@ import { includedFiles, includePath, type IncludeLookup } from './include-files.
 export interface NginxExpectations {
   readonly name: string;
   readonly port: number;
+  /**
+   * Its access level: localhost and dev bind loopback only, public and private every address (the firewall narrows
+   * private), as the nginx-site snippet writes `listen`; left out, no listen address is held to it.
+   */
+  readonly access?: AccessLevel;
   /** `scheme`: the one it is reached by (urlScheme: https for an HTTPS service), for the proxy_pass a fix names; http when left out. */
   readonly upstream: { readonly name: string; readonly port: number; readonly metrics: string; readonly scheme?: UrlScheme };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
@@ -18,6 +23,8 @@ export interface NginxExpectations {
 
 interface Statement {
   readonly line: number;
+  /** The 1-based column its first word starts at. */
+  readonly column: number;
   /** The directive and its arguments, quotes removed and escapes applied, as nginx reads them. */
   readonly words: readonly string[];
   /** What ended it: `;` a directive, `{` a block opening, `}` a block closing. */
@@ -40,11 +47,12 @@ export function nginxStatements(text: string, limit = Infinity): Statement[] {
   const statements: Statement[] = [];
   let words: string[] = [];
   let startLine = 1;
-  const at: Cursor = { index: 0, line: 1 };
+  let startColumn = 1;
+  const at: Cursor = { index: 0, line: 1, lineStart: 0 };
   while (at.index < text.length && statements.length <= limit) {
     const char = text[at.index]!;
     if (SPACE.has(char)) {
-      if (char === '\n') at.line++;
+      if (char === '\n') newLine(at, at.index);
       at.index++;
       continue;
     }
@@ -53,22 +61,30 @@ export function nginxStatements(text: string, limit = Infinity): Statement[] {
       at.index = end < 0 ? text.length : end;
       continue;
     }
-    if (words.length === 0) startLine = at.line;
+    if (words.length === 0) [startLine, startColumn] = [at.line, at.index - at.lineStart + 1];
     if (char === ';' || char === '{' || char === '}') {
-      statements.push({ line: startLine, words, end: char });
+      statements.push({ line: startLine, column: startColumn, words, end: char });
       words = [];
       at.index++;
       continue;
     }
     words.push(readWord(text, at));
   }
-  if (words.length > 0) statements.push({ line: startLine, words, end: ';' }); // an unterminated last statement, read as nginx would have it
+  if (words.length > 0) statements.push({ line: startLine, column: startColumn, words, end: ';' }); // an unterminated last statement, read as nginx would have it
   return statements;
 }
 
 interface Cursor {
   index: number;
   line: number;
+  /** Where the cursor's line starts in the text, for a column. */
+  lineStart: number;
+}
+
+/** The cursor's line ends at the newline at `index`. */
+function newLine(at: Cursor, index: number): void {
+  at.line++;
+  at.lineStart = index + 1;
 }
 
 /** Escaped pieces are joined this many at a time, so a word of a million escapes stays a few strings, not a million. */
@@ -94,7 +110,7 @@ function readWord(text: string, at: Cursor): string {
       const next = text[at.index + 1]!;
       pieces.push(text.slice(from, at.index), unescaped(next));
       if (pieces.length >= PIECES) [done, pieces] = [done + pieces.join(''), []];
-      if (next === '\n') at.line++;
+      if (next === '\n') newLine(at, at.index + 1);
       at.index += 2;
       from = at.index;
       continue;
@@ -105,7 +121,7 @@ function readWord(text: string, at: Cursor): string {
         at.index++;
         return done + pieces.join('');
       }
-      if (char === '\n') at.line++;
+      if (char === '\n') newLine(at, at.index);
       at.index++;
       continue;
     }
@@ -227,6 +243,9 @@ const place = (statement: SiteStatement): { file?: string; line: number } => ({
   line: statement.line,
 });
 
+/** Where a statement is, to the column, for a finding about a value the registry holds otherwise. */
+const placeAt = (statement: SiteStatement): { file?: string; line: number; column: number } => ({ ...place(statement), column: statement.column });
+
 /** Where a statement is, in a message about another line: `line 7`, or `file:7` in another file. */
 function lineWords(statement: SiteStatement, from: { file?: string }): string {
   return statement.file === from.file ? `line ${statement.line}` : `${shown(statement.file ?? 'the site')}:${statement.line}`;
@@ -252,16 +271,46 @@ function listenPort(value: string, expect: NginxExpectations): number | string {
   return `not a port, and as a host name it means port 80 on whatever ${shown(value)} resolves to; ${fix}`;
 }
 
-function checkListen(statement: SiteStatement, expect: NginxExpectations): Finding | undefined {
+function checkListen(statement: SiteStatement, expect: NginxExpectations): Finding[] {
   const value = statement.words[1]!;
   const port = listenPort(value, expect);
-  if (typeof port === 'string') return { ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${port}` };
-  if (port === expect.port) return undefined;
-  return {
+  if (typeof port === 'string') return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${port}` }];
+  const address = checkListenAddress(statement, expect);
+  if (port === expect.port) return address ? [address] : [];
+  const wrongPort: Finding = {
     ...place(statement),
     severity: 'error',
     message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}; ${portFix('its port', expect.port, expect.snippet)}`,
   };
+  return address ? [wrongPort, address] : [wrongPort];
+}
+
+/**
+ * Where a listen value makes nginx accept connections from (the port aside): `every` address (`80`, `*:80`,
+ * `0.0.0.0:80`, `[::]:80`), `loopback` only (`127.0.0.1:80`, `[::1]:80`, `localhost:80`), another address of
+ * this host (`10.0.0.5:80`: reachable from elsewhere); undefined for a host name, which nginx resolves when it starts.
+ */
+function listenReach(value: string): 'every' | 'loopback' | 'address' | undefined {
+  const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
+  const colon = value.lastIndexOf(':');
+  const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
+  if (host === '*' || host === '0.0.0.0' || host === '::') return 'every';
+  if (host.toLowerCase() === 'localhost' || isLoopback(host)) return 'loopback';
+  return bracket || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) ? 'address' : undefined;
+}
+
+/** An error for a listen whose address the registry's access level disagrees with: loopback for a public or private service, beyond loopback for a localhost or dev one. */
+function checkListenAddress(statement: SiteStatement, expect: NginxExpectations): Finding | undefined {
+  if (expect.access === undefined) return undefined;
+  const value = statement.words[1]!;
+  const reach = listenReach(value);
+  const local = expect.access === 'localhost' || expect.access === 'dev';
+  if (reach === undefined || (reach === 'loopback') === local) return undefined;
+  const registry = `the registry says ${expect.name} is access: ${expect.access}`;
+  const message = local
+    ? `listen ${shown(value)} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); write listen 127.0.0.1:${expect.port}; and listen [::1]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: private or public in the registry`
+    : `listen ${shown(value)} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); write listen ${expect.port}; and listen [::]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: localhost in the registry`;
+  return { ...placeAt(statement), severity: 'error', message };
 }
 
 // --- proxy targets ---
@@ -400,16 +449,42 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
       return [{ ...place(pass), severity: 'warning', message: `${directive} ${shown(value)}: ${badPortText(target.badPort, fix)}` }];
     }
     const upstream = upstreams.get(target.host.toLowerCase());
-    if (upstream) return upstream.servers.flatMap((server) => checkUpstreamServer(server, upstream, pass, expect));
-    if (!reachesThisHost(target.host) || target.port === undefined || target.port === wanted.port) return [];
-    return [
-      {
-        ...place(pass),
-        severity: 'error',
-        message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}; ${portFix('its port', wanted.port, expect.snippet)}`,
-      },
-    ];
+    if (upstream) {
+      const servers = upstream.servers.flatMap((server) => checkUpstreamServer(server, upstream, pass, expect));
+      const here = upstream.servers.some((server) => typeof serverPortHere(server.words[1] ?? '') === 'number');
+      const scheme = here ? checkScheme(pass, expect) : undefined;
+      return scheme ? [...servers, scheme] : servers;
+    }
+    if (!reachesThisHost(target.host)) return [];
+    const scheme = checkScheme(pass, expect);
+    if (target.port === undefined || target.port === wanted.port) return scheme ? [scheme] : [];
+    const port: Finding = {
+      ...place(pass),
+      severity: 'error',
+      message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}; ${portFix('its port', wanted.port, expect.snippet)}`,
+    };
+    return scheme ? [port, scheme] : [port];
   });
+}
+
+/**
+ * An error for a proxy_pass to this machine whose scheme is not the one the registry's protocol says the upstream
+ * speaks (urlScheme). nginx -t passes either; at run time plain HTTP to a TLS server is answered 400 ("The plain
+ * HTTP request was sent to HTTPS port"), and TLS to a plain one fails its handshake (nginx logs "SSL_do_handshake()
+ * failed ... wrong version number" and answers 502).
+ */
+function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | undefined {
+  const wanted = expect.upstream.scheme;
+  const value = pass.words[1]!;
+  const written = pass.words[0] === 'proxy_pass' ? /^([a-zA-Z]+):\/\//.exec(value)?.[1] : undefined;
+  if (wanted === undefined || written === undefined || written.toLowerCase() === wanted) return undefined;
+  const { name } = expect.upstream;
+  const fixed = `proxy_pass ${shown(`${wanted}${value.slice(written.length)}`)};`;
+  const message =
+    wanted === 'https'
+      ? `proxy_pass ${shown(value)} speaks plain HTTP to ${name}, but the registry says ${name} is HTTPS, so it answers 400 ("The plain HTTP request was sent to HTTPS port"); write ${fixed} (${expect.snippet}), or give ${name} protocol: HTTP in the registry`
+      : `proxy_pass ${shown(value)} speaks TLS to ${name}, but the registry says ${name} is plain HTTP, so the handshake fails and nginx answers 502 ("SSL_do_handshake() failed ... wrong version number"); write ${fixed} (${expect.snippet}), or give ${name} protocol: HTTPS in the registry`;
+  return { ...placeAt(pass), severity: 'error', message };
 }
 
 /**
@@ -1222,8 +1297,7 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   const inner = open[open.length - 1];
   if (directive === 'listen' && !argument.startsWith('unix:')) {
     facts.listens++;
-    const finding = checkListen(statement, expect);
-    if (finding) facts.findings.push(finding);
+    facts.findings.push(...checkListen(statement, expect));
   } else if (directive in PASSES) facts.passes.push(statement);
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
   else if (directive === 'server' && inner?.statement.words[0] === 'upstream')

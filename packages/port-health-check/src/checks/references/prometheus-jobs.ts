@@ -31,6 +31,14 @@ export interface ScrapeJob {
   readonly fileSd: AtLine[];
   /** Other service discovery it uses (`consul_sd_configs`, ...), with the line of each. */
   readonly otherSd: AtLine[];
+  /**
+   * Its own `scheme:` (a key of the job, not of a discovery in it: consul_sd_configs has one), as written; undefined
+   * when it has none (Prometheus scrapes by http); `unread` when this reader cannot tell (a job written as a flow
+   * mapping that names a scheme, a relabelling that sets `__scheme__`), with the line.
+   */
+  readonly scheme?: AtLine | { readonly line: number; readonly unread: true };
+  /** The 1-based column its keys stand at, for a job written as a block item. */
+  readonly column?: number;
 }
 
 export interface ScrapeConfigs {
@@ -541,6 +549,15 @@ interface JobDraft {
   readonly otherSd: AtLine[];
   /** The discovery its next `files:` belong to. */
   sd?: string;
+  /** Where its own keys stand (after the `-` of a block item). */
+  keyIndent?: number;
+  scheme?: ScrapeJob['scheme'];
+}
+
+/** A job's own `scheme:` line (`scheme: https`, maybe quoted, maybe the item's first key after its `-`): the value, unquoted; undefined for any other line. */
+function schemeOf(content: string): string | undefined {
+  const match = /^(?:-\s+)?(['"]?)scheme\1:(?:\s+(.*))?$/.exec(content);
+  return match ? unquote((match[2] ?? '').trim()) : undefined;
 }
 
 const newDraft = (line: number): JobDraft => ({ line, targets: [], fileSd: [], otherSd: [] });
@@ -625,8 +642,17 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     // The first `- ` under scrape_configs starts its first item, and sets the column of the others.
     if (section === 'scrape_configs' && top === undefined && logical.dash !== undefined && logical.dash === (itemColumn ??= logical.dash)) {
       item = newDraft(line);
+      item.keyIndent = logical.indent;
       drafts.push(item);
       list = undefined;
+    }
+    if (item !== undefined && masked.includes('scheme')) {
+      // A relabelling that sets __scheme__ makes the scheme per target: not this reader's to tell.
+      if (masked.includes('__scheme__')) item.scheme = { line, unread: true };
+      else if (logical.indent === item.keyIndent && (logical.dash === undefined || line === item.line) && item.scheme === undefined) {
+        const value = schemeOf(content);
+        if (value !== undefined) item.scheme = { line, value };
+      }
     }
     const keys = keysOn(masked);
     if (keys.length === 0) {
@@ -649,6 +675,8 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         job = flow.get(owner);
         if (!job) {
           flow.set(owner, (job = newDraft(line)));
+          // Its keys are not read one by one: a scheme in it is not known (one left out is http, as Prometheus has it).
+          if (masked.includes('scheme')) job.scheme = { line, unread: true };
           drafts.push(job);
         }
       }
@@ -670,7 +698,10 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
           job = newDraft(line);
           drafts.push(job);
           if (owner !== undefined) flow.set(owner, job);
-          else item = job;
+          else {
+            job.keyIndent = logical.indent;
+            item = job;
+          }
         }
         job.name = value.items[0] ?? '';
         job.line = line;
@@ -680,6 +711,10 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     }
   }
   // An item without job_name is no job Prometheus would load (it refuses the file): nothing to attribute its targets to.
-  const jobs = drafts.flatMap(({ name, line, targets, fileSd, otherSd }) => (name === undefined ? [] : [{ name, line, targets, fileSd, otherSd }]));
+  const jobs = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent }) =>
+    name === undefined
+      ? []
+      : [{ name, line, targets, fileSd, otherSd, ...(scheme !== undefined && { scheme }), ...(keyIndent !== undefined && { column: keyIndent + 1 }) }],
+  );
   return { jobs, scrapeConfigFiles, sections };
 }

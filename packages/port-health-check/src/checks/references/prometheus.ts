@@ -7,7 +7,7 @@
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
 import { goPort } from '../go-port.js';
-import { escapeText, quoteValue } from '@dsa110/ports';
+import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
 import { type Finding, isLoopbackHost, portFix, portOfAddress } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
@@ -19,6 +19,44 @@ export interface ScrapeExpectation {
   readonly port: number;
   /** The command that prints the job as the registry wants it (`ports snippet prometheus-yml`, as the references check builds it). */
   readonly snippet: string;
+  /** The scheme it is reached by (urlScheme: https for an HTTPS service); left out, a job's `scheme:` is not held to it. */
+  readonly scheme?: UrlScheme;
+}
+
+/**
+ * A finding for a job whose scheme (`scheme:`, http when left out) is not the one the registry's protocol says the
+ * service speaks. promtool check config passes either (and any other word); Prometheus then marks the target down:
+ * http to a TLS server is answered 400 ("Client sent an HTTP request to an HTTPS server"), https to a plain one fails
+ * ("server gave HTTP response to HTTPS client"). Prometheus reads the scheme in any case (a URL's scheme is).
+ */
+function checkScheme(job: PlacedJob, want: ScrapeExpectation): Finding | undefined {
+  const wanted = want.scheme;
+  if (wanted === undefined) return undefined;
+  const at = { ...(job.file !== undefined && { file: job.file }) };
+  const scheme = job.scheme;
+  if (scheme !== undefined && 'unread' in scheme) {
+    return {
+      ...at,
+      line: scheme.line,
+      severity: 'unknown',
+      message: `scrape job ${want.job}: its scheme is set where this check does not read it (a flow mapping, or a relabelling of __scheme__), so whether it scrapes ${want.name} by ${wanted} is not known`,
+    };
+  }
+  const written = scheme?.value ?? 'http';
+  if (written.toLowerCase() === wanted) return undefined;
+  const shownScheme = scheme === undefined ? 'has no scheme: (so http)' : `has scheme: ${escapeText(written, 200)}`;
+  const why =
+    wanted === 'https'
+      ? `is HTTPS, so it answers 400 ("Client sent an HTTP request to an HTTPS server") and the target is down`
+      : `is plain HTTP, so the scrape fails ("server gave HTTP response to HTTPS client") and the target is down`;
+  const fix = wanted === 'https' ? 'add scheme: https to the job' : 'write scheme: http (or remove the line)';
+  return {
+    ...at,
+    line: scheme?.line ?? job.line,
+    ...(job.column !== undefined && { column: job.column }),
+    severity: 'error',
+    message: `scrape job ${want.job} ${shownScheme}, but the registry says ${want.name} ${why}; ${fix} (${want.snippet}), or give ${want.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
+  };
 }
 
 /** A job with the file it is in (undefined: prometheus.yml itself). */
@@ -168,6 +206,8 @@ export function readPrometheusYml(
       continue;
     }
     const at = job.file !== undefined ? { file: job.file } : {};
+    const scheme = checkScheme(job, want);
+    if (scheme) findings.push(scheme);
     const { targets, unread: targetsUnread } = jobTargets(job, self, lookup, findings);
     if (targets.length === 0 && !targetsUnread) {
       const other = job.otherSd[0];

@@ -149,7 +149,9 @@ describe('a job is its scrape_configs list item: its keys are its own, job_name 
     const text = 'scrape_configs:\n  - static_configs:\n      - targets: [localhost:8000]\n    job_name: dsa110-api\n';
     acceptedByPrometheus(text);
     expect(readPrometheusYml(text, API)).toEqual([]);
-    expect(readScrapeConfigs(text).jobs).toEqual([{ name: 'dsa110-api', line: 4, targets: [{ line: 3, value: 'localhost:8000' }], fileSd: [], otherSd: [] }]);
+    expect(readScrapeConfigs(text).jobs).toEqual([
+      { name: 'dsa110-api', line: 4, column: 5, targets: [{ line: 3, value: 'localhost:8000' }], fileSd: [], otherSd: [] },
+    ]);
     // A wrong port there is its own error, at the target's line.
     expect(readPrometheusYml(text.replace(':8000', ':8001'), API)).toEqual([
       {
@@ -196,7 +198,9 @@ describe('a job is its scrape_configs list item: its keys are its own, job_name 
       '  - targets: [localhost:9999]',
       '',
     ].join('\n');
-    expect(readScrapeConfigs(text).jobs).toEqual([{ name: 'dsa110-api', line: 3, targets: [{ line: 6, value: 'localhost:8000' }], fileSd: [], otherSd: [] }]);
+    expect(readScrapeConfigs(text).jobs).toEqual([
+      { name: 'dsa110-api', line: 3, column: 3, targets: [{ line: 6, value: 'localhost:8000' }], fileSd: [], otherSd: [] },
+    ]);
     expect(readPrometheusYml(text, API)).toEqual([]);
   });
 

@@ -164,7 +164,14 @@ describe('readScrapeConfigs', () => {
     const { jobs, sections } = readScrapeConfigs(text);
     expect(sections.map((section) => section.value)).toEqual(['global', 'scrape_configs']);
     expect(jobs).toEqual([
-      { name: 'api', line: 7, targets: [{ line: 9, value: 'localhost:8000' }], fileSd: [{ line: 13, value: '/etc/prometheus/api.json' }], otherSd: [] },
+      {
+        name: 'api',
+        line: 7,
+        column: 5,
+        targets: [{ line: 9, value: 'localhost:8000' }],
+        fileSd: [{ line: 13, value: '/etc/prometheus/api.json' }],
+        otherSd: [],
+      },
     ]);
   });
 });

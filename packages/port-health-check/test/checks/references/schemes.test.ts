@@ -1,0 +1,127 @@
+// What the registry records of a service besides its port, held against the
+// files that name it: nginx's proxy_pass scheme against the upstream's protocol,
+// nginx's listen address against the site's access level, and a scrape job's
+// scheme: against the scraped service's protocol. Real files in temp trees,
+// read by gather() under --root, with the registry in fixtures/schemes; the
+// prometheus.yml variants held to the real `promtool check config`, which
+// passes them all (the scheme is wrong only at run time).
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { gather } from '../../../src/gather.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+
+const fixtures = new URL('fixtures/schemes/', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(fixtures, 'ports.yaml') });
+const SITE = 'etc/nginx/sites-enabled/dsa110';
+const EDGE = 'etc/nginx/sites-enabled/edge';
+const PROMETHEUS_YML = 'etc/prometheus/prometheus.yml';
+
+const promtool = hasCommand('promtool', ['--version']);
+if (!promtool) console.warn('[skipped: missing Debian package prometheus (promtool): install with sudo bash scripts/install-system-packages.sh]');
+
+/** A root with every snippet the registry asks for where it says, then `extra` over them. */
+function tree(extra: Record<string, TreeEntry> = {}): string {
+  const files: Record<string, TreeEntry> = {};
+  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) files[snippet.path.slice(1)] = snippet.text;
+  return writeTree(tempDir(), { ...files, ...extra });
+}
+
+/** The references check's problems, `file:line:col: message` without the root. */
+async function problems(root: string): Promise<string[]> {
+  const facts = await gather({ registry, root });
+  return registry.services
+    .flatMap((service) => checkReferences(facts, service))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+/** A site as `ports snippet nginx-site` would write it, with `listen` and `proxy_pass` lines given. */
+const site = (listen: string, pass: string) =>
+  `server {\n    listen ${listen};\n    location /api/ {\n        proxy_pass ${pass};\n    }\n    location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass ${pass}; }\n}\n`;
+
+describe('agreement', () => {
+  it('the snippets the registry prints pass: https:// to the HTTPS API, loopback for a localhost site, every address for a public one, scheme: https for its job', async () => {
+    expect(await problems(tree())).toEqual([]);
+  });
+});
+
+describe('nginx proxy_pass against the upstream protocol', () => {
+  it('http:// to an HTTPS upstream is an error at its file:line:col, with both schemes and the line to write', async () => {
+    const root = tree({ [SITE]: site('127.0.0.1:8080', 'http://127.0.0.1:8000') });
+    const said =
+      'proxy_pass http://127.0.0.1:8000 speaks plain HTTP to FastAPI, but the registry says FastAPI is HTTPS, so it answers 400 ("The plain HTTP request was sent to HTTPS port"); write proxy_pass https://127.0.0.1:8000; (ports snippet nginx-site), or give FastAPI protocol: HTTP in the registry';
+    expect(await problems(root)).toEqual([`error: nginx (8080): /${SITE}:4:9: ${said}`, `error: nginx (8080): /${SITE}:6:63: ${said}`]);
+  });
+
+  it('https:// to a plain-HTTP upstream is an error, also through an upstream block on this machine', async () => {
+    const text = `upstream web { server 127.0.0.1:8001; }\n${site('8443', 'https://web')}`;
+    expect(await problems(tree({ [EDGE]: text }))).toEqual([
+      expect.stringMatching(
+        /^error: edge \(8443\): \/etc\/nginx\/sites-enabled\/edge:5:9: proxy_pass https:\/\/web speaks TLS to Web, but the registry says Web is plain HTTP, so the handshake fails and nginx answers 502 \("SSL_do_handshake\(\) failed \.\.\. wrong version number"\); write proxy_pass http:\/\/web; /,
+      ),
+      expect.stringMatching(/^error: edge \(8443\): \/etc\/nginx\/sites-enabled\/edge:7:63: proxy_pass https:\/\/web speaks TLS to Web/),
+    ]);
+  });
+
+  it('a pass to another host is not held to the registry', async () => {
+    expect(await problems(tree({ [EDGE]: site('8443', 'https://backend.example:8001') }))).toEqual([]);
+  });
+});
+
+describe('nginx listen against the access level', () => {
+  it('every address (listen 8080, [::]:8080) for a localhost site is an error; loopback is not', async () => {
+    const text = site('8080', 'https://127.0.0.1:8000').replace('listen 8080;', 'listen 8080;\n    listen [::]:8080;\n    listen [::1]:8080;');
+    expect(await problems(tree({ [SITE]: text }))).toEqual([
+      `error: nginx (8080): /${SITE}:2:5: listen 8080 accepts connections on every address, but the registry says Nginx is access: localhost (loopback only); write listen 127.0.0.1:8080; and listen [::1]:8080; (ports snippet nginx-site), or give Nginx access: private or public in the registry`,
+      expect.stringMatching(new RegExp(`^error: nginx \\(8080\\): /${SITE}:3:5: listen \\[::\\]:8080 accepts connections on every address`)),
+    ]);
+  });
+
+  it('loopback for a public site is an error, and so is a port and address both wrong (two findings)', async () => {
+    const text = site('127.0.0.1:8443', 'http://127.0.0.1:8001').replace('listen 127.0.0.1:8443;', 'listen 127.0.0.1:8443;\n    listen localhost:9000;');
+    expect(await problems(tree({ [EDGE]: text }))).toEqual([
+      `error: edge (8443): /${EDGE}:2:5: listen 127.0.0.1:8443 accepts connections from this host only, but the registry says Edge is access: public (every address; the firewall narrows it); write listen 8443; and listen [::]:8443; (ports snippet nginx-site), or give Edge access: localhost in the registry`,
+      `error: edge (8443): /${EDGE}:3: listen localhost:9000, but the registry says Edge uses port 8443; set its port to 8443 (ports snippet nginx-site prints what passes)`,
+      expect.stringMatching(new RegExp(`^error: edge \\(8443\\): /${EDGE}:3:5: listen localhost:9000 accepts connections from this host only`)),
+    ]);
+  });
+
+  it('a host name is resolved by nginx when it starts: not held to the access level', async () => {
+    expect(await problems(tree({ [EDGE]: site('web.example:8443', 'http://127.0.0.1:8001') }))).toEqual([]);
+  });
+});
+
+describe('a scrape job’s scheme against the protocol', () => {
+  /** prometheus.yml with the two jobs, `api` and `web` the lines of each besides job_name and targets. */
+  const prometheusYml = (api: string, web = '') =>
+    `scrape_configs:\n  - job_name: dsa110-api\n${api}    static_configs:\n      - targets: ['localhost:8000']\n  - job_name: dsa110-web\n${web}    static_configs:\n      - targets: ['localhost:8001']\n`;
+
+  it('no scheme (http) for an HTTPS service is an error at the job; https for a plain one at its scheme line; promtool takes both', async () => {
+    const root = tree({ [PROMETHEUS_YML]: prometheusYml('', '    scheme: https\n') });
+    if (promtool) expect(execFileSync('promtool', ['check', 'config', join(root, PROMETHEUS_YML)], { encoding: 'utf8' })).toMatch(/SUCCESS/);
+    expect(await problems(root)).toEqual([
+      `error: prometheus (9090): /${PROMETHEUS_YML}:2:5: scrape job dsa110-api has no scheme: (so http), but the registry says FastAPI is HTTPS, so it answers 400 ("Client sent an HTTP request to an HTTPS server") and the target is down; add scheme: https to the job (ports snippet prometheus-yml), or give FastAPI protocol: HTTP in the registry`,
+      `error: prometheus (9090): /${PROMETHEUS_YML}:6:5: scrape job dsa110-web has scheme: https, but the registry says Web is plain HTTP, so the scrape fails ("server gave HTTP response to HTTPS client") and the target is down; write scheme: http (or remove the line) (ports snippet prometheus-yml), or give Web protocol: HTTPS in the registry`,
+    ]);
+  });
+
+  it('reads the job’s own scheme (quoted, any case, after its discovery’s), not a discovery’s', async () => {
+    const api = '    consul_sd_configs: []\n    "scheme": "HTTPS"\n    relabel_configs:\n      - { source_labels: [x], target_label: y }\n';
+    const web = '    kubernetes_sd_configs:\n      - role: pod\n        api_server: https://k8s\n        scheme: https\n';
+    const found = await problems(tree({ [PROMETHEUS_YML]: prometheusYml(api, web) }));
+    expect(found.filter((line) => line.includes('scheme'))).toEqual([]);
+  });
+
+  it('a scheme this check does not read (a relabelling of __scheme__) is unknown, not an error', async () => {
+    const api = '    relabel_configs:\n      - target_label: __scheme__\n        replacement: https\n';
+    expect(await problems(tree({ [PROMETHEUS_YML]: prometheusYml(api) }))).toEqual([
+      `unknown: prometheus (9090): /${PROMETHEUS_YML}:4: scrape job dsa110-api: its scheme is set where this check does not read it (a flow mapping, or a relabelling of __scheme__), so whether it scrapes FastAPI by https is not known`,
+    ]);
+  });
+});
