@@ -19,10 +19,12 @@ export {
   execStartPreLine,
   claimPortDropIn,
   claimPortPathProblem,
+  claimLinesIn,
   claimWiring,
   systemdDrift,
   serviceSectionLines,
   type ClaimWiring,
+  type FoundClaim,
   type SystemdTree,
   type SystemdDrift,
 } from './systemd.js';

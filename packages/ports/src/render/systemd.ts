@@ -3,12 +3,15 @@
 // whose claim lives in the unit file, the ExecStartPre= line to put there.
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
+import { escapeText } from '../escape.js';
+import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
+import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
 import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, type ParsedExec } from '../systemd/words.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
-export const DROP_IN_NAME = 'claim-port.conf';
+export { DROP_IN_NAME };
 export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead.';
 
 /**
@@ -133,6 +136,52 @@ export interface SystemdTree {
    * directory (--out), where the unit file is the place.
    */
   readonly places?: ReadonlyMap<string, UnitFilePlace>;
+  /**
+   * Every claim-port line in the unit directory's `*.service` files and
+   * `*.service.d/*.conf` drop-ins (claimLinesIn), claim-port.conf included:
+   * a line the registry no longer asks for still frees its port, as root, at
+   * the next start of its unit.
+   */
+  readonly claims?: readonly FoundClaim[];
+}
+
+/** A claim-port line found under the unit directory (SystemdTree.claims). */
+export interface FoundClaim {
+  /** Relative to the unit directory: `old.service`, `redis-server.service.d/override.conf`. */
+  readonly path: string;
+  /** 1-based line of the assignment. */
+  readonly line: number;
+  /** The assignment as written (`ExecStartPre=+/usr/local/bin/claim-port 8000`), white space runs collapsed. */
+  readonly text: string;
+  /** What claim-port frees: a port, or a service id; undefined when it would free nothing (--help, a usage error). */
+  readonly target?: { readonly port: number; readonly transport: 'tcp' | 'udp' } | { readonly id: string };
+  /** An empty `ExecStartPre=` comes before it in its file: in a drop-in read after claim-port.conf, it replaces that claim. */
+  readonly afterClear?: true;
+}
+
+/**
+ * Pure: the claim-port lines of a unit file or drop-in's [Service] sections,
+ * at `path` (relative to the unit directory), read as systemd reads them:
+ * each command of an ExecStartPre= whose executable is claim-port (by its
+ * name, or one of `claimPortPaths`), with what claim-port would free.
+ */
+export function claimLinesIn(path: string, text: string, claimPortPaths: readonly string[]): FoundClaim[] {
+  let cleared = false;
+  return parseUnitFile(text).flatMap((assignment): FoundClaim[] => {
+    if (assignment.section !== 'Service' || assignment.key !== 'ExecStartPre') return [];
+    if (assignment.value === '') {
+      cleared = true;
+      return [];
+    }
+    const written = `ExecStartPre=${assignment.value}`.replace(/\s+/g, ' ');
+    return parseExec(assignment.value)
+      .commands.filter((command) => isClaimPort(command.path, claimPortPaths))
+      .map((command) => {
+        const target = claimTarget(command.argv);
+        const found = 'problem' in target ? undefined : 'id' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
+        return { path, line: assignment.line, text: written, ...(found && { target: found }), ...(cleared && { afterClear: true as const }) };
+      });
+  });
 }
 
 /** Where a unit-file claim's line goes, from the unit as systemd loads it (SystemdTree.places). */
@@ -159,8 +208,13 @@ export interface SystemdDrift {
  * How the files on disk differ from the registry's wiring; empty when they match. Pure.
  * `options.regenerate` is the command a message tells to run (default `ports systemd`):
  * the CLI passes the one it was run as, with its --out or --root, less --check.
+ * `options.services` (default: the wired ones) name whose port a stray claim line frees.
  */
-export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree, options: { readonly regenerate?: string } = {}): SystemdDrift[] {
+export function systemdDrift(
+  wiring: readonly ClaimWiring[],
+  tree: SystemdTree,
+  options: { readonly regenerate?: string; readonly services?: readonly Service[] } = {},
+): SystemdDrift[] {
   const regenerate = options.regenerate ?? 'ports systemd';
   const drift: SystemdDrift[] = [];
   for (const entry of wiring) {
@@ -186,14 +240,101 @@ export function systemdDrift(wiring: readonly ClaimWiring[], tree: SystemdTree, 
     }
   }
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
+  const services = options.services ?? wiring.map((entry) => entry.service);
+  const claims = tree.claims ?? [];
   for (const path of tree.dropIns) {
     if (expected.has(path)) continue;
     const unit = path.slice(0, path.indexOf('.d/'));
     const owner = wiring.find((entry) => entry.unit === unit);
-    const why = owner ? `the registry wires ${unit}'s claim in the unit file, so this would claim twice` : `no robust service in the registry uses ${unit}`;
-    drift.push({ path, message: `unexpected: ${why}; remove it` });
+    const frees = claims
+      .filter((claim) => claim.path === path)
+      .flatMap((claim) => {
+        const another = freesAnother(claim, unit, services);
+        return another === '' ? [] : [`; its ${escapeText(claim.text, 200)} claims ${targetText(claim)}, ${another}`];
+      });
+    // A unit switched to `claim: unit`: the unit file gets its line first, so that no start in between runs unclaimed.
+    const why = owner
+      ? `the registry now wires ${escapeText(unit)}'s claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; once the unit file has its claim line (\`${regenerate}\` prints it for ${escapeText(unit)}), remove this drop-in`
+      : `no robust service in the registry uses ${escapeText(unit)}${frees[0] ?? ''}; remove it`;
+    drift.push({ path, message: `unexpected: ${why}` });
+  }
+  for (const claim of claims) {
+    if (claim.path.endsWith(`/${DROP_IN_NAME}`)) continue; // the registry's drop-in, or a leftover one: judged above
+    const drifted = strayClaim(claim, wiring, services);
+    if (drifted !== undefined) drift.push({ path: `${claim.path}:${claim.line}`, message: `unexpected: ${drifted}; remove the line` });
   }
   return drift.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Pure: what is wrong with a claim line found outside the registry's own
+ * drop-ins (`claim`; undefined when nothing is): its unit is no robust
+ * service's, or the registry wires that unit's claim in claim-port.conf, so
+ * the line claims a second time, or claims another port. A line of a
+ * `claim: unit` service's unit is judged with its unit file (unitLineFix).
+ */
+function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[]): string | undefined {
+  const slash = claim.path.indexOf('/');
+  const dirName = slash < 0 ? undefined : claim.path.slice(0, slash);
+  const unit = dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length);
+  // The units that read the file: a unit file is its unit's (or, a template's, its instances'); a drop-in directory
+  // is read by the units dropInDirNames gives it to (its own, its instances', a dash prefix's, the type-wide one).
+  const readers = wiring.filter((entry) =>
+    dirName === undefined ? entry.unit === unit || templateOf(entry.unit) === unit : dropInDirNames(entry.unit).includes(dirName),
+  );
+  const line = escapeText(claim.text, 200);
+  if (readers.length === 0) {
+    const another = freesAnother(claim, unit, services);
+    const none = `${line}: no robust service in the registry uses ${escapeText(unit)}`;
+    return another === ''
+      ? `${none}, yet at each start of it claim-port frees ${targetText(claim)} as root`
+      : `${none}; it claims ${targetText(claim)}, ${another}`;
+  }
+  // A drop-in read after claim-port.conf (systemd reads drop-ins by file name) that clears ExecStartPre= first replaces
+  // the registry's claim, as an operator's override: no second claim; the effective unit is judged (judgeClaims).
+  const replaces = claim.afterClear === true && dirName !== undefined && compareNames(claim.path.slice(slash + 1), DROP_IN_NAME) > 0;
+  const twice = replaces ? [] : readers.filter((entry) => entry.claim === 'drop-in');
+  if (twice.length === 0) return undefined;
+  const another = (reader: string) => {
+    const text = freesAnother(claim, reader, services);
+    return text === '' ? '' : ` (${targetText(claim)}, ${text})`;
+  };
+  return twice
+    .map((entry) => {
+      const own = claim.target !== undefined && ('id' in claim.target ? claim.target.id === entry.service.id : sameClaim(claim.target, entry.service));
+      const also = `${line} runs claim-port for ${escapeText(entry.unit)} besides ${escapeText(entry.path)}, where the registry wires its claim`;
+      return own
+        ? `${also}, so ${escapeText(entry.unit)} claims its port twice`
+        : `${also}, and frees ${targetText(claim)}, not ${escapeText(entry.service.id)}'s port ${entry.port}${another(entry.unit)}`;
+    })
+    .join('; ');
+}
+
+/** Pure: whether a claimed port is `service`'s (its port and transport). */
+function sameClaim(target: { readonly port: number; readonly transport: 'tcp' | 'udp' }, service: Service): boolean {
+  return target.port === service.port && target.transport === service.transport;
+}
+
+/** `port 8000`, `port 5353/udp`, `the port of redis`, or `nothing` for a claim line claim-port would refuse. */
+function targetText(claim: FoundClaim): string {
+  const target = claim.target;
+  if (target === undefined) return 'nothing';
+  return 'id' in target ? `the port of ${escapeText(target.id)}` : `port ${target.port}${target.transport === 'udp' ? '/udp' : ''}`;
+}
+
+/**
+ * Pure: when `claim`, read by `unit`, frees the port of a service whose unit
+ * is another (or that has none), that service and what it costs, said after
+ * the port (`which the registry gives to api (dsa110-api.service): ...`); else ''.
+ */
+function freesAnother(claim: FoundClaim, unit: string, services: readonly Service[]): string {
+  const target = claim.target;
+  if (target === undefined) return '';
+  const owner = services.find((service) => ('id' in target ? service.id === target.id : sameClaim(target, service)));
+  if (owner === undefined || owner.systemd?.unit === unit) return '';
+  const id = escapeText(owner.id);
+  const its = owner.systemd ? ` (${escapeText(owner.systemd.unit)})` : '';
+  return `which the registry gives to ${id}${its}: at each start of ${escapeText(unit)} it would free ${id}'s port as root`;
 }
 
 /** The ExecStartPre= lines of a unit file or drop-in's [Service] sections that run claim-port (as serviceSectionLines spells them). */

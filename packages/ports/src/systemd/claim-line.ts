@@ -9,6 +9,9 @@ import { describeArgument, objectArgument, stringArgument, stringListArgument } 
 
 const CLAIM_PORT_NAMES = ['claim-port', 'claim-port.sh', 'claim-port.js', 'claim-port.mjs'];
 
+/** The drop-in `ports systemd` writes for a `claim: drop-in` service: `<unit>.d/claim-port.conf`. */
+export const DROP_IN_NAME = 'claim-port.conf';
+
 /**
  * Is this executable claim-port: named `claim-port` (`.sh`, `.js`, `.mjs`), or
  * one of `extraPaths`, compared as systemd stores a path (`//` and `/./`

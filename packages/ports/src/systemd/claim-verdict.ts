@@ -3,7 +3,7 @@
 // (mergeUnit) and the port the service uses, does an ExecStartPre= line run
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
-import { claimLines, claimTarget, where } from './claim-line.js';
+import { claimLines, claimTarget, DROP_IN_NAME, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
 import type { ExecLine, UnitFacts, UnreadPart } from './types.js';
 import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
@@ -78,11 +78,19 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
   const claims = claimLines(unit.execStartPre, expected.claimPortPaths);
   if (claims.length === 0) {
     const cleared = unit.execStartPreCleared;
+    const maskedClaim = unit.maskedDropIns?.find((path) => path.endsWith(`/${unit.unit}.d/${DROP_IN_NAME}`));
     if (cleared) {
       findings.push({
         severity: 'error',
         where: where(cleared),
         reason: `the empty ExecStartPre= in ${where(cleared)} clears every earlier ExecStartPre= of ${unit.unit}, the claim-port line included, so nothing frees port ${own} before it starts; remove that line or add the claim after it`,
+      });
+    } else if (maskedClaim !== undefined) {
+      // Running the command would change nothing: the write never replaces a link (nor should it undo a mask).
+      findings.push({
+        severity: 'error',
+        where: maskedClaim,
+        reason: `no ExecStartPre= in ${unit.unit} calls claim-port, so nothing frees port ${own} before it starts: its claim drop-in ${maskedClaim} is masked (a link to /dev/null, or empty), so systemd reads nothing from it; remove ${maskedClaim}, then run \`${expected.regenerate ?? 'ports systemd'}\``,
       });
     } else {
       const read = [unit.file, ...unit.dropIns].filter(Boolean).join(', ');

@@ -370,6 +370,10 @@ export function mergeUnit(
     ...(loaded.aliases !== undefined && loaded.aliases.length > 0 && { aliases: loaded.aliases }),
     ...(loaded.file && { file: loaded.file.path }),
     dropIns: loaded.dropIns.filter((file) => file.text !== undefined).map((file) => file.path),
+    ...(!masked &&
+      loaded.dropIns.some((file) => file.text === undefined) && {
+        maskedDropIns: loaded.dropIns.filter((file) => file.text === undefined).map((file) => file.path),
+      }),
     masked,
     execStartPre,
     ...(cleared && { execStartPreCleared: cleared }),

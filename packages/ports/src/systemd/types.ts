@@ -101,6 +101,8 @@ export interface UnitFacts {
   readonly file?: string;
   /** Drop-ins applied, in order (as seen on the machine). */
   readonly dropIns: readonly string[];
+  /** Drop-ins masked (a link to /dev/null, or empty), as seen on the machine, when there are any: systemd reads nothing from them. */
+  readonly maskedDropIns?: readonly string[];
   readonly masked: boolean;
   readonly execStartPre: readonly ExecLine[];
   /** The last empty `ExecStartPre=`, which dropped every earlier one. */

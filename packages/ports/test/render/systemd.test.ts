@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
-import { claimPortDropIn, claimPortPathProblem, claimWiring, execStartPreLine, serviceSectionLines, systemdDrift } from '@dsa110/ports/render';
+import { claimLinesIn, claimPortDropIn, claimPortPathProblem, claimWiring, execStartPreLine, serviceSectionLines, systemdDrift } from '@dsa110/ports/render';
 import { parseExec } from '@dsa110/ports/systemd';
 import { claimRegistryProblem } from '../../src/systemd/claim-verdict.js';
 import { minimalRegistry } from '../helpers.js';
@@ -153,11 +153,54 @@ describe('systemdDrift', () => {
       ['dsa110-api.service.d/claim-port.conf', 'unexpected'],
       ['redis-server.service.d/claim-port.conf', 'differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 6379); run `ports systemd`'],
     ]);
-    expect(drift[0]!.message).toContain("wires dsa110-api.service's claim in the unit file, so this would claim twice");
+    expect(drift[0]!.message).toContain("wires dsa110-api.service's claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice");
     expect(drift[1]).toMatchObject({ expected: claimPortDropIn(6379), actual: claimPortDropIn(6380) });
 
     files.delete('redis-server.service.d/claim-port.conf');
     expect(systemdDrift(wiring, { files, dropIns: [] })[0]!.message).toMatch(/^missing: /);
+  });
+
+  it('reports every claim line the registry does not ask for: of a unit no robust service uses, a second claim beside claim-port.conf, another port', () => {
+    const CLAIM = '/usr/local/bin/claim-port';
+    const found = (path: string, ...lines: string[]) => claimLinesIn(path, `[Service]\n${lines.join('\n')}\n`, []);
+    const claims = [
+      ...found('redis-server.service.d/claim-port.conf', `ExecStartPre=+${CLAIM} 6379`),
+      ...found('old.service', 'ExecStart=/bin/true', `ExecStartPre=+${CLAIM} 9999`),
+      ...found('old.service.d/override.conf', `ExecStartPre=+${CLAIM} 8000`),
+      ...found('redis-server.service.d/override.conf', `ExecStartPre=+${CLAIM} redis`),
+      ...found('redis-server.service', `ExecStartPre=+${CLAIM}   8000`),
+      // Read after claim-port.conf and clearing first: an override of the registry's claim, judged with the effective unit.
+      ...found('redis-server.service.d/zz.conf', 'ExecStartPre=', `ExecStartPre=+${CLAIM} 6379`),
+      // A claim: unit service's own files: judged with its unit file.
+      ...found('dsa110-api.service.d/override.conf', `ExecStartPre=+${CLAIM} 8000`),
+    ];
+    expect(claims[1]).toEqual({ path: 'old.service', line: 3, text: `ExecStartPre=+${CLAIM} 9999`, target: { port: 9999, transport: 'tcp' } });
+    const drift = systemdDrift(wiring, { files: good, dropIns: ['redis-server.service.d/claim-port.conf'], claims }, { services: registry.services });
+    expect(drift.map(({ path, message }) => `${path}: ${message}`)).toEqual([
+      `old.service:3: unexpected: ExecStartPre=+${CLAIM} 9999: no robust service in the registry uses old.service, yet at each start of it claim-port frees port 9999 as root; remove the line`,
+      `old.service.d/override.conf:2: unexpected: ExecStartPre=+${CLAIM} 8000: no robust service in the registry uses old.service; it claims port 8000, which the registry gives to api (dsa110-api.service): at each start of old.service it would free api's port as root; remove the line`,
+      `redis-server.service:2: unexpected: ExecStartPre=+${CLAIM} 8000 runs claim-port for redis-server.service besides redis-server.service.d/claim-port.conf, where the registry wires its claim, and frees port 8000, not redis's port 6379 (port 8000, which the registry gives to api (dsa110-api.service): at each start of redis-server.service it would free api's port as root); remove the line`,
+      `redis-server.service.d/override.conf:2: unexpected: ExecStartPre=+${CLAIM} redis runs claim-port for redis-server.service besides redis-server.service.d/claim-port.conf, where the registry wires its claim, so redis-server.service claims its port twice; remove the line`,
+    ]);
+  });
+
+  it('ties a leftover claim-port.conf to the port it frees, and gives one order of steps for a unit switched to `claim: unit`', () => {
+    const claims = [
+      ...claimLinesIn('api-old.service.d/claim-port.conf', claimPortDropIn(8000), []),
+      ...claimLinesIn('gone.service.d/claim-port.conf', claimPortDropIn(9999), []),
+    ];
+    const dropIns = [
+      'api-old.service.d/claim-port.conf',
+      'dsa110-api.service.d/claim-port.conf',
+      'gone.service.d/claim-port.conf',
+      'redis-server.service.d/claim-port.conf',
+    ];
+    const drift = systemdDrift(wiring, { files: good, dropIns, claims }, { regenerate: 'ports systemd --root /srv/img' });
+    expect(drift.map(({ path, message }) => `${path}: ${message}`)).toEqual([
+      "api-old.service.d/claim-port.conf: unexpected: no robust service in the registry uses api-old.service; its ExecStartPre=+/usr/local/bin/claim-port 8000 claims port 8000, which the registry gives to api (dsa110-api.service): at each start of api-old.service it would free api's port as root; remove it",
+      "dsa110-api.service.d/claim-port.conf: unexpected: the registry now wires dsa110-api.service's claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; once the unit file has its claim line (`ports systemd --root /srv/img` prints it for dsa110-api.service), remove this drop-in",
+      'gone.service.d/claim-port.conf: unexpected: no robust service in the registry uses gone.service; remove it',
+    ]);
   });
 
   it('finds the unit line only in [Service], with continuations and spacing normalised', () => {

@@ -134,6 +134,23 @@ describe('judgeClaims', () => {
       reason: /the empty ExecStartPre= in .*zz\.conf:2 clears every earlier ExecStartPre=/,
     });
   });
+
+  it('says a masked claim-port.conf is masked, and to remove it first (running `ports systemd` alone changes nothing: the link stays)', () => {
+    const masked = 'etc/systemd/system/api.service.d/claim-port.conf';
+    const root = writeTree(tempDir(), { [UNIT]: service(), [masked]: { symlink: '/dev/null' } });
+    const [finding] = judgeClaims(mergeUnit(loadUnit(root, 'api.service')), {
+      serviceId: 'api',
+      port: 8000,
+      transport: 'tcp',
+      claimPortPaths: [],
+      resolveId: () => ({ problem: 'unused' }),
+    });
+    expect(finding).toEqual({
+      severity: 'error',
+      where: `/${masked}`,
+      reason: `no ExecStartPre= in api.service calls claim-port, so nothing frees port 8000 before it starts: its claim drop-in /${masked} is masked (a link to /dev/null, or empty), so systemd reads nothing from it; remove /${masked}, then run \`ports systemd\``,
+    });
+  });
 });
 
 describe('unitFileMissing', () => {

@@ -46,6 +46,7 @@ import {
   type HealthUnit,
 } from '../../render/health-timer.js';
 import {
+  claimLinesIn,
   claimPortLines,
   claimPortPathProblem,
   claimWiring,
@@ -56,6 +57,7 @@ import {
   hasExecStartPre,
   systemdDrift,
   type ClaimWiring,
+  type FoundClaim,
   type SystemdDrift,
   type UnitFilePlace,
 } from '../../render/systemd.js';
@@ -171,7 +173,17 @@ export async function run(context: Context): Promise<Outcome> {
     let unitListing: UnitDirListing | undefined;
     const located =
       out === undefined ? { root, load: (unit: string) => loadUnit(root ?? '/', unit, (unitListing ??= listUnitDirs(root ?? '/', []))) } : undefined;
-    const outcome = await writeTree(context, wiring, health, unitDir, place, out === undefined && root === undefined, located, overrides);
+    const outcome = await writeTree(
+      context,
+      { services: registry.services, claimPort },
+      wiring,
+      health,
+      unitDir,
+      place,
+      out === undefined && root === undefined,
+      located,
+      overrides,
+    );
     // The claim just wired may never work: a socket unit on its port (PID 1 holds it, claim-port refuses). Said, not
     // failed: the files are what the registry asks for; `--check` fails on it.
     let merged: UnitFacts[] | undefined;
@@ -404,6 +416,7 @@ function overrideNote(entry: ClaimWiring, { variable, setting }: Override): stri
 
 async function writeTree(
   context: Context,
+  { services, claimPort }: { readonly services: Registry['services']; readonly claimPort: string },
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
   unitDir: string,
@@ -441,18 +454,23 @@ async function writeTree(
   for (const { path, reason } of exposedDropIns(guarded, unitDirs))
     context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
+  const dropIns = await findDropIns(unitDir);
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const advice =
       located === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, located.load(entry.unit), unitDir, located.root);
-    context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice}`)}:\n${entry.line}\n`);
+    // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
+    const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
+    const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
+    context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice}${then}`)}:\n${entry.line}\n`);
   }
   // After the advice, whose `UNIT:` line is followed by the line to install.
   for (const entry of wiring) {
     const override = overrides.get(entry.service.id);
     if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
-  for (const drift of systemdDrift(wiring, { files: new Map(), dropIns: await findDropIns(unitDir) })) {
+  const tree = { files: new Map(), dropIns, claims: await findClaims(unitDir, place, claimPort) };
+  for (const drift of systemdDrift(wiring, tree, { services })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
   }
@@ -538,8 +556,13 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   // The line already where this advice would put it: the operator's unit file of its own, or a drop-in of the unit's own.
   if (operators && name === unit && hasExecStartPre(file.text, line))
     return `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`;
+  // A claim-port.conf left from `claim: drop-in` does not count: it is to be removed once the line is in (writeTree says so).
   const inOwnDropIn = loaded.dropIns.find(
-    (dropIn) => basename(dirname(dropIn.path)) === `${unit}.d` && dropIn.text !== undefined && hasExecStartPre(dropIn.text, line),
+    (dropIn) =>
+      basename(dirname(dropIn.path)) === `${unit}.d` &&
+      basename(dropIn.path) !== DROP_IN_NAME &&
+      dropIn.text !== undefined &&
+      hasExecStartPre(dropIn.text, line),
   );
   if (inOwnDropIn !== undefined)
     return `its unit file claims the port; this line is already in ${shown(inOwnDropIn.path)}, a drop-in of its own, nothing to do`;
@@ -627,7 +650,10 @@ async function checkTree(
     for (const entry of wiring) {
       if (entry.claim !== 'unit' || !files.has(entry.path) || fromTemplate.has(entry.path)) continue;
       listing ??= listUnitDirs(effectiveRoot, []);
-      const own = loadUnit(effectiveRoot, entry.unit, listing).dropIns.filter((dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d`);
+      // Not a claim-port.conf left from `claim: drop-in`: said on its own line (systemdDrift), removed once the line is in.
+      const own = loadUnit(effectiveRoot, entry.unit, listing).dropIns.filter(
+        (dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d` && basename(dropIn.path) !== DROP_IN_NAME,
+      );
       places.set(entry.path, {
         packaged: packaged.has(entry.path),
         ...(packaged.get(entry.path) === true && { madeAtRunTime: true }),
@@ -643,7 +669,10 @@ async function checkTree(
     if (effectiveRoot !== undefined) {
       if (!item.message.startsWith('does not contain') && !(item.message.startsWith('missing:') && !masked.has(item.path))) return false;
       listing ??= listUnitDirs(effectiveRoot, []);
-      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing));
+      // A claim-port.conf left from `claim: drop-in` is no claim of the unit file's: it is to be removed (systemdDrift).
+      const loaded = loadUnit(effectiveRoot, entry.unit, listing);
+      const kept = { ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== `${DEFAULT_UNIT_DIR}/${entry.unit}.d/${DROP_IN_NAME}`) };
+      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, kept);
       if (unit.masked || unit.file === undefined || (unit.invalid ?? []).length > 0) return false;
     } else {
       const text = files.get(item.path);
@@ -667,9 +696,11 @@ async function checkTree(
       return { path, message: sharedText(units, path) };
     }),
     ...unreadable,
-    ...systemdDrift(wiring, { files, dropIns: await findDropIns(unitDir), places }, { regenerate }).filter(
-      (item) => !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item),
-    ),
+    ...systemdDrift(
+      wiring,
+      { files, dropIns: await findDropIns(unitDir), places, claims: await findClaims(unitDir, place, claimPort) },
+      { regenerate, services: registry.services },
+    ).filter((item) => !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item)),
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
   if (effectiveRoot === undefined || drift.length > 0) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
@@ -1139,6 +1170,44 @@ async function findDropIns(unitDir: string): Promise<string[]> {
       )
     )
       found.push(`${name}/${DROP_IN_NAME}`);
+  }
+  return found;
+}
+
+/**
+ * Every claim-port line (claimLinesIn) in the unit directory's own `*.service`
+ * files and `*.service.d/*.conf` drop-ins, claim-port.conf included: a line
+ * the registry no longer asks for (a service removed, made non-robust,
+ * switched to the drop-in) still frees its port, as root, at the next start.
+ * Regular files only, each read through `place` (links inside --root): a link
+ * is an alias or a mask (the file it names is read where it is). A file that
+ * cannot be read is passed over: it is no unit the registry wires.
+ */
+async function findClaims(unitDir: string, place: (path: string) => string, claimPort: string): Promise<FoundClaim[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(unitDir);
+  } catch {
+    return [];
+  }
+  const paths: string[] = [];
+  for (const name of entries.sort()) {
+    if (name.endsWith('.service')) paths.push(name);
+    else if (name.endsWith('.service.d')) {
+      const dropIns = await readdir(join(unitDir, name)).catch(() => [] as string[]);
+      for (const conf of dropIns.sort()) if (conf.endsWith('.conf') && !conf.startsWith('.')) paths.push(`${name}/${conf}`);
+    }
+  }
+  const found: FoundClaim[] = [];
+  for (const path of paths) {
+    const file = place(path);
+    try {
+      if (!(await lstat(file)).isFile()) continue;
+      const text = readFileIfPresent(file, { maxBytes: MAX_GENERATED_FILE_BYTES });
+      if (text !== undefined) found.push(...claimLinesIn(path, text, [claimPort]));
+    } catch {
+      // gone, unreadable or too big: passed over
+    }
   }
   return found;
 }

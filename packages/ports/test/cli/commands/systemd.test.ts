@@ -475,13 +475,13 @@ describe('ports systemd', () => {
     const check = await ports(['systemd', '--check', '--root', root]);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(
-      `${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; remove it\n`,
+      `${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; its ExecStartPre=+/usr/local/bin/claim-port 80 claims port 80, which the registry gives to nginx (nginx.service): at each start of ev\\e[2Jil\\nok: forged.service it would free nginx's port as root; remove it\n`,
     );
     expect(check.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6379 \\e[31m\\r\n');
     const write = await ports(['systemd', '--root', root]);
     expect(write.code).toBe(0);
     expect(write.stderr).toContain(
-      `warning: ${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; remove it\n`,
+      `warning: ${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; its ExecStartPre=+/usr/local/bin/claim-port 80 claims port 80, which the registry gives to nginx (nginx.service): at each start of ev\\e[2Jil\\nok: forged.service it would free nginx's port as root; remove it\n`,
     );
     for (const output of [check.stdout, check.stderr, write.stdout, write.stderr]) {
       expect(output).not.toMatch(CONTROL);
@@ -547,6 +547,70 @@ describe('ports systemd', () => {
     } finally {
       rmSync(host, { recursive: true, force: true });
     }
+  });
+
+  it('--check reports, file:line, each claim line the registry does not ask for (a unit it does not wire, a second claim), and the write warns of it', async () => {
+    const { root, unitDir } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    expect((await ports(['systemd', '--check', '--root', root])).code).toBe(0);
+    writeTree(unitDir, {
+      // nginx is in the registry, but not robust; old-api.service is no service of it; redis claims in claim-port.conf.
+      'nginx.service.d/override.conf': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 80\n',
+      'old-api.service': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\nExecStart=/bin/true\n',
+      'redis-server.service.d/override.conf': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 6379\n',
+    });
+    const said = [
+      `${unitDir}/nginx.service.d/override.conf:2: unexpected: ExecStartPre=+/usr/local/bin/claim-port 80: no robust service in the registry uses nginx.service, yet at each start of it claim-port frees port 80 as root; remove the line`,
+      `${unitDir}/old-api.service:2: unexpected: ExecStartPre=+/usr/local/bin/claim-port 8000: no robust service in the registry uses old-api.service; it claims port 8000, which the registry gives to api (dsa110-api.service): at each start of old-api.service it would free api's port as root; remove the line`,
+      `${unitDir}/redis-server.service.d/override.conf:2: unexpected: ExecStartPre=+/usr/local/bin/claim-port 6379 runs claim-port for redis-server.service besides redis-server.service.d/claim-port.conf, where the registry wires its claim, so redis-server.service claims its port twice; remove the line`,
+    ];
+    const run = await ports(['systemd', '--check', '--root', root]);
+    expect([run.code, run.stderr]).toEqual([1, `3 problems: the claim wiring under ${unitDir} differs from the registry\n`]);
+    for (const line of said) expect(run.stdout.split('\n')).toContain(line);
+    const write = await ports(['systemd', '--root', root]);
+    expect(write.code).toBe(0);
+    for (const line of said) expect(write.stderr.split('\n')).toContain(`warning: ${line}`);
+    for (const file of ['nginx.service.d/override.conf', 'old-api.service', 'redis-server.service.d/override.conf']) rmSync(join(unitDir, file));
+    expect((await ports(['systemd', '--check', '--root', root])).code).toBe(0);
+  });
+
+  it('a service switched from the claim drop-in to the unit file: the write and --check give the same steps (the line in the unit file, then the drop-in removed)', async () => {
+    const registryLine = '--registry /etc/dsa110/ports.yaml';
+    const { root, unitDir } = stagedRoot({
+      'grafana-simple.service': `ExecStartPre=+/usr/local/bin/claim-port 3030 ${registryLine}`,
+      'dsa110-api.service': `ExecStartPre=+/usr/local/bin/claim-port 8000 ${registryLine}`,
+    });
+    const registry = join(root, 'etc/dsa110/ports.yaml');
+    writeTree(root, { 'etc/dsa110/ports.yaml': rootRegistry });
+    expect((await ports(['systemd', '--root', root, '--registry', registry])).code).toBe(0);
+    writeTree(root, {
+      'etc/dsa110/ports.yaml': replaceOnce(rootRegistry, 'unit: redis-server.service\n      claim: drop-in', 'unit: redis-server.service\n      claim: unit'),
+    });
+    const args = ['systemd', '--root', root, '--registry', registry];
+    const leftover = `${unitDir}/redis-server.service.d/claim-port.conf`;
+    const write = await ports(args);
+    expect(write.code).toBe(0);
+    const lines = write.stdout.split('\n');
+    const at = lines.findIndex((line) => line.startsWith('redis-server.service:'));
+    expect(lines[at]).toBe(
+      `redis-server.service: its unit file claims the port; put this line in the [Service] section of ${unitDir}/redis-server.service, then remove ${leftover}, the drop-in the registry wired the claim in before:`,
+    );
+    const dropInSaid = `${leftover}: unexpected: the registry now wires redis-server.service's claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; once the unit file has its claim line`;
+    expect(write.stderr).toContain(`warning: ${dropInSaid}`);
+    let run = await ports([...args.slice(0, 1), '--check', ...args.slice(1)]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${unitDir}/redis-server.service: does not contain ${lines[at + 1]} in its [Service] section; add it there\n`);
+    expect(run.stdout).toContain(dropInSaid);
+    // The steps followed, in order: the line in the unit file (the drop-in still said), then the drop-in removed.
+    writeTree(unitDir, { 'redis-server.service': `[Service]\n${lines[at + 1]}\nExecStart=/bin/true\n` });
+    run = await ports([...args.slice(0, 1), '--check', ...args.slice(1)]);
+    expect([run.code, run.stdout.split('\n').filter((line) => line.startsWith('/'))]).toEqual([1, [expect.stringContaining(dropInSaid)]]);
+    rmSync(leftover);
+    run = await ports([...args.slice(0, 1), '--check', ...args.slice(1)]);
+    expect([run.code, run.stderr]).toEqual([0, '']);
   });
 
   it('--check follows the registry: a moved port makes the old tree drift', async () => {
