@@ -11,6 +11,7 @@ import {
   claimLines,
   claimRegistryProblem,
   claimTarget,
+  DROP_IN_NAME,
   isClaimPort,
   judgeClaims,
   registryWritableProblem,
@@ -24,7 +25,7 @@ import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
 
 export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
-  if (!service.robust) return [];
+  if (!service.robust) return strayClaims(facts, service);
   const effective = effectivePort(facts, service);
   const port = effective.port;
   const result = serviceResult('systemd', service, port);
@@ -103,6 +104,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
       );
     } else results.push(result(finding.severity, finding.reason, finding.where));
   }
+  results.push(...twiceClaimed(facts, unit, claims, port, service, result));
   results.push(...registryResults(facts, claims, result));
   results.push(...registryTrustResults(facts, unit, claims, result));
   // No claim line at all: nothing for systemctl to confirm, and no claim a socket unit could defeat.
@@ -111,6 +113,69 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, claims, port, service.transport, env, result));
   return results;
+}
+
+/**
+ * The claim lines of a service that is not robust, whose unit this check
+ * reads anyway (gather reads every service's unit): claim-port runs as root
+ * at each start of it, though the registry asks for no claim (a service made
+ * non-robust, its old line left behind). A warning; an error where the line
+ * frees another service's port. `ports systemd --check` says the same of
+ * every claim line under its unit directory.
+ */
+function strayClaims(facts: Facts, service: Service): CheckResult[] {
+  const unitName = service.systemd?.unit;
+  const unit = unitName === undefined ? undefined : facts.units.get(unitName);
+  if (unit === undefined || unit.masked) return [];
+  const port = effectivePort(facts, service).port;
+  const result = serviceResult('systemd', service, port);
+  const env = envRecord(unit.environment);
+  return claimLines(unit.execStartPre, facts.claimPortPaths).map((line) => {
+    const at = where(line);
+    const claimed = claimedPort(facts, line, env);
+    const owner =
+      'port' in claimed
+        ? facts.registry.services.find((other) => other.id !== service.id && other.port === claimed.port && other.transport === claimed.transport)
+        : undefined;
+    const stray = `ExecStartPre=${line.value.slice(0, 200)} in ${at} runs claim-port as root at each start of ${unitName}, but ${service.id} is not robust in the registry, so nothing asks for a claim`;
+    return owner === undefined
+      ? result('warning', `${stray}; remove the line (or make ${service.id} robust)`, at)
+      : result('error', `${stray}, and it frees port ${owner.port}, which the registry gives to ${owner.id}, as root; remove the line`, at);
+  });
+}
+
+/**
+ * A `claim: drop-in` unit whose claim-port.conf claims its port, and a claim
+ * line in another of its files claims it again (one left from `claim: unit`):
+ * a warning for each such line, to remove (a line that claims another port is
+ * judgeClaims' error). As `ports systemd --check` says it.
+ */
+function twiceClaimed(
+  facts: Facts,
+  unit: UnitFacts,
+  claims: readonly ExecLine[],
+  port: number,
+  service: Service,
+  result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
+): CheckResult[] {
+  if (service.systemd?.claim !== 'drop-in') return [];
+  const dropIn = `/${service.systemd.unit}.d/${DROP_IN_NAME}`;
+  const env = envRecord(unit.environment);
+  const claimsOwn = (line: ExecLine) => {
+    const claimed = claimedPort(facts, line, env);
+    return 'port' in claimed && claimed.port === port && claimed.transport === service.transport;
+  };
+  const generated = claims.find((line) => line.file.endsWith(dropIn) && claimsOwn(line));
+  if (generated === undefined) return [];
+  return claims
+    .filter((line) => !line.file.endsWith(dropIn) && claimsOwn(line))
+    .map((line) =>
+      result(
+        'warning',
+        `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} claims port ${port} again: the registry wires the claim of ${service.systemd!.unit} in ${generated.file}; remove the line`,
+        where(line),
+      ),
+    );
 }
 
 /**

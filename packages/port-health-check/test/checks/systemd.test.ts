@@ -56,6 +56,40 @@ describe('systemd check', () => {
     expect(systemd).toEqual([expect.objectContaining({ severity: 'ok', file: `/${dropIn}:2` })]);
   });
 
+  it("a service that is not robust, whose unit claims anyway: a warning, an error where it frees another service's port; as `ports systemd --check`", async () => {
+    const WEB = 'etc/systemd/system/web.service';
+    const own = await check({ [WEB]: unit(`ExecStartPre=+${CLAIM} 8080`) }, 'web');
+    expect(own.systemd).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        file: `/${WEB}:5`,
+        reason: `web (8080): ExecStartPre=+${CLAIM} 8080 in /${WEB}:5 runs claim-port as root at each start of web.service, but web is not robust in the registry, so nothing asks for a claim; remove the line (or make web robust)`,
+      }),
+    ]);
+    const other = await check({ [WEB]: unit(`ExecStartPre=+${CLAIM} 6379`) }, 'web');
+    expect(other.systemd).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: expect.stringContaining('frees port 6379, which the registry gives to redis, as root; remove the line'),
+      }),
+    ]);
+    expect((await check({ [WEB]: unit() }, 'web')).systemd).toEqual([]);
+  });
+
+  it('a `claim: drop-in` unit that claims again outside claim-port.conf (a line left from `claim: unit`): a warning for that line', async () => {
+    const { systemd } = await check(
+      {
+        'etc/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n`,
+        [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+      'redis',
+    );
+    expect(systemd.map((result) => result.severity)).toEqual(['ok', 'ok', 'warning']);
+    expect(systemd[2]!.reason).toBe(
+      `redis (6379): ExecStartPre=+${CLAIM} 6379 in /etc/systemd/system/redis-server.service:2 claims port 6379 again: the registry wires the claim of redis-server.service in /${REDIS_DROP_IN}; remove the line`,
+    );
+  });
+
   it('no claim in what it could read, but part of the unit unreadable: unknown (the claim may be there), never an error', async () => {
     const { systemd } = await check(
       { 'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n', [REDIS_DROP_IN]: { fifo: true } },
