@@ -1211,7 +1211,10 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   const wantUsage = options.usage ?? options.log !== undefined;
   // pidusage runs while the context is read and the plan made; it is only for the log.
   const usage = wantUsage && holders.length > 0 ? claim.reader.usage(holders.map((h) => h.pid)) : undefined;
-  const [context, ancestors] = await Promise.all([gatherContext(holders, options.env ?? process.env), claim.reader.ancestors(process.pid)]);
+  const [context, ancestors] = await Promise.all([
+    gatherContext(holders, options.env ?? process.env, undefined, { port, transport }),
+    claim.reader.ancestors(process.pid),
+  ]);
   claim.self = { pid: process.pid, ancestors: new Set(ancestors) };
   if (context.ownUnit !== undefined) claim.ownUnit = context.ownUnit;
   const stats = await usage;

@@ -2,16 +2,20 @@
 // /proc/PID/cgroup and, for container proxies, its arguments), whether that
 // unit would restart it (Restart=), its parent (a supervisor that may
 // take the port back), and for a holder not run by root the program it runs
-// (whether a protected name is its own). Gathered once, before the plan; the plan is pure.
+// (whether a protected name is its own); and where systemd (PID 1) holds the
+// port, the socket units that listen on it. Gathered once, before the plan; the plan is pure.
 import {
   containerFromArgs,
   readCgroup,
   readProcessInfo,
   readRestartPolicy,
   restartsAfterKill,
+  unitSearchPath,
   type ProcessInfo,
   type RestartPolicy,
+  type Transport,
 } from '@dsa110/ports/system';
+import { isSystemdInit, listUnitDirs, socketUnitsOn, type ListeningSocket } from '@dsa110/ports/systemd';
 import { escapeText } from '@dsa110/ports';
 import { readUserExecutable, type Executable } from './executable.js';
 import { readUserNamespace, type UserNamespace } from './namespace.js';
@@ -50,14 +54,28 @@ export interface ClaimContext {
   readonly holders: ReadonlyMap<number, HolderContext>;
   /** claim-port's own unit (it runs in ExecStartPre= of the unit it claims for). */
   readonly ownUnit?: string;
+  /**
+   * When systemd (PID 1) holds the port: the socket units whose files listen on it (readInitSockets), which
+   * the refusal names. Undefined when PID 1 holds none of it, or the unit directories could not be read.
+   */
+  readonly initSockets?: readonly ListeningSocket[];
+}
+
+/** The port being claimed, for what only its holders' context can say (the socket units PID 1 holds it for). */
+export interface ClaimedPort {
+  readonly port: number;
+  readonly transport: Transport;
 }
 
 export async function gatherContext(
   holders: readonly ProcessInfo[],
   env: Readonly<Record<string, string | undefined>>,
   procRoot = '/proc',
+  claimed?: ClaimedPort,
 ): Promise<ClaimContext> {
   const ownUnit = readCgroup(process.pid, procRoot)?.unit;
+  // Only where systemd (PID 1) holds the port: a claim of any other holder reads no unit file for it.
+  const initSockets = claimed && holders.some(isSystemdInit) ? readInitSockets(claimed, env) : undefined;
   const out = new Map<number, HolderContext>();
   const restarts = new Map<string, Promise<RestartPolicy | undefined>>();
   await Promise.all(
@@ -88,7 +106,23 @@ export async function gatherContext(
       });
     }),
   );
-  return { holders: out, ...(ownUnit !== undefined && { ownUnit }) };
+  return { holders: out, ...(ownUnit !== undefined && { ownUnit }), ...(initSockets !== undefined && { initSockets }) };
+}
+
+/**
+ * The socket units whose files listen on the claimed port (socketUnitsOn), in
+ * systemd's unit directories or $SYSTEMD_UNIT_PATH's: what systemd (PID 1)
+ * holds it for. Undefined when they cannot be read (the refusal then says how
+ * to find the unit: `systemctl list-sockets`).
+ */
+export function readInitSockets(claimed: ClaimedPort, env: Readonly<Record<string, string | undefined>>): readonly ListeningSocket[] | undefined {
+  const given = env.SYSTEMD_UNIT_PATH;
+  try {
+    const listing = listUnitDirs('/', [], given === undefined || given === '' ? undefined : unitSearchPath(env));
+    return socketUnitsOn('/', listing, claimed.port, claimed.transport);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Pure: whether the unit would start the holder again once it is killed. */

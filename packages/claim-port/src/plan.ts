@@ -3,6 +3,7 @@
 import type { Listener, ProcessInfo, Transport } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { formatEndpoint } from '@dsa110/ports/system';
+import { initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
@@ -182,7 +183,9 @@ export function planClaim(input: PlanInput): Plan {
     if (disguise) disguised.set(holder.pid, disguise);
     if (why) {
       const handedOver = handedOverSocket(holder, input.listeners);
-      const full = `${isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why}${handedOver ? `; ${handedOver}` : ''}`;
+      // systemd (PID 1) holds a port only for a socket unit: that is what the operator stops.
+      const init = isSystemdInit(holder) ? `; ${initSocketAdvice(input.port, transport, input.context?.initSockets, input.context?.ownUnit)}` : '';
+      const full = `${isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why}${init}${handedOver ? `; ${handedOver}` : ''}`;
       protectedPids.set(holder.pid, full);
       refusals.push({ pid: holder.pid, reason: `${who} is protected: ${full}` });
       continue;

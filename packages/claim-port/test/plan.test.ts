@@ -364,3 +364,45 @@ describe('exitCode', () => {
     expect([exitCode('already-free'), exitCode('freed'), exitCode('would-free'), exitCode('refused'), exitCode('failed')]).toEqual([0, 0, 0, 1, 1]);
   });
 });
+
+describe('planClaim: systemd (PID 1) holds the port for a socket unit', () => {
+  // This process's real facts, as PID 1 systemd (it holds a port only for a socket unit).
+  const systemd = { ...readProcessInfo(process.pid)!, pid: 1, ppid: 0, comm: 'systemd', exe: 'systemd', argv: ['/sbin/init'], command: '/sbin/init' };
+  const refusal = (context: Parameters<typeof planClaim>[0]['context'], holder: ProcessInfo = systemd) => {
+    const plan = planClaim({ ...base, listeners: [listener([holder])], ...(context && { context }) });
+    expect(plan.kind).toBe('refuse');
+    return plan.kind === 'refuse' ? plan.refusals[0]!.reason : '';
+  };
+  const http = (over: Record<string, unknown> = {}) => ({
+    unit: 'http.socket',
+    file: '/etc/systemd/system/http.socket',
+    masked: false,
+    accept: false,
+    listens: [],
+    listen: { key: 'ListenStream' as const, value: '127.0.0.1:8000', port: 8000, transport: 'tcp' as const, file: '/etc/systemd/system/http.socket', line: 6 },
+    enabledBy: '/etc/systemd/system/sockets.target.wants',
+    ...over,
+  });
+
+  it('names the socket unit, where it listens, and how to stop it, or to make the claiming unit its Service=', () => {
+    expect(refusal({ holders: new Map(), ownUnit: 'dsa110-api.service', initSockets: [http()] })).toBe(
+      'PID 1 (systemd) is protected: PID 1 is at or below 2 (init and kthreadd); systemd (PID 1) holds port 8000 for socket unit http.socket ' +
+        '(ListenStream=127.0.0.1:8000 at /etc/systemd/system/http.socket:6, enabled in /etc/systemd/system/sockets.target.wants; it starts http.service): ' +
+        '`systemctl stop http.socket` and `systemctl disable http.socket`, or make dsa110-api.service its Service= (socket activation, with no claim)',
+    );
+  });
+
+  it('without the socket unit known, says that PID 1 holds a port for one, and how to find it', () => {
+    expect(refusal({ holders: new Map() })).toBe(
+      'PID 1 (systemd) is protected: PID 1 is at or below 2 (init and kthreadd); systemd (PID 1) holds a port when a socket unit listens on it (ListenStream=8000), ' +
+        'and no unit file read here does: find it with `systemctl list-sockets`, then `systemctl stop NAME.socket` and `systemctl disable NAME.socket`',
+    );
+  });
+
+  it('says nothing of socket units for another PID 1 (a container init) or another protected holder', () => {
+    expect(refusal({ holders: new Map() }, { ...systemd, comm: 'tini', exe: 'tini' })).toBe(
+      'PID 1 (tini) is protected: PID 1 is at or below 2 (init and kthreadd)',
+    );
+    expect(refusal(undefined, { ...systemd, pid: 2, kernelThread: true, comm: 'kthreadd' })).not.toContain('socket');
+  });
+});

@@ -10,6 +10,7 @@ import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Serv
 import { normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readTextFile } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
+import { effectivePort } from './effective-port.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
@@ -31,7 +32,10 @@ import {
   registryWritablePart,
   rootWritablePart,
   readSocketUnits,
+  isSystemdInit,
+  socketUnitsOn,
   unitSearchPath,
+  type ListeningSocket,
   type ExecSearch,
   type SearchPath,
   type UnitDirListing,
@@ -114,6 +118,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const ownRegistryFault =
     own !== undefined && process.geteuid?.() === 0 ? registryWritablePart('/', own.startsWith('/') ? own : `${process.cwd()}/${own}`) : undefined;
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
+  const initSockets = readInitSockets(root, listing, services, { registry: options.registry, units: unitMap }, sockets);
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
   const listenerView = { registry: options.registry, units: unitMap, sockets };
   const exposed = services.some((service) => exposedListeners(listenerView, service).length > 0);
@@ -135,6 +140,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     units: unitMap,
     executables,
     ...(socketUnits && socketUnits.size > 0 && { socketUnits }),
+    ...(initSockets && { initSockets }),
     configs,
     ...(includes.size > 0 && { includes }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
@@ -166,6 +172,30 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
     }
   }
   return faults;
+}
+
+/**
+ * The socket units that listen on each service port systemd (PID 1) holds
+ * (socketUnitsOn), for the owner check to name: PID 1 holds a port only for
+ * a socket unit. Every socket unit file is read, so only where PID 1 holds
+ * one of the services' ports (TCP: the owner check's); nothing otherwise.
+ */
+function readInitSockets(
+  root: string,
+  listing: UnitDirListing | undefined,
+  services: readonly Service[],
+  facts: Pick<Facts, 'registry' | 'units'>,
+  sockets: SocketFacts,
+): Map<number, readonly ListeningSocket[]> | undefined {
+  const held = new Set<number>();
+  for (const service of services) {
+    if (service.transport !== 'tcp') continue;
+    const { port } = effectivePort(facts, service);
+    if (sockets.listeners.some((listener) => listener.port === port && listener.holders?.some(isSystemdInit))) held.add(port);
+  }
+  if (held.size === 0) return undefined;
+  const dirs = listing ?? listUnitDirs(root);
+  return new Map([...held].map((port) => [port, socketUnitsOn(root, dirs, port, 'tcp')]));
 }
 
 function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]; listing?: UnitDirListing } {

@@ -109,7 +109,7 @@ export interface KernelFacts {
   readonly problem?: string;
 }
 
-import type { ExecSearch, InterpreterLookup, RelatedSocket, RootOnlyFault, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
+import type { ExecSearch, InterpreterLookup, ListeningSocket, RelatedSocket, RootOnlyFault, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {
@@ -172,6 +172,8 @@ export interface Facts {
   readonly units: ReadonlyMap<string, UnitFacts>;
   /** By service unit name: the socket units that activate it or feed it its socket (only for units that call claim-port). */
   readonly socketUnits?: ReadonlyMap<string, readonly RelatedSocket[]>;
+  /** By port: the socket units whose files listen on a service's port that systemd (PID 1) holds (read only then). */
+  readonly initSockets?: ReadonlyMap<number, readonly ListeningSocket[]>;
   /** By path named in an ExecStartPre. */
   readonly executables: ReadonlyMap<string, ExecutableFacts>;
   /** What a running systemd has loaded, by unit (only when checking `/` under systemd). */

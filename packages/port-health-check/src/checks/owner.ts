@@ -4,9 +4,11 @@
 // Vite on Grafana's port). Holders this user cannot see make the check
 // unknown, never a false "wrong owner". A name is not an identity: holders
 // whose names match but none of which runs as the User= of the service's unit
-// are a warning (a copy started by hand holds the port).
+// are a warning (a copy started by hand holds the port). systemd (PID 1)
+// holds a port only for a socket unit: that unit is named, with how to stop it.
 import { quoteValue, type Service } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
+import { initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
 import { claimPortCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -28,8 +30,14 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
     // What to do: the intruder goes (claim-port, under the registry this check read; by hand where that
     // registry protects it, since claim-port refuses it), then the service starts.
     const start = service.systemd ? `start ${service.systemd.unit}` : `start ${service.name}`;
+    // systemd (PID 1) holds it for a socket unit: that unit is what to stop (nobody stops PID 1, by hand or with claim-port).
+    const init = intruders.some(isSystemdInit);
     const protectedBy = intruders.map((process) => protection(facts, process)).find((reason) => reason !== undefined);
-    const stop = protectedBy ? `stop it by hand (claim-port refuses it: ${protectedBy})` : `stop it (as root: ${claimPortCommand(facts, port)})`;
+    const stop = init
+      ? initSocketAdvice(port, 'tcp', facts.initSockets?.get(port), service.systemd?.unit)
+      : protectedBy
+        ? `stop it by hand (claim-port refuses it: ${protectedBy})`
+        : `stop it (as root: ${claimPortCommand(facts, port)})`;
     return [
       result(
         'error',

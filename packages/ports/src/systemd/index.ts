@@ -57,7 +57,17 @@ export {
 } from './effective.js';
 export { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
 export { readEnvironmentFiles, mergeUnitWithEnvironmentFiles, environmentDoubt, environmentFileFindings, claimVariables } from './environment-files.js';
-export { listenPort, parseSocketUnit, readSocketUnits, type RelatedSocket, type SocketListen, type SocketUnit } from './socket-units.js';
+export {
+  listenPort,
+  parseSocketUnit,
+  readSocketUnits,
+  socketUnitsOn,
+  type ListeningSocket,
+  type RelatedSocket,
+  type SocketListen,
+  type SocketUnit,
+} from './socket-units.js';
+export { initSocketAdvice, isSystemdInit } from './init-socket.js';
 export { claimPortInstall } from './claim-port-install.js';
 export {
   CLAIM_PORT_BIN_FILES,

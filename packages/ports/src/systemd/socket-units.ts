@@ -13,7 +13,7 @@
 // Shared by the health check and `ports systemd` (socket-conflict.ts judges).
 import { readdirSync } from 'node:fs';
 import { hostPath } from '../files/root.js';
-import { describeArgument, nonEmptyStringArgument, stringArgument } from '../arguments.js';
+import { describeArgument, nonEmptyStringArgument, portArgument, stringArgument, transportArgument } from '../arguments.js';
 import { checkLoadedUnit, type LoadedUnit, loadUnit, type UnitDirListing } from './effective.js';
 import { templateOf } from './search-path.js';
 import type { UnitFacts } from './types.js';
@@ -110,25 +110,7 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     throw new TypeError(`readSocketUnits: units must be an array of UnitFacts, from mergeUnit, not ${describeArgument(units)}`);
   const related = new Map<string, RelatedSocket[]>();
   if (units.length === 0) return related;
-  // The socket units read for Service=: every one in the directories, and every instance of a template
-  // one that a .wants/ or .requires/ directory enables (http@8000.socket from http@.socket: loaded from
-  // its template, with %i expanded).
-  const enabled = readEnabled(root, listing);
-  const names = new Set<string>();
-  for (const listed of listing.values()) for (const name of listed) if (name.endsWith('.socket') && !name.includes('@.')) names.add(name);
-  for (const name of enabled.keys()) if (templateOf(name) !== undefined) names.add(name);
-  const cache = new Map<string, SocketUnit | undefined>();
-  const load = (name: string): SocketUnit | undefined => {
-    if (!cache.has(name)) {
-      const loaded = loadUnit(root, name, listing);
-      cache.set(name, loaded.file || loaded.dropIns.length > 0 ? parseSocketUnit(loaded) : undefined);
-    }
-    return cache.get(name);
-  };
-  const enabledBy = (name: string): string | undefined => {
-    const template = templateOf(name);
-    return enabled.get(name) ?? (template === undefined ? undefined : enabled.get(template));
-  };
+  const { names, load, enabledBy } = socketUnitReader(root, listing);
   for (const unit of units) {
     const found = new Map<string, RelatedSocket>();
     const add = (name: string, via: string, pulledByService: boolean, accepting?: boolean) => {
@@ -153,6 +135,65 @@ export function readSocketUnits(root: string, listing: UnitDirListing, units: re
     if (found.size > 0) related.set(unit.unit, [...found.values()]);
   }
   return related;
+}
+
+/** A socket unit that listens on a given port, with the listen line, and what enables it. */
+export interface ListeningSocket extends SocketUnit {
+  /** The first ListenStream= / ListenDatagram= line on the port. */
+  readonly listen: SocketListen;
+  /** The `.wants/` or `.requires/` directory that enables it, if any. */
+  readonly enabledBy?: string;
+}
+
+/**
+ * The socket units under `root`, in the unit directories of `listing`, with a
+ * ListenStream= (tcp) or ListenDatagram= (udp) on `port`: what systemd (PID 1)
+ * holds the port for when it holds it. Every `*.socket` there is read once, and
+ * every enabled instance of a template one; masked ones are left out. Only
+ * worth its reads where PID 1 holds the port.
+ */
+export function socketUnitsOn(root: string, listing: UnitDirListing, port: number, transport: 'tcp' | 'udp'): ListeningSocket[] {
+  nonEmptyStringArgument('socketUnitsOn', 'root', root, 'a directory (a non-empty string)');
+  if (!(listing instanceof Map)) throw new TypeError(`socketUnitsOn: listing must be a Map, from listUnitDirs, not ${describeArgument(listing)}`);
+  portArgument('socketUnitsOn', port);
+  transportArgument('socketUnitsOn', transport);
+  const { names, load, enabledBy } = socketUnitReader(root, listing);
+  const found: ListeningSocket[] = [];
+  for (const name of [...names].sort()) {
+    const socket = load(name);
+    const listen = socket?.listens.find((line) => line.port === port && line.transport === transport);
+    if (!socket || socket.masked || !listen) continue;
+    const by = enabledBy(name);
+    found.push({ ...socket, listen, ...(by && { enabledBy: by }) });
+  }
+  return found;
+}
+
+/**
+ * The socket units the unit directories hold, for Service= and listen lines:
+ * every one in the directories, and every instance of a template one that a
+ * .wants/ or .requires/ directory enables (http@8000.socket from
+ * http@.socket: loaded from its template, with %i expanded); each loaded
+ * once, with its drop-ins; and which directory enables each.
+ */
+function socketUnitReader(root: string, listing: UnitDirListing) {
+  const enabled = readEnabled(root, listing);
+  const names = new Set<string>();
+  for (const listed of listing.values()) for (const name of listed) if (name.endsWith('.socket') && !name.includes('@.')) names.add(name);
+  for (const name of enabled.keys()) if (templateOf(name) !== undefined) names.add(name);
+  const cache = new Map<string, SocketUnit | undefined>();
+  const load = (name: string): SocketUnit | undefined => {
+    if (!cache.has(name)) {
+      const loaded = loadUnit(root, name, listing);
+      cache.set(name, loaded.file || loaded.dropIns.length > 0 ? parseSocketUnit(loaded) : undefined);
+    }
+    return cache.get(name);
+  };
+  const enabledBy = (name: string): string | undefined => {
+    const template = templateOf(name);
+    return enabled.get(name) ?? (template === undefined ? undefined : enabled.get(template));
+  };
+  return { names, load, enabledBy };
 }
 
 /** Which socket units a `*.wants/` or `*.requires/` directory in the unit directories enables: name -> that directory. */

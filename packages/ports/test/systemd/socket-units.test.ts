@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseSocketUnit } from '../../src/systemd/socket-units.js';
+import { listUnitDirs } from '../../src/systemd/effective.js';
+import { parseSocketUnit, socketUnitsOn } from '../../src/systemd/socket-units.js';
+import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
 describe('parseSocketUnit', () => {
   it('merges ListenStream= over the file and its drop-ins', () => {
@@ -22,5 +24,31 @@ describe('parseSocketUnit', () => {
     expect(() => untyped({ unit: 'a.socket', dropIns: ['x'] })).toThrow(
       new TypeError('parseSocketUnit: loaded.dropIns[0] must be an object ({ path, text }), not the string "x"'),
     );
+  });
+});
+
+describe('socketUnitsOn', () => {
+  it('finds every socket unit whose files listen on the port with the transport: drop-ins and enabled template instances too, masked ones not', () => {
+    const dir = 'etc/systemd/system';
+    const socket = (...lines: string[]) => `[Socket]\n${lines.join('\n')}\n`;
+    const root = writeTree(tempDir(), {
+      [`${dir}/a.socket`]: socket('ListenStream=/run/a.sock', 'ListenStream=[::1]:8000'),
+      [`${dir}/b.socket`]: socket('ListenDatagram=8000'),
+      [`${dir}/c.socket`]: socket('ListenStream=8001'),
+      [`${dir}/c.socket.d/port.conf`]: '[Socket]\nListenStream=\nListenStream=0.0.0.0:8000\n',
+      [`${dir}/old.socket`]: { symlink: '/dev/null' },
+      'usr/lib/systemd/system/old.socket': socket('ListenStream=8000'),
+      [`${dir}/http@.socket`]: socket('ListenStream=%i'),
+      [`${dir}/sockets.target.wants/http@8000.socket`]: { symlink: `/${dir}/http@.socket` },
+    });
+    const listing = listUnitDirs(root);
+    expect(socketUnitsOn(root, listing, 8000, 'tcp').map((s) => [s.unit, s.listen.value, `${s.listen.file}:${s.listen.line}`, s.enabledBy])).toEqual([
+      ['a.socket', '[::1]:8000', `/${dir}/a.socket:3`, undefined],
+      ['c.socket', '0.0.0.0:8000', `/${dir}/c.socket.d/port.conf:3`, undefined],
+      ['http@8000.socket', '8000', `/${dir}/http@.socket:2`, `/${dir}/sockets.target.wants`],
+    ]);
+    expect(socketUnitsOn(root, listing, 8000, 'udp').map((s) => s.unit)).toEqual(['b.socket']);
+    expect(socketUnitsOn(root, listing, 9000, 'tcp')).toEqual([]);
+    expect(() => socketUnitsOn(root, listing, 0, 'tcp')).toThrow(/socketUnitsOn: port must be/);
   });
 });
