@@ -2,7 +2,7 @@
 // a function of the claim's state below; every decision is in plan.ts,
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
-import { escapeText, quoteValue } from '@dsa110/ports';
+import { CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
 import { canBindSync, type ProcessInfo } from '@dsa110/ports/system';
 import { blockersAfterClaim, describeBlockers, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
@@ -29,15 +29,15 @@ const UNSEEN_GRACE_MS = 300;
  * (a holder's live parent other than PID 1) taking the port back. Orphaned
  * holders (parent PID 1) that leave nothing behind pay nothing.
  */
-export const SETTLE_MS = 1000;
+export const SETTLE_MS = CLAIM_SETTLE_MS;
 /** The settle window's bound while a supervisor's new child, or a process a holder left born after the first signal, is still starting (see settle()). */
-export const SETTLE_MAX_MS = 3000;
+export const SETTLE_MAX_MS = CLAIM_SETTLE_MAX_MS;
 /** How many times one look reads a reaper's children again after a new child of it exited (see Claim.forked). */
 const MAX_REAPER_READS = 4;
 /** How many times the look at the timeout reads the port while holders go during it (see Claim.lookAtTimeout). */
 const MAX_TIMEOUT_LOOKS = 3;
 /** How long a failing bind check is retried after a claim (sockets of killed processes being torn down). */
-const BIND_GRACE_MS = 250;
+const BIND_GRACE_MS = CLAIM_BIND_GRACE_MS;
 
 /** A process's resident memory for the log: `512.0 MiB`, `1.5 GiB`. */
 function formatMemory(bytes: number): string {
@@ -626,7 +626,7 @@ class Claim {
     }
     if (this.interrupted) return;
     // After SIGKILL, wait for the kernel to tear the processes down.
-    if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');
+    if (!freed && !nobody && killed) freed = await waitForRelease(this.options.killWaitMs ?? CLAIM_KILL_WAIT_MS, 'SIGKILL');
     // Give holders that closed the socket a moment to finish exiting before they are called "released".
     await pollUntil(() => this.interrupted || this.classify(), now() + 200, 5);
     if (this.interrupted) return;
@@ -645,14 +645,14 @@ class Claim {
           `${again.map((t) => this.who(t)).join(', ')} closed ${again.length > 1 ? 'their sockets' : 'its socket'} and bound ${this.name} again; sending SIGKILL after ${timeoutSeconds} s`,
         );
         for (const t of again) this.send(t, 'SIGKILL');
-        await waitForRelease(this.options.killWaitMs ?? 2000, 'SIGKILL');
+        await waitForRelease(this.options.killWaitMs ?? CLAIM_KILL_WAIT_MS, 'SIGKILL');
         // Until the kernel has torn them down, so that they are called killed (the others may drain on).
         await pollUntil(
           () => {
             this.classify();
             return this.interrupted || again.every((t) => t.outcome === 'killed' || t.outcome === 'exited');
           },
-          now() + (this.options.killWaitMs ?? 2000),
+          now() + (this.options.killWaitMs ?? CLAIM_KILL_WAIT_MS),
           5,
         );
       }

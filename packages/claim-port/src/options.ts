@@ -35,7 +35,7 @@ export interface ClaimOptions {
   log?: (line: string, level: LogLevel, port?: number) => void;
   /** Collect CPU and memory of holders with pidusage for the log (default: when `log` is given). */
   usage?: boolean;
-  /** How long to wait for SIGKILLed processes to disappear (ms, default 2000). */
+  /** How long to wait for SIGKILLed processes to disappear (ms, default CLAIM_KILL_WAIT_MS, 2000). */
   killWaitMs?: number;
   /** How long to watch for a supervisor re-taking the port after its holders are gone (ms, default SETTLE_MS, 1000). */
   settleMs?: number;

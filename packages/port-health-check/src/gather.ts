@@ -32,6 +32,7 @@ import {
   registryWritablePart,
   rootWritablePart,
   readSocketUnits,
+  readDefaultStartTimeout,
   isSystemdInit,
   socketUnitsOn,
   unitSearchPath,
@@ -94,6 +95,8 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
+  // systemd's DefaultTimeoutStartSec=, only for a claiming unit that sets no start timeout of its own (the systemd check holds it against the claim's longest time).
+  const defaultStartTimeout = claiming.some((unit) => unit.startTimeout === undefined && !unit.oneshot) ? readDefaultStartTimeout(root) : undefined;
   // Socket activation only matters where claim-port runs: PID 1 would hold the port it must free.
   const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
   // Each claim-port (a path, or a bare name with the directories systemd looks it up in: execKey) with the
@@ -141,6 +144,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     executables,
     ...(socketUnits && socketUnits.size > 0 && { socketUnits }),
     ...(initSockets && { initSockets }),
+    ...(defaultStartTimeout && { defaultStartTimeout }),
     configs,
     ...(includes.size > 0 && { includes }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),

@@ -109,7 +109,16 @@ export interface KernelFacts {
   readonly problem?: string;
 }
 
-import type { ExecSearch, InterpreterLookup, ListeningSocket, RelatedSocket, RootOnlyFault, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
+import type {
+  DefaultStartTimeout,
+  ExecSearch,
+  InterpreterLookup,
+  ListeningSocket,
+  RelatedSocket,
+  RootOnlyFault,
+  RootOnlyStep,
+  UnitFacts,
+} from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
 
 export interface ExecutableFacts {
@@ -174,6 +183,8 @@ export interface Facts {
   readonly socketUnits?: ReadonlyMap<string, readonly RelatedSocket[]>;
   /** By port: the socket units whose files listen on a service's port that systemd (PID 1) holds (read only then). */
   readonly initSockets?: ReadonlyMap<number, readonly ListeningSocket[]>;
+  /** systemd's DefaultTimeoutStartSec= under the root (read only when a claiming unit sets no start timeout of its own). */
+  readonly defaultStartTimeout?: DefaultStartTimeout;
   /** By path named in an ExecStartPre. */
   readonly executables: ReadonlyMap<string, ExecutableFacts>;
   /** What a running systemd has loaded, by unit (only when checking `/` under systemd). */

@@ -31,6 +31,18 @@ export {
   MIN_PROTECTED_PIDS_UP_TO,
   effectiveProtectedProcesses,
 } from './builtin-protection.js';
-export { MAX_CLAIM_TIMEOUT_SECONDS, DEFAULT_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, MAX_UNIT_BYTES, MAX_CONFIG_BYTES } from './limits.js';
+export {
+  MAX_CLAIM_TIMEOUT_SECONDS,
+  DEFAULT_CLAIM_TIMEOUT_SECONDS,
+  CLAIM_KILL_WAIT_MS,
+  CLAIM_SETTLE_MS,
+  CLAIM_SETTLE_MAX_MS,
+  CLAIM_BIND_GRACE_MS,
+  CLAIM_AFTER_TIMEOUT_MS,
+  claimWorstCaseSeconds,
+  isClaimTimeout,
+  MAX_UNIT_BYTES,
+  MAX_CONFIG_BYTES,
+} from './limits.js';
 export { describeArgument, envArgument, optionsArgument } from './arguments.js';
 export type { ServiceId } from './generated/registry.js';

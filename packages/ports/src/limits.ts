@@ -18,6 +18,27 @@ export const MIN_CLAIM_TIMEOUT_SECONDS = 0.001;
 /** Longer than this is a typo, not a wait: it would hold the service's start (ExecStartPre=) for minutes. */
 export const MAX_CLAIM_TIMEOUT_SECONDS = 300;
 
+/** claim-port's wait for SIGKILLed processes to disappear (its killWaitMs), once after the timeout, again for a holder that bound the port anew. */
+export const CLAIM_KILL_WAIT_MS = 2000;
+/** After the holders are gone, how long claim-port watches for a supervisor taking the port back (its settleMs). */
+export const CLAIM_SETTLE_MS = 1000;
+/** The settle window's bound while a process the holders left behind, or a supervisor's new child, is still starting. */
+export const CLAIM_SETTLE_MAX_MS = 3000;
+/** How long a failing bind check is retried after a claim (sockets of killed processes being torn down). */
+export const CLAIM_BIND_GRACE_MS = 250;
+/** The longest claim-port waits past its timeout: two SIGKILL waits, the longest settle window, the bind check. */
+export const CLAIM_AFTER_TIMEOUT_MS = 2 * CLAIM_KILL_WAIT_MS + CLAIM_SETTLE_MAX_MS + CLAIM_BIND_GRACE_MS;
+
+/**
+ * The longest one claim may take, in seconds: its wait between SIGTERM and
+ * SIGKILL (none with --force, which sends SIGKILL at once), then
+ * CLAIM_AFTER_TIMEOUT_MS. A unit's start timeout (TimeoutStartSec=) must be
+ * longer, or systemd stops the claim midway and the service never starts.
+ */
+export function claimWorstCaseSeconds(timeoutSeconds: number, force = false): number {
+  return (force ? 0 : timeoutSeconds) + CLAIM_AFTER_TIMEOUT_MS / 1000;
+}
+
 /** claim.protect.pidsUpTo: 0 (protect none by number) to Linux's PID_MAX_LIMIT. */
 export const MAX_PIDS_UP_TO = 4_194_304;
 

@@ -1,12 +1,14 @@
 // Check 3, systemd: the effective unit (unit file plus drop-ins, merged as
 // systemd does) of every robust service runs claim-port on the service's
 // effective port, as root (`+`), before the service starts, reading the
-// registry this check holds (when one is named), a file only root may change.
+// registry this check holds (when one is named), a file only root may change;
+// and gives the claim time to finish within the unit's start timeout.
 import { escapeText, PortsError, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { systemdCommand } from '../ports-command.js';
 import { checkSocketActivation } from './socket-activation.js';
+import { checkStartTimeout } from './start-timeout.js';
 import {
   claimLines,
   claimRegistryProblem,
@@ -110,6 +112,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   // No claim line at all: nothing for systemctl to confirm, and no claim a socket unit could defeat.
   if (!claimed) return results;
   results.push(...checkSocketActivation(facts, service, unit, port, result));
+  results.push(...checkStartTimeout(facts, unit, claims, result));
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, claims, port, service.transport, env, result));
   return results;

@@ -11,7 +11,17 @@ import { join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { pathText } from '../escape.js';
-import type { EnvironmentFileFacts, EnvironmentSetting, ExecLine, ExecSearchPathSetting, SettingLine, UnitFacts, UnreadPart } from './types.js';
+import type {
+  EnvironmentFileFacts,
+  EnvironmentSetting,
+  ExecLine,
+  ExecSearchPathSetting,
+  SettingLine,
+  StartTimeoutSetting,
+  UnitFacts,
+  UnreadPart,
+} from './types.js';
+import { parseTimeSpan } from './time-span.js';
 import { parseExecSearchPathLine } from './exec-search.js';
 
 type ExecSearchIgnored = NonNullable<ExecSearchPathSetting['ignored']>[number];
@@ -277,6 +287,7 @@ export function mergeUnit(
   const sockets: EnvironmentSetting[] = [];
   let dynamicUser = false;
   let type = 'simple';
+  let startTimeout: StartTimeoutSetting | undefined;
   for (const file of files) {
     if (!file || file.text === undefined) continue;
     const fatal = file === loaded.file;
@@ -339,7 +350,12 @@ export function mergeUnit(
           if (expanded.endsWith('.socket') && expanded.length > '.socket'.length) sockets.push({ value: expanded, file: file.path, line });
         }
       } else if (key === 'DynamicUser') dynamicUser = isTrueSetting(value);
-      else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
+      else if (key === 'TimeoutStartSec' || key === 'TimeoutSec') {
+        // As systemd's config_parse_service_timeout: either sets the start timeout, the later line winning; 0 is
+        // no limit, as infinity is; a value it cannot parse is logged and ignored.
+        const seconds = parseTimeSpan(value);
+        if (seconds !== undefined) startTimeout = { key, value, seconds: seconds === 0 ? Infinity : seconds, file: file.path, line };
+      } else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
       else if (key === 'Type') type = value;
     }
     if (!stopped) for (const error of errors) report(error.line, error.message);
@@ -394,6 +410,8 @@ export function mergeUnit(
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),
+    ...(startTimeout && { startTimeout }),
+    ...(type === 'oneshot' && { oneshot: true }),
     problems: loaded.problems,
     ...(loaded.unread !== undefined && loaded.unread.length > 0 && { unread: loaded.unread }),
     ...(invalid.length > 0 && { invalid }),

@@ -68,6 +68,8 @@ export {
   type SocketUnit,
 } from './socket-units.js';
 export { initSocketAdvice, isSystemdInit } from './init-socket.js';
+export { parseTimeSpan } from './time-span.js';
+export { readDefaultStartTimeout, SYSTEMD_DEFAULT_START_TIMEOUT_SECONDS, type DefaultStartTimeout } from './manager-defaults.js';
 export { claimPortInstall } from './claim-port-install.js';
 export {
   CLAIM_PORT_BIN_FILES,
@@ -91,4 +93,14 @@ export {
   type ExecSearchPathLine,
 } from './exec-search.js';
 export { socketConflicts, type SocketConflict, type SocketConflictExpectation } from './socket-conflict.js';
-export type { ClearedAt, EnvironmentFileFacts, EnvironmentSetting, ExecLine, ExecSearchPathSetting, SettingLine, UnitFacts, UnreadPart } from './types.js';
+export type {
+  ClearedAt,
+  EnvironmentFileFacts,
+  EnvironmentSetting,
+  ExecLine,
+  ExecSearchPathSetting,
+  SettingLine,
+  StartTimeoutSetting,
+  UnitFacts,
+  UnreadPart,
+} from './types.js';

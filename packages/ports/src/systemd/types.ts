@@ -92,6 +92,13 @@ export interface UnreadPart {
   readonly reason: string;
 }
 
+/** The start timeout a unit sets (TimeoutStartSec=, or TimeoutSec=, which sets it too), the last valid line winning. */
+export interface StartTimeoutSetting extends EnvironmentSetting {
+  readonly key: 'TimeoutStartSec' | 'TimeoutSec';
+  /** In seconds; Infinity for no limit (`infinity`, or `0`, which systemd reads as infinity). */
+  readonly seconds: number;
+}
+
 /** The effective [Service] settings of a unit that matter here (unit file plus drop-ins). */
 export interface UnitFacts {
   readonly unit: string;
@@ -125,6 +132,10 @@ export interface UnitFacts {
   readonly sockets?: readonly EnvironmentSetting[];
   /** DynamicUser= is true. */
   readonly dynamicUser?: boolean;
+  /** TimeoutStartSec= or TimeoutSec=, when a valid line sets it (else systemd's DefaultTimeoutStartSec=, or none for Type=oneshot). */
+  readonly startTimeout?: StartTimeoutSetting;
+  /** Type=oneshot: without its own start timeout it has none (systemd gives oneshot services no default). */
+  readonly oneshot?: boolean;
   /** Files that exist but could not be read, one line each (`PATH: cannot read: REASON`), for display. */
   readonly problems: readonly string[];
   /** The same parts as data, when there are any: decide from these, never by parsing `problems`. */
