@@ -191,11 +191,14 @@ function readInitSockets(
   facts: Pick<Facts, 'registry' | 'units'>,
   sockets: SocketFacts,
 ): Map<number, readonly ListeningSocket[]> | undefined {
+  // One pass over the table; the usual machine stops here (PID 1 holds none, or none of the services' ports).
+  const byInit = new Set(sockets.listeners.filter((listener) => listener.holders?.some(isSystemdInit)).map((listener) => listener.port));
+  if (byInit.size === 0) return undefined;
   const held = new Set<number>();
   for (const service of services) {
     if (service.transport !== 'tcp') continue;
     const { port } = effectivePort(facts, service);
-    if (sockets.listeners.some((listener) => listener.port === port && listener.holders?.some(isSystemdInit))) held.add(port);
+    if (byInit.has(port)) held.add(port);
   }
   if (held.size === 0) return undefined;
   const dirs = listing ?? listUnitDirs(root);
