@@ -39,10 +39,10 @@ export {
   CLAIM_SETTLE_MAX_MS,
   CLAIM_BIND_GRACE_MS,
   CLAIM_AFTER_TIMEOUT_MS,
-  claimWorstCaseSeconds,
   isClaimTimeout,
   MAX_UNIT_BYTES,
   MAX_CONFIG_BYTES,
 } from './limits.js';
+export { claimWorstCaseSeconds } from './claim-time.js';
 export { describeArgument, envArgument, optionsArgument } from './arguments.js';
 export type { ServiceId } from './generated/registry.js';

@@ -29,16 +29,6 @@ export const CLAIM_BIND_GRACE_MS = 250;
 /** The longest claim-port waits past its timeout: two SIGKILL waits, the longest settle window, the bind check. */
 export const CLAIM_AFTER_TIMEOUT_MS = 2 * CLAIM_KILL_WAIT_MS + CLAIM_SETTLE_MAX_MS + CLAIM_BIND_GRACE_MS;
 
-/**
- * The longest one claim may take, in seconds: its wait between SIGTERM and
- * SIGKILL (none with --force, which sends SIGKILL at once), then
- * CLAIM_AFTER_TIMEOUT_MS. A unit's start timeout (TimeoutStartSec=) must be
- * longer, or systemd stops the claim midway and the service never starts.
- */
-export function claimWorstCaseSeconds(timeoutSeconds: number, force = false): number {
-  return (force ? 0 : timeoutSeconds) + CLAIM_AFTER_TIMEOUT_MS / 1000;
-}
-
 /** claim.protect.pidsUpTo: 0 (protect none by number) to Linux's PID_MAX_LIMIT. */
 export const MAX_PIDS_UP_TO = 4_194_304;
 

@@ -1,7 +1,7 @@
 // The limits' predicates from JavaScript: isClaimTimeout is a predicate as isPort is,
 // so a value that is no number is false, never read as one.
 import { describe, expect, it } from 'vitest';
-import { claimWorstCaseSeconds, isClaimTimeout, isPort, MAX_CLAIM_TIMEOUT_SECONDS } from '../src/index.js';
+import { isClaimTimeout, isPort, MAX_CLAIM_TIMEOUT_SECONDS } from '../src/index.js';
 
 describe('isClaimTimeout', () => {
   it('is true for a number of seconds claim-port accepts, false for one it refuses', () => {
@@ -15,13 +15,5 @@ describe('isClaimTimeout', () => {
       expect(isClaimTimeout(value), String(value)).toBe(false);
       expect(isPort(value), String(value)).toBe(false);
     }
-  });
-});
-
-describe('claimWorstCaseSeconds', () => {
-  it("is the claim's timeout, then claim-port's waits past it (two SIGKILL waits of 2 s, a settle window of up to 3 s, 0.25 s of bind checks); no timeout with --force", () => {
-    expect(claimWorstCaseSeconds(5)).toBe(12.25);
-    expect(claimWorstCaseSeconds(0.5)).toBe(7.75);
-    expect(claimWorstCaseSeconds(300, true)).toBe(7.25);
   });
 });

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { claimWorstCaseSeconds } from '../src/index.js';
+
+describe('claimWorstCaseSeconds', () => {
+  it("is the claim's timeout, then claim-port's waits past it (two SIGKILL waits of 2 s, a settle window of up to 3 s, 0.25 s of bind checks); no timeout with --force", () => {
+    expect(claimWorstCaseSeconds(5)).toBe(12.25);
+    expect(claimWorstCaseSeconds(0.5)).toBe(7.75);
+    expect(claimWorstCaseSeconds(300, true)).toBe(7.25);
+  });
+
+  it('refuses what is not a number of seconds, naming itself (a symbol threw "Cannot convert a Symbol value to a number", a string gave NaN)', () => {
+    expect(() => claimWorstCaseSeconds('5' as unknown as number)).toThrow(
+      /^claimWorstCaseSeconds: timeoutSeconds must be a number of seconds \(0 or more\), not the string "5"$/,
+    );
+    expect(() => claimWorstCaseSeconds(-1)).toThrow(/not number -1$/);
+    expect(() => claimWorstCaseSeconds(5, 'yes' as unknown as boolean)).toThrow(/^claimWorstCaseSeconds: force must be true, false or left out/);
+  });
+});
