@@ -24,6 +24,11 @@ export interface Io {
   err(text: string, severity: Severity): void;
   /** stdout is a terminal (colour may be used); false when not given. */
   readonly stdoutIsTTY?: boolean;
+  /**
+   * What the command changed besides printing (`it wrote 4 files under /srv/units`), in a clause: the
+   * lines on stdout that say so are lost when stdout cannot be written, so finishOutput says it again.
+   */
+  done?(text: string): void;
 }
 
 /** A terminal, without loading node:tty (and with it net and stream): a TTY is a character device that is not /dev/null. */
@@ -43,6 +48,8 @@ export interface ProcessIo extends Io {
   flush(): Promise<void>;
   /** Why stdout could not be written (a full disk, an I/O error), once it failed; a reader that went away is not a failure. */
   readonly outError: NodeJS.ErrnoException | undefined;
+  /** What the command said it changed (done()), in order. */
+  readonly changes: readonly string[];
 }
 
 /** A descriptor's device and inode, or undefined when it is closed. */
@@ -68,7 +75,12 @@ export function processIo(env: Env = process.env): ProcessIo {
   const journal = env.JOURNAL_STREAM;
   const levelledErr = journal && isJournalStream(journal, streamId(2)) ? journalLines() : undefined;
   const levelledOut = journal && isJournalStream(journal, streamId(1)) ? journalLines() : undefined;
+  const done: string[] = [];
   return {
+    done: (text) => void done.push(text),
+    get changes() {
+      return done;
+    },
     out: (text, severity) => out.write(levelledOut ? levelledOut(text, severity) : text),
     err: (text, severity) => err.write(levelledErr ? levelledErr(text, severity) : text),
     get stdoutIsTTY() {
@@ -105,7 +117,9 @@ function writeProblem(error: NodeJS.ErrnoException): string {
  * The bin's last step, after main(): waits for the output, and when stdout
  * could not be written (`ports list > /dev/full`) says so in one line on
  * stderr, `PREFIX: cannot write to standard output: no space left on the
- * device` (PREFIX: the tool's own error prefix), and returns `failed(code)`: each tool's policy (ports: 1 for a
+ * device` (PREFIX: the tool's own error prefix), with what the command changed
+ * (done(): `ports systemd --out DIR > /dev/full` wrote its files, and the lines
+ * naming them were lost), and returns `failed(code)`: each tool's policy (ports: 1 for a
  * success; the health check: 3; claim-port: its code, which says what became
  * of the port). A reader that went away (`| head -1`) is not a failure.
  */
@@ -113,7 +127,9 @@ export async function finishOutput(io: ProcessIo, prefix: string, code: number, 
   await io.flush();
   const error = io.outError;
   if (error === undefined) return code;
-  io.err(`${prefix}: cannot write to standard output: ${writeProblem(error)}\n`, 'error');
+  const changed =
+    io.changes.length === 0 ? '' : `; ${io.changes.join('; ')}, and what it printed of that was lost (run it again with stdout on a terminal or a file)`;
+  io.err(`${prefix}: cannot write to standard output: ${writeProblem(error)}${changed}\n`, 'error');
   await io.flush();
   return failed(code);
 }

@@ -3,8 +3,9 @@
 // `ports` bin with its stdout on /dev/full (ENOSPC on every write). Then its
 // end (exitNow): at once, unless a signal listener is still there.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bin, requireBuilt } from '../cli/helpers.js';
 
@@ -37,6 +38,32 @@ describe.skipIf(!existsSync('/dev/full'))('ports with stdout on /dev/full', () =
     expect(run.code).toBe(64);
     expect(run.stderr.split('\n').at(-2)).toBe('ports: cannot write to standard output: no space left on the device');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says which files it wrote when the lines naming them were lost (systemd --out, monitoring --out: exit 1 said nothing of the files)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ports-full-'));
+    try {
+      for (const [command, count] of [
+        ['systemd', /it wrote \d+ files under /],
+        ['monitoring', /it wrote \d+ files under /],
+      ] as const) {
+        const out = join(dir, command);
+        const run = await portsToDevFull([command, '--out', out]);
+        expect(run.code).toBe(1);
+        const last = run.stderr.split('\n').at(-2)!;
+        expect(last).toMatch(count);
+        expect(last).toBe(
+          `ports: cannot write to standard output: no space left on the device; ${count.exec(last)![0]}${out}, and what it printed of that was lost (run it again with stdout on a terminal or a file)`,
+        );
+        expect(readdirSync(out).length).toBeGreaterThan(0);
+        // Again: nothing changed, so nothing is said of files.
+        expect((await portsToDevFull([command, '--out', out])).stderr.split('\n').at(-2)).toBe(
+          'ports: cannot write to standard output: no space left on the device',
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

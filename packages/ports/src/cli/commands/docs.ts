@@ -86,6 +86,7 @@ export const command = defineCommand({
       if (!(error instanceof FileWriteError)) throw error;
       throw new CommandError(`ports docs: cannot write ${shown}: ${error.reason}`);
     }
+    context.io.done?.(`it regenerated ${shown}`);
     context.io.out(`${shown} regenerated from ${source}\n`);
     return 'ok';
   },

@@ -262,6 +262,7 @@ async function writeFiles(
   for (const line of made) context.io.out(`${line}\n`);
   for (const path of leftovers) context.io.err(`warning: ${escapeText(join(dir, path))}: ${LEFTOVER}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
+  if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(dir)}`);
   context.io.out(`${escapeText(dir)}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);
   return 'ok';
 }

@@ -454,6 +454,7 @@ async function writeTree(
   for (const { path, reason } of exposedDropIns(guarded, unitDirs))
     context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
+  if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
   const dropIns = await findDropIns(unitDir);
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
