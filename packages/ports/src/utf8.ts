@@ -53,6 +53,11 @@ export function decodeKeepingBadBytes(input: Uint8Array): string {
 const KEPT_BYTE = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
 const KEPT_BYTES = new RegExp(KEPT_BYTE.source, 'g');
 
+/** Whether `text` holds a byte decodeKeepingBadBytes kept (it was read from bytes that are not UTF-8). */
+export function hasKeptBadBytes(text: string): boolean {
+  return KEPT_BYTE.test(text);
+}
+
 /**
  * decodeKeepingBadBytes undone: the bytes `text` was read from, each lone
  * U+DC80+byte back to its byte, the rest UTF-8. A lone surrogate is no

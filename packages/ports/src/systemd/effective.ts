@@ -4,13 +4,13 @@
 // Synchronous on purpose: a handful of small files, and no thread-pool start-up
 // (several ms) for a command that must start about as fast as `node -e 0`.
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { FileReadError, readTextFile } from '../files/index.js';
+import { FileReadError, readFileBytes } from '../files/index.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
 import { join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { decodeKeepingBadBytes } from '../utf8.js';
-import { pathText } from '../escape.js';
+import { decodeKeepingBadBytes, hasKeptBadBytes } from '../utf8.js';
+import { escapeText, pathText } from '../escape.js';
 import type {
   EnvironmentFileFacts,
   EnvironmentSetting,
@@ -296,6 +296,13 @@ export function mergeUnit(
     const assignments = parseUnitFile(file.text, errors);
     let stopped = false;
     for (const { section, key, value, line } of assignments) {
+      // Any assignment, in any section, holding bytes that are not UTF-8: systemd 252 says "String is not UTF-8
+      // clean, ignoring assignment", and then refuses to load a unit file that held one (a drop-in's is only
+      // ignored). Measured with systemd-analyze verify.
+      if (hasKeptBadBytes(key) || hasKeptBadBytes(value)) {
+        report(line, `${escapeText(`${key}=${value}`, 200)} holds bytes that are not UTF-8 (systemd: "String is not UTF-8 clean, ignoring assignment")`);
+        continue;
+      }
       if (section !== 'Service') continue;
       if (key === 'ExecStartPre' || key === 'ExecStart' || key === 'ExecStop') {
         if (value === '') {
@@ -942,7 +949,8 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
     if (inside === '/dev/null') return { path: shown, text: undefined };
     const path = join(root, inside);
     // Never blocks: a FIFO or device is refused at once, and no unit is read past 1 MiB.
-    const text = readTextFile(path, { maxBytes: MAX_UNIT_BYTES });
+    // Bytes that are not UTF-8 kept as such (shown as \xNN, never all as one U+FFFD): systemd ignores an assignment holding them.
+    const text = decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_UNIT_BYTES }));
     return { path: shown, text: text === '' ? undefined : text };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -142,6 +142,6 @@ export interface UnitFacts {
   readonly unread?: readonly UnreadPart[];
   /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
   readonly invalid?: readonly string[];
-  /** Errors systemd logs in drop-ins and then ignores, with the rest of that drop-in (`file:line: reason`); the unit still loads. */
+  /** Errors systemd logs in drop-ins and then ignores (`file:line: reason`): an assignment that is not UTF-8, or an Exec line it rejects with the rest of that drop-in; the unit still loads. */
   readonly ignored?: readonly string[];
 }

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type EnvironmentFileRead, listUnitDirs, loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 import { type FileReadError, readFileBytes } from '../../src/files/read.js';
 import type { UnitFacts } from '../../src/systemd/types.js';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
 import { worldReadableBundle } from '../../../../test-support/index.js';
+import { verifyOutcome } from './corpus-model.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
@@ -698,5 +699,44 @@ describe('EnvironmentFile= in the merge', () => {
     expect(() => mergeUnit(unit, { environmentFiles: () => ({ text: 'A=1' }) as never })).toThrow(
       'mergeUnit: options.environmentFiles returned an object for the string "/etc/default/a"; it must return { bytes } | { missing: true } | { problem }',
     );
+  });
+});
+
+describe('an assignment holding bytes that are not UTF-8', () => {
+  // systemd 252 logs "String is not UTF-8 clean, ignoring assignment" for any such assignment, in any section;
+  // a unit file holding one then fails to load, a drop-in's is only ignored.
+  const bad = (text: string) => Buffer.from(text.replace('BAD', '\u0001'), 'latin1').map((byte) => (byte === 1 ? 0xff : byte));
+  function tree(files: Record<string, Uint8Array | string>): string {
+    const root = tempDir();
+    for (const [path, bytes] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), bytes);
+    }
+    return root;
+  }
+
+  it('in the unit file: the unit fails to load, and the line is shown with its byte (\\xff), never U+FFFD', async () => {
+    const root = tree({ 'etc/systemd/system/t49.service': bad('[Service]\nExecStart=/bin/true\nEnvironment=CONTIMG_API_PORT=80BAD00\n') });
+    const unit = mergeUnit(await loadUnit(root, 't49.service'));
+    expect(unit.invalid).toEqual([
+      '/etc/systemd/system/t49.service:3: Environment=CONTIMG_API_PORT=80\\xff00 holds bytes that are not UTF-8 (systemd: "String is not UTF-8 clean, ignoring assignment")',
+    ]);
+    expect(unit.environment.has('CONTIMG_API_PORT')).toBe(false);
+    if (analyze) expect(verifyOutcome(root, ['t49.service']).get('t49.service')!.loads).toBe(false);
+  });
+
+  it('in a drop-in: that assignment alone is ignored (the next one applies) and the unit loads', async () => {
+    const root = tree({
+      'etc/systemd/system/t49.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/t49.service.d/x.conf': bad(`[Service]\nExecStartPre=+${CLAIM} 80BAD00\nEnvironment=A=1\n`),
+    });
+    const unit = mergeUnit(await loadUnit(root, 't49.service'));
+    expect(unit.invalid ?? []).toEqual([]);
+    expect(unit.ignored).toEqual([
+      `/etc/systemd/system/t49.service.d/x.conf:2: ExecStartPre=+${CLAIM} 80\\xff00 holds bytes that are not UTF-8 (systemd: "String is not UTF-8 clean, ignoring assignment")`,
+    ]);
+    expect(unit.execStartPre).toEqual([]);
+    expect(unit.environment.get('A')?.value).toBe('1');
+    if (analyze) expect(verifyOutcome(root, ['t49.service']).get('t49.service')!.loads).toBe(true);
   });
 });
