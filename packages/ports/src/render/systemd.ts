@@ -7,7 +7,8 @@ import { escapeText } from '../escape.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
 import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
-import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, type ParsedExec } from '../systemd/words.js';
+import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
+import { parseClaimArgs } from '../systemd/claim-args.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -157,6 +158,8 @@ export interface FoundClaim {
   readonly target?: { readonly port: number; readonly transport: 'tcp' | 'udp' } | { readonly id: string };
   /** An empty `ExecStartPre=` comes before it in its file: in a drop-in read after claim-port.conf, it replaces that claim. */
   readonly afterClear?: true;
+  /** The `--registry` it gives claim-port, as written; undefined when it names none. */
+  readonly registry?: string;
 }
 
 /**
@@ -179,7 +182,16 @@ export function claimLinesIn(path: string, text: string, claimPortPaths: readonl
       .map((command) => {
         const target = claimTarget(command.argv);
         const found = 'problem' in target ? undefined : 'id' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
-        return { path, line: assignment.line, text: written, ...(found && { target: found }), ...(cleared && { afterClear: true as const }) };
+        const args = parseClaimArgs(command.argv.slice(1));
+        const registry = args.command === 'claim' ? args.registry : undefined;
+        return {
+          path,
+          line: assignment.line,
+          text: written,
+          ...(found && { target: found }),
+          ...(cleared && { afterClear: true as const }),
+          ...(registry !== undefined && { registry }),
+        };
       });
   });
 }
@@ -208,12 +220,14 @@ export interface SystemdDrift {
  * How the files on disk differ from the registry's wiring; empty when they match. Pure.
  * `options.regenerate` is the command a message tells to run (default `ports systemd`):
  * the CLI passes the one it was run as, with its --out or --root, less --check.
- * `options.services` (default: the wired ones) name whose port a stray claim line frees.
+ * `options.services` (default: the wired ones) name whose port a stray claim line frees;
+ * `options.registryPath` is the registry's file as the wiring names it (undefined: the bundled
+ * one): a claim line outside the wiring that reads another registry is that registry's, not drift.
  */
 export function systemdDrift(
   wiring: readonly ClaimWiring[],
   tree: SystemdTree,
-  options: { readonly regenerate?: string; readonly services?: readonly Service[] } = {},
+  options: { readonly regenerate?: string; readonly services?: readonly Service[]; readonly registryPath?: string } = {},
 ): SystemdDrift[] {
   const regenerate = options.regenerate ?? 'ports systemd';
   const drift: SystemdDrift[] = [];
@@ -260,7 +274,7 @@ export function systemdDrift(
   }
   for (const claim of claims) {
     if (claim.path.endsWith(`/${DROP_IN_NAME}`)) continue; // the registry's drop-in, or a leftover one: judged above
-    const drifted = strayClaim(claim, wiring, services);
+    const drifted = strayClaim(claim, wiring, services, options.registryPath);
     if (drifted !== undefined) drift.push({ path: `${claim.path}:${claim.line}`, message: `unexpected: ${drifted}; remove the line` });
   }
   return drift.sort((a, b) => a.path.localeCompare(b.path));
@@ -273,7 +287,7 @@ export function systemdDrift(
  * the line claims a second time, or claims another port. A line of a
  * `claim: unit` service's unit is judged with its unit file (unitLineFix).
  */
-function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[]): string | undefined {
+function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[], registryPath: string | undefined): string | undefined {
   const slash = claim.path.indexOf('/');
   const dirName = slash < 0 ? undefined : claim.path.slice(0, slash);
   const unit = dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length);
@@ -284,6 +298,8 @@ function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services:
   );
   const line = escapeText(claim.text, 200);
   if (readers.length === 0) {
+    // A unit of another registry's (its line names that file): wired from there, and checked there.
+    if (claim.registry !== undefined && (registryPath === undefined || simplifyPath(claim.registry) !== simplifyPath(registryPath))) return undefined;
     const another = freesAnother(claim, unit, services);
     const none = `${line}: no robust service in the registry uses ${escapeText(unit)}`;
     return another === ''

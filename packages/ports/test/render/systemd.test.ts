@@ -184,6 +184,22 @@ describe('systemdDrift', () => {
     ]);
   });
 
+  it("leaves a unit of another registry's alone (its line names that file), and reports one that names this registry", () => {
+    const CLAIM = '/usr/local/bin/claim-port';
+    const claims = [
+      ...claimLinesIn('other.service', `[Service]\nExecStartPre=+${CLAIM} --registry /etc/other/ports.yaml 9999\n`, []),
+      ...claimLinesIn('same.service', `[Service]\nExecStartPre=+${CLAIM} --registry /etc/dsa110//ports.yaml 9998\n`, []),
+    ];
+    expect(claims[0]!.registry).toBe('/etc/other/ports.yaml');
+    const paths = (registryPath?: string) =>
+      systemdDrift(wiring, { files: good, dropIns: [], claims }, { services: registry.services, ...(registryPath !== undefined && { registryPath }) }).map(
+        (item) => item.path,
+      );
+    expect(paths('/etc/dsa110/ports.yaml')).toEqual(['same.service:2']);
+    // Checked against the bundled registry: a line naming any file reads another one.
+    expect(paths()).toEqual([]);
+  });
+
   it('ties a leftover claim-port.conf to the port it frees, and gives one order of steps for a unit switched to `claim: unit`', () => {
     const claims = [
       ...claimLinesIn('api-old.service.d/claim-port.conf', claimPortDropIn(8000), []),

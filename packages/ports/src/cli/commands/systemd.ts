@@ -175,7 +175,7 @@ export async function run(context: Context): Promise<Outcome> {
       out === undefined ? { root, load: (unit: string) => loadUnit(root ?? '/', unit, (unitListing ??= listUnitDirs(root ?? '/', []))) } : undefined;
     const outcome = await writeTree(
       context,
-      { services: registry.services, claimPort },
+      { services: registry.services, claimPort, registryPath },
       wiring,
       health,
       unitDir,
@@ -416,7 +416,7 @@ function overrideNote(entry: ClaimWiring, { variable, setting }: Override): stri
 
 async function writeTree(
   context: Context,
-  { services, claimPort }: { readonly services: Registry['services']; readonly claimPort: string },
+  { services, claimPort, registryPath }: { readonly services: Registry['services']; readonly claimPort: string; readonly registryPath: string | undefined },
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
   unitDir: string,
@@ -471,7 +471,7 @@ async function writeTree(
     if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
   const tree = { files: new Map(), dropIns, claims: await findClaims(unitDir, place, claimPort) };
-  for (const drift of systemdDrift(wiring, tree, { services })) {
+  for (const drift of systemdDrift(wiring, tree, { services, ...(registryPath !== undefined && { registryPath }) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
   }
@@ -700,7 +700,7 @@ async function checkTree(
     ...systemdDrift(
       wiring,
       { files, dropIns: await findDropIns(unitDir), places, claims: await findClaims(unitDir, place, claimPort) },
-      { regenerate, services: registry.services },
+      { regenerate, services: registry.services, ...(registryPath !== undefined && { registryPath }) },
     ).filter((item) => !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item)),
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
