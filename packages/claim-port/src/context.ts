@@ -15,7 +15,7 @@ import {
   type RestartPolicy,
   type Transport,
 } from '@dsa110/ports/system';
-import { isSystemdInit, listUnitDirs, socketUnitsOn, type ListeningSocket } from '@dsa110/ports/systemd';
+import { isSystemdInit, listUnitDirs, socketUnitsOn, templateOf, type ListeningSocket, type UnitDirListing } from '@dsa110/ports/systemd';
 import { escapeText } from '@dsa110/ports';
 import { readUserExecutable, type Executable } from './executable.js';
 import { readUserNamespace, type UserNamespace } from './namespace.js';
@@ -59,6 +59,11 @@ export interface ClaimContext {
    * the refusal names. Undefined when PID 1 holds none of it, or the unit directories could not be read.
    */
   readonly initSockets?: readonly ListeningSocket[];
+  /**
+   * With initSockets: claim-port's own unit, when the refusal may offer to make it the socket units' Service=
+   * (socketServiceOf). Undefined run by hand: from a login session (a scope) or with systemd-run (a transient unit).
+   */
+  readonly socketService?: string;
 }
 
 /** The port being claimed, for what only its holders' context can say (the socket units PID 1 holds it for). */
@@ -75,7 +80,9 @@ export async function gatherContext(
 ): Promise<ClaimContext> {
   const ownUnit = readCgroup(process.pid, procRoot)?.unit;
   // Only where systemd (PID 1) holds the port: a claim of any other holder reads no unit file for it.
-  const initSockets = claimed && holders.some(isSystemdInit) ? readInitSockets(claimed, env) : undefined;
+  const listing = claimed && holders.some(isSystemdInit) ? readUnitListing(env) : undefined;
+  const initSockets = claimed && listing ? readInitSockets(claimed, env, listing) : undefined;
+  const socketService = listing ? socketServiceOf(ownUnit, listing) : undefined;
   const out = new Map<number, HolderContext>();
   const restarts = new Map<string, Promise<RestartPolicy | undefined>>();
   await Promise.all(
@@ -106,7 +113,22 @@ export async function gatherContext(
       });
     }),
   );
-  return { holders: out, ...(ownUnit !== undefined && { ownUnit }), ...(initSockets !== undefined && { initSockets }) };
+  return {
+    holders: out,
+    ...(ownUnit !== undefined && { ownUnit }),
+    ...(initSockets !== undefined && { initSockets }),
+    ...(socketService !== undefined && { socketService }),
+  };
+}
+
+/** systemd's unit directories, or $SYSTEMD_UNIT_PATH's, listed; undefined when they cannot be. */
+function readUnitListing(env: Readonly<Record<string, string | undefined>>): UnitDirListing | undefined {
+  const given = env.SYSTEMD_UNIT_PATH;
+  try {
+    return listUnitDirs('/', [], given === undefined || given === '' ? undefined : unitSearchPath(env));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -115,14 +137,37 @@ export async function gatherContext(
  * holds it for. Undefined when they cannot be read (the refusal then says how
  * to find the unit: `systemctl list-sockets`).
  */
-export function readInitSockets(claimed: ClaimedPort, env: Readonly<Record<string, string | undefined>>): readonly ListeningSocket[] | undefined {
-  const given = env.SYSTEMD_UNIT_PATH;
+export function readInitSockets(
+  claimed: ClaimedPort,
+  env: Readonly<Record<string, string | undefined>>,
+  listing = readUnitListing(env),
+): readonly ListeningSocket[] | undefined {
+  if (listing === undefined) return undefined;
   try {
-    const listing = listUnitDirs('/', [], given === undefined || given === '' ? undefined : unitSearchPath(env));
     return socketUnitsOn('/', listing, claimed.port, claimed.transport);
   } catch {
     return undefined;
   }
+}
+
+/** Where systemd-run's units live (UNIT_DIRS): gone at the next boot, so no socket unit can name one for good. */
+const TRANSIENT_UNIT_DIR = 'run/systemd/transient';
+
+/**
+ * Pure: `ownUnit` (claim-port's own unit) when a socket unit could name it in
+ * Service=, so the refusal may offer socket activation instead of the claim:
+ * a `.service` whose file (or template's) is in the unit directories of
+ * `listing`, as the unit whose ExecStartPre= runs claim-port is. Not a scope
+ * (run by hand from a login session: `session-3.scope`), nor a transient unit
+ * (`systemd-run claim-port 8000`: `run-u12.service`): naming those would send
+ * the operator to edit a unit that is no service's.
+ */
+export function socketServiceOf(ownUnit: string | undefined, listing: UnitDirListing): string | undefined {
+  if (ownUnit === undefined || !ownUnit.endsWith('.service')) return undefined;
+  const names = [ownUnit, templateOf(ownUnit)].filter((name) => name !== undefined);
+  // The first directory that holds it is where systemd loads it from.
+  for (const [dir, entries] of listing) if (names.some((name) => entries.has(name))) return dir === TRANSIENT_UNIT_DIR ? undefined : ownUnit;
+  return undefined;
 }
 
 /** Pure: whether the unit would start the holder again once it is killed. */

@@ -184,7 +184,7 @@ export function planClaim(input: PlanInput): Plan {
     if (why) {
       const handedOver = handedOverSocket(holder, input.listeners);
       // systemd (PID 1) holds a port only for a socket unit: that is what the operator stops.
-      const init = isSystemdInit(holder) ? `; ${initSocketAdvice(input.port, transport, input.context?.initSockets, input.context?.ownUnit)}` : '';
+      const init = isSystemdInit(holder) ? `; ${initSocketAdvice(input.port, transport, input.context?.initSockets, input.context?.socketService)}` : '';
       const full = `${isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why}${init}${handedOver ? `; ${handedOver}` : ''}`;
       protectedPids.set(holder.pid, full);
       refusals.push({ pid: holder.pid, reason: `${who} is protected: ${full}` });

@@ -5,7 +5,8 @@
 // process's real facts, renamed systemd as PID 1 (never signalled: gatherContext reads).
 import { describe, expect, it } from 'vitest';
 import { readProcessInfo } from '@dsa110/ports/system';
-import { gatherContext, readInitSockets } from '../src/context.js';
+import { listUnitDirs } from '@dsa110/ports/systemd';
+import { gatherContext, readInitSockets, socketServiceOf } from '../src/context.js';
 import { tempDir, writeTree } from '../../../test-support/tree.js';
 
 const socket = (listen: string) => `[Socket]\n${listen}\n\n[Install]\nWantedBy=sockets.target\n`;
@@ -39,5 +40,29 @@ describe('the socket units systemd (PID 1) holds the port for', () => {
     expect((await gatherContext([me], env, '/proc', { port: 8000, transport: 'tcp' })).initSockets).toBeUndefined();
     expect((await gatherContext([{ ...systemd, comm: 'tini', exe: 'tini' }], env, '/proc', { port: 8000, transport: 'tcp' })).initSockets).toBeUndefined();
     expect((await gatherContext([systemd], env)).initSockets).toBeUndefined();
+  });
+});
+
+describe("claim-port's own unit, offered as the socket units' Service=", () => {
+  const root = () =>
+    writeTree(tempDir(), {
+      'etc/systemd/system/dsa110-api.service': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\nExecStart=/bin/true\n',
+      'lib/systemd/system/web@.service': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\nExecStart=/bin/true\n',
+      // What `systemd-run claim-port 8000` writes: a transient unit, gone at the next boot.
+      'run/systemd/transient/run-u12.service': '[Service]\nExecStart=/usr/local/bin/claim-port 8000\n',
+    });
+
+  it('is the service whose unit file runs it (an instance by its template), from the unit directories', () => {
+    const listing = listUnitDirs(root());
+    expect(socketServiceOf('dsa110-api.service', listing)).toBe('dsa110-api.service');
+    expect(socketServiceOf('web@blue.service', listing)).toBe('web@blue.service');
+  });
+
+  it('is none run by hand: a login session (a scope), systemd-run (a transient unit), a unit with no file, no unit at all', () => {
+    const listing = listUnitDirs(root());
+    expect(socketServiceOf('session-3.scope', listing)).toBeUndefined();
+    expect(socketServiceOf('run-u12.service', listing)).toBeUndefined();
+    expect(socketServiceOf('gone.service', listing)).toBeUndefined();
+    expect(socketServiceOf(undefined, listing)).toBeUndefined();
   });
 });

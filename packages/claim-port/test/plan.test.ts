@@ -385,11 +385,19 @@ describe('planClaim: systemd (PID 1) holds the port for a socket unit', () => {
   });
 
   it('names the socket unit, where it listens, and how to stop it, or to make the claiming unit its Service=', () => {
-    expect(refusal({ holders: new Map(), ownUnit: 'dsa110-api.service', initSockets: [http()] })).toBe(
+    expect(refusal({ holders: new Map(), ownUnit: 'dsa110-api.service', socketService: 'dsa110-api.service', initSockets: [http()] })).toBe(
       'PID 1 (systemd) is protected: PID 1 is at or below 2 (init and kthreadd); systemd (PID 1) holds port 8000 for socket unit http.socket ' +
         '(ListenStream=127.0.0.1:8000 at /etc/systemd/system/http.socket:6, enabled in /etc/systemd/system/sockets.target.wants; it starts http.service): ' +
         '`systemctl stop http.socket` and `systemctl disable http.socket`, or make dsa110-api.service its Service= (socket activation, with no claim)',
     );
+  });
+
+  it('run by hand (its own unit a scope, or a transient one of systemd-run: no socketService), offers no unit to make Service=', () => {
+    for (const ownUnit of ['session-3.scope', 'run-u12.service']) {
+      const reason = refusal({ holders: new Map(), ownUnit, initSockets: [http()] });
+      expect(reason).toMatch(/`systemctl disable http\.socket`$/);
+      expect(reason).not.toContain(ownUnit);
+    }
   });
 
   it('without the socket unit known, says that PID 1 holds a port for one, and how to find it', () => {
