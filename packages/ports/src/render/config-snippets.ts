@@ -126,8 +126,29 @@ function grafanaDatasource(upstream: Service, portOf: PortOf, path: string): str
   return toYaml(datasourceDocument(portOf(upstream), urlScheme(upstream)), [header('grafana-datasource', path).slice(2), ...httpsDatasourceNote(upstream)]);
 }
 
+/**
+ * What an HTTPS Grafana needs besides its address and port: `protocol = https` and its certificate and key, which
+ * the registry does not know. Written as paths to replace, so that Grafana refuses to start until they are (it
+ * cannot find the cert_file) rather than serving plain HTTP where the registry, nginx and the scrape job say HTTPS.
+ */
+const GRAFANA_TLS_LINES = [
+  "; HTTPS (the registry's protocol): Grafana serves TLS from cert_file and cert_key, which the registry does not",
+  '; know. Replace both paths with them (readable by the grafana user); until then Grafana refuses to start.',
+  'protocol = https',
+  'cert_file = /etc/grafana/CHANGE-ME.crt',
+  'cert_key = /etc/grafana/CHANGE-ME.key',
+];
+
 function grafanaIni(service: Service, key: string, portOf: PortOf, path: string): string {
-  return `${header('grafana-ini', path).replace('#', ';')}\n[server]\nhttp_addr = ${bindAddresses(service).v4}\n${key} = ${portOf(service)}\n`;
+  const tls = urlScheme(service) === 'https' ? GRAFANA_TLS_LINES : [];
+  return [
+    header('grafana-ini', path).replace('#', ';'),
+    '[server]',
+    ...tls,
+    `http_addr = ${bindAddresses(service).v4}`,
+    `${key} = ${portOf(service)}`,
+    '',
+  ].join('\n');
 }
 
 /**

@@ -3,6 +3,7 @@
 // mode"). The snippet keeps protected mode on and says to set a password, which is what lets
 // remote clients in; never an unauthenticated Redis open to the network. Proved with the real
 // redis-server, in a network namespace of the test's own.
+// An HTTPS Grafana's grafana-ini snippet says protocol = https, with certificate paths to replace.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,4 +74,30 @@ describe('ports snippet redis-conf', () => {
     },
     60_000,
   );
+});
+
+describe('ports snippet grafana-ini', () => {
+  /** The minimal registry's Redis (lines 13-22) read from grafana.ini's http_port, at `protocol`: the snippet's lines after its header. */
+  function grafanaIni(protocol: string): string[] {
+    let text = withLine(17, `    protocol: ${protocol}`);
+    text = withLine(19, '    configuredBy: { file: grafana.ini, key: http_port }\n    config: /etc/grafana/grafana.ini', text);
+    const snippets = renderSnippets(parseRegistry(text), 'grafana-ini');
+    expect(snippets).toHaveLength(1);
+    return snippets[0]!.text.split('\n').slice(1);
+  }
+
+  it('an HTTPS Grafana gets protocol = https with certificate paths to replace (Grafana refuses to start until they are); an HTTP one neither', () => {
+    expect(grafanaIni('HTTPS')).toEqual([
+      '[server]',
+      "; HTTPS (the registry's protocol): Grafana serves TLS from cert_file and cert_key, which the registry does not",
+      '; know. Replace both paths with them (readable by the grafana user); until then Grafana refuses to start.',
+      'protocol = https',
+      'cert_file = /etc/grafana/CHANGE-ME.crt',
+      'cert_key = /etc/grafana/CHANGE-ME.key',
+      'http_addr = 127.0.0.1',
+      'http_port = 6379',
+      '',
+    ]);
+    expect(grafanaIni('HTTP')).toEqual(['[server]', 'http_addr = 127.0.0.1', 'http_port = 6379', '']);
+  });
 });
