@@ -4,39 +4,13 @@
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
 import type { Service } from '@dsa110/ports';
-import { effectivePort, unitVariable } from '../effective-port.js';
+import { effectivePort } from '../effective-port.js';
+import { resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
+import { checkGrafanaServer } from './grafana-server.js';
+import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
-
-/**
- * The uncommented `key = value`, `key: value` or `key value` line that takes
- * effect: the LAST one, as go-ini (Grafana), Redis and systemd read a key
- * given twice. With `section`, only lines under an INI `[section]` header of
- * that name count (Grafana reads http_port from [server] only; a [server]
- * given twice is one section). Value and 1-based line.
- */
-export function findSetting(text: string, key: string, section?: string): { value: string; line: number } | undefined {
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`^\\s*${escaped}\\s*(?:=|:|\\s)\\s*(.*?)\\s*$`);
-  const lines = text.split('\n'); // a CRLF line's \r is trailing space to the pattern
-  let current: string | undefined; // the INI section a line is in (none before the first header)
-  let found: { value: string; line: number } | undefined;
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
-    if (section !== undefined && line.trimStart().startsWith('[')) {
-      const header = /^\s*\[([^\]]*)\]/.exec(line);
-      if (header) current = header[1]!.trim();
-      continue;
-    }
-    // The key must appear for the pattern to match: skip the regular expressions
-    // on every other line (a fresh process interprets them: milliseconds on a long file).
-    if (!line.includes(key) || /^\s*[#;]/.test(line) || current !== section) continue;
-    const match = pattern.exec(line);
-    if (match) found = { value: match[1]!.replace(/\s+[#;].*$/, '').replace(/^(["'])(.*)\1$/, '$2'), line: index + 1 };
-  }
-  return found;
-}
 
 /**
  * The INI section a config file's port key lives in, by file name, and the
@@ -65,13 +39,23 @@ function setsPort(value: string, port: number, syntax: PortSyntax): boolean {
   return value === String(port) || (syntax === 'go' && goPort(value) === port);
 }
 
-export function configKey(service: Service): { file: string; key: string; section?: string; envOverride?: string; portSyntax: PortSyntax } | undefined {
+/** What checkConfig reads: the file, its port key (and section), and the environment variable that overrides the key. */
+export interface ConfigKey extends SettingKey {
+  readonly portSyntax: PortSyntax;
+  /** The INI file's name (`grafana.ini`), whose other keys the program reads likewise. */
+  readonly ini?: string;
+}
+
+/** The environment variable that overrides `key` of an INI file's section, as Grafana names it: `GF_SERVER_HTTP_PORT`. */
+const envOverrideOf = (envPrefix: string, section: string, key: string): string => `${envPrefix}${section}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+
+export function configKey(service: Service): ConfigKey | undefined {
   const by = service.configuredBy;
   if (typeof by !== 'object' || !('file' in by) || !by.key || !service.config) return undefined;
   const ini = Object.hasOwn(INI_FILES, by.file) ? INI_FILES[by.file] : undefined;
   if (!ini) return { file: service.config, key: by.key, portSyntax: 'exact' };
-  const envOverride = `${ini.envPrefix}${ini.section}_${by.key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-  return { file: service.config, key: by.key, section: ini.section, envOverride, portSyntax: ini.portSyntax };
+  const envOverride = envOverrideOf(ini.envPrefix, ini.section, by.key);
+  return { file: service.config, key: by.key, section: ini.section, envOverride, portSyntax: ini.portSyntax, ini: by.file };
 }
 
 export function checkConfig(facts: Facts, service: Service): CheckResult[] {
@@ -84,23 +68,22 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];
   }
-  // The unit's Environment= and EnvironmentFile= (what systemd hands the program): an override of the key wins over the file.
-  const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
-  const override = overridden.setting;
-  if (override) {
-    const at = `${override.file}:${override.line}`;
-    const what = `${at} sets ${wanted.envOverride}=${override.value}, which overrides ${wanted.key} in ${wanted.file}`;
-    if (overridden.doubt !== undefined) return [result('unknown', `${what}, but ${overridden.doubt}, so the port cannot be told`, at)];
-    if (!setsPort(override.value.trim(), port, wanted.portSyntax))
-      return [result('error', `${what}, but the registry says ${service.name} uses port ${port}`, at)];
-    return [result('ok', `${what}${readAs(override.value.trim(), port, service)}`, at)];
-  }
-  // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
-  if (overridden.doubt !== undefined) {
-    return [result('unknown', `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}, and ${overridden.doubt}, so the port cannot be told`)];
-  }
-  const setting = findSetting(config.text, wanted.key, wanted.section);
-  if (!setting) {
+  const text = config.text;
+  const portResults = checkPortKey(resolveSetting(facts, service, text, wanted, 'the port'), wanted, service, port, result);
+  if (wanted.ini !== 'grafana.ini' || wanted.section === undefined) return portResults;
+  // Grafana's other [server] keys, each overridden by its own GF_SERVER_ variable as http_port is.
+  const resolve = (key: string, subject: string) =>
+    resolveSetting(facts, service, text, { file: wanted.file, key, section: wanted.section, envOverride: envOverrideOf('GF_', wanted.section!, key) }, subject);
+  const snippet = portsCommand(facts, ['snippet', 'grafana-ini'], [service]);
+  return [
+    ...portResults,
+    ...checkGrafanaServer({ service, port, file: wanted.file, snippet }, resolve).map((found) => result(found.severity, found.reason, found.at)),
+  ];
+}
+
+function checkPortKey(resolved: ResolvedSetting, wanted: ConfigKey, service: Service, port: number, result: ReturnType<typeof serviceResult>): CheckResult[] {
+  if (resolved.kind === 'unknown') return [result('unknown', resolved.reason, resolved.at)];
+  if (resolved.kind === 'unset') {
     return [
       result(
         'warning',
@@ -109,33 +92,8 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
       ),
     ];
   }
-  const at = `${wanted.file}:${setting.line}`;
-  // `${VAR}` or `$__env{VAR}` (Grafana expands them from its environment): the unit's Environment=, else unknown.
-  const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(setting.value);
-  let value = setting.value;
-  let from = '';
-  if (variable) {
-    const name = (variable[1] ?? variable[2])!;
-    const { setting: set, doubt } = unitVariable(facts, service, name);
-    if (doubt !== undefined) {
-      return [
-        result('unknown', `${at} sets ${wanted.key} = ${setting.value}, from ${service.name}'s environment, but ${doubt}, so the port cannot be told`, at),
-      ];
-    }
-    if (!set) {
-      return [
-        result(
-          'unknown',
-          `${at} sets ${wanted.key} = ${setting.value}, from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=), so the port cannot be told`,
-          at,
-        ),
-      ];
-    }
-    value = set.value.trim();
-    from = ` (${name}=${set.value} from ${set.file}:${set.line})`;
-  }
-  if (!setsPort(value, port, wanted.portSyntax)) {
-    return [result('error', `${at} sets ${wanted.key} = ${setting.value}${from}, but the registry says ${service.name} uses port ${port}`, at)];
-  }
-  return [result('ok', `${at} sets ${wanted.key} = ${setting.value}${from}${readAs(value, port, service)}`, at)];
+  const said = `${resolved.at} ${resolved.said}`;
+  if (!setsPort(resolved.value, port, wanted.portSyntax))
+    return [result('error', `${said}, but the registry says ${service.name} uses port ${port}`, resolved.at)];
+  return [result('ok', `${said}${readAs(resolved.value, port, service)}`, resolved.at)];
 }

@@ -26,6 +26,9 @@ function portWords(facts: Facts, service: Service): { port: number; name: string
 /** Whether the registry binds a service to loopback only (access localhost or dev), as `ports snippet` writes its listen and bind lines. */
 const loopbackOnly = (service: Service): boolean => service.access === 'localhost' || service.access === 'dev';
 
+/** Whether the registry says a service speaks HTTP or HTTPS (a TCP or UDP one says nothing of TLS): then its scheme is held. */
+const servesHttp = (service: Service): boolean => service.protocol === 'HTTP' || service.protocol === 'HTTPS';
+
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string): Finding[] | string {
   const lookup = (pattern: string) => facts.includes?.get(pattern);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
@@ -40,6 +43,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         {
           ...self,
           access: service.access,
+          ...(servesHttp(service) && { scheme: urlScheme(service) }),
           upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics', scheme: urlScheme(upstream) },
           snippet: snippet(service, upstream),
         },
@@ -59,7 +63,10 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       return readPrometheusArgs(text, { ...self, snippet: snippet(service), https: urlScheme(service) === 'https' });
     case 'grafana-datasource':
       if (!upstream) return 'the registry names no upstream for it';
-      return readGrafanaDatasource(text, { upstream: portWords(facts, upstream), snippet: snippet(upstream) });
+      return readGrafanaDatasource(text, {
+        upstream: { ...portWords(facts, upstream), ...(servesHttp(upstream) && { scheme: urlScheme(upstream) }) },
+        snippet: snippet(upstream),
+      });
     case 'redis-conf':
       return readRedisConf(text, { ...self, localOnly: loopbackOnly(service), snippet: snippet(service) }, lookup, ref.path);
   }

@@ -1,6 +1,7 @@
 // The config check over real files under a temp root, read by gather().
 import { describe, expect, it } from 'vitest';
-import { checkConfig, findSetting } from '../../src/checks/config.js';
+import { checkConfig } from '../../src/checks/config.js';
+import { findSetting } from '../../src/checks/config-setting.js';
 import { goPort } from '../../src/checks/go-port.js';
 import { gather } from '../../src/gather.js';
 import { tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
@@ -43,7 +44,8 @@ describe('findSetting', () => {
 
 describe('config check', () => {
   it('passes when the key sets the registry port, naming file and line', async () => {
-    const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\nprotocol = http\nhttp_port = 3030\n' });
+    // http_addr: the registry's access localhost (loopback only), held to it by the same check.
+    const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\nprotocol = http\nhttp_port = 3030\nhttp_addr = 127.0.0.1\n' });
     expect(results).toEqual([
       expect.objectContaining({
         check: 'config',

@@ -1,10 +1,12 @@
 // A Grafana datasource provisioning file: each Prometheus datasource's `url:`
-// on this machine points at the upstream's (Prometheus's) port. A datasource
+// on this machine points at the upstream's (Prometheus's) port, by the scheme
+// its registry protocol says (https for an HTTPS Prometheus). A datasource
 // of another type in the same file (Loki on 3100, Tempo on 3200) listens
 // elsewhere, and is left alone. A key may be quoted (`"url":`), and a
 // datasource may be a flow mapping on its line (`- {type: prometheus, url: ...}`).
 // What a quoted scalar holds is text (`name: "a, b}"`, `"#1"`), as YAML reads
 // it: the scanners of prometheus-jobs.ts read it so.
+import { escapeText, type UrlScheme } from '@dsa110/ports';
 import { type Finding, portFix, yamlLineBreaks } from './finding.js';
 import { isThisHost } from './prometheus.js';
 import { flowMappingEntries } from './prometheus-files.js';
@@ -17,17 +19,36 @@ interface Datasource {
   readonly indent: number;
   /** Where its own keys stand (after the `-`, or on the next line). */
   keyIndent?: number;
-  readonly urls: { line: number; url: string }[];
+  /** Each url: its line, and the column it starts at (the first place its text stands on the line). */
+  readonly urls: { line: number; column?: number; url: string }[];
 }
 
 const URL_KEY = /^(['"]?)url\1:\s*['"]?([^'"\s]+)/;
 const TYPE_KEY = /^(['"]?)type\1:\s*['"]?([^'"\s]+)/;
 
-/** `http://host:port/...` (any case of the scheme, as Grafana's Go client takes it) -> host and port (the scheme's default when absent); undefined for anything else. */
-function readUrl(url: string): { host: string; port: number } | undefined {
+/** `http://host:port/...` (any case of the scheme, as Grafana's Go client takes it) -> scheme, host and port (the scheme's default when absent); undefined for anything else. */
+function readUrl(url: string): { scheme: UrlScheme; host: string; port: number } | undefined {
   const match = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(\d+))?(?:[/?#]|$)/i.exec(url);
   if (!match) return undefined;
-  return { host: match[2]!, port: match[3] !== undefined ? Number(match[3]) : match[1]!.toLowerCase() === 'https' ? 443 : 80 };
+  const scheme = match[1]!.toLowerCase() === 'https' ? 'https' : 'http';
+  return { scheme, host: match[2]!, port: match[3] !== undefined ? Number(match[3]) : scheme === 'https' ? 443 : 80 };
+}
+
+/**
+ * An error for a url to the upstream's port whose scheme is not the one the registry's protocol says it speaks.
+ * Grafana saves the datasource either way; its queries then fail: http to a TLS Prometheus is answered 400
+ * ("Client sent an HTTP request to an HTTPS server"), https to a plain one fails ("server gave HTTP response to HTTPS client").
+ */
+function wrongScheme(url: string, scheme: UrlScheme, expect: DatasourceExpectations): string | undefined {
+  const wanted = expect.upstream.scheme;
+  if (wanted === undefined || scheme === wanted) return undefined;
+  const { name } = expect.upstream;
+  const fixed = `${wanted}${url.slice(url.indexOf(':'))}`;
+  const why =
+    wanted === 'https'
+      ? `is HTTPS, so its queries are answered 400 ("Client sent an HTTP request to an HTTPS server")`
+      : `is plain HTTP, so its queries fail ("server gave HTTP response to HTTPS client")`;
+  return `url ${escapeText(url, 200)} reaches ${name} by ${scheme}, but the registry says ${name} ${why}; write url: ${escapeText(fixed, 200)} (${expect.snippet}), or give ${name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`;
 }
 
 /**
@@ -50,6 +71,12 @@ function flowDatasource(text: string): { type?: string; url?: string } | undefin
   return found;
 }
 
+/** The 1-based column a url's text starts at on its line, when it stands there as written (no escapes undone). */
+function columnOf(raw: string, url: string): { column?: number } {
+  const at = raw.indexOf(url);
+  return at < 0 ? {} : { column: at + 1 };
+}
+
 /** A line without its comment: a `#` at its start or after white space, outside quotes, as YAML has it (`"#1"` and `http://h/#x` hold none). */
 function withoutComment(raw: string): string {
   const masked = maskQuoted(raw);
@@ -59,13 +86,21 @@ function withoutComment(raw: string): string {
   return raw;
 }
 
-/** `snippet`: the command that prints the datasource as the registry wants it (`ports snippet grafana-datasource`, as the references check builds it). */
-export function readGrafanaDatasource(text: string, expect: { upstream: { name: string; port: number }; snippet: string }): Finding[] {
+/**
+ * `snippet`: the command that prints the datasource as the registry wants it (`ports snippet grafana-datasource`, as the references check builds it);
+ * `upstream.scheme`: the one it is reached by (urlScheme), left out when a url's scheme is not held to it.
+ */
+export interface DatasourceExpectations {
+  readonly upstream: { readonly name: string; readonly port: number; readonly scheme?: UrlScheme };
+  readonly snippet: string;
+}
+
+export function readGrafanaDatasource(text: string, expect: DatasourceExpectations): Finding[] {
   const findings: Finding[] = [];
   let urls = 0;
   const check = ({ type, urls: found }: Pick<Datasource, 'type' | 'urls'>): void => {
     if (type !== undefined && type !== 'prometheus') return;
-    for (const { line, url } of found) {
+    for (const { line, column, url } of found) {
       const parsed = readUrl(url);
       if (!parsed) {
         findings.push({
@@ -79,6 +114,9 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
           severity: 'error',
           message: `url ${url}, but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
         });
+      } else if (isThisHost(parsed.host)) {
+        const message = wrongScheme(url, parsed.scheme, expect);
+        if (message !== undefined) findings.push({ line, ...(column !== undefined && { column }), severity: 'error', message });
       }
     }
   };
@@ -122,14 +160,14 @@ export function readGrafanaDatasource(text: string, expect: { upstream: { name: 
       if (flow.type !== undefined) current.type = flow.type.toLowerCase();
       if (flow.url !== undefined) {
         urls++;
-        current.urls.push({ line: index + 1, url: flow.url });
+        current.urls.push({ line: index + 1, ...columnOf(raw, flow.url), url: flow.url });
       }
       continue;
     }
     const url = URL_KEY.exec(content);
     if (url) {
       urls++;
-      entry.urls.push({ line: index + 1, url: url[2]! });
+      entry.urls.push({ line: index + 1, ...columnOf(raw, url[2]!), url: url[2]! });
     }
     const type = TYPE_KEY.exec(content);
     // The entry's own `type:` (where its first key stands), not one in a map inside it.

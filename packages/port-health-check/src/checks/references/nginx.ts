@@ -15,6 +15,8 @@ export interface NginxExpectations {
    * private), as the nginx-site snippet writes `listen`; left out, no listen address is held to it.
    */
   readonly access?: AccessLevel;
+  /** The scheme it serves by (urlScheme: https for an HTTPS site, which needs `ssl` on its listen); left out, no listen is held to it. */
+  readonly scheme?: UrlScheme;
   /** `scheme`: the one it is reached by (urlScheme: https for an HTTPS service), for the proxy_pass a fix names; http when left out. */
   readonly upstream: { readonly name: string; readonly port: number; readonly metrics: string; readonly scheme?: UrlScheme };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
@@ -311,6 +313,35 @@ function checkListenAddress(statement: SiteStatement, expect: NginxExpectations)
     ? `listen ${shown(value)} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); write listen 127.0.0.1:${expect.port}; and listen [::1]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: private or public in the registry`
     : `listen ${shown(value)} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); write listen ${expect.port}; and listen [::]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: localhost in the registry`;
   return { ...placeAt(statement), severity: 'error', message };
+}
+
+/**
+ * An error for a listen on the site's port whose TLS the registry's protocol disagrees with: HTTPS needs `ssl`
+ * (or `quic`, TLS over UDP), plain HTTP must have neither. nginx -t passes either; at run time a TLS client of a
+ * plain listen fails its handshake ("wrong version number"; `http2` without `ssl` is cleartext HTTP/2, the same to
+ * it), and a plain HTTP request to an `ssl` one is answered 400 ("The plain HTTP request was sent to HTTPS port").
+ */
+function checkListenTls(statement: SiteStatement, expect: NginxExpectations): Finding | undefined {
+  const wanted = expect.scheme;
+  const [, value, ...flags] = statement.words as [string, string, ...string[]];
+  // A listen on another port is an error of its own (or a redirect to this one): its TLS is not the registry's.
+  if (wanted === undefined || listenPort(value, expect) !== expect.port) return undefined;
+  const tls = flags.includes('ssl') || flags.includes('quic');
+  if (tls === (wanted === 'https')) return undefined;
+  const written = `listen ${statement.words.slice(1).map(shown).join(' ')}`;
+  const fixed = `listen ${[shown(value), ...(wanted === 'https' ? ['ssl'] : []), ...flags.filter((flag) => flag !== 'ssl' && flag !== 'quic').map(shown)].join(' ')};`;
+  const message =
+    wanted === 'https'
+      ? `${written} serves plain HTTP${flags.includes('http2') ? ' (http2 without ssl is cleartext HTTP/2)' : ''}, but the registry says ${expect.name} is HTTPS, so a client's TLS handshake fails ("wrong version number"); write ${fixed} with ssl_certificate and ssl_certificate_key (${expect.snippet}), or give ${expect.name} protocol: HTTP in the registry`
+      : `${written} serves TLS, but the registry says ${expect.name} is plain HTTP, so a plain HTTP request is answered 400 ("The plain HTTP request was sent to HTTPS port"); write ${fixed} (${expect.snippet}), or give ${expect.name} protocol: HTTPS in the registry`;
+  return { ...placeAt(statement), severity: 'error', message };
+}
+
+/** The listens' TLS findings, or, where an `ssl on;` makes a server's listens TLS whatever they say, one unknown in their place. */
+function listenTls(facts: SiteFacts, expect: NginxExpectations): Finding[] {
+  if (facts.sslOn === undefined || expect.scheme === undefined) return facts.tls;
+  const message = `ssl on turns TLS on for every listen of its server (deprecated; nginx 1.25.1 refuses it), so whether ${expect.name} serves ${expect.scheme === 'https' ? 'HTTPS' : 'plain HTTP'} on port ${expect.port} as the registry says is not read; write listen ${expect.port}${expect.scheme === 'https' ? ' ssl' : ''}; instead`;
+  return [{ ...placeAt(facts.sslOn), severity: 'unknown', message }];
 }
 
 // --- proxy targets ---
@@ -809,6 +840,10 @@ interface SiteFacts {
   /** The locations of each server (and of the file itself, a snippet included in one), each a level nginx picks from. */
   readonly servers: LocationBlock[][];
   listens: number;
+  /** What checkListenTls found, said unless an `ssl on;` makes every listen of its server TLS. */
+  readonly tls: Finding[];
+  /** The first `ssl on;` (deprecated; nginx 1.25.1 refuses it), which turns TLS on for every listen of its server. */
+  sslOn?: SiteStatement;
 }
 
 /**
@@ -1298,7 +1333,10 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   if (directive === 'listen' && !argument.startsWith('unix:')) {
     facts.listens++;
     facts.findings.push(...checkListen(statement, expect));
-  } else if (directive in PASSES) facts.passes.push(statement);
+    const tls = checkListenTls(statement, expect);
+    if (tls) facts.tls.push(tls);
+  } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
+  else if (directive in PASSES) facts.passes.push(statement);
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
   else if (directive === 'server' && inner?.statement.words[0] === 'upstream')
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
@@ -1344,7 +1382,7 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 }
 
 /** Facts with nothing read yet; servers[0] holds the locations of the file itself, outside any block (a snippet included in a server). */
-const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: 0 });
+const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: 0, tls: [] });
 
 export function readNginxSite(text: string, expect: NginxExpectations, lookup?: IncludeLookup, self?: string): Finding[] | string {
   const reading: Reading = { lookup, findings: [], statementsLeft: MAX_SITE_STATEMENTS, bytesLeft: MAX_SITE_BYTES, parsed: new Map(), unread: false };
@@ -1356,6 +1394,7 @@ export function readNginxSite(text: string, expect: NginxExpectations, lookup?: 
   facts.findings.push(...metrics.findings);
   facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
+  facts.findings.push(...listenTls(facts, expect));
   return distinct(facts.findings);
 }
 

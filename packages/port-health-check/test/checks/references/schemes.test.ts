@@ -1,7 +1,9 @@
 // What the registry records of a service besides its port, held against the
 // files that name it: nginx's proxy_pass scheme against the upstream's protocol,
-// nginx's listen address against the site's access level, and a scrape job's
-// scheme: against the scraped service's protocol. Real files in temp trees,
+// nginx's listen address against the site's access level and its listen's ssl
+// against the site's protocol, a scrape job's scheme: and Grafana's datasource
+// url against the scraped service's protocol, and grafana.ini's protocol,
+// http_addr and root_url (the config check) against Grafana's. Real files in temp trees,
 // read by gather() under --root, with the registry in fixtures/schemes; the
 // prometheus.yml variants held to the real `promtool check config`, which
 // passes them all (the scheme is wrong only at run time).
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
+import { checkConfig } from '../../../src/checks/config.js';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
 import { hasCommand } from '../../../../../test-support/commands.js';
@@ -20,6 +23,10 @@ const registry = await loadRegistry({ path: join(fixtures, 'ports.yaml') });
 const SITE = 'etc/nginx/sites-enabled/dsa110';
 const EDGE = 'etc/nginx/sites-enabled/edge';
 const PROMETHEUS_YML = 'etc/prometheus/prometheus.yml';
+const TLS_SITE = 'etc/nginx/sites-enabled/tls';
+const GRAFANA_INI = 'etc/grafana/grafana.ini';
+const DATASOURCE = 'etc/grafana/provisioning/datasources/dsa110-prometheus.yml';
+const GRAFANA_UNIT = 'lib/systemd/system/grafana-server.service';
 
 const promtool = hasCommand('promtool', ['--version']);
 if (!promtool) console.warn('[skipped: missing Debian package prometheus (promtool): install with sudo bash scripts/install-system-packages.sh]');
@@ -31,11 +38,11 @@ function tree(extra: Record<string, TreeEntry> = {}): string {
   return writeTree(tempDir(), { ...files, ...extra });
 }
 
-/** The references check's problems, `file:line:col: message` without the root. */
+/** The references and config checks' problems, `file:line:col: message` without the root. */
 async function problems(root: string): Promise<string[]> {
   const facts = await gather({ registry, root });
   return registry.services
-    .flatMap((service) => checkReferences(facts, service))
+    .flatMap((service) => [...checkReferences(facts, service), ...checkConfig(facts, service)])
     .filter((result) => result.severity !== 'ok')
     .map((result) => withoutRoot(result, root))
     .map((result) => `${result.severity}: ${result.reason}`);
@@ -122,6 +129,113 @@ describe('a scrape job’s scheme against the protocol', () => {
     const api = '    relabel_configs:\n      - target_label: __scheme__\n        replacement: https\n';
     expect(await problems(tree({ [PROMETHEUS_YML]: prometheusYml(api) }))).toEqual([
       `unknown: prometheus (9090): /${PROMETHEUS_YML}:4: scrape job dsa110-api: its scheme is set where this check does not read it (a flow mapping, or a relabelling of __scheme__), so whether it scrapes FastAPI by https is not known`,
+    ]);
+  });
+});
+
+describe('nginx listen ssl against the site’s protocol', () => {
+  it('a listen without ssl on an HTTPS site is an error at its file:line:col (http2 alone is cleartext); listen ... ssl passes', async () => {
+    const text = site('8444', 'http://127.0.0.1:8001').replace('listen 8444;', 'listen 8444;\n    listen [::]:8444 http2;\n    listen 8444 ssl http2;');
+    expect(await problems(tree({ [TLS_SITE]: text }))).toEqual([
+      `error: tls (8444): /${TLS_SITE}:2:5: listen 8444 serves plain HTTP, but the registry says TLS is HTTPS, so a client's TLS handshake fails ("wrong version number"); write listen 8444 ssl; with ssl_certificate and ssl_certificate_key (ports snippet nginx-site), or give TLS protocol: HTTP in the registry`,
+      `error: tls (8444): /${TLS_SITE}:3:5: listen [::]:8444 http2 serves plain HTTP (http2 without ssl is cleartext HTTP/2), but the registry says TLS is HTTPS, so a client's TLS handshake fails ("wrong version number"); write listen [::]:8444 ssl http2; with ssl_certificate and ssl_certificate_key (ports snippet nginx-site), or give TLS protocol: HTTP in the registry`,
+    ]);
+  });
+
+  it('listen ... ssl on a plain-HTTP site is an error; a listen on another port is not held to it', async () => {
+    const text = site('8443 ssl', 'http://127.0.0.1:8001');
+    expect(await problems(tree({ [EDGE]: text }))).toEqual([
+      `error: edge (8443): /${EDGE}:2:5: listen 8443 ssl serves TLS, but the registry says Edge is plain HTTP, so a plain HTTP request is answered 400 ("The plain HTTP request was sent to HTTPS port"); write listen 8443; (ports snippet nginx-site), or give Edge protocol: HTTPS in the registry`,
+    ]);
+    const redirect = `server { listen 80; return 301 https://$host:8444$request_uri; }\n${site('8444 ssl', 'http://127.0.0.1:8001')}`;
+    expect((await problems(tree({ [TLS_SITE]: redirect }))).filter((line) => line.includes(' serves '))).toEqual([]);
+  });
+
+  it('ssl on (TLS for every listen of its server) is unknown, not an error', async () => {
+    const text = site('8443', 'http://127.0.0.1:8001').replace('listen 8443;', 'listen 8443;\n    ssl on;');
+    expect(await problems(tree({ [EDGE]: text }))).toEqual([
+      `unknown: edge (8443): /${EDGE}:3:5: ssl on turns TLS on for every listen of its server (deprecated; nginx 1.25.1 refuses it), so whether Edge serves plain HTTP on port 8443 as the registry says is not read; write listen 8443; instead`,
+    ]);
+  });
+});
+
+describe('the Grafana datasource url against Prometheus’s protocol', () => {
+  const datasource = (url: string) => `apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: ${url}\n`;
+
+  it('http:// to an HTTPS Prometheus is an error at the url’s column; https:// passes, and so does a Prometheus elsewhere', async () => {
+    expect(await problems(tree({ [DATASOURCE]: datasource('http://localhost:9090') }))).toEqual([
+      `error: grafana (3030): /${DATASOURCE}:5:10: url http://localhost:9090 reaches Prometheus by http, but the registry says Prometheus is HTTPS, so its queries are answered 400 ("Client sent an HTTP request to an HTTPS server"); write url: https://localhost:9090 (ports snippet grafana-datasource), or give Prometheus protocol: HTTP in the registry`,
+    ]);
+    expect(await problems(tree({ [DATASOURCE]: datasource('HTTPS://127.0.0.1:9090/') }))).toEqual([]);
+    expect(await problems(tree({ [DATASOURCE]: datasource('http://metrics.example:9090') }))).toEqual([]);
+  });
+
+  it('a flow-mapping datasource’s url is held too', async () => {
+    const text = 'apiVersion: 1\ndatasources:\n  - {name: P, type: prometheus, url: "http://[::1]:9090"}\n';
+    expect(await problems(tree({ [DATASOURCE]: text }))).toEqual([
+      expect.stringMatching(new RegExp(`^error: grafana \\(3030\\): /${DATASOURCE}:3:39: url http://\\[::1\\]:9090 reaches Prometheus by http`)),
+    ]);
+  });
+});
+
+describe('grafana.ini [server] against Grafana’s protocol and access', () => {
+  /** grafana.ini with http_port as the registry has it, and `lines` under [server]. */
+  const ini = (...lines: string[]) => `[server]\nhttp_port = 3030\n${lines.map((line) => `${line}\n`).join('')}`;
+  const TLS = ['protocol = https', 'cert_file = /etc/grafana/g.crt', 'cert_key = /etc/grafana/g.key'];
+
+  it('no protocol (http) for an HTTPS Grafana is an error at the file; protocol = http at its line; h2 (TLS) passes', async () => {
+    expect(await problems(tree({ [GRAFANA_INI]: ini('http_addr = 127.0.0.1') }))).toEqual([
+      `error: grafana (3030): /${GRAFANA_INI} sets no protocol in [server] (so http), so it serves plain HTTP, but the registry says Grafana is HTTPS on port 3030, so a client's TLS handshake fails ("wrong version number"); write protocol = https with cert_file and cert_key under [server] (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
+    ]);
+    expect(await problems(tree({ [GRAFANA_INI]: ini('  protocol = HTTPS', 'http_addr = 127.0.0.1') }))).toEqual([
+      `error: grafana (3030): /${GRAFANA_INI}:3:3 sets protocol = HTTPS (Grafana knows http, https, h2, socket, socket_h2, and reads any other word as http), so it serves plain HTTP, but the registry says Grafana is HTTPS on port 3030, so a client's TLS handshake fails ("wrong version number"); write protocol = https with cert_file and cert_key under [server] (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
+    ]);
+    expect(await problems(tree({ [GRAFANA_INI]: ini('protocol = h2', 'http_addr = ::1') }))).toEqual([]);
+  });
+
+  it('protocol = socket: Grafana is on no port at all', async () => {
+    expect(await problems(tree({ [GRAFANA_INI]: ini('protocol = socket') }))).toEqual([
+      `error: grafana (3030): /${GRAFANA_INI}:3:1 sets protocol = socket: Grafana listens on a unix socket, not on port 3030, but the registry says Grafana is HTTPS on port 3030; write protocol = https under [server] (ports snippet grafana-ini)`,
+    ]);
+  });
+
+  it('GF_SERVER_PROTOCOL and GF_SERVER_HTTP_ADDR in the unit override the file, as GF_SERVER_HTTP_PORT does', async () => {
+    const root = tree({
+      [GRAFANA_INI]: ini('protocol = http', 'http_addr = 0.0.0.0'),
+      [GRAFANA_UNIT]: '[Service]\nEnvironment=GF_SERVER_PROTOCOL=https GF_SERVER_HTTP_ADDR=127.0.0.1\n',
+    });
+    expect(await problems(root)).toEqual([]);
+    const wrong = tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = 127.0.0.1'), [GRAFANA_UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_ADDR=0.0.0.0\n' });
+    expect(await problems(wrong)).toEqual([
+      `error: grafana (3030): /${GRAFANA_UNIT}:2 sets GF_SERVER_HTTP_ADDR=0.0.0.0, which overrides http_addr in /${GRAFANA_INI}, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); write http_addr = 127.0.0.1 under [server] (ports snippet grafana-ini), or give Grafana access: private or public in the registry`,
+    ]);
+  });
+
+  it('no http_addr (every address) for a localhost Grafana is an error; a host name is unknown', async () => {
+    expect(await problems(tree({ [GRAFANA_INI]: ini(...TLS) }))).toEqual([
+      `error: grafana (3030): /${GRAFANA_INI} sets no http_addr in [server], so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); write http_addr = 127.0.0.1 under [server] (ports snippet grafana-ini), or give Grafana access: private or public in the registry`,
+    ]);
+    expect(await problems(tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = grafana.internal') }))).toEqual([
+      `unknown: grafana (3030): /${GRAFANA_INI}:6:1 sets http_addr = grafana.internal, a host name Grafana resolves when it starts, so whether it listens on loopback only (the registry's access: localhost) is not known`,
+    ]);
+  });
+
+  it('root_url on Grafana’s own port by http is an error; on another port (a proxy) or by %(protocol)s it passes', async () => {
+    const withRoot = (url: string) => tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = 127.0.0.1', `root_url = ${url}`) });
+    expect(await problems(withRoot('http://localhost:%(http_port)s/grafana/'))).toEqual([
+      `error: grafana (3030): /${GRAFANA_INI}:7:1 sets root_url = http://localhost:%(http_port)s/grafana/, which names Grafana's own port 3030 by http, but the registry says Grafana is HTTPS, so its redirects and links send browsers to a TLS port by plain HTTP (answered 400); write root_url = https://localhost:%(http_port)s/grafana/ (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
+    ]);
+    expect(await problems(withRoot('http://grafana.example.org/'))).toEqual([]);
+    expect(await problems(withRoot('%(protocol)s://%(domain)s:%(http_port)s/'))).toEqual([]);
+    expect(await problems(withRoot('https://grafana.example.org:3030/'))).toEqual([]);
+    const moved = tree({
+      [GRAFANA_INI]: ini(...TLS, 'http_addr = 127.0.0.1'),
+      [GRAFANA_UNIT]: '[Service]\nEnvironment="GF_SERVER_ROOT_URL=http://127.0.0.1:3030/"\n',
+    });
+    expect(await problems(moved)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^error: grafana \\(3030\\): /${GRAFANA_UNIT}:2 sets GF_SERVER_ROOT_URL=http://127.0.0.1:3030/, which overrides root_url`),
+      ),
     ]);
   });
 });

@@ -1,0 +1,98 @@
+// How a program gets one key of its config file: the file's last setting (in
+// its INI section), unless the unit's environment overrides it (Grafana's
+// GF_SERVER_HTTP_PORT for http_port), and a `${VAR}` value read from that
+// environment. The config check reads a port this way, and Grafana's other
+// [server] keys.
+import { escapeText, type Service } from '@dsa110/ports';
+import { unitVariable } from '../effective-port.js';
+import type { Facts } from '../types.js';
+
+/** A key of a config file, where to find it, and the environment variable that overrides it. */
+export interface SettingKey {
+  readonly file: string;
+  readonly key: string;
+  readonly section?: string;
+  readonly envOverride?: string;
+}
+
+/**
+ * The uncommented `key = value`, `key: value` or `key value` line that takes
+ * effect: the LAST one, as go-ini (Grafana), Redis and systemd read a key
+ * given twice. With `section`, only lines under an INI `[section]` header of
+ * that name count (Grafana reads http_port from [server] only; a [server]
+ * given twice is one section). Value and 1-based line.
+ */
+export function findSetting(text: string, key: string, section?: string): { value: string; line: number } | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^\\s*${escaped}\\s*(?:=|:|\\s)\\s*(.*?)\\s*$`);
+  const lines = text.split('\n'); // a CRLF line's \r is trailing space to the pattern
+  let current: string | undefined; // the INI section a line is in (none before the first header)
+  let found: { value: string; line: number } | undefined;
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (section !== undefined && line.trimStart().startsWith('[')) {
+      const header = /^\s*\[([^\]]*)\]/.exec(line);
+      if (header) current = header[1]!.trim();
+      continue;
+    }
+    // The key must appear for the pattern to match: skip the regular expressions
+    // on every other line (a fresh process interprets them: milliseconds on a long file).
+    if (!line.includes(key) || /^\s*[#;]/.test(line) || current !== section) continue;
+    const match = pattern.exec(line);
+    if (match) found = { value: match[1]!.replace(/\s+[#;].*$/, '').replace(/^(["'])(.*)\1$/, '$2'), line: index + 1 };
+  }
+  return found;
+}
+
+/**
+ * A key as the program reads it: set (its value, after the unit's override or a `${VAR}` the file names, and
+ * `said`, how it was set, `sets KEY = VALUE`, for a reason after its place), not set anywhere, or not to be told
+ * (`reason`, ending in "so SUBJECT cannot be told"). `at` is `file:line`, with `column` when it is a line of the config file.
+ */
+export type ResolvedSetting =
+  | { readonly kind: 'set'; readonly value: string; readonly said: string; readonly at: string; readonly column?: number }
+  | { readonly kind: 'unset' }
+  | { readonly kind: 'unknown'; readonly reason: string; readonly at?: string };
+
+/**
+ * `key` of the config file, as the program gets it: the unit's Environment= and EnvironmentFile= (what systemd
+ * hands the program) override the file with `envOverride`; a `${VAR}` or `$__env{VAR}` value (Grafana expands
+ * them from its environment) is the unit's VAR.
+ */
+export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, text: string, wanted: SettingKey, subject: string): ResolvedSetting {
+  const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
+  const override = overridden.setting;
+  if (override) {
+    const at = `${override.file}:${override.line}`;
+    const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
+    if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
+    return { kind: 'set', value: override.value.trim(), said, at };
+  }
+  // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
+  if (overridden.doubt !== undefined) {
+    return {
+      kind: 'unknown',
+      reason: `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}, and ${overridden.doubt}, so ${subject} cannot be told`,
+    };
+  }
+  const setting = findSetting(text, wanted.key, wanted.section);
+  if (!setting) return { kind: 'unset' };
+  const at = `${wanted.file}:${setting.line}`;
+  const line = text.split('\n')[setting.line - 1]!;
+  const column = line.length - line.trimStart().length + 1;
+  const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(setting.value);
+  const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
+  if (!variable) return { kind: 'set', value: setting.value, said: written, at, column };
+  const name = (variable[1] ?? variable[2])!;
+  const { setting: set, doubt } = unitVariable(facts, service, name);
+  if (doubt !== undefined)
+    return { kind: 'unknown', reason: `${at} ${written}, from ${service.name}'s environment, but ${doubt}, so ${subject} cannot be told`, at };
+  if (!set) {
+    return {
+      kind: 'unknown',
+      reason: `${at} ${written}, from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=), so ${subject} cannot be told`,
+      at,
+    };
+  }
+  return { kind: 'set', value: set.value.trim(), said: `${written} (${name}=${set.value} from ${set.file}:${set.line})`, at, column };
+}
