@@ -32,13 +32,13 @@ type Resolve = (key: string, subject: string) => ResolvedSetting;
 /** A value from a file, for a one-line reason. */
 const shown = (value: string): string => escapeText(value, 200);
 
-type Set = Extract<ResolvedSetting, { kind: 'set' }>;
+type Found = Extract<ResolvedSetting, { kind: 'set' }>;
 
 /** `file:line:col` of a setting read from grafana.ini, `file:line` of a unit's override. */
-const placeOf = (set: Set): string => (set.column !== undefined ? `${set.at}:${set.column}` : set.at);
+const placeOf = (set: Found): string => (set.column !== undefined ? `${set.at}:${set.column}` : set.at);
 
 /** Where and how a setting was set, to start a reason: `/etc/grafana/grafana.ini:3:1 sets protocol = http`. */
-const saidOf = (set: Set): string => `${placeOf(set)} ${set.said}`;
+const saidOf = (set: Found): string => `${placeOf(set)} ${set.said}`;
 
 /** The protocol values Grafana reads, in the case it reads them. */
 const KNOWN_PROTOCOLS = new Set(['http', 'https', 'h2', 'socket', 'socket_h2']);
