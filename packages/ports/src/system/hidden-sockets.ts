@@ -14,14 +14,19 @@
 // holder's when that one cannot be examined), and perl checks that the fd it
 // duplicated is still that socket (its inode) before it asks it anything;
 // every process holding the socket is then named.
-// One full /proc/*/fd scan: for explaining a failed bind only, never the hot path.
+// One full /proc/*/fd scan: for explaining a failed bind only, never the hot
+// path; or none, where the caller's holder scan kept every socket link it read
+// (ScanOptions.socketLinks): a second pass over a million dup'd fds doubled a
+// claim's time. Either way the tables are read now, per namespace, and perl
+// proves each socket now.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { portArgument, procRootArgument, stringArgument } from '../arguments.js';
+import { describeArgument, portArgument, procRootArgument, stringArgument } from '../arguments.js';
 import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
 import { perlExecutable } from './holders-perl.js';
 import { readProcText, tryReadProcText } from './system-files.js';
 import { decodeIPv4, decodeIPv6 } from './address.js';
+import type { SocketLinks } from './holders.js';
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'icmp', 'icmp6', 'unix', 'netlink', 'packet'];
 
@@ -63,9 +68,10 @@ function listedInodes(procRoot: string, net: string, into: Set<number>): void {
  * of its processes; each process's namespace is read once, at its first socket
  * no table read so far lists); a process is never left out for being in
  * another namespace than this one: its socket need not be (a process may
- * bind, then unshare its network namespace).
+ * bind, then unshare its network namespace). The sockets each process holds
+ * are read from `links` when given (a holder scan's), else from every /proc/PID/fd.
  */
-function unlistedSockets(procRoot: string, caller: string): Map<number, Map<number, number>> {
+function unlistedSockets(procRoot: string, caller: string, links?: SocketLinks): Map<number, Map<number, number>> {
   const listed = new Set<number>();
   listedInodes(procRoot, 'net', listed);
   const seen = new Set<string | undefined>();
@@ -75,26 +81,10 @@ function unlistedSockets(procRoot: string, caller: string): Map<number, Map<numb
     // not known: each process's namespace is read below, that one included
   }
   const out = new Map<number, Map<number, number>>();
-  for (const name of listProcRoot(procRoot, caller)) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`${procRoot}/${name}/fd`);
-    } catch {
-      continue;
-    }
-    const pid = Number(name);
+  for (const [pid, sockets] of links ? linksByProcess(links) : fdSockets(procRoot, caller)) {
+    const name = String(pid);
     let namespaceRead = false;
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = readlinkSync(`${procRoot}/${name}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      if (!target.startsWith('socket:[')) continue;
-      const inode = Number(target.slice(8, -1));
+    for (const [fd, inode] of sockets) {
       if (listed.has(inode)) continue;
       const holders = out.get(inode);
       if (holders?.has(pid)) continue;
@@ -113,12 +103,52 @@ function unlistedSockets(procRoot: string, caller: string): Map<number, Map<numb
           if (listed.has(inode)) continue;
         }
       }
-      if (holders) holders.set(pid, Number(fd));
-      else out.set(inode, new Map([[pid, Number(fd)]]));
+      if (holders) holders.set(pid, fd);
+      else out.set(inode, new Map([[pid, fd]]));
     }
   }
   // A socket a later namespace's tables list was taken for unlisted by the processes read before it.
   for (const inode of out.keys()) if (listed.has(inode)) out.delete(inode);
+  return out;
+}
+
+/** Each process under procRoot with its socket fds, [fd, inode], read as they are asked for. */
+function* fdSockets(procRoot: string, caller: string): Generator<[number, Generator<[number, number]>]> {
+  for (const name of listProcRoot(procRoot, caller)) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`${procRoot}/${name}/fd`);
+    } catch {
+      continue;
+    }
+    yield [Number(name), linksOf(`${procRoot}/${name}/fd`, fds)];
+  }
+}
+
+function* linksOf(dir: string, fds: readonly string[]): Generator<[number, number]> {
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`${dir}/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target.startsWith('socket:[')) yield [Number(fd), Number(target.slice(8, -1))];
+  }
+}
+
+/** Pure: a holder scan's links (inode -> PID -> fd) by process: PID -> [fd, inode] of each socket it holds. */
+function linksByProcess(links: SocketLinks): Map<number, [number, number][]> {
+  const out = new Map<number, [number, number][]>();
+  for (const [inode, holders] of links) {
+    for (const [pid, fd] of holders) {
+      const sockets = out.get(pid);
+      if (sockets) sockets.push([fd, inode]);
+      else out.set(pid, [[fd, inode]]);
+    }
+  }
   return out;
 }
 
@@ -314,14 +344,21 @@ export function examineSockets(
  * those proved to, socket by socket (see EXAMINE_SCRIPT), with how many
  * unlisted sockets could not be examined and why. Needs root (pidfd_getfd asks
  * for the right to ptrace the process) and perl; without them every unlisted
- * socket is unexamined, and no process is named.
+ * socket is unexamined, and no process is named. `socketLinks`: what a holder
+ * scan of every process under procRoot just read (HolderScan.socketLinks),
+ * taken instead of reading every fd table again; a socket opened since is not
+ * seen, one closed since is found `gone` by perl.
  */
-export function unlistedSocketHolders(port: number, procRoot = '/proc'): UnlistedHolders {
+export function unlistedSocketHolders(port: number, procRoot = '/proc', socketLinks?: SocketLinks): UnlistedHolders {
   portArgument('unlistedSocketHolders', port);
   procRootArgument('unlistedSocketHolders', procRoot);
+  if (socketLinks !== undefined && !(socketLinks instanceof Map))
+    throw new TypeError(
+      `unlistedSocketHolders: socketLinks must be a holder scan's socketLinks (a Map of inode to PID to fd) or left out, not ${describeArgument(socketLinks)}`,
+    );
   const none: UnlistedHolders = { holders: [], unexamined: 0, unexaminedBecause: [], sockets: [] };
   if (noUnhashedTcpSockets(procRoot)) return none;
-  const sockets = unlistedSockets(procRoot, 'unlistedSocketHolders');
+  const sockets = unlistedSockets(procRoot, 'unlistedSocketHolders', socketLinks);
   if (sockets.size === 0) return none;
   const unexamined = (reason: UnexaminedReason): UnlistedHolders => ({ ...none, unexamined: sockets.size, unexaminedBecause: [reason] });
   if (procRoot !== '/proc') return unexamined('not-proc');

@@ -39,6 +39,7 @@ const PARALLEL_SCAN_OPTIONS: Readonly<Record<keyof ParallelScanOptions, true>> =
   skip: true,
   pids: true,
   threads: true,
+  socketLinks: true,
   minProcesses: true,
   requireIdleCore: true,
   perl: true,
@@ -74,8 +75,8 @@ export async function scanSocketHoldersParallel(inodes: Iterable<number>, option
   const fn = 'scanSocketHoldersParallel';
   iterableArgument(fn, 'inodes', inodes, 'socket inodes (numbers)');
   const checked = optionsArgument(fn, options, PARALLEL_SCAN_KEYS);
-  const { pids, wanted, proc, everyThread } = scanInputs(inodes, checked, fn);
-  return beginScan(pids, proc, everyThread, checked, fn, undefined).finish(wanted);
+  const { pids, wanted, proc, everyThread, links } = scanInputs(inodes, checked, fn);
+  return beginScan(pids, proc, { everyThread, links }, checked, fn, undefined).finish(wanted);
 }
 
 /**
@@ -90,10 +91,10 @@ export async function scanSocketHoldersParallel(inodes: Iterable<number>, option
 export function startSocketHoldersParallel(options?: ParallelScanOptions): StartedHolderScan {
   const fn = 'startSocketHoldersParallel';
   const checked = optionsArgument(fn, options, PARALLEL_SCAN_KEYS);
-  const { proc, everyThread } = scanSettings(checked, fn);
+  const { proc, everyThread, links } = scanSettings(checked, fn);
   // Where the listing stands, read before it: the processes started since are read by finish.
   const listed = checked.pids === undefined ? { lastPid: lastPidOf(proc, true) } : undefined;
-  const scan = beginScan(scanPidList(checked, proc, fn), proc, everyThread, checked, fn, listed);
+  const scan = beginScan(scanPidList(checked, proc, fn), proc, { everyThread, links }, checked, fn, listed);
   return {
     finish: (inodes) => {
       try {
@@ -117,7 +118,7 @@ export function startSocketHoldersParallel(options?: ParallelScanOptions): Start
 function beginScan(
   pids: readonly number[],
   proc: string,
-  everyThread: boolean,
+  { everyThread, links }: { everyThread: boolean; links: boolean },
   options: ParallelScanOptions,
   fn: string,
   listed: { readonly lastPid: number | undefined } | undefined,
@@ -131,7 +132,7 @@ function beginScan(
     return {
       finish: async (wanted) => {
         const now = wanted.size === 0 || !listed ? pids : [...pids, ...withoutStackTraces(() => startedSince(pids, listed.lastPid, options, proc, fn))];
-        return { ...scanInputsSync({ pids: wanted.size === 0 ? [] : now, wanted, proc, everyThread }), threads: 1, scanner: 'node' };
+        return { ...scanInputsSync({ pids: wanted.size === 0 ? [] : now, wanted, proc, everyThread, links }), threads: 1, scanner: 'node' };
       },
       cancel: () => {},
     };
@@ -146,10 +147,10 @@ function beginScan(
         run.cancel();
         return { holders: new Map(), unreadable: [], threads: 1, scanner: 'node' };
       }
-      const { parts, read } = await finishPerlScan(run, wanted, proc);
+      const { parts, read } = await finishPerlScan(run, wanted, proc, links);
       return withoutStackTraces(() => {
         const started = listed ? startedSince(pids, listed.lastPid, options, proc, fn) : [];
-        if (started.length > 0) parts.push(scanPids(started, wanted, proc));
+        if (started.length > 0) parts.push(scanPids(started, wanted, proc, links));
         const all = started.length > 0 ? [...pids, ...started] : pids;
         const tasks = everyThread ? scanEveryThread(all, parts, wanted, proc) : scanTasks(parts, wanted, proc);
         return {

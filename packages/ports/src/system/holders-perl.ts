@@ -38,8 +38,9 @@ const MAX_PIDS_PER_CHILD = 50_000;
  * numbers, so it fits the smallest pipe (one page) and never blocks; chunks
  * are 8 PIDs, more past 16,384 PIDs. Without a pipe or a fork, one process
  * reads every chunk.
- * For each PID, NUL-separated records: `s PID socket:[INODE]` for each
- * socket, once however many of its fds are on it (any user can dup one
+ * For each PID, NUL-separated records: `s PID socket:[INODE] FD` for each
+ * socket, with the first fd read on it (what unlistedSocketHolders asks
+ * perl to duplicate), once however many of its fds are on it (any user can dup one
  * socket into 20,000 fds per process: a record per fd made 50 MB for Node to
  * split out of 100 such processes), then `d PID COUNT` once every fd of its
  * directory was read, or `e PID ERRNO` where the directory or a link could
@@ -90,7 +91,7 @@ sub scan {
         $count++;
         my $link = readlink($fd);
         unless (defined $link) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
-        print "s\\0$pid\\0$link\\0" if rindex($link, 'socket:', 0) == 0 && !$seen{$link}++;
+        print "s\\0$pid\\0$link $fd\\0" if rindex($link, 'socket:', 0) == 0 && !$seen{$link}++;
       }
       print "d\\0$pid\\0$count\\0";
     }
@@ -124,8 +125,8 @@ export interface ChildScan {
  * record, or with no `d` record, is left to `recheck` (and its records are
  * dropped), and so is every PID when the output does not parse.
  */
-export function readChildOutput(pids: readonly number[], stdout: string, wanted: ReadonlyMap<string, number>): ChildScan {
-  const everything: ChildScan = { scan: { found: [], unreadable: [], empty: [] }, recheck: pids };
+export function readChildOutput(pids: readonly number[], stdout: string, wanted: ReadonlyMap<string, number>, links = false): ChildScan {
+  const everything: ChildScan = { scan: { found: [], unreadable: [], empty: [], ...(links && { links: [] }) }, recheck: pids };
   const fields = stdout.split('\0');
   if (fields.pop() !== '' || fields.length % 3 !== 0) return everything; // cut short
   const asked = new Set(pids);
@@ -133,6 +134,7 @@ export function readChildOutput(pids: readonly number[], stdout: string, wanted:
   const recheck = new Set<number>();
   const found: number[] = [];
   const empty: number[] = [];
+  const linked: number[] = [];
   for (let index = 0; index < fields.length; index += 3) {
     const kind = fields[index];
     const pid = Number(fields[index + 1]);
@@ -142,15 +144,26 @@ export function readChildOutput(pids: readonly number[], stdout: string, wanted:
       listed.add(pid);
       if (value === '0') empty.push(pid);
     } else if (kind === 's') {
-      const inode = wanted.get(value);
+      const space = value.lastIndexOf(' ');
+      const fd = value.slice(space + 1);
+      if (space < 0 || !/^\d+$/.test(fd)) return everything;
+      const link = value.slice(0, space);
+      const inode = wanted.get(link);
       if (inode !== undefined) found.push(pid, inode);
+      if (links) linked.push(pid, Number(link.slice(8, -1)), Number(fd));
     } else if (kind === 'e') recheck.add(pid);
     else return everything;
   }
   for (const pid of pids) if (!listed.has(pid)) recheck.add(pid);
   const kept: number[] = [];
   for (let index = 0; index < found.length; index += 2) if (!recheck.has(found[index]!)) kept.push(found[index]!, found[index + 1]!);
-  return { scan: { found: kept, unreadable: [], empty: empty.filter((pid) => !recheck.has(pid)) }, recheck: [...recheck] };
+  const keptLinks: number[] = [];
+  for (let index = 0; index < linked.length; index += 3)
+    if (!recheck.has(linked[index]!)) keptLinks.push(linked[index]!, linked[index + 1]!, linked[index + 2]!);
+  return {
+    scan: { found: kept, unreadable: [], empty: empty.filter((pid) => !recheck.has(pid)), ...(links && { links: keptLinks }) },
+    recheck: [...recheck],
+  };
 }
 
 /** What one perl wrote (stdout, then its fork's fd 3), or undefined when it could not be started, failed, or wrote to stderr. */
@@ -246,11 +259,16 @@ export function startPerlScan(pids: readonly number[], proc: string, perl: strin
 }
 
 /**
- * What perl found for the sockets in `wanted`; what it left (a process it
+ * What perl found for the sockets in `wanted` (with `links`, every socket link too); what it left (a process it
  * could not read completely, a child that failed) is scanned by scanPids
  * here. `read` is false when perl read nothing (scanPids read every PID).
  */
-export async function finishPerlScan(run: PerlScanRun, wanted: ReadonlyMap<string, number>, proc: string): Promise<{ parts: PartialScan[]; read: boolean }> {
+export async function finishPerlScan(
+  run: PerlScanRun,
+  wanted: ReadonlyMap<string, number>,
+  proc: string,
+  links = false,
+): Promise<{ parts: PartialScan[]; read: boolean }> {
   const parts: PartialScan[] = [];
   let read = false;
   const recheck: number[] = [];
@@ -259,11 +277,11 @@ export async function finishPerlScan(run: PerlScanRun, wanted: ReadonlyMap<strin
       recheck.push(...share);
       continue;
     }
-    const result = readChildOutput(share, stdout, wanted);
+    const result = readChildOutput(share, stdout, wanted, links);
     parts.push(result.scan);
     recheck.push(...result.recheck);
     read ||= result.recheck.length < share.length;
   }
-  if (recheck.length > 0) parts.push(scanPids(recheck, wanted, proc));
+  if (recheck.length > 0) parts.push(scanPids(recheck, wanted, proc, links));
   return { parts, read };
 }

@@ -14,7 +14,17 @@ export interface HolderScan {
   readonly holders: ReadonlyMap<number, readonly number[]>;
   /** PIDs whose fds could not be read (permission, or /proc/PID/fd unreadable even to root). */
   readonly unreadable: readonly number[];
+  /** With ScanOptions.socketLinks: every socket the processes read hold, wanted or not (see SocketLinks). */
+  readonly socketLinks?: SocketLinks;
 }
+
+/**
+ * Every socket the fd tables read hold, by inode: each process holding it,
+ * with the first of its fds on it (PID -> fd; its other fds on that socket
+ * add nothing). What a second pass over every /proc/PID/fd would read for the
+ * sockets no table lists (unlistedSocketHolders), gathered by the first.
+ */
+export type SocketLinks = ReadonlyMap<number, ReadonlyMap<number, number>>;
 
 export interface ScanOptions {
   procRoot?: string | undefined;
@@ -34,10 +44,16 @@ export interface ScanOptions {
    * common scan did not find. Default: leaders that exited only.
    */
   threads?: 'every' | undefined;
+  /**
+   * true: also keep every socket link the pass reads (HolderScan.socketLinks),
+   * for unlistedSocketHolders, which otherwise reads every fd table again.
+   * Costs no read, a map entry per socket and process. Default false.
+   */
+  socketLinks?: boolean | undefined;
 }
 
 /** Every option of scanSocketHolders, one per key of ScanOptions (the compiler holds the two together). */
-const SCAN_OPTIONS: Readonly<Record<keyof ScanOptions, true>> = { procRoot: true, skip: true, pids: true, threads: true };
+const SCAN_OPTIONS: Readonly<Record<keyof ScanOptions, true>> = { procRoot: true, skip: true, pids: true, threads: true, socketLinks: true };
 const SCAN_KEYS = Object.keys(SCAN_OPTIONS);
 
 /** What one scanner found: [pid, inode] pairs and the PIDs it could not read. */
@@ -46,16 +62,19 @@ export interface PartialScan {
   unreadable: number[];
   /** PIDs whose fd directory was empty: kernel threads, and processes whose thread-group leader has exited (see scanTasks). */
   empty?: number[];
+  /** When asked for: [pid, inode, fd] of every socket link, once per process and socket (its first fd on it). */
+  links?: number[];
 }
 
 /**
  * Scan the fds of `pids` in Node: every socket link that is one of `wanted`,
  * each process whose fds could not be read, and each whose fd directory is
- * empty. Synchronous: tens of thousands of tiny readlink calls are several
+ * empty; with `links`, every socket link too. Synchronous: tens of thousands of tiny readlink calls are several
  * times faster in a plain loop than through promises and the thread pool.
  */
-export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan {
+export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, number>, proc: string, links = false): PartialScan {
   const found: number[] = [];
+  const linked: number[] | undefined = links ? [] : undefined;
   const unreadable: number[] = [];
   const empty: number[] = [];
   const denied = (error: unknown) => {
@@ -72,6 +91,7 @@ export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, nu
       continue; // ENOENT: the process has exited
     }
     if (fds.length === 0) empty.push(pid);
+    const seen = linked && new Set<string>();
     for (const fd of fds) {
       let target: string;
       try {
@@ -89,9 +109,13 @@ export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, nu
       if (target.charCodeAt(0) !== 115 /* s */) continue;
       const inode = wanted.get(target);
       if (inode !== undefined) found.push(pid, inode);
+      if (seen && target.startsWith('socket:[') && !seen.has(target)) {
+        seen.add(target);
+        linked!.push(pid, Number(target.slice(8, -1)), Number(fd));
+      }
     }
   }
-  return { found, unreadable, empty };
+  return { found, unreadable, empty, ...(linked && { links: linked }) };
 }
 
 /** The PIDs to scan, and the `socket:[INODE]` links that matter. */
@@ -99,21 +123,23 @@ export function scanInputs(
   inodes: Iterable<number>,
   options: ScanOptions,
   fn = 'scanSocketHolders',
-): { pids: number[]; wanted: Map<string, number>; proc: string; everyThread: boolean } {
-  const { proc, everyThread } = scanSettings(options, fn);
+): { pids: number[]; wanted: Map<string, number>; proc: string; everyThread: boolean; links: boolean } {
+  const { proc, everyThread, links } = scanSettings(options, fn);
   const wanted = wantedLinks(inodes);
   // No socket to look for: no listing of /proc either.
   const pids = wanted.size === 0 ? [] : scanPidList(options, proc, fn);
-  return { pids, wanted, proc, everyThread };
+  return { pids, wanted, proc, everyThread, links };
 }
 
 /** The proc root and thread mode of a scan's options, checked (with `skip`: `procRoot: 5` used to scan no process, and say no holder). */
-export function scanSettings(options: ScanOptions, fn: string): { proc: string; everyThread: boolean } {
+export function scanSettings(options: ScanOptions, fn: string): { proc: string; everyThread: boolean; links: boolean } {
   if (options.threads !== undefined && options.threads !== 'every')
     throw new TypeError(`${fn}: options.threads must be 'every' or undefined, not ${describeArgument(options.threads)}`);
   if (options.skip !== undefined && typeof (options.skip as Partial<ReadonlySet<number>> | null)?.has !== 'function')
     throw new TypeError(`${fn}: options.skip must be a Set of PIDs or left out, not ${describeArgument(options.skip)}`);
-  return { proc: procRootOption(fn, options.procRoot), everyThread: options.threads === 'every' };
+  if (options.socketLinks !== undefined && typeof options.socketLinks !== 'boolean')
+    throw new TypeError(`${fn}: options.socketLinks must be true, false or left out (false), not ${describeArgument(options.socketLinks)}`);
+  return { proc: procRootOption(fn, options.procRoot), everyThread: options.threads === 'every', links: options.socketLinks === true };
 }
 
 /** Pure: each socket inode by the link an fd on it reads as (`socket:[INODE]`). */
@@ -143,11 +169,21 @@ export function scanPidList(options: ScanOptions, proc: string, fn: string): num
   return pids;
 }
 
-/** Pure: the scanners' partial results as one HolderScan. */
+/** Pure: the scanners' partial results as one HolderScan (with socketLinks when any part kept its links). */
 export function mergeScans(parts: readonly PartialScan[]): HolderScan {
   const holders = new Map<number, number[]>();
   const unreadable: number[] = [];
+  let socketLinks: Map<number, Map<number, number>> | undefined;
   for (const part of parts) {
+    if (part.links) {
+      socketLinks ??= new Map();
+      for (let index = 0; index < part.links.length; index += 3) {
+        const [pid, inode, fd] = [part.links[index]!, part.links[index + 1]!, part.links[index + 2]!];
+        const byPid = socketLinks.get(inode);
+        if (!byPid) socketLinks.set(inode, new Map([[pid, fd]]));
+        else if (!byPid.has(pid)) byPid.set(pid, fd);
+      }
+    }
     for (let index = 0; index < part.found.length; index += 2) {
       const pid = part.found[index]!;
       const inode = part.found[index + 1]!;
@@ -159,7 +195,7 @@ export function mergeScans(parts: readonly PartialScan[]): HolderScan {
   }
   for (const list of holders.values()) list.sort((a, b) => a - b);
   unreadable.sort((a, b) => a - b);
-  return { holders, unreadable: [...new Set(unreadable)] };
+  return { holders, unreadable: [...new Set(unreadable)], ...(socketLinks && { socketLinks }) };
 }
 
 /**
@@ -329,15 +365,17 @@ export function scanInputsSync({
   wanted,
   proc,
   everyThread,
+  links = false,
 }: {
   pids: readonly number[];
   wanted: ReadonlyMap<string, number>;
   proc: string;
   everyThread: boolean;
+  links?: boolean;
 }): HolderScan {
   if (pids.length === 0) return { holders: new Map(), unreadable: [] };
   return withoutStackTraces(() => {
-    const parts = [scanPids(pids, wanted, proc)];
+    const parts = [scanPids(pids, wanted, proc, links)];
     const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
     return mergeScans(tasks ? [...parts, tasks] : parts);
   });

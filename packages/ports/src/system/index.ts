@@ -13,7 +13,7 @@ export {
   type ReadSocketsOptions,
 } from './sockets.js';
 export { isDualStack, readBindV6Only } from './dual-stack.js';
-export { scanSocketHolders, type HolderScan, type ScanOptions } from './holders.js';
+export { scanSocketHolders, type HolderScan, type ScanOptions, type SocketLinks } from './holders.js';
 export {
   scanSocketHoldersParallel,
   startSocketHoldersParallel,

@@ -2,7 +2,7 @@
 // and process info for each holder.
 import { describeArgument, integerArgument, optionsArgument, portArgument } from '../arguments.js';
 import { isDualStack, readBindV6Only } from './dual-stack.js';
-import { scanSocketHolders, type HolderScan } from './holders.js';
+import { scanSocketHolders, type HolderScan, type SocketLinks } from './holders.js';
 import { scanSocketHoldersParallel, startSocketHoldersParallel, type StartedHolderScan } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readBoundUdpSockets, type Transport } from './port-sockets.js';
@@ -25,6 +25,8 @@ export interface Snapshot {
   readonly listeners: readonly Listener[];
   /** PIDs whose fds could not be read: any unknown owner is among them. */
   readonly unreadable: readonly number[];
+  /** With options.socketLinks (or a holderScan started with it), where the fds were read: every socket link they read (see SocketLinks). */
+  readonly socketLinks?: SocketLinks;
 }
 
 export interface SnapshotOptions {
@@ -54,6 +56,8 @@ export interface SnapshotOptions {
    * (procRoot, threads) are the ones it was started with.
    */
   holderScan?: StartedHolderScan | undefined;
+  /** true: keep every socket link the fd scan reads (see ScanOptions.socketLinks), for unlistedSocketHolders. A holderScan keeps what it was started with. */
+  socketLinks?: boolean | undefined;
 }
 
 /**
@@ -68,6 +72,7 @@ const SNAPSHOT_OPTIONS: Readonly<Record<keyof SnapshotOptions, true>> = {
   parallel: true,
   threads: true,
   holderScan: true,
+  socketLinks: true,
 };
 const SNAPSHOT_KEYS = Object.keys(SNAPSHOT_OPTIONS);
 
@@ -97,16 +102,19 @@ interface CheckedOptions {
   readonly parallel: boolean;
   readonly threads: 'every' | undefined;
   readonly holderScan: StartedHolderScan | undefined;
+  readonly socketLinks: boolean;
 }
 
 function checkedOptions(fn: string, options: SnapshotOptions | undefined): CheckedOptions {
   const given = optionsArgument(fn, options, SNAPSHOT_KEYS);
-  const { transport, parallel, threads, holderScan } = given as Record<keyof SnapshotOptions, unknown>;
+  const { transport, parallel, threads, holderScan, socketLinks } = given as Record<keyof SnapshotOptions, unknown>;
   // `'UDP'` or `5` used to be answered for TCP, silently.
   if (transport !== undefined && transport !== 'tcp' && transport !== 'udp')
     throw new TypeError(`${fn}: options.transport must be "tcp" or "udp" or left out (TCP), not ${describeArgument(transport)}`);
   if (parallel !== undefined && typeof parallel !== 'boolean')
     throw new TypeError(`${fn}: options.parallel must be true, false or left out (false), not ${describeArgument(parallel)}`);
+  if (socketLinks !== undefined && typeof socketLinks !== 'boolean')
+    throw new TypeError(`${fn}: options.socketLinks must be true, false or left out (false), not ${describeArgument(socketLinks)}`);
   if (threads !== undefined && threads !== 'every') throw new TypeError(`${fn}: options.threads must be "every" or left out, not ${describeArgument(threads)}`);
   if (holderScan !== undefined) checkHolderScan(fn, holderScan, given);
   return {
@@ -117,6 +125,7 @@ function checkedOptions(fn: string, options: SnapshotOptions | undefined): Check
     parallel: parallel === true,
     threads,
     holderScan: holderScan as StartedHolderScan | undefined,
+    socketLinks: socketLinks === true,
   };
 }
 
@@ -165,7 +174,11 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Chec
     if (!cache.has(pid)) cache.set(pid, readProcessInfo(pid, options.procRoot));
     return cache.get(pid);
   };
-  return { listeners: assemble(sockets, scan.holders, info, readBindV6Only(options.procRoot)), unreadable: scan.unreadable };
+  return {
+    listeners: assemble(sockets, scan.holders, info, readBindV6Only(options.procRoot)),
+    unreadable: scan.unreadable,
+    ...(scan.socketLinks && { socketLinks: scan.socketLinks }),
+  };
 }
 
 /**
@@ -214,8 +227,12 @@ async function everyListener(options: CheckedOptions): Promise<Snapshot> {
 }
 
 /** What the holder scans take of a snapshot's options. */
-function scanOptionsOf(options: CheckedOptions): { procRoot: string; threads?: 'every' } {
-  return { procRoot: options.procRoot, ...(options.threads !== undefined && { threads: options.threads }) };
+function scanOptionsOf(options: CheckedOptions): { procRoot: string; threads?: 'every'; socketLinks?: true } {
+  return {
+    procRoot: options.procRoot,
+    ...(options.threads !== undefined && { threads: options.threads }),
+    ...(options.socketLinks && { socketLinks: true as const }),
+  };
 }
 
 /** The sockets a snapshot is of: the caller's, the UDP sockets bound to `ports`, or the LISTEN sockets of the TCP tables. */

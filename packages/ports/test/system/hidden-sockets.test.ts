@@ -14,6 +14,7 @@ import {
   tableInodes,
   unlistedSocketHolders,
 } from '../../src/system/hidden-sockets.js';
+import { scanSocketHolders } from '../../src/system/holders.js';
 import { perlExecutable } from '../../src/system/holders-perl.js';
 import { spawnListener } from '../../../../test-support/index.js';
 import { tempDir } from '../../../../test-support/tree.js';
@@ -104,6 +105,21 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
       expect([...processesWithUnlistedSockets().keys()]).toEqual(expect.arrayContaining([holder.pid, decoy.pid]));
     },
   );
+
+  it.skipIf(process.getuid?.() !== 0)("as root, finds the same from a holder scan's socket links as from its own scan, reading no fd table", async () => {
+    const holder = await spawnListener({ bindOnly: true, unboundSockets: 2, dups: 100 });
+    const decoy = await spawnListener({ bindOnly: true });
+    const { socketLinks } = scanSocketHolders([1], { socketLinks: true });
+    expect(socketLinks?.get([...socketFds(holder.pid).keys()][0]!)?.has(holder.pid)).toBe(true);
+    const found = unlistedSocketHolders(holder.port, '/proc', socketLinks);
+    expect(found).toEqual(unlistedSocketHolders(holder.port));
+    expect(found.holders).toEqual([holder.pid]);
+    expect(unlistedSocketHolders(decoy.port, '/proc', socketLinks).holders).toEqual([decoy.pid]);
+    // Links that are not a scan's: a TypeError naming them, never a scan of nothing.
+    expect(() => unlistedSocketHolders(holder.port, '/proc', [] as never)).toThrow(
+      /^unlistedSocketHolders: socketLinks must be a holder scan's socketLinks \(a Map of inode to PID to fd\) or left out, not /,
+    );
+  });
 
   it.skipIf(process.getuid?.() !== 0 || !mptcpEnabled())(
     'as root, a Multipath TCP socket bound to the port too (its subflow blocks a bind as a TCP one does)',

@@ -2,7 +2,7 @@
 // same holders, the same unreadable processes, the same holders behind an
 // exited leader; and where perl cannot run or fails, the Node scan does it all.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,6 +36,32 @@ describe.skipIf(perl === undefined)('scanSocketHoldersParallel with perl', () =>
     expect({ threads, scanner }).toEqual({ threads: 2, scanner: 'perl' });
     expect(parallel).toEqual(expected);
     expect([...parallel.holders.values()].flat()).toEqual(expect.arrayContaining([...shared.pids, ...single.pids]));
+  });
+
+  it('with socketLinks, keeps every socket link with an fd on it, as the Node scan does (what unlistedSocketHolders takes instead of a second scan)', async () => {
+    const server = await spawnListener({ host: '127.0.0.1' });
+    const decoy = await spawnListener({ bindOnly: true, unboundSockets: 2, dups: 50 });
+    const inodes = readListenSocketsSync({ ports: [server.port] }).map((s) => s.inode);
+    // The decoy's sockets, each with the fd given for it: one that is that socket (which of its fds is the reader's order).
+    const ours = (links: ReadonlyMap<number, ReadonlyMap<number, number>> | undefined) =>
+      [...(links ?? [])]
+        .flatMap(([inode, byPid]) => {
+          const fd = byPid.get(decoy.pid);
+          return fd === undefined ? [] : [`${inode} ${readlinkSync(`/proc/${decoy.pid}/fd/${fd}`) === `socket:[${inode}]`}`];
+        })
+        .sort();
+    const expected = ours(scanSocketHolders(inodes, { socketLinks: true }).socketLinks);
+    // Its 3 sockets (and its stdio's), each once however many fds it is in.
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    expect(expected.every((entry) => entry.endsWith(' true'))).toBe(true);
+    const parallel = await scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false, socketLinks: true });
+    expect(parallel.scanner).toBe('perl');
+    expect(ours(parallel.socketLinks)).toEqual(expected);
+    const started = startSocketHoldersParallel({ minProcesses: 1, socketLinks: true });
+    expect(ours((await started.finish(inodes)).socketLinks)).toEqual(expected);
+    // Not asked for: none kept.
+    expect(scanSocketHolders(inodes).socketLinks).toBeUndefined();
+    expect((await scanSocketHoldersParallel(inodes, { minProcesses: 1 })).socketLinks).toBeUndefined();
   });
 
   it('has perl running when it returns, before its promise is awaited (what the caller does next overlaps the scan)', async () => {
