@@ -15,6 +15,7 @@ import {
   type Listener,
   type PortSocket,
   type ProcessInfo,
+  type SocketLinks,
   type Transport,
   unlistedSocketHolders,
   type UnexaminedReason,
@@ -211,7 +212,9 @@ export interface StayingBlockers {
  * as root, each one proved bound to the port (unlistedSocketHolders) is
  * duplicated by perl with pidfd_getfd and asked its address and SO_REUSEADDR
  * (a socket without it blocks the bind; with it, it does not, as it does not
- * listen). What cannot be told is `possible`.
+ * listen). What cannot be told is `possible`. `socketLinks`: every socket
+ * link the claim's holder scan read (Gathered.socketLinks), so that the
+ * sockets out of the tables are found without reading every fd table again.
  *
  * UDP: a server binds without SO_REUSEADDR, and every UDP socket on the port,
  * bound or connected to a peer, overlaps a wildcard bind of its family: each
@@ -223,6 +226,7 @@ export function blockersAfterClaim(
   listeners: readonly Listener[],
   signalled: ReadonlySet<number>,
   procRoot = '/proc',
+  socketLinks?: SocketLinks,
 ): StayingBlockers {
   const certain: Blocker[] = [];
   const possible: Blocker[] = [];
@@ -265,7 +269,7 @@ export function blockersAfterClaim(
     }
   }
   if (transport === 'tcp' && procRoot === '/proc') {
-    const { bound, unexamined, because } = unlistedBound(port, signalled, new Set(all.map((s) => s.inode)));
+    const { bound, unexamined, because } = unlistedBound(port, signalled, new Set(all.map((s) => s.inode)), socketLinks);
     for (const found of bound) {
       const socket = found.address === undefined ? UNLISTED : `${formatEndpoint(found.address, port)} bound, not listening`;
       const blocker: Blocker = { socket, holders: found.pids.flatMap(holder) };
@@ -339,10 +343,11 @@ function unlistedBound(
   port: number,
   signalled: ReadonlySet<number>,
   listed: ReadonlySet<number>,
+  socketLinks: SocketLinks | undefined,
 ): { bound: UnlistedBound[]; unexamined: number; because: readonly UnexaminedReason[] } {
   let found: UnlistedHolders;
   try {
-    found = unlistedSocketHolders(port);
+    found = unlistedSocketHolders(port, '/proc', socketLinks);
   } catch {
     return { bound: [], unexamined: 0, because: [] };
   }

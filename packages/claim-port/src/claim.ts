@@ -267,7 +267,7 @@ class Claim {
   refuseIfBlocked(plan: Extract<Plan, { kind: 'signal' }>): ClaimResult | undefined {
     if (this.reader.kind !== 'proc') return undefined;
     const { port, transport } = this.target;
-    const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)));
+    const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)), '/proc', this.found.socketLinks);
     if (staying.possible.length > 0) {
       const advice = blockerAdvice(staying.possible);
       this.log(

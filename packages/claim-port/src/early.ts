@@ -81,7 +81,7 @@ export function earlyLook(
   // The holder scan starts here, not after the engine has loaded: on a machine of 1,300 processes its perl
   // children then read /proc while run.cjs loads (a dry-run lookup there: 312.8 against 320.4 ms, medians of
   // 14 interleaved runs on a loaded host, ss 231 ms; the engine's load was 13-27 ms of the wait before).
-  return { listening: { port, sockets, ...(sockets.length > 0 && { holders: startSocketHoldersParallel() }) } };
+  return { listening: { port, sockets, ...(sockets.length > 0 && { holders: startSocketHoldersParallel({ socketLinks: true }) }) } };
 }
 
 function warnUnreadableRegistry(port: number, options: EarlyLookOptions): void {

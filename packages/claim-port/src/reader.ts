@@ -14,12 +14,15 @@ import {
   type Listener,
   type ListenSocket,
   type ProcessInfo,
+  type SocketLinks,
   type StartedHolderScan,
 } from '@dsa110/ports/system';
 
 export interface Gathered {
   readonly listeners: readonly Listener[];
   readonly unreadable: readonly number[];
+  /** TCP on /proc: every socket link the holder scan read, for the sockets out of the tables (blockersAfterClaim), which are then not read again. */
+  readonly socketLinks?: SocketLinks;
 }
 
 export interface Reader {
@@ -67,6 +70,8 @@ export const procReader = (procRoot = '/proc'): Reader => ({
       ...(seen && { sockets }),
       ...(threads !== undefined && { threads }),
       ...(started && { holderScan: started }),
+      // One pass over every fd table serves the sockets out of the tables too (unlistedSocketHolders): they are /proc's and TCP's.
+      ...(transport === 'tcp' && procRoot === '/proc' && !started && { socketLinks: true }),
     });
   },
   async usage(pids) {

@@ -1,8 +1,17 @@
 // How sockets out of the kernel's tables that could not be examined are named:
 // sockets (not fds), why they were not examined, and never "held by no
 // process" (processes hold them; none is proved to hold the port).
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { guardPort, spawnListener } from '../../../test-support/index.js';
+import { tempDir } from '../../../test-support/tree.js';
 import { describeBlockers, describeUnexamined } from '../src/blockers.js';
+import { BIN } from './helpers.js';
+
+type Listening = Awaited<ReturnType<typeof spawnListener>>;
+const spawned: Listening[] = [];
 
 describe('describeUnexamined', () => {
   it('counts sockets and says why they could not be examined, naming no holder and no absent one', () => {
@@ -17,4 +26,36 @@ describe('describeUnexamined', () => {
       "2 sockets out of the kernel's tables could not be examined (there is no /usr/bin/perl or /bin/perl to examine them), and one of them may be bound to the port",
     );
   });
+});
+
+const strace = spawnSync('strace', ['-V']).status === 0;
+
+describe('the sockets out of the tables, in a claim of a held port', () => {
+  afterEach(async () => {
+    for (const listener of spawned.splice(0)) await listener.kill();
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !strace)(
+    `reads each process's fd table once: the holder scan's links serve the search for them (a second pass over 2 million dup'd fds doubled a claim's time)${strace ? '' : ' [skipped: strace is not installed]'}`,
+    async () => {
+      const server = await spawnListener();
+      // A process holding sockets no table lists (unbound: /proc/net/sockstat counts them, so the search runs), each in many fds.
+      const decoy = await spawnListener({ bindOnly: true, unboundSockets: 2, dups: 500 });
+      spawned.push(server, decoy);
+      guardPort(server.port);
+      const trace = join(tempDir('one-scan-'), 'trace');
+      const run = spawnSync(
+        'strace',
+        ['-f', '-qq', '-e', 'trace=openat,chdir', '-o', trace, process.execPath, BIN, String(server.port), '--dry-run', '--json'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid: server.pid })] });
+      // Node opens the directory (readdir), perl enters it (chdir): either way, once per scan.
+      const reads = readFileSync(trace, 'utf8').match(new RegExp(`(openat\\(AT_FDCWD, |chdir\\()"/proc/${decoy.pid}/fd"`, 'g')) ?? [];
+      expect(reads).toHaveLength(1);
+    },
+  );
 });
