@@ -160,7 +160,7 @@ describe('a misspelt option is a TypeError naming it, the option it is near and 
   const untyped = <T>(fn: T) => fn as unknown as Untyped;
 
   it("'@dsa110/ports/system': snapshot({ prts: [8000] }) read every listener; a scan's misspelt pids scanned every process", async () => {
-    const snapshotTakes = 'it takes { ports?, procRoot?, sockets?, transport?, parallel?, threads?, holderScan? }';
+    const snapshotTakes = 'it takes { ports?, procRoot?, sockets?, transport?, parallel?, threads?, holderScan?, socketLinks? }';
     await expect(untyped(system.snapshot)({ prts: [8000] })).rejects.toThrow(
       new TypeError(`snapshot: unknown option "prts" (did you mean "ports"?); ${snapshotTakes}`),
     );
@@ -174,10 +174,10 @@ describe('a misspelt option is a TypeError naming it, the option it is near and 
       /^readListenSockets: unknown option "transport"; it takes \{ ports\?, procRoot\? \}$/,
     );
     expect(() => untyped(system.scanSocketHolders)([1], { pid: [process.pid] })).toThrow(
-      new TypeError('scanSocketHolders: unknown option "pid" (did you mean "pids"?); it takes { procRoot?, skip?, pids?, threads? }'),
+      new TypeError('scanSocketHolders: unknown option "pid" (did you mean "pids"?); it takes { procRoot?, skip?, pids?, threads?, socketLinks? }'),
     );
     expect(() => untyped(system.scanSocketHolders)([1], 'x')).toThrow(/^scanSocketHolders: options must be an object .*not the string "x"$/);
-    const parallelTakes = 'it takes { procRoot?, skip?, pids?, threads?, minProcesses?, requireIdleCore?, perl? }';
+    const parallelTakes = 'it takes { procRoot?, skip?, pids?, threads?, socketLinks?, minProcesses?, requireIdleCore?, perl? }';
     await expect(untyped(system.scanSocketHoldersParallel)([1], { perll: false })).rejects.toThrow(
       new TypeError(`scanSocketHoldersParallel: unknown option "perll" (did you mean "perl"?); ${parallelTakes}`),
     );
