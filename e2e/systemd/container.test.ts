@@ -17,7 +17,18 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/registry.js';
 import { skipReason, titled } from '../support/requirements.js';
-import { BOOT_SCRIPT, Container, containerSkipReason, endContainerSuite, HostCanary, type RunResult, showRun } from './container.js';
+import {
+  BOOT_SCRIPT,
+  Container,
+  containerSkipReason,
+  endContainerSuite,
+  HostCanary,
+  type HealthReport,
+  ok,
+  type RunResult,
+  showRun,
+  waitFor,
+} from './container.js';
 
 const skip =
   containerSkipReason() ??
@@ -35,28 +46,6 @@ if (supervisorMissing) console.warn(`e2e: SKIPPED the supervisor scenario: ${sup
 const DAEMONS = ['nginx', 'redis-server', 'prometheus', 'prometheus-node-exporter', 'ssh', 'grafana-simple', 'dsa110-api'];
 const UNITS = [...DAEMONS.map((unit) => `${unit}.service`), 'dsa110-port-health.service', 'dsa110-port-health.timer'];
 const TEXTFILE = '/var/lib/prometheus/node-exporter/dsa110_ports.prom';
-
-interface HealthReport {
-  exitCode: number;
-  checks: { check: string; severity: string; service: string | null; port: number | null; reason: string }[];
-}
-
-function ok(result: RunResult): RunResult {
-  expect(result.code, showRun(result)).toBe(0);
-  return result;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value (not undefined) or `ms` pass; returns the last value. */
-async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T | undefined> {
-  let value: T | undefined;
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(100)) {
-    value = await probe();
-    if (value !== undefined) return value;
-  }
-  return value;
-}
 
 describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as the README says, ExecStartPre=+claim-port end to end', skip), () => {
   let c: Container;

@@ -52,6 +52,30 @@ export function showRun(result: RunResult): string {
   return `$ ${result.command}\nexit ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
 }
 
+/** A command in the container that must succeed: its result, or a failed expectation showing the whole run. */
+export function ok(result: RunResult): RunResult {
+  expect(result.code, showRun(result)).toBe(0);
+  return result;
+}
+
+/** The health check's --json report, as far as these suites read it. */
+export interface HealthReport {
+  exitCode: number;
+  checks: { check: string; severity: string; service: string | null; port: number | null; reason: string; file?: string }[];
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a value (not undefined) or `ms` pass; returns the last value. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T | undefined> {
+  let value: T | undefined;
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(100)) {
+    value = await probe();
+    if (value !== undefined) return value;
+  }
+  return value;
+}
+
 function nsLink(kind: string): string {
   return readlinkSync(`/proc/self/ns/${kind}`);
 }
@@ -163,8 +187,6 @@ function comm(pid: number): string | undefined {
     return undefined;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A file a container suite plants in the host's /tmp before it boots systemd:

@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTimeOf } from '../support/pid-records.js';
 import { repoRoot } from '../support/registry.js';
 import { titled } from '../support/requirements.js';
-import { Container, containerSkipReason, endContainerSuite, HostCanary, type RunResult, showRun } from './container.js';
+import { Container, containerSkipReason, endContainerSuite, HostCanary, type HealthReport, ok, type RunResult, showRun, waitFor } from './container.js';
 
 const skip = containerSkipReason();
 
@@ -72,27 +72,6 @@ s.listen()
 while True:
     signal.pause()
 `;
-
-interface HealthReport {
-  exitCode: number;
-  checks: { check: string; severity: string; service: string | null; port: number | null; reason: string; file?: string }[];
-}
-
-function ok(result: RunResult): RunResult {
-  expect(result.code, showRun(result)).toBe(0);
-  return result;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T | undefined> {
-  let value: T | undefined;
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(100)) {
-    value = await probe();
-    if (value !== undefined) return value;
-  }
-  return value;
-}
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
