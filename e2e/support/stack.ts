@@ -121,9 +121,12 @@ export class Stack {
     // Each config file the references check reads is the stack's own, in the workspace (written below).
     const data = {
       ...shifted,
-      services: shifted.services.map((service) =>
-        service.configs ? { ...service, configs: service.configs.map((ref) => ({ ...ref, path: ws.path(CONFIG_FILES[ref.kind]) })) } : service,
-      ),
+      services: shifted.services.map((service) => {
+        const placed = service.configs ? { ...service, configs: service.configs.map((ref) => ({ ...ref, path: ws.path(CONFIG_FILES[ref.kind]) })) } : service;
+        // nginx listens on loopback only here (a shared host: nothing of the stack listens beyond it), so the test
+        // registry says so: the references check holds a public site's `listen` to every address.
+        return service.id === 'nginx' ? { ...placed, access: 'localhost' as const } : placed;
+      }),
     };
     this.registryFile = ws.path('ports.yaml');
     this.registry = writeRegistry(
@@ -131,7 +134,7 @@ export class Stack {
       data,
       `Test registry for the end-to-end suite: ports.yaml shifted by ${base}.\nDropped: ${Object.entries(DROPPED)
         .map(([id, why]) => `${id} (${why})`)
-        .join('; ')}.\nPatched: api processes [uvicorn] only; configs: paths in the run's directory.`,
+        .join('; ')}.\nPatched: api processes [uvicorn] only; nginx access localhost (it listens on loopback only); configs: paths in the run's directory.`,
     );
     const port = (id: string) => this.registry.resolvePort(id, { env: {} }).port;
     this.ports = {

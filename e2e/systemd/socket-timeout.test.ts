@@ -20,7 +20,7 @@
 // http.server, so Debian's python3-uvicorn is not needed. Every holder runs
 // inside the container's PID namespace, so claim-port can only ever see and
 // signal those.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTimeOf } from '../support/pid-records.js';
@@ -129,14 +129,18 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: a socket unit 
     writeFileSync(join(stage, 'units', API), API_UNIT);
     writeFileSync(join(stage, 'units', SOCKET), SOCKET_UNIT);
     writeFileSync(join(stage, 'units', SOCKET.replace(/\.socket$/, '.service')), SOCKET_SERVICE_UNIT);
+    // This checkout's built bins (self-contained bundles), copied into the stage: the container's /tmp is its own
+    // tmpfs, so a checkout under the host's /tmp (CI's clone) is not there to link to.
+    for (const name of ['claim-port', 'port-health-check'])
+      for (const part of ['bin', 'dist', 'package.json']) cpSync(join(repoRoot, 'packages', name, part), join(stage, 'bins', name, part), { recursive: true });
     c = await Container.boot(dir);
     systemdStart = startTimeOf(c.pid);
     // This checkout's bins, linked as npm install -g links them; the stand-in API's program.
     ok(
       await c.sh(
         [
-          `ln -s ${repoRoot}packages/claim-port/bin/claim-port.js /usr/local/bin/claim-port`,
-          `ln -s ${repoRoot}packages/port-health-check/bin/port-health-check.js /usr/local/bin/port-health-check`,
+          'ln -s /opt/dsa110-e2e/bins/claim-port/bin/claim-port.js /usr/local/bin/claim-port',
+          'ln -s /opt/dsa110-e2e/bins/port-health-check/bin/port-health-check.js /usr/local/bin/port-health-check',
           'cp /usr/bin/python3 /usr/local/bin/uvicorn',
         ].join('\n'),
       ),
