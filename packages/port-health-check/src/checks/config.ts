@@ -72,8 +72,15 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   const portResults = checkPortKey(resolveSetting(facts, service, text, wanted, 'the port'), wanted, service, port, result);
   if (wanted.ini !== 'grafana.ini' || wanted.section === undefined) return portResults;
   // Grafana's other [server] keys, each overridden by its own GF_SERVER_ variable as http_port is.
+  const { envPrefix } = INI_FILES[wanted.ini]!;
   const resolve = (key: string, subject: string) =>
-    resolveSetting(facts, service, text, { file: wanted.file, key, section: wanted.section, envOverride: envOverrideOf('GF_', wanted.section!, key) }, subject);
+    resolveSetting(
+      facts,
+      service,
+      text,
+      { file: wanted.file, key, section: wanted.section, envOverride: envOverrideOf(envPrefix, wanted.section!, key) },
+      subject,
+    );
   const snippet = portsCommand(facts, ['snippet', 'grafana-ini'], [service]);
   return [
     ...portResults,
