@@ -53,16 +53,8 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
   const canary = new HostCanary('systemd-e2e');
   const deploy: Record<string, RunResult> = {};
 
-  const unitState = async (unit: string) => {
-    const show = await c.exec(['systemctl', 'show', '-p', 'ActiveState,SubState,Result,MainPID', unit]);
-    return Object.fromEntries(
-      show.stdout
-        .trim()
-        .split('\n')
-        .map((line) => line.split('=', 2) as [string, string]),
-    );
-  };
-  const cursor = async () => (await c.exec(['journalctl', '-n', '0', '--show-cursor', '--no-pager'])).stdout.match(/-- cursor: (.*)/)?.[1] ?? '';
+  const unitState = (unit: string) => c.unitState(unit);
+  const cursor = () => c.journalCursor();
   /** The unit's journal since `after` (a cursor), message text only; waits until `until` matches when given. */
   const journal = async (unit: string, after: string, until?: RegExp) => {
     const read = async () => (await c.exec(['journalctl', '-u', unit, '-o', 'cat', '--no-pager', ...(after ? [`--after-cursor=${after}`] : [])])).stdout;

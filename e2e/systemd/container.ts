@@ -319,6 +319,22 @@ export class Container {
     return this.exec(['bash', '-euo', 'pipefail', '-c', script], options);
   }
 
+  /** A unit's ActiveState, SubState, Result and MainPID, as `systemctl show` gives them. */
+  async unitState(unit: string): Promise<Record<string, string>> {
+    const show = await this.exec(['systemctl', 'show', '-p', 'ActiveState,SubState,Result,MainPID', unit]);
+    return Object.fromEntries(
+      show.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=', 2) as [string, string]),
+    );
+  }
+
+  /** The journal's cursor now: what a later `journalctl --after-cursor` reads from. */
+  async journalCursor(): Promise<string> {
+    return (await this.exec(['journalctl', '-n', '0', '--show-cursor', '--no-pager'])).stdout.match(/-- cursor: (.*)/)?.[1] ?? '';
+  }
+
   /** Stop: SIGKILL the container's PID 1 (its whole PID namespace dies with it), then unshare. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;

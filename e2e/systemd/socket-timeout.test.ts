@@ -81,16 +81,8 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: a socket unit 
   const canary = new HostCanary('e2e-socket');
   let systemdStart: number | undefined;
 
-  const unitState = async (unit: string) => {
-    const show = await c.exec(['systemctl', 'show', '-p', 'ActiveState,SubState,Result,MainPID', unit]);
-    return Object.fromEntries(
-      show.stdout
-        .trim()
-        .split('\n')
-        .map((line) => line.split('=', 2) as [string, string]),
-    );
-  };
-  const cursor = async () => (await c.exec(['journalctl', '-n', '0', '--show-cursor', '--no-pager'])).stdout.match(/-- cursor: (.*)/)?.[1] ?? '';
+  const unitState = (unit: string) => c.unitState(unit);
+  const cursor = () => c.journalCursor();
   /** The unit's journal since `after`, message text only; waits until `until` matches. */
   const journal = async (unit: string, after: string, until: RegExp) => {
     const read = async () => (await c.exec(['journalctl', '-u', unit, '-o', 'cat', '--no-pager', `--after-cursor=${after}`])).stdout;
