@@ -207,7 +207,10 @@ export const EXAMINE_TIMEOUT_MS = 10_000;
  * IPPROTO_MPTCP 262: its subflow sits in TCP's bind table and blocks a bind
  * as one) of perl's own network namespace bound to the port (REUSE: its
  * SO_REUSEADDR, 0, 1 or `-` unread; HEX: its address in network order), `n
- * INODE` when it is examined and is not, `e INODE ERRNO` when no candidate
+ * INODE` when it is examined and is not (an unnamed Unix socket too, a
+ * socketpair's: its name is the family alone, 2 bytes; such a socket made in
+ * another network namespace, a container's stdio, is in none of the tables
+ * read), `e INODE ERRNO` when no candidate
  * could be examined (the last one's errno: EBADF for a copy that is another
  * socket, 0 for options that could not be read). Every fd perl gets (the
  * pidfd, the copy, the namespace SIOCGSKNS returns, asked only of a socket
@@ -248,11 +251,11 @@ sub examine {
   my $protocol = getsockopt($sock, 1, 38);
   my $reuse = getsockopt($sock, 1, 2);
   my $name = getsockname($sock);
-  if (defined $type && defined $protocol && defined $name && length($name) >= 4) {
-    $record = "n $inode";
+  if (defined $type && defined $protocol && defined $name && length($name) >= 2) {
     my $family = unpack('S', $name);
-    my $bound = unpack('n', substr($name, 2, 2));
-    if (unpack('i', $type) == 1 && (unpack('i', $protocol) == 6 || unpack('i', $protocol) == 262) && ($family == 2 || $family == 10) && $bound == $port) {
+    my $inet = $family == 2 || $family == 10;
+    $record = "n $inode" unless $inet && length($name) < 4;
+    if ($inet && defined $record && unpack('i', $type) == 1 && (unpack('i', $protocol) == 6 || unpack('i', $protocol) == 262) && unpack('n', substr($name, 2, 2)) == $port) {
       my $ns = ioctl($sock, 0x894C, 0);
       if (defined $ns && $ns > 0) {
         if ((stat("/proc/self/fd/" . ($ns + 0)))[1] == $own) {

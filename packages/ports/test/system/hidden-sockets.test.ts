@@ -177,6 +177,28 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
     },
   );
 
+  it.skipIf(process.getuid?.() !== 0 || perlExecutable() === undefined)(
+    "as root, an unnamed Unix socket (a socketpair's: its name is the family alone) is examined and is not the port's, not a socket whose options could not be read",
+    async () => {
+      const holder = await spawnListener({ bindOnly: true });
+      // Its stdout is one end of a socketpair Node made.
+      const [[inode, fd]] = [...socketFds(holder.pid)].sort(([, a], [, b]) => a - b) as [[number, number]];
+      expect(fd).toBe(1);
+      const found = examineSockets(holder.port, new Map([[inode, new Map([[holder.pid, fd]])]]), perlExecutable()!);
+      expect(found).toEqual({ records: [['n', String(inode)]] });
+    },
+  );
+
+  const unshare = spawnSync('unshare', ['--net', '--pid', '--fork', '--mount-proc', 'true']).status === 0;
+  it.skipIf(process.getuid?.() !== 0 || perlExecutable() === undefined || !unshare)(
+    `as root, in a container's namespaces: the stdio sockets it was given from outside (in none of its tables) are examined, none left unexamined${unshare ? '' : ' [skipped: unshare --net --pid cannot run here]'}`,
+    () => {
+      // claim-port in systemd's ExecStartPre= of a container said "3 sockets out of the kernel's tables could not be examined (their socket options could not be read)".
+      const found = holdersInChild(4242, ['unshare', '--net', '--pid', '--fork', '--mount-proc']) as ReturnType<typeof unlistedSocketHolders>;
+      expect(found).toEqual({ holders: [], unexamined: 0, unexaminedBecause: [], sockets: [] });
+    },
+  );
+
   it('sends perl each socket once, with each of its holders once', () => {
     const sockets = new Map([
       [
