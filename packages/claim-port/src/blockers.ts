@@ -214,7 +214,8 @@ export interface StayingBlockers {
  * (a socket without it blocks the bind; with it, it does not, as it does not
  * listen). What cannot be told is `possible`. `socketLinks`: every socket
  * link the claim's holder scan read (Gathered.socketLinks), so that the
- * sockets out of the tables are found without reading every fd table again.
+ * connections' holders and the sockets out of the tables are found without
+ * reading every fd table again.
  *
  * UDP: a server binds without SO_REUSEADDR, and every UDP socket on the port,
  * bound or connected to a peer, overlaps a wildcard bind of its family: each
@@ -238,20 +239,18 @@ export function blockersAfterClaim(
     all = [];
   }
   const sockets = all.filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT' && !freed.has(s.inode));
-  const scan =
-    sockets.length > 0
-      ? scanSocketHolders(
-          sockets.map((s) => s.inode).filter((inode) => inode !== 0),
-          { procRoot },
-        )
-      : undefined;
+  const holders = connectionHolders(
+    sockets.map((s) => s.inode).filter((inode) => inode !== 0),
+    procRoot,
+    socketLinks,
+  );
   const info = new Map<number, ProcessInfo | undefined>();
   const holder = (pid: number): BlockerHolder[] => {
     if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
     const p = info.get(pid);
     return p ? [{ pid, comm: p.comm, command: p.command }] : [];
   };
-  const held = sockets.map((socket) => ({ socket, pids: (scan?.holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid) }));
+  const held = sockets.map((socket) => ({ socket, pids: (holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid) }));
   // Held by no process (the kernel's: an orphan closing, a connection not yet accepted; or out of this user's sight),
   // or only by the holders: goes with them.
   const staying = ({ pids }: { pids: readonly number[] }) => pids.length > 0 && !pids.every((pid) => signalled.has(pid));
@@ -329,6 +328,23 @@ interface UnlistedBound {
   readonly pids: readonly number[];
   readonly address?: string;
   readonly reuse?: boolean;
+}
+
+/**
+ * Who holds each of the connections `inodes` (ascending PIDs): from the
+ * claim's holder scan's links (`socketLinks`) when they hold every one of
+ * them; else, or without links, from a scan of every fd table now. A busy
+ * server's port has connections at every claim, and a second pass over every
+ * fd table doubled the claim where a user had dup'd sockets into millions of
+ * fds; a connection accepted since the holder scan is in no link, and then
+ * every table is read again.
+ */
+function connectionHolders(inodes: readonly number[], procRoot: string, socketLinks: SocketLinks | undefined): ReadonlyMap<number, readonly number[]> {
+  if (inodes.length === 0) return new Map();
+  if (socketLinks !== undefined && inodes.every((inode) => socketLinks.has(inode))) {
+    return new Map(inodes.map((inode) => [inode, [...socketLinks.get(inode)!.keys()].sort((a, b) => a - b)]));
+  }
+  return scanSocketHolders(inodes, { procRoot }).holders;
 }
 
 /**

@@ -3,10 +3,12 @@
 // process" (processes hold them; none is proved to hold the port).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardPort, spawnListener } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
+import { readPortSockets } from '@dsa110/ports/system';
 import { describeBlockers, describeUnexamined } from '../src/blockers.js';
 import { BIN } from './helpers.js';
 
@@ -58,4 +60,41 @@ describe('the sockets out of the tables, in a claim of a held port', () => {
       expect(reads).toHaveLength(1);
     },
   );
+
+  it.skipIf(process.getuid?.() !== 0 || !strace)(
+    `reads each process's fd table once where the port has connections too: the holder scan's links name their holders${strace ? '' : ' [skipped: strace is not installed]'}`,
+    async () => {
+      const server = await spawnListener();
+      const decoy = await spawnListener({ bindOnly: true, unboundSockets: 2, dups: 500 });
+      spawned.push(server, decoy);
+      guardPort(server.port);
+      // A client of the server: the connection it accepted is on the port, held by the server.
+      const client = await new Promise<Socket>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => resolve(socket)).on('error', reject);
+      });
+      try {
+        await waitUntil(() => readPortSockets(server.port, 'tcp').some((socket) => socket.state === 'ESTABLISHED' && socket.inode !== 0));
+        const trace = join(tempDir('one-scan-'), 'trace');
+        const run = spawnSync(
+          'strace',
+          ['-f', '-qq', '-e', 'trace=openat,chdir', '-o', trace, process.execPath, BIN, String(server.port), '--dry-run', '--json'],
+          { encoding: 'utf8' },
+        );
+        expect(run.status, run.stderr).toBe(0);
+        expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid: server.pid })] });
+        const reads = readFileSync(trace, 'utf8').match(new RegExp(`(openat\\(AT_FDCWD, |chdir\\()"/proc/${decoy.pid}/fd"`, 'g')) ?? [];
+        expect(reads).toHaveLength(1);
+      } finally {
+        client.destroy();
+      }
+    },
+  );
 });
+
+/** Resolves once `condition` holds (checked every 10 ms, for at most 5 s). */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let tries = 0; !condition(); tries++) {
+    if (tries > 500) throw new Error('waitUntil: not within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
