@@ -1110,9 +1110,11 @@ class Claim {
 
   /** The claim's success: free at exit, even if a holder that could not be signalled let go by itself. */
   freed(): ClaimResult {
-    const message = `${this.name} is free (${this.elapsed()} ms)`;
+    // One reading for both: the result's elapsedMs and the figure in its message.
+    const elapsedMs = this.elapsed();
+    const message = `${this.name} is free (${elapsedMs} ms)`;
     this.log(message);
-    return this.finish('freed', message);
+    return this.finish('freed', message, { elapsedMs });
   }
 
   /**

@@ -44,6 +44,18 @@ describe('claimPort frees', () => {
     if (host === '::') expect(result.listeners[0]).toMatch(/^\[::\]:\d+( \(IPv6; IPv4 too unless it set IPV6_V6ONLY\))?$/);
   });
 
+  it('gives one figure for how long it took: elapsedMs is the one in its message (a slow log came between the two)', async () => {
+    const server = await spawnListener();
+    // A log that takes 20 ms a line, as a slow stderr would.
+    const slowLog = () => {
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+    };
+    const result = await claimOurs(server.port, { log: slowLog });
+    expect(result.action).toBe('freed');
+    expect(result.message).toBe(`port ${server.port} is free (${result.elapsedMs} ms)`);
+  });
+
   it('leaves a connected client alive while its server is freed', async () => {
     const server = await spawnListener();
     const client = await spawnClient({ port: server.port });

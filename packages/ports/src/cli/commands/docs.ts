@@ -68,7 +68,7 @@ export const command = defineCommand({
       return 'failed';
     }
     if (next === current) {
-      context.io.out(`${shown} is already up to date\n`);
+      context.io.out(`${shown} is already up to date with ${source}\n`);
       return 'ok';
     }
     const page = lstatSync(fileSystemPath(file), { throwIfNoEntry: false });

@@ -71,7 +71,7 @@ describe('ports docs', () => {
     const once = read(dir);
     expect(once).not.toBe(committedDocs);
     const second = await ports(['docs'], { cwd: dir });
-    expect(second.stdout).toBe('docs/ports.md is already up to date\n');
+    expect(second.stdout).toBe('docs/ports.md is already up to date with ports.yaml\n');
     expect(read(dir)).toBe(once);
     expect((await ports(['docs', '--check'], { cwd: dir })).code).toBe(0);
   });
@@ -136,7 +136,11 @@ describe('ports docs', () => {
     // Before, both failed: page.md:211:50: unrecognized ports marker.
     const check = await ports(['docs', '--file', 'page.md', '--check'], { cwd: dir });
     expect(check).toEqual({ code: 0, stdout: 'page.md is up to date with ports.yaml\n', stderr: '' });
-    expect(await ports(['docs', '--file', 'page.md'], { cwd: dir })).toEqual({ code: 0, stdout: 'page.md is already up to date\n', stderr: '' });
+    expect(await ports(['docs', '--file', 'page.md'], { cwd: dir })).toEqual({
+      code: 0,
+      stdout: 'page.md is already up to date with ports.yaml\n',
+      stderr: '',
+    });
     expect(readFileSync(join(dir, 'page.md'), 'utf8')).toBe(once);
   });
 
