@@ -1,7 +1,7 @@
 // A word of a shell command line printed for an operator to run: as written
 // when the shell leaves it so, else in single quotes (`foo\x2dbar.service`
 // would lose its backslash, `my dir` would be two words).
-import { stringArgument } from './arguments.js';
+import { describeArgument, stringArgument } from './arguments.js';
 import { ESCAPED_SOURCE } from './escape.js';
 
 /** `word` as a POSIX shell reads it back unchanged. */
@@ -62,10 +62,14 @@ export function printedShellWord(word: string): string {
 /**
  * A flag and its value as words of a printed command line: `--FLAG VALUE`, or
  * `--FLAG=VALUE` as one word when the value starts with `-` (the tools' parser
- * would read it as an option). Quote each word with printedShellWord.
+ * would read it as an option). `flag` is the name without its dashes
+ * (`registry`). Quote each word with printedShellWord.
  */
 export function flagWords(flag: string, value: string): [string] | [string, string] {
   stringArgument('flagWords', 'flag', flag);
   stringArgument('flagWords', 'value', value);
+  // `--registry` gave `----registry`: a name, not the flag as written; nor one a parser would split (`a=b`, `a b`).
+  if (!/^[a-z0-9][a-z0-9-]*$/i.test(flag))
+    throw new RangeError(`flagWords: flag must be an option's name without its dashes (\`registry\` for --registry), not ${describeArgument(flag)}`);
   return value.startsWith('-') ? [`--${flag}=${value}`] : [`--${flag}`, value];
 }

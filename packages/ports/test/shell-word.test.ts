@@ -3,7 +3,7 @@
 // U+DC80+byte) included, and printable text is shown as it is.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { printedShellWord } from '../src/shell-word.js';
+import { flagWords, printedShellWord } from '../src/shell-word.js';
 import { encodeKeepingBadBytes } from '../src/utf8.js';
 
 const locales = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout ?? '';
@@ -58,5 +58,20 @@ describe('printedShellWord', () => {
     expect(printedShellWord('café')).toBe("'café'");
     expect(printedShellWord('日本\n')).toBe("$'日本\\n'");
     expect(printedShellWord("é'\u0007")).toBe("$'é\\'\\x07'");
+  });
+});
+
+describe('flagWords', () => {
+  it('gives a flag and its value as words: two, or one with `=` for a value that starts with `-`', () => {
+    expect(flagWords('registry', '/etc/p.yaml')).toEqual(['--registry', '/etc/p.yaml']);
+    expect(flagWords('root', '-x')).toEqual(['--root=-x']);
+  });
+
+  it("refuses a flag that is not an option's name without its dashes (`--registry` gave `----registry`)", () => {
+    for (const flag of ['--registry', '-r', '', 'a=b', 'a b', 're\ngistry']) {
+      expect(() => flagWords(flag, 'x')).toThrow(RangeError);
+      expect(() => flagWords(flag, 'x')).toThrow(/^flagWords: flag must be an option's name without its dashes \(`registry` for --registry\), not /);
+    }
+    expect(() => flagWords(1 as unknown as string, 'x')).toThrow(TypeError);
   });
 });
