@@ -8,7 +8,7 @@ import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js
 import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
 import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
-import { parseClaimArgs } from '../systemd/claim-args.js';
+import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -29,7 +29,7 @@ export const GENERATED_HEADER = '# Generated from ports.yaml by `ports systemd`;
  */
 export function execStartPreLine(target: number | string, claimPort = DEFAULT_CLAIM_PORT, transport: 'tcp' | 'udp' = 'tcp', registryPath?: string): string {
   const registry = registryPath === undefined ? '' : ` --registry ${quoteExecWord(registryPath)}`;
-  const claimed = typeof target === 'string' ? quoteExecWord(target) : `${target}${transport === 'udp' ? '/udp' : ''}`;
+  const claimed = typeof target === 'string' ? quoteExecWord(target) : claimPortArgument(target, transport);
   return `ExecStartPre=+${quoteExecWord(claimPort, 'executable')} ${claimed}${registry}`;
 }
 
@@ -335,7 +335,7 @@ function sameClaim(target: { readonly port: number; readonly transport: 'tcp' | 
 function targetText(claim: FoundClaim): string {
   const target = claim.target;
   if (target === undefined) return 'nothing';
-  return 'id' in target ? `the port of ${escapeText(target.id)}` : `port ${target.port}${target.transport === 'udp' ? '/udp' : ''}`;
+  return 'id' in target ? `the port of ${escapeText(target.id)}` : `port ${claimPortArgument(target.port, target.transport)}`;
 }
 
 /**

@@ -126,6 +126,11 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
   return { seconds };
 }
 
+/** Pure: a port as claim-port's argument names it, parseClaimTarget's inverse: `8000`, `5353/udp` (a bare port claims TCP). */
+export function claimPortArgument(port: number, transport: 'tcp' | 'udp'): string {
+  return `${port}${transport === 'udp' ? '/udp' : ''}`;
+}
+
 /** What a service id on the command line may look like. */
 const SERVICE_ID = /^[a-z0-9][a-z0-9_.-]*$/i;
 

@@ -7,7 +7,7 @@ import { claimLines, claimTarget, DROP_IN_NAME, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
 import type { ExecLine, UnitFacts, UnreadPart } from './types.js';
 import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
-import { parseClaimArgs } from './claim-args.js';
+import { claimPortArgument, parseClaimArgs } from './claim-args.js';
 import { simplifyPath } from './words.js';
 
 export type ClaimSeverity = 'ok' | 'warning' | 'error';
@@ -38,8 +38,6 @@ export interface ClaimExpectation {
    */
   readonly regenerate?: string;
 }
-
-const portText = (port: number, transport: 'tcp' | 'udp') => `${port}${transport === 'udp' ? '/udp' : ''}`;
 
 /**
  * Who claim-port runs as, and so whether it can free a port another user
@@ -74,7 +72,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
   objectArgument('judgeClaims', 'unit', unit, 'UnitFacts, from mergeUnit');
   objectArgument('judgeClaims', 'expected', expected, '{ port, transport?, ... }: a ClaimExpectation');
   const findings: ClaimFinding[] = [];
-  const own = portText(expected.port, expected.transport);
+  const own = claimPortArgument(expected.port, expected.transport);
   const claims = claimLines(unit.execStartPre, expected.claimPortPaths);
   if (claims.length === 0) {
     const cleared = unit.execStartPreCleared;
@@ -115,7 +113,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
       findings.push({
         severity: 'error',
         where: at,
-        reason: `${shown} in ${at} claims port ${portText(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port`,
+        reason: `${shown} in ${at} claims port ${claimPortArgument(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port`,
       });
     } else {
       const privilege = privilegeFinding(line, unit);

@@ -5,6 +5,7 @@
 // refusal and the health check's owner check. Pure: facts in, words out.
 import { describeArgument, portArgument, transportArgument } from '../arguments.js';
 import { escapeText } from '../escape.js';
+import { claimPortArgument } from './claim-args.js';
 import type { ListeningSocket } from './socket-units.js';
 
 /**
@@ -41,7 +42,7 @@ export function initSocketAdvice(port: number, transport: 'tcp' | 'udp', sockets
   transportArgument('initSocketAdvice', transport);
   if (sockets !== undefined && !Array.isArray(sockets as unknown))
     throw new TypeError(`initSocketAdvice: sockets must be an array of ListeningSocket, from socketUnitsOn, or undefined, not ${describeArgument(sockets)}`);
-  const target = `${port}${transport === 'udp' ? '/udp' : ''}`;
+  const target = claimPortArgument(port, transport);
   const wanted = service === undefined ? undefined : escapeText(service, 200);
   const listenKey = transport === 'udp' ? 'ListenDatagram=' : 'ListenStream=';
   if (sockets === undefined || sockets.length === 0) {
