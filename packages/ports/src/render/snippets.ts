@@ -5,11 +5,13 @@ import { formatRange, type Registry, type Service } from '../index.js';
 import { firewallPlan, type FirewallEntry, type Sources } from './firewall.js';
 import { DEFAULT_CLAIM_PORT } from './systemd.js';
 import { shellWord } from '../shell-word.js';
+import { claimPortArgument } from '../systemd/claim-args.js';
 
 /**
  * The service the examples use: the robust production service with an env override that has the lowest port
  * (services are sorted by port: Redis, 6379, in the bundled registry, before the API's 8000), else the robust
- * one with the lowest port, else the first.
+ * one with the lowest port, else the first. Of either transport: every command names a UDP service's port as
+ * claim-port takes it, `PORT/udp`.
  */
 export function exampleService(registry: Registry): Service | undefined {
   const robust = registry.services.filter((service) => service.robust);
@@ -27,7 +29,8 @@ function oneLine(text: string): string {
 export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLAIM_PORT): string {
   const service = exampleService(registry);
   if (!service) return '_No services in the registry._';
-  const port = service.port;
+  // A bare port claims TCP listeners: a UDP service's port is claimed as PORT/udp, as its ExecStartPre= line does.
+  const port = claimPortArgument(service.port, service.transport);
   return fence([
     `# Check whether port ${port} (${oneLine(service.name)}) would be freed (dry run: signals nothing;`,
     '# as root, as systemd runs it: a user cannot see the holders of other users)',
@@ -50,7 +53,9 @@ export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLA
 export function renderCommonCommands(registry: Registry): string {
   const service = exampleService(registry);
   const units = registry.services.flatMap((entry) => (entry.systemd ? [entry.systemd.unit.replace(/\.service$/, '')] : []));
-  const lines = ['# List all listening ports', 'ss -tlnp', '', "# The registry: every port, and one service's effective port", 'ports list'];
+  // ss -t lists TCP sockets only: with a UDP service in the registry, -u lists the UDP ones too.
+  const ss = registry.services.some((entry) => entry.transport === 'udp') ? 'ss -tulnp' : 'ss -tlnp';
+  const lines = ['# List all listening ports', ss, '', "# The registry: every port, and one service's effective port", 'ports list'];
   if (service) {
     lines.push(
       `ports get ${service.id}`,
@@ -59,7 +64,7 @@ export function renderCommonCommands(registry: Registry): string {
       `lsof -i :${service.port}`,
       '',
       '# Free a port the way systemd does before a robust service starts',
-      `sudo claim-port ${service.port}`,
+      `sudo claim-port ${claimPortArgument(service.port, service.transport)}`,
     );
   }
   if (units.length > 0) lines.push('', '# Check all DSA-110 services', `sudo systemctl status ${[...new Set(units)].map(shellWord).join(' ')}`);

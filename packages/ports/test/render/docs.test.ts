@@ -15,7 +15,9 @@ import {
   renderEnv,
   renderFirewall,
   renderQuickReference,
+  claimWiring,
 } from '@dsa110/ports/render';
+import { parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
 import { docExamples } from '../../../../test-support/index.js';
 import { repoRoot } from '../helpers.js';
 
@@ -229,5 +231,55 @@ describe('the firewall section: what the generated rules let in, by access level
         }
       }
     }
+  });
+});
+
+describe('the claim-port examples: commands claim-port accepts, for the service they name', () => {
+  /** A registry whose examples' service is UDP (robust, production, with an env override), claim timeout `timeout`. */
+  const udp = (timeout = 5) =>
+    parseRegistry(`version: 1
+claim:
+  timeoutSeconds: ${timeout}
+services:
+  - id: ingest
+    name: Ingest
+    group: production
+    port: 28713
+    protocol: UDP
+    transport: udp
+    access: private
+    configuredBy: { env: INGEST_PORT }
+    robust: true
+    systemd: { unit: ingest.service, claim: drop-in }
+    processes: [ingest]
+`);
+  /** Each claim-port command in the usage and common-commands sections, parsed as claim-port parses it. */
+  const claims = (reg: ReturnType<typeof parseRegistry>): ClaimArgs[] =>
+    [DOC_SECTIONS['claim-port-usage'](reg), DOC_SECTIONS['common-commands'](reg)]
+      .join('\n')
+      .split('\n')
+      .filter((line) => /^sudo \S*claim-port /.test(line))
+      .map((line) => {
+        const parsed = parseClaimArgs(line.split(' ').slice(2));
+        expect(parsed.command, line).toBe('claim');
+        return parsed as ClaimArgs;
+      });
+
+  it("claims a UDP service's port as PORT/udp, as its ExecStartPre= line does (a bare port claims TCP listeners), and lists UDP sockets too", () => {
+    const reg = udp();
+    expect(claimWiring(reg)[0]!.line).toBe('ExecStartPre=+/usr/local/bin/claim-port 28713/udp');
+    const byPort = claims(reg).filter((args) => 'port' in args.target);
+    // --dry-run, the claim, --timeout, --force and the common commands' claim.
+    expect(byPort).toHaveLength(5);
+    for (const args of byPort) expect([args.target, args.transport]).toEqual([{ port: 28713 }, 'udp']);
+    expect(DOC_SECTIONS['claim-port-usage'](reg)).toContain('# Check whether port 28713/udp (Ingest) would be freed');
+    expect(DOC_SECTIONS['common-commands'](reg)).toContain('\nss -tulnp\n');
+    // A TCP registry's page is as it was: a bare port, and TCP listeners listed.
+    expect(
+      claims(registry)
+        .filter((args) => 'port' in args.target)
+        .map((args) => args.transport),
+    ).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(DOC_SECTIONS['common-commands'](registry)).toContain('\nss -tlnp\n');
   });
 });
