@@ -6,6 +6,7 @@ import { firewallPlan, type FirewallEntry, type Sources } from './firewall.js';
 import { DEFAULT_CLAIM_PORT } from './systemd.js';
 import { shellWord } from '../shell-word.js';
 import { claimPortArgument } from '../systemd/claim-args.js';
+import { MAX_CLAIM_TIMEOUT_SECONDS } from '../limits.js';
 
 /**
  * The service the examples use: the robust production service with an env override that has the lowest port
@@ -31,6 +32,7 @@ export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLA
   if (!service) return '_No services in the registry._';
   // A bare port claims TCP listeners: a UDP service's port is claimed as PORT/udp, as its ExecStartPre= line does.
   const port = claimPortArgument(service.port, service.transport);
+  const timeout = exampleTimeout(registry.claim.timeoutSeconds);
   return fence([
     `# Check whether port ${port} (${oneLine(service.name)}) would be freed (dry run: signals nothing;`,
     '# as root, as systemd runs it: a user cannot see the holders of other users)',
@@ -39,8 +41,10 @@ export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLA
     '# Actually free the port',
     `sudo ${claimPort} ${port}`,
     '',
-    `# Custom timeout (default ${registry.claim.timeoutSeconds} seconds)`,
-    `sudo ${claimPort} ${port} --timeout=${Math.max(10, registry.claim.timeoutSeconds * 2)}`,
+    timeout > registry.claim.timeoutSeconds
+      ? `# Custom timeout (default ${registry.claim.timeoutSeconds} seconds)`
+      : `# A shorter timeout (default ${registry.claim.timeoutSeconds} seconds, the longest claim-port accepts)`,
+    `sudo ${claimPort} ${port} --timeout=${timeout}`,
     '',
     '# Skip graceful shutdown, use SIGKILL immediately',
     `sudo ${claimPort} ${port} --force`,
@@ -48,6 +52,15 @@ export function renderClaimPortUsage(registry: Registry, claimPort = DEFAULT_CLA
     '# By service id: claim-port looks its port up in the registry',
     `sudo ${claimPort} ${service.id}`,
   ]);
+}
+
+/**
+ * The --timeout the page shows: one claim-port accepts that differs from the registry's default, `seconds`:
+ * twice it (at least 10), up to MAX_CLAIM_TIMEOUT_SECONDS, or half of it when the default is already that.
+ */
+function exampleTimeout(seconds: number): number {
+  const longer = Math.min(MAX_CLAIM_TIMEOUT_SECONDS, Math.max(10, seconds * 2));
+  return longer > seconds ? longer : seconds / 2;
 }
 
 export function renderCommonCommands(registry: Registry): string {

@@ -17,7 +17,7 @@ import {
   renderQuickReference,
   claimWiring,
 } from '@dsa110/ports/render';
-import { parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
+import { MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout, parseClaimArgs, type ClaimArgs } from '@dsa110/ports/systemd';
 import { docExamples } from '../../../../test-support/index.js';
 import { repoRoot } from '../helpers.js';
 
@@ -281,5 +281,21 @@ services:
         .map((args) => args.transport),
     ).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(DOC_SECTIONS['common-commands'](registry)).toContain('\nss -tlnp\n');
+  });
+
+  it('shows a --timeout claim-port accepts and that is not the default: longer up to the limit, shorter at the limit', () => {
+    const shown = (timeout: number) => claims(udp(timeout)).flatMap((args) => (args.timeoutSeconds === undefined ? [] : [args.timeoutSeconds]));
+    expect(shown(5)).toEqual([10]);
+    expect(shown(0.5)).toEqual([10]);
+    expect(shown(200)).toEqual([MAX_CLAIM_TIMEOUT_SECONDS]);
+    expect(shown(MAX_CLAIM_TIMEOUT_SECONDS)).toEqual([MAX_CLAIM_TIMEOUT_SECONDS / 2]);
+    expect(DOC_SECTIONS['claim-port-usage'](udp(MAX_CLAIM_TIMEOUT_SECONDS))).toContain(
+      `# A shorter timeout (default ${MAX_CLAIM_TIMEOUT_SECONDS} seconds, the longest claim-port accepts)`,
+    );
+    for (const timeout of [0.001, 1, 5, 149, 150, 151, 299, 300]) {
+      const [seconds] = shown(timeout);
+      expect(isClaimTimeout(seconds), `${timeout}: ${seconds}`).toBe(true);
+      expect(seconds, String(timeout)).not.toBe(timeout);
+    }
   });
 });
