@@ -3,7 +3,7 @@
 // read from renderPrometheus's own output, not typed here), plus Prometheus's
 // `up` for the "no health check on this host" alert.
 import { loadRegistry } from '@dsa110/ports';
-import { alertRules, DASHBOARD_UID, DATASOURCE_UID, renderDashboard, renderDatasourceProvisioning } from '@dsa110/ports/render';
+import { alertRules, DASHBOARD_UID, DATASOURCE_UID, renderDashboard, renderDatasourceProvisioning, socketsRead } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report.js';
 import { renderPrometheus } from '../../src/report/prometheus.js';
@@ -51,11 +51,12 @@ describe('the generated monitoring files read what the health check writes', asy
     expect(metricsIn('sum by (severity) (rate(x_total[5m]))')).toEqual(['x_total']);
   });
 
-  it('the dashboard: stable uid, a row per non-development service, every panel on the provisioned datasource, every query on emitted metrics', () => {
+  it('the dashboard: stable uid, a row per non-development TCP service, every panel on the provisioned datasource, every query on emitted metrics', () => {
     const dashboard = JSON.parse(renderDashboard(registry)) as { uid: string; panels: Panel[]; templating: { list: { query: { query: string } }[] } };
     expect(dashboard.uid).toBe(DASHBOARD_UID);
     const rows = dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);
-    const services = registry.services.filter((service) => service.group !== 'development');
+    // A UDP service has no row: its sockets are not read, so none of a row's series is written for it (socketsRead).
+    const services = registry.services.filter((service) => service.group !== 'development' && socketsRead(service));
     expect(rows).toEqual(['port-health-check', ...services.map((service) => expect.stringContaining(`${service.name}: port ${service.port}`))]);
     expect(new Set(dashboard.panels.map((panel) => panel.id)).size).toBe(dashboard.panels.length);
     const queries: string[] = dashboard.templating.list.map((variable) => variable.query.query);

@@ -1,11 +1,11 @@
 // The Grafana side of the fleet view, from the registry: a dashboard with one
-// row per service (listening per host, owner and access findings) under a row
+// row per TCP service (listening per host, owner and access findings) under a row
 // for the health check itself, plus the provisioning files that load it and
 // the Prometheus datasource it queries. Every query reads only metrics that
 // port-health-check writes (a contract test holds the two packages together).
 import { urlScheme, type Registry, type Service, type UrlScheme } from '../index.js';
 import { accessLabel } from './labels.js';
-import { GENERATED_BY } from './alert-rules.js';
+import { GENERATED_BY, socketsRead } from './alert-rules.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 export const DASHBOARD_UID = 'dsa110-ports';
@@ -145,8 +145,10 @@ export function renderDashboard(registry: Registry): string {
   let id = 0;
   const nextId = () => ++id;
   const panels = healthRow(nextId);
-  // Development servers are not expected to run on a host: no row for them.
-  const services = registry.services.filter((service) => service.group !== 'development');
+  // Development servers are not expected to run on a host: no row for them. Nor for a UDP service: a row's panels
+  // read dsa110_port_up and the owner, access and firewall results, which the health check never writes for one
+  // (socketsRead(), as the alert rules leave those alerts out for it).
+  const services = registry.services.filter((service) => service.group !== 'development' && socketsRead(service));
   for (const [index, service] of services.entries()) panels.push(...serviceRow(service, 6 + index * 6, nextId));
   const dashboard = {
     uid: DASHBOARD_UID,

@@ -16,6 +16,7 @@ import {
   monitoringFiles,
   renderAlertRules,
   renderAlertTests,
+  renderDashboard,
   renderPrometheusConfig,
   renderSnippets,
   templateText,
@@ -424,6 +425,37 @@ describe("Grafana's datasource", () => {
     const unconfigured = replaceOnce(root, '    configs:\n      - { kind: grafana-datasource, upstream: prometheus }\n', '');
     expect(url(written(unconfigured))).toBe(`http://localhost:${parseRegistry(root).service('prometheus').port}`);
     expect(written(minimalRegistry)).toBeUndefined();
+  });
+});
+
+describe("Grafana's dashboard", () => {
+  it('has no row for a UDP service: its panels would read dsa110_port_up and the owner, access and firewall results, which the health check writes only for TCP', () => {
+    const udp = [
+      '  - id: relay',
+      '    name: Relay',
+      '    group: production',
+      '    port: 5514',
+      '    protocol: UDP',
+      '    transport: udp',
+      '    access: private',
+      '    configuredBy: { env: RELAY_PORT }',
+      '    robust: true',
+      '    systemd: { unit: relay.service, claim: drop-in }',
+      '    processes: [relay]',
+      '',
+    ].join('\n');
+    const registry = parseRegistry(replaceOnce(minimalRegistry, 'reserved:\n', `${udp}reserved:\n`));
+    const dashboard = JSON.parse(renderDashboard(registry)) as { panels: { type: string; title: string; targets?: { expr: string }[] }[] };
+    const rows = dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);
+    expect(rows).toEqual(['port-health-check', 'Redis: port 6379 (localhost, robust)', 'FastAPI: port 8000 (private networks, robust)']);
+    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+    expect(queries.filter((query) => query.includes('"relay"'))).toEqual([]);
+    // As the alert rules: those alerts are left out for it, and only its claim wiring and the catch-all remain.
+    expect(
+      alertRules(registry)
+        .filter((rule) => rule.labels.service === 'relay')
+        .map((rule) => rule.alert),
+    ).toEqual(['Dsa110ClaimWiringMissing', 'Dsa110PortCheckError']);
   });
 });
 
