@@ -212,7 +212,7 @@ export async function run(context: Context): Promise<Outcome> {
   }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
-  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, { claimPort, registryPath }, place);
+  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, { claimPort, registryPath, root }, place);
 }
 
 /**
@@ -585,7 +585,16 @@ async function checkTree(
   unitDir: string,
   unitDirs: readonly UnitDir[],
   effectiveRoot: string | undefined,
-  { claimPort, registryPath }: { readonly claimPort: string; readonly registryPath: string | undefined },
+  {
+    claimPort,
+    registryPath,
+    root,
+  }: {
+    readonly claimPort: string;
+    readonly registryPath: string | undefined;
+    /** --root as given (undefined: this host), as the write's advice names paths. */
+    readonly root: string | undefined;
+  },
   place: (path: string) => string,
 ): Promise<Outcome> {
   const files = new Map<string, string | undefined>();
@@ -649,8 +658,14 @@ async function checkTree(
   const places = new Map<string, UnitFilePlace>();
   if (effectiveRoot !== undefined) {
     for (const entry of wiring) {
-      if (entry.claim !== 'unit' || !files.has(entry.path) || fromTemplate.has(entry.path)) continue;
+      if (entry.claim !== 'unit' || !files.has(entry.path)) continue;
       listing ??= listUnitDirs(effectiveRoot, []);
+      // An instance read from its template: the write's advice, the instance's own drop-in (a file of its own would
+      // replace the template for it). The bare directory of --out has no drop-ins to name: the advice above stands there.
+      if (fromTemplate.has(entry.path)) {
+        fromTemplate.set(entry.path, unitLineAdvice(entry.unit, entry.line, loadUnit(effectiveRoot, entry.unit, listing), unitDir, root));
+        continue;
+      }
       // Not a claim-port.conf left from `claim: drop-in`: said on its own line (systemdDrift), removed once the line is in.
       const own = loadUnit(effectiveRoot, entry.unit, listing).dropIns.filter(
         (dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d` && basename(dropIn.path) !== DROP_IN_NAME,

@@ -1026,7 +1026,7 @@ describe('ports systemd', () => {
       expect([checked.code, checked.stdout]).toEqual([0, expect.not.stringContaining('warning')]);
     });
 
-    it('--check reads the template systemd loads when the instance has no file of its own: the line there passes with a warning, its absence names the template', async () => {
+    it("--check reads the template systemd loads when the instance has no file of its own: the line there passes with a warning, its absence gets the write's advice (the instance's own drop-in)", async () => {
       const inTemplate = instanceRoot({ [`${ETC}/api@.service`]: unit(LINE) });
       await ports(['systemd', '--registry', inTemplate.registry, '--root', inTemplate.root]);
       const passed = await ports(['systemd', '--check', '--registry', inTemplate.registry, '--root', inTemplate.root]);
@@ -1035,12 +1035,13 @@ describe('ports systemd', () => {
         `warning: api@main.service: ${LINE} in /${ETC}/api@.service:2 claims port 8000 for api@main.service, but /${ETC}/api@.service is the unit file of the template api@.service, which every instance of it reads`,
       );
       const missing = instanceRoot({ [`${ETC}/api@.service`]: unit() });
-      await ports(['systemd', '--registry', missing.registry, '--root', missing.root]);
+      const wrote = await ports(['systemd', '--registry', missing.registry, '--root', missing.root]);
       const failed = await ports(['systemd', '--check', '--registry', missing.registry, '--root', missing.root]);
       expect(failed.code).toBe(1);
-      expect(failed.stdout).toContain(
-        `${missing.root}/${ETC}/api@.service: does not contain ${LINE} in its [Service] section: api@.service is the template every instance reads, so a claim line there would run for each of them; give api@main.service a file of its own with the line, or use \`systemd.claim: drop-in\`\n`,
-      );
+      // The write's advice, word for word: not "a file of its own", which would replace the template for the instance.
+      const advice = `its unit file claims the port; systemd loads it from the template ${missing.root}/${ETC}/api@.service, which every instance reads (a line there would free this port whenever any instance starts), and a file api@main.service of its own would replace the template for it; put this line under a [Service] line in the drop-in ${missing.root}/${ETC}/api@main.service.d/override.conf (the instance's own)`;
+      expect(wrote.stdout).toContain(`api@main.service: ${advice}:\n${LINE}\n`);
+      expect(failed.stdout).toContain(`${missing.root}/${ETC}/api@.service: does not contain ${LINE} in its [Service] section: ${advice}\n`);
       // The instance's own file wins, as systemd has it: no warning.
       const own = instanceRoot({ [`${ETC}/api@.service`]: unit(), [`${ETC}/api@main.service`]: unit(LINE) });
       await ports(['systemd', '--registry', own.registry, '--root', own.root]);
