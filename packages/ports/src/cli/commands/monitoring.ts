@@ -98,6 +98,16 @@ function blockedSummary(count: number, dir: string, regenerate: string): string 
   return `${files} under ${escapeText(dir)} ${are} not for this tool to replace (listed above, each with what to do): "${regenerate}" writes nothing until ${they} dealt with`;
 }
 
+/**
+ * Pure: --check's count of the files with the right contents that others may change (`writable by others`, by its
+ * group, or another user's: each listed above with who), `dir` escaped. Not "missing or stale": nothing in them differs
+ * from the registry; the write replaces each with one of this user's, 0644, as `ports systemd` does a drop-in with root's.
+ */
+function changeableSummary(count: number, total: number, dir: string, regenerate: string, first: string): string {
+  const [them, files] = count === 1 ? ['it', 'one'] : ['them', 'files'];
+  return `${count} of ${total} files under ${escapeText(dir)} may be changed by others (listed above): run "${regenerate}"${first} to replace ${them} with ${files} of this user's, 0644`;
+}
+
 /** Pure: what --check says of a file with the right contents that other users may not read (`exposure`: its mode), `path` escaped. */
 function closedFileProblem(exposure: string, path: string, regenerate: string): string {
   return `${exposure}: Prometheus and Grafana, which run as users of their own, cannot read it; run \`chmod o+r ${path}\`, or \`${regenerate}\` to replace it (0644)`;
@@ -172,6 +182,8 @@ async function checkFiles(
   checkoutTree: boolean,
 ): Promise<Outcome> {
   let stale = 0;
+  // The right contents in a file others may change: counted apart from the stale ones, whose contents differ.
+  let changeable = 0;
   // Files the write refuses (a link, a directory, one it may not read): regenerating writes nothing until they are dealt with.
   let blocked = 0;
   const words = driftWords(dir, 'them');
@@ -193,22 +205,27 @@ async function checkFiles(
       context.io.out(`${path}: ${entry.problem}\n`);
       continue;
     }
+    if (entry.current === entry.file.contents) {
+      changeable++;
+      context.io.out(`${path}: ${entry.exposure}: not only this tool writes it; regenerating replaces it\n`);
+      continue;
+    }
     stale++;
     if (entry.current === undefined) context.io.out(`${path}: missing\n`);
-    else if (entry.current === entry.file.contents) context.io.out(`${path}: ${entry.exposure}: not only this tool writes it; regenerating replaces it\n`);
     else context.io.out(unifiedDiff(entry.current, entry.file.contents, { from: `${path} (${words.current})`, to: `${path} (from ${source})` }));
   }
   const exposed = exposedTree(dir, files);
   for (const entry of exposed)
     context.io.out(`${escapeText(entry.dir.path)}: ${directoryProblem(entry, stake(entry))}; ${directoryDriftFix(entry, regenerate)}\n`);
   if (blocked > 0) context.io.err(`${blockedSummary(blocked, dir, regenerate)}\n`, 'error');
+  const first = blocked > 0 ? ` once ${blocked === 1 ? 'that file is' : 'those files are'} dealt with` : '';
   if (stale > 0) {
-    const first = blocked > 0 ? ` once ${blocked === 1 ? 'that file is' : 'those files are'} dealt with` : '';
     context.io.err(
       `${stale} of ${files.length} files under ${escapeText(dir)} are missing or stale: run "${regenerate}"${first} to regenerate them from ${source}${words.afterwards}\n`,
       'error',
     );
   }
+  if (changeable > 0) context.io.err(`${changeableSummary(changeable, files.length, dir, regenerate, first)}\n`, 'error');
   if (leftovers.length > 0) context.io.err(`${leftoverSummary(leftovers.length, dir, source, regenerate, inWorkTree(dir))}\n`, 'error');
   if (exposed.length > 0) {
     const count = exposed.length === 1 ? '1 directory' : `${exposed.length} directories`;
@@ -233,7 +250,8 @@ async function checkFiles(
       modesCount ? 'error' : 'warn',
     );
   }
-  if (stale > 0 || blocked > 0 || leftovers.length > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0))) return 'failed';
+  if (stale > 0 || changeable > 0 || blocked > 0 || leftovers.length > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0)))
+    return 'failed';
   context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
   return 'ok';
 }

@@ -63,13 +63,25 @@ describe('ports monitoring', () => {
     expect(named.stderr).toBe(
       `ports monitoring: cannot check not here: no such directory; "ports --registry other.yaml monitoring --out 'not here'" writes it\n`,
     );
-    // A file others may write is stale whatever it holds; writing replaces it.
+    // A file others may write fails the check whatever it holds, said as such (not "missing or stale": its contents are
+    // right); writing replaces it.
     expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
     chmodSync(join(dir, 'elsewhere/prometheus/prometheus.yml'), 0o666);
     const exposed = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
-    expect(exposed.code).toBe(1);
-    expect(exposed.stdout).toBe(
-      'elsewhere/prometheus/prometheus.yml: writable by others (mode 0666): not only this tool writes it; regenerating replaces it\n',
+    expect(exposed).toEqual({
+      code: 1,
+      stdout: 'elsewhere/prometheus/prometheus.yml: writable by others (mode 0666): not only this tool writes it; regenerating replaces it\n',
+      stderr: `1 of 7 files under elsewhere may be changed by others (listed above): run "ports monitoring --out elsewhere" to replace it with one of this user's, 0644\n`,
+    });
+    // With a stale file too: each counted as what it is.
+    writeFileSync(join(dir, 'elsewhere/prometheus/rules/dsa110-ports.rules.yml'), '# edited by hand\n');
+    chmodSync(join(dir, 'elsewhere/grafana/dashboards/dsa110-ports.json'), 0o664);
+    const both = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
+    expect(both.code).toBe(1);
+    expect(both.stdout).toContain('elsewhere/grafana/dashboards/dsa110-ports.json: writable by its group (mode 0664)');
+    expect(both.stderr).toBe(
+      '1 of 7 files under elsewhere are missing or stale: run "ports monitoring --out elsewhere" to regenerate them from ports.yaml\n' +
+        `2 of 7 files under elsewhere may be changed by others (listed above): run "ports monitoring --out elsewhere" to replace them with files of this user's, 0644\n`,
     );
     expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
     expect((await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
