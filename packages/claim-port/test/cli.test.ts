@@ -118,6 +118,14 @@ describe('claim-port usage errors', () => {
     }
   });
 
+  it('names the option meant for an unknown one near it, on stderr and in the JSON error alike (as ports and the health check do)', async () => {
+    const message = 'unknown option --timout; did you mean --timeout?';
+    expect(await claimInProcess(['8000', '--timout', '5'])).toEqual({ code: 64, stdout: '', stderr: `[claim-port:8000] error: ${message}\n` });
+    const json = await claimInProcess(['8000', '--timout', '5', '--json']);
+    expect(json.code).toBe(64);
+    expect(JSON.parse(json.stdout)).toMatchObject({ tool: 'claim-port', error: { kind: 'usage', message } });
+  });
+
   it('names the service id for a unit name given instead (redis.service, redis-server.service)', async () => {
     for (const unit of ['redis.service', 'redis-server.service']) {
       const run = await claimInProcess([unit, '--dry-run']);

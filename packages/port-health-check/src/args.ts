@@ -121,8 +121,6 @@ export function parseArgs(argv: readonly string[]): Request {
         word === 'help' ? ' (for usage, run port-health-check --help)' : word === 'version' ? ' (for the version, run port-health-check --version)' : '';
       return fail(`unexpected argument "${word}"${meant || (SERVICE_IDS.test(word) ? ` (services are chosen with --service ${word})` : '')}`);
     }
-    const unknown = /^unknown option (\S+);/.exec(error.message);
-    if (unknown) return fail(`unknown option ${unknown[1]}${suggest(unknown[1]!)}`);
     return fail(error.message);
   }
   if (values.help) return { kind: 'help' };
@@ -186,11 +184,4 @@ function asUnitText(path: string): string {
 
 function fail(message: string): Request {
   return { kind: 'error', message };
-}
-
-function suggest(name: string): string {
-  const known = Object.keys(FLAGS).map((option) => `--${option}`);
-  const bare = name.split('=')[0]!;
-  const close = known.find((option) => option.startsWith(bare) || bare.startsWith(option));
-  return close ? `; did you mean ${close}?` : `; ${HINT}`;
 }

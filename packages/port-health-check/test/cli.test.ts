@@ -472,6 +472,13 @@ describe('port-health-check (built bin)', () => {
       expect(result.stdout.trim().split('\n')).toHaveLength(1);
     }
     expect(JSON.parse((await run(['--json', '--bogus'])).stdout).error.message).toBe('unknown option --bogus; see port-health-check --help');
+    // An option near one it has: that one, as on stderr (and as in claim-port and ports).
+    const near = await run(['--json', '--servic', 'api']);
+    expect(near.status).toBe(64);
+    expect(JSON.parse(near.stdout).error.message).toBe('unknown option --servic; did you mean --service?');
+    expect((await run(['--servic', 'api'])).stderr).toBe(
+      'port-health-check: unknown option --servic; did you mean --service?\nRun "port-health-check --help" for usage.\n',
+    );
   });
 
   it('-V and --version print the package version (in-process and the built bin); --help has examples', async () => {

@@ -7,6 +7,7 @@
 // "Adding a flag".
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { escapeText } from '../escape.js';
+import { closest } from '../suggest.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -66,8 +67,10 @@ export interface ParseOptions {
   readonly maxPositionals?: number;
   /** Take `-1`, `-5.5` as operands (a bad port reported as such), not as unknown options. */
   readonly negativeNumbers?: boolean;
-  /** The hint for an unknown option, e.g. "see claim-port --help". */
+  /** The hint for an unknown option, e.g. "see claim-port --help" (replaced by "did you mean --X?" when one is near). */
   readonly hint: string;
+  /** Flags that parse but are never suggested for an unknown option: `ports validate` takes --json only to refuse it. */
+  readonly unsuggested?: readonly string[];
 }
 
 /** A mistake in the command line: one line, exit EXIT_USAGE. */
@@ -104,7 +107,7 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
       tokens: readonly { kind: string; name?: string }[];
     });
   } catch (error) {
-    throw new UsageError(describeParseError(error as Error & { code?: string }, options as unknown as Flags, settings.hint));
+    throw new UsageError(describeParseError(error as Error & { code?: string }, options as unknown as Flags, settings));
   }
   // A string flag that is not `multiple` takes one value: given twice (`--timeout 5 --timeout 60`,
   // `--registry a --registry b`), which one was meant is a guess, so neither is taken.
@@ -125,7 +128,7 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
 }
 
 /** parseArgs' messages, one line each: the option named as typed, and what to do (a value's `needs` from its declaration). */
-function describeParseError(error: Error & { code?: string }, flags: Flags, hint: string): string {
+function describeParseError(error: Error & { code?: string }, flags: Flags, { hint, unsuggested = [] }: ParseOptions): string {
   // "Option '-t, --timeout <value>' argument missing": the long name, as typed.
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
   // As typed, so escaped: `--x\n...` must not start a forged line.
@@ -139,8 +142,11 @@ function describeParseError(error: Error & { code?: string }, flags: Flags, hint
   const name = flag.replace(/^-+/, '');
   const needs = Object.hasOwn(flags, name) ? flags[name]!.needs : undefined;
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${flag}; ${hint}`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      // The suggestion is a declared name, not the typed text: it needs no escaping.
+      const meant = nearOption(quoted, flags, unsuggested);
+      return `unknown option ${flag}; ${meant ? `did you mean ${meant}?` : hint}`;
+    }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (/argument missing/.test(error.message)) return `${flag} needs ${needs ?? `a value; ${hint}`}`;
       if (/ambiguous/.test(error.message)) return `${flag} needs ${needs ?? 'a value'}; to give one that starts with "-", write ${flag}=VALUE`;
@@ -149,4 +155,25 @@ function describeParseError(error: Error & { code?: string }, flags: Flags, hint
     default:
       return `${error.message.split('\n')[0]}; ${hint}`;
   }
+}
+
+/**
+ * The declared option an unknown one (`typed`, unescaped) was likely meant as, written as it is typed
+ * (`--json`, `-V`), or undefined. Long: the nearest name by suggest.ts's rule (a typo, `--jsn`; the start
+ * of exactly one name, `--servic`), else the longest name it starts with (`--output-file`: --output).
+ * Short: only the same letter in the other case (`-v`: -V); any other letter is one edit away from every
+ * short option, so it is no hint.
+ */
+function nearOption(typed: string, flags: Flags, unsuggested: readonly string[]): string | undefined {
+  const offered = Object.entries(flags).filter(([name]) => !unsuggested.includes(name));
+  if (!typed.startsWith('--')) {
+    const letter = typed.slice(1).toLowerCase();
+    const short = offered.find(([, flag]) => flag.short?.toLowerCase() === letter)?.[1].short;
+    return short === undefined ? undefined : `-${short}`;
+  }
+  const input = typed.slice(2);
+  const names = offered.map(([name]) => name);
+  const extended = names.filter((name) => input.toLowerCase().startsWith(name.toLowerCase())).sort((a, b) => b.length - a.length)[0];
+  const name = closest(input, names) ?? extended;
+  return name === undefined ? undefined : `--${name}`;
 }

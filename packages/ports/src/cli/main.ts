@@ -148,7 +148,7 @@ export async function main(
         parsed = parseCommandLine(argv, GLOBAL_FLAGS, { maxPositionals: Infinity, hint: 'usage: ports [--registry PATH] <command> [options]' });
       } catch (error) {
         if (!(error instanceof ParseError)) throw error;
-        throw new UsageError(`ports: ${error.message.replace(/^unknown option (\S+);/, 'unknown option "$1";')}`);
+        throw new UsageError(`ports: ${error.message}`);
       }
       const { values, positionals } = parsed;
       if (commandName === 'help') {
@@ -180,6 +180,12 @@ export async function main(
       const previous = argv[commandIndex - 1];
       const later = argv.slice(commandIndex + 1).find(isCommand);
       if (previous?.startsWith('--') && !previous.includes('=') && later !== undefined) {
+        // An option the command does not take either (`ports --registy x.yaml list`) is unknown wherever it goes: named so, with the one meant.
+        const laterCommand = await loadCommand(later);
+        if (!Object.hasOwn(commandFlags(laterCommand), previous.slice(2))) {
+          helpLine = `ports ${later} --help`;
+          parse(later, laterCommand, [previous]);
+        }
         throw new UsageError(
           `${quoteValue(previous)} comes before the command, where only --registry takes a value; put it after the command: ports ${later} ${printedShellWord(previous)} ${printedShellWord(commandName)}`,
         );
@@ -237,10 +243,11 @@ export async function main(
 
 function parse(name: string, command: Command, args: string[]) {
   try {
-    return parseCommandLine(args, commandFlags(command), { maxPositionals: Infinity, hint: `usage: ${usageLine(name, command)}` });
+    // --json parses for every command, to be refused by name where there is no JSON output; it is suggested only where there is.
+    const unsuggested = command.json ? [] : ['json'];
+    return parseCommandLine(args, commandFlags(command), { maxPositionals: Infinity, hint: `usage: ${usageLine(name, command)}`, unsuggested });
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
-    // "unknown option --jsn; usage: ..." -> "ports list: unknown option "--jsn"; usage: ..."
-    throw new UsageError(`ports ${name}: ${error.message.replace(/^unknown option (\S+);/, 'unknown option "$1";')}`);
+    throw new UsageError(`ports ${name}: ${error.message}`);
   }
 }

@@ -142,7 +142,7 @@ describe('the built ports bin, stderr on the journal or not', () => {
     requireBuilt();
     const run = runWithStderrFile(bin, ['list', '--bogus'], 'stderr');
     expect(run.code).toBe(64);
-    expect(run.stderr).toBe('<3>ports list: unknown option "--bogus"; usage: ports list [--json]\n<3>Run "ports list --help" for usage.\n');
+    expect(run.stderr).toBe('<3>ports list: unknown option --bogus; usage: ports list [--json]\n<3>Run "ports list --help" for usage.\n');
   });
 
   it('adds no level when $JOURNAL_STREAM names another file (stderr was redirected) or is unset', () => {
@@ -150,7 +150,7 @@ describe('the built ports bin, stderr on the journal or not', () => {
     for (const journal of ['other', 'unset'] as const) {
       const run = runWithStderrFile(bin, ['list', '--bogus'], journal);
       expect(run.code, journal).toBe(64);
-      expect(run.stderr, journal).toBe('ports list: unknown option "--bogus"; usage: ports list [--json]\nRun "ports list --help" for usage.\n');
+      expect(run.stderr, journal).toBe('ports list: unknown option --bogus; usage: ports list [--json]\nRun "ports list --help" for usage.\n');
     }
   });
 
@@ -169,6 +169,6 @@ describe('the built ports bin, stderr on the journal or not', () => {
     requireBuilt();
     const run = await runWithStderrSocket(bin, ['list', '--bogus']);
     expect(run.code).toBe(64);
-    expect(run.stderr).toMatch(/^<3>ports list: unknown option "--bogus".*\n<3>Run "ports list --help" for usage\.\n$/);
+    expect(run.stderr).toMatch(/^<3>ports list: unknown option --bogus;.*\n<3>Run "ports list --help" for usage\.\n$/);
   });
 });

@@ -41,6 +41,32 @@ describe('parseCommandLine', () => {
     expect(problem(argv)).toBe(message);
   });
 
+  it.each([
+    // A typo of one declared name (suggest.ts's rule), with its value or without.
+    [['--jsn'], 'unknown option --jsn; did you mean --json?'],
+    [['8000', '--timout', '5'], 'unknown option --timout; did you mean --timeout?'],
+    [['--timout=5'], 'unknown option --timout; did you mean --timeout?'],
+    [['--JSON'], 'unknown option --JSON; did you mean --json?'],
+    // The start of exactly one name; a name with a word added.
+    [['--time'], 'unknown option --time; did you mean --timeout?'],
+    [['--json-output'], 'unknown option --json-output; did you mean --json?'],
+    // A short option: only the same letter in the other case (any other letter is one edit from every short option).
+    [['-v'], 'unknown option -v; did you mean -V?'],
+    [['-hx'], 'unknown option -x; see tool --help'],
+    // As typed, escaped, whatever is suggested: the control character never reaches the terminal.
+    [['--json\u001b'], 'unknown option --json\\e; did you mean --json?'],
+    // Nothing near (no declared name is): the hint.
+    [['--registry'], 'unknown option --registry; see tool --help'],
+  ])('%j names the option meant when one is near: %s', (argv, message) => {
+    expect(problem(argv, 2)).toBe(message);
+  });
+
+  it('suggests no flag declared `unsuggested` (parsed only to be refused)', () => {
+    const settings = { hint: 'see tool --help', unsuggested: ['json'] };
+    expect(() => parseCommandLine(['--jsn'], OPTIONS, settings)).toThrow(new UsageError('unknown option --jsn; see tool --help'));
+    expect(parseCommandLine(['--json'], OPTIONS, settings).values).toEqual({ json: true });
+  });
+
   it('takes a boolean flag twice, a `multiple` flag many times, and a value after -- as an operand', () => {
     expect(parse(['--json', '--json', '1'])).toEqual({ values: { json: true }, positionals: ['1'] });
     const many = parseCommandLine(['--id', 'a', '--id', 'b'], { id: { type: 'string', multiple: true, help: '' } } as const, { hint: '' });

@@ -449,13 +449,23 @@ describe('usage', () => {
         /^ports: no command given \(got --registry x.yaml\); commands: list, get, env, validate, free, docs, systemd, firewall, snippet, monitoring, schema\n/,
       ],
       // Without a command, a mistake in the options is named for what it is.
-      [['--bogus'], /^ports: unknown option "--bogus"; usage: ports \[--registry PATH\] <command> \[options\]\n/],
+      [['--bogus'], /^ports: unknown option --bogus; usage: ports \[--registry PATH\] <command> \[options\]\n/],
       [['--registry'], /^ports: --registry needs a value; usage: ports \[--registry PATH\] <command> \[options\]\n/],
       [
         ['lst'],
         /^ports: unknown command "lst" \(did you mean "list"\?\); commands: list, get, env, validate, free, docs, systemd, firewall, snippet, monitoring, schema\n/,
       ],
-      [['list', '--jsn'], /^ports list: unknown option "--jsn"; usage: ports list \[--json\]\n/],
+      // An unknown option near one the command takes names it (the cli-kit's rule, as in claim-port and the health check).
+      [['list', '--jsn'], /^ports list: unknown option --jsn; did you mean --json\?\n/],
+      [['list', '--bogus'], /^ports list: unknown option --bogus; usage: ports list \[--json\]\n/],
+      [['systemd', '--chek'], /^ports systemd: unknown option --chek; did you mean --check\?\n/],
+      [['systemd', '--claim-port-path', '/x'], /^ports systemd: unknown option --claim-port-path; did you mean --claim-port\?\n/],
+      [['list', '-v'], /^ports list: unknown option -v; did you mean -V\?\n/],
+      [['--jsn'], /^ports: unknown option --jsn; did you mean --json\?\n/],
+      // Not --json where it would be refused: a command without JSON output parses it only to say so.
+      [['validate', '--jsn'], /^ports validate: unknown option --jsn; usage: ports validate /],
+      // As typed, escaped: a newline or a terminal escape in an option never reaches the terminal raw.
+      [['list', '--jsn\n\u001b[31mforged'], /^ports list: unknown option --jsn\\n\\e\[31mforged; usage: ports list \[--json\]\n/],
       [['get'], /^ports get: missing argument; usage: ports get <id> \[--json\]\n/],
       [['get', 'api', 'redis'], /^ports get: unexpected argument "redis"; usage: ports get <id> \[--json\]\n/],
       // An empty operand (an unset shell variable) names nothing: a usage error, as the health check's --service "" is.
@@ -465,14 +475,14 @@ describe('usage', () => {
       [['env', '--format'], /^ports env: --format needs a value; usage: /],
       [['list', '--json=yes'], /^ports list: --json takes no value; usage: /],
       // --help and --version do not hide a mistake in the options, wherever they stand (as in claim-port and the health check).
-      [['list', '--help', '--bogus'], /^ports list: unknown option "--bogus"; /],
-      [['list', '--bogus', '-h'], /^ports list: unknown option "--bogus"; /],
-      [['list', '-V', '--bogus'], /^ports list: unknown option "--bogus"; /],
+      [['list', '--help', '--bogus'], /^ports list: unknown option --bogus; /],
+      [['list', '--bogus', '-h'], /^ports list: unknown option --bogus; /],
+      [['list', '-V', '--bogus'], /^ports list: unknown option --bogus; /],
       // ... and without a command too.
-      [['--help', '--bogus'], /^ports: unknown option "--bogus"; usage: ports \[--registry PATH\] <command> \[options\]\n/],
-      [['--bogus', '-h'], /^ports: unknown option "--bogus"; /],
+      [['--help', '--bogus'], /^ports: unknown option --bogus; usage: ports \[--registry PATH\] <command> \[options\]\n/],
+      [['--bogus', '-h'], /^ports: unknown option --bogus; /],
       [['-V', '--registry'], /^ports: --registry needs a value; /],
-      [['help', '--bogus'], /^ports: unknown option "--bogus"; /],
+      [['help', '--bogus'], /^ports: unknown option --bogus; /],
       [['help', 'get', 'extra'], /^ports help: unexpected argument "extra"; usage: ports help \[<command>\]\n/],
       // After `--`, --help is an operand: no command of that name.
       [['--', '--help'], /^ports: unknown command "--help"; commands: list, /],
@@ -531,6 +541,7 @@ describe('usage', () => {
       [['help', 'nosuch', '--json'], 64, 'usage'], // help for an unknown command
       [['list', '--bogus', '--json'], 64, 'usage'], // unknown flag
       [['list', '-x', '--json'], 64, 'usage'], // unknown short flag
+      [['list', '--json', '--registy', 'x.yaml'], 64, 'usage'], // an unknown flag near one
       [['list', '--json=yes'], 64, 'usage'], // --json takes no value
       [['--json', 'get'], 64, 'usage'], // missing operand
       [['get', 'a', 'b', '--json'], 64, 'usage'], // extra operand
@@ -549,7 +560,17 @@ describe('usage', () => {
       expect(JSON.parse(run.stdout)).toEqual({ tool: 'ports', error: { kind, message: expect.any(String) }, exitCode: code });
       expect(run.stdout.trim().split('\n')).toHaveLength(1);
     }
+    // The JSON error says what stderr says: the option meant, when one is near.
+    const near = await ports(['list', '--json', '--registy', 'x.yaml']);
+    expect(JSON.parse(near.stdout).error.message).toBe('ports list: unknown option --registy; did you mean --registry?');
+    expect(near.stderr).toBe('ports list: unknown option --registy; did you mean --registry?\nRun "ports list --help" for usage.\n');
     expect((await portsBin(['lst', '--json'])).code).toBe(64);
+    // Before the command too, where an option of the command would be said to be misplaced.
+    expect(await ports(['--registy', 'x.yaml', 'list'])).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: 'ports list: unknown option --registy; did you mean --registry?\nRun "ports list --help" for usage.\n',
+    });
   });
 
   it('--json for get and free', async () => {
