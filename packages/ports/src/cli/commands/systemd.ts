@@ -757,7 +757,8 @@ async function checkTree(
   }
   if (drift.length > 0) {
     context.io.err(
-      `${drift.length} problem${drift.length === 1 ? '' : 's'}: the claim wiring under ${escapeText(unitDir)} differs from the registry\n`,
+      // Not "differs from the registry": a file with the right lines that others may change is one of them.
+      `${drift.length === 1 ? '1 problem' : `${drift.length} problems`} in the claim wiring under ${escapeText(unitDir)}, ${drift.length === 1 ? '' : 'each '}listed above with what to do\n`,
       'error',
     );
     return 'failed';

@@ -88,7 +88,7 @@ async function expectOthersWritableMade0755({ root, unitDir }: { root: string; u
   expect(run.stdout).toBe(
     `${dir}: writable by others (mode 0777): whoever may write in it may ${stake}; run \`ports systemd --root ${root}\` to make it 0755 (chmod go-w)\n`,
   );
-  expect(run.stderr).toBe(`1 problem: the claim wiring under ${unitDir} differs from the registry\n`);
+  expect(run.stderr).toBe(`1 problem in the claim wiring under ${unitDir}, listed above with what to do\n`);
   run = await ports(['systemd', '--root', root]);
   expect(run.code).toBe(0);
   expect(run.stdout).toContain(`made ${dir} 0755: it was writable by others (mode 0777)\n`);
@@ -255,7 +255,7 @@ describe('ports systemd', () => {
       `${unitDir}/redis-server.service.d/claim-port.conf: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 6379); run \`ports systemd --root ${root}\`\n`,
     );
     expect(run.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6380\n+ExecStartPre=+/usr/local/bin/claim-port 6379\n');
-    expect(run.stderr).toBe(`5 problems: the claim wiring under ${unitDir} differs from the registry\n`);
+    expect(run.stderr).toBe(`5 problems in the claim wiring under ${unitDir}, each listed above with what to do\n`);
     expect(readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(before);
   });
 
@@ -275,7 +275,7 @@ describe('ports systemd', () => {
       `${dropIn}: writable by others (mode 0666): whoever may write it chooses what systemd runs as root; run \`ports systemd --root ${root}\` to replace it with one of root's, 0644\n`,
     );
     expect(run.stdout).toContain(`${health}: writable by its group (mode 0664): whoever may write it`);
-    expect(run.stderr).toBe(`2 problems: the claim wiring under ${unitDir} differs from the registry\n`);
+    expect(run.stderr).toBe(`2 problems in the claim wiring under ${unitDir}, each listed above with what to do\n`);
     expect((await ports(['systemd', '--root', root])).code).toBe(0);
     expect(statSync(dropIn).mode & 0o7777).toBe(0o644);
     expect(statSync(health).mode & 0o7777).toBe(0o644);
@@ -568,7 +568,7 @@ describe('ports systemd', () => {
       `${unitDir}/redis-server.service.d/override.conf:2: unexpected: ExecStartPre=+/usr/local/bin/claim-port 6379 runs claim-port for redis-server.service besides redis-server.service.d/claim-port.conf, where the registry wires its claim, so redis-server.service claims its port twice; remove the line`,
     ];
     const run = await ports(['systemd', '--check', '--root', root]);
-    expect([run.code, run.stderr]).toEqual([1, `3 problems: the claim wiring under ${unitDir} differs from the registry\n`]);
+    expect([run.code, run.stderr]).toEqual([1, `3 problems in the claim wiring under ${unitDir}, each listed above with what to do\n`]);
     for (const line of said) expect(run.stdout.split('\n')).toContain(line);
     const write = await ports(['systemd', '--root', root]);
     expect(write.code).toBe(0);
