@@ -4,7 +4,10 @@
 // What a person types in place of an id is what they see elsewhere: a port
 // (`8000`), a unit (`redis-server.service`), a name (`FastAPI`, the SERVICE
 // column of `ports list`), the other kind of entry, or a typo. Every id, port
-// and range printed comes from the registry (validated), never the input.
+// and range printed comes from the registry, never the input; ids and units
+// shown escaped all the same (a Registry built from data by JavaScript holds
+// whatever ids it was given: a line break, a terminal escape, a megabyte).
+import { escapeText, MAX_QUOTED, quoteValue } from './escape.js';
 import { formatRange } from './rules.js';
 import { didYouMean } from './suggest.js';
 
@@ -37,21 +40,22 @@ export const MAX_IDS_IN_MESSAGE = 20;
 
 /** `a, b, c`: the first MAX_IDS_IN_MESSAGE of `ids`, then how many more, and where to see them all. */
 export function idList(ids: readonly string[]): string {
-  if (ids.length <= MAX_IDS_IN_MESSAGE) return ids.join(', ');
-  return `${ids.slice(0, MAX_IDS_IN_MESSAGE).join(', ')}, … and ${ids.length - MAX_IDS_IN_MESSAGE} more (ports list shows every one)`;
+  const shown = ids.slice(0, MAX_IDS_IN_MESSAGE).map((id) => escapeText(id, MAX_QUOTED));
+  if (ids.length <= MAX_IDS_IN_MESSAGE) return shown.join(', ');
+  return `${shown.join(', ')}, … and ${ids.length - MAX_IDS_IN_MESSAGE} more (ports list shows every one)`;
 }
 
 type Entry = { readonly id: string };
 
-const quoted = (entries: readonly Entry[]) => entries.map((entry) => `"${entry.id}"`).join(', ');
+const quoted = (entries: readonly Entry[]) => entries.map((entry) => quoteValue(entry.id)).join(', ');
 
 /** `belongs to service "api": give its id, "api"`, or to several: give one of their ids. */
 function giveId(kind: string, entries: readonly Entry[]): string {
-  return entries.length === 1 ? `${kind} "${entries[0]!.id}": give its id, "${entries[0]!.id}"` : `${kind}s ${quoted(entries)}: give one of their ids`;
+  return entries.length === 1 ? `${kind} ${quoted(entries)}: give its id, ${quoted(entries)}` : `${kind}s ${quoted(entries)}: give one of their ids`;
 }
 
 /** What `ports free ID` does, said where a reserved range was given in place of something else. */
-const freePort = (id: string) => `"ports free ${id}" prints a free port in it`;
+const freePort = (id: string) => `"ports free ${escapeText(id, MAX_QUOTED)}" prints a free port in it`;
 
 /** The entries whose name (or title) is `input`, ignoring case; none when it is one of their ids in other case (a typo of the id). */
 function byName<T extends Entry & { readonly name: string; readonly title?: string }>(input: string, entries: readonly T[]): T[] {
@@ -86,7 +90,7 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
     if (range) {
       const keptFor = services.filter((service) => range.for.includes(service.id));
       const what = keptFor.length > 0 ? giveId('kept for service', keptFor) : `no service's port: ${freePort(range.id)}`;
-      return ` (${shown} is in reserved range "${range.id}", ${what})`;
+      return ` (${shown} is in reserved range ${quoteValue(range.id)}, ${what})`;
     }
     return didYouMean(
       input,
@@ -94,7 +98,7 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
     );
   }
   const units = services.filter((service) => service.systemd !== undefined && (service.systemd.unit === input || service.systemd.unit === `${input}.service`));
-  if (units.length > 0) return ` (unit ${units[0]!.systemd!.unit} ${giveId('belongs to service', units)})`;
+  if (units.length > 0) return ` (unit ${escapeText(units[0]!.systemd!.unit, MAX_QUOTED)} ${giveId('belongs to service', units)})`;
   const range = registry.reserved.find((entry) => entry.id === input);
   if (range) return ` (a reserved range, ${formatRange(range)}, not a service: ${freePort(range.id)})`;
   const named = byName(input, services);
@@ -102,7 +106,7 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
   // An id with a unit suffix (`redis.service` for service redis, whose unit is redis-server.service).
   const unit = UNIT_SUFFIX.exec(input);
   const byId = unit ? services.find((service) => service.id === unit[1]) : undefined;
-  if (byId) return ` (a systemd unit name, not a service id: give the id, "${byId.id}")`;
+  if (byId) return ` (a systemd unit name, not a service id: give the id, ${quoteValue(byId.id)})`;
   return didYouMean(
     input,
     services.map((service) => service.id),
@@ -117,7 +121,8 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
  * port, else the nearest reserved id (a typo).
  */
 export function reservedIdHint(input: string, registry: IdFacts): string {
-  if (registry.services.some((service) => service.id === input)) return ` ("${input}" is a service: "ports get ${input}" prints its port)`;
+  if (registry.services.some((service) => service.id === input))
+    return ` (${quoteValue(input)} is a service: "ports get ${escapeText(input, MAX_QUOTED)}" prints its port)`;
   const port = PORT.exec(input);
   const ranges = port ? rangesOf(Number(port[1]), registry) : [];
   if (ranges.length > 0) return ` (port ${port![1]}${port![2] ? `/${port![2]}` : ''} is in ${giveId('reserved range', ranges)})`;

@@ -1,7 +1,7 @@
 import { describeArgument, envArgument, envValue, fnArgument, optionsArgument } from './arguments.js';
 import { configPath, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
-import { MAX_QUOTED, quoteValue } from './escape.js';
+import { escapeText, MAX_QUOTED, pathText, quoteValue } from './escape.js';
 import { isPort, parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
@@ -185,7 +185,7 @@ export class Registry<Id extends string = string> {
     if (typeof id !== 'string') throw new TypeError(`service: id must be a service id (a string), not ${describeArgument(id)}`);
     const known = [...this.#byId.keys()].sort();
     // A registry may list no services at all: say so, not "known services: " and nothing. Many: the first few.
-    const list = known.length > 0 ? `known services: ${idList(known)}` : `${this.source} has no services`;
+    const list = known.length > 0 ? `known services: ${idList(known)}` : `${pathText(this.source)} has no services`;
     // Quoted from its start only: quoteValue cuts to MAX_QUOTED characters, but after splitting all of a
     // 10-million-character id into code points (0.4 s). 4 × MAX_QUOTED code units still hold more than
     // MAX_QUOTED characters, so a long id keeps its ellipsis.
@@ -223,7 +223,8 @@ export class Registry<Id extends string = string> {
     const value = envValue('resolvePort', env, variable);
     if (value === undefined) return { port: service.port, source: 'registry' };
 
-    const refuse = (why: string) => new PortsError('BAD_OVERRIDE', `${variable}=${quoteValue(value)} cannot be used for service "${service.id}": ${why}`);
+    const refuse = (why: string) =>
+      new PortsError('BAD_OVERRIDE', `${escapeText(variable, MAX_QUOTED)}=${quoteValue(value)} cannot be used for service ${quoteValue(service.id)}: ${why}`);
     const alone = this.#overrideAlone(service, variable, value);
     if ('refused' in alone) throw refuse(alone.refused);
     const { port } = alone;
@@ -242,7 +243,7 @@ export class Registry<Id extends string = string> {
         const moved = this.#overrideAlone(other, otherVariable, theirs);
         if ('port' in moved && moved.port === port) {
           throw refuse(
-            `${otherVariable}=${quoteValue(theirs)} moves service "${other.id}" (${other.name}) to port ${port} too; give each service its own port`,
+            `${escapeText(otherVariable, MAX_QUOTED)}=${quoteValue(theirs)} moves service ${quoteValue(other.id)} (${escapeText(other.name, MAX_QUOTED)}) to port ${port} too; give each service its own port`,
           );
         }
       }
@@ -255,17 +256,25 @@ export class Registry<Id extends string = string> {
    * overrides: the port it moves the service to, or why it is refused (a BAD_OVERRIDE message's reason).
    */
   #overrideAlone(service: Service<Id>, variable: string, value: string): { port: number } | { refused: string } {
+    // What the reason quotes is the registry's (its source, ids, names, a purpose of many lines) and comes
+    // from a file or from JavaScript's `new Registry(data)`: each escaped and cut, as every message's value.
+    const unset = `unset ${escapeText(variable, MAX_QUOTED)}`;
     const port = parsePort(value);
-    if (port === undefined) return { refused: `${portProblem(value)}; give a plain decimal port 1-65535 or unset ${variable}` };
+    if (port === undefined) return { refused: `${portProblem(value)}; give a plain decimal port 1-65535 or ${unset}` };
     if (port === service.port) return { port };
     const owner = this.lookup(port, service.transport);
     if (owner === undefined || (owner.kind === 'reserved' && owner.for.includes(service.id))) return { port };
     // What to give instead: a range kept for this service, when the registry has one.
-    const kept = this.reserved.filter((range) => range.for.includes(service.id)).map((range) => `${formatRange(range)} ("${range.id}")`);
-    const instead = `; give ${kept.length > 0 ? `a port reserved for "${service.id}", ${kept.join(' or ')}, or another` : 'a'} port the registry does not assign, or unset ${variable}`;
-    if (owner.kind === 'service') return { refused: `port ${port} belongs to service "${owner.id}" (${owner.name}) in ${this.source}${instead}` };
+    const kept = this.reserved.filter((range) => range.for.includes(service.id)).map((range) => `${formatRange(range)} (${quoteValue(range.id)})`);
+    const id = quoteValue(service.id);
+    const instead = `; give ${kept.length > 0 ? `a port reserved for ${id}, ${kept.join(' or ')}, or another` : 'a'} port the registry does not assign, or ${unset}`;
+    if (owner.kind === 'service') {
+      return {
+        refused: `port ${port} belongs to service ${quoteValue(owner.id)} (${escapeText(owner.name, MAX_QUOTED)}) in ${pathText(this.source)}${instead}`,
+      };
+    }
     return {
-      refused: `port ${port} is inside reserved "${owner.id}" (${formatRange(owner)}: ${owner.purpose}), which is not reserved for "${service.id}"${instead}`,
+      refused: `port ${port} is inside reserved ${quoteValue(owner.id)} (${formatRange(owner)}: ${escapeText(owner.purpose, MAX_QUOTED)}), which is not reserved for ${id}${instead}`,
     };
   }
 }

@@ -1,11 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, registryPath } from '../src/index.js';
+import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, Registry, registryPath } from '../src/index.js';
 import { MAX_IDS_IN_MESSAGE } from '../src/id-hints.js';
+import { parseRegistryText } from '../src/parse.js';
 import { minimalRegistry, writeRegistry } from './helpers.js';
 
 const registry = parseRegistry(minimalRegistry);
 /** The minimal registry with redis on UDP. */
 const udpRedisRegistry = minimalRegistry.replace('    protocol: TCP\n', '    protocol: UDP\n    transport: udp\n');
+
+/** The message `fn` throws. */
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('nothing was thrown');
+}
 
 function refusal(value: string, id: 'api' | 'redis' = 'api'): PortsError {
   const variable = id === 'api' ? 'CONTIMG_API_PORT' : 'REDIS_PORT';
@@ -180,6 +191,45 @@ describe('resolvePort', () => {
     expect(() => parseRegistry('version: 1\nservices: []\n', { source: 'empty.yaml' }).service('api')).toThrow(
       /^unknown service "api"; empty\.yaml has no services$/,
     );
+  });
+
+  it("shows the registry's text in its messages escaped and cut: a source, a purpose or an id with a line break, a terminal escape, a megabyte", async () => {
+    const source = 'etc/ports\n.yaml\u001b[2J';
+    const shown = 'etc/ports\\n.yaml\\e[2J';
+    const text = minimalRegistry.replace('purpose: Dashboard fallback', 'purpose: "first line\\nsecond line"');
+    const odd = parseRegistry(text, { source });
+    expect(() => odd.resolvePort('api', { env: { CONTIMG_API_PORT: '3215' } })).toThrow(
+      /^CONTIMG_API_PORT="3215" cannot be used for service "api": port 3215 is inside reserved "fallback" \(3210-3220: first line\\nsecond line\), which/,
+    );
+    expect(() => odd.resolvePort('api', { env: { CONTIMG_API_PORT: '6379' } })).toThrow(`belongs to service "redis" (Redis) in ${shown}; give`);
+    // A real file of that name, read by loadRegistry, says the same.
+    const file = writeRegistry(text, 'ports\n.yaml\u001b[2J');
+    const loaded = await loadRegistry({ path: file });
+    const message = messageOf(() => loaded.resolvePort('api', { env: { CONTIMG_API_PORT: '6379' } }));
+    expect(message).toContain(`in ${file.replace('ports\n.yaml\u001b[2J', 'ports\\n.yaml\\e[2J')}; give`);
+    for (const line of [message, messageOf(() => loaded.resolvePort('api', { env: { CONTIMG_API_PORT: '3215' } }))]) {
+      expect(line).not.toContain('\n');
+      expect(line).not.toContain('\u001b');
+    }
+    // As RegistryError cuts a source (pathText): a 1 MB one is not a 1 MB message.
+    const long = parseRegistry('version: 1\nservices: []\n', { source: 'y'.repeat(1e6) });
+    expect(messageOf(() => long.service('a' as never)).length).toBeLessThan(1000);
+    expect(() => long.service('a' as never)).toThrow(/^unknown service "a"; y+… has no services$/);
+  });
+
+  it('escapes the ids and names a Registry made by JavaScript holds, whatever they are', () => {
+    const parsed = parseRegistryText(minimalRegistry);
+    if (!parsed.ok) throw new Error('the minimal registry does not parse');
+    const { data } = parsed;
+    const redis = data.services.find((service) => service.id === 'redis')!;
+    const odd = new Registry(
+      { ...data, services: [...data.services.filter((service) => service !== redis), { ...redis, id: 'red\nis', name: 'Re\u001bdis' }] },
+      'x.yaml',
+    );
+    const message = messageOf(() => odd.resolvePort('api', { env: { CONTIMG_API_PORT: '6379' } }));
+    expect(message).toContain('belongs to service "red\\nis" (Re\\edis) in x.yaml');
+    expect(messageOf(() => odd.service('nope' as never))).toBe('unknown service "nope"; known services: api, red\\nis');
+    expect(messageOf(() => odd.service('6379' as never))).toContain('(port 6379 belongs to service "red\\nis": give its id, "red\\nis")');
   });
 
   it.each([

@@ -19,6 +19,7 @@
 // Docker publishes by DNAT) never meets them.
 import { describeArgument } from '../arguments.js';
 import { PortsError } from '../errors.js';
+import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import type { AccessLevel, Registry, Transport } from '../index.js';
 import { isPort } from '../port.js';
 import { GENERATED_BY } from './alert-rules.js';
@@ -170,7 +171,7 @@ function keptPortOverride(id: string, access: AccessLevel, variable: string, por
   const drop = access === 'private' ? 'drop it from public addresses' : 'drop it from everywhere but this host';
   return new PortsError(
     'BAD_OVERRIDE',
-    `${variable}=${port} moves service "${id}" (${access}) onto port ${port}, ${what}, which the rules must leave open: its rules would ${drop} and could lock you out; unset ${variable} or set it to another port`,
+    `${escapeText(variable, MAX_QUOTED)}=${port} moves service ${quoteValue(id)} (${access}) onto port ${port}, ${what}, which the rules must leave open: its rules would ${drop} and could lock you out; unset ${escapeText(variable, MAX_QUOTED)} or set it to another port`,
   );
 }
 

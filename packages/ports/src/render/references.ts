@@ -1,6 +1,7 @@
 // `{port:ID}` in ports.yaml's prose (purpose, notes, details, robustNote,
 // reserved purpose) stands for that service's port, or a reserved entry's first
 // port, so that moving a port moves every sentence that mentions it.
+import { escapeText, MAX_QUOTED } from '../escape.js';
 import { PortsError, type Registry } from '../index.js';
 import { idList } from '../id-hints.js';
 import { expandPortReferences } from '../port-references.js';
@@ -18,7 +19,11 @@ export function expandReferences(registry: Registry, text: string, where = 'port
     (id) => referencedPort(registry, id),
     (id) => {
       const known = [...registry.ids, ...registry.reserved.map((entry) => entry.id)].sort();
-      throw new PortsError('NOT_FOUND', `${where}: {port:${id}} names no service or reserved entry; known ids: ${idList(known)}`);
+      // The id is the prose's (any text up to a `}`: a line break, a terminal escape), `where` the caller's: both escaped and cut.
+      throw new PortsError(
+        'NOT_FOUND',
+        `${escapeText(where, MAX_QUOTED)}: {port:${escapeText(id, MAX_QUOTED)}} names no service or reserved entry; known ids: ${idList(known)}`,
+      );
     },
   );
 }

@@ -75,6 +75,20 @@ describe('{port:ID} references', () => {
       /^services\.nginx\.purpose\[1\]: \{port:apx\} names no service or reserved entry; known ids: api, api-alt, /,
     );
   });
+
+  it("show an unknown id and the caller's `where` escaped and cut: a reference may hold any text up to its }", () => {
+    expect(() => expandReferences(registry, 'on {port:a\nb\u001b[2J}', 'services.x\u001b[31m.purpose')).toThrow(
+      /^services\.x\\e\[31m\.purpose: \{port:a\\nb\\e\[2J\} names no service or reserved entry; known ids: /,
+    );
+    const message = (() => {
+      try {
+        expandReferences(registry, `{port:${'x'.repeat(1e6)}}`);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message?.length).toBeLessThan(1000);
+  });
 });
 
 describe('{port:ID} references in a large registry', () => {

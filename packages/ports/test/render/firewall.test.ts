@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry, parseRegistry } from '@dsa110/ports';
+import { loadRegistry, parseRegistry, Registry } from '@dsa110/ports';
 import { firewallPlan, renderNft, renderUfw } from '@dsa110/ports/render';
 import { hasCommand } from '../../../../test-support/commands.js';
 import { canRunFirewallNetns, canRunUfwNetns, runFirewallNetns, runUfwNetns } from '../../../../test-support/firewall-netns.js';
+import { parseRegistryText } from '../../src/parse.js';
 import { minimalRegistry, repoRoot } from '../helpers.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
@@ -152,6 +153,16 @@ describe('the ports the rules never touch (SSH, node_exporter, keepOpen)', () =>
     );
     expect(() => renderUfw(registry, { env: { REDIS_PORT: '9100' } })).toThrow(
       /^REDIS_PORT=9100 moves service "redis" \(localhost\) onto port 9100, node_exporter's port/,
+    );
+    // The id and variable of a Registry made by JavaScript are any text: escaped, never a second line.
+    const parsed = parseRegistryText(minimalRegistry);
+    if (!parsed.ok) throw new Error('the minimal registry does not parse');
+    const services = parsed.data.services.map((service) =>
+      service.id === 'redis' ? { ...service, id: 'red\nis', configuredBy: { env: 'R\u001bPORT' } } : service,
+    );
+    const odd = new Registry({ ...parsed.data, services }, 'x.yaml');
+    expect(() => firewallPlan(odd, { env: { 'R\u001bPORT': '22' } })).toThrow(
+      /^R\\ePORT=22 moves service "red\\nis" \(localhost\) onto port 22, .*; unset R\\ePORT or/,
     );
     // A public service's rules open the port to everyone: allowed.
     expect(firewallPlan(parseRegistry(sshInRange), { env: { WEB_PORT: '22' } }).filter((entry) => entry.start === 22)).toEqual([
