@@ -62,13 +62,11 @@ export function isPlainObject(value: unknown): value is object {
  */
 export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string | readonly string[], keys?: readonly string[]): T {
   // Its own arguments too: it is exported, and `fn` and `shape` end up in the message.
-  if (typeof fn !== 'string' || !(typeof shape === 'string' || isStringList(shape))) {
-    throw new TypeError(
-      `optionsArgument: fn must be a string (the function's name) and shape a string or an array of option names, not ${describeArgument(typeof fn !== 'string' ? fn : shape)}`,
-    );
-  }
-  if (keys !== undefined && !isStringList(keys))
-    throw new TypeError(`optionsArgument: keys must be an array of option names or left out, not ${describeArgument(keys)}`);
+  fnArgument('optionsArgument', fn);
+  const shapeProblem = typeof shape === 'string' ? undefined : listProblem('shape', shape, 'a string or an array of option names', 'an option name (a string)');
+  if (shapeProblem !== undefined) throw new TypeError(`optionsArgument: ${shapeProblem}`);
+  const keysProblem = keys === undefined ? undefined : listProblem('keys', keys, 'an array of option names or left out', 'an option name (a string)');
+  if (keysProblem !== undefined) throw new TypeError(`optionsArgument: ${keysProblem}`);
   const known = typeof shape === 'string' ? keys : shape;
   const copy = Object.create(null) as Record<string, unknown>;
   if (value === undefined) return copy as T;
@@ -97,8 +95,23 @@ function optionsShape(keys: readonly string[]): string {
   return `{ ${keys.map((key) => `${key}?`).join(', ')} }`;
 }
 
-function isStringList(value: unknown): value is readonly string[] {
-  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
+/**
+ * Why `value`, named `name`, is not an array whose every entry passes `isEntry`, or undefined when it is
+ * one. An entry at fault is named by its place and shown (`names[1] must be a string, not number 1`):
+ * "must be an array of strings, not an array", said of `['sshd', 1]`, contradicted itself. `list` and
+ * `entry` say what the whole and each entry must be.
+ */
+export function listProblem(
+  name: string,
+  value: unknown,
+  list = 'an array of strings',
+  entry = 'a string',
+  isEntry: (entry: unknown) => boolean = (item) => typeof item === 'string',
+): string | undefined {
+  if (!Array.isArray(value)) return `${name} must be ${list}, not ${describeArgument(value)}`;
+  // A hole of a sparse array is undefined, as findIndex visits it: no entry.
+  const index = value.findIndex((item) => !isEntry(item));
+  return index === -1 ? undefined : `${name}[${index}] must be ${entry}, not ${describeArgument(value[index])}`;
 }
 
 /** `fn: unknown option "dryrun" (did you mean "dryRun"?); it takes { ... }`: the key as given, cut and quoted. */
@@ -213,11 +226,9 @@ export function procRootArgument(fn: string, procRoot: unknown, name = 'procRoot
 
 /** A list (array) argument whose entries are strings. */
 export function stringListArgument(fn: string, name: string, value: unknown): readonly string[] {
-  if (!Array.isArray(value)) throw new TypeError(`${fn}: ${name} must be an array of strings, not ${describeArgument(value)}`);
-  for (const [i, entry] of value.entries()) {
-    if (typeof entry !== 'string') throw new TypeError(`${fn}: ${name}[${i}] must be a string, not ${describeArgument(entry)}`);
-  }
-  return value;
+  const problem = listProblem(name, value);
+  if (problem !== undefined) throw new TypeError(`${fn}: ${problem}`);
+  return value as readonly string[];
 }
 
 /** An object argument (not null, not an array). */

@@ -1,7 +1,7 @@
 // Errors meant for people: each says what is wrong, where, and (where it can)
 // what to do. CLIs print `error.message` alone, never a stack trace.
 import { oneLine, pathText } from './escape.js';
-import { describeArgument, stringArgument } from './arguments.js';
+import { describeArgument, listProblem, stringArgument } from './arguments.js';
 
 export interface RegistryIssue {
   /** Dotted path into the registry, with list entries named by id: `services.api.port`. */
@@ -96,10 +96,11 @@ function checkedProtection(protect: unknown): SalvagedProtection {
   };
   if (typeof protect !== 'object' || protect === null || Array.isArray(protect)) return bad(describeArgument(protect));
   const { processes, pidsUpTo } = protect as Record<string, unknown>;
-  if (!Array.isArray(processes) || !processes.every((pattern) => typeof pattern === 'string')) return bad(`processes ${describeArgument(processes)}`);
+  const problem = listProblem('processes', processes);
+  if (problem !== undefined) throw new TypeError(`RegistryError: protect.${problem}`);
   if (pidsUpTo !== undefined && !(typeof pidsUpTo === 'number' && Number.isInteger(pidsUpTo) && pidsUpTo >= 0))
     return bad(`pidsUpTo ${describeArgument(pidsUpTo)}`);
-  return Object.freeze({ processes: Object.freeze([...processes] as string[]), ...(pidsUpTo !== undefined && { pidsUpTo: pidsUpTo as number }) });
+  return Object.freeze({ processes: Object.freeze([...(processes as string[])]), ...(pidsUpTo !== undefined && { pidsUpTo: pidsUpTo as number }) });
 }
 
 /** A registry that cannot be used. Carries every problem found, not just the first. */

@@ -1,4 +1,4 @@
-import { describeArgument, envArgument, envValue, fnArgument, optionsArgument } from './arguments.js';
+import { describeArgument, envArgument, envValue, fnArgument, listProblem, optionsArgument } from './arguments.js';
 import { configPath, type ConfigKind } from './config-kinds.js';
 import { PortsError } from './errors.js';
 import { escapeText, MAX_QUOTED, pathText, quoteValue } from './escape.js';
@@ -315,9 +315,8 @@ function registryDataProblem(data: unknown, source: unknown): string | undefined
   if (!Number.isInteger(pidsUpTo) || (pidsUpTo as number) < MIN_PROTECTED_PIDS_UP_TO || (pidsUpTo as number) > MAX_PIDS_UP_TO)
     return `data.claim.protect.pidsUpTo must be a whole number ${MIN_PROTECTED_PIDS_UP_TO} to ${MAX_PIDS_UP_TO}, not ${describeArgument(pidsUpTo)}`;
   for (const key of ['processes', 'unprotectBuiltin'] as const) {
-    const names = own(protect as Record<string, unknown>, key);
-    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string'))
-      return `data.claim.protect.${key} must be an array of strings, not ${describeArgument(names)}`;
+    const problem = listProblem(`data.claim.protect.${key}`, own(protect as Record<string, unknown>, key));
+    if (problem !== undefined) return problem;
   }
   for (let index = 0; index < services.length; index++) {
     const service: unknown = services[index];

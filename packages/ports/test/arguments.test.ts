@@ -230,8 +230,18 @@ describe('a misspelt option is a TypeError naming it, the option it is near and 
       new TypeError('claimPort: options must be an object ({ dryRun?, force? }) or left out, not the string "x"'),
     );
     expect({ ...ports.optionsArgument('claimPort', { force: true }, keys) }).toEqual({ force: true });
+    // Its own arguments, each entry of a list at fault named ("not an array" said of an array contradicted itself).
     expect(() => ports.optionsArgument('claimPort', {}, [5] as never)).toThrow(
-      /^optionsArgument: fn must be a string .* and shape a string or an array of option names, not an array$/,
+      new TypeError('optionsArgument: shape[0] must be an option name (a string), not number 5'),
+    );
+    expect(() => ports.optionsArgument('claimPort', {}, 5 as never)).toThrow(
+      new TypeError('optionsArgument: shape must be a string or an array of option names, not number 5'),
+    );
+    expect(() => ports.optionsArgument('claimPort', {}, '{ a? }', ['a', 1] as never)).toThrow(
+      new TypeError('optionsArgument: keys[1] must be an option name (a string), not number 1'),
+    );
+    expect(() => ports.optionsArgument(5 as never, {}, ['a'])).toThrow(
+      /^optionsArgument: fn must be a string \(the name of the function whose argument it checks\), not number 5$/,
     );
   });
 });

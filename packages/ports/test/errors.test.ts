@@ -128,8 +128,10 @@ describe('RegistryError.protect: what a registry that does not validate still pr
   it('given a protect of the wrong shape (from JavaScript), is a TypeError naming RegistryError', () => {
     const Untyped = RegistryError as unknown as new (...args: unknown[]) => RegistryError;
     expect(() => new Untyped('x', [], { processes: 'sshd' })).toThrow(
-      /^RegistryError: protect must be \{ processes: string\[\], pidsUpTo\?: number \} or left out, not processes /,
+      new TypeError('RegistryError: protect.processes must be an array of strings, not the string "sshd"'),
     );
+    // An entry at fault is named, not the list called no list ("not processes an array").
+    expect(() => new Untyped('x', [], { processes: ['sshd', 1] })).toThrow(new TypeError('RegistryError: protect.processes[1] must be a string, not number 1'));
     expect(() => new Untyped('x', [], { processes: [], pidsUpTo: -1 })).toThrow(/not pidsUpTo number -1$/);
     expect(new Untyped('x', [], { processes: ['a'] }).protect).toEqual({ processes: ['a'] });
   });

@@ -190,7 +190,13 @@ describe('new Registry(data, source) from JavaScript', () => {
     expect(() => new Untyped(claim({ processes: 'sshd' }), 'x')).toThrow(
       /^Registry: data\.claim\.protect\.processes must be an array of strings, not the string "sshd"/,
     );
-    expect(() => new Untyped(claim({ unprotectBuiltin: [1] }), 'x')).toThrow(/^Registry: data\.claim\.protect\.unprotectBuiltin must be an array of strings/);
+    // An entry that is no string is named, with what it is: "must be an array of strings, not an array" contradicted itself.
+    expect(() => new Untyped(claim({ processes: ['sshd', 1] }), 'x')).toThrow(
+      new TypeError(`Registry: data.claim.protect.processes[1] must be a string, not number 1${points}`),
+    );
+    expect(() => new Untyped(claim({ unprotectBuiltin: [1] }), 'x')).toThrow(
+      new TypeError(`Registry: data.claim.protect.unprotectBuiltin[0] must be a string, not number 1${points}`),
+    );
     expect(new Untyped(claim({ pidsUpTo: 1000 }), 'x').claim.protectedPidsUpTo).toBe(1000);
   });
 });

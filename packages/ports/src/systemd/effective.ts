@@ -41,7 +41,7 @@ import {
 } from './words.js';
 import { parseEnvironmentFile } from './environment-file.js';
 import { withoutStackTraces } from '../stack-traces.js';
-import { describeArgument, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
+import { describeArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -108,13 +108,21 @@ export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: bo
     throw new TypeError(`${fn}: loaded.dropIns must be an array of { path, text }, not ${describeArgument(loaded.dropIns)}`);
   for (const [index, file] of loaded.dropIns.entries()) checkLoadedFile(fn, `loaded.dropIns[${index}]`, file);
   const aliases: unknown = loaded.aliases;
-  if (aliases !== undefined && !(Array.isArray(aliases) && aliases.every((name) => typeof name === 'string')))
-    throw new TypeError(`${fn}: loaded.aliases must be an array of unit names (strings), or left out, not ${describeArgument(aliases)}`);
-  if (withProblems && (!Array.isArray(loaded.problems as unknown) || loaded.problems.some((problem) => typeof problem !== 'string')))
-    throw new TypeError(`${fn}: loaded.problems must be an array of strings, not ${describeArgument(loaded.problems)}`);
+  // Each list's entry at fault is named (`loaded.aliases[1] must be ...`), not the list called no list.
   const unread: unknown = loaded.unread;
-  if (withProblems && unread !== undefined && !(Array.isArray(unread) && unread.every(isUnreadPart)))
-    throw new TypeError(`${fn}: loaded.unread must be an array of { kind, path, name?, reason }, or left out, not ${describeArgument(unread)}`);
+  const problem =
+    (aliases === undefined ? undefined : listProblem('loaded.aliases', aliases, 'an array of unit names (strings), or left out', 'a unit name (a string)')) ??
+    (withProblems ? listProblem('loaded.problems', loaded.problems) : undefined) ??
+    (withProblems && unread !== undefined
+      ? listProblem(
+          'loaded.unread',
+          unread,
+          'an array of { kind, path, name?, reason }, or left out',
+          '{ kind: "file", "drop-in" or "listing", path, name?: bytes, reason }',
+          isUnreadPart,
+        )
+      : undefined);
+  if (problem !== undefined) throw new TypeError(`${fn}: ${problem}`);
 }
 
 function checkLoadedFile(fn: string, name: string, file: LoadedFile): void {

@@ -538,11 +538,24 @@ describe('mergeUnit given a unit that is not a LoadedUnit (from JavaScript)', ()
       /^mergeUnit: loaded.dropIns\[0\].text must be a string .*not number 5$/,
     );
     expect(() => untyped({ unit: 'a.service', dropIns: [] })).toThrow(new TypeError('mergeUnit: loaded.problems must be an array of strings, not undefined'));
-    for (const unread of [{}, [{ kind: 'dir', path: '/x', reason: 'why' }], [{ kind: 'drop-in', path: '/x.conf', name: 'x.conf', reason: 'why' }]]) {
-      expect(() => untyped({ unit: 'a.service', dropIns: [], problems: [], unread })).toThrow(
-        /^mergeUnit: loaded\.unread must be an array of \{ kind, path, name\?, reason \}, or left out, not /,
+    expect(() => untyped({ unit: 'a.service', dropIns: [], problems: [], unread: {} })).toThrow(
+      /^mergeUnit: loaded\.unread must be an array of \{ kind, path, name\?, reason \}, or left out, not an object$/,
+    );
+    // An entry at fault is named: "must be an array of ..., not an array" contradicted itself.
+    for (const entry of [
+      { kind: 'dir', path: '/x', reason: 'why' },
+      { kind: 'drop-in', path: '/x.conf', name: 'x.conf', reason: 'why' },
+    ]) {
+      expect(() => untyped({ unit: 'a.service', dropIns: [], problems: [], unread: [entry] })).toThrow(
+        /^mergeUnit: loaded\.unread\[0\] must be \{ kind: "file", "drop-in" or "listing", path, name\?: bytes, reason \}, not an object$/,
       );
     }
+    expect(() => untyped({ unit: 'a.service', dropIns: [], problems: ['a', 5] })).toThrow(
+      new TypeError('mergeUnit: loaded.problems[1] must be a string, not number 5'),
+    );
+    expect(() => untyped({ unit: 'a.service', dropIns: [], problems: [], aliases: ['a.service', null] })).toThrow(
+      new TypeError('mergeUnit: loaded.aliases[1] must be a unit name (a string), not null'),
+    );
     expect(() => untyped({ unit: 'a.service', file, dropIns: [], problems: [] }, { hostSpecifiers: { H: 1 } })).toThrow(
       /^mergeUnit: options.hostSpecifiers.H must be a string/,
     );
