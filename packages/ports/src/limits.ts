@@ -4,6 +4,11 @@
 
 /** The largest ports.yaml read or parsed: a registry is a few kB; this stops a wrong file (a log, /dev/urandom) early. */
 export const MAX_REGISTRY_BYTES = 1024 * 1024;
+/**
+ * Why a registry is refused for its size, said the same by loadRegistry (which reads no further) and
+ * parseRegistry (given the text): "larger than", as a size rounded to tenths said a 1.04 MiB file was "1.0 MiB".
+ */
+export const REGISTRY_TOO_LARGE = `the file is larger than ${MAX_REGISTRY_BYTES / 1048576} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`;
 
 /** The largest unit file or drop-in read: systemd itself refuses unit files over 64 MiB; a unit these tools must judge is far smaller. */
 export const MAX_UNIT_BYTES = 1024 * 1024;

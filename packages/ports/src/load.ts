@@ -10,7 +10,7 @@ import { isParserNotInstalled } from './parser-file.js';
 import { pollutedKeys } from './polluted.js';
 import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { Registry } from './registry.js';
-import { MAX_REGISTRY_BYTES } from './limits.js';
+import { MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { utf8Problem } from './utf8.js';
 import { escapeText } from './escape.js';
@@ -285,7 +285,7 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
     case 'denied':
       return `${what}: permission denied; run as a user who can read it, or ${hint}`;
     case 'too-large':
-      return `${what}: the file is larger than ${MAX_REGISTRY_BYTES / 1048576} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`;
+      return `${what}: ${REGISTRY_TOO_LARGE}`;
     case 'not-regular':
       return `${what}: ${error.reason}; ${hint}`;
     default:

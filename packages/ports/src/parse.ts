@@ -10,7 +10,7 @@ import { escapeText, oneLine, quoteValue } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import { disallowedCharacter, MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, unclosedProblems, yamlProblems } from './yaml-rules.js';
-import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES } from './limits.js';
+import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
 import { salvageProtection } from './salvage.js';
 
 export { MAX_ALIASES };
@@ -68,11 +68,7 @@ function ownData<T>(value: T): T {
 
 function parseUnsafe(text: string): ParseResult {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_REGISTRY_BYTES) {
-    return fail([
-      { path: '', message: `file is ${(bytes / 1048576).toFixed(1)} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`, line: 0, column: 0 },
-    ]);
-  }
+  if (bytes > MAX_REGISTRY_BYTES) return fail([{ path: '', message: REGISTRY_TOO_LARGE, line: 0, column: 0 }]);
 
   if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }]);
 

@@ -807,6 +807,11 @@ describe('a broken registry is rejected with line and column', () => {
     expect((error as RegistryError).message).toBe(`${path}: cannot read the registry: the file is larger than 1 MiB; a registry may be at most 1 MiB`);
   });
 
+  it('says the same of text over 1 MiB given to parseRegistry: larger than 1 MiB, not "1.0 MiB" for 1.04 MiB', () => {
+    const text = `version: 1\nservices: []\n#${'x'.repeat(1048576 * 1.04)}\n`;
+    expect(() => parseRegistry(text, { source: 'big.yaml' })).toThrow(/^big\.yaml: the file is larger than 1 MiB; a registry may be at most 1 MiB$/);
+  });
+
   it.each([
     ['    port: 99999999999999999999', 'services.api.port: must be between 1 and 65535'],
     ['    port: -9007199254740993', 'services.api.port: must be between 1 and 65535'],
