@@ -279,6 +279,10 @@ export class Registry<Id extends string = string> {
   }
 }
 
+// A registry is never a thenable: `await` takes any object with a callable `then` for a promise, and one
+// set on Object.prototype (a polluted process) made `await loadRegistry()` whatever that `then` passed on.
+// Its own `then`, undefined, comes first; not in the type, where no caller should see it.
+Object.defineProperty(Registry.prototype, 'then', { value: undefined });
 // The methods every registry answers with are shared too: one caller's `Registry.prototype.resolvePort = ...`
 // would move every port another caller of the process (claim-port's library, a service) resolves.
 Object.freeze(Registry.prototype);

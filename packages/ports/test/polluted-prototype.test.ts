@@ -151,6 +151,7 @@ describe.each(Object.entries(files))('%s in a process with a polluted prototype'
     ['Object.prototype.port = 1 (a key of the schema, optional for a reserved range)', 'port'],
     ['Object.prototype.services = []', 'services'],
     ['Object.prototype.then (every object a thenable, to a careless check)', 'then'],
+    ['Object.prototype.then a function (every object a thenable: `await loadRegistry()` was what it passed on)', 'then-function'],
     ['keys merged in through a "__proto__" key (title, accessNote, robustNote, systemd, details)', 'merged'],
     ['Array.prototype.foo', 'array'],
   ])('%s: the same registry, or the same problems, as in a clean process', (_, pollution) => {
