@@ -1,7 +1,7 @@
 // Text -> validated registry data, or every problem with its line and column.
 // This is the only module that loads yaml and zod; the built library loads it
 // lazily (see scripts/build.mjs) so that resolving a port never pays for them.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
 import * as z from 'zod';
 import type { RegistryIssue, SalvagedProtection } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
@@ -9,7 +9,17 @@ import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type Regis
 import { escapeText, oneLine, quoteValue } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
-import { disallowedCharacter, MAX_ALIASES, PLAIN_TAGS, TOO_DEEP, tooManyValues, tooManyValuesMessage, unclosedProblems, yamlProblems } from './yaml-rules.js';
+import {
+  disallowedCharacter,
+  MAX_ALIASES,
+  PLAIN_TAGS,
+  TOO_DEEP,
+  tooDeepOffset,
+  tooManyValues,
+  tooManyValuesMessage,
+  unclosedProblems,
+  yamlProblems,
+} from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
 import { salvageProtection } from './salvage.js';
 
@@ -102,12 +112,12 @@ function parseUnsafe(text: string): ParseResult {
   // A quote or bracket never closed, where it opens: yaml says so where what it swallowed ends (the end of
   // the file), which comes after it and so is its echo. Looked for only in a file yaml found errors in.
   const unclosed = doc.errors.length > 0 ? unclosedProblems(source) : [];
+  let deepest: number | undefined;
   const syntax: RegistryIssue[] = [
-    ...doc.errors.map((error) => ({
-      path: '',
-      message: yamlMessage(error.code, error.message, sourceAt(text, error.pos[0])),
-      ...position(error.pos[0]),
-    })),
+    ...doc.errors.map((error) => {
+      const { message, offset } = syntaxError(error, source, () => (deepest ??= tooDeepOffset(source) ?? error.pos[0]));
+      return { path: '', message, ...position(offset) };
+    }),
     ...unclosed.map(({ message, offset }) => ({ path: '', message, ...position(offset) })),
   ]
     // A stack overflow may be reported once per level on the way out: say it once.
@@ -390,6 +400,43 @@ function facts(schema: z.ZodObject, entry: unknown): Record<string, unknown> | u
 function fail(issues: RegistryIssue[], protect?: SalvagedProtection): ParseResult {
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
   return { ok: false, issues, ...(protect !== undefined && { protect }) };
+}
+
+/** A line indented with a tab, said so wherever yaml's error about it is (see syntaxError). */
+const TAB_INDENT = 'a tab indents this line, and YAML indents with spaces only; indent it with spaces';
+
+/**
+ * One of yaml's syntax errors, said where it is and as what it is. yaml puts some at the start of the
+ * white space before what it failed on: a line indented with a tab after a blank or comment line was
+ * "5:1: A block sequence may not be used as an implicit map key", the tab being on line 8. Such an error
+ * is moved past the blank and comment lines, to the line they lead to; on a line indented with a tab,
+ * it is the tab, said at the tab (yaml's own "Tabs are not allowed as indentation" too, with what to
+ * do). Nesting past the limit is said where it passes it (`deepest`), not where yaml ran out of stack.
+ */
+function syntaxError(error: YAMLError, source: string, deepest: () => number): { message: string; offset: number } {
+  const message = yamlMessage(error.code, error.message, sourceAt(source, error.pos[0]));
+  if (message === TOO_DEEP) return { message, offset: deepest() };
+  const offset = pastBlankLines(source, error.pos[0]);
+  const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
+  const indent = /^[ \t]*/.exec(source.slice(lineStart, lineStart + 200))![0];
+  const tab = indent.indexOf('\t');
+  // At the start of its line, or inside its indentation: the line's indentation is what yaml could not read.
+  if (tab !== -1 && (error.code === 'TAB_AS_INDENT' || offset <= lineStart + indent.length)) return { message: TAB_INDENT, offset: lineStart + tab };
+  return { message, offset };
+}
+
+/**
+ * `offset`, or, when the rest of its line is blank or a comment, the start of the first line after it
+ * that is neither; `offset` when none is (blank lines to the end of the file).
+ */
+function pastBlankLines(source: string, offset: number): number {
+  let at = offset;
+  for (;;) {
+    const end = source.indexOf('\n', at);
+    if (!/^[ \t]*(?:#.*)?$/.test(source.slice(at, end === -1 ? undefined : end))) return at;
+    if (end === -1) return offset;
+    at = end + 1;
+  }
 }
 
 /** What to do, after a syntax error's message that does not say it already. */

@@ -170,6 +170,28 @@ export function unclosedProblems(text: string): YamlProblem[] {
 }
 
 /**
+ * Where `text` first nests deeper than MAX_DEPTH: the value yamlProblems would name (the 33rd `[` of
+ * `[[[...`), found in yaml's concrete syntax tree, which it builds without recursing; undefined when it
+ * does not. yaml's own composer recurses once per level, and where it runs out of stack (2:840 of a line
+ * of 1,000 `[`) is no place in the file a person can act on.
+ */
+export function tooDeepOffset(text: string): number | undefined {
+  // A walk of its own, depth first in document order (as yamlProblems counts: the document's value is
+  // depth 0, a key or value inside a collection one deeper than the collection).
+  const pending: [CST.Token | null | undefined, number][] = [...new Parser().parse(text)].reverse().map((token) => [token, -1]);
+  while (pending.length > 0) {
+    const [token, depth] = pending.pop()!;
+    if (!token) continue;
+    if (token.type === 'document') pending.push([token.value, 0]);
+    else if (depth > MAX_DEPTH) return token.offset;
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      for (let index = token.items.length - 1; index >= 0; index--) pending.push([token.items[index]!.value, depth + 1], [token.items[index]!.key, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/**
  * Whether a quoted scalar's source ends with its closing quote: a `"` after an even run of backslashes
  * (`\"` is an escaped quote), a `'` ending an odd run of them (`''` is an escaped quote).
  */

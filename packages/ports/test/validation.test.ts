@@ -394,7 +394,7 @@ describe('a broken registry is rejected with line and column', () => {
     const { error } = await rejection(tab);
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]).toMatchObject({ line: 6, column: 1 });
-    expect(error.issues[0]!.message).toMatch(/^Tabs are not allowed as indentation; fix the YAML there \(the rest of the file is checked once it parses\)$/);
+    expect(error.issues[0]!.message).toBe('a tab indents this line, and YAML indents with spaces only; indent it with spaces');
     // An unclosed flow sequence: one error, at its bracket, not one per line after it.
     const { error: unclosed } = await rejection(withLine(6, '    port: [8000'));
     expect(unclosed.issues).toHaveLength(1);
@@ -488,14 +488,19 @@ describe('a broken registry is rejected with line and column', () => {
     expect([issue.line, issue.column]).toEqual([2, 5 + 16 * 4]);
   });
 
+  // Where: the value that passes the limit (the 33rd bracket, or the key before it), however deep the file goes on:
+  // where yaml ran out of stack (column 840 of 1,000 brackets) was no place to act on.
+  const last = minimalRegistry.split('\n').length;
   it.each([
-    ['40 flow lists', `x: ${'['.repeat(40)}${']'.repeat(40)}`],
-    ['5,000 flow lists', `x: ${'['.repeat(5000)}${']'.repeat(5000)}`],
-    ['20,000 compact block lists', `x:\n  ${'- '.repeat(20_000)}a`],
-    ['20,000 flow mappings', `x: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}`],
-  ])('rejects %s as nesting deeper than 32 levels, however deep (not "Maximum call stack size exceeded")', async (_name, extra) => {
+    ['40 flow lists', `x: ${'['.repeat(40)}${']'.repeat(40)}`, `${last}:${3 + 33}`],
+    ['5,000 flow lists', `x: ${'['.repeat(5000)}${']'.repeat(5000)}`, `${last}:${3 + 33}`],
+    ['40 compact block lists', `x:\n  ${'- '.repeat(40)}a`, `${last + 1}:${1 + 2 * 33}`],
+    ['20,000 compact block lists', `x:\n  ${'- '.repeat(20_000)}a`, `${last + 1}:${1 + 2 * 33}`],
+    ['40 flow mappings', `x: ${'{a: '.repeat(40)}1${'}'.repeat(40)}`, `${last}:${4 + 4 * 31 + 1}`],
+    ['20,000 flow mappings', `x: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}`, `${last}:${4 + 4 * 31 + 1}`],
+  ])('rejects %s as nesting deeper than 32 levels, however deep (not "Maximum call stack size exceeded"), where it passes them', async (_name, extra, at) => {
     const { error } = await rejection(`${minimalRegistry}${extra}\n`);
-    expect(error.issues.map((issue) => issue.message)).toEqual(['the YAML nests deeper than 32 levels']);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`${at} the YAML nests deeper than 32 levels`]);
     expect(error.issues[0]!.line).toBeGreaterThan(minimalRegistry.split('\n').length - 1);
   });
 
@@ -711,10 +716,36 @@ describe('a broken registry is rejected with line and column', () => {
     );
   });
 
+  it.each([
+    [
+      'after blank and comment lines (yaml said 5:1, "A block sequence may not be used as an implicit map key")',
+      'version: 1\nservices:\n  - id: a\n    name: A\n\n# the next service\n\n\t- id: b\n',
+      '8:1',
+    ],
+    ['with no line between', 'version: 1\nservices:\n  - id: a\n    name: A\n\t- id: b\n', '5:1'],
+    [
+      'after spaces (yaml said "All mapping items must start at the same column", at the blank line before)',
+      'version: 1\nservices:\n  - id: a\n\n  \tname: A\n',
+      '5:3',
+    ],
+    ['in a block scalar (yaml said "Block scalar lines must not be less indented than their first line")', 'version: 1\nx: |\n  a\n\tb\n', '4:1'],
+  ])('says a line indented with a tab is, at the tab, with what to do: %s', (_name, text, at) => {
+    expect(() => parseRegistry(text)).toThrow(
+      new RegistryError('ports.yaml', [
+        { path: '', message: 'a tab indents this line, and YAML indents with spaces only; indent it with spaces', line: 0, column: 0 },
+      ]).message.replace('ports.yaml', `ports.yaml:${at}`),
+    );
+  });
+
+  it('takes a tab where YAML allows one: after the indentation of a flow list, before a comment', () => {
+    expect(() => parseRegistry(`${minimalRegistry}x: [a,\n \tb]\n`)).toThrow(/^ports\.yaml:34:1: x: unknown key "x"$/);
+    expect(() => parseRegistry(`${minimalRegistry}  \t# a comment\n`)).not.toThrow();
+  });
+
   it("says a syntax error on an earlier line as well as the character; yaml errors on the character's line are its echo", async () => {
     const { error } = await rejection(withLine(6, '\tport: 8000').replace('name: Redis', 'name: Re\0dis'));
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
-      '6:1 Tabs are not allowed as indentation; fix the YAML there (the rest of the file is checked once it parses)',
+      '6:1 a tab indents this line, and YAML indents with spaces only; indent it with spaces',
       '14:13 a NUL byte (\\x00), which YAML does not allow in a file; remove it',
     ]);
   });

@@ -312,6 +312,19 @@ describe('ports validate', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('says a service indented with a tab after the blank line before it is a tab, on its line (it said the blank line, and a block sequence)', async () => {
+    // The bundled ports.yaml has a blank line, and comments, between services: a tab there is where an operator makes one.
+    const at = rootRegistry.indexOf('\n\n  - id: vite');
+    const dir = checkout(`${rootRegistry.slice(0, at)}\n\n\t- id: vite${rootRegistry.slice(at + '\n\n  - id: vite'.length)}`);
+    const line = rootRegistry.slice(0, at).split('\n').length + 2;
+    const run = await ports(['validate', 'ports.yaml'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: `ports.yaml:${line}:1: a tab indents this line, and YAML indents with spaces only; indent it with spaces\n`,
+      stderr: '',
+    });
+  });
+
   it('lists every problem, past the first 200 that an error message holds', async () => {
     const services = Array.from({ length: 300 }, (_, index) => `  - id: s${index}\n    portt: 1\n`).join('');
     const dir = checkout(`version: 1\nservices:\n${services}`);
