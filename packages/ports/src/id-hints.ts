@@ -9,7 +9,7 @@
 // whatever ids it was given: a line break, a terminal escape, a megabyte).
 import { escapeText, MAX_QUOTED, quoteValue } from './escape.js';
 import { formatRange } from './rules.js';
-import { didYouMean } from './suggest.js';
+import { closest } from './suggest.js';
 
 /** A systemd unit type suffix (systemd.unit(5)). */
 const UNIT_SUFFIX = /^(.+)\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
@@ -54,6 +54,12 @@ function giveId(kind: string, entries: readonly Entry[]): string {
   return entries.length === 1 ? `${kind} ${quoted(entries)}: give its id, ${quoted(entries)}` : `${kind}s ${quoted(entries)}: give one of their ids`;
 }
 
+/** ` (did you mean "ID"?)` for the nearest of `ids` to `input`, or nothing: the id quoted as every id here is. */
+function nearest(input: string, ids: readonly string[]): string {
+  const near = closest(input, ids);
+  return near === undefined ? '' : ` (did you mean ${quoteValue(near)}?)`;
+}
+
 /** What `ports free ID` does, said where a reserved range was given in place of something else. */
 const freePort = (id: string) => `"ports free ${escapeText(id, MAX_QUOTED)}" prints a free port in it`;
 
@@ -92,7 +98,7 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
       const what = keptFor.length > 0 ? giveId('kept for service', keptFor) : `no service's port: ${freePort(range.id)}`;
       return ` (${shown} is in reserved range ${quoteValue(range.id)}, ${what})`;
     }
-    return didYouMean(
+    return nearest(
       input,
       services.map((service) => service.id),
     );
@@ -107,7 +113,7 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
   const unit = UNIT_SUFFIX.exec(input);
   const byId = unit ? services.find((service) => service.id === unit[1]) : undefined;
   if (byId) return ` (a systemd unit name, not a service id: give the id, ${quoteValue(byId.id)})`;
-  return didYouMean(
+  return nearest(
     input,
     services.map((service) => service.id),
   );
@@ -137,7 +143,7 @@ export function reservedIdHint(input: string, registry: IdFacts): string {
   }
   const named = byName(input, registry.reserved);
   if (named.length > 0) return ` (the name of ${giveId('reserved range', named)})`;
-  return didYouMean(
+  return nearest(
     input,
     registry.reserved.map((range) => range.id),
   );

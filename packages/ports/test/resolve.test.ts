@@ -230,6 +230,7 @@ describe('resolvePort', () => {
     expect(message).toContain('belongs to service "red\\nis" (Re\\edis) in x.yaml');
     expect(messageOf(() => odd.service('nope' as never))).toBe('unknown service "nope"; known services: api, red\\nis');
     expect(messageOf(() => odd.service('6379' as never))).toContain('(port 6379 belongs to service "red\\nis": give its id, "red\\nis")');
+    expect(messageOf(() => odd.service('red\nix' as never))).toBe('unknown service "red\\nix" (did you mean "red\\nis"?); known services: api, red\\nis');
   });
 
   it.each([
