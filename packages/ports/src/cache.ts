@@ -28,7 +28,7 @@ import {
   writeFileSync,
   type Stats,
 } from 'node:fs';
-import { holdTemp, releaseTemp, removeStaleTemps } from './files/temp-files.js';
+import { holdTemp, releaseTemp, removeStaleTemps, tempsOf, type TempWriter } from './files/temp-files.js';
 
 /** The environment variable that names the cache directory (absolute), or turns the cache off (`off`; a relative path or an empty value is no cache either). */
 export const CACHE_ENV = 'DSA110_PORTS_CACHE';
@@ -259,16 +259,21 @@ const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBL
  * The temporary file, `.NAME.PID.tmp`: those of `name` that killed writers left are removed
  * first (a SIGKILL, or a SIGTERM before this version; one of this PID, from a process that had
  * it before, made the exclusive create fail: no cache from that run), and a SIGTERM, SIGINT or SIGHUP that comes
- * while it is written waits for the rename (files/temp-files.ts).
+ * while it is written waits for the rename (files/temp-files.ts). With `isEntry` (the caller's
+ * pattern for its entries, as pruneCacheFiles takes it), those of every such entry: an entry
+ * that is there is never written again, so the temporary file of a writer killed while another
+ * run wrote it, or of an entry since pruned, stayed for ever. The same one listing either way,
+ * and only here, on a write: a start that finds its entry lists nothing.
  */
-export function writeCacheFile(dir: string, name: string, data: Uint8Array): boolean {
+export function writeCacheFile(dir: string, name: string, data: Uint8Array, isEntry?: (name: string) => boolean): boolean {
   let temporary: string | undefined;
   try {
     // Made only below directories nobody else can change (trustedAncestors), then checked whole.
     if (!trustedAncestors(dir)) return false;
     makeDirectory(dir);
     if (!trustedDir(dir)) return false;
-    removeStaleTemps(Buffer.from(dir), Buffer.from(`.${name}.`), TEMP_REST, [process.geteuid?.() ?? -1]);
+    const temps = isEntry === undefined ? tempsOf([Buffer.from(`.${name}.`)], TEMP_REST) : entryTemps(isEntry);
+    removeStaleTemps(Buffer.from(dir), temps, [process.geteuid?.() ?? -1]);
     temporary = `${dir}/.${name}.${process.pid}.tmp`;
     holdTemp(temporary);
     writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
@@ -324,6 +329,17 @@ export function pruneCacheFiles(dir: string, isEntry: (name: string) => boolean,
 
 /** What follows a temporary file's `.NAME.`: the writer's PID (group 1), `.tmp`. */
 const TEMP_REST = /^([1-9][0-9]{0,6})\.tmp$/;
+
+/** A temporary file's whole name: `.NAME.PID.tmp` (NAME group 1, PID group 2). */
+const TEMP_NAME = /^\.(.+)\.([1-9][0-9]{0,6})\.tmp$/;
+
+/** The temporary files of the entries `isEntry` accepts (their NAME, exactly). */
+function entryTemps(isEntry: (name: string) => boolean): TempWriter {
+  return (name) => {
+    const match = TEMP_NAME.exec(name.toString('latin1'));
+    return match !== null && isEntry(match[1]!) ? Number(match[2]) : undefined;
+  };
+}
 
 /** mkdir `dir` (0700) unless it exists: one directory, never its parents. */
 function makeDirectory(dir: string): void {

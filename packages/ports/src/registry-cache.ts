@@ -107,7 +107,7 @@ export function readCachedRegistry(cache: RegistryCache, absolutePath: string, b
 export function writeCachedRegistry(cache: RegistryCache, absolutePath: string, bytes: Uint8Array, data: RegistryData): void {
   const name = registryCacheName(absolutePath, cache.id);
   // Not written (not a directory of ours, or full): touch nothing there.
-  if (!writeCacheFile(cache.dir, name, encodeRegistryEntry(cache.id, absolutePath, bytes, data))) return;
+  if (!writeCacheFile(cache.dir, name, encodeRegistryEntry(cache.id, absolutePath, bytes, data), (entry) => ENTRY_NAME.test(entry))) return;
   try {
     const entries = readdirSync(cache.dir)
       .filter((entry) => ENTRY_NAME.test(entry))

@@ -53,7 +53,9 @@
 // otherwise left for ever, a few hundred KB per bin at each upgrade of Node
 // or of the package. Eight: a timer's command, a few run by hand, and two Node
 // versions used in turn. One pruned while still in use is made again by its
-// next run.
+// next run. The same write removes the temporary files that writers killed
+// before their rename left of any entry of the bundle (writeCacheFile, in the
+// listing it makes anyway): nothing is added to a start that finds its entry.
 //
 // The bundle must not use import(): a vm.Script has no module loader for it,
 // and on Node 20 even vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER is lost
@@ -261,9 +263,8 @@ export function runWithCodeCache(
       if (!worthCaching(process.argv.slice(2), code)) return;
       try {
         const entry = entryOf(sourceLength, sourceSum, script.createCachedData(), sums);
-        if (entry !== undefined && writeCacheFile(dir, file, entry)) {
-          pruneCacheFiles(dir, (entry) => isEntryOfBundle(entry, name), KEEP_CODE_CACHES, file);
-        }
+        const isEntry = (other: string) => isEntryOfBundle(other, name);
+        if (entry !== undefined && writeCacheFile(dir, file, entry, isEntry)) pruneCacheFiles(dir, isEntry, KEEP_CODE_CACHES, file);
       } catch {
         // no cache, then
       }

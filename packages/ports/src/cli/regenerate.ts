@@ -3,6 +3,7 @@
 // bare command would write to its defaults instead (`ports systemd` into
 // /etc/systemd/system as root), not to the --out or --root that was checked.
 import { REGISTRY_ENV } from '../index.js';
+import { listed } from '../files/tree.js';
 import { flagWords, printedShellWord } from '../shell-word.js';
 import { workTreeRoot, type Context } from './context.js';
 
@@ -40,4 +41,16 @@ export function driftWords(path: string, what: 'it' | 'them'): { readonly curren
 /** Whether `path` is in a git work tree (a `.git` in it or a directory above it). */
 export function inWorkTree(path: string): boolean {
   return workTreeRoot(path) !== undefined;
+}
+
+/**
+ * What a --check says of the temporary files writers killed before their rename left (killedWritersTemps): not drift,
+ * and removed by the next run that writes. One line; `place` (`under DIR`, `beside FILE`) escaped by the caller;
+ * undefined when there are none.
+ */
+export function killedWritersNote(temps: readonly string[], place: string, regenerate: string): string | undefined {
+  if (temps.length === 0) return undefined;
+  const [files, were, writers, them] =
+    temps.length === 1 ? ['1 temporary file', 'was', 'a writer', 'it'] : [`${temps.length} temporary files`, 'were', 'writers', 'them'];
+  return `note: ${files} ${place} ${were} left by ${writers} killed before ${temps.length === 1 ? 'its' : 'their'} rename (${listed(temps)}): not drift; "${regenerate}" removes ${them}`;
 }

@@ -12,8 +12,10 @@
 //   listener runs and, when no one else listens, ends the process by that same
 //   signal, as it would have ended. One that runs while a file is still held
 //   removes it first. Installed at the first write, not at start: about 0.1 ms.
-// - removeStaleTemps: each write first removes what killed writers of the same
-//   target left (SIGKILL cannot be caught): see there.
+// - removeStaleTemps: each run that would write a target first removes what
+//   killed writers of it left (SIGKILL cannot be caught), even when the target
+//   is up to date and nothing is written; a --check finds them with
+//   findStaleTemps and says so: see there.
 import { lstatSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 
 /** The signals whose listener holdTemp installs (and keeps two turns of the loop after the last release). */
@@ -71,36 +73,70 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 /**
- * Remove the temporary files in `dir` that writers of the same target, since
- * killed, left: names that start with `prefix` (the writer's own pattern for
- * that target, as bytes) followed by what `rest` matches (ASCII; its group 1
- * the writer's PID), regular files (never a link, never followed), owned by
- * one of `owners`, last written over a minute ago (LIVE_WRITE_MS), whose writer
- * is gone: no process has that PID, or the one that has it started after the
- * file was last written (the PID was reused). A live writer's file (two timers
- * overlapping) is never touched, nor anything else in the directory (a
- * textfile directory is shared with other exporters). One readdir; never
- * throws (a file it cannot judge stays).
+ * Whose temporary file a directory entry is: the PID (from its name) of the
+ * writer that made it, or undefined when the name is not such a file's. The
+ * name is raw bytes, as readdir gives it.
  */
-export function removeStaleTemps(dir: Buffer, prefix: Buffer, rest: RegExp, owners: readonly number[]): void {
+export type TempWriter = (name: Buffer) => number | undefined;
+
+/**
+ * A TempWriter for names that start with one of `prefixes` (the writer's own
+ * pattern for a target, as bytes) followed by what `rest` matches (ASCII; its
+ * group 1 the writer's PID).
+ */
+export function tempsOf(prefixes: readonly Buffer[], rest: RegExp): TempWriter {
+  return (name) => {
+    for (const prefix of prefixes) {
+      if (name.length <= prefix.length || !name.subarray(0, prefix.length).equals(prefix)) continue;
+      const pid = rest.exec(name.subarray(prefix.length).toString('latin1'))?.[1];
+      if (pid !== undefined) return Number(pid);
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Remove the temporary files in `dir` that writers of the same targets, since
+ * killed, left: names `writer` knows (the writers' own patterns), regular
+ * files (never a link, never followed), owned by one of `owners`, last
+ * written over a minute ago (LIVE_WRITE_MS), whose writer is gone: no process
+ * has that PID, or the one that has it started after the file was last
+ * written (the PID was reused). A live writer's file (two timers overlapping)
+ * is never touched, nor anything else in the directory (a textfile directory
+ * is shared with other exporters). One readdir; never throws (a file it
+ * cannot judge stays). Returns the paths removed.
+ */
+export function removeStaleTemps(dir: Buffer, writer: TempWriter, owners: readonly number[]): Buffer[] {
+  return staleTemps(dir, writer, owners, true);
+}
+
+/** The files removeStaleTemps would remove, left where they are (a --check writes nothing): their paths. */
+export function findStaleTemps(dir: Buffer, writer: TempWriter, owners: readonly number[]): Buffer[] {
+  return staleTemps(dir, writer, owners, false);
+}
+
+function staleTemps(dir: Buffer, writer: TempWriter, owners: readonly number[], remove: boolean): Buffer[] {
   let names: Buffer[];
   try {
     names = readdirSync(dir, { encoding: 'buffer' });
   } catch {
-    return;
+    return [];
   }
+  const stale: Buffer[] = [];
   for (const name of names) {
-    if (name.length <= prefix.length || !name.subarray(0, prefix.length).equals(prefix)) continue;
-    const pid = rest.exec(name.subarray(prefix.length).toString('latin1'))?.[1];
+    const pid = writer(name);
     if (pid === undefined) continue;
     const path = Buffer.concat([dir, Buffer.from('/'), name]);
     try {
       const info = lstatSync(path);
-      if (info.isFile() && owners.includes(info.uid) && writerGone(Number(pid), info.mtimeMs)) unlinkSync(path);
+      if (!info.isFile() || !owners.includes(info.uid) || !writerGone(pid, info.mtimeMs)) continue;
+      if (remove) unlinkSync(path);
+      stale.push(path);
     } catch {
       // gone meanwhile, or not this user's to remove
     }
   }
+  return stale;
 }
 
 /**

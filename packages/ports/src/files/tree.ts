@@ -11,7 +11,7 @@ import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, open
 import { dirname, join } from 'node:path';
 import { FileReadError, fileKind, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
-import { describe, discardTemp, FileWriteError, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
+import { describe, discardTemp, FileWriteError, killedWritersTemps, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
 import { describeArgument, iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
 import { octal } from './directories.js';
 
@@ -137,6 +137,14 @@ export interface WrittenFile {
   readonly wrote: boolean;
 }
 
+/** Up to three paths, escaped, then `…`. */
+export function listed(paths: readonly string[]): string {
+  return `${paths
+    .slice(0, 3)
+    .map((path) => escapeText(path))
+    .join(', ')}${paths.length > 3 ? ', …' : ''}`;
+}
+
 /**
  * Write each file whose contents differ, all or none: every new content goes
  * to a temporary file beside its path (fsynced) first, and only when all are
@@ -148,6 +156,10 @@ export interface WrittenFile {
  * (or cannot be read); the message names each one. `readByOthers` as for
  * inspectGeneratedFiles: a file with the right text that other users may not
  * read is replaced (0644) as one others may write is.
+ *
+ * Every run also removes the temporary files writers of these paths left when
+ * killed before their rename (killedWritersTemps), up to date or not: one
+ * listing per directory.
  */
 export function writeGeneratedFiles(
   dir: string,
@@ -173,6 +185,11 @@ export function writeGeneratedFiles(
     const more = others.length > 0 ? ` (and ${others.length} more: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : '';
     throw new FileWriteError(first.path, `${first.problem}; nothing was written${more}`);
   }
+  // Before the temporary files of this run are made: never one of its own. Every path's, written or not.
+  killedWritersTemps(
+    inspected.map((entry) => entry.path),
+    { remove: true },
+  );
   // A file someone else may write (or, with readByOthers, others may not read) is replaced even when it holds
   // the right text: the new one is this user's, 0644.
   const changed = inspected.filter((entry) => entry.current !== entry.file.contents || entry.exposure !== undefined);
@@ -188,7 +205,7 @@ export function writeGeneratedFiles(
   }
   const temps: string[] = [];
   try {
-    for (const entry of changed) temps.push(writeTempBeside(entry.path, entry.file.contents, options.mode ?? 0o644));
+    for (const entry of changed) temps.push(writeTempBeside(entry.path, entry.file.contents, options.mode ?? 0o644, { swept: true }));
   } catch (error) {
     for (const temp of temps) discardTemp(temp);
     removeMadeDirectories(made);

@@ -33,11 +33,11 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
 import { decodeKeepingBadBytes, encodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
-import { holdTemp, releaseTemp, removeStaleTemps } from './temp-files.js';
+import { findStaleTemps, holdTemp, releaseTemp, removeStaleTemps, tempsOf } from './temp-files.js';
 import { describeArgument, modeArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
@@ -359,7 +359,7 @@ export function replaceFileAtomically(path: string, text: string, mode: number):
 }
 
 function replaceAtomically(path: string, text: string, mode: number, shown = path, owner?: { uid: number; gid: number }): 'atomic' {
-  const temp = writeTempBeside(path, text, mode, shown, owner);
+  const temp = writeTempBeside(path, text, mode, { shown, owner });
   renameTemp(temp, path, shown);
   return 'atomic';
 }
@@ -370,13 +370,20 @@ function replaceAtomically(path: string, text: string, mode: number, shown = pat
  * name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
  * Throws FileWriteError (about `shown`), leaving nothing behind. First it
  * removes what writers of the same path, killed before their rename, left
- * there (removeKilledWritersTemps); and until renameTemp or discardTemp, a
- * SIGTERM, SIGINT or SIGHUP waits for the write and rename (temp-files.ts).
+ * there (removeKilledWritersTemps), unless the caller did (`swept`: a tree
+ * lists each directory once, killedWritersTemps); and until renameTemp or
+ * discardTemp, a SIGTERM, SIGINT or SIGHUP waits for the write and rename
+ * (temp-files.ts).
  */
-export function writeTempBeside(path: string, text: string, mode: number, shown = path, owner?: { uid: number; gid: number }): string {
+export function writeTempBeside(
+  path: string,
+  text: string,
+  mode: number,
+  { shown = path, owner, swept = false }: { readonly shown?: string; readonly owner?: { uid: number; gid: number } | undefined; readonly swept?: boolean } = {},
+): string {
   const start = `.${nameStart(basename(path))}.`;
   const temp = join(dirname(path), `${start}${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-  removeKilledWritersTemps(dirname(path), start, owner);
+  if (!swept) removeKilledWritersTemps(dirname(path), start, owner);
   holdTemp(temp, fileSystemPath(temp));
   let fd: number | undefined;
   try {
@@ -429,7 +436,33 @@ function removeKilledWritersTemps(dir: string, start: string, owner: { uid: numb
   const euid = process.geteuid?.();
   if (euid === undefined) return;
   const owners = euid === 0 && owner !== undefined ? [euid, owner.uid] : [euid];
-  removeStaleTemps(encodeKeepingBadBytes(dir), encodeKeepingBadBytes(start), TEMP_REST, owners);
+  removeStaleTemps(encodeKeepingBadBytes(dir), tempsOf([encodeKeepingBadBytes(start)], TEMP_REST), owners);
+}
+
+/**
+ * The temporary files that writers of `paths` (writeTempBeside's, as this
+ * user), killed before their rename, left beside them, by removeStaleTemps'
+ * rules: removed, or with `remove: false` only found (a --check writes
+ * nothing). One listing per directory however many of the paths it holds, and
+ * for every path, changed or not: once a tree is up to date no write comes to
+ * remove them, and they stayed for ever (in deploy/, in a drop-in directory).
+ * Their paths, in listing order.
+ */
+export function killedWritersTemps(paths: readonly string[], { remove }: { readonly remove: boolean }): string[] {
+  const euid = process.geteuid?.();
+  if (euid === undefined) return [];
+  const starts = new Map<string, Buffer[]>();
+  for (const path of paths) {
+    const start = encodeKeepingBadBytes(`.${nameStart(basename(path))}.`);
+    const dir = dirname(path);
+    starts.set(dir, [...(starts.get(dir) ?? []), start]);
+  }
+  const found: string[] = [];
+  for (const [dir, prefixes] of starts) {
+    const sweep = remove ? removeStaleTemps : findStaleTemps;
+    for (const path of sweep(encodeKeepingBadBytes(dir), tempsOf(prefixes, TEMP_REST), [euid])) found.push(normalize(decodeKeepingBadBytes(path)));
+  }
+  return found;
 }
 
 /** What follows a temporary file's `.NAME.`: the writer's PID (group 1; PID_MAX_LIMIT has 7 digits), a stamp, `.tmp`. */

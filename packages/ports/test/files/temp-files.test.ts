@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../../test-support/index.js';
 import { straceHolding } from '../../../../test-support/strace.js';
 import { writeCacheFile } from '../../src/cache.js';
-import { writeOutputFile } from '../../src/files/write.js';
+import { writeGeneratedFiles } from '../../src/files/tree.js';
+import { killedWritersTemps, writeOutputFile } from '../../src/files/write.js';
 import { repoRoot } from '../helpers.js';
 import { isRoot, privateDir } from './special.js';
 
@@ -190,6 +191,67 @@ describe("writeCacheFile removes a killed writer's temporary files", () => {
     for (const name of kept) make(dir, name);
     expect(writeCacheFile(dir, 'entry.v8', Buffer.from('data'))).toBe(true);
     expect(readdirSync(dir).sort()).toEqual([...kept, 'entry.v8'].sort());
+  });
+
+  it("with the caller's entry pattern, those of every entry it names (one there already is never written again), and nothing else", async () => {
+    const dir = join(privateDir(), 'cache');
+    mkdirSync(dir, { mode: 0o700 });
+    const dead = deadPid();
+    const live = await livePid();
+    // An entry another run wrote while this one was killed writing it, and one of an older version, since pruned.
+    const removed = [`.tool-1.2.3-cli-v20.20.2-x64.v8.${dead}.tmp`, `.tool-1.2.2-cli-v20.20.2-x64.v8.${dead}.tmp`];
+    for (const name of removed) make(dir, name, 5);
+    const kept = [
+      'tool-1.2.3-cli-v20.20.2-x64.v8',
+      `.tool-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8.${live}.tmp`, // a live writer's
+      `.tool-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8.${dead}.tmp.bak`,
+      `.other-1.2.3-cli-v20.20.2-x64.v8.${dead}.tmp`, // not an entry the pattern names
+      `.notes.txt.${dead}.tmp`,
+    ];
+    for (const name of kept) make(dir, name, name.includes(`.${live}.`) ? 0 : 5);
+    const isEntry = (name: string) => /^tool-[0-9.]+-cli(?:\.[0-9a-f]{8})?-v[0-9.]+-x64\.v8$/.test(name);
+    expect(writeCacheFile(dir, 'tool-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8', Buffer.from('data'), isEntry)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([...kept, 'tool-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8'].sort());
+  });
+});
+
+describe("writeGeneratedFiles removes a killed writer's temporary files", () => {
+  it('beside every file of the tree, once per directory, also when the tree is up to date and nothing is written; killedWritersTemps finds the same without removing', async () => {
+    const dir = join(privateDir(), 'deploy');
+    const files = [
+      { path: 'prometheus/prometheus.yml', contents: 'scrape_configs: []\n' },
+      { path: 'prometheus/rules/a.yml', contents: 'groups: []\n' },
+      { path: 'prometheus/rules/b.yml', contents: 'groups: []\n' },
+    ];
+    writeGeneratedFiles(dir, files, { maxBytes: 1024 });
+    const dead = deadPid();
+    const live = await livePid();
+    const stale = [
+      `prometheus/.prometheus.yml.${dead}.mx5egr7qelwawz.tmp`,
+      `prometheus/rules/.a.yml.${dead}.mx5egr7qelwawz.tmp`,
+      `prometheus/rules/.b.yml.${dead}.mx5aaaaaaaaaaa.tmp`,
+    ];
+    for (const name of stale) make(dir, name, 5);
+    const kept = [
+      `prometheus/.prometheus.yml.${live}.mx5egr7qelwawz.tmp`, // a live writer's
+      `prometheus/rules/.a.yml.${dead}.mx5bbbbbbbbbbb.tmp`, // written within the minute
+      `prometheus/rules/.c.yml.${dead}.mx5egr7qelwawz.tmp`, // no file of this tree's
+    ];
+    make(dir, kept[0]!);
+    make(dir, kept[1]!);
+    make(dir, kept[2]!, 5);
+    const paths = files.map((file) => join(dir, file.path));
+    // --check's look: found, left where they are.
+    expect(killedWritersTemps(paths, { remove: false }).sort()).toEqual(stale.map((name) => join(dir, name)).sort());
+    expect(killedWritersTemps(paths, { remove: false })).toHaveLength(3);
+    // Up to date: nothing written, and the killed writers' files gone all the same.
+    expect(writeGeneratedFiles(dir, files, { maxBytes: 1024 }).map((file) => file.wrote)).toEqual([false, false, false]);
+    const left = [
+      ...readdirSync(join(dir, 'prometheus')).map((name) => `prometheus/${name}`),
+      ...readdirSync(join(dir, 'prometheus/rules')).map((name) => `prometheus/rules/${name}`),
+    ];
+    expect(left.filter((name) => name.endsWith('.tmp')).sort()).toEqual([...kept].sort());
+    expect(killedWritersTemps(paths, { remove: false })).toEqual([]);
   });
 });
 

@@ -1,14 +1,14 @@
-import { accessSync, closeSync, constants, fsyncSync, ftruncateSync, lstatSync, openSync, statSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, ftruncateSync, lstatSync, openSync, realpathSync, statSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { FileReadError, formatBytes, readFileBytes } from '../../files/read.js';
-import { fileSystemPath, utf8Problem } from '../../utf8.js';
-import { describe, FileWriteError, writeOutputFile } from '../../files/write.js';
+import { decodeKeepingBadBytes, fileSystemPath, utf8Problem } from '../../utf8.js';
+import { describe, FileWriteError, killedWritersTemps, untrustedLink, writeOutputFile } from '../../files/write.js';
 import { regenerateDocs } from '../../render/docs.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
-import { driftWords, regenerateCommand } from '../regenerate.js';
+import { driftWords, killedWritersNote, regenerateCommand } from '../regenerate.js';
 import { escapeText } from '../../escape.js';
 
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
@@ -58,6 +58,9 @@ export const command = defineCommand({
         `ports docs: cannot ${context.values.check ? 'check' : 'write'} ${shown}: regenerated from ${source} it would be ${size} bytes, over the ${formatBytes(MAX_DOCS_PAGE_BYTES)} this tool reads back; nothing was written; shorten the registry's text (names, purposes, notes)`,
       );
     if (context.values.check) {
+      // Not drift, and not a failure: the next run that writes removes them.
+      const temps = killedWritersNote(pageTemps(file, { remove: false }), `beside ${shown}`, regenerateCommand(context, 'docs', ['file']));
+      if (temps !== undefined) context.io.err(`${temps}\n`, 'notice');
       if (next === current) {
         context.io.out(`${shown} is up to date with ${source}\n`);
         return 'ok';
@@ -68,6 +71,8 @@ export const command = defineCommand({
       return 'failed';
     }
     if (next === current) {
+      // No write comes to remove what killed writers left (the atomic write below does, each time it writes).
+      pageTemps(file, { remove: true });
       context.io.out(`${shown} is already up to date with ${source}\n`);
       return 'ok';
     }
@@ -80,8 +85,10 @@ export const command = defineCommand({
       // A page with other hard links: written in place, so that every name shows the new page (an atomic
       // rename would split it from them). Otherwise: atomic replace of a regular file; a device or FIFO
       // in place; never a symlink replaced.
-      if (page?.isFile() && page.nlink > 1) writeLinkedPage(file, next);
-      else writeOutputFile(file, next, { warn: (line) => context.io.err(`ports docs: ${line}`, 'warn') });
+      if (page?.isFile() && page.nlink > 1) {
+        writeLinkedPage(file, next);
+        pageTemps(file, { remove: true });
+      } else writeOutputFile(file, next, { warn: (line) => context.io.err(`ports docs: ${line}`, 'warn') });
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
       throw new CommandError(`ports docs: cannot write ${shown}: ${error.reason}`);
@@ -91,6 +98,24 @@ export const command = defineCommand({
     return 'ok';
   },
 });
+
+/**
+ * The temporary files writers of the page killed before their rename left (killedWritersTemps): beside the page, or
+ * beside the file its link names, where writeOutputFile writes; none through a link another user owns, which it never
+ * follows either. Removed, or with `remove: false` only found.
+ */
+function pageTemps(file: string, { remove }: { readonly remove: boolean }): string[] {
+  let target = file;
+  try {
+    if (lstatSync(fileSystemPath(file)).isSymbolicLink()) {
+      if (untrustedLink(file) !== undefined) return [];
+      target = decodeKeepingBadBytes(realpathSync(fileSystemPath(file), { encoding: 'buffer' }));
+    }
+  } catch {
+    return []; // nothing there, or a dangling link: no page, no writer of it
+  }
+  return killedWritersTemps([target], { remove });
+}
 
 /**
  * Why the page at `file` (`page`: its stat, through a link) must not be replaced, or undefined: as an editor does, a page this

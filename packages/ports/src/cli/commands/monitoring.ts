@@ -1,4 +1,5 @@
 import { FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
+import { killedWritersTemps } from '../../files/write.js';
 import {
   closedDirectories,
   closedDirectoryProblem,
@@ -21,7 +22,7 @@ import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type Genera
 import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { driftWords, inWorkTree, regenerateCommand } from '../regenerate.js';
+import { driftWords, inWorkTree, killedWritersNote, regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
@@ -227,6 +228,16 @@ async function checkFiles(
   }
   if (changeable > 0) context.io.err(`${changeableSummary(changeable, files.length, dir, regenerate, first)}\n`, 'error');
   if (leftovers.length > 0) context.io.err(`${leftoverSummary(leftovers.length, dir, source, regenerate, inWorkTree(dir))}\n`, 'error');
+  // Not drift (Prometheus reads no .tmp file), and not a failure: the next write removes them.
+  const temps = killedWritersNote(
+    killedWritersTemps(
+      files.map((file) => join(dir, file.path)),
+      { remove: false },
+    ),
+    `under ${escapeText(dir)}`,
+    regenerate,
+  );
+  if (temps !== undefined) context.io.err(`${temps}\n`, 'notice');
   if (exposed.length > 0) {
     const count = exposed.length === 1 ? '1 directory' : `${exposed.length} directories`;
     context.io.err(`${count} on the way to the files under ${escapeText(dir)} may be changed by others (listed above, each with what to run)\n`, 'error');

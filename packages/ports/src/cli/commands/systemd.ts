@@ -24,7 +24,7 @@ import {
   type GuardedDirectory,
 } from '../../files/directories.js';
 import { fileExposure } from '../../files/tree.js';
-import { notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
+import { killedWritersTemps, notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
 import { escapeText, oneLine, pathText, quoteValue } from '../../escape.js';
 import { printedShellWord } from '../../shell-word.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
@@ -93,7 +93,7 @@ import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { regenerateCommand } from '../regenerate.js';
+import { killedWritersNote, regenerateCommand } from '../regenerate.js';
 
 /** Why a path written into a unit file must be UTF-8. */
 const UNIT_TEXT = 'it is written into unit files, and systemd ignores an assignment that is not UTF-8';
@@ -414,6 +414,9 @@ function overrideNote(entry: ClaimWiring, { variable, setting }: Override): stri
   return `${escapeText(entry.unit)}: the claim names the service, ${id}, not port ${entry.port}: the unit sets ${variable}=${escapeText(setting.value)} (${escapeText(where(setting))}), and ExecStartPre= runs with the unit's environment, so claim-port frees the port ${id} really uses, and follows ${variable} when it changes`;
 }
 
+/** The options a run that writes the tree again repeats (regenerateCommand): where it writes, and what the units run. */
+const REGENERATE_FLAGS = ['out', 'root', 'claim-port', 'port-health-check', 'textfile'];
+
 async function writeTree(
   context: Context,
   { services, claimPort, registryPath }: { readonly services: Registry['services']; readonly claimPort: string; readonly registryPath: string | undefined },
@@ -606,7 +609,7 @@ async function checkTree(
   /** Unit-file claims whose unit file is not the operator's (a package's, or made at run time: true), by path. */
   const packaged = new Map<string, boolean>();
   const unreadable: SystemdDrift[] = [];
-  const regenerate = regenerateCommand(context, 'systemd', ['out', 'root', 'claim-port', 'port-health-check', 'textfile']);
+  const regenerate = regenerateCommand(context, 'systemd', REGENERATE_FLAGS);
   // A claim drop-in or health unit someone else may write runs what they write, as root: drift, whatever it holds.
   const exposed = (exposure: string) =>
     `${exposure}: whoever may write it chooses what systemd runs as root; run \`${regenerate}\` to replace it with one of root's, 0644`;
@@ -755,6 +758,16 @@ async function checkTree(
     if (item.expected !== undefined)
       context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
   }
+  // Not drift (systemd loads no .tmp file), and not a failure: the next write removes them.
+  const temps = killedWritersNote(
+    killedWritersTemps(
+      generatedFiles(wiring, health).map((file) => place(file.path)),
+      { remove: false },
+    ),
+    `under ${escapeText(unitDir)}`,
+    regenerate,
+  );
+  if (temps !== undefined) context.io.err(`${oneLine(temps)}\n`, 'notice');
   if (drift.length > 0) {
     context.io.err(
       // Not "differs from the registry": a file with the right lines that others may change is one of them.

@@ -1,6 +1,6 @@
 // `ports docs` through the built bin, on copies of ports.yaml and docs/ports.md in temp dirs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -353,5 +353,24 @@ describe('ports docs', () => {
     expect(readFileSync(other, 'utf8')).toBe(read(dir));
     expect(read(dir)).toContain('| 9091 | Prometheus ');
     expect((await ports(['docs', '--check'], { cwd: dir })).code).toBe(0);
+  });
+});
+
+describe('ports docs: what killed writers left', () => {
+  it('a run removes their temporary files beside the page also when it is up to date; --check names them in one line, and still passes', async () => {
+    const dir = checkout(rootRegistry, committedDocs);
+    const temp = join(dir, `docs/.ports.md.${spawnSync('true').pid}.mx5egr7qelwawz.tmp`);
+    writeFileSync(temp, 'half a page\n');
+    const then = new Date(Date.now() - 5 * 60_000);
+    utimesSync(temp, then, then);
+    const check = await ports(['docs', '--check'], { cwd: dir });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe('docs/ports.md is up to date with ports.yaml\n');
+    expect(check.stderr).toBe(
+      `note: 1 temporary file beside docs/ports.md was left by a writer killed before its rename (${temp.slice(dir.length + 1)}): not drift; "ports docs" removes it\n`,
+    );
+    expect(existsSync(temp)).toBe(true);
+    expect((await ports(['docs'], { cwd: dir })).stdout).toBe('docs/ports.md is already up to date with ports.yaml\n');
+    expect(existsSync(temp)).toBe(false);
   });
 });

@@ -1,6 +1,19 @@
 // `ports monitoring` through the built bin, in temp checkouts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
@@ -386,5 +399,38 @@ describe('ports monitoring', () => {
     expect(check).toMatchObject({ code: 1, stdout: '' });
     expect(check.stderr).toMatch(line('check'));
     expect(readdirSync(join(dir, 'deploy'))).toEqual([]);
+  });
+});
+
+/** A temporary file a writer killed before its rename left at `path`, 5 minutes ago; its PID (a process that has exited) is no process's now. */
+function killedWritersTemp(path: string): void {
+  const pid = spawnSync('true').pid!;
+  writeFileSync(path.replace(/PID/, String(pid)), 'half a file\n');
+  const then = new Date(Date.now() - 5 * 60_000);
+  utimesSync(path.replace(/PID/, String(pid)), then, then);
+}
+
+describe('ports monitoring: what killed writers left', () => {
+  it('a run removes their temporary files also when the tree is up to date; --check names them in one line, and still passes', async () => {
+    const dir = checkout();
+    const out = join(dir, 'mon');
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
+    killedWritersTemp(join(out, 'prometheus/.prometheus.yml.PID.mx5egr7qelwawz.tmp'));
+    killedWritersTemp(join(out, 'grafana/dashboards/.dsa110-ports.json.PID.mx5egr7qelwawz.tmp'));
+    const temps = () => [...readdirSync(join(out, 'prometheus')), ...readdirSync(join(out, 'grafana/dashboards'))].filter((name) => name.endsWith('.tmp'));
+    expect(temps()).toHaveLength(2);
+    const check = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe(`${out}: 7 files up to date with ports.yaml\n`);
+    expect(check.stderr).toMatch(
+      new RegExp(
+        `^note: 2 temporary files under ${out} were left by writers killed before their rename \\(${out}/\\S+\\.tmp, ${out}/\\S+\\.tmp\\): not drift; "ports monitoring --out ${out}" removes them\n$`,
+      ),
+    );
+    expect(temps()).toHaveLength(2);
+    const run = await ports(['monitoring', '--out', out], { cwd: dir });
+    expect(run.stdout).toBe(`${out}: already up to date from ports.yaml\n`);
+    expect(temps()).toEqual([]);
+    expect((await ports(['monitoring', '--out', out, '--check'], { cwd: dir })).stderr).toBe('');
   });
 });

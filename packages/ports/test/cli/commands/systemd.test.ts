@@ -16,6 +16,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -183,6 +184,37 @@ describe('ports systemd', () => {
       stdout: `ok: 2 drop-ins, 2 unit files and the health check's 2 units under ${root}/etc/systemd/system match the registry\n`,
       stderr: '',
     });
+  });
+
+  it('a run removes the temporary files killed writers left beside its drop-ins and units also when they are up to date; --check names them in one line, and passes', async () => {
+    const { root } = stagedRoot({
+      'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
+      'dsa110-api.service': 'ExecStartPre=+/usr/local/bin/claim-port 8000',
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    const unitDir = `${root}/etc/systemd/system`;
+    const pid = spawnSync('true').pid;
+    const temps = [
+      `${unitDir}/redis-server.service.d/.claim-port.conf.${pid}.mx5egr7qelwawz.tmp`,
+      `${unitDir}/.dsa110-port-health.timer.${pid}.mx5egr7qelwawz.tmp`,
+    ];
+    const then = new Date(Date.now() - 5 * 60_000);
+    for (const temp of temps) {
+      writeFileSync(temp, '[Service]\n');
+      utimesSync(temp, then, then);
+    }
+    const check = await ports(['systemd', '--check', '--root', root]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe(`ok: 2 drop-ins, 2 unit files and the health check's 2 units under ${unitDir} match the registry\n`);
+    expect(check.stderr).toBe(
+      `note: 2 temporary files under ${unitDir} were left by writers killed before their rename (${temps.join(', ')}): not drift; "ports systemd --root ${root}" removes them\n`,
+    );
+    expect(temps.filter((temp) => existsSync(temp))).toEqual(temps);
+    const run = await ports(['systemd', '--root', root]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^unchanged /);
+    expect(temps.filter((temp) => existsSync(temp))).toEqual([]);
+    expect((await ports(['systemd', '--check', '--root', root])).stderr).toBe('');
   });
 
   it.each([
