@@ -3,7 +3,8 @@
 // bare command would write to its defaults instead (`ports systemd` into
 // /etc/systemd/system as root), not to the --out or --root that was checked.
 import { REGISTRY_ENV } from '../index.js';
-import { listed } from '../files/tree.js';
+import { listed, type ConcurrentWriteError } from '../files/tree.js';
+import { escapeText } from '../escape.js';
 import { flagWords, printedShellWord } from '../shell-word.js';
 import { workTreeRoot, type Context } from './context.js';
 
@@ -41,6 +42,17 @@ export function driftWords(path: string, what: 'it' | 'them'): { readonly curren
 /** Whether `path` is in a git work tree (a `.git` in it or a directory above it). */
 export function inWorkTree(path: string): boolean {
   return workTreeRoot(path) !== undefined;
+}
+
+/**
+ * What a write says when another run wrote its tree at the same time (writeGeneratedFiles' ConcurrentWriteError): one line
+ * without the command's prefix, `dir` as typed and `source` escaped. Running the command again makes the tree this registry's.
+ */
+export function concurrentWriteText(dir: string, error: ConcurrentWriteError, source: string, regenerate: string): string {
+  return (
+    `${escapeText(dir)}: another run wrote ${error.others.length} of these ${error.total} files at the same time (${listed(error.others)}); ` +
+    `nothing there is known to match ${source}: run "${regenerate}" again`
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ export { checkFileReadable, readFileBytes, readTextFile, fileKind, formatBytes, 
 export { hostPath, nameInRoot, resolveInRoot, MAX_LINKS } from './root.js';
 export { writeOutputFile, writesToStdout, replaceFileAtomically, FileWriteError, type WriteMethod, type WriteOptions } from './write.js';
 export {
+  ConcurrentWriteError,
   inspectGeneratedFiles,
   readFileIfPresent,
   writeGeneratedFiles,

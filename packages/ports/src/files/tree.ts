@@ -137,6 +137,29 @@ export interface WrittenFile {
   readonly wrote: boolean;
 }
 
+/**
+ * writeGeneratedFiles' tree, read back after its renames, is not what it
+ * wrote: another run (of another registry) wrote some of its files at the
+ * same time, so the tree may be part one's and part the other's. `path`: the
+ * first such file.
+ */
+export class ConcurrentWriteError extends FileWriteError {
+  override name = 'ConcurrentWriteError';
+  /** The files (dir joined with each path) that hold another text than this run wrote, in the order given. */
+  readonly others: readonly string[];
+  /** How many files the tree has. */
+  readonly total: number;
+
+  constructor(others: readonly string[], total: number) {
+    super(
+      others[0]!,
+      `another run wrote ${others.length} of these ${total} files at the same time (${listed(others)}); the tree is not known to match what this run wrote: run it again`,
+    );
+    this.others = others;
+    this.total = total;
+  }
+}
+
 /** Up to three paths, escaped, then `…`. */
 export function listed(paths: readonly string[]): string {
   return `${paths
@@ -156,6 +179,13 @@ export function listed(paths: readonly string[]): string {
  * (or cannot be read); the message names each one. `readByOthers` as for
  * inspectGeneratedFiles: a file with the right text that other users may not
  * read is replaced (0644) as one others may write is.
+ *
+ * Two runs at once (two registries, a timer and an operator) are not
+ * excluded: Node has no lock that a SIGKILL cannot leave stale. A run that
+ * inspects while another is part-way through its renames replaces only what
+ * differs then, and the tree can end as neither made it. So a run that
+ * renamed anything reads the whole tree back afterwards and throws
+ * ConcurrentWriteError when any file is not what it wrote (see there).
  *
  * Every run also removes the temporary files writers of these paths left when
  * killed before their rename (killedWritersTemps), up to date or not: one
@@ -231,7 +261,23 @@ export function writeGeneratedFiles(
     }
     renamed++;
   }
+  if (renamed > 0) readBack(inspected, options.maxBytes);
   return inspected.map((entry) => ({ path: entry.path, wrote: changed.includes(entry) }));
+}
+
+/**
+ * Throw ConcurrentWriteError when any file of the tree (every one, not only
+ * those this run changed) no longer holds what this run made. Why that is
+ * enough: a tree left mixed was changed by some rename, and the last rename
+ * into it is followed by its own writer's read-back; nothing renames after
+ * it, so that writer reads the tree as it stays, finds the files of the other
+ * registry, and fails. A run that renamed nothing changed nothing: a tree
+ * mixed after it was mixed by a later rename, whose writer fails. Contents only: the
+ * other run's files are 0644 and this user's, as this run's are.
+ */
+function readBack(inspected: readonly InspectedFile[], maxBytes: number): void {
+  const others = inspected.filter((entry) => inspect(entry.path, { maxBytes, readByOthers: false }).current !== entry.file.contents).map((entry) => entry.path);
+  if (others.length > 0) throw new ConcurrentWriteError(others, inspected.length);
 }
 
 /** The end of a reason that says nothing was written: `; nothing was written` or ` (nothing was written)`. */

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError } from '../../src/files/write.js';
-import { inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
+import { ConcurrentWriteError, inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
 import { FileReadError } from '../../src/files/read.js';
 import { fifo, isRoot, privateDir } from './special.js';
 import { straceHolding, straceInjecting } from '../../../../test-support/strace.js';
+import { waitUntil } from '../../../../test-support/index.js';
 
 const LIMIT = { maxBytes: 1024 };
 const FILES = [
@@ -353,6 +354,57 @@ try { writeGeneratedFiles(${JSON.stringify(out)}, files, { maxBytes: 1024 }); co
       expect(readFileSync(join(out, 'a/x.yml'), 'utf8')).toBe('a\n');
     },
   );
+});
+
+// Two runs of two registries writing one tree at once. strace holds each rename of run B 1.5 s, so that run A, started
+// once B's first file is in place, inspects the tree half B's and rewrites only the file that differs then: the one
+// interleaving that leaves the tree mixed, every time. Before the read-back both runs said they wrote the tree.
+describe('two runs writing the tree at once', () => {
+  it.skipIf(!canInject)(
+    `the last to rename into it reads the whole tree back, and fails naming the files the other wrote ${canInject ? '' : '[skipped: needs strace]'}`,
+    async () => {
+      const out = join(privateDir(), 'out');
+      const made = (registry: string) => [
+        { path: 'a.service.d/claim-port.conf', contents: `claim ${registry}\n` },
+        { path: 'health.service', contents: `health ${registry}\n` },
+      ];
+      writeGeneratedFiles(out, made('A'), LIMIT);
+      const script = `const { writeGeneratedFiles } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/tree.ts')).href)});
+try { writeGeneratedFiles(${JSON.stringify(out)}, ${JSON.stringify(made('B'))}, { maxBytes: 1024 }); console.log('written'); } catch (error) { console.log(error.name, error.message); }`;
+      const runB = spawn('strace', straceHolding('rename,renameat,renameat2', 1500, script), {
+        cwd: join(import.meta.dirname, '../../../..'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let said = '';
+      runB.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      runB.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      const closed = new Promise((resolve) => runB.once('close', resolve));
+      const first = join(out, 'a.service.d/claim-port.conf');
+      // B's first rename is done; its second is held.
+      expect(await waitUntil(() => readFileSync(first, 'utf8') === 'claim B\n', 20_000)).toBe(true);
+      // A sees the first file B's and the second its own: it rewrites the first, and the tree is all A's when it reads it back.
+      expect(writeGeneratedFiles(out, made('A'), LIMIT).map((file) => file.wrote)).toEqual([true, false]);
+      await closed;
+      // B's second rename came last: the tree is part A's, part B's, and B, which made it so, says so.
+      expect([readFileSync(first, 'utf8'), readFileSync(join(out, 'health.service'), 'utf8')]).toEqual(['claim A\n', 'health B\n']);
+      expect(said).toBe(
+        `ConcurrentWriteError ${first}: another run wrote 1 of these 2 files at the same time (${first}); the tree is not known to match what this run wrote: run it again\n`,
+      );
+      expect(readdirSync(out).sort()).toEqual(['a.service.d', 'health.service']);
+    },
+    30_000,
+  );
+
+  it('ConcurrentWriteError is a FileWriteError naming the first file, with every one and the count', () => {
+    const error = new ConcurrentWriteError(['/d/a', '/d/b', '/d/c', '/d/\n'], 7);
+    expect(error).toBeInstanceOf(FileWriteError);
+    expect(error.path).toBe('/d/a');
+    expect(error.others).toEqual(['/d/a', '/d/b', '/d/c', '/d/\n']);
+    expect(error.total).toBe(7);
+    expect(error.reason).toBe(
+      'another run wrote 4 of these 7 files at the same time (/d/a, /d/b, /d/c, …); the tree is not known to match what this run wrote: run it again',
+    );
+  });
 });
 
 describe('readFileIfPresent', () => {

@@ -1,4 +1,4 @@
-import { FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
+import { ConcurrentWriteError, FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
 import { killedWritersTemps } from '../../files/write.js';
 import {
   closedDirectories,
@@ -22,7 +22,7 @@ import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type Genera
 import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { driftWords, inWorkTree, killedWritersNote, regenerateCommand } from '../regenerate.js';
+import { concurrentWriteText, driftWords, inWorkTree, killedWritersNote, regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
   summary: 'write the Prometheus config, alert rules and their tests, and the Grafana dashboard',
@@ -284,6 +284,8 @@ async function writeFiles(
     // Only once every file is written (all or none): this user's directories that others may write, made 0755.
     made = narrowDirectories(exposed);
   } catch (error) {
+    if (error instanceof ConcurrentWriteError)
+      throw new CommandError(`ports monitoring: ${concurrentWriteText(dir, error, source, regenerateCommand(context, 'monitoring', ['out']))}`);
     if (error instanceof FileWriteError) throw new CommandError(`ports monitoring: cannot write ${escapeText(error.path)}: ${error.reason}`);
     throw error;
   }

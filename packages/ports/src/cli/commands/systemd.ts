@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import {
+  ConcurrentWriteError,
   FileReadError,
   FileWriteError,
   hostPath,
@@ -93,7 +94,7 @@ import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { killedWritersNote, regenerateCommand } from '../regenerate.js';
+import { concurrentWriteText, killedWritersNote, regenerateCommand } from '../regenerate.js';
 
 /** Why a path written into a unit file must be UTF-8. */
 const UNIT_TEXT = 'it is written into unit files, and systemd ignores an assignment that is not UTF-8';
@@ -175,7 +176,7 @@ export async function run(context: Context): Promise<Outcome> {
       out === undefined ? { root, load: (unit: string) => loadUnit(root ?? '/', unit, (unitListing ??= listUnitDirs(root ?? '/', []))) } : undefined;
     const outcome = await writeTree(
       context,
-      { services: registry.services, claimPort, registryPath },
+      { services: registry.services, claimPort, registryPath, source: escapeText(registry.source) },
       wiring,
       health,
       unitDir,
@@ -419,7 +420,12 @@ const REGENERATE_FLAGS = ['out', 'root', 'claim-port', 'port-health-check', 'tex
 
 async function writeTree(
   context: Context,
-  { services, claimPort, registryPath }: { readonly services: Registry['services']; readonly claimPort: string; readonly registryPath: string | undefined },
+  {
+    services,
+    claimPort,
+    registryPath,
+    source,
+  }: { readonly services: Registry['services']; readonly claimPort: string; readonly registryPath: string | undefined; readonly source: string },
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
   unitDir: string,
@@ -446,6 +452,8 @@ async function writeTree(
     // Only once every file is written (all or none): this user's directories that others may write, made 0755.
     made = narrowDirectories(exposed);
   } catch (error) {
+    if (error instanceof ConcurrentWriteError)
+      throw new CommandError(`ports systemd: ${concurrentWriteText(unitDir, error, source, regenerateCommand(context, 'systemd', REGENERATE_FLAGS))}`);
     if (!(error instanceof FileWriteError)) throw error;
     // Only the default directory gets the hint: with --out or --root the user already chose where.
     const hint = defaultDir && ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? ` (to write elsewhere: --out DIR or --root DIR)` : '';

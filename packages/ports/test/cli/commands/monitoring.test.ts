@@ -1,5 +1,5 @@
 // `ports monitoring` through the built bin, in temp checkouts.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
+import { waitUntil } from '../../../../../test-support/index.js';
 import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
@@ -433,4 +434,68 @@ describe('ports monitoring: what killed writers left', () => {
     expect(temps()).toEqual([]);
     expect((await ports(['monitoring', '--out', out, '--check'], { cwd: dir })).stderr).toBe('');
   });
+});
+
+// Two runs of two registries writing one tree at once: strace holds each rename of the built bin's run (registry B)
+// 1.5 s, and a run of registry A, started once B's first file is in place, rewrites only that file (the rest is still
+// A's). B's later renames make the tree part A's, part B's; before the read-back both runs exited 0.
+const strace = spawnSync('strace', ['-V']).status === 0;
+
+describe.skipIf(!strace)(`ports monitoring: two runs at once${strace ? '' : ' [skipped: strace is not installed]'}`, () => {
+  it('the run whose rename came last reads the tree back, and exits 1 naming what the other wrote', async () => {
+    const dir = checkout();
+    writeFileSync(join(dir, 'b.yaml'), replaceOnce(rootRegistry, 'port: 8000', 'port: 8004'));
+    const out = join(dir, 'mon');
+    const ref = join(dir, 'ref-b');
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
+    expect((await ports(['--registry', 'b.yaml', 'monitoring', '--out', ref], { cwd: dir })).code).toBe(0);
+    const differing = [
+      'prometheus/prometheus.yml',
+      'prometheus/rules/dsa110-ports.rules.yml',
+      'prometheus/tests/dsa110-ports.rules.test.yml',
+      'grafana/dashboards/dsa110-ports.json',
+    ];
+    for (const path of differing) expect(readFileSync(join(out, path), 'utf8')).not.toBe(readFileSync(join(ref, path), 'utf8'));
+    const renames = 'rename,renameat,renameat2';
+    const runB = spawn(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-o',
+        '/dev/null',
+        '-e',
+        `trace=${renames}`,
+        '-e',
+        `inject=${renames}:delay_enter=1500000`,
+        process.execPath,
+        bin,
+        '--registry',
+        'b.yaml',
+        'monitoring',
+        '--out',
+        out,
+      ],
+      { cwd: dir, env: { PATH: process.env.PATH, DSA110_PORTS_CACHE: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    runB.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    runB.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => runB.once('close', resolve));
+    const bs = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
+    expect(await waitUntil(() => bs().length > 0, 20_000)).toBe(true);
+    const [first] = bs();
+    // A finds that one file B's: it rewrites it, and reads back a tree all A's.
+    const runA = await ports(['monitoring', '--out', out], { cwd: dir });
+    expect(runA.stdout).toContain(`wrote ${join(out, first!)}\n`);
+    expect(runA.code).toBe(0);
+    const code = await exited;
+    expect(bs()).toEqual(differing.filter((path) => path !== first));
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `ports monitoring: ${out}: another run wrote 1 of these 7 files at the same time (${join(out, first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml monitoring --out ${out}" again\n`,
+    );
+    expect(code).toBe(1);
+  }, 40_000);
 });
