@@ -395,14 +395,14 @@ try { writeGeneratedFiles(${JSON.stringify(out)}, ${JSON.stringify(made('B'))}, 
     30_000,
   );
 
-  it('ConcurrentWriteError is a FileWriteError naming the first file, with every one and the count', () => {
-    const error = new ConcurrentWriteError(['/d/a', '/d/b', '/d/c', '/d/\n'], 7);
+  it('ConcurrentWriteError is a FileWriteError naming the first file, with every one (escaped, three shown) and the count', () => {
+    const error = new ConcurrentWriteError(['/d/a', '/d/\n', '/d/c', '/d/d'], 7);
     expect(error).toBeInstanceOf(FileWriteError);
     expect(error.path).toBe('/d/a');
-    expect(error.others).toEqual(['/d/a', '/d/b', '/d/c', '/d/\n']);
+    expect(error.others).toEqual(['/d/a', '/d/\n', '/d/c', '/d/d']);
     expect(error.total).toBe(7);
     expect(error.reason).toBe(
-      'another run wrote 4 of these 7 files at the same time (/d/a, /d/b, /d/c, …); the tree is not known to match what this run wrote: run it again',
+      'another run wrote 4 of these 7 files at the same time (/d/a, /d/\\n, /d/c, …); the tree is not known to match what this run wrote: run it again',
     );
   });
 });

@@ -1,6 +1,6 @@
 // `ports systemd` through the built bin: drop-ins written under a temp dir,
 // verified by the real systemd-analyze, and --check on trees that match and drift.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -23,8 +23,9 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseExec } from '@dsa110/ports/systemd';
 import { repoRoot } from '../../helpers.js';
+import { waitUntil } from '../../../../../test-support/index.js';
 import { writeTree } from '../../../../../test-support/tree.js';
-import { binForOtherUsers, checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+import { bin, binForOtherUsers, checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -1239,4 +1240,63 @@ describe('ports systemd', () => {
       expect(healthRedis(root).checks).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('claims port 6380') })]);
     });
   });
+});
+
+// Two runs of two registries writing one tree at once: strace holds each rename of the built bin's run (registry B)
+// 1.5 s, and a run of registry A, started once B's first file is in place, rewrites only that file. B's later renames
+// leave one drop-in claiming A's port and the other B's; before the read-back both runs exited 0.
+const strace = spawnSync('strace', ['-V']).status === 0;
+
+describe.skipIf(!strace)(`ports systemd: two runs at once${strace ? '' : ' [skipped: strace is not installed]'}`, () => {
+  it('the run whose rename came last reads the tree back, and exits 1 naming what the other wrote', async () => {
+    const dir = checkout();
+    writeFileSync(join(dir, 'b.yaml'), replaceOnce(replaceOnce(rootRegistry, 'port: 6379', 'port: 6380'), 'port: 9090', 'port: 9091'));
+    const out = join(dir, 'units');
+    const ref = join(dir, 'ref-b');
+    expect((await ports(['systemd', '--out', out], { cwd: dir })).code).toBe(0);
+    expect((await ports(['--registry', 'b.yaml', 'systemd', '--out', ref], { cwd: dir })).code).toBe(0);
+    const files = ['redis-server.service.d/claim-port.conf', 'prometheus.service.d/claim-port.conf', 'dsa110-port-health.service', 'dsa110-port-health.timer'];
+    const differing = files.filter((path) => readFileSync(join(out, path), 'utf8') !== readFileSync(join(ref, path), 'utf8'));
+    expect(differing.length).toBeGreaterThanOrEqual(2);
+    const renames = 'rename,renameat,renameat2';
+    const runB = spawn(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-o',
+        '/dev/null',
+        '-e',
+        `trace=${renames}`,
+        '-e',
+        `inject=${renames}:delay_enter=1500000`,
+        process.execPath,
+        bin,
+        '--registry',
+        'b.yaml',
+        'systemd',
+        '--out',
+        out,
+      ],
+      { cwd: dir, env: { PATH: process.env.PATH, DSA110_PORTS_CACHE: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    runB.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    runB.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => runB.once('close', resolve));
+    const bs = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
+    expect(await waitUntil(() => bs().length > 0, 20_000)).toBe(true);
+    const [first] = bs();
+    const runA = await ports(['systemd', '--out', out], { cwd: dir });
+    expect(runA.stdout).toContain(`wrote ${join(out, first!)}\n`);
+    expect(runA.code).toBe(0);
+    const code = await exited;
+    expect(bs()).toEqual(differing.filter((path) => path !== first));
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `ports systemd: ${out}: another run wrote 1 of these 4 files at the same time (${join(out, first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml systemd --out ${out}" again\n`,
+    );
+    expect(code).toBe(1);
+  }, 40_000);
 });
