@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardPort, spawnListener } from '../../../test-support/index.js';
+import { guardPort, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { readPortSockets } from '@dsa110/ports/system';
 import { describeBlockers, describeUnexamined } from '../src/blockers.js';
@@ -73,7 +73,7 @@ describe('the sockets out of the tables, in a claim of a held port', () => {
         const socket = connect(server.port, '127.0.0.1', () => resolve(socket)).on('error', reject);
       });
       try {
-        await waitUntil(() => readPortSockets(server.port, 'tcp').some((socket) => socket.state === 'ESTABLISHED' && socket.inode !== 0));
+        expect(await waitUntil(() => readPortSockets(server.port, 'tcp').some((socket) => socket.state === 'ESTABLISHED' && socket.inode !== 0))).toBe(true);
         const trace = join(tempDir('one-scan-'), 'trace');
         const run = spawnSync(
           'strace',
@@ -90,11 +90,3 @@ describe('the sockets out of the tables, in a claim of a held port', () => {
     },
   );
 });
-
-/** Resolves once `condition` holds (checked every 10 ms, for at most 5 s). */
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let tries = 0; !condition(); tries++) {
-    if (tries > 500) throw new Error('waitUntil: not within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,5 +1,5 @@
 // `ports monitoring` through the built bin, in temp checkouts.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
 import { waitUntil } from '../../../../../test-support/index.js';
+import { spawnBinHolding } from '../../../../../test-support/strace.js';
 import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
 beforeAll(requireBuilt);
@@ -456,33 +457,10 @@ describe.skipIf(!strace)(`ports monitoring: two runs at once${strace ? '' : ' [s
       'grafana/dashboards/dsa110-ports.json',
     ];
     for (const path of differing) expect(readFileSync(join(out, path), 'utf8')).not.toBe(readFileSync(join(ref, path), 'utf8'));
-    const renames = 'rename,renameat,renameat2';
-    const runB = spawn(
-      'strace',
-      [
-        '-f',
-        '-qq',
-        '-o',
-        '/dev/null',
-        '-e',
-        `trace=${renames}`,
-        '-e',
-        `inject=${renames}:delay_enter=1500000`,
-        process.execPath,
-        bin,
-        '--registry',
-        'b.yaml',
-        'monitoring',
-        '--out',
-        out,
-      ],
-      { cwd: dir, env: { PATH: process.env.PATH, DSA110_PORTS_CACHE: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    runB.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    runB.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => runB.once('close', resolve));
+    const runB = spawnBinHolding('rename,renameat,renameat2', 1500, bin, ['--registry', 'b.yaml', 'monitoring', '--out', out], {
+      cwd: dir,
+      env: { DSA110_PORTS_CACHE: 'off' },
+    });
     const bs = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
     expect(await waitUntil(() => bs().length > 0, 20_000)).toBe(true);
     const [first] = bs();
@@ -490,10 +468,10 @@ describe.skipIf(!strace)(`ports monitoring: two runs at once${strace ? '' : ' [s
     const runA = await ports(['monitoring', '--out', out], { cwd: dir });
     expect(runA.stdout).toContain(`wrote ${join(out, first!)}\n`);
     expect(runA.code).toBe(0);
-    const code = await exited;
+    const code = await runB.exited;
     expect(bs()).toEqual(differing.filter((path) => path !== first));
-    expect(stdout).toBe('');
-    expect(stderr).toBe(
+    expect(runB.stdout()).toBe('');
+    expect(runB.stderr()).toBe(
       `ports monitoring: ${out}: another run wrote 1 of these 7 files at the same time (${join(out, first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml monitoring --out ${out}" again\n`,
     );
     expect(code).toBe(1);

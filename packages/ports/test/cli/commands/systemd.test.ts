@@ -1,6 +1,6 @@
 // `ports systemd` through the built bin: drop-ins written under a temp dir,
 // verified by the real systemd-analyze, and --check on trees that match and drift.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -24,6 +24,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseExec } from '@dsa110/ports/systemd';
 import { repoRoot } from '../../helpers.js';
 import { waitUntil } from '../../../../../test-support/index.js';
+import { spawnBinHolding } from '../../../../../test-support/strace.js';
 import { writeTree } from '../../../../../test-support/tree.js';
 import { bin, binForOtherUsers, checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
 
@@ -1258,43 +1259,20 @@ describe.skipIf(!strace)(`ports systemd: two runs at once${strace ? '' : ' [skip
     const files = ['redis-server.service.d/claim-port.conf', 'prometheus.service.d/claim-port.conf', 'dsa110-port-health.service', 'dsa110-port-health.timer'];
     const differing = files.filter((path) => readFileSync(join(out, path), 'utf8') !== readFileSync(join(ref, path), 'utf8'));
     expect(differing.length).toBeGreaterThanOrEqual(2);
-    const renames = 'rename,renameat,renameat2';
-    const runB = spawn(
-      'strace',
-      [
-        '-f',
-        '-qq',
-        '-o',
-        '/dev/null',
-        '-e',
-        `trace=${renames}`,
-        '-e',
-        `inject=${renames}:delay_enter=1500000`,
-        process.execPath,
-        bin,
-        '--registry',
-        'b.yaml',
-        'systemd',
-        '--out',
-        out,
-      ],
-      { cwd: dir, env: { PATH: process.env.PATH, DSA110_PORTS_CACHE: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    runB.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    runB.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => runB.once('close', resolve));
+    const runB = spawnBinHolding('rename,renameat,renameat2', 1500, bin, ['--registry', 'b.yaml', 'systemd', '--out', out], {
+      cwd: dir,
+      env: { DSA110_PORTS_CACHE: 'off' },
+    });
     const bs = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
     expect(await waitUntil(() => bs().length > 0, 20_000)).toBe(true);
     const [first] = bs();
     const runA = await ports(['systemd', '--out', out], { cwd: dir });
     expect(runA.stdout).toContain(`wrote ${join(out, first!)}\n`);
     expect(runA.code).toBe(0);
-    const code = await exited;
+    const code = await runB.exited;
     expect(bs()).toEqual(differing.filter((path) => path !== first));
-    expect(stdout).toBe('');
-    expect(stderr).toBe(
+    expect(runB.stdout()).toBe('');
+    expect(runB.stderr()).toBe(
       `ports systemd: ${out}: another run wrote 1 of these 4 files at the same time (${join(out, first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml systemd --out ${out}" again\n`,
     );
     expect(code).toBe(1);
