@@ -81,6 +81,14 @@ describe('the generated monitoring files read what the health check writes', asy
     expect(datasource).toContain(`url: 'http://localhost:${registry.service('prometheus').port}'`);
   });
 
+  it('the host list reads a series every run writes a sample of, also a run that read no TCP service (a host whose services are all UDP)', () => {
+    const dashboard = JSON.parse(renderDashboard(registry)) as { templating: { list: { name: string; query: { query: string } }[] } };
+    const host = dashboard.templating.list.find((variable) => variable.name === 'instance')!;
+    const metric = /^label_values\((\w+), instance\)$/.exec(host.query.query)?.[1];
+    const report = buildReport({ registry: 'ports.yaml', root: '/', strict: false, startedAt: new Date(0), durationMs: 1, services: [], results: [] });
+    expect(renderPrometheus(report).split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^${metric}[ {]`)));
+  });
+
   it("the alert rules: every expression reads emitted metrics (and Prometheus's up)", () => {
     for (const rule of alertRules(registry)) {
       for (const metric of metricsIn(rule.expr)) expect([...emitted, 'up'], `${metric} in ${rule.alert}`).toContain(metric);

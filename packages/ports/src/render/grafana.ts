@@ -9,6 +9,9 @@ import { GENERATED_BY, socketsRead } from './alert-rules.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 export const DASHBOARD_UID = 'dsa110-ports';
+
+/** The series the host list is read from: one every run of the health check writes. */
+const HOST_SERIES = 'dsa110_port_health_last_run_timestamp_seconds';
 export const DASHBOARD_FILE = 'dsa110-ports.json';
 export const DATASOURCE_UID = 'dsa110-prometheus';
 /** Where the provisioning file tells Grafana to find the dashboard JSON. */
@@ -168,8 +171,10 @@ export function renderDashboard(registry: Registry): string {
           name: 'instance',
           label: 'Host',
           datasource: DATASOURCE,
-          query: { query: 'label_values(dsa110_port_up, instance)', refId: 'instance' },
-          definition: 'label_values(dsa110_port_up, instance)',
+          // Every run writes its start time, whatever it could read: dsa110_port_up is a TCP service's and a readable
+          // socket table's only, and a host whose services are all UDP (or whose /proc it could not read) was not listed.
+          query: { query: `label_values(${HOST_SERIES}, instance)`, refId: 'instance' },
+          definition: `label_values(${HOST_SERIES}, instance)`,
           includeAll: true,
           multi: true,
           allValue: '.+',

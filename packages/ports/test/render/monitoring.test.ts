@@ -459,6 +459,16 @@ describe("Grafana's dashboard", () => {
   });
 });
 
+describe("Grafana's dashboard host list", () => {
+  it("is read from a series every run of the health check writes (dsa110_port_up is a TCP service's only: a host whose services are all UDP was not listed)", () => {
+    const dashboard = JSON.parse(renderDashboard(parseRegistry(minimalRegistry))) as { templating: { list: { name: string; query: { query: string } }[] } };
+    expect(dashboard.templating.list[0]).toMatchObject({
+      name: 'instance',
+      query: { query: 'label_values(dsa110_port_health_last_run_timestamp_seconds, instance)' },
+    });
+  });
+});
+
 describe('Go templates and YAML from registry text', () => {
   it('registry text is printed, never run, by a template', () => {
     expect(templateText('a {{ .X }} b')).toBe('a {{ "{{" }} .X {{ "}}" }} b');
