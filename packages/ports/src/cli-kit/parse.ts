@@ -107,7 +107,7 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
       tokens: readonly { kind: string; name?: string }[];
     });
   } catch (error) {
-    throw new UsageError(describeParseError(error as Error & { code?: string }, options as unknown as Flags, settings));
+    throw new UsageError(describeParseError(error as Error & { code?: string }, options as unknown as Flags, settings, args));
   }
   // A string flag that is not `multiple` takes one value: given twice (`--timeout 5 --timeout 60`,
   // `--registry a --registry b`), which one was meant is a guess, so neither is taken.
@@ -128,7 +128,7 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
 }
 
 /** parseArgs' messages, one line each: the option named as typed, and what to do (a value's `needs` from its declaration). */
-function describeParseError(error: Error & { code?: string }, flags: Flags, { hint, unsuggested = [] }: ParseOptions): string {
+function describeParseError(error: Error & { code?: string }, flags: Flags, { hint, unsuggested = [] }: ParseOptions, args: readonly string[]): string {
   // "Option '-t, --timeout <value>' argument missing": the long name, as typed.
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
   // As typed, so escaped: `--x\n...` must not start a forged line.
@@ -143,6 +143,13 @@ function describeParseError(error: Error & { code?: string }, flags: Flags, { hi
   const needs = Object.hasOwn(flags, name) ? flags[name]!.needs : undefined;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      // A long option written with one dash (`-json`): read as short options, its first letter unknown. Said as
+      // typed, with the long one meant when one is near; `-j` alone named a letter nobody typed as such.
+      const end = args.indexOf('--');
+      const options = end < 0 ? args : args.slice(0, end);
+      const word = quoted.length === 2 ? options.find((arg) => arg.length > 2 && arg[0] === '-' && arg[1] === quoted[1]) : undefined;
+      const long = word === undefined ? undefined : nearOption(`-${word.split('=')[0]}`, flags, unsuggested);
+      if (long !== undefined) return `unknown option ${escapeText(word!, 200)}; did you mean ${long}?`;
       // The suggestion is a declared name, not the typed text: it needs no escaping.
       const meant = nearOption(quoted, flags, unsuggested);
       return `unknown option ${flag}; ${meant ? `did you mean ${meant}?` : hint}`;

@@ -53,6 +53,11 @@ describe('parseCommandLine', () => {
     // A short option: only the same letter in the other case (any other letter is one edit from every short option).
     [['-v'], 'unknown option -v; did you mean -V?'],
     [['-hx'], 'unknown option -x; see tool --help'],
+    // A long option written with one dash: said as typed, with the long one meant (it said "unknown option -j").
+    [['-json'], 'unknown option -json; did you mean --json?'],
+    [['8000', '-timeout=5'], 'unknown option -timeout=5; did you mean --timeout?'],
+    [['-jsn'], 'unknown option -jsn; did you mean --json?'],
+    [['-xyz'], 'unknown option -x; see tool --help'],
     // As typed, escaped, whatever is suggested: the control character never reaches the terminal.
     [['--json\u001b'], 'unknown option --json\\e; did you mean --json?'],
     // Nothing near (no declared name is): the hint.
