@@ -2,7 +2,7 @@
 // alone: no registry, no socket table, no process scan. The command calls this
 // before it loads the rest of claim-port (start-up time of every service).
 import { checkRegistryFile, isPort, parsePort, RegistryError } from '@dsa110/ports';
-import { isClaimTimeout } from '@dsa110/ports/systemd';
+import { claimPortArgument, isClaimTimeout } from '@dsa110/ports/systemd';
 import { canBindSync, hasProcNet, readListenSocketsSync, startSocketHoldersParallel, type ListenSocket, type StartedHolderScan } from '@dsa110/ports/system';
 import { registryTrustWarning } from './registry-trust.js';
 import { registryWarning } from './registry-warning.js';
@@ -61,7 +61,7 @@ export function earlyLook(
     // line the claim of a busy port gives; a file that reads but does not
     // validate is found only there.
     warnUnreadableRegistry(port, options);
-    const name = `port ${port}${transport === 'udp' ? '/udp' : ''}`;
+    const name = `port ${claimPortArgument(port, transport)}`;
     const message = `${name} is free; nothing to do`;
     return {
       free: {

@@ -3,7 +3,7 @@
 import type { Listener, ProcessInfo, Transport } from '@dsa110/ports/system';
 import { escapeText } from '@dsa110/ports';
 import { formatEndpoint } from '@dsa110/ports/system';
-import { initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
+import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
@@ -162,7 +162,7 @@ export function planClaim(input: PlanInput): Plan {
   const protectedPids = new Map<number, string>();
   const disguised = new Map<number, string>();
   const root = input.euid === 0;
-  const target = `${input.port}${transport === 'udp' ? '/udp' : ''}`;
+  const target = claimPortArgument(input.port, transport);
 
   for (const listener of input.listeners) {
     if (listener.ownerKnown) continue;

@@ -13,6 +13,7 @@ import {
   type Registry,
 } from '@dsa110/ports';
 import type { Transport } from '@dsa110/ports/system';
+import { claimPortArgument } from '@dsa110/ports/systemd';
 import { ClaimUsageError, type ClaimOptions } from './options.js';
 import { BUILTIN_POLICY, withSalvagedProtection, type ProtectionPolicy } from './policy.js';
 import { registryTrustWarning } from './registry-trust.js';
@@ -28,7 +29,7 @@ export interface Target {
 
 /** `port 8000 (api)`, `port 5353/udp (mdns)`: how messages name what is claimed. */
 export function targetName(target: Pick<Target, 'port' | 'transport' | 'service'>): string {
-  return `port ${target.port}${target.transport === 'udp' ? '/udp' : ''}${target.service ? ` (${target.service})` : ''}`;
+  return `port ${claimPortArgument(target.port, target.transport)}${target.service ? ` (${target.service})` : ''}`;
 }
 
 /** The registry of a claim: options.registry (a Registry or a path), else $DSA110_PORTS_FILE, else the bundled one. Throws RegistryError. */

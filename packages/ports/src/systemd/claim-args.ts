@@ -9,7 +9,7 @@ import { cacheHelp, EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
-import { stringArgument, stringListArgument } from '../arguments.js';
+import { portArgument, stringArgument, stringListArgument, transportArgument } from '../arguments.js';
 import { deepFreeze } from '../frozen.js';
 
 export interface ClaimArgs {
@@ -126,8 +126,14 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
   return { seconds };
 }
 
-/** Pure: a port as claim-port's argument names it, parseClaimTarget's inverse: `8000`, `5353/udp` (a bare port claims TCP). */
-export function claimPortArgument(port: number, transport: 'tcp' | 'udp'): string {
+/**
+ * Pure: a port as claim-port's argument names it, parseClaimTarget's inverse: `8000`, `5353/udp` (a bare port
+ * claims TCP); claim-port names what it claims so too (`port 5353/udp`). A port that is not one, or a transport
+ * that is neither, is a TypeError or RangeError naming it (a published function).
+ */
+export function claimPortArgument(port: number, transport: 'tcp' | 'udp' = 'tcp'): string {
+  portArgument('claimPortArgument', port);
+  transportArgument('claimPortArgument', transport);
   return `${port}${transport === 'udp' ? '/udp' : ''}`;
 }
 

@@ -9,6 +9,7 @@ export {
   parseClaimTimeout,
   mayNameService,
   claimLabel,
+  claimPortArgument,
   claimUsage,
   type ClaimArgs,
   type ParsedClaimArgs,

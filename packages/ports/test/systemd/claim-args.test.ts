@@ -4,9 +4,11 @@ import { flagSpellings, flagsInHelp } from '../../../../test-support/index.js';
 import {
   CLAIM_FLAGS,
   claimLabel,
+  claimPortArgument,
   claimUsage,
   mayNameService,
   parseClaimArgs as parseArgs,
+  parseClaimTarget,
   parseClaimTimeout as parseTimeout,
 } from '../../src/systemd/claim-args.js';
 
@@ -192,5 +194,27 @@ describe('CLAIM_FLAGS', () => {
     for (const flag of Object.values(CLAIM_FLAGS)) expect(Object.isFrozen(flag)).toBe(true);
     expect(parseArgs(['8000', '--force', '--timeout', '2', '--registry', '/x.yaml'])).toMatchObject({ force: true, timeoutSeconds: 2, registry: '/x.yaml' });
     expect(parseArgs(['8000', '--evil'])).toMatchObject({ command: 'usage-error' });
+  });
+});
+
+describe('claimPortArgument', () => {
+  it("is parseClaimTarget's inverse: a bare port for TCP, PORT/udp for UDP", () => {
+    for (const [port, transport, text] of [
+      [8000, 'tcp', '8000'],
+      [5353, 'udp', '5353/udp'],
+      [1, 'tcp', '1'],
+      [65535, 'udp', '65535/udp'],
+    ] as const) {
+      expect(claimPortArgument(port, transport)).toBe(text);
+      // A bare port is TCP's: no transport said.
+      expect(parseClaimTarget(text)).toEqual(transport === 'udp' ? { port, transport } : { port });
+    }
+    expect(claimPortArgument(8000)).toBe('8000');
+  });
+
+  it('refuses what is not a port or a transport, naming itself (a published function)', () => {
+    expect(() => claimPortArgument('8000' as unknown as number)).toThrow(/^claimPortArgument: port must be a number 1-65535, not the string "8000"/);
+    expect(() => claimPortArgument(0)).toThrow(new RangeError('claimPortArgument: port must be an integer 1-65535, not 0'));
+    expect(() => claimPortArgument(8000, 'UDP' as 'udp')).toThrow(/^claimPortArgument: transport must be "tcp" or "udp"/);
   });
 });
