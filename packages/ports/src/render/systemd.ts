@@ -158,25 +158,37 @@ export interface FoundClaim {
   readonly target?: { readonly port: number; readonly transport: 'tcp' | 'udp' } | { readonly id: string };
   /** An empty `ExecStartPre=` comes before it in its file: in a drop-in read after claim-port.conf, it replaces that claim. */
   readonly afterClear?: true;
+  /** The Exec setting it is in when not ExecStartPre= (`ExecStop`, `ExecStartPost`...): never one the registry wires. */
+  readonly otherExec?: string;
   /** The `--registry` it gives claim-port, as written; undefined when it names none. */
   readonly registry?: string;
+  /**
+   * Whether that `--registry` names a registry file other than the one checked, as the files themselves say (links
+   * resolved under the root); undefined where they could not be read (a bare --out directory): then by its path.
+   */
+  readonly otherRegistry?: boolean;
 }
+
+/** The settings of a service's [Service] section whose commands systemd runs (systemd.service(5)), as root with `+`. */
+const SERVICE_EXEC_KEYS = new Set(['ExecCondition', 'ExecStartPre', 'ExecStart', 'ExecStartPost', 'ExecReload', 'ExecStop', 'ExecStopPost']);
 
 /**
  * Pure: the claim-port lines of a unit file or drop-in's [Service] sections,
  * at `path` (relative to the unit directory), read as systemd reads them:
  * each command of an ExecStartPre= whose executable is claim-port (by its
- * name, or one of `claimPortPaths`), with what claim-port would free.
+ * name, or one of `claimPortPaths`), with what claim-port would free; and
+ * those of its other Exec settings (ExecStop=, ...), which the registry never wires.
  */
 export function claimLinesIn(path: string, text: string, claimPortPaths: readonly string[]): FoundClaim[] {
   let cleared = false;
   return parseUnitFile(text).flatMap((assignment): FoundClaim[] => {
-    if (assignment.section !== 'Service' || assignment.key !== 'ExecStartPre') return [];
+    if (assignment.section !== 'Service' || !SERVICE_EXEC_KEYS.has(assignment.key)) return [];
+    const pre = assignment.key === 'ExecStartPre';
     if (assignment.value === '') {
-      cleared = true;
+      if (pre) cleared = true;
       return [];
     }
-    const written = `ExecStartPre=${assignment.value}`.replace(/\s+/g, ' ');
+    const written = `${assignment.key}=${assignment.value}`.replace(/\s+/g, ' ');
     return parseExec(assignment.value)
       .commands.filter((command) => isClaimPort(command.path, claimPortPaths))
       .map((command) => {
@@ -189,7 +201,8 @@ export function claimLinesIn(path: string, text: string, claimPortPaths: readonl
           line: assignment.line,
           text: written,
           ...(found && { target: found }),
-          ...(cleared && { afterClear: true as const }),
+          ...(cleared && pre && { afterClear: true as const }),
+          ...(!pre && { otherExec: assignment.key }),
           ...(registry !== undefined && { registry }),
         };
       });
@@ -287,6 +300,18 @@ export function systemdDrift(
  * the line claims a second time, or claims another port. A line of a
  * `claim: unit` service's unit is judged with its unit file (unitLineFix).
  */
+/**
+ * Pure: whether a claim line's `--registry` names another registry than the one checked (`registryPath`): as the
+ * files say (FoundClaim.otherRegistry), else by an absolute path that is not the checked one. A relative path, or
+ * one that names no file, names no registry: claim-port then warns and frees the port with its built-in list, so
+ * the line is this registry's to report.
+ */
+function namesAnotherRegistry(claim: FoundClaim, registryPath: string | undefined): boolean {
+  if (claim.registry === undefined) return false;
+  if (claim.otherRegistry !== undefined) return claim.otherRegistry;
+  return claim.registry.startsWith('/') && (registryPath === undefined || simplifyPath(claim.registry) !== simplifyPath(registryPath));
+}
+
 function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[], registryPath: string | undefined): string | undefined {
   const slash = claim.path.indexOf('/');
   const dirName = slash < 0 ? undefined : claim.path.slice(0, slash);
@@ -297,9 +322,13 @@ function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services:
     dirName === undefined ? entry.unit === unit || templateOf(entry.unit) === unit : dropInDirNames(entry.unit).includes(dirName),
   );
   const line = escapeText(claim.text, 200);
+  // The registry wires claim-port in ExecStartPre= only: anywhere else (a stop, a reload) it frees a port as root at
+  // a moment no service start follows.
+  if (claim.otherExec !== undefined && !namesAnotherRegistry(claim, registryPath))
+    return `${line}: claim-port in ${claim.otherExec}=, where the registry never wires it, frees ${targetText(claim)} as root each time systemd runs that setting of ${escapeText(unit)}`;
   if (readers.length === 0) {
     // A unit of another registry's (its line names that file): wired from there, and checked there.
-    if (claim.registry !== undefined && (registryPath === undefined || simplifyPath(claim.registry) !== simplifyPath(registryPath))) return undefined;
+    if (namesAnotherRegistry(claim, registryPath)) return undefined;
     const another = freesAnother(claim, unit, services);
     const none = `${line}: no robust service in the registry uses ${escapeText(unit)}`;
     return another === ''

@@ -200,6 +200,22 @@ describe('systemdDrift', () => {
     expect(paths()).toEqual([]);
   });
 
+  it('reports claim-port in any other Exec setting (ExecStop=, ExecStartPost=, ...), of a wired unit too: the registry wires it in ExecStartPre= only', () => {
+    const CLAIM = '/usr/local/bin/claim-port';
+    const claims = [
+      ...claimLinesIn('old.service', `[Service]\nExecStart=/bin/true\nExecStop=+${CLAIM} 6379\nExecReload=${CLAIM} 6379\n`, []),
+      ...claimLinesIn('redis-server.service.d/override.conf', `[Service]\nExecStartPost=+${CLAIM} 6379\nExecStartPre=\n`, []),
+    ];
+    expect(claims.map((claim) => claim.otherExec)).toEqual(['ExecStop', 'ExecReload', 'ExecStartPost']);
+    const drift = systemdDrift(wiring, { files: good, dropIns: [], claims }, { services: registry.services });
+    expect(drift.map((item) => item.path)).toEqual(['old.service:3', 'old.service:4', 'redis-server.service.d/override.conf:2']);
+    expect(drift[0]!.message).toBe(
+      `unexpected: ExecStop=+${CLAIM} 6379: claim-port in ExecStop=, where the registry never wires it, frees port 6379 as root each time systemd runs that setting of old.service; remove the line`,
+    );
+    // An empty ExecStop= clears nothing of ExecStartPre='s: not a clear before a claim.
+    expect(claimLinesIn('a.service.d/x.conf', `[Service]\nExecStop=\nExecStartPre=+${CLAIM} 6379\n`, [])[0]!.afterClear).toBeUndefined();
+  });
+
   it('ties a leftover claim-port.conf to the port it frees, and gives one order of steps for a unit switched to `claim: unit`', () => {
     const claims = [
       ...claimLinesIn('api-old.service.d/claim-port.conf', claimPortDropIn(8000), []),

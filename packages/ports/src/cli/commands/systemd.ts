@@ -176,7 +176,13 @@ export async function run(context: Context): Promise<Outcome> {
       out === undefined ? { root, load: (unit: string) => loadUnit(root ?? '/', unit, (unitListing ??= listUnitDirs(root ?? '/', []))) } : undefined;
     const outcome = await writeTree(
       context,
-      { services: registry.services, claimPort, registryPath, source: escapeText(registry.source) },
+      {
+        services: registry.services,
+        claimPort,
+        registryPath,
+        source: escapeText(registry.source),
+        registryRoot: out === undefined ? (root ?? '/') : undefined,
+      },
       wiring,
       health,
       unitDir,
@@ -425,7 +431,15 @@ async function writeTree(
     claimPort,
     registryPath,
     source,
-  }: { readonly services: Registry['services']; readonly claimPort: string; readonly registryPath: string | undefined; readonly source: string },
+    registryRoot,
+  }: {
+    readonly services: Registry['services'];
+    readonly claimPort: string;
+    readonly registryPath: string | undefined;
+    readonly source: string;
+    /** Where the units' registry paths name files (undefined for --out, a bare directory). */
+    readonly registryRoot: string | undefined;
+  },
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
   unitDir: string,
@@ -481,7 +495,7 @@ async function writeTree(
     const override = overrides.get(entry.service.id);
     if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
-  const tree = { files: new Map(), dropIns, claims: await findClaims(unitDir, place, claimPort) };
+  const tree = { files: new Map(), dropIns, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath) };
   for (const drift of systemdDrift(wiring, tree, { services, ...(registryPath !== undefined && { registryPath }) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
@@ -725,7 +739,7 @@ async function checkTree(
     ...unreadable,
     ...systemdDrift(
       wiring,
-      { files, dropIns: await findDropIns(unitDir), places, claims: await findClaims(unitDir, place, claimPort) },
+      { files, dropIns: await findDropIns(unitDir), places, claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath) },
       { regenerate, services: registry.services, ...(registryPath !== undefined && { registryPath }) },
     ).filter((item) => !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item)),
   ];
@@ -1221,7 +1235,13 @@ async function findDropIns(unitDir: string): Promise<string[]> {
  * is an alias or a mask (the file it names is read where it is). A file that
  * cannot be read is passed over: it is no unit the registry wires.
  */
-async function findClaims(unitDir: string, place: (path: string) => string, claimPort: string): Promise<FoundClaim[]> {
+async function findClaims(
+  unitDir: string,
+  place: (path: string) => string,
+  claimPort: string,
+  registryRoot: string | undefined,
+  registryPath: string | undefined,
+): Promise<FoundClaim[]> {
   let entries: string[];
   try {
     entries = await readdir(unitDir);
@@ -1247,5 +1267,24 @@ async function findClaims(unitDir: string, place: (path: string) => string, clai
       // gone, unreadable or too big: passed over
     }
   }
-  return found;
+  if (registryRoot === undefined) return found;
+  // Which registry file each line's --registry names, as the booted system finds it (links resolved inside the root):
+  // `/etc/dsa110/../dsa110/ports.yaml`, or a link to it, is the registry checked, not another; a path that names no
+  // file is none (claim-port then frees the port with its built-in list).
+  const checked = registryPath === undefined ? undefined : registryFileId(registryRoot, registryPath);
+  return found.map((claim) => {
+    if (claim.registry === undefined) return claim;
+    const named = claim.registry.startsWith('/') ? registryFileId(registryRoot, claim.registry) : undefined;
+    return { ...claim, otherRegistry: named !== undefined && named !== checked };
+  });
+}
+
+/** The registry file `path` names under `root` (device and inode), or undefined when it names no regular file there. */
+function registryFileId(root: string, path: string): string | undefined {
+  try {
+    const file = statSync(hostPath(root, path));
+    return file.isFile() ? `${file.dev}:${file.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -250,3 +250,39 @@ describe('ports systemd --root: the registry inside the root, named as the boote
     expect(claimLine(join(out, 'mydb.service.d/claim-port.conf'))).toBe(`ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry}`);
   });
 });
+
+describe("ports systemd --check under --root: a stray claim line's --registry names the checked registry however it is spelled", () => {
+  it('reports one that names it another way (.., a link) or names no registry (missing, relative: claim-port then uses its built-in list); leaves one naming another registry file', async () => {
+    const root = tempDir();
+    const registry = join(root, 'etc/dsa110/ports.yaml');
+    const stray = (named: string) => `[Service]\nExecStart=/bin/true\nExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${named}\n`;
+    writeTree(root, {
+      'etc/dsa110/ports.yaml': registryText(41700),
+      'etc/other/ports.yaml': registryText(41800),
+      'etc/ports-link.yaml': { symlink: 'dsa110/ports.yaml' },
+      'etc/systemd/system/mydb.service': '[Service]\nExecStart=/bin/true\n',
+    });
+    expect((await ports(['--registry', registry, 'systemd', '--root', root])).code).toBe(0);
+    const unitDir = join(root, 'etc/systemd/system');
+    writeFileSync(
+      join(unitDir, 'myapi.service'),
+      '[Service]\nExecStart=/bin/true\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry /etc/dsa110/ports.yaml\n',
+    );
+    const check = () => ports(['--registry', registry, 'systemd', '--root', root, '--check']);
+    expect(await check()).toMatchObject({ code: 0 });
+    writeTree(unitDir, {
+      'u-dots.service': stray('/etc/dsa110/../dsa110/ports.yaml'),
+      'u-link.service': stray('/etc/ports-link.yaml'),
+      'u-missing.service': stray('/nonexistent/ports.yaml'),
+      'u-relative.service': stray('relative.yaml'),
+      'u-other.service': stray('/etc/other/ports.yaml'),
+    });
+    const run = await check();
+    expect(run.code).toBe(1);
+    const reported = run.stdout
+      .split('\n')
+      .filter((line) => line.includes(': unexpected: '))
+      .map((line) => line.slice(unitDir.length + 1, line.indexOf(':', unitDir.length + 1)));
+    expect(reported.sort()).toEqual(['u-dots.service', 'u-link.service', 'u-missing.service', 'u-relative.service']);
+  });
+});
