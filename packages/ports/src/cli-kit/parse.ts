@@ -144,12 +144,15 @@ function describeParseError(error: Error & { code?: string }, flags: Flags, { hi
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       // A long option written with one dash (`-json`): read as short options, its first letter unknown. Said as
-      // typed, with the long one meant when one is near; `-j` alone named a letter nobody typed as such.
+      // typed, with the long one meant when one is near; `-j` alone named a letter nobody typed as such. A group of
+      // short options whose first is unknown (`-xyz`) is said as typed too.
       const end = args.indexOf('--');
       const options = end < 0 ? args : args.slice(0, end);
       const word = quoted.length === 2 ? options.find((arg) => arg.length > 2 && arg[0] === '-' && arg[1] === quoted[1]) : undefined;
-      const long = word === undefined ? undefined : nearOption(`-${word.split('=')[0]}`, flags, unsuggested);
-      if (long !== undefined) return `unknown option ${escapeText(word!, 200)}; did you mean ${long}?`;
+      if (word !== undefined) {
+        const long = nearOption(`-${word.split('=')[0]}`, flags, unsuggested);
+        return `unknown option ${escapeText(word, 200)}; ${long === undefined ? hint : `did you mean ${long}?`}`;
+      }
       // The suggestion is a declared name, not the typed text: it needs no escaping.
       const meant = nearOption(quoted, flags, unsuggested);
       return `unknown option ${flag}; ${meant ? `did you mean ${meant}?` : hint}`;

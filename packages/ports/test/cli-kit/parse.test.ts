@@ -57,7 +57,7 @@ describe('parseCommandLine', () => {
     [['-json'], 'unknown option -json; did you mean --json?'],
     [['8000', '-timeout=5'], 'unknown option -timeout=5; did you mean --timeout?'],
     [['-jsn'], 'unknown option -jsn; did you mean --json?'],
-    [['-xyz'], 'unknown option -x; see tool --help'],
+    [['-xyz'], 'unknown option -xyz; see tool --help'],
     // As typed, escaped, whatever is suggested: the control character never reaches the terminal.
     [['--json\u001b'], 'unknown option --json\\e; did you mean --json?'],
     // Nothing near (no declared name is): the hint.
@@ -69,6 +69,8 @@ describe('parseCommandLine', () => {
   it('suggests no flag declared `unsuggested` (parsed only to be refused)', () => {
     const settings = { hint: 'see tool --help', unsuggested: ['json'] };
     expect(() => parseCommandLine(['--jsn'], OPTIONS, settings)).toThrow(new UsageError('unknown option --jsn; see tool --help'));
+    // Written with one dash: said as typed all the same (it said "-j").
+    expect(() => parseCommandLine(['-json'], OPTIONS, settings)).toThrow(new UsageError('unknown option -json; see tool --help'));
     expect(parseCommandLine(['--json'], OPTIONS, settings).values).toEqual({ json: true });
   });
 
