@@ -61,7 +61,9 @@ export type ResolvedSetting =
  */
 export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, text: string, wanted: SettingKey, subject: string): ResolvedSetting {
   const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
-  const override = overridden.setting;
+  // An empty variable overrides nothing: Grafana (the one program with such overrides, config.ts's INI_FILES) applies one
+  // only `if len(envValue) > 0` (pkg/setting/setting.go, applyEnvVariableOverrides).
+  const override = overridden.setting?.value === '' ? undefined : overridden.setting;
   if (override) {
     const at = `${override.file}:${override.line}`;
     const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;

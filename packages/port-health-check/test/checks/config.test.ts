@@ -149,6 +149,9 @@ describe('config check', () => {
     });
     const fixed = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n', [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=3030\n' });
     expect(fixed.results[0]).toMatchObject({ severity: 'ok' });
+    // An empty one overrides nothing: Grafana applies a variable only when it is not empty (setting.go); the file's port holds.
+    const empty = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n', [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=\n' });
+    expect(empty.results[0]).toMatchObject({ severity: 'ok', reason: 'grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 3030' });
     const fromEnv = await check({ 'etc/grafana/grafana.ini': `[server]\nhttp_port = \${PORT}\n`, [UNIT]: '[Service]\nEnvironment=PORT=3030\n' });
     expect(fromEnv.results[0]).toMatchObject({
       severity: 'ok',

@@ -73,6 +73,13 @@ describe('the start timeout against the claim', () => {
     );
   });
 
+  it('keeps Type=oneshot past an empty or unknown Type= (systemd logs it and ignores it), and reads TimeoutStartSec=+30s as strtoll does', async () => {
+    const long = `ExecStartPre=+${CLAIM} --timeout 100 8000`;
+    expect(await warnings({ [API]: unit(['Type=oneshot'], long), [`${DIR}/dsa110-api.service.d/t.conf`]: '[Service]\nType=\nType=bogus\n' })).toEqual([]);
+    // A sign systemd reads (it was no value, and the default 90 s held: no warning for a 12.25 s claim against 5 s).
+    expect((await warnings({ [API]: unit(['TimeoutStartSec=+5']) })).map((r) => r.file)).toEqual([`/${API}:2`]);
+  });
+
   it.each<[string, string[], string?]>([
     ['a start timeout longer than the claim', ['TimeoutStartSec=2min 30s']],
     ['infinity', ['TimeoutStartSec=infinity'], `ExecStartPre=+${CLAIM} --timeout 300 8000`],

@@ -41,6 +41,9 @@ import {
 } from './words.js';
 import { parseEnvironmentFile } from './environment-file.js';
 import { withoutStackTraces } from '../stack-traces.js';
+
+/** systemd's service types (systemd.service(5), Type=; notify-reload since 253). */
+const SERVICE_TYPES: ReadonlySet<string> = new Set(['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'notify-reload', 'idle']);
 import { describeArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
@@ -371,7 +374,9 @@ export function mergeUnit(
         const seconds = parseTimeSpan(value);
         if (seconds !== undefined) startTimeout = { key, value, seconds: seconds === 0 ? Infinity : seconds, file: file.path, line };
       } else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
-      else if (key === 'Type') type = value;
+      // A value systemd does not know, or an empty one, is logged and ignored ("Failed to parse service type,
+      // ignoring"): the type stays what it was (systemd-analyze verify, 252).
+      else if (key === 'Type' && SERVICE_TYPES.has(value)) type = value;
     }
     if (!stopped) for (const error of errors) report(error.line, error.message);
   }

@@ -25,14 +25,35 @@ describe('parseTimeSpan', () => {
     ['1000us', 0.001],
     ['0', 0],
     ['infinity', Infinity],
+    // strtoll's sign; whole microseconds (a digit past them adds nothing: 0 is TimeoutStartSec='s "no limit").
+    ['+5', 5],
+    ['5min +30s', 330],
+    ['0.0000001', 0],
+    ['1.0000005', 1],
+    ['1.9999999us', 0.000001],
   ])('%j is %d s', (text, seconds) => {
     expect(parseTimeSpan(text)).toBeCloseTo(seconds, 9);
   });
 
-  it.each(['', ' ', 'soon', '-5', '5x', '5secs', '.', '5.', '5.s', '5 .', 'infinity 5', '1e3'])(
-    'refuses %j, as systemd does (it then ignores the line)',
-    (text) => {
-      expect(parseTimeSpan(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    ' ',
+    'soon',
+    '-5',
+    '5x',
+    '5secs',
+    '.',
+    '5.',
+    '5.s',
+    '5 .',
+    'infinity 5',
+    '1e3',
+    '+.5',
+    '+ 5',
+    '600000 years',
+    '584542 years',
+    '9223372036854775807',
+  ])('refuses %j, as systemd does (it then ignores the line; out of range: 2^64 µs or more)', (text) => {
+    expect(parseTimeSpan(text)).toBeUndefined();
+  });
 });
