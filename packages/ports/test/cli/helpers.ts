@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectRun, runMain, worldReadablePackage } from '../../../../test-support/index.js';
+import { collectRun, runMain, waitUntil, worldReadablePackage } from '../../../../test-support/index.js';
+import { spawnBinHolding } from '../../../../test-support/strace.js';
 import { tempDir } from '../../../../test-support/tree.js';
 import { main } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
@@ -90,4 +91,23 @@ export const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 /** A single-line stack-trace-free error: no "    at " frames. */
 export function expectNoStack(text: string): void {
   if (/\n\s+at .+:\d+:\d+/.test(text)) throw new Error(`stderr has a stack trace:\n${text}`);
+}
+
+/**
+ * Two runs of `ports COMMAND --out out` in `dir` at once: the built bin with registry b.yaml, strace holding each of
+ * its renames 1.5 s, and, once the first of `differing` is B's (as in `ref`, B's own tree), one of the default
+ * registry's. `held`: B's first file came in time (else nothing more was run); `first`: that file; `runA`: A's run;
+ * B's exit code and output; `bFiles()`: those of `differing` that are B's now.
+ */
+export async function twoWritersAtOnce(command: 'monitoring' | 'systemd', dir: string, out: string, ref: string, differing: readonly string[]) {
+  const runB = spawnBinHolding('rename,renameat,renameat2', 1500, bin, ['--registry', 'b.yaml', command, '--out', out], {
+    cwd: dir,
+    env: { DSA110_PORTS_CACHE: 'off' },
+  });
+  const bFiles = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
+  const held = await waitUntil(() => bFiles().length > 0, 20_000);
+  const [first] = bFiles();
+  const runA = held ? await ports([command, '--out', out], { cwd: dir }) : undefined;
+  const code = await runB.exited;
+  return { held, first, runA, code, stdout: runB.stdout(), stderr: runB.stderr(), bFiles };
 }

@@ -27,6 +27,20 @@ import { hasCommand } from '../../../../test-support/commands.js';
 import { minimalRegistry, repoRoot } from '../helpers.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
+/** A robust production UDP service (`relay`, 5514) that claims its port in `claim`: its ports.yaml lines. */
+const relayService = (claim: 'unit' | 'drop-in') => [
+  '  - id: relay',
+  '    name: Relay',
+  '    group: production',
+  '    port: 5514',
+  '    protocol: UDP',
+  '    transport: udp',
+  '    access: private',
+  '    configuredBy: { env: RELAY_PORT }',
+  '    robust: true',
+  `    systemd: { unit: relay.service, claim: ${claim} }`,
+  '    processes: [relay]',
+];
 const promtool = hasCommand('promtool', ['--version']);
 const withPromtool = promtool ? it : it.skip;
 if (!promtool) console.warn('[skipped: missing Debian package prometheus (promtool): install with sudo bash scripts/install-system-packages.sh]');
@@ -308,17 +322,7 @@ describe('Prometheus files', () => {
 
   it('a robust UDP service gets no alert over what port-health-check does not read for it (sockets: TCP only); a service that is not robust only the catch-all', () => {
     const udp = [
-      '  - id: relay',
-      '    name: Relay',
-      '    group: production',
-      '    port: 5514',
-      '    protocol: UDP',
-      '    transport: udp',
-      '    access: private',
-      '    configuredBy: { env: RELAY_PORT }',
-      '    robust: true',
-      '    systemd: { unit: relay.service, claim: unit }',
-      '    processes: [relay]',
+      ...relayService('unit'),
       '  - id: docs',
       '    name: Docs',
       '    group: development',
@@ -430,20 +434,7 @@ describe("Grafana's datasource", () => {
 
 describe("Grafana's dashboard", () => {
   it('has no row for a UDP service: its panels would read dsa110_port_up and the owner, access and firewall results, which the health check writes only for TCP', () => {
-    const udp = [
-      '  - id: relay',
-      '    name: Relay',
-      '    group: production',
-      '    port: 5514',
-      '    protocol: UDP',
-      '    transport: udp',
-      '    access: private',
-      '    configuredBy: { env: RELAY_PORT }',
-      '    robust: true',
-      '    systemd: { unit: relay.service, claim: drop-in }',
-      '    processes: [relay]',
-      '',
-    ].join('\n');
+    const udp = [...relayService('drop-in'), ''].join('\n');
     const registry = parseRegistry(replaceOnce(minimalRegistry, 'reserved:\n', `${udp}reserved:\n`));
     const dashboard = JSON.parse(renderDashboard(registry)) as { panels: { type: string; title: string; targets?: { expr: string }[] }[] };
     const rows = dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);

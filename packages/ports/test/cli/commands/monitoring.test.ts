@@ -17,9 +17,7 @@ import {
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { waitUntil } from '../../../../../test-support/index.js';
-import { spawnBinHolding } from '../../../../../test-support/strace.js';
-import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir, twoWritersAtOnce } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -457,23 +455,16 @@ describe.skipIf(!strace)(`ports monitoring: two runs at once${strace ? '' : ' [s
       'grafana/dashboards/dsa110-ports.json',
     ];
     for (const path of differing) expect(readFileSync(join(out, path), 'utf8')).not.toBe(readFileSync(join(ref, path), 'utf8'));
-    const runB = spawnBinHolding('rename,renameat,renameat2', 1500, bin, ['--registry', 'b.yaml', 'monitoring', '--out', out], {
-      cwd: dir,
-      env: { DSA110_PORTS_CACHE: 'off' },
-    });
-    const bs = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
-    expect(await waitUntil(() => bs().length > 0, 20_000)).toBe(true);
-    const [first] = bs();
+    const race = await twoWritersAtOnce('monitoring', dir, out, ref, differing);
+    expect(race.held).toBe(true);
     // A finds that one file B's: it rewrites it, and reads back a tree all A's.
-    const runA = await ports(['monitoring', '--out', out], { cwd: dir });
-    expect(runA.stdout).toContain(`wrote ${join(out, first!)}\n`);
-    expect(runA.code).toBe(0);
-    const code = await runB.exited;
-    expect(bs()).toEqual(differing.filter((path) => path !== first));
-    expect(runB.stdout()).toBe('');
-    expect(runB.stderr()).toBe(
-      `ports monitoring: ${out}: another run wrote 1 of these 7 files at the same time (${join(out, first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml monitoring --out ${out}" again\n`,
+    expect(race.runA!.stdout).toContain(`wrote ${join(out, race.first!)}\n`);
+    expect(race.runA!.code).toBe(0);
+    expect(race.bFiles()).toEqual(differing.filter((path) => path !== race.first));
+    expect(race.stdout).toBe('');
+    expect(race.stderr).toBe(
+      `ports monitoring: ${out}: another run wrote 1 of these 7 files at the same time (${join(out, race.first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml monitoring --out ${out}" again\n`,
     );
-    expect(code).toBe(1);
+    expect(race.code).toBe(1);
   }, 40_000);
 });

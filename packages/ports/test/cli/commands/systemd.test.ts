@@ -23,10 +23,20 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseExec } from '@dsa110/ports/systemd';
 import { repoRoot } from '../../helpers.js';
-import { waitUntil } from '../../../../../test-support/index.js';
-import { spawnBinHolding } from '../../../../../test-support/strace.js';
 import { writeTree } from '../../../../../test-support/tree.js';
-import { bin, binForOtherUsers, checkout, CONTROL, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from '../helpers.js';
+import {
+  binForOtherUsers,
+  checkout,
+  CONTROL,
+  expectNoStack,
+  ports,
+  portsBin,
+  replaceOnce,
+  requireBuilt,
+  rootRegistry,
+  tempDir,
+  twoWritersAtOnce,
+} from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -1259,22 +1269,15 @@ describe.skipIf(!strace)(`ports systemd: two runs at once${strace ? '' : ' [skip
     const files = ['redis-server.service.d/claim-port.conf', 'prometheus.service.d/claim-port.conf', 'dsa110-port-health.service', 'dsa110-port-health.timer'];
     const differing = files.filter((path) => readFileSync(join(out, path), 'utf8') !== readFileSync(join(ref, path), 'utf8'));
     expect(differing.length).toBeGreaterThanOrEqual(2);
-    const runB = spawnBinHolding('rename,renameat,renameat2', 1500, bin, ['--registry', 'b.yaml', 'systemd', '--out', out], {
-      cwd: dir,
-      env: { DSA110_PORTS_CACHE: 'off' },
-    });
-    const bs = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
-    expect(await waitUntil(() => bs().length > 0, 20_000)).toBe(true);
-    const [first] = bs();
-    const runA = await ports(['systemd', '--out', out], { cwd: dir });
-    expect(runA.stdout).toContain(`wrote ${join(out, first!)}\n`);
-    expect(runA.code).toBe(0);
-    const code = await runB.exited;
-    expect(bs()).toEqual(differing.filter((path) => path !== first));
-    expect(runB.stdout()).toBe('');
-    expect(runB.stderr()).toBe(
-      `ports systemd: ${out}: another run wrote 1 of these 4 files at the same time (${join(out, first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml systemd --out ${out}" again\n`,
+    const race = await twoWritersAtOnce('systemd', dir, out, ref, differing);
+    expect(race.held).toBe(true);
+    expect(race.runA!.stdout).toContain(`wrote ${join(out, race.first!)}\n`);
+    expect(race.runA!.code).toBe(0);
+    expect(race.bFiles()).toEqual(differing.filter((path) => path !== race.first));
+    expect(race.stdout).toBe('');
+    expect(race.stderr).toBe(
+      `ports systemd: ${out}: another run wrote 1 of these 4 files at the same time (${join(out, race.first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml systemd --out ${out}" again\n`,
     );
-    expect(code).toBe(1);
+    expect(race.code).toBe(1);
   }, 40_000);
 });
