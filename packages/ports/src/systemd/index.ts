@@ -71,6 +71,7 @@ export {
 export { initSocketAdvice, isSystemdInit } from './init-socket.js';
 export { parseTimeSpan } from './time-span.js';
 export { readDefaultStartTimeout, SYSTEMD_DEFAULT_START_TIMEOUT_SECONDS, type DefaultStartTimeout } from './manager-defaults.js';
+export { startTimeoutFinding, type StartTimeoutFinding } from './start-timeout.js';
 export { claimPortInstall } from './claim-port-install.js';
 export {
   CLAIM_PORT_BIN_FILES,

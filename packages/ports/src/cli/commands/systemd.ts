@@ -75,6 +75,8 @@ import {
   interpreterProblem,
   readInterpreter,
   readSocketUnits,
+  readDefaultStartTimeout,
+  startTimeoutFinding,
   socketConflicts,
   SYSTEMD_DEFAULT_PATH,
   templateOf,
@@ -201,6 +203,8 @@ export async function run(context: Context): Promise<Outcome> {
       merged = units.map(({ unit }) => unit);
       const found = socketActivation(effectiveRoot, listing, claimingUnits(registry, units, claimPort), claimPort);
       for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
+      // Or systemd may stop it midway: a claim that can outlast the unit's start timeout (as the health check warns).
+      for (const line of startTimeoutWarnings(registry, effectiveRoot, units, claimPort)) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
     }
     // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
     if (outcome === 'ok' && wiring.length > 0)
@@ -887,6 +891,8 @@ function effectiveProblems(
   const found = socketActivation(root, listing, claimingUnits(registry, merged, claimPort), claimPort);
   problems.push(...found.started);
   warnings.push(...found.idle);
+  // A claim that can outlast the unit's start timeout: a warning, as the health check's.
+  warnings.push(...startTimeoutWarnings(registry, root, merged, claimPort));
   return { problems, warnings };
 }
 
@@ -941,6 +947,26 @@ function claimingUnits(registry: Registry, units: readonly { entry: ClaimWiring;
       ? [{ unit, port: effectivePort(registry, entry.service, unit), transport: entry.service.transport }]
       : [],
   );
+}
+
+/**
+ * `FILE:LINE: reason` for each claiming unit that systemd can start whose start timeout
+ * is too short for its claim-port lines (startTimeoutFinding, the health
+ * check's verdict), their timeout the registry's claim.timeoutSeconds (the
+ * registry the lines name). systemd's DefaultTimeoutStartSec= under `root` is
+ * read only when a claiming unit sets no start timeout of its own.
+ */
+function startTimeoutWarnings(registry: Registry, root: string, units: readonly { unit: UnitFacts }[], claimPort: string): string[] {
+  const claiming = units.flatMap(({ unit }) => {
+    // Masked, or drop-ins alone (no unit file): systemd starts nothing, so nothing times out.
+    const claims = unit.masked || unitFileMissing(unit) ? [] : claimLines(unit.execStartPre, [claimPort]);
+    return claims.length > 0 ? [{ unit, claims }] : [];
+  });
+  const managerDefault = claiming.some(({ unit }) => unit.startTimeout === undefined && !unit.oneshot) ? readDefaultStartTimeout(root) : undefined;
+  return claiming.flatMap(({ unit, claims }) => {
+    const finding = startTimeoutFinding(unit, claims, registry.claim.timeoutSeconds, managerDefault);
+    return finding === undefined ? [] : [finding.where === undefined ? finding.reason : `${finding.where}: ${finding.reason}`];
+  });
 }
 
 /**

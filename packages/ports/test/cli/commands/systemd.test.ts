@@ -1240,6 +1240,33 @@ describe('ports systemd', () => {
       expect(healthRedis(root).checks.map((check) => check.severity)).toEqual(['ok']);
     });
 
+    it("both warn, word for word, when a claim can outlast the unit's start timeout, and neither once the unit gives it time", async () => {
+      const root = await wiredRoot();
+      const slow = 'etc/systemd/system/redis-server.service.d/zz-slow.conf';
+      writeTree(root, { [slow]: '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port --timeout 100 6379\n' });
+      const reason =
+        "redis-server.service gives its start 90 s (no TimeoutStartSec= of its own, so systemd's default DefaultTimeoutStartSec=90s), and claim-port takes up to 107.25 s " +
+        `(/${slow}:3 (--timeout 100 s), then up to 7.25 s of claim-port's own waits each: for killed processes to go, for a supervisor to take the port back, for the bind check): ` +
+        'systemd would stop claim-port midway (ExecStartPre= runs within the start timeout) and redis-server.service would never start; ' +
+        "set TimeoutStartSec= in its [Service] section to more than 107.25 s plus the service's own start-up (say TimeoutStartSec=198s), or give claim-port a shorter --timeout";
+      const warning = `warning: /usr/lib/systemd/system/redis-server.service: ${reason}`;
+      const run = await ports(['systemd', '--check', '--root', root]);
+      expect([run.code, run.stdout.split('\n').filter((line) => line.startsWith('warning:'))]).toEqual([0, [warning]]);
+      expect(healthRedis(root).checks).toContainEqual(expect.objectContaining({ severity: 'warning', reason: `redis (6379): ${reason}` }));
+      // Writing the wiring says so too: the files are what the registry asks for, the unit's timeout is the operator's.
+      const write = await ports(['systemd', '--root', root]);
+      expect([write.code, write.stderr.split('\n').filter((line) => line.includes('start timeout'))]).toEqual([0, [warning]]);
+      writeTree(root, { 'etc/systemd/system/redis-server.service.d/timeout.conf': '[Service]\nTimeoutStartSec=200\n' });
+      for (const args of [
+        ['systemd', '--check', '--root', root],
+        ['systemd', '--root', root],
+      ]) {
+        const after = await ports(args);
+        expect([after.code, after.stdout + after.stderr]).toEqual([0, expect.not.stringContaining('start timeout')]);
+      }
+      expect(healthRedis(root).checks.map((check) => check.reason)).not.toContainEqual(expect.stringContaining('start timeout'));
+    });
+
     it('both fail when a later drop-in claims the wrong port', async () => {
       const root = await wiredRoot();
       writeTree(root, {
