@@ -124,6 +124,9 @@ function pathRefusal(name: string, command: Command, values: Readonly<Record<str
   return undefined;
 }
 
+/** What a usage error in the options before the command ends with. */
+const GLOBAL_USAGE_HINT = 'usage: ports [--registry PATH] <command> [options]';
+
 /** Run `ports` with `argv` (without node and the script); returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -145,7 +148,7 @@ export async function main(
       // is a usage error even with --help or --version on the line, and -hV is -h -V.
       let parsed: ReturnType<typeof parseCommandLine<typeof GLOBAL_FLAGS>>;
       try {
-        parsed = parseCommandLine(argv, GLOBAL_FLAGS, { maxPositionals: Infinity, hint: 'usage: ports [--registry PATH] <command> [options]' });
+        parsed = parseCommandLine(argv, GLOBAL_FLAGS, { maxPositionals: Infinity, hint: GLOBAL_USAGE_HINT });
       } catch (error) {
         if (!(error instanceof ParseError)) throw error;
         throw new UsageError(`ports: ${error.message}`);
@@ -189,6 +192,13 @@ export async function main(
         throw new UsageError(
           `${quoteValue(previous)} comes before the command, where only --registry takes a value; put it after the command: ports ${later} ${printedShellWord(previous)} ${printedShellWord(commandName)}`,
         );
+      }
+      // An option before it that is none (`ports -registry x.yaml list`, one dash) took no value: named as the mistake, not its value as the command.
+      try {
+        parseCommandLine(argv.slice(0, commandIndex), GLOBAL_FLAGS, { maxPositionals: Infinity, hint: GLOBAL_USAGE_HINT });
+      } catch (error) {
+        if (!(error instanceof ParseError)) throw error;
+        throw new UsageError(`ports: ${error.message}`);
       }
       throw new UsageError(`unknown command ${quoteValue(commandName)}${didYouMean(commandName, NAMES)}; commands: ${NAMES.join(', ')}`);
     }

@@ -508,6 +508,9 @@ describe('usage', () => {
         ['--format', 'ufw', 'firewall'],
         /^ports: "--format" comes before the command, where only --registry takes a value; put it after the command: ports firewall --format ufw\n/,
       ],
+      // An option with one dash before the command takes no value: it is the mistake named, not its value as a command.
+      [['-registry', 'x.yaml', 'list'], /^ports: unknown option -registry; did you mean --registry\?\n/],
+      [['-r', 'x.yaml', 'list'], /^ports: unknown option -r; usage: ports \[--registry PATH\] <command> \[options\]\n/],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);
