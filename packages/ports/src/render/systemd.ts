@@ -7,8 +7,9 @@ import { escapeText } from '../escape.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
 import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
-import { NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
+import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
+import { hasKeptBadBytes } from '../utf8.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -131,6 +132,8 @@ export interface SystemdTree {
   readonly files: ReadonlyMap<string, string | undefined>;
   /** Every `*.service.d/claim-port.conf` present, relative to the unit directory. */
   readonly dropIns: readonly string[];
+  /** Those of `dropIns` that are masked (a link to /dev/null, or empty): systemd reads nothing from them. */
+  readonly masked?: readonly string[];
   /**
    * For a unit-file claim (by its path), where its line goes when the unit
    * file lacks it, as the write says (`ports systemd`): undefined for a bare
@@ -139,9 +142,9 @@ export interface SystemdTree {
   readonly places?: ReadonlyMap<string, UnitFilePlace>;
   /**
    * Every claim-port line in the unit directory's `*.service` files and
-   * `*.service.d/*.conf` drop-ins (claimLinesIn), claim-port.conf included:
-   * a line the registry no longer asks for still frees its port, as root, at
-   * the next start of its unit.
+   * `*.service.d/*.conf` and type-wide `service.d/*.conf` drop-ins
+   * (claimLinesIn), claim-port.conf included: a line the registry no longer
+   * asks for still frees its port, as root, at the next start of its unit.
    */
   readonly claims?: readonly FoundClaim[];
 }
@@ -154,8 +157,14 @@ export interface FoundClaim {
   readonly line: number;
   /** The assignment as written (`ExecStartPre=+/usr/local/bin/claim-port 8000`), white space runs collapsed. */
   readonly text: string;
-  /** What claim-port frees: a port, or a service id; undefined when it would free nothing (--help, a usage error). */
-  readonly target?: { readonly port: number; readonly transport: 'tcp' | 'udp' } | { readonly id: string };
+  /**
+   * What claim-port frees: a port, a service id, or (`dynamic`) the port or service id its word, as written, names once
+   * systemd resolves it for the unit started (`%i`, `${PORT}`); undefined when it would free nothing (--help, a usage
+   * error, a line systemd ignores).
+   */
+  readonly target?: { readonly port: number; readonly transport: 'tcp' | 'udp' } | { readonly id: string } | { readonly dynamic: string };
+  /** The assignment holds bytes that are not UTF-8 (kept as decodeKeepingBadBytes keeps them): systemd ignores it. */
+  readonly notUtf8?: true;
   /** An empty `ExecStartPre=` comes before it in its file: in a drop-in read after claim-port.conf, it replaces that claim. */
   readonly afterClear?: true;
   /** The Exec setting it is in when not ExecStartPre= (`ExecStop`, `ExecStartPost`...): never one the registry wires. */
@@ -178,35 +187,86 @@ const SERVICE_EXEC_KEYS = new Set(['ExecCondition', 'ExecStartPre', 'ExecStart',
  * each command of an ExecStartPre= whose executable is claim-port (by its
  * name, or one of `claimPortPaths`), with what claim-port would free; and
  * those of its other Exec settings (ExecStop=, ...), which the registry never wires.
+ * `text` as decodeKeepingBadBytes reads a file: an assignment holding a byte that
+ * is not UTF-8 is found (notUtf8), though systemd ignores it.
  */
 export function claimLinesIn(path: string, text: string, claimPortPaths: readonly string[]): FoundClaim[] {
   let cleared = false;
   return parseUnitFile(text).flatMap((assignment): FoundClaim[] => {
     if (assignment.section !== 'Service' || !SERVICE_EXEC_KEYS.has(assignment.key)) return [];
     const pre = assignment.key === 'ExecStartPre';
+    // systemd 252: "String is not UTF-8 clean, ignoring assignment" (and a unit file that held one does not load).
+    const notUtf8 = hasKeptBadBytes(assignment.key) || hasKeptBadBytes(assignment.value);
     if (assignment.value === '') {
       if (pre) cleared = true;
       return [];
     }
     const written = `${assignment.key}=${assignment.value}`.replace(/\s+/g, ' ');
-    return parseExec(assignment.value)
-      .commands.filter((command) => isClaimPort(command.path, claimPortPaths))
-      .map((command) => {
-        const target = claimTarget(command.argv);
-        const found = 'problem' in target ? undefined : 'id' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
-        const args = parseClaimArgs(command.argv.slice(1));
-        const registry = args.command === 'claim' ? args.registry : undefined;
-        return {
+    const plain = parseExec(assignment.value);
+    // The same line with every specifier and variable given a marked value: which words the unit started decides.
+    const probed = parseExec(assignment.value, ANY_VARIABLE, PROBE_UNIT);
+    return plain.commands.flatMap((command, index) => {
+      if (!isClaimPort(command.path, claimPortPaths)) return [];
+      const target = notUtf8 ? undefined : (dynamicTarget(command.words, probed.commands[index]) ?? claimTarget(command.argv));
+      const found =
+        target === undefined || 'problem' in target
+          ? undefined
+          : 'id' in target || 'dynamic' in target
+            ? target
+            : { port: target.port, transport: target.transport ?? 'tcp' };
+      const args = parseClaimArgs(command.argv.slice(1));
+      const registry = args.command === 'claim' ? args.registry : undefined;
+      return [
+        {
           path,
           line: assignment.line,
           text: written,
           ...(found && { target: found }),
-          ...(cleared && pre && { afterClear: true as const }),
+          ...(notUtf8 && { notUtf8: true as const }),
+          ...(cleared && pre && !notUtf8 && { afterClear: true as const }),
           ...(!pre && { otherExec: assignment.key }),
           ...(registry !== undefined && { registry }),
-        };
-      });
+        },
+      ];
+    });
   });
+}
+
+/** Marks no unit file holds (private-use characters): the values given to specifiers and variables to see which words they reach. */
+const SPECIFIER_MARK = '\ue000';
+const VARIABLE_MARK = '\ue001';
+/** A unit whose every name specifier (%n %N %p %P %i %I %j %J %f) and host specifier (%H, %m, ...) holds SPECIFIER_MARK. */
+const PROBE_UNIT = {
+  name: `${SPECIFIER_MARK}@${SPECIFIER_MARK}.service`,
+  host: Object.fromEntries([...HOST_SPECIFIERS].map((letter) => [letter, SPECIFIER_MARK])),
+};
+/** An environment in which every variable is set, to VARIABLE_MARK. */
+const ANY_VARIABLE: ReadonlyMap<string, string> = new (class extends Map<string, string> {
+  override get(): string {
+    return VARIABLE_MARK;
+  }
+})();
+
+/**
+ * Pure: what a claim-port command whose words a specifier or a variable makes (`claim-port %i`, `claim-port ${PORT}`,
+ * `--registry ${R} 8000`) claims once systemd resolves them for the unit started: `{ dynamic }`, the claimed word as
+ * written (`words`: parseExec's, specifiers as written), when it is one of those; else the port or id it claims; undefined
+ * for a command none of whose words depends on the unit, or that claim-port would refuse so. `probed` is the same command parsed with PROBE_UNIT and
+ * ANY_VARIABLE: each argument holding a mark is given a service id of its own, and claim-port's own parser says which
+ * argument it claims.
+ */
+function dynamicTarget(
+  words: readonly string[],
+  probed: { readonly words: readonly string[]; readonly argv: readonly string[] } | undefined,
+): ReturnType<typeof claimTarget> | { dynamic: string } | undefined {
+  if (probed === undefined || probed.words.length !== words.length || probed.argv.length !== words.length) return undefined;
+  const marked = (word: string) => word.includes(SPECIFIER_MARK) || word.includes(VARIABLE_MARK);
+  if (!probed.argv.some(marked)) return undefined;
+  const target = claimTarget(probed.argv.map((word, index) => (index > 0 && marked(word) ? `dynamic-word-${index}` : word)));
+  const index = 'id' in target ? /^dynamic-word-(\d+)$/.exec(target.id)?.[1] : undefined;
+  // Refused with its variables set (`8000 $EXTRA`, two ports): read as written, as with them unset.
+  if (index === undefined) return 'problem' in target ? undefined : target;
+  return { dynamic: words[Number(index)]! };
 }
 
 /** Where a unit-file claim's line goes, from the unit as systemd loads it (SystemdTree.places). */
@@ -224,6 +284,8 @@ export interface UnitFilePlace {
 export interface SystemdDrift {
   readonly path: string;
   readonly message: string;
+  /** Not drift, said as a warning: another registry's claim-port.conf, which that registry's own --check judges. */
+  readonly warning?: true;
   /** For a drop-in that differs: the expected and actual contents (for a diff). */
   readonly expected?: string;
   readonly actual?: string;
@@ -269,37 +331,88 @@ export function systemdDrift(
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
   const services = options.services ?? wiring.map((entry) => entry.service);
   const claims = tree.claims ?? [];
+  const masked = new Set(tree.masked ?? []);
   for (const path of tree.dropIns) {
     if (expected.has(path)) continue;
     const unit = path.slice(0, path.indexOf('.d/'));
     const owner = wiring.find((entry) => entry.unit === unit);
-    const frees = claims
-      .filter((claim) => claim.path === path)
-      .flatMap((claim) => {
-        const another = freesAnother(claim, unit, services);
-        return another === '' ? [] : [`; its ${escapeText(claim.text, 200)} claims ${targetText(claim)}, ${another}`];
-      });
-    // A unit switched to `claim: unit`: the unit file gets its line first, so that no start in between runs unclaimed.
-    const why = owner
-      ? `the registry now wires ${escapeText(unit)}'s claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; once the unit file has its claim line (\`${regenerate}\` prints it for ${escapeText(unit)}), remove this drop-in`
-      : `no robust service in the registry uses ${escapeText(unit)}${frees[0] ?? ''}; remove it`;
-    drift.push({ path, message: `unexpected: ${why}` });
+    const inFile = claims.filter((claim) => claim.path === path);
+    drift.push({ path, ...leftoverDropIn(unit, owner, inFile, masked.has(path), services, regenerate, options.registryPath) });
   }
   for (const claim of claims) {
     if (claim.path.endsWith(`/${DROP_IN_NAME}`)) continue; // the registry's drop-in, or a leftover one: judged above
     const drifted = strayClaim(claim, wiring, services, options.registryPath);
-    if (drifted !== undefined) drift.push({ path: `${claim.path}:${claim.line}`, message: `unexpected: ${drifted}; remove the line` });
+    if (drifted !== undefined) drift.push({ path: `${claim.path}:${claim.line}`, message: `unexpected: ${drifted}` });
   }
   return drift.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** Pure: whether a drop-in directory (`service.d`, `foo.service.d`) is a type-wide one, which every unit of its type reads. */
+function isTypeWide(dirName: string): boolean {
+  return !dirName.slice(0, -'.d'.length).includes('.');
+}
+
 /**
- * Pure: what is wrong with a claim line found outside the registry's own
- * drop-ins (`claim`; undefined when nothing is): its unit is no robust
- * service's, or the registry wires that unit's claim in claim-port.conf, so
- * the line claims a second time, or claims another port. A line of a
- * `claim: unit` service's unit is judged with its unit file (unitLineFix).
+ * Pure: what a `claim-port.conf` the registry does not write is (`unit`: the one its directory is named for; `owner`:
+ * the registry's wiring of that unit, which then claims in the unit file; `inFile`: its claim lines), and what to do:
+ * masked, it claims nothing; in the type-wide `service.d/`, it claims at every service's start; when each of its lines
+ * names another registry file, it is that registry's wiring (a warning, not drift, unless the registry wires the unit
+ * too); else it is a leftover, to remove.
  */
+function leftoverDropIn(
+  unit: string,
+  owner: ClaimWiring | undefined,
+  inFile: readonly FoundClaim[],
+  masked: boolean,
+  services: readonly Service[],
+  regenerate: string,
+  registryPath: string | undefined,
+): Omit<SystemdDrift, 'path'> {
+  const name = escapeText(unit);
+  const wiredInFile = `the registry wires ${name}'s claim in the unit file (systemd.claim: unit)`;
+  if (masked) {
+    const whose = owner ? wiredInFile : `no robust service in the registry uses ${name}`;
+    return { message: `unexpected: masked (a link to /dev/null, or empty), so systemd reads nothing from it and it claims nothing; ${whose}; remove it` };
+  }
+  const dirName = `${unit}.d`;
+  if (isTypeWide(dirName)) {
+    const frees = inFile.map((claim) => `; its ${escapeText(claim.text, 200)} frees ${targetText(claim)}${ownerOf(claim, services)} as root`).join('');
+    return {
+      message: `unexpected: ${escapeText(dirName)}/ holds drop-ins every ${name} unit reads, so it runs at the start of every ${name} on the system${frees}; remove it (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`,
+    };
+  }
+  const other = inFile.length > 0 && inFile.every((claim) => namesAnotherRegistry(claim, registryPath)) ? inFile[0]!.registry! : undefined;
+  if (other !== undefined) {
+    const line = escapeText(inFile[0]!.text, 200);
+    // Another registry wired it (`ports --registry OTHER systemd`): that registry's to judge, unless both claim the unit.
+    if (owner) {
+      return {
+        message: `unexpected: its ${line} names another registry, ${escapeText(other)}, whose wiring it is, while this registry wires ${name}'s claim in the unit file (systemd.claim: unit), so ${name} would claim its port twice, under two registries; make ${name} robust in only one of them`,
+      };
+    }
+    // A port this registry gives to one of its services (an id is the other registry's to resolve): said, as a leftover's is.
+    const frees = inFile.flatMap((claim) => {
+      const another = claim.target !== undefined && 'port' in claim.target ? freesAnother(claim, unit, services) : '';
+      return another === '' ? [] : [`; it claims ${targetText(claim)}, ${another}`];
+    });
+    return {
+      warning: true,
+      message: `its ${line} names another registry, ${escapeText(other)}, not the one checked here: it is that registry's claim for ${name}, left alone here (that registry's own \`ports systemd --check\` checks it)${frees[0] ?? ''}`,
+    };
+  }
+  if (owner) {
+    // A unit switched to `claim: unit`: the unit file gets its line first, so that no start in between runs unclaimed.
+    return {
+      message: `unexpected: the registry now wires ${name}'s claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; once the unit file has its claim line (\`${regenerate}\` prints it for ${name}), remove this drop-in`,
+    };
+  }
+  const frees = inFile.flatMap((claim) => {
+    const another = freesAnother(claim, unit, services);
+    return another === '' ? [] : [`; its ${escapeText(claim.text, 200)} claims ${targetText(claim)}, ${another}`];
+  });
+  return { message: `unexpected: no robust service in the registry uses ${name}${frees[0] ?? ''}; remove it` };
+}
+
 /**
  * Pure: whether a claim line's `--registry` names another registry than the one checked (`registryPath`): as the
  * files say (FoundClaim.otherRegistry), else by an absolute path that is not the checked one. A relative path, or
@@ -312,28 +425,56 @@ function namesAnotherRegistry(claim: FoundClaim, registryPath: string | undefine
   return claim.registry.startsWith('/') && (registryPath === undefined || simplifyPath(claim.registry) !== simplifyPath(registryPath));
 }
 
+/**
+ * Pure: what is wrong with a claim line found outside the registry's own
+ * drop-ins (`claim`; undefined when nothing is), and what to do: its unit is
+ * no robust service's, or the registry wires that unit's claim in
+ * claim-port.conf, so the line claims a second time, or claims another port;
+ * in the type-wide `service.d/`, it claims at every service's start. A line
+ * of a `claim: unit` service's unit is judged with its unit file (unitLineFix).
+ */
 function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[], registryPath: string | undefined): string | undefined {
+  const verdict = strayVerdict(claim, wiring, services, registryPath);
+  if (verdict === undefined) return undefined;
+  // A line systemd ignores claims nothing: said so, whatever it would have claimed (a unit file holding one does not load).
+  if (claim.notUtf8) {
+    const unitFile = !claim.path.includes('/');
+    return `${escapeText(claim.text, 200)}: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment")${unitFile ? ` and refuses to load ${escapeText(claim.path)}` : ''}: it claims nothing; remove the line`;
+  }
+  return verdict;
+}
+
+function strayVerdict(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[], registryPath: string | undefined): string | undefined {
   const slash = claim.path.indexOf('/');
   const dirName = slash < 0 ? undefined : claim.path.slice(0, slash);
   const unit = dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length);
+  const line = escapeText(claim.text, 200);
+  const remove = claim.target !== undefined && 'dynamic' in claim.target ? dynamicFix(claim.target.dynamic) : 'remove the line';
+  // Read by every service on the system (the registry's and all others), whichever registry it names.
+  if (dirName !== undefined && isTypeWide(dirName)) {
+    const when =
+      claim.otherExec === undefined
+        ? `at the start of every ${escapeText(unit)} on the system`
+        : `each time systemd runs ${claim.otherExec}= of any ${escapeText(unit)} on the system`;
+    return `${line}: ${escapeText(dirName)}/ holds drop-ins every ${escapeText(unit)} unit reads, so ${when} claim-port frees ${targetText(claim)}${ownerOf(claim, services)} as root; ${remove} (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`;
+  }
   // The units that read the file: a unit file is its unit's (or, a template's, its instances'); a drop-in directory
-  // is read by the units dropInDirNames gives it to (its own, its instances', a dash prefix's, the type-wide one).
+  // is read by the units dropInDirNames gives it to (its own, its instances', a dash prefix's).
   const readers = wiring.filter((entry) =>
     dirName === undefined ? entry.unit === unit || templateOf(entry.unit) === unit : dropInDirNames(entry.unit).includes(dirName),
   );
-  const line = escapeText(claim.text, 200);
   // The registry wires claim-port in ExecStartPre= only: anywhere else (a stop, a reload) it frees a port as root at
   // a moment no service start follows.
   if (claim.otherExec !== undefined && !namesAnotherRegistry(claim, registryPath))
-    return `${line}: claim-port in ${claim.otherExec}=, where the registry never wires it, frees ${targetText(claim)} as root each time systemd runs that setting of ${escapeText(unit)}`;
+    return `${line}: claim-port in ${claim.otherExec}=, where the registry never wires it, frees ${targetText(claim)} as root each time systemd runs that setting of ${escapeText(unit)}; ${remove}`;
   if (readers.length === 0) {
     // A unit of another registry's (its line names that file): wired from there, and checked there.
     if (namesAnotherRegistry(claim, registryPath)) return undefined;
     const another = freesAnother(claim, unit, services);
     const none = `${line}: no robust service in the registry uses ${escapeText(unit)}`;
     return another === ''
-      ? `${none}, yet at each start of it claim-port frees ${targetText(claim)} as root`
-      : `${none}; it claims ${targetText(claim)}, ${another}`;
+      ? `${none}, yet at each start of it claim-port frees ${targetText(claim)} as root; ${remove}`
+      : `${none}; it claims ${targetText(claim)}, ${another}; ${remove}`;
   }
   // A drop-in read after claim-port.conf (systemd reads drop-ins by file name) that clears ExecStartPre= first replaces
   // the registry's claim, as an operator's override: no second claim; the effective unit is judged (judgeClaims).
@@ -344,15 +485,17 @@ function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services:
     const text = freesAnother(claim, reader, services);
     return text === '' ? '' : ` (${targetText(claim)}, ${text})`;
   };
-  return twice
-    .map((entry) => {
-      const own = claim.target !== undefined && ('id' in claim.target ? claim.target.id === entry.service.id : sameClaim(claim.target, entry.service));
-      const also = `${line} runs claim-port for ${escapeText(entry.unit)} besides ${escapeText(entry.path)}, where the registry wires its claim`;
-      return own
-        ? `${also}, so ${escapeText(entry.unit)} claims its port twice`
-        : `${also}, and frees ${targetText(claim)}, not ${escapeText(entry.service.id)}'s port ${entry.port}${another(entry.unit)}`;
-    })
-    .join('; ');
+  const verdicts = twice.map((entry) => {
+    const also = `${line} runs claim-port for ${escapeText(entry.unit)} besides ${escapeText(entry.path)}, where the registry wires its claim`;
+    const target = claim.target;
+    if (target !== undefined && 'dynamic' in target)
+      return `${also}, and frees ${targetText(claim)}: ${escapeText(entry.service.id)}'s port ${entry.port} a second time, or another port`;
+    const own = target !== undefined && ('id' in target ? target.id === entry.service.id : sameClaim(target, entry.service));
+    return own
+      ? `${also}, so ${escapeText(entry.unit)} claims its port twice`
+      : `${also}, and frees ${targetText(claim)}, not ${escapeText(entry.service.id)}'s port ${entry.port}${another(entry.unit)}`;
+  });
+  return `${verdicts.join('; ')}; remove the line`;
 }
 
 /** Pure: whether a claimed port is `service`'s (its port and transport). */
@@ -360,11 +503,50 @@ function sameClaim(target: { readonly port: number; readonly transport: 'tcp' | 
   return target.port === service.port && target.transport === service.transport;
 }
 
-/** `port 8000`, `port 5353/udp`, `the port of redis`, or `nothing` for a claim line claim-port would refuse. */
+/**
+ * `port 8000`, `port 5353/udp`, `the port of redis`, `whatever port or service id %i names (...)` for a word
+ * systemd resolves at each start, or `nothing` for a claim line claim-port would refuse.
+ */
 function targetText(claim: FoundClaim): string {
   const target = claim.target;
   if (target === undefined) return 'nothing';
+  if ('dynamic' in target) return `whatever port or service id ${escapeText(target.dynamic, 100)} names at that start (${dynamicSource(target.dynamic)})`;
   return 'id' in target ? `the port of ${escapeText(target.id)}` : `port ${claimPortArgument(target.port, target.transport)}`;
+}
+
+/** What a specifier or variable in a claimed word stands for, as systemd.unit(5) and systemd.exec(5) say. */
+function dynamicSource(word: string): string {
+  const specifier = /%([A-Za-z])/.exec(word.replace(/%%/g, ''))?.[1];
+  if (specifier !== undefined) {
+    const meaning = 'iI'.includes(specifier)
+      ? 'the instance name of the unit started, after its @'
+      : 'nN'.includes(specifier)
+        ? 'the name of the unit started'
+        : 'pP'.includes(specifier)
+          ? 'the name of the unit started, up to its @'
+          : 'jJ'.includes(specifier)
+            ? 'the last dash-separated part of the name of the unit started'
+            : specifier === 'f'
+              ? 'a path made from the name of the unit started'
+              : 'a value of the host or of the service manager';
+    return `%${specifier}: ${meaning}`;
+  }
+  const variable = /\$\{([^}:]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/.exec(word);
+  const name = variable?.[1] ?? variable?.[2] ?? '';
+  return `${escapeText(name, 100)}: a variable of the unit's environment, from Environment= or EnvironmentFile=`;
+}
+
+/** Pure: the advice for a stray line whose claimed word systemd resolves (`%i`, `${PORT}`): the services it frees belong in the registry. */
+function dynamicFix(word: string): string {
+  return `remove the line (for a service of the registry's that ${escapeText(word, 100)} names, make it robust with its own systemd.unit: \`ports systemd\` then wires and checks its claim)`;
+}
+
+/** Pure: `, api's port,` when the port a claim frees is a registry service's (by port or id); else ''. */
+function ownerOf(claim: FoundClaim, services: readonly Service[]): string {
+  const target = claim.target;
+  if (target === undefined || 'dynamic' in target) return '';
+  const owner = services.find((service) => ('id' in target ? service.id === target.id : sameClaim(target, service)));
+  return owner === undefined ? '' : ` (${escapeText(owner.id)}'s)`;
 }
 
 /**
@@ -374,7 +556,7 @@ function targetText(claim: FoundClaim): string {
  */
 function freesAnother(claim: FoundClaim, unit: string, services: readonly Service[]): string {
   const target = claim.target;
-  if (target === undefined) return '';
+  if (target === undefined || 'dynamic' in target) return '';
   const owner = services.find((service) => ('id' in target ? service.id === target.id : sameClaim(target, service)));
   if (owner === undefined || owner.systemd?.unit === unit) return '';
   const id = escapeText(owner.id);

@@ -200,6 +200,35 @@ describe('systemdDrift', () => {
     expect(paths()).toEqual([]);
   });
 
+  it('claimLinesIn: a claimed word a specifier or variable makes is dynamic (as written); a line with bytes that are not UTF-8 claims nothing', () => {
+    const CLAIM = '/usr/local/bin/claim-port';
+    const targets = (...lines: string[]) => claimLinesIn('x.service', `[Service]\n${lines.join('\n')}\n`, []).map((claim) => claim.target);
+    expect(
+      targets(
+        `ExecStartPre=+${CLAIM} %i`,
+        `ExecStartPre=+${CLAIM} \${PORT}`,
+        `ExecStartPre=+${CLAIM} --timeout 3 $PORT`,
+        // Without its variable the word reads `api`: what claim-port gets depends on the unit all the same.
+        `ExecStartPre=+${CLAIM} api\${SUFFIX}`,
+        // A variable in another argument: the port is fixed.
+        `ExecStartPre=+${CLAIM} --registry \${REGISTRY} 8000`,
+        // `%%` is a literal `%`; `:` expands no variable: claim-port refuses `100%i` and `$PORT`.
+        `ExecStartPre=+${CLAIM} 100%%i`,
+        `ExecStartPre=+:${CLAIM} $PORT`,
+      ),
+    ).toEqual([
+      { dynamic: '%i' },
+      { dynamic: `\${PORT}` },
+      { dynamic: '$PORT' },
+      { dynamic: `api\${SUFFIX}` },
+      { port: 8000, transport: 'tcp' },
+      undefined,
+      undefined,
+    ]);
+    const [bad] = claimLinesIn('x.service', `[Service]\nExecStartPre=+${CLAIM} 8000 caf\udce9\n`, []);
+    expect(bad).toEqual({ path: 'x.service', line: 2, text: `ExecStartPre=+${CLAIM} 8000 caf\udce9`, notUtf8: true });
+  });
+
   it('reports claim-port in any other Exec setting (ExecStop=, ExecStartPost=, ...), of a wired unit too: the registry wires it in ExecStartPre= only', () => {
     const CLAIM = '/usr/local/bin/claim-port';
     const claims = [

@@ -6,8 +6,10 @@ import {
   FileWriteError,
   hostPath,
   inspectGeneratedFiles,
+  readFileBytes,
   readFileIfPresent,
   nameInRoot,
+  resolveInRoot,
   writeGeneratedFiles,
   type GeneratedFile,
   type InspectedFile,
@@ -37,6 +39,7 @@ import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
 import { simplifyPath } from '../../systemd/words.js';
+import { decodeKeepingBadBytes } from '../../utf8.js';
 import {
   DEFAULT_HEALTH_CHECK,
   DEFAULT_TEXTFILE,
@@ -484,7 +487,7 @@ async function writeTree(
     context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
   if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
-  const dropIns = await findDropIns(unitDir);
+  const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const advice =
@@ -499,10 +502,11 @@ async function writeTree(
     const override = overrides.get(entry.service.id);
     if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
-  const tree = { files: new Map(), dropIns, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath) };
+  const tree = { files: new Map(), dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath) };
   for (const drift of systemdDrift(wiring, tree, { services, ...(registryPath !== undefined && { registryPath }) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
-    if (drift.message.startsWith('unexpected')) context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
+    if (drift.message.startsWith('unexpected') || drift.warning)
+      context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
   }
   if (wrote > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
   return 'ok';
@@ -735,17 +739,20 @@ async function checkTree(
   // running `ports systemd`, which refuses them) could never make both right.
   const shared = sharedOutputs(generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) })));
   const sharing = new Set(shared.flatMap(({ units }) => wiring.filter((entry) => units.includes(entry.unit)).map((entry) => entry.path)));
+  const found = systemdDrift(
+    wiring,
+    { files, ...(await findDropIns(unitDir, place, effectiveRoot)), places, claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath) },
+    { regenerate, services: registry.services, ...(registryPath !== undefined && { registryPath }) },
+  );
+  // Another registry's claim drop-in: said, not failed (that registry's own --check judges it).
+  for (const item of found) if (item.warning) context.io.out(`${oneLine(`warning: ${escapeText(join(unitDir, item.path))}: ${item.message}`)}\n`);
   const drift: SystemdDrift[] = [
     ...shared.map(({ units, path }) => {
       shown.set(path, path);
       return { path, message: sharedText(units, path) };
     }),
     ...unreadable,
-    ...systemdDrift(
-      wiring,
-      { files, dropIns: await findDropIns(unitDir), places, claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath) },
-      { regenerate, services: registry.services, ...(registryPath !== undefined && { registryPath }) },
-    ).filter((item) => !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item)),
+    ...found.filter((item) => !item.warning && !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item)),
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
   if (effectiveRoot === undefined || drift.length > 0) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
@@ -1229,37 +1236,78 @@ function realFile(path: string): string {
   }
 }
 
-/** Every `*.d/claim-port.conf` in the unit directory, relative to it. */
-async function findDropIns(unitDir: string): Promise<string[]> {
+/**
+ * Every `*.d/claim-port.conf` in the unit directory, relative to it, each drop-in
+ * directory found through `place` (a link to one resolved inside --root), and
+ * those that are masked (a link to /dev/null, or empty), under `root` (undefined
+ * for --out: a bare directory, whose links the host resolves).
+ */
+async function findDropIns(unitDir: string, place: (path: string) => string, root: string | undefined): Promise<{ dropIns: string[]; masked: string[] }> {
   let entries: string[];
   try {
     entries = await readdir(unitDir);
   } catch {
-    return [];
+    return { dropIns: [], masked: [] };
   }
-  const found: string[] = [];
+  const dropIns: string[] = [];
+  const masked: string[] = [];
   for (const name of entries.sort()) {
     if (!name.endsWith('.d')) continue;
-    // Whatever is there (a file, a link, a FIFO) is found without being opened.
-    if (
-      await lstat(join(unitDir, name, DROP_IN_NAME)).then(
-        () => true,
-        () => false,
-      )
-    )
-      found.push(`${name}/${DROP_IN_NAME}`);
+    const path = `${name}/${DROP_IN_NAME}`;
+    let file: string;
+    try {
+      file = place(path);
+      // Whatever is there (a file, a link, a FIFO) is found without being opened.
+      await lstat(file);
+    } catch {
+      continue;
+    }
+    dropIns.push(path);
+    if (isMasked(path, file, root)) masked.push(path);
   }
-  return found;
+  return { dropIns, masked };
+}
+
+/** Whether the drop-in at `path` (relative to the unit directory; `file`, its host path) masks: a link to /dev/null, or empty, as systemd takes it. */
+function isMasked(path: string, file: string, root: string | undefined): boolean {
+  try {
+    const target = linkTarget(path, file, root);
+    if (target?.inside === '/dev/null') return true;
+    const info = statSync(target?.host ?? file);
+    return info.isFile() && info.size === 0;
+  } catch {
+    return false; // a link to nothing, or unreadable: no mask
+  }
+}
+
+/**
+ * Where the link at `path` (relative to the unit directory; `file`, its host path) leads: as the system sees it
+ * (`inside`: `/dev/null` for a mask) and the host path to open, resolved inside `root` (undefined for --out, where
+ * the host resolves it); undefined when it is no link. Throws when it leads nowhere.
+ */
+function linkTarget(path: string, file: string, root: string | undefined): { inside: string; host: string } | undefined {
+  if (!lstatSync(file).isSymbolicLink()) return undefined;
+  if (root === undefined) {
+    const host = realpathSync(file);
+    return { inside: host, host };
+  }
+  const inside = resolveInRoot(root, `${DEFAULT_UNIT_DIR}/${path}`);
+  return { inside, host: root === '/' ? inside : join(root, inside) };
 }
 
 /**
  * Every claim-port line (claimLinesIn) in the unit directory's own `*.service`
- * files and `*.service.d/*.conf` drop-ins, claim-port.conf included: a line
- * the registry no longer asks for (a service removed, made non-robust,
- * switched to the drop-in) still frees its port, as root, at the next start.
- * Regular files only, each read through `place` (links inside --root): a link
- * is an alias or a mask (the file it names is read where it is). A file that
- * cannot be read is passed over: it is no unit the registry wires.
+ * files, `*.service.d/*.conf` drop-ins and type-wide `service.d/*.conf` ones
+ * (which every service reads), claim-port.conf included: a line the registry
+ * no longer asks for (a service removed, made non-robust, switched to the
+ * drop-in) still frees its port, as root, at the next start. Each read through
+ * `place`, drop-in directories too (links inside --root, `root`; undefined for
+ * --out), as systemd reads it: a drop-in that is a link is read where it
+ * leads; a unit file that is a link only when it leads out of the unit
+ * directories (`systemctl link`), since one that leads into them is an alias
+ * (the file it names is its unit's); a mask (/dev/null) never. Bytes that are
+ * not UTF-8 are kept (decodeKeepingBadBytes), so a line is shown with `\xff`.
+ * A file that cannot be read is passed over: it is no unit the registry wires.
  */
 async function findClaims(
   unitDir: string,
@@ -1277,20 +1325,43 @@ async function findClaims(
   const paths: string[] = [];
   for (const name of entries.sort()) {
     if (name.endsWith('.service')) paths.push(name);
-    else if (name.endsWith('.service.d')) {
-      const dropIns = await readdir(join(unitDir, name)).catch(() => [] as string[]);
+    else if (name.endsWith('.service.d') || name === 'service.d') {
+      let dropIns: string[];
+      try {
+        dropIns = await readdir(dirname(place(`${name}/${DROP_IN_NAME}`)));
+      } catch {
+        continue; // not a directory, gone, unreadable, or a link not followed (inRoot): passed over
+      }
       for (const conf of dropIns.sort()) if (conf.endsWith('.conf') && !conf.startsWith('.')) paths.push(`${name}/${conf}`);
     }
   }
+  // The directories a unit-file link leading into them is an alias in (as the system sees them), and where a link's
+  // first step leads (`alias.service -> foo.service` is an alias, whatever foo.service is).
+  const seen = (dir: string) => (registryRoot === undefined ? realpathSync(dir) : resolveInRoot(registryRoot, dir));
+  const unitDirs = new Set<string>();
+  for (const dir of registryRoot === undefined ? [unitDir] : [DEFAULT_UNIT_DIR, ...UNIT_DIRS.map((relative) => `/${relative}`)]) {
+    try {
+      unitDirs.add(seen(dir));
+    } catch {
+      // not there: no alias into it
+    }
+  }
+  const aliasIn = (file: string) => {
+    const to = readlinkSync(file);
+    return unitDirs.has(seen(dirname(to.startsWith('/') ? to : join(registryRoot === undefined ? unitDir : DEFAULT_UNIT_DIR, to))));
+  };
   const found: FoundClaim[] = [];
   for (const path of paths) {
-    const file = place(path);
     try {
-      if (!(await lstat(file)).isFile()) continue;
-      const text = readFileIfPresent(file, { maxBytes: MAX_GENERATED_FILE_BYTES });
-      if (text !== undefined) found.push(...claimLinesIn(path, text, [claimPort]));
+      const file = place(path);
+      const target = linkTarget(path, file, registryRoot);
+      if (target !== undefined && (target.inside === '/dev/null' || (!path.includes('/') && aliasIn(file)))) continue;
+      const read = target?.host ?? file;
+      if (!statSync(read).isFile()) continue;
+      const text = decodeKeepingBadBytes(readFileBytes(read, { maxBytes: MAX_GENERATED_FILE_BYTES }));
+      found.push(...claimLinesIn(path, text, [claimPort]));
     } catch {
-      // gone, unreadable or too big: passed over
+      // gone, unreadable, too big, or a link that leads nowhere: passed over
     }
   }
   if (registryRoot === undefined) return found;

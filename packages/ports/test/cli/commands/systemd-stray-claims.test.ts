@@ -1,0 +1,184 @@
+// `ports systemd --check` on claim-port lines the registry does not ask for ("stray" claims), in-process on real
+// staged roots and --out directories: where they are looked for (the type-wide service.d/, linked unit files and
+// drop-in directories), and what each is said to do (a specifier or variable, bytes that are not UTF-8, another
+// registry's drop-in, a masked one).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeTree } from '../../../../../test-support/tree.js';
+import { ports, tempDir } from '../helpers.js';
+
+const CLAIM = '/usr/local/bin/claim-port';
+
+/** A registry of two robust services: mydb on `port` claims in a drop-in, myapi on `port + 1` in its unit file. */
+function registryText(port: number): string {
+  const service = (id: string, at: number, claim: string) =>
+    `  - id: ${id}\n    name: ${id}\n    group: production\n    port: ${at}\n    protocol: TCP\n    access: localhost\n` +
+    `    configuredBy: hardcoded\n    robust: true\n    systemd: { unit: ${id}.service, claim: ${claim} }\n    processes: [${id}-primary]\n`;
+  return `version: 1\nclaim:\n  timeoutSeconds: 2\n  protect:\n    processes: []\nservices:\n${service('mydb', port, 'drop-in')}${service('myapi', port + 1, 'unit')}`;
+}
+
+/**
+ * A staged root whose wiring matches the registry (ROOT/etc/dsa110/ports.yaml, another registry at
+ * ROOT/etc/other/ports.yaml): `check()` runs --check on it, `write()` the write.
+ */
+async function stagedRoot() {
+  const root = tempDir('dsa110-stray-');
+  const registry = join(root, 'etc/dsa110/ports.yaml');
+  writeTree(root, {
+    'etc/dsa110/ports.yaml': registryText(41700),
+    'etc/other/ports.yaml': registryText(41800),
+    'usr/local/bin/claim-port': { text: '#!/bin/sh\nexit 0\n', mode: 0o755 },
+    'etc/systemd/system/mydb.service': '[Service]\nExecStart=/bin/true\n',
+    'etc/systemd/system/myapi.service': `[Service]\nExecStartPre=+${CLAIM} 41701 --registry /etc/dsa110/ports.yaml\nExecStart=/bin/true\n`,
+  });
+  const args = ['--registry', registry, 'systemd', '--root', root];
+  const write = () => ports(args);
+  const check = () => ports([...args, '--check']);
+  expect((await write()).code).toBe(0);
+  expect(await check()).toMatchObject({ code: 0, stderr: '' });
+  return { root, unitDir: join(root, 'etc/systemd/system'), write, check };
+}
+
+/** The lines of a run's stdout that report `unexpected` files, or warn. */
+const said = (stdout: string) => stdout.split('\n').filter((line) => line.includes(': unexpected: ') || line.startsWith('warning: '));
+
+describe('ports systemd --check: stray claim lines where systemd reads them', () => {
+  it('reports a claim line in the type-wide service.d/, which every service reads, and a claim-port.conf there, under --root and --out', async () => {
+    const { unitDir, check, write } = await stagedRoot();
+    writeTree(unitDir, {
+      'service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41700\n`,
+      'service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41999\n`,
+    });
+    const lines = [
+      `${unitDir}/service.d/claim-port.conf: unexpected: service.d/ holds drop-ins every service unit reads, so it runs at the start of every service on the system; its ExecStartPre=+${CLAIM} 41999 frees port 41999 as root; remove it (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`,
+      `${unitDir}/service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41700: service.d/ holds drop-ins every service unit reads, so at the start of every service on the system claim-port frees port 41700 (mydb's) as root; remove the line (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`,
+    ];
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([1, lines]);
+    expect(said((await write()).stderr).filter((line) => line.includes(unitDir))).toEqual(lines.map((line) => `warning: ${line}`));
+
+    // --out: a bare directory, no effective unit judged; the line is found all the same.
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ports.yaml'), registryText(41700).replace('claim: unit', 'claim: drop-in'));
+    const out = join(dir, 'units');
+    const args = ['--registry', join(dir, 'ports.yaml'), 'systemd', '--out', out];
+    expect((await ports(args)).code).toBe(0);
+    writeTree(out, { 'service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41999\n` });
+    const outRun = await ports([...args, '--check']);
+    expect([outRun.code, said(outRun.stdout)]).toEqual([
+      1,
+      [
+        `${out}/service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41999: service.d/ holds drop-ins every service unit reads, so at the start of every service on the system claim-port frees port 41999 as root; remove the line (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`,
+      ],
+    ]);
+  });
+
+  it('reads a unit file linked in from outside the unit directories, and a drop-in directory or drop-in that is a link (resolved inside --root); not an alias or a mask twice', async () => {
+    const { root, unitDir, check } = await stagedRoot();
+    writeTree(root, {
+      // `systemctl link /opt/old/old.service`: systemd loads it through the link.
+      'opt/old/old.service': `[Service]\nExecStartPre=+${CLAIM} 41700\nExecStart=/bin/true\n`,
+      'etc/systemd/system/old.service': { symlink: '/opt/old/old.service' },
+      // An alias of it, and a mask: no unit file of their own to report.
+      'etc/systemd/system/old-alias.service': { symlink: 'old.service' },
+      'etc/systemd/system/gone.service': { symlink: '/dev/null' },
+      // A drop-in directory kept elsewhere, linked in with an absolute link (inside the root, not this host's /opt).
+      'opt/web/dropins/port.conf': `[Service]\nExecStartPre=+${CLAIM} 41701\n`,
+      'etc/systemd/system/web.service.d': { symlink: '/opt/web/dropins' },
+      // A drop-in that is a link to a file elsewhere.
+      'opt/shared/claim.conf': `[Service]\nExecStartPre=+${CLAIM} 41702\n`,
+      'etc/systemd/system/cache.service.d/claim.conf': { symlink: '/opt/shared/claim.conf' },
+    });
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/cache.service.d/claim.conf:2: unexpected: ExecStartPre=+${CLAIM} 41702: no robust service in the registry uses cache.service, yet at each start of it claim-port frees port 41702 as root; remove the line`,
+        `${unitDir}/old.service:2: unexpected: ExecStartPre=+${CLAIM} 41700: no robust service in the registry uses old.service; it claims port 41700, which the registry gives to mydb (mydb.service): at each start of old.service it would free mydb's port as root; remove the line`,
+        `${unitDir}/web.service.d/port.conf:2: unexpected: ExecStartPre=+${CLAIM} 41701: no robust service in the registry uses web.service; it claims port 41701, which the registry gives to myapi (myapi.service): at each start of web.service it would free myapi's port as root; remove the line`,
+      ],
+    ]);
+  });
+});
+
+describe('ports systemd --check: what a stray claim line is said to do', () => {
+  it('a port written as a specifier or a variable: frees whatever it names when the unit starts, not "nothing"', async () => {
+    const { unitDir, check } = await stagedRoot();
+    writeTree(unitDir, {
+      'web@.service': `[Service]\nExecStartPre=+${CLAIM} %i\nExecStart=/bin/true\n`,
+      'old.service': `[Service]\nExecStartPre=+${CLAIM} \${PORT} --timeout 3\nExecStart=/bin/true\n`,
+      'mydb.service.d/port.conf': `[Service]\nExecStartPre=+${CLAIM} $MYDB_PORT\n`,
+      // `%%` is a literal %: claim-port is given `100%i`, refuses it, and frees nothing.
+      'pct.service': `[Service]\nExecStartPre=+${CLAIM} 100%%i\nExecStart=/bin/true\n`,
+    });
+    const advice = (word: string) =>
+      `remove the line (for a service of the registry's that ${word} names, make it robust with its own systemd.unit: \`ports systemd\` then wires and checks its claim)`;
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/mydb.service.d/port.conf:2: unexpected: ExecStartPre=+${CLAIM} $MYDB_PORT runs claim-port for mydb.service besides mydb.service.d/claim-port.conf, where the registry wires its claim, and frees whatever port or service id $MYDB_PORT names at that start (MYDB_PORT: a variable of the unit's environment, from Environment= or EnvironmentFile=): mydb's port 41700 a second time, or another port; remove the line`,
+        `${unitDir}/old.service:2: unexpected: ExecStartPre=+${CLAIM} \${PORT} --timeout 3: no robust service in the registry uses old.service, yet at each start of it claim-port frees whatever port or service id \${PORT} names at that start (PORT: a variable of the unit's environment, from Environment= or EnvironmentFile=) as root; ${advice(`\${PORT}`)}`,
+        `${unitDir}/pct.service:2: unexpected: ExecStartPre=+${CLAIM} 100%%i: no robust service in the registry uses pct.service, yet at each start of it claim-port frees nothing as root; remove the line`,
+        `${unitDir}/web@.service:2: unexpected: ExecStartPre=+${CLAIM} %i: no robust service in the registry uses web@.service, yet at each start of it claim-port frees whatever port or service id %i names at that start (%i: the instance name of the unit started, after its @) as root; ${advice('%i')}`,
+      ],
+    ]);
+  });
+
+  it('a line holding bytes that are not UTF-8: shown with \\xNN, and said to be ignored by systemd (it claims nothing)', async () => {
+    const { unitDir, check } = await stagedRoot();
+    mkdirSync(join(unitDir, 'nginx.service.d'));
+    writeFileSync(join(unitDir, 'old.service'), Buffer.from(`[Service]\nExecStartPre=+${CLAIM} 41700 --timeout 5 \xff\nExecStart=/bin/true\n`, 'latin1'));
+    writeFileSync(join(unitDir, 'nginx.service.d/x.conf'), Buffer.from(`[Service]\nExecStartPre=+${CLAIM} 41700 caf\xe9\n`, 'latin1'));
+    const run = await check();
+    expect(run.stdout).not.toContain('\ufffd');
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/nginx.service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41700 caf\\xe9: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment"): it claims nothing; remove the line`,
+        `${unitDir}/old.service:2: unexpected: ExecStartPre=+${CLAIM} 41700 --timeout 5 \\xff: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment") and refuses to load old.service: it claims nothing; remove the line`,
+      ],
+    ]);
+  });
+
+  it("a leftover claim-port.conf naming another registry is that registry's: a warning, not a request to remove it; beside this registry's own claim of the unit, drift", async () => {
+    const { unitDir, check, write } = await stagedRoot();
+    writeTree(unitDir, { 'otherdb.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41700 --registry /etc/other/ports.yaml\n` });
+    const warning = `warning: ${unitDir}/otherdb.service.d/claim-port.conf: its ExecStartPre=+${CLAIM} 41700 --registry /etc/other/ports.yaml names another registry, /etc/other/ports.yaml, not the one checked here: it is that registry's claim for otherdb.service, left alone here (that registry's own \`ports systemd --check\` checks it); it claims port 41700, which the registry gives to mydb (mydb.service): at each start of otherdb.service it would free mydb's port as root`;
+    let run = await check();
+    expect([run.code, said(run.stdout), run.stderr]).toEqual([0, [warning], '']);
+    expect(run.stdout).toMatch(/\nok: 1 drop-in, 1 unit file /);
+    expect(said((await write()).stderr).filter((line) => line.includes(unitDir))).toEqual([warning]);
+
+    // This registry wires myapi.service's claim in its unit file: another registry's claim-port.conf for it claims twice.
+    writeTree(unitDir, { 'myapi.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41701 --registry /etc/other/ports.yaml\n` });
+    run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        warning,
+        `${unitDir}/myapi.service.d/claim-port.conf: unexpected: its ExecStartPre=+${CLAIM} 41701 --registry /etc/other/ports.yaml names another registry, /etc/other/ports.yaml, whose wiring it is, while this registry wires myapi.service's claim in the unit file (systemd.claim: unit), so myapi.service would claim its port twice, under two registries; make myapi.service robust in only one of them`,
+      ],
+    ]);
+  });
+
+  it('a masked leftover claim-port.conf (a link to /dev/null, or empty) is said to be masked, claiming nothing', async () => {
+    const { unitDir, check } = await stagedRoot();
+    writeTree(unitDir, {
+      'old.service.d/claim-port.conf': { symlink: '/dev/null' },
+      'old2.service.d/claim-port.conf': '',
+      'myapi.service.d/claim-port.conf': { symlink: '/dev/null' },
+    });
+    const masked = 'unexpected: masked (a link to /dev/null, or empty), so systemd reads nothing from it and it claims nothing;';
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/myapi.service.d/claim-port.conf: ${masked} the registry wires myapi.service's claim in the unit file (systemd.claim: unit); remove it`,
+        `${unitDir}/old.service.d/claim-port.conf: ${masked} no robust service in the registry uses old.service; remove it`,
+        `${unitDir}/old2.service.d/claim-port.conf: ${masked} no robust service in the registry uses old2.service; remove it`,
+      ],
+    ]);
+  });
+});
