@@ -1,17 +1,50 @@
 // Bind addresses, as an operator reads them: one printed form in every
 // format (text, JSON, Prometheus), formatEndpoint from @dsa110/ports/system.
-import { formatEndpoint, normalizeAddress } from '@dsa110/ports/system';
+import { addressBits, formatEndpoint, normalizeAddress } from '@dsa110/ports/system';
 import type { ListenerFacts } from './types.js';
 
 /**
  * An address of this machine's loopback, as a socket or a config file writes
- * it: `127.x.y.z`, `::1`, an IPv4-mapped `::ffff:127.x.y.z` (any spelling
- * normalizeAddress reads), with or without brackets. A host name that only
- * starts like one (`127.0.0.1.example.net`) is not.
+ * it: `127.x.y.z`, `::1` in any legal spelling (`0:0:0:0:0:0:0:1`, `0::1`),
+ * an IPv4-mapped `::ffff:127.x.y.z` (also `::ffff:7f00:1`), with or without
+ * brackets. A host name that only starts like one (`127.0.0.1.example.net`) is not.
  */
 export function isLoopback(address: string): boolean {
   const bare = normalizeAddress(address);
-  return bare === '::1' || isIPv4Loopback(bare);
+  if (bare === '::1' || isIPv4Loopback(bare)) return true;
+  // Another spelling of ::1 or of a mapped 127/8 address: parsed, and only where an IPv6 address can be (most are neither).
+  if (!bare.includes(':')) return false;
+  const bits = addressBits(bare);
+  return bits?.family === 6 && (bits.value === 1n || bits.value >> 24n === MAPPED_LOOPBACK);
+}
+
+/** `::ffff:127.0.0.0/104` shifted right by its 24 host bits: an IPv4-mapped address of 127/8. */
+const MAPPED_LOOPBACK = 0xffff7fn;
+
+/** The unspecified address, every address of this host to a listener: `0.0.0.0`, `::` in any spelling (`0:0:0:0:0:0:0:0`, `[0::]`). */
+export function isUnspecified(address: string): boolean {
+  const bare = normalizeAddress(address);
+  if (bare === '0.0.0.0' || bare === '::') return true;
+  if (!bare.includes(':')) return false;
+  const bits = addressBits(bare);
+  return bits?.family === 6 && bits.value === 0n;
+}
+
+/**
+ * Whether an address with a prefix length (`127.0.0.0/8`, `::1/128`; `bits` undefined for one address) holds only
+ * loopback addresses: within 127/8, ::1 itself, or within the mapped ::ffff:127.0.0.0/104. Undefined `bits` is the
+ * address alone; a length that is not a number holds more than loopback.
+ */
+export function isLoopbackNetwork(address: string, bits: string | undefined): boolean {
+  if (!isLoopback(address)) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  const length = Number(bits);
+  // As written, not normalized: a mapped address is an IPv6 one to a prefix length (::ffff:127.0.0.1/8 is ::/8).
+  const parsed = addressBits(address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address);
+  if (parsed === undefined) return false;
+  if (parsed.family === 4) return length >= 8 && length <= 32;
+  return parsed.value === 1n ? length === 128 : length >= 104 && length <= 128;
 }
 
 /** `127.` and three more parts of 1-3 digits: `/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/` by hand (the expression cost about 0.1 ms to compile at every start). */

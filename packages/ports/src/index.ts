@@ -23,6 +23,7 @@ export { parsePort, portProblem, isPort } from './port.js';
 export { escapeText, quoteValue, pathText, oneLine, prometheusLabel, truncate, wellFormedJson, MAX_QUOTED } from './escape.js';
 export { formatRange, type PortRange } from './rules.js';
 export { urlScheme, type UrlScheme } from './url-scheme.js';
+export { parseConfigYaml } from './config-yaml.js';
 export { flagWords, printedShellWord } from './shell-word.js';
 export {
   BUILTIN_PROTECTED_PROCESSES,

@@ -644,3 +644,24 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return quoteValue(value);
   return String(value);
 }
+
+/**
+ * Another program's YAML file (prometheus.yml) as JavaScript values, as YAML 1.1 reads it (Go's yaml.v2, which
+ * Prometheus uses, does): tags (`!!str https`), anchors and aliases, block scalars, a value on the line after its
+ * key. For the health check's readers, where a file is written in a way their line-by-line reading does not
+ * follow. Never throws: a file that is not YAML, or holds more than MAX_ALIASES aliases, more than
+ * MAX_EXPANDED_NODES values or nests too deep, is `ok: false` with a one-line problem.
+ */
+export function parseConfigYamlText(text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
+  if (tooManyValues(text)) return { ok: false, problem: 'it holds too many values to read as YAML' };
+  try {
+    const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+    const doc = parseDocument(source, { version: '1.1', logLevel: 'silent', prettyErrors: false, keepSourceTokens: false, uniqueKeys: false });
+    const error = doc.errors[0];
+    if (error) return { ok: false, problem: `it is not YAML: ${oneLine(escapeText(error.message, 200))}` };
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
+  } catch (error) {
+    // yaml's own limits: an alias expanded too often, nesting past the stack.
+    return { ok: false, problem: `it cannot be read as YAML: ${oneLine(escapeText(error instanceof Error ? error.message : String(error), 200))}` };
+  }
+}

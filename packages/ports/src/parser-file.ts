@@ -35,7 +35,12 @@ export function isParserNotInstalled(error: unknown): boolean {
 type FunctionNames<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
 
 /** Every function the parser exports (a compile error when one is left out): each must be one, else the file is not the parser. */
-const PARSER_FUNCTIONS: Readonly<Record<FunctionNames<Parser>, true>> = { parseRegistryText: true, registryJsonSchema: true, formatPath: true };
+const PARSER_FUNCTIONS: Readonly<Record<FunctionNames<Parser>, true>> = {
+  parseRegistryText: true,
+  registryJsonSchema: true,
+  formatPath: true,
+  parseConfigYamlText: true,
+};
 
 /**
  * The parser that `load()` (a require of `file`) gives, checked to be one;

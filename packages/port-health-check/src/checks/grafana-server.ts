@@ -7,7 +7,7 @@
 // empty or absent is every address; root_url absent is
 // %(protocol)s://%(domain)s:%(http_port)s/, which follows the protocol.
 import { escapeText, urlScheme, type Service, type UrlScheme } from '@dsa110/ports';
-import { isLoopback } from '../address.js';
+import { isLoopback, isUnspecified } from '../address.js';
 import type { ResolvedSetting } from './config-setting.js';
 import type { Severity } from '../types.js';
 
@@ -109,7 +109,7 @@ function wrongProtocol(
  */
 function addressReach(value: string): 'every' | 'loopback' | 'address' | undefined {
   const host = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
-  if (host === '' || host === '0.0.0.0' || host === '::') return 'every';
+  if (host === '' || isUnspecified(host)) return 'every';
   if (host.toLowerCase() === 'localhost' || isLoopback(host)) return 'loopback';
   return host.includes(':') || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) ? 'address' : undefined;
 }

@@ -7,7 +7,10 @@ export interface Finding {
   /** The included file it is in (nginx's or Redis's include); undefined for the file the registry names. */
   readonly file?: string;
   readonly line: number;
-  /** The 1-based column of what it is about on that line, where the reader knows it. */
+  /**
+   * The 1-based column of what it is about on that line, where the reader knows it, in characters (Unicode code
+   * points, a tab one): what `cut -c` and most editors count, not UTF-16 code units (an emoji before it is one) nor bytes.
+   */
   readonly column?: number;
   readonly severity: Severity;
   readonly message: string;
@@ -50,6 +53,23 @@ export interface ContentLine {
 }
 
 let last: { text: string; comment: string; commentAt: string; lines: readonly ContentLine[] } = { text: '', comment: '', commentAt: '', lines: [] };
+
+/**
+ * The 1-based column, in characters (Unicode code points), of the text at UTF-16 `index` of `text`, counted from
+ * `lineStart`: Finding.column. A string index is what a reader has; an astral character (an emoji, a CJK
+ * extension ideograph) is two of them and one character.
+ */
+export function characterColumn(text: string, lineStart: number, index: number): number {
+  let column = 1;
+  for (let at = lineStart; at < index; at++) {
+    const code = text.charCodeAt(at);
+    // The low half of a surrogate pair is the same character as the high half before it.
+    if (!(code >= 0xdc00 && code <= 0xdfff && at > lineStart && isHighSurrogate(text.charCodeAt(at - 1)))) column++;
+  }
+  return column;
+}
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
 /** `127.0.0.1`, `::1`, `[::1]`, `localhost`: the host is this machine. */
 export function isLoopbackHost(host: string): boolean {

@@ -7,7 +7,7 @@
 // What a quoted scalar holds is text (`name: "a, b}"`, `"#1"`), as YAML reads
 // it: the scanners of prometheus-jobs.ts read it so.
 import { escapeText, type UrlScheme } from '@dsa110/ports';
-import { type Finding, portFix, yamlLineBreaks } from './finding.js';
+import { characterColumn, type Finding, portFix, yamlLineBreaks } from './finding.js';
 import { isThisHost } from './prometheus.js';
 import { flowMappingEntries } from './prometheus-files.js';
 import { isSpaceAt, maskQuoted, valueReader } from './prometheus-jobs.js';
@@ -57,25 +57,24 @@ function wrongScheme(url: string, scheme: UrlScheme, expect: DatasourceExpectati
  * (a `,` or `}` inside quotes ends nothing; quotes and escapes undone); the
  * first of each; undefined when it does not close on the line (not read).
  */
-function flowDatasource(text: string): { type?: string; url?: string } | undefined {
+function flowDatasource(text: string): { type?: string; url?: string; urlAt?: number } | undefined {
   const masked = maskQuoted(text);
   if (!masked.endsWith('}')) return undefined; // a `}` inside quotes closes nothing
-  const found: { type?: string; url?: string } = {};
+  const found: { type?: string; url?: string; urlAt?: number } = {};
   const valueAt = valueReader(text, masked);
   for (const { key, colon } of flowMappingEntries(text)) {
     if ((key !== 'type' && key !== 'url') || found[key] !== undefined) continue;
     let value = colon + 1;
     while (isSpaceAt(text, value)) value++;
     found[key] = valueAt(value).items[0] ?? '';
+    // Where its text starts: inside its quotes, if quoted.
+    if (key === 'url') found.urlAt = value + (text[value] === '"' || text[value] === "'" ? 1 : 0);
   }
   return found;
 }
 
-/** The 1-based column a url's text starts at on its line, when it stands there as written (no escapes undone). */
-function columnOf(raw: string, url: string): { column?: number } {
-  const at = raw.indexOf(url);
-  return at < 0 ? {} : { column: at + 1 };
-}
+/** The column (in characters, Finding.column) of the text at UTF-16 `index` of its line: where the reader found the url, not the first place the same text stands on the line. */
+const columnOf = (raw: string, index: number): { column: number } => ({ column: characterColumn(raw, 0, index) });
 
 /** A line without its comment: a `#` at its start or after white space, outside quotes, as YAML has it (`"#1"` and `http://h/#x` hold none). */
 function withoutComment(raw: string): string {
@@ -160,14 +159,15 @@ export function readGrafanaDatasource(text: string, expect: DatasourceExpectatio
       if (flow.type !== undefined) current.type = flow.type.toLowerCase();
       if (flow.url !== undefined) {
         urls++;
-        current.urls.push({ line: index + 1, ...columnOf(raw, flow.url), url: flow.url });
+        current.urls.push({ line: index + 1, ...columnOf(raw, indent + flow.urlAt!), url: flow.url });
       }
       continue;
     }
     const url = URL_KEY.exec(content);
     if (url) {
       urls++;
-      entry.urls.push({ line: index + 1, ...columnOf(raw, url[2]!), url: url[2]! });
+      // The content starts at `indent` of the line (after any `- `), the url at the end of the key's match.
+      entry.urls.push({ line: index + 1, ...columnOf(raw, indent + url[0].length - url[2]!.length), url: url[2]! });
     }
     const type = TYPE_KEY.exec(content);
     // The entry's own `type:` (where its first key stands), not one in a map inside it.

@@ -3,8 +3,9 @@
 // restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
 import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
-import { isLoopback } from '../../address.js';
-import { type Finding, portFix } from './finding.js';
+import { addressBits } from '@dsa110/ports/system';
+import { isLoopback, isLoopbackNetwork, isUnspecified } from '../../address.js';
+import { characterColumn, type Finding, portFix } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 export interface NginxExpectations {
@@ -25,7 +26,7 @@ export interface NginxExpectations {
 
 interface Statement {
   readonly line: number;
-  /** The 1-based column its first word starts at. */
+  /** The 1-based column its first word starts at, in characters (Finding.column). */
   readonly column: number;
   /** The directive and its arguments, quotes removed and escapes applied, as nginx reads them. */
   readonly words: readonly string[];
@@ -50,7 +51,7 @@ export function nginxStatements(text: string, limit = Infinity): Statement[] {
   let words: string[] = [];
   let startLine = 1;
   let startColumn = 1;
-  const at: Cursor = { index: 0, line: 1, lineStart: 0 };
+  const at: Cursor = { index: 0, line: 1, lineStart: 0, counted: 0, column: 1 };
   while (at.index < text.length && statements.length <= limit) {
     const char = text[at.index]!;
     if (SPACE.has(char)) {
@@ -63,7 +64,7 @@ export function nginxStatements(text: string, limit = Infinity): Statement[] {
       at.index = end < 0 ? text.length : end;
       continue;
     }
-    if (words.length === 0) [startLine, startColumn] = [at.line, at.index - at.lineStart + 1];
+    if (words.length === 0) [startLine, startColumn] = [at.line, columnAt(text, at)];
     if (char === ';' || char === '{' || char === '}') {
       statements.push({ line: startLine, column: startColumn, words, end: char });
       words = [];
@@ -81,12 +82,24 @@ interface Cursor {
   line: number;
   /** Where the cursor's line starts in the text, for a column. */
   lineStart: number;
+  /** How far along its line the characters are counted, and the column there: each character counted once, however many statements a line holds. */
+  counted: number;
+  column: number;
 }
 
 /** The cursor's line ends at the newline at `index`. */
 function newLine(at: Cursor, index: number): void {
   at.line++;
   at.lineStart = index + 1;
+  at.counted = index + 1;
+  at.column = 1;
+}
+
+/** The cursor's column, in characters (Finding.column): counted on from where the last one was. */
+function columnAt(text: string, at: Cursor): number {
+  at.column += characterColumn(text, at.counted, at.index) - 1;
+  at.counted = at.index;
+  return at.column;
 }
 
 /** Escaped pieces are joined this many at a time, so a word of a million escapes stays a few strings, not a million. */
@@ -296,7 +309,7 @@ function listenReach(value: string): 'every' | 'loopback' | 'address' | undefine
   const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
   const colon = value.lastIndexOf(':');
   const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
-  if (host === '*' || host === '0.0.0.0' || host === '::') return 'every';
+  if (host === '*' || isUnspecified(host)) return 'every';
   if (host.toLowerCase() === 'localhost' || isLoopback(host)) return 'loopback';
   return bracket || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) ? 'address' : undefined;
 }
@@ -321,13 +334,15 @@ function checkListenAddress(statement: SiteStatement, expect: NginxExpectations)
  * plain listen fails its handshake ("wrong version number"; `http2` without `ssl` is cleartext HTTP/2, the same to
  * it), and a plain HTTP request to an `ssl` one is answered 400 ("The plain HTTP request was sent to HTTPS port").
  */
-function checkListenTls(statement: SiteStatement, expect: NginxExpectations): Finding | undefined {
+function checkListenTls(statement: SiteStatement, expect: NginxExpectations, merged: boolean): Finding | undefined {
   const wanted = expect.scheme;
   const [, value, ...flags] = statement.words as [string, string, ...string[]];
   // A listen on another port is an error of its own (or a redirect to this one): its TLS is not the registry's.
   if (wanted === undefined || listenPort(value, expect) !== expect.port) return undefined;
-  const tls = flags.includes('ssl') || flags.includes('quic');
-  if (tls === (wanted === 'https')) return undefined;
+  const own = flags.includes('ssl') || flags.includes('quic');
+  // Without ssl of its own, TLS from another listen on its address and port: a plain-HTTP registry's error is said at that one.
+  const tls = own || merged;
+  if (tls === (wanted === 'https') || (tls && !own)) return undefined;
   const written = `listen ${statement.words.slice(1).map(shown).join(' ')}`;
   const fixed = `listen ${[shown(value), ...(wanted === 'https' ? ['ssl'] : []), ...flags.filter((flag) => flag !== 'ssl' && flag !== 'quic').map(shown)].join(' ')};`;
   const message =
@@ -337,9 +352,42 @@ function checkListenTls(statement: SiteStatement, expect: NginxExpectations): Fi
   return { ...placeAt(statement), severity: 'error', message };
 }
 
-/** The listens' TLS findings, or, where an `ssl on;` makes a server's listens TLS whatever they say, one unknown in their place. */
+/**
+ * The socket a listen value stands for, as a key: TCP or UDP (`quic`), the address (`80`, `*:80` and `0.0.0.0:80`
+ * are one; an IPv6 address in any spelling; a host name as written) and the port.
+ */
+function listenSocket(value: string, flags: readonly string[], port: number): string {
+  const bracket = /^\[([0-9a-fA-F:.]+)\]/.exec(value);
+  const colon = value.lastIndexOf(':');
+  const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
+  const bits = host === '*' ? undefined : addressBits(host);
+  const address = host === '*' ? '0.0.0.0' : bits ? `${bits.family}/${bits.value}` : host.toLowerCase();
+  return `${flags.includes('quic') ? 'udp' : 'tcp'} ${address === '4/0' ? '0.0.0.0' : address} ${port}`;
+}
+
+/**
+ * The listens' TLS findings, or, where an `ssl on;` makes a server's listens TLS whatever they say, one unknown in
+ * their place. nginx keeps one set of options per address and port: an `ssl` on any listen of it (in any server)
+ * makes every listen on it TLS (nginx 1.22 says nothing of it; 1.25 warns "protocol options redefined"), so a
+ * listen without ssl on the port of one with it serves TLS, and is held to the registry as such.
+ */
 function listenTls(facts: SiteFacts, expect: NginxExpectations): Finding[] {
-  if (facts.sslOn === undefined || expect.scheme === undefined) return facts.tls;
+  const tlsSockets = new Set<string>();
+  const sockets = new Map<SiteStatement, string>();
+  for (const statement of facts.tls) {
+    const [, value, ...flags] = statement.words as [string, string, ...string[]];
+    const port = listenPort(value, expect);
+    if (typeof port !== 'number') continue;
+    const socket = listenSocket(value, flags, port);
+    sockets.set(statement, socket);
+    if (flags.includes('ssl') || flags.includes('quic')) tlsSockets.add(socket);
+  }
+  const found = facts.tls.flatMap((statement) => {
+    const socket = sockets.get(statement);
+    const finding = checkListenTls(statement, expect, socket !== undefined && tlsSockets.has(socket));
+    return finding ? [finding] : [];
+  });
+  if (facts.sslOn === undefined || expect.scheme === undefined) return found;
   const message = `ssl on turns TLS on for every listen of its server (deprecated; nginx 1.25.1 refuses it), so whether ${expect.name} serves ${expect.scheme === 'https' ? 'HTTPS' : 'plain HTTP'} on port ${expect.port} as the registry says is not read; write listen ${expect.port}${expect.scheme === 'https' ? ' ssl' : ''}; instead`;
   return [{ ...placeAt(facts.sslOn), severity: 'unknown', message }];
 }
@@ -384,23 +432,47 @@ function badPortText(port: string, fix: string): string {
   return `${what} nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; ${fix}`;
 }
 
+/** Where a pass directive sends requests to a host: its port (undefined: none written and no default known), and whether a variable gives its scheme. */
+type PassHost = { host: string; port: number | undefined; variableScheme?: true };
+
 /**
  * Where a pass directive sends requests: a host and its port (undefined: none
  * written and no default), the port written when nginx refuses it
- * (`badPort`), `variable`, or undefined (a UNIX socket, a scheme nginx refuses).
+ * (`badPort`), `variable` (the host or port from a variable), or undefined
+ * (a UNIX socket, a scheme nginx refuses). A proxy_pass scheme from a
+ * variable (`$scheme://127.0.0.1:8000`: nginx builds the URL per request,
+ * http or https) leaves the host and port written: `variableScheme`, with no
+ * default port (80 or 443 is the variable's to decide).
  */
-function passTarget(directive: string, value: string): { host: string; port: number | undefined } | { host: string; badPort: string } | 'variable' | undefined {
+function passTarget(directive: string, value: string): PassHost | { host: string; badPort: string } | 'variable' | undefined {
   const schemes = PASSES[directive]!;
-  const scheme = /^([a-zA-Z]+):\/\//.exec(value);
+  const scheme = /^([a-zA-Z]+):\/\//.exec(value) ?? (directive === 'proxy_pass' ? /^([^/:?]*\$[^/:?]*):\/\//.exec(value) : null);
+  const variableScheme = scheme?.[1]?.includes('$') === true;
   // nginx compares the scheme case-insensitively (HTTP://h proxies like http://h).
   const name = scheme ? scheme[1]!.toLowerCase() : '';
-  if (!(name in schemes) || (!scheme && value.startsWith('unix:'))) return undefined;
+  if ((!variableScheme && !(name in schemes)) || (!scheme && value.startsWith('unix:'))) return undefined;
   // The address ends at the URI's `/` or the arguments' `?`, as nginx reads it.
   const authority = value.slice(scheme ? scheme[0].length : 0).split(/[/?]/)[0]!;
   if (authority.includes('$')) return 'variable';
   const address = nginxAddress(authority);
   if (!address || 'badPort' in address) return address;
+  if (variableScheme) return { host: address.host, port: address.port, variableScheme: true };
   return { host: address.host, port: address.port ?? (schemes[name]! || undefined) };
+}
+
+/**
+ * An unknown for a pass to this machine whose scheme a variable gives (`$scheme://127.0.0.1:8000`): nginx takes
+ * http or https per request, so whether it speaks the upstream's scheme (and, with no port written, which port
+ * it reaches) is not known. Its host and port are held to the registry as any other pass's.
+ */
+function variableSchemeFinding(pass: SiteStatement, portWritten: boolean, expect: NginxExpectations): Finding {
+  const [directive, value] = [pass.words[0]!, pass.words[1]!];
+  const { name } = expect.upstream;
+  const scheme = value.slice(0, value.indexOf('://'));
+  const portWords = !portWritten ? ", and so its port (the scheme's default, 80 or 443)," : '';
+  const speaks = expect.upstream.scheme === undefined ? '' : ` by ${expect.upstream.scheme} as the registry says`;
+  const message = `${directive} ${shown(value)} takes its scheme${portWords} from ${shown(scheme)}, which nginx sets per request and this check cannot tell, so whether it reaches ${name}${speaks} is not known; write ${directive} ${backend(expect)}; (${expect.snippet})`;
+  return { ...placeAt(pass), severity: 'unknown', message };
 }
 
 /**
@@ -453,7 +525,7 @@ function inetAton(host: string): number | undefined {
 /** Whether connecting to a host reaches this machine: loopback in any spelling glibc resolves (`127.1`, `localhost.`), or the unspecified address (`0.0.0.0`, `::`), which Linux connects to loopback. */
 function reachesThisHost(host: string): boolean {
   const bare = (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host).toLowerCase().replace(/\.$/, '');
-  if (bare === 'localhost' || bare === '::' || isLoopback(bare)) return true;
+  if (bare === 'localhost' || isUnspecified(bare) || isLoopback(bare)) return true;
   const v4 = inetAton(bare);
   return v4 !== undefined && (v4 === 0 || Math.floor(v4 / 2 ** 24) === 127);
 }
@@ -483,11 +555,11 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     if (upstream) {
       const servers = upstream.servers.flatMap((server) => checkUpstreamServer(server, upstream, pass, expect));
       const here = upstream.servers.some((server) => typeof serverPortHere(server.words[1] ?? '') === 'number');
-      const scheme = here ? checkScheme(pass, expect) : undefined;
+      const scheme = !here ? undefined : target.variableScheme ? variableSchemeFinding(pass, true, expect) : checkScheme(pass, expect);
       return scheme ? [...servers, scheme] : servers;
     }
     if (!reachesThisHost(target.host)) return [];
-    const scheme = checkScheme(pass, expect);
+    const scheme = target.variableScheme ? variableSchemeFinding(pass, target.port !== undefined, expect) : checkScheme(pass, expect);
     if (target.port === undefined || target.port === wanted.port) return scheme ? [scheme] : [];
     const port: Finding = {
       ...place(pass),
@@ -597,9 +669,7 @@ function reachesElsewhere(argument: string): boolean {
   if (argument === 'unix:') return false;
   if (argument === 'all') return true;
   const [address, bits] = argument.split('/') as [string, string | undefined];
-  if (!isLoopback(address)) return true;
-  if (bits === undefined) return false;
-  return address.includes(':') && !address.includes('.') ? Number(bits) < 128 : Number(bits) < 8;
+  return !isLoopbackNetwork(address, bits);
 }
 
 /**
@@ -840,8 +910,10 @@ interface SiteFacts {
   /** The locations of each server (and of the file itself, a snippet included in one), each a level nginx picks from. */
   readonly servers: LocationBlock[][];
   listens: number;
-  /** What checkListenTls found, said unless an `ssl on;` makes every listen of its server TLS. */
-  readonly tls: Finding[];
+  /** The first `listen unix:...` (a UNIX socket: no port), for a site that has no other listen. */
+  unixListen?: SiteStatement;
+  /** Every listen on a port, for checkListenTls once all are read (nginx's ssl is one for every listen on an address and port). */
+  readonly tls: SiteStatement[];
   /** The first `ssl on;` (deprecated; nginx 1.25.1 refuses it), which turns TLS on for every listen of its server. */
   sslOn?: SiteStatement;
 }
@@ -1330,11 +1402,11 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   const [directive, argument] = statement.words;
   if (directive === undefined || argument === undefined) return;
   const inner = open[open.length - 1];
-  if (directive === 'listen' && !argument.startsWith('unix:')) {
+  if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
+  else if (directive === 'listen') {
     facts.listens++;
     facts.findings.push(...checkListen(statement, expect));
-    const tls = checkListenTls(statement, expect);
-    if (tls) facts.tls.push(tls);
+    facts.tls.push(statement);
   } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
   else if (directive in PASSES) facts.passes.push(statement);
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
@@ -1419,7 +1491,12 @@ export function nginxLocationFor(text: string, uri: string): number | 'redirect'
 function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, expect: NginxExpectations): Finding[] {
   const { name, port, metrics } = expect.upstream;
   const found: Finding[] = [];
-  if (facts.listens === 0) found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
+  if (facts.listens === 0 && facts.unixListen !== undefined) {
+    const unix = facts.unixListen;
+    const message = `listen ${shown(unix.words[1]!)} is a UNIX socket, and no listen is on a port, so ${expect.name} is not served on port ${expect.port} as the registry says; add listen ${expect.port};`;
+    found.push({ ...placeAt(unix), severity: 'warning', message });
+  } else if (facts.listens === 0)
+    found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
   if (facts.passes.length === 0 && !reading.unread) {
     found.push({
       line: 0,

@@ -13,7 +13,10 @@
 // job_name: x}`, or an item of `scrape_configs: [{...}]`) is read too. A scrape config file (Prometheus
 // 2.43+) is read the same way. YAML's quoting is honoured throughout: what a
 // quoted scalar holds (`"a]b"`, `'it''s'`, `"x\" #y"`) is text, never a
-// bracket, comma, key or comment to the scanners.
+// bracket, comma, key or comment to the scanners. A job's `scheme:` written
+// otherwise than as one word (a tag, an anchor, the value on the next line)
+// is read by the real YAML parser, loaded only for such a file.
+import { parseConfigYaml } from '@dsa110/ports';
 import { yamlLineBreaks } from './finding.js';
 
 /** A string and the line it is on. */
@@ -33,10 +36,11 @@ export interface ScrapeJob {
   readonly otherSd: AtLine[];
   /**
    * Its own `scheme:` (a key of the job, not of a discovery in it: consul_sd_configs has one), as written; undefined
-   * when it has none (Prometheus scrapes by http); `unread` when this reader cannot tell (a job written as a flow
-   * mapping that names a scheme, a relabelling that sets `__scheme__`), with the line.
+   * when it has none (Prometheus scrapes by http); `unread` when this reader cannot tell (a relabelling that sets
+   * `__scheme__`; a job written as a flow mapping that names a scheme, or a scheme written as more than one word,
+   * that the real YAML parser could not read either), with the line.
    */
-  readonly scheme?: AtLine | { readonly line: number; readonly unread: true };
+  readonly scheme?: AtLine | { readonly line: number; readonly unread: true; readonly flow?: true };
   /** The 1-based column its keys stand at, for a job written as a block item. */
   readonly column?: number;
 }
@@ -676,7 +680,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         if (!job) {
           flow.set(owner, (job = newDraft(line)));
           // Its keys are not read one by one: a scheme in it is not known (one left out is http, as Prometheus has it).
-          if (masked.includes('scheme')) job.scheme = { line, unread: true };
+          if (masked.includes('scheme')) job.scheme = masked.includes('__scheme__') ? { line, unread: true } : { line, unread: true, flow: true };
           drafts.push(job);
         }
       }
@@ -716,5 +720,37 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
       ? []
       : [{ name, line, targets, fileSd, otherSd, ...(scheme !== undefined && { scheme }), ...(keyIndent !== undefined && { column: keyIndent + 1 }) }],
   );
-  return { jobs, scrapeConfigFiles, sections };
+  return { jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs, scrapeConfigFiles, sections };
+}
+
+/** A scheme as the line reader takes it whole: one word (`https`, `http`, or a wrong one to report as written). */
+const PLAIN_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
+
+/**
+ * A job whose `scheme:` is written in a way the line reader does not follow: in a job written as a flow mapping, or
+ * as more than one word (a tag, `!!str https`; an anchor or alias; a block scalar; the value on the next line; an escape).
+ */
+const needsParser = (job: ScrapeJob): boolean =>
+  job.scheme !== undefined && ('value' in job.scheme ? !PLAIN_SCHEME.test(job.scheme.value) : job.scheme.flow === true);
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The jobs, each scheme the line reader could not follow read by the real YAML parser (loaded only then): the
+ * scheme of the scrape_configs item with the job's name (the nth, for a name written n times). Unread when the
+ * file is not YAML the parser reads, or the scheme is not a string there.
+ */
+function schemesByParser(text: string, jobs: readonly ScrapeJob[]): ScrapeJob[] {
+  const parsed = parseConfigYaml(text);
+  const items = parsed.ok && isRecord(parsed.value) && Array.isArray(parsed.value.scrape_configs) ? parsed.value.scrape_configs : [];
+  const seen = new Map<string, number>();
+  return jobs.map((job) => {
+    const nth = seen.get(job.name) ?? 0;
+    seen.set(job.name, nth + 1);
+    if (!needsParser(job)) return job;
+    const item: unknown = items.filter((each) => isRecord(each) && String(each.job_name) === job.name)[nth];
+    const scheme = isRecord(item) ? item.scheme : undefined;
+    const line = job.scheme!.line;
+    return { ...job, scheme: typeof scheme === 'string' ? { line, value: scheme } : { line, unread: true } };
+  });
 }

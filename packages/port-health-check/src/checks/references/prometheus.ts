@@ -8,6 +8,7 @@
 // Kubernetes, HTTP, ...) is unknown, never a false error.
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
+import { isUnspecified } from '../../address.js';
 import { type Finding, isLoopbackHost, portFix, portOfAddress } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
@@ -39,7 +40,7 @@ function checkScheme(job: PlacedJob, want: ScrapeExpectation): Finding | undefin
       ...at,
       line: scheme.line,
       severity: 'unknown',
-      message: `scrape job ${want.job}: its scheme is set where this check does not read it (a flow mapping, or a relabelling of __scheme__), so whether it scrapes ${want.name} by ${wanted} is not known`,
+      message: `scrape job ${want.job}: its scheme is set where this check does not read it (a relabelling of __scheme__, or YAML the parser does not read), so whether it scrapes ${want.name} by ${wanted} is not known`,
     };
   }
   const written = scheme?.value ?? 'http';
@@ -255,13 +256,13 @@ function hostOfAddress(address: string): string {
 
 /**
  * A host a client on this machine reaches this machine at: loopback (127.x,
- * ::1, localhost, `localhost.`), or the any-address 0.0.0.0 or :: (a connection
+ * ::1, localhost, `localhost.`, each address in any spelling), or the any-address 0.0.0.0 or :: (a connection
  * to it goes to this host on Linux). Another name or address is another host,
  * as far as this check can tell. (Grafana's reader uses it too.)
  */
 export function isThisHost(host: string): boolean {
   const bare = host.toLowerCase();
-  return isLoopbackHost(bare.endsWith('.') ? bare.slice(0, -1) : bare) || bare === '0.0.0.0' || bare === '::' || bare === '[::]';
+  return isLoopbackHost(bare.endsWith('.') ? bare.slice(0, -1) : bare) || isUnspecified(bare);
 }
 
 /** Prometheus's own default listen address, when no --web.listen-address is given. */

@@ -128,14 +128,18 @@ describe('a scrape job’s scheme against the protocol', () => {
   it('a scheme this check does not read (a relabelling of __scheme__) is unknown, not an error', async () => {
     const api = '    relabel_configs:\n      - target_label: __scheme__\n        replacement: https\n';
     expect(await problems(tree({ [PROMETHEUS_YML]: prometheusYml(api) }))).toEqual([
-      `unknown: prometheus (9090): /${PROMETHEUS_YML}:4: scrape job dsa110-api: its scheme is set where this check does not read it (a flow mapping, or a relabelling of __scheme__), so whether it scrapes FastAPI by https is not known`,
+      `unknown: prometheus (9090): /${PROMETHEUS_YML}:4: scrape job dsa110-api: its scheme is set where this check does not read it (a relabelling of __scheme__, or YAML the parser does not read), so whether it scrapes FastAPI by https is not known`,
     ]);
   });
 });
 
 describe('nginx listen ssl against the site’s protocol', () => {
   it('a listen without ssl on an HTTPS site is an error at its file:line:col (http2 alone is cleartext); listen ... ssl passes', async () => {
-    const text = site('8444', 'http://127.0.0.1:8001').replace('listen 8444;', 'listen 8444;\n    listen [::]:8444 http2;\n    listen 8444 ssl http2;');
+    // The ssl listen on an address of its own: on *:8444 too it would make the plain one TLS (nginx keeps one ssl per address and port; in one server, nginx -t refuses the duplicate).
+    const text = site('8444', 'http://127.0.0.1:8001').replace(
+      'listen 8444;',
+      'listen 8444;\n    listen [::]:8444 http2;\n    listen 10.0.0.1:8444 ssl http2;',
+    );
     expect(await problems(tree({ [TLS_SITE]: text }))).toEqual([
       `error: tls (8444): /${TLS_SITE}:2:5: listen 8444 serves plain HTTP, but the registry says TLS is HTTPS, so a client's TLS handshake fails ("wrong version number"); write listen 8444 ssl; with ssl_certificate and ssl_certificate_key (ports snippet nginx-site), or give TLS protocol: HTTP in the registry`,
       `error: tls (8444): /${TLS_SITE}:3:5: listen [::]:8444 http2 serves plain HTTP (http2 without ssl is cleartext HTTP/2), but the registry says TLS is HTTPS, so a client's TLS handshake fails ("wrong version number"); write listen [::]:8444 ssl http2; with ssl_certificate and ssl_certificate_key (ports snippet nginx-site), or give TLS protocol: HTTP in the registry`,
