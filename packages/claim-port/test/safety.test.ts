@@ -125,6 +125,19 @@ describe('1. protection is never off by accident', () => {
     }
   });
 
+  // (A line feed too, in process-names.test.ts: the test guard's `ss -p` cannot read the owner of a socket whose holder's name has one, and refuses.)
+  it.each(['x\rworker', 'x\u2028worker'])(
+    'a protected pattern covers a name with a line break in it (%j): its * takes any character (it skipped line breaks)',
+    async (name) => {
+      const registry = parseRegistry('version: 1\nclaim:\n  protect:\n    processes: ["*worker"]\nservices: []\n');
+      const server = await spawnListener({ name });
+      const result = await claimOurs(server.port, { registry });
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+      expect(isAlive(server.pid)).toBe(true);
+    },
+  );
+
   it('a broken registry that names a protected pattern twice, or without a list, still protects it (claim-port signalled it)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'claim-salvage-'));
     try {

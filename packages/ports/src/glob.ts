@@ -32,7 +32,9 @@ export function globProblem(glob: string): string | undefined {
 }
 
 /**
- * A glob as an anchored RegExp (u: `?` and a set take one character, not one UTF-16 unit). Not
+ * A glob as an anchored RegExp (u: `?` and a set take one character, not one UTF-16 unit; s: `?`
+ * and `*` take line breaks too, CR, LF, U+2028, which a process may put in its name to slip past
+ * a protected pattern). Not
  * `.*` for each `*`: `^.*a.*a.*b$` backtracks through every split of the name, so a glob of three
  * stars took seconds on a 2,000-character argv[0] that any user can give a process holding a port
  * (the health check and claim-port run as root). Each run between stars is matched at its first
@@ -51,7 +53,7 @@ export function compileGlob(glob: string): RegExp {
   const middle = runs.slice(1, last).filter((run) => run.length > 0);
   const body =
     last === 0 ? text(runs[0]!) : `${text(runs[0]!)}${middle.map((run, index) => `(?=(.*?${text(run)}))\\${index + 1}`).join('')}.*${text(runs[last]!)}`;
-  return new RegExp(`^${body}$`, 'u');
+  return new RegExp(`^${body}$`, 'su');
 }
 
 function globTokens(glob: string): Token[] {

@@ -45,7 +45,7 @@ describe('processNames', () => {
       ['*', '', true],
       ['*.py', 'x.py', true],
       ['*.py', 'xpy', false],
-      ['a*b', 'a\nb', false],
+      ['a*b', 'a\nb', true],
       ['(*)', '(x)', true],
       // A set, as in the shell: one character of it, or not of it with ! or ^; a ] first is one of it; * and ? in it are themselves.
       ['python[0-9]', 'python3', true],
@@ -62,6 +62,12 @@ describe('processNames', () => {
       ['n[a-c-]e', 'nde', false],
       ['[é]x', 'éx', true],
       ['?', '😀', true],
+      // Any character is any: a line break too (a process may name itself so, to slip past a protected pattern).
+      ['*worker', 'x\rworker', true],
+      ['*worker', 'a\nworker', true],
+      ['a*b*c', 'a\u2028b\u2029c', true],
+      ['x?y', 'x\ny', true],
+      ['x?y', 'x\r\ny', false],
     ];
     for (const [glob, name, matches] of cases) expect(globToRegExp(glob).test(name), `${glob} ${JSON.stringify(name)}`).toBe(matches);
   });
