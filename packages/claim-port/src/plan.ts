@@ -1,7 +1,7 @@
 // Pure: given what was found on the port and around its holders, decide whom
 // to signal or why to refuse. Refusal signals nobody: a claim is all or nothing.
 import type { Listener, ProcessInfo, Transport } from '@dsa110/ports/system';
-import { escapeText } from '@dsa110/ports';
+import { escapeText, printedShellWord } from '@dsa110/ports';
 import { formatEndpoint } from '@dsa110/ports/system';
 import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
@@ -192,10 +192,12 @@ export function planClaim(input: PlanInput): Plan {
     }
     if (wouldRestart(context)) {
       const unit = describeUnit(context!)!;
-      protectedPids.set(holder.pid, `${unit} would restart it (Restart=${context!.restart!.restart})`);
+      // The unit file's path and its setting as read (escaped: a directory name may hold anything); the command as a shell reads it (`my\x2dapp.service` quoted, its backslash kept).
+      const restart = escapeText(context!.restart!.restart, 64);
+      protectedPids.set(holder.pid, `${unit} would restart it (Restart=${restart})`);
       refusals.push({
         pid: holder.pid,
-        reason: `${who} belongs to ${unit}, which would start it again (Restart=${context!.restart!.restart}, ${context!.restart!.source}): stop ${escapeText(context!.unit!, 200)} first (systemctl stop ${escapeText(context!.unit!, 200)})`,
+        reason: `${who} belongs to ${unit}, which would start it again (Restart=${restart}, ${escapeText(context!.restart!.source, 300)}): stop ${escapeText(context!.unit!, 200)} first (systemctl stop ${printedShellWord(context!.unit!)})`,
       });
       continue;
     }

@@ -414,3 +414,19 @@ describe('planClaim: systemd (PID 1) holds the port for a socket unit', () => {
     expect(refusal(undefined, { ...systemd, pid: 2, kernelThread: true, comm: 'kthreadd' })).not.toContain('socket');
   });
 });
+
+describe('planClaim: a holder whose unit would start it again', () => {
+  it('names the unit file escaped, and gives the stop command as a shell reads it back', () => {
+    const holder = proc({ pid: 5100 });
+    // A unit file in a directory whose name holds an escape and a backslash; a unit name systemd escaped (`my-app` as an instance part).
+    const context = {
+      holders: new Map([[5100, { unit: 'my\\x2dapp.service', restart: { restart: 'always', source: '/srv/u\u001b[31m\\nX/my\\x2dapp.service' } }]]),
+    };
+    const plan = planClaim({ ...base, listeners: [listener([holder])], context });
+    expect(plan.kind).toBe('refuse');
+    expect(plan.kind === 'refuse' && plan.refusals[0]!.reason).toBe(
+      'PID 5100 (node, unit my\\\\x2dapp.service) belongs to my\\\\x2dapp.service, which would start it again (Restart=always, /srv/u\\e[31m\\\\nX/my\\\\x2dapp.service): ' +
+        "stop my\\\\x2dapp.service first (systemctl stop 'my\\x2dapp.service')",
+    );
+  });
+});
