@@ -3,7 +3,7 @@
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
 import { escapeText, REGISTRY_ENV } from '@dsa110/ports';
-import { commandLine, exitNow, finishOutput, processEnvironment, processIo } from '@dsa110/ports/cli';
+import { commandLine, exitNow, finishOutput, processEnvironment, processIo, undecodedVariables } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
@@ -13,8 +13,9 @@ import { ownFilesWarning } from './own-files.js';
 const io = processIo();
 // The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
 const { argv, bytesLost } = commandLine();
-// And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD).
-const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV]);
+// And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD); any other variable's too, so
+// that a port override the registry names (CONTIMG_API_PORT) is shown with its bytes, `\xff`.
+const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV, ...undecodedVariables()]);
 // As root, files of its own that others may change are said (own-files.ts); the bundle's directory is its dist/.
 const writable = ownFilesWarning(typeof __dirname === 'string' ? __dirname : undefined);
 if (writable !== undefined) io.err(`${prefix(labelOf(argv))} warning: ${escapeText(writable)}\n`, 'warn');

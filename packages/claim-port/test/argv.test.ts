@@ -107,6 +107,16 @@ describe.each(BINS)('%s, given a --registry path that is not UTF-8', (_, nodeArg
     expect(JSON.parse(byId.stdout).error.message).toContain(`${dir}/p\\xf6rts.yaml`);
   });
 
+  it("shows a service's port override that is not UTF-8 by its bytes, \\xff, never U+FFFD (it only read $DSA110_PORTS_FILE back)", () => {
+    const run = runWithBytes(nodeArgs, ['api', '--dry-run', '--json'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTIMG_API_PORT: Buffer.from([0x38, 0x30, 0xff, 0xfe]) },
+    });
+    const message =
+      'CONTIMG_API_PORT="80\\xff\\xfe" cannot be used for service "api": it is not a plain decimal integer; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT';
+    expect([run.code, run.stderr]).toEqual([64, `[claim-port:api] error: ${message}\n`]);
+    expect(JSON.parse(run.stdout).error.message).toBe(message);
+  });
+
   it('refuses it (64, one line) when the bytes cannot be read back (a preload rewrote the cmdline), never falling back to the built-in list', () => {
     const dir = tempDir('claim-port-bytes-');
     const registry = bytePath(dir, 'p\xf6rts.yaml');

@@ -105,6 +105,15 @@ export function recoverEnvironment(env: Env, names: readonly string[], environ: 
   return { env: recovered, bytesLost };
 }
 
+/**
+ * The variables of `env` that hold U+FFFD: bytes Node could not decode, whatever the variable. For a bin that
+ * reads variables the registry names (a service's port override, CONTIMG_API_PORT): their values are shown
+ * with `\xff` as the bytes they hold when read back (processEnvironment), not as U+FFFD.
+ */
+export function undecodedVariables(env: Env = process.env): string[] {
+  return Object.keys(env).filter((name) => env[name]?.includes(REPLACEMENT));
+}
+
 /** This process's environment (recoverEnvironment) for `names`; /proc/self/environ is read only when one of them holds U+FFFD. */
 export function processEnvironment(names: readonly string[], env: Env = process.env): Environment {
   if (!names.some((name) => env[name]?.includes(REPLACEMENT))) return { env, bytesLost: [] };

@@ -26,6 +26,7 @@ export {
   processEnvironment,
   recoverArguments,
   recoverEnvironment,
+  undecodedVariables,
   type CommandLine,
   type Environment,
 } from './argv.js';

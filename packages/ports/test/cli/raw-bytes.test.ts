@@ -45,6 +45,15 @@ describe('ports, given paths that are not UTF-8', () => {
     expect(runWithBytes(BIN, ['get', 'bytes-only'], { env: { ...cleanEnv, DSA110_PORTS_FILE: path } })).toEqual({ code: 0, stdout: '18431\n', stderr: '' });
   });
 
+  it("shows a service's port override that is not UTF-8 by its bytes, \\xff, never U+FFFD (it only read $DSA110_PORTS_FILE back)", () => {
+    expect(runWithBytes(BIN, ['get', 'api'], { env: { ...cleanEnv, CONTIMG_API_PORT: Buffer.from([0x38, 0x30, 0xff, 0xfe]) } })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ports get: CONTIMG_API_PORT="80\\xff\\xfe" cannot be used for service "api": it is not a plain decimal integer; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT\n',
+    });
+  });
+
   it('refuses a path whose bytes cannot be read back (a preload rewrote the cmdline or the environment): 64, one line and the pointer to --help', () => {
     const { dir, path } = registryWithByte();
     const lost = (what: string, shown: string, from: string) =>
