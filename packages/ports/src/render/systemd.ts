@@ -163,6 +163,11 @@ export interface FoundClaim {
    * error, a line systemd ignores).
    */
   readonly target?: { readonly port: number; readonly transport: 'tcp' | 'udp' } | { readonly id: string } | { readonly dynamic: string };
+  /**
+   * Why claim-port frees nothing when it runs this line (claimTarget's problem: a usage error, --help, --dry-run), when
+   * it does not; `fails`: claim-port exits 64, a usage error; `ignored`: the `-` prefix makes systemd ignore a failure.
+   */
+  readonly refused?: { readonly problem: string; readonly fails: boolean; readonly ignored: boolean };
   /** The assignment holds bytes that are not UTF-8 (kept as decodeKeepingBadBytes keeps them): systemd ignores it. */
   readonly notUtf8?: true;
   /** An empty `ExecStartPre=` comes before it in its file: in a drop-in read after claim-port.conf, it replaces that claim. */
@@ -216,12 +221,17 @@ export function claimLinesIn(path: string, text: string, claimPortPaths: readonl
             : { port: target.port, transport: target.transport ?? 'tcp' };
       const args = parseClaimArgs(command.argv.slice(1));
       const registry = args.command === 'claim' ? args.registry : undefined;
+      const refused =
+        target !== undefined && 'problem' in target
+          ? { problem: target.problem, fails: args.command === 'usage-error', ignored: command.prefixes.includes('-') }
+          : undefined;
       return [
         {
           path,
           line: assignment.line,
           text: written,
           ...(found && { target: found }),
+          ...(refused && { refused }),
           ...(notUtf8 && { notUtf8: true as const }),
           ...(cleared && pre && !notUtf8 && { afterClear: true as const }),
           ...(!pre && { otherExec: assignment.key }),
@@ -456,7 +466,10 @@ function strayVerdict(claim: FoundClaim, wiring: readonly ClaimWiring[], service
       claim.otherExec === undefined
         ? `at the start of every ${escapeText(unit)} on the system`
         : `each time systemd runs ${claim.otherExec}= of any ${escapeText(unit)} on the system`;
-    return `${line}: ${escapeText(dirName)}/ holds drop-ins every ${escapeText(unit)} unit reads, so ${when} claim-port frees ${targetText(claim)}${ownerOf(claim, services)} as root; ${remove} (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`;
+    const does = claim.refused
+      ? `claim-port runs and frees nothing: ${refusedText(claim.refused, claim.otherExec === undefined ? `every ${escapeText(unit)} on the system` : undefined)}`
+      : `claim-port frees ${targetText(claim)}${ownerOf(claim, services)} as root`;
+    return `${line}: ${escapeText(dirName)}/ holds drop-ins every ${escapeText(unit)} unit reads, so ${when} ${does}; ${remove} (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`;
   }
   // The units that read the file: a unit file is its unit's (or, a template's, its instances'); a drop-in directory
   // is read by the units dropInDirNames gives it to (its own, its instances', a dash prefix's).
@@ -472,6 +485,8 @@ function strayVerdict(claim: FoundClaim, wiring: readonly ClaimWiring[], service
     if (namesAnotherRegistry(claim, registryPath)) return undefined;
     const another = freesAnother(claim, unit, services);
     const none = `${line}: no robust service in the registry uses ${escapeText(unit)}`;
+    if (claim.refused && claim.otherExec === undefined)
+      return `${none}, and at each start of it claim-port frees nothing: ${refusedText(claim.refused, escapeText(unit))}; ${remove}`;
     return another === ''
       ? `${none}, yet at each start of it claim-port frees ${targetText(claim)} as root; ${remove}`
       : `${none}; it claims ${targetText(claim)}, ${another}; ${remove}`;
@@ -496,6 +511,17 @@ function strayVerdict(claim: FoundClaim, wiring: readonly ClaimWiring[], service
       : `${also}, and frees ${targetText(claim)}, not ${escapeText(entry.service.id)}'s port ${entry.port}${another(entry.unit)}`;
   });
   return `${verdicts.join('; ')}; remove the line`;
+}
+
+/**
+ * Pure: what a claim line claim-port refuses does (FoundClaim.refused): its reason, then, for a usage error (exit 64)
+ * in an ExecStartPre= without the `-` prefix, that the start of `starting` (the unit, or every unit of a type-wide
+ * drop-in; undefined outside ExecStartPre=) fails there.
+ */
+function refusedText(refused: NonNullable<FoundClaim['refused']>, starting: string | undefined): string {
+  if (!refused.fails) return refused.problem;
+  if (refused.ignored) return `${refused.problem}, and the - prefix makes systemd ignore that failure`;
+  return starting === undefined ? refused.problem : `${refused.problem}, so each start of ${starting} fails at this line`;
 }
 
 /** Pure: whether a claimed port is `service`'s (its port and transport). */

@@ -120,7 +120,9 @@ describe('ports systemd --check: what a stray claim line is said to do', () => {
       [
         `${unitDir}/mydb.service.d/port.conf:2: unexpected: ExecStartPre=+${CLAIM} $MYDB_PORT runs claim-port for mydb.service besides mydb.service.d/claim-port.conf, where the registry wires its claim, and frees whatever port or service id $MYDB_PORT names at that start (MYDB_PORT: a variable of the unit's environment, from Environment= or EnvironmentFile=): mydb's port 41700 a second time, or another port; remove the line`,
         `${unitDir}/old.service:2: unexpected: ExecStartPre=+${CLAIM} \${PORT} --timeout 3: no robust service in the registry uses old.service, yet at each start of it claim-port frees whatever port or service id \${PORT} names at that start (PORT: a variable of the unit's environment, from Environment= or EnvironmentFile=) as root; ${advice(`\${PORT}`)}`,
-        `${unitDir}/pct.service:2: unexpected: ExecStartPre=+${CLAIM} 100%%i: no robust service in the registry uses pct.service, yet at each start of it claim-port frees nothing as root; remove the line`,
+        `${unitDir}/pct.service:2: unexpected: ExecStartPre=+${CLAIM} 100%%i: no robust service in the registry uses pct.service, and at each start of it claim-port frees nothing: ` +
+          'claim-port would refuse these arguments (a usage error, exit 64): port "100%i" is not valid: it is not a plain decimal integer; give a decimal port 1-65535 or a service id, ' +
+          'so each start of pct.service fails at this line; remove the line',
         `${unitDir}/web@.service:2: unexpected: ExecStartPre=+${CLAIM} %i: no robust service in the registry uses web@.service, yet at each start of it claim-port frees whatever port or service id %i names at that start (%i: the instance name of the unit started, after its @) as root; ${advice('%i')}`,
       ],
     ]);
@@ -178,6 +180,30 @@ describe('ports systemd --check: what a stray claim line is said to do', () => {
         `${unitDir}/myapi.service.d/claim-port.conf: ${masked} the registry wires myapi.service's claim in the unit file (systemd.claim: unit); remove it`,
         `${unitDir}/old.service.d/claim-port.conf: ${masked} no robust service in the registry uses old.service; remove it`,
         `${unitDir}/old2.service.d/claim-port.conf: ${masked} no robust service in the registry uses old2.service; remove it`,
+      ],
+    ]);
+  });
+});
+
+describe('ports systemd --check: a stray claim line that claim-port refuses', () => {
+  it('says that the start of its unit fails there (a usage error, exit 64), unless the - prefix ignores it; and of every service in service.d/', async () => {
+    const { unitDir, check } = await stagedRoot();
+    writeTree(unitDir, {
+      'other.service': `[Service]\nExecStartPre=+${CLAIM} --bogus 41700\nExecStartPre=-${CLAIM} --bogus 41700\nExecStartPre=+${CLAIM} --help\nExecStart=/bin/true\n`,
+      'service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41700 41701\n`,
+    });
+    const bogus = 'claim-port would refuse these arguments (a usage error, exit 64): unknown option --bogus; see claim-port --help';
+    const none = 'no robust service in the registry uses other.service, and at each start of it claim-port frees nothing';
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/other.service:2: unexpected: ExecStartPre=+${CLAIM} --bogus 41700: ${none}: ${bogus}, so each start of other.service fails at this line; remove the line`,
+        `${unitDir}/other.service:3: unexpected: ExecStartPre=-${CLAIM} --bogus 41700: ${none}: ${bogus}, and the - prefix makes systemd ignore that failure; remove the line`,
+        `${unitDir}/other.service:4: unexpected: ExecStartPre=+${CLAIM} --help: ${none}: claim-port is given --help, so it prints its usage and claims nothing; remove the line`,
+        `${unitDir}/service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41700 41701: service.d/ holds drop-ins every service unit reads, so at the start of every service on the system claim-port runs and frees nothing: ` +
+          'claim-port would refuse these arguments (a usage error, exit 64): one port at a time; got "41700", "41701", so each start of every service on the system fails at this line; ' +
+          "remove the line (a service's claim goes in its own NAME.service.d/: `systemd.claim: drop-in`)",
       ],
     ]);
   });
