@@ -243,6 +243,10 @@ const UFW_COMMENT_PATTERN = 'dsa110 [a-z][a-z0-9-]* ([a-z]*)';
 const UFW_STOPPED =
   'ports firewall (ufw): stopped at a failed command (exit $status), so the registry rules are incomplete: see the error above, fix it, then run the script again (it starts over); ufw status numbered shows what is loaded';
 
+/** What the ufw script says when its classify (awk) fails: nothing is deleted or added after it. */
+const UFW_UNCLASSIFIED =
+  "could not classify ufw's rules (awk failed: see the error above): stopped before deleting or adding any rule; fix that error, then run this again";
+
 /** One ufw rule of the plan: its action, and its spec as ufw spells it (`ufw show added` without action and comment). */
 interface UfwRule {
   readonly action: 'allow' | 'deny';
@@ -268,22 +272,50 @@ function ufwRules(entry: FirewallEntry): UfwRule[] {
 }
 
 /**
- * The script's `classify`: an awk filter over `ufw show added` that prints, a line each,
+ * The script's `plan_facts`: the plan as the script's awk filters read it on their standard input, a
+ * here-document of `s4 SPEC` (or `s6 SPEC`, an allow from an IPv6 network) for each rule's spec in the plan's
+ * order, `k PORT` for each port it never filters, `d LO HI PROTO ID` for each reserved range. Not `awk -v`
+ * arguments, nor one `taken SPEC` command per rule: one argument is capped at 128 KiB (Linux's MAX_ARG_STRLEN),
+ * which the specs of about 560 private services passed (awk failed inside a pipeline, unseen: no stale rule was
+ * deleted, exit 0), and a grep per rule cost 3,400 processes for as many rules.
+ */
+function ufwPlanFacts(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[], kept: ReadonlySet<number>): string[] {
+  const specs = new Map<string, boolean>();
+  for (const { rules } of plan) for (const rule of rules) if (!specs.has(rule.spec)) specs.set(rule.spec, rule.v6);
+  const denies = plan.filter(({ entry }) => entry.access === 'reserved').map(({ entry }) => `${entry.start} ${entry.end} ${entry.transport} ${entry.id}`);
+  return [
+    "# The plan, as the awk filters below read it ahead of ufw's rules (see ufwPlanFacts in ports' src/render/firewall.ts):",
+    "# its rules' specs (s4; s6, from IPv6 networks), the ports it never filters (k), its reserved ranges (d).",
+    'plan_facts() {',
+    "  cat <<'PLAN'",
+    ...[...specs].map(([spec, v6]) => `${v6 ? 's6' : 's4'} ${spec}`),
+    ...[...kept].sort((a, b) => a - b).map((port) => `k ${port}`),
+    ...denies.map((deny) => `d ${deny}`),
+    'PLAN',
+    '}',
+  ];
+}
+
+/**
+ * The script's `classify`: an awk filter over `ufw show added`, after plan_facts, that prints, a line each,
  * `delete|RULE|COMMENT` for a rule of an earlier run (comment `dsa110 ID (ACCESS)`) to delete;
  * `leave|MESSAGE` for one such rule on a kept port (HOST_PORTS, --keep-open) whose spec the plan does not
  * have, which it never deletes (the old script's plain `ufw allow 22/tcp` made ufw rewrite the operator's
  * SSH rule as ours); and `overlap|MESSAGE` for an incoming allow (or limit) of the operator's on a port
  * or range that a reserved range of the plan denies (the deny, prepended, would close it).
  */
-function ufwClassify(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[], kept: ReadonlySet<number>): string[] {
-  const specs = [...new Set(plan.flatMap(({ rules }) => rules.map((rule) => rule.spec)))];
-  const denies = plan.filter(({ entry }) => entry.access === 'reserved').map(({ entry }) => `${entry.start} ${entry.end} ${entry.transport} ${entry.id}`);
-  const keptList = [...kept].sort((a, b) => a - b).join(' ');
+function ufwClassify(): string[] {
   return [
     "# What each rule of `ufw show added` is to this script (see ufwClassify in ports' src/render/firewall.ts).",
     'classify() {',
-    `  awk -v specs='|${specs.join('|')}|' -v kept='${keptList}' -v denies='${denies.join(';')}' '`,
-    '    BEGIN { nk = split(kept, k, " "); nd = split(denies, d, ";") }',
+    "  { plan_facts && echo . && cat; } | awk '",
+    '    !rules {',
+    '      if ($0 == ".") rules = 1',
+    '      else if ($1 == "s4" || $1 == "s6") planned[substr($0, 4)] = 1',
+    '      else if ($1 == "k") k[++nk] = $2',
+    '      else if ($1 == "d") d[++nd] = substr($0, 3)',
+    '      next',
+    '    }',
     '    !/^ufw (allow|deny|reject|limit) / { next }',
     '    {',
     '      ours = match($0, / comment \\047dsa110 [a-z][a-z0-9-]* \\([a-z]*\\)\\047$/)',
@@ -297,7 +329,7 @@ function ufwClassify(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[]
     '      for (j = i; j < n; j++) { if (w[j] == "port") list = w[j + 1]; if (w[j] == "proto") proto = w[j + 1] }',
     '      np = split(list, p, ",")',
     '      if (ours) {',
-    '        if (incoming && index(specs, "|" spec "|") == 0)',
+    '        if (incoming && !(spec in planned))',
     '          for (a = 1; a <= np; a++) {',
     '            lo = p[a]; hi = p[a]; if (sub(/:.*$/, "", lo)) sub(/^.*:/, "", hi)',
     '            for (b = 1; b <= nk; b++) if (lo + 0 <= k[b] + 0 && k[b] + 0 <= hi + 0) {',
@@ -320,6 +352,7 @@ function ufwClassify(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[]
     '        }',
     '      }',
     '    }',
+    '    END { if (!rules) exit 3 }',
     "  '",
     '}',
   ];
@@ -404,36 +437,41 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
     'added=$(ufw show added)',
     '# The rules this script did not add, each as ufw spells it without its action, log type and comment (ufw keeps one rule per such spec).',
     `theirs=$(printf '%s\\n' "$added" | grep -v " comment '${UFW_COMMENT_PATTERN}'$" | sed -n 's/^ufw \\(allow\\|deny\\|reject\\|limit\\) \\(log-all \\|log \\)\\{0,1\\}//p' | sed "s/ comment '.*'$//")`,
-    'taken() {',
-    `  if printf '%s\\n' "$theirs" | grep -Fqx -e "$1"; then`,
-    '    fail "ufw already has a rule \\"$1\\" that this script did not add (ufw status numbered lists it), and ufw keeps one rule per port and source: nothing was changed; delete that rule or move the service off the port, then run this again"',
-    '  fi',
-    '}',
-  );
-  for (const { rules } of plan) {
-    for (const rule of rules.filter((r) => !r.v6)) lines.push(`taken ${quoted(rule.spec)}`);
-    const v6 = rules.filter((r) => r.v6);
-    if (v6.length > 0) lines.push('if [ "$ipv6" = yes ]; then', ...v6.map((rule) => `  taken ${quoted(rule.spec)}`), 'fi');
-  }
-  lines.push(
     '',
-    ...ufwClassify(plan, keptOpen(options)),
+    ...ufwPlanFacts(plan, keptOpen(options)),
+    '',
+    "# The first spec of the plan's (its IPv6 allows only with ufw's IPv6 on) that a rule this script did not add has.",
+    `taken=$({ plan_facts && echo . && printf '%s\\n' "$theirs"; } | awk -v ipv6="\${ipv6-}" '`,
+    '  !rules { if ($0 == ".") rules = 1; else if ($1 == "s4" || ($1 == "s6" && ipv6 == "yes")) planned[++n] = substr($0, 4); next }',
+    '  { theirs[$0] = 1 }',
+    '  END { if (!rules) exit 3; for (i = 1; i <= n; i++) if (planned[i] in theirs) { print planned[i]; exit } }',
+    `') || fail "${UFW_UNCLASSIFIED}"`,
+    'if [ -n "$taken" ]; then',
+    '  fail "ufw already has a rule \\"$taken\\" that this script did not add (ufw status numbered lists it), and ufw keeps one rule per port and source: nothing was changed; delete that rule or move the service off the port, then run this again"',
+    'fi',
+    '',
+    ...ufwClassify(),
+    '',
+    '# Each rule of ufw, classified once; a failed classify stops the script (in a pipeline its failure went unseen).',
+    `classified=$(printf '%s\\n' "$added" | classify) || fail "${UFW_UNCLASSIFIED}"`,
     '',
     "# An operator's allow inside a range the plan denies: the deny, prepended, would close that port (an sshd on 2222).",
-    "overlap=$(printf '%s\\n' \"$added\" | classify | sed -n 's/^overlap|//p' | head -n 1)",
+    "overlap=$(printf '%s\\n' \"$classified\" | sed -n 's/^overlap|//p' | head -n 1)",
     '[ -z "$overlap" ] || fail "$overlap"',
     '',
     "# Rules of ours (by comment) on a kept port that the plan does not have: an operator's, which the old script's",
     '# plain `ufw allow` rewrote as ours ("Rule updated"), or commented so by hand. Deleting one could lock SSH out.',
-    "printf '%s\\n' \"$added\" | classify | sed -n 's/^leave|/ports firewall (ufw): /p' >&2",
+    "printf '%s\\n' \"$classified\" | sed -n 's/^leave|/ports firewall (ufw): /p' >&2",
     '',
     '# The rules an earlier run added, one "RULE|COMMENT" a line, deleted by their exact spec.',
-    `printf '%s\\n' "$added" | classify | sed -n 's/^delete|//p' | while IFS='|' read -r spec comment; do`,
+    `printf '%s\\n' "$classified" | sed -n 's/^delete|//p' | while IFS='|' read -r spec comment; do`,
     '  # shellcheck disable=SC2086 # the spec is words, split on purpose (globbing is off: set -f)',
     '  ufw delete $spec comment "$comment"',
     'done',
     '# ufw delete exits 0 even when it matched nothing: make sure none is left.',
-    `if ufw show added | classify | grep -q '^delete|'; then`,
+    'added=$(ufw show added)',
+    `classified=$(printf '%s\\n' "$added" | classify) || fail "${UFW_UNCLASSIFIED}"`,
+    `if printf '%s\\n' "$classified" | grep -q '^delete|'; then`,
     '  fail "rules of an earlier run are still there after deleting them (ufw show added lists them): delete them with ufw delete, then run this again"',
     'fi',
     '',

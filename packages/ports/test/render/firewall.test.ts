@@ -4,7 +4,7 @@
 // host that connects from a public and a private source address
 // (test-support/firewall-netns.ts, shared with the health check's test).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, parseRegistry, Registry } from '@dsa110/ports';
@@ -567,5 +567,69 @@ describe('the ufw script says what is off', () => {
     expect(text).toMatch(
       /\ncase \$\(ufw status\) in\n {2}'Status: inactive'\*\) echo "ports firewall \(ufw\): ufw is inactive: these rules take effect when it is enabled \(ufw enable\)" >&2 ;;\nesac\n$/,
     );
+  });
+});
+
+/**
+ * A stand-in ufw, a shell function (a real ufw is a Python start per command, 3,400 of them here): `show added`
+ * prints $UFW_STATE's rules, `delete` removes one, `prepend` appends to $UFW_STATE.prepended.
+ */
+const STUB_UFW = `ufw() {
+  case $1 in
+  show) echo "Added user rules (see 'ufw status' for running firewall):"; cat "$UFW_STATE" ;;
+  status) echo 'Status: active' ;;
+  delete)
+    shift
+    stub_rule=ufw
+    while [ $# -gt 0 ]; do
+      if [ "$1" = comment ]; then stub_rule="$stub_rule comment '$2'"; shift 2; else stub_rule="$stub_rule $1"; shift; fi
+    done
+    grep -vFx -e "$stub_rule" "$UFW_STATE" > "$UFW_STATE.new" || true
+    mv "$UFW_STATE.new" "$UFW_STATE" ;;
+  prepend) shift; echo "ufw $*" >> "$UFW_STATE.prepended" ;;
+  *) echo "stub ufw: $*" >&2; return 1 ;;
+  esac
+}`;
+
+/** Runs a ufw script with STUB_UFW, whose rules start as `added`: its exit status and stderr, and the rules after it. */
+function runWithStubUfw(script: string, added: string): { status: number | null; stderr: string; added: string; prepended: string[] } {
+  const state = join(tempDir('dsa110-ufw-stub-'), 'added');
+  writeFileSync(state, added);
+  const run = spawnSync('sh', ['-c', `${STUB_UFW}\n. "$1"`, 'sh', tempFile('ufw.sh', script)], {
+    env: { ...process.env, UFW_STATE: state },
+    encoding: 'utf8',
+  });
+  const prepended = existsSync(`${state}.prepended`) ? readFileSync(`${state}.prepended`, 'utf8').trim().split('\n') : [];
+  return { status: run.status, stderr: run.stderr, added: readFileSync(state, 'utf8'), prepended };
+}
+
+describe('the ufw script of a large registry', () => {
+  it('deletes an earlier run’s rules when the plan’s specs pass the 128 KiB one argument may hold (570 private services)', { timeout: 120_000 }, () => {
+    const count = 570;
+    const services = Array.from(
+      { length: count },
+      (_, i) =>
+        `  - { id: svc-${i}, name: Service ${i}, group: production, port: ${20000 + i}, protocol: TCP, access: private, configuredBy: none, robust: false, processes: [svc] }`,
+    );
+    const run = runWithStubUfw(
+      renderUfw(parseRegistry(`version: 1\nservices:\n${services.join('\n')}\n`)),
+      "ufw allow 20000/tcp comment 'dsa110 svc-0 (public)'\nufw allow 22/tcp comment 'ssh'\n",
+    );
+    expect(run.stderr).not.toMatch(/argument list too long|could not classify/i);
+    expect(run.status).toBe(0);
+    // The stale rule of an earlier run is gone; the operator's stays.
+    expect(run.added).toBe("ufw allow 22/tcp comment 'ssh'\n");
+    expect(run.prepended.filter((line) => line.startsWith('ufw deny '))).toHaveLength(count);
+  });
+
+  it('stops, deleting and adding nothing, when classifying ufw’s rules fails', () => {
+    const stale = "ufw allow 8000/tcp comment 'dsa110 api (public)'\n";
+    const run = runWithStubUfw(renderUfw(parseRegistry(twoServices('private', 'localhost'))).replace("| awk '", "| awk -f /nonexistent '"), stale);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^ports firewall \(ufw\): could not classify ufw's rules \(awk failed: see the error above\): stopped before deleting or adding any rule/m,
+    );
+    expect(run.added).toBe(stale);
+    expect(run.prepended).toEqual([]);
   });
 });
