@@ -16,9 +16,9 @@ import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { escapeText } from '../../escape.js';
 import { existsSync, lstatSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PROMETHEUS_SERVICE } from '../../render/grafana.js';
-import { DEFAULT_DEPLOY_DIR, monitoringFiles, unmadeMonitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
+import { DEFAULT_DEPLOY_DIR, fleetListed, monitoringFiles, NODE_TARGET_FILE, unmadeMonitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
 import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
@@ -41,7 +41,9 @@ export const command = defineCommand({
     if (out === '') throw new UsageError('ports monitoring: --out needs a directory');
     const dir = out ?? DEFAULT_DEPLOY_DIR;
     const registry = await load(context);
-    const files = monitoringFiles(registry);
+    // The fleet's list of hosts (targets/node/) is the operator's once it is there: this host's file seeds a new tree only.
+    const fleetListedHere = exists(join(dir, dirname(NODE_TARGET_FILE)));
+    const files = monitoringFiles(registry).filter((file) => !(fleetListedHere && fleetListed(file)));
     const leftovers = unmadeMonitoringFiles(registry).filter((path) => exists(join(dir, path)));
     // Paths as typed (--out, --registry) are printed escaped: a newline in one must not start a line.
     const source = escapeText(registry.source);

@@ -59,6 +59,35 @@ describe('ports monitoring', () => {
     expect(readFileSync(join(dir, 'deploy/prometheus/prometheus.yml'), 'utf8')).toBe(before);
   });
 
+  it("targets/node/ is the fleet's list, the operator's once written: this host's file taken out or edited stays so, for the write and --check", async () => {
+    const dir = checkout();
+    const out = join(dir, 'mon');
+    const target = join(out, 'prometheus/targets/node/localhost.yml');
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
+    expect(readFileSync(target, 'utf8')).toContain("'localhost:9100'");
+    // The Prometheus host taken out of its own fleet: --check passes, and the next write does not put it back.
+    rmSync(target);
+    const check = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
+    expect(check.stdout).not.toContain('localhost.yml');
+    expect(check.code).toBe(0);
+    const again = await ports(['monitoring', '--out', out], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('localhost.yml');
+    expect(readdirSync(join(out, 'prometheus/targets/node'))).toEqual([]);
+    // Named by the host's real name instead: left as it is.
+    writeFileSync(join(out, 'prometheus/targets/node/h1.yml'), "- targets: ['h1:9100']\n");
+    writeFileSync(target, "- targets: ['prom-host:9100']\n");
+    expect((await ports(['monitoring', '--out', out, '--check'], { cwd: dir })).code).toBe(0);
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe("- targets: ['prom-host:9100']\n");
+    // A tree without the list at all is a new one: the write seeds it with this host, and --check wants it.
+    rmSync(join(out, 'prometheus/targets'), { recursive: true });
+    const missing = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
+    expect(missing.stdout).toContain(`${out}/prometheus/targets/node/localhost.yml: missing\n`);
+    expect(missing.code).toBe(1);
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).stdout).toContain(`wrote ${out}/prometheus/targets/node/localhost.yml\n`);
+  });
+
   it('--check where there is no tree at all says where it looked and what to do, not that every file is stale', async () => {
     const dir = checkout();
     const run = await ports(['monitoring', '--check'], { cwd: dir });
@@ -84,7 +113,7 @@ describe('ports monitoring', () => {
     expect(exposed).toEqual({
       code: 1,
       stdout: 'elsewhere/prometheus/prometheus.yml: writable by others (mode 0666): not only this tool writes it; regenerating replaces it\n',
-      stderr: `1 of 7 files under elsewhere may be changed by others (listed above): run "ports monitoring --out elsewhere" to replace it with one of this user's, 0644\n`,
+      stderr: `1 of 6 files under elsewhere may be changed by others (listed above): run "ports monitoring --out elsewhere" to replace it with one of this user's, 0644\n`,
     });
     // With a stale file too: each counted as what it is.
     writeFileSync(join(dir, 'elsewhere/prometheus/rules/dsa110-ports.rules.yml'), '# edited by hand\n');
@@ -93,8 +122,8 @@ describe('ports monitoring', () => {
     expect(both.code).toBe(1);
     expect(both.stdout).toContain('elsewhere/grafana/dashboards/dsa110-ports.json: writable by its group (mode 0664)');
     expect(both.stderr).toBe(
-      '1 of 7 files under elsewhere are missing or stale: run "ports monitoring --out elsewhere" to regenerate them from ports.yaml\n' +
-        `2 of 7 files under elsewhere may be changed by others (listed above): run "ports monitoring --out elsewhere" to replace them with files of this user's, 0644\n`,
+      '1 of 6 files under elsewhere are missing or stale: run "ports monitoring --out elsewhere" to regenerate them from ports.yaml\n' +
+        `2 of 6 files under elsewhere may be changed by others (listed above): run "ports monitoring --out elsewhere" to replace them with files of this user's, 0644\n`,
     );
     expect((await ports(['monitoring', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
     expect((await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir })).code).toBe(0);
@@ -110,7 +139,7 @@ describe('ports monitoring', () => {
     rmSync(join(dir, 'elsewhere/prometheus/prometheus.yml'));
     const one = await ports(['monitoring', '--check', '--out', 'elsewhere'], { cwd: dir });
     expect(one.stdout).toBe('elsewhere/prometheus/prometheus.yml: missing\n');
-    expect(one.stderr).toMatch(/^1 of 7 files under elsewhere are missing or stale: /);
+    expect(one.stderr).toMatch(/^1 of 6 files under elsewhere are missing or stale: /);
   });
 
   it("a directory on the way to the files that others may write, up to /, is drift for --check; a write makes this user's 0755", async () => {
@@ -245,7 +274,7 @@ describe('ports monitoring', () => {
     );
     expect(run.stderr).toBe(
       '1 file under mon is not for this tool to replace (listed above, each with what to do): "ports --registry ports.yaml monitoring --out mon" writes nothing until it is dealt with\n' +
-        '1 of 7 files under mon are missing or stale: run "ports --registry ports.yaml monitoring --out mon" once that file is dealt with to regenerate them from ports.yaml\n',
+        '1 of 6 files under mon are missing or stale: run "ports --registry ports.yaml monitoring --out mon" once that file is dealt with to regenerate them from ports.yaml\n',
     );
   });
 
@@ -335,7 +364,7 @@ describe('ports monitoring', () => {
     writeFileSync(config, 'stale\n');
     const both = await ports(['monitoring', '--check'], { cwd: dir });
     expect(both.code).toBe(1);
-    expect(both.stderr).toBe(`1 of 6 files under deploy are missing or stale: run "ports monitoring" to regenerate them from ports.yaml\n${left}\n`);
+    expect(both.stderr).toBe(`1 of 5 files under deploy are missing or stale: run "ports monitoring" to regenerate them from ports.yaml\n${left}\n`);
     // Doing as told: the write fixes the stale file, the leftover still fails until removed; in a git work tree, removed and committed.
     expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
     mkdirSync(join(dir, '.git'));
@@ -421,7 +450,7 @@ describe('ports monitoring: what killed writers left', () => {
     expect(temps()).toHaveLength(2);
     const check = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
     expect(check.code).toBe(0);
-    expect(check.stdout).toBe(`${out}: 7 files up to date with ports.yaml\n`);
+    expect(check.stdout).toBe(`${out}: 6 files up to date with ports.yaml\n`);
     expect(check.stderr).toMatch(
       new RegExp(
         `^note: 2 temporary files under ${out} were left by writers killed before their rename \\(${out}/\\S+\\.tmp, ${out}/\\S+\\.tmp\\): not drift; "ports monitoring --out ${out}" removes them\n$`,
@@ -463,7 +492,7 @@ describe.skipIf(!strace)(`ports monitoring: two runs at once${strace ? '' : ' [s
     expect(race.bFiles()).toEqual(differing.filter((path) => path !== race.first));
     expect(race.stdout).toBe('');
     expect(race.stderr).toBe(
-      `ports monitoring: ${out}: another run wrote 1 of these 7 files at the same time (${join(out, race.first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml monitoring --out ${out}" again\n`,
+      `ports monitoring: ${out}: another run wrote 1 of these 6 files at the same time (${join(out, race.first!)}); nothing there is known to match b.yaml: run "ports --registry b.yaml monitoring --out ${out}" again\n`,
     );
     expect(race.code).toBe(1);
   }, 40_000);
