@@ -3,7 +3,7 @@
 // whose claim lives in the unit file, the ExecStartPre= line to put there.
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
-import { escapeText } from '../escape.js';
+import { escapeText, quoteValue } from '../escape.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
 import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
@@ -151,8 +151,14 @@ export interface SystemdTree {
 
 /** A claim-port line found under the unit directory (SystemdTree.claims). */
 export interface FoundClaim {
-  /** Relative to the unit directory: `old.service`, `redis-server.service.d/override.conf`. */
+  /** Relative to its unit directory (`dir`): `old.service`, `redis-server.service.d/override.conf`. */
   readonly path: string;
+  /**
+   * The unit directory it is in, as the system sees it (links resolved: `/usr/lib/systemd/system` for a file found
+   * through `/lib`), when it is not the one checked: `/run/systemd/system`, `/usr/local/lib/systemd/system`,
+   * `/usr/lib/systemd/system`. Undefined: the unit directory checked (--out DIR, or /etc/systemd/system).
+   */
+  readonly dir?: string;
   /** 1-based line of the assignment. */
   readonly line: number;
   /** The assignment as written (`ExecStartPre=+/usr/local/bin/claim-port 8000`), white space runs collapsed. */
@@ -181,6 +187,10 @@ export interface FoundClaim {
    * resolved under the root); undefined where they could not be read (a bare --out directory): then by its path.
    */
   readonly otherRegistry?: boolean;
+  /** That `--registry` names the very registry file checked, as the files say (undefined where they could not be read). */
+  readonly sameRegistry?: true;
+  /** The `-` prefix makes systemd ignore a failure of the command. */
+  readonly ignoresFailure?: true;
 }
 
 /** The settings of a service's [Service] section whose commands systemd runs (systemd.service(5)), as root with `+`. */
@@ -236,6 +246,7 @@ export function claimLinesIn(path: string, text: string, claimPortPaths: readonl
           ...(cleared && pre && !notUtf8 && { afterClear: true as const }),
           ...(!pre && { otherExec: assignment.key }),
           ...(registry !== undefined && { registry }),
+          ...(command.prefixes.includes('-') && { ignoresFailure: true as const }),
         },
       ];
     });
@@ -292,6 +303,10 @@ export interface UnitFilePlace {
 }
 
 export interface SystemdDrift {
+  /**
+   * Relative to the unit directory checked; for a claim line in another unit directory (FoundClaim.dir), its absolute
+   * path as the system sees it (`/usr/lib/systemd/system/foo.service:3`).
+   */
   readonly path: string;
   readonly message: string;
   /** Not drift, said as a warning: another registry's claim-port.conf, which that registry's own --check judges. */
@@ -307,12 +322,16 @@ export interface SystemdDrift {
  * the CLI passes the one it was run as, with its --out or --root, less --check.
  * `options.services` (default: the wired ones) name whose port a stray claim line frees;
  * `options.registryPath` is the registry's file as the wiring names it (undefined: the bundled
- * one): a claim line outside the wiring that reads another registry is that registry's, not drift.
+ * one): a claim line outside the wiring that reads another registry is that registry's, not drift. A service id a
+ * line claims is looked up in `options.services` only when the line reads the registry checked (else it is the other
+ * registry's to resolve); given `options.services`, an id it lacks is one claim-port refuses. `options.unitDir` is the
+ * unit directory as messages name it (default DEFAULT_UNIT_DIR), where the advice for a line in a package's file puts
+ * its override.
  */
 export function systemdDrift(
   wiring: readonly ClaimWiring[],
   tree: SystemdTree,
-  options: { readonly regenerate?: string; readonly services?: readonly Service[]; readonly registryPath?: string } = {},
+  options: { readonly regenerate?: string; readonly services?: readonly Service[]; readonly registryPath?: string; readonly unitDir?: string } = {},
 ): SystemdDrift[] {
   const regenerate = options.regenerate ?? 'ports systemd';
   const drift: SystemdDrift[] = [];
@@ -340,21 +359,101 @@ export function systemdDrift(
   }
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
   const services = options.services ?? wiring.map((entry) => entry.service);
-  const claims = tree.claims ?? [];
+  const claims = (tree.claims ?? []).map((claim) => judgedClaim(claim, options.services, options.registryPath));
+  const unitDir = options.unitDir ?? DEFAULT_UNIT_DIR;
   const masked = new Set(tree.masked ?? []);
   for (const path of tree.dropIns) {
     if (expected.has(path)) continue;
     const unit = path.slice(0, path.indexOf('.d/'));
     const owner = wiring.find((entry) => entry.unit === unit);
-    const inFile = claims.filter((claim) => claim.path === path);
+    const inFile = claims.filter((claim) => claim.dir === undefined && claim.path === path);
     drift.push({ path, ...leftoverDropIn(unit, owner, inFile, masked.has(path), services, regenerate, options.registryPath) });
   }
   for (const claim of claims) {
-    if (claim.path.endsWith(`/${DROP_IN_NAME}`)) continue; // the registry's drop-in, or a leftover one: judged above
-    const drifted = strayClaim(claim, wiring, services, options.registryPath);
-    if (drifted !== undefined) drift.push({ path: `${claim.path}:${claim.line}`, message: `unexpected: ${drifted}` });
+    // The registry's drop-in, or a leftover one, in the unit directory checked: judged above.
+    if (claim.dir === undefined && claim.path.endsWith(`/${DROP_IN_NAME}`)) continue;
+    const drifted = strayClaim(claim, wiring, services, options.registryPath, unitDir);
+    const path = claim.dir === undefined ? claim.path : `${claim.dir}/${claim.path}`;
+    if (drifted !== undefined) drift.push({ path: `${path}:${claim.line}`, message: `unexpected: ${drifted}` });
   }
-  return drift.sort((a, b) => a.path.localeCompare(b.path));
+  // The unit directory checked first, then the others (absolute paths), each by path.
+  return drift.sort((a, b) => Number(a.path.startsWith('/')) - Number(b.path.startsWith('/')) || a.path.localeCompare(b.path));
+}
+
+/** A claim line as judged (judgedClaim): `idElsewhere`, the registry its service id is resolved in when not the one checked. */
+interface JudgedClaim extends FoundClaim {
+  readonly idElsewhere?: string;
+}
+
+/**
+ * Pure: a claim line whose target is a service id, with that id resolved where claim-port resolves it: in the registry
+ * the line reads. When that is the registry checked, an id it has no service for (`services`, when given) is refused
+ * by claim-port (unknown service, a usage error: it frees nothing, and the start fails there); when the line reads
+ * another registry (its `--registry`, or the bundled one while a named one is checked), the id is that registry's
+ * (idElsewhere), not looked up here. A `--registry` that names no file (as the files under the root say) resolves no id.
+ */
+function judgedClaim(claim: FoundClaim, services: readonly Service[] | undefined, registryPath: string | undefined): JudgedClaim {
+  const target = claim.target;
+  if (target === undefined || !('id' in target)) return claim;
+  const refuse = (problem: string): JudgedClaim => {
+    const { target: _, ...rest } = claim;
+    return {
+      ...rest,
+      refused: { problem: `claim-port would refuse these arguments (a usage error, exit 64): ${problem}`, fails: true, ignored: claim.ignoresFailure === true },
+    };
+  };
+  const id = quoteValue(target.id);
+  if (claim.registry === undefined) {
+    if (registryPath !== undefined) return { ...claim, idElsewhere: 'the bundled registry' };
+  } else if (namesAnotherRegistry(claim, registryPath) || !claim.registry.startsWith('/')) {
+    return { ...claim, idElsewhere: escapeText(claim.registry) };
+  } else if (claim.otherRegistry === false && claim.sameRegistry !== true) {
+    return refuse(`it cannot resolve service ${id}: its --registry ${escapeText(claim.registry)} names no file`);
+  }
+  if (services === undefined || services.some((service) => service.id === target.id)) return claim;
+  return refuse(`unknown service ${id}: the registry it reads (${registryPath === undefined ? 'the bundled one' : escapeText(registryPath)}) has no such id`);
+}
+
+/**
+ * Pure: what to do with a stray claim line (`usual`: what to do where the operator's files are) where it is: in the
+ * unit directory checked (or /etc/systemd/system), `usual`; under /run, made at run time, also what made it; under
+ * /usr/local, the administrator's install, also its source; a package's file (/usr/lib, /lib), which an upgrade
+ * overwrites, is never edited: a drop-in is masked by one of its name in `unitDir`, a unit file overridden by a drop-in
+ * of its own there that clears the setting (or the unit masked).
+ */
+function lineFix(claim: FoundClaim, usual: string, unitDir: string): string {
+  const dir = claim.dir;
+  if (dir === undefined || dir === DEFAULT_UNIT_DIR) return usual;
+  if (dir.startsWith('/run/'))
+    return `${usual}; the file is under /run, made since boot (a reboot removes it), so whatever made it there (\`systemctl --runtime\`, a script) may make it again: change that too`;
+  if (dir.startsWith('/usr/local/'))
+    return `${usual}; the file is the administrator's own install under /usr/local, so remove it from what installs it there too, or a reinstall puts it back`;
+  const shownDir = escapeText(unitDir);
+  const packaged = `the file is a package's (under ${escapeText(dir)}), which an upgrade of the package overwrites: do not edit it;`;
+  if (claim.path.includes('/'))
+    return `${packaged} mask it with a file of its name in ${shownDir}, which systemd reads in its place: \`ln -s /dev/null ${escapeText(`${unitDir}/${claim.path}`)}\` (or there a copy of it without the line, if it sets anything else)`;
+  const unit = escapeText(claim.path);
+  const key = claim.otherExec ?? 'ExecStartPre';
+  return `${packaged} override it with a drop-in of its own, ${shownDir}/${unit}.d/override.conf (\`systemctl edit ${unit}\`), holding under [Service] an empty ${key}= (which drops each ${key}= of the package's file) then those of its ${key}= lines to keep; or mask the unit (\`systemctl mask ${unit}\`) if it is not used`;
+}
+
+/**
+ * Pure: the units a drop-in directory read by more than one unit applies to, as a pattern: a dash prefix's
+ * (`foo-.service.d`: every `foo-*.service`; `a-@i.service.d`: every `a-*@i.service`), a template's (`foo@.service.d`:
+ * every `foo@*.service`); undefined for one unit's own (`foo.service.d`) or the type-wide `service.d`.
+ */
+function dropInPattern(dirName: string): string | undefined {
+  const base = dirName.slice(0, -'.d'.length);
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const name = base.slice(0, dot);
+  const at = name.indexOf('@');
+  const prefix = at < 0 ? name : name.slice(0, at);
+  const instance = at < 0 ? undefined : name.slice(at + 1);
+  // specificDirNames never cuts at the first character.
+  const dash = prefix.length > 1 && prefix.endsWith('-');
+  if (!dash && instance !== '') return undefined;
+  return `${prefix}${dash ? '*' : ''}${instance === undefined ? '' : `@${instance === '' ? '*' : instance}`}${base.slice(dot)}`;
 }
 
 /** Pure: whether a drop-in directory (`service.d`, `foo.service.d`) is a type-wide one, which every unit of its type reads. */
@@ -380,13 +479,24 @@ function leftoverDropIn(
 ): Omit<SystemdDrift, 'path'> {
   const name = escapeText(unit);
   const wiredInFile = `the registry wires ${name}'s claim in the unit file (systemd.claim: unit)`;
+  // A dash prefix's or a template's directory (`foo-.service.d`) is read by every unit it names (`foo-*.service`).
+  const pattern = dropInPattern(`${unit}.d`);
+  const uses = pattern === undefined ? name : `any of the units ${escapeText(unit)}.d/ applies to, every ${escapeText(pattern)}`;
+  const startOf = pattern === undefined ? name : `any ${escapeText(pattern)}`;
+  const whom = pattern === undefined ? name : `every ${escapeText(pattern)}`;
   if (masked) {
-    const whose = owner ? wiredInFile : `no robust service in the registry uses ${name}`;
+    const whose = owner ? wiredInFile : `no robust service in the registry uses ${uses}`;
     return { message: `unexpected: masked (a link to /dev/null, or empty), so systemd reads nothing from it and it claims nothing; ${whose}; remove it` };
   }
   const dirName = `${unit}.d`;
   if (isTypeWide(dirName)) {
-    const frees = inFile.map((claim) => `; its ${escapeText(claim.text, 200)} frees ${targetText(claim)}${ownerOf(claim, services)} as root`).join('');
+    const frees = inFile
+      .map((claim) =>
+        claim.refused && claim.otherExec === undefined
+          ? `; its ${escapeText(claim.text, 200)} frees nothing: ${refusedText(claim.refused, `every ${name} on the system`)}`
+          : `; its ${escapeText(claim.text, 200)} frees ${targetText(claim)}${ownerOf(claim, services)} as root`,
+      )
+      .join('');
     return {
       message: `unexpected: ${escapeText(dirName)}/ holds drop-ins every ${name} unit reads, so it runs at the start of every ${name} on the system${frees}; remove it (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`,
     };
@@ -402,12 +512,12 @@ function leftoverDropIn(
     }
     // A port this registry gives to one of its services (an id is the other registry's to resolve): said, as a leftover's is.
     const frees = inFile.flatMap((claim) => {
-      const another = claim.target !== undefined && 'port' in claim.target ? freesAnother(claim, unit, services) : '';
+      const another = claim.target !== undefined && 'port' in claim.target ? freesAnother(claim, unit, services, startOf) : '';
       return another === '' ? [] : [`; it claims ${targetText(claim)}, ${another}`];
     });
     return {
       warning: true,
-      message: `its ${line} names another registry, ${escapeText(other)}, not the one checked here: it is that registry's claim for ${name}, left alone here (that registry's own \`ports systemd --check\` checks it)${frees[0] ?? ''}`,
+      message: `its ${line} names another registry, ${escapeText(other)}, not the one checked here: it is that registry's claim for ${whom}, left alone here (that registry's own \`ports systemd --check\` checks it)${frees[0] ?? ''}`,
     };
   }
   if (owner) {
@@ -417,10 +527,13 @@ function leftoverDropIn(
     };
   }
   const frees = inFile.flatMap((claim) => {
-    const another = freesAnother(claim, unit, services);
+    // A line claim-port refuses (an id this registry lacks, an unknown option): it frees nothing, and may fail the start.
+    if (claim.refused && claim.otherExec === undefined)
+      return [`; at each start of ${startOf} its ${escapeText(claim.text, 200)} frees nothing: ${refusedText(claim.refused, startOf)}`];
+    const another = freesAnother(claim, unit, services, startOf);
     return another === '' ? [] : [`; its ${escapeText(claim.text, 200)} claims ${targetText(claim)}, ${another}`];
   });
-  return { message: `unexpected: no robust service in the registry uses ${name}${frees[0] ?? ''}; remove it` };
+  return { message: `unexpected: no robust service in the registry uses ${uses}${frees[0] ?? ''}; remove it` };
 }
 
 /**
@@ -443,23 +556,38 @@ function namesAnotherRegistry(claim: FoundClaim, registryPath: string | undefine
  * in the type-wide `service.d/`, it claims at every service's start. A line
  * of a `claim: unit` service's unit is judged with its unit file (unitLineFix).
  */
-function strayClaim(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[], registryPath: string | undefined): string | undefined {
-  const verdict = strayVerdict(claim, wiring, services, registryPath);
+function strayClaim(
+  claim: JudgedClaim,
+  wiring: readonly ClaimWiring[],
+  services: readonly Service[],
+  registryPath: string | undefined,
+  unitDir: string,
+): string | undefined {
+  const verdict = strayVerdict(claim, wiring, services, registryPath, unitDir);
   if (verdict === undefined) return undefined;
   // A line systemd ignores claims nothing: said so, whatever it would have claimed (a unit file holding one does not load).
   if (claim.notUtf8) {
     const unitFile = !claim.path.includes('/');
-    return `${escapeText(claim.text, 200)}: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment")${unitFile ? ` and refuses to load ${escapeText(claim.path)}` : ''}: it claims nothing; remove the line`;
+    return `${escapeText(claim.text, 200)}: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment")${unitFile ? ` and refuses to load ${escapeText(claim.path)}` : ''}: it claims nothing; ${lineFix(claim, 'remove the line', unitDir)}`;
   }
   return verdict;
 }
 
-function strayVerdict(claim: FoundClaim, wiring: readonly ClaimWiring[], services: readonly Service[], registryPath: string | undefined): string | undefined {
+function strayVerdict(
+  claim: JudgedClaim,
+  wiring: readonly ClaimWiring[],
+  services: readonly Service[],
+  registryPath: string | undefined,
+  unitDir: string,
+): string | undefined {
   const slash = claim.path.indexOf('/');
   const dirName = slash < 0 ? undefined : claim.path.slice(0, slash);
   const unit = dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length);
   const line = escapeText(claim.text, 200);
-  const remove = claim.target !== undefined && 'dynamic' in claim.target ? dynamicFix(claim.target.dynamic) : 'remove the line';
+  const remove = lineFix(claim, claim.target !== undefined && 'dynamic' in claim.target ? dynamicFix(claim.target.dynamic) : 'remove the line', unitDir);
+  // A dash prefix's or a template's drop-in directory (`foo-.service.d`) is read by every unit it names (`foo-*.service`).
+  const pattern = dirName === undefined ? undefined : dropInPattern(dirName);
+  const startOf = pattern === undefined ? escapeText(unit) : `any ${escapeText(pattern)}`;
   // Read by every service on the system (the registry's and all others), whichever registry it names.
   if (dirName !== undefined && isTypeWide(dirName)) {
     const when =
@@ -479,16 +607,20 @@ function strayVerdict(claim: FoundClaim, wiring: readonly ClaimWiring[], service
   // The registry wires claim-port in ExecStartPre= only: anywhere else (a stop, a reload) it frees a port as root at
   // a moment no service start follows.
   if (claim.otherExec !== undefined && !namesAnotherRegistry(claim, registryPath))
-    return `${line}: claim-port in ${claim.otherExec}=, where the registry never wires it, frees ${targetText(claim)} as root each time systemd runs that setting of ${escapeText(unit)}; ${remove}`;
+    return `${line}: claim-port in ${claim.otherExec}=, where the registry never wires it, frees ${targetText(claim)} as root each time systemd runs that setting of ${startOf}; ${remove}`;
   if (readers.length === 0) {
     // A unit of another registry's (its line names that file): wired from there, and checked there.
     if (namesAnotherRegistry(claim, registryPath)) return undefined;
-    const another = freesAnother(claim, unit, services);
-    const none = `${line}: no robust service in the registry uses ${escapeText(unit)}`;
+    const another = freesAnother(claim, unit, services, startOf);
+    const none =
+      pattern === undefined
+        ? `${line}: no robust service in the registry uses ${escapeText(unit)}`
+        : `${line}: ${escapeText(dirName!)}/ holds drop-ins every ${escapeText(pattern)} unit reads, and no robust service in the registry uses one`;
+    const it = pattern === undefined ? 'it' : 'any of them';
     if (claim.refused && claim.otherExec === undefined)
-      return `${none}, and at each start of it claim-port frees nothing: ${refusedText(claim.refused, escapeText(unit))}; ${remove}`;
+      return `${none}, and at each start of ${it} claim-port frees nothing: ${refusedText(claim.refused, startOf)}; ${remove}`;
     return another === ''
-      ? `${none}, yet at each start of it claim-port frees ${targetText(claim)} as root; ${remove}`
+      ? `${none}, yet at each start of ${it} claim-port frees ${targetText(claim)} as root; ${remove}`
       : `${none}; it claims ${targetText(claim)}, ${another}; ${remove}`;
   }
   // A drop-in read after claim-port.conf (systemd reads drop-ins by file name) that clears ExecStartPre= first replaces
@@ -505,12 +637,12 @@ function strayVerdict(claim: FoundClaim, wiring: readonly ClaimWiring[], service
     const target = claim.target;
     if (target !== undefined && 'dynamic' in target)
       return `${also}, and frees ${targetText(claim)}: ${escapeText(entry.service.id)}'s port ${entry.port} a second time, or another port`;
-    const own = target !== undefined && ('id' in target ? target.id === entry.service.id : sameClaim(target, entry.service));
+    const own = target !== undefined && ('id' in target ? target.id === entry.service.id && claim.idElsewhere === undefined : sameClaim(target, entry.service));
     return own
       ? `${also}, so ${escapeText(entry.unit)} claims its port twice`
       : `${also}, and frees ${targetText(claim)}, not ${escapeText(entry.service.id)}'s port ${entry.port}${another(entry.unit)}`;
   });
-  return `${verdicts.join('; ')}; remove the line`;
+  return `${verdicts.join('; ')}; ${lineFix(claim, 'remove the line', unitDir)}`;
 }
 
 /**
@@ -533,11 +665,15 @@ function sameClaim(target: { readonly port: number; readonly transport: 'tcp' | 
  * `port 8000`, `port 5353/udp`, `the port of redis`, `whatever port or service id %i names (...)` for a word
  * systemd resolves at each start, or `nothing` for a claim line claim-port would refuse.
  */
-function targetText(claim: FoundClaim): string {
+function targetText(claim: JudgedClaim): string {
   const target = claim.target;
   if (target === undefined) return 'nothing';
   if ('dynamic' in target) return `whatever port or service id ${escapeText(target.dynamic, 100)} names at that start (${dynamicSource(target.dynamic)})`;
-  return 'id' in target ? `the port of ${escapeText(target.id)}` : `port ${claimPortArgument(target.port, target.transport)}`;
+  if ('id' in target)
+    return claim.idElsewhere === undefined
+      ? `the port of ${escapeText(target.id)}`
+      : `the port of ${escapeText(target.id)} in ${claim.idElsewhere} (if it has that id)`;
+  return `port ${claimPortArgument(target.port, target.transport)}`;
 }
 
 /** What a specifier or variable in a claimed word stands for, as systemd.unit(5) and systemd.exec(5) say. */
@@ -568,9 +704,9 @@ function dynamicFix(word: string): string {
 }
 
 /** Pure: `, api's port,` when the port a claim frees is a registry service's (by port or id); else ''. */
-function ownerOf(claim: FoundClaim, services: readonly Service[]): string {
+function ownerOf(claim: JudgedClaim, services: readonly Service[]): string {
   const target = claim.target;
-  if (target === undefined || 'dynamic' in target) return '';
+  if (target === undefined || 'dynamic' in target || ('id' in target && claim.idElsewhere !== undefined)) return '';
   const owner = services.find((service) => ('id' in target ? service.id === target.id : sameClaim(target, service)));
   return owner === undefined ? '' : ` (${escapeText(owner.id)}'s)`;
 }
@@ -578,16 +714,18 @@ function ownerOf(claim: FoundClaim, services: readonly Service[]): string {
 /**
  * Pure: when `claim`, read by `unit`, frees the port of a service whose unit
  * is another (or that has none), that service and what it costs, said after
- * the port (`which the registry gives to api (dsa110-api.service): ...`); else ''.
+ * the port (`which the registry gives to api (dsa110-api.service): ...`); else ''. `startOf` names the units that
+ * start it, as said (`foo.service`, or `any foo-*.service` for a dash prefix's drop-in directory). An id another
+ * registry resolves (idElsewhere) is not this registry's service.
  */
-function freesAnother(claim: FoundClaim, unit: string, services: readonly Service[]): string {
+function freesAnother(claim: JudgedClaim, unit: string, services: readonly Service[], startOf = escapeText(unit)): string {
   const target = claim.target;
-  if (target === undefined || 'dynamic' in target) return '';
+  if (target === undefined || 'dynamic' in target || ('id' in target && claim.idElsewhere !== undefined)) return '';
   const owner = services.find((service) => ('id' in target ? service.id === target.id : sameClaim(target, service)));
   if (owner === undefined || owner.systemd?.unit === unit) return '';
   const id = escapeText(owner.id);
   const its = owner.systemd ? ` (${escapeText(owner.systemd.unit)})` : '';
-  return `which the registry gives to ${id}${its}: at each start of ${escapeText(unit)} it would free ${id}'s port as root`;
+  return `which the registry gives to ${id}${its}: at each start of ${startOf} it would free ${id}'s port as root`;
 }
 
 /** The ExecStartPre= lines of a unit file or drop-in's [Service] sections that run claim-port (as serviceSectionLines spells them). */

@@ -503,10 +503,10 @@ async function writeTree(
     if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
   const tree = { files: new Map(), dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath) };
-  for (const drift of systemdDrift(wiring, tree, { services, ...(registryPath !== undefined && { registryPath }) })) {
+  for (const drift of systemdDrift(wiring, tree, { services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected') || drift.warning)
-      context.io.err(`${oneLine(`warning: ${escapeText(join(unitDir, drift.path))}: ${drift.message}`)}\n`, 'warn');
+      context.io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
   }
   if (wrote > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
   return 'ok';
@@ -742,10 +742,11 @@ async function checkTree(
   const found = systemdDrift(
     wiring,
     { files, ...(await findDropIns(unitDir, place, effectiveRoot)), places, claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath) },
-    { regenerate, services: registry.services, ...(registryPath !== undefined && { registryPath }) },
+    { regenerate, services: registry.services, unitDir, ...(registryPath !== undefined && { registryPath }) },
   );
   // Another registry's claim drop-in: said, not failed (that registry's own --check judges it).
-  for (const item of found) if (item.warning) context.io.out(`${oneLine(`warning: ${escapeText(join(unitDir, item.path))}: ${item.message}`)}\n`);
+  for (const item of found)
+    if (item.warning) context.io.out(`${oneLine(`warning: ${escapeText(driftPath(item.path, unitDir, effectiveRoot))}: ${item.message}`)}\n`);
   const drift: SystemdDrift[] = [
     ...shared.map(({ units, path }) => {
       shown.set(path, path);
@@ -778,7 +779,7 @@ async function checkTree(
       drift.push({ path: unit.path, message: `differs from what \`ports systemd\` writes; run \`${regenerate}\``, expected: unit.contents, actual });
   }
   for (const item of drift) {
-    const path = shown.get(item.path) ?? join(unitDir, item.path);
+    const path = shown.get(item.path) ?? driftPath(item.path, unitDir, effectiveRoot);
     const printed = escapeText(masked.get(item.path) ?? path);
     const unit = wiring.find((entry) => entry.path === item.path)?.unit;
     const message =
@@ -1281,33 +1282,52 @@ function isMasked(path: string, file: string, root: string | undefined): boolean
 }
 
 /**
- * Where the link at `path` (relative to the unit directory; `file`, its host path) leads: as the system sees it
+ * Where the link at `path` (relative to the unit directory `dir`, as the system names it; `file`, its host path) leads: as the system sees it
  * (`inside`: `/dev/null` for a mask) and the host path to open, resolved inside `root` (undefined for --out, where
  * the host resolves it); undefined when it is no link. Throws when it leads nowhere.
  */
-function linkTarget(path: string, file: string, root: string | undefined): { inside: string; host: string } | undefined {
+function linkTarget(path: string, file: string, root: string | undefined, dir = DEFAULT_UNIT_DIR): { inside: string; host: string } | undefined {
   if (!lstatSync(file).isSymbolicLink()) return undefined;
   if (root === undefined) {
     const host = realpathSync(file);
     return { inside: host, host };
   }
-  const inside = resolveInRoot(root, `${DEFAULT_UNIT_DIR}/${path}`);
+  const inside = resolveInRoot(root, `${dir}/${path}`);
   return { inside, host: root === '/' ? inside : join(root, inside) };
 }
 
+/** The unit directories whose claim lines --check reports under a root, as the system names them: the checked one, /run, /usr/local/lib, /lib and /usr/lib. */
+const CLAIM_DIRS = new Set([DEFAULT_UNIT_DIR, '/run/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system']);
+
+/** A unit directory findClaims reads: as the system names it (undefined: the one checked), its listing's host path, and a file's. */
+interface ClaimDir {
+  readonly inside: string | undefined;
+  readonly listed: string;
+  readonly place: (path: string) => string;
+  /** Its claim lines are reported (CLAIM_DIRS); else its names only hide those of the directories after it. */
+  readonly scanned: boolean;
+}
+
 /**
- * Every claim-port line (claimLinesIn) in the unit directory's own `*.service`
- * files, `*.service.d/*.conf` drop-ins and type-wide `service.d/*.conf` ones
- * (which every service reads), claim-port.conf included: a line the registry
- * no longer asks for (a service removed, made non-robust, switched to the
- * drop-in) still frees its port, as root, at the next start. Each read through
- * `place`, drop-in directories too (links inside --root, `root`; undefined for
- * --out), as systemd reads it: a drop-in that is a link is read where it
- * leads; a unit file that is a link only when it leads out of the unit
- * directories (`systemctl link`), since one that leads into them is an alias
- * (the file it names is its unit's); a mask (/dev/null) never. Bytes that are
- * not UTF-8 are kept (decodeKeepingBadBytes), so a line is shown with `\xff`.
- * A file that cannot be read is passed over: it is no unit the registry wires.
+ * Every claim-port line (claimLinesIn) in the unit directories' own
+ * `*.service` files, `*.service.d/*.conf` drop-ins and type-wide
+ * `service.d/*.conf` ones (which every service reads), claim-port.conf
+ * included: a line the registry no longer asks for (a service removed, made
+ * non-robust, switched to the drop-in) still frees its port, as root, at the
+ * next start. With --out (`root` undefined) the one directory given; under a
+ * root (`root`, `/` on this host) the unit directory checked and the others
+ * systemd loads units from (CLAIM_DIRS), in systemd's order (UNIT_DIRS): a
+ * unit file, or a drop-in of a directory of the same name, hides one of its
+ * name further down, which systemd never reads (so is not reported); a
+ * directory that is another through links (/lib -> usr/lib) is read once,
+ * under its real name (FoundClaim.dir). Each read through `place`, drop-in
+ * directories too (links resolved inside the root), as systemd reads it: a
+ * drop-in that is a link is read where it leads; a unit file that is a link
+ * only when it leads out of the unit directories (`systemctl link`), since
+ * one that leads into them is an alias (the file it names is its unit's); a
+ * mask (/dev/null) never. Bytes that are not UTF-8 are kept
+ * (decodeKeepingBadBytes), so a line is shown with `\xff`. A file that cannot
+ * be read is passed over: it is no unit the registry wires.
  */
 async function findClaims(
   unitDir: string,
@@ -1316,25 +1336,6 @@ async function findClaims(
   registryRoot: string | undefined,
   registryPath: string | undefined,
 ): Promise<FoundClaim[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(unitDir);
-  } catch {
-    return [];
-  }
-  const paths: string[] = [];
-  for (const name of entries.sort()) {
-    if (name.endsWith('.service')) paths.push(name);
-    else if (name.endsWith('.service.d') || name === 'service.d') {
-      let dropIns: string[];
-      try {
-        dropIns = await readdir(dirname(place(`${name}/${DROP_IN_NAME}`)));
-      } catch {
-        continue; // not a directory, gone, unreadable, or a link not followed (inRoot): passed over
-      }
-      for (const conf of dropIns.sort()) if (conf.endsWith('.conf') && !conf.startsWith('.')) paths.push(`${name}/${conf}`);
-    }
-  }
   // The directories a unit-file link leading into them is an alias in (as the system sees them), and where a link's
   // first step leads (`alias.service -> foo.service` is an alias, whatever foo.service is).
   const seen = (dir: string) => (registryRoot === undefined ? realpathSync(dir) : resolveInRoot(registryRoot, dir));
@@ -1346,34 +1347,104 @@ async function findClaims(
       // not there: no alias into it
     }
   }
-  const aliasIn = (file: string) => {
-    const to = readlinkSync(file);
-    return unitDirs.has(seen(dirname(to.startsWith('/') ? to : join(registryRoot === undefined ? unitDir : DEFAULT_UNIT_DIR, to))));
-  };
+  const dirs = registryRoot === undefined ? [{ inside: undefined, listed: unitDir, place, scanned: true }] : claimDirs(registryRoot, unitDir, place);
+  /** Names found higher up (`foo.service`, `foo.service.d/x.conf`): one of them further down is hidden. */
+  const hidden = new Set<string>();
   const found: FoundClaim[] = [];
-  for (const path of paths) {
+  for (const dir of dirs) {
+    let entries: string[];
     try {
-      const file = place(path);
-      const target = linkTarget(path, file, registryRoot);
-      if (target !== undefined && (target.inside === '/dev/null' || (!path.includes('/') && aliasIn(file)))) continue;
-      const read = target?.host ?? file;
-      if (!statSync(read).isFile()) continue;
-      const text = decodeKeepingBadBytes(readFileBytes(read, { maxBytes: MAX_GENERATED_FILE_BYTES }));
-      found.push(...claimLinesIn(path, text, [claimPort]));
+      entries = await readdir(dir.listed);
     } catch {
-      // gone, unreadable, too big, or a link that leads nowhere: passed over
+      continue;
+    }
+    const paths: string[] = [];
+    for (const name of entries.sort()) {
+      if (name.endsWith('.service')) paths.push(name);
+      else if (name.endsWith('.service.d') || name === 'service.d') {
+        let dropIns: string[];
+        try {
+          dropIns = await readdir(dirname(dir.place(`${name}/${DROP_IN_NAME}`)));
+        } catch {
+          continue; // not a directory, gone, unreadable, or a link not followed (inRoot): passed over
+        }
+        for (const conf of dropIns.sort()) if (conf.endsWith('.conf') && !conf.startsWith('.')) paths.push(`${name}/${conf}`);
+      }
+    }
+    const base = dir.inside ?? DEFAULT_UNIT_DIR;
+    const aliasTo = (file: string): string | undefined => {
+      const to = readlinkSync(file);
+      return unitDirs.has(seen(dirname(to.startsWith('/') ? to : join(registryRoot === undefined ? unitDir : base, to)))) ? basename(to) : undefined;
+    };
+    for (const path of paths) {
+      if (hidden.has(path)) continue;
+      try {
+        const file = dir.place(path);
+        const target = linkTarget(path, file, registryRoot, base);
+        const alias = target !== undefined && !path.includes('/') ? aliasTo(file) : undefined;
+        // An alias of its own name (`/etc/.../foo.service -> /usr/lib/.../foo.service`) hides nothing: the file it names is read.
+        if (alias !== path) hidden.add(path);
+        if (!dir.scanned || (target !== undefined && (target.inside === '/dev/null' || alias !== undefined))) continue;
+        const read = target?.host ?? file;
+        if (!statSync(read).isFile()) continue;
+        const text = decodeKeepingBadBytes(readFileBytes(read, { maxBytes: MAX_GENERATED_FILE_BYTES }));
+        const claims = claimLinesIn(path, text, [claimPort]);
+        found.push(...(dir.inside === undefined ? claims : claims.map((claim) => ({ ...claim, dir: dir.inside }))));
+      } catch {
+        // gone, unreadable, too big, or a link that leads nowhere: passed over
+      }
     }
   }
   if (registryRoot === undefined) return found;
   // Which registry file each line's --registry names, as the booted system finds it (links resolved inside the root):
   // `/etc/dsa110/../dsa110/ports.yaml`, or a link to it, is the registry checked, not another; a path that names no
-  // file is none (claim-port then frees the port with its built-in list).
+  // file is none (claim-port then cannot resolve a service id, and frees a port with its built-in list).
   const checked = registryPath === undefined ? undefined : registryFileId(registryRoot, registryPath);
   return found.map((claim) => {
     if (claim.registry === undefined) return claim;
     const named = claim.registry.startsWith('/') ? registryFileId(registryRoot, claim.registry) : undefined;
-    return { ...claim, otherRegistry: named !== undefined && named !== checked };
+    return {
+      ...claim,
+      otherRegistry: named !== undefined && named !== checked,
+      ...(named !== undefined && named === checked && { sameRegistry: true as const }),
+    };
   });
+}
+
+/**
+ * The unit directories under `root` findClaims reads, in systemd's order (UNIT_DIRS), each once by its real name inside
+ * the root: the one checked (`unitDir`, its files through `place`) as it is, the others of CLAIM_DIRS by that name.
+ */
+function claimDirs(root: string, unitDir: string, place: (path: string) => string): ClaimDir[] {
+  const dirs: ClaimDir[] = [];
+  const named = new Set<string>();
+  for (const relative of UNIT_DIRS) {
+    const dir = `/${relative}`;
+    let inside: string;
+    try {
+      inside = resolveInRoot(root, dir);
+    } catch {
+      continue; // a link that leads nowhere, or loops: no directory
+    }
+    if (named.has(inside)) continue; // /lib -> usr/lib: read once
+    named.add(inside);
+    const host = root === '/' ? inside : join(root, inside);
+    if (dir === DEFAULT_UNIT_DIR) dirs.push({ inside: undefined, listed: unitDir, place, scanned: true });
+    else
+      dirs.push({
+        inside,
+        listed: host,
+        place: (path) => join(hostPath(root, `${inside}/${dirname(path)}`), basename(path)),
+        scanned: CLAIM_DIRS.has(dir),
+      });
+  }
+  return dirs;
+}
+
+/** The host path of a drift's `path` (SystemdDrift.path): relative to the unit directory checked, or absolute as the system under `root` names it. */
+function driftPath(path: string, unitDir: string, root: string | undefined): string {
+  if (!path.startsWith('/')) return join(unitDir, path);
+  return root === undefined || root === '/' ? path : join(root, path);
 }
 
 /** The registry file `path` names under `root` (device and inode), or undefined when it names no regular file there. */

@@ -208,3 +208,91 @@ describe('ports systemd --check: a stray claim line that claim-port refuses', ()
     ]);
   });
 });
+
+describe('ports systemd --check: stray claim lines in every unit directory systemd loads from', () => {
+  it('reads /run, /usr/local/lib, /usr/lib and /lib in precedence order: a file hidden by one of its name higher up is not reported, /lib -> usr/lib once, each with the fix for where it is', async () => {
+    const { root, unitDir, check, write } = await stagedRoot();
+    const lib = join(root, 'usr/lib/systemd/system');
+    writeTree(root, {
+      // Debian's merged /usr: /lib is a link to usr/lib, and each file there is read once, under its real path.
+      lib: { symlink: 'usr/lib' },
+      // A package's unit file and drop-in: overridden or masked from /etc, never edited.
+      'usr/lib/systemd/system/pkg.service': `[Service]\nExecStartPre=+${CLAIM} 41702\nExecStart=/bin/true\n`,
+      'usr/lib/systemd/system/pkg.service.d/port.conf': `[Service]\nExecStartPre=+${CLAIM} 41703\n`,
+      // Made at run time, and the administrator's own install.
+      'run/systemd/system/rt.service': `[Service]\nExecStartPre=+${CLAIM} 41704\nExecStart=/bin/true\n`,
+      'usr/local/lib/systemd/system/loc.service': `[Service]\nExecStartPre=+${CLAIM} 41705\nExecStart=/bin/true\n`,
+      // Hidden by a file of the same name higher up (systemd never reads them): the unit file of /etc, its drop-in, a mask.
+      'usr/lib/systemd/system/mydb.service': `[Service]\nExecStartPre=+${CLAIM} 41799\nExecStart=/bin/true\n`,
+      'etc/systemd/system/hid.service.d/port.conf': `[Service]\nExecStartPre=+${CLAIM} 41706\n`,
+      'usr/lib/systemd/system/hid.service.d/port.conf': `[Service]\nExecStartPre=+${CLAIM} 41798\n`,
+      'run/systemd/system/gone.service': { symlink: '/dev/null' },
+      'usr/lib/systemd/system/gone.service': `[Service]\nExecStartPre=+${CLAIM} 41797\nExecStart=/bin/true\n`,
+      // An alias of its own name in /etc: the file it names is the one read, where it is.
+      'etc/systemd/system/al.service': { symlink: '/lib/systemd/system/al.service' },
+      'usr/lib/systemd/system/al.service': `[Service]\nExecStartPre=+${CLAIM} 41707\nExecStart=/bin/true\n`,
+    });
+    const none = (unit: string, port: number) =>
+      `ExecStartPre=+${CLAIM} ${port}: no robust service in the registry uses ${unit}, yet at each start of it claim-port frees port ${port} as root`;
+    const packaged = "the file is a package's (under /usr/lib/systemd/system), which an upgrade of the package overwrites: do not edit it;";
+    const unitFix = (unit: string) =>
+      `${packaged} override it with a drop-in of its own, ${unitDir}/${unit}.d/override.conf (\`systemctl edit ${unit}\`), holding under [Service] an empty ExecStartPre= (which drops each ExecStartPre= of the package's file) then those of its ExecStartPre= lines to keep; or mask the unit (\`systemctl mask ${unit}\`) if it is not used`;
+    const lines = [
+      `${unitDir}/hid.service.d/port.conf:2: unexpected: ${none('hid.service', 41706)}; remove the line`,
+      `${root}/run/systemd/system/rt.service:2: unexpected: ${none('rt.service', 41704)}; remove the line; the file is under /run, made since boot (a reboot removes it), so whatever made it there (\`systemctl --runtime\`, a script) may make it again: change that too`,
+      `${lib}/al.service:2: unexpected: ${none('al.service', 41707)}; ${unitFix('al.service')}`,
+      `${lib}/pkg.service:2: unexpected: ${none('pkg.service', 41702)}; ${unitFix('pkg.service')}`,
+      `${lib}/pkg.service.d/port.conf:2: unexpected: ${none('pkg.service', 41703)}; ${packaged} mask it with a file of its name in ${unitDir}, which systemd reads in its place: \`ln -s /dev/null ${unitDir}/pkg.service.d/port.conf\` (or there a copy of it without the line, if it sets anything else)`,
+      `${root}/usr/local/lib/systemd/system/loc.service:2: unexpected: ${none('loc.service', 41705)}; remove the line; the file is the administrator's own install under /usr/local, so remove it from what installs it there too, or a reinstall puts it back`,
+    ];
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([1, lines]);
+    // The write warns of the same, by the same paths.
+    expect(said((await write()).stderr).filter((line) => line.includes(': unexpected: '))).toEqual(lines.map((line) => `warning: ${line}`));
+  });
+});
+
+describe('ports systemd --check: whom a stray claim is said to reach', () => {
+  it('a dash prefix\'s drop-in directory (foo-.service.d/) is said to apply to every foo-*.service, a template\'s to every instance; not named as a unit "foo-.service"', async () => {
+    const { unitDir, check } = await stagedRoot();
+    writeTree(unitDir, {
+      'foo-.service.d/port.conf': `[Service]\nExecStartPre=+${CLAIM} 41702\n`,
+      'bar-.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41700\n`,
+      'web@.service.d/port.conf': `[Service]\nExecStartPre=+${CLAIM} 41703\n`,
+    });
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/bar-.service.d/claim-port.conf: unexpected: no robust service in the registry uses any of the units bar-.service.d/ applies to, every bar-*.service; its ExecStartPre=+${CLAIM} 41700 claims port 41700, which the registry gives to mydb (mydb.service): at each start of any bar-*.service it would free mydb's port as root; remove it`,
+        `${unitDir}/foo-.service.d/port.conf:2: unexpected: ExecStartPre=+${CLAIM} 41702: foo-.service.d/ holds drop-ins every foo-*.service unit reads, and no robust service in the registry uses one, yet at each start of any of them claim-port frees port 41702 as root; remove the line`,
+        `${unitDir}/web@.service.d/port.conf:2: unexpected: ExecStartPre=+${CLAIM} 41703: web@.service.d/ holds drop-ins every web@*.service unit reads, and no robust service in the registry uses one, yet at each start of any of them claim-port frees port 41703 as root; remove the line`,
+      ],
+    ]);
+  });
+
+  it("a service id is resolved in the registry the line reads: one this registry lacks is refused by claim-port (exit 64); one of another registry is not this registry's service of that id", async () => {
+    const { unitDir, check } = await stagedRoot();
+    writeTree(unitDir, {
+      // This registry has no "redis": claim-port refuses it, and the start fails there (or, with -, goes on unclaimed).
+      'old.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} redis --registry /etc/dsa110/ports.yaml\n`,
+      'web.service.d/port.conf': `[Service]\nExecStartPre=-${CLAIM} redis --registry /etc/dsa110/ports.yaml\n`,
+      // "mydb" of /etc/other/ports.yaml is that registry's (port 41800), not this one's mydb (41700).
+      'service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} mydb --registry /etc/other/ports.yaml\n`,
+      // A --registry that names no file: claim-port cannot resolve the id at all.
+      'gone.service': `[Service]\nExecStartPre=+${CLAIM} mydb --registry /etc/gone/ports.yaml\nExecStart=/bin/true\n`,
+    });
+    const unknown =
+      'claim-port would refuse these arguments (a usage error, exit 64): unknown service "redis": the registry it reads (/etc/dsa110/ports.yaml) has no such id';
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/gone.service:2: unexpected: ExecStartPre=+${CLAIM} mydb --registry /etc/gone/ports.yaml: no robust service in the registry uses gone.service, and at each start of it claim-port frees nothing: claim-port would refuse these arguments (a usage error, exit 64): it cannot resolve service "mydb": its --registry /etc/gone/ports.yaml names no file, so each start of gone.service fails at this line; remove the line`,
+        `${unitDir}/old.service.d/claim-port.conf: unexpected: no robust service in the registry uses old.service; at each start of old.service its ExecStartPre=+${CLAIM} redis --registry /etc/dsa110/ports.yaml frees nothing: ${unknown}, so each start of old.service fails at this line; remove it`,
+        `${unitDir}/service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} mydb --registry /etc/other/ports.yaml: service.d/ holds drop-ins every service unit reads, so at the start of every service on the system claim-port frees the port of mydb in /etc/other/ports.yaml (if it has that id) as root; remove the line (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`,
+        `${unitDir}/web.service.d/port.conf:2: unexpected: ExecStartPre=-${CLAIM} redis --registry /etc/dsa110/ports.yaml: no robust service in the registry uses web.service, and at each start of it claim-port frees nothing: ${unknown}, and the - prefix makes systemd ignore that failure; remove the line`,
+      ],
+    ]);
+  });
+});
