@@ -7,8 +7,8 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
 import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
-import { normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
-import { FileReadError, hostPath, nameInRoot, readTextFile } from '@dsa110/ports/files';
+import { decodeKeepingBadBytes, normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
+import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { effectivePort } from './effective-port.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
@@ -347,7 +347,9 @@ function readConfigFile(root: string, path: string): ConfigFileFacts {
 /** readConfigFile's facts, and whether the file is simply not there. */
 function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?: boolean } {
   try {
-    return { path, text: readTextFile(hostPath(root, path), { maxBytes: MAX_CONFIG_BYTES }) };
+    // A byte that is not UTF-8 kept as U+DC80+byte (escapeText shows it as \xNN, where U+FFFD hid which byte it was);
+    // a file that is UTF-8 (isUtf8, native) is decoded as it was.
+    return { path, text: decodeKeepingBadBytes(readFileBytes(hostPath(root, path), { maxBytes: MAX_CONFIG_BYTES })) };
   } catch (error) {
     if (!(error instanceof FileReadError)) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -50,7 +50,18 @@ export function findSetting(text: string, key: string, section?: string): { valu
  * (`reason`, ending in "so SUBJECT cannot be told"). `at` is `file:line`, with `column` when it is a line of the config file.
  */
 export type ResolvedSetting =
-  | { readonly kind: 'set'; readonly value: string; readonly said: string; readonly at: string; readonly column?: number }
+  | {
+      readonly kind: 'set';
+      readonly value: string;
+      readonly said: string;
+      readonly at: string;
+      /** `at` in parts: the file (the config file, or the unit file or EnvironmentFile= that overrides it) and its 1-based line. */
+      readonly file: string;
+      readonly line: number;
+      readonly column?: number;
+      /** The unit's variable a `${VAR}` value was taken from. */
+      readonly variable?: string;
+    }
   | { readonly kind: 'unset' }
   | { readonly kind: 'unknown'; readonly reason: string; readonly at?: string };
 
@@ -68,7 +79,7 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
     const at = `${override.file}:${override.line}`;
     const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
     if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
-    return { kind: 'set', value: override.value.trim(), said, at };
+    return { kind: 'set', value: override.value.trim(), said, at, file: override.file, line: override.line };
   }
   // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
   if (overridden.doubt !== undefined) {
@@ -84,7 +95,8 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
   const column = line.length - line.trimStart().length + 1;
   const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(setting.value);
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
-  if (!variable) return { kind: 'set', value: setting.value, said: written, at, column };
+  const place = { at, file: wanted.file, line: setting.line, column };
+  if (!variable) return { kind: 'set', value: setting.value, said: written, ...place };
   const name = (variable[1] ?? variable[2])!;
   const { setting: set, doubt } = unitVariable(facts, service, name);
   if (doubt !== undefined)
@@ -96,5 +108,11 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
       at,
     };
   }
-  return { kind: 'set', value: set.value.trim(), said: `${written} (${name}=${set.value} from ${set.file}:${set.line})`, at, column };
+  return {
+    kind: 'set',
+    value: set.value.trim(),
+    said: `${written} (${name}=${escapeText(set.value, 200)} from ${set.file}:${set.line})`,
+    ...place,
+    variable: name,
+  };
 }

@@ -10,6 +10,8 @@ import { goPort } from './go-port.js';
 import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
+import { placedResult } from './references.js';
+import { notAPort, portFix } from './references/finding.js';
 import type { CheckResult, Facts } from '../types.js';
 
 /**
@@ -69,8 +71,10 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];
   }
   const text = config.text;
-  const portResults = checkPortKey(resolveSetting(facts, service, text, wanted, 'the port'), wanted, service, port, result);
-  if (wanted.ini !== 'grafana.ini' || wanted.section === undefined) return portResults;
+  // The command that prints the file as the registry wants it: Grafana's alone has one (`ports snippet grafana-ini`).
+  const snippet = wanted.ini === 'grafana.ini' ? portsCommand(facts, ['snippet', 'grafana-ini'], [service]) : undefined;
+  const portResults = checkPortKey(facts, resolveSetting(facts, service, text, wanted, 'the port'), { wanted, service, port, snippet }, result);
+  if (wanted.ini !== 'grafana.ini' || wanted.section === undefined || snippet === undefined) return portResults;
   // Grafana's other [server] keys, each overridden by its own GF_SERVER_ variable as http_port is.
   const { envPrefix } = INI_FILES[wanted.ini]!;
   const resolve = (key: string, subject: string) =>
@@ -81,26 +85,43 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
       { file: wanted.file, key, section: wanted.section, envOverride: envOverrideOf(envPrefix, wanted.section!, key) },
       subject,
     );
-  const snippet = portsCommand(facts, ['snippet', 'grafana-ini'], [service]);
   return [
     ...portResults,
     ...checkGrafanaServer({ service, port, file: wanted.file, snippet }, resolve).map((found) => result(found.severity, found.reason, found.at)),
   ];
 }
 
-function checkPortKey(resolved: ResolvedSetting, wanted: ConfigKey, service: Service, port: number, result: ReturnType<typeof serviceResult>): CheckResult[] {
+function checkPortKey(
+  facts: Pick<Facts, 'root'>,
+  resolved: ResolvedSetting,
+  expect: { wanted: ConfigKey; service: Service; port: number; snippet: string | undefined },
+  result: ReturnType<typeof serviceResult>,
+): CheckResult[] {
+  const { wanted, service, port, snippet } = expect;
   if (resolved.kind === 'unknown') return [result('unknown', resolved.reason, resolved.at)];
+  const section = wanted.section !== undefined ? ` under [${wanted.section}]` : '';
   if (resolved.kind === 'unset') {
     return [
       result(
         'warning',
-        `${wanted.file} does not set ${wanted.key}${wanted.section !== undefined ? ` in [${wanted.section}]` : ''}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}${wanted.section !== undefined ? ` under [${wanted.section}]` : ''}`,
+        `${wanted.file} does not set ${wanted.key}${wanted.section !== undefined ? ` in [${wanted.section}]` : ''}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}${section}`,
         wanted.file,
       ),
     ];
   }
-  const said = `${resolved.at} ${resolved.said}`;
-  if (!setsPort(resolved.value, port, wanted.portSyntax))
-    return [result('error', `${said}, but the registry says ${service.name} uses port ${port}`, resolved.at)];
-  return [result('ok', `${said}${readAs(resolved.value, port, service)}`, resolved.at)];
+  if (setsPort(resolved.value, port, wanted.portSyntax))
+    return [result('ok', `${resolved.at} ${resolved.said}${readAs(resolved.value, port, service)}`, resolved.at)];
+  // Wrong: placed as every config-file finding is (file:line:col under ROOT), with the line to write, the snippet
+  // command, and (for a port) the registry change that would make the file right instead.
+  // The key's own line of the config file: the line to write; an override or a ${VAR} (in a unit): set it.
+  const fix = resolved.file === wanted.file && resolved.variable === undefined ? { write: `${wanted.key} = ${port}${section}` } : 'it';
+  const place = { file: resolved.file, line: resolved.line, ...(resolved.column !== undefined && { column: resolved.column }) };
+  const none = notAPort(resolved.value);
+  const read = goPort(resolved.value);
+  const instead = read !== undefined && read !== port ? { name: service.name, port: read } : undefined;
+  const message =
+    none !== undefined
+      ? `${resolved.said}: ${none}, so ${service.name} does not listen on port ${port}; ${portFix(fix, port, snippet)}`
+      : `${resolved.said}, but the registry says ${service.name} uses port ${port}; ${portFix(fix, port, snippet, instead)}`;
+  return [placedResult(facts, result, { ...place, severity: 'error', message }, wanted.file)];
 }

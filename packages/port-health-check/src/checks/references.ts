@@ -86,10 +86,18 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
     if (typeof findings === 'string') return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${findings}`, ref.path)];
     const problems = findings.filter((finding) => finding.severity !== 'ok');
     if (problems.length === 0) return [result('ok', `${ref.path}${shownRoot} agrees with the registry (${ref.kind})`, ref.path)];
-    return problems.map((finding) => {
-      const file = finding.file ?? ref.path;
-      const at = finding.line > 0 ? `${file}:${finding.line}${finding.column !== undefined ? `:${finding.column}` : ''}` : file;
-      return result(finding.severity, `${at}${shownRoot}: ${finding.message}`, at);
-    });
+    return problems.map((finding) => placedResult(facts, result, finding, ref.path));
   });
+}
+
+/**
+ * A config reader's finding as a result: `FILE:LINE:COL under ROOT: MESSAGE` (the column where the reader knows it,
+ * the root when it is not /), `file` the finding's own (an included file) or `file`. How every config-file finding
+ * of the references and config checks is placed.
+ */
+export function placedResult(facts: Pick<Facts, 'root'>, result: ReturnType<typeof serviceResult>, finding: Finding, file: string): CheckResult {
+  const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
+  const named = finding.file ?? file;
+  const at = finding.line > 0 ? `${named}:${finding.line}${finding.column !== undefined ? `:${finding.column}` : ''}` : named;
+  return result(finding.severity, `${at}${shownRoot}: ${finding.message}`, at);
 }

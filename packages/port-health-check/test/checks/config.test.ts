@@ -1,4 +1,6 @@
 // The config check over real files under a temp root, read by gather().
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/checks/config.js';
 import { findSetting } from '../../src/checks/config-setting.js';
@@ -57,10 +59,12 @@ describe('config check', () => {
   });
 
   it('is an error when the key sets another port', async () => {
-    const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n' });
+    const { root, results } = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n' });
+    // Placed and worded as every config-file finding (file:line:col under ROOT, the line to write, the snippet, the registry instead).
     expect(results[0]).toMatchObject({
       severity: 'error',
-      reason: 'grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 3000, but the registry says Grafana uses port 3030',
+      file: '/etc/grafana/grafana.ini:2:1',
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2:1 under ${root}: sets http_port = 3000, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
     });
   });
 
@@ -76,7 +80,7 @@ describe('config check', () => {
     const twice = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n[server]\nhttp_port = 3000\n' });
     expect(twice.results[0]).toMatchObject({
       severity: 'error',
-      reason: 'grafana (3030): /etc/grafana/grafana.ini:4 sets http_port = 3000, but the registry says Grafana uses port 3030',
+      reason: `grafana (3030): /etc/grafana/grafana.ini:4:1 under ${twice.root}: sets http_port = 3000, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
     });
     expect((await check({ 'etc/grafana/grafana.ini': '[server]\r\nhttp_port = 3000\r\nhttp_port = 3030\r\n' })).results[0]).toMatchObject({
       severity: 'ok',
@@ -116,6 +120,23 @@ describe('config check', () => {
     });
   });
 
+  it('grafana: a value that is no port is said to be none, escaped (a byte that is not UTF-8 as \\xNN), never another port', async () => {
+    const fix = 'so Grafana does not listen on port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes)';
+    const letter = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 2303x\n' });
+    expect(letter.results[0]).toMatchObject({
+      severity: 'error',
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2:1 under ${letter.root}: sets http_port = 2303x: "2303x" is not a port (1 to 65535), ${fix}`,
+    });
+    const root = writeTree(tempDir(), {});
+    mkdirSync(join(root, 'etc/grafana'), { recursive: true });
+    writeFileSync(join(root, 'etc/grafana/grafana.ini'), Buffer.from('[server]\nhttp_port = 23030\x85\n', 'latin1'));
+    const [byte] = checkConfig(await gather({ registry, root }), registry.service('grafana'));
+    expect(byte).toMatchObject({
+      severity: 'error',
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2:1 under ${root}: sets http_port = 23030\\x85: "23030\\x85" is not a port (1 to 65535), ${fix}`,
+    });
+  });
+
   it("another program's key is held to the port's own digits (Redis refuses `port 06379`)", async () => {
     const { results } = await check({ 'etc/app/app.conf': 'port 04040\n' }, 'app');
     expect(results[0]).toMatchObject({ severity: 'error' });
@@ -145,7 +166,7 @@ describe('config check', () => {
     expect(overridden.results[0]).toMatchObject({
       severity: 'error',
       file: `/${UNIT}:2`,
-      reason: `grafana (3030): /${UNIT}:2 sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030`,
+      reason: `grafana (3030): /${UNIT}:2 under ${overridden.root}: sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; set it to 3030 (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
     });
     const fixed = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n', [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=3030\n' });
     expect(fixed.results[0]).toMatchObject({ severity: 'ok' });
@@ -173,8 +194,7 @@ describe('config check', () => {
     expect(overridden.results[0]).toMatchObject({
       severity: 'error',
       file: '/etc/default/grafana-server:3',
-      reason:
-        'grafana (3030): /etc/default/grafana-server:3 sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030',
+      reason: `grafana (3030): /etc/default/grafana-server:3 under ${overridden.root}: sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; set it to 3030 (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
     });
     const fromFile = await check({
       'etc/grafana/grafana.ini': `[server]\nhttp_port = \${PORT}\n`,

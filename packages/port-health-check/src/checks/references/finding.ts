@@ -1,6 +1,8 @@
 // What a config-file reader reports: a line (0 for the file as a whole), a
 // severity and one sentence. The references check adds the file and service.
+import { quoteValue } from '@dsa110/ports';
 import { isLoopback } from '../../address.js';
+import { goPort } from '../go-port.js';
 import type { Severity } from '../../types.js';
 
 export interface Finding {
@@ -87,8 +89,25 @@ export function parseUrl(url: string): { host: string; port: number } | undefine
  * What to do about a port the registry disagrees with, and the command that prints a file that passes (as the
  * references check builds it: `ports [--registry PATH] snippet KIND`): `set its port to 8000 (ports snippet nginx-site prints what passes)`.
  */
-export function portFix(what: 'it' | 'its port', port: number, snippet: string | undefined): string {
-  return `set ${what} to ${port}${snippet === undefined ? '' : ` (${snippet} prints what passes)`}`;
+export function portFix(what: 'it' | 'its port' | { readonly write: string }, port: number, snippet: string | undefined, instead?: RegistryInstead): string {
+  const fix = typeof what === 'string' ? `set ${what} to ${port}` : `write ${what.write}`;
+  return `${fix}${snippet === undefined ? '' : ` (${snippet} prints what passes)`}${instead === undefined ? '' : `, or give ${instead.name} port: ${instead.port} in the registry`}`;
+}
+
+/** The registry change that makes a file's port right instead (the file's port given to the service): portFix's last words. */
+export interface RegistryInstead {
+  readonly name: string;
+  readonly port: number;
+}
+
+/**
+ * Why a value a program reads as a port is none, for a message, or undefined when it is one (decimal digits, up to
+ * 65535; perhaps another port than the registry's): `"2303x" is not a port (1 to 65535)`, the value escaped (a byte
+ * that is not UTF-8 shown as `\xNN`, an escape character as `\e`). Every reader that takes a port from a file asks
+ * this before comparing it, so a value that is no port is said to be none, never "another port".
+ */
+export function notAPort(value: string): string | undefined {
+  return goPort(value) === undefined ? `${quoteValue(value, 200)} is not a port (1 to 65535)` : undefined;
 }
 
 /** `host:port` -> port (IPv6 in brackets); undefined without one. */

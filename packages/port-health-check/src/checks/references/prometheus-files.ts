@@ -121,7 +121,10 @@ function jsonTargets(text: string, groups: unknown): TargetFile {
     if (!Array.isArray(list) || list.some((target) => typeof target !== 'string')) return cannot(`the targets of group ${index} are not a list of strings`);
     for (const target of list as string[]) {
       // The line of the target: its next appearance as a JSON string (0, the file as a whole, when written with escapes).
-      const at = text.indexOf(JSON.stringify(target), from);
+      // A byte that is not UTF-8 (kept as a lone surrogate, which JSON.stringify writes as \udcNN) stands as itself.
+      const written = JSON.stringify(target);
+      const found = text.indexOf(written, from);
+      const at = found >= 0 || written === `"${target}"` ? found : text.indexOf(`"${target}"`, from);
       if (at >= 0) from = at + 1;
       targets.push({ line: at >= 0 ? text.slice(0, at).split('\n').length : 0, value: target });
     }

@@ -9,7 +9,7 @@
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
 import { isUnspecified } from '../../address.js';
-import { type Finding, isLoopbackHost, portFix, portOfAddress } from './finding.js';
+import { type Finding, isLoopbackHost, notAPort, portFix, portOfAddress } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -230,17 +230,25 @@ export function readPrometheusYml(
     }
     for (const { file, line, value } of targets) {
       const where = { ...(file !== undefined && { file }), line };
-      if (portOfAddress(value) !== want.port) {
+      const written = writtenPort(value);
+      const none = written !== undefined ? notAPort(written) : undefined;
+      if (none !== undefined) {
         findings.push({
           ...where,
           severity: 'error',
-          message: `scrape job ${want.job} targets ${value}, but ${want.name} uses port ${want.port}; ${portFix('its port', want.port, want.snippet)}`,
+          message: `scrape job ${want.job} targets ${escapeText(value, 200)}, whose port ${none}, so Prometheus does not scrape ${want.name} on port ${want.port}; ${portFix('its port', want.port, want.snippet)}`,
+        });
+      } else if (portOfAddress(value) !== want.port) {
+        findings.push({
+          ...where,
+          severity: 'error',
+          message: `scrape job ${want.job} targets ${escapeText(value, 200)}, but ${want.name} uses port ${want.port}; ${portFix('its port', want.port, want.snippet)}`,
         });
       } else if (!isThisHost(hostOfAddress(value))) {
         findings.push({
           ...where,
           severity: 'warning',
-          message: `scrape job ${want.job} targets ${value}, another host (or a name this check does not resolve): it does not scrape ${want.name} on this host`,
+          message: `scrape job ${want.job} targets ${escapeText(value, 200)}, another host (or a name this check does not resolve): it does not scrape ${want.name} on this host`,
         });
       }
     }
@@ -287,6 +295,16 @@ function lastArgs(text: string): { line: number; value: string } | undefined {
   return found;
 }
 
+/** The port a target (`host:port`, `[v6]:port`) is written with, as text; undefined for one written without a port (`[::1]`, `localhost`). */
+function writtenPort(target: string): string | undefined {
+  if (target.startsWith('[')) {
+    const close = target.indexOf(']');
+    return close >= 0 && target[close + 1] === ':' ? target.slice(close + 2) : undefined;
+  }
+  const colon = target.lastIndexOf(':');
+  return colon >= 0 ? target.slice(colon + 1) : undefined;
+}
+
 /**
  * A --web.listen-address value as Prometheus listens on it (Go's net.Listen:
  * net.SplitHostPort, then the port, then the host): its port, or why it
@@ -309,8 +327,8 @@ function listenAddress(value: string): { port: number | undefined } | { problem:
   const port = value.slice(colon + 1);
   // An empty port, or 0: Go listens on a port of the kernel's choosing, which is no port of the registry's.
   if (port === '') return { port: undefined };
-  const read = goPort(port);
-  return read === undefined ? { problem: `${quoteValue(port, 200)} is not a port (1 to 65535)` } : { port: read };
+  const none = notAPort(port);
+  return none !== undefined ? { problem: none } : { port: goPort(port) };
 }
 
 /**

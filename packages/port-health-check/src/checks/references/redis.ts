@@ -1,7 +1,8 @@
 // redis.conf: `port` is the service's port and `bind` stays within its
 // access level. Redis applies the last occurrence of a directive.
+import { escapeText } from '@dsa110/ports';
 import { isLoopback } from '../../address.js';
-import { contentLines, portFix, type Finding } from './finding.js';
+import { contentLines, notAPort, portFix, type Finding } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 /** The directives this reader acts on. */
@@ -123,7 +124,7 @@ interface Settings {
 type Expect = { readonly name: string; readonly port: number; readonly localOnly: boolean; readonly snippet?: string };
 
 /** A line of the file as written, for a message (a long one cut). */
-const shown = (content: string): string => content.slice(0, 200);
+const shown = (content: string): string => escapeText(content, 200);
 
 /** Reads a redis.conf and the files it includes into Settings, collecting each line's problem once. */
 class RedisConfReader {
@@ -203,8 +204,11 @@ class RedisConfReader {
   }
 }
 
-/** Why Redis refuses a port or include line's arguments at start ("wrong number of arguments"), with what to do; undefined when it takes them. */
+/** Why Redis refuses a port or include line's arguments at start ("wrong number of arguments", a port that is none), with what to do; undefined when it takes them. */
 function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly string[], expect: Expect): string | undefined {
+  // Redis reads a port as a whole number from 0 to 65535 ("argument couldn't be parsed into an integer").
+  const none = name === 'port' && args.length === 1 ? notAPort(args[0]!) : undefined;
+  if (none !== undefined) return `${none}, so Redis refuses to start; ${portFix('it', expect.port, expect.snippet)}`;
   if (name === 'bind' || args.length === 1) return undefined;
   // `port 6379 # ours`: Redis reads the comment as more arguments.
   const fix = args.slice(1).some((arg) => arg.startsWith('#'))
@@ -255,7 +259,7 @@ function portFindings(port: Setting | undefined, expect: Expect, unless: string 
       file: port.file,
       line: port.line,
       severity: unless ? 'unknown' : 'error',
-      message: `port ${value}, but the registry says ${expect.name} uses port ${expect.port}${unless ? `, unless ${unless}, sets another port` : ''}; ${portFix('it', expect.port, expect.snippet)}`,
+      message: `port ${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}${unless ? `, unless ${unless}, sets another port` : ''}; ${portFix('it', expect.port, expect.snippet)}`,
     },
   ];
 }

@@ -5,7 +5,7 @@
 // (Debian's promtool, 2.42, predates scrape_config_files: it checks the
 // scrape config file itself, a configuration of scrape_configs only).
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
@@ -69,6 +69,28 @@ describe('file_sd_configs', () => {
         reason:
           'prometheus (9090): /etc/prometheus/targets/api/extra.yml:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
       }),
+    ]);
+  });
+
+  it('a target whose port is no port (an escape, a stray letter, a byte that is not UTF-8) says so, escaped, never "another port"', async () => {
+    const root = tree('file-sd', {
+      [`${PROM}/targets/api/extra.yml`]: '- targets:\n    - "localhost:8000\\e"\n    - localhost:80x\n    - localhost:8000\n',
+    });
+    writeFileSync(join(root, PROM, 'targets/api/raw.json'), Buffer.from('[\n  {"targets": ["localhost:8000\x85"]}]\n', 'latin1'));
+    const fix = 'so Prometheus does not scrape FastAPI on port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)';
+    expect(await problems(root)).toEqual([
+      [
+        'error',
+        `prometheus (9090): /etc/prometheus/targets/api/raw.json:2: scrape job dsa110-api targets localhost:8000\\x85, whose port "8000\\x85" is not a port (1 to 65535), ${fix}`,
+      ],
+      [
+        'error',
+        `prometheus (9090): /etc/prometheus/targets/api/extra.yml:2: scrape job dsa110-api targets localhost:8000\\e, whose port "8000\\e" is not a port (1 to 65535), ${fix}`,
+      ],
+      [
+        'error',
+        `prometheus (9090): /etc/prometheus/targets/api/extra.yml:3: scrape job dsa110-api targets localhost:80x, whose port "80x" is not a port (1 to 65535), ${fix}`,
+      ],
     ]);
   });
 

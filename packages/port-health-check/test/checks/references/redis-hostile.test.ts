@@ -2,6 +2,7 @@
 // inside a line, lines Redis refuses. Each expectation is what redis-server
 // 7.0 does with the file (run by hand on a loopback port: it starts, listens
 // where the file says, or prints its FATAL CONFIG FILE ERROR and exits).
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
@@ -17,11 +18,12 @@ const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
 const EXPECT = { name: 'Redis', port: 6379, localOnly: true };
 
-/** The references check's problems for redis, in a root with every snippet and then `files`. */
-async function redisProblems(files: Record<string, TreeEntry>): Promise<string[]> {
+/** The references check's problems for redis, in a root with every snippet and then `files` (and `bytes`, written as they are). */
+async function redisProblems(files: Record<string, TreeEntry>, bytes: Record<string, Buffer> = {}): Promise<string[]> {
   const snippets: Record<string, TreeEntry> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
   for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
   const root = writeTree(tempDir(), { ...snippets, ...files });
+  for (const [path, data] of Object.entries(bytes)) writeFileSync(join(root, path), data);
   const facts = await gather({ registry, root });
   return checkReferences(facts, registry.service('redis'))
     .filter((result) => result.severity !== 'ok')
@@ -141,6 +143,20 @@ describe('redis.conf values Redis refuses', () => {
     ]);
     expect(await redisProblems({ 'etc/redis/redis.conf': 'port\nport 6379\nbind 127.0.0.1\n' })).toEqual([
       'error: redis (6379): /etc/redis/redis.conf:1: port: port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port, 6379',
+    ]);
+  });
+
+  it('a port that is no number (a stray letter, a byte that is not UTF-8) is no port, not another one: Redis refuses to start', async () => {
+    const fix = 'so Redis refuses to start; set it to 6379 (ports snippet redis-conf prints what passes)';
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379x\nbind 127.0.0.1\n' })).toEqual([
+      `error: redis (6379): /etc/redis/redis.conf:1: port 6379x: "6379x" is not a port (1 to 65535), ${fix}`,
+    ]);
+    // The byte is shown as \x85, not as U+FFFD (the file is read keeping the bytes that are not UTF-8).
+    expect(await redisProblems({}, { 'etc/redis/redis.conf': Buffer.from('port 6379\x85\nbind 127.0.0.1\n', 'latin1') })).toEqual([
+      `error: redis (6379): /etc/redis/redis.conf:1: port 6379\\x85: "6379\\x85" is not a port (1 to 65535), ${fix}`,
+    ]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 70000\nbind 127.0.0.1\n' })).toEqual([
+      `error: redis (6379): /etc/redis/redis.conf:1: port 70000: "70000" is not a port (1 to 65535), ${fix}`,
     ]);
   });
 
