@@ -6,9 +6,9 @@
 // whose names match but none of which runs as the User= of the service's unit
 // are a warning (a copy started by hand holds the port). systemd (PID 1)
 // holds a port only for a socket unit: that unit is named, with how to stop it.
-import { quoteValue, type Service } from '@dsa110/ports';
+import { escapeText, quoteValue, type Service } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
-import { initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
+import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
 import { claimPortCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -86,9 +86,11 @@ function otherUser(facts: Facts, service: Service, port: number, listeners: read
   if (!unit || !user || user.value.includes('%') || processes.some((process) => process.uid === undefined)) return undefined;
   const numeric = /^\d+$/.test(user.value) ? Number(user.value) : undefined;
   const isUser = (process: ProcessFacts) => (numeric !== undefined ? process.uid === numeric : process.user === user.value);
-  const runs = `${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (User=)`;
+  // Where User= is set (the unit file, or the drop-in that sets it last), as the systemd check names its lines.
+  const file = where(user);
+  const under = facts.root === '/' ? '' : ` under ${escapeText(facts.root)}`;
+  const runs = `${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (User= in ${escapeText(file)}${under})`;
   const fix = `stop it and restart ${unit.unit}`;
-  const file = `${user.file}:${user.line}`;
   if (!processes.some(isUser)) {
     return {
       reason: `port ${port} is held by ${processes.map(describeProcess).join('; ')}: the name matches, but ${runs}: another copy, started by hand or by another unit, holds the port; ${fix}`,

@@ -149,9 +149,19 @@ describe('listening, owner and access on real listeners', () => {
     expect(warned!.reason.startsWith(`x (${listener.port}): port ${listener.port} is held by node (pid ${listener.pid}, user ${me}): `)).toBe(true);
     expect(warned!.reason).toMatch(
       new RegExp(
-        `: the name matches, but x\\.service runs X as "${other}" \\(User=\\): another copy, started by hand or by another unit, holds the port; stop it and restart x\\.service$`,
+        `: the name matches, but x\\.service runs X as "${other}" \\(User= in /etc/systemd/system/x\\.service:3 under /\\S+\\): another copy, started by hand or by another unit, holds the port; stop it and restart x\\.service$`,
       ),
     );
+    // Set by a drop-in: that file and line are named.
+    const dropped = writeTree(tempDir(), {
+      'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${me}\n`,
+      'etc/systemd/system/x.service.d/user.conf': `# who\n[Service]\nUser=${other}\n`,
+    });
+    const [byDropIn] = owner(
+      await gather({ registry: testRegistry([{ id: 'x', port: listener.port, processes: ['node'], unit: 'x.service' }]), root: dropped }),
+    );
+    expect(byDropIn).toMatchObject({ severity: 'warning', file: '/etc/systemd/system/x.service.d/user.conf:3' });
+    expect(byDropIn!.reason).toContain(`x.service runs X as "${other}" (User= in /etc/systemd/system/x.service.d/user.conf:3 under ${dropped}): another copy`);
     // Its own user, by name or by uid; no User=; a DynamicUser=: no warning.
     for (const facts of [await factsWith(me), await factsWith(String(uid)), await factsWith(undefined)]) expect(owner(facts)[0]!.severity).toBe('ok');
     const root = tempDir();
@@ -181,7 +191,7 @@ describe('listening, owner and access on real listeners', () => {
     expect(warned!.reason.startsWith(`x (${own.port}): [::1]:${own.port} is held by node (pid ${twin.pid}, user mallory): `)).toBe(true);
     expect(
       warned!.reason.endsWith(
-        `: the name matches, but x.service runs X as "${me}" (User=), and no holder of this socket does: another copy, started by hand or by another unit, listens there; stop it and restart x.service`,
+        `: the name matches, but x.service runs X as "${me}" (User= in /etc/systemd/system/x.service:3 under ${root}), and no holder of this socket does: another copy, started by hand or by another unit, listens there; stop it and restart x.service`,
       ),
     ).toBe(true);
   });
