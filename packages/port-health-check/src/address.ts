@@ -62,6 +62,18 @@ export function formatListener(listener: Pick<ListenerFacts, 'address' | 'family
   return `${formatEndpoint(listener.address, listener.port)}${listener.dualStack ? ' (IPv4+IPv6)' : ''}`;
 }
 
+/**
+ * Listeners as a reason or the table names them: each formatted (`format`, formatListener by default) and said
+ * once, `127.0.0.1:6379, [::1]:6379`. Two sockets on one address and port (SO_REUSEPORT: a server's workers, or a
+ * copy beside it) are one address to a reader; their holders are named apart.
+ */
+export function formatListeners<T extends Pick<ListenerFacts, 'address' | 'family' | 'port' | 'dualStack'>>(
+  listeners: readonly T[],
+  format: (listener: T) => string = formatListener,
+): string[] {
+  return [...new Set(listeners.map((listener) => format(listener)))];
+}
+
 /** Why a non-loopback bind is reachable from elsewhere, for reasons. */
 export function exposure(listener: Pick<ListenerFacts, 'address' | 'family' | 'dualStack'>): string {
   if (listener.address === '0.0.0.0') return 'every IPv4 interface';

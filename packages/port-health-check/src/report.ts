@@ -3,7 +3,7 @@
 // which is read when first asked for.
 import { hostname } from 'node:os';
 import type { Registry, Service } from '@dsa110/ports';
-import { formatListener } from './address.js';
+import { formatListeners } from './address.js';
 import { holdersOf, listenersOn } from './checks/listeners.js';
 import { effectivePort } from './effective-port.js';
 import { exitCode, type ExitCode } from './exit-code.js';
@@ -87,7 +87,7 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
       group: service.group,
       access: service.access,
       listening: known ? listeners.length > 0 : undefined,
-      addresses: listeners.map(formatListener),
+      addresses: formatListeners(listeners),
       listeners: listeners.map(({ address, port, family, dualStack }) => ({ address, port, family, dualStack })),
       owners: processes,
       ownersKnown: known && !unseen,

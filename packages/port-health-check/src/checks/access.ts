@@ -3,7 +3,7 @@
 // 0.0.0.0, `::` or any non-loopback address is an error; a dev server
 // reachable from the network is a warning.
 import type { Service } from '@dsa110/ports';
-import { exposure, formatListener, isLoopback } from '../address.js';
+import { exposure, formatListener, formatListeners, isLoopback } from '../address.js';
 import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
@@ -17,7 +17,7 @@ export function checkAccess(facts: Facts, service: Service): CheckResult[] {
   const result = serviceResult('access', service, port);
   const exposed = listeners.filter((listener) => !isLoopback(listener.address));
   // exposure() says what dual-stack means here: no "(IPv4+IPv6)" suffix as well.
-  const where = exposed.map((listener) => `${formatListener({ ...listener, dualStack: false })} (${exposure(listener)})`).join(', ');
+  const where = formatListeners(exposed, (listener) => `${formatListener({ ...listener, dualStack: false })} (${exposure(listener)})`).join(', ');
   if (service.access === 'localhost' && exposed.length > 0) {
     const rule = service.accessNote ? `the registry says ${service.name} is "${service.accessNote}"` : `${service.name} is localhost-only`;
     return [result('error', `listens on ${where}, but ${rule}; bind it to 127.0.0.1 or ::1`)];

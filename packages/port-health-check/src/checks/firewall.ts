@@ -14,7 +14,7 @@
 // an error.
 import type { AccessLevel, Service } from '@dsa110/ports';
 import { normalizeAddress } from '@dsa110/ports/system';
-import { formatListener, isLoopback } from '../address.js';
+import { formatListeners, isLoopback } from '../address.js';
 import { effectivePort } from '../effective-port.js';
 import { type AddressSet, describeSet, fromRanges, sameSet, union } from '../firewall/address-set.js';
 import { addressBits } from '../firewall/ip.js';
@@ -78,7 +78,7 @@ export function checkFirewall(facts: Facts, service: Service): CheckResult[] {
 
 /** Listeners on a wildcard or a specific non-loopback address: every forbidden source, per family it listens on. */
 function beyondLoopback(facts: Facts, service: Service, port: number, exposed: readonly ListenerFacts[]): Verdict {
-  const where = exposed.map((listener) => formatListener(listener)).join(', ');
+  const where = formatListeners(exposed).join(', ');
   const firewall = facts.firewall!;
   if ('unread' in firewall) return ['unknown', `listens on ${where}, but the ruleset was not read`];
   if ('problem' in firewall)

@@ -2,7 +2,7 @@
 // which addresses (IPv4, IPv6, dual-stack `[::]`)? A service that is not
 // development-only must listen; a dev server that is not running is fine.
 import type { Service } from '@dsa110/ports';
-import { formatListener } from '../address.js';
+import { formatListeners } from '../address.js';
 import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
@@ -19,5 +19,5 @@ export function checkListening(facts: Facts, service: Service): CheckResult[] {
     const unit = service.systemd ? `; start ${service.systemd.unit}` : '';
     return [result('error', `nothing is listening on port ${port}, but ${service.name} (${service.group}) should be${unit}`)];
   }
-  return [result('ok', `listening on ${listeners.map(formatListener).join(', ')}`)];
+  return [result('ok', `listening on ${formatListeners(listeners).join(', ')}`)];
 }

@@ -3,7 +3,7 @@
 // kept for; a warning when it is someone else; unknown when the owner cannot
 // be seen and the range is kept for particular services.
 import { formatRange, type ReservedRange } from '@dsa110/ports';
-import { formatListener } from '../address.js';
+import { formatListeners } from '../address.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts } from '../types.js';
 import { holdersOf, unseenHolders } from './listeners.js';
@@ -25,7 +25,7 @@ function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
     const { processes, unseen } = holdersOf(listeners);
     const unseenWords = unseenHolders(facts);
     const held = processes.length > 0 ? processes.map(describeProcess).join('; ') : unseenWords.holder;
-    const base = `port ${port} in ${name} is in use on ${listeners.map(formatListener).join(', ')}, held by ${held}`;
+    const base = `port ${port} in ${name} is in use on ${formatListeners(listeners).join(', ')}, held by ${held}`;
     const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({ check: 'reserved', severity, port, reason, processes });
     if (owners.length === 0) return result('info', base);
     const forWhom = owners.map((service) => service.id).join(', ');

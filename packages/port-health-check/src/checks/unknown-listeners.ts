@@ -6,7 +6,7 @@
 // service there reaches that holder instead.
 import type { Service } from '@dsa110/ports';
 import { where } from '@dsa110/ports/systemd';
-import { formatListener } from '../address.js';
+import { formatListeners } from '../address.js';
 import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
@@ -69,5 +69,5 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
 function heldBy(facts: Facts, listeners: readonly ListenerFacts[]): string {
   const { processes, unseen } = holdersOf(listeners);
   const held = [...processes.map(describeProcess), ...(unseen ? [unseenHolders(facts).holder] : [])].join('; ');
-  return `listening on ${listeners.map(formatListener).join(', ')}, held by ${held}`;
+  return `listening on ${formatListeners(listeners).join(', ')}, held by ${held}`;
 }

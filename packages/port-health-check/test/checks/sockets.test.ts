@@ -15,6 +15,7 @@ import { checkOwner } from '../../src/checks/owner.js';
 import { checkReserved } from '../../src/checks/reserved.js';
 import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
 import { gather, readSockets, socketTableProblem, type SocketRead } from '../../src/gather.js';
+import { serviceRows } from '../../src/report.js';
 import type { Facts, ProcessFacts } from '../../src/types.js';
 import { quietPort, registryText, tempDir, testRegistry, writeTree, type ServiceSpec } from '../helpers.js';
 import { parseRegistry } from '@dsa110/ports';
@@ -349,6 +350,25 @@ time.sleep(3600)`,
     const listener = await spawnListener({ host: '127.0.0.1' });
     const facts = await factsFor([{ id: 'redis', port: listener.port, processes: ['redis-server'] }]);
     expect(facts.sockets.readAsRoot).toBe(process.geteuid?.() === 0);
+  });
+});
+
+describe('a SO_REUSEPORT group', () => {
+  it('names its one address once, in reasons and the table, and each holder apart', async () => {
+    const first = await spawnListener({ host: '127.0.0.1', reusePort: true });
+    const second = await spawnListener({ host: '127.0.0.1', reusePort: true, port: first.port });
+    const port = first.port;
+    const range = { id: 'spare', name: 'spare', start: port - 1, end: port + 1, purpose: 'spare ports', for: ['x'] };
+    const facts = await factsFor([{ id: 'x', port, processes: ['python3'] }], [range]);
+    expect(facts.sockets.listeners.filter((listener) => listener.port === port)).toHaveLength(2);
+    expect(run(facts, 'x').listening[0]!.reason).toBe(`x (${port}): listening on 127.0.0.1:${port}`);
+    const [reserved] = checkReserved(facts);
+    // (spawnListener's reusePort listeners are python3.)
+    expect(reserved!.reason).toContain(`is in use on 127.0.0.1:${port}, held by python3 (pid ${first.pid}`);
+    expect(reserved!.reason).toContain(`; python3 (pid ${second.pid}`);
+    const [row] = serviceRows(facts, []);
+    expect(row).toMatchObject({ addresses: [`127.0.0.1:${port}`] });
+    expect(row!.listeners).toHaveLength(2);
   });
 });
 
