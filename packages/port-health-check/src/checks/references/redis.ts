@@ -129,16 +129,28 @@ const shown = (content: string): string => escapeText(content, 200);
 /** Reads a redis.conf and the files it includes into Settings, collecting each line's problem once. */
 class RedisConfReader {
   private readonly found = new Map<string, Finding>();
+  /** Of a problem said once for several lines (an include of one unreadable file, given again), the other lines, `file:line`. */
+  private readonly again = new Map<string, string[]>();
   private readonly read = new Map<string, Settings>();
 
   constructor(
     private readonly expect: Expect,
     private readonly lookup: IncludeLookup | undefined,
+    /** The file the registry names, for the lines of it a finding names in its text. */
+    private readonly self: string | undefined,
   ) {}
 
-  /** The problems seen, in reading order; one a file's line says again each time the file is included is said once. */
+  /**
+   * The problems seen, in reading order; one a file's line says again each time the file is included is said once,
+   * and so is an include that cannot be read given on several lines (or in several files): at its first line, naming the others.
+   */
   get findings(): Finding[] {
-    return [...this.found.values()];
+    return [...this.found].map(([key, finding]) => {
+      const others = this.again.get(key);
+      if (others === undefined) return finding;
+      const shownOthers = others.length > 5 ? `${others.slice(0, 5).join(', ')} and ${others.length - 5} more` : others.join(', ');
+      return { ...finding, message: `${finding.message} (the same include at ${escapeText(shownOthers, 500)})` };
+    });
   }
 
   /** A file's Settings. `chain` holds the files being read, this one last: how deep it is, and what would be a loop. */
@@ -148,9 +160,18 @@ class RedisConfReader {
     return settings;
   }
 
-  private add(finding: Finding): void {
-    const key = `${finding.file ?? ''}\0${finding.line}\0${finding.message}`;
-    if (!this.found.has(key)) this.found.set(key, finding);
+  /** `sameAnywhere`: the problem is the same wherever the line stands (an include that cannot be read): said once, at its first line. */
+  private add(finding: Finding, sameAnywhere = false): void {
+    const key = sameAnywhere ? `\0${finding.message}` : `${finding.file ?? ''}\0${finding.line}\0${finding.message}`;
+    const first = this.found.get(key);
+    if (first === undefined) {
+      this.found.set(key, finding);
+      return;
+    }
+    if (first.file === finding.file && first.line === finding.line) return;
+    const place = `${finding.file ?? this.self ?? 'line'}${(finding.file ?? this.self) ? ':' : ' '}${finding.line}`;
+    const others = this.again.get(key) ?? [];
+    if (!others.includes(place)) this.again.set(key, [...others, place]);
   }
 
   private readLine(settings: Settings, at: { file: string | undefined; line: number; content: string }, chain: readonly string[]): void {
@@ -179,12 +200,15 @@ class RedisConfReader {
   private include(settings: Settings, include: UnreadInclude, chain: readonly string[]): void {
     const included = includedFiles(this.lookup, includePath('redis-conf', include.include), chain);
     if ('problem' in included) {
-      this.add({
-        file: include.file,
-        line: include.line,
-        severity: 'unknown',
-        message: `include ${include.include}: ${included.problem}; a port or bind in it is not checked`,
-      });
+      this.add(
+        {
+          file: include.file,
+          line: include.line,
+          severity: 'unknown',
+          message: `include ${escapeText(include.include, 200)}: ${included.problem}; a port or bind in it is not checked`,
+        },
+        true,
+      );
       // A loop's files were read (Redis never gets past it: it crashes); any other include may hold what was not seen.
       if (!included.loop) Object.assign(settings, { portMayBeIn: include, bindMayBeIn: include });
       return;
@@ -222,7 +246,7 @@ function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly stri
 }
 
 export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLookup, self?: string): Finding[] {
-  const reader = new RedisConfReader(expect, lookup);
+  const reader = new RedisConfReader(expect, lookup, self);
   const settings = reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
   // The include that may hold another setting, and where it stands (file:line; its line alone when the caller named no file).
   const notRead = (unread: UnreadInclude) => {

@@ -75,6 +75,26 @@ describe('redis.conf includes that fan out', () => {
   });
 });
 
+describe('redis.conf includes that cannot be read, given more than once', () => {
+  it('says each once, at its first line, naming the others', async () => {
+    const tail = 'a port or bind in it is not checked';
+    const missing = `include /etc/redis/missing.conf: no such file; ${tail}`;
+    const relative = `include relative.conf: a relative path (read from the program's working directory, which this check does not know); ${tail}`;
+    // Fanning out too: a.conf, included twice, includes b.conf, which includes the missing file once more.
+    expect(
+      await redisProblems({
+        'etc/redis/redis.conf':
+          'include /etc/redis/missing.conf\ninclude /etc/redis/a.conf\ninclude /etc/redis/a.conf\ninclude /etc/redis/missing.conf\ninclude relative.conf\ninclude relative.conf\nport 6379\nbind 127.0.0.1\n',
+        'etc/redis/a.conf': 'include /etc/redis/b.conf\n',
+        'etc/redis/b.conf': 'include /etc/redis/missing.conf\n',
+      }),
+    ).toEqual([
+      `unknown: redis (6379): /etc/redis/redis.conf:1: ${missing} (the same include at /etc/redis/b.conf:1, /etc/redis/redis.conf:4)`,
+      `unknown: redis (6379): /etc/redis/redis.conf:5: ${relative} (the same include at /etc/redis/redis.conf:6)`,
+    ]);
+  });
+});
+
 describe('redis.conf lines as Redis reads them', () => {
   it('a # is a comment only at the start of a line: an include of a file with # in its name is read', async () => {
     const local = { 'etc/redis/local#1.conf': 'bind 0.0.0.0\nport 6380\n' };
