@@ -3,8 +3,9 @@
 // restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
 import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
-import { addressBits } from '@dsa110/ports/system';
+import { type AddressBits, addressBits } from '@dsa110/ports/system';
 import { isLoopback, isLoopbackNetwork, isUnspecified } from '../../address.js';
+import { formatAddress } from '../../firewall/ip.js';
 import { characterColumn, type Finding, portFix } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
@@ -664,30 +665,76 @@ function passesToUpstream(upstreams: ReadonlyMap<string, Upstream>, expect: Ngin
 
 // --- access to the metrics location ---
 
-/** Whether an allow or deny argument can match a client from elsewhere (not loopback, not a UNIX socket). */
-function reachesElsewhere(argument: string): boolean {
-  if (argument === 'unix:') return false;
-  if (argument === 'all') return true;
-  const [address, bits] = argument.split('/') as [string, string | undefined];
-  return !isLoopbackNetwork(address, bits);
+/** An allow or deny network as nginx holds it: the family, the address with the bits past the length cleared, the length. */
+interface AccessNetwork {
+  readonly family: 4 | 6;
+  readonly value: bigint;
+  readonly length: number;
+}
+
+/**
+ * An allow or deny address as ngx_http_access_rule reads it (ngx_ptocidr): IPv4 as ngx_inet_addr takes it (parts of
+ * decimal digits up to 255, `127.000.000.001`; also as the last part of an IPv6 one), an optional `/length` up to
+ * the family's bits, and the bits past the length dropped as nginx drops them (`10.0.0.0/0` is every IPv4 address,
+ * `127.0.0.1/8` is 127.0.0.0/8). Undefined where nginx refuses it.
+ */
+function accessNetwork(argument: string): AccessNetwork | undefined {
+  const slash = argument.indexOf('/');
+  const address = slash < 0 ? argument : argument.slice(0, slash);
+  const v4 = nginxIPv4(address);
+  let parsed: AddressBits | undefined;
+  if (v4 !== undefined) parsed = { family: 4, bits: 32, value: v4 };
+  else {
+    const colon = address.lastIndexOf(':');
+    const embedded = colon >= 0 && address.includes('.', colon) ? nginxIPv4(address.slice(colon + 1)) : undefined;
+    parsed = addressBits(embedded === undefined ? address : `${address.slice(0, colon + 1)}${formatAddress(4, embedded)}`);
+  }
+  if (parsed === undefined) return undefined;
+  const lengthText = slash < 0 ? String(parsed.bits) : argument.slice(slash + 1);
+  if (!/^\d+$/.test(lengthText) || Number(lengthText) > parsed.bits) return undefined;
+  const length = Number(lengthText);
+  const host = BigInt(parsed.bits - length);
+  return { family: parsed.family, value: (parsed.value >> host) << host, length };
+}
+
+/** An IPv4 address as ngx_inet_addr reads it: four dot-separated parts of decimal digits, each at most 255 (`127.000.000.001` is 127.0.0.1, an empty part 0). */
+function nginxIPv4(text: string): bigint | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((part) => /^\d*$/.test(part) && Number(part) <= 255)) return undefined;
+  return parts.reduce((value, part) => (value << 8n) | BigInt(Number(part)), 0n);
 }
 
 /**
  * Whether access rules (allow and deny, in order) keep every client but this
  * machine out, as ngx_http_access_module decides: the first rule that matches
- * the client wins, and a client no rule matches is let in. So a deny of
- * everyone (`deny all`, or `0.0.0.0/0` and `::/0`) must come before any allow
- * that reaches beyond loopback: `allow all; deny all;` is open to all, with
- * `satisfy any` or not. Returns the allow that opens it, `none` when nothing
- * denies everyone, undefined when restricted.
+ * the client wins, and a client no rule matches is let in. IPv4 and IPv6
+ * clients go by their family's rules (and `all`), so each family needs a deny
+ * of all of it (`deny all`, or `0.0.0.0/0` and `::/0` in any spelling, any
+ * address with length 0) before any allow of it that reaches beyond loopback;
+ * an allow after its family's deny of everything never matches. `allow all;
+ * deny all;` is open to all, with `satisfy any` or not. Returns the allow that
+ * opens it, `none` when nothing denies everyone, undefined when restricted.
  */
 function openingRule(rules: readonly SiteStatement[]): SiteStatement | 'none' | undefined {
-  const denied = new Set<string>();
+  const denied = { 4: false, 6: false };
   for (const rule of rules) {
-    const argument = rule.words[1] ?? '';
-    if (rule.words[0] === 'allow' && reachesElsewhere(argument)) return rule;
-    if (rule.words[0] === 'deny') denied.add(argument === '0.0.0.0/0' || argument === '::/0' ? argument : argument === 'all' ? 'all' : '');
-    if (denied.has('all') || (denied.has('0.0.0.0/0') && denied.has('::/0'))) return undefined;
+    const [directive, argument = ''] = rule.words;
+    // A UNIX-socket client is this machine's: no rule of it opens or closes anything to clients from elsewhere.
+    if (argument === 'unix:') continue;
+    if (argument === 'all') {
+      if (directive === 'deny') return undefined;
+      return rule;
+    }
+    const network = accessNetwork(argument);
+    if (network === undefined) {
+      if (directive === 'allow') return rule;
+      continue;
+    }
+    if (denied[network.family]) continue;
+    if (directive === 'deny') {
+      if (network.length === 0) denied[network.family] = true;
+      if (denied[4] && denied[6]) return undefined;
+    } else if (!isLoopbackNetwork(formatAddress(network.family, network.value), String(network.length))) return rule;
   }
   return 'none';
 }

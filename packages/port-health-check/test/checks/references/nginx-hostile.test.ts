@@ -113,6 +113,23 @@ describe('the /metrics location, as nginx decides access', () => {
     ]);
   });
 
+  it('reads allow and deny addresses by value, as nginx parses them (ngx_ptocidr), each family by its own rules', () => {
+    const metrics = (rules: string) => problems(site(`location /metrics { ${rules} proxy_pass http://127.0.0.1:8000; }`, { metrics: false }));
+    // Other spellings nginx takes for loopback, and for every address of a family.
+    expect(metrics('allow 127.000.000.000/8; allow 0:0:0:0:0:0:0:1; deny all;')).toEqual([]);
+    expect(metrics('allow 127.0.0.1; allow ::1; deny 0.0.0.0/0; deny 0::0/0;')).toEqual([]);
+    // nginx drops the bits past the length: 10.0.0.0/0 is every IPv4 address, 127.0.0.1/0 too.
+    expect(metrics('allow 127.0.0.1; deny 10.0.0.0/0; deny ::1/0;')).toEqual([]);
+    expect(metrics('allow 127.0.0.1/0; deny all;')).toEqual([expect.stringContaining('allow 127.0.0.1/0 (line 5) admits clients from elsewhere')]);
+    // An IPv4 client is denied by the first rule, an IPv6 one by the third: the allow between matches nobody.
+    expect(metrics('deny 0.0.0.0/0; allow 10.0.0.0/8; deny ::/0;')).toEqual([]);
+    // ...but an IPv6 allow there does.
+    expect(metrics('deny 0.0.0.0/0; allow fd00::/8; deny ::/0;')).toEqual([expect.stringContaining('allow fd00::/8 (line 5) admits clients from elsewhere')]);
+    expect(metrics('allow 127.0.0.1; deny 0.0.0.0/0;')).toEqual([
+      `${SELF}:5: error: location /metrics is not restricted to localhost; add allow 127.0.0.1; deny all;`,
+    ]);
+  });
+
   it("inherits the server's rules when the location has none, as nginx does", () => {
     expect(problems('server { listen 80; allow 127.0.0.1; deny all; location /api/ { proxy_pass http://127.0.0.1:8000; } location /metrics { } }')).toEqual([]);
   });
