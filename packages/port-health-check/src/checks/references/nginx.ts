@@ -405,6 +405,12 @@ const PASSES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
 };
 
 /**
+ * The pass directives whose scheme a variable may give (`$scheme://127.0.0.1:8000`): nginx builds the URL per
+ * request and reads its scheme then (ngx_http_proxy_eval, ngx_http_grpc_eval: grpc:// or grpcs://).
+ */
+const VARIABLE_SCHEME = new Set(['proxy_pass', 'grpc_pass']);
+
+/**
  * A host and port as nginx reads an address (ngx_parse_inet_url): an IPv6
  * address in brackets, then maybe `:port`; else a host, and a port after its
  * first `:`. A port nginx refuses (not digits alone, 0, over 65535, empty:
@@ -440,14 +446,14 @@ type PassHost = { host: string; port: number | undefined; variableScheme?: true 
  * Where a pass directive sends requests: a host and its port (undefined: none
  * written and no default), the port written when nginx refuses it
  * (`badPort`), `variable` (the host or port from a variable), or undefined
- * (a UNIX socket, a scheme nginx refuses). A proxy_pass scheme from a
- * variable (`$scheme://127.0.0.1:8000`: nginx builds the URL per request,
- * http or https) leaves the host and port written: `variableScheme`, with no
- * default port (80 or 443 is the variable's to decide).
+ * (a UNIX socket, a scheme nginx refuses). A proxy_pass or grpc_pass scheme
+ * from a variable (`$scheme://127.0.0.1:8000`: nginx builds the URL per
+ * request, http or https; grpc or grpcs) leaves the host and port written:
+ * `variableScheme`, with no default port (80 or 443 is the variable's to decide).
  */
 function passTarget(directive: string, value: string): PassHost | { host: string; badPort: string } | 'variable' | undefined {
   const schemes = PASSES[directive]!;
-  const scheme = /^([a-zA-Z]+):\/\//.exec(value) ?? (directive === 'proxy_pass' ? /^([^/:?]*\$[^/:?]*):\/\//.exec(value) : null);
+  const scheme = /^([a-zA-Z]+):\/\//.exec(value) ?? (VARIABLE_SCHEME.has(directive) ? /^([^/:?]*\$[^/:?]*):\/\//.exec(value) : null);
   const variableScheme = scheme?.[1]?.includes('$') === true;
   // nginx compares the scheme case-insensitively (HTTP://h proxies like http://h).
   const name = scheme ? scheme[1]!.toLowerCase() : '';
@@ -463,7 +469,7 @@ function passTarget(directive: string, value: string): PassHost | { host: string
 
 /**
  * An unknown for a pass to this machine whose scheme a variable gives (`$scheme://127.0.0.1:8000`): nginx takes
- * http or https per request, so whether it speaks the upstream's scheme (and, with no port written, which port
+ * http or https (grpc_pass: grpc or grpcs) per request, so whether it speaks the upstream's scheme (and, with no port written, which port
  * it reaches) is not known. Its host and port are held to the registry as any other pass's.
  */
 function variableSchemeFinding(pass: SiteStatement, portWritten: boolean, expect: NginxExpectations): Finding {
@@ -472,7 +478,9 @@ function variableSchemeFinding(pass: SiteStatement, portWritten: boolean, expect
   const scheme = value.slice(0, value.indexOf('://'));
   const portWords = !portWritten ? ", and so its port (the scheme's default, 80 or 443)," : '';
   const speaks = expect.upstream.scheme === undefined ? '' : ` by ${expect.upstream.scheme} as the registry says`;
-  const message = `${directive} ${shown(value)} takes its scheme${portWords} from ${shown(scheme)}, which nginx sets per request and this check cannot tell, so whether it reaches ${name}${speaks} is not known; write ${directive} ${backend(expect)}; (${expect.snippet})`;
+  // grpc_pass takes grpc:// (plain) or grpcs:// (TLS), nothing else.
+  const fix = directive === 'grpc_pass' ? backend(expect).replace(/^http/, 'grpc') : backend(expect);
+  const message = `${directive} ${shown(value)} takes its scheme${portWords} from ${shown(scheme)}, which nginx sets per request and this check cannot tell, so whether it reaches ${name}${speaks} is not known; write ${directive} ${fix}; (${expect.snippet})`;
   return { ...placeAt(pass), severity: 'unknown', message };
 }
 

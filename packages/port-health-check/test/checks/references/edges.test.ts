@@ -99,6 +99,30 @@ describe('a proxy_pass scheme from a variable', () => {
   });
 });
 
+describe('a grpc_pass scheme from a variable, as proxy_pass', () => {
+  it('holds the host and port to the registry, and says the scheme cannot be told; grpc:// and grpcs:// are read as before', async () => {
+    const grpc = (pass: string) =>
+      site('http://127.0.0.1:8000').replace('location /api/ {', `location /rpc/ {\n        grpc_pass ${pass};\n    }\n    location /api/ {`);
+    const unknown = (value: string, port = '') =>
+      `unknown: nginx (80): /${SITE}:5:9: grpc_pass ${value} takes its scheme${port} from $scheme, which nginx sets per request and this check cannot tell, so whether it reaches FastAPI by http as the registry says is not known; write grpc_pass grpc://127.0.0.1:8000; (ports snippet nginx-site)`;
+    const wrongPort = (value: string) =>
+      `error: nginx (80): /${SITE}:5: grpc_pass ${value}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`;
+    expect(await problems(bundled, { [SITE]: grpc('$scheme://127.0.0.1:8001') })).toEqual([
+      wrongPort('$scheme://127.0.0.1:8001'),
+      unknown('$scheme://127.0.0.1:8001'),
+    ]);
+    expect(await problems(bundled, { [SITE]: grpc('$scheme://127.0.0.1:8000') })).toEqual([unknown('$scheme://127.0.0.1:8000')]);
+    expect(await problems(bundled, { [SITE]: grpc('$scheme://[::1]') })).toEqual([
+      unknown('$scheme://[::1]', ", and so its port (the scheme's default, 80 or 443),"),
+    ]);
+    for (const value of ['grpc://127.0.0.1:8001', 'GRPCS://localhost:8001'])
+      expect(await problems(bundled, { [SITE]: grpc(value) })).toEqual([wrongPort(value)]);
+    expect(await problems(bundled, { [SITE]: grpc('grpc://127.0.0.1:8000') })).toEqual([]);
+    // To another host: not the registry's.
+    expect(await problems(bundled, { [SITE]: grpc('$scheme://backend.example:8001') })).toEqual([]);
+  });
+});
+
 describe('a Prometheus scheme: written as YAML, not as one word', () => {
   const WEB = "  - {job_name: dsa110-web, static_configs: [{targets: ['localhost:8001']}]}\n";
   const job = (scheme: string) =>
