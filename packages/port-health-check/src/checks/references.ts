@@ -55,7 +55,12 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         text,
         facts.registry.services
           .filter((scraped) => scraped.metrics !== undefined)
-          .map((scraped) => ({ job: scrapeJobName(scraped.id), ...portWords(facts, scraped), scheme: urlScheme(scraped), snippet: snippet(scraped) })),
+          .map((scraped) => {
+            const words = portWords(facts, scraped);
+            // A target on this host is held to the sockets listening on its port, when the table was read.
+            const listeners = facts.sockets.problem === undefined ? facts.sockets.listeners.filter((listener) => listener.port === words.port) : undefined;
+            return { job: scrapeJobName(scraped.id), ...words, scheme: urlScheme(scraped), snippet: snippet(scraped), ...(listeners && { listeners }) };
+          }),
         (pattern) => facts.prometheusFiles?.get(pattern),
         ref.path,
       );

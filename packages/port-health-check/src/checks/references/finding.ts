@@ -1,6 +1,7 @@
 // What a config-file reader reports: a line (0 for the file as a whole), a
 // severity and one sentence. The references check adds the file and service.
 import { quoteValue } from '@dsa110/ports';
+import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { isLoopback } from '../../address.js';
 import { goPort } from '../go-port.js';
 import type { Severity } from '../../types.js';
@@ -76,6 +77,52 @@ const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xd
 /** `127.0.0.1`, `::1`, `[::1]`, `localhost`: the host is this machine. */
 export function isLoopbackHost(host: string): boolean {
   return host.toLowerCase() === 'localhost' || isLoopback(host);
+}
+
+/** A listening socket's address, as the kernel matches a connection to it (ListenerFacts' fields). */
+export interface BoundAddress {
+  /** Normalized, as ListenerFacts has it: an IPv4-mapped address as IPv4. */
+  readonly address: string;
+  readonly family: 4 | 6;
+  /** A `::` socket that also accepts IPv4 (IPV6_V6ONLY off). */
+  readonly dualStack: boolean;
+}
+
+/**
+ * Whether a TCP connection from this machine to `host` reaches one of `listeners` (sockets on the port it names), as
+ * Linux matches it: a socket bound to that very address (an IPv6 socket bound to it IPv4-mapped too), or to every
+ * address of its family (`0.0.0.0`; `::`, and for IPv4 too when it is dual-stack). All of 127.0.0.0/8 is loopback,
+ * but a connection to 127.0.0.2 is not taken by a socket bound to 127.0.0.1. A connection to `0.0.0.0` or `::` goes
+ * to 127.0.0.1 or ::1; `localhost` is either (a client tries both). Undefined for a name other than `localhost`,
+ * or a spelling that is no address.
+ */
+export function reachesListener(host: string, listeners: readonly BoundAddress[]): boolean | undefined {
+  let bare = normalizeAddress(host);
+  if (bare.endsWith('.')) bare = bare.slice(0, -1);
+  const tried = bare === 'localhost' ? [LOOPBACK4, LOOPBACK6] : [connectedAs(bare)];
+  if (tried.some((address) => address === undefined)) return undefined;
+  return tried.some((address) => listeners.some((listener) => takes(listener, address!)));
+}
+
+type Destination = { readonly family: 4 | 6; readonly value: bigint };
+const LOOPBACK4: Destination = { family: 4, value: 0x7f000001n };
+const LOOPBACK6: Destination = { family: 6, value: 1n };
+
+/** The address a connection to `address` (normalized, without brackets) goes to: an IPv4-mapped one as IPv4, the unspecified address as loopback. */
+function connectedAs(address: string): Destination | undefined {
+  const bits = addressBits(address);
+  if (bits === undefined) return undefined;
+  if (bits.value === 0n) return bits.family === 4 ? LOOPBACK4 : LOOPBACK6;
+  if (bits.family === 6 && bits.value >> 32n === 0xffffn) return { family: 4, value: bits.value & 0xffffffffn };
+  return { family: bits.family, value: bits.value };
+}
+
+function takes(listener: BoundAddress, to: Destination): boolean {
+  const bits = addressBits(listener.address);
+  if (bits === undefined) return false;
+  if (bits.value === 0n) return bits.family === 4 ? to.family === 4 : to.family === 6 || listener.dualStack;
+  const bound = bits.family === 6 && bits.value >> 32n === 0xffffn ? { family: 4, value: bits.value & 0xffffffffn } : bits;
+  return bound.family === to.family && bound.value === to.value;
 }
 
 /** `http://host:port/...` -> host and port (the scheme's default when absent); undefined for anything else. */

@@ -8,8 +8,9 @@
 // Kubernetes, HTTP, ...) is unknown, never a false error.
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
+import { formatEndpoint } from '@dsa110/ports/system';
 import { isUnspecified } from '../../address.js';
-import { type Finding, isLoopbackHost, notAPort, portFix, portOfAddress } from './finding.js';
+import { type BoundAddress, type Finding, isLoopbackHost, notAPort, portFix, portOfAddress, reachesListener } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -22,6 +23,11 @@ export interface ScrapeExpectation {
   readonly snippet: string;
   /** The scheme it is reached by (urlScheme: https for an HTTPS service); left out, a job's `scheme:` is not held to it. */
   readonly scheme?: UrlScheme;
+  /**
+   * The sockets listening on its port on this machine, when they were read: a target on this host that none of them
+   * takes (reachesListener: `127.0.0.2:PORT` beside a listener on 127.0.0.1 only) is refused. Left out, or none, targets are held to the port alone.
+   */
+  readonly listeners?: readonly BoundAddress[];
 }
 
 /**
@@ -250,10 +256,23 @@ export function readPrometheusYml(
           severity: 'warning',
           message: `scrape job ${want.job} targets ${escapeText(value, 200)}, another host (or a name this check does not resolve): it does not scrape ${want.name} on this host`,
         });
+      } else if (want.listeners !== undefined && want.listeners.length > 0 && reachesListener(hostOfAddress(value), want.listeners) === false) {
+        findings.push({ ...where, severity: 'error', message: unreachedTarget(want, value, want.listeners) });
       }
     }
   }
   return findings;
+}
+
+/**
+ * Why a target on this host on the service's port reaches none of the sockets listening there, and what to write:
+ * the connection is refused, and the target is down.
+ */
+function unreachedTarget(want: ScrapeExpectation, value: string, listeners: readonly BoundAddress[]): string {
+  const bound = [...new Set(listeners.map((listener) => formatEndpoint(listener.address, want.port)))];
+  const wildcard = listeners.some((listener) => isUnspecified(listener.address));
+  const fix = wildcard ? `localhost:${want.port}` : (bound.find((endpoint) => isLoopbackHost(hostOfAddress(endpoint))) ?? bound[0]!);
+  return `scrape job ${want.job} targets ${escapeText(value, 200)}, but port ${want.port} here is listened on at ${bound.join(', ')} only, and a connection to ${hostOfAddress(value)} reaches only a socket bound to that address or to every address, so the scrape is refused; target ${fix} (${want.snippet} prints what passes)`;
 }
 
 /** `host:port` -> host, brackets kept (`[::1]:8000` -> `[::1]`); the whole address without a port. */

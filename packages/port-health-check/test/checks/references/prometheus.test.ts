@@ -6,6 +6,7 @@
 // scrape config file itself, a configuration of scrape_configs only).
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { loadRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
@@ -17,6 +18,7 @@ import { readPrometheusYml } from '../../../src/checks/references/prometheus.js'
 import { gather } from '../../../src/gather.js';
 import type { CheckResult } from '../../../src/types.js';
 import { hasCommand } from '../../../../../test-support/commands.js';
+import { leasePort } from '../../../../../test-support/test-port.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
@@ -448,5 +450,54 @@ describe('a YAML file_sd file Prometheus refuses for its shape', () => {
       }),
     );
     expect(verdicts).toEqual(cases.map(([name, , accepted]) => [name, accepted]));
+  });
+});
+
+describe('a target on this host, held to the sockets listening on its port', () => {
+  /** A registry of Prometheus and one service with metrics on `port`, and a root whose prometheus.yml targets `target`. */
+  async function scraped(port: number, target: string): Promise<string[]> {
+    const dir = tempDir();
+    const path = join(dir, 'ports.yaml');
+    const service = (id: string, name: string, at: number, more: string) =>
+      `  - id: ${id}\n    name: ${name}\n    group: monitoring\n    port: ${at}\n    protocol: HTTP\n    access: localhost\n    configuredBy: hardcoded\n    robust: false\n    processes: [${id}]\n${more}`;
+    writeFileSync(
+      path,
+      `version: 1\nservices:\n${service('prometheus', 'Prometheus', port + 1, '    config: /etc/prometheus/prometheus.yml\n    configs:\n      - { kind: prometheus-yml }\n')}${service('api', 'API', port, '    metrics: /metrics\n')}`,
+    );
+    const reg = await loadRegistry({ path });
+    const root = writeTree(tempDir(), {
+      [`${PROM}/prometheus.yml`]: `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['${target}']\n`,
+    });
+    return (await prometheusResults(root, reg)).map((result) => `${result.severity}: ${result.reason}`);
+  }
+
+  async function listening(port: number, host: string): Promise<Server> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+    return server;
+  }
+  const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+  it('127.0.0.2 reaches a socket bound to it, not one bound to 127.0.0.1, as the kernel matches a connection', async () => {
+    const port = leasePort({ ranges: [[20000, 29998]], count: 2 });
+    const refused = (target: string, bound: string, fix: string) =>
+      `error: prometheus (${port + 1}): /${PROM}/prometheus.yml:4: scrape job dsa110-api targets ${target}, but port ${port} here is listened on at ${bound} only, and a connection to ${target.slice(0, target.lastIndexOf(':'))} reaches only a socket bound to that address or to every address, so the scrape is refused; target ${fix} (ports snippet prometheus-yml prints what passes)`;
+    // Nothing listens: the target is held to the registry's port alone.
+    expect(await scraped(port, `127.0.0.2:${port}`)).toEqual([]);
+    const one = await listening(port, '127.0.0.1');
+    try {
+      for (const target of [`127.0.0.1:${port}`, `localhost:${port}`, `0.0.0.0:${port}`]) expect(await scraped(port, target), target).toEqual([]);
+      expect(await scraped(port, `127.0.0.2:${port}`)).toEqual([refused(`127.0.0.2:${port}`, `127.0.0.1:${port}`, `127.0.0.1:${port}`)]);
+      expect(await scraped(port, `[::1]:${port}`)).toEqual([refused(`[::1]:${port}`, `127.0.0.1:${port}`, `127.0.0.1:${port}`)]);
+    } finally {
+      await close(one);
+    }
+    const two = await listening(port, '127.0.0.2');
+    try {
+      expect(await scraped(port, `127.0.0.2:${port}`)).toEqual([]);
+      expect(await scraped(port, `localhost:${port}`)).toEqual([refused(`localhost:${port}`, `127.0.0.2:${port}`, `127.0.0.2:${port}`)]);
+    } finally {
+      await close(two);
+    }
   });
 });
