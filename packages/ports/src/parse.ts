@@ -194,6 +194,39 @@ function parseUnsafe(text: string): ParseResult {
   );
 }
 
+/**
+ * Where a key of an entry is in a registry's text, as a problem's place is found (the entry of `list` whose `id` is
+ * `id`, its `key`'s value; line and column, 1-based; 0 and 0 when the text has no such entry): for `ports validate`'s
+ * warnings about a registry that validated. Parsed as parseRegistryText parses it.
+ */
+export function entryKeyPositions(
+  text: string,
+  wanted: readonly { readonly list: 'services' | 'reserved'; readonly id: string; readonly key: string }[],
+): { line: number; column: number }[] {
+  const lineCounter = new LineCounter();
+  const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+  const doc = parseDocument(source, {
+    lineCounter,
+    logLevel: 'error',
+    uniqueKeys: false,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    schema: 'failsafe',
+    customTags: PLAIN_TAGS,
+  });
+  return wanted.map(({ list, id, key }) => {
+    const items = isMap(doc.contents) ? pairByKey(doc.contents, list)?.value : undefined;
+    const index = isSeq(items)
+      ? items.items.findIndex(
+          (item) => isMap(item) && isScalar(pairByKey(item, 'id')?.value) && String((pairByKey(item, 'id')!.value as { value: unknown }).value) === id,
+        )
+      : -1;
+    if (index < 0) return { line: 0, column: 0 };
+    const { line, col } = lineCounter.linePos(offsetOf(doc, [list, index, key], false));
+    return Number.isInteger(line) && Number.isInteger(col) && line > 0 ? { line, column: col } : { line: 0, column: 0 };
+  });
+}
+
 /** Why a mapping none of whose keys is a registry's is not a registry at all, or undefined. */
 function notARegistry(input: unknown): string | undefined {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;

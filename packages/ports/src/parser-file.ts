@@ -40,6 +40,7 @@ const PARSER_FUNCTIONS: Readonly<Record<FunctionNames<Parser>, true>> = {
   registryJsonSchema: true,
   formatPath: true,
   parseConfigYamlText: true,
+  entryKeyPositions: true,
 };
 
 /**

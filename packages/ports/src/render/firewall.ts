@@ -23,7 +23,7 @@ import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import type { AccessLevel, Registry, Transport } from '../index.js';
 import { isPort } from '../port.js';
 import { GENERATED_BY } from './alert-rules.js';
-import { NODE_EXPORTER_PORT } from './prometheus-config.js';
+import { HOST_PORT_NAMES, HOST_PORTS } from '../host-ports.js';
 
 export const PRIVATE_NETWORKS_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
 export const PRIVATE_NETWORKS_V6 = ['fc00::/7', 'fe80::/10'] as const;
@@ -71,11 +71,9 @@ export interface FirewallOptions {
  * registry's own word and is filtered; an env override onto one is refused
  * unless its service is public (REDIS_PORT=22 dropped SSH). Only these ports
  * are known: an sshd elsewhere is named with `keepOpen` (`--keep-open`).
+ * (Defined in host-ports.ts, which `ports validate` reads too.)
  */
-export const HOST_PORTS: readonly number[] = Object.freeze([22, NODE_EXPORTER_PORT]);
-
-/** What each of HOST_PORTS is, for the refusal of an override onto it. */
-const HOST_PORT_NAMES: Readonly<Record<number, string>> = { 22: 'SSH', [NODE_EXPORTER_PORT]: "node_exporter's" };
+export { HOST_PORTS };
 
 /** HOST_PORTS and `options.keepOpen`, checked. */
 function keptOpen(options: FirewallOptions): Set<number> {

@@ -7,9 +7,11 @@
 import { urlScheme, type Registry, type Service } from '../index.js';
 import { GENERATED_BY, NODE_JOB, RULES_FILE } from './alert-rules.js';
 import { toYaml } from './yaml.js';
+import { NODE_EXPORTER_PORT } from '../host-ports.js';
 
 /** node_exporter's port: not a DSA-110 service, so not in the registry (its upstream default). */
-export const NODE_EXPORTER_PORT = 9100;
+export { NODE_EXPORTER_PORT };
+
 /** The scrape job of a service with `metrics:`: dsa110-api for the API. */
 export function metricsJob(id: string): string {
   return `dsa110-${id}`;

@@ -1,4 +1,6 @@
-import { formatIssue, loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
+import { formatIssue, formatRange, loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
+import { HOST_PORT_NAMES, HOST_PORTS } from '../../host-ports.js';
+import { loadParser } from '../../load-parser.js';
 import { readFileSync } from 'node:fs';
 import { fileSystemPath } from '../../utf8.js';
 import { escapeText } from '../../escape.js';
@@ -41,21 +43,70 @@ async function run(context: Context<unknown>): Promise<Outcome> {
   return failed ? 'failed' : 'ok';
 }
 
-/** Valid but worth a person's attention: built-in protection switched off. */
+/** Valid but worth a person's attention: built-in protection switched off, an entry on a port of the host's own daemons. */
 function warnings(registry: Registry, file: string): string[] {
-  if (registry.claim.unprotectedBuiltins.length === 0) return [];
-  let where = escapeText(file);
+  const found: string[] = [];
+  let text: string | undefined;
   try {
-    const lines = readFileSync(fileSystemPath(file), 'utf8').split(/\r?\n/);
-    const line = lines.findIndex((text) => /^\s*unprotectBuiltin\s*:/.test(text));
-    if (line >= 0) where = `${escapeText(file)}:${line + 1}:${lines[line]!.indexOf('unprotectBuiltin') + 1}`;
+    text = readFileSync(fileSystemPath(file), 'utf8');
   } catch {
     // the position is a courtesy
   }
-  const names = registry.claim.unprotectedBuiltins.join(', ');
-  return [
-    `${where}: warning: claim.protect.unprotectBuiltin removes built-in protection from ${names}: claim-port will signal such processes when they hold a claimed port`,
-  ];
+  if (registry.claim.unprotectedBuiltins.length > 0) {
+    let where = escapeText(file);
+    const lines = text?.split(/\r?\n/) ?? [];
+    const line = lines.findIndex((each) => /^\s*unprotectBuiltin\s*:/.test(each));
+    if (line >= 0) where = `${escapeText(file)}:${line + 1}:${lines[line]!.indexOf('unprotectBuiltin') + 1}`;
+    const names = registry.claim.unprotectedBuiltins.join(', ');
+    found.push(
+      `${where}: warning: claim.protect.unprotectBuiltin removes built-in protection from ${names}: claim-port will signal such processes when they hold a claimed port`,
+    );
+  }
+  return [...found, ...hostPortWarnings(registry, file, text)];
+}
+
+const FILTERED: Record<string, string> = { private: 'from private networks only', localhost: 'from this host only', dev: 'from this host only' };
+
+/**
+ * A warning for each service on a port of the host's own daemons (HOST_PORTS: SSH's, node_exporter's), which the
+ * service collides with, and whose firewall rules (a service that is not public) would filter the daemon's port; and
+ * for each reserved entry that holds one, where a service moved by its override would collide with it.
+ */
+function hostPortWarnings(registry: Registry, file: string, text: string | undefined): string[] {
+  const found: { place: { list: 'services' | 'reserved'; id: string; key: string }; line: (where: string) => string }[] = [];
+  for (const service of registry.services) {
+    const name = HOST_PORT_NAMES[service.port];
+    if (name === undefined) continue;
+    const filtered = FILTERED[service.access];
+    const firewall = filtered === undefined ? '' : `, and \`ports firewall\` would filter it as ${service.access} (${filtered}), cutting the daemon off`;
+    found.push({
+      place: { list: 'services', id: service.id, key: 'port' },
+      line: (where) =>
+        `${where}: warning: services.${service.id}.port: port ${service.port} is the ${name} port, which the host's own daemon listens on, not a DSA-110 service's: ${service.id} would collide with it${firewall}; give ${service.id} another port`,
+    });
+  }
+  for (const range of registry.reserved) {
+    for (const port of HOST_PORTS.filter((each) => each >= range.start && each <= range.end)) {
+      found.push({
+        place: { list: 'reserved', id: range.id, key: range.start === range.end ? 'port' : 'start' },
+        line: (where) =>
+          `${where}: warning: reserved.${range.id}: ${formatRange(range)} holds port ${port}, the ${HOST_PORT_NAMES[port]} port, which the host's own daemon listens on: a service moved onto it by its override would collide with it; keep the entry clear of port ${port}`,
+      });
+    }
+  }
+  if (found.length === 0) return [];
+  // The parser (yaml) is loaded only for a registry with something to place, as a problem is placed.
+  const places =
+    text === undefined
+      ? []
+      : loadParser().entryKeyPositions(
+          text,
+          found.map((each) => each.place),
+        );
+  return found.map((each, index) => {
+    const at = places[index];
+    return each.line(at && at.line > 0 ? `${escapeText(file)}:${at.line}:${at.column}` : escapeText(file));
+  });
 }
 
 /** The registry to validate when no FILE is named, and where its path came from. */
