@@ -3,7 +3,7 @@
 // file) has that key set to its port. Read under --root, so an image can be
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
-import type { Service } from '@dsa110/ports';
+import { escapeText, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
@@ -87,7 +87,9 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     );
   return [
     ...portResults,
-    ...checkGrafanaServer({ service, port, file: wanted.file, snippet }, resolve).map((found) => result(found.severity, found.reason, found.at)),
+    ...checkGrafanaServer({ service, port, file: wanted.file, snippet, under: facts.root === '/' ? '' : ` under ${escapeText(facts.root)}` }, resolve).map(
+      (found) => result(found.severity, found.reason, found.at),
+    ),
   ];
 }
 

@@ -19,6 +19,8 @@ export interface GrafanaServer {
   readonly file: string;
   /** The command that prints grafana.ini as the registry wants it (`ports snippet grafana-ini`). */
   readonly snippet: string;
+  /** ` under ROOT` when the files were read under --root (escaped), else empty: after each file:line, as every config-file finding says it. */
+  readonly under: string;
 }
 
 export interface GrafanaFinding {
@@ -37,8 +39,8 @@ type Found = Extract<ResolvedSetting, { kind: 'set' }>;
 /** `file:line:col` of a setting read from grafana.ini, `file:line` of a unit's override. */
 const placeOf = (set: Found): string => (set.column !== undefined ? `${set.at}:${set.column}` : set.at);
 
-/** Where and how a setting was set, to start a reason: `/etc/grafana/grafana.ini:3:1 sets protocol = http`. */
-const saidOf = (set: Found): string => `${placeOf(set)} ${set.said}`;
+/** Where and how a setting was set, to start a reason: `/etc/grafana/grafana.ini:3:1 under ROOT sets protocol = http`. */
+const saidOf = (set: Found, under: string): string => `${placeOf(set)}${under} ${set.said}`;
 
 /** The protocol values Grafana reads, in the case it reads them. */
 const KNOWN_PROTOCOLS = new Set(['http', 'https', 'h2', 'socket', 'socket_h2']);
@@ -83,8 +85,8 @@ function wrongProtocol(
   const known = protocol.kind === 'unset' || KNOWN_PROTOCOLS.has(protocol.value);
   const said =
     protocol.kind === 'unset'
-      ? `${file} sets no protocol in [server] (so http)`
-      : `${saidOf(protocol)}${known ? '' : ` (Grafana knows ${[...KNOWN_PROTOCOLS].join(', ')}, and reads any other word as http)`}`;
+      ? `${file}${grafana.under} sets no protocol in [server] (so http)`
+      : `${saidOf(protocol, grafana.under)}${known ? '' : ` (Grafana knows ${[...KNOWN_PROTOCOLS].join(', ')}, and reads any other word as http)`}`;
   const at = protocol.kind === 'set' ? placeOf(protocol) : file;
   const registry = `the registry says ${service.name} is ${wanted === 'https' ? 'HTTPS' : 'plain HTTP'} on port ${port}`;
   const other = wanted === 'https' ? 'HTTP' : 'HTTPS';
@@ -119,7 +121,7 @@ function checkAddress(grafana: GrafanaServer, address: ResolvedSetting): Grafana
   if (address.kind === 'unknown') return [unknown(address)];
   const value = address.kind === 'set' ? address.value : '';
   const reach = addressReach(value);
-  const said = address.kind === 'set' ? saidOf(address) : `${file} sets no http_addr in [server]`;
+  const said = address.kind === 'set' ? saidOf(address, grafana.under) : `${file}${grafana.under} sets no http_addr in [server]`;
   const at = address.kind === 'set' ? placeOf(address) : file;
   if (reach === undefined) {
     return [
@@ -174,7 +176,7 @@ function checkRootUrl(grafana: GrafanaServer, rootUrl: ResolvedSetting, wanted: 
     {
       severity: 'error',
       at: placeOf(rootUrl),
-      reason: `${saidOf(rootUrl)}, which ${why}; write root_url = ${shown(fixed)} (${snippet}), or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
+      reason: `${saidOf(rootUrl, grafana.under)}, which ${why}; write root_url = ${shown(fixed)} (${snippet}), or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
     },
   ];
 }

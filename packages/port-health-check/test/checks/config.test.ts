@@ -68,6 +68,17 @@ describe('config check', () => {
     });
   });
 
+  it("Grafana's other [server] keys are placed as its port is: file:line:col under ROOT", async () => {
+    const open = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\nhttp_addr = 0.0.0.0\n' });
+    expect(open.results.find((result) => result.severity === 'error')!.reason).toContain(
+      `/etc/grafana/grafana.ini:3:1 under ${open.root} sets http_addr = 0.0.0.0, so Grafana accepts connections on every address`,
+    );
+    const unset = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n' });
+    expect(unset.results.find((result) => result.severity === 'error')!.reason).toContain(
+      `/etc/grafana/grafana.ini under ${unset.root} sets no http_addr in [server]`,
+    );
+  });
+
   it('warns when the key is not set (the program default applies)', async () => {
     const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\n;http_port = 3000\n' });
     expect(results[0]).toMatchObject({ severity: 'warning' });
