@@ -35,6 +35,8 @@ const SERVICE_RULES: JsonSchema[] = [
   ifThen(has('robust', false), { properties: { systemd: { not: { required: ['claim'] } } } }),
   // Metrics are scraped, and every config kind is served, over TCP.
   ifThen(has('transport', 'udp'), { not: { required: ['metrics'] }, properties: { configs: { maxItems: 0 } } }),
+  // A scrape is an HTTP request: metrics belong to a service that answers HTTP.
+  ifThen({ required: ['metrics'] }, { properties: { protocol: { enum: ['HTTP', 'HTTPS'] } } }),
   // nginx ignores a second server block on the same port.
   { properties: { configs: { contains: has('kind', 'nginx-site'), minContains: 0, maxContains: 1 } } },
   {

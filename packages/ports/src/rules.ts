@@ -274,6 +274,9 @@ function sharedKeyProblems(service: ServiceFacts, path: PathSegment[], owners: {
   return problems;
 }
 
+/** The protocols Prometheus scrapes: a scrape job is an HTTP request. */
+const SCRAPED_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'HTTPS']);
+
 /** The rules of one service's own keys: claim wiring, transport against protocol, metrics. */
 function serviceProblems(service: ServiceFacts, path: PathSegment[], sites: ReadonlyMap<string, string>): RuleProblem[] {
   const problems: RuleProblem[] = [];
@@ -300,6 +303,12 @@ function serviceProblems(service: ServiceFacts, path: PathSegment[], sites: Read
       path: [...path, 'metrics'],
       message:
         "metrics are scraped over TCP (HTTP), but this service's port is UDP; give the metrics endpoint an entry of its own (transport tcp), or remove metrics",
+    });
+  } else if (service.metrics !== undefined && service.protocol !== undefined && !SCRAPED_PROTOCOLS.has(service.protocol)) {
+    // Prometheus sends an HTTP GET to the port: Redis, say, logs "Possible SECURITY ATTACK" and drops it.
+    problems.push({
+      path: [...path, 'metrics'],
+      message: `metrics are scraped over HTTP, but this service's protocol is ${service.protocol}; put metrics on the service entry of the exporter that serves them over HTTP (e.g. redis_exporter), or, if this port does answer HTTP, write protocol: HTTP or HTTPS`,
     });
   }
   const site = service.id === undefined ? undefined : sites.get(service.id);

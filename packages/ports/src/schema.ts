@@ -362,7 +362,7 @@ export const ServiceSchema = z.strictObject({
       "must not hold an empty (//), . or .. segment: nginx resolves them in a request before it matches a location, so the nginx-site snippet's localhost-only location for this path would never apply; write the path as the endpoint serves it, e.g. /metrics",
     )
     .optional()
-    .describe('Path of its Prometheus metrics endpoint; `ports monitoring` writes a scrape job for it'),
+    .describe('Path of its Prometheus metrics endpoint (protocol HTTP or HTTPS); `ports monitoring` writes a scrape job for it'),
   systemd: SystemdSchema.optional(),
   // Each file once (rules.ts, which knows the path a config defaults to); an entry written twice is the least of it.
   configs: z

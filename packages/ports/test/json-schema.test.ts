@@ -158,6 +158,8 @@ const table: [string, (doc: Document) => void, Verdict][] = [
   ['systemd.claim on a service that is not robust', api((s) => void (s.robust = false)), 'invalid'],
   ['details.__proto__', details('{"__proto__":"x"}'), 'invalid'],
   ['metrics on a UDP service', udp((s) => void (s.metrics = '/metrics')), 'invalid'],
+  ['metrics on a TCP service (Redis)', api((s) => void Object.assign(s, { protocol: 'TCP', metrics: '/metrics' })), 'invalid'],
+  ['metrics on an HTTPS service', api((s) => void Object.assign(s, { protocol: 'HTTPS', metrics: '/metrics' })), 'valid'],
   ['a config on a UDP service', udp((s) => void (s.configs = [{ kind: 'prometheus-args' }])), 'invalid'],
   [
     'two nginx-site configs',

@@ -1288,6 +1288,19 @@ describe('a broken registry is rejected with line and column', () => {
     expect(parseRegistry(withLine(7, '    protocol: HTTPS\n    metrics: /metrics')).service('api').metrics).toBe('/metrics');
   });
 
+  it('refuses metrics on a service that does not speak HTTP: a scrape is an HTTP GET, which Redis drops as an attack', async () => {
+    const { error } = await rejection(withLine(22, '    processes: [redis-server]\n    metrics: /metrics'));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      "23:14 services.redis.metrics: metrics are scraped over HTTP, but this service's protocol is TCP; put metrics on the service entry of the exporter that serves them over HTTP (e.g. redis_exporter), or, if this port does answer HTTP, write protocol: HTTP or HTTPS",
+    ]);
+    // A UDP service is told about its transport, once.
+    const { error: udp } = await rejection(
+      withLine(17, '    protocol: UDP\n    transport: udp', withLine(22, '    processes: [redis-server]\n    metrics: /metrics')),
+    );
+    expect(udp.issues.map((issue) => issue.message)).toEqual([expect.stringContaining("this service's port is UDP")]);
+    expect(parseRegistry(withLine(7, '    protocol: HTTP\n    metrics: /metrics')).service('api').metrics).toBe('/metrics');
+  });
+
   it('says what to do when the path is a loop of symbolic links', async () => {
     const dir = tempDir('ports-loop-');
     symlinkSync(join(dir, 'b.yaml'), join(dir, 'a.yaml'));
