@@ -44,7 +44,8 @@ interface Located {
  */
 export function parseRegistryText(text: string): ParseResult {
   try {
-    return parseUnsafe(text);
+    const result = parseUnsafe(text);
+    return result.ok ? result : (foreignLineEnds(text, result) ?? result);
   } catch (error) {
     // A bug, not a property of the input: still an issue, never a crash of the caller.
     const polluted = pollutedKeys();
@@ -74,6 +75,36 @@ function ownData<T>(value: T): T {
   const copy: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value)) copy[key] = ownData((value as Record<string, unknown>)[key]);
   return copy as T;
+}
+
+/** Line ends YAML 1.2 reads as ordinary characters (1.1 read them as line breaks): how editors and YAML 1.1 name them. */
+const FOREIGN_LINE_ENDS: Readonly<Record<string, string>> = {
+  '\u0085': 'U+0085 (NEL)',
+  '\u2028': 'U+2028 (LINE SEPARATOR)',
+  '\u2029': 'U+2029 (PARAGRAPH SEPARATOR)',
+};
+
+/**
+ * A file whose lines end in NEL, U+2028 or U+2029 (saved by a YAML 1.1 tool, or an editor set to them) reads to
+ * YAML 1.2 as fewer, longer lines: a comment on the first swallows the rest ("the registry is empty"), a key
+ * takes the next line's as part of it. When the first problem's line holds one, that is what to say, once.
+ */
+function foreignLineEnds(text: string, result: Extract<ParseResult, { ok: false }>): ParseResult | undefined {
+  const first = result.issues[0];
+  if (first === undefined || first.line < 1) return undefined;
+  // The line's text, as the parser counted lines (CR LF, a lone CR, LF): one pass, however long the file.
+  const breaks = /\r\n?|\n/g;
+  let start = 0;
+  for (let line = 1; line < first.line; line++) {
+    if (breaks.exec(text) === null) return undefined;
+    start = breaks.lastIndex;
+  }
+  const end = breaks.exec(text)?.index ?? text.length;
+  const at = text.slice(start, end).search(/[\u0085\u2028\u2029]/);
+  if (at < 0) return undefined;
+  const name = FOREIGN_LINE_ENDS[text[start + at]!]!;
+  const message = `this line ends in ${name}, which YAML 1.2 does not read as a line break (the lines after it read as part of this one); save the file with LF line endings`;
+  return fail([{ path: '', message, line: first.line, column: at + 1 }], result.protect);
 }
 
 function parseUnsafe(text: string): ParseResult {

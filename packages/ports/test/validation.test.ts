@@ -755,6 +755,22 @@ describe('a broken registry is rejected with line and column', () => {
     await expect(loadRegistry({ path: writeRegistry(text) })).resolves.toBeDefined();
   });
 
+  it.each([
+    ['U+0085 (NEL)', '\u0085'],
+    ['U+2028 (LINE SEPARATOR)', '\u2028'],
+    ['U+2029 (PARAGRAPH SEPARATOR)', '\u2029'],
+  ])('says a file whose lines end in %s has line ends YAML 1.2 does not read (was: "the registry is empty")', async (name, end) => {
+    const advice = `which YAML 1.2 does not read as a line break (the lines after it read as part of this one); save the file with LF line endings`;
+    // A comment first swallows the whole file.
+    const { error } = await rejection(`# the port registry\n${minimalRegistry}`.replace(/\n/g, end));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`1:20 this line ends in ${name}, ${advice}`]);
+    // Without one, the first key takes the rest as its own; a file with a few such lines is told at the first.
+    const { error: bare } = await rejection(minimalRegistry.replace(/\n/g, end));
+    expect(bare.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`1:11 this line ends in ${name}, ${advice}`]);
+    const { error: mixed } = await rejection(minimalRegistry.replace('processes: [uvicorn]\n', `processes: [uvicorn]${end}`));
+    expect(mixed.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`12:25 this line ends in ${name}, ${advice}`]);
+  });
+
   it('leaves a DEL, a C1 control or a byte order mark inside a quoted string to the schema, which YAML allows there', async () => {
     for (const char of ['\u007f', '\u009b', '\ufeff']) {
       const { error } = await rejection(minimalRegistry.replace('name: Redis', `name: "Re${char}dis"`));

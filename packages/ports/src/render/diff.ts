@@ -7,10 +7,14 @@ import { oneLine } from '../escape.js';
 
 type Op = { kind: ' ' | '-' | '+'; line: string; a: number; b: number };
 
-export function unifiedDiff(before: string, after: string, { from = 'a', to = 'b', context = 3 } = {}): string {
+/**
+ * `loneCr`: a lone CR ends a line, as CommonMark reads a page (a CR LF line still shows its CR): else a page
+ * saved with CR line endings is one line, printed whole as the diff of one table cell.
+ */
+export function unifiedDiff(before: string, after: string, { from = 'a', to = 'b', context = 3, loneCr = false } = {}): string {
   if (before === after) return '';
-  const a = splitLines(before);
-  const b = splitLines(after);
+  const a = splitLines(before, loneCr);
+  const b = splitLines(after, loneCr);
   const ops = diffLines(a, b);
   const changes = ops.flatMap((op, index) => (op.kind === ' ' ? [] : [index]));
   const hunks: Op[][] = [];
@@ -35,8 +39,8 @@ export function unifiedDiff(before: string, after: string, { from = 'a', to = 'b
   return `${out.map((line) => oneLine(line)).join('\n')}\n`;
 }
 
-function splitLines(text: string): string[] {
-  const lines = text.split('\n');
+function splitLines(text: string, loneCr: boolean): string[] {
+  const lines = text.split(loneCr ? /\n|\r(?!\n)/ : '\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }

@@ -5,8 +5,8 @@
 // blank lines so that splicing twice changes nothing. Inline values use
 //   <!-- ports:ref KEY -->VALUE<!-- /ports:ref -->
 // on one line, a value holding no marker. Markers inside code (fenced and indented code blocks, read as
-// CommonMark reads them: BlockReader; code spans) are text. Each line keeps its own line ending; the
-// generated lines take the page's majority one.
+// CommonMark reads them: BlockReader; code spans) are text. Each line keeps its own line ending (CRLF, LF,
+// or a lone CR); the generated lines take the page's majority one.
 import { codeSpans } from './markdown.js';
 
 export const GENERATED_NOTE = '<!-- generated from ports.yaml by `ports docs`: edit ports.yaml instead -->';
@@ -147,23 +147,33 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
   return out;
 }
 
-/** The page's lines, each with its own ending (`\r\n`, `\n`, or none for the last); a lone `\r` is text. */
+/**
+ * The page's lines, each with its own ending (`\r\n`, `\n`, a lone `\r` as CommonMark reads it and
+ * old Mac editors write it, or none for the last).
+ */
 function splitLines(text: string): { content: string; ending: string }[] {
-  return text.split('\n').map((piece, index, pieces) => {
-    if (index === pieces.length - 1) return { content: piece, ending: '' };
-    return piece.endsWith('\r') ? { content: piece.slice(0, -1), ending: '\r\n' } : { content: piece, ending: '\n' };
-  });
+  const lines: { content: string; ending: string }[] = [];
+  const breaks = /\r\n|\r|\n/g;
+  let start = 0;
+  for (let match = breaks.exec(text); match !== null; match = breaks.exec(text)) {
+    lines.push({ content: text.slice(start, match.index), ending: match[0] });
+    start = breaks.lastIndex;
+  }
+  lines.push({ content: text.slice(start), ending: '' });
+  return lines;
 }
 
-/** `\r\n` when more of the page's lines end so than in a bare `\n`, else `\n`. */
+/** The ending most of the page's lines have (`\n` on a tie with it, then `\r\n`); `\n` for a page of one line. */
 function majorityEnding(lines: readonly { ending: string }[]): string {
-  let crlf = 0;
-  let lf = 0;
-  for (const { ending } of lines) {
-    if (ending === '\r\n') crlf++;
-    else if (ending === '\n') lf++;
-  }
-  return crlf > lf ? '\r\n' : '\n';
+  const counts = new Map<string, number>([
+    ['\n', 0],
+    ['\r\n', 0],
+    ['\r', 0],
+  ]);
+  for (const { ending } of lines) if (ending !== '') counts.set(ending, counts.get(ending)! + 1);
+  let best = '\n';
+  for (const [ending, count] of counts) if (count > counts.get(best)!) best = ending;
+  return best;
 }
 
 /** An open fenced code block: its fence's character and length, the content column of its list item, where it opened. */

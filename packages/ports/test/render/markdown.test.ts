@@ -102,6 +102,14 @@ describe('unifiedDiff', () => {
     );
   });
 
+  it('with loneCr, shows a page of CR line endings line by line (a CR LF line keeps its CR, as without)', () => {
+    const before = `${['1', '2', '3', '4', '5', '6'].join('\r')}\r`;
+    expect(unifiedDiff(before, before.replace('4\r', 'four\r'), { loneCr: true })).toBe(
+      ['--- a', '+++ b', '@@ -1,6 +1,6 @@', ' 1', ' 2', ' 3', '-4', '+four', ' 5', ' 6', ''].join('\n'),
+    );
+    expect(unifiedDiff('a\r\nb\n', 'a\r\nc\n', { loneCr: true })).toBe(['--- a', '+++ b', '@@ -1,2 +1,2 @@', ' a\\r', '-b', '+c', ''].join('\n'));
+  });
+
   it('splits far-apart changes into hunks, and handles additions at the end', () => {
     const before = `${Array.from({ length: 20 }, (_, index) => String(index)).join('\n')}\n`;
     const after = `${before.replace('1\n', 'one\n')}new\n`;

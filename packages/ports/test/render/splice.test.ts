@@ -209,5 +209,14 @@ describe('spliceMarkers', () => {
       expect(crlfOut.match(/(?<!\r)\n/g)).toHaveLength(1);
       expect(spliceMarkers(crlfOut, options)).toBe(crlfOut);
     });
+
+    it('reads a lone CR as a line ending, as CommonMark does, and writes the page back with its own (was: one line, "unrecognized ports marker")', () => {
+      const cr = page.replace(/\n/g, '\r');
+      const out = spliceMarkers(cr, options);
+      expect(out).toBe(spliceMarkers(page, options).replace(/\n/g, '\r'));
+      expect(spliceMarkers(out, options)).toBe(out);
+      // A CR line among LF ones keeps its CR; generated lines take the majority ending.
+      expect(spliceMarkers(page.replace('# Title\n', '# Title\r'), options)).toBe(spliceMarkers(page, options).replace('# Title\n', '# Title\r'));
+    });
   });
 });

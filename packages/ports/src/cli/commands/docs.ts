@@ -66,7 +66,7 @@ export const command = defineCommand({
         return 'ok';
       }
       const words = driftWords(dirname(file), 'it');
-      context.io.out(unifiedDiff(current, next, { from: `${shown} (${words.current})`, to: `${shown} (from ${source})` }));
+      context.io.out(unifiedDiff(current, next, { from: `${shown} (${words.current})`, to: `${shown} (from ${source})`, loneCr: true }));
       context.io.err(`${shown} is stale: run "${regenerateCommand(context, 'docs', ['file'])}" to regenerate it from ${source}${words.afterwards}\n`, 'error');
       return 'failed';
     }
