@@ -458,9 +458,20 @@ function inspect(
     if (writers !== undefined || (info.mode & 0o004) !== 0) return { current, problem: undefined, exposure: writers };
     return { current, problem: undefined, exposure: `other users may not read it (mode ${octal(info.mode & 0o7777)})`, closedToOthers: true };
   } catch (error) {
-    if (error instanceof FileReadError) return { current: undefined, problem: error.reason };
+    if (error instanceof FileReadError) return { current: undefined, problem: unreadableProblem(error) };
     throw error;
   }
+}
+
+/**
+ * Why a file in the way could not be read, with what to do: this tool writes nothing over `maxBytes` (it could not read
+ * it back), so a larger file is another's, which writing would replace.
+ */
+function unreadableProblem(error: FileReadError): string {
+  if (error.kind === 'too-large') {
+    return `${error.reason}, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again`;
+  }
+  return error.reason;
 }
 
 /** exposureOf's phrase for a file lstat or stat described, or undefined when only root and this user may change it. */

@@ -77,7 +77,13 @@ describe('writeGeneratedFiles', () => {
 
     const big = privateDir();
     writeFileSync(join(big, 'health.timer'), 'x'.repeat(2000));
-    expect(refusal(big).reason).toBe('it is larger than 1 KiB; nothing was written');
+    expect(refusal(big).reason).toBe(
+      "it is larger than 1 KiB, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again; nothing was written",
+    );
+    // --check reads the same remedy.
+    expect(inspectGeneratedFiles(big, FILES, LIMIT)[1]!.problem).toMatch(
+      /^it is larger than 1 KiB, so it is not this tool's output .*; move it away or delete it, then run again$/,
+    );
 
     const blocked = privateDir();
     writeFileSync(join(blocked, 'a.service.d'), 'a file');

@@ -431,6 +431,22 @@ describe('ports monitoring', () => {
   });
 });
 
+describe('ports monitoring: a file in the way larger than the tool writes', () => {
+  it("says it is not the tool's output and to move or delete it, in the write and in --check alike", async () => {
+    const dir = checkout();
+    const out = join(dir, 'mon');
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
+    const big = join(out, 'grafana/dashboards/dsa110-ports.json');
+    writeFileSync(big, ' '.repeat(5 * 1024 * 1024));
+    const remedy = "it is larger than 4 MiB, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again";
+    const write = await ports(['monitoring', '--out', out], { cwd: dir });
+    expect(write).toMatchObject({ code: 1, stderr: `ports monitoring: cannot write ${big}: ${remedy}; nothing was written\n` });
+    const check = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${big}: ${remedy}\n`);
+  });
+});
+
 /** A temporary file a writer killed before its rename left at `path`, 5 minutes ago; its PID (a process that has exited) is no process's now. */
 function killedWritersTemp(path: string): void {
   const pid = spawnSync('true').pid!;
