@@ -16,6 +16,11 @@ export interface ConfigKindInfo {
   /** Whether the entry must name the service it points at (`upstream:`). */
   readonly needsUpstream: boolean;
   readonly holds: string;
+  /**
+   * The process names of the program that reads it (its `comm`): a service listing none of them among its
+   * `processes` is likely not this file's (`ports validate` warns; a renamed binary may be right).
+   */
+  readonly programs: readonly string[];
 }
 
 export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindInfo>> = deepFreeze({
@@ -24,30 +29,35 @@ export const CONFIG_KINDS: Readonly<Record<ConfigKind, ConfigKindInfo>> = deepFr
     isServiceConfig: true,
     needsUpstream: true,
     holds: "`listen` on the service's port, `proxy_pass` to the upstream's port, `location /metrics` restricted to localhost",
+    programs: ['nginx'],
   },
   'prometheus-yml': {
     debianPath: '/etc/prometheus/prometheus.yml',
     isServiceConfig: true,
     needsUpstream: false,
     holds: 'a scrape job dsa110-ID for each service with `metrics:`, targeting its port',
+    programs: ['prometheus'],
   },
   'prometheus-args': {
     debianPath: '/etc/default/prometheus',
     isServiceConfig: false,
     needsUpstream: false,
     holds: "`--web.listen-address` on the service's port (Debian's unit passes $ARGS from this file)",
+    programs: ['prometheus'],
   },
   'grafana-datasource': {
     debianPath: '/etc/grafana/provisioning/datasources/dsa110-prometheus.yml',
     isServiceConfig: false,
     needsUpstream: true,
     holds: "the Prometheus datasource `url:` on the upstream's port",
+    programs: ['grafana', 'grafana-server'],
   },
   'redis-conf': {
     debianPath: '/etc/redis/redis.conf',
     isServiceConfig: true,
     needsUpstream: false,
     holds: "`port` the service's port, `bind` within its access level",
+    programs: ['redis-server'],
   },
 });
 

@@ -1,4 +1,5 @@
-import { formatIssue, formatRange, loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
+import { CONFIG_KINDS, formatIssue, formatRange, loadRegistry, REGISTRY_ENV, RegistryError, type Registry } from '../../index.js';
+import { compileGlob } from '../../glob.js';
 import { HOST_PORT_NAMES, HOST_PORTS } from '../../host-ports.js';
 import { loadParser } from '../../load-parser.js';
 import { readFileSync } from 'node:fs';
@@ -43,26 +44,57 @@ async function run(context: Context<unknown>): Promise<Outcome> {
   return failed ? 'failed' : 'ok';
 }
 
-/** Valid but worth a person's attention: built-in protection switched off, an entry on a port of the host's own daemons. */
+/**
+ * Valid but worth a person's attention: built-in protection switched off, a config on a service that does not run its
+ * program, an entry on a port of the host's own daemons.
+ */
 function warnings(registry: Registry, file: string): string[] {
-  const found: string[] = [];
   let text: string | undefined;
   try {
     text = readFileSync(fileSystemPath(file), 'utf8');
   } catch {
     // the position is a courtesy
   }
+  const lines = text?.split(/\r\n|\r|\n/) ?? [];
+  const at = (line: number, column: number) => (line >= 0 && column >= 0 ? `${escapeText(file)}:${line + 1}:${column + 1}` : escapeText(file));
+  const found: string[] = [];
   if (registry.claim.unprotectedBuiltins.length > 0) {
-    let where = escapeText(file);
-    const lines = text?.split(/\r?\n/) ?? [];
-    const line = lines.findIndex((each) => /^\s*unprotectBuiltin\s*:/.test(each));
-    if (line >= 0) where = `${escapeText(file)}:${line + 1}:${lines[line]!.indexOf('unprotectBuiltin') + 1}`;
+    const line = lines.findIndex((text) => /^\s*unprotectBuiltin\s*:/.test(text));
     const names = registry.claim.unprotectedBuiltins.join(', ');
     found.push(
-      `${where}: warning: claim.protect.unprotectBuiltin removes built-in protection from ${names}: claim-port will signal such processes when they hold a claimed port`,
+      `${at(line, lines[line]?.indexOf('unprotectBuiltin') ?? -1)}: warning: claim.protect.unprotectBuiltin removes built-in protection from ${names}: claim-port will signal such processes when they hold a claimed port`,
     );
   }
+  for (const service of registry.services) {
+    const globs = service.processes.map((glob) => compileGlob(glob));
+    service.configs.forEach((ref, index) => {
+      const { programs } = CONFIG_KINDS[ref.kind];
+      if (programs.some((program) => globs.some((glob) => glob.test(program)))) return;
+      const [line, column] = configLine(lines, service.id, index);
+      const listed =
+        service.processes.length > 0 ? `its processes are ${service.processes.map((name) => JSON.stringify(name)).join(', ')}` : 'it lists no processes';
+      found.push(
+        `${at(line, column)}: warning: services.${service.id}.configs[${index}]: kind ${ref.kind} is a file ${programs.join(' or ')} reads, but ${escapeText(listed)}; move this config to the entry of the service that runs ${programs[0]}, or, if ${programs[0]} runs here under another name, add that name to processes`,
+      );
+    });
+  }
   return [...found, ...hostPortWarnings(registry, file, text)];
+}
+
+/** Where the `index`th entry of service `id`'s configs is written: its line and column (0-based), or [-1, -1]. A courtesy: a plain reading of the lines. */
+function configLine(lines: readonly string[], id: string, index: number): [number, number] {
+  const start = lines.findIndex((text) =>
+    new RegExp(`^\\s*(?:-\\s+)?id\\s*:\\s*["']?${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*(?:#.*)?$`).test(text),
+  );
+  if (start < 0) return [-1, -1];
+  let seen = -1;
+  for (let line = start + 1; line < lines.length; line++) {
+    const text = lines[line]!;
+    if (/^\s*-\s+id\s*:/.test(text) || /^\S/.test(text)) break;
+    const column = text.search(/\bkind\s*:/);
+    if (column >= 0 && ++seen === index) return [line, column];
+  }
+  return [-1, -1];
 }
 
 const FILTERED: Record<string, string> = { private: 'from private networks only', localhost: 'from this host only', dev: 'from this host only' };

@@ -50,3 +50,32 @@ describe('ports validate: a config upstream', () => {
     expect((await ports(['validate', 'ports.yaml'], { cwd: dir })).code).toBe(0);
   });
 });
+
+describe('ports validate: a config on a service that does not run its program', () => {
+  it('warns (exit 0) at the config, naming the program, for redis-conf on the API and nginx-site on Redis', async () => {
+    const text = replaceOnce(
+      replaceOnce(rootRegistry, '      - { kind: redis-conf }\n', '      - { kind: nginx-site, upstream: api }\n'),
+      '    processes: [uvicorn, gunicorn, "dsa110_contimg.api*"]\n',
+      '    processes: [uvicorn, gunicorn, "dsa110_contimg.api*"]\n    configs:\n      - { kind: redis-conf, path: /etc/redis/api.conf }\n',
+    );
+    const dir = checkout(text);
+    const lines = text.split('\n');
+    const at = (needle: string) => {
+      const line = lines.findLastIndex((each) => each.includes(needle));
+      return `${line + 1}:${lines[line]!.indexOf('kind:') + 1}`;
+    };
+    const run = await ports(['validate', 'ports.yaml'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ports\.yaml: ok /);
+    expect(run.stderr).toBe(
+      [
+        `ports.yaml:${at('kind: nginx-site, upstream: api }')}: warning: services.redis.configs[0]: kind nginx-site is a file nginx reads, but its processes are "redis-server"; move this config to the entry of the service that runs nginx, or, if nginx runs here under another name, add that name to processes`,
+        `ports.yaml:${at('kind: redis-conf, path: /etc/redis/api.conf')}: warning: services.api.configs[0]: kind redis-conf is a file redis-server reads, but its processes are "uvicorn", "gunicorn", "dsa110_contimg.api*"; move this config to the entry of the service that runs redis-server, or, if redis-server runs here under another name, add that name to processes`,
+        '',
+      ].join('\n'),
+    );
+    // A glob that takes the program's name (grafana-server, or nginx: worker by a pattern) is the program's.
+    const globbed = replaceOnce(rootRegistry, '    processes: [nginx]\n', '    processes: ["ngin?"]\n');
+    expect(await ports(['validate', 'ports.yaml'], { cwd: checkout(globbed) })).toMatchObject({ code: 0, stderr: '' });
+  });
+});
