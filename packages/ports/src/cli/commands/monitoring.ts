@@ -17,8 +17,16 @@ import { unifiedDiff } from '../../render/diff.js';
 import { escapeText } from '../../escape.js';
 import { existsSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { PROMETHEUS_SERVICE } from '../../render/grafana.js';
-import { DEFAULT_DEPLOY_DIR, fleetListed, monitoringFiles, NODE_TARGET_FILE, unmadeMonitoringFiles, type GeneratedFile } from '../../render/monitoring.js';
+import { DATASOURCE_UID, PROMETHEUS_SERVICE } from '../../render/grafana.js';
+import {
+  DATASOURCE_FILE,
+  DEFAULT_DEPLOY_DIR,
+  fleetListed,
+  monitoringFiles,
+  NODE_TARGET_FILE,
+  unmadeMonitoringFiles,
+  type GeneratedFile,
+} from '../../render/monitoring.js';
 import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
@@ -44,13 +52,24 @@ export const command = defineCommand({
     // The fleet's list of hosts (targets/node/) is the operator's once it is there: this host's file seeds a new tree only.
     const fleetListedHere = exists(join(dir, dirname(NODE_TARGET_FILE)));
     const files = monitoringFiles(registry).filter((file) => !(fleetListedHere && fleetListed(file)));
-    const leftovers = unmadeMonitoringFiles(registry).filter((path) => exists(join(dir, path)));
+    const unmade = unmadeMonitoringFiles(registry);
+    const leftovers = unmade.filter((path) => exists(join(dir, path)));
+    // Not a failure (Grafana may have the data source from elsewhere), but every panel would be empty without a word:
+    // said once the files are written or compared, by the write and --check alike.
+    const sourceless = () => {
+      if (unmade.includes(DATASOURCE_FILE))
+        context.io.err(
+          `${NO_DATASOURCE}
+`,
+          'warn',
+        );
+    };
     // Paths as typed (--out, --registry) are printed escaped: a newline in one must not start a line.
     const source = escapeText(registry.source);
     // Before anything is written or compared: a file past the limit would be written, then refused by every later run and --check.
     const oversized = oversizedFile(files);
     if (oversized !== undefined) throw new CommandError(oversizedMessage(oversized, dir, source, check === true));
-    if (!check) return writeFiles(context, files, dir, source, leftovers);
+    if (!check) return writeFiles(context, files, dir, source, leftovers, sourceless);
     // Nothing there at all is not "7 of 7 files are stale": outside a checkout, say where the tree was looked for.
     const code = lstatCode(dir);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -65,7 +84,7 @@ export const command = defineCommand({
     // A file (or a link to one) or a directory this user may not read: one line, not the same reason once per file.
     const unreadable = unreadableDirectory(dir);
     if (unreadable !== undefined) throw new CommandError(`ports monitoring: cannot check ${escapeText(dir)}: ${unreadable}`);
-    return checkFiles(context, files, dir, source, leftovers, out === undefined && isCheckoutTree(dir));
+    return checkFiles(context, files, dir, source, leftovers, out === undefined && isCheckoutTree(dir), sourceless);
   },
 });
 
@@ -81,6 +100,8 @@ function isCheckoutTree(dir: string): boolean {
 }
 
 /** Why a file of the tree is left over: the registry no longer makes it. */
+/** Said by a write and --check alike when the registry gives the dashboard's data source nowhere to point. */
+const NO_DATASOURCE = `warning: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so no Grafana data source is written, and every panel of the dashboard, which queries data source uid ${DATASOURCE_UID}, shows no data; add a ${PROMETHEUS_SERVICE} service (or a grafana-datasource config) to the registry, or provision a Prometheus data source with uid ${DATASOURCE_UID} in Grafana yourself`;
 const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
 
 /** Pure: --check's count of the files left from an earlier registry, with what to do (`dir`, `source` escaped). */
@@ -183,6 +204,7 @@ async function checkFiles(
   source: string,
   leftovers: readonly string[],
   checkoutTree: boolean,
+  sourceless: () => void,
 ): Promise<Outcome> {
   let stale = 0;
   // The right contents in a file others may change: counted apart from the stale ones, whose contents differ.
@@ -190,6 +212,7 @@ async function checkFiles(
   // Files the write refuses (a link, a directory, one it may not read): regenerating writes nothing until they are dealt with.
   let blocked = 0;
   const words = driftWords(dir, 'them');
+  sourceless();
   // Counted apart from the stale files: regenerating never removes them.
   for (const path of leftovers) context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
   const regenerate = regenerateCommand(context, 'monitoring', ['out']);
@@ -275,6 +298,7 @@ async function writeFiles(
   dir: string,
   source: string,
   leftovers: readonly string[],
+  sourceless: () => void,
 ): Promise<Outcome> {
   let written: WrittenFile[];
   let made: string[];
@@ -293,6 +317,7 @@ async function writeFiles(
   }
   for (const file of written) if (file.wrote) context.io.out(`wrote ${escapeText(file.path)}\n`);
   for (const line of made) context.io.out(`${line}\n`);
+  sourceless();
   for (const path of leftovers) context.io.err(`warning: ${escapeText(join(dir, path))}: ${LEFTOVER}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
   if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(dir)}`);
