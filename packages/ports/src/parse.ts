@@ -107,12 +107,8 @@ function foreignLineEnds(text: string, result: Extract<ParseResult, { ok: false 
   return fail([{ path: '', message, line: first.line, column: at + 1 }], result.protect);
 }
 
-function parseUnsafe(text: string): ParseResult {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_REGISTRY_BYTES) return fail([{ path: '', message: REGISTRY_TOO_LARGE, line: 0, column: 0 }]);
-
-  if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }]);
-
+/** A registry's text as YAML, as every reader of it here parses it: the document, its line counter, and the text it was read from. */
+function readRegistryDocument(text: string): { lineCounter: LineCounter; source: string; doc: ReturnType<typeof parseDocument> } {
   const lineCounter = new LineCounter();
   // A lone CR is a line break to YAML 1.2 (and to editors: an old Mac file), but the yaml package reads a file of
   // lone CRs as one line. As LF, each offset and line number stays what the file's own line breaks make them.
@@ -128,6 +124,16 @@ function parseUnsafe(text: string): ParseResult {
     schema: 'failsafe',
     customTags: PLAIN_TAGS,
   });
+  return { lineCounter, source, doc };
+}
+
+function parseUnsafe(text: string): ParseResult {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_REGISTRY_BYTES) return fail([{ path: '', message: REGISTRY_TOO_LARGE, line: 0, column: 0 }]);
+
+  if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }]);
+
+  const { lineCounter, source, doc } = readRegistryDocument(text);
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     // Whole numbers always (a RegistryError refuses any other): yaml's state, read through a
@@ -234,17 +240,7 @@ export function entryKeyPositions(
   text: string,
   wanted: readonly { readonly list: 'services' | 'reserved'; readonly id: string; readonly key: string }[],
 ): { line: number; column: number }[] {
-  const lineCounter = new LineCounter();
-  const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
-  const doc = parseDocument(source, {
-    lineCounter,
-    logLevel: 'error',
-    uniqueKeys: false,
-    prettyErrors: false,
-    keepSourceTokens: false,
-    schema: 'failsafe',
-    customTags: PLAIN_TAGS,
-  });
+  const { lineCounter, doc } = readRegistryDocument(text);
   return wanted.map(({ list, id, key }) => {
     const items = isMap(doc.contents) ? pairByKey(doc.contents, list)?.value : undefined;
     const index = isSeq(items)
