@@ -150,7 +150,8 @@ function stage(): Promise<Staged> {
         { id: 'board', port: boardPort, group: 'development', access: 'dev', robust: true, unit: 'board.service', claim: 'unit' },
       ]),
     );
-    text.services[0].metrics = '/metrics';
+    // Scraped over HTTP: metrics belong to a service that answers it.
+    Object.assign(text.services[0], { metrics: '/metrics', protocol: 'HTTP' });
     text.services[1].configs = [{ kind: 'nginx-site', upstream: 'api', path: SITE }];
     const registryPath = join(tempDir(), 'ports.yaml');
     writeFileSync(registryPath, JSON.stringify(text, null, 2));
