@@ -113,15 +113,19 @@ function connectedAs(address: string): Destination | undefined {
   const bits = addressBits(address);
   if (bits === undefined) return undefined;
   if (bits.value === 0n) return bits.family === 4 ? LOOPBACK4 : LOOPBACK6;
-  if (bits.family === 6 && bits.value >> 32n === 0xffffn) return { family: 4, value: bits.value & 0xffffffffn };
-  return { family: bits.family, value: bits.value };
+  return unmapped(bits);
+}
+
+/** An address's family and value, an IPv4-mapped IPv6 one (`::ffff:a.b.c.d`) as the IPv4 address the kernel matches it as. */
+function unmapped(bits: { readonly family: 4 | 6; readonly value: bigint }): Destination {
+  return bits.family === 6 && bits.value >> 32n === 0xffffn ? { family: 4, value: bits.value & 0xffffffffn } : { family: bits.family, value: bits.value };
 }
 
 function takes(listener: BoundAddress, to: Destination): boolean {
   const bits = addressBits(listener.address);
   if (bits === undefined) return false;
   if (bits.value === 0n) return bits.family === 4 ? to.family === 4 : to.family === 6 || listener.dualStack;
-  const bound = bits.family === 6 && bits.value >> 32n === 0xffffn ? { family: 4, value: bits.value & 0xffffffffn } : bits;
+  const bound = unmapped(bits);
   return bound.family === to.family && bound.value === to.value;
 }
 
