@@ -2,9 +2,9 @@
 // $DSA110_PORTS_FILE from the unit's environment (Environment=, then its
 // EnvironmentFile= files), else the bundled one (undefined: nothing to judge).
 // gather judges each such file, the systemd check reports it: one reading.
-import { REGISTRY_ENV } from '@dsa110/ports';
-import { parseClaimArgs } from '@dsa110/ports/systemd';
-import type { ExecLine, UnitFacts } from './types.js';
+import { BUNDLED_SOURCE, REGISTRY_ENV, type Registry } from '@dsa110/ports';
+import { claimRegistryProblem, parseClaimArgs } from '@dsa110/ports/systemd';
+import type { ExecLine, Facts, UnitFacts } from './types.js';
 
 /** The file the claim line `line` of `unit` reads, as it names it; undefined for the bundled registry or arguments claim-port refuses. */
 export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment'>): string | undefined {
@@ -13,4 +13,43 @@ export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitF
   if (args.registry !== undefined) return args.registry;
   const fromEnv = unit.environment.get(REGISTRY_ENV)?.value;
   return fromEnv ? fromEnv : undefined;
+}
+
+/**
+ * The registry this check holds, as a claim line would name it: its path
+ * (registryPath: under a root, as the booted system names it), `bundled`, or
+ * undefined when no line can name it (a file outside the root, a Registry
+ * passed in that is not the bundled one): then no line is held to it.
+ */
+export function checkedRegistryName(
+  facts: Pick<Facts, 'registryPath' | 'registryFile'> & { readonly registry: Pick<Registry, 'source'> },
+): { readonly path: string | undefined } | undefined {
+  if (facts.registryPath !== undefined) return { path: facts.registryPath };
+  return facts.registryFile === undefined && facts.registry.source === BUNDLED_SOURCE ? { path: undefined } : undefined;
+}
+
+/** Whether the claim line reads another registry than `checked` (checkedRegistryName's; never when that is undefined). */
+export function readsOtherRegistry(
+  line: Pick<ExecLine, 'argv'>,
+  unit: Pick<UnitFacts, 'environment'>,
+  checked: { readonly path: string | undefined } | undefined,
+): boolean {
+  if (checked === undefined) return false;
+  if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
+  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV)) !== undefined;
+}
+
+/**
+ * The registry a claim line's service id is resolved in: the one it reads,
+ * as gather loaded it (Facts.claimRegistries, keyed by claimLineRegistry's
+ * name, `` for the bundled one), or the checked registry when the line reads
+ * that one. A string: why claim-port could not load it.
+ */
+export function registryForLine(
+  facts: Pick<Facts, 'registry' | 'claimRegistries'>,
+  line: Pick<ExecLine, 'argv'>,
+  unit: Pick<UnitFacts, 'environment'>,
+): Registry | string {
+  if (facts.claimRegistries === undefined) return facts.registry;
+  return facts.claimRegistries.get(claimLineRegistry(line, unit) ?? '') ?? facts.registry;
 }

@@ -6,7 +6,18 @@
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
-import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
+import { resolve } from 'node:path';
+import {
+  type ConfigKind,
+  escapeText,
+  formatIssue,
+  loadRegistry,
+  MAX_CONFIG_BYTES,
+  PortsError,
+  RegistryError,
+  type Registry,
+  type Service,
+} from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -21,6 +32,7 @@ import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
 import {
   claimLines,
+  claimTarget,
   execKey,
   execSearch,
   unresolvedExecSearch,
@@ -41,7 +53,7 @@ import {
   type SearchPath,
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
-import { claimLineRegistry } from './claim-registry.js';
+import { checkedRegistryName, claimLineRegistry, readsOtherRegistry } from './claim-registry.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
@@ -116,6 +128,12 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     [...wanted].map(([key, { command, search, byValue }]) => [key, readExecutable(root, command, search, [...byValue.values()])]),
   );
   const registryFaults = readRegistryFaults(root, claims);
+  const checkedName = checkedRegistryName({
+    registry: options.registry,
+    registryPath,
+    ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
+  });
+  const claimRegistries = await readClaimRegistries(root, claims, checkedName);
   // As root, the file this check itself read is judged too (on this machine: it was read here).
   const own = options.registryPath;
   const ownRegistryFault =
@@ -153,6 +171,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(registryPath !== undefined && { registryPath }),
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
     ...(registryFaults.size > 0 && { registryFaults }),
+    ...(claimRegistries.size > 0 && { claimRegistries }),
     ...(ownRegistryFault !== undefined && { ownRegistryFault }),
     ...(firewall && { firewall: await firewall }),
     ...(routeLocalnet && { routeLocalnet }),
@@ -176,6 +195,46 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
     }
   }
   return faults;
+}
+
+/**
+ * The registries claim lines that give a service id read, when not the one
+ * checked (readsOtherRegistry): which port `claim-port api` frees is the
+ * registry it reads to say, and one it cannot load makes it exit 64. Loaded
+ * as claim-port loads them (a path under the root as the booted system
+ * names it, relative to /, where systemd runs it); none on the usual
+ * machine, whose lines read the registry checked.
+ */
+async function readClaimRegistries(
+  root: string,
+  claims: readonly { readonly unit: UnitFacts; readonly lines: readonly ExecLine[] }[],
+  checked: { readonly path: string | undefined } | undefined,
+): Promise<Map<string, Registry | string>> {
+  const loaded = new Map<string, Registry | string>();
+  for (const { unit, lines } of claims) {
+    for (const line of lines) {
+      if (!('id' in claimTarget(line.argv)) || !readsOtherRegistry(line, unit, checked)) continue;
+      const name = claimLineRegistry(line, unit);
+      if (loaded.has(name ?? '')) continue;
+      loaded.set(name ?? '', await loadLineRegistry(root, name));
+    }
+  }
+  return loaded;
+}
+
+/** The registry named `name` (undefined: the bundled one) as claim-port under `root` would load it, or why it cannot. */
+async function loadLineRegistry(root: string, name: string | undefined): Promise<Registry | string> {
+  if (name === undefined) return loadRegistry({ env: {} });
+  const under = root === '/' ? '' : ` under ${escapeText(root)}`;
+  try {
+    return await loadRegistry({ path: hostPath(root, resolve('/', name)), env: {} });
+  } catch (error) {
+    if (!(error instanceof RegistryError || error instanceof PortsError)) throw error;
+    // The first problem, at its file:line:col (the host's path: the one to open and fix).
+    const issue = error instanceof RegistryError ? error.issues[0] : undefined;
+    const why = error instanceof RegistryError && issue !== undefined ? formatIssue(error.source, issue) : error.message.split('\n')[0];
+    return `claim-port cannot load the registry it reads, ${escapeText(name)}${under}: ${why}; it exits 64 and frees nothing`;
+  }
 }
 
 /**

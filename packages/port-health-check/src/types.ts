@@ -216,6 +216,13 @@ export interface Facts {
    * under the root). Only registries with one.
    */
   readonly registryFaults?: ReadonlyMap<string, RootOnlyStep>;
+  /**
+   * The registries claim lines read that are not the one checked (readsOtherRegistry), by the name the line gives
+   * (claimLineRegistry; `` for the bundled one), loaded as claim-port would load them (under the root): a line's
+   * service id is resolved in its own (registryForLine). A string: why claim-port could not load it. Only for lines
+   * that name a service id.
+   */
+  readonly claimRegistries?: ReadonlyMap<string, Registry | string>;
   /** When the check runs as root: the part of the registry it read itself (registryFile) that someone besides root may change. */
   readonly ownRegistryFault?: RootOnlyStep;
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */

@@ -3,7 +3,7 @@
 // effective port, as root (`+`), before the service starts, reading the
 // registry this check holds (when one is named), a file only root may change;
 // and gives the claim time to finish within the unit's start timeout.
-import { escapeText, PortsError, type Service } from '@dsa110/ports';
+import { escapeText, pathText, PortsError, quoteValue, REGISTRY_ENV, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { systemdCommand } from '../ports-command.js';
@@ -16,13 +16,14 @@ import {
   DROP_IN_NAME,
   isClaimPort,
   judgeClaims,
+  parseClaimArgs,
   registryWritableProblem,
   UNIT_DIRS,
   unitFileMissing,
   unreadMayHoldClaim,
   where,
 } from '@dsa110/ports/systemd';
-import { claimLineRegistry } from '../claim-registry.js';
+import { claimLineRegistry, registryForLine } from '../claim-registry.js';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
 
@@ -77,7 +78,6 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   if (effective.problem) results.push(result('error', `ignored port override: ${effective.problem}`));
   for (const problem of unit.problems) results.push(result('unknown', `cannot read part of ${unitName}: ${problem}`));
 
-  const env = envRecord(unit.environment);
   const moved = effective.override ? ` (${effective.override.variable}=${effective.override.value} from ${where(effective.override)})` : '';
   // The verdict on the claim lines is the core's, shared with `ports systemd --check`.
   const findings = judgeClaims(unit, {
@@ -85,7 +85,7 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     port,
     transport: service.transport,
     claimPortPaths: facts.claimPortPaths,
-    resolveId: (id, unitEnv) => resolveId(facts, id, unitEnv),
+    resolveId: (id, unitEnv, line) => resolveId(registryForLine(facts, line, unit), id, unitEnv),
     moved,
     regenerate: systemdCommand(facts),
   });
@@ -107,14 +107,14 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
     } else results.push(result(finding.severity, finding.reason, finding.where));
   }
   results.push(...twiceClaimed(facts, unit, claims, port, service, result));
-  results.push(...registryResults(facts, claims, result));
+  results.push(...registryResults(facts, unit, claims, result));
   results.push(...registryTrustResults(facts, unit, claims, result));
   // No claim line at all: nothing for systemctl to confirm, and no claim a socket unit could defeat.
   if (!claimed) return results;
   results.push(...checkSocketActivation(facts, service, unit, port, result));
   results.push(...checkStartTimeout(facts, unit, claims, result));
   const loaded = facts.systemctl?.get(unitName);
-  if (loaded) results.push(confirm(facts, unitName, loaded, claims, port, service.transport, env, result));
+  if (loaded) results.push(confirm(facts, unitName, loaded, claims, port, service.transport, unit, result));
   return results;
 }
 
@@ -132,18 +132,23 @@ function strayClaims(facts: Facts, service: Service): CheckResult[] {
   if (unit === undefined || unit.masked) return [];
   const port = effectivePort(facts, service).port;
   const result = serviceResult('systemd', service, port);
-  const env = envRecord(unit.environment);
   return claimLines(unit.execStartPre, facts.claimPortPaths).map((line) => {
     const at = where(line);
-    const claimed = claimedPort(facts, line, env);
+    const claimed = claimedPort(facts, line, unit);
     const owner =
       'port' in claimed
         ? facts.registry.services.find((other) => other.id !== service.id && other.port === claimed.port && other.transport === claimed.transport)
         : undefined;
     const stray = `ExecStartPre=${line.value.slice(0, 200)} in ${at} runs claim-port as root at each start of ${unitName}, but ${service.id} is not robust in the registry, so nothing asks for a claim`;
-    return owner === undefined
-      ? result('warning', `${stray}; remove the line (or make ${service.id} robust)`, at)
-      : result('error', `${stray}, and it frees port ${owner.port}, which the registry gives to ${owner.id}, as root; remove the line`, at);
+    if (owner !== undefined)
+      return result('error', `${stray}, and it frees port ${owner.port}, which the registry gives to ${owner.id}, as root; remove the line`, at);
+    // Arguments claim-port refuses, or an id it cannot resolve, exit 64: without the `-` prefix the unit never starts.
+    // --dry-run, --help, --version exit 0 and do no harm.
+    const args = parseClaimArgs(line.argv.slice(1));
+    const fails = 'problem' in claimed && (args.command === 'usage-error' || (args.command === 'claim' && !args.dryRun));
+    if (fails && !line.prefixes.includes('-'))
+      return result('error', `${stray}; worse, ${claimed.problem}, so ${unitName} fails at each start; remove the line`, at);
+    return result('warning', `${stray}; remove the line (or make ${service.id} robust)`, at);
   });
 }
 
@@ -163,9 +168,8 @@ function twiceClaimed(
 ): CheckResult[] {
   if (service.systemd?.claim !== 'drop-in') return [];
   const dropIn = `/${service.systemd.unit}.d/${DROP_IN_NAME}`;
-  const env = envRecord(unit.environment);
   const claimsOwn = (line: ExecLine) => {
-    const claimed = claimedPort(facts, line, env);
+    const claimed = claimedPort(facts, line, unit);
     return 'port' in claimed && claimed.port === port && claimed.transport === service.transport;
   };
   const generated = claims.find((line) => line.file.endsWith(dropIn) && claimsOwn(line));
@@ -192,22 +196,18 @@ function twiceClaimed(
  */
 function registryResults(
   facts: Facts,
+  unit: Pick<UnitFacts, 'environment'>,
   claims: readonly ExecLine[],
   result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
 ): CheckResult[] {
   const registryPath = facts.registryPath;
   if (registryPath === undefined) return [];
+  const fix = `give it --registry ${escapeText(registryPath)}, as \`${systemdCommand(facts)}\` writes it`;
   return claims.flatMap((line) => {
-    const problem = claimRegistryProblem(line.argv, registryPath);
+    const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV));
     if (problem === undefined) return [];
     const at = where(line);
-    return [
-      result(
-        'error',
-        `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; give it --registry ${escapeText(registryPath)}, as \`${systemdCommand(facts)}\` writes it`,
-        at,
-      ),
-    ];
+    return [result('error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fix}`, at)];
   });
 }
 
@@ -261,7 +261,7 @@ function confirm(
   fileClaims: readonly Pick<ExecLine, 'argv'>[],
   port: number,
   transport: 'tcp' | 'udp',
-  env: Record<string, string>,
+  unit: Pick<UnitFacts, 'environment'>,
   result: (severity: CheckResult['severity'], reason: string) => CheckResult,
 ): CheckResult {
   if (loaded.needDaemonReload) {
@@ -271,7 +271,7 @@ function confirm(
     );
   }
   const claimsPort = (exec: Pick<ExecLine, 'argv'>) => {
-    const claimed = claimedPort(facts, exec, env);
+    const claimed = claimedPort(facts, exec, unit);
     return 'port' in claimed && claimed.port === port && claimed.transport === transport;
   };
   const claims = loaded.execStartPre.filter((exec) => isClaimPort(exec.argv[0], facts.claimPortPaths));
@@ -293,18 +293,23 @@ function confirm(
 function claimedPort(
   facts: Facts,
   line: Pick<ExecLine, 'argv'>,
-  env: Record<string, string>,
+  unit: Pick<UnitFacts, 'environment'>,
 ): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
   const target = claimTarget(line.argv);
   if (!('id' in target)) return 'problem' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
-  return resolveId(facts, target.id, env);
+  return resolveId(registryForLine(facts, line, unit), target.id, envRecord(unit.environment));
 }
 
-/** The port and transport of a service id given to claim-port, with the unit's Environment=. */
-function resolveId(facts: Facts, id: string, env: Readonly<Record<string, string>>): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
-  if (!facts.registry.has(id)) return { problem: `claim-port argument "${id}" is neither a port nor a service id in ${facts.registry.source}` };
+/** The port and transport of a service id given to claim-port, with the unit's Environment=, in the registry the line reads (or why it cannot load). */
+function resolveId(
+  registry: Facts['registry'] | string,
+  id: string,
+  env: Readonly<Record<string, string>>,
+): { port: number; transport: 'tcp' | 'udp' } | { problem: string } {
+  if (typeof registry === 'string') return { problem: registry };
+  if (!registry.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${pathText(registry.source)}` };
   try {
-    return { port: facts.registry.resolvePort(id, { env: { ...env } }).port, transport: facts.registry.service(id).transport };
+    return { port: registry.resolvePort(id, { env: { ...env } }).port, transport: registry.service(id).transport };
   } catch (error) {
     if (error instanceof PortsError) return { problem: error.message };
     throw error;

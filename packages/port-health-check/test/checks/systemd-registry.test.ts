@@ -5,7 +5,7 @@
 // the processes of another registry (or of its bundled one). Real unit files
 // and a real registry file in a temp root, read by checkPorts().
 import { execFileSync } from 'node:child_process';
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { claimWiring } from '@dsa110/ports/render';
@@ -49,7 +49,7 @@ describe('the systemd check: the registry the claim line reads', () => {
       expect(severities(results), how).toEqual(['ok', 'error']);
       expect(errors(results)[0]).toMatchObject({ service: 'api', port: 8000, file: `/${API}:5` });
       expect(errors(results)[0]!.reason).toBe(
-        `api (8000): ExecStartPre=+${CLAIM} 8000 in /${API}:5 names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
+        `api (8000): ExecStartPre=+${CLAIM} 8000 in /${API}:5 names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
       );
     }
   });
@@ -79,7 +79,11 @@ describe('the systemd check: the registry the claim line reads', () => {
 
   it('the bundled registry (nothing named): no finding, whatever the line names, as `ports systemd --check` says nothing', async () => {
     const registry = await loadRegistry();
-    const files: Record<string, TreeEntry> = { 'usr/local/bin/claim-port': EXECUTABLE };
+    // The registry the api line names holds what the bundled one does: its id resolves to the same port.
+    const files: Record<string, TreeEntry> = {
+      'usr/local/bin/claim-port': EXECUTABLE,
+      'etc/dsa110/other.yaml': readFileSync(join(import.meta.dirname, '../../../../ports.yaml'), 'utf8'),
+    };
     for (const entry of claimWiring(registry)) {
       const line = `${entry.line}${entry.service.id === 'api' ? ' --registry /etc/dsa110/other.yaml' : ''}`;
       files[`etc/systemd/system/${entry.claim === 'unit' ? entry.unit : entry.path}`] = entry.claim === 'unit' ? unit(line) : `[Service]\n${line}\n`;
@@ -89,6 +93,50 @@ describe('the systemd check: the registry the claim line reads', () => {
     const systemd = report.results.filter((result) => result.check === 'systemd');
     expect(systemd.length).toBe(claimWiring(registry).length);
     expect(severities(systemd)).toEqual(systemd.map(() => 'ok'));
+  });
+
+  it("a service id is resolved in the registry the line reads (its --registry, else the unit's $DSA110_PORTS_FILE): a port there is not the service's, or a registry claim-port cannot load, is an error", async () => {
+    const other = registryText([{ id: 'api', port: 21001, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] }]);
+    const wrongPort = `claims port 21001, but api uses port 8000; it would free the wrong port`;
+    const cases: { lines: string[]; says: string; where: string }[] = [
+      { lines: [`ExecStartPre=+${CLAIM} api --registry /srv/other.yaml`], says: wrongPort, where: `/${API}:5` },
+      { lines: ['Environment=DSA110_PORTS_FILE=/srv/other.yaml', `ExecStartPre=+${CLAIM} api`], says: wrongPort, where: `/${API}:6` },
+      {
+        lines: [`ExecStartPre=+${CLAIM} api --registry=/srv/missing.yaml`],
+        says: `claim-port cannot load the registry it reads, /srv/missing.yaml under ROOT: `,
+        where: `/${API}:5`,
+      },
+    ];
+    for (const { lines, says, where } of cases) {
+      const root = rootWith({ 'srv/other.yaml': other, [API]: unit(...lines) });
+      const expected = says.replace('ROOT', root);
+      // Whatever the registry checked: the bundled one (no api there at 8000 either way), or a named one.
+      const named = errors(await systemdResults(root)).find((result) => result.reason.includes(expected));
+      expect(named, `${lines.join(' | ')} (named)`).toMatchObject({ file: where });
+      if (says.startsWith('claim-port cannot load')) expect(named!.reason).toMatch(/no such file.*; it exits 64 and frees nothing$/);
+      const bundled = await checkPorts({ root, services: ['api'], firewall: false, env: {} });
+      const systemd = bundled.results.filter((result) => result.check === 'systemd');
+      expect(
+        systemd.some((result) => result.severity === 'ok'),
+        `${lines.join(' | ')} (bundled)`,
+      ).toBe(false);
+      expect(errors(systemd).some((result) => result.reason.includes(says.includes('21001') ? 'claims port 21001, but api uses port' : expected))).toBe(true);
+    }
+  });
+
+  it('a unit whose $DSA110_PORTS_FILE names the registry checked reads it: ok; one that names another is said with where it is set', async () => {
+    const root = rootWith({ [API]: unit(`Environment=DSA110_PORTS_FILE=/etc//dsa110/ports.yaml`, `ExecStartPre=+${CLAIM} api`) });
+    expect(severities(await systemdResults(root))).toEqual(['ok']);
+    writeTree(root, { 'srv/old.yaml': TEXT, [API]: unit(`Environment=DSA110_PORTS_FILE=/srv/old.yaml`, `ExecStartPre=+${CLAIM} api`) });
+    const found = errors(await systemdResults(root));
+    expect(found.map((result) => result.reason)).toEqual([
+      `api (8000): ExecStartPre=+${CLAIM} api in /${API}:6 names no --registry, so claim-port reads $DSA110_PORTS_FILE=/srv/old.yaml (/${API}:5), not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
+    ]);
+    // An empty value is unset, as claim-port reads it: the bundled registry.
+    writeTree(root, { [API]: unit(`Environment=DSA110_PORTS_FILE=`, `ExecStartPre=+${CLAIM} api`) });
+    expect(errors(await systemdResults(root))[0]!.reason).toContain(
+      'names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry',
+    );
   });
 
   it('judges the claim line that runs: a later drop-in that replaces it decides, either way', async () => {

@@ -76,6 +76,28 @@ describe('systemd check', () => {
     expect((await check({ [WEB]: unit() }, 'web')).systemd).toEqual([]);
   });
 
+  it('a service that is not robust, whose claim line claim-port refuses (exit 64): an error, the unit fails at each start; harmless when `-` ignores the failure or the run frees nothing', async () => {
+    const WEB = 'etc/systemd/system/web.service';
+    for (const [args, why] of [
+      ['80x', 'claim-port would refuse these arguments (a usage error, exit 64): '],
+      ['8080 --timeout=0', 'claim-port would refuse these arguments (a usage error, exit 64): '],
+      ['nosuch', 'claim-port argument "nosuch" is neither a port nor a service id in test-ports.yaml'],
+    ] as const) {
+      const { systemd } = await check({ [WEB]: unit(`ExecStartPre=+${CLAIM} ${args}`) }, 'web');
+      expect(systemd, args).toEqual([expect.objectContaining({ severity: 'error', file: `/${WEB}:5` })]);
+      expect(systemd[0]!.reason, args).toContain(`so nothing asks for a claim; worse, ${why}`);
+      expect(systemd[0]!.reason, args).toMatch(/, so web\.service fails at each start; remove the line$/);
+    }
+    for (const line of [`ExecStartPre=-+${CLAIM} 80x`, `ExecStartPre=+${CLAIM} 8080 --dry-run`, `ExecStartPre=+${CLAIM} --version`]) {
+      const { systemd } = await check({ [WEB]: unit(line) }, 'web');
+      expect(
+        systemd.map((result) => result.severity),
+        line,
+      ).toEqual(['warning']);
+      expect(systemd[0]!.reason, line).toMatch(/; remove the line \(or make web robust\)$/);
+    }
+  });
+
   it('a `claim: drop-in` unit that claims again outside claim-port.conf (a line left from `claim: unit`): a warning for that line', async () => {
     const { systemd } = await check(
       {

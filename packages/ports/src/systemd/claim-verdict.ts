@@ -5,7 +5,9 @@
 // findings with severities out; each tool prints them its own way.
 import { claimLines, claimTarget, DROP_IN_NAME, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
-import type { ExecLine, UnitFacts, UnreadPart } from './types.js';
+import type { EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from './types.js';
+import { escapeText } from '../escape.js';
+import { REGISTRY_ENV } from '../load.js';
 import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { claimPortArgument, parseClaimArgs } from './claim-args.js';
 import { simplifyPath } from './words.js';
@@ -27,8 +29,11 @@ export interface ClaimExpectation {
   readonly transport: 'tcp' | 'udp';
   /** Executables that are claim-port besides those named claim-port. */
   readonly claimPortPaths: readonly string[];
-  /** The port a service-id argument stands for, with the unit's Environment= (`claim-port api`). */
-  readonly resolveId: (id: string, env: Readonly<Record<string, string>>) => { port: number; transport: 'tcp' | 'udp' } | { problem: string };
+  /**
+   * The port a service-id argument stands for, with the unit's Environment= (`claim-port api`), in the registry
+   * the claim line `line` reads (its --registry, the unit's $DSA110_PORTS_FILE, else the bundled one).
+   */
+  readonly resolveId: (id: string, env: Readonly<Record<string, string>>, line: ExecLine) => { port: number; transport: 'tcp' | 'udp' } | { problem: string };
   /** Said after the port when the unit's Environment= moved it, e.g. ` (APP_PORT=8010 from file:2)`. */
   readonly moved?: string;
   /**
@@ -106,7 +111,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
     const shown = `ExecStartPre=${line.value.slice(0, 200)}`;
     const target = claimTarget(line.argv);
     const claimed =
-      'id' in target ? expected.resolveId(target.id, env) : 'problem' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
+      'id' in target ? expected.resolveId(target.id, env, line) : 'problem' in target ? target : { port: target.port, transport: target.transport ?? 'tcp' };
     if ('problem' in claimed) {
       findings.push({ severity: 'error', where: at, reason: `${shown} in ${at}: ${claimed.problem}` });
     } else if (claimed.port !== expected.port || claimed.transport !== expected.transport) {
@@ -207,19 +212,35 @@ function sharedFile(unit: Pick<UnitFacts, 'unit' | 'aliases'>, line: Pick<ExecLi
 /**
  * Why a claim-port command line (`argv`, argv[0] the program) does not read
  * `registryPath`, the registry `ports systemd` and the health check read, or
- * undefined when it does (or when none is named: the bundled registry). Its
- * --registry as claim-port's own parser reads it, compared as a path
- * (`//` and `/./` alike). Arguments claim-port refuses are judged elsewhere
- * (judgeClaims). Pure.
+ * undefined when it does (or when none is named: the bundled registry; a
+ * line's service id is then resolved in the registry the line reads). The
+ * line reads its --registry as claim-port's own parser reads it, else the
+ * unit's `$DSA110_PORTS_FILE` (`fromEnvironment`: its Environment= or
+ * EnvironmentFile= setting; empty is unset, as claim-port reads it), else
+ * the bundled registry; paths are compared as paths (`//` and `/./` alike).
+ * Arguments claim-port refuses are judged elsewhere (judgeClaims). Pure.
  */
-export function claimRegistryProblem(argv: readonly string[], registryPath: string | undefined): string | undefined {
+export function claimRegistryProblem(
+  argv: readonly string[],
+  registryPath: string | undefined,
+  fromEnvironment?: Pick<EnvironmentSetting, 'value' | 'file' | 'line'>,
+): string | undefined {
   stringListArgument('claimRegistryProblem', 'argv', argv);
   if (registryPath === undefined) return undefined;
   stringArgument('claimRegistryProblem', 'registryPath', registryPath, 'a path (a string) or undefined');
+  if (fromEnvironment !== undefined) {
+    objectArgument('claimRegistryProblem', 'fromEnvironment', fromEnvironment, "{ value, file, line }: the unit's $DSA110_PORTS_FILE setting");
+  }
   const args = parseClaimArgs(argv.slice(1));
   if (args.command !== 'claim') return undefined;
-  if (args.registry !== undefined && simplifyPath(args.registry) === simplifyPath(registryPath)) return undefined;
+  const fromEnv = args.registry === undefined && fromEnvironment !== undefined && fromEnvironment.value !== '' ? fromEnvironment : undefined;
+  const named = args.registry ?? fromEnv?.value;
+  if (named !== undefined && simplifyPath(named) === simplifyPath(registryPath)) return undefined;
   const reads =
-    args.registry === undefined ? 'names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry' : `reads --registry ${args.registry}`;
-  return `${reads}, not ${registryPath}, the registry checked here: its protected processes and claim timeout would not apply`;
+    args.registry !== undefined
+      ? `reads --registry ${escapeText(args.registry)}`
+      : fromEnv !== undefined
+        ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})`
+        : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry`;
+  return `${reads}, not ${escapeText(registryPath)}, the registry checked here: its protected processes and claim timeout would not apply`;
 }

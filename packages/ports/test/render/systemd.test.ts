@@ -112,9 +112,20 @@ describe('claim wiring', () => {
     expect(claimRegistryProblem(argv('8000', '--registry', '/etc/dsa110/ports.yaml'), '/etc/dsa110/ports.yaml')).toBeUndefined();
     expect(claimRegistryProblem(argv('--registry=/etc//dsa110/./ports.yaml', '8000'), '/etc/dsa110/ports.yaml')).toBeUndefined();
     expect(claimRegistryProblem(argv('8000'), '/etc/dsa110/ports.yaml')).toMatch(
-      /^names no --registry, so claim-port reads \$DSA110_PORTS_FILE or its bundled registry, not \/etc\/dsa110\/ports\.yaml/,
+      /^names no --registry and its unit sets no \$DSA110_PORTS_FILE, so claim-port reads its bundled registry, not \/etc\/dsa110\/ports\.yaml/,
     );
     expect(claimRegistryProblem(argv('8000', '--registry', '/srv/other.yaml'), '/etc/dsa110/ports.yaml')).toMatch(/^reads --registry \/srv\/other\.yaml, not /);
+    // The unit's $DSA110_PORTS_FILE, read when the line names no --registry (as claim-port reads it; empty is unset).
+    const setting = (value: string) => ({ value, file: '/etc/systemd/system/api.service', line: 4 });
+    expect(claimRegistryProblem(argv('8000'), '/etc/dsa110/ports.yaml', setting('/etc/dsa110//ports.yaml'))).toBeUndefined();
+    expect(claimRegistryProblem(argv('8000'), '/etc/dsa110/ports.yaml', setting('/srv/old\n.yaml'))).toBe(
+      'names no --registry, so claim-port reads $DSA110_PORTS_FILE=/srv/old\\n.yaml (/etc/systemd/system/api.service:4), not /etc/dsa110/ports.yaml, the registry checked here: its protected processes and claim timeout would not apply',
+    );
+    expect(claimRegistryProblem(argv('8000'), '/etc/dsa110/ports.yaml', setting(''))).toMatch(/^names no --registry and its unit sets no /);
+    // --registry wins over the unit's variable.
+    expect(claimRegistryProblem(argv('8000', '--registry', '/srv/other.yaml'), '/etc/dsa110/ports.yaml', setting('/etc/dsa110/ports.yaml'))).toMatch(
+      /^reads --registry \/srv\/other\.yaml, not /,
+    );
   });
 });
 

@@ -731,7 +731,8 @@ async function checkTree(
     const findings = claimFindings(registry, entry, unit, claimPort);
     if (findings.some((finding) => finding.severity === 'error')) return false;
     // A claim line that reads another registry than this one protects other processes: not the line asked for.
-    if (claimLines(unit.execStartPre, [claimPort]).some((line) => claimRegistryProblem(line.argv, registryPath) !== undefined)) return false;
+    const fromEnvironment = unit.environment.get(REGISTRY_ENV);
+    if (claimLines(unit.execStartPre, [claimPort]).some((line) => claimRegistryProblem(line.argv, registryPath, fromEnvironment) !== undefined)) return false;
     for (const finding of findings) if (finding.severity === 'warning') claimWarnings.push(`${entry.unit}: ${finding.reason}`);
     return true;
   };
@@ -882,7 +883,7 @@ function effectiveProblems(
     if (mayClaim.length > 0) say(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
-      const problem = claimRegistryProblem(line.argv, registryPath);
+      const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV));
       if (problem !== undefined) say(`ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; give it --registry ${escapeText(registryPath!)}`);
     }
     for (const finding of [

@@ -215,7 +215,17 @@ describe('ports systemd --root: the registry inside the root, named as the boote
       const check = await ports(['--registry', registry, 'systemd', '--root', root, '--check']);
       expect(check.code).toBe(1);
       expect(check.stdout).toBe(
-        'mydb.service: ExecStartPre=+/usr/local/bin/claim-port 41700 in /etc/systemd/system/mydb.service.d/zz-override.conf:3 names no --registry, so claim-port reads $DSA110_PORTS_FILE or its bundled registry, not /etc/dsa110/ports.yaml, the registry checked here: its protected processes and claim timeout would not apply; give it --registry /etc/dsa110/ports.yaml\n',
+        'mydb.service: ExecStartPre=+/usr/local/bin/claim-port 41700 in /etc/systemd/system/mydb.service.d/zz-override.conf:3 names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not /etc/dsa110/ports.yaml, the registry checked here: its protected processes and claim timeout would not apply; give it --registry /etc/dsa110/ports.yaml\n',
+      );
+      // The override's unit sets $DSA110_PORTS_FILE to the registry: claim-port reads it, so both tools pass it.
+      writeTree(root, { 'etc/systemd/system/mydb.service.d/zz-registry.conf': '[Service]\nEnvironment=DSA110_PORTS_FILE=/etc/dsa110//ports.yaml\n' });
+      expect(await ports(['--registry', registry, 'systemd', '--root', root, '--check'])).toMatchObject({ code: 0, stderr: '' });
+      // Another file there: said with where the variable is set.
+      writeTree(root, { 'etc/systemd/system/mydb.service.d/zz-registry.conf': '[Service]\nEnvironment=DSA110_PORTS_FILE=/srv/old.yaml\n' });
+      const other = await ports(['--registry', registry, 'systemd', '--root', root, '--check']);
+      expect(other.code).toBe(1);
+      expect(other.stdout).toContain(
+        'names no --registry, so claim-port reads $DSA110_PORTS_FILE=/srv/old.yaml (/etc/systemd/system/mydb.service.d/zz-registry.conf:2), not /etc/dsa110/ports.yaml',
       );
     },
   );
