@@ -68,6 +68,7 @@ import {
 import {
   claimLines,
   claimVariables,
+  dropInDirNames,
   environmentDoubt,
   environmentFileFindings,
   judgeClaims,
@@ -1317,9 +1318,10 @@ interface ClaimDir {
  * non-robust, switched to the drop-in) still frees its port, as root, at the
  * next start. With --out (`root` undefined) the one directory given; under a
  * root (`root`, `/` on this host) the unit directory checked and the others
- * systemd loads units from (CLAIM_DIRS), in systemd's order (UNIT_DIRS): a
- * unit file, or a drop-in of a directory of the same name, hides one of its
- * name further down, which systemd never reads (so is not reported); a
+ * systemd loads units from (CLAIM_DIRS), in systemd's order (UNIT_DIRS), the
+ * rest read for what they hide: a unit file hides one of its name further down, and a drop-in
+ * one of its name that every unit reading it reads after it (dropInHidden),
+ * which systemd never reads (so is not reported); a
  * directory that is another through links (/lib -> usr/lib) is read once,
  * under its real name (FoundClaim.dir). Each read through `place`, drop-in
  * directories too (links resolved inside the root), as systemd reads it: a
@@ -1349,8 +1351,10 @@ async function findClaims(
     }
   }
   const dirs = registryRoot === undefined ? [{ inside: undefined, listed: unitDir, place, scanned: true }] : claimDirs(registryRoot, unitDir, place);
-  /** Names found higher up (`foo.service`, `foo.service.d/x.conf`): one of them further down is hidden. */
+  /** Unit files found higher up (`foo.service`): one of its name further down is hidden. */
   const hidden = new Set<string>();
+  /** Drop-ins found higher up, by file name: the drop-in directory names holding one of that name. */
+  const dropInsAbove = new Map<string, Set<string>>();
   const found: FoundClaim[] = [];
   for (const dir of dirs) {
     let entries: string[];
@@ -1377,14 +1381,18 @@ async function findClaims(
       const to = readlinkSync(file);
       return unitDirs.has(seen(dirname(to.startsWith('/') ? to : join(registryRoot === undefined ? unitDir : base, to)))) ? basename(to) : undefined;
     };
+    const dropInsHere: string[] = [];
     for (const path of paths) {
-      if (hidden.has(path)) continue;
+      const slash = path.indexOf('/');
+      if (slash < 0 ? hidden.has(path) : dropInHidden(path.slice(0, slash), path.slice(slash + 1), dropInsAbove)) continue;
+      // A drop-in hides only those of directories read after this one (dropInHidden): kept aside until this one is read.
+      if (slash >= 0) dropInsHere.push(path);
       try {
         const file = dir.place(path);
         const target = linkTarget(path, file, registryRoot, base);
-        const alias = target !== undefined && !path.includes('/') ? aliasTo(file) : undefined;
+        const alias = target !== undefined && slash < 0 ? aliasTo(file) : undefined;
         // An alias of its own name (`/etc/.../foo.service -> /usr/lib/.../foo.service`) hides nothing: the file it names is read.
-        if (alias !== path) hidden.add(path);
+        if (slash < 0 && alias !== path) hidden.add(path);
         if (!dir.scanned || (target !== undefined && (target.inside === '/dev/null' || alias !== undefined))) continue;
         const read = target?.host ?? file;
         if (!statSync(read).isFile()) continue;
@@ -1394,6 +1402,13 @@ async function findClaims(
       } catch {
         // gone, unreadable, too big, or a link that leads nowhere: passed over
       }
+    }
+    for (const path of dropInsHere) {
+      const slash = path.indexOf('/');
+      const name = path.slice(slash + 1);
+      const dirNames = dropInsAbove.get(name) ?? new Set<string>();
+      dirNames.add(path.slice(0, slash));
+      dropInsAbove.set(name, dirNames);
     }
   }
   if (registryRoot === undefined) return found;
@@ -1440,6 +1455,26 @@ function claimDirs(root: string, unitDir: string, place: (path: string) => strin
       });
   }
   return dirs;
+}
+
+/**
+ * Pure: whether systemd never reads the drop-in `name` of the drop-in directory `dirName` (`foo-.service.d`), given
+ * the drop-ins of the unit directories read before its own (`above`: by file name, the directory names holding one).
+ * For each file name the first directory in systemd's order wins (dropInDirs: every unit directory in turn, each with
+ * the unit's own directory name, its template's, then its dash prefixes'; the type-wide `service.d` after them all).
+ * So a unit-specific one is hidden, for every unit that reads it, by a drop-in of its name higher up in any directory
+ * name those units all read: its own, or one it leads to (`foo-bar.service.d/x.conf` by `foo-.service.d/x.conf` of a
+ * directory read before; `a-b-.service.d/x.conf`, read by every `a-b-*`, by `a-.service.d/x.conf`). A more specific
+ * one hides it only for its own units (`foo-bar.service.d/x.conf` hides `foo-.service.d/x.conf` from foo-bar.service
+ * alone): it is still read by the others. The type-wide one is hidden by one of its name higher up only.
+ */
+function dropInHidden(dirName: string, name: string, above: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  const holders = above.get(name);
+  if (holders === undefined) return false;
+  if (!dirName.slice(0, -'.d'.length).includes('.')) return holders.has(dirName);
+  return dropInDirNames(dirName.slice(0, -'.d'.length))
+    .slice(0, -1)
+    .some((each) => holders.has(each));
 }
 
 /** The host path of a drift's `path` (SystemdDrift.path): relative to the unit directory checked, or absolute as the system under `root` names it. */

@@ -296,3 +296,47 @@ describe('ports systemd --check: whom a stray claim is said to reach', () => {
     ]);
   });
 });
+
+describe('ports systemd --check: a stray claim in a drop-in another directory name hides', () => {
+  it('a drop-in is hidden by one of its name higher up in a directory every unit reading it reads (foo-.service.d/ over foo-bar.service.d/), not by a more specific one (still read by the other units) nor by the type-wide one', async () => {
+    const { root, unitDir, check } = await stagedRoot();
+    const lib = join(root, 'usr/lib/systemd/system');
+    const line = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\n`;
+    const quiet = '[Service]\nEnvironment=A=1\n';
+    writeTree(root, {
+      // Hidden: for foo-bar.service, /etc's foo-.service.d/x.conf comes first (every directory in turn, then the names).
+      'etc/systemd/system/foo-.service.d/x.conf': quiet,
+      'usr/lib/systemd/system/foo-bar.service.d/x.conf': line(41790),
+      // Hidden: every a-b-*.service reads a-.service.d/ too.
+      'etc/systemd/system/a-.service.d/v.conf': quiet,
+      'usr/lib/systemd/system/a-b-.service.d/v.conf': line(41791),
+      // Hidden: every instance reads its template's directory; and a generator.early drop-in comes before /etc's.
+      'etc/systemd/system/web@.service.d/t.conf': quiet,
+      'usr/lib/systemd/system/web@x.service.d/t.conf': line(41792),
+      'run/systemd/generator.early/k-.service.d/k.conf': quiet,
+      'etc/systemd/system/k-x.service.d/k.conf': line(41793),
+      // Read: baz-qux.service's own z.conf hides baz-.service.d/z.conf from it alone; every other baz-*.service reads it.
+      'etc/systemd/system/baz-.service.d/z.conf': line(41720),
+      'etc/systemd/system/baz-qux.service.d/z.conf': quiet,
+      'usr/lib/systemd/system/b-.service.d/w.conf': line(41721),
+      'etc/systemd/system/b-c.service.d/w.conf': quiet,
+      // Read: a unit's own drop-in comes before the type-wide service.d/ of any directory.
+      'etc/systemd/system/service.d/u.conf': quiet,
+      'usr/lib/systemd/system/sv.service.d/u.conf': line(41722),
+      // Hidden: by the type-wide one of its name higher up.
+      'usr/lib/systemd/system/service.d/u.conf': line(41794),
+    });
+    const packaged = "the file is a package's (under /usr/lib/systemd/system), which an upgrade of the package overwrites: do not edit it;";
+    const mask = (path: string) =>
+      `${packaged} mask it with a file of its name in ${unitDir}, which systemd reads in its place: \`ln -s /dev/null ${unitDir}/${path}\` (or there a copy of it without the line, if it sets anything else)`;
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/baz-.service.d/z.conf:2: unexpected: ExecStartPre=+${CLAIM} 41720: baz-.service.d/ holds drop-ins every baz-*.service unit reads, and no robust service in the registry uses one, yet at each start of any of them claim-port frees port 41720 as root; remove the line`,
+        `${lib}/b-.service.d/w.conf:2: unexpected: ExecStartPre=+${CLAIM} 41721: b-.service.d/ holds drop-ins every b-*.service unit reads, and no robust service in the registry uses one, yet at each start of any of them claim-port frees port 41721 as root; ${mask('b-.service.d/w.conf')}`,
+        `${lib}/sv.service.d/u.conf:2: unexpected: ExecStartPre=+${CLAIM} 41722: no robust service in the registry uses sv.service, yet at each start of it claim-port frees port 41722 as root; ${mask('sv.service.d/u.conf')}`,
+      ],
+    ]);
+  });
+});
