@@ -155,8 +155,9 @@ export interface FoundClaim {
   readonly path: string;
   /**
    * The unit directory it is in, as the system sees it (links resolved: `/usr/lib/systemd/system` for a file found
-   * through `/lib`), when it is not the one checked: `/run/systemd/system`, `/usr/local/lib/systemd/system`,
-   * `/usr/lib/systemd/system`. Undefined: the unit directory checked (--out DIR, or /etc/systemd/system).
+   * through `/lib`), when it is not the one checked: any other of systemd's (`/run/systemd/transient`,
+   * `/run/systemd/generator`, `/usr/lib/systemd/system`). Undefined: the unit directory checked (--out DIR, or
+   * /etc/systemd/system).
    */
   readonly dir?: string;
   /** 1-based line of the assignment. */
@@ -414,27 +415,61 @@ function judgedClaim(claim: FoundClaim, services: readonly Service[] | undefined
   return refuse(`unknown service ${id}: the registry it reads (${registryPath === undefined ? 'the bundled one' : escapeText(registryPath)}) has no such id`);
 }
 
+/** The unit directories systemd reads before /etc/systemd/system (systemd.unit(5)): a file of its name there hides nothing of theirs. */
+const BEFORE_ETC = new Set(['/etc/systemd/system.control', '/run/systemd/system.control', '/run/systemd/transient', '/run/systemd/generator.early']);
+
 /**
  * Pure: what to do with a stray claim line (`usual`: what to do where the operator's files are) where it is: in the
- * unit directory checked (or /etc/systemd/system), `usual`; under /run, made at run time, also what made it; under
- * /usr/local, the administrator's install, also its source; a package's file (/usr/lib, /lib), which an upgrade
- * overwrites, is never edited: a drop-in is masked by one of its name in `unitDir`, a unit file overridden by a drop-in
- * of its own there that clears the setting (or the unit masked).
+ * unit directory checked (or /etc/systemd/system), `usual`. Where systemd or a tool makes the file, not the operator,
+ * it is not edited: a generator's output (/run/systemd/generator, .early, .late), made again at each boot and
+ * daemon-reload, is changed at its source (the generator's configuration, or the generator); a transient unit
+ * (/run/systemd/transient, `systemd-run`) is made again without the line; a portable service's (system.attached) is
+ * fixed in its image; a package's (/usr/lib, /lib), which an upgrade overwrites, is overridden. Overridden from
+ * `unitDir`: a drop-in masked by one of its name there, a unit file by a drop-in of its own there that clears the
+ * setting (or the unit masked); never from there when the file's directory is read before it (a mask would be hidden).
+ * In `systemctl set-property`'s directories (system.control), `usual`, and that set-property wrote no such line;
+ * elsewhere under /run (made at run time), also what made it; under /usr/local (the administrator's install), its source.
  */
 function lineFix(claim: FoundClaim, usual: string, unitDir: string): string {
   const dir = claim.dir;
   if (dir === undefined || dir === DEFAULT_UNIT_DIR) return usual;
+  const shown = escapeText(dir);
+  const dropIn = claim.path.includes('/');
+  const dirName = dropIn ? claim.path.slice(0, claim.path.indexOf('/')) : undefined;
+  const unit = escapeText(dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length));
+  // A unit's own file, or its own drop-in directory: not a dash prefix's, a template's or the type-wide one.
+  const ownUnit = dirName === undefined || (dropInPattern(dirName) === undefined && !isTypeWide(dirName));
+  const runtime = dir.startsWith('/run/') ? ' (a reboot removes it)' : '';
+  if (dir.endsWith('/systemd/system.control')) {
+    const revert =
+      dropIn && ownUnit
+        ? `; \`systemctl revert ${unit}\` removes the file too, but with every other drop-in of ${unit} and any unit file of its in /etc or /run`
+        : '';
+    return `${usual}; the file is under ${shown}, where \`systemctl set-property${runtime === '' ? '' : ' --runtime'}\` keeps the settings it makes${runtime}, and ExecStartPre= is none of them: the line was put there by hand or by a tool, so change that too${revert}`;
+  }
+  const shownDir = escapeText(unitDir);
+  const key = claim.otherExec ?? 'ExecStartPre';
+  const before = BEFORE_ETC.has(dir);
+  const override = (whose: string) =>
+    dropIn
+      ? `mask it with a file of its name in ${shownDir}, which systemd reads in its place: \`ln -s /dev/null ${escapeText(`${unitDir}/${claim.path}`)}\` (or there a copy of it without the line, if it sets anything else)`
+      : `override it with a drop-in of its own, ${shownDir}/${unit}.d/override.conf (\`systemctl edit ${unit}\`), holding under [Service] an empty ${key}= (which drops each ${key}= of ${whose} file) then those of its ${key}= lines to keep${before ? '' : `; or mask the unit (\`systemctl mask ${unit}\`) if it is not used`}`;
+  // A mask in unitDir hides no drop-in read before it; a drop-in of the unit's own there still clears a setting.
+  const orOverride = (whose: string) => (before && dropIn ? '' : `; or ${override(whose)}`);
+  if (dir === '/run/systemd/transient') {
+    if (dropIn)
+      return `${usual}; the file is under ${shown}, where systemd keeps the transient units it makes (\`systemd-run\`) and their settings${runtime}, so whatever put it there may put it again: change that too`;
+    return `the file is a transient unit's (under ${shown}), which systemd wrote when something made the unit (\`systemd-run\`, a D-Bus StartTransientUnit call) and removes once the unit is gone: do not edit it; stop the unit (\`systemctl stop ${unit}\`) and change what makes it to make it without the line`;
+  }
+  if (/^\/run\/systemd\/generator(\.early|\.late)?$/.test(dir))
+    return `the file is a generator's (under ${shown}), which systemd's generators make again at each boot and \`systemctl daemon-reload\`: do not edit it; change what the generator makes it from (its configuration, such as /etc/fstab or an /etc/init.d script), or remove the generator (under /etc/systemd/system-generators, /usr/local/lib/systemd/system-generators, /usr/lib/systemd/system-generators)${orOverride("the generator's")}`;
+  if (dir.endsWith('/systemd/system.attached'))
+    return `the file is a portable service's (under ${shown}), which \`portablectl attach\` put there from its image${runtime}: do not edit it; fix the image and \`portablectl reattach\` it${orOverride("the image's")}`;
   if (dir.startsWith('/run/'))
     return `${usual}; the file is under /run, made since boot (a reboot removes it), so whatever made it there (\`systemctl --runtime\`, a script) may make it again: change that too`;
   if (dir.startsWith('/usr/local/'))
     return `${usual}; the file is the administrator's own install under /usr/local, so remove it from what installs it there too, or a reinstall puts it back`;
-  const shownDir = escapeText(unitDir);
-  const packaged = `the file is a package's (under ${escapeText(dir)}), which an upgrade of the package overwrites: do not edit it;`;
-  if (claim.path.includes('/'))
-    return `${packaged} mask it with a file of its name in ${shownDir}, which systemd reads in its place: \`ln -s /dev/null ${escapeText(`${unitDir}/${claim.path}`)}\` (or there a copy of it without the line, if it sets anything else)`;
-  const unit = escapeText(claim.path);
-  const key = claim.otherExec ?? 'ExecStartPre';
-  return `${packaged} override it with a drop-in of its own, ${shownDir}/${unit}.d/override.conf (\`systemctl edit ${unit}\`), holding under [Service] an empty ${key}= (which drops each ${key}= of the package's file) then those of its ${key}= lines to keep; or mask the unit (\`systemctl mask ${unit}\`) if it is not used`;
+  return `the file is a package's (under ${shown}), which an upgrade of the package overwrites: do not edit it; ${override("the package's")}`;
 }
 
 /**

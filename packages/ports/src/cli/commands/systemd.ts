@@ -1298,16 +1298,11 @@ function linkTarget(path: string, file: string, root: string | undefined, dir = 
   return { inside, host: root === '/' ? inside : join(root, inside) };
 }
 
-/** The unit directories whose claim lines --check reports under a root, as the system names them: the checked one, /run, /usr/local/lib, /lib and /usr/lib. */
-const CLAIM_DIRS = new Set([DEFAULT_UNIT_DIR, '/run/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system']);
-
 /** A unit directory findClaims reads: as the system names it (undefined: the one checked), its listing's host path, and a file's. */
 interface ClaimDir {
   readonly inside: string | undefined;
   readonly listed: string;
   readonly place: (path: string) => string;
-  /** Its claim lines are reported (CLAIM_DIRS); else its names only hide those of the directories after it. */
-  readonly scanned: boolean;
 }
 
 /**
@@ -1317,9 +1312,10 @@ interface ClaimDir {
  * included: a line the registry no longer asks for (a service removed, made
  * non-robust, switched to the drop-in) still frees its port, as root, at the
  * next start. With --out (`root` undefined) the one directory given; under a
- * root (`root`, `/` on this host) the unit directory checked and the others
- * systemd loads units from (CLAIM_DIRS), in systemd's order (UNIT_DIRS), the
- * rest read for what they hide: a unit file hides one of its name further down, and a drop-in
+ * root (`root`, `/` on this host) the unit directory checked and every other
+ * systemd loads units from, in systemd's order (UNIT_DIRS: system.control,
+ * transient, the generators', system.attached, /run, /usr/local/lib, /lib,
+ * /usr/lib): a unit file hides one of its name further down, and a drop-in
  * one of its name that every unit reading it reads after it (dropInHidden),
  * which systemd never reads (so is not reported); a
  * directory that is another through links (/lib -> usr/lib) is read once,
@@ -1350,7 +1346,7 @@ async function findClaims(
       // not there: no alias into it
     }
   }
-  const dirs = registryRoot === undefined ? [{ inside: undefined, listed: unitDir, place, scanned: true }] : claimDirs(registryRoot, unitDir, place);
+  const dirs = registryRoot === undefined ? [{ inside: undefined, listed: unitDir, place }] : claimDirs(registryRoot, unitDir, place);
   /** Unit files found higher up (`foo.service`): one of its name further down is hidden. */
   const hidden = new Set<string>();
   /** Drop-ins found higher up, by file name: the drop-in directory names holding one of that name. */
@@ -1393,7 +1389,7 @@ async function findClaims(
         const alias = target !== undefined && slash < 0 ? aliasTo(file) : undefined;
         // An alias of its own name (`/etc/.../foo.service -> /usr/lib/.../foo.service`) hides nothing: the file it names is read.
         if (slash < 0 && alias !== path) hidden.add(path);
-        if (!dir.scanned || (target !== undefined && (target.inside === '/dev/null' || alias !== undefined))) continue;
+        if (target !== undefined && (target.inside === '/dev/null' || alias !== undefined)) continue;
         const read = target?.host ?? file;
         if (!statSync(read).isFile()) continue;
         const text = decodeKeepingBadBytes(readFileBytes(read, { maxBytes: MAX_GENERATED_FILE_BYTES }));
@@ -1429,7 +1425,7 @@ async function findClaims(
 
 /**
  * The unit directories under `root` findClaims reads, in systemd's order (UNIT_DIRS), each once by its real name inside
- * the root: the one checked (`unitDir`, its files through `place`) as it is, the others of CLAIM_DIRS by that name.
+ * the root: the one checked (`unitDir`, its files through `place`) as it is, the others by that name.
  */
 function claimDirs(root: string, unitDir: string, place: (path: string) => string): ClaimDir[] {
   const dirs: ClaimDir[] = [];
@@ -1445,13 +1441,12 @@ function claimDirs(root: string, unitDir: string, place: (path: string) => strin
     if (named.has(inside)) continue; // /lib -> usr/lib: read once
     named.add(inside);
     const host = root === '/' ? inside : join(root, inside);
-    if (dir === DEFAULT_UNIT_DIR) dirs.push({ inside: undefined, listed: unitDir, place, scanned: true });
+    if (dir === DEFAULT_UNIT_DIR) dirs.push({ inside: undefined, listed: unitDir, place });
     else
       dirs.push({
         inside,
         listed: host,
         place: (path) => join(hostPath(root, `${inside}/${dirname(path)}`), basename(path)),
-        scanned: CLAIM_DIRS.has(dir),
       });
   }
   return dirs;

@@ -297,6 +297,53 @@ describe('ports systemd --check: whom a stray claim is said to reach', () => {
   });
 });
 
+describe('ports systemd --check: stray claim lines in the unit directories systemd makes or tools keep', () => {
+  it("reads system.control, transient, the generators' and system.attached in systemd's order, with a fix for each that edits no file systemd or a tool makes again", async () => {
+    const { root, unitDir, check, write } = await stagedRoot();
+    const line = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\n`;
+    const unitFile = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\nExecStart=/bin/true\n`;
+    writeTree(root, {
+      // `systemctl set-property`'s directories, read before /etc: a drop-in there hides /etc's of its name.
+      'etc/systemd/system.control/ctl.service.d/50-x.conf': line(41710),
+      'etc/systemd/system.control/hid.service.d/x.conf': '[Service]\nEnvironment=A=1\n',
+      'etc/systemd/system/hid.service.d/x.conf': line(41799),
+      'run/systemd/system.control/rctl-.service.d/x.conf': line(41711),
+      // Transient units (systemd-run), and their settings.
+      'run/systemd/transient/tr.service': unitFile(41712),
+      'run/systemd/transient/tr2.service.d/50-y.conf': line(41713),
+      // Generators' output: the early one is read before /etc, the others after it.
+      'run/systemd/generator.early/early.service': unitFile(41714),
+      'run/systemd/generator.early/early2.service.d/x.conf': line(41715),
+      'run/systemd/generator/gen.service.d/x.conf': line(41716),
+      'run/systemd/generator.late/late.service': unitFile(41717),
+      // Hidden by /etc's unit file of its name.
+      'run/systemd/generator.late/mydb.service': unitFile(41798),
+      // A portable service's, attached by portablectl.
+      'etc/systemd/system.attached/pt.service': unitFile(41718),
+    });
+    const none = (unit: string, port: number, it = 'it') =>
+      `ExecStartPre=+${CLAIM} ${port}: ${unit.includes('-.') ? `${unit}.d/ holds drop-ins every ${unit.replace('-.', '-*.')} unit reads, and no robust service in the registry uses one` : `no robust service in the registry uses ${unit}`}, yet at each start of ${it} claim-port frees port ${port} as root`;
+    const generator = (dir: string) =>
+      `the file is a generator's (under ${dir}), which systemd's generators make again at each boot and \`systemctl daemon-reload\`: do not edit it; change what the generator makes it from (its configuration, such as /etc/fstab or an /etc/init.d script), or remove the generator (under /etc/systemd/system-generators, /usr/local/lib/systemd/system-generators, /usr/lib/systemd/system-generators)`;
+    const override = (unit: string, whose: string, mask: boolean) =>
+      `override it with a drop-in of its own, ${unitDir}/${unit}.d/override.conf (\`systemctl edit ${unit}\`), holding under [Service] an empty ExecStartPre= (which drops each ExecStartPre= of ${whose} file) then those of its ExecStartPre= lines to keep${mask ? `; or mask the unit (\`systemctl mask ${unit}\`) if it is not used` : ''}`;
+    const lines = [
+      `${root}/etc/systemd/system.attached/pt.service:2: unexpected: ${none('pt.service', 41718)}; the file is a portable service's (under /etc/systemd/system.attached), which \`portablectl attach\` put there from its image: do not edit it; fix the image and \`portablectl reattach\` it; or ${override('pt.service', "the image's", true)}`,
+      `${root}/etc/systemd/system.control/ctl.service.d/50-x.conf:2: unexpected: ${none('ctl.service', 41710)}; remove the line; the file is under /etc/systemd/system.control, where \`systemctl set-property\` keeps the settings it makes, and ExecStartPre= is none of them: the line was put there by hand or by a tool, so change that too; \`systemctl revert ctl.service\` removes the file too, but with every other drop-in of ctl.service and any unit file of its in /etc or /run`,
+      `${root}/run/systemd/generator.early/early.service:2: unexpected: ${none('early.service', 41714)}; ${generator('/run/systemd/generator.early')}; or ${override('early.service', "the generator's", false)}`,
+      `${root}/run/systemd/generator.early/early2.service.d/x.conf:2: unexpected: ${none('early2.service', 41715)}; ${generator('/run/systemd/generator.early')}`,
+      `${root}/run/systemd/generator.late/late.service:2: unexpected: ${none('late.service', 41717)}; ${generator('/run/systemd/generator.late')}; or ${override('late.service', "the generator's", true)}`,
+      `${root}/run/systemd/generator/gen.service.d/x.conf:2: unexpected: ${none('gen.service', 41716)}; ${generator('/run/systemd/generator')}; or mask it with a file of its name in ${unitDir}, which systemd reads in its place: \`ln -s /dev/null ${unitDir}/gen.service.d/x.conf\` (or there a copy of it without the line, if it sets anything else)`,
+      `${root}/run/systemd/system.control/rctl-.service.d/x.conf:2: unexpected: ${none('rctl-.service', 41711, 'any of them')}; remove the line; the file is under /run/systemd/system.control, where \`systemctl set-property --runtime\` keeps the settings it makes (a reboot removes it), and ExecStartPre= is none of them: the line was put there by hand or by a tool, so change that too`,
+      `${root}/run/systemd/transient/tr.service:2: unexpected: ${none('tr.service', 41712)}; the file is a transient unit's (under /run/systemd/transient), which systemd wrote when something made the unit (\`systemd-run\`, a D-Bus StartTransientUnit call) and removes once the unit is gone: do not edit it; stop the unit (\`systemctl stop tr.service\`) and change what makes it to make it without the line`,
+      `${root}/run/systemd/transient/tr2.service.d/50-y.conf:2: unexpected: ${none('tr2.service', 41713)}; remove the line; the file is under /run/systemd/transient, where systemd keeps the transient units it makes (\`systemd-run\`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too`,
+    ];
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([1, lines]);
+    expect(said((await write()).stderr).filter((each) => each.includes(': unexpected: '))).toEqual(lines.map((each) => `warning: ${each}`));
+  });
+});
+
 describe('ports systemd --check: a stray claim in a drop-in another directory name hides', () => {
   it('a drop-in is hidden by one of its name higher up in a directory every unit reading it reads (foo-.service.d/ over foo-bar.service.d/), not by a more specific one (still read by the other units) nor by the type-wide one', async () => {
     const { root, unitDir, check } = await stagedRoot();
