@@ -5,6 +5,7 @@
 // [server] keys.
 import { escapeText, type Service } from '@dsa110/ports';
 import { unitVariable } from '../effective-port.js';
+import { characterColumn } from './references/finding.js';
 import type { Facts } from '../types.js';
 
 /** A key of a config file, where to find it, and the environment variable that overrides it. */
@@ -20,14 +21,15 @@ export interface SettingKey {
  * effect: the LAST one, as go-ini (Grafana), Redis and systemd read a key
  * given twice. With `section`, only lines under an INI `[section]` header of
  * that name count (Grafana reads http_port from [server] only; a [server]
- * given twice is one section). Value and 1-based line.
+ * given twice is one section). Value, 1-based line, and the 1-based column
+ * (in characters, Finding.column) its text starts at: the value's, not the key's.
  */
-export function findSetting(text: string, key: string, section?: string): { value: string; line: number } | undefined {
+export function findSetting(text: string, key: string, section?: string): { value: string; line: number; column: number } | undefined {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`^\\s*${escaped}\\s*(?:=|:|\\s)\\s*(.*?)\\s*$`);
+  const pattern = new RegExp(`^\\s*${escaped}\\s*(?:=|:|\\s)\\s*(.*?)\\s*$`, 'd');
   const lines = text.split('\n'); // a CRLF line's \r is trailing space to the pattern
   let current: string | undefined; // the INI section a line is in (none before the first header)
-  let found: { value: string; line: number } | undefined;
+  let found: { value: string; line: number; column: number } | undefined;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
     if (section !== undefined && line.trimStart().startsWith('[')) {
@@ -39,7 +41,12 @@ export function findSetting(text: string, key: string, section?: string): { valu
     // on every other line (a fresh process interprets them: milliseconds on a long file).
     if (!line.includes(key) || /^\s*[#;]/.test(line) || current !== section) continue;
     const match = pattern.exec(line);
-    if (match) found = { value: match[1]!.replace(/\s+[#;].*$/, '').replace(/^(["'])(.*)\1$/, '$2'), line: index + 1 };
+    if (!match) continue;
+    const written = match[1]!.replace(/\s+[#;].*$/, '');
+    const quoted = /^(["'])(.*)\1$/.exec(written);
+    // The value's column: where its text starts, inside its quotes if quoted (as the other config readers place a value).
+    const start = match.indices![1]![0] + (quoted ? 1 : 0);
+    found = { value: quoted ? quoted[2]! : written, line: index + 1, column: characterColumn(line, 0, start) };
   }
   return found;
 }
@@ -91,11 +98,9 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
   const setting = findSetting(text, wanted.key, wanted.section);
   if (!setting) return { kind: 'unset' };
   const at = `${wanted.file}:${setting.line}`;
-  const line = text.split('\n')[setting.line - 1]!;
-  const column = line.length - line.trimStart().length + 1;
   const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(setting.value);
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
-  const place = { at, file: wanted.file, line: setting.line, column };
+  const place = { at, file: wanted.file, line: setting.line, column: setting.column };
   if (!variable) return { kind: 'set', value: setting.value, said: written, ...place };
   const name = (variable[1] ?? variable[2])!;
   const { setting: set, doubt } = unitVariable(facts, service, name);

@@ -28,19 +28,19 @@ async function check(files: Record<string, TreeEntry>, id = 'grafana') {
 
 describe('findSetting', () => {
   it('finds ini, YAML and space-separated settings, skipping comments', () => {
-    expect(findSetting(';http_port = 3000\n[server]\nhttp_port = 3030 ; ours\n', 'http_port')).toEqual({ value: '3030', line: 3 });
-    expect(findSetting('web:\n  http_port: "3030"\n', 'http_port')).toEqual({ value: '3030', line: 2 });
-    expect(findSetting('# port 6380\nport 6379\n', 'port')).toEqual({ value: '6379', line: 2 });
+    expect(findSetting(';http_port = 3000\n[server]\nhttp_port = 3030 ; ours\n', 'http_port')).toEqual({ value: '3030', line: 3, column: 13 });
+    expect(findSetting('web:\n  http_port: "3030"\n', 'http_port')).toEqual({ value: '3030', line: 2, column: 15 });
+    expect(findSetting('# port 6380\nport 6379\n', 'port')).toEqual({ value: '6379', line: 2, column: 6 });
     expect(findSetting('http_portal = 1\n', 'http_port')).toBeUndefined();
-    expect(findSetting('port 6379\nport 6380\n', 'port')).toEqual({ value: '6380', line: 2 });
-    expect(findSetting('http_port = 1\n[server]\nhttp_port = 2\n[log]\nhttp_port = 3\n', 'http_port', 'server')).toEqual({ value: '2', line: 3 });
+    expect(findSetting('port 6379\nport 6380\n', 'port')).toEqual({ value: '6380', line: 2, column: 6 });
+    expect(findSetting('http_port = 1\n[server]\nhttp_port = 2\n[log]\nhttp_port = 3\n', 'http_port', 'server')).toEqual({ value: '2', line: 3, column: 13 });
   });
 
   it('reads CRLF files and long ones the same way', () => {
-    expect(findSetting(';http_port = 3000\r\n[server]\r\nhttp_port = 3030 ; ours\r\n', 'http_port')).toEqual({ value: '3030', line: 3 });
-    expect(findSetting('http_port = "3030"\r\n', 'http_port')).toEqual({ value: '3030', line: 1 });
+    expect(findSetting(';http_port = 3000\r\n[server]\r\nhttp_port = 3030 ; ours\r\n', 'http_port')).toEqual({ value: '3030', line: 3, column: 13 });
+    expect(findSetting('http_port = "3030"\r\n', 'http_port')).toEqual({ value: '3030', line: 1, column: 14 });
     const long = `${'# a comment line naming no key at all\n'.repeat(5000)}[server]\nhttp_port = 3030\n`;
-    expect(findSetting(long, 'http_port')).toEqual({ value: '3030', line: 5002 });
+    expect(findSetting(long, 'http_port')).toEqual({ value: '3030', line: 5002, column: 13 });
   });
 });
 
@@ -63,15 +63,32 @@ describe('config check', () => {
     // Placed and worded as every config-file finding (file:line:col under ROOT, the line to write, the snippet, the registry instead).
     expect(results[0]).toMatchObject({
       severity: 'error',
-      file: '/etc/grafana/grafana.ini:2:1',
-      reason: `grafana (3030): /etc/grafana/grafana.ini:2:1 under ${root}: sets http_port = 3000, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
+      file: '/etc/grafana/grafana.ini:2:13',
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2:13 under ${root}: sets http_port = 3000, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
     });
+  });
+
+  it("http_port's column is its value's, however the line is spaced or quoted, as every config-file finding is placed", async () => {
+    const placed = async (line: string) => (await check({ 'etc/grafana/grafana.ini': `[server]\n${line}\n` })).results[0]!.file;
+    expect(await placed('http_port=3000')).toBe('/etc/grafana/grafana.ini:2:11');
+    expect(await placed('http_port   =   3000')).toBe('/etc/grafana/grafana.ini:2:17');
+    expect(await placed('\t  http_port = 3000 ; ours')).toBe('/etc/grafana/grafana.ini:2:16');
+    // Inside its quotes, where its text starts.
+    expect(await placed('http_port = "3000"')).toBe('/etc/grafana/grafana.ini:2:14');
+    expect(await placed("http_port = '2303x'")).toBe('/etc/grafana/grafana.ini:2:14');
+    expect(await placed('http_port: 3000')).toBe('/etc/grafana/grafana.ini:2:12');
+    // A value from the unit's environment is placed at the ${VAR} that names it.
+    const fromUnit = await check({
+      'etc/grafana/grafana.ini': `[server]\nhttp_port = \${PORT}\n`,
+      'lib/systemd/system/grafana-server.service': '[Service]\nEnvironment=PORT=3000\n',
+    });
+    expect(fromUnit.results[0]).toMatchObject({ severity: 'error', file: '/etc/grafana/grafana.ini:2:13' });
   });
 
   it("Grafana's other [server] keys are placed as its port is: file:line:col under ROOT", async () => {
     const open = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\nhttp_addr = 0.0.0.0\n' });
     expect(open.results.find((result) => result.severity === 'error')!.reason).toContain(
-      `/etc/grafana/grafana.ini:3:1 under ${open.root} sets http_addr = 0.0.0.0, so Grafana accepts connections on every address`,
+      `/etc/grafana/grafana.ini:3:13 under ${open.root} sets http_addr = 0.0.0.0, so Grafana accepts connections on every address`,
     );
     const unset = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n' });
     expect(unset.results.find((result) => result.severity === 'error')!.reason).toContain(
@@ -91,7 +108,7 @@ describe('config check', () => {
     const twice = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n[server]\nhttp_port = 3000\n' });
     expect(twice.results[0]).toMatchObject({
       severity: 'error',
-      reason: `grafana (3030): /etc/grafana/grafana.ini:4:1 under ${twice.root}: sets http_port = 3000, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
+      reason: `grafana (3030): /etc/grafana/grafana.ini:4:13 under ${twice.root}: sets http_port = 3000, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
     });
     expect((await check({ 'etc/grafana/grafana.ini': '[server]\r\nhttp_port = 3000\r\nhttp_port = 3030\r\n' })).results[0]).toMatchObject({
       severity: 'ok',
@@ -136,7 +153,7 @@ describe('config check', () => {
     const letter = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 2303x\n' });
     expect(letter.results[0]).toMatchObject({
       severity: 'error',
-      reason: `grafana (3030): /etc/grafana/grafana.ini:2:1 under ${letter.root}: sets http_port = 2303x: "2303x" is not a port (1 to 65535), ${fix}`,
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2:13 under ${letter.root}: sets http_port = 2303x: "2303x" is not a port (1 to 65535), ${fix}`,
     });
     const root = writeTree(tempDir(), {});
     mkdirSync(join(root, 'etc/grafana'), { recursive: true });
@@ -144,7 +161,7 @@ describe('config check', () => {
     const [byte] = checkConfig(await gather({ registry, root }), registry.service('grafana'));
     expect(byte).toMatchObject({
       severity: 'error',
-      reason: `grafana (3030): /etc/grafana/grafana.ini:2:1 under ${root}: sets http_port = 23030\\x85: "23030\\x85" is not a port (1 to 65535), ${fix}`,
+      reason: `grafana (3030): /etc/grafana/grafana.ini:2:13 under ${root}: sets http_port = 23030\\x85: "23030\\x85" is not a port (1 to 65535), ${fix}`,
     });
   });
 

@@ -192,14 +192,14 @@ describe('grafana.ini [server] against Grafana’s protocol and access', () => {
       `error: grafana (3030): /${GRAFANA_INI} sets no protocol in [server] (so http), so it serves plain HTTP, but the registry says Grafana is HTTPS on port 3030, so a client's TLS handshake fails ("wrong version number"); write protocol = https with cert_file and cert_key under [server] (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
     ]);
     expect(await problems(tree({ [GRAFANA_INI]: ini('  protocol = HTTPS', 'http_addr = 127.0.0.1') }))).toEqual([
-      `error: grafana (3030): /${GRAFANA_INI}:3:3 sets protocol = HTTPS (Grafana knows http, https, h2, socket, socket_h2, and reads any other word as http), so it serves plain HTTP, but the registry says Grafana is HTTPS on port 3030, so a client's TLS handshake fails ("wrong version number"); write protocol = https with cert_file and cert_key under [server] (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
+      `error: grafana (3030): /${GRAFANA_INI}:3:14 sets protocol = HTTPS (Grafana knows http, https, h2, socket, socket_h2, and reads any other word as http), so it serves plain HTTP, but the registry says Grafana is HTTPS on port 3030, so a client's TLS handshake fails ("wrong version number"); write protocol = https with cert_file and cert_key under [server] (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
     ]);
     expect(await problems(tree({ [GRAFANA_INI]: ini('protocol = h2', 'http_addr = ::1') }))).toEqual([]);
   });
 
   it('protocol = socket: Grafana is on no port at all', async () => {
     expect(await problems(tree({ [GRAFANA_INI]: ini('protocol = socket') }))).toEqual([
-      `error: grafana (3030): /${GRAFANA_INI}:3:1 sets protocol = socket: Grafana listens on a unix socket, not on port 3030, but the registry says Grafana is HTTPS on port 3030; write protocol = https under [server] (ports snippet grafana-ini)`,
+      `error: grafana (3030): /${GRAFANA_INI}:3:12 sets protocol = socket: Grafana listens on a unix socket, not on port 3030, but the registry says Grafana is HTTPS on port 3030; write protocol = https under [server] (ports snippet grafana-ini)`,
     ]);
   });
 
@@ -220,14 +220,14 @@ describe('grafana.ini [server] against Grafana’s protocol and access', () => {
       `error: grafana (3030): /${GRAFANA_INI} sets no http_addr in [server], so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); write http_addr = 127.0.0.1 under [server] (ports snippet grafana-ini), or give Grafana access: private or public in the registry`,
     ]);
     expect(await problems(tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = grafana.internal') }))).toEqual([
-      `unknown: grafana (3030): /${GRAFANA_INI}:6:1 sets http_addr = grafana.internal, a host name Grafana resolves when it starts, so whether it listens on loopback only (the registry's access: localhost) is not known`,
+      `unknown: grafana (3030): /${GRAFANA_INI}:6:13 sets http_addr = grafana.internal, a host name Grafana resolves when it starts, so whether it listens on loopback only (the registry's access: localhost) is not known`,
     ]);
   });
 
   it('root_url on Grafana’s own port by http is an error; on another port (a proxy) or by %(protocol)s it passes', async () => {
     const withRoot = (url: string) => tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = 127.0.0.1', `root_url = ${url}`) });
     expect(await problems(withRoot('http://localhost:%(http_port)s/grafana/'))).toEqual([
-      `error: grafana (3030): /${GRAFANA_INI}:7:1 sets root_url = http://localhost:%(http_port)s/grafana/, which names Grafana's own port 3030 by http, but the registry says Grafana is HTTPS, so its redirects and links send browsers to a TLS port by plain HTTP (answered 400); write root_url = https://localhost:%(http_port)s/grafana/ (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
+      `error: grafana (3030): /${GRAFANA_INI}:7:12 sets root_url = http://localhost:%(http_port)s/grafana/, which names Grafana's own port 3030 by http, but the registry says Grafana is HTTPS, so its redirects and links send browsers to a TLS port by plain HTTP (answered 400); write root_url = https://localhost:%(http_port)s/grafana/ (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
     ]);
     expect(await problems(withRoot('http://grafana.example.org/'))).toEqual([]);
     expect(await problems(withRoot('%(protocol)s://%(domain)s:%(http_port)s/'))).toEqual([]);
