@@ -134,8 +134,8 @@ describe('the references check', () => {
     expect(checkReferences(facts, registry.service('redis')).map((result) => [result.severity, result.reason, result.file])).toEqual([
       [
         'error',
-        `redis (6379): /etc/redis/redis.conf:1 under ${root}: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports --registry '${named}' snippet redis-conf prints what passes)`,
-        '/etc/redis/redis.conf:1',
+        `redis (6379): /etc/redis/redis.conf:1:6 under ${root}: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports --registry '${named}' snippet redis-conf prints what passes)`,
+        '/etc/redis/redis.conf:1:6',
       ],
     ]);
     expect(checkReferences(facts, registry.service('grafana')).map((result) => result.reason)).toEqual([
@@ -218,7 +218,7 @@ describe('the references check', () => {
     const tree = (conf: string) => snippetTree(registry, undefined, { 'etc/redis/redis.conf': conf });
     expect(problems(await references(tree('port "6379"\nbind \'127.0.0.1\' "::1"\n')))).toEqual([]);
     expect(problems(await references(tree('port "6380"\nbind "127.0.0.1" "0.0.0.0"\n')))).toEqual([
-      'redis (6379): /etc/redis/redis.conf:1: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'redis (6379): /etc/redis/redis.conf:1:7: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
       'redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     expect(problems(await references(tree('port "6379\nbind 127.0.0.1\n')))).toEqual([
@@ -241,7 +241,7 @@ describe('the references check', () => {
     expect(problems(await references(root))).toEqual([
       'nginx (80): /etc/nginx/snippets/listen.conf:3: listen 8081, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
       'nginx (80): /etc/nginx/proxy_params:2: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
-      'redis (6379): /etc/redis/conf.d/b.conf:1: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'redis (6379): /etc/redis/conf.d/b.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
       'redis (6379): /etc/redis/conf.d/a.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     // Redis: a port set again after the include counts; nothing is said about the included one.
@@ -343,7 +343,7 @@ describe('the references check', () => {
       `redis (6380): /etc/redis/redis.conf: sets no port outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the port may be there; if not, ${name} listens on 6379, not 6380`,
     ]);
     expect(await redis('port 6379\nbind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
-      `redis (6380): /etc/redis/redis.conf:1: port 6379, but the registry says ${name} uses port 6380, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; set it to 6380 (REDIS_PORT=6380 ports snippet redis-conf prints what passes)`,
+      `redis (6380): /etc/redis/redis.conf:1:6: port 6379, but the registry says ${name} uses port 6380, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; set it to 6380 (REDIS_PORT=6380 ports snippet redis-conf prints what passes)`,
     ]);
     // Without the include, the same files are errors.
     expect(await redis('bind 127.0.0.1\n')).toEqual([`redis (6380): /etc/redis/redis.conf: sets no port, so ${name} listens on 6379, not 6380; add port 6380`]);
@@ -389,7 +389,7 @@ describe('the references check', () => {
   it('redis.conf: port and bind, the last occurrence winning; Prometheus args and datasource url', async () => {
     const tree = (files: Record<string, string>) => snippetTree(registry, undefined, files);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 6379\n# bind 0.0.0.0\nbind 0.0.0.0 ::1\nport 6380\n' })))).toEqual([
-      'redis (6379): /etc/redis/redis.conf:5: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'redis (6379): /etc/redis/redis.conf:5:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
       'redis (6379): /etc/redis/redis.conf:4: bind 0.0.0.0 ::1 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'port 6379\n' })))).toEqual([

@@ -155,10 +155,24 @@ export interface RegistryInstead {
  * Why a value a program reads as a port is none, for a message, or undefined when it is one (decimal digits, up to
  * 65535; perhaps another port than the registry's): `"2303x" is not a port (1 to 65535)`, the value escaped (a byte
  * that is not UTF-8 shown as `\xNN`, an escape character as `\e`). Every reader that takes a port from a file asks
- * this before comparing it, so a value that is no port is said to be none, never "another port".
+ * this before comparing it, so a value that is no port is said to be none, never "another port". With `reading`, as
+ * that program reads one (Redis refuses `06379`).
  */
-export function notAPort(value: string): string | undefined {
+export function notAPort(value: string, reading?: PortReading): string | undefined {
+  if (reading !== undefined)
+    return reading.port(value) === undefined ? `${quoteValue(value, 200)} is not a port ${reading.program} accepts (${reading.rule})` : undefined;
   return goPort(value) === undefined ? `${quoteValue(value, 200)} is not a port (1 to 65535)` : undefined;
+}
+
+/**
+ * How a program reads a port from its file, where that is not as a Go server reads it (goPort): its name, its
+ * reading (the port, or undefined for a value it refuses) and its rule, for notAPort's message:
+ * `"06379" is not a port Redis accepts (digits from 0 to 65535, no leading 0)`.
+ */
+export interface PortReading {
+  readonly program: string;
+  readonly port: (value: string) => number | undefined;
+  readonly rule: string;
 }
 
 /** `host:port` -> port (IPv6 in brackets); undefined without one. */

@@ -2,7 +2,7 @@
 // access level. Redis applies the last occurrence of a directive.
 import { escapeText } from '@dsa110/ports';
 import { isLoopback } from '../../address.js';
-import { contentLines, notAPort, portFix, type Finding } from './finding.js';
+import { characterColumn, contentLines, notAPort, portFix, type Finding, type PortReading } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 /** The directives this reader acts on. */
@@ -10,6 +10,18 @@ const DIRECTIVES_READ = ['port', 'bind', 'include'];
 
 /** Redis's compiled-in port, when redis.conf sets none. */
 export const REDIS_DEFAULT_PORT = 6379;
+
+/**
+ * A port as Redis reads it (config.c's numeric configs, string2ll, then the range; checked with redis-server 7.0):
+ * decimal digits from 0 to 65535, without a leading 0 or a sign. It refuses `06379`, `+6379`, `-0` and `00` at start
+ * ("argument couldn't be parsed into an integer"), and `65536` ("argument must be between 0 and 65535 inclusive").
+ * `0` it takes: it listens on no TCP port.
+ */
+const REDIS_PORT: PortReading = {
+  program: 'Redis',
+  port: (value) => (/^(?:0|[1-9][0-9]{0,4})$/.test(value) && Number(value) <= 65535 ? Number(value) : undefined),
+  rule: 'digits from 0 to 65535, no leading 0',
+};
 
 /** The lines of a redis.conf as Redis reads them (config.c): a line whose first character after spaces is `#` is a comment; a `#` later is part of the line. */
 export function redisLines(text: string): ReturnType<typeof contentLines> {
@@ -44,6 +56,31 @@ export function redisWords(line: string): string[] | undefined {
     words.push(word.text);
     index = word.end;
   }
+}
+
+/** Where each word of `line` (trimmed) that redisWords splits starts, a UTF-16 index; undefined when Redis refuses its quoting. */
+function redisWordStarts(line: string): number[] | undefined {
+  const starts: number[] = [];
+  let index = 0;
+  for (;;) {
+    while (isSpace(line[index])) index++;
+    if (index >= line.length) return starts;
+    const word = redisWord(line, index);
+    if (word === undefined) return undefined;
+    starts.push(index);
+    index = word.end;
+  }
+}
+
+/**
+ * The column (in characters, Finding.column) of a content line's second word (a port's value) on its line as written
+ * (`raw`, of which `content` is the trimmed text): where its text starts, inside its quotes if quoted.
+ */
+function valueColumn(raw: string, content: string): number | undefined {
+  const start = redisWordStarts(content)?.[1];
+  if (start === undefined) return undefined;
+  const quoted = content[start] === '"' || content[start] === "'" ? 1 : 0;
+  return characterColumn(raw, 0, raw.length - raw.trimStart().length + start + quoted);
 }
 
 /** One word of sdssplitargs from `start` (not a space), and where the scan goes on; undefined when Redis refuses its quoting. */
@@ -100,6 +137,8 @@ interface UnreadInclude {
 interface Setting {
   readonly file?: string;
   readonly line: number;
+  /** Of a port: the column its value starts at (Finding.column). */
+  readonly column?: number;
   readonly content: string;
   readonly args: readonly string[];
 }
@@ -156,7 +195,10 @@ class RedisConfReader {
   /** A file's Settings. `chain` holds the files being read, this one last: how deep it is, and what would be a loop. */
   settingsOf(source: string, file: string | undefined, chain: readonly string[]): Settings {
     const settings: Settings = {};
-    for (const { line, text: content } of redisLines(source)) this.readLine(settings, { file, line, content }, chain);
+    // The lines as written, for a port's column: split only when a file has one.
+    let raw: string[] | undefined;
+    const rawLine = (line: number): string => (raw ??= source.split('\n'))[line - 1] ?? '';
+    for (const { line, text: content } of redisLines(source)) this.readLine(settings, { file, line, content, rawLine }, chain);
     return settings;
   }
 
@@ -174,7 +216,11 @@ class RedisConfReader {
     if (!others.includes(place)) this.again.set(key, [...others, place]);
   }
 
-  private readLine(settings: Settings, at: { file: string | undefined; line: number; content: string }, chain: readonly string[]): void {
+  private readLine(
+    settings: Settings,
+    at: { file: string | undefined; line: number; content: string; rawLine: (line: number) => string },
+    chain: readonly string[],
+  ): void {
     const { file, line, content } = at;
     // Only a line that may be a directive read, or holds a quote Redis may refuse, needs splitting.
     if (!mayBeRedisDirective(content, DIRECTIVES_READ) && !content.includes('"') && !content.includes("'")) return;
@@ -186,12 +232,15 @@ class RedisConfReader {
     const [directive, ...args] = words;
     const name = directive?.toLowerCase();
     if (name !== 'port' && name !== 'bind' && name !== 'include') return;
+    // Where a port's value starts, for its finding.
+    const column = name === 'port' && args.length === 1 ? valueColumn(at.rawLine(line), content) : undefined;
+    const place = { file, line, ...(column !== undefined && { column }) };
     const refused = refusedArguments(name, args, this.expect);
     if (refused !== undefined) {
-      this.add({ file, line, severity: 'error', message: `${shown(content)}: ${refused}` });
+      this.add({ ...place, severity: 'error', message: `${shown(content)}: ${refused}` });
       return;
     }
-    if (name === 'port') Object.assign(settings, { port: { file, line, content, args }, portMayBeIn: null });
+    if (name === 'port') Object.assign(settings, { port: { ...place, content, args }, portMayBeIn: null });
     else if (name === 'bind') Object.assign(settings, { bind: { file, line, content, args }, bindMayBeIn: null });
     else this.include(settings, { file, line, include: args[0]! }, chain);
   }
@@ -230,8 +279,8 @@ class RedisConfReader {
 
 /** Why Redis refuses a port or include line's arguments at start ("wrong number of arguments", a port that is none), with what to do; undefined when it takes them. */
 function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly string[], expect: Expect): string | undefined {
-  // Redis reads a port as a whole number from 0 to 65535 ("argument couldn't be parsed into an integer").
-  const none = name === 'port' && args.length === 1 ? notAPort(args[0]!) : undefined;
+  // Redis reads a port as a whole number from 0 to 65535, without a leading 0 ("argument couldn't be parsed into an integer").
+  const none = name === 'port' && args.length === 1 ? notAPort(args[0]!, REDIS_PORT) : undefined;
   if (none !== undefined) return `${none}, so Redis refuses to start; ${portFix('it', expect.port, expect.snippet)}`;
   if (name === 'bind' || args.length === 1) return undefined;
   // `port 6379 # ours`: Redis reads the comment as more arguments.
@@ -278,12 +327,23 @@ function portFindings(port: Setting | undefined, expect: Expect, unless: string 
   }
   const value = port.args[0]!;
   if (value === String(expect.port)) return [];
+  const place = { file: port.file, line: port.line, ...(port.column !== undefined && { column: port.column }) };
+  const otherwise = unless ? `, unless ${unless}, sets another port` : '';
+  if (value === '0') {
+    // Redis 7 takes port 0 for no TCP listener; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
+    return [
+      {
+        ...place,
+        severity: unless ? 'unknown' : 'error',
+        message: `port 0: Redis listens on no TCP port at all, so ${expect.name} does not serve port ${expect.port}, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that${otherwise}; ${portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet)}`,
+      },
+    ];
+  }
   return [
     {
-      file: port.file,
-      line: port.line,
+      ...place,
       severity: unless ? 'unknown' : 'error',
-      message: `port ${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}${unless ? `, unless ${unless}, sets another port` : ''}; ${portFix('it', expect.port, expect.snippet)}`,
+      message: `port ${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}${otherwise}; ${portFix('it', expect.port, expect.snippet)}`,
     },
   ];
 }

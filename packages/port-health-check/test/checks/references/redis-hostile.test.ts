@@ -50,7 +50,13 @@ describe('redis.conf includes that fan out', () => {
     };
     const findings = readRedisConf('include /etc/redis/fan/l1.conf\n'.repeat(6), EXPECT, lookup, '/etc/redis/redis.conf');
     expect(findings).toEqual([
-      { file: '/etc/redis/fan/l8.conf', line: 1, severity: 'error', message: 'port 6380, but the registry says Redis uses port 6379; set it to 6379' },
+      {
+        file: '/etc/redis/fan/l8.conf',
+        line: 1,
+        column: 6,
+        severity: 'error',
+        message: 'port 6380, but the registry says Redis uses port 6379; set it to 6379',
+      },
     ]);
     expect(lookups).toBeLessThan(1000);
   });
@@ -58,7 +64,7 @@ describe('redis.conf includes that fan out', () => {
   it('the last include of a file decides, as Redis applies the file again there', async () => {
     const files = (conf: string) => ({ 'etc/redis/redis.conf': conf, 'etc/redis/x.conf': 'port 6380\n' });
     expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\nport 6379\ninclude /etc/redis/x.conf\n'))).toEqual([
-      'error: redis (6379): /etc/redis/x.conf:1: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'error: redis (6379): /etc/redis/x.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
     ]);
     expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\ninclude /etc/redis/x.conf\nport 6379\n'))).toEqual([]);
   });
@@ -99,7 +105,7 @@ describe('redis.conf lines as Redis reads them', () => {
   it('a # is a comment only at the start of a line: an include of a file with # in its name is read', async () => {
     const local = { 'etc/redis/local#1.conf': 'bind 0.0.0.0\nport 6380\n' };
     const expected = [
-      'error: redis (6379): /etc/redis/local#1.conf:2: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'error: redis (6379): /etc/redis/local#1.conf:2:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
       'error: redis (6379): /etc/redis/local#1.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ];
     for (const include of ['include "/etc/redis/local#1.conf"', 'include /etc/redis/local#1.conf', "  include '/etc/redis/local#1.conf'"])
@@ -166,18 +172,44 @@ describe('redis.conf values Redis refuses', () => {
     ]);
   });
 
-  it('a port that is no number (a stray letter, a byte that is not UTF-8) is no port, not another one: Redis refuses to start', async () => {
+  it('a port Redis refuses (a stray letter, a byte that is not UTF-8, a leading 0, a sign, over 65535) is no port Redis accepts, not another one: Redis refuses to start', async () => {
+    // redis-server 7.0 exits at each: "argument couldn't be parsed into an integer" (06379, +6379, -0, 00), "must be between 0 and 65535" (70000).
     const fix = 'so Redis refuses to start; set it to 6379 (ports snippet redis-conf prints what passes)';
+    const accepts = 'is not a port Redis accepts (digits from 0 to 65535, no leading 0)';
     expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379x\nbind 127.0.0.1\n' })).toEqual([
-      `error: redis (6379): /etc/redis/redis.conf:1: port 6379x: "6379x" is not a port (1 to 65535), ${fix}`,
+      `error: redis (6379): /etc/redis/redis.conf:1:6: port 6379x: "6379x" ${accepts}, ${fix}`,
     ]);
     // The byte is shown as \x85, not as U+FFFD (the file is read keeping the bytes that are not UTF-8).
     expect(await redisProblems({}, { 'etc/redis/redis.conf': Buffer.from('port 6379\x85\nbind 127.0.0.1\n', 'latin1') })).toEqual([
-      `error: redis (6379): /etc/redis/redis.conf:1: port 6379\\x85: "6379\\x85" is not a port (1 to 65535), ${fix}`,
+      `error: redis (6379): /etc/redis/redis.conf:1:6: port 6379\\x85: "6379\\x85" ${accepts}, ${fix}`,
     ]);
-    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 70000\nbind 127.0.0.1\n' })).toEqual([
-      `error: redis (6379): /etc/redis/redis.conf:1: port 70000: "70000" is not a port (1 to 65535), ${fix}`,
+    for (const [line, value, column] of [
+      ['port 70000', '70000', 6],
+      ['port 06379', '06379', 6],
+      ['  port   "06379"', '06379', 11],
+      ['port +6379', '+6379', 6],
+      ['port -0', '-0', 6],
+      ['port 00', '00', 6],
+    ] as const) {
+      expect(await redisProblems({ 'etc/redis/redis.conf': `bind 127.0.0.1\n${line}\n` })).toEqual([
+        `error: redis (6379): /etc/redis/redis.conf:2:${column}: ${line.trim()}: "${value}" ${accepts}, ${fix}`,
+      ]);
+    }
+  });
+
+  it("port 0: Redis listens on no TCP port, so the registry's port is not served by it", async () => {
+    // redis-server 7.0 with port 0 listens on no TCP socket: with no unixsocket it exits ("Configured to not listen anywhere, exiting").
+    const said = (column: number) =>
+      `/etc/redis/redis.conf:2:${column}: port 0: Redis listens on no TCP port at all, so Redis does not serve port 6379, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that`;
+    const fix = 'write port 6379 (ports snippet redis-conf prints what passes)';
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 0\n' })).toEqual([`error: redis (6379): ${said(6)}; ${fix}`]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': "bind 127.0.0.1\nport '0'\nunixsocket /run/redis/redis.sock\n" })).toEqual([
+      `error: redis (6379): ${said(7)}; ${fix}`,
     ]);
+    // An include after it that cannot be read may set another port: unknown.
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 0\ninclude /etc/redis/absent.conf\n' })).toContainEqual(
+      `unknown: redis (6379): ${said(6)}, unless include /etc/redis/absent.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; ${fix}`,
+    );
   });
 
   it('bind "" (or bind alone) listens on no TCP address: Redis exits, or serves only its unixsocket', async () => {
