@@ -475,6 +475,47 @@ describe('mayBeRedisDirective', () => {
   });
 });
 
+describe('a Grafana datasource url whose port is none', () => {
+  const DATASOURCE = 'etc/grafana/provisioning/datasources/dsa110-prometheus.yml';
+  const place = `/${DATASOURCE}`;
+  const withUrl = async (line: string) =>
+    problems(await references(snippetTree(registry, undefined, { [DATASOURCE]: `datasources:\n  - type: prometheus\n${line}\n` })));
+  const fix = 'set its port to 9090 (ports snippet grafana-datasource prints what passes)';
+
+  it('is an error saying the port is no port, escaped, at file:line:col, with the fix; never "not an http(s) URL"', async () => {
+    expect(await withUrl('    url: http://localhost:99999')).toEqual([
+      `grafana (3030): ${place}:3:10: url http://localhost:99999: "99999" is not a port (1 to 65535), so Grafana's queries to it fail; ${fix}`,
+    ]);
+    expect(await withUrl('    url: "http://127.0.0.1:9x90/api"')).toEqual([
+      `grafana (3030): ${place}:3:11: url http://127.0.0.1:9x90/api: "9x90" is not a port (1 to 65535), so Grafana's queries to it fail; ${fix}`,
+    ]);
+    expect(await withUrl('    url: HTTP://[::1]:+9090')).toEqual([
+      `grafana (3030): ${place}:3:10: url HTTP://[::1]:+9090: "+9090" is not a port (1 to 65535), so Grafana's queries to it fail; ${fix}`,
+    ]);
+    // An escape character in it is printed escaped, never raw.
+    const escaped = await withUrl('    url: http://localhost:9090\x1b[31m');
+    expect(escaped).toEqual([
+      `grafana (3030): ${place}:3:10: url http://localhost:9090\\e[31m: "9090\\e[31m" is not a port (1 to 65535), so Grafana's queries to it fail; ${fix}`,
+    ]);
+    // On another host too: its queries fail all the same.
+    expect(await withUrl('    url: http://10.1.2.3:9x90')).toEqual([
+      `grafana (3030): ${place}:3:10: url http://10.1.2.3:9x90: "9x90" is not a port (1 to 65535), so Grafana's queries to it fail; write the port the server listens on`,
+    ]);
+  });
+
+  it('what Go reads as a port passes or is held to the registry as before; a $VAR port or a user:password@ part is still unknown', async () => {
+    expect(await withUrl('    url: http://localhost:09090')).toEqual([]);
+    expect(await withUrl('    url: http://localhost:9091')).toEqual([
+      `grafana (3030): ${place}:3: url http://localhost:9091, but Prometheus uses port 9090; ${fix}`,
+    ]);
+    // Nothing after the colon: Go's client dials the scheme's default port.
+    expect(await withUrl('    url: http://localhost:/')).toEqual([`grafana (3030): ${place}:3: url http://localhost:/, but Prometheus uses port 9090; ${fix}`]);
+    for (const url of ['http://localhost:$PROM_PORT', 'http://admin:secret@localhost:9090']) {
+      expect(await withUrl(`    url: ${url}`)).toEqual([expect.stringContaining(`url ${url} is not an http(s) URL this check reads`)]);
+    }
+  });
+});
+
 describe('readGrafanaDatasource', () => {
   const expect9090 = { upstream: { name: 'Prometheus', port: 9090 }, snippet: 'ports snippet grafana-datasource' };
   it('holds only Prometheus datasources (or untyped ones) to the upstream port, not Loki or Tempo in the same file', () => {

@@ -7,7 +7,8 @@
 // What a quoted scalar holds is text (`name: "a, b}"`, `"#1"`), as YAML reads
 // it: the scanners of prometheus-jobs.ts read it so.
 import { escapeText, type UrlScheme } from '@dsa110/ports';
-import { characterColumn, type Finding, portFix, yamlLineBreaks } from './finding.js';
+import { goPort } from '../go-port.js';
+import { characterColumn, type Finding, notAPort, portFix, yamlLineBreaks } from './finding.js';
 import { isThisHost } from './prometheus.js';
 import { flowMappingEntries } from './prometheus-files.js';
 import { isSpaceAt, maskQuoted, valueReader } from './prometheus-jobs.js';
@@ -26,12 +27,21 @@ interface Datasource {
 const URL_KEY = /^(['"]?)url\1:\s*['"]?([^'"\s]+)/;
 const TYPE_KEY = /^(['"]?)type\1:\s*['"]?([^'"\s]+)/;
 
-/** `http://host:port/...` (any case of the scheme, as Grafana's Go client takes it) -> scheme, host and port (the scheme's default when absent); undefined for anything else. */
-function readUrl(url: string): { scheme: UrlScheme; host: string; port: number } | undefined {
-  const match = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(\d+))?(?:[/?#]|$)/i.exec(url);
+/**
+ * `http://host:port/...` (any case of the scheme, as Grafana's Go client takes it) -> scheme, host and port (the
+ * scheme's default when absent, or empty after the colon, as Go's client dials it); `badPort`, the text after the
+ * host's colon, when that is no port (`9x90`, `99999`: Go refuses the URL, or fails to dial it); undefined for
+ * anything else (a `$VAR` port, which Grafana expands from its environment, a user:password@ part).
+ */
+function readUrl(url: string): { scheme: UrlScheme; host: string; port: number } | { scheme: UrlScheme; host: string; badPort: string } | undefined {
+  const match = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::([^/?#@]*))?(?:[/?#]|$)/i.exec(url);
   if (!match) return undefined;
   const scheme = match[1]!.toLowerCase() === 'https' ? 'https' : 'http';
-  return { scheme, host: match[2]!, port: match[3] !== undefined ? Number(match[3]) : scheme === 'https' ? 443 : 80 };
+  const [host, written] = [match[2]!, match[3]];
+  if (written === undefined || written === '') return { scheme, host, port: scheme === 'https' ? 443 : 80 };
+  if (written.includes('$')) return undefined;
+  const port = goPort(written);
+  return port === undefined ? { scheme, host, badPort: written } : { scheme, host, port };
 }
 
 /**
@@ -101,7 +111,16 @@ export function readGrafanaDatasource(text: string, expect: DatasourceExpectatio
     if (type !== undefined && type !== 'prometheus') return;
     for (const { line, column, url } of found) {
       const parsed = readUrl(url);
-      if (!parsed) {
+      if (parsed && 'badPort' in parsed) {
+        // An http(s) URL whose port is none: its queries fail wherever it points. What it means to say: this host on the upstream's port, or some port of another.
+        const fix = isThisHost(parsed.host) ? portFix('its port', expect.upstream.port, expect.snippet) : 'write the port the server listens on';
+        findings.push({
+          line,
+          ...(column !== undefined && { column }),
+          severity: 'error',
+          message: `url ${escapeText(url, 200)}: ${notAPort(parsed.badPort)}, so Grafana's queries to it fail; ${fix}`,
+        });
+      } else if (!parsed) {
         findings.push({
           line,
           severity: 'unknown',
