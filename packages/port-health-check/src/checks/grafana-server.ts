@@ -39,7 +39,7 @@ type Found = Extract<ResolvedSetting, { kind: 'set' }>;
 /** `file:line:col` of a setting read from grafana.ini, `file:line` of a unit's override. */
 const placeOf = (set: Found): string => (set.column !== undefined ? `${set.at}:${set.column}` : set.at);
 
-/** Where and how a setting was set, to start a reason: `/etc/grafana/grafana.ini:3:1 under ROOT sets protocol = http`. */
+/** Where and how a setting was set, to start a reason: `/etc/grafana/grafana.ini:3:12 under ROOT sets protocol = http`. */
 const saidOf = (set: Found, under: string): string => `${placeOf(set)}${under} ${set.said}`;
 
 /** The protocol values Grafana reads, in the case it reads them. */
