@@ -580,22 +580,41 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
 }
 
 /**
- * An error for a proxy_pass to this machine whose scheme is not the one the registry's protocol says the upstream
- * speaks (urlScheme). nginx -t passes either; at run time plain HTTP to a TLS server is answered 400 ("The plain
- * HTTP request was sent to HTTPS port"), and TLS to a plain one fails its handshake (nginx logs "SSL_do_handshake()
- * failed ... wrong version number" and answers 502).
+ * What each pass directive that speaks TLS or not by its scheme writes for plain and TLS: proxy_pass http or https,
+ * grpc_pass grpc (also with no scheme, `grpc_pass 127.0.0.1:9000`) or grpcs.
+ */
+const TLS_SCHEMES: Readonly<Record<string, { readonly plain: string; readonly tls: string }>> = {
+  proxy_pass: { plain: 'http', tls: 'https' },
+  grpc_pass: { plain: 'grpc', tls: 'grpcs' },
+};
+
+/**
+ * An error for a proxy_pass or grpc_pass to this machine whose scheme is not the one the registry's protocol says
+ * the upstream speaks (urlScheme: https, so grpcs, for an HTTPS upstream; http, so grpc, for any other). nginx -t
+ * passes either; at run time plain HTTP to a TLS server is answered 400 ("The plain HTTP request was sent to HTTPS
+ * port"), cleartext HTTP/2 (grpc://) to a TLS server fails and nginx answers 502, and TLS to a plain one fails its
+ * handshake (nginx logs "SSL_do_handshake() failed ... wrong version number" and answers 502).
  */
 function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | undefined {
   const wanted = expect.upstream.scheme;
-  const value = pass.words[1]!;
-  const written = pass.words[0] === 'proxy_pass' ? /^([a-zA-Z]+):\/\//.exec(value)?.[1] : undefined;
-  if (wanted === undefined || written === undefined || written.toLowerCase() === wanted) return undefined;
+  const [directive, value] = [pass.words[0]!, pass.words[1]!];
+  const schemes = TLS_SCHEMES[directive];
+  if (wanted === undefined || schemes === undefined) return undefined;
+  const written = /^([a-zA-Z]+):\/\//.exec(value)?.[1];
+  // grpc_pass without a scheme speaks grpc (plain); proxy_pass always has one.
+  const tls = written === undefined ? false : written.toLowerCase() === schemes.tls;
+  if (tls === (wanted === 'https')) return undefined;
   const { name } = expect.upstream;
-  const fixed = `proxy_pass ${shown(`${wanted}${value.slice(written.length)}`)};`;
-  const message =
-    wanted === 'https'
-      ? `proxy_pass ${shown(value)} speaks plain HTTP to ${name}, but the registry says ${name} is HTTPS, so it answers 400 ("The plain HTTP request was sent to HTTPS port"); write ${fixed} (${expect.snippet}), or give ${name} protocol: HTTP in the registry`
-      : `proxy_pass ${shown(value)} speaks TLS to ${name}, but the registry says ${name} is plain HTTP, so the handshake fails and nginx answers 502 ("SSL_do_handshake() failed ... wrong version number"); write ${fixed} (${expect.snippet}), or give ${name} protocol: HTTPS in the registry`;
+  const scheme = wanted === 'https' ? schemes.tls : schemes.plain;
+  const fixed = `${directive} ${shown(written === undefined ? `${scheme}://${value}` : `${scheme}${value.slice(written.length)}`)};`;
+  const fix = `write ${fixed} (${expect.snippet}), or give ${name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`;
+  let message: string;
+  if (wanted === 'https' && directive === 'proxy_pass')
+    message = `proxy_pass ${shown(value)} speaks plain HTTP to ${name}, but the registry says ${name} is HTTPS, so it answers 400 ("The plain HTTP request was sent to HTTPS port"); ${fix}`;
+  else if (wanted === 'https')
+    message = `${directive} ${shown(value)} speaks gRPC without TLS (cleartext HTTP/2) to ${name}, but the registry says ${name} is HTTPS, so the TLS server does not take it and nginx answers 502; ${fix}`;
+  else
+    message = `${directive} ${shown(value)} speaks TLS to ${name}, but the registry says ${name} is plain HTTP, so the handshake fails and nginx answers 502 ("SSL_do_handshake() failed ... wrong version number"); ${fix}`;
   return { ...placeAt(pass), severity: 'error', message };
 }
 

@@ -115,8 +115,12 @@ describe('a grpc_pass scheme from a variable, as proxy_pass', () => {
     expect(await problems(bundled, { [SITE]: grpc('$scheme://[::1]') })).toEqual([
       unknown('$scheme://[::1]', ", and so its port (the scheme's default, 80 or 443),"),
     ]);
-    for (const value of ['grpc://127.0.0.1:8001', 'GRPCS://localhost:8001'])
-      expect(await problems(bundled, { [SITE]: grpc(value) })).toEqual([wrongPort(value)]);
+    expect(await problems(bundled, { [SITE]: grpc('grpc://127.0.0.1:8001') })).toEqual([wrongPort('grpc://127.0.0.1:8001')]);
+    // grpcs:// (in any case) to the plain-HTTP API is TLS it does not speak, as https:// would be: its port and scheme both said.
+    expect(await problems(bundled, { [SITE]: grpc('GRPCS://localhost:8001') })).toEqual([
+      wrongPort('GRPCS://localhost:8001'),
+      `error: nginx (80): /${SITE}:5:9: grpc_pass GRPCS://localhost:8001 speaks TLS to FastAPI, but the registry says FastAPI is plain HTTP, so the handshake fails and nginx answers 502 ("SSL_do_handshake() failed ... wrong version number"); write grpc_pass grpc://localhost:8001; (ports snippet nginx-site), or give FastAPI protocol: HTTPS in the registry`,
+    ]);
     expect(await problems(bundled, { [SITE]: grpc('grpc://127.0.0.1:8000') })).toEqual([]);
     // To another host: not the registry's.
     expect(await problems(bundled, { [SITE]: grpc('$scheme://backend.example:8001') })).toEqual([]);

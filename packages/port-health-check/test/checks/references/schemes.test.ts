@@ -1,5 +1,5 @@
 // What the registry records of a service besides its port, held against the
-// files that name it: nginx's proxy_pass scheme against the upstream's protocol,
+// files that name it: nginx's proxy_pass and grpc_pass scheme against the upstream's protocol,
 // nginx's listen address against the site's access level and its listen's ssl
 // against the site's protocol, a scrape job's scheme: and Grafana's datasource
 // url against the scraped service's protocol, and grafana.ini's protocol,
@@ -78,6 +78,36 @@ describe('nginx proxy_pass against the upstream protocol', () => {
 
   it('a pass to another host is not held to the registry', async () => {
     expect(await problems(tree({ [EDGE]: site('8443', 'https://backend.example:8001') }))).toEqual([]);
+  });
+});
+
+describe('nginx grpc_pass against the upstream protocol, as proxy_pass', () => {
+  /** A site whose /rpc/ location passes by grpc_pass `pass`, and whose metrics location by proxy_pass `metrics`. */
+  const grpcSite = (listen: string, pass: string, metrics: string) =>
+    `server {\n    listen ${listen};\n    location /rpc/ {\n        grpc_pass ${pass};\n    }\n    location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass ${metrics}; }\n}\n`;
+
+  it('grpc:// (or no scheme) to an HTTPS upstream is an error at its file:line:col with the grpcs:// line to write; grpcs:// passes', async () => {
+    const said = (value: string, fixed: string) =>
+      `error: nginx (8080): /${SITE}:4:9: grpc_pass ${value} speaks gRPC without TLS (cleartext HTTP/2) to FastAPI, but the registry says FastAPI is HTTPS, so the TLS server does not take it and nginx answers 502; write grpc_pass ${fixed}; (ports snippet nginx-site), or give FastAPI protocol: HTTP in the registry`;
+    for (const [value, fixed] of [
+      ['grpc://127.0.0.1:8000', 'grpcs://127.0.0.1:8000'],
+      ['GRPC://[::1]:8000', 'grpcs://[::1]:8000'],
+      ['127.0.0.1:8000', 'grpcs://127.0.0.1:8000'],
+    ] as const) {
+      expect(await problems(tree({ [SITE]: grpcSite('127.0.0.1:8080', value, 'https://127.0.0.1:8000') })), value).toEqual([said(value, fixed)]);
+    }
+    expect(await problems(tree({ [SITE]: grpcSite('127.0.0.1:8080', 'grpcs://127.0.0.1:8000', 'https://127.0.0.1:8000') }))).toEqual([]);
+  });
+
+  it('grpcs:// to a plain-HTTP upstream is an error, also through an upstream block on this machine; grpc:// and no scheme pass', async () => {
+    const text = `upstream web { server 127.0.0.1:8001; }\n${grpcSite('8443', 'grpcs://web', 'http://127.0.0.1:8001')}`;
+    expect(await problems(tree({ [EDGE]: text }))).toEqual([
+      `error: edge (8443): /${EDGE}:5:9: grpc_pass grpcs://web speaks TLS to Web, but the registry says Web is plain HTTP, so the handshake fails and nginx answers 502 ("SSL_do_handshake() failed ... wrong version number"); write grpc_pass grpc://web; (ports snippet nginx-site), or give Web protocol: HTTPS in the registry`,
+    ]);
+    for (const pass of ['grpc://web', 'web', 'grpc://localhost:8001'])
+      expect(await problems(tree({ [EDGE]: text.replace('grpcs://web', pass) })), pass).toEqual([]);
+    // To another host: not the registry's.
+    expect(await problems(tree({ [EDGE]: grpcSite('8443', 'grpcs://backend.example:8001', 'http://127.0.0.1:8001') }))).toEqual([]);
   });
 });
 
