@@ -1,6 +1,7 @@
 // Small helpers that keep the tests short: real temp trees, and test
 // registries written as real ports.yaml text (JSON is YAML) and parsed by the
 // real parser.
+import { createServer, type Server } from 'node:net';
 import { parseRegistry, type Registry } from '@dsa110/ports';
 import { readKernelFacts } from '../src/kernel.js';
 import { leasePort } from '../../../test-support/test-port.js';
@@ -100,3 +101,13 @@ export function withoutRoot<T extends { readonly reason: string; readonly file?:
   if (result.file === undefined || !result.reason.startsWith(under, start)) return result;
   return { ...result, reason: `${result.reason.slice(0, start)}${result.file}${result.reason.slice(start + under.length)}` };
 }
+
+/** A real TCP socket listening on `host` and `port` (a leased one), for the tests that hold a file's connection to the listeners. */
+export async function listeningOn(port: number, host: string): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  return server;
+}
+
+/** Closes a listeningOn socket. */
+export const closeServer = (server: Server): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,7 +8,7 @@ import { urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
-import type { CheckResult, Facts } from '../types.js';
+import type { CheckResult, Facts, ListenerFacts } from '../types.js';
 import type { Finding } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
 import { readNginxSite } from './references/nginx.js';
@@ -21,6 +21,14 @@ function portWords(facts: Facts, service: Service): { port: number; name: string
   const effective = effectivePort(facts, service);
   const moved = effective.override ? ` (${effective.override.variable}=${effective.port} in ${effective.override.file}:${effective.override.line})` : '';
   return { port: effective.port, name: `${service.name}${moved}` };
+}
+
+/**
+ * The sockets listening on `port` on this machine, when the table was read (undefined when not): a connection a
+ * file makes to this host on that port (a scrape target, a pass, a datasource url) is held to them (refusedConnection).
+ */
+function listenersOn(facts: Facts, port: number): readonly ListenerFacts[] | undefined {
+  return facts.sockets.problem === undefined ? facts.sockets.listeners.filter((listener) => listener.port === port) : undefined;
 }
 
 /** Whether the registry binds a service to loopback only (access localhost or dev), as `ports snippet` writes its listen and bind lines. */
@@ -36,20 +44,23 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
   // The command that prints what the file should hold, for the services whose ports it names (their overrides applied).
   const snippet = (...named: Service[]) => portsCommand(facts, ['snippet', ref.kind], named);
   switch (ref.kind) {
-    case 'nginx-site':
+    case 'nginx-site': {
       if (!upstream) return 'the registry names no upstream for it';
+      const reached = portWords(facts, upstream);
+      const listeners = listenersOn(facts, reached.port);
       return readNginxSite(
         text,
         {
           ...self,
           access: service.access,
           ...(servesHttp(service) && { scheme: urlScheme(service) }),
-          upstream: { ...portWords(facts, upstream), metrics: upstream.metrics ?? '/metrics', scheme: urlScheme(upstream) },
+          upstream: { ...reached, metrics: upstream.metrics ?? '/metrics', scheme: urlScheme(upstream), ...(listeners && { listeners }) },
           snippet: snippet(service, upstream),
         },
         lookup,
         ref.path,
       );
+    }
     case 'prometheus-yml':
       return readPrometheusYml(
         text,
@@ -57,8 +68,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
           .filter((scraped) => scraped.metrics !== undefined)
           .map((scraped) => {
             const words = portWords(facts, scraped);
-            // A target on this host is held to the sockets listening on its port, when the table was read.
-            const listeners = facts.sockets.problem === undefined ? facts.sockets.listeners.filter((listener) => listener.port === words.port) : undefined;
+            const listeners = listenersOn(facts, words.port);
             return { job: scrapeJobName(scraped.id), ...words, scheme: urlScheme(scraped), snippet: snippet(scraped), ...(listeners && { listeners }) };
           }),
         (pattern) => facts.prometheusFiles?.get(pattern),
@@ -66,12 +76,15 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       );
     case 'prometheus-args':
       return readPrometheusArgs(text, { ...self, snippet: snippet(service), https: urlScheme(service) === 'https' });
-    case 'grafana-datasource':
+    case 'grafana-datasource': {
       if (!upstream) return 'the registry names no upstream for it';
+      const reached = portWords(facts, upstream);
+      const listeners = listenersOn(facts, reached.port);
       return readGrafanaDatasource(text, {
-        upstream: { ...portWords(facts, upstream), ...(servesHttp(upstream) && { scheme: urlScheme(upstream) }) },
+        upstream: { ...reached, ...(servesHttp(upstream) && { scheme: urlScheme(upstream) }), ...(listeners && { listeners }) },
         snippet: snippet(upstream),
       });
+    }
     case 'redis-conf':
       return readRedisConf(text, { ...self, localOnly: loopbackOnly(service), snippet: snippet(service) }, lookup, ref.path);
   }

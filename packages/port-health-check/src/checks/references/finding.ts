@@ -1,8 +1,8 @@
 // What a config-file reader reports: a line (0 for the file as a whole), a
 // severity and one sentence. The references check adds the file and service.
-import { quoteValue } from '@dsa110/ports';
-import { addressBits, normalizeAddress } from '@dsa110/ports/system';
-import { isLoopback } from '../../address.js';
+import { escapeText, quoteValue } from '@dsa110/ports';
+import { addressBits, formatEndpoint, normalizeAddress } from '@dsa110/ports/system';
+import { isLoopback, isUnspecified } from '../../address.js';
 import { goPort } from '../go-port.js';
 import type { Severity } from '../../types.js';
 
@@ -102,6 +102,33 @@ export function reachesListener(host: string, listeners: readonly BoundAddress[]
   const tried = bare === 'localhost' ? [LOOPBACK4, LOOPBACK6] : [connectedAs(bare)];
   if (tried.some((address) => address === undefined)) return undefined;
   return tried.some((address) => listeners.some((listener) => takes(listener, address!)));
+}
+
+/**
+ * Why a connection from this machine to `host` on `port` is refused although sockets listen on that port: none of
+ * `listeners` (those sockets) takes it, as reachesListener matches it (`127.0.0.2` beside a socket on 127.0.0.1
+ * only), for a message after `but`; and the `host:port` to connect to instead (`localhost:PORT` beside a socket on
+ * every address, else one of theirs on loopback, else the first). Undefined when one takes it, when nothing listens
+ * there (the listening check says so: not said twice), or for a host name other than `localhost`. What every reader
+ * holds a connection on this host to (a scrape target, a proxy_pass, a datasource url), so each says it alike.
+ */
+export function refusedConnection(
+  host: string,
+  port: number,
+  listeners: readonly BoundAddress[] | undefined,
+): { readonly why: string; readonly instead: string } | undefined {
+  if (listeners === undefined || listeners.length === 0 || reachesListener(host, listeners) !== false) return undefined;
+  const bound = [...new Set(listeners.map((listener) => formatEndpoint(listener.address, port)))];
+  const wildcard = listeners.some((listener) => isUnspecified(listener.address));
+  const instead = wildcard ? `localhost:${port}` : (bound.find((endpoint) => isLoopbackHost(hostOfAddress(endpoint))) ?? bound[0]!);
+  const why = `port ${port} here is listened on at ${bound.join(', ')} only, and a connection to ${escapeText(host, 200)} reaches only a socket bound to that address or to every address`;
+  return { why, instead };
+}
+
+/** `host:port` -> host, brackets kept (`[::1]:8000` -> `[::1]`); the whole address without a port. */
+export function hostOfAddress(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon >= 0 && (address.startsWith('[') ? address[colon - 1] === ']' : !address.slice(0, colon).includes(':')) ? address.slice(0, colon) : address;
 }
 
 type Destination = { readonly family: 4 | 6; readonly value: bigint };

@@ -8,7 +8,7 @@
 // it: the scanners of prometheus-jobs.ts read it so.
 import { escapeText, type UrlScheme } from '@dsa110/ports';
 import { goPort } from '../go-port.js';
-import { characterColumn, type Finding, notAPort, portFix, yamlLineBreaks } from './finding.js';
+import { type BoundAddress, characterColumn, type Finding, notAPort, portFix, refusedConnection, yamlLineBreaks } from './finding.js';
 import { isThisHost } from './prometheus.js';
 import { flowMappingEntries } from './prometheus-files.js';
 import { isSpaceAt, maskQuoted, valueReader } from './prometheus-jobs.js';
@@ -62,6 +62,20 @@ function wrongScheme(url: string, scheme: UrlScheme, expect: DatasourceExpectati
 }
 
 /**
+ * An error for a url on this host, on the upstream's port, that none of the sockets listening there takes
+ * (refusedConnection): Grafana's connection is refused, and its queries fail ("connection refused"). The fix writes
+ * the address to connect to instead in the url's host and port.
+ */
+function refusedUrl(url: string, host: string, expect: DatasourceExpectations): string | undefined {
+  const refused = refusedConnection(host, expect.upstream.port, expect.upstream.listeners);
+  if (!refused) return undefined;
+  const start = url.indexOf('://') + 3;
+  const authority = /^[^/?#]*/.exec(url.slice(start))![0];
+  const fixed = `${url.slice(0, start)}${refused.instead}${url.slice(start + authority.length)}`;
+  return `url ${escapeText(url, 200)}, but ${refused.why}, so Grafana's connection to ${expect.upstream.name} is refused and its queries fail; write url: ${escapeText(fixed, 200)} (${expect.snippet})`;
+}
+
+/**
  * The outer `type` and `url` of a flow mapping written on one line
  * (`{name: A, type: prometheus, url: "http://..."}`), as YAML reads them
  * (a `,` or `}` inside quotes ends nothing; quotes and escapes undone); the
@@ -97,10 +111,12 @@ function withoutComment(raw: string): string {
 
 /**
  * `snippet`: the command that prints the datasource as the registry wants it (`ports snippet grafana-datasource`, as the references check builds it);
- * `upstream.scheme`: the one it is reached by (urlScheme), left out when a url's scheme is not held to it.
+ * `upstream.scheme`: the one it is reached by (urlScheme), left out when a url's scheme is not held to it;
+ * `upstream.listeners`: the sockets listening on its port on this machine, when they were read: a url on this host that none of
+ * them takes (refusedConnection: `127.0.0.2:PORT` beside a listener on 127.0.0.1 only) is refused. Left out, or none, it is held to the port alone.
  */
 export interface DatasourceExpectations {
-  readonly upstream: { readonly name: string; readonly port: number; readonly scheme?: UrlScheme };
+  readonly upstream: { readonly name: string; readonly port: number; readonly scheme?: UrlScheme; readonly listeners?: readonly BoundAddress[] };
   readonly snippet: string;
 }
 
@@ -133,8 +149,11 @@ export function readGrafanaDatasource(text: string, expect: DatasourceExpectatio
           message: `url ${url}, but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
         });
       } else if (isThisHost(parsed.host)) {
+        const at = { line, ...(column !== undefined && { column }) };
+        const refused = refusedUrl(url, parsed.host, expect);
+        if (refused !== undefined) findings.push({ ...at, severity: 'error', message: refused });
         const message = wrongScheme(url, parsed.scheme, expect);
-        if (message !== undefined) findings.push({ line, ...(column !== undefined && { column }), severity: 'error', message });
+        if (message !== undefined) findings.push({ ...at, severity: 'error', message });
       }
     }
   };

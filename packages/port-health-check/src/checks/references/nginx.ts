@@ -6,7 +6,7 @@ import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa11
 import { type AddressBits, addressBits } from '@dsa110/ports/system';
 import { isLoopback, isLoopbackNetwork, isUnspecified } from '../../address.js';
 import { formatAddress } from '../../firewall/ip.js';
-import { characterColumn, type Finding, portFix } from './finding.js';
+import { type BoundAddress, characterColumn, type Finding, portFix, refusedConnection } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 export interface NginxExpectations {
@@ -19,8 +19,19 @@ export interface NginxExpectations {
   readonly access?: AccessLevel;
   /** The scheme it serves by (urlScheme: https for an HTTPS site, which needs `ssl` on its listen); left out, no listen is held to it. */
   readonly scheme?: UrlScheme;
-  /** `scheme`: the one it is reached by (urlScheme: https for an HTTPS service), for the proxy_pass a fix names; http when left out. */
-  readonly upstream: { readonly name: string; readonly port: number; readonly metrics: string; readonly scheme?: UrlScheme };
+  /**
+   * `scheme`: the one it is reached by (urlScheme: https for an HTTPS service), for the proxy_pass a fix names; http when left out.
+   * `listeners`: the sockets listening on its port on this machine, when they were read: a pass (or an upstream block's server) on
+   * this host that none of them takes (refusedConnection: `127.0.0.2:PORT` beside a listener on 127.0.0.1 only) is refused.
+   * Left out, or none, passes are held to the port alone.
+   */
+  readonly upstream: {
+    readonly name: string;
+    readonly port: number;
+    readonly metrics: string;
+    readonly scheme?: UrlScheme;
+    readonly listeners?: readonly BoundAddress[];
+  };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
   readonly snippet: string;
 }
@@ -569,7 +580,10 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     }
     if (!reachesThisHost(target.host)) return [];
     const scheme = target.variableScheme ? variableSchemeFinding(pass, target.port !== undefined, expect) : checkScheme(pass, expect);
-    if (target.port === undefined || target.port === wanted.port) return scheme ? [scheme] : [];
+    if (target.port === undefined || target.port === wanted.port) {
+      const refused = target.port === undefined ? undefined : refusedPass(pass, target.host, expect);
+      return [...(refused ? [refused] : []), ...(scheme ? [scheme] : [])];
+    }
     const port: Finding = {
       ...place(pass),
       severity: 'error',
@@ -619,6 +633,29 @@ function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | 
 }
 
 /**
+ * An error for a pass (or an upstream block's `server`) to `host` on this machine on the upstream's port that none
+ * of the sockets listening there takes (refusedConnection: `127.0.0.2` beside a socket on 127.0.0.1 only): nginx's
+ * connection is refused ("connect() failed (111: Connection refused)") and it answers 502. An IPv4 address is read
+ * as glibc's inet_aton reads it (`127.1` is 127.0.0.1); the fix writes the address to connect to instead in its place.
+ */
+function refusedPass(statement: SiteStatement, host: string, expect: NginxExpectations, within = ''): Finding | undefined {
+  const { name, port, listeners } = expect.upstream;
+  const v4 = inetAton(host.toLowerCase().replace(/\.$/, ''));
+  const refused = refusedConnection(v4 === undefined ? host : dottedQuad(v4), port, listeners);
+  if (!refused) return undefined;
+  const [directive, value] = [statement.words[0]!, statement.words[1]!];
+  // The host and port as written, at the start of the value or after its scheme: what the fix replaces.
+  const scheme = directive === 'server' ? '' : (/^[^/:?]*:\/\//.exec(value)?.[0] ?? ''); // `$scheme://` too
+  const authority = value.slice(scheme.length).split(/[/?]/)[0]!;
+  const fixed = `${scheme}${refused.instead}${value.slice(scheme.length + authority.length)}`;
+  const message = `${directive} ${shown(value)}${within}, but ${refused.why}, so nginx's connection to ${name} is refused and it answers 502; write ${directive} ${shown(fixed)}; (${expect.snippet})`;
+  return { ...placeAt(statement), severity: 'error', message };
+}
+
+/** An IPv4 address as a number (inetAton's) in dotted decimal. */
+const dottedQuad = (value: number): string => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+
+/**
  * Where an upstream block's `server` sends requests, when that is this
  * machine: its port (80 when none is written); the port written when nginx
  * refuses it (`badPort`, whatever the host); undefined for a UNIX socket or another host.
@@ -634,8 +671,12 @@ function serverPortHere(address: string): number | { badPort: string; here: bool
 function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: SiteStatement, expect: NginxExpectations): Finding[] {
   const address = server.words[1]!;
   const port = serverPortHere(address);
-  if (port === undefined || port === expect.upstream.port) return [];
+  if (port === undefined) return [];
   const via = `${pass.words[0]} ${shown(pass.words[1]!)} at ${lineWords(pass, server)}`;
+  if (port === expect.upstream.port) {
+    const refused = refusedPass(server, nginxAddress(address)!.host, expect, ` in upstream ${shown(upstream.name)} (${via})`);
+    return refused ? [refused] : [];
+  }
   if (typeof port === 'object') {
     const fix = port.here
       ? `write server ${shown(address.slice(0, address.length - port.badPort.length))}${expect.upstream.port}; (${expect.upstream.name}'s port)`

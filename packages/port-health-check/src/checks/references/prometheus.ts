@@ -8,9 +8,8 @@
 // Kubernetes, HTTP, ...) is unknown, never a false error.
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
-import { formatEndpoint } from '@dsa110/ports/system';
 import { isUnspecified } from '../../address.js';
-import { type BoundAddress, type Finding, isLoopbackHost, notAPort, portFix, portOfAddress, reachesListener } from './finding.js';
+import { type BoundAddress, type Finding, hostOfAddress, isLoopbackHost, notAPort, portFix, portOfAddress, refusedConnection } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -256,29 +255,16 @@ export function readPrometheusYml(
           severity: 'warning',
           message: `scrape job ${want.job} targets ${escapeText(value, 200)}, another host (or a name this check does not resolve): it does not scrape ${want.name} on this host`,
         });
-      } else if (want.listeners !== undefined && want.listeners.length > 0 && reachesListener(hostOfAddress(value), want.listeners) === false) {
-        findings.push({ ...where, severity: 'error', message: unreachedTarget(want, value, want.listeners) });
+      } else {
+        const refused = refusedConnection(hostOfAddress(value), want.port, want.listeners);
+        if (refused) {
+          const message = `scrape job ${want.job} targets ${escapeText(value, 200)}, but ${refused.why}, so the scrape is refused; target ${refused.instead} (${want.snippet} prints what passes)`;
+          findings.push({ ...where, severity: 'error', message });
+        }
       }
     }
   }
   return findings;
-}
-
-/**
- * Why a target on this host on the service's port reaches none of the sockets listening there, and what to write:
- * the connection is refused, and the target is down.
- */
-function unreachedTarget(want: ScrapeExpectation, value: string, listeners: readonly BoundAddress[]): string {
-  const bound = [...new Set(listeners.map((listener) => formatEndpoint(listener.address, want.port)))];
-  const wildcard = listeners.some((listener) => isUnspecified(listener.address));
-  const fix = wildcard ? `localhost:${want.port}` : (bound.find((endpoint) => isLoopbackHost(hostOfAddress(endpoint))) ?? bound[0]!);
-  return `scrape job ${want.job} targets ${escapeText(value, 200)}, but port ${want.port} here is listened on at ${bound.join(', ')} only, and a connection to ${hostOfAddress(value)} reaches only a socket bound to that address or to every address, so the scrape is refused; target ${fix} (${want.snippet} prints what passes)`;
-}
-
-/** `host:port` -> host, brackets kept (`[::1]:8000` -> `[::1]`); the whole address without a port. */
-function hostOfAddress(address: string): string {
-  const colon = address.lastIndexOf(':');
-  return colon >= 0 && (address.startsWith('[') ? address[colon - 1] === ']' : !address.slice(0, colon).includes(':')) ? address.slice(0, colon) : address;
 }
 
 /**

@@ -6,7 +6,6 @@
 // scrape config file itself, a configuration of scrape_configs only).
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { loadRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
@@ -19,7 +18,7 @@ import { gather } from '../../../src/gather.js';
 import type { CheckResult } from '../../../src/types.js';
 import { hasCommand } from '../../../../../test-support/commands.js';
 import { leasePort } from '../../../../../test-support/test-port.js';
-import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+import { closeServer, listeningOn, tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const fixtures = new URL('fixtures/', import.meta.url).pathname;
@@ -471,33 +470,26 @@ describe('a target on this host, held to the sockets listening on its port', () 
     return (await prometheusResults(root, reg)).map((result) => `${result.severity}: ${result.reason}`);
   }
 
-  async function listening(port: number, host: string): Promise<Server> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-    return server;
-  }
-  const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
-
   it('127.0.0.2 reaches a socket bound to it, not one bound to 127.0.0.1, as the kernel matches a connection', async () => {
     const port = leasePort({ ranges: [[20000, 29998]], count: 2 });
     const refused = (target: string, bound: string, fix: string) =>
       `error: prometheus (${port + 1}): /${PROM}/prometheus.yml:4: scrape job dsa110-api targets ${target}, but port ${port} here is listened on at ${bound} only, and a connection to ${target.slice(0, target.lastIndexOf(':'))} reaches only a socket bound to that address or to every address, so the scrape is refused; target ${fix} (ports snippet prometheus-yml prints what passes)`;
     // Nothing listens: the target is held to the registry's port alone.
     expect(await scraped(port, `127.0.0.2:${port}`)).toEqual([]);
-    const one = await listening(port, '127.0.0.1');
+    const one = await listeningOn(port, '127.0.0.1');
     try {
       for (const target of [`127.0.0.1:${port}`, `localhost:${port}`, `0.0.0.0:${port}`]) expect(await scraped(port, target), target).toEqual([]);
       expect(await scraped(port, `127.0.0.2:${port}`)).toEqual([refused(`127.0.0.2:${port}`, `127.0.0.1:${port}`, `127.0.0.1:${port}`)]);
       expect(await scraped(port, `[::1]:${port}`)).toEqual([refused(`[::1]:${port}`, `127.0.0.1:${port}`, `127.0.0.1:${port}`)]);
     } finally {
-      await close(one);
+      await closeServer(one);
     }
-    const two = await listening(port, '127.0.0.2');
+    const two = await listeningOn(port, '127.0.0.2');
     try {
       expect(await scraped(port, `127.0.0.2:${port}`)).toEqual([]);
       expect(await scraped(port, `localhost:${port}`)).toEqual([refused(`localhost:${port}`, `127.0.0.2:${port}`, `127.0.0.2:${port}`)]);
     } finally {
-      await close(two);
+      await closeServer(two);
     }
   });
 });
