@@ -640,6 +640,7 @@ function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | 
  */
 function refusedPass(statement: SiteStatement, host: string, expect: NginxExpectations, within = ''): Finding | undefined {
   const { name, port, listeners } = expect.upstream;
+  if (listeners === undefined || listeners.length === 0) return undefined; // nothing listens: held to the port alone
   const v4 = inetAton(host.toLowerCase().replace(/\.$/, ''));
   const refused = refusedConnection(v4 === undefined ? host : dottedQuad(v4), port, listeners);
   if (!refused) return undefined;
