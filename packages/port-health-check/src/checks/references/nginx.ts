@@ -24,12 +24,15 @@ export interface NginxExpectations {
    * `listeners`: the sockets listening on its port on this machine, when they were read: a pass (or an upstream block's server) on
    * this host that none of them takes (refusedConnection: `127.0.0.2:PORT` beside a listener on 127.0.0.1 only) is refused.
    * Left out, or none, passes are held to the port alone.
+   * `speaksHttp`: the registry says HTTP or HTTPS (not TCP, which says nothing of TLS): only then is a grpc_pass's
+   * scheme (grpc or grpcs) held to it; proxy_pass is held to `scheme` whatever the protocol, as documented.
    */
   readonly upstream: {
     readonly name: string;
     readonly port: number;
     readonly metrics: string;
     readonly scheme?: UrlScheme;
+    readonly speaksHttp?: boolean;
     readonly listeners?: readonly BoundAddress[];
   };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
@@ -614,6 +617,8 @@ function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | 
   const [directive, value] = [pass.words[0]!, pass.words[1]!];
   const schemes = TLS_SCHEMES[directive];
   if (wanted === undefined || schemes === undefined) return undefined;
+  // A gRPC service the registry calls TCP may speak TLS or not: nothing to hold its grpc_pass to.
+  if (directive === 'grpc_pass' && expect.upstream.speaksHttp === false) return undefined;
   const written = /^([a-zA-Z]+):\/\//.exec(value)?.[1];
   // grpc_pass without a scheme speaks grpc (plain); proxy_pass always has one.
   const tls = written === undefined ? false : written.toLowerCase() === schemes.tls;

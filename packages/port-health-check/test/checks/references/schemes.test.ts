@@ -8,8 +8,9 @@
 // prometheus.yml variants held to the real `promtool check config`, which
 // passes them all (the scheme is wrong only at run time).
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRegistry } from '@dsa110/ports';
+import { loadRegistry, parseRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../../src/checks/config.js';
@@ -108,6 +109,27 @@ describe('nginx grpc_pass against the upstream protocol, as proxy_pass', () => {
       expect(await problems(tree({ [EDGE]: text.replace('grpcs://web', pass) })), pass).toEqual([]);
     // To another host: not the registry's.
     expect(await problems(tree({ [EDGE]: grpcSite('8443', 'grpcs://backend.example:8001', 'http://127.0.0.1:8001') }))).toEqual([]);
+  });
+
+  it('a gRPC upstream the registry calls TCP says nothing of TLS: grpc_pass grpc:// and grpcs:// both pass', async () => {
+    const text = readFileSync(join(fixtures, 'ports.yaml'), 'utf8');
+    const web = text.indexOf('  - id: web');
+    const tcp = parseRegistry(
+      `${text.slice(0, web)}${text
+        .slice(web)
+        .replace('protocol: HTTP', 'protocol: TCP')
+        .replace(/\n {4}metrics:[^\n]*/, '')}`,
+    );
+    expect(tcp.service('web').protocol).toBe('TCP');
+    for (const pass of ['grpcs://web', 'grpc://web', 'web']) {
+      const root = tree({ [EDGE]: `upstream web { server 127.0.0.1:8001; }\n${grpcSite('8443', pass, 'http://127.0.0.1:8001')}` });
+      const facts = await gather({ registry: tcp, root });
+      const found = checkReferences(facts, tcp.service('edge')).filter((result) => result.severity !== 'ok');
+      expect(
+        found.map((result) => result.reason),
+        pass,
+      ).toEqual([]);
+    }
   });
 });
 
