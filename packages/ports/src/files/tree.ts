@@ -7,9 +7,22 @@
 // shares a file), nor is a FIFO, directory, device or socket. Every path is
 // inspected before the first write, so a refusal leaves nothing half-done, and
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmdirSync, statSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  rmdirSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FileReadError, fileKind, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
+import { FileReadError, fileKind, formatBytes, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
 import { describe, discardTemp, FileWriteError, killedWritersTemps, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
 import { describeArgument, iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
@@ -212,7 +225,7 @@ export function writeGeneratedFiles(
   if (refused.length > 0) {
     const first = refused[0]!;
     const others = refused.slice(1).map((entry) => entry.path);
-    const more = others.length > 0 ? ` (and ${others.length} more: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : '';
+    const more = others.length > 0 ? ` (and ${others.length} more: ${listed(others)})` : '';
     throw new FileWriteError(first.path, `${first.problem}; nothing was written${more}`);
   }
   // Before the temporary files of this run are made: never one of its own. Every path's, written or not.
@@ -430,11 +443,7 @@ function inspect(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { current: undefined, problem: undefined };
-    if (code === 'ENOTDIR') return { current: undefined, problem: 'a path component is not a directory' };
-    if (code === 'EACCES' || code === 'EPERM') return { current: undefined, problem: 'permission denied' };
-    if (code === 'ENAMETOOLONG') return { current: undefined, problem: 'its path or a part of it is too long (a name over 255 bytes, or over 4095 in all)' };
-    if (code === 'ELOOP') return { current: undefined, problem: 'its path holds a loop of symbolic links' };
-    return { current: undefined, problem: `cannot be inspected (${code ?? 'error'})` };
+    return { current: undefined, problem: unreachableProblem(path, code) };
   }
   if (info.isSymbolicLink()) {
     let target = '?';
@@ -446,10 +455,12 @@ function inspect(
     const masked = target === '/dev/null' ? ' (a masked unit)' : '';
     return {
       current: undefined,
-      problem: `it is a symbolic link to ${JSON.stringify(target.slice(0, 200))}${masked}, which is never replaced; remove the link to let this tool write the file`,
+      problem: `it is a symbolic link to ${quoteValue(target, 200)}${masked}, which is never replaced; remove the link to let this tool write the file`,
     };
   }
   if (!info.isFile()) return { current: undefined, problem: `it is ${fileKind(info)}, not a regular file; move it away to let this tool write the file` };
+  // Said from its size alone, also when this user may not read it (mode 0000): reading it would change nothing.
+  if (info.size > options.maxBytes) return { current: undefined, problem: tooLargeProblem(`it is larger than ${formatBytes(options.maxBytes)}`) };
   try {
     const current = readTextFile(path, { maxBytes: options.maxBytes });
     if (!options.readByOthers) return { current, problem: undefined, ...exposureOf(info) };
@@ -458,20 +469,91 @@ function inspect(
     if (writers !== undefined || (info.mode & 0o004) !== 0) return { current, problem: undefined, exposure: writers };
     return { current, problem: undefined, exposure: `other users may not read it (mode ${octal(info.mode & 0o7777)})`, closedToOthers: true };
   } catch (error) {
-    if (error instanceof FileReadError) return { current: undefined, problem: unreadableProblem(error) };
-    throw error;
+    if (!(error instanceof FileReadError)) throw error;
+    // Removed since the lstat: nothing is there, as if the lstat had found nothing.
+    if (error.kind === 'missing') return { current: undefined, problem: undefined };
+    return { current: undefined, problem: unreadableProblem(error, info) };
   }
+}
+
+/**
+ * Why nothing can be known of `path` (lstat failed with `code`, not ENOENT), with what to do: one phrase, paths escaped.
+ * A generated file's place that cannot be looked at is never written over blind.
+ */
+function unreachableProblem(path: string, code: string | undefined): string {
+  switch (code) {
+    case 'ENOTDIR': {
+      const file = fileOnTheWay(path);
+      return file === undefined
+        ? 'a path component is not a directory; move the file in the way of its directory, then run again'
+        : `a path component is not a directory: ${escapeText(file.path)} is ${file.kind}; move it away (this tool makes the directory), then run again`;
+    }
+    case 'EACCES':
+    case 'EPERM': {
+      const closed = unsearchable(path);
+      return closed === undefined
+        ? 'permission denied looking it up; run as a user who may search every directory on its way'
+        : `permission denied looking it up: this user may not search ${escapeText(closed)}; run as a user who may (or \`chmod a+x\` that directory), then run again`;
+    }
+    case 'ENAMETOOLONG':
+      return 'its path or a part of it is too long (a name over 255 bytes, or over 4095 in all); write into a directory with a shorter path';
+    case 'ELOOP':
+      return 'its path holds a loop of symbolic links; replace a link on the way with a real directory, or write into the real directory';
+    default:
+      return `it cannot be looked at (${escapeText(code ?? 'error')}); check the file system it is on (dmesg), then run again`;
+  }
+}
+
+/** The topmost existing directory above `path` that is not a directory (a file where one is wanted), and what it is. */
+function fileOnTheWay(path: string): { path: string; kind: string } | undefined {
+  let found: { path: string; kind: string } | undefined;
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const info = statOrUndefined(dir);
+    if (info !== undefined && !info.isDirectory()) found = { path: dir, kind: fileKind(info) };
+  }
+  return found;
+}
+
+/** The topmost directory above `path` this user may not search (access X_OK), or undefined. */
+function unsearchable(path: string): string | undefined {
+  let found: string | undefined;
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      accessSync(dir, constants.X_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') found = dir;
+    }
+  }
+  return found;
 }
 
 /**
  * Why a file in the way could not be read, with what to do: this tool writes nothing over `maxBytes` (it could not read
  * it back), so a larger file is another's, which writing would replace.
  */
-function unreadableProblem(error: FileReadError): string {
-  if (error.kind === 'too-large') {
-    return `${error.reason}, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again`;
+function unreadableProblem(error: FileReadError, info: Stats): string {
+  const reason = escapeText(error.reason);
+  switch (error.kind) {
+    case 'too-large':
+      return tooLargeProblem(reason);
+    case 'denied':
+      // Not what this tool wrote as this user (it writes files its user may read): whose it is says who may.
+      return (
+        `this user may not read it (permission denied; mode ${octal(info.mode & 0o7777)}, owner uid ${info.uid}), so what it holds is not known; ` +
+        'run as a user who may read it, or move it away or delete it, then run again'
+      );
+    case 'not-regular':
+      return `${reason}; move it away to let this tool write the file`;
+    default:
+      // The process's or the system's state (EIO, EMFILE, ...): the reason says which; EMFILE's says what to raise.
+      return `${reason}; ${/\): raise /.test(reason) ? 'then run again' : 'check the file and the file system it is on (dmesg), then run again'}`;
   }
-  return error.reason;
+}
+
+/** A file in a generated file's place larger than this tool writes (`reason`: `it is larger than 4 MiB`), with what to do. */
+function tooLargeProblem(reason: string): string {
+  return `${reason}, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again`;
 }
 
 /** exposureOf's phrase for a file lstat or stat described, or undefined when only root and this user may change it. */

@@ -87,7 +87,9 @@ describe('writeGeneratedFiles', () => {
 
     const blocked = privateDir();
     writeFileSync(join(blocked, 'a.service.d'), 'a file');
-    expect(refusal(blocked).reason).toBe('a path component is not a directory; nothing was written');
+    expect(refusal(blocked).reason).toBe(
+      `a path component is not a directory: ${join(blocked, 'a.service.d')} is a regular file; move it away (this tool makes the directory), then run again; nothing was written`,
+    );
     expect(readdirSync(blocked)).toEqual(['a.service.d']);
   });
 });
@@ -159,14 +161,16 @@ describe('writeGeneratedFiles: directories', () => {
   it('says in words why a path cannot be inspected: a name too long, a loop of links (never a bare error code)', () => {
     const long = join(privateDir(), 'x'.repeat(300));
     expect(refusal(long).message).toMatch(
-      /: its path or a part of it is too long \(a name over 255 bytes, or over 4095 in all\); nothing was written \(and 1 more: /,
+      /: its path or a part of it is too long \(a name over 255 bytes, or over 4095 in all\); write into a directory with a shorter path; nothing was written \(and 1 more: /,
     );
     const deep = join(privateDir(), 'd/'.repeat(2100));
     expect(refusal(deep).reason).toMatch(/^its path or a part of it is too long /);
     const loop = privateDir();
     symlinkSync(join(loop, 'b'), join(loop, 'a'));
     symlinkSync(join(loop, 'a'), join(loop, 'b'));
-    expect(refusal(join(loop, 'a')).reason).toMatch(/^its path holds a loop of symbolic links; nothing was written/);
+    expect(refusal(join(loop, 'a')).reason).toMatch(
+      /^its path holds a loop of symbolic links; replace a link on the way with a real directory, or write into the real directory; nothing was written/,
+    );
     for (const dir of [long, deep, join(loop, 'a')])
       expect(
         inspectGeneratedFiles(dir, FILES, LIMIT).every((entry) => !/E[A-Z]+/.test(entry.problem ?? '')),
@@ -182,7 +186,9 @@ describe('writeGeneratedFiles: directories', () => {
     writeFileSync(join(dir, 'plain'), 'a file');
     const blocked = [FILES[1]!, { path: 'plain/y/file', contents: 'z\n' }];
     // The inspection finds the file in the way (ENOTDIR) before anything is made or written.
-    expect(() => writeGeneratedFiles(dir, blocked, LIMIT)).toThrow(/^.*: a path component is not a directory; nothing was written$/);
+    expect(() => writeGeneratedFiles(dir, blocked, LIMIT)).toThrow(
+      `: a path component is not a directory: ${join(dir, 'plain')} is a regular file; move it away (this tool makes the directory), then run again; nothing was written`,
+    );
     expect(readdirSync(dir).sort()).toEqual(['new', 'plain']);
   });
   it('makes directories 0755 at most and files 0644 (or options.mode), even under umask 000', () => {
@@ -324,6 +330,49 @@ describe('writeGeneratedFiles: directories', () => {
 // A rename that fails (the tree changed meanwhile): strace makes the Nth rename fail with ENOTDIR, in a child
 // that runs the writer from the sources, so the first failing and a later one are both certain.
 const canInject = spawnSync('strace', ['-V']).status === 0;
+
+// A file in a generated file's place that this user may not read (mode 0000 to a user; as root, a file on NFS with
+// root_squash): strace makes every open of that one file fail with EACCES (-P), in a child that runs the sources.
+describe('a file in the way that this user may not read', () => {
+  function inspectDenied(dir: string, denied: string): { problems: (string | null)[]; write: string } {
+    const script = `const { inspectGeneratedFiles, writeGeneratedFiles } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/tree.ts')).href)});
+const files = ${JSON.stringify(FILES)};
+const problems = inspectGeneratedFiles(${JSON.stringify(dir)}, files, { maxBytes: 1024 }).map((entry) => entry.problem ?? null);
+let write = 'written';
+try { writeGeneratedFiles(${JSON.stringify(dir)}, files, { maxBytes: 1024 }); } catch (error) { write = error.message; }
+console.log(JSON.stringify({ problems, write }));`;
+    const args = straceInjecting('open,openat', 'error=EACCES', script);
+    // Only the calls on that path are traced, and so failed.
+    const run = spawnSync('strace', ['-P', denied, ...args], { cwd: join(import.meta.dirname, '../../../..'), encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    return JSON.parse(run.stdout);
+  }
+
+  it.skipIf(!canInject)(
+    `says whose it is and what to do, and a larger one than it writes is said to be that ${canInject ? '' : '[skipped: needs strace]'}`,
+    () => {
+      const dir = privateDir();
+      const timer = join(dir, 'health.timer');
+      writeFileSync(timer, "someone else's\n");
+      chmodSync(timer, 0o600);
+      const denied = `this user may not read it (permission denied; mode 0600, owner uid ${process.getuid!()}), so what it holds is not known; run as a user who may read it, or move it away or delete it, then run again`;
+      expect(inspectDenied(dir, timer)).toEqual({ problems: [null, denied], write: `${timer}: ${denied}; nothing was written` });
+      expect(readdirSync(dir)).toEqual(['health.timer']);
+      // Larger than the tool writes: not its output, whether or not it may be read (its size says so without a read).
+      writeFileSync(timer, 'x'.repeat(2000));
+      const large = "it is larger than 1 KiB, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again";
+      expect(inspectDenied(dir, timer)).toEqual({ problems: [null, large], write: `${timer}: ${large}; nothing was written` });
+      expect(readdirSync(dir)).toEqual(['health.timer']);
+    },
+  );
+
+  it('names every other refused path escaped, a line break in one included', () => {
+    const dir = privateDir();
+    const files = [FILES[1]!, { path: 'x\ny.timer', contents: 'y\n' }];
+    for (const file of files) mkdirSync(join(dir, file.path));
+    expect(() => writeGeneratedFiles(dir, files, LIMIT)).toThrow(`nothing was written (and 1 more: ${dir}/x\\ny.timer)`);
+  });
+});
 
 describe('a rename into place that fails', () => {
   function writeFailingRename(out: string, when: number): string {

@@ -220,7 +220,7 @@ describe('ports monitoring', () => {
     const run = await ports(['monitoring', '--out', 'blocker'], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /^ports monitoring: cannot write blocker\/prometheus\/prometheus\.yml: a path component is not a directory; nothing was written \(and \d+ more: [^\n]*\)\n$/,
+      /^ports monitoring: cannot write blocker\/prometheus\/prometheus\.yml: a path component is not a directory: blocker is a regular file; move it away \(this tool makes the directory\), then run again; nothing was written \(and \d+ more: [^\n]*\)\n$/,
     );
     expectNoStack(run.stderr);
     expect((await ports(['monitoring', '--out', ''], { cwd: dir })).code).toBe(64);
@@ -449,6 +449,47 @@ describe('ports monitoring: a file in the way larger than the tool writes', () =
     const check = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(`${big}: ${remedy}\n`);
+  });
+});
+
+// A file this user may not read (mode 0000 to a user; as root, NFS with root_squash): strace fails every open of it
+// (-P: only the calls on that path) in a run of the built bin.
+describe.skipIf(spawnSync('strace', ['-V']).status !== 0)('ports monitoring: a file in the way that it may not read', () => {
+  function deniedRun(dir: string, denied: string, args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+    const strace = ['-f', '-qq', '-o', '/dev/null', '-P', denied, '-e', 'trace=open,openat', '-e', 'inject=open,openat:error=EACCES'];
+    const run = spawnSync('strace', [...strace, process.execPath, bin, 'monitoring', ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  }
+
+  it('says whose it is and what to do, the write and --check alike; one larger than 4 MiB is said to be no output of this tool', async () => {
+    const dir = checkout();
+    const out = join(dir, 'mon');
+    expect((await ports(['monitoring', '--out', out], { cwd: dir })).code).toBe(0);
+    const yml = join(out, 'prometheus/prometheus.yml');
+    writeFileSync(yml, 'edited\n');
+    chmodSync(yml, 0o600);
+    const remedy = `this user may not read it (permission denied; mode 0600, owner uid ${process.getuid!()}), so what it holds is not known; run as a user who may read it, or move it away or delete it, then run again`;
+    expect(deniedRun(dir, yml, ['--out', out])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports monitoring: cannot write ${yml}: ${remedy}; nothing was written\n`,
+    });
+    expect(readFileSync(yml, 'utf8')).toBe('edited\n');
+    const check = deniedRun(dir, yml, ['--out', out, '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toBe(`${yml}: ${remedy}\n`);
+    // Larger than 4 MiB and not readable: its size says it is not this tool's output, without a read.
+    rmSync(yml);
+    const big = join(out, 'grafana/dashboards/dsa110-ports.json');
+    writeFileSync(big, ' '.repeat(5 * 1024 * 1024));
+    chmodSync(big, 0);
+    const large = "it is larger than 4 MiB, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again";
+    expect(deniedRun(dir, big, ['--out', out])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports monitoring: cannot write ${big}: ${large}; nothing was written\n`,
+    });
+    expect(deniedRun(dir, big, ['--out', out, '--check']).stdout).toContain(`${big}: ${large}\n`);
   });
 });
 

@@ -925,7 +925,7 @@ describe('ports systemd', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       new RegExp(
-        `^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: a path component is not a directory; nothing was written \\(and 3 more: `,
+        `^ports systemd: cannot write ${file}/redis-server.service.d/claim-port.conf: a path component is not a directory: ${file} is a regular file; move it away \\(this tool makes the directory\\), then run again; nothing was written \\(and 3 more: `,
       ),
     );
     expect(run.stderr.split('\n')).toHaveLength(2);
