@@ -105,11 +105,14 @@ describe('1. protection is never off by accident', () => {
     expect(isAlive(server.pid)).toBe(true);
   });
 
-  it('a registry that does not validate still protects what its claim.protect names (a typo in a service entry)', async () => {
+  it.each([
+    ['a typo in a service entry', 'services:\n  - id: api\n    portt: 8000\n'],
+    ['a YAML syntax error after it', 'services:\n  - id: api\n  bad: [\n'],
+  ])('a registry that does not validate still protects what its claim.protect names (%s)', async (_, rest) => {
     const dir = mkdtempSync(join(tmpdir(), 'claim-salvage-'));
     try {
       const path = join(dir, 'ports.yaml');
-      writeFileSync(path, 'version: 1\nclaim:\n  protect:\n    processes: [keepme-*]\n    pidsUpTo: 3\nservices:\n  - id: api\n    portt: 8000\n');
+      writeFileSync(path, `version: 1\nclaim:\n  protect:\n    processes: [keepme-*]\n    pidsUpTo: 3\n${rest}`);
       const server = await spawnListener({ name: 'keepme-worker' });
       const lines: string[] = [];
       const result = await claimOurs(server.port, { registry: path, log: (line) => lines.push(line) });

@@ -183,8 +183,9 @@ function parseUnsafe(text: string): ParseResult {
     const before = duplicateIssues().filter((issue) => issue.line < first.line || (issue.line === first.line && issue.column < first.column));
     const advised = (issue: RegistryIssue): RegistryIssue =>
       issue.message.includes('; ') || issue.message === TOO_DEEP ? issue : { ...issue, message: `${issue.message}; ${SYNTAX_ADVICE}` };
-    // A file yaml read whole, with only a character YAML does not allow, still protects what it names (protection only grows).
-    return fail([...before, advised(first), ...(character !== undefined && first !== character ? [character] : [])], syntax.length === 0 ? protect : undefined);
+    // What yaml could read of the file still protects what it names, a syntax error or a character YAML does not allow
+    // anywhere in it (protection only grows: a stray `[` at the end must not unprotect a pattern at the top).
+    return fail([...before, advised(first), ...(character !== undefined && first !== character ? [character] : [])], protect);
   }
   const structure = yamlProblems(doc, text);
   if (structure.length > 0)

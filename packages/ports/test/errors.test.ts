@@ -107,11 +107,14 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     expect(broken(`${minimalRegistry}${claim('    processes: !!seq [python3]')}`).protect).toEqual({ processes: ['python3'] });
     const aliased = `x: &names [python3, "celery*"]\n${minimalRegistry}${claim('    processes: *names')}`;
     expect(broken(aliased).protect).toEqual({ processes: ['python3', 'celery*'] });
-    // A file yaml reads whole but for a character YAML does not allow (a DEL in a comment) still protects; a syntax error does not.
+    // A file yaml reads whole but for a character YAML does not allow (a DEL in a comment) still protects; so does one
+    // with a syntax error, as far as yaml could read it: a stray line at the end unprotects nothing.
     expect(broken(`${minimalRegistry}# note\u007f\n${claim('    processes: [python3]')}`).protect).toEqual({ processes: ['python3'] });
+    expect(broken(`${minimalRegistry}claim:\n  protect:\n    processes: [keepme]\n   bad: [\n`).protect).toEqual({ processes: ['keepme'] });
+    expect(broken(`${claim('    processes: ["python3*"]')}${minimalRegistry}  - bad: [\n`).protect).toEqual({ processes: ['python3*'] });
   });
 
-  it('is absent when the file names no protection, is not YAML, or is another kind of YAML file', () => {
+  it('is absent when the file names no protection (broken YAML that names none too), or is another kind of YAML file', () => {
     // Absent, not a key holding undefined (Object.keys listed it, and a spread copied it).
     const none = broken(minimalRegistry.replace('version: 1', 'version: 2'));
     expect(Object.hasOwn(none, 'protect')).toBe(false);
@@ -119,7 +122,7 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     expect(Object.hasOwn(new RegistryError('x', []), 'protect')).toBe(false);
     expect(Object.hasOwn(new RegistryError('x', [], { processes: [] }), 'protect')).toBe(true);
     expect(broken(minimalRegistry.replace('version: 1', 'version: 2')).protect).toBeUndefined();
-    expect(broken(`${minimalRegistry}claim:\n  protect:\n    processes: [keepme]\n   bad: [\n`).protect).toBeUndefined();
+    expect(broken('services: [\n  - id: x\n').protect).toBeUndefined();
     expect(broken('image: nginx\nports: ["80:80"]\n').protect).toBeUndefined();
     // A prototype key is no protection of the file's.
     expect(broken(`${minimalRegistry.replace('version: 1', 'version: 2')}claim:\n  __proto__:\n    processes: [keepme]\n`).protect).toBeUndefined();
