@@ -6,7 +6,7 @@
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   type ConfigKind,
   escapeText,
@@ -211,23 +211,39 @@ async function readClaimRegistries(
   checked: { readonly path: string | undefined } | undefined,
 ): Promise<Map<string, Registry | string>> {
   const loaded = new Map<string, Registry | string>();
+  // Each file once, however the lines spell it (`/etc//x`, `/etc/./x`, a link to it): a registry may be large.
+  const byFile = new Map<string, Registry | string>();
   for (const { unit, lines } of claims) {
     for (const line of lines) {
       if (!('id' in claimTarget(line.argv)) || !readsOtherRegistry(line, unit, checked)) continue;
       const name = claimLineRegistry(line, unit);
-      if (loaded.has(name ?? '')) continue;
-      loaded.set(name ?? '', await loadLineRegistry(root, name));
+      // A relative path is read from claim-port's working directory (WorkingDirectory=), which the unit model does
+      // not hold: not guessed (the line is said to read another registry than the one checked all the same).
+      if (loaded.has(name ?? '') || (name !== undefined && !name.startsWith('/'))) continue;
+      const file = name === undefined ? '' : hostFile(root, name);
+      const registry = byFile.get(file) ?? (await loadLineRegistry(root, name, file));
+      byFile.set(file, registry);
+      loaded.set(name ?? '', registry);
     }
   }
   return loaded;
 }
 
-/** The registry named `name` (undefined: the bundled one) as claim-port under `root` would load it, or why it cannot. */
-async function loadLineRegistry(root: string, name: string | undefined): Promise<Registry | string> {
+/** The host path claim-port under `root` opens for the absolute `name` (links inside the root followed), or `name` itself when it cannot be told. */
+function hostFile(root: string, name: string): string {
+  try {
+    return hostPath(root, name);
+  } catch {
+    return `${root}\0${name}`;
+  }
+}
+
+/** The registry named `name` (undefined: the bundled one; `file`: its host path) as claim-port under `root` would load it, or why it cannot. */
+async function loadLineRegistry(root: string, name: string | undefined, file: string): Promise<Registry | string> {
   if (name === undefined) return loadRegistry({ env: {} });
   const under = root === '/' ? '' : ` under ${escapeText(root)}`;
   try {
-    return await loadRegistry({ path: hostPath(root, resolve('/', name)), env: {} });
+    return await loadRegistry({ path: file.includes('\0') ? join(root, name) : file, env: {} });
   } catch (error) {
     if (!(error instanceof RegistryError || error instanceof PortsError)) throw error;
     // The first problem, at its file:line:col (the host's path: the one to open and fix).

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { runMain } from '../../../../test-support/index.js';
 import { main as portsMain } from '../../../ports/src/cli/main.js';
 import { checkPorts, type CheckResult } from '../../src/index.js';
+import { gather } from '../../src/gather.js';
 import { EXECUTABLE, registryText, tempDir, writeTree, type TreeEntry } from '../helpers.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
@@ -122,6 +123,25 @@ describe('the systemd check: the registry the claim line reads', () => {
       ).toBe(false);
       expect(errors(systemd).some((result) => result.reason.includes(says.includes('21001') ? 'claims port 21001, but api uses port' : expected))).toBe(true);
     }
+  });
+
+  it("loads each registry the lines read once, however spelt; a relative path (read from claim-port's working directory) is not guessed at", async () => {
+    const other = registryText([{ id: 'api', port: 21001, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] }]);
+    const root = rootWith({
+      'srv/other.yaml': other,
+      [API]: unit(`ExecStartPre=+${CLAIM} api --registry /srv//other.yaml`, `ExecStartPre=+${CLAIM} api --registry /srv/./other.yaml`),
+    });
+    const registry = await loadRegistry({ path: join(root, REGISTRY) });
+    const facts = await gather({ registry, root, registryPath: join(root, REGISTRY), firewall: false });
+    const loaded = facts.claimRegistries!;
+    expect([...loaded.keys()]).toEqual(['/srv//other.yaml', '/srv/./other.yaml']);
+    expect(loaded.get('/srv//other.yaml')).toBe(loaded.get('/srv/./other.yaml'));
+    expect(typeof loaded.get('/srv//other.yaml')).toBe('object');
+    // Relative: where claim-port would look depends on WorkingDirectory=; no "cannot load" guess, the registry error stands.
+    writeTree(root, { [API]: unit(`ExecStartPre=+${CLAIM} api --registry srv/missing.yaml`) });
+    const results = await systemdResults(root);
+    expect(results.some((result) => result.reason.includes('cannot load'))).toBe(false);
+    expect(errors(results).map((result) => result.reason)).toEqual([expect.stringContaining('reads --registry srv/missing.yaml, not /etc/dsa110/ports.yaml')]);
   });
 
   it('a unit whose $DSA110_PORTS_FILE names the registry checked reads it: ok; one that names another is said with where it is set', async () => {

@@ -37,6 +37,7 @@ import {
   parseEnvironment,
   parseExec,
   simplifyPath,
+  splitWords,
   unknownSpecifier,
 } from './words.js';
 import { parseEnvironmentFile } from './environment-file.js';
@@ -284,6 +285,8 @@ export function mergeUnit(
   let cleared: { file: string; line: number } | undefined;
   const environment = new Map<string, EnvironmentSetting>();
   let environmentFileLines: EnvironmentFileLine[] = [];
+  // UnsetEnvironment= words (NAME, or NAME=VALUE), in order; an empty line resets the list.
+  let unsetEnvironment: string[] = [];
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
   const invalid: string[] = [];
   const ignored: string[] = [];
@@ -334,6 +337,9 @@ export function mergeUnit(
       } else if (key === 'Environment') {
         if (value === '') environment.clear();
         for (const [name, setting] of parseEnvironment(value, unit)) environment.set(name, { value: setting, file: file.path, line });
+      } else if (key === 'UnsetEnvironment') {
+        if (value === '') unsetEnvironment = [];
+        for (const word of splitWords(value)) unsetEnvironment.push(expandSpecifiers(word, unit));
       } else if (key === 'EnvironmentFile') {
         if (value === '') environmentFileLines = [];
         const entry = value === '' ? undefined : environmentFileLine(value, unit, file.path, line);
@@ -388,6 +394,14 @@ export function mergeUnit(
       invalid.push(`${where}: Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)`);
   }
   const environmentFiles = applyEnvironmentFiles(environmentFileLines, environmentFileBytes, environment);
+  // systemd.exec(5): UnsetEnvironment= is applied last, when the environment of each process is compiled, and undoes
+  // Environment= and EnvironmentFile= alike: a name removes the variable, NAME=VALUE only that exact assignment. The
+  // commands' $VARIABLEs are expanded from what remains.
+  for (const word of unsetEnvironment) {
+    const equals = word.indexOf('=');
+    if (equals < 0) environment.delete(word);
+    else if (environment.get(word.slice(0, equals))?.value === word.slice(equals + 1)) environment.delete(word.slice(0, equals));
+  }
   const env = new Map([...environment].map(([name, setting]) => [name, setting.value]));
   // One ExecLine per command: a line may hold several, separated by a bare `;`.
   const execStartPre = commands.map(

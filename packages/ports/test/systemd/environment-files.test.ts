@@ -56,6 +56,32 @@ describe('readEnvironmentFiles', () => {
 });
 
 describe('mergeUnitWithEnvironmentFiles', () => {
+  it('applies UnsetEnvironment= last (systemd.exec(5)): a name removes the variable from Environment= and EnvironmentFile= alike, NAME=VALUE only that exact assignment, an empty line resets the list', () => {
+    const unit = merged({
+      [UNIT]: unitText(
+        'Environment=DSA110_PORTS_FILE=/etc/dsa110/ports.yaml SVC_PORT=8020 KEEP=1 EXACT=a',
+        'UnsetEnvironment=DSA110_PORTS_FILE',
+        'UnsetEnvironment="EXACT=b" KEEP=2',
+        'EnvironmentFile=/etc/default/svc',
+        `ExecStartPre=+/usr/local/bin/claim-port \${SVC_PORT}`,
+      ),
+      'etc/systemd/system/svc.service.d/unset.conf': '[Service]\nUnsetEnvironment=SVC_PORT\n',
+      'etc/default/svc': 'SVC_PORT=8010\nFROM_FILE=x\n',
+    });
+    expect(unit.environment.has('DSA110_PORTS_FILE')).toBe(false);
+    // Set by the file after the Environment= line it overrode: removed all the same (unset comes last).
+    expect(unit.environment.has('SVC_PORT')).toBe(false);
+    expect(unit.environment.get('EXACT')?.value).toBe('a');
+    expect(unit.environment.get('KEEP')?.value).toBe('1');
+    expect(unit.environment.get('FROM_FILE')?.value).toBe('x');
+    // ${SVC_PORT} is expanded from the environment the process gets: unset, so one empty argument (systemd.service(5)).
+    expect(unit.execStartPre[0]!.argv).toEqual(['/usr/local/bin/claim-port', '']);
+    const reset = merged({ [UNIT]: unitText('Environment=A=1', 'UnsetEnvironment=A', 'UnsetEnvironment=') });
+    expect(reset.environment.get('A')?.value).toBe('1');
+    const exact = merged({ [UNIT]: unitText('Environment=A=1', 'UnsetEnvironment=A=1') });
+    expect(exact.environment.has('A')).toBe(false);
+  });
+
   it("applies the files' values over Environment=, as a second mergeUnit given their bytes does", () => {
     const unit = merged({
       [UNIT]: unitText('Environment=SVC_PORT=8020', 'EnvironmentFile=/etc/default/svc'),
