@@ -90,5 +90,7 @@ export const MAX_PROSE_LENGTH = 2000;
  * unit's drop-in directory, NAME.d, must fit in a file name (255 bytes): so 253.
  */
 export const MAX_UNIT_NAME_LENGTH = 253;
+/** The characters of a systemd unit name (unit_name_is_valid()): a file of another name in a unit directory is never a unit. */
+export const UNIT_NAME_CHARACTERS = /^[A-Za-z0-9:_.@\\-]*$/;
 /** Linux's PATH_MAX, 4096 with its NUL: a longer path cannot be opened. */
 export const MAX_PATH_LENGTH = 4095;

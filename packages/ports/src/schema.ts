@@ -15,6 +15,7 @@ import {
   MAX_PIDS_UP_TO,
   MAX_PROSE_LENGTH,
   MAX_UNIT_NAME_LENGTH,
+  UNIT_NAME_CHARACTERS,
   MIN_CLAIM_TIMEOUT_SECONDS,
 } from './limits.js';
 import { HEALTH_SERVICE } from './render/health-unit-names.js';
@@ -270,9 +271,6 @@ export const ConfiguredBySchema = z.union([
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-/** The characters of a systemd unit name (unit_name_is_valid()). */
-const UNIT_NAME_CHARACTERS = /^[A-Za-z0-9:_.@\\-]*$/;
 
 export const SystemdSchema = z.strictObject({
   unit: z

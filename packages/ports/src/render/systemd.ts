@@ -4,6 +4,7 @@
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
 import { escapeText, quoteValue } from '../escape.js';
+import { printedShellWord } from '../shell-word.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
 import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
@@ -436,14 +437,17 @@ function lineFix(claim: FoundClaim, usual: string, unitDir: string): string {
   const shown = escapeText(dir);
   const dropIn = claim.path.includes('/');
   const dirName = dropIn ? claim.path.slice(0, claim.path.indexOf('/')) : undefined;
-  const unit = escapeText(dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length));
+  const unitName = dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length);
+  const unit = escapeText(unitName);
+  // In a command to paste: quoted for the shell (a unit name may hold `\`, as systemd-escape writes it).
+  const word = printedShellWord(unitName);
   // A unit's own file, or its own drop-in directory: not a dash prefix's, a template's or the type-wide one.
   const ownUnit = dirName === undefined || (dropInPattern(dirName) === undefined && !isTypeWide(dirName));
   const runtime = dir.startsWith('/run/') ? ' (a reboot removes it)' : '';
   if (dir.endsWith('/systemd/system.control')) {
     const revert =
       dropIn && ownUnit
-        ? `; \`systemctl revert ${unit}\` removes the file too, but with every other drop-in of ${unit} and any unit file of its in /etc or /run`
+        ? `; \`systemctl revert ${word}\` removes the file too, but with every other drop-in of ${unit} and any unit file of its in /etc or /run`
         : '';
     return `${usual}; the file is under ${shown}, where \`systemctl set-property${runtime === '' ? '' : ' --runtime'}\` keeps the settings it makes${runtime}, and ExecStartPre= is none of them: the line was put there by hand or by a tool, so change that too${revert}`;
   }
@@ -452,14 +456,14 @@ function lineFix(claim: FoundClaim, usual: string, unitDir: string): string {
   const before = BEFORE_ETC.has(dir);
   const override = (whose: string) =>
     dropIn
-      ? `mask it with a file of its name in ${shownDir}, which systemd reads in its place: \`ln -s /dev/null ${escapeText(`${unitDir}/${claim.path}`)}\` (or there a copy of it without the line, if it sets anything else)`
-      : `override it with a drop-in of its own, ${shownDir}/${unit}.d/override.conf (\`systemctl edit ${unit}\`), holding under [Service] an empty ${key}= (which drops each ${key}= of ${whose} file) then those of its ${key}= lines to keep${before ? '' : `; or mask the unit (\`systemctl mask ${unit}\`) if it is not used`}`;
+      ? `mask it with a file of its name in ${shownDir}, which systemd reads in its place: \`ln -s /dev/null ${printedShellWord(`${unitDir}/${claim.path}`)}\` (or there a copy of it without the line, if it sets anything else)`
+      : `override it with a drop-in of its own, ${shownDir}/${unit}.d/override.conf (\`systemctl edit ${word}\`), holding under [Service] an empty ${key}= (which drops each ${key}= of ${whose} file) then those of its ${key}= lines to keep${before ? '' : `; or mask the unit (\`systemctl mask ${word}\`) if it is not used`}`;
   // A mask in unitDir hides no drop-in read before it; a drop-in of the unit's own there still clears a setting.
   const orOverride = (whose: string) => (before && dropIn ? '' : `; or ${override(whose)}`);
   if (dir === '/run/systemd/transient') {
     if (dropIn)
       return `${usual}; the file is under ${shown}, where systemd keeps the transient units it makes (\`systemd-run\`) and their settings${runtime}, so whatever put it there may put it again: change that too`;
-    return `the file is a transient unit's (under ${shown}), which systemd wrote when something made the unit (\`systemd-run\`, a D-Bus StartTransientUnit call) and removes once the unit is gone: do not edit it; stop the unit (\`systemctl stop ${unit}\`) and change what makes it to make it without the line`;
+    return `the file is a transient unit's (under ${shown}), which systemd wrote when something made the unit (\`systemd-run\`, a D-Bus StartTransientUnit call) and removes once the unit is gone: do not edit it; stop the unit (\`systemctl stop ${word}\`) and change what makes it to make it without the line`;
   }
   if (/^\/run\/systemd\/generator(\.early|\.late)?$/.test(dir))
     return `the file is a generator's (under ${shown}), which systemd's generators make again at each boot and \`systemctl daemon-reload\`: do not edit it; change what the generator makes it from (its configuration, such as /etc/fstab or an /etc/init.d script), or remove the generator (under /etc/systemd/system-generators, /usr/local/lib/systemd/system-generators, /usr/lib/systemd/system-generators)${orOverride("the generator's")}`;

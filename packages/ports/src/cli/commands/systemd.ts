@@ -30,7 +30,7 @@ import { fileExposure } from '../../files/tree.js';
 import { killedWritersTemps, notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
 import { escapeText, oneLine, pathText, quoteValue } from '../../escape.js';
 import { printedShellWord } from '../../shell-word.js';
-import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
+import { MAX_GENERATED_FILE_BYTES, UNIT_NAME_CHARACTERS } from '../../limits.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
@@ -1361,6 +1361,8 @@ async function findClaims(
     }
     const paths: string[] = [];
     for (const name of entries.sort()) {
+      // A name systemd refuses (`we$ird.service`) is no unit, nor a drop-in directory of one: never loaded.
+      if (!UNIT_NAME_CHARACTERS.test(name)) continue;
       if (name.endsWith('.service')) paths.push(name);
       else if (name.endsWith('.service.d') || name === 'service.d') {
         let dropIns: string[];

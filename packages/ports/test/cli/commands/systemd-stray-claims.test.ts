@@ -345,6 +345,23 @@ describe('ports systemd --check: stray claim lines in the unit directories syste
 });
 
 describe('ports systemd --check: a stray claim in a drop-in another directory name hides', () => {
+  it('a file whose name systemd refuses as a unit name is no unit (never loaded): not reported; a command to paste quotes the unit name for the shell', async () => {
+    const { root, check } = await stagedRoot();
+    const unitFile = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\nExecStart=/bin/true\n`;
+    writeTree(root, {
+      'run/systemd/generator.late/we$ird`x.service': unitFile(41720),
+      'run/systemd/generator.late/sp ace.service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41721\n`,
+      'run/systemd/generator.late/a\\x2db.service': unitFile(41722),
+    });
+    const run = await check();
+    expect(run.code).toBe(1);
+    const lines = said(run.stdout);
+    expect(lines.some((line) => line.includes('41720') || line.includes('41721'))).toBe(false);
+    const escaped = lines.find((line) => line.includes('41722'));
+    expect(escaped).toContain("(`systemctl edit 'a\\x2db.service'`)");
+    expect(escaped).toContain("(`systemctl mask 'a\\x2db.service'`)");
+  });
+
   it('a drop-in is hidden by one of its name higher up in a directory every unit reading it reads (foo-.service.d/ over foo-bar.service.d/), not by a more specific one (still read by the other units) nor by the type-wide one', async () => {
     const { root, unitDir, check } = await stagedRoot();
     const lib = join(root, 'usr/lib/systemd/system');
