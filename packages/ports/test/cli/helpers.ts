@@ -96,10 +96,18 @@ export function expectNoStack(text: string): void {
 /**
  * Two runs of `ports COMMAND --out out` in `dir` at once: the built bin with registry b.yaml, strace holding each of
  * its renames 1.5 s, and, once the first of `differing` is B's (as in `ref`, B's own tree), one of the default
- * registry's. `held`: B's first file came in time (else nothing more was run); `first`: that file; `runA`: A's run;
- * B's exit code and output; `bFiles()`: those of `differing` that are B's now.
+ * registry's, or, with `a`, of `a.args` run after `a.before()` (the same path as B's, its text changed: one registry
+ * edited while it is written). `held`: B's first file came in time (else nothing more was run); `first`: that file;
+ * `runA`: A's run; B's exit code and output; `bFiles()`: those of `differing` that are B's now.
  */
-export async function twoWritersAtOnce(command: 'monitoring' | 'systemd', dir: string, out: string, ref: string, differing: readonly string[]) {
+export async function twoWritersAtOnce(
+  command: 'monitoring' | 'systemd',
+  dir: string,
+  out: string,
+  ref: string,
+  differing: readonly string[],
+  a: { readonly args: readonly string[]; readonly before: () => void } = { args: [], before: () => {} },
+) {
   const runB = spawnBinHolding('rename,renameat,renameat2', 1500, bin, ['--registry', 'b.yaml', command, '--out', out], {
     cwd: dir,
     env: { DSA110_PORTS_CACHE: 'off' },
@@ -107,7 +115,8 @@ export async function twoWritersAtOnce(command: 'monitoring' | 'systemd', dir: s
   const bFiles = () => differing.filter((path) => readFileSync(join(out, path), 'utf8') === readFileSync(join(ref, path), 'utf8'));
   const held = await waitUntil(() => bFiles().length > 0, 20_000);
   const [first] = bFiles();
-  const runA = held ? await ports([command, '--out', out], { cwd: dir }) : undefined;
+  if (held) a.before();
+  const runA = held ? await ports([...a.args, command, '--out', out], { cwd: dir }) : undefined;
   const code = await runB.exited;
   return { held, first, runA, code, stdout: runB.stdout(), stderr: runB.stderr(), bFiles };
 }

@@ -1280,23 +1280,31 @@ describe('ports systemd', () => {
   });
 });
 
-// Two runs of two registries writing one tree at once: strace holds each rename of the built bin's run (registry B)
-// 1.5 s, and a run of registry A, started once B's first file is in place, rewrites only that file. B's later renames
-// leave one drop-in claiming A's port and the other B's; before the read-back both runs exited 0.
+// Two runs of one registry, edited between them, writing one tree at once: strace holds each rename of the built bin's
+// run (text B) 1.5 s, and a run of text A, started once B's first file is in place, rewrites only that file. B's later
+// renames leave one drop-in claiming A's port and the other B's; before the read-back both runs exited 0. (Two
+// registries' runs are refused before either writes: they share the health check's units.)
 const strace = spawnSync('strace', ['-V']).status === 0;
 
 describe.skipIf(!strace)(`ports systemd: two runs at once${strace ? '' : ' [skipped: strace is not installed]'}`, () => {
   it('the run whose rename came last reads the tree back, and exits 1 naming what the other wrote', async () => {
     const dir = checkout();
-    writeFileSync(join(dir, 'b.yaml'), replaceOnce(replaceOnce(rootRegistry, 'port: 6379', 'port: 6380'), 'port: 9090', 'port: 9091'));
+    const textB = replaceOnce(replaceOnce(rootRegistry, 'port: 6379', 'port: 6380'), 'port: 9090', 'port: 9091');
+    const registry = join(dir, 'b.yaml');
     const out = join(dir, 'units');
     const ref = join(dir, 'ref-b');
-    expect((await ports(['systemd', '--out', out], { cwd: dir })).code).toBe(0);
+    writeFileSync(registry, rootRegistry);
+    expect((await ports(['--registry', 'b.yaml', 'systemd', '--out', out], { cwd: dir })).code).toBe(0);
+    writeFileSync(registry, textB);
     expect((await ports(['--registry', 'b.yaml', 'systemd', '--out', ref], { cwd: dir })).code).toBe(0);
     const files = ['redis-server.service.d/claim-port.conf', 'prometheus.service.d/claim-port.conf', 'dsa110-port-health.service', 'dsa110-port-health.timer'];
     const differing = files.filter((path) => readFileSync(join(out, path), 'utf8') !== readFileSync(join(ref, path), 'utf8'));
-    expect(differing.length).toBeGreaterThanOrEqual(2);
-    const race = await twoWritersAtOnce('systemd', dir, out, ref, differing);
+    expect(differing).toEqual(['redis-server.service.d/claim-port.conf', 'prometheus.service.d/claim-port.conf']);
+    // A reads the text it started from, written back once B has read its own and its first file is in place.
+    const race = await twoWritersAtOnce('systemd', dir, out, ref, differing, {
+      args: ['--registry', 'b.yaml'],
+      before: () => writeFileSync(registry, rootRegistry),
+    });
     expect(race.held).toBe(true);
     expect(race.runA!.stdout).toContain(`wrote ${join(out, race.first!)}\n`);
     expect(race.runA!.code).toBe(0);
