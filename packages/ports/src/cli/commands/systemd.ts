@@ -38,7 +38,8 @@ import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
 import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
-import { simplifyPath } from '../../systemd/words.js';
+import { parseEnvironment, parseExec, simplifyPath, type ExecCommand } from '../../systemd/words.js';
+import { parseUnitFile } from '../../systemd/unit-file.js';
 import { decodeKeepingBadBytes } from '../../utf8.js';
 import {
   DEFAULT_HEALTH_CHECK,
@@ -58,6 +59,7 @@ import {
   DEFAULT_CLAIM_PORT,
   DEFAULT_UNIT_DIR,
   DROP_IN_NAME,
+  GENERATED_HEADER,
   hasExecStartPre,
   systemdDrift,
   type ClaimWiring,
@@ -252,13 +254,18 @@ async function requireRoot(root: string): Promise<void> {
 
 /** The health check's service and timer, from --port-health-check, --textfile and the registry the units name (unitRegistry). */
 function healthUnitsFor(context: Context, claimPort: string, registry: string | undefined): HealthUnit[] {
-  const healthCheck = (context.values['port-health-check'] as string | undefined) ?? DEFAULT_HEALTH_CHECK;
+  const healthCheck = healthCheckOption(context);
   const textfile = textfileOption(context);
   const healthProblem = claimPortPathProblem(healthCheck);
   if (healthProblem) throw new UsageError(`ports systemd: --port-health-check ${quoteValue(healthCheck)}: ${healthProblem}`);
   const fileProblem = textfileProblem(textfile);
   if (fileProblem) throw new UsageError(`ports systemd: --textfile ${quoteValue(textfile)}: ${fileProblem}`);
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
+}
+
+/** The port-health-check executable the health service runs: --port-health-check, else DEFAULT_HEALTH_CHECK. */
+function healthCheckOption(context: Context): string {
+  return (context.values['port-health-check'] as string | undefined) ?? DEFAULT_HEALTH_CHECK;
 }
 
 /** The .prom file the health check's service writes: --textfile, else DEFAULT_TEXTFILE. */
@@ -464,6 +471,12 @@ async function writeTree(
     for (const { units, path } of shared) context.io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
     return 'failed';
   }
+  // One unit directory has one health check: another registry's would be replaced without a word.
+  const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheckOption(context));
+  if (owner !== undefined)
+    throw new CommandError(
+      `ports systemd: cannot write ${escapeText(place(HEALTH_SERVICE))}: ${healthOwnerText(owner, registryPath, registryRoot === undefined)}; nothing was written`,
+    );
   const guarded = guardedDirectories(files.map((file) => file.path));
   const exposed = exposedDirectories(guarded);
   const unitDirs = unitDirectories(unitDir);
@@ -511,6 +524,83 @@ async function writeTree(
   }
   if (wrote > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
   return 'ok';
+}
+
+/** What is at a unit directory's dsa110-port-health.service that a run must not replace (healthUnitOwner). */
+type HealthOwner =
+  /** The port health check, run against another registry still there (`registry`: the path it names, or undefined for the bundled one). */
+  | { readonly kind: 'registry'; readonly registry: string | undefined }
+  /** A unit `ports systemd` did not write (no GENERATED_HEADER) that runs something else (`command`, as written; undefined: nothing). */
+  | { readonly kind: 'foreign'; readonly command: string | undefined };
+
+/**
+ * What the health service at `path` is, when a run of this registry (`registryPath`, as the units name it) must not
+ * replace it: two registries written into one unit directory share dsa110-port-health.service and .timer, so the
+ * second run replaced the first's health check. Its registry is its ExecStart's --registry (`--registry=PATH` too),
+ * else its Environment= $DSA110_PORTS_FILE, else the health check's bundled one, as port-health-check reads them; it is
+ * this run's when it is the same path (`//` and `/./` alike) or the same file under `root` (the host's for --out), as
+ * findClaims compares the claim lines' --registry. Another registry no longer there was moved or retired: its unit is
+ * this run's to replace. A unit the operator wrote by hand (no generated header) that runs neither port-health-check
+ * nor `healthCheck` is theirs: not replaced either. Undefined when the file is missing, not a regular file, unreadable
+ * (the write and --check say why) or this run's to replace.
+ */
+function healthUnitOwner(path: string, registryPath: string | undefined, root: string | undefined, healthCheck: string): HealthOwner | undefined {
+  let text: string | undefined;
+  try {
+    if (!lstatSync(path).isFile()) return undefined;
+    text = readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
+  } catch {
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  const ours = text.startsWith(`${GENERATED_HEADER}\n`);
+  const env = new Map<string, string>();
+  let starts: string[] = [];
+  for (const entry of parseUnitFile(text)) {
+    if (entry.section !== 'Service') continue;
+    if (entry.key === 'Environment') {
+      if (entry.value === '') env.clear();
+      for (const [name, value] of parseEnvironment(entry.value)) env.set(name, value);
+    } else if (entry.key === 'ExecStart') starts = entry.value === '' ? [] : [...starts, entry.value];
+  }
+  const commands = starts.flatMap((value) => parseExec(value, env).commands);
+  const isHealthCheck = (command: ExecCommand) => basename(command.path) === 'port-health-check' || command.path === simplifyPath(healthCheck);
+  const check = commands.find(isHealthCheck) ?? (ours ? commands[0] : undefined);
+  if (check === undefined) return ours ? undefined : { kind: 'foreign', command: starts[0] };
+  const registry = healthRegistryArgument(check.argv.slice(1)) ?? (env.get(REGISTRY_ENV) || undefined);
+  if (registry === undefined) return registryPath === undefined ? undefined : { kind: 'registry', registry };
+  // systemd runs the service from /: a relative path is taken from there.
+  const named = resolve('/', registry);
+  if (registryPath !== undefined && simplifyPath(named) === simplifyPath(registryPath)) return undefined;
+  const theirs = registryFileId(root ?? '/', named);
+  if (theirs === undefined) return undefined;
+  if (registryPath !== undefined && theirs === registryFileId(root ?? '/', registryPath)) return undefined;
+  return { kind: 'registry', registry };
+}
+
+/** Pure: the --registry value in port-health-check's arguments (`--registry PATH` or `--registry=PATH`), or undefined. */
+function healthRegistryArgument(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--') return undefined;
+    if (arg === '--registry') return args[index + 1];
+    if (arg.startsWith('--registry=')) return arg.slice('--registry='.length);
+  }
+  return undefined;
+}
+
+/** Pure: what is wrong when the health service there is not this run's to replace (healthUnitOwner), and what to do. */
+function healthOwnerText(owner: HealthOwner, registryPath: string | undefined, out: boolean): string {
+  if (owner.kind === 'foreign') {
+    const runs = owner.command === undefined ? 'runs no ExecStart= command' : `runs ${escapeText(owner.command, 200)}`;
+    return `it is not a unit \`ports systemd\` wrote (no "${GENERATED_HEADER}" line) and it ${runs}, not the port health check; rename that unit (and its timer) or remove it, then run \`ports systemd\` again`;
+  }
+  const theirs = owner.registry === undefined ? "the health check's bundled registry (no --registry)" : escapeText(owner.registry);
+  const ours = registryPath === undefined ? "the health check's bundled registry (no --registry)" : escapeText(registryPath);
+  return (
+    `it runs the port health check against ${theirs}, not ${ours}; one unit directory holds one ${HEALTH_SERVICE} and ${HEALTH_TIMER}, so writing would replace the other registry's health check` +
+    `; merge the two registries into one and write from it, ${out ? 'give this registry another --out, ' : ''}or, if that registry is retired, remove ${HEALTH_SERVICE} and ${HEALTH_TIMER} first`
+  );
 }
 
 /**
@@ -777,8 +867,12 @@ async function checkTree(
     if (problem !== undefined) drift.push({ path: unit.path, message: problem });
     else if (exposure !== undefined) drift.push({ path: unit.path, message: exposed(exposure) });
     else if (actual === undefined) drift.push({ path: unit.path, message: `missing: the port health check's unit; run \`${regenerate}\`` });
-    else if (actual !== unit.contents)
-      drift.push({ path: unit.path, message: `differs from what \`ports systemd\` writes; run \`${regenerate}\``, expected: unit.contents, actual });
+    else if (actual !== unit.contents) {
+      // Another registry's health check, or the operator's own unit: not drift a run could fix (the run refuses to replace it), said as what it is.
+      const owner = unit.path === HEALTH_SERVICE ? healthUnitOwner(place(unit.path), registryPath, effectiveRoot, healthCheckOption(context)) : undefined;
+      if (owner !== undefined) drift.push({ path: unit.path, message: healthOwnerText(owner, registryPath, effectiveRoot === undefined) });
+      else drift.push({ path: unit.path, message: `differs from what \`ports systemd\` writes; run \`${regenerate}\``, expected: unit.contents, actual });
+    }
   }
   for (const item of drift) {
     const path = shown.get(item.path) ?? driftPath(item.path, unitDir, effectiveRoot);

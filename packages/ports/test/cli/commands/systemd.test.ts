@@ -1316,3 +1316,113 @@ describe.skipIf(!strace)(`ports systemd: two runs at once${strace ? '' : ' [skip
     expect(race.code).toBe(1);
   }, 40_000);
 });
+
+describe('ports systemd: two registries written into one unit directory', () => {
+  it('refuses to replace the health check of another registry that is still there, writing nothing; --check says so; a registry gone is replaced', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), rootRegistry);
+    writeFileSync(join(dir, 'b.yaml'), rootRegistry);
+    const units = join(dir, 'units');
+    expect((await ports(['--registry', 'a.yaml', 'systemd', '--out', units], { cwd: dir })).code).toBe(0);
+    const service = join(units, 'dsa110-port-health.service');
+    const before = readFileSync(service, 'utf8');
+    const taken =
+      `it runs the port health check against ${dir}/a.yaml, not ${dir}/b.yaml; one unit directory holds one dsa110-port-health.service and dsa110-port-health.timer, ` +
+      "so writing would replace the other registry's health check; merge the two registries into one and write from it, give this registry another --out, " +
+      'or, if that registry is retired, remove dsa110-port-health.service and dsa110-port-health.timer first';
+    const write = await ports(['--registry', 'b.yaml', 'systemd', '--out', units], { cwd: dir });
+    expect(write).toMatchObject({ code: 1, stdout: '', stderr: `ports systemd: cannot write ${service}: ${taken}; nothing was written\n` });
+    expect(readFileSync(service, 'utf8')).toBe(before);
+    // Nothing else written either: the claim drop-ins still name a.yaml.
+    expect(readFileSync(join(units, 'redis-server.service.d/claim-port.conf'), 'utf8')).toContain(`--registry ${dir}/a.yaml`);
+    const check = await ports(['--registry', 'b.yaml', 'systemd', '--out', units, '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${service}: ${taken}\n`);
+    // The same registry again is no collision; one that is gone (moved, retired) leaves its unit to be replaced.
+    expect((await ports(['--registry', 'a.yaml', 'systemd', '--out', units], { cwd: dir })).code).toBe(0);
+    rmSync(join(dir, 'a.yaml'));
+    expect((await ports(['--registry', 'b.yaml', 'systemd', '--out', units], { cwd: dir })).code).toBe(0);
+    expect(readFileSync(service, 'utf8')).toContain(`--registry ${dir}/b.yaml`);
+  });
+
+  it('compares registries as the booted system names them: `//`, `/./` and a link to the same file under --root are the same registry; another is refused', async () => {
+    const { root, unitDir, claimPort } = stagedRoot();
+    mkdirSync(join(root, 'etc/dsa110'), { recursive: true });
+    writeFileSync(join(root, 'etc/dsa110/ports.yaml'), rootRegistry);
+    symlinkSync('/etc/dsa110/ports.yaml', join(root, 'etc/dsa110/link.yaml'));
+    writeFileSync(join(root, 'etc/dsa110/other.yaml'), rootRegistry);
+    const args = ['systemd', '--root', root, '--claim-port', claimPort];
+    expect((await ports(['--registry', join(root, 'etc/dsa110/ports.yaml'), ...args])).code).toBe(0);
+    const service = join(unitDir, 'dsa110-port-health.service');
+    const written = readFileSync(service, 'utf8');
+    expect(written).toContain('--registry /etc/dsa110/ports.yaml ');
+    // The unit's path spelt otherwise (`//`, `/./`), or a link inside the root to the same file: this run's to replace.
+    for (const spelt of ['//etc/dsa110//ports.yaml', '/etc/./dsa110/ports.yaml', '/etc/dsa110/link.yaml']) {
+      writeFileSync(service, written.replace('--registry /etc/dsa110/ports.yaml ', `--registry ${spelt} `));
+      const run = await ports(['--registry', join(root, 'etc/dsa110/ports.yaml'), ...args]);
+      expect([run.code, run.stderr]).toEqual([0, expect.not.stringContaining('cannot write')]);
+      expect(readFileSync(service, 'utf8')).toBe(written);
+    }
+    const other = await ports(['--registry', join(root, 'etc/dsa110/other.yaml'), ...args]);
+    expect(other).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `ports systemd: cannot write ${service}: it runs the port health check against /etc/dsa110/ports.yaml, not /etc/dsa110/other.yaml; one unit directory holds one dsa110-port-health.service and dsa110-port-health.timer, so writing would replace the other registry's health check; merge the two registries into one and write from it, or, if that registry is retired, remove dsa110-port-health.service and dsa110-port-health.timer first; nothing was written\n`,
+    });
+    expect(readFileSync(service, 'utf8')).toBe(written);
+  });
+
+  it('says what a hand-written unit of that name runs, and replaces none: another command, or the health check with --registry=, $DSA110_PORTS_FILE or no registry', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.yaml'), rootRegistry);
+    writeFileSync(join(dir, 'b.yaml'), rootRegistry);
+    const units = join(dir, 'units');
+    mkdirSync(units);
+    const service = join(units, 'dsa110-port-health.service');
+    const write = () => ports(['--registry', 'b.yaml', 'systemd', '--out', units], { cwd: dir });
+    const check = () => ports(['--registry', 'b.yaml', 'systemd', '--out', units, '--check'], { cwd: dir });
+    const cases: Array<[string, string]> = [
+      [
+        '[Service]\nType=oneshot\nExecStart=/usr/local/sbin/my-health --all\n',
+        'it is not a unit `ports systemd` wrote (no "# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead." line) and it runs /usr/local/sbin/my-health --all, not the port health check; rename that unit (and its timer) or remove it, then run `ports systemd` again',
+      ],
+      [
+        '[Service]\nType=oneshot\n',
+        'it is not a unit `ports systemd` wrote (no "# Generated from ports.yaml by `ports systemd`; edit ports.yaml instead." line) and it runs no ExecStart= command, not the port health check; rename that unit (and its timer) or remove it, then run `ports systemd` again',
+      ],
+      [
+        `[Service]\nExecStart=/opt/bin/port-health-check --registry=${dir}/a.yaml --format prometheus\n`,
+        `it runs the port health check against ${dir}/a.yaml, not ${dir}/b.yaml`,
+      ],
+      [
+        `[Service]\nEnvironment="DSA110_PORTS_FILE=${dir}/a.yaml"\nExecStart=/opt/bin/port-health-check\n`,
+        `it runs the port health check against ${dir}/a.yaml, not ${dir}/b.yaml`,
+      ],
+      [
+        '[Service]\nExecStart=/usr/local/bin/port-health-check --format prometheus\n',
+        `it runs the port health check against the health check's bundled registry (no --registry), not ${dir}/b.yaml`,
+      ],
+    ];
+    for (const [text, said] of cases) {
+      writeFileSync(service, text);
+      const run = await write();
+      expect([run.code, run.stdout]).toEqual([1, '']);
+      expect(run.stderr.startsWith(`ports systemd: cannot write ${service}: ${said}`)).toBe(true);
+      expect(run.stderr.endsWith('; nothing was written\n')).toBe(true);
+      expect(readFileSync(service, 'utf8')).toBe(text);
+      const checked = await check();
+      expect(checked.code).toBe(1);
+      expect(checked.stdout).toContain(`${service}: ${said}`);
+      expect(checked.stdout).not.toContain('--- ');
+    }
+    // The same registry, however the hand-written unit names it, or one no longer there: replaced.
+    for (const text of [
+      `[Service]\nExecStart=/opt/bin/port-health-check --registry=${dir}//b.yaml\n`,
+      '[Service]\nExecStart=/opt/bin/port-health-check --registry /gone/ports.yaml\n',
+    ]) {
+      writeFileSync(service, text);
+      expect((await write()).code).toBe(0);
+      expect(readFileSync(service, 'utf8')).toContain(`--registry ${dir}/b.yaml`);
+    }
+  });
+});
