@@ -540,7 +540,7 @@ type HealthOwner =
  * else its Environment= $DSA110_PORTS_FILE, else the health check's bundled one, as port-health-check reads them; it is
  * this run's when it is the same path (`//` and `/./` alike) or the same file under `root` (the host's for --out), as
  * findClaims compares the claim lines' --registry. Another registry no longer there was moved or retired: its unit is
- * this run's to replace. A unit the operator wrote by hand (no generated header) that runs neither port-health-check
+ * this run's to replace; so is one it wrote for the bundled registry, when this run names one (the usual upgrade). A unit the operator wrote by hand (no generated header) that runs neither port-health-check
  * nor `healthCheck` is theirs: not replaced either. Undefined when the file is missing, not a regular file, unreadable
  * (the write and --check say why) or this run's to replace.
  */
@@ -568,7 +568,9 @@ function healthUnitOwner(path: string, registryPath: string | undefined, root: s
   const check = commands.find(isHealthCheck) ?? (ours ? commands[0] : undefined);
   if (check === undefined) return ours ? undefined : { kind: 'foreign', command: starts[0] };
   const registry = healthRegistryArgument(check.argv.slice(1)) ?? (env.get(REGISTRY_ENV) || undefined);
-  if (registry === undefined) return registryPath === undefined ? undefined : { kind: 'registry', registry };
+  // One `ports systemd` wrote for the bundled registry is the usual first install: naming a registry later moves the
+  // health check to it (as it moves the claim lines), never a second registry's to keep.
+  if (registry === undefined) return registryPath === undefined || ours ? undefined : { kind: 'registry', registry };
   // systemd runs the service from /: a relative path is taken from there.
   const named = resolve('/', registry);
   if (registryPath !== undefined && simplifyPath(named) === simplifyPath(registryPath)) return undefined;

@@ -1345,6 +1345,22 @@ describe('ports systemd: two registries written into one unit directory', () => 
     expect(readFileSync(service, 'utf8')).toContain(`--registry ${dir}/b.yaml`);
   });
 
+  it('moves the health check it wrote for the bundled registry to a registry named later (the usual upgrade)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'b.yaml'), rootRegistry);
+    const units = join(dir, 'units');
+    mkdirSync(units);
+    const service = join(units, 'dsa110-port-health.service');
+    expect((await ports(['systemd', '--out', units], { cwd: dir })).code).toBe(0);
+    expect(readFileSync(service, 'utf8')).not.toContain('--registry');
+    const named = await ports(['--registry', 'b.yaml', 'systemd', '--out', units], { cwd: dir });
+    expect(named.code).toBe(0);
+    expect(named.stderr).not.toContain('cannot write');
+    expect(readFileSync(service, 'utf8')).toContain(`--registry ${dir}/b.yaml`);
+    // --check holds the health units to this registry now (the bundled run's claim drop-ins are another matter).
+    expect((await ports(['--registry', 'b.yaml', 'systemd', '--out', units, '--check'], { cwd: dir })).stdout).not.toContain('dsa110-port-health');
+  });
+
   it('compares registries as the booted system names them: `//`, `/./` and a link to the same file under --root are the same registry; another is refused', async () => {
     const { root, unitDir, claimPort } = stagedRoot();
     mkdirSync(join(root, 'etc/dsa110'), { recursive: true });
