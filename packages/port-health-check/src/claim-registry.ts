@@ -2,18 +2,12 @@
 // $DSA110_PORTS_FILE from the unit's environment (Environment=, then its
 // EnvironmentFile= files), else the bundled one (undefined: nothing to judge).
 // gather judges each such file, the systemd check reports it: one reading.
-import { BUNDLED_SOURCE, REGISTRY_ENV, type Registry } from '@dsa110/ports';
-import { claimRegistryProblem, parseClaimArgs } from '@dsa110/ports/systemd';
-import type { ExecLine, Facts, UnitFacts } from './types.js';
+import { BUNDLED_SOURCE, type Registry } from '@dsa110/ports';
+import { claimLineRegistry, readsOtherRegistry } from '@dsa110/ports/systemd';
 
-/** The file the claim line `line` of `unit` reads, as it names it; undefined for the bundled registry or arguments claim-port refuses. */
-export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment'>): string | undefined {
-  const args = parseClaimArgs(line.argv.slice(1));
-  if (args.command !== 'claim') return undefined;
-  if (args.registry !== undefined) return args.registry;
-  const fromEnv = unit.environment.get(REGISTRY_ENV)?.value;
-  return fromEnv ? fromEnv : undefined;
-}
+// The core's reading (line-registry.ts of @dsa110/ports), for this package's modules.
+export { claimLineRegistry, readsOtherRegistry };
+import type { ExecLine, Facts, UnitFacts } from './types.js';
 
 /**
  * The registry this check holds, as a claim line would name it: its path
@@ -26,17 +20,6 @@ export function checkedRegistryName(
 ): { readonly path: string | undefined } | undefined {
   if (facts.registryPath !== undefined) return { path: facts.registryPath };
   return facts.registryFile === undefined && facts.registry.source === BUNDLED_SOURCE ? { path: undefined } : undefined;
-}
-
-/** Whether the claim line reads another registry than `checked` (checkedRegistryName's; never when that is undefined). */
-export function readsOtherRegistry(
-  line: Pick<ExecLine, 'argv'>,
-  unit: Pick<UnitFacts, 'environment'>,
-  checked: { readonly path: string | undefined } | undefined,
-): boolean {
-  if (checked === undefined) return false;
-  if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
-  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV)) !== undefined;
 }
 
 /**

@@ -6,18 +6,7 @@
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  type ConfigKind,
-  escapeText,
-  formatIssue,
-  loadRegistry,
-  MAX_CONFIG_BYTES,
-  PortsError,
-  RegistryError,
-  type Registry,
-  type Service,
-} from '@dsa110/ports';
+import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -32,6 +21,7 @@ import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
 import {
   claimLines,
+  claimRegistryLoader,
   claimTarget,
   execKey,
   execSearch,
@@ -133,7 +123,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     registryPath,
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
   });
-  const claimRegistries = await readClaimRegistries(root, claims, checkedName);
+  const claimRegistries = readClaimRegistries(root, claims, checkedName);
   // As root, the file this check itself read is judged too (on this machine: it was read here).
   const own = options.registryPath;
   const ownRegistryFault =
@@ -201,56 +191,28 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
  * The registries claim lines that give a service id read, when not the one
  * checked (readsOtherRegistry): which port `claim-port api` frees is the
  * registry it reads to say, and one it cannot load makes it exit 64. Loaded
- * as claim-port loads them (a path under the root as the booted system
- * names it, relative to /, where systemd runs it); none on the usual
- * machine, whose lines read the registry checked.
+ * as claim-port loads them (claimRegistryLoader of @dsa110/ports/systemd:
+ * each file once, under the root as the booted system names it; a relative
+ * path not guessed at); none on the usual machine, whose lines read the
+ * registry checked.
  */
-async function readClaimRegistries(
+function readClaimRegistries(
   root: string,
   claims: readonly { readonly unit: UnitFacts; readonly lines: readonly ExecLine[] }[],
   checked: { readonly path: string | undefined } | undefined,
-): Promise<Map<string, Registry | string>> {
+): Map<string, Registry | string> {
   const loaded = new Map<string, Registry | string>();
-  // Each file once, however the lines spell it (`/etc//x`, `/etc/./x`, a link to it): a registry may be large.
-  const byFile = new Map<string, Registry | string>();
+  let load: ReturnType<typeof claimRegistryLoader> | undefined;
   for (const { unit, lines } of claims) {
     for (const line of lines) {
       if (!('id' in claimTarget(line.argv)) || !readsOtherRegistry(line, unit, checked)) continue;
       const name = claimLineRegistry(line, unit);
-      // A relative path is read from claim-port's working directory (WorkingDirectory=), which the unit model does
-      // not hold: not guessed (the line is said to read another registry than the one checked all the same).
-      if (loaded.has(name ?? '') || (name !== undefined && !name.startsWith('/'))) continue;
-      const file = name === undefined ? '' : hostFile(root, name);
-      const registry = byFile.get(file) ?? (await loadLineRegistry(root, name, file));
-      byFile.set(file, registry);
-      loaded.set(name ?? '', registry);
+      if (loaded.has(name ?? '')) continue;
+      const registry = (load ??= claimRegistryLoader(root))(name);
+      if (registry !== undefined) loaded.set(name ?? '', registry);
     }
   }
   return loaded;
-}
-
-/** The host path claim-port under `root` opens for the absolute `name` (links inside the root followed), or `name` itself when it cannot be told. */
-function hostFile(root: string, name: string): string {
-  try {
-    return hostPath(root, name);
-  } catch {
-    return `${root}\0${name}`;
-  }
-}
-
-/** The registry named `name` (undefined: the bundled one; `file`: its host path) as claim-port under `root` would load it, or why it cannot. */
-async function loadLineRegistry(root: string, name: string | undefined, file: string): Promise<Registry | string> {
-  if (name === undefined) return loadRegistry({ env: {} });
-  const under = root === '/' ? '' : ` under ${escapeText(root)}`;
-  try {
-    return await loadRegistry({ path: file.includes('\0') ? join(root, name) : file, env: {} });
-  } catch (error) {
-    if (!(error instanceof RegistryError || error instanceof PortsError)) throw error;
-    // The first problem, at its file:line:col (the host's path: the one to open and fix).
-    const issue = error instanceof RegistryError ? error.issues[0] : undefined;
-    const why = error instanceof RegistryError && issue !== undefined ? formatIssue(error.source, issue) : error.message.split('\n')[0];
-    return `claim-port cannot load the registry it reads, ${escapeText(name)}${under}: ${why}; it exits 64 and frees nothing`;
-  }
 }
 
 /**

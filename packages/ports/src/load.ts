@@ -103,9 +103,18 @@ export async function loadRegistry(options?: {
 }): Promise<Registry<ServiceId>>;
 export async function loadRegistry(options?: LoadOptions): Promise<Registry>;
 export async function loadRegistry(options?: LoadOptions): Promise<Registry> {
+  return loadRegistryNow('loadRegistry', options);
+}
+
+/**
+ * loadRegistry, at once (every step of it is synchronous): for the package's own tools, which must not make a
+ * caller's code wait on a promise for nothing (the claim lines' registries of `ports systemd --check`). `fn` names
+ * the caller in a TypeError. Not exported from the package: its API stays the promise.
+ */
+export function loadRegistryNow(fn: string, options?: LoadOptions): Registry {
   // Every variable of a caller's env is checked there (envArgument): the cache's, which only a built
   // package reads and only for a file, are said whatever the file and the build.
-  const { options: checked, env, path } = checkedPath('loadRegistry', options);
+  const { options: checked, env, path } = checkedPath(fn, options);
   if (path === undefined) return bundledRegistryInstance();
   // Never blocks: a FIFO, a device or a directory is refused at once, and no
   // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).

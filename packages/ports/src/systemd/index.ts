@@ -26,6 +26,7 @@ export {
   type ClaimFinding,
   type ClaimSeverity,
 } from './claim-verdict.js';
+export { claimLineRegistry, claimRegistryLoader, readsOtherRegistry } from './line-registry.js';
 export { parseUnitFile, splitUnitLines, LONG_LINE_MAX, type Assignment, type UnitFileError } from './unit-file.js';
 export {
   splitWords,

@@ -68,7 +68,9 @@ import {
   type UnitFilePlace,
 } from '../../render/systemd.js';
 import {
+  claimLineRegistry,
   claimLines,
+  claimRegistryLoader,
   claimVariables,
   dropInDirNames,
   environmentDoubt,
@@ -78,6 +80,7 @@ import {
   loadUnit,
   mergeUnit,
   mergeUnitWithEnvironmentFiles,
+  readsOtherRegistry,
   interpreterProblem,
   readInterpreter,
   readSocketUnits,
@@ -804,6 +807,7 @@ async function checkTree(
       });
     }
   }
+  let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
   const judgedAlike = (item: SystemdDrift): boolean => {
     const entry = wiring.find((candidate) => candidate.path === item.path);
     if (entry?.claim !== 'unit') return false;
@@ -821,7 +825,7 @@ async function checkTree(
       if (text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
       unit = mergeUnit({ unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] });
     }
-    const findings = claimFindings(registry, entry, unit, claimPort);
+    const findings = claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(effectiveRoot ?? '/')) });
     if (findings.some((finding) => finding.severity === 'error')) return false;
     // A claim line that reads another registry than this one protects other processes: not the line asked for.
     const fromEnvironment = unit.environment.get(REGISTRY_ENV);
@@ -951,6 +955,7 @@ function effectiveProblems(
   const listing = listUnitDirs(root, listingProblems);
   problems.push(...listingProblems);
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
+  let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
   for (const entry of wiring) {
     const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, entry.unit, listing));
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
@@ -985,7 +990,9 @@ function effectiveProblems(
     }
     for (const finding of [
       ...environmentFileFindings(unit, entry.service.env),
-      ...(mayClaim.length > 0 ? [] : claimFindings(registry, entry, unit, claimPort, regenerate)),
+      ...(mayClaim.length > 0
+        ? []
+        : claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root)) }, regenerate)),
     ]) {
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
@@ -1016,7 +1023,14 @@ function unreadClaimText(parts: readonly UnreadPart[]): string {
 }
 
 /** The verdict on a unit's claim lines: the core's (judgeClaims), shared with the health check's systemd check. */
-function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, claimPort: string, regenerate?: string): ClaimFinding[] {
+function claimFindings(
+  registry: Registry,
+  entry: ClaimWiring,
+  unit: UnitFacts,
+  claimPort: string,
+  lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
+  regenerate?: string,
+): ClaimFinding[] {
   const service = entry.service;
   const port = effectivePort(registry, service, unit);
   // Where the port came from when the unit moved it (Environment=, an EnvironmentFile=), as the health check says it.
@@ -1029,10 +1043,14 @@ function claimFindings(registry: Registry, entry: ClaimWiring, unit: UnitFacts, 
     ...(setting && port !== service.port && { moved: ` (${service.env}=${setting.value} from ${where(setting)})` }),
     // The command that wrote what was checked, when a unit has no claim (the bare `ports systemd` writes the bundled registry's, to /).
     ...(regenerate !== undefined && { regenerate }),
-    resolveId: (id, env) => {
-      if (!registry.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${registry.source}` };
+    // In the registry the line reads (its --registry, the unit's $DSA110_PORTS_FILE), as claim-port resolves it.
+    resolveId: (id, env, line) => {
+      const own = readsOtherRegistry(line, unit, { path: lines.registryPath }) ? lines.load(claimLineRegistry(line, unit)) : undefined;
+      if (typeof own === 'string') return { problem: own };
+      const reads = own ?? registry;
+      if (!reads.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${pathText(reads.source)}` };
       try {
-        return { port: registry.resolvePort(id, { env: { ...env } }).port, transport: registry.service(id).transport };
+        return { port: reads.resolvePort(id, { env: { ...env } }).port, transport: reads.service(id).transport };
       } catch (error) {
         return { problem: (error as Error).message };
       }

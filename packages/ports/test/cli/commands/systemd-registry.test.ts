@@ -230,6 +230,31 @@ describe('ports systemd --root: the registry inside the root, named as the boote
     },
   );
 
+  it("--check resolves a claim line's service id in the registry the line reads, as claim-port and the health check do: another port there, or a registry claim-port cannot load, is said", async () => {
+    const root = tempDir();
+    const registry = join(root, 'etc/dsa110/ports.yaml');
+    writeTree(root, {
+      'etc/dsa110/ports.yaml': registryText(41700),
+      'etc/dsa110/other.yaml': registryText(41800),
+      'etc/systemd/system/mydb.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/myapi.service': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry /etc/dsa110/ports.yaml\nExecStart=/bin/true\n',
+    });
+    expect((await ports(['--registry', registry, 'systemd', '--root', root])).code).toBe(0);
+    expect((await ports(['--registry', registry, 'systemd', '--root', root, '--check'])).code).toBe(0);
+    for (const [named, says] of [
+      ['/etc/dsa110/other.yaml', 'claims port 41800, but mydb uses port 41700; it would free the wrong port'],
+      ['/etc/dsa110/missing.yaml', `claim-port cannot load the registry it reads, /etc/dsa110/missing.yaml under ${root}: `],
+    ] as const) {
+      // An override of the operator's that replaces the claim: the effective unit is judged.
+      writeTree(root, {
+        'etc/systemd/system/mydb.service.d/zz-override.conf': `[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port mydb --registry ${named}\n`,
+      });
+      const check = await ports(['--registry', registry, 'systemd', '--root', root, '--check']);
+      expect(check.code, named).toBe(1);
+      expect(check.stdout, named).toContain(says);
+    }
+  });
+
   it('a registry outside ROOT is a usage error in one line, and nothing is written', async () => {
     const root = tempDir();
     const outside = join(tempDir(), 'reg2.yaml');

@@ -1,0 +1,81 @@
+// The registry a claim line makes claim-port read (its --registry, else the
+// unit's $DSA110_PORTS_FILE, else the bundled one), loaded as claim-port
+// under a root would load it: a line's service id is resolved where
+// claim-port resolves it. The one reading of `ports systemd --check` and the
+// health check.
+import { join } from 'node:path';
+import { escapeText } from '../escape.js';
+import { formatIssue, PortsError, RegistryError } from '../errors.js';
+import { hostPath } from '../files/root.js';
+import { loadRegistryNow, REGISTRY_ENV } from '../load.js';
+import type { Registry } from '../registry.js';
+import { parseClaimArgs } from './claim-args.js';
+import { claimRegistryProblem } from './claim-verdict.js';
+import type { ExecLine, UnitFacts } from './types.js';
+
+/** The file the claim line `line` of `unit` reads, as it names it; undefined for the bundled registry or arguments claim-port refuses. */
+export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment'>): string | undefined {
+  const args = parseClaimArgs(line.argv.slice(1));
+  if (args.command !== 'claim') return undefined;
+  if (args.registry !== undefined) return args.registry;
+  const fromEnv = unit.environment.get(REGISTRY_ENV)?.value;
+  return fromEnv ? fromEnv : undefined;
+}
+
+/**
+ * Whether the claim line reads another registry than the one checked (`checked.path` as the units name it; undefined:
+ * the bundled one): then its service id is resolved in its own (claimRegistryLoader). Never when `checked` is
+ * undefined (a registry no line can name: outside the root, or a Registry object given).
+ */
+export function readsOtherRegistry(
+  line: Pick<ExecLine, 'argv'>,
+  unit: Pick<UnitFacts, 'environment'>,
+  checked: { readonly path: string | undefined } | undefined,
+): boolean {
+  if (checked === undefined) return false;
+  if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
+  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV)) !== undefined;
+}
+
+/**
+ * A loader of the registries claim lines name under `root`, each file once however the lines spell it (`/etc//x`,
+ * `/etc/./x`, a link inside the root): `name` as claimLineRegistry gives it (undefined: the bundled one) to the
+ * Registry, or why claim-port cannot load it (it then exits 64 and frees nothing), one line. Undefined for a
+ * relative path: claim-port reads it from its working directory (WorkingDirectory=), which the unit model does not
+ * hold, so it is not guessed at.
+ */
+export function claimRegistryLoader(root: string): (name: string | undefined) => Registry | string | undefined {
+  const byFile = new Map<string, Registry | string>();
+  return (name) => {
+    if (name !== undefined && !name.startsWith('/')) return undefined;
+    const file = name === undefined ? '' : hostFile(root, name);
+    const known = byFile.get(file);
+    if (known !== undefined) return known;
+    const loaded = load(root, name, file);
+    byFile.set(file, loaded);
+    return loaded;
+  };
+}
+
+/** The host path claim-port under `root` opens for the absolute `name` (links inside the root followed), or the plain join when that cannot be told. */
+function hostFile(root: string, name: string): string {
+  try {
+    return hostPath(root, name);
+  } catch {
+    return join(root, name);
+  }
+}
+
+function load(root: string, name: string | undefined, file: string): Registry | string {
+  if (name === undefined) return loadRegistryNow('claimRegistryLoader', { env: {} });
+  try {
+    return loadRegistryNow('claimRegistryLoader', { path: file, env: {} });
+  } catch (error) {
+    if (!(error instanceof RegistryError || error instanceof PortsError)) throw error;
+    // The first problem, at its file:line:col (the host's path: the one to open and fix).
+    const issue = error instanceof RegistryError ? error.issues[0] : undefined;
+    const why = error instanceof RegistryError && issue !== undefined ? formatIssue(error.source, issue) : (error.message.split('\n')[0] ?? '');
+    const under = root === '/' ? '' : ` under ${escapeText(root)}`;
+    return `claim-port cannot load the registry it reads, ${escapeText(name)}${under}: ${why}; it exits 64 and frees nothing`;
+  }
+}
