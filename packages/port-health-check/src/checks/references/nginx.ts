@@ -6,7 +6,7 @@ import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa11
 import { type AddressBits, addressBits } from '@dsa110/ports/system';
 import { isLoopback, isLoopbackNetwork, isUnspecified } from '../../address.js';
 import { formatAddress } from '../../firewall/ip.js';
-import { type BoundAddress, characterColumn, type Finding, portFix, refusedConnection } from './finding.js';
+import { type BoundAddress, characterColumn, type Finding, portFix, reachesListener, refusedConnection } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 export interface NginxExpectations {
@@ -643,19 +643,47 @@ function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | 
  * connection is refused ("connect() failed (111: Connection refused)") and it answers 502. An IPv4 address is read
  * as glibc's inet_aton reads it (`127.1` is 127.0.0.1); the fix writes the address to connect to instead in its place.
  */
-function refusedPass(statement: SiteStatement, host: string, expect: NginxExpectations, within = ''): Finding | undefined {
+function refusedPass(statement: SiteStatement, host: string, expect: NginxExpectations, within = '', failover?: Failover): Finding | undefined {
   const { name, port, listeners } = expect.upstream;
   if (listeners === undefined || listeners.length === 0) return undefined; // nothing listens: held to the port alone
-  const v4 = inetAton(host.toLowerCase().replace(/\.$/, ''));
-  const refused = refusedConnection(v4 === undefined ? host : dottedQuad(v4), port, listeners);
+  const refused = refusedConnection(connectHost(host), port, listeners);
   if (!refused) return undefined;
   const [directive, value] = [statement.words[0]!, statement.words[1]!];
   // The host and port as written, at the start of the value or after its scheme: what the fix replaces.
   const scheme = directive === 'server' ? '' : (/^[^/:?]*:\/\//.exec(value)?.[0] ?? ''); // `$scheme://` too
   const authority = value.slice(scheme.length).split(/[/?]/)[0]!;
   const fixed = `${scheme}${refused.instead}${value.slice(scheme.length + authority.length)}`;
-  const message = `${directive} ${shown(value)}${within}, but ${refused.why}, so nginx's connection to ${name} is refused and it answers 502; write ${directive} ${shown(fixed)}; (${expect.snippet})`;
-  return { ...placeAt(statement), severity: 'error', message };
+  const fix = `write ${directive} ${shown(fixed)}; (${expect.snippet})`;
+  if (failover === undefined) {
+    const message = `${directive} ${shown(value)}${within}, but ${refused.why}, so nginx's connection to ${name} is refused and it answers 502; ${fix}`;
+    return { ...placeAt(statement), severity: 'error', message };
+  }
+  // Another server of the block reaches a listener: nginx marks this one failed and passes requests on to the others.
+  const outcome =
+    failover === 'backup'
+      ? `so nginx's connection to ${name} through it is refused, and this backup, used only when the other servers fail, would not help when it is needed`
+      : `so nginx's connection to ${name} through it is refused: nginx marks it failed and passes requests to the other servers of the upstream`;
+  return { ...placeAt(statement), severity: 'warning', message: `${directive} ${shown(value)}${within}, but ${refused.why}, ${outcome}; ${fix}` };
+}
+
+/** A refused upstream server's place when another server of its block reaches a listener: a `backup`, or one of the others (`primary`). */
+type Failover = 'backup' | 'primary';
+
+/** A host as a connection goes to it: an IPv4 address as glibc's inet_aton reads it (`127.1` is 127.0.0.1). */
+function connectHost(host: string): string {
+  const v4 = inetAton(host.toLowerCase().replace(/\.$/, ''));
+  return v4 === undefined ? host : dottedQuad(v4);
+}
+
+/** An upstream server's parameters after its address (`weight=2`, `backup`, `down`): nginx never uses a `down` one. */
+const serverFlag = (server: SiteStatement, flag: 'backup' | 'down'): boolean => server.words.slice(2).includes(flag);
+
+/** Whether nginx's connection through an upstream server reaches one of the upstream's listeners: this host, on its port, taken by a socket there. */
+function serverReaches(server: SiteStatement, expect: NginxExpectations): boolean {
+  const { port, listeners } = expect.upstream;
+  const address = server.words[1] ?? '';
+  if (listeners === undefined || listeners.length === 0 || serverPortHere(address) !== port) return false;
+  return reachesListener(connectHost(nginxAddress(address)!.host), listeners) === true;
 }
 
 /** An IPv4 address as a number (inetAton's) in dotted decimal. */
@@ -678,9 +706,14 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
   const address = server.words[1]!;
   const port = serverPortHere(address);
   if (port === undefined) return [];
+  // A `down` server is never sent a request: only a port nginx refuses (nginx -t fails) is said of it.
+  if (serverFlag(server, 'down') && typeof port !== 'object') return [];
   const via = `${pass.words[0]} ${shown(pass.words[1]!)} at ${lineWords(pass, server)}`;
   if (port === expect.upstream.port) {
-    const refused = refusedPass(server, nginxAddress(address)!.host, expect, ` in upstream ${shown(upstream.name)} (${via})`);
+    // nginx answers 502 for a refused server only when no other server of the block takes the request instead.
+    const others = upstream.servers.some((other) => other !== server && !serverFlag(other, 'down') && serverReaches(other, expect));
+    const failover = !others ? undefined : serverFlag(server, 'backup') ? 'backup' : 'primary';
+    const refused = refusedPass(server, nginxAddress(address)!.host, expect, ` in upstream ${shown(upstream.name)} (${via})`, failover);
     return refused ? [refused] : [];
   }
   if (typeof port === 'object') {

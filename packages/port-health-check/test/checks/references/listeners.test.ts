@@ -68,9 +68,38 @@ describe('an nginx pass on this host, held to the sockets listening on the upstr
       expect(await check(`grpc_pass [::1]:${port}`)).toEqual([
         `error: nginx (${port + 1}): /${SITE}:4:9: grpc_pass [::1]:${port}, ${why('[::1]')}; write grpc_pass 127.0.0.1:${port}; (ports snippet nginx-site)`,
       ]);
-      expect(await check('proxy_pass http://api', `upstream api {\n    server 127.0.0.1:${port};\n    server 127.0.0.2:${port} weight=2;\n}\n`)).toEqual([
-        `error: nginx (${port + 1}): /${SITE}:3:5: server 127.0.0.2:${port} in upstream api (proxy_pass http://api at line 8), ${why('127.0.0.2')}; write server 127.0.0.1:${port}; (ports snippet nginx-site)`,
+      expect(await check('proxy_pass http://api', `upstream api {\n    server 127.0.0.2:${port};\n    server [::1]:${port} weight=2;\n}\n`)).toEqual([
+        `error: nginx (${port + 1}): /${SITE}:2:5: server 127.0.0.2:${port} in upstream api (proxy_pass http://api at line 8), ${why('127.0.0.2')}; write server 127.0.0.1:${port}; (ports snippet nginx-site)`,
+        `error: nginx (${port + 1}): /${SITE}:3:5: server [::1]:${port} in upstream api (proxy_pass http://api at line 8), ${why('[::1]')}; write server 127.0.0.1:${port}; (ports snippet nginx-site)`,
       ]);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('an upstream server refused beside another of its block that reaches a listener is a warning: nginx fails over (a backup would not help); a down one is never used', async () => {
+    const port = leasePort({ ranges: [[20000, 29996]], count: 4 });
+    const registry = await registryAt(port);
+    const check = (servers: string) => problems(registry, 'nginx', { [SITE]: site(port, 'proxy_pass http://be', `upstream be {\n${servers}}\n`) });
+    const refused = `in upstream be (proxy_pass http://be at line 8), but port ${port} here is listened on at 127.0.0.1:${port} only, and a connection to 127.0.0.2 reaches only a socket bound to that address or to every address`;
+    const fix = `write server 127.0.0.1:${port}; (ports snippet nginx-site)`;
+    const server = await listeningOn(port, '127.0.0.1');
+    try {
+      // nginx tries a backup only when the primaries fail: refused then, it would not help.
+      expect(await check(`    server 127.0.0.1:${port};\n    server 127.0.0.2:${port} backup;\n`)).toEqual([
+        `warning: nginx (${port + 1}): /${SITE}:3:5: server 127.0.0.2:${port} ${refused}, so nginx's connection to API through it is refused, and this backup, used only when the other servers fail, would not help when it is needed; ${fix}`,
+      ]);
+      // A refused primary: nginx marks it failed and passes requests to the others (a backup that reaches a listener too).
+      for (const other of [`    server 127.0.0.1:${port};\n`, `    server localhost:${port} backup;\n`])
+        expect(await check(`    server 127.0.0.2:${port} max_fails=1;\n${other}`), other).toEqual([
+          `warning: nginx (${port + 1}): /${SITE}:2:5: server 127.0.0.2:${port} ${refused}, so nginx's connection to API through it is refused: nginx marks it failed and passes requests to the other servers of the upstream; ${fix}`,
+        ]);
+      // The only other server that reaches a listener is down: nothing takes the request, nginx answers 502.
+      expect(await check(`    server 127.0.0.1:${port} down;\n    server 127.0.0.2:${port};\n`)).toEqual([
+        `error: nginx (${port + 1}): /${SITE}:3:5: server 127.0.0.2:${port} ${refused}, so nginx's connection to API is refused and it answers 502; ${fix}`,
+      ]);
+      // A down server is never sent a request: nothing is said of it, refused or on another port.
+      expect(await check(`    server 127.0.0.1:${port};\n    server 127.0.0.2:${port} down;\n    server 127.0.0.1:${port + 9} down;\n`)).toEqual([]);
     } finally {
       await closeServer(server);
     }
