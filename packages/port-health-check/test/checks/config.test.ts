@@ -170,6 +170,20 @@ describe('config check', () => {
     expect(results[0]).toMatchObject({ severity: 'error' });
   });
 
+  it('never suggests a registry port the registry refuses: a file that says port 0 is fixed in the file', async () => {
+    const { root, results } = await check({ 'etc/app/app.conf': 'port 0\n' }, 'app');
+    expect(results).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: `app (4040): /etc/app/app.conf:1:6 under ${root}: sets port = 0, but the registry says App uses port 4040; write port = 4040`,
+      }),
+    ]);
+    // Another port the registry takes is still offered as the change to make instead.
+    expect((await check({ 'etc/app/app.conf': 'port 4041\n' }, 'app')).results[0]!.reason).toMatch(
+      /; write port = 4040, or give App port: 4041 in the registry$/,
+    );
+  });
+
   it('goPort reads a port as a Go server listens on it', () => {
     expect([
       goPort('03030'),

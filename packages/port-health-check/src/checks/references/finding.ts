@@ -165,11 +165,14 @@ export function parseUrl(url: string): { host: string; port: number } | undefine
 
 /**
  * What to do about a port the registry disagrees with, and the command that prints a file that passes (as the
- * references check builds it: `ports [--registry PATH] snippet KIND`): `set its port to 8000 (ports snippet nginx-site prints what passes)`.
+ * references check builds it: `ports [--registry PATH] snippet KIND`): `set its port to 8000 (ports snippet nginx-site prints what passes)`;
+ * with `instead`, the registry change that would make the file right, unless the registry refuses that port (0).
  */
 export function portFix(what: 'it' | 'its port' | { readonly write: string }, port: number, snippet: string | undefined, instead?: RegistryInstead): string {
   const fix = typeof what === 'string' ? `set ${what} to ${port}` : `write ${what.write}`;
-  return `${fix}${snippet === undefined ? '' : ` (${snippet} prints what passes)`}${instead === undefined ? '' : `, or give ${instead.name} port: ${instead.port} in the registry`}`;
+  // The registry takes a port from 1 to 65535 only: a file's 0 (a program's "no TCP port") is never one to give it.
+  const registryTakes = instead !== undefined && Number.isInteger(instead.port) && instead.port >= 1 && instead.port <= 65535;
+  return `${fix}${snippet === undefined ? '' : ` (${snippet} prints what passes)`}${registryTakes ? `, or give ${instead.name} port: ${instead.port} in the registry` : ''}`;
 }
 
 /** The registry change that makes a file's port right instead (the file's port given to the service): portFix's last words. */
