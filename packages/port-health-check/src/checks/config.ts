@@ -3,7 +3,7 @@
 // file) has that key set to its port. Read under --root, so an image can be
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
-import { escapeText, type Service } from '@dsa110/ports';
+import { escapeText, type ConfigKind, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
@@ -11,7 +11,8 @@ import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import { placedResult } from './references.js';
-import { notAPort, portFix } from './references/finding.js';
+import { notAPort, portFix, type PortReading } from './references/finding.js';
+import { REDIS_PORT } from './references/redis.js';
 import type { CheckResult, Facts } from '../types.js';
 
 /**
@@ -25,11 +26,22 @@ const INI_FILES: Readonly<Record<string, { section: string; envPrefix: string; p
 };
 
 /**
- * How the program reads its port key: `exact`, the registry's digits only (the
- * default: Redis refuses `port 06379`, and an unknown program may too); `go`,
- * as Go's net package reads a port (Grafana hands http_port to net.Listen).
+ * Config files that a references reader (`configs: [{ kind }]`) reads as their program does, by file name: their port
+ * key, and how the program reads it. Redis's `port` is read by the redis-conf reader (Redis's quoting, its comments, its
+ * includes, a line it refuses at start); the config check defers to it for a file the service's `configs:` names with
+ * that kind, so a line gets one finding, and reads the key as Redis reads it (REDIS_PORT) for one it does not.
  */
-type PortSyntax = 'exact' | 'go';
+const PROGRAM_FILES: Readonly<Record<string, { kind: ConfigKind; key: string; portSyntax: PortReading }>> = {
+  'redis.conf': { kind: 'redis-conf', key: 'port', portSyntax: REDIS_PORT },
+};
+
+/**
+ * How the program reads its port key: `exact`, the registry's digits only (the
+ * default: an unknown program may refuse `06379`); `go`, as Go's net package
+ * reads a port (Grafana hands http_port to net.Listen); a PortReading, as that
+ * program reads it (Redis: PROGRAM_FILES).
+ */
+type PortSyntax = 'exact' | 'go' | PortReading;
 
 /** Pure: how a value the program reads as `port` but written otherwise (`03030`) is read, for the report; '' for the port's own digits. */
 function readAs(value: string, port: number, service: Service): string {
@@ -38,7 +50,7 @@ function readAs(value: string, port: number, service: Service): string {
 
 /** Pure: whether the program reads `value` as `port`. */
 function setsPort(value: string, port: number, syntax: PortSyntax): boolean {
-  return value === String(port) || (syntax === 'go' && goPort(value) === port);
+  return value === String(port) || (syntax === 'go' ? goPort(value) === port : syntax !== 'exact' && syntax.port(value) === port);
 }
 
 /** What checkConfig reads: the file, its port key (and section), and the environment variable that overrides the key. */
@@ -46,6 +58,8 @@ export interface ConfigKey extends SettingKey {
   readonly portSyntax: PortSyntax;
   /** The INI file's name (`grafana.ini`), whose other keys the program reads likewise. */
   readonly ini?: string;
+  /** The references reader of the service's `configs:` that judges this key in this file instead (PROGRAM_FILES): nothing for the config check to say. */
+  readonly judgedBy?: ConfigKind;
 }
 
 /** The environment variable that overrides `key` of an INI file's section, as Grafana names it: `GF_SERVER_HTTP_PORT`. */
@@ -55,6 +69,11 @@ export function configKey(service: Service): ConfigKey | undefined {
   const by = service.configuredBy;
   if (typeof by !== 'object' || !('file' in by) || !by.key || !service.config) return undefined;
   const ini = Object.hasOwn(INI_FILES, by.file) ? INI_FILES[by.file] : undefined;
+  const program = Object.hasOwn(PROGRAM_FILES, by.file) && PROGRAM_FILES[by.file]!.key === by.key ? PROGRAM_FILES[by.file] : undefined;
+  if (program) {
+    const judged = service.configs.some((ref) => ref.kind === program.kind && ref.path === service.config);
+    return { file: service.config, key: by.key, portSyntax: program.portSyntax, ...(judged && { judgedBy: program.kind }) };
+  }
   if (!ini) return { file: service.config, key: by.key, portSyntax: 'exact' };
   const envOverride = envOverrideOf(ini.envPrefix, ini.section, by.key);
   return { file: service.config, key: by.key, section: ini.section, envOverride, portSyntax: ini.portSyntax, ini: by.file };
@@ -62,7 +81,8 @@ export function configKey(service: Service): ConfigKey | undefined {
 
 export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   const wanted = configKey(service);
-  if (!wanted) return [];
+  // The references check reads this file as its program does and says what is wrong with the key, once.
+  if (!wanted || wanted.judgedBy !== undefined) return [];
   const { port } = effectivePort(facts, service);
   const config = facts.configs.get(wanted.file);
   const result = serviceResult('config', service, port);
@@ -118,12 +138,14 @@ function checkPortKey(
   // The key's own line of the config file: the line to write; an override or a ${VAR} (in a unit): set it.
   const fix = resolved.file === wanted.file && resolved.variable === undefined ? { write: `${wanted.key} = ${port}${section}` } : 'it';
   const place = { file: resolved.file, line: resolved.line, ...(resolved.column !== undefined && { column: resolved.column }) };
-  const none = notAPort(resolved.value);
-  const read = goPort(resolved.value);
+  const reading = typeof wanted.portSyntax === 'object' ? wanted.portSyntax : undefined;
+  const none = notAPort(resolved.value, reading);
+  const read = reading !== undefined ? reading.port(resolved.value) : goPort(resolved.value);
   const instead = read !== undefined && read !== port ? { name: service.name, port: read } : undefined;
+  const refused = reading !== undefined ? reading.refused : `${service.name} does not listen on port ${port}`;
   const message =
     none !== undefined
-      ? `${resolved.said}: ${none}, so ${service.name} does not listen on port ${port}; ${portFix(fix, port, snippet)}`
+      ? `${resolved.said}: ${none}, so ${refused}; ${portFix(fix, port, snippet)}`
       : `${resolved.said}, but the registry says ${service.name} uses port ${port}; ${portFix(fix, port, snippet, instead)}`;
   return [placedResult(facts, result, { ...place, severity: 'error', message }, wanted.file)];
 }

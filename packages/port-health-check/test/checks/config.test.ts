@@ -2,11 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseRegistry } from '@dsa110/ports';
 import { checkConfig } from '../../src/checks/config.js';
+import { checkReferences } from '../../src/checks/references.js';
 import { findSetting } from '../../src/checks/config-setting.js';
 import { goPort } from '../../src/checks/go-port.js';
 import { gather } from '../../src/gather.js';
 import { tempDir, testRegistry, writeTree, type TreeEntry } from '../helpers.js';
+
+const testRegistryText = (text: string) => parseRegistry(text, { source: 'test-ports.yaml' });
 
 const registry = testRegistry([
   {
@@ -182,6 +186,54 @@ describe('config check', () => {
     expect((await check({ 'etc/app/app.conf': 'port 4041\n' }, 'app')).results[0]!.reason).toMatch(
       /; write port = 4040, or give App port: 4041 in the registry$/,
     );
+  });
+
+  describe('a redis.conf port key (configuredBy: { file: redis.conf, key: port })', () => {
+    const redisRegistry = (configs: string) =>
+      testRegistryText(
+        `version: 1\nservices:\n  - id: redis\n    name: Redis\n    group: production\n    port: 26379\n    protocol: TCP\n    access: localhost\n    configuredBy: { file: redis.conf, key: port }\n    config: /etc/redis/redis.conf\n${configs}    robust: false\n    processes: [redis-server]\n`,
+      );
+    /** The config and references checks' problems for redis, `check severity: reason` without the temp root. */
+    const redisProblems = async (configs: string, line: string) => {
+      const registry = redisRegistry(configs);
+      const root = writeTree(tempDir(), { 'etc/redis/redis.conf': `bind 127.0.0.1\n${line}\n` });
+      const facts = await gather({ registry, root });
+      const service = registry.service('redis');
+      return [...checkConfig(facts, service), ...checkReferences(facts, service)]
+        .filter((result) => result.severity !== 'ok')
+        .map((result) => `${result.check} ${result.severity}: ${result.reason.replace(` under ${root}`, '')}`);
+    };
+
+    it('read by the redis-conf reader too (configs:): one finding per line, that Redis refuses to start, never "sets no port"', async () => {
+      const configs = '    configs:\n      - { kind: redis-conf }\n';
+      const accepts =
+        'is not a port Redis accepts (digits from 0 to 65535, no leading 0), so Redis refuses to start; set it to 26379 (ports snippet redis-conf prints what passes)';
+      for (const value of ['026379', '+26379'])
+        expect(await redisProblems(configs, `port ${value}`)).toEqual([
+          `references error: redis (26379): /etc/redis/redis.conf:2:6: port ${value}: "${value}" ${accepts}`,
+        ]);
+      expect(await redisProblems(configs, 'port 26379 # c')).toEqual([
+        'references error: redis (26379): /etc/redis/redis.conf:2: port 26379 # c: port takes one number, so Redis refuses to start ("wrong number of arguments"); put a comment on a line of its own',
+      ]);
+      expect(await redisProblems(configs, 'port 26379 26380')).toEqual([
+        'references error: redis (26379): /etc/redis/redis.conf:2: port 26379 26380: port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port, 26379',
+      ]);
+      expect(await redisProblems(configs, 'port 6380')).toEqual([
+        'references error: redis (26379): /etc/redis/redis.conf:2:6: port 6380, but the registry says Redis uses port 26379; set it to 26379 (ports snippet redis-conf prints what passes)',
+      ]);
+      expect(await redisProblems(configs, 'port 26379')).toEqual([]);
+    });
+
+    it('read by the config check alone: as Redis reads it (a leading 0 or a sign is refused at start), never port 0 for the registry', async () => {
+      const refused = (value: string) =>
+        `config error: redis (26379): /etc/redis/redis.conf:2:6: sets port = ${value}: "${value}" is not a port Redis accepts (digits from 0 to 65535, no leading 0), so Redis refuses to start; write port = 26379`;
+      expect(await redisProblems('', 'port 026379')).toEqual([refused('026379')]);
+      expect(await redisProblems('', 'port +26379')).toEqual([refused('+26379')]);
+      expect(await redisProblems('', 'port 0')).toEqual([
+        'config error: redis (26379): /etc/redis/redis.conf:2:6: sets port = 0, but the registry says Redis uses port 26379; write port = 26379',
+      ]);
+      expect(await redisProblems('', 'port 26379')).toEqual([]);
+    });
   });
 
   it('goPort reads a port as a Go server listens on it', () => {

@@ -203,6 +203,8 @@ export interface PortReading {
   readonly program: string;
   readonly port: (value: string) => number | undefined;
   readonly rule: string;
+  /** What the program does with a value it refuses, after `so`: `Redis refuses to start`. */
+  readonly refused: string;
 }
 
 /** `host:port` -> port (IPv6 in brackets); undefined without one. */

@@ -15,12 +15,13 @@ export const REDIS_DEFAULT_PORT = 6379;
  * A port as Redis reads it (config.c's numeric configs, string2ll, then the range; checked with redis-server 7.0):
  * decimal digits from 0 to 65535, without a leading 0 or a sign. It refuses `06379`, `+6379`, `-0` and `00` at start
  * ("argument couldn't be parsed into an integer"), and `65536` ("argument must be between 0 and 65535 inclusive").
- * `0` it takes: it listens on no TCP port.
+ * `0` it takes: it listens on no TCP port. The config check reads a redis.conf `port` key this way too.
  */
-const REDIS_PORT: PortReading = {
+export const REDIS_PORT: PortReading = {
   program: 'Redis',
   port: (value) => (/^(?:0|[1-9][0-9]{0,4})$/.test(value) && Number(value) <= 65535 ? Number(value) : undefined),
   rule: 'digits from 0 to 65535, no leading 0',
+  refused: 'Redis refuses to start',
 };
 
 /** The lines of a redis.conf as Redis reads them (config.c): a line whose first character after spaces is `#` is a comment; a `#` later is part of the line. */
@@ -141,6 +142,8 @@ interface Setting {
   readonly column?: number;
   readonly content: string;
   readonly args: readonly string[];
+  /** A port line Redis refuses at start (said where it stands): no port to judge, and not "sets no port" either. */
+  readonly refused?: true;
 }
 
 /**
@@ -238,6 +241,8 @@ class RedisConfReader {
     const refused = refusedArguments(name, args, this.expect);
     if (refused !== undefined) {
       this.add({ ...place, severity: 'error', message: `${shown(content)}: ${refused}` });
+      // Redis stops at this line: the port it would use is not another one, nor its default (until a later port replaces it here).
+      if (name === 'port') Object.assign(settings, { port: { ...place, content, args, refused: true }, portMayBeIn: null });
       return;
     }
     if (name === 'port') Object.assign(settings, { port: { ...place, content, args }, portMayBeIn: null });
@@ -281,7 +286,7 @@ class RedisConfReader {
 function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly string[], expect: Expect): string | undefined {
   // Redis reads a port as a whole number from 0 to 65535, without a leading 0 ("argument couldn't be parsed into an integer").
   const none = name === 'port' && args.length === 1 ? notAPort(args[0]!, REDIS_PORT) : undefined;
-  if (none !== undefined) return `${none}, so Redis refuses to start; ${portFix('it', expect.port, expect.snippet)}`;
+  if (none !== undefined) return `${none}, so ${REDIS_PORT.refused}; ${portFix('it', expect.port, expect.snippet)}`;
   if (name === 'bind' || args.length === 1) return undefined;
   // `port 6379 # ours`: Redis reads the comment as more arguments.
   const fix = args.slice(1).some((arg) => arg.startsWith('#'))
@@ -325,6 +330,8 @@ function portFindings(port: Setting | undefined, expect: Expect, unless: string 
           },
     ];
   }
+  // A port line Redis refuses was said where it stands: Redis does not start, so it listens on no port at all.
+  if (port.refused) return [];
   const value = port.args[0]!;
   if (value === String(expect.port)) return [];
   const place = { file: port.file, line: port.line, ...(port.column !== undefined && { column: port.column }) };
