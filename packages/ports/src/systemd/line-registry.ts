@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { escapeText } from '../escape.js';
 import { formatIssue, PortsError, RegistryError } from '../errors.js';
 import { hostPath } from '../files/root.js';
+import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
 import { loadRegistryNow, REGISTRY_ENV } from '../load.js';
 import type { Registry } from '../registry.js';
 import { parseClaimArgs } from './claim-args.js';
@@ -15,6 +16,8 @@ import type { ExecLine, UnitFacts } from './types.js';
 
 /** The file the claim line `line` of `unit` reads, as it names it; undefined for the bundled registry or arguments claim-port refuses. */
 export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment'>): string | undefined {
+  objectArgument('claimLineRegistry', 'line', line, 'an ExecLine');
+  objectArgument('claimLineRegistry', 'unit', unit, 'UnitFacts, from mergeUnit');
   const args = parseClaimArgs(line.argv.slice(1));
   if (args.command !== 'claim') return undefined;
   if (args.registry !== undefined) return args.registry;
@@ -32,6 +35,9 @@ export function readsOtherRegistry(
   unit: Pick<UnitFacts, 'environment'>,
   checked: { readonly path: string | undefined } | undefined,
 ): boolean {
+  objectArgument('readsOtherRegistry', 'line', line, 'an ExecLine');
+  objectArgument('readsOtherRegistry', 'unit', unit, 'UnitFacts, from mergeUnit');
+  if (checked !== undefined) objectArgument('readsOtherRegistry', 'checked', checked, '{ path }: the registry checked, or undefined');
   if (checked === undefined) return false;
   if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
   return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV)) !== undefined;
@@ -45,8 +51,10 @@ export function readsOtherRegistry(
  * hold, so it is not guessed at.
  */
 export function claimRegistryLoader(root: string): (name: string | undefined) => Registry | string | undefined {
+  pathArgument('claimRegistryLoader', 'root', root);
   const byFile = new Map<string, Registry | string>();
   return (name) => {
+    if (name !== undefined) stringArgument('claimRegistryLoader', 'name', name, 'a path (a string) or undefined');
     if (name !== undefined && !name.startsWith('/')) return undefined;
     const file = name === undefined ? '' : hostFile(root, name);
     const known = byFile.get(file);
