@@ -1,12 +1,9 @@
-// The registry a claim line makes claim-port read: its --registry, else
-// $DSA110_PORTS_FILE from the unit's environment (Environment=, then its
-// EnvironmentFile= files), else the bundled one (undefined: nothing to judge).
-// gather judges each such file, the systemd check reports it: one reading.
+// The registry this check holds as claim lines would name it, and the one a
+// claim line's service id is resolved in. Which registry a line reads is the
+// core's reading (claimLineRegistry, readsOtherRegistry of
+// @dsa110/ports/systemd), shared with `ports systemd --check`.
 import { BUNDLED_SOURCE, type Registry } from '@dsa110/ports';
-import { claimLineRegistry, readsOtherRegistry } from '@dsa110/ports/systemd';
-
-// The core's reading (line-registry.ts of @dsa110/ports), for this package's modules.
-export { claimLineRegistry, readsOtherRegistry };
+import { claimLineRegistry } from '@dsa110/ports/systemd';
 import type { ExecLine, Facts, UnitFacts } from './types.js';
 
 /**

@@ -20,6 +20,7 @@ import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
 import {
+  claimLineRegistry,
   claimLines,
   claimRegistryLoader,
   claimTarget,
@@ -35,6 +36,7 @@ import {
   rootWritablePart,
   readSocketUnits,
   readDefaultStartTimeout,
+  readsOtherRegistry,
   isSystemdInit,
   socketUnitsOn,
   unitSearchPath,
@@ -43,7 +45,7 @@ import {
   type SearchPath,
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
-import { checkedRegistryName, claimLineRegistry, readsOtherRegistry } from './claim-registry.js';
+import { checkedRegistryName } from './claim-registry.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,

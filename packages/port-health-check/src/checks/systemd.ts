@@ -10,6 +10,7 @@ import { systemdCommand } from '../ports-command.js';
 import { checkSocketActivation } from './socket-activation.js';
 import { checkStartTimeout } from './start-timeout.js';
 import {
+  claimLineRegistry,
   claimLines,
   claimRegistryProblem,
   claimTarget,
@@ -23,7 +24,7 @@ import {
   unreadMayHoldClaim,
   where,
 } from '@dsa110/ports/systemd';
-import { claimLineRegistry, registryForLine } from '../claim-registry.js';
+import { registryForLine } from '../claim-registry.js';
 import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
 

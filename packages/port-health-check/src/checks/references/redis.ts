@@ -47,28 +47,19 @@ export function redisWords(line: string): string[] | undefined {
   // line, split at once (a char-by-char walk of Debian's 2,276-line file cost
   // the health check about 2M instructions, twice: includes, then the check).
   if (!line.includes('"') && !line.includes("'") && !line.includes('\v') && !line.includes('\f')) return line.split(/[ \t\r\n]+/).filter((word) => word !== '');
-  const words: string[] = [];
+  return redisWordSpans(line)?.map((word) => word.text);
+}
+
+/** Each word of `line` as sdssplitargs reads it (redisWords), with where it starts (a UTF-16 index); undefined when Redis refuses its quoting. */
+function redisWordSpans(line: string): { text: string; start: number }[] | undefined {
+  const words: { text: string; start: number }[] = [];
   let index = 0;
   for (;;) {
     while (isSpace(line[index])) index++;
     if (index >= line.length) return words;
     const word = redisWord(line, index);
     if (word === undefined) return undefined;
-    words.push(word.text);
-    index = word.end;
-  }
-}
-
-/** Where each word of `line` (trimmed) that redisWords splits starts, a UTF-16 index; undefined when Redis refuses its quoting. */
-function redisWordStarts(line: string): number[] | undefined {
-  const starts: number[] = [];
-  let index = 0;
-  for (;;) {
-    while (isSpace(line[index])) index++;
-    if (index >= line.length) return starts;
-    const word = redisWord(line, index);
-    if (word === undefined) return undefined;
-    starts.push(index);
+    words.push({ text: word.text, start: index });
     index = word.end;
   }
 }
@@ -78,7 +69,7 @@ function redisWordStarts(line: string): number[] | undefined {
  * (`raw`, of which `content` is the trimmed text): where its text starts, inside its quotes if quoted.
  */
 function valueColumn(raw: string, content: string): number | undefined {
-  const start = redisWordStarts(content)?.[1];
+  const start = redisWordSpans(content)?.[1]?.start;
   if (start === undefined) return undefined;
   const quoted = content[start] === '"' || content[start] === "'" ? 1 : 0;
   return characterColumn(raw, 0, raw.length - raw.trimStart().length + start + quoted);
