@@ -7,6 +7,7 @@ import { canBindSync, type ProcessInfo } from '@dsa110/ports/system';
 import { blockersAfterClaim, describeBlockers, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
+import { classifyPorts, describeOtherPorts, listeningElsewhere, othersPorts, type OtherPort } from './elsewhere.js';
 import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import { describeHolder, describeListener, describeListeners, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
@@ -60,6 +61,8 @@ interface Tracked {
   changedTo?: string;
   /** It led its process group (and its session) when it was signalled: what stays in them once it is gone was left behind (see Claim.leftBehind). */
   leads?: { group: boolean; session: boolean };
+  /** The ports it listens on besides the claimed one (see elsewhere.ts), when it has any. */
+  otherPorts?: OtherPort[];
   /** Its children when it was signalled (see Claim.leftBehind). */
   children?: Identity[];
   /**
@@ -92,6 +95,7 @@ function report(t: Tracked): HolderReport {
     ...(t.reason !== undefined && { reason: t.reason }),
     ...(t.disguise !== undefined && { disguise: t.disguise }),
     ...(t.inheritedFrom !== undefined && { inheritedFrom: [...t.inheritedFrom] }),
+    ...(t.otherPorts !== undefined && { otherPorts: [...t.otherPorts] }),
     ...(t.cpu !== undefined && { cpu: t.cpu }),
     ...(t.memory !== undefined && { memory: t.memory }),
   };
@@ -334,6 +338,38 @@ class Claim {
     }
   }
 
+  /**
+   * The ports each of `holders` listens on besides the claimed one, by PID, as the registry knows them (see
+   * elsewhere.ts): from `found`'s socket links (the holder scan's) and one read of the socket tables; empty where
+   * they cannot be known (lsof).
+   */
+  otherPortsOf(found: Gathered, holders: readonly ProcessInfo[]): Map<number, OtherPort[]> {
+    const { port, transport, registry, service } = this.target;
+    const out = new Map<number, OtherPort[]>();
+    if (this.reader.kind !== 'proc' || holders.length === 0) return out;
+    const held = listeningElsewhere(
+      holders.map((h) => h.pid),
+      found.listeners,
+      found.socketLinks,
+      port,
+      transport,
+    );
+    for (const [pid, ports] of held ?? []) if (ports.length > 0) out.set(pid, classifyPorts(ports, registry, service, this.options.env ?? process.env));
+    return out;
+  }
+
+  /** Says of each holder to be signalled that listens on other ports too which ones (they close with it): in a dry run too. */
+  noteOtherPorts(holders: readonly Tracked[]): void {
+    for (const t of holders) {
+      const ports = t.otherPorts ?? [];
+      if (ports.length === 0 || othersPorts(ports).length > 0) continue;
+      this.log(
+        `${describeHolder(t.info, t.context, true)} also listens on ${ports.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(ports)}, which no other service of the registry has: ${ports.length > 1 ? 'those sockets' : 'that socket'} ${this.options.dryRun ? 'would close' : ports.length > 1 ? 'close' : 'closes'} with it`,
+        'warn',
+      );
+    }
+  }
+
   /** Says of each holder to be signalled that holds another user's socket whose it is (see handedOverSocket in plan.ts). */
   noteHandedOver(handedOver: ReadonlyMap<number, string>): void {
     for (const t of this.tracked) {
@@ -464,13 +500,16 @@ class Claim {
     const { port, transport } = this.target;
     const known = (h: ProcessInfo) => this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime);
     // Every thread's fd table: the socket may live on in a thread's own (see gather).
-    const listeners = (await this.reader.gather(port, undefined, transport, 'every')).listeners
+    const gathered = await this.reader.gather(port, undefined, transport, 'every');
+    const listeners = gathered.listeners
       .filter((l) => l.ownerKnown && keys.has(String(l.inode)))
       .map((l) => ({ ...l, holders: l.holders.filter((h) => !known(h)) }))
       .filter((l) => l.holders.length > 0);
     if (listeners.length === 0) return 'none';
     const inheritors = distinctHolders(listeners);
     const [context, ancestors] = await Promise.all([gatherContext(inheritors, this.options.env ?? process.env), this.reader.ancestors(process.pid)]);
+    // The ports they listen on besides this one: a child that took over another service's port too is refused as a holder is.
+    const otherPorts = this.otherPortsOf(gathered, inheritors);
     const plan = planClaim({
       port,
       transport,
@@ -481,6 +520,8 @@ class Claim {
       uid: this.uid,
       euid: this.euid,
       context,
+      otherPorts,
+      ...(this.target.service !== undefined && { service: this.target.service }),
     });
     // Whose socket it holds: the first holders of those sockets (once they exit, its parent is no longer one of them).
     const from = (h: ProcessInfo) => {
@@ -499,8 +540,16 @@ class Claim {
     }
     for (const info of inheritors) {
       const parents = from(info);
-      const t: Tracked = { info, context: context.holders.get(info.pid) ?? {}, signals: [], outcome: 'spared', inheritedFrom: parents };
+      const t: Tracked = {
+        info,
+        context: context.holders.get(info.pid) ?? {},
+        signals: [],
+        outcome: 'spared',
+        inheritedFrom: parents,
+        ...(otherPorts.has(info.pid) && { otherPorts: otherPorts.get(info.pid)! }),
+      };
       this.tracked.push(t);
+      this.noteOtherPorts([t]);
       this.noteFamily(t);
       // A holder may live on without the socket (it passed it over a Unix socket, or left it to a child and closed its own).
       const gone = parents.every((pid) => !this.tracked.some((o) => o.info.pid === pid && this.processes.isRunning(o.info)));
@@ -1220,9 +1269,11 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   claim.self = { pid: process.pid, ancestors: new Set(ancestors) };
   if (context.ownUnit !== undefined) claim.ownUnit = context.ownUnit;
   const stats = await usage;
+  const otherPorts = claim.otherPortsOf(claim.found, holders);
   claim.tracked = holders.map((h) => ({
     info: h,
     context: context.holders.get(h.pid) ?? {},
+    ...(otherPorts.has(h.pid) && { otherPorts: otherPorts.get(h.pid)! }),
     signals: [],
     outcome: 'spared',
     ...(stats?.[h.pid] && { cpu: Math.round(stats[h.pid]!.cpu * 10) / 10 }),
@@ -1243,11 +1294,14 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     uid: claim.uid,
     euid: claim.euid,
     context,
+    otherPorts,
+    ...(target.service !== undefined && { service: target.service }),
   });
   claim.describeHolders();
   for (const line of restartWarnings(context, options.settleMs ?? SETTLE_MS)) claim.log(line, 'warn');
   if (plan.kind !== 'free') claim.unmask(plan.disguised);
   if (plan.kind === 'signal') claim.noteHandedOver(plan.handedOver);
+  if (plan.kind === 'signal') claim.noteOtherPorts(claim.tracked);
   if (plan.kind === 'refuse') return claim.refuse(plan);
   const blocked = plan.kind === 'signal' ? claim.refuseIfBlocked(plan) : undefined;
   if (blocked) return blocked;

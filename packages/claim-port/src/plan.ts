@@ -5,6 +5,7 @@ import { escapeText, printedShellWord } from '@dsa110/ports';
 import { formatEndpoint } from '@dsa110/ports/system';
 import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
+import { describeOtherPort, describeOtherPorts, othersPorts, type OtherPort } from './elsewhere.js';
 import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
@@ -21,6 +22,10 @@ export interface PlanInput {
   readonly euid: number;
   /** Units, containers, Restart= and parents of the holders (see context.ts). */
   readonly context?: ClaimContext;
+  /** The ports each holder listens on besides this one, by PID, as the registry knows them (see elsewhere.ts): another service's refuses. */
+  readonly otherPorts?: ReadonlyMap<number, readonly OtherPort[]>;
+  /** The claimed service's id, for the refusal over another service's port. */
+  readonly service?: string;
 }
 
 export interface Refusal {
@@ -154,6 +159,28 @@ function handedOverSocket(holder: ProcessInfo, listeners: readonly Listener[]): 
   return `it holds a socket ${uids} made, not it (passed to it over a Unix socket, SCM_RIGHTS, or left to it by a parent): look for what ${makers.size > 1 ? 'those users' : 'that user'} ran on the port`;
 }
 
+/**
+ * Why a holder that also listens on another service's ports (`others`, see
+ * othersPorts) is not signalled: its death closes them too. What to do: stop
+ * that service first, or end the process by hand.
+ */
+function othersReason(pid: number, others: readonly OtherPort[], claimed: string): string {
+  const first = others[0]!;
+  const service = escapeText(first.service!, 64);
+  const unit = first.unit === undefined ? undefined : escapeText(first.unit, 200);
+  const ports = others.length === 1 ? `port ${describeOtherPort(first)}` : `ports ${describeOtherPorts(others)}`;
+  const services = [...new Set(others.map((p) => p.service!))];
+  const whose =
+    services.length === 1
+      ? `service ${service}${unit !== undefined ? ` (unit ${unit})` : ''}`
+      : `services ${services.map((id) => escapeText(id, 64)).join(', ')}`;
+  const stop =
+    unit !== undefined && services.length === 1
+      ? `${service} first (systemctl stop ${printedShellWord(first.unit!)})`
+      : `${services.length === 1 ? service : 'those services'} first`;
+  return `also listens on ${ports}, which the registry gives to ${whose}: signalling it would take ${services.length === 1 ? 'that service' : 'them'} down too; stop ${stop}, or free ${claimed} by hand (kill ${pid}) if ${services.length === 1 ? 'it' : 'they'} may go down`;
+}
+
 export function planClaim(input: PlanInput): Plan {
   if (input.listeners.length === 0) return { kind: 'free' };
   const transport = input.transport ?? 'tcp';
@@ -199,6 +226,13 @@ export function planClaim(input: PlanInput): Plan {
         pid: holder.pid,
         reason: `${who} belongs to ${unit}, which would start it again (Restart=${restart}, ${escapeText(context!.restart!.source, 300)}): stop ${escapeText(context!.unit!, 200)} first (systemctl stop ${printedShellWord(context!.unit!)})`,
       });
+      continue;
+    }
+    const others = othersPorts(input.otherPorts?.get(holder.pid) ?? []);
+    if (others.length > 0) {
+      const why = othersReason(holder.pid, others, `port ${target}${input.service !== undefined ? ` (${escapeText(input.service, 64)})` : ''}`);
+      protectedPids.set(holder.pid, why);
+      refusals.push({ pid: holder.pid, reason: `${who} ${why}` });
       continue;
     }
     // kill(2) as non-root needs the sender's real or effective uid to match the target's real uid.

@@ -21,7 +21,7 @@ import {
 export interface Gathered {
   readonly listeners: readonly Listener[];
   readonly unreadable: readonly number[];
-  /** TCP on /proc: every socket link the holder scan read, for the sockets out of the tables (blockersAfterClaim), which are then not read again. */
+  /** On /proc: every socket link the holder scan read, for the sockets out of the tables (blockersAfterClaim), which are then not read again, and the holders' other ports (elsewhere.ts). */
   readonly socketLinks?: SocketLinks;
 }
 
@@ -70,8 +70,9 @@ export const procReader = (procRoot = '/proc'): Reader => ({
       ...(seen && { sockets }),
       ...(threads !== undefined && { threads }),
       ...(started && { holderScan: started }),
-      // One pass over every fd table serves the sockets out of the tables too (unlistedSocketHolders): they are /proc's and TCP's.
-      ...(transport === 'tcp' && procRoot === '/proc' && !started && { socketLinks: true }),
+      // One pass over every fd table serves the sockets out of the tables too (unlistedSocketHolders: /proc's and TCP's),
+      // and the other ports each holder listens on (elsewhere.ts: TCP and UDP).
+      ...(procRoot === '/proc' && !started && { socketLinks: true }),
     });
   },
   async usage(pids) {

@@ -2,6 +2,28 @@
 
 import { wellFormedJson } from '@dsa110/ports';
 
+/**
+ * A port a holder listens on besides the claimed one (TCP: LISTEN; UDP: bound,
+ * not connected to a peer), found from the sockets it holds (on /proc only),
+ * and what the registry says of it.
+ */
+export interface OtherPort {
+  readonly port: number;
+  readonly transport: 'tcp' | 'udp';
+  /** The registry's service on it (its registered port, or its env override as claim-port's environment sets it). */
+  readonly service?: string;
+  /** That service's systemd unit, when it has one. */
+  readonly unit?: string;
+  /**
+   * True when that service is the claimed one, or runs in the claimed service's systemd unit (an old instance of
+   * the unit serving both of its services' ports: the normal restart case). Only a port of another service
+   * (`service` set, `sameUnit` not) refuses the claim.
+   */
+  readonly sameUnit?: boolean;
+  /** The registry's reserved entry the port is in, when no service has it (named, never a refusal). */
+  readonly reserved?: string;
+}
+
 export type ClaimAction = 'already-free' | 'freed' | 'would-free' | 'refused' | 'failed';
 
 export type HolderOutcome =
@@ -62,6 +84,12 @@ export interface HolderReport {
    * socket it held; it was judged as they were, then signalled.
    */
   readonly inheritedFrom?: readonly number[];
+  /**
+   * The ports it listens on besides the claimed one (see OtherPort), when it
+   * has any: another service's refuses the claim (`reason` says so); the
+   * others close with it, and the log names them.
+   */
+  readonly otherPorts?: readonly OtherPort[];
   /** CPU percent and resident memory in bytes at discovery (pidusage), when available. */
   readonly cpu?: number;
   readonly memory?: number;

@@ -25,6 +25,8 @@ export interface Target {
   readonly service?: string;
   readonly policy: ProtectionPolicy;
   readonly timeoutSeconds: number;
+  /** The registry, when it could be read: who else's ports a holder listens on (see otherPorts in elsewhere.ts). */
+  readonly registry?: Registry;
 }
 
 /** `port 8000 (api)`, `port 5353/udp (mdns)`: how messages name what is claimed. */
@@ -118,5 +120,5 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
   if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_CLAIM_TIMEOUT_SECONDS)) {
     throw new ClaimUsageError(`timeout ${timeoutSeconds} is not valid: give seconds > 0 and at most ${MAX_CLAIM_TIMEOUT_SECONDS}`, port);
   }
-  return { port: port!, transport, ...(service !== undefined && { service }), policy, timeoutSeconds };
+  return { port: port!, transport, ...(service !== undefined && { service }), policy, timeoutSeconds, ...(registry !== undefined && { registry }) };
 }

@@ -50,7 +50,7 @@ export {
   systemdRunning,
   type RestartPolicy,
 } from './unit-restart.js';
-export { parsePortSockets, readPortSockets, readBoundUdpSockets, TCP_STATES, type PortSocket, type Transport } from './port-sockets.js';
+export { parsePortSockets, readPortSockets, readBoundUdpSockets, readSocketsByInode, TCP_STATES, type PortSocket, type Transport } from './port-sockets.js';
 export { canBind, canBindSync, canBindAddressSync, type BindCheck } from './bindable.js';
 export { now } from './clock.js';
 export {

@@ -39,18 +39,37 @@ export function parsePortSockets(text: string, family: SocketFamily, transport: 
   if (family !== 'IPv4' && family !== 'IPv6') throw new TypeError(`parsePortSockets: family must be "IPv4" or "IPv6", not ${describeArgument(family)}`);
   transportArgument('parsePortSockets', transport);
   portArgument('parsePortSockets', port);
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return parseRows(
+    text,
+    family,
+    transport,
+    (line) => line.includes(hexPort),
+    (socket) => socket.port === port,
+  );
+}
+
+/** The rows of one table that `cheap` (on the line's text) and `keep` (on its socket) let through. */
+function parseRows(
+  text: string,
+  family: SocketFamily,
+  transport: Transport,
+  cheap: (line: string) => boolean,
+  keep: (socket: { port: number; inode: number }) => boolean,
+): PortSocket[] {
   const out: PortSocket[] = [];
   const decode = family === 'IPv4' ? decodeIPv4 : decodeIPv6;
-  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (!line.includes(hexPort)) continue;
+    if (!cheap(line)) continue;
     const fields = line.trim().split(/\s+/);
     if (fields.length < 10) continue;
     const local = fields[1]!;
     const colon = local.indexOf(':');
-    if (parseInt(local.slice(colon + 1), 16) !== port) continue;
+    const port = parseInt(local.slice(colon + 1), 16);
+    const inode = Number(fields[9]);
+    if (!keep({ port, inode })) continue;
     const remote = fields[2]!;
     const remoteColon = remote.indexOf(':');
     const remotePort = parseInt(remote.slice(remoteColon + 1), 16);
@@ -60,13 +79,34 @@ export function parsePortSockets(text: string, family: SocketFamily, transport: 
       address: decode(local.slice(0, colon)),
       family,
       port,
-      inode: Number(fields[9]),
+      inode,
       uid: Number(fields[7]),
       transport,
       state,
       ...(remotePort !== 0 && { remote: `${decode(remote.slice(0, remoteColon))}:${remotePort}` }),
     });
   }
+  return out;
+}
+
+/**
+ * Every TCP and UDP socket (both families, any state, any port) among
+ * `inodes`: the sockets a process holds (a holder scan's socket links), with
+ * their ports, in one read of the four tables of this network namespace. A
+ * socket of another namespace is in none of them, and not returned.
+ */
+export function readSocketsByInode(inodes: ReadonlySet<number>, procRoot = '/proc'): PortSocket[] {
+  if (!(inodes instanceof Set)) throw new TypeError(`readSocketsByInode: inodes must be a Set of socket inodes, not ${describeArgument(inodes)}`);
+  procRootArgument('readSocketsByInode', procRoot);
+  if (inodes.size === 0) return [];
+  const keep = (socket: { inode: number }) => inodes.has(socket.inode);
+  const out: PortSocket[] = [];
+  for (const transport of ['tcp', 'udp'] as const)
+    for (const [file, family] of [
+      [`net/${transport}`, 'IPv4'],
+      [`net/${transport}6`, 'IPv6'],
+    ] as const)
+      out.push(...parseRows(readTable(procRoot, file), family, transport, () => true, keep));
   return out;
 }
 

@@ -1,7 +1,9 @@
 // Sockets on one port in any state (listening, connected), from /proc/net table text.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePortSockets } from '../../src/system/port-sockets.js';
+import { parsePortSockets, readSocketsByInode } from '../../src/system/port-sockets.js';
 
 const tcp = readFileSync(new URL('./fixtures/proc-net-tcp-any-state.txt', import.meta.url), 'utf8');
 
@@ -13,5 +15,34 @@ describe('socket tables in any state', () => {
       [1002, 'ESTABLISHED', '127.0.0.1:41136'],
     ]);
     expect(parsePortSockets(tcp, 'IPv4', 'udp', 41136).map((s) => s.state)).toEqual(['CONNECTED']);
+  });
+});
+
+describe('readSocketsByInode', () => {
+  it('finds the sockets among the inodes on any port and in any state, TCP and UDP, from a /proc tree', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ports-by-inode-'));
+    try {
+      mkdirSync(join(root, 'net'));
+      writeFileSync(join(root, 'net/tcp'), tcp);
+      // A UDP table of one bound socket (port 0x4E42 = 20034), inode 3001; no IPv6 tables (a kernel without IPv6).
+      writeFileSync(
+        join(root, 'net/udp'),
+        '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n' +
+          ' 1: 0100007F:4E42 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 3001 2 0000000000000000 0\n',
+      );
+      const found = readSocketsByInode(new Set([1001, 1002, 3001, 424242]), root);
+      expect(found.map((s) => [s.inode, s.transport, s.port, s.state])).toEqual([
+        [1001, 'tcp', 8000, 'LISTEN'],
+        [1002, 'tcp', 8000, 'ESTABLISHED'],
+        [3001, 'udp', 20034, 'BOUND'],
+      ]);
+      expect(readSocketsByInode(new Set(), root)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a Set of inodes, nothing else', () => {
+    expect(() => readSocketsByInode([1001] as unknown as Set<number>)).toThrow(/^readSocketsByInode: inodes must be a Set of socket inodes, not /);
   });
 });

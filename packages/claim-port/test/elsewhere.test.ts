@@ -1,0 +1,199 @@
+// A holder that listens on other ports too: killing it closes them all. One of
+// another registered service's (another unit) refuses the claim, in a dry run
+// too; others are named, and freed with it. Real holders on loopback, spawned
+// by the suite; every claim behind the guard (claimOurs).
+import { parseRegistry } from '@dsa110/ports';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeOtherPorts } from '../src/elsewhere.js';
+import { claimInProcess } from './helpers.js';
+import { cleanupStarted, claimOurs, start } from './started.js';
+import { isAlive, leasePort } from '../../../test-support/index.js';
+import { tempDir } from '../../../test-support/tree.js';
+
+afterEach(cleanupStarted);
+
+const python = '/usr/bin/python3';
+const lease = (count = 1) => leasePort({ ranges: [[20000, 29999]], count });
+
+interface Entry {
+  readonly id: string;
+  readonly port: number;
+  readonly unit: string;
+  readonly transport?: 'tcp' | 'udp';
+  /** Default true. */
+  readonly robust?: boolean;
+}
+
+/** A registry of `services` (each with its unit), and a reserved range when given. */
+function registryText(services: readonly Entry[], reserved?: { id: string; start: number; end: number }): string {
+  const lines = ['version: 1', 'services:'];
+  for (const s of services)
+    lines.push(
+      `  - id: ${s.id}`,
+      `    name: ${s.id}`,
+      `    port: ${s.port}`,
+      `    protocol: ${s.transport === 'udp' ? 'UDP' : 'HTTP'}`,
+      ...(s.transport === 'udp' ? ['    transport: udp'] : []),
+      '    group: development',
+      '    access: localhost',
+      '    configuredBy: hardcoded',
+      `    robust: ${s.robust ?? true}`,
+      '    processes: [python3]',
+      s.robust === false ? `    systemd: { unit: ${s.unit} }` : `    systemd: { unit: ${s.unit}, claim: unit }`,
+    );
+  if (reserved)
+    lines.push(
+      'reserved:',
+      `  - id: ${reserved.id}`,
+      `    name: ${reserved.id}`,
+      `    start: ${reserved.start}`,
+      `    end: ${reserved.end}`,
+      '    purpose: scratch',
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+/** One python3 process listening on every TCP port of `tcp` and bound to every UDP port of `udp`, on 127.0.0.1. */
+function holder(tcp: readonly number[], udp: readonly number[] = []) {
+  return start([
+    python,
+    '-c',
+    `import json, os, resource, socket, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+kept = []
+for port in ${JSON.stringify(tcp)}:
+    s = socket.socket(); s.bind(('127.0.0.1', port)); s.listen(16); kept.append(s)
+for port in ${JSON.stringify(udp)}:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', port)); kept.append(u)
+print(json.dumps({'pid': os.getpid(), 'port': ${JSON.stringify(tcp[0] ?? udp[0])}}), flush=True)
+while True: time.sleep(3600)`,
+  ]);
+}
+
+describe("a holder that also listens on another service's port", () => {
+  it.each([
+    ['a TCP claim, their TCP port', 'tcp', 'tcp'],
+    ['a TCP claim, their UDP port', 'tcp', 'udp'],
+    ['a UDP claim, their TCP port', 'udp', 'tcp'],
+  ] as const)(
+    '(%s) is never signalled, in a dry run nor a real one: one line names the PID, its name, the port, the service and what to do',
+    async (_, ours, theirs) => {
+      const mine = lease();
+      const other = lease();
+      const registry = parseRegistry(
+        registryText([
+          { id: 'mysvc', port: mine, unit: 'mysvc.service', transport: ours },
+          { id: 'othersvc', port: other, unit: 'othersvc.service', transport: theirs },
+        ]),
+      );
+      const tcp = [...(ours === 'tcp' ? [mine] : []), ...(theirs === 'tcp' ? [other] : [])];
+      const udp = [...(ours === 'udp' ? [mine] : []), ...(theirs === 'udp' ? [other] : [])];
+      const server = await holder(tcp, udp);
+      const { pid } = server.first;
+      const slash = (transport: 'tcp' | 'udp') => (transport === 'udp' ? '/udp' : '');
+      for (const dryRun of [true, false]) {
+        const lines: string[] = [];
+        const result = await claimOurs(mine, { registry, transport: ours, dryRun, timeoutSeconds: 1, log: (line) => lines.push(line) });
+        expect(result.action, lines.join('\n')).toBe('refused');
+        expect(result.holders).toEqual([expect.objectContaining({ pid, signals: [], outcome: 'protected' })]);
+        const claimed = `port ${mine}${slash(ours)} (mysvc)`;
+        expect(result.message).toBe(
+          `refused to free ${claimed}: PID ${pid} (python3) also listens on port ${other}${slash(theirs)} (othersvc), which the registry gives to service othersvc (unit othersvc.service): signalling it would take that service down too; stop othersvc first (systemctl stop othersvc.service), or free ${claimed} by hand (kill ${pid}) if it may go down; nothing was signalled`,
+        );
+        expect(result.holders[0]!.reason).toMatch(/^also listens on port \d+(\/udp)? \(othersvc\), which the registry gives to service othersvc/);
+        expect(result.holders[0]!.otherPorts).toEqual([{ port: other, transport: theirs, service: 'othersvc', unit: 'othersvc.service' }]);
+        expect(isAlive(pid)).toBe(true);
+      }
+    },
+  );
+});
+
+describe('a holder that also listens on ports no other service has', () => {
+  it("is freed when the other port is its own unit's other service's (an old instance of the unit: the restart case), and the lines say so", async () => {
+    const mine = lease();
+    const other = lease();
+    const registry = parseRegistry(
+      registryText([
+        { id: 'mysvc', port: mine, unit: 'pair.service' },
+        { id: 'mysvc-admin', port: other, unit: 'pair.service', robust: false },
+      ]),
+    );
+    const server = await holder([mine, other]);
+    const { pid } = server.first;
+    const lines: string[] = [];
+    const result = await claimOurs(mine, { registry, timeoutSeconds: 1, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.holders).toEqual([expect.objectContaining({ pid, signals: ['SIGTERM'], outcome: 'exited' })]);
+    expect(result.holders[0]!.otherPorts).toEqual([{ port: other, transport: 'tcp', service: 'mysvc-admin', unit: 'pair.service', sameUnit: true }]);
+    expect(lines).toContain(
+      `PID ${pid} (python3) also listens on port ${other} (mysvc-admin, the same unit), which no other service of the registry has: that socket closes with it`,
+    );
+  });
+
+  it('names them in the dry run and the real run, a reserved range and UDP too, in one short line past the first six (see describeOtherPorts for 400)', async () => {
+    // Not one block of ports (other suites lease ports all over the range): the reserved range's three, then one by one;
+    // twenty, not hundreds, so that the suite does not use up the range's leases (the 400 are describeOtherPorts' test).
+    const scratch = lease(3);
+    const mine = lease();
+    const others = [scratch, scratch + 1, scratch + 2, ...Array.from({ length: 17 }, () => lease())];
+    const udp = lease();
+    const registry = parseRegistry(registryText([{ id: 'mysvc', port: mine, unit: 'mysvc.service' }], { id: 'scratch', start: scratch, end: scratch + 2 }));
+    const sorted = [...others.map((port) => ({ port, udp: false })), { port: udp, udp: true }].sort((a, b) => a.port - b.port || Number(a.udp) - Number(b.udp));
+    const shown = sorted
+      .slice(0, 6)
+      .map(({ port, udp: isUdp }) => `${port}${isUdp ? '/udp' : ''}${port >= scratch && port <= scratch + 2 ? ' (reserved scratch)' : ''}`)
+      .join(', ');
+    const server = await holder([mine, ...others], [udp]);
+    const { pid } = server.first;
+    for (const dryRun of [true, false]) {
+      const lines: string[] = [];
+      const result = await claimOurs(mine, { registry, dryRun, timeoutSeconds: 1, settleMs: 0, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe(dryRun ? 'would-free' : 'freed');
+      const named = lines.filter((line) => line.includes('also listens on'));
+      expect(named).toEqual([
+        `PID ${pid} (python3) also listens on ports ${shown} and 15 more, which no other service of the registry has: those sockets ${dryRun ? 'would close' : 'close'} with it`,
+      ]);
+      expect(named[0]!.length).toBeLessThan(300);
+      expect(result.holders[0]!.otherPorts).toHaveLength(21);
+      expect(result.holders[0]!.otherPorts).toContainEqual({ port: udp, transport: 'udp' });
+      if (dryRun) expect(isAlive(pid)).toBe(true);
+      else expect(result.holders[0]).toMatchObject({ signals: ['SIGTERM'], outcome: 'exited' });
+    }
+  });
+
+  it('describeOtherPorts: one port, a few, and a count past the first six: 400 listeners are one short line', () => {
+    const ports = (n: number) => Array.from({ length: n }, (_, i) => ({ port: 20000 + i, transport: 'tcp' as const }));
+    expect(describeOtherPorts(ports(400))).toBe('20000, 20001, 20002, 20003, 20004, 20005 and 394 more');
+    expect(describeOtherPorts([{ port: 5353, transport: 'udp', service: 'mdns' }])).toBe('5353/udp (mdns)');
+    expect(describeOtherPorts(ports(2))).toBe('20000 and 20001');
+    expect(describeOtherPorts(ports(7))).toBe('20000, 20001, 20002, 20003, 20004, 20005 and 1 more');
+  });
+});
+
+describe('claim-port (the command)', () => {
+  it("refuses with exit 1 over another service's port, --dry-run and --json included, and says why in the holder's reason", async () => {
+    const mine = lease();
+    const other = lease();
+    const file = join(tempDir('claim-port-elsewhere-'), 'ports.yaml');
+    writeFileSync(
+      file,
+      registryText([
+        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
+        { id: 'othersvc', port: other, unit: 'othersvc.service' },
+      ]),
+    );
+    const server = await holder([mine, other]);
+    const { pid } = server.first;
+    for (const args of [['--dry-run'], []]) {
+      const run = await claimInProcess(['mysvc', '--registry', file, '--json', ...args], { port: mine });
+      expect(run.code).toBe(1);
+      const result = JSON.parse(run.stdout) as { action: string; holders: { pid: number; outcome: string; reason: string }[] };
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid, outcome: 'protected', reason: expect.stringContaining(`port ${other} (othersvc)`) });
+      expect(isAlive(pid)).toBe(true);
+    }
+  });
+});
