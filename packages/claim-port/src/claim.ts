@@ -554,11 +554,30 @@ class Claim {
       // A holder may live on without the socket (it passed it over a Unix socket, or left it to a child and closed its own).
       const gone = parents.every((pid) => !this.tracked.some((o) => o.info.pid === pid && this.processes.isRunning(o.info)));
       this.log(
-        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which ${gone ? 'is gone (a child it forked?)' : `no longer ${parents.length > 1 ? 'hold' : 'holds'} it (passed on, or left to a child)`}: ${shownCommand(info)}`,
+        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which ${gone ? 'is gone' : `no longer ${parents.length > 1 ? 'hold' : 'holds'} it (passed on, or left to a child)`}${this.forkedFrom(t, gone)}: ${shownCommand(info)}`,
       );
       this.send(t, sig);
     }
     return 'signalled';
+  }
+
+  /**
+   * Whose child an inheritor is, by its parent PID as read when it was seen
+   * (/proc/PID/stat, the PPid of /proc/PID/status): a process of this claim
+   * (a holder, or an inheritor of an earlier look: a holder that forks again
+   * at every SIGTERM) is named; any other parent is its reaper, the process
+   * that forked it having exited (or one that passed it the socket), and no
+   * PID is named as the one that left it the socket.
+   */
+  forkedFrom(t: Tracked, gone: boolean): string {
+    const ppid = t.info.ppid;
+    const parent = this.tracked.find((o) => o !== t && o.info.pid === ppid);
+    if (parent !== undefined)
+      return `; it is a child of ${describeHolder(parent.info, parent.context, true)}, which this claim ${parent.signals.length > 0 ? 'signalled' : 'found holding the port'}`;
+    if (!gone) return '';
+    return ppid > 0
+      ? `; what left it the socket has exited (its parent now is PID ${ppid}, which held no socket of the port)`
+      : '; what left it the socket has exited';
   }
 
   signalled(): Tracked[] {

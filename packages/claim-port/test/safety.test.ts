@@ -1760,6 +1760,58 @@ while True: time.sleep(3600)`);
     expect(isAlive(child.pid)).toBe(false);
   });
 
+  it('a holder that forks again at every SIGTERM (each child its own session): no line names a process as the parent of a child it did not fork', async () => {
+    // Y forks X1 on SIGTERM and exits; X1 (setsid) forks X2 on SIGTERM and exits; X2 the same; X3 ignores SIGTERM.
+    // Each says whose child it is as it is born: its real parent, which the claim's lines may name, and none other.
+    const holder = await py(`import json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def say(message):
+    os.write(1, (json.dumps(message) + '\\n').encode())
+def fork_on_term(depth):
+    def handler(signum, frame):
+        parent = os.getpid()
+        if os.fork() == 0:
+            os.setsid()
+            say({'pid': os.getpid(), 'parent': parent})
+            if depth < 3:
+                signal.signal(signal.SIGTERM, fork_on_term(depth + 1))
+            else:
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            while True: time.sleep(3600)
+        time.sleep(0.1)
+        os._exit(0)
+    return handler
+signal.signal(signal.SIGTERM, fork_on_term(1))
+say({'pid': os.getpid(), 'port': s.getsockname()[1]})
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    const parents = new Map<number, number>();
+    holder.child.stdout!.on('data', (data: Buffer) => {
+      for (const line of data.toString().split('\n')) {
+        try {
+          const message = JSON.parse(line) as { pid?: number; parent?: number };
+          if (message.pid && message.parent) parents.set(message.pid, message.parent);
+        } catch {
+          // not a whole line
+        }
+      }
+    });
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 1, killWaitMs: 5000, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    const inheritors = result.holders.filter((h) => h.inheritedFrom !== undefined);
+    expect(inheritors.length, lines.join('\n')).toBeGreaterThanOrEqual(2);
+    for (const h of inheritors) {
+      const line = lines.find((l) => l.startsWith(`PID ${h.pid} (python3) holds the socket of PID ${pid}, which`));
+      expect(line, lines.join('\n')).toBeDefined();
+      // Not a guess that the first holder forked it: the one that did, when it is still its parent, or no PID at all.
+      expect(line).not.toMatch(/a child it forked/);
+      const named = /it is a child of PID (\d+)/.exec(line!);
+      if (named) expect(Number(named[1])).toBe(parents.get(h.pid));
+      else expect(line).toMatch(/which is gone; what left it the socket has exited \(its parent now is PID \d+, which held no socket of the port\)/);
+    }
+  });
+
   it('a holder that hands its socket on at every SIGTERM: SIGTERM to each inheritor for a few looks, then SIGKILL, and the port is free', async () => {
     // Each holder hands the socket (SCM_RIGHTS) to the next process and exits, as a holder that forks a replacement
     // does. Every process that will hold it is forked and prints its PID before the socket exists, and the claim
