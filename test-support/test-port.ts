@@ -75,7 +75,12 @@ function makeDir(path: string): boolean {
   return true;
 }
 
-function tryLease(root: string, port: number, generation: number): boolean {
+/**
+ * Lease `port` in this generation and the next: the directories made, or undefined when another lease holds it
+ * (then the ones made here are removed again, as a block's are when a later port of it fails).
+ */
+function tryLease(root: string, port: number, generation: number): string[] | undefined {
+  const made: string[] = [];
   for (const g of [generation, generation + 1]) {
     const dir = join(root, String(g));
     try {
@@ -83,9 +88,25 @@ function tryLease(root: string, port: number, generation: number): boolean {
     } catch {
       // made by someone else meanwhile, or not ours to make: the port's mkdir below says
     }
-    if (!makeDir(join(dir, String(port)))) return false;
+    const lease = join(dir, String(port));
+    if (!makeDir(lease)) {
+      release(made);
+      return undefined;
+    }
+    made.push(lease);
   }
-  return true;
+  return made;
+}
+
+/** Remove leases this process just made (its own mkdirs): a failed attempt leaves none behind. */
+function release(leases: readonly string[]): void {
+  for (const lease of leases) {
+    try {
+      rmSync(lease, { recursive: true, force: true });
+    } catch {
+      // left to expire with its generation
+    }
+  }
 }
 
 const cleaned = new Set<string>();
@@ -126,8 +147,12 @@ export function leasePort(options: { ranges?: [number, number][]; count?: number
   const generation = Math.floor(Date.now() / GENERATION_MS);
   clean(root, generation);
   const used = tcpPortsInUse();
-  for (let attempt = 0; size > 0 && attempt < 2000; attempt++) {
+  // Random starts, each tried once: a small range is tried whole, a large one at 2,000 places.
+  const tried = new Set<number>();
+  for (let attempt = 0; tried.size < size && attempt < 2000; attempt++) {
     let n = Math.floor(Math.random() * size);
+    while (tried.has(n)) n = (n + 1) % size;
+    tried.add(n);
     let first = 0;
     for (const [from, to] of starts) {
       if (n <= to - from) {
@@ -137,8 +162,17 @@ export function leasePort(options: { ranges?: [number, number][]; count?: number
       n -= to - from + 1;
     }
     const block = Array.from({ length: count }, (_, i) => first + i);
-    // A lease taken for a block that then fails is left to expire: harmless.
-    if (block.every((port) => !used.has(port)) && block.every((port) => tryLease(root, port, generation))) return first;
+    if (!block.every((port) => !used.has(port))) continue;
+    // The leases of a block that then fails are removed at once: left to expire, a large block's failed attempts
+    // would fill the range for every test process for 20 minutes.
+    const taken: string[] = [];
+    const leased = block.every((port) => {
+      const made = tryLease(root, port, generation);
+      if (made !== undefined) taken.push(...made);
+      return made !== undefined;
+    });
+    if (leased) return first;
+    release(taken);
   }
   const what = count === 1 ? 'port' : `block of ${count} ports`;
   throw new Error(`test-support: no free ${what} left to lease in ${ranges.map(([from, to]) => `${from}-${to}`).join(', ')} (see ${root})`);

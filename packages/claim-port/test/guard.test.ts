@@ -117,4 +117,16 @@ describe('test-support listener ports', () => {
     expect(() => leasePort({ root, ranges: [[1030, 1038]], count: 10 })).toThrow(/no free block of 10 ports left to lease/);
     rmSync(root, { recursive: true });
   });
+
+  it('a block that fails on a port leased elsewhere leaves none of its ports leased', (context) => {
+    const root = mkdtempSync(join(tmpdir(), 'dsa110-test-ports-'));
+    const ranges: [number, number][] = [[1040, 1044]];
+    if (Array.from({ length: 5 }, (_, i) => socketsOn(1040 + i)).some((sockets) => sockets.length > 0)) context.skip(); // a service there
+    // The last port of the only block is taken: every attempt at the block fails on it, after leasing the four below.
+    expect(leasePort({ root, ranges: [[1044, 1044]] })).toBe(1044);
+    expect(() => leasePort({ root, ranges, count: 5 })).toThrow(/no free block of 5 ports left to lease/);
+    // Those four are free to lease one by one: the failed attempts took none of them for 20 minutes.
+    expect([0, 1, 2, 3].map(() => leasePort({ root, ranges: [[1040, 1043]] })).sort()).toEqual([1040, 1041, 1042, 1043]);
+    rmSync(root, { recursive: true });
+  });
 });
