@@ -421,7 +421,15 @@ function readIncludes(root: string, services: readonly Service[], configs: Reado
       for (const file of found.files) follow(kind, file.text, depth + 1);
     }
   };
-  for (const ref of services.flatMap((service) => service.configs)) {
+  // The configs: entries' files, and a file whose port key a program reads by its own rules (config.ts's PROGRAM_FILES: a redis.conf no entry names).
+  const read = [
+    ...services.flatMap((service) => service.configs),
+    ...services.flatMap((service) => {
+      const wanted = configKey(service);
+      return wanted?.readBy !== undefined ? [{ kind: wanted.readBy, path: wanted.file }] : [];
+    }),
+  ];
+  for (const ref of read) {
     const text = configs.get(ref.path)?.text;
     if (text !== undefined) follow(ref.kind, text, 0);
   }

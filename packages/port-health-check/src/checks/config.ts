@@ -3,7 +3,7 @@
 // file) has that key set to its port. Read under --root, so an image can be
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
-import { escapeText, type ConfigKind, type Service } from '@dsa110/ports';
+import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
@@ -12,7 +12,7 @@ import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import { placedResult } from './references.js';
 import { notAPort, portFix, type PortReading } from './references/finding.js';
-import { REDIS_PORT } from './references/redis.js';
+import { readRedisPort, REDIS_PORT } from './references/redis.js';
 import type { CheckResult, Facts } from '../types.js';
 
 /**
@@ -26,14 +26,37 @@ const INI_FILES: Readonly<Record<string, { section: string; envPrefix: string; p
 };
 
 /**
- * Config files that a references reader (`configs: [{ kind }]`) reads as their program does, by file name: their port
- * key, and how the program reads it. Redis's `port` is read by the redis-conf reader (Redis's quoting, its comments, its
- * includes, a line it refuses at start); the config check defers to it for a file the service's `configs:` names with
- * that kind, so a line gets one finding, and reads the key as Redis reads it (REDIS_PORT) for one it does not.
+ * Config files a program reads by its own rules, which a references reader (`configs: [{ kind }]`) reads as the
+ * program does: the key that is its port, how it reads the port, and how to tell the program reads a file. Redis's
+ * `port` is read by the redis-conf reader (Redis's quoting, `#` a comment only at the start of a line, its includes,
+ * a line it refuses at start). A file is Redis's when the registry says so in any way it can: the service's
+ * `configs:` names it as `redis-conf`; its name is one Redis's files go by (`redis.conf`, Debian's
+ * redis-server@.service's `redis-INSTANCE.conf`, `sentinel.conf`), as `configuredBy.file` or the base name of
+ * `config:`; or the service's `processes` name a program that reads it (CONFIG_KINDS[kind].programs, and
+ * `redis-sentinel`, redis-server in Sentinel mode, which reads its file the same way).
  */
-const PROGRAM_FILES: Readonly<Record<string, { kind: ConfigKind; key: string; portSyntax: PortReading }>> = {
-  'redis.conf': { kind: 'redis-conf', key: 'port', portSyntax: REDIS_PORT },
-};
+const PROGRAM_FILES: readonly { kind: ConfigKind; key: string; portSyntax: PortReading; names: RegExp; programs: readonly string[] }[] = [
+  {
+    kind: 'redis-conf',
+    key: 'port',
+    portSyntax: REDIS_PORT,
+    names: /^(?:redis|sentinel)(?:[-_.@].*)?\.conf$/,
+    programs: [...CONFIG_KINDS['redis-conf'].programs, 'redis-sentinel'],
+  },
+];
+
+/** The program file reader that reads `key` of the service's `config:` file (PROGRAM_FILES), when its program reads the file. */
+function programFile(service: Service, file: string, key: string, config: string): (typeof PROGRAM_FILES)[number] | undefined {
+  const base = config.slice(config.lastIndexOf('/') + 1);
+  return PROGRAM_FILES.find(
+    (program) =>
+      program.key === key &&
+      (program.names.test(file) ||
+        program.names.test(base) ||
+        service.processes.some((name) => program.programs.includes(name)) ||
+        service.configs.some((ref) => ref.kind === program.kind && ref.path === config)),
+  );
+}
 
 /**
  * How the program reads its port key: `exact`, the registry's digits only (the
@@ -58,6 +81,8 @@ export interface ConfigKey extends SettingKey {
   readonly portSyntax: PortSyntax;
   /** The INI file's name (`grafana.ini`), whose other keys the program reads likewise. */
   readonly ini?: string;
+  /** The reader of the program that reads this file (PROGRAM_FILES): the config check reads the key with it. */
+  readonly readBy?: ConfigKind;
   /** The references reader of the service's `configs:` that judges this key in this file instead (PROGRAM_FILES): nothing for the config check to say. */
   readonly judgedBy?: ConfigKind;
 }
@@ -69,10 +94,10 @@ export function configKey(service: Service): ConfigKey | undefined {
   const by = service.configuredBy;
   if (typeof by !== 'object' || !('file' in by) || !by.key || !service.config) return undefined;
   const ini = Object.hasOwn(INI_FILES, by.file) ? INI_FILES[by.file] : undefined;
-  const program = Object.hasOwn(PROGRAM_FILES, by.file) && PROGRAM_FILES[by.file]!.key === by.key ? PROGRAM_FILES[by.file] : undefined;
+  const program = programFile(service, by.file, by.key, service.config);
   if (program) {
     const judged = service.configs.some((ref) => ref.kind === program.kind && ref.path === service.config);
-    return { file: service.config, key: by.key, portSyntax: program.portSyntax, ...(judged && { judgedBy: program.kind }) };
+    return { file: service.config, key: by.key, portSyntax: program.portSyntax, readBy: program.kind, ...(judged && { judgedBy: program.kind }) };
   }
   if (!ini) return { file: service.config, key: by.key, portSyntax: 'exact' };
   const envOverride = envOverrideOf(ini.envPrefix, ini.section, by.key);
@@ -91,6 +116,7 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];
   }
   const text = config.text;
+  if (wanted.readBy === 'redis-conf') return checkRedisPort(facts, service, { file: wanted.file, text, port }, result);
   // The command that prints the file as the registry wants it: Grafana's alone has one (`ports snippet grafana-ini`).
   const snippet = wanted.ini === 'grafana.ini' ? portsCommand(facts, ['snippet', 'grafana-ini'], [service]) : undefined;
   const portResults = checkPortKey(facts, resolveSetting(facts, service, text, wanted, 'the port'), { wanted, service, port, snippet }, result);
@@ -148,4 +174,23 @@ function checkPortKey(
       ? `${resolved.said}: ${none}, so ${refused}; ${portFix(fix, port, snippet)}`
       : `${resolved.said}, but the registry says ${service.name} uses port ${port}; ${portFix(fix, port, snippet, instead)}`;
   return [placedResult(facts, result, { ...place, severity: 'error', message }, wanted.file)];
+}
+
+/**
+ * A port key in a file Redis reads (and the files it includes), read by the one reader that reads it as Redis does
+ * (readRedisPort): `port 6379 # ours` is three words to Redis, which refuses to start on it, not port 6379.
+ */
+function checkRedisPort(
+  facts: Facts,
+  service: Service,
+  read: { file: string; text: string; port: number },
+  result: ReturnType<typeof serviceResult>,
+): CheckResult[] {
+  const { file, text, port } = read;
+  const found = readRedisPort(text, { name: service.name, port }, (pattern) => facts.includes?.get(pattern), file);
+  const problems = found.findings.filter((finding) => finding.severity !== 'ok');
+  if (problems.length > 0) return problems.map((finding) => placedResult(facts, result, finding, file));
+  if (found.port === undefined) return [result('ok', `${file} sets no port: Redis listens on its default, ${port}`, file)];
+  const at = `${found.port.file}:${found.port.line}`;
+  return [result('ok', `${at} sets port ${escapeText(found.port.value, 200)}`, at)];
 }

@@ -226,13 +226,69 @@ describe('config check', () => {
 
     it('read by the config check alone: as Redis reads it (a leading 0 or a sign is refused at start), never port 0 for the registry', async () => {
       const refused = (value: string) =>
-        `config error: redis (26379): /etc/redis/redis.conf:2:6: sets port = ${value}: "${value}" is not a port Redis accepts (digits from 0 to 65535, no leading 0), so Redis refuses to start; write port = 26379`;
+        `config error: redis (26379): /etc/redis/redis.conf:2:6: port ${value}: "${value}" is not a port Redis accepts (digits from 0 to 65535, no leading 0), so Redis refuses to start; set it to 26379`;
       expect(await redisProblems('', 'port 026379')).toEqual([refused('026379')]);
       expect(await redisProblems('', 'port +26379')).toEqual([refused('+26379')]);
       expect(await redisProblems('', 'port 0')).toEqual([
-        'config error: redis (26379): /etc/redis/redis.conf:2:6: sets port = 0, but the registry says Redis uses port 26379; write port = 26379',
+        'config error: redis (26379): /etc/redis/redis.conf:2:6: port 0: Redis listens on no TCP port at all, so Redis does not serve port 26379, the registry\'s: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that; write port 26379',
       ]);
       expect(await redisProblems('', 'port 26379')).toEqual([]);
+    });
+  });
+
+  describe('a port key in any file Redis reads is read as Redis reads it, by the one Redis reader', () => {
+    /** Redis on 26379, configured by `port` in `path` (named `file`), with the entry's own `configs:` and `processes`. */
+    const problems = async (entry: { file: string; path: string; processes?: string; configs?: string }, files: Record<string, string>) => {
+      const registry = testRegistryText(
+        `version: 1\nservices:\n  - id: redis\n    name: Redis\n    group: production\n    port: 26379\n    protocol: TCP\n    access: localhost\n    configuredBy: { file: ${entry.file}, key: port }\n    config: ${entry.path}\n${entry.configs ?? ''}    robust: false\n    processes: [${entry.processes ?? 'cache'}]\n`,
+      );
+      const root = writeTree(tempDir(), files);
+      const facts = await gather({ registry, root });
+      const service = registry.service('redis');
+      return [...checkConfig(facts, service), ...checkReferences(facts, service)].map(
+        (result) => `${result.check} ${result.severity}: ${result.reason.replace(` under ${root}`, '')}`,
+      );
+    };
+    const inline = (path: string) =>
+      `config error: redis (26379): ${path}:1: port 26379 # c: port takes one number, so Redis refuses to start ("wrong number of arguments"); put a comment on a line of its own`;
+
+    it("by its name: Debian's redis-INSTANCE.conf, sentinel.conf", async () => {
+      for (const name of ['redis-6380.conf', 'redis_main.conf', 'sentinel.conf', 'sentinel-26379.conf']) {
+        const path = `/etc/redis/${name}`;
+        expect(await problems({ file: name, path }, { [path.slice(1)]: 'port 26379 # c\n' })).toEqual([inline(path)]);
+        expect(await problems({ file: name, path }, { [path.slice(1)]: 'port "26379"\n' })).toEqual([`config ok: redis (26379): ${path}:1 sets port 26379`]);
+      }
+      // The base name of config: tells it too, whatever configuredBy.file calls it.
+      expect(await problems({ file: 'cache settings', path: '/etc/redis/redis-main.conf' }, { 'etc/redis/redis-main.conf': 'port 26379 # c\n' })).toEqual([
+        inline('/etc/redis/redis-main.conf'),
+      ]);
+    });
+
+    it('by its program: a service run by redis-server or redis-sentinel', async () => {
+      for (const program of ['redis-server', 'redis-sentinel'])
+        expect(await problems({ file: 'cache.conf', path: '/etc/cache.conf', processes: program }, { 'etc/cache.conf': 'port 26379 # c\n' })).toEqual([
+          inline('/etc/cache.conf'),
+        ]);
+    });
+
+    it("by the entry's kind: configs: names the file as redis-conf, which judges it once", async () => {
+      const configs = '    configs:\n      - { kind: redis-conf }\n';
+      expect(await problems({ file: 'cache.conf', path: '/etc/cache.conf', configs }, { 'etc/cache.conf': 'bind 127.0.0.1\nport 26379 # c\n' })).toEqual([
+        'references error: redis (26379): /etc/cache.conf:2: port 26379 # c: port takes one number, so Redis refuses to start ("wrong number of arguments"); put a comment on a line of its own',
+      ]);
+    });
+
+    it('with its includes: the last port Redis reads, in an included file too', async () => {
+      const files = { 'etc/redis/redis-6380.conf': 'port 26379\ninclude /etc/redis/local.conf\n', 'etc/redis/local.conf': 'port 6380\n' };
+      expect(await problems({ file: 'redis-6380.conf', path: '/etc/redis/redis-6380.conf' }, files)).toEqual([
+        'config error: redis (26379): /etc/redis/local.conf:1:6: port 6380, but the registry says Redis uses port 26379; set it to 26379',
+      ]);
+    });
+
+    it("another program's file is read by the line reader still, its comment after the value", async () => {
+      expect(await problems({ file: 'cache.conf', path: '/etc/cache.conf' }, { 'etc/cache.conf': 'port 26379 # c\n' })).toEqual([
+        'config ok: redis (26379): /etc/cache.conf:1 sets port = 26379',
+      ]);
     });
   });
 

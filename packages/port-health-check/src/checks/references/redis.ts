@@ -291,6 +291,33 @@ function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly stri
 }
 
 export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLookup, self?: string): Finding[] {
+  const read = readRedisSettings(text, expect, lookup, self);
+  return [...read.findings, ...portFindings(read.settings.port, expect, read.portMayBeIn), ...bindFindings(read.settings.bind, expect, read.bindMayBeIn)];
+}
+
+/**
+ * The port of a redis.conf (and the files it includes) as Redis reads it, for the config check of a file Redis reads
+ * that no `redis-conf` entry of `configs:` names: the problems of its lines Redis refuses at start, the verdict on its
+ * port, and the port line that takes effect (undefined when none does). Its bind is the references check's (configs:).
+ */
+export function readRedisPort(
+  text: string,
+  expect: Omit<Expect, 'localOnly'>,
+  lookup: IncludeLookup | undefined,
+  self: string,
+): { findings: Finding[]; port?: { file: string; line: number; column?: number; value: string } } {
+  const read = readRedisSettings(text, { ...expect, localOnly: false }, lookup, self);
+  const port = read.settings.port;
+  const findings = [...read.findings, ...portFindings(port, { ...expect, localOnly: false }, read.portMayBeIn)];
+  if (port === undefined || port.refused) return { findings };
+  return {
+    findings,
+    port: { file: port.file ?? self, line: port.line, ...(port.column !== undefined && { column: port.column }), value: port.args[0]! },
+  };
+}
+
+/** One reading of a redis.conf: what its lines set, the problems of its lines, and the unread include that may set another port (bind). */
+function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup | undefined, self: string | undefined) {
   const reader = new RedisConfReader(expect, lookup, self);
   const settings = reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
   // The include that may hold another setting, and where it stands (file:line; its line alone when the caller named no file).
@@ -298,9 +325,12 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
     const file = unread.file ?? self;
     return `include ${unread.include} (${file !== undefined ? `${file}:` : 'line '}${unread.line}), which could not be read`;
   };
-  const portMayBeIn = settings.portMayBeIn ? notRead(settings.portMayBeIn) : undefined;
-  const bindMayBeIn = settings.bindMayBeIn ? notRead(settings.bindMayBeIn) : undefined;
-  return [...reader.findings, ...portFindings(settings.port, expect, portMayBeIn), ...bindFindings(settings.bind, expect, bindMayBeIn)];
+  return {
+    settings,
+    findings: reader.findings,
+    portMayBeIn: settings.portMayBeIn ? notRead(settings.portMayBeIn) : undefined,
+    bindMayBeIn: settings.bindMayBeIn ? notRead(settings.bindMayBeIn) : undefined,
+  };
 }
 
 /** The verdict on the last port (`port`), or on its absence; `unless` names an unread include after it that may set another. */
