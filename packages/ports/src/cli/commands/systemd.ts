@@ -1461,6 +1461,7 @@ async function findClaims(
     }
   }
   const dirs = registryRoot === undefined ? [{ inside: undefined, listed: unitDir, place }] : claimDirs(registryRoot, unitDir, place);
+  const applied = registryRoot === undefined ? undefined : aliasDropIns(registryRoot);
   /** Unit files found higher up (`foo.service`): one of its name further down is hidden. */
   const hidden = new Set<string>();
   /** Drop-ins found higher up, by file name: the drop-in directory names holding one of that name. */
@@ -1510,6 +1511,10 @@ async function findClaims(
         if (!statSync(read).isFile()) continue;
         const text = decodeKeepingBadBytes(readFileBytes(read, { maxBytes: MAX_GENERATED_FILE_BYTES }));
         const claims = claimLinesIn(path, text, [claimPort]);
+        // A drop-in directory of a unit with several names (aliases): systemd reads each name's in turn, its own name's
+        // first, so the drop-ins it applies are the unit's, as loadUnit reads them (a claim of the same file name in
+        // the unit's own directory, anywhere in the search path, hides one in an alias's).
+        if (claims.length > 0 && slash >= 0 && applied?.(`${base}/${path.slice(0, slash)}`, path.slice(slash + 1)) === false) continue;
         found.push(...(dir.inside === undefined ? claims : claims.map((claim) => ({ ...claim, dir: dir.inside }))));
       } catch {
         // gone, unreadable, too big, or a link that leads nowhere: passed over
@@ -1586,6 +1591,45 @@ function dropInHidden(dirName: string, name: string, above: ReadonlyMap<string, 
   return dropInDirNames(dirName.slice(0, -'.d'.length))
     .slice(0, -1)
     .some((each) => holders.has(each));
+}
+
+/**
+ * Whether systemd applies the drop-in `name` of the drop-in directory `dir` (as the system under `root` names it) to
+ * the one unit that reads that directory when the unit has other names (aliases: links in the unit directories,
+ * among them those `systemctl enable` makes for [Install] Alias=); undefined when the directory is not one unit's
+ * (the type-wide `service.d`, a dash prefix's, a template's), the unit has no other name, or a part of it could not be
+ * read: then dropInHidden decides. The unit's names and drop-ins are loadUnit's, the reading the health check and
+ * the --check of the registry's units make: systemd reads the unit's own name's directories in every unit directory,
+ * then each alias's (unit_file_find_dropin_paths), the first of a file name winning.
+ */
+function aliasDropIns(root: string): (dir: string, name: string) => boolean | undefined {
+  let listing: UnitDirListing | undefined;
+  const appliedOf = new Map<string, ReadonlySet<string> | undefined>();
+  // A drop-in as its directory's real place inside the root and its name: /lib/... and /usr/lib/... are one on a merged /usr.
+  const place = (dir: string, name: string): string | undefined => {
+    try {
+      return `${resolveInRoot(root, dir)}/${name}`;
+    } catch {
+      return undefined;
+    }
+  };
+  return (dir, name) => {
+    const unit = basename(dir).slice(0, -'.d'.length);
+    // One unit's own name only: not `service` (type-wide), `foo@.service` (a template's: every instance), `foo-.service` or `a-@i.service` (a dash prefix's).
+    if (!unit.includes('.') || /(?:@|-)\.[^.]+$/.test(unit) || /-@/.test(unit)) return undefined;
+    if (!appliedOf.has(unit)) {
+      listing ??= listUnitDirs(root, []);
+      const loaded = loadUnit(root, unit, listing);
+      const known = loaded.aliases !== undefined && loaded.aliases.length > 0 && (loaded.unread ?? []).length === 0;
+      appliedOf.set(
+        unit,
+        known ? new Set(loaded.dropIns.map((dropIn) => place(dirname(dropIn.path), basename(dropIn.path))).filter((each) => each !== undefined)) : undefined,
+      );
+    }
+    const applied = appliedOf.get(unit);
+    const here = place(dir, name);
+    return applied === undefined || here === undefined ? undefined : applied.has(here);
+  };
 }
 
 /** The host path of a drift's `path` (SystemdDrift.path): relative to the unit directory checked, or absolute as the system under `root` names it. */

@@ -403,4 +403,37 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
       ],
     ]);
   });
+
+  it("a drop-in in an alias's directory is hidden by one of its name in the unit's own directory, in any unit directory (systemd reads the unit's own name first, then each alias's); not the other way round", async () => {
+    const { root, unitDir, check } = await stagedRoot();
+    const lib = join(root, 'usr/lib/systemd/system');
+    const line = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\n`;
+    const quiet = '[Service]\nEnvironment=A=1\n';
+    writeTree(root, {
+      // A package's unit, enabled with its [Install] Alias=pk.service: systemctl links /etc's pk.service to it.
+      'usr/lib/systemd/system/pkg.service': '[Service]\nExecStart=/bin/true\n[Install]\nAlias=pk.service\n',
+      'etc/systemd/system/pk.service': { symlink: '/usr/lib/systemd/system/pkg.service' },
+      // Hidden: pkg.service's own x.conf (even lower down, in /usr/lib) comes before the alias's of /etc.
+      'usr/lib/systemd/system/pkg.service.d/x.conf': quiet,
+      'etc/systemd/system/pk.service.d/x.conf': line(41795),
+      // Hidden: a port.conf in the directory of an alias of the registry's mydb.service, under mydb.service.d/port.conf.
+      'etc/systemd/system/db.service': { symlink: 'mydb.service' },
+      'etc/systemd/system/mydb.service.d/port.conf': quiet,
+      'run/systemd/system/db.service.d/port.conf': line(41796),
+      // Read: the alias's y.conf does not hide the unit's own y.conf, lower down or not.
+      'etc/systemd/system/pk.service.d/y.conf': quiet,
+      'usr/lib/systemd/system/pkg.service.d/y.conf': line(41723),
+      // Read: an alias's drop-in that nothing of the unit's own names hides.
+      'etc/systemd/system/pk.service.d/z.conf': line(41724),
+    });
+    const packaged = "the file is a package's (under /usr/lib/systemd/system), which an upgrade of the package overwrites: do not edit it;";
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/pk.service.d/z.conf:2: unexpected: ExecStartPre=+${CLAIM} 41724: no robust service in the registry uses pk.service, yet at each start of it claim-port frees port 41724 as root; remove the line`,
+        `${lib}/pkg.service.d/y.conf:2: unexpected: ExecStartPre=+${CLAIM} 41723: no robust service in the registry uses pkg.service, yet at each start of it claim-port frees port 41723 as root; ${packaged} mask it with a file of its name in ${unitDir}, which systemd reads in its place: \`ln -s /dev/null ${unitDir}/pkg.service.d/y.conf\` (or there a copy of it without the line, if it sets anything else)`,
+      ],
+    ]);
+  });
 });
