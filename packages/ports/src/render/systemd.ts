@@ -193,6 +193,11 @@ export interface FoundClaim {
   readonly sameRegistry?: true;
   /** The `-` prefix makes systemd ignore a failure of the command. */
   readonly ignoresFailure?: true;
+  /**
+   * Of a drop-in in the directory of one unit that has other names (aliases), every name of that unit (loadUnit's:
+   * the name of the directory, then its `aliases`): each is the unit that reads it, whichever name the registry gives.
+   */
+  readonly unitNames?: readonly string[];
 }
 
 /** The settings of a service's [Service] section whose commands systemd runs (systemd.service(5)), as root with `+`. */
@@ -639,9 +644,11 @@ function strayVerdict(
     return `${line}: ${escapeText(dirName)}/ holds drop-ins every ${escapeText(unit)} unit reads, so ${when} ${does}; ${remove} (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`;
   }
   // The units that read the file: a unit file is its unit's (or, a template's, its instances'); a drop-in directory
-  // is read by the units dropInDirNames gives it to (its own, its instances', a dash prefix's).
+  // is read by the units dropInDirNames gives it to (its own, its instances', a dash prefix's), and an alias's by its unit.
   const readers = wiring.filter((entry) =>
-    dirName === undefined ? entry.unit === unit || templateOf(entry.unit) === unit : dropInDirNames(entry.unit).includes(dirName),
+    dirName === undefined
+      ? entry.unit === unit || templateOf(entry.unit) === unit
+      : dropInDirNames(entry.unit).includes(dirName) || (claim.unitNames?.includes(entry.unit) ?? false),
   );
   // The registry wires claim-port in ExecStartPre= only: anywhere else (a stop, a reload) it frees a port as root at
   // a moment no service start follows.

@@ -1514,8 +1514,10 @@ async function findClaims(
         // A drop-in directory of a unit with several names (aliases): systemd reads each name's in turn, its own name's
         // first, so the drop-ins it applies are the unit's, as loadUnit reads them (a claim of the same file name in
         // the unit's own directory, anywhere in the search path, hides one in an alias's).
-        if (claims.length > 0 && slash >= 0 && applied?.(`${base}/${path.slice(0, slash)}`, path.slice(slash + 1)) === false) continue;
-        found.push(...(dir.inside === undefined ? claims : claims.map((claim) => ({ ...claim, dir: dir.inside }))));
+        const named = claims.length > 0 && slash >= 0 ? applied?.(`${base}/${path.slice(0, slash)}`, path.slice(slash + 1)) : undefined;
+        if (named?.applied === false) continue;
+        const placed = dir.inside === undefined ? claims : claims.map((claim) => ({ ...claim, dir: dir.inside }));
+        found.push(...(named === undefined ? placed : placed.map((claim) => ({ ...claim, unitNames: named.names }))));
       } catch {
         // gone, unreadable, too big, or a link that leads nowhere: passed over
       }
@@ -1595,16 +1597,16 @@ function dropInHidden(dirName: string, name: string, above: ReadonlyMap<string, 
 
 /**
  * Whether systemd applies the drop-in `name` of the drop-in directory `dir` (as the system under `root` names it) to
- * the one unit that reads that directory when the unit has other names (aliases: links in the unit directories,
+ * the one unit that reads that directory, and that unit's names (FoundClaim.unitNames), when the unit has other names (aliases: links in the unit directories,
  * among them those `systemctl enable` makes for [Install] Alias=); undefined when the directory is not one unit's
  * (the type-wide `service.d`, a dash prefix's, a template's), the unit has no other name, or a part of it could not be
  * read: then dropInHidden decides. The unit's names and drop-ins are loadUnit's, the reading the health check and
  * the --check of the registry's units make: systemd reads the unit's own name's directories in every unit directory,
  * then each alias's (unit_file_find_dropin_paths), the first of a file name winning.
  */
-function aliasDropIns(root: string): (dir: string, name: string) => boolean | undefined {
+function aliasDropIns(root: string): (dir: string, name: string) => { applied: boolean; names: readonly string[] } | undefined {
   let listing: UnitDirListing | undefined;
-  const appliedOf = new Map<string, ReadonlySet<string> | undefined>();
+  const appliedOf = new Map<string, { dropIns: ReadonlySet<string>; names: readonly string[] } | undefined>();
   // A drop-in as its directory's real place inside the root and its name: /lib/... and /usr/lib/... are one on a merged /usr.
   const place = (dir: string, name: string): string | undefined => {
     try {
@@ -1621,14 +1623,12 @@ function aliasDropIns(root: string): (dir: string, name: string) => boolean | un
       listing ??= listUnitDirs(root, []);
       const loaded = loadUnit(root, unit, listing);
       const known = loaded.aliases !== undefined && loaded.aliases.length > 0 && (loaded.unread ?? []).length === 0;
-      appliedOf.set(
-        unit,
-        known ? new Set(loaded.dropIns.map((dropIn) => place(dirname(dropIn.path), basename(dropIn.path))).filter((each) => each !== undefined)) : undefined,
-      );
+      const dropIns = new Set(loaded.dropIns.map((dropIn) => place(dirname(dropIn.path), basename(dropIn.path))).filter((each) => each !== undefined));
+      appliedOf.set(unit, known ? { dropIns, names: [unit, ...loaded.aliases!] } : undefined);
     }
-    const applied = appliedOf.get(unit);
+    const unitOf = appliedOf.get(unit);
     const here = place(dir, name);
-    return applied === undefined || here === undefined ? undefined : applied.has(here);
+    return unitOf === undefined || here === undefined ? undefined : { applied: unitOf.dropIns.has(here), names: unitOf.names };
   };
 }
 

@@ -404,7 +404,7 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
     ]);
   });
 
-  it("a drop-in in an alias's directory is hidden by one of its name in the unit's own directory, in any unit directory (systemd reads the unit's own name first, then each alias's); not the other way round", async () => {
+  it("a drop-in in an alias's directory is hidden by one of its name in the unit's own directory, in any unit directory (systemd reads the unit's own name first, then each alias's); not the other way round; a line read there is the unit's, a second claim of a registry unit's port", async () => {
     const { root, unitDir, check } = await stagedRoot();
     const lib = join(root, 'usr/lib/systemd/system');
     const line = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\n`;
@@ -425,12 +425,15 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
       'usr/lib/systemd/system/pkg.service.d/y.conf': line(41723),
       // Read: an alias's drop-in that nothing of the unit's own names hides.
       'etc/systemd/system/pk.service.d/z.conf': line(41724),
+      // Read, and mydb.service's (db.service is its alias): a second claim of mydb's port.
+      'etc/systemd/system/db.service.d/again.conf': line(41700),
     });
     const packaged = "the file is a package's (under /usr/lib/systemd/system), which an upgrade of the package overwrites: do not edit it;";
     const run = await check();
     expect([run.code, said(run.stdout)]).toEqual([
       1,
       [
+        `${unitDir}/db.service.d/again.conf:2: unexpected: ExecStartPre=+${CLAIM} 41700 runs claim-port for mydb.service besides mydb.service.d/claim-port.conf, where the registry wires its claim, so mydb.service claims its port twice; remove the line`,
         `${unitDir}/pk.service.d/z.conf:2: unexpected: ExecStartPre=+${CLAIM} 41724: no robust service in the registry uses pk.service, yet at each start of it claim-port frees port 41724 as root; remove the line`,
         `${lib}/pkg.service.d/y.conf:2: unexpected: ExecStartPre=+${CLAIM} 41723: no robust service in the registry uses pkg.service, yet at each start of it claim-port frees port 41723 as root; ${packaged} mask it with a file of its name in ${unitDir}, which systemd reads in its place: \`ln -s /dev/null ${unitDir}/pkg.service.d/y.conf\` (or there a copy of it without the line, if it sets anything else)`,
       ],
