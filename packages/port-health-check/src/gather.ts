@@ -35,6 +35,7 @@ import {
   registryWritablePart,
   rootWritablePart,
   readSocketUnits,
+  readDefaultEnvironment,
   readDefaultStartTimeout,
   readsOtherRegistry,
   isSystemdInit,
@@ -248,10 +249,12 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
   if (names.length === 0) return { units: [] };
   const problems: string[] = [];
   const listing = listUnitDirs(root, problems);
+  // systemd's DefaultEnvironment= (system.conf), read once for every unit.
+  const defaultEnvironment = readDefaultEnvironment(root);
   const units = names.map((name) => {
     const loaded = loadUnit(root, name, listing);
     // EnvironmentFile= read and applied by the reader `ports systemd --check` uses too.
-    return mergeUnitWithEnvironmentFiles(root, { ...loaded, problems: [...problems, ...loaded.problems] });
+    return mergeUnitWithEnvironmentFiles(root, { ...loaded, problems: [...problems, ...loaded.problems] }, { defaultEnvironment });
   });
   return { units, listing };
 }

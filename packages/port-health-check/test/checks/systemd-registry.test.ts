@@ -159,6 +159,29 @@ describe('the systemd check: the registry the claim line reads', () => {
     );
   });
 
+  it("a unit that inherits $DSA110_PORTS_FILE from systemd's DefaultEnvironment= (system.conf, a drop-in) reads that registry; its own Environment= and UnsetEnvironment= still decide", async () => {
+    const line = `ExecStartPre=+${CLAIM} api`;
+    const root = rootWith({ 'etc/systemd/system.conf': '[Manager]\nDefaultEnvironment=DSA110_PORTS_FILE=/etc//dsa110/ports.yaml\n', [API]: unit(line) });
+    expect(severities(await systemdResults(root))).toEqual(['ok']);
+    // Another registry there: said with the system.conf line that sets it.
+    writeTree(root, {
+      'srv/old.yaml': TEXT,
+      'etc/systemd/system.conf.d/50-registry.conf': '[Manager]\nDefaultEnvironment="DSA110_PORTS_FILE=/srv/old.yaml"\n',
+    });
+    expect(errors(await systemdResults(root)).map((result) => result.reason)).toEqual([
+      expect.stringContaining(
+        `names no --registry, so claim-port reads $DSA110_PORTS_FILE=/srv/old.yaml (/etc/systemd/system.conf.d/50-registry.conf:2), not ${REGISTRY}`,
+      ),
+    ]);
+    // The unit's own Environment= overrides it; UnsetEnvironment= undoes it (claim-port then reads its bundled registry).
+    writeTree(root, { [API]: unit(`Environment=DSA110_PORTS_FILE=${REGISTRY}`, line) });
+    expect(severities(await systemdResults(root))).toEqual(['ok']);
+    writeTree(root, { [API]: unit('UnsetEnvironment=DSA110_PORTS_FILE', line) });
+    expect(errors(await systemdResults(root))[0]!.reason).toContain(
+      'names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry',
+    );
+  });
+
   it('judges the claim line that runs: a later drop-in that replaces it decides, either way', async () => {
     const replacing = (line: string) => `[Service]\nExecStartPre=\nExecStartPre=+${CLAIM} 8000${line}\n`;
     // The unit file's line names no registry; the drop-in's, which replaces it, names this one.

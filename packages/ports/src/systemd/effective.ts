@@ -190,6 +190,26 @@ function environmentFilesOption(given: unknown): ((path: string) => EnvironmentF
   return (path) => map.get(path);
 }
 
+/** mergeUnit's `options.defaultEnvironment`: a Map of variable name to { value, file, line } (readDefaultEnvironment's), checked entry by entry. */
+function defaultEnvironmentOption(given: unknown): ReadonlyMap<string, EnvironmentSetting> | undefined {
+  if (given === undefined) return undefined;
+  const shape = 'a Map of variable name to { value, file, line }, from readDefaultEnvironment';
+  if (!(given instanceof Map)) throw new TypeError(`mergeUnit: options.defaultEnvironment must be ${shape}, or left out, not ${describeArgument(given)}`);
+  for (const [name, setting] of given as Map<unknown, unknown>) {
+    const entry = setting as Record<string, unknown> | null;
+    if (
+      typeof name !== 'string' ||
+      typeof entry !== 'object' ||
+      entry === null ||
+      typeof entry.value !== 'string' ||
+      typeof entry.file !== 'string' ||
+      typeof entry.line !== 'number'
+    )
+      throw new TypeError(`mergeUnit: options.defaultEnvironment must be ${shape}; its entry ${describeArgument(name)} is ${describeArgument(setting)}`);
+  }
+  return given as ReadonlyMap<string, EnvironmentSetting>;
+}
+
 function isEnvironmentFileRead(read: unknown): read is EnvironmentFileRead {
   const entry = read as Record<string, unknown> | null;
   return typeof entry === 'object' && entry !== null && (entry.bytes instanceof Uint8Array || entry.missing === true || typeof entry.problem === 'string');
@@ -259,8 +279,10 @@ function applyEnvironmentFiles(
  * EnvironmentFile= (their bytes in `options.environmentFiles`, by path, or
  * read by it when it is a function; a path not given there is `unread`) are
  * applied in order after every
- * Environment=, and override it; `$VAR` in ExecStartPre is expanded with the
- * result.
+ * Environment=, and override it; beneath both, the manager's
+ * DefaultEnvironment= (`options.defaultEnvironment`, readDefaultEnvironment's:
+ * an empty Environment= does not clear it, UnsetEnvironment= does undo it);
+ * `$VAR` in ExecStartPre is expanded with the result.
  *
  * An error in the unit file itself (a bad section header, an Exec line
  * systemd refuses, no ExecStart=) stops the unit loading: `invalid`. The same
@@ -269,16 +291,26 @@ function applyEnvironmentFiles(
  */
 export function mergeUnit(
   loaded: LoadedUnit,
-  options: { readonly hostSpecifiers?: Readonly<Record<string, string>>; readonly environmentFiles?: EnvironmentFilesGiven } = {},
+  options: {
+    readonly hostSpecifiers?: Readonly<Record<string, string>>;
+    readonly environmentFiles?: EnvironmentFilesGiven;
+    readonly defaultEnvironment?: ReadonlyMap<string, EnvironmentSetting>;
+  } = {},
 ): UnitFacts {
   checkLoadedUnit('mergeUnit', loaded, true);
   // Own properties only (optionsArgument's copy): a hostSpecifiers inherited through a polluted Object.prototype is not the caller's.
-  const { hostSpecifiers: givenHost, environmentFiles: givenFiles } = optionsArgument('mergeUnit', options, '{ hostSpecifiers?, environmentFiles? }', [
+  const {
+    hostSpecifiers: givenHost,
+    environmentFiles: givenFiles,
+    defaultEnvironment: givenDefault,
+  } = optionsArgument('mergeUnit', options, '{ hostSpecifiers?, environmentFiles?, defaultEnvironment? }', [
     'hostSpecifiers',
     'environmentFiles',
+    'defaultEnvironment',
   ]);
   const hostSpecifiers = hostSpecifiersOption(givenHost);
   const environmentFileBytes = environmentFilesOption(givenFiles);
+  const defaultEnvironment = defaultEnvironmentOption(givenDefault);
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   type Command = { file: string; line: number; value: string; command: ExecCommand };
   let commands: Command[] = [];
@@ -392,6 +424,14 @@ export function mergeUnit(
       invalid.push(`${where}: Service has no ExecStart=, ExecStop=, or SuccessAction= (systemd refuses it)`);
     else if (count.ExecStart > 1 && type !== 'oneshot')
       invalid.push(`${where}: Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)`);
+  }
+  // The manager's DefaultEnvironment= first: the unit's Environment= (which an empty one of its own never clears) and
+  // EnvironmentFile= override it, and UnsetEnvironment= undoes it too (exec_child merges them in that order).
+  if (defaultEnvironment !== undefined) {
+    const own = [...environment];
+    environment.clear();
+    for (const [name, setting] of defaultEnvironment) environment.set(name, setting);
+    for (const [name, setting] of own) environment.set(name, setting);
   }
   const environmentFiles = applyEnvironmentFiles(environmentFileLines, environmentFileBytes, environment);
   // systemd.exec(5): UnsetEnvironment= is applied last, when the environment of each process is compiled, and undoes

@@ -13,7 +13,8 @@ import { claimLines, claimTarget } from './claim-line.js';
 import type { ClaimFinding } from './claim-verdict.js';
 import { mergeUnit, type EnvironmentFileRead, type LoadedUnit } from './effective.js';
 import { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
-import type { EnvironmentFileFacts, UnitFacts } from './types.js';
+import { readDefaultEnvironment } from './manager-defaults.js';
+import type { EnvironmentFileFacts, EnvironmentSetting, UnitFacts } from './types.js';
 
 /**
  * The bytes of each EnvironmentFile= `files` name (a first mergeUnit's
@@ -54,16 +55,22 @@ function readEnvironmentFile(root: string, path: string): EnvironmentFileRead {
 /**
  * mergeUnit with its EnvironmentFile= files applied: each file the merge
  * names is read under `root` when the merge needs it (as readEnvironmentFiles
- * reads it, each path once), in one merge.
+ * reads it, each path once), in one merge; and with systemd's
+ * DefaultEnvironment= under `root` beneath the unit's own environment
+ * (`options.defaultEnvironment`, else readDefaultEnvironment(root)).
  */
 export function mergeUnitWithEnvironmentFiles(
   root: string,
   loaded: LoadedUnit,
-  options: { readonly hostSpecifiers?: Readonly<Record<string, string>> } = {},
+  options: { readonly hostSpecifiers?: Readonly<Record<string, string>>; readonly defaultEnvironment?: ReadonlyMap<string, EnvironmentSetting> } = {},
 ): UnitFacts {
   nonEmptyStringArgument('mergeUnitWithEnvironmentFiles', 'root', root, 'a directory (a non-empty string)');
-  const { hostSpecifiers } = optionsArgument('mergeUnitWithEnvironmentFiles', options, '{ hostSpecifiers? }', ['hostSpecifiers']);
-  const given = hostSpecifiers === undefined ? {} : { hostSpecifiers };
+  const { hostSpecifiers, defaultEnvironment } = optionsArgument('mergeUnitWithEnvironmentFiles', options, '{ hostSpecifiers?, defaultEnvironment? }', [
+    'hostSpecifiers',
+    'defaultEnvironment',
+  ]);
+  // systemd's DefaultEnvironment= under the root, unless the caller read it once for many units.
+  const given = { ...(hostSpecifiers !== undefined && { hostSpecifiers }), defaultEnvironment: defaultEnvironment ?? readDefaultEnvironment(root) };
   const read = new Map<string, EnvironmentFileRead>();
   const environmentFiles = (path: string) => {
     let got = read.get(path);

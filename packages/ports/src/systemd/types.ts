@@ -114,7 +114,11 @@ export interface UnitFacts {
   readonly execStartPre: readonly ExecLine[];
   /** The last empty `ExecStartPre=`, which dropped every earlier one. */
   readonly execStartPreCleared?: ClearedAt;
-  /** Environment= and then the EnvironmentFile= files (which override it), each value with its file and line. */
+  /**
+   * The manager's DefaultEnvironment= (when the merge was given it; its file is /etc/systemd/system.conf or a drop-in),
+   * then Environment=, then the EnvironmentFile= files, each overriding the one before, with UnsetEnvironment= applied;
+   * each value with its file and line.
+   */
   readonly environment: ReadonlyMap<string, EnvironmentSetting>;
   /** The EnvironmentFile= list after the merge (an empty one clears it), when there is one. */
   readonly environmentFiles?: readonly EnvironmentFileFacts[];

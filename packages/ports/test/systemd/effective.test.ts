@@ -560,7 +560,9 @@ describe('mergeUnit given a unit that is not a LoadedUnit (from JavaScript)', ()
       /^mergeUnit: options.hostSpecifiers.H must be a string/,
     );
     expect(() => untyped({ unit: 'a.service', file, dropIns: [], problems: [] }, { hostSpecifier: {} })).toThrow(
-      new TypeError('mergeUnit: unknown option "hostSpecifier" (did you mean "hostSpecifiers"?); it takes { hostSpecifiers?, environmentFiles? }'),
+      new TypeError(
+        'mergeUnit: unknown option "hostSpecifier" (did you mean "hostSpecifiers"?); it takes { hostSpecifiers?, environmentFiles?, defaultEnvironment? }',
+      ),
     );
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 import { environmentDoubt, environmentFileFindings, mergeUnitWithEnvironmentFiles, readEnvironmentFiles } from '../../src/systemd/environment-files.js';
 import { MAX_ENVIRONMENT_FILE_BYTES } from '../../src/systemd/environment-file.js';
+import { readDefaultEnvironment } from '../../src/systemd/manager-defaults.js';
 import { tempDir, writeTree, type TreeEntry } from '../../../../test-support/tree.js';
 
 const UNIT = 'etc/systemd/system/svc.service';
@@ -56,6 +57,54 @@ describe('readEnvironmentFiles', () => {
 });
 
 describe('mergeUnitWithEnvironmentFiles', () => {
+  it("puts systemd's DefaultEnvironment= (system.conf and its drop-ins, under the root) beneath the unit's own environment, each value with the file:line that set it", () => {
+    const files = {
+      'etc/systemd/system.conf': '[Manager]\nDefaultEnvironment="DSA110_PORTS_FILE=/etc/dsa110/ports.yaml" GONE=1 "SPACED=a b"\n',
+      'etc/systemd/system.conf.d/50-more.conf': '[Manager]\nDefaultEnvironment=EXTRA=\\x41 not-an-assignment\n',
+      // Not [Manager]: not the manager's.
+      'run/systemd/system.conf.d/60-other.conf': '[Other]\nDefaultEnvironment=OTHER=1\n',
+    };
+    const unit = merged({ ...files, [UNIT]: unitText('ExecStartPre=+/usr/local/bin/claim-port api $SPACED') });
+    expect(Object.fromEntries(unit.environment)).toEqual({
+      DSA110_PORTS_FILE: { value: '/etc/dsa110/ports.yaml', file: '/etc/systemd/system.conf', line: 2 },
+      GONE: { value: '1', file: '/etc/systemd/system.conf', line: 2 },
+      SPACED: { value: 'a b', file: '/etc/systemd/system.conf', line: 2 },
+      EXTRA: { value: 'A', file: '/etc/systemd/system.conf.d/50-more.conf', line: 2 },
+    });
+    // $VARIABLE in a command is expanded from it too.
+    expect(unit.execStartPre[0]!.argv).toEqual(['/usr/local/bin/claim-port', 'api', 'a', 'b']);
+    // Environment= overrides it (an empty Environment= clears only the unit's own), EnvironmentFile= too, UnsetEnvironment= undoes it.
+    const own = merged({
+      ...files,
+      'etc/default/svc': 'SPACED=from-file\n',
+      [UNIT]: unitText(
+        'Environment=DSA110_PORTS_FILE=/srv/own.yaml',
+        'Environment=',
+        'Environment=DSA110_PORTS_FILE=/srv/own.yaml',
+        'EnvironmentFile=/etc/default/svc',
+        'UnsetEnvironment=GONE',
+      ),
+    });
+    expect(own.environment.get('DSA110_PORTS_FILE')).toEqual({ value: '/srv/own.yaml', file: `/${UNIT}`, line: 4 });
+    expect(own.environment.get('SPACED')).toEqual({ value: 'from-file', file: '/etc/default/svc', line: 1 });
+    expect(own.environment.has('GONE')).toBe(false);
+    expect(own.environment.get('EXTRA')?.value).toBe('A');
+    // An empty DefaultEnvironment= in a later drop-in drops what came before it.
+    const reset = merged({
+      ...files,
+      'etc/systemd/system.conf.d/70-reset.conf': '[Manager]\nDefaultEnvironment=\nDefaultEnvironment=LAST=1\n',
+      [UNIT]: unitText(),
+    });
+    expect(Object.fromEntries(reset.environment)).toEqual({ LAST: { value: '1', file: '/etc/systemd/system.conf.d/70-reset.conf', line: 3 } });
+    // Given once for many units (the tools read it once): the same merge.
+    const root = writeTree(tempDir(), { ...files, [UNIT]: unitText() });
+    const given = mergeUnitWithEnvironmentFiles(root, loadUnit(root, 'svc.service'), { defaultEnvironment: readDefaultEnvironment(root) });
+    expect(given.environment.get('DSA110_PORTS_FILE')?.file).toBe('/etc/systemd/system.conf');
+    expect(() => mergeUnit(loadUnit(root, 'svc.service'), { defaultEnvironment: { A: '1' } as never })).toThrow(
+      /^mergeUnit: options\.defaultEnvironment must be a Map of variable name to \{ value, file, line \}/,
+    );
+  });
+
   it('applies UnsetEnvironment= last (systemd.exec(5)): a name removes the variable from Environment= and EnvironmentFile= alike, NAME=VALUE only that exact assignment, an empty line resets the list', () => {
     const unit = merged({
       [UNIT]: unitText(
@@ -96,7 +145,7 @@ describe('mergeUnitWithEnvironmentFiles', () => {
     const loaded = loadUnit(root, 'svc.service');
     expect(mergeUnitWithEnvironmentFiles(root, loaded)).toEqual(mergeUnit(loaded));
     expect(() => mergeUnitWithEnvironmentFiles(root, loaded, { environmentFiles: new Map() } as never)).toThrow(
-      new TypeError('mergeUnitWithEnvironmentFiles: unknown option "environmentFiles"; it takes { hostSpecifiers? }'),
+      new TypeError('mergeUnitWithEnvironmentFiles: unknown option "environmentFiles"; it takes { hostSpecifiers?, defaultEnvironment? }'),
     );
   });
 });

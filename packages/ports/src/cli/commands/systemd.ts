@@ -84,6 +84,7 @@ import {
   interpreterProblem,
   readInterpreter,
   readSocketUnits,
+  readDefaultEnvironment,
   readDefaultStartTimeout,
   startTimeoutFinding,
   socketConflicts,
@@ -808,6 +809,7 @@ async function checkTree(
     }
   }
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
+  let defaultEnvironment: Map<string, EnvironmentSetting> | undefined;
   const judgedAlike = (item: SystemdDrift): boolean => {
     const entry = wiring.find((candidate) => candidate.path === item.path);
     if (entry?.claim !== 'unit') return false;
@@ -818,7 +820,7 @@ async function checkTree(
       // A claim-port.conf left from `claim: drop-in` is no claim of the unit file's: it is to be removed (systemdDrift).
       const loaded = loadUnit(effectiveRoot, entry.unit, listing);
       const kept = { ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== `${DEFAULT_UNIT_DIR}/${entry.unit}.d/${DROP_IN_NAME}`) };
-      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, kept);
+      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, kept, { defaultEnvironment: (defaultEnvironment ??= readDefaultEnvironment(effectiveRoot)) });
       if (unit.masked || unit.file === undefined || (unit.invalid ?? []).length > 0) return false;
     } else {
       const text = files.get(item.path);
@@ -956,8 +958,9 @@ function effectiveProblems(
   problems.push(...listingProblems);
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
+  const defaultEnvironment = readDefaultEnvironment(root);
   for (const entry of wiring) {
-    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, entry.unit, listing));
+    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, entry.unit, listing), { defaultEnvironment });
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
     for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {

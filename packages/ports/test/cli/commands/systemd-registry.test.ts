@@ -230,6 +230,31 @@ describe('ports systemd --root: the registry inside the root, named as the boote
     },
   );
 
+  it("--check under --root reads systemd's DefaultEnvironment= (system.conf and its drop-ins): a unit that inherits $DSA110_PORTS_FILE from it reads that registry", async () => {
+    const root = tempDir();
+    const registry = join(root, 'etc/dsa110/ports.yaml');
+    writeTree(root, {
+      'etc/dsa110/ports.yaml': registryText(41700),
+      'etc/systemd/system.conf': '[Manager]\nDefaultEnvironment=DSA110_PORTS_FILE=/etc/dsa110/ports.yaml\n',
+      'etc/systemd/system/mydb.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/myapi.service': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry /etc/dsa110/ports.yaml\nExecStart=/bin/true\n',
+    });
+    expect((await ports(['--registry', registry, 'systemd', '--root', root])).code).toBe(0);
+    // An override's claim line without --registry: claim-port reads $DSA110_PORTS_FILE from DefaultEnvironment=, the registry checked.
+    writeTree(root, { 'etc/systemd/system/mydb.service.d/zz-override.conf': '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port mydb\n' });
+    expect(await ports(['--registry', registry, 'systemd', '--root', root, '--check'])).toMatchObject({ code: 0, stderr: '' });
+    // A drop-in of system.conf that names another registry: said with where it is set.
+    writeTree(root, {
+      'etc/dsa110/old.yaml': registryText(41700),
+      'etc/systemd/system.conf.d/50-registry.conf': '[Manager]\nDefaultEnvironment=DSA110_PORTS_FILE=/etc/dsa110/old.yaml\n',
+    });
+    const other = await ports(['--registry', registry, 'systemd', '--root', root, '--check']);
+    expect(other.code).toBe(1);
+    expect(other.stdout).toContain(
+      'names no --registry, so claim-port reads $DSA110_PORTS_FILE=/etc/dsa110/old.yaml (/etc/systemd/system.conf.d/50-registry.conf:2), not /etc/dsa110/ports.yaml',
+    );
+  });
+
   it("--check resolves a claim line's service id in the registry the line reads, as claim-port and the health check do: another port there, or a registry claim-port cannot load, is said", async () => {
     const root = tempDir();
     const registry = join(root, 'etc/dsa110/ports.yaml');
