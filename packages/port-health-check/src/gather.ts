@@ -181,7 +181,8 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
   for (const { unit, lines } of claims) {
     for (const line of lines) {
       const path = claimLineRegistry(line, unit);
-      if (path === undefined || judged.has(path)) continue;
+      // A relative one is in a working directory not known here (WorkingDirectory=~): which file it is, the systemd check's warning says it cannot tell.
+      if (path === undefined || !path.startsWith('/') || judged.has(path)) continue;
       judged.add(path);
       const fault = registryWritablePart(root, path);
       if (fault !== undefined) faults.set(path, fault);
@@ -196,7 +197,8 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
  * registry it reads to say, and one it cannot load makes it exit 64. Loaded
  * as claim-port loads them (claimRegistryLoader of @dsa110/ports/systemd:
  * each file once, under the root as the booted system names it; a relative
- * path not guessed at); none on the usual machine, whose lines read the
+ * path in the unit's WorkingDirectory=, else /, and not guessed at in one not
+ * known here, `~`); none on the usual machine, whose lines read the
  * registry checked.
  */
 function readClaimRegistries(

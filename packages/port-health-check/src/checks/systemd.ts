@@ -13,6 +13,7 @@ import {
   claimLineRegistry,
   claimLines,
   claimRegistryProblem,
+  claimRegistryUnresolved,
   claimTarget,
   DROP_IN_NAME,
   isClaimPort,
@@ -192,23 +193,27 @@ function twiceClaimed(
  * processes this registry protects, with another claim timeout. An error,
  * as a claim of the wrong port is: the harm is done unattended, at a restart,
  * and cannot be undone; the fix is one argument. The rule (the path as claim-port
- * parses it, `//` and `/./` alike; nothing for the bundled registry) is the
- * core's, the one `ports systemd --check` applies.
+ * parses it, `//` and `/./` alike, a relative one in the unit's
+ * WorkingDirectory=; nothing for the bundled registry) is the core's, the one
+ * `ports systemd --check` applies. A line whose relative registry path is in a
+ * working directory not known here (`~`) is a warning saying so.
  */
 function registryResults(
   facts: Facts,
-  unit: Pick<UnitFacts, 'environment'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
   claims: readonly ExecLine[],
   result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
 ): CheckResult[] {
   const registryPath = facts.registryPath;
-  if (registryPath === undefined) return [];
-  const fix = `give it --registry ${escapeText(registryPath)}, as \`${systemdCommand(facts)}\` writes it`;
+  const fix = registryPath === undefined ? '' : `give it --registry ${escapeText(registryPath)}, as \`${systemdCommand(facts)}\` writes it`;
   return claims.flatMap((line) => {
-    const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV));
-    if (problem === undefined) return [];
     const at = where(line);
-    return [result('error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fix}`, at)];
+    const problem =
+      registryPath === undefined ? undefined : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory);
+    if (problem !== undefined) return [result('error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fix}`, at)];
+    // A relative registry path in a working directory not known here (WorkingDirectory=~): said, never passed in silence.
+    const unresolved = claimRegistryUnresolved(line, unit);
+    return unresolved === undefined ? [] : [result('warning', unresolved, at)];
   });
 }
 
@@ -222,7 +227,7 @@ function registryResults(
  */
 function registryTrustResults(
   facts: Facts,
-  unit: Pick<UnitFacts, 'environment'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
   claims: readonly ExecLine[],
   result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
 ): CheckResult[] {

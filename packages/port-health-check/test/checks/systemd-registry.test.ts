@@ -125,7 +125,7 @@ describe('the systemd check: the registry the claim line reads', () => {
     }
   });
 
-  it("loads each registry the lines read once, however spelt; a relative path (read from claim-port's working directory) is not guessed at", async () => {
+  it('loads each registry the lines read once, however spelt', async () => {
     const other = registryText([{ id: 'api', port: 21001, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] }]);
     const root = rootWith({
       'srv/other.yaml': other,
@@ -137,11 +137,50 @@ describe('the systemd check: the registry the claim line reads', () => {
     expect([...loaded.keys()]).toEqual(['/srv//other.yaml', '/srv/./other.yaml']);
     expect(loaded.get('/srv//other.yaml')).toBe(loaded.get('/srv/./other.yaml'));
     expect(typeof loaded.get('/srv//other.yaml')).toBe('object');
-    // Relative: where claim-port would look depends on WorkingDirectory=; no "cannot load" guess, the registry error stands.
+  });
+
+  it("a relative registry path is read from the unit's WorkingDirectory= (`/` without one), by the `+` line too; in a working directory not known here (`~`, a host specifier) it is not guessed at, and a warning says so", async () => {
+    const other = registryText([{ id: 'api', port: 21001, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] }]);
+    const wrongPort = 'claims port 21001, but api uses port 8000; it would free the wrong port';
+    const root = rootWith({ 'srv/other.yaml': other, [API]: unit(`ExecStartPre=+${CLAIM} api --registry srv/other.yaml`) });
+    // No WorkingDirectory=: systemd runs it in /, so srv/other.yaml is /srv/other.yaml (its id stands for 21001 there).
+    let reasons = errors(await systemdResults(root)).map((result) => result.reason);
+    expect(reasons).toEqual([
+      expect.stringContaining(wrongPort),
+      expect.stringContaining(
+        `reads --registry srv/other.yaml (/srv/other.yaml: its unit sets no WorkingDirectory=, so claim-port runs in /), not ${REGISTRY}, the registry checked here`,
+      ),
+    ]);
+    // In WorkingDirectory=, the same file.
+    writeTree(root, { [API]: unit('WorkingDirectory=-/srv/', `ExecStartPre=+${CLAIM} api --registry other.yaml`) });
+    reasons = errors(await systemdResults(root)).map((result) => result.reason);
+    expect(reasons[0]).toContain(wrongPort);
+    expect(reasons[1]).toContain(`reads --registry other.yaml (/srv/other.yaml: in WorkingDirectory=-/srv/ (/${API}:5)), not ${REGISTRY}`);
+    // The registry checked, named relative to the working directory (--registry, or $DSA110_PORTS_FILE): ok.
+    writeTree(root, { [API]: unit('WorkingDirectory=/etc/dsa110', `ExecStartPre=+${CLAIM} api --registry ./ports.yaml`) });
+    expect(severities(await systemdResults(root))).toEqual(['ok']);
+    writeTree(root, { [API]: unit('WorkingDirectory=/etc', 'Environment=DSA110_PORTS_FILE=dsa110/ports.yaml', `ExecStartPre=+${CLAIM} api`) });
+    expect(severities(await systemdResults(root))).toEqual(['ok']);
+    // A relative path to a file that is not there: claim-port cannot load it, said as for an absolute one.
     writeTree(root, { [API]: unit(`ExecStartPre=+${CLAIM} api --registry srv/missing.yaml`) });
-    const results = await systemdResults(root);
-    expect(results.some((result) => result.reason.includes('cannot load'))).toBe(false);
-    expect(errors(results).map((result) => result.reason)).toEqual([expect.stringContaining('reads --registry srv/missing.yaml, not /etc/dsa110/ports.yaml')]);
+    expect(errors(await systemdResults(root)).map((result) => result.reason)).toContainEqual(
+      expect.stringContaining(`claim-port cannot load the registry it reads, /srv/missing.yaml under ${root}: `),
+    );
+    // `~` (the User='s home) or a host specifier: not guessed at; one warning line, with the line, the setting and the fix.
+    const outside = join(tempDir(), 'ports.yaml');
+    writeFileSync(outside, TEXT);
+    for (const [setting, why] of [
+      ['WorkingDirectory=~', "the home directory of the unit's User=, which this check does not look up"],
+      ['WorkingDirectory=/srv/%H', 'it has %H, which this check does not resolve'],
+    ] as const) {
+      writeTree(root, { [API]: unit('User=api', setting, `ExecStartPre=+${CLAIM} 8000 --registry ports.yaml`) });
+      const results = await systemdResults(root, outside);
+      expect(severities(results), setting).toEqual(['ok', 'warning']);
+      expect(results[1]).toMatchObject({ file: `/${API}:7` });
+      expect(results[1]!.reason).toBe(
+        `api (8000): ExecStartPre=+${CLAIM} 8000 --registry ports.yaml in /${API}:7: cannot tell which registry claim-port reads: ports.yaml is relative, so claim-port reads it from its working directory, ${setting} (/${API}:6): ${why}; give it an absolute path`,
+      );
+    }
   });
 
   it('a unit whose $DSA110_PORTS_FILE names the registry checked reads it: ok; one that names another is said with where it is set', async () => {

@@ -5,7 +5,8 @@
 // findings with severities out; each tool prints them its own way.
 import { claimLines, claimTarget, DROP_IN_NAME, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
-import type { EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from './types.js';
+import type { EnvironmentSetting, ExecLine, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
+import { pathInWorkingDirectory } from './working-directory.js';
 import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
 import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
@@ -217,13 +218,16 @@ function sharedFile(unit: Pick<UnitFacts, 'unit' | 'aliases'>, line: Pick<ExecLi
  * line reads its --registry as claim-port's own parser reads it, else the
  * unit's `$DSA110_PORTS_FILE` (`fromEnvironment`: its Environment= or
  * EnvironmentFile= setting; empty is unset, as claim-port reads it), else
- * the bundled registry; paths are compared as paths (`//` and `/./` alike).
+ * the bundled registry; a relative path is the one in `workingDirectory`
+ * (the unit's WorkingDirectory=, else `/`); paths are compared as paths
+ * (`//` and `/./` alike).
  * Arguments claim-port refuses are judged elsewhere (judgeClaims). Pure.
  */
 export function claimRegistryProblem(
   argv: readonly string[],
   registryPath: string | undefined,
   fromEnvironment?: Pick<EnvironmentSetting, 'value' | 'file' | 'line'>,
+  workingDirectory?: WorkingDirectorySetting,
 ): string | undefined {
   stringListArgument('claimRegistryProblem', 'argv', argv);
   if (registryPath === undefined) return undefined;
@@ -231,16 +235,28 @@ export function claimRegistryProblem(
   if (fromEnvironment !== undefined) {
     objectArgument('claimRegistryProblem', 'fromEnvironment', fromEnvironment, "{ value, file, line }: the unit's $DSA110_PORTS_FILE setting");
   }
+  if (workingDirectory !== undefined)
+    objectArgument('claimRegistryProblem', 'workingDirectory', workingDirectory, "the unit's WorkingDirectory= setting, from mergeUnit");
   const args = parseClaimArgs(argv.slice(1));
   if (args.command !== 'claim') return undefined;
   const fromEnv = args.registry === undefined && fromEnvironment !== undefined && fromEnvironment.value !== '' ? fromEnvironment : undefined;
   const named = args.registry ?? fromEnv?.value;
-  if (named !== undefined && simplifyPath(named) === simplifyPath(registryPath)) return undefined;
+  // A relative path is read from the unit's working directory (WorkingDirectory=, else /).
+  const found = named === undefined ? undefined : pathInWorkingDirectory(named, workingDirectory);
+  const path = found !== undefined && 'path' in found ? found.path : undefined;
+  if (path !== undefined && simplifyPath(path) === simplifyPath(registryPath)) return undefined;
+  const setting = workingDirectory === undefined ? '' : `WorkingDirectory=${escapeText(workingDirectory.value, 200)} (${where(workingDirectory)})`;
+  const inDirectory =
+    named === undefined || named.startsWith('/')
+      ? ''
+      : path === undefined
+        ? ` (in ${setting}, which this check cannot resolve)`
+        : ` (${escapeText(path)}: ${workingDirectory === undefined ? 'its unit sets no WorkingDirectory=, so claim-port runs in /' : `in ${setting}`})`;
   const reads =
     args.registry !== undefined
-      ? `reads --registry ${escapeText(args.registry)}`
+      ? `reads --registry ${escapeText(args.registry)}${inDirectory}`
       : fromEnv !== undefined
-        ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})`
+        ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})${inDirectory}`
         : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry`;
   return `${reads}, not ${escapeText(registryPath)}, the registry checked here: its protected processes and claim timeout would not apply`;
 }

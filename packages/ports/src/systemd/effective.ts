@@ -20,7 +20,9 @@ import type {
   StartTimeoutSetting,
   UnitFacts,
   UnreadPart,
+  WorkingDirectorySetting,
 } from './types.js';
+import { parseWorkingDirectory } from './working-directory.js';
 import { parseTimeSpan } from './time-span.js';
 import { parseExecSearchPathLine } from './exec-search.js';
 
@@ -330,6 +332,7 @@ export function mergeUnit(
   // ExecSearchPath= as systemd stores it (parseExecSearchPathLine: each line appends what systemd keeps of it, an empty one clears).
   let execSearchPath: { dirs: string[]; lines: SettingLine[]; ignored: ExecSearchIgnored[]; unresolved?: ExecSearchUnresolved; last: SettingLine } | undefined;
   let passEnvironment: EnvironmentSetting[] = [];
+  let workingDirectory: WorkingDirectorySetting | undefined;
   const sockets: EnvironmentSetting[] = [];
   let dynamicUser = false;
   let type = 'simple';
@@ -392,6 +395,18 @@ export function mergeUnit(
             }
             if (parsed.ignored) known.ignored.push({ ...at, ...parsed.ignored });
             if (parsed.unresolved) known.unresolved = { ...at, ...parsed.unresolved };
+          }
+        }
+      } else if (key === 'WorkingDirectory') {
+        if (value === '') workingDirectory = undefined;
+        else {
+          const parsed = parseWorkingDirectory(value, unit);
+          if ('setting' in parsed) workingDirectory = { ...parsed.setting, file: file.path, line };
+          else if (!parsed.missingOk) {
+            // As a command systemd refuses: the unit file does not load, a drop-in's reading ends (config_parse_working_directory: -ENOEXEC).
+            report(line, parsed.error);
+            stopped = true;
+            break;
           }
         }
       } else if (key === 'PassEnvironment') {
@@ -481,6 +496,7 @@ export function mergeUnit(
       },
     }),
     ...(passEnvironment.length > 0 && { passEnvironment }),
+    ...(workingDirectory && { workingDirectory }),
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),

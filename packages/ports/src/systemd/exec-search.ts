@@ -54,7 +54,7 @@ export interface ExecSearchPathLine {
 }
 
 /** Why path_simplify_and_warn(PATH_CHECK_ABSOLUTE) refuses `path` (specifiers resolved), in systemd's words, or its simplified form. */
-function searchDir(path: string): { dir: string } | { reason: string } {
+export function searchDir(path: string): { dir: string } | { reason: string } {
   // decodeKeepingBadBytes keeps a byte that is not UTF-8 as U+DC80+byte: utf8_is_valid() refuses it.
   if (/[\uDC80-\uDCFF]/.test(path)) return { reason: 'path is not valid UTF-8' };
   if (!path.startsWith('/')) return { reason: 'path is not absolute' };

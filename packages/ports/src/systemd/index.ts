@@ -26,7 +26,7 @@ export {
   type ClaimFinding,
   type ClaimSeverity,
 } from './claim-verdict.js';
-export { claimLineRegistry, claimRegistryLoader, readsOtherRegistry } from './line-registry.js';
+export { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
 export { parseUnitFile, splitUnitLines, LONG_LINE_MAX, type Assignment, type UnitFileError } from './unit-file.js';
 export {
   splitWords,
@@ -106,4 +106,5 @@ export type {
   StartTimeoutSetting,
   UnitFacts,
   UnreadPart,
+  WorkingDirectorySetting,
 } from './types.js';

@@ -1,5 +1,6 @@
 // The registry a claim line makes claim-port read (its --registry, else the
-// unit's $DSA110_PORTS_FILE, else the bundled one), loaded as claim-port
+// unit's $DSA110_PORTS_FILE, else the bundled one; a relative path in the
+// unit's WorkingDirectory=), loaded as claim-port
 // under a root would load it: a line's service id is resolved where
 // claim-port resolves it. The one reading of `ports systemd --check` and the
 // health check.
@@ -11,13 +12,47 @@ import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
 import { loadRegistryNow, REGISTRY_ENV } from '../load.js';
 import type { Registry } from '../registry.js';
 import { parseClaimArgs } from './claim-args.js';
+import { where } from './claim-line.js';
 import { claimRegistryProblem } from './claim-verdict.js';
+import { pathInWorkingDirectory } from './working-directory.js';
 import type { ExecLine, UnitFacts } from './types.js';
 
-/** The file the claim line `line` of `unit` reads, as it names it; undefined for the bundled registry or arguments claim-port refuses. */
-export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment'>): string | undefined {
+/**
+ * The file the claim line `line` of `unit` reads, as it names it; undefined for the bundled registry or arguments
+ * claim-port refuses. A relative path is read from the unit's working directory (WorkingDirectory=, else `/`): the
+ * path there, `//` and `/./` simplified; kept as written when that directory is not known here (`~`, a host
+ * specifier), which claimRegistryUnresolved says.
+ */
+export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>): string | undefined {
   objectArgument('claimLineRegistry', 'line', line, 'an ExecLine');
   objectArgument('claimLineRegistry', 'unit', unit, 'UnitFacts, from mergeUnit');
+  const named = namedRegistry(line, unit);
+  if (named === undefined) return undefined;
+  const found = pathInWorkingDirectory(named, unit.workingDirectory);
+  return 'path' in found ? found.path : named;
+}
+
+/**
+ * Why which file the claim line's registry is cannot be told here, one line: a relative path (its `--registry`,
+ * the unit's $DSA110_PORTS_FILE) in a working directory not known here (WorkingDirectory=~, a host specifier).
+ * Undefined when it can be told. Both tools say it as a warning (the line's service id is then resolved in the
+ * registry checked, which may not be the one claim-port reads).
+ */
+export function claimRegistryUnresolved(
+  line: Pick<ExecLine, 'argv' | 'file' | 'line' | 'value'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
+): string | undefined {
+  objectArgument('claimRegistryUnresolved', 'line', line, 'an ExecLine');
+  objectArgument('claimRegistryUnresolved', 'unit', unit, 'UnitFacts, from mergeUnit');
+  const named = namedRegistry(line, unit);
+  if (named === undefined) return undefined;
+  const found = pathInWorkingDirectory(named, unit.workingDirectory);
+  if (!('unknown' in found)) return undefined;
+  return `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)}: cannot tell which registry claim-port reads: ${found.unknown}; give it an absolute path`;
+}
+
+/** The registry path the claim line names (its --registry, else the unit's non-empty $DSA110_PORTS_FILE), as written. */
+function namedRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment'>): string | undefined {
   const args = parseClaimArgs(line.argv.slice(1));
   if (args.command !== 'claim') return undefined;
   if (args.registry !== undefined) return args.registry;
@@ -32,7 +67,7 @@ export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitF
  */
 export function readsOtherRegistry(
   line: Pick<ExecLine, 'argv'>,
-  unit: Pick<UnitFacts, 'environment'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
   checked: { readonly path: string | undefined } | undefined,
 ): boolean {
   objectArgument('readsOtherRegistry', 'line', line, 'an ExecLine');
@@ -40,15 +75,15 @@ export function readsOtherRegistry(
   if (checked !== undefined) objectArgument('readsOtherRegistry', 'checked', checked, '{ path }: the registry checked, or undefined');
   if (checked === undefined) return false;
   if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
-  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV)) !== undefined;
+  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV), unit.workingDirectory) !== undefined;
 }
 
 /**
  * A loader of the registries claim lines name under `root`, each file once however the lines spell it (`/etc//x`,
  * `/etc/./x`, a link inside the root): `name` as claimLineRegistry gives it (undefined: the bundled one) to the
  * Registry, or why claim-port cannot load it (it then exits 64 and frees nothing), one line. Undefined for a
- * relative path: claim-port reads it from its working directory (WorkingDirectory=), which the unit model does not
- * hold, so it is not guessed at.
+ * relative path: claimLineRegistry gives one only when the unit's working directory is not known here, and then
+ * it is not guessed at (claimRegistryUnresolved says so).
  */
 export function claimRegistryLoader(root: string): (name: string | undefined) => Registry | string | undefined {
   pathArgument('claimRegistryLoader', 'root', root);

@@ -93,6 +93,16 @@ export interface UnreadPart {
 }
 
 /** The start timeout a unit sets (TimeoutStartSec=, or TimeoutSec=, which sets it too), the last valid line winning. */
+/** The last WorkingDirectory= of a unit, as written (`value`), with where it was set and what systemd makes of it. */
+export interface WorkingDirectorySetting extends EnvironmentSetting {
+  /** The directory, absolute and simplified, specifiers resolved as PID 1 resolves them; left out when not known here. */
+  readonly path?: string;
+  /** `~` (or `-~`): the home directory of the unit's User=, which the model does not look up. */
+  readonly home?: true;
+  /** A host specifier with no value here (`%H`): the directory is not known. */
+  readonly unresolved?: string;
+}
+
 export interface StartTimeoutSetting extends EnvironmentSetting {
   readonly key: 'TimeoutStartSec' | 'TimeoutSec';
   /** In seconds; Infinity for no limit (`infinity`, or `0`, which systemd reads as infinity). */
@@ -136,6 +146,11 @@ export interface UnitFacts {
   readonly sockets?: readonly EnvironmentSetting[];
   /** DynamicUser= is true. */
   readonly dynamicUser?: boolean;
+  /**
+   * The last non-empty WorkingDirectory= (an empty one resets it), when one is set: the directory claim-port reads a
+   * relative registry path from (systemd's default, with none: `/`). `+` on a command does not lift it.
+   */
+  readonly workingDirectory?: WorkingDirectorySetting;
   /** TimeoutStartSec= or TimeoutSec=, when a valid line sets it (else systemd's DefaultTimeoutStartSec=, or none for Type=oneshot). */
   readonly startTimeout?: StartTimeoutSetting;
   /** Type=oneshot: without its own start timeout it has none (systemd gives oneshot services no default). */

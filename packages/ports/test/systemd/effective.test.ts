@@ -717,6 +717,52 @@ describe('EnvironmentFile= in the merge', () => {
   });
 });
 
+describe('WorkingDirectory= in the merge', () => {
+  const unit = (...lines: string[]) => ({ 'etc/systemd/system/api.service': `[Service]\n${lines.join('\n')}\nExecStart=/usr/bin/api\n` });
+
+  it('keeps the last one, as written, with where it was set and the directory systemd makes of it (simplified, `-` dropped, %h as PID 1 has it); `~` is the home, a host specifier not given unresolved; empty resets', async () => {
+    expect((await effective(unit('WorkingDirectory=/srv//app/.'), 'api.service')).workingDirectory).toEqual({
+      value: '/srv//app/.',
+      path: '/srv/app',
+      file: '/etc/systemd/system/api.service',
+      line: 2,
+    });
+    expect((await effective(unit('WorkingDirectory=/srv', 'WorkingDirectory=-%h/x'), 'api.service')).workingDirectory).toMatchObject({
+      value: '-%h/x',
+      path: '/root/x',
+      line: 3,
+    });
+    expect((await effective(unit('WorkingDirectory=-~'), 'api.service')).workingDirectory).toMatchObject({ value: '-~', home: true });
+    expect((await effective(unit('WorkingDirectory=/srv/%H'), 'api.service')).workingDirectory).toMatchObject({ value: '/srv/%H', unresolved: '%H' });
+    expect((await effective(unit('WorkingDirectory=/srv', 'WorkingDirectory='), 'api.service')).workingDirectory).toBeUndefined();
+  });
+
+  it('refuses what systemd refuses (relative, `..`, an unknown specifier): the unit file does not load, a drop-in ends there; with `-` the line is ignored (systemd-analyze verify says so)', async () => {
+    for (const [value, says] of [
+      ['srv', 'path is not absolute'],
+      ['/srv/../x', 'path is not normalized'],
+      ['/srv/%Z', 'unknown specifier %Z'],
+    ] as const) {
+      const refused = await effective(unit(`WorkingDirectory=${value}`), 'api.service');
+      expect(refused.invalid, value).toEqual([`/etc/systemd/system/api.service:2: WorkingDirectory=${value}: ${says} (systemd refuses it)`]);
+      const ignored = await effective(unit('WorkingDirectory=/srv', `WorkingDirectory=-${value}`), 'api.service');
+      expect(ignored.invalid, value).toBeUndefined();
+      expect(ignored.workingDirectory, value).toMatchObject({ path: '/srv', line: 2 });
+    }
+    const dropIn = await effective(
+      {
+        ...unit('WorkingDirectory=/srv'),
+        'etc/systemd/system/api.service.d/50-wd.conf': `[Service]\nWorkingDirectory=srv\nExecStartPre=+${CLAIM} 8000\n`,
+      },
+      'api.service',
+    );
+    expect(dropIn.invalid).toBeUndefined();
+    expect(dropIn.ignored).toEqual(['/etc/systemd/system/api.service.d/50-wd.conf:2: WorkingDirectory=srv: path is not absolute (systemd refuses it)']);
+    expect(dropIn.workingDirectory).toMatchObject({ path: '/srv' });
+    expect(dropIn.execStartPre).toEqual([]);
+  });
+});
+
 describe('an assignment holding bytes that are not UTF-8', () => {
   // systemd 252 logs "String is not UTF-8 clean, ignoring assignment" for any such assignment, in any section;
   // a unit file holding one then fails to load, a drop-in's is only ignored.

@@ -71,6 +71,7 @@ import {
   claimLineRegistry,
   claimLines,
   claimRegistryLoader,
+  claimRegistryUnresolved,
   claimVariables,
   dropInDirNames,
   environmentDoubt,
@@ -831,7 +832,14 @@ async function checkTree(
     if (findings.some((finding) => finding.severity === 'error')) return false;
     // A claim line that reads another registry than this one protects other processes: not the line asked for.
     const fromEnvironment = unit.environment.get(REGISTRY_ENV);
-    if (claimLines(unit.execStartPre, [claimPort]).some((line) => claimRegistryProblem(line.argv, registryPath, fromEnvironment) !== undefined)) return false;
+    if (
+      claimLines(unit.execStartPre, [claimPort]).some(
+        (line) =>
+          claimRegistryProblem(line.argv, registryPath, fromEnvironment, unit.workingDirectory) !== undefined ||
+          claimRegistryUnresolved(line, unit) !== undefined,
+      )
+    )
+      return false;
     for (const finding of findings) if (finding.severity === 'warning') claimWarnings.push(`${entry.unit}: ${finding.reason}`);
     return true;
   };
@@ -988,8 +996,11 @@ function effectiveProblems(
     if (mayClaim.length > 0) say(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
-      const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV));
+      const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory);
       if (problem !== undefined) say(`ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; give it --registry ${escapeText(registryPath!)}`);
+      // A relative registry path in a working directory not known here (WorkingDirectory=~): said, as the health check says it.
+      const unresolved = problem === undefined ? claimRegistryUnresolved(line, unit) : undefined;
+      if (unresolved !== undefined) warnings.push(`${entry.unit}: ${unresolved}`);
     }
     for (const finding of [
       ...environmentFileFindings(unit, entry.service.env),

@@ -255,6 +255,39 @@ describe('ports systemd --root: the registry inside the root, named as the boote
     );
   });
 
+  it("--check under --root reads a claim line's relative registry path in the unit's WorkingDirectory= (`/` without one), as claim-port reads it; `~` is said, not guessed", async () => {
+    const root = tempDir();
+    const registry = join(root, 'etc/dsa110/ports.yaml');
+    writeTree(root, {
+      'etc/dsa110/ports.yaml': registryText(41700),
+      'etc/systemd/system/mydb.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/myapi.service': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry /etc/dsa110/ports.yaml\nExecStart=/bin/true\n',
+    });
+    expect((await ports(['--registry', registry, 'systemd', '--root', root])).code).toBe(0);
+    const override = (...lines: string[]) =>
+      writeTree(root, {
+        'etc/systemd/system/mydb.service.d/zz-override.conf': `[Service]\n${lines.join('\n')}\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port mydb --registry ${lines.length > 0 ? 'ports.yaml' : 'etc/dsa110/ports.yaml'}\n`,
+      });
+    const check = () => ports(['--registry', registry, 'systemd', '--root', root, '--check']);
+    // No WorkingDirectory=: claim-port runs in /, so etc/dsa110/ports.yaml is the registry checked.
+    override();
+    expect(await check()).toMatchObject({ code: 0, stderr: '' });
+    override('WorkingDirectory=/etc/dsa110');
+    expect(await check()).toMatchObject({ code: 0, stderr: '' });
+    override('WorkingDirectory=/srv');
+    let run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'zz-override.conf:4 reads --registry ports.yaml (/srv/ports.yaml: in WorkingDirectory=/srv (/etc/systemd/system/mydb.service.d/zz-override.conf:2)), not /etc/dsa110/ports.yaml, the registry checked here',
+    );
+    override('User=mydb', 'WorkingDirectory=~');
+    run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'zz-override.conf:5 reads --registry ports.yaml (in WorkingDirectory=~ (/etc/systemd/system/mydb.service.d/zz-override.conf:3), which this check cannot resolve), not /etc/dsa110/ports.yaml',
+    );
+  });
+
   it("--check resolves a claim line's service id in the registry the line reads, as claim-port and the health check do: another port there, or a registry claim-port cannot load, is said", async () => {
     const root = tempDir();
     const registry = join(root, 'etc/dsa110/ports.yaml');
