@@ -9,7 +9,7 @@ import { flagWords, printedShellWord } from '../shell-word.js';
 import { workTreeRoot, type Context } from './context.js';
 
 /**
- * `ports [--registry PATH] NAME [--FLAG VALUE]...` for the `flags` (string flags) this run was given, each word as the shell reads it back.
+ * `ports [--registry PATH] NAME [--FLAG VALUE]...` for the `flags` (string flags, each value of a repeated one) this run was given, each word as the shell reads it back.
  * The registry is the one this run read when it was named: --registry, else $DSA110_PORTS_FILE, which `sudo` and a fresh shell do not
  * have (the command without it would write the bundled registry's files). A value that starts with `-` is written `--FLAG=VALUE`: the
  * parser refuses `--out -x` (it cannot tell the value from an option).
@@ -20,6 +20,8 @@ export function regenerateCommand(context: Context<unknown>, name: string, flags
   for (const flag of flags) {
     const value = values[flag];
     if (typeof value === 'string') words.push(...option(flag, value));
+    // A flag given more than once (`--keep-open 2222 --keep-open 2200`): each, in the order given.
+    else if (Array.isArray(value)) for (const each of value) if (typeof each === 'string') words.push(...option(flag, each));
   }
   return words.map(printedShellWord).join(' ');
 }

@@ -1,6 +1,13 @@
 // `ports firewall` through the built bin.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkout, ports, requireBuilt } from '../helpers.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { checkout, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+
+/** nft -c -f in a network namespace of its own (as test/render/firewall.test.ts checks the rules): root, nft and unshare. */
+const canCheckNft = process.getuid?.() === 0 && hasCommand('nft', ['--version']) && hasCommand('unshare', ['--version']);
 
 beforeAll(requireBuilt);
 
@@ -103,5 +110,131 @@ describe('ports firewall and the ports it must never touch', () => {
           'to open it, give redis another access in the registry (public: from anywhere, private: from private networks), or drop --keep-open 6379\n',
       );
     }
+  });
+});
+
+describe('ports firewall --out FILE and --check', () => {
+  const registry = ['--registry', 'ports.yaml'];
+
+  it('writes the rules to FILE (its directory made), the same bytes as stdout; a second run changes nothing', async () => {
+    for (const format of ['nft', 'ufw']) {
+      const dir = checkout();
+      const file = join(dir, 'etc/nftables.d/dsa110-ports.rules');
+      const printed = await ports(['firewall', '--format', format, ...registry], { cwd: dir });
+      const write = await ports(['firewall', '--format', format, '--out', file, ...registry], { cwd: dir });
+      expect(write.stderr).toBe('');
+      expect(write.code).toBe(0);
+      expect(write.stdout).toBe(`${file} regenerated from ports.yaml\n`);
+      expect(readFileSync(file, 'utf8')).toBe(printed.stdout);
+      const again = await ports(['firewall', '--format', format, '--out', file, ...registry], { cwd: dir });
+      expect(again.code).toBe(0);
+      expect(again.stdout).toBe(`${file} is already up to date with ports.yaml\n`);
+    }
+  });
+
+  it('--check: exit 0 when FILE holds what the same options write; exit 1 with a diff and the command to run after a registry edit or a hand edit', async () => {
+    for (const format of ['nft', 'ufw']) {
+      const dir = checkout();
+      const file = join(dir, 'dsa110-ports.nft');
+      const options = ['--format', format, '--keep-open', '2222', '--out', file, ...registry];
+      expect((await ports(['firewall', ...options], { cwd: dir })).code).toBe(0);
+      const fresh = await ports(['firewall', ...options, '--check'], { cwd: dir });
+      expect(fresh.stderr).toBe('');
+      expect(fresh.code).toBe(0);
+      expect(fresh.stdout).toBe(`${file} is up to date with ports.yaml\n`);
+      const regenerate = `ports --registry ports.yaml firewall --format ${format} --keep-open 2222 --out ${file}`;
+
+      // The registry moves a service: the file on disk no longer matches.
+      writeFileSync(join(dir, 'ports.yaml'), replaceOnce(rootRegistry, 'port: 6379', 'port: 6380'));
+      const moved = await ports(['firewall', ...options, '--check'], { cwd: dir });
+      expect(moved.code).toBe(1);
+      expect(moved.stdout).toContain(`--- ${file} (on disk)\n+++ ${file} (from ports.yaml)\n`);
+      expect(moved.stdout).toMatch(/^-.*6379/m);
+      expect(moved.stdout).toMatch(/^\+.*6380/m);
+      expect(moved.stderr).toBe(`${file} is stale: run "${regenerate}" to regenerate it from ports.yaml\n`);
+      expect(readFileSync(file, 'utf8')).toContain('6379');
+      // Other options than the write's are other rules: the check compares with what these options write.
+      const otherOptions = await ports(['firewall', '--format', format, '--out', file, ...registry, '--check'], { cwd: dir });
+      expect(otherOptions.code).toBe(1);
+
+      // Regenerated as it says, then edited by hand.
+      expect((await ports(['firewall', ...options], { cwd: dir })).code).toBe(0);
+      expect((await ports(['firewall', ...options, '--check'], { cwd: dir })).code).toBe(0);
+      writeFileSync(file, `${readFileSync(file, 'utf8')}# a hand edit\n`);
+      const edited = await ports(['firewall', ...options, '--check'], { cwd: dir });
+      expect(edited.code).toBe(1);
+      expect(edited.stdout).toContain('-# a hand edit\n');
+      expect(edited.stderr).toBe(`${file} is stale: run "${regenerate}" to regenerate it from ports.yaml\n`);
+    }
+  });
+
+  it('--check names the env overrides the rules took a port from in the command to run, and fails without them', async () => {
+    const dir = checkout();
+    const file = join(dir, 'dsa110-ports.nft');
+    const env = { CONTIMG_API_PORT: '8500' };
+    expect((await ports(['firewall', '--out', file, ...registry], { cwd: dir, env })).code).toBe(0);
+    expect((await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir, env })).code).toBe(0);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('# Filters', '# filters'));
+    const stale = await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir, env });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toBe(
+      `${file} is stale: run "CONTIMG_API_PORT=8500 ports --registry ports.yaml firewall --out ${file}" to regenerate it from ports.yaml\n`,
+    );
+    expect((await ports(['firewall', '--out', file, ...registry], { cwd: dir, env })).code).toBe(0);
+    const without = await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir });
+    expect(without.code).toBe(1);
+    expect(without.stdout).toMatch(/^-.*CONTIMG_API_PORT=8500/m);
+  });
+
+  it('--check of a missing or unreadable FILE: one line, exit 1; --check without --out and an empty --out are usage errors', async () => {
+    const dir = checkout();
+    const missing = join(dir, 'nope.nft');
+    const run = await ports(['firewall', '--out', missing, ...registry, '--check'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`ports firewall: cannot check ${missing}: no such file; "ports --registry ports.yaml firewall --out ${missing}" writes it\n`);
+    const link = join(dir, 'link.nft');
+    symlinkSync('nope.nft', link);
+    const linked = await ports(['firewall', '--out', link, ...registry, '--check'], { cwd: dir });
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toBe(
+      `ports firewall: cannot check ${link}: it is a symbolic link to "nope.nft", which is never replaced; remove the link to let this tool write the file\n`,
+    );
+    const written = await ports(['firewall', '--out', link, ...registry], { cwd: dir });
+    expect(written.code).toBe(1);
+    expect(written.stderr).toMatch(
+      new RegExp(`^ports firewall: cannot write ${link}: it is a symbolic link to "nope.nft", which is never replaced; .*; nothing was written\n$`),
+    );
+    const isDir = await ports(['firewall', '--out', dir, ...registry, '--check'], { cwd: dir });
+    expect(isDir.code).toBe(1);
+    expect(isDir.stderr).toBe(`ports firewall: cannot check ${dir}: it is a directory, not a regular file; move it away to let this tool write the file\n`);
+    const noOut = await ports(['firewall', ...registry, '--check'], { cwd: dir });
+    expect(noOut.code).toBe(64);
+    expect(noOut.stderr).toMatch(/^ports firewall: --check needs --out FILE, the file the rules were written to\n/);
+    const empty = await ports(['firewall', '--out', '', ...registry], { cwd: dir });
+    expect(empty.code).toBe(64);
+    expect(empty.stderr).toMatch(/^ports firewall: --out needs a file\n/);
+  });
+
+  it('--check fails on the right rules in a file others may write; the write replaces it (0644)', async () => {
+    const dir = checkout();
+    const file = join(dir, 'dsa110-ports.nft');
+    expect((await ports(['firewall', '--out', file, ...registry], { cwd: dir })).code).toBe(0);
+    chmodSync(file, 0o666);
+    const open = await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir });
+    expect(open.code).toBe(1);
+    expect(open.stdout).toContain(`${file}: writable by others (mode 0666): whoever may write it chooses the rules loaded as root;`);
+    expect(open.stderr).toBe(`${file} has the rules of ports.yaml, but others may change it (listed above, with what to run)\n`);
+    expect((await ports(['firewall', '--out', file, ...registry], { cwd: dir })).code).toBe(0);
+    expect((await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir })).code).toBe(0);
+  });
+
+  it.skipIf(!canCheckNft)(`writes a file nft -c -f accepts ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {
+    const dir = checkout();
+    const file = join(dir, 'dsa110-ports.nft');
+    expect((await ports(['firewall', '--keep-open', '2222', '--out', file, ...registry], { cwd: dir, env: { CONTIMG_API_PORT: '8500' } })).code).toBe(0);
+    const check = spawnSync('unshare', ['--net', 'nft', '-c', '-f', file], { encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 });
