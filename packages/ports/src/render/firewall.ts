@@ -83,6 +83,15 @@ function keptOpen(options: FirewallOptions): Set<number> {
   return new Set([...HOST_PORTS, ...((extra as readonly number[] | undefined) ?? [])]);
 }
 
+/**
+ * The header's line naming the command that makes these rules, with the options that change them: the format and each
+ * --keep-open port (once, in the order given); after firewallPlan has checked them. Env overrides are named at their rules.
+ */
+function generatedBy(format: FirewallFormat, options: FirewallOptions): string[] {
+  const kept = [...new Set(options.keepOpen ?? [])].map((port) => ` --keep-open ${port}`).join('');
+  return GENERATED_BY(`ports firewall --format ${format}${kept}`).map((line) => `# ${line}`);
+}
+
 /** `start`-`end` without the kept ports, as the runs left. */
 function withoutHostPorts(start: number, end: number, kept: ReadonlySet<number>): [number, number][] {
   const runs: [number, number][] = [];
@@ -188,7 +197,7 @@ export function renderNft(registry: Registry, options: FirewallOptions = {}): st
   const plan = firewallPlan(registry, options);
   const lines = [
     '#!/usr/sbin/nft -f',
-    ...GENERATED_BY('ports firewall --format nft').map((line) => `# ${line}`),
+    ...generatedBy('nft', options),
     `# Filters the registry's ports only; every other port is left to the host's other rules.`,
     '# Input path only: a forwarded packet (a container port Docker publishes by DNAT) is not filtered.',
     '# Load: nft -f THIS_FILE (check first: nft -c -f THIS_FILE). Remove: nft delete table inet dsa110_ports.',
@@ -393,7 +402,7 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
   const v6Count = plan.reduce((count, { rules }) => count + rules.filter((rule) => rule.v6).length, 0);
   const lines = [
     '#!/bin/sh',
-    ...GENERATED_BY('ports firewall --format ufw').map((line) => `# ${line}`),
+    ...generatedBy('ufw', options),
     "# Filters the registry's ports only. Run as root: ports firewall --format ufw | sudo sh; `ufw status numbered` lists the result.",
     '# 1. It stops, changing nothing, when a rule it adds has the spec (port, protocol, source) of a rule it did not add:',
     '#    ufw keeps one rule per spec, and would skip ours or rewrite that one as ours.',

@@ -229,6 +229,20 @@ describe('ports firewall --out FILE and --check', () => {
     expect((await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir })).code).toBe(0);
   });
 
+  it('names the --keep-open ports in the header, so that the command it names writes the same rules', async () => {
+    const dir = checkout();
+    for (const format of ['nft', 'ufw']) {
+      const kept = await ports(['firewall', '--format', format, '--keep-open', '2222', '--keep-open', '2200', '--keep-open', '2222', ...registry], {
+        cwd: dir,
+      });
+      expect(kept.stdout).toContain(
+        `\n# Generated from ports.yaml by \`ports firewall --format ${format} --keep-open 2222 --keep-open 2200\`; edit ports.yaml instead.\n`,
+      );
+      const plain = await ports(['firewall', '--format', format, ...registry], { cwd: dir });
+      expect(plain.stdout).toContain(`\n# Generated from ports.yaml by \`ports firewall --format ${format}\`; edit ports.yaml instead.\n`);
+    }
+  });
+
   it.skipIf(!canCheckNft)(`writes a file nft -c -f accepts ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {
     const dir = checkout();
     const file = join(dir, 'dsa110-ports.nft');
