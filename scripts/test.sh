@@ -37,6 +37,11 @@ if [ -f packages/ports/dist/cli/ports.js ] && [ -d deploy ]; then
     echo '{"numPassedTests":0,"numFailedTests":0,"numPendingTests":2}' >"$results/promtool.json"
   fi
 fi
+if [ -f packages/ports/dist/cli/ports.js ] && [ -f deploy/nftables/dsa110-ports.nft ]; then
+  # The committed nft rules: what ports.yaml gives as they were written (--format nft, no --keep-open; a service's env
+  # override such as CONTIMG_API_PORT set here would change the rules, and fail this check).
+  node packages/ports/bin/ports.js firewall --registry ports.yaml --format nft --out deploy/nftables/dsa110-ports.nft --check || status=1
+fi
 # Every package changed since the base branch has a changeset.
 bash scripts/changeset-status.sh || status=1
 # The packages as a consumer gets them: packed, installed with npm outside the repo,

@@ -4,6 +4,7 @@ import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
+import { repoRoot } from '../../helpers.js';
 import { checkout, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 /** nft -c -f in a network namespace of its own (as test/render/firewall.test.ts checks the rules): root, nft and unshare. */
@@ -241,6 +242,13 @@ describe('ports firewall --out FILE and --check', () => {
       const plain = await ports(['firewall', '--format', format, ...registry], { cwd: dir });
       expect(plain.stdout).toContain(`\n# Generated from ports.yaml by \`ports firewall --format ${format}\`; edit ports.yaml instead.\n`);
     }
+  });
+
+  it("the committed deploy/nftables/dsa110-ports.nft is the root registry's rules (regenerate it with the command the failure prints)", async () => {
+    const file = join(repoRoot, 'deploy/nftables/dsa110-ports.nft');
+    const run = await ports(['firewall', '--registry', join(repoRoot, 'ports.yaml'), '--format', 'nft', '--out', file, '--check']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
   });
 
   it.skipIf(!canCheckNft)(`writes a file nft -c -f accepts ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {
