@@ -1,6 +1,6 @@
 // `ports firewall` through the built bin.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
@@ -249,6 +249,25 @@ describe('ports firewall --out FILE and --check', () => {
     const run = await ports(['firewall', '--registry', join(repoRoot, 'ports.yaml'), '--format', 'nft', '--out', file, '--check']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+  });
+
+  it('refuses a FILE in a sticky directory others may add to (as /tmp), and leaves its mode alone; --check fails on one', async () => {
+    const dir = checkout();
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const file = join(shared, 'dsa110-ports.nft');
+    const write = await ports(['firewall', '--out', file, ...registry], { cwd: dir });
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(
+      new RegExp(`^ports firewall: cannot write ${file}: ${shared} is writable by others \\(mode 1777\\): anyone may add .*; nothing was written\n$`),
+    );
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    writeFileSync(file, (await ports(['firewall', ...registry], { cwd: dir })).stdout);
+    const check = await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${file}: ${shared} is writable by others (mode 1777): anyone may add`);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
   });
 
   it.skipIf(!canCheckNft)(`writes a file nft -c -f accepts ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {
