@@ -23,8 +23,13 @@ export interface DirectoryExposure {
   readonly exposure: string;
   /** Its owner, when neither root nor this user: only they (or root, by chown) can take it back. */
   readonly owner?: number;
-  /** The mode `chmod go-w` gives it, when it is this user's; undefined when this user may not chmod it. */
+  /** The mode `chmod go-w` gives it, when it is this user's; undefined when this user may not chmod it, or must not. */
   readonly narrowed?: number;
+  /**
+   * Sticky, and others may add to it (as /tmp): shared on purpose. Never narrowed, though this user may chmod it:
+   * `chmod go-w /tmp` would break every other account's files; the files go elsewhere.
+   */
+  readonly shared?: true;
 }
 
 /**
@@ -47,6 +52,7 @@ export function directoryExposure(path: string, options: { readonly replaceOnly?
   const group = (mode & 0o020) !== 0 && info.gid !== 0 && !(euid !== 0 && info.gid === process.getegid?.());
   if (!(others || group) || (options.replaceOnly && (mode & 0o1000) !== 0)) return undefined;
   const exposure = others ? `writable by others (mode ${octal(mode)})` : `writable by its group (gid ${info.gid}, mode ${octal(mode)})`;
+  if ((mode & 0o1000) !== 0) return { exposure, shared: true };
   return info.uid === euid ? { exposure, narrowed: mode & ~0o022 } : { exposure };
 }
 
@@ -152,7 +158,8 @@ export function exposedDirectories(dirs: readonly GuardedDirectory[]): ExposedDi
  * with `what` (the command's words for the stake, as a verb phrase).
  */
 export function directoryProblem(entry: ExposedDirectory, what: string): string {
-  return `${entry.found.exposure}: ${entry.found.owner !== undefined ? 'its owner' : 'whoever may write in it'} may ${what}`;
+  const who = entry.found.owner !== undefined ? 'its owner' : entry.found.shared ? 'anyone may add to it (sticky, as /tmp), and' : 'whoever may write in it';
+  return `${entry.found.exposure}: ${who} may ${what}`;
 }
 
 /**
@@ -163,6 +170,9 @@ export function directoryProblem(entry: ExposedDirectory, what: string): string 
  */
 export function directoryFix({ dir, found }: ExposedDirectory, then: string): string {
   const path = escapeText(dir.path);
+  // A shared directory stays as it is (taking it back breaks it for everyone else): the files go elsewhere.
+  if (found.shared)
+    return `a sticky directory is shared on purpose, so this tool leaves its mode alone: write the files under a directory only ${trustedOwners()} may add to, or, if ${path} should not be shared (never /tmp), \`chmod go-w ${path}\`${then}`;
   if (found.owner === undefined) return `\`chmod go-w ${path}\` as its owner${then}`;
   return dir.holdsFiles
     ? `\`chown root:root ${path}\` (or remove it)${then}`

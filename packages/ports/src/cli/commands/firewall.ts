@@ -11,7 +11,6 @@ import {
   type ExposedDirectory,
 } from '../../files/directories.js';
 import { ConcurrentWriteError, FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles } from '../../files/index.js';
-import { statOrUndefined } from '../../files/read.js';
 import { killedWritersTemps } from '../../files/write.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { portProblem } from '../../port.js';
@@ -149,23 +148,10 @@ function stake({ dir }: ExposedDirectory): string {
     : `put another directory in place of ${escapeText(dir.below!)}, and so replace the rules file`;
 }
 
-/** The directory that holds the file is sticky and others may add to it (/tmp): taking it back (chmod go-w) is not this tool's to do. */
-function sharedDirectory({ dir }: ExposedDirectory): boolean {
-  return dir.holdsFiles && ((statOrUndefined(dir.path)?.mode ?? 0) & 0o1000) !== 0;
-}
-
-/** Pure: why the rules must not be kept in a directory others may add to, with what to do (the path escaped). */
-function sharedText({ dir, found }: ExposedDirectory): string {
-  return `${escapeText(dir.path)} is ${found.exposure}: anyone may add a rules file beside it that an nftables include of the directory loads; keep the rules under a directory only root may add to, such as /etc/nftables.d`;
-}
-
 /** --out FILE: the rules written as writeGeneratedFiles writes a tree of one file (all or nothing, atomic, never through a link). */
 function writeRules(context: Context<unknown>, { path, rules, source, regenerate }: RulesFile): Outcome {
   const shown = escapeText(path);
   const exposed = exposedDirectories(guardedDirectories([path]));
-  // A sticky directory anyone may add to (/tmp): never narrowed (chmod go-w of /tmp breaks every other user's files), refused.
-  const shared = exposed.find(sharedDirectory);
-  if (shared !== undefined) throw new CommandError(`ports firewall: cannot write ${shown}: ${sharedText(shared)}; nothing was written`);
   let wrote: boolean;
   let made: string[];
   try {
@@ -203,11 +189,6 @@ function checkRules(context: Context<unknown>, { path, rules, source, regenerate
     failed = true;
   }
   for (const exposed of exposedDirectories(guardedDirectories([path]))) {
-    if (sharedDirectory(exposed)) {
-      context.io.out(`${shown}: ${sharedText(exposed)}\n`);
-      failed = true;
-      continue;
-    }
     context.io.out(`${escapeText(exposed.dir.path)}: ${directoryProblem(exposed, stake(exposed))}; ${directoryDriftFix(exposed, regenerate)}\n`);
     failed = true;
   }

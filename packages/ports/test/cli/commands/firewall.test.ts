@@ -260,13 +260,15 @@ describe('ports firewall --out FILE and --check', () => {
     const write = await ports(['firewall', '--out', file, ...registry], { cwd: dir });
     expect(write.code).toBe(1);
     expect(write.stderr).toMatch(
-      new RegExp(`^ports firewall: cannot write ${file}: ${shared} is writable by others \\(mode 1777\\): anyone may add .*; nothing was written\n$`),
+      new RegExp(
+        `^ports firewall: cannot write ${file}: ${shared} is writable by others \\(mode 1777\\): anyone may add to it \\(sticky, as /tmp\\), and may .*; a sticky directory is shared on purpose, so this tool leaves its mode alone: .*; nothing was written\n$`,
+      ),
     );
     expect(statSync(shared).mode & 0o7777).toBe(0o1777);
     writeFileSync(file, (await ports(['firewall', ...registry], { cwd: dir })).stdout);
     const check = await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir });
     expect(check.code).toBe(1);
-    expect(check.stdout).toContain(`${file}: ${shared} is writable by others (mode 1777): anyone may add`);
+    expect(check.stdout).toContain(`${shared}: writable by others (mode 1777): anyone may add to it (sticky, as /tmp), and may`);
     expect(statSync(shared).mode & 0o7777).toBe(0o1777);
   });
 

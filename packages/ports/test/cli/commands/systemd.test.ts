@@ -303,6 +303,27 @@ describe('ports systemd', () => {
     expect(readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(before);
   });
 
+  it('never narrows a sticky directory others may add to (as /tmp): --out there is refused, its mode left, and --check says to write elsewhere', async () => {
+    const shared = join(tempDir('dsa110-ports-systemd-shared-'), 'tmp');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const write = await ports(['systemd', '--out', shared]);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/^ports systemd: cannot write [^\n]*; nothing was written\n$/);
+    expect(write.stderr).toContain(
+      `: ${shared} is writable by others (mode 1777): anyone may add to it (sticky, as /tmp), and may replace the drop-in directories and units there`,
+    );
+    expect(write.stderr).toContain(
+      `; a sticky directory is shared on purpose, so this tool leaves its mode alone: write the files under a directory only root may add to, or, if ${shared} should not be shared (never /tmp), \`chmod go-w ${shared}\` first; nothing was written`,
+    );
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    expect(readdirSync(shared)).toEqual([]);
+    const check = await ports(['systemd', '--out', shared, '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${shared}: writable by others (mode 1777): anyone may add to it (sticky, as /tmp), and may`);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+  });
+
   it('--check reports a drop-in or health unit that others may write, whatever it holds, and a write replaces it with a 0644 one', async () => {
     const { root, unitDir } = stagedRoot({
       'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
@@ -450,8 +471,13 @@ describe('ports systemd', () => {
       // The unit directory holds the health units: there a new entry counts too, sticky or not.
       chmodSync(unitDir, 0o1777);
       expect((await check()).stdout).toContain(
-        `${unitDir}: writable by others (mode 1777): whoever may write in it may replace the drop-in directories and units`,
+        `${unitDir}: writable by others (mode 1777): anyone may add to it (sticky, as /tmp), and may replace the drop-in directories and units`,
       );
+      // Sticky: shared on purpose, as far as a tool can tell; never narrowed, the write refused (chmod go-w of /tmp breaks it for everyone).
+      run = await ports(['systemd', '--root', root]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`\`chmod go-w ${unitDir}\` first; nothing was written\n`);
+      expect(statSync(unitDir).mode & 0o7777).toBe(0o1777);
       chmodSync(unitDir, 0o755);
 
       // The directory the root is in, on the host: whoever may write there may swap the whole image.
