@@ -10,6 +10,7 @@ import { systemdCommand } from '../ports-command.js';
 import { checkSocketActivation } from './socket-activation.js';
 import { checkStartTimeout } from './start-timeout.js';
 import {
+  brokenUnitFileProblem,
   claimLineRegistry,
   claimLines,
   claimRegistryProblem,
@@ -41,6 +42,10 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   // a drop-in with the claim (what `ports systemd` writes) claims nothing until the unit file is installed.
   // One it could not read (or in a unit directory it could not list) may be there: then its drop-ins are judged, as
   // systemd (root) may read it; with no drop-in either, nothing is known.
+  // A unit file systemd cannot open either (a link to nothing, a loop of links): it takes it as the unit's all the
+  // same, fails to load the unit, and never reads a copy lower down. Not an unknown: the unit cannot start.
+  const broken = unit?.unread?.find((part) => part.kind === 'file' && part.broken);
+  if (broken !== undefined) return [result('error', `systemd cannot load ${unitName}: ${brokenUnitFileProblem(broken, facts.root)}`, broken.path)];
   const hidden = unit !== undefined && unit.problems.length > 0 && !unitFileMissing(unit);
   if (!unit?.file && !(hidden && unit.dropIns.length > 0)) {
     if (hidden) return [result('unknown', `cannot read ${unitName}: ${unit.problems.join('; ')}`)];

@@ -154,6 +154,19 @@ export function unitFileMissing(unit: Pick<UnitFacts, 'file' | 'unread'>): boole
 }
 
 /**
+ * Why systemd cannot load a unit whose unit file it cannot open (an UnreadPart
+ * that is `broken`: a link to nothing, a loop of links), and what to do, in
+ * words for both tools. Its path is shown with `root` before it (the file on
+ * this machine); the reason says where the link leads, under that root.
+ */
+export function brokenUnitFileProblem(part: Pick<UnreadPart, 'path' | 'reason'>, root: string): string {
+  objectArgument('brokenUnitFileProblem', 'part', part, 'an UnreadPart, from loadUnit');
+  stringArgument('brokenUnitFileProblem', 'root', root, 'a directory (a string)');
+  const file = escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${part.path}`);
+  return `its unit file ${file} cannot be opened: ${part.reason}; systemd takes it as the unit's file all the same, never a copy lower in the search path, so the unit cannot start; fix the link or remove it`;
+}
+
+/**
  * The parts of `unit` that could not be read (loadUnit's `unread`) and may
  * hold an ExecStartPre= line that survives the merge: when what was read has
  * no claim line, whether the unit claims its port cannot be told while any is

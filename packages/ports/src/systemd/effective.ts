@@ -98,8 +98,14 @@ const UNREAD_KINDS: ReadonlySet<unknown> = new Set(['file', 'drop-in', 'listing'
 /** Whether `part` has UnreadPart's shape (a LoadedUnit from JavaScript may hold anything). */
 function isUnreadPart(part: unknown): part is UnreadPart {
   if (typeof part !== 'object' || part === null) return false;
-  const { kind, path, name, reason } = part as Record<string, unknown>;
-  return UNREAD_KINDS.has(kind) && typeof path === 'string' && typeof reason === 'string' && (name === undefined || name instanceof Uint8Array);
+  const { kind, path, name, reason, broken } = part as Record<string, unknown>;
+  return (
+    UNREAD_KINDS.has(kind) &&
+    typeof path === 'string' &&
+    typeof reason === 'string' &&
+    (name === undefined || name instanceof Uint8Array) &&
+    (broken === undefined || broken === true)
+  );
 }
 
 /**
@@ -1015,10 +1021,10 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
   const dropInName = 'dropInName' in role ? role.dropInName : undefined;
   // A unit file with a copy lower down: said, so that nobody looks for the unit's settings in the copy.
   const shadowed = 'shadowed' in role && role.shadowed !== undefined ? ` (systemd loads the unit from this file, never from /${role.shadowed})` : '';
-  const cannotRead = (reason: string) =>
+  const cannotRead = (reason: string, broken = false) =>
     noteUnread(
       unreadable,
-      { kind: dropInName ? 'drop-in' : 'file', path: shown, ...(dropInName && { name: dropInName }), reason },
+      { kind: dropInName ? 'drop-in' : 'file', path: shown, ...(dropInName && { name: dropInName }), reason, ...(broken && { broken: true }) },
       `${shown}: cannot read: ${reason}${shadowed}`,
     );
   // Where the links lead, inside the root, once known.
@@ -1038,14 +1044,17 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const missing = error instanceof FileReadError ? error.kind === 'missing' : code === 'ENOENT' || code === 'ENOTDIR';
-    if (!missing) cannotRead(listingError(error));
+    // A unit file that is a loop of links: systemd's fopen() fails with ELOOP as this read does, whoever runs it.
+    if (!missing) cannotRead(listingError(error), !dropInName && code === 'ELOOP');
     // Listed, yet not there: a link to nothing (or removed since). systemd skips such a drop-in (config_parse() ignores
     // ENOENT), but takes such a unit file as the unit's, and fails to load it: it never reads a lower copy instead.
     else if (!dropInName) {
+      // Said with the root it is under: "/etc/hostname does not exist" would be false of the host's.
+      const under = root === '/' ? '' : ` under ${escapeText(root)}`;
+      const link = inside !== undefined && inside !== shown ? inside : undefined;
       cannotRead(
-        inside !== undefined && inside !== shown
-          ? `it leads to ${pathText(inside)}, which does not exist`
-          : 'it is gone (removed after its directory was listed)',
+        link !== undefined ? `it leads to ${pathText(link)}, which does not exist${under}` : 'it is gone (removed after its directory was listed)',
+        link !== undefined,
       );
     }
     return undefined;

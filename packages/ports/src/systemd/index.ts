@@ -17,6 +17,7 @@ export {
 export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';
 export { claimLines, claimTarget, DROP_IN_NAME, isClaimPort, where } from './claim-line.js';
 export {
+  brokenUnitFileProblem,
   claimRegistryProblem,
   judgeClaims,
   privilegeFinding,

@@ -90,6 +90,14 @@ export interface UnreadPart {
   readonly name?: Uint8Array;
   /** Why, in words (`it is a FIFO (named pipe), not a regular file`). */
   readonly reason: string;
+  /**
+   * Of a unit file: true when systemd cannot open it either, whoever runs it: a
+   * link to nothing, or a loop of links. systemd takes it as the unit's file all
+   * the same (the first of the unit's name in the search path), fails to load
+   * the unit (not-found, or error for a loop), and never reads a copy lower in
+   * the search path instead: the unit cannot start, a certainty, not an unknown.
+   */
+  readonly broken?: true;
 }
 
 /** The start timeout a unit sets (TimeoutStartSec=, or TimeoutSec=, which sets it too), the last valid line winning. */

@@ -210,11 +210,16 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
       ],
       ['a file over 1 MiB (systemd reads it; this check does not)', { [ETC_FILE]: `[Service]\n${'# pad\n'.repeat(200_000)}` }, 'it is larger than 1 MiB'],
     ];
-    for (const [name, files, reason] of cases) {
-      const loaded = loadUnit(writeTree(tempDir(), { ...around, ...files }), UNIT);
+    for (const [name, files, given] of cases) {
+      const root = writeTree(tempDir(), { ...around, ...files });
+      const loaded = loadUnit(root, UNIT);
+      // A link to nothing: said under the root (the host's /opt/gone.service is not the one), and marked broken, as
+      // systemd fails the unit for it (below); the others systemd may read, as root.
+      const broken = given.startsWith('it leads to');
+      const reason = broken ? `${given} under ${root}` : given;
       expect(loaded.file, name).toBeUndefined();
       expect(loaded.problems, name).toEqual([`/${ETC_FILE}: cannot read: ${reason}${note}`]);
-      expect(loaded.unread, name).toEqual([{ kind: 'file', path: `/${ETC_FILE}`, reason }]);
+      expect(loaded.unread, name).toEqual([{ kind: 'file', path: `/${ETC_FILE}`, reason, ...(broken && { broken: true }) }]);
       expect(loaded.dropIns.map((file) => file.path)).toEqual([`/usr/lib/systemd/system/${UNIT}.d/10-lib.conf`, `/etc/systemd/system/${UNIT}.d/20-etc.conf`]);
       expect(mergeUnit(loaded).execStartPre.map((line) => line.argv[0])).toEqual(['/bin/lib', '/bin/etc']);
     }
@@ -228,6 +233,18 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     expect(said).toContain(`Unit ${UNIT} not found.`);
   });
 
+  it('marks a unit file that is a loop of links broken, as systemd fails the unit for it (ELOOP) and loads no copy below', () => {
+    // Relative links, which systemd-analyze --root follows as the root's (it follows an absolute one on the host).
+    const root = writeTree(tempDir(), { ...around, 'opt/a': { symlink: 'b' }, 'opt/b': { symlink: 'a' }, [ETC_FILE]: { symlink: '../../../opt/a' } });
+    const loaded = loadUnit(root, UNIT);
+    expect(loaded.file).toBeUndefined();
+    expect(loaded.unread).toEqual([{ kind: 'file', path: `/${ETC_FILE}`, reason: expect.stringMatching(/^a loop of symbolic links/), broken: true }]);
+    // One root cannot read is not broken: systemd, as root, may read it.
+    const fifo = loadUnit(writeTree(tempDir(), { ...around, 'opt/fifo': { fifo: true }, [ETC_FILE]: { symlink: '/opt/fifo' } }), UNIT);
+    expect(fifo.unread?.[0]?.broken).toBeUndefined();
+    if (analyze) expect(verify(root, UNIT)).toContain(`${UNIT}: Failed to open ${root}/${ETC_FILE}: Too many levels of symbolic links`);
+  });
+
   it('takes no template for an instance whose own unit file cannot be read, as systemd takes none', () => {
     const root = writeTree(tempDir(), {
       'etc/systemd/system/api@blue.service': { symlink: '../../../opt/gone.service' },
@@ -236,7 +253,7 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     const loaded = loadUnit(root, 'api@blue.service');
     expect(loaded.file).toBeUndefined();
     expect(loaded.problems).toEqual([
-      '/etc/systemd/system/api@blue.service: cannot read: it leads to /opt/gone.service, which does not exist (systemd loads the unit from this file, never from /etc/systemd/system/api@.service)',
+      `/etc/systemd/system/api@blue.service: cannot read: it leads to /opt/gone.service, which does not exist under ${root} (systemd loads the unit from this file, never from /etc/systemd/system/api@.service)`,
     ]);
     if (analyze) expect(verify(root, 'api@blue.service')).toContain('api@blue.service: Failed to open ');
   });

@@ -92,6 +92,7 @@ import {
   SYSTEMD_DEFAULT_PATH,
   templateOf,
   UNIT_DIRS,
+  brokenUnitFileProblem,
   unitFileMissing,
   unitSearchPath,
   unreadMayHoldClaim,
@@ -163,6 +164,7 @@ export async function run(context: Context): Promise<Outcome> {
           return {
             shown: join(root ?? '/', dir),
             open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
+            danglingLink: (name: string) => danglingLink(root ?? '/', `${dir}/${name}`),
             // The operator's to edit (as unitLineAdvice says); a package's or made at run time, else: its line goes in a drop-in.
             packaged: !isOperatorsUnitDir(dir),
             madeAtRunTime: isRunTimeUnitDir(dir),
@@ -672,6 +674,9 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   const edit = root === undefined ? `, which \`systemctl edit ${escapeText(unit)}\` opens` : '';
   const inDropIn = `under a [Service] line in the drop-in ${dropIn}${edit}`;
   const unreadFile = loaded.unread?.find((part) => part.kind === 'file');
+  // One systemd cannot open either: the line goes in a unit file that is there, once the link is mended.
+  if (unreadFile?.broken)
+    return `its unit file claims the port, but systemd cannot load the unit: ${brokenUnitFileProblem(unreadFile, root ?? '/')}, and put this line in the [Service] section of the unit file`;
   if (unreadFile !== undefined)
     return `its unit file claims the port, but systemd loads it from ${shown(unreadFile.path)}, which cannot be read here (${escapeText(unreadFile.reason)}); put this line in the [Service] section of that file if it is yours, else ${inDropIn}`;
   const file = loaded.file;
@@ -763,7 +768,19 @@ async function checkTree(
           break search;
         }
         const text = await readText(join(dir.shown, name), () => dir.open(name));
-        if (text === undefined) continue;
+        if (text === undefined) {
+          // A link to nothing: systemd takes it as the unit's file and fails to load the unit; it never reads a lower copy.
+          const leads = dir.danglingLink?.(name);
+          if (leads === undefined) continue;
+          const under = root === undefined || root === '/' ? '' : ` under ${escapeText(root)}`;
+          const part = {
+            path: join(dir.shown.slice((root ?? '/').replace(/\/+$/, '').length), name),
+            reason: `it leads to ${pathText(leads)}, which does not exist${under}`,
+          };
+          unreadable.push({ path: entry.path, message: `systemd cannot load ${escapeText(entry.unit)}: ${brokenUnitFileProblem(part, root ?? '/')}` });
+          shown.set(entry.path, join(dir.shown, name));
+          break search;
+        }
         files.set(entry.path, text);
         shown.set(entry.path, join(dir.shown, name));
         if (dir.packaged) packaged.set(entry.path, dir.madeAtRunTime ?? false);
@@ -970,6 +987,12 @@ function effectiveProblems(
   for (const entry of wiring) {
     const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, entry.unit, listing), { defaultEnvironment });
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
+    // A unit file systemd cannot open either (a link to nothing, a loop of links): the unit cannot load, whatever else it has.
+    const broken = unit.unread?.find((part) => part.kind === 'file' && part.broken);
+    if (broken !== undefined) {
+      say(`systemd cannot load it: ${brokenUnitFileProblem(broken, root)}`);
+      continue;
+    }
     for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {
       say(`masked (${unit.file} is empty or links to /dev/null), so systemd never starts it`);
@@ -1231,10 +1254,23 @@ function inRoot(root: string, path: string): string {
 interface UnitDir {
   readonly shown: string;
   open(name: string): string;
+  /** Where `name` leads (under the root) when it is a link to nothing there: systemd takes it as the unit's file and fails to load it. */
+  danglingLink?(name: string): string | undefined;
   /** Not the operator's: a package's unit directory (/usr/lib, /lib), or one made at run time (/run); a claim line goes in a drop-in (unitLineAdvice). */
   readonly packaged?: boolean;
   /** Under /run: made at run time (a generator, a transient unit), which a reboot replaces. */
   readonly madeAtRunTime?: boolean;
+}
+
+/** Where `path` (under `root`) leads when it is a link to nothing there; undefined for anything else. */
+function danglingLink(root: string, path: string): string | undefined {
+  try {
+    if (!lstatSync(join(hostPath(root, dirname(path)), basename(path))).isSymbolicLink()) return undefined;
+    const inside = resolveInRoot(root, path);
+    return statSync(join(root, inside), { throwIfNoEntry: false }) === undefined ? inside : undefined;
+  } catch {
+    return undefined; // not there, a loop (the read says so), unreadable
+  }
 }
 
 /** Whether `path` is a link to /dev/null: a masked unit (systemd reads no further). */

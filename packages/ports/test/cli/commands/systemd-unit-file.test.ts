@@ -22,26 +22,19 @@ async function check(files: Record<string, TreeEntry>) {
 }
 
 describe('ports systemd --check: the unit file systemd takes', () => {
-  it('cannot tell the claim when a higher unit file cannot be read: systemd loads that one, never the claiming copy below', async () => {
+  it('fails a unit whose higher unit file is a link to nothing: systemd loads that one, fails the unit, and never reads the claiming copy below', async () => {
     // /run/systemd/transient comes before /etc: systemd takes its link, fails to open it, and loads nothing.
-    const { root, run } = await check({ 'run/systemd/transient/svc.service': { symlink: '../../../opt/gone.service' } });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe(
-      'svc.service: cannot read part of the unit: /run/systemd/transient/svc.service: cannot read: it leads to /opt/gone.service, which does not exist ' +
-        '(systemd loads the unit from this file, never from /etc/systemd/system/svc.service)\n' +
-        'svc.service: cannot tell whether it claims port 8000: systemd loads it from /run/systemd/transient/svc.service, which cannot be read, and no drop-in claims it\n',
-    );
-    expect(run.stderr).toBe(`2 problems: the files match the registry, but the units systemd would load under ${root} do not claim their ports\n`);
-  });
-
-  it('a drop-in that clears ExecStartPre= settles it without the unit file: the error stands', async () => {
-    const { run } = await check({
-      'run/systemd/transient/svc.service': { symlink: '../../../opt/gone.service' },
-      'etc/systemd/system/svc.service.d/zz.conf': '[Service]\nExecStartPre=\n',
-    });
-    expect(run.code).toBe(1);
-    expect(run.stdout).not.toContain('cannot tell');
-    expect(run.stdout).toContain('svc.service: the empty ExecStartPre= in /etc/systemd/system/svc.service.d/zz.conf:2 clears every earlier ExecStartPre=');
+    const FILE = 'run/systemd/transient/svc.service';
+    const said = (root: string) =>
+      `${root}/${FILE}: systemd cannot load svc.service: its unit file ${root}/${FILE} cannot be opened: it leads to /opt/gone.service, which does not exist under ${root}; ` +
+      "systemd takes it as the unit's file all the same, never a copy lower in the search path, so the unit cannot start; fix the link or remove it\n";
+    const { root, run } = await check({ [FILE]: { symlink: '../../../opt/gone.service' } });
+    expect(run).toMatchObject({ code: 1, stdout: said(root) });
+    expect(run.stderr).toBe(`1 problem in the claim wiring under ${root}/etc/systemd/system, listed above with what to do\n`);
+    // A drop-in that clears ExecStartPre= (or one that claims) changes nothing: the unit does not load.
+    const cleared = await check({ [FILE]: { symlink: '../../../opt/gone.service' }, 'etc/systemd/system/svc.service.d/zz.conf': '[Service]\nExecStartPre=\n' });
+    expect(cleared.run.code).toBe(1);
+    expect(cleared.run.stdout).toBe(said(cleared.root));
   });
 
   it('reads the drop-ins of an alias that leads to the unit, as systemd does: one that clears ExecStartPre= there fails the check', async () => {
