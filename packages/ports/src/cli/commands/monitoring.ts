@@ -84,7 +84,7 @@ export const command = defineCommand({
     // A file (or a link to one) or a directory this user may not read: one line, not the same reason once per file.
     const unreadable = unreadableDirectory(dir);
     if (unreadable !== undefined) throw new CommandError(`ports monitoring: cannot check ${escapeText(dir)}: ${unreadable}`);
-    return checkFiles(context, files, dir, source, leftovers, out === undefined && isCheckoutTree(dir), sourceless);
+    return checkFiles(context, files, dir, source, leftovers, out === undefined && isCheckoutTree(dir), sourceless, fleetListedHere);
   },
 });
 
@@ -205,6 +205,7 @@ async function checkFiles(
   leftovers: readonly string[],
   checkoutTree: boolean,
   sourceless: () => void,
+  fleetListedHere = false,
 ): Promise<Outcome> {
   let stale = 0;
   // The right contents in a file others may change: counted apart from the stale ones, whose contents differ.
@@ -288,7 +289,12 @@ async function checkFiles(
   }
   if (stale > 0 || changeable > 0 || blocked > 0 || leftovers.length > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0)))
     return 'failed';
-  context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}\n`);
+  // The write counts the fleet's host list when it seeds it (7 of 7); once there it is the operator's, and not judged:
+  // said, so that the two counts do not look contradictory.
+  const fleet = fleetListedHere
+    ? ` (${dirname(NODE_TARGET_FILE)}/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)`
+    : '';
+  context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}${fleet}\n`);
   return 'ok';
 }
 
