@@ -15,7 +15,7 @@ import { accessSync, chmodSync, constants, realpathSync, statSync, type Stats } 
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { fileKind, statOrUndefined } from './read.js';
-import { FileWriteError, describe, trustedOwners, untrustedLink } from './write.js';
+import { FileWriteError, deniedPhrase, describe, trustedOwners, untrustedLink } from './write.js';
 
 /** Who besides root and this user may change what a directory holds, and whether this user can take it back. */
 export interface DirectoryExposure {
@@ -233,7 +233,7 @@ export function unreadableDirectory(dir: string): string | undefined {
         return 'its path holds a loop of symbolic links; give the real directory';
       case 'EACCES':
       case 'EPERM':
-        return 'permission denied; run as a user who may read it';
+        return deniedPhrase('read it', 'give another directory');
       case 'ENAMETOOLONG':
         return 'its path or a part of it is too long for the file system; give a shorter one';
       default:

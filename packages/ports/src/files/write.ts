@@ -554,6 +554,17 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/**
+ * Permission denied (EACCES), and what to do: run as a user who may `doing`;
+ * as root never that (no user may more: a network file system that maps root
+ * to nobody, or a security module, refuses it), but `instead`.
+ */
+export function deniedPhrase(doing: string, instead: string): string {
+  return process.geteuid?.() === 0
+    ? `permission denied, even to root (a network file system that maps root to nobody, or a security module such as SELinux or AppArmor); ${instead}`
+    : `permission denied; run as a user who may ${doing}`;
+}
+
 /** One phrase for a failed write or mkdir, by its error code. */
 export function describe(code: string | undefined): string {
   switch (code) {
@@ -564,8 +575,12 @@ export function describe(code: string | undefined): string {
     case 'ELOOP':
       return 'its path holds a loop of symbolic links; give the path of a file to write (nothing was written)';
     case 'EACCES':
+      return deniedPhrase('write there', 'write elsewhere');
     case 'EPERM':
-      return 'permission denied; run as a user who may write there';
+      // Not the mode: as root, an attribute (chattr +i, +a) or the mount; as another user, a sticky directory too.
+      return process.geteuid?.() === 0
+        ? 'operation not permitted, even to root: the file or its directory may be immutable or append-only (lsattr shows i or a); remove the attribute (chattr -i, chattr -a) or write elsewhere'
+        : "operation not permitted: the file may be another user's in a sticky directory (such as /tmp), or immutable or append-only (lsattr shows i or a); write elsewhere, or as its owner";
     case 'EROFS':
       return 'read-only file system';
     case 'ENOSPC':

@@ -40,6 +40,26 @@ describe('writeOutputFile', () => {
     expect(refusal(join(privateDir(), 'missing/out.prom')).reason).toBe('its directory does not exist; create it first');
   });
 
+  it('says an immutable file (chattr +i) refuses root for its attribute, and never tells root to run as another user', (context) => {
+    if (!isRoot) return context.skip('chattr +i needs root (CAP_LINUX_IMMUTABLE)');
+    const dir = privateDir();
+    const path = join(dir, 'ports.prom');
+    writeOutputFile(path, 'one\n');
+    const set = spawnSync('chattr', ['+i', path], { encoding: 'utf8' });
+    // tmpfs and some other file systems take no attributes: nothing to see there.
+    if (set.error !== undefined || set.status !== 0) return context.skip(`chattr +i failed here: ${set.stderr?.trim() || set.error?.message}`);
+    try {
+      const refused = refusal(path);
+      expect(refused.code).toBe('EPERM');
+      expect(refused.reason).toMatch(
+        /^operation not permitted, even to root: the file or its directory may be immutable or append-only \(lsattr shows i or a\); remove the attribute \(chattr -i, chattr -a\) or write elsewhere/,
+      );
+      expect(refused.reason).not.toContain('run as a user');
+    } finally {
+      spawnSync('chattr', ['-i', path]);
+    }
+  });
+
   it('creates a missing file, and replaces a regular file atomically keeping its mode, leaving no temp file', () => {
     const dir = privateDir();
     const path = join(dir, 'ports.prom');

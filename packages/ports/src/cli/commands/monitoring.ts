@@ -1,5 +1,5 @@
 import { ConcurrentWriteError, FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles, type WrittenFile } from '../../files/index.js';
-import { killedWritersTemps } from '../../files/write.js';
+import { deniedPhrase, killedWritersTemps } from '../../files/write.js';
 import {
   closedDirectories,
   closedDirectoryProblem,
@@ -191,7 +191,7 @@ function unreachable(code: string): string {
       return 'its path holds a loop of symbolic links; give the real directory with --out';
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied; run as a user who may read it';
+      return deniedPhrase('read it', 'give another directory with --out');
     default:
       return `it cannot be looked at (${code})`;
   }
