@@ -509,10 +509,13 @@ async function writeTree(
   const wrote = written.filter((file) => file.wrote).length;
   if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
+  // The units whose line goes in by hand: this command writes no unit file, and --check fails ("missing") until each has it.
+  const byHand: string[] = [];
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const advice =
       located === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, located.load(entry.unit), unitDir, located.root);
+    if (!advice.endsWith('nothing to do')) byHand.push(escapeText(entry.unit));
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
@@ -528,6 +531,15 @@ async function writeTree(
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected') || drift.warning)
       context.io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
+  }
+  if (byHand.length > 0) {
+    const [units, them] = byHand.length === 1 ? ['1 unit', 'it has'] : [`${byHand.length} units`, 'every one has'];
+    context.io.err(
+      `${oneLine(
+        `${units} (${byHand.join(', ')}) ${byHand.length === 1 ? 'claims its port in its own unit file' : 'claim their ports in their own unit files'}, which this command never writes: add each ExecStartPre= line above by hand; \`${regenerateCommand(context, 'systemd', REGENERATE_FLAGS)} --check\` fails ("missing") until ${them} it`,
+      )}\n`,
+      'warn',
+    );
   }
   if (wrote > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
   return 'ok';

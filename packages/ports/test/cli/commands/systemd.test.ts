@@ -135,16 +135,29 @@ describe('ports systemd', () => {
     const noTextfileDir = existsSync('/var/lib/prometheus/node-exporter')
       ? ''
       : "warning: /var/lib/prometheus/node-exporter, the directory dsa110-port-health.service writes dsa110_ports.prom into, does not exist on this host: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; install prometheus-node-exporter (Debian's package makes it), or pass --textfile FILE naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory), and run `ports systemd` again\n";
+    // The units whose line goes in by hand, named in one line with what --check makes of them until it is in.
+    const byHand =
+      '2 units (grafana-simple.service, dsa110-api.service) claim their ports in their own unit files, which this command never writes: ' +
+      `add each ExecStartPre= line above by hand; \`ports systemd --out ${out} --check\` fails ("missing") until every one has it\n`;
     expect(run.stderr).toBe(
-      `Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and "systemctl enable --now dsa110-port-health.timer" once to start the health check's timer.\n${absent}${noTextfileDir}`,
+      `${byHand}Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and "systemctl enable --now dsa110-port-health.timer" once to start the health check's timer.\n${absent}${noTextfileDir}`,
     );
+    // As it said: --check fails on those two, and on nothing it wrote.
+    const check = await ports(['systemd', '--out', out, '--check']);
+    expect(check.code).toBe(1);
+    expect(
+      check.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(': ')[1]),
+    ).toEqual(['missing', 'missing']);
     expect(readFileSync(join(out, 'redis-server.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 6379));
     expect(readFileSync(join(out, 'prometheus.service.d/claim-port.conf'), 'utf8')).toBe(dropIn('/usr/local/bin/claim-port', 9090));
     expect(existsSync(join(out, 'grafana-simple.service.d'))).toBe(false);
 
     const again = await ports(['systemd', '--out', out]);
     expect(again.stdout).toMatch(/^unchanged .*redis-server\.service\.d\/claim-port\.conf\nunchanged /);
-    expect(again.stderr).toBe(`${absent}${noTextfileDir}`);
+    expect(again.stderr).toBe(`${byHand}${absent}${noTextfileDir}`);
   });
 
   const systemctl = ['/usr/bin/systemctl', '/bin/systemctl'].find((path) => existsSync(path));
