@@ -35,6 +35,13 @@ describe('registryWarning', () => {
     const many = errorOf(`version: 2\nclaim:\n  protect:\n    processes: [${Array.from({ length: 10 }, (_, i) => `p${i}`).join(', ')}]\nservices: []\n`);
     expect(registryWarning(many)).toMatch(/processes "p0", .*"p7" and 2 more\)$/);
   });
+
+  it('names a %YAML 1.1 directive in a file otherwise valid, and keeps what the file protects', () => {
+    const error = errorOf('%YAML 1.1\n---\nversion: 1\nclaim:\n  protect:\n    processes: [keepme]\nservices: []\n');
+    expect(registryWarning(error)).toMatch(
+      /^warning: ports\.yaml:1:1: the directive "%YAML 1\.1": ports\.yaml is read as YAML 1\.2 .*; remove the directive; using the built-in protected list and what the file still protects \(claim\.protect: processes "keepme"\)$/,
+    );
+  });
 });
 
 describe('registryProblems and registryFix (a service id with a registry it cannot use)', () => {

@@ -10,6 +10,7 @@ import { escapeText, oneLine, quoteValue } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import {
+  directiveProblems,
   disallowedCharacter,
   MAX_ALIASES,
   PLAIN_TAGS,
@@ -141,6 +142,8 @@ function parseUnsafe(text: string): ParseResult {
     return Number.isInteger(line) && Number.isInteger(col) ? { line, column: col } : { line: 0, column: 0 };
   };
 
+  // A directive other than `%YAML 1.2`: said wherever the file has other problems (the rest is still read as YAML 1.2).
+  const directives: RegistryIssue[] = directiveProblems(source).map(({ message, offset }) => ({ path: '', message, ...position(offset) }));
   // A character YAML does not allow (a NUL byte, a control character), said by name: yaml reads most of them
   // without a word, and gives an error that does not name it for the rest ("Implicit map keys need to be
   // followed by map values"), on its line or after. Before dropDuplicateKeys, which takes quoted keys away.
@@ -185,15 +188,15 @@ function parseUnsafe(text: string): ParseResult {
       issue.message.includes('; ') || issue.message === TOO_DEEP ? issue : { ...issue, message: `${issue.message}; ${SYNTAX_ADVICE}` };
     // What yaml could read of the file still protects what it names, a syntax error or a character YAML does not allow
     // anywhere in it (protection only grows: a stray `[` at the end must not unprotect a pattern at the top).
-    return fail([...before, advised(first), ...(character !== undefined && first !== character ? [character] : [])], protect);
+    return fail([...directives, ...before, advised(first), ...(character !== undefined && first !== character ? [character] : [])], protect);
   }
   const structure = yamlProblems(doc, text);
   if (structure.length > 0)
-    return fail([...duplicateIssues(), ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))], protect);
+    return fail([...directives, ...duplicateIssues(), ...structure.map(({ message, offset }) => ({ path: '', message, ...position(offset) }))], protect);
 
   // yamlProblems bounded the aliases (count, loops, expanded size), so yaml's own guard may go.
   const input: unknown = ownData(doc.toJS({ maxAliasCount: -1 }));
-  const named = duplicateIssues(input);
+  const named = [...directives, ...duplicateIssues(input)];
   if (input === null || input === undefined) {
     return fail([...named, { path: '', message: 'the registry is empty; it needs at least "version: 1" and "services:"', line: 1, column: 1 }]);
   }

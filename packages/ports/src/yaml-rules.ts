@@ -6,7 +6,7 @@
 // documented in packages/ports/README.md, "Beware"). And the characters YAML
 // itself does not allow, which the yaml package reads without a word.
 import { LONE_SURROGATE } from './characters.js';
-import { escapeText } from './escape.js';
+import { escapeText, quoteValue } from './escape.js';
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
 
 export const MAX_ALIASES = 16;
@@ -369,4 +369,39 @@ function tagStart(text: string | undefined, offset: number): number {
 
 function shortTag(tag: string): string {
   return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+/**
+ * The directives (`%YAML 1.1`, `%TAG ! tag:x:`) before the document's `---` line, each but `%YAML 1.2` a problem where
+ * it starts. The registry is read as YAML 1.2 whatever a directive says, so `%YAML 1.1` would make the file another
+ * file to an editor that honours it (a schema check in the editor reads `no` as false, `0x22B8` as 8888) while it
+ * validates here: said, not ignored. `%TAG` names tags, which ports.yaml allows none of; any other directive is
+ * reserved and means nothing. `text` as yaml read it (lone CRs as LF).
+ */
+export function directiveProblems(text: string): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  // The prologue: blank, comment and directive lines, up to the `---` line (or any other line: then there is none).
+  let offset = text.startsWith('\uFEFF') ? 1 : 0;
+  for (; offset < text.length; ) {
+    const end = text.indexOf('\n', offset);
+    const content = text.slice(offset, end === -1 ? undefined : end).replace(/\r$/, '');
+    const start = offset;
+    offset = end === -1 ? text.length : end + 1;
+    if (/^[ \t]*(?:#.*)?$/.test(content)) continue;
+    if (!content.startsWith('%')) break;
+    const directive = content.replace(/[ \t]+#.*$/, '').trimEnd();
+    const [name = '', ...parameters] = directive.slice(1).split(/[ \t]+/);
+    if (name === 'YAML' && parameters.length === 1 && parameters[0] === '1.2') continue;
+    const written = quoteValue(directive, 60);
+    problems.push({
+      offset: start,
+      message:
+        name === 'YAML'
+          ? `the directive ${written}: ports.yaml is read as YAML 1.2 whatever it says (under YAML 1.1 \`no\` is false and 0x22B8 is 8888, so an editor that honours it checks other values); remove the directive`
+          : name === 'TAG'
+            ? `the directive ${written} names YAML tags, which ports.yaml does not allow; remove the directive (the registry is YAML 1.2 with plain values)`
+            : `the directive ${written} is not one YAML 1.2 knows (only %YAML and %TAG); remove it (the registry is YAML 1.2)`,
+    });
+  }
+  return problems;
 }
