@@ -480,6 +480,7 @@ const TAB_INDENT = 'a tab indents this line, and YAML indents with spaces only; 
 function syntaxError(error: YAMLError, source: string, deepest: () => number): { message: string; offset: number } {
   const message = yamlMessage(error.code, error.message, sourceAt(source, error.pos[0]));
   if (message === TOO_DEEP) return { message, offset: deepest() };
+  if (error.code === 'MULTIPLE_DOCS') return { message: secondDocument(source, error.pos[0]), offset: error.pos[0] };
   const offset = pastBlankLines(source, error.pos[0]);
   const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
   const indent = /^[ \t]*/.exec(source.slice(lineStart, lineStart + 200))![0];
@@ -487,6 +488,24 @@ function syntaxError(error: YAMLError, source: string, deepest: () => number): {
   // At the start of its line, or inside its indentation: the line's indentation is what yaml could not read.
   if (tab !== -1 && (error.code === 'TAB_AS_INDENT' || offset <= lineStart + indent.length)) return { message: TAB_INDENT, offset: lineStart + tab };
   return { message, offset };
+}
+
+/**
+ * What starts the second document yaml found at `offset`: a `---` line, or what follows a `...` line (which ends the
+ * first document; an editor may show nothing wrong there), said as what it is, with the `...` line's number.
+ */
+function secondDocument(source: string, offset: number): string {
+  if (/^---(?:[ \t]|$)/m.test(source.slice(offset, offset + 4))) return yamlMessage('MULTIPLE_DOCS', '', '');
+  // The last line before `offset` that is not blank or a comment.
+  const lines = source.slice(0, offset).split('\n');
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const line = lines[index]!.replace(/\r$/, '');
+    if (/^[ \t]*(?:#.*)?$/.test(line)) continue;
+    if (/^\.\.\.(?:[ \t]|$)/.test(line))
+      return `more than one YAML document (line ${index + 1} is "...", which ends the document, and this comes after it); a registry is one document: remove the "..." line or what follows it`;
+    break;
+  }
+  return 'more than one YAML document (this starts another); a registry is one document';
 }
 
 /**

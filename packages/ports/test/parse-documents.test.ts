@@ -44,3 +44,26 @@ describe('directives', () => {
     expect(broken.protect).toEqual({ processes: ['keepme'], pidsUpTo: 400 });
   });
 });
+
+describe('a second document', () => {
+  it('after a "..." line is said as what it is, with the "..." line, not as a "---" line that is not there', () => {
+    const text = `${minimalRegistry}...\n\n# more\nreserved: []\n`;
+    const { issues } = issuesOf(text);
+    expect(issues).toEqual([
+      {
+        path: '',
+        message: `more than one YAML document (line ${lineOf(text, '...')} is "...", which ends the document, and this comes after it); a registry is one document: remove the "..." line or what follows it`,
+        line: lineOf(text, 'reserved: []'),
+        column: 1,
+      },
+    ]);
+  });
+
+  it('started by a "---" line says so, and "..." with only comments after it is one document', () => {
+    const text = `${minimalRegistry}---\nreserved: []\n`;
+    expect(issuesOf(text).issues).toEqual([
+      { path: '', message: 'more than one YAML document (a "---" line starts another); a registry is one document', line: lineOf(text, '---'), column: 1 },
+    ]);
+    expect(parseRegistryText(`${minimalRegistry}...\n# the end\n`).ok).toBe(true);
+  });
+});
