@@ -121,6 +121,9 @@ describe('claim-port usage errors', () => {
   it('names the option meant for an unknown one near it, on stderr and in the JSON error alike (as ports and the health check do)', async () => {
     const message = 'unknown option --timout; did you mean --timeout?';
     expect(await claimInProcess(['8000', '--timout', '5'])).toEqual({ code: 64, stdout: '', stderr: `[claim-port:8000] error: ${message}\n` });
+    // Before the port, the word after the unknown option may be its value: the label is the port after it, never "5".
+    expect(await claimInProcess(['--timout', '5', '8000'])).toEqual({ code: 64, stdout: '', stderr: `[claim-port:8000] error: ${message}\n` });
+    expect((await claimInProcess(['--timout', '5'])).stderr).toBe(`[claim-port:?] error: ${message}\n`);
     const json = await claimInProcess(['8000', '--timout', '5', '--json']);
     expect(json.code).toBe(64);
     expect(JSON.parse(json.stdout)).toMatchObject({ tool: 'claim-port', error: { kind: 'usage', message } });

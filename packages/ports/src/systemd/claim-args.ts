@@ -210,24 +210,43 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:\/(?:tcp|udp))?$/;
 /** A negative number: the parser takes it as the port operand (`claim-port -1`), so the prefix shows it as given, as it shows `0`. */
 const NEGATIVE = /^-[0-9.][0-9.]{0,19}$/;
 
+/** Option words that take no value (`--force`, `-q`), from CLAIM_FLAGS. */
+const FLAG_WORDS: ReadonlySet<string> = new Set(
+  Object.entries(CLAIM_FLAGS as Flags).flatMap(([name, option]) =>
+    option.type === 'boolean' ? [`--${name}`, ...(option.short ? [`-${option.short}`] : [])] : [],
+  ),
+);
+
+/** `-qh`: short options that take no value, grouped. */
+const isFlagGroup = (word: string) => /^-[^-]{2,}$/.test(word) && [...word.slice(1)].every((letter) => FLAG_WORDS.has(`-${letter}`));
+
 /**
  * The port or service id on a claim-port command line, for the `[claim-port:X]`
  * prefix of an error line even when the line does not parse: the first word
  * that is not an option or an option's value, when it looks like a port, a
  * negative number (`-1`, judged a bad port) or an id; `?` otherwise (a hostile
- * argument is never put in the prefix).
+ * argument is never put in the prefix). The word after an unknown option
+ * (`--timout 5 8000`) may be its value, so it is never the label: a journal
+ * reader looking for a port's lines must not find them under `[claim-port:5]`;
+ * the next operand is (8000), else `?`.
  */
 export function claimLabel(argv: readonly string[]): string {
   stringListArgument('claimLabel', 'argv', argv);
+  const shown = (word: string | undefined) => (word !== undefined && (LABEL.test(word) || NEGATIVE.test(word)) ? word : '?');
+  let mayBeValue = false;
   for (let index = 0; index < argv.length; index++) {
     const word = argv[index]!;
-    if (word === '--') return LABEL.test(argv[index + 1] ?? '') || NEGATIVE.test(argv[index + 1] ?? '') ? argv[index + 1]! : '?';
-    if (NEGATIVE.test(word)) return word;
-    if (word.startsWith('-') && word !== '-') {
+    if (word === '--') return shown(argv[index + 1]);
+    const valueOfUnknown = mayBeValue;
+    mayBeValue = false;
+    if (word.startsWith('-') && word !== '-' && !NEGATIVE.test(word)) {
       if (VALUE_WORDS.has(word)) index++;
+      // An unknown option, but for one written with its value (`--timout=5`): the next word may be its value.
+      else mayBeValue = !word.includes('=') && !FLAG_WORDS.has(word) && !isFlagGroup(word);
       continue;
     }
-    return LABEL.test(word) ? word : '?';
+    if (valueOfUnknown) continue;
+    return shown(word);
   }
   return '?';
 }

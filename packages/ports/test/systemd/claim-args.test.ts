@@ -172,6 +172,17 @@ describe('claimLabel', () => {
     [['\u001b[2J80\n[claim-port:22] forged'], '?'],
     [['a]b'], '?'],
     [['x'.repeat(65)], '?'],
+    // The word after an unknown option may be its value: never the label.
+    [['--timout', '5', '8000'], '8000'],
+    [['--timout', '5'], '?'],
+    [['--frce', 'api'], '?'],
+    [['-t', '5', '8000'], '8000'],
+    [['--timout', '-1', '8000'], '8000'],
+    [['8000', '--timout', '5'], '8000'],
+    // Known flags, grouped or not, and an unknown option written with its value, take no word after them.
+    [['--timout=5', '8000'], '8000'],
+    [['--force', '8000'], '8000'],
+    [['-qh', '8000'], '8000'],
   ])('%j -> %s', (argv, label) => {
     expect(claimLabel(argv)).toBe(label);
   });
