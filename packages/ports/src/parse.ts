@@ -6,7 +6,7 @@ import * as z from 'zod';
 import type { RegistryIssue, SalvagedProtection } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
 import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
-import { escapeText, oneLine, quoteValue } from './escape.js';
+import { escapeText, oneLine, quoteValue, truncate } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import {
@@ -535,26 +535,39 @@ function yamlMessage(code: string, message: string, source: string): string {
   return oneLine(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 300);
 }
 
-/** An id or key longer than an id may be is shown by its position (`services[3]`) or cut short in a path. */
+/**
+ * An id longer than an id may be is shown by its position (`services[3]`): its own problem is its length, and the
+ * line:col says which entry it is. A key that long is cut short (with an ellipsis) in a path.
+ */
 const MAX_ID_IN_PATH = MAX_ID_LENGTH;
 
-/** `services.api.port` rather than `services.5.port`: operators know entries by id. */
+/** A key or id a path shows as it is (`services.api-v2.port`); any other is quoted, `services["jupyter.lab"].id`. */
+const PLAIN_PATH_WORD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** One key or id of a path: `.word`, or `["a.b"]` when a dot, a space or a bracket in it would make the path ambiguous. */
+function pathWord(word: string): string {
+  return PLAIN_PATH_WORD.test(word) ? `.${truncate(word, MAX_ID_IN_PATH)}` : `[${quoteValue(word, MAX_ID_IN_PATH)}]`;
+}
+
+/**
+ * `services.api.port` rather than `services.5.port`: operators know entries by id. A key or id that is not a plain
+ * word is quoted (`services["jupyter.lab"].id`, `details["1"]`), so that a dot in it is not read as a step of the path;
+ * escaped (a line break or a terminal escape in it must not forge a line or colour the terminal) and cut short.
+ */
 export function formatPath(path: readonly PathSegment[], input: unknown): string {
-  const parts: string[] = [];
+  let text = '';
   let value: unknown = input;
   for (const segment of path) {
     const child = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[segment] : undefined;
     if (typeof segment === 'number') {
       const id = child !== null && typeof child === 'object' ? (child as { id?: unknown }).id : undefined;
-      parts.push(typeof id === 'string' && id !== '' && id.length <= MAX_ID_IN_PATH ? escapeText(id) : `[${segment}]`);
+      text += typeof id === 'string' && id !== '' && id.length <= MAX_ID_IN_PATH ? pathWord(id) : `[${segment}]`;
     } else {
-      // A key or an id from the file: escaped (a line break or a terminal escape in it must not
-      // forge a line or colour the terminal) and cut short.
-      parts.push(escapeText(segment, MAX_ID_IN_PATH));
+      text += pathWord(segment);
     }
     value = child;
   }
-  return parts.join('.').replace(/\.\[/g, '[');
+  return text.startsWith('.') ? text.slice(1) : text;
 }
 
 /** Each mapping's pairs by key (the first of a key), made once: a file with thousands of problems is not searched key by key for each. */

@@ -446,7 +446,7 @@ describe('a broken registry is rejected with line and column', () => {
     const confusable = withLine(3, '  - id: apі', withLine(10, '    robust: true\n    purpose: ["on {port:api}"]'));
     const { error: idError } = await rejection(confusable);
     expect(idError.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
-      'services.apі.id: must be lower-case letters, digits and dashes, starting with a letter',
+      'services["apі"].id: must be lower-case letters, digits and dashes, starting with a letter',
     ]);
     // With every id valid, a reference to nothing is still reported.
     const { error: refError } = await rejection(withLine(10, '    robust: true\n    purpose: ["on {port:apx}"]'));
@@ -963,7 +963,7 @@ describe('a broken registry is rejected with line and column', () => {
       'the Arabic Sanah U+08E2 in a details label',
       'processes: [uvicorn]',
       'processes: [uvicorn]\n    details: { "Own\\u08e2er": x }',
-      'services.api.details.Own\\u08e2er',
+      'services.api.details["Own\\u08e2er"]',
       '08E2',
     ],
     [
@@ -1083,12 +1083,23 @@ describe('a broken registry is rejected with line and column', () => {
     expect(parseRegistry(text).services.find((service) => service.id === 'api')?.name).toBe('Fast\u00a0API 👩‍💻 ❤️ می‌خواهم');
   });
 
+  it('quotes an id or key that is not a plain word in the path of a message, so a dot in it is not a step of the path', async () => {
+    const { error } = await rejection(withLine(3, '  - id: jupyter.lab'));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services["jupyter.lab"].id: must be lower-case letters, digits and dashes, starting with a letter',
+    ]);
+    const { error: label } = await rejection(withLine(12, '    processes: [uvicorn]\n    details:\n      "a.b": 1'));
+    expect(label.issues.map((issue) => issue.path)).toEqual(['services.api.details["a.b"]']);
+  });
+
   it('escapes an id or key from the file in the path of a message, and shows a long id by its position', async () => {
     // A broken id holding a terminal escape and a line break must not colour the terminal nor forge a line.
     const { error, path: file } = await rejection(withLine(3, '  - id: "a\\e[31mb\\nforged:1:1: fake"'));
-    expect(error.message).toBe(`${file}:3:9: services.a\\e[31mb\\nforged:1:1: fake.id: must be lower-case letters, digits and dashes, starting with a letter`);
+    expect(error.message).toBe(
+      `${file}:3:9: services["a\\e[31mb\\nforged:1:1: fake"].id: must be lower-case letters, digits and dashes, starting with a letter`,
+    );
     const { error: key } = await rejection(withLine(12, '    processes: [uvicorn]\n    "x\\e[2Jy": 1'));
-    expect(key.message.split('\n')).toEqual([expect.stringMatching(/:13:5: services\.api\.x\\e\[2Jy: unknown key "x\\e\[2Jy"$/)]);
+    expect(key.message.split('\n')).toEqual([expect.stringMatching(/:13:5: services\.api\["x\\e\[2Jy"\]: unknown key "x\\e\[2Jy"$/)]);
     const { error: long } = await rejection(withLine(3, `  - id: a${'b'.repeat(5000)}`));
     expect(long.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services[0].id: must be at most 64 characters']);
   });
@@ -1130,8 +1141,8 @@ describe('a broken registry is rejected with line and column', () => {
   it('refuses a details label of digits alone, which JavaScript would list first', async () => {
     const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details:\n      Zeta: z\n      8080: a\n      "007": b\n      Port 8080: c'));
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
-      '15:7 services.api.details.8080: must not be digits alone: such labels are listed before all others, not where you wrote them; add a word, e.g. "Port 8080"',
-      '16:7 services.api.details.007: must not be digits alone: such labels are listed before all others, not where you wrote them; add a word, e.g. "Port 8080"',
+      '15:7 services.api.details["8080"]: must not be digits alone: such labels are listed before all others, not where you wrote them; add a word, e.g. "Port 8080"',
+      '16:7 services.api.details["007"]: must not be digits alone: such labels are listed before all others, not where you wrote them; add a word, e.g. "Port 8080"',
     ]);
     const { error: twice } = await rejection(withLine(12, '    processes: [uvicorn]\n    details: { 8080: a, "8080": b }'));
     expect(twice.issues.map((issue) => issue.message)).toContain('duplicate key "8080"; each key may appear once in a mapping: keep one');
@@ -1140,7 +1151,7 @@ describe('a broken registry is rejected with line and column', () => {
   it('says why a details label is refused, at the label', async () => {
     const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details: { "a\\tb": x }'));
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
-      '13:16 services.api.details.a\\tb: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text on one line',
+      '13:16 services.api.details["a\\tb"]: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text on one line',
     ]);
   });
 

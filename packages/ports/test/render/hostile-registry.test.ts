@@ -141,7 +141,7 @@ describe('Unicode noncharacters', () => {
     ['U+FDD0 in a config path', '    config: /etc/redis/redis.conf\n', '    config: "/etc/redis/\\ufdd0.conf"\n', 'services.redis.config'],
     ['U+1FFFF in a process name', '    processes: [mkdocs]\n', '    processes: ["mk\\U0001FFFFdocs"]\n', 'services.mkdocs.processes[0]'],
     ['U+10FFFE in a reserved name', '    name: Alternative API port\n', '    name: "Alt \\U0010FFFE"\n', 'reserved.api-alt.name'],
-    ['U+FFFF in a details label', '      Docs: Interactive', '      "Do\\uffffcs": Interactive', 'services.api.details.Do\\uffffcs'],
+    ['U+FFFF in a details label', '      Docs: Interactive', '      "Do\\uffffcs": Interactive', 'services.api.details["Do\\uffffcs"]'],
   ])('refuses %s at its line', async (_name, from, to, path) => {
     expect(rootRegistry).toContain(from);
     const text = rootRegistry.replace(from, to);
