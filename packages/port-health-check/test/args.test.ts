@@ -155,7 +155,7 @@ describe('parseArgs', () => {
     [['--json', '--format', 'prometheus'], '--json and --format prometheus disagree; give one'],
     [['--strict=yes'], '--strict takes no value; see port-health-check --help'],
     [['--root='], '--root needs a non-empty value'],
-    [['--registry', 'a', '--registry', 'b'], '--registry given more than once'],
+    [['--registry', 'a', '--registry', 'b'], '--registry given more than once ("a", then "b"); give it once, with the value meant'],
     // An unknown option near one flag names it (the cli-kit's rule, as in claim-port and ports); else the hint.
     [['--stict'], 'unknown option --stict; did you mean --strict?'],
     [['--servic', 'api'], 'unknown option --servic; did you mean --service?'],

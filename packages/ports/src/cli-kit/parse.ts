@@ -6,7 +6,7 @@
 // claim-args.ts; `ports`: each src/cli/commands/<name>.ts). CONTRIBUTING.md,
 // "Adding a flag".
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { escapeText } from '../escape.js';
+import { escapeText, quoteValue } from '../escape.js';
 import { closest } from '../suggest.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -101,23 +101,26 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
     }
   }
   let parsed: Parsed<O>;
-  let tokens: readonly { kind: string; name?: string }[];
+  let tokens: readonly { kind: string; name?: string; value?: string }[];
   try {
     ({ tokens, ...parsed } = parseArgs({ args, options, allowPositionals: true as const, strict: true as const, tokens: true as const }) as Parsed<O> & {
-      tokens: readonly { kind: string; name?: string }[];
+      tokens: readonly { kind: string; name?: string; value?: string }[];
     });
   } catch (error) {
     throw new UsageError(describeParseError(error as Error & { code?: string }, options as unknown as Flags, settings, args));
   }
   // A string flag that is not `multiple` takes one value: given twice (`--timeout 5 --timeout 60`,
   // `--registry a --registry b`), which one was meant is a guess, so neither is taken.
-  const seen = new Set<string>();
+  const seen = new Map<string, string | undefined>();
   for (const token of tokens) {
     if (token.kind !== 'option' || token.name === undefined) continue;
     const flag = options[token.name];
     if (flag?.type !== 'string' || flag.multiple) continue;
-    if (seen.has(token.name)) throw new UsageError(`--${token.name} given more than once`);
-    seen.add(token.name);
+    if (seen.has(token.name)) {
+      const values = [seen.get(token.name), token.value].map((value) => (value === undefined ? '(none)' : quoteValue(value))).join(', then ');
+      throw new UsageError(`--${token.name} given more than once (${values}); give it once, with the value meant`);
+    }
+    seen.set(token.name, token.value);
   }
   const max = settings.maxPositionals ?? 0;
   if (parsed.positionals.length > max) {

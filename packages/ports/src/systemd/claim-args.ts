@@ -92,7 +92,8 @@ Examples:
 
 Exit codes: 0 the port is free at exit (with --dry-run: free or would be freed);
 1 it is not (refused, permission, still held, re-taken); ${EXIT_USAGE} usage error
-(bad option or port, unknown service id); 128+N interrupted by signal N while
+(bad option or port, unknown service id, bad env override of the service's
+port, a service id with an unusable registry); 128+N interrupted by signal N while
 claiming (143: SIGTERM, as systemd sends past TimeoutStartSec=). With --json,
 one JSON object on stdout in every case but --help and --version.
 
@@ -291,7 +292,16 @@ export function parseClaimArgs(argv: readonly string[]): ParsedClaimArgs {
     return { command: 'self-test', json: values.json ?? false };
   }
   if (positionals.length === 0) return usage('missing the port (or service id) to claim; see claim-port --help');
-  if (positionals.length > 1) return usage(`one port at a time; got ${positionals.map((p) => quoteValue(p)).join(', ')}`);
+  if (positionals.length > 1) {
+    // Options after `--` are operands (`claim-port -- 8000 --dry-run`): said, or "one port at a time" alone reads as nonsense.
+    const end = argv.indexOf('--');
+    const optionsAfterEnd = end < 0 ? [] : argv.slice(end + 1).filter((word) => /^-[^0-9.]/.test(word));
+    const why =
+      optionsAfterEnd.length > 0
+        ? `: words after "--" are operands, never options (${optionsAfterEnd.map((word) => quoteValue(word)).join(', ')}); put the options before "--"`
+        : '';
+    return usage(`one port at a time; got ${positionals.map((p) => quoteValue(p)).join(', ')}${why}`);
+  }
   const parsed = parseClaimTarget(positionals[0]!);
   if ('problem' in parsed) return usage(parsed.problem);
   const { transport, ...target } = parsed as { port: number; transport?: 'tcp' | 'udp' } | { id: string; transport?: undefined };

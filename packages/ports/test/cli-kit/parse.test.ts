@@ -34,8 +34,9 @@ describe('parseCommandLine', () => {
     [['--timeout', '--json'], '--timeout needs seconds; to give one that starts with "-", write --timeout=VALUE'],
     [['--json=yes'], '--json takes no value; see tool --help'],
     [['a', 'b'], 'too many arguments ("b"); see tool --help'],
-    [['--timeout', '5', '--timeout', '60'], '--timeout given more than once'],
-    [['--timeout=5', '8000', '--timeout=5'], '--timeout given more than once'],
+    [['--timeout', '5', '--timeout', '60'], '--timeout given more than once ("5", then "60"); give it once, with the value meant'],
+    [['--timeout=5', '8000', '--timeout=5'], '--timeout given more than once ("5", then "5"); give it once, with the value meant'],
+    [['--timeout', '5', '--timeout=\u001b[31m'], '--timeout given more than once ("5", then "\\e[31m"); give it once, with the value meant'],
     [['--x\n\u001b[31mforged'], 'unknown option --x\\n\\e[31mforged; see tool --help'],
   ])('%j: %s', (argv, message) => {
     expect(problem(argv)).toBe(message);

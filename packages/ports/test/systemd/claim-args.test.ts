@@ -105,7 +105,13 @@ describe('parseArgs', () => {
     [['8000', '--forced'], /^unknown option --forced; did you mean --force\?$/],
     [['8000', '-Q'], /^unknown option -Q; did you mean -q\?$/],
     [['8000', '--dry-run=yes'], /takes no value/],
-    [['8000', '8001'], /one port at a time/],
+    [['8000', '8001'], /^one port at a time; got "8000", "8001"$/],
+    // After `--` every word is an operand: an option there is said to be one, and where it belongs.
+    [
+      ['--', '8000', '--dry-run', '-q'],
+      /^one port at a time; got "8000", "--dry-run", "-q": words after "--" are operands, never options \("--dry-run", "-q"\); put the options before "--"$/,
+    ],
+    [['--', '8000', '-1'], /^one port at a time; got "8000", "-1"$/],
     [[], /missing the port/],
     [['--test', '8000'], /takes no port/],
     // A service id with a transport: said so (it was "port "api" is not valid: ... give e.g. 5353/udp").
