@@ -204,6 +204,21 @@ export function refuseForeignDirectories(exposed: readonly ExposedDirectory[], w
   );
 }
 
+/**
+ * Write through the guarded directories in the one safe order: another user's directory refused before anything is
+ * written (refuseForeignDirectories), the files written by `write` (all or none), and only then this user's exposed
+ * directories made 0755 (narrowDirectories). What `write` returned, and the `made DIR 0755` lines.
+ */
+export function writeThroughDirectories<T>(
+  exposed: readonly ExposedDirectory[],
+  what: (entry: ExposedDirectory) => string,
+  write: () => T,
+): { written: T; made: string[] } {
+  refuseForeignDirectories(exposed, what);
+  const written = write();
+  return { written, made: narrowDirectories(exposed) };
+}
+
 /** chmod go-w each exposed directory (all this user's, after refuseForeignDirectories); one `made DIR 0755: it was ...` line each. */
 export function narrowDirectories(exposed: readonly ExposedDirectory[]): string[] {
   return exposed.map(({ dir, found }) => {

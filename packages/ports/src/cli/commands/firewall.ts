@@ -6,8 +6,7 @@ import {
   directoryProblem,
   exposedDirectories,
   guardedDirectories,
-  narrowDirectories,
-  refuseForeignDirectories,
+  writeThroughDirectories,
   type ExposedDirectory,
 } from '../../files/directories.js';
 import { ConcurrentWriteError, FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles } from '../../files/index.js';
@@ -155,10 +154,9 @@ function writeRules(context: Context<unknown>, { path, rules, source, regenerate
   let wrote: boolean;
   let made: string[];
   try {
-    refuseForeignDirectories(exposed, stake);
-    wrote = writeGeneratedFiles('', [{ path, contents: rules }], { maxBytes: MAX_GENERATED_FILE_BYTES }).some((file) => file.wrote);
-    // Only once the file is written: this user's directories that others may write, made 0755.
-    made = narrowDirectories(exposed);
+    ({ written: wrote, made } = writeThroughDirectories(exposed, stake, () =>
+      writeGeneratedFiles('', [{ path, contents: rules }], { maxBytes: MAX_GENERATED_FILE_BYTES }).some((file) => file.wrote),
+    ));
   } catch (error) {
     if (error instanceof ConcurrentWriteError)
       throw new CommandError(`ports firewall: ${shown}: another run wrote it at the same time; it is not known to match ${source}: run "${regenerate}" again`);

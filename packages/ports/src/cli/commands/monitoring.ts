@@ -7,8 +7,7 @@ import {
   directoryProblem,
   exposedDirectories,
   guardedDirectories,
-  narrowDirectories,
-  refuseForeignDirectories,
+  writeThroughDirectories,
   unreadableDirectory,
   type ExposedDirectory,
 } from '../../files/directories.js';
@@ -310,11 +309,10 @@ async function writeFiles(
   let made: string[];
   const exposed = exposedTree(dir, files);
   try {
-    refuseForeignDirectories(exposed, stake);
     // readByOthers: a file Prometheus and Grafana may not read (0600) is replaced, 0644, as one others may write is.
-    written = writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES, readByOthers: true });
-    // Only once every file is written (all or none): this user's directories that others may write, made 0755.
-    made = narrowDirectories(exposed);
+    ({ written, made } = writeThroughDirectories(exposed, stake, () =>
+      writeGeneratedFiles(dir, files, { maxBytes: MAX_GENERATED_FILE_BYTES, readByOthers: true }),
+    ));
   } catch (error) {
     if (error instanceof ConcurrentWriteError)
       throw new CommandError(`ports monitoring: ${concurrentWriteText(dir, error, source, regenerateCommand(context, 'monitoring', ['out']))}`);

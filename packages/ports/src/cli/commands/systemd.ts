@@ -20,8 +20,7 @@ import {
   directoryProblem,
   exposedDirectories,
   guardedDirectories,
-  narrowDirectories,
-  refuseForeignDirectories,
+  writeThroughDirectories,
   unreadableDirectory,
   type ExposedDirectory,
   type GuardedDirectory,
@@ -489,10 +488,11 @@ async function writeTree(
   const unitDirs = unitDirectories(unitDir);
   let made: string[];
   try {
-    refuseForeignDirectories(exposed, (entry) => stake(entry, unitDirs));
-    written = writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES });
-    // Only once every file is written (all or none): this user's directories that others may write, made 0755.
-    made = narrowDirectories(exposed);
+    ({ written, made } = writeThroughDirectories(
+      exposed,
+      (entry) => stake(entry, unitDirs),
+      () => writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES }),
+    ));
   } catch (error) {
     if (error instanceof ConcurrentWriteError)
       throw new CommandError(`ports systemd: ${concurrentWriteText(unitDir, error, source, regenerateCommand(context, 'systemd', REGENERATE_FLAGS))}`);
