@@ -95,7 +95,7 @@ function generatedFilesArgument(fn: string, dir: string, files: unknown): void {
 }
 
 /** Every option of inspectGeneratedFiles, one per key of its type (the compiler holds the two together). */
-const INSPECT_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof inspectGeneratedFiles>[2], true>> = { maxBytes: true, readByOthers: true };
+const INSPECT_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof inspectGeneratedFiles>[2], true>> = { maxBytes: true, readByOthers: true, root: true };
 const INSPECT_TREE_KEYS = Object.keys(INSPECT_TREE_OPTIONS);
 
 /**
@@ -104,20 +104,23 @@ const INSPECT_TREE_KEYS = Object.keys(INSPECT_TREE_OPTIONS);
  * that run as users of their own (Prometheus, Grafana), so a file other users
  * may not read (no o+r: judged by the bits for others, as the services'
  * accounts are not known here) is exposure too. Off by default: systemd reads
- * units as root, so a 0600 unit is fine.
+ * units as root, so a 0600 unit is fine. `root`: the files are in a system
+ * tree booted from that directory (`ports systemd --root`), where a link's
+ * absolute target starts at it: a problem naming one says `under ROOT`.
  */
 export function inspectGeneratedFiles(
   dir: string,
   files: readonly GeneratedFile[],
-  options: TreeOptions & { readonly readByOthers?: boolean | undefined },
+  options: TreeOptions & { readonly readByOthers?: boolean | undefined; readonly root?: string | undefined },
 ): InspectedFile[] {
   stringArgument('inspectGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
   generatedFilesArgument('inspectGeneratedFiles', dir, files);
   maxBytesOption('inspectGeneratedFiles', options, INSPECT_TREE_KEYS);
   const readByOthers = readByOthersOption('inspectGeneratedFiles', options.readByOthers);
+  const root = rootOption('inspectGeneratedFiles', options.root);
   return files.map((file) => {
     const path = join(dir, file.path);
-    const { current, problem, exposure, closedToOthers } = inspect(path, { maxBytes: options.maxBytes, readByOthers });
+    const { current, problem, exposure, closedToOthers } = inspect(path, { maxBytes: options.maxBytes, readByOthers, root });
     return { file, path, current, problem, exposure, closedToOthers: closedToOthers === true };
   });
 }
@@ -127,6 +130,13 @@ function readByOthersOption(fn: string, value: unknown): boolean {
   if (value !== undefined && typeof value !== 'boolean')
     throw new TypeError(`${fn}: options.readByOthers must be a boolean or left out, not ${describeArgument(value)}`);
   return value === true;
+}
+
+/** `root` of the tree functions: a directory (a non-empty string) or left out; undefined for `/`, whose paths need no naming. */
+function rootOption(fn: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  pathArgument(fn, 'options.root', value);
+  return value === '/' ? undefined : (value as string);
 }
 
 /** The text of the regular file at `path`, following links; undefined when there is none. Throws FileReadError otherwise. */
@@ -142,7 +152,12 @@ export function readFileIfPresent(path: string, options: TreeOptions): string | 
 }
 
 /** Every option of writeGeneratedFiles, one per key of its type (the compiler holds the two together). */
-const WRITE_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof writeGeneratedFiles>[2], true>> = { maxBytes: true, mode: true, readByOthers: true };
+const WRITE_TREE_OPTIONS: Readonly<Record<keyof Parameters<typeof writeGeneratedFiles>[2], true>> = {
+  maxBytes: true,
+  mode: true,
+  readByOthers: true,
+  root: true,
+};
 const WRITE_TREE_KEYS = Object.keys(WRITE_TREE_OPTIONS);
 
 export interface WrittenFile {
@@ -207,20 +222,21 @@ export function listed(paths: readonly string[]): string {
 export function writeGeneratedFiles(
   dir: string,
   files: readonly GeneratedFile[],
-  options: TreeOptions & { readonly mode?: number | undefined; readonly readByOthers?: boolean | undefined },
+  options: TreeOptions & { readonly mode?: number | undefined; readonly readByOthers?: boolean | undefined; readonly root?: string | undefined },
 ): WrittenFile[] {
   stringArgument('writeGeneratedFiles', 'dir', dir, 'a directory (a string; "" when the paths are whole)');
   generatedFilesArgument('writeGeneratedFiles', dir, files);
   maxBytesOption('writeGeneratedFiles', options, WRITE_TREE_KEYS);
   if (options.mode !== undefined) modeArgument('writeGeneratedFiles', 'options.mode', options.mode);
   const readByOthers = readByOthersOption('writeGeneratedFiles', options.readByOthers);
+  const root = rootOption('writeGeneratedFiles', options.root);
   // Each run would write the files again, and each --check report them.
   if (readByOthers && options.mode !== undefined && (options.mode & 0o004) === 0) {
     throw new TypeError(
       `writeGeneratedFiles: options.mode ${octal(options.mode)} keeps other users from reading the files, which readByOthers asks for; give a mode with o+r (such as 0o644)`,
     );
   }
-  const inspected = inspectGeneratedFiles(dir, files, { maxBytes: options.maxBytes, readByOthers });
+  const inspected = inspectGeneratedFiles(dir, files, { maxBytes: options.maxBytes, readByOthers, root });
   const refused = inspected.filter((entry) => entry.problem !== undefined);
   if (refused.length > 0) {
     const first = refused[0]!;
@@ -431,7 +447,7 @@ function readlinkOr(path: string): string {
 
 function inspect(
   path: string,
-  options: TreeOptions & { readonly readByOthers: boolean },
+  options: TreeOptions & { readonly readByOthers: boolean; readonly root?: string | undefined },
 ): { current: string | undefined; problem: string | undefined; exposure?: string; closedToOthers?: boolean } {
   // A directory on the way linked by another user would have root write wherever that user points it
   // (`rules -> /etc/cron.d`); the file itself, a link or not, is judged below.
@@ -453,9 +469,11 @@ function inspect(
       // shown as ?
     }
     const masked = target === '/dev/null' ? ' (a masked unit)' : '';
+    // Under a root, an absolute target is inside it (as the booted system reads the link): "/etc/x" alone would name the host's.
+    const under = options.root !== undefined && target.startsWith('/') ? ` under ${escapeText(options.root)}` : '';
     return {
       current: undefined,
-      problem: `it is a symbolic link to ${quoteValue(target, 200)}${masked}, which is never replaced; remove the link to let this tool write the file`,
+      problem: `it is a symbolic link to ${quoteValue(target, 200)}${under}${masked}, which is never replaced; remove the link to let this tool write the file`,
     };
   }
   if (!info.isFile()) return { current: undefined, problem: `it is ${fileKind(info)}, not a regular file; move it away to let this tool write the file` };

@@ -64,6 +64,37 @@ describe('writeGeneratedFiles', () => {
     expect(inspectGeneratedFiles(dir, FILES, LIMIT)[1]!.problem).toMatch(/^it is a symbolic link to "\/dev\/null" \(a masked unit\)/);
   });
 
+  it("under options.root, names a link's absolute target under that root (where the booted system reads it), a relative one as written", () => {
+    const root = privateDir();
+    const dir = join(root, 'etc/systemd/system');
+    mkdirSync(join(dir, 'a.service.d'), { recursive: true });
+    symlinkSync('/etc/redis/claim.conf', join(dir, FILES[0]!.path));
+    symlinkSync('/dev/null', join(dir, 'health.timer'));
+    const under = { ...LIMIT, root };
+    let error: unknown;
+    try {
+      writeGeneratedFiles(dir, FILES, under);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(FileWriteError);
+    expect((error as FileWriteError).reason).toBe(
+      `it is a symbolic link to "/etc/redis/claim.conf" under ${root}, which is never replaced; remove the link to let this tool write the file; nothing was written (and 1 more: ${join(dir, 'health.timer')})`,
+    );
+    // --check's inspection says the same; a masked unit is masked under the root too.
+    const [dropIn, timer] = inspectGeneratedFiles(dir, FILES, under);
+    expect(dropIn!.problem).toBe(
+      `it is a symbolic link to "/etc/redis/claim.conf" under ${root}, which is never replaced; remove the link to let this tool write the file`,
+    );
+    expect(timer!.problem).toMatch(new RegExp(`^it is a symbolic link to "/dev/null" under ${root} \\(a masked unit\\),`));
+    // A relative target is read from the link's directory, already named: as written. Root "/" is the host's: nothing added.
+    const relative = privateDir();
+    symlinkSync('elsewhere.timer', join(relative, 'health.timer'));
+    expect(inspectGeneratedFiles(relative, FILES, under)[1]!.problem).toMatch(/^it is a symbolic link to "elsewhere.timer", which/);
+    expect(inspectGeneratedFiles(dir, FILES, { ...LIMIT, root: '/' })[0]!.problem).toMatch(/^it is a symbolic link to "\/etc\/redis\/claim.conf", which/);
+    expect(() => inspectGeneratedFiles(dir, FILES, { ...LIMIT, root: '' })).toThrow(TypeError);
+  });
+
   it('refuses a FIFO at once (never opened), a directory, an oversized file and a file in place of a directory, writing nothing', () => {
     const dir = privateDir();
     fifo(dir, 'health.timer');

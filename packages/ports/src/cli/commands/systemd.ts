@@ -491,7 +491,8 @@ async function writeTree(
     ({ written, made } = writeThroughDirectories(
       exposed,
       (entry) => stake(entry, unitDirs),
-      () => writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES }),
+      // Under --root, a link's target is said under it, as the system booted from there reads it.
+      () => writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES, root: registryRoot }),
     ));
   } catch (error) {
     if (error instanceof ConcurrentWriteError)
@@ -764,6 +765,7 @@ async function checkTree(
       // The drop-in is this command's file: judged as `ports systemd` would write it (a link or a FIFO there is drift).
       const [{ current, problem, exposure }] = inspectGeneratedFiles('', [{ path: place(entry.path), contents: entry.contents! }], {
         maxBytes: MAX_GENERATED_FILE_BYTES,
+        root: effectiveRoot,
       }) as [InspectedFile];
       if (problem !== undefined) unreadable.push({ path: entry.path, message: problem });
       else if (exposure !== undefined) unreadable.push({ path: entry.path, message: exposed(exposure) });
@@ -908,6 +910,7 @@ async function checkTree(
   for (const unit of health) {
     const [{ current: actual, problem, exposure }] = inspectGeneratedFiles('', [{ ...unit, path: place(unit.path) }], {
       maxBytes: MAX_GENERATED_FILE_BYTES,
+      root: effectiveRoot,
     }) as [InspectedFile];
     if (problem !== undefined) drift.push({ path: unit.path, message: problem });
     else if (exposure !== undefined) drift.push({ path: unit.path, message: exposed(exposure) });

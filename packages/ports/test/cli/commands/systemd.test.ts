@@ -593,6 +593,30 @@ describe('ports systemd', () => {
     });
   });
 
+  it("--root: a drop-in or health unit that is a link names its absolute target under the root, in the write's refusal and in --check", async () => {
+    const { root, unitDir } = stagedRoot();
+    mkdirSync(join(unitDir, 'redis-server.service.d'));
+    const dropInPath = join(unitDir, 'redis-server.service.d/claim-port.conf');
+    symlinkSync('/etc/redis/claim.conf', dropInPath);
+    symlinkSync('/dev/null', join(unitDir, 'dsa110-port-health.timer'));
+    const link = `it is a symbolic link to "/etc/redis/claim.conf" under ${root}, which is never replaced; remove the link to let this tool write the file`;
+    const write = await ports(['systemd', '--root', root]);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toBe(`ports systemd: cannot write ${dropInPath}: ${link}; nothing was written (and 1 more: ${unitDir}/dsa110-port-health.timer)\n`);
+    const check = await ports(['systemd', '--check', '--root', root]);
+    expect(check.code).toBe(1);
+    const lines = check.stdout.split('\n');
+    expect(lines).toContain(`${dropInPath}: ${link}`);
+    expect(lines).toContain(
+      `${unitDir}/dsa110-port-health.timer: ${link.replace('"/etc/redis/claim.conf"', '"/dev/null"').replace(', which', ' (a masked unit), which')}`,
+    );
+    // --out names a bare directory, not a root: a link there is the host's, said as written.
+    const out = await ports(['systemd', '--out', unitDir]);
+    expect(out.stderr).toBe(
+      `ports systemd: cannot write ${dropInPath}: it is a symbolic link to "/etc/redis/claim.conf", which is never replaced; remove the link to let this tool write the file; nothing was written (and 1 more: ${unitDir}/dsa110-port-health.timer)\n`,
+    );
+  });
+
   it('--root whose unit directory is an absolute link writes inside the root, never on the host', async () => {
     const root = tempDir('dsa110-ports-systemd-');
     const host = `/tmp/dsa110-host-units-${process.pid}-${Date.now()}`;
