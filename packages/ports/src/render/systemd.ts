@@ -185,6 +185,19 @@ export interface FoundClaim {
   /** The `--registry` it gives claim-port, as written; undefined when it names none. */
   readonly registry?: string;
   /**
+   * That `--registry`, when relative, as claim-port opens it: in the working directory of the unit that reads the line
+   * (its WorkingDirectory=, else `/`; pathInWorkingDirectory), `//` and `/./` simplified. Undefined when absolute, or
+   * when that directory is not known here (registryUnknown says why).
+   */
+  readonly registryIn?: string;
+  /**
+   * Why which file a relative `--registry` names cannot be told here, one line with what to do: the unit's
+   * WorkingDirectory= is `~` or holds a host specifier, the file is read by more than one unit (a template's, a dash
+   * prefix's, the type-wide service.d/), or (--out) the unit's file is not in the directory. The line is then judged as
+   * this registry's, and a warning says this.
+   */
+  readonly registryUnknown?: string;
+  /**
    * Whether that `--registry` names a registry file other than the one checked, as the files themselves say (links
    * resolved under the root); undefined where they could not be read (a bare --out directory): then by its path.
    */
@@ -375,13 +388,18 @@ export function systemdDrift(
     const owner = wiring.find((entry) => entry.unit === unit);
     const inFile = claims.filter((claim) => claim.dir === undefined && claim.path === path);
     drift.push({ path, ...leftoverDropIn(unit, owner, inFile, masked.has(path), services, regenerate, options.registryPath) });
+    for (const claim of inFile)
+      if (claim.registryUnknown !== undefined) drift.push({ path: `${path}:${claim.line}`, message: claim.registryUnknown, warning: true });
   }
   for (const claim of claims) {
     // The registry's drop-in, or a leftover one, in the unit directory checked: judged above.
     if (claim.dir === undefined && claim.path.endsWith(`/${DROP_IN_NAME}`)) continue;
     const drifted = strayClaim(claim, wiring, services, options.registryPath, unitDir);
     const path = claim.dir === undefined ? claim.path : `${claim.dir}/${claim.path}`;
-    if (drifted !== undefined) drift.push({ path: `${path}:${claim.line}`, message: `unexpected: ${drifted}` });
+    if (drifted === undefined) continue;
+    drift.push({ path: `${path}:${claim.line}`, message: `unexpected: ${drifted}` });
+    // Judged as this registry's line, since which registry it reads cannot be told: said, not guessed at.
+    if (claim.registryUnknown !== undefined) drift.push({ path: `${path}:${claim.line}`, message: claim.registryUnknown, warning: true });
   }
   // The unit directory checked first, then the others (absolute paths), each by path.
   return drift.sort((a, b) => Number(a.path.startsWith('/')) - Number(b.path.startsWith('/')) || a.path.localeCompare(b.path));
@@ -412,10 +430,10 @@ function judgedClaim(claim: FoundClaim, services: readonly Service[] | undefined
   const id = quoteValue(target.id);
   if (claim.registry === undefined) {
     if (registryPath !== undefined) return { ...claim, idElsewhere: 'the bundled registry' };
-  } else if (namesAnotherRegistry(claim, registryPath) || !claim.registry.startsWith('/')) {
-    return { ...claim, idElsewhere: escapeText(claim.registry) };
+  } else if (namesAnotherRegistry(claim, registryPath) || !(claim.registryIn ?? claim.registry).startsWith('/')) {
+    return { ...claim, idElsewhere: registryText(claim) };
   } else if (claim.otherRegistry === false && claim.sameRegistry !== true) {
-    return refuse(`it cannot resolve service ${id}: its --registry ${escapeText(claim.registry)} names no file`);
+    return refuse(`it cannot resolve service ${id}: its --registry ${registryText(claim)} names no file`);
   }
   if (services === undefined || services.some((service) => service.id === target.id)) return claim;
   return refuse(`unknown service ${id}: the registry it reads (${registryPath === undefined ? 'the bundled one' : escapeText(registryPath)}) has no such id`);
@@ -545,13 +563,13 @@ function leftoverDropIn(
       message: `unexpected: ${escapeText(dirName)}/ holds drop-ins every ${name} unit reads, so it runs at the start of every ${name} on the system${frees}; remove it (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`,
     };
   }
-  const other = inFile.length > 0 && inFile.every((claim) => namesAnotherRegistry(claim, registryPath)) ? inFile[0]!.registry! : undefined;
+  const other = inFile.length > 0 && inFile.every((claim) => namesAnotherRegistry(claim, registryPath)) ? registryText(inFile[0]!) : undefined;
   if (other !== undefined) {
     const line = escapeText(inFile[0]!.text, 200);
     // Another registry wired it (`ports --registry OTHER systemd`): that registry's to judge, unless both claim the unit.
     if (owner) {
       return {
-        message: `unexpected: its ${line} names another registry, ${escapeText(other)}, whose wiring it is, while this registry wires ${name}'s claim in the unit file (systemd.claim: unit), so ${name} would claim its port twice, under two registries; make ${name} robust in only one of them`,
+        message: `unexpected: its ${line} names another registry, ${other}, whose wiring it is, while this registry wires ${name}'s claim in the unit file (systemd.claim: unit), so ${name} would claim its port twice, under two registries; make ${name} robust in only one of them`,
       };
     }
     // A port this registry gives to one of its services (an id is the other registry's to resolve): said, as a leftover's is.
@@ -561,7 +579,7 @@ function leftoverDropIn(
     });
     return {
       warning: true,
-      message: `its ${line} names another registry, ${escapeText(other)}, not the one checked here: it is that registry's claim for ${whom}, left alone here (that registry's own \`ports systemd --check\` checks it)${frees[0] ?? ''}`,
+      message: `its ${line} names another registry, ${other}, not the one checked here: it is that registry's claim for ${whom}, left alone here (that registry's own \`ports systemd --check\` checks it)${frees[0] ?? ''}`,
     };
   }
   if (owner) {
@@ -582,14 +600,22 @@ function leftoverDropIn(
 
 /**
  * Pure: whether a claim line's `--registry` names another registry than the one checked (`registryPath`): as the
- * files say (FoundClaim.otherRegistry), else by an absolute path that is not the checked one. A relative path, or
- * one that names no file, names no registry: claim-port then warns and frees the port with its built-in list, so
- * the line is this registry's to report.
+ * files say (FoundClaim.otherRegistry), else by an absolute path that is not the checked one; a relative one as
+ * claim-port opens it, in its unit's working directory (FoundClaim.registryIn). One that names no file names no
+ * registry: claim-port then warns and frees the port with its built-in list, so the line is this registry's to
+ * report; so is one whose working directory is not known here (FoundClaim.registryUnknown, said as a warning).
  */
 function namesAnotherRegistry(claim: FoundClaim, registryPath: string | undefined): boolean {
   if (claim.registry === undefined) return false;
   if (claim.otherRegistry !== undefined) return claim.otherRegistry;
-  return claim.registry.startsWith('/') && (registryPath === undefined || simplifyPath(claim.registry) !== simplifyPath(registryPath));
+  const named = claim.registryIn ?? claim.registry;
+  return named.startsWith('/') && (registryPath === undefined || simplifyPath(named) !== simplifyPath(registryPath));
+}
+
+/** A claim line's `--registry` as written, escaped, and where it is when that is relative (`ports.yaml (/etc/dsa110/ports.yaml)`). */
+function registryText(claim: FoundClaim): string {
+  const written = escapeText(claim.registry ?? '');
+  return claim.registryIn === undefined ? written : `${written} (${escapeText(claim.registryIn)})`;
 }
 
 /**

@@ -34,6 +34,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
+import { pathInWorkingDirectory } from '../../systemd/working-directory.js';
 import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
@@ -100,6 +101,7 @@ import {
   type EnvironmentSetting,
   type LoadedUnit,
   type UnitDirListing,
+  type WorkingDirectorySetting,
   type UnitFacts,
   type UnreadPart,
 } from '../../systemd/index.js';
@@ -1595,20 +1597,94 @@ async function findClaims(
       dropInsAbove.set(name, dirNames);
     }
   }
-  if (registryRoot === undefined) return found;
+  // A relative --registry is opened in the working directory of the unit that reads the line, as the registry's own
+  // units' lines are (pathInWorkingDirectory): the path there, or why it cannot be told here.
+  const workingDirectory = workingDirectoryReader(registryRoot, unitDir, place);
+  const resolved = found.map((claim) => inWorkingDirectory(claim, workingDirectory));
+  if (registryRoot === undefined) return resolved;
   // Which registry file each line's --registry names, as the booted system finds it (links resolved inside the root):
   // `/etc/dsa110/../dsa110/ports.yaml`, or a link to it, is the registry checked, not another; a path that names no
   // file is none (claim-port then cannot resolve a service id, and frees a port with its built-in list).
   const checked = registryPath === undefined ? undefined : registryFileId(registryRoot, registryPath);
-  return found.map((claim) => {
+  return resolved.map((claim) => {
     if (claim.registry === undefined) return claim;
-    const named = claim.registry.startsWith('/') ? registryFileId(registryRoot, claim.registry) : undefined;
+    const path = claim.registryIn ?? claim.registry;
+    const named = path.startsWith('/') ? registryFileId(registryRoot, path) : undefined;
     return {
       ...claim,
       otherRegistry: named !== undefined && named !== checked,
       ...(named !== undefined && named === checked && { sameRegistry: true as const }),
     };
   });
+}
+
+/**
+ * A claim line found by findClaims with its relative `--registry` placed where claim-port opens it (FoundClaim.registryIn),
+ * or why that cannot be told here (FoundClaim.registryUnknown, one line, as claimRegistryUnresolved says it of a
+ * registry unit's line). The working directory is that of the one unit that reads the file: a unit file's own, or the
+ * unit of its own drop-in directory (an alias's too); a template's file or directory, a dash prefix's and the type-wide
+ * service.d/ are read by many units, each in its own working directory.
+ */
+function inWorkingDirectory(claim: FoundClaim, workingDirectory: (unit: string) => WorkingDirectorySetting | string | undefined): FoundClaim {
+  if (claim.registry === undefined || claim.registry.startsWith('/')) return claim;
+  const unknown = (why: string): FoundClaim => ({
+    ...claim,
+    registryUnknown: `${escapeText(claim.text, 200)}: cannot tell which registry claim-port reads: ${why}; give it an absolute path`,
+  });
+  const relative = `${escapeText(claim.registry)} is relative, so claim-port reads it from its working directory`;
+  const slash = claim.path.indexOf('/');
+  const unit = slash < 0 ? claim.path : claim.path.slice(0, slash - '.d'.length);
+  const base = unit.slice(0, unit.lastIndexOf('.'));
+  const prefix = base.split('@')[0]!;
+  if (slash >= 0 && !unit.includes('.'))
+    return unknown(`${relative}, and ${escapeText(claim.path.slice(0, slash))}/ is read by every ${escapeText(unit)} unit, each in its own WorkingDirectory=`);
+  // A template's file or drop-in directory (`foo@.service`), a dash prefix's (`foo-.service.d`, `a-@i.service.d`).
+  if (base.endsWith('@') || (slash >= 0 && prefix.length > 1 && prefix.endsWith('-')))
+    return unknown(
+      `${relative}, and ${escapeText(slash < 0 ? claim.path : `${claim.path.slice(0, slash)}/`)} is read by more than one unit, each in its own WorkingDirectory=`,
+    );
+  const setting = workingDirectory(claim.unitNames?.[0] ?? unit);
+  if (typeof setting === 'string') return unknown(`${relative}: ${setting}`);
+  const found = pathInWorkingDirectory(claim.registry, setting);
+  return 'path' in found ? { ...claim, registryIn: found.path } : unknown(found.unknown);
+}
+
+/**
+ * The WorkingDirectory= of a unit by name, each unit merged once: under `root` as systemd loads it (loadUnit, mergeUnit);
+ * for --out (`root` undefined) its unit file and drop-ins in that directory, or, when its unit file is not there, why
+ * its working directory is not known here.
+ */
+function workingDirectoryReader(
+  root: string | undefined,
+  unitDir: string,
+  place: (path: string) => string,
+): (unit: string) => WorkingDirectorySetting | string | undefined {
+  let listing: UnitDirListing | undefined;
+  const known = new Map<string, WorkingDirectorySetting | string | undefined>();
+  const read = (unit: string): WorkingDirectorySetting | string | undefined => {
+    if (root !== undefined) return mergeUnit(loadUnit(root, unit, (listing ??= listUnitDirs(root, [])))).workingDirectory;
+    const text = (path: string) => {
+      try {
+        return decodeKeepingBadBytes(readFileBytes(place(path), { maxBytes: MAX_GENERATED_FILE_BYTES }));
+      } catch {
+        return undefined;
+      }
+    };
+    const file = text(unit);
+    if (file === undefined) return `its unit file, ${escapeText(unit)}, is not in ${escapeText(unitDir)}, so its WorkingDirectory= is not known here`;
+    let names: string[] = [];
+    try {
+      names = readdirSync(dirname(place(`${unit}.d/${DROP_IN_NAME}`))).filter((name) => name.endsWith('.conf') && !name.startsWith('.'));
+    } catch {
+      // no drop-in directory
+    }
+    const dropIns = names.sort().map((name) => ({ path: join(unitDir, `${unit}.d`, name), text: text(`${unit}.d/${name}`) }));
+    return mergeUnit({ unit, file: { path: join(unitDir, unit), text: file }, dropIns, problems: [] }).workingDirectory;
+  };
+  return (unit) => {
+    if (!known.has(unit)) known.set(unit, read(unit));
+    return known.get(unit);
+  };
 }
 
 /**

@@ -297,6 +297,93 @@ describe('ports systemd --check: whom a stray claim is said to reach', () => {
   });
 });
 
+describe("ports systemd --check: a stray claim line's relative --registry, read in its unit's WorkingDirectory=", () => {
+  it("names the file in the working directory of the unit that reads the line (`/` without one): another registry there is that registry's line, this one this registry's, an id resolved there", async () => {
+    const { unitDir, check } = await stagedRoot();
+    const leftover = (dir: string, line: string) =>
+      writeTree(unitDir, {
+        'otherdb.service': `[Service]\nWorkingDirectory=${dir}\nExecStart=/bin/true\n`,
+        'otherdb.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} ${line}\n`,
+      });
+    // WorkingDirectory=/etc/other: ports.yaml is /etc/other/ports.yaml, another registry, whose line this is.
+    leftover('/etc/other', '41800 --registry ports.yaml');
+    let run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      0,
+      [
+        `warning: ${unitDir}/otherdb.service.d/claim-port.conf: its ExecStartPre=+${CLAIM} 41800 --registry ports.yaml names another registry, ports.yaml (/etc/other/ports.yaml), not the one checked here: it is that registry's claim for otherdb.service, left alone here (that registry's own \`ports systemd --check\` checks it)`,
+      ],
+    ]);
+    // WorkingDirectory=/etc/dsa110: the registry checked, so a leftover of this registry's, to remove.
+    leftover('/etc/dsa110', '41800 --registry ./ports.yaml');
+    run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [`${unitDir}/otherdb.service.d/claim-port.conf: unexpected: no robust service in the registry uses otherdb.service; remove it`],
+    ]);
+    // A service id is resolved in the file there: this registry has no "redis" (claim-port refuses it); /etc/other's "mydb" is not this one's.
+    writeTree(unitDir, {
+      'otherdb.service.d/claim-port.conf': '[Service]\n',
+      'old.service': `[Service]\nWorkingDirectory=/etc/dsa110\nExecStartPre=+${CLAIM} redis --registry ports.yaml\nExecStart=/bin/true\n`,
+      'web.service': `[Service]\nExecStartPre=+${CLAIM} mydb --registry etc/other/ports.yaml\nExecStart=/bin/true\n`,
+    });
+    run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `${unitDir}/old.service:3: unexpected: ExecStartPre=+${CLAIM} redis --registry ports.yaml: no robust service in the registry uses old.service, and at each start of it claim-port frees nothing: claim-port would refuse these arguments (a usage error, exit 64): unknown service "redis": the registry it reads (/etc/dsa110/ports.yaml) has no such id, so each start of old.service fails at this line; remove the line`,
+        `${unitDir}/otherdb.service.d/claim-port.conf: unexpected: no robust service in the registry uses otherdb.service; remove it`,
+      ],
+    ]);
+    // web.service sets no WorkingDirectory=: etc/other/ports.yaml is /etc/other/ports.yaml, another registry's unit, not reported.
+    expect(run.stdout).not.toContain('web.service');
+  });
+
+  it("says, as a warning, when the working directory is not known here (`~`, a file many units read), and judges the line as this registry's; under --out, from the unit file and drop-ins there", async () => {
+    const { unitDir, check } = await stagedRoot();
+    writeTree(unitDir, {
+      'home.service': `[Service]\nUser=svc\nWorkingDirectory=~\nExecStartPre=+${CLAIM} 41999 --registry ports.yaml\nExecStart=/bin/true\n`,
+      'tpl@.service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41998 --registry ports.yaml\n`,
+    });
+    const cannotTell = 'cannot tell which registry claim-port reads: ports.yaml is relative, so claim-port reads it from its working directory';
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `warning: ${unitDir}/home.service:4: ExecStartPre=+${CLAIM} 41999 --registry ports.yaml: ${cannotTell}, WorkingDirectory=~ (/etc/systemd/system/home.service:3): the home directory of the unit's User=, which this check does not look up; give it an absolute path`,
+        `warning: ${unitDir}/tpl@.service.d/x.conf:2: ExecStartPre=+${CLAIM} 41998 --registry ports.yaml: ${cannotTell}, and tpl@.service.d/ is read by more than one unit, each in its own WorkingDirectory=; give it an absolute path`,
+        `${unitDir}/home.service:4: unexpected: ExecStartPre=+${CLAIM} 41999 --registry ports.yaml: no robust service in the registry uses home.service, yet at each start of it claim-port frees port 41999 as root; remove the line`,
+        `${unitDir}/tpl@.service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41998 --registry ports.yaml: tpl@.service.d/ holds drop-ins every tpl@*.service unit reads, and no robust service in the registry uses one, yet at each start of any of them claim-port frees port 41998 as root; remove the line`,
+      ],
+    ]);
+
+    // --out: the unit file and its drop-ins in that directory; without its unit file there, not known.
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ports.yaml'), registryText(41700).replace('claim: unit', 'claim: drop-in'));
+    writeFileSync(join(dir, 'other.yaml'), registryText(41800));
+    const out = join(dir, 'units');
+    const args = ['--registry', join(dir, 'ports.yaml'), 'systemd', '--out', out];
+    expect((await ports(args)).code).toBe(0);
+    writeTree(out, {
+      'a.service': `[Service]\nExecStart=/bin/true\n`,
+      'a.service.d/wd.conf': `[Service]\nWorkingDirectory=${dir}\n`,
+      // In WorkingDirectory=DIR: other.yaml is DIR/other.yaml, another registry's line; ports.yaml this registry's.
+      'a.service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41999 --registry other.yaml\n`,
+      'a.service.d/y.conf': `[Service]\nExecStartPre=+${CLAIM} 41996 --registry ports.yaml\n`,
+      'b.service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41997 --registry other.yaml\n`,
+    });
+    const outRun = await ports([...args, '--check']);
+    expect([outRun.code, said(outRun.stdout)]).toEqual([
+      1,
+      [
+        `warning: ${out}/b.service.d/x.conf:2: ExecStartPre=+${CLAIM} 41997 --registry other.yaml: cannot tell which registry claim-port reads: other.yaml is relative, so claim-port reads it from its working directory: its unit file, b.service, is not in ${out}, so its WorkingDirectory= is not known here; give it an absolute path`,
+        `${out}/a.service.d/y.conf:2: unexpected: ExecStartPre=+${CLAIM} 41996 --registry ports.yaml: no robust service in the registry uses a.service, yet at each start of it claim-port frees port 41996 as root; remove the line`,
+        `${out}/b.service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41997 --registry other.yaml: no robust service in the registry uses b.service, yet at each start of it claim-port frees port 41997 as root; remove the line`,
+      ],
+    ]);
+  });
+});
+
 describe('ports systemd --check: stray claim lines in the unit directories systemd makes or tools keep', () => {
   it("reads system.control, transient, the generators' and system.attached in systemd's order, with a fix for each that edits no file systemd or a tool makes again", async () => {
     const { root, unitDir, check, write } = await stagedRoot();
