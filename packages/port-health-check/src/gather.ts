@@ -35,14 +35,14 @@ import {
   registryWritablePart,
   rootWritablePart,
   readSocketUnits,
-  readDefaultEnvironment,
-  readDefaultStartTimeout,
+  readManagerDefaults,
   readsOtherRegistry,
   isSystemdInit,
   socketUnitsOn,
   unitSearchPath,
   type ListeningSocket,
   type ExecSearch,
+  type ManagerDefaults,
   type SearchPath,
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
@@ -93,15 +93,16 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   // loaded, or here) reads while they are read.
   const socketRead = options.socketRead ?? startSocketRead();
   const kernel = readKernelFacts();
-  const { units, listing } = readUnits(root, unitNames);
+  const { units, listing, managerDefaults } = readUnits(root, unitNames);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
   const includes = readIncludes(root, services, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
-  // systemd's DefaultTimeoutStartSec=, only for a claiming unit that sets no start timeout of its own (the systemd check holds it against the claim's longest time).
-  const defaultStartTimeout = claiming.some((unit) => unit.startTimeout === undefined && !unit.oneshot) ? readDefaultStartTimeout(root) : undefined;
+  // systemd's DefaultTimeoutStartSec=, only for a claiming unit that sets no start timeout of its own (the systemd check
+  // holds it against the claim's longest time): from the read of system.conf that gave the units DefaultEnvironment=.
+  const defaultStartTimeout = claiming.some((unit) => unit.startTimeout === undefined && !unit.oneshot) ? managerDefaults?.startTimeout : undefined;
   // Socket activation only matters where claim-port runs: PID 1 would hold the port it must free.
   const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
   // Each claim-port (a path, or a bare name with the directories systemd looks it up in: execKey) with the
@@ -247,18 +248,22 @@ function readInitSockets(
   return new Map([...held].map((port) => [port, socketUnitsOn(root, dirs, port, 'tcp')]));
 }
 
-function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]; listing?: UnitDirListing } {
+/**
+ * The units, merged, with the listing of the unit directories and systemd's [Manager] defaults (system.conf and its
+ * drop-ins, read once per run: DefaultEnvironment= for every unit here, DefaultTimeoutStartSec= for the start timeout
+ * check); none of them read when no service names a unit.
+ */
+function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]; listing?: UnitDirListing; managerDefaults?: ManagerDefaults } {
   if (names.length === 0) return { units: [] };
   const problems: string[] = [];
   const listing = listUnitDirs(root, problems);
-  // systemd's DefaultEnvironment= (system.conf), read once for every unit.
-  const defaultEnvironment = readDefaultEnvironment(root);
+  const managerDefaults = readManagerDefaults(root);
   const units = names.map((name) => {
     const loaded = loadUnit(root, name, listing);
     // EnvironmentFile= read and applied by the reader `ports systemd --check` uses too.
-    return mergeUnitWithEnvironmentFiles(root, { ...loaded, problems: [...problems, ...loaded.problems] }, { defaultEnvironment });
+    return mergeUnitWithEnvironmentFiles(root, { ...loaded, problems: [...problems, ...loaded.problems] }, { defaultEnvironment: managerDefaults.environment });
   });
-  return { units, listing };
+  return { units, listing, managerDefaults };
 }
 
 /** A read of the socket table and its holders under way: what it took, or what stopped it (it never rejects). */

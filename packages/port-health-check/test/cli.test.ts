@@ -568,6 +568,24 @@ describe('port-health-check (built bin)', () => {
     },
   );
 
+  it.skipIf(!strace)(
+    `reads system.conf and its drop-in directories once a run, for DefaultEnvironment= and DefaultTimeoutStartSec= alike${strace ? '' : ' [skipped: strace is not installed; scripts/install-system-packages.sh installs it]'}`,
+    async () => {
+      // api's unit claims its port and sets no start timeout: both settings are wanted.
+      const healthy = await scenario();
+      writeFileSync(join(healthy.root, 'etc/systemd/system.conf'), '[Manager]\nDefaultEnvironment=A=1\nDefaultTimeoutStartSec=2min\n');
+      mkdirSync(join(healthy.root, 'etc/systemd/system.conf.d'));
+      writeFileSync(join(healthy.root, 'etc/systemd/system.conf.d/x.conf'), '[Manager]\nDefaultTimeoutStartSec=3min\n');
+      const trace = join(tempDir(), 'openat.txt');
+      const args = [bin, '--registry', healthy.registryPath, '--root', healthy.root, '--no-firewall'];
+      const traced = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, ...args], { stdio: 'ignore' });
+      expect([0, 1, 2]).toContain(traced.status);
+      const opens = readFileSync(trace, 'utf8').split('\n');
+      const count = (path: string) => opens.filter((line) => line.includes(`"${join(healthy.root, path)}"`)).length;
+      expect([count('etc/systemd/system.conf'), count('etc/systemd/system.conf.d'), count('etc/systemd/system.conf.d/x.conf')]).toEqual([1, 1, 1]);
+    },
+  );
+
   it('ships no V8 code cache: nothing made on the build machine, nothing that differs between two builds', () => {
     const shipped = readdirSync(join(packageDir, 'dist'), { recursive: true }).map(String);
     expect(shipped.filter((file) => /\.cache$|\.v8$/.test(file))).toEqual([]);

@@ -72,7 +72,14 @@ export {
 } from './socket-units.js';
 export { initSocketAdvice, isSystemdInit } from './init-socket.js';
 export { parseTimeSpan } from './time-span.js';
-export { readDefaultEnvironment, readDefaultStartTimeout, SYSTEMD_DEFAULT_START_TIMEOUT_SECONDS, type DefaultStartTimeout } from './manager-defaults.js';
+export {
+  readDefaultEnvironment,
+  readDefaultStartTimeout,
+  readManagerDefaults,
+  SYSTEMD_DEFAULT_START_TIMEOUT_SECONDS,
+  type DefaultStartTimeout,
+  type ManagerDefaults,
+} from './manager-defaults.js';
 export { startTimeoutFinding, type StartTimeoutFinding } from './start-timeout.js';
 export { claimPortInstall } from './claim-port-install.js';
 export {

@@ -38,11 +38,34 @@ export interface DefaultStartTimeout {
   readonly setting?: { readonly value: string; readonly file: string; readonly line: number };
 }
 
+/** The [Manager] defaults the unit model needs, from one read of system.conf and its drop-ins (readManagerDefaults). */
+export interface ManagerDefaults {
+  /** DefaultEnvironment= (readDefaultEnvironment's): mergeUnit's `options.defaultEnvironment`. */
+  readonly environment: Map<string, EnvironmentSetting>;
+  /** DefaultTimeoutStartSec= (readDefaultStartTimeout's): startTimeoutFinding's `managerDefault`. */
+  readonly startTimeout: DefaultStartTimeout;
+}
+
+/**
+ * DefaultEnvironment= and DefaultTimeoutStartSec= as systemd under `root` would have them, from one read of
+ * system.conf and its drop-in directories: a run that needs both (the health check, `ports systemd`) reads the files
+ * once. A file that cannot be read sets nothing.
+ */
+export function readManagerDefaults(root: string): ManagerDefaults {
+  nonEmptyStringArgument('readManagerDefaults', 'root', root, 'a directory (a non-empty string)');
+  const settings = managerSettings(root);
+  return { environment: environmentOf(settings), startTimeout: startTimeoutOf(settings) };
+}
+
 /** DefaultTimeoutStartSec= as systemd under `root` would have it. A file that cannot be read sets nothing. */
 export function readDefaultStartTimeout(root: string): DefaultStartTimeout {
   nonEmptyStringArgument('readDefaultStartTimeout', 'root', root, 'a directory (a non-empty string)');
+  return startTimeoutOf(managerSettings(root));
+}
+
+function startTimeoutOf(settings: readonly ManagerSetting[]): DefaultStartTimeout {
   let timeout: DefaultStartTimeout = { seconds: SYSTEMD_DEFAULT_START_TIMEOUT_SECONDS };
-  for (const { key, value, file, line } of managerSettings(root)) {
+  for (const { key, value, file, line } of settings) {
     if (key !== 'DefaultTimeoutStartSec') continue;
     const seconds = parseTimeSpan(value);
     // 0 is no limit, as for a unit's TimeoutStartSec= (parse_sec_fix_0).
@@ -60,8 +83,12 @@ export function readDefaultStartTimeout(root: string): DefaultStartTimeout {
  */
 export function readDefaultEnvironment(root: string): Map<string, EnvironmentSetting> {
   nonEmptyStringArgument('readDefaultEnvironment', 'root', root, 'a directory (a non-empty string)');
+  return environmentOf(managerSettings(root));
+}
+
+function environmentOf(settings: readonly ManagerSetting[]): Map<string, EnvironmentSetting> {
   const environment = new Map<string, EnvironmentSetting>();
-  for (const { key, value, file, line } of managerSettings(root)) {
+  for (const { key, value, file, line } of settings) {
     if (key !== 'DefaultEnvironment') continue;
     if (value === '') environment.clear();
     for (const [name, setting] of parseEnvironment(value)) environment.set(name, { value: setting, file, line });
@@ -69,11 +96,18 @@ export function readDefaultEnvironment(root: string): Map<string, EnvironmentSet
   return environment;
 }
 
+interface ManagerSetting {
+  readonly key: string;
+  readonly value: string;
+  readonly file: string;
+  readonly line: number;
+}
+
 /** Every [Manager] assignment under `root`, in the order systemd applies them: system.conf, then its drop-ins (chooseDropIns). */
-function managerSettings(root: string): Array<{ key: string; value: string; file: string; line: number }> {
+function managerSettings(root: string): ManagerSetting[] {
   const found = DROP_IN_DIRS.map((dir) => ({ dir, names: listNames(root, dir) }));
   const files = [MAIN, ...chooseDropIns(found).map(({ dir, name }) => `${dir}/${name}`)];
-  const settings: Array<{ key: string; value: string; file: string; line: number }> = [];
+  const settings: ManagerSetting[] = [];
   for (const file of files) {
     let text: string;
     try {

@@ -85,8 +85,7 @@ import {
   interpreterProblem,
   readInterpreter,
   readSocketUnits,
-  readDefaultEnvironment,
-  readDefaultStartTimeout,
+  readManagerDefaults,
   startTimeoutFinding,
   socketConflicts,
   SYSTEMD_DEFAULT_PATH,
@@ -100,6 +99,7 @@ import {
   type ClaimFinding,
   type EnvironmentSetting,
   type LoadedUnit,
+  type ManagerDefaults,
   type UnitDirListing,
   type WorkingDirectorySetting,
   type UnitFacts,
@@ -177,9 +177,13 @@ export async function run(context: Context): Promise<Outcome> {
   const health = healthUnitsFor(context, claimPort, registryPath);
 
   const registry = await load(context);
+  // systemd's [Manager] defaults under the root (system.conf and its drop-ins): read at most once in this run, when a
+  // unit is merged (DefaultEnvironment=) or a claim's start timeout judged (DefaultTimeoutStartSec=).
+  let defaults: ManagerDefaults | undefined;
+  const managerDefaults = () => (defaults ??= readManagerDefaults(root ?? '/'));
   // A unit that moves its service's port (Environment=, an EnvironmentFile=) gets a claim by service id (claimWiring says
   // why). Read as --check and the health check read it; --out names a bare directory, which no system loads units from.
-  const overrides = out === undefined ? unitOverrides(registry, root ?? '/') : new Map<string, Override>();
+  const overrides = out === undefined ? unitOverrides(registry, root ?? '/', managerDefaults) : new Map<string, Override>();
   const wiring = claimWiring(registry, claimPort, registryPath, new Set(overrides.keys()));
   // Each file's host path: under --root its directory's links resolved inside the root too (a drop-in
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
@@ -213,12 +217,15 @@ export async function run(context: Context): Promise<Outcome> {
     if (out === undefined) {
       const effectiveRoot = root ?? '/';
       const listing = listUnitDirs(effectiveRoot, []);
-      const units = wiring.map((entry) => ({ entry, unit: mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing)) }));
+      const units = wiring.map((entry) => ({
+        entry,
+        unit: mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing), { defaultEnvironment: managerDefaults().environment }),
+      }));
       merged = units.map(({ unit }) => unit);
       const found = socketActivation(effectiveRoot, listing, claimingUnits(registry, units, claimPort), claimPort);
       for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
       // Or systemd may stop it midway: a claim that can outlast the unit's start timeout (as the health check warns).
-      for (const line of startTimeoutWarnings(registry, effectiveRoot, units, claimPort)) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
+      for (const line of startTimeoutWarnings(registry, managerDefaults, units, claimPort)) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
     }
     // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
     if (outcome === 'ok' && wiring.length > 0)
@@ -237,7 +244,7 @@ export async function run(context: Context): Promise<Outcome> {
   }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
-  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, { claimPort, registryPath, root }, place);
+  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, { claimPort, registryPath, root, managerDefaults }, place);
 }
 
 /**
@@ -425,13 +432,13 @@ interface Override {
  * service id, which claim-port resolves with the unit's environment
  * (claimWiring). A unit that is masked, missing or unreadable sets nothing.
  */
-function unitOverrides(registry: Registry, root: string): Map<string, Override> {
+function unitOverrides(registry: Registry, root: string, managerDefaults: () => ManagerDefaults): Map<string, Override> {
   const overrides = new Map<string, Override>();
   let listing: UnitDirListing | undefined;
   for (const service of registry.services) {
     if (!service.robust || !service.systemd?.claim || !service.env) continue;
     listing ??= listUnitDirs(root, []);
-    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, service.systemd.unit, listing));
+    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, service.systemd.unit, listing), { defaultEnvironment: managerDefaults().environment });
     const setting = unit.masked ? undefined : unit.environment.get(service.env);
     if (setting !== undefined) overrides.set(service.id, { variable: service.env, setting });
   }
@@ -740,11 +747,14 @@ async function checkTree(
     claimPort,
     registryPath,
     root,
+    managerDefaults,
   }: {
     readonly claimPort: string;
     readonly registryPath: string | undefined;
     /** --root as given (undefined: this host), as the write's advice names paths. */
     readonly root: string | undefined;
+    /** systemd's [Manager] defaults under the effective root, read once a run. */
+    readonly managerDefaults: () => ManagerDefaults;
   },
   place: (path: string) => string,
 ): Promise<Outcome> {
@@ -843,7 +853,6 @@ async function checkTree(
     }
   }
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
-  let defaultEnvironment: Map<string, EnvironmentSetting> | undefined;
   const judgedAlike = (item: SystemdDrift): boolean => {
     const entry = wiring.find((candidate) => candidate.path === item.path);
     if (entry?.claim !== 'unit') return false;
@@ -854,7 +863,7 @@ async function checkTree(
       // A claim-port.conf left from `claim: drop-in` is no claim of the unit file's: it is to be removed (systemdDrift).
       const loaded = loadUnit(effectiveRoot, entry.unit, listing);
       const kept = { ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== `${DEFAULT_UNIT_DIR}/${entry.unit}.d/${DROP_IN_NAME}`) };
-      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, kept, { defaultEnvironment: (defaultEnvironment ??= readDefaultEnvironment(effectiveRoot)) });
+      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, kept, { defaultEnvironment: managerDefaults().environment });
       if (unit.masked || unit.file === undefined || (unit.invalid ?? []).length > 0) return false;
     } else {
       const text = files.get(item.path);
@@ -957,7 +966,7 @@ async function checkTree(
     return 'failed';
   }
   if (effectiveRoot !== undefined) {
-    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, { claimPort, registryPath, regenerate });
+    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, { claimPort, registryPath, regenerate, managerDefaults });
     for (const warning of warnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
     for (const problem of problems) context.io.out(`${oneLine(problem)}\n`);
     if (problems.length > 0) {
@@ -991,7 +1000,17 @@ function effectiveProblems(
   registry: Registry,
   wiring: readonly ClaimWiring[],
   root: string,
-  { claimPort, registryPath, regenerate }: { readonly claimPort: string; readonly registryPath: string | undefined; readonly regenerate: string },
+  {
+    claimPort,
+    registryPath,
+    regenerate,
+    managerDefaults,
+  }: {
+    readonly claimPort: string;
+    readonly registryPath: string | undefined;
+    readonly regenerate: string;
+    readonly managerDefaults: () => ManagerDefaults;
+  },
 ): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -1000,7 +1019,7 @@ function effectiveProblems(
   problems.push(...listingProblems);
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
-  const defaultEnvironment = readDefaultEnvironment(root);
+  const defaultEnvironment = managerDefaults().environment;
   for (const entry of wiring) {
     const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, entry.unit, listing), { defaultEnvironment });
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
@@ -1059,7 +1078,7 @@ function effectiveProblems(
   problems.push(...found.started);
   warnings.push(...found.idle);
   // A claim that can outlast the unit's start timeout: a warning, as the health check's.
-  warnings.push(...startTimeoutWarnings(registry, root, merged, claimPort));
+  warnings.push(...startTimeoutWarnings(registry, managerDefaults, merged, claimPort));
   return { problems, warnings };
 }
 
@@ -1131,16 +1150,16 @@ function claimingUnits(registry: Registry, units: readonly { entry: ClaimWiring;
  * `FILE:LINE: reason` for each claiming unit that systemd can start whose start timeout
  * is too short for its claim-port lines (startTimeoutFinding, the health
  * check's verdict), their timeout the registry's claim.timeoutSeconds (the
- * registry the lines name). systemd's DefaultTimeoutStartSec= under `root` is
- * read only when a claiming unit sets no start timeout of its own.
+ * registry the lines name). systemd's DefaultTimeoutStartSec= (`managerDefaults`, the run's one read of
+ * system.conf) is asked for only when a claiming unit sets no start timeout of its own.
  */
-function startTimeoutWarnings(registry: Registry, root: string, units: readonly { unit: UnitFacts }[], claimPort: string): string[] {
+function startTimeoutWarnings(registry: Registry, managerDefaults: () => ManagerDefaults, units: readonly { unit: UnitFacts }[], claimPort: string): string[] {
   const claiming = units.flatMap(({ unit }) => {
     // Masked, or drop-ins alone (no unit file): systemd starts nothing, so nothing times out.
     const claims = unit.masked || unitFileMissing(unit) ? [] : claimLines(unit.execStartPre, [claimPort]);
     return claims.length > 0 ? [{ unit, claims }] : [];
   });
-  const managerDefault = claiming.some(({ unit }) => unit.startTimeout === undefined && !unit.oneshot) ? readDefaultStartTimeout(root) : undefined;
+  const managerDefault = claiming.some(({ unit }) => unit.startTimeout === undefined && !unit.oneshot) ? managerDefaults().startTimeout : undefined;
   return claiming.flatMap(({ unit, claims }) => {
     const finding = startTimeoutFinding(unit, claims, registry.claim.timeoutSeconds, managerDefault);
     return finding === undefined ? [] : [finding.where === undefined ? finding.reason : `${finding.where}: ${finding.reason}`];

@@ -25,6 +25,7 @@ import { parseExec } from '@dsa110/ports/systemd';
 import { repoRoot } from '../../helpers.js';
 import { writeTree } from '../../../../../test-support/tree.js';
 import {
+  bin,
   binForOtherUsers,
   checkout,
   CONTROL,
@@ -1504,5 +1505,38 @@ describe('ports systemd: two registries written into one unit directory', () => 
       expect((await write()).code).toBe(0);
       expect(readFileSync(service, 'utf8')).toContain(`--registry ${dir}/b.yaml`);
     }
+  });
+});
+
+describe.skipIf(!strace)(`ports systemd: systemd's [Manager] defaults${strace ? '' : ' [skipped: strace is not installed]'}`, () => {
+  it('reads system.conf and its drop-in directories once a run, the write and --check alike, for DefaultEnvironment= and DefaultTimeoutStartSec=', async () => {
+    requireBuilt();
+    const root = tempDir();
+    const service = (id: string, port: number, claim: string, by = 'hardcoded') =>
+      `  - id: ${id}\n    name: ${id}\n    group: production\n    port: ${port}\n    protocol: TCP\n    access: localhost\n` +
+      `    configuredBy: ${by}\n    robust: true\n    systemd: { unit: ${id}.service, claim: ${claim} }\n    processes: [${id}-primary]\n`;
+    writeTree(root, {
+      // mydb has a port variable (its unit is merged to see whether it sets it); myapi claims in its unit file, with no start timeout.
+      'etc/dsa110/ports.yaml': `version: 1\nservices:\n${service('mydb', 41760, 'drop-in', '{ env: MYDB_PORT }')}${service('myapi', 41761, 'unit')}`,
+      'etc/systemd/system/mydb.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/myapi.service': `[Service]\nExecStartPre=+/usr/local/bin/claim-port 41761 --registry /etc/dsa110/ports.yaml\nExecStart=/bin/true\n`,
+      'etc/systemd/system.conf': '[Manager]\nDefaultEnvironment=A=1\nDefaultTimeoutStartSec=2min\n',
+      'etc/systemd/system.conf.d/x.conf': '[Manager]\nDefaultTimeoutStartSec=3min\n',
+    });
+    const opened = (args: string[]) => {
+      const trace = join(tempDir(), 'openat.txt');
+      const traced = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, bin, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, DSA110_PORTS_CACHE: 'off' },
+      });
+      expect([traced.status, traced.stderr]).toEqual([0, expect.any(String)]);
+      const opens = readFileSync(trace, 'utf8').split('\n');
+      return ['etc/systemd/system.conf', 'etc/systemd/system.conf.d', 'etc/systemd/system.conf.d/x.conf'].map(
+        (path) => opens.filter((line) => line.includes(`"${join(root, path)}"`)).length,
+      );
+    };
+    const args = ['--registry', join(root, 'etc/dsa110/ports.yaml'), 'systemd', '--root', root];
+    expect(opened(args)).toEqual([1, 1, 1]);
+    expect(opened([...args, '--check'])).toEqual([1, 1, 1]);
   });
 });
