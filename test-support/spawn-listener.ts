@@ -49,6 +49,8 @@ export interface ListenerOptions {
   python?: boolean;
   /** Run as this user (via setpriv), e.g. 'nobody'. Needs root. */
   user?: string;
+  /** In a network namespace of its own (unshare --net, which execs it: its PID is the listener's). Needs root. Its port is that namespace's. */
+  netns?: boolean;
   /**
    * A supervisor (python3) whose child listens; the moment the child dies the
    * supervisor itself listens on the port (SO_REUSEPORT, bound in advance): a
@@ -120,13 +122,14 @@ function start(role: string, options: ListenerOptions & { host: string }): Promi
     options.supervisor ||
     options.python ||
     options.forkOnRequest;
-  const { scope = 'test', executable, user, python: _python, ...childOptions } = options;
+  const { scope = 'test', executable, user, netns, python: _python, ...childOptions } = options;
   // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
   const script = (path: string) => (user ? worldReadable(path) : path);
   const argv = usePython
     ? [executable ?? python, script(pythonScript), JSON.stringify(childOptions)]
     : [executable ?? process.execPath, script(nodeScript), JSON.stringify({ ...childOptions, role })];
-  const command = user ? ['setpriv', `--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', ...argv] : argv;
+  const asUser = user ? ['setpriv', `--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', ...argv] : argv;
+  const command = netns ? ['unshare', '--net', ...asUser] : asUser;
   const child = spawn(command[0]!, command.slice(1), { stdio: [options.forkOnRequest ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let output = '';
   const pids: number[] = [];

@@ -123,9 +123,16 @@ export interface ChildScan {
 /**
  * Pure: a scan child's stdout for `pids`, as a PartialScan. A PID with an `e`
  * record, or with no `d` record, is left to `recheck` (and its records are
- * dropped), and so is every PID when the output does not parse.
+ * dropped), and so is every PID when the output does not parse, and every
+ * one of `reread` (see finishPerlScan).
  */
-export function readChildOutput(pids: readonly number[], stdout: string, wanted: ReadonlyMap<string, number>, links = false): ChildScan {
+export function readChildOutput(
+  pids: readonly number[],
+  stdout: string,
+  wanted: ReadonlyMap<string, number>,
+  links = false,
+  reread: ReadonlySet<number> = new Set(),
+): ChildScan {
   const everything: ChildScan = { scan: { found: [], unreadable: [], empty: [], ...(links && { links: [] }) }, recheck: pids };
   const fields = stdout.split('\0');
   if (fields.pop() !== '' || fields.length % 3 !== 0) return everything; // cut short
@@ -154,7 +161,7 @@ export function readChildOutput(pids: readonly number[], stdout: string, wanted:
     } else if (kind === 'e') recheck.add(pid);
     else return everything;
   }
-  for (const pid of pids) if (!listed.has(pid)) recheck.add(pid);
+  for (const pid of pids) if (!listed.has(pid) || reread.has(pid)) recheck.add(pid);
   const kept: number[] = [];
   for (let index = 0; index < found.length; index += 2) if (!recheck.has(found[index]!)) kept.push(found[index]!, found[index + 1]!);
   const keptLinks: number[] = [];
@@ -262,6 +269,14 @@ export function startPerlScan(pids: readonly number[], proc: string, perl: strin
  * What perl found for the sockets in `wanted` (with `links`, every socket link too); what it left (a process it
  * could not read completely, a child that failed) is scanned by scanPids
  * here. `read` is false when perl read nothing (scanPids read every PID).
+ * This process is read here too, once perl is done, whatever perl read of
+ * it: while perl read, it held its ends of perl's stdio (Node's pipes to a
+ * child are socketpairs), closed since. Taken from perl as this process's
+ * sockets, they were in no /proc/net table by the time unlistedSocketHolders
+ * read them, and its perl found their fds closed: a claim said "3 sockets
+ * out of the kernel's tables could not be examined (their processes exited
+ * or closed them meanwhile)" wherever TCP's sockstat could not rule such
+ * sockets out (a TCP socket in another network namespace is enough).
  */
 export async function finishPerlScan(
   run: PerlScanRun,
@@ -272,12 +287,13 @@ export async function finishPerlScan(
   const parts: PartialScan[] = [];
   let read = false;
   const recheck: number[] = [];
+  const own = new Set([process.pid]);
   for (const { share, stdout } of await run.outputs) {
     if (stdout === undefined) {
       recheck.push(...share);
       continue;
     }
-    const result = readChildOutput(share, stdout, wanted, links);
+    const result = readChildOutput(share, stdout, wanted, links, own);
     parts.push(result.scan);
     recheck.push(...result.recheck);
     read ||= result.recheck.length < share.length;

@@ -16,6 +16,8 @@ import {
 } from '../../src/system/hidden-sockets.js';
 import { scanSocketHolders } from '../../src/system/holders.js';
 import { perlExecutable } from '../../src/system/holders-perl.js';
+import { startSocketHoldersParallel } from '../../src/system/holders-parallel.js';
+import { readListenSocketsSync } from '../../src/system/sockets.js';
 import { spawnListener } from '../../../../test-support/index.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
@@ -196,6 +198,37 @@ describe('unlistedSocketHolders: who holds a bound, not listening socket on a po
       // claim-port in systemd's ExecStartPre= of a container said "3 sockets out of the kernel's tables could not be examined (their socket options could not be read)".
       const found = holdersInChild(4242, ['unshare', '--net', '--pid', '--fork', '--mount-proc']) as ReturnType<typeof unlistedSocketHolders>;
       expect(found).toEqual({ holders: [], unexamined: 0, unexaminedBecause: [], sockets: [] });
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0 || perlExecutable() === undefined || !unshare)(
+    `as root, from a perl holder scan's links as from the Node scan's: a TCP socket of another network namespace is examined and not the port's, and the scan's own pipes to perl are not taken for sockets out of the tables${unshare ? '' : ' [skipped: unshare --net cannot run here]'}`,
+    async () => {
+      const holder = await spawnListener({ host: '127.0.0.1' });
+      // A listener of a namespace of its own: TCP's sockstat counts it as allocated, not in use, so the tables are read.
+      const elsewhere = await spawnListener({ netns: true, host: '0.0.0.0' });
+      // Bound, not listening, to the same port number in a namespace of its own: no table lists it, and perl examines it.
+      const bound = await spawnListener({ netns: true, bindOnly: true, port: holder.port });
+      const inodes = readListenSocketsSync({ ports: [holder.port] }).map((s) => s.inode);
+      // This process too: it holds its ends of perl's stdio while perl reads (a claim's scan reads every process).
+      const pids = [process.pid, holder.pid, elsewhere.pid, bound.pid];
+      for (const scanner of ['node', 'perl'] as const) {
+        const started = startSocketHoldersParallel({
+          pids,
+          socketLinks: true,
+          minProcesses: 1,
+          requireIdleCore: false,
+          ...(scanner === 'node' && { perl: false }),
+        });
+        const scan = await started.finish(inodes);
+        expect(scan.scanner).toBe(scanner);
+        expect([...scan.socketLinks!.values()].some((holders) => holders.has(bound.pid))).toBe(true);
+        // It used to say, from the perl scan only: 3 sockets (its stdout, stderr and fd 3) could not be examined: `gone`.
+        expect({ scanner, found: unlistedSocketHolders(holder.port, '/proc', scan.socketLinks) }).toEqual({
+          scanner,
+          found: { holders: [], unexamined: 0, unexaminedBecause: [], sockets: [] },
+        });
+      }
     },
   );
 
