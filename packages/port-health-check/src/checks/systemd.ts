@@ -21,6 +21,7 @@ import {
   judgeClaims,
   parseClaimArgs,
   registryWritableProblem,
+  skippedDropInProblem,
   UNIT_DIRS,
   unitFileMissing,
   unreadMayHoldClaim,
@@ -84,6 +85,8 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   }
   if (effective.problem) results.push(result('error', `ignored port override: ${effective.problem}`));
   for (const problem of unit.problems) results.push(result('unknown', `cannot read part of ${unitName}: ${problem}`));
+  // A drop-in systemd skips (a link to nothing, a loop of links): the unit loads without it, as judged below.
+  for (const part of unit.skippedDropIns ?? []) results.push(result('warning', `${unitName}: ${skippedDropInProblem(part, unitName, facts.root)}`, part.path));
 
   const moved = effective.override ? ` (${effective.override.variable}=${effective.override.value} from ${where(effective.override)})` : '';
   // The verdict on the claim lines is the core's, shared with `ports systemd --check`.

@@ -5,7 +5,7 @@
 // findings with severities out; each tool prints them its own way.
 import { claimLines, claimTarget, DROP_IN_NAME, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
-import type { EnvironmentSetting, ExecLine, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
+import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
 import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
@@ -164,6 +164,24 @@ export function brokenUnitFileProblem(part: Pick<UnreadPart, 'path' | 'reason'>,
   stringArgument('brokenUnitFileProblem', 'root', root, 'a directory (a string)');
   const file = escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${part.path}`);
   return `its unit file ${file} cannot be opened: ${part.reason}; systemd takes it as the unit's file all the same, never a copy lower in the search path, so the unit cannot start; fix the link or remove it`;
+}
+
+/**
+ * What a drop-in systemd skips (UnitFacts' `skippedDropIns`: a link to nothing,
+ * a loop of links) does to `unit`, and what to do, in words for both tools:
+ * the file under `root` (the host path of it), why it cannot be opened, that
+ * systemd skips it in silence and loads the unit without its settings (and
+ * without the drop-in of its name lower down, which it hides), and to fix or
+ * remove the link. A warning in both: the unit loads, and what it lacks is
+ * judged on its own (a claim that was in it is missing).
+ */
+export function skippedDropInProblem(part: Pick<SkippedDropIn, 'path' | 'reason' | 'hides'>, unit: string, root: string): string {
+  objectArgument('skippedDropInProblem', 'part', part, 'a SkippedDropIn, from loadUnit');
+  stringArgument('skippedDropInProblem', 'unit', unit, 'a unit name (a string)');
+  stringArgument('skippedDropInProblem', 'root', root, 'a directory (a string)');
+  const under = (path: string) => escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`);
+  const hides = part.hides === undefined ? '' : ` (nor ${under(part.hides)}, the drop-in of its name lower in the search path, which it hides)`;
+  return `its drop-in ${under(part.path)} cannot be opened: ${part.reason}; systemd skips it without a word and loads ${escapeText(unit)} without its settings${hides}; fix the link or remove it`;
 }
 
 /**

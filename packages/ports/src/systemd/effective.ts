@@ -17,6 +17,7 @@ import type {
   ExecLine,
   ExecSearchPathSetting,
   SettingLine,
+  SkippedDropIn,
   StartTimeoutSetting,
   UnitFacts,
   UnreadPart,
@@ -74,12 +75,19 @@ export interface LoadedUnit {
    * then went to listUnitDirs' caller, not to `problems`).
    */
   readonly unread?: readonly UnreadPart[];
+  /**
+   * The drop-ins systemd skips, when there are any: chosen for their file name (the first in the search path), but
+   * a link to nothing or a loop of links, which systemd cannot open either, whoever runs it. It reads nothing from
+   * them, says nothing (a debug line at most), and reads no drop-in of that name lower down instead.
+   */
+  readonly skippedDropIns?: readonly SkippedDropIn[];
 }
 
-/** What loadUnit could not read, as it collects it: the lines for `problems`, and the same parts for `unread`. */
+/** What loadUnit could not read, as it collects it: the lines for `problems`, and the same parts for `unread`; the drop-ins systemd skips. */
 interface Unreadable {
   readonly problems: string[];
   readonly unread: UnreadPart[];
+  readonly skipped: SkippedDropIn[];
 }
 
 /** Note one part that could not be read: `line` to show, `part` to decide from. */
@@ -89,8 +97,19 @@ function noteUnread(into: Unreadable, part: UnreadPart, line: string): void {
 }
 
 /** A LoadedUnit's `problems`, and its `unread` when there is any. */
-function unreadFields(into: Unreadable): Pick<LoadedUnit, 'problems' | 'unread'> {
-  return { problems: into.problems, ...(into.unread.length > 0 && { unread: into.unread }) };
+function unreadFields(into: Unreadable): Pick<LoadedUnit, 'problems' | 'unread' | 'skippedDropIns'> {
+  return {
+    problems: into.problems,
+    ...(into.unread.length > 0 && { unread: into.unread }),
+    ...(into.skipped.length > 0 && { skippedDropIns: into.skipped }),
+  };
+}
+
+/** Whether `part` has SkippedDropIn's shape. */
+function isSkippedDropIn(part: unknown): part is SkippedDropIn {
+  if (typeof part !== 'object' || part === null) return false;
+  const { path, reason, hides } = part as Record<string, unknown>;
+  return typeof path === 'string' && typeof reason === 'string' && (hides === undefined || typeof hides === 'string');
 }
 
 const UNREAD_KINDS: ReadonlySet<unknown> = new Set(['file', 'drop-in', 'listing']);
@@ -122,6 +141,7 @@ export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: bo
   const aliases: unknown = loaded.aliases;
   // Each list's entry at fault is named (`loaded.aliases[1] must be ...`), not the list called no list.
   const unread: unknown = loaded.unread;
+  const skipped: unknown = loaded.skippedDropIns;
   const problem =
     (aliases === undefined ? undefined : listProblem('loaded.aliases', aliases, 'an array of unit names (strings), or left out', 'a unit name (a string)')) ??
     (withProblems ? listProblem('loaded.problems', loaded.problems) : undefined) ??
@@ -133,7 +153,16 @@ export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: bo
           '{ kind: "file", "drop-in" or "listing", path, name?: bytes, reason }',
           isUnreadPart,
         )
-      : undefined);
+      : undefined) ??
+    (skipped === undefined
+      ? undefined
+      : listProblem(
+          'loaded.skippedDropIns',
+          skipped,
+          'an array of { path, reason, hides? }, or left out',
+          '{ path, reason, hides?: a path }',
+          isSkippedDropIn,
+        ));
   if (problem !== undefined) throw new TypeError(`${fn}: ${problem}`);
 }
 
@@ -510,6 +539,7 @@ export function mergeUnit(
     ...(type === 'oneshot' && { oneshot: true }),
     problems: loaded.problems,
     ...(loaded.unread !== undefined && loaded.unread.length > 0 && { unread: loaded.unread }),
+    ...(loaded.skippedDropIns !== undefined && loaded.skippedDropIns.length > 0 && { skippedDropIns: loaded.skippedDropIns }),
     ...(invalid.length > 0 && { invalid }),
     ...(ignored.length > 0 && { ignored }),
   };
@@ -606,7 +636,7 @@ function listingError(error: unknown): string {
 export function loadUnit(root: string, unit: string, listing?: UnitDirListing): LoadedUnit {
   nonEmptyStringArgument('loadUnit', 'root', root, 'a directory (a non-empty string)');
   nonEmptyStringArgument('loadUnit', 'unit', unit, 'a unit name (a non-empty string)');
-  const unreadable: Unreadable = { problems: [], unread: [] };
+  const unreadable: Unreadable = { problems: [], unread: [], skipped: [] };
   listing ??= listUnitDirs(root, unreadable.problems);
   unreadable.unread.push(...(listingNotes.get(listing)?.unlisted ?? []));
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);
@@ -695,7 +725,9 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
   look([typeDropInDirName(unit)]);
   const dropIns: LoadedFile[] = [];
   for (const { dir, name } of chooseDropIns(found)) {
-    const loaded = readConfig(root, `${dir}/${name}`, unreadable, { dropInName: Buffer.from(name) });
+    // A drop-in systemd skips still hides one of its name lower down (conf_files_list keeps the first, never opening it).
+    const below = found.slice(found.findIndex((each) => each.dir === dir) + 1).find((each) => each.names.includes(name));
+    const loaded = readConfig(root, `${dir}/${name}`, unreadable, { dropInName: Buffer.from(name), hides: below && `/${below.dir}/${name}` });
     if (loaded) dropIns.push(loaded);
   }
   const aliases = unitNames.filter((name) => name !== unit);
@@ -1009,7 +1041,7 @@ function listDropIns(root: string, path: string, unreadable: Unreadable): string
 }
 
 /** What readConfig reads: a drop-in, with the bytes of its name; else a unit file, with the path of a copy lower in the search path that systemd does not read. */
-type ConfigRole = { readonly dropInName: Uint8Array } | { readonly shadowed: string | undefined };
+type ConfigRole = { readonly dropInName: Uint8Array; readonly hides?: string | undefined } | { readonly shadowed: string | undefined };
 
 /**
  * A config file under the root: undefined when absent, text undefined when
@@ -1044,19 +1076,22 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const missing = error instanceof FileReadError ? error.kind === 'missing' : code === 'ENOENT' || code === 'ENOTDIR';
-    // A unit file that is a loop of links: systemd's fopen() fails with ELOOP as this read does, whoever runs it.
-    if (!missing) cannotRead(listingError(error), !dropInName && code === 'ELOOP');
-    // Listed, yet not there: a link to nothing (or removed since). systemd skips such a drop-in (config_parse() ignores
-    // ENOENT), but takes such a unit file as the unit's, and fails to load it: it never reads a lower copy instead.
-    else if (!dropInName) {
-      // Said with the root it is under: "/etc/hostname does not exist" would be false of the host's.
-      const under = root === '/' ? '' : ` under ${escapeText(root)}`;
-      const link = inside !== undefined && inside !== shown ? inside : undefined;
-      cannotRead(
-        link !== undefined ? `it leads to ${pathText(link)}, which does not exist${under}` : 'it is gone (removed after its directory was listed)',
-        link !== undefined,
-      );
+    // Said with the root it is under: "/etc/hostname does not exist" would be false of the host's.
+    const under = root === '/' ? '' : ` under ${escapeText(root)}`;
+    const link = inside !== undefined && inside !== shown ? inside : undefined;
+    const leadsNowhere = link !== undefined ? `it leads to ${pathText(link)}, which does not exist${under}` : undefined;
+    // A drop-in systemd cannot open either, whoever runs it (a loop of links, a link to nothing): it reads nothing from
+    // it and goes on (unit_load_dropin() passes config_parse() no flags: not even a warning), and the unit loads. A
+    // certainty, not an unknown; a drop-in of its name lower down is not read instead (checked with systemd-analyze verify).
+    if (dropInName && 'dropInName' in role && (code === 'ELOOP' || (missing && leadsNowhere !== undefined))) {
+      const reason = code === 'ELOOP' ? listingError(error) : leadsNowhere!;
+      unreadable.skipped.push({ path: shown, reason, ...(role.hides !== undefined && { hides: role.hides }) });
     }
+    // A unit file that is a loop of links: systemd's fopen() fails with ELOOP as this read does, whoever runs it.
+    else if (!missing) cannotRead(listingError(error), !dropInName && code === 'ELOOP');
+    // Listed, yet not there: a link to nothing (or removed since). systemd takes such a unit file as the unit's, and
+    // fails to load it: it never reads a lower copy instead. A drop-in removed since the listing is simply not there.
+    else if (!dropInName) cannotRead(leadsNowhere ?? 'it is gone (removed after its directory was listed)', leadsNowhere !== undefined);
     return undefined;
   }
 }

@@ -100,6 +100,21 @@ export interface UnreadPart {
   readonly broken?: true;
 }
 
+/**
+ * A drop-in systemd skips: the first of its file name in the search path, so the
+ * one systemd picks, but one it cannot open, whoever runs it (a link to nothing,
+ * a loop of links). systemd reads nothing from it, logs nothing above debug, and
+ * loads the unit without it; it reads no drop-in of its name lower down instead.
+ */
+export interface SkippedDropIn {
+  /** Its path under the root (as seen on the machine), not escaped. */
+  readonly path: string;
+  /** Why systemd cannot open it, in words (`it leads to /opt/x.conf, which does not exist`, `a loop of symbolic links`). */
+  readonly reason: string;
+  /** The drop-in of its name lower in the search path (under the root), when there is one: systemd does not read it either. */
+  readonly hides?: string;
+}
+
 /** The start timeout a unit sets (TimeoutStartSec=, or TimeoutSec=, which sets it too), the last valid line winning. */
 /** The last WorkingDirectory= of a unit, as written (`value`), with where it was set and what systemd makes of it. */
 export interface WorkingDirectorySetting extends EnvironmentSetting {
@@ -167,6 +182,8 @@ export interface UnitFacts {
   readonly problems: readonly string[];
   /** The same parts as data, when there are any: decide from these, never by parsing `problems`. */
   readonly unread?: readonly UnreadPart[];
+  /** The drop-ins systemd skips (a link to nothing, a loop of links), when there are any (loadUnit's `skippedDropIns`). */
+  readonly skippedDropIns?: readonly SkippedDropIn[];
   /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
   readonly invalid?: readonly string[];
   /** Errors systemd logs in drop-ins and then ignores (`file:line: reason`): an assignment that is not UTF-8, or an Exec line it rejects with the rest of that drop-in; the unit still loads. */

@@ -245,6 +245,48 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     if (analyze) expect(verify(root, UNIT)).toContain(`${UNIT}: Failed to open ${root}/${ETC_FILE}: Too many levels of symbolic links`);
   });
 
+  it('skips a drop-in that is a link to nothing or a loop of links, as systemd does (the unit loads, no lower drop-in of its name is read): never unread', () => {
+    const DROP_INS = `etc/systemd/system/${UNIT}.d`;
+    const root = writeTree(tempDir(), {
+      ...around,
+      [ETC_FILE]: '[Service]\nExecStart=/usr/bin/redis-server\n',
+      // Hides /usr/lib's 10-lib.conf (the first of a file name is the one systemd picks, before opening it).
+      [`${DROP_INS}/10-lib.conf`]: { symlink: '../../../../opt/gone.conf' },
+      'opt/a': { symlink: 'b' },
+      'opt/b': { symlink: 'a' },
+      [`${DROP_INS}/30-loop.conf`]: { symlink: '../../../../opt/a' },
+      [`${DROP_INS}/40-env.conf`]: '[Service]\nEnvironment=KEPT=1\n',
+    });
+    const loaded = loadUnit(root, UNIT);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.unread).toBeUndefined();
+    expect(loaded.skippedDropIns).toEqual([
+      {
+        path: `/${DROP_INS}/10-lib.conf`,
+        reason: `it leads to /opt/gone.conf, which does not exist under ${root}`,
+        hides: `/usr/lib/systemd/system/${UNIT}.d/10-lib.conf`,
+      },
+      { path: `/${DROP_INS}/30-loop.conf`, reason: expect.stringMatching(/^a loop of symbolic links/) },
+    ]);
+    expect(loaded.dropIns.map((file) => file.path)).toEqual([`/${DROP_INS}/20-etc.conf`, `/${DROP_INS}/40-env.conf`]);
+    const merged = mergeUnit(loaded);
+    expect(merged.skippedDropIns).toEqual(loaded.skippedDropIns);
+    expect(merged.execStartPre.map((line) => line.argv[0])).toEqual(['/bin/etc']);
+    if (!analyze) return;
+    // systemd: the unit loads, the drop-ins after them apply, the hidden one does not (its /bin/lib is never run).
+    const run = spawnSync(analyze, ['verify', '--man=no', `--root=${root}`, UNIT], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    // At debug level it dumps the unit as loaded.
+    const said = `${run.stdout}${run.stderr}`;
+    expect(said).toContain('Unit Load State: loaded');
+    expect(said).toContain('Environment: KEPT=1');
+    expect(said).toContain('/bin/etc');
+    expect(said).not.toContain('/bin/lib');
+  });
+
   it('takes no template for an instance whose own unit file cannot be read, as systemd takes none', () => {
     const root = writeTree(tempDir(), {
       'etc/systemd/system/api@blue.service': { symlink: '../../../opt/gone.service' },

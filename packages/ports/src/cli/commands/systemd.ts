@@ -92,6 +92,7 @@ import {
   templateOf,
   UNIT_DIRS,
   brokenUnitFileProblem,
+  skippedDropInProblem,
   unitFileMissing,
   unitSearchPath,
   unreadMayHoldClaim,
@@ -1044,6 +1045,9 @@ function effectiveProblems(
       continue;
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
+    // A drop-in systemd skips (a link to nothing, a loop of links): the unit loads without it, as judged below. A
+    // warning, as the health check's.
+    for (const part of unit.skippedDropIns ?? []) warnings.push(`${entry.unit}: ${skippedDropInProblem(part, entry.unit, root)}`);
     merged.push({ entry, unit });
     const doubt = environmentDoubt(unit, claimVariables(registry, entry.service, unit, [claimPort]));
     const port = effectivePort(registry, entry.service, unit);
