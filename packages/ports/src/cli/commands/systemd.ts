@@ -1551,7 +1551,9 @@ async function findClaims(
     }
   }
   const dirs = registryRoot === undefined ? [{ inside: undefined, listed: unitDir, place }] : claimDirs(registryRoot, unitDir, place);
-  const applied = registryRoot === undefined ? undefined : aliasDropIns(registryRoot);
+  // --out: the one directory is the system's only unit directory, as the host names it; its alias links are read alike.
+  const outDir = registryRoot === undefined ? resolve(unitDir) : undefined;
+  const applied = outDir !== undefined ? aliasDropIns('/', [outDir]) : aliasDropIns(registryRoot!);
   /** Unit files found higher up (`foo.service`): one of its name further down is hidden. */
   const hidden = new Set<string>();
   /** Drop-ins found higher up, by file name: the drop-in directory names holding one of that name. */
@@ -1604,7 +1606,7 @@ async function findClaims(
         // A drop-in directory of a unit with several names (aliases): systemd reads each name's in turn, its own name's
         // first, so the drop-ins it applies are the unit's, as loadUnit reads them (a claim of the same file name in
         // the unit's own directory, anywhere in the search path, hides one in an alias's).
-        const named = claims.length > 0 && slash >= 0 ? applied?.(`${base}/${path.slice(0, slash)}`, path.slice(slash + 1)) : undefined;
+        const named = claims.length > 0 && slash >= 0 ? applied(`${outDir ?? base}/${path.slice(0, slash)}`, path.slice(slash + 1)) : undefined;
         if (named?.applied === false) continue;
         const placed = dir.inside === undefined ? claims : claims.map((claim) => ({ ...claim, dir: dir.inside }));
         found.push(...(named === undefined ? placed : placed.map((claim) => ({ ...claim, unitNames: named.names }))));
@@ -1768,7 +1770,7 @@ function dropInHidden(dirName: string, name: string, above: ReadonlyMap<string, 
  * the --check of the registry's units make: systemd reads the unit's own name's directories in every unit directory,
  * then each alias's (unit_file_find_dropin_paths), the first of a file name winning.
  */
-function aliasDropIns(root: string): (dir: string, name: string) => { applied: boolean; names: readonly string[] } | undefined {
+function aliasDropIns(root: string, dirs?: readonly string[]): (dir: string, name: string) => { applied: boolean; names: readonly string[] } | undefined {
   let listing: UnitDirListing | undefined;
   const appliedOf = new Map<string, { dropIns: ReadonlySet<string>; names: readonly string[] } | undefined>();
   // A drop-in as its directory's real place inside the root and its name: /lib/... and /usr/lib/... are one on a merged /usr.
@@ -1784,7 +1786,7 @@ function aliasDropIns(root: string): (dir: string, name: string) => { applied: b
     // One unit's own name only: not `service` (type-wide), `foo@.service` (a template's: every instance), `foo-.service` or `a-@i.service` (a dash prefix's).
     if (!unit.includes('.') || /(?:@|-)\.[^.]+$/.test(unit) || /-@/.test(unit)) return undefined;
     if (!appliedOf.has(unit)) {
-      listing ??= listUnitDirs(root, []);
+      listing ??= listUnitDirs(root, [], dirs);
       const loaded = loadUnit(root, unit, listing);
       const known = loaded.aliases !== undefined && loaded.aliases.length > 0 && (loaded.unread ?? []).length === 0;
       const dropIns = new Set(loaded.dropIns.map((dropIn) => place(dirname(dropIn.path), basename(dropIn.path))).filter((each) => each !== undefined));

@@ -526,4 +526,24 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
       ],
     ]);
   });
+  it("--out: a drop-in in an alias's directory (a link in the directory) is hidden by one of its name in the unit's own, as under --root", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ports.yaml'), registryText(41700).replace('claim: unit', 'claim: drop-in'));
+    const out = join(dir, 'units');
+    const args = ['--registry', join(dir, 'ports.yaml'), 'systemd', '--out', out];
+    expect((await ports(args)).code).toBe(0);
+    writeTree(out, {
+      'pkg.service': '[Service]\nExecStart=/bin/true\n',
+      'pk.service': { symlink: 'pkg.service' },
+      'pkg.service.d/x.conf': '[Service]\nEnvironment=A=1\n',
+      'pk.service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41795\n`,
+      'pk.service.d/z.conf': `[Service]\nExecStartPre=+${CLAIM} 41724\n`,
+    });
+    const expected = [
+      `${out}/pk.service.d/z.conf:2: unexpected: ExecStartPre=+${CLAIM} 41724: no robust service in the registry uses pk.service, yet at each start of it claim-port frees port 41724 as root; remove the line`,
+    ];
+    const run = await ports([...args, '--check']);
+    expect([run.code, said(run.stdout)]).toEqual([1, expected]);
+    expect(said((await ports(args)).stderr).filter((line) => line.includes(out))).toEqual(expected.map((line) => `warning: ${line}`));
+  });
 });
