@@ -29,6 +29,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { holdTemp, releaseTemp, removeStaleTemps, tempsOf, type TempWriter } from './files/temp-files.js';
+import { decodeKeepingBadBytes, fileSystemPath } from './utf8.js';
 
 /** The environment variable that names the cache directory (absolute), or turns the cache off (`off`; a relative path or an empty value is no cache either). */
 export const CACHE_ENV = 'DSA110_PORTS_CACHE';
@@ -434,13 +435,28 @@ export interface RootOnlyStep extends RootOnlyFault {
  * user's link as root, claim-port warns about the rest).
  */
 export function rootOnlyFaults(root: string, path: string): RootOnlyStep[] {
+  return rootOnlyWalk(root, path).faults;
+}
+
+/**
+ * rootOnlyFaults, and the file the walk ended at: its lstat (never a link:
+ * every link on the way followed, as judged) and its host path, links
+ * resolved; undefined when the walk did not reach it (missing, unreadable, a
+ * loop). What root then opens must be that very inode (load.ts compares it
+ * with fstat of the descriptor): a part another user may change could be
+ * swapped between this walk and the open.
+ */
+export function rootOnlyWalk(root: string, path: string): { faults: RootOnlyStep[]; file: { info: Stats; path: string } | undefined } {
   const faults: RootOnlyStep[] = [];
+  let file: { info: Stats; path: string } | undefined;
   const todo = path.split('/').filter((part) => part !== '' && part !== '.');
   const done: string[] = [];
   // No path functions (claim-port calls this at start): the host path of in-root parts, by hand.
   const host = (parts: readonly string[]) => `${root === '/' ? '' : root.replace(/\/+$/, '')}/${parts.join('/')}`;
+  // A byte that is not UTF-8, kept as U+DC80+byte (a --registry path read back from /proc/self/cmdline), is that byte.
+  const lstat = (parts: readonly string[]) => lstatSync(fileSystemPath(host(parts)));
   const judged = new Set<string>();
-  const judge = (parts: readonly string[], holds: boolean, owner: number, info = lstatSync(host(parts))): void => {
+  const judge = (parts: readonly string[], holds: boolean, owner: number, info = lstat(parts)): void => {
     const key = `${holds ? 'h' : '-'}/${parts.join('/')}`;
     if (judged.has(key)) return;
     judged.add(key);
@@ -459,7 +475,7 @@ export function rootOnlyFaults(root: string, path: string): RootOnlyStep[] {
       }
       const last = todo.length === 0;
       // Missing at the end: the directory that would hold it still counts, even sticky (anyone may put it there).
-      const info = last ? lstatOrMissing(host([...done, part])) : lstatSync(host([...done, part]));
+      const info = last ? lstatOrMissing(fileSystemPath(host([...done, part]))) : lstat([...done, part]);
       if (info === undefined) {
         judge(done, true, owner);
         break;
@@ -468,9 +484,12 @@ export function rootOnlyFaults(root: string, path: string): RootOnlyStep[] {
         // What names the file: its directory, even sticky, and the link or the file itself.
         judge(done, true, owner);
         judge([...done, part], false, owner, info);
-        if (!info.isSymbolicLink()) break;
+        if (!info.isSymbolicLink()) {
+          file = { info, path: host([...done, part]) };
+          break;
+        }
         if (++links > 40) break; // a loop: what reads it says so
-        const target = readlinkSync(host([...done, part]));
+        const target = decodeKeepingBadBytes(readlinkSync(fileSystemPath(host([...done, part])), 'buffer'));
         if (target.startsWith('/')) done.length = 0;
         todo.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));
         continue;
@@ -481,10 +500,10 @@ export function rootOnlyFaults(root: string, path: string): RootOnlyStep[] {
   } catch {
     // missing or unreadable: what reads it says so
   }
-  return faults;
+  return { faults, file };
 }
 
 /** lstat(2) of `path`, or undefined when nothing is there (ENOENT); other errors are thrown. */
-function lstatOrMissing(path: string): Stats | undefined {
+function lstatOrMissing(path: string | Buffer): Stats | undefined {
   return lstatSync(path, { throwIfNoEntry: false });
 }

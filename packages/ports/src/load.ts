@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cacheDir, rootOnlyFaults, type RootOnlyStep } from './cache.js';
+import { cacheDir, rootOnlyWalk, type RootOnlyStep } from './cache.js';
 import { RegistryError } from './errors.js';
-import { checkFileReadable, FileReadError, readFileBytes } from './files/read.js';
+import { type ApprovedFile, checkApprovedFileReadable, FileReadError, readApprovedFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser, type Parser } from './load-parser.js';
 import { isParserNotInstalled } from './parser-file.js';
@@ -118,7 +118,7 @@ export function loadRegistryNow(fn: string, options?: LoadOptions): Registry {
   if (path === undefined) return bundledRegistryInstance();
   // Never blocks: a FIFO, a device or a directory is refused at once, and no
   // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
-  const bytes = readRegistryFile(path, checked, readFileBytes);
+  const bytes = readRegistryFile(path, checked, readApprovedFileBytes);
   const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
   const dir = id === undefined ? undefined : cacheDir(env);
   return parseRegistryFile(bytes, path, dir === undefined || id === undefined ? undefined : { dir, id });
@@ -134,12 +134,18 @@ export function loadRegistryNow(fn: string, options?: LoadOptions): Registry {
  */
 export function checkRegistryFile(options?: LoadOptions): string | undefined {
   const { options: checked, path } = checkedPath('checkRegistryFile', options);
-  if (path !== undefined) readRegistryFile(path, checked, checkFileReadable);
+  if (path !== undefined) readRegistryFile(path, checked, checkApprovedFileReadable);
   return path;
 }
 
-/** read(path), with its failure as loadRegistry's RegistryError (saying where the path came from). */
-function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: string, limits: { maxBytes: number }) => T): T {
+/** What the registry's readers are given: the limit, and, as root, the file the walk approved (files/read.ts). */
+export type RegistryLimits = { maxBytes: number; approved?: ApprovedFile | undefined };
+
+/**
+ * read(path), with its failure as loadRegistry's RegistryError (saying where the path came from).
+ * Exported for the tests only (not from the package): `read` is where they replace the file between the walk and the open.
+ */
+export function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: string, limits: RegistryLimits) => T): T {
   try {
     if (path === STDIN_PATH) throw new StdinNotSupported();
     // Node read $DSA110_PORTS_FILE's bytes that are not UTF-8 as U+FFFD: that names another file, or none.
@@ -148,9 +154,7 @@ function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: st
     }
     // Only $DSA110_PORTS_FILE can bring one here (a NUL in options.path is a TypeError): said, not the bare ERR_INVALID_ARG_VALUE of fs.
     if (path.includes('\0')) throw new NulInPath();
-    const link = foreignLink(path);
-    if (link !== undefined) throw new ForeignLink(link);
-    return read(path, { maxBytes: MAX_REGISTRY_BYTES });
+    return read(path, { maxBytes: MAX_REGISTRY_BYTES, approved: approvedFile(path) });
   } catch (error) {
     const envOrigin = `from $${REGISTRY_ENV}`;
     const origin = options.origin ?? (options.path === undefined ? envOrigin : undefined);
@@ -230,17 +234,22 @@ class ForeignLink extends Error {
 }
 
 /**
- * As root, the first symbolic link on the way to `path` (the file, or a
- * directory above it) that root does not own; else undefined. Its owner
- * chose where it points: followed, it would have root read any file (a
- * root-only one, whose lines a parse error then quotes) as the registry,
- * and decide by it what root's claim-port signals. The kernel's
- * protected_symlinks refuses the same in sticky directories (/tmp); here,
- * everywhere. A few lstat calls, and none for another user.
+ * As root, the file at `path` the walk approved (rootOnlyWalk), which is then
+ * the only one read (files/read.ts: the descriptor's inode must be the
+ * walk's); ForeignLink for the first symbolic link on the way (the file, or a
+ * directory above it) that root does not own. Its owner chose where it
+ * points: followed, it would have root read any file (a root-only one, whose
+ * lines a parse error then quotes) as the registry, and decide by it what
+ * root's claim-port signals. The kernel's protected_symlinks refuses the same
+ * in sticky directories (/tmp); here, everywhere. A few lstat calls (the walk
+ * stands for the reader's own), and none for another user: undefined.
  */
-function foreignLink(path: string): RootOnlyStep | undefined {
+function approvedFile(path: string): ApprovedFile | undefined {
   if (process.geteuid?.() !== 0) return undefined;
-  return rootOnlyFaults('/', path.startsWith('/') ? path : `${process.cwd()}/${path}`).find((fault) => fault.kind === 'link');
+  const walk = rootOnlyWalk('/', path.startsWith('/') ? path : `${process.cwd()}/${path}`);
+  const link = walk.faults.find((fault) => fault.kind === 'link');
+  if (link !== undefined) throw new ForeignLink(link);
+  return { file: walk.file };
 }
 
 /**
@@ -295,6 +304,8 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
       return `${what}: permission denied; run as a user who can read it, or ${hint}`;
     case 'too-large':
       return `${what}: ${REGISTRY_TOO_LARGE}`;
+    case 'changed':
+      return `${what}: ${error.reason}`;
     case 'not-regular':
       return `${what}: ${error.reason}; ${hint}`;
     default:

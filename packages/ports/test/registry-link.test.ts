@@ -2,11 +2,14 @@
 // or a directory above it) that root does not own is not followed (load.ts,
 // foreignLink): its owner chose the target, which could be any root-only file
 // whose lines a parse error then quotes. Real links chowned to uid 65534.
-import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/tree.js';
+import { checkApprovedFileReadable, readApprovedFileBytes } from '../src/files/read.js';
 import { checkRegistryFile, loadRegistry, RegistryError } from '../src/index.js';
+import { type RegistryLimits, readRegistryFile } from '../src/load.js';
+import { minimalRegistry } from './helpers.js';
 
 const asRoot = process.geteuid?.() === 0;
 const NOBODY = 65534;
@@ -61,5 +64,109 @@ describe.skipIf(!asRoot)('loadRegistry as root: links another user owns', () => 
     } finally {
       process.chdir(cwd);
     }
+  });
+});
+
+// The walk that refuses another's link and the open were two steps: whoever owns the directory could put a link
+// to a root-only file there between them, and root read it (a parse error quoted its first line). Made
+// deterministic: the reader readRegistryFile is given replaces the file first, as the race would.
+describe.skipIf(!asRoot)('loadRegistry as root: the file replaced between the walk and the open', () => {
+  const SECRET = 'ROOT_ONLY_SECRET_hunter2';
+  const changed = 'the path changed while it was being read';
+
+  /** A root-only secret, and `race/reg.yaml`, a registry in a directory uid 65534 owns (so may replace its files). */
+  function raceTree(): { dir: string; race: string; reg: string; secret: string } {
+    const dir = tempDir('dsa110-race-');
+    chmodSync(dir, 0o755);
+    const secret = join(dir, 'secret.yaml');
+    writeFileSync(secret, `${SECRET}: x\n`, { mode: 0o600 });
+    const race = join(dir, 'race');
+    mkdirSync(race, { mode: 0o755 });
+    chownSync(race, NOBODY, NOBODY);
+    const reg = join(race, 'reg.yaml');
+    writeFileSync(reg, minimalRegistry);
+    chownSync(reg, NOBODY, NOBODY);
+    return { dir, race, reg, secret };
+  }
+
+  /** What uid 65534 may do in its directory: a link of theirs to `target` put at `at` atomically (rename). */
+  function swapToLink(target: string, at: string): void {
+    const temp = `${at}.tmp`;
+    symlinkSync(target, temp);
+    lchownSync(temp, NOBODY, NOBODY);
+    renameSync(temp, at);
+  }
+
+  /** readRegistryFile with `read`, after `swap`: the error, or the bytes read as text. */
+  function outcome<T>(path: string, swap: () => void, read: (path: string, limits: RegistryLimits) => T): unknown {
+    try {
+      return String(
+        readRegistryFile(path, { path }, (at, limits) => {
+          swap();
+          return read(at, limits);
+        }),
+      );
+    } catch (error) {
+      return error;
+    }
+  }
+
+  function expectRefused(result: unknown): void {
+    const text = result instanceof Error ? result.message : String(result);
+    expect(text).not.toContain('hunter2');
+    expect(result).toBeInstanceOf(RegistryError);
+    expect((result as RegistryError).issues).toHaveLength(1);
+    expect((result as RegistryError).issues[0]!.message).toMatch(new RegExp(`^cannot read the registry: ${changed} \\(.*\\); nothing was read from it: `));
+  }
+
+  it('a link to a root-only file put in its place: refused as changed, the secret never read, for the read and the check', () => {
+    const { reg, secret } = raceTree();
+    expectRefused(outcome(reg, () => swapToLink(secret, reg), readApprovedFileBytes));
+    const again = raceTree();
+    expectRefused(outcome(again.reg, () => swapToLink(again.secret, again.reg), checkApprovedFileReadable));
+  });
+
+  it('a directory on the way replaced by a link to a root-only directory: refused, the file there never read', () => {
+    const { dir, reg } = raceTree();
+    // /DIR/user (uid 65534's) holds race/; /DIR/private (root's, 0700) holds race/reg.yaml, the secret.
+    const user = join(dir, 'user');
+    mkdirSync(user, { mode: 0o755 });
+    chownSync(user, NOBODY, NOBODY);
+    renameSync(join(dir, 'race'), join(user, 'race'));
+    mkdirSync(join(dir, 'private/race'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'private/race/reg.yaml'), `${SECRET}: x\n`, { mode: 0o600 });
+    const path = join(user, 'race/reg.yaml');
+    expect(reg).not.toBe(path);
+    expectRefused(
+      outcome(
+        path,
+        () => {
+          renameSync(join(user, 'race'), join(user, 'old'));
+          swapToLink(join(dir, 'private/race'), join(user, 'race'));
+        },
+        readApprovedFileBytes,
+      ),
+    );
+  });
+
+  it('a file missing at the walk and a link there at the open: refused, never read', () => {
+    const { reg, secret } = raceTree();
+    rmSync(reg);
+    expectRefused(outcome(reg, () => swapToLink(secret, reg), readApprovedFileBytes));
+  });
+
+  it('a link to a device put in its place: refused as changed (opened O_NOFOLLOW, so the device never is)', () => {
+    const { reg } = raceTree();
+    expectRefused(outcome(reg, () => swapToLink('/dev/zero', reg), checkApprovedFileReadable));
+  });
+
+  it('no swap: the registry is read, and a root link to it followed', async () => {
+    const { race, reg } = raceTree();
+    expect(outcome(reg, () => {}, readApprovedFileBytes)).toBe(minimalRegistry);
+    const link = join(race, 'link.yaml');
+    symlinkSync(reg, link);
+    expect((await loadRegistry({ path: link, env: {} })).services.length).toBeGreaterThan(0);
+    rmSync(reg);
+    expect(() => checkRegistryFile({ path: reg, env: {} })).toThrow('cannot read the registry: no such file; check the path');
   });
 });

@@ -8,7 +8,7 @@ import { integerArgument, maxBytesOption, objectArgument, pathArgument } from '.
 import { withoutStackTraces } from '../stack-traces.js';
 import { fileSystemPath } from '../utf8.js';
 
-export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'io';
+export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'changed' | 'io';
 
 /** Why a file could not be read; `reason` is a short phrase for a one-line error. */
 export class FileReadError extends Error {
@@ -46,31 +46,86 @@ export function fileKind(info: Stats): string {
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+/** OPEN_FLAGS, for a name lstat said is no link: a link put there since is refused (ELOOP), never followed. */
+const NOFOLLOW_FLAGS = OPEN_FLAGS | (constants.O_NOFOLLOW ?? 0);
 
 /**
- * Open a regular file (FileReadError for anything else) and fstat it. stat
- * first, so that a device is never even opened (opening one can have
- * effects); fstat after, on the descriptor, so that a swap between the two is
- * caught too. The caller closes `fd`.
+ * The file a check before the open approved (rootOnlyWalk, as root: every
+ * link on the way judged): its lstat and its host path with those links
+ * resolved, or undefined when the check did not reach it. openRegularFile
+ * then opens that path without following a link and refuses a descriptor of
+ * another inode, so root reads the very file the check approved.
+ */
+export interface ApprovedFile {
+  readonly file: { readonly info: Stats; readonly path: string } | undefined;
+}
+
+/** The words of a `changed` FileReadError. */
+export const PATH_CHANGED =
+  'the path changed while it was being read (something replaced a file or directory on the way between the check and the open); nothing was read from it: find what replaces it, and keep the file where only its owner and root can change it';
+
+/**
+ * Open a regular file (FileReadError for anything else) and fstat it. lstat
+ * first (stat too, for a link), so that a device is never even opened (opening
+ * one can have effects); fstat after, on the descriptor, so that a swap
+ * between the two is caught too: a descriptor of another inode than the one
+ * looked at is refused (`changed`), never read, and a name lstat said is no
+ * link is opened O_NOFOLLOW, so a link to a device put there since is never
+ * followed. A link's target replaced between the stat and the open, or a
+ * directory on the way (by whoever owns the one above it), can still have a
+ * device opened (never waiting, never read) before fstat refuses it; a
+ * hard link to another's file (the kernel's fs.protected_hardlinks) is out of
+ * scope: it is the same inode whatever the name. The caller closes `fd`.
+ *
+ * `approved` (as root, load.ts): the walk's lstat stands for the first one.
  *
  * `statFirst` false (readSystemFileBytes) leaves out the stat: the open never
  * waits (O_NONBLOCK) and fstat still refuses what is not a regular file, but
  * a device at the path is opened before it is refused.
  */
-export function openRegularFile(path: string, statFirst = true): { fd: number; info: Stats } {
+export function openRegularFile(path: string, statFirst = true, approved?: ApprovedFile): { fd: number; info: Stats } {
   // A byte that is not UTF-8, kept as U+DC80+byte (a --registry path read back from /proc/self/cmdline), is opened as that byte.
-  const target = fileSystemPath(path);
-  if (statFirst) {
+  let target = fileSystemPath(path);
+  let looked: Stats | undefined;
+  let flags = OPEN_FLAGS;
+  if (approved !== undefined) {
+    if (approved.file === undefined) {
+      // The walk reached no file: the stat says why (missing, a loop, ...); a file there now was not there when judged.
+      const info = attempt(path, () => statSync(target, { throwIfNoEntry: false }));
+      if (info === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
+      throw new FileReadError(path, 'changed', PATH_CHANGED);
+    }
+    looked = approved.file.info;
+    target = fileSystemPath(approved.file.path);
+    flags = NOFOLLOW_FLAGS;
+    refuseIrregular(path, looked);
+  } else if (statFirst) {
     // A missing file (ENOENT, ENOTDIR) is a common answer, by the hundred for the
     // health check on a big registry: no exception from Node, and ours without a
     // stack trace, which nobody reads (together about 40 µs a file before).
-    const info = attempt(path, () => statSync(target, { throwIfNoEntry: false }));
+    const info = attempt(path, () => lstatSync(target, { throwIfNoEntry: false }));
     if (info === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
-    refuseIrregular(path, info);
+    if (info.isSymbolicLink()) {
+      looked = attempt(path, () => statSync(target, { throwIfNoEntry: false }));
+      if (looked === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
+    } else {
+      looked = info;
+      flags = NOFOLLOW_FLAGS;
+    }
+    refuseIrregular(path, looked);
   }
-  const fd = attempt(path, () => openSync(target, OPEN_FLAGS));
+  const fd = attempt(path, () => {
+    try {
+      return openSync(target, flags);
+    } catch (error) {
+      // O_NOFOLLOW met a link where lstat saw none.
+      if (flags === NOFOLLOW_FLAGS && (error as NodeJS.ErrnoException).code === 'ELOOP') throw new FileReadError(path, 'changed', PATH_CHANGED, 'ELOOP');
+      throw error;
+    }
+  });
   try {
     const info = attempt(path, () => fstatSync(fd));
+    if (looked !== undefined && (info.ino !== looked.ino || info.dev !== looked.dev)) throw new FileReadError(path, 'changed', PATH_CHANGED);
     refuseIrregular(path, info);
     return { fd, info };
   } catch (error) {
@@ -114,8 +169,8 @@ export function readSystemFileBytes(path: string, maxBytes: number, kernelFile =
 /** What is checked before a read: stat and fstat, fstat alone, or nothing (a kernel file, see readSystemFileBytes). */
 type RegularCheck = 'stat' | 'fstat' | 'none';
 
-function readRegularFile(path: string, limit: number, check: RegularCheck): Buffer {
-  const opened = check === 'none' ? undefined : openRegularFile(path, check === 'stat');
+function readRegularFile(path: string, limit: number, check: RegularCheck, approved?: ApprovedFile): Buffer {
+  const opened = check === 'none' ? undefined : openRegularFile(path, check === 'stat', approved);
   const fd = opened?.fd ?? attempt(path, () => openSync(fileSystemPath(path), OPEN_FLAGS));
   try {
     const chunks: Buffer[] = [];
@@ -153,10 +208,22 @@ const CONFIRM_BYTES = 1024;
  */
 export function checkFileReadable(path: string, options: ReadOptions): void {
   pathArgument('checkFileReadable', 'path', path);
-  maxBytesOption('checkFileReadable', options);
-  const { fd, info } = openRegularFile(path);
+  checkApprovedFileReadable(path, { maxBytes: maxBytesOption('checkFileReadable', options) });
+}
+
+/**
+ * readFileBytes (`approved` undefined), or, as root, the bytes of the very
+ * file `approved` names (openRegularFile): the registry's reader, load.ts.
+ */
+export function readApprovedFileBytes(path: string, limits: { maxBytes: number; approved?: ApprovedFile | undefined }): Buffer {
+  return readRegularFile(path, limits.maxBytes, 'stat', limits.approved);
+}
+
+/** checkFileReadable, of the very file `approved` names when it is given (load.ts's checkRegistryFile). */
+export function checkApprovedFileReadable(path: string, limits: { maxBytes: number; approved?: ApprovedFile | undefined }): void {
+  const { fd, info } = openRegularFile(path, true, limits.approved);
   try {
-    if (info.size > options.maxBytes) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(options.maxBytes)}`);
+    if (info.size > limits.maxBytes) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(limits.maxBytes)}`);
   } finally {
     closeSync(fd);
   }
