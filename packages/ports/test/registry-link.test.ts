@@ -168,5 +168,9 @@ describe.skipIf(!asRoot)('loadRegistry as root: the file replaced between the wa
     expect((await loadRegistry({ path: link, env: {} })).services.length).toBeGreaterThan(0);
     rmSync(reg);
     expect(() => checkRegistryFile({ path: reg, env: {} })).toThrow('cannot read the registry: no such file; check the path');
+    // A path the walk ends at no file of (a directory by `..`) is said as what it is, not as changed.
+    for (const path of [`${race}/..`, '/']) {
+      expect(() => checkRegistryFile({ path, env: {} })).toThrow('cannot read the registry: it is a directory, not a regular file; check the path');
+    }
   });
 });

@@ -93,6 +93,8 @@ export function openRegularFile(path: string, statFirst = true, approved?: Appro
       // The walk reached no file: the stat says why (missing, a loop, ...); a file there now was not there when judged.
       const info = attempt(path, () => statSync(target, { throwIfNoEntry: false }));
       if (info === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
+      // A path ending in `..` or `/` names a directory the walk does not end at: said as such.
+      refuseIrregular(path, info);
       throw new FileReadError(path, 'changed', PATH_CHANGED);
     }
     looked = approved.file.info;
