@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { deepFreeze } from '../src/frozen.js';
 import {
@@ -110,5 +111,41 @@ describe('a registry shared by the callers of one process', () => {
     // A registry loaded after those attempts still protects the built-ins.
     const registry = parseRegistry(minimalRegistry);
     expect(registry.claim.protectedProcesses).toEqual(expect.arrayContaining(['sshd', 'systemd', 'dockerd']));
+  });
+
+  // Every entry point package.json exports with code (its "development" condition), each export of it: a list
+  // or table added later is checked without being named here (CLAIM_PORT_BIN_FILES was not, named nowhere).
+  it('exports every list and table of every entry point frozen, with all it holds', async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      name: string;
+      exports: Record<string, unknown>;
+    };
+    const entries = Object.entries(manifest.exports)
+      .filter(([, target]) => typeof target === 'object' && target !== null && 'development' in target)
+      .map(([key]) => manifest.name + key.slice(1));
+    expect(entries).toEqual(expect.arrayContaining(['@dsa110/ports', '@dsa110/ports/system', '@dsa110/ports/systemd', '@dsa110/ports/files']));
+    const unfrozen: string[] = [];
+    const seen = new Set<unknown>();
+    const walk = (value: unknown, path: string): void => {
+      if (typeof value !== 'object' || value === null || seen.has(value)) return;
+      seen.add(value);
+      if (!Object.isFrozen(value)) unfrozen.push(path);
+      for (const key of Reflect.ownKeys(value)) {
+        const descriptor = Object.getOwnPropertyDescriptor(value, key);
+        if (descriptor !== undefined && 'value' in descriptor) walk(descriptor.value, `${path}.${String(key)}`);
+      }
+    };
+    let objects = 0;
+    for (const entry of entries) {
+      const module = (await import(/* @vite-ignore */ entry)) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(module)) {
+        if (typeof value === 'object' && value !== null) objects++;
+        walk(value, `${entry} ${name}`);
+      }
+    }
+    expect(objects).toBeGreaterThan(10);
+    expect(unfrozen).toEqual([]);
+    // Functions are not walked (a class's statics are its own), but the methods every registry shares are.
+    expect(Object.isFrozen(Registry.prototype)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@
 // "Adding a flag".
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { escapeText, quoteValue } from '../escape.js';
+import { deepFreeze } from '../frozen.js';
 import { closest } from '../suggest.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -37,10 +38,10 @@ export interface Flag {
 export type Flags = Readonly<Record<string, Flag>>;
 
 /** What every tool accepts: --help/-h, --version/-V. */
-export const STANDARD_OPTIONS = {
+export const STANDARD_OPTIONS = deepFreeze({
   help: { type: 'boolean', short: 'h', help: 'show this help' },
   version: { type: 'boolean', short: 'V', help: 'show the version' },
-} as const satisfies Flags;
+} as const satisfies Flags);
 
 /** How a flag is written in the help: `-q, --quiet`, `--timeout SECONDS`. */
 export function flagSyntax(name: string, flag: Flag): string {

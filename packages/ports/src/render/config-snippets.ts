@@ -11,7 +11,7 @@ import { toYaml } from './yaml.js';
 import { datasourceDocument, httpsDatasourceNote } from './grafana.js';
 import { NGINX_API_LOCATION } from '../nginx-site.js';
 
-export const SNIPPET_KINDS = [...(Object.keys(CONFIG_KINDS) as ConfigKind[]), 'grafana-ini'] as const;
+export const SNIPPET_KINDS = Object.freeze([...(Object.keys(CONFIG_KINDS) as ConfigKind[]), 'grafana-ini'] as const);
 export type SnippetKind = (typeof SNIPPET_KINDS)[number];
 
 export function isSnippetKind(kind: string): kind is SnippetKind {

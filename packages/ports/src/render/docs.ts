@@ -11,7 +11,7 @@ import { renderClaimPortUsage, renderCommonCommands, renderFirewall } from './sn
 import { spliceMarkers } from './splice.js';
 
 /** The generated sections of the reference page, in page order, by marker name. */
-export const DOC_SECTIONS = {
+export const DOC_SECTIONS = Object.freeze({
   'quick-reference': renderQuickReference,
   'production-services': (registry: Registry) => renderServiceDetails(registry, 'production'),
   'monitoring-services': (registry: Registry) => renderServiceDetails(registry, 'monitoring'),
@@ -21,7 +21,7 @@ export const DOC_SECTIONS = {
   'configured-services': (registry: Registry) => renderConfiguredServices(registry),
   'common-commands': renderCommonCommands,
   firewall: renderFirewall,
-} satisfies Record<string, (registry: Registry) => string>;
+} satisfies Record<string, (registry: Registry) => string>);
 
 export type DocSection = keyof typeof DOC_SECTIONS;
 

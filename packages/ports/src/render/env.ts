@@ -2,7 +2,7 @@
 // their registry ports, in a shell, dotenv or systemd format.
 import type { Registry } from '../index.js';
 
-export const ENV_FORMATS = ['sh', 'dotenv', 'systemd'] as const;
+export const ENV_FORMATS = Object.freeze(['sh', 'dotenv', 'systemd'] as const);
 export type EnvFormat = (typeof ENV_FORMATS)[number];
 
 export function isEnvFormat(value: string): value is EnvFormat {

@@ -25,10 +25,10 @@ import { isPort } from '../port.js';
 import { GENERATED_BY } from './alert-rules.js';
 import { HOST_PORT_NAMES, HOST_PORTS } from '../host-ports.js';
 
-export const PRIVATE_NETWORKS_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
-export const PRIVATE_NETWORKS_V6 = ['fc00::/7', 'fe80::/10'] as const;
+export const PRIVATE_NETWORKS_V4 = Object.freeze(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const);
+export const PRIVATE_NETWORKS_V6 = Object.freeze(['fc00::/7', 'fe80::/10'] as const);
 export const NFT_TABLE = 'dsa110_ports';
-export const FIREWALL_FORMATS = ['nft', 'ufw'] as const;
+export const FIREWALL_FORMATS = Object.freeze(['nft', 'ufw'] as const);
 export type FirewallFormat = (typeof FIREWALL_FORMATS)[number];
 
 export function isFirewallFormat(format: string): format is FirewallFormat {

@@ -19,7 +19,7 @@ export type { RootOnlyFault, RootOnlyStep } from '../cache.js';
  * when a port is in use (packages/claim-port/scripts/build.mjs). claim-port
  * judges these at start as root, the health check and `ports systemd` too.
  */
-export const CLAIM_PORT_BIN_FILES = ['bin/claim-port.js', 'dist/start.cjs', 'dist/cli.cjs', 'dist/run.cjs'] as const;
+export const CLAIM_PORT_BIN_FILES = Object.freeze(['bin/claim-port.js', 'dist/start.cjs', 'dist/cli.cjs', 'dist/run.cjs'] as const);
 
 /** The file the bin's registry parser is, in the @dsa110/ports Node finds from claim-port's dist/ (with its package.json, whose version decides it is used). */
 const PARSER_FILES = ['package.json', 'dist/parse.cjs'] as const;
