@@ -76,12 +76,23 @@ export interface ClaimPolicy {
   readonly protectedPidsUpTo: number;
 }
 
-export interface ResolvedPort {
-  readonly port: number;
-  readonly source: 'env' | 'registry';
-  /** The environment variable that supplied the port, when source is 'env'. */
-  readonly variable?: string;
-}
+/**
+ * resolvePort's answer: the port from the environment, with the variable that
+ * supplied it (`source: 'env'`), or the registry's (`source: 'registry'`, no
+ * variable). Test `source` and TypeScript knows whether `variable` is there.
+ */
+export type ResolvedPort =
+  | {
+      readonly port: number;
+      readonly source: 'env';
+      /** The environment variable that supplied the port. */
+      readonly variable: string;
+    }
+  | {
+      readonly port: number;
+      readonly source: 'registry';
+      readonly variable?: undefined;
+    };
 
 export interface ResolveOptions {
   /** Where to look for overrides; defaults to process.env. */

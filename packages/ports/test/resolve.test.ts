@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, Registry, registryPath } from '../src/index.js';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, Registry, registryPath, type ResolvedPort } from '../src/index.js';
 import { MAX_IDS_IN_MESSAGE } from '../src/id-hints.js';
 import { parseRegistryText } from '../src/parse.js';
 import { minimalRegistry, writeRegistry } from './helpers.js';
@@ -46,6 +46,20 @@ describe('resolvePort', () => {
     expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '8080' } })).toEqual({ port: 8080, source: 'env', variable: 'CONTIMG_API_PORT' });
     expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '65535' } }).port).toBe(65535);
     expect(registry.resolvePort('api', { env: { CONTIMG_API_PORT: '1' } }).port).toBe(1);
+  });
+
+  it("says in its type that an 'env' answer names its variable and a 'registry' one has none", () => {
+    const resolved = registry.resolvePort('api', { env: { CONTIMG_API_PORT: '8080' } });
+    if (resolved.source === 'env') expectTypeOf(resolved.variable).toEqualTypeOf<string>();
+    else expectTypeOf(resolved.variable).toEqualTypeOf<undefined>();
+    // Read without a test of source, it may be either, as before.
+    expectTypeOf(resolved.variable).toEqualTypeOf<string | undefined>();
+    expectTypeOf<Extract<ResolvedPort, { source: 'env' }>>().toEqualTypeOf<{ readonly port: number; readonly source: 'env'; readonly variable: string }>();
+    // @ts-expect-error: an 'env' answer without its variable is no ResolvedPort
+    const unnamed: ResolvedPort = { port: 8080, source: 'env' };
+    // @ts-expect-error: nor a 'registry' answer with one
+    const named: ResolvedPort = { port: 8000, source: 'registry', variable: 'CONTIMG_API_PORT' };
+    expect([unnamed, named, resolved.source]).toHaveLength(3);
   });
 
   it('accepts its own port and a port reserved for it', () => {

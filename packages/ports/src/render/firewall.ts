@@ -131,9 +131,9 @@ export function firewallPlan(registry: Registry, options: FirewallOptions = {}):
     entries.push({ ...entry, start: service.port, end: service.port });
     if (options.env === undefined) continue;
     const resolved = registry.resolvePort(service.id, { env: options.env });
-    if (resolved.port === service.port) continue;
-    if (kept.has(resolved.port) && entry.sources !== 'any') throw keptPortOverride(service.id, service.access, resolved.variable!, resolved.port);
-    entries.push({ ...entry, start: resolved.port, end: resolved.port, override: { variable: resolved.variable!, registryPort: service.port } });
+    if (resolved.source === 'registry' || resolved.port === service.port) continue;
+    if (kept.has(resolved.port) && entry.sources !== 'any') throw keptPortOverride(service.id, service.access, resolved.variable, resolved.port);
+    entries.push({ ...entry, start: resolved.port, end: resolved.port, override: { variable: resolved.variable, registryPort: service.port } });
   }
   for (const range of registry.reserved) {
     const users = range.for.filter((id) => registry.has(id)).map((id) => registry.service(id));
