@@ -299,7 +299,8 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
   if (!(error instanceof FileReadError)) return `${what}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
   switch (error.kind) {
     case 'missing':
-      return `${what}: no such file; ${hint}`;
+      // `no such file`, or which part of the path is a file, not a directory (`ports.yaml/x`).
+      return `${what}: ${error.reason}; ${hint}`;
     case 'denied':
       return `${what}: permission denied; run as a user who can read it, or ${hint}`;
     case 'too-large':

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, Registry, registryPath, type ResolvedPort } from '../src/index.js';
 import { MAX_IDS_IN_MESSAGE } from '../src/id-hints.js';
@@ -345,6 +346,22 @@ describe('misuse from JavaScript', () => {
       (caught: unknown) => caught as Error,
     );
     expect(error.message).toBe('/nonexistent/ports.yaml: cannot read the registry (from \\e[31mX\\nsecond): no such file; check the path');
+  });
+
+  it('a path through a regular file names that file, not "no such file" (ENOTDIR)', async () => {
+    const file = writeRegistry(minimalRegistry, 'good.yaml');
+    await expect(loadRegistry({ path: join(file, 'x') })).rejects.toThrow(
+      `${file}/x: cannot read the registry: ${file} is a regular file, not a directory; check the path`,
+    );
+    await expect(loadRegistry({ path: join(file, 'a', 'b.yaml'), origin: 'from --registry' })).rejects.toThrow(
+      `${file}/a/b.yaml: cannot read the registry (from --registry): ${file} is a regular file, not a directory; check the path`,
+    );
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: `${file}/` } })).rejects.toThrow(
+      `cannot read the registry (from $DSA110_PORTS_FILE): ${file} is a regular file, not a directory; fix or unset DSA110_PORTS_FILE`,
+    );
+    // The file's name is printed escaped: the message stays one line.
+    const odd = writeRegistry(minimalRegistry, 'good\nyaml');
+    await expect(loadRegistry({ path: join(odd, 'x') })).rejects.toThrow(`${dirname(odd)}/good\\nyaml is a regular file, not a directory; check the path`);
   });
 
   it('a path that is not a non-empty string is a TypeError naming it (was: a crash in the error message, or ": cannot read")', async () => {

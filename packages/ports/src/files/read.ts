@@ -4,7 +4,9 @@
 // /dev/urandom or /dev/zero would flood), and no read goes past the size
 // limit whatever stat() said (/proc files say 0, a growing file says less).
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import { integerArgument, maxBytesOption, objectArgument, pathArgument } from '../arguments.js';
+import { escapeText } from '../escape.js';
 import { withoutStackTraces } from '../stack-traces.js';
 import { fileSystemPath } from '../utf8.js';
 
@@ -92,7 +94,7 @@ export function openRegularFile(path: string, statFirst = true, approved?: Appro
     if (approved.file === undefined) {
       // The walk reached no file: the stat says why (missing, a loop, ...); a file there now was not there when judged.
       const info = attempt(path, () => statSync(target, { throwIfNoEntry: false }));
-      if (info === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
+      if (info === undefined) throw withoutStackTraces(() => missingFile(path));
       // A path ending in `..` or `/` names a directory the walk does not end at: said as such.
       refuseIrregular(path, info);
       throw new FileReadError(path, 'changed', PATH_CHANGED);
@@ -106,10 +108,10 @@ export function openRegularFile(path: string, statFirst = true, approved?: Appro
     // health check on a big registry: no exception from Node, and ours without a
     // stack trace, which nobody reads (together about 40 µs a file before).
     const info = attempt(path, () => lstatSync(target, { throwIfNoEntry: false }));
-    if (info === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
+    if (info === undefined) throw withoutStackTraces(() => missingFile(path));
     if (info.isSymbolicLink()) {
       looked = attempt(path, () => statSync(target, { throwIfNoEntry: false }));
-      if (looked === undefined) throw withoutStackTraces(() => new FileReadError(path, 'missing', 'no such file', 'ENOENT'));
+      if (looked === undefined) throw withoutStackTraces(() => missingFile(path));
     } else {
       looked = info;
       flags = NOFOLLOW_FLAGS;
@@ -242,6 +244,32 @@ function refuseIrregular(path: string, info: Stats): void {
   if (!info.isFile()) throw new FileReadError(path, 'not-regular', `it is ${fileKind(info)}, not a regular file`);
 }
 
+/**
+ * The FileReadError for a path that names nothing (ENOENT, ENOTDIR): kind
+ * `missing` either way, as no file is there to read, but when a part of the
+ * path is a file, not a directory (`ports.yaml/x`), the reason names it, since
+ * "no such file" would send the reader looking for a file that is there. The
+ * first existing part above says which: a stat or two, only for a missing file.
+ */
+function missingFile(path: string): FileReadError {
+  // `ports.yaml/` (a trailing slash) asks for ports.yaml itself to be a directory.
+  const first = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : dirname(path);
+  for (let part = first, below = path; part !== below; below = part, part = dirname(part)) {
+    let info: Stats | undefined;
+    try {
+      info = statSync(fileSystemPath(part), { throwIfNoEntry: false });
+    } catch (error) {
+      // A part above is not a directory either (stat says ENOTDIR, not undefined): look further up.
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      break; // Denied or worse: "no such file" is all that is known.
+    }
+    if (info === undefined) continue;
+    if (info.isDirectory()) break;
+    return new FileReadError(path, 'missing', `${escapeText(part)} is ${fileKind(info)}, not a directory`, 'ENOTDIR');
+  }
+  return new FileReadError(path, 'missing', 'no such file', 'ENOENT');
+}
+
 function attempt<T>(path: string, action: () => T): T {
   try {
     return action();
@@ -251,7 +279,7 @@ function attempt<T>(path: string, action: () => T): T {
     switch (code) {
       case 'ENOENT':
       case 'ENOTDIR':
-        throw new FileReadError(path, 'missing', 'no such file', code);
+        throw missingFile(path);
       case 'EACCES':
       case 'EPERM':
         throw new FileReadError(path, 'denied', 'permission denied', code);

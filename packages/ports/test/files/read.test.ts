@@ -84,7 +84,11 @@ try { readTextFile('/proc/self/stat', { maxBytes: 4096 }); console.log('read'); 
     expect(refusal('/nonexistent/x')).toMatchObject({ kind: 'missing', reason: 'no such file' });
     const file = join(privateDir(), 'plain');
     writeFileSync(file, 'x');
-    expect(refusal(join(file, 'below'))).toMatchObject({ kind: 'missing', reason: 'no such file' });
+    // Missing still (no file is there: the health check's absent config stays absent), but said as it is.
+    expect(refusal(join(file, 'below'))).toMatchObject({ kind: 'missing', code: 'ENOTDIR', reason: `${file} is a regular file, not a directory` });
+    expect(refusal(join(file, 'a/b/c')).reason).toBe(`${file} is a regular file, not a directory`);
+    expect(refusal(`${file}/`).reason).toBe(`${file} is a regular file, not a directory`);
+    expect(refusal(join(privateDir(), 'none/x'))).toMatchObject({ kind: 'missing', code: 'ENOENT', reason: 'no such file' });
     // Expected by the hundred on a big registry: built without the cost of a stack (about 25 µs each).
     expect(refusal('/nonexistent/x').stack).toBe('FileReadError: /nonexistent/x: no such file');
   });
