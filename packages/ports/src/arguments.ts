@@ -2,6 +2,7 @@
 // wrong type is a TypeError naming the function, the argument and what it was,
 // never "cannot read properties of null" from deep inside, and never silently
 // ignored (loadRegistry('/etc/ports.yaml') must not load the bundled registry).
+import { types } from 'node:util';
 import { closest, didYouMeanText } from './suggest.js';
 
 /** A bad argument, named for a TypeError: its type, and its value when short. */
@@ -133,7 +134,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function envArgument(fn: string, env: Env | undefined): Env {
   fnArgument('envArgument', fn);
   if (env === undefined || env === process.env) return process.env;
-  if (!isPlainObject(env)) {
+  if (!isPlainObject(env) && !isLiveProxy(env)) {
     throw new TypeError(`${fn}: options.env must be an object of environment variables (like process.env) or left out, not ${describeArgument(env)}`);
   }
   for (const name of Object.keys(env)) envValue(fn, env, name);
@@ -141,13 +142,34 @@ export function envArgument(fn: string, env: Env | undefined): Env {
 }
 
 /**
+ * A Proxy, not revoked, as env: a wrapper of process.env or of an object (`new Proxy(process.env,
+ * { get })`, one with only a `get` trap) is read through, whatever its prototype says, as the
+ * code it stands in for reads `env.NAME`; its `get` answers for each variable (envValue).
+ */
+function isLiveProxy(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || !types.isProxy(value)) return false;
+  try {
+    Object.getPrototypeOf(value);
+    return true;
+  } catch {
+    return false; // revoked: refused, and described, by the caller
+  }
+}
+
+/**
  * One variable of an env object: a string or undefined (process.env only ever holds strings).
  * Only the object's own properties count: process.env has no inherited variables, so one
- * reached through a prototype (Object.create({...})) is not set.
+ * reached through a prototype (Object.create({...})) is not set. A Proxy is read through its
+ * `get` (`env[name]`), own property or not (a `get` trap alone has none), except a value that
+ * is Object.prototype's own for that name: inherited through a polluted prototype, not set.
  */
 export function envValue(fn: string, env: Env, name: string): string | undefined {
-  if (!Object.hasOwn(env, name)) return undefined;
+  const own = Object.hasOwn(env, name);
+  if (!own && !types.isProxy(env)) return undefined;
   const value: unknown = env[name];
+  if (!own && value !== undefined && Object.hasOwn(Object.prototype, name) && value === (Object.prototype as Record<string, unknown>)[name]) {
+    return undefined;
+  }
   if (value === undefined || typeof value === 'string') return value;
   throw new TypeError(`${fn}: ${envVariableName(name)} must be a string (environment variables are text) or undefined, not ${describeArgument(value)}`);
 }

@@ -88,6 +88,36 @@ describe('resolvePort', () => {
     expect(registry.resolvePort('api', { env: Object.assign(Object.create(null) as Record<string, string>, { CONTIMG_API_PORT: '8010' }) }).port).toBe(8010);
   });
 
+  it('reads an env given as a Proxy through its get, as the code it stands in for reads env.NAME', async () => {
+    // Only a get trap: no own property to find, and it was silently the registry's port.
+    const answering = new Proxy({}, { get: (_target, key) => (key === 'CONTIMG_API_PORT' ? '7003' : undefined) }) as Record<string, string>;
+    expect(registry.resolvePort('api', { env: answering })).toEqual({ port: 7003, source: 'env', variable: 'CONTIMG_API_PORT' });
+    // A wrapper of process.env (whose prototype is Node's own): was a TypeError.
+    const wrapped = new Proxy(process.env, { get: (target, key) => (key === 'CONTIMG_API_PORT' ? '7004' : Reflect.get(target, key)) });
+    expect(registry.resolvePort('api', { env: wrapped }).port).toBe(7004);
+    // Its variables are checked as a plain object's are.
+    const numeric = new Proxy({}, { get: (_target, key) => (key === 'CONTIMG_API_PORT' ? 7005 : undefined) }) as Record<string, string>;
+    expect(() => registry.resolvePort('api', { env: numeric })).toThrow(
+      new TypeError('resolvePort: options.env.CONTIMG_API_PORT must be a string (environment variables are text) or undefined, not number 7005'),
+    );
+    // loadRegistry reads DSA110_PORTS_FILE through it too.
+    const file = new Proxy({}, { get: (_target, key) => (key === 'DSA110_PORTS_FILE' ? '/nonexistent/p.yaml' : undefined) }) as Record<string, string>;
+    await expect(loadRegistry({ env: file })).rejects.toThrow(/^\/nonexistent\/p\.yaml: cannot read the registry \(from \$DSA110_PORTS_FILE\): no such file/);
+    // A value that came from a polluted Object.prototype through a forwarding get is not set, as for a plain object.
+    const polluted = Object.prototype as Record<string, unknown>;
+    try {
+      polluted.CONTIMG_API_PORT = '8010';
+      const forwarding = new Proxy({}, { get: (target, key) => Reflect.get(target, key) }) as Record<string, string>;
+      expect(registry.resolvePort('api', { env: forwarding })).toEqual({ port: 8000, source: 'registry' });
+    } finally {
+      delete polluted.CONTIMG_API_PORT;
+    }
+    // A revoked Proxy is refused, described.
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(() => registry.resolvePort('api', { env: proxy })).toThrow(/^resolvePort: options\.env must be an object of environment variables/);
+  });
+
   it('reads process.env by default', () => {
     process.env.CONTIMG_API_PORT = '8081';
     expect(registry.resolvePort('api').port).toBe(8081);
