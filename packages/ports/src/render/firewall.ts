@@ -2,9 +2,10 @@
 // registry's own ports are filtered: `public` accepts from anywhere,
 // `private` from the private networks (RFC 1918 for IPv4; unique-local and
 // link-local for IPv6), `localhost` and `dev` from nowhere but the host itself
-// (loopback). A reserved range takes the access and transports of the
-// services it is reserved for (the most restrictive access), else none, on
-// TCP and UDP alike; its rules come after every
+// (loopback). A reserved range is filtered on TCP and UDP alike: each at the
+// most restrictive access of the services it is reserved for on that
+// transport, and a transport none of them uses (or a range reserved for
+// nobody) from nowhere but the host itself; its rules come after every
 // service's, so a service inside a range reserved for it keeps its own access
 // (nft and ufw take the first rule that matches). Every other port is left
 // to the host's own rules, and so are SSH and node_exporter's ports inside a
@@ -137,12 +138,17 @@ export function firewallPlan(registry: Registry, options: FirewallOptions = {}):
   }
   for (const range of registry.reserved) {
     const users = range.for.filter((id) => registry.has(id)).map((id) => registry.service(id));
-    // A range reserved for nobody keeps both transports from services (validation refuses a UDP
-    // service in it as it does a TCP one), so both are filtered: TCP alone left its UDP side open.
-    const transports = users.length > 0 ? [...new Set(users.map((user) => user.transport))] : (['tcp', 'udp'] as const);
-    const sources = users.length > 0 ? users.map((user) => SOURCES[user.access]).reduce((a, b) => (RANK[a] <= RANK[b] ? a : b)) : 'none';
+    // Validation keeps every other service out of a range, on TCP and UDP alike, so both transports are
+    // filtered: each at the most restrictive access of the services it is reserved for that use it, and a
+    // transport none of them uses (UDP of a range for a TCP API) from this host only, as a range reserved
+    // for nobody is. Filtering only the users' transport left the other open to the host's default.
+    const sourcesOf = (transport: Transport): Sources =>
+      users
+        .filter((user) => user.transport === transport)
+        .map((user) => SOURCES[user.access])
+        .reduce<Sources>((a, b) => (RANK[a] <= RANK[b] ? a : b), users.some((user) => user.transport === transport) ? 'any' : 'none');
     for (const [start, end] of withoutHostPorts(range.start, range.end, kept))
-      for (const transport of transports) entries.push({ id: range.id, start, end, transport, access: 'reserved', sources });
+      for (const transport of ['tcp', 'udp'] as const) entries.push({ id: range.id, start, end, transport, access: 'reserved', sources: sourcesOf(transport) });
   }
   const isRange = (entry: FirewallEntry) => (entry.access === 'reserved' ? 1 : 0);
   return entries.sort((a, b) => isRange(a) - isRange(b) || a.start - b.start || a.transport.localeCompare(b.transport));

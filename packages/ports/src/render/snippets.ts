@@ -116,7 +116,9 @@ export function renderFirewall(registry: Registry): string {
     lines.push('', '# What the rules of ports firewall let in from other hosts, by access level:', ...levels);
     // "reserved" is no access level of the registry's: how a range's rules come to let in whom they do.
     if (plan.some((entry) => entry.access === 'reserved'))
-      lines.push("#   (a reserved range takes the strictest access of the services it is for, else this host only; a service's own rule comes first)");
+      lines.push(
+        "#   (a reserved range takes, on TCP and on UDP, the strictest access of the services it is for on that transport, else this host only; a service's own rule comes first)",
+      );
   }
   return fence(lines);
 }

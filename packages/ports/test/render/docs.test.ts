@@ -200,7 +200,7 @@ describe('the firewall section: what the generated rules let in, by access level
       '#   localhost (from this host only: never exposed): 3030/tcp, 6379/tcp, 9090/tcp',
       '#   dev (from this host only: never exposed): 3000/tcp, 5173/tcp, 8001/tcp',
       '#   reserved (from private networks only): 8010/tcp',
-      '#   reserved (from this host only: never exposed): 3210-3220/tcp, 3210-3220/udp',
+      '#   reserved (from this host only: never exposed): 3210-3220/tcp, 3210-3220/udp, 8010/udp',
     ]);
     expect(renderFirewall(registry)).not.toMatch(/should NOT be exposed/);
   });
@@ -215,7 +215,7 @@ describe('the firewall section: what the generated rules let in, by access level
     expect(levels(renderFirewall(wide)).filter((line) => line.startsWith('#   reserved'))).toEqual([
       '#   reserved (from anywhere): 8080/tcp',
       '#   reserved (from private networks only): 8010/tcp',
-      '#   reserved (from this host only: never exposed): 20-21/tcp, 20-21/udp, 23-30/tcp, 23-30/udp, 3210-3220/tcp, 3210-3220/udp',
+      '#   reserved (from this host only: never exposed): 20-21/tcp, 20-21/udp, 23-30/tcp, 23-30/udp, 3210-3220/tcp, 3210-3220/udp, 8010/udp, 8080/udp',
     ]);
     // Without reserved ranges, neither their lines nor the note on how a range's access is chosen.
     const none = parseRegistry(text.slice(0, text.indexOf('\nreserved:\n') + 1));

@@ -61,7 +61,44 @@ describe('firewallPlan', () => {
       ['fallback', 3210, 3220, 'tcp', 'none'],
       ['fallback', 3210, 3220, 'udp', 'none'],
       ['api-alt', 8010, 8010, 'tcp', 'private'],
+      // Reserved for the TCP API alone: its UDP side, which no service may use, from this host only.
+      ['api-alt', 8010, 8010, 'udp', 'none'],
     ]);
+  });
+
+  it('a range reserved for services of one transport filters the other too, from this host only (its UDP side was left open)', () => {
+    const text = `version: 1
+services:
+  - { id: web, name: Web, group: production, port: 20000, protocol: HTTP, access: public, configuredBy: none, robust: false, processes: [web] }
+  - { id: dns, name: DNS, group: production, port: 20100, protocol: UDP, transport: udp, access: private, configuredBy: none, robust: false, processes: [dnsmasq] }
+reserved:
+  - { id: web-alt, name: Web alternates, start: 20001, end: 20010, purpose: alternates, for: [web] }
+  - { id: dns-alt, name: DNS alternates, start: 20101, end: 20110, purpose: alternates, for: [dns] }
+  - { id: both, name: Both, start: 20201, end: 20210, purpose: alternates, for: [web, dns] }
+`;
+    const registry = parseRegistry(text);
+    expect(firewallPlan(registry).map((entry) => [entry.id, entry.start, entry.transport, entry.sources])).toEqual([
+      ['web', 20000, 'tcp', 'any'],
+      ['dns', 20100, 'udp', 'private'],
+      ['web-alt', 20001, 'tcp', 'any'],
+      ['web-alt', 20001, 'udp', 'none'],
+      ['dns-alt', 20101, 'tcp', 'none'],
+      ['dns-alt', 20101, 'udp', 'private'],
+      // Each transport at the access of the services that use it.
+      ['both', 20201, 'tcp', 'any'],
+      ['both', 20201, 'udp', 'private'],
+    ]);
+    const nft = renderNft(registry);
+    expect(nft).toContain('\t\t# web-alt (reserved): udp 20001-20010 from this host only\n\t\tudp dport 20001-20010 drop\n');
+    expect(nft).toContain('\t\t# dns-alt (reserved): tcp 20101-20110 from this host only\n\t\ttcp dport 20101-20110 drop\n');
+    const ufw = renderUfw(registry);
+    expect(ufw).toContain("ufw prepend deny 20001:20010/udp comment 'dsa110 web-alt (reserved)'\n");
+    expect(ufw).toContain("ufw prepend deny 20101:20110/tcp comment 'dsa110 dns-alt (reserved)'\n");
+    expect(ufw).toContain("ufw prepend allow 20201:20210/tcp comment 'dsa110 both (reserved)'\n");
+    if (!canNamespace) return;
+    const check = spawnSync('unshare', ['--net', 'nft', '-c', '-f', tempFile('rules.nft', nft)], { encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it("a reserved range leaves SSH's port and node_exporter's to the host's rules (a range 1-1024 dropped 22: locked out)", () => {
@@ -81,6 +118,7 @@ describe('firewallPlan', () => {
     expect(plan.map((entry) => [entry.id, entry.sources])).toEqual([
       ['web', 'any'],
       ['cache', 'none'],
+      ['pool', 'none'],
       ['pool', 'none'],
     ]);
     const nft = renderNft(parseRegistry(sharedPool));
@@ -117,6 +155,7 @@ describe('firewallPlan with env overrides', () => {
       ['fallback', 3210, 'none', undefined],
       ['fallback', 3210, 'none', undefined],
       ['api-alt', 8010, 'private', undefined],
+      ['api-alt', 8010, 'none', undefined],
     ]);
     expect(renderNft(registry, { env })).toContain(
       "\t\t# api (private): tcp 8500 (port from CONTIMG_API_PORT=8500; the registry's is 8000) from private networks\n\t\ttcp dport 8500 ip saddr @private_v4 accept\n",
