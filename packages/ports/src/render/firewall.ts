@@ -287,7 +287,8 @@ function ufwRules(entry: FirewallEntry): UfwRule[] {
 /**
  * The script's `plan_facts`: the plan as the script's awk filters read it on their standard input, a
  * here-document of `s4 SPEC` (or `s6 SPEC`, an allow from an IPv6 network) for each rule's spec in the plan's
- * order, `k PORT` for each port it never filters, `d LO HI PROTO ID` for each reserved range. Not `awk -v`
+ * order, `k PORT` for each port it never filters, `d LO HI PROTO SOURCES ID` for each reserved range's rule (SOURCES:
+ * any, private, none). Not `awk -v`
  * arguments, nor one `taken SPEC` command per rule: one argument is capped at 128 KiB (Linux's MAX_ARG_STRLEN),
  * which the specs of about 560 private services passed (awk failed inside a pipeline, unseen: no stale rule was
  * deleted, exit 0), and a grep per rule cost 3,400 processes for as many rules.
@@ -295,15 +296,17 @@ function ufwRules(entry: FirewallEntry): UfwRule[] {
 function ufwPlanFacts(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[], kept: ReadonlySet<number>): string[] {
   const specs = new Map<string, boolean>();
   for (const { rules } of plan) for (const rule of rules) if (!specs.has(rule.spec)) specs.set(rule.spec, rule.v6);
-  const denies = plan.filter(({ entry }) => entry.access === 'reserved').map(({ entry }) => `${entry.start} ${entry.end} ${entry.transport} ${entry.id}`);
+  const ranges = plan
+    .filter(({ entry }) => entry.access === 'reserved')
+    .map(({ entry }) => `${entry.start} ${entry.end} ${entry.transport} ${entry.sources} ${entry.id}`);
   return [
     "# The plan, as the awk filters below read it ahead of ufw's rules (see ufwPlanFacts in ports' src/render/firewall.ts):",
-    "# its rules' specs (s4; s6, from IPv6 networks), the ports it never filters (k), its reserved ranges (d).",
+    "# its rules' specs (s4; s6, from IPv6 networks), the ports it never filters (k), its reserved ranges and whom they let in (d).",
     'plan_facts() {',
     "  cat <<'PLAN'",
     ...[...specs].map(([spec, v6]) => `${v6 ? 's6' : 's4'} ${spec}`),
     ...[...kept].sort((a, b) => a - b).map((port) => `k ${port}`),
-    ...denies.map((deny) => `d ${deny}`),
+    ...ranges.map((range) => `d ${range}`),
     'PLAN',
     '}',
   ];
@@ -315,13 +318,28 @@ function ufwPlanFacts(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[
  * `leave|MESSAGE` for one such rule on a kept port (HOST_PORTS, --keep-open) whose spec the plan does not
  * have, which it never deletes (the old script's plain `ufw allow 22/tcp` made ufw rewrite the operator's
  * SSH rule as ours); and `overlap|MESSAGE` for an incoming allow (or limit) of the operator's on a port
- * or range that a reserved range of the plan denies (the deny, prepended, would close it).
+ * or range that a reserved range's rule of the plan, prepended, would close (the range is loopback only) or
+ * narrow (the range is private, and the operator's rule lets in more than private networks). A range that
+ * lets in anyone takes nothing from it: no message (one reserved for a public service).
  */
 function ufwClassify(): string[] {
   return [
     "# What each rule of `ufw show added` is to this script (see ufwClassify in ports' src/render/firewall.ts).",
     'classify() {',
     "  { plan_facts && echo . && cat; } | awk '",
+    '    # Whether a source of a ufw rule (an address or network) lies inside the private networks a private range lets in.',
+    '    function inprivate(s,   len, q, g) {',
+    '      len = ""; if (match(s, /\\/[0-9]+$/)) { len = substr(s, RSTART + 1) + 0; s = substr(s, 1, RSTART - 1) }',
+    '      if (s ~ /^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$/) {',
+    '        if (len == "") len = 32',
+    '        split(s, q, ".")',
+    '        return (q[1] == 10 && len >= 8) || (q[1] == 172 && q[2] >= 16 && q[2] <= 31 && len >= 12) || (q[1] == 192 && q[2] == 168 && len >= 16)',
+    '      }',
+    '      if (s !~ /:/) return 0',
+    '      if (len == "") len = 128',
+    '      g = tolower(s); sub(/:.*$/, "", g)',
+    '      return (g ~ /^f[cd][0-9a-f][0-9a-f]$/ && len >= 7) || (g ~ /^fe[89ab][0-9a-f]$/ && len >= 10)',
+    '    }',
     '    !rules {',
     '      if ($0 == ".") rules = 1',
     '      else if ($1 == "s4" || $1 == "s6") planned[substr($0, 4)] = 1',
@@ -337,9 +355,9 @@ function ufwClassify(): string[] {
     '      n = split(rule, w, " "); i = 2',
     '      if (w[i] == "log" || w[i] == "log-all") i++',
     '      spec = w[i]; for (j = i + 1; j <= n; j++) spec = spec " " w[j]',
-    '      incoming = w[i] != "out"; list = ""; proto = ""',
+    '      incoming = w[i] != "out"; list = ""; proto = ""; from = "any"',
     '      if (w[i] ~ /^[0-9][0-9,:]*(\\/[a-z]+)?$/) { list = w[i]; if (sub(/^[^\\/]*\\//, "", w[i])) proto = w[i]; sub(/\\/.*$/, "", list) }',
-    '      for (j = i; j < n; j++) { if (w[j] == "port") list = w[j + 1]; if (w[j] == "proto") proto = w[j + 1] }',
+    '      for (j = i; j < n; j++) { if (w[j] == "port") list = w[j + 1]; if (w[j] == "proto") proto = w[j + 1]; if (w[j] == "from") from = w[j + 1] }',
     '      np = split(list, p, ",")',
     '      if (ours) {',
     '        if (incoming && !(spec in planned))',
@@ -359,8 +377,11 @@ function ufwClassify(): string[] {
     '        for (b = 1; b <= nd; b++) {',
     '          split(d[b], r, " ")',
     '          if (lo + 0 > r[2] + 0 || hi + 0 < r[1] + 0 || (proto != "" && proto != "any" && proto != r[3])) continue',
+    '          if (r[4] == "any" || (r[4] == "private" && from != "any" && inprivate(from))) continue',
     '          keep = lo == hi ? "--keep-open " lo : "--keep-open PORT (once for each of its ports that must stay open)"',
-    '          print "overlap|ufw has a rule \\"" w[1] " " spec "\\" that this script did not add, inside reserved range " r[4] " (" r[1] "-" r[2] "/" r[3] "), which the script denies ahead of it: it would close that port; nothing was changed; if the port must stay open pass " keep " to ports firewall, then run its new script"',
+    '          if (r[4] == "private") what = "which the script lets in from private networks only, ahead of it: it would narrow that port to private networks; nothing was changed; if the port must stay open beyond private networks"',
+    '          else what = "which the script denies ahead of it: it would close that port; nothing was changed; if the port must stay open"',
+    '          print "overlap|ufw has a rule \\"" w[1] " " spec "\\" that this script did not add, inside reserved range " r[5] " (" r[1] "-" r[2] "/" r[3] "), " what " pass " keep " to ports firewall, then run its new script"',
     '          next',
     '        }',
     '      }',
@@ -382,7 +403,9 @@ function ufwClassify(): string[] {
  *    ours ("Rule updated"), and a later run deleted it (the operator's SSH allow);
  *    It also stops when an operator's allow on a port or range lies inside a
  *    reserved range the plan denies: the deny, prepended, would close it (an
- *    sshd on 2222 inside 2000-2999); `--keep-open` leaves that port out;
+ *    sshd on 2222 inside 2000-2999), or narrow it to private networks (a range
+ *    reserved for a private service); `--keep-open` leaves that port out. A range
+ *    that lets in anyone (reserved for a public service) closes nothing: no stop;
  * 2. deletes every rule an earlier run added (`ufw show added` lists the rules
  *    whether ufw is active or not, each as the command that adds it: those
  *    whose comment is ours are deleted by that exact spec, comment included),
@@ -412,7 +435,8 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
     "# Filters the registry's ports only. Run as root: ports firewall --format ufw | sudo sh; `ufw status numbered` lists the result.",
     '# 1. It stops, changing nothing, when a rule it adds has the spec (port, protocol, source) of a rule it did not add:',
     '#    ufw keeps one rule per spec, and would skip ours or rewrite that one as ours.',
-    "#    It also stops when an allow of the operator's lies inside a reserved range it denies (pass --keep-open PORT).",
+    "#    It also stops when an allow of the operator's lies inside a reserved range it denies or narrows to private networks",
+    '#    (pass --keep-open PORT); a range open to anyone closes nothing.',
     "# 2. It deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'); other rules are left alone, and so",
     '#    is one with that comment on 22, 9100 or a --keep-open port that the plan does not have (said on stderr).',
     '# 3. It prepends the current ones, last first, so that they come in order before every other rule (ufw takes the',
@@ -468,7 +492,8 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
     '# Each rule of ufw, classified once; a failed classify stops the script (in a pipeline its failure went unseen).',
     `classified=$(printf '%s\\n' "$added" | classify) || fail "${UFW_UNCLASSIFIED}"`,
     '',
-    "# An operator's allow inside a range the plan denies: the deny, prepended, would close that port (an sshd on 2222).",
+    "# An operator's allow inside a range the plan denies or narrows: its rules, prepended, would close that port (an sshd",
+    '# on 2222) or narrow it to private networks.',
     "overlap=$(printf '%s\\n' \"$classified\" | sed -n 's/^overlap|//p' | head -n 1)",
     '[ -z "$overlap" ] || fail "$overlap"',
     '',

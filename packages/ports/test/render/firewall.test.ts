@@ -672,3 +672,52 @@ describe('the ufw script of a large registry', () => {
     expect(run.prepended).toEqual([]);
   });
 });
+
+describe("the ufw script and an operator's allow inside a reserved range", () => {
+  /** A service of ACCESS on 20000/tcp and a range 20001-20010 reserved for it. */
+  const rangeFor = (access: string) => `version: 1
+services:
+  - { id: web, name: Web, group: production, port: 20000, protocol: HTTP, access: ${access}, configuredBy: none, robust: false, processes: [web] }
+reserved:
+  - { id: web-alt, name: Web alternates, start: 20001, end: 20010, purpose: alternates for web, for: [web] }
+`;
+  const message = (rule: string, transport: string, what: string) =>
+    `ports firewall (ufw): ufw has a rule "${rule}" that this script did not add, inside reserved range web-alt (20001-20010/${transport}), ${what} pass --keep-open 20005 to ports firewall, then run its new script\n`;
+  const narrows =
+    'which the script lets in from private networks only, ahead of it: it would narrow that port to private networks; nothing was changed; if the port must stay open beyond private networks';
+  const closes = 'which the script denies ahead of it: it would close that port; nothing was changed; if the port must stay open';
+
+  it('runs when the range lets in anyone (reserved for a public service): its allow closes nothing', () => {
+    const run = runWithStubUfw(renderUfw(parseRegistry(rangeFor('public'))), 'ufw allow 20005/tcp\n');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.prepended.filter((line) => line.includes('web-alt'))).toEqual([
+      'ufw deny 20001:20010/udp comment dsa110 web-alt (reserved)',
+      'ufw allow 20001:20010/tcp comment dsa110 web-alt (reserved)',
+    ]);
+    // Without a protocol the rule opens UDP too, which the range (reserved for a TCP service) closes: said so.
+    const both = runWithStubUfw(renderUfw(parseRegistry(rangeFor('public'))), 'ufw allow 20005\n');
+    expect(both.stderr).toBe(message('allow 20005', 'udp', closes));
+    expect([both.status, both.prepended]).toEqual([1, []]);
+  });
+
+  it('stops, saying the port would be narrowed to private networks, not closed, when the range is private; an allow from a private network inside it runs', () => {
+    const script = renderUfw(parseRegistry(rangeFor('private')));
+    for (const rule of ['allow 20005/tcp', 'allow from 8.8.8.8 to any port 20005 proto tcp', 'allow from 10.0.0.0/7 to any port 20005 proto tcp']) {
+      const run = runWithStubUfw(script, `ufw ${rule}\n`);
+      expect(run.stderr).toBe(message(rule, 'tcp', narrows));
+      expect([run.status, run.prepended, run.added]).toEqual([1, [], `ufw ${rule}\n`]);
+    }
+    for (const source of ['10.1.0.0/16', '172.20.0.5', '192.168.1.0/24', 'fd12:3456::/48', 'fe80::1']) {
+      const run = runWithStubUfw(script, `ufw allow from ${source} to any port 20005 proto tcp\n`);
+      expect(run.stderr, source).toBe('');
+      expect(run.status, source).toBe(0);
+    }
+  });
+
+  it('stops, saying the port would be closed, when the range is loopback only', () => {
+    const run = runWithStubUfw(renderUfw(parseRegistry(rangeFor('localhost'))), 'ufw allow 20005/tcp\n');
+    expect(run.stderr).toBe(message('allow 20005/tcp', 'tcp', closes));
+    expect([run.status, run.prepended]).toEqual([1, []]);
+  });
+});
