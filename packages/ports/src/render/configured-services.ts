@@ -1,4 +1,5 @@
-// The Configured Services table: where each robust service's claim-port line lives.
+// The Configured Services table: where each robust service's claim-port line lives, and the port it claims (PORT/udp
+// for a UDP service, as its claim line says).
 import type { Registry } from '../index.js';
 import { claimLocation } from './labels.js';
 import { inlineCode, markdownTable, markdownText } from './markdown.js';
@@ -7,7 +8,13 @@ export function renderConfiguredServices(registry: Registry, unitDir = '/etc/sys
   const rows = registry.services.flatMap((service) => {
     const location = claimLocation(service, unitDir);
     if (!location || !service.systemd) return [];
-    return [[markdownText(service.systemd.unit.replace(/\.service$/, '')), String(service.port), inlineCode(location)]];
+    return [
+      [
+        markdownText(service.systemd.unit.replace(/\.service$/, '')),
+        service.transport === 'udp' ? `${service.port}/udp` : String(service.port),
+        inlineCode(location),
+      ],
+    ];
   });
   if (rows.length === 0) return '_No robust services in the registry._';
   return markdownTable(['Service', 'Port', 'Configuration Location'], rows);

@@ -129,6 +129,18 @@ describe('text from the registry on the page means what it says', () => {
     expect(DOC_SECTIONS['production-services'](odd)).toContain('### Port 6379 - Cache \\#\n');
   });
 
+  it("Configured Services: a template's instance with `claim: unit` gets its own drop-in, as `ports systemd` says (a file of its name would replace the template); a UDP port shows /udp", () => {
+    const registry = parseRegistry(`version: 1
+services:
+  - { id: dns, name: DNS, group: production, port: 20053, protocol: UDP, transport: udp, access: public, configuredBy: hardcoded, robust: true, systemd: { unit: dns@main.service, claim: unit }, processes: [unbound] }
+  - { id: web, name: Web, group: production, port: 20080, protocol: HTTP, access: public, configuredBy: hardcoded, robust: true, systemd: { unit: web.service, claim: unit }, processes: [nginx] }
+`);
+    const table = DOC_SECTIONS['configured-services'](registry);
+    const rows = table.split('\n').map((row) => row.split('|').map((cell) => cell.trim()));
+    expect(rows).toContainEqual(['', 'dns\\@main', '20053/udp', '`/etc/systemd/system/dns@main.service.d/override.conf`', '']);
+    expect(rows).toContainEqual(['', 'web', '20080', '`/etc/systemd/system/web.service`', '']);
+  });
+
   it('a unit name with a backslash shows one in Configured Services: a code span takes it as written, only text doubles it', () => {
     const table = DOC_SECTIONS['configured-services'](odd);
     expect(table).toContain('| redis\\\\x2dserver | 6379 | `/etc/systemd/system/redis\\x2dserver.service.d/claim-port.conf` |');

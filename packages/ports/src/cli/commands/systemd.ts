@@ -33,6 +33,7 @@ import { MAX_GENERATED_FILE_BYTES, UNIT_NAME_CHARACTERS } from '../../limits.js'
 import { basename, dirname, join, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
+import { unitOverrideDropIn } from '../../render/labels.js';
 import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
 import { pathInWorkingDirectory } from '../../systemd/working-directory.js';
 import { statExecutable } from '../../systemd/interpreter.js';
@@ -676,9 +677,6 @@ function isRunTimeUnitDir(path: string): boolean {
   return path.startsWith('/run/');
 }
 
-/** The drop-in a unit-file claim goes in when its unit file is not the operator's to edit: the one `systemctl edit` opens. */
-const OVERRIDE_CONF = 'override.conf';
-
 /**
  * Pure: where the claim line of a `claim: unit` service goes (what follows
  * `UNIT: `), from the unit as loadUnit found it under `root` (undefined:
@@ -693,7 +691,7 @@ const OVERRIDE_CONF = 'override.conf';
  */
 function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir: string, root: string | undefined): string {
   const shown = (path: string) => escapeText(root === undefined ? path : join(root, path));
-  const dropIn = escapeText(join(unitDir, `${unit}.d`, OVERRIDE_CONF));
+  const dropIn = escapeText(unitOverrideDropIn(unit, unitDir));
   const edit = root === undefined ? `, which \`systemctl edit ${escapeText(unit)}\` opens` : '';
   const inDropIn = `under a [Service] line in the drop-in ${dropIn}${edit}`;
   const unreadFile = loaded.unread?.find((part) => part.kind === 'file');
@@ -848,7 +846,7 @@ async function checkTree(
       places.set(entry.path, {
         packaged: packaged.has(entry.path),
         ...(packaged.get(entry.path) === true && { madeAtRunTime: true }),
-        dropIn: join(unitDir, `${entry.unit}.d`, OVERRIDE_CONF),
+        dropIn: unitOverrideDropIn(entry.unit, unitDir),
         dropIns: own.flatMap((dropIn) => (dropIn.text === undefined ? [] : [{ path: join(effectiveRoot, dropIn.path), text: dropIn.text }])),
       });
     }
