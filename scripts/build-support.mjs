@@ -157,11 +157,15 @@ const LAZY_BUILTINS = { 'node:child_process': childProcess, 'node:fs/promises': 
  * common case, calling the real one for the rest; each stand-in's file says
  * what it saves, measured:
  * - util.parseArgs: a command line of operands and long options (parse-args-stand-in.mjs).
+ * `values`: members that are no functions, read from the real module when the bundle starts.
  */
 const STAND_INS = {
   'node:util': {
     imports: `import { parseArgsStandIn } from ${JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), 'parse-args-stand-in.mjs'))};`,
     functions: { parseArgs: '(config) => parseArgsStandIn(config) ?? require("node:util").parseArgs(config)' },
+    // Not a function, so no stand-in: Node's bootstrap has loaded util (and its types) already, so this require at the
+    // bundle's top level finds it in the builtin cache (arguments.ts: types.isProxy for an env given as a Proxy).
+    values: { types: 'require("node:util").types' },
   },
 };
 
@@ -187,6 +191,7 @@ export function lazyBuiltins(root) {
               ([name]) =>
                 `export const ${name} = ${STAND_INS[args.path]?.functions[name] ?? `(...args) => require(${JSON.stringify(args.path)}).${name}(...args)`};`,
             ),
+          ...Object.entries(STAND_INS[args.path]?.values ?? {}).map(([name, value]) => `export const ${name} = ${value};`),
           // A default import (a package's `import childProcess from 'node:child_process'`): each member read from the real module when read.
           `export default { ${Object.keys(LAZY_BUILTINS[args.path])
             .filter((name) => name !== 'default')
