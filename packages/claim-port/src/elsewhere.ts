@@ -103,6 +103,26 @@ export function classifyPorts(
   });
 }
 
+/**
+ * The port `service` runs on in `env`: its env override where `env` sets a valid one (Registry.resolvePort), else its
+ * registered port; an override that does not resolve moves nothing (the claim of that service says why).
+ */
+function resolvedPort(registry: Registry, service: Service, env: Readonly<Record<string, string | undefined>>): number {
+  try {
+    return registry.resolvePort(service.id, { env }).port;
+  } catch {
+    return service.port;
+  }
+}
+
+/**
+ * The service that runs on `port`/`transport` in `env`: the one whose port, its env override applied, is that port.
+ * A service an override moved away is not the owner of its registered port any more. Undefined when none is.
+ */
+export function serviceOnPort(registry: Registry, port: number, transport: Transport, env: Readonly<Record<string, string | undefined>>): Service | undefined {
+  return registry.services.find((service) => service.transport === transport && resolvedPort(registry, service, env) === port);
+}
+
 /** Every service by `port/transport`: its registered port, and its env override where `env` sets a valid one. */
 function servicesByPort(registry: Registry, env: Readonly<Record<string, string | undefined>>): Map<string, Service[]> {
   const out = new Map<string, Service[]>();
@@ -113,11 +133,7 @@ function servicesByPort(registry: Registry, env: Readonly<Record<string, string 
   };
   for (const service of registry.services) {
     add(`${service.port}/${service.transport}`, service);
-    try {
-      add(`${registry.resolvePort(service.id, { env }).port}/${service.transport}`, service);
-    } catch {
-      // an override that does not resolve moves nothing (the claim of that service says why)
-    }
+    add(`${resolvedPort(registry, service, env)}/${service.transport}`, service);
   }
   return out;
 }

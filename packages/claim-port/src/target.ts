@@ -17,6 +17,7 @@ import { claimPortArgument } from '@dsa110/ports/systemd';
 import { ClaimUsageError, type ClaimOptions } from './options.js';
 import { BUILTIN_POLICY, withSalvagedProtection, type ProtectionPolicy } from './policy.js';
 import { registryTrustWarning } from './registry-trust.js';
+import { serviceOnPort } from './elsewhere.js';
 import { registryFix, registryProblems, registryWarning } from './registry-warning.js';
 
 export interface Target {
@@ -113,8 +114,9 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
       throw error;
     }
   } else {
-    const owner = registry?.lookup(numeric, transport);
-    if (owner?.kind === 'service') service = owner.id;
+    // The service that runs there with its env override applied, as `claim-port ID` resolves it (and the other-ports check).
+    const owner = registry === undefined ? undefined : serviceOnPort(registry, numeric, transport, options.env ?? process.env);
+    if (owner !== undefined) service = owner.id;
   }
   const timeoutSeconds = options.timeoutSeconds ?? policy.timeoutSeconds ?? DEFAULT_CLAIM_TIMEOUT_SECONDS;
   if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_CLAIM_TIMEOUT_SECONDS)) {

@@ -197,3 +197,40 @@ describe('claim-port (the command)', () => {
     }
   });
 });
+
+describe("a bare port that is a service's under its env override", () => {
+  /** mysvc on `registered`, moved by MYSVC_PORT; othersvc, hardcoded, on `other`. */
+  const overridden = (registered: number, other: number) =>
+    parseRegistry(
+      registryText([
+        { id: 'mysvc', port: registered, unit: 'mysvc.service' },
+        { id: 'othersvc', port: other, unit: 'othersvc.service' },
+      ]).replace(/( {2}- id: mysvc\n(?: {4}.*\n)*? {4})configuredBy: hardcoded/, '$1configuredBy: { env: MYSVC_PORT }'),
+    );
+
+  it("is that service's, as its id is: a holder also on the service's registered port is freed as its own instance, and the registered port is no longer named for it", async () => {
+    const registered = lease();
+    const moved = lease();
+    const other = lease();
+    const registry = overridden(registered, other);
+    expect(registry.service('mysvc').env).toBe('MYSVC_PORT');
+    const env = { MYSVC_PORT: String(moved) };
+    const server = await holder([moved, registered]);
+    const { pid } = server.first;
+    // The dry run first: the same answer as `claim-port mysvc` gives in that environment, and nothing signalled.
+    const byId = await claimOurs(moved, { registry, env, dryRun: true, timeoutSeconds: 1 });
+    expect(byId).toMatchObject({ port: moved, service: 'mysvc', action: 'would-free' });
+    const lines: string[] = [];
+    const result = await claimOurs(moved, { registry, env, timeoutSeconds: 1, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    expect(result.service).toBe('mysvc');
+    expect(result.holders).toEqual([expect.objectContaining({ pid, signals: ['SIGTERM'], outcome: 'exited' })]);
+
+    // The registered port, which mysvc left for MYSVC_PORT: no service's now (not labelled mysvc); without the override, mysvc's.
+    const old = await holder([registered]);
+    const bare = await claimOurs(registered, { registry, env, dryRun: true, timeoutSeconds: 1 });
+    expect(bare.service).toBeUndefined();
+    expect(bare.message).toBe(`dry run: would send SIGTERM to PID ${old.first.pid} to free port ${registered}`);
+    expect((await claimOurs(registered, { registry, env: {}, dryRun: true, timeoutSeconds: 1 })).service).toBe('mysvc');
+  });
+});
