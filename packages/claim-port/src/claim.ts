@@ -65,6 +65,8 @@ interface Tracked {
   otherPorts?: OtherPort[];
   /** Its children when it was signalled (see Claim.leftBehind). */
   children?: Identity[];
+  /** Its process group and session before the first signal: what ties a process born since to it (see Claim.tiedTo). */
+  ids?: { pgrp: number; session: number };
   /**
    * Who adopts what it leaves when it exits (see Claim.noteFamily): the service manager that is its parent, else PID 1;
    * `sure` when that is its parent (else a subreaper of another kind between them may take it instead).
@@ -103,8 +105,11 @@ function report(t: Tracked): HolderReport {
 
 /** A process a gone holder left behind (see Claim.leftBehind): it could bind the port again. Never signalled: it is no holder. */
 interface LeftBehind extends Identity {
-  /** The holder that left it. */
-  readonly by: number;
+  /**
+   * The holder that left it; for `forked`, only when something ties it to that holder (Claim.tiedTo): else it is
+   * known only to be born after the first signal and adopted by the reaper, not whose it is.
+   */
+  readonly by?: number;
   /**
    * In the process group or session that holder led, its child when it was signalled, or (`forked`) a child its
    * reaper gained since the first signal, born after that signal (see Claim.forked).
@@ -118,6 +123,7 @@ interface LeftBehind extends Identity {
 function leftHow(p: LeftBehind): string {
   if (p.how === 'child') return 'its child';
   if (p.how === 'group') return 'in the process group it led';
+  if (p.by === undefined) return `born after claim-port's first signal, now a child of PID ${p.reaper}`;
   return `born after it was signalled, now a child of PID ${p.reaper}`;
 }
 
@@ -164,6 +170,8 @@ class Claim {
    * since that are not to be looked at again: born before that signal (orphans of other processes), or seen gone.
    */
   reapers = new Map<number, { before: ReadonlySet<number>; done: Set<number> }>();
+  /** The cgroups of PID 1 and of claim-port: what every process started beside them shares, so no tie (see tiedTo). */
+  sharedCgroups?: Set<string>;
   /** The kernel's clock (FamilyReader.bootTicks) right before the first signal; ticks undefined where it cannot be read. */
   firstSignal?: { readonly ticks: number | undefined };
 
@@ -780,6 +788,8 @@ class Claim {
     if (this.reader.kind !== 'proc' || family === undefined) return;
     const leads = family.leadership(t.info);
     if (leads !== undefined && (leads.group || leads.session)) t.leads = leads;
+    const ids = family.groupAndSession(t.info.pid);
+    if (ids !== undefined) t.ids = ids;
     // When it exits, its children go to the nearest subreaper above it, else PID 1: the service manager that is its
     // parent (systemd, systemd --user), else PID 1 (a subreaper of another kind above it, which /proc does not show,
     // takes them instead: then they are not seen). Whatever its parent, a live one included (a supervisor, watched as such).
@@ -903,9 +913,11 @@ class Claim {
           if (child !== undefined && since !== undefined && child.startTime < since) seen.done.add(pid);
           else if (child !== undefined && this.processes.isRunning(child)) {
             if (skip(child)) continue;
-            const by = this.forkedBy(reaper, child.pid, family);
-            if (by !== undefined) out.push({ ...child, by: by.info.pid, how: 'forked', reaper });
-            else seen.done.add(pid);
+            if (this.forkedBy(reaper, child.pid, family) === undefined) seen.done.add(pid);
+            else {
+              const by = this.tiedTo(reaper, child.pid, family);
+              out.push({ ...child, ...(by !== undefined && { by: by.info.pid }), how: 'forked', reaper });
+            }
           } else {
             seen.done.add(pid);
             again = true;
@@ -934,6 +946,25 @@ class Claim {
     return gone.find((t) => t.context.cgroup === cgroup) ?? gone.find((t) => t.context.cgroup === undefined);
   }
 
+  /**
+   * Of the gone holders whose reaper is `reaper`, the one that `pid`, its child born after the first signal, is tied
+   * to: in the process group or session that holder was in when it was signalled (what it forks keeps them unless it
+   * calls setsid or setpgid), or in its cgroup when that is not the one PID 1 or claim-port itself runs in (in a
+   * container, or a terminal's session scope, everything started there shares it: no tie). forkedBy's cgroup match
+   * alone keeps the settle window open for such a child; only a tie names the holder as the one that left it: an
+   * unrelated process started meanwhile (setsid, a daemon) is no holder's. One read of `pid`'s stat.
+   */
+  tiedTo(reaper: number, pid: number, family: FamilyReader): Tracked | undefined {
+    const gone = this.signalled().filter((t) => t.reaper?.pid === reaper && isGone(t));
+    const ids = family.groupAndSession(pid);
+    const byIds = ids && gone.find((t) => t.ids !== undefined && (t.ids.pgrp === ids.pgrp || t.ids.session === ids.session));
+    if (byIds !== undefined) return byIds;
+    const cgroup = family.cgroup?.(pid);
+    if (cgroup === undefined) return undefined;
+    this.sharedCgroups ??= new Set([family.cgroup?.(1), family.cgroup?.(process.pid)].filter((c) => c !== undefined));
+    return this.sharedCgroups.has(cgroup) ? undefined : gone.find((t) => t.context.cgroup === cgroup);
+  }
+
   /** Born after the first signal: part of a holder's answer to it, maybe still starting up (the settle window waits for it). */
   bornSinceSignal(p: LeftBehind): boolean {
     const since = this.firstSignal?.ticks;
@@ -942,14 +973,16 @@ class Claim {
 
   /** `holder PID 901 left PID 902 (python3) running, in the process group it led`: for the settle window's line. */
   describeLeft(left: readonly LeftBehind[]): string {
-    const byHolder = new Map<number, LeftBehind[]>();
+    const byHolder = new Map<number | undefined, LeftBehind[]>();
     for (const p of left) byHolder.set(p.by, [...(byHolder.get(p.by) ?? []), p]);
     const shown = (p: LeftBehind) => {
       const info = this.processes.current?.(p);
       return `${info ? describeHolder(info, undefined, true) : `PID ${p.pid}`} (${leftHow(p)})`;
     };
+    const list = (ps: readonly LeftBehind[]) => `${ps.slice(0, 4).map(shown).join(', ')}${ps.length > 4 ? ` and ${ps.length - 4} more` : ''}`;
+    // What nothing ties to a holder (see tiedTo) is said as what is known of it, with no holder named.
     return [...byHolder]
-      .map(([by, ps]) => `holder PID ${by} left ${ps.slice(0, 4).map(shown).join(', ')}${ps.length > 4 ? ` and ${ps.length - 4} more` : ''} running`)
+      .map(([by, ps]) => (by === undefined ? `${list(ps)} ${ps.length > 1 ? 'are' : 'is'} running` : `holder PID ${by} left ${list(ps)} running`))
       .join(', and ');
   }
 
@@ -965,9 +998,10 @@ class Claim {
     const ids = family.groupAndSession(h.pid);
     const leader = ids && this.tracked.find((t) => t.leads !== undefined && (ids.pgrp === t.info.pid || (t.leads.session && ids.session === t.info.pid)));
     if (leader) return { pid: h.pid, startTime: h.startTime, by: leader.info.pid, how: 'group' };
-    const forked: LeftBehind = { pid: h.pid, startTime: h.startTime, by: 0, how: 'forked', reaper: h.ppid };
-    const by = this.reapers.has(h.ppid) && this.bornSinceSignal(forked) ? this.forkedBy(h.ppid, h.pid, family) : undefined;
-    return by ? { ...forked, by: by.info.pid } : undefined;
+    const forked: LeftBehind = { pid: h.pid, startTime: h.startTime, how: 'forked', reaper: h.ppid };
+    if (!(this.reapers.has(h.ppid) && this.bornSinceSignal(forked)) || this.forkedBy(h.ppid, h.pid, family) === undefined) return undefined;
+    const by = this.tiedTo(h.ppid, h.pid, family);
+    return by === undefined ? forked : { ...forked, by: by.info.pid };
   }
 
   /** The live parents (not PID 1, not claim-port) of the holders that are gone: who could start one again. */
@@ -1096,10 +1130,12 @@ class Claim {
           : owner === undefined
             ? left === undefined
               ? ''
-              : `, left behind by holder PID ${left.by} (${leftHow(left)}; not signalled: it was no holder)`
+              : left.by === undefined
+                ? `, ${leftHow(left)} (not signalled: it was no holder)`
+                : `, left behind by holder PID ${left.by} (${leftHow(left)}; not signalled: it was no holder)`
             : owner.pid === h.pid
               ? ' (the supervisor itself)'
-              : `, started by its supervisor ${name(owner)}${left === undefined ? '' : ` (which started holder PID ${left.by}; or left behind by that holder, ${leftHow(left)})`}`;
+              : `, started by its supervisor ${name(owner)}${left?.by === undefined ? '' : ` (which started holder PID ${left.by}; or left behind by that holder, ${leftHow(left)})`}`;
         return `${name(h)}${by}`;
       });
       // Only processes that inherited a holder's socket: nobody took the port again.
@@ -1115,7 +1151,7 @@ class Claim {
         user: h.user,
         command: h.command,
         ...(owner && { supervisor: { pid: owner.pid, command: owner.command } }),
-        ...(left && { leftBehindBy: left.by }),
+        ...(left?.by !== undefined && { leftBehindBy: left.by }),
       };
     });
     return this.finish('failed', message, newcomers.length > 0 ? { retakenBy } : {});

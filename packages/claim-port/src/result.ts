@@ -114,7 +114,7 @@ export interface ClaimResult {
     readonly user: string;
     readonly command: string;
     readonly supervisor?: { readonly pid: number; readonly command: string };
-    /** The holder that left it running (in the process group or session it led, or its child), when no supervisor started it. */
+    /** The holder that left it running (in the process group or session it led, its child, or a child of its reaper born after the signal and tied to it: see Claim.tiedTo), when no supervisor started it; left out when nothing ties it to a holder. */
     readonly leftBehindBy?: number;
   }[];
   /** When a server could still not bind the port, or the claim was refused over a socket that would keep a server from binding it once the holders are gone: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */

@@ -1263,13 +1263,13 @@ while True:
     expect(isAlive(child.pid)).toBe(true);
   });
 
-  it('a holder whose child, forked on SIGTERM, calls setsid, forks and exits (a double fork), its grandchild binding the port 300 ms later, fails the claim naming the grandchild', async () => {
+  it('a holder whose child, forked on SIGTERM, calls setsid, forks and exits (a double fork), its grandchild binding the port 300 ms later, fails the claim naming the grandchild, as born after the signal: its own session and the shared cgroup tie it to no holder', async () => {
     const orphan = await orphanHolder('fork-setsid-on-term');
     expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
     const lines: string[] = [];
     const result = await claimOurs(orphan.first.port, { log: (line) => lines.push(line) });
     expect(result.action, lines.join('\n')).toBe('failed');
-    expect(result.retakenBy?.map((r) => r.leftBehindBy)).toEqual([orphan.holder]);
+    expect(result.retakenBy?.map((r) => r.leftBehindBy)).toEqual([undefined]);
     const grandchild = result.retakenBy![0]!.pid;
     // The last two processes that printed their PID: the child (gone after its fork) and the grandchild, in the child's session.
     const [child, last] = orphan.pids.slice(-2);
@@ -1277,9 +1277,7 @@ while True:
     expect(isAlive(child!)).toBe(false);
     expect(parentage(grandchild)).toMatchObject({ parent: 1, session: child });
     expect(result.message).toContain(`was taken again by PID ${grandchild} (python3): `);
-    expect(result.message).toContain(
-      `, left behind by holder PID ${orphan.holder} (born after it was signalled, now a child of PID 1; not signalled: it was no holder)`,
-    );
+    expect(result.message).toContain(`, born after claim-port's first signal, now a child of PID 1 (not signalled: it was no holder)`);
     expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[orphan.holder, ['SIGTERM']]]);
     expect(isAlive(grandchild)).toBe(true);
   });
@@ -1302,6 +1300,49 @@ while True:
     expect(result.holders.map((h) => [h.pid, h.signals])).toEqual([[held.holder, ['SIGTERM']]]);
     expect(isAlive(held.child.pid!)).toBe(true);
     expect(isAlive(child.pid)).toBe(true);
+  });
+
+  it('a process started in a session of its own while a holder ignores SIGTERM, taking the port with SO_REUSEPORT, fails the claim as born after the signal, never named as left behind by the holder nor signalled', async () => {
+    // The holder: SO_REUSEPORT, SIGTERM ignored, so that the claim waits for its timeout and SIGKILLs it.
+    const held = await py(`import json, os, signal, socket, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('127.0.0.1', ${leasePort()})); s.listen(8)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`);
+    const { port } = held.first;
+    // The bystander, started the moment the SIGTERM is sent: setsid (a session of its own), backgrounded by a shell
+    // that exits (PID 1 adopts it), binding the same port with SO_REUSEPORT. Born after the signal, a new child of
+    // PID 1, in the cgroup everything here shares: nothing ties it to the holder.
+    const made: { pid?: number } = {};
+    const lines: string[] = [];
+    const log = (line: string) => {
+      lines.push(line);
+      if (made.pid !== undefined || !line.startsWith('sent SIGTERM to ')) return;
+      const program = `import socket, time\ns = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('127.0.0.1', ${port})); s.listen(8)\ntime.sleep(60)`;
+      const shell = spawnSync('/bin/sh', ['-c', 'setsid "$0" -c "$1" </dev/null >/dev/null 2>&1 & echo $!', python, program], { encoding: 'utf8' });
+      made.pid = Number(shell.stdout.trim());
+      recordSpawned(made.pid);
+    };
+    try {
+      const result = await claimOurs(port, { timeoutSeconds: 1, settleMs: 300, log });
+      const pid = made.pid!;
+      expect(pid, lines.join('\n')).toBeGreaterThan(1);
+      expect(parentage(pid), 'the bystander must be adopted by PID 1, in a session of its own, for this test').toMatchObject({ parent: 1, session: pid });
+      expect(result.action, lines.join('\n')).toBe('failed');
+      expect(result.retakenBy).toEqual([{ pid, user: expect.any(String), command: expect.stringContaining('SO_REUSEPORT') }]);
+      expect(result.message).toContain(`was taken again by PID ${pid} (python3): `);
+      expect(result.message).toContain(`, born after claim-port's first signal, now a child of PID 1 (not signalled: it was no holder): stop PID ${pid} first`);
+      expect(result.message).not.toContain('left behind');
+      expect(lines.join('\n')).not.toContain(`holder PID ${held.first.pid} left`);
+      expect(result.holders.map((h) => h.pid)).toEqual([held.first.pid]);
+      expect(isAlive(pid)).toBe(true);
+    } finally {
+      if (made.pid !== undefined && isAlive(made.pid)) {
+        signal(made.pid, 'SIGKILL');
+        await waitForExit(made.pid, 5000);
+      }
+      if (made.pid !== undefined) forgetSpawned(made.pid);
+    }
   });
 
   /**
