@@ -319,12 +319,39 @@ class Claim {
     return [...byPid.values()];
   }
 
+  /**
+   * `0.0.0.0:8000 held by PID 901`: each socket with the processes that hold it, sockets held by the same ones
+   * together (`127.0.0.1:8000/udp held by PID 901; [::1]:8000/udp held by PID 902`, never a list of sockets then a
+   * list of PIDs that leaves who holds which to guess; `each held by` where several hold every one of them).
+   */
+  heldBy(transport: 'tcp' | 'udp'): string {
+    const listeners = this.found.listeners;
+    if (listeners.every((l) => l.holders.length === 0)) return `${describeListeners(listeners, transport)} held by an unknown process`;
+    const name = (pid: number) => {
+      const t = this.tracked.find((o) => o.info.pid === pid);
+      return t ? this.who(t) : `PID ${pid}`;
+    };
+    const groups = new Map<string, { pids: number[]; listeners: (typeof listeners)[number][] }>();
+    for (const l of listeners) {
+      const pids = [...new Set(l.holders.map((h) => h.pid))].sort((a, b) => a - b);
+      const key = pids.join(' ');
+      const group = groups.get(key);
+      if (group) group.listeners.push(l);
+      else groups.set(key, { pids, listeners: [l] });
+    }
+    return [...groups.values()]
+      .map(({ pids, listeners: ls }) => {
+        const sockets = describeListeners(ls, transport);
+        if (pids.length === 0) return `${sockets} held by an unknown process`;
+        return `${sockets}${ls.length > 1 && pids.length > 1 ? ', each' : ''} held by ${listed(pids.map(name))}`;
+      })
+      .join('; ');
+  }
+
   describeHolders(): void {
     const { transport } = this.target;
     const holders = this.tracked;
-    this.log(
-      `${describeListeners(this.found.listeners, transport)} held by ${holders.length === 0 ? 'an unknown process' : holders.map((t) => this.who(t)).join(', ')}`,
-    );
+    this.log(this.heldBy(transport));
     for (const t of holders) {
       const h = t.info;
       const usageText = `${t.cpu !== undefined ? `, cpu ${t.cpu}%` : ''}${t.memory !== undefined ? `, mem ${formatMemory(t.memory)}` : ''}`;
@@ -1369,7 +1396,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     // What the settle window of a real run would watch for (step 7 of the README): a live parent that may start a holder again.
     for (const { parent, children } of claim.restartingParents(claim.tracked))
       claim.log(
-        `dry run: the parent of ${children.map((t) => `PID ${t.info.pid}`).join(', ')}, PID ${parent.pid} (${shownName(parent)}), is still running and may start ${children.length > 1 ? 'them' : 'it'} again: a real run watches ${claim.name} for ${options.settleMs ?? SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop PID ${parent.pid} first if it would)`,
+        `dry run: PID ${parent.pid} (${shownName(parent)}), the parent of ${listed(children.map((t) => `PID ${t.info.pid}`))}, is still running and may start ${children.length > 1 ? 'them' : 'it'} again: a real run watches ${claim.name} for ${options.settleMs ?? SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop PID ${parent.pid} first if it would)`,
         'warn',
       );
     // And PID 1, when it started a holder (a container's loop): the window watches it too (restartingInit).

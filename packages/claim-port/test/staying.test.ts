@@ -204,7 +204,7 @@ describe('a dry run names what the settle window would watch for', () => {
     const result = await claimOurs(port, { dryRun: true, log: (line, level) => lines.push(`${level}: ${line}`) });
     expect(result.action).toBe('would-free');
     expect(lines).toContainEqual(
-      `warn: dry run: the parent of PID ${holder}, PID ${loop.child.pid} (bash), is still running and may start it again: a real run watches port ${port} for ${SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop PID ${loop.child.pid} first if it would)`,
+      `warn: dry run: PID ${loop.child.pid} (bash), the parent of PID ${holder}, is still running and may start it again: a real run watches port ${port} for ${SETTLE_MS} ms after the holders are gone, and fails if it is taken again (stop PID ${loop.child.pid} first if it would)`,
     );
     expect(isAlive(holder)).toBe(true);
   });
