@@ -99,6 +99,8 @@ export function openRegularFile(path: string, statFirst = true, approved?: Appro
       refuseIrregular(path, info);
       throw new FileReadError(path, 'changed', PATH_CHANGED);
     }
+    // `ports.yaml/` (or `ports.yaml/.`) asks for a directory, which the kernel refuses (ENOTDIR); the walk, by parts, ends at the file.
+    if (/\/\.?$/.test(path)) throw withoutStackTraces(() => missingFile(path));
     looked = approved.file.info;
     target = fileSystemPath(approved.file.path);
     flags = NOFOLLOW_FLAGS;
