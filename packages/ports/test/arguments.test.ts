@@ -204,7 +204,7 @@ describe('a misspelt option is a TypeError naming it, the option it is near and 
       }
       // The tree's own option, readByOthers, beside maxBytes.
       expect(() => untyped(files.inspectGeneratedFiles)(dir, [], { maxbytes: 10 })).toThrow(
-        new TypeError('inspectGeneratedFiles: unknown option "maxbytes" (did you mean "maxBytes"?); it takes { maxBytes, readByOthers? }'),
+        new TypeError('inspectGeneratedFiles: unknown option "maxbytes" (did you mean "maxBytes"?); it takes { maxBytes, readByOthers?, root? }'),
       );
       // An extra key beside a right one: mode is writeGeneratedFiles' alone.
       expect(() => untyped(files.readTextFile)('/etc/hostname', { maxBytes: 10, mode: 0o600 })).toThrow(
@@ -212,7 +212,7 @@ describe('a misspelt option is a TypeError naming it, the option it is near and 
       );
       const file = [{ path: 'a.conf', contents: 'x\n' }];
       expect(() => untyped(files.writeGeneratedFiles)(dir, file, { maxBytes: 10, mod: 0o600 })).toThrow(
-        new TypeError('writeGeneratedFiles: unknown option "mod" (did you mean "mode"?); it takes { maxBytes, mode?, readByOthers? }'),
+        new TypeError('writeGeneratedFiles: unknown option "mod" (did you mean "mode"?); it takes { maxBytes, mode?, readByOthers?, root? }'),
       );
       expect(readdirSync(dir)).toEqual([]); // refused before anything was written
       expect(files.writeGeneratedFiles(dir, file, { maxBytes: 10, mode: 0o600 })).toEqual([{ path: join(dir, 'a.conf'), wrote: true }]);

@@ -218,9 +218,12 @@ console.log(JSON.stringify({ scanner: scan.scanner, pids: [...scan.holders.value
     const bundle = await worldReadableBundle(systemSource);
     const script = `
       import('${bundle}').then(async (m) => {
+        // A process of this user's for perl to read: this one's own fds Node reads again once perl is done (finishPerlScan).
+        const sleeper = (await import('node:child_process')).spawn('sleep', ['30'], { stdio: 'ignore' });
         const inodes = m.readListenSocketsSync({ ports: [${server.port}] }).map((s) => s.inode);
         const node = m.scanSocketHolders(inodes);
         const perl = await m.scanSocketHoldersParallel(inodes, { minProcesses: 1, requireIdleCore: false });
+        sleeper.kill();
         // Only this server's process: others of the suite start and end between the two scans.
         const mine = (s) => ({ holders: s.holders.size, unreadable: s.unreadable.includes(${server.pid}) });
         console.log(JSON.stringify({ scanner: perl.scanner, node: mine(node), perl: mine(perl) }));
