@@ -318,7 +318,7 @@ export interface UnitFilePlace {
   readonly madeAtRunTime?: boolean;
   /** The drop-in the write names for the line (`NAME.service.d/override.conf` in the unit directory), as printed. */
   readonly dropIn: string;
-  /** The unit's own drop-ins (as printed, with their text), in the order systemd reads them: a claim line there is the unit's. */
+  /** The unit's own drop-ins (as printed, with their text), in the order systemd reads them: a claim line there is the unit's, and the exact line there is in place. */
   readonly dropIns: readonly { readonly path: string; readonly text: string }[];
 }
 
@@ -367,7 +367,7 @@ export function systemdDrift(
         path: entry.path,
         message: `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}; install the unit with that line in its [Service] section`,
       });
-    } else if (!hasExecStartPre(actual, entry.line)) {
+    } else if (!hasExecStartPre(actual, entry.line) && !lineInOwnDropIn(entry.line, tree.places?.get(entry.path))) {
       const place = tree.places?.get(entry.path);
       const packaged = !place?.packaged
         ? ''
@@ -798,6 +798,15 @@ function freesAnother(claim: JudgedClaim, unit: string, services: readonly Servi
   const id = escapeText(owner.id);
   const its = owner.systemd ? ` (${escapeText(owner.systemd.unit)})` : '';
   return `which the registry gives to ${id}${its}: at each start of ${startOf} it would free ${id}'s port as root`;
+}
+
+/**
+ * Pure: whether `line` is in one of the unit's own drop-ins (`place.dropIns`), where the write puts it when the unit
+ * file is not the operator's or is a template's: there as much as in the unit file. Whether a later empty
+ * ExecStartPre= clears it is the merged unit's to say (the check of the units systemd would load), as for the unit file's.
+ */
+function lineInOwnDropIn(line: string, place: UnitFilePlace | undefined): boolean {
+  return (place?.dropIns ?? []).some((dropIn) => hasExecStartPre(dropIn.text, line));
 }
 
 /** The ExecStartPre= lines of a unit file or drop-in's [Service] sections that run claim-port (as serviceSectionLines spells them). */

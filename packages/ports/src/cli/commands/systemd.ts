@@ -525,9 +525,11 @@ async function writeTree(
   const byHand: string[] = [];
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
-    const advice =
-      located === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, located.load(entry.unit), unitDir, located.root);
-    if (!advice.endsWith('nothing to do')) byHand.push(escapeText(entry.unit));
+    const loaded = located?.load(entry.unit);
+    const advice = loaded === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
+    // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
+    if (!advice.endsWith('nothing to do') && (loaded === undefined || lineInPlace(entry.unit, entry.line, loaded) === undefined))
+      byHand.push(escapeText(entry.unit));
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
@@ -678,6 +680,33 @@ function isRunTimeUnitDir(path: string): boolean {
 }
 
 /**
+ * Pure: where the claim line of a `claim: unit` service already is, as the write's advice puts it (unitLineAdvice):
+ * the unit file systemd loads, when it is the operator's and the unit's own, else a drop-in of the unit's own (not a
+ * claim-port.conf left from `claim: drop-in`: it is to be removed once the line is in). Its path, or undefined.
+ */
+function lineInPlace(unit: string, line: string, loaded: LoadedUnit): string | undefined {
+  const file = loaded.file;
+  if (file?.text !== undefined && isOperatorsUnitDir(file.path) && basename(file.path) === unit && hasExecStartPre(file.text, line)) return file.path;
+  return loaded.dropIns.find(
+    (dropIn) =>
+      basename(dirname(dropIn.path)) === `${unit}.d` &&
+      basename(dropIn.path) !== DROP_IN_NAME &&
+      dropIn.text !== undefined &&
+      hasExecStartPre(dropIn.text, line),
+  )?.path;
+}
+
+/**
+ * Pure: the empty ExecStartPre= that leaves the unit, as systemd merges it (its claim-port.conf left from `claim: drop-in`
+ * aside, as judgedAlike reads it), with no claim-port line at all, or undefined: a claim line read after it still runs.
+ */
+function claimCleared(loaded: LoadedUnit, claimPort: string): { readonly file: string; readonly line: number } | undefined {
+  const leftover = `${DEFAULT_UNIT_DIR}/${loaded.unit}.d/${DROP_IN_NAME}`;
+  const unit = mergeUnit({ ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== leftover) });
+  return claimLines(unit.execStartPre, [claimPort]).length === 0 ? unit.execStartPreCleared : undefined;
+}
+
+/**
  * Pure: where the claim line of a `claim: unit` service goes (what follows
  * `UNIT: `), from the unit as loadUnit found it under `root` (undefined:
  * this host), the search --check and the health check use. The unit file
@@ -689,7 +718,7 @@ function isRunTimeUnitDir(path: string): boolean {
  * file, not add to it (LoadState=bad-setting, with no ExecStart=). A masked,
  * unreadable or missing unit is said so.
  */
-function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir: string, root: string | undefined): string {
+function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir: string, root: string | undefined, claimPort: string): string {
   const shown = (path: string) => escapeText(root === undefined ? path : join(root, path));
   const dropIn = escapeText(unitOverrideDropIn(unit, unitDir));
   const edit = root === undefined ? `, which \`systemctl edit ${escapeText(unit)}\` opens` : '';
@@ -712,18 +741,16 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   const name = basename(file.path);
   const operators = isOperatorsUnitDir(file.path);
   // The line already where this advice would put it: the operator's unit file of its own, or a drop-in of the unit's own.
-  if (operators && name === unit && hasExecStartPre(file.text, line))
-    return `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`;
-  // A claim-port.conf left from `claim: drop-in` does not count: it is to be removed once the line is in (writeTree says so).
-  const inOwnDropIn = loaded.dropIns.find(
-    (dropIn) =>
-      basename(dirname(dropIn.path)) === `${unit}.d` &&
-      basename(dropIn.path) !== DROP_IN_NAME &&
-      dropIn.text !== undefined &&
-      hasExecStartPre(dropIn.text, line),
-  );
-  if (inOwnDropIn !== undefined)
-    return `its unit file claims the port; this line is already in ${shown(inOwnDropIn.path)}, a drop-in of its own, nothing to do`;
+  const inPlace = lineInPlace(unit, line, loaded);
+  if (inPlace !== undefined) {
+    // There, but an empty ExecStartPre= read after it (a later drop-in, the type-wide service.d/) drops it: said, as --check says it.
+    const cleared = claimCleared(loaded, claimPort);
+    if (cleared !== undefined)
+      return `its unit file claims the port; this line is in ${shown(inPlace)}, but the empty ExecStartPre= in ${shown(cleared.file)}:${cleared.line} clears every earlier ExecStartPre=, this line included, so nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it`;
+    return inPlace === file.path
+      ? `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`
+      : `its unit file claims the port; this line is already in ${shown(inPlace)}, a drop-in of its own, nothing to do`;
+  }
   const template = templateOf(unit);
   if (template !== undefined && name === template)
     return `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`;
@@ -827,7 +854,7 @@ async function checkTree(
   // file's (a claim line in `NAME.service.d/claim.conf` claims). --out names a bare directory: its unit file alone.
   let listing: UnitDirListing | undefined;
   // Where each unit-file claim's line goes, as the write says (unitLineAdvice): not a package's file, and a claim line in
-  // one of the unit's own drop-ins is the one to replace. The unit file of its own only: a template's is said below.
+  // one of the unit's own drop-ins is the one to replace (or, when it is the line itself, the line in place).
   const places = new Map<string, UnitFilePlace>();
   if (effectiveRoot !== undefined) {
     for (const entry of wiring) {
@@ -835,14 +862,11 @@ async function checkTree(
       listing ??= listUnitDirs(effectiveRoot, []);
       // An instance read from its template: the write's advice, the instance's own drop-in (a file of its own would
       // replace the template for it). The bare directory of --out has no drop-ins to name: the advice above stands there.
-      if (fromTemplate.has(entry.path)) {
-        fromTemplate.set(entry.path, unitLineAdvice(entry.unit, entry.line, loadUnit(effectiveRoot, entry.unit, listing), unitDir, root));
-        continue;
-      }
+      const loaded = loadUnit(effectiveRoot, entry.unit, listing);
+      if (fromTemplate.has(entry.path)) fromTemplate.set(entry.path, unitLineAdvice(entry.unit, entry.line, loaded, unitDir, root, claimPort));
       // Not a claim-port.conf left from `claim: drop-in`: said on its own line (systemdDrift), removed once the line is in.
-      const own = loadUnit(effectiveRoot, entry.unit, listing).dropIns.filter(
-        (dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d` && basename(dropIn.path) !== DROP_IN_NAME,
-      );
+      // The line in one of these is where the write puts it (an instance's own, a package's unit's): judged below as merged.
+      const own = loaded.dropIns.filter((dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d` && basename(dropIn.path) !== DROP_IN_NAME);
       places.set(entry.path, {
         packaged: packaged.has(entry.path),
         ...(packaged.get(entry.path) === true && { madeAtRunTime: true }),

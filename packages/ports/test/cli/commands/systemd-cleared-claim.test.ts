@@ -1,0 +1,117 @@
+// `ports systemd` (the write and --check) on a claim line that sits where the write puts it, in a drop-in of the unit's
+// own (an instance's `NAME@INST.service.d/override.conf`, a package unit's), when a drop-in read after it holds an empty
+// ExecStartPre=, which drops every earlier one: both name the clearing line, for every unit it clears, and neither says
+// "nothing to do". Real trees under --root, in-process.
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeTree } from '../../../../../test-support/tree.js';
+import { ports, tempDir } from '../helpers.js';
+
+const ETC = 'etc/systemd/system';
+const LIB = 'usr/lib/systemd/system';
+const service = (id: string, port: number, systemd: string, udp = false) =>
+  `  - id: ${id}\n    name: ${id}\n    group: production\n    port: ${port}\n    protocol: ${udp ? 'UDP\n    transport: udp' : 'TCP'}\n` +
+  `    access: localhost\n    configuredBy: hardcoded\n    robust: true\n    systemd: ${systemd}\n    processes: [${id}]\n`;
+/** dns@main.service claims in its unit file (its template's, so in a drop-in of its own); api.service by the claim drop-in the write makes. */
+const REGISTRY = `version: 1\nservices:\n${service('dns', 25353, '{ unit: dns@main.service, claim: unit }', true)}${service('api', 20080, '{ unit: api.service, claim: drop-in }')}`;
+const DNS_LINE = 'ExecStartPre=+/usr/local/bin/claim-port 25353/udp --registry /ports.yaml';
+const CLEAR = '[Service]\nExecStartPre=\n';
+/** The instance's line where the write puts it: a drop-in of its own (a file of its own would replace the template). */
+const DNS_IN_OVERRIDE = { [`${ETC}/dns@main.service.d/override.conf`]: `[Service]\n${DNS_LINE}\n` };
+
+/** A root with the registry, a claim-port, the template dns@.service and api.service (in `apiDir`), and `files`. */
+async function root(files: Record<string, string> = {}, apiDir = ETC) {
+  const dir = writeTree(tempDir('dsa110-ports-cleared-'), {
+    'ports.yaml': REGISTRY,
+    'usr/local/bin/claim-port': '#!/bin/sh\nexit 0\n',
+    [`${ETC}/dns@.service`]: '[Service]\nExecStart=/bin/true\n',
+    [`${apiDir}/api.service`]: '[Service]\nExecStart=/bin/true\n',
+    ...files,
+  });
+  chmodSync(join(dir, 'usr/local/bin/claim-port'), 0o755);
+  const args = ['--registry', join(dir, 'ports.yaml'), 'systemd', '--root', dir];
+  return { dir, write: () => ports(args), check: () => ports([...args, '--check']) };
+}
+
+/** What the write printed after `UNIT: ` (its advice for a unit-file claim). */
+const adviceOf = (stdout: string, unit: string) => stdout.split('\n').find((line) => line.startsWith(`${unit}: `));
+
+describe('ports systemd: a claim line in a drop-in of its own that a later drop-in clears', () => {
+  it('the line in place and nothing clearing it: the write says nothing to do, --check passes', async () => {
+    const { dir, write, check } = await root(DNS_IN_OVERRIDE);
+    expect(adviceOf((await write()).stdout, 'dns@main.service')).toBe(
+      `dns@main.service: its unit file claims the port; this line is already in ${join(dir, ETC, 'dns@main.service.d/override.conf')}, a drop-in of its own, nothing to do:`,
+    );
+    const run = await check();
+    expect([run.code, run.stderr]).toEqual([0, '']);
+  });
+
+  it("an instance's override.conf cleared by a later drop-in of its own: --check and the write name the clearing file:line, neither says nothing to do", async () => {
+    const { dir, write, check } = await root({ ...DNS_IN_OVERRIDE, [`${ETC}/dns@main.service.d/zz.conf`]: CLEAR });
+    const written = await write();
+    expect(written.code).toBe(0);
+    expect(adviceOf(written.stdout, 'dns@main.service')).toBe(
+      `dns@main.service: its unit file claims the port; this line is in ${join(dir, ETC, 'dns@main.service.d/override.conf')}, ` +
+        `but the empty ExecStartPre= in ${join(dir, ETC, 'dns@main.service.d/zz.conf')}:2 clears every earlier ExecStartPre=, this line included, ` +
+        'so nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it:',
+    );
+    // Not one to add by hand: it is there.
+    expect(written.stderr).not.toContain('claims its port in its own unit file');
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('nothing to do');
+    expect(run.stdout).toBe(
+      'dns@main.service: the empty ExecStartPre= in /etc/systemd/system/dns@main.service.d/zz.conf:2 clears every earlier ExecStartPre= of dns@main.service, ' +
+        'the claim-port line included, so nothing frees port 25353/udp before it starts; remove that line or add the claim after it\n',
+    );
+  });
+
+  it('the type-wide service.d/zz.conf: --check names it for every unit it clears, the instance and the drop-in claim alike', async () => {
+    const { write, check } = await root({ ...DNS_IN_OVERRIDE, [`${ETC}/service.d/zz.conf`]: CLEAR });
+    expect(adviceOf((await write()).stdout, 'dns@main.service')).toContain('/etc/systemd/system/service.d/zz.conf:2 clears every earlier ExecStartPre=');
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('nothing to do');
+    for (const [unit, port] of [
+      ['api.service', '20080'],
+      ['dns@main.service', '25353/udp'],
+    ])
+      expect(run.stdout).toContain(
+        `${unit}: the empty ExecStartPre= in /etc/systemd/system/service.d/zz.conf:2 clears every earlier ExecStartPre= of ${unit}, the claim-port line included, so nothing frees port ${port} before it starts`,
+      );
+  });
+
+  it('a package\'s unit with the line in its override.conf, cleared after it: the clearing line named, never "replace the line with the line"', async () => {
+    const registry = `version: 1\nservices:\n${service('api', 20080, '{ unit: api.service, claim: unit }')}`;
+    const line = 'ExecStartPre=+/usr/local/bin/claim-port 20080 --registry /ports.yaml';
+    const { dir, write, check } = await root(
+      { 'ports.yaml': registry, [`${ETC}/api.service.d/override.conf`]: `[Service]\n${line}\n`, [`${ETC}/api.service.d/zz.conf`]: CLEAR },
+      LIB,
+    );
+    expect(adviceOf((await write()).stdout, 'api.service')).toContain(
+      `this line is in ${join(dir, ETC, 'api.service.d/override.conf')}, but the empty ExecStartPre= in ${join(dir, ETC, 'api.service.d/zz.conf')}:2 clears`,
+    );
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'api.service: the empty ExecStartPre= in /etc/systemd/system/api.service.d/zz.conf:2 clears every earlier ExecStartPre= of api.service, ' +
+        'the claim-port line included, so nothing frees port 20080 before it starts; remove that line or add the claim after it\n',
+    );
+  });
+
+  it("the operator's unit file holding the line, cleared by a drop-in: the write names the clearing line too, as --check does", async () => {
+    const registry = `version: 1\nservices:\n${service('api', 20080, '{ unit: api.service, claim: unit }')}`;
+    const { dir, write, check } = await root({
+      'ports.yaml': registry,
+      [`${ETC}/api.service`]: '[Service]\nExecStart=/bin/true\nExecStartPre=+/usr/local/bin/claim-port 20080 --registry /ports.yaml\n',
+      [`${ETC}/api.service.d/zz.conf`]: CLEAR,
+    });
+    const said = adviceOf((await write()).stdout, 'api.service');
+    expect(said).toContain(
+      `this line is in ${join(dir, ETC, 'api.service')}, but the empty ExecStartPre= in ${join(dir, ETC, 'api.service.d/zz.conf')}:2 clears`,
+    );
+    expect(said).not.toContain('nothing to do');
+    expect((await check()).stdout).toContain('api.service: the empty ExecStartPre= in /etc/systemd/system/api.service.d/zz.conf:2 clears');
+  });
+});
