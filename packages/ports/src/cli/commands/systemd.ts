@@ -74,7 +74,6 @@ import {
   claimRegistryLoader,
   claimRegistryUnresolved,
   claimVariables,
-  dropInDirNames,
   environmentDoubt,
   environmentFileFindings,
   judgeClaims,
@@ -94,6 +93,9 @@ import {
   UNIT_DIRS,
   brokenUnitFileProblem,
   skippedDropInProblem,
+  chooseDropIns,
+  claimPortArgument,
+  dropInDirNames,
   unitFileMissing,
   unitSearchPath,
   unreadMayHoldClaim,
@@ -927,6 +929,8 @@ async function checkTree(
     }),
     ...unreadable,
     ...found.filter((item) => !item.warning && !unreadablePaths.has(item.path) && !sharing.has(item.path) && !judgedAlike(item)),
+    // --out: no second stage judges the units systemd would load, so a drop-in in DIR that clears the claim is said here.
+    ...(effectiveRoot === undefined ? outClearings(wiring, files, unitDir, claimPort) : []),
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
   if (effectiveRoot === undefined || drift.length > 0) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
@@ -1005,6 +1009,50 @@ async function checkTree(
     `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${escapeText(unitDir)} match the registry\n`,
   );
   return 'ok';
+}
+
+/**
+ * With --out DIR (a bare directory: no unit is loaded, and the units are judged no further), each wired claim that
+ * an empty ExecStartPre= in a drop-in in DIR clears, as systemd would read DIR once copied into /etc/systemd/system
+ * as laid out: the unit's drop-ins there (its own directory, its template's, its dash prefixes', the type-wide
+ * `service.d/`, the first of a file name winning, then all by file name: chooseDropIns), after its unit file when DIR
+ * has it. One drift each, at the clearing line, when the claim's file is there (its line is then what is cleared) and
+ * no claim-port line is read after it. Drop-ins under /usr/lib or /run on the system it is copied to are not known here.
+ */
+function outClearings(wiring: readonly ClaimWiring[], files: ReadonlyMap<string, string | undefined>, unitDir: string, claimPort: string): SystemdDrift[] {
+  const drift: SystemdDrift[] = [];
+  const text = (path: string): string | undefined => {
+    try {
+      const host = join(unitDir, path);
+      return statSync(host).isFile() ? decodeKeepingBadBytes(readFileBytes(host, { maxBytes: MAX_GENERATED_FILE_BYTES })) : undefined;
+    } catch {
+      return undefined; // gone, unreadable or too big: said by the drift above, or nothing systemd reads either
+    }
+  };
+  for (const entry of wiring) {
+    if (files.get(entry.path) === undefined) continue;
+    const found = dropInDirNames(entry.unit).map((dir) => {
+      try {
+        return { dir, names: readdirSync(join(unitDir, dir)) };
+      } catch {
+        return { dir, names: [] }; // no such directory
+      }
+    });
+    const dropIns = chooseDropIns(found).flatMap(({ dir, name }) => {
+      const read = text(`${dir}/${name}`);
+      return read === undefined ? [] : [{ path: `${dir}/${name}`, text: read }];
+    });
+    const file = entry.claim === 'unit' ? { path: entry.path, text: files.get(entry.path) } : undefined;
+    const unit = mergeUnit({ unit: entry.unit, ...(file && { file }), dropIns, problems: [] });
+    const cleared = unit.execStartPreCleared;
+    if (cleared === undefined || claimLines(unit.execStartPre, [claimPort]).length > 0) continue;
+    const port = claimPortArgument(entry.port, entry.service.transport);
+    drift.push({
+      path: `${cleared.file}:${cleared.line}`,
+      message: `the empty ExecStartPre= here clears every earlier ExecStartPre= of ${escapeText(entry.unit)}, its claim line in ${escapeText(join(unitDir, entry.path))} included, so once ${escapeText(unitDir)} is copied into ${DEFAULT_UNIT_DIR} as laid out nothing frees port ${port} before it starts; remove that line or add the claim after it`,
+    });
+  }
+  return drift;
 }
 
 /**

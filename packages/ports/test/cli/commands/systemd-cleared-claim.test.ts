@@ -115,3 +115,47 @@ describe('ports systemd: a claim line in a drop-in of its own that a later drop-
     expect((await check()).stdout).toContain('api.service: the empty ExecStartPre= in /etc/systemd/system/api.service.d/zz.conf:2 clears');
   });
 });
+
+describe('ports systemd --out DIR --check: a drop-in in DIR that clears the claim, as systemd reads DIR copied into /etc/systemd/system', () => {
+  /** DIR written for the registry (redis by a claim drop-in, svc in its unit file, which DIR holds with its line), then `files` added. */
+  async function out(files: Record<string, string>) {
+    const dir = tempDir('dsa110-ports-out-cleared-');
+    const registry = writeTree(tempDir('dsa110-ports-out-reg-'), {
+      'ports.yaml': `version: 1\nservices:\n${service('redis', 26379, '{ unit: redis-server.service, claim: drop-in }')}${service('svc', 26380, '{ unit: svc.service, claim: unit }')}`,
+    });
+    const args = ['--registry', join(registry, 'ports.yaml'), 'systemd', '--out', join(dir, 'units')];
+    expect((await ports(args)).code).toBe(0);
+    const line = `ExecStartPre=+/usr/local/bin/claim-port 26380 --registry ${join(registry, 'ports.yaml')}`;
+    writeTree(join(dir, 'units'), { 'svc.service': `[Service]\n${line}\nExecStart=/bin/true\n`, ...files });
+    return { units: join(dir, 'units'), run: await ports([...args, '--check']) };
+  }
+  const cleared = (units: string, at: string, unit: string, claim: string, port: number) =>
+    `${join(units, at)}: the empty ExecStartPre= here clears every earlier ExecStartPre= of ${unit}, its claim line in ${join(units, claim)} included, ` +
+    `so once ${units} is copied into /etc/systemd/system as laid out nothing frees port ${port} before it starts; remove that line or add the claim after it`;
+
+  it('nothing clearing: passes', async () => {
+    const { run } = await out({ 'redis-server.service.d/aa.conf': CLEAR });
+    // aa.conf sorts before claim-port.conf: systemd reads the claim after the clearing line.
+    expect([run.code, run.stderr]).toEqual([0, '']);
+  });
+
+  it("a later drop-in of the unit's own: fails, naming it", async () => {
+    const { units, run } = await out({ 'redis-server.service.d/zz-local.conf': CLEAR });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      `${cleared(units, 'redis-server.service.d/zz-local.conf:2', 'redis-server.service', 'redis-server.service.d/claim-port.conf', 26379)}\n`,
+    );
+  });
+
+  it('the type-wide service.d/: fails for every unit it clears, the drop-in claim and the unit file alike', async () => {
+    const { units, run } = await out({ 'service.d/zz.conf': CLEAR });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(cleared(units, 'service.d/zz.conf:2', 'redis-server.service', 'redis-server.service.d/claim-port.conf', 26379));
+    expect(run.stdout).toContain(cleared(units, 'service.d/zz.conf:2', 'svc.service', 'svc.service', 26380));
+  });
+
+  it('a claim line of its port read after the clearing one: that claim runs, and passes', async () => {
+    const { run } = await out({ 'svc.service.d/zz.conf': `${CLEAR}ExecStartPre=+/usr/local/bin/claim-port 26380\n` });
+    expect([run.code, run.stderr]).toEqual([0, '']);
+  });
+});
