@@ -270,6 +270,20 @@ class Claim {
   }
 
   /**
+   * Before any signal (a dry run too), nothing holds the port (no listener; UDP: no server socket) but a server could
+   * not bind it: a socket that no claim would signal blocks it (bound, not listening; a connection), as in
+   * refuseIfBlocked with no holders to outlive. A refusal, nobody signalled (there was nobody to signal), never a
+   * failure: nothing was tried. `before`: what the claim found.
+   */
+  refuseUnbindable(verdict: BindVerdict, before: string): ClaimResult {
+    const advice = blockerAdvice(verdict.blockers);
+    const reason = `${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
+    this.log(`refusing: ${reason}`, 'error');
+    this.log(`nothing was signalled; ${this.name} is still in use`, 'error');
+    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: verdict.blockers });
+  }
+
+  /**
    * Before any signal (a dry run too): a socket that would outlive the holders
    * and keep a server from binding the port (see blockersAfterClaim) refuses
    * the claim, nobody signalled: killing the holders would only leave the port
@@ -1331,7 +1345,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   if (claim.found.listeners.length === 0) {
     const verdict = await claim.bindable(0);
     if (!verdict.ok)
-      return claim.notBindable(
+      return claim.refuseUnbindable(
         verdict,
         // UDP: a client's socket connected to a peer may be bound to it (a blocker, named next), but no server's.
         `${transport === 'udp' ? 'no server socket is bound to' : 'nothing listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`,

@@ -68,7 +68,7 @@ describe('claimPort frees', () => {
   it('never calls a port free while a socket bound to it, not listening, blocks bind(); names it, signals nobody', async () => {
     const bound = await spawnListener({ bindOnly: true });
     const result = await claimOurs(bound.port);
-    expect(result.action).toBe('failed');
+    expect(result.action).toBe('refused');
     expect(result.holders).toEqual([]);
     expect(result.message).toMatch(/a socket bound to the port but not listening/);
     expect(result.message).toContain(`PID ${bound.pid} (python3)`);

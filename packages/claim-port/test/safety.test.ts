@@ -874,10 +874,12 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', ${por
 print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
 while True: time.sleep(3600)`);
     const result = await claimOurs(port, { transport: 'udp' });
-    expect(result.action).toBe('failed');
+    expect(result.action).toBe('refused');
     expect(result.holders).toEqual([]);
     expect(result.message).toMatch(
-      new RegExp(`^no server socket is bound to port ${port}/udp, but a server could not bind it \\(0\\.0\\.0\\.0: EADDRINUSE\\): `),
+      new RegExp(
+        `^refused to free port ${port}/udp: no server socket is bound to port ${port}/udp, but a server could not bind it \\(0\\.0\\.0\\.0: EADDRINUSE\\): `,
+      ),
     );
     expect(result.message).toContain(`127.0.0.1:${port}/udp bound and connected to 127.0.0.1:${server.first.port}, held by PID ${client.first.pid}`);
     expect(isAlive(client.first.pid)).toBe(true);
@@ -904,7 +906,7 @@ s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.connect(('127.0.0.1', ${s
 print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
 while True: time.sleep(3600)`);
     const result = await claimOurs(port);
-    expect(result.action).toBe('failed');
+    expect(result.action).toBe('refused');
     expect(result.message).toContain(
       `127.0.0.1:${port} -> 127.0.0.1:${server.port} (ESTABLISHED, a connection using the port as its local port), held by PID ${client.first.pid}`,
     );
@@ -975,7 +977,7 @@ while True: time.sleep(3600)`);
       const decoy = await spawnListener({ bindOnly: true });
       expect(readlinkSync(`/proc/${moved.first.pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
       const result = await claimOurs(moved.first.port);
-      expect(result.action, result.message).toBe('failed');
+      expect(result.action, result.message).toBe('refused');
       expect(result.message).not.toContain(`PID ${decoy.pid}`);
       expect(result.blockers?.flatMap((b) => b.holders.map((h) => h.pid))).not.toContain(decoy.pid);
       // Root can prove whose it is (its fd, duplicated with pidfd_getfd, names the port and this namespace).
@@ -996,7 +998,7 @@ while True: time.sleep(3600)`);
   it('a socket bound but not listening: the CLI-facing result says exit 1, never free', async () => {
     const bound = await spawnListener({ bindOnly: true });
     const result = await claimOurs(bound.port, { dryRun: true });
-    expect(result.action).toBe('failed');
+    expect(result.action).toBe('refused');
     expect(result.blockers?.[0]?.holders.map((h) => h.pid)).toContain(bound.pid);
   });
 });
@@ -2102,7 +2104,7 @@ describe('7. permissions, said truthfully', () => {
     try {
       const result = await claimOurs(server.port, { reader: lsofReader(wrapper) });
       expect(result.action).not.toBe('already-free');
-      expect(result.action).toBe('failed');
+      expect(result.action).toBe('refused');
       expect(result.message).toMatch(/a server could not bind it/);
       expect(result.holders).toEqual([]);
       expect(isAlive(server.pid)).toBe(true);

@@ -61,6 +61,36 @@ describe('a socket that would outlive the holders and block the bind', () => {
     expect(isAlive(server.pid)).toBe(true);
   });
 
+  it('bound, not listening, with nothing listening on the port: refused, not failed, dry run and real run alike, nothing signalled, exit 1', async () => {
+    const port = leasePort();
+    const blocker = await start([python, '-c', boundOnly(port, false)]);
+    const pid = blocker.first.pid;
+    const messages: string[] = [];
+    for (const dryRun of [true, false]) {
+      const lines: string[] = [];
+      const result = await claimOurs(port, { dryRun, log: (line) => lines.push(line) });
+      // Nothing was tried (no holder to signal): a refusal as step 5's, never a failure; the dry run says what the real run does.
+      expect(result, lines.join('\n')).toMatchObject({ action: 'refused', dryRun, holders: [] });
+      expect(result.message).toMatch(
+        new RegExp(
+          `^refused to free port ${port}: nothing listens on port ${port}, but a server could not bind it \\(0\\.0\\.0\\.0: EADDRINUSE\\): .*held by PID ${pid} \\(python3\\): .*; stop PID ${pid} or make it close the socket; nothing was signalled$`,
+        ),
+      );
+      expect(result.blockers).toEqual([expect.objectContaining({ holders: [expect.objectContaining({ pid })] })]);
+      expect(lines.at(-1)).toBe(`nothing was signalled; port ${port} is still in use`);
+      expect(isAlive(pid)).toBe(true);
+      messages.push(result.message);
+    }
+    expect(messages[0]).toBe(messages[1]);
+    // The command, both ways: exit 1 (the port is not free), "action":"refused" in the JSON.
+    for (const args of [['--dry-run'], []]) {
+      const run = await claimInProcess([String(port), ...args, '--json', '--quiet'], { port });
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ action: 'refused', dryRun: args.length > 0 });
+    }
+    expect(isAlive(pid)).toBe(true);
+  });
+
   it.skipIf(!root)('bound, not listening, WITH SO_REUSEADDR: no refusal, no warning; the holder is freed', async () => {
     const port = leasePort();
     const other = await asNobody(boundOnly(port, true));
