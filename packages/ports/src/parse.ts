@@ -1,11 +1,25 @@
 // Text -> validated registry data, or every problem with its line and column.
 // This is the only module that loads yaml and zod; the built library loads it
 // lazily (see scripts/build.mjs) so that resolving a port never pays for them.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLError,
+  type YAMLMap,
+} from 'yaml';
 import * as z from 'zod';
 import type { RegistryIssue, SalvagedProtection } from './errors.js';
 import { checkRules, type CheckableRegistry, type PathSegment, type ReservedFacts, type ServiceFacts } from './rules.js';
-import { INTEGER_KEYS, RegistrySchema, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
+import { INTEGER_KEYS, RegistrySchema, refusedCharacter, ReservedSchema, ServiceSchema, type RegistryData } from './schema.js';
 import { escapeText, oneLine, quoteValue, truncate } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
@@ -37,6 +51,8 @@ interface Located {
   atKey?: boolean;
   /** An unknown key's nearest known key (its did-you-mean). */
   suggests?: string;
+  /** The character the message names (schema.ts, refusedCharacter): the place is where the value holds it. */
+  char?: string;
 }
 
 /**
@@ -225,10 +241,10 @@ function parseUnsafe(text: string): ParseResult {
   return fail(
     [
       ...named,
-      ...located.map(({ path, message, atKey }) => ({
+      ...located.map(({ path, message, atKey, char }) => ({
         path: formatPath(path, input),
         message,
-        ...position(offsetOf(doc, path, atKey ?? false)),
+        ...position(char === undefined ? offsetOf(doc, path, atKey ?? false) : characterOffset(doc, source, path, atKey ?? false, char)),
       })),
     ],
     protect,
@@ -589,6 +605,11 @@ function pairByKey(map: YAMLMap, key: PathSegment | undefined): Pair | undefined
 }
 
 function offsetOf(doc: Document, path: readonly PathSegment[], atKey: boolean): number {
+  return nodeAt(doc, path, atKey).offset;
+}
+
+/** The node at `path` (its key's, with `atKey`) and where it starts; a missing one: where the deepest node on the way starts, and no node. */
+function nodeAt(doc: Document, path: readonly PathSegment[], atKey: boolean): { offset: number; node?: unknown } {
   // Walk as deep as the document goes; a missing key points at its parent.
   let node: unknown = doc.contents;
   let best = (doc.contents as Node | null)?.range?.[0] ?? 0;
@@ -597,20 +618,62 @@ function offsetOf(doc: Document, path: readonly PathSegment[], atKey: boolean): 
     const last = index === path.length - 1;
     if (isMap(node)) {
       const pair = pairByKey(node, segment);
-      if (!pair) break;
+      if (!pair) return { offset: best };
       const key = pair.key as Node;
-      if (last && (atKey || !pair.value)) return key.range?.[0] ?? best;
+      if (last && (atKey || !pair.value)) return { offset: key.range?.[0] ?? best, node: key };
       node = pair.value;
       best = (node as Node | null)?.range?.[0] ?? key.range?.[0] ?? best;
     } else if (isSeq(node) && typeof segment === 'number') {
       node = node.items[segment];
-      if (!node) break;
+      if (!node) return { offset: best };
       best = (node as Node).range?.[0] ?? best;
     } else {
-      break;
+      return { offset: best };
     }
   }
-  return best;
+  return { offset: best, node };
+}
+
+/** The escapes of a double-quoted YAML scalar (YAML 1.2, 5.7), each as the character it stands for. */
+const YAML_ESCAPES: Readonly<Record<string, string>> = {
+  '0': '\0',
+  a: '\u0007',
+  b: '\b',
+  t: '\t',
+  '\t': '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\u001b',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+};
+const YAML_ESCAPE = /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g;
+
+/**
+ * Where the value (or key) at `path` holds `char`, the character a message names: in a long value, an invisible one
+ * cannot be found by looking. As written, or as a double-quoted text's escape for it (`\e`, `\u2066`); where the
+ * value starts when neither is found (an alias, a line break that folding made).
+ */
+function characterOffset(doc: Document, source: string, path: readonly PathSegment[], atKey: boolean, char: string): number {
+  const { offset, node } = nodeAt(doc, path, atKey);
+  if (!isScalar(node) || !node.range) return offset;
+  const [start, end] = node.range;
+  const written = source.slice(start, end);
+  // A line break as written is the text's layout (a block scalar's header ends in one), never the character itself.
+  const raw = char === '\n' ? -1 : written.indexOf(char);
+  if (raw >= 0) return start + raw;
+  if (node.type !== Scalar.QUOTE_DOUBLE) return offset;
+  for (const match of written.matchAll(YAML_ESCAPE)) {
+    const [, x, u, U, other] = match;
+    const hex = x ?? u ?? U;
+    const stands = hex !== undefined ? String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)) : YAML_ESCAPES[other!];
+    if (stands === char) return start + match.index;
+  }
+  return offset;
 }
 
 type ZodIssue = z.core.$ZodIssue;
@@ -659,8 +722,16 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
       return [{ path, message: `must be one of ${options.join(', ')} (got ${describeValue(value)})${hint}` }];
     }
     case 'invalid_key':
-      // A record's key (a details label) that is not valid: say why, at the key.
-      return issue.issues.flatMap((inner) => describeZodIssue({ ...inner, path } as ZodIssue, input).map((located) => ({ ...located, path, atKey: true })));
+      // A record's key (a details label) that is not valid: say why, at the key (at the character it names, in the key).
+      return issue.issues.flatMap((inner) => {
+        const char = inner.code === 'invalid_format' ? refusedCharacter(inner.pattern, path.at(-1)) : undefined;
+        return describeZodIssue({ ...inner, path } as ZodIssue, input).map(({ char: _inValue, ...located }) => ({
+          ...located,
+          path,
+          atKey: true,
+          ...(char !== undefined && { char }),
+        }));
+      });
     case 'invalid_union': {
       // Report the branch that got furthest: the one whose problems are not at the union itself.
       const deeper = issue.errors.find((branch) => branch.every((inner) => inner.path.length > 0));
@@ -668,8 +739,10 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
       const shape = path.at(-1) === 'configuredBy' ? 'none, hardcoded, { env: VARIABLE } or { file: NAME }' : 'one of the allowed forms';
       return [{ path, message: `must be ${shape} (got ${describeValue(value)})` }];
     }
-    default:
-      return [{ path, message: issue.message }];
+    default: {
+      const char = issue.code === 'invalid_format' ? refusedCharacter(issue.pattern, value) : undefined;
+      return [{ path, message: issue.message, ...(char !== undefined && { char }) }];
+    }
   }
 }
 

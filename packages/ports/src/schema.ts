@@ -81,7 +81,8 @@ const envVar = z
  */
 const NO_CONTROLS = new RegExp(`^[^${CONTROLS_BUT_NEWLINE}]*$`);
 const ONE_LINE = new RegExp(`^[^\\n${CONTROLS_BUT_NEWLINE}]*$`);
-const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text';
+const A_CONTROL = new RegExp(`[${CONTROLS_BUT_NEWLINE}]`);
+const A_CONTROL_OR_NEWLINE = new RegExp(`[\\n${CONTROLS_BUT_NEWLINE}]`);
 /**
  * No character that shows as nothing (characters.ts: "Ng\u200binx" reads as
  * "Nginx" but is another name). The zero-width (non-)joiners and variation
@@ -89,14 +90,77 @@ const CONTROLS_MESSAGE = 'must not contain control characters (a terminal escape
  */
 const NO_INVISIBLE = new RegExp(`^[^${INVISIBLE}${INVISIBLE_BEYOND_BMP}]*$`, 'u');
 const AN_INVISIBLE = new RegExp(`[${INVISIBLE}${INVISIBLE_BEYOND_BMP}]`, 'u');
-/** Says which one: a character that shows as nothing cannot be found in the file by looking. */
-const INVISIBLE_MESSAGE = {
-  error: (issue: { input?: unknown }) => {
-    const found = AN_INVISIBLE.exec(String(issue.input))?.[0] ?? '';
-    const code = `U+${(found.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-    return `must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark; this holds ${code}); write plain text`;
-  },
+
+/**
+ * The short names of the characters the rules above refuse, where they have one: the C0 and C1
+ * controls' abbreviations (ISO 6429), the bidirectional embeddings, overrides, isolates and marks,
+ * and a few of the invisible ones.
+ */
+const C0_NAMES = 'NUL SOH STX ETX EOT ENQ ACK BEL BS TAB LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US'.split(' ');
+const C1_NAMES = 'PAD HOP BPH NBH IND NEL SSA ESA HTS HTJ VTS PLD PLU RI SS2 SS3 DCS PU1 PU2 STS CCH MW SPA EPA SOS SGC SCI CSI ST OSC PM APC'.split(' ');
+const OTHER_NAMES: Readonly<Record<string, string>> = {
+  '\u007f': 'DEL',
+  '\u00ad': 'SHY',
+  '\u034f': 'CGJ',
+  '\u061c': 'ALM',
+  '\u200b': 'ZWSP',
+  '\u200e': 'LRM',
+  '\u200f': 'RLM',
+  '\u2028': 'LINE SEPARATOR',
+  '\u2029': 'PARAGRAPH SEPARATOR',
+  '\u202a': 'LRE',
+  '\u202b': 'RLE',
+  '\u202c': 'PDF',
+  '\u202d': 'LRO',
+  '\u202e': 'RLO',
+  '\u2060': 'WJ',
+  '\u2066': 'LRI',
+  '\u2067': 'RLI',
+  '\u2068': 'FSI',
+  '\u2069': 'PDI',
+  '\ufeff': 'BOM',
 };
+
+/**
+ * Which character a value holds, for a rule that refuses characters one cannot find by looking
+ * (a control, an invisible one): `this holds U+2066 (LRI)`, `this holds U+3164`.
+ */
+function holds(found: string): string {
+  const point = found.codePointAt(0) ?? 0;
+  const name = point < 0x20 ? C0_NAMES[point] : point >= 0x80 && point < 0xa0 ? C1_NAMES[point - 0x80] : OTHER_NAMES[found];
+  return `this holds U+${point.toString(16).toUpperCase().padStart(4, '0')}${name ? ` (${name})` : ''}`;
+}
+
+/** A character rule's message, naming the first character of the value that `finder` matches. */
+function namingMessage(what: string, finder: RegExp, advice: string) {
+  return { error: (issue: { input?: unknown }) => `${what}: ${holds(finder.exec(String(issue.input))?.[0] ?? '')}; ${advice}` };
+}
+
+const CONTROLS = 'must not contain control characters (a terminal escape, a carriage return, a bidirectional override)';
+const CONTROLS_MESSAGE = namingMessage(CONTROLS, A_CONTROL, 'write plain text');
+const ONE_LINE_MESSAGE = namingMessage(CONTROLS, A_CONTROL_OR_NEWLINE, 'write plain text on one line');
+/** Says which one: a character that shows as nothing cannot be found in the file by looking. */
+const INVISIBLE_MESSAGE = namingMessage(
+  'must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark)',
+  AN_INVISIBLE,
+  'write plain text',
+);
+
+/** The rules whose message names a character, by their pattern (a zod issue's `pattern`), each with what finds the character. */
+const CHARACTER_RULES: ReadonlyMap<string, RegExp> = new Map([
+  [String(NO_CONTROLS), A_CONTROL],
+  [String(ONE_LINE), A_CONTROL_OR_NEWLINE],
+  [String(NO_INVISIBLE), AN_INVISIBLE],
+]);
+
+/**
+ * The character a rule named in its message (see holds) refused in `value`, given the issue's
+ * `pattern`, for parse.ts to point at it; undefined for any other rule.
+ */
+export function refusedCharacter(pattern: unknown, value: unknown): string | undefined {
+  const finder = typeof pattern === 'string' && typeof value === 'string' ? CHARACTER_RULES.get(pattern) : undefined;
+  return finder?.exec(value as string)?.[0];
+}
 /**
  * Well-formed Unicode: YAML's "\ud800" escape makes half of a surrogate pair,
  * which is no character. A terminal shows U+FFFD for it, and JSON that holds
@@ -145,7 +209,7 @@ const label = z
   .string()
   .min(1, 'must not be empty')
   .regex(NOT_BLANK, `${BLANK_MESSAGE}; write the name`)
-  .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
+  .regex(ONE_LINE, ONE_LINE_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)
   .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
@@ -195,7 +259,7 @@ const filePath = z
   })
   // The health check names a place in a file FILE:LINE (its JSON `file` too): such a path would read as a line of another.
   .regex(/^(?!.*:\d+$)/, 'must not end in ":" and digits: reports name a line of a file as FILE:LINE, so this path would read as a line of another file')
-  .regex(ONE_LINE, `${CONTROLS_MESSAGE} on one line`)
+  .regex(ONE_LINE, ONE_LINE_MESSAGE)
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)
   .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE);
@@ -203,7 +267,7 @@ const filePath = z
 const processPattern = z
   .string()
   .regex(/^[^/\s]+$/, 'must be a process name or glob pattern (no slashes or spaces)')
-  .regex(ONE_LINE, CONTROLS_MESSAGE)
+  .regex(ONE_LINE, namingMessage(CONTROLS, A_CONTROL_OR_NEWLINE, 'write plain text'))
   .regex(NO_INVISIBLE, INVISIBLE_MESSAGE)
   .regex(WELL_FORMED, UNICODE_MESSAGE)
   .regex(NO_NONCHARACTER, NONCHARACTER_MESSAGE)

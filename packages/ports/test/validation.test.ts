@@ -9,6 +9,8 @@ import { HEALTH_SERVICE, HEALTH_TIMER } from '../src/render/health-timer.js';
 import { minimalRegistry, withLine, writeRegistry } from './helpers.js';
 import { tempDir } from '../../../test-support/tree.js';
 
+const CONTROLS = 'must not contain control characters (a terminal escape, a carriage return, a bidirectional override)';
+
 /** Load `text` from a real file and return the RegistryError it must raise. */
 async function rejection(text: string): Promise<{ error: RegistryError; path: string }> {
   const path = writeRegistry(text);
@@ -771,11 +773,15 @@ describe('a broken registry is rejected with line and column', () => {
     expect(mixed.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`12:25 this line ends in ${name}, ${advice}`]);
   });
 
-  it('leaves a DEL, a C1 control or a byte order mark inside a quoted string to the schema, which YAML allows there', async () => {
-    for (const char of ['\u007f', '\u009b', '\ufeff']) {
+  it('leaves a DEL, a C1 control or a byte order mark inside a quoted string to the schema, which YAML allows there: named, at the character', async () => {
+    for (const [char, name] of [
+      ['\u007f', 'U+007F (DEL)'],
+      ['\u009b', 'U+009B (CSI)'],
+      ['\ufeff', 'U+FEFF (BOM)'],
+    ]) {
       const { error } = await rejection(minimalRegistry.replace('name: Redis', `name: "Re${char}dis"`));
       expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
-        '14:11 services.redis.name: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text on one line',
+        `14:14 services.redis.name: ${CONTROLS}: this holds ${name}; write plain text on one line`,
       ]);
     }
   });
@@ -930,27 +936,68 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it.each([
-    ['a terminal escape in a name', 'name: FastAPI', 'name: "Fast\\e[31mAPI"', 'services.api.name', ' on one line'],
-    ['a line break in a name', 'name: FastAPI', 'name: "Fast\\nAPI"', 'services.api.name', ' on one line'],
-    ['a bidirectional override in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u202ey"]', 'services.api.purpose[0]', ''],
-    ['a carriage return in a reserved name', 'name: Fallback', 'name: "Fall\\rback"', 'reserved.fallback.name', ' on one line'],
-    ['a bell in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\acorn"]', 'services.api.processes[0]', ''],
-  ])('refuses %s: it would reach terminals and the reference page as written', async (_name, from, to, path, oneLine) => {
+    ['a terminal escape in a name', 'name: FastAPI', 'name: "Fast\\e[31mAPI"', 'services.api.name', 'U+001B (ESC)', ' on one line'],
+    ['a line break in a name', 'name: FastAPI', 'name: "Fast\\nAPI"', 'services.api.name', 'U+000A (LF)', ' on one line'],
+    ['a bidirectional override in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u202ey"]', 'services.api.purpose[0]', 'U+202E (RLO)', ''],
+    ['a carriage return in a reserved name', 'name: Fallback', 'name: "Fall\\rback"', 'reserved.fallback.name', 'U+000D (CR)', ' on one line'],
+    ['a bell in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\acorn"]', 'services.api.processes[0]', 'U+0007 (BEL)', ''],
+  ])('refuses %s, naming it: it would reach terminals and the reference page as written', async (_name, from, to, path, held, oneLine) => {
     expect(minimalRegistry).toContain(from);
     const { error } = await rejection(minimalRegistry.replace(from, to));
-    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
-      `${path}: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text${oneLine}`,
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([`${path}: ${CONTROLS}: this holds ${held}; write plain text${oneLine}`]);
+  });
+
+  it.each([
+    // As written: line 4 is `    name: FastAPI`; the value starts at column 11.
+    ['a tab in a name', 'name: Fast\tAPI', '4:15', 'U+0009 (TAB)'],
+    ['a right-to-left override in a name', 'name: Fast\u202eAPI', '4:15', 'U+202E (RLO)'],
+    ['a left-to-right isolate in a quoted name', "name: 'Fast\u2066API'", '4:16', 'U+2066 (LRI)'],
+    ['the second of two different ones: the first is named', 'name: "F\\tast\u2066API"', '4:13', 'U+0009 (TAB)'],
+    // As a double-quoted text's escape for it.
+    ['an escape in a name', 'name: "Fast\\eAPI"', '4:16', 'U+001B (ESC)'],
+    ['an escape written \\x1b', 'name: "Fast\\x1bAPI"', '4:16', 'U+001B (ESC)'],
+    ['a NEL written \\N', 'name: "Fast\\NAPI"', '4:16', 'U+0085 (NEL)'],
+    ['an isolate written \\u2066', 'name: "Fast\\u2066API"', '4:16', 'U+2066 (LRI)'],
+    ['an override written \\U0000202E', 'name: "Fast\\U0000202EAPI"', '4:16', 'U+202E (RLO)'],
+    ['an escape after an escaped backslash, not the \\e that backslash is followed by', 'name: "\\\\e \\e"', '4:16', 'U+001B (ESC)'],
+    ['a line separator written \\L', 'name: "Fast\\LAPI"', '4:16', 'U+2028 (LINE SEPARATOR)'],
+  ])('names %s and points at it', async (_name, to, at, held) => {
+    const { error } = await rejection(minimalRegistry.replace('name: FastAPI', to));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      `${at} services.api.name: ${CONTROLS}: this holds ${held}; write plain text on one line`,
+    ]);
+  });
+
+  it('points at an invisible U+2066 inside a long line of prose, and at one on a later line of a block text (it said where the value starts)', async () => {
+    const prose = 'word '.repeat(190); // 1,901 characters in all, under MAX_PROSE_LENGTH
+    const long = await rejection(withLine(12, `    processes: [uvicorn]\n    purpose: ["${prose}\u2066${prose}"]`));
+    expect(long.error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      `13:${'    purpose: ["'.length + prose.length + 1} services.api.purpose[0]: ${CONTROLS}: this holds U+2066 (LRI); write plain text`,
+    ]);
+    const block = await rejection(withLine(12, '    processes: [uvicorn]\n    notes:\n      - |\n        one line\n        and \u202eanother'));
+    expect(block.error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      `16:13 services.api.notes[0]: ${CONTROLS}: this holds U+202E (RLO); write plain text`,
+    ]);
+    // A line break in a name, as a block text writes it: where the value starts (the break is its layout, not a character to point at).
+    const folded = await rejection(minimalRegistry.replace('name: FastAPI', 'name: |\n      Fast\n      API'));
+    expect(folded.error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      `4:11 services.api.name: ${CONTROLS}: this holds U+000A (LF); write plain text on one line`,
+    ]);
+    // An invisible character is pointed at the same way.
+    const invisible = await rejection(minimalRegistry.replace('name: FastAPI', 'name: Fast\u200bAPI'));
+    expect(invisible.error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      '4:15 must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark): this holds U+200B (ZWSP); write plain text',
     ]);
   });
 
   it.each([
-    ['a zero-width space in a name', 'name: FastAPI', 'name: "Fast\\u200bAPI"', 'services.api.name', '200B'],
-    ['a right-to-left mark in a reserved name', 'name: Fallback', 'name: "Fall\\u200fback"', 'reserved.fallback.name', '200F'],
-    ['an Arabic letter mark in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u061cy"]', 'services.api.purpose[0]', '061C'],
-    ['a soft hyphen in a config path', 'name: FastAPI', 'name: FastAPI\n    config: "/etc/x\\u00ady.conf"', 'services.api.config', '00AD'],
-    ['a word joiner in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\u2060corn"]', 'services.api.processes[0]', '2060'],
+    ['a zero-width space in a name', 'name: FastAPI', 'name: "Fast\\u200bAPI"', 'services.api.name', '200B (ZWSP)'],
+    ['a right-to-left mark in a reserved name', 'name: Fallback', 'name: "Fall\\u200fback"', 'reserved.fallback.name', '200F (RLM)'],
+    ['an Arabic letter mark in a purpose', 'name: FastAPI', 'name: FastAPI\n    purpose: ["x\\u061cy"]', 'services.api.purpose[0]', '061C (ALM)'],
+    ['a soft hyphen in a config path', 'name: FastAPI', 'name: FastAPI\n    config: "/etc/x\\u00ady.conf"', 'services.api.config', '00AD (SHY)'],
+    ['a word joiner in a process name', 'processes: [uvicorn]', 'processes: ["uvi\\u2060corn"]', 'services.api.processes[0]', '2060 (WJ)'],
     ['a Hangul filler in a name', 'name: FastAPI', 'name: "Fast\\u3164API"', 'services.api.name', '3164'],
-    ['a combining grapheme joiner in a name', 'name: FastAPI', 'name: "Fast\\u034fAPI"', 'services.api.name', '034F'],
+    ['a combining grapheme joiner in a name', 'name: FastAPI', 'name: "Fast\\u034fAPI"', 'services.api.name', '034F (CGJ)'],
     ['a tag character in a name', 'name: FastAPI', 'name: "FastAPI\\U000E0041"', 'services.api.name', 'E0041'],
     ['a Hangul choseong filler in a name', 'name: FastAPI', 'name: "Fast\\u115fAPI"', 'services.api.name', '115F'],
     ['a Hangul jungseong filler in a name', 'name: FastAPI', 'name: "Fast\\u1160API"', 'services.api.name', '1160'],
@@ -984,7 +1031,7 @@ describe('a broken registry is rejected with line and column', () => {
     expect(minimalRegistry).toContain(from);
     const { error } = await rejection(minimalRegistry.replace(from, to));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
-      `${path}: must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark; this holds U+${code}); write plain text`,
+      `${path}: must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark): this holds U+${code}; write plain text`,
     ]);
   });
 
@@ -1057,7 +1104,7 @@ describe('a broken registry is rejected with line and column', () => {
       'name: FastAPI',
       'name: "\\u3164"',
       'services.api.name',
-      'must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark; this holds U+3164); write plain text',
+      'must not contain invisible or format characters (a zero-width space, a soft hyphen, a bidirectional mark): this holds U+3164; write plain text',
     ],
   ])('refuses %s, as it refuses an empty one', async (_name, from, to, path, message) => {
     const { error } = await rejection(minimalRegistry.replace(from, to));
@@ -1151,7 +1198,7 @@ describe('a broken registry is rejected with line and column', () => {
   it('says why a details label is refused, at the label', async () => {
     const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details: { "a\\tb": x }'));
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
-      '13:16 services.api.details["a\\tb"]: must not contain control characters (a terminal escape, a carriage return, a bidirectional override); write plain text on one line',
+      `13:18 services.api.details["a\\tb"]: ${CONTROLS}: this holds U+0009 (TAB); write plain text on one line`,
     ]);
   });
 

@@ -386,6 +386,26 @@ describe('ports validate', () => {
     expect(run).toEqual({ code: 1, stdout: 'b.yaml:2:1: a NUL byte (\\x00), which YAML does not allow in a file; remove it\n', stderr: '' });
   });
 
+  it('names the control character a value holds, at its line and column (the built bin): an invisible U+2066 in a line of prose can be found', async () => {
+    const before = 'requests to FastAPI on port ';
+    const bad = replaceOnce(replaceOnce(rootRegistry, `${before}{port:api}`, `${before}\u2066{port:api}`), 'name: Redis\n', 'name: "Re\\edis"\n');
+    const lines = bad.split('\n');
+    const prose = lines.findIndex((line) => line.includes(before));
+    const redis = lines.indexOf('    name: "Re\\edis"');
+    const dir = checkout(bad);
+    const run = await portsBin(['validate', 'ports.yaml'], { cwd: dir });
+    const controls = 'must not contain control characters (a terminal escape, a carriage return, a bidirectional override)';
+    expect(run).toEqual({
+      code: 1,
+      stdout: [
+        `ports.yaml:${prose + 1}:${lines[prose]!.indexOf(before) + before.length + 1}: services.nginx.purpose[1]: ${controls}: this holds U+2066 (LRI); write plain text`,
+        `ports.yaml:${redis + 1}:${lines[redis]!.indexOf('\\e') + 1}: services.redis.name: ${controls}: this holds U+001B (ESC); write plain text on one line`,
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+  });
+
   it("says a service entry written twice once, at the second's id, naming the first's line: not again as its port, variable and unit", async () => {
     const start = rootRegistry.indexOf('  - id: redis\n');
     const entry = rootRegistry.slice(start, rootRegistry.indexOf('\n  - id: ', start) + 1);
