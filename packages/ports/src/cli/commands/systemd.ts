@@ -1694,7 +1694,7 @@ async function findClaims(
   }
   // A relative --registry is opened in the working directory of the unit that reads the line, as the registry's own
   // units' lines are (pathInWorkingDirectory): the path there, or why it cannot be told here.
-  const workingDirectory = workingDirectoryReader(registryRoot, unitDir, place);
+  const workingDirectory = workingDirectoryReader(registryRoot, unitDir);
   const resolved = found.map((claim) => inWorkingDirectory(claim, workingDirectory));
   if (registryRoot === undefined) return resolved;
   // Which registry file each line's --registry names, as the booted system finds it (links resolved inside the root):
@@ -1746,35 +1746,17 @@ function inWorkingDirectory(claim: FoundClaim, workingDirectory: (unit: string) 
 
 /**
  * The WorkingDirectory= of a unit by name, each unit merged once: under `root` as systemd loads it (loadUnit, mergeUnit);
- * for --out (`root` undefined) its unit file and drop-ins in that directory, or, when its unit file is not there, why
- * its working directory is not known here.
+ * for --out (`root` undefined) the same, with that directory the only unit directory (as aliasDropIns reads it), or,
+ * when its unit file is not there, why its working directory is not known here.
  */
-function workingDirectoryReader(
-  root: string | undefined,
-  unitDir: string,
-  place: (path: string) => string,
-): (unit: string) => WorkingDirectorySetting | string | undefined {
+function workingDirectoryReader(root: string | undefined, unitDir: string): (unit: string) => WorkingDirectorySetting | string | undefined {
   let listing: UnitDirListing | undefined;
   const known = new Map<string, WorkingDirectorySetting | string | undefined>();
   const read = (unit: string): WorkingDirectorySetting | string | undefined => {
-    if (root !== undefined) return mergeUnit(loadUnit(root, unit, (listing ??= listUnitDirs(root, [])))).workingDirectory;
-    const text = (path: string) => {
-      try {
-        return decodeKeepingBadBytes(readFileBytes(place(path), { maxBytes: MAX_GENERATED_FILE_BYTES }));
-      } catch {
-        return undefined;
-      }
-    };
-    const file = text(unit);
-    if (file === undefined) return `its unit file, ${escapeText(unit)}, is not in ${escapeText(unitDir)}, so its WorkingDirectory= is not known here`;
-    let names: string[] = [];
-    try {
-      names = readdirSync(dirname(place(`${unit}.d/${DROP_IN_NAME}`))).filter((name) => name.endsWith('.conf') && !name.startsWith('.'));
-    } catch {
-      // no drop-in directory
-    }
-    const dropIns = names.sort().map((name) => ({ path: join(unitDir, `${unit}.d`, name), text: text(`${unit}.d/${name}`) }));
-    return mergeUnit({ unit, file: { path: join(unitDir, unit), text: file }, dropIns, problems: [] }).workingDirectory;
+    const loaded = loadUnit(root ?? '/', unit, (listing ??= root === undefined ? listUnitDirs('/', [], [unitDir]) : listUnitDirs(root, [])));
+    if (root === undefined && loaded.file === undefined)
+      return `its unit file, ${escapeText(unit)}, is not in ${escapeText(unitDir)}, so its WorkingDirectory= is not known here`;
+    return mergeUnit(loaded).workingDirectory;
   };
   return (unit) => {
     if (!known.has(unit)) known.set(unit, read(unit));
