@@ -24,6 +24,7 @@ export { escapeText, quoteValue, pathText, oneLine, prometheusLabel, truncate, w
 export { formatRange, type PortRange } from './rules.js';
 export { urlScheme, type UrlScheme } from './url-scheme.js';
 export { parseConfigYaml } from './config-yaml.js';
+export { YAML_DOUBLE_QUOTE_ESCAPES } from './yaml-escapes.js';
 export { flagWords, printedShellWord } from './shell-word.js';
 export {
   BUILTIN_PROTECTED_PROCESSES,

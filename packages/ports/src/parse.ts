@@ -1,6 +1,7 @@
 // Text -> validated registry data, or every problem with its line and column.
 // This is the only module that loads yaml and zod; the built library loads it
 // lazily (see scripts/build.mjs) so that resolving a port never pays for them.
+import { YAML_DOUBLE_QUOTE_ESCAPES } from './yaml-escapes.js';
 import {
   isMap,
   isPair,
@@ -634,23 +635,6 @@ function nodeAt(doc: Document, path: readonly PathSegment[], atKey: boolean): { 
   return { offset: best, node };
 }
 
-/** The escapes of a double-quoted YAML scalar (YAML 1.2, 5.7), each as the character it stands for. */
-const YAML_ESCAPES: Readonly<Record<string, string>> = {
-  '0': '\0',
-  a: '\u0007',
-  b: '\b',
-  t: '\t',
-  '\t': '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  e: '\u001b',
-  N: '\u0085',
-  _: '\u00a0',
-  L: '\u2028',
-  P: '\u2029',
-};
 const YAML_ESCAPE = /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g;
 
 /**
@@ -670,7 +654,7 @@ function characterOffset(doc: Document, source: string, path: readonly PathSegme
   for (const match of written.matchAll(YAML_ESCAPE)) {
     const [, x, u, U, other] = match;
     const hex = x ?? u ?? U;
-    const stands = hex !== undefined ? String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)) : YAML_ESCAPES[other!];
+    const stands = hex !== undefined ? String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)) : YAML_DOUBLE_QUOTE_ESCAPES[other!];
     if (stands === char) return start + match.index;
   }
   return offset;

@@ -16,7 +16,7 @@
 // bracket, comma, key or comment to the scanners. A job's `scheme:` written
 // otherwise than as one word (a tag, an anchor, the value on the next line)
 // is read by the real YAML parser, loaded only for such a file.
-import { parseConfigYaml } from '@dsa110/ports';
+import { parseConfigYaml, YAML_DOUBLE_QUOTE_ESCAPES } from '@dsa110/ports';
 import { yamlLineBreaks } from './finding.js';
 
 /** A string and the line it is on. */
@@ -151,30 +151,11 @@ export function yamlScalar(text: string): string {
   const inner = text.slice(1, -1);
   if (quote === "'") return inner.replaceAll("''", "'");
   return inner.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g, (whole, escaped: string) => {
-    if (escaped.length === 1) return DOUBLE_QUOTE_ESCAPES[escaped] ?? escaped;
+    if (escaped.length === 1) return YAML_DOUBLE_QUOTE_ESCAPES[escaped] ?? escaped;
     const point = parseInt(escaped.slice(1), 16);
     return point <= 0x10ffff ? String.fromCodePoint(point) : whole; // past Unicode: YAML refuses it, and so does Prometheus
   });
 }
-
-/** YAML's one-character escapes in double quotes besides `\\`, `\"` and `\/` (themselves). */
-const DOUBLE_QUOTE_ESCAPES: Readonly<Record<string, string>> = {
-  '0': '\0',
-  a: '\x07',
-  b: '\b',
-  t: '\t',
-  '\t': '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  e: '\x1b',
-  ' ': ' ',
-  N: '\u0085',
-  _: '\u00a0',
-  L: '\u2028',
-  P: '\u2029',
-};
 
 /** A line of logicalLines: whether it starts at column 0 (a top-level key) and how far its key is indented (after any `- `), besides its number and text. */
 export interface LogicalLine {
