@@ -11,6 +11,7 @@ import { parseUnitFile } from '../systemd/unit-file.js';
 import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
 import { hasKeptBadBytes } from '../utf8.js';
+import { REGISTRY_ENV } from '../load.js';
 
 export const DEFAULT_CLAIM_PORT = '/usr/local/bin/claim-port';
 export const DEFAULT_UNIT_DIR = '/etc/systemd/system';
@@ -182,8 +183,13 @@ export interface FoundClaim {
   readonly afterClear?: true;
   /** The Exec setting it is in when not ExecStartPre= (`ExecStop`, `ExecStartPost`...): never one the registry wires. */
   readonly otherExec?: string;
-  /** The `--registry` it gives claim-port, as written; undefined when it names none. */
+  /**
+   * The registry path it gives claim-port, as written: its `--registry`, else (registryEnvironment) the non-empty
+   * $DSA110_PORTS_FILE of the one unit that reads the line; undefined when it names none.
+   */
   readonly registry?: string;
+  /** `registry` is the unit's $DSA110_PORTS_FILE (Environment=, EnvironmentFile=, system.conf's DefaultEnvironment=), set at this file and line. */
+  readonly registryEnvironment?: { readonly file: string; readonly line: number };
   /**
    * That `--registry`, when relative, as claim-port opens it: in the working directory of the unit that reads the line
    * (its WorkingDirectory=, else `/`; pathInWorkingDirectory), `//` and `/./` simplified. Undefined when absolute, or
@@ -433,7 +439,7 @@ function judgedClaim(claim: FoundClaim, services: readonly Service[] | undefined
   } else if (namesAnotherRegistry(claim, registryPath) || !(claim.registryIn ?? claim.registry).startsWith('/')) {
     return { ...claim, idElsewhere: registryText(claim) };
   } else if (claim.otherRegistry === false && claim.sameRegistry !== true) {
-    return refuse(`it cannot resolve service ${id}: its --registry ${registryText(claim)} names no file`);
+    return refuse(`it cannot resolve service ${id}: ${registrySource(claim)} names no file`);
   }
   if (services === undefined || services.some((service) => service.id === target.id)) return claim;
   return refuse(`unknown service ${id}: the registry it reads (${registryPath === undefined ? 'the bundled one' : escapeText(registryPath)}) has no such id`);
@@ -612,10 +618,21 @@ function namesAnotherRegistry(claim: FoundClaim, registryPath: string | undefine
   return named.startsWith('/') && (registryPath === undefined || simplifyPath(named) !== simplifyPath(registryPath));
 }
 
-/** A claim line's `--registry` as written, escaped, and where it is when that is relative (`ports.yaml (/etc/dsa110/ports.yaml)`). */
+/**
+ * A claim line's registry path as written, escaped, where it is when that is relative (`ports.yaml (/etc/dsa110/ports.yaml)`),
+ * and, when it is the unit's $DSA110_PORTS_FILE, where that is set (`/srv/ports.yaml ($DSA110_PORTS_FILE, /etc/default/app:2)`).
+ */
 function registryText(claim: FoundClaim): string {
   const written = escapeText(claim.registry ?? '');
-  return claim.registryIn === undefined ? written : `${written} (${escapeText(claim.registryIn)})`;
+  const from =
+    claim.registryEnvironment === undefined ? [] : [`$${REGISTRY_ENV}, ${escapeText(claim.registryEnvironment.file)}:${claim.registryEnvironment.line}`];
+  const notes = [...(claim.registryIn === undefined ? [] : [escapeText(claim.registryIn)]), ...from];
+  return notes.length === 0 ? written : `${written} (${notes.join('; ')})`;
+}
+
+/** How a claim line names its registry, for a message: `its --registry PATH`, or `its unit's $DSA110_PORTS_FILE PATH (FILE:LINE)`. */
+function registrySource(claim: FoundClaim): string {
+  return claim.registryEnvironment === undefined ? `its --registry ${registryText(claim)}` : `its unit's $${REGISTRY_ENV}, ${registryText(claim)},`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // staged roots and --out directories: where they are looked for (the type-wide service.d/, linked unit files and
 // drop-in directories), and what each is said to do (a specifier or variable, bytes that are not UTF-8, another
 // registry's drop-in, a masked one).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from '../../../../../test-support/tree.js';
@@ -545,5 +545,76 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
     const run = await ports([...args, '--check']);
     expect([run.code, said(run.stdout)]).toEqual([1, expected]);
     expect(said((await ports(args)).stderr).filter((line) => line.includes(out))).toEqual(expected.map((line) => `warning: ${line}`));
+  });
+});
+
+describe("ports systemd --check: a stray claim line without --registry reads its unit's $DSA110_PORTS_FILE", () => {
+  it('judges the line by the file the variable names (Environment=, EnvironmentFile=, DefaultEnvironment=; relative in WorkingDirectory=), as the same file by device and inode', async () => {
+    const { root, unitDir, check } = await stagedRoot();
+    const leftover = (unit: string, extra = '') =>
+      writeTree(unitDir, {
+        'otherdb.service': `[Service]\n${unit}ExecStart=/bin/true\n`,
+        'otherdb.service.d/claim-port.conf': `[Service]\n${extra}ExecStartPre=+${CLAIM} 41800\n`,
+      });
+    const another = (named: string) =>
+      `warning: ${unitDir}/otherdb.service.d/claim-port.conf: its ExecStartPre=+${CLAIM} 41800 names another registry, ${named}, not the one checked here: it is that registry's claim for otherdb.service, left alone here (that registry's own \`ports systemd --check\` checks it)`;
+    const ours = [`${unitDir}/otherdb.service.d/claim-port.conf: unexpected: no robust service in the registry uses otherdb.service; remove it`];
+
+    // Environment= in the unit file: another registry's file, that registry's drop-in.
+    leftover('Environment=DSA110_PORTS_FILE=/etc/other/ports.yaml\n');
+    let run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([0, [another('/etc/other/ports.yaml ($DSA110_PORTS_FILE, /etc/systemd/system/otherdb.service:2)')]]);
+
+    // In the drop-in itself, relative in WorkingDirectory=.
+    leftover('WorkingDirectory=/etc/other\n', 'Environment=DSA110_PORTS_FILE=ports.yaml\n');
+    run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      0,
+      [another('ports.yaml (/etc/other/ports.yaml; $DSA110_PORTS_FILE, /etc/systemd/system/otherdb.service.d/claim-port.conf:2)')],
+    ]);
+
+    // An EnvironmentFile= naming the registry checked through `..` and a link: the same file, so this registry's leftover.
+    writeTree(root, { 'etc/default/otherdb': 'DSA110_PORTS_FILE=/etc/alias.yaml\n' });
+    symlinkSync('dsa110/../dsa110/ports.yaml', join(root, 'etc/alias.yaml'));
+    leftover('EnvironmentFile=/etc/default/otherdb\n');
+    run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([1, ours]);
+
+    // The manager's DefaultEnvironment= (system.conf), when the unit sets none.
+    writeTree(root, { 'etc/systemd/system.conf': '[Manager]\nDefaultEnvironment=DSA110_PORTS_FILE=/etc/other/ports.yaml\n' });
+    leftover('');
+    run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([0, [another('/etc/other/ports.yaml ($DSA110_PORTS_FILE, /etc/systemd/system.conf:2)')]]);
+    writeTree(root, { 'etc/systemd/system.conf': '[Manager]\n' });
+
+    // A unit file's own line: another registry's unit, not reported; with the registry checked, this registry's stray line.
+    writeTree(unitDir, { 'otherdb.service.d/claim-port.conf': '[Service]\n' });
+    writeTree(unitDir, { 'web.service': `[Service]\nEnvironment=DSA110_PORTS_FILE=/etc/other/ports.yaml\nExecStartPre=+${CLAIM} mydb\nExecStart=/bin/true\n` });
+    run = await check();
+    expect(run.stdout).not.toContain('web.service');
+    writeTree(unitDir, { 'web.service': `[Service]\nEnvironment=DSA110_PORTS_FILE=/etc/alias.yaml\nExecStartPre=+${CLAIM} redis\nExecStart=/bin/true\n` });
+    run = await check();
+    expect(said(run.stdout)).toContain(
+      `${unitDir}/web.service:3: unexpected: ExecStartPre=+${CLAIM} redis: no robust service in the registry uses web.service, and at each start of it claim-port frees nothing: claim-port would refuse these arguments (a usage error, exit 64): unknown service "redis": the registry it reads (/etc/dsa110/ports.yaml) has no such id, so each start of web.service fails at this line; remove the line`,
+    );
+  });
+
+  it("says, as a warning, when the variable is not known here (an EnvironmentFile= glob, a host specifier), and judges the line as this registry's", async () => {
+    const { unitDir, check } = await stagedRoot();
+    writeTree(unitDir, {
+      'a.service': `[Service]\nEnvironmentFile=-/etc/default/a*\nExecStart=/bin/true\n`,
+      'a.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41800\n`,
+      'b.service': `[Service]\nEnvironment=DSA110_PORTS_FILE=/etc/%H/ports.yaml\nExecStartPre=+${CLAIM} 41801\nExecStart=/bin/true\n`,
+    });
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([
+      1,
+      [
+        `warning: ${unitDir}/a.service.d/claim-port.conf:2: ExecStartPre=+${CLAIM} 41800: cannot tell which registry claim-port reads: it names no --registry, so claim-port reads the unit's $DSA110_PORTS_FILE, and /etc/default/a* (EnvironmentFile= at /etc/systemd/system/a.service:2) may set DSA110_PORTS_FILE, and cannot be read: it is a glob (systemd reads every file it matches), which this check does not expand; give it --registry with an absolute path`,
+        `warning: ${unitDir}/b.service:3: ExecStartPre=+${CLAIM} 41801: cannot tell which registry claim-port reads: its unit's $DSA110_PORTS_FILE=/etc/%H/ports.yaml (/etc/systemd/system/b.service:2) has %H, which this check does not resolve; give it an absolute path without one`,
+        `${unitDir}/a.service.d/claim-port.conf: unexpected: no robust service in the registry uses a.service; remove it`,
+        `${unitDir}/b.service:3: unexpected: ExecStartPre=+${CLAIM} 41801: no robust service in the registry uses b.service, yet at each start of it claim-port frees port 41801 as root; remove the line`,
+      ],
+    ]);
   });
 });
