@@ -4,6 +4,15 @@
 // systemd.service(5): the `+` prefix lifts User=, Group=, capabilities and the
 // file system namespacing for its command, not WorkingDirectory=: a claim
 // line `ExecStartPre=+claim-port ...` runs in the unit's working directory too.
+// Nor does it lift RootDirectory=/RootImage=, whatever that table's "file system
+// namespacing options (such as PrivateDevices=, PrivateTmp=)" suggests: systemd
+// chroots (apply_root_directory) or sets the namespace's root on the
+// EXEC_APPLY_CHROOT flag alone, which service.c clears for ExecStartPre= only
+// with RootDirectoryStartOnly=yes, and `+` (EXEC_COMMAND_FULLY_PRIVILEGED)
+// only turns off the sandboxing (systemd/systemd#43010). So a claim line of a
+// unit with RootDirectory= opens its registry path inside that directory. The
+// unit model does not read RootDirectory= yet: such a unit's claim lines are
+// judged as if it were unset.
 import { escapeText } from '../escape.js';
 import { searchDir } from './exec-search.js';
 import type { WorkingDirectorySetting } from './types.js';
