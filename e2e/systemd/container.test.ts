@@ -270,12 +270,12 @@ describe.skipIf(skip !== undefined)(titled('under a real systemd: deployed as th
       const text = await journal('dsa110-api.service', since, /protected/);
       const why = text.split('\n').filter((line) => line.startsWith('[claim-port:8000]') && /protected/.test(line));
       expect(why.length, text).toBeGreaterThanOrEqual(1);
-      expect(why[0], text).toMatch(new RegExp(`PID ${pid} \\(sshd\\) is protected`));
+      expect(why[0], text).toMatch(new RegExp(`PID ${pid} \\(sshd, user squatter\\) is protected`));
       // At priority err (claim-port's `<3>`, which journald removed): `journalctl -p err` and alerts on priority see it.
       // No --after-cursor here: with -p, systemd 252's journalctl skips the first matching entry after a cursor that does
       // not match itself (this very line went missing); the squatter's PID in the pattern makes the line this test's.
       const errors = (await c.exec(['journalctl', '-u', 'dsa110-api.service', '-p', 'err', '-o', 'cat', '--no-pager'])).stdout;
-      expect(errors, text).toMatch(new RegExp(`^\\[claim-port:8000\\] refusing: PID ${pid} \\(sshd\\) is protected`, 'm'));
+      expect(errors, text).toMatch(new RegExp(`^\\[claim-port:8000\\] refusing: PID ${pid} \\(sshd, user squatter\\) is protected`, 'm'));
     } finally {
       await unsquat(pid);
       await c.exec(['systemctl', 'reset-failed', 'dsa110-api.service']);

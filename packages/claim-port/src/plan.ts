@@ -101,9 +101,18 @@ export function describeUnit(context: HolderContext): string | undefined {
 }
 
 /** `PID 901`, `PID 901 (unit api.service)`: how every message names a holder; with `comm`, `PID 901 (uvicorn, unit api.service)`. */
-export function describeHolder(holder: Pick<ProcessInfo, 'pid' | 'comm'>, context?: HolderContext, comm = false): string {
+export function describeHolder(
+  holder: Pick<ProcessInfo, 'pid' | 'comm'> & Partial<Pick<ProcessInfo, 'user'>>,
+  context?: HolderContext,
+  comm = false,
+  user = false,
+): string {
   const unit = context && describeUnit(context);
-  const inside = [...(comm ? [shownName(holder)] : []), ...(unit ? [`unit ${unit}`] : [])];
+  const inside = [
+    ...(comm ? [shownName(holder)] : []),
+    ...(user && holder.user !== undefined ? [`user ${escapeText(holder.user, 64)}`] : []),
+    ...(unit ? [`unit ${unit}`] : []),
+  ];
   return `PID ${holder.pid}${inside.length > 0 ? ` (${inside.join(', ')})` : ''}`;
 }
 
@@ -209,12 +218,15 @@ export function planClaim(input: PlanInput): Plan {
       : [sandboxReason(holder, context), disguiseReason(holder, input.policy, context?.executable)].filter((reason) => reason !== undefined).join('; ');
     if (disguise) disguised.set(holder.pid, disguise);
     if (why) {
+      // As root, a protected holder of another user (a genuine program a user runs, a name the registry added) is named
+      // with that user: the refusal is the one line --quiet and the journal's err priority keep.
+      const whose = root && holder.uid !== 0 ? describeHolder(holder, context, true, true) : who;
       const handedOver = handedOverSocket(holder, input.listeners);
       // systemd (PID 1) holds a port only for a socket unit: that is what the operator stops.
       const init = isSystemdInit(holder) ? `; ${initSocketAdvice(input.port, transport, input.context?.initSockets, input.context?.socketService)}` : '';
       const full = `${isContainerRuntime(holder) ? `${why}; ${containerAdvice(context)}` : why}${init}${handedOver ? `; ${handedOver}` : ''}`;
       protectedPids.set(holder.pid, full);
-      refusals.push({ pid: holder.pid, reason: `${who} is protected: ${full}` });
+      refusals.push({ pid: holder.pid, reason: `${whose} is protected: ${full}` });
       continue;
     }
     if (wouldRestart(context)) {

@@ -304,7 +304,7 @@ describe('planClaim', () => {
     const dbus = proc({ pid: 700, comm: 'dbus-daemon', exe: 'dbus-daemon', uid: 100, realUid: 100, user: 'messagebus' });
     const plan = planClaim({ ...base, listeners: [listener([dbus], { uid: 1000 })] });
     expect(plan.kind === 'refuse' && plan.refusals[0]!.reason).toMatch(
-      /^PID 700 \(dbus-daemon\) is protected: its name "dbus-daemon" matches .*; it holds a socket uid 1000 made, not it \(passed to it over a Unix socket, SCM_RIGHTS/,
+      /^PID 700 \(dbus-daemon, user messagebus\) is protected: its name "dbus-daemon" matches .*; it holds a socket uid 1000 made, not it \(passed to it over a Unix socket, SCM_RIGHTS/,
     );
     // Root's socket (systemd's socket activation, a daemon that drops privileges after binding) and its own are no news.
     for (const uid of [0, 100]) {

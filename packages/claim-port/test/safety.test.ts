@@ -242,6 +242,8 @@ describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing
       expect(genuine.result.action).toBe('refused');
       expect(genuine.result.holders[0]).toMatchObject({ pid: genuine.server.pid, outcome: 'protected', signals: [] });
       expect(genuine.result.holders[0]!.disguise).toBeUndefined();
+      // The refusal (the one line --quiet keeps) names the user who runs it, not only the PID.
+      expect(genuine.result.message).toMatch(new RegExp(`^refused to free port \\d+: PID ${genuine.server.pid} \\(sshd, user nobody\\) is protected: `));
       await genuine.server.kill();
 
       const shown = copy.exe.replace('\n', '\\n').replace('\u001b', '\\e');
@@ -410,6 +412,7 @@ while True:
     const server = await spawnListener({ python: true, name: 'sshd' });
     const result = await claimOurs(server.port);
     expect(result.holders[0]).toMatchObject({ pid: server.pid, uid: 0, outcome: 'protected', signals: [] });
+    expect(result.message).toContain(`PID ${server.pid} (sshd) is protected: `);
     // The same, run by nobody: the control that shows the name alone decided.
     const other = await asNobody({ name: 'sshd' });
     expect((await claimOurs(other.port)).holders[0]).toMatchObject({ pid: other.pid, outcome: 'exited' });
@@ -427,6 +430,7 @@ while True:
       expect(result.action).toBe('refused');
       expect(result.holders[0]).toMatchObject({ pid: scheduler.pid, uid: nobody, outcome: 'protected', signals: [] });
       expect(result.holders[0]!.disguise).toBeUndefined();
+      expect(result.message).toContain(`PID ${scheduler.pid} (dask-scheduler, user nobody) is protected: `);
       expect(isAlive(scheduler.pid)).toBe(true);
       await scheduler.kill();
       // The control: the same program under a built-in name is a disguise, and is freed.
