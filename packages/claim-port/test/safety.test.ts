@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupStarted, claimOurs, start } from './started.js';
 import { claimPort } from '../src/index.js';
+import { SETTLE_MAX_MS } from '../src/claim.js';
 import { procControl, type FamilyReader, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
 import { main } from '../src/cli.js';
@@ -1008,9 +1009,10 @@ while True: time.sleep(3600)`);
 });
 
 /** A shell loop that restarts a node listener on `port` whenever it dies. */
-async function shellLoop(port: number) {
+async function shellLoop(port: number, pause?: number) {
   const json = JSON.stringify({ host: '127.0.0.1', port, role: 'listener' });
-  const loop = await start(['/bin/sh', '-c', `while :; do "${process.execPath}" "${listenerChild}" '${json}'; done`]);
+  const sleep = pause === undefined ? '' : ` sleep ${pause};`;
+  const loop = await start(['/bin/sh', '-c', `while :; do "${process.execPath}" "${listenerChild}" '${json}';${sleep} done`]);
   // The listener's own "ready" line names its PID; the shell is the spawned child.
   return { shell: loop.child.pid!, holder: loop.first.pids ? (loop.first.pids as number[])[0]! : loop.first.pid, entry: loop };
 }
@@ -1026,6 +1028,21 @@ describe('5. a respawn is caught, and its cause named', () => {
     expect(result.retakenBy![0]!.supervisor?.pid).toBe(loop.shell);
     expect(result.message).toMatch(new RegExp(`was taken again by PID \\d+ .*started by its supervisor PID ${loop.shell} \\(sh\\): /bin/sh -c while`));
     expect(isAlive(loop.shell)).toBe(true);
+  });
+
+  it("a shell loop with a sleep: the sleep, a child the loop started after the signal, keeps the window open up to SETTLE_MAX_MS, so a restart within it is caught and a later one is not (the README's Beware)", async () => {
+    // 1.5 s after the holder's death: past SETTLE_MS, within SETTLE_MAX_MS.
+    const caught = await shellLoop(freePort(), 1.5);
+    const lines: string[] = [];
+    const result = await claimOurs(caught.entry.first.port, { timeoutSeconds: 2, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.retakenBy![0]!.supervisor?.pid).toBe(caught.shell);
+    // 5 s: the window closes at SETTLE_MAX_MS, while the sleep still runs, and the port is called free.
+    const missed = await shellLoop(freePort(), 5);
+    const late = await claimOurs(missed.entry.first.port, { timeoutSeconds: 2 });
+    expect(late.action).toBe('freed');
+    expect(late.elapsedMs).toBeGreaterThanOrEqual(SETTLE_MAX_MS);
+    expect(isAlive(missed.shell)).toBe(true);
   });
 
   it('a holder whose parent stays but never restarts it pays the settle window once, and is freed', async () => {
