@@ -111,6 +111,38 @@ describe("a holder that also listens on another service's port", () => {
   );
 });
 
+describe.skipIf(process.getuid?.() !== 0)("a holder's socket in another network namespace", () => {
+  it("is in none of claim-port's tables: another service's port it listens on there is not named and does not refuse the claim (the README's Beware)", async () => {
+    const mine = lease();
+    const other = lease();
+    const registry = parseRegistry(
+      registryText([
+        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
+        { id: 'othersvc', port: other, unit: 'othersvc.service' },
+      ]),
+    );
+    // It listens on its own port here, then unshares its network namespace (CLONE_NEWNET) and listens on othersvc's there.
+    const server = await start([
+      python,
+      '-c',
+      `import ctypes, json, os, socket, time
+libc = ctypes.CDLL(None, use_errno=True)
+here = socket.socket(); here.bind(('127.0.0.1', ${mine})); here.listen(16)
+if libc.unshare(0x40000000) != 0: raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNET)')
+there = socket.socket(); there.bind(('0.0.0.0', ${other})); there.listen(16)
+print(json.dumps({'pid': os.getpid(), 'port': ${mine}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const { pid } = server.first;
+    const dry = await claimOurs(mine, { registry, dryRun: true, timeoutSeconds: 1 });
+    expect(dry).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid, outcome: 'would-signal' })] });
+    expect(dry.holders[0]!.otherPorts).toBeUndefined();
+    const result = await claimOurs(mine, { registry, timeoutSeconds: 1, settleMs: 0 });
+    expect(result).toMatchObject({ action: 'freed', holders: [expect.objectContaining({ pid, signals: ['SIGTERM'] })] });
+    expect(result.holders[0]!.otherPorts).toBeUndefined();
+  });
+});
+
 describe('a holder that also listens on ports no other service has', () => {
   it("is freed when the other port is its own unit's other service's (an old instance of the unit: the restart case), and the lines say so", async () => {
     const mine = lease();

@@ -1780,6 +1780,54 @@ while True: time.sleep(3600)`);
   });
 });
 
+describe("6a2. a thread with an fd table of its own sharing a holder's socket (the README's Beware)", () => {
+  it.each([
+    ['keeper', 'is not looked for before the signals; once the holder is gone it is found, judged, signalled and the port freed'],
+    ['sshd', 'is not looked for before the signals; once the holder is gone it is found, protected, never signalled, and named (exit 1)'],
+  ])('a forked child whose thread alone keeps the socket (unshare(CLONE_FILES), closed in its leader), named %s, %s', async (name) => {
+    const holder = await py(`import ctypes, json, os, socket, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+r, w = os.pipe()
+done_r, done_w = os.pipe()
+child = os.fork()
+if child == 0:
+    libc.prctl(15, b'${name}', 0, 0, 0)
+    def hold():
+        if libc.unshare(0x400) != 0: raise OSError(ctypes.get_errno(), 'unshare(CLONE_FILES)')
+        os.write(w, b'x')
+        while True: time.sleep(3600)
+    threading.Thread(target=hold, daemon=True).start()
+    os.read(r, 1); s.close(); os.write(done_w, b'x')
+    while True: time.sleep(3600)
+os.read(done_r, 1)
+print(json.dumps({'pid': os.getpid(), 'pids': [child], 'port': s.getsockname()[1], 'child': child}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    const child = holder.first.child as number;
+    const links = (dir: string) => readdirSync(dir).map((fd) => readlinkSync(`${dir}/${fd}`));
+    const [socket] = readListenSocketsSync({ ports: [port] });
+    expect(links(`/proc/${child}/fd`)).not.toContain(`socket:[${socket!.inode}]`);
+    const dry = await claimOurs(port, { dryRun: true });
+    expect(dry.holders.map((h) => h.pid)).toEqual([pid]);
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.5, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.holders[0]).toMatchObject({ pid, signals: ['SIGTERM'], outcome: 'exited' });
+    if (name === 'keeper') {
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(result.holders[1]).toMatchObject({ pid: child, inheritedFrom: [pid], signals: ['SIGTERM'], outcome: 'exited' });
+    } else {
+      expect(result.action, lines.join('\n')).toBe('failed');
+      expect(result.holders.map((h) => h.pid)).toEqual([pid]);
+      expect(result.message).toMatch(new RegExp(`^port ${port} is still in use by PID ${child} \\(sshd\\): `));
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^not signalling a process that inherited the socket: PID ${child} \\(sshd\\) is protected`)),
+      );
+      expect(isAlive(child)).toBe(true);
+    }
+  });
+});
+
 describe('6b. holders that exit, or outlive their leader', () => {
   it.skipIf(!root)(
     'a thread that ignores SIGTERM after its leader exited is still running: SIGKILLed and reported killed, never "exited after SIGTERM" (root: see 6)',
