@@ -1045,6 +1045,35 @@ describe('5. a respawn is caught, and its cause named', () => {
     expect(isAlive(missed.shell)).toBe(true);
   });
 
+  it("a holder whose live parent is a subreaper (tini -s, PR_SET_CHILD_SUBREAPER) and that forks on SIGTERM: the parent adopts the child, which keeps the window open past 1 s, and its re-take fails the claim (the README's Beware)", async () => {
+    const port = freePort();
+    const tree = await py(`import ctypes, json, os, socket, time, signal
+if ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) != 0: raise OSError('PR_SET_CHILD_SUBREAPER')
+if os.fork() == 0:
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${port})); s.listen(4)
+    def on_term(*_):
+        if os.fork() == 0:
+            s.close(); os.setsid()
+            print(json.dumps({'pid': os.getpid()}), flush=True)
+            time.sleep(1.8)
+            t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(('127.0.0.1', ${port})); t.listen(4)
+            while True: time.sleep(3600)
+        os._exit(0)
+    signal.signal(signal.SIGTERM, on_term)
+    print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+    while True: time.sleep(3600)
+while True:
+    try: os.wait()
+    except ChildProcessError: time.sleep(0.2)`);
+    const subreaper = tree.child.pid!;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 1, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.holders).toEqual([expect.objectContaining({ pid: tree.first.pid, signals: ['SIGTERM'] })]);
+    expect(result.retakenBy).toEqual([expect.objectContaining({ supervisor: expect.objectContaining({ pid: subreaper }) })]);
+    expect(tree.pids).toContain(result.retakenBy![0]!.pid);
+  });
+
   it('a holder whose parent stays but never restarts it pays the settle window once, and is freed', async () => {
     const json = JSON.stringify({ host: '127.0.0.1', port: leasePort(), role: 'listener' });
     const wrapped = await start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}'; sleep 30`]);
