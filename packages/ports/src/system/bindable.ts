@@ -122,7 +122,7 @@ function bindSync(fn: string, port: number, transport: Transport): BindCheck | u
 }
 
 /** Whether `text` is an IP address libuv binds: IPv4, or IPv6 with maybe a zone (`fe80::1%eth0`: an interface name or index). */
-function isIpAddress(text: string): boolean {
+export function isIpAddress(text: string): boolean {
   const percent = text.indexOf('%');
   if (percent < 0) return addressBits(text) !== undefined;
   return /^[^%/\s]+$/.test(text.slice(percent + 1)) && addressBits(text.slice(0, percent))?.family === 6;

@@ -5,6 +5,8 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { describeArgument, isPlainObject, optionsArgument, portArgument, transportArgument } from '../arguments.js';
+import { quoteValue } from '../escape.js';
+import { isIpAddress } from './bindable.js';
 import type { Transport } from './port-sockets.js';
 
 export interface BindResult {
@@ -73,16 +75,94 @@ function tryBindUdp(port: number, host: string, ipv6Only = false): Promise<BindR
   });
 }
 
-/** The first port in start..end (inclusive) free on every local interface, or undefined when all are taken. A key of `range` but those two is a TypeError. */
-export async function findFreePort(range: { start: number; end: number }): Promise<number | undefined> {
+/** What findFreePort takes besides its range: each may be left out. */
+export interface FindFreePortOptions {
+  /** The port, or ports in order, to try first (the one used last time): each must lie in the range. */
+  readonly port?: number | Iterable<number> | undefined;
+  /** Ports never answered, free or not: the ports the registry gives its services, ports handed out already. */
+  readonly exclude?: Iterable<number> | undefined;
+  /**
+   * The IP address the caller will bind (`127.0.0.1`, `::1`): each port is bound there too, besides 0.0.0.0 and
+   * [::], and an address this machine cannot bind is an Error at once. It never narrows the test: a port in use
+   * on another address is not answered.
+   */
+  readonly host?: string | undefined;
+  /** `'tcp'` (the default) or `'udp'`: the sockets the test binds, as the caller's server will. */
+  readonly transport?: Transport | undefined;
+}
+
+/** Every option of findFreePort, one per key of FindFreePortOptions (the compiler holds the two together). */
+const FIND_FREE_PORT_OPTIONS: Readonly<Record<keyof FindFreePortOptions, true>> = { port: true, exclude: true, host: true, transport: true };
+const FIND_FREE_PORT_KEYS = Object.keys(FIND_FREE_PORT_OPTIONS);
+
+/** `options.port` or `options.exclude`, checked: a port, or an iterable (not a string) of ports, read once, in order. */
+function portsOption(name: string, value: unknown, single: boolean): number[] {
+  if (single && typeof value === 'number') return [portArgument('findFreePort', value, name)];
+  if (typeof value !== 'object' || value === null || typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    const what = single ? 'a port number, or an array (or other iterable) of them' : 'an array (or other iterable) of port numbers';
+    throw new TypeError(
+      `findFreePort: ${name} must be ${what}, or left out, not ${describeArgument(value)}${typeof value === 'string' ? ' (parse it with parsePort)' : ''}`,
+    );
+  }
+  const ports: number[] = [];
+  for (const port of value as Iterable<unknown>) ports.push(portArgument('findFreePort', port, `${name}[${ports.length}]`));
+  return ports;
+}
+
+/**
+ * The first port free on every local interface: the preferred `options.port`(s) first, in order, then start..end
+ * (inclusive); never one of `options.exclude`; undefined when every port is taken or excluded. A port is free
+ * when a server could bind it now on 0.0.0.0 and on [::] (skipped on a machine without IPv6), and on
+ * `options.host` when given, over `options.transport` (TCP by default). Each test socket is closed at once: the
+ * port can be taken again before the caller binds it. A key of `range` but those two is a TypeError.
+ */
+export async function findFreePort(range: { start: number; end: number }, options?: FindFreePortOptions): Promise<number | undefined> {
   if (!isPlainObject(range)) throw new TypeError(`findFreePort: range must be an object { start, end }, not ${describeArgument(range)}`);
-  // A key it does not read (`{ start, end, host }`) is refused, not ignored: every port is tested on every address.
+  // An option given in the range (`{ start, end, host }`) would be ignored there: said, with where it goes.
+  const misplaced = Object.keys(range).find((key) => FIND_FREE_PORT_KEYS.includes(key));
+  if (misplaced !== undefined) {
+    throw new TypeError(
+      `findFreePort: range takes { start, end } only; ${misplaced} is an option: give it in the second argument, findFreePort({ start, end }, { ${misplaced} })`,
+    );
+  }
   const { start, end } = optionsArgument('findFreePort', range, '{ start, end }', ['start', 'end']);
   portArgument('findFreePort', start, 'range.start');
   portArgument('findFreePort', end, 'range.end');
   if (start > end) throw new RangeError(`findFreePort: range.start (${start}) is past range.end (${end})`);
-  for (let port = start; port <= end; port++) {
-    if ((await portAvailability(port)).free) return port;
+  const { port, exclude, host, transport = 'tcp' } = optionsArgument('findFreePort', options, FIND_FREE_PORT_KEYS);
+  const preferred = port === undefined ? [] : portsOption('options.port', port, true);
+  const outside = preferred.find((candidate) => candidate < start || candidate > end);
+  // The answer is always a port of the range (a reserved range, in this registry): a port outside it may be a service's.
+  if (outside !== undefined) {
+    throw new RangeError(`findFreePort: options.port ${outside} is outside the range ${start}-${end}: a preferred port must be one of the range's`);
+  }
+  const excluded = new Set(exclude === undefined ? [] : portsOption('options.exclude', exclude, false));
+  if (host !== undefined && (typeof host !== 'string' || !isIpAddress(host))) {
+    throw new TypeError(
+      `findFreePort: options.host must be an IP address such as 127.0.0.1 or ::1 (a host name is not looked up), or left out, not ${describeArgument(host)}`,
+    );
+  }
+  transportArgument('findFreePort', transport);
+  const bind = transport === 'tcp' ? tryBind : tryBindUdp;
+  if (host !== undefined) {
+    // Whether the address can be bound at all (any port): else every port would be "taken".
+    const probe = await bind(0, host);
+    if (!probe.ok) {
+      throw new Error(
+        `findFreePort: cannot bind options.host ${quoteValue(host)} on this machine (${probe.code}${probe.code === 'EADDRNOTAVAIL' ? ': no interface has that address' : ''}): give an address of this machine, or leave host out`,
+      );
+    }
+  }
+  const tried = new Set<number>();
+  const candidates = function* (): Generator<number> {
+    yield* preferred;
+    for (let candidate = start; candidate <= end; candidate++) yield candidate;
+  };
+  for (const candidate of candidates()) {
+    if (tried.has(candidate) || excluded.has(candidate)) continue;
+    tried.add(candidate);
+    if (!(await portAvailability(candidate, transport)).free) continue;
+    if (host === undefined || (await bind(candidate, host)).ok) return candidate;
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 // The bind check, on real listening sockets on loopback (IPv4 and IPv6).
+import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { canBind, canBindAddressSync, canBindSync } from '../../src/system/bindable.js';
@@ -105,9 +106,9 @@ describe('bind checks given a value that is not a port (from JavaScript)', () =>
     await expect(find({ start: '40000', end: '40010' })).rejects.toThrow(/^findFreePort: range.start must be a number 1-65535, not the string "40000"/);
     await expect(find({ start: -5, end: 3 })).rejects.toThrow(new RangeError('findFreePort: range.start must be an integer 1-65535, not -5'));
     await expect(find({ start: 65530, end: 70000 })).rejects.toThrow(/range.end must be an integer 1-65535, not 70000$/);
-    // A key it does not read is refused, not ignored (it tests every address, whatever `host` says).
+    // An option given in the range is refused, not ignored, with where it goes.
     await expect(find({ start: 40000, end: 40000, host: '127.0.0.1' })).rejects.toThrow(
-      new TypeError('findFreePort: unknown option "host"; it takes { start, end }'),
+      new TypeError('findFreePort: range takes { start, end } only; host is an option: give it in the second argument, findFreePort({ start, end }, { host })'),
     );
     await expect(find({ start: 40000, ned: 40000 })).rejects.toThrow(
       new TypeError('findFreePort: unknown option "ned" (did you mean "end"?); it takes { start, end }'),
@@ -117,5 +118,112 @@ describe('bind checks given a value that is not a port (from JavaScript)', () =>
     const bind = tryBind as (port: unknown, host: unknown) => Promise<unknown>;
     await expect(bind(Number.NaN, '127.0.0.1')).rejects.toThrow(RangeError);
     await expect(bind(40000, -1)).rejects.toThrow(new TypeError('tryBind: host must be an address such as "0.0.0.0" or "::", not number -1'));
+  });
+});
+
+describe('findFreePort: preferred ports, exclude, host and transport (real sockets on loopback)', () => {
+  // Four consecutive ports below the ephemeral range, leased: no other test and no bind(0) is given them meanwhile.
+  const base = leasePort({ ranges: [[20000, 29999]], count: 4 });
+  const range = { start: base, end: base + 3 };
+  const listenOn = (port: number, host: string) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen({ port, host, exclusive: true }, () => resolve(server));
+    });
+  const close = (server: Server) => new Promise((resolve) => server.close(resolve));
+  const bindUdp = (port: number, address: string) =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = createSocket('udp4');
+      socket.once('error', reject);
+      socket.bind({ port, address, exclusive: true }, () => resolve(socket));
+    });
+
+  it('tries the preferred port(s) first, in order, then the range; a taken one is passed over', async () => {
+    expect(await findFreePort(range)).toBe(base);
+    expect(await findFreePort(range, { port: base + 2 })).toBe(base + 2);
+    const held = await listenOn(base + 2, '127.0.0.1');
+    try {
+      expect(await findFreePort(range, { port: [base + 2, base + 3] })).toBe(base + 3);
+      expect(await findFreePort(range, { port: new Set([base + 2]) })).toBe(base);
+      function* preferred() {
+        yield base + 2;
+        yield base + 1;
+      }
+      expect(await findFreePort(range, { port: preferred() })).toBe(base + 1);
+    } finally {
+      await close(held);
+    }
+  });
+
+  it('never answers an excluded port, preferred or not; undefined when every port is excluded or taken', async () => {
+    expect(await findFreePort(range, { exclude: [base, base + 1] })).toBe(base + 2);
+    expect(await findFreePort(range, { port: base + 1, exclude: new Set([base + 1]) })).toBe(base);
+    const held = await listenOn(base + 3, '::1');
+    try {
+      expect(await findFreePort(range, { exclude: [base, base + 1, base + 2] })).toBeUndefined();
+    } finally {
+      await close(held);
+    }
+  });
+
+  it('with host, binds there too, and never narrows the test: a port in use on another address is passed over', async () => {
+    const held = await listenOn(base, '127.0.0.1');
+    try {
+      expect(await findFreePort(range, { host: '127.0.0.1' })).toBe(base + 1);
+      expect(await findFreePort(range, { host: '127.0.0.2' })).toBe(base + 1);
+      expect(await findFreePort(range, { host: '::1', port: base })).toBe(base + 1);
+    } finally {
+      await close(held);
+    }
+    // An address of no interface of this machine (TEST-NET-1): an error at once, not "every port is taken".
+    await expect(findFreePort(range, { host: '192.0.2.1' })).rejects.toThrow(
+      'findFreePort: cannot bind options.host "192.0.2.1" on this machine (EADDRNOTAVAIL: no interface has that address): give an address of this machine, or leave host out',
+    );
+  });
+
+  it("with transport 'udp', tests datagram sockets: a port a UDP socket holds is passed over, which TCP does not see", async () => {
+    const held = await bindUdp(base, '127.0.0.1');
+    try {
+      expect(await findFreePort(range)).toBe(base);
+      expect(await findFreePort(range, { transport: 'udp' })).toBe(base + 1);
+      expect(await findFreePort(range, { transport: 'udp', host: '127.0.0.1', port: base })).toBe(base + 1);
+    } finally {
+      await new Promise<void>((resolve) => held.close(() => resolve()));
+    }
+  });
+
+  it('checks each option, naming it', async () => {
+    const find = findFreePort as (range: unknown, options?: unknown) => Promise<unknown>;
+    await expect(find(range, 'tcp')).rejects.toThrow(
+      new TypeError('findFreePort: options must be an object ({ port?, exclude?, host?, transport? }) or left out, not the string "tcp"'),
+    );
+    await expect(find(range, { exlude: [base] })).rejects.toThrow(
+      new TypeError('findFreePort: unknown option "exlude" (did you mean "exclude"?); it takes { port?, exclude?, host?, transport? }'),
+    );
+    await expect(find(range, { port: String(base) })).rejects.toThrow(
+      new TypeError(
+        `findFreePort: options.port must be a port number, or an array (or other iterable) of them, or left out, not the string "${base}" (parse it with parsePort)`,
+      ),
+    );
+    await expect(find(range, { port: [base, 0] })).rejects.toThrow(new RangeError('findFreePort: options.port[1] must be an integer 1-65535, not 0'));
+    await expect(find(range, { port: base + 4 })).rejects.toThrow(
+      new RangeError(`findFreePort: options.port ${base + 4} is outside the range ${base}-${base + 3}: a preferred port must be one of the range's`),
+    );
+    await expect(find(range, { exclude: base })).rejects.toThrow(
+      new TypeError(`findFreePort: options.exclude must be an array (or other iterable) of port numbers, or left out, not number ${base}`),
+    );
+    await expect(find(range, { exclude: [base, '8000'] })).rejects.toThrow(
+      /^findFreePort: options.exclude\[1\] must be a number 1-65535, not the string "8000"/,
+    );
+    await expect(find(range, { host: 'localhost' })).rejects.toThrow(
+      new TypeError(
+        'findFreePort: options.host must be an IP address such as 127.0.0.1 or ::1 (a host name is not looked up), or left out, not the string "localhost"',
+      ),
+    );
+    await expect(find(range, { host: 127 })).rejects.toThrow(/^findFreePort: options.host must be an IP address .*not number 127$/);
+    await expect(find(range, { transport: 'TCP' })).rejects.toThrow(
+      new TypeError('findFreePort: transport must be "tcp" or "udp" (or left out: "tcp"), not the string "TCP"'),
+    );
   });
 });
