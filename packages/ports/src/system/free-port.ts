@@ -75,6 +75,25 @@ function tryBindUdp(port: number, host: string, ipv6Only = false): Promise<BindR
   });
 }
 
+/**
+ * Errors of a bind test that are this process's or the system's want, not the port's state: no verdict on the
+ * port (a port so refused is not "taken"), with what to do about each. `ports free` and findFreePort share it.
+ */
+export const UNCHECKABLE_BIND_ERRORS: Readonly<Record<string, string>> = {
+  EMFILE: 'this process may open no more files: raise its limit, ulimit -n',
+  ENFILE: "the system's table of open files is full",
+  ENOBUFS: 'the kernel is out of socket buffers',
+  ENOMEM: 'out of memory',
+};
+
+/** The errno name at the end of a PortAvailability's reason (`[::]/udp: EADDRINUSE`). */
+const reasonCode = (reason: string | undefined) => reason?.split(': ').at(-1) ?? 'UNKNOWN';
+
+/** findFreePort could not test `what` (`port 3210`) for want of resources: an Error (with `code`), never "taken". */
+function cannotCheck(what: string, code: string): Error {
+  return Object.assign(new Error(`findFreePort: cannot check ${what}: ${code} (${UNCHECKABLE_BIND_ERRORS[code]}); no port was found free`), { code });
+}
+
 /** What findFreePort takes besides its range: each may be left out. */
 export interface FindFreePortOptions {
   /** The port, or ports in order, to try first (the one used last time): each must lie in the range. */
@@ -147,6 +166,7 @@ export async function findFreePort(range: { start: number; end: number }, option
   if (host !== undefined) {
     // Whether the address can be bound at all (any port): else every port would be "taken".
     const probe = await bind(0, host);
+    if (!probe.ok && Object.hasOwn(UNCHECKABLE_BIND_ERRORS, probe.code!)) throw cannotCheck(`options.host ${quoteValue(host)}`, probe.code!);
     if (!probe.ok) {
       throw new Error(
         `findFreePort: cannot bind options.host ${quoteValue(host)} on this machine (${probe.code}${probe.code === 'EADDRNOTAVAIL' ? ': no interface has that address' : ''}): give an address of this machine, or leave host out`,
@@ -161,8 +181,16 @@ export async function findFreePort(range: { start: number; end: number }, option
   for (const candidate of candidates()) {
     if (tried.has(candidate) || excluded.has(candidate)) continue;
     tried.add(candidate);
-    if (!(await portAvailability(candidate, transport)).free) continue;
-    if (host === undefined || (await bind(candidate, host)).ok) return candidate;
+    // A test that failed for want of a descriptor or memory says nothing of the port: an error, never "all taken".
+    const availability = await portAvailability(candidate, transport);
+    if (!availability.free && Object.hasOwn(UNCHECKABLE_BIND_ERRORS, reasonCode(availability.reason))) {
+      throw cannotCheck(`port ${candidate}`, reasonCode(availability.reason));
+    }
+    if (!availability.free) continue;
+    if (host === undefined) return candidate;
+    const onHost = await bind(candidate, host);
+    if (onHost.ok) return candidate;
+    if (Object.hasOwn(UNCHECKABLE_BIND_ERRORS, onHost.code!)) throw cannotCheck(`port ${candidate}`, onHost.code!);
   }
   return undefined;
 }

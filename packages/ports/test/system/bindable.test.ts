@@ -1,4 +1,5 @@
 // The bind check, on real listening sockets on loopback (IPv4 and IPv6).
+import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -224,6 +225,28 @@ describe('findFreePort: preferred ports, exclude, host and transport (real socke
     await expect(find(range, { host: 127 })).rejects.toThrow(/^findFreePort: options.host must be an IP address .*not number 127$/);
     await expect(find(range, { transport: 'TCP' })).rejects.toThrow(
       new TypeError('findFreePort: transport must be "tcp" or "udp" (or left out: "tcp"), not the string "TCP"'),
+    );
+  });
+});
+
+describe('findFreePort out of file descriptors', () => {
+  it('says it cannot check the port (EMFILE, with what to raise), never "none free" (undefined) for ports it could not test', () => {
+    const start = leasePort({ ranges: [[20000, 29999]], count: 3 });
+    // A child with few descriptors, every one used up before it asks: each bind test then fails with EMFILE.
+    const script = `
+      import { openSync } from 'node:fs';
+      const { findFreePort } = await import(${JSON.stringify(new URL('../../dist/system/index.js', import.meta.url).href)});
+      const held = [];
+      try { for (;;) held.push(openSync('/dev/null', 'r')); } catch {}
+      try { console.log('answer', await findFreePort({ start: ${start}, end: ${start + 2} })); }
+      catch (error) { console.log('error', error.code, error.message); }
+      try { console.log('answer', await findFreePort({ start: ${start}, end: ${start + 2} }, { host: '127.0.0.1' })); }
+      catch (error) { console.log('error', error.code, error.message); }
+    `;
+    const run = spawnSync('sh', ['-c', 'ulimit -n 64; exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8' });
+    expect(run.stdout).toBe(
+      `error EMFILE findFreePort: cannot check port ${start}: EMFILE (this process may open no more files: raise its limit, ulimit -n); no port was found free\n` +
+        'error EMFILE findFreePort: cannot check options.host "127.0.0.1": EMFILE (this process may open no more files: raise its limit, ulimit -n); no port was found free\n',
     );
   });
 });

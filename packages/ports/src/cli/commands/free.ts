@@ -1,7 +1,7 @@
 import { formatRange, PortsError, type Registry } from '../../index.js';
 import { quoteValue, wellFormedJson } from '../../escape.js';
 import { idList, reservedIdHint } from '../../id-hints.js';
-import { portAvailability } from '../../system/free-port.js';
+import { portAvailability, UNCHECKABLE_BIND_ERRORS } from '../../system/free-port.js';
 import type { Transport } from '../../system/port-sockets.js';
 import { defineCommand } from '../command.js';
 import { type Context, load } from '../context.js';
@@ -46,7 +46,7 @@ export const command = defineCommand({
         if (availability.free) continue;
         const code = availability.reason?.split(': ').at(-1) ?? 'UNKNOWN';
         // The process's own want (a descriptor, memory) says nothing of the port: no verdict on the range from it.
-        const lack = UNCHECKABLE[code];
+        const lack = UNCHECKABLE_BIND_ERRORS[code];
         if (lack) throw new CommandError(`ports free: cannot check port ${port} of "${id}": ${code} (${lack}); nothing was found in use`);
         refused.set(code, (refused.get(code) ?? 0) + 1);
         continue ports;
@@ -57,14 +57,6 @@ export const command = defineCommand({
     throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1, owners)}`);
   },
 });
-
-/** Errors of a bind test that are this process's or the system's want, not the port's state: what to do about each. */
-const UNCHECKABLE: Readonly<Record<string, string>> = {
-  EMFILE: 'this process may open no more files: raise its limit, ulimit -n',
-  ENFILE: "the system's table of open files is full",
-  ENOBUFS: 'the kernel is out of socket buffers',
-  ENOMEM: 'out of memory',
-};
 
 /** The reason counted for a port that belongs to a service (not an errno). */
 const GIVEN = 'given to a service';
