@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { describeArgument, isPlainObject, optionsArgument, portArgument, transportArgument } from '../arguments.js';
 import { quoteValue } from '../escape.js';
 import { isIpAddress } from './bindable.js';
+import type { ReservedRange } from '../registry.js';
 import type { Transport } from './port-sockets.js';
 
 export interface BindResult {
@@ -89,6 +90,10 @@ export const UNCHECKABLE_BIND_ERRORS: Readonly<Record<string, string>> = {
 /** The errno name at the end of a PortAvailability's reason (`[::]/udp: EADDRINUSE`). */
 const reasonCode = (reason: string | undefined) => reason?.split(': ').at(-1) ?? 'UNKNOWN';
 
+/** The keys of a registry's reserved range, one per key of ReservedRange (the compiler holds the two together). */
+const RESERVED_RANGE: Readonly<Record<keyof ReservedRange, true>> = { kind: true, id: true, name: true, start: true, end: true, purpose: true, for: true };
+const RESERVED_RANGE_KEYS = Object.keys(RESERVED_RANGE);
+
 /** findFreePort could not test `what` (`port 3210`) for want of resources: an Error (with `code`), never "taken". */
 function cannotCheck(what: string, code: string): Error {
   return Object.assign(new Error(`findFreePort: cannot check ${what}: ${code} (${UNCHECKABLE_BIND_ERRORS[code]}); no port was found free`), { code });
@@ -133,7 +138,8 @@ function portsOption(name: string, value: unknown, single: boolean): number[] {
  * (inclusive); never one of `options.exclude`; undefined when every port is taken or excluded. A port is free
  * when a server could bind it now on 0.0.0.0 and on [::] (skipped on a machine without IPv6), and on
  * `options.host` when given, over `options.transport` (TCP by default). Each test socket is closed at once: the
- * port can be taken again before the caller binds it. A key of `range` but those two is a TypeError.
+ * port can be taken again before the caller binds it. A key of `range` but those two is a TypeError, except in a
+ * registry's ReservedRange (`kind: 'reserved'`), which is taken as it is.
  */
 export async function findFreePort(range: { start: number; end: number }, options?: FindFreePortOptions): Promise<number | undefined> {
   if (!isPlainObject(range)) throw new TypeError(`findFreePort: range must be an object { start, end }, not ${describeArgument(range)}`);
@@ -144,7 +150,9 @@ export async function findFreePort(range: { start: number; end: number }, option
       `findFreePort: range takes { start, end } only; ${misplaced} is an option: give it in the second argument, findFreePort({ start, end }, { ${misplaced} })`,
     );
   }
-  const { start, end } = optionsArgument('findFreePort', range, '{ start, end }', ['start', 'end']);
+  // A registry's reserved range (`registry.reserved[i]`, known by its kind) is taken whole: its start and end are read.
+  const reserved = Object.hasOwn(range, 'kind') && (range as { kind?: unknown }).kind === 'reserved';
+  const { start, end } = optionsArgument('findFreePort', range, '{ start, end }', reserved ? RESERVED_RANGE_KEYS : ['start', 'end']);
   portArgument('findFreePort', start, 'range.start');
   portArgument('findFreePort', end, 'range.end');
   if (start > end) throw new RangeError(`findFreePort: range.start (${start}) is past range.end (${end})`);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { canBind, canBindAddressSync, canBindSync } from '../../src/system/bindable.js';
 import { findFreePort, portAvailability, tryBind } from '../../src/system/free-port.js';
 import { leasePort } from '../../../../test-support/test-port.js';
+import { parseRegistry } from '../../src/index.js';
 
 describe('the bind check', () => {
   const listen = (host: string) =>
@@ -248,5 +249,28 @@ describe('findFreePort out of file descriptors', () => {
       `error EMFILE findFreePort: cannot check port ${start}: EMFILE (this process may open no more files: raise its limit, ulimit -n); no port was found free\n` +
         'error EMFILE findFreePort: cannot check options.host "127.0.0.1": EMFILE (this process may open no more files: raise its limit, ulimit -n); no port was found free\n',
     );
+  });
+});
+
+describe("findFreePort given a registry's reserved range", () => {
+  it('takes registry.reserved[i] as it is (its start and end; it used to refuse its "kind"), and still refuses a stray key elsewhere', async () => {
+    const start = leasePort({ ranges: [[20000, 29999]], count: 2 });
+    const registry = parseRegistry(
+      `version: 1\nservices: []\nreserved:\n  - id: scratch\n    name: Scratch\n    start: ${start}\n    end: ${start + 1}\n    purpose: test range\n`,
+    );
+    const scratch = registry.reserved.find((entry) => entry.id === 'scratch')!;
+    const held = await new Promise<Server>((resolve) => {
+      const server = createServer();
+      server.listen({ port: start, host: '127.0.0.1', exclusive: true }, () => resolve(server));
+    });
+    try {
+      expect(await findFreePort(scratch)).toBe(start + 1);
+      expect(await findFreePort(scratch, { exclude: [start + 1] })).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => held.close(resolve));
+    }
+    const find = findFreePort as (range: unknown) => Promise<unknown>;
+    await expect(find({ start, end: start + 1, kind: 'service' })).rejects.toThrow(/^findFreePort: unknown option "kind"/);
+    await expect(find({ kind: 'reserved', start, end: start + 1, ned: 1 })).rejects.toThrow(/^findFreePort: unknown option "ned"/);
   });
 });
