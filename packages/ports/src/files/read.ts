@@ -47,6 +47,7 @@ export function fileKind(info: Stats): string {
   return 'not a regular file';
 }
 
+/** Read only; never waiting (a FIFO without a writer, a device), never taking a terminal as the controlling one. A regular file ignores both. */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 /** OPEN_FLAGS, for a name lstat said is no link: a link put there since is refused (ELOOP), never followed. */
 const NOFOLLOW_FLAGS = OPEN_FLAGS | (constants.O_NOFOLLOW ?? 0);
@@ -75,8 +76,10 @@ export const PATH_CHANGED =
  * link is opened O_NOFOLLOW, so a link to a device put there since is never
  * followed. A link's target replaced between the stat and the open, or a
  * directory on the way (by whoever owns the one above it), can still have a
- * device opened (never waiting, never read) before fstat refuses it; a
- * hard link to another's file (the kernel's fs.protected_hardlinks) is out of
+ * FIFO or device opened before fstat refuses it: never read, and, by
+ * OPEN_FLAGS, the open never waits for a FIFO's writer (O_NONBLOCK) and a
+ * terminal never becomes the controlling one (O_NOCTTY); whatever a
+ * device's driver does on an open is the window left. A hard link to another's file (the kernel's fs.protected_hardlinks) is out of
  * scope: it is the same inode whatever the name. The caller closes `fd`.
  *
  * `approved` (as root, load.ts): the walk's lstat stands for the first one.

@@ -1,12 +1,17 @@
 // The safe reader on real special files: each is refused at once (a hang
 // would time the test out), and no read goes past the limit.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdirSync, openSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FileReadError, readTextFile } from '../../src/files/read.js';
+import { FileReadError, PATH_CHANGED, readTextFile } from '../../src/files/read.js';
+import { waitUntil } from '../../../../test-support/index.js';
+import { straceHolding } from '../../../../test-support/strace.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
+
+const READ_TS = JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/read.ts')).href);
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
 
 function refusal(path: string, maxBytes = 1024): FileReadError {
   try {
@@ -105,4 +110,45 @@ try { readTextFile('/proc/self/stat', { maxBytes: 4096 }); console.log('read'); 
   it('refuses the real /dev/urandom at once (a character device; only stat is used)', () => {
     expect(refusal('/dev/urandom').reason).toBe('it is a character device, not a regular file');
   });
+
+  // A link's target replaced by a FIFO between the stat and the open: the open (O_NONBLOCK) does not wait for a
+  // writer that never comes, and fstat on the descriptor refuses what it opened. strace holds the open of the link
+  // (-P: only calls on that path; the link is made after strace starts, or strace would trace its target instead).
+  it.skipIf(!hasStrace)(
+    `opens a FIFO swapped in behind a link without waiting, and refuses it${hasStrace ? '' : ' [skipped: needs strace]'}`,
+    async () => {
+      const dir = privateDir();
+      const target = join(dir, 'target');
+      const link = join(dir, 'link');
+      const script = `const { readTextFile } = await import(${READ_TS});
+const { symlinkSync, writeFileSync } = await import('node:fs');
+writeFileSync(${JSON.stringify(target)}, 'regular\\n');
+symlinkSync(${JSON.stringify(target)}, ${JSON.stringify(link)});
+process.stdout.write('opening\\n');
+try { console.log('read', JSON.stringify(readTextFile(${JSON.stringify(link)}, { maxBytes: 1024 }))); } catch (error) { console.log(error.kind, error.reason); }`;
+      const child = spawn('strace', ['-P', link, ...straceHolding('open,openat', 1000, script)], {
+        cwd: join(import.meta.dirname, '../../../..'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+      // Its lstat and stat of the link come at once after `opening`; its open is held a second: swap the target then.
+      await waitUntil(() => stdout.startsWith('opening\n'), 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Made beside it, then renamed over it: a new inode (one made after the file's removal may reuse its number).
+      renameSync(fifo(dir, 'fifo'), target);
+      const swapped = performance.now();
+      // No writer opens the FIFO: an open that waited for one would wait for ever, so after 5 s one comes (and writes
+      // nothing), letting the child end; the open is held for less than a second after the swap.
+      const release = setTimeout(() => closeSync(openSync(target, constants.O_WRONLY | constants.O_NONBLOCK)), 5000);
+      const code = await closed;
+      clearTimeout(release);
+      expect([code, stderr, stdout]).toEqual([0, '', `opening\nchanged ${PATH_CHANGED}\n`]);
+      expect(performance.now() - swapped).toBeLessThan(4000);
+    },
+    40_000,
+  );
 });
