@@ -80,12 +80,12 @@ function tryBindUdp(port: number, host: string, ipv6Only = false): Promise<BindR
  * Errors of a bind test that are this process's or the system's want, not the port's state: no verdict on the
  * port (a port so refused is not "taken"), with what to do about each. `ports free` and findFreePort share it.
  */
-export const UNCHECKABLE_BIND_ERRORS: Readonly<Record<string, string>> = {
+export const UNCHECKABLE_BIND_ERRORS: Readonly<Record<string, string>> = Object.freeze({
   EMFILE: 'this process may open no more files: raise its limit, ulimit -n',
   ENFILE: "the system's table of open files is full",
   ENOBUFS: 'the kernel is out of socket buffers',
   ENOMEM: 'out of memory',
-};
+});
 
 /** The errno name at the end of a PortAvailability's reason (`[::]/udp: EADDRINUSE`). */
 const reasonCode = (reason: string | undefined) => reason?.split(': ').at(-1) ?? 'UNKNOWN';
