@@ -510,7 +510,7 @@ function lineFix(claim: FoundClaim, usual: string, unitDir: string): string {
  * (`foo-.service.d`: every `foo-*.service`; `a-@i.service.d`: every `a-*@i.service`), a template's (`foo@.service.d`:
  * every `foo@*.service`); undefined for one unit's own (`foo.service.d`) or the type-wide `service.d`.
  */
-function dropInPattern(dirName: string): string | undefined {
+export function dropInPattern(dirName: string): string | undefined {
   const base = dirName.slice(0, -'.d'.length);
   const dot = base.lastIndexOf('.');
   if (dot <= 0) return undefined;

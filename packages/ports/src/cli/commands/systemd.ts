@@ -36,6 +36,7 @@ import { unifiedDiff } from '../../render/diff.js';
 import { unitOverrideDropIn } from '../../render/labels.js';
 import { claimRegistryProblem } from '../../systemd/claim-verdict.js';
 import { pathInWorkingDirectory } from '../../systemd/working-directory.js';
+import { dropInDirUnread } from '../../systemd/drop-in-readers.js';
 import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
@@ -56,6 +57,7 @@ import {
   claimPortLines,
   claimPortPathProblem,
   claimWiring,
+  dropInPattern,
   execArgumentProblem,
   DEFAULT_CLAIM_PORT,
   DEFAULT_UNIT_DIR,
@@ -542,7 +544,15 @@ async function writeTree(
     const override = overrides.get(entry.service.id);
     if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
-  const tree = { files: new Map(), dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath) };
+  const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
+  const { warnings: unreadDirs, ...read } = claimsRead(
+    registryRoot,
+    unitDir,
+    { dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath) },
+    expected,
+  );
+  for (const warning of unreadDirs) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
+  const tree = { files: new Map(), ...read };
   for (const drift of systemdDrift(wiring, tree, { services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected') || drift.warning)
@@ -914,9 +924,16 @@ async function checkTree(
   // running `ports systemd`, which refuses them) could never make both right.
   const shared = sharedOutputs(generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) })));
   const sharing = new Set(shared.flatMap(({ units }) => wiring.filter((entry) => units.includes(entry.unit)).map((entry) => entry.path)));
+  const { warnings: unreadDirs, ...read } = claimsRead(
+    effectiveRoot,
+    unitDir,
+    { ...(await findDropIns(unitDir, place, effectiveRoot)), claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath) },
+    new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path)),
+  );
+  for (const warning of unreadDirs) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
   const found = systemdDrift(
     wiring,
-    { files, ...(await findDropIns(unitDir, place, effectiveRoot)), places, claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath) },
+    { files, ...read, places },
     { regenerate, services: registry.services, unitDir, ...(registryPath !== undefined && { registryPath }) },
   );
   // Another registry's claim drop-in: said, not failed (that registry's own --check judges it).
@@ -1570,6 +1587,58 @@ function linkTarget(path: string, file: string, root: string | undefined, dir = 
   }
   const inside = resolveInRoot(root, `${dir}/${path}`);
   return { inside, host: root === '/' ? inside : join(root, inside) };
+}
+
+/**
+ * Of the claims found (findDropIns' claim-port.conf `dropIns` and `masked` in the unit directory, findClaims' `claims`),
+ * those systemd reads: not one in a drop-in directory that no unit reads (dropInDirUnread: no unit file or alias of its
+ * name, no instance of a template there, no unit of its dash prefix), under `root`. Such a claim neither satisfies nor
+ * fails the check: each such directory is one warning (`warnings`, without the `warning: `). The registry's own
+ * drop-ins (`expected`) stay: the check of the units says when their unit is missing. For --out (`root` undefined)
+ * every claim stays: DIR is staged for a system whose other unit directories are not known here, and a packaged unit
+ * there (`/usr/lib/systemd/system/x.service`) would read DIR's `x.service.d/` once installed.
+ */
+function claimsRead(
+  root: string | undefined,
+  unitDir: string,
+  found: { readonly dropIns: readonly string[]; readonly masked: readonly string[]; readonly claims: readonly FoundClaim[] },
+  expected: ReadonlySet<string>,
+): { dropIns: string[]; masked: string[]; claims: FoundClaim[]; warnings: string[] } {
+  if (root === undefined) return { dropIns: [...found.dropIns], masked: [...found.masked], claims: [...found.claims], warnings: [] };
+  let listing: UnitDirListing | undefined;
+  const unreadOf = new Map<string, boolean>();
+  const unread = (dirName: string): boolean => {
+    if (!unreadOf.has(dirName)) {
+      listing ??= listUnitDirs(root, []);
+      unreadOf.set(dirName, dropInDirUnread(root, dirName, listing));
+    }
+    return unreadOf.get(dirName)!;
+  };
+  const where = root === '/' ? '' : ` under ${escapeText(root)}`;
+  const warned = new Map<string, string>();
+  const warn = (shown: string, dirName: string) => {
+    const named = escapeText(dropInPattern(dirName) ?? dirName.slice(0, -'.d'.length));
+    warned.set(
+      shown,
+      `${escapeText(shown)}/: systemd never reads this drop-in directory, as no unit${where} is named ${named}, so no claim-port line in it claims a port; remove it (or install the unit it was for)`,
+    );
+  };
+  // The drop-in directory of a file relative to its unit directory (`ghost.service.d/x.conf`), or undefined.
+  const dirOf = (path: string) => (path.includes('/') ? path.slice(0, path.indexOf('/')) : undefined);
+  const kept = (path: string, inside: string | undefined): boolean => {
+    const dirName = dirOf(path);
+    if (dirName === undefined || (inside === undefined && expected.has(path)) || !unread(dirName)) return true;
+    warn(inside === undefined ? join(unitDir, dirName) : driftPath(`${inside}/${dirName}`, unitDir, root), dirName);
+    return false;
+  };
+  const dropIns = found.dropIns.filter((path) => kept(path, undefined));
+  const claims = found.claims.filter((claim) => kept(claim.path, claim.dir));
+  return {
+    dropIns,
+    masked: found.masked.filter((path) => dropIns.includes(path)),
+    claims,
+    warnings: [...warned.keys()].sort().map((shown) => warned.get(shown)!),
+  };
 }
 
 /** A unit directory findClaims reads: as the system names it (undefined: the one checked), its listing's host path, and a file's. */

@@ -2,7 +2,7 @@
 // staged roots and --out directories: where they are looked for (the type-wide service.d/, linked unit files and
 // drop-in directories), and what each is said to do (a specifier or variable, bytes that are not UTF-8, another
 // registry's drop-in, a masked one).
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from '../../../../../test-support/tree.js';
@@ -40,6 +40,13 @@ async function stagedRoot() {
   return { root, unitDir: join(root, 'etc/systemd/system'), write, check };
 }
 
+/**
+ * Package unit files (under /usr/lib/systemd/system) of these names, that run nothing of claim-port: a drop-in
+ * directory of a unit no unit file names is never read by systemd (a warning, not a claim), so the units whose
+ * drop-ins a test means to be read are installed.
+ */
+const installed = (...units: string[]) => Object.fromEntries(units.map((unit) => [`usr/lib/systemd/system/${unit}`, '[Service]\nExecStart=/bin/true\n']));
+
 /** The lines of a run's stdout that report `unexpected` files, or warn. */
 const said = (stdout: string) => stdout.split('\n').filter((line) => line.includes(': unexpected: ') || line.startsWith('warning: '));
 
@@ -76,6 +83,7 @@ describe('ports systemd --check: stray claim lines where systemd reads them', ()
 
   it('reads a unit file linked in from outside the unit directories, and a drop-in directory or drop-in that is a link (resolved inside --root); not an alias or a mask twice', async () => {
     const { root, unitDir, check } = await stagedRoot();
+    writeTree(root, installed('cache.service', 'web.service'));
     writeTree(root, {
       // `systemctl link /opt/old/old.service`: systemd loads it through the link.
       'opt/old/old.service': `[Service]\nExecStartPre=+${CLAIM} 41700\nExecStart=/bin/true\n`,
@@ -129,7 +137,8 @@ describe('ports systemd --check: what a stray claim line is said to do', () => {
   });
 
   it('a line holding bytes that are not UTF-8: shown with \\xNN, and said to be ignored by systemd (it claims nothing)', async () => {
-    const { unitDir, check } = await stagedRoot();
+    const { root, unitDir, check } = await stagedRoot();
+    writeTree(root, installed('nginx.service'));
     mkdirSync(join(unitDir, 'nginx.service.d'));
     writeFileSync(join(unitDir, 'old.service'), Buffer.from(`[Service]\nExecStartPre=+${CLAIM} 41700 --timeout 5 \xff\nExecStart=/bin/true\n`, 'latin1'));
     writeFileSync(join(unitDir, 'nginx.service.d/x.conf'), Buffer.from(`[Service]\nExecStartPre=+${CLAIM} 41700 caf\xe9\n`, 'latin1'));
@@ -145,7 +154,8 @@ describe('ports systemd --check: what a stray claim line is said to do', () => {
   });
 
   it("a leftover claim-port.conf naming another registry is that registry's: a warning, not a request to remove it; beside this registry's own claim of the unit, drift", async () => {
-    const { unitDir, check, write } = await stagedRoot();
+    const { root, unitDir, check, write } = await stagedRoot();
+    writeTree(root, installed('otherdb.service'));
     writeTree(unitDir, { 'otherdb.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41700 --registry /etc/other/ports.yaml\n` });
     const warning = `warning: ${unitDir}/otherdb.service.d/claim-port.conf: its ExecStartPre=+${CLAIM} 41700 --registry /etc/other/ports.yaml names another registry, /etc/other/ports.yaml, not the one checked here: it is that registry's claim for otherdb.service, left alone here (that registry's own \`ports systemd --check\` checks it); it claims port 41700, which the registry gives to mydb (mydb.service): at each start of otherdb.service it would free mydb's port as root`;
     let run = await check();
@@ -166,7 +176,8 @@ describe('ports systemd --check: what a stray claim line is said to do', () => {
   });
 
   it('a masked leftover claim-port.conf (a link to /dev/null, or empty) is said to be masked, claiming nothing', async () => {
-    const { unitDir, check } = await stagedRoot();
+    const { root, unitDir, check } = await stagedRoot();
+    writeTree(root, installed('old.service', 'old2.service'));
     writeTree(unitDir, {
       'old.service.d/claim-port.conf': { symlink: '/dev/null' },
       'old2.service.d/claim-port.conf': '',
@@ -212,6 +223,7 @@ describe('ports systemd --check: a stray claim line that claim-port refuses', ()
 describe('ports systemd --check: stray claim lines in every unit directory systemd loads from', () => {
   it('reads /run, /usr/local/lib, /usr/lib and /lib in precedence order: a file hidden by one of its name higher up is not reported, /lib -> usr/lib once, each with the fix for where it is', async () => {
     const { root, unitDir, check, write } = await stagedRoot();
+    writeTree(root, installed('hid.service'));
     const lib = join(root, 'usr/lib/systemd/system');
     writeTree(root, {
       // Debian's merged /usr: /lib is a link to usr/lib, and each file there is read once, under its real path.
@@ -254,7 +266,8 @@ describe('ports systemd --check: stray claim lines in every unit directory syste
 
 describe('ports systemd --check: whom a stray claim is said to reach', () => {
   it('a dash prefix\'s drop-in directory (foo-.service.d/) is said to apply to every foo-*.service, a template\'s to every instance; not named as a unit "foo-.service"', async () => {
-    const { unitDir, check } = await stagedRoot();
+    const { root, unitDir, check } = await stagedRoot();
+    writeTree(root, installed('foo-a.service', 'bar-a.service', 'web@.service'));
     writeTree(unitDir, {
       'foo-.service.d/port.conf': `[Service]\nExecStartPre=+${CLAIM} 41702\n`,
       'bar-.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41700\n`,
@@ -272,7 +285,8 @@ describe('ports systemd --check: whom a stray claim is said to reach', () => {
   });
 
   it("a service id is resolved in the registry the line reads: one this registry lacks is refused by claim-port (exit 64); one of another registry is not this registry's service of that id", async () => {
-    const { unitDir, check } = await stagedRoot();
+    const { root, unitDir, check } = await stagedRoot();
+    writeTree(root, installed('old.service', 'web.service'));
     writeTree(unitDir, {
       // This registry has no "redis": claim-port refuses it, and the start fails there (or, with -, goes on unclaimed).
       'old.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} redis --registry /etc/dsa110/ports.yaml\n`,
@@ -340,7 +354,8 @@ describe("ports systemd --check: a stray claim line's relative --registry, read 
   });
 
   it("says, as a warning, when the working directory is not known here (`~`, a file many units read), and judges the line as this registry's; under --out, from the unit file and drop-ins there", async () => {
-    const { unitDir, check } = await stagedRoot();
+    const { root, unitDir, check } = await stagedRoot();
+    writeTree(root, installed('tpl@.service'));
     writeTree(unitDir, {
       'home.service': `[Service]\nUser=svc\nWorkingDirectory=~\nExecStartPre=+${CLAIM} 41999 --registry ports.yaml\nExecStart=/bin/true\n`,
       'tpl@.service.d/x.conf': `[Service]\nExecStartPre=+${CLAIM} 41998 --registry ports.yaml\n`,
@@ -357,7 +372,7 @@ describe("ports systemd --check: a stray claim line's relative --registry, read 
       ],
     ]);
 
-    // --out: the unit file and its drop-ins in that directory; without its unit file there, not known.
+    // --out: the unit file and its drop-ins in that directory; without its unit file there, a directory no unit reads.
     const dir = tempDir();
     writeFileSync(join(dir, 'ports.yaml'), registryText(41700).replace('claim: unit', 'claim: drop-in'));
     writeFileSync(join(dir, 'other.yaml'), registryText(41800));
@@ -387,6 +402,7 @@ describe("ports systemd --check: a stray claim line's relative --registry, read 
 describe('ports systemd --check: stray claim lines in the unit directories systemd makes or tools keep', () => {
   it("reads system.control, transient, the generators' and system.attached in systemd's order, with a fix for each that edits no file systemd or a tool makes again", async () => {
     const { root, unitDir, check, write } = await stagedRoot();
+    writeTree(root, installed('ctl.service', 'hid.service', 'rctl-a.service', 'tr2.service', 'early2.service', 'gen.service'));
     const line = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\n`;
     const unitFile = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\nExecStart=/bin/true\n`;
     writeTree(root, {
@@ -451,6 +467,20 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
 
   it('a drop-in is hidden by one of its name higher up in a directory every unit reading it reads (foo-.service.d/ over foo-bar.service.d/), not by a more specific one (still read by the other units) nor by the type-wide one', async () => {
     const { root, unitDir, check } = await stagedRoot();
+    writeTree(
+      root,
+      installed(
+        'foo-bar.service',
+        'a-b-c.service',
+        'web@.service',
+        'k-x.service',
+        'baz-qux.service',
+        'baz-x.service',
+        'b-c.service',
+        'b-d.service',
+        'sv.service',
+      ),
+    );
     const lib = join(root, 'usr/lib/systemd/system');
     const line = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\n`;
     const quiet = '[Service]\nEnvironment=A=1\n';
@@ -545,6 +575,58 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
     const run = await ports([...args, '--check']);
     expect([run.code, said(run.stdout)]).toEqual([1, expected]);
     expect(said((await ports(args)).stderr).filter((line) => line.includes(out))).toEqual(expected.map((line) => `warning: ${line}`));
+  });
+  it('a drop-in directory no unit reads (no unit file, alias, template or dash-prefixed unit of its name) is one warning naming it, not a claim: it neither fails nor passes the check; one a unit reads is still judged', async () => {
+    const { root, unitDir, check, write } = await stagedRoot();
+    const lib = join(root, 'usr/lib/systemd/system');
+    const line = (port: number) => `[Service]\nExecStartPre=+${CLAIM} ${port}\n`;
+    writeTree(root, {
+      // Never read: `systemd-analyze verify --root` says "Unit ghost.service not found" (no unit from drop-ins alone).
+      'etc/systemd/system/ghost.service.d/claim-port.conf': line(41700),
+      'usr/lib/systemd/system/gone.service.d/x.conf': line(41790),
+      'etc/systemd/system/none@.service.d/x.conf': line(41791),
+      'etc/systemd/system/nob-.service.d/x.conf': line(41792),
+      // Read: an instance of a template that is there, a dash prefix of a unit that is there, an alias.
+      'etc/systemd/system/tpl@.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/tpl@x.service.d/x.conf': line(41793),
+      'usr/lib/systemd/system/pre-a.service': '[Service]\nExecStart=/bin/true\n',
+      'etc/systemd/system/pre-.service.d/x.conf': line(41794),
+      'etc/systemd/system/db.service': { symlink: 'mydb.service' },
+      'etc/systemd/system/db.service.d/again.conf': line(41700),
+    });
+    const never = (dir: string, named: string) =>
+      `warning: ${dir}/: systemd never reads this drop-in directory, as no unit under ${root} is named ${named}, so no claim-port line in it claims a port; remove it (or install the unit it was for)`;
+    const warnings = [
+      never(`${unitDir}/ghost.service.d`, 'ghost.service'),
+      never(`${unitDir}/nob-.service.d`, 'nob-*.service'),
+      never(`${unitDir}/none@.service.d`, 'none@*.service'),
+      never(`${lib}/gone.service.d`, 'gone.service'),
+    ];
+    const judged = [
+      `${unitDir}/db.service.d/again.conf:2: unexpected: ExecStartPre=+${CLAIM} 41700 runs claim-port for mydb.service besides mydb.service.d/claim-port.conf, where the registry wires its claim, so mydb.service claims its port twice; remove the line`,
+      `${unitDir}/pre-.service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41794: pre-.service.d/ holds drop-ins every pre-*.service unit reads, and no robust service in the registry uses one, yet at each start of any of them claim-port frees port 41794 as root; remove the line`,
+      `${unitDir}/tpl@x.service.d/x.conf:2: unexpected: ExecStartPre=+${CLAIM} 41793: no robust service in the registry uses tpl@x.service, yet at each start of it claim-port frees port 41793 as root; remove the line`,
+    ];
+    const run = await check();
+    expect([run.code, said(run.stdout)]).toEqual([1, [...warnings, ...judged]]);
+    expect(said((await write()).stderr).filter((each) => each.includes('.service.d/'))).toEqual([...warnings, ...judged.map((each) => `warning: ${each}`)]);
+    // The unread ones alone: warned, and the check passes.
+    for (const dir of ['etc/systemd/system/db.service.d', 'etc/systemd/system/pre-.service.d', 'etc/systemd/system/tpl@x.service.d'])
+      rmSync(join(root, dir), { recursive: true });
+    const unread = await check();
+    expect([unread.code, said(unread.stdout)]).toEqual([0, warnings]);
+  });
+  it('--out: a claim in a drop-in directory of a unit not in DIR is judged, not passed over: installed beside a packaged unit, it would be read', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ports.yaml'), registryText(41700).replace('claim: unit', 'claim: drop-in'));
+    const out = join(dir, 'units');
+    const args = ['--registry', join(dir, 'ports.yaml'), 'systemd', '--out', out];
+    expect((await ports(args)).code).toBe(0);
+    writeTree(out, { 'ghost.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41724\n` });
+    const run = await ports([...args, '--check']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('never reads');
+    expect(said(run.stdout).some((line) => line.startsWith(`${out}/ghost.service.d/claim-port.conf: unexpected: `))).toBe(true);
   });
 });
 

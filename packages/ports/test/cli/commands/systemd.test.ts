@@ -295,6 +295,8 @@ describe('ports systemd', () => {
     rmSync(join(unitDir, 'prometheus.service.d'), { recursive: true });
     mkdirSync(join(unitDir, 'nginx.service.d'));
     writeFileSync(join(unitDir, 'nginx.service.d/claim-port.conf'), dropIn('/usr/local/bin/claim-port', 80));
+    // nginx's package unit, which reads it (a drop-in directory of no unit is never read: a warning, not a claim).
+    writeTree(root, { 'usr/lib/systemd/system/nginx.service': '[Service]\nExecStart=/bin/true\n' });
     const before = readFileSync(join(unitDir, 'redis-server.service.d/claim-port.conf'), 'utf8');
 
     const run = await ports(['systemd', '--check', '--root', root]);
@@ -545,7 +547,7 @@ describe('ports systemd', () => {
     },
   );
 
-  // (Its name is no unit name systemd loads, so its claim line is not judged: the leftover claim-port.conf is still named, escaped.)
+  // (Its name is no unit name systemd loads, so its claim line is not judged: the drop-in directory no unit reads is still named, escaped.)
   it('names from the unit directory and text from its files are printed escaped: no forged line, no terminal escape', async () => {
     const { root, unitDir } = stagedRoot({
       'grafana-simple.service': 'ExecStartPre=+/usr/local/bin/claim-port 3030',
@@ -560,13 +562,13 @@ describe('ports systemd', () => {
     const check = await ports(['systemd', '--check', '--root', root]);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(
-      `${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; remove it\n`,
+      `warning: ${unitDir}/ev\\e[2Jil\\nok: forged.service.d/: systemd never reads this drop-in directory, as no unit under ${root} is named ev\\e[2Jil\\nok: forged.service, so no claim-port line in it claims a port; remove it (or install the unit it was for)\n`,
     );
     expect(check.stdout).toContain('\n-ExecStartPre=+/usr/local/bin/claim-port 6379 \\e[31m\\r\n');
     const write = await ports(['systemd', '--root', root]);
     expect(write.code).toBe(0);
     expect(write.stderr).toContain(
-      `warning: ${unitDir}/ev\\e[2Jil\\nok: forged.service.d/claim-port.conf: unexpected: no robust service in the registry uses ev\\e[2Jil\\nok: forged.service; remove it\n`,
+      `warning: ${unitDir}/ev\\e[2Jil\\nok: forged.service.d/: systemd never reads this drop-in directory, as no unit under ${root} is named ev\\e[2Jil\\nok: forged.service, so no claim-port line in it claims a port; remove it (or install the unit it was for)\n`,
     );
     for (const output of [check.stdout, check.stderr, write.stdout, write.stderr]) {
       expect(output).not.toMatch(CONTROL);
@@ -665,6 +667,7 @@ describe('ports systemd', () => {
     });
     expect((await ports(['systemd', '--root', root])).code).toBe(0);
     expect((await ports(['systemd', '--check', '--root', root])).code).toBe(0);
+    writeTree(root, { 'usr/lib/systemd/system/nginx.service': '[Service]\nExecStart=/bin/true\n' });
     writeTree(unitDir, {
       // nginx is in the registry, but not robust; old-api.service is no service of it; redis claims in claim-port.conf.
       'nginx.service.d/override.conf': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 80\n',
