@@ -134,15 +134,20 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
  * at each start of it, though the registry asks for no claim (a service made
  * non-robust, its old line left behind). A warning; an error where the line
  * frees another service's port. `ports systemd --check` says the same of
- * every claim line under its unit directory.
+ * every claim line under its unit directory. And, as for a robust service,
+ * an override of the service's port in its unit that the registry refuses.
  */
 function strayClaims(facts: Facts, service: Service): CheckResult[] {
   const unitName = service.systemd?.unit;
   const unit = unitName === undefined ? undefined : facts.units.get(unitName);
   if (unit === undefined || unit.masked) return [];
-  const port = effectivePort(facts, service).port;
+  const effective = effectivePort(facts, service);
+  const port = effective.port;
   const result = serviceResult('systemd', service, port);
-  return claimLines(unit.execStartPre, facts.claimPortPaths).map((line) => {
+  // The unit hands the service an override the registry refuses, robust or not: every check runs on the registry's
+  // port, which the service may not be on. Said as for a robust service.
+  const ignored = effective.problem ? [result('error', `ignored port override: ${effective.problem}`)] : [];
+  const strays = claimLines(unit.execStartPre, facts.claimPortPaths).map((line) => {
     const at = where(line);
     const claimed = claimedPort(facts, line, unit);
     const owner =
@@ -160,6 +165,7 @@ function strayClaims(facts: Facts, service: Service): CheckResult[] {
       return result('error', `${stray}; worse, ${claimed.problem}, so ${unitName} fails at each start; remove the line`, at);
     return result('warning', `${stray}; remove the line (or make ${service.id} robust)`, at);
   });
+  return [...ignored, ...strays];
 }
 
 /**

@@ -358,6 +358,30 @@ describe('systemd check', () => {
     expect(fromFile.systemd[0]!.reason).toMatch(/^api \(8000\): ignored port override: \/etc\/default\/dsa110-api:1: CONTIMG_API_PORT="6379" cannot be used/);
   });
 
+  it('reports an override the registry refuses in the unit of a service that is not robust, as for a robust one', async () => {
+    const nonRobust = testRegistry([
+      { id: 'api', port: 8000, robust: true, unit: 'dsa110-api.service', claim: 'unit', processes: ['python3'] },
+      { id: 'worker', port: 8020, env: 'WORKER_PORT', robust: false, unit: 'worker.service' },
+    ]);
+    const WORKER = 'etc/systemd/system/worker.service';
+    const judge = async (value: string) => {
+      const root = writeTree(tempDir(), { [WORKER]: unit(`Environment=${value}`) });
+      const facts = await gather({ registry: nonRobust, root, claimPortPaths: [] });
+      return checkSystemd(facts, nonRobust.service('worker'));
+    };
+    for (const [value, why] of [
+      ['WORKER_PORT=abc', 'WORKER_PORT="abc" cannot be used for service "worker": it is not a plain decimal integer'],
+      ['WORKER_PORT=8000', 'WORKER_PORT="8000" cannot be used for service "worker": port 8000 belongs to service "api"'],
+      ['"WORKER_PORT= 8021"', 'WORKER_PORT=" 8021" cannot be used for service "worker": it has surrounding white space'],
+    ] as const) {
+      const systemd = await judge(value);
+      expect(systemd).toEqual([expect.objectContaining({ check: 'systemd', severity: 'error', service: 'worker', port: 8020 })]);
+      expect(systemd[0]!.reason).toContain(`worker (8020): ignored port override: /${WORKER}:5: ${why}`);
+    }
+    // An override it takes moves the port and says nothing here (no claim is asked of it).
+    expect(await judge('WORKER_PORT=8021')).toEqual([]);
+  });
+
   it('accepts `claim-port <service-id>` when the id resolves to the effective port, and not otherwise', async () => {
     const byId = await check({ [API]: unit('Environment=CONTIMG_API_PORT=8010', `ExecStartPre=+${CLAIM} --timeout 10 api`) });
     expect(byId.systemd.map((r) => r.severity)).toEqual(['ok']);
