@@ -24,8 +24,20 @@ export function describeProcess(process: ProcessFacts): string {
   const name = escapeText(process.comm ?? (process.exe ? basename(process.exe) : '?'), 64);
   const user = process.user ? `user ${escapeText(process.user, 64)}` : process.uid !== undefined ? `uid ${process.uid}` : 'user unknown';
   const who = `${name} (pid ${process.pid}, ${user})`;
-  // process.title pads argv with spaces: trim them.
-  const command = process.argv?.length ? process.argv.join(' ').trim() : undefined;
+  const command = process.argv?.length ? withoutPaddingSpaces(process.argv.join(' ')) : undefined;
   if (!command) return who;
   return `${who}: ${escapeText(command, 160)}`;
+}
+
+/**
+ * A process that retitles itself (nginx: worker process) may pad its old argv
+ * with spaces: drop them. Only U+0020 at the end, as readProcessInfo's
+ * `command`: trim() would also drop a no-break space, U+2028 or U+FEFF, or a
+ * newline, that the process put at either end, which the escaper shows
+ * (`\xa0`, `\u2028`, `\n`).
+ */
+function withoutPaddingSpaces(command: string): string {
+  let end = command.length;
+  while (end > 0 && command.charCodeAt(end - 1) === 32) end--;
+  return command.slice(0, end);
 }

@@ -1,0 +1,31 @@
+// describeProcess: the command line a reason shows is the process's own, each
+// character it chose visible, with only the padding spaces a retitled
+// process leaves dropped. A real child process, read from /proc.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { readProcessInfo } from '@dsa110/ports/system';
+import { describeProcess } from '../src/process-match.js';
+
+describe('describeProcess', () => {
+  it('shows a no-break space, U+2028/2029, U+FEFF and a newline at the end of the command line escaped, never trimmed away', async () => {
+    const child = spawn(process.execPath, ['-e', 'process.stdout.write("up"); setTimeout(() => {}, 30000)', 'end\u00a0\u2029\ufeff\u2028\n'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await once(child.stdout, 'data');
+      const info = readProcessInfo(child.pid!)!;
+      const shown = describeProcess(info);
+      expect(shown).toMatch(/ end\\xa0\\u2029\\ufeff\\u2028\\n$/);
+    } finally {
+      child.kill();
+      await once(child, 'exit');
+    }
+  });
+
+  it('drops the spaces a retitled process pads its command line with, and only those', () => {
+    const shown = describeProcess({ pid: 7, uid: 0, user: 'root', comm: 'nginx', argv: ['nginx: worker process      '] });
+    expect(shown).toBe('nginx (pid 7, user root): nginx: worker process');
+    expect(describeProcess({ pid: 7, uid: 0, user: 'root', comm: 'x', argv: ['x\t', '\u00a0  '] })).toBe('x (pid 7, user root): x\\t \\xa0');
+  });
+});
