@@ -7,7 +7,7 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
 import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
-import { decodeKeepingBadBytes, normalizeAddress, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
+import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { effectivePort } from './effective-port.js';
@@ -284,13 +284,18 @@ export function startSocketRead(): SocketRead {
 }
 
 /** The socket facts of a read (started here when none is given): a failure becomes a fact, not an exception. */
-export async function readSockets(watched: ReadonlySet<number> = new Set(), started: SocketRead = startSocketRead()): Promise<SocketFacts> {
+export async function readSockets(
+  watched: ReadonlySet<number> = new Set(),
+  started: SocketRead = startSocketRead(),
+  hooks: SocketReadHooks = {},
+): Promise<SocketFacts> {
   try {
     const read = await started;
     if ('error' in read) throw read.error;
     const { taken } = read;
+    const { listeners, changed } = await withClosedReplaced(await withHiddenHolders(taken.listeners, watched), hooks);
     return {
-      listeners: (await withHiddenHolders(taken.listeners, watched)).map((listener) => ({
+      listeners: listeners.map((listener) => ({
         port: listener.port,
         address: normalizeAddress(listener.address),
         family: listener.family === 'IPv6' ? 6 : 4,
@@ -306,6 +311,7 @@ export async function readSockets(watched: ReadonlySet<number> = new Set(), star
               argv: holder.argv,
             }))
           : undefined,
+        ...(changed.has(listener) && { changed: true as const }),
       })),
       unreadableProcesses: taken.unreadable.length,
       readAsRoot: runningAsRoot(),
@@ -328,40 +334,63 @@ async function withHiddenHolders(listeners: readonly Listener[], watched: Readon
   if (hidden.length === 0) return listeners;
   const found = await snapshot({ ports: [...new Set(hidden.map((listener) => listener.port))], sockets: hidden, threads: 'every' });
   const byInode = new Map(found.listeners.filter((listener) => listener.ownerKnown).map((listener) => [listener.inode, listener]));
-  const seen = listeners.map((listener) => {
+  return listeners.map((listener) => {
     const holder = byInode.get(listener.inode);
     return holder ? { ...listener, holders: holder.holders, ownerKnown: true } : listener;
   });
-  return withClosedReplaced(seen, watched);
 }
 
+/** For tests: called before each re-read of withClosedReplaced (a listener may be closed or opened there, at a known point). */
+export interface SocketReadHooks {
+  readonly beforeReread?: () => void | Promise<void>;
+}
+
+/** How many times a port whose listener closed as it was read is read again, at most, before it is said to be changing. */
+const MAX_REREADS = 3;
+
 /**
- * A service's listener still without a holder may have closed between the
- * table read and the fd scan (a daemon restarting as the check ran): then no
- * process holds it because none does any more, and "their open files are
- * unreadable" would send the operator after the wrong cause. Such a port's
- * tables are read again, with their holders; a listener gone from them is
- * replaced by the port's listeners as they are now (the restarted daemon's,
- * or none). One more read, and only where an owner is unknown.
+ * A listener still without a holder may have closed between the table read
+ * and the fd scan (a daemon restarting as the check ran): then no process
+ * holds it because none does any more, and "their open files are unreadable"
+ * would send the operator after the wrong cause. Where the tables (of those
+ * ports alone, a cheap read) no longer list such a listener, its port is
+ * read again, with its holders, and its listeners replaced by what listens
+ * there now (the restarted daemon's, or none), on any port, the registry's or
+ * not. A replacement may have closed as it was read too: that is looked at
+ * again, at most MAX_REREADS times; a port whose holder-less listener is still
+ * gone after that is returned with it in `changed` (it changed while the check
+ * ran), never as a holder that cannot be seen. A listener still listed
+ * without a holder stays as it is (unseen: a protected process, a socket in
+ * flight); one with inode 0 (a kernel socket) is never read again.
  */
-async function withClosedReplaced(listeners: readonly Listener[], watched: ReadonlySet<number>): Promise<readonly Listener[]> {
-  const unknown = listeners.filter((listener) => !listener.ownerKnown && watched.has(listener.port));
-  if (unknown.length === 0) return listeners;
-  const now = await snapshot({ ports: [...new Set(unknown.map((listener) => listener.port))] });
-  const open = new Set(now.listeners.map((listener) => listener.inode));
-  const closed = new Set(unknown.filter((listener) => !open.has(listener.inode)).map((listener) => listener.port));
-  if (closed.size === 0) return listeners;
-  // In the table's order: a replaced port's listeners where its first one was.
-  const replaced: Listener[] = [];
-  const done = new Set<number>();
-  for (const listener of listeners) {
-    if (!closed.has(listener.port)) replaced.push(listener);
-    else if (!done.has(listener.port)) {
-      done.add(listener.port);
-      replaced.push(...now.listeners.filter((fresh) => fresh.port === listener.port));
+async function withClosedReplaced(
+  listeners: readonly Listener[],
+  hooks: SocketReadHooks,
+): Promise<{ listeners: readonly Listener[]; changed: ReadonlySet<Listener> }> {
+  let current = listeners;
+  let reread = 0;
+  while (true) {
+    const unknown = current.filter((listener) => !listener.ownerKnown && listener.inode !== 0);
+    if (unknown.length === 0) return { listeners: current, changed: new Set() };
+    await hooks.beforeReread?.();
+    const open = new Set(readListenSocketsSync({ ports: new Set(unknown.map((listener) => listener.port)) }).map((socket) => socket.inode));
+    const closed = new Set(unknown.filter((listener) => !open.has(listener.inode)).map((listener) => listener.port));
+    if (closed.size === 0) return { listeners: current, changed: new Set() };
+    if (reread === MAX_REREADS) return { listeners: current, changed: new Set(unknown.filter((listener) => closed.has(listener.port))) };
+    const now = await snapshot({ ports: closed });
+    // In the table's order: a replaced port's listeners where its first one was.
+    const replaced: Listener[] = [];
+    const done = new Set<number>();
+    for (const listener of current) {
+      if (!closed.has(listener.port)) replaced.push(listener);
+      else if (!done.has(listener.port)) {
+        done.add(listener.port);
+        replaced.push(...now.listeners.filter((fresh) => fresh.port === listener.port));
+      }
     }
+    current = replaced;
+    reread++;
   }
-  return replaced;
 }
 
 /** Pure: why the socket table could not be read, in words, with what to do (it was a bare `EACCES reading /proc/net/tcp`). */

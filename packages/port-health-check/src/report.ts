@@ -78,7 +78,7 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
     // Only TCP listeners are read: a UDP service's state is not known (never "not listening", never a TCP socket on its number).
     const known = !facts.sockets.problem && service.transport === 'tcp';
     const listeners = known ? listenersOn(facts, port) : [];
-    const { processes, unseen } = holdersOf(listeners);
+    const { processes, unseen, changed } = holdersOf(listeners);
     return {
       id: service.id,
       name: service.name,
@@ -90,7 +90,7 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
       addresses: formatListeners(listeners),
       listeners: listeners.map(({ address, port, family, dualStack }) => ({ address, port, family, dualStack })),
       owners: processes,
-      ownersKnown: known && !unseen,
+      ownersKnown: known && !unseen && !changed,
       verdict: worst(severities.get(service.id) ?? []),
     };
   });

@@ -89,6 +89,12 @@ export interface ListenerFacts {
   readonly inode: number;
   /** Processes holding the socket; undefined when they could not be seen (unreadable /proc/PID/fd). */
   readonly holders: readonly ProcessFacts[] | undefined;
+  /**
+   * The port's listeners kept closing and opening while the check read them (a process restarting in a
+   * loop): this one, without a holder, was gone again when its table was read once more. Its holders are
+   * undefined because it has none any more, not because they could not be seen.
+   */
+  readonly changed?: true;
 }
 
 export interface SocketFacts {

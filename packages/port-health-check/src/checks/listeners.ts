@@ -5,16 +5,21 @@ export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): Listen
   return facts.sockets.listeners.filter((listener) => listener.port === port);
 }
 
-/** Every process holding any of these sockets (once each), and whether some holders could not be seen. */
-export function holdersOf(listeners: readonly ListenerFacts[]): { processes: ProcessFacts[]; unseen: boolean } {
+/**
+ * Every process holding any of these sockets (once each), whether some holders could not be seen, and whether
+ * some sockets changed while the check ran (closed again each time they were read: no holder to see).
+ */
+export function holdersOf(listeners: readonly ListenerFacts[]): { processes: ProcessFacts[]; unseen: boolean; changed: boolean } {
   const byPid = new Map<number, ProcessFacts>();
   let unseen = false;
+  let changed = false;
   for (const listener of listeners) {
+    if (listener.changed) changed = true;
     // A listening socket always has a holder: none seen means none could be read.
-    if (!listener.holders || listener.holders.length === 0) unseen = true;
+    else if (!listener.holders || listener.holders.length === 0) unseen = true;
     for (const holder of listener.holders ?? []) byPid.set(holder.pid, holder);
   }
-  return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen };
+  return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen, changed };
 }
 
 /**
@@ -36,3 +41,6 @@ export function unseenHolders(facts: Pick<Facts, 'sockets'>): { holder: string; 
 export function isDevOnly(service: { group: string; access: string }): boolean {
   return service.group === 'development' || service.access === 'dev';
 }
+
+/** What a port whose listeners changed while the check ran (holdersOf's `changed`) is held by: no process that stayed. */
+export const CHANGED_HOLDER = 'no process that stayed: its listener closed and another opened each time it was read (it changed while the check ran)';

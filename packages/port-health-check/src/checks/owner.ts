@@ -15,14 +15,14 @@ import { serviceResult } from './service-result.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
-import { holdersOf, listenersOn, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, listenersOn, unseenHolders } from './listeners.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   if (facts.sockets.problem || service.transport !== 'tcp') return [];
   const { port } = effectivePort(facts, service);
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) return [];
-  const { processes, unseen } = holdersOf(listeners);
+  const { processes, unseen, changed } = holdersOf(listeners);
   const result = serviceResult('owner', service, port, { processes });
   const expected = service.processes.join(', ');
   const intruders = processes.filter((process) => !processMatches(process, service.processes));
@@ -49,6 +49,15 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
     const seen = processes.length > 0 ? ` (seen: ${processes.map(describeProcess).join('; ')})` : '';
     return [
       result('unknown', `cannot see every process holding port ${port}: their open files (/proc/PID/fd) are unreadable; ${unseenHolders(facts).remedy}${seen}`),
+    ];
+  }
+  if (changed) {
+    const seen = processes.length > 0 ? ` (seen: ${processes.map(describeProcess).join('; ')})` : '';
+    return [
+      result(
+        'info',
+        `cannot tell who holds port ${port}: held by ${CHANGED_HOLDER}; a process restarting in a loop? Run the check again, or look at the service's log${seen}`,
+      ),
     ];
   }
   const stranger = otherUser(facts, service, port, listeners);

@@ -6,7 +6,7 @@ import { formatRange, type ReservedRange } from '@dsa110/ports';
 import { formatListeners } from '../address.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts } from '../types.js';
-import { holdersOf, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, unseenHolders } from './listeners.js';
 
 export function checkReserved(facts: Facts): CheckResult[] {
   if (facts.sockets.problem) return [];
@@ -22,9 +22,9 @@ function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
   const globs = owners.flatMap((service) => service.processes);
   return ports.map((port): CheckResult => {
     const listeners = inside.filter((listener) => listener.port === port);
-    const { processes, unseen } = holdersOf(listeners);
+    const { processes, unseen, changed } = holdersOf(listeners);
     const unseenWords = unseenHolders(facts);
-    const held = processes.length > 0 ? processes.map(describeProcess).join('; ') : unseenWords.holder;
+    const held = processes.length > 0 ? processes.map(describeProcess).join('; ') : unseen || !changed ? unseenWords.holder : CHANGED_HOLDER;
     const base = `port ${port} in ${name} is in use on ${formatListeners(listeners).join(', ')}, held by ${held}`;
     const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({ check: 'reserved', severity, port, reason, processes });
     if (owners.length === 0) return result('info', base);

@@ -10,7 +10,7 @@ import { formatListeners } from '../address.js';
 import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
-import { holdersOf, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, unseenHolders } from './listeners.js';
 import { serviceResult } from './service-result.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
@@ -67,7 +67,7 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
 
 /** `listening on ADDRESS, ..., held by PROCESS; ...` */
 function heldBy(facts: Facts, listeners: readonly ListenerFacts[]): string {
-  const { processes, unseen } = holdersOf(listeners);
-  const held = [...processes.map(describeProcess), ...(unseen ? [unseenHolders(facts).holder] : [])].join('; ');
+  const { processes, unseen, changed } = holdersOf(listeners);
+  const held = [...processes.map(describeProcess), ...(unseen ? [unseenHolders(facts).holder] : []), ...(changed ? [CHANGED_HOLDER] : [])].join('; ');
   return `listening on ${formatListeners(listeners).join(', ')}, held by ${held}`;
 }

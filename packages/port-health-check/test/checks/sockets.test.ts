@@ -289,6 +289,92 @@ time.sleep(3600)`,
     expect(gone.listeners.filter((listener) => listener.port === first.port)).toEqual([]);
   });
 
+  it("reads a port outside the registry again too when its listener closed as it was read, not 'a process whose open files even root cannot read'", async () => {
+    const first = await spawnListener({ host: '127.0.0.1' });
+    const { listeners } = await snapshot({ ports: [first.port] });
+    const stale: SocketRead = Promise.resolve({
+      taken: { listeners: listeners.map((listener) => ({ ...listener, holders: [], ownerKnown: false })), unreadable: [] },
+    });
+    signal(first.pid, 'SIGKILL');
+    await waitForExit(first.pid);
+    const second = await spawnListener({ host: '127.0.0.1', port: first.port });
+    try {
+      const now = await readSockets(new Set(), stale);
+      const onPort = now.listeners.filter((listener) => listener.port === first.port);
+      expect(onPort.map((listener) => listener.holders?.map((holder) => holder.pid))).toEqual([second.holders]);
+    } finally {
+      signal(second.pid, 'SIGKILL');
+      await waitForExit(second.pid);
+    }
+  });
+
+  it('says a listener that closes and opens again each time it is read changed while the check ran (info), never that its holder cannot be seen', async () => {
+    // Each listener is held by no process: its socket is in flight in a Unix-socket message (SCM_RIGHTS) that
+    // nobody has received. At each `r` line the helper receives and closes it, and sends a new one on the port:
+    // the old socket is gone from the table, and the new one has no holder either. The check's re-reads rotate it.
+    const port = quietPort(new Set());
+    const code = [
+      'import array, os, socket, sys',
+      `port = ${port}`,
+      'a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)',
+      'def fly():',
+      '    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", port)); s.listen()',
+      '    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [s.fileno()]))]); s.close()',
+      'def land():',
+      '    _, anc, _, _ = b.recvmsg(1, socket.CMSG_SPACE(4))',
+      '    for _, _, data in anc: os.close(array.array("i", data[:4])[0])',
+      'fly(); print("ok", flush=True)',
+      'for line in sys.stdin:',
+      '    land(); fly(); print("ok", flush=True)',
+    ].join('\n');
+    const child = spawn('/usr/bin/python3', ['-c', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+    recordSpawned(child.pid!);
+    const lines: string[] = [];
+    let waiting: (() => void) | undefined;
+    child.stdout!.on('data', (data: Buffer) => {
+      lines.push(
+        ...data
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      waiting?.();
+    });
+    const nextOk = async (count: number) => {
+      while (lines.length < count) await new Promise<void>((resolve) => (waiting = resolve));
+    };
+    try {
+      await nextOk(1);
+      const rotate = async () => {
+        const want = lines.length + 1;
+        child.stdin!.write('r\n');
+        await nextOk(want);
+      };
+      for (const watched of [new Set<number>(), new Set([port])]) {
+        const first = await snapshot({ ports: [port] });
+        expect(first.listeners.map((listener) => listener.ownerKnown)).toEqual([false]);
+        const sockets = await readSockets(watched, Promise.resolve({ taken: first }), { beforeReread: rotate });
+        const onPort = sockets.listeners.filter((listener) => listener.port === port);
+        expect(onPort).toEqual([expect.objectContaining({ changed: true, holders: undefined })]);
+        expect(onPort[0]!.inode).not.toBe(first.listeners[0]!.inode);
+        const registry = [{ id: 'flappy', port: watched.has(port) ? port : port + 1, processes: ['python3'] }];
+        const facts = { ...(await factsFor(registry)), sockets };
+        const results = watched.has(port) ? run(facts, 'flappy').owner : checkUnknownListeners(facts, { strict: true }).filter((r) => r.port === port);
+        expect(results).toHaveLength(1);
+        expect(results[0]!.reason).toContain('it changed while the check ran');
+        expect(results[0]!.reason).not.toMatch(/cannot read|cannot see|SCM_RIGHTS/);
+        if (watched.has(port)) expect(results[0]!.severity).toBe('info');
+      }
+      // Left alone, the in-flight socket stays in the table without a holder: unseen, as before (no re-read rotates it).
+      const still = await readSockets(new Set([port]), Promise.resolve({ taken: await snapshot({ ports: [port] }) }));
+      expect(still.listeners.filter((listener) => listener.port === port)).toEqual([expect.objectContaining({ holders: undefined })]);
+      expect(still.listeners.find((listener) => listener.port === port)!.changed).toBeUndefined();
+    } finally {
+      signal(child.pid!, 'SIGKILL');
+      await waitForExit(child.pid!);
+    }
+  });
+
   it('is an error for a localhost-only service on 0.0.0.0, a warning for a dev server', async () => {
     const redis = await spawnListener({ host: '0.0.0.0' });
     const vite = await spawnListener({ host: '0.0.0.0' });
