@@ -293,7 +293,7 @@ export async function readSockets(
     const read = await started;
     if ('error' in read) throw read.error;
     const { taken } = read;
-    const { listeners, changed } = await withClosedReplaced(await withHiddenHolders(taken.listeners, watched), hooks);
+    const { listeners, changed } = await withClosedReplaced(await withHiddenHolders(taken.listeners, watched), watched, taken.unreadable.length === 0, hooks);
     return {
       listeners: listeners.map((listener) => ({
         port: listener.port,
@@ -361,16 +361,21 @@ const MAX_REREADS = 3;
  * gone after that is returned with it in `changed` (it changed while the check
  * ran), never as a holder that cannot be seen. A listener still listed
  * without a holder stays as it is (unseen: a protected process, a socket in
- * flight); one with inode 0 (a kernel socket) is never read again.
+ * flight); one with inode 0 (a kernel socket) is never read again, nor,
+ * while some process's fds could not be read, one on a port no service has.
  */
 async function withClosedReplaced(
   listeners: readonly Listener[],
+  watched: ReadonlySet<number>,
+  everyFdRead: boolean,
   hooks: SocketReadHooks,
 ): Promise<{ listeners: readonly Listener[]; changed: ReadonlySet<Listener> }> {
   let current = listeners;
   let reread = 0;
   while (true) {
-    const unknown = current.filter((listener) => !listener.ownerKnown && listener.inode !== 0);
+    // Another port's listener only when every process's fds were read: else its holder is most likely one of those
+    // that could not be (a protected process, another container's), and the tables are not read again on every run.
+    const unknown = current.filter((listener) => !listener.ownerKnown && listener.inode !== 0 && (everyFdRead || watched.has(listener.port)));
     if (unknown.length === 0) return { listeners: current, changed: new Set() };
     await hooks.beforeReread?.();
     const open = new Set(readListenSocketsSync({ ports: new Set(unknown.map((listener) => listener.port)) }).map((socket) => socket.inode));
