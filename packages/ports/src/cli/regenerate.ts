@@ -12,10 +12,11 @@ import { workTreeRoot, type Context } from './context.js';
  * `ports [--registry PATH] NAME [--FLAG VALUE]...` for the `flags` (string flags, each value of a repeated one) this run was given, each word as the shell reads it back.
  * The registry is the one this run read when it was named: --registry, else $DSA110_PORTS_FILE, which `sudo` and a fresh shell do not
  * have (the command without it would write the bundled registry's files). A value that starts with `-` is written `--FLAG=VALUE`: the
- * parser refuses `--out -x` (it cannot tell the value from an option).
+ * parser refuses `--out -x` (it cannot tell the value from an option). `replace` gives a flag another value (a fix's
+ * `--claim-port PATH`), in the flag's place in `flags`.
  */
-export function regenerateCommand(context: Context<unknown>, name: string, flags: readonly string[]): string {
-  const values = context.values as Readonly<Record<string, unknown>>;
+export function regenerateCommand(context: Context<unknown>, name: string, flags: readonly string[], replace: Readonly<Record<string, string>> = {}): string {
+  const values = { ...(context.values as Readonly<Record<string, unknown>>), ...replace };
   const words = ['ports', ...option('registry', context.registryPath ?? (context.env[REGISTRY_ENV] || undefined)), name];
   for (const flag of flags) {
     const value = values[flag];

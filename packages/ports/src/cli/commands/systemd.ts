@@ -196,6 +196,8 @@ export async function run(context: Context): Promise<Outcome> {
   const place = (path: string) =>
     root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
   if (!check) {
+    // A warning's fix: this run again, every option in effect repeated (as --check's hints), with the one it names replaced.
+    const rerun: Rerun = (replace) => regenerateCommand(context, 'systemd', REGENERATE_FLAGS, replace);
     // Where each unit-file claim's line goes: the unit file systemd loads (as --check and the health check find it).
     let unitListing: UnitDirListing | undefined;
     const located =
@@ -235,7 +237,8 @@ export async function run(context: Context): Promise<Outcome> {
     }
     // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
     if (outcome === 'ok' && wiring.length > 0)
-      for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged)) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
+      for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged, rerun))
+        context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
     // The directory the health check writes its textfile into may not be there (node_exporter not installed): every
     // timer run would fail (exit 3). Said, not failed, as above.
     if (outcome === 'ok') {
@@ -243,6 +246,7 @@ export async function run(context: Context): Promise<Outcome> {
         textfileOption(context),
         out === undefined ? (root ?? '/') : '/',
         out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`,
+        rerun,
       );
       if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
     }
@@ -303,7 +307,7 @@ function textfileOption(context: Context): string {
  * directories). One it cannot look at (another user's, as this user) is not
  * said: root, which runs the service, may.
  */
-function textfileWarning(textfile: string, root: string, there: string): string | undefined {
+function textfileWarning(textfile: string, root: string, there: string, rerun: Rerun): string | undefined {
   const dir = dirname(textfile);
   let state: string;
   try {
@@ -314,11 +318,12 @@ function textfileWarning(textfile: string, root: string, there: string): string 
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
     state = 'does not exist';
   }
+  const other = `run \`${rerun({ textfile: 'FILE' })}\``;
   const fix =
     textfile === DEFAULT_TEXTFILE
-      ? "install prometheus-node-exporter (Debian's package makes it), or pass --textfile FILE naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory)"
-      : `make it where node_exporter's textfile collector reads (--collector.textfile.directory; Debian's prometheus-node-exporter reads ${escapeText(dirname(DEFAULT_TEXTFILE))}), or pass --textfile FILE naming a .prom file in that directory`;
-  return `${escapeText(dir)}, the directory ${HEALTH_SERVICE} writes ${escapeText(basename(textfile))} into, ${state}${there}: every run of ${HEALTH_TIMER} fails (exit 3) and node_exporter serves no port health metrics; ${fix}, and run \`ports systemd\` again`;
+      ? `install prometheus-node-exporter (Debian's package makes it), or ${other} naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory)`
+      : `make it where node_exporter's textfile collector reads (--collector.textfile.directory; Debian's prometheus-node-exporter reads ${escapeText(dirname(DEFAULT_TEXTFILE))}), or ${other} naming a .prom file in that directory`;
+  return `${escapeText(dir)}, the directory ${HEALTH_SERVICE} writes ${escapeText(basename(textfile))} into, ${state}${there}: every run of ${HEALTH_TIMER} fails (exit 3) and node_exporter serves no port health metrics; ${fix}`;
 }
 
 /**
@@ -456,6 +461,9 @@ function overrideNote(entry: ClaimWiring, { variable, setting }: Override): stri
   const id = escapeText(entry.service.id);
   return `${escapeText(entry.unit)}: the claim names the service, ${id}, not port ${entry.port}: the unit sets ${variable}=${escapeText(setting.value)} (${escapeText(where(setting))}), and ExecStartPre= runs with the unit's environment, so claim-port frees the port ${id} really uses, and follows ${variable} when it changes`;
 }
+
+/** A warning's fix command: this run again (regenerateCommand), with `replace`'s options in place of those given. */
+type Rerun = (replace?: Readonly<Record<string, string>>) => string;
 
 /** The options a run that writes the tree again repeats (regenerateCommand): where it writes, and what the units run. */
 const REGENERATE_FLAGS = ['out', 'root', 'claim-port', 'port-health-check', 'textfile'];
@@ -1300,20 +1308,18 @@ function effectivePort(registry: Registry, service: ClaimWiring['service'], unit
  * loads (rootWritablePart, as the health check). A missing one names the
  * claim-port installed beside this `ports`.
  */
-function claimPortWarnings(claimPort: string, root: string | undefined, units: readonly UnitFacts[] | undefined): string[] {
+function claimPortWarnings(claimPort: string, root: string | undefined, units: readonly UnitFacts[] | undefined, rerun: Rerun): string[] {
   const system = root ?? '/';
   const there = units === undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`;
   const shown = escapeText(claimPort);
   const state = executableState(system, claimPort);
   if (state !== undefined) {
-    const sibling = installedClaimPort(system, claimPort);
+    const sibling = installedBeside('claim-port', system, claimPort);
     const fix =
       sibling !== undefined
-        ? `pass --claim-port ${escapeText(sibling)} (the claim-port installed beside this ports)`
-        : `install claim-port there (${claimPortInstall(claimPort, system)}), or pass --claim-port PATH naming the one installed`;
-    return [
-      `${shown}, the claim-port the units run, ${state}${there}: systemd fails to start each unit that claims its port; ${fix}, and run \`ports systemd\` again`,
-    ];
+        ? `run \`${rerun({ 'claim-port': sibling })}\` (the claim-port installed beside this ports)`
+        : `install claim-port there (${claimPortInstall(claimPort, system)}), or run \`${rerun({ 'claim-port': 'PATH' })}\` naming the one installed`;
+    return [`${shown}, the claim-port the units run, ${state}${there}: systemd fails to start each unit that claims its port; ${fix}`];
   }
   const searchPaths = new Map((units ?? []).map((unit) => unitSearchPath(unit)).map((searchPath) => [searchPath.value, searchPath]));
   if (searchPaths.size === 0) searchPaths.set(SYSTEMD_DEFAULT_PATH, unitSearchPath(undefined));
@@ -1347,17 +1353,17 @@ function executableState(root: string, path: string): string | undefined {
 }
 
 /**
- * The claim-port bin installed beside the running `ports`, executable inside `root`, other than `given`:
+ * The `name` bin (claim-port, port-health-check) installed beside the running `ports`, executable inside `root`, other than `given`:
  * npm links every package's bins into one directory (`<prefix>/bin/claim-port` beside `<prefix>/bin/ports`,
  * `node_modules/.bin/` for a project), so the directory this bin was run from, as invoked and as
  * a global install's package directory (`<prefix>/lib/node_modules/@dsa110/ports`) places it.
  */
-function installedClaimPort(root: string, given: string, script: string | undefined = process.argv[1]): string | undefined {
+function installedBeside(name: string, root: string, given: string, script: string | undefined = process.argv[1]): string | undefined {
   if (!script) return undefined;
-  const candidates = [join(dirname(resolve(script)), 'claim-port')];
+  const candidates = [join(dirname(resolve(script)), name)];
   try {
     const global = /^(.*)\/lib\/node_modules\/@dsa110\/ports\/bin\/[^/]+$/.exec(realpathSync(script));
-    if (global) candidates.push(join(global[1] || '/', 'bin/claim-port'));
+    if (global) candidates.push(join(global[1] || '/', 'bin', name));
   } catch {
     // gone: the directory as invoked only
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEMD_DEFAULT_PATH } from '@dsa110/ports/systemd';
 import { writeTree, type TreeEntry } from '../../../../../test-support/tree.js';
-import { bin, ports, requireBuilt, runScript, tempDir, type Run } from '../helpers.js';
+import { bin, ports, requireBuilt, rootRegistry, runScript, tempDir, type Run } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -32,11 +32,12 @@ describe('ports systemd: the claim-port it wires', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`wrote ${root}/etc/systemd/system/redis-server.service.d/claim-port.conf`);
     expect(warnings(run)).toEqual([
-      `warning: ${CLAIM}, the claim-port the units run, does not exist under ${root}: systemd fails to start each unit that claims its port; install claim-port there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix ${root}/usr/local ./tarballs/*.tgz), or pass --claim-port PATH naming the one installed, and run \`ports systemd\` again`,
+      `warning: ${CLAIM}, the claim-port the units run, does not exist under ${root}: systemd fails to start each unit that claims its port; install claim-port there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix ${root}/usr/local ./tarballs/*.tgz), or run \`ports systemd --root ${root} --claim-port PATH\` naming the one installed`,
     ]);
     // Given with a trailing slash (a shell's completion adds one), or doubled: the same root, named as given without them.
     const slashed = await ports(['systemd', '--root', `${root}//`]);
-    expect(warnings(slashed)).toEqual(warnings(run));
+    // (The fix's command repeats --root as given.)
+    expect(warnings(slashed)).toEqual(warnings(run).map((line) => line.replace(`--root ${root} `, `--root ${root}// `)));
     expect(slashed.stdout).toContain(`${root}/etc/systemd/system/redis-server.service.d/claim-port.conf`);
     // Not executable: said too.
     const plain = stagedRoot({ 'usr/local/bin/claim-port': { text: 'x', mode: 0o644 } });
@@ -122,10 +123,40 @@ describe('ports systemd: the claim-port installed beside this ports (built bin)'
     symlinkSync(bin, join(prefix, 'bin/ports'));
     writeTree(prefix, { 'bin/claim-port': EXE });
     const missing = join(tempDir(), 'no/claim-port');
-    const run = await runAs(join(prefix, 'bin/ports'), ['systemd', '--out', tempDir(), '--claim-port', missing]);
+    const out = tempDir();
+    const textfile = join(tempDir(), 'dsa110_ports.prom');
+    const run = await runScript(join(prefix, 'bin/ports'), ['systemd', '--out', out, '--claim-port', missing, '--textfile', textfile], { cwd: tempDir() });
     expect(run.code, run.stderr).toBe(0);
     expect(warnings(run)).toEqual([
-      `warning: ${missing}, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; pass --claim-port ${prefix}/bin/claim-port (the claim-port installed beside this ports), and run \`ports systemd\` again`,
+      `warning: ${missing}, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; run \`ports systemd --out ${out} --claim-port ${prefix}/bin/claim-port --textfile ${textfile}\` (the claim-port installed beside this ports)`,
+    ]);
+  });
+
+  it('the fix is a command to paste: every option given repeated (--registry, --out, --textfile), paths with spaces quoted', async () => {
+    const prefix = tempDir('dsa110 prefix-');
+    mkdirSync(join(prefix, 'bin'));
+    symlinkSync(bin, join(prefix, 'bin/ports'));
+    writeTree(prefix, { 'bin/claim-port': EXE });
+    const registry = join(tempDir('dsa110 registry-'), 'ports.yaml');
+    writeFileSync(registry, rootRegistry);
+    const out = tempDir('dsa110 out-');
+    const textfile = join(tempDir(), 'ports.prom');
+    const missing = join(tempDir(), 'no such/claim-port');
+    const args = ['--registry', registry, 'systemd', '--out', out, '--claim-port', missing, '--textfile', textfile];
+    const run = await runScript(join(prefix, 'bin/ports'), args, { cwd: tempDir() });
+    expect(run.code, run.stderr).toBe(0);
+    const rerun = `ports --registry '${registry}' systemd --out '${out}' --claim-port '${prefix}/bin/claim-port' --textfile ${textfile}`;
+    expect(warnings(run)).toEqual([
+      `warning: ${missing}, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; run \`${rerun}\` (the claim-port installed beside this ports)`,
+    ]);
+    // As --check's hint on the line before is quoted.
+    expect(run.stderr).toContain(`\`ports --registry '${registry}' systemd --out '${out}' --claim-port '${missing}' --textfile ${textfile} --check\``);
+    // None beside it: the install, or the same command with --claim-port PATH.
+    const alone = await runScript(bin, args, { cwd: tempDir() });
+    expect(warnings(alone)).toEqual([
+      expect.stringContaining(
+        `, or run \`ports --registry '${registry}' systemd --out '${out}' --claim-port PATH --textfile ${textfile}\` naming the one installed`,
+      ),
     ]);
   });
 
@@ -138,6 +169,7 @@ describe('ports systemd: the claim-port installed beside this ports (built bin)'
     const missing = join(tempDir(), 'no/claim-port');
     const run = await runAs(script, ['systemd', '--out', tempDir(), '--claim-port', missing]);
     expect(run.code, run.stderr).toBe(0);
-    expect(warnings(run)).toEqual([expect.stringContaining(`pass --claim-port ${prefix}/bin/claim-port (the claim-port installed beside this ports)`)]);
+    expect(warnings(run)).toEqual([expect.stringContaining(` --claim-port ${prefix}/bin/claim-port `)]);
+    expect(warnings(run)).toEqual([expect.stringMatching(/ --claim-port \S+ --textfile \S+` \(the claim-port installed beside this ports\)$/)]);
   });
 });

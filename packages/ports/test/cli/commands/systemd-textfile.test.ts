@@ -21,8 +21,8 @@ function stagedRoot(files: Record<string, TreeEntry> = {}): string {
 
 const warnings = (run: Run) => run.stderr.split('\n').filter((line) => line.startsWith('warning: '));
 
-const missingDefault = (state: string, there: string) =>
-  `warning: ${DIR}, the directory dsa110-port-health.service writes dsa110_ports.prom into, ${state}${there}: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; install prometheus-node-exporter (Debian's package makes it), or pass --textfile FILE naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory), and run \`ports systemd\` again`;
+const missingDefault = (state: string, there: string, root: string) =>
+  `warning: ${DIR}, the directory dsa110-port-health.service writes dsa110_ports.prom into, ${state}${there}: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; install prometheus-node-exporter (Debian's package makes it), or run \`ports systemd --root ${root} --textfile FILE\` naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory)`;
 
 describe("ports systemd: the health check's textfile directory", () => {
   it('--root: missing under ROOT is said, with what to do; exit 0 and the units written, their ExecStart= writing there', async () => {
@@ -30,7 +30,7 @@ describe("ports systemd: the health check's textfile directory", () => {
     const run = await ports(['systemd', '--root', root]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`wrote ${root}/etc/systemd/system/dsa110-port-health.timer`);
-    expect(warnings(run)).toEqual([missingDefault('does not exist', ` under ${root}`)]);
+    expect(warnings(run)).toEqual([missingDefault('does not exist', ` under ${root}`, root)]);
     // The directory named is the one the unit writes into.
     expect(readFileSync(join(root, 'etc/systemd/system/dsa110-port-health.service'), 'utf8')).toContain(`--output ${DIR}/dsa110_ports.prom\n`);
     // Made (as prometheus-node-exporter makes it): nothing said.
@@ -42,14 +42,14 @@ describe("ports systemd: the health check's textfile directory", () => {
 
   it('--root: a file in its place is "not a directory"; a link is followed inside ROOT, not on the host', async () => {
     const file = stagedRoot({ 'var/lib/prometheus/node-exporter': 'a file\n' });
-    expect(warnings(await ports(['systemd', '--root', file]))).toEqual([missingDefault('is not a directory', ` under ${file}`)]);
+    expect(warnings(await ports(['systemd', '--root', file]))).toEqual([missingDefault('is not a directory', ` under ${file}`, file)]);
     // An absolute link to a directory inside ROOT: there for the booted system.
     const inside = stagedRoot({ 'srv/textfiles': { dir: true }, 'var/lib/prometheus/node-exporter': { symlink: '/srv/textfiles' } });
     expect(warnings(await ports(['systemd', '--root', inside]))).toEqual([]);
     // An absolute link to a directory only the host has (this test's temp dir): not there for the booted system.
     const hostOnly = tempDir();
     const outside = stagedRoot({ 'var/lib/prometheus/node-exporter': { symlink: hostOnly } });
-    expect(warnings(await ports(['systemd', '--root', outside]))).toEqual([missingDefault('does not exist', ` under ${outside}`)]);
+    expect(warnings(await ports(['systemd', '--root', outside]))).toEqual([missingDefault('does not exist', ` under ${outside}`, outside)]);
   });
 
   it('--textfile FILE: its own directory is the one looked for, and the fix says to make it where node_exporter reads', async () => {
@@ -58,7 +58,7 @@ describe("ports systemd: the health check's textfile directory", () => {
     const run = await ports(['systemd', '--root', root, '--textfile', '/srv/none/ports.prom']);
     expect(run.code).toBe(0);
     expect(warnings(run)).toEqual([
-      `warning: /srv/none, the directory dsa110-port-health.service writes ports.prom into, does not exist under ${root}: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; make it where node_exporter's textfile collector reads (--collector.textfile.directory; Debian's prometheus-node-exporter reads ${DIR}), or pass --textfile FILE naming a .prom file in that directory, and run \`ports systemd\` again`,
+      `warning: /srv/none, the directory dsa110-port-health.service writes ports.prom into, does not exist under ${root}: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; make it where node_exporter's textfile collector reads (--collector.textfile.directory; Debian's prometheus-node-exporter reads ${DIR}), or run \`ports systemd --root ${root} --textfile FILE\` naming a .prom file in that directory`,
     ]);
   });
 

@@ -131,11 +131,11 @@ describe('ports systemd', () => {
     // --out is not the live system: the default claim-port is looked for on this host, and its absence said (exit 0).
     const absent = existsSync('/usr/local/bin/claim-port')
       ? ''
-      : 'warning: /usr/local/bin/claim-port, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; install claim-port there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix /usr/local ./tarballs/*.tgz), or pass --claim-port PATH naming the one installed, and run `ports systemd` again\n';
+      : `warning: /usr/local/bin/claim-port, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; install claim-port there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix /usr/local ./tarballs/*.tgz), or run \`ports systemd --out ${out} --claim-port PATH\` naming the one installed\n`;
     // So is node_exporter's textfile directory, which the health check's unit writes into (systemd-textfile.test.ts).
     const noTextfileDir = existsSync('/var/lib/prometheus/node-exporter')
       ? ''
-      : "warning: /var/lib/prometheus/node-exporter, the directory dsa110-port-health.service writes dsa110_ports.prom into, does not exist on this host: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; install prometheus-node-exporter (Debian's package makes it), or pass --textfile FILE naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory), and run `ports systemd` again\n";
+      : `warning: /var/lib/prometheus/node-exporter, the directory dsa110-port-health.service writes dsa110_ports.prom into, does not exist on this host: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; install prometheus-node-exporter (Debian's package makes it), or run \`ports systemd --out ${out} --textfile FILE\` naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory)\n`;
     // The units whose line goes in by hand, named in one line with what --check makes of them until it is in.
     const byHand =
       '2 units (grafana-simple.service, dsa110-api.service) claim their ports in their own unit files, which this command never writes: ' +
