@@ -249,6 +249,14 @@ export async function run(context: Context): Promise<Outcome> {
         rerun,
       );
       if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
+      // So may the port-health-check its service runs: looked for as claim-port is, where the units are for.
+      const healthCheck = healthCheckWarning(
+        healthCheckOption(context),
+        out === undefined ? (root ?? '/') : '/',
+        out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`,
+        rerun,
+      );
+      if (healthCheck !== undefined) context.io.err(`${oneLine(`warning: ${healthCheck}`)}\n`, 'warn');
     }
     return outcome;
   }
@@ -324,6 +332,24 @@ function textfileWarning(textfile: string, root: string, there: string, rerun: R
       ? `install prometheus-node-exporter (Debian's package makes it), or ${other} naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory)`
       : `make it where node_exporter's textfile collector reads (--collector.textfile.directory; Debian's prometheus-node-exporter reads ${escapeText(dirname(DEFAULT_TEXTFILE))}), or ${other} naming a .prom file in that directory`;
   return `${escapeText(dir)}, the directory ${HEALTH_SERVICE} writes ${escapeText(basename(textfile))} into, ${state}${there}: every run of ${HEALTH_TIMER} fails (exit 3) and node_exporter serves no port health metrics; ${fix}`;
+}
+
+/**
+ * Why the port-health-check the health check's service runs (--port-health-check) cannot start on the system the
+ * units are for (`root`; `there` says which, for the message), or undefined: not an executable file there (as
+ * claim-port is judged: executableState), so systemd fails every run of the timer and node_exporter serves no port
+ * health metrics. Names the port-health-check installed beside this `ports` when there is one (installedBeside).
+ */
+function healthCheckWarning(healthCheck: string, root: string, there: string, rerun: Rerun): string | undefined {
+  const state = executableState(root, healthCheck);
+  if (state === undefined) return undefined;
+  const sibling = installedBeside('port-health-check', root, healthCheck);
+  // The tarballs install every package's bins into one prefix: the one the path names (claimPortInstall's rule).
+  const fix =
+    sibling !== undefined
+      ? `run \`${rerun({ 'port-health-check': sibling })}\` (the port-health-check installed beside this ports)`
+      : `install port-health-check there (${claimPortInstall(join(dirname(healthCheck), 'claim-port'), root)}), or run \`${rerun({ 'port-health-check': 'PATH' })}\` naming the one installed`;
+  return `${escapeText(healthCheck)}, the port-health-check ${HEALTH_SERVICE} runs, ${state}${there}: systemd fails every run of ${HEALTH_TIMER} and node_exporter serves no port health metrics; ${fix}`;
 }
 
 /**

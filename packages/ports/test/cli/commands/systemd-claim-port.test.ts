@@ -19,8 +19,14 @@ const NODE_SCRIPT = { text: "#!/usr/bin/env node\nimport('../lib/claim-port.js')
 /** A staged root with the robust services' unit files (each with `serviceLines`), node_exporter's textfile directory and `files`. */
 function stagedRoot(files: Record<string, TreeEntry>, serviceLines = ''): string {
   const units = Object.fromEntries(UNITS.map((unit) => [`etc/systemd/system/${unit}`, `[Service]\n${serviceLines}ExecStart=/bin/true\n`]));
-  // The textfile directory is there: only the claim-port's warnings here (systemd-textfile.test.ts has the other).
-  return writeTree(tempDir('dsa110-ports-claim-port-'), { ...units, 'var/lib/prometheus/node-exporter': { dir: true }, ...files });
+  // The textfile directory and the port-health-check are there: only the claim-port's warnings here (systemd-textfile.test.ts
+  // and systemd-health-check.test.ts have the others).
+  return writeTree(tempDir('dsa110-ports-claim-port-'), {
+    ...units,
+    'var/lib/prometheus/node-exporter': { dir: true },
+    'usr/local/bin/port-health-check': EXE,
+    ...files,
+  });
 }
 
 const warnings = (run: Run) => run.stderr.split('\n').filter((line) => line.startsWith('warning: '));
@@ -110,11 +116,17 @@ describe('ports systemd: the claim-port it wires', () => {
   );
 });
 
+/** A port-health-check stand-in that is there (this host may have none at /usr/local/bin): only claim-port's warnings below. */
+function healthCheck(): string {
+  return writeTree(tempDir(), { 'port-health-check': EXE }) + '/port-health-check';
+}
+
 /**
- * The built bin run as `script` (a path an npm install would have), with `args` and a --textfile in a directory that
- * is there (this host may have no node_exporter), from a directory of its own.
+ * The built bin run as `script` (a path an npm install would have), with `args`, a --textfile in a directory that
+ * is there (this host may have no node_exporter) and a --port-health-check that is there, from a directory of its own.
  */
-const runAs = (script: string, args: readonly string[]) => runScript(script, [...args, '--textfile', join(tempDir(), 'dsa110_ports.prom')], { cwd: tempDir() });
+const runAs = (script: string, args: readonly string[]) =>
+  runScript(script, [...args, '--port-health-check', healthCheck(), '--textfile', join(tempDir(), 'dsa110_ports.prom')], { cwd: tempDir() });
 
 describe('ports systemd: the claim-port installed beside this ports (built bin)', () => {
   it('--out, a --claim-port missing on this host: names <prefix>/bin/claim-port beside <prefix>/bin/ports (npm --prefix)', async () => {
@@ -125,10 +137,17 @@ describe('ports systemd: the claim-port installed beside this ports (built bin)'
     const missing = join(tempDir(), 'no/claim-port');
     const out = tempDir();
     const textfile = join(tempDir(), 'dsa110_ports.prom');
-    const run = await runScript(join(prefix, 'bin/ports'), ['systemd', '--out', out, '--claim-port', missing, '--textfile', textfile], { cwd: tempDir() });
+    const health = healthCheck();
+    const run = await runScript(
+      join(prefix, 'bin/ports'),
+      ['systemd', '--out', out, '--claim-port', missing, '--port-health-check', health, '--textfile', textfile],
+      {
+        cwd: tempDir(),
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(warnings(run)).toEqual([
-      `warning: ${missing}, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; run \`ports systemd --out ${out} --claim-port ${prefix}/bin/claim-port --textfile ${textfile}\` (the claim-port installed beside this ports)`,
+      `warning: ${missing}, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; run \`ports systemd --out ${out} --claim-port ${prefix}/bin/claim-port --port-health-check ${health} --textfile ${textfile}\` (the claim-port installed beside this ports)`,
     ]);
   });
 
@@ -142,20 +161,23 @@ describe('ports systemd: the claim-port installed beside this ports (built bin)'
     const out = tempDir('dsa110 out-');
     const textfile = join(tempDir(), 'ports.prom');
     const missing = join(tempDir(), 'no such/claim-port');
-    const args = ['--registry', registry, 'systemd', '--out', out, '--claim-port', missing, '--textfile', textfile];
+    const health = healthCheck();
+    const args = ['--registry', registry, 'systemd', '--out', out, '--claim-port', missing, '--port-health-check', health, '--textfile', textfile];
     const run = await runScript(join(prefix, 'bin/ports'), args, { cwd: tempDir() });
     expect(run.code, run.stderr).toBe(0);
-    const rerun = `ports --registry '${registry}' systemd --out '${out}' --claim-port '${prefix}/bin/claim-port' --textfile ${textfile}`;
+    const rerun = `ports --registry '${registry}' systemd --out '${out}' --claim-port '${prefix}/bin/claim-port' --port-health-check ${health} --textfile ${textfile}`;
     expect(warnings(run)).toEqual([
       `warning: ${missing}, the claim-port the units run, does not exist on this host: systemd fails to start each unit that claims its port; run \`${rerun}\` (the claim-port installed beside this ports)`,
     ]);
     // As --check's hint on the line before is quoted.
-    expect(run.stderr).toContain(`\`ports --registry '${registry}' systemd --out '${out}' --claim-port '${missing}' --textfile ${textfile} --check\``);
+    expect(run.stderr).toContain(
+      `\`ports --registry '${registry}' systemd --out '${out}' --claim-port '${missing}' --port-health-check ${health} --textfile ${textfile} --check\``,
+    );
     // None beside it: the install, or the same command with --claim-port PATH.
     const alone = await runScript(bin, args, { cwd: tempDir() });
     expect(warnings(alone)).toEqual([
       expect.stringContaining(
-        `, or run \`ports --registry '${registry}' systemd --out '${out}' --claim-port PATH --textfile ${textfile}\` naming the one installed`,
+        `, or run \`ports --registry '${registry}' systemd --out '${out}' --claim-port PATH --port-health-check ${health} --textfile ${textfile}\` naming the one installed`,
       ),
     ]);
   });
@@ -170,6 +192,8 @@ describe('ports systemd: the claim-port installed beside this ports (built bin)'
     const run = await runAs(script, ['systemd', '--out', tempDir(), '--claim-port', missing]);
     expect(run.code, run.stderr).toBe(0);
     expect(warnings(run)).toEqual([expect.stringContaining(` --claim-port ${prefix}/bin/claim-port `)]);
-    expect(warnings(run)).toEqual([expect.stringMatching(/ --claim-port \S+ --textfile \S+` \(the claim-port installed beside this ports\)$/)]);
+    expect(warnings(run)).toEqual([
+      expect.stringMatching(/ --claim-port \S+ --port-health-check \S+ --textfile \S+` \(the claim-port installed beside this ports\)$/),
+    ]);
   });
 });

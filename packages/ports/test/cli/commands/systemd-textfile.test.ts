@@ -11,8 +11,9 @@ import { ports, tempDir, type Run } from '../helpers.js';
 
 const DIR = '/var/lib/prometheus/node-exporter';
 const UNITS = ['redis-server.service', 'prometheus.service', 'grafana-simple.service', 'dsa110-api.service'];
-/** claim-port there and executable: no claim-port warning in the way. */
-const CLAIM = { 'usr/local/bin/claim-port': { text: '\u007fELF an executable stand-in\n', mode: 0o755 } } as const;
+/** claim-port and port-health-check there and executable: no warning of theirs in the way. */
+const EXE = { text: '\u007fELF an executable stand-in\n', mode: 0o755 } as const;
+const CLAIM = { 'usr/local/bin/claim-port': EXE, 'usr/local/bin/port-health-check': EXE } as const;
 
 function stagedRoot(files: Record<string, TreeEntry> = {}): string {
   const units = Object.fromEntries(UNITS.map((unit) => [`etc/systemd/system/${unit}`, '[Service]\nExecStart=/bin/true\n']));
@@ -67,8 +68,10 @@ describe("ports systemd: the health check's textfile directory", () => {
     const missing = join(host, 'no/such/dir/ports.prom');
     const claim = join(host, 'claim-port');
     writeFileSync(claim, '\u007fELF an executable stand-in\n', { mode: 0o755 });
+    const health = join(host, 'port-health-check');
+    writeFileSync(health, '\u007fELF an executable stand-in\n', { mode: 0o755 });
     const out = tempDir();
-    const args = ['systemd', '--out', out, '--claim-port', claim, '--textfile', missing];
+    const args = ['systemd', '--out', out, '--claim-port', claim, '--port-health-check', health, '--textfile', missing];
     const run = await ports(args);
     expect(run.code).toBe(0);
     expect(warnings(run)).toEqual([
@@ -79,6 +82,8 @@ describe("ports systemd: the health check's textfile directory", () => {
     // (--check fails here on the unit-file claims, which --out has no unit files for: beside the point.)
     const check = await ports([...args, '--check']);
     expect(check.stdout + check.stderr).not.toContain(`${host}/no/such/dir`);
-    expect(warnings(await ports(['systemd', '--out', out, '--claim-port', claim, '--textfile', join(host, 'ports.prom')]))).toEqual([]);
+    expect(
+      warnings(await ports(['systemd', '--out', out, '--claim-port', claim, '--port-health-check', health, '--textfile', join(host, 'ports.prom')])),
+    ).toEqual([]);
   });
 });

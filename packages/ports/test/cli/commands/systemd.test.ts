@@ -136,12 +136,16 @@ describe('ports systemd', () => {
     const noTextfileDir = existsSync('/var/lib/prometheus/node-exporter')
       ? ''
       : `warning: /var/lib/prometheus/node-exporter, the directory dsa110-port-health.service writes dsa110_ports.prom into, does not exist on this host: every run of dsa110-port-health.timer fails (exit 3) and node_exporter serves no port health metrics; install prometheus-node-exporter (Debian's package makes it), or run \`ports systemd --out ${out} --textfile FILE\` naming a .prom file in the directory its textfile collector reads (--collector.textfile.directory)\n`;
+    // And the port-health-check the health check's unit runs (systemd-health-check.test.ts).
+    const noHealthCheck = existsSync('/usr/local/bin/port-health-check')
+      ? ''
+      : `warning: /usr/local/bin/port-health-check, the port-health-check dsa110-port-health.service runs, does not exist on this host: systemd fails every run of dsa110-port-health.timer and node_exporter serves no port health metrics; install port-health-check there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix /usr/local ./tarballs/*.tgz), or run \`ports systemd --out ${out} --port-health-check PATH\` naming the one installed\n`;
     // The units whose line goes in by hand, named in one line with what --check makes of them until it is in.
     const byHand =
       '2 units (grafana-simple.service, dsa110-api.service) claim their ports in their own unit files, which this command never writes: ' +
       `add each ExecStartPre= line above by hand; \`ports systemd --out ${out} --check\` fails ("missing") until every one has it\n`;
     expect(run.stderr).toBe(
-      `${byHand}Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and "systemctl enable --now dsa110-port-health.timer" once to start the health check's timer.\n${absent}${noTextfileDir}`,
+      `${byHand}Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and "systemctl enable --now dsa110-port-health.timer" once to start the health check's timer.\n${absent}${noTextfileDir}${noHealthCheck}`,
     );
     // As it said: --check fails on those two, and on nothing it wrote.
     const check = await ports(['systemd', '--out', out, '--check']);
@@ -158,7 +162,7 @@ describe('ports systemd', () => {
 
     const again = await ports(['systemd', '--out', out]);
     expect(again.stdout).toMatch(/^unchanged .*redis-server\.service\.d\/claim-port\.conf\nunchanged /);
-    expect(again.stderr).toBe(`${byHand}${absent}${noTextfileDir}`);
+    expect(again.stderr).toBe(`${byHand}${absent}${noTextfileDir}${noHealthCheck}`);
   });
 
   const systemctl = ['/usr/bin/systemctl', '/bin/systemctl'].find((path) => existsSync(path));
