@@ -95,20 +95,36 @@ try {
     JSON.parse(readFileSync(join(consumer, 'node_modules/@types/node/package.json'), 'utf8')).version === typesNode,
   );
 
-  // 2b. A project without @types/node: the library's types use Node's, so npm brings it (a peer dependency).
+  // 2b. A project without @types/node: npm brings none (an optional peer dependency: the newest would need a newer
+  // TypeScript than the README's minimum, and a global install of the CLIs has no use for it); one that type-checks adds its own.
   const bare = join(work, 'bare');
   mkdirSync(bare);
   writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true, type: 'module' }, null, 2));
   const library = tarballs.find((f) => f.startsWith('dsa110-ports-'));
   const bareInstall = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(first, library)], { cwd: bare });
   check(
-    "npm installs @types/node with @dsa110/ports in a project that has none (its types use Node's)",
-    bareInstall.status === 0 && existsSync(join(bare, 'node_modules/@types/node/package.json')),
+    'npm installs no @types/node with @dsa110/ports (an optional peer dependency)',
+    bareInstall.status === 0 && !existsSync(join(bare, 'node_modules/@types/node')),
     bareInstall.out,
   );
+  const global = join(work, 'global');
+  const globalInstall = run(
+    'npm',
+    ['install', '-g', '--prefix', global, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.map((f) => join(first, f))],
+    {},
+  );
+  check(
+    'npm install -g of the tarballs (the CLIs) installs no @types/node',
+    globalInstall.status === 0 && !run('find', [global, '-path', '*/@types/node'], {}).out.trim(),
+    globalInstall.out,
+  );
+  const typesInstall = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '-D', `@types/node@${typesNode}`], {
+    cwd: bare,
+  });
+  check('npm installs @types/node in that project, as the README says to', typesInstall.status === 0, typesInstall.out);
 
-  // 2c. Where the project's own tsc does not see that @types/node: a tsconfig
-  // with "types": [] (npm), and pnpm, which installs the peer only in .pnpm/.
+  // 2c. Where the project's own tsc does not look for its @types/node: a tsconfig
+  // with "types": [] (npm), and pnpm, which installs the package in .pnpm/.
   // The entries' .d.ts reference Node's types (packages/ports/scripts/build.mjs),
   // found from the package's own place.
   const typed = `import { loadRegistry } from '@dsa110/ports';\nimport { readListenSockets } from '@dsa110/ports/system';\nimport { loadUnit } from '@dsa110/ports/systemd';\nconst registry = await loadRegistry();\nexport const port: number = registry.resolvePort('api').port;\nexport const loaders = [readListenSockets, loadUnit];\n`;
@@ -126,9 +142,11 @@ try {
   writeFileSync(join(viaPnpm, 'package.json'), JSON.stringify({ name: 'via-pnpm', private: true, type: 'module' }, null, 2));
   writeFileSync(join(viaPnpm, 'index.ts'), typed);
   writeFileSync(join(viaPnpm, 'tsconfig.json'), tsconfig({}));
-  const pnpmAdd = run('npx', ['-y', 'pnpm@10.34.9', 'add', '--prefer-offline', '--loglevel=error', join(first, library)], { cwd: viaPnpm });
+  const pnpmAdd = run('npx', ['-y', 'pnpm@10.34.9', 'add', '--prefer-offline', '--loglevel=error', join(first, library), `@types/node@${typesNode}`], {
+    cwd: viaPnpm,
+  });
   const pnpmTsc = pnpmAdd.status === 0 ? run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: viaPnpm }) : pnpmAdd;
-  check('a project that installs @dsa110/ports with pnpm type-checks against it (@types/node only in .pnpm/)', pnpmTsc.status === 0, pnpmTsc.out);
+  check('a project that installs @dsa110/ports and its own @types/node with pnpm type-checks against it', pnpmTsc.status === 0, pnpmTsc.out);
 
   // 3. import and require: every entry, one copy of each class.
   const esm = run(

@@ -106,6 +106,16 @@ describe('the built package', () => {
     expect(pkg.engines.node).toBe('>=20');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin', 'ports.yaml', 'schema.json']));
   });
+
+  it('makes npm install no peer dependency: each is optional (@types/node, for a project that type-checks, is its own to add)', () => {
+    // A required peer is installed by npm 7+ in every install, the CLIs' global ones too: the newest @types/node, which
+    // needs a newer TypeScript than this package's minimum (scripts/check-packages.mjs installs a packed tarball for real).
+    for (const name of ['ports', 'claim-port', 'port-health-check']) {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, 'packages', name, 'package.json'), 'utf8'));
+      for (const peer of Object.keys(pkg.peerDependencies ?? {})) expect(pkg.peerDependenciesMeta?.[peer], `${name}: ${peer}`).toEqual({ optional: true });
+    }
+    expect(JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).peerDependencies).toEqual({ '@types/node': '>=20' });
+  });
 });
 
 describe("the entries' types", () => {
