@@ -139,7 +139,9 @@ export interface SystemdTree {
   /**
    * For a unit-file claim (by its path), where its line goes when the unit
    * file lacks it, as the write says (`ports systemd`): undefined for a bare
-   * directory (--out), where the unit file is the place.
+   * directory (--out), where the unit file is the place, but for a template's
+   * instance (its own drop-in there). The exact line in one of its `dropIns`
+   * is in place, with a unit file here or without one.
    */
   readonly places?: ReadonlyMap<string, UnitFilePlace>;
   /**
@@ -369,9 +371,15 @@ export function systemdDrift(
         drift.push({ path: entry.path, message: `differs from the registry (${entry.line}); run \`${regenerate}\``, expected: entry.contents!, actual });
       }
     } else if (actual === undefined) {
+      // No unit file here, but the line in a drop-in of the unit's own (an instance's, under --out): in place, as systemd reads it.
+      const place = tree.places?.get(entry.path);
+      if (lineInOwnDropIn(entry.line, place)) continue;
       drift.push({
         path: entry.path,
-        message: `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}; install the unit with that line in its [Service] section`,
+        message:
+          place === undefined
+            ? `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}; install the unit with that line in its [Service] section`
+            : `missing: the registry says ${entry.unit} claims its port with ${entry.line}, which no unit file or drop-in of its own here holds; put the line under a [Service] line in the drop-in ${place.dropIn}`,
       });
     } else if (!hasExecStartPre(actual, entry.line) && !lineInOwnDropIn(entry.line, tree.places?.get(entry.path))) {
       const place = tree.places?.get(entry.path);

@@ -705,14 +705,21 @@ interface UnitLocator {
   load(unit: string): LoadedUnit;
 }
 
-/** With --out DIR, a bare directory (no root, no search path): the line goes in the unit file there. */
+/**
+ * With --out DIR, a bare directory (no root, no search path): the line goes in the unit file there; for a template's
+ * instance, in its own drop-in there (unitOverrideDropIn, as unitLineAdvice, `ports docs` and claimLocation say): its
+ * unit file is usually its template's, which every instance reads, and a file of the instance's name would replace the
+ * template for it.
+ */
 function outAdvice(unit: string, unitDir: string): string {
-  // An instance's unit file is usually its template's, which every instance reads: the line there would run for all.
   const template = templateOf(unit);
-  const instance = template
-    ? ` (the instance's own file: in the template ${escapeText(template)}, which every instance reads, starting any instance would free this port; \`systemd.claim: drop-in\` needs no file of its own)`
-    : '';
-  return `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}${instance}`;
+  if (template === undefined) return `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}`;
+  return `its unit file claims the port; ${outInstanceAdvice(unit, template, unitDir)}`;
+}
+
+/** Pure: where an instance's claim line goes under --out DIR (outAdvice): its own drop-in in DIR, not its template nor a file of its name. */
+function outInstanceAdvice(unit: string, template: string, unitDir: string): string {
+  return `its template ${escapeText(template)} is read by every instance (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line under a [Service] line in the drop-in ${escapeText(unitOverrideDropIn(unit, unitDir))} (the instance's own)`;
 }
 
 /** Pure: whether a unit file at `path` (or a unit directory) is the operator's to edit: under /etc or /usr/local/lib, not a package's (/usr/lib, /lib) nor made at run time (/run). */
@@ -882,11 +889,8 @@ async function checkTree(
         files.set(entry.path, text);
         shown.set(entry.path, join(dir.shown, name));
         if (dir.packaged) packaged.set(entry.path, dir.madeAtRunTime ?? false);
-        if (name !== entry.path)
-          fromTemplate.set(
-            entry.path,
-            `${name} is the template every instance reads, so a claim line there would run for each of them; give ${entry.unit} a file of its own with the line, or use \`systemd.claim: drop-in\``,
-          );
+        // Under --root replaced below by the write's advice there (unitLineAdvice); under --out, the write's (outAdvice).
+        if (name !== entry.path) fromTemplate.set(entry.path, outInstanceAdvice(entry.unit, name, unitDir));
         break search;
       }
     }
@@ -902,12 +906,19 @@ async function checkTree(
   // Where each unit-file claim's line goes, as the write says (unitLineAdvice): not a package's file, and a claim line in
   // one of the unit's own drop-ins is the one to replace (or, when it is the line itself, the line in place).
   const places = new Map<string, UnitFilePlace>();
-  if (effectiveRoot !== undefined) {
+  if (effectiveRoot === undefined) {
+    // --out: an instance's line goes in its own drop-in in DIR (outAdvice), which systemd reads after the unit file,
+    // whether DIR holds the template, a file of the instance's own, or neither (the unit installed elsewhere).
+    for (const entry of wiring) {
+      if (entry.claim !== 'unit' || templateOf(entry.unit) === undefined || masked.has(entry.path) || unreadablePaths.has(entry.path)) continue;
+      places.set(entry.path, { packaged: false, dropIn: unitOverrideDropIn(entry.unit, unitDir), dropIns: outOwnDropIns(entry.unit, unitDir) });
+    }
+  } else {
     for (const entry of wiring) {
       if (entry.claim !== 'unit' || !files.has(entry.path)) continue;
       listing ??= listUnitDirs(effectiveRoot, []);
       // An instance read from its template: the write's advice, the instance's own drop-in (a file of its own would
-      // replace the template for it). The bare directory of --out has no drop-ins to name: the advice above stands there.
+      // replace the template for it). Under --out, the advice above (outInstanceAdvice) says the same drop-in in DIR.
       const loaded = loadUnit(effectiveRoot, entry.unit, listing);
       if (fromTemplate.has(entry.path)) fromTemplate.set(entry.path, unitLineAdvice(entry.unit, entry.line, loaded, unitDir, root, claimPort));
       // Not a claim-port.conf left from `claim: drop-in`: said on its own line (systemdDrift), removed once the line is in.
@@ -1070,6 +1081,32 @@ async function checkTree(
  * has it. One drift each, at the clearing line, when the claim's file is there (its line is then what is cleared) and
  * no claim-port line is read after it. Drop-ins under /usr/lib or /run on the system it is copied to are not known here.
  */
+/**
+ * A unit's own drop-ins in the bare directory of --out (`UNIT.d/*.conf`, by name, as systemd reads them), but not a
+ * claim-port.conf left from `claim: drop-in` (said on its own line, to be removed once the line is in): each with its
+ * path as printed and its text. One that is not a regular file or cannot be read is left out (nothing to accept).
+ */
+function outOwnDropIns(unit: string, unitDir: string): { readonly path: string; readonly text: string }[] {
+  const dir = join(unitDir, `${unit}.d`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return []; // no such directory
+  }
+  return names
+    .filter((name) => name.endsWith('.conf') && name !== DROP_IN_NAME)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      try {
+        return statSync(path).isFile() ? [{ path, text: decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_GENERATED_FILE_BYTES })) }] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
 function outClearings(wiring: readonly ClaimWiring[], files: ReadonlyMap<string, string | undefined>, unitDir: string, claimPort: string): SystemdDrift[] {
   const drift: SystemdDrift[] = [];
   const text = (path: string): string | undefined => {

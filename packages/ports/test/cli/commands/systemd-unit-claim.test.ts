@@ -284,3 +284,72 @@ describe('--check says where the claim line goes, as the write does, and the wri
     );
   });
 });
+
+describe('ports systemd --out: where a template instance claims its port (systemd.unit: api@main.service, claim: unit)', () => {
+  /** A root whose /etc/systemd/system is the --out DIR, holding the template `api@.service`, a real claim-port, and a registry naming the instance. */
+  function instanceOut() {
+    const root = tempDir('dsa110-ports-instance-out-');
+    writeTree(root, { 'usr/local/bin/claim-port': '#!/bin/sh\nexit 0\n', [`${ETC}/api@.service`]: unitFile('api@.service') });
+    const claimPort = join(root, 'usr/local/bin/claim-port');
+    chmodSync(claimPort, 0o755);
+    const registry = join(root, 'ports.yaml');
+    writeFileSync(
+      registry,
+      'version: 1\nservices:\n  - id: api\n    name: API\n    group: production\n    port: 8000\n    protocol: HTTP\n    access: private\n' +
+        '    configuredBy: none\n    robust: true\n    systemd: { unit: api@main.service, claim: unit }\n    processes: [python3]\n',
+    );
+    const out = join(root, ETC);
+    const args = ['--registry', registry, '--out', out, '--claim-port', claimPort];
+    return { root, out, write: () => ports(['systemd', ...args]), check: () => ports(['systemd', '--check', ...args]) };
+  }
+
+  it.skipIf(!analyze)(
+    "the write and --check name the instance's own drop-in in DIR (as --root does), never a file of its name that would replace the template; following it, systemd-analyze verify and --check pass",
+    async () => {
+      const { root, out, write, check } = instanceOut();
+      const run = await write();
+      const { said, line } = advice(run.stdout, 'api@main.service');
+      const dropIn = join(out, 'api@main.service.d/override.conf');
+      const where =
+        'its template api@.service is read by every instance (a line there would free this port whenever any instance starts), and a file api@main.service of its own ' +
+        `would replace the template for it; put this line under a [Service] line in the drop-in ${dropIn} (the instance's own)`;
+      expect(said).toBe(`api@main.service: its unit file claims the port; ${where}:`);
+      expect(line).toMatch(/^ExecStartPre=\+\/.*\/claim-port 8000 --registry \/.*\/ports\.yaml$/);
+      // Without the line, --check gives the same advice beside the template it read.
+      const failed = await check();
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain(`${join(out, 'api@.service')}: does not contain ${line} in its [Service] section: ${where}\n`);
+      // The old advice, followed, breaks the instance: a file of its name, with no ExecStart=, replaces the template for it.
+      writeTree(root, { [`${ETC}/api@main.service`]: `[Service]\n${line}\n` });
+      expect(verify(root, 'api@main.service').code).not.toBe(0);
+      rmSync(join(out, 'api@main.service'));
+      // The advice followed: systemd loads the instance from its template with the drop-in's line, and --check passes.
+      writeTree(root, { [`${ETC}/api@main.service.d/override.conf`]: `[Service]\n${line}\n` });
+      expect(verify(root, 'api@main.service')).toEqual({ code: 0, stderr: '' });
+      const passed = await check();
+      expect([passed.code, passed.stdout]).toEqual([0, expect.not.stringContaining('api@')]);
+      // The drop-in is read: a claim-port that is not there makes systemd-analyze verify fail on it.
+      writeTree(root, { [`${ETC}/api@main.service.d/override.conf`]: `[Service]\n${line.replace(/^(ExecStartPre=\+)\S+/, '$1/nonexistent/claim-port')}\n` });
+      expect(verify(root, 'api@main.service').stderr).toContain('/nonexistent/claim-port');
+    },
+  );
+
+  it('with no unit file in DIR (the template installed elsewhere), the line in the drop-in passes --check, and its absence says that drop-in', async () => {
+    const { out, write, check } = instanceOut();
+    rmSync(join(out, 'api@.service'));
+    const { line } = advice((await write()).stdout, 'api@main.service');
+    const failed = await check();
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain(
+      `${join(out, 'api@main.service')}: missing: the registry says api@main.service claims its port with ${line}, which no unit file or drop-in of its own here holds; put the line under a [Service] line in the drop-in ${join(out, 'api@main.service.d/override.conf')}\n`,
+    );
+    // A drop-in of its own under another name holds it as well; a claim-port.conf left from `claim: drop-in` does not.
+    writeTree(out, { 'api@main.service.d/claim-port.conf': `[Service]\n${line}\n` });
+    const leftover = await check();
+    expect([leftover.code, leftover.stdout]).toEqual([1, expect.stringContaining(`${join(out, 'api@main.service')}: missing:`)]);
+    rmSync(join(out, 'api@main.service.d/claim-port.conf'));
+    writeTree(out, { 'api@main.service.d/10-claim.conf': `[Service]\n${line}\n` });
+    const passed = await check();
+    expect([passed.code, passed.stdout]).toEqual([0, expect.not.stringContaining('api@')]);
+  });
+});

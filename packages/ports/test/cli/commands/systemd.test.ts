@@ -1171,7 +1171,7 @@ describe('ports systemd', () => {
       const out = tempDir('dsa110-ports-instance-out-');
       const run = await ports(['systemd', '--registry', registry, '--out', out]);
       expect(run.stdout).toContain(
-        `a\\\\x2dpi@main.service: its unit file claims the port; put this line in the [Service] section of ${out}/a\\\\x2dpi@main.service (the instance's own file: in the template a\\\\x2dpi@.service, which every instance reads,`,
+        `a\\\\x2dpi@main.service: its unit file claims the port; its template a\\\\x2dpi@.service is read by every instance (a line there would free this port whenever any instance starts), and a file a\\\\x2dpi@main.service of its own would replace the template for it; put this line under a [Service] line in the drop-in ${out}/a\\\\x2dpi@main.service.d/override.conf (the instance's own):`,
       );
     });
   });
