@@ -242,20 +242,13 @@ export async function run(context: Context): Promise<Outcome> {
     // The directory the health check writes its textfile into may not be there (node_exporter not installed): every
     // timer run would fail (exit 3). Said, not failed, as above.
     if (outcome === 'ok') {
-      const warning = textfileWarning(
-        textfileOption(context),
-        out === undefined ? (root ?? '/') : '/',
-        out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`,
-        rerun,
-      );
+      // Where the units are for: --out's on this host, else the root's (said, as ` under ROOT`).
+      const lookIn = out === undefined ? (root ?? '/') : '/';
+      const lookedIn = out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`;
+      const warning = textfileWarning(textfileOption(context), lookIn, lookedIn, rerun);
       if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
-      // So may the port-health-check its service runs: looked for as claim-port is, where the units are for.
-      const healthCheck = healthCheckWarning(
-        healthCheckOption(context),
-        out === undefined ? (root ?? '/') : '/',
-        out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`,
-        rerun,
-      );
+      // So may the port-health-check its service runs: looked for as claim-port is.
+      const healthCheck = healthCheckWarning(healthCheckOption(context), lookIn, lookedIn, rerun);
       if (healthCheck !== undefined) context.io.err(`${oneLine(`warning: ${healthCheck}`)}\n`, 'warn');
     }
     return outcome;
