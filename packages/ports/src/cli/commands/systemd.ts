@@ -1067,14 +1067,6 @@ async function checkTree(
 }
 
 /**
- * With --out DIR (a bare directory: no unit is loaded, and the units are judged no further), each wired claim that
- * an empty ExecStartPre= in a drop-in in DIR clears, as systemd would read DIR once copied into /etc/systemd/system
- * as laid out: the unit's drop-ins there (its own directory, its template's, its dash prefixes', the type-wide
- * `service.d/`, the first of a file name winning, then all by file name: chooseDropIns), after its unit file when DIR
- * has it. One drift each, at the clearing line, when the claim's file is there (its line is then what is cleared) and
- * no claim-port line is read after it. Drop-ins under /usr/lib or /run on the system it is copied to are not known here.
- */
-/**
  * A unit's own drop-ins in the bare directory of --out (`UNIT.d/*.conf`, by name, as systemd reads them), but not a
  * claim-port.conf left from `claim: drop-in` (said on its own line, to be removed once the line is in): each with its
  * path as printed and its text. One that is not a regular file or cannot be read is left out (nothing to accept).
@@ -1100,6 +1092,14 @@ function outOwnDropIns(unit: string, unitDir: string): { readonly path: string; 
     });
 }
 
+/**
+ * With --out DIR (a bare directory: no unit is loaded, and the units are judged no further), each wired claim that
+ * an empty ExecStartPre= in a drop-in in DIR clears, as systemd would read DIR once copied into /etc/systemd/system
+ * as laid out: the unit's drop-ins there (its own directory, its template's, its dash prefixes', the type-wide
+ * `service.d/`, the first of a file name winning, then all by file name: chooseDropIns), after its unit file when DIR
+ * has it. One drift each, at the clearing line, when the claim's file is there (its line is then what is cleared) and
+ * no claim-port line is read after it. Drop-ins under /usr/lib or /run on the system it is copied to are not known here.
+ */
 function outClearings(wiring: readonly ClaimWiring[], files: ReadonlyMap<string, string | undefined>, unitDir: string, claimPort: string): SystemdDrift[] {
   const drift: SystemdDrift[] = [];
   const text = (path: string): string | undefined => {
