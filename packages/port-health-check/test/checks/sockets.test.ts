@@ -52,6 +52,22 @@ function run(facts: Facts, id: string) {
   };
 }
 
+/**
+ * A listener restarted between a socket read and its holder scan: `stale` is the read taken while `first` listened,
+ * with no holder found (it has exited since), and `second` listens on the same port now.
+ */
+async function restartedListener() {
+  const first = await spawnListener({ host: '127.0.0.1' });
+  const { listeners } = await snapshot({ ports: [first.port] });
+  const stale: SocketRead = Promise.resolve({
+    taken: { listeners: listeners.map((listener) => ({ ...listener, holders: [], ownerKnown: false })), unreadable: [] },
+  });
+  signal(first.pid, 'SIGKILL');
+  await waitForExit(first.pid);
+  const second = await spawnListener({ host: '127.0.0.1', port: first.port });
+  return { first, listeners, stale, second };
+}
+
 const listenedPorts = (facts: Facts) => new Set(facts.sockets.listeners.map((listener) => listener.port));
 
 describe('listening, owner and access on real listeners', () => {
@@ -270,14 +286,7 @@ time.sleep(3600)`,
   it("reads a service's port again when its listener closed between the table read and the fd scan (a restart), not 'unknown'", async () => {
     // The race, made to happen: a read taken while the first daemon listened, whose holders the scan
     // then could not find (it had exited), and a second daemon on the port by the time it is looked at.
-    const first = await spawnListener({ host: '127.0.0.1' });
-    const { listeners } = await snapshot({ ports: [first.port] });
-    const stale: SocketRead = Promise.resolve({
-      taken: { listeners: listeners.map((listener) => ({ ...listener, holders: [], ownerKnown: false })), unreadable: [] },
-    });
-    signal(first.pid, 'SIGKILL');
-    await waitForExit(first.pid);
-    const second = await spawnListener({ host: '127.0.0.1', port: first.port });
+    const { first, listeners, stale, second } = await restartedListener();
     const now = await readSockets(new Set([first.port]), stale);
     const onPort = now.listeners.filter((listener) => listener.port === first.port);
     expect(onPort.map((listener) => listener.holders?.map((holder) => holder.pid))).toEqual([second.holders]);
@@ -290,14 +299,7 @@ time.sleep(3600)`,
   });
 
   it("reads a port outside the registry again too when its listener closed as it was read, not 'a process whose open files even root cannot read'", async () => {
-    const first = await spawnListener({ host: '127.0.0.1' });
-    const { listeners } = await snapshot({ ports: [first.port] });
-    const stale: SocketRead = Promise.resolve({
-      taken: { listeners: listeners.map((listener) => ({ ...listener, holders: [], ownerKnown: false })), unreadable: [] },
-    });
-    signal(first.pid, 'SIGKILL');
-    await waitForExit(first.pid);
-    const second = await spawnListener({ host: '127.0.0.1', port: first.port });
+    const { first, stale, second } = await restartedListener();
     try {
       // Every process's fds read: the holder-less listener of a port no service has is no process hiding it.
       const now = await readSockets(new Set(), stale);
