@@ -75,7 +75,8 @@ export type ResolvedSetting =
 /**
  * `key` of the config file, as the program gets it: the unit's Environment= and EnvironmentFile= (what systemd
  * hands the program) override the file with `envOverride`; a `${VAR}` or `$__env{VAR}` value (Grafana expands
- * them from its environment) is the unit's VAR.
+ * them from its environment) is the unit's VAR. Such a value is taken as systemd hands it over, spaces included:
+ * Grafana sets it as it is (`key.SetValue(envValue)`, no trim), and Go's listener refuses a port of `" 3000"`.
  */
 export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, text: string, wanted: SettingKey, subject: string): ResolvedSetting {
   const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
@@ -86,7 +87,7 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
     const at = `${override.file}:${override.line}`;
     const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
     if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
-    return { kind: 'set', value: override.value.trim(), said, at, file: override.file, line: override.line };
+    return { kind: 'set', value: override.value, said, at, file: override.file, line: override.line };
   }
   // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
   if (overridden.doubt !== undefined) {
@@ -115,7 +116,7 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
   }
   return {
     kind: 'set',
-    value: set.value.trim(),
+    value: set.value,
     said: `${written} (${name}=${escapeText(set.value, 200)} from ${set.file}:${set.line})`,
     ...place,
     variable: name,

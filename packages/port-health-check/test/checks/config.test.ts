@@ -328,6 +328,13 @@ describe('config check', () => {
       severity: 'ok',
       reason: `grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = \${PORT} (PORT=3030 from /${UNIT}:2)`,
     });
+    // A value is what systemd hands Grafana, spaces included (a quoted Environment= keeps them): Go's listener refuses " 3030".
+    const padded = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n', [UNIT]: '[Service]\nEnvironment="GF_SERVER_HTTP_PORT=3030 "\n' });
+    expect(padded.results[0]).toMatchObject({ severity: 'error' });
+    expect(padded.results[0]!.reason).toContain('"3030 " is not a port (1 to 65535)');
+    const paddedVariable = await check({ 'etc/grafana/grafana.ini': `[server]\nhttp_port = \${PORT}\n`, [UNIT]: '[Service]\nEnvironment="PORT= 3030"\n' });
+    expect(paddedVariable.results[0]).toMatchObject({ severity: 'error' });
+    expect(paddedVariable.results[0]!.reason).toContain('" 3030" is not a port (1 to 65535)');
     const unset = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = $__env{PORT}\n' });
     expect(unset.results[0]).toMatchObject({ severity: 'unknown' });
     expect(unset.results[0]!.reason).toContain('the unit sets no PORT (in Environment= or an EnvironmentFile=), so the port cannot be told');
