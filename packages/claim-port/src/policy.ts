@@ -104,7 +104,7 @@ export function protectionReason(
  * other than root (real and effective uid); its user namespace is not
  * claim-port's and its uid_map maps no host root; every process that dies with
  * it (see sandboxJoiner) runs in that user namespace, or in one that maps no
- * uid it does not, as uids it maps (root may join the PID namespace alone,
+ * uid it does not, as uids it maps or the init's own (root may join the PID namespace alone,
  * `nsenter -t INIT --pid`, and stays root: it would die with the init); and it
  * is not in a container of the system's runtime (a container's cgroup outside
  * a user's service manager) nor in any unit of the system's outside user.slice
@@ -123,11 +123,11 @@ function judgeSandbox(info: ProcessInfo, namespace: NamespaceFacts | undefined):
   if (userNamespace === undefined || userNamespace.mapsRoot) return {};
   // Root started it: a container of the system's runtime (its cgroup, outside a user's service manager), or any unit of the system's outside user.slice (systemd-nspawn -U, LXC, a service).
   if ((namespace!.container !== undefined && namespace!.userManager === undefined) || namespace!.systemUnit) return {};
-  const joined = sandboxJoiner(userNamespace);
+  const joined = sandboxJoiner(userNamespace, info.pid);
   if (joined !== undefined) return { joined };
   return {
     reason:
-      'PID 1 of its own PID namespace, made in a user namespace that maps no host root (one any user can make: unshare --user --pid), and every process in it runs in that user namespace as a uid it maps, so killing it kills no process of root',
+      "PID 1 of its own PID namespace, made in a user namespace that maps no host root (one any user can make: unshare --user --pid), and every process in it runs in that user namespace as a uid it maps or as the init's own user, so killing it kills no process of root",
   };
 }
 
@@ -137,14 +137,21 @@ function judgeSandbox(info: ProcessInfo, namespace: NamespaceFacts | undefined):
  * A member is proved when it runs in the init's user namespace, or in another
  * (a nested one) whose uid_map maps only uids the init's maps, and all four of
  * its uids (real, effective, saved, filesystem, as claim-port sees them) are
- * uids the init's map maps: a process of the host's user namespace (root that
- * joined with `nsenter --pid`), or one that joined the user namespace as a uid
- * it does not map (root, with `nsenter --user`), is not. A member whose facts
- * cannot be read, or no scan at all, is not proved either.
+ * uids the init's map maps or the init's own (`initPid`'s, when none of them is
+ * root): a process of the host's user namespace (root that joined with
+ * `nsenter --pid`), or one that joined the user namespace as a uid it does not
+ * map (root, with `nsenter --user`), is not. The init's own uids count because
+ * a user namespace may map none at all (`unshare --user` without
+ * --map-root-user writes no uid_map): its processes then keep the uids they
+ * entered with, which no setuid inside can change, and only root can enter it
+ * as another user. A member whose facts cannot be read, or no scan at all, is
+ * not proved either.
  */
-export function sandboxJoiner(userNamespace: UserNamespace): string | undefined {
+export function sandboxJoiner(userNamespace: UserNamespace, initPid?: number): string | undefined {
   if (userNamespace.members === undefined) return 'the processes in its PID namespace could not be read (to know whether one of root joined it)';
-  const maps = (uid: number) => userNamespace.mappedUids.some((range) => uid >= range.first && uid < range.first + range.count);
+  const initUids = userNamespace.members.find((member) => member.pid === initPid && member.sameUserNamespace === true)?.uids;
+  const ownUids = initUids?.every((uid) => uid > 0) ? initUids : [];
+  const maps = (uid: number) => ownUids.includes(uid) || userNamespace.mappedUids.some((range) => uid >= range.first && uid < range.first + range.count);
   const mapsAll = (inner: UidRange) =>
     userNamespace.mappedUids.some((range) => inner.first >= range.first && inner.first + inner.count <= range.first + range.count);
   for (const member of userNamespace.members) {

@@ -123,6 +123,21 @@ describe('protectionReason', () => {
     expect(sandboxJoiner({ mapsRoot: false, mappedUids })).toMatch(/could not be read/);
     // A comm is the process's choice: escaped.
     expect(sandboxJoiner(facts({ ...root, comm: 'x\n[claim-port:1] y' }))).toContain('(x\\n[claim-port:1] y, user root)');
+    // A user namespace with no uid_map at all (unshare --user without --map-root-user): its processes keep the uids they
+    // entered with, so the init's own (none of them root) prove a member; root that entered it (nsenter --user) does not.
+    const nobody = { pid: 4242, comm: 'python3', user: 'nobody', uids: [65534, 65534, 65534, 65534], sameUserNamespace: true };
+    const unmapped = (...members: NamespaceMember[]) => ({ mapsRoot: false, mappedUids: [], members: [nobody, ...members] });
+    expect(sandboxJoiner(unmapped(), 4242)).toBeUndefined();
+    expect(sandboxJoiner(unmapped({ ...nobody, pid: 4243, comm: 'sh' }), 4242)).toBeUndefined();
+    expect(sandboxJoiner(unmapped({ ...nobody, pid: 4244, comm: 'sh', user: 'root', uids: [0, 0, 0, 0] }), 4242)).toBe(
+      'PID 4244 (sh, user root) is in its PID namespace as uid 0, which its user namespace does not map, and would die with it',
+    );
+    // Only the init's own uids, and only when none of them is root; not known whose the namespace is: protected.
+    expect(sandboxJoiner(unmapped(), undefined)).toMatch(/^PID 4242 .* as uid 65534, which its user namespace does not map/);
+    expect(sandboxJoiner({ mapsRoot: false, mappedUids: [], members: [{ ...nobody, uids: [65534, 65534, 0, 65534] }] }, 4242)).toMatch(/as uid 65534,/);
+    expect(sandboxReason(proc({ pid: 4242, namespacePid: 1, uid: 65534, realUid: 65534 }), { userNamespace: unmapped() })).toMatch(
+      /^PID 1 of its own PID namespace, made in a user namespace that maps no host root/,
+    );
     const init = proc({ pid: 4242, namespacePid: 1, uid: 100000, realUid: 100000 });
     expect(sandboxReason(init, { userNamespace: facts(root) })).toBeUndefined();
     expect(protectionReason(init, BUILTIN_POLICY, self, undefined, { userNamespace: facts(root) })).toMatch(

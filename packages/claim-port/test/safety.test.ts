@@ -578,6 +578,47 @@ while True: time.sleep(3600)`;
     },
   );
 
+  it.skipIf(!hasCommand('setpriv'))(
+    'the init of a user-made PID namespace whose user namespace maps no uid at all (unshare --user without --map-root-user) is not protected either: its processes run as its user',
+    async () => {
+      const init = await start([...asNobody, 'unshare', '--user', '--pid', '--fork', '--kill-child', python, '-c', initScript()]);
+      expect(init.first.inner).toBe(1);
+      expect(readFileSync(`/proc/${init.first.pid}/uid_map`, 'utf8')).toBe('');
+      const lines: string[] = [];
+      const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 2000, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(result.holders[0]).toMatchObject({ pid: init.first.pid, uid: 65534, outcome: 'killed' });
+      expect(result.holders[0]!.disguise).toMatch(/^PID 1 of its own PID namespace, made in a user namespace that maps no host root/);
+    },
+  );
+
+  it.skipIf(!hasCommand('setpriv') || !hasCommand('nsenter'))(
+    'that unmapped user-made init stays protected once root has entered its user and PID namespaces (nsenter --user --pid, still uid 0 there)',
+    async () => {
+      const init = await start([...asNobody, 'unshare', '--user', '--pid', '--fork', '--kill-child', python, '-c', initScript()]);
+      const joined = await start([
+        'nsenter',
+        '-t',
+        String(init.first.pid),
+        '--user',
+        '--preserve-credentials',
+        '--pid',
+        python,
+        '-c',
+        `import json, os, time
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': 1}), flush=True)
+while True: time.sleep(3600)`,
+      ]);
+      expect(readlinkSync(`/proc/${joined.first.pid}/ns/user`)).toBe(readlinkSync(`/proc/${init.first.pid}/ns/user`));
+      const lines: string[] = [];
+      const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 500, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: init.first.pid, outcome: 'protected', signals: [] });
+      expect(result.holders[0]!.reason).toContain(`PID ${joined.first.pid} (python3, user root) is in its PID namespace as uid 0`);
+      expect(isAlive(init.first.pid)).toBe(true);
+    },
+  );
+
   it.skipIf(!hasCommand('setpriv') || !hasCommand('nsenter'))(
     'the same user-made init stays protected once a root process has joined its PID namespace (nsenter --pid): its death would kill that root process too',
     async () => {
