@@ -14,6 +14,7 @@
 import { accessSync, chmodSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
+import { type AclAnswer, extendedAcls } from './acl.js';
 import { fileKind, statOrUndefined } from './read.js';
 import { FileWriteError, deniedPhrase, describe, trustedOwners, untrustedLink } from './write.js';
 
@@ -30,30 +31,66 @@ export interface DirectoryExposure {
    * `chmod go-w /tmp` would break every other account's files; the files go elsewhere.
    */
   readonly shared?: true;
+  /** It has, or may have, a POSIX ACL that lets others write (`setfacl -b` removes it; `chmod go-w` masks it). */
+  readonly acl?: true;
 }
 
 /**
  * Who besides root and this user may add, replace or remove entries in the
  * directory at `path` (links followed), or undefined (missing too: it would be
  * made 0755). A group-writable directory counts unless its group is root's
- * (or, run as a user, that user's own group). With `replaceOnly` (a directory
- * above the files, whose entries matter, not new ones), a sticky directory
- * (as /tmp) does not count: there only an entry's owner may rename or remove it.
+ * (or, run as a user, that user's own) and it has no POSIX ACL: with one, the
+ * group bits are the ACL's mask, and the users and groups it names may write
+ * (asked of `ls` only then, see acl.ts; `acl`: the answer, when already had).
+ * With `replaceOnly` (a directory above the files, whose entries matter, not
+ * new ones), a sticky directory (as /tmp) does not count: there only an
+ * entry's owner may rename or remove it.
  */
-export function directoryExposure(path: string, options: { readonly replaceOnly?: boolean } = {}): DirectoryExposure | undefined {
+export function directoryExposure(path: string, options: { readonly replaceOnly?: boolean; readonly acl?: AclAnswer } = {}): DirectoryExposure | undefined {
+  const judged = judge(path, options.replaceOnly === true);
+  if (judged !== 'acl') return judged;
+  return withAcl(path, options.acl ?? extendedAcls([path])[0]!);
+}
+
+/** directoryExposure from the mode and owner alone; `acl` when only an ACL can tell (the group-write bit, group trusted). */
+function judge(path: string, replaceOnly: boolean): DirectoryExposure | 'acl' | undefined {
   const euid = process.geteuid?.();
   const info = statOrUndefined(path);
   if (euid === undefined || info === undefined || !info.isDirectory()) return undefined;
   if (info.uid !== 0 && info.uid !== euid) return { exposure: `owned by uid ${info.uid}, not by ${trustedOwners()}`, owner: info.uid };
   const mode = info.mode & 0o7777;
+  if (replaceOnly && (mode & 0o1000) !== 0) return undefined;
   const others = (mode & 0o002) !== 0;
+  const groupWrite = (mode & 0o020) !== 0;
   // Root's group is root's; so, for a user, is their own group (Debian's user private groups and umask 002
-  // make every directory of a user's checkout 0775 with it): neither lets another account in.
-  const group = (mode & 0o020) !== 0 && info.gid !== 0 && !(euid !== 0 && info.gid === process.getegid?.());
-  if (!(others || group) || (options.replaceOnly && (mode & 0o1000) !== 0)) return undefined;
-  const exposure = others ? `writable by others (mode ${octal(mode)})` : `writable by its group (gid ${info.gid}, mode ${octal(mode)})`;
+  // make every directory of a user's checkout 0775 with it): neither lets another account in, but an ACL may.
+  const trustedGroup = info.gid === 0 || (euid !== 0 && info.gid === process.getegid?.());
+  if (!others && groupWrite && trustedGroup) return 'acl';
+  if (!(others || groupWrite)) return undefined;
+  return exposed(others ? `writable by others (mode ${octal(mode)})` : `writable by its group (gid ${info.gid}, mode ${octal(mode)})`, mode, info.uid === euid);
+}
+
+/** A directory of a trusted group with the group-write bit, once `ls` has said whether it has an ACL. */
+function withAcl(path: string, acl: AclAnswer): DirectoryExposure | undefined {
+  if (acl === false) return undefined;
+  const info = statOrUndefined(path);
+  if (info === undefined) return undefined;
+  const mode = info.mode & 0o7777;
+  const exposure =
+    acl === true
+      ? `writable by the users and groups its POSIX ACL names (mode ${octal(mode)}: its group bits are the ACL's mask, ${maskText(mode)})`
+      : `perhaps writable by users a POSIX ACL names (mode ${octal(mode)}, gid ${info.gid}; whether it has one could not be told: ${acl})`;
+  return { ...exposed(exposure, mode, info.uid === process.geteuid?.()), acl: true };
+}
+
+function exposed(exposure: string, mode: number, mine: boolean): DirectoryExposure {
   if ((mode & 0o1000) !== 0) return { exposure, shared: true };
-  return info.uid === euid ? { exposure, narrowed: mode & ~0o022 } : { exposure };
+  return mine ? { exposure, narrowed: mode & ~0o022 } : { exposure };
+}
+
+/** `rwx`: the group bits of `mode`. */
+function maskText(mode: number): string {
+  return `${mode & 0o040 ? 'r' : '-'}${mode & 0o020 ? 'w' : '-'}${mode & 0o010 ? 'x' : '-'}`;
 }
 
 /** chmod a directory to `mode` (directoryExposure's `narrowed`); FileWriteError when it cannot be. */
@@ -144,11 +181,14 @@ export interface ExposedDirectory {
 
 /** The guarded directories others may write or another user owns. */
 export function exposedDirectories(dirs: readonly GuardedDirectory[]): ExposedDirectory[] {
-  return dirs.flatMap((dir) => {
-    // Through a link another user owns nothing is judged here: the write and --check name the link instead.
-    if (untrustedLink(dir.path) !== undefined) return [];
-    const found = directoryExposure(dir.path, { replaceOnly: !dir.holdsFiles });
-    return found === undefined ? [] : [{ dir, found }];
+  // Through a link another user owns nothing is judged here: the write and --check name the link instead.
+  const judged = dirs.filter((dir) => untrustedLink(dir.path) === undefined).map((dir) => ({ dir, found: judge(dir.path, !dir.holdsFiles) }));
+  // Those only an ACL can tell about: one ls for all of them (none in the common case).
+  const asked = judged.filter((entry) => entry.found === 'acl');
+  const acls = extendedAcls(asked.map((entry) => entry.dir.path));
+  return judged.flatMap((entry) => {
+    const found = entry.found === 'acl' ? withAcl(entry.dir.path, acls[asked.indexOf(entry)]!) : entry.found;
+    return found === undefined ? [] : [{ dir: entry.dir, found }];
   });
 }
 
@@ -173,7 +213,10 @@ export function directoryFix({ dir, found }: ExposedDirectory, then: string): st
   // A shared directory stays as it is (taking it back breaks it for everyone else): the files go elsewhere.
   if (found.shared)
     return `a sticky directory is shared on purpose, so this tool leaves its mode alone: write the files under a directory only ${trustedOwners()} may add to, or, if ${path} should not be shared (never /tmp), \`chmod go-w ${path}\`${then}`;
-  if (found.owner === undefined) return `\`chmod go-w ${path}\` as its owner${then}`;
+  if (found.owner === undefined)
+    return found.acl
+      ? `\`setfacl -b ${path}\` (removes the ACL) or \`chmod go-w ${path}\` (narrows its mask) as its owner${then}`
+      : `\`chmod go-w ${path}\` as its owner${then}`;
   return dir.holdsFiles
     ? `\`chown root:root ${path}\` (or remove it)${then}`
     : `\`chown root:root ${path}\`${then}, or write the files under a directory only ${trustedOwners()} may change`;

@@ -26,6 +26,7 @@ import { FileReadError, fileKind, formatBytes, lstatOrUndefined, readTextFile, s
 import { escapeText, quoteValue } from '../escape.js';
 import { describe, discardTemp, FileWriteError, killedWritersTemps, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
 import { describeArgument, iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
+import { type AclAnswer, extendedAcls } from './acl.js';
 import { octal } from './directories.js';
 
 export interface GeneratedFile {
@@ -118,10 +119,17 @@ export function inspectGeneratedFiles(
   maxBytesOption('inspectGeneratedFiles', options, INSPECT_TREE_KEYS);
   const readByOthers = readByOthersOption('inspectGeneratedFiles', options.readByOthers);
   const root = rootOption('inspectGeneratedFiles', options.root);
-  return files.map((file) => {
+  const inspected = files.map((file) => {
     const path = join(dir, file.path);
-    const { current, problem, exposure, closedToOthers } = inspect(path, { maxBytes: options.maxBytes, readByOthers, root });
-    return { file, path, current, problem, exposure, closedToOthers: closedToOthers === true };
+    return { file, path, ...inspect(path, { maxBytes: options.maxBytes, readByOthers, root }) };
+  });
+  // Those only their group may write may have an ACL: one ls for all of them (none in the common case).
+  const asked = inspected.filter((entry) => entry.groupWrite);
+  const acls = extendedAcls(asked.map((entry) => entry.path));
+  return inspected.map((entry) => {
+    const { file, path, current, problem, exposure, closedToOthers } = entry;
+    const acl = entry.groupWrite ? aclExposure(entry.info!, acls[asked.indexOf(entry)]!) : undefined;
+    return { file, path, current, problem, exposure: acl ?? exposure, closedToOthers: closedToOthers === true };
   });
 }
 
@@ -448,7 +456,15 @@ function readlinkOr(path: string): string {
 function inspect(
   path: string,
   options: TreeOptions & { readonly readByOthers: boolean; readonly root?: string | undefined },
-): { current: string | undefined; problem: string | undefined; exposure?: string; closedToOthers?: boolean } {
+): {
+  current: string | undefined;
+  problem: string | undefined;
+  exposure?: string | undefined;
+  closedToOthers?: boolean;
+  /** Its exposure is the group-write bit alone (`info` its lstat): an ACL may say otherwise (aclExposure). */
+  groupWrite?: true;
+  info?: Stats;
+} {
   // A directory on the way linked by another user would have root write wherever that user points it
   // (`rules -> /etc/cron.d`); the file itself, a link or not, is judged below.
   const planted = untrustedLink(dirname(path));
@@ -481,10 +497,13 @@ function inspect(
   if (info.size > options.maxBytes) return { current: undefined, problem: tooLargeProblem(`it is larger than ${formatBytes(options.maxBytes)}`) };
   try {
     const current = readTextFile(path, { maxBytes: options.maxBytes });
-    if (!options.readByOthers) return { current, problem: undefined, ...exposureOf(info) };
+    if (!options.readByOthers) {
+      const { exposure, groupWrite } = exposureOf(info);
+      return { current, problem: undefined, exposure, ...(groupWrite && { groupWrite, info }) };
+    }
     // Who else may change it comes first: replacing the file (0644) fixes both.
-    const writers = exposureOf(info).exposure;
-    if (writers !== undefined || (info.mode & 0o004) !== 0) return { current, problem: undefined, exposure: writers };
+    const { exposure: writers, groupWrite } = exposureOf(info);
+    if (writers !== undefined || (info.mode & 0o004) !== 0) return { current, problem: undefined, exposure: writers, ...(groupWrite && { groupWrite, info }) };
     return { current, problem: undefined, exposure: `other users may not read it (mode ${octal(info.mode & 0o7777)})`, closedToOthers: true };
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
@@ -574,18 +593,31 @@ function tooLargeProblem(reason: string): string {
   return `${reason}, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again`;
 }
 
-/** exposureOf's phrase for a file lstat or stat described, or undefined when only root and this user may change it. */
-export function fileExposure(info: Stats): string | undefined {
-  return exposureOf(info).exposure;
+/** exposureOf's phrase for the file at `path` lstat or stat described, or undefined when only root and this user may change it. */
+export function fileExposure(info: Stats, path: string): string | undefined {
+  const { exposure, groupWrite } = exposureOf(info);
+  return groupWrite ? (aclExposure(info, extendedAcls([path])[0]!) ?? exposure) : exposure;
 }
 
 /**
  * Who besides this user and root may change a file: a claim drop-in that is
  * 0666, or another user's, runs what they write, as root (`ExecStartPre=+`).
+ * `groupWrite` when the group-write bit alone says so: with a POSIX ACL those
+ * bits are its mask, and aclExposure says who (asked of `ls` only then).
  */
-function exposureOf(info: Stats): { exposure?: string } {
-  if ((info.mode & 0o022) !== 0)
-    return { exposure: `writable by ${info.mode & 0o002 ? 'others' : 'its group'} (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})` };
+function exposureOf(info: Stats): { exposure?: string; groupWrite?: true } {
+  const mode = info.mode & 0o7777;
+  if ((mode & 0o022) !== 0)
+    return { exposure: `writable by ${mode & 0o002 ? 'others' : 'its group'} (mode ${octal(mode)})`, ...((mode & 0o002) === 0 && { groupWrite: true }) };
   if (info.uid !== 0 && info.uid !== process.geteuid?.()) return { exposure: `owned by uid ${info.uid}, who may change it` };
   return {};
+}
+
+/** A group-writable file's exposure once `ls` has said whether it has an ACL; undefined when it has none (its group, then). */
+function aclExposure(info: Stats, acl: AclAnswer): string | undefined {
+  const mode = octal(info.mode & 0o7777);
+  if (acl === true)
+    return `writable by the users and groups its POSIX ACL names (mode ${mode}: its group bits are the ACL's mask; \`setfacl -b\` removes the ACL)`;
+  if (acl === false) return undefined;
+  return `writable by its group (gid ${info.gid}), and perhaps by users a POSIX ACL names (mode ${mode}; whether it has one could not be told: ${acl})`;
 }

@@ -4,8 +4,15 @@
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exposedDirectories, guardedDirectories, unreadableDirectory } from '../../src/files/directories.js';
-import { privateDir } from './special.js';
+import {
+  directoryExposure,
+  directoryFix,
+  exposedDirectories,
+  guardedDirectories,
+  narrowDirectories,
+  unreadableDirectory,
+} from '../../src/files/directories.js';
+import { aclsWork, grantAcl, NO_ACLS, privateDir } from './special.js';
 
 /** Each directory up to / above `dir` (absolute), nearest first. */
 function ancestors(dir: string): string[] {
@@ -63,6 +70,42 @@ describe('guardedDirectories', () => {
     expect(exposedDirectories(guardedDirectories([join(base, 'tmp/units/health.timer')]))).toEqual([]);
     expect(exposedDirectories(guardedDirectories([join(base, 'tmp/health.timer')])).map(({ dir }) => dir.path)).toEqual([join(base, 'tmp')]);
   });
+});
+
+describe('a POSIX ACL', () => {
+  // With an ACL the group bits are its mask: root:root, user:1234:rwx shows 0775, as if only root's group could write.
+  it.skipIf(!aclsWork)(
+    `counts a directory whose group bits are an ACL mask that lets a user write, even in root's group${aclsWork ? '' : ` (${NO_ACLS})`}`,
+    () => {
+      const base = privateDir();
+      mkdirSync(join(base, 'units/a.service.d'), { recursive: true });
+      const file = join(base, 'units/a.service.d/claim-port.conf');
+      // No ACL: 0775 in root's (or, as a user, this user's own) group lets no one else in.
+      chmodSync(join(base, 'units'), 0o775);
+      chmodSync(join(base, 'units/a.service.d'), 0o775);
+      expect(exposedDirectories(guardedDirectories([file]))).toEqual([]);
+      expect(grantAcl(join(base, 'units'), join(base, 'units/a.service.d'))).toBe(true);
+      const exposure = "writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask, rwx)";
+      const exposed = exposedDirectories(guardedDirectories([file]));
+      expect(exposed.map(({ dir, found }) => [dir.path, found.exposure, found.acl, found.narrowed])).toEqual([
+        [join(base, 'units/a.service.d'), exposure, true, 0o755],
+        [join(base, 'units'), exposure, true, 0o755],
+      ]);
+      expect(directoryExposure(join(base, 'units'))).toEqual(exposed[1]!.found);
+      // Another user's copy of it (chmod go-w is theirs to run): both ways out, with the path escaped.
+      const odd = join(base, 'units/new\nline');
+      mkdirSync(odd, { mode: 0o775 });
+      chmodSync(odd, 0o775);
+      grantAcl(odd);
+      const found = directoryExposure(odd)!;
+      expect(directoryFix({ dir: { path: odd, holdsFiles: true, file: join(odd, 'x') }, found: { ...found, narrowed: undefined } }, ' first')).toBe(
+        `\`setfacl -b ${base}/units/new\\nline\` (removes the ACL) or \`chmod go-w ${base}/units/new\\nline\` (narrows its mask) as its owner first`,
+      );
+      // chmod go-w narrows the mask: the user it names may no longer write, and the directory is not counted again.
+      expect(narrowDirectories(exposed)).toEqual(exposed.map(({ dir }) => `made ${dir.path} 0755: it was ${exposure}`));
+      expect(exposedDirectories(guardedDirectories([file]))).toEqual([]);
+    },
+  );
 });
 
 describe('unreadableDirectory', () => {

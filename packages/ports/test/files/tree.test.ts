@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError } from '../../src/files/write.js';
-import { ConcurrentWriteError, inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
+import { ConcurrentWriteError, fileExposure, inspectGeneratedFiles, readFileIfPresent, writeGeneratedFiles } from '../../src/files/tree.js';
 import { FileReadError } from '../../src/files/read.js';
-import { fifo, isRoot, privateDir } from './special.js';
+import { aclsWork, fifo, grantAcl, isRoot, NO_ACLS, privateDir } from './special.js';
 import { straceHolding, straceInjecting } from '../../../../test-support/strace.js';
 import { waitUntil } from '../../../../test-support/index.js';
 
@@ -292,6 +292,27 @@ describe('writeGeneratedFiles: directories', () => {
       expect(statSync(join(dir, 'a.conf')).uid).toBe(0);
     }
   });
+
+  it.skipIf(!aclsWork)(
+    `says a file whose group bits are an ACL mask may be written by the users the ACL names, not by its group${aclsWork ? '' : ` (${NO_ACLS})`}`,
+    () => {
+      const dir = privateDir();
+      const files = [
+        { path: 'a.conf', contents: 'a\n' },
+        { path: 'b.conf', contents: 'b\n' },
+        { path: 'c.conf', contents: 'c\n' },
+      ];
+      writeGeneratedFiles(dir, files, LIMIT);
+      chmodSync(join(dir, 'b.conf'), 0o664);
+      expect(grantAcl(join(dir, 'a.conf'), join(dir, 'c.conf'))).toBe(true);
+      const acl = "writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask; `setfacl -b` removes the ACL)";
+      expect(inspectGeneratedFiles(dir, files, LIMIT).map((entry) => entry.exposure)).toEqual([acl, 'writable by its group (mode 0664)', acl]);
+      expect(fileExposure(lstatSync(join(dir, 'c.conf')), join(dir, 'c.conf'))).toBe(acl);
+      // Replaced by a file of this user's, 0644, without the ACL.
+      expect(writeGeneratedFiles(dir, files, LIMIT).map((entry) => entry.wrote)).toEqual([true, true, true]);
+      expect(inspectGeneratedFiles(dir, files, LIMIT).map((entry) => entry.exposure)).toEqual([undefined, undefined, undefined]);
+    },
+  );
 
   it('with readByOthers, says a file other users may not read is exposed and replaces it 0644; without (systemd reads units as root), leaves it', () => {
     const dir = privateDir();

@@ -1527,7 +1527,7 @@ function exposedDropIns(dirs: readonly GuardedDirectory[], unitDirs: ReadonlySet
         ? info.uid !== 0 && info.uid !== euid
           ? `a symbolic link owned by uid ${info.uid}, not by ${trustedOwners()}`
           : undefined
-        : fileExposure(info);
+        : fileExposure(info, join(dir.path, name));
       if (exposure === undefined) continue;
       found.push({
         path: join(dir.path, name),

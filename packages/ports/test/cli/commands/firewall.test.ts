@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
 import { repoRoot } from '../../helpers.js';
 import { checkout, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { aclsWork, grantAcl, NO_ACLS } from '../../files/special.js';
 
 /** nft -c -f in a network namespace of its own (as test/render/firewall.test.ts checks the rules): root, nft and unshare. */
 const canCheckNft = process.getuid?.() === 0 && hasCommand('nft', ['--version']) && hasCommand('unshare', ['--version']);
@@ -229,6 +230,29 @@ describe('ports firewall --out FILE and --check', () => {
     expect((await ports(['firewall', '--out', file, ...registry], { cwd: dir })).code).toBe(0);
     expect((await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir })).code).toBe(0);
   });
+
+  it.skipIf(!aclsWork)(
+    `--check fails on a directory of root's group whose ACL lets a user write; the write narrows its mask${aclsWork ? '' : ` (${NO_ACLS})`}`,
+    async () => {
+      const dir = checkout();
+      const rules = join(dir, 'fw');
+      mkdirSync(rules);
+      const file = join(rules, 'dsa110-ports.nft');
+      expect((await ports(['firewall', '--out', file, ...registry], { cwd: dir })).code).toBe(0);
+      // user:1234:rwx: the mode shows the ACL's mask, 0775, as if only the group could write (root's, or this user's own).
+      expect(grantAcl(rules)).toBe(true);
+      const check = await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir });
+      expect(check.code).toBe(1);
+      expect(check.stdout).toContain(
+        `${rules}: writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask, rwx): whoever may write in it may replace the rules file`,
+      );
+      const write = await ports(['firewall', '--out', file, ...registry], { cwd: dir });
+      expect(write.code).toBe(0);
+      expect(write.stdout).toContain(`made ${rules} 0755: it was writable by the users and groups its POSIX ACL names`);
+      expect(statSync(rules).mode & 0o7777).toBe(0o755);
+      expect((await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir })).code).toBe(0);
+    },
+  );
 
   it('names the --keep-open ports in the header, so that the command it names writes the same rules', async () => {
     const dir = checkout();
