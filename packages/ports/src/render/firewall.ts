@@ -86,11 +86,23 @@ function keptOpen(options: FirewallOptions): Set<number> {
 
 /**
  * The header's line naming the command that makes these rules, with the options that change them: the format and each
- * --keep-open port (once, in the order given); after firewallPlan has checked them. Env overrides are named at their rules.
+ * --keep-open port beyond HOST_PORTS, once, in ascending order (keptBeyondHostPorts); after firewallPlan has checked them.
+ * Env overrides are named at their rules.
  */
 function generatedBy(format: FirewallFormat, options: FirewallOptions): string[] {
-  const kept = [...new Set(options.keepOpen ?? [])].map((port) => ` --keep-open ${port}`).join('');
+  const kept = keptBeyondHostPorts(options.keepOpen ?? [])
+    .map((port) => ` --keep-open ${port}`)
+    .join('');
   return GENERATED_BY(`ports firewall --format ${format}${kept}`).map((line) => `# ${line}`);
+}
+
+/**
+ * Pure: the ports of `keepOpen` that change the rules, as a file records them: ascending, each once, without HOST_PORTS
+ * (always kept). The rules depend on the set alone, so the same set is the same file: a deploy's
+ * `--keep-open 3215 --keep-open 3211` and a CI job's `--keep-open 3211 --keep-open 3215 --check` agree.
+ */
+function keptBeyondHostPorts(keepOpen: readonly number[]): number[] {
+  return [...new Set(keepOpen)].filter((port) => !HOST_PORTS.includes(port)).sort((a, b) => a - b);
 }
 
 /** `start`-`end` without the kept ports, as the runs left. */
@@ -164,7 +176,8 @@ const WHO: Record<Sources, string> = { any: 'from anywhere', private: 'from priv
  */
 export function keepOpenWarnings(plan: readonly FirewallEntry[], keepOpen: readonly number[]): string[] {
   const warnings: string[] = [];
-  for (const port of new Set(keepOpen)) {
+  // In port order, as the file records them: the same set, the same lines.
+  for (const port of [...new Set(keepOpen)].sort((a, b) => a - b)) {
     for (const entry of plan) {
       if (entry.access === 'reserved' || entry.sources === 'any' || port < entry.start || port > entry.end) continue;
       const others = (['any', 'private', 'none'] as const)

@@ -261,10 +261,35 @@ describe('ports firewall --out FILE and --check', () => {
         cwd: dir,
       });
       expect(kept.stdout).toContain(
-        `\n# Generated from ports.yaml by \`ports firewall --format ${format} --keep-open 2222 --keep-open 2200\`; edit ports.yaml instead.\n`,
+        `\n# Generated from ports.yaml by \`ports firewall --format ${format} --keep-open 2200 --keep-open 2222\`; edit ports.yaml instead.\n`,
       );
       const plain = await ports(['firewall', '--format', format, ...registry], { cwd: dir });
       expect(plain.stdout).toContain(`\n# Generated from ports.yaml by \`ports firewall --format ${format}\`; edit ports.yaml instead.\n`);
+    }
+  });
+
+  it("--keep-open: the same set of ports, in any order, repeated or with SSH and node_exporter's, is the same file: --check passes", async () => {
+    for (const format of ['nft', 'ufw']) {
+      const dir = checkout();
+      const file = join(dir, 'f/k.rules');
+      const write = await ports(['firewall', '--format', format, '--keep-open', '3215', '--keep-open', '3211', '--out', file, ...registry], { cwd: dir });
+      expect(write.code).toBe(0);
+      const rules = readFileSync(file, 'utf8');
+      expect(rules).toContain(`\`ports firewall --format ${format} --keep-open 3211 --keep-open 3215\``);
+      for (const order of [
+        ['3211', '3215'],
+        ['3215', '3211', '3215'],
+        ['22', '3215', '9100', '3211'],
+      ]) {
+        const keep = order.flatMap((port) => ['--keep-open', port]);
+        const check = await ports(['firewall', '--format', format, ...keep, '--out', file, ...registry, '--check'], { cwd: dir });
+        expect(check.stderr, order.join(' ')).toBe('');
+        expect(check.code, order.join(' ')).toBe(0);
+        expect((await ports(['firewall', '--format', format, ...keep, ...registry], { cwd: dir })).stdout).toBe(rules);
+      }
+      // Another set is other rules.
+      const other = await ports(['firewall', '--format', format, '--keep-open', '3211', '--out', file, ...registry, '--check'], { cwd: dir });
+      expect(other.code).toBe(1);
     }
   });
 
