@@ -44,6 +44,15 @@ export interface Command<F extends Flags = Flags> {
    * not use as those bytes. Every other PATH, DIR or FILE is used as its bytes.
    */
   readonly utf8Paths?: Readonly<Record<string, string>>;
+  /**
+   * Its flags that name where it writes, each with what `-` means there, one rule for every command (main.ts,
+   * standardOutput). `true`: standard output, as port-health-check's `--output -`: `-`, or a path that is this
+   * process's descriptor 1 (/dev/stdout; files/write.ts, writesToStdout), reaches run() as the flag left out (the
+   * output printed, no status line), and is a usage error with --check (no file to compare). Otherwise what the
+   * flag names instead (`the directory the files are written under`): `-` there is a usage error, never a file
+   * or directory named `-` made in the working directory (`./-` names one).
+   */
+  readonly outputs?: Readonly<Record<string, true | string>>;
   /** Groups of its flags that exclude each other: the usage line shows `[--out DIR | --root DIR]`, and main() refuses two of a group. */
   readonly exclusive?: readonly (readonly string[])[];
   /** Lines printed after the options in the command's --help. */

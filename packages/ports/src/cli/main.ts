@@ -20,7 +20,7 @@ import {
   workingDirectoryGone,
 } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
-import { oneLine, quoteValue } from '../escape.js';
+import { escapeText, oneLine, quoteValue } from '../escape.js';
 import { RegistryError, formatIssue } from '../errors.js';
 import { isParserNotInstalled } from '../parser-file.js';
 import { type Command, commandFlags, commandHelp, exclusiveClash, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
@@ -122,6 +122,31 @@ function pathRefusal(name: string, command: Command, values: Readonly<Record<str
     if (refused) return `ports ${name}: ${refused}`;
   }
   return undefined;
+}
+
+/**
+ * The values run() gets, by the command's `outputs` (command.ts): a flag that names standard output (`-`,
+ * /dev/stdout) where the command may print is left out, as when it is not given; a UsageError where it may not
+ * (--check, or a flag that names a directory or a page rewritten in place).
+ */
+async function standardOutput<V extends Readonly<Record<string, unknown>>>(name: string, command: Command, values: V): Promise<V> {
+  const given = Object.entries(command.outputs ?? {}).filter(([flag]) => typeof values[flag] === 'string' && values[flag] !== '');
+  if (given.length === 0) return values;
+  // Loaded only here: most runs name no output, and the startup stays small.
+  const { writesToStdout } = await import('../files/write.js');
+  const run: Record<string, unknown> = { ...values };
+  for (const [flag, meaning] of given) {
+    const path = values[flag] as string;
+    if (!writesToStdout(path)) continue;
+    const shown = `--${flag} ${path === '-' ? '-' : `${escapeText(path)} (descriptor 1)`}`;
+    const asked = `--${flag} ${command.flags[flag]?.value ?? 'PATH'}`;
+    const named = path === '-' ? ' (./- for one named "-")' : '';
+    if (meaning !== true) throw new UsageError(`ports ${name}: ${shown} would be standard output, but ${meaning}: give ${asked}${named}`);
+    if (values.check)
+      throw new UsageError(`ports ${name}: --check compares with a file, and ${shown} is standard output: give ${asked}, the file written${named}`);
+    delete run[flag];
+  }
+  return run as V;
 }
 
 /** What a usage error in the options before the command ends with. */
@@ -231,7 +256,8 @@ export async function main(
     if (registryPath === '') throw new UsageError(`ports ${commandName}: --registry needs a path`);
     const refused = pathRefusal(commandName, command, values, positionals, bytesLost);
     if (refused) throw new UsageError(refused);
-    return exitCode(await command.run({ io, env, registryPath, values, positionals, lostVariables, ...(command.checkout && { checkout: true }) }));
+    const runValues = await standardOutput(commandName, command, values);
+    return exitCode(await command.run({ io, env, registryPath, values: runValues, positionals, lostVariables, ...(command.checkout && { checkout: true }) }));
   } catch (error) {
     const { outcome, expected } = outcomeOfError(error);
     const cwdGone = workingDirectoryGone(error);

@@ -8,7 +8,7 @@ import { flagSpellings, flagsInHelp } from '../../../../test-support/index.js';
 import { GLOBAL_FLAGS, operandCount } from '../../src/cli/command.js';
 import { COMMANDS, loadCommand } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
-import { ports } from './helpers.js';
+import { ports, tempDir } from './helpers.js';
 
 const commandsDir = join(repoRoot, 'packages/ports/src/cli/commands');
 const names = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
@@ -49,6 +49,32 @@ describe('the commands', () => {
     // And --json is refused where the help does not offer it.
     const operands = Array.from({ length: operandCount(command.operands)[0] }, () => 'x');
     if (!command.json) expect((await ports([name, ...operands, '--json'])).stderr).toContain('has no JSON output');
+  });
+});
+
+describe('the output flags (Command.outputs): one rule for "-"', () => {
+  it('every command that writes names its output flags, and "-" is standard output only where it may print: elsewhere a usage error that makes nothing', async () => {
+    const declared: Record<string, Record<string, true | string> | undefined> = {};
+    for (const name of names) declared[name] = (await loadCommand(name)).outputs;
+    expect(declared).toMatchObject({
+      firewall: { out: true },
+      monitoring: { out: expect.any(String) },
+      systemd: { out: expect.any(String), root: expect.any(String) },
+      docs: { file: expect.any(String) },
+    });
+    const dir = tempDir();
+    for (const [name, flags] of Object.entries(declared)) {
+      for (const [flag, meaning] of Object.entries(flags ?? {})) {
+        if (meaning === true) continue;
+        const run = await ports([name, `--${flag}`, '-', '--registry', join(repoRoot, 'ports.yaml')], { cwd: dir });
+        expect(run.code, `${name} --${flag} -`).toBe(64);
+        expect(run.stdout).toBe('');
+        expect(run.stderr.split('\n')[0]).toMatch(
+          new RegExp(`^ports ${name}: --${flag} - would be standard output, but .*: give --${flag} [A-Z]+ \\(\\./- for one named "-"\\)$`),
+        );
+        expect(readdirSync(dir), `${name} --${flag} -`).toEqual([]);
+      }
+    }
   });
 });
 

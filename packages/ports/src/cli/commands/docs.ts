@@ -24,6 +24,7 @@ export const command = defineCommand({
     check: { type: 'boolean', help: 'write nothing; print a diff and exit 1 when the page is stale' },
   },
   checkout: true,
+  outputs: { file: 'the page is read and rewritten in place' },
   async run(context) {
     if (context.values.file === '') throw new UsageError('ports docs: --file needs a path');
     const file = context.values.file ?? DEFAULT_DOCS_FILE;

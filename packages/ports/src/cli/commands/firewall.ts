@@ -53,7 +53,7 @@ export const command = defineCommand({
     out: {
       type: 'string',
       value: 'FILE',
-      help: "write the rules to FILE instead of standard output, as `ports systemd` writes a unit: atomically (a rename), never through a symbolic link, its directory made when missing; a file others may write is replaced with this user's, 0644",
+      help: "write the rules to FILE instead of standard output, as `ports systemd` writes a unit: atomically (a rename), never through a symbolic link, its directory made when missing; a file others may write is replaced with this user's, 0644. - (or /dev/stdout) is standard output: the rules printed, as without --out",
     },
     check: {
       type: 'boolean',
@@ -61,6 +61,8 @@ export const command = defineCommand({
     },
   },
   utf8Paths: { out: 'the rules are written and read by a UTF-8 name' },
+  // `--out -` prints the rules, as no --out does (main.ts, standardOutput): `ports firewall --out - | nft -f -`.
+  outputs: { out: true },
   notes: [
     'public: from anywhere; private: from 10/8, 172.16/12, 192.168/16, fc00::/7, fe80::/10; localhost and dev: loopback only.',
     `Other ports are left to the host. Inside a reserved range, ${HOST_PORTS.join(' (SSH) and ')} (node_exporter) and every --keep-open port are left out too; an env override onto one of them is refused unless its service is public. A --keep-open port that a service other than a public one is on keeps that service's rules (a warning says so). No other port is known to be SSH's: an sshd elsewhere inside a range needs --keep-open.`,

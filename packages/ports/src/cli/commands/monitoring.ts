@@ -39,6 +39,7 @@ export const command = defineCommand({
   },
   checkout: true,
   utf8Paths: { out: 'the files under it are written by UTF-8 names' },
+  outputs: { out: 'the files are written under a directory' },
   notes: [
     'Validate what it writes: promtool check config DIR/prometheus/prometheus.yml;',
     'promtool test rules DIR/prometheus/tests/dsa110-ports.rules.test.yml.',

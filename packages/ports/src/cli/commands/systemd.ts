@@ -135,6 +135,7 @@ export const command = defineCommand({
     check: { type: 'boolean', help: 'write nothing; exit 1 when the files differ from the registry' },
   },
   exclusive: [['out', 'root']],
+  outputs: { out: 'the unit files are written under a directory', root: 'the unit files are written under a root directory' },
   utf8Paths: {
     out: 'the unit files under it are written and read by UTF-8 names',
     root: 'the unit files under it are written and read by UTF-8 names',

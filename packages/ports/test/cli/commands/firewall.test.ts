@@ -1,11 +1,11 @@
 // `ports firewall` through the built bin.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
 import { repoRoot } from '../../helpers.js';
-import { checkout, ports, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { checkout, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 import { aclsWork, grantAcl, NO_ACLS } from '../../files/special.js';
 
 /** nft -c -f in a network namespace of its own (as test/render/firewall.test.ts checks the rules): root, nft and unshare. */
@@ -319,6 +319,43 @@ describe('ports firewall --out FILE and --check', () => {
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(`${shared}: writable by others (mode 1777): anyone may add to it (sticky, as /tmp), and may`);
     expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+  });
+
+  it('--out - (and /dev/stdout) prints the rules, as without --out, and makes no file; ./- names a file; --check with it is a usage error', async () => {
+    const dir = checkout();
+    const printed = await ports(['firewall', '--keep-open', '6379', ...registry], { cwd: dir });
+    for (const out of ['-', '/dev/stdout']) {
+      // The built bin, whose descriptor 1 is a pipe: what `ports firewall --out - | nft -f -` feeds nft.
+      const run = await portsBin(['firewall', '--keep-open', '6379', '--out', out, ...registry], { cwd: dir });
+      expect(run.code, out).toBe(0);
+      expect(run.stdout, out).toBe(printed.stdout);
+      // The warning, on stderr as without --out; no status line anywhere.
+      expect(run.stderr, out).toBe(printed.stderr);
+      expect(run.stderr).toMatch(/^warning: --keep-open 6379 /);
+      expect(readdirSync(dir), out).toEqual(['ports.yaml']);
+      const check = await portsBin(['firewall', '--out', out, ...registry, '--check'], { cwd: dir });
+      expect(check.code, out).toBe(64);
+      expect(check.stdout).toBe('');
+      expect(check.stderr.split('\n')[0], out).toBe(
+        out === '-'
+          ? 'ports firewall: --check compares with a file, and --out - is standard output: give --out FILE, the file written (./- for one named "-")'
+          : 'ports firewall: --check compares with a file, and --out /dev/stdout (descriptor 1) is standard output: give --out FILE, the file written',
+      );
+      expect(readdirSync(dir), out).toEqual(['ports.yaml']);
+    }
+    const named = await ports(['firewall', '--out', './-', ...registry], { cwd: dir });
+    expect(named.code).toBe(0);
+    expect(named.stdout).toBe('./- regenerated from ports.yaml\n');
+    expect(readFileSync(join(dir, '-'), 'utf8')).toBe((await ports(['firewall', ...registry], { cwd: dir })).stdout);
+  });
+
+  it.skipIf(!canCheckNft)(`--out - gives nft -c -f - the rules ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {
+    const dir = checkout();
+    const run = await portsBin(['firewall', '--keep-open', '3215', '--keep-open', '3211', '--out', '-', ...registry], { cwd: dir });
+    expect(run.code).toBe(0);
+    const check = spawnSync('unshare', ['--net', 'nft', '-c', '-f', '-'], { input: run.stdout, encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it.skipIf(!canCheckNft)(`writes a file nft -c -f accepts ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {
