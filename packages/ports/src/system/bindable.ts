@@ -89,13 +89,58 @@ function loadWrap(transport: Transport, evenIfItWarns: boolean): Wrap | undefine
   }
 }
 
+/**
+ * The bind tests of this library in flight, by transport and port (`tcp/3210`): the last one queued. A test holds
+ * the port for as long as its socket is open, across turns of the event loop for a `net` listen; a second test of
+ * the same port meanwhile would be refused by that test socket (EADDRINUSE) and call a free port taken. So each
+ * test of a port waits for the one before it, in this process; a process of its own cannot be waited for.
+ */
+const probes = new Map<string, Promise<unknown>>();
+
+/**
+ * Run `probe`, an asynchronous bind test of `port` over `transport`, once the tests of that port this module was
+ * given before it are done: at once, with no wait, when none is in flight. Port 0 (an ephemeral port) is never
+ * waited for.
+ */
+export function exclusiveProbe<T>(transport: Transport, port: number, probe: () => Promise<T>): Promise<T> {
+  if (port === 0) return probe();
+  const key = `${transport}/${port}`;
+  const before = probes.get(key);
+  const run = before === undefined ? probe() : before.then(probe, probe);
+  probes.set(key, run);
+  const done = () => {
+    if (probes.get(key) === run) probes.delete(key);
+  };
+  run.then(done, done);
+  return run;
+}
+
+/** Whether a test of this module's of `port` over `transport` holds (or may hold) the port now: a sync test cannot wait for it. */
+function probeInFlight(transport: Transport, port: number): boolean {
+  return probes.has(`${transport}/${port}`);
+}
+
+/** Until no test of this module's of the port is in flight (at once when none is). */
+async function probesDone(transport: Transport, port: number): Promise<void> {
+  for (let before = probes.get(`${transport}/${port}`); before !== undefined; before = probes.get(`${transport}/${port}`)) {
+    await before.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+}
+
 function result(v4: string | undefined, v6: string | undefined): BindCheck {
   if (v4 !== undefined) return { ok: false, reason: `0.0.0.0: ${v4}`, code: v4 };
   if (v6 !== undefined && !NO_FAMILY.has(v6)) return { ok: false, reason: `[::]: ${v6}`, code: v6 };
   return { ok: true };
 }
 
-/** The bind check without the event loop; undefined where this Node lacks the handles or would warn of reading them (node-binding.ts): use canBind. */
+/**
+ * The bind check without the event loop; undefined where this Node lacks the handles or would warn of reading them
+ * (node-binding.ts), or when refused (EADDRINUSE) while a test of the port by this library is in flight (its socket,
+ * maybe): use canBind, which waits for it.
+ */
 export function canBindSync(port: number, transport: Transport = 'tcp'): BindCheck | undefined {
   return bindSync('canBindSync', port, transport);
 }
@@ -118,7 +163,9 @@ function bindSync(fn: string, port: number, transport: Transport): BindCheck | u
     }
   };
   const v4 = attempt(4);
-  return result(v4, v4 === undefined ? attempt(6) : undefined);
+  const check = result(v4, v4 === undefined ? attempt(6) : undefined);
+  // Refused while a test of this library's binds the port: maybe by that test socket, no holder. No answer without the event loop.
+  return check.code === 'EADDRINUSE' && probeInFlight(transport, port) ? undefined : check;
 }
 
 /** Whether `text` is an IP address libuv binds: IPv4, or IPv6 with maybe a zone (`fe80::1%eth0`: an interface name or index). */
@@ -133,7 +180,8 @@ export function isIpAddress(text: string): boolean {
  * (TCP with SO_REUSEADDR; an IPv6 address with IPV6_V6ONLY): a check of one
  * address, where canBindSync checks the wildcards; `address` is an IP address
  * (a host name is a TypeError: none is looked up). Undefined where this Node
- * lacks libuv's handles; read even where Node warns of them (node-binding.ts).
+ * lacks libuv's handles (read even where Node warns of them, node-binding.ts),
+ * or when refused while a test of the port by this library is in flight.
  */
 export function canBindAddressSync(address: string, port: number, transport: Transport = 'tcp'): BindCheck | undefined {
   if (typeof address !== 'string' || !isIpAddress(address)) {
@@ -154,6 +202,8 @@ export function canBindAddressSync(address: string, port: number, transport: Tra
     if (code === 0) code = handle.getsockname({});
     if (code === 0) return { ok: true };
     const name = wrap.errname(code);
+    // Refused while a test of this library's binds the port: maybe by that test socket. No answer without the event loop.
+    if (name === 'EADDRINUSE' && probeInFlight(transport, port)) return undefined;
     return { ok: false, reason: `${v6 ? `[${address}]` : address}: ${name}`, code: name };
   } finally {
     handle.close();
@@ -162,6 +212,8 @@ export function canBindAddressSync(address: string, port: number, transport: Tra
 
 /** Whether `port` can be bound on 0.0.0.0 and [::] right now, as a server would bind it. */
 export async function canBind(port: number, transport: Transport = 'tcp'): Promise<BindCheck> {
+  // After any test of the port this library has in flight: its test socket would answer "taken".
+  if (probeInFlight(transport, port)) await probesDone(transport, port);
   const sync = bindSync('canBind', port, transport);
   if (sync) return sync;
   const attempt = async (host: string): Promise<string | undefined> => {
@@ -183,6 +235,6 @@ export async function canBind(port: number, transport: Transport = 'tcp'): Promi
       socket.bind({ port, address: host, exclusive: true }, () => socket.close(() => resolve(undefined)));
     });
   };
-  const v4 = await attempt('0.0.0.0');
-  return result(v4, v4 === undefined ? await attempt('::') : undefined);
+  const v4 = await exclusiveProbe(transport, port, () => attempt('0.0.0.0'));
+  return result(v4, v4 === undefined ? await exclusiveProbe(transport, port, () => attempt('::')) : undefined);
 }

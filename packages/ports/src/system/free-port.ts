@@ -6,7 +6,8 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { describeArgument, isPlainObject, optionsArgument, portArgument, transportArgument } from '../arguments.js';
 import { quoteValue } from '../escape.js';
-import { isIpAddress } from './bindable.js';
+import { didYouMean } from '../suggest.js';
+import { exclusiveProbe, isIpAddress } from './bindable.js';
 import type { ReservedRange } from '../registry.js';
 import type { Transport } from './port-sockets.js';
 
@@ -28,12 +29,18 @@ export function tryBind(port: number, host: string, ipv6Only = false): Promise<B
   } catch (error) {
     return Promise.reject(error as Error);
   }
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, code: error.code ?? 'UNKNOWN' }));
-    server.listen({ port, host, ipv6Only, exclusive: true }, () => server.close(() => resolve({ ok: true })));
-  });
+  // After any other test of this port in flight here: its test socket is no holder (see exclusiveProbe).
+  return exclusiveProbe(
+    'tcp',
+    port,
+    () =>
+      new Promise<BindResult>((resolve) => {
+        const server = createServer();
+        server.unref();
+        server.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, code: error.code ?? 'UNKNOWN' }));
+        server.listen({ port, host, ipv6Only, exclusive: true }, () => server.close(() => resolve({ ok: true })));
+      }),
+  );
 }
 
 export interface PortAvailability {
@@ -65,15 +72,20 @@ export async function portAvailability(port: number, transport: Transport = 'tcp
 
 /** tryBind for UDP: bind a datagram socket to host:port (exclusively) and close it at once. */
 function tryBindUdp(port: number, host: string, ipv6Only = false): Promise<BindResult> {
-  return new Promise((resolve) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only, reuseAddr: false });
-    socket.unref();
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      socket.close();
-      resolve({ ok: false, code: error.code ?? 'UNKNOWN' });
-    });
-    socket.bind({ port, address: host, exclusive: true }, () => socket.close(() => resolve({ ok: true })));
-  });
+  return exclusiveProbe(
+    'udp',
+    port,
+    () =>
+      new Promise<BindResult>((resolve) => {
+        const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only, reuseAddr: false });
+        socket.unref();
+        socket.once('error', (error: NodeJS.ErrnoException) => {
+          socket.close();
+          resolve({ ok: false, code: error.code ?? 'UNKNOWN' });
+        });
+        socket.bind({ port, address: host, exclusive: true }, () => socket.close(() => resolve({ ok: true })));
+      }),
+  );
 }
 
 /**
@@ -138,8 +150,11 @@ function portsOption(name: string, value: unknown, single: boolean): number[] {
  * (inclusive); never one of `options.exclude`; undefined when every port is taken or excluded. A port is free
  * when a server could bind it now on 0.0.0.0 and on [::] (skipped on a machine without IPv6), and on
  * `options.host` when given, over `options.transport` (TCP by default). Each test socket is closed at once: the
- * port can be taken again before the caller binds it. A key of `range` but those two is a TypeError, except in a
- * registry's ReservedRange (`kind: 'reserved'`), which is taken as it is.
+ * port can be taken again before the caller binds it. `range` may be a registry's ReservedRange as it is, or one of
+ * `ports list --json` (no kind); a key of neither, or a kind but 'reserved', is a TypeError. Within this process a
+ * test waits for any other of this library's tests of the same port (exclusiveProbe), never mistaking its socket
+ * for a holder; a test in another process cannot be waited for. An options.host this machine cannot bind is an
+ * Error whose `code` is the errno (EADDRNOTAVAIL, EINVAL, ...).
  */
 export async function findFreePort(range: { start: number; end: number }, options?: FindFreePortOptions): Promise<number | undefined> {
   if (!isPlainObject(range)) throw new TypeError(`findFreePort: range must be an object { start, end }, not ${describeArgument(range)}`);
@@ -150,9 +165,20 @@ export async function findFreePort(range: { start: number; end: number }, option
       `findFreePort: range takes { start, end } only; ${misplaced} is an option: give it in the second argument, findFreePort({ start, end }, { ${misplaced} })`,
     );
   }
-  // A registry's reserved range (`registry.reserved[i]`, known by its kind) is taken whole: its start and end are read.
-  const reserved = Object.hasOwn(range, 'kind') && (range as { kind?: unknown }).kind === 'reserved';
-  const { start, end } = optionsArgument('findFreePort', range, '{ start, end }', reserved ? RESERVED_RANGE_KEYS : ['start', 'end']);
+  // A registry's reserved range is taken whole, its start and end read: `registry.reserved[i]` (kind: 'reserved'), or an
+  // entry of `ports list --json`'s reserved (no kind). Another kind (a service's) is no range; another key is a mistake.
+  const kind = Object.hasOwn(range, 'kind') ? (range as { kind?: unknown }).kind : 'reserved';
+  const stray = Object.keys(range).find((key) => !RESERVED_RANGE_KEYS.includes(key) || (key === 'kind' && kind !== 'reserved'));
+  if (stray !== undefined) {
+    const what =
+      stray === 'kind'
+        ? `the range's kind is ${describeArgument(kind)}, not "reserved"`
+        : `the range has an unknown key ${quoteValue(stray)}${didYouMean(stray, ['start', 'end'])}`;
+    throw new TypeError(
+      `findFreePort: ${what}; it takes { start, end }, or a registry's reserved range as it is (its kind "reserved", id, name, purpose and for are not read)`,
+    );
+  }
+  const { start, end } = optionsArgument('findFreePort', range, '{ start, end }');
   portArgument('findFreePort', start, 'range.start');
   portArgument('findFreePort', end, 'range.end');
   if (start > end) throw new RangeError(`findFreePort: range.start (${start}) is past range.end (${end})`);
@@ -176,8 +202,11 @@ export async function findFreePort(range: { start: number; end: number }, option
     const probe = await bind(0, host);
     if (!probe.ok && Object.hasOwn(UNCHECKABLE_BIND_ERRORS, probe.code!)) throw cannotCheck(`options.host ${quoteValue(host)}`, probe.code!);
     if (!probe.ok) {
-      throw new Error(
-        `findFreePort: cannot bind options.host ${quoteValue(host)} on this machine (${probe.code}${probe.code === 'EADDRNOTAVAIL' ? ': no interface has that address' : ''}): give an address of this machine, or leave host out`,
+      throw Object.assign(
+        new Error(
+          `findFreePort: cannot bind options.host ${quoteValue(host)} on this machine (${probe.code}${probe.code === 'EADDRNOTAVAIL' ? ': no interface has that address' : ''}): give an address of this machine, or leave host out`,
+        ),
+        { code: probe.code },
       );
     }
   }

@@ -7,6 +7,7 @@ import { canBind, canBindAddressSync, canBindSync } from '../../src/system/binda
 import { findFreePort, portAvailability, tryBind } from '../../src/system/free-port.js';
 import { leasePort } from '../../../../test-support/test-port.js';
 import { parseRegistry } from '../../src/index.js';
+import { listJson } from '../../src/render/list.js';
 
 describe('the bind check', () => {
   const listen = (host: string) =>
@@ -113,7 +114,9 @@ describe('bind checks given a value that is not a port (from JavaScript)', () =>
       new TypeError('findFreePort: range takes { start, end } only; host is an option: give it in the second argument, findFreePort({ start, end }, { host })'),
     );
     await expect(find({ start: 40000, ned: 40000 })).rejects.toThrow(
-      new TypeError('findFreePort: unknown option "ned" (did you mean "end"?); it takes { start, end }'),
+      new TypeError(
+        'findFreePort: the range has an unknown key "ned" (did you mean "end"?); it takes { start, end }, or a registry\'s reserved range as it is (its kind "reserved", id, name, purpose and for are not read)',
+      ),
     );
     await expect(find(new Map([['start', 40000]]))).rejects.toThrow(new TypeError('findFreePort: range must be an object { start, end }, not a Map'));
     await expect((portAvailability as (port: unknown) => Promise<unknown>)(0)).rejects.toThrow(RangeError);
@@ -179,9 +182,13 @@ describe('findFreePort: preferred ports, exclude, host and transport (real socke
       await close(held);
     }
     // An address of no interface of this machine (TEST-NET-1): an error at once, not "every port is taken".
-    await expect(findFreePort(range, { host: '192.0.2.1' })).rejects.toThrow(
-      'findFreePort: cannot bind options.host "192.0.2.1" on this machine (EADDRNOTAVAIL: no interface has that address): give an address of this machine, or leave host out',
-    );
+    // Its code is the errno's, as the EMFILE errors of the same function carry theirs (it had none).
+    await expect(findFreePort(range, { host: '192.0.2.1' })).rejects.toMatchObject({
+      code: 'EADDRNOTAVAIL',
+      message:
+        'findFreePort: cannot bind options.host "192.0.2.1" on this machine (EADDRNOTAVAIL: no interface has that address): give an address of this machine, or leave host out',
+    });
+    await expect(findFreePort(range, { host: '10.255.255.1' })).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
   });
 
   it("with transport 'udp', tests datagram sockets: a port a UDP socket holds is passed over, which TCP does not see", async () => {
@@ -270,7 +277,93 @@ describe("findFreePort given a registry's reserved range", () => {
       await new Promise((resolve) => held.close(resolve));
     }
     const find = findFreePort as (range: unknown) => Promise<unknown>;
-    await expect(find({ start, end: start + 1, kind: 'service' })).rejects.toThrow(/^findFreePort: unknown option "kind"/);
-    await expect(find({ kind: 'reserved', start, end: start + 1, ned: 1 })).rejects.toThrow(/^findFreePort: unknown option "ned"/);
+    await expect(find({ start, end: start + 1, kind: 'service' })).rejects.toThrow(
+      /^findFreePort: the range's kind is the string "service", not "reserved"; it takes \{ start, end \}, or a registry's reserved range/,
+    );
+    await expect(find({ kind: 'reserved', start, end: start + 1, ned: 1 })).rejects.toThrow(/^findFreePort: the range has an unknown key "ned" \(did you/);
+    await expect(find({ start, end: start + 1, 'x\u001b[2J': 1 })).rejects.toThrow(/^findFreePort: the range has an unknown key "x\\e\[2J"; it takes/);
+  });
+
+  it('takes an entry of `ports list --json`\'s reserved (no kind) as it is: its id, name, purpose and for are not read (name was "an unknown option")', async () => {
+    const start = leasePort({ ranges: [[20000, 29999]], count: 2 });
+    const registry = parseRegistry(
+      `version: 1\nservices: []\nreserved:\n  - id: scratch\n    name: Scratch\n    start: ${start}\n    end: ${start + 1}\n    purpose: test range\n`,
+    );
+    const [entry] = listJson(registry).reserved as { start: number; end: number }[];
+    expect(Object.keys(entry!).sort()).toEqual(['end', 'for', 'id', 'name', 'purpose', 'start']);
+    expect(await findFreePort(entry!)).toBe(start);
+    expect(await findFreePort({ start, end: start + 1, name: 'dev' } as { start: number; end: number })).toBe(start);
+  });
+});
+
+describe('findFreePort, portAvailability, canBind and tryBind at once on one port, in one process (real sockets on loopback)', () => {
+  const listenOn = (port: number, host: string) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen({ port, host, exclusive: true }, () => resolve(server));
+    });
+  // Each at once, twice: every test of the port while another of this library's binds it.
+  const allAtOnce = (port: number) =>
+    Promise.all([
+      findFreePort({ start: port, end: port }),
+      findFreePort({ start: port, end: port }, { host: '127.0.0.1' }),
+      portAvailability(port),
+      portAvailability(port),
+      canBind(port),
+      canBind(port),
+      tryBind(port, '0.0.0.0'),
+      tryBind(port, '::', true),
+      findFreePort({ start: port, end: port }),
+    ]);
+
+  it("never takes another's test socket for a holder: a free port is free to each (one of two said undefined, EADDRINUSE)", async () => {
+    const port = leasePort({ ranges: [[20000, 29999]] });
+    for (let round = 0; round < 30; round++) {
+      const [a, b] = await Promise.all([findFreePort({ start: port, end: port }), findFreePort({ start: port, end: port })]);
+      expect([a, b]).toEqual([port, port]);
+      expect(await Promise.all([portAvailability(port), portAvailability(port)])).toEqual([
+        { port, free: true, ipv6: true },
+        { port, free: true, ipv6: true },
+      ]);
+      expect(await allAtOnce(port)).toEqual([
+        port,
+        port,
+        ...Array(2).fill({ port, free: true, ipv6: true }),
+        { ok: true },
+        { ok: true },
+        { ok: true },
+        { ok: true },
+        port,
+      ]);
+      const udp = await Promise.all([
+        findFreePort({ start: port, end: port }, { transport: 'udp' }),
+        findFreePort({ start: port, end: port }, { transport: 'udp', host: '127.0.0.1' }),
+        portAvailability(port, 'udp'),
+        canBind(port, 'udp'),
+      ]);
+      expect(udp).toEqual([port, port, { port, free: true, ipv6: true }, { ok: true }]);
+    }
+  });
+
+  it('still says a port a server holds is taken, to every check at once', async () => {
+    const port = leasePort({ ranges: [[20000, 29999]] });
+    const held = await listenOn(port, '::1');
+    try {
+      const [one, onHost, first, second, bindOne, bindTwo, v4, v6, two] = await allAtOnce(port);
+      expect([one, onHost, two]).toEqual([undefined, undefined, undefined]);
+      expect([first, second]).toEqual([
+        { port, free: false, reason: '[::]: EADDRINUSE', ipv6: true },
+        { port, free: false, reason: '[::]: EADDRINUSE', ipv6: true },
+      ]);
+      expect([bindOne, bindTwo]).toEqual([
+        { ok: false, reason: '[::]: EADDRINUSE', code: 'EADDRINUSE' },
+        { ok: false, reason: '[::]: EADDRINUSE', code: 'EADDRINUSE' },
+      ]);
+      expect([v4, v6]).toEqual([{ ok: true }, { ok: false, code: 'EADDRINUSE' }]);
+      expect(canBindSync(port)).toEqual({ ok: false, reason: '[::]: EADDRINUSE', code: 'EADDRINUSE' });
+    } finally {
+      await new Promise((resolve) => held.close(resolve));
+    }
   });
 });
