@@ -5,6 +5,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as files from '../src/files/index.js';
 import * as ports from '../src/index.js';
@@ -41,6 +43,91 @@ describe('every exported function refuses an argument of the wrong type, naming 
       expect(wrong).toEqual([]);
     });
   }
+});
+
+/**
+ * For each exported function, its parameters as its declaration types them: `{}` for each that takes an object
+ * (a unit's facts, a claim line, a fault, an options object), and for the rest a value of the declared kind
+ * (a path in `dir` for a string, 1, false, an empty array, Map or Set), left out when optional. Only functions
+ * with a required object parameter: an options object left `{}` is a valid call (the misspelt-option tests check those).
+ */
+function objectParameterCalls(entries: Record<string, Record<string, unknown>>, dir: string): { entry: string; name: string; fn: Untyped; args: unknown[] }[] {
+  const src = fileURLToPath(new URL('../src/', import.meta.url));
+  const files = Object.keys(entries).map((entry) => join(src, entry === '@dsa110/ports' ? 'index.ts' : `${entry.slice('@dsa110/ports/'.length)}/index.ts`));
+  const program = ts.createProgram(files, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    noEmit: true,
+    skipLibCheck: true,
+    strict: true,
+    types: ['node'],
+  });
+  const checker = program.getTypeChecker();
+  const sample = (type: ts.Type): { value: unknown; object: boolean } => {
+    let one = type;
+    if (type.isUnion()) {
+      const literal = type.types.find((member) => member.isStringLiteral());
+      if (literal?.isStringLiteral()) return { value: literal.value, object: false };
+      one = type.types[0] ?? type;
+    }
+    if (one.flags & ts.TypeFlags.StringLike) return { value: join(dir, 'x'), object: false };
+    if (one.flags & ts.TypeFlags.NumberLike) return { value: 1, object: false };
+    if (one.flags & ts.TypeFlags.BooleanLike) return { value: false, object: false };
+    if (checker.isArrayLikeType(one) || one.getSymbol()?.name === 'Iterable') return { value: [], object: false };
+    if (one.getCallSignatures().length > 0) return { value: () => undefined, object: false };
+    const name = one.getSymbol()?.name ?? '';
+    if (/Map$/.test(name)) return { value: new Map(), object: false };
+    if (/Set$/.test(name)) return { value: new Set(), object: false };
+    if (name === 'Uint8Array' || name === 'Stats') return { value: undefined, object: false };
+    return { value: {}, object: true };
+  };
+  const calls: { entry: string; name: string; fn: Untyped; args: unknown[] }[] = [];
+  for (const [index, [entry, module]] of Object.entries(entries).entries()) {
+    const source = program.getSourceFile(files[index] ?? '');
+    const moduleSymbol = source && checker.getSymbolAtLocation(source);
+    if (!moduleSymbol) throw new Error(`${files[index]}: not a module`);
+    for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+      const { name } = exported;
+      if (typeof module[name] !== 'function' || !/^[a-z]/.test(name) || TAKES_ANYTHING.has(name)) continue;
+      const signature = checker.getTypeOfSymbol(exported).getCallSignatures()[0];
+      // The argument checkers (envArgument(fn, ...)) name the caller they are given, by design.
+      if (!signature || signature.parameters[0]?.name === 'fn') continue;
+      let required = false;
+      const args = signature.parameters.map((parameter) => {
+        const declaration = parameter.valueDeclaration as ts.ParameterDeclaration;
+        const optional = declaration.questionToken !== undefined || declaration.initializer !== undefined;
+        const { value, object } = sample(checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(parameter, declaration)));
+        if (object && !optional) required = true;
+        return optional && !object ? undefined : value;
+      });
+      if (required) calls.push({ entry, name, fn: module[name] as Untyped, args });
+    }
+  }
+  return calls;
+}
+
+describe('every exported function given {} for each object it takes: a TypeError naming itself, never a crash inside', () => {
+  it('judged by the declared types of its parameters (claimLineRegistry({}, {}) said "cannot read properties of undefined")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ports-arguments-'));
+    try {
+      const calls = objectParameterCalls(
+        { '@dsa110/ports': ports, '@dsa110/ports/system': system, '@dsa110/ports/files': files, '@dsa110/ports/systemd': systemd },
+        dir,
+      );
+      expect(calls.length).toBeGreaterThan(30);
+      const wrong: string[] = [];
+      for (const { entry, name, fn, args } of calls) {
+        const error = await outcome(() => fn(...args));
+        if (error !== null && typeof error === 'object' && 'returned' in error) continue;
+        const ok = (error instanceof TypeError || error instanceof RangeError) && error.message.startsWith(`${name}: `);
+        if (!ok) wrong.push(`${entry} ${name}: ${error instanceof Error ? `${error.constructor.name}: ${error.message}` : JSON.stringify(error)}`);
+      }
+      expect(wrong).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('the low-level helpers, misused', () => {

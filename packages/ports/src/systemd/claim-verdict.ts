@@ -9,7 +9,7 @@ import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart
 import { pathInWorkingDirectory } from './working-directory.js';
 import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
-import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, objectArgument, portArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { claimPortArgument, parseClaimArgs } from './claim-args.js';
 import { simplifyPath } from './words.js';
 
@@ -56,6 +56,9 @@ export interface ClaimExpectation {
 export function privilegeFinding(line: Pick<ExecLine, 'prefixes' | 'value'>, unit: Pick<UnitFacts, 'user' | 'dynamicUser'>): ClaimFinding | undefined {
   objectArgument('privilegeFinding', 'line', line, 'an ExecLine');
   objectArgument('privilegeFinding', 'unit', unit, 'UnitFacts');
+  stringArgument('privilegeFinding', 'line.prefixes', line.prefixes, 'the Exec prefixes (a string, from parseExec)');
+  stringArgument('privilegeFinding', 'line.value', line.value, 'the Exec line as written (a string)');
+  if (unit.user !== undefined) objectArgument('privilegeFinding', 'unit.user', unit.user, '{ value, file, line }, or left out');
   const prefixes = line.prefixes;
   if (prefixes.includes('+') || (prefixes.includes('!') && !prefixes.includes('!!'))) return undefined;
   const fixed = `write ExecStartPre=+${line.value.slice(line.value.indexOf(prefixes) + prefixes.length).replace(/^[-@:!+]+/, '')}`;
@@ -78,6 +81,9 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
   objectArgument('judgeClaims', 'unit', unit, 'UnitFacts, from mergeUnit');
   objectArgument('judgeClaims', 'expected', expected, '{ port, transport?, ... }: a ClaimExpectation');
   const findings: ClaimFinding[] = [];
+  portArgument('judgeClaims', expected.port, 'expected.port');
+  if (expected.transport !== undefined && expected.transport !== 'tcp' && expected.transport !== 'udp')
+    throw new TypeError(`judgeClaims: expected.transport must be "tcp" or "udp" (or left out: "tcp"), not ${describeArgument(expected.transport)}`);
   const own = claimPortArgument(expected.port, expected.transport);
   const claims = claimLines(unit.execStartPre, expected.claimPortPaths);
   if (claims.length === 0) {

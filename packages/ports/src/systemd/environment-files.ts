@@ -11,7 +11,7 @@ import { describeArgument, iterableArgument, nonEmptyStringArgument, objectArgum
 import type { Registry } from '../registry.js';
 import { claimLines, claimTarget } from './claim-line.js';
 import type { ClaimFinding } from './claim-verdict.js';
-import { mergeUnit, type EnvironmentFileRead, type LoadedUnit } from './effective.js';
+import { checkLoadedUnit, mergeUnit, type EnvironmentFileRead, type LoadedUnit } from './effective.js';
 import { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
 import { readDefaultEnvironment } from './manager-defaults.js';
 import type { EnvironmentFileFacts, EnvironmentSetting, UnitFacts } from './types.js';
@@ -65,6 +65,7 @@ export function mergeUnitWithEnvironmentFiles(
   options: { readonly hostSpecifiers?: Readonly<Record<string, string>>; readonly defaultEnvironment?: ReadonlyMap<string, EnvironmentSetting> } = {},
 ): UnitFacts {
   nonEmptyStringArgument('mergeUnitWithEnvironmentFiles', 'root', root, 'a directory (a non-empty string)');
+  checkLoadedUnit('mergeUnitWithEnvironmentFiles', loaded, true);
   const { hostSpecifiers, defaultEnvironment } = optionsArgument('mergeUnitWithEnvironmentFiles', options, '{ hostSpecifiers?, defaultEnvironment? }', [
     'hostSpecifiers',
     'defaultEnvironment',

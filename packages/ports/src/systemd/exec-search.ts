@@ -5,7 +5,7 @@
 // (systemd.exec(5)); never in the PATH the service gets. A relative path with
 // a slash is refused when the unit loads (words.ts). Pure: the health check
 // reads the files, here only which directories and in what order.
-import { objectArgument, stringArgument } from '../arguments.js';
+import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { escapeText, quoteValue } from '../escape.js';
 import type { ExecSearchPathSetting, SettingLine, UnitFacts } from './types.js';
 import {
@@ -158,6 +158,7 @@ const at = (where: { readonly file?: string; readonly line?: number }) => `${esc
  */
 export function describeExecSearch(search: ExecSearch): string {
   objectArgument('describeExecSearch', 'search', search, '{ dirs, file?, line? }, as execSearch gives it');
+  stringListArgument('describeExecSearch', 'search.dirs', search.dirs);
   const lines = search.lines ?? (search.file === undefined ? [] : [{ file: search.file, line: search.line }]);
   const dirs =
     lines.length === 0

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { escapeText } from '../escape.js';
 import { formatIssue, PortsError, RegistryError } from '../errors.js';
 import { hostPath } from '../files/root.js';
-import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
+import { describeArgument, objectArgument, pathArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { loadRegistryNow, REGISTRY_ENV } from '../load.js';
 import type { Registry } from '../registry.js';
 import { parseClaimArgs } from './claim-args.js';
@@ -24,8 +24,7 @@ import type { ExecLine, UnitFacts } from './types.js';
  * specifier), which claimRegistryUnresolved says.
  */
 export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>): string | undefined {
-  objectArgument('claimLineRegistry', 'line', line, 'an ExecLine');
-  objectArgument('claimLineRegistry', 'unit', unit, 'UnitFacts, from mergeUnit');
+  checkLineAndUnit('claimLineRegistry', line, unit);
   const named = namedRegistry(line, unit);
   if (named === undefined) return undefined;
   const found = pathInWorkingDirectory(named, unit.workingDirectory);
@@ -42,13 +41,29 @@ export function claimRegistryUnresolved(
   line: Pick<ExecLine, 'argv' | 'file' | 'line' | 'value'>,
   unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
 ): string | undefined {
-  objectArgument('claimRegistryUnresolved', 'line', line, 'an ExecLine');
-  objectArgument('claimRegistryUnresolved', 'unit', unit, 'UnitFacts, from mergeUnit');
+  checkLineAndUnit('claimRegistryUnresolved', line, unit);
+  stringArgument('claimRegistryUnresolved', 'line.value', line.value, 'the Exec line as written (a string)');
   const named = namedRegistry(line, unit);
   if (named === undefined) return undefined;
   const found = pathInWorkingDirectory(named, unit.workingDirectory);
   if (!('unknown' in found)) return undefined;
   return `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)}: cannot tell which registry claim-port reads: ${found.unknown}; give it an absolute path`;
+}
+
+/**
+ * The parts of a claim line and its unit these functions read, checked: a TypeError naming `fn` and the field
+ * (`claimLineRegistry({}, {})` used to fail inside: "cannot read properties of undefined (reading 'slice')").
+ */
+function checkLineAndUnit(fn: string, line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>): void {
+  objectArgument(fn, 'line', line, 'an ExecLine');
+  objectArgument(fn, 'unit', unit, 'UnitFacts, from mergeUnit');
+  stringListArgument(fn, 'line.argv', line.argv);
+  if (!(unit.environment instanceof Map))
+    throw new TypeError(
+      `${fn}: unit.environment must be a Map of the unit's environment (UnitFacts, from mergeUnit), not ${describeArgument(unit.environment)}`,
+    );
+  if (unit.workingDirectory !== undefined)
+    objectArgument(fn, 'unit.workingDirectory', unit.workingDirectory, '{ path?, file, line }, from mergeUnit, or left out');
 }
 
 /** The registry path the claim line names (its --registry, else the unit's non-empty $DSA110_PORTS_FILE), as written. */
@@ -70,8 +85,7 @@ export function readsOtherRegistry(
   unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
   checked: { readonly path: string | undefined } | undefined,
 ): boolean {
-  objectArgument('readsOtherRegistry', 'line', line, 'an ExecLine');
-  objectArgument('readsOtherRegistry', 'unit', unit, 'UnitFacts, from mergeUnit');
+  checkLineAndUnit('readsOtherRegistry', line, unit);
   if (checked !== undefined) objectArgument('readsOtherRegistry', 'checked', checked, '{ path }: the registry checked, or undefined');
   if (checked === undefined) return false;
   if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;

@@ -5,7 +5,7 @@
 // their directories writable by every user (or the group), and any of them
 // could then run code as root at every start of a claiming unit.
 import { statSync } from 'node:fs';
-import { objectArgument, pathArgument } from '../arguments.js';
+import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
 import { type RootOnlyFault, rootOnlyFaults, type RootOnlyStep } from '../cache.js';
 import { escapeText } from '../escape.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
@@ -57,6 +57,7 @@ export function rootWritablePart(
 /** Pure: the one line's middle of a fault (after what runs it): what, where, why it matters, what to do. */
 export function rootWritableProblem(fault: RootOnlyFault & { readonly file: string }): string {
   objectArgument('rootWritableProblem', 'fault', fault, '{ path, why, file }, as rootWritablePart gives it');
+  checkFault('rootWritableProblem', fault, ['path', 'why', 'file']);
   const through = fault.path === fault.file ? '' : ` (on the way to ${escapeText(fault.file)})`;
   return `${escapeText(fault.path)}${through} ${fault.why}, and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`;
 }
@@ -94,6 +95,7 @@ export function registryWritablePart(root: string, path: string): RootOnlyStep |
 export function registryWritableProblem(file: string, fault: RootOnlyStep): string {
   pathArgument('registryWritableProblem', 'file', file);
   objectArgument('registryWritableProblem', 'fault', fault, '{ path, why, kind }, as registryWritablePart gives it');
+  checkFault('registryWritableProblem', fault, ['path', 'why', 'kind']);
   const at = escapeText(fault.path);
   const fix =
     fault.kind === 'file'
@@ -104,6 +106,14 @@ export function registryWritableProblem(file: string, fault: RootOnlyStep): stri
     return `${what} ${fault.why}: root's claim-port refuses to follow another user's link (it could point root at any file) and claims by its built-in protected list instead (a claim by service id fails); give --registry the path of the file itself, or make the link root's (chown -h root:root ${at})`;
   }
   return `${what} ${fault.why}: root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; ${fix}`;
+}
+
+/**
+ * The text fields of a fault these functions print, each a string: a TypeError naming `fn` and the field
+ * (`rootWritableProblem({})` used to say "escapeText: value must be a string", naming another function).
+ */
+function checkFault(fn: string, fault: object, keys: readonly string[]): void {
+  for (const key of keys) stringArgument(fn, `fault.${key}`, (fault as Record<string, unknown>)[key], `a string, as ${fn.replace('Problem', 'Part')} gives it`);
 }
 
 /** Whether `path` (inside `root`, links followed there) is there and not a regular file. */
