@@ -12,7 +12,7 @@ import { describeArgument, envArgument, envValue, optionsArgument } from './argu
 import { Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
-import { utf8Problem } from './utf8.js';
+import { decodeKeepingBadBytes, utf8Problem } from './utf8.js';
 import { escapeText } from './escape.js';
 
 /**
@@ -52,9 +52,20 @@ export function bundledRegistryInstance(): Registry<ServiceId> {
   return (bundled ??= new Registry<ServiceId>(bundledRegistry, BUNDLED_SOURCE));
 }
 
-/** Which file loadRegistry would read, or undefined for the bundled registry. */
+/**
+ * Which file loadRegistry would read, or undefined for the bundled registry. A $DSA110_PORTS_FILE whose bytes are
+ * not UTF-8 names no file Node can open (process.env holds it with U+FFFD): the RegistryError loadRegistry throws
+ * for it, not a path to another file.
+ */
 export function registryPath(options?: LoadOptions): string | undefined {
-  return checkedPath('registryPath', options).path;
+  const { options: checked, path } = checkedPath('registryPath', options);
+  if (path === undefined) return undefined;
+  try {
+    checkVariableDecoded(path, checked);
+  } catch (error) {
+    throw readError(path, checked, error);
+  }
+  return path;
 }
 
 type Env = NonNullable<LoadOptions['env']>;
@@ -148,19 +159,30 @@ export type RegistryLimits = { maxBytes: number; approved?: ApprovedFile | undef
 export function readRegistryFile<T>(path: string, options: LoadOptions, read: (path: string, limits: RegistryLimits) => T): T {
   try {
     if (path === STDIN_PATH) throw new StdinNotSupported();
-    // Node read $DSA110_PORTS_FILE's bytes that are not UTF-8 as U+FFFD: that names another file, or none.
-    if (options.path === undefined && (options.env === undefined || options.env === process.env) && variableNotUtf8(REGISTRY_ENV, path)) {
-      throw new VariableNotUtf8();
-    }
+    checkVariableDecoded(path, options);
     // Only $DSA110_PORTS_FILE can bring one here (a NUL in options.path is a TypeError): said, not the bare ERR_INVALID_ARG_VALUE of fs.
     if (path.includes('\0')) throw new NulInPath();
     return read(path, { maxBytes: MAX_REGISTRY_BYTES, approved: approvedFile(path) });
   } catch (error) {
-    const envOrigin = `from $${REGISTRY_ENV}`;
-    const origin = options.origin ?? (options.path === undefined ? envOrigin : undefined);
-    const fromEnv = origin === envOrigin;
-    throw new RegistryError(path, [{ path: '', message: readProblem(error, origin, fromEnv), line: 0, column: 0 }]);
+    throw readError(path, options, error);
   }
+}
+
+/** `error`, reading the registry at `path`, as loadRegistry's RegistryError: named by the path as the process was given it. */
+function readError(path: string, options: LoadOptions, error: unknown): RegistryError {
+  const envOrigin = `from $${REGISTRY_ENV}`;
+  const origin = options.origin ?? (options.path === undefined ? envOrigin : undefined);
+  const fromEnv = origin === envOrigin;
+  // The variable's own bytes (`b\xffn.yaml` once escaped), not Node's U+FFFD for them: that names another file.
+  const source = error instanceof VariableNotUtf8 ? error.given : path;
+  return new RegistryError(source, [{ path: '', message: readProblem(error, origin, fromEnv), line: 0, column: 0 }]);
+}
+
+/** Node read $DSA110_PORTS_FILE's bytes that are not UTF-8 as U+FFFD: that names another file, or none. VariableNotUtf8 then. */
+function checkVariableDecoded(path: string, options: LoadOptions): void {
+  if (options.path !== undefined || (options.env !== undefined && options.env !== process.env)) return;
+  const bytes = undecodedVariable(REGISTRY_ENV, path);
+  if (bytes !== undefined) throw new VariableNotUtf8(decodeKeepingBadBytes(bytes));
 }
 
 /**
@@ -222,7 +244,14 @@ class StdinNotSupported extends Error {}
 
 class NulInPath extends Error {}
 
-class VariableNotUtf8 extends Error {}
+/** $DSA110_PORTS_FILE is not UTF-8: `given` holds its bytes, each bad one kept as decodeKeepingBadBytes keeps it. */
+class VariableNotUtf8 extends Error {
+  readonly given: string;
+  constructor(given: string) {
+    super('not UTF-8');
+    this.given = given;
+  }
+}
 
 /** A link on the way to the registry that root, running this, does not own. */
 class ForeignLink extends Error {
@@ -253,19 +282,19 @@ function approvedFile(path: string): ApprovedFile | undefined {
 }
 
 /**
- * Whether process.env's `value` of `name` holds U+FFFD because the variable's
+ * The bytes of `name`, when process.env's `value` of it holds U+FFFD because the variable's
  * bytes are not UTF-8 (Node decodes each such byte as U+FFFD), read from
  * /proc/self/environ: the environment the process started with. Only a value
  * with U+FFFD in it is looked up; one the process set since (its bytes then
  * decode to something else), or with no /proc, is taken as it is.
  */
-function variableNotUtf8(name: string, value: string): boolean {
-  if (!value.includes('\uFFFD')) return false;
+function undecodedVariable(name: string, value: string): Buffer | undefined {
+  if (!value.includes('\uFFFD')) return undefined;
   let environ: Buffer;
   try {
     environ = readFileSync('/proc/self/environ');
   } catch {
-    return false;
+    return undefined;
   }
   const prefix = Buffer.from(`${name}=`);
   // getenv's entry: the first of the name.
@@ -275,11 +304,11 @@ function variableNotUtf8(name: string, value: string): boolean {
     const entry = environ.subarray(start, end);
     if (entry.subarray(0, prefix.length).equals(prefix)) {
       const bytes = entry.subarray(prefix.length);
-      return !isUtf8(bytes) && bytes.toString('utf8') === value;
+      return !isUtf8(bytes) && bytes.toString('utf8') === value ? bytes : undefined;
     }
     start = end + 1;
   }
-  return false;
+  return undefined;
 }
 
 /** Why the registry file cannot be read, saying where its path came from (`origin`) and what to do. */
@@ -304,7 +333,8 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
     case 'denied':
       return `${what}: permission denied; run as a user who can read it, or ${hint}`;
     case 'too-large':
-      return `${what}: ${REGISTRY_TOO_LARGE}`;
+      // The path's origin decides the advice, as for the other read errors: a variable can be fixed or unset.
+      return `${what}: ${REGISTRY_TOO_LARGE}${fromEnv ? `; ${hint}` : ''}`;
     case 'changed':
       return `${what}: ${error.reason}`;
     case 'not-regular':

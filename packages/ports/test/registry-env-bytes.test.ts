@@ -17,8 +17,8 @@ const load = [
   'tsx',
   '--input-type=module',
   '-e',
-  `import { loadRegistry, checkRegistryFile } from ${JSON.stringify(LIBRARY)};
-   for (const call of [() => checkRegistryFile(), async () => (await loadRegistry()).resolvePort('api').port]) {
+  `import { loadRegistry, checkRegistryFile, registryPath } from ${JSON.stringify(LIBRARY)};
+   for (const call of [() => registryPath(), () => checkRegistryFile(), async () => (await loadRegistry()).resolvePort('api').port]) {
      try { console.log(await call()); } catch (error) { console.log(error.constructor.name, error.message); }
    }`,
 ];
@@ -27,6 +27,9 @@ const refusal = (shown: string) =>
   `RegistryError ${shown}: cannot read the registry (from $DSA110_PORTS_FILE): $DSA110_PORTS_FILE is not UTF-8 (\\ufffd: bytes Node could not decode), ` +
   'so Node cannot name the file; give the file a UTF-8 name (or a symlink with one) and set $DSA110_PORTS_FILE to it, or pass loadRegistry({ path })';
 
+/** The refusal of registryPath, checkRegistryFile and loadRegistry, each on a line. */
+const refusals = (shown: string) => `${refusal(shown)}\n`.repeat(3);
+
 /** `b\xffn.yaml` (api on 8000) in a new directory, and, with `twin`, `b\u{FFFD}n.yaml` (api on 8123) beside it. */
 function registries(twin: boolean) {
   const dir = tempDir('ports-env-bytes-');
@@ -34,25 +37,30 @@ function registries(twin: boolean) {
   writeFileSync(path, minimalRegistry);
   const twinPath = `${dir}/b\uFFFDn.yaml`;
   if (twin) writeFileSync(twinPath, minimalRegistry.replace('port: 8000', 'port: 8123'));
-  return { path, twinPath };
+  // As the refusal names it: the variable's bytes, the bad one escaped (not Node's U+FFFD for it, which names the twin).
+  return { path, twinPath, shown: `${dir}/b\\xffn.yaml` };
 }
 
 describe('loadRegistry with a $DSA110_PORTS_FILE that is not UTF-8', () => {
-  it('refuses it in one line, where it loaded the U+FFFD file beside it (which the ports bin does not read)', () => {
-    const { path, twinPath } = registries(true);
+  it('refuses it in one line, naming its bytes, where it loaded the U+FFFD file beside it (which the ports bin does not read); registryPath too, where it named that file', () => {
+    const { path, shown } = registries(true);
     const env = { ...cleanEnv, DSA110_PORTS_FILE: path };
-    expect(runWithBytes(load, [], { env })).toEqual({ code: 0, stdout: `${refusal(twinPath)}\n${refusal(twinPath)}\n`, stderr: '' });
+    expect(runWithBytes(load, [], { env })).toEqual({ code: 0, stdout: refusals(shown), stderr: '' });
     // The bin, in the same environment, reads the file by its bytes.
     expect(runWithBytes(fromSource('packages/ports/src/cli/ports.ts'), ['get', 'api'], { env })).toEqual({ code: 0, stdout: '8000\n', stderr: '' });
   });
 
   it('refuses it, not "no such file", when there is no U+FFFD file', () => {
-    const { path, twinPath } = registries(false);
-    expect(runWithBytes(load, [], { env: { ...cleanEnv, DSA110_PORTS_FILE: path } }).stdout).toBe(`${refusal(twinPath)}\n${refusal(twinPath)}\n`);
+    const { path, shown } = registries(false);
+    expect(runWithBytes(load, [], { env: { ...cleanEnv, DSA110_PORTS_FILE: path } }).stdout).toBe(refusals(shown));
   });
 
   it('loads a file really named with U+FFFD (the value is UTF-8)', () => {
     const { twinPath } = registries(true);
-    expect(runWithBytes(load, [], { env: { ...cleanEnv, DSA110_PORTS_FILE: twinPath } })).toEqual({ code: 0, stdout: `${twinPath}\n8123\n`, stderr: '' });
+    expect(runWithBytes(load, [], { env: { ...cleanEnv, DSA110_PORTS_FILE: twinPath } })).toEqual({
+      code: 0,
+      stdout: `${twinPath}\n${twinPath}\n8123\n`,
+      stderr: '',
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
+import { checkRegistryFile, loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
 import { MAX_ISSUES_IN_MESSAGE } from '../src/errors.js';
 import { MAX_PROSE_LENGTH } from '../src/limits.js';
 import { expandPortReferences } from '../src/port-references.js';
@@ -858,6 +858,14 @@ describe('a broken registry is rejected with line and column', () => {
     const error = await loadRegistry({ path }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RegistryError);
     expect((error as RegistryError).message).toBe(`${path}: cannot read the registry: the file is larger than 1 MiB; a registry may be at most 1 MiB`);
+  });
+
+  it('says "fix or unset DSA110_PORTS_FILE" of a file over 1 MiB that $DSA110_PORTS_FILE names, as of its other read errors', async () => {
+    const path = writeRegistry('');
+    writeFileSync(path, `${minimalRegistry}\n${'# padding\n'.repeat(110_000)}`);
+    const message = `${path}: cannot read the registry (from $DSA110_PORTS_FILE): the file is larger than 1 MiB; a registry may be at most 1 MiB; fix or unset DSA110_PORTS_FILE`;
+    await expect(loadRegistry({ env: { DSA110_PORTS_FILE: path } })).rejects.toThrow(message);
+    expect(() => checkRegistryFile({ env: { DSA110_PORTS_FILE: path } })).toThrow(message);
   });
 
   it('says the same of text over 1 MiB given to parseRegistry: larger than 1 MiB, not "1.0 MiB" for 1.04 MiB', () => {
