@@ -554,18 +554,18 @@ async function writeTree(
   if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
   // The units whose line goes in by hand: this command writes no unit file, and --check fails ("missing") until each has it.
-  const byHand: string[] = [];
+  const byHand: { unit: string; place: LinePlace }[] = [];
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const loaded = located?.load(entry.unit);
     const advice = loaded === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
-    if (!advice.endsWith('nothing to do') && (loaded === undefined || lineInPlace(entry.unit, entry.line, loaded) === undefined))
-      byHand.push(escapeText(entry.unit));
+    if (!advice.text.endsWith('nothing to do') && (loaded === undefined || lineInPlace(entry.unit, entry.line, loaded) === undefined))
+      byHand.push({ unit: entry.unit, place: advice.place });
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
-    context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice}${then}`)}:\n${entry.line}\n`);
+    context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
   // After the advice, whose `UNIT:` line is followed by the line to install.
   for (const entry of wiring) {
@@ -586,15 +586,7 @@ async function writeTree(
     if (drift.message.startsWith('unexpected') || drift.warning)
       context.io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
   }
-  if (byHand.length > 0) {
-    const [units, them] = byHand.length === 1 ? ['1 unit', 'it has'] : [`${byHand.length} units`, 'every one has'];
-    context.io.err(
-      `${oneLine(
-        `${units} (${byHand.join(', ')}) ${byHand.length === 1 ? 'claims its port in its own unit file' : 'claim their ports in their own unit files'}, which this command never writes: add each ExecStartPre= line above by hand; \`${regenerateCommand(context, 'systemd', REGENERATE_FLAGS)} --check\` fails ("missing") until ${them} it`,
-      )}\n`,
-      'warn',
-    );
-  }
+  if (byHand.length > 0) context.io.err(`${oneLine(byHandText(byHand, `${regenerateCommand(context, 'systemd', REGENERATE_FLAGS)} --check`))}\n`, 'warn');
   if (wrote > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
   return 'ok';
 }
@@ -705,10 +697,51 @@ interface UnitLocator {
  * unit file is usually its template's, which every instance reads, and a file of the instance's name would replace the
  * template for it.
  */
-function outAdvice(unit: string, unitDir: string): string {
+function outAdvice(unit: string, unitDir: string): LineAdvice {
   const template = templateOf(unit);
-  if (template === undefined) return `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}`;
-  return `its unit file claims the port; ${outInstanceAdvice(unit, template, unitDir)}`;
+  if (template === undefined)
+    return { text: `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}`, place: 'file' };
+  return { text: `its unit file claims the port; ${outInstanceAdvice(unit, template, unitDir)}`, place: 'drop-in' };
+}
+
+/**
+ * Where the write's advice puts a `claim: unit` service's line: in a unit file (`file`), in a drop-in of the unit's own,
+ * NAME.d/override.conf (`drop-in`: an instance read from its template, a package's unit or one made at run time), or in
+ * the unit file when it is the operator's, else that drop-in (`either`: a unit file that cannot be read here).
+ */
+type LinePlace = 'file' | 'drop-in' | 'either';
+
+/** The advice for one `claim: unit` service (what follows `UNIT: `), and where it puts the line (byHandText names it). */
+interface LineAdvice {
+  readonly text: string;
+  readonly place: LinePlace;
+}
+
+/**
+ * Pure: the write's one line about the units whose claim line goes in by hand (`units`: each unit's name, as written,
+ * and where its advice puts the line), grouped by where it goes, so that each is named with what is true of it: a
+ * unit file of its own, or a drop-in of its own (an instance's, `NAME@INST.service.d/override.conf`), neither of which
+ * this command writes. `check` is the --check command that fails ("missing") until each has its line.
+ */
+function byHandText(units: readonly { readonly unit: string; readonly place: LinePlace }[], check: string): string {
+  const count = (n: number) => `${n} unit${n === 1 ? '' : 's'}`;
+  const where: Record<LinePlace, readonly [one: string, many: string]> = {
+    file: ['claims its port in its own unit file', 'claim their ports in their own unit files'],
+    'drop-in': ['claims its port in a drop-in of its own (UNIT.d/override.conf)', 'claim their ports in drop-ins of their own (each UNIT.d/override.conf)'],
+    either: [
+      "claims its port in its own unit file, or a drop-in of its own when that file is not the operator's",
+      "claim their ports in their own unit files, or drop-ins of their own when those files are not the operator's",
+    ],
+  };
+  const groups = (['file', 'drop-in', 'either'] as const).flatMap((place) => {
+    const names = units.filter((entry) => entry.place === place).map((entry) => escapeText(entry.unit));
+    if (names.length === 0) return [];
+    const [one, many] = where[place];
+    const said = place === 'drop-in' && names.length === 1 ? one.replace('UNIT', names[0]!) : names.length === 1 ? one : many;
+    return [`${count(names.length)} (${names.join(', ')}) ${said}`];
+  });
+  const them = units.length === 1 ? 'it has' : 'every one has';
+  return `${groups.join(' and ')}, which this command never writes: add each ExecStartPre= line above by hand; \`${check}\` fails ("missing") until ${them} it`;
 }
 
 /** Pure: where an instance's claim line goes under --out DIR (outAdvice): its own drop-in in DIR, not its template nor a file of its name. */
@@ -765,7 +798,7 @@ function claimCleared(loaded: LoadedUnit, claimPort: string): { readonly file: s
  * file, not add to it (LoadState=bad-setting, with no ExecStart=). A masked,
  * unreadable or missing unit is said so.
  */
-function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir: string, root: string | undefined, claimPort: string): string {
+function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir: string, root: string | undefined, claimPort: string): LineAdvice {
   const shown = (path: string) => escapeText(root === undefined ? path : join(root, path));
   const dropIn = escapeText(unitOverrideDropIn(unit, unitDir));
   const edit = root === undefined ? `, which \`systemctl edit ${escapeText(unit)}\` opens` : '';
@@ -773,18 +806,30 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   const unreadFile = loaded.unread?.find((part) => part.kind === 'file');
   // One systemd cannot open either: the line goes in a unit file that is there, once the link is mended.
   if (unreadFile?.broken)
-    return `its unit file claims the port, but systemd cannot load the unit: ${brokenUnitFileProblem(unreadFile, root ?? '/')}, and put this line in the [Service] section of the unit file`;
+    return {
+      text: `its unit file claims the port, but systemd cannot load the unit: ${brokenUnitFileProblem(unreadFile, root ?? '/')}, and put this line in the [Service] section of the unit file`,
+      place: 'file',
+    };
   if (unreadFile !== undefined)
-    return `its unit file claims the port, but systemd loads it from ${shown(unreadFile.path)}, which cannot be read here (${escapeText(unreadFile.reason)}); put this line in the [Service] section of that file if it is yours, else ${inDropIn}`;
+    return {
+      text: `its unit file claims the port, but systemd loads it from ${shown(unreadFile.path)}, which cannot be read here (${escapeText(unreadFile.reason)}); put this line in the [Service] section of that file if it is yours, else ${inDropIn}`,
+      place: 'either',
+    };
   const file = loaded.file;
   if (file === undefined) {
     const template = templateOf(unit);
     const none = template ? `${escapeText(unit)} nor its template ${escapeText(template)}` : escapeText(unit);
     const where = root === undefined ? "systemd's unit directories" : `the unit directories under ${escapeText(root)}`;
-    return `its unit file claims the port, but none of ${where} has ${none}; install the unit (e.g. as ${escapeText(join(unitDir, template ?? unit))}) with this line in its [Service] section`;
+    return {
+      text: `its unit file claims the port, but none of ${where} has ${none}; install the unit (e.g. as ${escapeText(join(unitDir, template ?? unit))}) with this line in its [Service] section`,
+      place: 'file',
+    };
   }
   if (file.text === undefined || file.text === '')
-    return `its unit file claims the port, but ${shown(file.path)} masks it (a link to /dev/null, or empty), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`;
+    return {
+      text: `its unit file claims the port, but ${shown(file.path)} masks it (a link to /dev/null, or empty), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`,
+      place: 'file',
+    };
   const name = basename(file.path);
   const operators = isOperatorsUnitDir(file.path);
   // The line already where this advice would put it: the operator's unit file of its own, or a drop-in of the unit's own.
@@ -792,20 +837,33 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   if (inPlace !== undefined) {
     // There, but an empty ExecStartPre= read after it (a later drop-in, the type-wide service.d/) drops it: said, as --check says it.
     const cleared = claimCleared(loaded, claimPort);
+    const place = inPlace === file.path ? 'file' : 'drop-in';
     if (cleared !== undefined)
-      return `its unit file claims the port; this line is in ${shown(inPlace)}, but the empty ExecStartPre= in ${shown(cleared.file)}:${cleared.line} clears every earlier ExecStartPre=, this line included, so nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it`;
+      return {
+        text: `its unit file claims the port; this line is in ${shown(inPlace)}, but the empty ExecStartPre= in ${shown(cleared.file)}:${cleared.line} clears every earlier ExecStartPre=, this line included, so nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it`,
+        place,
+      };
     return inPlace === file.path
-      ? `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`
-      : `its unit file claims the port; this line is already in ${shown(inPlace)}, a drop-in of its own, nothing to do`;
+      ? { text: `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`, place }
+      : { text: `its unit file claims the port; this line is already in ${shown(inPlace)}, a drop-in of its own, nothing to do`, place };
   }
   const template = templateOf(unit);
   if (template !== undefined && name === template)
-    return `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`;
+    return {
+      text: `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`,
+      place: 'drop-in',
+    };
   // A claim line there already (another port, or one the unit's port variable made wrong): replaced, not kept beside this one.
   const replaced = claimPortLines(file.text).map((other) => escapeText(other));
   if (operators)
-    return `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}${replaced.length > 0 ? `, in place of its ${replaced.join(' and ')}` : ''}`;
-  return `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${isRunTimeUnitDir(file.path) ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`;
+    return {
+      text: `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}${replaced.length > 0 ? `, in place of its ${replaced.join(' and ')}` : ''}`,
+      place: 'file',
+    };
+  return {
+    text: `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${isRunTimeUnitDir(file.path) ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`,
+    place: 'drop-in',
+  };
 }
 
 async function checkTree(
@@ -914,7 +972,7 @@ async function checkTree(
       // An instance read from its template: the write's advice, the instance's own drop-in (a file of its own would
       // replace the template for it). Under --out, the advice above (outInstanceAdvice) says the same drop-in in DIR.
       const loaded = loadUnit(effectiveRoot, entry.unit, listing);
-      if (fromTemplate.has(entry.path)) fromTemplate.set(entry.path, unitLineAdvice(entry.unit, entry.line, loaded, unitDir, root, claimPort));
+      if (fromTemplate.has(entry.path)) fromTemplate.set(entry.path, unitLineAdvice(entry.unit, entry.line, loaded, unitDir, root, claimPort).text);
       // Not a claim-port.conf left from `claim: drop-in`: said on its own line (systemdDrift), removed once the line is in.
       // The line in one of these is where the write puts it (an instance's own, a package's unit's): judged below as merged.
       const own = loaded.dropIns.filter((dropIn) => basename(dirname(dropIn.path)) === `${entry.unit}.d` && basename(dropIn.path) !== DROP_IN_NAME);

@@ -353,3 +353,48 @@ describe('ports systemd --out: where a template instance claims its port (system
     expect([passed.code, passed.stdout]).toEqual([0, expect.not.stringContaining('api@')]);
   });
 });
+
+describe("ports systemd: the write's one line about the lines to add by hand says where each goes", () => {
+  /** --out DIR for a registry with a plain `claim: unit` service (web.service) and a template instance's (api@main.service), `ids` of them. */
+  function byHandOut(ids: readonly ('web' | 'api')[]) {
+    const root = tempDir('dsa110-ports-by-hand-');
+    writeTree(root, { 'usr/local/bin/claim-port': '#!/bin/sh\nexit 0\n' });
+    const claimPort = join(root, 'usr/local/bin/claim-port');
+    chmodSync(claimPort, 0o755);
+    const units = { web: ['web.service', 8001], api: ['api@main.service', 8000] } as const;
+    const registry = join(root, 'ports.yaml');
+    writeFileSync(
+      registry,
+      `version: 1\nservices:\n${ids
+        .map(
+          (id) =>
+            `  - id: ${id}\n    name: ${id}\n    group: production\n    port: ${units[id][1]}\n    protocol: HTTP\n    access: private\n` +
+            `    configuredBy: none\n    robust: true\n    systemd: { unit: ${units[id][0]}, claim: unit }\n    processes: [python3]\n`,
+        )
+        .join('')}`,
+    );
+    const out = join(root, 'out');
+    return { out, write: () => ports(['systemd', '--registry', registry, '--out', out, '--claim-port', claimPort]) };
+  }
+
+  /** The write's stderr line about the units whose claim line goes in by hand. */
+  const byHandLine = (stderr: string) => stderr.split('\n').find((line) => line.includes('which this command never writes'));
+
+  it("an instance's line goes in a drop-in of its own, named; not in a unit file of its own", async () => {
+    const { out, write } = byHandOut(['api']);
+    const run = await write();
+    expect(run.stdout).toContain(`put this line under a [Service] line in the drop-in ${join(out, 'api@main.service.d/override.conf')}`);
+    expect(byHandLine(run.stderr)).toMatch(
+      /^1 unit \(api@main\.service\) claims its port in a drop-in of its own \(api@main\.service\.d\/override\.conf\), which this command never writes: add each ExecStartPre= line above by hand; `ports --registry \S+ systemd --out \S+ --claim-port \S+ --check` fails \("missing"\) until it has it$/,
+    );
+  });
+
+  it('a unit file and an instance: each named with where its line goes', async () => {
+    const { out, write } = byHandOut(['web', 'api']);
+    const run = await write();
+    expect(run.stdout).toContain(`put this line in the [Service] section of ${join(out, 'web.service')}`);
+    expect(byHandLine(run.stderr)).toMatch(
+      /^1 unit \(web\.service\) claims its port in its own unit file and 1 unit \(api@main\.service\) claims its port in a drop-in of its own \(api@main\.service\.d\/override\.conf\), which this command never writes: add each ExecStartPre= line above by hand; `[^`]+ --check` fails \("missing"\) until every one has it$/,
+    );
+  });
+});
