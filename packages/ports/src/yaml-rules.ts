@@ -55,36 +55,128 @@ export function tooManyValuesMessage(total?: number): string {
   return `the registry holds ${held} (the real registry has about 1,500); check the path`;
 }
 
-/** Characters one of which comes before every value but the first (a separator, an indicator, a quote): fewer of them than the limit, fewer values. */
+/** Characters one of which comes before every value but the first (a separator, an indicator, a quote). */
 const BEFORE_A_VALUE = new Uint8Array(128);
 for (const char of ',\n\r:-?[]{}"\'|>*&!') BEFORE_A_VALUE[char.charCodeAt(0)] = 1;
-/** Lexer tokens that begin a value (CST.tokenType); a plain or block scalar is the token after a SCALAR mark. */
-const VALUE_TOKENS: ReadonlySet<string | null> = new Set(['double-quoted-scalar', 'single-quoted-scalar', 'alias', 'flow-seq-start', 'flow-map-start']);
 
 /**
- * Whether `text` holds more than `limit` values, found before
+ * Whether `text` holds more than `limit` values (the nodes yamlProblems counts), found before
  * any document is built: yaml builds each value at about 12 µs and 1 KiB,
- * so a 1 MiB flow list of 400,000 numbers took 5 s and 460 MB before the
- * tree walk (yamlProblems) could refuse it. A count of the characters that
- * must come before a value gates a count of yaml's own tokens, which stops
+ * so a 1 MiB flow list of 400,000 numbers took 5 s and 460 MB, and 1 MiB of nested
+ * block lists (`- - - x`) 9 s and 670 MB, before the tree walk (yamlProblems) could refuse it.
+ * A count of the characters that must come before a value (at most two values each: `{a, b}`
+ * holds a, b and each one's empty value) gates a count of yaml's own tokens, which stops
  * at the limit (about 0.2 s): a registry (a few kB) pays only the first.
+ *
+ * The tokens count what the document will hold, never more: each scalar, quoted scalar, alias
+ * and `[`/`{`; each place for a value that an indicator (`-`, `?`, `:`) opens and the next
+ * indicator closes with no value in it (an empty value, or a block list or mapping: `- - x` is a
+ * list in a list), or filled by the first key of a mapping (`- a: b`, where the place holds the
+ * mapping); each empty key (`: x`); each key of a flow mapping with no `:` (`{a, b}`),
+ * and each explicit key (`? a`) with none. Not counted: a block mapping no indicator opened a place
+ * for (the top one), and an explicit key with no value after another one (`?` then `?`: a file of
+ * those holds about twice the count). Never more than the document holds: yaml-rules.test.ts checks.
  */
 export function tooManyValues(text: string, limit = MAX_EXPANDED_NODES): boolean {
   let before = 0;
   for (let index = 0; index < text.length; index++) before += BEFORE_A_VALUE[text.charCodeAt(index)] ?? 0;
-  if (before < limit) return false;
+  if (2 * before + 1 <= limit) return false;
   let values = 0;
+  // The token after a SCALAR mark is that scalar's source, whatever its first character.
   let afterMark = false;
+  // A place for a value that an indicator opened and no value filled yet.
+  let open = false;
+  // A value since the last indicator, comma, bracket or (outside brackets) line break: a `:` after it ends an implicit key.
+  let keyBefore = false;
+  // Whether that value filled an open place: if it is a key (`- a: b`, `x:` then `  k: v`), the place holds its mapping, or an empty value.
+  let filled = false;
+  // Explicit keys (`?`) in block mappings still waiting for their `:`.
+  let explicitKeys = 0;
+  // For each enclosing flow collection, whether it is a mapping; and whether its entry so far has a `:`.
+  const flow: boolean[] = [];
+  let entryHasColon = false;
+  let entryHasValue = false;
   for (const token of new Lexer().lex(text)) {
-    // The token after a SCALAR mark is that scalar's source, whatever its first character.
-    if (afterMark) afterMark = false;
-    else if (token === CST.SCALAR) {
-      afterMark = true;
-      values++;
-    } else if (VALUE_TOKENS.has(CST.tokenType(token) ?? null)) values++;
+    if (afterMark) {
+      afterMark = false;
+      continue;
+    }
+    const type = token === CST.SCALAR ? 'scalar' : CST.tokenType(token);
+    switch (type) {
+      case 'scalar':
+      case 'double-quoted-scalar':
+      case 'single-quoted-scalar':
+      case 'alias':
+      case 'flow-seq-start':
+      case 'flow-map-start':
+        values++;
+        filled = open && !type.startsWith('flow');
+        open = false;
+        entryHasValue = true;
+        if (type === 'scalar') afterMark = true;
+        if (type === 'flow-seq-start' || type === 'flow-map-start') {
+          flow.push(type === 'flow-map-start');
+          keyBefore = entryHasColon = entryHasValue = false;
+        } else keyBefore = true;
+        break;
+      case 'seq-item-ind':
+        if (open) values++;
+        open = true;
+        keyBefore = false;
+        break;
+      case 'explicit-key-ind':
+        if (open) values++;
+        else if (flow.length === 0 && explicitKeys > 0) {
+          // The explicit key before this one had no `:`: its value is empty.
+          values++;
+          explicitKeys--;
+        }
+        open = true;
+        if (flow.length > 0) keyBefore = true;
+        else {
+          explicitKeys++;
+          keyBefore = false;
+        }
+        break;
+      case 'map-value-ind':
+        if (open || (keyBefore && filled)) values++;
+        if (!keyBefore) {
+          if (flow.length === 0 && explicitKeys > 0) explicitKeys--;
+          else values++;
+        }
+        open = true;
+        keyBefore = false;
+        entryHasColon = true;
+        break;
+      case 'comma':
+      case 'flow-seq-end':
+      case 'flow-map-end':
+      case 'flow-error-end':
+        if (open) values++;
+        else if (flow.at(-1) === true && entryHasValue && !entryHasColon) values++;
+        open = false;
+        entryHasColon = entryHasValue = false;
+        if (type === 'comma') keyBefore = false;
+        else {
+          flow.pop();
+          keyBefore = entryHasValue = true;
+          entryHasColon = true;
+        }
+        break;
+      case 'newline':
+        if (flow.length === 0) keyBefore = false;
+        break;
+      case 'doc-start':
+      case 'doc-end':
+        if (open) values++;
+        open = keyBefore = false;
+        explicitKeys = 0;
+        flow.length = 0;
+        break;
+    }
     if (values > limit) return true;
   }
-  return false;
+  return values + (open ? 1 : 0) > limit;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
+import { isMap, isPair, isSeq, parseDocument } from 'yaml';
 import { disallowedCharacter, MAX_EXPANDED_NODES, tooManyValues, unclosedProblems } from '../src/yaml-rules.js';
 
 const list = (count: number, value: string) => `version: 1\nservices: [${Array(count).fill(value).join(',')}]\n`;
@@ -29,6 +29,49 @@ describe('tooManyValues', () => {
     expect(tooManyValues(`version: 1\nservices:\n${'- 1\n'.repeat(LIMIT)}`, LIMIT)).toBe(true);
     expect(tooManyValues(`version: 1\nservices:\n${'- |\n  a\n'.repeat(LIMIT)}`, LIMIT)).toBe(true);
     expect(tooManyValues(`version: 1\nx:\n${Array.from({ length: LIMIT / 2 + 1 }, (_, index) => `  k${index}: v\n`).join('')}`, LIMIT)).toBe(true);
+  });
+
+  it.each([
+    ['nested block lists', '  - - - x\n', 3],
+    ['block list items with no value', '  -\n', 1],
+    ['block list items that are mappings', '  - a: b\n', 3],
+    ['keys with no value', '  k:\n', 2],
+    ['empty keys', '  : v\n', 2],
+    ['explicit keys', '  ? k\n  : v\n', 2],
+    ['flow mapping keys with no value', '  - {a, b}\n', 5],
+  ])('counts %s, before yaml builds anything', (_name, line, values) => {
+    // Under `x:` (one list or mapping): each line holds `values` values.
+    const text = (count: number) => `version: 1\nservices: []\nx:\n${line.repeat(count)}`;
+    expect(tooManyValues(text(Math.ceil(LIMIT / values)), LIMIT)).toBe(true);
+    expect(tooManyValues(text(Math.floor((LIMIT - 6) / values)), LIMIT)).toBe(false);
+  });
+
+  it('never counts more values than the document holds', () => {
+    // The values yamlProblems counts: each node, and each empty key, value or list item.
+    const held = (text: string): number => {
+      const size = (node: unknown): number => {
+        if (isMap(node)) return 1 + node.items.reduce((sum, pair) => sum + (isPair(pair) ? size(pair.key) + size(pair.value) : 0), 0);
+        if (isSeq(node)) return 1 + node.items.reduce((sum: number, item) => sum + size(item), 0);
+        return 1;
+      };
+      return size(parseDocument(text, { uniqueKeys: false }).contents);
+    };
+    const parts = ['- ', '? ', ': ', 'a', 'b: ', '"q"', '[', ']', '{', '}', ', ', '\n', '\n  ', '\n    ', '*x', '&x ', '|\n  t\n', 'k:', '!!str '];
+    let seed = 1;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % below;
+    };
+    let checked = 0;
+    while (checked < 500) {
+      let text = '';
+      for (let length = 1 + random(12); length > 0; length--) text += parts[random(parts.length)];
+      // yaml reads some broken texts without an error (`? "q", [`); unclosedProblems finds those.
+      if (parseDocument(text).errors.length > 0 || unclosedProblems(text).length > 0) continue;
+      checked++;
+      // A comment of separators gets past the character count, so the tokens are counted.
+      expect([text, tooManyValues(`#${','.repeat(100)}\n${text}`, held(text))]).toEqual([text, false]);
+    }
   });
 
   it('does not take characters inside a value for values (a long text of commas and colons is one value)', () => {
