@@ -7,6 +7,7 @@ import { claimLines, claimTarget, DROP_IN_NAME, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
 import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
+import { type ClaimRoot, claimRootText, pathOutsideRoot } from './root-directory.js';
 import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
 import { describeArgument, objectArgument, portArgument, stringArgument, stringListArgument } from '../arguments.js';
@@ -265,6 +266,7 @@ export function claimRegistryProblem(
   registryPath: string | undefined,
   fromEnvironment?: Pick<EnvironmentSetting, 'value' | 'file' | 'line'>,
   workingDirectory?: WorkingDirectorySetting,
+  root?: ClaimRoot,
 ): string | undefined {
   stringListArgument('claimRegistryProblem', 'argv', argv);
   if (registryPath === undefined) return undefined;
@@ -274,26 +276,33 @@ export function claimRegistryProblem(
   }
   if (workingDirectory !== undefined)
     objectArgument('claimRegistryProblem', 'workingDirectory', workingDirectory, "the unit's WorkingDirectory= setting, from mergeUnit");
+  if (root !== undefined) objectArgument('claimRegistryProblem', 'root', root, 'where the line runs, from claimRoot');
+  // Inside RootImage= (or a RootDirectory= not resolved here): which file it reads is not known (claimRegistryUnresolved says so).
+  if (root !== undefined && 'unknown' in root) return undefined;
   const args = parseClaimArgs(argv.slice(1));
   if (args.command !== 'claim') return undefined;
   const fromEnv = args.registry === undefined && fromEnvironment !== undefined && fromEnvironment.value !== '' ? fromEnvironment : undefined;
   const named = args.registry ?? fromEnv?.value;
   // A relative path is read from the unit's working directory (WorkingDirectory=, else /).
   const found = named === undefined ? undefined : pathInWorkingDirectory(named, workingDirectory);
-  const path = found !== undefined && 'path' in found ? found.path : undefined;
+  const inside = found !== undefined && 'path' in found ? found.path : undefined;
+  // Chrooted (RootDirectory=, which `+` does not lift): the file is under that directory.
+  const path = inside === undefined || root === undefined ? inside : pathOutsideRoot(inside, root);
   if (path !== undefined && simplifyPath(path) === simplifyPath(registryPath)) return undefined;
+  const chrooted = root === undefined ? '' : claimRootText(root);
   const setting = workingDirectory === undefined ? '' : `WorkingDirectory=${escapeText(workingDirectory.value, 200)} (${where(workingDirectory)})`;
   const inDirectory =
     named === undefined || named.startsWith('/')
       ? ''
       : path === undefined
         ? ` (in ${setting}, which this check cannot resolve)`
-        : ` (${escapeText(path)}: ${workingDirectory === undefined ? 'its unit sets no WorkingDirectory=, so claim-port runs in /' : `in ${setting}`})`;
+        : ` (${escapeText(inside!)}: ${workingDirectory === undefined ? 'its unit sets no WorkingDirectory=, so claim-port runs in /' : `in ${setting}`})`;
+  const outside = chrooted === '' || path === undefined ? '' : `${chrooted}, so ${escapeText(path)}`;
   const reads =
     args.registry !== undefined
-      ? `reads --registry ${escapeText(args.registry)}${inDirectory}`
+      ? `reads --registry ${escapeText(args.registry)}${inDirectory}${outside}`
       : fromEnv !== undefined
-        ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})${inDirectory}`
-        : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry`;
+        ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})${inDirectory}${outside}`
+        : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry${chrooted === '' ? '' : ` (the one of the claim-port${chrooted})`}`;
   return `${reads}, not ${escapeText(registryPath)}, the registry checked here: its protected processes and claim timeout would not apply`;
 }

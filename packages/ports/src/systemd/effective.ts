@@ -19,11 +19,14 @@ import type {
   SettingLine,
   SkippedDropIn,
   StartTimeoutSetting,
+  BooleanSetting,
+  RootSetting,
   UnitFacts,
   UnreadPart,
   WorkingDirectorySetting,
 } from './types.js';
 import { parseWorkingDirectory } from './working-directory.js';
+import { parseBoolean, parseRootPath } from './root-directory.js';
 import { parseTimeSpan } from './time-span.js';
 import { parseExecSearchPathLine } from './exec-search.js';
 
@@ -368,6 +371,9 @@ export function mergeUnit(
   let execSearchPath: { dirs: string[]; lines: SettingLine[]; ignored: ExecSearchIgnored[]; unresolved?: ExecSearchUnresolved; last: SettingLine } | undefined;
   let passEnvironment: EnvironmentSetting[] = [];
   let workingDirectory: WorkingDirectorySetting | undefined;
+  // RootDirectory=, RootImage= (the last non-empty line; an empty one resets), RootDirectoryStartOnly=, MountAPIVFS=.
+  const roots: { RootDirectory?: RootSetting | undefined; RootImage?: RootSetting | undefined } = {};
+  const booleans: { RootDirectoryStartOnly?: BooleanSetting | undefined; MountAPIVFS?: BooleanSetting | undefined } = {};
   const sockets: EnvironmentSetting[] = [];
   let dynamicUser = false;
   let type = 'simple';
@@ -444,6 +450,23 @@ export function mergeUnit(
             break;
           }
         }
+      } else if (key === 'RootDirectory' || key === 'RootImage') {
+        if (value === '') roots[key] = undefined;
+        else {
+          const parsed = parseRootPath(key, value, unit);
+          if ('setting' in parsed) roots[key] = { ...parsed.setting, file: file.path, line };
+          else {
+            // config_parse_unit_path_printf with fatal set: the unit file does not load, a drop-in's reading ends.
+            report(line, parsed.error);
+            stopped = true;
+            break;
+          }
+        }
+      } else if (key === 'RootDirectoryStartOnly' || key === 'MountAPIVFS') {
+        // An empty MountAPIVFS= resets it to systemd's default; a value parse_boolean() refuses is logged and ignored.
+        const parsed = parseBoolean(value);
+        if (value === '' && key === 'MountAPIVFS') booleans[key] = undefined;
+        else if (parsed !== undefined) booleans[key] = { value: parsed, file: file.path, line };
       } else if (key === 'PassEnvironment') {
         if (value === '') passEnvironment = [];
         for (const name of value.split(/[ \t\n\r]+/)) if (name !== '') passEnvironment.push({ value: name, file: file.path, line });
@@ -532,6 +555,10 @@ export function mergeUnit(
     }),
     ...(passEnvironment.length > 0 && { passEnvironment }),
     ...(workingDirectory && { workingDirectory }),
+    ...(roots.RootDirectory && { rootDirectory: roots.RootDirectory }),
+    ...(roots.RootImage && { rootImage: roots.RootImage }),
+    ...(booleans.RootDirectoryStartOnly && { rootDirectoryStartOnly: booleans.RootDirectoryStartOnly }),
+    ...(booleans.MountAPIVFS && { mountAPIVFS: booleans.MountAPIVFS }),
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),

@@ -29,6 +29,16 @@ export {
   type ClaimSeverity,
 } from './claim-verdict.js';
 export { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
+export {
+  claimExecKey,
+  claimRoot,
+  claimRootProcFinding,
+  claimRootProcReason,
+  procMountedIn,
+  claimRootText,
+  pathOutsideRoot,
+  type ClaimRoot,
+} from './root-directory.js';
 export { parseUnitFile, splitUnitLines, LONG_LINE_MAX, type Assignment, type UnitFileError } from './unit-file.js';
 export {
   splitWords,
@@ -117,4 +127,6 @@ export type {
   UnitFacts,
   UnreadPart,
   WorkingDirectorySetting,
+  RootSetting,
+  BooleanSetting,
 } from './types.js';

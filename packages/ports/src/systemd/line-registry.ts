@@ -15,20 +15,28 @@ import { parseClaimArgs } from './claim-args.js';
 import { where } from './claim-line.js';
 import { claimRegistryProblem } from './claim-verdict.js';
 import { pathInWorkingDirectory } from './working-directory.js';
+import { claimRoot, claimRootText, pathOutsideRoot } from './root-directory.js';
 import type { ExecLine, UnitFacts } from './types.js';
 
 /**
  * The file the claim line `line` of `unit` reads, as it names it; undefined for the bundled registry or arguments
  * claim-port refuses. A relative path is read from the unit's working directory (WorkingDirectory=, else `/`): the
  * path there, `//` and `/./` simplified; kept as written when that directory is not known here (`~`, a host
- * specifier), which claimRegistryUnresolved says.
+ * specifier), which claimRegistryUnresolved says. Chrooted (RootDirectory=, which `+` does not lift; claimRoot): the
+ * path under that directory, as the root the units are for names it; inside RootImage= (or a RootDirectory= not
+ * resolved here) the path as written without its leading `/`: not absolute, so not known here either.
  */
-export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>): string | undefined {
+export function claimLineRegistry(
+  line: Pick<ExecLine, 'argv'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
+): string | undefined {
   checkLineAndUnit('claimLineRegistry', line, unit);
   const named = namedRegistry(line, unit);
   if (named === undefined) return undefined;
   const found = pathInWorkingDirectory(named, unit.workingDirectory);
-  return 'path' in found ? found.path : named;
+  const path = 'path' in found ? found.path : named;
+  const root = claimRoot(unit);
+  return 'unknown' in root ? path.replace(/^\/+/, '') : pathOutsideRoot(path, root);
 }
 
 /**
@@ -39,15 +47,23 @@ export function claimLineRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitF
  */
 export function claimRegistryUnresolved(
   line: Pick<ExecLine, 'argv' | 'file' | 'line' | 'value'>,
-  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
 ): string | undefined {
   checkLineAndUnit('claimRegistryUnresolved', line, unit);
   stringArgument('claimRegistryUnresolved', 'line.value', line.value, 'the Exec line as written (a string)');
+  if (parseClaimArgs(line.argv.slice(1)).command !== 'claim') return undefined;
+  const root = claimRoot(unit);
+  const at = `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)}`;
+  if ('unknown' in root)
+    return `${at}: cannot tell which claim-port runs nor which registry it reads: ${root.unknown}; add RootDirectoryStartOnly=yes to [Service] to run it on the host's root`;
   const named = namedRegistry(line, unit);
+  // The bundled registry of the claim-port installed inside the chroot, which may not be the one this check knows.
+  if (named === undefined && 'directory' in root)
+    return `${at}: cannot tell which registry claim-port reads: it names none, so it reads the bundled registry of the claim-port${claimRootText(root)}, which this check does not read; give it --registry with an absolute path`;
   if (named === undefined) return undefined;
   const found = pathInWorkingDirectory(named, unit.workingDirectory);
   if (!('unknown' in found)) return undefined;
-  return `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)}: cannot tell which registry claim-port reads: ${found.unknown}; give it an absolute path`;
+  return `${at}: cannot tell which registry claim-port reads: ${found.unknown}; give it an absolute path`;
 }
 
 /**
@@ -82,14 +98,17 @@ function namedRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'envi
  */
 export function readsOtherRegistry(
   line: Pick<ExecLine, 'argv'>,
-  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
   checked: { readonly path: string | undefined } | undefined,
 ): boolean {
   checkLineAndUnit('readsOtherRegistry', line, unit);
   if (checked !== undefined) objectArgument('readsOtherRegistry', 'checked', checked, '{ path }: the registry checked, or undefined');
   if (checked === undefined) return false;
+  // Inside RootImage= (or a RootDirectory= not resolved here): not known, so resolved in the one checked (claimRegistryUnresolved warns).
+  const root = claimRoot(unit);
+  if ('unknown' in root) return false;
   if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
-  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV), unit.workingDirectory) !== undefined;
+  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, root) !== undefined;
 }
 
 /**

@@ -126,6 +126,19 @@ export interface WorkingDirectorySetting extends EnvironmentSetting {
   readonly unresolved?: string;
 }
 
+/** The last RootDirectory= or RootImage= of a unit, as written (`value`), with where it was set. */
+export interface RootSetting extends EnvironmentSetting {
+  /** The path, absolute and simplified, specifiers resolved as PID 1 resolves them; left out when not known here. */
+  readonly path?: string;
+  /** A host specifier with no value here (`%H`): the path is not known. */
+  readonly unresolved?: string;
+}
+
+/** A boolean setting (RootDirectoryStartOnly=, MountAPIVFS=) as the last valid line set it. */
+export interface BooleanSetting extends SettingLine {
+  readonly value: boolean;
+}
+
 export interface StartTimeoutSetting extends EnvironmentSetting {
   readonly key: 'TimeoutStartSec' | 'TimeoutSec';
   /** In seconds; Infinity for no limit (`infinity`, or `0`, which systemd reads as infinity). */
@@ -174,6 +187,17 @@ export interface UnitFacts {
    * relative registry path from (systemd's default, with none: `/`). `+` on a command does not lift it.
    */
   readonly workingDirectory?: WorkingDirectorySetting;
+  /**
+   * The last non-empty RootDirectory= (an empty one resets it), when one is set: systemd runs every Exec line, `+`
+   * ones too, chrooted there (ExecStart= alone with RootDirectoryStartOnly=yes). RootImage= wins over it.
+   */
+  readonly rootDirectory?: RootSetting;
+  /** The last non-empty RootImage= (an empty one resets it), when one is set: the Exec lines run inside that image. */
+  readonly rootImage?: RootSetting;
+  /** RootDirectoryStartOnly=, when a valid line sets it: yes chroots ExecStart= alone, so a claim line runs on the host's root. */
+  readonly rootDirectoryStartOnly?: BooleanSetting;
+  /** MountAPIVFS=, when a valid line sets it (else systemd's default: yes with RootDirectory=/RootImage=); it applies only to lines without `+`. */
+  readonly mountAPIVFS?: BooleanSetting;
   /** TimeoutStartSec= or TimeoutSec=, when a valid line sets it (else systemd's DefaultTimeoutStartSec=, or none for Type=oneshot). */
   readonly startTimeout?: StartTimeoutSetting;
   /** Type=oneshot: without its own start timeout it has none (systemd gives oneshot services no default). */

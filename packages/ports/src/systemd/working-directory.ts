@@ -10,9 +10,8 @@
 // EXEC_APPLY_CHROOT flag alone, which service.c clears for ExecStartPre= only
 // with RootDirectoryStartOnly=yes, and `+` (EXEC_COMMAND_FULLY_PRIVILEGED)
 // only turns off the sandboxing (systemd/systemd#43010). So a claim line of a
-// unit with RootDirectory= opens its registry path inside that directory. The
-// unit model does not read RootDirectory= yet: such a unit's claim lines are
-// judged as if it were unset.
+// unit with RootDirectory= opens its registry path inside that directory
+// (root-directory.ts: claimRoot, which both tools apply).
 import { escapeText } from '../escape.js';
 import { searchDir } from './exec-search.js';
 import type { WorkingDirectorySetting } from './types.js';

@@ -822,6 +822,42 @@ describe('WorkingDirectory= in the merge', () => {
   });
 });
 
+describe('RootDirectory=, RootImage=, RootDirectoryStartOnly=, MountAPIVFS= in the merge', () => {
+  const unit = (...lines: string[]) => ({ 'etc/systemd/system/api.service': `[Service]\n${lines.join('\n')}\nExecStart=/usr/bin/api\n` });
+
+  it('keeps the last of each, with where it was set (paths simplified, specifiers as PID 1 has them); empty resets; a boolean systemd cannot parse is ignored', async () => {
+    const facts = await effective(
+      unit('RootDirectory=/srv/old', 'RootDirectory=/srv//%N/.', 'RootImage=/img.raw', 'RootImage=', 'RootDirectoryStartOnly=maybe', 'MountAPIVFS=no'),
+      'api.service',
+    );
+    expect(facts.rootDirectory).toEqual({ value: '/srv//%N/.', path: '/srv/api', file: '/etc/systemd/system/api.service', line: 3 });
+    expect(facts.rootImage).toBeUndefined();
+    expect(facts.rootDirectoryStartOnly).toBeUndefined();
+    expect(facts.mountAPIVFS).toEqual({ value: false, file: '/etc/systemd/system/api.service', line: 7 });
+    const reset = await effective(unit('RootDirectory=/srv', 'RootDirectory=', 'RootDirectoryStartOnly=yes', 'MountAPIVFS=no', 'MountAPIVFS='), 'api.service');
+    expect(reset.rootDirectory).toBeUndefined();
+    expect(reset.rootDirectoryStartOnly).toMatchObject({ value: true, line: 4 });
+    expect(reset.mountAPIVFS).toBeUndefined();
+    expect((await effective(unit('RootDirectory=/srv/%H'), 'api.service')).rootDirectory).toMatchObject({ unresolved: '%H' });
+  });
+
+  it('refuses a RootDirectory= systemd refuses (relative, `..`): the unit file does not load (systemd-analyze verify says so)', async () => {
+    for (const [value, says] of [
+      ['srv', 'path is not absolute'],
+      ['/srv/../x', 'path is not normalized'],
+    ] as const) {
+      const files = unit(`RootDirectory=${value}`);
+      const refused = await effective(files, 'api.service');
+      expect(refused.invalid, value).toEqual([`/etc/systemd/system/api.service:2: RootDirectory=${value}: ${says} (systemd refuses it)`]);
+      if (analyze) expect(verifyOutcome(writeTree(tempDir(), files), ['api.service']).get('api.service')!.loads, value).toBe(false);
+    }
+    if (analyze) {
+      const files = unit('RootDirectory=/srv/root', 'RootDirectoryStartOnly=yes', 'MountAPIVFS=no', `ExecStartPre=+${CLAIM} 8000`);
+      expect(verifyOutcome(writeTree(tempDir(), files), ['api.service']).get('api.service')!.loads).toBe(true);
+    }
+  });
+});
+
 describe('an assignment holding bytes that are not UTF-8', () => {
   // systemd 252 logs "String is not UTF-8 clean, ignoring assignment" for any such assignment, in any section;
   // a unit file holding one then fails to load, a drop-in's is only ignored.

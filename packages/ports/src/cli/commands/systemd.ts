@@ -72,6 +72,12 @@ import {
 } from '../../render/systemd.js';
 import {
   claimLineRegistry,
+  claimRoot,
+  claimRootProcFinding,
+  claimRootText,
+  execSearch,
+  procMountedIn,
+  isBareCommand,
   claimLines,
   claimRegistryLoader,
   claimRegistryUnresolved,
@@ -108,6 +114,7 @@ import {
   type LoadedUnit,
   type ManagerDefaults,
   type UnitDirListing,
+  type ExecLine,
   type UnitFacts,
   type UnreadPart,
 } from '../../systemd/index.js';
@@ -1009,7 +1016,7 @@ async function checkTree(
     if (
       claimLines(unit.execStartPre, [claimPort]).some(
         (line) =>
-          claimRegistryProblem(line.argv, registryPath, fromEnvironment, unit.workingDirectory) !== undefined ||
+          claimRegistryProblem(line.argv, registryPath, fromEnvironment, unit.workingDirectory, claimRoot(unit)) !== undefined ||
           claimRegistryUnresolved(line, unit) !== undefined,
       )
     )
@@ -1269,11 +1276,23 @@ function effectiveProblems(
     if (mayClaim.length > 0) say(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
-      const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory);
-      if (problem !== undefined) say(`ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; give it --registry ${escapeText(registryPath!)}`);
+      const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
+      // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
+      if (problem !== undefined) {
+        const fix = 'directory' in claimRoot(unit) ? CHROOT_FIX : `give it --registry ${escapeText(registryPath!)}`;
+        say(`ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; ${fix}`);
+      }
       // A relative registry path in a working directory not known here (WorkingDirectory=~): said, as the health check says it.
       const unresolved = problem === undefined ? claimRegistryUnresolved(line, unit) : undefined;
       if (unresolved !== undefined) warnings.push(`${entry.unit}: ${unresolved}`);
+      // Chrooted in RootDirectory= (`+` does not lift it): the claim-port that runs is the one inside that directory.
+      const chrooted = chrootedClaimPortProblem(root, line, unit);
+      if (chrooted !== undefined) say(chrooted);
+      // Chrooted without /proc (`+`, MountAPIVFS=no): claim-port cannot see the port's holders.
+      const lineRoot = claimRoot(unit);
+      const proc = claimRootProcFinding(unit, line, 'directory' in lineRoot ? procMountedIn(root, lineRoot.directory) : undefined);
+      if (proc?.severity === 'error') say(proc.reason);
+      else if (proc !== undefined) warnings.push(`${entry.unit}: ${proc.reason}`);
     }
     for (const finding of [
       ...environmentFileFindings(unit, entry.service.env),
@@ -1448,6 +1467,25 @@ function claimPortWarnings(claimPort: string, root: string | undefined, units: r
   const writable = rootWritablePart(system, claimPort, lookups);
   if (writable !== undefined) warnings.add(`${shown}, the claim-port the units run${there}: ${rootWritableProblem(writable)}`);
   return [...warnings];
+}
+
+/**
+ * Why the claim-port a chrooted claim line runs cannot run, one line, or undefined: the line's command looked up
+ * inside the unit's RootDirectory= under `root` (a bare name in the directories systemd searches), as systemd runs
+ * it, `+` or not, unless RootDirectoryStartOnly=yes.
+ */
+const CHROOT_FIX = "add RootDirectoryStartOnly=yes to [Service] to run it on the host's root";
+
+function chrootedClaimPortProblem(root: string, line: ExecLine, unit: UnitFacts): string | undefined {
+  const lineRoot = claimRoot(unit);
+  if (!('directory' in lineRoot)) return undefined;
+  const command = line.argv[0]!;
+  const inside = join(root, lineRoot.directory);
+  const candidates = isBareCommand(command) ? execSearch(unit).dirs.map((dir) => `${dir.replace(/\/+$/, '')}/${command}`) : [command];
+  const states = candidates.map((path) => executableState(inside, path));
+  if (states.includes(undefined)) return undefined;
+  const path = candidates[0] ?? command;
+  return `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} runs claim-port${claimRootText(lineRoot)}, which \`+\` does not lift, and ${escapeText(join(inside, path))} ${states[0] ?? 'does not exist'}: systemd fails to start the unit; install claim-port there (${claimPortInstall(path.startsWith('/') ? path : undefined, inside)}), or ${CHROOT_FIX}`;
 }
 
 /** Undefined when `path` is an executable file inside `root`; else what it is instead ("does not exist", "is not an executable file"). */

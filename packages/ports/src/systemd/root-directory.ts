@@ -1,0 +1,156 @@
+// RootDirectory=, RootImage=, RootDirectoryStartOnly= and MountAPIVFS=
+// (systemd.exec(5)) as systemd 252 reads them, and what they do to a claim
+// line. `+` does not lift the root (working-directory.ts says why): systemd
+// chroots every Exec line into RootDirectory= (or runs it inside RootImage=),
+// ExecStartPre= too, unless RootDirectoryStartOnly=yes, which leaves only
+// ExecStart= chrooted. So `ExecStartPre=+/usr/local/bin/claim-port api` of a
+// unit with RootDirectory=/srv/root runs /srv/root/usr/local/bin/claim-port,
+// which opens its registry under /srv/root. /proc there: systemd mounts the API
+// file systems in the root (MountAPIVFS=, yes by default with a root) only for
+// a command it sandboxes, and `+` turns the sandboxing off
+// (apply_mount_namespace passes mount_apivfs only with needs_sandboxing): a `+`
+// line sees whatever is mounted at DIR/proc on the host, usually nothing.
+import { statfsSync } from 'node:fs';
+import { escapeText } from '../escape.js';
+import { objectArgument } from '../arguments.js';
+import { execKey, searchDir } from './exec-search.js';
+import type { BooleanSetting, ExecLine, RootSetting, UnitFacts } from './types.js';
+import { expandSpecifiers, HOST_SPECIFIERS, type SpecifierUnit, SYSTEM_MANAGER_SPECIFIERS, unknownSpecifier } from './words.js';
+
+/**
+ * One non-empty RootDirectory= or RootImage= value as systemd 252 stores it (config_parse_unit_path_printf, fatal):
+ * specifiers resolved as PID 1 resolves them, the path checked as path_simplify_and_warn(PATH_CHECK_ABSOLUTE)
+ * checks it. `error` for a value systemd refuses: the unit file does not load, a drop-in's reading ends.
+ */
+export function parseRootPath(
+  key: 'RootDirectory' | 'RootImage',
+  value: string,
+  unit: SpecifierUnit,
+): { setting: Omit<RootSetting, 'file' | 'line'> } | { error: string } {
+  const unknown = unknownSpecifier(value);
+  if (unknown !== undefined) return { error: `${key}=${escapeText(value, 200)}: unknown specifier ${unknown} (systemd refuses it)` };
+  const host = { ...SYSTEM_MANAGER_SPECIFIERS, ...(unit.host !== undefined && Object.fromEntries(Object.entries(unit.host))) };
+  const unresolved = [...value.matchAll(/%([\s\S]?)/g)].find(
+    ([, letter]) => letter !== '' && HOST_SPECIFIERS.includes(letter!) && !Object.hasOwn(host, letter!),
+  );
+  if (unresolved !== undefined) return { setting: { value, unresolved: unresolved[0] } };
+  const checked = searchDir(expandSpecifiers(value, { name: unit.name, host }));
+  if ('reason' in checked) return { error: `${key}=${escapeText(value, 200)}: ${checked.reason} (systemd refuses it)` };
+  return { setting: { value, path: checked.dir } };
+}
+
+/** A boolean as systemd's parse_boolean() reads it; undefined for anything else (systemd logs it and ignores the line). */
+export function parseBoolean(value: string): boolean | undefined {
+  if (/^(1|yes|y|true|t|on)$/i.test(value)) return true;
+  if (/^(0|no|n|false|f|off)$/i.test(value)) return false;
+  return undefined;
+}
+
+/**
+ * Where a claim line of `unit` runs: on the root the units are for (`host`), chrooted in a directory (`directory`,
+ * the path as that root names it, and the RootDirectory= setting), or somewhere this check cannot look
+ * (`unknown`, in words: RootImage=, or a RootDirectory= with a specifier not resolved here). Pure.
+ */
+export type ClaimRoot =
+  | { readonly host: true }
+  | { readonly directory: string; readonly setting: RootSetting }
+  | { readonly unknown: string; readonly setting: RootSetting };
+
+type RootFacts = Pick<UnitFacts, 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>;
+
+/** The root an ExecStartPre= line of `unit` runs in (ClaimRoot). */
+export function claimRoot(unit: RootFacts): ClaimRoot {
+  objectArgument('claimRoot', 'unit', unit, 'UnitFacts, from mergeUnit');
+  if (unit.rootDirectoryStartOnly?.value === true) return { host: true };
+  const image = unit.rootImage;
+  if (image !== undefined)
+    return {
+      unknown: `claim-port runs inside RootImage=${escapeText(image.value, 200)} (${image.file}:${image.line}), which this check does not open`,
+      setting: image,
+    };
+  const directory = unit.rootDirectory;
+  if (directory === undefined) return { host: true };
+  if (directory.path === undefined)
+    return {
+      unknown: `claim-port runs chrooted in RootDirectory=${escapeText(directory.value, 200)} (${directory.file}:${directory.line}), which has ${directory.unresolved}, which this check does not resolve`,
+      setting: directory,
+    };
+  return directory.path === '/' ? { host: true } : { directory: directory.path, setting: directory };
+}
+
+/** ` inside RootDirectory=/srv/root (FILE:LINE)`, the words for a chrooted claim line; '' on the host. */
+export function claimRootText(root: ClaimRoot): string {
+  if ('host' in root) return '';
+  return ` inside RootDirectory=${escapeText(root.setting.value, 200)} (${root.setting.file}:${root.setting.line})`;
+}
+
+/** `path` (absolute, as the claim line names it) as the root the units are for names it: under the chroot directory, if any. */
+export function pathOutsideRoot(path: string, root: ClaimRoot): string {
+  return 'directory' in root && path.startsWith('/') ? `${root.directory}${path}` : path;
+}
+
+/**
+ * Why systemd does not mount /proc in the chroot of this claim line, in words, or undefined when it does (or the
+ * line is not chrooted): `+` turns off the sandboxing that mounts it (MountAPIVFS=, yes by default with a root, is
+ * part of it), or MountAPIVFS=no. Without /proc claim-port cannot see which process holds the port. Pure: whether
+ * something else mounted a /proc there is the caller's to look at.
+ */
+export function claimRootProcReason(
+  unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly' | 'mountAPIVFS'>,
+  line: Pick<ExecLine, 'prefixes'>,
+): string | undefined {
+  const root = claimRoot(unit);
+  if (!('directory' in root)) return undefined;
+  if (line.prefixes.includes('+')) return 'its `+` turns off the sandboxing that mounts /proc in the root (MountAPIVFS= does not apply to it)';
+  const apivfs: BooleanSetting | undefined = unit.mountAPIVFS;
+  if (apivfs !== undefined && !apivfs.value) return `MountAPIVFS=no (${apivfs.file}:${apivfs.line})`;
+  return undefined;
+}
+
+/**
+ * execKey's key of a claim line's command, with the root it runs in (claimRoot): the same path chrooted in two
+ * directories, or inside a RootImage=, is another file. One claim-port per key is looked at.
+ */
+export function claimExecKey(command: string, unit: Pick<UnitFacts, 'execSearchPath'> & RootFacts): string {
+  const key = execKey(command, unit);
+  const root = claimRoot(unit);
+  return 'host' in root ? key : `${'directory' in root ? root.directory : `${root.setting.value}\u0000image`}\u0000${key}`;
+}
+
+/** procfs's f_type (PROC_SUPER_MAGIC). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * Whether a /proc is mounted at `directory`/proc, chrooted claim-port's only /proc when systemd mounts none
+ * (claimRootProcReason): looked at only on the machine itself (`root` `/`); under another root its mounts are the
+ * booted system's, not known here (undefined).
+ */
+export function procMountedIn(root: string, directory: string): boolean | undefined {
+  if (root !== '/') return undefined;
+  try {
+    return statfsSync(`${directory.replace(/\/+$/, '')}/proc`).type === PROC_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The verdict on a chrooted claim line's /proc, one line, or undefined when it has one: systemd mounts none
+ * (claimRootProcReason) and none is mounted there (`mounted`, procMountedIn's): an error, as claim-port then
+ * cannot see which processes hold the port, so it frees nothing; not known (under another root): a warning.
+ */
+export function claimRootProcFinding(
+  unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly' | 'mountAPIVFS'>,
+  line: Pick<ExecLine, 'prefixes' | 'value' | 'file' | 'line'>,
+  mounted: boolean | undefined,
+): { readonly severity: 'error' | 'warning'; readonly reason: string } | undefined {
+  const why = claimRootProcReason(unit, line);
+  const root = claimRoot(unit);
+  if (why === undefined || mounted === true || !('directory' in root)) return undefined;
+  const proc = escapeText(`${root.directory}/proc`);
+  const state = mounted === false ? `${proc} is not a mounted /proc` : `whether ${proc} is a mounted /proc at boot cannot be told here`;
+  return {
+    severity: mounted === false ? 'error' : 'warning',
+    reason: `ExecStartPre=${line.value.slice(0, 200)} in ${line.file}:${line.line} runs claim-port${claimRootText(root)} without /proc: ${why}, and ${state}; claim-port cannot see which processes hold the port, so it frees nothing; add RootDirectoryStartOnly=yes to [Service] to run it on the host's root`,
+  };
+}
