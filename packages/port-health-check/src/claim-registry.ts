@@ -28,7 +28,7 @@ export function checkedRegistryName(
 export function registryForLine(
   facts: Pick<Facts, 'registry' | 'claimRegistries'>,
   line: Pick<ExecLine, 'argv'>,
-  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
 ): Registry | string {
   if (facts.claimRegistries === undefined) return facts.registry;
   return facts.claimRegistries.get(claimLineRegistry(line, unit) ?? '') ?? facts.registry;

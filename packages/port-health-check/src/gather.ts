@@ -6,6 +6,7 @@
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
 import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
@@ -24,8 +25,11 @@ import {
   claimLines,
   claimRegistryLoader,
   claimTarget,
-  execKey,
+  claimExecKey,
+  claimRoot,
+  claimRootProcReason,
   execSearch,
+  procMountedIn,
   unresolvedExecSearch,
   isBareCommand,
   listUnitDirs,
@@ -40,6 +44,7 @@ import {
   isSystemdInit,
   socketUnitsOn,
   unitSearchPath,
+  type ClaimRoot,
   type ListeningSocket,
   type ExecSearch,
   type ManagerDefaults,
@@ -107,19 +112,23 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const socketUnits = listing && claiming.length > 0 ? readSocketUnits(root, listing, claiming) : undefined;
   // Each claim-port (a path, or a bare name with the directories systemd looks it up in: execKey) with the
   // PATHs systemd would give the units that run it (its #! line's interpreter is looked up there).
-  const wanted = new Map<string, { command: string; search: ExecSearch; byValue: Map<string, SearchPath> }>();
+  // Chrooted (RootDirectory=, which `+` does not lift): looked up inside that directory; inside RootImage=: not looked at.
+  const wanted = new Map<string, { command: string; search: ExecSearch; root: ClaimRoot; byValue: Map<string, SearchPath> }>();
   for (const { unit, lines } of claims) {
     const searchPath = unitSearchPath(unit);
     for (const line of lines) {
       const command = line.argv[0]!;
-      const key = execKey(command, unit);
-      const entry = wanted.get(key) ?? { command, search: execSearch(unit), byValue: new Map() };
+      const key = claimExecKey(command, unit);
+      const entry = wanted.get(key) ?? { command, search: execSearch(unit), root: claimRoot(unit), byValue: new Map() };
       wanted.set(key, entry);
       if (!entry.byValue.has(searchPath.value)) entry.byValue.set(searchPath.value, searchPath);
     }
   }
   const executables = new Map<string, ExecutableFacts>(
-    [...wanted].map(([key, { command, search, byValue }]) => [key, readExecutable(root, command, search, [...byValue.values()])]),
+    [...wanted].map(([key, { command, search, root: lineRoot, byValue }]) => [
+      key,
+      readClaimExecutable(root, lineRoot, command, search, [...byValue.values()]),
+    ]),
   );
   const registryFaults = readRegistryFaults(root, claims);
   const checkedName = checkedRegistryName({
@@ -128,6 +137,13 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
   });
   const claimRegistries = readClaimRegistries(root, claims, checkedName);
+  // A chrooted claim line's /proc, where systemd mounts none for it (`+`, MountAPIVFS=no): only what is mounted there.
+  const chrootProc = new Map<string, boolean | undefined>();
+  for (const { unit, lines } of claims) {
+    const lineRoot = claimRoot(unit);
+    if (!('directory' in lineRoot) || chrootProc.has(lineRoot.directory)) continue;
+    if (lines.some((line) => claimRootProcReason(unit, line) !== undefined)) chrootProc.set(lineRoot.directory, procMountedIn(root, lineRoot.directory));
+  }
   // As root, the file this check itself read is judged too (on this machine: it was read here).
   const own = options.registryPath;
   const ownRegistryFault =
@@ -166,6 +182,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
     ...(registryFaults.size > 0 && { registryFaults }),
     ...(claimRegistries.size > 0 && { claimRegistries }),
+    ...(chrootProc.size > 0 && { chrootProc }),
     ...(ownRegistryFault !== undefined && { ownRegistryFault }),
     ...(firewall && { firewall: await firewall }),
     ...(routeLocalnet && { routeLocalnet }),
@@ -591,6 +608,28 @@ function readGoGlob(root: string, pattern: string, budget: number): PrometheusFi
     files.push(read.text !== undefined ? { path, text: read.text } : { path, problem: read.problem ?? 'not read' });
   }
   return { files };
+}
+
+/**
+ * readExecutable in the root the claim line runs in (claimRoot): `root` itself, the RootDirectory= inside it
+ * (chroot follows links there as inside `root`), or, inside a RootImage=, not looked at (`problem`, an unknown).
+ */
+function readClaimExecutable(root: string, lineRoot: ClaimRoot, command: string, search: ExecSearch, searchPaths: readonly SearchPath[]): ExecutableFacts {
+  if ('host' in lineRoot) return readExecutable(root, command, search, searchPaths);
+  if ('unknown' in lineRoot)
+    return {
+      path: command,
+      exists: false,
+      executable: false,
+      problem: `${lineRoot.unknown}; add RootDirectoryStartOnly=yes to [Service] to run it on the host's root`,
+    };
+  let inside: string;
+  try {
+    inside = hostPath(root, lineRoot.directory);
+  } catch {
+    inside = join(root, lineRoot.directory);
+  }
+  return { ...readExecutable(inside, command, search, searchPaths), rootDirectory: lineRoot };
 }
 
 /**

@@ -123,6 +123,7 @@ import type {
   RelatedSocket,
   RootOnlyFault,
   RootOnlyStep,
+  RootSetting,
   UnitFacts,
 } from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
@@ -148,6 +149,11 @@ export interface ExecutableFacts {
   readonly interpreters?: ReadonlyMap<string, InterpreterLookup>;
   /** Of an executable file: the first part of it, of what its #! line runs or of what it loads, that someone besides root may change (rootWritablePart of @dsa110/ports/systemd). */
   readonly rootWritable?: RootOnlyFault & { readonly file: string };
+  /**
+   * The directory its units chroot it in (RootDirectory=, which `+` does not lift; claimRoot of @dsa110/ports/systemd),
+   * as the root checked names it, with the setting: `path` is inside it.
+   */
+  readonly rootDirectory?: { readonly directory: string; readonly setting: RootSetting };
 }
 
 /** What an include in a config file names: the files it matched, in the order they are spliced, or why they cannot be read. */
@@ -229,6 +235,12 @@ export interface Facts {
    * that name a service id.
    */
   readonly claimRegistries?: ReadonlyMap<string, Registry | string>;
+  /**
+   * Of each directory a claim line runs chrooted in (RootDirectory=) where systemd mounts no /proc for it (`+`,
+   * MountAPIVFS=no; claimRootProcReason of @dsa110/ports/systemd), as the root checked names it: whether a /proc
+   * is mounted there (procMountedIn; undefined under another root, where it cannot be told).
+   */
+  readonly chrootProc?: ReadonlyMap<string, boolean | undefined>;
   /** When the check runs as root: the part of the registry it read itself (registryFile) that someone besides root may change. */
   readonly ownRegistryFault?: RootOnlyStep;
   /** The live nftables ruleset, or why it could not be read; undefined when not read (`--no-firewall`, or no service needs it). */

@@ -12,11 +12,12 @@
 // unit line, its own PATH): a broken one stops every one of those units, and
 // each service's alert rule pages at that service's severity.
 import { escapeText } from '@dsa110/ports';
+import { join } from 'node:path';
 import {
+  claimExecKey,
   claimLines,
   claimPortInstall,
   describeExecSearch,
-  execKey,
   interpreterProblem,
   rootWritableProblem,
   unitSearchPath,
@@ -48,10 +49,10 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     if (!unit || unit.masked) continue;
     const searchPath = unitSearchPath(unit).value;
     for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
-      const key = execKey(line.argv[0]!, unit);
+      const key = claimExecKey(line.argv[0]!, unit);
       const known = callers.get(key) ?? [];
       callers.set(key, known);
-      if (!known.some((caller) => caller.service === service.id)) known.push({ service: service.id, at: where(line), searchPath });
+      if (!known.some((caller) => caller.service === service.id)) known.push({ service: service.id, at: where(line), searchPath, command: line.argv[0]! });
     }
   }
   for (const [key, known] of callers) {
@@ -77,18 +78,28 @@ interface Caller {
   readonly service: string;
   readonly at: string;
   readonly searchPath: string;
+  /** The command as the line gives it (a path, or a bare name). */
+  readonly command: string;
 }
 
 /** The results of the claim-port `key` for one service that calls it (`caller`); `callers` are all that call it, named in each reason. */
 function judge(facts: Facts, key: string, caller: Caller, callers: readonly Caller[]): CheckResult[] {
   const results: CheckResult[] = [];
-  const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
-  // How to install it where the units look (a bare name: where the README installs it).
-  const install = (path: string) => `install claim-port there (${claimPortInstall(path.startsWith('/') ? path : undefined, facts.root)})`;
   const executable = facts.executables.get(key);
+  // Chrooted in the unit's RootDirectory= (`+` does not lift it): the file is inside that directory, and installed there.
+  const chroot = executable?.rootDirectory;
+  const system = chroot === undefined ? facts.root : join(facts.root, chroot.directory);
+  const shownRoot =
+    chroot === undefined
+      ? facts.root === '/'
+        ? ''
+        : ` under ${facts.root}`
+      : ` under ${escapeText(system)} (RootDirectory=${escapeText(chroot.setting.value, 200)} in ${where(chroot.setting)} chroots it, \`+\` too)`;
+  // How to install it where the units look (a bare name: where the README installs it).
+  const install = (path: string) => `install claim-port there (${claimPortInstall(path.startsWith('/') ? path : undefined, system)})`;
   // A bare name: the file systemd found for it (or the one it cannot look at), and the name the line gives; none found, the name alone.
   const name = executable?.name;
-  const shown = name === undefined ? ` ${key}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
+  const shown = name === undefined ? ` ${escapeText(caller.command)}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
   // The other services whose units call the same file: one fix mends them all.
   const others = callers.filter((other) => other !== caller).map((other) => other.service);
   const base = `claim-port${shown} (called by ${caller.service} in ${caller.at}${name === undefined ? '' : ` as ${escapeText(name)}`}${others.length > 0 ? `; also by ${alsoBy(others)}` : ''})`;
@@ -129,6 +140,11 @@ function judge(facts: Facts, key: string, caller: Caller, callers: readonly Call
   // Root runs it (ExecStartPre=+): a part others may change is an error even when it runs.
   if (executable.rootWritable !== undefined) results.push(result('error', `${base}${shownRoot}: ${rootWritableProblem(executable.rootWritable)}`));
   if (results.length === 0)
-    results.push(result('ok', `${base} exists and is executable${runs === undefined ? '' : `, and its interpreter is found (${runs})`}`));
+    results.push(
+      result(
+        'ok',
+        `${base} exists${chroot === undefined ? '' : shownRoot} and is executable${runs === undefined ? '' : `, and its interpreter is found (${runs})`}`,
+      ),
+    );
   return results;
 }

@@ -12,6 +12,8 @@ import { checkStartTimeout } from './start-timeout.js';
 import {
   brokenUnitFileProblem,
   claimLineRegistry,
+  claimRoot,
+  claimRootProcFinding,
   claimLines,
   claimRegistryProblem,
   claimRegistryUnresolved,
@@ -119,6 +121,12 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   results.push(...twiceClaimed(facts, unit, claims, port, service, result));
   results.push(...registryResults(facts, unit, claims, result));
   results.push(...registryTrustResults(facts, unit, claims, result));
+  // Chrooted in RootDirectory= without /proc (`+`, MountAPIVFS=no): claim-port cannot see the port's holders.
+  for (const line of claims) {
+    const lineRoot = claimRoot(unit);
+    const proc = claimRootProcFinding(unit, line, 'directory' in lineRoot ? facts.chrootProc?.get(lineRoot.directory) : undefined);
+    if (proc !== undefined) results.push(result(proc.severity, proc.reason, where(line)));
+  }
   // No claim line at all: nothing for systemctl to confirm, and no claim a socket unit could defeat.
   if (!claimed) return results;
   results.push(...checkSocketActivation(facts, service, unit, port, result));
@@ -214,7 +222,7 @@ function twiceClaimed(
  */
 function registryResults(
   facts: Facts,
-  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
   claims: readonly ExecLine[],
   result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
 ): CheckResult[] {
@@ -223,8 +231,12 @@ function registryResults(
   return claims.flatMap((line) => {
     const at = where(line);
     const problem =
-      registryPath === undefined ? undefined : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory);
-    if (problem !== undefined) return [result('error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fix}`, at)];
+      registryPath === undefined
+        ? undefined
+        : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
+    // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
+    const fixed = 'directory' in claimRoot(unit) ? "add RootDirectoryStartOnly=yes to [Service] to run it on the host's root" : fix;
+    if (problem !== undefined) return [result('error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fixed}`, at)];
     // A relative registry path in a working directory not known here (WorkingDirectory=~): said, never passed in silence.
     const unresolved = claimRegistryUnresolved(line, unit);
     return unresolved === undefined ? [] : [result('warning', unresolved, at)];
@@ -241,7 +253,7 @@ function registryResults(
  */
 function registryTrustResults(
   facts: Facts,
-  unit: Pick<UnitFacts, 'environment' | 'workingDirectory'>,
+  unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
   claims: readonly ExecLine[],
   result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
 ): CheckResult[] {
