@@ -212,6 +212,8 @@ export function canBindAddressSync(address: string, port: number, transport: Tra
 
 /** Whether `port` can be bound on 0.0.0.0 and [::] right now, as a server would bind it. */
 export async function canBind(port: number, transport: Transport = 'tcp'): Promise<BindCheck> {
+  portArgument('canBind', port);
+  transportArgument('canBind', transport);
   // After any test of the port this library has in flight: its test socket would answer "taken".
   if (probeInFlight(transport, port)) await probesDone(transport, port);
   const sync = bindSync('canBind', port, transport);

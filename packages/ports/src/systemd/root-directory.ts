@@ -12,7 +12,7 @@
 // line sees whatever is mounted at DIR/proc on the host, usually nothing.
 import { statfsSync } from 'node:fs';
 import { escapeText } from '../escape.js';
-import { objectArgument } from '../arguments.js';
+import { describeArgument, objectArgument, pathArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { execKey, searchDir } from './exec-search.js';
 import type { BooleanSetting, ExecLine, RootSetting, UnitFacts } from './types.js';
 import { expandSpecifiers, HOST_SPECIFIERS, type SpecifierUnit, SYSTEM_MANAGER_SPECIFIERS, unknownSpecifier } from './words.js';
@@ -60,7 +60,12 @@ type RootFacts = Pick<UnitFacts, 'rootDirectory' | 'rootImage' | 'rootDirectoryS
 
 /** The root an ExecStartPre= line of `unit` runs in (ClaimRoot). */
 export function claimRoot(unit: RootFacts): ClaimRoot {
-  objectArgument('claimRoot', 'unit', unit, 'UnitFacts, from mergeUnit');
+  return rootOf('claimRoot', unit);
+}
+
+/** claimRoot, its argument checked in the name of `fn`, the exported function called. */
+function rootOf(fn: string, unit: RootFacts): ClaimRoot {
+  objectArgument(fn, 'unit', unit, 'UnitFacts, from mergeUnit');
   if (unit.rootDirectoryStartOnly?.value === true) return { host: true };
   const image = unit.rootImage;
   if (image !== undefined)
@@ -80,12 +85,15 @@ export function claimRoot(unit: RootFacts): ClaimRoot {
 
 /** ` inside RootDirectory=/srv/root (FILE:LINE)`, the words for a chrooted claim line; '' on the host. */
 export function claimRootText(root: ClaimRoot): string {
+  claimRootArgument('claimRootText', root);
   if ('host' in root) return '';
   return ` inside RootDirectory=${escapeText(root.setting.value, 200)} (${root.setting.file}:${root.setting.line})`;
 }
 
 /** `path` (absolute, as the claim line names it) as the root the units are for names it: under the chroot directory, if any. */
 export function pathOutsideRoot(path: string, root: ClaimRoot): string {
+  stringArgument('pathOutsideRoot', 'path', path, 'a path (a string)');
+  claimRootArgument('pathOutsideRoot', root);
   return 'directory' in root && path.startsWith('/') ? `${root.directory}${path}` : path;
 }
 
@@ -99,7 +107,18 @@ export function claimRootProcReason(
   unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly' | 'mountAPIVFS'>,
   line: Pick<ExecLine, 'prefixes'>,
 ): string | undefined {
-  const root = claimRoot(unit);
+  return procReason('claimRootProcReason', unit, line);
+}
+
+/** claimRootProcReason, its arguments checked in the name of `fn`. */
+function procReason(
+  fn: string,
+  unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly' | 'mountAPIVFS'>,
+  line: Pick<ExecLine, 'prefixes'>,
+): string | undefined {
+  const root = rootOf(fn, unit);
+  objectArgument(fn, 'line', line, 'an ExecLine');
+  stringListArgument(fn, 'line.prefixes', line.prefixes);
   if (!('directory' in root)) return undefined;
   if (line.prefixes.includes('+')) return 'its `+` turns off the sandboxing that mounts /proc in the root (MountAPIVFS= does not apply to it)';
   const apivfs: BooleanSetting | undefined = unit.mountAPIVFS;
@@ -112,8 +131,9 @@ export function claimRootProcReason(
  * directories, or inside a RootImage=, is another file. One claim-port per key is looked at.
  */
 export function claimExecKey(command: string, unit: Pick<UnitFacts, 'execSearchPath'> & RootFacts): string {
+  stringArgument('claimExecKey', 'command', command, 'a command (a string)');
+  const root = rootOf('claimExecKey', unit);
   const key = execKey(command, unit);
-  const root = claimRoot(unit);
   return 'host' in root ? key : `${'directory' in root ? root.directory : `${root.setting.value}\u0000image`}\u0000${key}`;
 }
 
@@ -126,6 +146,8 @@ const PROC_SUPER_MAGIC = 0x9fa0;
  * booted system's, not known here (undefined).
  */
 export function procMountedIn(root: string, directory: string): boolean | undefined {
+  pathArgument('procMountedIn', 'root', root);
+  pathArgument('procMountedIn', 'directory', directory);
   if (root !== '/') return undefined;
   try {
     return statfsSync(`${directory.replace(/\/+$/, '')}/proc`).type === PROC_SUPER_MAGIC;
@@ -144,7 +166,10 @@ export function claimRootProcFinding(
   line: Pick<ExecLine, 'prefixes' | 'value' | 'file' | 'line'>,
   mounted: boolean | undefined,
 ): { readonly severity: 'error' | 'warning'; readonly reason: string } | undefined {
-  const why = claimRootProcReason(unit, line);
+  const why = procReason('claimRootProcFinding', unit, line);
+  stringArgument('claimRootProcFinding', 'line.value', line.value, 'the Exec line as written (a string)');
+  if (mounted !== undefined && typeof mounted !== 'boolean')
+    throw new TypeError(`claimRootProcFinding: mounted must be true, false or undefined (procMountedIn's answer), not ${describeArgument(mounted)}`);
   const root = claimRoot(unit);
   if (why === undefined || mounted === true || !('directory' in root)) return undefined;
   const proc = escapeText(`${root.directory}/proc`);
@@ -153,4 +178,14 @@ export function claimRootProcFinding(
     severity: mounted === false ? 'error' : 'warning',
     reason: `ExecStartPre=${line.value.slice(0, 200)} in ${line.file}:${line.line} runs claim-port${claimRootText(root)} without /proc: ${why}, and ${state}; claim-port cannot see which processes hold the port, so it frees nothing; add RootDirectoryStartOnly=yes to [Service] to run it on the host's root`,
   };
+}
+
+/** A ClaimRoot (claimRoot's answer), checked in the name of `fn`. */
+function claimRootArgument(fn: string, root: ClaimRoot): void {
+  objectArgument(fn, 'root', root, "a ClaimRoot (claimRoot's answer)");
+  const known = 'host' in root || ('directory' in root && typeof root.directory === 'string') || ('unknown' in root && typeof root.unknown === 'string');
+  if (!known || (!('host' in root) && (typeof root.setting !== 'object' || root.setting === null)))
+    throw new TypeError(
+      `${fn}: root must be a ClaimRoot (claimRoot's answer: { host }, { directory, setting } or { unknown, setting }), not ${describeArgument(root)}`,
+    );
 }
