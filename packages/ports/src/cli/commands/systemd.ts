@@ -30,7 +30,7 @@ import { killedWritersTemps, notFollowed, trustedOwners, untrustedLink } from '.
 import { escapeText, oneLine, pathText, quoteValue } from '../../escape.js';
 import { printedShellWord } from '../../shell-word.js';
 import { MAX_GENERATED_FILE_BYTES, UNIT_NAME_CHARACTERS } from '../../limits.js';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { REGISTRY_ENV } from '../../index.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { unitOverrideDropIn } from '../../render/labels.js';
@@ -42,10 +42,12 @@ import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
 import { HOST_SPECIFIERS, parseEnvironment, parseExec, simplifyPath, SYSTEM_MANAGER_SPECIFIERS, type ExecCommand } from '../../systemd/words.js';
 import { parseUnitFile } from '../../systemd/unit-file.js';
+import { writtenUnitChanges, writtenUnitChangeText } from '../../systemd/health-units.js';
 import { decodeKeepingBadBytes } from '../../utf8.js';
 import {
   DEFAULT_HEALTH_CHECK,
   DEFAULT_TEXTFILE,
+  HEALTH_INTERVAL,
   HEALTH_SERVICE,
   HEALTH_TIMER,
   healthUnits,
@@ -1081,6 +1083,10 @@ async function checkTree(
       else drift.push({ path: unit.path, message: `differs from what \`ports systemd\` writes; run \`${regenerate}\``, expected: unit.contents, actual });
     }
   }
+  // What systemd would run is the written file with nothing over it: a higher-priority copy, a mask, a drop-in that sets anything.
+  // Under a root said with the effective units' problems when the files are right, so that neither hides the other.
+  const healthChanges = healthUnitChanges(health, unitDir, effectiveRoot, regenerate);
+  if (effectiveRoot === undefined || drift.length > 0) drift.push(...healthChanges.splice(0));
   for (const item of drift) {
     const path = shown.get(item.path) ?? driftPath(item.path, unitDir, effectiveRoot);
     const printed = escapeText(masked.get(item.path) ?? path);
@@ -1117,6 +1123,15 @@ async function checkTree(
     const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, { claimPort, registryPath, regenerate, managerDefaults });
     for (const warning of warnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
     for (const problem of problems) context.io.out(`${oneLine(problem)}\n`);
+    for (const change of healthChanges) context.io.out(`${oneLine(`${escapeText(driftPath(change.path, unitDir, effectiveRoot))}: ${change.message}`)}\n`);
+    if (healthChanges.length > 0) {
+      const count = problems.length + healthChanges.length;
+      context.io.err(
+        `${count} problem${count === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${escapeText(effectiveRoot)} are not the files, each listed above with what to do\n`,
+        'error',
+      );
+      return 'failed';
+    }
     if (problems.length > 0) {
       context.io.err(
         `${problems.length} problem${problems.length === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${escapeText(effectiveRoot)} do not claim their ports\n`,
@@ -1130,6 +1145,28 @@ async function checkTree(
     `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${escapeText(unitDir)} match the registry\n`,
   );
   return 'ok';
+}
+
+/**
+ * The health check's units as systemd would load them (writtenUnitChanges): under `root` (the host's `/`, or --root's)
+ * from every unit directory, each with its drop-ins; with --out DIR (`root` undefined), DIR alone, as it would be read
+ * once copied into ${DEFAULT_UNIT_DIR}. One drift for each file that changes what the health check runs.
+ */
+function healthUnitChanges(health: readonly HealthUnit[], unitDir: string, root: string | undefined, regenerate: string): SystemdDrift[] {
+  const dir = root === undefined ? resolve(unitDir) : DEFAULT_UNIT_DIR;
+  const listing = root === undefined ? listUnitDirs('/', [], [dir]) : listUnitDirs(root, []);
+  const instead = (unit: string) =>
+    unit === HEALTH_SERVICE
+      ? `what the health check runs is \`ports systemd\`'s to write: give --port-health-check, --textfile, --claim-port or --registry to \`${regenerate}\` instead`
+      : `the health check's timer runs a minute after boot and every ${HEALTH_INTERVAL}, as \`ports systemd\` writes it`;
+  return health.flatMap((unit) => {
+    const written = join(dir, unit.path);
+    return writtenUnitChanges(root ?? '/', unit.path, written, listing).map((change) => ({
+      // --out: named as DIR was given (`out/timer.d/x.conf`), as the other findings there are.
+      path: root === undefined && change.path.startsWith(`${dir}/`) ? relative(dir, change.path) : change.path,
+      message: writtenUnitChangeText(unit.path, change, root === undefined ? join(unitDir, unit.path) : driftPath(written, unitDir, root), instead(unit.path)),
+    }));
+  });
 }
 
 /**
