@@ -54,13 +54,47 @@ export function writtenUnitChanges(root: string, unit: string, written: string, 
   for (const dropIn of loaded.dropIns) {
     // Masked or empty: systemd reads nothing from it.
     if (dropIn.text === undefined) continue;
-    const assignments = parseUnitFile(dropIn.text);
+    // A type-wide one is for every unit of the type (a distribution's, an operator's MemoryMax= for all): only what
+    // changes which health check runs, as whom, with what, or when, is one of the health check's.
+    const typeWide = basename(dirname(dropIn.path)) === `${unit.slice(unit.lastIndexOf('.') + 1)}.d`;
+    const assignments = parseUnitFile(dropIn.text).filter((each) => !typeWide || changesWhatRuns(each));
     const settings = [...new Set(assignments.filter((each) => each.value !== '' || made.has(setting(each))).map(setting))];
     for (const assignment of assignments) if (assignment.value !== '') made.add(setting(assignment));
     if (settings.length > 0) changes.push({ kind: 'drop-in', path: dropIn.path, settings });
   }
   return changes;
 }
+
+/**
+ * The settings by which a drop-in for every unit of a type changes which health check runs, as whom, with what
+ * registry and output, or when (the timer); a type-wide drop-in's other settings (limits, timeouts, logging) are
+ * the operator's or the distribution's for every unit (Fedora ships service.d/10-timeout-abort.conf), and no drift.
+ */
+function changesWhatRuns({ section, key }: { section: string; key: string }): boolean {
+  if (section === 'Unit') return key.startsWith('Condition') || key.startsWith('Assert');
+  if (section === 'Service') return RUN_KEYS.has(key);
+  if (section === 'Timer') return key.startsWith('On') || key === 'Unit' || key === 'AccuracySec' || key === 'RandomizedDelaySec';
+  return false;
+}
+
+/** The [Service] keys of changesWhatRuns. */
+const RUN_KEYS: ReadonlySet<string> = new Set([
+  'ExecStart',
+  'ExecStartPre',
+  'ExecStartPost',
+  'ExecCondition',
+  'Environment',
+  'EnvironmentFile',
+  'UnsetEnvironment',
+  'PassEnvironment',
+  'User',
+  'Group',
+  'DynamicUser',
+  'RootDirectory',
+  'RootImage',
+  'WorkingDirectory',
+  'Type',
+]);
 
 /** Whether `path` (root-relative) is a regular file under `root`, itself no link (its directories' links followed inside the root). */
 function isFileThere(root: string, path: string): boolean {

@@ -12,7 +12,7 @@
 // line sees whatever is mounted at DIR/proc on the host, usually nothing.
 import { statfsSync } from 'node:fs';
 import { escapeText } from '../escape.js';
-import { describeArgument, objectArgument, pathArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
 import { execKey, searchDir } from './exec-search.js';
 import type { BooleanSetting, ExecLine, RootSetting, UnitFacts } from './types.js';
 import { expandSpecifiers, HOST_SPECIFIERS, type SpecifierUnit, SYSTEM_MANAGER_SPECIFIERS, unknownSpecifier } from './words.js';
@@ -118,7 +118,7 @@ function procReason(
 ): string | undefined {
   const root = rootOf(fn, unit);
   objectArgument(fn, 'line', line, 'an ExecLine');
-  stringListArgument(fn, 'line.prefixes', line.prefixes);
+  stringArgument(fn, 'line.prefixes', line.prefixes, "the Exec line's prefixes (a string, such as '+')");
   if (!('directory' in root)) return undefined;
   if (line.prefixes.includes('+')) return 'its `+` turns off the sandboxing that mounts /proc in the root (MountAPIVFS= does not apply to it)';
   const apivfs: BooleanSetting | undefined = unit.mountAPIVFS;

@@ -44,6 +44,9 @@ describe("ports systemd --check: the health check's units as systemd loads them"
       [`usr/lib/systemd/system/${TIMER}`]: '[Timer]\nOnBootSec=100y\n',
       // Type-wide: an empty SupplementaryGroups= resets nothing the health service has.
       'etc/systemd/system/service.d/zz.conf': '[Service]\nSupplementaryGroups=\n',
+      // Type-wide, for every service (Fedora's systemd ships this one; an operator's limits): nothing of what runs or when.
+      'usr/lib/systemd/system/service.d/10-timeout-abort.conf': '[Unit]\nDescription=x\n[Service]\nTimeoutStopFailureMode=abort\nMemoryMax=1G\n',
+      'etc/systemd/system/timer.d/log.conf': '[Unit]\nDocumentation=man:systemd.timer(5)\n',
     });
     const run = await ports(['systemd', '--root', root, '--check']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
