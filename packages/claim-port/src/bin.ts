@@ -2,7 +2,7 @@
 // A stdout that cannot be written is one line on stderr; after a claim the
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
-import { escapeText, REGISTRY_ENV } from '@dsa110/ports';
+import { REGISTRY_ENV } from '@dsa110/ports';
 import { commandLine, exitNow, finishOutput, processEnvironment, processIo, undecodedVariables } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
@@ -16,9 +16,9 @@ const { argv, bytesLost } = commandLine();
 // And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD); any other variable's too, so
 // that a port override the registry names (CONTIMG_API_PORT) is shown with its bytes, `\xff`.
 const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV, ...undecodedVariables()]);
-// As root, files of its own that others may change are said (own-files.ts); the bundle's directory is its dist/.
+// As root, files of its own that others may change are said (own-files.ts, its paths escaped); the bundle's directory is its dist/.
 const writable = ownFilesWarning(typeof __dirname === 'string' ? __dirname : undefined);
-if (writable !== undefined) io.err(`${prefix(labelOf(argv))} warning: ${escapeText(writable)}\n`, 'warn');
+if (writable !== undefined) io.err(`${prefix(labelOf(argv))} warning: ${writable}\n`, 'warn');
 void main(argv, io, env, { bytesLost, lostVariables })
   .then((code) =>
     finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => (kept === EXIT_FREE && parseClaimArgs(argv).command !== 'claim' ? EXIT_NOT_FREE : kept)),

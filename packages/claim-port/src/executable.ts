@@ -4,6 +4,7 @@
 // (policy.ts decides; this only reads). Every read that fails leaves the fact
 // out: not knowing never counts as a disguise.
 import { readlinkSync, statSync } from 'node:fs';
+import { type AclAnswer, posixAcls } from '@dsa110/ports/files';
 import { decodeKeepingBadBytes, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
 
 /** Owner, group and permission bits of a file or directory. */
@@ -12,6 +13,13 @@ export interface Ownership {
   readonly gid: number;
   /** The permission bits (`mode & 0o7777`). */
   readonly mode: number;
+  /**
+   * Whether it has a POSIX ACL (with one, the group bits are the ACL's mask:
+   * the users and groups it names may write), or why that could not be told;
+   * asked only of root's file of root's group whose mode has the group-write
+   * bit and not others' (the one mode an ACL can hide behind), absent otherwise.
+   */
+  readonly acl?: AclAnswer;
 }
 
 export interface Executable {
@@ -29,6 +37,31 @@ const ownership = (path: string | Buffer): Ownership => {
   const stat = statSync(path);
   return { uid: stat.uid, gid: stat.gid, mode: stat.mode & 0o7777 };
 };
+
+/** Whether only an ACL can tell whether a user other than root may write it: root's, of root's group, the group-write bit alone. */
+const aclMayTell = (owner: Ownership | undefined): owner is Ownership =>
+  owner !== undefined && owner.uid === 0 && owner.gid === 0 && (owner.mode & 0o022) === 0o020;
+
+/**
+ * `file` and `directory` (at `paths`, links followed) with their ACLs, asked
+ * of `ls` in one run, only for those aclMayTell says need it (none in the
+ * common case). A directory whose name is not UTF-8 cannot be named to `ls`:
+ * not told.
+ */
+function withAcls(file: Ownership, directory: Ownership | undefined, paths: { readonly file: string; readonly directory: string | undefined }) {
+  const fileAsked = aclMayTell(file);
+  const directoryAsked = aclMayTell(directory);
+  if (!fileAsked && !directoryAsked) return { file, directory };
+  const wanted = [fileAsked ? paths.file : undefined, directoryAsked ? paths.directory : undefined];
+  const named = wanted.filter((path): path is string => path !== undefined && !/[\udc80-\udcff]/.test(path));
+  const answers = posixAcls(named);
+  const answer = (path: string | undefined): AclAnswer =>
+    path !== undefined && named.includes(path) ? answers[named.indexOf(path)]! : 'its name is not UTF-8, so ls cannot be given it';
+  return {
+    file: fileAsked ? { ...file, acl: answer(paths.file) } : file,
+    directory: directoryAsked ? { ...directory!, acl: answer(paths.directory) } : directory,
+  };
+}
 
 const DELETED = Buffer.from(' (deleted)');
 const SLASH = 0x2f;
@@ -67,10 +100,11 @@ export function readExecutable(pid: number, startTime: number, procRoot = '/proc
     } catch {
       directory = undefined; // gone (a deleted program's directory, removed since)
     }
+    const owners = withAcls(file, directory, { file: `${procRoot}/${pid}/exe`, directory: directory && decodeKeepingBadBytes(dir) });
     // Read after the facts: the same process running the same program throughout (no exec in between), or nothing is known.
     if (!readlinkSync(`${procRoot}/${pid}/exe`, { encoding: 'buffer' }).equals(link)) return undefined;
     if (startTime >= 0 && readStartTime(pid, procRoot) !== startTime) return undefined;
-    return { path: decodeKeepingBadBytes(path), deleted, file, ...(directory && { directory }) };
+    return { path: decodeKeepingBadBytes(path), deleted, file: owners.file, ...(owners.directory && { directory: owners.directory }) };
   } catch {
     return undefined;
   }

@@ -6,7 +6,9 @@
 // cannot refuse what another user put there; it says so in the journal, as a
 // warning, and the claim goes on (a service whose claim-port fails does not
 // start). port-health-check and `ports systemd` report the same as an error
-// and a warning. Only stat calls (a dozen lstat), and only as root.
+// and a warning. Only stat calls (a dozen lstat), and only as root; `ls`
+// only when a part of root's group has the group-write bit (its POSIX ACL).
+import { escapeText } from '@dsa110/ports';
 import { rootOnlyAlong } from '@dsa110/ports/cli';
 import { CLAIM_PORT_BIN_FILES } from '@dsa110/ports/systemd';
 
@@ -15,12 +17,12 @@ import { CLAIM_PORT_BIN_FILES } from '@dsa110/ports/systemd';
  * `dist` is the built bin's dist/ (its bundles' directory) and a file of
  * CLAIM_PORT_BIN_FILES, its directory or one above it may be changed by
  * someone besides root; undefined otherwise, and when not run as root
- * (`euid`), or from the sources.
+ * (`euid`), or from the sources. Its paths escaped: one line, as it is.
  */
 export function ownFilesWarning(dist: string | undefined, euid: number | undefined = process.geteuid?.()): string | undefined {
   if (euid !== 0 || dist === undefined || !dist.endsWith('/dist')) return undefined;
   const pkg = dist.slice(0, -'/dist'.length);
   const fault = rootOnlyAlong(CLAIM_PORT_BIN_FILES.map((file) => `${pkg}/${file}`));
   if (fault === undefined) return undefined;
-  return `${fault.path} ${fault.why}: claim-port runs as root, so whoever may change its files may run code as root; make ${pkg} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w), or reinstall under umask 022; port-health-check reports it as an error`;
+  return `${escapeText(fault.path)} ${fault.why}: claim-port runs as root, so whoever may change its files may run code as root; make ${escapeText(pkg)} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w), or reinstall under umask 022; port-health-check reports it as an error`;
 }

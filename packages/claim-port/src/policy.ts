@@ -214,11 +214,13 @@ function disguise(info: ProcessInfo, hit: NameHit, policy: ProtectionPolicy, exe
   // A root process's name was chosen by root; an unknown uid (-1) is not known to be a user's.
   if (executable === undefined || !(info.uid > 0 && info.realUid > 0)) return undefined;
   const named = `named ${quoteValue(hit.name)} (protected pattern ${quoteValue(hit.glob)}) but runs ${escapeText(executable.path, 300)}${executable.deleted ? ' (deleted)' : ''}`;
-  const file = writableBy(executable.file);
-  if (file) return `${named}, ${file === 'world' ? 'which anyone may write' : file.startsWith('group') ? `which ${file} may write` : `owned by ${file}`}`;
-  const directory = executable.directory && writableBy(executable.directory);
+  // An ACL not known to be there is no proof: not knowing keeps the protection.
+  const file = writableBy(executable.file, false);
+  if (file)
+    return `${named}, ${file === 'world' ? 'which anyone may write' : file === 'acl' ? `which ${ACL_WRITERS} may write` : file.startsWith('group') ? `which ${file} may write` : `owned by ${file}`}`;
+  const directory = executable.directory && writableBy(executable.directory, false);
   if (directory)
-    return `${named}, in a directory ${directory === 'world' ? 'anyone may write' : directory.startsWith('group') ? `${directory} may write` : `owned by ${directory}`}`;
+    return `${named}, in a directory ${directory === 'world' ? 'anyone may write' : directory === 'acl' ? `${ACL_WRITERS} may write` : directory.startsWith('group') ? `${directory} may write` : `owned by ${directory}`}`;
   if (bearsProtectedName(info, executable.path, policy)) return undefined;
   return `${named}, which bears no protected name`;
 }
@@ -235,15 +237,26 @@ export function isServiceManager(executable: Executable | undefined): boolean {
   if (executable === undefined) return false;
   const program = executable.path.slice(executable.path.lastIndexOf('/') + 1);
   if (program !== 'systemd' && program !== 'init') return false;
-  return writableBy(executable.file) === undefined && (executable.directory === undefined || writableBy(executable.directory) === undefined);
+  // Here an ACL not known to be absent counts: not known is no proof.
+  return writableBy(executable.file, true) === undefined && (executable.directory === undefined || writableBy(executable.directory, true) === undefined);
 }
 
-/** Who other than root may write a file or directory: `uid 1000`, `group 100`, `world`; undefined when only root may. */
-function writableBy(owner: Ownership): string | undefined {
+/** How a disguise names those a POSIX ACL lets write (the group bits of root's group are then its mask). */
+const ACL_WRITERS = "the users and groups its POSIX ACL names (its mode's group-write bit is the ACL's mask)";
+
+/**
+ * Who other than root may write a file or directory: `uid 1000`, `group 100`,
+ * `world`, `acl` (root's group, the group-write bit, and a POSIX ACL, whose
+ * mask those bits are: executable.ts asks); undefined when only root may.
+ * `unknownAcl`: whether an ACL that could not be told of (or was not asked:
+ * an Ownership made by hand) counts.
+ */
+function writableBy(owner: Ownership, unknownAcl: boolean): string | undefined {
   if (owner.uid !== 0) return `uid ${owner.uid}`;
   if ((owner.mode & 0o002) !== 0) return 'world';
-  if ((owner.mode & 0o020) !== 0 && owner.gid !== 0) return `group ${owner.gid}`;
-  return undefined;
+  if ((owner.mode & 0o020) === 0) return undefined;
+  if (owner.gid !== 0) return `group ${owner.gid}`;
+  return owner.acl === true || (unknownAcl && owner.acl !== false) ? 'acl' : undefined;
 }
 
 /** Whether the executable's own name is protected, or an alias of a built-in pattern the holder's names match. */

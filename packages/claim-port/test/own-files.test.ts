@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/tree.js';
+import { aclsWork, grantAcl, NO_ACLS } from '../../../test-support/acl.js';
 import { BIN } from './helpers.js';
 
 const source = dirname(dirname(BIN));
@@ -73,4 +74,26 @@ describe.skipIf(!asRoot)('claim-port as root: its own files', () => {
     spawnSync('chown', ['65534', owned.pkg]);
     expect(run(owned.bin, port).stderr).toContain(`warning: ${owned.pkg} is owned by uid 65534, not by root (mode 0755)`);
   });
+
+  it.skipIf(!aclsWork)(
+    `root's group with the group-write bit: no warning without a POSIX ACL; a bundle or dist/ whose ACL lets uid 1234 write is said, as a 0666 one is${aclsWork ? '' : ` (${NO_ACLS})`}`,
+    async () => {
+      const port = await freePort();
+      const plain = install();
+      chmodSync(join(plain.pkg, 'dist'), 0o775);
+      chmodSync(join(plain.pkg, 'dist/run.cjs'), 0o664);
+      expect(run(plain.bin, port).stderr).toBe(`[claim-port:${port}] port ${port} is free; nothing to do\n`);
+      const file = install();
+      const bundle = join(file.pkg, 'dist/run.cjs');
+      expect(grantAcl(bundle)).toBe(true);
+      const done = run(file.bin, port);
+      expect(done.stderr).toBe(
+        `[claim-port:${port}] warning: ${bundle} is writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask, rwx; \`setfacl -b ${bundle}\` removes the ACL, \`chmod g-w ${bundle}\` masks it): claim-port runs as root, so whoever may change its files may run code as root; make ${file.pkg} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w), or reinstall under umask 022; port-health-check reports it as an error\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
+      );
+      expect(done.status).toBe(0);
+      const dir = install();
+      expect(grantAcl(join(dir.pkg, 'dist'))).toBe(true);
+      expect(run(dir.bin, port).stderr).toContain(`warning: ${dir.pkg}/dist is writable by the users and groups its POSIX ACL names (mode 0775`);
+    },
+  );
 });

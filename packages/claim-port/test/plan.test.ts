@@ -237,8 +237,25 @@ describe('disguiseReason: a protected name its user chose protects nothing', () 
     expect(judge(user({ comm: 'sshd', exe: 'passt' }), runs('/usr/bin/passt')).disguise).toMatch(/which bears no protected name$/);
     // After a package upgrade the running file is "(deleted)": still root's, still protected.
     expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/usr/sbin/sshd', { deleted: true })).disguise).toBeUndefined();
-    // Root may let group root write.
+    // Root may let group root write, when no POSIX ACL lets others write through those bits (or one could not be told of).
     expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/usr/sbin/sshd', { directory: { uid: 0, gid: 0, mode: 0o775 } })).disguise).toBeUndefined();
+    expect(
+      judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/usr/sbin/sshd', { directory: { uid: 0, gid: 0, mode: 0o775, acl: false } })).disguise,
+    ).toBeUndefined();
+    const unknown = { uid: 0, gid: 0, mode: 0o775, acl: 'ls exited with 2' };
+    expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/usr/sbin/sshd', { file: unknown, directory: unknown })).disguise).toBeUndefined();
+  });
+
+  it("unmasks a program, or its directory, of root's group whose POSIX ACL lets users write (its group bits the ACL's mask)", () => {
+    const acl = { uid: 0, gid: 0, mode: 0o775, acl: true };
+    expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/opt/sshd', { file: acl })).disguise).toBe(
+      'named "sshd" (protected pattern "sshd") but runs /opt/sshd, which the users and groups its POSIX ACL names (its mode\'s group-write bit is the ACL\'s mask) may write',
+    );
+    expect(judge(user({ comm: 'sshd', exe: 'sshd' }), runs('/opt/sshd', { directory: acl }))).toEqual({
+      disguise:
+        'named "sshd" (protected pattern "sshd") but runs /opt/sshd, in a directory the users and groups its POSIX ACL names (its mode\'s group-write bit is the ACL\'s mask) may write',
+      protection: undefined,
+    });
   });
 
   it('keeps protection whenever a fact is missing: a root holder, an unknown uid, an unread executable or directory', () => {
@@ -283,7 +300,12 @@ describe('disguiseReason: a protected name its user chose protects nothing', () 
 
 describe('isServiceManager: proved by the program, never by a name', () => {
   const rootOnly = { uid: 0, gid: 0, mode: 0o755 };
-  const program = (path: string, file = rootOnly, directory: Executable['directory'] = rootOnly): Executable => ({ path, deleted: false, file, directory });
+  const program = (path: string, file: Executable['file'] = rootOnly, directory: Executable['directory'] = rootOnly): Executable => ({
+    path,
+    deleted: false,
+    file,
+    directory,
+  });
   it.each([
     ['systemd, root-owned', program('/usr/lib/systemd/systemd'), true],
     ['init, root-owned', program('/sbin/init'), true],
@@ -293,6 +315,13 @@ describe('isServiceManager: proved by the program, never by a name', () => {
     ['a copy named systemd owned by a user', program('/home/u/systemd', { uid: 1000, gid: 1000, mode: 0o755 }), false],
     ['systemd that anyone may write', program('/opt/systemd', { uid: 0, gid: 0, mode: 0o777 }), false],
     ['systemd in a directory a group may write', program('/srv/bin/systemd', rootOnly, { uid: 0, gid: 100, mode: 0o775 }), false],
+    ["systemd in a directory of root's group with no POSIX ACL", program('/srv/bin/systemd', rootOnly, { uid: 0, gid: 0, mode: 0o775, acl: false }), true],
+    [
+      "systemd in a directory of root's group whose POSIX ACL lets users write",
+      program('/srv/bin/systemd', rootOnly, { uid: 0, gid: 0, mode: 0o775, acl: true }),
+      false,
+    ],
+    ["systemd of root's group whose ACL could not be told of", program('/srv/bin/systemd', { uid: 0, gid: 0, mode: 0o775, acl: 'ls exited with 2' }), false],
     ['not known (unreadable /proc/PID/exe)', undefined, false],
   ])('%s', (_, executable, expected) => {
     expect(isServiceManager(executable)).toBe(expected);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive, leasePort, spawnListener } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
+import { aclsWork, grantAcl, NO_ACLS } from '../../../test-support/acl.js';
 import { claimInProcess } from './helpers.js';
 
 const asRoot = process.geteuid?.() === 0;
@@ -89,4 +90,22 @@ describe.skipIf(!asRoot)('claim-port as root: a registry others may change', () 
     const followed = await claimInProcess([String(server.port), '--dry-run', '--registry', link], { port: server.port, env: ENV });
     expect(followed.stderr).toContain('SECRETX');
   });
+
+  it.skipIf(!aclsWork)(
+    `root's registry whose POSIX ACL lets uid 1234 write (mode 0775, root's group): one warning naming the ACL and its fixes, as for a 0666 one; 0664 without an ACL: none${aclsWork ? '' : ` (${NO_ACLS})`}`,
+    async () => {
+      const { home, file } = usersRegistry(0o664);
+      chownSync(home, 0, 0);
+      chownSync(file, 0, 0);
+      const port = leasePort();
+      const clean = await claimInProcess([String(port), '--dry-run', '--registry', file], { port, env: ENV });
+      expect(clean.stderr).toBe(`[claim-port:${port}] port ${port} is free; nothing to do\n`);
+      expect(grantAcl(file)).toBe(true);
+      const run = await claimInProcess([String(port), '--dry-run', '--registry', file], { port, env: ENV });
+      expect(run.stderr).toBe(
+        `[claim-port:${port}] warning: the registry ${file} is writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask, rwx; \`setfacl -b ${file}\` removes the ACL, \`chmod g-w ${file}\` masks it): root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; make it root's and writable only by root (chown root:root ${file}; chmod go-w ${file})\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
+      );
+      expect(run.code).toBe(0);
+    },
+  );
 });

@@ -29,6 +29,8 @@ import {
   type Stats,
 } from 'node:fs';
 import { holdTemp, releaseTemp, removeStaleTemps, tempsOf, type TempWriter } from './files/temp-files.js';
+import { type AclAnswer, extendedAcls } from './files/acl.js';
+import { escapeText } from './escape.js';
 import { decodeKeepingBadBytes, fileSystemPath } from './utf8.js';
 
 /** The environment variable that names the cache directory (absolute), or turns the cache off (`off`; a relative path or an empty value is no cache either). */
@@ -351,24 +353,31 @@ function makeDirectory(dir: string): void {
   }
 }
 
+/** rootOnlyFault's answer when only an ACL can tell (the group-write bit of root's group, others may not write). */
+const ASK_ACL = Symbol('ask ls for an ACL');
+
 /**
  * Why root must not run (or load) what `info` (an lstat) describes, or
  * undefined: the rule for what decides the code root runs (claim-port in
  * ExecStartPre=+, its #! interpreter, the files its bin loads; the health
  * check and `ports systemd` judge them, systemd/root-writable.ts, and
- * claim-port judges its own files as root). The rule of the cache's directories above,
- * with root alone trusted, since root runs it whoever checks: owned by root
- * (a symbolic link too: it is replaced only through its directory, but
- * its owner is who chose it), writable by no one else (its group only when
- * that is root's group). A directory that holds one of those files or links
+ * claim-port judges its own files as root). The rule of the cache's
+ * directories above, with root alone trusted, since root runs it whoever
+ * checks: owned by root (a symbolic link too: it is replaced only through
+ * its directory, but its owner is who chose it), writable by no one else
+ * (its group only when that is root's group, and it has no POSIX ACL: with
+ * one, the group bits are the ACL's mask, and the users and groups it names
+ * may write; asked of `ls` only for such a mode, files/acl.ts, and one it
+ * cannot say of counts). A directory that holds one of those files or links
  * (`holds`) counts even when sticky: whoever may add to it may put a file of
  * theirs where one is missing (an upgrade, a module Node looks for); one
  * further up may be sticky (/tmp), where others cannot rename what is not
  * theirs. `owner`: whom to trust besides root, when a staged tree (--root)
- * is another user's, who may change all of it anyway. No path functions:
- * claim-port calls it at start.
+ * is another user's, who may change all of it anyway. ASK_ACL for that
+ * mode of root's group: settle asks `ls` (aclFault), once for all the parts
+ * a run judges. No path functions: claim-port calls it at start.
  */
-export function rootOnlyFault(info: Stats, holds: boolean, owner = 0): string | undefined {
+function rootOnlyFault(info: Stats, holds: boolean, owner: number): string | typeof ASK_ACL | undefined {
   const mode = `mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')}`;
   const whose = owner === 0 ? 'root' : `root or uid ${owner} (the owner of the root directory)`;
   const trusted = info.uid === 0 || info.uid === owner;
@@ -376,8 +385,41 @@ export function rootOnlyFault(info: Stats, holds: boolean, owner = 0): string | 
   if (!trusted) return `is owned by uid ${info.uid}, not by ${whose} (${mode})`;
   if (info.isDirectory() && !holds && (info.mode & 0o1000) !== 0) return undefined;
   if ((info.mode & 0o002) !== 0) return `is writable by every user (${mode})`;
-  if ((info.mode & 0o020) !== 0 && info.gid !== 0) return `is writable by its group (gid ${info.gid}, ${mode})`;
+  if ((info.mode & 0o020) !== 0) return info.gid !== 0 ? `is writable by its group (gid ${info.gid}, ${mode})` : ASK_ACL;
   return undefined;
+}
+
+/** The fault of a part of root's group with the group-write bit, once `ls` has said whether it has an ACL (`shown`: its path, as the fix names it). */
+function aclFault(info: Stats, acl: AclAnswer, shown: string): string | undefined {
+  if (acl === false) return undefined;
+  const mode = info.mode & 0o7777;
+  const at = escapeText(shown);
+  const fix = `\`setfacl -b ${at}\` removes the ACL, \`chmod g-w ${at}\` masks it`;
+  const mask = `${mode & 0o040 ? 'r' : '-'}w${mode & 0o010 ? 'x' : '-'}`;
+  const octal = mode.toString(8).padStart(4, '0');
+  return acl === true
+    ? `is writable by the users and groups its POSIX ACL names (mode ${octal}: its group bits are the ACL's mask, ${mask}; ${fix})`
+    : `is perhaps writable by users a POSIX ACL names (mode ${octal}, gid ${info.gid}; whether it has one could not be told: ${acl}; ${fix})`;
+}
+
+/** A part judged, the ACL perhaps still to ask (`host`: where ls finds it). */
+interface Judged<Step extends RootOnlyFault> {
+  readonly step: Step;
+  readonly why: string | typeof ASK_ACL;
+  readonly info: Stats;
+  readonly host: string;
+}
+
+/** The steps of `lists` whose fault stands, each list in its order: one `ls` for every part only an ACL can tell about (none in the common case). */
+function settle<Step extends RootOnlyFault>(lists: readonly (readonly Judged<Step>[])[]): Step[][] {
+  const asked = [...new Set(lists.flatMap((list) => list.filter((part) => part.why === ASK_ACL).map((part) => part.host)))];
+  const acls = extendedAcls(asked);
+  return lists.map((list) =>
+    list.flatMap((part) => {
+      const why = part.why === ASK_ACL ? aclFault(part.info, acls[asked.indexOf(part.host)]!, part.step.path) : part.why;
+      return why === undefined ? [] : [{ ...part.step, why }];
+    }),
+  );
 }
 
 /** A part of a path root runs that someone besides root may change: the path, and why (rootOnlyFault's words). */
@@ -391,27 +433,34 @@ export interface RootOnlyFault {
  * directory holding it, or a directory above that, that someone besides root
  * may change (rootOnlyFault), each directory judged once; undefined when
  * none is, or a part is missing. A handful of lstat calls: claim-port's own
- * check of its files at start, as root.
+ * check of its files at start, as root (and one `ls` when a part of root's
+ * group has the group-write bit, for its ACL).
  */
 export function rootOnlyAlong(files: readonly string[]): RootOnlyFault | undefined {
   const judged = new Set<string>();
-  for (const file of files) {
+  // In the order met, up to the first fault the mode alone tells; those only an ACL can tell about are asked after.
+  const parts: Judged<RootOnlyFault>[] = [];
+  const add = (path: string, holds: boolean): boolean => {
+    const info = lstatSync(path);
+    const why = rootOnlyFault(info, holds, 0);
+    if (why !== undefined) parts.push({ step: { path, why: '' }, why, info, host: path });
+    return typeof why === 'string';
+  };
+  found: for (const file of files) {
     try {
-      const why = rootOnlyFault(lstatSync(file), false);
-      if (why !== undefined) return { path: file, why };
+      if (add(file, false)) break;
       for (let end = file.lastIndexOf('/'), holds = true; end >= 0; end = end === 0 ? -1 : file.lastIndexOf('/', end - 1), holds = false) {
         const dir = end === 0 ? '/' : file.slice(0, end);
         const key = holds ? `${dir}/` : dir;
         if (judged.has(key)) continue;
         judged.add(key);
-        const fault = rootOnlyFault(lstatSync(dir), holds);
-        if (fault !== undefined) return { path: dir, why: fault };
+        if (add(dir, holds)) break found;
       }
     } catch {
       // missing or unreadable: what loads it says so
     }
   }
-  return undefined;
+  return parts.length === 0 ? undefined : settle([parts])[0]![0];
 }
 
 /** A part of a path root reads or runs that someone besides root may change (rootOnlyFault's words), and what it is. */
@@ -435,7 +484,12 @@ export interface RootOnlyStep extends RootOnlyFault {
  * user's link as root, claim-port warns about the rest).
  */
 export function rootOnlyFaults(root: string, path: string): RootOnlyStep[] {
-  return rootOnlyWalk(root, path).faults;
+  return rootOnlyFaultsEach(root, [path])[0]!;
+}
+
+/** rootOnlyFaults of each of `paths`, with one `ls` for all the parts only an ACL can tell about. */
+export function rootOnlyFaultsEach(root: string, paths: readonly string[]): RootOnlyStep[][] {
+  return settle(paths.map((path) => walkParts(root, path).parts));
 }
 
 /**
@@ -444,10 +498,25 @@ export function rootOnlyFaults(root: string, path: string): RootOnlyStep[] {
  * resolved; undefined when the walk did not reach it (missing, unreadable, a
  * loop). What root then opens must be that very inode (load.ts compares it
  * with fstat of the descriptor): a part another user may change could be
- * swapped between this walk and the open.
+ * swapped between this walk and the open. With `acls: false` (for a caller
+ * that wants only the links), the parts only an ACL could make others' are
+ * left out, and no `ls` is run.
  */
-export function rootOnlyWalk(root: string, path: string): { faults: RootOnlyStep[]; file: { info: Stats; path: string } | undefined } {
-  const faults: RootOnlyStep[] = [];
+export function rootOnlyWalk(
+  root: string,
+  path: string,
+  options: { readonly acls?: boolean } = {},
+): { faults: RootOnlyStep[]; file: { info: Stats; path: string } | undefined } {
+  const { parts, file } = walkParts(root, path);
+  return {
+    faults: options.acls === false ? parts.flatMap((part) => (part.why === ASK_ACL ? [] : [{ ...part.step, why: part.why }])) : settle([parts])[0]!,
+    file,
+  };
+}
+
+/** rootOnlyWalk's parts, their ACLs not yet asked. */
+function walkParts(root: string, path: string): { parts: Judged<RootOnlyStep>[]; file: { info: Stats; path: string } | undefined } {
+  const parts: Judged<RootOnlyStep>[] = [];
   let file: { info: Stats; path: string } | undefined;
   const todo = path.split('/').filter((part) => part !== '' && part !== '.');
   const done: string[] = [];
@@ -456,12 +525,14 @@ export function rootOnlyWalk(root: string, path: string): { faults: RootOnlyStep
   // A byte that is not UTF-8, kept as U+DC80+byte (a --registry path read back from /proc/self/cmdline), is that byte.
   const lstat = (parts: readonly string[]) => lstatSync(fileSystemPath(host(parts)));
   const judged = new Set<string>();
-  const judge = (parts: readonly string[], holds: boolean, owner: number, info = lstat(parts)): void => {
-    const key = `${holds ? 'h' : '-'}/${parts.join('/')}`;
+  const judge = (names: readonly string[], holds: boolean, owner: number, info = lstat(names)): void => {
+    const key = `${holds ? 'h' : '-'}/${names.join('/')}`;
     if (judged.has(key)) return;
     judged.add(key);
     const why = rootOnlyFault(info, holds, owner);
-    if (why !== undefined) faults.push({ path: `/${parts.join('/')}`, why, kind: info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'directory' : 'file' });
+    if (why === undefined) return;
+    const kind = info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'directory' : 'file';
+    parts.push({ step: { path: `/${names.join('/')}`, why: '', kind }, why, info, host: host(names) });
   };
   try {
     // A staged tree (--root) another user owns is theirs to change whole: judged against its owner, else root.
@@ -500,7 +571,7 @@ export function rootOnlyWalk(root: string, path: string): { faults: RootOnlyStep
   } catch {
     // missing or unreadable: what reads it says so
   }
-  return { faults, file };
+  return { parts, file };
 }
 
 /** lstat(2) of `path`, or undefined when nothing is there (ENOENT); other errors are thrown. */

@@ -9,7 +9,8 @@
 // default one on a directory (gnulib's file_has_acl reads the
 // system.posix_acl_access and system.posix_acl_default attributes).
 import type * as ChildProcess from 'node:child_process';
-import { createRequire } from 'node:module';
+// Named apart: a bundle of the registry loader may declare its own createRequire (the usual ESM banner of esbuild users).
+import { createRequire as requireFrom } from 'node:module';
 import { escapeText } from '../escape.js';
 
 /** true: it has a POSIX ACL; false: none; a string: why that could not be told (`ls: cannot access ...`). */
@@ -33,7 +34,7 @@ export function extendedAcls(paths: readonly string[]): AclAnswer[] {
 function listModes(paths: readonly string[]): AclAnswer[] | string {
   // Loaded here, not at the top: child_process costs every run start-up time, and only a rare mode needs it.
   // Any absolute path serves createRequire for a builtin (the loader's bundle has no import.meta).
-  const { spawnSync } = createRequire(process.execPath)('node:child_process') as typeof ChildProcess;
+  const { spawnSync } = requireFrom(process.execPath)('node:child_process') as typeof ChildProcess;
   for (const bin of LS) {
     // -U: the paths in the order given; escape: one line each, whatever the names hold; -n: no user lookups.
     const result = spawnSync(bin, ['-dLnU', '--quoting-style=escape', '--', ...paths], {

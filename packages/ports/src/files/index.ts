@@ -15,3 +15,4 @@ export {
   type TreeOptions,
   type WrittenFile,
 } from './tree.js';
+export { posixAcls, type AclAnswer } from './posix-acls.js';

@@ -6,7 +6,7 @@
 // could then run code as root at every start of a claiming unit.
 import { statSync } from 'node:fs';
 import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
-import { type RootOnlyFault, rootOnlyFaults, type RootOnlyStep } from '../cache.js';
+import { type RootOnlyFault, rootOnlyFaults, rootOnlyFaultsEach, type RootOnlyStep } from '../cache.js';
 import { escapeText } from '../escape.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import type { InterpreterLookup } from './interpreter.js';
@@ -29,10 +29,12 @@ const PARSER_FILES = ['package.json', 'dist/parse.cjs'] as const;
  * links followed there) that someone besides root may change, with the file
  * it leads to (`file`), or undefined. Judged, each by rootOnlyFault: the
  * file, every link on the way and each directory above (the one holding a
- * file or link even when sticky); the interpreters the lookups found
- * (`#!/usr/bin/env`, and node); and, when `path` is claim-port's Node bin
- * (…/bin/claim-port.js), the files it loads (CLAIM_PORT_BIN_FILES) and the
- * registry parser of the @dsa110/ports Node finds from its dist/. Under a
+ * file or link even when sticky; one of root's group with the group-write
+ * bit by its POSIX ACL, asked of `ls` once for all of them); the
+ * interpreters the lookups found (`#!/usr/bin/env`, and node); and, when
+ * `path` is claim-port's Node bin (…/bin/claim-port.js), the files it loads
+ * (CLAIM_PORT_BIN_FILES) and the registry parser of the @dsa110/ports Node
+ * finds from its dist/. Under a
  * `root` another user owns (an image staged without root), that user is
  * trusted as root is, since they may change all of it anyway. A missing
  * or unreadable part ends that file's walk: the other checks say so.
@@ -47,9 +49,12 @@ export function rootWritablePart(
   const files = [path];
   for (const lookup of lookups) if (lookup.kind === 'found') files.push(lookup.interpreter, lookup.path);
   files.push(...packageFiles(root, path));
-  for (const file of new Set(files)) {
-    const fault = walk(root, file);
-    if (fault !== undefined) return { ...fault, file };
+  // Every walk first, then one `ls` for the parts of root's group with the group-write bit (none in the common case).
+  const unique = [...new Set(files)];
+  const faults = rootOnlyFaultsEach(root, unique);
+  for (const [index, file] of unique.entries()) {
+    const first = faults[index]![0];
+    if (first !== undefined) return { path: first.path, why: first.why, file };
   }
   return undefined;
 }
@@ -152,10 +157,4 @@ function packageFiles(root: string, path: string): string[] {
     if (dir === '/') break;
   }
   return files;
-}
-
-/** The first part of `path` (inside `root`, links followed there as resolveInRoot does) rootOnlyFault refuses; in-root paths. */
-function walk(root: string, path: string): RootOnlyFault | undefined {
-  const first = rootOnlyFaults(root, path)[0];
-  return first === undefined ? undefined : { path: first.path, why: first.why };
 }

@@ -5,7 +5,8 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, rmSync, symlinkSync, write
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test-support/tree.js';
-import { registryWritablePart, registryWritableProblem } from '../../src/systemd/index.js';
+import { registryWritablePart, registryWritableProblem, rootWritablePart } from '../../src/systemd/index.js';
+import { aclsWork, grantAcl, NO_ACLS } from '../files/special.js';
 
 const asRoot = process.geteuid?.() === 0;
 const NOBODY = 65534;
@@ -64,4 +65,62 @@ describe.skipIf(!asRoot)('registryWritablePart', () => {
       kind: 'link',
     });
   });
+
+  it.skipIf(!aclsWork)(
+    `root's group with the group-write bit: nothing without a POSIX ACL; with one that lets uid 1234 write, the file or the directory is named by it, with both fixes${aclsWork ? '' : ` (${NO_ACLS})`}`,
+    () => {
+      const { etc, file } = tree();
+      chmodSync(file, 0o664);
+      chmodSync(etc, 0o775);
+      expect(registryWritablePart('/', file)).toBeUndefined();
+      expect(grantAcl(file)).toBe(true);
+      const fault = registryWritablePart('/', file);
+      expect(fault).toEqual({
+        path: file,
+        why: `is writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask, rwx; \`setfacl -b ${file}\` removes the ACL, \`chmod g-w ${file}\` masks it)`,
+        kind: 'file',
+      });
+      expect(registryWritableProblem(file, fault!)).toBe(
+        `the registry ${file} ${fault!.why}: root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; make it root's and writable only by root (chown root:root ${file}; chmod go-w ${file})`,
+      );
+      // The file without it, its directory with it (and the path escaped in the fix, as everywhere).
+      const other = tree();
+      const odd = join(other.etc, '..', 'odd\nname');
+      mkdirSync(odd, { mode: 0o755 });
+      const inner = join(odd, 'ports.yaml');
+      writeFileSync(inner, 'version: 1\n', { mode: 0o644 });
+      expect(grantAcl(odd)).toBe(true);
+      expect(registryWritablePart('/', inner)).toEqual({
+        path: odd,
+        why: `is writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask, rwx; \`setfacl -b ${odd.replace('\n', '\\n')}\` removes the ACL, \`chmod g-w ${odd.replace('\n', '\\n')}\` masks it)`,
+        kind: 'directory',
+      });
+    },
+  );
+
+  it.skipIf(!aclsWork)(
+    `rootWritablePart: a program of root's group whose POSIX ACL lets uid 1234 write, or its directory, is named; 0775 without one is not${aclsWork ? '' : ` (${NO_ACLS})`}`,
+    () => {
+      const installed = () => {
+        const bin = join(tempDir('dsa110-writable-'), 'bin');
+        mkdirSync(bin);
+        chmodSync(bin, 0o775);
+        const program = join(bin, 'program');
+        writeFileSync(program, '#!/bin/sh\n');
+        chmodSync(program, 0o775);
+        return { bin, program };
+      };
+      const { bin, program } = installed();
+      expect(rootWritablePart('/', program)).toBeUndefined();
+      expect(grantAcl(bin)).toBe(true);
+      expect(rootWritablePart('/', program)).toEqual({
+        path: bin,
+        why: `is writable by the users and groups its POSIX ACL names (mode 0775: its group bits are the ACL's mask, rwx; \`setfacl -b ${bin}\` removes the ACL, \`chmod g-w ${bin}\` masks it)`,
+        file: program,
+      });
+      const other = installed();
+      expect(grantAcl(other.program)).toBe(true);
+      expect(rootWritablePart('/', other.program)).toMatchObject({ path: other.program, file: other.program });
+    },
+  );
 });
