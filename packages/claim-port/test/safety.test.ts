@@ -562,6 +562,19 @@ s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
 print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
 while True: time.sleep(3600)`;
   const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  /** A root process (a python that sleeps) made to enter the namespaces `flags` names of `pid`, as an operator's nsenter does. */
+  const joinAsRoot = (pid: number, flags: readonly string[]) =>
+    start([
+      'nsenter',
+      '-t',
+      String(pid),
+      ...flags,
+      python,
+      '-c',
+      `import json, os, time
+print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': 1}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
 
   it.skipIf(!hasCommand('setpriv'))(
     'the init of a PID namespace a user made in a user namespace of their own (unshare --user --pid, no host root mapped) is not protected: SIGKILLed (the kernel drops the SIGTERM), and the log and result say why',
@@ -596,19 +609,8 @@ while True: time.sleep(3600)`;
     'that unmapped user-made init stays protected once root has entered its user and PID namespaces (nsenter --user --pid, still uid 0 there)',
     async () => {
       const init = await start([...asNobody, 'unshare', '--user', '--pid', '--fork', '--kill-child', python, '-c', initScript()]);
-      const joined = await start([
-        'nsenter',
-        '-t',
-        String(init.first.pid),
-        '--user',
-        '--preserve-credentials',
-        '--pid',
-        python,
-        '-c',
-        `import json, os, time
-print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': 1}), flush=True)
-while True: time.sleep(3600)`,
-      ]);
+      // Root enters the user namespace too, keeping its credentials (uid 0, which the namespace cannot map).
+      const joined = await joinAsRoot(init.first.pid, ['--user', '--preserve-credentials', '--pid']);
       expect(readlinkSync(`/proc/${joined.first.pid}/ns/user`)).toBe(readlinkSync(`/proc/${init.first.pid}/ns/user`));
       const lines: string[] = [];
       const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 500, log: (line) => lines.push(line) });
@@ -624,17 +626,7 @@ while True: time.sleep(3600)`,
     async () => {
       const init = await start([...asNobody, 'unshare', '--user', '--map-root-user', '--pid', '--fork', '--kill-child', python, '-c', initScript()]);
       // Root joins the PID namespace only (it stays in the host's user namespace, as root): what an operator's nsenter does.
-      const joined = await start([
-        'nsenter',
-        '-t',
-        String(init.first.pid),
-        '--pid',
-        python,
-        '-c',
-        `import json, os, time
-print(json.dumps({'pid': int(os.readlink('/proc/self')), 'inner': os.getpid(), 'port': 1}), flush=True)
-while True: time.sleep(3600)`,
-      ]);
+      const joined = await joinAsRoot(init.first.pid, ['--pid']);
       expect(readlinkSync(`/proc/${joined.first.pid}/ns/pid`)).toBe(readlinkSync(`/proc/${init.first.pid}/ns/pid`));
       const lines: string[] = [];
       const result = await claimOurs(init.first.port, { timeoutSeconds: 0.3, killWaitMs: 500, log: (line) => lines.push(line) });
