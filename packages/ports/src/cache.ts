@@ -29,7 +29,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { holdTemp, releaseTemp, removeStaleTemps, tempsOf, type TempWriter } from './files/temp-files.js';
-import { type AclAnswer, extendedAcls } from './files/acl.js';
+import { type AclAnswer, aclWriters, extendedAcls } from './files/acl.js';
 import { escapeText } from './escape.js';
 import { decodeKeepingBadBytes, fileSystemPath } from './utf8.js';
 
@@ -392,14 +392,8 @@ function rootOnlyFault(info: Stats, holds: boolean, owner: number): string | typ
 /** The fault of a part of root's group with the group-write bit, once `ls` has said whether it has an ACL (`shown`: its path, as the fix names it). */
 function aclFault(info: Stats, acl: AclAnswer, shown: string): string | undefined {
   if (acl === false) return undefined;
-  const mode = info.mode & 0o7777;
   const at = escapeText(shown);
-  const fix = `\`setfacl -b ${at}\` removes the ACL, \`chmod g-w ${at}\` masks it`;
-  const mask = `${mode & 0o040 ? 'r' : '-'}w${mode & 0o010 ? 'x' : '-'}`;
-  const octal = mode.toString(8).padStart(4, '0');
-  return acl === true
-    ? `is writable by the users and groups its POSIX ACL names (mode ${octal}: its group bits are the ACL's mask, ${mask}; ${fix})`
-    : `is perhaps writable by users a POSIX ACL names (mode ${octal}, gid ${info.gid}; whether it has one could not be told: ${acl}; ${fix})`;
+  return `is ${aclWriters(info.mode, info.gid, acl, `; \`setfacl -b ${at}\` removes the ACL, \`chmod g-w ${at}\` masks it`)}`;
 }
 
 /** A part judged, the ACL perhaps still to ask (`host`: where ls finds it). */

@@ -58,3 +58,16 @@ function listModes(paths: readonly string[]): AclAnswer[] | string {
   }
   return `no ls at ${LS.join(' or ')}`;
 }
+
+/**
+ * Who may write a part of a trusted group whose mode has the group-write bit, once `ls` has said it has an ACL
+ * (`true`) or why that could not be told: the words the output guard and the root-only judgment share, `more`
+ * (`; FIX`) inside the parenthesis.
+ */
+export function aclWriters(mode: number, gid: number, acl: true | string, more = ''): string {
+  const octal = (mode & 0o7777).toString(8).padStart(4, '0');
+  const mask = `${mode & 0o040 ? 'r' : '-'}${mode & 0o020 ? 'w' : '-'}${mode & 0o010 ? 'x' : '-'}`;
+  return acl === true
+    ? `writable by the users and groups its POSIX ACL names (mode ${octal}: its group bits are the ACL's mask, ${mask}${more})`
+    : `perhaps writable by users a POSIX ACL names (mode ${octal}, gid ${gid}; whether it has one could not be told: ${acl}${more})`;
+}

@@ -14,7 +14,7 @@
 import { accessSync, chmodSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
-import { type AclAnswer, extendedAcls } from './acl.js';
+import { type AclAnswer, aclWriters, extendedAcls } from './acl.js';
 import { fileKind, statOrUndefined } from './read.js';
 import { FileWriteError, deniedPhrase, describe, trustedOwners, untrustedLink } from './write.js';
 
@@ -76,21 +76,12 @@ function withAcl(path: string, acl: AclAnswer): DirectoryExposure | undefined {
   const info = statOrUndefined(path);
   if (info === undefined) return undefined;
   const mode = info.mode & 0o7777;
-  const exposure =
-    acl === true
-      ? `writable by the users and groups its POSIX ACL names (mode ${octal(mode)}: its group bits are the ACL's mask, ${maskText(mode)})`
-      : `perhaps writable by users a POSIX ACL names (mode ${octal(mode)}, gid ${info.gid}; whether it has one could not be told: ${acl})`;
-  return { ...exposed(exposure, mode, info.uid === process.geteuid?.()), acl: true };
+  return { ...exposed(aclWriters(mode, info.gid, acl), mode, info.uid === process.geteuid?.()), acl: true };
 }
 
 function exposed(exposure: string, mode: number, mine: boolean): DirectoryExposure {
   if ((mode & 0o1000) !== 0) return { exposure, shared: true };
   return mine ? { exposure, narrowed: mode & ~0o022 } : { exposure };
-}
-
-/** `rwx`: the group bits of `mode`. */
-function maskText(mode: number): string {
-  return `${mode & 0o040 ? 'r' : '-'}${mode & 0o020 ? 'w' : '-'}${mode & 0o010 ? 'x' : '-'}`;
 }
 
 /** chmod a directory to `mode` (directoryExposure's `narrowed`); FileWriteError when it cannot be. */
