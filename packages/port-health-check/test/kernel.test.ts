@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,5 +35,9 @@ describe('kernel port ranges', () => {
     });
     const missing = await readKernelFacts({ range: join(dir, 'absent'), reserved: join(dir, 'absent') });
     expect(missing.problem).toBe(`cannot read ${join(dir, 'absent')}: no such file (a kernel without it, or a container that hides it)`);
+    // A FIFO or directory in their place (a --root laid out by hand) is refused at once, never read until it ends.
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const special = readKernelFacts({ range: join(dir, 'fifo'), reserved: dir });
+    expect(special).toEqual({ reservedPorts: [], problem: `cannot read ${join(dir, 'fifo')}: it is a FIFO (named pipe), not a regular file` });
   });
 });

@@ -62,6 +62,7 @@
 // when the script comes from a code cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
 // The build turns import() into require() and refuses a bundle with one left.
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import type { Script } from 'node:vm';
 import { cacheDir, openCacheFile, pruneCacheFiles, writeCacheFile } from '../cache.js';
 import { checksum, checksummer, crc32Checksummer, type Checksummer } from './checksum.js';
@@ -305,7 +306,7 @@ function readBundleAndEntry(
     }
     const sourceLength = readAll(bundleFd, memory, 0, size);
     const sourceSum = sums.sum(0, sourceLength);
-    const text = Buffer.from(memory.buffer, memory.byteOffset, sourceLength).toString('utf8');
+    const text = bundleText(Buffer.from(memory.buffer, memory.byteOffset, sourceLength));
     if (entry === undefined) return { text, sourceLength, sourceSum };
     let entryLength: number;
     try {
@@ -320,6 +321,16 @@ function readBundleAndEntry(
     closeSync(bundleFd);
     if (entry !== undefined) closeSync(entry.fd);
   }
+}
+
+/**
+ * A bundle's bytes as text. esbuild writes ASCII (it escapes the rest), and
+ * ASCII is its own latin1, which is a copy, where decoding UTF-8 goes byte by
+ * byte: 0.5 ms for the health check's 351 KB bundle at every start (2-core
+ * EPYC, Node 20.20, `node -e 0` 22 ms). Anything else is decoded as UTF-8.
+ */
+function bundleText(bytes: Buffer): string {
+  return typeof isAscii === 'function' && isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /** Read up to `length` bytes of `fd` into `memory` at `at`: how many there were. */

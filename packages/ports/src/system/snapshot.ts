@@ -6,7 +6,7 @@ import { scanSocketHolders, type HolderScan, type SocketLinks } from './holders.
 import { scanSocketHoldersParallel, startSocketHoldersParallel, type StartedHolderScan } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
 import { readBoundUdpSockets, type Transport } from './port-sockets.js';
-import { portSet, procRootOption, readListenTables, type ListenSocket } from './sockets.js';
+import { portSet, procRootOption, readListenTables, readListenTablesAsync, type ListenSocket } from './sockets.js';
 
 export interface Listener extends ListenSocket {
   /** A `::` socket that (by inference, see dual-stack.ts) also accepts IPv4. */
@@ -207,14 +207,19 @@ export async function snapshot(options?: SnapshotOptions): Promise<Snapshot> {
 /**
  * Every listener, by a parallel scan started before the table is read: perl
  * reports every socket link, so its children read /proc while Node reads
- * /proc/net/tcp{,6} (about 2 ms a table on a large hash). Where no socket
- * listens, they are stopped.
+ * /proc/net/tcp{,6} (about 2 ms a table on a large hash). The tables are read
+ * on the thread pool, so the caller's own work until it awaits this goes on
+ * while the kernel walks the hash. Where no socket listens, the children are
+ * stopped.
  */
 async function everyListener(options: CheckedOptions): Promise<Snapshot> {
+  // The tables first: their read starts libuv's threads, which would otherwise have ids above the
+  // scan's last PID and be read as processes started since (four /proc/TID/status reads).
+  const tables = readListenTablesAsync('snapshot', options.procRoot, options.ports);
   const scan = startSocketHoldersParallel(scanOptionsOf(options));
   let sockets: ListenSocket[];
   try {
-    sockets = readListenTables('snapshot', options.procRoot, options.ports);
+    sockets = await tables;
   } catch (error) {
     scan.cancel();
     throw error;

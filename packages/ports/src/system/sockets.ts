@@ -3,7 +3,7 @@
 // an accepted connection, TIME_WAIT, or a socket bound but not listening never
 // shows up here as a listener.
 import { describeArgument, optionsArgument, portArgument, procRootArgument, stringArgument } from '../arguments.js';
-import { closeSync, existsSync, readSync } from 'node:fs';
+import { closeSync, existsSync, read, readSync } from 'node:fs';
 import { FileReadError, formatBytes, openRegularFile } from '../files/read.js';
 import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
 import { decodeIPv4, decodeIPv6 } from './address.js';
@@ -99,26 +99,69 @@ export function procRootOption(fn: string, procRoot: unknown): string {
  * MAX_SOCKET_TABLE_BYTES is read.
  */
 export function readListenTableSync(path: string): string {
-  let fd: number;
+  const fd = openTable(path);
+  if (fd === undefined) return '';
   try {
-    ({ fd } = openRegularFile(path, false));
-  } catch (error) {
-    if ((error as FileReadError).code === 'ENOENT' && path.endsWith('6')) return '';
-    throw error;
-  }
-  try {
-    const table = new ListenTable();
-    const buffer = Buffer.allocUnsafe(65536);
-    for (let total = 0; ; ) {
-      const read = readSync(fd, buffer, 0, buffer.length, null);
-      total += read;
-      if (total > MAX_SOCKET_TABLE_BYTES) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(MAX_SOCKET_TABLE_BYTES)}`);
-      if (table.add(buffer, read)) return table.text;
-    }
+    const buffer = Buffer.allocUnsafe(TABLE_READ_BYTES);
+    return readTableRest(fd, path, new ListenTable(), buffer, readSync(fd, buffer, 0, buffer.length, null), 0);
   } finally {
     closeSync(fd);
   }
 }
+
+/**
+ * As readListenTableSync, with the first read() on libuv's thread pool: that
+ * read is where the kernel walks the hash, and the calling thread goes on
+ * with its own work meanwhile (the health check reads its unit and
+ * configuration files); the rest, if any, is read as readListenTableSync
+ * reads it, when the first read is done.
+ */
+export function readListenTableAsync(path: string): Promise<string> {
+  let fd: number | undefined;
+  try {
+    fd = openTable(path);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (fd === undefined) return Promise.resolve('');
+  const opened = fd;
+  const buffer = Buffer.allocUnsafe(TABLE_READ_BYTES);
+  return new Promise((resolve, reject) => {
+    read(opened, buffer, 0, buffer.length, null, (error, n) => {
+      try {
+        if (error) throw error;
+        resolve(readTableRest(opened, path, new ListenTable(), buffer, n, 0));
+      } catch (failure) {
+        reject(failure);
+      } finally {
+        closeSync(opened);
+      }
+    });
+  });
+}
+
+/** A table opened for reading as readListenTableSync says; undefined for a missing tcp6 (no IPv6 in this kernel). */
+function openTable(path: string): number | undefined {
+  try {
+    return openRegularFile(path, false).fd;
+  } catch (error) {
+    if ((error as FileReadError).code === 'ENOENT' && path.endsWith('6')) return undefined;
+    throw error;
+  }
+}
+
+/** Takes the `read` bytes just read into `buffer` (`total` before them), then reads on until the LISTEN part is complete. */
+function readTableRest(fd: number, path: string, table: ListenTable, buffer: Buffer, read: number, total: number): string {
+  for (;;) {
+    total += read;
+    if (total > MAX_SOCKET_TABLE_BYTES) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(MAX_SOCKET_TABLE_BYTES)}`);
+    if (table.add(buffer, read)) return table.text;
+    read = readSync(fd, buffer, 0, buffer.length, null);
+  }
+}
+
+/** One read of a table: seq_file hands over as many whole lines as fit. */
+const TABLE_READ_BYTES = 65536;
 
 /** The text of a socket table read so far, and whether to stop reading (see readListenTableSync). */
 class ListenTable {
@@ -169,6 +212,25 @@ export function readListenTables(fn: string, proc: string, ports: ReadonlySet<nu
   const v4 = readTable(fn, proc, 'IPv4');
   const v6 = readTable(fn, proc, 'IPv6');
   return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
+}
+
+/**
+ * As readListenTables, each table's first read on the thread pool (readListenTableAsync), both at
+ * once: for a caller with work of its own to do before it waits (snapshot({ parallel }), which the
+ * health check starts before it loads the registry).
+ */
+export async function readListenTablesAsync(fn: string, proc: string, ports: ReadonlySet<number> | undefined): Promise<ListenSocket[]> {
+  const [v4, v6] = await Promise.all([readTableAsync(fn, proc, 'IPv4'), readTableAsync(fn, proc, 'IPv6')]);
+  return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
+}
+
+/** readTable, its read on the thread pool. */
+async function readTableAsync(fn: string, proc: string, family: SocketFamily): Promise<string> {
+  try {
+    return tcpSocketCount(proc, family) === 0 ? '' : await readListenTableAsync(`${proc}/net/${family === 'IPv4' ? 'tcp' : 'tcp6'}`);
+  } catch (error) {
+    throw tableError(fn, error, proc);
+  }
 }
 
 /** The LISTEN part of one family's table ('' when sockstat counts none in it), or an error naming `fn` and the table. */

@@ -477,6 +477,29 @@ describe('runWithCodeCache, on real processes', () => {
     expect(run(cache, ['--jitless'])).toBe(expected);
   });
 
+  it('reads an ASCII bundle (what esbuild writes) and one in UTF-8 alike, without the cache and from it: the same text', () => {
+    const dir = tempDir();
+    const cache = join(dir, 'cache');
+    const codeCache = join(import.meta.dirname, '../../src/cli-kit/code-cache.ts');
+    for (const [kind, word] of [
+      ['ASCII', 'port'],
+      ['UTF-8', 'p\u00f6rt \u2192 \u{1f50c}'],
+    ] as const) {
+      const bundle = join(dir, `${kind}.cjs`);
+      const loader = join(dir, `${kind}-start.cjs`);
+      writeFileSync(bundle, `console.log(JSON.stringify([${JSON.stringify(word)}, ${JSON.stringify(word)}.length, (() => '${word}').toString()]));\n`);
+      writeFileSync(
+        loader,
+        `require(${JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs'))});\nconst { runWithCodeCache } = require(${JSON.stringify(codeCache)});\nrunWithCodeCache(${JSON.stringify(bundle)}, { bin: 'test', version: '1.0.0', bundle: ${JSON.stringify(kind)} }, module, require);\n`,
+      );
+      const expected = `${JSON.stringify([word, word.length, `() => '${word}'`])}\n`;
+      const run = () => execFileSync(process.execPath, [loader], { encoding: 'utf8', env: plainEnv(cache) });
+      expect(run(), `${kind}, compiled and cached`).toBe(expected);
+      expect(run(), `${kind}, from the cache`).toBe(expected);
+    }
+    expect(readdirSync(cache)).toHaveLength(2);
+  });
+
   it("runs a bundle marked crcOnly from a cache only where Node has zlib's CRC-32 (20.15 and later); before, compiled as usual, with no WebAssembly sum", () => {
     const dir = tempDir();
     const cache = join(dir, 'cache');
