@@ -216,7 +216,15 @@ async function everyListener(options: CheckedOptions): Promise<Snapshot> {
   // The tables first: their read starts libuv's threads, which would otherwise have ids above the
   // scan's last PID and be read as processes started since (four /proc/TID/status reads).
   const tables = readListenTablesAsync('snapshot', options.procRoot, options.ports);
-  const scan = startSocketHoldersParallel(scanOptionsOf(options));
+  let scan: StartedHolderScan;
+  try {
+    scan = startSocketHoldersParallel(scanOptionsOf(options));
+  } catch (error) {
+    // Never a read left to fail unawaited (an unhandled rejection ends a process): the table's error, which
+    // names the procRoot and what to give, wins over the listing's (`/proc` not a directory).
+    await tables;
+    throw error;
+  }
   let sockets: ListenSocket[];
   try {
     sockets = await tables;

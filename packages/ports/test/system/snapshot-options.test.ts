@@ -2,6 +2,8 @@
 // from JavaScript: each is a TypeError (or RangeError) naming the function and
 // the option, never an answer for TCP to a question about 'UDP', never
 // "sockets.map is not a function", never listeners made up of undefined.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanSocketHolders, snapshot, snapshotSync, startSocketHoldersParallel, type SnapshotOptions } from '@dsa110/ports/system';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
@@ -28,6 +30,25 @@ function emptyProc(): string {
 const SOCKET = { address: '0.0.0.0', family: 'IPv4', port: 8000, inode: 41001, uid: 0 } as const;
 
 describe('snapshot options, checked', () => {
+  it("a procRoot that is no /proc: snapshot({ parallel: true }) rejects with the table's error, and leaves no read to fail unawaited", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const file = join(tempDir(), 'file');
+      writeFileSync(file, 'not a directory\n');
+      for (const procRoot of [file, join(tempDir(), 'absent')]) {
+        await expect(snapshot({ procRoot, parallel: true })).rejects.toThrow(
+          `snapshot: cannot read ${procRoot}/net/tcp: options.procRoot ${JSON.stringify(procRoot)} holds no net/tcp: give where /proc is mounted`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('transport is "tcp", "udp" or left out: "UDP" or 5 used to be answered for TCP', async () => {
     const procRoot = emptyProc();
     for (const [transport, what] of [
