@@ -71,7 +71,9 @@ while True: time.sleep(3600)`;
 s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(16)
 t = socket.socket(socket.AF_INET6); t.bind(('::1', ${port})); t.listen(16)
 child = os.fork()
-print(json.dumps({'pid': os.getpid(), 'pids': [child] if child else [], 'port': ${port}}), flush=True)
+# The parent alone says who holds it: two processes printing at once (PYTHONUNBUFFERED writes the line and its
+# newline apart) could mix their lines into one that is no JSON.
+if child: print(json.dumps({'pid': os.getpid(), 'pids': [child], 'port': ${port}}), flush=True)
 while True: time.sleep(3600)`);
     const [parent, child] = [server.first.pid, (server.first.pids as number[])[0]!];
     const { lines } = await dryRunLog(port);
