@@ -209,9 +209,7 @@ function readListen(fn: string, options: ReadSocketsOptions | undefined): Listen
 
 /** The LISTEN sockets of `proc`'s tables (on `ports` when given), its options already checked by `fn` (a reader, or snapshot). */
 export function readListenTables(fn: string, proc: string, ports: ReadonlySet<number> | undefined): ListenSocket[] {
-  const v4 = readTable(fn, proc, 'IPv4');
-  const v6 = readTable(fn, proc, 'IPv6');
-  return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
+  return parseTables(readTable(fn, proc, 'IPv4'), readTable(fn, proc, 'IPv6'), ports);
 }
 
 /**
@@ -221,13 +219,23 @@ export function readListenTables(fn: string, proc: string, ports: ReadonlySet<nu
  */
 export async function readListenTablesAsync(fn: string, proc: string, ports: ReadonlySet<number> | undefined): Promise<ListenSocket[]> {
   const [v4, v6] = await Promise.all([readTableAsync(fn, proc, 'IPv4'), readTableAsync(fn, proc, 'IPv6')]);
+  return parseTables(v4, v6, ports);
+}
+
+/** The LISTEN sockets of both tables' text, IPv4 first. */
+function parseTables(v4: string, v6: string, ports: ReadonlySet<number> | undefined): ListenSocket[] {
   return [...parseProcNetTcp(v4, 'IPv4', ports), ...parseProcNetTcp(v6, 'IPv6', ports)];
+}
+
+/** One family's table under `proc`. */
+function tablePath(proc: string, family: SocketFamily): string {
+  return `${proc}/net/${family === 'IPv4' ? 'tcp' : 'tcp6'}`;
 }
 
 /** readTable, its read on the thread pool. */
 async function readTableAsync(fn: string, proc: string, family: SocketFamily): Promise<string> {
   try {
-    return tcpSocketCount(proc, family) === 0 ? '' : await readListenTableAsync(`${proc}/net/${family === 'IPv4' ? 'tcp' : 'tcp6'}`);
+    return tcpSocketCount(proc, family) === 0 ? '' : await readListenTableAsync(tablePath(proc, family));
   } catch (error) {
     throw tableError(fn, error, proc);
   }
@@ -236,7 +244,7 @@ async function readTableAsync(fn: string, proc: string, family: SocketFamily): P
 /** The LISTEN part of one family's table ('' when sockstat counts none in it), or an error naming `fn` and the table. */
 function readTable(fn: string, proc: string, family: SocketFamily): string {
   try {
-    return tcpSocketCount(proc, family) === 0 ? '' : readTableSync(`${proc}/net/${family === 'IPv4' ? 'tcp' : 'tcp6'}`);
+    return tcpSocketCount(proc, family) === 0 ? '' : readTableSync(tablePath(proc, family));
   } catch (error) {
     throw tableError(fn, error, proc);
   }
