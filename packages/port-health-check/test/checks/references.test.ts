@@ -116,8 +116,8 @@ describe('the references check', () => {
     const root = snippetTree(registry, undefined, { [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n' });
     const found = problems(await references(root));
     expect(found).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
       'prometheus (9090): /etc/prometheus/prometheus.yml:9: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet prometheus-yml prints what passes)',
     ]);
     // Rewritten from the registry with the operator's override: clean again.
@@ -175,7 +175,7 @@ describe('the references check', () => {
   it('nginx: a listen elsewhere, an unrestricted /metrics, a missing /metrics location', async () => {
     const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
     expect(problems(await references(site('server {\n  listen 8080;\n  location /metrics {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n')))).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location /metrics is not restricted to localhost; add allow 127.0.0.1; deny all;',
     ]);
     expect(
@@ -193,8 +193,8 @@ describe('the references check', () => {
     // Quoted values are the values: a quoted listen elsewhere or proxy_pass to another port is an error, never port 80 or skipped.
     expect(problems(await references(site(`server {\n  listen "8080";\n  location /api/ { proxy_pass 'http://127.0.0.1:9000'; }\n  ${metrics}\n}\n`)))).toEqual(
       [
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3:20: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
       ],
     );
     expect(problems(await references(site(`server { listen "80"; location /api/ { proxy_pass "http://127.0.0.1:8000"; } ${metrics} }\n`)))).toEqual([]);
@@ -210,7 +210,7 @@ describe('the references check', () => {
         ),
       ),
     ).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:6: listen 81, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:6:3: listen 81, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
     ]);
   });
 
@@ -239,8 +239,8 @@ describe('the references check', () => {
       'etc/redis/conf.d/a.conf': 'port 6381\nbind 0.0.0.0\n',
     });
     expect(problems(await references(root))).toEqual([
-      'nginx (80): /etc/nginx/snippets/listen.conf:3: listen 8081, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
-      'nginx (80): /etc/nginx/proxy_params:2: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/snippets/listen.conf:3:1: listen 8081, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/proxy_params:2:1: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
       'redis (6379): /etc/redis/conf.d/b.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
       'redis (6379): /etc/redis/conf.d/a.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
     ]);

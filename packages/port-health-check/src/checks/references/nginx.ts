@@ -286,6 +286,13 @@ function backend(expect: NginxExpectations): string {
   return `${expect.upstream.scheme ?? 'http'}://127.0.0.1:${expect.upstream.port}`;
 }
 
+/** What a pass directive writes to reach the upstream: proxy_pass its URL (backend), grpc_pass grpc:// or grpcs://, the others an address. */
+function passTo(directive: string, expect: NginxExpectations): string {
+  if (directive === 'proxy_pass') return backend(expect);
+  if (directive === 'grpc_pass') return backend(expect).replace(/^http/, 'grpc');
+  return `127.0.0.1:${expect.upstream.port}`;
+}
+
 // --- listen ---
 
 /** A listen value's port, or why it has none nginx would take as the service's (a warning). */
@@ -308,7 +315,7 @@ function checkListen(statement: SiteStatement, expect: NginxExpectations): Findi
   const address = checkListenAddress(statement, expect);
   if (port === expect.port) return address ? [address] : [];
   const wrongPort: Finding = {
-    ...place(statement),
+    ...placeAt(statement),
     severity: 'error',
     message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}; ${portFix('its port', expect.port, expect.snippet)}`,
   };
@@ -459,7 +466,7 @@ type PassHost = { host: string; port: number | undefined; variableScheme?: true 
 /**
  * Where a pass directive sends requests: a host and its port (undefined: none
  * written and no default), the port written when nginx refuses it
- * (`badPort`), `variable` (the host or port from a variable), or undefined
+ * (`badPort`), `variable` (the whole URL, its host or its port from a variable), or undefined
  * (a UNIX socket, a scheme nginx refuses). A proxy_pass or grpc_pass scheme
  * from a variable (`$scheme://127.0.0.1:8000`: nginx builds the URL per
  * request, http or https; grpc or grpcs) leaves the host and port written:
@@ -471,6 +478,9 @@ function passTarget(directive: string, value: string): PassHost | { host: string
   const variableScheme = scheme?.[1]?.includes('$') === true;
   // nginx compares the scheme case-insensitively (HTTP://h proxies like http://h).
   const name = scheme ? scheme[1]!.toLowerCase() : '';
+  // A URL no scheme starts but a variable does (`proxy_pass $backend;`, `$u/api/`): nginx takes the whole of it,
+  // scheme, host and port, from the variable per request. Not followed (unknown), never read as no pass at all.
+  if (!scheme && value.startsWith('$')) return 'variable';
   if ((!variableScheme && !(name in schemes)) || (!scheme && value.startsWith('unix:'))) return undefined;
   // The address ends at the URI's `/` or the arguments' `?`, as nginx reads it.
   const authority = value.slice(scheme ? scheme[0].length : 0).split(/[/?]/)[0]!;
@@ -492,9 +502,7 @@ function variableSchemeFinding(pass: SiteStatement, portWritten: boolean, expect
   const scheme = value.slice(0, value.indexOf('://'));
   const portWords = !portWritten ? ", and so its port (the scheme's default, 80 or 443)," : '';
   const speaks = expect.upstream.scheme === undefined ? '' : ` by ${expect.upstream.scheme} as the registry says`;
-  // grpc_pass takes grpc:// (plain) or grpcs:// (TLS), nothing else.
-  const fix = directive === 'grpc_pass' ? backend(expect).replace(/^http/, 'grpc') : backend(expect);
-  const message = `${directive} ${shown(value)} takes its scheme${portWords} from ${shown(scheme)}, which nginx sets per request and this check cannot tell, so whether it reaches ${name}${speaks} is not known; write ${directive} ${fix}; (${expect.snippet})`;
+  const message = `${directive} ${shown(value)} takes its scheme${portWords} from ${shown(scheme)}, which nginx sets per request and this check cannot tell, so whether it reaches ${name}${speaks} is not known; write ${directive} ${passTo(directive, expect)}; (${expect.snippet})`;
   return { ...placeAt(pass), severity: 'unknown', message };
 }
 
@@ -564,8 +572,10 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
   return passes.flatMap((pass): Finding[] => {
     const [directive, value] = [pass.words[0]!, pass.words[1]!];
     const target = passTarget(directive, value);
-    if (target === 'variable')
-      return [{ ...place(pass), severity: 'unknown', message: `${directive} ${shown(value)}: set from a variable, which this check does not follow` }];
+    if (target === 'variable') {
+      const message = `${directive} ${shown(value)}: set from a variable, which this check does not follow, so whether it reaches ${wanted.name} is not known; if it should, write ${directive} ${passTo(directive, expect)}; (${expect.snippet})`;
+      return [{ ...place(pass), severity: 'unknown', message }];
+    }
     if (target === undefined) return [];
     if ('badPort' in target) {
       // What it means to say: this machine on the upstream's port, or, to another host, some port.
@@ -588,7 +598,7 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
       return [...(refused ? [refused] : []), ...(scheme ? [scheme] : [])];
     }
     const port: Finding = {
-      ...place(pass),
+      ...placeAt(pass),
       severity: 'error',
       message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}; ${portFix('its port', wanted.port, expect.snippet)}`,
     };
@@ -730,7 +740,7 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
   }
   return [
     {
-      ...place(server),
+      ...placeAt(server),
       severity: 'error',
       message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
     },

@@ -85,9 +85,9 @@ describe('a proxy_pass scheme from a variable', () => {
     const unknown = (line: number, value: string, port = '') =>
       `unknown: nginx (80): /${SITE}:${line}:9: proxy_pass ${value} takes its scheme${port} from $scheme, which nginx sets per request and this check cannot tell, so whether it reaches FastAPI by http as the registry says is not known; write proxy_pass http://127.0.0.1:8000; (ports snippet nginx-site)`;
     expect(await problems(bundled, { [SITE]: site('$scheme://127.0.0.1:8001') })).toEqual([
-      `error: nginx (80): /${SITE}:5: proxy_pass $scheme://127.0.0.1:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+      `error: nginx (80): /${SITE}:5:9: proxy_pass $scheme://127.0.0.1:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
       unknown(5, '$scheme://127.0.0.1:8001'),
-      `error: nginx (80): /${SITE}:11: proxy_pass $scheme://127.0.0.1:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+      `error: nginx (80): /${SITE}:11:9: proxy_pass $scheme://127.0.0.1:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
       unknown(11, '$scheme://127.0.0.1:8001'),
     ]);
     expect(await problems(bundled, { [SITE]: site('$scheme://127.0.0.1') })).toEqual([
@@ -106,7 +106,7 @@ describe('a grpc_pass scheme from a variable, as proxy_pass', () => {
     const unknown = (value: string, port = '') =>
       `unknown: nginx (80): /${SITE}:5:9: grpc_pass ${value} takes its scheme${port} from $scheme, which nginx sets per request and this check cannot tell, so whether it reaches FastAPI by http as the registry says is not known; write grpc_pass grpc://127.0.0.1:8000; (ports snippet nginx-site)`;
     const wrongPort = (value: string) =>
-      `error: nginx (80): /${SITE}:5: grpc_pass ${value}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`;
+      `error: nginx (80): /${SITE}:5:9: grpc_pass ${value}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`;
     expect(await problems(bundled, { [SITE]: grpc('$scheme://127.0.0.1:8001') })).toEqual([
       wrongPort('$scheme://127.0.0.1:8001'),
       unknown('$scheme://127.0.0.1:8001'),

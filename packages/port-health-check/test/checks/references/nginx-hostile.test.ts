@@ -875,9 +875,22 @@ describe('proxy targets', () => {
   });
 
   it('a target from a variable is unknown, never taken for port 80', () => {
-    expect(problems(site('location /x/ { proxy_pass http://127.0.0.1:$p; }'))).toEqual([
-      `${SELF}:5: unknown: proxy_pass http://127.0.0.1:$p: set from a variable, which this check does not follow`,
-    ]);
+    const unknown = (pass: string, fix = 'proxy_pass http://127.0.0.1:8000') =>
+      `${SELF}:5: unknown: ${pass}: set from a variable, which this check does not follow, so whether it reaches FastAPI is not known; if it should, write ${fix}; (ports snippet nginx-site)`;
+    expect(problems(site('location /x/ { proxy_pass http://127.0.0.1:$p; }'))).toEqual([unknown('proxy_pass http://127.0.0.1:$p')]);
+    // The whole URL from a variable (no scheme written before it), $name or nginx's ${name}: never read as no pass at all.
+    for (const value of ['$backend', '$' + '{backend}', '$backend/api/']) {
+      expect(problems(site(`location /x/ { proxy_pass ${value}; }`))).toEqual([unknown(`proxy_pass ${value}`)]);
+    }
+    expect(problems(site('location /x/ { fastcgi_pass $backend; }'))).toEqual([unknown('fastcgi_pass $backend', 'fastcgi_pass 127.0.0.1:8000')]);
+    expect(problems(site('location /x/ { grpc_pass $backend; }'))).toEqual([unknown('grpc_pass $backend', 'grpc_pass grpc://127.0.0.1:8000')]);
+  });
+
+  it('a location that passes /metrics through a variable is not taken for one that passes elsewhere: the pass is unknown', () => {
+    const found = problems('server {\nlisten 80;\nset $u http://127.0.0.1:8000;\nlocation / { proxy_pass $u; }\n}\n');
+    expect(found).toContain(
+      `${SELF}:4: unknown: proxy_pass $u: set from a variable, which this check does not follow, so whether it reaches FastAPI is not known; if it should, write proxy_pass http://127.0.0.1:8000; (ports snippet nginx-site)`,
+    );
   });
 
   it('a site that passes nothing to the upstream is a warning', () => {
