@@ -38,7 +38,7 @@ import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
 import { decodeKeepingBadBytes, encodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
 import { findStaleTemps, holdTemp, releaseTemp, removeStaleTemps, tempsOf } from './temp-files.js';
-import { describeArgument, modeArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
+import { describeArgument, modeArgument, optionsArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
 
@@ -68,6 +68,10 @@ export interface WriteOptions {
   readonly warn?: ((line: string) => void) | undefined;
 }
 
+/** Every option of writeOutputFile, one per key of WriteOptions (the compiler holds the two together). */
+const WRITE_OPTIONS: Readonly<Record<keyof WriteOptions, true>> = { stdout: true, mode: true, warn: true };
+const WRITE_OPTION_KEYS = Object.keys(WRITE_OPTIONS);
+
 // A path that holds bytes that are not UTF-8, kept as U+DC80+byte (a --output
 // path read back from /proc/self/cmdline), is opened as those bytes: each call
 // below takes (path), and a link's target or a real path is
@@ -81,10 +85,11 @@ function realPath(path: string): string {
 }
 
 /** Write `text` to `path` by the rules above; returns how it was written. */
-export function writeOutputFile(path: string, text: string, options: WriteOptions = {}): WriteMethod {
+export function writeOutputFile(path: string, text: string, given: WriteOptions = {}): WriteMethod {
   pathArgument('writeOutputFile', 'path', path);
   stringArgument('writeOutputFile', 'text', text);
-  objectArgument('writeOutputFile', 'options', options, '{ stdout?, mode?, warn? }');
+  // A misspelt option (`{ mdoe: 0o600 }`) would leave a secret's file 0644: refused, as every other writer's.
+  const options = optionsArgument('writeOutputFile', given, WRITE_OPTION_KEYS);
   if (options.stdout !== undefined && typeof options.stdout !== 'function')
     throw new TypeError(`writeOutputFile: options.stdout must be a function or left out, not ${describeArgument(options.stdout)}`);
   if (options.warn !== undefined && typeof options.warn !== 'function')

@@ -24,8 +24,11 @@ const NO_FAMILY = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 export function tryBind(port: number, host: string, ipv6Only = false): Promise<BindResult> {
   try {
     portArgument('tryBind', port, 'port', 0); // 0: whether this address can be bound at all (any port)
-    if (typeof host !== 'string' || host === '')
-      throw new TypeError(`tryBind: host must be an address such as "0.0.0.0" or "::", not ${describeArgument(host)}`);
+    // An IP address only: net's listen would look a host name up in DNS (a query off this machine, for an answer
+    // about some address it resolves to), as findFreePort and canBindAddressSync never do.
+    if (typeof host !== 'string' || !isIpAddress(host))
+      throw new TypeError(`tryBind: host must be an IP address such as "0.0.0.0" or "::" (a host name is not looked up), not ${describeArgument(host)}`);
+    if (typeof ipv6Only !== 'boolean') throw new TypeError(`tryBind: ipv6Only must be true or false, or left out, not ${describeArgument(ipv6Only)}`);
   } catch (error) {
     return Promise.reject(error as Error);
   }

@@ -6,6 +6,7 @@ import {
   chmodSync,
   chownSync,
   closeSync,
+  existsSync,
   lchownSync,
   lstatSync,
   mkdirSync,
@@ -346,6 +347,14 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
     expect(() => writeOutputFile(join(dir, 'x.prom'), 'x\n', { warn: 'stderr' as never })).toThrow(
       /^writeOutputFile: options\.warn must be a function or left out, not the string "stderr"$/,
     );
+  });
+
+  it('refuses a misspelt option before writing, never falling back to the default mode', () => {
+    const dir = privateDir();
+    const path = join(dir, 'token');
+    expect(() => writeOutputFile(path, 'secret\n', { mdoe: 0o600 } as never)).toThrow(/^writeOutputFile: unknown option "mdoe" \(did you mean "mode"\?\)/);
+    expect(existsSync(path)).toBe(false);
+    expect(() => writeOutputFile(path, 'x\n', 'stdout' as never)).toThrow(/^writeOutputFile: options must be an object/);
   });
 
   it('never carries the setuid, setgid or sticky bit over to the replaced file', () => {

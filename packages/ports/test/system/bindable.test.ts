@@ -122,7 +122,15 @@ describe('bind checks given a value that is not a port (from JavaScript)', () =>
     await expect((portAvailability as (port: unknown) => Promise<unknown>)(0)).rejects.toThrow(RangeError);
     const bind = tryBind as (port: unknown, host: unknown) => Promise<unknown>;
     await expect(bind(Number.NaN, '127.0.0.1')).rejects.toThrow(RangeError);
-    await expect(bind(40000, -1)).rejects.toThrow(new TypeError('tryBind: host must be an address such as "0.0.0.0" or "::", not number -1'));
+    const hostText = 'tryBind: host must be an IP address such as "0.0.0.0" or "::" (a host name is not looked up), not';
+    await expect(bind(40000, -1)).rejects.toThrow(new TypeError(`${hostText} number -1`));
+    // A host name is refused before any lookup (net would ask DNS, off this machine).
+    await expect(bind(40000, 'junk')).rejects.toThrow(new TypeError(`${hostText} the string "junk"`));
+    await expect(bind(40000, 'localhost')).rejects.toThrow(new TypeError(`${hostText} the string "localhost"`));
+    await expect(bind(40000, '')).rejects.toThrow(new TypeError(`${hostText} the string ""`));
+    await expect((tryBind as (port: unknown, host: unknown, v6: unknown) => Promise<unknown>)(40000, '::1', 'yes')).rejects.toThrow(
+      new TypeError('tryBind: ipv6Only must be true or false, or left out, not the string "yes"'),
+    );
   });
 });
 
