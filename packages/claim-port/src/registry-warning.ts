@@ -4,7 +4,7 @@
 // (target.ts); with a service id, the usage error (target.ts). A registry can
 // have hundreds of problems: the line names the first, with its
 // file:line:col, and counts the others, never all of them in one line.
-import { escapeText, formatIssue, oneLine, quoteValue, type RegistryError } from '@dsa110/ports';
+import { formatIssue, oneLine, printedShellWord, quoteValue, type RegistryError } from '@dsa110/ports';
 
 /** The first problem (`file:line:col: path: message`) and how many more: `... (and 499 more problems)`. */
 export function registryProblems(error: RegistryError): string {
@@ -23,7 +23,7 @@ export function registryProblems(error: RegistryError): string {
  */
 export function registryFix(error: RegistryError): string {
   if (!error.issues.some((issue) => issue.line > 0)) return '';
-  return `; fix the registry (ports validate ${shellPath(error.source)} lists every problem)`;
+  return `; fix the registry (ports validate ${printedShellWord(error.source)} lists every problem)`;
 }
 
 export function registryWarning(error: RegistryError): string {
@@ -46,14 +46,4 @@ function salvagedWords(error: RegistryError): string {
     ...(salvaged.pidsUpTo !== undefined ? [`pidsUpTo ${salvaged.pidsUpTo}`] : []),
   ];
   return ` and what the file still protects (claim.protect: ${parts.join('; ')})`;
-}
-
-/**
- * A path in a command to run: as is when the shell reads it back so, else in single quotes; escaped
- * either way (one line). The rule of @dsa110/ports' shellWord (src/shell-word.ts), which is not in
- * a published entry this library code may import.
- */
-function shellPath(path: string): string {
-  const shown = escapeText(path);
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`;
 }

@@ -1,4 +1,5 @@
 // The one warning line for a registry a numeric claim cannot use, from real RegistryErrors.
+import { spawnSync } from 'node:child_process';
 import { parseRegistry, RegistryError } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
 import { registryFix, registryProblems, registryWarning } from '../src/registry-warning.js';
@@ -64,10 +65,14 @@ describe('registryProblems and registryFix (a service id with a registry it cann
     expect(registryFix(unread)).toBe('');
   });
 
-  it('keep a hostile file name on the line, escaped (and quoted for the shell where it needs it)', () => {
+  it('keep a hostile file name on the line, escaped (and quoted so that the shell reads the very name back)', () => {
     const error = errorOf(many, "/tmp/it's\n[claim-port:22] forged\u001b[2J.yaml");
     for (const text of [registryProblems(error), registryFix(error)]) expect([...text].filter((char) => char === '\n' || char === '\u001b')).toEqual([]);
     expect(registryProblems(error)).toMatch(/^\/tmp\/it's\\n\[claim-port:22\] forged\\e\[2J\.yaml:3:5: services\.s0: .* \(and 499 more problems\)$/);
-    expect(registryFix(error)).toBe("; fix the registry (ports validate '/tmp/it'\\''s\\n[claim-port:22] forged\\e[2J.yaml' lists every problem)");
+    // $'...': the shell turns \n and \e back into the bytes of the name, where '...' kept them as text (no such file).
+    expect(registryFix(error)).toBe("; fix the registry (ports validate $'/tmp/it\\'s\\n[claim-port:22] forged\\e[2J.yaml' lists every problem)");
+    // Pasted into bash, the word is the file's name.
+    const word = /ports validate (.*) lists every problem/.exec(registryFix(error))![1]!;
+    expect(spawnSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' }).stdout).toBe(error.source);
   });
 });
