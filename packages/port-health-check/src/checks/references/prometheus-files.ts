@@ -132,8 +132,11 @@ function jsonTargets(text: string, groups: unknown): TargetFile {
   return { targets };
 }
 
-/** YAML the line-by-line reading does not follow: an anchor, alias, tag or block scalar where a target would be. */
-const UNREAD_YAML = /^[&*!|>]/;
+/** YAML the line-by-line reading does not follow: an anchor, alias, tag or block scalar where a target (or a file's path) would be. */
+export const UNREAD_YAML = /^[&*!|>]/;
+
+/** What a finding says of such a value. */
+export const UNREAD_YAML_WORDS = 'uses YAML this check does not read (an anchor, alias, tag or block scalar)';
 
 function yamlTargets(text: string): TargetFile {
   const targets: AtLine[] = [];
@@ -165,7 +168,7 @@ function yamlTargets(text: string): TargetFile {
   if (unread) {
     return {
       severity: 'unknown',
-      message: `line ${unread.line} uses YAML this check does not read (an anchor, alias, tag or block scalar); its targets are not checked`,
+      message: `line ${unread.line} ${UNREAD_YAML_WORDS}; its targets are not checked`,
     };
   }
   return { targets };

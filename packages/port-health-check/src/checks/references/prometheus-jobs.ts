@@ -447,8 +447,12 @@ function nextOf(content: string, is: (code: number) => boolean): (from: number) 
 
 const orEnd = (index: number, content: string) => (index >= 0 ? index : content.length);
 
-/** A block list item (`- 'a'`, `- "a b"`), as YAML reads it; undefined for any other line (`- key:` included). `masked`: the content, quoted characters hidden. */
+/** A block list item (`- 'a'`, `- "a b"`), as YAML reads it, or as written when it is YAML no reader here follows (UNREAD_YAML); undefined for any other line (`- key:` included). `masked`: the content, quoted characters hidden. */
 export function listItem(content: string, masked = content): string | undefined {
+  // An item with an anchor, tag or alias (`- &api localhost:8000`, `- !!str x`, `- *a`) or a block scalar: kept
+  // as written, so that its reader says it does not read it (UNREAD_YAML), never dropped as no item.
+  const unread = /^-\s+([&*!|>].*)$/.exec(content);
+  if (unread) return unread[1]!.trimEnd();
   const quoted = /^-\s+(['"])/.exec(content);
   // One quoted scalar, its closing quote the line's last character.
   if (quoted && masked.indexOf(quoted[1]!, quoted[0].length) === content.length - 1) return yamlScalar(content.slice(quoted[0].length - 1));

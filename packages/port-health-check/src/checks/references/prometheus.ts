@@ -11,7 +11,7 @@ import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
 import { isUnspecified } from '../../address.js';
 import { type BoundAddress, type Finding, hostOfAddress, isLoopbackHost, notAPort, portFix, portOfAddress, refusedConnection } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
-import { patternProblem, readTargetFile, resolveFrom, type PrometheusFileLookup } from './prometheus-files.js';
+import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
 
 export interface ScrapeExpectation {
@@ -119,13 +119,17 @@ function namedFiles(
   where: { at: { file?: string }; said: string; from: string; lookup: PrometheusFileLookup | undefined; findings: Finding[] },
 ): { files: readonly NamedFile[]; unread: boolean } | 'refused' {
   const { at, said, findings } = where;
+  const notChecked = key === 'scrape_config_files' ? 'a scrape job in it is not checked' : 'its targets are not checked';
+  if (UNREAD_YAML.test(entry.value)) {
+    findings.push({ ...at, line: entry.line, severity: 'unknown', message: `${said}: ${UNREAD_YAML_WORDS}; ${notChecked}` });
+    return { files: [], unread: true };
+  }
   const problem = patternProblem(key, entry.value);
   if (problem) {
     findings.push({ ...at, line: entry.line, severity: 'error', message: `${said}: ${problem}` });
     return 'refused';
   }
   const pattern = resolveFrom(where.from, entry.value);
-  const notChecked = key === 'scrape_config_files' ? 'a scrape job in it is not checked' : 'its targets are not checked';
   const unread = (why: string) => findings.push({ ...at, line: entry.line, severity: 'unknown', message: `${said}: ${why}; ${notChecked}` });
   const found = where.lookup?.(pattern);
   if (!found || 'problem' in found) {
@@ -235,6 +239,15 @@ export function readPrometheusYml(
     }
     for (const { file, line, value } of targets) {
       const where = { ...(file !== undefined && { file }), line };
+      if (UNREAD_YAML.test(value)) {
+        // `!!str localhost:8000`, `&api localhost:8000`: what Prometheus makes of it is not read here, never another host.
+        findings.push({
+          ...where,
+          severity: 'unknown',
+          message: `scrape job ${want.job} targets ${escapeText(value, 200)}, which ${UNREAD_YAML_WORDS}; it is not checked`,
+        });
+        continue;
+      }
       const written = writtenPort(value);
       const none = written !== undefined ? notAPort(written) : undefined;
       if (none !== undefined) {

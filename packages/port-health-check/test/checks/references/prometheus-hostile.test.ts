@@ -226,6 +226,52 @@ describe('a job is its scrape_configs list item: its keys are its own, job_name 
   });
 });
 
+describe('an anchor, tag or alias where a target or a file is: unknown, never dropped (no targets) or read as another host', () => {
+  const job = (lines: string) => `scrape_configs:\n  - job_name: dsa110-api\n${lines}`;
+  const unknown = (line: number, value: string) => ({
+    line,
+    severity: 'unknown',
+    message: `scrape job dsa110-api targets ${value}, which uses YAML this check does not read (an anchor, alias, tag or block scalar); it is not checked`,
+  });
+
+  it('in prometheus.yml: a block item or a flow item', () => {
+    for (const [lines, line, value] of [
+      ['    static_configs:\n      - targets:\n          - !!str localhost:8000\n', 5, '!!str localhost:8000'],
+      ['    static_configs:\n      - targets:\n          - &api localhost:8000\n', 5, '&api localhost:8000'],
+      ['    static_configs:\n      - targets: [!!str localhost:8000]\n', 4, '!!str localhost:8000'],
+    ] as const) {
+      const text = job(lines);
+      expect(readPrometheusYml(text, API), lines).toEqual([unknown(line, value)]);
+      acceptedByPrometheus(text);
+    }
+  });
+
+  it('in a file_sd file, and as the path of one', () => {
+    const dir = '/etc/prometheus';
+    const text = job('    file_sd_configs:\n      - files: ["sd/*.yml"]\n');
+    const lookup = (body: string) => () => ({ files: [{ path: `${dir}/sd/api.yml`, text: body }] });
+    for (const body of ['- targets:\n  - &api localhost:8000\n', '- targets:\n  - !!str localhost:8000\n']) {
+      expect(readPrometheusYml(text, API, lookup(body)), body).toEqual([
+        {
+          file: `${dir}/sd/api.yml`,
+          line: 0,
+          severity: 'unknown',
+          message: 'scrape job dsa110-api: line 2 uses YAML this check does not read (an anchor, alias, tag or block scalar); its targets are not checked',
+        },
+      ]);
+    }
+    const tagged = job('    file_sd_configs:\n      - files:\n          - !!str sd/*.yml\n');
+    expect(readPrometheusYml(tagged, API, lookup('- targets: [localhost:8000]\n'))).toEqual([
+      {
+        line: 5,
+        severity: 'unknown',
+        message:
+          'scrape job dsa110-api: file_sd_configs file !!str sd/*.yml: uses YAML this check does not read (an anchor, alias, tag or block scalar); its targets are not checked',
+      },
+    ]);
+  });
+});
+
 describe('YAML quoting: what a quoted scalar holds is text', () => {
   /** prometheus.yml with `node` (whose lines are `nodeLines`) before dsa110-api (`apiLines`), each line given indented under its job. */
   const yml = (nodeLines: readonly string[], apiLines: readonly string[] = ["static_configs: [{targets: ['localhost:8000']}]"]) =>
