@@ -47,11 +47,25 @@ export function checkoutRegistry(near: readonly string[] = ['.']): string | unde
   return !inTree && existsSync(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined;
 }
 
-/** The root of the git work tree that holds `path` (the nearest directory at or above it with a `.git`), or undefined. */
+/**
+ * The root of the git work tree that holds `path` (the nearest directory at or above it with a `.git`), or undefined.
+ * A directory that cannot be examined (`afile/` is a regular file: ENOTDIR; EACCES; ENAMETOOLONG; ELOOP) is no work
+ * tree as far as this user can tell: skipped, never an error, and the read of the file there says what is wrong.
+ */
 export function workTreeRoot(path: string): string | undefined {
   for (let dir = resolve(path); ; dir = dirname(dir)) {
-    if (statSync(`${dir}/.git`, { throwIfNoEntry: false }) !== undefined) return dir;
+    if (hasGit(dir)) return dir;
     if (dir === dirname(dir)) return undefined;
+  }
+}
+
+/** Whether `dir` holds a `.git`: false when it has none, or when it cannot be examined (any errno error of stat). */
+function hasGit(dir: string): boolean {
+  try {
+    return statSync(join(dir, '.git'), { throwIfNoEntry: false }) !== undefined;
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string') return false;
+    throw error;
   }
 }
 

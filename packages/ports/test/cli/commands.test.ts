@@ -639,7 +639,7 @@ describe('special files', () => {
       [
         ['docs', '--file', 'fifo', '--registry', join(repoRoot, 'ports.yaml')],
         {},
-        'ports docs: cannot read fifo: it is a FIFO (named pipe), not a regular file\n',
+        'ports docs: cannot read fifo: it is a FIFO (named pipe), not a regular file; pass --file the page itself, a regular file (ports docs reads it and rewrites its marked sections in place)\n',
       ],
     ] as const) {
       const result = await ports(args, { cwd: dir, env });

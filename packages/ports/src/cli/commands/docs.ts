@@ -37,9 +37,8 @@ export const command = defineCommand({
       bytes = readFileBytes(file, { maxBytes: MAX_DOCS_PAGE_BYTES });
     } catch (error) {
       if (!(error instanceof FileReadError)) throw error;
-      const why = error.reason;
-      const hint = context.values.file === undefined && error.kind === 'missing' ? '; run from the repository root or pass --file PATH' : '';
-      throw new CommandError(`ports docs: cannot read ${escapeText(file)}: ${why}${hint}`);
+      const hint = readHint(error, file, context.values.file !== undefined);
+      throw new CommandError(`ports docs: cannot read ${escapeText(file)}: ${error.reason}${hint && `; ${hint}`}`);
     }
     // Decoding would turn each bad byte of the prose into U+FFFD, and writing would keep that: refuse instead.
     const encoding = utf8Problem(bytes);
@@ -99,6 +98,29 @@ export const command = defineCommand({
     return 'ok';
   },
 });
+
+/**
+ * What to do when the page cannot be read (`given`: it was named by --file), or '' when the reason says it all.
+ * The command fills the marked sections of an existing page and creates none.
+ */
+function readHint(error: FileReadError, file: string, given: boolean): string {
+  switch (error.kind) {
+    case 'missing':
+      if (!given) return 'run from the repository root or pass --file PATH';
+      // `no such file`: the page is to be made first; `afile is a regular file, not a directory`: the path is wrong.
+      return error.code === 'ENOENT'
+        ? `ports docs fills in the marked sections of an existing page and creates none: pass --file that page (the repository's ${DEFAULT_DOCS_FILE}), or copy it to ${escapeText(file)} first`
+        : 'check the path: --file names the page, a file that holds the marked sections';
+    case 'not-regular':
+      return 'pass --file the page itself, a regular file (ports docs reads it and rewrites its marked sections in place)';
+    case 'denied':
+      return 'run as a user who can read it';
+    case 'io':
+      return error.code === 'ENAMETOOLONG' || error.code === 'ELOOP' ? 'check the path' : '';
+    default:
+      return '';
+  }
+}
 
 /**
  * The temporary files writers of the page killed before their rename left (killedWritersTemps): beside the page, or

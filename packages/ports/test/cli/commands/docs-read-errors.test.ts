@@ -1,0 +1,132 @@
+// `ports docs` when the page cannot be read: one line saying what, where and what to do, in-process through main()
+// (as another user, in a child that runs the sources), never an internal error from the look for the checkout's registry.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkout, committedDocs, expectNoStack, ports, rootRegistry, tempDir } from '../helpers.js';
+
+/** `ports docs ARGS` in `cwd`, without and with `--registry ports.yaml` (the checkout's own): both runs. */
+async function withAndWithoutRegistry(args: readonly string[], cwd: string) {
+  const bare = await ports(['docs', ...args], { cwd });
+  const named = await ports(['--registry', 'ports.yaml', 'docs', ...args], { cwd });
+  expectNoStack(bare.stderr);
+  return { bare, named };
+}
+
+describe('ports docs: a page on a path that cannot be examined', () => {
+  it('a part of --file that is a regular file (ENOTDIR) is the same one line with or without --registry, --check alike', async () => {
+    const dir = checkout(rootRegistry);
+    writeFileSync(join(dir, 'afile'), 'not a directory\n');
+    for (const check of [[], ['--check']]) {
+      const { bare, named } = await withAndWithoutRegistry([...check, '--file', 'afile/ports.md'], dir);
+      expect(bare).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'ports docs: cannot read afile/ports.md: afile is a regular file, not a directory; check the path: --file names the page, a file that holds the marked sections\n',
+      });
+      expect(named).toEqual(bare);
+    }
+  });
+
+  it('bare `ports docs --check` where docs is a regular file: the clean line, not an internal error', async () => {
+    const dir = checkout(rootRegistry);
+    writeFileSync(join(dir, 'docs'), 'not a directory\n');
+    const { bare, named } = await withAndWithoutRegistry(['--check'], dir);
+    expect(bare).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ports docs: cannot read docs/ports.md: docs is a regular file, not a directory; run from the repository root or pass --file PATH\n',
+    });
+    expect(named).toEqual(bare);
+  });
+
+  it('a --file path longer than PATH_MAX (ENAMETOOLONG), and one through a symbolic link loop (ELOOP): one line each', async () => {
+    const dir = checkout(rootRegistry);
+    symlinkSync('loop', join(dir, 'loop'));
+    const long = `${Array.from({ length: 20 }, () => 'd'.repeat(250)).join('/')}/ports.md`;
+    for (const [file, reason] of [
+      [long, 'the path is too long (a name over 255 bytes, or over 4095 in all); check the path'],
+      ['loop/ports.md', 'too many levels of symbolic links; check the path'],
+    ] as const) {
+      const { bare, named } = await withAndWithoutRegistry(['--check', '--file', file], dir);
+      expect(bare.code).toBe(1);
+      expect(bare.stdout).toBe('');
+      expect(bare.stderr).toMatch(/^ports docs: cannot read \S+: /);
+      expect(bare.stderr.endsWith(`: ${reason}\n`)).toBe(true);
+      expect(bare.stderr.split('\n')).toHaveLength(2);
+      expect(named).toEqual(bare);
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'as another user (nobody), a page under a directory it may not search (EACCES on its .git): one line, what to do, as with --registry',
+    () => {
+      const dir = tempDir();
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
+      mkdirSync(join(dir, 'locked'), { mode: 0o700 });
+      writeFileSync(join(dir, 'locked/ports.md'), committedDocs);
+      // Loaded as root, then run as nobody: the effective uid is the one that counts.
+      const src = (path: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../../src', path)).href);
+      const script = `const { main } = await import(${src('cli/main.ts')});
+await import(${src('cli/commands/docs.ts')});
+process.chdir(${JSON.stringify(dir)});
+process.setegid(65534);
+process.seteuid(65534);
+const runs = [];
+for (const argv of [['docs', '--check', '--file', 'locked/ports.md'], ['--registry', 'ports.yaml', 'docs', '--check', '--file', 'locked/ports.md']]) {
+  let stdout = '', stderr = '';
+  const code = await main(argv, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) }, {});
+  runs.push({ code, stdout, stderr });
+}
+console.log(JSON.stringify(runs));`;
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        cwd: join(import.meta.dirname, '../../..'),
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+      });
+      expect(run.stderr).toBe('');
+      const [bare, named] = JSON.parse(run.stdout) as { code: number; stdout: string; stderr: string }[];
+      expect(bare).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'ports docs: cannot read locked/ports.md: permission denied; run as a user who can read it\n',
+      });
+      expect(named).toEqual(bare);
+    },
+  );
+});
+
+describe('ports docs: a page that cannot be read says what to do', () => {
+  it('a --file that does not exist: the command fills an existing page and makes none; pass it, or copy the reference page there first', async () => {
+    const dir = checkout(rootRegistry);
+    const run = await ports(['docs', '--file', 'new.md'], { cwd: dir });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        "ports docs: cannot read new.md: no such file; ports docs fills in the marked sections of an existing page and creates none: pass --file that page (the repository's docs/ports.md), or copy it to new.md first\n",
+    });
+  });
+
+  it('a FIFO, and a directory, named by --file: pass the page itself, a regular file', async () => {
+    const dir = checkout(rootRegistry);
+    const fifo = spawnSync('mkfifo', [join(dir, 'ff.md')]);
+    expect(fifo.status).toBe(0);
+    mkdirSync(join(dir, 'pages'));
+    const fix = 'pass --file the page itself, a regular file (ports docs reads it and rewrites its marked sections in place)';
+    expect(await ports(['docs', '--file', 'ff.md'], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports docs: cannot read ff.md: it is a FIFO (named pipe), not a regular file; ${fix}\n`,
+    });
+    expect(await ports(['docs', '--check', '--file', 'pages'], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ports docs: cannot read pages: it is a directory, not a regular file; ${fix}\n`,
+    });
+  });
+});
