@@ -64,7 +64,7 @@ function registryErrorMessage(source: unknown, issues: unknown): string {
     .slice(0, MAX_ISSUES_IN_MESSAGE)
     .concat(
       issues.length > MAX_ISSUES_IN_MESSAGE
-        ? [`${pathText(source)}: … and ${issues.length - MAX_ISSUES_IN_MESSAGE} more problems (fix these first; ports validate lists every one)`]
+        ? [`${pathText(source)}: … and ${moreProblems(issues.length - MAX_ISSUES_IN_MESSAGE)} (fix these first; ports validate lists every one)`]
         : [],
     )
     .join('\n');
@@ -141,4 +141,9 @@ export class PortsError extends Error {
     super(message);
     this.code = code;
   }
+}
+
+/** `1 more problem`, `2 more problems`: the tail of a message that lists the first MAX_ISSUES_IN_MESSAGE. */
+export function moreProblems(count: number): string {
+  return `${count} more problem${count === 1 ? '' : 's'}`;
 }

@@ -20,8 +20,8 @@ import {
   workingDirectoryGone,
 } from '../cli-kit/index.js';
 import { didYouMean } from '../suggest.js';
-import { escapeText, oneLine, quoteValue } from '../escape.js';
-import { RegistryError, formatIssue } from '../errors.js';
+import { escapeText, oneLine, pathText, quoteValue } from '../escape.js';
+import { MAX_ISSUES_IN_MESSAGE, RegistryError, formatIssue, moreProblems } from '../errors.js';
 import { isParserNotInstalled } from '../parser-file.js';
 import { type Command, commandFlags, commandHelp, exclusiveClash, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
@@ -262,11 +262,9 @@ export async function main(
     const { outcome, expected } = outcomeOfError(error);
     const cwdGone = workingDirectoryGone(error);
     const message = cwdGone ?? (error instanceof Error ? error.message : String(error));
-    // One line per error (a registry's: one per issue), whatever a value in it held.
+    // One line per error (a registry's: one per issue, the first MAX_ISSUES_IN_MESSAGE), whatever a value in it held.
     const printed =
-      error instanceof RegistryError
-        ? error.issues.map((issue) => oneLine(formatIssue(error.source, issue))).join('\n')
-        : oneLine(isParserNotInstalled(error) || cwdGone !== undefined ? `ports: ${message}` : message);
+      error instanceof RegistryError ? registryProblems(error) : oneLine(isParserNotInstalled(error) || cwdGone !== undefined ? `ports: ${message}` : message);
     // (Errors: `<3>` on each line where stderr is the journal, cli-kit/journal.ts.)
     if (outcome === 'usage') io.err(`${message.startsWith('ports') ? '' : 'ports: '}${printed}\n${usageHint(helpLine)}\n`, 'error');
     else if (expected) io.err(`${printed}\n`, 'error');
@@ -275,6 +273,20 @@ export async function main(
     if (json) io.out(errorJson('ports', outcome === 'usage' ? 'usage' : 'error', message, code));
     return code;
   }
+}
+
+/**
+ * A registry's problems, one line each: the first MAX_ISSUES_IN_MESSAGE, as its message lists them (a file
+ * can hold 100,000, every one a line), then how many more and the command that lists every one.
+ */
+function registryProblems(error: RegistryError): string {
+  const shown = error.issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((issue) => oneLine(formatIssue(error.source, issue)));
+  const more = error.issues.length - shown.length;
+  if (more > 0)
+    shown.push(
+      `${pathText(error.source)}: … and ${moreProblems(more)} (fix these first; "ports validate ${printedShellWord(error.source.startsWith('-') ? `./${error.source}` : error.source)}" lists every one)`,
+    );
+  return shown.join('\n');
 }
 
 function parse(name: string, command: Command, args: string[]) {
