@@ -26,7 +26,7 @@ import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
 import { perlExecutable } from './holders-perl.js';
 import { readProcText, tryReadProcText } from './system-files.js';
 import { decodeIPv4, decodeIPv6 } from './address.js';
-import type { SocketLinks } from './holders.js';
+import { scanSocketHolders, type SocketLinks } from './holders.js';
 
 const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'icmp', 'icmp6', 'unix', 'netlink', 'packet'];
 
@@ -367,8 +367,9 @@ export function unlistedSocketHolders(port: number, procRoot = '/proc', socketLi
   if (procRoot !== '/proc') return unexamined('not-proc');
   const perl = perlExecutable();
   if (perl === undefined) return unexamined('no-perl');
-  const { records, failure } = examineSockets(port, sockets, perl);
-  if (failure === 'perl-failed') return unexamined(failure);
+  const first = examineSockets(port, sockets, perl);
+  if (first.failure === 'perl-failed') return unexamined(first.failure);
+  const { records, failure, holdersNow } = examineGoneAgain(port, first, sockets, procRoot, perl);
   const holders = new Set<number>();
   const found: UnlistedPortSocket[] = [];
   const reasons = new Set<UnexaminedReason>();
@@ -376,7 +377,7 @@ export function unlistedSocketHolders(port: number, procRoot = '/proc', socketLi
     if (kind === 'e') reasons.add(reasonOf(reuseOrErrno));
     if (kind !== 'm') continue;
     // Proved through one holder's fd: the socket is that inode, and every process with an fd on it holds it.
-    const pids = [...sockets.get(Number(inode))!.keys()].sort((a, b) => a - b);
+    const pids = [...(holdersNow.get(Number(inode)) ?? sockets.get(Number(inode))!).keys()].sort((a, b) => a - b);
     for (const pid of pids) holders.add(pid);
     const address = hex?.length === 8 ? decodeIPv4(hex, false) : hex?.length === 32 ? decodeIPv6(hex, false) : undefined;
     found.push({
@@ -389,6 +390,46 @@ export function unlistedSocketHolders(port: number, procRoot = '/proc', socketLi
   if (failure === 'timed-out') reasons.add(failure);
   const failed = records.filter(([kind]) => kind === 'e').length + sockets.size - records.length;
   return { holders: [...holders], unexamined: failed, unexaminedBecause: [...reasons], sockets: found };
+}
+
+/**
+ * The sockets every holder of which exited or closed its fd before perl reached it (`gone`) are closed, unless a
+ * process they passed to since holds them (a child forked after the scan, then its parent exited): every fd table
+ * is read once more for those inodes alone, and each one still held is examined through its holders now; the
+ * others are closed, and can keep no server from binding (counted as examined, not as "may be bound"). Without
+ * this, a host where any process opened and closed sockets during the scan (in any network namespace) had each
+ * claim warn of sockets that "may be bound to the port". `holdersNow`: the holders of those found again.
+ */
+function examineGoneAgain(
+  port: number,
+  first: { records: string[][]; failure?: 'timed-out' | 'perl-failed' },
+  sockets: ReadonlyMap<number, ReadonlyMap<number, number>>,
+  procRoot: string,
+  perl: string,
+): { records: string[][]; failure?: 'timed-out' | 'perl-failed'; holdersNow: ReadonlyMap<number, ReadonlyMap<number, number>> } {
+  const gone = first.records.filter(([kind, , errno]) => kind === 'e' && reasonOf(errno) === 'gone').map(([, inode]) => Number(inode));
+  if (gone.length === 0) return { ...first, holdersNow: new Map() };
+  let links: SocketLinks | undefined;
+  try {
+    links = scanSocketHolders(gone, { procRoot, socketLinks: true }).socketLinks;
+  } catch {
+    return { ...first, holdersNow: new Map() }; // not read again: still `gone`, as perl found them
+  }
+  const holdersNow = new Map<number, ReadonlyMap<number, number>>();
+  for (const inode of gone) {
+    const held = links?.get(inode);
+    if (held !== undefined && held.size > 0 && sockets.has(inode)) holdersNow.set(inode, held);
+  }
+  const again = holdersNow.size === 0 ? undefined : examineSockets(port, holdersNow, perl);
+  const byInode = new Map((again?.records ?? []).map((record) => [record[1], record]));
+  const records = first.records.map((record) => {
+    const [kind, inode, errno] = record;
+    if (kind !== 'e' || reasonOf(errno) !== 'gone') return record;
+    if (!holdersNow.has(Number(inode))) return ['n', inode!]; // closed: held by no process now
+    // Found again but not examined (perl failed or timed out the second time): as unexamined as before.
+    return byInode.get(inode!) ?? record;
+  });
+  return { records, ...(first.failure !== undefined && { failure: first.failure }), holdersNow };
 }
 
 /**

@@ -18,7 +18,7 @@ import { scanSocketHolders } from '../../src/system/holders.js';
 import { perlExecutable } from '../../src/system/holders-perl.js';
 import { startSocketHoldersParallel } from '../../src/system/holders-parallel.js';
 import { readListenSocketsSync } from '../../src/system/sockets.js';
-import { spawnListener } from '../../../../test-support/index.js';
+import { signal, spawnListener, waitForExit } from '../../../../test-support/index.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
 const tcp = readFileSync(new URL('./fixtures/proc-net-tcp-any-state.txt', import.meta.url), 'utf8');
@@ -90,6 +90,39 @@ describe('processesWithUnlistedSockets given a bad procRoot', () => {
       rmSync(dir, { recursive: true });
     }
   });
+});
+
+describe('unlistedSocketHolders: sockets whose every holder went away before perl reached them', () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    'one closed since the scan (its process exited) is closed: examined, never counted among sockets that may be bound (a false warning of every claim on a busy host)',
+    async () => {
+      const holder = await spawnListener({ bindOnly: true });
+      await spawnListener({ bindOnly: true }); // a socket out of the tables that stays: sockstat spares no scan
+      const { socketLinks } = scanSocketHolders([1], { socketLinks: true });
+      signal(holder.pid, 'SIGKILL');
+      expect(await waitForExit(holder.pid)).toBe(true);
+      const found = unlistedSocketHolders(holder.port, '/proc', socketLinks);
+      expect(found.unexaminedBecause).not.toContain('gone');
+      expect({ holders: found.holders, sockets: found.sockets }).toEqual({ holders: [], sockets: [] });
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'one its holder passed to a child forked after the scan, then exited: found through the child, and proved bound to the port',
+    async () => {
+      const holder = await spawnListener({ bindOnly: true, forkOnRequest: true });
+      const { socketLinks } = scanSocketHolders([1], { socketLinks: true }); // names the parent alone
+      const child = await holder.forkHolder();
+      signal(holder.pid, 'SIGKILL');
+      expect(await waitForExit(holder.pid)).toBe(true);
+      const found = unlistedSocketHolders(holder.port, '/proc', socketLinks);
+      expect(found.unexaminedBecause).not.toContain('gone');
+      expect({ holders: found.holders, sockets: found.sockets }).toEqual({
+        holders: [child],
+        sockets: [{ inode: expect.any(Number), pids: [child], address: '127.0.0.1', reuseAddress: false }],
+      });
+    },
+  );
 });
 
 describe('unlistedSocketHolders: who holds a bound, not listening socket on a port', () => {
