@@ -3,7 +3,7 @@
 // (mergeUnit) and the port the service uses, does an ExecStartPre= line run
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
-import { claimLines, claimTarget, DROP_IN_NAME, where } from './claim-line.js';
+import { claimLines, claimTarget, DROP_IN_NAME, isClaimPort, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
 import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
@@ -12,7 +12,7 @@ import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
 import { describeArgument, objectArgument, portArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { claimPortArgument, parseClaimArgs } from './claim-args.js';
-import { simplifyPath } from './words.js';
+import { extractWord, parseExec, SYSTEMD_WHITESPACE, simplifyPath } from './words.js';
 
 export type ClaimSeverity = 'ok' | 'warning' | 'error';
 
@@ -52,9 +52,24 @@ export interface ClaimExpectation {
  * Without them it runs as the unit's User=: with User= (not root) or
  * DynamicUser=yes it cannot signal other users' processes, an error; with no
  * User= the service runs as root, so it works today, but only until someone
- * sets User=: a warning.
+ * sets User=: a warning. The advice is the line to write: `line.value` with
+ * `+` on the claim-port command alone (systemd takes prefixes per command of
+ * a `;` chain), its other prefixes kept (`!` and `!!` dropped: systemd
+ * refuses them beside `+`), every other command as written. Which command of
+ * the chain `line` is: the first whose prefixes (and words, when `line` is a
+ * whole ExecLine) are `line`'s, one named claim-port first (judgeClaims knows
+ * it exactly).
  */
 export function privilegeFinding(line: Pick<ExecLine, 'prefixes' | 'value'>, unit: Pick<UnitFacts, 'user' | 'dynamicUser'>): ClaimFinding | undefined {
+  return privilegeFindingAt(line, unit, undefined);
+}
+
+/** privilegeFinding for the `command`th command (0 the first) of the line's `;` chain, when that is known. */
+function privilegeFindingAt(
+  line: Pick<ExecLine, 'prefixes' | 'value'>,
+  unit: Pick<UnitFacts, 'user' | 'dynamicUser'>,
+  command: number | undefined,
+): ClaimFinding | undefined {
   objectArgument('privilegeFinding', 'line', line, 'an ExecLine');
   objectArgument('privilegeFinding', 'unit', unit, 'UnitFacts');
   stringArgument('privilegeFinding', 'line.prefixes', line.prefixes, 'the Exec prefixes (a string, from parseExec)');
@@ -62,7 +77,7 @@ export function privilegeFinding(line: Pick<ExecLine, 'prefixes' | 'value'>, uni
   if (unit.user !== undefined) objectArgument('privilegeFinding', 'unit.user', unit.user, '{ value, file, line }, or left out');
   const prefixes = line.prefixes;
   if (prefixes.includes('+') || (prefixes.includes('!') && !prefixes.includes('!!'))) return undefined;
-  const fixed = `write ExecStartPre=+${line.value.slice(line.value.indexOf(prefixes) + prefixes.length).replace(/^[-@:!+]+/, '')}`;
+  const fixed = privilegedLine(line, command);
   const user = unit.user && unit.user.value !== 'root' && unit.user.value !== '0' ? unit.user : undefined;
   if (unit.dynamicUser || user) {
     const who = user ? `User=${user.value} (${where(user)})` : 'DynamicUser=yes';
@@ -75,6 +90,78 @@ export function privilegeFinding(line: Pick<ExecLine, 'prefixes' | 'value'>, uni
     severity: 'warning',
     reason: `lacks the + prefix: it runs as root only because the unit sets no User=, and loses that the day one is set; ${fixed}`,
   };
+}
+
+/**
+ * The advice of privilegeFinding: `write ExecStartPre=...`, the line with `+` on the claim-port command, checked by
+ * reading it back as systemd does (the same commands, that one with `+`); else where to put the `+`, in words.
+ */
+function privilegedLine(line: Pick<ExecLine, 'prefixes' | 'value'>, command: number | undefined): string {
+  const { value, prefixes } = line;
+  const before = parseExec(value);
+  // The line's words, when it is a whole ExecLine: they tell apart commands of the chain with the same prefixes.
+  const given = (line as Partial<ExecLine>).words;
+  const own = Array.isArray(given) && given.every((word) => typeof word === 'string') ? given : undefined;
+  const same = (words: readonly string[]) => own === undefined || (words.length === own.length && words.every((word, at) => word === own[at]));
+  const mine = before.commands.map((each, at) => ({ each, at })).filter(({ each }) => each.prefixes === prefixes);
+  const index =
+    command ?? (mine.find(({ each }) => same(each.words) && isClaimPort(each.path, [])) ?? mine.find(({ each }) => same(each.words)) ?? mine[0])?.at;
+  const start = index === undefined ? undefined : commandStarts(value)[index];
+  // `+` with every prefix written but `!` and `!!`, which systemd refuses beside it.
+  const wanted = `+${prefixes.replaceAll('!', '')}`;
+  let fixed: string | undefined;
+  if (start !== undefined) {
+    const quoted = value[start] === '"' || value[start] === "'";
+    if (value.startsWith(prefixes, start)) fixed = `${value.slice(0, start)}${wanted}${value.slice(start + prefixes.length)}`;
+    else if (quoted && value.startsWith(prefixes, start + 1)) fixed = `${value.slice(0, start + 1)}${wanted}${value.slice(start + 1 + prefixes.length)}`;
+    // Prefixes written some other way (`\x2d`): a `+` before the word (quotes may start inside a word) adds to them.
+    else if (!prefixes.includes('!')) fixed = `${value.slice(0, start)}+${value.slice(start)}`;
+  }
+  if (fixed !== undefined && index !== undefined) {
+    const after = parseExec(fixed);
+    const sorted = (text: string) => [...text].sort().join('');
+    const kept =
+      (after.error === undefined) === (before.error === undefined) &&
+      after.commands.length === before.commands.length &&
+      after.commands.every((each, at) => {
+        const was = before.commands[at]!;
+        const words = each.path === was.path && each.words.length === was.words.length && each.words.every((word, n) => word === was.words[n]);
+        return words && (at === index ? sorted(each.prefixes) === sorted(wanted) : each.prefixes === was.prefixes);
+      });
+    // systemd drops the white space around a value: the line is shown as it reads it.
+    if (kept) return `write ExecStartPre=${fixed.replace(/^[ \t\n\r]+/, '')}`;
+  }
+  const count = before.commands.length;
+  const which = count > 1 && index !== undefined ? ` (command ${index + 1} of the ${count} this line chains with ;)` : '';
+  return `put + at the start of the claim-port command${which}, beside its other prefixes (not ! or !!, which systemd refuses with +)`;
+}
+
+/**
+ * Where each command of an Exec*= value starts (its first word, prefixes and all, as written), one for each command
+ * parseExec reads from it, in order: a bare `;` word separates them (systemd.service(5), "Command lines").
+ */
+function commandStarts(value: string): number[] {
+  const starts: number[] = [];
+  let at: number | undefined = 0;
+  while (at !== undefined) {
+    while (at < value.length && SYSTEMD_WHITESPACE.includes(value[at]!)) at++;
+    const first = extractWord(value, at);
+    if ('end' in first || 'error' in first) break;
+    if (first.word !== ';') starts.push(at);
+    at = first.next;
+    if (first.word === ';') continue;
+    // The rest of the command, up to a bare `;` (followed by white space or the end; `\;` so placed is an argument).
+    while (at !== undefined) {
+      if (value[at] === ';' && (at + 1 >= value.length || SYSTEMD_WHITESPACE.includes(value[at + 1]!))) {
+        at += 1;
+        break;
+      }
+      const word = extractWord(value, at);
+      if ('end' in word || 'error' in word) return starts;
+      at = word.next;
+    }
+  }
+  return starts;
 }
 
 /** Every finding on `unit`'s claim wiring, in order: none when the unit is fine is never the case (an ok finding per good line). */
@@ -129,7 +216,10 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
         reason: `${shown} in ${at} claims port ${claimPortArgument(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port`,
       });
     } else {
-      const privilege = privilegeFinding(line, unit);
+      // Which command of its line's `;` chain it is: the ExecLines of one line are consecutive, in order.
+      const chain = unit.execStartPre.filter((each) => each.file === line.file && each.line === line.line && each.value === line.value);
+      const command = chain.indexOf(line);
+      const privilege = privilegeFindingAt(line, unit, command < 0 ? undefined : command);
       const shared = privilege ? undefined : sharedFile(unit, line);
       if (privilege) findings.push({ ...privilege, where: at, reason: `${shown} in ${at} ${privilege.reason}` });
       else if (shared) {

@@ -2,7 +2,7 @@
 // read by the model: what both `ports systemd --check` and the health check say.
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
-import { judgeClaims, unitFileMissing } from '../../src/systemd/claim-verdict.js';
+import { judgeClaims, privilegeFinding, unitFileMissing } from '../../src/systemd/claim-verdict.js';
 import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
@@ -113,7 +113,8 @@ describe('judgeClaims', () => {
     ]);
     const user = verdict(service('User=api', `ExecStartPre=-${CLAIM} 8000`));
     expect(user).toEqual([{ severity: 'error', reason: expect.stringContaining(`runs as User=api (/${UNIT}:2)`) }]);
-    expect(user[0]!.reason).toContain(`write ExecStartPre=+${CLAIM} 8000`);
+    // The + goes beside the prefixes written (`-`: a failed claim does not fail the unit), which it keeps.
+    expect(user[0]!.reason).toContain(`write ExecStartPre=+-${CLAIM} 8000`);
     expect(verdict(service('DynamicUser=yes', `ExecStartPre=${CLAIM} 8000`))[0]).toMatchObject({ severity: 'error', reason: /DynamicUser=yes/ });
     // A drop-in's User= counts; User=root and ! (User= not applied) run as root.
     expect(verdict(service(`ExecStartPre=${CLAIM} 8000`), { 'etc/systemd/system/api.service.d/user.conf': '[Service]\nUser=api\n' })[0]!.severity).toBe(
@@ -122,6 +123,65 @@ describe('judgeClaims', () => {
     expect(verdict(service('User=root', `ExecStartPre=${CLAIM} 8000`))[0]!.severity).toBe('warning');
     expect(verdict(service('User=api', `ExecStartPre=!${CLAIM} 8000`))[0]!.severity).toBe('ok');
     expect(verdict(service('User=api', `ExecStartPre=!!${CLAIM} 8000`))[0]!.severity).toBe('error');
+  });
+
+  describe('the line the + advice says to write', () => {
+    // The advice's line, written in place of the one judged: what the operator does with it.
+    const advice = (findings: ReturnType<typeof verdict>) => {
+      const reason = findings.find((finding) => finding.reason.includes('lacks the + prefix'))?.reason;
+      return reason?.match(/; write ExecStartPre=(.*)$/)?.[1];
+    };
+    const follow = (lines: readonly string[], written: string) =>
+      verdict(service(...lines.map((line) => (line.startsWith('ExecStartPre=') ? `ExecStartPre=${written}` : line))));
+
+    it('puts the + on the claim-port command of a `;` chain, not the first command: systemd takes prefixes per command', () => {
+      const lines = ['User=nobody', `ExecStartPre=/bin/true ; ${CLAIM} 8000`];
+      const findings = verdict(service(...lines));
+      expect(findings).toEqual([{ severity: 'error', reason: expect.stringContaining('lacks the + prefix, so claim-port runs as User=nobody') }]);
+      expect(advice(findings)).toBe(`/bin/true ; +${CLAIM} 8000`);
+      expect(follow(lines, advice(findings)!)).toEqual([{ severity: 'ok', reason: expect.stringMatching(/claims port 8000$/) }]);
+      // The old advice (+ on the first command) leaves claim-port as it was: still the same error.
+      expect(follow(lines, `+/bin/true ; ${CLAIM} 8000`)).toEqual(
+        findings.map((finding) => ({ ...finding, reason: expect.stringContaining('lacks the + prefix, so') })),
+      );
+    });
+
+    it('names the command the finding is about when the chain holds another claim-port with + already', () => {
+      const lines = [`ExecStartPre=+${CLAIM} 9000 ; ${CLAIM} 8000`];
+      const findings = verdict(service(...lines));
+      expect(findings.map(({ severity }) => severity)).toEqual(['error', 'warning']);
+      expect(advice(findings)).toBe(`+${CLAIM} 9000 ; +${CLAIM} 8000`);
+      // The warning goes; the other command's wrong port is an error of its own.
+      expect(follow(lines, advice(findings)!)).toEqual([
+        { severity: 'error', reason: expect.stringContaining('claims port 9000, but api uses port 8000') },
+        { severity: 'ok', reason: expect.any(String) },
+      ]);
+    });
+
+    it('keeps the other commands and every prefix as written (- @ :), drops !! (refused beside +), and a quoted first word', () => {
+      for (const [written, expected] of [
+        [`-/bin/true ; -@${CLAIM} claim-port 8000 ; :/bin/echo $HOME`, `-/bin/true ; +-@${CLAIM} claim-port 8000 ; :/bin/echo $HOME`],
+        [`!!${CLAIM} 8000 ; /bin/echo \\; done`, `+${CLAIM} 8000 ; /bin/echo \\; done`],
+        [`/bin/echo ";" ; "${CLAIM}" 8000`, `/bin/echo ";" ; +"${CLAIM}" 8000`],
+        [`/bin/true ; ":${CLAIM}" 8000`, `/bin/true ; "+:${CLAIM}" 8000`],
+      ]) {
+        const lines = ['User=api', `ExecStartPre=${written}`];
+        const findings = verdict(service(...lines));
+        expect(findings, written).toEqual([{ severity: 'error', reason: expect.stringContaining('lacks the + prefix') }]);
+        expect(advice(findings), written).toBe(expected);
+        expect(follow(lines, advice(findings)!), written).toEqual([{ severity: 'ok', reason: expect.stringMatching(/claims port 8000$/) }]);
+      }
+    });
+    it("privilegeFinding alone finds the command in the chain: the claim-port one, or the one with the ExecLine's words", () => {
+      const user = { user: { value: 'nobody', file: `/${UNIT}`, line: 2 } };
+      expect(privilegeFinding({ prefixes: '', value: `/bin/true ; ${CLAIM} 8000` }, user)?.reason).toMatch(
+        new RegExp(`; write ExecStartPre=/bin/true ; \\+${CLAIM} 8000$`),
+      );
+      const root = writeTree(tempDir(), { [UNIT]: service('User=nobody', `ExecStartPre=${CLAIM} 9000 ; ${CLAIM} 8000`) });
+      const [first, second] = mergeUnit(loadUnit(root, 'api.service')).execStartPre;
+      expect(privilegeFinding(first!, user)?.reason).toMatch(new RegExp(`; write ExecStartPre=\\+${CLAIM} 9000 ; ${CLAIM} 8000$`));
+      expect(privilegeFinding(second!, user)?.reason).toMatch(new RegExp(`; write ExecStartPre=${CLAIM} 9000 ; \\+${CLAIM} 8000$`));
+    });
   });
 
   it('is an error for the wrong port, a line claim-port refuses, no claim line, or a later clear', () => {
