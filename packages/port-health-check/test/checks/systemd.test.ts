@@ -304,7 +304,18 @@ describe('systemd check', () => {
     const { systemd } = await check({ [API]: unit(`ExecStartPre=-${CLAIM} 8000`) });
     expect(systemd).toEqual([expect.objectContaining({ severity: 'warning' })]);
     expect(systemd[0]!.reason).toContain('lacks the + prefix');
-    expect(systemd[0]!.reason).toContain(`write ExecStartPre=+${CLAIM} 8000`);
+    // The + goes beside the prefix written (`-`), which it keeps.
+    expect(systemd[0]!.reason).toContain(`write ExecStartPre=+-${CLAIM} 8000`);
+  });
+
+  it('puts the + of its advice on the claim-port command of a `;` chain, so that following it clears the finding (as `ports systemd --check`: one verdict)', async () => {
+    const chained = await check({ [API]: unit('User=nobody', `ExecStartPre=/bin/true ; ${CLAIM} 8000`) });
+    expect(chained.systemd).toEqual([expect.objectContaining({ severity: 'error', file: `/${API}:6` })]);
+    expect(chained.systemd[0]!.reason).toMatch(/lacks the \+ prefix, so claim-port runs as User=nobody .*; write ExecStartPre=(.*)$/);
+    const written = chained.systemd[0]!.reason.match(/; write ExecStartPre=(.*)$/)![1]!;
+    expect(written).toBe(`/bin/true ; +${CLAIM} 8000`);
+    const followed = await check({ [API]: unit('User=nobody', `ExecStartPre=${written}`) });
+    expect(followed.systemd).toEqual([expect.objectContaining({ severity: 'ok', file: `/${API}:6` })]);
   });
 
   it('is an error when the claimed port differs from the registry', async () => {
@@ -568,6 +579,61 @@ describe('systemd check', () => {
     const masked = await check({ [API]: { symlink: '/dev/null' } });
     expect(masked.systemd[0]!.reason).toContain('is masked');
     expect((await check({}, 'web')).systemd).toEqual([]);
+  });
+
+  it('says how to unmask a masked unit: systemctl unmask (--root=ROOT under a root, --runtime in /run), or to remove a mask elsewhere', async () => {
+    const said = (severity: string, reason: string, file: string) => [expect.objectContaining({ severity, reason: `api (8000): ${reason}`, file })];
+    // A link to /dev/null and an empty file alike: systemctl unmask removes either from /etc/systemd/system.
+    for (const mask of [{ symlink: '/dev/null' }, ''] as const) {
+      const { root, systemd } = await check({ [API]: mask });
+      expect(systemd).toEqual(
+        said(
+          'error',
+          `unit dsa110-api.service is masked: ${root}/${API} is empty or links to /dev/null, so systemd will not start it; unmask it: systemctl --root=${root} unmask dsa110-api.service (which removes ${root}/${API})`,
+          `/${API}`,
+        ),
+      );
+    }
+    const RUN = 'run/systemd/system/dsa110-api.service';
+    const runtime = await check({ [RUN]: { symlink: '/dev/null' } });
+    expect(runtime.systemd[0]!.reason).toContain(
+      `; unmask it: systemctl --root=${runtime.root} --runtime unmask dsa110-api.service (which removes ${runtime.root}/${RUN})`,
+    );
+    // A mask systemctl unmask does not touch (a package's, in /usr/lib): remove it.
+    const LIB = 'usr/lib/systemd/system/dsa110-api.service';
+    const vendor = await check({ [LIB]: '' });
+    expect(vendor.systemd[0]!.reason).toBe(
+      `api (8000): unit dsa110-api.service is masked: ${vendor.root}/${LIB} is empty or links to /dev/null, so systemd will not start it; remove ${vendor.root}/${LIB} (systemctl unmask removes masks in /etc/systemd/system and /run/systemd/system only)`,
+    );
+    // On this host (no --root): the command acts on it, and a removal needs a daemon-reload.
+    for (const [file, fix] of [
+      [API, `unmask it: systemctl unmask dsa110-api.service (which removes /${API})`],
+      [LIB, `remove /${LIB}, then run systemctl daemon-reload (systemctl unmask`],
+    ] as const) {
+      const root = writeTree(tempDir(), { [file]: '' });
+      const facts = await gather({ registry, root, claimPortPaths: [] });
+      expect(checkSystemd({ ...facts, root: '/' }, registry.service('api'))[0]!.reason).toContain(`; ${fix}`);
+    }
+  });
+
+  it.skipIf(!hasCommand('systemctl', ['--version']))('following the unmask advice (systemctl --root, offline) unmasks the unit', async () => {
+    for (const [masked, mask] of [
+      [API, { symlink: '/dev/null' }],
+      [API, ''],
+      ['run/systemd/system/dsa110-api.service', { symlink: '/dev/null' }],
+    ] as const) {
+      const files = { [masked]: mask, 'usr/lib/systemd/system/dsa110-api.service': unit(`ExecStartPre=+${CLAIM} 8000`) };
+      const { root, systemd } = await check(files);
+      const command = systemd[0]!.reason.match(/; unmask it: systemctl (.*) \(which removes/)?.[1];
+      expect(command, masked).toBeDefined();
+      const run = spawnSync('systemctl', command!.split(' '), { encoding: 'utf8', timeout: 20_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const facts = await gather({ registry, root, claimPortPaths: [] });
+      expect(
+        checkSystemd(facts, registry.service('api')).map((r) => r.severity),
+        masked,
+      ).toEqual(['ok']);
+    }
   });
 });
 
