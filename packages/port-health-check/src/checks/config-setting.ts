@@ -78,7 +78,9 @@ export type ResolvedSetting =
  * them from its environment) is the unit's VAR. Such a value is taken as systemd hands it over, spaces included:
  * Grafana sets it as it is (`key.SetValue(envValue)`, no trim), and Go's listener refuses a port of `" 3000"`.
  */
-export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, text: string, wanted: SettingKey, subject: string): ResolvedSetting {
+export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Service, text: string, wanted: SettingKey, subject: string): ResolvedSetting {
+  // A reason names its place as every config-file finding does: `file:line:col`, and under --root the root it was read in.
+  const under = facts.root === '/' ? '' : ` under ${facts.root}`;
   const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
   // An empty variable overrides nothing: Grafana (the one program with such overrides, config.ts's INI_FILES) applies one
   // only `if len(envValue) > 0` (pkg/setting/setting.go, applyEnvVariableOverrides).
@@ -86,19 +88,20 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
   if (override) {
     const at = `${override.file}:${override.line}`;
     const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
-    if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
+    if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at}${under} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
     return { kind: 'set', value: override.value, said, at, file: override.file, line: override.line };
   }
   // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
   if (overridden.doubt !== undefined) {
     return {
       kind: 'unknown',
-      reason: `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}, and ${overridden.doubt}, so ${subject} cannot be told`,
+      reason: `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}${under}, and ${overridden.doubt}, so ${subject} cannot be told`,
     };
   }
   const setting = findSetting(text, wanted.key, wanted.section);
   if (!setting) return { kind: 'unset' };
   const at = `${wanted.file}:${setting.line}`;
+  const placed = `${at}:${setting.column}${under}`;
   const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(setting.value);
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
   const place = { at, file: wanted.file, line: setting.line, column: setting.column };
@@ -106,11 +109,11 @@ export function resolveSetting(facts: Pick<Facts, 'units'>, service: Service, te
   const name = (variable[1] ?? variable[2])!;
   const { setting: set, doubt } = unitVariable(facts, service, name);
   if (doubt !== undefined)
-    return { kind: 'unknown', reason: `${at} ${written}, from ${service.name}'s environment, but ${doubt}, so ${subject} cannot be told`, at };
+    return { kind: 'unknown', reason: `${placed} ${written}, from ${service.name}'s environment, but ${doubt}, so ${subject} cannot be told`, at };
   if (!set) {
     return {
       kind: 'unknown',
-      reason: `${at} ${written}, from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=), so ${subject} cannot be told`,
+      reason: `${placed} ${written}, from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=), so ${subject} cannot be told`,
       at,
     };
   }

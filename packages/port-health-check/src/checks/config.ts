@@ -113,7 +113,7 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   const result = serviceResult('config', service, port);
   if (!config || config.text === undefined) {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
-    return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`)];
+    return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`, wanted.file)];
   }
   const text = config.text;
   if (wanted.readBy === 'redis-conf') return checkRedisPort(facts, service, { file: wanted.file, text, port }, result);
@@ -152,7 +152,7 @@ function checkPortKey(
     return [
       result(
         'warning',
-        `${wanted.file} does not set ${wanted.key}${wanted.section !== undefined ? ` in [${wanted.section}]` : ''}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}${section}`,
+        `${wanted.file}${facts.root === '/' ? '' : ` under ${facts.root}`} does not set ${wanted.key}${wanted.section !== undefined ? ` in [${wanted.section}]` : ''}, so ${service.name} uses its built-in default port, not ${port}; add ${wanted.key} = ${port}${section}`,
         wanted.file,
       ),
     ];

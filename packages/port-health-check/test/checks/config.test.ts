@@ -101,10 +101,11 @@ describe('config check', () => {
   });
 
   it('warns when the key is not set (the program default applies)', async () => {
-    const { results } = await check({ 'etc/grafana/grafana.ini': '[server]\n;http_port = 3000\n' });
-    expect(results[0]).toMatchObject({ severity: 'warning' });
-    expect(results[0]!.reason).toContain(
-      'does not set http_port in [server], so Grafana uses its built-in default port, not 3030; add http_port = 3030 under [server]',
+    const { results, root } = await check({ 'etc/grafana/grafana.ini': '[server]\n;http_port = 3000\n' });
+    expect(results[0]).toMatchObject({ severity: 'warning', file: '/etc/grafana/grafana.ini' });
+    // Placed as every config-file finding is: under --root, the root it was read in.
+    expect(results[0]!.reason).toBe(
+      `grafana (3030): /etc/grafana/grafana.ini under ${root} does not set http_port in [server], so Grafana uses its built-in default port, not 3030; add http_port = 3030 under [server]`,
     );
   });
 
@@ -337,7 +338,9 @@ describe('config check', () => {
     expect(paddedVariable.results[0]!.reason).toContain('" 3030" is not a port (1 to 65535)');
     const unset = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = $__env{PORT}\n' });
     expect(unset.results[0]).toMatchObject({ severity: 'unknown' });
-    expect(unset.results[0]!.reason).toContain('the unit sets no PORT (in Environment= or an EnvironmentFile=), so the port cannot be told');
+    expect(unset.results[0]!.reason).toBe(
+      `grafana (3030): /etc/grafana/grafana.ini:2:13 under ${unset.root} sets http_port = $__env{PORT}, from Grafana's environment, and the unit sets no PORT (in Environment= or an EnvironmentFile=), so the port cannot be told`,
+    );
   });
 
   it("grafana: the unit's EnvironmentFile= is read too (after Environment=, naming file:line); one it cannot read makes the verdict unknown, naming it", async () => {
@@ -370,7 +373,7 @@ describe('config check', () => {
     });
     expect(unread.results[0]).toMatchObject({
       severity: 'unknown',
-      reason: `grafana (3030): GF_SERVER_HTTP_PORT would override http_port in /etc/grafana/grafana.ini, and /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set GF_SERVER_HTTP_PORT, and cannot be read: it is a FIFO (named pipe), not a regular file, so the port cannot be told`,
+      reason: `grafana (3030): GF_SERVER_HTTP_PORT would override http_port in /etc/grafana/grafana.ini under ${unread.root}, and /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set GF_SERVER_HTTP_PORT, and cannot be read: it is a FIFO (named pipe), not a regular file, so the port cannot be told`,
     });
     // A $-variable set by Environment=, which a file read after it, and too large to read, may override.
     const unreadVariable = await check(
@@ -383,7 +386,7 @@ describe('config check', () => {
     );
     expect(unreadVariable.results[0]).toMatchObject({
       severity: 'unknown',
-      reason: `app (4040): /etc/app/app.conf:1 sets port = \${APP_PORT}, from App's environment, but /etc/default/app (EnvironmentFile= at /etc/systemd/system/app.service:3) may set APP_PORT, and cannot be read: it is larger than 1 MiB, so the port cannot be told`,
+      reason: `app (4040): /etc/app/app.conf:1:6 under ${unreadVariable.root} sets port = \${APP_PORT}, from App's environment, but /etc/default/app (EnvironmentFile= at /etc/systemd/system/app.service:3) may set APP_PORT, and cannot be read: it is larger than 1 MiB, so the port cannot be told`,
     });
   });
 
@@ -392,6 +395,7 @@ describe('config check', () => {
     expect(results[0]).toMatchObject({
       severity: 'unknown',
       reason: `grafana (3030): cannot check http_port in /etc/grafana/grafana.ini under ${root}: no such file`,
+      file: '/etc/grafana/grafana.ini', // the file alone: the finding is about the whole file
     });
     expect((await check({}, 'nginx')).results).toEqual([]);
   });
