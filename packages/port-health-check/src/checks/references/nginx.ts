@@ -193,6 +193,8 @@ interface Reading {
   readonly parsed: Map<string, readonly Statement[]>;
   /** An include could not be read: what it may hold (a listen, a proxy_pass) is not known. */
   unread: boolean;
+  /** Each unknown for an include that cannot be read, by its message: where it was said (its finding's index, its line) and the other lines that gave it again. */
+  readonly unreadIncludes: Map<string, { readonly index: number; readonly first: string; readonly others: string[] }>;
 }
 
 const isInclude = (statement: Statement): boolean => statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined;
@@ -231,12 +233,19 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
   const included = includedFiles(reading.lookup, includePath('nginx-site', argument), frame.chain);
   const unknown = (problem: string, what = 'it'): Frame[] => {
     reading.unread = true;
-    reading.findings.push({
-      ...(frame.file !== undefined && { file: frame.file }),
-      line: statement.line,
-      severity: 'unknown',
-      message: `include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`,
-    });
+    const message = `include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`;
+    // The same include given on several lines (or in a file included several times) is said once, at its first line,
+    // naming the others, as the Redis reader says it: one unknown to act on, not one per line.
+    const here = `${frame.file ?? frame.chain[0] ?? 'the site'}:${statement.line}`;
+    const said = reading.unreadIncludes.get(message);
+    if (said === undefined) {
+      reading.unreadIncludes.set(message, { index: reading.findings.length, first: here, others: [] });
+      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, severity: 'unknown', message });
+    } else if (here !== said.first && !said.others.includes(here)) {
+      said.others.push(here);
+      const others = said.others.length > 5 ? `${said.others.slice(0, 5).join(', ')} and ${said.others.length - 5} more` : said.others.join(', ');
+      reading.findings[said.index] = { ...reading.findings[said.index]!, message: `${message} (the same include at ${escapeText(others, 500)})` };
+    }
     return [];
   };
   if ('problem' in included) return unknown(included.problem);
@@ -1621,7 +1630,15 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: 0, tls: [] });
 
 export function readNginxSite(text: string, expect: NginxExpectations, lookup?: IncludeLookup, self?: string): Finding[] | string {
-  const reading: Reading = { lookup, findings: [], statementsLeft: MAX_SITE_STATEMENTS, bytesLeft: MAX_SITE_BYTES, parsed: new Map(), unread: false };
+  const reading: Reading = {
+    lookup,
+    findings: [],
+    statementsLeft: MAX_SITE_STATEMENTS,
+    bytesLeft: MAX_SITE_BYTES,
+    parsed: new Map(),
+    unread: false,
+    unreadIncludes: new Map(),
+  };
   const statements = siteStatements(text, reading, self);
   if (typeof statements === 'string') return statements;
   const facts = noFacts(reading.findings);

@@ -43,6 +43,26 @@ function problems(text: string, files: Files = {}): string[] | string {
 /** A site whose server holds `body` besides a good listen (and, unless left out, the good /api/ and /metrics locations). */
 const site = (body: string, { api = true, metrics = true } = {}) => `server {\nlisten 80;\n${api ? API : ''}\n${metrics ? METRICS : ''}\n${body}\n}\n`;
 
+describe('an include that cannot be read, given on several lines', () => {
+  it('is one unknown, at its first line, naming the others (as the Redis reader says it)', () => {
+    const text =
+      'server {\nlisten 80;\nlocation /api/ { include proxy-api.conf; }\nlocation /metrics { allow 127.0.0.1; deny all; include proxy-api.conf; }\n}\n';
+    const found = problems(text, { '/etc/nginx/shared.conf': [] });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^\/etc\/nginx\/sites-available\/dsa110-contimg:3: unknown: include proxy-api\.conf: .*; a listen or proxy_pass in it is not checked \(the same include at \/etc\/nginx\/sites-available\/dsa110-contimg:4\)$/,
+      ),
+    ]);
+    // A file that holds it, included twice: its line is one place, said once.
+    const twice = problems('server {\nlisten 80;\ninclude shared.conf;\ninclude shared.conf;\n}\n', {
+      '/etc/nginx/shared.conf': [{ path: '/etc/nginx/shared.conf', text: 'include proxy-api.conf;\n' }],
+    });
+    expect((twice as string[]).filter((line) => line.includes(': unknown: '))).toEqual([
+      expect.stringMatching(/^\/etc\/nginx\/shared\.conf:1: unknown: include proxy-api\.conf: .*is not checked$/),
+    ]);
+  });
+});
+
 describe('includes that multiply', () => {
   /** Level k includes level k+1 `fanout` times; the last level holds `leaf`. */
   function fan(fanout: number, leaf: string): Files {
