@@ -39,6 +39,7 @@ export {
   pathOutsideRoot,
   type ClaimRoot,
 } from './root-directory.js';
+export { maskedUnitText } from './masked-unit.js';
 export { parseUnitFile, splitUnitLines, LONG_LINE_MAX, type Assignment, type UnitFileError } from './unit-file.js';
 export {
   splitWords,

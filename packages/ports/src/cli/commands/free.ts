@@ -63,7 +63,7 @@ const GIVEN = 'given to a service';
 
 /**
  * The ports of `transports` that belong to a service, with the services' ids: each one's registry port and,
- * where its variable is set to a port resolvePort takes, its override's. A range kept for a service holds
+ * where its variable is set, its override's (a bad override of any service a PortsError, as `ports get` says it). A range kept for a service holds
  * ports it may move to, so the service's own port may lie in it: free only because the service is down,
  * handed out it would keep the service from starting.
  */
@@ -71,16 +71,24 @@ function portsGiven(registry: Registry, transports: readonly string[], env: Cont
   const given = new Map<number, string[]>();
   const give = (port: number, id: string) => given.set(port, [...new Set([...(given.get(port) ?? []), id])]);
   for (const service of registry.services) {
+    // A bad override is refused, whichever service it is for, as every command that applies overrides refuses it
+    // (snippet, firewall): never skipped in silence, handing out a port while the operator's override is wrong.
+    const port = resolvedPort(registry, service.id, env);
     if (!transports.includes(service.transport)) continue;
     give(service.port, service.id);
-    try {
-      give(registry.resolvePort(service.id, { env }).port, service.id);
-    } catch (error) {
-      // A bad override moves nothing (every command that resolves the port refuses it).
-      if (!(error instanceof PortsError)) throw error;
-    }
+    give(port, service.id);
   }
   return given;
+}
+
+/** The service's port, its env override applied; a bad override a PortsError: the same line as `ports get`'s, named for this command. */
+function resolvedPort(registry: Registry, id: string, env: Context['env']): number {
+  try {
+    return registry.resolvePort(id, { env }).port;
+  } catch (error) {
+    if (error instanceof PortsError) throw new PortsError(error.code, `ports free: ${error.message}`);
+    throw error;
+  }
 }
 
 /** `all 11 ports are in use on 0.0.0.0 or [::]`, or how many were refused for which reason. */

@@ -80,6 +80,7 @@ import {
   execSearch,
   procMountedIn,
   isBareCommand,
+  isClaimPort,
   claimLines,
   claimRegistryLoader,
   claimRegistryUnresolved,
@@ -89,6 +90,7 @@ import {
   judgeClaims,
   listUnitDirs,
   loadUnit,
+  maskedUnitText,
   mergeUnit,
   mergeUnitWithEnvironmentFiles,
   readsOtherRegistry,
@@ -190,7 +192,8 @@ export async function run(context: Context): Promise<Outcome> {
 
   // The registry every claim line and the health check name, as the system that runs the units sees it.
   const registryPath = unitRegistry(context, root);
-  const health = healthUnitsFor(context, claimPort, registryPath);
+  // The programs are looked for where the units run: under --root, else on this host (--out's units too, as its warnings look).
+  const health = healthUnitsFor(context, claimPort, registryPath, out === undefined ? (root ?? '/') : '/');
 
   const registry = await load(context);
   // systemd's [Manager] defaults under the root (system.conf and its drop-ins): read at most once in this run, when a
@@ -289,14 +292,57 @@ async function requireRoot(root: string): Promise<void> {
 }
 
 /** The health check's service and timer, from --port-health-check, --textfile and the registry the units name (unitRegistry). */
-function healthUnitsFor(context: Context, claimPort: string, registry: string | undefined): HealthUnit[] {
+function healthUnitsFor(context: Context, claimPort: string, registry: string | undefined, lookIn: string): HealthUnit[] {
   const healthCheck = healthCheckOption(context);
   const textfile = textfileOption(context);
   const healthProblem = claimPortPathProblem(healthCheck);
   if (healthProblem) throw new UsageError(`ports systemd: --port-health-check ${quoteValue(healthCheck)}: ${healthProblem}`);
+  const same = sameProgramProblem(context, claimPort, healthCheck, lookIn);
+  if (same) throw new UsageError(`ports systemd: ${same}`);
   const fileProblem = textfileProblem(textfile);
   if (fileProblem) throw new UsageError(`ports systemd: --textfile ${quoteValue(textfile)}: ${fileProblem}`);
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
+}
+
+/**
+ * Why the claim-port and the port-health-check the units would run are one program, or undefined. They must be two:
+ * dsa110-port-health.service's ExecStart= runs the health check with `--claim-port PATH`, and a command that is
+ * claim-port (its path, however spelt, or a claim-port's name: isClaimPort, as --check and the health check read a
+ * unit) there would be read as a claim line, so `--check` refused what the write wrote. The same file under two
+ * names (a link, a hard link: the same device and inode, where both exist under `lookIn`, the root the units run
+ * in) is one program too. Two programs that merely share a directory or a target name elsewhere are not refused.
+ */
+function sameProgramProblem(context: Context, claimPort: string, healthCheck: string, lookIn: string): string | undefined {
+  const shown = (flag: 'claim-port' | 'port-health-check', path: string) =>
+    `--${flag} ${quoteValue(path)}${context.values[flag] === undefined ? ' (the default)' : ''}`;
+  const both = `${shown('claim-port', claimPort)} and ${shown('port-health-check', healthCheck)}`;
+  const fix = `give --claim-port the claim-port executable and --port-health-check the port-health-check one (default: ${DEFAULT_HEALTH_CHECK}), two different programs`;
+  const why = `${HEALTH_SERVICE} runs the health check with --claim-port, and a claim-port there would be read as a claim line (\`ports systemd --check\` would refuse the units written)`;
+  if (simplifyPath(claimPort) === simplifyPath(healthCheck)) return `${both} name the same program, but ${why}; ${fix}`;
+  if (isClaimPort(healthCheck, [claimPort]))
+    return `${shown('port-health-check', healthCheck)} is named as claim-port is (${escapeText(basename(healthCheck))}), so ${HEALTH_SERVICE}'s ExecStart= would be read as a claim-port line; give the port-health-check executable, under its own name (default: ${DEFAULT_HEALTH_CHECK})`;
+  const claimFile = fileIdentity(lookIn, claimPort);
+  const healthFile = fileIdentity(lookIn, healthCheck);
+  if (claimFile === undefined || healthFile === undefined || claimFile.dev !== healthFile.dev || claimFile.ino !== healthFile.ino) return undefined;
+  const under = lookIn === '/' ? '' : ` under ${escapeText(lookIn)}`;
+  return `${both} are one file${under} (${escapeText(claimFile.real)}, reached by links or hard links), but ${why}; ${fix}`;
+}
+
+/** The device, inode and real path of the file `path` names inside `root` (links followed there), or undefined when there is none or it cannot be looked at. */
+function fileIdentity(root: string, path: string): { dev: number; ino: number; real: string } | undefined {
+  try {
+    const host = hostPath(root, path);
+    const stats = statSync(host);
+    let real = host;
+    try {
+      real = realpathSync(host);
+    } catch {
+      // gone meanwhile, or a directory on the way not searchable: the path looked at
+    }
+    return { dev: stats.dev, ino: stats.ino, real };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The port-health-check executable the health service runs: --port-health-check, else DEFAULT_HEALTH_CHECK. */
@@ -1286,7 +1332,8 @@ function effectiveProblems(
     }
     for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {
-      say(`masked (${unit.file} is empty or links to /dev/null), so systemd never starts it`);
+      // The health check's words (the core's maskedUnitText): where the mask is, and the systemctl unmask or rm that removes it.
+      say(`masked: ${maskedUnitText(root, unit.file, entry.unit)}`);
       continue;
     }
     // Drop-ins (the claim drop-in this command writes, say) but no unit file: systemd loads no unit from drop-ins alone.
