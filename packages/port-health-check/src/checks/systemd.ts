@@ -3,7 +3,7 @@
 // effective port, as root (`+`), before the service starts, reading the
 // registry this check holds (when one is named), a file only root may change;
 // and gives the claim time to finish within the unit's start timeout.
-import { escapeText, pathText, PortsError, printedShellWord, quoteValue, REGISTRY_ENV, type Service } from '@dsa110/ports';
+import { escapeText, pathText, PortsError, quoteValue, REGISTRY_ENV, type Service } from '@dsa110/ports';
 import { effectivePort, envRecord } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import { systemdCommand } from '../ports-command.js';
@@ -21,6 +21,7 @@ import {
   DROP_IN_NAME,
   isClaimPort,
   judgeClaims,
+  maskedUnitText,
   parseClaimArgs,
   registryWritableProblem,
   skippedDropInProblem,
@@ -134,33 +135,6 @@ export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
   const loaded = facts.systemctl?.get(unitName);
   if (loaded) results.push(confirm(facts, unitName, loaded, claims, port, service.transport, unit, result));
   return results;
-}
-
-/**
- * Where a masked unit's file is, and what to do: its file (under the root) is
- * a link to /dev/null or empty, which systemd takes alike (null_or_empty_path),
- * and `systemctl unmask NAME` removes either, but only in /etc/systemd/system
- * (with --runtime, /run/systemd/system); one elsewhere (a package's
- * /usr/lib/systemd/system) is removed by hand. NAME is the file's (a
- * template's mask is the template's file; `unitName` when no file is known).
- * Under a --root, systemctl acts on that tree (`--root=ROOT`, offline), not on
- * this host's. Measured with systemctl 252 --root: it removes a link to
- * /dev/null and an empty file in etc/systemd/system, one in run/systemd/system
- * with --runtime only, none in usr/lib/systemd/system.
- */
-function maskedUnitText(root: string, file: string | undefined, unitName: string): string {
-  const under = root === '/' ? '' : root.replace(/\/+$/, '');
-  const shown = file === undefined ? 'its unit file' : pathText(`${under}${file}`);
-  const slash = file?.lastIndexOf('/') ?? -1;
-  const dir = file?.slice(0, slash);
-  const runtime = dir === '/run/systemd/system';
-  const what = `${shown} is empty or links to /dev/null, so systemd will not start it`;
-  if (file !== undefined && dir !== '/etc/systemd/system' && !runtime) {
-    const reload = root === '/' ? ', then run systemctl daemon-reload' : '';
-    return `${what}; remove ${shown}${reload} (systemctl unmask removes masks in /etc/systemd/system and /run/systemd/system only)`;
-  }
-  const command = ['systemctl', ...(root === '/' ? [] : [`--root=${root}`]), ...(runtime ? ['--runtime'] : []), 'unmask', file?.slice(slash + 1) ?? unitName];
-  return `${what}; unmask it: ${command.map(printedShellWord).join(' ')}${file === undefined ? '' : ` (which removes ${shown})`}`;
 }
 
 /**
