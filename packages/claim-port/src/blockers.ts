@@ -53,6 +53,30 @@ export interface BindVerdict {
   readonly untestable?: boolean;
 }
 
+/** How long a TCP connection stays in TIME_WAIT on Linux (TCP_TIMEWAIT_LEN, fixed: no sysctl changes it), in seconds. */
+export const TIME_WAIT_SECONDS = 60;
+
+/** Pure: whether a blocker is a TIME_WAIT held by no process (the kernel closing a connection: see describeSocket). */
+export function isTimeWait(blocker: Blocker): boolean {
+  return (
+    blocker.holders.length === 0 &&
+    (blocker.peer?.holders.length ?? 0) === 0 &&
+    blocker.socket.endsWith(' (TIME_WAIT, a connection using the port as its local port)')
+  );
+}
+
+/**
+ * Pure: what to do about TIME_WAITs alone (`count` of them) that keep a server from binding `name`: nobody holds
+ * them, so nothing is to be stopped; the kernel ends each within TIME_WAIT_SECONDS. A bind with SO_REUSEADDR
+ * (claim-port's check binds so, as servers do) passes a TIME_WAIT unless that connection's socket was made without
+ * SO_REUSEADDR (Linux keeps the flag with it: a server's accepted connections take the listener's), so the lasting
+ * fix is the program that made it setting SO_REUSEADDR.
+ */
+export function timeWaitAdvice(count: number, name: string): string {
+  const it = count > 1 ? 'them' : 'it';
+  return `wait for the kernel to end ${it} (a TIME_WAIT lasts ${TIME_WAIT_SECONDS} s on Linux) and claim ${name} again; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
+}
+
 /** Pure: how a blocking socket is named. */
 export function describeSocket(socket: PortSocket): string {
   const local = `${formatEndpoint(socket.address, socket.port)}${socket.transport === 'udp' ? '/udp' : ''}`;

@@ -4,7 +4,7 @@
 // ProcessControl (processes.ts).
 import { CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
 import { canBindSync, type ProcessInfo } from '@dsa110/ports/system';
-import { blockersAfterClaim, describeBlockers, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
+import { blockersAfterClaim, describeBlockers, isTimeWait, timeWaitAdvice, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { classifyPorts, describeOtherPorts, listeningElsewhere, othersPorts, type OtherPort } from './elsewhere.js';
@@ -132,9 +132,13 @@ function listed(words: readonly string[]): string {
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
 }
 
-/** Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; undefined when no holder is named. */
-function blockerAdvice(blockers: readonly Blocker[]): string | undefined {
+/**
+ * Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; for TIME_WAITs
+ * alone (held by no process), wait for the kernel to end them and claim `name` again; undefined when no holder is named.
+ */
+function blockerAdvice(blockers: readonly Blocker[], name: string): string | undefined {
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
+  if (pids.length === 0 && blockers.length > 0 && blockers.every(isTimeWait)) return timeWaitAdvice(blockers.length, name);
   if (pids.length === 0) return undefined;
   const many = pids.length > 1;
   const sockets = blockers.length > 1 ? 'the sockets' : 'the socket';
@@ -263,7 +267,7 @@ class Claim {
       sent.length === 0
         ? ''
         : `sent ${sent.map((t) => `${listed(t.signals)} to ${this.who(t)} (${isGone(t) ? 'gone' : t.outcome === 'released' ? 'released the port' : 'still running'})`).join(', ')}; `;
-    const advice = blockerAdvice(verdict.blockers);
+    const advice = blockerAdvice(verdict.blockers, this.name);
     const message = `${did}${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.log(message, 'error');
     return this.finish('failed', message, { blockers: verdict.blockers });
@@ -276,10 +280,9 @@ class Claim {
    * failure: nothing was tried. `before`: what the claim found.
    */
   refuseUnbindable(verdict: BindVerdict, before: string): ClaimResult {
-    const advice = blockerAdvice(verdict.blockers);
+    const advice = blockerAdvice(verdict.blockers, this.name);
     const reason = `${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
-    this.log(`refusing: ${reason}`, 'error');
-    this.log(`nothing was signalled; ${this.name} is still in use`, 'error');
+    this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: verdict.blockers });
   }
 
@@ -295,7 +298,7 @@ class Claim {
     const { port, transport } = this.target;
     const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)), '/proc', this.found.socketLinks);
     if (staying.possible.length > 0) {
-      const advice = blockerAdvice(staying.possible);
+      const advice = blockerAdvice(staying.possible, this.name);
       this.log(
         `${describeBlockers({ ok: false, blockers: staying.possible }, this.euid)}: may still keep a server from binding ${this.name} after the holders exit (whether ${staying.possible.length > 1 ? 'they have' : 'it has'} SO_REUSEADDR cannot be told while the holders run: a listener being freed shares the address, or it could not be examined)${advice ? `; if the claim then fails, ${advice}` : ''}`,
         'warn',
@@ -305,9 +308,8 @@ class Claim {
     for (const t of this.tracked) t.reason = 'the claim was refused';
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
-    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
-    this.log(`refusing: ${reason}`, 'error');
-    this.log(`nothing was signalled; ${this.name} is still in use`, 'error');
+    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
+    this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: staying.certain });
   }
 
@@ -435,11 +437,19 @@ class Claim {
         t.reason = why;
       } else t.reason = 'the claim was refused';
     }
-    for (const refusal of plan.refusals) this.log(`refusing: ${refusal.reason}`, 'error');
+    this.refusedLines(plan.refusals.map((refusal) => refusal.reason));
     const more = plan.refusals.length > 1 ? ` (and ${plan.refusals.length - 1} more)` : '';
     const message = `refused to free ${this.name}: ${plan.refusals[0]!.reason}${more}; nothing was signalled`;
-    this.log(`nothing was signalled; ${this.name} is still in use`, 'error');
     return this.finish('refused', message);
+  }
+
+  /**
+   * A refusal's lines: each reason an error (`refusing: ...`, the journal's err), the one line --quiet keeps for a
+   * refused holder (each says what to do); then, as progress (info, left out by --quiet), that nothing was signalled.
+   */
+  refusedLines(reasons: readonly string[]): void {
+    for (const reason of reasons) this.log(`refusing: ${reason}`, 'error');
+    this.log(`nothing was signalled; ${this.name} is still in use`);
   }
 
   send(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): void {

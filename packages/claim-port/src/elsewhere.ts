@@ -86,8 +86,12 @@ export function classifyPorts(
     claimedUnit = undefined;
   }
   const same = (s: Service) => s.id === claimedService || (claimedUnit !== undefined && s.systemd?.unit === claimedUnit);
+  // The registered port of a service of the claimed unit that its override moved elsewhere is no service's (as for a
+  // claim by port number, serviceOnPort): that unit runs on the override. Another service's registered port still
+  // counts (refuses), moved or not: an instance of it may run there yet.
+  const movedAway = (s: Service, port: number) => s.port === port && resolvedPort(registry, s, env) !== port;
   return ports.map(({ port, transport }) => {
-    const services = byPort.get(`${port}/${transport}`) ?? [];
+    const services = (byPort.get(`${port}/${transport}`) ?? []).filter((s) => !(same(s) && movedAway(s, port)));
     // Another service's port first: that is what refuses.
     const service = services.find((s) => !same(s)) ?? services[0];
     if (service !== undefined)

@@ -18,6 +18,12 @@ export interface ProtectionPolicy {
   readonly protectedProcesses: readonly string[];
   /** PIDs at or below this are never signalled. */
   readonly protectedPidsUpTo: number;
+  /**
+   * Where a pattern the registry added (not a built-in one) is written, for a refusal to cite: `FILE:LINE:COL`, or
+   * the file alone (see protectPatternPlace); asked only when a holder is refused by such a pattern. Left out (a
+   * registry given as an object, the bundled one), the refusal names `claim.protect.processes` alone.
+   */
+  readonly patternPlace?: (glob: string) => string | undefined;
 }
 
 /** Used when the registry is missing or broken and the port was given as a number: the built-in list (see @dsa110/ports). */
@@ -90,8 +96,27 @@ export function protectionReason(
       return `it is PID 1 of its own PID namespace (the init of a container or sandbox): killing it kills every process in that namespace, holders of the port or not; stop the container or sandbox instead${sandbox.joined ? ` (its user made it, but ${sandbox.joined})` : ''}`;
   }
   const { added, builtin } = protectedNameHits(info, policy);
-  const hit = added ?? (builtin && disguise(info, builtin, policy, executable) === undefined ? builtin : undefined);
-  return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
+  if (added) return protectedNameReason(info, added, policy);
+  return builtin && disguise(info, builtin, policy, executable) === undefined ? protectedNameReason(info, builtin) : undefined;
+}
+
+/**
+ * Why a protected name protects, where the pattern comes from and what to do: a pattern the registry added
+ * (`policy`) is cited where it is written (policy.patternPlace), to be removed or narrowed there; a built-in one is
+ * said to be, and what lifts it (claim.protect.unprotectBuiltin). Both offer to end the process by hand, unless it
+ * is a container runtime (the container is what to stop: see plan.ts).
+ */
+function protectedNameReason(info: ProcessInfo, hit: NameHit, policy?: ProtectionPolicy): string {
+  const matches = `its name ${quoteValue(hit.name)} matches the ${policy ? '' : 'built-in '}protected pattern ${quoteValue(hit.glob)}`;
+  const byHand = isContainerRuntime(info) ? undefined : `if PID ${info.pid} may go, stop it by hand (kill ${info.pid})`;
+  if (policy === undefined) return `${matches}${byHand ? `: ${byHand}` : ''}; only claim.protect.unprotectBuiltin in the registry lifts a built-in pattern`;
+  let place: string | undefined;
+  try {
+    place = policy.patternPlace?.(hit.glob);
+  } catch {
+    place = undefined;
+  }
+  return `${matches} (claim.protect.processes${place !== undefined ? `, ${place}` : ''})${byHand ? `: ${byHand}, or` : ':'} remove or narrow that pattern`;
 }
 
 /**

@@ -18,6 +18,7 @@ import { ClaimUsageError, type ClaimOptions } from './options.js';
 import { BUILTIN_POLICY, withSalvagedProtection, type ProtectionPolicy } from './policy.js';
 import { registryTrustWarning } from './registry-trust.js';
 import { serviceOnPort } from './elsewhere.js';
+import { protectPatternPlace } from './pattern-place.js';
 import { registryFix, registryProblems, registryWarning } from './registry-warning.js';
 
 export interface Target {
@@ -82,6 +83,8 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
   if (distrusted !== undefined) warn(distrusted, numeric);
   let registry: Registry | undefined;
   let fallback = BUILTIN_POLICY;
+  /** The broken registry file whose claim.protect.processes the fallback keeps (see withSalvagedProtection). */
+  let fallbackSource: string | undefined;
   try {
     registry = await claimRegistry(options);
   } catch (error) {
@@ -94,8 +97,12 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     // with what the file still says it protects (a typo in a service must not unprotect the registry's own names).
     warn(registryWarning(error), numeric);
     fallback = withSalvagedProtection(BUILTIN_POLICY, error.protect);
+    if ((error.protect?.processes.length ?? 0) > 0) fallbackSource = error.source;
   }
-  const policy = registry?.claim ?? fallback;
+  // A refusal by a pattern the file added cites where it is written (read again only then, see pattern-place.ts).
+  const file = typeof options.registry === 'object' ? undefined : (registry?.source ?? fallbackSource);
+  const base = registry?.claim ?? fallback;
+  const policy = file === undefined ? base : { ...base, patternPlace: (glob: string) => protectPatternPlace(file, glob) };
   let port = numeric;
   let service: string | undefined;
   let transport: Transport = options.transport ?? 'tcp';

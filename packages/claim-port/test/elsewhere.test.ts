@@ -265,4 +265,23 @@ describe("a bare port that is a service's under its env override", () => {
     expect(bare.message).toBe(`dry run: would send SIGTERM to PID ${old.first.pid} to free port ${registered}`);
     expect((await claimOurs(registered, { registry, env: {}, dryRun: true, timeoutSeconds: 1 })).service).toBe('mysvc');
   });
+
+  it("names the registered port its override moved it from as no service's, not as its own (it read 'mysvc, the same unit')", async () => {
+    const registered = lease();
+    const moved = lease();
+    const other = lease();
+    const registry = overridden(registered, other);
+    const env = { MYSVC_PORT: String(moved) };
+    const server = await holder([moved, registered]);
+    const { pid } = server.first;
+    const lines: string[] = [];
+    const dry = await claimOurs(moved, { registry, env, dryRun: true, timeoutSeconds: 1, log: (line) => lines.push(line) });
+    expect(dry.action, lines.join('\n')).toBe('would-free');
+    expect(dry.holders[0]!.otherPorts).toEqual([{ port: registered, transport: 'tcp' }]);
+    expect(lines).toContain(
+      `PID ${pid} (python3) also listens on port ${registered}, which no other service of the registry has: that socket would close with it`,
+    );
+    expect(lines.join('\n')).not.toMatch(/the same unit/);
+    expect(isAlive(pid)).toBe(true);
+  });
 });

@@ -6,23 +6,33 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { guardPort, leasePort, runWithStderrFile, runWithStderrSocket, spawnListener } from '../../../test-support/index.js';
+import { fromSource } from '../../../test-support/raw-bytes.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { BIN } from './helpers.js';
 
+/** How the bin is started: the built one, and its sources under tsx (node options, then the script). */
+const BINS: [string, string[]][] = [
+  ['the built bin', [BIN]],
+  ['the source under tsx', fromSource('packages/claim-port/src/bin.ts')],
+];
+
 describe('claim-port with stderr on the journal', () => {
-  it('a refusal (a protected holder) is <3> on every line; the JSON on stdout has no level', async () => {
-    const server = await spawnListener({ name: 'systemd-test' });
-    guardPort(server.port);
-    const run = runWithStderrFile(BIN, [String(server.port), '--json'], 'stderr');
-    expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ action: 'refused' });
-    const lines = run.stderr.trimEnd().split('\n');
-    expect(lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^<3>\\[claim-port:${server.port}\\] refusing: PID ${server.pid} \\(systemd-test\\) is protected`)),
-    );
-    expect(lines).toContainEqual(`<3>[claim-port:${server.port}] nothing was signalled; port ${server.port} is still in use`);
-    for (const line of lines) expect(line).toMatch(/^<[3-6]>\[claim-port:/);
-  });
+  it.each(BINS)(
+    '%s: a refusal (a protected holder) is <3> on its refusal line, the one err line, and "nothing was signalled" progress (<6>); the JSON on stdout has no level',
+    async (_, [script, ...nodeArgs]) => {
+      const server = await spawnListener({ name: 'systemd-test' });
+      guardPort(server.port);
+      const run = runWithStderrFile(script!, [...nodeArgs, String(server.port), '--json'], 'stderr');
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ action: 'refused' });
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines.filter((line) => line.startsWith('<3>'))).toEqual([
+        expect.stringMatching(new RegExp(`^<3>\\[claim-port:${server.port}\\] refusing: PID ${server.pid} \\(systemd-test\\) is protected`)),
+      ]);
+      expect(lines).toContainEqual(`<6>[claim-port:${server.port}] nothing was signalled; port ${server.port} is still in use`);
+      for (const line of lines) expect(line).toMatch(/^<[3-6]>\[claim-port:/);
+    },
+  );
 
   it('the same refusal has no level when $JOURNAL_STREAM names another file, or is unset', async () => {
     const server = await spawnListener({ name: 'systemd-test' });

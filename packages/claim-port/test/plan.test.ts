@@ -231,7 +231,7 @@ describe('disguiseReason: a protected name its user chose protects nothing', () 
     ];
     for (const [over, path] of real) {
       const verdict = judge(user(over), runs(path));
-      expect(verdict, path).toEqual({ disguise: undefined, protection: expect.stringMatching(/matches the protected pattern/) });
+      expect(verdict, path).toEqual({ disguise: undefined, protection: expect.stringMatching(/matches the built-in protected pattern/) });
     }
     // An alias vouches only for its own pattern's name: passt called sshd is a disguise.
     expect(judge(user({ comm: 'sshd', exe: 'passt' }), runs('/usr/bin/passt')).disguise).toMatch(/which bears no protected name$/);

@@ -35,7 +35,7 @@ describe.skipIf(!asRoot)('claim-port as root: a registry others may change', () 
   it("a protected holder: refused by the built-in list; with a user's registry that unprotects it, one warning naming the file, its owner and mode and the fix, and the claim goes on (exit 0)", async () => {
     const server = await spawnListener({ name: 'systemd-fake' });
     const plain = await claimInProcess([String(server.port), '--dry-run'], { port: server.port, env: ENV });
-    expect(plain.stderr).toContain('matches the protected pattern "systemd-*"');
+    expect(plain.stderr).toContain('matches the built-in protected pattern "systemd-*"');
     expect(plain.code).toBe(1);
 
     const { file } = usersRegistry(0o666);
@@ -83,7 +83,7 @@ describe.skipIf(!asRoot)('claim-port as root: a registry others may change', () 
     expect(run.stderr).toContain(
       `[claim-port:${server.port}] warning: ${link}: cannot read the registry (from --registry): ${link} is a symbolic link owned by uid ${NOBODY}, not by root, and root does not follow another user's link (it could point root at any file); give the path of the file itself, or make the link root's (chown -h root:root ${link}); using the built-in protected list\n`,
     );
-    expect(run.stderr).toContain('matches the protected pattern "systemd-*"');
+    expect(run.stderr).toContain('matches the built-in protected pattern "systemd-*"');
     expect(run.code).toBe(1);
     // The same link made root's is followed (the loader's rule is about who chose the target).
     lchownSync(link, 0, 0);

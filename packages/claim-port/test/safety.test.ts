@@ -122,7 +122,10 @@ describe('1. protection is never off by accident', () => {
       );
       expect(result.action).toBe('refused');
       expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
-      expect(result.holders[0]!.reason).toBe('its name "keepme-worker" matches the protected pattern "keepme-*"');
+      // The pattern is cited where the broken file writes it (claim.protect.processes, line 4), with what to do.
+      expect(result.holders[0]!.reason).toBe(
+        `its name "keepme-worker" matches the protected pattern "keepme-*" (claim.protect.processes, ${path}:4:17): if PID ${server.pid} may go, stop it by hand (kill ${server.pid}), or remove or narrow that pattern`,
+      );
       expect(isAlive(server.pid)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -398,7 +401,9 @@ while True:
       expect(isAlive(holder.first.pid)).toBe(true);
       expect(result.action).toBe('failed');
       expect(result.holders[0]).toMatchObject({ pid: holder.first.pid, comm: 'sshd', outcome: 'protected', signals: ['SIGTERM'] });
-      expect(result.holders[0]!.reason).toMatch(/^its name "sshd" matches the protected pattern "sshd"$/);
+      expect(result.holders[0]!.reason).toBe(
+        `its name "sshd" matches the built-in protected pattern "sshd": if PID ${holder.first.pid} may go, stop it by hand (kill ${holder.first.pid}); only claim.protect.unprotectBuiltin in the registry lifts a built-in pattern`,
+      );
       expect(lines.join('\n')).toMatch(
         new RegExp(`not sending SIGKILL to PID ${holder.first.pid}: it changed since it was found \\(now sshd; was .*python3 -c`),
       );
@@ -998,6 +1003,12 @@ while True: time.sleep(3600)`);
     const result = await claimOurs(port);
     expect(result.action, result.message).toBe('failed');
     expect(result.message).toContain(`127.0.0.1:${port} -> 127.0.0.1:${client.first.port} (TIME_WAIT, a connection using the port as its local port)`);
+    // What to do, though nobody holds it: wait for the kernel, then claim again (it ended at "the kernel is still closing it").
+    expect(result.message).toMatch(
+      new RegExp(
+        `, held by no process \\(the kernel is still closing it\\); wait for the kernel to end it \\(a TIME_WAIT lasts 60 s on Linux\\) and claim port ${port} again; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, .*$`,
+      ),
+    );
     expect(isAlive(client.first.pid)).toBe(true);
   });
 
