@@ -85,19 +85,19 @@ function realPath(path: string): string {
 }
 
 /** Write `text` to `path` by the rules above; returns how it was written. */
-export function writeOutputFile(path: string, text: string, given: WriteOptions = {}): WriteMethod {
+export function writeOutputFile(path: string, text: string, options: WriteOptions = {}): WriteMethod {
   pathArgument('writeOutputFile', 'path', path);
   stringArgument('writeOutputFile', 'text', text);
   // A misspelt option (`{ mdoe: 0o600 }`) would leave a secret's file 0644: refused, as every other writer's.
-  const options = optionsArgument('writeOutputFile', given, WRITE_OPTION_KEYS);
-  if (options.stdout !== undefined && typeof options.stdout !== 'function')
-    throw new TypeError(`writeOutputFile: options.stdout must be a function or left out, not ${describeArgument(options.stdout)}`);
-  if (options.warn !== undefined && typeof options.warn !== 'function')
-    throw new TypeError(`writeOutputFile: options.warn must be a function or left out, not ${describeArgument(options.warn)}`);
-  if (options.mode !== undefined) modeArgument('writeOutputFile', 'options.mode', options.mode);
+  const checked = optionsArgument('writeOutputFile', options, WRITE_OPTION_KEYS);
+  if (checked.stdout !== undefined && typeof checked.stdout !== 'function')
+    throw new TypeError(`writeOutputFile: options.stdout must be a function or left out, not ${describeArgument(checked.stdout)}`);
+  if (checked.warn !== undefined && typeof checked.warn !== 'function')
+    throw new TypeError(`writeOutputFile: options.warn must be a function or left out, not ${describeArgument(checked.warn)}`);
+  if (checked.mode !== undefined) modeArgument('writeOutputFile', 'options.mode', checked.mode);
   if (path === STDOUT) {
-    if (!options.stdout) throw new FileWriteError(path, '"-" (standard output) is not supported here');
-    options.stdout(text);
+    if (!checked.stdout) throw new FileWriteError(path, '"-" (standard output) is not supported here');
+    checked.stdout(text);
     return 'stdout';
   }
   // `out/` names a directory whatever is there: never a file called `out`, never "its directory does not exist".
@@ -108,7 +108,7 @@ export function writeOutputFile(path: string, text: string, given: WriteOptions 
   const hostile = plantedLink(path);
   if (hostile) throw new FileWriteError(path, hostile);
   const link = lstatOrUndefined(path);
-  if (link === undefined) return replaceAtomically(path, text, options.mode ?? 0o644);
+  if (link === undefined) return replaceAtomically(path, text, checked.mode ?? 0o644);
   let target = path;
   let info: Stats = link;
   if (link.isSymbolicLink()) {
@@ -124,7 +124,7 @@ export function writeOutputFile(path: string, text: string, given: WriteOptions 
     // /dev/stdout, /dev/fd/N, /proc/self/fd/N: this process's descriptor N, written to as it is
     // (a terminal, a pipe, a file the shell opened, journald's socket), never replaced.
     const fd = ownDescriptor(path);
-    if (fd !== undefined) return writeDescriptor(path, fd, text, options);
+    if (fd !== undefined) return writeDescriptor(path, fd, text, checked);
     try {
       target = realPath(path);
       info = statSync(fileSystemPath(target));
@@ -143,7 +143,7 @@ export function writeOutputFile(path: string, text: string, given: WriteOptions 
     const kept = keptMode(info.mode);
     replaceAtomically(target, text, kept.mode, path, { uid: info.uid, gid: info.gid });
     if (kept.dropped !== undefined) {
-      const warn = options.warn ?? ((line: string) => void process.stderr.write(line));
+      const warn = checked.warn ?? ((line: string) => void process.stderr.write(line));
       warn(`warning: made ${escapeText(target)} ${octal(kept.mode)}: it was ${kept.dropped} (mode ${octal(info.mode & 0o7777)})\n`);
     }
     return 'atomic';
