@@ -415,8 +415,9 @@ export function systemdDrift(
     // Judged as this registry's line, since which registry it reads cannot be told: said, not guessed at.
     if (claim.registryUnknown !== undefined) drift.push({ path: `${path}:${claim.line}`, message: claim.registryUnknown, warning: true });
   }
-  // The unit directory checked first, then the others (absolute paths), each by path.
-  return drift.sort((a, b) => Number(a.path.startsWith('/')) - Number(b.path.startsWith('/')) || a.path.localeCompare(b.path));
+  // The unit directory checked first, then the others (absolute paths), each by path, collated as English is (a unit
+  // before its drop-ins), whatever LANG says: by its locale, under da_DK `aa` sorts after `z` and --check's output differed.
+  return drift.sort((a, b) => Number(a.path.startsWith('/')) - Number(b.path.startsWith('/')) || a.path.localeCompare(b.path, 'en'));
 }
 
 /** A claim line as judged (judgedClaim): `idElsewhere`, the registry its service id is resolved in when not the one checked. */

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '@dsa110/ports';
 import { claimLinesIn, claimPortDropIn, claimPortPathProblem, claimWiring, execStartPreLine, serviceSectionLines, systemdDrift } from '@dsa110/ports/render';
@@ -169,6 +171,30 @@ describe('systemdDrift', () => {
 
     files.delete('redis-server.service.d/claim-port.conf');
     expect(systemdDrift(wiring, { files, dropIns: [] })[0]!.message).toMatch(/^missing: /);
+  });
+
+  it('orders what it reports by path the same in every locale (under da_DK, localeCompare put aa after z)', () => {
+    const render = fileURLToPath(new URL('../../src/render/index.ts', import.meta.url));
+    const ports = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    const script = [
+      `import { systemdDrift, claimWiring } from ${JSON.stringify(render)};`,
+      `import { parseRegistry } from ${JSON.stringify(ports)};`,
+      `const minimalRegistry = ${JSON.stringify(minimalRegistry)};`,
+      'const wiring = claimWiring(parseRegistry(minimalRegistry));',
+      "const dropIns = ['zebra.service.d/claim-port.conf', 'aardvark.service.d/claim-port.conf'];",
+      'console.log(JSON.stringify(systemdDrift(wiring, { files: new Map(), dropIns }).map((item) => item.path)));',
+    ].join('\n');
+    const paths = (env: NodeJS.ProcessEnv) => {
+      const run = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as string[];
+    };
+    const english = paths({ LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' });
+    expect(english.indexOf('aardvark.service.d/claim-port.conf')).toBeLessThan(english.indexOf('zebra.service.d/claim-port.conf'));
+    expect(paths({ LC_ALL: 'da_DK.UTF-8', LANG: 'da_DK.UTF-8' })).toEqual(english);
   });
 
   it('reports every claim line the registry does not ask for: of a unit no robust service uses, a second claim beside claim-port.conf, another port', () => {
