@@ -14,6 +14,7 @@ import { MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { decodeKeepingBadBytes, utf8Problem } from './utf8.js';
 import { escapeText } from './escape.js';
+import { workingDirectoryGone } from './cli-kit/conventions.js';
 
 /**
  * Set by the build (scripts/build-support.mjs): the package version and a
@@ -325,6 +326,9 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
   if (error instanceof VariableNotUtf8) {
     return `${what}: $${REGISTRY_ENV} is not UTF-8 (\\ufffd: bytes Node could not decode), so Node cannot name the file; give the file a UTF-8 name (or a symlink with one) and set $${REGISTRY_ENV} to it, or pass loadRegistry({ path })`;
   }
+  // A relative path in a directory removed while in use (root's walk asks process.cwd()): said, not `uv_cwd`.
+  const gone = workingDirectoryGone(error);
+  if (gone !== undefined) return `${what}: ${gone}`;
   if (!(error instanceof FileReadError)) return `${what}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
   switch (error.kind) {
     case 'missing':

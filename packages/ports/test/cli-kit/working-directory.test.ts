@@ -37,6 +37,17 @@ describe('workingDirectoryGone', () => {
     }
   });
 
+  it.skipIf(process.getuid?.() !== 0)(
+    'as root, a relative --registry (whose path root walks from the working directory) says so, naming the file (built bins)',
+    () => {
+      const ports = fromRemovedDirectory('packages/ports/bin/ports.js', ['--registry', 'reg.yaml', 'list']);
+      expect(ports).toEqual({ code: 1, stdout: '', stderr: `reg.yaml: cannot read the registry (from --registry): ${GONE}\n` });
+      const health = fromRemovedDirectory('packages/port-health-check/bin/port-health-check.js', ['--registry', 'reg.yaml', '--no-firewall', '-q']);
+      // Its report (stdout) names the registry problem, as for any registry it cannot read: exit 1.
+      expect(health).toMatchObject({ code: 1, stdout: `error: [registry] reg.yaml: cannot read the registry (from --registry): ${GONE}\n` });
+    },
+  );
+
   it('port-health-check with a relative --output says so in one line, exit 3 (built bin)', () => {
     const run = fromRemovedDirectory('packages/port-health-check/bin/port-health-check.js', ['--output', 'health.prom', '--format', 'prometheus']);
     expect(run).toEqual({ code: 3, stdout: '', stderr: `port-health-check: could not run: ${GONE}\n` });
