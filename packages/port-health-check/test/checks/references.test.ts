@@ -70,10 +70,10 @@ describe('the references check', () => {
     for (const path of yamlFiles) crOnly(moved, path, (text) => text.replace('localhost:8000', 'localhost:8001').replace('localhost:9090', 'localhost:9091'));
     expect(problems(await references(moved))).toEqual([
       expect.stringMatching(
-        /^grafana \(3030\): \/etc\/grafana\/provisioning\/datasources\/dsa110-prometheus\.yml:8: url http:\/\/localhost:9091, but Prometheus uses port 9090; set its port to 9090 \(ports snippet grafana-datasource prints what passes\)$/,
+        /^grafana \(3030\): \/etc\/grafana\/provisioning\/datasources\/dsa110-prometheus\.yml:8:11: url http:\/\/localhost:9091, but Prometheus uses port 9090; set its port to 9090 \(ports snippet grafana-datasource prints what passes\)$/,
       ),
       expect.stringMatching(
-        /^prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:9: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 \(ports snippet prometheus-yml prints what passes\)$/,
+        /^prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:9:14: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 \(ports snippet prometheus-yml prints what passes\)$/,
       ),
     ]);
     // nginx and Redis take a lone CR for a space: after the first # the whole file is one comment, as they read it.
@@ -118,7 +118,7 @@ describe('the references check', () => {
     expect(found).toEqual([
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
-      'prometheus (9090): /etc/prometheus/prometheus.yml:9: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet prometheus-yml prints what passes)',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:9:14: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet prometheus-yml prints what passes)',
     ]);
     // Rewritten from the registry with the operator's override: clean again.
     const moved = snippetTree(registry, (service) => registry.resolvePort(service.id, { env: { CONTIMG_API_PORT: '8010' } }).port, {
@@ -382,7 +382,7 @@ describe('the references check', () => {
     const flow = (target: string) => `scrape_configs:\n  - {job_name: 'dsa110-api', static_configs: [{targets: ['${target}']}]}\n`;
     expect(problems(await references(yml(flow('localhost:8000'))))).toEqual([]);
     expect(problems(await references(yml(flow('localhost:9000'))))).toEqual([
-      'prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:2:59: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
     ]);
   });
 
@@ -405,7 +405,7 @@ describe('the references check', () => {
         ),
       ),
     ).toEqual([
-      'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3: url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
+      'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3:11: url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
       'prometheus (9090): /etc/default/prometheus:1: --web.listen-address=:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints',
     ]);
     expect(
@@ -506,10 +506,12 @@ describe('a Grafana datasource url whose port is none', () => {
   it('what Go reads as a port passes or is held to the registry as before; a $VAR port or a user:password@ part is still unknown', async () => {
     expect(await withUrl('    url: http://localhost:09090')).toEqual([]);
     expect(await withUrl('    url: http://localhost:9091')).toEqual([
-      `grafana (3030): ${place}:3: url http://localhost:9091, but Prometheus uses port 9090; ${fix}`,
+      `grafana (3030): ${place}:3:10: url http://localhost:9091, but Prometheus uses port 9090; ${fix}`,
     ]);
     // Nothing after the colon: Go's client dials the scheme's default port.
-    expect(await withUrl('    url: http://localhost:/')).toEqual([`grafana (3030): ${place}:3: url http://localhost:/, but Prometheus uses port 9090; ${fix}`]);
+    expect(await withUrl('    url: http://localhost:/')).toEqual([
+      `grafana (3030): ${place}:3:10: url http://localhost:/, but Prometheus uses port 9090; ${fix}`,
+    ]);
     for (const url of ['http://localhost:$PROM_PORT', 'http://admin:secret@localhost:9090']) {
       expect(await withUrl(`    url: ${url}`)).toEqual([expect.stringContaining(`url ${url} is not an http(s) URL this check reads`)]);
     }
@@ -544,11 +546,13 @@ describe('readGrafanaDatasource', () => {
     expect(readGrafanaDatasource(file, expect9090)).toEqual([
       {
         line: 10,
+        column: 10,
         severity: 'error',
         message: 'url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
       },
       {
         line: 20,
+        column: 10,
         severity: 'error',
         message: 'url http://localhost:9092, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
       },

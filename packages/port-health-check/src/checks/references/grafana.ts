@@ -140,13 +140,14 @@ export function readGrafanaDatasource(text: string, expect: DatasourceExpectatio
         findings.push({
           line,
           severity: 'unknown',
-          message: `url ${url} is not an http(s) URL this check reads: whether it is ${expect.upstream.name} on port ${expect.upstream.port} is not known`,
+          message: `url ${escapeText(url, 200)} is not an http(s) URL this check reads: whether it is ${expect.upstream.name} on port ${expect.upstream.port} is not known`,
         });
       } else if (isThisHost(parsed.host) && parsed.port !== expect.upstream.port) {
         findings.push({
           line,
+          ...(column !== undefined && { column }),
           severity: 'error',
-          message: `url ${url}, but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
+          message: `url ${escapeText(url, 200)}, but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
         });
       } else if (isThisHost(parsed.host)) {
         const at = { line, ...(column !== undefined && { column }) };

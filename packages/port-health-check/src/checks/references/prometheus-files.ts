@@ -14,12 +14,15 @@ import { quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
 import {
+  atColumn,
+  columnReader,
   isSpaceAt,
   leadingSpace,
   listItem,
   logicalLines,
   maskedOf,
   maskQuoted,
+  placedItem,
   readScrapeConfigs,
   topLevelKey,
   valueReader,
@@ -85,7 +88,7 @@ export function prometheusFilePatterns(text: string, path: string, jobs: Readonl
   ];
 }
 
-/** The targets of a file_sd file, each with its line, or why Prometheus cannot read them (severity error) or this check cannot (unknown). */
+/** The targets of a file_sd file, each with its line (and its column, in a YAML one: see jsonTargets), or why Prometheus cannot read them (severity error) or this check cannot (unknown). */
 export type TargetFile = { readonly targets: readonly AtLine[] } | Omit<Finding, 'line' | 'file'>;
 
 /** A file_sd file's targets, read as Prometheus reads it by its extension: JSON, or YAML (as written, line by line). */
@@ -109,6 +112,10 @@ export function readTargetFile(path: string, text: string): TargetFile {
   return yamlTargets(text);
 }
 
+/**
+ * A JSON file's targets, each at the line of its next appearance as a JSON string: that may be a label's value, so
+ * no column is given (one would name where that text is, not the target the reader read).
+ */
 function jsonTargets(text: string, groups: unknown): TargetFile {
   const cannot = (why: string): TargetFile => ({ severity: 'error', message: `Prometheus cannot read its targets: ${why}` });
   if (!Array.isArray(groups)) return cannot('it is not a list of target groups ([{"targets": [...]}])');
@@ -150,17 +157,18 @@ function yamlTargets(text: string): TargetFile {
     const keys = [...masked.matchAll(/(?:^|[\s{,-])(['"]?)targets\1:\s*/g)];
     if (keys.length === 0) {
       const item = list ? listItem(content, masked) : undefined;
-      if (item !== undefined) targets.push({ line, value: item });
+      if (item !== undefined) targets.push(placedItem(logical, item));
       else list = false;
       continue;
     }
     const valueAt = valueReader(content, masked);
+    const columnAt = columnReader(logical);
     let read = 0; // where the last value read ends: a `targets:` inside it is its text
     for (const key of keys) {
       if (key.index < read) continue;
       const value = valueAt(key.index + key[0].length);
       read = value.end;
-      targets.push(...value.items.map((item) => ({ line, value: item })));
+      for (let at = 0; at < value.items.length; at++) targets.push(atColumn(line, value.items[at]!, columnAt(value.starts[at]!)));
       list = value.block;
     }
   }

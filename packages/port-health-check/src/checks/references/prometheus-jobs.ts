@@ -17,12 +17,17 @@
 // otherwise than as one word (a tag, an anchor, the value on the next line)
 // is read by the real YAML parser, loaded only for such a file.
 import { parseConfigYaml, YAML_DOUBLE_QUOTE_ESCAPES } from '@dsa110/ports';
-import { yamlLineBreaks } from './finding.js';
+import { characterColumn, yamlLineBreaks } from './finding.js';
 
 /** A string and the line it is on. */
 export interface AtLine {
   readonly line: number;
   readonly value: string;
+  /**
+   * Of a target: the 1-based column its text starts at on that line (inside its quotes, if quoted), in characters
+   * (Finding.column); left out where that is not known exactly (a value on a later line of a flow list that spans lines).
+   */
+  readonly column?: number;
 }
 
 export interface ScrapeJob {
@@ -167,6 +172,49 @@ export interface LogicalLine {
   readonly indent: number;
   /** Of a block sequence entry (`- ...`, a line whose first character is a `-` before white space or its end): the column of that `-`. */
   readonly dash?: number;
+  /** Where its text stands on the physical line it starts on (columnReader); left out, no column is known. */
+  readonly place?: LinePlace;
+}
+
+/**
+ * Where a logical line's text stands on the physical line it starts on: `raw`, that line; `from`, the index its text
+ * starts at there; `exact`, how much of its text (as logicalLines made it) is that line's (the rest is joined from the
+ * lines after); `cuts`, the `labels: {...}` withoutLabels took out of it, each where it was in the text left (`at`) and
+ * how long it was.
+ */
+export interface LinePlace {
+  readonly raw: string;
+  readonly from: number;
+  readonly exact: number;
+  readonly cuts?: readonly { readonly at: number; readonly length: number }[];
+}
+
+/**
+ * The column (Finding.column) of the text at `index` of a logical line's text, on the physical line it starts on;
+ * undefined where that is not known (text joined from a later line, or a line without its place). Asked left to
+ * right along a line, as its values are read, it counts each character once (characterColumn from where it
+ * stopped): a flow list of many targets on one long line costs one pass, not one per target.
+ */
+export function columnReader(line: LogicalLine): (index: number) => number | undefined {
+  const place = line.place;
+  if (place === undefined) return () => undefined;
+  const cuts = place.cuts ?? [];
+  let cut = 0; // the cuts before the index last asked for
+  let removed = 0; // and their length
+  let counted = 0; // the index of the raw line counted to
+  let column = 1; // and its column
+  return (index) => {
+    if (index < 0) return undefined;
+    if (cuts.length > 0 && cut > 0 && index < cuts[cut - 1]!.at) [cut, removed] = [0, 0];
+    while (cut < cuts.length && cuts[cut]!.at <= index) removed += cuts[cut++]!.length;
+    const written = index + removed; // where it is in the text before the cuts
+    if (written >= place.exact) return undefined;
+    const at = place.from + written;
+    if (at < counted) [counted, column] = [0, 1];
+    column += characterColumn(place.raw, counted, at) - 1;
+    counted = at;
+    return column;
+  };
 }
 
 /** A logical line's text as the scanners read it. */
@@ -224,6 +272,7 @@ export function logicalLines(given: string): LogicalLine[] {
         topLevel: !isSpaceAt(start, 0),
         indent: keyIndent(start),
         ...(dash !== undefined && { dash }),
+        place: { raw: start, from, exact: content.length },
       });
       scalar = blockScalarIndent(content, start);
     }
@@ -315,7 +364,14 @@ export function withoutLabels(lines: readonly LogicalLine[]): LogicalLine[] {
     }
     const cut = withoutFlowLabels(line.text, masked);
     if (endsWithLabelsKey(cut.masked)) labels = line.indent;
-    kept.push(cut.text === line.text ? line : { ...line, text: cut.text, ...(cut.masked !== cut.text && { masked: cut.masked }) });
+    if (cut.text === line.text) {
+      kept.push(line);
+      continue;
+    }
+    // Where its text stands is kept, with what was cut out of it (once: a line cut twice has no place known).
+    const { place, ...rest } = line;
+    const moved = place !== undefined && place.cuts === undefined ? { place: { ...place, cuts: cut.cuts } } : {};
+    kept.push({ ...rest, text: cut.text, ...(cut.masked !== cut.text && { masked: cut.masked }), ...moved });
   }
   return kept;
 }
@@ -336,8 +392,9 @@ function labelsKeyAt(text: string, at: number): { start: number; end: number } |
  * every `labels: {` with no `}`: a 400 KB line took 25 s), read on the
  * masked text (a `}` or `labels:` in quotes is text), cut from both.
  */
-function withoutFlowLabels(text: string, masked: string): { text: string; masked: string } {
+function withoutFlowLabels(text: string, masked: string): { text: string; masked: string; cuts: { at: number; length: number }[] } {
   let [kept, keptMasked] = ['', ''];
+  const cuts: { at: number; length: number }[] = []; // each mapping cut out: where, in what is kept, and how long
   let copied = 0; // text before this is in kept, or removed
   for (let at = masked.indexOf('labels'); at >= 0; at = masked.indexOf('labels', at + 1)) {
     const key = labelsKeyAt(masked, at);
@@ -350,10 +407,11 @@ function withoutFlowLabels(text: string, masked: string): { text: string; masked
     if (close < 0) break; // no `}` after this one: none after any later `labels: {` either
     kept += text.slice(copied, key.start);
     keptMasked += masked.slice(copied, key.start);
+    cuts.push({ at: kept.length, length: close + 1 - key.start });
     copied = close + 1;
     at = close;
   }
-  return copied === 0 ? { text, masked } : { text: kept + text.slice(copied), masked: keptMasked + masked.slice(copied) };
+  return copied === 0 ? { text, masked, cuts } : { text: kept + text.slice(copied), masked: keptMasked + masked.slice(copied), cuts };
 }
 
 /** Whether the line ends in a `labels:` key (`/(?:^|[\s{,-])(['"]?)labels\1:$/`, by hand): a block mapping of labels follows. */
@@ -377,20 +435,40 @@ function mayHoldLabelsKey(text: string): boolean {
 
 /** The items of a flow sequence's text (`'a', "b", c`, `"a,b"` one item), as YAML reads them; split at the commas of `masked` (the text, quoted characters hidden). */
 export function flowItems(text: string, masked = maskQuoted(text)): string[] {
-  const items: string[] = [];
+  return flowEntries(text, masked, 0).items;
+}
+
+/** flowItems, each with where its text starts (valueStart) in the line whose text from `offset` on `text` is. */
+function flowEntries(text: string, masked: string, offset: number): { items: string[]; starts: number[] } {
+  const [items, starts]: [string[], number[]] = [[], []];
   for (let from = 0; from <= text.length; ) {
     const comma = masked.indexOf(',', from);
     const to = comma < 0 ? text.length : comma;
     const item = yamlScalar(text.slice(from, to).trim());
-    if (item) items.push(item);
+    if (item) {
+      items.push(item);
+      starts.push(offset + valueStart(text, from));
+    }
     from = to + 1;
   }
-  return items;
+  return { items, starts };
+}
+
+/**
+ * Where the text of a scalar written from `at` on (after white space) starts: inside its quote, if quoted (yamlScalar
+ * and unquote drop a quote at its start): the column a finding about its value gives.
+ */
+export function valueStart(content: string, at: number): number {
+  let start = at;
+  while (isSpaceAt(content, start)) start++;
+  return isQuote(content.charCodeAt(start)) ? start + 1 : start;
 }
 
 /** A key's value: a flow list's items, [] and `block` for a block list that follows, or one scalar; `end`: where the value ends on the line. */
 export interface KeyValue {
   readonly items: string[];
+  /** Where each item's text starts on the line (valueStart: inside its quotes, if quoted). */
+  readonly starts: number[];
   readonly block: boolean;
   readonly end: number;
 }
@@ -415,15 +493,18 @@ export function valueReader(content: string, masked = content): (start: number) 
     const first = content.charCodeAt(start);
     if (first === 91 /* [ */) {
       const close = closeBracket(start + 1);
-      if (close >= 0) return { items: flowItems(content.slice(start + 1, close), masked.slice(start + 1, close)), block: false, end: close + 1 };
+      if (close >= 0) {
+        const { items, starts } = flowEntries(content.slice(start + 1, close), masked.slice(start + 1, close), start + 1);
+        return { items, starts, block: false, end: close + 1 };
+      }
     }
     let at = start;
     while (isSpaceAt(content, at)) at++;
-    if (at >= content.length) return { items: [], block: true, end: content.length };
+    if (at >= content.length) return { items: [], starts: [], block: true, end: content.length };
     const quote = first === 39 ? single : first === 34 ? double : undefined;
     const closeQuote = quote?.(start + 1) ?? -1;
     const end = closeQuote >= 0 ? closeQuote + 1 : orEnd(plainEnd(start), content);
-    return { items: [yamlScalar(content.slice(start, end).trim())], block: false, end };
+    return { items: [yamlScalar(content.slice(start, end).trim())], starts: [valueStart(content, start)], block: false, end };
   };
 }
 
@@ -446,6 +527,14 @@ function nextOf(content: string, is: (code: number) => boolean): (from: number) 
 }
 
 const orEnd = (index: number, content: string) => (index >= 0 ? index : content.length);
+
+/** An AtLine, with `column` when it is known. */
+export const atColumn = (line: number, value: string, column: number | undefined): AtLine => (column === undefined ? { line, value } : { line, value, column });
+
+/** A block list item of a list of targets (listItem's `entry`), at its line and column (where its text starts, after the `- `). */
+export function placedItem(logical: LogicalLine, entry: string): AtLine {
+  return atColumn(logical.line, entry, columnReader(logical)(valueStart(logical.text, 1)));
+}
 
 /** A block list item (`- 'a'`, `- "a b"`), as YAML reads it, or as written when it is YAML no reader here follows (UNREAD_YAML); undefined for any other line (`- key:` included). `masked`: the content, quoted characters hidden. */
 export function listItem(content: string, masked = content): string | undefined {
@@ -615,6 +704,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let item: JobDraft | undefined;
   let itemColumn: number | undefined; // the column of the `-` of scrape_configs' items
   let list: AtLine[] | undefined; // the block list the next `- item` lines belong to
+  let targets: AtLine[] | undefined; // the list of targets being read (each placed at its column), when that is one
   for (const logical of withoutLabels(logicalLines(text))) {
     const { line, text: content, topLevel } = logical;
     const masked = maskedOf(logical);
@@ -646,12 +736,14 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     const keys = keysOn(masked);
     if (keys.length === 0) {
       const entry = list && listItem(content, masked);
-      if (entry !== undefined) list!.push({ line, value: entry });
-      else list = undefined;
+      if (entry === undefined) list = undefined;
+      else if (list === targets) list!.push(placedItem(logical, entry));
+      else list!.push({ line, value: entry });
       continue;
     }
     list = undefined;
     const valueAt = valueReader(content, masked);
+    let columnAt: ((index: number) => number | undefined) | undefined; // made for a line with targets only
     const owners = flowJobs(masked, keys);
     const flow = new Map<number, JobDraft>(); // the jobs written as flow mappings on this line, by where their `{` is
     let read = 0; // where the last value read ends: a key inside it (`job_name: [a, targets: x]`) is its text
@@ -680,6 +772,11 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         into.push(...value.items.map((entry) => ({ line, value: entry })));
         if (value.block) list = into;
       };
+      const addTargets = (into: AtLine[]) => {
+        columnAt ??= columnReader(logical);
+        for (let at = 0; at < value.items.length; at++) into.push(atColumn(line, value.items[at]!, columnAt(value.starts[at]!)));
+        if (value.block) list = targets = into;
+      };
       if (name === 'scrape_config_files') add(scrapeConfigFiles);
       else if (name === 'job_name') {
         // No item (a file of one flow mapping, a job_name before any `- `), or a second job_name in one: a job of its own from here.
@@ -695,7 +792,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         job.name = value.items[0] ?? '';
         job.line = line;
       } else if (!job) continue;
-      else if (name === 'targets') add(job.targets);
+      else if (name === 'targets') addTargets(job.targets);
       else if (job.sd === 'file_sd_configs') add(job.fileSd); // files:
     }
   }

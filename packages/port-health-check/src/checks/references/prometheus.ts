@@ -237,8 +237,10 @@ export function readPrometheusYml(
         });
       } else findings.push({ ...at, line: job.line, severity: 'error', message: `scrape job ${want.job} has no targets; add localhost:${want.port}` });
     }
-    for (const { file, line, value } of targets) {
+    for (const { file, line, value, column } of targets) {
       const where = { ...(file !== undefined && { file }), line };
+      // A disagreement is placed at the value's column too, where the reader knows it (file:line:col).
+      const placed = { ...where, ...(column !== undefined && { column }) };
       if (UNREAD_YAML.test(value)) {
         // `!!str localhost:8000`, `&api localhost:8000`: what Prometheus makes of it is not read here, never another host.
         findings.push({
@@ -252,13 +254,13 @@ export function readPrometheusYml(
       const none = written !== undefined ? notAPort(written) : undefined;
       if (none !== undefined) {
         findings.push({
-          ...where,
+          ...placed,
           severity: 'error',
           message: `scrape job ${want.job} targets ${escapeText(value, 200)}, whose port ${none}, so Prometheus does not scrape ${want.name} on port ${want.port}; ${portFix('its port', want.port, want.snippet)}`,
         });
       } else if (portOfAddress(value) !== want.port) {
         findings.push({
-          ...where,
+          ...placed,
           severity: 'error',
           message: `scrape job ${want.job} targets ${escapeText(value, 200)}, but ${want.name} uses port ${want.port}; ${portFix('its port', want.port, want.snippet)}`,
         });
@@ -272,7 +274,7 @@ export function readPrometheusYml(
         const refused = refusedConnection(hostOfAddress(value), want.port, want.listeners);
         if (refused) {
           const message = `scrape job ${want.job} targets ${escapeText(value, 200)}, but ${refused.why}, so the scrape is refused; target ${refused.instead} (${want.snippet} prints what passes)`;
-          findings.push({ ...where, severity: 'error', message });
+          findings.push({ ...placed, severity: 'error', message });
         }
       }
     }

@@ -62,7 +62,7 @@ describe('loopback in every legal spelling', () => {
       const moved = { ...files, [DATASOURCE]: files[DATASOURCE].replace(':9090', ':9091') };
       expect(await problems(bundled, moved), host).toEqual([
         expect.stringMatching(
-          new RegExp(`^error: grafana \\(3030\\): /${DATASOURCE}:5: url http://\\[${host}\\]:9091, but Prometheus uses port 9090; set its port to 9090 `),
+          new RegExp(`^error: grafana \\(3030\\): /${DATASOURCE}:5:10: url http://\\[${host}\\]:9091, but Prometheus uses port 9090; set its port to 9090 `),
         ),
       ]);
     }

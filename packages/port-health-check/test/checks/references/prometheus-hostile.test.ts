@@ -113,6 +113,7 @@ describe('prometheus.yml: only what Prometheus reads as a job', () => {
     expect(readPrometheusYml(after, API)).toEqual([
       {
         line: 12,
+        column: 34,
         severity: 'error',
         message:
           'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
@@ -150,12 +151,13 @@ describe('a job is its scrape_configs list item: its keys are its own, job_name 
     acceptedByPrometheus(text);
     expect(readPrometheusYml(text, API)).toEqual([]);
     expect(readScrapeConfigs(text).jobs).toEqual([
-      { name: 'dsa110-api', line: 4, column: 5, targets: [{ line: 3, value: 'localhost:8000' }], fileSd: [], otherSd: [] },
+      { name: 'dsa110-api', line: 4, column: 5, targets: [{ line: 3, column: 19, value: 'localhost:8000' }], fileSd: [], otherSd: [] },
     ]);
-    // A wrong port there is its own error, at the target's line.
+    // A wrong port there is its own error, at the target's line and column.
     expect(readPrometheusYml(text.replace(':8000', ':8001'), API)).toEqual([
       {
         line: 3,
+        column: 19,
         severity: 'error',
         message:
           'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
@@ -181,8 +183,8 @@ describe('a job is its scrape_configs list item: its keys are its own, job_name 
       readPrometheusYml(text, [...API, NODE], () => ({ files: [{ path: '/etc/prometheus/node.json', text: '[{"targets": ["localhost:9100"]}]\n' }] })),
     ).toEqual([]);
     expect(readScrapeConfigs(text).jobs.map(({ name, line, targets, fileSd }) => ({ name, line, targets, fileSd }))).toEqual([
-      { name: 'dsa110-api', line: 2, targets: [{ line: 4, value: 'localhost:8000' }], fileSd: [] },
-      { name: 'node', line: 9, targets: [{ line: 6, value: 'localhost:9100' }], fileSd: [{ line: 8, value: 'node.json' }] },
+      { name: 'dsa110-api', line: 2, targets: [{ line: 4, column: 19, value: 'localhost:8000' }], fileSd: [] },
+      { name: 'node', line: 9, targets: [{ line: 6, column: 19, value: 'localhost:9100' }], fileSd: [{ line: 8, value: 'node.json' }] },
     ]);
   });
 
@@ -199,7 +201,7 @@ describe('a job is its scrape_configs list item: its keys are its own, job_name 
       '',
     ].join('\n');
     expect(readScrapeConfigs(text).jobs).toEqual([
-      { name: 'dsa110-api', line: 3, column: 3, targets: [{ line: 6, value: 'localhost:8000' }], fileSd: [], otherSd: [] },
+      { name: 'dsa110-api', line: 3, column: 3, targets: [{ line: 6, column: 7, value: 'localhost:8000' }], fileSd: [], otherSd: [] },
     ]);
     expect(readPrometheusYml(text, API)).toEqual([]);
   });
@@ -292,14 +294,15 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
     expect(readPrometheusYml(yml([], [`static_configs: [{targets: ['localhost:8000', "a]b"]}]`]), API)).toEqual([
       {
         line: 4,
+        column: 52,
         severity: 'error',
         message: 'scrape job dsa110-api targets a]b, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
       },
     ]);
     expect(readTargetFile('t.yml', `- targets: ["[::1]:8000", 'localhost:8000']\n`)).toEqual({
       targets: [
-        { line: 1, value: '[::1]:8000' },
-        { line: 1, value: 'localhost:8000' },
+        { line: 1, column: 14, value: '[::1]:8000' },
+        { line: 1, column: 28, value: 'localhost:8000' },
       ],
     });
   });
@@ -312,6 +315,7 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
     expect(readPrometheusYml(yml([], [`static_configs: [{targets: ['localhost:8000', 'it''s:8001']}]`]), API)).toEqual([
       {
         line: 4,
+        column: 52,
         severity: 'error',
         message: "scrape job dsa110-api targets it's:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)",
       },
@@ -357,7 +361,8 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
 
   it('a file_sd group is read past a quoted label holding }, a comma and a key', () => {
     const group = `- {labels: {note: "a\\"}, foo: \\"b"}, targets: ['localhost:8000']}\n`;
-    expect(readTargetFile('t.yml', group)).toEqual({ targets: [{ line: 1, value: 'localhost:8000' }] });
+    // At the target's column, past the labels mapping the reader set aside.
+    expect(readTargetFile('t.yml', group)).toEqual({ targets: [{ line: 1, column: 49, value: 'localhost:8000' }] });
     acceptedByPrometheus(yml([], ['file_sd_configs: [{files: [t.yml]}]']), { 't.yml': group });
   });
 
@@ -449,8 +454,9 @@ describe('/etc/default/prometheus', () => {
 
 describe('Grafana datasources: every url read', () => {
   const expect9090 = { upstream: { name: 'Prometheus', port: 9090 }, snippet: 'ports snippet grafana-datasource' };
-  const wrong = (line: number, url: string) => ({
+  const wrong = (line: number, column: number, url: string) => ({
     line,
+    column,
     severity: 'error',
     message: `url ${url}, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)`,
   });
@@ -458,7 +464,7 @@ describe('Grafana datasources: every url read', () => {
   it('a quoted key ("url":) beside a right datasource', () => {
     const file =
       'apiVersion: 1\ndatasources:\n  - name: A\n    type: prometheus\n    url: http://localhost:9090\n  - name: B\n    "type": prometheus\n    "url": http://localhost:9091\n';
-    expect(readGrafanaDatasource(file, expect9090)).toEqual([wrong(8, 'http://localhost:9091')]);
+    expect(readGrafanaDatasource(file, expect9090)).toEqual([wrong(8, 12, 'http://localhost:9091')]);
   });
 
   it('a datasource written as a flow mapping, and one of another type that way', () => {
@@ -471,7 +477,7 @@ describe('Grafana datasources: every url read', () => {
       '    type: prometheus',
       '    url: http://localhost:9090',
     ].join('\n');
-    expect(readGrafanaDatasource(file, expect9090)).toEqual([wrong(3, 'http://localhost:9091')]);
+    expect(readGrafanaDatasource(file, expect9090)).toEqual([wrong(3, 39, 'http://localhost:9091')]);
   });
 
   it('a flow mapping read as YAML reads it: a `,`, `}`, key or `#` inside quotes splits, ends or starts nothing', () => {
@@ -485,9 +491,9 @@ describe('Grafana datasources: every url read', () => {
       '  - {name: "w", type: prometheus, url: "http://localhost:9090"}',
     ].join('\n');
     expect(readGrafanaDatasource(file, expect9090)).toEqual([
-      wrong(2, 'http://localhost:9091'),
-      wrong(3, "http://localhost:9092/it's,}"),
-      wrong(4, 'http://localhost:9093/a"b,c'),
+      wrong(2, 53, 'http://localhost:9091'),
+      wrong(3, 73, "http://localhost:9092/it's,}"),
+      wrong(4, 42, 'http://localhost:9093/a"b,c'),
     ]);
     // A `}` inside quotes does not close the mapping: it goes on past the line, which is not read (said, never ok).
     expect(readGrafanaDatasource('datasources:\n  - {type: prometheus, name: "a}\n    b", url: http://localhost:9091}\n', expect9090)).toEqual([
@@ -498,7 +504,7 @@ describe('Grafana datasources: every url read', () => {
   it('0.0.0.0, 127.x, localhost. and an upper-case scheme are this host', () => {
     const urls = ['http://0.0.0.0:9091', 'HTTP://127.0.0.1:9092', 'http://127.1.2.3:9093', 'http://localhost.:9094', 'http://[::]:9095', 'http://[::1]:9090'];
     const file = `datasources:\n${urls.map((url) => `  - type: prometheus\n    url: ${url}\n`).join('')}`;
-    expect(readGrafanaDatasource(file, expect9090)).toEqual(urls.slice(0, 5).map((url, index) => wrong(3 + 2 * index, url)));
+    expect(readGrafanaDatasource(file, expect9090)).toEqual(urls.slice(0, 5).map((url, index) => wrong(3 + 2 * index, 10, url)));
   });
 
   it('a url it cannot read (an environment variable) is unknown, never ok', () => {

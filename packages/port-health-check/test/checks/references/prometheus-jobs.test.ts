@@ -168,7 +168,7 @@ describe('readScrapeConfigs', () => {
         name: 'api',
         line: 7,
         column: 5,
-        targets: [{ line: 9, value: 'localhost:8000' }],
+        targets: [{ line: 9, column: 20, value: 'localhost:8000' }],
         fileSd: [{ line: 13, value: '/etc/prometheus/api.json' }],
         otherSd: [],
       },

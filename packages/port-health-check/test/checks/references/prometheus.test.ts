@@ -68,7 +68,7 @@ describe('file_sd_configs', () => {
       expect.objectContaining({
         severity: 'error',
         reason:
-          'prometheus (9090): /etc/prometheus/targets/api/extra.yml:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+          'prometheus (9090): /etc/prometheus/targets/api/extra.yml:5:7: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
       }),
     ]);
   });
@@ -86,11 +86,11 @@ describe('file_sd_configs', () => {
       ],
       [
         'error',
-        `prometheus (9090): /etc/prometheus/targets/api/extra.yml:2: scrape job dsa110-api targets localhost:8000\\e, whose port "8000\\e" is not a port (1 to 65535), ${fix}`,
+        `prometheus (9090): /etc/prometheus/targets/api/extra.yml:2:8: scrape job dsa110-api targets localhost:8000\\e, whose port "8000\\e" is not a port (1 to 65535), ${fix}`,
       ],
       [
         'error',
-        `prometheus (9090): /etc/prometheus/targets/api/extra.yml:3: scrape job dsa110-api targets localhost:80x, whose port "80x" is not a port (1 to 65535), ${fix}`,
+        `prometheus (9090): /etc/prometheus/targets/api/extra.yml:3:7: scrape job dsa110-api targets localhost:80x, whose port "80x" is not a port (1 to 65535), ${fix}`,
       ],
     ]);
   });
@@ -308,17 +308,18 @@ describe('readTargetFile', () => {
         { line: 1, value: 'b:2' },
       ],
     });
+    // A YAML target is at its column (past the labels set aside); a JSON one at its line only.
     expect(readTargetFile('/a.YAML', "[{targets: ['a:1'], labels: {targets: 'x'}}, {targets: [b:2]}]\n")).toEqual({
       targets: [
-        { line: 1, value: 'a:1' },
-        { line: 1, value: 'b:2' },
+        { line: 1, column: 14, value: 'a:1' },
+        { line: 1, column: 57, value: 'b:2' },
       ],
     });
     // After a block list of targets, `- labels:` is the next group, not a target.
     expect(readTargetFile('/a.yaml', '- targets:\n    - a:1\n- labels:\n    env: x\n  targets:\n  - b:2\n')).toEqual({
       targets: [
-        { line: 2, value: 'a:1' },
-        { line: 6, value: 'b:2' },
+        { line: 2, column: 7, value: 'a:1' },
+        { line: 6, column: 5, value: 'b:2' },
       ],
     });
     expect(readTargetFile('/a.json', '{"targets": []}')).toEqual({
@@ -473,7 +474,7 @@ describe('a target on this host, held to the sockets listening on its port', () 
   it('127.0.0.2 reaches a socket bound to it, not one bound to 127.0.0.1, as the kernel matches a connection', async () => {
     const port = leasePort({ ranges: [[20000, 29998]], count: 2 });
     const refused = (target: string, bound: string, fix: string) =>
-      `error: prometheus (${port + 1}): /${PROM}/prometheus.yml:4: scrape job dsa110-api targets ${target}, but port ${port} here is listened on at ${bound} only, and a connection to ${target.slice(0, target.lastIndexOf(':'))} reaches only a socket bound to that address or to every address, so the scrape is refused; target ${fix} (ports snippet prometheus-yml prints what passes)`;
+      `error: prometheus (${port + 1}): /${PROM}/prometheus.yml:4:20: scrape job dsa110-api targets ${target}, but port ${port} here is listened on at ${bound} only, and a connection to ${target.slice(0, target.lastIndexOf(':'))} reaches only a socket bound to that address or to every address, so the scrape is refused; target ${fix} (ports snippet prometheus-yml prints what passes)`;
     // Nothing listens: the target is held to the registry's port alone.
     expect(await scraped(port, `127.0.0.2:${port}`)).toEqual([]);
     const one = await listeningOn(port, '127.0.0.1');
@@ -491,5 +492,93 @@ describe('a target on this host, held to the sockets listening on its port', () 
     } finally {
       await closeServer(two);
     }
+  });
+});
+
+describe('a target that disagrees is placed at file:line:col (the column in characters, inside its quotes)', () => {
+  const API = [{ job: 'dsa110-api', name: 'FastAPI', port: 8000, snippet: 'ports snippet prometheus-yml' }];
+  /** Each finding as `file:line[:col]: severity: what it is about` (its message up to the first comma). */
+  const placed = (findings: readonly { file?: string; line: number; column?: number; severity: string; message: string }[]) =>
+    findings.map(
+      ({ file, line, column, severity, message }) =>
+        `${file ?? 'prometheus.yml'}:${line}${column !== undefined ? `:${column}` : ''}: ${severity}: ${message.slice(0, message.indexOf(','))}`,
+    );
+
+  it('in prometheus.yml: a block item, a flow item, quoted or not; the value read, not an earlier copy of it; an emoji one character', () => {
+    const text = [
+      'scrape_configs:',
+      '  - job_name: dsa110-api',
+      '    static_configs:',
+      '      - targets:',
+      '          - localhost:8001',
+      "          - 'localhost:8002'",
+      '          - "localhost:8003" # a comment',
+      `      - targets: [localhost:8000, 'localhost:8004', "localhost:8004"]`,
+      "      - {labels: {note: 'localhost:8005'}, targets: ['localhost:8005']}",
+      "      - targets: ['🙂.example:8000', localhost:8006]",
+      "      - {labels: {note: '🙂'}, 'targets': [ \"localhost:8007\" ]}",
+      '      - targets: localhost:99999',
+    ].join('\n');
+    expect(placed(readPrometheusYml(text, API))).toEqual([
+      'prometheus.yml:5:13: error: scrape job dsa110-api targets localhost:8001',
+      'prometheus.yml:6:14: error: scrape job dsa110-api targets localhost:8002',
+      'prometheus.yml:7:14: error: scrape job dsa110-api targets localhost:8003',
+      'prometheus.yml:8:36: error: scrape job dsa110-api targets localhost:8004',
+      'prometheus.yml:8:54: error: scrape job dsa110-api targets localhost:8004',
+      'prometheus.yml:9:55: error: scrape job dsa110-api targets localhost:8005',
+      'prometheus.yml:10: warning: scrape job dsa110-api targets 🙂.example:8000',
+      'prometheus.yml:10:37: error: scrape job dsa110-api targets localhost:8006',
+      'prometheus.yml:11:45: error: scrape job dsa110-api targets localhost:8007',
+      'prometheus.yml:12:18: error: scrape job dsa110-api targets localhost:99999',
+    ]);
+  });
+
+  it('a flow list or a quoted scalar over several lines: a column only for a value that starts on the line said', () => {
+    const text = [
+      'scrape_configs:',
+      '  - job_name: dsa110-api',
+      '    static_configs:',
+      "      - targets: ['localhost:8001',",
+      "          'localhost:8002']",
+      "      - targets: ['x.example",
+      "          :8000', 'localhost:8003']",
+      '      - targets:',
+      '          - "localhost:',
+      '            8000"',
+    ].join('\n');
+    expect(placed(readPrometheusYml(text, API))).toEqual([
+      'prometheus.yml:4:20: error: scrape job dsa110-api targets localhost:8001',
+      // On the next line: the finding is at the line the list starts on, so no column there.
+      'prometheus.yml:4: error: scrape job dsa110-api targets localhost:8002',
+      'prometheus.yml:6: warning: scrape job dsa110-api targets x.example :8000',
+      'prometheus.yml:6: error: scrape job dsa110-api targets localhost:8003',
+      // A quoted scalar that starts here and goes on: where its text starts is known.
+      'prometheus.yml:9:14: error: scrape job dsa110-api targets localhost: 8000',
+    ]);
+  });
+
+  it('in a file_sd YAML file (not a JSON one, whose targets are found by their text)', () => {
+    const text = 'scrape_configs:\n  - job_name: dsa110-api\n    file_sd_configs: [{files: [t.yml, t.json]}]\n';
+    const yml = [
+      '- targets:',
+      '    - localhost:8001',
+      "    - 'localhost:8002'",
+      '- targets: [localhost:8000, "localhost:8003"]',
+      "- {labels: {note: '🙂 localhost:8004'}, targets: ['localhost:8004']}",
+      "- targets: ['🙂.example:8000', 'localhost:8005']",
+    ].join('\n');
+    const files = new Map([
+      ['/etc/prometheus/t.yml', { files: [{ path: '/etc/prometheus/t.yml', text: yml }] }],
+      ['/etc/prometheus/t.json', { files: [{ path: '/etc/prometheus/t.json', text: '[{"targets": ["localhost:8006"]}]' }] }],
+    ]);
+    expect(placed(readPrometheusYml(text, API, (pattern) => files.get(pattern)))).toEqual([
+      '/etc/prometheus/t.yml:2:7: error: scrape job dsa110-api targets localhost:8001',
+      '/etc/prometheus/t.yml:3:8: error: scrape job dsa110-api targets localhost:8002',
+      '/etc/prometheus/t.yml:4:30: error: scrape job dsa110-api targets localhost:8003',
+      '/etc/prometheus/t.yml:5:51: error: scrape job dsa110-api targets localhost:8004',
+      '/etc/prometheus/t.yml:6: warning: scrape job dsa110-api targets 🙂.example:8000',
+      '/etc/prometheus/t.yml:6:32: error: scrape job dsa110-api targets localhost:8005',
+      '/etc/prometheus/t.json:1: error: scrape job dsa110-api targets localhost:8006',
+    ]);
   });
 });
