@@ -8,10 +8,7 @@
 // line, as `ports init` and the bundled registry write them. Anything else (a
 // flow mapping, an anchor, a tag, a file changed since) gives the file alone.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { BUNDLED_SOURCE, pathText } from '@dsa110/ports';
-
-/** The most a registry file may hold (the loader's limit, 1 MiB): a larger one is not read. */
-const MAX_REGISTRY_BYTES = 1 << 20;
+import { BUNDLED_SOURCE, MAX_REGISTRY_BYTES, pathText } from '@dsa110/ports';
 
 /** `/etc/dsa110/ports.yaml:12:18`, or the file alone where the pattern's entry cannot be found; undefined for the bundled registry. */
 export function protectPatternPlace(source: string, glob: string): string | undefined {
@@ -21,7 +18,7 @@ export function protectPatternPlace(source: string, glob: string): string | unde
   return at === undefined ? pathText(source) : `${pathText(source)}:${at.line}:${at.column}`;
 }
 
-/** The file's text, never blocking (a FIFO swapped in is not read) and never more than a registry may hold; undefined when it cannot be read. */
+/** The file's text, never blocking (a FIFO swapped in is not read) and never more than a registry may hold (the loader's MAX_REGISTRY_BYTES); undefined when it cannot be read. */
 function readSmallFile(path: string): string | undefined {
   let fd: number | undefined;
   try {

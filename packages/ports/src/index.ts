@@ -44,6 +44,7 @@ export {
   isClaimTimeout,
   MAX_UNIT_BYTES,
   MAX_CONFIG_BYTES,
+  MAX_REGISTRY_BYTES,
 } from './limits.js';
 export { claimWorstCaseSeconds } from './claim-time.js';
 export { describeArgument, envArgument, optionsArgument } from './arguments.js';
