@@ -439,7 +439,15 @@ function ufwClassify(): string[] {
  * ufw is inactive it says the rules take effect on `ufw enable`.
  */
 export function renderUfw(registry: Registry, options: FirewallOptions = {}): string {
-  const plan = firewallPlan(registry, options).map((entry) => ({ entry, rules: ufwRules(entry) }));
+  // ufw keeps one rule per spec, and the script prepends last first: of two rules with one spec (a service's port and
+  // a reserved range of that port alone), ufw kept the later's and skipped the service's ("Skipping inserting existing
+  // rule"), where nft takes the first that matches. Each spec's first rule alone, as nft has it.
+  const specs = new Set<string>();
+  const plan = firewallPlan(registry, options).map((entry) => {
+    const rules = ufwRules(entry).filter((rule) => !specs.has(rule.spec));
+    for (const rule of rules) specs.add(rule.spec);
+    return { entry, rules };
+  });
   const quoted = (text: string) => `'${text}'`;
   const v6Count = plan.reduce((count, { rules }) => count + rules.filter((rule) => rule.v6).length, 0);
   const lines = [

@@ -425,6 +425,34 @@ describe('the ufw script, run by a real ufw in namespaces of its own', REAL_UFW,
   );
 
   it.skipIf(!canRunUfwNetns)(
+    `a public service whose port a reserved entry of that port alone (for it and a localhost one) denies stays open, as with nft: ufw keeps one rule per spec, and kept the range's deny ${ufwReason}`,
+    async () => {
+      const shared = [
+        'version: 1',
+        'services:',
+        '  - { id: web, name: Web, group: production, port: 8080, protocol: HTTP, access: public, configuredBy: none, robust: false, processes: [nginx] }',
+        '  - { id: api, name: API, group: production, port: 8000, protocol: HTTP, access: localhost, configuredBy: { env: CONTIMG_API_PORT }, robust: false, processes: [uvicorn] }',
+        'reserved:',
+        '  - { id: shared, name: shared, port: 8080, purpose: either may use it, for: [web, api] }',
+        '',
+      ].join('\n');
+      const text = renderUfw(parseRegistry(shared));
+      // Each spec once: the service's allow, never the range's deny of the same spec after it.
+      expect(text).toContain("ufw prepend allow 8080/tcp comment 'dsa110 web (public)'\n");
+      expect(text).not.toContain("ufw prepend deny 8080/tcp comment 'dsa110 shared (reserved)'");
+      const { seen, output } = await runUfwNetns({ scratch: tempDir('dsa110-ufw-'), ports: [8080, 8000], scripts: [tempFile('shared.sh', text)] });
+      const [run] = ufwRuns(output);
+      expect(run!.status, output).toBe(0);
+      expect(run!.output).not.toContain('Skipping');
+      expect(run!.added).toContain("ufw allow 8080/tcp comment 'dsa110 web (public)'");
+      for (const family of ['v4', 'v6']) {
+        expect(seen.get(`after ${family} public 8080`), `after ${family} public 8080`).toBe('open');
+        expect(seen.get(`after ${family} public 8000`), `after ${family} public 8000`).toBe('closed');
+      }
+    },
+  );
+
+  it.skipIf(!canRunUfwNetns)(
     `private then public opens the API to the world and Redis to 10/8 (an earlier deny left ahead of the allows cut them off) ${ufwReason}`,
     async () => {
       const first = tempFile('first.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
