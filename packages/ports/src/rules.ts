@@ -435,7 +435,11 @@ function portSettings(service: ServiceFacts, context: ServiceContext): PortSetti
     // The file `ports snippet grafana-ini` writes (grafana.ini has a default), or the config: the health check reads the key in.
     const file = config ?? (by.file === 'grafana.ini' ? GRAFANA_INI_PATH : undefined);
     const defaulted = config === undefined ? " (Debian's path, as config: is not given)" : '';
-    if (file !== undefined) found.push({ file, setting: `\`${by.key}\``, port: service.port, at: ['configuredBy', 'key'], defaulted });
+    // grafana.ini's [server] is one Grafana's, whatever key names its port: two services there (http_port and another
+    // key) got two [server] sections from `ports snippet grafana-ini`, and the second's http_addr, 0.0.0.0 for a public
+    // one, opened a localhost Grafana to every address.
+    const setting = by.file === 'grafana.ini' ? "`[server]` (one Grafana's: its http_addr and port)" : `\`${by.key}\``;
+    if (file !== undefined) found.push({ file, setting, port: service.port, at: ['configuredBy', 'key'], defaulted });
   }
   return found;
 }

@@ -101,7 +101,19 @@ describe('one config setting that holds one port, claimed by two services', () =
     const run = await validate(text);
     expect(run.code).toBe(1);
     expect(run.output).toBe(
-      `FILE:${at(text, 'key: http_port', 2).replace(/\d+$/, (column) => String(Number(column) + 5))}: services.grafana-b.configuredBy.key: /etc/grafana/grafana.ini (Debian's path, as config: is not given) is already service "grafana"'s (its configuredBy.key), and \`http_port\` there holds one port: "grafana" sets it to 3030, this service to 3031, so port-health-check would always find one of them wrong; give each service a file of its own (configs[].path, or config:)\n`,
+      `FILE:${at(text, 'key: http_port', 2).replace(/\d+$/, (column) => String(Number(column) + 5))}: services.grafana-b.configuredBy.key: /etc/grafana/grafana.ini (Debian's path, as config: is not given) is already service "grafana"'s (its configuredBy.key), and \`[server]\` (one Grafana's: its http_addr and port) there holds one port: "grafana" sets it to 3030, this service to 3031, so port-health-check would always find one of them wrong; give each service a file of its own (configs[].path, or config:)\n`,
+    );
+  });
+
+  it("refuses two services configured by one grafana.ini under two keys: its [server] is one Grafana's (the snippet wrote two [server] sections, the second opening a localhost Grafana)", async () => {
+    const text = registry([
+      { id: 'grafana', port: 3030, lines: ['    configuredBy: { file: grafana.ini, key: http_port }'] },
+      { id: 'grafana-b', port: 3031, lines: ['    configuredBy: { file: grafana.ini, key: live_port }'] },
+    ]);
+    const run = await validate(text);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(
+      /services\.grafana-b\.configuredBy\.key: \/etc\/grafana\/grafana\.ini .*is already service "grafana"'s .*`\[server\]` \(one Grafana's: its http_addr and port\) there holds one port/,
     );
   });
 
