@@ -103,6 +103,9 @@ export interface ResolveOptions {
 const RESOLVE_OPTIONS: Readonly<Record<keyof ResolveOptions, true>> = { env: true };
 const RESOLVE_KEYS = Object.keys(RESOLVE_OPTIONS);
 
+/** The methods of a Registry that work taken off it (bound in its constructor). */
+const BOUND_METHODS = ['has', 'service', 'lookup', 'resolvePort'] as const;
+
 /**
  * A validated registry. `Id` is the union of service ids when known at compile time.
  *
@@ -172,6 +175,10 @@ export class Registry<Id extends string = string> {
       const twice = this.services.find((service, index) => this.services.findIndex((other) => other.id === service.id) !== index)!;
       throw notValidatedData(`data.services holds the id ${quoteValue(twice.id)} twice`);
     }
+    // Each method works taken off the registry too (`const { resolvePort } = registry`, `ids.map(registry.service)`),
+    // as a service author may take it: bound here, where a detached call read `this` as undefined (an internal TypeError).
+    // Defined, not assigned: the prototype is frozen (deepFreeze), and its read-only methods refuse an assignment.
+    for (const method of BOUND_METHODS) Object.defineProperty(this, method, { value: this[method].bind(this), enumerable: false });
     // One registry is shared by every caller of a process (loadRegistry()'s bundled one): frozen, so that
     // no caller can move a port under the lookup index or empty the claim's protected list for the others.
     // Everything frozen is its own (the lists and objects of `data` are copied above): a caller's data is not.

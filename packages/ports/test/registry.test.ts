@@ -107,6 +107,21 @@ describe('the bundled registry', () => {
   });
 });
 
+describe('a Registry method taken off the registry', () => {
+  it('works as on it: destructured, or passed as a callback (it read `this` as undefined, an internal TypeError)', async () => {
+    const loaded = await loadRegistry({ env: {} });
+    const { resolvePort, service, has, lookup } = loaded;
+    expect(resolvePort('api', { env: {} })).toEqual(loaded.resolvePort('api', { env: {} }));
+    expect(['api', 'redis'].map(loaded.service).map((each) => each.port)).toEqual([8000, 6379]);
+    expect(service('api').port).toBe(8000);
+    expect(has('api')).toBe(true);
+    expect(has(42)).toBe(false);
+    expect(lookup(8000)?.id).toBe('api');
+    // And still frozen: nothing can replace a method of the shared registry.
+    expect(() => Object.assign(loaded, { service: () => undefined })).toThrow(TypeError);
+  });
+});
+
 describe('loadRegistry', () => {
   it('reads DSA110_PORTS_FILE when no path is given', async () => {
     const path = writeRegistry(minimalRegistry);
