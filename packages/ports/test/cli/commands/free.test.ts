@@ -272,3 +272,43 @@ describe('ports free', () => {
     });
   });
 });
+
+// A bad env override: refused as `ports get`, `snippet` and `firewall` refuse it (one line, exit 1, nothing on
+// stdout), never skipped in silence while a port is handed out.
+describe('ports free: a bad env override', () => {
+  it.each([
+    ['not a port', 'junk'],
+    ['a port past 65535', '70000'],
+    ['a port inside a range not kept for the service', '29612'],
+  ])('%s is refused, exit 1, with the line ports get prints, named for free', async (_, value) => {
+    const file = writeRegistry(registryWith(29610, 29619));
+    const env = { CONTIMG_API_PORT: value };
+    const free = await ports(['free', 'scratch', '--registry', file], { env });
+    const get = await ports(['get', 'api', '--registry', file], { env });
+    expect(get.code).toBe(1);
+    expect(get.stderr).toMatch(/^ports get: CONTIMG_API_PORT=.* cannot be used for service "api": .*\n$/);
+    expect([free.code, free.stdout, free.stderr]).toEqual([1, '', get.stderr.replace(/^ports get: /, 'ports free: ')]);
+  });
+
+  it('with --json, the error is the JSON object on stdout too', async () => {
+    const file = writeRegistry(registryWith(29610, 29619));
+    const free = await ports(['free', 'scratch', '--json', '--registry', file], { env: { CONTIMG_API_PORT: 'junk' } });
+    expect(free.code).toBe(1);
+    expect(JSON.parse(free.stdout)).toEqual({
+      tool: 'ports',
+      error: { kind: 'error', message: expect.stringMatching(/^ports free: CONTIMG_API_PORT="junk" cannot be used for service "api": /) },
+      exitCode: 1,
+    });
+  });
+
+  it('the bundled registry: CONTIMG_API_PORT=junk ports free dashboard-fallback exits 1, as ports snippet and ports firewall do', async () => {
+    const env = { CONTIMG_API_PORT: 'junk' };
+    const free = await ports(['free', 'dashboard-fallback'], { env });
+    const snippet = await ports(['snippet', 'nginx-site'], { env });
+    const firewall = await ports(['firewall'], { env });
+    expect([free.code, snippet.code, firewall.code]).toEqual([1, 1, 1]);
+    expect(free.stdout).toBe('');
+    expect(free.stderr.replace(/^ports free: /, '')).toBe(snippet.stderr.replace(/^ports snippet: /, ''));
+    expect(free.stderr.replace(/^ports free: /, '')).toBe(firewall.stderr.replace(/^ports firewall: /, ''));
+  });
+});
