@@ -126,6 +126,8 @@ function nginxSites(services: readonly (ServiceFacts | undefined)[]): Map<string
 /**
  * Why `location METRICS` (localhost only) cannot sit in the same nginx site as the locations the snippet
  * always writes, or undefined when it can. A path inside one of them is fine: nginx takes the longest prefix.
+ * One that starts one of them (`/api`, `/ap`, `/`) holds it: every request it matches but that one does not
+ * (`/api-docs`, `/apple`) would be localhost only.
  */
 function metricsLocationClash(metrics: string, site: string): string | undefined {
   const advice = 'give the metrics endpoint a path of its own, such as /metrics';
@@ -133,7 +135,8 @@ function metricsLocationClash(metrics: string, site: string): string | undefined
     if (metrics === location) {
       return `metrics path "${metrics}" is a location the nginx-site snippet of "${site}" already writes, and nginx -t refuses a duplicate location; ${advice}`;
     }
-    const holds = location.startsWith(metrics) && (metrics.endsWith('/') || location[metrics.length] === '/');
+    // nginx matches a prefix location character by character: `location /a` takes /about and /api too, as /api does.
+    const holds = location.startsWith(metrics);
     if (holds) {
       return `metrics path "${metrics}" holds ${location}, a location the nginx-site snippet of "${site}" writes: every request under it but outside ${location} would be localhost only; ${advice}`;
     }

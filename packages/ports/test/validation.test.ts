@@ -1596,6 +1596,9 @@ describe("an nginx upstream's metrics path may not be, or hold, a location the n
     ['/api/', 'is a location the nginx-site snippet of "nginx" already writes, and nginx -t refuses a duplicate location'],
     ['/', 'holds /api/, a location the nginx-site snippet of "nginx" writes: every request under it but outside /api/ would be localhost only'],
     ['/api', 'holds /api/, a location the nginx-site snippet of "nginx" writes: every request under it but outside /api/ would be localhost only'],
+    // nginx matches prefixes by character: location /ap takes /apple and /api-docs as /api does.
+    ['/ap', 'holds /api/, a location the nginx-site snippet of "nginx" writes: every request under it but outside /api/ would be localhost only'],
+    ['/a', 'holds /api/, a location the nginx-site snippet of "nginx" writes: every request under it but outside /api/ would be localhost only'],
   ])('metrics: %j', async (metrics, what) => {
     const { error } = await rejection(behindNginx(metrics));
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
@@ -1603,8 +1606,8 @@ describe("an nginx upstream's metrics path may not be, or hold, a location the n
     ]);
   });
 
-  it('takes a path inside /api/ or beside it, and any path on a service no nginx site proxies', () => {
-    for (const metrics of ['/metrics', '/api/metrics', '/apix', '/ap']) {
+  it('takes a path inside /api/ or beside it (no prefix of it), and any path on a service no nginx site proxies', () => {
+    for (const metrics of ['/metrics', '/api/metrics', '/apix', '/b']) {
       expect(parseRegistry(behindNginx(metrics)).service('api').metrics).toBe(metrics);
     }
     expect(parseRegistry(withLine(12, '    processes: [uvicorn]\n    metrics: "/"')).service('api').metrics).toBe('/');
