@@ -1,11 +1,10 @@
 // `ports docs` when the page cannot be read: one line saying what, where and what to do, in-process through main()
-// (as another user, in a child that runs the sources), never an internal error from the look for the checkout's registry.
+// (as another user, the built bin), never an internal error from the look for the checkout's registry.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkout, committedDocs, expectNoStack, ports, rootRegistry, tempDir } from '../helpers.js';
+import { binForOtherUsers, checkout, committedDocs, expectNoStack, ports, rootRegistry, tempDir } from '../helpers.js';
 
 /** `ports docs ARGS` in `cwd`, without and with `--registry ports.yaml` (the checkout's own): both runs. */
 async function withAndWithoutRegistry(args: readonly string[], cwd: string) {
@@ -62,40 +61,29 @@ describe('ports docs: a page on a path that cannot be examined', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)(
-    'as another user (nobody), a page under a directory it may not search (EACCES on its .git): one line, what to do, as with --registry',
+    'as another user (nobody), a page under a directory it may not search (EACCES on its .git): one line, what to do, as with --registry (built bin)',
     () => {
       const dir = tempDir();
       chmodSync(dir, 0o755);
       writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
       mkdirSync(join(dir, 'locked'), { mode: 0o700 });
       writeFileSync(join(dir, 'locked/ports.md'), committedDocs);
-      // Loaded as root, then run as nobody: the effective uid is the one that counts.
-      const src = (path: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../../src', path)).href);
-      const script = `const { main } = await import(${src('cli/main.ts')});
-await import(${src('cli/commands/docs.ts')});
-process.chdir(${JSON.stringify(dir)});
-process.setegid(65534);
-process.seteuid(65534);
-const runs = [];
-for (const argv of [['docs', '--check', '--file', 'locked/ports.md'], ['--registry', 'ports.yaml', 'docs', '--check', '--file', 'locked/ports.md']]) {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) }, {});
-  runs.push({ code, stdout, stderr });
-}
-console.log(JSON.stringify(runs));`;
-      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        encoding: 'utf8',
-        cwd: join(import.meta.dirname, '../../..'),
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
-      });
-      expect(run.stderr).toBe('');
-      const [bare, named] = JSON.parse(run.stdout) as { code: number; stdout: string; stderr: string }[];
+      // The built bin, copied where nobody may read it (the checkout may be a clone in a 0700 mktemp -d).
+      const asNobody = (args: readonly string[]) => {
+        const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), ...args], {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+          encoding: 'utf8',
+        });
+        return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+      };
+      const bare = asNobody(['docs', '--check', '--file', 'locked/ports.md']);
       expect(bare).toEqual({
         code: 1,
         stdout: '',
         stderr: 'ports docs: cannot read locked/ports.md: permission denied; run as a user who can read it\n',
       });
-      expect(named).toEqual(bare);
+      expect(asNobody(['--registry', 'ports.yaml', 'docs', '--check', '--file', 'locked/ports.md'])).toEqual(bare);
     },
   );
 });
