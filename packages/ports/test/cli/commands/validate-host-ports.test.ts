@@ -8,7 +8,7 @@ import { checkout, ports, replaceOnce, rootRegistry } from '../helpers.js';
 async function validate(from: string, to: string) {
   const text = replaceOnce(rootRegistry, from, `${to}\n`);
   const lines = text.split('\n');
-  const line = lines.findIndex((each) => each === to.split('\n')[0]) + 1;
+  const line = lines.indexOf(to.split('\n')[0]!) + 1;
   const column = to.indexOf(': ') + 3;
   return { run: await ports(['validate', 'ports.yaml'], { cwd: checkout(text) }), at: `ports.yaml:${line}:${column}` };
 }
