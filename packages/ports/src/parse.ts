@@ -275,6 +275,22 @@ export function entryKeyPositions(
   });
 }
 
+/**
+ * Where `pattern`'s entry of `claim.protect.processes` is in a registry's text (line and column, 1-based, of the entry:
+ * its quote when quoted; 0 and 0 when the text has no such entry), as a problem's place is found: for claim-port's
+ * refusal by a pattern the registry added. Parsed as parseRegistryText parses it.
+ */
+export function protectPatternPosition(text: string, pattern: string): { line: number; column: number } {
+  const { lineCounter, doc } = readRegistryDocument(text);
+  const claim = isMap(doc.contents) ? pairByKey(doc.contents, 'claim')?.value : undefined;
+  const protect = isMap(claim) ? pairByKey(claim, 'protect')?.value : undefined;
+  const processes = isMap(protect) ? pairByKey(protect, 'processes')?.value : undefined;
+  const index = isSeq(processes) ? processes.items.findIndex((item) => isScalar(item) && item.value === pattern) : -1;
+  if (index < 0) return { line: 0, column: 0 };
+  const { line, col } = lineCounter.linePos(offsetOf(doc, ['claim', 'protect', 'processes', index], false));
+  return Number.isInteger(line) && Number.isInteger(col) && line > 0 ? { line, column: col } : { line: 0, column: 0 };
+}
+
 /** Why a mapping none of whose keys is a registry's is not a registry at all, or undefined. */
 function notARegistry(input: unknown): string | undefined {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;

@@ -41,6 +41,7 @@ const PARSER_FUNCTIONS: Readonly<Record<FunctionNames<Parser>, true>> = {
   formatPath: true,
   parseConfigYamlText: true,
   entryKeyPositions: true,
+  protectPatternPosition: true,
 };
 
 /**
