@@ -8,6 +8,7 @@ import {
   parsePort,
   portProblem,
   PortsError,
+  protectPatternPlace,
   quoteValue,
   RegistryError,
   type Registry,
@@ -18,7 +19,6 @@ import { ClaimUsageError, type ClaimOptions } from './options.js';
 import { BUILTIN_POLICY, withSalvagedProtection, type ProtectionPolicy } from './policy.js';
 import { registryTrustWarning } from './registry-trust.js';
 import { serviceOnPort } from './elsewhere.js';
-import { protectPatternPlace } from './pattern-place.js';
 import { registryFix, registryProblems, registryWarning } from './registry-warning.js';
 
 export interface Target {
@@ -99,7 +99,7 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     fallback = withSalvagedProtection(BUILTIN_POLICY, error.protect);
     if ((error.protect?.processes.length ?? 0) > 0) fallbackSource = error.source;
   }
-  // A refusal by a pattern the file added cites where it is written (read again only then, see pattern-place.ts).
+  // A refusal by a pattern the file added cites where it is written (the file read again only then: protectPatternPlace).
   const file = typeof options.registry === 'object' ? undefined : (registry?.source ?? fallbackSource);
   const base = registry?.claim ?? fallback;
   const policy = file === undefined ? base : { ...base, patternPlace: (glob: string) => protectPatternPlace(file, glob) };

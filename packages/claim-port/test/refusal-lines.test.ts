@@ -10,7 +10,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, leasePort, spawnListener } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import type { LogLevel } from '../src/claim.js';
-import { protectPatternPosition } from '../src/pattern-place.js';
 import { claimInProcess } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
@@ -62,24 +61,6 @@ describe('a refusal by a protected name', () => {
       ),
     );
     expect(isAlive(server.pid)).toBe(true);
-  });
-});
-
-describe('protectPatternPosition', () => {
-  it('finds a pattern in a flow list (over lines too) or a block list, past comments and quotes, and nothing elsewhere', () => {
-    const flow = 'version: 1\nclaim:\n  timeoutSeconds: 5\n  protect:\n    # processes: ["x"]\n    processes: [a, "py*", \'it\'\'s\']  # added\n';
-    expect(protectPatternPosition(flow, 'py*')).toEqual({ line: 6, column: 20 });
-    expect(protectPatternPosition(flow, "it's")).toEqual({ line: 6, column: 27 });
-    expect(protectPatternPosition(flow, 'a')).toEqual({ line: 6, column: 17 });
-    const multiline = 'claim:\n  protect:\n    processes: [\n      first,\n      "second"\n    ]\n';
-    expect(protectPatternPosition(multiline, 'second')).toEqual({ line: 5, column: 7 });
-    const block = 'services: []\nclaim:\n  protect:\n    pidsUpTo: 3\n    processes:\n    - celery\n    - "keepme-*" # comment\n  timeoutSeconds: 5\n';
-    expect(protectPatternPosition(block, 'keepme-*')).toEqual({ line: 7, column: 7 });
-    expect(protectPatternPosition(block, 'celery')).toEqual({ line: 6, column: 7 });
-    // Not claim.protect.processes: a service's processes, another key's list, a pattern not there.
-    const elsewhere = 'services:\n  - id: api\n    processes: [celery]\nclaim:\n  protect:\n    unprotectBuiltin: [celery]\n    processes: []\n';
-    expect(protectPatternPosition(elsewhere, 'celery')).toBeUndefined();
-    expect(protectPatternPosition(block, 'nothere')).toBeUndefined();
   });
 });
 

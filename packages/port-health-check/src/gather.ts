@@ -287,9 +287,10 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
 export type SocketRead = Promise<{ taken: Snapshot } | { error: unknown }>;
 
 /**
- * Start reading the live socket table and its holders: one table read and one
- * /proc/*\/fd scan by the shared reader, synchronous (no thread-pool
- * start-up), read by perl children (two at once where a core is idle) on a
+ * Start reading the live socket table and its holders: one table read (its
+ * first read() on libuv's thread pool, while this thread reads the unit and
+ * configuration files: snapshot.ts) and one /proc/*\/fd scan by the shared
+ * reader, read by perl children (two at once where a core is idle) on a
  * machine with many processes, as claim-port's (see holders-parallel.ts).
  * The children are running when this returns.
  */

@@ -2,7 +2,7 @@
 // socket and process readers live in '@dsa110/ports/system', the renderers in
 // '@dsa110/ports/render', so a service that resolves a port loads neither.
 export { checkRegistryFile, loadRegistry, parseRegistry, registryPath, REGISTRY_ENV, BUNDLED_SOURCE, type LoadOptions, type ParseOptions } from './load.js';
-export { protectPatternPosition } from './registry-positions.js';
+export { protectPatternPlace, protectPatternPosition } from './registry-positions.js';
 export {
   Registry,
   registryArgument,

@@ -6,7 +6,7 @@
 // whose names match but none of which runs as the User= of the service's unit
 // are a warning (a copy started by hand holds the port). systemd (PID 1)
 // holds a port only for a socket unit: that unit is named, with how to stop it.
-import { escapeText, quoteValue, type Service } from '@dsa110/ports';
+import { BUILTIN_PROTECTED_PROCESSES, escapeText, pathText, quoteValue, type Service } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
 import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
@@ -67,15 +67,25 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
 
 /**
  * Why claim-port, reading this registry, would not signal `process`: a PID at or below
- * claim.protect.pidsUpTo, or a name its protected patterns match (the built-in list and the
- * registry's). Undefined when neither holds (claim-port may still refuse it for what only it
- * sees, such as its own ancestors; it says why).
+ * claim.protect.pidsUpTo, or a name a protected pattern matches: one the registry added (said where, to be
+ * removed or narrowed there) before a built-in one (said to be, as claim-port says it: the operator will not find
+ * it in the file). Undefined when neither holds (claim-port may still refuse it for what only it sees, such as its
+ * own ancestors, or signal a disguised one; it says why).
  */
 function protection(facts: Facts, process: ProcessFacts): string | undefined {
   const { protectedPidsUpTo, protectedProcesses } = facts.registry.claim;
   if (process.pid <= protectedPidsUpTo) return `PID ${process.pid} is at or below ${protectedPidsUpTo}`;
-  const hit = matchProcessName(process, protectedProcesses);
-  return hit && `its name ${quoteValue(hit.name)} matches the protected pattern ${quoteValue(hit.glob)}`;
+  const isBuiltin = (glob: string) => BUILTIN_PROTECTED_PROCESSES.includes(glob);
+  const added = matchProcessName(
+    process,
+    protectedProcesses.filter((glob) => !isBuiltin(glob)),
+  );
+  if (added) {
+    const file = facts.registryFile === undefined ? 'the bundled registry' : pathText(facts.registryFile);
+    return `its name ${quoteValue(added.name)} matches the protected pattern ${quoteValue(added.glob)} (claim.protect.processes in ${file})`;
+  }
+  const builtin = matchProcessName(process, protectedProcesses.filter(isBuiltin));
+  return builtin && `its name ${quoteValue(builtin.name)} matches the built-in protected pattern ${quoteValue(builtin.glob)}`;
 }
 
 /**

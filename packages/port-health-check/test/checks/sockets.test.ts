@@ -136,7 +136,20 @@ describe('listening, owner and access on real listeners', () => {
     );
     const guarded = await factsOf({ claim: { protect: { processes: ['vit[a-e]'] } } }, '/srv/ports.yaml');
     expect(run(guarded, 'grafana').owner[0]!.reason).toMatch(
-      /; stop it by hand \(claim-port refuses it: its name "vite" matches the protected pattern "vit\[a-e\]"\), then start Grafana$/,
+      /; stop it by hand \(claim-port refuses it: its name "vite" matches the protected pattern "vit\[a-e\]" \(claim\.protect\.processes in \/srv\/ports\.yaml\)\), then start Grafana$/,
+    );
+  });
+
+  it('says a built-in protected pattern is built in (the operator will not find it in the registry), as claim-port does', async () => {
+    const intruder = await spawnListener({ host: '127.0.0.1', name: 'systemd-test' });
+    const services: ServiceSpec[] = [{ id: 'grafana', port: intruder.port, access: 'localhost', group: 'monitoring', processes: ['grafana'] }];
+    const facts = await gather({
+      registry: parseRegistry(registryText(services), { source: 'test-ports.yaml' }),
+      root: tempDir(),
+      registryPath: '/srv/ports.yaml',
+    });
+    expect(run(facts, 'grafana').owner[0]!.reason).toMatch(
+      /; stop it by hand \(claim-port refuses it: its name "systemd-test" matches the built-in protected pattern "systemd-\*"\), then start Grafana$/,
     );
   });
 
