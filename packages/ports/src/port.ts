@@ -15,8 +15,8 @@ export function portProblem(text: string): string | undefined {
   if (text.trim() !== text) return 'it has surrounding white space';
   if (/^0[0-9]+$/.test(text)) return 'it has a leading zero';
   if (/^[0-9]+$/.test(text)) return 'it is outside 1-65535';
-  // `-0` is no negative number, but a sign all the same.
-  if (/^-0+$/.test(text)) return 'it has a sign';
+  // `-0` is no negative number, nor `+80` a number written plainly, but a sign all the same.
+  if (/^(?:-0+|\+[0-9]+)$/.test(text)) return 'it has a sign';
   if (/^-[0-9]+$/.test(text)) return 'it is negative';
   return 'it is not a plain decimal integer';
 }
