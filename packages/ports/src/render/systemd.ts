@@ -342,6 +342,12 @@ export interface SystemdDrift {
   /** For a drop-in that differs: the expected and actual contents (for a diff). */
   readonly expected?: string;
   readonly actual?: string;
+  /**
+   * For a claim-port.conf no robust service's wiring has (its unit left the registry, or was renamed there), not
+   * another registry's: what its one claim line frees, so that `ports systemd` can tell a file it wrote itself
+   * (claimPortDropIn of that target) and remove it, where it would only say so.
+   */
+  readonly leftover?: { readonly target: number | string; readonly transport: 'tcp' | 'udp' };
 }
 
 /**
@@ -610,7 +616,14 @@ function leftoverDropIn(
     const another = freesAnother(claim, unit, services, startOf);
     return another === '' ? [] : [`; its ${escapeText(claim.text, 200)} claims ${targetText(claim)}, ${another}`];
   });
-  return { message: `unexpected: no robust service in the registry uses ${uses}${frees[0] ?? ''}; remove it` };
+  const target = inFile.length === 1 && pattern === undefined ? inFile[0]!.target : undefined;
+  const leftover =
+    target === undefined || 'dynamic' in target
+      ? undefined
+      : 'id' in target
+        ? { target: target.id, transport: 'tcp' as const }
+        : { target: target.port, transport: target.transport };
+  return { message: `unexpected: no robust service in the registry uses ${uses}${frees[0] ?? ''}; remove it`, ...(leftover && { leftover }) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import {
   ConcurrentWriteError,
@@ -56,6 +56,7 @@ import {
 } from '../../render/health-timer.js';
 import {
   claimLinesIn,
+  claimPortDropIn,
   claimPortLines,
   claimPortPathProblem,
   claimWiring,
@@ -211,11 +212,23 @@ export async function run(context: Context): Promise<Outcome> {
   if (!check) {
     // A warning's fix: this run again, every option in effect repeated (as --check's hints), with the one it names replaced.
     const rerun: Rerun = (replace) => regenerateCommand(context, 'systemd', REGENERATE_FLAGS, replace);
-    // Where each unit-file claim's line goes: the unit file systemd loads (as --check and the health check find it).
+    // Where each unit-file claim's line goes: the unit file systemd loads (as --check and the health check find it);
+    // none when the unit already claims its port as the line would (claimsAlike: what --check accepts).
     let unitListing: UnitDirListing | undefined;
-    const located =
-      out === undefined ? { root, load: (unit: string) => loadUnit(root ?? '/', unit, (unitListing ??= listUnitDirs(root ?? '/', []))) } : undefined;
-    const outcome = await writeTree(
+    let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
+    const listing = () => (unitListing ??= listUnitDirs(root ?? '/', []));
+    const located: UnitLocator | undefined =
+      out === undefined
+        ? {
+            root,
+            load: (unit) => loadUnit(root ?? '/', unit, listing()),
+            claimsAlike: (entry) => {
+              const unit = unitAsJudged(root ?? '/', entry, listing(), managerDefaults);
+              return unit && claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root ?? '/')) });
+            },
+          }
+        : undefined;
+    const { outcome, byHand } = await writeTree(
       context,
       {
         services: registry.services,
@@ -232,21 +245,30 @@ export async function run(context: Context): Promise<Outcome> {
       located,
       overrides,
     );
-    // The claim just wired may never work: a socket unit on its port (PID 1 holds it, claim-port refuses). Said, not
-    // failed: the files are what the registry asks for; `--check` fails on it.
+    // The claims just wired may never run or work, for what else the units systemd would load hold: a bad port override
+    // (claim-port refuses it: the start fails), an empty ExecStartPre= in a later drop-in, a socket unit on the port, a
+    // start timeout the claim can outlast... Judged as `--check` judges them once the files match (effectiveProblems),
+    // and said, not failed: the files are what the registry asks for; `--check` fails on them. The units whose line goes
+    // in by hand are left out: their advice above says what to add.
     let merged: UnitFacts[] | undefined;
     if (out === undefined) {
       const effectiveRoot = root ?? '/';
       const listing = listUnitDirs(effectiveRoot, []);
-      const units = wiring.map((entry) => ({
-        entry,
-        unit: mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing), { defaultEnvironment: managerDefaults().environment }),
-      }));
-      merged = units.map(({ unit }) => unit);
-      const found = socketActivation(effectiveRoot, listing, claimingUnits(registry, units, claimPort), claimPort);
-      for (const line of [...found.started, ...found.idle]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
-      // Or systemd may stop it midway: a claim that can outlast the unit's start timeout (as the health check warns).
-      for (const line of startTimeoutWarnings(registry, managerDefaults, units, claimPort)) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
+      merged = wiring.map((entry) =>
+        mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing), { defaultEnvironment: managerDefaults().environment }),
+      );
+      if (outcome === 'ok') {
+        const judged = wiring.filter((entry) => !byHand.has(entry.unit));
+        const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, { claimPort, registryPath, regenerate: rerun(), managerDefaults });
+        for (const line of [...problems, ...warnings]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
+        if (problems.length > 0) {
+          const under = root === undefined ? '' : ` under ${escapeText(root)}`;
+          context.io.err(
+            `${oneLine(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`}: the files are written as the registry asks, but the units systemd would load${under} do not claim their ports as they should (said above); \`${rerun()} --check\` fails until ${problems.length === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+            'warn',
+          );
+        }
+      }
     }
     // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
     if (outcome === 'ok' && wiring.length > 0)
@@ -508,6 +530,8 @@ function processFileProblem(path: string): string | undefined {
 interface Override {
   readonly variable: string;
   readonly setting: EnvironmentSetting;
+  /** The setting's value is one claim-port refuses (another service's port, not a port): the write says so, not its note. */
+  readonly refused: boolean;
 }
 
 /**
@@ -526,7 +550,14 @@ function unitOverrides(registry: Registry, root: string, managerDefaults: () => 
     listing ??= listUnitDirs(root, []);
     const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, service.systemd.unit, listing), { defaultEnvironment: managerDefaults().environment });
     const setting = unit.masked ? undefined : unit.environment.get(service.env);
-    if (setting !== undefined) overrides.set(service.id, { variable: service.env, setting });
+    if (setting === undefined) continue;
+    let refused = false;
+    try {
+      registry.resolvePort(service.id, { env: { [service.env]: setting.value } });
+    } catch {
+      refused = true;
+    }
+    overrides.set(service.id, { variable: service.env, setting, refused });
   }
   return overrides;
 }
@@ -566,14 +597,14 @@ async function writeTree(
   defaultDir: boolean,
   located?: UnitLocator,
   overrides: ReadonlyMap<string, Override> = new Map(),
-): Promise<Outcome> {
+): Promise<{ readonly outcome: Outcome; readonly byHand: ReadonlySet<string> }> {
   let written: WrittenFile[];
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
   // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
   const shared = sharedOutputs(files);
   if (shared.length > 0) {
     for (const { units, path } of shared) context.io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
-    return 'failed';
+    return { outcome: 'failed', byHand: new Set() };
   }
   // One unit directory has one health check: another registry's would be replaced without a word.
   const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheckOption(context));
@@ -581,6 +612,23 @@ async function writeTree(
     throw new CommandError(
       `ports systemd: cannot write ${escapeText(place(HEALTH_SERVICE))}: ${healthOwnerText(owner, registryPath, registryRoot === undefined)}; nothing was written`,
     );
+  // A file of the operator's at one of these paths (no generated header) that sets more than this run writes there:
+  // replacing it would drop their settings without a word. Nothing is written until it is moved.
+  const foreign = files.flatMap((file) => {
+    const dropped = droppedSettings(file.path, file.contents);
+    return dropped.length > 0 ? [{ path: file.path, dropped }] : [];
+  });
+  if (foreign.length > 0) {
+    for (const { path, dropped } of foreign)
+      context.io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
+    return { outcome: 'failed', byHand: new Set() };
+  }
+  // One that sets only what this run writes there, to other values (a schedule, a program path of the operator's):
+  // replaced, as the file is this command's by its name, and said, so that a value of theirs is not lost in silence.
+  const replacedSettings = files.flatMap((file) => {
+    const { replaced } = foreignSettings(file.path, file.contents);
+    return replaced.length > 0 ? [{ path: file.path, replaced }] : [];
+  });
   const guarded = guardedDirectories(files.map((file) => file.path));
   const exposed = exposedDirectories(guarded);
   const unitDirs = unitDirectories(unitDir);
@@ -601,6 +649,14 @@ async function writeTree(
     throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
   }
   for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
+  for (const { path, replaced } of replacedSettings) {
+    const shown = replaced.slice(0, 3).map((setting) => escapeText(setting, 200));
+    const more = replaced.length > shown.length ? ` and ${replaced.length - shown.length} more` : '';
+    context.io.err(
+      `${oneLine(`warning: ${escapeText(path)}: it was not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line); what it set that this command sets there is now this command's (it had ${shown.join(', ')}${more}); to keep a value of your own, set it in a drop-in of your own (${escapeText(`${basename(path) === DROP_IN_NAME ? dirname(path) : `${path}.d`}/local.conf`)})`)}\n`,
+      'warn',
+    );
+  }
   for (const line of made) context.io.out(`${line}\n`);
   // Another's drop-in there is reported, not removed: it may be the operator's own, made by hand.
   for (const { path, reason } of exposedDropIns(guarded, unitDirs))
@@ -613,19 +669,27 @@ async function writeTree(
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const loaded = located?.load(entry.unit);
-    const advice = loaded === undefined ? outAdvice(entry.unit, unitDir) : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
+    // Another line the unit runs that claims the port as this one would (`-+`, the id, options): --check accepts it.
+    const inPlace = loaded !== undefined && lineInPlace(entry.unit, entry.line, loaded) !== undefined;
+    const alike = loaded !== undefined && !inPlace ? located!.claimsAlike(entry) : undefined;
+    const advice =
+      loaded === undefined
+        ? outAdvice(entry.unit, unitDir)
+        : alike !== undefined
+          ? alikeAdvice(entry, alike.claim, located!.root)
+          : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
-    if (!advice.text.endsWith('nothing to do') && (loaded === undefined || lineInPlace(entry.unit, entry.line, loaded) === undefined))
-      byHand.push({ unit: entry.unit, place: advice.place });
+    if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace) byHand.push({ unit: entry.unit, place: advice.place });
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
     context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
-  // After the advice, whose `UNIT:` line is followed by the line to install.
+  // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
+  // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
   for (const entry of wiring) {
     const override = overrides.get(entry.service.id);
-    if (entry.byId && override !== undefined) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
+    if (entry.byId && override !== undefined && !override.refused) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
   const { warnings: unreadDirs, ...read } = claimsRead(
@@ -636,14 +700,114 @@ async function writeTree(
   );
   for (const warning of unreadDirs) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
   const tree = { files: new Map(), ...read };
+  let removedCount = 0;
   for (const drift of systemdDrift(wiring, tree, { services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
+    // A claim drop-in this command wrote for a unit the registry no longer wires (removed, renamed): its own, removed.
+    const removed =
+      drift.leftover && removeLeftover(place(drift.path), claimPortDropIn(drift.leftover.target, claimPort, drift.leftover.transport, registryPath));
+    if (removed) {
+      const unit = drift.path.slice(0, drift.path.indexOf('.d/'));
+      context.io.out(
+        `${oneLine(`removed ${escapeText(place(drift.path))} (a claim drop-in it wrote before: no robust service in the registry uses ${escapeText(unit)} now)`)}\n`,
+      );
+      removedCount++;
+      continue;
+    }
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected') || drift.warning)
       context.io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
   }
   if (byHand.length > 0) context.io.err(`${oneLine(byHandText(byHand, `${regenerateCommand(context, 'systemd', REGENERATE_FLAGS)} --check`))}\n`, 'warn');
-  if (wrote > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
-  return 'ok';
+  if (wrote > 0 || removedCount > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
+  return { outcome: 'ok', byHand: new Set(byHand.map((entry) => entry.unit)) };
+}
+
+/**
+ * Pure: the write's advice for a `claim: unit` service whose unit already runs a claim line that claims its port as
+ * the registry's would (claimsAlike; under `root`, undefined: this host): nothing to add. Where that line names the
+ * port while the registry's names the service id (the unit sets the port variable, which it equals today): the
+ * registry's line follows the variable when it changes, said as what to do then.
+ */
+function alikeAdvice(entry: ClaimWiring, claim: ExecLine, root: string | undefined): LineAdvice {
+  const at = `${escapeText(root === undefined ? claim.file : join(root, claim.file))}:${claim.line}`;
+  const said = `its unit file claims the port; ExecStartPre=${escapeText(claim.value, 200)} in ${at} claims it as this line would (--check and the health check accept it)`;
+  const variable = entry.service.env;
+  if (entry.byId && variable !== undefined && !claim.argv.slice(1).includes(entry.service.id))
+    return {
+      text: `${said}, but it names the port that ${variable} sets today, where this line follows ${variable} when it changes; put this line in its place`,
+      place: 'either',
+    };
+  return { text: `${said}, nothing to do`, place: 'either' };
+}
+
+/**
+ * Remove the claim drop-in at `path` when it is exactly `contents` (the drop-in this command writes for the claim it
+ * holds: its header, `[Service]`, that one line; a file the operator edited is left, and said), a regular file, and
+ * no directory on its way may be written by someone besides root (guardedDirectories: one could swap a link in, and
+ * the unlink would remove a file elsewhere); then its directory, when that was all it held. Whether it was removed.
+ */
+function removeLeftover(path: string, contents: string): boolean {
+  if (regularFileText(path) !== contents) return false;
+  try {
+    if (exposedDirectories(guardedDirectories([path])).length > 0) return false;
+    unlinkSync(path);
+  } catch {
+    return false;
+  }
+  try {
+    rmdirSync(dirname(path));
+  } catch {
+    // Not empty (the operator's own drop-ins), or not ours to remove: left.
+  }
+  return true;
+}
+
+/**
+ * What the file at `path` sets that writing `contents` there would drop or change, when `ports systemd` did not write
+ * it (it has no GENERATED_HEADER line first): `dropped`, each assignment (`[Section] Key=value`) of a key the new
+ * contents do not set at all (the operator's own: a LimitNOFILE= beside the claim line); `replaced`, each of a key they
+ * set, to another value (the write's to set: an ExecStart= that runs the health check from elsewhere). Both empty when
+ * the file is not there or not a regular file (the write says what it is), cannot be read, or is one this command
+ * wrote (its own to replace).
+ */
+function foreignSettings(path: string, contents: string): { readonly dropped: string[]; readonly replaced: string[] } {
+  const none = { dropped: [], replaced: [] };
+  const text = regularFileText(path);
+  if (text === undefined || text.startsWith(`${GENERATED_HEADER}\n`) || text === contents) return none;
+  const next = parseUnitFile(contents);
+  const settings = new Set(next.map((entry) => `[${entry.section}] ${entry.key}=${entry.value}`));
+  const keys = new Set(next.map((entry) => `[${entry.section}] ${entry.key}`));
+  const dropped: string[] = [];
+  const replaced: string[] = [];
+  for (const entry of parseUnitFile(text)) {
+    const setting = `[${entry.section}] ${entry.key}=${entry.value}`;
+    if (!settings.has(setting)) (keys.has(`[${entry.section}] ${entry.key}`) ? replaced : dropped).push(setting);
+  }
+  return { dropped, replaced };
+}
+
+/** The text of the regular file at `path` (a link is not followed), at most MAX_GENERATED_FILE_BYTES; undefined for anything else or a file that cannot be read (the write and --check say why). */
+function regularFileText(path: string): string | undefined {
+  try {
+    return lstatSync(path).isFile() ? readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The settings of the operator's a write would drop from the file at `path` (foreignSettings), which it refuses to. */
+function droppedSettings(path: string, contents: string): string[] {
+  return foreignSettings(path, contents).dropped;
+}
+
+/** Pure: why a file of the operator's at `path` is not replaced (droppedSettings: what it sets that would go), and what to do. */
+function foreignFileText(path: string, dropped: readonly string[]): string {
+  const shown = dropped.slice(0, 3).map((setting) => escapeText(setting, 200));
+  const more = dropped.length > shown.length ? ` and ${dropped.length - shown.length} more` : '';
+  return (
+    `it is not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line), and writing would drop what it sets that this command does not write (${shown.join(', ')}${more}); ` +
+    `move what is yours to a drop-in of your own beside it (${escapeText(`${basename(path) === DROP_IN_NAME ? dirname(path) : `${path}.d`}/local.conf`)}), remove ${escapeText(path)}, then run \`ports systemd\` again`
+  );
 }
 
 /** What is at a unit directory's dsa110-port-health.service that a run must not replace (healthUnitOwner). */
@@ -665,13 +829,7 @@ type HealthOwner =
  * (the write and --check say why) or this run's to replace.
  */
 function healthUnitOwner(path: string, registryPath: string | undefined, root: string | undefined, healthCheck: string): HealthOwner | undefined {
-  let text: string | undefined;
-  try {
-    if (!lstatSync(path).isFile()) return undefined;
-    text = readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
-  } catch {
-    return undefined;
-  }
+  const text = regularFileText(path);
   if (text === undefined) return undefined;
   const ours = text.startsWith(`${GENERATED_HEADER}\n`);
   const env = new Map<string, string>();
@@ -744,6 +902,8 @@ function nextSteps(located: UnitLocator | undefined): string {
 interface UnitLocator {
   readonly root: string | undefined;
   load(unit: string): LoadedUnit;
+  /** Whether the unit, as --check judges it, already claims `entry`'s port as its line would (claimsAlike). */
+  claimsAlike(entry: ClaimWiring): { readonly claim: ExecLine } | undefined;
 }
 
 /**
@@ -1047,29 +1207,17 @@ async function checkTree(
     if (effectiveRoot !== undefined) {
       if (!item.message.startsWith('does not contain') && !(item.message.startsWith('missing:') && !masked.has(item.path))) return false;
       listing ??= listUnitDirs(effectiveRoot, []);
-      // A claim-port.conf left from `claim: drop-in` is no claim of the unit file's: it is to be removed (systemdDrift).
-      const loaded = loadUnit(effectiveRoot, entry.unit, listing);
-      const kept = { ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== `${DEFAULT_UNIT_DIR}/${entry.unit}.d/${DROP_IN_NAME}`) };
-      unit = mergeUnitWithEnvironmentFiles(effectiveRoot, kept, { defaultEnvironment: managerDefaults().environment });
-      if (unit.masked || unit.file === undefined || (unit.invalid ?? []).length > 0) return false;
+      const judged = unitAsJudged(effectiveRoot, entry, listing, managerDefaults);
+      if (judged === undefined) return false;
+      unit = judged;
     } else {
       const text = files.get(item.path);
       if (text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
       unit = mergeUnit({ unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] });
     }
-    const findings = claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(effectiveRoot ?? '/')) });
-    if (findings.some((finding) => finding.severity === 'error')) return false;
-    // A claim line that reads another registry than this one protects other processes: not the line asked for.
-    const fromEnvironment = unit.environment.get(REGISTRY_ENV);
-    if (
-      claimLines(unit.execStartPre, [claimPort]).some(
-        (line) =>
-          claimRegistryProblem(line.argv, registryPath, fromEnvironment, unit.workingDirectory, claimRoot(unit)) !== undefined ||
-          claimRegistryUnresolved(line, unit) !== undefined,
-      )
-    )
-      return false;
-    for (const finding of findings) if (finding.severity === 'warning') claimWarnings.push(`${entry.unit}: ${finding.reason}`);
+    const alike = claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(effectiveRoot ?? '/')) });
+    if (alike === undefined) return false;
+    claimWarnings.push(...alike.warnings);
     return true;
   };
   // Drop-ins that are one file through links, each wanted with its own claim: said once, as what to fix; a diff (and
@@ -1083,11 +1231,18 @@ async function checkTree(
     new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path)),
   );
   for (const warning of unreadDirs) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
+  // A claim drop-in of the operator's (no generated header) that sets more than the claim: the write refuses to replace
+  // it (droppedSettings), so running it is no fix; said as the write says it.
   const found = systemdDrift(
     wiring,
     { files, ...read, places },
     { regenerate, services: registry.services, unitDir, ...(registryPath !== undefined && { registryPath }) },
-  );
+  ).map((item) => {
+    const entry = wiring.find((candidate) => candidate.path === item.path);
+    if (entry?.claim !== 'drop-in' || item.expected === undefined) return item;
+    const dropped = droppedSettings(place(item.path), entry.contents!);
+    return dropped.length === 0 ? item : { ...item, message: foreignFileText(place(item.path), dropped) };
+  });
   // Another registry's claim drop-in: said, not failed (that registry's own --check judges it).
   for (const item of found)
     if (item.warning) context.io.out(`${oneLine(`warning: ${escapeText(driftPath(item.path, unitDir, effectiveRoot))}: ${item.message}`)}\n`);
@@ -1125,7 +1280,9 @@ async function checkTree(
     else if (actual !== unit.contents) {
       // Another registry's health check, or the operator's own unit: not drift a run could fix (the run refuses to replace it), said as what it is.
       const owner = unit.path === HEALTH_SERVICE ? healthUnitOwner(place(unit.path), registryPath, effectiveRoot, healthCheckOption(context)) : undefined;
+      const dropped = owner === undefined ? droppedSettings(place(unit.path), unit.contents) : [];
       if (owner !== undefined) drift.push({ path: unit.path, message: healthOwnerText(owner, registryPath, effectiveRoot === undefined) });
+      else if (dropped.length > 0) drift.push({ path: unit.path, message: foreignFileText(place(unit.path), dropped), expected: unit.contents, actual });
       else drift.push({ path: unit.path, message: `differs from what \`ports systemd\` writes; run \`${regenerate}\``, expected: unit.contents, actual });
     }
   }
@@ -1446,6 +1603,43 @@ function claimFindings(
       }
     },
   });
+}
+
+/**
+ * Whether `unit` (as merged) claims `entry`'s port as its line would, judged as the health check judges it
+ * (claimFindings: an `-+` prefix, the id, options, `${VAR}` alike), each claim line reading the registry the units
+ * name (a line that reads another protects other processes): its first claim line and the findings' warnings
+ * (`UNIT: reason`) when it does, else undefined. What --check accepts for a `claim: unit` service without the exact
+ * line, and the write's advice calls in place.
+ */
+function claimsAlike(
+  registry: Registry,
+  entry: ClaimWiring,
+  unit: UnitFacts,
+  claimPort: string,
+  lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
+): { readonly claim: ExecLine; readonly warnings: string[] } | undefined {
+  const findings = claimFindings(registry, entry, unit, claimPort, lines);
+  if (findings.some((finding) => finding.severity === 'error')) return undefined;
+  const claims = claimLines(unit.execStartPre, [claimPort]);
+  const fromEnvironment = unit.environment.get(REGISTRY_ENV);
+  const elsewhere = (line: ExecLine) =>
+    claimRegistryProblem(line.argv, lines.registryPath, fromEnvironment, unit.workingDirectory, claimRoot(unit)) !== undefined ||
+    claimRegistryUnresolved(line, unit) !== undefined;
+  if (claims.length === 0 || claims.some(elsewhere)) return undefined;
+  return { claim: claims[0]!, warnings: findings.filter((finding) => finding.severity === 'warning').map((finding) => `${entry.unit}: ${finding.reason}`) };
+}
+
+/**
+ * A unit as --check judges a `claim: unit` service's claim under `root` (claimsAlike): merged with its drop-ins and
+ * EnvironmentFile= files, but not a claim-port.conf left from `claim: drop-in` (no claim of the unit file's: it is to
+ * be removed); undefined when systemd would not load it from a unit file (masked, no file, refused).
+ */
+function unitAsJudged(root: string, entry: ClaimWiring, listing: UnitDirListing, managerDefaults: () => ManagerDefaults): UnitFacts | undefined {
+  const loaded = loadUnit(root, entry.unit, listing);
+  const kept = { ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== `${DEFAULT_UNIT_DIR}/${entry.unit}.d/${DROP_IN_NAME}`) };
+  const unit = mergeUnitWithEnvironmentFiles(root, kept, { defaultEnvironment: managerDefaults().environment });
+  return unit.masked || unit.file === undefined || (unit.invalid ?? []).length > 0 ? undefined : unit;
 }
 
 interface ClaimingUnit {

@@ -38,6 +38,23 @@ async function root(files: Record<string, string> = {}, apiDir = ETC) {
 const adviceOf = (stdout: string, unit: string) => stdout.split('\n').find((line) => line.startsWith(`${unit}: `));
 
 describe('ports systemd: a claim line in a drop-in of its own that a later drop-in clears', () => {
+  it('the claim drop-in the write makes, cleared by a later drop-in: the write warns as --check fails (it said every file unchanged)', async () => {
+    const { dir, write, check } = await root({ ...DNS_IN_OVERRIDE, [`${ETC}/api.service.d/zz-local.conf`]: `${CLEAR}ExecStartPre=/bin/true\n` });
+    const reason =
+      'api.service: the empty ExecStartPre= in /etc/systemd/system/api.service.d/zz-local.conf:2 clears every earlier ExecStartPre= of api.service, the claim-port line included, so nothing frees port 20080 before it starts; remove that line or add the claim after it';
+    const first = await write();
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`warning: ${reason}\n`);
+    const again = await write();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`unchanged ${join(dir, ETC, 'api.service.d/claim-port.conf')}\n`);
+    expect(again.stderr).toContain(
+      `warning: ${reason}\n1 problem: the files are written as the registry asks, but the units systemd would load under ${dir} do not claim their ports as they should (said above); \`ports --registry ${join(dir, 'ports.yaml')} systemd --root ${dir} --check\` fails until it is fixed\n`,
+    );
+    const checked = await check();
+    expect([checked.code, checked.stdout]).toEqual([1, `${reason}\n`]);
+  });
+
   it('the line in place and nothing clearing it: the write says nothing to do, --check passes', async () => {
     const { dir, write, check } = await root(DNS_IN_OVERRIDE);
     expect(adviceOf((await write()).stdout, 'dns@main.service')).toBe(

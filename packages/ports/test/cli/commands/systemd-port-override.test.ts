@@ -97,6 +97,56 @@ describe("ports systemd: a unit that sets its service's port variable", () => {
     },
   );
 
+  it("a drop-in that sets REDIS_PORT to a port claim-port refuses (another service's, a leading zero): the write warns as --check fails, and says no note that the claim frees the port Redis uses", async () => {
+    for (const [value, why] of [
+      ['8000', 'REDIS_PORT="8000" cannot be used for service "redis": port 8000 belongs to service "api" (FastAPI)'],
+      ['06380', 'REDIS_PORT="06380"'],
+    ] as const) {
+      const { root, claimPort, write, check } = stagedRoot({ [`${ETC}/redis-server.service.d/env.conf`]: `[Service]\nEnvironment=REDIS_PORT=${value}\n` });
+      const run = await write();
+      expect(run.code).toBe(0);
+      expect(readFileSync(join(root, ETC, 'redis-server.service.d/claim-port.conf'), 'utf8')).toContain(`${claimPort} redis --registry`);
+      expect(run.stdout).not.toContain('the claim names the service');
+      const line = `redis-server.service: ExecStartPre=+${claimPort} redis --registry /etc/dsa110/ports.yaml in /etc/systemd/system/redis-server.service.d/claim-port.conf:3: ${why}`;
+      expect(run.stderr).toContain(`warning: ${line}`);
+      for (const unit of ['grafana-simple.service', 'dsa110-api.service']) followAdvice(root, run.stdout, unit);
+      expect(run.stderr).toMatch(
+        /\n1 problem: the files are written as the registry asks, but the units systemd would load under \S+ do not claim their ports as they should \(said above\); `ports .* --check` fails until it is fixed\n/,
+      );
+      const checked = await check();
+      expect(checked.code).toBe(1);
+      expect(checked.stdout).toContain(line);
+    }
+  });
+
+  it.skipIf(!existsSync(healthCheck))(
+    'a claim: unit service whose unit file already claims alike (options in another order; a number its variable equals today): the write says so, adds nothing by hand, and --check passes',
+    async () => {
+      const { root, claimPort, write, check } = stagedRoot();
+      followAdvice(root, (await write()).stdout, 'grafana-simple.service');
+      const swapped = `ExecStartPre=+${claimPort} --registry /etc/dsa110/ports.yaml 8000`;
+      writeFileSync(join(root, ETC, 'dsa110-api.service'), unitFile('dsa110-api.service', swapped));
+      const at = `${join(root, ETC, 'dsa110-api.service')}:5`;
+      const run = await write();
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(
+        `dsa110-api.service: its unit file claims the port; ExecStartPre=${swapped.slice('ExecStartPre='.length)} in ${at} claims it as this line would (--check and the health check accept it), nothing to do:\n`,
+      );
+      expect(run.stderr).not.toContain('by hand');
+      expect((await check()).code).toBe(0);
+      // The unit sets CONTIMG_API_PORT to the registry's port: the number claims it today, the id would follow the variable.
+      const numbered = `ExecStartPre=+${claimPort} 8000 --registry /etc/dsa110/ports.yaml`;
+      writeFileSync(join(root, ETC, 'dsa110-api.service'), unitFile('dsa110-api.service', 'Environment=CONTIMG_API_PORT=8000', numbered));
+      const moved = await write();
+      expect(moved.stdout).toContain(
+        `dsa110-api.service: its unit file claims the port; ExecStartPre=${numbered.slice('ExecStartPre='.length)} in ${join(root, ETC, 'dsa110-api.service')}:6 claims it as this line would (--check and the health check accept it), but it names the port that CONTIMG_API_PORT sets today, where this line follows CONTIMG_API_PORT when it changes; put this line in its place:\nExecStartPre=+${claimPort} api --registry /etc/dsa110/ports.yaml\n`,
+      );
+      expect(moved.stderr).not.toContain('by hand');
+      const checked = await check();
+      expect([checked.code, checked.stderr]).toEqual([0, '']);
+    },
+  );
+
   it.skipIf(!existsSync(healthCheck))(
     'a claim: unit service whose unit file sets CONTIMG_API_PORT: the printed line names api, to replace the port line; following it, all three pass',
     async () => {
