@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cacheDir, rootOnlyWalk, type RootOnlyStep } from './cache.js';
 import { RegistryError } from './errors.js';
-import { type ApprovedFile, checkApprovedFileReadable, FileReadError, readApprovedFileBytes } from './files/read.js';
+import { type ApprovedFile, CHANGED_ATTEMPTS, checkApprovedFileReadable, FileReadError, isChanged, readApprovedFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser, type Parser } from './load-parser.js';
 import { isParserNotInstalled } from './parser-file.js';
@@ -163,7 +163,15 @@ export function readRegistryFile<T>(path: string, options: LoadOptions, read: (p
     checkVariableDecoded(path, options);
     // Only $DSA110_PORTS_FILE can bring one here (a NUL in options.path is a TypeError): said, not the bare ERR_INVALID_ARG_VALUE of fs.
     if (path.includes('\0')) throw new NulInPath();
-    return read(path, { maxBytes: MAX_REGISTRY_BYTES, approved: approvedFile(path) });
+    // Replaced by a rename between the walk and the open (the atomic write the README advises, made while a tool
+    // reads): walked and opened again, the new file read; claim-port fell back to its built-in protected list.
+    for (let tries = 1; ; tries++) {
+      try {
+        return read(path, { maxBytes: MAX_REGISTRY_BYTES, approved: approvedFile(path) });
+      } catch (error) {
+        if (tries >= CHANGED_ATTEMPTS || !isChanged(error)) throw error;
+      }
+    }
   } catch (error) {
     throw readError(path, options, error);
   }

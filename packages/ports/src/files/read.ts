@@ -89,6 +89,32 @@ export const PATH_CHANGED =
  * a device at the path is opened before it is refused.
  */
 export function openRegularFile(path: string, statFirst = true, approved?: ApprovedFile): { fd: number; info: Stats } {
+  // A file replaced by a rename between the look and the open (an editor's save, the atomic write the README advises
+  // for ports.yaml, made while a tool reads it) is looked at again: the new file is read, where the reader failed with
+  // `changed` (3-8% of reads during a rename loop). Only a path that keeps changing is refused. A file the walk
+  // approved (`approved`) is looked at again by walking again: the caller's (load.ts, readRegistryFile).
+  for (let tries = 1; ; tries++) {
+    try {
+      return openRegularFileOnce(path, statFirst, approved);
+    } catch (error) {
+      if (approved !== undefined || tries >= CHANGED_ATTEMPTS || !isChanged(error)) throw error;
+    }
+  }
+}
+
+/**
+ * How many times a reader looks at a path whose file was replaced while it read (`changed`) before it refuses it: a
+ * rename lands between two steps of a read only now and then, and never this many times in a row unless something
+ * replaces the file on purpose, again and again.
+ */
+export const CHANGED_ATTEMPTS = 5;
+
+/** Whether `error` is a FileReadError for a path that changed while it was read (openRegularFile retries those). */
+export function isChanged(error: unknown): boolean {
+  return error instanceof FileReadError && error.kind === 'changed';
+}
+
+function openRegularFileOnce(path: string, statFirst: boolean, approved: ApprovedFile | undefined): { fd: number; info: Stats } {
   // A byte that is not UTF-8, kept as U+DC80+byte (a --registry path read back from /proc/self/cmdline), is opened as that byte.
   let target = fileSystemPath(path);
   let looked: Stats | undefined;
