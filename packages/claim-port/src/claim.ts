@@ -1055,9 +1055,19 @@ class Claim {
     return by === undefined ? forked : { ...forked, by: by.info.pid };
   }
 
+  /**
+   * The holders this claim ended or saw end: those it signalled, and those gone before their SIGTERM (another claim
+   * of the port, run at the same time, signalled them; or they exited): their parents may start one again all the
+   * same, so the settle window watches for it. Without them, a claim that found its holders gone exited 0 at once
+   * while a shell loop, seen as the holder's parent, took the port back (the claim that signalled watched, and failed).
+   */
+  ended(): Tracked[] {
+    return this.tracked.filter((t) => this.signalled().includes(t) || (t.outcome === 'gone' && t.signals.length === 0));
+  }
+
   /** The live parents (not PID 1, not claim-port) of the holders that are gone: who could start one again. */
   supervisors(): ProcessInfo[] {
-    return this.restartingParents(this.signalled()).map((p) => p.parent);
+    return this.restartingParents(this.ended()).map((p) => p.parent);
   }
 
   /**
@@ -1067,7 +1077,7 @@ class Claim {
    * window by itself, not only once a new child of it shows (forked).
    */
   restartingInit(): ProcessInfo | undefined {
-    const init = this.signalled().find((t) => t.startedByInit !== undefined && isGone(t))?.startedByInit;
+    const init = this.ended().find((t) => t.startedByInit !== undefined && (isGone(t) || t.outcome === 'gone'))?.startedByInit;
     return init !== undefined && this.processes.isSame(init) ? init : undefined;
   }
 
@@ -1087,7 +1097,7 @@ class Claim {
     const init = this.restartingInit();
     const supervisors = [...this.supervisors(), ...(init === undefined ? [] : [init])];
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
-    const units = [...new Set(this.signalled().flatMap((t) => (restartUncertain(t.context) ? [t.context.unit!] : [])))];
+    const units = [...new Set(this.ended().flatMap((t) => (restartUncertain(t.context) ? [t.context.unit!] : [])))];
     this.left = this.leftBehind();
     const left = this.left;
     if (supervisors.length === 0 && units.length === 0 && left.length === 0) return;

@@ -1074,6 +1074,33 @@ describe('5. a respawn is caught, and its cause named', () => {
     expect(isAlive(loop.shell)).toBe(true);
   });
 
+  it("a holder gone before this claim's SIGTERM (another claim, run at the same time, signalled it) still opens the window: the shell loop's respawn fails the claim", async () => {
+    const port = freePort();
+    const loop = await shellLoop(port);
+    const base = procControl();
+    let struck = false;
+    // "Another claim" ends the holder first: this claim's SIGTERM then finds it gone (not signalled).
+    const processes: ProcessControl = {
+      ...base,
+      signal: (who, sig) => {
+        if (sig === 'SIGTERM' && !struck && who.pid === loop.holder) {
+          struck = true;
+          signal(loop.holder, 'SIGTERM');
+          for (const until = Date.now() + 5000; isAlive(loop.holder) && Date.now() < until; );
+        }
+        return base.signal(who, sig);
+      },
+    };
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 2, processes, log: (line) => lines.push(line) });
+    expect(struck).toBe(true);
+    expect(lines.join('\n')).toContain(`PID ${loop.holder} is gone (exited or its PID was reused); not signalled`);
+    expect(lines.join('\n')).toMatch(new RegExp(`watching port ${port} for \\d+ ms: the parent of a holder is still running \\(PID ${loop.shell} \\(sh\\)\\)`));
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.retakenBy![0]!.supervisor?.pid).toBe(loop.shell);
+    expect(result.holders).toEqual([expect.objectContaining({ pid: loop.holder, signals: [], outcome: 'gone' })]);
+  });
+
   it("a shell loop with a sleep: the sleep, a child the loop started after the signal, keeps the window open up to SETTLE_MAX_MS, so a restart within it is caught and a later one is not (the README's Beware)", async () => {
     // 1.5 s after the holder's death: past SETTLE_MS, within SETTLE_MAX_MS.
     const caught = await shellLoop(freePort(), 1.5);
