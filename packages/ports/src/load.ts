@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { BUNDLED_SOURCE } from './bundled-source.js';
 import { cacheDir, rootOnlyWalk, type RootOnlyStep } from './cache.js';
 import { RegistryError } from './errors.js';
 import { type ApprovedFile, CHANGED_ATTEMPTS, checkApprovedFileReadable, FileReadError, isChanged, readApprovedFileBytes } from './files/read.js';
@@ -25,7 +26,7 @@ declare const REGISTRY_CACHE_ID: string | undefined;
 
 /** The environment variable that names a registry file to use instead of the bundled one. */
 export const REGISTRY_ENV = 'DSA110_PORTS_FILE';
-export const BUNDLED_SOURCE = 'ports.yaml (bundled)';
+export { BUNDLED_SOURCE };
 
 export interface LoadOptions {
   /** A ports.yaml to load. Defaults to $DSA110_PORTS_FILE, then the registry bundled with the package. */

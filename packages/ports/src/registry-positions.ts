@@ -4,7 +4,7 @@ import { stringArgument } from './arguments.js';
 import { pathText } from './escape.js';
 import { readFileBytes } from './files/read.js';
 import { MAX_REGISTRY_BYTES } from './limits.js';
-import { BUNDLED_SOURCE } from './load.js';
+import { BUNDLED_SOURCE } from './bundled-source.js';
 import { loadParser } from './load-parser.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describeArgument, envArgument, envValue, fnArgument, listProblem, optionsArgument } from './arguments.js';
 import { configPath, type ConfigKind } from './config-kinds.js';
+import { BUNDLED_SOURCE } from './bundled-source.js';
 import { PortsError } from './errors.js';
 import { escapeText, MAX_QUOTED, pathText, quoteValue } from './escape.js';
 import { isPort, parsePort, portProblem } from './port.js';
@@ -204,11 +205,14 @@ export class Registry<Id extends string = string> {
     const known = [...this.#byId.keys()].sort();
     // A registry may list no services at all: say so, not "known services: " and nothing. Many: the first few.
     const list = known.length > 0 ? `known services: ${idList(known)}` : `${pathText(this.source)} has no services`;
+    // Which registry was searched, when it is a file (a service typed against the bundled ids, run with
+    // $DSA110_PORTS_FILE at another file, read "unknown service" with no word of that file); said once.
+    const searched = known.length > 0 && this.source !== BUNDLED_SOURCE ? ` in ${pathText(this.source)}` : '';
     // Quoted from its start only: quoteValue cuts to MAX_QUOTED characters, but after splitting all of a
     // 10-million-character id into code points (0.4 s). 4 × MAX_QUOTED code units still hold more than
     // MAX_QUOTED characters, so a long id keeps its ellipsis.
     const shown = id.length > 4 * MAX_QUOTED ? id.slice(0, 4 * MAX_QUOTED) : id;
-    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(shown)}${serviceIdHint(id, this)}; ${list}`);
+    throw new PortsError('UNKNOWN_SERVICE', `unknown service ${quoteValue(shown)}${searched}${serviceIdHint(id, this)}; ${list}`);
   }
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */

@@ -209,7 +209,7 @@ describe('resolvePort', () => {
   });
 
   it('refuses an unknown id, suggesting the nearest', () => {
-    expect(() => registry.resolvePort('aip')).toThrow('unknown service "aip" (did you mean "api"?); known services: api, redis');
+    expect(() => registry.resolvePort('aip')).toThrow('unknown service "aip" in ports.yaml (did you mean "api"?); known services: api, redis');
   });
 
   it('lists the first MAX_IDS_IN_MESSAGE known ids of a big registry and says how many more (500 ids made one line of 10,000 characters); its hints still name the one meant', () => {
@@ -222,15 +222,19 @@ describe('resolvePort', () => {
     const big = parseRegistry(`version: 1\nservices:\n${[...services, zeta].join('\n')}\n`, { source: 'big.yaml' });
     const first = Array.from({ length: MAX_IDS_IN_MESSAGE }, (_, index) => `service-${String(index).padStart(3, '0')}`).join(', ');
     const list = `known services: ${first}, … and ${501 - MAX_IDS_IN_MESSAGE} more (ports list shows every one)`;
-    expect(() => big.service('nope')).toThrow(new PortsError('UNKNOWN_SERVICE', `unknown service "nope"; ${list}`));
+    expect(() => big.service('nope')).toThrow(new PortsError('UNKNOWN_SERVICE', `unknown service "nope" in big.yaml; ${list}`));
     expect(() => big.service('nope')).toThrow(/^.{0,600}$/);
-    expect(() => big.service('service-42')).toThrow(`unknown service "service-42" (did you mean "service-042"?); ${list}`);
-    expect(() => big.service('20499')).toThrow(`unknown service "20499" (port 20499 belongs to service "service-499": give its id, "service-499"); ${list}`);
-    expect(() => big.service('zeta')).toThrow(`unknown service "zeta" (did you mean "zeta-service"?); ${list}`);
-    expect(() => big.service('Service 7')).toThrow(`unknown service "Service 7" (the name of service "service-007": give its id, "service-007"); ${list}`);
+    expect(() => big.service('service-42')).toThrow(`unknown service "service-42" in big.yaml (did you mean "service-042"?); ${list}`);
+    expect(() => big.service('20499')).toThrow(
+      `unknown service "20499" in big.yaml (port 20499 belongs to service "service-499": give its id, "service-499"); ${list}`,
+    );
+    expect(() => big.service('zeta')).toThrow(`unknown service "zeta" in big.yaml (did you mean "zeta-service"?); ${list}`);
+    expect(() => big.service('Service 7')).toThrow(
+      `unknown service "Service 7" in big.yaml (the name of service "service-007": give its id, "service-007"); ${list}`,
+    );
     // No more than the cap: listed whole, as before.
     const few = parseRegistry(`version: 1\nservices:\n${services.slice(0, MAX_IDS_IN_MESSAGE).join('\n')}\n`);
-    expect(() => few.service('nope')).toThrow(`unknown service "nope"; known services: ${first}`);
+    expect(() => few.service('nope')).toThrow(`unknown service "nope" in ports.yaml; known services: ${first}`);
   });
 
   it('refuses any id in a registry without services, saying it has none (not "known services: " and nothing)', () => {
@@ -274,9 +278,11 @@ describe('resolvePort', () => {
     );
     const message = messageOf(() => odd.resolvePort('api', { env: { CONTIMG_API_PORT: '6379' } }));
     expect(message).toContain('belongs to service "red\\nis" (Re\\edis) in x.yaml');
-    expect(messageOf(() => odd.service('nope' as never))).toBe('unknown service "nope"; known services: api, red\\nis');
+    expect(messageOf(() => odd.service('nope' as never))).toBe('unknown service "nope" in x.yaml; known services: api, red\\nis');
     expect(messageOf(() => odd.service('6379' as never))).toContain('(port 6379 belongs to service "red\\nis": give its id, "red\\nis")');
-    expect(messageOf(() => odd.service('red\nix' as never))).toBe('unknown service "red\\nix" (did you mean "red\\nis"?); known services: api, red\\nis');
+    expect(messageOf(() => odd.service('red\nix' as never))).toBe(
+      'unknown service "red\\nix" in x.yaml (did you mean "red\\nis"?); known services: api, red\\nis',
+    );
   });
 
   it.each([
@@ -298,7 +304,7 @@ describe('resolvePort', () => {
     ['api.socket', ' (a systemd unit name, not a service id: give the id, "api")'],
     ['nope.service', ''],
   ])("an unknown id %j that is a service's port, unit or name, or a reserved range or a port in one, names what to give", (id, hint) => {
-    expect(() => registry.service(id)).toThrow(`unknown service ${JSON.stringify(id)}${hint}; known services: api, redis`);
+    expect(() => registry.service(id)).toThrow(`unknown service ${JSON.stringify(id)} in ports.yaml${hint}; known services: api, redis`);
   });
 
   it('names every service of a port or unit that several share, and the transport picks one', () => {
@@ -318,8 +324,10 @@ describe('resolvePort', () => {
     ].join('\n');
     const shared = parseRegistry(minimalRegistry.replace('reserved:', `${udp}\nreserved:`));
     const message = (id: string) => (() => shared.service(id)) as () => never;
-    expect(message('6379')).toThrow('unknown service "6379" (port 6379 belongs to services "redis", "redis-udp": give one of their ids); known');
-    expect(message('6379/udp')).toThrow('unknown service "6379/udp" (port 6379/udp belongs to service "redis-udp": give its id, "redis-udp"); known');
+    expect(message('6379')).toThrow('unknown service "6379" in ports.yaml (port 6379 belongs to services "redis", "redis-udp": give one of their ids); known');
+    expect(message('6379/udp')).toThrow(
+      'unknown service "6379/udp" in ports.yaml (port 6379/udp belongs to service "redis-udp": give its id, "redis-udp"); known',
+    );
     expect(message('redis-server')).toThrow('(unit redis-server.service belongs to services "redis", "redis-udp": give one of their ids); known');
   });
 });

@@ -22,8 +22,8 @@ async function timed(call: () => unknown): Promise<{ error: unknown; ms: number 
 describe('did-you-mean', () => {
   it('still names the nearest id or key for a typo, and none for what is not near', () => {
     const registry = parseRegistry(minimalRegistry);
-    expect(() => registry.service('rdis')).toThrow(/^unknown service "rdis" \(did you mean "redis"\?\); known services: api, redis$/);
-    expect(() => registry.service('postgres')).toThrow(/^unknown service "postgres"; known services: api, redis$/);
+    expect(() => registry.service('rdis')).toThrow(/^unknown service "rdis" in ports\.yaml \(did you mean "redis"\?\); known services: api, redis$/);
+    expect(() => registry.service('postgres')).toThrow(/^unknown service "postgres" in ports\.yaml; known services: api, redis$/);
     expect(closest('protocl', ['port', 'protocol', 'processes'])).toBe('protocol');
     expect(closest('PROTOCL', ['protocol'])).toBe('protocol');
     expect(closest('xyz', ['port'])).toBeUndefined();
@@ -42,7 +42,7 @@ describe('did-you-mean', () => {
     expect(closest('vite-', ['vite-default', 'vite-preview'])).toBeUndefined(); // two go on from it, neither near
     expect(closest('pr', ['prometheus'])).toBeUndefined();
     expect(closest('redis-server', ids)).toBeUndefined(); // longer than any id: no prefix of one
-    expect(() => parseRegistry(minimalRegistry).service('red')).toThrow(/^unknown service "red" \(did you mean "redis"\?\)/);
+    expect(() => parseRegistry(minimalRegistry).service('red')).toThrow(/^unknown service "red" in ports\.yaml \(did you mean "redis"\?\)/);
   });
 
   it('registry.service() of a 10-million-character id answers at once (it took 10 s), with no hint', async () => {
