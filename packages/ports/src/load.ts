@@ -166,11 +166,13 @@ export function readRegistryFile<T>(path: string, options: LoadOptions, read: (p
     if (path.includes('\0')) throw new NulInPath();
     // Replaced by a rename between the walk and the open (the atomic write the README advises, made while a tool
     // reads): walked and opened again, the new file read; claim-port fell back to its built-in protected list.
+    // (Not as another user: no walk, and the reader looks again itself: openRegularFile.)
     for (let tries = 1; ; tries++) {
+      const approved = approvedFile(path);
       try {
-        return read(path, { maxBytes: MAX_REGISTRY_BYTES, approved: approvedFile(path) });
+        return read(path, { maxBytes: MAX_REGISTRY_BYTES, approved });
       } catch (error) {
-        if (tries >= CHANGED_ATTEMPTS || !isChanged(error)) throw error;
+        if (approved === undefined || tries >= CHANGED_ATTEMPTS || !isChanged(error)) throw error;
       }
     }
   } catch (error) {

@@ -224,7 +224,11 @@ export async function run(context: Context): Promise<Outcome> {
             load: (unit) => loadUnit(root ?? '/', unit, listing()),
             claimsAlike: (entry) => {
               const unit = unitAsJudged(root ?? '/', entry, listing(), managerDefaults);
-              return unit && claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root ?? '/')) });
+              const alike =
+                unit && claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root ?? '/')) });
+              // Only a line where the unit's own claim goes (its file, its own NAME.d/): one in a drop-in other units
+              // read too (service.d/, a dash prefix's, a template's) is a stray claim --check fails on.
+              return alike && (alike.claim.file === unit.file || basename(dirname(alike.claim.file)) === `${entry.unit}.d`) ? alike : undefined;
             },
           }
         : undefined;
@@ -704,11 +708,17 @@ async function writeTree(
   for (const drift of systemdDrift(wiring, tree, { services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
     // A claim drop-in this command wrote for a unit the registry no longer wires (removed, renamed): its own, removed.
     const removed =
-      drift.leftover && removeLeftover(place(drift.path), claimPortDropIn(drift.leftover.target, claimPort, drift.leftover.transport, registryPath));
+      drift.leftover !== undefined &&
+      removeLeftover(
+        unitDir,
+        drift.path,
+        claimPortDropIn(drift.leftover.target, claimPort, drift.leftover.transport, registryPath),
+        files.map((file) => file.path),
+      );
     if (removed) {
       const unit = drift.path.slice(0, drift.path.indexOf('.d/'));
       context.io.out(
-        `${oneLine(`removed ${escapeText(place(drift.path))} (a claim drop-in it wrote before: no robust service in the registry uses ${escapeText(unit)} now)`)}\n`,
+        `${oneLine(`removed ${escapeText(join(unitDir, drift.path))} (a claim drop-in it wrote before: no robust service in the registry uses ${escapeText(unit)} now)`)}\n`,
       );
       removedCount++;
       continue;
@@ -741,21 +751,36 @@ function alikeAdvice(entry: ClaimWiring, claim: ExecLine, root: string | undefin
 }
 
 /**
- * Remove the claim drop-in at `path` when it is exactly `contents` (the drop-in this command writes for the claim it
- * holds: its header, `[Service]`, that one line; a file the operator edited is left, and said), a regular file, and
- * no directory on its way may be written by someone besides root (guardedDirectories: one could swap a link in, and
- * the unlink would remove a file elsewhere); then its directory, when that was all it held. Whether it was removed.
+ * Remove the claim drop-in `relative` (`NAME.service.d/claim-port.conf`) of `unitDir` when it is exactly `contents`
+ * (the drop-in this command writes for the claim it holds, with this run's --claim-port and registry: its header,
+ * `[Service]`, that one line; a file the operator edited is left, and said), a regular file in a directory that is
+ * no link (a drop-in directory linked to another unit's, as for an alias name, holds that unit's claim drop-in: the
+ * file this run just wrote, which it must not remove), is none of the files this run wrote (`written`, by device and
+ * inode), and no directory on its way may be written by someone besides root (guardedDirectories: one could swap a
+ * link in, and the unlink would remove a file elsewhere); then its directory, when that was all it held. Whether it
+ * was removed.
  */
-function removeLeftover(path: string, contents: string): boolean {
-  if (regularFileText(path) !== contents) return false;
+function removeLeftover(unitDir: string, relative: string, contents: string, written: readonly string[]): boolean {
+  const dir = join(unitDir, dirname(relative));
+  const path = join(dir, basename(relative));
   try {
+    if (!lstatSync(dir).isDirectory() || realpathSync(dir) !== join(realpathSync(unitDir), dirname(relative))) return false;
+    if (regularFileText(path) !== contents) return false;
+    const { dev, ino } = lstatSync(path);
+    if (
+      written.some((other) => {
+        const info = statSync(other, { throwIfNoEntry: false });
+        return info !== undefined && info.dev === dev && info.ino === ino;
+      })
+    )
+      return false;
     if (exposedDirectories(guardedDirectories([path])).length > 0) return false;
     unlinkSync(path);
   } catch {
     return false;
   }
   try {
-    rmdirSync(dirname(path));
+    rmdirSync(dir);
   } catch {
     // Not empty (the operator's own drop-ins), or not ours to remove: left.
   }
@@ -780,11 +805,43 @@ function foreignSettings(path: string, contents: string): { readonly dropped: st
   const dropped: string[] = [];
   const replaced: string[] = [];
   for (const entry of parseUnitFile(text)) {
-    const setting = `[${entry.section}] ${entry.key}=${entry.value}`;
-    if (!settings.has(setting)) (keys.has(`[${entry.section}] ${entry.key}`) ? replaced : dropped).push(setting);
+    const key = `[${entry.section}] ${entry.key}`;
+    const setting = `${key}=${entry.value}`;
+    if (settings.has(setting)) continue;
+    // A value of a list systemd adds to (an ExecStartPre= step beside the claim, a timer's trigger) is one more, not
+    // one this command sets: replacing the file would drop it.
+    (keys.has(key) && !LIST_SETTINGS.has(key) ? replaced : dropped).push(setting);
   }
   return { dropped, replaced };
 }
+
+/**
+ * The settings of the files this command writes that systemd adds to, each line one more (systemd.service(5),
+ * systemd.timer(5), systemd.unit(5)), rather than sets: an operator's value of one is never the write's to replace.
+ * ExecStart= is not among them: the health service's one command is the write's.
+ */
+const LIST_SETTINGS: ReadonlySet<string> = new Set(
+  [
+    [
+      'Service',
+      [
+        'ExecCondition',
+        'ExecStartPre',
+        'ExecStartPost',
+        'ExecReload',
+        'ExecStop',
+        'ExecStopPost',
+        'Environment',
+        'EnvironmentFile',
+        'PassEnvironment',
+        'UnsetEnvironment',
+      ],
+    ],
+    ['Timer', ['OnActiveSec', 'OnBootSec', 'OnStartupSec', 'OnUnitActiveSec', 'OnUnitInactiveSec', 'OnCalendar']],
+    ['Unit', ['After', 'Before', 'Wants', 'Requires', 'Requisite', 'BindsTo', 'PartOf', 'Conflicts', 'OnFailure', 'OnSuccess']],
+    ['Install', ['WantedBy', 'RequiredBy', 'UpheldBy', 'Alias', 'Also']],
+  ].flatMap(([section, keys]) => (keys as string[]).map((key) => `[${section as string}] ${key}`)),
+);
 
 /** The text of the regular file at `path` (a link is not followed), at most MAX_GENERATED_FILE_BYTES; undefined for anything else or a file that cannot be read (the write and --check say why). */
 function regularFileText(path: string): string | undefined {

@@ -67,14 +67,29 @@ describe("ports systemd: a file of the operator's where it writes", () => {
     expect((await check()).code).toBe(0);
   });
 
+  it("an ExecStartPre= step of the operator's beside the claim, or a trigger of their timer, is one more of a list, not the write's to replace: refused", async () => {
+    const steps = '[Service]\nExecStartPre=/usr/bin/mkdir -p /run/api\nExecStartPre=+/usr/local/bin/claim-port 21000 --registry /etc/dsa110/ports.yaml\n';
+    const timer = '[Timer]\nOnBootSec=1min\nOnUnitActiveSec=1h\n[Install]\nWantedBy=timers.target\n';
+    const { dir, write } = root(registry(service('api', 21000, 'api.service')), ['api.service'], {
+      [`${ETC}/api.service.d/claim-port.conf`]: steps,
+      [`${ETC}/dsa110-port-health.timer`]: timer,
+    });
+    const run = await write();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${join(dir, ETC, 'api.service.d/claim-port.conf')}: it is not a file`);
+    expect(run.stderr).toContain('does not write ([Service] ExecStartPre=/usr/bin/mkdir -p /run/api); move what is yours');
+    expect(run.stderr).toContain('does not write ([Timer] OnUnitActiveSec=1h); move what is yours');
+    expect(readFileSync(join(dir, ETC, 'api.service.d/claim-port.conf'), 'utf8')).toBe(steps);
+  });
+
   it("one that sets only what the write sets there, to values of the operator's: replaced, and said", async () => {
-    const timer = '[Timer]\nOnBootSec=2min\nOnUnitActiveSec=1h\n[Install]\nWantedBy=timers.target\n';
+    const timer = '[Unit]\nDescription=my timer\n[Timer]\nOnBootSec=1min\nOnUnitActiveSec=5min\nAccuracySec=1min\n[Install]\nWantedBy=timers.target\n';
     const { dir, write, check } = root(registry(service('api', 21000, 'api.service')), ['api.service'], { [`${ETC}/dsa110-port-health.timer`]: timer });
     const path = join(dir, ETC, 'dsa110-port-health.timer');
     const run = await write();
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(
-      `warning: ${path}: it was not a file \`ports systemd\` wrote (no "${HEADER}" line); what it set that this command sets there is now this command's (it had [Timer] OnBootSec=2min, [Timer] OnUnitActiveSec=1h); to keep a value of your own, set it in a drop-in of your own (${path}.d/local.conf)\n`,
+      `warning: ${path}: it was not a file \`ports systemd\` wrote (no "${HEADER}" line); what it set that this command sets there is now this command's (it had [Unit] Description=my timer, [Timer] AccuracySec=1min); to keep a value of your own, set it in a drop-in of your own (${path}.d/local.conf)\n`,
     );
     expect(readFileSync(path, 'utf8')).toMatch(new RegExp(`^${HEADER.replace(/[.*+?^${}()|[\]\\`]/g, '\\$&')}\n`));
     expect((await check()).code).toBe(0);
@@ -106,6 +121,27 @@ describe('ports systemd: a claim drop-in it wrote for a unit the registry no lon
     expect(checked.code).toBe(1);
     expect(checked.stdout).toMatch(/api\.service\.d\/claim-port\.conf: unexpected: no robust service in the registry uses api\.service/);
     expect(checked.stdout).not.toContain('redis-server.service.d');
+  });
+
+  it("is never one reached through a drop-in directory linked to a wired unit's (an alias name's): that is the file this run wrote, under --root and --out", async () => {
+    const text = registry(service('foo', 21000, 'foo.service'));
+    const { dir, write, check } = root(text, ['foo.service', 'bar.service']);
+    expect((await write()).code).toBe(0);
+    symlinkSync('foo.service.d', join(dir, ETC, 'bar.service.d'));
+    for (let run = 0; run < 2; run++) {
+      const again = await write();
+      expect(again.code).toBe(0);
+      expect(again.stdout).not.toContain('removed ');
+      expect(readFileSync(join(dir, ETC, 'foo.service.d/claim-port.conf'), 'utf8')).toBe(claimDropIn(21000));
+    }
+    expect((await check()).stdout).not.toContain('foo.service.d/claim-port.conf: missing');
+    const out = join(tempDir('dsa110-ports-own-out-'), 'units');
+    const args = ['--registry', join(dir, 'etc/dsa110/ports.yaml'), 'systemd', '--out', out];
+    expect((await ports(args)).code).toBe(0);
+    symlinkSync('foo.service.d', join(out, 'bar.service.d'));
+    const written = await ports(args);
+    expect(written.stdout).not.toContain('removed ');
+    expect(existsSync(join(out, 'foo.service.d/claim-port.conf'))).toBe(true);
   });
 
   it('is not removed through a directory someone besides root may write, nor when it is a link', async () => {

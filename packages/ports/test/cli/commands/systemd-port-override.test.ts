@@ -147,6 +147,20 @@ describe("ports systemd: a unit that sets its service's port variable", () => {
     },
   );
 
+  it("a claim line in a drop-in every service reads (service.d/) is no claim of the unit's own: the write asks for the line, as --check fails on it", async () => {
+    const { root, claimPort, write, check } = stagedRoot({
+      [`${ETC}/service.d/claim.conf`]: '[Service]\nExecStartPre=+CLAIM 8000 --registry /etc/dsa110/ports.yaml\n',
+    });
+    writeFileSync(join(root, ETC, 'service.d/claim.conf'), `[Service]\nExecStartPre=+${claimPort} 8000 --registry /etc/dsa110/ports.yaml\n`);
+    const run = await write();
+    expect(run.stdout).not.toMatch(/dsa110-api\.service: its unit file claims the port; .*service\.d\/claim\.conf.* nothing to do/);
+    expect(run.stdout).toContain(
+      `dsa110-api.service: its unit file claims the port; put this line in the [Service] section of ${join(root, ETC, 'dsa110-api.service')}`,
+    );
+    expect(run.stderr).toContain('service.d/claim.conf:2: unexpected');
+    expect((await check()).code).toBe(1);
+  });
+
   it.skipIf(!existsSync(healthCheck))(
     'a claim: unit service whose unit file sets CONTIMG_API_PORT: the printed line names api, to replace the port line; following it, all three pass',
     async () => {
