@@ -415,7 +415,7 @@ class Claim {
       const ports = t.otherPorts ?? [];
       if (ports.length === 0 || othersPorts(ports).length > 0) continue;
       this.log(
-        `${describeHolder(t.info, t.context, true)} also listens on ${ports.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(ports)}, which no other service of the registry has: ${ports.length > 1 ? 'those sockets' : 'that socket'} ${this.options.dryRun ? 'would close' : ports.length > 1 ? 'close' : 'closes'} with it`,
+        `${describeHolder(t.info, t.context, true)} also listens on ${ports.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(ports, undefined, this.target.transport)}, which no other service of the registry has: ${ports.length > 1 ? 'those sockets' : 'that socket'} ${this.options.dryRun ? 'would close' : ports.length > 1 ? 'close' : 'closes'} with it`,
         'warn',
       );
     }

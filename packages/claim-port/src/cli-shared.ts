@@ -98,7 +98,10 @@ export function cliOptions(args: ClaimArgs, label: number | string, io: Io, env:
       if (args.quiet && level === 'info') return;
       // One line each, whatever a process's command line holds: no forged lines, no terminal escapes (nor
       // forged levels: the journal's `<3>` is added before the line, by the writer, @dsa110/ports/cli's journal.ts).
-      io.err(`${prefix(port ?? label)} ${oneLine(line)}\n`, level);
+      // A warning says so on a terminal and in a file too (where no `<4>` marks it): `warning: ` first, as the
+      // registry's warnings have it.
+      const said = level === 'warn' && !line.startsWith('warning: ') ? `warning: ${line}` : line;
+      io.err(`${prefix(port ?? label)} ${oneLine(said)}\n`, level);
     },
   };
 }

@@ -151,14 +151,17 @@ export function othersPorts(ports: readonly OtherPort[]): OtherPort[] {
 export const PORTS_SHOWN = 6;
 
 /** Pure: `port 8001 (api2)`, `5353/udp`, `20130 (reserved dev)`: one port as the lines name it. */
-export function describeOtherPort(p: OtherPort): string {
+export function describeOtherPort(p: OtherPort, claimed: Transport = 'tcp'): string {
   const note = p.service !== undefined ? escapeText(p.service, 64) : p.reserved !== undefined ? `reserved ${escapeText(p.reserved, 64)}` : undefined;
-  return `${claimPortArgument(p.port, p.transport)}${note !== undefined ? ` (${note}${p.sameUnit ? ', the same unit' : ''})` : ''}`;
+  // A bare number is a TCP port, as claim-port's argument is; in a UDP claim's lines, where the port claimed is
+  // `5353/udp`, a bare `5353` read as the port claimed: said `5353/tcp` there.
+  const port = claimed === 'udp' && p.transport === 'tcp' ? `${p.port}/tcp` : claimPortArgument(p.port, p.transport);
+  return `${port}${note !== undefined ? ` (${note}${p.sameUnit ? ', the same unit' : ''})` : ''}`;
 }
 
-/** Pure: `8001 (api2), 8002 and 398 more`: the first PORTS_SHOWN ports, and how many are left out. */
-export function describeOtherPorts(ports: readonly OtherPort[], shown = PORTS_SHOWN): string {
-  const named = ports.slice(0, shown).map(describeOtherPort);
+/** Pure: `8001 (api2), 8002 and 398 more`: the first PORTS_SHOWN ports, and how many are left out (`claimed`: the claim's transport, see describeOtherPort). */
+export function describeOtherPorts(ports: readonly OtherPort[], shown = PORTS_SHOWN, claimed: Transport = 'tcp'): string {
+  const named = ports.slice(0, shown).map((p) => describeOtherPort(p, claimed));
   const more = ports.length - named.length;
   return more > 0 ? `${named.join(', ')} and ${more} more` : named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)}` : (named[0] ?? '');
 }

@@ -171,23 +171,43 @@ function handedOverSocket(holder: ProcessInfo, listeners: readonly Listener[]): 
 /**
  * Why a holder that also listens on another service's ports (`others`, see
  * othersPorts) is not signalled: its death closes them too. What to do: stop
- * that service first, or end the process by hand.
+ * that service first, where the holder runs in that service's unit (`unit`:
+ * the unit the holder runs in, when known), else end it by hand: the first of
+ * the holders that started it (`top`: a pre-fork server's master, whose worker,
+ * killed alone, it starts again).
  */
-function othersReason(pid: number, others: readonly OtherPort[], claimed: string): string {
+function othersReason(pid: number, top: number, unit: string | undefined, others: readonly OtherPort[], claimed: string, transport: Transport): string {
   const first = others[0]!;
   const service = escapeText(first.service!, 64);
-  const unit = first.unit === undefined ? undefined : escapeText(first.unit, 200);
-  const ports = others.length === 1 ? `port ${describeOtherPort(first)}` : `ports ${describeOtherPorts(others)}`;
+  const theirs = first.unit === undefined ? undefined : escapeText(first.unit, 200);
+  const ports = others.length === 1 ? `port ${describeOtherPort(first, transport)}` : `ports ${describeOtherPorts(others, undefined, transport)}`;
   const services = [...new Set(others.map((p) => p.service!))];
   const whose =
     services.length === 1
-      ? `service ${service}${unit !== undefined ? ` (unit ${unit})` : ''}`
+      ? `service ${service}${theirs !== undefined ? ` (unit ${theirs})` : ''}`
       : `services ${services.map((id) => escapeText(id, 64)).join(', ')}`;
+  const byHand = `kill ${top}${top === pid ? '' : `: PID ${top} started PID ${pid} and holds the port too, and would start another`}`;
+  // In that service's own unit: the service it would take down. Elsewhere (started by hand, another unit): stopping
+  // that unit changes nothing, and what goes down with it is that port, whatever serves it.
+  if (services.length === 1 && first.unit !== undefined && unit !== first.unit)
+    return `also listens on ${ports}, which the registry gives to ${whose}, though it does not run in that unit (${unit === undefined ? 'it runs in no unit' : `it runs in ${escapeText(unit, 200)}`}): signalling it would close that port too; free ${claimed} by hand (${byHand}) if that port may close too`;
   const stop =
-    unit !== undefined && services.length === 1
+    theirs !== undefined && services.length === 1
       ? `${service} first (systemctl stop ${printedShellWord(first.unit!)})`
       : `${services.length === 1 ? service : 'those services'} first`;
-  return `also listens on ${ports}, which the registry gives to ${whose}: signalling it would take ${services.length === 1 ? 'that service' : 'them'} down too; stop ${stop}, or free ${claimed} by hand (kill ${pid}) if ${services.length === 1 ? 'it' : 'they'} may go down`;
+  return `also listens on ${ports}, which the registry gives to ${whose}: signalling it would take ${services.length === 1 ? 'that service' : 'them'} down too; stop ${stop}, or free ${claimed} by hand (${byHand}) if ${services.length === 1 ? 'it' : 'they'} may go down`;
+}
+
+/** The first of `holders` that started `holder` (its parent, its parent's parent, ... while they hold the port too), or its own PID. */
+function topHolder(holder: ProcessInfo, holders: readonly ProcessInfo[]): number {
+  const byPid = new Map(holders.map((h) => [h.pid, h]));
+  let top = holder;
+  for (let steps = 0; steps < holders.length; steps++) {
+    const parent = byPid.get(top.ppid);
+    if (parent === undefined || parent.pid === top.pid) break;
+    top = parent;
+  }
+  return top.pid;
 }
 
 export function planClaim(input: PlanInput): Plan {
@@ -242,7 +262,14 @@ export function planClaim(input: PlanInput): Plan {
     }
     const others = othersPorts(input.otherPorts?.get(holder.pid) ?? []);
     if (others.length > 0) {
-      const why = othersReason(holder.pid, others, `port ${target}${input.service !== undefined ? ` (${escapeText(input.service, 64)})` : ''}`);
+      const why = othersReason(
+        holder.pid,
+        topHolder(holder, holders),
+        context?.unit,
+        others,
+        `port ${target}${input.service !== undefined ? ` (${escapeText(input.service, 64)})` : ''}`,
+        transport,
+      );
       protectedPids.set(holder.pid, why);
       refusals.push({ pid: holder.pid, reason: `${who} ${why}` });
       continue;

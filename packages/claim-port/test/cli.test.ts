@@ -476,7 +476,7 @@ describe('claim-port on real listeners', () => {
       outcome: 'exited',
       disguise: expect.stringMatching(/^named "sshd" \(protected pattern "sshd"\) but runs \//),
     });
-    expect(run.stderr).toContain(`[claim-port:${server.port}] PID ${server.pid} (sshd) is not protected: ${holder.disguise}\n`);
+    expect(run.stderr).toContain(`[claim-port:${server.port}] warning: PID ${server.pid} (sshd) is not protected: ${holder.disguise}\n`);
   });
 
   it.skipIf(!root)('run as nobody against a root holder: exit 1, says to run as root, signals nothing', async () => {

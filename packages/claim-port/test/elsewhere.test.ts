@@ -11,6 +11,10 @@ import { claimInProcess } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 import { isAlive, leasePort } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
+import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
+
+/** `text` as a regular expression matching it literally. */
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 afterEach(cleanupStarted);
 
@@ -100,15 +104,82 @@ describe("a holder that also listens on another service's port", () => {
         expect(result.action, lines.join('\n')).toBe('refused');
         expect(result.holders).toEqual([expect.objectContaining({ pid, signals: [], outcome: 'protected' })]);
         const claimed = `port ${mine}${slash(ours)} (mysvc)`;
-        expect(result.message).toBe(
-          `refused to free ${claimed}: PID ${pid} (python3) also listens on port ${other}${slash(theirs)} (othersvc), which the registry gives to service othersvc (unit othersvc.service): signalling it would take that service down too; stop othersvc first (systemctl stop othersvc.service), or free ${claimed} by hand (kill ${pid}) if it may go down; nothing was signalled`,
+        // It runs in no unit of othersvc's (this test's process tree): stopping othersvc.service would change nothing.
+        expect(result.message).toMatch(
+          new RegExp(
+            `^refused to free ${esc(claimed)}: PID ${pid} \\(python3\\) also listens on port ${other}${esc(theirs === 'tcp' && ours === 'udp' ? '/tcp' : slash(theirs))} \\(othersvc\\), which the registry gives to service othersvc \\(unit othersvc\\.service\\), though it does not run in that unit \\(it runs in [^)]*\\): signalling it would close that port too; free ${esc(claimed)} by hand \\(kill ${pid}\\) if that port may close too; nothing was signalled$`,
+          ),
         );
-        expect(result.holders[0]!.reason).toMatch(/^also listens on port \d+(\/udp)? \(othersvc\), which the registry gives to service othersvc/);
+        expect(result.holders[0]!.reason).toMatch(/^also listens on port \d+(\/udp|\/tcp)? \(othersvc\), which the registry gives to service othersvc/);
         expect(result.holders[0]!.otherPorts).toEqual([{ port: other, transport: theirs, service: 'othersvc', unit: 'othersvc.service' }]);
         expect(isAlive(pid)).toBe(true);
       }
     },
   );
+});
+
+describe("a holder that also listens on another service's port: what to do", () => {
+  it("names the first holder that started the others (a pre-fork master, whose worker, killed alone, it starts again), in every holder's line", async () => {
+    const [mine, other] = [lease(), lease()];
+    const registry = parseRegistry(
+      registryText([
+        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
+        { id: 'othersvc', port: other, unit: 'othersvc.service' },
+      ]),
+    );
+    // A master listening on both ports forks a worker that inherits both sockets.
+    const server = await start([
+      python,
+      '-c',
+      `import json, os, socket, sys, time
+kept = []
+for port in (${mine}, ${other}):
+    s = socket.socket(); s.bind(('127.0.0.1', port)); s.listen(16); kept.append(s)
+child = os.fork()
+if child == 0:
+    while True: time.sleep(3600)
+print(json.dumps({'pid': os.getpid(), 'pids': [os.getpid(), child], 'port': ${mine}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const [master, worker] = server.first.pids as [number, number];
+    const lines: string[] = [];
+    const result = await claimOurs(mine, { registry, dryRun: true, timeoutSeconds: 1, log: (line) => lines.push(line) });
+    expect(result.action).toBe('refused');
+    const refusals = lines.filter((line) => line.startsWith('refusing: '));
+    expect(refusals).toHaveLength(2);
+    expect(refusals.find((line) => line.includes(`PID ${master} (python3)`))).toMatch(new RegExp(`by hand \\(kill ${master}\\) if that port may close too$`));
+    expect(refusals.find((line) => line.includes(`PID ${worker} (python3)`))).toMatch(
+      new RegExp(
+        `by hand \\(kill ${master}: PID ${master} started PID ${worker} and holds the port too, and would start another\\) if that port may close too$`,
+      ),
+    );
+    expect(isAlive(master) && isAlive(worker)).toBe(true);
+  });
+
+  it.skipIf(!cgroupsWritable)("says to stop that service's unit only when the holder runs in it", async () => {
+    const [mine, other] = [lease(), lease()];
+    const unit = `othersvc-${process.pid}-${Math.random().toString(36).slice(2, 8)}.service`;
+    const registry = parseRegistry(
+      registryText([
+        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
+        { id: 'othersvc', port: other, unit },
+      ]),
+    );
+    const cgroup = makeUnitCgroup(unit)!;
+    try {
+      const server = await holder([mine, other]);
+      const { pid } = server.first;
+      cgroup.move(pid);
+      const result = await claimOurs(mine, { registry, dryRun: true, timeoutSeconds: 1 });
+      expect(result.action).toBe('refused');
+      expect(result.message).toContain(
+        `also listens on port ${other} (othersvc), which the registry gives to service othersvc (unit ${unit}): signalling it would take that service down too; stop othersvc first (systemctl stop ${unit}), or free port ${mine} (mysvc) by hand (kill ${pid}) if it may go down; nothing was signalled`,
+      );
+    } finally {
+      await cleanupStarted();
+      cgroup.remove();
+    }
+  });
 });
 
 describe.skipIf(process.getuid?.() !== 0)("a holder's socket in another network namespace", () => {
@@ -202,6 +273,10 @@ describe('a holder that also listens on ports no other service has', () => {
     expect(describeOtherPorts([{ port: 5353, transport: 'udp', service: 'mdns' }])).toBe('5353/udp (mdns)');
     expect(describeOtherPorts(ports(2))).toBe('20000 and 20001');
     expect(describeOtherPorts(ports(7))).toBe('20000, 20001, 20002, 20003, 20004, 20005 and 1 more');
+    // In a UDP claim's lines (the port claimed shown as 5353/udp), a TCP port is said to be one: a bare 5353 read as the port claimed.
+    expect(describeOtherPorts([{ port: 5353, transport: 'tcp' }], undefined, 'udp')).toBe('5353/tcp');
+    expect(describeOtherPorts([{ port: 5353, transport: 'tcp' }, ...ports(1)], undefined, 'udp')).toBe('5353/tcp and 20000/tcp');
+    expect(describeOtherPorts([{ port: 5353, transport: 'udp' }], undefined, 'udp')).toBe('5353/udp');
   });
 });
 
