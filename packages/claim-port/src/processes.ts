@@ -5,7 +5,7 @@
 // that only the process that was found is ever signalled. What a holder could
 // leave behind (its children, its process group) is read through the same
 // interface (FamilyReader), never from /proc beside it.
-import { readCgroup, readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
+import { liveThreadId, readCgroup, readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
 import {
   groupExists,
   groupMembers,
@@ -31,8 +31,9 @@ export interface ProcessControl {
   /** The same process, and stopped (SIGSTOP, Ctrl-Z): SIGTERM waits for a SIGCONT. Without it, never stopped. */
   isStopped?(who: Identity): boolean;
   /**
-   * `who` as it is now, read again: undefined when it is gone, its PID names
-   * another process, or it cannot be read. An exec keeps a process's PID and
+   * `who` as it is now, read again: undefined when it is gone or exiting (a
+   * zombie with no thread left), its PID names another process, or it cannot
+   * be read. An exec keeps a process's PID and
    * start time, so this is how a claim sees that a holder runs another program
    * than when it was found. Without it, a holder is never judged again.
    */
@@ -94,7 +95,13 @@ export const procControl = (procRoot = '/proc'): ProcessControl => ({
   isStopped: (who) => isStopped(who, procRoot),
   current: (who) => {
     const info = readProcessInfo(who.pid, procRoot);
-    return info !== undefined && info.startTime === who.startTime ? info : undefined;
+    if (info === undefined || info.startTime !== who.startTime) return undefined;
+    // Exiting (a zombie, or dead, with no thread left): it runs nothing new, so it is not judged again as changed
+    // (its comm reads `[name]` now, its command line empty; a pre-fork master's workers it SIGKILLed and has not
+    // reaped read so), and the command it was found with stays the one reported. A main thread that exited while
+    // another thread runs on is no zombie of this kind: that one is judged again.
+    if ((info.state === 'Z' || info.state === 'X') && liveThreadId(who.pid, procRoot) === undefined) return undefined;
+    return info;
   },
   signal: (who, sig) => signalIfSame(who, sig, procRoot),
   family: procFamily(procRoot),
