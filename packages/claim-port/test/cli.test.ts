@@ -341,7 +341,7 @@ describe('claim-port on real listeners', () => {
     const server = await spawnListener({ name: 'plain-cmdline-y /usr/sbin/sshd\u200b\u200f -D\u00a0' });
     const run = await runClaim([String(server.port), '--dry-run'], { port: server.port });
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}: plain-cmdline-y /usr/sbin/sshd\\u200b\\u200f -D\\xa0\n`);
+    expect(run.stderr).toContain(`would send SIGTERM to PID ${server.pid}: plain-cmdline-y /usr/sbin/sshd\\u200b\\u200f -D\\u00a0\n`);
   });
 
   it('exits 0 on a free port (the built bin)', async () => {

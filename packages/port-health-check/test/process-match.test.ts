@@ -16,7 +16,7 @@ describe('describeProcess', () => {
       await once(child.stdout, 'data');
       const info = readProcessInfo(child.pid!)!;
       const shown = describeProcess(info);
-      expect(shown).toMatch(/ end\\xa0\\u2029\\ufeff\\u2028\\n$/);
+      expect(shown).toMatch(/ end\\u00a0\\u2029\\ufeff\\u2028\\n$/);
     } finally {
       child.kill();
       await once(child, 'exit');
@@ -26,6 +26,6 @@ describe('describeProcess', () => {
   it('drops the spaces a retitled process pads its command line with, and only those', () => {
     const shown = describeProcess({ pid: 7, uid: 0, user: 'root', comm: 'nginx', argv: ['nginx: worker process      '] });
     expect(shown).toBe('nginx (pid 7, user root): nginx: worker process');
-    expect(describeProcess({ pid: 7, uid: 0, user: 'root', comm: 'x', argv: ['x\t', '\u00a0  '] })).toBe('x (pid 7, user root): x\\t \\xa0');
+    expect(describeProcess({ pid: 7, uid: 0, user: 'root', comm: 'x', argv: ['x\t', '\u00a0  '] })).toBe('x (pid 7, user root): x\\t \\u00a0');
   });
 });

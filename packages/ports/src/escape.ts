@@ -39,7 +39,9 @@ function visible(char: string): string {
   const code = char.codePointAt(0)!;
   if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`; // a bad byte kept by decodeKeepingBadBytes
   if (code > 0xffff) return `\\u{${code.toString(16)}}`; // a tag character or variation selector beyond the BMP
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  // \xNN is for a byte (one that is not UTF-8, above); a character is \uNNNN from U+0080 up (a C1 control, a no-break
+  // space), so that the two never read alike: U+00A0 and the byte 0xa0 were both `\xa0`.
+  return code <= 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /** Cut `text` to `max` characters (code points), the last one an ellipsis. */

@@ -695,7 +695,7 @@ describe('a broken registry is rejected with line and column', () => {
       'a C1 control in a comment',
       `version: 1 # \u009b31m\n${minimalRegistry.slice('version: 1\n'.length)}`,
       '1:14',
-      'a C1 control character (\\x9b), which YAML does not allow outside a quoted string; remove it',
+      'a C1 control character (\\u009b), which YAML does not allow outside a quoted string; remove it',
     ],
     [
       'a byte order mark after the start (two files joined)',
