@@ -809,10 +809,18 @@ function foreignSettings(path: string, contents: string): { readonly dropped: st
     const setting = `${key}=${entry.value}`;
     if (settings.has(setting)) continue;
     // A value of a list systemd adds to (an ExecStartPre= step beside the claim, a timer's trigger) is one more, not
-    // one this command sets: replacing the file would drop it.
-    (keys.has(key) && !LIST_SETTINGS.has(key) ? replaced : dropped).push(setting);
+    // one this command sets: replacing the file would drop it. A claim line (a claim-port of any path or name: one
+    // made by hand, or gone wrong) is what this command writes there: replaced.
+    (keys.has(key) && (!LIST_SETTINGS.has(key) || isClaimStep(entry.key, entry.value)) ? replaced : dropped).push(setting);
   }
   return { dropped, replaced };
+}
+
+/** Pure: whether an ExecStartPre= value runs a claim-port (its program's name holds `claim-port`), whatever its path and prefixes. */
+function isClaimStep(key: string, value: string): boolean {
+  if (key !== 'ExecStartPre') return false;
+  const program = value.replace(/^[-+@:!|]+/, '').trimStart().split(/\s/, 1)[0] ?? '';
+  return basename(program).includes('claim-port');
 }
 
 /**

@@ -82,6 +82,19 @@ describe("ports systemd: a file of the operator's where it writes", () => {
     expect(readFileSync(join(dir, ETC, 'api.service.d/claim-port.conf'), 'utf8')).toBe(steps);
   });
 
+  it("a claim drop-in made by hand whose only line is a claim line gone wrong (another claim-port, another port) is the write's to repair: replaced, and said", async () => {
+    const wrong = '[Service]\nExecStartPre=+/opt/old/bin/no-such-claim-port 21001\n';
+    const { dir, write, check } = root(registry(service('api', 21000, 'api.service')), ['api.service'], { [`${ETC}/api.service.d/claim-port.conf`]: wrong });
+    const path = join(dir, ETC, 'api.service.d/claim-port.conf');
+    expect((await check()).code).toBe(1);
+    const run = await write();
+    expect(run.code).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(claimDropIn(21000));
+    expect(run.stderr).toContain(`warning: ${path}: it was not a file \`ports systemd\` wrote`);
+    expect(run.stderr).toContain('(it had [Service] ExecStartPre=+/opt/old/bin/no-such-claim-port 21001)');
+    expect((await check()).code).toBe(0);
+  });
+
   it("one that sets only what the write sets there, to values of the operator's: replaced, and said", async () => {
     const timer = '[Unit]\nDescription=my timer\n[Timer]\nOnBootSec=1min\nOnUnitActiveSec=5min\nAccuracySec=1min\n[Install]\nWantedBy=timers.target\n';
     const { dir, write, check } = root(registry(service('api', 21000, 'api.service')), ['api.service'], { [`${ETC}/dsa110-port-health.timer`]: timer });
