@@ -176,7 +176,14 @@ function handedOverSocket(holder: ProcessInfo, listeners: readonly Listener[]): 
  * the holders that started it (`top`: a pre-fork server's master, whose worker,
  * killed alone, it starts again).
  */
-function othersReason(pid: number, top: number, unit: string | undefined, others: readonly OtherPort[], claimed: string, transport: Transport): string {
+function othersReason(
+  pid: number,
+  top: number,
+  context: HolderContext | undefined,
+  others: readonly OtherPort[],
+  claimed: string,
+  transport: Transport,
+): string {
   const first = others[0]!;
   const service = escapeText(first.service!, 64);
   const theirs = first.unit === undefined ? undefined : escapeText(first.unit, 200);
@@ -189,8 +196,13 @@ function othersReason(pid: number, top: number, unit: string | undefined, others
   const byHand = `kill ${top}${top === pid ? '' : `: PID ${top} started PID ${pid} and holds the port too, and would start another`}`;
   // In that service's own unit: the service it would take down. Elsewhere (started by hand, another unit): stopping
   // that unit changes nothing, and what goes down with it is that port, whatever serves it.
-  if (services.length === 1 && first.unit !== undefined && unit !== first.unit)
-    return `also listens on ${ports}, which the registry gives to ${whose}, though it does not run in that unit (${unit === undefined ? 'it runs in no unit' : `it runs in ${escapeText(unit, 200)}`}): signalling it would close that port too; free ${claimed} by hand (${byHand}) if that port may close too`;
+  // (A user's service manager's unit of that name is not the system's unit the registry names.)
+  const inTheirUnit = context?.unit !== undefined && context.userManager === undefined && context.unit === first.unit;
+  if (services.length === 1 && first.unit !== undefined && !inTheirUnit) {
+    const runs =
+      context?.cgroup === undefined ? 'its unit could not be read' : context.unit === undefined ? 'it runs in no unit' : `it runs in ${describeUnit(context)}`;
+    return `also listens on ${ports}, which the registry gives to ${whose}, though it does not run in that unit (${runs}): signalling it would close that port too; free ${claimed} by hand (${byHand}) if that port may close too`;
+  }
   const stop =
     theirs !== undefined && services.length === 1
       ? `${service} first (systemctl stop ${printedShellWord(first.unit!)})`
@@ -198,13 +210,17 @@ function othersReason(pid: number, top: number, unit: string | undefined, others
   return `also listens on ${ports}, which the registry gives to ${whose}: signalling it would take ${services.length === 1 ? 'that service' : 'them'} down too; stop ${stop}, or free ${claimed} by hand (${byHand}) if ${services.length === 1 ? 'it' : 'they'} may go down`;
 }
 
-/** The first of `holders` that started `holder` (its parent, its parent's parent, ... while they hold the port too), or its own PID. */
-function topHolder(holder: ProcessInfo, holders: readonly ProcessInfo[]): number {
+/**
+ * The first of `holders` that started `holder` (its parent, its parent's parent, ... while they hold the port too),
+ * or its own PID; never one that is no one's to kill by hand (`stop`: PID 1, a protected holder, claim-port's own
+ * ancestor): the climb ends below it (a socket-activated service's process, not systemd).
+ */
+function topHolder(holder: ProcessInfo, holders: readonly ProcessInfo[], stop: (parent: ProcessInfo) => boolean): number {
   const byPid = new Map(holders.map((h) => [h.pid, h]));
   let top = holder;
   for (let steps = 0; steps < holders.length; steps++) {
     const parent = byPid.get(top.ppid);
-    if (parent === undefined || parent.pid === top.pid) break;
+    if (parent === undefined || parent.pid === top.pid || stop(parent)) break;
     top = parent;
   }
   return top.pid;
@@ -264,8 +280,16 @@ export function planClaim(input: PlanInput): Plan {
     if (others.length > 0) {
       const why = othersReason(
         holder.pid,
-        topHolder(holder, holders),
-        context?.unit,
+        topHolder(
+          holder,
+          holders,
+          (parent) =>
+            parent.pid <= 1 ||
+            input.self.ancestors.has(parent.pid) ||
+            protectionReason(parent, input.policy, input.self, input.context?.holders.get(parent.pid)?.executable, input.context?.holders.get(parent.pid)) !==
+              undefined,
+        ),
+        context,
         others,
         `port ${target}${input.service !== undefined ? ` (${escapeText(input.service, 64)})` : ''}`,
         transport,

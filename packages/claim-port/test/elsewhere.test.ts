@@ -107,7 +107,7 @@ describe("a holder that also listens on another service's port", () => {
         // It runs in no unit of othersvc's (this test's process tree): stopping othersvc.service would change nothing.
         expect(result.message).toMatch(
           new RegExp(
-            `^refused to free ${esc(claimed)}: PID ${pid} \\(python3\\) also listens on port ${other}${esc(theirs === 'tcp' && ours === 'udp' ? '/tcp' : slash(theirs))} \\(othersvc\\), which the registry gives to service othersvc \\(unit othersvc\\.service\\), though it does not run in that unit \\(it runs in [^)]*\\): signalling it would close that port too; free ${esc(claimed)} by hand \\(kill ${pid}\\) if that port may close too; nothing was signalled$`,
+            `^refused to free ${esc(claimed)}: PID ${pid} \\(python3\\) also listens on port ${other}${esc(theirs === 'tcp' && ours === 'udp' ? '/tcp' : slash(theirs))} \\(othersvc\\), which the registry gives to service othersvc \\(unit othersvc\\.service\\), though it does not run in that unit \\((?:it runs in [^)]*|its unit could not be read)\\): signalling it would close that port too; free ${esc(claimed)} by hand \\(kill ${pid}\\) if that port may close too; nothing was signalled$`,
           ),
         );
         expect(result.holders[0]!.reason).toMatch(/^also listens on port \d+(\/udp|\/tcp)? \(othersvc\), which the registry gives to service othersvc/);

@@ -474,3 +474,43 @@ describe('planClaim: a holder whose unit would start it again', () => {
     );
   });
 });
+
+describe("planClaim: a holder that also listens on another service's port", () => {
+  const others = (pids: number[]) => new Map(pids.map((pid) => [pid, [{ port: 8001, transport: 'tcp' as const, service: 'admin', unit: 'admin.service' }]]));
+
+  it('names the holders that started it to kill by hand, never PID 1, a protected holder or an ancestor of claim-port (a socket-activated worker: not systemd)', () => {
+    const init = proc({ pid: 1, ppid: 0, comm: 'systemd', command: '/sbin/init' });
+    const worker = proc({ pid: 4242, ppid: 1 });
+    const plan = planClaim({ ...base, listeners: [listener([init, worker])], otherPorts: others([1, 4242]) });
+    expect(plan.kind).toBe('refuse');
+    const reasons = plan.kind === 'refuse' ? plan.refusals.map((refusal) => refusal.reason) : [];
+    expect(reasons.find((reason) => reason.startsWith('PID 4242'))).toMatch(/by hand \(kill 4242\) if that port may close too$/);
+    expect(reasons.join('\n')).not.toContain('kill 1');
+    // Under an ancestor of claim-port: the climb ends below it too.
+    const shell = proc({ pid: 8999, ppid: 1, comm: 'bash' });
+    const child = proc({ pid: 4243, ppid: 8999 });
+    const under = planClaim({ ...base, listeners: [listener([shell, child])], otherPorts: others([8999, 4243]) });
+    const said = under.kind === 'refuse' ? under.refusals.map((refusal) => refusal.reason).join('\n') : '';
+    expect(said).toMatch(/PID 4243 .*by hand \(kill 4243\)/);
+    expect(said).not.toContain('kill 8999');
+  });
+
+  it("says that a holder's unit could not be read where it was not, that it runs in no unit, or in which: a user's unit of that name is not the system's", () => {
+    const holder = proc({ pid: 4242 });
+    const reasonWith = (context?: object) => {
+      const plan = planClaim({
+        ...base,
+        listeners: [listener([holder])],
+        otherPorts: others([4242]),
+        ...(context !== undefined && { context: { holders: new Map([[4242, context]]) } }),
+      });
+      return plan.kind === 'refuse' ? plan.refusals[0]!.reason : '';
+    };
+    expect(reasonWith()).toContain('though it does not run in that unit (its unit could not be read)');
+    expect(reasonWith({ cgroup: '/user.slice/session-3.scope' })).toContain('(it runs in no unit)');
+    expect(
+      reasonWith({ cgroup: '/user.slice/user-1000.slice/user@1000.service/app.slice/admin.service', unit: 'admin.service', userManager: 'user@1000.service' }),
+    ).toContain('though it does not run in that unit (it runs in admin.service (of user@1000.service))');
+    expect(reasonWith({ cgroup: '/system.slice/admin.service', unit: 'admin.service' })).toContain('stop admin first (systemctl stop admin.service)');
+  });
+});
