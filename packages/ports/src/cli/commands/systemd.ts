@@ -819,7 +819,11 @@ function foreignSettings(path: string, contents: string): { readonly dropped: st
 /** Pure: whether an ExecStartPre= value runs a claim-port (its program's name holds `claim-port`), whatever its path and prefixes. */
 function isClaimStep(key: string, value: string): boolean {
   if (key !== 'ExecStartPre') return false;
-  const program = value.replace(/^[-+@:!|]+/, '').trimStart().split(/\s/, 1)[0] ?? '';
+  const program =
+    value
+      .replace(/^[-+@:!|]+/, '')
+      .trimStart()
+      .split(/\s/, 1)[0] ?? '';
   return basename(program).includes('claim-port');
 }
 
