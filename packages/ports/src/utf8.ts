@@ -76,6 +76,21 @@ export function encodeKeepingBadBytes(text: string): Buffer {
 }
 
 /**
+ * A byte an escape wrote (`\xNN`, `\NNN`: a unit file's C escapes, a unit name's, a Redis quoted string's, lsof's
+ * name), as the text reading it keeps it: below 0x80 its ASCII character, above a kept byte (U+DC80+byte), which
+ * joinKeptBytes then joins into the character its neighbours make with it (`\xc3\xa9` is `é`, not `Ã©`); alone, it
+ * stays a byte, shown `\xe9` by escapeText and opened as that byte by fileSystemPath.
+ */
+export function escapedByte(byte: number): string {
+  return String.fromCharCode(byte < 0x80 ? byte : 0xdc00 + byte);
+}
+
+/** `text` with its kept bytes (escapedByte, decodeKeepingBadBytes) that form UTF-8 read as those characters; the rest kept. */
+export function joinKeptBytes(text: string): string {
+  return KEPT_BYTE.test(text) ? decodeKeepingBadBytes(encodeKeepingBadBytes(text)) : text;
+}
+
+/**
  * A path as fs opens it: the string itself, or, when it holds bytes that are
  * not UTF-8 kept by decodeKeepingBadBytes (a --registry path read back from
  * /proc/self/cmdline), those bytes; Node would encode each as U+FFFD's three.

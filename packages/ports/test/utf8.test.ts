@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, RegistryError } from '../src/index.js';
-import { decodeKeepingBadBytes, firstInvalidUtf8 } from '../src/utf8.js';
+import { decodeKeepingBadBytes, escapedByte, firstInvalidUtf8, joinKeptBytes } from '../src/utf8.js';
 import { minimalRegistry, writeRegistry } from './helpers.js';
 
 async function loadBytes(bytes: Buffer): Promise<{ error: unknown; path: string }> {
@@ -88,5 +88,16 @@ describe('decodeKeepingBadBytes', () => {
     expect(decodeKeepingBadBytes(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0xc3]))).toBe(`a${String.fromCharCode(0xdcff, 0xdcfe)}b${String.fromCharCode(0xdcc3)}`);
     // An overlong form and a surrogate encoded in UTF-8 are bad bytes too, each of them.
     expect(decodeKeepingBadBytes(Buffer.from([0xc0, 0xaf, 0xed, 0xa0, 0x80]))).toBe(String.fromCharCode(0xdcc0, 0xdcaf, 0xdced, 0xdca0, 0xdc80));
+  });
+});
+
+describe('escapedByte and joinKeptBytes', () => {
+  it('keep a byte above 0x7f as decodeKeepingBadBytes keeps one, then join the UTF-8 such bytes make', () => {
+    expect(escapedByte(0x41)).toBe('A');
+    expect(escapedByte(0xe9)).toBe('\udce9');
+    expect(joinKeptBytes(`caf${escapedByte(0xc3)}${escapedByte(0xa9)}`)).toBe('café');
+    expect(joinKeptBytes(`x${escapedByte(0xff)}y`)).toBe('x\udcffy');
+    expect(joinKeptBytes('plain é')).toBe('plain é');
+    expect(joinKeptBytes(decodeKeepingBadBytes(Buffer.from([0x61, 0xc3])) + escapedByte(0xa9))).toBe('aé');
   });
 });

@@ -63,4 +63,4 @@ export {
   type UnlistedPortSocket,
 } from './hidden-sockets.js';
 export { EPHEMERAL_RANGE_FILE, parsePortRange, readEphemeralRange } from './ephemeral.js';
-export { decodeKeepingBadBytes } from '../utf8.js';
+export { decodeKeepingBadBytes, escapedByte, joinKeptBytes } from '../utf8.js';

@@ -2,6 +2,7 @@
 // `lsof -nP -iTCP:PORT -sTCP:LISTEN`. lsof is only the fallback: on Linux the
 // /proc readers are faster and need no other program.
 import { nonEmptyStringArgument, portArgument, stringArgument, transportArgument } from '../arguments.js';
+import { escapedByte, joinKeptBytes } from '../utf8.js';
 
 export interface LsofListener {
   readonly command: string;
@@ -40,7 +41,7 @@ export function parseLsof(text: string, transport: 'tcp' | 'udp' = 'tcp'): LsofL
     if (colon < 0 || !Number.isInteger(port)) continue;
     const address = name.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
     // lsof escapes unprintable bytes (and spaces) as \xNN.
-    const command = tokens[0]!.replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    const command = joinKeptBytes(tokens[0]!.replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => escapedByte(parseInt(hex, 16))));
     out.push({ command, pid, user: tokens[2]!, family, address, port });
   }
   return out;

@@ -8,6 +8,7 @@
 // "Specifiers" and systemd.exec(5) "Environment=".
 import { quoteValue } from '../escape.js';
 import { describeArgument, integerArgument, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { escapedByte, joinKeptBytes } from '../utf8.js';
 
 /** systemd's WHITESPACE: the only word separators (not \v, \f or Unicode spaces). */
 export const SYSTEMD_WHITESPACE = ' \t\n\r';
@@ -48,7 +49,8 @@ function cUnescape(text: string, index: number): { char: string; length: number 
     const code = Number.parseInt(body, 16);
     // No NUL, and (\U) only valid code points.
     if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
-    return { char: String.fromCodePoint(code), length: 1 + digits };
+    // \xNN is a byte (UTF-8 the word's bytes make is joined: extract), \u and \U a character.
+    return { char: digits === 2 ? escapedByte(code) : String.fromCodePoint(code), length: 1 + digits };
   };
   if (next === 'x') return hex(2);
   if (next === 'u') return hex(4);
@@ -56,7 +58,7 @@ function cUnescape(text: string, index: number): { char: string; length: number 
   const octal = /^[0-7]{3}/.exec(text.slice(index, index + 3));
   if (octal) {
     const code = Number.parseInt(octal[0], 8);
-    return code === 0 || code > 255 ? undefined : { char: String.fromCharCode(code), length: 3 };
+    return code === 0 || code > 255 ? undefined : { char: escapedByte(code), length: 3 };
   }
   return undefined;
 }
@@ -90,7 +92,7 @@ function extract(text: string, start: number, relax: boolean): Extracted | { err
     if (char === '\\') {
       if (index + 1 >= text.length) {
         // A trailing backslash: kept when relaxed and outside quotes.
-        if (relax && !quote) return { word: `${word}\\`, next: undefined, unknownEscape: false };
+        if (relax && !quote) return { word: `${joinKeptBytes(word)}\\`, next: undefined, unknownEscape: false };
         return { error: 'invalid' };
       }
       const unescaped = cUnescape(text, index + 1);
@@ -108,11 +110,11 @@ function extract(text: string, start: number, relax: boolean): Extracted | { err
       quote = char;
     } else if (isSpace(char)) {
       while (index < text.length && isSpace(text[index])) index++;
-      return { word, next: index < text.length ? index : undefined, unknownEscape: false };
+      return { word: joinKeptBytes(word), next: index < text.length ? index : undefined, unknownEscape: false };
     } else word += char;
   }
   if (quote) return { error: 'invalid' };
-  return { word, next: undefined, unknownEscape: false };
+  return { word: joinKeptBytes(word), next: undefined, unknownEscape: false };
 }
 
 /** Split on systemd's white space; quotes group, backslash escapes. An unbalanced quote ends the words. */
@@ -138,7 +140,7 @@ export interface SpecifierUnit {
 
 /** unit_name_unescape(): `-` is `/`, `\xNN` a byte. */
 function unescapeUnitName(text: string): string {
-  return text.replace(/\\x([0-9a-fA-F]{2})|-/g, (_, hex: string | undefined) => (hex ? String.fromCharCode(Number.parseInt(hex, 16)) : '/'));
+  return joinKeptBytes(text.replace(/\\x([0-9a-fA-F]{2})|-/g, (_, hex: string | undefined) => (hex ? escapedByte(Number.parseInt(hex, 16)) : '/')));
 }
 
 /** The specifiers the model can resolve from the unit's name alone, as systemd.unit(5) "Specifiers" defines them. */

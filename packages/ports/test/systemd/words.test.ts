@@ -8,6 +8,12 @@ describe('systemd words', () => {
     expect(splitWords('a\\ b \\q c\vd')).toEqual(['a\\ b', '\\q', 'c\vd']);
   });
 
+  it('reads \\xNN and \\NNN as bytes, as systemd does: the UTF-8 they make is its characters, a lone high byte stays a byte', () => {
+    // /opt/café as systemd-escape writes it (`\xc3\xa9`), and in octal: read `Ã©` before.
+    expect(splitWords('/opt/caf\\xc3\\xa9/x /opt/caf\\303\\251/y \\xe9 \\x41\\u00e9')).toEqual(['/opt/café/x', '/opt/café/y', '\udce9', 'Aé']);
+    expect(expandSpecifiers('%I', { name: 'a@caf\\xc3\\xa9\\xff.service' })).toBe('café\udcff');
+  });
+
   it('separates the prefix characters', () => {
     expect(splitExecPrefixes('+/usr/local/bin/claim-port 8000')).toEqual({ prefixes: '+', command: '/usr/local/bin/claim-port 8000' });
     expect(splitExecPrefixes('-!!/bin/true')).toEqual({ prefixes: '-!!', command: '/bin/true' });

@@ -1,6 +1,7 @@
 // redis.conf: `port` is the service's port and `bind` stays within its
 // access level. Redis applies the last occurrence of a directive.
 import { escapeText } from '@dsa110/ports';
+import { escapedByte, joinKeptBytes } from '@dsa110/ports/system';
 import { isLoopback } from '../../address.js';
 import { characterColumn, contentLines, notAPort, portFix, type Finding, type PortReading } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
@@ -91,11 +92,12 @@ function redisWord(line: string, start: number): { text: string; end: number } |
     const next = line[index + 1];
     if (char === quote) {
       // The closing quote must be followed by a space or the end of the line.
-      return next === undefined || isSpace(next) ? { text, end: index + 1 } : undefined;
+      return next === undefined || isSpace(next) ? { text: joinKeptBytes(text), end: index + 1 } : undefined;
     }
     if (char === '\\' && next !== undefined && quote === '"') {
       const hex = next === 'x' ? /^[0-9a-fA-F]{2}/.exec(line.slice(index + 2, index + 4)) : null;
-      text += hex ? String.fromCharCode(parseInt(hex[0], 16)) : (ESCAPES[next] ?? next);
+      // \xHH is a byte, as Redis reads it: the UTF-8 the word's bytes make is joined, a lone high byte stays one (\x85).
+      text += hex ? escapedByte(parseInt(hex[0], 16)) : (ESCAPES[next] ?? next);
       index += hex ? 3 : 1;
     } else if (char === '\\' && next === "'" && quote === "'") {
       text += "'";

@@ -183,6 +183,10 @@ describe('redis.conf values Redis refuses', () => {
     expect(await redisProblems({}, { 'etc/redis/redis.conf': Buffer.from('port 6379\x85\nbind 127.0.0.1\n', 'latin1') })).toEqual([
       `error: redis (6379): /etc/redis/redis.conf:1:6: port 6379\\x85: "6379\\x85" ${accepts}, ${fix}`,
     ]);
+    // Written as an escape in a quoted string: the same byte to Redis, said the same (it read U+0085, shown \u0085).
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port "6379\\x85"\nbind 127.0.0.1\n' })).toEqual([
+      `error: redis (6379): /etc/redis/redis.conf:1:7: port "6379\\\\x85": "6379\\x85" ${accepts}, ${fix}`,
+    ]);
     for (const [line, value, column] of [
       ['port 70000', '70000', 6],
       ['port 06379', '06379', 6],
