@@ -193,5 +193,15 @@ describe.skipIf(!asRoot)('loadRegistry as root: the file replaced between the wa
     for (const path of [`${race}/..`, '/']) {
       expect(() => checkRegistryFile({ path, env: {} })).toThrow('cannot read the registry: it is a directory, not a regular file; check the path');
     }
+    // A directory named with a slash at the end (`DSA110_PORTS_FILE=/etc/dsa110/`): a directory, as without it (it read "no such file").
+    for (const path of [`${race}/`, `${race}/.`]) {
+      expect(() => checkRegistryFile({ path, env: {} })).toThrow('cannot read the registry: it is a directory, not a regular file; check the path');
+      await expect(loadRegistry({ path, env: {} })).rejects.toThrow('cannot read the registry: it is a directory, not a regular file; check the path');
+    }
+    // A file named so asks for a directory: said so.
+    writeFileSync(reg, minimalRegistry);
+    expect(() => checkRegistryFile({ path: `${reg}/`, env: {} })).toThrow(
+      `cannot read the registry: ${reg} is a regular file, not a directory; check the path`,
+    );
   });
 });

@@ -129,7 +129,11 @@ function openRegularFileOnce(path: string, statFirst: boolean, approved: Approve
       throw new FileReadError(path, 'changed', PATH_CHANGED);
     }
     // `ports.yaml/` (or `ports.yaml/.`) asks for a directory, which the kernel refuses (ENOTDIR); the walk, by parts, ends at the file.
-    if (/\/\.?$/.test(path)) throw withoutStackTraces(() => missingFile(path));
+    // A directory so named (`/etc/dsa110/`) is one: said as such, as without the slash.
+    if (/\/\.?$/.test(path)) {
+      if (approved.file.info.isDirectory()) refuseIrregular(path, approved.file.info);
+      throw withoutStackTraces(() => missingFile(path));
+    }
     looked = approved.file.info;
     target = fileSystemPath(approved.file.path);
     flags = NOFOLLOW_FLAGS;
