@@ -33,6 +33,19 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
     // systemd (PID 1) holds it for a socket unit: that unit is what to stop (nobody stops PID 1, by hand or with claim-port).
     const init = intruders.some(isSystemdInit);
     const protectedBy = intruders.map((process) => protection(facts, process)).find((reason) => reason !== undefined);
+    // Another service of the registry by its names (Prometheus on Grafana's port: the two ports swapped, or its
+    // configuration not moved with the registry): claim-port would take it down too; moving it is the fix.
+    const other = init ? undefined : otherService(facts, service, intruders);
+    if (other !== undefined) {
+      const theirs = effectivePort(facts, other).port;
+      const restart = other.systemd ? `restart ${other.systemd.unit}` : `restart ${other.name}`;
+      return [
+        result(
+          'error',
+          `port ${port} is held by ${intruders.map(describeProcess).join('; ')}, which is ${other.name}'s by its names (${other.id}: ${other.processes.join(', ')}), not ${service.name}'s (expected ${expected}); the registry gives ${other.id} port ${theirs}: set ${theirs} where ${other.name} takes its port and ${restart}${theirs === port ? '' : ' (claim-port would take it down, not move it)'}, then ${start}`,
+        ),
+      ];
+    }
     const stop = init
       ? initSocketAdvice(port, 'tcp', facts.initSockets?.get(port), service.systemd?.unit)
       : protectedBy
@@ -63,6 +76,21 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const stranger = otherUser(facts, service, port, listeners);
   if (stranger) return [result('warning', stranger.reason, stranger.file)];
   return [result('ok', `held by ${processes.map(describeProcess).join('; ')}`)];
+}
+
+/**
+ * The one other service of the registry every intruder's names match (its `processes` globs), not `service` itself;
+ * undefined when they match none, or several (then the names tell nothing), or `service`'s own globs would too.
+ */
+function otherService(facts: Facts, service: Service, intruders: readonly ProcessFacts[]): Service | undefined {
+  const candidates = facts.registry.services.filter(
+    (other) =>
+      other.id !== service.id &&
+      other.transport === 'tcp' &&
+      other.processes.length > 0 &&
+      intruders.every((process) => processMatches(process, other.processes)),
+  );
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 /**

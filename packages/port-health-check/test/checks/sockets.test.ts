@@ -140,6 +140,18 @@ describe('listening, owner and access on real listeners', () => {
     );
   });
 
+  it('names another service of the registry by its names (ports swapped, or its configuration not moved with the registry): the fix is moving it, not claim-port', async () => {
+    const vite = await spawnListener({ host: '127.0.0.1', name: 'vite' });
+    const theirs = leasePort();
+    const facts = await factsFor([
+      { id: 'grafana', port: vite.port, access: 'localhost', group: 'monitoring', processes: ['grafana'], unit: 'grafana-server.service' },
+      { id: 'vite', port: theirs, access: 'dev', group: 'development', processes: ['vite'] },
+    ]);
+    expect(run(facts, 'grafana').owner[0]!.reason).toBe(
+      `grafana (${vite.port}): port ${vite.port} is held by vite (pid ${vite.pid}, user ${me}): vite, which is Vite's by its names (vite: vite), not Grafana's (expected grafana); the registry gives vite port ${theirs}: set ${theirs} where Vite takes its port and restart Vite (claim-port would take it down, not move it), then start grafana-server.service`,
+    );
+  });
+
   it('says a built-in protected pattern is built in (the operator will not find it in the registry), as claim-port does', async () => {
     const intruder = await spawnListener({ host: '127.0.0.1', name: 'systemd-test' });
     const services: ServiceSpec[] = [{ id: 'grafana', port: intruder.port, access: 'localhost', group: 'monitoring', processes: ['grafana'] }];
