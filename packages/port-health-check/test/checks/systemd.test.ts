@@ -322,6 +322,15 @@ describe('systemd check', () => {
     const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} 8001`) });
     expect(systemd).toEqual([expect.objectContaining({ severity: 'error', file: `/${API}:5` })]);
     expect(systemd[0]!.reason).toContain('claims port 8001, but api uses port 8000');
+    // The operator's line: theirs to change, to the line `ports systemd` prints.
+    expect(systemd[0]!.reason).toMatch(
+      /; it would free the wrong port; make the line claim port 8000 \(`ports [^`]*systemd[^`]*` prints it\), then `systemctl daemon-reload`$/,
+    );
+    // The claim drop-in `ports systemd` wrote, left from before the registry moved the port: written again by it.
+    const dropIn = await check({ [API]: unit(), 'etc/systemd/system/dsa110-api.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 8001\n` });
+    expect(dropIn.systemd[0]!.reason).toMatch(
+      /; it would free the wrong port; run `ports [^`]*systemd[^`]*`, which writes its claim of port 8000 there, then `systemctl daemon-reload`$/,
+    );
   });
 
   it('takes an Environment= override of the service variable as the effective port', async () => {

@@ -213,7 +213,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
       findings.push({
         severity: 'error',
         where: at,
-        reason: `${shown} in ${at} claims port ${claimPortArgument(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port`,
+        reason: `${shown} in ${at} claims port ${claimPortArgument(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port; ${wrongPortFix(line, own, expected.regenerate)}`,
       });
     } else {
       // Which command of its line's `;` chain it is: the ExecLines of one line are consecutive, in order.
@@ -395,4 +395,18 @@ export function claimRegistryProblem(
         ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})${inDirectory}${outside}`
         : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry${chrooted === '' ? '' : ` (the one of the claim-port${chrooted})`}`;
   return `${reads}, not ${escapeText(registryPath)}, the registry checked here: its protected processes and claim timeout would not apply`;
+}
+
+/**
+ * Pure: what mends a claim line of the wrong port: the claim drop-in `ports systemd` writes (NAME.d/claim-port.conf,
+ * as a registry's port moved and the drop-in was not written again) is written again by `regenerate`; a line of the
+ * operator's (a unit file, a drop-in of their own) is theirs to change, to the line that command prints.
+ */
+function wrongPortFix(line: ExecLine, own: string, regenerate: string | undefined): string {
+  const command = regenerate ?? 'ports systemd';
+  const slash = line.file.lastIndexOf('/');
+  const inClaimDropIn = line.file.slice(slash + 1) === DROP_IN_NAME && line.file.slice(0, slash).endsWith('.d');
+  return inClaimDropIn
+    ? `run \`${command}\`, which writes its claim of port ${own} there, then \`systemctl daemon-reload\``
+    : `make the line claim port ${own} (\`${command}\` prints it), then \`systemctl daemon-reload\``;
 }
