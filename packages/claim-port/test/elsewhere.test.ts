@@ -59,6 +59,18 @@ function registryText(services: readonly Entry[], reserved?: { id: string; start
   return `${lines.join('\n')}\n`;
 }
 
+/** Two services on leased ports: mysvc (the one claimed) in mysvc.service, and othersvc in `otherUnit`. */
+function twoServices(otherUnit = 'othersvc.service') {
+  const [mine, other] = [lease(), lease()];
+  const registry = parseRegistry(
+    registryText([
+      { id: 'mysvc', port: mine, unit: 'mysvc.service' },
+      { id: 'othersvc', port: other, unit: otherUnit },
+    ]),
+  );
+  return { mine, other, registry };
+}
+
 /** One python3 process listening on every TCP port of `tcp` and bound to every UDP port of `udp`, on 127.0.0.1. */
 function holder(tcp: readonly number[], udp: readonly number[] = []) {
   return start([
@@ -120,13 +132,7 @@ describe("a holder that also listens on another service's port", () => {
 
 describe("a holder that also listens on another service's port: what to do", () => {
   it("names the first holder that started the others (a pre-fork master, whose worker, killed alone, it starts again), in every holder's line", async () => {
-    const [mine, other] = [lease(), lease()];
-    const registry = parseRegistry(
-      registryText([
-        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
-        { id: 'othersvc', port: other, unit: 'othersvc.service' },
-      ]),
-    );
+    const { mine, other, registry } = twoServices();
     // A master listening on both ports forks a worker that inherits both sockets.
     const server = await start([
       python,
@@ -157,14 +163,8 @@ while True: time.sleep(3600)`,
   });
 
   it.skipIf(!cgroupsWritable)("says to stop that service's unit only when the holder runs in it", async () => {
-    const [mine, other] = [lease(), lease()];
     const unit = `othersvc-${process.pid}-${Math.random().toString(36).slice(2, 8)}.service`;
-    const registry = parseRegistry(
-      registryText([
-        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
-        { id: 'othersvc', port: other, unit },
-      ]),
-    );
+    const { mine, other, registry } = twoServices(unit);
     const cgroup = makeUnitCgroup(unit)!;
     try {
       const server = await holder([mine, other]);
@@ -184,14 +184,7 @@ while True: time.sleep(3600)`,
 
 describe.skipIf(process.getuid?.() !== 0)("a holder's socket in another network namespace", () => {
   it("is in none of claim-port's tables: another service's port it listens on there is not named and does not refuse the claim (the README's Beware)", async () => {
-    const mine = lease();
-    const other = lease();
-    const registry = parseRegistry(
-      registryText([
-        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
-        { id: 'othersvc', port: other, unit: 'othersvc.service' },
-      ]),
-    );
+    const { mine, other, registry } = twoServices();
     // It listens on its own port here, then unshares its network namespace (CLONE_NEWNET) and listens on othersvc's there.
     const server = await start([
       python,
