@@ -3,7 +3,7 @@
 // reference page). The check is Node's native isUtf8; only a failing file is
 // walked byte by byte to say where.
 import { isUtf8 } from 'node:buffer';
-import { describeArgument } from './arguments.js';
+import { describeArgument, integerArgument, stringArgument } from './arguments.js';
 import type { RegistryIssue } from './errors.js';
 
 /** The offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629), or -1. */
@@ -82,11 +82,13 @@ export function encodeKeepingBadBytes(text: string): Buffer {
  * stays a byte, shown `\xe9` by escapeText and opened as that byte by fileSystemPath.
  */
 export function escapedByte(byte: number): string {
+  integerArgument('escapedByte', 'byte', byte, 0, 255, 'a byte (an integer from 0 to 255)');
   return String.fromCharCode(byte < 0x80 ? byte : 0xdc00 + byte);
 }
 
 /** `text` with its kept bytes (escapedByte, decodeKeepingBadBytes) that form UTF-8 read as those characters; the rest kept. */
 export function joinKeptBytes(text: string): string {
+  stringArgument('joinKeptBytes', 'text', text);
   return KEPT_BYTE.test(text) ? decodeKeepingBadBytes(encodeKeepingBadBytes(text)) : text;
 }
 

@@ -99,5 +99,8 @@ describe('escapedByte and joinKeptBytes', () => {
     expect(joinKeptBytes(`x${escapedByte(0xff)}y`)).toBe('x\udcffy');
     expect(joinKeptBytes('plain é')).toBe('plain é');
     expect(joinKeptBytes(decodeKeepingBadBytes(Buffer.from([0x61, 0xc3])) + escapedByte(0xa9))).toBe('aé');
+    expect(() => escapedByte(256)).toThrow(/^escapedByte: byte must be /);
+    expect(() => escapedByte('65' as unknown as number)).toThrow(/^escapedByte: byte must be a byte/);
+    expect(() => joinKeptBytes(undefined as unknown as string)).toThrow(/^joinKeptBytes: text must be a string, not undefined$/);
   });
 });
