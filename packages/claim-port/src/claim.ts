@@ -1062,7 +1062,8 @@ class Claim {
    * while a shell loop, seen as the holder's parent, took the port back (the claim that signalled watched, and failed).
    */
   ended(): Tracked[] {
-    return this.tracked.filter((t) => this.signalled().includes(t) || (t.outcome === 'gone' && t.signals.length === 0));
+    const signalled = new Set(this.signalled());
+    return this.tracked.filter((t) => signalled.has(t) || (t.outcome === 'gone' && t.signals.length === 0));
   }
 
   /** The live parents (not PID 1, not claim-port) of the holders that are gone: who could start one again. */

@@ -171,7 +171,7 @@ function handedOverSocket(holder: ProcessInfo, listeners: readonly Listener[]): 
 /**
  * Why a holder that also listens on another service's ports (`others`, see
  * othersPorts) is not signalled: its death closes them too. What to do: stop
- * that service first, where the holder runs in that service's unit (`unit`:
+ * that service first, where the holder runs in that service's unit (`context`:
  * the unit the holder runs in, when known), else end it by hand: the first of
  * the holders that started it (`top`: a pre-fork server's master, whose worker,
  * killed alone, it starts again).
@@ -283,11 +283,11 @@ export function planClaim(input: PlanInput): Plan {
         topHolder(
           holder,
           holders,
-          (parent) =>
-            parent.pid <= 1 ||
-            input.self.ancestors.has(parent.pid) ||
-            protectionReason(parent, input.policy, input.self, input.context?.holders.get(parent.pid)?.executable, input.context?.holders.get(parent.pid)) !==
-              undefined,
+          // Protected: PID 1 (and 2) whatever the registry says, claim-port's ancestors, a protected name.
+          (parent) => {
+            const known = input.context?.holders.get(parent.pid);
+            return protectionReason(parent, input.policy, input.self, known?.executable, known) !== undefined;
+          },
         ),
         context,
         others,

@@ -80,7 +80,7 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
 
 /**
  * The one other service of the registry every intruder's names match (its `processes` globs), not `service` itself;
- * undefined when they match none, or several (then the names tell nothing), or `service`'s own globs would too.
+ * undefined when they match none, or several (then the names tell nothing).
  */
 function otherService(facts: Facts, service: Service, intruders: readonly ProcessFacts[]): Service | undefined {
   const candidates = facts.registry.services.filter(

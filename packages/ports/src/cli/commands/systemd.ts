@@ -40,7 +40,16 @@ import { dropInDirUnread } from '../../systemd/drop-in-readers.js';
 import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
-import { HOST_SPECIFIERS, parseEnvironment, parseExec, simplifyPath, SYSTEM_MANAGER_SPECIFIERS, type ExecCommand } from '../../systemd/words.js';
+import {
+  HOST_SPECIFIERS,
+  parseEnvironment,
+  parseExec,
+  simplifyPath,
+  splitExecPrefixes,
+  splitWords,
+  SYSTEM_MANAGER_SPECIFIERS,
+  type ExecCommand,
+} from '../../systemd/words.js';
 import { parseUnitFile } from '../../systemd/unit-file.js';
 import { writtenUnitChanges, writtenUnitChangeText } from '../../systemd/health-units.js';
 import { decodeKeepingBadBytes } from '../../utf8.js';
@@ -618,21 +627,15 @@ async function writeTree(
     );
   // A file of the operator's at one of these paths (no generated header) that sets more than this run writes there:
   // replacing it would drop their settings without a word. Nothing is written until it is moved.
-  const foreign = files.flatMap((file) => {
-    const dropped = droppedSettings(file.path, file.contents);
-    return dropped.length > 0 ? [{ path: file.path, dropped }] : [];
-  });
-  if (foreign.length > 0) {
+  const foreign = files.map((file) => ({ path: file.path, ...foreignSettings(file.path, file.contents) }));
+  if (foreign.some(({ dropped }) => dropped.length > 0)) {
     for (const { path, dropped } of foreign)
-      context.io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
+      if (dropped.length > 0)
+        context.io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
     return { outcome: 'failed', byHand: new Set() };
   }
   // One that sets only what this run writes there, to other values (a schedule, a program path of the operator's):
-  // replaced, as the file is this command's by its name, and said, so that a value of theirs is not lost in silence.
-  const replacedSettings = files.flatMap((file) => {
-    const { replaced } = foreignSettings(file.path, file.contents);
-    return replaced.length > 0 ? [{ path: file.path, replaced }] : [];
-  });
+  // replaced, as the file is this command's by its name, and said (below), so that a value of theirs is not lost in silence.
   const guarded = guardedDirectories(files.map((file) => file.path));
   const exposed = exposedDirectories(guarded);
   const unitDirs = unitDirectories(unitDir);
@@ -653,14 +656,12 @@ async function writeTree(
     throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
   }
   for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
-  for (const { path, replaced } of replacedSettings) {
-    const shown = replaced.slice(0, 3).map((setting) => escapeText(setting, 200));
-    const more = replaced.length > shown.length ? ` and ${replaced.length - shown.length} more` : '';
-    context.io.err(
-      `${oneLine(`warning: ${escapeText(path)}: it was not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line); what it set that this command sets there is now this command's (it had ${shown.join(', ')}${more}); to keep a value of your own, set it in a drop-in of your own (${escapeText(`${basename(path) === DROP_IN_NAME ? dirname(path) : `${path}.d`}/local.conf`)})`)}\n`,
-      'warn',
-    );
-  }
+  for (const { path, replaced } of foreign)
+    if (replaced.length > 0)
+      context.io.err(
+        `${oneLine(`warning: ${escapeText(path)}: it was not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line); what it set that this command sets there is now this command's (it had ${settingsText(replaced)}); to keep a value of your own, set it in a drop-in of your own (${escapeText(localDropIn(path))})`)}\n`,
+        'warn',
+      );
   for (const line of made) context.io.out(`${line}\n`);
   // Another's drop-in there is reported, not removed: it may be the operator's own, made by hand.
   for (const { path, reason } of exposedDropIns(guarded, unitDirs))
@@ -819,11 +820,7 @@ function foreignSettings(path: string, contents: string): { readonly dropped: st
 /** Pure: whether an ExecStartPre= value runs a claim-port (its program's name holds `claim-port`), whatever its path and prefixes. */
 function isClaimStep(key: string, value: string): boolean {
   if (key !== 'ExecStartPre') return false;
-  const program =
-    value
-      .replace(/^[-+@:!|]+/, '')
-      .trimStart()
-      .split(/\s/, 1)[0] ?? '';
+  const program = splitWords(splitExecPrefixes(value).command)[0] ?? '';
   return basename(program).includes('claim-port');
 }
 
@@ -871,12 +868,21 @@ function droppedSettings(path: string, contents: string): string[] {
 
 /** Pure: why a file of the operator's at `path` is not replaced (droppedSettings: what it sets that would go), and what to do. */
 function foreignFileText(path: string, dropped: readonly string[]): string {
-  const shown = dropped.slice(0, 3).map((setting) => escapeText(setting, 200));
-  const more = dropped.length > shown.length ? ` and ${dropped.length - shown.length} more` : '';
   return (
-    `it is not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line), and writing would drop what it sets that this command does not write (${shown.join(', ')}${more}); ` +
-    `move what is yours to a drop-in of your own beside it (${escapeText(`${basename(path) === DROP_IN_NAME ? dirname(path) : `${path}.d`}/local.conf`)}), remove ${escapeText(path)}, then run \`ports systemd\` again`
+    `it is not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line), and writing would drop what it sets that this command does not write (${settingsText(dropped)}); ` +
+    `move what is yours to a drop-in of your own beside it (${escapeText(localDropIn(path))}), remove ${escapeText(path)}, then run \`ports systemd\` again`
   );
+}
+
+/** Pure: `[Service] LimitNOFILE=65536, ... and 2 more`: the first three settings, escaped, and how many more. */
+function settingsText(settings: readonly string[]): string {
+  const shown = settings.slice(0, 3).map((setting) => escapeText(setting, 200));
+  return `${shown.join(', ')}${settings.length > shown.length ? ` and ${settings.length - shown.length} more` : ''}`;
+}
+
+/** Pure: the drop-in of the operator's own where a setting of theirs goes instead of the file at `path`: beside a claim drop-in, or in a unit's NAME.d/. */
+function localDropIn(path: string): string {
+  return `${basename(path) === DROP_IN_NAME ? dirname(path) : `${path}.d`}/local.conf`;
 }
 
 /** What is at a unit directory's dsa110-port-health.service that a run must not replace (healthUnitOwner). */
