@@ -2,7 +2,7 @@
 // goes by (comm, executable, argv[0], an interpreter's module or script) are
 // those of @dsa110/ports/system, the same claim-port protects by.
 import { escapeText } from '@dsa110/ports';
-import { matchProcessName } from '@dsa110/ports/system';
+import { globToRegExp, isInterpreterName, matchProcessName, processNames } from '@dsa110/ports/system';
 import type { ProcessFacts } from './types.js';
 
 function basename(path: string): string {
@@ -11,6 +11,19 @@ function basename(path: string): string {
 
 export function processMatches(process: ProcessFacts, globs: readonly string[]): boolean {
   return matchProcessName(process, globs) !== undefined;
+}
+
+/**
+ * Whether a name of the process's own matches one of `globs`: not an interpreter's (isInterpreterName), which every
+ * script it runs goes by (`node` names any node program; `vite`, the script's, names the one). For telling whose a
+ * process is where nothing else does (a listener on a port of nobody's), not for the owner check's expected names.
+ */
+export function processMatchesByOwnName(process: ProcessFacts, globs: readonly string[]): boolean {
+  const names = processNames(process).filter((name) => !isInterpreterName(name));
+  return globs.some((glob) => {
+    const regexp = globToRegExp(glob);
+    return names.some((name) => regexp.test(name));
+  });
 }
 
 /**

@@ -1,4 +1,7 @@
 // Shared by the socket checks: the listeners on a port and their holders.
+import type { Service } from '@dsa110/ports';
+import { effectivePort } from '../effective-port.js';
+import { processMatches, processMatchesByOwnName } from '../process-match.js';
 import type { Facts, ListenerFacts, ProcessFacts } from '../types.js';
 
 export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): ListenerFacts[] {
@@ -44,3 +47,22 @@ export function isDevOnly(service: { group: string; access: string }): boolean {
 
 /** What a port whose listeners changed while the check ran (holdersOf's `changed`) is held by: no process that stayed. */
 export const CHANGED_HOLDER = 'no process that stayed: its listener closed and another opened each time it was read (it changed while the check ran)';
+
+/**
+ * Where `service` listens instead of its port, as its names tell: the TCP listeners on ports no TCP service of the
+ * registry uses (its own registry port counts as free when its unit moved it away), every holder seen and going by
+ * `service`'s names by a name of its own (not only as `node` or `python3` does: processMatchesByOwnName) and by no
+ * other service's (a name two services share tells nothing). A service started before
+ * its port moved (the registry edited, its unit's variable changed, not yet restarted), or configured elsewhere.
+ */
+export function strayListeners(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>, service: Service): ListenerFacts[] {
+  if (service.transport !== 'tcp' || service.processes.length === 0 || facts.sockets.problem) return [];
+  const tcp = facts.registry.services.filter((other) => other.transport === 'tcp');
+  const others = tcp.filter((other) => other.id !== service.id && other.processes.length > 0);
+  const used = new Set(tcp.flatMap((other) => [effectivePort(facts, other).port, ...(other.id === service.id ? [] : [other.port])]));
+  const its = (process: ProcessFacts) =>
+    processMatchesByOwnName(process, service.processes) && !others.some((other) => processMatches(process, other.processes));
+  return facts.sockets.listeners.filter(
+    (listener) => !used.has(listener.port) && !listener.changed && listener.holders !== undefined && listener.holders.length > 0 && listener.holders.every(its),
+  );
+}

@@ -6,7 +6,8 @@ import { formatListeners } from '../address.js';
 import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
-import { isDevOnly, listenersOn } from './listeners.js';
+import { describeProcess } from '../process-match.js';
+import { holdersOf, isDevOnly, listenersOn, strayListeners } from './listeners.js';
 
 export function checkListening(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
@@ -16,8 +17,21 @@ export function checkListening(facts: Facts, service: Service): CheckResult[] {
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) {
     if (isDevOnly(service)) return [result('ok', `not listening (${service.name} is development-only)`)];
+    const missing = `nothing is listening on port ${port}, but ${service.name} (${service.group}) should be`;
+    // Its own processes on another port: restarted, it takes the port it is given now (starting it again would not).
+    const stray = strayListeners(facts, service);
+    if (stray.length > 0) {
+      const ports = [...new Set(stray.map((listener) => listener.port))].sort((a, b) => a - b);
+      const restart = service.systemd ? `Restart ${service.systemd.unit}` : `Restart ${service.name}`;
+      return [
+        result(
+          'error',
+          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} instead (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describeProcess).join('; ')}): started before its port moved to ${port}? ${restart} (where its configuration still names ${ports.join(' or ')}, set ${port} there first)`,
+        ),
+      ];
+    }
     const unit = service.systemd ? `; start ${service.systemd.unit}` : '';
-    return [result('error', `nothing is listening on port ${port}, but ${service.name} (${service.group}) should be${unit}`)];
+    return [result('error', `${missing}${unit}`)];
   }
   return [result('ok', `listening on ${formatListeners(listeners).join(', ')}`)];
 }

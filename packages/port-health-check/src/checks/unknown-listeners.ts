@@ -10,7 +10,7 @@ import { formatListeners } from '../address.js';
 import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
-import { CHANGED_HOLDER, holdersOf, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, listenersOn, strayListeners, unseenHolders } from './listeners.js';
 import { serviceResult } from './service-result.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
@@ -33,13 +33,13 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
     if (listeners.length === 0) continue;
     const { processes } = holdersOf(listeners);
     const override = effective.override!;
-    results.push(
-      serviceResult('unknown-listeners', service, port, { processes })(
-        'warning',
-        `port ${port} is ${service.id}'s in ${facts.registry.source}, but ${service.id} moved to port ${effective.port} (${override.variable}=${effective.port} from ${where(override)}): ` +
-          `${heldBy(facts, listeners)}; find out why it listens there, or set ${service.id} back to port ${port}`,
-      ),
-    );
+    const moved = `port ${port} is ${service.id}'s in ${facts.registry.source}, but ${service.id} moved to port ${effective.port} (${override.variable}=${effective.port} from ${where(override)})`;
+    // The service itself, started before its unit moved it: a restart moves it (claim-port would take it down).
+    const itself = listenersOn(facts, effective.port).length === 0 && strayListeners(facts, service).some((listener) => listener.port === port);
+    const advice = itself
+      ? `by its names that is ${service.id} itself, started before it moved: ${restartOf(service)} so it takes port ${effective.port}`
+      : `find out why it listens there, or set ${service.id} back to port ${port}`;
+    results.push(serviceResult('unknown-listeners', service, port, { processes })('warning', `${moved}: ${heldBy(facts, listeners)}; ${advice}`));
   }
 
   const unknown = facts.sockets.listeners.filter(
@@ -58,11 +58,28 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
       check: 'unknown-listeners',
       severity: options.strict ? 'warning' : 'info',
       port,
-      reason: `port ${port} is not in ${facts.registry.source}${forUdp}: ${heldBy(facts, listeners)}`,
+      reason: `port ${port} is not in ${facts.registry.source}${forUdp}: ${heldBy(facts, listeners)}${strayOf(facts, tcp, port)}`,
       processes: holdersOf(listeners).processes,
     });
   }
   return results;
+}
+
+function restartOf(service: Service): string {
+  return service.systemd ? `restart ${service.systemd.unit}` : `restart ${service.name}`;
+}
+
+/**
+ * `; by its names it is NAME's (ID), ...`: the registered service whose own processes (strayListeners) listen on
+ * `port` while nothing listens on the port it is given (its listening result says the same); '' for none.
+ */
+function strayOf(facts: Facts, tcp: readonly { service: Service; effective: EffectivePort }[], port: number): string {
+  const owner = tcp.find(
+    ({ service, effective }) => listenersOn(facts, effective.port).length === 0 && strayListeners(facts, service).some((listener) => listener.port === port),
+  );
+  if (!owner) return '';
+  const { service, effective } = owner;
+  return `; by its names it is ${service.name}'s (${service.id}), which the registry gives port ${effective.port}, where nothing listens: ${restartOf(service)} once its configuration names port ${effective.port}`;
 }
 
 /** `listening on ADDRESS, ..., held by PROCESS; ...` */

@@ -104,6 +104,43 @@ describe('listening, owner and access on real listeners', () => {
     ]);
   });
 
+  it('says where a service that is not on its port listens instead by its names (started before its port moved): restart it, and the unknown listener says whose it is', async () => {
+    const seen = listenedPorts(await factsFor([]));
+    const old = await spawnListener({ host: '127.0.0.1', port: quietPort(seen), name: 'stray-api' });
+    const given = quietPort(new Set([...seen, old.port]));
+    const api: ServiceSpec = { id: 'api', port: given, group: 'production', access: 'private', unit: 'dsa110-api.service', processes: ['stray-api'] };
+    const facts = await factsFor([api]);
+    expect(run(facts, 'api').listening).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason:
+          `api (${given}): nothing is listening on port ${given}, but Api (production) should be; by its names it listens on port ${old.port} instead ` +
+          `(127.0.0.1:${old.port}, held by stray-api (pid ${old.pid}, user ${me}): stray-api): started before its port moved to ${given}? ` +
+          `Restart dsa110-api.service (where its configuration still names ${old.port}, set ${given} there first)`,
+      }),
+    ]);
+    expect(checkUnknownListeners(facts, { strict: false }).find((r) => r.port === old.port)!.reason).toBe(
+      `port ${old.port} is not in test-ports.yaml: listening on 127.0.0.1:${old.port}, held by stray-api (pid ${old.pid}, user ${me}): stray-api; ` +
+        `by its names it is Api's (api), which the registry gives port ${given}, where nothing listens: restart dsa110-api.service once its configuration names port ${given}`,
+    );
+    // Names another service shares tell nothing: the plain finding, and the unknown listener is nobody's.
+    const shared = await factsFor([api, { id: 'worker', port: quietPort(new Set([...seen, old.port, given])), processes: ['stray-*'] }]);
+    expect(run(shared, 'api').listening[0]!.reason).toBe(
+      `api (${given}): nothing is listening on port ${given}, but Api (production) should be; start dsa110-api.service`,
+    );
+    expect(checkUnknownListeners(shared, { strict: false }).find((r) => r.port === old.port)!.reason).not.toContain('by its names');
+    // Only an interpreter's name (the listener is a node program): any node program goes by it, so it tells nothing.
+    const byNode = await factsFor([{ ...api, processes: ['node'] }]);
+    expect(run(byNode, 'api').listening[0]!.reason).toBe(
+      `api (${given}): nothing is listening on port ${given}, but Api (production) should be; start dsa110-api.service`,
+    );
+    // Listening on its own port too: the other listener is another of its ports, not where it went instead.
+    const own = await spawnListener({ host: '127.0.0.1', name: 'stray-api' });
+    const both = await factsFor([{ ...api, port: own.port }]);
+    expect(run(both, 'api').listening[0]!.severity).toBe('ok');
+    expect(checkUnknownListeners(both, { strict: false }).find((r) => r.port === old.port)!.reason).not.toContain('by its names');
+  });
+
   it('names the intruder (PID, user, command line) when another process holds the port', async () => {
     const vite = await spawnListener({ host: '127.0.0.1', name: 'vite' });
     const facts = await factsFor([{ id: 'grafana', port: vite.port, access: 'localhost', group: 'monitoring', processes: ['grafana', 'grafana-server'] }]);
@@ -568,6 +605,13 @@ describe('unknown listeners', () => {
       `api (${squatter.port}): port ${squatter.port} is api's in test-ports.yaml, but api moved to port ${moved} (CONTIMG_API_PORT=${moved} from /${unitFile}:2): ` +
         `listening on 127.0.0.1:${squatter.port}, held by evil (pid ${squatter.pid}, user ${me}): evil; find out why it listens there, or set api back to port ${squatter.port}`,
     );
+    // The service itself on its old port (its unit moved it, it was not restarted): a restart moves it.
+    const itself = await gather({ registry: testRegistry([{ ...spec, processes: ['evil'] }]), root });
+    expect(checkUnknownListeners(itself, { strict: false }).find((r) => r.port === squatter.port)!.reason).toBe(
+      `api (${squatter.port}): port ${squatter.port} is api's in test-ports.yaml, but api moved to port ${moved} (CONTIMG_API_PORT=${moved} from /${unitFile}:2): ` +
+        `listening on 127.0.0.1:${squatter.port}, held by evil (pid ${squatter.pid}, user ${me}): evil; by its names that is api itself, started before it moved: restart dsa110-api.service so it takes port ${moved}`,
+    );
+    expect(run(itself, 'api').listening[0]!.reason).toContain(`; by its names it listens on port ${squatter.port} instead (`);
     // Not when another service really uses that port (moved onto it by its own unit).
     const other: ServiceSpec = { id: 'web', port: moved, env: 'WEB_PORT', unit: 'web.service', processes: ['node'] };
     const onto = writeTree(root, { 'etc/systemd/system/web.service': `[Service]\nEnvironment=WEB_PORT=${squatter.port}\nExecStart=/usr/bin/node\n` });

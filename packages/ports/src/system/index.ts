@@ -39,7 +39,7 @@ export { userName, parsePasswd } from './users.js';
 export { snapshot, snapshotSync, assemble, type Listener, type Snapshot, type SnapshotOptions } from './snapshot.js';
 export { parseLsof, readLsofListeners, type LsofListener } from './lsof.js';
 export { tryBind, portAvailability, findFreePort, type BindResult, type FindFreePortOptions, type PortAvailability } from './free-port.js';
-export { processNames, matchProcessName, globToRegExp, type NamedProcess } from './process-names.js';
+export { processNames, matchProcessName, isInterpreterName, globToRegExp, type NamedProcess } from './process-names.js';
 export { cgroupPath, parseCgroupPath, readCgroup, containerFromArgs, type CgroupPlace } from './cgroup.js';
 export {
   unitSearchPath,

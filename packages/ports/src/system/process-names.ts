@@ -70,6 +70,15 @@ export function processNames(process: NamedProcess): string[] {
   return [...names];
 }
 
+/**
+ * Whether `name` is an interpreter's or a runner's (`node`, `python3`, `perl`, `deno`): every program it runs
+ * goes by it too, so it says which program a process is only through what it runs (processNames adds that).
+ */
+export function isInterpreterName(name: string): boolean {
+  stringArgument('isInterpreterName', 'name', name, 'a process name (a string)');
+  return isInterpreter(name) || RUNNERS.test(name);
+}
+
 /** The module (`uvicorn`) or the script (`vite.js` and `vite`) an interpreter's argv runs. */
 function programNames(interpreter: string, argv: readonly string[]): string[] {
   const grammar = grammarFor(interpreter);

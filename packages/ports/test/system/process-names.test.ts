@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { globToRegExp, matchProcessName, processNames, readProcessInfo } from '@dsa110/ports/system';
+import { globToRegExp, isInterpreterName, matchProcessName, processNames, readProcessInfo } from '@dsa110/ports/system';
 import { recordSpawned, signal, waitForExit, waitUntil } from '../../../../test-support/guard.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
@@ -124,5 +124,12 @@ describe.skipIf(!existsSync('/usr/bin/python3'))('processNames of real processes
     writeFileSync(join(dir, 'uvicorn/__main__.py'), 'import time\ntime.sleep(30)\n');
     const info = await start(['-m', 'uvicorn', 'app:app'], dir);
     expect(matchProcessName(info, ['uvicorn'])).toEqual({ name: 'uvicorn', glob: 'uvicorn' });
+  });
+});
+
+describe('isInterpreterName', () => {
+  it("is true for the names every program an interpreter or runner runs goes by, false for a program's own", () => {
+    for (const name of ['node', 'python3', 'python3.11', 'perl', 'ruby', 'deno', 'bun', 'sh']) expect(isInterpreterName(name), name).toBe(true);
+    for (const name of ['uvicorn', 'vite', 'nginx', 'redis-server', 'nodejs-app', 'pythonista', '']) expect(isInterpreterName(name), name).toBe(false);
   });
 });
