@@ -102,7 +102,8 @@ function isCheckoutTree(dir: string): boolean {
 /** Why a file of the tree is left over: the registry no longer makes it. */
 /** Said by a write and --check alike when the registry gives the dashboard's data source nowhere to point. */
 const NO_DATASOURCE = `warning: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so no Grafana data source is written, and every panel of the dashboard, which queries data source uid ${DATASOURCE_UID}, shows no data; add a ${PROMETHEUS_SERVICE} service (or a grafana-datasource config) to the registry, or provision a Prometheus data source with uid ${DATASOURCE_UID} in Grafana yourself`;
-const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it`;
+// The data source warning (NO_DATASOURCE) says to add the config that makes this file again: "remove it" alone reads as its opposite.
+const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it, or give the registry a grafana-datasource config (or a "${PROMETHEUS_SERVICE}" service), after which this tool writes it again`;
 
 /** Pure: --check's count of the files left from an earlier registry, with what to do (`dir`, `source` escaped). */
 function leftoverSummary(count: number, dir: string, source: string, regenerate: string, committed: boolean): string {

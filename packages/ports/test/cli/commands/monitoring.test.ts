@@ -350,7 +350,8 @@ describe('ports monitoring', () => {
     const write = await ports(['monitoring'], { cwd: dir });
     expect(write.code).toBe(0);
     const leftover = 'deploy/grafana/provisioning/datasources/dsa110-prometheus.yml';
-    const why = 'unexpected: the registry has no grafana-datasource config and no "prometheus" service, so this tool no longer writes it; remove it';
+    const why =
+      'unexpected: the registry has no grafana-datasource config and no "prometheus" service, so this tool no longer writes it; remove it, or give the registry a grafana-datasource config (or a "prometheus" service), after which this tool writes it again';
     // Said by the write and --check alike, exit status unchanged: the dashboard queries a data source nothing provides now.
     const noSource =
       'warning: the registry has no grafana-datasource config and no "prometheus" service, so no Grafana data source is written, and every panel of the dashboard, which queries data source uid dsa110-prometheus, shows no data; add a prometheus service (or a grafana-datasource config) to the registry, or provision a Prometheus data source with uid dsa110-prometheus in Grafana yourself\n';
