@@ -211,8 +211,9 @@ export async function run(context: Context): Promise<Outcome> {
   let defaults: ManagerDefaults | undefined;
   const managerDefaults = () => (defaults ??= readManagerDefaults(root ?? '/'));
   // A unit that moves its service's port (Environment=, an EnvironmentFile=) gets a claim by service id (claimWiring says
-  // why). Read as --check and the health check read it; --out names a bare directory, which no system loads units from.
-  const overrides = out === undefined ? unitOverrides(registry, root ?? '/', managerDefaults) : new Map<string, Override>();
+  // why). Read as --check and the health check read it; with --out, the files in DIR alone (what is copied along with the
+  // claims, such as an operator's drop-in moving the port), their EnvironmentFile= files on this host.
+  const overrides = unitOverrides(registry, out === undefined ? (root ?? '/') : '/', managerDefaults, out === undefined ? undefined : [resolve(out)]);
   const wiring = claimWiring(registry, claimPort, registryPath, new Set(overrides.keys()));
   // Each file's host path: under --root its directory's links resolved inside the root too (a drop-in
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
@@ -548,19 +549,20 @@ interface Override {
 }
 
 /**
- * The robust services whose unit, as systemd would load it under `root` (its
+ * The robust services whose unit, as systemd would load it under `root` from its unit directories (`dirs`, default
+ * systemd's search path; --out's DIR alone) (its
  * file and drop-ins, and the EnvironmentFile= files they name; loadUnit and
  * mergeUnitWithEnvironmentFiles, as --check and the health check read it),
  * sets the service's port variable, by id: their claim lines name the
  * service id, which claim-port resolves with the unit's environment
  * (claimWiring). A unit that is masked, missing or unreadable sets nothing.
  */
-function unitOverrides(registry: Registry, root: string, managerDefaults: () => ManagerDefaults): Map<string, Override> {
+function unitOverrides(registry: Registry, root: string, managerDefaults: () => ManagerDefaults, dirs?: readonly string[]): Map<string, Override> {
   const overrides = new Map<string, Override>();
   let listing: UnitDirListing | undefined;
   for (const service of registry.services) {
     if (!service.robust || !service.systemd?.claim || !service.env) continue;
-    listing ??= listUnitDirs(root, []);
+    listing ??= listUnitDirs(root, [], ...(dirs === undefined ? [] : [dirs]));
     const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, service.systemd.unit, listing), { defaultEnvironment: managerDefaults().environment });
     const setting = unit.masked ? undefined : unit.environment.get(service.env);
     if (setting === undefined) continue;

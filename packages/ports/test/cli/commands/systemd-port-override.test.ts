@@ -97,6 +97,38 @@ describe("ports systemd: a unit that sets its service's port variable", () => {
     },
   );
 
+  it('--out DIR: a drop-in in DIR that sets REDIS_PORT (copied along with the claims) makes the claim name redis, as under a root, and --check passes what the write wrote', async () => {
+    const { root, claimPort } = stagedRoot();
+    const dir = join(tempDir('dsa110-ports-override-out-'), 'units');
+    writeTree(dir, {
+      'redis-server.service.d/env.conf': '[Service]\nEnvironment=REDIS_PORT=6380\n',
+      'dsa110-api.service.d/env.conf': '[Service]\nEnvironment=CONTIMG_API_PORT=8010\n',
+      ...Object.fromEntries(['grafana-simple.service', 'dsa110-api.service'].map((unit) => [unit, unitFile(unit)])),
+    });
+    const args = ['systemd', '--registry', join(root, 'etc/dsa110/ports.yaml'), '--out', dir, '--claim-port', claimPort];
+    const run = await ports(args);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, 'redis-server.service.d/claim-port.conf'), 'utf8')).toContain(`${claimPort} redis --registry `);
+    expect(readFileSync(join(dir, 'prometheus.service.d/claim-port.conf'), 'utf8')).toContain(`${claimPort} 9090 --registry `);
+    expect(run.stdout).toContain(
+      `redis-server.service: the claim names the service, redis, not port 6379: the unit sets REDIS_PORT=6380 (${join(dir, 'redis-server.service.d/env.conf')}:2), `,
+    );
+    // The unit-file claim too: the line to put in names api, which its drop-in in DIR moves.
+    const apiLine = run.stdout.split('\n').find((line) => line.startsWith('ExecStartPre=') && line.includes(' api '));
+    expect(apiLine).toBe(`ExecStartPre=+${claimPort} api --registry ${join(root, 'etc/dsa110/ports.yaml')}`);
+    const lines = run.stdout.split('\n');
+    for (const unit of ['grafana-simple.service', 'dsa110-api.service']) {
+      const line = lines[lines.findIndex((text) => text.startsWith(`${unit}: its unit file claims the port`)) + 1]!;
+      const path = join(dir, unit);
+      writeFileSync(
+        path,
+        readFileSync(path, 'utf8').replace('[Service]\n', () => `[Service]\n${line}\n`),
+      );
+    }
+    const checked = await ports([...args, '--check']);
+    expect([checked.code, checked.stderr]).toEqual([0, '']);
+  });
+
   it("a drop-in that sets REDIS_PORT to a port claim-port refuses (another service's, a leading zero): the write warns as --check fails, and says no note that the claim frees the port Redis uses", async () => {
     for (const [value, why] of [
       ['8000', 'REDIS_PORT="8000" cannot be used for service "redis": port 8000 belongs to service "api" (FastAPI)'],
