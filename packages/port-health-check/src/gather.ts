@@ -26,6 +26,7 @@ import {
   claimRegistryLoader,
   claimTarget,
   claimExecKey,
+  DROP_IN_NAME,
   claimRoot,
   claimRootProcReason,
   execSearch,
@@ -100,6 +101,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const kernel = readKernelFacts();
   const { units, listing, managerDefaults } = readUnits(root, unitNames);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
+  const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
   const includes = readIncludes(root, services, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
@@ -171,6 +173,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     units: unitMap,
     executables,
     ...(socketUnits && socketUnits.size > 0 && { socketUnits }),
+    ...(foreignClaimUnits && foreignClaimUnits.size > 0 && { foreignClaimUnits }),
     ...(initSockets && { initSockets }),
     ...(defaultStartTimeout && { defaultStartTimeout }),
     configs,
@@ -281,6 +284,35 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
     return mergeUnitWithEnvironmentFiles(root, { ...loaded, problems: [...problems, ...loaded.problems] }, { defaultEnvironment: managerDefaults.environment });
   });
   return { units, listing, managerDefaults };
+}
+
+/**
+ * The units under `root` that no service of the registry names (by any of their names) whose drop-in directory holds
+ * a claim-port.conf, the file `ports systemd` writes: one left for a unit since renamed or dropped from the registry
+ * frees its port as root at every start of that unit. As systemd would load them: a unit without a unit file, or
+ * masked, never starts, and is left out. One stat for each service's drop-in directory listed; a unit is read only
+ * when its directory holds that file.
+ */
+function readForeignClaimUnits(root: string, listing: UnitDirListing, registry: Registry, defaults: ManagerDefaults | undefined): Map<string, UnitFacts> {
+  const named = new Set(registry.services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])));
+  const found = new Map<string, UnitFacts>();
+  for (const [dir, entries] of listing) {
+    for (const entry of entries) {
+      // A template's directory (`foo@.service.d`) is read by its instances, which are not listed by name.
+      if (!entry.endsWith('.service.d') || entry.includes('@.')) continue;
+      const unit = entry.slice(0, -'.d'.length);
+      if (named.has(unit) || found.has(unit)) continue;
+      try {
+        if (statSync(hostPath(root, `/${dir}/${entry}/${DROP_IN_NAME}`), { throwIfNoEntry: false }) === undefined) continue;
+      } catch {
+        continue; // not to be looked into here: the unit's own check, if it is a service's, says what could not be read
+      }
+      const loaded = loadUnit(root, unit, listing);
+      if (loaded.file?.text === undefined || (loaded.aliases ?? []).some((alias) => named.has(alias))) continue;
+      found.set(unit, mergeUnitWithEnvironmentFiles(root, loaded, { defaultEnvironment: defaults?.environment }));
+    }
+  }
+  return found;
 }
 
 /** A read of the socket table and its holders under way: what it took, or what stopped it (it never rejects). */

@@ -191,6 +191,11 @@ export interface Facts {
   readonly kernel: KernelFacts;
   /** By unit name. */
   readonly units: ReadonlyMap<string, UnitFacts>;
+  /**
+   * By unit name: units the registry names for no service whose drop-in directory holds a claim-port.conf (the file
+   * `ports systemd` writes), as systemd would load them; only those with a unit file, not masked.
+   */
+  readonly foreignClaimUnits?: ReadonlyMap<string, UnitFacts>;
   /** By service unit name: the socket units that activate it or feed it its socket (only for units that call claim-port). */
   readonly socketUnits?: ReadonlyMap<string, readonly RelatedSocket[]>;
   /** By port: the socket units whose files listen on a service's port that systemd (PID 1) holds (read only then). */

@@ -35,7 +35,13 @@ import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
 
 export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
-  if (!service.robust) return strayClaims(facts, service);
+  const own = service.robust ? ownClaims(facts, service) : strayClaims(facts, service);
+  const foreign = foreignClaims(facts, service);
+  return foreign.length === 0 ? own : [...own, ...foreign];
+}
+
+/** The claim of a robust service's own unit: there, as root, on its effective port, reading this registry, in time. */
+function ownClaims(facts: Facts, service: Service): CheckResult[] {
   const effective = effectivePort(facts, service);
   const port = effective.port;
   const result = serviceResult('systemd', service, port);
@@ -175,6 +181,36 @@ function strayClaims(facts: Facts, service: Service): CheckResult[] {
     return result('warning', `${stray}; remove the line (or make ${service.id} robust)`, at);
   });
   return [...ignored, ...strays];
+}
+
+/**
+ * Claim lines of units no service of the registry names (gather's foreignClaimUnits: those with a claim-port.conf)
+ * that free this service's port, registry's or effective: each start of such a unit runs claim-port on it as root,
+ * which takes the service down (claim-port frees a port for whichever unit runs it). An error, robust or not. Most
+ * likely a drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry.
+ */
+function foreignClaims(facts: Facts, service: Service): CheckResult[] {
+  if (facts.foreignClaimUnits === undefined) return [];
+  const { port } = effectivePort(facts, service);
+  const result = serviceResult('systemd', service, port);
+  const results: CheckResult[] = [];
+  for (const [name, unit] of facts.foreignClaimUnits) {
+    for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
+      const claimed = claimedPort(facts, line, unit);
+      if (!('port' in claimed) || claimed.transport !== service.transport || (claimed.port !== port && claimed.port !== service.port)) continue;
+      const at = where(line);
+      const unitText = escapeText(name);
+      results.push(
+        result(
+          'error',
+          `${unitText}, a unit no service of ${facts.registry.source} names, claims port ${claimed.port}, ${service.id}'s: ExecStartPre=${escapeText(line.value, 200)} in ${escapeText(at)} ` +
+            `runs claim-port as root at each start of ${unitText}, which takes ${service.name} down; remove the line (a claim drop-in \`ports systemd\` wrote for a unit since renamed or dropped from the registry: the file), then run systemctl daemon-reload`,
+          at,
+        ),
+      );
+    }
+  }
+  return results;
 }
 
 /**

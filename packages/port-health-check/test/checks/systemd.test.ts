@@ -56,6 +56,47 @@ describe('systemd check', () => {
     expect(systemd).toEqual([expect.objectContaining({ severity: 'ok', file: `/${dropIn}:2` })]);
   });
 
+  it("a unit the registry names for no service, whose claim-port.conf frees a service's port (left for a unit since renamed): an error on that service, whether it is robust or not", async () => {
+    const redisUnit = {
+      'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+      [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+    };
+    const OLD = 'etc/systemd/system/old-redis.service';
+    const OLD_DROP_IN = `${OLD}.d/claim-port.conf`;
+    const files = { ...redisUnit, [OLD]: '[Service]\nExecStart=/usr/bin/redis-server\n', [OLD_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` };
+    const { systemd } = await check(files, 'redis');
+    expect(systemd).toEqual([
+      expect.objectContaining({ severity: 'ok', file: `/${REDIS_DROP_IN}:2` }),
+      expect.objectContaining({
+        severity: 'error',
+        service: 'redis',
+        port: 6379,
+        file: `/${OLD_DROP_IN}:2`,
+        reason:
+          `redis (6379): old-redis.service, a unit no service of test-ports.yaml names, claims port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${OLD_DROP_IN}:2 ` +
+          'runs claim-port as root at each start of old-redis.service, which takes Redis down; remove the line (a claim drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry: the file), then run systemctl daemon-reload',
+      }),
+    ]);
+    // By service id too, and for a service that is not robust.
+    const byId = await check({ ...files, [OLD_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} web\n` }, 'web');
+    expect(byId.systemd.filter((r) => r.severity === 'error').map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^web \(8080\): old-redis\.service, a unit no service of /),
+    ]);
+    // Not: another port, a unit without a unit file (systemd loads none), a masked one, a template's directory.
+    for (const quiet of [
+      { ...files, [OLD_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 7777\n` },
+      { ...redisUnit, [OLD_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` },
+      { ...files, [OLD]: { symlink: '/dev/null' } },
+      {
+        ...redisUnit,
+        'etc/systemd/system/old@.service': '[Service]\nExecStart=/bin/true\n',
+        'etc/systemd/system/old@.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+    ] as Record<string, TreeEntry>[]) {
+      expect((await check(quiet, 'redis')).systemd.filter((r) => r.severity !== 'ok')).toEqual([]);
+    }
+  });
+
   it("a service that is not robust, whose unit claims anyway: a warning, an error where it frees another service's port; as `ports systemd --check`", async () => {
     const WEB = 'etc/systemd/system/web.service';
     const own = await check({ [WEB]: unit(`ExecStartPre=+${CLAIM} 8080`) }, 'web');
