@@ -60,6 +60,7 @@ import type {
   ExecutableFacts,
   Facts,
   IncludeFacts,
+  NginxLoad,
   PrometheusFile,
   PrometheusFileFacts,
   RootOnlyStep,
@@ -104,6 +105,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
   const includes = readIncludes(root, services, configs);
+  const nginxLoads = readNginxLoads(root, services, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
@@ -178,6 +180,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(defaultStartTimeout && { defaultStartTimeout }),
     configs,
     ...(includes.size > 0 && { includes }),
+    ...(nginxLoads && nginxLoads.size > 0 && { nginxLoads }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
@@ -528,6 +531,71 @@ function readIncludes(root: string, services: readonly Service[], configs: Reado
     if (text !== undefined) follow(ref.kind, text, 0);
   }
   return includes;
+}
+
+/** Debian's nginx main configuration (`nginx -V`: --conf-path), from which every site nginx serves is included. */
+const NGINX_CONF = '/etc/nginx/nginx.conf';
+
+/**
+ * Whether nginx loads each nginx-site file the registry names whose text was read: nginx.conf's includes followed
+ * (sites-enabled/*, conf.d/*.conf, and theirs), each file known by device and inode, so a link in sites-enabled to
+ * the file is the file. Undefined when there is no site, no nginx.conf under the root (no nginx here: nothing to
+ * say), or an include could not be read (then a file it may reach cannot be said absent).
+ */
+function readNginxLoads(root: string, services: readonly Service[], configs: ReadonlyMap<string, ConfigFileFacts>): Map<string, NginxLoad> | undefined {
+  const sites = [
+    ...new Set(
+      services.flatMap((service) =>
+        service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path),
+      ),
+    ),
+  ];
+  if (sites.length === 0) return undefined;
+  const main = readConfigFile(root, NGINX_CONF);
+  if (main.text === undefined) return undefined;
+  const loaded = new Map<string, { path: string; text: string }>();
+  let budget = MAX_INCLUDED_FILES;
+  let complete = true;
+  const follow = (text: string, depth: number): void => {
+    for (const pattern of includePatterns('nginx-site', text)) {
+      const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget);
+      if (!('files' in found)) {
+        complete = false;
+        continue;
+      }
+      budget -= found.files.length;
+      for (const file of found.files) {
+        const id = fileIdentity(root, file.path);
+        if (id === undefined || loaded.has(id)) continue;
+        loaded.set(id, file);
+        follow(file.text, depth + 1);
+      }
+    }
+  };
+  follow(main.text, 0);
+  const loads = new Map<string, NginxLoad>();
+  for (const site of sites) {
+    const id = fileIdentity(root, site);
+    if (id !== undefined && loaded.has(id)) {
+      loads.set(site, { loaded: true });
+      continue;
+    }
+    const name = site.slice(site.lastIndexOf('/') + 1);
+    const copy = [...loaded.values()].find((file) => file.path.slice(file.path.lastIndexOf('/') + 1) === name);
+    if (copy !== undefined) loads.set(site, { copy: copy.path, differs: copy.text !== configs.get(site)?.text });
+    else if (complete && id !== undefined) loads.set(site, { absent: true, from: NGINX_CONF });
+  }
+  return loads;
+}
+
+/** A file's device and inode under `root` (links followed), or undefined when it cannot be looked at. */
+function fileIdentity(root: string, path: string): string | undefined {
+  try {
+    const info = statSync(hostPath(root, path));
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The files one include names: a path, or a glob in its last part (in name order, as glob() gives them; none matching is none). */

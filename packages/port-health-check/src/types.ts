@@ -171,6 +171,13 @@ export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } 
 
 export type IncludeFacts = { readonly files: readonly { readonly path: string; readonly text: string }[] } | { readonly problem: string };
 
+/**
+ * Whether nginx loads a site file the registry names (nginx.conf's includes followed, under the root): `loaded`, or
+ * another file of its name it loads instead (`copy`: a copy left in sites-enabled, `differs` when its text does), or
+ * none (`absent`: no include of `from` reaches it, so the site is not served).
+ */
+export type NginxLoad = { readonly loaded: true } | { readonly copy: string; readonly differs: boolean } | { readonly absent: true; readonly from: string };
+
 /** A configuration file named in the registry (`config:`), read under the root. */
 export interface ConfigFileFacts {
   /** As named in the registry (absolute path on the machine). */
@@ -208,6 +215,8 @@ export interface Facts {
   readonly systemctl?: ReadonlyMap<string, SystemctlUnit>;
   /** By path: the files of services whose port is set by a key in them, and every file in a service's configs:. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
+  /** By site file path: whether nginx loads it (only when nginx.conf is there and every include of it could be read). */
+  readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
   readonly includes?: ReadonlyMap<string, IncludeFacts>;
   /** The files prometheus.yml makes Prometheus read for the registry's jobs (scrape_config_files, file_sd_configs), by resolved glob, read under the root. */

@@ -12,6 +12,7 @@ import type { CheckResult, Facts, ListenerFacts } from '../types.js';
 import type { Finding } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
 import { readNginxSite } from './references/nginx.js';
+import { nginxLoadFinding } from './references/nginx-load.js';
 import { readPrometheusArgs, readPrometheusYml } from './references/prometheus.js';
 import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf } from './references/redis.js';
@@ -48,7 +49,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       if (!upstream) return 'the registry names no upstream for it';
       const reached = portWords(facts, upstream);
       const listeners = listenersOn(facts, reached.port);
-      return readNginxSite(
+      const site = readNginxSite(
         text,
         {
           ...self,
@@ -66,6 +67,8 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         lookup,
         ref.path,
       );
+      const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path);
+      return load === undefined || typeof site === 'string' ? site : [load, ...site];
     }
     case 'prometheus-yml':
       return readPrometheusYml(
