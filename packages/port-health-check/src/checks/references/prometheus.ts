@@ -207,11 +207,11 @@ export function readPrometheusYml(
               severity: 'unknown',
               message: `no scrape job ${want.job} found, and a scrape config file could not be read (see above): it may be there, so whether Prometheus scrapes ${want.name} on port ${want.port} is not known`,
             }
-          : {
+          : (renamedJob(jobs, want, self, lookup) ?? {
               line: 0,
               severity: 'error',
               message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (${want.snippet})`,
-            },
+            }),
       );
       continue;
     }
@@ -280,6 +280,40 @@ export function readPrometheusYml(
     }
   }
   return findings;
+}
+
+/**
+ * The error for a job the registry names that is not there while another job scrapes its service's port on this
+ * host: the job renamed in prometheus.yml (`fastapi` for `dsa110-api`). Prometheus still scrapes the service, so
+ * "does not scrape" would send the operator looking for a scrape that is there; what disagrees is the name, which
+ * the registry makes from the service's id and anything that asks for the registry's job by name goes by. Placed at
+ * the first such job; undefined when none scrapes the port.
+ */
+function renamedJob(jobs: readonly PlacedJob[], want: ScrapeExpectation, self: string, lookup: PrometheusFileLookup | undefined): Finding | undefined {
+  const scraping: { job: PlacedJob; target: string }[] = [];
+  for (const job of jobs) {
+    if (job.name === want.job) continue;
+    // The other jobs' own problems (a file_sd file it cannot read) are theirs, not this service's: not reported here.
+    const target = jobTargets(job, self, lookup, []).targets.find(
+      ({ value }) => !UNREAD_YAML.test(value) && portOfAddress(value) === want.port && isThisHost(hostOfAddress(value)),
+    );
+    if (target) scraping.push({ job, target: target.value });
+  }
+  const [first, ...more] = scraping;
+  if (first === undefined) return undefined;
+  const { job, target } = first;
+  // The finding stands at the first job's file:line:col; any other is named with its own.
+  const others =
+    more.length === 0
+      ? ''
+      : ` (so does ${more.map((each) => `scrape job ${escapeText(each.job.name, 200)} at ${escapeText(`${each.job.file ?? self}:${each.job.line}`, 500)}`).join(', ')})`;
+  return {
+    ...(job.file !== undefined && { file: job.file }),
+    line: job.line,
+    ...(job.column !== undefined && { column: job.column }),
+    severity: 'error',
+    message: `no scrape job ${want.job}, but scrape job ${escapeText(job.name, 200)} here scrapes ${want.name}'s port ${want.port} (targets ${escapeText(target, 200)})${others}: the registry names ${want.name}'s job ${want.job}, after its id; rename that job_name back to ${want.job} (${want.snippet} prints what passes)`,
+  };
 }
 
 /**
