@@ -67,7 +67,11 @@ export function textLines(report: HealthReport, options: TextOptions = {}): Text
   }
 
   if (report.services.length > 0) {
-    const rows = report.services.map((row) => [String(row.port), row.id, state(row), owners(row), row.verdict]);
+    // A reader scans the PORT column for a port, so rows follow the port they show (the effective one: a unit's
+    // Environment= that moves a service moves its row), not the registry's; a stable sort keeps the registry's order
+    // between rows of one port.
+    const sorted = [...report.services].sort((a, b) => a.port - b.port);
+    const rows = sorted.map((row) => [String(row.port), row.id, state(row), owners(row), row.verdict]);
     const header = ['PORT', 'SERVICE', 'STATE', 'OWNER', 'VERDICT'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const pad = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');

@@ -6,7 +6,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { spawnListener } from '../../../../test-support/index.js';
 import { checkPorts } from '../../src/index.js';
 import { renderText, textLines, type JournalLevel } from '../../src/report/text.js';
-import { quietPort, registryText, tempDir } from '../helpers.js';
+import { quietPort, registryText, tempDir, writeTree } from '../helpers.js';
 import { scenario } from '../scenario.js';
 
 describe('text report', () => {
@@ -136,5 +136,30 @@ describe('text report', () => {
     expect(owner('unseen')).toBe(`"?"[${unseen.pid}]`);
     expect(owner('spaced')).toBe(`"a \\"b\\\\"[${spaced.pid}]`);
     expect(owner('plain')).toBe(`uvicorn:main[${plain.pid}]`);
+  });
+
+  it("sorts the table by the port each row shows: a service its unit's Environment= moved stands at the port it moved to", async () => {
+    const taken = new Set((await snapshot()).listeners.map((listener) => listener.port));
+    // Four ports in a row nothing listens on, so the rows' states do not depend on the machine.
+    let base = quietPort(taken);
+    while ([1, 2, 3].some((step) => taken.has(base + step))) base = quietPort(taken);
+    const registryPath = join(tempDir(), 'ports.yaml');
+    writeFileSync(
+      registryPath,
+      registryText([
+        { id: 'moved', port: base, env: 'MOVED_PORT', unit: 'moved.service', group: 'development', access: 'dev' },
+        { id: 'second', port: base + 1, group: 'development', access: 'dev' },
+        { id: 'third', port: base + 2, group: 'development', access: 'dev' },
+      ]),
+    );
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/moved.service': `[Service]\nEnvironment=MOVED_PORT=${base + 3}\nExecStart=/usr/bin/node app.js\n`,
+    });
+    const text = renderText(await checkPorts({ registry: registryPath, root, firewall: false }));
+    const rows = text
+      .split('\n')
+      .slice(1, 4)
+      .map((row) => row.split(/ +/).slice(0, 2).join(' '));
+    expect(rows).toEqual([`${base + 1} second`, `${base + 2} third`, `${base + 3} moved`]);
   });
 });
