@@ -4,12 +4,12 @@
 // datasource URL, Redis's port and bind. Ports are the effective ones (a
 // unit's Environment= override moves them), so a moved API makes every file
 // that still names the old port an error, with its file and line.
-import { urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
-import { effectivePort } from '../effective-port.js';
+import { isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
+import { effectivePort, unitVariable } from '../effective-port.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts, ListenerFacts } from '../types.js';
-import type { Finding } from './references/finding.js';
+import type { Finding, RegistryTakes } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
 import { readNginxSite } from './references/nginx.js';
 import { nginxLoadFinding } from './references/nginx-load.js';
@@ -17,11 +17,17 @@ import { readPrometheusArgs, readPrometheusYml } from './references/prometheus.j
 import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf } from './references/redis.js';
 
-/** The registry's port of a service moved by its unit's override, in words, for a reason. */
-function portWords(facts: Facts, service: Service): { port: number; name: string } {
+/**
+ * The registry's port of a service moved by its unit's override, in words, for a reason; and whether the registry
+ * would take a file's port for it instead (RegistryTakes), so a port disagreement offers that side too.
+ */
+function portWords(facts: Facts, service: Service): { port: number; name: string; registryTakes?: RegistryTakes } {
   const effective = effectivePort(facts, service);
   const moved = effective.override ? ` (${effective.override.variable}=${effective.port} in ${effective.override.file}:${effective.override.line})` : '';
-  return { port: effective.port, name: `${service.name}${moved}` };
+  // A unit that sets the service's variable (or may, in a file not read) decides its port: a registry change would not move it.
+  const pinned = effective.unsure !== undefined || (service.env !== undefined && unitVariable(facts, service, service.env).setting !== undefined);
+  const registryTakes: RegistryTakes = (port) => port !== service.port && isPort(port) && facts.registry.lookup(port, service.transport) === undefined;
+  return { port: effective.port, name: `${service.name}${moved}`, ...(!pinned && { registryTakes }) };
 }
 
 /**

@@ -220,7 +220,7 @@ describe('config check', () => {
         'references error: redis (26379): /etc/redis/redis.conf:2: port 26379 26380: port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port, 26379',
       ]);
       expect(await redisProblems(configs, 'port 6380')).toEqual([
-        'references error: redis (26379): /etc/redis/redis.conf:2:6: port 6380, but the registry says Redis uses port 26379; set it to 26379 (ports snippet redis-conf prints what passes)',
+        'references error: redis (26379): /etc/redis/redis.conf:2:6: port 6380, but the registry says Redis uses port 26379; set it to 26379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
       ]);
       expect(await redisProblems(configs, 'port 26379')).toEqual([]);
     });

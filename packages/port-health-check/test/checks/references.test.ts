@@ -70,7 +70,7 @@ describe('the references check', () => {
     for (const path of yamlFiles) crOnly(moved, path, (text) => text.replace('localhost:8000', 'localhost:8001').replace('localhost:9090', 'localhost:9091'));
     expect(problems(await references(moved))).toEqual([
       expect.stringMatching(
-        /^grafana \(3030\): \/etc\/grafana\/provisioning\/datasources\/dsa110-prometheus\.yml:8:11: url http:\/\/localhost:9091, but Prometheus uses port 9090; set its port to 9090 \(ports snippet grafana-datasource prints what passes\)$/,
+        /^grafana \(3030\): \/etc\/grafana\/provisioning\/datasources\/dsa110-prometheus\.yml:8:11: url http:\/\/localhost:9091, but Prometheus uses port 9090; set its port to 9090 \(ports snippet grafana-datasource prints what passes\), or give Prometheus port: 9091 in the registry$/,
       ),
       expect.stringMatching(
         /^prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:9:14: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 \(ports snippet prometheus-yml prints what passes\)$/,
@@ -134,7 +134,7 @@ describe('the references check', () => {
     expect(checkReferences(facts, registry.service('redis')).map((result) => [result.severity, result.reason, result.file])).toEqual([
       [
         'error',
-        `redis (6379): /etc/redis/redis.conf:1:6 under ${root}: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports --registry '${named}' snippet redis-conf prints what passes)`,
+        `redis (6379): /etc/redis/redis.conf:1:6 under ${root}: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports --registry '${named}' snippet redis-conf prints what passes), or give Redis port: 6380 in the registry`,
         '/etc/redis/redis.conf:1:6',
       ],
     ]);
@@ -175,7 +175,7 @@ describe('the references check', () => {
   it('nginx: a listen elsewhere, an unrestricted /metrics, a missing /metrics location', async () => {
     const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
     expect(problems(await references(site('server {\n  listen 8080;\n  location /metrics {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n')))).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 8080 in the registry',
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location /metrics is not restricted to localhost; add allow 127.0.0.1; deny all;',
     ]);
     expect(
@@ -193,8 +193,8 @@ describe('the references check', () => {
     // Quoted values are the values: a quoted listen elsewhere or proxy_pass to another port is an error, never port 80 or skipped.
     expect(problems(await references(site(`server {\n  listen "8080";\n  location /api/ { proxy_pass 'http://127.0.0.1:9000'; }\n  ${metrics}\n}\n`)))).toEqual(
       [
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3:20: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 8080 in the registry',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3:20: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 9000 in the registry',
       ],
     );
     expect(problems(await references(site(`server { listen "80"; location /api/ { proxy_pass "http://127.0.0.1:8000"; } ${metrics} }\n`)))).toEqual([]);
@@ -210,7 +210,7 @@ describe('the references check', () => {
         ),
       ),
     ).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:6:3: listen 81, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:6:3: listen 81, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 81 in the registry',
     ]);
   });
 
@@ -218,8 +218,8 @@ describe('the references check', () => {
     const tree = (conf: string) => snippetTree(registry, undefined, { 'etc/redis/redis.conf': conf });
     expect(problems(await references(tree('port "6379"\nbind \'127.0.0.1\' "::1"\n')))).toEqual([]);
     expect(problems(await references(tree('port "6380"\nbind "127.0.0.1" "0.0.0.0"\n')))).toEqual([
-      'redis (6379): /etc/redis/redis.conf:1:7: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
-      'redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
+      'redis (6379): /etc/redis/redis.conf:1:7: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
+      'redis (6379): /etc/redis/redis.conf:2:7: bind 127.0.0.1 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry',
     ]);
     expect(problems(await references(tree('port "6379\nbind 127.0.0.1\n')))).toEqual([
       'redis (6379): /etc/redis/redis.conf:1: port "6379: unbalanced quotes, so Redis refuses to start; fix the quoting',
@@ -239,10 +239,10 @@ describe('the references check', () => {
       'etc/redis/conf.d/a.conf': 'port 6381\nbind 0.0.0.0\n',
     });
     expect(problems(await references(root))).toEqual([
-      'nginx (80): /etc/nginx/snippets/listen.conf:3:1: listen 8081, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
-      'nginx (80): /etc/nginx/proxy_params:2:1: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
-      'redis (6379): /etc/redis/conf.d/b.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
-      'redis (6379): /etc/redis/conf.d/a.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
+      'nginx (80): /etc/nginx/snippets/listen.conf:3:1: listen 8081, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 8081 in the registry',
+      'nginx (80): /etc/nginx/proxy_params:2:1: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 9999 in the registry',
+      'redis (6379): /etc/redis/conf.d/b.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
+      'redis (6379): /etc/redis/conf.d/a.conf:2:6: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry',
     ]);
     // Redis: a port set again after the include counts; nothing is said about the included one.
     const after = snippetTree(registry, undefined, {
@@ -314,11 +314,11 @@ describe('the references check', () => {
     // The last bind wins: one before the include may be replaced by one in it; one after it decides.
     expect(await redis({ 'etc/redis/redis.conf': 'port 6379\nbind 0.0.0.0\ninclude /etc/redis/x.conf\n', 'etc/redis/x.conf': { fifo: true } })).toEqual([
       `redis (6379): /etc/redis/redis.conf:3: include /etc/redis/x.conf: ${fifo}`,
-      'redis (6379): /etc/redis/redis.conf:2: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another bind; bind 127.0.0.1 -::1 (localhost only)',
+      'redis (6379): /etc/redis/redis.conf:2:6: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another bind; bind 127.0.0.1 -::1 (localhost only)',
     ]);
     expect(await redis({ 'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/x.conf\nbind 0.0.0.0\n', 'etc/redis/x.conf': { fifo: true } })).toEqual([
       `redis (6379): /etc/redis/redis.conf:2: include /etc/redis/x.conf: ${fifo}`,
-      'redis (6379): /etc/redis/redis.conf:3: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
+      'redis (6379): /etc/redis/redis.conf:3:6: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry',
     ]);
     const results = (
       await references(
@@ -376,21 +376,21 @@ describe('the references check', () => {
     const yml = (text: string) => snippetTree(registry, undefined, { 'etc/prometheus/prometheus.yml': text });
     const job = (targets: string) => `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ${targets}\n`;
     expect(problems(await references(yml(job("['localhost:8000',\n          'localhost:9000']"))))).toEqual([
-      'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
     ]);
     expect(problems(await references(yml(job("[\n          'localhost:8000',\n        ]"))))).toEqual([]);
     const flow = (target: string) => `scrape_configs:\n  - {job_name: 'dsa110-api', static_configs: [{targets: ['${target}']}]}\n`;
     expect(problems(await references(yml(flow('localhost:8000'))))).toEqual([]);
     expect(problems(await references(yml(flow('localhost:9000'))))).toEqual([
-      'prometheus (9090): /etc/prometheus/prometheus.yml:2:59: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:2:59: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
     ]);
   });
 
   it('redis.conf: port and bind, the last occurrence winning; Prometheus args and datasource url', async () => {
     const tree = (files: Record<string, string>) => snippetTree(registry, undefined, files);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 6379\n# bind 0.0.0.0\nbind 0.0.0.0 ::1\nport 6380\n' })))).toEqual([
-      'redis (6379): /etc/redis/redis.conf:5:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
-      'redis (6379): /etc/redis/redis.conf:4: bind 0.0.0.0 ::1 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
+      'redis (6379): /etc/redis/redis.conf:5:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
+      'redis (6379): /etc/redis/redis.conf:4:6: bind 0.0.0.0 ::1 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry',
     ]);
     expect(problems(await references(tree({ 'etc/redis/redis.conf': 'port 6379\n' })))).toEqual([
       'redis (6379): /etc/redis/redis.conf: sets no bind, so Redis listens on every address; add bind 127.0.0.1 -::1 (localhost only)',
@@ -405,8 +405,8 @@ describe('the references check', () => {
         ),
       ),
     ).toEqual([
-      'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3:11: url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes)',
-      'prometheus (9090): /etc/default/prometheus:1: --web.listen-address=:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints',
+      'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3:11: url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes), or give Prometheus port: 9091 in the registry',
+      'prometheus (9090): /etc/default/prometheus:1:62: --web.listen-address=:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints, or give Prometheus port: 9091 in the registry',
     ]);
     expect(
       problems(
@@ -506,7 +506,7 @@ describe('a Grafana datasource url whose port is none', () => {
   it('what Go reads as a port passes or is held to the registry as before; a $VAR port or a user:password@ part is still unknown', async () => {
     expect(await withUrl('    url: http://localhost:09090')).toEqual([]);
     expect(await withUrl('    url: http://localhost:9091')).toEqual([
-      `grafana (3030): ${place}:3:10: url http://localhost:9091, but Prometheus uses port 9090; ${fix}`,
+      `grafana (3030): ${place}:3:10: url http://localhost:9091, but Prometheus uses port 9090; ${fix}, or give Prometheus port: 9091 in the registry`,
     ]);
     // Nothing after the colon: Go's client dials the scheme's default port.
     expect(await withUrl('    url: http://localhost:/')).toEqual([

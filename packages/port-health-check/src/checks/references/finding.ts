@@ -170,15 +170,36 @@ export function parseUrl(url: string): { host: string; port: number } | undefine
  */
 export function portFix(what: 'it' | 'its port' | { readonly write: string }, port: number, snippet: string | undefined, instead?: RegistryInstead): string {
   const fix = typeof what === 'string' ? `set ${what} to ${port}` : `write ${what.write}`;
+  return `${fix}${snippet === undefined ? '' : ` (${snippet} prints what passes)`}${orRegistry(instead)}`;
+}
+
+/** `, or give NAME port: PORT in the registry`, portFix's last words, for a fix it does not build; nothing without `instead`. */
+export function orRegistry(instead: RegistryInstead | undefined): string {
   // The registry takes a port from 1 to 65535 only: a file's 0 (a program's "no TCP port") is never one to give it.
   const registryTakes = instead !== undefined && Number.isInteger(instead.port) && instead.port >= 1 && instead.port <= 65535;
-  return `${fix}${snippet === undefined ? '' : ` (${snippet} prints what passes)`}${registryTakes ? `, or give ${instead.name} port: ${instead.port} in the registry` : ''}`;
+  return registryTakes ? `, or give ${instead.name} port: ${instead.port} in the registry` : '';
 }
 
 /** The registry change that makes a file's port right instead (the file's port given to the service): portFix's last words. */
 export interface RegistryInstead {
   readonly name: string;
   readonly port: number;
+}
+
+/**
+ * Whether giving a service `port` in the registry would make a file that names that port right: a port no other
+ * service and no reserved range has, for a service its unit does not pin to a port of its own (an Environment= or
+ * EnvironmentFile= setting of its variable decides its port whatever the registry says). The references check
+ * builds it for each service a file is held to; a reader given none never offers the registry change.
+ */
+export type RegistryTakes = (port: number) => boolean;
+
+/** portFix's `instead` for a file that names `port` where the registry gives `holder` another: when its registry takes it. */
+export function registryInstead(
+  holder: { readonly name: string; readonly registryTakes?: RegistryTakes },
+  port: number | undefined,
+): RegistryInstead | undefined {
+  return port !== undefined && holder.registryTakes?.(port) === true ? { name: holder.name, port } : undefined;
 }
 
 /**

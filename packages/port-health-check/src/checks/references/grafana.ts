@@ -8,7 +8,17 @@
 // it: the scanners of prometheus-jobs.ts read it so.
 import { escapeText, type UrlScheme } from '@dsa110/ports';
 import { goPort } from '../go-port.js';
-import { type BoundAddress, characterColumn, type Finding, notAPort, portFix, refusedConnection, yamlLineBreaks } from './finding.js';
+import {
+  type BoundAddress,
+  characterColumn,
+  type Finding,
+  notAPort,
+  portFix,
+  refusedConnection,
+  registryInstead,
+  type RegistryTakes,
+  yamlLineBreaks,
+} from './finding.js';
 import { isThisHost } from './prometheus.js';
 import { flowMappingEntries } from './prometheus-files.js';
 import { isSpaceAt, maskQuoted, valueReader } from './prometheus-jobs.js';
@@ -116,7 +126,14 @@ function withoutComment(raw: string): string {
  * them takes (refusedConnection: `127.0.0.2:PORT` beside a listener on 127.0.0.1 only) is refused. Left out, or none, it is held to the port alone.
  */
 export interface DatasourceExpectations {
-  readonly upstream: { readonly name: string; readonly port: number; readonly scheme?: UrlScheme; readonly listeners?: readonly BoundAddress[] };
+  readonly upstream: {
+    readonly name: string;
+    readonly port: number;
+    readonly scheme?: UrlScheme;
+    readonly listeners?: readonly BoundAddress[];
+    /** Whether the registry would take a url's port for the upstream instead (RegistryTakes). */
+    readonly registryTakes?: RegistryTakes;
+  };
   readonly snippet: string;
 }
 
@@ -147,7 +164,7 @@ export function readGrafanaDatasource(text: string, expect: DatasourceExpectatio
           line,
           ...(column !== undefined && { column }),
           severity: 'error',
-          message: `url ${escapeText(url, 200)}, but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
+          message: `url ${escapeText(url, 200)}, but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet, registryInstead(expect.upstream, parsed.port))}`,
         });
       } else if (isThisHost(parsed.host)) {
         const at = { line, ...(column !== undefined && { column }) };

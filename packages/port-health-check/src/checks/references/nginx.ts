@@ -6,12 +6,23 @@ import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa11
 import { type AddressBits, addressBits } from '@dsa110/ports/system';
 import { isLoopback, isLoopbackNetwork, isUnspecified } from '../../address.js';
 import { formatAddress } from '../../firewall/ip.js';
-import { type BoundAddress, characterColumn, type Finding, portFix, reachesListener, refusedConnection } from './finding.js';
+import {
+  type BoundAddress,
+  characterColumn,
+  type Finding,
+  portFix,
+  reachesListener,
+  refusedConnection,
+  registryInstead,
+  type RegistryTakes,
+} from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 export interface NginxExpectations {
   readonly name: string;
   readonly port: number;
+  /** Whether the registry would take a listen's port for the site instead (RegistryTakes); left out, that is never offered. */
+  readonly registryTakes?: RegistryTakes;
   /**
    * Its access level: localhost and dev bind loopback only, public and private every address (the firewall narrows
    * private), as the nginx-site snippet writes `listen`; left out, no listen address is held to it.
@@ -34,6 +45,8 @@ export interface NginxExpectations {
     readonly scheme?: UrlScheme;
     readonly speaksHttp?: boolean;
     readonly listeners?: readonly BoundAddress[];
+    /** Whether the registry would take a pass's port for the upstream instead (RegistryTakes). */
+    readonly registryTakes?: RegistryTakes;
   };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
   readonly snippet: string;
@@ -326,7 +339,7 @@ function checkListen(statement: SiteStatement, expect: NginxExpectations): Findi
   const wrongPort: Finding = {
     ...placeAt(statement),
     severity: 'error',
-    message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}; ${portFix('its port', expect.port, expect.snippet)}`,
+    message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}; ${portFix('its port', expect.port, expect.snippet, registryInstead(expect, port))}`,
   };
   return address ? [wrongPort, address] : [wrongPort];
 }
@@ -609,7 +622,7 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     const port: Finding = {
       ...placeAt(pass),
       severity: 'error',
-      message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}; ${portFix('its port', wanted.port, expect.snippet)}`,
+      message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}; ${portFix('its port', wanted.port, expect.snippet, registryInstead(wanted, target.port))}`,
     };
     return scheme ? [port, scheme] : [port];
   });
@@ -751,7 +764,7 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
     {
       ...placeAt(server),
       severity: 'error',
-      message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet)}`,
+      message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet, registryInstead(expect.upstream, port))}`,
     },
   ];
 }

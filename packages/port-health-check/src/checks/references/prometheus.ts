@@ -9,7 +9,20 @@
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
 import { isUnspecified } from '../../address.js';
-import { type BoundAddress, type Finding, hostOfAddress, isLoopbackHost, notAPort, portFix, portOfAddress, refusedConnection } from './finding.js';
+import {
+  type BoundAddress,
+  characterColumn,
+  type Finding,
+  hostOfAddress,
+  isLoopbackHost,
+  notAPort,
+  orRegistry,
+  portFix,
+  portOfAddress,
+  refusedConnection,
+  registryInstead,
+  type RegistryTakes,
+} from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -27,6 +40,8 @@ export interface ScrapeExpectation {
    * takes (reachesListener: `127.0.0.2:PORT` beside a listener on 127.0.0.1 only) is refused. Left out, or none, targets are held to the port alone.
    */
   readonly listeners?: readonly BoundAddress[];
+  /** Whether the registry would take a target's port for the service instead (RegistryTakes); left out, that is never offered. */
+  readonly registryTakes?: RegistryTakes;
 }
 
 /**
@@ -262,7 +277,7 @@ export function readPrometheusYml(
         findings.push({
           ...placed,
           severity: 'error',
-          message: `scrape job ${want.job} targets ${escapeText(value, 200)}, but ${want.name} uses port ${want.port}; ${portFix('its port', want.port, want.snippet)}`,
+          message: `scrape job ${want.job} targets ${escapeText(value, 200)}, but ${want.name} uses port ${want.port}; ${portFix('its port', want.port, want.snippet, registryInstead(want, portOfAddress(value)))}`,
         });
       } else if (!isThisHost(hostOfAddress(value))) {
         findings.push({
@@ -337,14 +352,22 @@ export const PROMETHEUS_DEFAULT_PORT = 9090;
  * only at the start of a line: `--web.page-title=DSA110#1` is a value, so
  * finding.ts's contentLines (a `#` anywhere) does not fit.
  */
-function lastArgs(text: string): { line: number; value: string } | undefined {
+function lastArgs(text: string): { line: number; value: string; column: (index: number) => number | undefined } | undefined {
   const lines = text.split('\n');
-  let found: { line: number; value: string } | undefined;
+  let found: { line: number; value: string; column: (index: number) => number | undefined } | undefined;
   for (let index = 0; index < lines.length; index++) {
     const start = index;
-    let value = lines[index]!.trim(); // trim() also drops a CRLF file's \r
+    const raw = lines[index]!;
+    let value = raw.trim(); // trim() also drops a CRLF file's \r
+    // What of the value is on its first line: a column is known there, not on the lines a `\` continues it on.
+    const first = value.endsWith('\\') ? value.length - 1 : value.length;
     while (value.endsWith('\\') && index + 1 < lines.length) value = `${value.slice(0, -1)} ${lines[++index]!.trim()}`;
-    if (value.startsWith('ARGS=') || /^ARGS\s+=/.test(value)) found = { line: start + 1, value: value.slice(value.indexOf('=') + 1) };
+    if (value.startsWith('ARGS=') || /^ARGS\s+=/.test(value)) {
+      const from = value.indexOf('=') + 1;
+      const lead = raw.length - raw.trimStart().length;
+      const column = (at: number) => (from + at < first ? characterColumn(raw, 0, lead + from + at) : undefined);
+      found = { line: start + 1, value: value.slice(from), column };
+    }
   }
   return found;
 }
@@ -389,7 +412,10 @@ function listenAddress(value: string): { port: number | undefined } | { problem:
  * `expect.https`: the registry says the service is HTTPS (its scrape jobs and Grafana's datasource then reach it by
  * https://), which Prometheus serves only from a --web.config.file (its TLS settings); without one it serves plain HTTP.
  */
-export function readPrometheusArgs(text: string, expect: { name: string; port: number; snippet?: string; https?: boolean }): Finding[] {
+export function readPrometheusArgs(
+  text: string,
+  expect: { name: string; port: number; snippet?: string; https?: boolean; registryTakes?: RegistryTakes },
+): Finding[] {
   const findings: Finding[] = [];
   let seen = false;
   const args = lastArgs(text);
@@ -398,17 +424,20 @@ export function readPrometheusArgs(text: string, expect: { name: string; port: n
     seen = true;
     const value = match[1]!;
     const address = listenAddress(value);
+    // The column of the address itself (after `=`, or after a quote), as every finding about a value is placed.
+    const column = args!.column(match.index + match[0].length - value.length);
+    const place = { line: args!.line, ...(column !== undefined && { column }) };
     if ('problem' in address) {
       findings.push({
-        line: args!.line,
+        ...place,
         severity: 'warning',
         message: `--web.listen-address=${escapeText(value, 200)}: ${address.problem}, so Prometheus cannot listen there and exits at start; ${fix}`,
       });
     } else if (address.port !== expect.port)
       findings.push({
-        line: args!.line,
+        ...place,
         severity: 'error',
-        message: `--web.listen-address=${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}`,
+        message: `--web.listen-address=${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}${orRegistry(registryInstead(expect, address.port))}`,
       });
   }
   if (expect.https === true && !/--web\.config\.file(?:=|\s+)['"]?[^\s'"]/.test(args?.value ?? '')) {

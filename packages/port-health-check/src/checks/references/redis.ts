@@ -3,7 +3,7 @@
 import { escapeText } from '@dsa110/ports';
 import { escapedByte, joinKeptBytes } from '@dsa110/ports/system';
 import { isLoopback } from '../../address.js';
-import { characterColumn, contentLines, notAPort, portFix, type Finding, type PortReading } from './finding.js';
+import { characterColumn, contentLines, notAPort, portFix, registryInstead, type Finding, type PortReading, type RegistryTakes } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
 
 /** The directives this reader acts on. */
@@ -131,7 +131,7 @@ interface UnreadInclude {
 interface Setting {
   readonly file?: string;
   readonly line: number;
-  /** Of a port: the column its value starts at (Finding.column). */
+  /** Of a port: the column its value starts at; of a bind, its first address (Finding.column). */
   readonly column?: number;
   readonly content: string;
   readonly args: readonly string[];
@@ -156,7 +156,7 @@ interface Settings {
 }
 
 /** `snippet`: the command that prints a redis.conf as the registry wants it (`ports snippet redis-conf`, as the references check builds it). */
-type Expect = { readonly name: string; readonly port: number; readonly localOnly: boolean; readonly snippet?: string };
+type Expect = { readonly name: string; readonly port: number; readonly localOnly: boolean; readonly snippet?: string; readonly registryTakes?: RegistryTakes };
 
 /** A line of the file as written, for a message (a long one cut). */
 const shown = (content: string): string => escapeText(content, 200);
@@ -228,8 +228,8 @@ class RedisConfReader {
     const [directive, ...args] = words;
     const name = directive?.toLowerCase();
     if (name !== 'port' && name !== 'bind' && name !== 'include') return;
-    // Where a port's value starts, for its finding.
-    const column = name === 'port' && args.length === 1 ? valueColumn(at.rawLine(line), content) : undefined;
+    // Where a port's value (a bind's first address) starts, for its finding.
+    const column = (name === 'port' && args.length === 1) || (name === 'bind' && args.length > 0) ? valueColumn(at.rawLine(line), content) : undefined;
     const place = { file, line, ...(column !== undefined && { column }) };
     const refused = refusedArguments(name, args, this.expect);
     if (refused !== undefined) {
@@ -239,7 +239,7 @@ class RedisConfReader {
       return;
     }
     if (name === 'port') Object.assign(settings, { port: { ...place, content, args }, portMayBeIn: null });
-    else if (name === 'bind') Object.assign(settings, { bind: { file, line, content, args }, bindMayBeIn: null });
+    else if (name === 'bind') Object.assign(settings, { bind: { ...place, content, args }, bindMayBeIn: null });
     else this.include(settings, { file, line, include: args[0]! }, chain);
   }
 
@@ -373,7 +373,8 @@ function portFindings(port: Setting | undefined, expect: Expect, unless: string 
     {
       ...place,
       severity: unless ? 'unknown' : 'error',
-      message: `port ${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}${otherwise}; ${portFix('it', expect.port, expect.snippet)}`,
+      // Where an include not read may set another port, this one may not be Redis's: the registry is not offered it.
+      message: `port ${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}${otherwise}; ${portFix('it', expect.port, expect.snippet, unless ? undefined : registryInstead(expect, Number(value)))}`,
     },
   ];
 }
@@ -390,12 +391,15 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
   }
   const problem = bindProblem(bind, expect);
   if (problem === undefined) return [];
-  const message = `${problem.what}${unless ? `, unless ${unless}, sets another bind` : ''}${problem.fix ? `; ${problem.fix}` : ''}`;
-  return [{ file: bind.file, line: bind.line, severity: unless ? 'unknown' : 'error', message }];
+  // The file may be right and the registry behind it (Redis opened to other hosts on purpose): that side too, as nginx's
+  // listen says it; not where an include not read may set another bind, which may be Redis's.
+  const registry = problem.access && !unless ? `, or give ${expect.name} access: private or public in the registry` : '';
+  const message = `${problem.what}${unless ? `, unless ${unless}, sets another bind` : ''}${problem.fix ? `; ${problem.fix}${registry}` : ''}`;
+  return [{ file: bind.file, line: bind.line, ...(bind.column !== undefined && { column: bind.column }), severity: unless ? 'unknown' : 'error', message }];
 }
 
 /** What is wrong with a bind Redis would use (checked with redis-server 7.0), and what to do; undefined when nothing is. */
-function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string } | undefined {
+function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string; access?: true } | undefined {
   const written = shown(bind.content);
   const localhost = 'bind 127.0.0.1 -::1 (localhost only)';
   // Redis 7: `bind ""` (or none) listens on no TCP address; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
@@ -414,5 +418,9 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
   if (!expect.localOnly) return undefined;
   const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
   if (wide.length === 0) return undefined;
-  return { what: `bind ${bind.args.join(' ')} reaches beyond this host (${wide.join(', ')}), but ${expect.name} is localhost-only`, fix: localhost };
+  return {
+    what: `bind ${shown(bind.args.join(' '))} reaches beyond this host (${shown(wide.join(', '))}), but ${expect.name} is localhost-only`,
+    fix: localhost,
+    access: true,
+  };
 }

@@ -387,6 +387,7 @@ describe('/etc/default/prometheus', () => {
     expect(readPrometheusArgs('ARGS="--web.page-title=DSA110#1 --web.listen-address=0.0.0.0:9091"\n', expect9090)).toEqual([
       {
         line: 1,
+        column: 54,
         severity: 'error',
         message: '--web.listen-address=0.0.0.0:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=HOST:9090',
       },
@@ -399,6 +400,7 @@ describe('/etc/default/prometheus', () => {
     expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9090"\nARGS="--web.listen-address=127.0.0.1:9091"\n', expect9090)).toEqual([
       {
         line: 2,
+        column: 28,
         severity: 'error',
         message: '--web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=HOST:9090',
       },
@@ -416,6 +418,7 @@ describe('/etc/default/prometheus', () => {
     const SNIPPET = { ...expect9090, snippet: 'ports snippet prometheus-args' };
     const warning = (value: string, why: string) => ({
       line: 1,
+      column: 28,
       severity: 'warning',
       message: `--web.listen-address=${value}: ${why}, so Prometheus cannot listen there and exits at start; write the ARGS line \`ports snippet prometheus-args\` prints`,
     });

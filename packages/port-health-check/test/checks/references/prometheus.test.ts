@@ -62,7 +62,7 @@ describe('file_sd_configs', () => {
       expect.objectContaining({
         severity: 'error',
         reason:
-          'prometheus (9090): /etc/prometheus/targets/api/.hidden.json:3: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+          'prometheus (9090): /etc/prometheus/targets/api/.hidden.json:3: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
         file: '/etc/prometheus/targets/api/.hidden.json:3',
       }),
       expect.objectContaining({
@@ -196,7 +196,7 @@ describe('scrape_config_files', () => {
     expect(await problems(wrong)).toEqual([
       [
         'error',
-        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 8080 in the registry',
       ],
     ]);
   });
@@ -244,7 +244,7 @@ describe('scrape_config_files', () => {
       ],
       [
         'error',
-        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 8080 in the registry',
       ],
     ]);
   });

@@ -64,7 +64,7 @@ describe('redis.conf includes that fan out', () => {
   it('the last include of a file decides, as Redis applies the file again there', async () => {
     const files = (conf: string) => ({ 'etc/redis/redis.conf': conf, 'etc/redis/x.conf': 'port 6380\n' });
     expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\nport 6379\ninclude /etc/redis/x.conf\n'))).toEqual([
-      'error: redis (6379): /etc/redis/x.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
+      'error: redis (6379): /etc/redis/x.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
     ]);
     expect(await redisProblems(files('bind 127.0.0.1\ninclude /etc/redis/x.conf\ninclude /etc/redis/x.conf\nport 6379\n'))).toEqual([]);
   });
@@ -75,7 +75,7 @@ describe('redis.conf includes that fan out', () => {
     const started = performance.now();
     expect(await redisProblems(files)).toEqual([
       'error: redis (6379): /etc/redis/fan/l8.conf:2: "unbalanced: unbalanced quotes, so Redis refuses to start; fix the quoting',
-      'error: redis (6379): /etc/redis/fan/l8.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
+      'error: redis (6379): /etc/redis/fan/l8.conf:1:6: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry',
     ]);
     expect(performance.now() - started).toBeLessThan(2000);
   });
@@ -105,8 +105,8 @@ describe('redis.conf lines as Redis reads them', () => {
   it('a # is a comment only at the start of a line: an include of a file with # in its name is read', async () => {
     const local = { 'etc/redis/local#1.conf': 'bind 0.0.0.0\nport 6380\n' };
     const expected = [
-      'error: redis (6379): /etc/redis/local#1.conf:2:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
-      'error: redis (6379): /etc/redis/local#1.conf:1: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only)',
+      'error: redis (6379): /etc/redis/local#1.conf:2:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
+      'error: redis (6379): /etc/redis/local#1.conf:1:6: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry',
     ];
     for (const include of ['include "/etc/redis/local#1.conf"', 'include /etc/redis/local#1.conf', "  include '/etc/redis/local#1.conf'"])
       expect(await redisProblems({ 'etc/redis/redis.conf': `port 6379\nbind 127.0.0.1\n${include}\n`, ...local })).toEqual(expected);
@@ -142,7 +142,7 @@ describe('redis.conf lines as Redis reads them', () => {
       'error: redis (6379): /etc/redis/redis.conf:3: include /etc/redis/x.conf # ours: include takes one file, so Redis refuses to start ("Bad directive or wrong number of arguments"); put a comment on a line of its own',
     ]);
     expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 # ours\n' })).toEqual([
-      'error: redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 # ours: Redis takes # and what follows for addresses (a # is a comment only at the start of a line) and fails to start, unable to listen on them; put a comment on a line of its own',
+      'error: redis (6379): /etc/redis/redis.conf:2:6: bind 127.0.0.1 # ours: Redis takes # and what follows for addresses (a # is a comment only at the start of a line) and fails to start, unable to listen on them; put a comment on a line of its own',
     ]);
   });
 });
@@ -219,7 +219,7 @@ describe('redis.conf values Redis refuses', () => {
   it('bind "" (or bind alone) listens on no TCP address: Redis exits, or serves only its unixsocket', async () => {
     const message =
       'bind "" listens on no TCP address, so Redis does not serve port 6379: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that; bind 127.0.0.1 -::1 (localhost only)';
-    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind ""\n' })).toEqual([`error: redis (6379): /etc/redis/redis.conf:2: ${message}`]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind ""\n' })).toEqual([`error: redis (6379): /etc/redis/redis.conf:2:7: ${message}`]);
     expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind\n' })).toEqual([
       `error: redis (6379): /etc/redis/redis.conf:2: ${message.replace('bind ""', 'bind')}`,
     ]);
@@ -229,7 +229,7 @@ describe('redis.conf values Redis refuses', () => {
 
   it('an empty address among others is one Redis cannot listen on: it fails to start', async () => {
     expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 ""\n' })).toEqual([
-      'error: redis (6379): /etc/redis/redis.conf:2: bind 127.0.0.1 "": an empty address, which Redis cannot listen on, so it fails to start; remove it',
+      'error: redis (6379): /etc/redis/redis.conf:2:6: bind 127.0.0.1 "": an empty address, which Redis cannot listen on, so it fails to start; remove it',
     ]);
   });
 });
