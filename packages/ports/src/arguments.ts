@@ -30,7 +30,21 @@ function objectKind(value: object): string {
     if (typeof name === 'string' && name !== 'Object' && /^[A-Za-z_$][\w$]{0,39}$/.test(name)) return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
     return 'an object with a prototype of its own';
   } catch {
-    return 'an object';
+    // A revoked Proxy throws on every question asked of it (a hostile getter may too): said as such, where
+    // "an object" sent the caller looking for a missing field.
+    return types.isProxy(value) ? 'a revoked Proxy' : 'an object';
+  }
+}
+
+/**
+ * Array.isArray that answers false for a revoked Proxy, where Array.isArray throws its own TypeError
+ * ("Cannot perform 'IsArray' on a proxy that has been revoked"), naming neither the function nor the argument.
+ */
+export function isArraySafely(value: unknown): value is readonly unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 
@@ -109,7 +123,7 @@ export function listProblem(
   entry = 'a string',
   isEntry: (entry: unknown) => boolean = (item) => typeof item === 'string',
 ): string | undefined {
-  if (!Array.isArray(value)) return `${name} must be ${list}, not ${describeArgument(value)}`;
+  if (!isArraySafely(value)) return `${name} must be ${list}, not ${describeArgument(value)}`;
   // A hole of a sparse array is undefined, as findIndex visits it: no entry.
   const index = value.findIndex((item) => !isEntry(item));
   return index === -1 ? undefined : `${name}[${index}] must be ${entry}, not ${describeArgument(value[index])}`;
@@ -255,7 +269,12 @@ export function stringListArgument(fn: string, name: string, value: unknown): re
 
 /** An object argument (not null, not an array). */
 export function objectArgument<T extends object>(fn: string, name: string, value: T | undefined | null, shape: string): T {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  if (typeof value === 'object' && value !== null) {
+    try {
+      // Array.isArray throws for a revoked Proxy alone: refused with the rest, and described as what it is.
+      if (!Array.isArray(value)) return value;
+    } catch {}
+  }
   throw new TypeError(`${fn}: ${name} must be an object (${shape}), not ${describeArgument(value)}`);
 }
 
@@ -266,7 +285,11 @@ export function maxArgument(fn: string, max: unknown): number {
 
 /** An iterable argument (an array, a Set): a string, though iterable, is refused. */
 export function iterableArgument(fn: string, name: string, value: unknown, what: string): void {
-  if (typeof value === 'object' && value !== null && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') return;
+  if (typeof value === 'object' && value !== null) {
+    try {
+      if (typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') return;
+    } catch {} // a revoked Proxy: refused below, and described as what it is
+  }
   throw new TypeError(`${fn}: ${name} must be an array (or other iterable) of ${what}, not ${describeArgument(value)}`);
 }
 

@@ -373,6 +373,38 @@ describe('registryArgument and envArgument: the one test of a registry option an
   });
 });
 
+describe('a revoked Proxy, given for any object or list, is named as one (it read "not an object", or failed inside on IsArray)', () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+
+  it('as env: resolvePort and loadRegistry say it is a revoked Proxy', async () => {
+    const registry = await ports.loadRegistry();
+    const env = 'options.env must be an object of environment variables (like process.env) or left out, not a revoked Proxy';
+    expect(() => registry.resolvePort('api', { env: revoked() })).toThrow(new TypeError(`resolvePort: ${env}`));
+    await expect(ports.loadRegistry({ env: revoked() })).rejects.toThrow(new TypeError(`loadRegistry: ${env}`));
+  });
+
+  it('as an object or a list: the TypeError of the function, naming the argument', () => {
+    expect(() => untyped(ports.formatRange)(revoked())).toThrow(new TypeError('formatRange: range must be an object ({ start, end }), not a revoked Proxy'));
+    expect(() => untyped(ports.effectiveProtectedProcesses)(revoked())).toThrow(
+      new TypeError('effectiveProtectedProcesses: added must be an array of strings, not a revoked Proxy'),
+    );
+    expect(() => untyped(files.readTextFile)('/etc/hostname', revoked())).toThrow(
+      new TypeError('readTextFile: options must be an object ({ maxBytes }), not a revoked Proxy'),
+    );
+    expect(() => untyped(systemd.mergeUnit)(revoked())).toThrow(
+      new TypeError('mergeUnit: loaded must be an object (a LoadedUnit, from loadUnit), not a revoked Proxy'),
+    );
+    expect(() => untyped(systemd.environmentDoubt)({ environment: new Map() }, revoked())).toThrow(
+      /^environmentDoubt: names must be an array \(or other iterable\) of variable names, not a revoked Proxy$/,
+    );
+  });
+});
+
 describe('optionsArgument: a plain object, read by its own properties', () => {
   const SHAPE = '{ path?, env? }';
   const KEYS = ['path', 'env'];
@@ -391,10 +423,10 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
     expect(ports.describeArgument(Object.create({ path: '/x' }))).toBe('an object with a prototype of its own');
     expect(ports.describeArgument({})).toBe('an object');
     expect(ports.describeArgument(Object.create(null))).toBe('an object');
-    // A revoked Proxy or a hostile class name: still one plain line, never a throw.
+    // A revoked Proxy or a hostile class name: still one plain line, never a throw; a revoked Proxy said as one.
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
-    expect(ports.describeArgument(proxy)).toBe('an object');
+    expect(ports.describeArgument(proxy)).toBe('a revoked Proxy');
     const Hostile = class {};
     Object.defineProperty(Hostile, 'name', { value: 'X\n\u001b[31m' });
     expect(ports.describeArgument(new Hostile())).toBe('an object with a prototype of its own');
@@ -413,7 +445,7 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
     expect(() => ports.optionsArgument('snapshot', proxy, SHAPE)).toThrow(
-      new TypeError(`snapshot: options must be an object (${SHAPE}) or left out, not an object`),
+      new TypeError(`snapshot: options must be an object (${SHAPE}) or left out, not a revoked Proxy`),
     );
   });
 
