@@ -188,16 +188,19 @@ export class Registry<Id extends string = string> {
 
   /** The ids of all services, sorted by port: one frozen list (copy it to sort or change it). */
   get ids(): readonly Id[] {
+    Registry.#called(this, 'ids');
     return this.#ids;
   }
 
   /** Whether `id` is a service's id: a type guard, so it takes anything (false for what is not a string). */
   has(id: unknown): id is Id {
+    Registry.#called(this, 'has');
     return typeof id === 'string' && this.#byId.has(id);
   }
 
   /** The service with this id; throws PortsError (code UNKNOWN_SERVICE) naming the known ids. */
   service(id: Id): Service<Id> {
+    Registry.#called(this, 'service');
     const service = this.#byId.get(id);
     if (service) return service;
     // From JavaScript anything can arrive: say what it was, not "cannot read properties of undefined".
@@ -217,6 +220,7 @@ export class Registry<Id extends string = string> {
 
   /** The service or reserved entry that owns `port` in the registry (overrides not applied). */
   lookup(port: number, transport: Transport = 'tcp'): Service<Id> | ReservedRange<Id> | undefined {
+    Registry.#called(this, 'lookup');
     // A port read from process.env is a string: say so rather than find nothing.
     if (typeof port !== 'number')
       throw new TypeError(`lookup: port must be a number, not ${describeArgument(port)}${typeof port === 'string' ? ' (parse it with parsePort)' : ''}`);
@@ -235,6 +239,7 @@ export class Registry<Id extends string = string> {
    * Throws PortsError (code BAD_OVERRIDE) naming the variable, its value and why it is refused.
    */
   resolvePort(id: Id, options?: ResolveOptions): ResolvedPort {
+    Registry.#called(this, 'resolvePort');
     if (typeof id !== 'string') throw new TypeError(`resolvePort: id must be a service id (a string), not ${describeArgument(id)}`);
     const service = this.service(id);
     const env = envArgument('resolvePort', optionsArgument('resolvePort', options, RESOLVE_KEYS).env);
@@ -271,6 +276,22 @@ export class Registry<Id extends string = string> {
       }
     }
     return { port, source: 'env', variable };
+  }
+
+  /**
+   * A method of the prototype called on what is not a Registry (`Registry.prototype.service.call(other, id)`,
+   * or taken off the prototype and called alone) read "this.service is not a function" or "Cannot read private
+   * member": said here, naming the method. A registry's own methods are bound to it, and pass at the cost of one
+   * brand check.
+   */
+  static #called(self: unknown, method: string): void {
+    if (typeof self === 'object' && self !== null && #byId in self) return;
+    const given = describeArgument(self);
+    // A registry of another copy of the package (its ESM and CJS builds are two classes) has this method of its own.
+    const what = self === undefined ? 'alone (this is undefined)' : given === 'a Registry' ? 'a Registry of another copy of @dsa110/ports' : given;
+    throw new TypeError(
+      `${method}: must be called on a Registry (from loadRegistry or parseRegistry), not ${what}; call registry.${method}, which works taken off the registry too`,
+    );
   }
 
   /**

@@ -405,6 +405,39 @@ describe('a revoked Proxy, given for any object or list, is named as one (it rea
   });
 });
 
+describe("Registry.prototype's methods called on what is not a Registry: a TypeError naming the method", () => {
+  it('says it must be called on a Registry ("this.service is not a function", "Cannot read private member #byId" before)', async () => {
+    const registry = await ports.loadRegistry();
+    const prototype = ports.Registry.prototype as unknown as Record<
+      'has' | 'service' | 'lookup' | 'resolvePort',
+      (this: unknown, ...args: unknown[]) => unknown
+    >;
+    const called = (method: string, what: string) =>
+      new TypeError(
+        `${method}: must be called on a Registry (from loadRegistry or parseRegistry), not ${what}; call registry.${method}, which works taken off the registry too`,
+      );
+    expect(() => prototype.service.call({}, 'api')).toThrow(called('service', 'an object'));
+    expect(() => prototype.resolvePort.call({ service: () => registry.service('api') }, 'api')).toThrow(called('resolvePort', 'an object'));
+    expect(() => prototype.lookup.call(null, 8000)).toThrow(called('lookup', 'null'));
+    expect(() => prototype.has.call(5, 'api')).toThrow(called('has', 'number 5'));
+    const { resolvePort } = prototype;
+    expect(() => resolvePort('api')).toThrow(called('resolvePort', 'alone (this is undefined)'));
+    const ids = Object.getOwnPropertyDescriptor(ports.Registry.prototype, 'ids')?.get;
+    expect(() => ids?.call(Object.create(registry))).toThrow(called('ids', 'an object with a prototype of its own'));
+    // A registry of another copy of the package is one, but not of this class: said so, not "not a Registry".
+    const other = (await import(`../src/registry.js?${'prototype-methods'}`)) as typeof import('../src/registry.js');
+    const { bundledRegistry } = await import('../src/generated/registry.js');
+    const foreign = new other.Registry(bundledRegistry, 'ports.yaml (another copy)');
+    expect(() => prototype.service.call(foreign, 'api')).toThrow(called('service', 'a Registry of another copy of @dsa110/ports'));
+    // A registry's own methods, bound to it, still work detached; and the prototype's, called on it.
+    const { service, lookup } = registry;
+    expect(service('api').id).toBe('api');
+    expect(lookup(registry.service('api').port)?.id).toBe('api');
+    expect((prototype.service.call(registry, 'api') as { id: string }).id).toBe('api');
+    expect(registry.ids.length).toBeGreaterThan(0);
+  });
+});
+
 describe('optionsArgument: a plain object, read by its own properties', () => {
   const SHAPE = '{ path?, env? }';
   const KEYS = ['path', 'env'];
