@@ -405,6 +405,77 @@ describe('a revoked Proxy, given for any object or list, is named as one (it rea
   });
 });
 
+describe("'@dsa110/ports/systemd': a wrong entry of a list, or field of an object, is named (it failed inside)", () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+
+  it('claimLines and where: each line checked where it is read (claimLines([{}]) read "Cannot read properties of undefined (reading \'0\')")', () => {
+    expect(() => untyped(systemd.claimLines)([{}], [])).toThrow(new TypeError('claimLines: lines[0] must be an ExecLine ({ argv, ... }), not an object'));
+    expect(() => untyped(systemd.claimLines)([{ argv: ['claim-port', 'api'] }, null], [])).toThrow(
+      new TypeError('claimLines: lines[1] must be an ExecLine ({ argv, ... }), not null'),
+    );
+    expect(() => untyped(systemd.claimLines)([{ argv: 'claim-port api' }], [])).toThrow(
+      new TypeError('claimLines: lines[0].argv must be an array of strings, not the string "claim-port api"'),
+    );
+    expect(() => untyped(systemd.claimLines)([{ argv: [5] }], [])).toThrow(
+      new TypeError('claimLines: lines[0].argv[0] must be a path (a string), not number 5'),
+    );
+    const line = { argv: ['/usr/local/bin/claim-port', 'api'] };
+    expect(untyped(systemd.claimLines)([line, { argv: [] }], [])).toEqual([line]);
+    expect(() => untyped(systemd.where)({ file: Symbol('x'), line: 1 })).toThrow(new TypeError('where: line.file must be a path (a string), not symbol'));
+    expect(() => untyped(systemd.where)({ file: '/x.service' })).toThrow(new TypeError('where: line.line must be a line number, not undefined'));
+  });
+
+  it("environmentDoubt and environmentFileFindings: the unit's environment and files checked ({} read \"reading 'get'\")", () => {
+    expect(() => untyped(systemd.environmentDoubt)({}, ['PORT'])).toThrow(
+      new TypeError('environmentDoubt: unit.environment must be a Map of variable name to setting, from mergeUnit, not undefined'),
+    );
+    expect(() => untyped(systemd.environmentDoubt)({ environment: new Map(), environmentFiles: [5] }, ['PORT'])).toThrow(
+      new TypeError('environmentDoubt: unit.environmentFiles[0] must be an EnvironmentFileFacts ({ path, optional, file, line, ... }), not number 5'),
+    );
+    expect(() => untyped(systemd.environmentDoubt)({ environment: new Map() }, [5])).toThrow(
+      new TypeError('environmentDoubt: names must hold variable names (strings), not number 5'),
+    );
+    const file = { path: '/etc/default/api', optional: false, file: '/etc/systemd/system/api.service', line: 3 };
+    expect(() => untyped(systemd.environmentFileFindings)({ unit: 'api.service', environmentFiles: [{ ...file, line: '3' }] })).toThrow(
+      new TypeError('environmentFileFindings: unit.environmentFiles[0].line must be a line number, not the string "3"'),
+    );
+    expect(() => untyped(systemd.environmentFileFindings)({ unit: 'api.service', environmentFiles: [{ ...file, ignored: [{ key: 1 }] }] }, 'PORT')).toThrow(
+      new TypeError('environmentFileFindings: unit.environmentFiles[0].ignored[0] must be { key, line }, not an object'),
+    );
+    expect(() => untyped(systemd.environmentFileFindings)({ unit: 'api.service', environmentFiles: Symbol('x') })).toThrow(
+      /^environmentFileFindings: unit\.environmentFiles must be an array of EnvironmentFileFacts, from mergeUnit, or left out, not symbol$/,
+    );
+    expect(systemd.environmentDoubt({ environment: new Map(), environmentFiles: [{ ...file, unread: 'permission denied' }] }, ['PORT'])).toMatch(
+      /^\/etc\/default\/api .*may set PORT, and cannot be read: permission denied$/,
+    );
+  });
+
+  it('listUnitDirs and loadUnit: a wrong dirs entry, problems or listing named ("given.replace is not a function", "listing.values is not a function")', () => {
+    const root = mkdtempSync(join(tmpdir(), 'unit-dirs-'));
+    try {
+      expect(() => untyped(systemd.listUnitDirs)(root, [], ['/etc/systemd/system', 5])).toThrow(
+        new TypeError('listUnitDirs: dirs[1] must be a string, not number 5'),
+      );
+      expect(() => untyped(systemd.listUnitDirs)(root, [], '/etc/systemd/system')).toThrow(
+        new TypeError('listUnitDirs: dirs must be an array of strings, not the string "/etc/systemd/system"'),
+      );
+      expect(() => untyped(systemd.listUnitDirs)(root, 5)).toThrow(
+        new TypeError('listUnitDirs: problems must be an array (the lines of what could not be listed go there) or left out, not number 5'),
+      );
+      const shape = 'a UnitDirListing (a Map of directory to a Set of entry names), from listUnitDirs, or left out';
+      expect(() => untyped(systemd.loadUnit)(root, 'api.service', {})).toThrow(new TypeError(`loadUnit: listing must be ${shape}, not an object`));
+      expect(() => untyped(systemd.loadUnit)(root, 'api.service', new Map([['/etc/systemd/system', ['api.service']]]))).toThrow(
+        new TypeError(`loadUnit: listing must be ${shape}; its entry /etc/systemd/system is an array`),
+      );
+      const listing = systemd.listUnitDirs(root);
+      expect(systemd.loadUnit(root, 'api.service', listing).file).toBeUndefined();
+      expect(systemd.loadUnit(root, 'api.service', new Map([['etc/systemd/system', new Set<string>()]])).file).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("Registry.prototype's methods called on what is not a Registry: a TypeError naming the method", () => {
   it('says it must be called on a Registry ("this.service is not a function", "Cannot read private member #byId" before)', async () => {
     const registry = await ports.loadRegistry();

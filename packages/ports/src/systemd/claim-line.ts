@@ -5,7 +5,7 @@
 import { parseClaimArgs } from './claim-args.js';
 import type { ExecLine } from './types.js';
 import { simplifyPath } from './words.js';
-import { describeArgument, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 const CLAIM_PORT_NAMES = ['claim-port', 'claim-port.sh', 'claim-port.js', 'claim-port.mjs'];
 
@@ -27,8 +27,22 @@ export function isClaimPort(path: string | undefined, extraPaths: readonly strin
 
 /** The commands among `lines` that run claim-port. */
 export function claimLines(lines: readonly ExecLine[], extraPaths: readonly string[]): ExecLine[] {
-  if (!Array.isArray(lines)) throw new TypeError(`claimLines: lines must be an array of ExecLine ({ argv, ... }), not ${describeArgument(lines)}`);
+  if (!isArraySafely(lines)) throw new TypeError(`claimLines: lines must be an array of ExecLine ({ argv, ... }), not ${describeArgument(lines)}`);
   stringListArgument('claimLines', 'extraPaths', extraPaths);
+  // Each line's argv, checked where it is read: `[{}]` failed inside ("reading '0'"), and an argv that is no list was no claim.
+  for (let index = 0; index < lines.length; index++) {
+    const line: unknown = lines[index];
+    const argv: unknown = typeof line === 'object' && line !== null ? (line as Partial<ExecLine>).argv : undefined;
+    if (!Array.isArray(argv)) {
+      const problem =
+        argv === undefined
+          ? ` must be an ExecLine ({ argv, ... }), not ${describeArgument(line)}`
+          : `.argv must be an array of strings, not ${describeArgument(argv)}`;
+      throw new TypeError(`claimLines: lines[${index}]${problem}`);
+    }
+    if (argv.length > 0 && typeof argv[0] !== 'string')
+      throw new TypeError(`claimLines: lines[${index}].argv[0] must be a path (a string), not ${describeArgument(argv[0])}`);
+  }
   return lines.filter((line) => isClaimPort(line.argv[0], extraPaths));
 }
 
@@ -58,5 +72,8 @@ export function claimTarget(argv: readonly string[]): { port: number; transport?
 /** `/etc/systemd/system/redis-server.service.d/claim-port.conf:2` */
 export function where(line: Pick<ExecLine, 'file' | 'line'>): string {
   objectArgument('where', 'line', line, '{ file, line }: an ExecLine');
+  // Printed as they are: a symbol failed inside, and undefined printed "undefined:undefined".
+  if (typeof line.file !== 'string') throw new TypeError(`where: line.file must be a path (a string), not ${describeArgument(line.file)}`);
+  if (typeof line.line !== 'number') throw new TypeError(`where: line.line must be a line number, not ${describeArgument(line.line)}`);
   return `${line.file}:${line.line}`;
 }

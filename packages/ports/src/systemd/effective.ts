@@ -51,7 +51,7 @@ import { withoutStackTraces } from '../stack-traces.js';
 
 /** systemd's service types (systemd.service(5), Type=; notify-reload since 253). */
 const SERVICE_TYPES: ReadonlySet<string> = new Set(['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'notify-reload', 'idle']);
-import { describeArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
+import { describeArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument, stringListArgument } from '../arguments.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -586,6 +586,12 @@ export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
  */
 export function listUnitDirs(root: string, problems: string[] = [], dirs: readonly string[] = UNIT_DIRS): UnitDirListing {
   nonEmptyStringArgument('listUnitDirs', 'root', root, 'a directory (a non-empty string)');
+  // Pushed into when a directory cannot be listed: anything else failed then, inside, or was never said.
+  if (!Array.isArray(problems))
+    throw new TypeError(
+      `listUnitDirs: problems must be an array (the lines of what could not be listed go there) or left out, not ${describeArgument(problems)}`,
+    );
+  if (dirs !== UNIT_DIRS) stringListArgument('listUnitDirs', 'dirs', dirs);
   const unlisted: UnreadPart[] = [];
   const links = new Map<string, string[]>();
   const sameDirs: string[] = [];
@@ -646,6 +652,24 @@ interface ListingNotes {
 
 const listingNotes = new WeakMap<UnitDirListing, ListingNotes>();
 
+/** Listings made elsewhere that listingArgument has checked: each is checked once, not at every unit of a 500-unit check. */
+const checkedListings = new WeakSet<UnitDirListing>();
+
+/**
+ * loadUnit's `listing`: listUnitDirs' own, or a Map of directory to a Set of entry names. Anything else failed
+ * inside ("listing.values is not a function", "listed.has is not a function").
+ */
+function listingArgument(listing: unknown): void {
+  if (listing instanceof Map && (listingNotes.has(listing) || checkedListings.has(listing))) return;
+  const shape = 'a UnitDirListing (a Map of directory to a Set of entry names), from listUnitDirs, or left out';
+  if (!(listing instanceof Map)) throw new TypeError(`loadUnit: listing must be ${shape}, not ${describeArgument(listing)}`);
+  for (const [dir, names] of listing as Map<unknown, unknown>) {
+    if (typeof dir !== 'string') throw new TypeError(`loadUnit: listing must be ${shape}; it has the key ${describeArgument(dir)}`);
+    if (!(names instanceof Set)) throw new TypeError(`loadUnit: listing must be ${shape}; its entry ${escapeText(dir, 200)} is ${describeArgument(names)}`);
+  }
+  checkedListings.add(listing as UnitDirListing);
+}
+
 /** Why a directory could not be listed, in words (`EACCES` is "permission denied", with what to do). */
 function listingError(error: unknown): string {
   if (error instanceof FileReadError) return error.reason;
@@ -664,6 +688,7 @@ export function loadUnit(root: string, unit: string, listing?: UnitDirListing): 
   nonEmptyStringArgument('loadUnit', 'root', root, 'a directory (a non-empty string)');
   nonEmptyStringArgument('loadUnit', 'unit', unit, 'a unit name (a non-empty string)');
   const unreadable: Unreadable = { problems: [], unread: [], skipped: [] };
+  if (listing !== undefined) listingArgument(listing);
   listing ??= listUnitDirs(root, unreadable.problems);
   unreadable.unread.push(...(listingNotes.get(listing)?.unlisted ?? []));
   const names = [unit, templateOf(unit)].filter((name): name is string => name !== undefined);

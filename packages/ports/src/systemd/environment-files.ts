@@ -7,7 +7,7 @@
 // starting. Reading is here; the merge itself is mergeUnit's.
 import { FileReadError, readFileBytes } from '../files/read.js';
 import { hostPath } from '../files/root.js';
-import { describeArgument, iterableArgument, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
+import { describeArgument, iterableArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
 import type { Registry } from '../registry.js';
 import { claimLines, claimTarget } from './claim-line.js';
 import type { ClaimFinding } from './claim-verdict.js';
@@ -91,9 +91,14 @@ export function mergeUnitWithEnvironmentFiles(
 export function environmentDoubt(unit: Pick<UnitFacts, 'environment' | 'environmentFiles'>, names: Iterable<string>): string | undefined {
   objectArgument('environmentDoubt', 'unit', unit, 'UnitFacts, from mergeUnit');
   iterableArgument('environmentDoubt', 'names', names, 'variable names');
-  const files = unit.environmentFiles ?? [];
+  if (!(unit.environment instanceof Map))
+    throw new TypeError(
+      `environmentDoubt: unit.environment must be a Map of variable name to setting, from mergeUnit, not ${describeArgument(unit.environment)}`,
+    );
+  const files = environmentFilesOf('environmentDoubt', unit);
   const doubts: string[] = [];
   for (const name of new Set(names)) {
+    if (typeof name !== 'string') throw new TypeError(`environmentDoubt: names must hold variable names (strings), not ${describeArgument(name)}`);
     const setting = unit.environment.get(name);
     // The last file that was read and set it: only files after it can override it.
     let from = -1;
@@ -119,7 +124,7 @@ export function environmentFileFindings(unit: Pick<UnitFacts, 'unit' | 'environm
   if (variable !== undefined && typeof variable !== 'string')
     throw new TypeError(`environmentFileFindings: variable must be a variable name (a string) or left out, not ${describeArgument(variable)}`);
   const findings: ClaimFinding[] = [];
-  for (const file of unit.environmentFiles ?? []) {
+  for (const file of environmentFilesOf('environmentFileFindings', unit)) {
     const at = `${file.file}:${file.line}`;
     if (file.failed !== undefined && !file.optional) {
       const fix = file.failed === 'no such file' ? `create it, or write EnvironmentFile=-${file.path} if it may be absent` : 'fix the file';
@@ -140,6 +145,52 @@ export function environmentFileFindings(unit: Pick<UnitFacts, 'unit' | 'environm
     }
   }
   return findings;
+}
+
+function isIgnoredKey(entry: unknown): boolean {
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof (entry as { key?: unknown }).key === 'string' &&
+    typeof (entry as { line?: unknown }).line === 'number'
+  );
+}
+
+/**
+ * `unit.environmentFiles` as environmentDoubt and environmentFileFindings read it, checked entry by entry (a type
+ * check each): `[5]` was read as a file that set nothing, and a symbol failed inside on being iterated.
+ */
+function environmentFilesOf(fn: string, unit: Pick<UnitFacts, 'environmentFiles'>): readonly EnvironmentFileFacts[] {
+  const files: unknown = unit.environmentFiles;
+  if (files === undefined) return [];
+  if (!Array.isArray(files))
+    throw new TypeError(`${fn}: unit.environmentFiles must be an array of EnvironmentFileFacts, from mergeUnit, or left out, not ${describeArgument(files)}`);
+  for (let index = 0; index < files.length; index++) {
+    const file: unknown = files[index];
+    const fields = typeof file === 'object' && file !== null ? (file as Record<string, unknown>) : undefined;
+    const problem =
+      fields === undefined
+        ? `must be an EnvironmentFileFacts ({ path, optional, file, line, ... }), not ${describeArgument(file)}`
+        : typeof fields.path !== 'string'
+          ? `.path must be a path (a string), not ${describeArgument(fields.path)}`
+          : typeof fields.file !== 'string'
+            ? `.file must be a path (a string), not ${describeArgument(fields.file)}`
+            : typeof fields.line !== 'number'
+              ? `.line must be a line number, not ${describeArgument(fields.line)}`
+              : fields.unread !== undefined && typeof fields.unread !== 'string'
+                ? `.unread must be a reason (a string) or left out, not ${describeArgument(fields.unread)}`
+                : fields.failed !== undefined && typeof fields.failed !== 'string'
+                  ? `.failed must be a reason (a string) or left out, not ${describeArgument(fields.failed)}`
+                  : undefined;
+    if (problem !== undefined) throw new TypeError(`${fn}: unit.environmentFiles[${index}]${problem.startsWith('.') ? '' : ' '}${problem}`);
+    const ignored = fields?.ignored;
+    const ignoredProblem =
+      ignored === undefined
+        ? undefined
+        : listProblem(`unit.environmentFiles[${index}].ignored`, ignored, 'an array of { key, line } or left out', '{ key, line }', isIgnoredKey);
+    if (ignoredProblem !== undefined) throw new TypeError(`${fn}: ${ignoredProblem}`);
+  }
+  return files as readonly EnvironmentFileFacts[];
 }
 
 /**
