@@ -476,6 +476,101 @@ describe("'@dsa110/ports/systemd': a wrong entry of a list, or field of an objec
   });
 });
 
+describe("'@dsa110/ports/systemd': the facts the verdicts print, checked (they failed inside, often naming escapeText)", () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+
+  it('initSocketAdvice, isSystemdInit: a socket or holder of the wrong shape is named', () => {
+    expect(() => untyped(systemd.initSocketAdvice)(8000, 'tcp', [{}])).toThrow(
+      new TypeError('initSocketAdvice: sockets[0].unit must be a unit name (a string), not undefined'),
+    );
+    expect(() => untyped(systemd.initSocketAdvice)(8000, 'tcp', [null])).toThrow(
+      new TypeError('initSocketAdvice: sockets[0] must be a ListeningSocket ({ unit, listen, ... }), from socketUnitsOn, not null'),
+    );
+    expect(() =>
+      untyped(systemd.initSocketAdvice)(8000, 'tcp', [{ unit: 'a.socket', listen: { key: 'ListenStream', value: '8000', file: '/a.socket' } }]),
+    ).toThrow(new TypeError('initSocketAdvice: sockets[0].listen.line must be a line number, not undefined'));
+    expect(() => untyped(systemd.initSocketAdvice)(8000, 'tcp', [], 5)).toThrow(
+      new TypeError('initSocketAdvice: service must be a unit name (a string) or left out, not number 5'),
+    );
+    expect(() => untyped(systemd.initSocketAdvice)(8000, 'tcp', revoked())).toThrow(/^initSocketAdvice: sockets must be .*not a revoked Proxy$/);
+    const socket = {
+      unit: 'a.socket',
+      masked: false,
+      accept: false,
+      listens: [],
+      listen: { key: 'ListenStream', value: '8000', transport: 'tcp', file: '/a.socket', line: 2 },
+    };
+    expect(systemd.initSocketAdvice(8000, 'tcp', [socket as never])).toMatch(/^systemd \(PID 1\) holds port 8000 for socket unit a\.socket /);
+    expect(() => untyped(systemd.isSystemdInit)({ pid: 1, exe: Symbol('x') })).toThrow(
+      new TypeError('isSystemdInit: holder.exe must be a path (a string) or left out, not symbol'),
+    );
+    expect(() => untyped(systemd.isSystemdInit)(revoked())).toThrow(/^isSystemdInit: holder must be an object .*not a revoked Proxy$/);
+    expect(systemd.isSystemdInit({ pid: 1, exe: '/usr/lib/systemd/systemd' })).toBe(true);
+  });
+
+  it('readSocketUnits, rootWritablePart, startTimeoutFinding: each entry of a list named ("reading \'slice\'", "reading \'kind\'")', () => {
+    const root = mkdtempSync(join(tmpdir(), 'socket-units-'));
+    try {
+      const listing = systemd.listUnitDirs(root);
+      expect(() => untyped(systemd.readSocketUnits)(root, listing, [{}])).toThrow(
+        new TypeError('readSocketUnits: units[0].unit must be a unit name (a string), not undefined'),
+      );
+      expect(() => untyped(systemd.readSocketUnits)(root, listing, [{ unit: 'a.service', sockets: [{ value: 'a.socket' }] }])).toThrow(
+        new TypeError('readSocketUnits: units[0].sockets[0] must be { value, file, line }, not an object'),
+      );
+      expect(systemd.readSocketUnits(root, listing, [{ unit: 'a.service' } as never])).toBeInstanceOf(Map);
+      expect(() => untyped(systemd.rootWritablePart)(root, '/usr/bin/x', [null])).toThrow(
+        new TypeError('rootWritablePart: lookups[0] must be an InterpreterLookup ({ kind, ... }), from readInterpreter, not null'),
+      );
+      expect(() => untyped(systemd.rootWritablePart)(root, '/usr/bin/x', [{ kind: 'found', interpreter: '/usr/bin/node' }])).toThrow(
+        new TypeError('rootWritablePart: lookups[0].path must be a path (a string), not undefined'),
+      );
+      expect(() => untyped(systemd.rootWritablePart)(root, '/usr/bin/x', [{ kind: 'lost' }])).toThrow(
+        new TypeError('rootWritablePart: lookups[0].kind must be "found", "missing" or "none", not the string "lost"'),
+      );
+      expect(() => untyped(systemd.startTimeoutFinding)({ unit: 'a.service' }, [{}], 5)).toThrow(
+        new TypeError('startTimeoutFinding: claims[0].argv must be an array of strings, not undefined'),
+      );
+      expect(() => untyped(systemd.startTimeoutFinding)(revoked(), [], 5)).toThrow(/^startTimeoutFinding: unit must be an object .*not a revoked Proxy$/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("the verdicts' words: a part, root setting or search of the wrong shape is named, not escapeText nor quoteValue", () => {
+    expect(() => untyped(systemd.brokenUnitFileProblem)({ path: Symbol('x'), reason: 'a loop' }, '/')).toThrow(
+      new TypeError('brokenUnitFileProblem: part.path must be a path (a string), not symbol'),
+    );
+    expect(() => untyped(systemd.skippedDropInProblem)({ path: '/x.conf', reason: 'a loop', hides: 5 }, 'a.service', '/')).toThrow(
+      new TypeError('skippedDropInProblem: part.hides must be a path (a string) or left out, not number 5'),
+    );
+    expect(() => untyped(systemd.unreadMayHoldClaim)({ unread: 'all of it' })).toThrow(
+      new TypeError('unreadMayHoldClaim: unit.unread must be an array of { kind, path, name?, reason }, or left out, not the string "all of it"'),
+    );
+    expect(() => untyped(systemd.unreadMayHoldClaim)({ unread: [], execStartPreCleared: 5 })).toThrow(
+      new TypeError('unreadMayHoldClaim: unit.execStartPreCleared must be { file, line } or left out, not number 5'),
+    );
+    expect(() => untyped(systemd.claimRoot)({ rootDirectory: { value: '/srv/x', file: '/a.service' } })).toThrow(
+      new TypeError('claimRoot: unit.rootDirectory.line must be a line number, not undefined'),
+    );
+    expect(() => untyped(systemd.claimExecKey)('x', { rootImage: {} })).toThrow(
+      new TypeError('claimExecKey: unit.rootImage.value must be the setting as written (a string), not undefined'),
+    );
+    expect(systemd.claimRoot({ rootDirectory: { value: '/srv/x', file: '/a.service', line: 3, path: '/srv/x' } })).toMatchObject({ directory: '/srv/x' });
+    expect(() => untyped(systemd.unresolvedExecSearch)({ dirs: [], unresolved: { entry: '%H' } })).toThrow(
+      new TypeError('unresolvedExecSearch: search.unresolved.specifier must be a string, not undefined'),
+    );
+    expect(() => untyped(systemd.unresolvedExecSearch)({ dirs: 5, unresolved: { entry: '%H', specifier: '%H', file: '/a', line: 1 } })).toThrow(
+      new TypeError('unresolvedExecSearch: search.dirs must be an array of strings, not number 5'),
+    );
+  });
+});
+
 describe("Registry.prototype's methods called on what is not a Registry: a TypeError naming the method", () => {
   it('says it must be called on a Registry ("this.service is not a function", "Cannot read private member #byId" before)', async () => {
     const registry = await ports.loadRegistry();

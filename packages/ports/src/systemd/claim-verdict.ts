@@ -10,7 +10,8 @@ import { pathInWorkingDirectory } from './working-directory.js';
 import { type ClaimRoot, claimRootText, pathOutsideRoot } from './root-directory.js';
 import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
-import { describeArgument, objectArgument, portArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, listProblem, objectArgument, portArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { isUnreadPart } from './effective.js';
 import { claimPortArgument, parseClaimArgs } from './claim-args.js';
 import { extractWord, parseExec, SYSTEMD_WHITESPACE, simplifyPath } from './words.js';
 
@@ -259,6 +260,8 @@ export function unitFileMissing(unit: Pick<UnitFacts, 'file' | 'unread'>): boole
 export function brokenUnitFileProblem(part: Pick<UnreadPart, 'path' | 'reason'>, root: string): string {
   objectArgument('brokenUnitFileProblem', 'part', part, 'an UnreadPart, from loadUnit');
   stringArgument('brokenUnitFileProblem', 'root', root, 'a directory (a string)');
+  stringArgument('brokenUnitFileProblem', 'part.path', part.path, 'a path (a string)');
+  stringArgument('brokenUnitFileProblem', 'part.reason', part.reason, 'a reason (a string)');
   const file = escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${part.path}`);
   return `its unit file ${file} cannot be opened: ${part.reason}; systemd takes it as the unit's file all the same, never a copy lower in the search path, so the unit cannot start; fix the link or remove it`;
 }
@@ -276,6 +279,9 @@ export function skippedDropInProblem(part: Pick<SkippedDropIn, 'path' | 'reason'
   objectArgument('skippedDropInProblem', 'part', part, 'a SkippedDropIn, from loadUnit');
   stringArgument('skippedDropInProblem', 'unit', unit, 'a unit name (a string)');
   stringArgument('skippedDropInProblem', 'root', root, 'a directory (a string)');
+  stringArgument('skippedDropInProblem', 'part.path', part.path, 'a path (a string)');
+  stringArgument('skippedDropInProblem', 'part.reason', part.reason, 'a reason (a string)');
+  if (part.hides !== undefined) stringArgument('skippedDropInProblem', 'part.hides', part.hides, 'a path (a string) or left out');
   const under = (path: string) => escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`);
   const hides = part.hides === undefined ? '' : ` (nor ${under(part.hides)}, the drop-in of its name lower in the search path, which it hides)`;
   return `its drop-in ${under(part.path)} cannot be opened: ${part.reason}; systemd skips it without a word and loads ${escapeText(unit)} without its settings${hides}; fix the link or remove it`;
@@ -297,6 +303,23 @@ export function skippedDropInProblem(part: Pick<SkippedDropIn, 'path' | 'reason'
 export function unreadMayHoldClaim(unit: Pick<UnitFacts, 'file' | 'execStartPreCleared' | 'unread'>): UnreadPart[] {
   objectArgument('unreadMayHoldClaim', 'unit', unit, 'UnitFacts, from mergeUnit');
   const cleared = unit.execStartPreCleared;
+  // Each read below: a wrong one failed inside ("(unit.unread ?? []).filter is not a function", "cleared.file.slice").
+  const unread: unknown = unit.unread;
+  const problem =
+    unread === undefined
+      ? undefined
+      : listProblem(
+          'unit.unread',
+          unread,
+          'an array of { kind, path, name?, reason }, or left out',
+          '{ kind: "file", "drop-in" or "listing", path, name?: bytes, reason }',
+          isUnreadPart,
+        );
+  if (problem !== undefined) throw new TypeError(`unreadMayHoldClaim: ${problem}`);
+  if (cleared !== undefined && (typeof cleared !== 'object' || cleared === null || typeof (cleared as { file?: unknown }).file !== 'string'))
+    throw new TypeError(`unreadMayHoldClaim: unit.execStartPreCleared must be { file, line } or left out, not ${describeArgument(cleared)}`);
+  if (unit.file !== undefined && typeof unit.file !== 'string')
+    throw new TypeError(`unreadMayHoldClaim: unit.file must be a path (a string) or left out, not ${describeArgument(unit.file)}`);
   return (unit.unread ?? []).filter((part) => {
     if (!cleared || cleared.file === unit.file) return true;
     // The clearing line is in a drop-in, and a unit file comes before every drop-in.

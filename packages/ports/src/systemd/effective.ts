@@ -51,7 +51,7 @@ import { withoutStackTraces } from '../stack-traces.js';
 
 /** systemd's service types (systemd.service(5), Type=; notify-reload since 253). */
 const SERVICE_TYPES: ReadonlySet<string> = new Set(['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'notify-reload', 'idle']);
-import { describeArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument, stringListArgument } from '../arguments.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -118,7 +118,7 @@ function isSkippedDropIn(part: unknown): part is SkippedDropIn {
 const UNREAD_KINDS: ReadonlySet<unknown> = new Set(['file', 'drop-in', 'listing']);
 
 /** Whether `part` has UnreadPart's shape (a LoadedUnit from JavaScript may hold anything). */
-function isUnreadPart(part: unknown): part is UnreadPart {
+export function isUnreadPart(part: unknown): part is UnreadPart {
   if (typeof part !== 'object' || part === null) return false;
   const { kind, path, name, reason, broken } = part as Record<string, unknown>;
   return (
@@ -587,7 +587,7 @@ export type UnitDirListing = ReadonlyMap<string, ReadonlySet<string>>;
 export function listUnitDirs(root: string, problems: string[] = [], dirs: readonly string[] = UNIT_DIRS): UnitDirListing {
   nonEmptyStringArgument('listUnitDirs', 'root', root, 'a directory (a non-empty string)');
   // Pushed into when a directory cannot be listed: anything else failed then, inside, or was never said.
-  if (!Array.isArray(problems))
+  if (!isArraySafely(problems))
     throw new TypeError(
       `listUnitDirs: problems must be an array (the lines of what could not be listed go there) or left out, not ${describeArgument(problems)}`,
     );

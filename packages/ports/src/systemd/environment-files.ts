@@ -206,7 +206,8 @@ export function claimVariables(
   unit: Pick<UnitFacts, 'execStartPre'>,
   claimPortPaths: readonly string[],
 ): string[] {
-  if (typeof (registry as Partial<Registry> | null)?.has !== 'function' || typeof (registry as Partial<Registry> | null)?.service !== 'function')
+  objectArgument('claimVariables', 'registry', registry, 'a Registry');
+  if (typeof (registry as Partial<Registry>).has !== 'function' || typeof (registry as Partial<Registry>).service !== 'function')
     throw new TypeError(`claimVariables: registry must be a Registry, not ${describeArgument(registry)}`);
   objectArgument('claimVariables', 'service', service, 'a Service');
   if (service.env !== undefined && typeof service.env !== 'string')

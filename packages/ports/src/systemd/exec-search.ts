@@ -5,7 +5,7 @@
 // (systemd.exec(5)); never in the PATH the service gets. A relative path with
 // a slash is refused when the unit loads (words.ts). Pure: the health check
 // reads the files, here only which directories and in what order.
-import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { escapeText, quoteValue } from '../escape.js';
 import type { ExecSearchPathSetting, SettingLine, UnitFacts } from './types.js';
 import {
@@ -177,6 +177,26 @@ export function unresolvedExecSearch(search: ExecSearch): string | undefined {
   objectArgument('unresolvedExecSearch', 'search', search, '{ dirs, unresolved?, ... }, as execSearch gives it');
   const unresolved = search.unresolved;
   if (unresolved === undefined) return undefined;
+  // Each quoted below: a wrong one failed inside, naming quoteValue or escapeText.
+  const {
+    entry: given,
+    specifier,
+    file,
+    line,
+  } = objectArgument('unresolvedExecSearch', 'search.unresolved', unresolved, '{ entry, specifier, file, line }') as Partial<
+    Record<'entry' | 'specifier' | 'file' | 'line', unknown>
+  >;
+  for (const [name, field] of [
+    ['entry', given],
+    ['specifier', specifier],
+    ['file', file],
+  ] as const)
+    if (typeof field !== 'string') throw new TypeError(`unresolvedExecSearch: search.unresolved.${name} must be a string, not ${describeArgument(field)}`);
+  if (typeof line !== 'number') throw new TypeError(`unresolvedExecSearch: search.unresolved.line must be a line number, not ${describeArgument(line)}`);
+  stringListArgument('unresolvedExecSearch', 'search.dirs', search.dirs);
+  const lines: unknown = search.lines;
+  if (lines !== undefined && !isArraySafely(lines))
+    throw new TypeError(`unresolvedExecSearch: search.lines must be an array of { file, line } or left out, not ${describeArgument(lines)}`);
   const entry = `${quoteValue(unresolved.entry)}, whose ${escapeText(unresolved.specifier)} this check cannot resolve as systemd does`;
   return search.dirs.length === 0
     ? `ExecSearchPath= in ${at(unresolved)} starts with ${entry}`

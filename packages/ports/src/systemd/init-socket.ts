@@ -3,7 +3,7 @@
 // service. Nobody can stop PID 1 by hand, and claim-port never signals it:
 // what an operator stops is the socket unit. One wording for claim-port's
 // refusal and the health check's owner check. Pure: facts in, words out.
-import { describeArgument, portArgument, transportArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, objectArgument, portArgument, transportArgument } from '../arguments.js';
 import { escapeText } from '../escape.js';
 import { claimPortArgument } from './claim-args.js';
 import type { ListeningSocket } from './socket-units.js';
@@ -15,10 +15,40 @@ import type { ListeningSocket } from './socket-units.js';
  * shell) holds a port for other reasons.
  */
 export function isSystemdInit(holder: { readonly pid: number; readonly comm?: string; readonly exe?: string }): boolean {
-  if (holder === null || typeof holder !== 'object')
-    throw new TypeError(`isSystemdInit: holder must be a process ({ pid, comm?, exe? }), not ${describeArgument(holder)}`);
+  objectArgument('isSystemdInit', 'holder', holder, '{ pid, comm?, exe? }: a process');
+  // Compared and cut as text: a symbol failed inside ("holder.exe.lastIndexOf is not a function").
+  if (holder.comm !== undefined && typeof holder.comm !== 'string')
+    throw new TypeError(`isSystemdInit: holder.comm must be a process name (a string) or left out, not ${describeArgument(holder.comm)}`);
+  if (holder.exe !== undefined && typeof holder.exe !== 'string')
+    throw new TypeError(`isSystemdInit: holder.exe must be a path (a string) or left out, not ${describeArgument(holder.exe)}`);
   const program = holder.exe?.slice(holder.exe.lastIndexOf('/') + 1);
   return holder.pid === 1 && (holder.comm === 'systemd' || program === 'systemd');
+}
+
+/**
+ * One of initSocketAdvice's `sockets`, checked for what its words read: `[{}]` failed inside, naming escapeText
+ * ("escapeText: value must be a string, not undefined"), and `[null]` on "reading 'unit'".
+ */
+function listeningSocketArgument(index: number, socket: unknown): void {
+  const at = `initSocketAdvice: sockets[${index}]`;
+  if (typeof socket !== 'object' || socket === null)
+    throw new TypeError(`${at} must be a ListeningSocket ({ unit, listen, ... }), from socketUnitsOn, not ${describeArgument(socket)}`);
+  const { unit, listen, service, enabledBy } = socket as Partial<Record<keyof ListeningSocket, unknown>>;
+  if (typeof unit !== 'string') throw new TypeError(`${at}.unit must be a unit name (a string), not ${describeArgument(unit)}`);
+  if (typeof listen !== 'object' || listen === null)
+    throw new TypeError(`${at}.listen must be a SocketListen ({ key, value, file, line }), not ${describeArgument(listen)}`);
+  const { key, value, file, line } = listen as Partial<Record<keyof ListeningSocket['listen'], unknown>>;
+  for (const [name, field] of [
+    ['key', key],
+    ['value', value],
+    ['file', file],
+  ] as const)
+    if (typeof field !== 'string') throw new TypeError(`${at}.listen.${name} must be a string, not ${describeArgument(field)}`);
+  if (typeof line !== 'number') throw new TypeError(`${at}.listen.line must be a line number, not ${describeArgument(line)}`);
+  if (service !== undefined && (typeof service !== 'object' || service === null || typeof (service as { value?: unknown }).value !== 'string'))
+    throw new TypeError(`${at}.service must be { value, file, line } or left out, not ${describeArgument(service)}`);
+  if (enabledBy !== undefined && typeof enabledBy !== 'string')
+    throw new TypeError(`${at}.enabledBy must be a directory (a string) or left out, not ${describeArgument(enabledBy)}`);
 }
 
 /** `foo.service` for `foo.socket`; with Accept=yes, the template `foo@.service` (an instance per connection). */
@@ -40,8 +70,11 @@ function activatedService(socket: ListeningSocket): string {
 export function initSocketAdvice(port: number, transport: 'tcp' | 'udp', sockets: readonly ListeningSocket[] | undefined, service?: string): string {
   portArgument('initSocketAdvice', port);
   transportArgument('initSocketAdvice', transport);
-  if (sockets !== undefined && !Array.isArray(sockets as unknown))
+  if (sockets !== undefined && !isArraySafely(sockets))
     throw new TypeError(`initSocketAdvice: sockets must be an array of ListeningSocket, from socketUnitsOn, or undefined, not ${describeArgument(sockets)}`);
+  if (sockets !== undefined) for (const [index, socket] of sockets.entries()) listeningSocketArgument(index, socket);
+  if (service !== undefined && typeof service !== 'string')
+    throw new TypeError(`initSocketAdvice: service must be a unit name (a string) or left out, not ${describeArgument(service)}`);
   const target = claimPortArgument(port, transport);
   const wanted = service === undefined ? undefined : escapeText(service, 200);
   const listenKey = transport === 'udp' ? 'ListenDatagram=' : 'ListenStream=';

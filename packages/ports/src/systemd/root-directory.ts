@@ -68,6 +68,7 @@ function rootOf(fn: string, unit: RootFacts): ClaimRoot {
   objectArgument(fn, 'unit', unit, 'UnitFacts, from mergeUnit');
   if (unit.rootDirectoryStartOnly?.value === true) return { host: true };
   const image = unit.rootImage;
+  if (image !== undefined) rootSettingArgument(fn, 'unit.rootImage', image);
   if (image !== undefined)
     return {
       unknown: `claim-port runs inside RootImage=${escapeText(image.value, 200)} (${image.file}:${image.line}), which this check does not open`,
@@ -75,12 +76,30 @@ function rootOf(fn: string, unit: RootFacts): ClaimRoot {
     };
   const directory = unit.rootDirectory;
   if (directory === undefined) return { host: true };
+  rootSettingArgument(fn, 'unit.rootDirectory', directory);
   if (directory.path === undefined)
     return {
       unknown: `claim-port runs chrooted in RootDirectory=${escapeText(directory.value, 200)} (${directory.file}:${directory.line}), which has ${directory.unresolved}, which this check does not resolve`,
       setting: directory,
     };
   return directory.path === '/' ? { host: true } : { directory: directory.path, setting: directory };
+}
+
+/**
+ * A unit's RootDirectory= or RootImage= (`name`), checked for what the words and the answer read: a wrong one
+ * failed inside, naming escapeText ("escapeText: value must be a string, not undefined"), or printed "undefined".
+ */
+function rootSettingArgument(fn: string, name: string, setting: unknown): void {
+  if (typeof setting !== 'object' || setting === null)
+    throw new TypeError(`${fn}: ${name} must be a RootSetting ({ value, file, line, path? }), from mergeUnit, or left out, not ${describeArgument(setting)}`);
+  const { value, file, line, path, unresolved } = setting as Partial<Record<keyof RootSetting, unknown>>;
+  if (typeof value !== 'string') throw new TypeError(`${fn}: ${name}.value must be the setting as written (a string), not ${describeArgument(value)}`);
+  if (typeof file !== 'string') throw new TypeError(`${fn}: ${name}.file must be a path (a string), not ${describeArgument(file)}`);
+  if (typeof line !== 'number') throw new TypeError(`${fn}: ${name}.line must be a line number, not ${describeArgument(line)}`);
+  if (path !== undefined && typeof path !== 'string')
+    throw new TypeError(`${fn}: ${name}.path must be a path (a string) or left out, not ${describeArgument(path)}`);
+  if (unresolved !== undefined && typeof unresolved !== 'string')
+    throw new TypeError(`${fn}: ${name}.unresolved must be a specifier (a string) or left out, not ${describeArgument(unresolved)}`);
 }
 
 /** ` inside RootDirectory=/srv/root (FILE:LINE)`, the words for a chrooted claim line; '' on the host. */

@@ -5,7 +5,7 @@
 // their directories writable by every user (or the group), and any of them
 // could then run code as root at every start of a claiming unit.
 import { statSync } from 'node:fs';
-import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
+import { describeArgument, iterableArgument, objectArgument, pathArgument, stringArgument } from '../arguments.js';
 import { type RootOnlyFault, rootOnlyFaults, rootOnlyFaultsEach, type RootOnlyStep } from '../cache.js';
 import { escapeText } from '../escape.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
@@ -46,8 +46,14 @@ export function rootWritablePart(
 ): (RootOnlyFault & { readonly file: string }) | undefined {
   pathArgument('rootWritablePart', 'root', root);
   pathArgument('rootWritablePart', 'path', path);
+  iterableArgument('rootWritablePart', 'lookups', lookups, 'InterpreterLookup, from readInterpreter');
   const files = [path];
-  for (const lookup of lookups) if (lookup.kind === 'found') files.push(lookup.interpreter, lookup.path);
+  let index = 0;
+  for (const lookup of lookups as Iterable<unknown>) {
+    // Each one read where it is used: `[null]` failed inside ("reading 'kind'"), and a found one without its paths walked "undefined".
+    const found = lookupPaths(index++, lookup);
+    if (found !== undefined) files.push(...found);
+  }
   files.push(...packageFiles(root, path));
   // Every walk first, then one `ls` for the parts of root's group with the group-write bit (none in the common case).
   const unique = [...new Set(files)];
@@ -57,6 +63,21 @@ export function rootWritablePart(
     if (first !== undefined) return { path: first.path, why: first.why, file };
   }
   return undefined;
+}
+
+/** The interpreter and path of one of rootWritablePart's `lookups` (number `index`) when it is found, checked; undefined for the other kinds. */
+function lookupPaths(index: number, lookup: unknown): readonly [string, string] | undefined {
+  const at = `rootWritablePart: lookups[${index}]`;
+  if (typeof lookup !== 'object' || lookup === null)
+    throw new TypeError(`${at} must be an InterpreterLookup ({ kind, ... }), from readInterpreter, not ${describeArgument(lookup)}`);
+  const { kind, interpreter, path } = lookup as Record<string, unknown>;
+  if (kind !== 'found') {
+    if (kind === 'none' || kind === 'missing') return undefined;
+    throw new TypeError(`${at}.kind must be "found", "missing" or "none", not ${describeArgument(kind)}`);
+  }
+  if (typeof interpreter !== 'string') throw new TypeError(`${at}.interpreter must be a path (a string), not ${describeArgument(interpreter)}`);
+  if (typeof path !== 'string') throw new TypeError(`${at}.path must be a path (a string), not ${describeArgument(path)}`);
+  return [interpreter, path];
 }
 
 /** Pure: the one line's middle of a fault (after what runs it): what, where, why it matters, what to do. */

@@ -1,7 +1,7 @@
 // Where systemd looks for a system unit and its drop-ins, highest priority
 // first (systemd.unit(5), "Unit File Load Path"): the administrator's
 // /etc, runtime /run, then the packaged units. Pure: names in, paths out.
-import { describeArgument, nonEmptyStringArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, nonEmptyStringArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 /**
  * Unit directories of the system manager, relative to the root, highest
@@ -120,7 +120,7 @@ export function dropInDirs(unit: string): string[] {
  * directory or other special file is skipped, as systemd skips it).
  */
 export function chooseDropIns(found: ReadonlyArray<{ dir: string; names: readonly string[] }>): Array<{ dir: string; name: string }> {
-  if (!Array.isArray(found)) throw new TypeError(`chooseDropIns: found must be an array of { dir, names }, not ${describeArgument(found)}`);
+  if (!isArraySafely(found)) throw new TypeError(`chooseDropIns: found must be an array of { dir, names }, not ${describeArgument(found)}`);
   const winners = new Map<string, string>();
   for (const [index, entry] of found.entries()) {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))

@@ -4,7 +4,7 @@
 // signals PID 1, so it refuses, ExecStartPre= fails, and the service never
 // starts. The one verdict for the health check's systemd check and
 // `ports systemd`. Pure: facts in, findings out.
-import { describeArgument, objectArgument, portArgument, stringListArgument, transportArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, objectArgument, portArgument, stringListArgument, transportArgument } from '../arguments.js';
 import { claimLines } from './claim-line.js';
 import type { RelatedSocket, SocketListen } from './socket-units.js';
 import type { UnitFacts } from './types.js';
@@ -38,7 +38,7 @@ export interface SocketConflict {
 
 export function socketConflicts(unit: UnitFacts, sockets: readonly RelatedSocket[], expectation: SocketConflictExpectation): SocketConflict[] {
   objectArgument('socketConflicts', 'unit', unit, 'UnitFacts, from mergeUnit');
-  if (!Array.isArray(sockets as unknown))
+  if (!isArraySafely(sockets))
     throw new TypeError(`socketConflicts: sockets must be an array of RelatedSocket, from readSocketUnits, not ${describeArgument(sockets)}`);
   objectArgument('socketConflicts', 'expectation', expectation, '{ port, transport, claimPortPaths?, heldByInit? }');
   const port = portArgument('socketConflicts', expectation.port, 'expectation.port');

@@ -13,7 +13,7 @@
 // Shared by the health check and `ports systemd` (socket-conflict.ts judges).
 import { readdirSync } from 'node:fs';
 import { hostPath } from '../files/root.js';
-import { describeArgument, nonEmptyStringArgument, portArgument, stringArgument, transportArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, listProblem, nonEmptyStringArgument, portArgument, stringArgument, transportArgument } from '../arguments.js';
 import { checkLoadedUnit, type LoadedUnit, loadUnit, type UnitDirListing } from './effective.js';
 import { templateOf } from './search-path.js';
 import type { UnitFacts } from './types.js';
@@ -97,6 +97,13 @@ export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
 /** `foo.service` -> `foo.socket`. */
 const socketName = (service: string) => `${service.slice(0, service.lastIndexOf('.'))}.socket`;
 
+/** A Sockets= setting of UnitFacts, as readSocketUnits reads it. */
+function isSocketsSetting(entry: unknown): boolean {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const { value, file, line } = entry as Record<string, unknown>;
+  return typeof value === 'string' && typeof file === 'string' && typeof line === 'number';
+}
+
 /**
  * The socket units tied to each of `units` (service units, merged), read
  * under `root` from the unit directories of `listing`. Every `*.socket` in
@@ -106,8 +113,19 @@ const socketName = (service: string) => `${service.slice(0, service.lastIndexOf(
 export function readSocketUnits(root: string, listing: UnitDirListing, units: readonly UnitFacts[]): Map<string, RelatedSocket[]> {
   nonEmptyStringArgument('readSocketUnits', 'root', root, 'a directory (a non-empty string)');
   if (!(listing instanceof Map)) throw new TypeError(`readSocketUnits: listing must be a Map, from listUnitDirs, not ${describeArgument(listing)}`);
-  if (!Array.isArray(units as unknown))
-    throw new TypeError(`readSocketUnits: units must be an array of UnitFacts, from mergeUnit, not ${describeArgument(units)}`);
+  if (!isArraySafely(units)) throw new TypeError(`readSocketUnits: units must be an array of UnitFacts, from mergeUnit, not ${describeArgument(units)}`);
+  // Each unit's name and Sockets=, read below: `[{}]` failed inside ("reading 'slice'"), and `[null]` on "reading 'sockets'".
+  for (const [index, unit] of units.entries()) {
+    const fields = typeof unit === 'object' && unit !== null ? (unit as Partial<Record<keyof UnitFacts, unknown>>) : undefined;
+    if (fields === undefined) throw new TypeError(`readSocketUnits: units[${index}] must be UnitFacts, from mergeUnit, not ${describeArgument(unit)}`);
+    if (typeof fields.unit !== 'string')
+      throw new TypeError(`readSocketUnits: units[${index}].unit must be a unit name (a string), not ${describeArgument(fields.unit)}`);
+    const problem =
+      fields.sockets === undefined
+        ? undefined
+        : listProblem(`units[${index}].sockets`, fields.sockets, 'an array of { value, file, line } or left out', '{ value, file, line }', isSocketsSetting);
+    if (problem !== undefined) throw new TypeError(`readSocketUnits: ${problem}`);
+  }
   const related = new Map<string, RelatedSocket[]>();
   if (units.length === 0) return related;
   const { names, load, enabledBy } = socketUnitReader(root, listing);

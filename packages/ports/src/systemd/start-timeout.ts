@@ -7,7 +7,7 @@
 // claim.timeoutSeconds; none with --force) and then claim-port's own waits
 // (claimWorstCaseSeconds). One judgement for the health check's systemd check
 // and `ports systemd`, so the two say the same. Pure: facts in, words out.
-import { describeArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, listProblem, objectArgument } from '../arguments.js';
 import { claimWorstCaseSeconds } from '../claim-time.js';
 import { CLAIM_AFTER_TIMEOUT_MS, isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS } from '../limits.js';
 import { parseClaimArgs } from './claim-args.js';
@@ -38,9 +38,16 @@ export function startTimeoutFinding(
   registryTimeoutSeconds: number,
   managerDefault?: DefaultStartTimeout,
 ): StartTimeoutFinding | undefined {
-  if (typeof unit !== 'object' || unit === null || typeof unit.unit !== 'string')
-    throw new TypeError(`startTimeoutFinding: unit must be a unit's facts (mergeUnit), not ${describeArgument(unit)}`);
-  if (!Array.isArray(claims)) throw new TypeError(`startTimeoutFinding: claims must be an array of ExecLine (claimLines), not ${describeArgument(claims)}`);
+  // objectArgument first: it refuses a revoked Proxy, whose unit.unit read failed inside.
+  objectArgument('startTimeoutFinding', 'unit', unit, "a unit's facts, from mergeUnit");
+  if (typeof unit.unit !== 'string') throw new TypeError(`startTimeoutFinding: unit.unit must be a unit name (a string), not ${describeArgument(unit.unit)}`);
+  if (!isArraySafely(claims)) throw new TypeError(`startTimeoutFinding: claims must be an array of ExecLine (claimLines), not ${describeArgument(claims)}`);
+  // Each line's argv is parsed below: `[{}]` failed inside on "reading 'slice'".
+  for (const [index, line] of claims.entries()) {
+    const argv: unknown = typeof line === 'object' && line !== null ? (line as Partial<ExecLine>).argv : undefined;
+    const problem = listProblem(`claims[${index}].argv`, argv);
+    if (problem !== undefined) throw new TypeError(`startTimeoutFinding: ${problem}`);
+  }
   if (!isClaimTimeout(registryTimeoutSeconds))
     throw new (typeof registryTimeoutSeconds === 'number' ? RangeError : TypeError)(
       `startTimeoutFinding: registryTimeoutSeconds must be a registry's claim.timeoutSeconds, ${MIN_CLAIM_TIMEOUT_SECONDS} to ${MAX_CLAIM_TIMEOUT_SECONDS} seconds, not ${describeArgument(registryTimeoutSeconds)}`,

@@ -62,7 +62,9 @@ describe('startTimeoutFinding', () => {
   });
 
   it('refuses what is not a unit or a list of lines, naming itself', () => {
-    expect(() => startTimeoutFinding(undefined as never, [], 5)).toThrow(/^startTimeoutFinding: unit must be a unit's facts \(mergeUnit\), not undefined$/);
+    expect(() => startTimeoutFinding(undefined as never, [], 5)).toThrow(
+      /^startTimeoutFinding: unit must be an object \(a unit's facts, from mergeUnit\), not undefined$/,
+    );
     expect(() => startTimeoutFinding({ unit: 'api.service' } as never, 'ExecStartPre=' as never, 5)).toThrow(
       'startTimeoutFinding: claims must be an array of ExecLine (claimLines), not the string "ExecStartPre="',
     );
