@@ -89,6 +89,8 @@ export function quoteValue(value: string, max = MAX_QUOTED): string {
  */
 export function pathText(path: string, max = 500): string {
   stringArgument('pathText', 'path', path);
+  // Checked here too: escapeText and quoteValue would refuse it in their own names.
+  maxArgument('pathText', max);
   return path === '' || /^\s|\s$/u.test(path) ? quoteValue(path, max) : escapeText(path, max);
 }
 

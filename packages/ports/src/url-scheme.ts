@@ -10,7 +10,10 @@ export type UrlScheme = 'http' | 'https';
 
 /** `https` for a service whose protocol is HTTPS, else `http`. */
 export function urlScheme(service: Pick<Service, 'protocol'>): UrlScheme {
-  const protocol: unknown = typeof service === 'object' && service !== null ? service.protocol : undefined;
+  let protocol: unknown;
+  try {
+    protocol = typeof service === 'object' && service !== null ? service.protocol : undefined;
+  } catch {} // a revoked Proxy (or a getter that throws): refused below, described
   if (typeof protocol !== 'string')
     throw new TypeError(`urlScheme: service must be a registry service (its protocol is read), not ${describeArgument(service)}`);
   return protocol === 'HTTPS' ? 'https' : 'http';

@@ -571,6 +571,71 @@ describe("'@dsa110/ports/systemd': the facts the verdicts print, checked (they f
   });
 });
 
+describe("'@dsa110/ports/system' and the escapers: a wrong entry or field named, not failed on inside", () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+
+  it('processNames and matchProcessName check the names they split ("name.split is not a function")', () => {
+    expect(() => untyped(system.processNames)({ comm: Symbol('x') })).toThrow(
+      new TypeError('processNames: process.comm must be a process name (a string) or left out, not symbol'),
+    );
+    expect(() => untyped(system.matchProcessName)({ comm: 'sshd', exe: 5 }, ['sshd'])).toThrow(
+      new TypeError('matchProcessName: process.exe must be a path (a string) or left out, not number 5'),
+    );
+    expect(() => untyped(system.processNames)({ comm: 'node', argv: ['node', 7] })).toThrow(
+      new TypeError('processNames: process.argv[1] must be a string, not number 7'),
+    );
+    expect(system.matchProcessName({ comm: 'sshd', argv: ['sshd: alice@pts/0'] }, ['sshd'])).toEqual({ name: 'sshd', glob: 'sshd' });
+  });
+
+  it('scanSocketHolders takes inodes that are numbers ("Cannot convert a Symbol value to a string"; "123" was looked for as text)', async () => {
+    const wrong = 'each of inodes must be a socket inode (a number), not';
+    expect(() => untyped(system.scanSocketHolders)([Symbol('x')])).toThrow(new TypeError(`scanSocketHolders: ${wrong} symbol`));
+    expect(() => untyped(system.scanSocketHolders)(['123'])).toThrow(
+      new TypeError(`scanSocketHolders: ${wrong} the string "123" (convert it with Number first)`),
+    );
+    expect(() => system.scanSocketHolders([-1])).toThrow(new RangeError('scanSocketHolders: each of inodes must be an integer 0-9007199254740991, not -1'));
+    await expect(untyped(system.scanSocketHoldersParallel)([{}])).rejects.toThrow(new TypeError(`scanSocketHoldersParallel: ${wrong} an object`));
+    const started = system.startSocketHoldersParallel({ pids: [process.pid] });
+    await expect(untyped(started.finish)([1.5])).rejects.toThrow(
+      new RangeError('startSocketHoldersParallel(...).finish: each of inodes must be an integer 0-9007199254740991, not 1.5'),
+    );
+    expect(system.scanSocketHolders([1], { pids: [process.pid] }).holders.size).toBe(0);
+  });
+
+  it('assemble, isDualStack, compressIPv6: an entry that is no socket, or a revoked Proxy, named ("reading \'inode\'")', () => {
+    const none = () => undefined;
+    expect(() => untyped(system.assemble)([null], new Map(), none, false)).toThrow(new TypeError('assemble: sockets[0] must be a ListenSocket, not null'));
+    expect(() => untyped(system.assemble)([Symbol('x')], new Map(), none, false)).toThrow(
+      new TypeError('assemble: sockets[0] must be a ListenSocket, not symbol'),
+    );
+    const v6 = { address: '::', family: 'IPv6', port: 8000, inode: 1, uid: 0 };
+    expect(() => untyped(system.isDualStack)(v6, [v6, null], false)).toThrow(new TypeError('isDualStack: all[1] must be a ListenSocket, not null'));
+    expect(() => untyped(system.isDualStack)(revoked(), [], false)).toThrow(
+      new TypeError('isDualStack: socket must be an object (a ListenSocket), not a revoked Proxy'),
+    );
+    expect(() => untyped(system.compressIPv6)(revoked())).toThrow(new TypeError('compressIPv6: groups must be an array of 8 numbers, not a revoked Proxy'));
+    expect(system.assemble([v6 as never], new Map(), none, false)[0]?.dualStack).toBe(true);
+  });
+
+  it("pathText checks its max itself (it was refused in escapeText's name); urlScheme and the systemd checks name a revoked Proxy", () => {
+    expect(() => untyped(ports.pathText)('/etc/ports.yaml', Symbol('x'))).toThrow(new TypeError('pathText: max must be a number of characters, not symbol'));
+    expect(() => untyped(ports.urlScheme)(revoked())).toThrow(
+      new TypeError('urlScheme: service must be a registry service (its protocol is read), not a revoked Proxy'),
+    );
+    expect(() => untyped(systemd.claimVariables)(revoked(), {}, { execStartPre: [] }, [])).toThrow(
+      new TypeError('claimVariables: registry must be an object (a Registry), not a revoked Proxy'),
+    );
+    expect(() => untyped(systemd.chooseDropIns)(revoked())).toThrow(/^chooseDropIns: found must be an array of \{ dir, names \}, not a revoked Proxy$/);
+    expect(() => untyped(systemd.listUnitDirs)('/', revoked())).toThrow(/^listUnitDirs: problems must be an array .*not a revoked Proxy$/);
+    expect(() => untyped(systemd.readSocketUnits)('/', new Map(), revoked())).toThrow(/^readSocketUnits: units must be an array .*not a revoked Proxy$/);
+  });
+});
+
 describe("Registry.prototype's methods called on what is not a Registry: a TypeError naming the method", () => {
   it('says it must be called on a Registry ("this.service is not a function", "Cannot read private member #byId" before)', async () => {
     const registry = await ports.loadRegistry();

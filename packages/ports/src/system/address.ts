@@ -1,7 +1,7 @@
 // Socket addresses as /proc/net/tcp{,6} prints them, made readable. The kernel
 // prints each 32-bit word of the address in host byte order, so on a
 // little-endian machine every 4-byte group is reversed.
-import { describeArgument, integerArgument, portArgument, stringArgument } from '../arguments.js';
+import { describeArgument, integerArgument, isArraySafely, portArgument, stringArgument } from '../arguments.js';
 
 // Byte order without loading node:os (start-up time matters to claim-port).
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -42,9 +42,9 @@ export function decodeIPv6(hex: string, little = LITTLE): string {
 
 /** RFC 5952 text form: lower case, the longest run (>= 2) of zero groups as `::`. */
 export function compressIPv6(groups: readonly number[]): string {
-  if (!Array.isArray(groups) || groups.length !== 8)
+  if (!isArraySafely(groups) || groups.length !== 8)
     throw new TypeError(
-      `compressIPv6: groups must be an array of 8 numbers, not ${Array.isArray(groups) ? `${groups.length} of them` : describeArgument(groups)}`,
+      `compressIPv6: groups must be an array of 8 numbers, not ${isArraySafely(groups) ? `${groups.length} of them` : describeArgument(groups)}`,
     );
   for (const group of groups) integerArgument('compressIPv6', 'each of groups', group, 0, 0xffff);
   let bestStart = -1;

@@ -5,15 +5,19 @@
 // `::` socket been dual-stack). A program that sets IPV6_V6ONLY itself and has
 // no IPv4 twin is reported dual-stack wrongly; nothing in /proc can tell.
 import type { ListenSocket } from './sockets.js';
-import { describeArgument, procRootArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, objectArgument, procRootArgument } from '../arguments.js';
 import { tryReadProcText } from './system-files.js';
 
 /** Pure: is this socket dual-stack, given every listener and the bindv6only default. */
 export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], bindV6Only: boolean): boolean {
-  if (typeof socket !== 'object' || socket === null) throw new TypeError(`isDualStack: socket must be a ListenSocket, not ${describeArgument(socket)}`);
-  if (!Array.isArray(all)) throw new TypeError(`isDualStack: all must be an array of ListenSocket, not ${describeArgument(all)}`);
+  objectArgument('isDualStack', 'socket', socket, 'a ListenSocket');
+  if (!isArraySafely(all)) throw new TypeError(`isDualStack: all must be an array of ListenSocket, not ${describeArgument(all)}`);
   if (socket.family !== 'IPv6' || socket.address !== '::' || bindV6Only) return false;
-  return !all.some((other) => other.port === socket.port && other.family === 'IPv4' && other.address === '0.0.0.0');
+  // Each entry checked as it is read (not in a pass of its own: assemble asks this of every socket, with all of them).
+  return !all.some((other, index) => {
+    if (typeof other !== 'object' || other === null) throw new TypeError(`isDualStack: all[${index}] must be a ListenSocket, not ${describeArgument(other)}`);
+    return other.port === socket.port && other.family === 'IPv4' && other.address === '0.0.0.0';
+  });
 }
 
 /** /proc/sys/net/ipv6/bindv6only as a boolean; false when it cannot be read (the Linux default). */

@@ -97,13 +97,15 @@ export function startSocketHoldersParallel(options?: ParallelScanOptions): Start
   const scan = beginScan(scanPidList(checked, proc, fn), proc, { everyThread, links }, checked, fn, listed);
   return {
     finish: (inodes) => {
+      let wanted: Map<string, number>;
       try {
         iterableArgument(`${fn}(...).finish`, 'inodes', inodes, 'socket inodes (numbers)');
+        wanted = wantedLinks(inodes, `${fn}(...).finish`);
       } catch (error) {
         scan.cancel();
         return Promise.reject(error);
       }
-      return scan.finish(wantedLinks(inodes));
+      return scan.finish(wanted);
     },
     cancel: scan.cancel,
   };

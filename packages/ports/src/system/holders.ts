@@ -4,7 +4,7 @@
 // Processes whose fd directory cannot be read are reported, never guessed.
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
-import { describeArgument, iterableArgument, optionsArgument, pidArgument } from '../arguments.js';
+import { describeArgument, integerArgument, iterableArgument, optionsArgument, pidArgument } from '../arguments.js';
 import { flagsKernelThread, parseStat } from './process.js';
 import { procRootOption } from './sockets.js';
 import { readProcText } from './system-files.js';
@@ -125,7 +125,7 @@ export function scanInputs(
   fn = 'scanSocketHolders',
 ): { pids: number[]; wanted: Map<string, number>; proc: string; everyThread: boolean; links: boolean } {
   const { proc, everyThread, links } = scanSettings(options, fn);
-  const wanted = wantedLinks(inodes);
+  const wanted = wantedLinks(inodes, fn);
   // No socket to look for: no listing of /proc either.
   const pids = wanted.size === 0 ? [] : scanPidList(options, proc, fn);
   return { pids, wanted, proc, everyThread, links };
@@ -143,9 +143,14 @@ export function scanSettings(options: ScanOptions, fn: string): { proc: string; 
 }
 
 /** Pure: each socket inode by the link an fd on it reads as (`socket:[INODE]`). */
-export function wantedLinks(inodes: Iterable<number>): Map<string, number> {
+export function wantedLinks(inodes: Iterable<number>, fn: string): Map<string, number> {
   const wanted = new Map<string, number>();
-  for (const inode of inodes) wanted.set(`socket:[${inode}]`, inode);
+  for (const inode of inodes) {
+    // Made into link text: a symbol failed inside ("Cannot convert a Symbol value to a string"), and '123' matched as a string.
+    if (typeof inode !== 'number' || !Number.isSafeInteger(inode) || inode < 0)
+      integerArgument(fn, 'each of inodes', inode, 0, Number.MAX_SAFE_INTEGER, 'a socket inode (a number)');
+    wanted.set(`socket:[${inode}]`, inode);
+  }
   return wanted;
 }
 

@@ -4,7 +4,7 @@
 // claim-port agree on who a process is.
 
 import { grammarFor, interpretedProgram, isInterpreter } from './interpreters.js';
-import { objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, listProblem, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 import { compileGlob } from '../glob.js';
 
 export interface NamedProcess {
@@ -42,6 +42,18 @@ const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 // read with each interpreter's option grammar (interpreters.ts).
 const RUNNERS = /^(deno|bun)$/;
 
+/** `process` of processNames and matchProcessName, each name it reads checked: a symbol failed inside ("name.split is not a function"). */
+function namedProcessArgument(fn: string, process: NamedProcess): void {
+  objectArgument(fn, 'process', process, '{ comm, exe?, argv }: a ProcessInfo');
+  const { comm, exe, argv } = process as Partial<Record<keyof NamedProcess, unknown>>;
+  if (comm !== undefined && typeof comm !== 'string')
+    throw new TypeError(`${fn}: process.comm must be a process name (a string) or left out, not ${describeArgument(comm)}`);
+  if (exe !== undefined && typeof exe !== 'string')
+    throw new TypeError(`${fn}: process.exe must be a path (a string) or left out, not ${describeArgument(exe)}`);
+  const problem = argv === undefined ? undefined : listProblem('process.argv', argv, 'an array of strings or left out');
+  if (problem !== undefined) throw new TypeError(`${fn}: ${problem}`);
+}
+
 /**
  * comm, the executable's basename, argv[0]'s basename (a login shell's `-bash`
  * as `bash`, a retitled `nginx: worker process` as `nginx`), and for an
@@ -50,7 +62,7 @@ const RUNNERS = /^(deno|bun)$/;
  * uvicorn started either way, and `python3 -m http.server` is not `uvicorn`.
  */
 export function processNames(process: NamedProcess): string[] {
-  objectArgument('processNames', 'process', process, '{ comm, exe?, argv }: a ProcessInfo');
+  namedProcessArgument('processNames', process);
   const names = new Set<string>();
   // Each name also without a login shell's leading `-` and without a title
   // after `:` or a space (`sshd: alice@pts/0`, `nginx: worker process`).
@@ -98,7 +110,7 @@ function programNames(interpreter: string, argv: readonly string[]): string[] {
 
 /** The first of `globs` that one of the process's names matches, with that name. */
 export function matchProcessName(process: NamedProcess, globs: readonly string[]): { name: string; glob: string } | undefined {
-  objectArgument('matchProcessName', 'process', process, '{ comm, exe?, argv }: a ProcessInfo');
+  namedProcessArgument('matchProcessName', process);
   stringListArgument('matchProcessName', 'globs', globs);
   const names = processNames(process);
   for (const glob of globs) {

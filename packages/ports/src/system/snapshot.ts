@@ -1,6 +1,6 @@
 // One call for "who listens where": the socket table, one /proc/*/fd scan,
 // and process info for each holder.
-import { describeArgument, integerArgument, optionsArgument, portArgument } from '../arguments.js';
+import { describeArgument, integerArgument, isArraySafely, optionsArgument, portArgument } from '../arguments.js';
 import { isDualStack, readBindV6Only } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan, type SocketLinks } from './holders.js';
 import { scanSocketHoldersParallel, startSocketHoldersParallel, type StartedHolderScan } from './holders-parallel.js';
@@ -83,7 +83,11 @@ export function assemble(
   info: (pid: number) => ProcessInfo | undefined,
   bindV6Only: boolean,
 ): Listener[] {
-  if (!Array.isArray(sockets)) throw new TypeError(`assemble: sockets must be an array of ListenSocket, not ${describeArgument(sockets)}`);
+  if (!isArraySafely(sockets)) throw new TypeError(`assemble: sockets must be an array of ListenSocket, not ${describeArgument(sockets)}`);
+  // Each read below by its inode: `[null]` failed inside ("reading 'inode'"), and a symbol was refused in isDualStack's name.
+  for (const [index, socket] of sockets.entries())
+    if (typeof socket !== 'object' || socket === null)
+      throw new TypeError(`assemble: sockets[${index}] must be a ListenSocket, not ${describeArgument(socket)}`);
   if (typeof (holders as Partial<ReadonlyMap<number, readonly number[]>> | null)?.get !== 'function')
     throw new TypeError(`assemble: holders must be a Map of inode to PIDs, not ${describeArgument(holders)}`);
   if (typeof info !== 'function') throw new TypeError(`assemble: info must be a function of a PID, not ${describeArgument(info)}`);
