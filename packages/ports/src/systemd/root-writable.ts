@@ -72,8 +72,9 @@ function lookupPaths(index: number, lookup: unknown): readonly [string, string] 
     throw new TypeError(`${at} must be an InterpreterLookup ({ kind, ... }), from readInterpreter, not ${describeArgument(lookup)}`);
   const { kind, interpreter, path } = lookup as Record<string, unknown>;
   if (kind !== 'found') {
-    if (kind === 'none' || kind === 'missing') return undefined;
-    throw new TypeError(`${at}.kind must be "found", "missing" or "none", not ${describeArgument(kind)}`);
+    // The other kinds name no file to walk; only a kind that is no kind at all is the caller's mistake.
+    if (typeof kind === 'string') return undefined;
+    throw new TypeError(`${at}.kind must be a string ("found", "missing", ...), not ${describeArgument(kind)}`);
   }
   if (typeof interpreter !== 'string') throw new TypeError(`${at}.interpreter must be a path (a string), not ${describeArgument(interpreter)}`);
   if (typeof path !== 'string') throw new TypeError(`${at}.path must be a path (a string), not ${describeArgument(path)}`);
