@@ -405,22 +405,28 @@ describe('a revoked Proxy, given for any object or list, is named as one (it rea
   });
 });
 
+/** An ExecLine as mergeUnit makes one, running `argv`. */
+function execLine(argv: string[]) {
+  return { file: '/etc/systemd/system/api.service', line: 2, value: argv.join(' '), prefixes: '', path: argv[0] ?? '', words: argv, argv };
+}
+
 describe("'@dsa110/ports/systemd': a wrong entry of a list, or field of an object, is named (it failed inside)", () => {
   const untyped = <T>(fn: T) => fn as unknown as Untyped;
 
   it('claimLines and where: each line checked where it is read (claimLines([{}]) read "Cannot read properties of undefined (reading \'0\')")', () => {
-    expect(() => untyped(systemd.claimLines)([{}], [])).toThrow(new TypeError('claimLines: lines[0] must be an ExecLine ({ argv, ... }), not an object'));
-    expect(() => untyped(systemd.claimLines)([{ argv: ['claim-port', 'api'] }, null], [])).toThrow(
-      new TypeError('claimLines: lines[1] must be an ExecLine ({ argv, ... }), not null'),
-    );
-    expect(() => untyped(systemd.claimLines)([{ argv: 'claim-port api' }], [])).toThrow(
+    expect(() => untyped(systemd.claimLines)([{}], [])).toThrow(new TypeError('claimLines: lines[0].argv must be an array of strings, not undefined'));
+    const line = execLine(['/usr/local/bin/claim-port', 'api']);
+    expect(() => untyped(systemd.claimLines)([line, null], [])).toThrow(new TypeError('claimLines: lines[1] must be an ExecLine ({ argv, ... }), not null'));
+    expect(() => untyped(systemd.claimLines)([{ ...line, argv: 'claim-port api' }], [])).toThrow(
       new TypeError('claimLines: lines[0].argv must be an array of strings, not the string "claim-port api"'),
     );
-    expect(() => untyped(systemd.claimLines)([{ argv: [5] }], [])).toThrow(
-      new TypeError('claimLines: lines[0].argv[0] must be a path (a string), not number 5'),
+    expect(() => untyped(systemd.claimLines)([{ ...line, argv: [5] }], [])).toThrow(
+      new TypeError('claimLines: lines[0].argv[0] must be a string, not number 5'),
     );
-    const line = { argv: ['/usr/local/bin/claim-port', 'api'] };
-    expect(untyped(systemd.claimLines)([line, { argv: [] }], [])).toEqual([line]);
+    expect(() => untyped(systemd.claimLines)([{ ...line, prefixes: undefined }], [])).toThrow(
+      new TypeError('claimLines: lines[0].prefixes must be a string, not undefined'),
+    );
+    expect(systemd.claimLines([line, execLine([])], [])).toEqual([line]);
     expect(() => untyped(systemd.where)({ file: Symbol('x'), line: 1 })).toThrow(new TypeError('where: line.file must be a path (a string), not symbol'));
     expect(() => untyped(systemd.where)({ file: '/x.service' })).toThrow(new TypeError('where: line.line must be a line number, not undefined'));
   });
@@ -567,6 +573,64 @@ describe("'@dsa110/ports/systemd': the facts the verdicts print, checked (they f
     );
     expect(() => untyped(systemd.unresolvedExecSearch)({ dirs: 5, unresolved: { entry: '%H', specifier: '%H', file: '/a', line: 1 } })).toThrow(
       new TypeError('unresolvedExecSearch: search.dirs must be an array of strings, not number 5'),
+    );
+  });
+});
+
+describe("'@dsa110/ports/systemd': what a verdict passes on is checked in its own name, not in the name of the function it calls", () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+  const unit = () => ({
+    unit: 'api.service',
+    file: '/etc/systemd/system/api.service',
+    dropIns: [],
+    masked: false,
+    execStartPre: [execLine(['/usr/local/bin/claim-port', 'api'])],
+    environment: new Map(),
+    problems: [],
+  });
+  const expected = () => ({ serviceId: 'api', port: 8000, transport: 'tcp', claimPortPaths: [], resolveId: () => ({ port: 8000, transport: 'tcp' }) });
+
+  it('judgeClaims checks its expectation and the unit\'s fields ("expected.resolveId is not a function", "unit.environment is not iterable")', () => {
+    const { resolveId: _, ...noResolve } = expected();
+    expect(() => untyped(systemd.judgeClaims)(unit(), noResolve)).toThrow(
+      new TypeError('judgeClaims: expected.resolveId must be a function (id, env, line) resolving a service id to its port, not undefined'),
+    );
+    expect(() => untyped(systemd.judgeClaims)(unit(), { ...expected(), claimPortPaths: undefined })).toThrow(
+      new TypeError('judgeClaims: expected.claimPortPaths must be an array of strings, not undefined'),
+    );
+    expect(() => untyped(systemd.judgeClaims)({ ...unit(), environment: {} }, expected())).toThrow(
+      new TypeError('judgeClaims: unit.environment must be a Map of variable name to setting, from mergeUnit, not an object'),
+    );
+    expect(() => untyped(systemd.judgeClaims)({ ...unit(), execStartPre: [{}] }, expected())).toThrow(
+      new TypeError('judgeClaims: unit.execStartPre[0].argv must be an array of strings, not undefined'),
+    );
+    expect((untyped(systemd.judgeClaims)(unit(), expected()) as { severity: string }[]).map((finding: { severity: string }) => finding.severity)).toEqual([
+      'warning',
+    ]);
+  });
+
+  it('claimVariables, socketConflicts, claimRegistryUnresolved, claimLineRegistry, claimRootProcFinding: named, not claimLines, where or claimRoot', () => {
+    const registry = { has: () => false, service: () => undefined };
+    expect(() => untyped(systemd.claimVariables)(registry, {}, unit(), new Set())).toThrow(
+      new TypeError('claimVariables: claimPortPaths must be an array of strings, not a Set'),
+    );
+    expect(() => untyped(systemd.claimVariables)(registry, {}, { execStartPre: [null] }, [])).toThrow(
+      new TypeError('claimVariables: unit.execStartPre[0] must be an ExecLine ({ argv, ... }), not null'),
+    );
+    expect(() => untyped(systemd.socketConflicts)(unit(), [{ unit: 'api.socket' }], { port: 8000, transport: 'tcp' })).toThrow(
+      new TypeError('socketConflicts: sockets[0].listens must be an array of SocketListen, not undefined'),
+    );
+    const line = execLine(['/usr/local/bin/claim-port', 'api']);
+    expect(() => untyped(systemd.claimRegistryUnresolved)({ ...line, file: 5 }, unit())).toThrow(
+      new TypeError('claimRegistryUnresolved: line.file must be a path (a string), not number 5'),
+    );
+    const chrooted = { ...unit(), rootDirectory: { value: '/srv/x', file: '/a.service' } };
+    const withRegistry = execLine(['/usr/local/bin/claim-port', '--registry=/etc/ports.yaml', 'api']);
+    expect(() => untyped(systemd.claimLineRegistry)(withRegistry, chrooted)).toThrow(
+      new TypeError('claimLineRegistry: unit.rootDirectory.line must be a line number, not undefined'),
+    );
+    expect(() => untyped(systemd.claimRootProcFinding)({}, { ...line, line: Symbol('x') }, false)).toThrow(
+      new TypeError('claimRootProcFinding: line.line must be a line number, not symbol'),
     );
   });
 });

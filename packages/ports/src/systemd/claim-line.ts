@@ -5,7 +5,7 @@
 import { parseClaimArgs } from './claim-args.js';
 import type { ExecLine } from './types.js';
 import { simplifyPath } from './words.js';
-import { describeArgument, isArraySafely, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
+import { describeArgument, isArraySafely, listProblem, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 const CLAIM_PORT_NAMES = ['claim-port', 'claim-port.sh', 'claim-port.js', 'claim-port.mjs'];
 
@@ -25,24 +25,37 @@ export function isClaimPort(path: string | undefined, extraPaths: readonly strin
   return CLAIM_PORT_NAMES.includes(name) || extraPaths.includes(path) || extraPaths.some((extra) => simplifyPath(extra) === simplifyPath(path));
 }
 
-/** The commands among `lines` that run claim-port. */
-export function claimLines(lines: readonly ExecLine[], extraPaths: readonly string[]): ExecLine[] {
-  if (!isArraySafely(lines)) throw new TypeError(`claimLines: lines must be an array of ExecLine ({ argv, ... }), not ${describeArgument(lines)}`);
-  stringListArgument('claimLines', 'extraPaths', extraPaths);
-  // Each line's argv, checked where it is read: `[{}]` failed inside ("reading '0'"), and an argv that is no list was no claim.
+/**
+ * ExecLines (`name`) as the verdicts read them, each field checked with a type check: a wrong one failed inside
+ * ("Cannot read properties of undefined (reading '0')" for `[{}]`), or in the name of a function called on the way.
+ */
+export function execLinesArgument(fn: string, name: string, lines: unknown): asserts lines is readonly ExecLine[] {
+  if (!isArraySafely(lines)) throw new TypeError(`${fn}: ${name} must be an array of ExecLine ({ argv, ... }), not ${describeArgument(lines)}`);
   for (let index = 0; index < lines.length; index++) {
     const line: unknown = lines[index];
-    const argv: unknown = typeof line === 'object' && line !== null ? (line as Partial<ExecLine>).argv : undefined;
-    if (!Array.isArray(argv)) {
-      const problem =
-        argv === undefined
-          ? ` must be an ExecLine ({ argv, ... }), not ${describeArgument(line)}`
-          : `.argv must be an array of strings, not ${describeArgument(argv)}`;
-      throw new TypeError(`claimLines: lines[${index}]${problem}`);
-    }
-    if (argv.length > 0 && typeof argv[0] !== 'string')
-      throw new TypeError(`claimLines: lines[${index}].argv[0] must be a path (a string), not ${describeArgument(argv[0])}`);
+    if (typeof line !== 'object' || line === null)
+      throw new TypeError(`${fn}: ${name}[${index}] must be an ExecLine ({ argv, ... }), not ${describeArgument(line)}`);
+    const { file, line: number, value, prefixes, argv, words } = line as Partial<Record<keyof ExecLine, unknown>>;
+    const problem =
+      listProblem('.argv', argv) ??
+      listProblem('.words', words) ??
+      (typeof file !== 'string'
+        ? `.file must be a path (a string), not ${describeArgument(file)}`
+        : typeof number !== 'number'
+          ? `.line must be a line number, not ${describeArgument(number)}`
+          : typeof value !== 'string'
+            ? `.value must be the line as written (a string), not ${describeArgument(value)}`
+            : typeof prefixes !== 'string'
+              ? `.prefixes must be a string, not ${describeArgument(prefixes)}`
+              : undefined);
+    if (problem !== undefined) throw new TypeError(`${fn}: ${name}[${index}]${problem}`);
   }
+}
+
+/** The commands among `lines` that run claim-port. */
+export function claimLines(lines: readonly ExecLine[], extraPaths: readonly string[]): ExecLine[] {
+  execLinesArgument('claimLines', 'lines', lines);
+  stringListArgument('claimLines', 'extraPaths', extraPaths);
   return lines.filter((line) => isClaimPort(line.argv[0], extraPaths));
 }
 

@@ -3,7 +3,7 @@
 // (mergeUnit) and the port the service uses, does an ExecStartPre= line run
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
-import { claimLines, claimTarget, DROP_IN_NAME, isClaimPort, where } from './claim-line.js';
+import { claimLines, claimTarget, DROP_IN_NAME, execLinesArgument, isClaimPort, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
 import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
@@ -165,6 +165,38 @@ function commandStarts(value: string): number[] {
   return starts;
 }
 
+/**
+ * The rest of judgeClaims' `expected`, each with a type check: a missing resolveId failed inside ("expected.resolveId
+ * is not a function"), and missing claimPortPaths was refused in claimLines' name.
+ */
+function expectationFields(expected: ClaimExpectation): void {
+  const { serviceId, claimPortPaths, resolveId, moved, regenerate } = expected as Partial<Record<keyof ClaimExpectation, unknown>>;
+  if (typeof serviceId !== 'string') throw new TypeError(`judgeClaims: expected.serviceId must be a service id (a string), not ${describeArgument(serviceId)}`);
+  stringListArgument('judgeClaims', 'expected.claimPortPaths', claimPortPaths);
+  if (typeof resolveId !== 'function')
+    throw new TypeError(
+      `judgeClaims: expected.resolveId must be a function (id, env, line) resolving a service id to its port, not ${describeArgument(resolveId)}`,
+    );
+  if (moved !== undefined && typeof moved !== 'string')
+    throw new TypeError(`judgeClaims: expected.moved must be a string or left out, not ${describeArgument(moved)}`);
+  if (regenerate !== undefined && typeof regenerate !== 'string')
+    throw new TypeError(`judgeClaims: expected.regenerate must be a command (a string) or left out, not ${describeArgument(regenerate)}`);
+}
+
+/** The fields of `unit` judgeClaims reads, each with a type check (`environment: {}` failed inside: "unit.environment is not iterable"). */
+function unitFieldsJudged(unit: UnitFacts): void {
+  const { unit: name, file, dropIns, maskedDropIns, environment, execStartPre, execStartPreCleared } = unit as Partial<Record<keyof UnitFacts, unknown>>;
+  if (typeof name !== 'string') throw new TypeError(`judgeClaims: unit.unit must be a unit name (a string), not ${describeArgument(name)}`);
+  if (file !== undefined && typeof file !== 'string')
+    throw new TypeError(`judgeClaims: unit.file must be a path (a string) or left out, not ${describeArgument(file)}`);
+  stringListArgument('judgeClaims', 'unit.dropIns', dropIns);
+  if (maskedDropIns !== undefined) stringListArgument('judgeClaims', 'unit.maskedDropIns', maskedDropIns);
+  if (!(environment instanceof Map))
+    throw new TypeError(`judgeClaims: unit.environment must be a Map of variable name to setting, from mergeUnit, not ${describeArgument(environment)}`);
+  execLinesArgument('judgeClaims', 'unit.execStartPre', execStartPre);
+  if (execStartPreCleared !== undefined) objectArgument('judgeClaims', 'unit.execStartPreCleared', execStartPreCleared as object, '{ file, line }');
+}
+
 /** Every finding on `unit`'s claim wiring, in order: none when the unit is fine is never the case (an ok finding per good line). */
 export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimFinding[] {
   objectArgument('judgeClaims', 'unit', unit, 'UnitFacts, from mergeUnit');
@@ -173,6 +205,8 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
   portArgument('judgeClaims', expected.port, 'expected.port');
   if (expected.transport !== undefined && expected.transport !== 'tcp' && expected.transport !== 'udp')
     throw new TypeError(`judgeClaims: expected.transport must be "tcp" or "udp" (or left out: "tcp"), not ${describeArgument(expected.transport)}`);
+  expectationFields(expected);
+  unitFieldsJudged(unit);
   const own = claimPortArgument(expected.port, expected.transport);
   const claims = claimLines(unit.execStartPre, expected.claimPortPaths);
   if (claims.length === 0) {

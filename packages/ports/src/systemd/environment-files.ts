@@ -7,9 +7,9 @@
 // starting. Reading is here; the merge itself is mergeUnit's.
 import { FileReadError, readFileBytes } from '../files/read.js';
 import { hostPath } from '../files/root.js';
-import { describeArgument, iterableArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument } from '../arguments.js';
+import { describeArgument, iterableArgument, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument, stringListArgument } from '../arguments.js';
 import type { Registry } from '../registry.js';
-import { claimLines, claimTarget } from './claim-line.js';
+import { claimLines, claimTarget, execLinesArgument } from './claim-line.js';
 import type { ClaimFinding } from './claim-verdict.js';
 import { checkLoadedUnit, mergeUnit, type EnvironmentFileRead, type LoadedUnit } from './effective.js';
 import { MAX_ENVIRONMENT_FILE_BYTES } from './environment-file.js';
@@ -213,7 +213,9 @@ export function claimVariables(
   if (service.env !== undefined && typeof service.env !== 'string')
     throw new TypeError(`claimVariables: service.env must be a variable name (a string) or left out, not ${describeArgument(service.env)}`);
   objectArgument('claimVariables', 'unit', unit, 'UnitFacts, from mergeUnit');
-  iterableArgument('claimVariables', 'claimPortPaths', claimPortPaths, 'paths of claim-port');
+  // Checked here, not in claimLines' name (a Set of paths was refused as "claimLines: extraPaths must be an array").
+  execLinesArgument('claimVariables', 'unit.execStartPre', unit.execStartPre);
+  stringListArgument('claimVariables', 'claimPortPaths', claimPortPaths);
   const names = service.env ? [service.env] : [];
   for (const line of claimLines(unit.execStartPre, claimPortPaths)) {
     if (!line.prefixes.includes(':')) {

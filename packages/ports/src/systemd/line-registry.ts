@@ -15,7 +15,7 @@ import { parseClaimArgs } from './claim-args.js';
 import { where } from './claim-line.js';
 import { claimRegistryProblem } from './claim-verdict.js';
 import { pathInWorkingDirectory } from './working-directory.js';
-import { claimRoot, claimRootText, pathOutsideRoot } from './root-directory.js';
+import { claimRootText, pathOutsideRoot, rootOf } from './root-directory.js';
 import type { ExecLine, UnitFacts } from './types.js';
 
 /**
@@ -35,7 +35,7 @@ export function claimLineRegistry(
   if (named === undefined) return undefined;
   const found = pathInWorkingDirectory(named, unit.workingDirectory);
   const path = 'path' in found ? found.path : named;
-  const root = claimRoot(unit);
+  const root = rootOf('claimLineRegistry', unit);
   return 'unknown' in root ? path.replace(/^\/+/, '') : pathOutsideRoot(path, root);
 }
 
@@ -51,8 +51,11 @@ export function claimRegistryUnresolved(
 ): string | undefined {
   checkLineAndUnit('claimRegistryUnresolved', line, unit);
   stringArgument('claimRegistryUnresolved', 'line.value', line.value, 'the Exec line as written (a string)');
+  // Printed by where(): refused there in its own name.
+  stringArgument('claimRegistryUnresolved', 'line.file', line.file, 'a path (a string)');
+  if (typeof line.line !== 'number') throw new TypeError(`claimRegistryUnresolved: line.line must be a line number, not ${describeArgument(line.line)}`);
   if (parseClaimArgs(line.argv.slice(1)).command !== 'claim') return undefined;
-  const root = claimRoot(unit);
+  const root = rootOf('claimRegistryUnresolved', unit);
   const at = `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)}`;
   if ('unknown' in root)
     return `${at}: cannot tell which claim-port runs nor which registry it reads: ${root.unknown}; add RootDirectoryStartOnly=yes to [Service] to run it on the host's root`;
@@ -105,7 +108,7 @@ export function readsOtherRegistry(
   if (checked !== undefined) objectArgument('readsOtherRegistry', 'checked', checked, '{ path }: the registry checked, or undefined');
   if (checked === undefined) return false;
   // Inside RootImage= (or a RootDirectory= not resolved here): not known, so resolved in the one checked (claimRegistryUnresolved warns).
-  const root = claimRoot(unit);
+  const root = rootOf('readsOtherRegistry', unit);
   if ('unknown' in root) return false;
   if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
   return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, root) !== undefined;

@@ -63,8 +63,8 @@ export function claimRoot(unit: RootFacts): ClaimRoot {
   return rootOf('claimRoot', unit);
 }
 
-/** claimRoot, its argument checked in the name of `fn`, the exported function called. */
-function rootOf(fn: string, unit: RootFacts): ClaimRoot {
+/** claimRoot, its argument checked in the name of `fn`, the exported function called (a wrong RootDirectory= given to another was refused in claimRoot's name). */
+export function rootOf(fn: string, unit: RootFacts): ClaimRoot {
   objectArgument(fn, 'unit', unit, 'UnitFacts, from mergeUnit');
   if (unit.rootDirectoryStartOnly?.value === true) return { host: true };
   const image = unit.rootImage;
@@ -189,7 +189,9 @@ export function claimRootProcFinding(
   stringArgument('claimRootProcFinding', 'line.value', line.value, 'the Exec line as written (a string)');
   if (mounted !== undefined && typeof mounted !== 'boolean')
     throw new TypeError(`claimRootProcFinding: mounted must be true, false or undefined (procMountedIn's answer), not ${describeArgument(mounted)}`);
-  const root = claimRoot(unit);
+  if (typeof line.file !== 'string') throw new TypeError(`claimRootProcFinding: line.file must be a path (a string), not ${describeArgument(line.file)}`);
+  if (typeof line.line !== 'number') throw new TypeError(`claimRootProcFinding: line.line must be a line number, not ${describeArgument(line.line)}`);
+  const root = rootOf('claimRootProcFinding', unit);
   if (why === undefined || mounted === true || !('directory' in root)) return undefined;
   const proc = escapeText(`${root.directory}/proc`);
   const state = mounted === false ? `${proc} is not a mounted /proc` : `whether ${proc} is a mounted /proc at boot cannot be told here`;

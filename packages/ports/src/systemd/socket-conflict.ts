@@ -4,8 +4,8 @@
 // signals PID 1, so it refuses, ExecStartPre= fails, and the service never
 // starts. The one verdict for the health check's systemd check and
 // `ports systemd`. Pure: facts in, findings out.
-import { describeArgument, isArraySafely, objectArgument, portArgument, stringListArgument, transportArgument } from '../arguments.js';
-import { claimLines } from './claim-line.js';
+import { describeArgument, isArraySafely, listProblem, objectArgument, portArgument, stringListArgument, transportArgument } from '../arguments.js';
+import { claimLines, execLinesArgument } from './claim-line.js';
 import type { RelatedSocket, SocketListen } from './socket-units.js';
 import type { UnitFacts } from './types.js';
 
@@ -36,6 +36,8 @@ export interface SocketConflict {
   readonly reason: string;
 }
 
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+
 export function socketConflicts(unit: UnitFacts, sockets: readonly RelatedSocket[], expectation: SocketConflictExpectation): SocketConflict[] {
   objectArgument('socketConflicts', 'unit', unit, 'UnitFacts, from mergeUnit');
   if (!isArraySafely(sockets))
@@ -43,6 +45,18 @@ export function socketConflicts(unit: UnitFacts, sockets: readonly RelatedSocket
   objectArgument('socketConflicts', 'expectation', expectation, '{ port, transport, claimPortPaths?, heldByInit? }');
   const port = portArgument('socketConflicts', expectation.port, 'expectation.port');
   const transport = transportArgument('socketConflicts', expectation.transport);
+  execLinesArgument('socketConflicts', 'unit.execStartPre', unit.execStartPre);
+  // Each socket's listens are searched below: `[{}]` failed inside on "reading 'find'".
+  for (const [index, socket] of sockets.entries()) {
+    const listens: unknown = typeof socket === 'object' && socket !== null ? socket.listens : undefined;
+    const problem = listProblem(`sockets[${index}].listens`, listens, 'an array of SocketListen', 'a SocketListen ({ port?, transport, ... })', isObject);
+    if (problem !== undefined)
+      throw new TypeError(
+        `socketConflicts: ${typeof socket === 'object' && socket !== null ? problem : `sockets[${index}] must be a RelatedSocket, not ${describeArgument(socket)}`}`,
+      );
+    if (typeof socket.unit !== 'string')
+      throw new TypeError(`socketConflicts: sockets[${index}].unit must be a unit name (a string), not ${describeArgument(socket.unit)}`);
+  }
   const claim = claimLines(unit.execStartPre, stringListArgument('socketConflicts', 'expectation.claimPortPaths', expectation.claimPortPaths ?? []))[0];
   if (sockets.length === 0 || !claim) return [];
   const conflicts: SocketConflict[] = [];
