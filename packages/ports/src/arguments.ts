@@ -156,6 +156,17 @@ export function envArgument(fn: string, env: Env | undefined): Env {
 }
 
 /**
+ * An `env` the command-line plumbing takes (cacheDir, processIo, useColor): process.env, a plain object or a live
+ * Proxy, as envArgument takes; anything else a TypeError naming `fn` and `name` (a revoked Proxy read "Cannot perform
+ * 'get' on a proxy that has been revoked"). Its variables are not each checked: this runs at every start of a bin,
+ * on process.env or a copy of it, and a variable is read as a string or not at all where it is used.
+ */
+export function envObjectArgument(fn: string, name: string, env: unknown): void {
+  if (env === process.env || isPlainObject(env) || isLiveProxy(env)) return;
+  throw new TypeError(`${fn}: ${name} must be an object of environment variables (like process.env), not ${describeArgument(env)}`);
+}
+
+/**
  * A Proxy, not revoked, as env: a wrapper of process.env or of an object (`new Proxy(process.env,
  * { get })`, one with only a `get` trap) is read through, whatever its prototype says, as the
  * code it stands in for reads `env.NAME`; its `get` answers for each variable (envValue).

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as cli from '../src/cli-kit/index.js';
 import * as files from '../src/files/index.js';
 import * as ports from '../src/index.js';
 import * as system from '../src/system/index.js';
@@ -697,6 +698,33 @@ describe("'@dsa110/ports/system' and the escapers: a wrong entry or field named,
     expect(() => untyped(systemd.chooseDropIns)(revoked())).toThrow(/^chooseDropIns: found must be an array of \{ dir, names \}, not a revoked Proxy$/);
     expect(() => untyped(systemd.listUnitDirs)('/', revoked())).toThrow(/^listUnitDirs: problems must be an array .*not a revoked Proxy$/);
     expect(() => untyped(systemd.readSocketUnits)('/', new Map(), revoked())).toThrow(/^readSocketUnits: units must be an array .*not a revoked Proxy$/);
+  });
+});
+
+describe("'@dsa110/ports/cli': an env that is no environment named (a revoked Proxy read \"Cannot perform 'get' on a proxy that has been revoked\")", () => {
+  const untyped = <T>(fn: T) => fn as unknown as Untyped;
+
+  it('processIo, useColor, undecodedVariables, processEnvironment and recoverEnvironment check env, and names', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const env = (fn: string) => new TypeError(`${fn}: env must be an object of environment variables (like process.env), not a revoked Proxy`);
+    expect(() => untyped(cli.processIo)(proxy)).toThrow(env('processIo'));
+    expect(() => untyped(cli.useColor)(true, proxy)).toThrow(env('useColor'));
+    expect(() => untyped(cli.undecodedVariables)(proxy)).toThrow(env('undecodedVariables'));
+    expect(() => untyped(cli.processEnvironment)(['HOME'], proxy)).toThrow(env('processEnvironment'));
+    expect(() => untyped(cli.recoverEnvironment)(proxy, ['HOME'], undefined)).toThrow(env('recoverEnvironment'));
+    expect(() => untyped(cli.useColor)(true, 'NO_COLOR=1')).toThrow(
+      new TypeError('useColor: env must be an object of environment variables (like process.env), not the string "NO_COLOR=1"'),
+    );
+    expect(() => untyped(cli.processEnvironment)([Symbol('x')])).toThrow(new TypeError('processEnvironment: names[0] must be a string, not symbol'));
+    expect(() => untyped(cli.recoverEnvironment)({}, ['A'], 'A=1')).toThrow(
+      new TypeError('recoverEnvironment: environ must be the bytes of /proc/self/environ (a Buffer) or undefined, not the string "A=1"'),
+    );
+    // process.env, a plain object and a live Proxy of one are taken as before.
+    expect(cli.useColor(true, { NO_COLOR: '1' })).toBe(false);
+    expect(cli.useColor(true, new Proxy({ TERM: 'xterm' }, {}))).toBe(true);
+    expect(cli.undecodedVariables(process.env)).toEqual(expect.any(Array));
+    expect(cli.processEnvironment(['HOME']).env).toBe(process.env);
   });
 });
 

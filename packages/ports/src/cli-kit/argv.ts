@@ -11,6 +11,7 @@
 // cannot be read back, the bins refuse such a path (lostPathMessage), never
 // open its U+FFFD form. Shared by the three bins.
 import { readFileSync } from 'node:fs';
+import { describeArgument, envObjectArgument, stringListArgument } from '../arguments.js';
 import { quoteValue } from '../escape.js';
 import { decodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
 import type { Env } from './io.js';
@@ -90,6 +91,10 @@ export interface Environment {
  * the value Node gave, or the bytes are lost (the process changed it since).
  */
 export function recoverEnvironment(env: Env, names: readonly string[], environ: Buffer | undefined): Environment {
+  envObjectArgument('recoverEnvironment', 'env', env);
+  stringListArgument('recoverEnvironment', 'names', names);
+  if (environ !== undefined && !Buffer.isBuffer(environ))
+    throw new TypeError(`recoverEnvironment: environ must be the bytes of /proc/self/environ (a Buffer) or undefined, not ${describeArgument(environ)}`);
   const held = names.filter((name) => env[name]?.includes(REPLACEMENT));
   if (held.length === 0) return { env, bytesLost: [] };
   const words = environ === undefined ? undefined : nulSeparated(environ);
@@ -111,11 +116,14 @@ export function recoverEnvironment(env: Env, names: readonly string[], environ: 
  * with `\xff` as the bytes they hold when read back (processEnvironment), not as U+FFFD.
  */
 export function undecodedVariables(env: Env = process.env): string[] {
+  envObjectArgument('undecodedVariables', 'env', env);
   return Object.keys(env).filter((name) => env[name]?.includes(REPLACEMENT));
 }
 
 /** This process's environment (recoverEnvironment) for `names`; /proc/self/environ is read only when one of them holds U+FFFD. */
 export function processEnvironment(names: readonly string[], env: Env = process.env): Environment {
+  stringListArgument('processEnvironment', 'names', names);
+  envObjectArgument('processEnvironment', 'env', env);
   if (!names.some((name) => env[name]?.includes(REPLACEMENT))) return { env, bytesLost: [] };
   return recoverEnvironment(env, names, readOwn('environ'));
 }

@@ -1,4 +1,5 @@
 // The conventions the three bins share (README: "Conventions"), in one place.
+import { envObjectArgument } from '../arguments.js';
 import { CACHE_ENV, ROOT_CACHE_DIR } from '../cache.js';
 import type { Env } from './io.js';
 import type { Flags } from './parse.js';
@@ -92,6 +93,7 @@ export function errorJson(tool: string, kind: 'usage' | 'error', message: string
 
 /** Colour only on a terminal, never with NO_COLOR set to anything non-empty (no-color.org) or TERM=dumb. */
 export function useColor(stdoutIsTTY: boolean | undefined, env: Env): boolean {
+  envObjectArgument('useColor', 'env', env);
   if (env.NO_COLOR) return false;
   return stdoutIsTTY === true && env.TERM !== 'dumb';
 }

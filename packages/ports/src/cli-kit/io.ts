@@ -2,6 +2,7 @@
 // environment, and whether stdout is a terminal. Tests pass their own (see
 // test-support/cli.ts) and call main() in-process; the bins pass processIo().
 import { fstatSync } from 'node:fs';
+import { envObjectArgument } from '../arguments.js';
 import { TEMP_FILE_SIGNALS } from '../files/temp-files.js';
 import { isJournalStream, journalLines, type Severity, type StreamId } from './journal.js';
 import { fdWriter } from './write.js';
@@ -70,6 +71,7 @@ function streamId(fd: 1 | 2): StreamId | undefined {
  * default), each line written with a severity does too, the rest as given.
  */
 export function processIo(env: Env = process.env): ProcessIo {
+  envObjectArgument('processIo', 'env', env);
   const out = fdWriter(1);
   const err = fdWriter(2);
   const journal = env.JOURNAL_STREAM;
