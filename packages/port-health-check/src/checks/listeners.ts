@@ -52,17 +52,68 @@ export const CHANGED_HOLDER = 'no process that stayed: its listener closed and a
  * Where `service` listens instead of its port, as its names tell: the TCP listeners on ports no TCP service of the
  * registry uses (its own registry port counts as free when its unit moved it away), every holder seen and going by
  * `service`'s names by a name of its own (not only as `node` or `python3` does: processMatchesByOwnName) and by no
- * other service's (a name two services share tells nothing). A service started before
- * its port moved (the registry edited, its unit's variable changed, not yet restarted), or configured elsewhere.
+ * other service's (a name two services share tells nothing), one of them running as its unit's User= where the
+ * unit sets one (else a copy someone started by hand). Only for a service nothing listens for on its port, and not
+ * one that is development-only (its absence is fine). A service started before its port moved (the registry
+ * edited, its unit's variable changed, not yet restarted), or one configured elsewhere.
  */
-export function strayListeners(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>, service: Service): ListenerFacts[] {
-  if (service.transport !== 'tcp' || service.processes.length === 0 || facts.sockets.problem) return [];
-  const tcp = facts.registry.services.filter((other) => other.transport === 'tcp');
-  const others = tcp.filter((other) => other.id !== service.id && other.processes.length > 0);
-  const used = new Set(tcp.flatMap((other) => [effectivePort(facts, other).port, ...(other.id === service.id ? [] : [other.port])]));
-  const its = (process: ProcessFacts) =>
-    processMatchesByOwnName(process, service.processes) && !others.some((other) => processMatches(process, other.processes));
-  return facts.sockets.listeners.filter(
-    (listener) => !used.has(listener.port) && !listener.changed && listener.holders !== undefined && listener.holders.length > 0 && listener.holders.every(its),
+export function strayListeners(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>, service: Service): readonly ListenerFacts[] {
+  let strays = strayCache.get(facts);
+  if (strays === undefined) {
+    strays = everyStray(facts);
+    strayCache.set(facts, strays);
+  }
+  return strays.get(service.id) ?? [];
+}
+
+/** By facts: each service's stray listeners, found once for all services (a check asks per port and per service). */
+const strayCache = new WeakMap<object, ReadonlyMap<string, readonly ListenerFacts[]>>();
+
+function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>): Map<string, ListenerFacts[]> {
+  const strays = new Map<string, ListenerFacts[]>();
+  if (facts.sockets.problem) return strays;
+  const tcp = facts.registry.services.filter((service) => service.transport === 'tcp');
+  const effective = new Map(tcp.map((service) => [service.id, effectivePort(facts, service).port]));
+  const down = new Map(
+    tcp
+      .filter((service) => service.processes.length > 0 && !isDevOnly(service) && listenersOn(facts, effective.get(service.id)!).length === 0)
+      .map((service) => [service.id, service]),
   );
+  if (down.size === 0) return strays;
+  const named = tcp.filter((service) => service.processes.length > 0);
+  const effectivePorts = new Set(effective.values());
+  const registryPorts = new Map(tcp.map((service) => [service.port, service.id]));
+  // Whose a holder is by its own names: one service's, and no other service's by any name; else nobody's (null). Once a PID.
+  const owners = new Map<number, string | null>();
+  const ownerOf = (process: ProcessFacts): string | null => {
+    let owner = owners.get(process.pid);
+    if (owner === undefined) {
+      const own = named.filter((service) => processMatchesByOwnName(process, service.processes));
+      owner = own.length === 1 && !named.some((other) => other !== own[0] && processMatches(process, other.processes)) ? own[0]!.id : null;
+      owners.set(process.pid, owner);
+    }
+    return owner;
+  };
+  for (const listener of facts.sockets.listeners) {
+    if (effectivePorts.has(listener.port) || listener.changed || listener.holders === undefined || listener.holders.length === 0) continue;
+    const owner = ownerOf(listener.holders[0]!);
+    if (owner === null || !listener.holders.every((holder) => ownerOf(holder) === owner)) continue;
+    const service = down.get(owner);
+    // Another service's registry port (moved away by its unit) is that service's to explain, not this one's.
+    if (service === undefined || (registryPorts.get(listener.port) ?? owner) !== owner || !runsAsUnitUser(facts, service, listener.holders)) continue;
+    strays.set(owner, [...(strays.get(owner) ?? []), listener]);
+  }
+  return strays;
+}
+
+/**
+ * Whether one of `holders` runs as the User= of `service`'s unit; true when that cannot tell (no unit, no User=,
+ * DynamicUser=, a specifier in it, a holder's uid unknown). A master that drops privileges has one worker that does.
+ */
+function runsAsUnitUser(facts: Pick<Facts, 'units'>, service: Service, holders: readonly ProcessFacts[]): boolean {
+  const unit = service.systemd ? facts.units.get(service.systemd.unit) : undefined;
+  const user = unit && !unit.dynamicUser ? unit.user : undefined;
+  if (user === undefined || user.value.includes('%') || holders.some((holder) => holder.uid === undefined)) return true;
+  const numeric = /^\d+$/.test(user.value) ? Number(user.value) : undefined;
+  return holders.some((holder) => (numeric !== undefined ? holder.uid === numeric : holder.user === user.value));
 }

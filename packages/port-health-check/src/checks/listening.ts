@@ -18,15 +18,16 @@ export function checkListening(facts: Facts, service: Service): CheckResult[] {
   if (listeners.length === 0) {
     if (isDevOnly(service)) return [result('ok', `not listening (${service.name} is development-only)`)];
     const missing = `nothing is listening on port ${port}, but ${service.name} (${service.group}) should be`;
-    // Its own processes on another port: restarted, it takes the port it is given now (starting it again would not).
+    // Its own processes on another port: started before its port moved, a restart moves it (starting it would not);
+    // or configured for another port (nginx on 443 alone), which must listen on this one too: both said, never "move it".
     const stray = strayListeners(facts, service);
     if (stray.length > 0) {
       const ports = [...new Set(stray.map((listener) => listener.port))].sort((a, b) => a - b);
-      const restart = service.systemd ? `Restart ${service.systemd.unit}` : `Restart ${service.name}`;
+      const restart = service.systemd ? `restart ${service.systemd.unit}` : `restart ${service.name}`;
       return [
         result(
           'error',
-          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} instead (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describeProcess).join('; ')}): started before its port moved to ${port}? ${restart} (where its configuration still names ${ports.join(' or ')}, set ${port} there first)`,
+          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describeProcess).join('; ')}), not on ${port}: if ${port} is new to it (the registry or its unit moved it), ${restart}; else make it listen on ${port} as well, as the registry says`,
         ),
       ];
     }

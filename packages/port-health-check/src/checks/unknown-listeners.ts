@@ -10,7 +10,7 @@ import { formatListeners } from '../address.js';
 import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
-import { CHANGED_HOLDER, holdersOf, listenersOn, strayListeners, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, strayListeners, unseenHolders } from './listeners.js';
 import { serviceResult } from './service-result.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
@@ -35,7 +35,7 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
     const override = effective.override!;
     const moved = `port ${port} is ${service.id}'s in ${facts.registry.source}, but ${service.id} moved to port ${effective.port} (${override.variable}=${effective.port} from ${where(override)})`;
     // The service itself, started before its unit moved it: a restart moves it (claim-port would take it down).
-    const itself = listenersOn(facts, effective.port).length === 0 && strayListeners(facts, service).some((listener) => listener.port === port);
+    const itself = strayListeners(facts, service).some((listener) => listener.port === port);
     const advice = itself
       ? `by its names that is ${service.id} itself, started before it moved: ${restartOf(service)} so it takes port ${effective.port}`
       : `find out why it listens there, or set ${service.id} back to port ${port}`;
@@ -71,15 +71,13 @@ function restartOf(service: Service): string {
 
 /**
  * `; by its names it is NAME's (ID), ...`: the registered service whose own processes (strayListeners) listen on
- * `port` while nothing listens on the port it is given (its listening result says the same); '' for none.
+ * `port` while nothing listens on the port it is given; its listening result says what to do. '' for none.
  */
 function strayOf(facts: Facts, tcp: readonly { service: Service; effective: EffectivePort }[], port: number): string {
-  const owner = tcp.find(
-    ({ service, effective }) => listenersOn(facts, effective.port).length === 0 && strayListeners(facts, service).some((listener) => listener.port === port),
-  );
+  const owner = tcp.find(({ service }) => strayListeners(facts, service).some((listener) => listener.port === port));
   if (!owner) return '';
   const { service, effective } = owner;
-  return `; by its names it is ${service.name}'s (${service.id}), which the registry gives port ${effective.port}, where nothing listens: ${restartOf(service)} once its configuration names port ${effective.port}`;
+  return `; by its names it is ${service.name}'s (${service.id}), and nothing listens on port ${effective.port}, the one the registry gives it (its listening result says what to do)`;
 }
 
 /** `listening on ADDRESS, ..., held by PROCESS; ...` */

@@ -114,15 +114,29 @@ describe('listening, owner and access on real listeners', () => {
       expect.objectContaining({
         severity: 'error',
         reason:
-          `api (${given}): nothing is listening on port ${given}, but Api (production) should be; by its names it listens on port ${old.port} instead ` +
-          `(127.0.0.1:${old.port}, held by stray-api (pid ${old.pid}, user ${me}): stray-api): started before its port moved to ${given}? ` +
-          `Restart dsa110-api.service (where its configuration still names ${old.port}, set ${given} there first)`,
+          `api (${given}): nothing is listening on port ${given}, but Api (production) should be; by its names it listens on port ${old.port} ` +
+          `(127.0.0.1:${old.port}, held by stray-api (pid ${old.pid}, user ${me}): stray-api), not on ${given}: if ${given} is new to it (the registry or its unit moved it), ` +
+          `restart dsa110-api.service; else make it listen on ${given} as well, as the registry says`,
       }),
     ]);
     expect(checkUnknownListeners(facts, { strict: false }).find((r) => r.port === old.port)!.reason).toBe(
       `port ${old.port} is not in test-ports.yaml: listening on 127.0.0.1:${old.port}, held by stray-api (pid ${old.pid}, user ${me}): stray-api; ` +
-        `by its names it is Api's (api), which the registry gives port ${given}, where nothing listens: restart dsa110-api.service once its configuration names port ${given}`,
+        `by its names it is Api's (api), and nothing listens on port ${given}, the one the registry gives it (its listening result says what to do)`,
     );
+    // A development-only service's absence is fine (its listening result is ok): its names on another port say nothing.
+    const dev = await factsFor([{ ...api, group: 'development', access: 'dev' }]);
+    expect(run(dev, 'api').listening[0]!.severity).toBe('ok');
+    expect(checkUnknownListeners(dev, { strict: false }).find((r) => r.port === old.port)!.reason).not.toContain('by its names');
+    // The unit runs it as another user: the holder is a copy someone started, not the unit's service on its old port.
+    const unitDir = writeTree(tempDir(), { 'etc/systemd/system/dsa110-api.service': '[Service]\nUser=nobody-else-here\nExecStart=/usr/bin/stray-api\n' });
+    const asOther = await gather({ registry: testRegistry([api]), root: unitDir });
+    expect(run(asOther, 'api').listening[0]!.reason).not.toContain('by its names');
+    expect(checkUnknownListeners(asOther, { strict: false }).find((r) => r.port === old.port)!.reason).not.toContain('by its names');
+    const asMe = await gather({
+      registry: testRegistry([api]),
+      root: writeTree(tempDir(), { 'etc/systemd/system/dsa110-api.service': `[Service]\nUser=${me}\nExecStart=/usr/bin/stray-api\n` }),
+    });
+    expect(run(asMe, 'api').listening[0]!.reason).toContain(`; by its names it listens on port ${old.port} (`);
     // Names another service shares tell nothing: the plain finding, and the unknown listener is nobody's.
     const shared = await factsFor([api, { id: 'worker', port: quietPort(new Set([...seen, old.port, given])), processes: ['stray-*'] }]);
     expect(run(shared, 'api').listening[0]!.reason).toBe(
@@ -611,7 +625,7 @@ describe('unknown listeners', () => {
       `api (${squatter.port}): port ${squatter.port} is api's in test-ports.yaml, but api moved to port ${moved} (CONTIMG_API_PORT=${moved} from /${unitFile}:2): ` +
         `listening on 127.0.0.1:${squatter.port}, held by evil (pid ${squatter.pid}, user ${me}): evil; by its names that is api itself, started before it moved: restart dsa110-api.service so it takes port ${moved}`,
     );
-    expect(run(itself, 'api').listening[0]!.reason).toContain(`; by its names it listens on port ${squatter.port} instead (`);
+    expect(run(itself, 'api').listening[0]!.reason).toContain(`; by its names it listens on port ${squatter.port} (`);
     // Not when another service really uses that port (moved onto it by its own unit).
     const other: ServiceSpec = { id: 'web', port: moved, env: 'WEB_PORT', unit: 'web.service', processes: ['node'] };
     const onto = writeTree(root, { 'etc/systemd/system/web.service': `[Service]\nEnvironment=WEB_PORT=${squatter.port}\nExecStart=/usr/bin/node\n` });
