@@ -5,7 +5,7 @@
 // health check happens here; the checks are pure.
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
@@ -537,10 +537,11 @@ function readIncludes(root: string, services: readonly Service[], configs: Reado
 const NGINX_CONF = '/etc/nginx/nginx.conf';
 
 /**
- * Whether nginx loads each nginx-site file the registry names whose text was read: nginx.conf's includes followed
- * (sites-enabled/*, conf.d/*.conf, and theirs), each file known by device and inode, so a link in sites-enabled to
- * the file is the file. Undefined when there is no site, no nginx.conf under the root (no nginx here: nothing to
- * say), or an include could not be read (then a file it may reach cannot be said absent).
+ * Whether nginx loads each nginx-site file the registry names whose text was read: nginx.conf itself and its
+ * includes followed (sites-enabled/*, conf.d/*.conf, and theirs), each file known by device and inode, so a link in
+ * sites-enabled to the file is the file. A copy is only Debian's: NAME in sites-enabled beside sites-available/NAME
+ * (another file of that name elsewhere is another file). Undefined when there is no site, no nginx.conf under the
+ * root (no nginx here: nothing to say), or an include could not be read (then a file it may reach cannot be said absent).
  */
 function readNginxLoads(root: string, services: readonly Service[], configs: ReadonlyMap<string, ConfigFileFacts>): Map<string, NginxLoad> | undefined {
   const sites = [
@@ -554,6 +555,9 @@ function readNginxLoads(root: string, services: readonly Service[], configs: Rea
   const main = readConfigFile(root, NGINX_CONF);
   if (main.text === undefined) return undefined;
   const loaded = new Map<string, { path: string; text: string }>();
+  const mainId = fileIdentity(root, NGINX_CONF);
+  if (mainId !== undefined) loaded.set(mainId, { path: NGINX_CONF, text: main.text });
+  const globs: string[] = [];
   let budget = MAX_INCLUDED_FILES;
   let complete = true;
   const follow = (text: string, depth: number): void => {
@@ -563,6 +567,7 @@ function readNginxLoads(root: string, services: readonly Service[], configs: Rea
         complete = false;
         continue;
       }
+      if (isGlob(pattern)) globs.push(pattern);
       budget -= found.files.length;
       for (const file of found.files) {
         const id = fileIdentity(root, file.path);
@@ -580,12 +585,33 @@ function readNginxLoads(root: string, services: readonly Service[], configs: Rea
       loads.set(site, { loaded: true });
       continue;
     }
-    const name = site.slice(site.lastIndexOf('/') + 1);
-    const copy = [...loaded.values()].find((file) => file.path.slice(file.path.lastIndexOf('/') + 1) === name);
+    const slash = site.lastIndexOf('/');
+    const name = site.slice(slash + 1);
+    const dir = site.slice(0, slash + 1);
+    const enabledDir = dir.endsWith('/sites-available/') ? `${dir.slice(0, -'sites-available/'.length)}sites-enabled/` : undefined;
+    const copy = enabledDir === undefined ? undefined : [...loaded.values()].find((file) => file.path === `${enabledDir}${name}`);
     if (copy !== undefined) loads.set(site, { copy: copy.path, differs: copy.text !== configs.get(site)?.text });
-    else if (complete && id !== undefined) loads.set(site, { absent: true, from: NGINX_CONF });
+    else if (complete && id !== undefined) {
+      // The link to make: in a directory an include's glob reads, under a name that glob picks up, where nothing is.
+      const link = globs
+        .map((glob) => ({ at: glob.slice(0, glob.lastIndexOf('/') + 1), base: glob.slice(glob.lastIndexOf('/') + 1) }))
+        .filter(({ at, base }) => at !== dir && !isGlob(at) && globPart(base).test(name))
+        .map(({ at }) => `${at}${name}`)
+        .find((path) => fileIdentity(root, path.slice(0, path.lastIndexOf('/'))) !== undefined && !anythingAt(root, path));
+      loads.set(site, { absent: true, from: NGINX_CONF, ...(link !== undefined && { link }) });
+    }
   }
   return loads;
+}
+
+/** Whether anything, a dangling link included, is at `path` under `root`. */
+function anythingAt(root: string, path: string): boolean {
+  try {
+    lstatSync(hostPath(root, path));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A file's device and inode under `root` (links followed), or undefined when it cannot be looked at. */

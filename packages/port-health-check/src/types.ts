@@ -173,10 +173,14 @@ export type IncludeFacts = { readonly files: readonly { readonly path: string; r
 
 /**
  * Whether nginx loads a site file the registry names (nginx.conf's includes followed, under the root): `loaded`, or
- * another file of its name it loads instead (`copy`: a copy left in sites-enabled, `differs` when its text does), or
- * none (`absent`: no include of `from` reaches it, so the site is not served).
+ * its copy in sites-enabled beside sites-available (`copy`, `differs` when its text does), or none (`absent`: no
+ * include of `from` reaches it, so the site is not served; `link`, the link that an include's glob would pick up,
+ * where nothing is yet).
  */
-export type NginxLoad = { readonly loaded: true } | { readonly copy: string; readonly differs: boolean } | { readonly absent: true; readonly from: string };
+export type NginxLoad =
+  | { readonly loaded: true }
+  | { readonly copy: string; readonly differs: boolean }
+  | { readonly absent: true; readonly from: string; readonly link?: string };
 
 /** A configuration file named in the registry (`config:`), read under the root. */
 export interface ConfigFileFacts {
