@@ -26,7 +26,12 @@ function portWords(facts: Facts, service: Service): { port: number; name: string
   const moved = effective.override ? ` (${effective.override.variable}=${effective.port} in ${effective.override.file}:${effective.override.line})` : '';
   // A unit that sets the service's variable (or may, in a file not read) decides its port: a registry change would not move it.
   const pinned = effective.unsure !== undefined || (service.env !== undefined && unitVariable(facts, service, service.env).setting !== undefined);
-  const registryTakes: RegistryTakes = (port) => port !== service.port && isPort(port) && facts.registry.lookup(port, service.transport) === undefined;
+  // Nor a port another service's unit moved it to: the registry would then refuse that override (claim-port exits 64 at each start).
+  const registryTakes: RegistryTakes = (port) =>
+    port !== service.port &&
+    isPort(port) &&
+    facts.registry.lookup(port, service.transport) === undefined &&
+    !facts.registry.services.some((other) => other.id !== service.id && other.transport === service.transport && effectivePort(facts, other).port === port);
   return { port: effective.port, name: `${service.name}${moved}`, ...(!pinned && { registryTakes }) };
 }
 

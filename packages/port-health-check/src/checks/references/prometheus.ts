@@ -222,7 +222,7 @@ export function readPrometheusYml(
               severity: 'unknown',
               message: `no scrape job ${want.job} found, and a scrape config file could not be read (see above): it may be there, so whether Prometheus scrapes ${want.name} on port ${want.port} is not known`,
             }
-          : (renamedJob(jobs, want, self, lookup) ?? {
+          : (renamedJob(jobs, want, expect, self, lookup) ?? {
               line: 0,
               severity: 'error',
               message: `no scrape job ${want.job}, so Prometheus does not scrape ${want.name} on port ${want.port} (${want.snippet})`,
@@ -304,10 +304,17 @@ export function readPrometheusYml(
  * the registry makes from the service's id and anything that asks for the registry's job by name goes by. Placed at
  * the first such job; undefined when none scrapes the port.
  */
-function renamedJob(jobs: readonly PlacedJob[], want: ScrapeExpectation, self: string, lookup: PrometheusFileLookup | undefined): Finding | undefined {
+function renamedJob(
+  jobs: readonly PlacedJob[],
+  want: ScrapeExpectation,
+  expect: readonly ScrapeExpectation[],
+  self: string,
+  lookup: PrometheusFileLookup | undefined,
+): Finding | undefined {
   const scraping: { job: PlacedJob; target: string }[] = [];
   for (const job of jobs) {
-    if (job.name === want.job) continue;
+    // Another service's job of the registry is that service's (its own target on the wrong port is its finding).
+    if (expect.some((each) => each.job === job.name)) continue;
     // The other jobs' own problems (a file_sd file it cannot read) are theirs, not this service's: not reported here.
     const target = jobTargets(job, self, lookup, []).targets.find(
       ({ value }) => !UNREAD_YAML.test(value) && portOfAddress(value) === want.port && isThisHost(hostOfAddress(value)),
@@ -327,7 +334,8 @@ function renamedJob(jobs: readonly PlacedJob[], want: ScrapeExpectation, self: s
     line: job.line,
     ...(job.column !== undefined && { column: job.column }),
     severity: 'error',
-    message: `no scrape job ${want.job}, but scrape job ${escapeText(job.name, 200)} here scrapes ${want.name}'s port ${want.port} (targets ${escapeText(target, 200)})${others}: the registry names ${want.name}'s job ${want.job}, after its id; rename that job_name back to ${want.job} (${want.snippet} prints what passes)`,
+    // It may be the registry's job renamed, or a job of the operator's own (another metrics path, a probe): both ways said.
+    message: `no scrape job ${want.job}, but scrape job ${escapeText(job.name, 200)} here scrapes ${want.name}'s port ${want.port} (targets ${escapeText(target, 200)})${others}: the registry names ${want.name}'s job ${want.job}, after its id; if that job is it renamed, rename its job_name back to ${want.job}, else add the ${want.job} job (${want.snippet} prints what passes)`,
   };
 }
 

@@ -32,7 +32,7 @@ describe('a renamed scrape job', () => {
     expect(await prometheusProblems(RENAMED)).toEqual([
       [
         'error',
-        "prometheus (9090): /etc/prometheus/prometheus.yml:2:5: no scrape job dsa110-api, but scrape job fastapi here scrapes FastAPI's port 8000 (targets localhost:8000): the registry names FastAPI's job dsa110-api, after its id; rename that job_name back to dsa110-api (ports snippet prometheus-yml prints what passes)",
+        "prometheus (9090): /etc/prometheus/prometheus.yml:2:5: no scrape job dsa110-api, but scrape job fastapi here scrapes FastAPI's port 8000 (targets localhost:8000): the registry names FastAPI's job dsa110-api, after its id; if that job is it renamed, rename its job_name back to dsa110-api, else add the dsa110-api job (ports snippet prometheus-yml prints what passes)",
       ],
     ]);
   });
@@ -57,7 +57,7 @@ describe('a renamed scrape job', () => {
         column: 5,
         severity: 'error',
         message:
-          "no scrape job dsa110-api, but scrape job fast\\e here scrapes FastAPI's port 8000 (targets [::1]:8000) (so does scrape job api at /etc/prometheus/more.yml:2): the registry names FastAPI's job dsa110-api, after its id; rename that job_name back to dsa110-api (ports snippet prometheus-yml prints what passes)",
+          "no scrape job dsa110-api, but scrape job fast\\e here scrapes FastAPI's port 8000 (targets [::1]:8000) (so does scrape job api at /etc/prometheus/more.yml:2): the registry names FastAPI's job dsa110-api, after its id; if that job is it renamed, rename its job_name back to dsa110-api, else add the dsa110-api job (ports snippet prometheus-yml prints what passes)",
       },
     ]);
   });
@@ -71,5 +71,17 @@ describe('a renamed scrape job', () => {
     expect(readPrometheusYml(RENAMED.replace('localhost:8000', 'localhost:8001'), API)).toEqual([none]);
     expect(readPrometheusYml(RENAMED.replace('localhost:8000', 'db.example.org:8000'), API)).toEqual([none]);
     expect(readPrometheusYml('scrape_configs: []\n', API)).toEqual([none]);
+  });
+
+  it("another service's job of the registry on this port is that service's wrong port, never taken for the renamed job", () => {
+    const both = [...API, { job: 'dsa110-grafana', name: 'Grafana', port: 3030, snippet: 'ports snippet prometheus-yml' }];
+    const yml = 'scrape_configs:\n  - job_name: dsa110-grafana\n    static_configs:\n      - targets: [localhost:8000]\n';
+    const found = readPrometheusYml(yml, both);
+    expect(found.find((finding) => finding.message.startsWith('no scrape job dsa110-api'))).toEqual({
+      line: 0,
+      severity: 'error',
+      message: 'no scrape job dsa110-api, so Prometheus does not scrape FastAPI on port 8000 (ports snippet prometheus-yml)',
+    });
+    expect(found.some((finding) => finding.message.includes('rename'))).toBe(false);
   });
 });

@@ -70,6 +70,14 @@ describe('a port the registry disagrees with offers the registry change too', ()
     expect(pinned).toEqual([
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
     ]);
+    // Nor a port another service's unit moved it to (REDIS_PORT=8002): given to FastAPI, the registry would refuse Redis's override.
+    const movedOnto = await problems('nginx', {
+      [SITE]: site('8002'),
+      'etc/systemd/system/redis-server.service.d/port.conf': '[Service]\nEnvironment=REDIS_PORT=8002\n',
+    });
+    expect(movedOnto).toEqual([
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+    ]);
   });
 });
 
