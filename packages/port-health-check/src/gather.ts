@@ -34,6 +34,7 @@ import {
   unresolvedExecSearch,
   isBareCommand,
   listUnitDirs,
+  isValidUnitName,
   loadUnit,
   mergeUnitWithEnvironmentFiles,
   readInterpreter,
@@ -304,7 +305,8 @@ function readForeignClaimUnits(root: string, listing: UnitDirListing, registry: 
       // A template's directory (`foo@.service.d`) is read by its instances, which are not listed by name.
       if (!entry.endsWith('.service.d') || entry.includes('@.')) continue;
       const unit = entry.slice(0, -'.d'.length);
-      if (named.has(unit) || found.has(unit)) continue;
+      // A name systemd refuses (`a b.service`) is never a unit that starts.
+      if (named.has(unit) || found.has(unit) || !isValidUnitName(unit)) continue;
       try {
         if (statSync(hostPath(root, `/${dir}/${entry}/${DROP_IN_NAME}`), { throwIfNoEntry: false }) === undefined) continue;
       } catch {

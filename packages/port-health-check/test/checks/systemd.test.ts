@@ -92,6 +92,12 @@ describe('systemd check', () => {
         'etc/systemd/system/old@.service': '[Service]\nExecStart=/bin/true\n',
         'etc/systemd/system/old@.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
       },
+      // A name systemd refuses is never a unit that starts.
+      {
+        ...redisUnit,
+        'etc/systemd/system/a b.service': '[Service]\nExecStart=/bin/true\n',
+        'etc/systemd/system/a b.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
     ] as Record<string, TreeEntry>[]) {
       expect((await check(quiet, 'redis')).systemd.filter((r) => r.severity !== 'ok')).toEqual([]);
     }

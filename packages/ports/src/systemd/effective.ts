@@ -1016,6 +1016,12 @@ function validAlias(alias: string, target: string): boolean {
  * is checked apart). A loop, not a regular expression: in a fresh process,
  * compiling one costs more than checking a dozen names.
  */
+export function isValidUnitName(name: string): boolean {
+  if (typeof name !== 'string') throw new TypeError(`isValidUnitName: name must be a unit name (a string), not ${describeArgument(name)}`);
+  return isUnitName(name);
+}
+
+/** isValidUnitName without its argument check: the loaders' own use, per directory entry. */
 function isUnitName(name: string): boolean {
   const dot = name.lastIndexOf('.');
   if (dot <= 0 || name.length >= 256 || name.charCodeAt(0) === 64) return false;

@@ -64,6 +64,7 @@ export {
   mergeUnit,
   loadUnit,
   listUnitDirs,
+  isValidUnitName,
   type EnvironmentFileRead,
   type EnvironmentFilesGiven,
   type LoadedFile,

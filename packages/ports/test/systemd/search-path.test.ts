@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseDropIns, dropInDirNames, dropInDirs, dropInPrefix, templateOf, typeDropInDirName } from '../../src/systemd/search-path.js';
+import { isValidUnitName } from '../../src/systemd/effective.js';
 import { seededRandom } from './fixtures/systemd-corpus.js';
 
 describe('systemd search path', () => {
@@ -80,5 +81,14 @@ describe('chooseDropIns given entries that are not { dir, names } (from JavaScri
     );
     expect(() => untyped([{ dir: 'a', names: [null] }])).toThrow(new TypeError('chooseDropIns: found[0].names[0] must be a string, not null'));
     expect(() => untyped([null])).toThrow(new TypeError('chooseDropIns: found[0] must be an object ({ dir, names }), not null'));
+  });
+});
+
+describe('isValidUnitName', () => {
+  it('takes what systemd takes as a unit name, and nothing else', () => {
+    for (const name of ['redis-server.service', 'getty@tty1.service', 'foo@.service', 'a\\x20b.service', 'x:y_z.socket'])
+      expect(isValidUnitName(name), name).toBe(true);
+    for (const name of ['a b.service', 'service', '.service', '@x.service', 'caf\u00e9.service', `${'a'.repeat(256)}.service`])
+      expect(isValidUnitName(name), name).toBe(false);
   });
 });
