@@ -31,8 +31,19 @@ function objectKind(value: object): string {
     return 'an object with a prototype of its own';
   } catch {
     // A revoked Proxy throws on every question asked of it (a hostile getter may too): said as such, where
-    // "an object" sent the caller looking for a missing field.
-    return types.isProxy(value) ? 'a revoked Proxy' : 'an object';
+    // "an object" sent the caller looking for a missing field. Told by Array.isArray, which throws for a revoked
+    // Proxy alone, not by node:util's types.isProxy: this runs in the parser's bundle (dist/parse.cjs), which a
+    // service bundling the library as an ES module runs where no require() of a builtin works.
+    return isRevokedProxy(value) ? 'a revoked Proxy' : 'an object';
+  }
+}
+
+function isRevokedProxy(value: object): boolean {
+  try {
+    Array.isArray(value);
+    return false;
+  } catch {
+    return true;
   }
 }
 
