@@ -541,8 +541,8 @@ const NGINX_CONF = '/etc/nginx/nginx.conf';
 /**
  * Whether nginx loads each nginx-site file the registry names whose text was read: nginx.conf itself and its
  * includes followed (sites-enabled/*, conf.d/*.conf, and theirs), each file known by device and inode, so a link in
- * sites-enabled to the file is the file. A copy is only Debian's: NAME in sites-enabled beside sites-available/NAME
- * (another file of that name elsewhere is another file). Undefined when there is no site, no nginx.conf under the
+ * sites-enabled to the file is the file. A copy, and a link to advise, are only Debian's: NAME in the sites-enabled
+ * beside sites-available/NAME (another file of that name elsewhere is another file). Undefined when there is no site, no nginx.conf under the
  * root (no nginx here: nothing to say), or an include could not be read (then a file it may reach cannot be said absent).
  */
 function readNginxLoads(root: string, services: readonly Service[], configs: ReadonlyMap<string, ConfigFileFacts>): Map<string, NginxLoad> | undefined {
@@ -594,12 +594,17 @@ function readNginxLoads(root: string, services: readonly Service[], configs: Rea
     const copy = enabledDir === undefined ? undefined : [...loaded.values()].find((file) => file.path === `${enabledDir}${name}`);
     if (copy !== undefined) loads.set(site, { copy: copy.path, differs: copy.text !== configs.get(site)?.text });
     else if (complete && id !== undefined) {
-      // The link to make: in a directory an include's glob reads, under a name that glob picks up, where nothing is.
-      const link = globs
-        .map((glob) => ({ at: glob.slice(0, glob.lastIndexOf('/') + 1), base: glob.slice(glob.lastIndexOf('/') + 1) }))
-        .filter(({ at, base }) => at !== dir && !isGlob(at) && globPart(base).test(name))
-        .map(({ at }) => `${at}${name}`)
-        .find((path) => fileIdentity(root, path.slice(0, path.lastIndexOf('/'))) !== undefined && !anythingAt(root, path));
+      // The link to make: Debian's, in the sites-enabled beside sites-available, where an include's glob reads it
+      // under this name and nothing is there yet. Not any directory a glob reads: modules-enabled/*.conf is read
+      // outside http {} (load_module lines), Red Hat's default.d/*.conf inside a server {}; a server there fails nginx -t.
+      const enabledName = enabledDir === undefined ? undefined : `${enabledDir}${name}`;
+      const link =
+        enabledName !== undefined &&
+        globs.some((glob) => glob.slice(0, glob.lastIndexOf('/') + 1) === enabledDir && globPart(glob.slice(glob.lastIndexOf('/') + 1)).test(name)) &&
+        fileIdentity(root, enabledDir!.slice(0, -1)) !== undefined &&
+        !anythingAt(root, enabledName)
+          ? enabledName
+          : undefined;
       loads.set(site, { absent: true, from: NGINX_CONF, ...(link !== undefined && { link }) });
     }
   }

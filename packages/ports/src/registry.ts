@@ -288,7 +288,8 @@ export class Registry<Id extends string = string> {
     if (typeof self === 'object' && self !== null && #byId in self) return;
     const given = describeArgument(self);
     // A registry of another copy of the package (its ESM and CJS builds are two classes) has this method of its own.
-    const what = self === undefined ? 'alone (this is undefined)' : given === 'a Registry' ? 'a Registry of another copy of @dsa110/ports' : given;
+    // By its class's own name, as describeArgument reads it: a bundler may rename the class (esbuild's `_Registry`).
+    const what = self === undefined ? 'alone (this is undefined)' : given === `a ${Registry.name}` ? 'a Registry of another copy of @dsa110/ports' : given;
     throw new TypeError(
       `${method}: must be called on a Registry (from loadRegistry or parseRegistry), not ${what}; call registry.${method}, which works taken off the registry too`,
     );

@@ -1,9 +1,10 @@
 // The built package, imported the way a service outside this repo imports it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUnbuiltBin } from '../../../test-support/index.js';
 import { removeTree } from '../../../test-support/tree.js';
@@ -115,6 +116,23 @@ describe('the built package', () => {
       for (const peer of Object.keys(pkg.peerDependencies ?? {})) expect(pkg.peerDependenciesMeta?.[peer], `${name}: ${peer}`).toEqual({ optional: true });
     }
     expect(JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).peerDependencies).toEqual({ '@types/node': '>=20' });
+  });
+});
+
+describe('a Registry of another copy of the built package', () => {
+  it('is said to be one, though the bundler renamed the class (esbuild: _Registry)', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'dsa110-copy-'));
+    try {
+      cpSync(join(packageDir, 'dist'), join(copy, 'dist'), { recursive: true });
+      const ours = await import(pathToFileURL(join(packageDir, 'dist/index.js')).href);
+      const theirs = await import(pathToFileURL(join(copy, 'dist/index.js')).href);
+      const registry = await theirs.loadRegistry();
+      expect(() => ours.Registry.prototype.service.call(registry, 'api')).toThrow(
+        'service: must be called on a Registry (from loadRegistry or parseRegistry), not a Registry of another copy of @dsa110/ports;',
+      );
+    } finally {
+      removeTree(copy);
+    }
   });
 });
 

@@ -53,9 +53,9 @@ export const CHANGED_HOLDER = 'no process that stayed: its listener closed and a
  * registry uses (its own registry port counts as free when its unit moved it away), every holder seen and going by
  * `service`'s names by a name of its own (not only as `node` or `python3` does: processMatchesByOwnName) and by no
  * other service's (a name two services share tells nothing), one of them running as its unit's User= where the
- * unit sets one (else a copy someone started by hand). Only for a service nothing listens for on its port, and not
- * one that is development-only (its absence is fine). A service started before its port moved (the registry
- * edited, its unit's variable changed, not yet restarted), or one configured elsewhere.
+ * unit sets one (else a copy someone started by hand). Only for a service nothing listens for on its port. A
+ * service started before its port moved (the registry edited, its unit's variable changed, not yet restarted), or
+ * one configured elsewhere. (Where a development-only one's absence is fine, its users leave it out.)
  */
 export function strayListeners(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>, service: Service): readonly ListenerFacts[] {
   let strays = strayCache.get(facts);
@@ -76,7 +76,7 @@ function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>): Map<s
   const effective = new Map(tcp.map((service) => [service.id, effectivePort(facts, service).port]));
   const down = new Map(
     tcp
-      .filter((service) => service.processes.length > 0 && !isDevOnly(service) && listenersOn(facts, effective.get(service.id)!).length === 0)
+      .filter((service) => service.processes.length > 0 && listenersOn(facts, effective.get(service.id)!).length === 0)
       .map((service) => [service.id, service]),
   );
   if (down.size === 0) return strays;

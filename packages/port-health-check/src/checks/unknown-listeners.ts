@@ -10,7 +10,7 @@ import { formatListeners } from '../address.js';
 import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
-import { CHANGED_HOLDER, holdersOf, strayListeners, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, isDevOnly, strayListeners, unseenHolders } from './listeners.js';
 import { serviceResult } from './service-result.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
@@ -74,7 +74,8 @@ function restartOf(service: Service): string {
  * `port` while nothing listens on the port it is given; its listening result says what to do. '' for none.
  */
 function strayOf(facts: Facts, tcp: readonly { service: Service; effective: EffectivePort }[], port: number): string {
-  const owner = tcp.find(({ service }) => strayListeners(facts, service).some((listener) => listener.port === port));
+  // Not a development-only service: nothing on its port is fine, as its listening result says.
+  const owner = tcp.find(({ service }) => !isDevOnly(service) && strayListeners(facts, service).some((listener) => listener.port === port));
   if (!owner) return '';
   const { service, effective } = owner;
   return `; by its names it is ${service.name}'s (${service.id}), and nothing listens on port ${effective.port}, the one the registry gives it (its listening result says what to do)`;

@@ -626,6 +626,11 @@ describe('unknown listeners', () => {
         `listening on 127.0.0.1:${squatter.port}, held by evil (pid ${squatter.pid}, user ${me}): evil; by its names that is api itself, started before it moved: restart dsa110-api.service so it takes port ${moved}`,
     );
     expect(run(itself, 'api').listening[0]!.reason).toContain(`; by its names it listens on port ${squatter.port} (`);
+    // A development-only service too: it is itself on the port its unit moved it from (its listening result is ok).
+    const devItself = await gather({ registry: testRegistry([{ ...spec, processes: ['evil'], group: 'development', access: 'dev' }]), root });
+    expect(checkUnknownListeners(devItself, { strict: false }).find((r) => r.port === squatter.port)!.reason).toContain(
+      `; by its names that is api itself, started before it moved: restart dsa110-api.service so it takes port ${moved}`,
+    );
     // Not when another service really uses that port (moved onto it by its own unit).
     const other: ServiceSpec = { id: 'web', port: moved, env: 'WEB_PORT', unit: 'web.service', processes: ['node'] };
     const onto = writeTree(root, { 'etc/systemd/system/web.service': `[Service]\nEnvironment=WEB_PORT=${squatter.port}\nExecStart=/usr/bin/node\n` });

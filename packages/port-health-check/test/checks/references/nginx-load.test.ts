@@ -56,6 +56,16 @@ describe('whether nginx loads the site file the registry names', () => {
     // The include commented out, the link there already: not "make the link".
     const commented = NGINX_CONF.replace('  include /etc/nginx/sites-enabled/*;', '  # include /etc/nginx/sites-enabled/*;');
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': commented, [ENABLED.slice(1)]: { symlink: SITE } })).toEqual([`${absent}${include}`]);
+    // Debian's stock nginx.conf reads modules-enabled/*.conf outside http {} (load_module lines): a site named *.conf
+    // is linked into sites-enabled, never there, where its server {} fails nginx -t.
+    const conf = '/etc/nginx/sites-available/dsa110-contimg.conf';
+    const text = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+    const dotConf = parseRegistry(text.replace('config: /etc/nginx/sites-available/dsa110-contimg', `config: ${conf}`), { source: 'ports.yaml' });
+    const stock = `include /etc/nginx/modules-enabled/*.conf;\n${NGINX_CONF}`;
+    const modules = { 'etc/nginx/modules-enabled/50-mod.conf': '# load_module\n', 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' };
+    expect(await nginxFindings({ 'etc/nginx/nginx.conf': stock, [conf.slice(1)]: site.text, ...modules }, dotConf)).toEqual([
+      `nginx (80): ${conf}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; enable it (ln -s ${conf} /etc/nginx/sites-enabled/dsa110-contimg.conf), then nginx -t and reload nginx`,
+    ]);
     // Another file of that name where the link would go (not a copy of the site: only sites-enabled beside sites-available is): never ln -sf over it.
     const named = NGINX_CONF.replace('/etc/nginx/sites-enabled/*;', '/etc/nginx/other/*;');
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': named, 'etc/nginx/other/dsa110-contimg': 'map $a $b { default 1; }\n' })).toEqual([
