@@ -560,17 +560,21 @@ function readNginxLoads(root: string, services: readonly Service[], configs: Rea
   const mainId = fileIdentity(root, NGINX_CONF);
   if (mainId !== undefined) loaded.set(mainId, { path: NGINX_CONF, text: main.text });
   const globs: string[] = [];
+  // As readIncludes bounds a site's includes: at most so many files and so much text in all (a glob over large
+  // files must not be read whole, time after time); past either, what they may reach is not said absent.
   let budget = MAX_INCLUDED_FILES;
+  let textLeft = MAX_INCLUDED_TEXT;
   let complete = true;
   const follow = (text: string, depth: number): void => {
     for (const pattern of includePatterns('nginx-site', text)) {
-      const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget);
+      const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget, textLeft);
       if (!('files' in found)) {
         complete = false;
         continue;
       }
       if (isGlob(pattern)) globs.push(pattern);
       budget -= found.files.length;
+      for (const file of found.files) textLeft -= file.text.length;
       for (const file of found.files) {
         const id = fileIdentity(root, file.path);
         if (id === undefined || loaded.has(id)) continue;

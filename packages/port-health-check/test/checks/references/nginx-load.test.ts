@@ -40,6 +40,11 @@ describe('whether nginx loads the site file the registry names', () => {
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' })).toEqual([
       `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; enable it (ln -s ${SITE} ${ENABLED}), then nginx -t and reload nginx`,
     ]);
+    // Includes past the text read in all (16 MiB, as for a site's own) may reach it: nothing said then.
+    const big = `# ${'x'.repeat(3.5 * 1024 * 1024)}\n`;
+    const parts = Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`etc/nginx/part${n}.conf`, big]));
+    const many = NGINX_CONF.replace('http {', `http {\n${[1, 2, 3, 4, 5].map((n) => `  include /etc/nginx/part${n}.conf;`).join('\n')}`);
+    expect(await nginxFindings({ 'etc/nginx/nginx.conf': many, ...parts })).toEqual([]);
     // An include that cannot be read may reach it: nothing said then.
     const unreadable = NGINX_CONF.replace('mime.types;', 'missing.types;');
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': unreadable })).toEqual([]);
