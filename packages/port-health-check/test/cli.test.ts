@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import * as zlib from 'node:zlib';
-import { compiledText, decodeEntry } from '@dsa110/ports/cli';
+import { argumentShape, bundlePlace, cacheName, compiledText, decodeEntry } from '@dsa110/ports/cli';
 import { PARALLEL_MIN_PROCESSES } from '@dsa110/ports/system';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMain, runUnbuiltBin, spawnListener, waitUntil } from '../../../test-support/index.js';
@@ -600,7 +600,16 @@ describe('port-health-check (built bin)', () => {
     const first = await runBin(['--json'], { DSA110_PORTS_CACHE: cache });
     expect([0, 1, 2]).toContain(first.status);
     const [name] = readdirSync(cache);
-    expect(name).toMatch(/^port-health-check-[\d.]+-cli\.[0-9a-f]{8}-v[\d.]+-[a-z0-9]+\.v8$/); // its own for --json
+    // Its own for --json, and this copy's (by its path: another install of the version has entries of its own).
+    expect(name).toBe(
+      cacheName(
+        { bin: 'port-health-check', version: JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).version, bundle: 'cli' },
+        argumentShape(['--json']),
+        process.version,
+        process.arch,
+        bundlePlace(join(packageDir, 'dist/cli.cjs')),
+      ),
+    );
     const entry = readFileSync(join(cache, name!));
     const file = join(packageDir, 'dist/cli.cjs');
     const source = readFileSync(file);

@@ -25,6 +25,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, pruneCacheFiles, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
 import {
   argumentShape,
+  bundlePlace,
   cacheName,
   compiledText,
   decodeEntry,
@@ -209,6 +210,15 @@ describe('cache entries', () => {
     const cli = { bin: 'claim-port', version: '1.2.3', bundle: 'cli' };
     expect(cacheName(cli, '', 'v20.20.2', 'x64')).toBe('claim-port-1.2.3-cli-v20.20.2-x64.v8');
     expect(cacheName(cli, argumentShape(['--json']), 'v20.20.2', 'x64')).toMatch(/^claim-port-1\.2\.3-cli\.[0-9a-f]{8}-v20\.20\.2-x64\.v8$/);
+    // Each copy of the bundle (two installs of one version) by its path: entries of its own, never another copy's.
+    const here = bundlePlace('/usr/local/lib/node_modules/@dsa110/claim-port/dist/cli.cjs');
+    const there = bundlePlace('/srv/checkout/packages/claim-port/dist/cli.cjs');
+    expect(here).toMatch(/^[0-9a-f]{8}$/);
+    expect(here).not.toBe(there);
+    expect(cacheName(cli, '', 'v20.20.2', 'x64', here)).toBe(`claim-port-1.2.3-cli~${here}-v20.20.2-x64.v8`);
+    expect(cacheName(cli, argumentShape(['--json']), 'v20.20.2', 'x64', here)).toMatch(
+      new RegExp(`^claim-port-1\\.2\\.3-cli~${here}\\.[0-9a-f]{8}-v20\\.20\\.2-x64\\.v8$`),
+    );
   });
 });
 
@@ -250,6 +260,8 @@ describe('old entries', () => {
       'claim-port-2.0.0-rc.1-cli-v20.20.2-x64.v8',
       'claim-port-2.0.0+build.5-cli-v23.0.0-pre-s390x.v8',
       'claim-port-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli~89abcdef-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli~89abcdef.0a1b2c3d-v20.20.2-x64.v8',
     ])
       expect(isEntryOfBundle(file, cli), file).toBe(true);
     for (const file of [
@@ -265,6 +277,10 @@ describe('old entries', () => {
       'claim-port-1.2.3-cli.0A1B2C3D-v20.20.2-x64.v8',
       'claim-port-1.2.3-cli.0a1b2c-v20.20.2-x64.v8',
       'claim-port-1.2.3-cli.-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli~89ABCDEF-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli~89abcd-v20.20.2-x64.v8',
+      'claim-port-1.2.3-cli.0a1b2c3d~89abcdef-v20.20.2-x64.v8',
+      'claim-port-1.2.3-run~89abcdef-v20.20.2-x64.v8',
     ])
       expect(isEntryOfBundle(file, cli), file).toBe(false);
     expect(KEEP_CODE_CACHES).toBe(8);
@@ -360,7 +376,8 @@ describe('runWithCodeCache, on real processes', () => {
     writeFileSync(join(cache, 'test-0.9.0-other-v18.0.0-x64.v8'), 'another bundle', { mode: 0o600 });
     expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
     const name = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-'));
-    expect(name).toMatch(/^test-1\.0\.0-bundle-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/);
+    const place = bundlePlace(bundle);
+    expect(name).toMatch(new RegExp(`^test-1\\.0\\.0-bundle~${place}-v\\d+\\.\\d+\\.\\d+-[a-z0-9]+\\.v8$`));
     expect(readdirSync(cache).sort()).toEqual([name, ...old.slice(1), 'test-0.9.0-other-v18.0.0-x64.v8'].sort());
     for (const file of old.slice(1)) rmSync(join(cache, file));
     const first = readFileSync(join(cache, name!));
@@ -372,7 +389,7 @@ describe('runWithCodeCache, on real processes', () => {
     const withOption = () => execFileSync(process.execPath, [loader, '--json', 'a'], { encoding: 'utf8', env: plainEnv(cache) });
     expect(withOption()).toContain('"args":["--json","a"]');
     const optionName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
-    expect(optionName).toBe(name!.replace('-bundle-', `-bundle.${argumentShape(['--json'])}-`));
+    expect(optionName).toBe(name!.replace(`~${place}-`, `~${place}.${argumentShape(['--json'])}-`));
     const optionEntry = readFileSync(join(cache, optionName!));
     expect(decodeEntry(optionEntry, Buffer.from(source(1)))?.length).toBeGreaterThan(0);
     expect(readFileSync(join(cache, name!)).equals(first)).toBe(true);
@@ -386,13 +403,32 @@ describe('runWithCodeCache, on real processes', () => {
     const flagged = () => execFileSync(process.execPath, [loader, 'a', 'b'], { encoding: 'utf8', env: flags });
     expect(flagged()).toContain('"n":1');
     const flaggedName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
-    expect(flaggedName).toBe(name!.replace('-bundle-', `-bundle.${argumentShape([], ['--max-old-space-size=300'])}-`));
+    expect(flaggedName).toBe(name!.replace(`~${place}-`, `~${place}.${argumentShape([], ['--max-old-space-size=300'])}-`));
     const flaggedEntry = readFileSync(join(cache, flaggedName!));
     run();
     flagged();
     expect(readFileSync(join(cache, name!)).equals(first)).toBe(true);
     expect(readFileSync(join(cache, flaggedName!)).equals(flaggedEntry)).toBe(true);
     rmSync(join(cache, flaggedName!));
+
+    // Another copy of the same bundle (a second install of the version): an entry of its own, and runs of the two in
+    // turn leave both as they are (one entry before, which each refused as the other's and made again: every run compiled).
+    const copyDir = join(dir, 'copy');
+    mkdirSync(copyDir);
+    const copyBundle = join(copyDir, 'bundle.js');
+    writeFileSync(copyBundle, source(1));
+    const copyLoader = join(copyDir, 'loader.cjs');
+    writeFileSync(copyLoader, readFileSync(loader, 'utf8').replace(JSON.stringify(bundle), JSON.stringify(copyBundle)));
+    const runCopy = () => execFileSync(process.execPath, [copyLoader, 'a', 'b'], { encoding: 'utf8', env: plainEnv(cache) });
+    expect(runCopy()).toContain('"n":1');
+    const copyName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
+    expect(copyName).toBe(name!.replace(`~${place}-`, `~${bundlePlace(copyBundle)}-`));
+    const copyEntry = readFileSync(join(cache, copyName!));
+    run();
+    runCopy();
+    expect(readFileSync(join(cache, name!)).equals(first)).toBe(true);
+    expect(readFileSync(join(cache, copyName!)).equals(copyEntry)).toBe(true);
+    rmSync(join(cache, copyName!));
 
     // One bit of V8's data flipped on disk: the entry is not used (its checksum fails), and is made again whole.
     const damaged = Buffer.from(first);
@@ -525,7 +561,7 @@ describe('runWithCodeCache, on real processes', () => {
     expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
     const now = run();
     expect(now.stdout).toBe('function\n');
-    expect(readdirSync(cache)).toEqual([expect.stringMatching(/^test-1\.0\.0-bundle-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/)]);
+    expect(readdirSync(cache)).toEqual([expect.stringMatching(/^test-1\.0\.0-bundle~[0-9a-f]{8}-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/)]);
     // Without crcOnly, that older Node takes the WebAssembly sum, and makes an entry of its own (its options differ).
     writeFileSync(loader, readFileSync(loader, 'utf8').replace(', crcOnly: true', ''));
     const unmarked = run(['--require', older]);
