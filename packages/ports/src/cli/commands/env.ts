@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { load } from '../context.js';
 import { UsageError } from '../exit-code.js';
 import { quoteValue } from '../../escape.js';
+import { closest, didYouMeanText } from '../../suggest.js';
 
 export const command = defineCommand({
   summary: 'the env variables of the configurable services, with their registry ports',
@@ -15,7 +16,11 @@ export const command = defineCommand({
   },
   async run(context) {
     const format = context.values.format ?? 'sh';
-    if (!isEnvFormat(format)) throw new UsageError(`ports env: unknown format ${quoteValue(format)}; use one of ${ENV_FORMATS.join(', ')}`);
+    if (!isEnvFormat(format)) {
+      throw new UsageError(
+        `ports env: unknown format ${quoteValue(format)}${didYouMeanText(closest(format, ENV_FORMATS))}; use one of ${ENV_FORMATS.join(', ')}`,
+      );
+    }
     context.io.out(renderEnv(await load(context), format));
     return 'ok';
   },

@@ -5,6 +5,7 @@ import { CommandError, UsageError } from '../exit-code.js';
 import { escapeText, quoteValue } from '../../escape.js';
 import { PortsError } from '../../errors.js';
 import { CONFIG_KINDS, type ConfigKind } from '../../config-kinds.js';
+import { closest, didYouMeanText } from '../../suggest.js';
 
 /**
  * The entry to add for a kind no service has, with every key validate asks of
@@ -27,7 +28,12 @@ export const command = defineCommand({
   ],
   async run(context) {
     const kind = context.positionals[0]!;
-    if (!isSnippetKind(kind)) throw new UsageError(`ports snippet: unknown kind ${quoteValue(kind)}; kinds: ${SNIPPET_KINDS.join(', ')}`);
+    if (!isSnippetKind(kind)) {
+      // `nginx` for nginx-site (the one kind it starts), `redis-cnf` for redis-conf: as `ports get API` suggests `api`.
+      throw new UsageError(
+        `ports snippet: unknown kind ${quoteValue(kind)}${didYouMeanText(closest(kind, SNIPPET_KINDS))}; kinds: ${SNIPPET_KINDS.join(', ')}`,
+      );
+    }
     const registry = await load(context);
     // Env overrides apply (CONTIMG_API_PORT=8010 ports snippet nginx-site), as for `ports get`.
     let snippets: ReturnType<typeof renderSnippets>;

@@ -54,10 +54,13 @@ describe('ports snippet', () => {
     });
   });
 
-  it('refuses an unknown kind as a usage error that lists the kinds', async () => {
+  it('refuses an unknown kind as a usage error that lists the kinds, and names the one meant when one is near', async () => {
     const run = await ports(['snippet', 'nginx']);
     expect(run.code).toBe(64);
-    expect(run.stderr).toMatch(/^ports snippet: unknown kind "nginx"; kinds: nginx-site, /);
+    expect(run.stderr).toMatch(/^ports snippet: unknown kind "nginx" \(did you mean "nginx-site"\?\); kinds: nginx-site, /);
+    expect((await ports(['snippet', 'redis-cnf'])).stderr).toMatch(/^ports snippet: unknown kind "redis-cnf" \(did you mean "redis-conf"\?\); kinds: /);
+    // Two kinds of that program: no guess.
+    expect((await ports(['snippet', 'grafana'])).stderr).toMatch(/^ports snippet: unknown kind "grafana"; kinds: /);
   });
 
   it('says in words which kind no service has, and how to add it, naming every key validate asks of that kind', async () => {
