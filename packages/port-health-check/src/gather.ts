@@ -565,8 +565,12 @@ function readNginxLoads(root: string, services: readonly Service[], configs: Rea
   let budget = MAX_INCLUDED_FILES;
   let textLeft = MAX_INCLUDED_TEXT;
   let complete = true;
+  // Each include line's pattern read once (as readIncludes does): a snippet included in twenty server blocks spends the budget once.
+  const followed = new Set<string>();
   const follow = (text: string, depth: number): void => {
     for (const pattern of includePatterns('nginx-site', text)) {
+      if (followed.has(pattern)) continue;
+      followed.add(pattern);
       const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget, textLeft);
       if (!('files' in found)) {
         complete = false;

@@ -57,12 +57,14 @@
 // before their rename left of any entry of the bundle (writeCacheFile, in the
 // listing it makes anyway): nothing is added to a start that finds its entry.
 //
-// Each copy of a bundle on the machine has entries of its own, named by its path
-// too (bundlePlace): two installs of one version (a global one and a checkout,
-// or two checkouts) shared an entry, and each run of one found the other's,
-// refused it (another bundle's checksum) and wrote its own: every run of
-// either compiled the whole bundle (the health check 70 against 49 ms, 40
-// interleaved runs, `node -e 0` 24 ms).
+// Entries are named by the bundle's bytes too (bundleMark, from the checksum
+// the loader takes anyway): two builds of one version on a machine (a global
+// install and a checkout, or two checkouts) shared an entry name, and each run
+// of one found the other's, refused it (another bundle's checksum) and wrote
+// its own: every run of either compiled the whole bundle (the health check 70
+// against 49 ms, 40 interleaved runs, `node -e 0` 24 ms). Copies with the same
+// bytes share their entries (named by path, nine copies of one claim-port
+// pushed each other's out of the eight kept, and every run compiled).
 //
 // The bundle must not use import(): a vm.Script has no module loader for it,
 // and on Node 20 even vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER is lost
@@ -98,15 +100,15 @@ export const KEEP_CODE_CACHES = 8;
  * The cache file of bundle `name` for runs of `shape` (argumentShape) under
  * this Node version and architecture: `port-health-check-1.2.3-cli-v20.20.2-x64.v8`
  * for a run given no option, `port-health-check-1.2.3-cli.0a1b2c3d-v20.20.2-x64.v8` otherwise;
- * with `place` (bundlePlace: which copy of the bundle), `port-health-check-1.2.3-cli~89abcdef-...`.
+ * with `mark` (bundleMark: which bytes of the bundle), `port-health-check-1.2.3-cli~89abcdef-...`.
  */
-export function cacheName(name: CodeCacheName, shape: string, node = process.version, arch = process.arch, place = ''): string {
-  return `${name.bin}-${name.version}-${name.bundle}${place === '' ? '' : `~${place}`}${shape === '' ? '' : `.${shape}`}-${node}-${arch}.v8`;
+export function cacheName(name: CodeCacheName, shape: string, node = process.version, arch = process.arch, mark = ''): string {
+  return `${name.bin}-${name.version}-${name.bundle}${mark === '' ? '' : `~${mark}`}${shape === '' ? '' : `.${shape}`}-${node}-${arch}.v8`;
 }
 
-/** Pure: which copy of a bundle `path` is, as 8 hex digits (nameHash of its path): each copy's entries are its own. */
-export function bundlePlace(path: string): string {
-  return nameHash(path);
+/** Pure: which bytes a bundle holds, as 8 hex digits (the low 32 bits of their checksum): each build's entries are its own. */
+export function bundleMark(sourceSum: bigint): string {
+  return (sourceSum & 0xffffffffn).toString(16).padStart(8, '0');
 }
 
 /**
@@ -147,7 +149,7 @@ export function argumentShape(args: readonly string[], nodeOptions: readonly str
 
 /**
  * Pure: whether `file` is, exactly, the name of an entry of the same bundle as
- * `name`, made for runs of any options by any copy (bundlePlace) of any version
+ * `name`, made for runs of any options by any build (bundleMark) of any version
  * of its package (semver) under any Node version and architecture; nothing else in the directory (a
  * registry entry, another bin's or bundle's entry, a temporary file) is.
  */
@@ -259,10 +261,10 @@ export function runWithCodeCache(
   const compileOnly = () => run(new vm.Script(compiledText(readFileSync(bundle, 'utf8')), { filename: bundle }), bundle, module, require);
   if (dir === undefined || sums === undefined) return compileOnly();
   const nodeOptions = env.NODE_OPTIONS ? [...process.execArgv, env.NODE_OPTIONS] : process.execArgv;
-  const file = cacheName(name, argumentShape(process.argv.slice(2), nodeOptions), process.version, process.arch, bundlePlace(bundle));
-  const read = readBundleAndEntry(bundle, dir, file, sums);
+  const shape = argumentShape(process.argv.slice(2), nodeOptions);
+  const read = readBundleAndEntry(bundle, dir, (sourceSum) => cacheName(name, shape, process.version, process.arch, bundleMark(sourceSum)), sums);
   if (read === undefined) return compileOnly();
-  const { text, sourceLength, sourceSum, cachedData } = read;
+  const { text, sourceLength, sourceSum, cachedData, file } = read;
   const script: Script = new vm.Script(compiledText(text), {
     filename: bundle,
     ...(cachedData && { cachedData }),
@@ -304,32 +306,38 @@ function run(script: Script, bundle: string, module: NodeJS.Module, require: Nod
 function readBundleAndEntry(
   bundle: string,
   dir: string,
-  file: string,
+  fileOf: (sourceSum: bigint) => string,
   sums: Checksummer,
-): { text: string; sourceLength: number; sourceSum: bigint; cachedData?: Buffer } | undefined {
+): { text: string; sourceLength: number; sourceSum: bigint; file: string; cachedData?: Buffer } | undefined {
   const bundleFd = openSync(bundle, 'r');
-  const entry = openCacheFile(dir, file);
+  let entry: ReturnType<typeof openCacheFile>;
   try {
     const size = fstatSync(bundleFd).size;
     let memory: Uint8Array;
     try {
-      memory = sums.memory(Math.max(size, entry?.size ?? 0));
+      // With room for an entry a little larger than the bundle (the health check's is 1.3 times it): one allocation.
+      memory = sums.memory(Math.ceil(size * 1.5));
     } catch {
       return undefined; // the memory cannot grow (a limit on the process's data, LimitDATA=)
     }
     const sourceLength = readAll(bundleFd, memory, 0, size);
     const sourceSum = sums.sum(0, sourceLength);
     const text = bundleText(Buffer.from(memory.buffer, memory.byteOffset, sourceLength));
-    if (entry === undefined) return { text, sourceLength, sourceSum };
+    // The entry's name holds the bundle's checksum: known only now.
+    const file = fileOf(sourceSum);
+    entry = openCacheFile(dir, file);
+    if (entry === undefined) return { text, sourceLength, sourceSum, file };
     let entryLength: number;
     try {
+      memory = sums.memory(entry.size);
       entryLength = readAll(entry.fd, memory, 0, entry.size);
     } catch {
-      return { text, sourceLength, sourceSum }; // an entry that cannot be read (EIO) is none: the bin runs, compiling as usual
+      // An entry that cannot be read (EIO), or no memory for it, is none: the bin runs, compiling as usual.
+      return { text, sourceLength, sourceSum, file };
     }
     const at = dataAt(sums, memory, sourceLength, sourceSum, 0, entryLength);
-    if (at === undefined) return { text, sourceLength, sourceSum };
-    return { text, sourceLength, sourceSum, cachedData: Buffer.from(memory.buffer, memory.byteOffset + at, entryLength - at) };
+    if (at === undefined) return { text, sourceLength, sourceSum, file };
+    return { text, sourceLength, sourceSum, file, cachedData: Buffer.from(memory.buffer, memory.byteOffset + at, entryLength - at) };
   } finally {
     closeSync(bundleFd);
     if (entry !== undefined) closeSync(entry.fd);

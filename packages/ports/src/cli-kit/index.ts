@@ -18,7 +18,7 @@ export {
 } from './parse.js';
 export { cacheHelp, EXIT_USAGE, usageHint, wantsJson, errorJson, packageVersion, useColor, workingDirectoryGone } from './conventions.js';
 export { CACHE_ENV, cacheDir, rootOnlyAlong } from '../cache.js';
-export { argumentShape, bundlePlace, cacheName, compiledText, decodeEntry, wrapCommonJs } from './code-cache.js';
+export { argumentShape, bundleMark, cacheName, compiledText, decodeEntry, wrapCommonJs } from './code-cache.js';
 export {
   commandLine,
   lostPathMessage,

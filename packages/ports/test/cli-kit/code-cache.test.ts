@@ -25,7 +25,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_ENV, cacheDir, MAX_CACHE_ENTRY_BYTES, pruneCacheFiles, readCacheFile, ROOT_CACHE_DIR, writeCacheFile } from '../../src/cache.js';
 import {
   argumentShape,
-  bundlePlace,
+  bundleMark,
   cacheName,
   compiledText,
   decodeEntry,
@@ -210,15 +210,12 @@ describe('cache entries', () => {
     const cli = { bin: 'claim-port', version: '1.2.3', bundle: 'cli' };
     expect(cacheName(cli, '', 'v20.20.2', 'x64')).toBe('claim-port-1.2.3-cli-v20.20.2-x64.v8');
     expect(cacheName(cli, argumentShape(['--json']), 'v20.20.2', 'x64')).toMatch(/^claim-port-1\.2\.3-cli\.[0-9a-f]{8}-v20\.20\.2-x64\.v8$/);
-    // Each copy of the bundle (two installs of one version) by its path: entries of its own, never another copy's.
-    const here = bundlePlace('/usr/local/lib/node_modules/@dsa110/claim-port/dist/cli.cjs');
-    const there = bundlePlace('/srv/checkout/packages/claim-port/dist/cli.cjs');
-    expect(here).toMatch(/^[0-9a-f]{8}$/);
-    expect(here).not.toBe(there);
-    expect(cacheName(cli, '', 'v20.20.2', 'x64', here)).toBe(`claim-port-1.2.3-cli~${here}-v20.20.2-x64.v8`);
-    expect(cacheName(cli, argumentShape(['--json']), 'v20.20.2', 'x64', here)).toMatch(
-      new RegExp(`^claim-port-1\\.2\\.3-cli~${here}\\.[0-9a-f]{8}-v20\\.20\\.2-x64\\.v8$`),
-    );
+    // Each build of the bundle by its bytes (the low 32 bits of their checksum): two builds of one version, entries of their own.
+    const mark = bundleMark(0x1234_5678_9abc_def0n);
+    expect(mark).toBe('9abcdef0');
+    expect(bundleMark(5n)).toBe('00000005');
+    expect(cacheName(cli, '', 'v20.20.2', 'x64', mark)).toBe('claim-port-1.2.3-cli~9abcdef0-v20.20.2-x64.v8');
+    expect(cacheName(cli, argumentShape(['--json']), 'v20.20.2', 'x64', mark)).toMatch(/^claim-port-1\.2\.3-cli~9abcdef0\.[0-9a-f]{8}-v20\.20\.2-x64\.v8$/);
   });
 });
 
@@ -376,8 +373,8 @@ describe('runWithCodeCache, on real processes', () => {
     writeFileSync(join(cache, 'test-0.9.0-other-v18.0.0-x64.v8'), 'another bundle', { mode: 0o600 });
     expect(run()).toBe(`${JSON.stringify({ n: 1, file: bundle, dir, args: ['a', 'b'] })}\nfunction\n`);
     const name = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-'));
-    const place = bundlePlace(bundle);
-    expect(name).toMatch(new RegExp(`^test-1\\.0\\.0-bundle~${place}-v\\d+\\.\\d+\\.\\d+-[a-z0-9]+\\.v8$`));
+    const place = /~([0-9a-f]{8})-/.exec(name ?? '')?.[1];
+    expect(name).toMatch(/^test-1\.0\.0-bundle~[0-9a-f]{8}-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/);
     expect(readdirSync(cache).sort()).toEqual([name, ...old.slice(1), 'test-0.9.0-other-v18.0.0-x64.v8'].sort());
     for (const file of old.slice(1)) rmSync(join(cache, file));
     const first = readFileSync(join(cache, name!));
@@ -411,8 +408,9 @@ describe('runWithCodeCache, on real processes', () => {
     expect(readFileSync(join(cache, flaggedName!)).equals(flaggedEntry)).toBe(true);
     rmSync(join(cache, flaggedName!));
 
-    // Another copy of the same bundle (a second install of the version): an entry of its own, and runs of the two in
-    // turn leave both as they are (one entry before, which each refused as the other's and made again: every run compiled).
+    // Another copy of the same bundle (a second install of the version): the same bytes, the same entry, used by
+    // both and never made again. Another build of the version (other bytes): an entry of its own, and runs of the two
+    // in turn leave both as they are (one name before, which each refused as the other's and made again: every run compiled).
     const copyDir = join(dir, 'copy');
     mkdirSync(copyDir);
     const copyBundle = join(copyDir, 'bundle.js');
@@ -421,14 +419,19 @@ describe('runWithCodeCache, on real processes', () => {
     writeFileSync(copyLoader, readFileSync(loader, 'utf8').replace(JSON.stringify(bundle), JSON.stringify(copyBundle)));
     const runCopy = () => execFileSync(process.execPath, [copyLoader, 'a', 'b'], { encoding: 'utf8', env: plainEnv(cache) });
     expect(runCopy()).toContain('"n":1');
-    const copyName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
-    expect(copyName).toBe(name!.replace(`~${place}-`, `~${bundlePlace(copyBundle)}-`));
-    const copyEntry = readFileSync(join(cache, copyName!));
+    expect(readdirSync(cache).filter((file) => file.startsWith('test-1.0.0-'))).toEqual([name]);
+    expect(readFileSync(join(cache, name!)).equals(first)).toBe(true);
+    writeFileSync(copyBundle, source(2));
+    expect(runCopy()).toContain('"n":2');
+    const otherName = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name);
+    expect(otherName).toMatch(/^test-1\.0\.0-bundle~[0-9a-f]{8}-v\d+\.\d+\.\d+-[a-z0-9]+\.v8$/);
+    expect(otherName).not.toContain(`~${place}-`);
+    const otherEntry = readFileSync(join(cache, otherName!));
     run();
     runCopy();
     expect(readFileSync(join(cache, name!)).equals(first)).toBe(true);
-    expect(readFileSync(join(cache, copyName!)).equals(copyEntry)).toBe(true);
-    rmSync(join(cache, copyName!));
+    expect(readFileSync(join(cache, otherName!)).equals(otherEntry)).toBe(true);
+    rmSync(join(cache, otherName!));
 
     // One bit of V8's data flipped on disk: the entry is not used (its checksum fails), and is made again whole.
     const damaged = Buffer.from(first);
@@ -446,27 +449,33 @@ describe('runWithCodeCache, on real processes', () => {
     expect(readFileSync(join(cache, name!)).subarray(0, 8).toString()).toBe(first.subarray(0, 8).toString());
     expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(1)))?.length).toBeGreaterThan(0);
 
-    // Same length, other bytes: the entry is not used, and is made again from the new bytes.
+    // Same length, other bytes: an entry name of their own (bundleMark). An entry under that name made from other
+    // bytes (two bundles whose checksums share their low 32 bits) is not used, and is made again from the new bytes.
     writeFileSync(bundle, source(2));
     expect(run()).toContain('"n":2');
-    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
-    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(1)))).toBeUndefined();
+    const name2 = readdirSync(cache).find((file) => file.startsWith('test-1.0.0-') && file !== name)!;
+    expect(decodeEntry(readFileSync(join(cache, name2)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
+    writeFileSync(join(cache, name2), readFileSync(join(cache, name!)), { mode: 0o600 });
+    expect(decodeEntry(readFileSync(join(cache, name2)), Buffer.from(source(2)))).toBeUndefined();
+    expect(run()).toContain('"n":2');
+    expect(decodeEntry(readFileSync(join(cache, name2)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
+    expect(decodeEntry(readFileSync(join(cache, name2)), Buffer.from(source(1)))).toBeUndefined();
 
     // A run that only printed the version, or ended in a usage error, writes no entry: the next run that does the work does.
     rmSync(cache, { recursive: true });
     execFileSync(process.execPath, [loader, '--version'], { encoding: 'utf8', env: plainEnv(cache) });
-    expect(existsSync(join(cache, name!))).toBe(false);
+    expect(existsSync(join(cache, name2))).toBe(false);
     const usage = `process.exitCode = 64;\n`;
     writeFileSync(bundle, usage);
     expect(spawnSync(process.execPath, [loader], { env: plainEnv(cache) }).status).toBe(64);
-    expect(existsSync(join(cache, name!))).toBe(false);
+    expect(existsSync(cache) ? readdirSync(cache).filter((file) => file.endsWith('.v8')) : []).toEqual([]);
     writeFileSync(bundle, source(2));
     run();
-    expect(decodeEntry(readFileSync(join(cache, name!)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
+    expect(decodeEntry(readFileSync(join(cache, name2)), Buffer.from(source(2)))?.length).toBeGreaterThan(0);
 
     // An entry too large for the memory the process may have (LimitDATA=, here 80 MB against an entry
     // of 60): the bin runs as plain require() would, rather than dying on the checksum's memory.
-    const bigEntry = join(cache, name!);
+    const bigEntry = join(cache, name2);
     writeFileSync(bigEntry, '', { mode: 0o600 });
     truncateSync(bigEntry, 60 * 1024 * 1024);
     const limited = spawnSync('prlimit', ['--data=80000000', process.execPath, loader, 'a'], {

@@ -241,6 +241,7 @@ describe('ports env', () => {
     const run = await ports(['env', '--format', 'json']);
     expect(run.code).toBe(64);
     expect(run.stderr).toBe('ports env: unknown format "json"; use one of sh, dotenv, systemd\nRun "ports env --help" for usage.\n');
+    expect((await ports(['env', '--format', 'js'])).stderr.split('\n')[0]).toBe('ports env: unknown format "js"; use one of sh, dotenv, systemd');
     expect((await ports(['env', '--format', 'dot-env'])).stderr.split('\n')[0]).toBe(
       'ports env: unknown format "dot-env" (did you mean "dotenv"?); use one of sh, dotenv, systemd',
     );

@@ -45,6 +45,17 @@ describe('whether nginx loads the site file the registry names', () => {
     const parts = Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`etc/nginx/part${n}.conf`, big]));
     const many = NGINX_CONF.replace('http {', `http {\n${[1, 2, 3, 4, 5].map((n) => `  include /etc/nginx/part${n}.conf;`).join('\n')}`);
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': many, ...parts })).toEqual([]);
+    // A large snippet included in many server blocks counts once: the site is still said not to be served.
+    const servers = Array.from({ length: 20 }, (_, n) => `  server { listen ${9000 + n}; include /etc/nginx/snippets/geo.conf; }`).join('\n');
+    const repeated = NGINX_CONF.replace('http {', `http {\n${servers}`);
+    const geo = `# ${'x'.repeat(1024 * 1024)}\n`;
+    expect(
+      await nginxFindings({
+        'etc/nginx/nginx.conf': repeated,
+        'etc/nginx/snippets/geo.conf': geo,
+        'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n',
+      }),
+    ).toEqual([expect.stringContaining(': nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it')]);
     // An include that cannot be read may reach it: nothing said then.
     const unreadable = NGINX_CONF.replace('mime.types;', 'missing.types;');
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': unreadable })).toEqual([]);
