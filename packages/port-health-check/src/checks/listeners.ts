@@ -2,7 +2,7 @@
 import type { Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { processMatches, processMatchesByOwnName } from '../process-match.js';
-import type { Facts, ListenerFacts, ProcessFacts } from '../types.js';
+import type { EnvironmentSetting, Facts, ListenerFacts, ProcessFacts, UnitFacts } from '../types.js';
 
 export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): ListenerFacts[] {
   return facts.sockets.listeners.filter((listener) => listener.port === port);
@@ -107,13 +107,30 @@ function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>): Map<s
 }
 
 /**
- * Whether one of `holders` runs as the User= of `service`'s unit; true when that cannot tell (no unit, no User=,
- * DynamicUser=, a specifier in it, a holder's uid unknown). A master that drops privileges has one worker that does.
+ * Whether one of `holders` runs as the User= of `service`'s unit; true when that cannot tell (unitUser: none to hold
+ * them to; or a holder's uid unknown). A master that drops privileges has one worker that does.
  */
 function runsAsUnitUser(facts: Pick<Facts, 'units'>, service: Service, holders: readonly ProcessFacts[]): boolean {
+  const user = unitUser(facts, service);
+  return user === undefined || holders.some((holder) => holder.uid === undefined) || holders.some(user.runs);
+}
+
+/**
+ * The User= of `service`'s unit, with whether a process runs as it (by uid for a number, else by name); undefined
+ * where the unit names none to hold processes to (no unit, no User=, DynamicUser=, a specifier left unresolved).
+ */
+export function unitUser(
+  facts: Pick<Facts, 'units'>,
+  service: Service,
+): { unit: UnitFacts; setting: EnvironmentSetting; runs: (process: ProcessFacts) => boolean } | undefined {
   const unit = service.systemd ? facts.units.get(service.systemd.unit) : undefined;
-  const user = unit && !unit.dynamicUser ? unit.user : undefined;
-  if (user === undefined || user.value.includes('%') || holders.some((holder) => holder.uid === undefined)) return true;
-  const numeric = /^\d+$/.test(user.value) ? Number(user.value) : undefined;
-  return holders.some((holder) => (numeric !== undefined ? holder.uid === numeric : holder.user === user.value));
+  const setting = unit && !unit.dynamicUser ? unit.user : undefined;
+  if (unit === undefined || setting === undefined || setting.value.includes('%')) return undefined;
+  const numeric = /^\d+$/.test(setting.value) ? Number(setting.value) : undefined;
+  return { unit, setting, runs: (process) => (numeric !== undefined ? process.uid === numeric : process.user === setting.value) };
+}
+
+/** `restart UNIT` (or the service's name, with no unit): what moves a running service to the port it is given now. */
+export function restartOf(service: Service): string {
+  return service.systemd ? `restart ${service.systemd.unit}` : `restart ${service.name}`;
 }

@@ -7,7 +7,7 @@ import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts } from '../types.js';
 import { describeProcess } from '../process-match.js';
-import { holdersOf, isDevOnly, listenersOn, strayListeners } from './listeners.js';
+import { holdersOf, isDevOnly, listenersOn, restartOf, strayListeners } from './listeners.js';
 
 export function checkListening(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
@@ -23,11 +23,10 @@ export function checkListening(facts: Facts, service: Service): CheckResult[] {
     const stray = strayListeners(facts, service);
     if (stray.length > 0) {
       const ports = [...new Set(stray.map((listener) => listener.port))].sort((a, b) => a - b);
-      const restart = service.systemd ? `restart ${service.systemd.unit}` : `restart ${service.name}`;
       return [
         result(
           'error',
-          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describeProcess).join('; ')}), not on ${port}: if ${port} is new to it (the registry or its unit moved it), ${restart}; else make it listen on ${port} as well, as the registry says`,
+          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describeProcess).join('; ')}), not on ${port}: if ${port} is new to it (the registry or its unit moved it), ${restartOf(service)}; else make it listen on ${port} as well, as the registry says`,
         ),
       ];
     }

@@ -15,7 +15,7 @@ import { serviceResult } from './service-result.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
-import { CHANGED_HOLDER, holdersOf, listenersOn, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   if (facts.sockets.problem || service.transport !== 'tcp') return [];
@@ -38,7 +38,7 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
     const other = init ? undefined : otherService(facts, service, intruders);
     if (other !== undefined) {
       const theirs = effectivePort(facts, other).port;
-      const restart = other.systemd ? `restart ${other.systemd.unit}` : `restart ${other.name}`;
+      const restart = restartOf(other);
       return [
         result(
           'error',
@@ -127,12 +127,10 @@ function protection(facts: Facts, process: ProcessFacts): string | undefined {
  * unresolved) and every holder's uid is known.
  */
 function otherUser(facts: Facts, service: Service, port: number, listeners: readonly ListenerFacts[]): { reason: string; file: string } | undefined {
-  const unit = service.systemd ? facts.units.get(service.systemd.unit) : undefined;
-  const user = unit && !unit.dynamicUser ? unit.user : undefined;
+  const named = unitUser(facts, service);
   const processes = holdersOf(listeners).processes;
-  if (!unit || !user || user.value.includes('%') || processes.some((process) => process.uid === undefined)) return undefined;
-  const numeric = /^\d+$/.test(user.value) ? Number(user.value) : undefined;
-  const isUser = (process: ProcessFacts) => (numeric !== undefined ? process.uid === numeric : process.user === user.value);
+  if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
+  const { unit, setting: user, runs: isUser } = named;
   // Where User= is set (the unit file, or the drop-in that sets it last), as the systemd check names its lines.
   const file = where(user);
   const under = facts.root === '/' ? '' : ` under ${escapeText(facts.root)}`;

@@ -10,7 +10,7 @@ import { formatListeners } from '../address.js';
 import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
-import { CHANGED_HOLDER, holdersOf, isDevOnly, strayListeners, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, isDevOnly, restartOf, strayListeners, unseenHolders } from './listeners.js';
 import { serviceResult } from './service-result.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
@@ -63,10 +63,6 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
     });
   }
   return results;
-}
-
-function restartOf(service: Service): string {
-  return service.systemd ? `restart ${service.systemd.unit}` : `restart ${service.name}`;
 }
 
 /**

@@ -51,7 +51,16 @@ import { withoutStackTraces } from '../stack-traces.js';
 
 /** systemd's service types (systemd.service(5), Type=; notify-reload since 253). */
 const SERVICE_TYPES: ReadonlySet<string> = new Set(['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'notify-reload', 'idle']);
-import { describeArgument, isArraySafely, listProblem, nonEmptyStringArgument, objectArgument, optionsArgument, stringListArgument } from '../arguments.js';
+import {
+  describeArgument,
+  isArraySafely,
+  listProblem,
+  nonEmptyStringArgument,
+  objectArgument,
+  optionsArgument,
+  stringArgument,
+  stringListArgument,
+} from '../arguments.js';
 
 /** A unit or drop-in file as read: its path on the machine and its text (undefined when masked). */
 export interface LoadedFile {
@@ -1017,8 +1026,7 @@ function validAlias(alias: string, target: string): boolean {
  * compiling one costs more than checking a dozen names.
  */
 export function isValidUnitName(name: string): boolean {
-  if (typeof name !== 'string') throw new TypeError(`isValidUnitName: name must be a unit name (a string), not ${describeArgument(name)}`);
-  return isUnitName(name);
+  return isUnitName(stringArgument('isValidUnitName', 'name', name, 'a unit name (a string)'));
 }
 
 /** isValidUnitName without its argument check: the loaders' own use, per directory entry. */

@@ -562,7 +562,7 @@ function unitOverrides(registry: Registry, root: string, managerDefaults: () => 
   let listing: UnitDirListing | undefined;
   for (const service of registry.services) {
     if (!service.robust || !service.systemd?.claim || !service.env) continue;
-    listing ??= listUnitDirs(root, [], ...(dirs === undefined ? [] : [dirs]));
+    listing ??= listUnitDirs(root, [], dirs);
     const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, service.systemd.unit, listing), { defaultEnvironment: managerDefaults().environment });
     const setting = unit.masked ? undefined : unit.environment.get(service.env);
     if (setting === undefined) continue;
