@@ -331,7 +331,7 @@ function applyEnvironmentFiles(
  * Environment=, and override it; beneath both, the manager's
  * DefaultEnvironment= (`options.defaultEnvironment`, readDefaultEnvironment's:
  * an empty Environment= does not clear it, UnsetEnvironment= does undo it);
- * `$VAR` in ExecStartPre is expanded with the result.
+ * `$VAR` in ExecStartPre and ExecStart is expanded with the result.
  *
  * An error in the unit file itself (a bad section header, an Exec line
  * systemd refuses, no ExecStart=) stops the unit loading: `invalid`. The same
@@ -363,6 +363,8 @@ export function mergeUnit(
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
   type Command = { file: string; line: number; value: string; command: ExecCommand };
   let commands: Command[] = [];
+  // ExecStart= as systemd keeps it: each line's commands appended, an empty line dropping every earlier one.
+  let startCommands: Command[] = [];
   let cleared: { file: string; line: number } | undefined;
   const environment = new Map<string, EnvironmentSetting>();
   let environmentFileLines: EnvironmentFileLine[] = [];
@@ -408,12 +410,16 @@ export function mergeUnit(
           if (key === 'ExecStartPre') {
             commands = [];
             cleared = { file: file.path, line };
-          } else count[key] = 0;
+          } else {
+            count[key] = 0;
+            if (key === 'ExecStart') startCommands = [];
+          }
           continue;
         }
         const parsed = parseExec(value, undefined, unit);
         if (key === 'ExecStartPre') for (const command of parsed.commands) commands.push({ file: file.path, line, value, command });
         else count[key] += parsed.commands.length;
+        if (key === 'ExecStart') for (const command of parsed.commands) startCommands.push({ file: file.path, line, value, command });
         if (parsed.error !== undefined) {
           report(line, `${key}=: ${parsed.error}`);
           stopped = true;
@@ -526,17 +532,17 @@ export function mergeUnit(
   }
   const env = new Map([...environment].map(([name, setting]) => [name, setting.value]));
   // One ExecLine per command: a line may hold several, separated by a bare `;`.
-  const execStartPre = commands.map(
-    ({ file, line, value, command }): ExecLine => ({
-      file,
-      line,
-      value,
-      prefixes: command.prefixes,
-      path: command.path,
-      words: command.words,
-      argv: commandArgv(command, env),
-    }),
-  );
+  const execLine = ({ file, line, value, command }: Command): ExecLine => ({
+    file,
+    line,
+    value,
+    prefixes: command.prefixes,
+    path: command.path,
+    words: command.words,
+    argv: commandArgv(command, env),
+  });
+  const execStartPre = commands.map(execLine);
+  const execStart = startCommands.map(execLine);
   return {
     unit: loaded.unit,
     ...(loaded.aliases !== undefined && loaded.aliases.length > 0 && { aliases: loaded.aliases }),
@@ -549,6 +555,7 @@ export function mergeUnit(
     masked,
     execStartPre,
     ...(cleared && { execStartPreCleared: cleared }),
+    ...(execStart.length > 0 && { execStart }),
     environment,
     ...(environmentFiles.length > 0 && { environmentFiles }),
     ...(execSearchPath && {

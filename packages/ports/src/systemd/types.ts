@@ -161,6 +161,11 @@ export interface UnitFacts {
   /** The last empty `ExecStartPre=`, which dropped every earlier one. */
   readonly execStartPreCleared?: ClearedAt;
   /**
+   * ExecStart= as systemd keeps it (an empty line drops every earlier one), one ExecLine per command, when there is
+   * one: the daemon's command line, which may name the config file it reads and settings that override the file's.
+   */
+  readonly execStart?: readonly ExecLine[];
+  /**
    * The manager's DefaultEnvironment= (when the merge was given it; its file is /etc/systemd/system.conf or a drop-in),
    * then Environment=, then the EnvironmentFile= files, each overriding the one before, with UnsetEnvironment= applied;
    * each value with its file and line.

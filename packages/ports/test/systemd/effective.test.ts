@@ -50,6 +50,33 @@ describe('the effective unit', () => {
     expect(unit.execStartPre.map((line) => line.argv)).toEqual([[CLAIM, '6380']]);
   });
 
+  it('keeps ExecStart= as systemd does: the command line with file:line, $VAR expanded, an empty line dropping the earlier one', async () => {
+    const unit = await effective({
+      'lib/systemd/system/redis-server.service':
+        '[Service]\nEnvironment=CONF=/etc/redis/redis.conf\nExecStart=/usr/bin/redis-server $CONF --supervised systemd --daemonize no\n',
+    });
+    expect(unit.execStart?.map((line) => [line.argv, `${line.file}:${line.line}`])).toEqual([
+      [['/usr/bin/redis-server', '/etc/redis/redis.conf', '--supervised', 'systemd', '--daemonize', 'no'], '/lib/systemd/system/redis-server.service:3'],
+    ]);
+    const replaced = await effective({
+      'lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n',
+      'etc/systemd/system/redis-server.service.d/override.conf': '[Service]\nExecStart=\nExecStart=/usr/bin/redis-server /etc/redis/other.conf --port 7001\n',
+    });
+    expect(replaced.execStart?.map((line) => line.argv)).toEqual([['/usr/bin/redis-server', '/etc/redis/other.conf', '--port', '7001']]);
+    expect(replaced.invalid).toBeUndefined();
+    // A second ExecStart= without the empty line: both kept, and the unit refused (only Type=oneshot may have two).
+    const twice = await effective({
+      'lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n',
+      'etc/systemd/system/redis-server.service.d/override.conf': '[Service]\nExecStart=/usr/bin/redis-server /etc/redis/other.conf\n',
+    });
+    expect(twice.execStart).toHaveLength(2);
+    expect(twice.invalid).toEqual([
+      '/lib/systemd/system/redis-server.service: Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)',
+    ]);
+    const none = await effective({ 'lib/systemd/system/redis-server.service': '[Service]\nExecStop=/bin/true\n' });
+    expect(none.execStart).toBeUndefined();
+  });
+
   it('ends with no ExecStartPre= when a drop-in clears them last', async () => {
     const unit = await effective({
       'etc/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
