@@ -1,0 +1,52 @@
+// The command line a service's unit starts its daemon with: the file it names
+// is the config the daemon reads, and its options override that file's
+// settings. One reading for every config kind whose program takes them
+// (nginx -c, redis-server FILE --port, prometheus --config.file, grafana
+// --config).
+import type { Service } from '@dsa110/ports';
+import type { ExecLine } from '@dsa110/ports/systemd';
+import type { Facts } from '../../types.js';
+
+/** A daemon's command line: the ExecStart= command of the service's unit that runs one of its programs, and the directory it starts in. */
+export interface DaemonCommand {
+  /** The unit it is in. */
+  readonly unit: string;
+  /** The command, with the file and line that gave it; `argv` as the program gets it ($VAR expanded). */
+  readonly line: ExecLine;
+  /**
+   * The directory the program starts in (WorkingDirectory=, else systemd's `/`), which a relative path it is given
+   * is read from; undefined when the model does not know it (`~`, a host specifier with no value here).
+   */
+  readonly cwd?: string;
+}
+
+/**
+ * Pure: the ExecStart= command of `service`'s unit that runs one of `programs` (the executable's base name, as the
+ * kernel names the process), when the unit was read and has exactly one such command; undefined otherwise (no unit,
+ * a wrapper such as `sh -c` or a script: what it runs is not known here, so nothing is said of it).
+ */
+export function daemonCommand(facts: Pick<Facts, 'units'>, service: Service, programs: readonly string[]): DaemonCommand | undefined {
+  const name = service.systemd?.unit;
+  const unit = name === undefined ? undefined : facts.units.get(name);
+  if (unit === undefined || unit.masked || (unit.invalid ?? []).length > 0) return undefined;
+  const running = (unit.execStart ?? []).filter((line) => programs.includes(line.path.slice(line.path.lastIndexOf('/') + 1)));
+  if (running.length !== 1) return undefined;
+  const directory = unit.workingDirectory;
+  const cwd = directory === undefined ? '/' : directory.path;
+  return { unit: unit.unit, line: running[0]!, ...(cwd !== undefined && { cwd }) };
+}
+
+/**
+ * Pure: `path` as a program started in `cwd` opens it: absolute as it is, relative joined to `cwd` (undefined when
+ * `cwd` is not known), with `.` and empty segments dropped.
+ */
+export function pathFromCwd(path: string, cwd: string | undefined): string | undefined {
+  if (path.startsWith('/')) return path.replace(/\/(?:\.?\/)+/g, '/');
+  if (cwd === undefined) return undefined;
+  return `${cwd.endsWith('/') ? cwd : `${cwd}/`}${path}`.replace(/\/(?:\.?\/)+/g, '/').replace(/\/\.$/, '');
+}
+
+/** Where a command line finding is: the unit file (or drop-in) and line that gave the command. */
+export function commandAt(command: DaemonCommand): { readonly file: string; readonly line: number } {
+  return { file: command.line.file, line: command.line.line };
+}

@@ -1,0 +1,50 @@
+// Which ExecStart= command is a service's daemon, on real unit trees under --root: the one running a program the
+// config kind names (by its base name), with the directory a relative path it is given is read from.
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { describe, expect, it } from 'vitest';
+import { daemonCommand, pathFromCwd } from '../../../src/checks/references/daemon-command.js';
+import { gather } from '../../../src/gather.js';
+import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const UNIT = 'lib/systemd/system/redis-server.service';
+
+async function redisCommand(files: Record<string, TreeEntry>) {
+  const root = writeTree(tempDir(), files);
+  const facts = await gather({ registry, root, services: [registry.service('redis')] });
+  const command = daemonCommand(facts, registry.service('redis'), ['redis-server']);
+  return command && { argv: command.line.argv, at: `${command.line.file}:${command.line.line}`, cwd: command.cwd };
+}
+
+describe('the daemon command of a service', () => {
+  it("is its unit's ExecStart= command running the program, $VAR expanded, with its file and line and start directory", async () => {
+    expect(
+      await redisCommand({
+        [UNIT]: '[Service]\nEnvironment=CONF=/etc/redis/other.conf\nExecStart=/usr/bin/redis-server $CONF --port 7001\n',
+        [`${UNIT}.d/dir.conf`]: '[Service]\nWorkingDirectory=/var/lib/redis\n',
+      }),
+    ).toEqual({ argv: ['/usr/bin/redis-server', '/etc/redis/other.conf', '--port', '7001'], at: `/${UNIT}:3`, cwd: '/var/lib/redis' });
+    expect(await redisCommand({ [UNIT]: '[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n' })).toMatchObject({ cwd: '/' });
+  });
+
+  it('is none for a wrapper, a unit that is not there, masked or refused, or one that runs the program twice', async () => {
+    expect(await redisCommand({ [UNIT]: "[Service]\nExecStart=/bin/sh -c 'exec redis-server /etc/redis/redis.conf'\n" })).toBeUndefined();
+    expect(await redisCommand({})).toBeUndefined();
+    expect(await redisCommand({ [UNIT]: { symlink: '/dev/null' } })).toBeUndefined();
+    expect(await redisCommand({ [UNIT]: '[Service]\nExecStart=/usr/bin/redis-server a.conf\nExecStart=/usr/bin/redis-server b.conf\n' })).toBeUndefined();
+    expect(
+      await redisCommand({ [UNIT]: '[Service]\nType=oneshot\nExecStart=/usr/bin/redis-server a.conf\nExecStart=/usr/bin/redis-server b.conf\n' }),
+    ).toBeUndefined();
+  });
+});
+
+describe('a path as the daemon opens it', () => {
+  it('is absolute as given (simplified), or joined to the start directory; unknown without one', () => {
+    expect(pathFromCwd('/etc//redis/./redis.conf', undefined)).toBe('/etc/redis/redis.conf');
+    expect(pathFromCwd('redis.conf', '/etc/redis')).toBe('/etc/redis/redis.conf');
+    expect(pathFromCwd('./conf/redis.conf', '/')).toBe('/conf/redis.conf');
+    expect(pathFromCwd('redis.conf', undefined)).toBeUndefined();
+  });
+});
