@@ -27,6 +27,7 @@ import {
   claimTarget,
   claimExecKey,
   DROP_IN_NAME,
+  dropInDirNames,
   claimRoot,
   claimRootProcReason,
   execSearch,
@@ -291,30 +292,49 @@ function readUnits(root: string, names: readonly string[]): { units: UnitFacts[]
 }
 
 /**
- * The units under `root` that no service of the registry names (by any of their names) whose drop-in directory holds
- * a claim-port.conf, the file `ports systemd` writes: one left for a unit since renamed or dropped from the registry
- * frees its port as root at every start of that unit. As systemd would load them: a unit without a unit file, or
- * masked, never starts, and is left out. One stat for each service's drop-in directory listed; a unit is read only
- * when its directory holds that file.
+ * The units under `root` that no service of the registry names (by any of their names) whose drop-in directories
+ * hold a claim-port.conf, the file `ports systemd` writes: one left for a unit since renamed or dropped from the
+ * registry frees its port as root at every start of that unit. A unit's own directory (`old-redis.service.d/`), and
+ * the directories many units read: a dash prefix's (`dsa110-.service.d/`, read by every `dsa110-*` service) and the
+ * type-wide `service.d/` (read by every service). As systemd would load them: a unit without a unit file, or masked,
+ * never starts, and is left out; a template's instances are not listed by name, and are left out too. One stat for
+ * each drop-in directory listed; a unit is read only when a directory it reads holds that file.
  */
 function readForeignClaimUnits(root: string, listing: UnitDirListing, registry: Registry, defaults: ManagerDefaults | undefined): Map<string, UnitFacts> {
   const named = new Set(registry.services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])));
   const found = new Map<string, UnitFacts>();
+  const holdsClaim = (dir: string, entry: string): boolean => {
+    try {
+      return statSync(hostPath(root, `/${dir}/${entry}/${DROP_IN_NAME}`), { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      return false; // not to be looked into here: the unit's own check, if it is a service's, says what could not be read
+    }
+  };
+  const tried = new Set<string>();
+  const read = (unit: string): void => {
+    // A name systemd refuses (`a b.service`) is never a unit that starts.
+    if (named.has(unit) || tried.has(unit) || !isValidUnitName(unit)) return;
+    tried.add(unit);
+    const loaded = loadUnit(root, unit, listing);
+    if (loaded.file?.text === undefined || (loaded.aliases ?? []).some((alias) => named.has(alias))) return;
+    found.set(unit, mergeUnitWithEnvironmentFiles(root, loaded, { defaultEnvironment: defaults?.environment }));
+  };
+  const shared = new Set<string>();
   for (const [dir, entries] of listing) {
     for (const entry of entries) {
       // A template's directory (`foo@.service.d`) is read by its instances, which are not listed by name.
-      if (!entry.endsWith('.service.d') || entry.includes('@.')) continue;
-      const unit = entry.slice(0, -'.d'.length);
-      // A name systemd refuses (`a b.service`) is never a unit that starts.
-      if (named.has(unit) || found.has(unit) || !isValidUnitName(unit)) continue;
-      try {
-        if (statSync(hostPath(root, `/${dir}/${entry}/${DROP_IN_NAME}`), { throwIfNoEntry: false }) === undefined) continue;
-      } catch {
-        continue; // not to be looked into here: the unit's own check, if it is a service's, says what could not be read
-      }
-      const loaded = loadUnit(root, unit, listing);
-      if (loaded.file?.text === undefined || (loaded.aliases ?? []).some((alias) => named.has(alias))) continue;
-      found.set(unit, mergeUnitWithEnvironmentFiles(root, loaded, { defaultEnvironment: defaults?.environment }));
+      const many = entry === 'service.d' || entry.endsWith('-.service.d');
+      if ((!many && !entry.endsWith('.service.d')) || entry.includes('@.') || !holdsClaim(dir, entry)) continue;
+      if (many) shared.add(entry);
+      else read(entry.slice(0, -'.d'.length));
+    }
+  }
+  if (shared.size === 0) return found;
+  // Rare (a claim meant for one unit written where every service, or every one of a prefix, reads it): only then is
+  // every service unit file listed read, those whose drop-in directories include one of them.
+  for (const entries of listing.values()) {
+    for (const entry of entries) {
+      if (entry.endsWith('.service') && !entry.includes('@') && dropInDirNames(entry).some((dir) => shared.has(dir))) read(entry);
     }
   }
   return found;

@@ -184,33 +184,53 @@ function strayClaims(facts: Facts, service: Service): CheckResult[] {
 }
 
 /**
- * Claim lines of units no service of the registry names (gather's foreignClaimUnits: those with a claim-port.conf)
+ * Claim lines of units no service of the registry names (gather's foreignClaimUnits: those reading a claim-port.conf)
  * that free this service's port, registry's or effective: each start of such a unit runs claim-port on it as root,
  * which takes the service down (claim-port frees a port for whichever unit runs it). An error, robust or not. Most
- * likely a drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry.
+ * likely a drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry; one line that many
+ * units read (a dash prefix's directory, the type-wide `service.d/`) is one error naming them.
  */
 function foreignClaims(facts: Facts, service: Service): CheckResult[] {
   if (facts.foreignClaimUnits === undefined) return [];
   const { port } = effectivePort(facts, service);
   const result = serviceResult('systemd', service, port);
-  const results: CheckResult[] = [];
+  const byLine = new Map<string, { line: ExecLine; port: number; units: string[] }>();
   for (const [name, unit] of facts.foreignClaimUnits) {
     for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
       const claimed = claimedPort(facts, line, unit);
       if (!('port' in claimed) || claimed.transport !== service.transport || (claimed.port !== port && claimed.port !== service.port)) continue;
-      const at = where(line);
-      const unitText = escapeText(name);
-      results.push(
-        result(
-          'error',
-          `${unitText}, a unit no service of ${facts.registry.source} names, claims port ${claimed.port}, ${service.id}'s: ExecStartPre=${escapeText(line.value, 200)} in ${escapeText(at)} ` +
-            `runs claim-port as root at each start of ${unitText}, which takes ${service.name} down; remove the line (a claim drop-in \`ports systemd\` wrote for a unit since renamed or dropped from the registry: the file), then run systemctl daemon-reload`,
-          at,
-        ),
-      );
+      const key = `${where(line)}\0${claimed.port}`;
+      const entry = byLine.get(key) ?? { line, port: claimed.port, units: [] };
+      byLine.set(key, entry);
+      entry.units.push(name);
     }
   }
-  return results;
+  return [...byLine.values()].map(({ line, port: claimedPortNumber, units: unsorted }) => {
+    const units = unsorted.sort();
+    const at = where(line);
+    const dir = line.file.slice(0, line.file.lastIndexOf('/'));
+    const dirName = dir.slice(dir.lastIndexOf('/') + 1);
+    const unitText = units.length === 1 ? escapeText(units[0]!) : `${units.length} units (${listed(units)})`;
+    const each = units.length === 1 ? unitText : 'each of them';
+    const file =
+      dirName === 'service.d'
+        ? `a claim drop-in where every service reads it (${escapeText(dir)}/): the file`
+        : dirName.endsWith('-.service.d')
+          ? `a claim drop-in where every unit named ${escapeText(dirName.slice(0, -'.service.d'.length))}* reads it: the file`
+          : 'a claim drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry: the file';
+    return result(
+      'error',
+      `${unitText}, ${units.length === 1 ? 'a unit' : 'units'} no service of ${facts.registry.source} names, claim${units.length === 1 ? 's' : ''} port ${claimedPortNumber}, ${service.id}'s: ExecStartPre=${escapeText(line.value, 200)} in ${escapeText(at)} ` +
+        `runs claim-port as root at each start of ${each}, which takes ${service.name} down; remove the line (${file}), then run systemctl daemon-reload`,
+      at,
+    );
+  });
+}
+
+/** Unit names for a one-line reason: the first three, escaped, and how many more. */
+function listed(units: readonly string[]): string {
+  const shown = units.slice(0, 3).map((unit) => escapeText(unit));
+  return units.length > 3 ? `${shown.join(', ')} and ${units.length - 3} more` : shown.join(', ');
 }
 
 /**

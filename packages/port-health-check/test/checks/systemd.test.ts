@@ -103,6 +103,48 @@ describe('systemd check', () => {
     }
   });
 
+  it("a claim-port.conf in a directory many units read (a dash prefix's, the type-wide service.d/): one error naming the units no service names", async () => {
+    const redisUnit = {
+      'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+      [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+    };
+    const service = '[Service]\nExecStart=/bin/true\n';
+    const DASH = 'etc/systemd/system/dsa110-.service.d/claim-port.conf';
+    const dash = await check(
+      {
+        ...redisUnit,
+        'lib/systemd/system/dsa110-old.service': service,
+        'etc/systemd/system/other.service': service,
+        [DASH]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+      'redis',
+    );
+    expect(dash.systemd.filter((r) => r.severity !== 'ok')).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        file: `/${DASH}:2`,
+        reason:
+          `redis (6379): dsa110-old.service, a unit no service of test-ports.yaml names, claims port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${DASH}:2 ` +
+          'runs claim-port as root at each start of dsa110-old.service, which takes Redis down; remove the line (a claim drop-in where every unit named dsa110-* reads it: the file), then run systemctl daemon-reload',
+      }),
+    ]);
+    const TYPE_WIDE = 'etc/systemd/system/service.d/claim-port.conf';
+    const units = Object.fromEntries(['a', 'b', 'c', 'd'].map((name) => [`lib/systemd/system/${name}.service`, service]));
+    const everyService = await check(
+      { ...redisUnit, ...units, 'lib/systemd/system/e@.service': service, [TYPE_WIDE]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` },
+      'redis',
+    );
+    expect(everyService.systemd.filter((r) => r.severity === 'error').map((r) => r.reason)).toEqual([
+      `redis (6379): 4 units (a.service, b.service, c.service and 1 more), units no service of test-ports.yaml names, claim port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${TYPE_WIDE}:2 ` +
+        'runs claim-port as root at each start of each of them, which takes Redis down; remove the line (a claim drop-in where every service reads it (/etc/systemd/system/service.d/): the file), then run systemctl daemon-reload',
+    ]);
+    // No unit of the prefix, or a claim of another port: nothing.
+    expect((await check({ ...redisUnit, [DASH]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` }, 'redis')).systemd.filter((r) => r.severity !== 'ok')).toEqual([]);
+    expect(
+      (await check({ ...redisUnit, ...units, [TYPE_WIDE]: `[Service]\nExecStartPre=+${CLAIM} 7777\n` }, 'redis')).systemd.filter((r) => r.severity !== 'ok'),
+    ).toEqual([]);
+  });
+
   it("a service that is not robust, whose unit claims anyway: a warning, an error where it frees another service's port; as `ports systemd --check`", async () => {
     const WEB = 'etc/systemd/system/web.service';
     const own = await check({ [WEB]: unit(`ExecStartPre=+${CLAIM} 8080`) }, 'web');
