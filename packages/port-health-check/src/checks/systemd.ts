@@ -210,8 +210,11 @@ function foreignClaims(facts: Facts, service: Service): CheckResult[] {
     const at = where(line);
     const dir = line.file.slice(0, line.file.lastIndexOf('/'));
     const dirName = dir.slice(dir.lastIndexOf('/') + 1);
-    const unitText = units.length === 1 ? escapeText(units[0]!) : `${units.length} units (${listed(units)})`;
-    const each = units.length === 1 ? unitText : 'each of them';
+    const single = units.length === 1 ? escapeText(units[0]!) : undefined;
+    const who =
+      single !== undefined
+        ? `${single}, a unit no service of ${facts.registry.source} names, claims`
+        : `${units.length} units no service of ${facts.registry.source} names (${listed(units)}) claim`;
     const file =
       dirName === 'service.d'
         ? `a claim drop-in where every service reads it (${escapeText(dir)}/): the file`
@@ -220,8 +223,8 @@ function foreignClaims(facts: Facts, service: Service): CheckResult[] {
           : 'a claim drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry: the file';
     return result(
       'error',
-      `${unitText}, ${units.length === 1 ? 'a unit' : 'units'} no service of ${facts.registry.source} names, claim${units.length === 1 ? 's' : ''} port ${claimedPortNumber}, ${service.id}'s: ExecStartPre=${escapeText(line.value, 200)} in ${escapeText(at)} ` +
-        `runs claim-port as root at each start of ${each}, which takes ${service.name} down; remove the line (${file}), then run systemctl daemon-reload`,
+      `${who} port ${claimedPortNumber}, ${service.id}'s: ExecStartPre=${escapeText(line.value, 200)} in ${escapeText(at)} ` +
+        `runs claim-port as root at each start of ${single ?? 'each of them'}, which takes ${service.name} down; remove the line (${file}), then run systemctl daemon-reload`,
       at,
     );
   });

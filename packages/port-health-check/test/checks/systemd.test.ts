@@ -135,7 +135,7 @@ describe('systemd check', () => {
       'redis',
     );
     expect(everyService.systemd.filter((r) => r.severity === 'error').map((r) => r.reason)).toEqual([
-      `redis (6379): 4 units (a.service, b.service, c.service and 1 more), units no service of test-ports.yaml names, claim port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${TYPE_WIDE}:2 ` +
+      `redis (6379): 4 units no service of test-ports.yaml names (a.service, b.service, c.service and 1 more) claim port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${TYPE_WIDE}:2 ` +
         'runs claim-port as root at each start of each of them, which takes Redis down; remove the line (a claim drop-in where every service reads it (/etc/systemd/system/service.d/): the file), then run systemctl daemon-reload',
     ]);
     // No unit of the prefix, or a claim of another port: nothing.
