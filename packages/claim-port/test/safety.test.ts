@@ -132,6 +132,29 @@ describe('1. protection is never off by accident', () => {
     }
   });
 
+  it.each([
+    ['otherwise valid', ''],
+    ['with a typo too', 'services:\n  - id: api\n    portt: 8000\n'],
+  ])('a registry with a byte that is not UTF-8 (a Latin-1 comment, %s) still protects what its claim.protect names', async (_, rest) => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-salvage-'));
+    try {
+      const path = join(dir, 'ports.yaml');
+      const text = `# R\u00e9gistre\nversion: 1\nclaim:\n  protect:\n    processes: [keepme-*]\n    pidsUpTo: 3\n${rest || 'services: []\n'}`;
+      writeFileSync(path, Buffer.from(text, 'latin1'));
+      const server = await spawnListener({ name: 'keepme-worker' });
+      const lines: string[] = [];
+      const result = await claimOurs(server.port, { registry: path, log: (line) => lines.push(line) });
+      expect(lines[0]).toMatch(
+        /^warning: .*ports\.yaml:1:4: the file is not UTF-8 text \(byte 0xe9\); save it as UTF-8; using the built-in protected list and what the file still protects \(claim\.protect: processes "keepme-\*"; pidsUpTo 3\)$/,
+      );
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+      expect(isAlive(server.pid)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // (A line feed too, in process-names.test.ts: the test guard's `ss -p` cannot read the owner of a socket whose holder's name has one, and refuses.)
   it.each(['x\rworker', 'x\u2028worker'])(
     'a protected pattern covers a name with a line break in it (%j): its * takes any character (it skipped line breaks)',

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUNDLED_SOURCE } from './bundled-source.js';
 import { cacheDir, rootOnlyWalk, type RootOnlyStep } from './cache.js';
-import { RegistryError } from './errors.js';
+import { RegistryError, type SalvagedProtection } from './errors.js';
 import { type ApprovedFile, CHANGED_ATTEMPTS, checkApprovedFileReadable, FileReadError, isChanged, readApprovedFileBytes } from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser, type Parser } from './load-parser.js';
@@ -203,9 +203,11 @@ function checkVariableDecoded(path: string, options: LoadOptions): void {
  * parsed, and kept there when valid. Throws RegistryError like parseRegistry.
  */
 export function parseRegistryFile(bytes: Buffer, path: string, cache?: RegistryCache): Registry {
-  // Before the cache too: bytes that are not UTF-8 are never read as text with U+FFFD in them.
+  // Before the cache too: bytes that are not UTF-8 are never read as a registry with U+FFFD in them. But what the
+  // file protects still counts, read with U+FFFD for the bad bytes (protection only grows): a Latin-1 comment an
+  // editor left must not let a claim signal a process the file's claim.protect names.
   const encoding = utf8Problem(bytes);
-  if (encoding !== undefined) throw new RegistryError(path, [encoding]);
+  if (encoding !== undefined) throw new RegistryError(path, [encoding], protectionRead(path, bytes.toString('utf8')));
   const absolute = resolve(path);
   if (cache !== undefined) {
     const cached = readCachedRegistry(cache, absolute, bytes);
@@ -221,6 +223,14 @@ export function parseRegistryFile(bytes: Buffer, path: string, cache?: RegistryC
   if (!result.ok) throw new RegistryError(path, result.issues, result.protect);
   if (cache !== undefined) writeCachedRegistry(cache, absolute, bytes, result.data);
   return new Registry(result.data, path);
+}
+
+/** What `text` protects (RegistryError.protect) when it is not to be used as a registry: its claim.protect, never unprotectBuiltin. */
+function protectionRead(source: string, text: string): SalvagedProtection | undefined {
+  const result = parserFor(source).parseRegistryText(text);
+  if (!result.ok) return result.protect;
+  const { processes, pidsUpTo } = result.data.claim.protect;
+  return { processes, pidsUpTo };
 }
 
 /** Validate registry text already in memory. Throws RegistryError with every problem found. */
