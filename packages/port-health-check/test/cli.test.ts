@@ -436,6 +436,20 @@ describe('port-health-check (built bin)', () => {
     expect((await run(['--registry', registry, '--output', join(dir, 'report.txt')])).status).not.toBe(3);
   });
 
+  it('never writes --output over a program (a typo for the textfile naming claim-port): exit 3, the program untouched', async () => {
+    const dir = tempDir();
+    const registry = join(dir, 'ports.yaml');
+    writeFileSync(registry, 'version: 1\nservices: []\n');
+    const program = join(dir, 'claim-port');
+    writeFileSync(program, '#!/usr/bin/env node\n', { mode: 0o755 });
+    const result = await run(['--registry', registry, '--format', 'prometheus', '--output', program]);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toBe(
+      `port-health-check: cannot write ${program}: it is a program (a script: it starts with #!, mode 0755), not a file this writes; give the path of the file to write (nothing was written)\n`,
+    );
+    expect(readFileSync(program, 'utf8')).toBe('#!/usr/bin/env node\n');
+  });
+
   it('names a hostile --root or --output escaped, on one line', async () => {
     const hostile = '/nonexistent/a\n[forged]\u001b[31m';
     const root = await run(['--root', hostile]);

@@ -25,6 +25,7 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
+  readSync,
   readlinkSync,
   realpathSync,
   renameSync,
@@ -138,6 +139,13 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
     }
   }
   if (info.isFile()) {
+    const program = programKind(target);
+    if (program !== undefined) {
+      throw new FileWriteError(
+        path,
+        `it is a program (${program}, mode ${octal(info.mode & 0o7777)}), not a file this writes; give the path of the file to write (nothing was written)`,
+      );
+    }
     // As root, its owner and group are kept too (a 0600 textfile of node_exporter's stays readable by it): that
     // owner may still change the file, as it could the one replaced, and an owner may chmod its file anyway.
     const kept = keptMode(info.mode);
@@ -151,6 +159,30 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
   if (info.isCharacterDevice() || info.isFIFO()) return writeInPlace(path, text, info);
   throw new FileWriteError(path, `it is ${fileKind(info)}; give the path of a file to write (nothing was written)`);
 }
+
+/**
+ * What program the regular file `path` is, by its first bytes (`#!`: a script, `\x7fELF`: an executable), or
+ * undefined for any other file (or one it cannot read: the write then says what is wrong). A report or page never
+ * starts so, and replacing a program with one is a typo's harm: `--output /usr/local/bin/claim-port` in a timer made
+ * claim-port a Prometheus textfile, and every unit that claims its port failed to start.
+ */
+function programKind(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(fileSystemPath(path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const head = Buffer.alloc(4);
+    const read = readSync(fd, head, 0, 4, 0);
+    if (read >= 2 && head[0] === 0x23 && head[1] === 0x21) return 'a script: it starts with #!';
+    if (read === 4 && head.equals(ELF_MAGIC)) return 'an ELF executable';
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /**
  * The mode a replaced regular file gets: its own, less write for group and

@@ -75,6 +75,30 @@ describe('writeOutputFile', () => {
     expect(readdirSync(dir)).toEqual(['ports.prom']);
   });
 
+  it('never replaces a program (a #! script or an ELF executable, through a link too): a typo in --output must not wipe out claim-port', () => {
+    const dir = privateDir();
+    const script = join(dir, 'claim-port');
+    writeFileSync(script, '#!/bin/sh\nexec true\n', { mode: 0o755 });
+    expect(refusal(script).reason).toBe(
+      'it is a program (a script: it starts with #!, mode 0755), not a file this writes; give the path of the file to write (nothing was written)',
+    );
+    expect(readFileSync(script, 'utf8')).toBe('#!/bin/sh\nexec true\n');
+    symlinkSync('claim-port', join(dir, 'link'));
+    expect(refusal(join(dir, 'link')).reason).toMatch(/^it is a program \(a script: it starts with #!/);
+    const elf = join(dir, 'node_exporter');
+    writeFileSync(elf, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(64)]), { mode: 0o700 });
+    expect(refusal(elf).reason).toBe(
+      'it is a program (an ELF executable, mode 0700), not a file this writes; give the path of the file to write (nothing was written)',
+    );
+    expect(readdirSync(dir).sort()).toEqual(['claim-port', 'link', 'node_exporter']);
+    // A report that starts otherwise is replaced, whatever its mode; so is an empty file.
+    const report = join(dir, 'ports.prom');
+    writeFileSync(report, '# HELP dsa110_port_up ...\n', { mode: 0o755 });
+    expect(writeOutputFile(report, 'new\n')).toBe('atomic');
+    writeFileSync(join(dir, 'empty'), '');
+    expect(writeOutputFile(join(dir, 'empty'), 'new\n')).toBe('atomic');
+  });
+
   it('sends `-` to stdout', () => {
     const printed: string[] = [];
     expect(writeOutputFile('-', 'x\n', { stdout: (text) => printed.push(text) })).toBe('stdout');
