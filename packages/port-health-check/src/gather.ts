@@ -5,12 +5,13 @@
 // health check happens here; the checks are pure.
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
-import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
+import { grafanaCommand, grafanaPaths } from './checks/grafana-command.js';
 import { effectivePort } from './effective-port.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
@@ -58,6 +59,7 @@ import { checkedRegistryName } from './claim-registry.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
+  DaemonFile,
   ExecLine,
   ExecutableFacts,
   Facts,
@@ -106,6 +108,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
+  const daemonFiles = readDaemonFiles(root, services, unitMap);
   const includes = readIncludes(root, services, configs);
   const nginxLoads = readNginxLoads(root, services, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
@@ -181,6 +184,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(initSockets && { initSockets }),
     ...(defaultStartTimeout && { defaultStartTimeout }),
     configs,
+    ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads && nginxLoads.size > 0 && { nginxLoads }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
@@ -646,6 +650,49 @@ function anythingAt(root: string, path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The files Grafana's command line leads to (grafanaPaths), for each service whose port is in grafana.ini, and that
+ * grafana.ini, looked at under the root: which one Grafana reads, and whether that is the one the registry names.
+ */
+function readDaemonFiles(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, DaemonFile | undefined> {
+  const files = new Map<string, DaemonFile | undefined>();
+  for (const service of services) {
+    const wanted = configKey(service);
+    const command = wanted?.ini === 'grafana.ini' ? grafanaCommand({ units }, service) : undefined;
+    if (wanted === undefined || command === undefined) continue;
+    for (const path of [wanted.file, ...grafanaPaths(command)]) if (path.startsWith('/') && !files.has(path)) files.set(path, lookAtFile(root, path));
+  }
+  return files;
+}
+
+/** The first bytes of an ELF file: a program, where a wrapper script starts `#!`. */
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/** A file under `root` (links followed): its device and inode, and whether it is an ELF executable; undefined when it cannot be looked at. */
+function lookAtFile(root: string, path: string): DaemonFile | undefined {
+  let id: string;
+  try {
+    const info = statSync(hostPath(root, path));
+    id = `${info.dev}:${info.ino}`;
+    if (!info.isFile()) return { id, elf: false };
+  } catch {
+    return undefined;
+  }
+  try {
+    // Four bytes, without waiting: a FIFO put in its place meanwhile is not waited on.
+    const fd = openSync(hostPath(root, path), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    try {
+      const head = Buffer.alloc(4);
+      return { id, elf: readSync(fd, head, 0, 4, 0) === 4 && head.equals(ELF_MAGIC) };
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // There, but not readable: not known to be the program.
+    return { id, elf: false };
   }
 }
 

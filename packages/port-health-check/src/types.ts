@@ -219,6 +219,12 @@ export interface Facts {
   readonly systemctl?: ReadonlyMap<string, SystemctlUnit>;
   /** By path: the files of services whose port is set by a key in them, and every file in a service's configs:. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
+  /**
+   * By path, looked at under the root: the files Grafana's command line leads to (grafanaPaths: the file its
+   * --config names, or, with none, its executable and its homepath's files), and the grafana.ini the registry names;
+   * undefined for one that is not there. Only for a Grafana whose unit's command line was read.
+   */
+  readonly daemonFiles?: ReadonlyMap<string, DaemonFile | undefined>;
   /** By site file path: whether nginx loads it (only when nginx.conf is there and every include of it could be read). */
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
@@ -265,6 +271,14 @@ export interface Facts {
   readonly firewall?: FirewallFacts;
   /** net.ipv4.conf.*.route_localnet, read only when a service the firewall check looks at listens on 127.x and the ruleset may be read. */
   readonly routeLocalnet?: RouteLocalnetFacts;
+}
+
+/** A file a daemon's command line leads to, as it is under the root (links followed). */
+export interface DaemonFile {
+  /** Its device and inode: a link to a file is that file. */
+  readonly id: string;
+  /** Whether it is an ELF executable: a program itself, not a wrapper script that may add to the command line. */
+  readonly elf: boolean;
 }
 
 export interface CheckOptions {

@@ -1,6 +1,7 @@
 // How a program gets one key of its config file: the file's last setting (in
 // its INI section), unless the unit's environment overrides it (Grafana's
-// GF_SERVER_HTTP_PORT for http_port), and a `${VAR}` value read from that
+// GF_SERVER_HTTP_PORT for http_port) or its command line does (Grafana's
+// `cfg:server.http_port=`, over both), and a `${VAR}` value read from that
 // environment. The config check reads a port this way, and Grafana's other
 // [server] keys.
 import { escapeText, type Service } from '@dsa110/ports';
@@ -8,12 +9,26 @@ import { unitVariable } from '../effective-port.js';
 import { characterColumn } from './references/finding.js';
 import type { Facts } from '../types.js';
 
-/** A key of a config file, where to find it, and the environment variable that overrides it. */
+/** A key of a config file, where to find it, and the environment variable and command line that override it. */
 export interface SettingKey {
   readonly file: string;
   readonly key: string;
   readonly section?: string;
   readonly envOverride?: string;
+  readonly commandLine?: CommandLineSettings;
+}
+
+/**
+ * The settings a daemon's command line gives (Grafana's `cfg:` properties, grafana-command.ts), by the name it gives a
+ * key, `SECTION.KEY` (`server.http_port`; `default.SECTION.KEY` for a default the file overrides), with the unit file
+ * and line of the command.
+ */
+export interface CommandLineSettings {
+  readonly file: string;
+  readonly line: number;
+  readonly properties: ReadonlyMap<string, string>;
+  /** Why the command's words cannot be told (commandDoubt): a variable in them may be set in a file that cannot be read. */
+  readonly doubt?: string;
 }
 
 /**
@@ -77,10 +92,30 @@ export type ResolvedSetting =
  * hands the program) override the file with `envOverride`; a `${VAR}` or `$__env{VAR}` value (Grafana expands
  * them from its environment) is the unit's VAR. Such a value is taken as systemd hands it over, spaces included:
  * Grafana sets it as it is (`key.SetValue(envValue)`, no trim), and Go's listener refuses a port of `" 3000"`.
+ * The command line (`commandLine`) overrides both with `cfg:SECTION.KEY=VALUE`, and its `cfg:default.SECTION.KEY=VALUE`
+ * is the value when the file does not set the key (pkg/setting/setting.go, loadConfiguration).
  */
 export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Service, text: string, wanted: SettingKey, subject: string): ResolvedSetting {
   // A reason names its place as every config-file finding does: `file:line:col`, and under --root the root it was read in.
   const under = facts.root === '/' ? '' : ` under ${facts.root}`;
+  const command = wanted.commandLine;
+  // The key's name on the command line, as Grafana gives it: SECTION.KEY.
+  const property = wanted.section !== undefined ? `${wanted.section}.${wanted.key}` : wanted.key;
+  const commandAt = command && { at: `${command.file}:${command.line}`, file: command.file, line: command.line };
+  if (command !== undefined && commandAt !== undefined) {
+    if (command.doubt !== undefined) {
+      return {
+        kind: 'unknown',
+        reason: `${commandAt.at}${under} gives ${service.name} a command line from the unit's environment, which may name another config file or override ${wanted.key} in ${wanted.file}: ${command.doubt}, so ${subject} cannot be told`,
+        at: commandAt.at,
+      };
+    }
+    const value = command.properties.get(property);
+    if (value !== undefined) {
+      const written = `sets cfg:${property}=${escapeText(value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
+      return expanded(facts, service, { value, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject);
+    }
+  }
   const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
   // An empty variable overrides nothing: Grafana (the one program with such overrides, config.ts's INI_FILES) applies one
   // only `if len(envValue) > 0` (pkg/setting/setting.go, applyEnvVariableOverrides).
@@ -99,22 +134,41 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
     };
   }
   const setting = findSetting(text, wanted.key, wanted.section);
+  // The command line's default, over Grafana's own: the file's key wins, unless left empty (Grafana skips an empty one).
+  const fallback = command?.properties.get(`default.${property}`);
+  if (fallback !== undefined && commandAt !== undefined && (!setting || setting.value === '')) {
+    const written = `sets cfg:default.${property}=${escapeText(fallback, 200)}, which ${wanted.file} does not override`;
+    return expanded(facts, service, { value: fallback, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject);
+  }
   if (!setting) return { kind: 'unset' };
   const at = `${wanted.file}:${setting.line}`;
-  const placed = `${at}:${setting.column}${under}`;
-  const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(setting.value);
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
   const place = { at, file: wanted.file, line: setting.line, column: setting.column };
-  if (!variable) return { kind: 'set', value: setting.value, said: written, ...place };
+  return expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject);
+}
+
+/** A value as written where it was found: how it was set (`sets ...`), its place, and that place for a reason (`file:line:col under ROOT`). */
+interface Written {
+  readonly value: string;
+  readonly written: string;
+  readonly placed: string;
+  readonly place: { readonly at: string; readonly file: string; readonly line: number; readonly column?: number };
+}
+
+/** A written value as the program gets it: itself, or for a whole `${VAR}` or `$__env{VAR}`, the unit's VAR (Grafana expands them from its environment). */
+function expanded(facts: Pick<Facts, 'units'>, service: Service, found: Written, subject: string): ResolvedSetting {
+  const { value, written, placed, place } = found;
+  const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(value);
+  if (!variable) return { kind: 'set', value, said: written, ...place };
   const name = (variable[1] ?? variable[2])!;
   const { setting: set, doubt } = unitVariable(facts, service, name);
   if (doubt !== undefined)
-    return { kind: 'unknown', reason: `${placed} ${written}, from ${service.name}'s environment, but ${doubt}, so ${subject} cannot be told`, at };
+    return { kind: 'unknown', reason: `${placed} ${written}, from ${service.name}'s environment, but ${doubt}, so ${subject} cannot be told`, at: place.at };
   if (!set) {
     return {
       kind: 'unknown',
       reason: `${placed} ${written}, from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=), so ${subject} cannot be told`,
-      at,
+      at: place.at,
     };
   }
   return {

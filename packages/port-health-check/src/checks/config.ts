@@ -7,11 +7,12 @@ import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110
 import { effectivePort } from '../effective-port.js';
 import { resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
+import { grafanaCommand, grafanaConfigFile, sameFile, type GrafanaCommand } from './grafana-command.js';
 import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import { placedResult } from './references.js';
-import { notAPort, portFix, type PortReading } from './references/finding.js';
+import { notAPort, portFix, type Finding, type PortReading } from './references/finding.js';
 import { readRedisPort, REDIS_PORT } from './references/redis.js';
 import type { CheckResult, Facts } from '../types.js';
 
@@ -109,8 +110,12 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   // The references check reads this file as its program does and says what is wrong with the key, once.
   if (!wanted || wanted.judgedBy !== undefined) return [];
   const { port } = effectivePort(facts, service);
-  const config = facts.configs.get(wanted.file);
   const result = serviceResult('config', service, port);
+  // Grafana's command line may make it read another file, or override the file's keys (`cfg:server.http_port=`).
+  const command = wanted.ini === 'grafana.ini' ? grafanaCommand(facts, service) : undefined;
+  const commandFinding = command && commandLineFinding(facts, service, wanted.file, command);
+  if (commandFinding) return [placedResult(facts, result, commandFinding, wanted.file)];
+  const config = facts.configs.get(wanted.file);
   if (!config || config.text === undefined) {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`, wanted.file)];
@@ -119,7 +124,13 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   if (wanted.readBy === 'redis-conf') return checkRedisPort(facts, service, { file: wanted.file, text, port }, result);
   // The command that prints the file as the registry wants it: Grafana's alone has one (`ports snippet grafana-ini`).
   const snippet = wanted.ini === 'grafana.ini' ? portsCommand(facts, ['snippet', 'grafana-ini'], [service]) : undefined;
-  const portResults = checkPortKey(facts, resolveSetting(facts, service, text, wanted, 'the port'), { wanted, service, port, snippet }, result);
+  const commandLine = command && { commandLine: command };
+  const portResults = checkPortKey(
+    facts,
+    resolveSetting(facts, service, text, { ...wanted, ...commandLine }, 'the port'),
+    { wanted, service, port, snippet },
+    result,
+  );
   if (wanted.ini !== 'grafana.ini' || wanted.section === undefined || snippet === undefined) return portResults;
   // Grafana's other [server] keys, each overridden by its own GF_SERVER_ variable as http_port is.
   const { envPrefix } = INI_FILES[wanted.ini]!;
@@ -128,7 +139,7 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
       facts,
       service,
       text,
-      { file: wanted.file, key, section: wanted.section, envOverride: envOverrideOf(envPrefix, wanted.section!, key) },
+      { file: wanted.file, key, section: wanted.section, envOverride: envOverrideOf(envPrefix, wanted.section!, key), ...commandLine },
       subject,
     );
   return [
@@ -137,6 +148,35 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
       (found) => result(found.severity, found.reason, found.at),
     ),
   ];
+}
+
+/**
+ * What Grafana's command line says of the file the registry names, at the unit's line, when it is not to be read as
+ * the file's keys: a `cfg:` word Grafana exits on, or another config file read (--config naming another, or none given
+ * to the program itself, which then reads its homepath's conf/custom.ini): then the file is not Grafana's.
+ */
+function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service, file: string, command: GrafanaCommand): Finding | undefined {
+  const at = { file: command.file, line: command.line };
+  if (command.refused !== undefined && command.doubt === undefined) {
+    return {
+      ...at,
+      severity: 'error',
+      message: `${escapeText(command.refused, 200)} is no cfg:SECTION.KEY=VALUE with one = (Grafana splits it at each =), so ${service.name} exits at start ("Invalid command line argument"); set it in ${file} instead`,
+    };
+  }
+  const files = facts.daemonFiles ?? new Map();
+  const reads = grafanaConfigFile(command, files);
+  if (reads === undefined || sameFile(reads.path, file, files)) return undefined;
+  const path = escapeText(reads.path);
+  const how =
+    reads.by === 'config'
+      ? `runs ${service.name} with --config=${escapeText(command.config!, 200)}, so it reads ${path}`
+      : `runs ${service.name} with no --config, so it reads its homepath's conf/custom.ini, ${path}${files.get(reads.path) === undefined ? ' (not there: its defaults alone)' : ''}`;
+  return {
+    ...at,
+    severity: 'warning',
+    message: `${how}, not ${file}, which this check read; give it --config=${file}, or give ${service.name} config: ${path} in the registry`,
+  };
 }
 
 function checkPortKey(

@@ -4,7 +4,7 @@
 // (nginx -c, redis-server FILE --port, prometheus --config.file, grafana
 // --config).
 import type { Service } from '@dsa110/ports';
-import type { ExecLine } from '@dsa110/ports/systemd';
+import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
 import type { Facts } from '../../types.js';
 
 /** A daemon's command line: the ExecStart= command of the service's unit that runs one of its programs, and the directory it starts in. */
@@ -49,4 +49,20 @@ export function pathFromCwd(path: string, cwd: string | undefined): string | und
 /** Where a command line finding is: the unit file (or drop-in) and line that gave the command. */
 export function commandAt(command: DaemonCommand): { readonly file: string; readonly line: number } {
   return { file: command.line.file, line: command.line.line };
+}
+
+/**
+ * Pure: why the command's arguments cannot be told, when a `$NAME` or `${NAME}` in them (as systemd expands them;
+ * none with the `:` prefix) may be set by an EnvironmentFile= of the unit that cannot be read (environmentDoubt);
+ * undefined when they can. The argv then holds what the readable files give, which may not be what the daemon gets.
+ */
+export function commandDoubt(facts: Pick<Facts, 'units'>, command: DaemonCommand): string | undefined {
+  const unit = facts.units.get(command.unit);
+  if (unit === undefined || command.line.prefixes.includes(':')) return undefined;
+  const names: string[] = [];
+  for (const word of command.line.words.slice(1)) {
+    if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') names.push(word.slice(1));
+    else for (const [, name] of word.matchAll(/\$\$|\$\{([^}:]*)\}/g)) if (name !== undefined) names.push(name);
+  }
+  return names.length > 0 ? environmentDoubt(unit, names) : undefined;
 }

@@ -1,0 +1,203 @@
+// Grafana's command line held by the config check, on real unit trees under --root (gather, then the check): the file
+// --config makes it read (or, with none, its homepath's conf/custom.ini), and the `cfg:` properties that override
+// grafana.ini and the GF_ variables, as pkg/setting/setting.go applies them.
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { describe, expect, it } from 'vitest';
+import { checkConfig } from '../../src/checks/config.js';
+import { grafanaArgs } from '../../src/checks/grafana-command.js';
+import { gather } from '../../src/gather.js';
+import { EXECUTABLE, tempDir, writeTree, type TreeEntry } from '../helpers.js';
+
+const repoRoot = new URL('../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const grafana = registry.service('grafana');
+const UNIT = `lib/systemd/system/${grafana.systemd!.unit}`;
+/** grafana.ini as the registry wants it: Grafana on 3030, loopback only. */
+const INI = '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3030\n';
+/** Debian's package: its unit's command, and /etc/default/grafana-server's variables. */
+const DEBIAN = [
+  'EnvironmentFile=/etc/default/grafana-server',
+  'WorkingDirectory=/usr/share/grafana',
+  `ExecStart=/usr/share/grafana/bin/grafana server --config=\${CONF_FILE} --pidfile=\${PID_FILE_DIR}/grafana-server.pid \\`,
+  `  --packaging=deb cfg:default.paths.logs=\${LOG_DIR} cfg:default.paths.data=\${DATA_DIR}`,
+];
+const DEFAULTS = 'CONF_FILE=/etc/grafana/grafana.ini\nPID_FILE_DIR=/run/grafana\nLOG_DIR=/var/log/grafana\nDATA_DIR=/var/lib/grafana\n';
+
+/** The config check's results for Grafana, `severity file: reason`, without the temp root. */
+async function results(files: Record<string, TreeEntry>): Promise<string[]> {
+  const root = writeTree(tempDir(), files);
+  return checkConfig(await gather({ registry, root, services: [grafana] }), grafana).map(
+    (result) => `${result.severity} ${result.file}: ${result.reason.replaceAll(` under ${root}`, '')}`,
+  );
+}
+
+const unit = (...lines: string[]) => `[Service]\n${lines.join('\n')}\n`;
+
+describe("Grafana's words, as Go's flag package reads them (as `grafana server` and `grafana-server` do)", () => {
+  it('takes -config X, --config X and --config=X alike, the last one given, up to the first argument or --', () => {
+    expect(grafanaArgs(['/usr/share/grafana/bin/grafana', 'server', '-config', '/etc/a.ini', 'cfg:server.http_port=1'])).toEqual({
+      config: '/etc/a.ini',
+      properties: ['cfg:server.http_port=1'],
+    });
+    expect(grafanaArgs(['/usr/sbin/grafana-server', '--config', '/etc/a.ini', '--config=/etc/b.ini', '--homepath=/opt/g'])).toEqual({
+      config: '/etc/b.ini',
+      homepath: '/opt/g',
+      properties: [],
+    });
+    // A flag after an argument, or after --, is an argument; a switch takes no value (/etc/x.ini is an argument).
+    expect(grafanaArgs(['/usr/sbin/grafana-server', 'cfg:server.http_port=1', '--config=/etc/b.ini'])).toEqual({ properties: ['cfg:server.http_port=1'] });
+    expect(grafanaArgs(['/usr/sbin/grafana-server', '--', '--config=/etc/b.ini'])).toEqual({ properties: [] });
+    expect(grafanaArgs(['/usr/sbin/grafana-server', '--profile', '/etc/x.ini', '--config=/etc/b.ini'])).toEqual({ properties: [] });
+    expect(grafanaArgs(['/usr/sbin/grafana-server', '--profile=true', '--config=/etc/b.ini'])).toEqual({ config: '/etc/b.ini', properties: [] });
+  });
+
+  it("puts --configOverrides' words (split at spaces) before the arguments, whose properties win", () => {
+    expect(grafanaArgs(['/usr/sbin/grafana-server', '--configOverrides=cfg:server.http_port=7 cfg:server.http_addr=::1', 'cfg:server.http_port=8'])).toEqual({
+      properties: ['cfg:server.http_port=7', 'cfg:server.http_addr=::1', 'cfg:server.http_port=8'],
+    });
+  });
+
+  it('reads nothing of another command, nor of words Grafana refuses (its usage, then exit)', () => {
+    for (const argv of [
+      ['/usr/sbin/grafana', 'cli', 'plugins', 'ls'],
+      ['/usr/sbin/grafana', 'server', 'target'],
+      ['/usr/sbin/grafana-server', '--nosuch=1'],
+      ['/usr/sbin/grafana-server', '---config=x'],
+      ['/usr/sbin/grafana-server', '--config'],
+    ])
+      expect(grafanaArgs(argv), argv.join(' ')).toBeUndefined();
+  });
+});
+
+describe('the config check holds the file --config names', () => {
+  it("reads Debian's unit as Grafana does: --config=$CONF_FILE, the file /etc/default/grafana-server names", async () => {
+    expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': DEFAULTS })).toEqual([
+      'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+    ]);
+    const moved = DEFAULTS.replace('CONF_FILE=/etc/grafana/grafana.ini', 'CONF_FILE=/etc/grafana/site.ini');
+    expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved })).toEqual([
+      `warning /${UNIT}:4: grafana (3030): /${UNIT}:4: runs Grafana with --config=/etc/grafana/site.ini, so it reads /etc/grafana/site.ini, not /etc/grafana/grafana.ini, which this check read; give it --config=/etc/grafana/grafana.ini, or give Grafana config: /etc/grafana/site.ini in the registry`,
+    ]);
+  });
+
+  it('warns at the unit line when --config names another file, with both ways out; a link to the file is the file', async () => {
+    const other = 'EnvironmentFile=/etc/default/grafana-server\nExecStart=/usr/sbin/grafana-server --config=/etc/grafana/other.ini';
+    expect(await results({ 'etc/grafana/grafana.ini': INI, 'etc/grafana/other.ini': INI, [UNIT]: unit(other), 'etc/default/grafana-server': '' })).toEqual([
+      `warning /${UNIT}:3: grafana (3030): /${UNIT}:3: runs Grafana with --config=/etc/grafana/other.ini, so it reads /etc/grafana/other.ini, not /etc/grafana/grafana.ini, which this check read; give it --config=/etc/grafana/grafana.ini, or give Grafana config: /etc/grafana/other.ini in the registry`,
+    ]);
+    expect(
+      await results({
+        'etc/grafana/grafana.ini': INI,
+        'etc/grafana/link.ini': { symlink: '/etc/grafana/grafana.ini' },
+        [UNIT]: unit('ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/link.ini'),
+      }),
+    ).toEqual(['ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030']);
+  });
+
+  it('reads a relative --config from WorkingDirectory=, and says nothing of one from a directory it cannot know', async () => {
+    const files = { 'etc/grafana/grafana.ini': INI };
+    expect(await results({ ...files, [UNIT]: unit('WorkingDirectory=/etc/grafana', 'ExecStart=/usr/sbin/grafana-server -config grafana.ini') })).toEqual([
+      'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+    ]);
+    const [relative] = await results({
+      ...files,
+      [UNIT]: unit('WorkingDirectory=/usr/share/grafana', 'ExecStart=/usr/sbin/grafana-server -config conf/grafana.ini'),
+    });
+    expect(relative).toMatch(
+      /^warning .*: runs Grafana with --config=conf\/grafana\.ini, so it reads \/usr\/share\/grafana\/conf\/grafana\.ini, not \/etc\/grafana\/grafana\.ini/,
+    );
+    expect(await results({ ...files, [UNIT]: unit('WorkingDirectory=~', 'ExecStart=/usr/sbin/grafana-server -config conf/grafana.ini') })).toEqual([
+      'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+    ]);
+  });
+
+  it("with no --config, the program itself reads its homepath's conf/custom.ini, not the registry's file; a wrapper script may add one", async () => {
+    const home = {
+      'etc/grafana/grafana.ini': INI,
+      'usr/share/grafana/bin/grafana': EXECUTABLE,
+      'usr/share/grafana/conf/defaults.ini': '[server]\nhttp_port = 3000\n',
+      'usr/share/grafana/conf/custom.ini': '',
+    };
+    const homeDir = 'WorkingDirectory=/usr/share/grafana';
+    expect(await results({ ...home, [UNIT]: unit(homeDir, 'ExecStart=/usr/share/grafana/bin/grafana server') })).toEqual([
+      `warning /${UNIT}:3: grafana (3030): /${UNIT}:3: runs Grafana with no --config, so it reads its homepath's conf/custom.ini, /usr/share/grafana/conf/custom.ini, not /etc/grafana/grafana.ini, which this check read; give it --config=/etc/grafana/grafana.ini, or give Grafana config: /usr/share/grafana/conf/custom.ini in the registry`,
+    ]);
+    // Started in bin/, Grafana takes the directory above as its homepath (conf/defaults.ini is there).
+    const [fromBin] = await results({ ...home, [UNIT]: unit('WorkingDirectory=/usr/share/grafana/bin', 'ExecStart=/usr/share/grafana/bin/grafana server') });
+    expect(fromBin).toContain("reads its homepath's conf/custom.ini, /usr/share/grafana/conf/custom.ini, not");
+    // --homepath, and a custom.ini that is not there.
+    const [homepath] = await results({ ...home, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath /opt/grafana') });
+    expect(homepath).toContain("reads its homepath's conf/custom.ini, /opt/grafana/conf/custom.ini (not there: its defaults alone), not");
+    // custom.ini a link to the registry's file: the file Grafana reads.
+    const linked = { ...home, 'usr/share/grafana/conf/custom.ini': { symlink: '/etc/grafana/grafana.ini' } };
+    expect(await results({ ...linked, [UNIT]: unit(homeDir, 'ExecStart=/usr/share/grafana/bin/grafana server') })).toEqual([
+      'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+    ]);
+    // The package's /usr/sbin/grafana is a script that adds --config=/etc/grafana/grafana.ini; one not there runs nothing.
+    const wrapper = { ...home, 'usr/sbin/grafana': { text: '#!/bin/bash\nexec /usr/share/grafana/bin/grafana "$@"\n', mode: 0o755 } };
+    for (const program of ['/usr/sbin/grafana', '/usr/bin/grafana'])
+      expect(await results({ ...wrapper, [UNIT]: unit(homeDir, `ExecStart=${program} server`) }), program).toEqual([
+        'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+      ]);
+  });
+});
+
+describe("the config check holds the command line's cfg: properties over grafana.ini and the GF_ variables", () => {
+  it("cfg:server.http_port= is Grafana's port, the last given, over the file and GF_SERVER_HTTP_PORT, at the unit line", async () => {
+    const debian = [...DEBIAN.slice(0, -1), `${DEBIAN.at(-1)} cfg:server.http_port=3000`];
+    expect(
+      await results({
+        'etc/grafana/grafana.ini': INI,
+        [UNIT]: unit('Environment=GF_SERVER_HTTP_PORT=3030', ...debian),
+        'etc/default/grafana-server': DEFAULTS,
+      }),
+    ).toEqual([
+      `error /${UNIT}:5: grafana (3030): /${UNIT}:5: sets cfg:server.http_port=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; set it to 3030 (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
+    ]);
+    const last = 'ExecStart=/usr/sbin/grafana-server --configOverrides=cfg:server.http_port=3000 cfg:server.http_port=3001 cfg:server.http_port=03030';
+    expect(await results({ 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3000\n', [UNIT]: unit(last) })).toEqual([
+      `ok /${UNIT}:2: grafana (3030): /${UNIT}:2 sets cfg:server.http_port=03030, which overrides http_port in /etc/grafana/grafana.ini, which Grafana reads as port 3030`,
+    ]);
+  });
+
+  it("cfg:server.http_addr= and cfg:server.protocol= are held as the file's keys are, placed at the unit line", async () => {
+    const [, address] = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.http_addr=0.0.0.0') });
+    expect(address).toBe(
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2 sets cfg:server.http_addr=0.0.0.0, which overrides http_addr in /etc/grafana/grafana.ini, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); write http_addr = 127.0.0.1 under [server] (ports snippet grafana-ini), or give Grafana access: private or public in the registry`,
+    );
+    const protocol = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.protocol=https') });
+    expect(protocol.filter((line) => !line.startsWith('ok'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^error /${UNIT}:2: grafana \\(3030\\): /${UNIT}:2 sets cfg:server\\.protocol=https, which overrides protocol in /etc/grafana/grafana\\.ini, so it serves TLS`,
+        ),
+      ),
+    ]);
+  });
+
+  it("cfg:default.server.http_port= is the port when grafana.ini sets none (or leaves it empty), and the file's key wins over it", async () => {
+    const start = `ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/grafana.ini cfg:default.server.http_port=3030`;
+    for (const ini of ['[server]\nhttp_addr = 127.0.0.1\n', '[server]\nhttp_addr = 127.0.0.1\nhttp_port =\n'])
+      expect(await results({ 'etc/grafana/grafana.ini': ini, [UNIT]: unit(start) })).toEqual([
+        `ok /${UNIT}:2: grafana (3030): /${UNIT}:2 sets cfg:default.server.http_port=3030, which /etc/grafana/grafana.ini does not override`,
+      ]);
+    const [file] = await results({ 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3000\n', [UNIT]: unit(start) });
+    expect(file).toMatch(/^error \/etc\/grafana\/grafana\.ini:3:13: .*sets http_port = 3000, but the registry says Grafana uses port 3030/);
+  });
+
+  it('a cfg: word with other than one = is an error: Grafana exits at start on it', async () => {
+    expect(
+      await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.root_url=http://h:3030/?a=b') }),
+    ).toEqual([
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: cfg:server.root_url=http://h:3030/?a=b is no cfg:SECTION.KEY=VALUE with one = (Grafana splits it at each =), so Grafana exits at start ("Invalid command line argument"); set it in /etc/grafana/grafana.ini instead`,
+    ]);
+  });
+
+  it('is unknown when a variable of the command line may come from an EnvironmentFile= that cannot be read', async () => {
+    const [port] = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': { fifo: true } });
+    expect(port).toBe(
+      `unknown /${UNIT}:4: grafana (3030): /${UNIT}:4 gives Grafana a command line from the unit's environment, which may name another config file or override http_port in /etc/grafana/grafana.ini: /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set CONF_FILE, and cannot be read: it is a FIFO (named pipe), not a regular file; /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set PID_FILE_DIR, and cannot be read: it is a FIFO (named pipe), not a regular file; /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set LOG_DIR, and cannot be read: it is a FIFO (named pipe), not a regular file; /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set DATA_DIR, and cannot be read: it is a FIFO (named pipe), not a regular file, so the port cannot be told`,
+    );
+  });
+});
