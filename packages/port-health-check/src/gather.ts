@@ -16,6 +16,7 @@ import { effectivePort } from './effective-port.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
+import { includePrefix, serviceNginxMain } from './checks/references/nginx-main.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
@@ -109,8 +110,8 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
   const daemonFiles = readDaemonFiles(root, services, unitMap);
-  const includes = readIncludes(root, services, configs);
-  const nginxLoads = readNginxLoads(root, services, configs);
+  const includes = readIncludes(root, services, unitMap, configs);
+  const nginxLoads = readNginxLoads(root, services, unitMap, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
@@ -186,7 +187,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     configs,
     ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(includes.size > 0 && { includes }),
-    ...(nginxLoads && nginxLoads.size > 0 && { nginxLoads }),
+    ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
@@ -526,83 +527,130 @@ function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?
 /**
  * Every file the includes of the services' nginx sites and redis.conf name
  * (nested ones too, to MAX_INCLUDE_DEPTH; at most MAX_INCLUDED_FILES), read
- * under the root, by the include's path or glob.
+ * under the root, by the include's path or glob (nginx's relative ones under
+ * the directory of the main configuration its unit's command names).
  */
-function readIncludes(root: string, services: readonly Service[], configs: ReadonlyMap<string, ConfigFileFacts>): Map<string, IncludeFacts> {
+function readIncludes(
+  root: string,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+): Map<string, IncludeFacts> {
   const includes = new Map<string, IncludeFacts>();
   let budget = MAX_INCLUDED_FILES;
   let textLeft = MAX_INCLUDED_TEXT;
-  const follow = (kind: ConfigKind, text: string, depth: number): void => {
+  const follow = (kind: ConfigKind, text: string, depth: number, nginxPrefix: string | undefined): void => {
     if (depth >= MAX_INCLUDE_DEPTH) return;
-    for (const pattern of includePatterns(kind, text)) {
+    for (const pattern of includePatterns(kind, text, nginxPrefix)) {
       if (includes.has(pattern)) continue;
       const found = readInclude(root, pattern, budget, textLeft);
       includes.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
       for (const file of found.files) textLeft -= file.text.length;
-      for (const file of found.files) follow(kind, file.text, depth + 1);
+      for (const file of found.files) follow(kind, file.text, depth + 1, nginxPrefix);
     }
   };
   // The configs: entries' files, and a file whose port key a program reads by its own rules (config.ts's PROGRAM_FILES: a redis.conf no entry names).
   const read = [
-    ...services.flatMap((service) => service.configs),
+    ...services.flatMap((service) => service.configs.map((ref) => ({ ref, service }))),
     ...services.flatMap((service) => {
       const wanted = configKey(service);
-      return wanted?.readBy !== undefined ? [{ kind: wanted.readBy, path: wanted.file }] : [];
+      return wanted?.readBy !== undefined ? [{ ref: { kind: wanted.readBy, path: wanted.file }, service }] : [];
     }),
   ];
-  for (const ref of read) {
+  for (const { ref, service } of read) {
     const text = configs.get(ref.path)?.text;
-    if (text !== undefined) follow(ref.kind, text, 0);
+    if (text !== undefined) follow(ref.kind, text, 0, ref.kind === 'nginx-site' ? includePrefix(serviceNginxMain({ units }, service)) : undefined);
   }
   return includes;
 }
 
-/** Debian's nginx main configuration (`nginx -V`: --conf-path), from which every site nginx serves is included. */
-const NGINX_CONF = '/etc/nginx/nginx.conf';
-
 /**
- * Whether nginx loads each nginx-site file the registry names whose text was read: nginx.conf itself and its
- * includes followed (sites-enabled/*, conf.d/*.conf, and theirs), each file known by device and inode, so a link in
- * sites-enabled to the file is the file. A copy, and a link to advise, are only Debian's: NAME in the sites-enabled
- * beside sites-available/NAME (another file of that name elsewhere is another file). Undefined when there is no site, no nginx.conf under the
- * root (no nginx here: nothing to say), or an include could not be read (then a file it may reach cannot be said absent).
+ * Whether nginx loads each nginx-site file the registry names whose text was read: the main configuration the
+ * command of the service's unit names (serviceNginxMain: -c, -p; nginx's default without one) and its includes
+ * followed (sites-enabled/*, conf.d/*.conf, and theirs; a relative one under the main file's directory, as nginx
+ * reads it), each file known by device and inode, so a link in sites-enabled to the file is the file. A copy, and
+ * a link to advise, are only Debian's: NAME in the sites-enabled beside sites-available/NAME (another file of that
+ * name elsewhere is another file). Nothing for a site when its main configuration is not under the root (no nginx
+ * here: nothing to say; but a -c of the unit naming one that is not there is said, nginx exits at start), cannot be
+ * told (a command that does not serve) or read, or an include could not be read (then a file it may reach cannot
+ * be said absent).
  */
-function readNginxLoads(root: string, services: readonly Service[], configs: ReadonlyMap<string, ConfigFileFacts>): Map<string, NginxLoad> | undefined {
-  const sites = [
-    ...new Set(
-      services.flatMap((service) =>
-        service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path),
-      ),
-    ),
-  ];
-  if (sites.length === 0) return undefined;
-  const main = readConfigFile(root, NGINX_CONF);
-  if (main.text === undefined) return undefined;
-  const loaded = new Map<string, { path: string; text: string }>();
-  const mainId = fileIdentity(root, NGINX_CONF);
-  if (mainId !== undefined) loaded.set(mainId, { path: NGINX_CONF, text: main.text });
-  const globs: string[] = [];
+function readNginxLoads(
+  root: string,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+): Map<string, NginxLoad> {
+  const loads = new Map<string, NginxLoad>();
   // As readIncludes bounds a site's includes: at most so many files and so much text in all (a glob over large
   // files must not be read whole, time after time); past either, what they may reach is not said absent.
-  let budget = MAX_INCLUDED_FILES;
-  let textLeft = MAX_INCLUDED_TEXT;
+  const budget = { files: MAX_INCLUDED_FILES, text: MAX_INCLUDED_TEXT };
+  // Each main configuration followed once, however many services' units name it.
+  const trees = new Map<string, NginxTree | 'missing' | undefined>();
+  for (const service of services) {
+    const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
+    if (sites.length === 0) continue;
+    const main = serviceNginxMain({ units }, service);
+    if ('unknown' in main) continue;
+    if ('refused' in main) {
+      for (const site of sites) loads.set(site, main);
+      continue;
+    }
+    const key = JSON.stringify([main.path, main.confPrefix, main.params]);
+    if (!trees.has(key)) trees.set(key, readNginxTree(root, main, budget));
+    const tree = trees.get(key);
+    // Named with the unit line that gave it where it is not nginx's default (that file is the one to test with nginx -t -c).
+    const named = main.at === undefined ? undefined : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at };
+    if (tree === 'missing' && named !== undefined) for (const site of sites) loads.set(site, { mainMissing: named });
+    if (tree === 'missing' || tree === undefined) continue;
+    for (const site of sites) {
+      const load = siteLoad(root, site, tree, configs.get(site)?.text);
+      if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
+    }
+  }
+  return loads;
+}
+
+/** The files nginx reads from its main configuration (by device and inode), the include globs among them, and whether every include could be read. */
+interface NginxTree {
+  readonly loaded: ReadonlyMap<string, { readonly path: string; readonly text: string }>;
+  readonly globs: readonly string[];
+  readonly complete: boolean;
+}
+
+/**
+ * The files nginx reads from `main` under the root (its -g directives' includes too), within `budget`, which it
+ * spends; `missing` when the main file is not there, undefined when it cannot be read.
+ */
+function readNginxTree(
+  root: string,
+  main: { readonly path: string; readonly confPrefix: string; readonly params?: string },
+  budget: { files: number; text: number },
+): NginxTree | 'missing' | undefined {
+  const read = readFileFacts(root, main.path);
+  if (read.missing) return 'missing';
+  if (read.text === undefined) return undefined;
+  const loaded = new Map<string, { path: string; text: string }>();
+  const mainId = fileIdentity(root, main.path);
+  if (mainId !== undefined) loaded.set(mainId, { path: main.path, text: read.text });
+  const globs: string[] = [];
   let complete = true;
   // Each include line's pattern read once (as readIncludes does): a snippet included in twenty server blocks spends the budget once.
   const followed = new Set<string>();
   const follow = (text: string, depth: number): void => {
-    for (const pattern of includePatterns('nginx-site', text)) {
+    for (const pattern of includePatterns('nginx-site', text, main.confPrefix)) {
       if (followed.has(pattern)) continue;
       followed.add(pattern);
-      const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget, textLeft);
+      const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget.files, budget.text);
       if (!('files' in found)) {
         complete = false;
         continue;
       }
       if (isGlob(pattern)) globs.push(pattern);
-      budget -= found.files.length;
-      for (const file of found.files) textLeft -= file.text.length;
+      budget.files -= found.files.length;
+      for (const file of found.files) budget.text -= file.text.length;
       for (const file of found.files) {
         const id = fileIdentity(root, file.path);
         if (id === undefined || loaded.has(id)) continue;
@@ -611,36 +659,44 @@ function readNginxLoads(root: string, services: readonly Service[], configs: Rea
       }
     }
   };
-  follow(main.text, 0);
-  const loads = new Map<string, NginxLoad>();
-  for (const site of sites) {
-    const id = fileIdentity(root, site);
-    if (id !== undefined && loaded.has(id)) {
-      loads.set(site, { loaded: true });
-      continue;
-    }
-    const slash = site.lastIndexOf('/');
-    const name = site.slice(slash + 1);
-    const dir = site.slice(0, slash + 1);
-    const enabledDir = dir.endsWith('/sites-available/') ? `${dir.slice(0, -'sites-available/'.length)}sites-enabled/` : undefined;
-    const copy = enabledDir === undefined ? undefined : [...loaded.values()].find((file) => file.path === `${enabledDir}${name}`);
-    if (copy !== undefined) loads.set(site, { copy: copy.path, differs: copy.text !== configs.get(site)?.text });
-    else if (complete && id !== undefined) {
-      // The link to make: Debian's, in the sites-enabled beside sites-available, where an include's glob reads it
-      // under this name and nothing is there yet. Not any directory a glob reads: modules-enabled/*.conf is read
-      // outside http {} (load_module lines), Red Hat's default.d/*.conf inside a server {}; a server there fails nginx -t.
-      const enabledName = enabledDir === undefined ? undefined : `${enabledDir}${name}`;
-      const link =
-        enabledName !== undefined &&
-        globs.some((glob) => glob.slice(0, glob.lastIndexOf('/') + 1) === enabledDir && globPart(glob.slice(glob.lastIndexOf('/') + 1)).test(name)) &&
-        fileIdentity(root, enabledDir!.slice(0, -1)) !== undefined &&
-        !anythingAt(root, enabledName)
-          ? enabledName
-          : undefined;
-      loads.set(site, { absent: true, from: NGINX_CONF, ...(link !== undefined && { link }) });
-    }
-  }
-  return loads;
+  // -g's directives are read (in the main context) before the file: an include there loads its files as well.
+  if (main.params !== undefined) follow(main.params, 0);
+  follow(read.text, 0);
+  return { loaded, globs, complete };
+}
+
+/**
+ * Whether nginx, reading `tree`, loads `site` (whose text is `text`): loaded, a copy of it in the sites-enabled beside
+ * its sites-available, or absent (with the link to advise); undefined when that cannot be said.
+ */
+function siteLoad(
+  root: string,
+  site: string,
+  tree: NginxTree,
+  text: string | undefined,
+): { loaded: true } | { copy: string; differs: boolean } | { absent: true; link?: string } | undefined {
+  const { loaded, globs, complete } = tree;
+  const id = fileIdentity(root, site);
+  if (id !== undefined && loaded.has(id)) return { loaded: true };
+  const slash = site.lastIndexOf('/');
+  const name = site.slice(slash + 1);
+  const dir = site.slice(0, slash + 1);
+  const enabledDir = dir.endsWith('/sites-available/') ? `${dir.slice(0, -'sites-available/'.length)}sites-enabled/` : undefined;
+  const copy = enabledDir === undefined ? undefined : [...loaded.values()].find((file) => file.path === `${enabledDir}${name}`);
+  if (copy !== undefined) return { copy: copy.path, differs: copy.text !== text };
+  if (!complete || id === undefined) return undefined;
+  // The link to make: Debian's, in the sites-enabled beside sites-available, where an include's glob reads it
+  // under this name and nothing is there yet. Not any directory a glob reads: modules-enabled/*.conf is read
+  // outside http {} (load_module lines), Red Hat's default.d/*.conf inside a server {}; a server there fails nginx -t.
+  const enabledName = enabledDir === undefined ? undefined : `${enabledDir}${name}`;
+  const link =
+    enabledName !== undefined &&
+    globs.some((glob) => glob.slice(0, glob.lastIndexOf('/') + 1) === enabledDir && globPart(glob.slice(glob.lastIndexOf('/') + 1)).test(name)) &&
+    fileIdentity(root, enabledDir!.slice(0, -1)) !== undefined &&
+    !anythingAt(root, enabledName)
+      ? enabledName
+      : undefined;
+  return { absent: true, ...(link !== undefined && { link }) };
 }
 
 /** Whether anything, a dangling link included, is at `path` under `root`. */

@@ -171,16 +171,36 @@ export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } 
 
 export type IncludeFacts = { readonly files: readonly { readonly path: string; readonly text: string }[] } | { readonly problem: string };
 
+/** The unit file (or drop-in) and line of a command. */
+export interface UnitLine {
+  readonly file: string;
+  readonly line: number;
+}
+
 /**
- * Whether nginx loads a site file the registry names (nginx.conf's includes followed, under the root): `loaded`, or
- * its copy in sites-enabled beside sites-available (`copy`, `differs` when its text does), or none (`absent`: no
- * include of `from` reaches it, so the site is not served; `link`, the link that an include's glob would pick up,
- * where nothing is yet).
+ * The main configuration nginx reads when the command its unit starts it with names another than nginx's default
+ * (-c): the file, the -p prefix the command gives (resolved), and the unit line.
+ */
+export interface NginxMainFile {
+  readonly path: string;
+  readonly prefix?: string;
+  readonly at: UnitLine;
+}
+
+/**
+ * Whether nginx loads a site file the registry names (its main configuration's includes followed, under the root):
+ * `loaded`, or its copy in sites-enabled beside sites-available (`copy`, `differs` when its text does), or none
+ * (`absent`: no include of the main configuration reaches it, so the site is not served; `link`, the link that an
+ * include's glob would pick up, where nothing is yet); `main` when that is not nginx's default. Or nginx does not
+ * start with its unit's command: the main configuration its -c names is not there (`mainMissing`), or it refuses an
+ * option (`refused`, in nginx's words, `at` the unit line).
  */
 export type NginxLoad =
   | { readonly loaded: true }
-  | { readonly copy: string; readonly differs: boolean }
-  | { readonly absent: true; readonly from: string; readonly link?: string };
+  | { readonly copy: string; readonly differs: boolean; readonly main?: NginxMainFile }
+  | { readonly absent: true; readonly link?: string; readonly main?: NginxMainFile }
+  | { readonly mainMissing: NginxMainFile }
+  | { readonly refused: string; readonly at: UnitLine };
 
 /** A configuration file named in the registry (`config:`), read under the root. */
 export interface ConfigFileFacts {
@@ -225,7 +245,7 @@ export interface Facts {
    * undefined for one that is not there. Only for a Grafana whose unit's command line was read.
    */
   readonly daemonFiles?: ReadonlyMap<string, DaemonFile | undefined>;
-  /** By site file path: whether nginx loads it (only when nginx.conf is there and every include of it could be read). */
+  /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
   readonly includes?: ReadonlyMap<string, IncludeFacts>;

@@ -13,6 +13,7 @@ import type { Finding, RegistryTakes } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
 import { readNginxSite } from './references/nginx.js';
 import { nginxLoadFinding } from './references/nginx-load.js';
+import { includePrefix, serviceNginxMain } from './references/nginx-main.js';
 import { readPrometheusArgs, readPrometheusYml } from './references/prometheus.js';
 import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf } from './references/redis.js';
@@ -77,6 +78,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         },
         lookup,
         ref.path,
+        includePrefix(serviceNginxMain(facts, service)),
       );
       const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path);
       return load === undefined || typeof site === 'string' ? site : [load, ...site];

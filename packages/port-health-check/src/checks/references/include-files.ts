@@ -17,12 +17,18 @@ export const MAX_INCLUDED_TEXT = 16 * 1024 * 1024;
 /** The included files by pattern, as the include wrote it (after includePath). */
 export type IncludeLookup = (pattern: string) => IncludeFacts | undefined;
 
-/** Where nginx looks for a relative include: its configuration prefix (Debian's nginx -V --conf-path=/etc/nginx/nginx.conf). */
+/**
+ * Where nginx looks for a relative include: the directory of its main configuration (conf_prefix), here that of
+ * Debian's nginx -V --conf-path=/etc/nginx/nginx.conf; the command its unit starts it with may name another (nginx-main.ts).
+ */
 export const NGINX_PREFIX = '/etc/nginx/';
 
-/** An include's argument as a path to look for: nginx's relative ones are under its prefix; Redis's, relative to its working directory, are left as written. */
-export function includePath(kind: ConfigKind, argument: string): string {
-  return kind === 'nginx-site' && !argument.startsWith('/') ? `${NGINX_PREFIX}${argument}` : argument;
+/**
+ * An include's argument as a path to look for: nginx's relative ones are under `nginxPrefix` (its conf_prefix, with a
+ * trailing `/`); Redis's, relative to its working directory, are left as written.
+ */
+export function includePath(kind: ConfigKind, argument: string, nginxPrefix = NGINX_PREFIX): string {
+  return kind === 'nginx-site' && !argument.startsWith('/') ? `${nginxPrefix}${argument}` : argument;
 }
 
 /**

@@ -6,12 +6,12 @@
 // with what is here; the readers splice them in from those facts
 // (include-files.ts), so the checks stay pure.
 import type { ConfigKind } from '@dsa110/ports';
-import { includePath } from './include-files.js';
+import { includePath, NGINX_PREFIX } from './include-files.js';
 import { MAX_SITE_STATEMENTS, nginxStatements } from './nginx.js';
 import { mayBeRedisDirective, redisLines, redisWords } from './redis.js';
 
-/** The include arguments of a file of `kind`, resolved by includePath, in order (kinds without includes: none). */
-export function includePatterns(kind: ConfigKind, text: string): string[] {
+/** The include arguments of a file of `kind`, resolved by includePath (nginx's under `nginxPrefix`), in order (kinds without includes: none). */
+export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NGINX_PREFIX): string[] {
   if (kind === 'redis-conf') {
     // Redis's lines: `include "/etc/redis/a#1.conf"` names that file (a # is a comment only at a line's start); an include of more than one word is refused, so names none.
     return redisLines(text).flatMap(({ text: content }) => {
@@ -23,7 +23,7 @@ export function includePatterns(kind: ConfigKind, text: string): string[] {
   if (kind === 'nginx-site') {
     // As many statements as a site may have (MAX_SITE_STATEMENTS): a file of millions of `}` is not all made statements.
     return nginxStatements(text, MAX_SITE_STATEMENTS).flatMap((statement) =>
-      statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined ? [includePath(kind, statement.words[1])] : [],
+      statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined ? [includePath(kind, statement.words[1], nginxPrefix)] : [],
     );
   }
   return [];

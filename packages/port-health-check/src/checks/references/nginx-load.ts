@@ -1,20 +1,41 @@
 // Whether nginx serves the site file the registry names (gather's nginxLoads): the references findings are about
-// that file, and say nothing of the site nginx serves when it loads another file of that name, or none.
+// that file, and say nothing of the site nginx serves when it loads another file of that name, or none. What nginx
+// loads starts from the main configuration its unit's command names (-c), nginx's default without one.
 import { escapeText, printedShellWord } from '@dsa110/ports';
-import type { NginxLoad } from '../../types.js';
+import type { NginxLoad, NginxMainFile } from '../../types.js';
 import type { Finding } from './finding.js';
+import { NGINX_CONF } from './nginx-main.js';
 
-/** Pure: the finding for a site nginx does not load as the registry names it (a warning about the file as a whole), or undefined. */
+/** Pure: the finding for a site nginx does not load as the registry names it (a warning about the file as a whole), or nginx cannot start with its unit's command (an error at that line); or undefined. */
 export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Finding | undefined {
   if (load === undefined || 'loaded' in load) return undefined;
+  if ('refused' in load) {
+    return {
+      ...load.at,
+      severity: 'error',
+      message: `nginx exits at start: it refuses this command (${escapeText(load.refused, 200)}); correct the line, then systemctl daemon-reload and restart nginx`,
+    };
+  }
+  if ('mainMissing' in load) {
+    const main = printedShellWord(load.mainMissing.path);
+    return {
+      ...load.mainMissing.at,
+      severity: 'error',
+      message: `nginx exits at start: the main configuration this command names (-c ${main}) is not there; correct the -c (nginx's default is ${NGINX_CONF}) or create the file, then systemctl daemon-reload and restart nginx`,
+    };
+  }
   const file = printedShellWord(path);
+  const test = testCommand(load.main);
   if ('absent' in load) {
-    const enable =
-      load.link !== undefined ? `enable it (ln -s ${file} ${printedShellWord(load.link)})` : `include it from ${escapeText(load.from)} or a file it includes`;
+    const from = escapeText(load.main?.path ?? NGINX_CONF);
+    const named = load.main === undefined ? '' : ` (the main configuration the -c of ${escapeText(load.main.at.file)}:${load.main.at.line} names)`;
+    const enable = load.link !== undefined ? `enable it (ln -s ${file} ${printedShellWord(load.link)})` : `include it from ${from} or a file it includes`;
+    // With a -c, the unit may be what is wrong: it names the other way out.
+    const other = load.main === undefined ? '' : ', or name a main configuration that includes it in that -c, then systemctl daemon-reload and restart nginx';
     return {
       line: 0,
       severity: 'warning',
-      message: `nginx does not load this file: no include of ${escapeText(load.from)} reaches it, so the site is not served; ${enable}, then nginx -t and reload nginx`,
+      message: `nginx does not load this file: no include of ${from}${named} reaches it, so the site is not served; ${enable}, then ${test} and reload nginx${other}`,
     };
   }
   if (!load.differs) return undefined;
@@ -22,6 +43,12 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
   return {
     line: 0,
     severity: 'warning',
-    message: `nginx loads ${copy}, a copy of this file that differs from it, not this file, so these findings are not about the site it serves; replace the copy with a link (ln -sf ${file} ${copy}), then nginx -t and reload nginx, or name ${copy} in config:`,
+    message: `nginx loads ${copy}, a copy of this file that differs from it, not this file, so these findings are not about the site it serves; replace the copy with a link (ln -sf ${file} ${copy}), then ${test} and reload nginx, or name ${copy} in config:`,
   };
+}
+
+/** The test of nginx's configuration as its unit starts it: `nginx -t` alone reads the default main configuration. */
+function testCommand(main: NginxMainFile | undefined): string {
+  if (main === undefined) return 'nginx -t';
+  return `nginx -t${main.prefix !== undefined ? ` -p ${printedShellWord(main.prefix)}` : ''} -c ${printedShellWord(main.path)}`;
 }

@@ -16,7 +16,7 @@ import {
   registryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, NGINX_PREFIX, type IncludeLookup } from './include-files.js';
 
 export interface NginxExpectations {
   readonly name: string;
@@ -200,6 +200,8 @@ interface Frame {
 /** What the site's statements are read with: the facts, the findings so far, the budgets left and the files already read into statements. */
 interface Reading {
   readonly lookup: IncludeLookup | undefined;
+  /** Where a relative include is read from: the directory of nginx's main configuration (includePath). */
+  readonly confPrefix: string;
   readonly findings: Finding[];
   statementsLeft: number;
   bytesLeft: number;
@@ -243,7 +245,7 @@ function siteStatements(text: string, reading: Reading, self: string | undefined
 /** The files an include splices in, as frames to read, in order; an unknown finding for what cannot be read. */
 function includedFrames(statement: Statement, frame: Frame, reading: Reading): Frame[] {
   const argument = statement.words[1]!;
-  const included = includedFiles(reading.lookup, includePath('nginx-site', argument), frame.chain);
+  const included = includedFiles(reading.lookup, includePath('nginx-site', argument, reading.confPrefix), frame.chain);
   const unknown = (problem: string, what = 'it'): Frame[] => {
     reading.unread = true;
     const message = `include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`;
@@ -1642,9 +1644,10 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 /** Facts with nothing read yet; servers[0] holds the locations of the file itself, outside any block (a snippet included in a server). */
 const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: 0, tls: [] });
 
-export function readNginxSite(text: string, expect: NginxExpectations, lookup?: IncludeLookup, self?: string): Finding[] | string {
+export function readNginxSite(text: string, expect: NginxExpectations, lookup?: IncludeLookup, self?: string, confPrefix = NGINX_PREFIX): Finding[] | string {
   const reading: Reading = {
     lookup,
+    confPrefix,
     findings: [],
     statementsLeft: MAX_SITE_STATEMENTS,
     bytesLeft: MAX_SITE_BYTES,

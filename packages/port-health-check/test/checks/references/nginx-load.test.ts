@@ -117,3 +117,90 @@ describe('whether nginx loads the site file the registry names', () => {
     ]);
   });
 });
+
+describe('the main configuration nginx loads from, as its unit starts it', () => {
+  const UNIT = 'lib/systemd/system/nginx.service';
+  const unit = (start: string, extra = '') => `[Service]\nType=forking\n${extra}ExecStart=/usr/sbin/nginx ${start}\n`;
+  const ALT = 'events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n}\n';
+  const DAEMON = "-g 'daemon on; master_process on;'";
+
+  it('follows the file its -c names, not nginx.conf: a site only nginx.conf reaches is not served', async () => {
+    const linked = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE }, 'etc/nginx/alt.conf': ALT };
+    expect(await nginxFindings({ ...linked, [UNIT]: unit(`-c /etc/nginx/alt.conf ${DAEMON}`) })).toEqual([
+      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; include it from /etc/nginx/alt.conf or a file it includes, then nginx -t -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c, then systemctl daemon-reload and restart nginx`,
+    ]);
+    // Its other spellings: -cFILE, after flags (-qc FILE), the last -c given winning.
+    for (const start of ['-c/etc/nginx/alt.conf', '-qc /etc/nginx/alt.conf', '-c /etc/nginx/nginx.conf -c /etc/nginx/alt.conf']) {
+      expect(await nginxFindings({ ...linked, [UNIT]: unit(start) })).toEqual([expect.stringContaining('no include of /etc/nginx/alt.conf (the main')]);
+    }
+    // Debian's own unit (-g alone) and a -p alone (nginx.conf is read whatever the prefix): nginx.conf, as before.
+    for (const start of [DAEMON, '-p /srv/www']) expect(await nginxFindings({ ...linked, [UNIT]: unit(start) })).toEqual([]);
+    // A wrapper may give nginx any -c: nothing said, where nginx.conf would not reach the site.
+    const unlinked = { 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/alt.conf': `events {}\nhttp {\n  include ${SITE};\n}\n` };
+    expect(await nginxFindings({ ...unlinked, [UNIT]: "[Service]\nExecStart=/bin/sh -c 'exec nginx -c /etc/nginx/alt.conf'\n" })).toEqual([]);
+    expect(await nginxFindings({ ...unlinked, [UNIT]: '[Service]\nExecStart=/usr/local/bin/start-nginx\n' })).toEqual([]);
+  });
+
+  it('takes a site the -c file reaches as served, a relative -c under -p and relative includes under its directory', async () => {
+    const site = { 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' };
+    const alt = { 'etc/nginx/alt.conf': `events {}\nhttp {\n  include ${SITE};\n}\n` };
+    expect(await nginxFindings({ ...site, ...alt, [UNIT]: unit('-c /etc/nginx/alt.conf') })).toEqual([]);
+    // -p /srv/nginx -c conf/main.conf is /srv/nginx/conf/main.conf, whose `include sites/*;` reads /srv/nginx/conf/sites/*.
+    const srv = {
+      'srv/nginx/conf/main.conf': 'events {}\nhttp {\n  include sites/*;\n}\n',
+      'srv/nginx/conf/sites/contimg': { symlink: SITE },
+    };
+    expect(await nginxFindings({ ...site, ...srv, [UNIT]: unit('-p /srv/nginx -c conf/main.conf') })).toEqual([]);
+    // A -p relative to the unit's WorkingDirectory=.
+    expect(await nginxFindings({ ...site, ...srv, [UNIT]: unit('-p nginx -c conf/main.conf', 'WorkingDirectory=/srv\n') })).toEqual([]);
+    // An include in -g's directives is read too (relative, under the -c file's directory).
+    const bare = { 'srv/nginx/conf/main.conf': 'events {}\n', 'srv/nginx/conf/http.conf': `http {\n  include ${SITE};\n}\n` };
+    expect(await nginxFindings({ ...site, ...bare, [UNIT]: unit('-c /srv/nginx/conf/main.conf') })).toEqual([
+      expect.stringContaining(': nginx does not load this file: no include of /srv/nginx/conf/main.conf'),
+    ]);
+    expect(await nginxFindings({ ...site, ...bare, [UNIT]: unit("-c /srv/nginx/conf/main.conf -g 'include http.conf;'") })).toEqual([]);
+  });
+
+  it('advises the link, and the test, as that file reads it', async () => {
+    const alt = {
+      'etc/nginx/alt.conf': 'events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n}\n',
+      'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n',
+    };
+    expect(await nginxFindings({ 'etc/nginx/nginx.conf': NGINX_CONF, ...alt, [UNIT]: unit('-p /srv -c /etc/nginx/alt.conf') })).toEqual([
+      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; enable it (ln -s ${SITE} ${ENABLED}), then nginx -t -p /srv/ -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c, then systemctl daemon-reload and restart nginx`,
+    ]);
+    const old = site.text.replace('127.0.0.1:8000', '127.0.0.1:8001');
+    expect(await nginxFindings({ 'etc/nginx/alt.conf': NGINX_CONF, [ENABLED.slice(1)]: old, [UNIT]: unit('-c /etc/nginx/alt.conf') })).toEqual([
+      expect.stringContaining(`replace the copy with a link (ln -sf ${SITE} ${ENABLED}), then nginx -t -c /etc/nginx/alt.conf and reload nginx`),
+    ]);
+  });
+
+  it('reads the site’s relative includes under the directory of that file', async () => {
+    const included = site.text.replace(/listen [^;]*;/, 'include snippets/listen.conf;');
+    expect(included).not.toBe(site.text);
+    const files = {
+      [SITE.slice(1)]: included,
+      'srv/nginx/nginx.conf': `events {}\nhttp {\n  include ${SITE};\n}\n`,
+      'srv/nginx/snippets/listen.conf': 'listen 8080;\n',
+      'etc/nginx/snippets/listen.conf': site.text.match(/listen [^;]*;/)![0],
+      [UNIT]: unit('-c /srv/nginx/nginx.conf'),
+    };
+    expect(await nginxFindings(files)).toEqual([expect.stringMatching(/^nginx \(80\): \/srv\/nginx\/snippets\/listen\.conf:1(:\d+)?: /)]);
+  });
+
+  it('is an error at the unit line when nginx cannot start with it: a -c file not there, an option it refuses', async () => {
+    const served = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE } };
+    expect(await nginxFindings({ ...served, [UNIT]: unit(`-c /etc/nginx/nginx.con ${DAEMON}`) })).toEqual([
+      `nginx (80): /${UNIT}:3: nginx exits at start: the main configuration this command names (-c /etc/nginx/nginx.con) is not there; correct the -c (nginx's default is /etc/nginx/nginx.conf) or create the file, then systemctl daemon-reload and restart nginx`,
+    ]);
+    // Relative to the compiled-in prefix without -p (/usr/share/nginx), not to /etc/nginx.
+    expect(await nginxFindings({ ...served, [UNIT]: unit('-c nginx.conf') })).toEqual([
+      expect.stringContaining('(-c /usr/share/nginx/nginx.conf) is not there'),
+    ]);
+    expect(await nginxFindings({ ...served, [UNIT]: unit('-c /etc/nginx/nginx.conf daemon') })).toEqual([
+      `nginx (80): /${UNIT}:3: nginx exits at start: it refuses this command (invalid option: "daemon"); correct the line, then systemctl daemon-reload and restart nginx`,
+    ]);
+    expect(await nginxFindings({ ...served, [UNIT]: unit('-x') })).toEqual([expect.stringContaining('(invalid option: "x")')]);
+    expect(await nginxFindings({ ...served, [UNIT]: unit('-q -c') })).toEqual([expect.stringContaining('(option "-c" requires file name)')]);
+  });
+});
