@@ -7,12 +7,14 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
+import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { grafanaCommand, grafanaPaths } from './checks/grafana-command.js';
 import { effectivePort } from './effective-port.js';
+import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
+import { redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
@@ -110,7 +112,9 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
   const daemonFiles = readDaemonFiles(root, services, unitMap);
-  const includes = readIncludes(root, services, unitMap, configs);
+  const redisCommands = readRedisCommands(services, unitMap);
+  const includes = readIncludes(root, services, unitMap, configs, redisCommands);
+  const fileIds = readFileIds(root, redisCommands);
   const nginxLoads = readNginxLoads(root, services, unitMap, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
@@ -187,6 +191,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     configs,
     ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(includes.size > 0 && { includes }),
+    ...(fileIds.size > 0 && { fileIds }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
     ...(systemctl && { systemctl }),
@@ -535,6 +540,7 @@ function readIncludes(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
+  redisCommands: readonly RedisCommand[],
 ): Map<string, IncludeFacts> {
   const includes = new Map<string, IncludeFacts>();
   let budget = MAX_INCLUDED_FILES;
@@ -563,7 +569,45 @@ function readIncludes(
     const text = configs.get(ref.path)?.text;
     if (text !== undefined) follow(ref.kind, text, 0, ref.kind === 'nginx-site' ? includePrefix(serviceNginxMain({ units }, service)) : undefined);
   }
+  // redis-server's `--include FILE` options: lines Redis reads after its config file.
+  for (const command of redisCommands) follow('redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined);
   return includes;
+}
+
+/** What a service's unit starts redis-server with (its redis-conf entry's `path`, the file argument as Redis opens it, the options), for the references check's facts. */
+interface RedisCommand {
+  readonly registryPath: string;
+  /** Absolute; undefined when it names none, or a relative one from a directory not known. */
+  readonly file?: string;
+  readonly options: readonly { readonly text: string }[];
+}
+
+/** Of each service's redis-conf entry, the command its unit starts redis-server with (daemonCommand), as Redis reads it. */
+function readRedisCommands(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): RedisCommand[] {
+  return services.flatMap((service) =>
+    service.configs
+      .filter((ref) => ref.kind === 'redis-conf')
+      .flatMap((ref) => {
+        const command = daemonCommand({ units }, service, CONFIG_KINDS['redis-conf'].programs);
+        const read = command && redisArguments(command.line.argv.slice(1));
+        if (read === undefined) return [];
+        const file = read.file === undefined ? undefined : pathFromCwd(read.file, command!.cwd);
+        return [{ registryPath: ref.path, ...(file !== undefined && { file }), options: read.options }];
+      }),
+  );
+}
+
+/** fileIds: the device and inode of each file a redis-server command names other than the registry's by name, and of the registry's. */
+function readFileIds(root: string, commands: readonly RedisCommand[]): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const { file, registryPath } of commands) {
+    if (file === undefined || file === registryPath || isGlob(file)) continue;
+    for (const path of [file, registryPath]) {
+      const id = ids.has(path) ? undefined : fileIdentity(root, path);
+      if (id !== undefined) ids.set(path, id);
+    }
+  }
+  return ids;
 }
 
 /**

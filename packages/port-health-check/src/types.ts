@@ -249,6 +249,12 @@ export interface Facts {
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
   readonly includes?: ReadonlyMap<string, IncludeFacts>;
+  /**
+   * By path, as the booted system names it: the device and inode (`dev:ino`, links followed under the root) of each
+   * config file a service's unit starts its daemon with that is not the registry's by name, and of the registry's
+   * file it is held against, so a link to the file is the file. Only files that could be looked at.
+   */
+  readonly fileIds?: ReadonlyMap<string, string>;
   /** The files prometheus.yml makes Prometheus read for the registry's jobs (scrape_config_files, file_sd_configs), by resolved glob, read under the root. */
   readonly prometheusFiles?: ReadonlyMap<string, PrometheusFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */

@@ -1,10 +1,12 @@
 // The references check: every configuration file a service's `configs:` names
 // agrees with the registry: nginx's listen, proxy_pass and /metrics
 // restriction, Prometheus's scrape targets and listen address, Grafana's
-// datasource URL, Redis's port and bind. Ports are the effective ones (a
-// unit's Environment= override moves them), so a moved API makes every file
-// that still names the old port an error, with its file and line.
-import { isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
+// datasource URL, Redis's port and bind (with the options its unit's
+// ExecStart= gives redis-server, which override the file). Ports are the
+// effective ones (a unit's Environment= override moves them), so a moved API
+// makes every file that still names the old port an error, with its file and
+// line.
+import { CONFIG_KINDS, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
 import { effectivePort, unitVariable } from '../effective-port.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -16,7 +18,8 @@ import { nginxLoadFinding } from './references/nginx-load.js';
 import { includePrefix, serviceNginxMain } from './references/nginx-main.js';
 import { readPrometheusArgs, readPrometheusYml } from './references/prometheus.js';
 import { scrapeJobName } from './references/prometheus-files.js';
-import { readRedisConf } from './references/redis.js';
+import { readRedisConf, type RedisStart } from './references/redis.js';
+import { redisStart } from './references/redis-command.js';
 
 /**
  * The registry's port of a service moved by its unit's override, in words, for a reason; and whether the registry
@@ -50,7 +53,7 @@ const loopbackOnly = (service: Service): boolean => service.access === 'localhos
 /** Whether the registry says a service speaks HTTP or HTTPS (a TCP or UDP one says nothing of TLS): then its scheme is held. */
 const servesHttp = (service: Service): boolean => service.protocol === 'HTTP' || service.protocol === 'HTTPS';
 
-function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string): Finding[] | string {
+function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string, start?: RedisStart): Finding[] | string {
   const lookup = (pattern: string) => facts.includes?.get(pattern);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
   const self = portWords(facts, service);
@@ -108,7 +111,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       });
     }
     case 'redis-conf':
-      return readRedisConf(text, { ...self, localOnly: loopbackOnly(service), snippet: snippet(service) }, lookup, ref.path);
+      return readRedisConf(text, { ...self, localOnly: loopbackOnly(service), snippet: snippet(service) }, lookup, ref.path, start);
   }
 }
 
@@ -119,10 +122,14 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
     const config = facts.configs.get(ref.path);
     // Every line names its file as the machine booted from --root sees it, and the root it was read under.
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
-    if (!config || config.text === undefined) {
+    // How the unit starts redis-server: its command line overrides the file, or names another (or none).
+    const start = ref.kind === 'redis-conf' ? redisStart(facts, service, ref, CONFIG_KINDS['redis-conf'].programs) : undefined;
+    // Started with no config file, Redis reads none: its command line alone decides, whether the file is there or not.
+    const text = start?.reads === 'none' ? '' : config?.text;
+    if (text === undefined) {
       return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${config?.problem ?? 'not read'}`, ref.path)];
     }
-    const findings = findingsFor(facts, service, ref, config.text);
+    const findings = findingsFor(facts, service, ref, text, start);
     if (typeof findings === 'string') return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${findings}`, ref.path)];
     const problems = findings.filter((finding) => finding.severity !== 'ok');
     if (problems.length === 0) return [result('ok', `${ref.path}${shownRoot} agrees with the registry (${ref.kind})`, ref.path)];

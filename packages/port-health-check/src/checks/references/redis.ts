@@ -1,10 +1,46 @@
 // redis.conf: `port` is the service's port and `bind` stays within its
-// access level. Redis applies the last occurrence of a directive.
+// access level. Redis applies the last occurrence of a directive, and the
+// options of its command line after the file (redis-command.ts): a
+// `--port 7001` in the unit's ExecStart= is the port it listens on.
 import { escapeText } from '@dsa110/ports';
 import { escapedByte, joinKeptBytes } from '@dsa110/ports/system';
 import { isLoopback } from '../../address.js';
-import { characterColumn, contentLines, notAPort, portFix, registryInstead, type Finding, type PortReading, type RegistryTakes } from './finding.js';
+import {
+  characterColumn,
+  contentLines,
+  notAPort,
+  orRegistry,
+  portFix,
+  registryInstead,
+  type Finding,
+  type PortReading,
+  type RegistryTakes,
+} from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+
+/** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
+export interface RedisOption {
+  readonly text: string;
+  readonly given: readonly string[];
+}
+
+/** How a service's unit starts redis-server: what readRedisConf reads besides, or instead of, the registry's file. */
+export interface RedisStart {
+  /** The unit file (or drop-in) and line of the ExecStart= command. */
+  readonly file: string;
+  readonly line: number;
+  /**
+   * The config file Redis reads: `registry`, the registry's own (the same file: a link to it is it); `none` (its first
+   * argument is an option); `other`, another one, as Redis opens it (under --root: as the booted system names it),
+   * with where the registry would name it (`Redis's config:`). Undefined when that cannot be told here: a glob (Redis
+   * reads every file it matches), a relative path from a working directory not known.
+   */
+  readonly reads?: 'registry' | 'none' | { readonly other: string; readonly registryNames: string };
+  readonly stdin: boolean;
+  readonly options: readonly RedisOption[];
+  /** Why the command Redis gets is not known (an EnvironmentFile= this check cannot read may set a variable it uses): then nothing else is read of it. */
+  readonly doubt?: string;
+}
 
 /** The directives this reader acts on. */
 const DIRECTIVES_READ = ['port', 'bind', 'include'];
@@ -125,6 +161,8 @@ interface UnreadInclude {
   readonly file?: string;
   readonly line: number;
   readonly include: string;
+  /** Not an include: the config redis-server reads from stdin (`-` in its ExecStart= command, at file:line). */
+  readonly stdin?: true;
 }
 
 /** A port or bind line: where it stands, as written (for a message), and its arguments as Redis reads them. */
@@ -137,6 +175,8 @@ interface Setting {
   readonly args: readonly string[];
   /** A port line Redis refuses at start (said where it stands): no port to judge, and not "sets no port" either. */
   readonly refused?: true;
+  /** Of an option of redis-server's command line (at its ExecStart= file:line): the arguments that gave it (`--port`, `7001`). */
+  readonly given?: readonly string[];
 }
 
 /**
@@ -160,6 +200,13 @@ type Expect = { readonly name: string; readonly port: number; readonly localOnly
 
 /** A line of the file as written, for a message (a long one cut). */
 const shown = (content: string): string => escapeText(content, 200);
+
+/** An option of redis-server's command line as the unit gives it, for a message: `--port 7001 in ExecStart=`, an argument with a space or quote in `"`. */
+const commandWords = (given: readonly string[]): string => `${shownArguments(given)} in ExecStart=`;
+
+/** Arguments for a message: each as it is, or in `"` (`\\` and `"` escaped) when it holds a space or a quote or is empty; the whole escaped, a long one cut. */
+const shownArguments = (args: readonly string[]): string =>
+  escapeText(args.map((arg) => (arg === '' || /[\s"'\\]/.test(arg) ? `"${arg.replace(/["\\]/g, '\\$&')}"` : arg)).join(' '), 200);
 
 /** Reads a redis.conf and the files it includes into Settings, collecting each line's problem once. */
 class RedisConfReader {
@@ -212,34 +259,70 @@ class RedisConfReader {
     if (!others.includes(place)) this.again.set(key, [...others, place]);
   }
 
+  /**
+   * An option of redis-server's command line, at its ExecStart= file:line: a line Redis reads after the config file
+   * (and stdin), so what it sets replaces the file's. Its includes are read from the top, as Redis reads them.
+   */
+  readOption(settings: Settings, option: RedisOption, at: { file: string; line: number }): void {
+    // As Redis reads each line of its config text: trimmed, a `#` at its start a comment.
+    const content = option.text.trim();
+    if (content === '' || content.startsWith('#')) return;
+    const name = redisWords(content)?.[0];
+    // No directive of Redis's is other than letters, digits and `-`: a line that starts with anything else (`--port=7001`
+    // is `port=7001`; an argument after the file that is no option, `-` in the middle, a second file) it refuses at start.
+    if (name !== undefined && !/^[a-z][a-z0-9-]*$/i.test(name)) {
+      const first = option.given[0] ?? '';
+      const equals = first.startsWith('--') ? first.indexOf('=') : -1;
+      const unknown = `reads ${escapeText(name, 200)} as a directive it does not know and refuses to start ("Bad directive")`;
+      const message =
+        equals >= 0
+          ? `Redis takes an option's value as the next argument, so it ${unknown}; write ${shownArguments([first.slice(0, equals), first.slice(equals + 1)])}`
+          : first.startsWith('--')
+            ? `Redis ${unknown}; fix the option's name`
+            : `Redis ${unknown}: only its first argument is a config file, and a - reads stdin only as the first or last argument; remove it`;
+      this.add({ ...at, severity: 'error', message: `${commandWords(option.given)}: ${message}` });
+      return;
+    }
+    this.readLine(settings, { ...at, content, given: option.given, rawLine: () => '' }, []);
+  }
+
   private readLine(
     settings: Settings,
-    at: { file: string | undefined; line: number; content: string; rawLine: (line: number) => string },
+    at: { file: string | undefined; line: number; content: string; rawLine: (line: number) => string; given?: readonly string[] },
     chain: readonly string[],
   ): void {
-    const { file, line, content } = at;
+    const { file, line, content, given } = at;
     // Only a line that may be a directive read, or holds a quote Redis may refuse, needs splitting.
     if (!mayBeRedisDirective(content, DIRECTIVES_READ) && !content.includes('"') && !content.includes("'")) return;
     const words = redisWords(content);
+    // A line as the message names it: as written in the file, or the command line's option.
+    const written = given !== undefined ? commandWords(given) : shown(content);
     if (words === undefined) {
-      this.add({ file, line, severity: 'error', message: `${shown(content)}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
+      this.add({ file, line, severity: 'error', message: `${written}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
       return;
     }
-    const [directive, ...args] = words;
+    const [directive, ...lineArgs] = words;
     const name = directive?.toLowerCase();
     if (name !== 'port' && name !== 'bind' && name !== 'include') return;
-    // Where a port's value (a bind's first address) starts, for its finding.
-    const column = (name === 'port' && args.length === 1) || (name === 'bind' && args.length > 0) ? valueColumn(at.rawLine(line), content) : undefined;
+    // bind takes several addresses: one argument holding spaces is split as a line is (`--bind "127.0.0.1 ::1"`;
+    // config.c, MULTI_ARG_CONFIG), and one whose quotes Redis refuses there is no address at all.
+    const args = name === 'bind' && lineArgs.length === 1 && lineArgs[0] !== '' ? (redisWords(lineArgs[0]!) ?? []) : lineArgs;
+    // Where a port's value (a bind's first address) starts, for its finding; an option's is not known on its unit's line.
+    const column =
+      given === undefined && ((name === 'port' && args.length === 1) || (name === 'bind' && args.length > 0))
+        ? valueColumn(at.rawLine(line), content)
+        : undefined;
     const place = { file, line, ...(column !== undefined && { column }) };
-    const refused = refusedArguments(name, args, this.expect);
+    const option = given !== undefined ? { given } : {};
+    const refused = refusedArguments(name, args, this.expect, given !== undefined);
     if (refused !== undefined) {
-      this.add({ ...place, severity: 'error', message: `${shown(content)}: ${refused}` });
+      this.add({ ...place, severity: 'error', message: `${written}: ${refused}` });
       // Redis stops at this line: the port it would use is not another one, nor its default (until a later port replaces it here).
-      if (name === 'port') Object.assign(settings, { port: { ...place, content, args, refused: true }, portMayBeIn: null });
+      if (name === 'port') Object.assign(settings, { port: { ...place, content, args, refused: true, ...option }, portMayBeIn: null });
       return;
     }
-    if (name === 'port') Object.assign(settings, { port: { ...place, content, args }, portMayBeIn: null });
-    else if (name === 'bind') Object.assign(settings, { bind: { ...place, content, args }, bindMayBeIn: null });
+    if (name === 'port') Object.assign(settings, { port: { ...place, content, args, ...option }, portMayBeIn: null });
+    else if (name === 'bind') Object.assign(settings, { bind: { ...place, content, args, ...option }, bindMayBeIn: null });
     else this.include(settings, { file, line, include: args[0]! }, chain);
   }
 
@@ -275,26 +358,72 @@ class RedisConfReader {
   }
 }
 
-/** Why Redis refuses a port or include line's arguments at start ("wrong number of arguments", a port that is none), with what to do; undefined when it takes them. */
-function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly string[], expect: Expect): string | undefined {
+/**
+ * Why Redis refuses a port or include line's arguments at start ("wrong number of arguments", a port that is none), with what to do; undefined when
+ * it takes them. `option`: the line is an option of the command line (`--port 06379`), fixed there.
+ */
+function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly string[], expect: Expect, option = false): string | undefined {
   // Redis reads a port as a whole number from 0 to 65535, without a leading 0 ("argument couldn't be parsed into an integer").
   const none = name === 'port' && args.length === 1 ? notAPort(args[0]!, REDIS_PORT) : undefined;
-  if (none !== undefined) return `${none}, so ${REDIS_PORT.refused}; ${portFix('it', expect.port, expect.snippet)}`;
+  if (none !== undefined) return `${none}, so ${REDIS_PORT.refused}; ${option ? `make it --port ${expect.port}` : portFix('it', expect.port, expect.snippet)}`;
   if (name === 'bind' || args.length === 1) return undefined;
-  // `port 6379 # ours`: Redis reads the comment as more arguments.
+  // `port 6379 # ours`: Redis reads the comment as more arguments (on a command line, a # is no comment at all).
   const fix = args.slice(1).some((arg) => arg.startsWith('#'))
-    ? 'put a comment on a line of its own'
+    ? option
+      ? 'remove what follows it'
+      : 'put a comment on a line of its own'
     : name === 'port'
-      ? `give one port, ${expect.port}`
+      ? `give one port, ${option ? '--port ' : ''}${expect.port}`
       : 'give one file per include';
   return name === 'port'
     ? `port takes one number, so Redis refuses to start ("wrong number of arguments"); ${fix}`
     : `include takes one file, so Redis refuses to start ("Bad directive or wrong number of arguments"); ${fix}`;
 }
 
-export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLookup, self?: string): Finding[] {
-  const read = readRedisSettings(text, expect, lookup, self);
-  return [...read.findings, ...portFindings(read.settings.port, expect, read.portMayBeIn), ...bindFindings(read.settings.bind, expect, read.bindMayBeIn)];
+/**
+ * The findings of a redis.conf held to the registry (`expect`); with `start`, of how the service's unit starts
+ * redis-server too: the config file it names (none, or another than `self`: said at the command's file:line) and its
+ * options, which Redis applies after the file (a `--port` there is the port, whatever the file's `port` says).
+ */
+export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLookup, self?: string, start?: RedisStart): Finding[] {
+  const read = readRedisSettings(text, expect, lookup, self, start);
+  // Started with no config file: Redis's defaults, where the command line leaves them, are said at its line.
+  const defaults = start?.reads === 'none' ? { file: start.file, line: start.line } : undefined;
+  return [
+    ...(start !== undefined ? startFindings(start, self ?? 'redis.conf') : []),
+    ...read.findings,
+    ...portFindings(read.settings.port, expect, read.portMayBeIn, { defaults, overrides: read.overrides }),
+    ...bindFindings(read.settings.bind, expect, read.bindMayBeIn, defaults),
+  ];
+}
+
+/** What the command a unit starts redis-server with says by itself of the file `self` the check reads: that Redis reads another, or none; or that it cannot be known. */
+function startFindings(start: RedisStart, self: string): Finding[] {
+  const at = { file: start.file, line: start.line };
+  const registryFile = escapeText(self, 200);
+  if (start.doubt !== undefined)
+    return [
+      { ...at, severity: 'unknown', message: `the options ExecStart= gives redis-server are not known, as ${start.doubt}; only ${registryFile} is checked` },
+    ];
+  if (start.reads === 'none') {
+    const from = start.stdin ? ' (only its config from stdin)' : '';
+    return [
+      {
+        ...at,
+        severity: 'warning',
+        message: `ExecStart= starts redis-server with no config file${from}, so Redis reads none of ${registryFile}, the file this check holds to the registry; name it as redis-server's first argument (redis-server ${registryFile} ...)`,
+      },
+    ];
+  }
+  if (start.reads === undefined || start.reads === 'registry') return [];
+  const other = escapeText(start.reads.other, 200);
+  return [
+    {
+      ...at,
+      severity: 'warning',
+      message: `ExecStart= starts redis-server with ${other}, not ${registryFile}: this check read a file Redis does not; name ${other} in the registry (${start.reads.registryNames}), or make ExecStart= read ${registryFile}`,
+    },
+  ];
 }
 
 /**
@@ -318,27 +447,84 @@ export function readRedisPort(
   };
 }
 
-/** One reading of a redis.conf: what its lines set, the problems of its lines, and the unread include that may set another port (bind). */
-function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup | undefined, self: string | undefined) {
+/**
+ * One reading of a redis.conf, and of the command line after it (`start`): what they set, the problems of their lines,
+ * the unread include (or stdin) that may set another port (bind), and the file's port line an option overrides.
+ */
+function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup | undefined, self: string | undefined, start?: RedisStart) {
   const reader = new RedisConfReader(expect, lookup, self);
-  const settings = reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
+  // Started with no config file, Redis reads none: the command line alone sets what it listens on.
+  const settings = start?.reads === 'none' ? {} : reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
+  const fromFile = settings.port;
+  if (start !== undefined) {
+    const at = { file: start.file, line: start.line };
+    // `-`: Redis reads stdin after the file, which may set either; the options after it replace that again.
+    const stdin: UnreadInclude = { ...at, include: '-', stdin: true };
+    if (start.stdin) Object.assign(settings, { portMayBeIn: stdin, bindMayBeIn: stdin });
+    for (const option of start.options) reader.readOption(settings, option, at);
+  }
   // The include that may hold another setting, and where it stands (file:line; its line alone when the caller named no file).
   const notRead = (unread: UnreadInclude) => {
     const file = unread.file ?? self;
-    return `include ${unread.include} (${file !== undefined ? `${file}:` : 'line '}${unread.line}), which could not be read`;
+    const place = `${file !== undefined ? `${file}:` : 'line '}${unread.line}`;
+    return unread.stdin
+      ? `the config redis-server reads from stdin (- in ExecStart=, ${place}), which this check does not read`
+      : `include ${unread.include} (${place}), which could not be read`;
   };
+  // A port line of the file that an option replaced (not one Redis refuses: it stops there).
+  const port = settings.port;
+  // Only of the file Redis reads: another's port replaces nothing.
+  const replaced = start?.reads === 'registry' && port?.given !== undefined && fromFile !== undefined && fromFile.given === undefined && !fromFile.refused;
+  // Said once, as an include not read is: what stdin holds may set the port or bind the options leave.
+  const fromStdin: Finding[] =
+    settings.portMayBeIn?.stdin || settings.bindMayBeIn?.stdin
+      ? [
+          {
+            file: start!.file,
+            line: start!.line,
+            severity: 'unknown',
+            message: '- in ExecStart=: redis-server reads config from stdin, which this check does not read; a port or bind there is not checked',
+          },
+        ]
+      : [];
   return {
     settings,
-    findings: reader.findings,
+    findings: [...reader.findings, ...fromStdin],
     portMayBeIn: settings.portMayBeIn ? notRead(settings.portMayBeIn) : undefined,
     bindMayBeIn: settings.bindMayBeIn ? notRead(settings.bindMayBeIn) : undefined,
+    ...(replaced && { overrides: `${shown(fromFile.content)} at ${fromFile.file ?? self ?? 'line'}${(fromFile.file ?? self) ? ':' : ' '}${fromFile.line}` }),
   };
 }
 
-/** The verdict on the last port (`port`), or on its absence; `unless` names an unread include after it that may set another. */
-function portFindings(port: Setting | undefined, expect: Expect, unless: string | undefined): Finding[] {
+/**
+ * The verdict on the last port (`port`), or on its absence; `unless` names an unread include after it that may set another.
+ * `defaults`: Redis reads no config file (the command's file and line, where its default port is said); `overrides`:
+ * the file's port line that an option of the command line replaces, for its message.
+ */
+function portFindings(
+  port: Setting | undefined,
+  expect: Expect,
+  unless: string | undefined,
+  start: { defaults?: { file: string; line: number } | undefined; overrides?: string | undefined } = {},
+): Finding[] {
   if (port === undefined) {
     if (expect.port === REDIS_DEFAULT_PORT) return [];
+    if (start.defaults !== undefined) {
+      const listens = `Redis listens on its default port ${REDIS_DEFAULT_PORT}, not ${expect.port}`;
+      return [
+        unless
+          ? {
+              ...start.defaults,
+              severity: 'unknown',
+              message: `no config file and no --port in ExecStart=: ${listens}, unless ${unless} sets another port; add --port ${expect.port}`,
+            }
+          : {
+              ...start.defaults,
+              severity: 'error',
+              message: `no config file and no --port in ExecStart=, so ${listens}; add --port ${expect.port}${orRegistry(registryInstead(expect, REDIS_DEFAULT_PORT))}`,
+            },
+      ];
+    }
     return [
       unless
         ? {
@@ -359,30 +545,50 @@ function portFindings(port: Setting | undefined, expect: Expect, unless: string 
   if (value === String(expect.port)) return [];
   const place = { file: port.file, line: port.line, ...(port.column !== undefined && { column: port.column }) };
   const otherwise = unless ? `, unless ${unless}, sets another port` : '';
+  // Of an option: named as written, and fixed on the command line (the snippet prints a redis.conf, which it overrides).
+  const written = port.given !== undefined ? commandWords(port.given) : `port ${escapeText(value, 200)}`;
   if (value === '0') {
     // Redis 7 takes port 0 for no TCP listener; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
+    const fix = port.given !== undefined ? `make it --port ${expect.port}` : portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet);
     return [
       {
         ...place,
         severity: unless ? 'unknown' : 'error',
-        message: `port 0: Redis listens on no TCP port at all, so ${expect.name} does not serve port ${expect.port}, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that${otherwise}; ${portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet)}`,
+        message: `${written}: Redis listens on no TCP port at all, so ${expect.name} does not serve port ${expect.port}, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that${otherwise}; ${fix}`,
       },
     ];
   }
+  // Where an include not read may set another port, this one may not be Redis's: the registry is not offered it.
+  const instead = unless ? undefined : registryInstead(expect, Number(value));
+  const over = start.overrides !== undefined ? `, which overrides ${start.overrides}` : '';
+  const fix = port.given !== undefined ? `make it --port ${expect.port}${orRegistry(instead)}` : portFix('it', expect.port, expect.snippet, instead);
   return [
     {
       ...place,
       severity: unless ? 'unknown' : 'error',
-      // Where an include not read may set another port, this one may not be Redis's: the registry is not offered it.
-      message: `port ${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}${otherwise}; ${portFix('it', expect.port, expect.snippet, unless ? undefined : registryInstead(expect, Number(value)))}`,
+      message: `${written}${over}, but the registry says ${expect.name} uses port ${expect.port}${otherwise}; ${fix}`,
     },
   ];
 }
 
-/** The verdict on the last bind (`bind`), or on its absence for a localhost-only service; `unless` as for portFindings. */
-function bindFindings(bind: Setting | undefined, expect: Expect, unless: string | undefined): Finding[] {
+/** The verdict on the last bind (`bind`), or on its absence for a localhost-only service; `unless` and `defaults` as for portFindings. */
+function bindFindings(bind: Setting | undefined, expect: Expect, unless: string | undefined, defaults?: { file: string; line: number }): Finding[] {
   if (bind === undefined) {
     if (!expect.localOnly) return [];
+    if (defaults !== undefined) {
+      // Redis 7's default bind (config.c; CONFIG GET bind with no config file): every IPv4 and IPv6 address.
+      const listens = `${expect.name} listens on every address (its default bind * -::*)`;
+      const fix = 'add --bind 127.0.0.1 -::1 (localhost only)';
+      return [
+        unless
+          ? { ...defaults, severity: 'unknown', message: `no config file and no --bind in ExecStart=: ${listens}, unless ${unless} sets another bind; ${fix}` }
+          : {
+              ...defaults,
+              severity: 'error',
+              message: `no config file and no --bind in ExecStart=, so ${listens}, but ${expect.name} is localhost-only; ${fix}, or give ${expect.name} access: private or public in the registry`,
+            },
+      ];
+    }
     return [
       unless
         ? { line: 0, severity: 'unknown', message: `sets no bind outside ${unless}: the bind may be there; if not, ${expect.name} listens on every address` }
@@ -400,8 +606,10 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
 
 /** What is wrong with a bind Redis would use (checked with redis-server 7.0), and what to do; undefined when nothing is. */
 function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string; access?: true } | undefined {
-  const written = shown(bind.content);
-  const localhost = 'bind 127.0.0.1 -::1 (localhost only)';
+  // An option is named as written, and fixed on the command line.
+  const option = bind.given !== undefined;
+  const written = option ? commandWords(bind.given!) : shown(bind.content);
+  const localhost = option ? 'make it --bind 127.0.0.1 -::1 (localhost only)' : 'bind 127.0.0.1 -::1 (localhost only)';
   // Redis 7: `bind ""` (or none) listens on no TCP address; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
   if (bind.args.every((address) => address === ''))
     return {
@@ -410,16 +618,21 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
     };
   // `bind 127.0.0.1 # ours`: # and ours are addresses to Redis; it cannot listen on them and exits.
   if (bind.args.some((address) => address.startsWith('#')))
-    return {
-      what: `${written}: Redis takes # and what follows for addresses (a # is a comment only at the start of a line) and fails to start, unable to listen on them`,
-      fix: 'put a comment on a line of its own',
-    };
+    return option
+      ? {
+          what: `${written}: Redis takes # and what follows for addresses and fails to start, unable to listen on them`,
+          fix: 'remove them',
+        }
+      : {
+          what: `${written}: Redis takes # and what follows for addresses (a # is a comment only at the start of a line) and fails to start, unable to listen on them`,
+          fix: 'put a comment on a line of its own',
+        };
   if (bind.args.includes('')) return { what: `${written}: an empty address, which Redis cannot listen on, so it fails to start`, fix: 'remove it' };
   if (!expect.localOnly) return undefined;
   const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
   if (wide.length === 0) return undefined;
   return {
-    what: `bind ${shown(bind.args.join(' '))} reaches beyond this host (${shown(wide.join(', '))}), but ${expect.name} is localhost-only`,
+    what: `${option ? written : `bind ${shown(bind.args.join(' '))}`} reaches beyond this host (${shown(wide.join(', '))}), but ${expect.name} is localhost-only`,
     fix: localhost,
     access: true,
   };

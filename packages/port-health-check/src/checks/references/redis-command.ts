@@ -1,0 +1,144 @@
+// redis-server's command line (its unit's ExecStart=), as Redis 7.0 reads it
+// (server.c main, config.c loadServerConfig): argv[1], unless it starts with
+// `-`, is the config file; the options after it are appended to the file's
+// text as lines (`--port 7001` is `port "7001"`), so they override the file;
+// `-` first or last reads more config from stdin, between the two.
+import { environmentDoubt } from '@dsa110/ports/systemd';
+import type { ConfigRef, Service } from '@dsa110/ports';
+import type { Facts } from '../../types.js';
+import { daemonCommand, pathFromCwd } from './daemon-command.js';
+import { isGlob } from './includes.js';
+import { redisWords, type RedisOption, type RedisStart } from './redis.js';
+
+/** What redis-server's arguments (after argv[0]) make Redis read. */
+export interface RedisArguments {
+  /** argv[1] when it does not start with `-`: the config file, as given (Redis makes it absolute from its working directory). */
+  readonly file?: string;
+  /** `-` as the first or last argument: Redis reads config from stdin too, after the file and before the options. */
+  readonly stdin: boolean;
+  readonly options: readonly RedisOption[];
+}
+
+/** The arguments with which redis-server does something else than serve (prints its version or help, tests memory or the system). */
+const NOT_SERVING = new Set(['-v', '--version', '-h', '--help', '--test-memory', '--check-system']);
+
+/**
+ * Pure: what redis-server makes of `args` (its argv after argv[0]), as main() builds its options: each `--name` starts a
+ * line `name` (a word with a space, `"--port 7001"`, is a whole line), each other argument is appended to the line,
+ * quoted as sdscatrepr quotes it (`--bind 127.0.0.1 ::1` is `bind "127.0.0.1" "::1"`); after a `--name` alone, the
+ * next argument is its value even when it starts with `--` (`--port --bind` is `port "--bind"`), but for `--save` and
+ * `--sentinel`. Undefined when redis-server does not start a server (`--version`, `--help`).
+ */
+export function redisArguments(args: readonly string[]): RedisArguments | undefined {
+  if (args[0] !== undefined && NOT_SERVING.has(args[0])) return undefined;
+  const file = args[0] !== undefined && !args[0].startsWith('-') ? args[0] : undefined;
+  const lines: { text: string; given: string[] }[] = [];
+  let stdin = false;
+  // Whether the last `--name` has its value: the next argument starting with `--` then starts a line of its own.
+  let handled = true;
+  for (let index = file === undefined ? 0 : 1; index < args.length; index++) {
+    const arg = args[index]!;
+    const last = index === args.length - 1;
+    if (arg === '-' && (index === 0 || last)) {
+      stdin = true;
+      continue;
+    }
+    if (handled && arg.startsWith('--')) {
+      const line = { text: `${arg.slice(2)} `, given: [arg] };
+      lines.push(line);
+      // A word of its own (`--port`) waits for its value; one of more words (`"--port 7001"`, or unbalanced: sdssplitargs fails) is whole.
+      handled = redisWords(arg)?.length !== 1;
+      const next = args[index + 1];
+      const name = arg.toLowerCase();
+      if (!handled && (name === '--save' || name === '--sentinel') && (last || next!.startsWith('--'))) {
+        // `--save` with no value is `save ""` (no snapshots); `--sentinel` takes none.
+        if (name === '--save') line.text += '""';
+        handled = !last;
+      }
+      continue;
+    }
+    // A value: appended to the last line (a first line of its own when no `--name` came before it).
+    if (lines.length === 0) lines.push({ text: '', given: [] });
+    const line = lines.at(-1)!;
+    line.text += `${redisQuoted(arg)} `;
+    line.given.push(arg);
+    handled = true;
+  }
+  // A `--name` that holds a newline makes more than one line of the text Redis reads.
+  const options = lines.flatMap((line) => line.text.split('\n').map((text) => ({ text, given: line.given })));
+  return { ...(file !== undefined && { file }), stdin, options };
+}
+
+/** An argument as sdscatrepr quotes it: in `"`, with `\\` and `"` escaped and control characters as C escapes, so sdssplitargs reads it back as it was. */
+function redisQuoted(arg: string): string {
+  let quoted = '"';
+  for (const char of arg) {
+    const code = char.codePointAt(0)!;
+    if (char === '\\' || char === '"') quoted += `\\${char}`;
+    else if (char === '\n') quoted += '\\n';
+    else if (char === '\r') quoted += '\\r';
+    else if (char === '\t') quoted += '\\t';
+    else if (char === '\x07') quoted += '\\a';
+    else if (char === '\b') quoted += '\\b';
+    else if (code < 0x20 || code === 0x7f) quoted += `\\x${code.toString(16).padStart(2, '0')}`;
+    else quoted += char; // a character past ASCII: Redis writes its bytes as \xHH, which read back as it
+  }
+  return `${quoted}"`;
+}
+
+/**
+ * The command with which the service's unit starts redis-server (daemonCommand, one of `programs`), held against the
+ * registry's `ref`; undefined when there is none to read (no unit, a wrapper) or it does not start a server.
+ */
+export function redisStart(
+  facts: Pick<Facts, 'units' | 'fileIds'>,
+  service: Service,
+  ref: Pick<ConfigRef, 'path'>,
+  programs: readonly string[],
+): RedisStart | undefined {
+  const command = daemonCommand(facts, service, programs);
+  if (command === undefined) return undefined;
+  const at = { file: command.line.file, line: command.line.line };
+  // With the `:` prefix systemd expands no variable: the words are what Redis gets.
+  const variables = command.line.prefixes.includes(':') ? [] : commandVariables(command.line.words.slice(1));
+  const doubt = environmentDoubt(facts.units.get(service.systemd!.unit)!, variables);
+  if (doubt !== undefined) return { ...at, stdin: false, options: [], doubt };
+  const read = redisArguments(command.line.argv.slice(1));
+  if (read === undefined) return undefined;
+  const reads = configRead(facts, read.file, command.cwd, ref.path);
+  const registryNames = ref.path === service.config ? `${service.name}'s config:` : `the path: of ${service.name}'s redis-conf entry`;
+  return {
+    ...at,
+    ...(reads !== undefined && { reads: typeof reads === 'string' ? reads : { other: reads.other, registryNames } }),
+    stdin: read.stdin,
+    options: read.options,
+  };
+}
+
+/** The variables a command's words name (`$NAME` as a word, `${NAME}` in one), as systemd expands them. */
+export function commandVariables(words: readonly string[]): string[] {
+  return words.flatMap((word) =>
+    word.startsWith('$') && word[1] !== '{' && word[1] !== '$' ? [word.slice(1)] : [...word.matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1]!),
+  );
+}
+
+/** RedisStart.reads of a command's config file argument (`given`), run from `cwd`, held against the registry's `registryPath`. */
+function configRead(
+  facts: Pick<Facts, 'fileIds'>,
+  given: string | undefined,
+  cwd: string | undefined,
+  registryPath: string,
+): 'registry' | 'none' | { other: string } | undefined {
+  if (given === undefined) return 'none';
+  const path = pathFromCwd(given, cwd);
+  if (path === undefined || isGlob(path)) return undefined;
+  return sameFile(facts, path, registryPath) ? 'registry' : { other: path };
+}
+
+/** Whether two absolute paths are one file: the same path, or the same device and inode under the root (a link to a file is the file). */
+export function sameFile(facts: Pick<Facts, 'fileIds'>, one: string, other: string): boolean {
+  const plain = (path: string) => path.replace(/\/(?:\.?\/)+/g, '/');
+  if (plain(one) === plain(other)) return true;
+  const id = facts.fileIds?.get(one);
+  return id !== undefined && id === facts.fileIds?.get(other);
+}
