@@ -411,7 +411,7 @@ function startFindings(start: RedisStart, self: string): Finding[] {
       {
         ...at,
         severity: 'warning',
-        message: `ExecStart= starts redis-server with no config file${from}, so Redis reads none of ${registryFile}, the file this check holds to the registry; name it as redis-server's first argument (redis-server ${registryFile} ...)`,
+        message: `ExecStart= starts redis-server with no config file${from}, so Redis reads none of ${registryFile}, the file this check holds to the registry, and runs on its defaults where the command line sets nothing (port ${REDIS_DEFAULT_PORT}, bind * -::*: every address); name it as redis-server's first argument (redis-server ${registryFile} ...)`,
       },
     ];
   }

@@ -67,7 +67,7 @@ describe('the config file redis-server is started with', () => {
   });
 
   it("none: Redis reads none of the registry's file, whether it is there or not, and listens on its defaults where the options leave them", async () => {
-    const none = `warning: redis (6379): ${AT}:2: ExecStart= starts redis-server with no config file, so Redis reads none of /etc/redis/redis.conf, the file this check holds to the registry; name it as redis-server's first argument (redis-server /etc/redis/redis.conf ...)`;
+    const none = `warning: redis (6379): ${AT}:2: ExecStart= starts redis-server with no config file, so Redis reads none of /etc/redis/redis.conf, the file this check holds to the registry, and runs on its defaults where the command line sets nothing (port 6379, bind * -::*: every address); name it as redis-server's first argument (redis-server /etc/redis/redis.conf ...)`;
     // Redis 7's default bind, as CONFIG GET bind answers with no config file: * -::*, every address.
     expect(await redisResults(unit('ExecStart=/usr/bin/redis-server --supervised systemd\n'))).toEqual([
       none,
