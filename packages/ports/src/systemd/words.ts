@@ -406,20 +406,53 @@ export function commandArgv(command: Pick<ExecCommand, 'prefixes' | 'path' | 'wo
 /**
  * Exec-time expansion, replace_env_argv(): a word that starts with `$` but not
  * `${` or `$$` is a variable of its own and becomes the value's words (none
- * when unset); in any other word `${VAR}` is the value (empty when unset) and
- * `$$` a literal `$`.
+ * when unset; valueWords); in any other word `${VAR}` is the value (empty when
+ * unset) and `$$` a literal `$`.
  */
 function expandWords(words: readonly string[], env: ReadonlyMap<string, string>): string[] {
   const argv: string[] = [];
   for (const word of words) {
     if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') {
       const value = env.get(word.slice(1));
-      if (value !== undefined) argv.push(...value.split(/[ \t\n\r]+/).filter(Boolean));
+      if (value !== undefined) argv.push(...valueWords(value));
       continue;
     }
     argv.push(replaceEnv(word, env));
   }
   return argv;
+}
+
+/**
+ * A variable's value as the words `$NAME` becomes, as systemd 252 splits it
+ * (replace_env_argv: extract_first_word with EXTRACT_RELAX|EXTRACT_UNQUOTE,
+ * no C escapes): at its white space; a quote anywhere in a word groups up to
+ * the same quote and is removed; a backslash takes the next character as it
+ * is, in quotes too (Debian's /etc/default/prometheus: `\\\\d` for `\d` under
+ * systemd); a quote left open or a last backslash ends the value.
+ * `ARGS="--web.page-title='DSA 110'"` passes one word, `--web.page-title=DSA 110`.
+ */
+function valueWords(value: string): string[] {
+  const words: string[] = [];
+  let index = 0;
+  for (;;) {
+    while (index < value.length && isSpace(value[index])) index++;
+    if (index >= value.length) return words;
+    let word = '';
+    let quote: string | undefined;
+    for (; index < value.length; index++) {
+      const char = value[index]!;
+      if (char === '\\') {
+        index++;
+        if (index < value.length) word += value[index];
+      } else if (quote !== undefined) {
+        if (char === quote) quote = undefined;
+        else word += char;
+      } else if (char === '"' || char === "'") quote = char;
+      else if (isSpace(char)) break;
+      else word += char;
+    }
+    words.push(word);
+  }
 }
 
 /**

@@ -32,6 +32,20 @@ describe('systemd words', () => {
     expect(execArgv('/c 100%%', env)).toEqual(['/c', '100%']);
   });
 
+  it("splits a $VAR word's value as systemd does (EXTRACT_RELAX|EXTRACT_UNQUOTE): quotes group and go, a backslash takes the next character", () => {
+    const argv = (value: string) => commandArgv({ prefixes: '', path: '/c', words: ['/c', '$ARGS'] }, new Map([['ARGS', value]])).slice(1);
+    expect(argv('--web.page-title=\'DSA 110\' --web.listen-address="127.0.0.1:9090"')).toEqual([
+      '--web.page-title=DSA 110',
+      '--web.listen-address=127.0.0.1:9090',
+    ]);
+    // Debian's /etc/default/prometheus: a backslash doubled for the expansion (the file's own quoting halves it first).
+    expect(argv("--x=\\\\d a\\ b 'it\\'s'")).toEqual(['--x=\\d', 'a b', "it's"]);
+    // An empty quoted word is a word; a quote left open, or a last backslash, ends the value.
+    expect(argv(' "" \'open ended')).toEqual(['', 'open ended']);
+    expect(argv('a\\')).toEqual(['a']);
+    expect(argv(' \t\n ')).toEqual([]);
+  });
+
   // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
   it('expands as replace_env() does: $$ is a literal $, ${NAME} whatever NAME holds, ${X:...} and an open ${ stay as written', () => {
     const env = new Map([
