@@ -201,6 +201,15 @@ export class Stack {
       mkdirSync(dirname(link), { recursive: true });
       if (!existsSync(link)) linkSync(ref.path, link);
     }
+    // Prometheus as the stack starts it (startPrometheus): its unit reads the stack's ARGS file (after Debian's
+    // /etc/default/prometheus, so its ARGS win) and names the stack's prometheus.yml, as an operator's drop-in would;
+    // the references check holds the unit's command line to the files the registry names.
+    const prometheusDropIn = join(tree.root, 'etc/systemd/system/prometheus.service.d/e2e-files.conf');
+    mkdirSync(dirname(prometheusDropIn), { recursive: true });
+    writeFileSync(
+      prometheusDropIn,
+      `[Service]\nEnvironmentFile=${this.ws.path(CONFIG_FILES['prometheus-args'])}\nExecStart=\nExecStart=${programs.prometheus} --config.file=${this.ws.path(CONFIG_FILES['prometheus-yml'])} $ARGS\n`,
+    );
     // Run as a user, the suite cannot start the daemons as the accounts their units name (User=redis):
     // the tree's units say whom they run as here, as an operator's drop-in would.
     if (!runsAsDaemonUsers) {

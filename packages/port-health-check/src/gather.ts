@@ -20,6 +20,7 @@ import { globPart, includePatterns, isGlob } from './checks/references/includes.
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, serviceNginxMain } from './checks/references/nginx-main.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
+import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
@@ -111,10 +112,13 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
-  const daemonFiles = readDaemonFiles(root, services, unitMap);
   const redisCommands = readRedisCommands(services, unitMap);
+  const daemonFiles = readDaemonFiles(root, [
+    ...grafanaFilePaths(services, unitMap),
+    ...redisFilePaths(redisCommands),
+    ...prometheusFilePaths(services, unitMap),
+  ]);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
-  const fileIds = readFileIds(root, redisCommands);
   const nginxLoads = readNginxLoads(root, services, unitMap, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
@@ -191,7 +195,6 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     configs,
     ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(includes.size > 0 && { includes }),
-    ...(fileIds.size > 0 && { fileIds }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
     ...(systemctl && { systemctl }),
@@ -597,17 +600,9 @@ function readRedisCommands(services: readonly Service[], units: ReadonlyMap<stri
   );
 }
 
-/** fileIds: the device and inode of each file a redis-server command names other than the registry's by name, and of the registry's. */
-function readFileIds(root: string, commands: readonly RedisCommand[]): Map<string, string> {
-  const ids = new Map<string, string>();
-  for (const { file, registryPath } of commands) {
-    if (file === undefined || file === registryPath || isGlob(file)) continue;
-    for (const path of [file, registryPath]) {
-      const id = ids.has(path) ? undefined : fileIdentity(root, path);
-      if (id !== undefined) ids.set(path, id);
-    }
-  }
-  return ids;
+/** The files a redis-server command names other than the registry's by name, and the registry's (daemonFiles). */
+function redisFilePaths(commands: readonly RedisCommand[]): string[] {
+  return commands.flatMap(({ file, registryPath }) => (file === undefined || file === registryPath || isGlob(file) ? [] : [file, registryPath]));
 }
 
 /**
@@ -743,6 +738,21 @@ function siteLoad(
   return { absent: true, ...(link !== undefined && { link }) };
 }
 
+/**
+ * The files Prometheus's command line names (its --config.file, resolved, or the default; its unit's
+ * EnvironmentFile= list) and the registry's prometheus files they are held to, when any of their paths differ
+ * (daemonFiles); none for a service whose command line is not known.
+ */
+function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): string[] {
+  return services.flatMap((service) => {
+    const registry = service.configs.filter((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args').map((ref) => ref.path);
+    const command = registry.length > 0 ? prometheusCommand({ units }, service) : undefined;
+    if (command === undefined) return [];
+    const named = [commandConfigFile(command)?.path, ...command.environmentFiles.map((file) => file.path)].filter((path) => path !== undefined);
+    return named.every((path) => registry.includes(path)) ? [] : [...registry, ...named];
+  });
+}
+
 /** Whether anything, a dangling link included, is at `path` under `root`. */
 function anythingAt(root: string, path: string): boolean {
   try {
@@ -753,18 +763,22 @@ function anythingAt(root: string, path: string): boolean {
   }
 }
 
-/**
- * The files Grafana's command line leads to (grafanaPaths), for each service whose port is in grafana.ini, and that
- * grafana.ini, looked at under the root: which one Grafana reads, and whether that is the one the registry names.
- */
-function readDaemonFiles(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, DaemonFile | undefined> {
-  const files = new Map<string, DaemonFile | undefined>();
-  for (const service of services) {
+/** The files Grafana's command line leads to (grafanaPaths), for each service whose port is in grafana.ini, and that grafana.ini (daemonFiles). */
+function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): string[] {
+  return services.flatMap((service) => {
     const wanted = configKey(service);
     const command = wanted?.ini === 'grafana.ini' ? grafanaCommand({ units }, service) : undefined;
-    if (wanted === undefined || command === undefined) continue;
-    for (const path of [wanted.file, ...grafanaPaths(command)]) if (path.startsWith('/') && !files.has(path)) files.set(path, lookAtFile(root, path));
-  }
+    return wanted === undefined || command === undefined ? [] : [wanted.file, ...grafanaPaths(command)];
+  });
+}
+
+/**
+ * daemonFiles: each of `paths` (absolute ones; a relative one is not known here) looked at under the root, once:
+ * which file it is (device and inode, links followed), whether it is an ELF executable; undefined when not there.
+ */
+function readDaemonFiles(root: string, paths: readonly string[]): Map<string, DaemonFile | undefined> {
+  const files = new Map<string, DaemonFile | undefined>();
+  for (const path of paths) if (path.startsWith('/') && !files.has(path)) files.set(path, lookAtFile(root, path));
   return files;
 }
 

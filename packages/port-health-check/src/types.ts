@@ -240,21 +240,16 @@ export interface Facts {
   /** By path: the files of services whose port is set by a key in them, and every file in a service's configs:. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
   /**
-   * By path, looked at under the root: the files Grafana's command line leads to (grafanaPaths: the file its
-   * --config names, or, with none, its executable and its homepath's files), and the grafana.ini the registry names;
-   * undefined for one that is not there. Only for a Grafana whose unit's command line was read.
+   * By path, looked at under the root (links followed): the files a daemon's command line leads to (Redis's config
+   * file argument; Prometheus's --config.file and EnvironmentFile= list; Grafana's --config, or with none its
+   * executable and its homepath's files) and the registry's files they are held against, so a link to a file is
+   * that file; undefined for one that is not there. Only for daemons whose unit's command line was read.
    */
   readonly daemonFiles?: ReadonlyMap<string, DaemonFile | undefined>;
   /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
   readonly includes?: ReadonlyMap<string, IncludeFacts>;
-  /**
-   * By path, as the booted system names it: the device and inode (`dev:ino`, links followed under the root) of each
-   * config file a service's unit starts its daemon with that is not the registry's by name, and of the registry's
-   * file it is held against, so a link to the file is the file. Only files that could be looked at.
-   */
-  readonly fileIds?: ReadonlyMap<string, string>;
   /** The files prometheus.yml makes Prometheus read for the registry's jobs (scrape_config_files, file_sd_configs), by resolved glob, read under the root. */
   readonly prometheusFiles?: ReadonlyMap<string, PrometheusFileFacts>;
   /** Extra executable paths that count as claim-port (`--claim-port`). */

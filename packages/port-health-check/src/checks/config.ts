@@ -7,7 +7,8 @@ import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110
 import { effectivePort } from '../effective-port.js';
 import { resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
-import { grafanaCommand, grafanaConfigFile, sameFile, type GrafanaCommand } from './grafana-command.js';
+import { grafanaCommand, grafanaConfigFile, type GrafanaCommand } from './grafana-command.js';
+import { sameFile } from './references/daemon-command.js';
 import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -166,7 +167,7 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
   }
   const files = facts.daemonFiles ?? new Map();
   const reads = grafanaConfigFile(command, files);
-  if (reads === undefined || sameFile(reads.path, file, files)) return undefined;
+  if (reads === undefined || sameFile(facts, reads.path, file)) return undefined;
   const path = escapeText(reads.path);
   const how =
     reads.by === 'config'

@@ -178,10 +178,3 @@ export function grafanaConfigFile(command: GrafanaCommand, files: ReadonlyMap<st
           : parentOf(cwd);
   return home === undefined ? undefined : { path: pathFromCwd('conf/custom.ini', home)!, by: 'homepath' };
 }
-
-/** Pure: whether two paths are one file under the root: the same path, or the same device and inode (a link to the file is the file). */
-export function sameFile(one: string, other: string, files: ReadonlyMap<string, DaemonFile | undefined>): boolean {
-  if (one === other) return true;
-  const id = files.get(one)?.id;
-  return id !== undefined && id === files.get(other)?.id;
-}

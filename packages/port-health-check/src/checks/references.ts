@@ -5,8 +5,9 @@
 // ExecStart= gives redis-server, which override the file). Ports are the
 // effective ones (a unit's Environment= override moves them), so a moved API
 // makes every file that still names the old port an error, with its file and
-// line.
-import { CONFIG_KINDS, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
+// line. Prometheus's command line is held too: the file its --config.file
+// names, and its --web.listen-address wherever it is given.
+import { CONFIG_KINDS, escapeText, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
 import { effectivePort, unitVariable } from '../effective-port.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -16,7 +17,16 @@ import { readGrafanaDatasource } from './references/grafana.js';
 import { readNginxSite } from './references/nginx.js';
 import { nginxLoadFinding } from './references/nginx-load.js';
 import { includePrefix, serviceNginxMain } from './references/nginx-main.js';
-import { readPrometheusArgs, readPrometheusYml } from './references/prometheus.js';
+import { sameFile } from './references/daemon-command.js';
+import { readPrometheusArgs, readPrometheusYml, setsArgs } from './references/prometheus.js';
+import {
+  argsReachFinding,
+  configFileFindings,
+  listenFindings,
+  prometheusCommand,
+  type CommandExpectation,
+  type CommandFlag,
+} from './references/prometheus-command.js';
 import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf, type RedisStart } from './references/redis.js';
 import { redisStart } from './references/redis-command.js';
@@ -53,6 +63,12 @@ const loopbackOnly = (service: Service): boolean => service.access === 'localhos
 /** Whether the registry says a service speaks HTTP or HTTPS (a TCP or UDP one says nothing of TLS): then its scheme is held. */
 const servesHttp = (service: Service): boolean => service.protocol === 'HTTP' || service.protocol === 'HTTPS';
 
+/** What Prometheus's command line is held to: its port and access (moved by its unit's override), TLS, and the address `ports snippet prometheus-args` writes. */
+function commandExpectation(facts: Facts, service: Service): CommandExpectation {
+  const self = portWords(facts, service);
+  return { ...self, access: service.access, https: urlScheme(service) === 'https', listen: `${loopbackOnly(service) ? '127.0.0.1' : '0.0.0.0'}:${self.port}` };
+}
+
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string, start?: RedisStart): Finding[] | string {
   const lookup = (pattern: string) => facts.includes?.get(pattern);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
@@ -86,8 +102,8 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path);
       return load === undefined || typeof site === 'string' ? site : [load, ...site];
     }
-    case 'prometheus-yml':
-      return readPrometheusYml(
+    case 'prometheus-yml': {
+      const yml = readPrometheusYml(
         text,
         facts.registry.services
           .filter((scraped) => scraped.metrics !== undefined)
@@ -99,8 +115,34 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         (pattern) => facts.prometheusFiles?.get(pattern),
         ref.path,
       );
-    case 'prometheus-args':
-      return readPrometheusArgs(text, { ...self, snippet: snippet(service), https: urlScheme(service) === 'https' });
+      const command = prometheusCommand(facts, service);
+      if (command === undefined || typeof yml === 'string') return yml;
+      // The file the registry names may be given another way: as the service's config:, or its entry's path:.
+      const registryFix = (path: string) =>
+        service.config === ref.path
+          ? `give ${service.name} config: ${escapeText(path, 500)} in the registry`
+          : `give ${service.name}'s prometheus-yml entry path: ${escapeText(path, 500)} in the registry`;
+      const config = configFileFindings(command, ref.path, (one, other) => sameFile(facts, one, other), registryFix);
+      // Its listen address is the prometheus-args entry's, when the service has one; else it is held here.
+      const listen = service.configs.some((each) => each.kind === 'prometheus-args') ? [] : listenFindings(command, commandExpectation(facts, service));
+      return [...config, ...listen, ...yml];
+    }
+    case 'prometheus-args': {
+      const expect = { ...self, access: service.access, snippet: snippet(service), https: urlScheme(service) === 'https' };
+      const command = prometheusCommand(facts, service);
+      if (command === undefined) return readPrometheusArgs(text, expect);
+      const same = (one: string, other: string) => sameFile(facts, one, other);
+      const notReaching = argsReachFinding(command, ref.path, setsArgs(text), same);
+      // The file's ARGS reach Prometheus: its reader holds them (and their lack, unless the command line gives the flag
+      // itself); the command line holds the rest. They do not: one warning says so, and the command line holds it all.
+      if (notReaching !== undefined) return [notReaching, ...listenFindings(command, commandExpectation(facts, service))];
+      const fromFile = (flag: CommandFlag) => flag.from?.variable === 'ARGS' && same(flag.from.file, ref.path);
+      const elsewhere = {
+        listenAddress: command.flags['web.listen-address'].some((flag) => !fromFile(flag)),
+        webConfigFile: command.flags['web.config.file'].some((flag) => !fromFile(flag)),
+      };
+      return [...readPrometheusArgs(text, expect, elsewhere), ...listenFindings(command, commandExpectation(facts, service), fromFile)];
+    }
     case 'grafana-datasource': {
       if (!upstream) return 'the registry names no upstream for it';
       const reached = portWords(facts, upstream);

@@ -407,6 +407,8 @@ describe('the references check', () => {
     ).toEqual([
       'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3:11: url http://127.0.0.1:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes), or give Prometheus port: 9091 in the registry',
       'prometheus (9090): /etc/default/prometheus:1:62: --web.listen-address=:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints, or give Prometheus port: 9091 in the registry',
+      // The same address is held to the registry's access too: an empty host is every address.
+      'prometheus (9090): /etc/default/prometheus:1:62: --web.listen-address=:9091 accepts connections on every address, but the registry says Prometheus is access: localhost (loopback only); write the ARGS line `ports snippet prometheus-args` prints, or give Prometheus access: private or public in the registry',
     ]);
     expect(
       problems(

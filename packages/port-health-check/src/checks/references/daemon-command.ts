@@ -66,3 +66,14 @@ export function commandDoubt(facts: Pick<Facts, 'units'>, command: DaemonCommand
   }
   return names.length > 0 ? environmentDoubt(unit, names) : undefined;
 }
+
+/**
+ * Whether two paths are one file under the root: the same path (simplified), or both the one file by device and
+ * inode (a link to it is it; daemonFiles, gathered for the files a daemon's command line names and the registry's
+ * files they are held against). False when either could not be looked at: then they are not known to be one.
+ */
+export function sameFile(facts: Pick<Facts, 'daemonFiles'>, one: string, other: string): boolean {
+  if (pathFromCwd(one, undefined) === pathFromCwd(other, undefined)) return true;
+  const id = facts.daemonFiles?.get(one)?.id;
+  return id !== undefined && id === facts.daemonFiles?.get(other)?.id;
+}

@@ -7,7 +7,7 @@
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
 import { goPort } from '../go-port.js';
-import { escapeText, quoteValue, type UrlScheme } from '@dsa110/ports';
+import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
 import { isUnspecified } from '../../address.js';
 import {
   type BoundAddress,
@@ -392,14 +392,14 @@ function writtenPort(target: string): string | undefined {
 
 /**
  * A --web.listen-address value as Prometheus listens on it (Go's net.Listen:
- * net.SplitHostPort, then the port, then the host): its port, or why it
- * cannot listen there (it exits at start). The host may be empty, an IP
+ * net.SplitHostPort, then the port, then the host): its host and port, or why
+ * it cannot listen there (it exits at start). The host may be empty, an IP
  * address (IPv6 in brackets) or a host name; a byte no name holds (an escape
  * character, a space) is none. A port of digits up to 65535 is read; one out
  * of range, or of other characters (`9090x`; Go would look it up as a service
  * name), is not a port this check reads.
  */
-function listenAddress(value: string): { port: number | undefined } | { problem: string } {
+function listenAddress(value: string): { host: string; port: number | undefined } | { problem: string } {
   const colon = value.lastIndexOf(':');
   if (colon < 0) return { problem: 'no port (host:port, or :port)' };
   let host = value.slice(0, colon);
@@ -411,18 +411,94 @@ function listenAddress(value: string): { port: number | undefined } | { problem:
   else if (!/^[\w.-]*$/.test(host)) return { problem: `its host ${quoteValue(host, 200)} is no address or host name` };
   const port = value.slice(colon + 1);
   // An empty port, or 0: Go listens on a port of the kernel's choosing, which is no port of the registry's.
-  if (port === '') return { port: undefined };
+  if (port === '') return { host, port: undefined };
   const none = notAPort(port);
-  return none !== undefined ? { problem: none } : { port: goPort(port) };
+  return none !== undefined ? { problem: none } : { host, port: goPort(port) };
+}
+
+/** Prometheus's own listen address when no --web.listen-address is given (`prometheus --help`): every address, port 9090. */
+export const PROMETHEUS_DEFAULT_LISTEN = `0.0.0.0:${PROMETHEUS_DEFAULT_PORT}`;
+
+/** What the registry holds Prometheus's listen address to, wherever it is given (the ARGS file, the command line). */
+export interface ListenExpectation {
+  readonly name: string;
+  readonly port: number;
+  /** Its access level: localhost and dev listen on loopback only, public and private on every address. Left out, not held. */
+  readonly access?: AccessLevel;
+  readonly registryTakes?: RegistryTakes;
+}
+
+/**
+ * Where Go listens for a --web.listen-address host: `every` address (empty, `0.0.0.0`, `::`), `loopback` only
+ * (`127.x`, `::1`, `localhost`), another address of this host (reachable from elsewhere); undefined for a host
+ * name, which Go resolves when Prometheus starts.
+ */
+function listenReach(host: string): 'every' | 'loopback' | 'address' | undefined {
+  if (host === '' || isUnspecified(host)) return 'every';
+  if (isLoopbackHost(host)) return 'loopback';
+  return /^[0-9a-fA-F:.]+(?:%[\w.-]+)?$/.test(host) && (host.includes(':') || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) ? 'address' : undefined;
+}
+
+/**
+ * Pure: what is wrong with Prometheus listening on `value`, a --web.listen-address as Prometheus gets it (undefined
+ * for none: its default, PROMETHEUS_DEFAULT_LISTEN), held to the registry: an address it cannot listen on (it exits
+ * at start), another port, a reach its access level disagrees with (beyond loopback for localhost and dev, loopback
+ * only for public and private, as `ports snippet prometheus-args` writes it). `fix` says what to write; `origin`,
+ * said after the value, where it comes from. The one judgement of a listen address, for the ARGS file and the
+ * command line alike; each finding without its place.
+ */
+export function listenAddressFindings(value: string | undefined, expect: ListenExpectation, fix: string, origin = ''): Omit<Finding, 'line'>[] {
+  const address = listenAddress(value ?? PROMETHEUS_DEFAULT_LISTEN);
+  const said = value === undefined ? undefined : `--web.listen-address=${escapeText(value, 200)}${origin}`;
+  if ('problem' in address)
+    return [{ severity: 'warning', message: `${said}: ${address.problem}, so Prometheus cannot listen there and exits at start; ${fix}` }];
+  const findings: Omit<Finding, 'line'>[] = [];
+  if (address.port !== expect.port)
+    findings.push({
+      severity: 'error',
+      message:
+        said === undefined
+          ? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}; ${fix}`
+          : `${said}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}${orRegistry(registryInstead(expect, address.port))}`,
+    });
+  const reach = listenReach(address.host);
+  const local = expect.access === 'localhost' || expect.access === 'dev';
+  if (expect.access !== undefined && reach !== undefined && (reach === 'loopback') !== local) {
+    const listens = said ?? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_LISTEN}, which`;
+    const registry = `the registry says ${expect.name} is access: ${expect.access}`;
+    findings.push({
+      severity: 'error',
+      message: local
+        ? `${listens} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); ${fix}, or give ${expect.name} access: private or public in the registry`
+        : `${listens} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); ${fix}, or give ${expect.name} access: localhost in the registry`,
+    });
+  }
+  return findings;
+}
+
+/** The finding for an HTTPS Prometheus started with no --web.config.file (`fix`: what to add), without its place. */
+export function noWebConfigFinding(name: string, fix: string): Omit<Finding, 'line'> {
+  return {
+    severity: 'warning',
+    message: `sets no --web.config.file, so ${name} serves plain HTTP where the registry says HTTPS (Grafana and the scrape jobs reach it by https:// and fail); ${fix}`,
+  };
+}
+
+/** Whether an /etc/default/prometheus sets ARGS at all (a line lastArgs reads). */
+export function setsArgs(text: string): boolean {
+  return lastArgs(text) !== undefined;
 }
 
 /**
  * `expect.https`: the registry says the service is HTTPS (its scrape jobs and Grafana's datasource then reach it by
  * https://), which Prometheus serves only from a --web.config.file (its TLS settings); without one it serves plain HTTP.
+ * `elsewhere`: what Prometheus's command line gives besides this file's ARGS (a --web.listen-address or
+ * --web.config.file of the unit's own ExecStart=): then the file need not set it, and its lack is not said.
  */
 export function readPrometheusArgs(
   text: string,
-  expect: { name: string; port: number; snippet?: string; https?: boolean; registryTakes?: RegistryTakes },
+  expect: ListenExpectation & { snippet?: string; https?: boolean },
+  elsewhere: { readonly listenAddress?: boolean; readonly webConfigFile?: boolean } = {},
 ): Finding[] {
   const findings: Finding[] = [];
   let seen = false;
@@ -431,36 +507,18 @@ export function readPrometheusArgs(
   for (const match of args?.value.includes('--web.listen-address') ? args.value.matchAll(/--web\.listen-address(?:=|\s+)['"]?([^\s'"]+)/g) : []) {
     seen = true;
     const value = match[1]!;
-    const address = listenAddress(value);
     // The column of the address itself (after `=`, or after a quote), as every finding about a value is placed.
     const column = args!.column(match.index + match[0].length - value.length);
     const place = { line: args!.line, ...(column !== undefined && { column }) };
-    if ('problem' in address) {
-      findings.push({
-        ...place,
-        severity: 'warning',
-        message: `--web.listen-address=${escapeText(value, 200)}: ${address.problem}, so Prometheus cannot listen there and exits at start; ${fix}`,
-      });
-    } else if (address.port !== expect.port)
-      findings.push({
-        ...place,
-        severity: 'error',
-        message: `--web.listen-address=${escapeText(value, 200)}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}${orRegistry(registryInstead(expect, address.port))}`,
-      });
+    for (const finding of listenAddressFindings(value, expect, fix)) findings.push({ ...place, ...finding });
   }
-  if (expect.https === true && !/--web\.config\.file(?:=|\s+)['"]?[^\s'"]/.test(args?.value ?? '')) {
-    findings.push({
-      line: args?.line ?? 0,
-      severity: 'warning',
-      message: `sets no --web.config.file, so ${expect.name} serves plain HTTP where the registry says HTTPS (Grafana and the scrape jobs reach it by https:// and fail); ${expect.snippet !== undefined ? `write the ARGS line \`${expect.snippet}\` prints, and the file its comment describes` : 'add --web.config.file=FILE, a file with its tls_server_config'}`,
-    });
+  if (expect.https === true && elsewhere.webConfigFile !== true && !/--web\.config\.file(?:=|\s+)['"]?[^\s'"]/.test(args?.value ?? '')) {
+    const tls =
+      expect.snippet !== undefined
+        ? `write the ARGS line \`${expect.snippet}\` prints, and the file its comment describes`
+        : 'add --web.config.file=FILE, a file with its tls_server_config';
+    findings.push({ line: args?.line ?? 0, ...noWebConfigFinding(expect.name, tls) });
   }
-  if (!seen && expect.port !== PROMETHEUS_DEFAULT_PORT) {
-    findings.push({
-      line: 0,
-      severity: 'error',
-      message: `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}; ${fix}`,
-    });
-  }
+  if (!seen && elsewhere.listenAddress !== true) for (const finding of listenAddressFindings(undefined, expect, fix)) findings.push({ line: 0, ...finding });
   return findings;
 }

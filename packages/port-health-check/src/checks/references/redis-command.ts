@@ -6,7 +6,7 @@
 import { environmentDoubt } from '@dsa110/ports/systemd';
 import type { ConfigRef, Service } from '@dsa110/ports';
 import type { Facts } from '../../types.js';
-import { daemonCommand, pathFromCwd } from './daemon-command.js';
+import { daemonCommand, pathFromCwd, sameFile } from './daemon-command.js';
 import { isGlob } from './includes.js';
 import { redisWords, type RedisOption, type RedisStart } from './redis.js';
 
@@ -91,7 +91,7 @@ function redisQuoted(arg: string): string {
  * registry's `ref`; undefined when there is none to read (no unit, a wrapper) or it does not start a server.
  */
 export function redisStart(
-  facts: Pick<Facts, 'units' | 'fileIds'>,
+  facts: Pick<Facts, 'units' | 'daemonFiles'>,
   service: Service,
   ref: Pick<ConfigRef, 'path'>,
   programs: readonly string[],
@@ -124,7 +124,7 @@ export function commandVariables(words: readonly string[]): string[] {
 
 /** RedisStart.reads of a command's config file argument (`given`), run from `cwd`, held against the registry's `registryPath`. */
 function configRead(
-  facts: Pick<Facts, 'fileIds'>,
+  facts: Pick<Facts, 'daemonFiles'>,
   given: string | undefined,
   cwd: string | undefined,
   registryPath: string,
@@ -133,12 +133,4 @@ function configRead(
   const path = pathFromCwd(given, cwd);
   if (path === undefined || isGlob(path)) return undefined;
   return sameFile(facts, path, registryPath) ? 'registry' : { other: path };
-}
-
-/** Whether two absolute paths are one file: the same path, or the same device and inode under the root (a link to a file is the file). */
-export function sameFile(facts: Pick<Facts, 'fileIds'>, one: string, other: string): boolean {
-  const plain = (path: string) => path.replace(/\/(?:\.?\/)+/g, '/');
-  if (plain(one) === plain(other)) return true;
-  const id = facts.fileIds?.get(one);
-  return id !== undefined && id === facts.fileIds?.get(other);
 }

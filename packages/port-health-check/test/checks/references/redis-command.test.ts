@@ -83,8 +83,8 @@ describe('the config file redis-server is started with', () => {
 });
 
 describe("the command line's options", () => {
-  it('--port ${REDIS_PORT} with Environment=REDIS_PORT=6380 is the port the unit moves Redis to: they agree, whatever the file says', async () => {
-    expect(await redisResults(unit('Environment=REDIS_PORT=6380\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port ${REDIS_PORT}\n'))).toEqual([
+  it(`--port \${REDIS_PORT} with Environment=REDIS_PORT=6380 is the port the unit moves Redis to: they agree, whatever the file says`, async () => {
+    expect(await redisResults(unit(`Environment=REDIS_PORT=6380\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port \${REDIS_PORT}\n`))).toEqual([
       'ok: redis (6380): /etc/redis/redis.conf agrees with the registry (redis-conf)',
     ]);
   });

@@ -1,0 +1,308 @@
+// Prometheus's command line, as its unit starts it: which prometheus.yml it
+// reads (--config.file) and where it listens (--web.listen-address, and
+// --web.config.file for TLS). Read from the unit's ExecStart= (daemonCommand),
+// $ARGS expanded from its EnvironmentFile= as systemd expands it, each word
+// with the variable that gave it; then as Prometheus's flag parser, kingpin,
+// reads argv (checked against Prometheus 2.42, Debian's build):
+// `--flag=value` and `--flag value` alike; a value starting with `-` is
+// refused ("expected argument"); a flag given twice is refused ("flag
+// 'config.file' cannot be repeated") and Prometheus exits; `--` ends the
+// flags; a word starting with `@` is replaced by the lines of that file.
+import { CONFIG_KINDS, escapeText, type Service } from '@dsa110/ports';
+import { commandArgv, environmentDoubt } from '@dsa110/ports/systemd';
+import type { Facts, UnitFacts } from '../../types.js';
+import { commandAt, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
+import type { Finding } from './finding.js';
+import { listenAddressFindings, noWebConfigFinding, type ListenExpectation } from './prometheus.js';
+
+/**
+ * The prometheus.yml Prometheus reads without --config.file: Debian's build's
+ * default (`prometheus --help`, 2.42.0+ds); upstream's is `prometheus.yml` in
+ * the directory it starts in.
+ */
+export const PROMETHEUS_DEFAULT_CONFIG = '/etc/prometheus/prometheus.yml';
+
+/** The flags this check reads; kingpin refuses each given twice. */
+export type PrometheusFlag = 'config.file' | 'web.listen-address' | 'web.config.file';
+const READ: readonly string[] = ['config.file', 'web.listen-address', 'web.config.file'] satisfies readonly PrometheusFlag[];
+
+/** A flag as Prometheus gets it: its value, and the variable whose expansion gave it, where one did. */
+export interface CommandFlag {
+  readonly value: string;
+  /** `$ARGS` (or `${ARGS}`) and where the unit's environment sets it (an EnvironmentFile= line, an Environment=); undefined for a word of the ExecStart= line itself. */
+  readonly from?: { readonly variable: string; readonly file: string; readonly line: number };
+}
+
+/** Prometheus's command line as its unit starts it: the command, and each flag this check reads with every time it is given. */
+export interface PrometheusCommand extends DaemonCommand {
+  readonly flags: Readonly<Record<PrometheusFlag, readonly CommandFlag[]>>;
+  /** The variables the command expands (`$ARGS`, `${ARGS}`). */
+  readonly variables: ReadonlySet<string>;
+  /** The unit's environment (the value and place of each variable). */
+  readonly environment: UnitFacts['environment'];
+  /** The unit's EnvironmentFile= list. */
+  readonly environmentFiles: NonNullable<UnitFacts['environmentFiles']>;
+}
+
+/**
+ * Pure: the command line Prometheus is started with by `service`'s unit, or undefined where this check cannot know
+ * it: no single ExecStart= running prometheus (daemonCommand), a variable it expands that an EnvironmentFile= not
+ * read may set or that the manager passes (PassEnvironment=), or an `@file` argument (kingpin reads more from it).
+ */
+export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service): PrometheusCommand | undefined {
+  const command = daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
+  const unit = command && facts.units.get(command.unit);
+  if (command === undefined || unit === undefined) return undefined;
+  const { line } = command;
+  const expands = !line.prefixes.includes(':');
+  const variables = new Set(expands ? line.words.slice(1).flatMap(variablesOf) : []);
+  const passed = new Set((unit.passEnvironment ?? []).map((setting) => setting.value));
+  if (environmentDoubt(unit, variables) !== undefined || [...variables].some((name) => passed.has(name) && !unit.environment.has(name))) return undefined;
+  // Word by word, as the unit model expands the line (commandArgv), so each argv word knows the variable it came from.
+  const values = new Map([...unit.environment].map(([name, setting]) => [name, setting.value]));
+  const words = line.words.slice(1).flatMap((written) => {
+    const variable = expands ? variablesOf(written) : [];
+    const setting = variable.length === 1 ? unit.environment.get(variable[0]!) : undefined;
+    const from = setting && { variable: variable[0]!, file: setting.file, line: setting.line };
+    const expanded = commandArgv({ prefixes: line.prefixes, path: line.path, words: [line.words[0]!, written] }, values).slice(1);
+    return expanded.map((word) => ({ value: word, ...(from && { from }) }));
+  });
+  const flags = kingpinFlags(words);
+  if (flags === undefined) return undefined;
+  return { ...command, flags, variables, environment: unit.environment, environmentFiles: unit.environmentFiles ?? [] };
+}
+
+/**
+ * The flags of READ in argv words as kingpin takes them; undefined for a word starting with `@` (before `--`),
+ * whose file kingpin reads more arguments from. A flag whose value is missing (`--config.file` last, or before
+ * `--x`) is refused by kingpin, and left out here: what Prometheus then does is no port or file of the registry's.
+ */
+function kingpinFlags(words: readonly CommandFlag[]): Record<PrometheusFlag, CommandFlag[]> | undefined {
+  const flags: Record<PrometheusFlag, CommandFlag[]> = { 'config.file': [], 'web.listen-address': [], 'web.config.file': [] };
+  for (let index = 0; index < words.length; index++) {
+    const { value: word, from } = words[index]!;
+    if (word === '--') break;
+    if (word.startsWith('@')) return undefined;
+    if (!word.startsWith('--')) continue;
+    const equals = word.indexOf('=');
+    const name = word.slice(2, equals < 0 ? undefined : equals);
+    if (!READ.includes(name)) continue;
+    let flag: CommandFlag;
+    if (equals >= 0) flag = { value: word.slice(equals + 1), ...(from && { from }) };
+    else {
+      const next = words[index + 1];
+      if (next === undefined || (next.value.startsWith('-') && next.value !== '-')) continue;
+      if (next.value.startsWith('@')) return undefined;
+      const source = from ?? next.from;
+      flag = { value: next.value, ...(source && { from: source }) };
+      index++;
+    }
+    flags[name as PrometheusFlag].push(flag);
+  }
+  return flags;
+}
+
+/**
+ * The variables one ExecStart= word expands, as systemd 252 does (replace_env_argv): a word that is `$NAME` alone,
+ * else each `${NAME}` in it (`$$` a literal `$`; `${NAME:...}` stays as written).
+ */
+function variablesOf(word: string): string[] {
+  if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') return [word.slice(1)];
+  const names: string[] = [];
+  for (let at = word.indexOf('$'); at >= 0; at = word.indexOf('$', at + 1)) {
+    if (word[at + 1] === '$') at++;
+    else if (word[at + 1] === '{') {
+      const close = word.indexOf('}', at + 2);
+      if (close < 0) break;
+      const name = word.slice(at + 2, close);
+      if (!name.includes(':')) names.push(name);
+      at = close;
+    }
+  }
+  return names;
+}
+
+/**
+ * Pure: the prometheus.yml the command makes Prometheus read: --config.file's value (resolved from the directory it
+ * starts in) with the flag, or Debian's default without one; undefined when that is not known (a relative path in a
+ * directory the model does not know), or the flag is given more than once or empty (Prometheus exits: said apart).
+ */
+export function commandConfigFile(command: PrometheusCommand): { readonly path: string; readonly flag?: CommandFlag } | undefined {
+  const given = command.flags['config.file'];
+  if (given.length === 0) return { path: PROMETHEUS_DEFAULT_CONFIG };
+  if (given.length > 1 || given[0]!.value === '') return undefined;
+  const path = pathFromCwd(given[0]!.value, command.cwd);
+  return path === undefined ? undefined : { path, flag: given[0]! };
+}
+
+// ---- held to the registry ----------------------------------------------------
+
+/** What the registry holds Prometheus's command line to: its listen address (ListenExpectation), TLS, and the address to write. */
+export interface CommandExpectation extends ListenExpectation {
+  /** The registry says HTTPS: Prometheus serves it only with a --web.config.file. */
+  readonly https?: boolean;
+  /** The listen address `ports snippet prometheus-args` writes (`127.0.0.1:9090` for a localhost service). */
+  readonly listen: string;
+}
+
+/** Where a flag's word is written, for a fix: `in ARGS at FILE:LINE` (a variable's), or `in its ExecStart=`. */
+function writtenIn(flag: CommandFlag | undefined): string {
+  return flag?.from === undefined ? 'in its ExecStart=' : `in ${flag.from.variable} at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)}`;
+}
+
+/** The variable a flag's word comes from, for a message: `$ARGS, set at FILE:LINE`; undefined for the line's own word. */
+function setBy(flag: CommandFlag): string | undefined {
+  return flag.from === undefined ? undefined : `$${flag.from.variable}, set at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)}`;
+}
+
+/** Where a flag's word comes from, after its value in a message: ` (from $ARGS, set at FILE:LINE)`, nothing for the line's own. */
+function originOf(flag: CommandFlag): string {
+  const variable = setBy(flag);
+  return variable === undefined ? '' : ` (from ${variable})`;
+}
+
+/** A flag as Prometheus gets it, for a message: `--config.file=alt.yml`, with its origin. */
+function shownFlag(name: PrometheusFlag, flag: CommandFlag): string {
+  return `--${name}=${escapeText(flag.value, 200)}${originOf(flag)}`;
+}
+
+/**
+ * The finding for a flag given more than once: an error, as kingpin refuses it and Prometheus exits at start; for
+ * --web.listen-address a warning, as only Prometheus 2 refuses it (checked with Debian 12's 2.42), and Prometheus 3
+ * listens on each (each is held to the registry apart).
+ */
+function repeatedFlag(command: PrometheusCommand, name: PrometheusFlag): Finding | undefined {
+  const given = command.flags[name];
+  if (given.length < 2) return undefined;
+  const gives = `Prometheus's command line gives --${name} ${given.length} times (${given.map((flag) => shownFlag(name, flag)).join('; ')})`;
+  const refused = `("flag '${name}' cannot be repeated") and exits at start`;
+  return {
+    ...commandAt(command),
+    ...(name === 'web.listen-address'
+      ? {
+          severity: 'warning',
+          message: `${gives}, which Prometheus 2 refuses ${refused} (Prometheus 3 listens on each); keep one, unless this is Prometheus 3`,
+        }
+      : { severity: 'error', message: `${gives}, which Prometheus refuses ${refused}; keep one` }),
+  };
+}
+
+/**
+ * Pure: whether the command makes Prometheus read `yml`, the prometheus-yml file the registry names (and this check
+ * read): a warning at the ExecStart= line when --config.file (resolved from the directory Prometheus starts in), or
+ * without one Debian's default, names another file (`same`: whether two paths are one file, a link to it included),
+ * with both ways out (`registryFix` of the path it reads); an error when it names none or is given twice (Prometheus
+ * exits). Nothing where the file is not known (a relative path in a directory the model does not know).
+ */
+export function configFileFindings(
+  command: PrometheusCommand,
+  yml: string,
+  same: (one: string, other: string) => boolean,
+  registryFix: (path: string) => string,
+): Finding[] {
+  const repeated = repeatedFlag(command, 'config.file');
+  if (repeated) return [repeated];
+  const at = commandAt(command);
+  const given = command.flags['config.file'][0];
+  if (given?.value === '')
+    return [
+      {
+        ...at,
+        severity: 'error',
+        message: `${shownFlag('config.file', given)} names no file, so Prometheus cannot load its configuration and exits at start; write --config.file=${escapeText(yml, 500)} ${writtenIn(given)}`,
+      },
+    ];
+  const read = commandConfigFile(command);
+  if (read === undefined || same(read.path, yml)) return [];
+  const shownYml = escapeText(yml, 500);
+  const reads =
+    read.flag === undefined
+      ? `Prometheus's command line sets no --config.file, so Prometheus reads its default ${PROMETHEUS_DEFAULT_CONFIG} (Debian's build)`
+      : read.flag.value === read.path
+        ? `Prometheus reads ${escapeText(read.path, 500)} (its --config.file${read.flag.from === undefined ? '' : `, from ${setBy(read.flag)}`})`
+        : `Prometheus reads ${escapeText(read.path, 500)} (${shownFlag('config.file', read.flag)})`;
+  const fix = read.flag === undefined ? `add --config.file=${shownYml} to its ExecStart=` : `point --config.file at ${shownYml} ${writtenIn(read.flag)}`;
+  return [
+    {
+      ...at,
+      severity: 'warning',
+      message: `${reads}, not ${shownYml}, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); ${fix}, or ${registryFix(read.path)}`,
+    },
+  ];
+}
+
+/**
+ * Pure: Prometheus's listen address (and, for an HTTPS one, --web.config.file) as its command line gives it, held to
+ * the registry at the ExecStart= line (listenAddressFindings, the judgement the ARGS file gets too), and either flag
+ * given twice. `heldInFile`: the flags the prometheus-args reader holds already, this file's ARGS reaching
+ * Prometheus; those are not judged again, nor is the lack of a flag (the reader says it). Undefined when no such
+ * file reaches Prometheus: then its lack is said here.
+ */
+export function listenFindings(command: PrometheusCommand, expect: CommandExpectation, heldInFile?: (flag: CommandFlag) => boolean): Finding[] {
+  const at = commandAt(command);
+  const findings: Finding[] = [];
+  const repeated = repeatedFlag(command, 'web.listen-address');
+  if (repeated) findings.push(repeated);
+  const listens = command.flags['web.listen-address'];
+  // Each address Prometheus is given is held, but those of the file its reader holds; none at all, unless that reader says so.
+  const judged: (CommandFlag | undefined)[] =
+    listens.length === 0 ? (heldInFile === undefined ? [undefined] : []) : listens.filter((flag) => heldInFile?.(flag) !== true);
+  for (const listen of judged) {
+    const fix = `write --web.listen-address=${expect.listen} ${writtenIn(listen)}`;
+    for (const finding of listenAddressFindings(listen?.value, expect, fix, listen === undefined ? '' : originOf(listen))) findings.push({ ...at, ...finding });
+  }
+  const tls = repeatedFlag(command, 'web.config.file');
+  if (tls) findings.push(tls);
+  else if (expect.https === true && command.flags['web.config.file'].length === 0 && heldInFile === undefined)
+    findings.push({ ...at, ...noWebConfigFinding(expect.name, 'add --web.config.file=FILE, a file with its tls_server_config, to its ExecStart=') });
+  return findings;
+}
+
+/**
+ * Pure: whether the ARGS of `path`, the prometheus-args file the registry names, reach Prometheus: the unit reads
+ * the file (an EnvironmentFile= naming it, or a link to it: `same`), its command passes $ARGS, and the ARGS it
+ * passes are the file's (or the file sets none, `setsArgs` false). Undefined when they do; else a warning at the
+ * ExecStart= line saying why, so that nobody edits a file Prometheus does not read, with both ways out.
+ */
+export function argsReachFinding(
+  command: PrometheusCommand,
+  path: string,
+  setsArgs: boolean,
+  same: (one: string, other: string) => boolean,
+): Finding | undefined {
+  const file = command.environmentFiles.find((each) => same(each.path, path));
+  const passes = command.variables.has('ARGS');
+  const args = command.environment.get('ARGS');
+  const shownPath = escapeText(path, 500);
+  const unit = escapeText(command.unit, 200);
+  // The registry's other way out: the file whose ARGS Prometheus does get, when one does.
+  const other = args !== undefined && passes && command.environmentFiles.some((each) => each.path === args.file) ? args.file : undefined;
+  const registry =
+    other !== undefined && !same(other, path)
+      ? `give Prometheus's prometheus-args entry path: ${escapeText(other, 500)} in the registry`
+      : "remove the prometheus-args entry from Prometheus's configs: in the registry";
+  let why: string;
+  let fix: string;
+  if (file === undefined) {
+    why = `${unit} reads no EnvironmentFile=${shownPath}`;
+    fix = `add EnvironmentFile=${shownPath} to its [Service]${passes ? '' : ' and $ARGS to this ExecStart='} (as Debian's prometheus.service does)`;
+  } else if (file.failed !== undefined) {
+    why = `systemd cannot load it (${escapeText(file.failed, 200)})`;
+    fix = 'correct it';
+  } else if (!passes) {
+    why = 'this ExecStart= does not pass $ARGS';
+    fix = "add $ARGS to it (as Debian's prometheus.service does)";
+  } else if (!setsArgs || (args !== undefined && same(args.file, path))) return undefined;
+  else if (args === undefined) {
+    why = `${unit}'s UnsetEnvironment= drops ARGS`;
+    fix = 'take ARGS out of UnsetEnvironment=';
+  } else {
+    why = `ARGS is set again at ${escapeText(`${args.file}:${args.line}`, 500)}, which wins`;
+    fix = 'remove that ARGS';
+  }
+  return {
+    ...commandAt(command),
+    severity: 'warning',
+    message: `the ARGS of ${shownPath} do not reach Prometheus: ${why}, so this check holds Prometheus's command line instead of that file; ${fix}, or ${registry}`,
+  };
+}

@@ -1,0 +1,172 @@
+// Prometheus's command line against the registry, on real trees under --root: which prometheus.yml its unit's
+// ExecStart= makes it read (--config.file, resolved from WorkingDirectory=, a link to the registry's file being that
+// file), and where it listens (--web.listen-address, $ARGS expanded from the unit's EnvironmentFile=), and whether
+// the ARGS of the prometheus-args file the registry names reach Prometheus at all.
+import { join } from 'node:path';
+import { loadRegistry, parseRegistry, type Registry } from '@dsa110/ports';
+import { renderSnippets } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { prometheusCommand } from '../../../src/checks/references/prometheus-command.js';
+import { gather } from '../../../src/gather.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const registryText = (await import('node:fs')).readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const UNIT = 'lib/systemd/system/prometheus.service';
+const YML = renderSnippets(registry, 'prometheus-yml')[0]!.text;
+const ARGS_FILE = 'ARGS="--web.listen-address=127.0.0.1:9090"\n';
+/** Debian's prometheus.service, as the package installs it (the lines that matter here). */
+const DEBIAN_UNIT = '[Service]\nUser=prometheus\nEnvironmentFile=/etc/default/prometheus\nExecStart=/usr/bin/prometheus $ARGS\n';
+
+function tree(files: Record<string, TreeEntry>): string {
+  return writeTree(tempDir(), { 'etc/prometheus/prometheus.yml': YML, 'etc/default/prometheus': ARGS_FILE, [UNIT]: DEBIAN_UNIT, ...files });
+}
+
+/** The references check's problems for Prometheus, each as `severity reason`. */
+async function findings(files: Record<string, TreeEntry>, reg: Registry = registry): Promise<string[]> {
+  const root = tree(files);
+  const prometheus = reg.service('prometheus');
+  const facts = await gather({ registry: reg, root, services: [prometheus] });
+  return checkReferences(facts, prometheus)
+    .map((result) => withoutRoot(result, root))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => `${result.severity} ${result.reason}`);
+}
+
+const AT = `/${UNIT}:4`;
+
+describe("Prometheus's command line", () => {
+  it("has $ARGS expanded from the unit's EnvironmentFile=, each flag with the variable and line that gave it", async () => {
+    const root = tree({ 'etc/default/prometheus': '# Debian\nARGS="--config.file /etc/prometheus/alt.yml --web.listen-address=:9091"\n' });
+    const facts = await gather({ registry, root, services: [registry.service('prometheus')] });
+    const command = prometheusCommand(facts, registry.service('prometheus'));
+    expect(command?.line.argv).toEqual(['/usr/bin/prometheus', '--config.file', '/etc/prometheus/alt.yml', '--web.listen-address=:9091']);
+    const from = { variable: 'ARGS', file: '/etc/default/prometheus', line: 2 };
+    expect(command?.flags).toEqual({
+      'config.file': [{ value: '/etc/prometheus/alt.yml', from }],
+      'web.listen-address': [{ value: ':9091', from }],
+      'web.config.file': [],
+    });
+  });
+
+  it("passes Debian's unit with the files `ports snippet` prints", async () => {
+    expect(await findings({})).toEqual([]);
+    // Its default --config.file is the registry's prometheus.yml; a link to it, or a relative path to it from WorkingDirectory=, is it.
+    expect(
+      await findings({
+        [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file=/etc/prometheus/link.yml $ARGS'),
+        'etc/prometheus/link.yml': { symlink: 'prometheus.yml' },
+      }),
+    ).toEqual([]);
+    expect(
+      await findings({
+        [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file prometheus.yml $ARGS'),
+        [`${UNIT}.d/wd.conf`]: '[Service]\nWorkingDirectory=/etc/prometheus\n',
+      }),
+    ).toEqual([]);
+    // Quotes in ARGS are systemd's to remove when it splits $ARGS: Prometheus gets the path and address without them.
+    const quoted = "ARGS=\"--config.file='/etc/prometheus/prometheus.yml' --web.page-title='DSA 110' --web.listen-address='127.0.0.1:9090'\"\n";
+    expect(await findings({ 'etc/default/prometheus': quoted })).toEqual([]);
+  });
+
+  it('warns when --config.file names another file than the registry, with both ways out; says nothing of a path it cannot resolve', async () => {
+    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file=/etc/prometheus/alt.yml $ARGS') })).toEqual([
+      `warning prometheus (9090): ${AT}: Prometheus reads /etc/prometheus/alt.yml (its --config.file), not /etc/prometheus/prometheus.yml, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); point --config.file at /etc/prometheus/prometheus.yml in its ExecStart=, or give Prometheus config: /etc/prometheus/alt.yml in the registry`,
+    ]);
+    // Relative: from WorkingDirectory= (systemd's / without one).
+    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file prometheus.yml $ARGS') })).toEqual([
+      expect.stringContaining(`${AT}: Prometheus reads /prometheus.yml (--config.file=prometheus.yml), not /etc/prometheus/prometheus.yml`),
+    ]);
+    // From $ARGS: the fix names the line that sets it.
+    expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090 --config.file=/srv/p.yml"\n' })).toEqual([
+      `warning prometheus (9090): ${AT}: Prometheus reads /srv/p.yml (its --config.file, from $ARGS, set at /etc/default/prometheus:1), not /etc/prometheus/prometheus.yml, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); point --config.file at /etc/prometheus/prometheus.yml in ARGS at /etc/default/prometheus:1, or give Prometheus config: /srv/p.yml in the registry`,
+    ]);
+    // WorkingDirectory=~: the directory is not known here, so neither is the file.
+    expect(
+      await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file prometheus.yml $ARGS'), [`${UNIT}.d/wd.conf`]: '[Service]\nWorkingDirectory=~\n' }),
+    ).toEqual([]);
+    // An @file argument: kingpin reads more flags from it, which this check does not.
+    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file=/srv/p.yml @/etc/prometheus/flags $ARGS') })).toEqual([]);
+  });
+
+  it("without --config.file, holds Debian's default to a registry that names another prometheus.yml", async () => {
+    const other = parseRegistry(registryText.replace('config: /etc/prometheus/prometheus.yml', 'config: /etc/prometheus/dsa110.yml'), { source: 'ports.yaml' });
+    expect(await findings({ 'etc/prometheus/dsa110.yml': YML }, other)).toEqual([
+      `warning prometheus (9090): ${AT}: Prometheus's command line sets no --config.file, so Prometheus reads its default /etc/prometheus/prometheus.yml (Debian's build), not /etc/prometheus/dsa110.yml, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); add --config.file=/etc/prometheus/dsa110.yml to its ExecStart=, or give Prometheus config: /etc/prometheus/prometheus.yml in the registry`,
+    ]);
+  });
+
+  it('is an error when --config.file is given twice (in ExecStart= and in ARGS): Prometheus refuses it and exits', async () => {
+    expect(
+      await findings({
+        [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file=/etc/prometheus/prometheus.yml $ARGS'),
+        'etc/default/prometheus': 'ARGS="--config.file /etc/prometheus/prometheus.yml --web.listen-address=127.0.0.1:9090"\n',
+      }),
+    ).toEqual([
+      `error prometheus (9090): ${AT}: Prometheus's command line gives --config.file 2 times (--config.file=/etc/prometheus/prometheus.yml; --config.file=/etc/prometheus/prometheus.yml (from $ARGS, set at /etc/default/prometheus:1)), which Prometheus refuses ("flag 'config.file' cannot be repeated") and exits at start; keep one`,
+    ]);
+  });
+
+  it('warns when --web.listen-address is given twice, which only Prometheus 2 refuses, and holds each address', async () => {
+    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--web.listen-address=0.0.0.0:9090 $ARGS') })).toEqual([
+      `warning prometheus (9090): ${AT}: Prometheus's command line gives --web.listen-address 2 times (--web.listen-address=0.0.0.0:9090; --web.listen-address=127.0.0.1:9090 (from $ARGS, set at /etc/default/prometheus:1)), which Prometheus 2 refuses ("flag 'web.listen-address' cannot be repeated") and exits at start (Prometheus 3 listens on each); keep one, unless this is Prometheus 3`,
+      `error prometheus (9090): ${AT}: --web.listen-address=0.0.0.0:9090 accepts connections on every address, but the registry says Prometheus is access: localhost (loopback only); write --web.listen-address=127.0.0.1:9090 in its ExecStart=, or give Prometheus access: private or public in the registry`,
+    ]);
+  });
+
+  it("holds a --web.listen-address of ExecStart= itself to the registry's port and access at the unit's line; the file's lack of one is then no finding", async () => {
+    const unit = (listen: string) => ({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', `--web.listen-address=${listen} $ARGS`), 'etc/default/prometheus': 'ARGS=""\n' });
+    expect(await findings(unit('127.0.0.1:9090'))).toEqual([]);
+    expect(await findings(unit('127.0.0.1:9091'))).toEqual([
+      `error prometheus (9090): ${AT}: --web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=127.0.0.1:9090 in its ExecStart=, or give Prometheus port: 9091 in the registry`,
+    ]);
+    expect(await findings(unit('0.0.0.0:9090'))).toEqual([
+      `error prometheus (9090): ${AT}: --web.listen-address=0.0.0.0:9090 accepts connections on every address, but the registry says Prometheus is access: localhost (loopback only); write --web.listen-address=127.0.0.1:9090 in its ExecStart=, or give Prometheus access: private or public in the registry`,
+    ]);
+  });
+
+  it("says once what the ARGS file that reaches Prometheus says wrong, at the file's line", async () => {
+    expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9091"\n' })).toEqual([
+      'error prometheus (9090): /etc/default/prometheus:1:28: --web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints, or give Prometheus port: 9091 in the registry',
+    ]);
+    // Debian's own ARGS="": Prometheus listens on every address, where the registry says localhost only.
+    expect(await findings({ 'etc/default/prometheus': 'ARGS=""\n' })).toEqual([
+      'error prometheus (9090): /etc/default/prometheus: sets no --web.listen-address, so Prometheus listens on its default 0.0.0.0:9090, which accepts connections on every address, but the registry says Prometheus is access: localhost (loopback only); write the ARGS line `ports snippet prometheus-args` prints, or give Prometheus access: private or public in the registry',
+    ]);
+  });
+
+  it("says when the file's ARGS do not reach Prometheus, and holds its command line instead", async () => {
+    // No EnvironmentFile=: the file's right address is not Prometheus's, which listens on its default.
+    expect(await findings({ [UNIT]: '[Service]\nUser=prometheus\n\nExecStart=/usr/bin/prometheus $ARGS\n' })).toEqual([
+      `warning prometheus (9090): ${AT}: the ARGS of /etc/default/prometheus do not reach Prometheus: prometheus.service reads no EnvironmentFile=/etc/default/prometheus, so this check holds Prometheus's command line instead of that file; add EnvironmentFile=/etc/default/prometheus to its [Service] (as Debian's prometheus.service does), or remove the prometheus-args entry from Prometheus's configs: in the registry`,
+      `error prometheus (9090): ${AT}: sets no --web.listen-address, so Prometheus listens on its default 0.0.0.0:9090, which accepts connections on every address, but the registry says Prometheus is access: localhost (loopback only); write --web.listen-address=127.0.0.1:9090 in its ExecStart=, or give Prometheus access: private or public in the registry`,
+    ]);
+    // The file is read, but ExecStart= does not pass $ARGS.
+    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--web.listen-address=127.0.0.1:9090') })).toEqual([
+      `warning prometheus (9090): ${AT}: the ARGS of /etc/default/prometheus do not reach Prometheus: this ExecStart= does not pass $ARGS, so this check holds Prometheus's command line instead of that file; add $ARGS to it (as Debian's prometheus.service does), or remove the prometheus-args entry from Prometheus's configs: in the registry`,
+    ]);
+    // Another EnvironmentFile= after it sets ARGS again: its value is Prometheus's, held at the unit's line.
+    expect(
+      await findings({
+        [UNIT]: DEBIAN_UNIT.replace('ExecStart', 'EnvironmentFile=/etc/prometheus/args\nExecStart'),
+        'etc/prometheus/args': 'ARGS="--web.listen-address=127.0.0.1:9091"\n',
+      }),
+    ).toEqual([
+      `warning prometheus (9090): /${UNIT}:5: the ARGS of /etc/default/prometheus do not reach Prometheus: ARGS is set again at /etc/prometheus/args:1, which wins, so this check holds Prometheus's command line instead of that file; remove that ARGS, or give Prometheus's prometheus-args entry path: /etc/prometheus/args in the registry`,
+      `error prometheus (9090): /${UNIT}:5: --web.listen-address=127.0.0.1:9091 (from $ARGS, set at /etc/prometheus/args:1), but the registry says Prometheus uses port 9090; write --web.listen-address=127.0.0.1:9090 in ARGS at /etc/prometheus/args:1, or give Prometheus port: 9091 in the registry`,
+    ]);
+  });
+});
+
+describe('a registry with no prometheus-args entry', () => {
+  it("holds Prometheus's listen address as its command line gives it, with its prometheus-yml", async () => {
+    const yml = parseRegistry(registryText.replace('      - { kind: prometheus-args }\n', ''), { source: 'ports.yaml' });
+    expect(yml.service('prometheus').configs.map((ref) => ref.kind)).toEqual(['prometheus-yml']);
+    expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090"\n' }, yml)).toEqual([]);
+    expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=localhost:9091"\n' }, yml)).toEqual([
+      `error prometheus (9090): ${AT}: --web.listen-address=localhost:9091 (from $ARGS, set at /etc/default/prometheus:1), but the registry says Prometheus uses port 9090; write --web.listen-address=127.0.0.1:9090 in ARGS at /etc/default/prometheus:1, or give Prometheus port: 9091 in the registry`,
+    ]);
+  });
+});
