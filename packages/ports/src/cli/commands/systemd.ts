@@ -39,6 +39,7 @@ import { pathInWorkingDirectory } from '../../systemd/working-directory.js';
 import { dropInDirUnread } from '../../systemd/drop-in-readers.js';
 import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
+import { withWrittenDropIn } from '../../systemd/written-drop-in.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
 import {
   HOST_SPECIFIERS,
@@ -1190,6 +1191,8 @@ async function checkTree(
   /** Unit-file claims whose unit file is not the operator's (a package's, or made at run time: true), by path. */
   const packaged = new Map<string, boolean>();
   const unreadable: SystemdDrift[] = [];
+  /** The claim drop-ins the write would replace with the registry's (every one it can read, but for a link or a FIFO), by unit. */
+  const rewritable = new Set<string>();
   const regenerate = regenerateCommand(context, 'systemd', REGENERATE_FLAGS);
   // A claim drop-in or health unit someone else may write runs what they write, as root: drift, whatever it holds.
   const exposed = (exposure: string) =>
@@ -1205,6 +1208,7 @@ async function checkTree(
       if (problem !== undefined) unreadable.push({ path: entry.path, message: problem });
       else if (exposure !== undefined) unreadable.push({ path: entry.path, message: exposed(exposure) });
       else files.set(entry.path, current);
+      if (problem === undefined) rewritable.add(entry.unit);
       continue;
     }
     // The file systemd loads: the unit's own, else (an instance) its template's, first directory first.
@@ -1334,7 +1338,7 @@ async function checkTree(
     ...(effectiveRoot === undefined ? outClearings(wiring, files, unitDir, claimPort) : []),
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
-  if (effectiveRoot === undefined || drift.length > 0) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
+  if (effectiveRoot === undefined) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
   // A directory on the way to a drop-in or health unit that others may write, up to /: they choose what systemd runs, as for the file.
   const guarded = guardedDirectories(generatedFiles(wiring, health).map((file) => place(file.path)));
   const unitDirectory = unitDirectories(unitDir);
@@ -1364,9 +1368,9 @@ async function checkTree(
     }
   }
   // What systemd would run is the written file with nothing over it: a higher-priority copy, a mask, a drop-in that sets anything.
-  // Under a root said with the effective units' problems when the files are right, so that neither hides the other.
+  // Under a root said with the effective units' problems, below.
   const healthChanges = healthUnitChanges(health, unitDir, effectiveRoot, regenerate);
-  if (effectiveRoot === undefined || drift.length > 0) drift.push(...healthChanges.splice(0));
+  if (effectiveRoot === undefined) drift.push(...healthChanges.splice(0));
   for (const item of drift) {
     const path = shown.get(item.path) ?? driftPath(item.path, unitDir, effectiveRoot);
     const printed = escapeText(masked.get(item.path) ?? path);
@@ -1391,40 +1395,62 @@ async function checkTree(
     regenerate,
   );
   if (temps !== undefined) context.io.err(`${oneLine(temps)}\n`, 'notice');
-  if (drift.length > 0) {
-    context.io.err(
-      // Not "differs from the registry": a file with the right lines that others may change is one of them.
-      `${drift.length === 1 ? '1 problem' : `${drift.length} problems`} in the claim wiring under ${escapeText(unitDir)}, ${drift.length === 1 ? '' : 'each '}listed above with what to do\n`,
-      'error',
-    );
-    return 'failed';
-  }
+  // Under a root, each wired unit as systemd would load it is judged in the same run, whatever drifted: one run lists
+  // every problem. A claim drop-in is judged as the write would leave it (its drift is said above); a unit whose own
+  // file drifted otherwise (a unit-file claim without its line, a drop-in that is a link or one file for two units) is
+  // judged once that is fixed, since its verdict now would repeat the drift line.
+  let unitProblems = 0;
   if (effectiveRoot !== undefined) {
-    const { problems, warnings } = effectiveProblems(registry, wiring, effectiveRoot, { claimPort, registryPath, regenerate, managerDefaults });
+    const drifted = new Set(drift.map((item) => item.path));
+    const judged = wiring.filter((entry) => (entry.claim === 'drop-in' ? rewritable.has(entry.unit) && !sharing.has(entry.path) : !drifted.has(entry.path)));
+    const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, {
+      claimPort,
+      registryPath,
+      regenerate,
+      managerDefaults,
+      asWritten: rewritable,
+      // Drift paths are relative to the unit directory checked, /etc/systemd/system under the root, or absolute there. A
+      // claim drop-in judged as written is not one: its lines are the registry's, judged as the write's would be.
+      said: new Set(
+        drift
+          .filter((item) => !wiring.some((entry) => entry.path === item.path && entry.claim === 'drop-in' && rewritable.has(entry.unit)))
+          .map((item) => (item.path.startsWith('/') ? item.path : `${DEFAULT_UNIT_DIR}/${item.path}`)),
+      ),
+    });
     for (const warning of warnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
     for (const problem of problems) context.io.out(`${oneLine(problem)}\n`);
     for (const change of healthChanges) context.io.out(`${oneLine(`${escapeText(driftPath(change.path, unitDir, effectiveRoot))}: ${change.message}`)}\n`);
-    if (healthChanges.length > 0) {
-      const count = problems.length + healthChanges.length;
-      context.io.err(
-        `${count} problem${count === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${escapeText(effectiveRoot)} are not the files, each listed above with what to do\n`,
-        'error',
-      );
-      return 'failed';
-    }
-    if (problems.length > 0) {
-      context.io.err(
-        `${problems.length} problem${problems.length === 1 ? '' : 's'}: the files match the registry, but the units systemd would load under ${escapeText(effectiveRoot)} do not claim their ports\n`,
-        'error',
-      );
-      return 'failed';
-    }
+    unitProblems = problems.length + healthChanges.length;
+  }
+  const summary = problemsSummary(drift.length, unitProblems, healthChanges.length > 0, unitDir, effectiveRoot);
+  if (summary !== undefined) {
+    context.io.err(`${summary}\n`, 'error');
+    return 'failed';
   }
   const dropIns = wiring.filter((entry) => entry.claim === 'drop-in').length;
   context.io.out(
     `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${escapeText(unitDir)} match the registry\n`,
   );
   return 'ok';
+}
+
+/**
+ * Pure: --check's last line, counting every problem it listed, or undefined when there is none: `files` in the files
+ * (drift), `units` in the units systemd would load under `root` (the effective units' problems and, when
+ * `healthChanged`, the health check's units that are not the files written), judged in the same run.
+ */
+function problemsSummary(files: number, units: number, healthChanged: boolean, unitDir: string, root: string | undefined): string | undefined {
+  const count = (n: number) => (n === 1 ? '1 problem' : `${n} problems`);
+  // Not "differs from the registry": a file with the right lines that others may change is one of them.
+  const inFiles = `in the claim wiring under ${escapeText(unitDir)}, ${files + units === 1 ? '' : 'each '}listed above with what to do`;
+  const loaded = `the units systemd would load under ${escapeText(root ?? '/')}`;
+  if (files > 0 && units > 0)
+    return `${count(files + units)} ${inFiles}: ${files} in the files, and ${units} in ${loaded}, which writing the files does not fix`;
+  if (files > 0) return `${count(files)} ${inFiles}`;
+  if (units === 0) return undefined;
+  return healthChanged
+    ? `${count(units)}: the files match the registry, but ${loaded} are not the files, each listed above with what to do`
+    : `${count(units)}: the files match the registry, but ${loaded} do not claim their ports`;
 }
 
 /**
@@ -1540,11 +1566,25 @@ function effectiveProblems(
     registryPath,
     regenerate,
     managerDefaults,
+    asWritten = new Set(),
+    said = new Set(),
   }: {
     readonly claimPort: string;
     readonly registryPath: string | undefined;
     readonly regenerate: string;
     readonly managerDefaults: () => ManagerDefaults;
+    /**
+     * The `claim: drop-in` units (by name) judged with their claim drop-in as the write leaves it (withWrittenDropIn):
+     * --check's, whose drop-in may still differ from the registry, a drift said on its own line. A unit for which that
+     * is not known here is not judged: its drift line says what to fix first.
+     */
+    readonly asWritten?: ReadonlySet<string>;
+    /**
+     * The files and lines (`FILE`, `FILE:LINE`, as the system under the root names them) a drift line of --check already
+     * says what to do with (a stray claim line, a claim-port.conf left from `claim: drop-in`: remove it): a verdict on a
+     * line there is left out, so that one line is not two problems with two fixes.
+     */
+    readonly said?: ReadonlySet<string>;
   },
 ): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
@@ -1555,8 +1595,12 @@ function effectiveProblems(
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
   const defaultEnvironment = managerDefaults().environment;
+  const saidAt = (place: string) => said.has(place) || said.has(place.replace(/:\d+$/, ''));
   for (const entry of wiring) {
-    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, entry.unit, listing), { defaultEnvironment });
+    const onDisk = loadUnit(root, entry.unit, listing);
+    const loaded = asWritten.has(entry.unit) ? withWrittenDropIn(onDisk, `${DEFAULT_UNIT_DIR}/${entry.path}`, entry.contents!) : onDisk;
+    if (loaded === undefined) continue;
+    const unit = mergeUnitWithEnvironmentFiles(root, loaded, { defaultEnvironment });
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
     // A unit file systemd cannot open either (a link to nothing, a loop of links): the unit cannot load, whatever else it has.
     const broken = unit.unread?.find((part) => part.kind === 'file' && part.broken);
@@ -1594,6 +1638,7 @@ function effectiveProblems(
     if (mayClaim.length > 0) say(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
+      if (saidAt(where(line))) continue;
       const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
       // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
       if (problem !== undefined) {
@@ -1618,6 +1663,7 @@ function effectiveProblems(
         ? []
         : claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root)) }, regenerate)),
     ]) {
+      if (finding.where !== undefined && saidAt(finding.where)) continue;
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
       else if (doubt !== undefined) say(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
