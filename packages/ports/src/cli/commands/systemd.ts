@@ -1598,8 +1598,10 @@ function effectiveProblems(
   const saidAt = (place: string) => said.has(place) || said.has(place.replace(/:\d+$/, ''));
   for (const entry of wiring) {
     const onDisk = loadUnit(root, entry.unit, listing);
-    const loaded = asWritten.has(entry.unit) ? withWrittenDropIn(onDisk, `${DEFAULT_UNIT_DIR}/${entry.path}`, entry.contents!) : onDisk;
-    if (loaded === undefined) continue;
+    // Another drop-in of the claim's name is there (read in its place, skipped as a link to nothing, unreadable): the
+    // unit as it loads now, which writing the file does not change where that one comes first; never left unjudged
+    // (a dangling link in system.control hides the claim: "ok" there was silence on a unit that claims nothing).
+    const loaded = (asWritten.has(entry.unit) ? withWrittenDropIn(onDisk, `${DEFAULT_UNIT_DIR}/${entry.path}`, entry.contents!) : undefined) ?? onDisk;
     const unit = mergeUnitWithEnvironmentFiles(root, loaded, { defaultEnvironment });
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
     // A unit file systemd cannot open either (a link to nothing, a loop of links): the unit cannot load, whatever else it has.

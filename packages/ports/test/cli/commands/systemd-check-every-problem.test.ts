@@ -151,4 +151,15 @@ describe('ports systemd --root --check: every problem in one run, and a count of
     expect(`${lines[1]}\n`).toBe(cleared('alpha', 20081));
     expect(run.stderr).toBe(bothCount(dir, 1, 1));
   });
+
+  it('a drop-in of the claim\'s name ahead of the written one (a link to nothing, an empty ExecStartPre= in system.control) hides the claim: said, never "ok"', async () => {
+    for (const hide of [{ symlink: '/nonexistent' }, CLEAR] as const) {
+      const { dir, check } = await root();
+      writeTree(dir, { 'etc/systemd/system.control/alpha.service.d/claim-port.conf': hide });
+      const run = await check();
+      expect(run.code, JSON.stringify(hide)).toBe(1);
+      expect(run.stdout).not.toMatch(/^ok:/m);
+      expect(run.stdout + run.stderr).toMatch(/alpha\.service: /);
+    }
+  });
 });
