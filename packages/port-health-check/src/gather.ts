@@ -324,12 +324,18 @@ function readForeignClaimUnits(root: string, listing: UnitDirListing, registry: 
     }
   };
   const tried = new Set<string>();
+  // Each unit once, by its unit file: an alias (`b.service -> a.service`) is the same unit under another name.
+  const unitFiles = new Set<string>();
   const read = (unit: string): void => {
     // A name systemd refuses (`a b.service`) is never a unit that starts.
     if (named.has(unit) || tried.has(unit) || !isValidUnitName(unit)) return;
     tried.add(unit);
     const loaded = loadUnit(root, unit, listing);
     if (loaded.file?.text === undefined || (loaded.aliases ?? []).some((alias) => named.has(alias))) return;
+    // An instance's unit file is its template's, shared by every instance: each instance is a unit of its own.
+    const identity = unit.includes('@') ? unit : loaded.file.path;
+    if (unitFiles.has(identity)) return;
+    unitFiles.add(identity);
     found.set(unit, mergeUnitWithEnvironmentFiles(root, loaded, { defaultEnvironment: defaults?.environment }));
   };
   const shared = new Set<string>();
@@ -344,10 +350,20 @@ function readForeignClaimUnits(root: string, listing: UnitDirListing, registry: 
   }
   if (shared.size === 0) return found;
   // Rare (a claim meant for one unit written where every service, or every one of a prefix, reads it): only then is
-  // every service unit file listed read, those whose drop-in directories include one of them.
-  for (const entries of listing.values()) {
+  // every service unit file listed read, those whose drop-in directories include one of them; and the instances of
+  // templates that are enabled (`lab-corr@1.service` in a `*.wants/` directory), which are not listed by name.
+  const readsShared = (name: string) => dropInDirNames(name).some((dir) => shared.has(dir));
+  for (const [dir, entries] of listing) {
     for (const entry of entries) {
-      if (entry.endsWith('.service') && !entry.includes('@') && dropInDirNames(entry).some((dir) => shared.has(dir))) read(entry);
+      if (entry.endsWith('.service') && !entry.includes('@') && readsShared(entry)) read(entry);
+      if (!/\.(?:wants|requires|upholds)$/.test(entry)) continue;
+      let linked: string[];
+      try {
+        linked = readdirSync(hostPath(root, `/${dir}/${entry}`));
+      } catch {
+        continue;
+      }
+      for (const name of linked) if (name.endsWith('.service') && /@[^.]/.test(name) && readsShared(name)) read(name);
     }
   }
   return found;

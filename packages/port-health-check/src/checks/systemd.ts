@@ -197,6 +197,9 @@ function foreignClaims(facts: Facts, service: Service): CheckResult[] {
   const byLine = new Map<string, { line: ExecLine; port: number; units: string[] }>();
   for (const [name, unit] of facts.foreignClaimUnits) {
     for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
+      // The lines of a claim drop-in left behind, what these units were read for; not a claim an operator wrote in
+      // a unit file of their own (seen only when some claim-port.conf made the unit be read: said every run or never).
+      if (!isClaimDropIn(line.file)) continue;
       const claimed = claimedPort(facts, line, unit);
       if (!('port' in claimed) || claimed.transport !== service.transport || (claimed.port !== port && claimed.port !== service.port)) continue;
       const key = `${where(line)}\0${claimed.port}`;
@@ -228,6 +231,12 @@ function foreignClaims(facts: Facts, service: Service): CheckResult[] {
       at,
     );
   });
+}
+
+/** Whether `file` is a `claim-port.conf` in a drop-in directory (`NAME.d/`), the file `ports systemd` writes. */
+function isClaimDropIn(file: string): boolean {
+  const slash = file.lastIndexOf('/');
+  return file.slice(slash + 1) === DROP_IN_NAME && file.slice(0, slash).endsWith('.d');
 }
 
 /** Unit names for a one-line reason: the first three, escaped, and how many more. */

@@ -138,6 +138,42 @@ describe('systemd check', () => {
       `redis (6379): 4 units no service of test-ports.yaml names (a.service, b.service, c.service and 1 more) claim port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${TYPE_WIDE}:2 ` +
         'runs claim-port as root at each start of each of them, which takes Redis down; remove the line (a claim drop-in where every service reads it (/etc/systemd/system/service.d/): the file), then run systemctl daemon-reload',
     ]);
+    // An alias is the unit under another name: one unit, not two.
+    const aliased = await check(
+      {
+        ...redisUnit,
+        'lib/systemd/system/dsa110-old.service': `${service}\n[Install]\nAlias=dsa110-older.service\n`,
+        'etc/systemd/system/dsa110-older.service': { symlink: '/lib/systemd/system/dsa110-old.service' },
+        [DASH]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+      'redis',
+    );
+    expect(aliased.systemd.filter((r) => r.severity === 'error').map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^redis \(6379\): dsa110-old(?:er)?\.service, a unit no service/),
+    ]);
+    // An enabled instance of a template of the prefix reads it too (it is not listed by name: its *.wants/ link is).
+    const instance = await check(
+      {
+        ...redisUnit,
+        'lib/systemd/system/dsa110-corr@.service': service,
+        'etc/systemd/system/multi-user.target.wants/dsa110-corr@1.service': { symlink: '/lib/systemd/system/dsa110-corr@.service' },
+        [DASH]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      },
+      'redis',
+    );
+    expect(instance.systemd.filter((r) => r.severity === 'error').map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^redis \(6379\): dsa110-corr@1\.service, a unit no service/),
+    ]);
+    // A claim line in such a unit's own unit file is not what it was read for: not said (as for any unit the registry does not name).
+    const ownLine = await check(
+      {
+        ...redisUnit,
+        'etc/systemd/system/lab-legacy.service': `[Service]\nExecStart=/bin/true\nExecStartPre=+${CLAIM} 6379\n`,
+        'etc/systemd/system/lab-.service.d/claim-port.conf': '[Service]\nEnvironment=A=1\n',
+      },
+      'redis',
+    );
+    expect(ownLine.systemd.filter((r) => r.severity === 'error')).toEqual([]);
     // No unit of the prefix, or a claim of another port: nothing.
     expect((await check({ ...redisUnit, [DASH]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` }, 'redis')).systemd.filter((r) => r.severity !== 'ok')).toEqual([]);
     expect(
