@@ -67,6 +67,26 @@ describe('--timeout SECONDS', () => {
     expect(parseClaimTimeout(`-${huge}`)).toEqual({ problem: expect.stringMatching(/^--timeout -1000+… must be more than 0 seconds$/) });
   });
 
+  it('judges the digits as written: a value Number() rounds onto a limit (or to 0) is refused as past it, the command and the health check alike', async () => {
+    const tiny = `0.${'0'.repeat(330)}1`;
+    for (const [text, problem] of [
+      ['300.00000000000000001', 'must be at most 300 seconds'],
+      ['0.00099999999999999999999', 'must be at least 0.001 seconds'],
+      [tiny, 'must be at least 0.001 seconds'],
+    ] as const) {
+      expect(parseClaimTimeout(text), text).toEqual({ problem: expect.stringMatching(new RegExp(`^--timeout [0-9.]+…? ${problem.replaceAll('.', '\\.')}$`)) });
+      expect(claimTarget(['/usr/local/bin/claim-port', '8000', `--timeout=${text}`]), text).toEqual({ problem: expect.stringContaining(problem) });
+    }
+    const port = leasePort();
+    expect(await claimInProcess([String(port), '--dry-run', '--timeout', '300.00000000000000001'], { port })).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: `[claim-port:${port}] error: --timeout 300.00000000000000001 must be at most 300 seconds\n`,
+    });
+    // At a limit, however it is written.
+    for (const text of ['300.000', '0.0010', '000300', '299.99999999999999999']) expect(parseClaimTimeout(text), text).toEqual({ seconds: Number(text) });
+  });
+
   it('is what the README and --help say: the forms they show are accepted, the ones they name as refused are refused', () => {
     const row = section('packages/claim-port/README.md', '## Flags')
       .split('\n')

@@ -37,13 +37,52 @@ export const CLAIM_AFTER_TIMEOUT_MS = 2 * CLAIM_KILL_WAIT_MS + CLAIM_SETTLE_MAX_
 /** claim.protect.pidsUpTo: 0 (protect none by number) to Linux's PID_MAX_LIMIT. */
 export const MAX_PIDS_UP_TO = 4_194_304;
 
+/** Why a claim timeout is refused: each said once, for a number (timeoutProblem) and for its text (timeoutTextProblem). */
+const NOT_A_WAIT = 'must be more than 0 seconds';
+export const TIMEOUT_TOO_SHORT = `must be at least ${MIN_CLAIM_TIMEOUT_SECONDS} seconds`;
+export const TIMEOUT_TOO_LONG = `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds`;
+
 /** Why `seconds` is not a valid claim timeout, or undefined. */
 export function timeoutProblem(seconds: number): string | undefined {
   // NaN is no wait; Infinity (a number of 400 digits) is said as too long, below.
-  if (Number.isNaN(seconds) || seconds <= 0) return 'must be more than 0 seconds';
-  if (seconds < MIN_CLAIM_TIMEOUT_SECONDS) return `must be at least ${MIN_CLAIM_TIMEOUT_SECONDS} seconds`;
-  if (seconds > MAX_CLAIM_TIMEOUT_SECONDS) return `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds`;
+  if (Number.isNaN(seconds) || seconds <= 0) return NOT_A_WAIT;
+  if (seconds < MIN_CLAIM_TIMEOUT_SECONDS) return TIMEOUT_TOO_SHORT;
+  if (seconds > MAX_CLAIM_TIMEOUT_SECONDS) return TIMEOUT_TOO_LONG;
   return undefined;
+}
+
+/**
+ * Why the plain decimal `text` (digits with at most one point, either side of which may be empty, and
+ * perhaps a leading minus: what --timeout and ports.yaml accept) is not a valid claim timeout, or undefined.
+ * Judged on the digits as written, never on Number(text), which rounds: `300.00000000000000001` read as 300
+ * and `0.00099999999999999999` as 0.001, both accepted, and a 1 after 330 zeros read as 0, "not more than 0".
+ */
+export function timeoutTextProblem(text: string): string | undefined {
+  const negative = text.startsWith('-');
+  const value = decimalDigits(negative ? text.slice(1) : text);
+  if (value.whole === '' && value.fraction === '') return NOT_A_WAIT;
+  if (negative) return NOT_A_WAIT;
+  // The limits' String() is their plain decimal (0.001, 300): no exponent, which decimalDigits would not read.
+  if (compareDecimals(value, decimalDigits(String(MIN_CLAIM_TIMEOUT_SECONDS))) < 0) return TIMEOUT_TOO_SHORT;
+  if (compareDecimals(value, decimalDigits(String(MAX_CLAIM_TIMEOUT_SECONDS))) > 0) return TIMEOUT_TOO_LONG;
+  return undefined;
+}
+
+/** A non-negative plain decimal's digits either side of its point, without the zeros that do not count (`007.50`: 7 and 5; `0.0`: none). */
+function decimalDigits(text: string): { whole: string; fraction: string } {
+  const point = text.indexOf('.');
+  const whole = point < 0 ? text : text.slice(0, point);
+  const fraction = point < 0 ? '' : text.slice(point + 1);
+  return { whole: whole.replace(/^0+/, ''), fraction: fraction.replace(/0+$/, '') };
+}
+
+/** -1, 0 or 1 as `a` is less than, equal to or more than `b` (decimalDigits both): more whole digits is more, else digit by digit. */
+function compareDecimals(a: { whole: string; fraction: string }, b: { whole: string; fraction: string }): number {
+  if (a.whole.length !== b.whole.length) return Math.sign(a.whole.length - b.whole.length);
+  const width = Math.max(a.fraction.length, b.fraction.length);
+  const digitsOf = (value: { whole: string; fraction: string }) => value.whole + value.fraction.padEnd(width, '0');
+  const [left, right] = [digitsOf(a), digitsOf(b)];
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 /**

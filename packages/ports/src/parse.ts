@@ -36,7 +36,7 @@ import {
   unclosedProblems,
   yamlProblems,
 } from './yaml-rules.js';
-import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
+import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE, timeoutProblem, timeoutTextProblem } from './limits.js';
 import { salvageProtection } from './salvage.js';
 
 export { MAX_ALIASES };
@@ -232,6 +232,7 @@ function parseUnsafe(text: string): ParseResult {
   };
   const located: Located[] = [
     ...wholeNumbersWithAPoint(doc),
+    ...timeoutAsWritten(doc),
     ...protoLabels(doc),
     ...(data !== undefined
       ? checkRules(data, entryName)
@@ -372,6 +373,19 @@ function wholeNumbersWithAPoint(doc: Document): Located[] {
     },
   });
   return found;
+}
+
+/**
+ * `timeoutSeconds: 300.00000000000000001`: zod sees the number it rounds to, 300, within the limits;
+ * claim-port's --timeout refuses the same digits, so the registry does too (judged as written,
+ * timeoutTextProblem). Only what the rounding hid: a value out of range as a number has zod's line.
+ */
+function timeoutAsWritten(doc: Document): Located[] {
+  const node = doc.getIn(['claim', 'timeoutSeconds'], true);
+  if (!isScalar(node) || typeof node.value !== 'number' || typeof node.source !== 'string') return [];
+  const problem = timeoutTextProblem(node.source);
+  if (problem === undefined || timeoutProblem(node.value) !== undefined) return [];
+  return [{ path: ['claim', 'timeoutSeconds'], message: problem }];
 }
 
 /**

@@ -17,6 +17,8 @@ import {
   MAX_UNIT_NAME_LENGTH,
   UNIT_NAME_CHARACTERS,
   MIN_CLAIM_TIMEOUT_SECONDS,
+  TIMEOUT_TOO_LONG,
+  TIMEOUT_TOO_SHORT,
 } from './limits.js';
 import { HEALTH_SERVICE } from './render/health-unit-names.js';
 
@@ -462,8 +464,9 @@ export const ReservedSchema = z.strictObject({
 export const ClaimSchema = z.strictObject({
   timeoutSeconds: z
     .number({ error: 'must be a number of seconds written in plain decimal, e.g. 5 or 0.5' })
-    .min(MIN_CLAIM_TIMEOUT_SECONDS, `must be at least ${MIN_CLAIM_TIMEOUT_SECONDS} seconds`)
-    .max(MAX_CLAIM_TIMEOUT_SECONDS, `must be at most ${MAX_CLAIM_TIMEOUT_SECONDS} seconds`)
+    // On the number (and in schema.json, for an editor); parse.ts judges the digits as written too (timeoutAsWritten).
+    .min(MIN_CLAIM_TIMEOUT_SECONDS, TIMEOUT_TOO_SHORT)
+    .max(MAX_CLAIM_TIMEOUT_SECONDS, TIMEOUT_TOO_LONG)
     .default(DEFAULT_CLAIM_TIMEOUT_SECONDS),
   protect: z
     .strictObject({

@@ -539,11 +539,19 @@ describe('a broken registry is rejected with line and column', () => {
     ['timeoutSeconds: 1e-300', /^claim\.timeoutSeconds: must be a number of seconds written in plain decimal, e\.g\. 5 or 0\.5 \(got "1e-300"\)$/],
     ['timeoutSeconds: 0.0001', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
     ['timeoutSeconds: 301', /^claim\.timeoutSeconds: must be at most 300 seconds$/],
+    // Judged as written: Number() rounds each of these to a limit, and the file validated.
+    ['timeoutSeconds: 300.0000000000000001', /^claim\.timeoutSeconds: must be at most 300 seconds$/],
+    ['timeoutSeconds: 0.00099999999999999999999', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
     ['protect: { pidsUpTo: 5000000 }', /^claim\.protect\.pidsUpTo: must be between 2 and 4194304$/],
     ['protect: { pidsUpTo: 2.0 }', /^claim\.protect\.pidsUpTo: must be a whole number written without a decimal point \(got 2\.0\)$/],
   ])('rejects claim.%s', async (line, message) => {
     const { error } = await rejection(`${minimalRegistry}\nclaim:\n  ${line}\n`);
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('accepts a claim.timeoutSeconds at a limit however it is written (300.000, 0.0010)', () => {
+    for (const seconds of ['300.000', '0.0010', '299.99999999999999999'])
+      expect(parseRegistry(`${minimalRegistry}\nclaim:\n  timeoutSeconds: ${seconds}\n`).claim.timeoutSeconds, seconds).toBe(Number(seconds));
   });
 
   it('quotes at most 200 characters of a bad value, escaped', async () => {

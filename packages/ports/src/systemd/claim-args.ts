@@ -6,7 +6,7 @@
 // would it claim?"): one grammar, one answer.
 import { formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, type Flags, type Parsed } from '../cli-kit/parse.js';
 import { cacheHelp, EXIT_USAGE } from '../cli-kit/conventions.js';
-import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutProblem } from '../limits.js';
+import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutTextProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
 import { portArgument, stringArgument, stringListArgument, transportArgument } from '../arguments.js';
@@ -120,11 +120,10 @@ export function parseClaimTimeout(text: string): { seconds: number } | { problem
       problem: `--timeout ${quoteValue(text)} is not a number of seconds; give e.g. --timeout=5 or --timeout=0.5 (plain decimal seconds: 5, 0.5, .5 or 5.; no unit, sign, exponent or hex)`,
     };
   }
-  // Digits past what a double holds round (a value of 400 digits is Infinity, over the limit).
-  const seconds = Number(text);
-  const problem = timeoutProblem(seconds);
+  // Judged as written: Number() rounds digits past what a double holds, across a limit (300.00000000000000001 is 300).
+  const problem = timeoutTextProblem(text);
   if (problem) return { problem: `--timeout ${escapeText(text, MAX_QUOTED)} ${problem}` };
-  return { seconds };
+  return { seconds: Number(text) };
 }
 
 /**
