@@ -7,6 +7,7 @@
 // ExecSearchPath=, and on how one is parsed (systemd 252's verify looks a bare
 // name up in the built-in path only, even when the unit sets ExecSearchPath=).
 import { spawnSync } from 'node:child_process';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimPortInstall } from '@dsa110/ports/systemd';
 import { checkDependencies } from '../../src/checks/dependencies.js';
@@ -35,6 +36,15 @@ describe('a claim line that names claim-port without a path', () => {
     expect(results[0]!.reason).toBe(
       `claim-port (called by api in /${API}:5 as claim-port) does not exist under ${root} in any directory systemd searches for a command without a path (${SEARCHED}); install claim-port there (${claimPortInstall(undefined, root)})`,
     );
+  });
+
+  it('names the install prefix absolute under a relative root (`--root hr`): the command is run from the checkout', async () => {
+    const root = writeTree(tempDir(), { [API]: unit('ExecStartPre=+claim-port 8000') });
+    const given = relative(process.cwd(), root);
+    const results = checkDependencies(await gather({ registry, root: given })).filter((result) => result.service);
+    expect(results).toEqual([expect.objectContaining({ severity: 'error', service: 'api' })]);
+    expect(results[0]!.reason).toContain(`does not exist under ${given} in any directory`);
+    expect(results[0]!.reason).toMatch(new RegExp(`--prefix ${root.replaceAll('.', '\\.')}/usr/local \\./tarballs/\\*\\.tgz\\)$`));
   });
 
   it('judges the first executable file in systemd’s order, as an absolute path is judged', async () => {

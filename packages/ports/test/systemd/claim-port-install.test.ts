@@ -44,6 +44,17 @@ describe('claimPortInstall', () => {
     expect(pasted(claimPortInstall('/opt/x y/bin/claim-port', root)).npm).toEqual(['install', '-g', '--prefix', `${root}/opt/x y`, './tarballs/*.tgz']);
   });
 
+  it('under a relative root (`--root hr`), the prefix from the current directory: the command is run from the checkout', () => {
+    expect(pasted(claimPortInstall('/usr/local/bin/claim-port', 'hr')).npm).toEqual([
+      'install',
+      '-g',
+      '--prefix',
+      join(process.cwd(), 'hr/usr/local'),
+      './tarballs/*.tgz',
+    ]);
+    expect(pasted(claimPortInstall(undefined, '../x/.')).npm[3]).toBe(join(process.cwd(), '../x/usr/local'));
+  });
+
   it('keeps a plain prefix unquoted, and shows a control character escaped on one line', () => {
     expect(claimPortInstall()).toBe(
       'in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix /usr/local ./tarballs/*.tgz',

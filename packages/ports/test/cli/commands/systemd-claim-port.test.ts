@@ -63,6 +63,16 @@ describe('ports systemd: the claim-port it wires', () => {
     ]);
   });
 
+  it('--root relative (`--root root7`): the install command names the prefix absolute, as it is run from the checkout, not from here', async () => {
+    const root = stagedRoot({});
+    const [parent, name] = [join(root, '..'), root.slice(root.lastIndexOf('/') + 1)];
+    const run = await ports(['systemd', '--root', name], { cwd: parent });
+    expect(run.code).toBe(0);
+    expect(warnings(run)).toEqual([
+      `warning: ${CLAIM}, the claim-port the units run, does not exist under ${name}: systemd fails to start each unit that claims its port; install claim-port there (in a checkout: npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 tarballs && npm install -g --prefix ${root}/usr/local ./tarballs/*.tgz), or run \`ports systemd --root ${name} --claim-port PATH\` naming the one installed`,
+    ]);
+  });
+
   it("--root: #!/usr/bin/env node with node only under /opt is said; a link /usr/local/bin/node, or the units' Environment=PATH=, quiets it", async () => {
     const files = { 'usr/local/bin/claim-port': NODE_SCRIPT, 'usr/bin/env': EXE, 'opt/node/bin/node': EXE };
     const root = stagedRoot(files);
