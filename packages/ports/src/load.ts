@@ -359,7 +359,8 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
       return `${what}: permission denied; run as a user who can read it, or ${hint}`;
     case 'too-large':
       // The path's origin decides the advice, as for the other read errors: a variable can be fixed or unset.
-      return `${what}: ${REGISTRY_TOO_LARGE}${fromEnv ? `; ${hint}` : ''}`;
+      // A registry is a few kB: a file this large is another file (a log), so the path is what to check.
+      return `${what}: ${REGISTRY_TOO_LARGE}; ${hint}`;
     case 'changed':
       return `${what}: ${error.reason}`;
     case 'not-regular':

@@ -869,12 +869,14 @@ describe('a broken registry is rejected with line and column', () => {
     expect(performance.now() - started).toBeLessThan(4000);
   }, 60_000);
 
-  it('rejects a file over 1 MiB before parsing it', async () => {
+  it('rejects a file over 1 MiB before parsing it, saying to check the path (a registry is a few kB: a larger file is another file)', async () => {
     const path = writeRegistry('');
     writeFileSync(path, `${minimalRegistry}\n${'# padding\n'.repeat(110_000)}`);
     const error = await loadRegistry({ path }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RegistryError);
-    expect((error as RegistryError).message).toBe(`${path}: cannot read the registry: the file is larger than 1 MiB; a registry may be at most 1 MiB`);
+    expect((error as RegistryError).message).toBe(
+      `${path}: cannot read the registry: the file is larger than 1 MiB; a registry may be at most 1 MiB; check the path`,
+    );
   });
 
   it('says "fix or unset DSA110_PORTS_FILE" of a file over 1 MiB that $DSA110_PORTS_FILE names, as of its other read errors', async () => {

@@ -10,6 +10,7 @@ import { load } from '../context.js';
 import { CommandError, UsageError } from '../exit-code.js';
 import { driftWords, killedWritersNote, regenerateCommand } from '../regenerate.js';
 import { escapeText } from '../../escape.js';
+import { readFailureAdvice } from '../read-advice.js';
 
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
 export const DEFAULT_DOCS_FILE = 'docs/ports.md';
@@ -115,10 +116,13 @@ function readHint(error: FileReadError, file: string, given: boolean): string {
       return 'pass --file the page itself, a regular file (ports docs reads it and rewrites its marked sections in place)';
     case 'denied':
       return 'run as a user who can read it';
-    case 'io':
-      return error.code === 'ENAMETOOLONG' || error.code === 'ELOOP' ? 'check the path' : '';
+    case 'too-large':
+      // The repository's page is tens of kB: a page this size is another file, or one that grew past what it is for.
+      return given
+        ? `check the path: --file names the reference page (the repository's ${DEFAULT_DOCS_FILE}, tens of kB), or, if this is it, move hand-written prose out of it to a page of its own`
+        : `the reference page is tens of kB: see what grew it (git diff ${DEFAULT_DOCS_FILE}), or move hand-written prose out of it to a page of its own`;
     default:
-      return '';
+      return readFailureAdvice(error) ?? '';
   }
 }
 

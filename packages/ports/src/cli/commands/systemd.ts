@@ -4,6 +4,7 @@ import {
   ConcurrentWriteError,
   FileReadError,
   FileWriteError,
+  formatBytes,
   hostPath,
   inspectGeneratedFiles,
   readFileBytes,
@@ -40,6 +41,7 @@ import { dropInDirUnread } from '../../systemd/drop-in-readers.js';
 import { statExecutable } from '../../systemd/interpreter.js';
 import { claimPortInstall } from '../../systemd/claim-port-install.js';
 import { withWrittenDropIn } from '../../systemd/written-drop-in.js';
+import { readFailureAdvice } from '../read-advice.js';
 import { rootWritablePart, rootWritableProblem } from '../../systemd/root-writable.js';
 import {
   HOST_SPECIFIERS,
@@ -1934,7 +1936,10 @@ function inRoot(root: string, path: string): string {
   try {
     return hostPath(root, path);
   } catch (error) {
-    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot follow ${escapeText(join(root, path))}: ${error.reason}`);
+    if (error instanceof FileReadError) {
+      const advice = readFailureAdvice(error);
+      throw new CommandError(`ports systemd: cannot follow ${escapeText(join(root, path))}: ${error.reason}${advice === undefined ? '' : `; ${advice}`}`);
+    }
     throw error;
   }
 }
@@ -1976,8 +1981,23 @@ async function readText(shown: string, open: () => string): Promise<string | und
   try {
     return readFileIfPresent(open(), { maxBytes: MAX_GENERATED_FILE_BYTES });
   } catch (error) {
-    if (error instanceof FileReadError) throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${error.reason}`);
-    throw error;
+    if (!(error instanceof FileReadError)) throw error;
+    const advice = unitReadAdvice(error);
+    throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${error.reason}${advice === undefined ? '' : `; ${advice}`}`);
+  }
+}
+
+/** What to do about a unit file readText could not read; undefined where the reason says it (a path that changed). */
+function unitReadAdvice(error: FileReadError): string | undefined {
+  switch (error.kind) {
+    case 'denied':
+      return 'run as root, as systemd reads it';
+    case 'not-regular':
+      return "replace it with the unit's file (a regular file, or a link to one), which systemd can load";
+    case 'too-large':
+      return `a unit file is a few kB, and this command reads at most ${formatBytes(MAX_GENERATED_FILE_BYTES)}: see what it holds, and replace it with the unit's own file`;
+    default:
+      return readFailureAdvice(error);
   }
 }
 

@@ -100,6 +100,26 @@ describe('ports docs: a page that cannot be read says what to do', () => {
     });
   });
 
+  it('a page over 4 MiB: check that --file names the reference page, or, if it is that page, what grew it', async () => {
+    const dir = checkout(rootRegistry);
+    const big = `${committedDocs}${'x'.repeat(4 * 1024 * 1024)}\n`;
+    writeFileSync(join(dir, 'big.md'), big);
+    expect(await ports(['docs', '--file', 'big.md'], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        "ports docs: cannot read big.md: it is larger than 4 MiB; check the path: --file names the reference page (the repository's docs/ports.md, tens of kB), or, if this is it, move hand-written prose out of it to a page of its own\n",
+    });
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs/ports.md'), big);
+    expect(await ports(['docs', '--check'], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ports docs: cannot read docs/ports.md: it is larger than 4 MiB; the reference page is tens of kB: see what grew it (git diff docs/ports.md), or move hand-written prose out of it to a page of its own\n',
+    });
+  });
+
   it('a FIFO, and a directory, named by --file: pass the page itself, a regular file', async () => {
     const dir = checkout(rootRegistry);
     const fifo = spawnSync('mkfifo', [join(dir, 'ff.md')]);

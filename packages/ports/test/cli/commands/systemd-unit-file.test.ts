@@ -37,6 +37,25 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     expect(cleared.run.stdout).toBe(said(cleared.root));
   });
 
+  it('says what to do with a unit file it cannot read: one over 4 MiB, a FIFO, a loop of links (exit 1, one line)', async () => {
+    const FILE = 'etc/systemd/system/svc.service';
+    for (const [entry, said] of [
+      [
+        `[Service]\n${'# pad\n'.repeat(800_000)}`,
+        "it is larger than 4 MiB; a unit file is a few kB, and this command reads at most 4 MiB: see what it holds, and replace it with the unit's own file",
+      ],
+      [
+        { fifo: true },
+        "it is a FIFO (named pipe), not a regular file; replace it with the unit's file (a regular file, or a link to one), which systemd can load",
+      ],
+      [{ symlink: 'svc.service' }, 'a loop of symbolic links; check the path'],
+    ] as const) {
+      const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY, [FILE]: entry as TreeEntry });
+      const run = await ports(['systemd', '--check', '--registry', join(root, 'ports.yaml'), '--root', root]);
+      expect(run).toEqual({ code: 1, stdout: '', stderr: `ports systemd: cannot read ${root}/${FILE}: ${said}\n` });
+    }
+  });
+
   it('reads the drop-ins of an alias that leads to the unit, as systemd does: one that clears ExecStartPre= there fails the check', async () => {
     const { run } = await check({
       'etc/systemd/system/old-svc.service': { symlink: 'svc.service' },
