@@ -14,12 +14,22 @@ import { closest } from './suggest.js';
 /** A systemd unit type suffix (systemd.unit(5)). */
 const UNIT_SUFFIX = /^(.+)\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
 
-/** A port as typed in place of an id: `8000`, `5353/udp`; up to five digits, so also 65536-99999, which notAPort says are none. */
+/** A port as typed in place of an id: `8000`, `5353/udp` (a number that is no port, 0 or past 65535, notAPort answers first). */
 const PORT = /^([1-9][0-9]{0,4})(?:\/(tcp|udp))?$/;
+/** A number typed in place of an id, of any length, perhaps with a transport: `0`, `00`, `99999999999999999999`, `70000/udp`. */
+const NUMBER = /^([0-9]+)(?:\/(?:tcp|udp))?$/;
 
-/** The hint for a number typed as a port that is none (65536-99999): no tool takes it (claim-port refuses it, exit 64). */
-function notAPort(port: RegExpExecArray): string | undefined {
-  return Number(port[1]) > 65535 ? ` (${port[0]} is not a port: ports are 1-65535)` : undefined;
+/**
+ * The hint for a number typed as a port that is none, which no tool takes (claim-port refuses it, exit 64): 0, or past
+ * 65535 however many digits (judged on the digits: Number() makes 1e20 of a 21-digit word); undefined for any other
+ * input. One with a leading zero whose value is a port (`08000`) is left to the other hints, as before.
+ */
+function notAPort(input: string): string | undefined {
+  const number = NUMBER.exec(input);
+  if (!number) return undefined;
+  const value = number[1]!.replace(/^0+/, '');
+  if (value !== '' && value.length <= 5 && Number(value) <= 65535) return undefined;
+  return ` (${escapeText(input, MAX_QUOTED)} is not a port: ports are 1-65535)`;
 }
 
 /** What the hints need of a registry (a Registry is one). */
@@ -84,10 +94,10 @@ const rangesOf = (port: number, registry: IdFacts) => registry.reserved.filter((
  */
 export function serviceIdHint(input: string, registry: IdFacts): string {
   const { services } = registry;
+  const none = notAPort(input);
+  if (none !== undefined) return none;
   const port = PORT.exec(input);
   if (port) {
-    const none = notAPort(port);
-    if (none !== undefined) return none;
     const number = Number(port[1]);
     const owners = services.filter((service) => service.port === number && (port[2] === undefined || service.transport === port[2]));
     const shown = `port ${number}${port[2] ? `/${port[2]}` : ''}`;
@@ -129,13 +139,13 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
 export function reservedIdHint(input: string, registry: IdFacts): string {
   if (registry.services.some((service) => service.id === input))
     return ` (${quoteValue(input)} is a service: "ports get ${escapeText(input, MAX_QUOTED)}" prints its port)`;
+  const none = notAPort(input);
+  if (none !== undefined) return none;
   const port = PORT.exec(input);
   const ranges = port ? rangesOf(Number(port[1]), registry) : [];
   if (ranges.length > 0) return ` (port ${port![1]}${port![2] ? `/${port![2]}` : ''} is in ${giveId('reserved range', ranges)})`;
   // `ports free 8000` read as kill-port's `free port 8000`: that is claim-port's work, for a port it takes (1-65535).
   if (port) {
-    const none = notAPort(port);
-    if (none !== undefined) return none;
     const shown = `${Number(port[1])}${port[2] ? `/${port[2]}` : ''}`;
     const owners = registry.services.filter((service) => service.port === Number(port[1]) && (port[2] === undefined || service.transport === port[2]));
     const whose = owners.length > 0 ? `port ${shown} ${owners.length === 1 ? 'belongs to service' : 'belongs to services'} ${quoted(owners)}; ` : '';

@@ -297,6 +297,13 @@ describe('resolvePort', () => {
     ['fastapi', ' (the name of service "api": give its id, "api")'],
     ['Redis', ' (did you mean "redis"?)'], // an id in other case is a typo of the id, whatever the name
     ['08000', ''],
+    // Any number that is no port, by its digits: 0 and past 65535 (a 20-digit one was Number() 1e20, and got no hint).
+    ['0', ' (0 is not a port: ports are 1-65535)'],
+    ['00', ' (00 is not a port: ports are 1-65535)'],
+    ['0/udp', ' (0/udp is not a port: ports are 1-65535)'],
+    ['65536', ' (65536 is not a port: ports are 1-65535)'],
+    ['99999999999999999999', ' (99999999999999999999 is not a port: ports are 1-65535)'],
+    ['0065536', ' (0065536 is not a port: ports are 1-65535)'],
     ['redis-server.service', ' (unit redis-server.service belongs to service "redis": give its id, "redis")'],
     ['dsa110-api', ' (unit dsa110-api.service belongs to service "api": give its id, "api")'],
     ['redis-server.socket', ''],

@@ -233,8 +233,8 @@ describe('ports free', () => {
     expect((await ports(['free', '65535'])).stderr).toContain(' (to free port 65535 from what holds it, run as root: claim-port 65535);');
   });
 
-  it('a number past 65535 is said to be no port, not pointed at claim-port (which refuses it, exit 64)', async () => {
-    for (const input of ['65536', '99999', '70000/udp']) {
+  it('a number past 65535, or 0, is said to be no port, not pointed at claim-port (which refuses it, exit 64)', async () => {
+    for (const input of ['65536', '99999', '70000/udp', '0', '00', '99999999999999999999']) {
       expect(await ports(['free', input]), input).toEqual({
         code: 1,
         stdout: '',
